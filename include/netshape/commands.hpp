@@ -1,0 +1,51 @@
+// The commands behind the CLI. Each writes its report to `out`, diagnostics to `err`, and returns
+// the contract's exit code.
+#pragma once
+#include <ostream>
+#include <string>
+
+#include "netshape/bench.hpp"
+#include "netshape/cli.hpp"
+#include "netshape/report.hpp"
+
+namespace netshape {
+
+struct CheckOptions {
+  std::string file;
+  LoadOptions load;
+  ReportFormat format = ReportFormat::Table;
+  bool explain = false;
+};
+
+struct RunOptions {
+  std::string file;
+  LoadOptions load;
+  uint64_t seed = 0;
+  int threads = 0;  // 0: all cores
+  int64_t batch = 1;
+  bool json = false;
+  std::string save_dir;
+};
+
+struct BenchOptions {
+  ConvBenchOptions conv;
+  int64_t check_layers = 10000;
+};
+
+struct QuizOptions {
+  std::string text;        // layers, `;`- or newline-separated, .ns or PyTorch spelling
+  std::string input_dims;  // --input
+  bool explain = false;
+};
+
+int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
+int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
+int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err);
+int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err);
+int command_shape(const QuizOptions& o, std::ostream& out, std::ostream& err);
+int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err);
+
+// A sequential model of `layers` layers (conv/relu/pool blocks), as .ns text, for the bench.
+std::string generate_deep_model(int64_t layers);
+
+}  // namespace netshape

@@ -1,0 +1,39 @@
+// Frontend for the .ns model language: lexer + recursive-descent parser -> Program.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netshape/diagnostics.hpp"
+#include "netshape/ir.hpp"
+#include "netshape/source.hpp"
+
+namespace netshape {
+
+enum class TokenKind {
+  Ident, Int, Float, String, LParen, RParen, LBracket, RBracket, Comma, Equals, Colon, Dot,
+  Plus, Minus, Star, SlashSlash, Slash, Percent, Question, Newline, End, Invalid
+};
+
+struct Token {
+  TokenKind kind = TokenKind::End;
+  std::string text;  // identifier / string contents / number spelling / bad character
+  int64_t int_value = 0;
+  double float_value = 0.0;
+  Span span;
+};
+
+// Splits .ns text into tokens. Newlines inside brackets are skipped (line continuation); `;`
+// separates statements like a newline. Lexical errors go to `diags` as Invalid tokens.
+std::vector<Token> lex_ns(const SourceFile& src, Diagnostics& diags);
+
+// Parses a whole .ns file. Returns nullopt when it has syntax errors (all reported).
+std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags);
+
+// Parses "1x28x28" / "B,1,28,28" / "[B, 1, 28, 28]" (the --input option). Empty on error.
+std::optional<std::vector<InputDim>> parse_dims_option(const std::string& text, std::string& error);
+
+// Strips the `nn.` / `F.` / `torch.` / `torch.nn.functional.` prefixes accepted before op names.
+std::string strip_op_prefix(const std::string& qualified);
+
+}  // namespace netshape

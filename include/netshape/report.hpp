@@ -1,0 +1,23 @@
+// Reporters are pure: they turn an Analysis (and diagnostics) into text, nothing else.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "netshape/diagnostics.hpp"
+#include "netshape/infer.hpp"
+
+namespace netshape {
+
+enum class ReportFormat { Table, Markdown, Csv, Json };
+
+std::string render_table(const Analysis& a);
+std::string render_markdown(const Analysis& a);
+std::string render_csv(const Analysis& a);
+nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags);
+std::string render_explain(const Analysis& a);
+std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f);
+
+// JSON form of a shape: numbers, and strings for symbolic dims ("B", "2*B").
+nlohmann::ordered_json shape_json(const Shape& s);
+
+}  // namespace netshape

@@ -1,0 +1,35 @@
+// Source text and positions. Every IR node keeps a Span so any later stage can point at the line.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace netshape {
+
+// A 1-based line/column position and a length in bytes on that line.
+struct Span {
+  int line = 0;
+  int column = 0;
+  int length = 1;
+  bool valid() const { return line > 0; }
+};
+
+// A whole input file (or stdin, or a command-line snippet) with line lookup.
+class SourceFile {
+ public:
+  SourceFile() = default;
+  SourceFile(std::string path, std::string text);
+  const std::string& path() const { return path_; }
+  const std::string& text() const { return text_; }
+  // The text of 1-based line `line`, without its newline; empty when out of range.
+  std::string_view line_text(int line) const;
+  int line_count() const { return static_cast<int>(line_starts_.size()); }
+
+ private:
+  std::string path_;
+  std::string text_;
+  std::vector<size_t> line_starts_;
+};
+
+}  // namespace netshape

@@ -1,0 +1,402 @@
+// Convolution benchmark: reference vs blocked direct kernel (vs oneDNN when available).
+//
+// FLOPs per layer = 2 N K P Q (C/groups) R S. The blocked kernel is timed on tensors
+// already in its layouts (NCHW16c, packed weights), as oneDNN is timed on its preferred
+// blocked layouts: layout conversion is a one-off cost outside the comparison.
+#include "netshape/bench.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "netshape/kernels/conv.hpp"
+#include "netshape/kernels/cpu.hpp"
+
+#ifdef NETSHAPE_HAVE_DNNL
+#include <dlfcn.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace netshape {
+namespace {
+
+namespace k = kernels;
+
+constexpr const char* kBuiltinLayers =
+    "name,N,C,H,W,K,R,S,stride,pad,groups\n"
+    "seed_lenet_conv1,64,1,28,28,32,5,5,1,0,1\n"
+    "seed_cifar_conv2,64,32,15,15,64,3,3,1,0,1\n"
+    "r50_conv1,1,3,224,224,64,7,7,2,3,1\n"
+    "r50_res2_3x3,1,64,56,56,64,3,3,1,1,1\n"
+    "r50_res2_1x1,1,256,56,56,64,1,1,1,0,1\n"
+    "r50_res3_3x3,1,128,28,28,128,3,3,1,1,1\n"
+    "r50_res4_3x3,1,256,14,14,256,3,3,1,1,1\n"
+    "r50_res5_3x3,1,512,7,7,512,3,3,1,1,1\n"
+    "vgg_conv3,1,256,56,56,256,3,3,1,1,1\n"
+    "mbv2_dw,1,144,56,56,144,3,3,1,1,144\n"
+    "r50_res2_3x3_b8,8,64,56,56,64,3,3,1,1,1\n";
+
+constexpr const char* kHeader = "name,N,C,H,W,K,R,S,stride,pad,groups";
+
+struct Layer {
+  std::string name;
+  k::Conv2dParams p;
+};
+
+struct CsvError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string trim(std::string s) {
+  const auto ws = " \t\r\n";
+  const auto b = s.find_first_not_of(ws);
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  std::istringstream is(line);
+  while (std::getline(is, cell, ',')) out.push_back(trim(cell));
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
+
+int64_t parse_int(const std::string& text, const char* column, int64_t min_value,
+                  const std::string& where) {
+  int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty())
+    throw CsvError(fmt::format("{}: column {}: '{}' is not an integer", where, column, text));
+  if (v < min_value)
+    throw CsvError(fmt::format("{}: column {}: {} must be >= {}", where, column, v, min_value));
+  return v;
+}
+
+// Parses the layer CSV; `source` names the file in messages ("file:line: ...").
+std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
+  std::vector<Layer> layers;
+  std::string line;
+  int lineno = 0;
+  bool header_seen = false;
+  static const char* cols[] = {"N", "C", "H", "W", "K", "R", "S", "stride", "pad", "groups"};
+  while (std::getline(in, line)) {
+    ++lineno;
+    const std::string where = fmt::format("{}:{}", source, lineno);
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (!header_seen) {
+      if (line != kHeader)
+        throw CsvError(fmt::format("{}: expected header '{}', got '{}'", where, kHeader, line));
+      header_seen = true;
+      continue;
+    }
+    const auto f = split(line);
+    if (f.size() != 11)
+      throw CsvError(fmt::format("{}: expected 11 comma-separated fields, got {}", where, f.size()));
+    if (f[0].empty()) throw CsvError(fmt::format("{}: empty layer name", where));
+    int64_t v[10];
+    for (int i = 0; i < 10; ++i) v[i] = parse_int(f[i + 1], cols[i], i == 8 ? 0 : 1, where);
+    Layer l{f[0], {}};
+    auto& p = l.p;
+    p.N = v[0], p.C = v[1], p.H = v[2], p.W = v[3], p.K = v[4], p.R = v[5], p.S = v[6];
+    p.stride_h = p.stride_w = v[7];
+    p.pad_h = p.pad_w = v[8];
+    p.groups = v[9];
+    if (const char* why = p.invalid_reason(); *why)
+      throw CsvError(fmt::format("{}: layer '{}': {}", where, l.name, why));
+    layers.push_back(std::move(l));
+  }
+  if (!header_seen) throw CsvError(fmt::format("{}: empty file (expected header '{}')", source, kHeader));
+  if (layers.empty()) throw CsvError(fmt::format("{}: no layers after the header", source));
+  return layers;
+}
+
+using Clock = std::chrono::steady_clock;
+
+// Best (minimum) seconds per call of f(): one warm-up call, then repeat until
+// `min_seconds` have elapsed (at least 3 calls, at most `max_iters`). The minimum, not
+// the mean, because on a shared machine other processes only ever add time; the best
+// call is the closest estimate of what the kernel itself costs.
+template <class F>
+double time_best(F&& f, double min_seconds, int max_iters = 100000) {
+  f();
+  std::vector<double> times;
+  const auto start = Clock::now();
+  while (static_cast<int>(times.size()) < max_iters &&
+         (times.size() < 3 ||
+          std::chrono::duration<double>(Clock::now() - start).count() < min_seconds)) {
+    const auto t0 = Clock::now();
+    f();
+    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return *std::min_element(times.begin(), times.end());
+}
+
+std::vector<float> random_vec(int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+struct Result {
+  std::string layer, impl;
+  int threads = 1;
+  double seconds = 0, gflops = 0, peak_fraction = 0;
+  std::string note;  // e.g. why a measurement was skipped
+};
+
+// ---- The three implementations ----
+
+struct LayerData {
+  std::vector<float> in, w, bias;
+};
+
+double time_blocked(const k::Conv2dParams& p, const LayerData& d, int threads, double min_s) {
+  const k::Conv2dPath path = k::choose_conv2d_path(p);
+  const k::PackedConv2d conv(p, d.w.data(), d.bias.data(), k::Isa::Auto, path);
+  const bool plain_in = path == k::Conv2dPath::FirstLayer || path == k::Conv2dPath::Reference;
+  std::vector<float> in(plain_in ? d.in.size()
+                                 : static_cast<size_t>(p.N * k::round_up16(p.C) * p.H * p.W));
+  if (plain_in)
+    in = d.in;
+  else
+    k::nchw_to_nchw16c(d.in.data(), in.data(), p.N, p.C, p.H, p.W);
+  std::vector<float> out(static_cast<size_t>(p.N * k::round_up16(p.K) * p.P() * p.Q()));
+  return time_best([&] { conv.run_blocked(in.data(), out.data(), threads); }, min_s);
+}
+
+#ifdef NETSHAPE_HAVE_DNNL
+// oneDNN (OpenMP build): the thread count is the OpenMP one. Looked up at run time so
+// netshape does not need to link libgomp itself.
+void set_omp_threads(int threads) {
+  using Fn = void (*)(int);
+  if (auto fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"))) fn(threads);
+}
+
+double time_onednn(const k::Conv2dParams& p, const LayerData& d, int threads, double min_s) {
+  using namespace dnnl;
+  using tag = memory::format_tag;
+  using dt = memory::data_type;
+  set_omp_threads(threads);
+  engine eng(engine::kind::cpu, 0);
+  stream strm(eng);
+  const memory::dim G = p.groups;
+  const memory::dims src_dims{p.N, p.C, p.H, p.W}, dst_dims{p.N, p.K, p.P(), p.Q()};
+  const memory::dims w_dims = G == 1 ? memory::dims{p.K, p.C, p.R, p.S}
+                                     : memory::dims{G, p.K / G, p.C / G, p.R, p.S};
+  const memory::desc src_any(src_dims, dt::f32, tag::any), dst_any(dst_dims, dt::f32, tag::any),
+      w_any(w_dims, dt::f32, tag::any), b_md({p.K}, dt::f32, tag::x);
+  const convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                       src_any, w_any, b_md, dst_any, {p.stride_h, p.stride_w},
+                                       {p.pad_h, p.pad_w}, {p.pad_h, p.pad_w});
+  const convolution_forward::primitive_desc pd(desc, eng);
+  // Reorder the plain inputs into the formats oneDNN chose (outside the timing).
+  memory src_plain({src_dims, dt::f32, tag::nchw}, eng, const_cast<float*>(d.in.data()));
+  memory w_plain({w_dims, dt::f32, G == 1 ? tag::oihw : tag::goihw}, eng,
+                 const_cast<float*>(d.w.data()));
+  memory src(pd.src_desc(), eng), w(pd.weights_desc(), eng), dst(pd.dst_desc(), eng);
+  memory bias(b_md, eng, const_cast<float*>(d.bias.data()));
+  reorder(src_plain, src).execute(strm, src_plain, src);
+  reorder(w_plain, w).execute(strm, w_plain, w);
+  strm.wait();
+  convolution_forward conv(pd);
+  const std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, dst}};
+  return time_best(
+      [&] {
+        conv.execute(strm, args);
+        strm.wait();
+      },
+      min_s);
+}
+#endif
+
+// ---- Driver ----
+
+struct Bench {
+  const ConvBenchOptions& opt;
+  std::ostream& err;
+  std::vector<int> thread_counts;
+  double peak_per_core = 0;
+  double ref_gflops_estimate = 0;  // learnt from the first reference run
+  std::vector<Result> results;
+
+  Result make(const Layer& l, const char* impl, int threads, double seconds) const {
+    Result r{l.name, impl, threads, seconds, 0, 0, ""};
+    r.gflops = l.p.flops() / seconds * 1e-9;
+    r.peak_fraction = r.gflops / (peak_per_core * threads);
+    return r;
+  }
+
+  void reference(const Layer& l, const LayerData& d) {
+    // The naive reference runs at ~1 GFLOP/s: time a single call on big layers and skip
+    // layers that would take more than ~20 s.
+    const double est = ref_gflops_estimate > 0 ? l.p.flops() * 1e-9 / ref_gflops_estimate : 0;
+    if (est > 20) {
+      Result r{l.name, "reference", 1, 0, 0, 0, fmt::format("skipped (estimated {:.0f} s)", est)};
+      results.push_back(r);
+      return;
+    }
+    std::vector<float> out(static_cast<size_t>(l.p.N * l.p.K * l.p.P() * l.p.Q()));
+    k::Conv2dParams p = l.p;
+    p.bias = d.bias.data();
+    auto run = [&] { k::conv2d_reference(p, d.in.data(), d.w.data(), out.data()); };
+    double seconds;
+    if (est > 2 || est == 0) {  // unknown or slow: a single timed call, no warm-up
+      const auto t0 = Clock::now();
+      run();
+      seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (seconds < 0.5) seconds = time_best(run, opt.min_seconds, 20);
+    } else {
+      seconds = time_best(run, opt.min_seconds, 20);
+    }
+    ref_gflops_estimate = l.p.flops() * 1e-9 / seconds;
+    results.push_back(make(l, "reference", 1, seconds));
+  }
+
+  void layer(const Layer& l) {
+    const k::Conv2dParams& p = l.p;
+    LayerData d{random_vec(p.N * p.C * p.H * p.W, 1),
+                random_vec(p.K * (p.C / p.groups) * p.R * p.S, 2), random_vec(p.K, 3)};
+    if (opt.include_reference) reference(l, d);
+    for (int t : thread_counts) {
+      results.push_back(make(l, "blocked", t, time_blocked(p, d, t, opt.min_seconds)));
+#ifdef NETSHAPE_HAVE_DNNL
+      try {
+        results.push_back(make(l, "onednn", t, time_onednn(p, d, t, opt.min_seconds)));
+      } catch (const std::exception& e) {
+        err << "note: oneDNN failed on " << l.name << ": " << e.what() << "\n";
+      }
+#endif
+    }
+  }
+};
+
+const Result* find(const std::vector<Result>& rs, const std::string& layer, const char* impl,
+                   int threads) {
+  for (const auto& r : rs)
+    if (r.layer == layer && r.impl == impl && r.threads == threads && r.seconds > 0) return &r;
+  return nullptr;
+}
+
+void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream& out) {
+  out << fmt::format("{:<18} {:>5} {:<9} {:>3} {:>10} {:>9} {:>7} {:>9}\n", "layer", "GFLOP",
+                     "impl", "thr", "time_ms", "GFLOP/s", "%peak", "vs_onednn");
+  std::map<int, std::vector<double>> g_gf, g_pk, g_ratio;
+  for (const auto& l : layers) {
+    for (const auto& r : b.results) {
+      if (r.layer != l.name) continue;
+      if (!r.note.empty()) {
+        out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {}\n", r.layer, l.p.flops() * 1e-9,
+                           r.impl, r.threads, r.note);
+        continue;
+      }
+      std::string ratio = "";
+      if (r.impl == "blocked")
+        if (const Result* o = find(b.results, r.layer, "onednn", r.threads)) {
+          ratio = fmt::format("{:.2f}", r.gflops / o->gflops);
+          g_ratio[r.threads].push_back(r.gflops / o->gflops);
+        }
+      if (r.impl == "blocked") {
+        g_gf[r.threads].push_back(r.gflops);
+        g_pk[r.threads].push_back(r.peak_fraction);
+      }
+      out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {:>10.3f} {:>9.1f} {:>6.1f}% {:>9}\n",
+                         r.layer, l.p.flops() * 1e-9, r.impl, r.threads, r.seconds * 1e3,
+                         r.gflops, r.peak_fraction * 100, ratio);
+    }
+  }
+  auto gmean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += std::log(x);
+    return v.empty() ? 0.0 : std::exp(s / static_cast<double>(v.size()));
+  };
+  for (int t : b.thread_counts) {
+    out << fmt::format("geomean blocked, {} thread(s): {:.1f} GFLOP/s, {:.1f}% of peak", t,
+                       gmean(g_gf[t]), gmean(g_pk[t]) * 100);
+    if (!g_ratio[t].empty()) out << fmt::format(", {:.2f}x oneDNN", gmean(g_ratio[t]));
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+const char* builtin_conv_layers_csv() { return kBuiltinLayers; }
+
+int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream& err) {
+  if (opt.format != "table" && opt.format != "json") {
+    err << "error: --format must be 'table' or 'json', got '" << opt.format << "'\n";
+    return 2;
+  }
+  std::vector<Layer> layers;
+  try {
+    if (opt.layers_csv.empty()) {
+      std::istringstream is(kBuiltinLayers);
+      layers = parse_layers(is, "<built-in>");
+    } else {
+      std::ifstream f(opt.layers_csv);
+      if (!f) {
+        err << "error: " << opt.layers_csv << ": cannot open file\n";
+        return 2;
+      }
+      layers = parse_layers(f, opt.layers_csv);
+    }
+  } catch (const CsvError& e) {
+    err << "error: " << e.what() << "\n";
+    return 2;
+  }
+  Bench b{opt, err, {}, 0, 0, {}};
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (opt.threads > 0)
+    b.thread_counts = {opt.threads};
+  else
+    b.thread_counts = cores > 1 ? std::vector<int>{1, cores} : std::vector<int>{1};
+  const k::Isa isa = k::best_isa();
+  b.peak_per_core = k::measure_fp32_peak_gflops_per_core(isa, 0.3);
+  if (opt.format == "table") {
+    out << fmt::format("# ISA {}; measured FP32 peak {:.1f} GFLOP/s per core (FMA probe); "
+                       "%peak = GFLOP/s / (peak x threads)\n",
+                       k::isa_name(isa), b.peak_per_core);
+#ifdef NETSHAPE_HAVE_DNNL
+    out << fmt::format("# oneDNN {}.{}.{} convolution_direct, format any; vs_onednn = blocked / oneDNN\n",
+                       DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH);
+#else
+    out << "# oneDNN not available in this build (no vs_onednn column)\n";
+#endif
+  }
+  for (const auto& l : layers) b.layer(l);
+  if (opt.format == "json") {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : b.results) {
+      if (!r.note.empty()) {
+        err << "note: " << r.layer << " " << r.impl << ": " << r.note << "\n";
+        continue;
+      }
+      j.push_back({{"layer", r.layer}, {"impl", r.impl}, {"threads", r.threads},
+                   {"gflops", r.gflops}, {"peak_fraction", r.peak_fraction}});
+    }
+    out << j.dump(2) << "\n";
+  } else {
+    print_table(b, layers, out);
+  }
+  return 0;
+}
+
+}  // namespace netshape

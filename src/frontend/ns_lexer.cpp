@@ -1,0 +1,189 @@
+// Lexer for .ns files: one pass over the bytes, tracking line/column for every token.
+#include <cctype>
+#include <charconv>
+
+#include "netshape/frontend.hpp"
+
+namespace netshape {
+namespace {
+
+class Lexer {
+ public:
+  Lexer(const SourceFile& src, Diagnostics& diags) : text_(src.text()), diags_(diags) {}
+
+  std::vector<Token> run() {
+    std::vector<Token> out;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '#') { skip_comment(); continue; }
+      if (c == '\n' || c == ';') { newline(out, c == '\n'); continue; }
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') { advance(); continue; }
+      if (c == '\\' && peek(1) == '\n') { advance(); advance_line(); continue; }
+      out.push_back(next_token());
+      track_depth(out.back().kind);
+    }
+    if (out.empty() || out.back().kind != TokenKind::Newline) out.push_back(make(TokenKind::Newline, 0));
+    out.push_back(make(TokenKind::End, 0));
+    return out;
+  }
+
+ private:
+  const std::string& text_;
+  Diagnostics& diags_;
+  size_t pos_ = 0;
+  int line_ = 1;
+  int column_ = 1;
+  int depth_ = 0;  // open brackets: newlines inside them continue the statement
+
+  char peek(size_t ahead) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
+  void advance() { ++pos_; ++column_; }
+  void advance_line() { ++pos_; ++line_; column_ = 1; }
+  Token make(TokenKind kind, int length) const {
+    Token t;
+    t.kind = kind;
+    t.span = Span{line_, column_, std::max(1, length)};
+    return t;
+  }
+
+  void skip_comment() {
+    while (pos_ < text_.size() && text_[pos_] != '\n') advance();
+  }
+
+  void newline(std::vector<Token>& out, bool is_newline_char) {
+    if (depth_ == 0 && (out.empty() || out.back().kind != TokenKind::Newline)) {
+      out.push_back(make(TokenKind::Newline, 1));
+    }
+    if (is_newline_char) advance_line(); else advance();
+  }
+
+  void track_depth(TokenKind k) {
+    if (k == TokenKind::LParen || k == TokenKind::LBracket) ++depth_;
+    if ((k == TokenKind::RParen || k == TokenKind::RBracket) && depth_ > 0) --depth_;
+  }
+
+  Token next_token() {
+    char c = text_[pos_];
+    unsigned char uc = static_cast<unsigned char>(c);
+    if (std::isalpha(uc) || c == '_') return identifier();
+    if (std::isdigit(uc) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) return number();
+    if (c == '\'' || c == '"') return string_literal();
+    return punctuation();
+  }
+
+  Token identifier() {
+    Token t = make(TokenKind::Ident, 0);
+    size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+      advance();
+    }
+    t.text = text_.substr(start, pos_ - start);
+    t.span.length = static_cast<int>(t.text.size());
+    return t;
+  }
+
+  Token number() {
+    Token t = make(TokenKind::Int, 0);
+    size_t start = pos_;
+    bool is_float = false;
+    auto digits = [&] {
+      while (pos_ < text_.size() &&
+             (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+        advance();
+      }
+    };
+    digits();
+    if (peek(0) == '.' && !std::isalpha(static_cast<unsigned char>(peek(1)))) { is_float = true; advance(); digits(); }
+    if (peek(0) == 'e' || peek(0) == 'E') {
+      size_t save = pos_;
+      int save_col = column_;
+      advance();
+      if (peek(0) == '+' || peek(0) == '-') advance();
+      if (std::isdigit(static_cast<unsigned char>(peek(0)))) { is_float = true; digits(); }
+      else { pos_ = save; column_ = save_col; }
+    }
+    std::string spelled;
+    for (size_t i = start; i < pos_; ++i) if (text_[i] != '_') spelled += text_[i];
+    t.text = text_.substr(start, pos_ - start);
+    t.span.length = static_cast<int>(t.text.size());
+    if (is_float) {
+      t.kind = TokenKind::Float;
+      t.float_value = std::strtod(spelled.c_str(), nullptr);
+      return t;
+    }
+    auto [ptr, ec] = std::from_chars(spelled.data(), spelled.data() + spelled.size(), t.int_value);
+    if (ec != std::errc() || ptr != spelled.data() + spelled.size()) {
+      diags_.error(t.span, "integer literal '" + t.text + "' does not fit in 64 bits",
+                   "use a smaller number");
+      t.kind = TokenKind::Invalid;
+    }
+    return t;
+  }
+
+  Token string_literal() {
+    Token t = make(TokenKind::String, 0);
+    char quote = text_[pos_];
+    int start_col = column_;
+    advance();
+    while (pos_ < text_.size() && text_[pos_] != quote && text_[pos_] != '\n') {
+      t.text += text_[pos_];
+      advance();
+    }
+    if (pos_ >= text_.size() || text_[pos_] != quote) {
+      t.span.length = column_ - start_col;
+      diags_.error(t.span, "unterminated string", std::string("close it with ") + quote);
+      t.kind = TokenKind::Invalid;
+      return t;
+    }
+    advance();
+    t.span.length = column_ - start_col;
+    return t;
+  }
+
+  Token punctuation() {
+    Token t = make(TokenKind::Invalid, 1);
+    char c = text_[pos_];
+    t.text = std::string(1, c);
+    switch (c) {
+      case '(': t.kind = TokenKind::LParen; break;
+      case ')': t.kind = TokenKind::RParen; break;
+      case '[': t.kind = TokenKind::LBracket; break;
+      case ']': t.kind = TokenKind::RBracket; break;
+      case ',': t.kind = TokenKind::Comma; break;
+      case '=': t.kind = TokenKind::Equals; break;
+      case ':': t.kind = TokenKind::Colon; break;
+      case '.': t.kind = TokenKind::Dot; break;
+      case '+': t.kind = TokenKind::Plus; break;
+      case '-': t.kind = TokenKind::Minus; break;
+      case '*': t.kind = TokenKind::Star; break;
+      case '%': t.kind = TokenKind::Percent; break;
+      case '?': t.kind = TokenKind::Question; break;
+      case '/':
+        if (peek(1) == '/') { t.kind = TokenKind::SlashSlash; t.text = "//"; t.span.length = 2; advance(); }
+        else t.kind = TokenKind::Slash;
+        break;
+      default: break;
+    }
+    if (t.kind == TokenKind::Invalid) {
+      unsigned char uc = static_cast<unsigned char>(c);
+      std::string shown = uc >= 0x20 && uc < 0x7f ? "'" + t.text + "'" : fmt_byte(uc);
+      diags_.error(t.span, "unexpected character " + shown,
+                   "statements look like `name = Conv2d(1, 32, kernel_size=5)`");
+    }
+    advance();
+    return t;
+  }
+
+  static std::string fmt_byte(unsigned char c) {
+    static const char* hex = "0123456789abcdef";
+    return std::string("byte 0x") + hex[c >> 4] + hex[c & 15];
+  }
+};
+
+}  // namespace
+
+std::vector<Token> lex_ns(const SourceFile& src, Diagnostics& diags) {
+  return Lexer(src, diags).run();
+}
+
+}  // namespace netshape

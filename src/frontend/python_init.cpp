@@ -1,0 +1,340 @@
+// Constant folding and the symbolic run of __init__: `self.a = nn.Op(...)` records a module
+// (its arguments folded to Values), `self.k = expr` and `k = expr` record constants. Errors in a
+// module's arguments are kept and only reported if forward calls that module, because PyTorch
+// code often builds modules it never uses (e.g. a loss).
+#include <cmath>
+
+#include "python_lower.hpp"
+
+namespace netshape::pylower {
+
+using py::Expr;
+using py::Stmt;
+
+namespace {
+
+constexpr int kMaxInstanceDepth = 16;
+
+Const fail_at(Span span, std::string message, std::string help = {}) {
+  Diagnostic d;
+  d.span = span;
+  d.message = std::move(message);
+  d.help = std::move(help);
+  return Const::failed(std::move(d));
+}
+
+// A value found through a name keeps pointing at the name, so errors point at the use.
+Const respan(Const c, Span span) {
+  if (c.state == Const::Ok) c.value.span = span;
+  return c;
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+}  // namespace
+
+// eval_const: literal | name | self.attr | tuple/list | unary | binary, folded to a Value.
+Const Lowerer::eval_const(const Expr& e, const Scope* scope, Instance* self, int depth) {
+  if (depth > 200) return fail_at(e.span, "unsupported Python construct: expression too deep");
+  switch (e.kind) {
+    case Expr::Kind::Int:
+      if (e.int_overflow) return fail_at(e.span, "integer literal too large for a size");
+      return Const::ok(Value::integer(e.int_value, e.span));
+    case Expr::Kind::Float: return Const::ok(Value::floating(e.float_value, e.span));
+    case Expr::Kind::String: return Const::ok(Value::string(e.text, e.span));
+    case Expr::Kind::Bool: return Const::ok(Value::boolean(e.int_value != 0, e.span));
+    case Expr::Kind::None: return Const::ok(Value::none(e.span));
+    case Expr::Kind::Name: return eval_name(e.text, e.span, scope);
+    case Expr::Kind::Attribute:
+      if (self != nullptr && e.items[0].kind == Expr::Kind::Name && e.items[0].text == "self") {
+        auto it = self->attrs.find(e.text);
+        if (it != self->attrs.end()) return respan(it->second, e.span);
+        return fail_at(e.span, "`self." + e.text + "` is not set in __init__ before this use",
+                       "assign `self." + e.text + " = ...` in __init__ first");
+      }
+      return fail_at(e.span, "unsupported Python construct: value `" + dotted(e) + "`",
+                     "write the number itself, or pass it as a constructor argument");
+    case Expr::Kind::Tuple:
+    case Expr::Kind::List: {
+      Value v;
+      v.kind = e.kind == Expr::Kind::Tuple ? Value::Kind::Tuple : Value::Kind::List;
+      v.span = e.span;
+      for (const Expr& item : e.items) {
+        Const c = eval_const(item, scope, self, depth + 1);
+        if (c.state != Const::Ok) return c;
+        v.items.push_back(std::move(c.value));
+      }
+      return Const::ok(std::move(v));
+    }
+    case Expr::Kind::Unary: {
+      Const c = eval_const(e.items[0], scope, self, depth + 1);
+      if (c.state != Const::Ok) return c;
+      Value& v = c.value;
+      if (e.text == "+" && (v.kind == Value::Kind::Int || v.kind == Value::Kind::Float)) {
+        v.span = e.span;
+        return c;
+      }
+      if (e.text == "-" && v.kind == Value::Kind::Int && v.i != INT64_MIN) {
+        return Const::ok(Value::integer(-v.i, e.span));
+      }
+      if (e.text == "-" && v.kind == Value::Kind::Float) {
+        return Const::ok(Value::floating(-v.f, e.span));
+      }
+      return fail_at(e.span, "unsupported Python construct: operator `" + e.text + "` here");
+    }
+    case Expr::Kind::Binary: {
+      Const lhs = eval_const(e.items[0], scope, self, depth + 1);
+      if (lhs.state != Const::Ok) return lhs;
+      Const rhs = eval_const(e.items[1], scope, self, depth + 1);
+      if (rhs.state != Const::Ok) return rhs;
+      return eval_binary(e, lhs, rhs);
+    }
+    case Expr::Kind::Call:
+      return fail_at(e.span, "unsupported Python construct: call `" + dotted(e.items[0]) +
+                                 "(...)` used as a value",
+                     "write the value itself");
+    case Expr::Kind::Subscript:
+      return fail_at(e.span, "unsupported Python construct: indexing used as a value");
+    case Expr::Kind::Other: return fail_at(e.span, "unsupported Python construct: " + e.text);
+  }
+  return fail_at(e.span, "unsupported Python construct");
+}
+
+Const Lowerer::eval_name(const std::string& name, Span span, const Scope* scope) {
+  if (scope != nullptr) {
+    auto it = scope->find(name);
+    if (it != scope->end()) return respan(it->second, span);
+  }
+  auto it = globals_.find(name);
+  if (it != globals_.end()) return respan(it->second, span);
+  return fail_at(span, "name `" + name + "` is not defined here",
+                 "define it before use, or write the value itself");
+}
+
+// Integer arithmetic as Python does it (floor division and modulo), checked for overflow;
+// `/` on ints is exact or an error, since PyTorch sizes must be ints.
+Const Lowerer::eval_binary(const Expr& e, const Const& lhs, const Const& rhs) {
+  const Value& a = lhs.value;
+  const Value& b = rhs.value;
+  const std::string& op = e.text;
+  bool ints = a.kind == Value::Kind::Int && b.kind == Value::Kind::Int;
+  bool nums = (a.kind == Value::Kind::Int || a.kind == Value::Kind::Float) &&
+              (b.kind == Value::Kind::Int || b.kind == Value::Kind::Float);
+  if (a.kind == Value::Kind::DimRef || b.kind == Value::Kind::DimRef) {
+    return fail_at(e.span, "unsupported Python construct: arithmetic on a tensor size",
+                   "netshape keeps `x.size(i)` only as a whole argument; use -1 or the number");
+  }
+  if (ints) {
+    int64_t r = 0;
+    bool overflow = false;
+    if (op == "+") overflow = __builtin_add_overflow(a.i, b.i, &r);
+    else if (op == "-") overflow = __builtin_sub_overflow(a.i, b.i, &r);
+    else if (op == "*") overflow = __builtin_mul_overflow(a.i, b.i, &r);
+    else if (op == "//" || op == "%" || op == "/") {
+      if (b.i == 0) return fail_at(e.span, "division by zero");
+      if (a.i == INT64_MIN && b.i == -1) return fail_at(e.span, "integer overflow");
+      if (op == "/" && a.i % b.i != 0) {
+        return fail_at(e.span, "`/` gives a float here (" + std::to_string(a.i) + " / " +
+                                   std::to_string(b.i) + " is not a whole number)",
+                       "use `//` for integer division");
+      }
+      r = op == "%" ? a.i - floor_div(a.i, b.i) * b.i : floor_div(a.i, b.i);
+    } else if (op == "**") {
+      if (b.i < 0 || b.i > 64) return fail_at(e.span, "unsupported exponent");
+      r = 1;
+      for (int64_t k = 0; k < b.i && !overflow; ++k) overflow = __builtin_mul_overflow(r, a.i, &r);
+    } else {
+      return fail_at(e.span, "unsupported Python construct: operator `" + op + "` in a value");
+    }
+    if (overflow) return fail_at(e.span, "integer overflow in `" + op + "`");
+    return Const::ok(Value::integer(r, e.span));
+  }
+  if (nums && (op == "+" || op == "-" || op == "*" || op == "/")) {
+    double x = a.kind == Value::Kind::Int ? static_cast<double>(a.i) : a.f;
+    double y = b.kind == Value::Kind::Int ? static_cast<double>(b.i) : b.f;
+    if (op == "/" && y == 0.0) return fail_at(e.span, "division by zero");
+    double r = op == "+" ? x + y : op == "-" ? x - y : op == "*" ? x * y : x / y;
+    return Const::ok(Value::floating(r, e.span));
+  }
+  return fail_at(e.span, "unsupported Python construct: operator `" + op + "` on these values");
+}
+
+// ---- __init__ ----
+
+bool Lowerer::run_init(Instance& inst, const Scope& params, int depth) {
+  const Stmt* init = find_method(*inst.cls, "__init__", 0);
+  if (init == nullptr) return true;
+  Scope locals = params;
+  for (const Stmt& s : init->body) {
+    if (!init_statement(s, inst, locals, depth)) return false;
+  }
+  return true;
+}
+
+bool Lowerer::is_super_init(const Expr& e) const {
+  if (e.kind != Expr::Kind::Call || e.items[0].kind != Expr::Kind::Attribute) return false;
+  const Expr& callee = e.items[0];
+  if (callee.text != "__init__") return false;
+  const Expr& obj = callee.items[0];
+  if (obj.kind == Expr::Kind::Call && dotted(obj.items[0]) == "super") return true;
+  std::string base = dotted(obj);  // nn.Module.__init__(self)
+  return !base.empty() && base != "self";
+}
+
+static bool is_ignorable_call(const std::string& callee) {
+  return callee == "print" || callee.rfind("nn.init.", 0) == 0 ||
+         callee.rfind("torch.nn.init.", 0) == 0 || callee.rfind("init.", 0) == 0 ||
+         callee == "self.save_hyperparameters";
+}
+
+// init_stmt: super().__init__() | self.a = Module(...) | self.k = expr | k = expr | pass | docstring
+bool Lowerer::init_statement(const Stmt& s, Instance& inst, Scope& locals, int depth) {
+  switch (s.kind) {
+    case Stmt::Kind::Pass:
+    case Stmt::Kind::Import: return true;
+    case Stmt::Kind::Expr:
+      if (s.value->kind == Expr::Kind::String || is_super_init(*s.value)) return true;
+      if (s.value->kind == Expr::Kind::Call && is_ignorable_call(dotted(s.value->items[0]))) {
+        return true;
+      }
+      return unsupported(s.span, "expression statement in __init__",
+                         "__init__ may only assign modules and constants to `self`");
+    case Stmt::Kind::Assign: break;
+    case Stmt::Kind::AugAssign:
+      return unsupported(s.span, "augmented assignment `" + s.what + "` in __init__");
+    case Stmt::Kind::Return: return unsupported(s.span, "`return` in __init__");
+    case Stmt::Kind::ClassDef:
+    case Stmt::Kind::FunctionDef:
+      return unsupported(s.span, "nested definition in __init__");
+    case Stmt::Kind::Other: return unsupported(s.span, s.what + " in __init__");
+  }
+  const Expr& value = *s.value;
+  for (const Expr& t : s.targets) {
+    if (t.kind == Expr::Kind::Name) {
+      locals[t.text] = eval_const(value, &locals, &inst);
+      continue;
+    }
+    bool self_attr = t.kind == Expr::Kind::Attribute && t.items[0].kind == Expr::Kind::Name &&
+                     t.items[0].text == "self";
+    if (!self_attr) return unsupported(t.span, "assignment target in __init__");
+    std::string callee = value.kind == Expr::Kind::Call ? dotted(value.items[0]) : "";
+    bool module_ctor = !callee.empty() &&
+                       (callee.rfind("nn.", 0) == 0 || callee.rfind("torch.nn.", 0) == 0 ||
+                        classes_.count(callee) != 0 || (callee[0] >= 'A' && callee[0] <= 'Z'));
+    if (module_ctor && callee.find("functional") == std::string::npos) {
+      ModuleDef m;
+      if (!build_module(value, inst, &locals, m, /*qualifier_only=*/false, depth)) return false;
+      inst.attrs.erase(t.text);
+      inst.modules[t.text] = std::move(m);
+    } else {
+      inst.modules.erase(t.text);
+      inst.attrs[t.text] = eval_const(value, &locals, &inst);
+    }
+  }
+  return true;
+}
+
+// The text before the op name in a fix line: the whole `self.fc1 = nn.` for a module assigned in
+// __init__, just the `nn.` qualifier for a Sequential child (it shares its line with others).
+std::string Lowerer::fix_prefix_for(const Expr& call, Span op_span, bool qualifier_only) const {
+  std::string_view line = src_.line_text(op_span.line);
+  size_t end = std::min(line.size(), static_cast<size_t>(std::max(0, op_span.column - 1)));
+  size_t begin = 0;
+  if (qualifier_only && call.span.line == op_span.line) {
+    begin = std::min(end, static_cast<size_t>(std::max(0, call.span.column - 1)));
+  }
+  while (begin < end && (line[begin] == ' ' || line[begin] == '\t')) ++begin;
+  return std::string(line.substr(begin, end - begin));
+}
+
+// module_ctor: Sequential(...) | UserClass(...) | [nn.|torch.nn.]Op(args)
+bool Lowerer::build_module(const Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
+                           bool qualifier_only, int depth) {
+  std::string callee = dotted(call.items[0]);
+  if (is_sequential_call_expr(call)) {
+    return build_sequential(call, inst, scope, out, qualifier_only, depth);
+  }
+  auto cls = classes_.find(callee);
+  if (cls != classes_.end()) {
+    if (depth >= kMaxInstanceDepth) {
+      return unsupported(call.span, "modules nested too deeply (recursive module?)");
+    }
+    out.kind = ModuleDef::User;
+    out.span = call.span;
+    out.instance = std::make_shared<Instance>();
+    out.instance->cls = cls->second;
+    Scope params;
+    std::vector<std::string> names;
+    if (const Stmt* init = find_method(*cls->second, "__init__", 0)) {
+      for (size_t i = 1; i < init->params.size(); ++i) {
+        const py::Param& p = init->params[i];
+        if (p.stars != 0) continue;
+        names.push_back(p.name);
+        params[p.name] = p.default_value ? eval_const(*p.default_value, nullptr, nullptr)
+                                         : Const::unbound(p.name);
+      }
+    }
+    bind_call_args(call, names, params, scope, &inst);
+    return run_init(*out.instance, params, depth + 1);
+  }
+  const Expr& fn = call.items[0];
+  out.kind = ModuleDef::Leaf;
+  out.op = fn.kind == Expr::Kind::Attribute ? fn.text : callee;
+  out.op_span = fn.kind == Expr::Kind::Attribute ? fn.name_span : fn.span;
+  out.span = call.span;
+  out.fix_prefix = fix_prefix_for(call, out.op_span, qualifier_only);
+  if (out.op == "ModuleList" || out.op == "ModuleDict" || out.op.empty()) {
+    out.kind = ModuleDef::Broken;
+    out.error.span = call.span;
+    out.error.message = "unsupported Python construct: " +
+                        (out.op.empty() ? std::string("this module") : "nn." + out.op);
+    out.error.help = "list the layers as separate attributes, or use nn.Sequential";
+    return true;
+  }
+  for (size_t i = 1; i < call.items.size(); ++i) {
+    Const c = eval_const(call.items[i], scope, &inst);
+    Arg arg;
+    arg.keyword = call.keywords[i - 1];
+    arg.span = call.arg_spans[i - 1];
+    arg.value = c.state == Const::Ok ? c.value : Value::none(call.items[i].span);
+    if (c.state != Const::Ok) {
+      out.pending.push_back(c);
+      out.pending_spans.push_back(call.items[i].span);
+    }
+    out.args.push_back(std::move(arg));
+  }
+  return true;
+}
+
+bool Lowerer::is_sequential_call_expr(const Expr& e) const {
+  if (e.kind != Expr::Kind::Call) return false;
+  std::string callee = dotted(e.items[0]);
+  return callee == "nn.Sequential" || callee == "torch.nn.Sequential" || callee == "Sequential";
+}
+
+// sequential: nn.Sequential(module_ctor, ...); nested Sequentials keep PyTorch's index paths.
+bool Lowerer::build_sequential(const Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
+                               bool /*qualifier_only*/, int depth) {
+  out.kind = ModuleDef::Sequential;
+  out.span = call.span;
+  for (size_t i = 1; i < call.items.size(); ++i) {
+    const Expr& child = call.items[i];
+    ModuleDef m;
+    if (child.kind != Expr::Kind::Call || !call.keywords[i - 1].empty()) {
+      m.kind = ModuleDef::Broken;
+      m.error.span = child.span;
+      m.error.message = "unsupported Python construct: nn.Sequential element that is not a "
+                        "module constructor call";
+      m.error.help = "write the layers inline, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())";
+    } else if (!build_module(child, inst, scope, m, true, depth)) {
+      return false;
+    }
+    out.children.emplace_back(std::to_string(i - 1), std::move(m));
+  }
+  return true;
+}
+
+}  // namespace netshape::pylower

@@ -1,0 +1,205 @@
+// Where a .py model's input shape comes from, in order: a `# input: [B, 3, 32, 32]` comment,
+// a torchsummary call `summary(model, (1, 50, 50))` (batch excluded, so it becomes B), or the
+// model applied to `torch.randn(10, 1, 20, 20)` at top level. Without any of them the inputs keep
+// empty dims and the CLI takes --input.
+#include <algorithm>
+#include <cctype>
+
+#include "python_lower.hpp"
+
+namespace netshape::pylower {
+
+using py::Expr;
+using py::Stmt;
+
+namespace {
+
+// A tiny cursor over one comment's text, keeping source columns.
+struct CommentCursor {
+  const std::string& text;
+  size_t pos = 0;
+  Span base;  // span of the '#'; text[0] is at column base.column + 1
+  void skip_spaces() {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  }
+  bool at_end() const { return pos >= text.size(); }
+  char peek() const { return pos < text.size() ? text[pos] : '\0'; }
+  Span span(size_t from, size_t to) const {
+    return Span{base.line, base.column + 1 + static_cast<int>(from),
+                std::max(1, static_cast<int>(to - from))};
+  }
+  std::string word() {
+    size_t start = pos;
+    while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) ||
+                                 text[pos] == '_')) {
+      ++pos;
+    }
+    return text.substr(start, pos - start);
+  }
+};
+
+const char* const kInputHelp = "write e.g. `# input: [B, 3, 32, 32]` (first dim may be a name)";
+
+}  // namespace
+
+bool Lowerer::attach_input_shapes(const Candidate& model) {
+  bool found = false;
+  if (!shape_from_comments(found)) return false;
+  if (!found && !shape_from_calls(model, found)) return false;
+  return true;
+}
+
+// input_comment: '#' 'input' [NAME] ':' ('[' | '(') dim (',' dim)* (']' | ')')
+bool Lowerer::shape_from_comments(bool& found) {
+  size_t next_input = 0;
+  for (const py::Comment& c : module_.comments) {
+    CommentCursor cur{c.text, 0, c.span};
+    cur.skip_spaces();
+    std::string kw = cur.word();
+    for (char& ch : kw) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (kw != "input") continue;
+    cur.skip_spaces();
+    std::string name;
+    if (std::isalpha(static_cast<unsigned char>(cur.peek())) || cur.peek() == '_') {
+      name = cur.word();
+      cur.skip_spaces();
+    }
+    if (cur.peek() != ':') continue;
+    ++cur.pos;
+    cur.skip_spaces();
+    char open = cur.peek();
+    if (open != '[' && open != '(') continue;  // prose such as "# Input: RGB image"
+    char close = open == '[' ? ']' : ')';
+    size_t open_pos = cur.pos++;
+    std::vector<InputDim> dims;
+    while (true) {
+      cur.skip_spaces();
+      size_t start = cur.pos;
+      std::string w = cur.word();
+      cur.skip_spaces();
+      InputDim d;
+      d.span = cur.span(start, start + std::max<size_t>(1, w.size()));
+      bool digits = !w.empty() && std::all_of(w.begin(), w.end(), [](char ch) {
+        return std::isdigit(static_cast<unsigned char>(ch)) != 0;
+      });
+      if (digits && w.size() <= 12 && std::stoll(w) > 0) {
+        d.value = std::stoll(w);
+      } else if (!w.empty() && !digits && dims.empty()) {
+        d.symbol = w;
+      } else {
+        return error(d.span, "bad input dimension in the `# input:` comment", kInputHelp);
+      }
+      dims.push_back(std::move(d));
+      if (cur.peek() == ',') {
+        ++cur.pos;
+        cur.skip_spaces();
+        if (cur.peek() == close) break;  // trailing comma
+        continue;
+      }
+      if (cur.peek() == close) break;
+      return error(cur.span(cur.pos, cur.pos + 1),
+                   std::string("expected `,` or `") + close + "` in the `# input:` comment",
+                   kInputHelp);
+    }
+    InputDecl* target = nullptr;
+    for (InputDecl& in : program_.inputs) {
+      if (!name.empty() && in.name == name) target = &in;
+    }
+    if (target == nullptr && next_input < program_.inputs.size()) {
+      target = &program_.inputs[next_input];
+    }
+    ++next_input;
+    if (target == nullptr) continue;
+    target->dims = std::move(dims);
+    target->span = cur.span(open_pos, cur.pos + 1);
+    found = true;
+  }
+  return true;
+}
+
+// (1, 50, 50) -> [B, 1, 50, 50] when add_batch; (10, 1, 20, 20) -> as is.
+bool Lowerer::dims_from_tuple(const Expr& e, bool add_batch, std::vector<InputDim>& dims) {
+  const std::vector<Expr>* items = &e.items;
+  if (e.kind != Expr::Kind::Tuple && e.kind != Expr::Kind::List) return false;
+  if (add_batch) dims.push_back(InputDim{0, "B", e.span});
+  for (const Expr& item : *items) {
+    Const c = eval_const(item, nullptr, nullptr);
+    if (c.state != Const::Ok || c.value.kind != Value::Kind::Int || c.value.i <= 0) return false;
+    dims.push_back(InputDim{c.value.i, "", item.span});
+  }
+  return !items->empty();
+}
+
+bool Lowerer::is_model_reference(const Expr& e, const Candidate& model) const {
+  if (e.kind != Expr::Kind::Name) return false;
+  if (model.sequential != nullptr) return e.text == model.name;
+  for (const Instantiation& inst : instances_) {
+    if (inst.variable == e.text && inst.class_name == model.name) return true;
+  }
+  return false;
+}
+
+// summary(model, (1, 50, 50)) | summary(model, input_size=(...)) | model(torch.randn(10, 1, 20, 20))
+bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
+  for (const Stmt& s : module_.body) {
+    if ((s.kind != Stmt::Kind::Expr && s.kind != Stmt::Kind::Assign) || !s.value) continue;
+    const Expr& call = *s.value;
+    if (call.kind != Expr::Kind::Call || call.items.size() < 2 || program_.inputs.empty()) {
+      continue;
+    }
+    std::string callee = dotted(call.items[0]);
+    std::vector<std::vector<InputDim>> shapes;
+    if (callee == "summary" ||
+        (callee.size() > 8 && callee.substr(callee.size() - 8) == ".summary")) {
+      if (!is_model_reference(call.items[1], model)) continue;
+      const Expr* size = call.items.size() > 2 ? &call.items[2] : nullptr;
+      for (size_t i = 1; i < call.items.size(); ++i) {
+        if (call.keywords[i - 1] == "input_size") size = &call.items[i];
+      }
+      if (size == nullptr) continue;
+      std::vector<InputDim> dims;
+      if (dims_from_tuple(*size, true, dims)) {
+        shapes.push_back(std::move(dims));
+      } else if (size->kind == Expr::Kind::List || size->kind == Expr::Kind::Tuple) {
+        for (const Expr& one : size->items) {  // several inputs: [(1, 28, 28), (1, 28, 28)]
+          std::vector<InputDim> d;
+          if (dims_from_tuple(one, true, d)) shapes.push_back(std::move(d));
+        }
+      }
+    } else if (is_model_reference(call.items[0], model)) {
+      for (size_t i = 1; i < call.items.size(); ++i) {
+        const Expr* arg = &call.items[i];
+        if (arg->kind == Expr::Kind::Name && random_tensors_.count(arg->text) != 0) {
+          arg = random_tensors_.at(arg->text);
+        }
+        std::string fn = arg->kind == Expr::Kind::Call ? dotted(arg->items[0]) : "";
+        if (fn != "torch.randn" && fn != "torch.rand" && fn != "torch.zeros" &&
+            fn != "torch.ones" && fn != "torch.empty") {
+          continue;
+        }
+        Expr dims_expr;
+        dims_expr.kind = Expr::Kind::Tuple;
+        dims_expr.span = arg->span;
+        for (size_t k = 1; k < arg->items.size(); ++k) {
+          if (arg->keywords[k - 1].empty()) dims_expr.items.push_back(arg->items[k]);
+        }
+        if (dims_expr.items.size() == 1 && (dims_expr.items[0].kind == Expr::Kind::Tuple ||
+                                            dims_expr.items[0].kind == Expr::Kind::List)) {
+          Expr inner = dims_expr.items[0];
+          dims_expr = std::move(inner);
+        }
+        std::vector<InputDim> dims;
+        if (dims_from_tuple(dims_expr, false, dims)) shapes.push_back(std::move(dims));
+      }
+    }
+    if (shapes.empty()) continue;
+    for (size_t i = 0; i < shapes.size() && i < program_.inputs.size(); ++i) {
+      program_.inputs[i].dims = std::move(shapes[i]);
+    }
+    found = true;
+    return true;
+  }
+  return true;
+}
+
+}  // namespace netshape::pylower

@@ -1,0 +1,327 @@
+// Lowering of the Python AST into the Program IR. The model's __init__ is "executed"
+// symbolically (module constructors and constants are recorded, nothing is built), then its
+// forward is walked: every module call, functional call, tensor method and tensor `+` becomes
+// one Statement whose inputs name the tensors it consumes.
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "netshape/python_frontend.hpp"
+#include "python_lower.hpp"
+
+namespace netshape::pylower {
+
+using py::Expr;
+using py::Stmt;
+
+namespace {
+
+constexpr int kMaxInstanceDepth = 16;  // user modules containing user modules
+
+const char* const kUnsupportedHelp =
+    "netshape reads a subset of PyTorch (see docs/python.md); rewrite this part with "
+    "straight-line assignments, or describe the model in a .ns file";
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return s;
+}
+
+}  // namespace
+
+// ---- the lowering context ----
+
+Lowerer::Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
+                 Diagnostics& diags)
+    : src_(src), module_(module), opts_(opts), diags_(diags) {}
+
+bool Lowerer::error(Span span, std::string message, std::string help) {
+  diags_.error(span, std::move(message), std::move(help));
+  return false;
+}
+
+bool Lowerer::unsupported(Span span, const std::string& what, std::string help) {
+  return error(span, "unsupported Python construct: " + what,
+               help.empty() ? kUnsupportedHelp : std::move(help));
+}
+
+// ---- emitting statements ----
+
+std::string Lowerer::unique_name(const std::string& wanted) {
+  std::string name = wanted;
+  for (int k = 2; taken_.count(name) != 0; ++k) name = wanted + "_" + std::to_string(k);
+  taken_.insert(name);
+  return name;
+}
+
+// Unnamed statements get `<op><index>` (index = 1-based position in the program) like the
+// .ns frontend; the name is filled in here because later statements must refer to it.
+std::string Lowerer::emit(Statement st) {
+  st.python = true;
+  st.inputs_explicit = true;
+  if (st.name.empty()) {
+    st.name = unique_name(lower(st.op) + std::to_string(program_.statements.size() + 1));
+  }
+  program_.statements.push_back(std::move(st));
+  return program_.statements.back().name;
+}
+
+// ---- model selection ----
+
+// Dotted name of `a.b.c` (empty when the expression is not a plain dotted name).
+std::string dotted(const Expr& e) {
+  if (e.kind == Expr::Kind::Name) return e.text;
+  if (e.kind == Expr::Kind::Attribute) {
+    std::string base = dotted(e.items[0]);
+    return base.empty() ? "" : base + "." + e.text;
+  }
+  return "";
+}
+
+static bool is_module_base(const std::string& name) {
+  std::string last = name.substr(name.rfind('.') == std::string::npos ? 0 : name.rfind('.') + 1);
+  return last == "Module" || last == "LightningModule";
+}
+
+static bool is_sequential_call(const Expr& e) {
+  if (e.kind != Expr::Kind::Call) return false;
+  std::string callee = dotted(e.items[0]);
+  return callee == "nn.Sequential" || callee == "torch.nn.Sequential" || callee == "Sequential";
+}
+
+void Lowerer::collect_top_level() {
+  for (const Stmt& s : module_.body) {
+    if (s.kind == Stmt::Kind::ClassDef) {
+      classes_[s.name] = &s;
+      bool is_model = false;
+      for (const Expr& b : s.bases) is_model |= is_module_base(dotted(b));
+      for (const Expr& b : s.bases) is_model |= classes_.count(dotted(b)) != 0;
+      if (is_model) candidates_.push_back(Candidate{s.name, &s, nullptr, s.name_span});
+      continue;
+    }
+    if (s.kind != Stmt::Kind::Assign || !s.value) continue;
+    for (const Expr& t : s.targets) {
+      if (t.kind != Expr::Kind::Name) continue;
+      if (is_sequential_call(*s.value)) {
+        candidates_.push_back(Candidate{t.text, nullptr, &*s.value, t.span});
+      } else if (s.value->kind == Expr::Kind::Call) {
+        std::string callee = dotted(s.value->items[0]);
+        if (classes_.count(callee) != 0) instances_.push_back(Instantiation{t.text, callee, &*s.value});
+        if (callee == "torch.randn" || callee == "torch.rand" || callee == "torch.zeros" ||
+            callee == "torch.ones" || callee == "torch.empty") {
+          random_tensors_[t.text] = &*s.value;
+        }
+      }
+      if (s.value->kind != Expr::Kind::Call) {
+        Const c = eval_const(*s.value, nullptr, nullptr);
+        if (c.state == Const::Ok) globals_[t.text] = c;
+      }
+    }
+  }
+}
+
+const Candidate* Lowerer::find_candidate(const std::string& name) const {
+  for (const Candidate& c : candidates_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+const Candidate* Lowerer::choose_model() {
+  if (!opts_.model.empty()) {
+    if (const Candidate* c = find_candidate(opts_.model)) return c;
+    for (const Instantiation& inst : instances_) {
+      if (inst.variable == opts_.model) return find_candidate(inst.class_name);
+    }
+    std::vector<std::string> names;
+    for (const Candidate& c : candidates_) names.push_back(c.name);
+    std::string near = nearest_name(opts_.model, names);
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    error(Span{}, "--model " + opts_.model + ": no nn.Module class or nn.Sequential variable "
+                  "of that name in the file",
+          !near.empty() ? "did you mean --model " + near + "?"
+                        : (list.empty() ? "" : "models in the file: " + list));
+    return nullptr;
+  }
+  const Instantiation* chosen = nullptr;
+  for (const Instantiation& inst : instances_) {
+    if (find_candidate(inst.class_name) == nullptr) continue;
+    if (chosen == nullptr || chosen->variable != "model") chosen = &inst;
+  }
+  if (chosen != nullptr) return find_candidate(chosen->class_name);
+  if (candidates_.empty()) {
+    error(Span{}, "no model found in the Python file",
+          "define `class Net(nn.Module)` with a forward method, or `model = nn.Sequential(...)`");
+    return nullptr;
+  }
+  return &candidates_.back();
+}
+
+// ---- driving ----
+
+std::optional<Program> Lowerer::run() {
+  collect_top_level();
+  const Candidate* model = choose_model();
+  if (model == nullptr) return std::nullopt;
+  program_.model_name = model->name;
+  program_.model_span = model->span;
+  bool ok = model->cls != nullptr ? lower_class_model(*model) : lower_sequential_model(*model);
+  if (!ok || diags_.has_errors()) return std::nullopt;
+  if (!attach_input_shapes(*model)) return std::nullopt;
+  return std::move(program_);
+}
+
+bool Lowerer::lower_sequential_model(const Candidate& model) {
+  add_input("x", model.span);
+  Instance top;
+  ModuleDef seq;
+  if (!build_sequential(*model.sequential, top, nullptr, seq, /*qualifier_only=*/true)) {
+    return false;
+  }
+  FValue in = FValue::tensor_of("x", model.span);
+  std::optional<FValue> out = call_module(seq, top, "", {in}, model.span, /*named=*/false);
+  if (!out) return false;
+  program_.outputs.push_back(OutputDecl{out->tensor, model.span});
+  return true;
+}
+
+void Lowerer::add_input(const std::string& name, Span span) {
+  InputDecl decl;
+  decl.name = name;
+  decl.span = span;
+  taken_.insert(name);
+  program_.inputs.push_back(std::move(decl));
+}
+
+bool Lowerer::lower_class_model(const Candidate& model) {
+  auto inst = std::make_shared<Instance>();
+  inst->cls = model.cls;
+  std::map<std::string, Const> params;
+  if (!bind_model_params(*model.cls, params)) return false;
+  if (!run_init(*inst, params, 0)) return false;
+  const Stmt* forward = find_method(*model.cls, "forward", 0);
+  if (forward == nullptr) {
+    return error(model.cls->name_span, "class " + model.name + " has no forward method",
+                 "add `def forward(self, x):` returning the output");
+  }
+  std::vector<FValue> args;
+  for (size_t i = 1; i < forward->params.size(); ++i) {
+    const py::Param& p = forward->params[i];
+    if (p.stars != 0 || p.default_value) continue;  // optional arguments are not tensors
+    add_input(p.name, p.span);
+    args.push_back(FValue::tensor_of(p.name, p.span));
+  }
+  if (args.empty()) {
+    return error(forward->name_span, "forward takes no tensor argument",
+                 "write `def forward(self, x):`");
+  }
+  std::optional<FValue> out = run_forward(*inst, *forward, args, "", 0);
+  if (!out) return false;
+  return add_outputs(*out, forward->name_span);
+}
+
+bool Lowerer::add_outputs(const FValue& out, Span fallback) {
+  if (out.kind == FValue::Tensor) {
+    program_.outputs.push_back(OutputDecl{out.tensor, out.span.valid() ? out.span : fallback});
+    return true;
+  }
+  if (out.kind == FValue::Tensors) {
+    for (const FValue& t : out.items) program_.outputs.push_back(OutputDecl{t.tensor, t.span});
+    return true;
+  }
+  return error(out.span.valid() ? out.span : fallback, "forward must return a tensor",
+               "return the output tensor, e.g. `return x`");
+}
+
+// Constructor parameters: defaults, then the `model = Net(...)` call, then --arg.
+bool Lowerer::bind_model_params(const Stmt& cls, std::map<std::string, Const>& params) {
+  const Stmt* init = find_method(cls, "__init__", 0);
+  std::vector<std::string> names;
+  if (init != nullptr) {
+    for (size_t i = 1; i < init->params.size(); ++i) {
+      const py::Param& p = init->params[i];
+      if (p.stars != 0) continue;
+      names.push_back(p.name);
+      params[p.name] = p.default_value ? eval_const(*p.default_value, nullptr, nullptr)
+                                       : Const::unbound(p.name);
+    }
+  }
+  for (const Instantiation& inst : instances_) {
+    if (inst.class_name == cls.name) bind_call_args(*inst.call, names, params, nullptr, nullptr);
+  }
+  for (const auto& [key, text] : opts_.args) {
+    if (std::find(names.begin(), names.end(), key) == names.end()) {
+      std::string near = nearest_name(key, names);
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      return error(Span{}, "--arg " + key + ": " + cls.name + ".__init__ has no parameter `" +
+                               key + "`",
+                   !near.empty() ? "did you mean --arg " + near + "=" + text + "?"
+                                 : (list.empty() ? cls.name + " takes no constructor arguments"
+                                                 : "its parameters are: " + list));
+    }
+    SourceFile arg_src("--arg " + key, text);
+    Diagnostics arg_diags;
+    std::optional<Expr> e = py::parse_expression(arg_src, arg_diags);
+    Const c = e ? eval_const(*e, nullptr, nullptr) : Const::failed(Diagnostic{});
+    if (c.state != Const::Ok) {
+      return error(Span{}, "--arg " + key + "=" + text + ": not a Python literal",
+                   "give an int, float, tuple, string, True/False or None, e.g. --arg " + key +
+                       "=10");
+    }
+    params[key] = c;
+  }
+  return true;
+}
+
+// Binds call arguments to parameter names (positional first, then keywords).
+void Lowerer::bind_call_args(const Expr& call, const std::vector<std::string>& names,
+                             std::map<std::string, Const>& params, const Scope* scope,
+                             Instance* self) {
+  size_t positional = 0;
+  for (size_t i = 1; i < call.items.size(); ++i) {
+    const std::string& kw = call.keywords[i - 1];
+    Const value = eval_const(call.items[i], scope, self);
+    if (kw.empty()) {
+      if (positional < names.size()) params[names[positional]] = value;
+      ++positional;
+    } else if (std::find(names.begin(), names.end(), kw) != names.end()) {
+      params[kw] = value;
+    }
+  }
+}
+
+const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int depth) const {
+  for (const Stmt& s : cls.body) {
+    if (s.kind == Stmt::Kind::FunctionDef && s.name == name) return &s;
+  }
+  if (depth > kMaxInstanceDepth) return nullptr;
+  for (const Expr& b : cls.bases) {
+    auto it = classes_.find(dotted(b));
+    if (it != classes_.end() && it->second != &cls) {
+      if (const Stmt* m = find_method(*it->second, name, depth + 1)) return m;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<Program> lower(const SourceFile& src, const py::Module& module,
+                             const PythonOptions& opts, Diagnostics& diags) {
+  Lowerer l(src, module, opts, diags);
+  return l.run();
+}
+
+}  // namespace netshape::pylower
+
+namespace netshape {
+
+std::optional<Program> parse_python(const SourceFile& src, const PythonOptions& opts,
+                                    Diagnostics& diags) {
+  std::optional<py::Module> module = py::parse_module(src, diags);
+  if (!module) return std::nullopt;
+  return pylower::lower(src, *module, opts, diags);
+}
+
+}  // namespace netshape

@@ -1,0 +1,179 @@
+// Internal to the Python frontend: the state shared by python_lower.cpp (model selection),
+// python_init.cpp (constants and __init__), python_forward.cpp (forward) and python_input.cpp
+// (input shapes).
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "netshape/python_frontend.hpp"
+
+namespace netshape::pylower {
+
+// A constant computed in __init__ or forward: a value, a constructor parameter that has no
+// value yet, or an error kept until (and unless) the value is used.
+struct Const {
+  enum State { Ok, Unbound, Failed };
+  State state = Failed;
+  Value value;
+  std::string param;  // Unbound: the parameter's name
+  Diagnostic error;   // Failed: reported when used
+  static Const ok(Value v) { Const c; c.state = Ok; c.value = std::move(v); return c; }
+  static Const unbound(std::string p) { Const c; c.state = Unbound; c.param = std::move(p); return c; }
+  static Const failed(Diagnostic d) { Const c; c.state = Failed; c.error = std::move(d); return c; }
+};
+
+struct Instance;
+
+// A submodule created in __init__ (`self.a = nn.Conv2d(...)`), or a Sequential child.
+struct ModuleDef {
+  enum Kind { Leaf, Sequential, User, Broken };
+  Kind kind = Broken;
+  std::string op;  // Leaf: class name as written, without prefix
+  Span span;       // the constructor call
+  Span op_span;
+  std::string fix_prefix;
+  std::vector<Arg> args;
+  std::vector<Const> pending;  // argument values still to check (errors, unbound params)
+  std::vector<Span> pending_spans;
+  std::vector<std::pair<std::string, ModuleDef>> children;  // Sequential: (index, child)
+  std::shared_ptr<Instance> instance;                       // User
+  Diagnostic error;                                         // Broken: reported when called
+};
+
+// One object of a model class: its submodules and `self.k` constants.
+struct Instance {
+  const py::Stmt* cls = nullptr;
+  std::map<std::string, ModuleDef> modules;
+  std::map<std::string, Const> attrs;
+  std::map<std::string, int> calls;  // per attribute: how many times forward called it
+};
+
+using Scope = std::map<std::string, Const>;
+
+// A value in forward: a tensor (by the statement or input name that produces it), several
+// tensors (tuple/list), a constant, or `x.shape` / `x.size()` waiting for an index.
+struct FValue {
+  enum Kind { Tensor, Tensors, Constant, Shape, Self };
+  Kind kind = Constant;
+  std::string tensor;
+  Span span;
+  std::vector<FValue> items;
+  Value value;
+  static FValue tensor_of(std::string name, Span sp) {
+    FValue v; v.kind = Tensor; v.tensor = std::move(name); v.span = sp; return v;
+  }
+  static FValue constant(Value val, Span sp) {
+    FValue v; v.kind = Constant; v.value = std::move(val); v.span = sp; return v;
+  }
+};
+
+struct Candidate {
+  std::string name;
+  const py::Stmt* cls = nullptr;         // a class model
+  const py::Expr* sequential = nullptr;  // a `name = nn.Sequential(...)` model
+  Span span;
+};
+
+struct Instantiation {
+  std::string variable;
+  std::string class_name;
+  const py::Expr* call = nullptr;
+};
+
+std::string dotted(const py::Expr& e);
+
+class Lowerer {
+ public:
+  Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
+          Diagnostics& diags);
+  std::optional<Program> run();
+
+  // python_init.cpp
+  Const eval_const(const py::Expr& e, const Scope* scope, Instance* self, int depth = 0);
+
+ private:
+  const SourceFile& src_;
+  const py::Module& module_;
+  const PythonOptions& opts_;
+  Diagnostics& diags_;
+  Program program_;
+  std::set<std::string> taken_;
+  std::map<std::string, const py::Stmt*> classes_;
+  std::vector<Candidate> candidates_;
+  std::vector<Instantiation> instances_;
+  std::map<std::string, const py::Expr*> random_tensors_;  // `x = torch.randn(...)` at top level
+  Scope globals_;
+
+  bool error(Span span, std::string message, std::string help = {});
+  bool unsupported(Span span, const std::string& what, std::string help = {});
+  std::string unique_name(const std::string& wanted);
+  std::string emit(Statement st);
+
+  // python_lower.cpp
+  void collect_top_level();
+  const Candidate* find_candidate(const std::string& name) const;
+  const Candidate* choose_model();
+  bool lower_sequential_model(const Candidate& model);
+  bool lower_class_model(const Candidate& model);
+  void add_input(const std::string& name, Span span);
+  bool add_outputs(const FValue& out, Span fallback);
+  bool bind_model_params(const py::Stmt& cls, std::map<std::string, Const>& params);
+  void bind_call_args(const py::Expr& call, const std::vector<std::string>& names,
+                      std::map<std::string, Const>& params, const Scope* scope, Instance* self);
+  const py::Stmt* find_method(const py::Stmt& cls, const std::string& name, int depth) const;
+
+  // python_init.cpp
+  Const eval_name(const std::string& name, Span span, const Scope* scope);
+  Const eval_binary(const py::Expr& e, const Const& lhs, const Const& rhs);
+  bool run_init(Instance& inst, const Scope& params, int depth);
+  bool init_statement(const py::Stmt& s, Instance& inst, Scope& locals, int depth);
+  bool is_super_init(const py::Expr& e) const;
+  bool build_module(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
+                    bool qualifier_only, int depth);
+  bool is_sequential_call_expr(const py::Expr& e) const;
+  bool build_sequential(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
+                        bool qualifier_only, int depth = 0);
+  std::string fix_prefix_for(const py::Expr& call, Span op_span, bool qualifier_only) const;
+
+  // python_forward.cpp
+  std::optional<FValue> run_forward(Instance& inst, const py::Stmt& forward,
+                                    const std::vector<FValue>& args, const std::string& prefix,
+                                    int depth);
+  std::optional<FValue> call_module(ModuleDef& m, Instance& owner, const std::string& name,
+                                    const std::vector<FValue>& inputs, Span call_span,
+                                    bool named, int depth = 0);
+  bool check_pending(const ModuleDef& m);
+  struct Frame {
+    Instance& inst;
+    std::map<std::string, FValue> vars;
+    std::string prefix;
+    int depth;
+  };
+  std::optional<FValue> eval(const py::Expr& e, Frame& f);
+  std::optional<FValue> eval_call(const py::Expr& e, Frame& f);
+  std::optional<FValue> eval_attribute(const py::Expr& e, Frame& f);
+  std::optional<FValue> eval_subscript(const py::Expr& e, Frame& f);
+  std::optional<FValue> eval_binary_fwd(const py::Expr& e, Frame& f);
+  std::optional<FValue> call_self_module(const py::Expr& e, const std::string& attr, Frame& f);
+  std::optional<FValue> call_function(const py::Expr& e, const std::string& op, Span op_span,
+                                      const FValue* self_tensor, size_t first_arg, Frame& f);
+  std::optional<FValue> call_method(const py::Expr& e, const FValue& obj, Frame& f);
+  bool forward_statement(const py::Stmt& s, Frame& f, std::optional<FValue>& result);
+  bool assign(const py::Expr& target, const FValue& value, Frame& f);
+
+  // python_input.cpp
+  bool attach_input_shapes(const Candidate& model);
+  bool shape_from_comments(bool& found);
+  bool shape_from_calls(const Candidate& model, bool& found);
+  bool is_model_reference(const py::Expr& e, const Candidate& model) const;
+  bool dims_from_tuple(const py::Expr& e, bool add_batch, std::vector<InputDim>& dims);
+};
+
+std::optional<Program> lower(const SourceFile& src, const py::Module& module,
+                             const PythonOptions& opts, Diagnostics& diags);
+
+}  // namespace netshape::pylower

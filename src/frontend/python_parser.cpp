@@ -1,0 +1,856 @@
+// Recursive-descent parser for Python, reduced: it accepts the statements and expressions that
+// appear in model files and represents valid Python outside the subset (loops, lambdas,
+// comprehensions, slices, ...) as `Other` nodes, so that only the model's own code is rejected
+// (by the lowering), while training scripts around it are skipped. Real syntax errors stop the
+// parse. Recursion is capped so that hostile nesting gives an error, never a stack overflow.
+#include <cerrno>
+#include <cstdlib>
+#include <string_view>
+
+#include "netshape/python_frontend.hpp"
+
+namespace netshape::py {
+namespace {
+
+constexpr int kMaxDepth = 100;
+
+struct SyntaxError {};  // thrown after the diagnostic is recorded; caught at the entry points
+
+class Parser {
+ public:
+  Parser(const SourceFile& src, std::vector<Token> tokens, Diagnostics& diags)
+      : src_(src), toks_(std::move(tokens)), diags_(diags) {}
+
+  // file_input: (NEWLINE | stmt)* ENDMARKER
+  std::vector<Stmt> file_input() {
+    std::vector<Stmt> body;
+    while (!at(Tok::End)) {
+      if (accept_kind(Tok::Newline)) continue;
+      if (at(Tok::Indent)) fail(cur().span, "unexpected indent", "remove the extra indentation");
+      if (at(Tok::Dedent)) {
+        ++pos_;
+        continue;
+      }
+      statement(body);
+    }
+    return body;
+  }
+
+  // expression_input: testlist NEWLINE* ENDMARKER
+  Expr expression_input() {
+    Expr e = testlist();
+    while (accept_kind(Tok::Newline)) {
+    }
+    if (!at(Tok::End)) fail(cur().span, "unexpected `" + cur().text + "` after the value");
+    return e;
+  }
+
+ private:
+  const SourceFile& src_;
+  std::vector<Token> toks_;
+  Diagnostics& diags_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+
+  // Bounds recursion: every rule that can nest takes a guard.
+  struct DepthGuard {
+    Parser& p;
+    explicit DepthGuard(Parser& parser) : p(parser) {
+      if (++p.depth_ > kMaxDepth) {
+        p.fail(p.cur().span, "unsupported Python construct: nesting too deep",
+               "netshape accepts at most 100 nested expressions or blocks");
+      }
+    }
+    ~DepthGuard() { --p.depth_; }
+  };
+
+  // ---- token helpers ----
+  const Token& cur() const { return toks_[pos_ < toks_.size() ? pos_ : toks_.size() - 1]; }
+  const Token& peek_tok(size_t k) const {
+    size_t i = pos_ + k;
+    return toks_[i < toks_.size() ? i : toks_.size() - 1];
+  }
+  bool at(Tok k) const { return cur().kind == k; }
+  bool at_op(std::string_view op) const { return cur().kind == Tok::Op && cur().text == op; }
+  bool at_kw(std::string_view kw) const { return cur().kind == Tok::Name && cur().text == kw; }
+  bool accept_kind(Tok k) {
+    if (!at(k)) return false;
+    ++pos_;
+    return true;
+  }
+  bool accept_op(std::string_view op) {
+    if (!at_op(op)) return false;
+    ++pos_;
+    return true;
+  }
+  bool accept_kw(std::string_view kw) {
+    if (!at_kw(kw)) return false;
+    ++pos_;
+    return true;
+  }
+  Token take() {
+    Token t = cur();
+    if (pos_ + 1 < toks_.size()) ++pos_;
+    return t;
+  }
+  [[noreturn]] void fail(Span span, std::string message, std::string help = {}) {
+    diags_.error(span, std::move(message), std::move(help));
+    throw SyntaxError{};
+  }
+  std::string describe(const Token& t) const {
+    switch (t.kind) {
+      case Tok::Newline: return "end of line";
+      case Tok::Indent: return "indent";
+      case Tok::Dedent: return "dedent";
+      case Tok::End: return "end of file";
+      case Tok::String: return "string";
+      default: return "`" + t.text + "`";
+    }
+  }
+  [[noreturn]] void unexpected(std::string_view wanted) {
+    fail(cur().span, "invalid syntax: expected " + std::string(wanted) + ", found " +
+                         describe(cur()));
+  }
+  void expect_op(std::string_view op) {
+    if (!accept_op(op)) unexpected("`" + std::string(op) + "`");
+  }
+  Token expect_name() {
+    if (!at(Tok::Name) || is_keyword(cur().text)) unexpected("a name");
+    return take();
+  }
+  static bool is_keyword(std::string_view w) {
+    for (const char* k : {"False", "None", "True", "and", "as", "assert", "async", "await",
+                          "break", "class", "continue", "def", "del", "elif", "else", "except",
+                          "finally", "for", "from", "global", "if", "import", "in", "is",
+                          "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+                          "while", "with", "yield"}) {
+      if (w == k) return true;
+    }
+    return false;
+  }
+
+  // A span from `start` to the end of the previous token, clipped to the first line.
+  Span span_from(Span start) const {
+    const Token& last = toks_[pos_ > 0 ? pos_ - 1 : 0];
+    Span s = start;
+    if (last.span.line == start.line) {
+      s.length = last.span.column + last.span.length - start.column;
+    } else {
+      s.length = static_cast<int>(src_.line_text(start.line).size()) - start.column + 1;
+    }
+    if (s.length < 1) s.length = 1;
+    return s;
+  }
+
+  static Expr make(Expr::Kind kind, Span span, std::string text = {}) {
+    Expr e;
+    e.kind = kind;
+    e.span = span;
+    e.text = std::move(text);
+    return e;
+  }
+
+  // ---- statements ----
+
+  // stmt: compound_stmt | simple_stmt
+  void statement(std::vector<Stmt>& out) {
+    DepthGuard guard(*this);
+    if (at(Tok::Name)) {
+      const std::string& w = cur().text;
+      if (w == "class") return out.push_back(class_def());
+      if (w == "def") return out.push_back(function_def());
+      if (w == "if" || w == "for" || w == "while" || w == "with" || w == "try" ||
+          w == "async" || w == "elif" || w == "else" || w == "except" || w == "finally") {
+        return out.push_back(compound_other());
+      }
+    }
+    if (at_op("@")) return out.push_back(decorated());
+    simple_stmt(out);
+  }
+
+  // simple_stmt: small_stmt (';' small_stmt)* [';'] NEWLINE
+  void simple_stmt(std::vector<Stmt>& out) {
+    out.push_back(small_stmt());
+    while (accept_op(";")) {
+      if (at(Tok::Newline)) break;
+      out.push_back(small_stmt());
+    }
+    if (!accept_kind(Tok::Newline)) unexpected("end of line");
+  }
+
+  // small_stmt: pass | import | return [testlist] | flow | assignment | expression
+  Stmt small_stmt() {
+    Stmt s;
+    s.span = cur().span;
+    if (accept_kw("pass")) return s;
+    if (at_kw("import") || at_kw("from")) return import_stmt();
+    if (accept_kw("return")) {
+      s.kind = Stmt::Kind::Return;
+      if (!at(Tok::Newline) && !at_op(";")) s.value = testlist();
+      s.span = span_from(s.span);
+      return s;
+    }
+    for (const char* kw : {"break", "continue", "raise", "global", "nonlocal", "del", "assert",
+                           "yield"}) {
+      if (at_kw(kw)) return other_until_end(std::string("`") + kw + "` statement");
+    }
+    return expr_stmt();
+  }
+
+  // import_stmt: ('import' | 'from') ... NEWLINE   -- imports are skipped, not interpreted
+  Stmt import_stmt() {
+    Stmt s;
+    s.kind = Stmt::Kind::Import;
+    s.span = cur().span;
+    while (!at(Tok::Newline) && !at_op(";") && !at(Tok::End)) take();
+    s.span = span_from(s.span);
+    return s;
+  }
+
+  // Statements outside the subset whose details do not matter: skipped to the end of the line.
+  Stmt other_until_end(std::string what) {
+    Stmt s;
+    s.kind = Stmt::Kind::Other;
+    s.span = cur().span;
+    s.what = std::move(what);
+    while (!at(Tok::Newline) && !at_op(";") && !at(Tok::End)) take();
+    s.span = span_from(s.span);
+    return s;
+  }
+
+  // expr_stmt: testlist (('=' testlist)* | augassign testlist | ':' test ['=' testlist])
+  Stmt expr_stmt() {
+    Stmt s;
+    s.span = cur().span;
+    Expr first = testlist_star();
+    if (at_op("=")) {
+      s.kind = Stmt::Kind::Assign;
+      s.targets.push_back(std::move(first));
+      while (accept_op("=")) s.targets.push_back(testlist_star());
+      s.value = std::move(s.targets.back());
+      s.targets.pop_back();
+      for (const Expr& t : s.targets) check_target(t);
+    } else if (cur().kind == Tok::Op && cur().text.size() >= 2 && cur().text.back() == '=' &&
+               cur().text != "==" && cur().text != "<=" && cur().text != ">=" &&
+               cur().text != "!=") {
+      s.kind = Stmt::Kind::AugAssign;
+      s.what = take().text;
+      check_target(first);
+      s.targets.push_back(std::move(first));
+      s.value = testlist();
+    } else if (accept_op(":")) {
+      s.kind = Stmt::Kind::Other;
+      s.what = "annotated assignment";
+      test();
+      if (accept_op("=")) s.value = testlist();
+    } else {
+      s.kind = Stmt::Kind::Expr;
+      s.value = std::move(first);
+    }
+    s.span = span_from(s.span);
+    return s;
+  }
+
+  // Assignment targets must be names, attributes, subscripts or tuples/lists of those.
+  void check_target(const Expr& t) {
+    switch (t.kind) {
+      case Expr::Kind::Name:
+      case Expr::Kind::Attribute:
+      case Expr::Kind::Subscript: return;
+      case Expr::Kind::Tuple:
+      case Expr::Kind::List:
+        for (const Expr& e : t.items) check_target(e);
+        return;
+      case Expr::Kind::Other:
+        if (t.text == "starred expression") return;
+        break;
+      default: break;
+    }
+    fail(t.span, "invalid syntax: cannot assign to this expression");
+  }
+
+  // classdef: 'class' NAME ['(' [arglist] ')'] ':' suite
+  Stmt class_def() {
+    Stmt s;
+    s.kind = Stmt::Kind::ClassDef;
+    s.span = take().span;
+    Token name = expect_name();
+    s.name = name.text;
+    s.name_span = name.span;
+    if (accept_op("(")) {
+      while (!at_op(")")) {
+        if (at(Tok::Name) && peek_tok(1).kind == Tok::Op && peek_tok(1).text == "=") {
+          take();
+          take();
+        }
+        s.bases.push_back(test());
+        if (!accept_op(",")) break;
+      }
+      expect_op(")");
+    }
+    expect_op(":");
+    s.span = span_from(s.span);
+    s.body = suite();
+    return s;
+  }
+
+  // funcdef: 'def' NAME parameters ['->' test] ':' suite
+  Stmt function_def() {
+    Stmt s;
+    s.kind = Stmt::Kind::FunctionDef;
+    s.span = take().span;
+    Token name = expect_name();
+    s.name = name.text;
+    s.name_span = name.span;
+    expect_op("(");
+    s.params = parameters();
+    expect_op(")");
+    if (accept_op("->")) test();
+    expect_op(":");
+    s.span = span_from(s.span);
+    s.body = suite();
+    return s;
+  }
+
+  // parameters: [param (',' param)* [',']]   param: ['*'|'**'] NAME [':' test] ['=' test] | '*' | '/'
+  std::vector<Param> parameters() {
+    std::vector<Param> params;
+    while (!at_op(")")) {
+      Param p;
+      if (accept_op("**")) p.stars = 2;
+      else if (accept_op("*")) p.stars = 1;
+      if (p.stars == 1 && (at_op(",") || at_op(")"))) {  // bare `*`: keyword-only marker
+        if (!accept_op(",")) break;
+        continue;
+      }
+      if (p.stars == 0 && accept_op("/")) {  // positional-only marker
+        if (!accept_op(",")) break;
+        continue;
+      }
+      Token n = expect_name();
+      p.name = n.text;
+      p.span = n.span;
+      if (accept_op(":")) test();
+      if (accept_op("=")) p.default_value = test();
+      params.push_back(std::move(p));
+      if (!accept_op(",")) break;
+    }
+    return params;
+  }
+
+  // decorated: ('@' test NEWLINE)+ (classdef | funcdef)
+  Stmt decorated() {
+    while (accept_op("@")) {
+      test();
+      if (!accept_kind(Tok::Newline)) unexpected("end of line after the decorator");
+    }
+    if (at_kw("def")) return function_def();
+    if (at_kw("class")) return class_def();
+    unexpected("`def` or `class` after a decorator");
+  }
+
+  // compound_other: ('if'|'for'|'while'|'with'|'try'|...) header ':' suite
+  // The header is skipped (brackets are balanced by the tokenizer), the body is parsed.
+  Stmt compound_other() {
+    Stmt s;
+    s.kind = Stmt::Kind::Other;
+    s.span = cur().span;
+    std::string kw = take().text;
+    if (kw == "async") kw += " " + take().text;
+    s.what = "`" + kw + "` " + (kw == "for" || kw == "while" ? "loop" : "statement");
+    int depth = 0;
+    int lambdas = 0;  // a lambda's `:` is not the header's
+    while (!(depth == 0 && lambdas == 0 && at_op(":"))) {
+      if (at(Tok::Newline) || at(Tok::End)) unexpected("`:`");
+      if (at_op("(") || at_op("[") || at_op("{")) ++depth;
+      if (at_op(")") || at_op("]") || at_op("}")) --depth;
+      if (depth == 0 && at_kw("lambda")) ++lambdas;
+      if (depth == 0 && at_op(":")) --lambdas;
+      take();
+    }
+    expect_op(":");
+    s.span = span_from(s.span);
+    s.body = suite();
+    return s;
+  }
+
+  // suite: simple_stmt | NEWLINE INDENT stmt+ DEDENT
+  std::vector<Stmt> suite() {
+    DepthGuard guard(*this);
+    std::vector<Stmt> body;
+    if (!accept_kind(Tok::Newline)) {
+      simple_stmt(body);
+      return body;
+    }
+    if (!accept_kind(Tok::Indent)) fail(cur().span, "expected an indented block");
+    while (!accept_kind(Tok::Dedent)) {
+      if (at(Tok::End)) unexpected("end of block");
+      if (accept_kind(Tok::Newline)) continue;
+      if (at(Tok::Indent)) fail(cur().span, "unexpected indent", "remove the extra indentation");
+      statement(body);
+    }
+    return body;
+  }
+
+  // ---- expressions ----
+
+  // testlist_star: (test | star_expr) (',' (test | star_expr))* [',']  -> Tuple when commas
+  Expr testlist_star() { return testlist(); }
+
+  // testlist: test (',' test)* [',']
+  Expr testlist() {
+    Span start = cur().span;
+    Expr first = star_or_test();
+    if (!at_op(",")) return first;
+    Expr tuple = make(Expr::Kind::Tuple, start);
+    tuple.items.push_back(std::move(first));
+    while (accept_op(",")) {
+      if (!starts_expression()) break;
+      tuple.items.push_back(star_or_test());
+    }
+    tuple.span = span_from(start);
+    return tuple;
+  }
+
+  bool starts_expression() const {
+    const Token& t = cur();
+    if (t.kind == Tok::Name) {
+      return !is_keyword(t.text) || t.text == "None" || t.text == "True" || t.text == "False" ||
+             t.text == "not" || t.text == "lambda" || t.text == "await" || t.text == "yield";
+    }
+    if (t.kind == Tok::Number || t.kind == Tok::String) return true;
+    if (t.kind != Tok::Op) return false;
+    for (const char* op : {"(", "[", "{", "-", "+", "~", "*", "**", "..."}) {
+      if (t.text == op) return true;
+    }
+    return false;
+  }
+
+  // star_or_test: '*' bitor | test
+  Expr star_or_test() {
+    if (at_op("*") || at_op("**")) {
+      Span start = take().span;
+      binary_level(0);
+      return make(Expr::Kind::Other, span_from(start), "starred expression");
+    }
+    return test();
+  }
+
+  // test: or_test ['if' or_test 'else' test] | lambdef | yield_expr
+  Expr test() {
+    DepthGuard guard(*this);
+    Span start = cur().span;
+    if (accept_kw("lambda")) {
+      if (!at_op(":")) parameters_until_colon();
+      expect_op(":");
+      test();
+      return make(Expr::Kind::Other, span_from(start), "lambda");
+    }
+    if (accept_kw("yield")) {
+      if (accept_kw("from") || starts_expression()) testlist();
+      return make(Expr::Kind::Other, span_from(start), "yield");
+    }
+    Expr e = or_test();
+    if (at_kw("if")) {
+      take();
+      or_test();
+      if (!accept_kw("else")) unexpected("`else` in the conditional expression");
+      test();
+      return make(Expr::Kind::Other, span_from(start), "conditional expression");
+    }
+    if (at_op(":=")) {
+      take();
+      test();
+      return make(Expr::Kind::Other, span_from(start), "assignment expression `:=`");
+    }
+    return e;
+  }
+
+  // lambda parameters: NAME ['=' test] (',' ...)*  up to ':'
+  void parameters_until_colon() {
+    while (!at_op(":")) {
+      if (!accept_op("*")) accept_op("**");
+      expect_name();
+      if (accept_op("=")) test();
+      if (!accept_op(",")) break;
+    }
+  }
+
+  // or_test: and_test ('or' and_test)*   and_test: not_test ('and' not_test)*
+  Expr or_test() { return bool_level(0); }
+  Expr bool_level(int level) {
+    static const char* const kOps[] = {"or", "and"};
+    if (level == 2) return not_test();
+    Span start = cur().span;
+    Expr lhs = bool_level(level + 1);
+    while (at_kw(kOps[level])) {
+      std::string op = take().text;
+      lhs = binary(std::move(lhs), op, bool_level(level + 1), start);
+    }
+    return lhs;
+  }
+
+  // not_test: 'not' not_test | comparison
+  Expr not_test() {
+    DepthGuard guard(*this);
+    Span start = cur().span;
+    if (accept_kw("not")) {
+      Expr e = make(Expr::Kind::Unary, start, "not");
+      e.items.push_back(not_test());
+      e.span = span_from(start);
+      return e;
+    }
+    return comparison();
+  }
+
+  // comparison: bitor (comp_op bitor)*
+  Expr comparison() {
+    Span start = cur().span;
+    Expr lhs = binary_level(0);
+    while (true) {
+      std::string op;
+      if (cur().kind == Tok::Op && (cur().text == "<" || cur().text == ">" ||
+                                    cur().text == "==" || cur().text == ">=" ||
+                                    cur().text == "<=" || cur().text == "!=")) {
+        op = take().text;
+      } else if (accept_kw("in")) {
+        op = "in";
+      } else if (at_kw("not") && peek_tok(1).kind == Tok::Name && peek_tok(1).text == "in") {
+        take();
+        take();
+        op = "not in";
+      } else if (accept_kw("is")) {
+        op = accept_kw("not") ? "is not" : "is";
+      } else {
+        return lhs;
+      }
+      lhs = binary(std::move(lhs), op, binary_level(0), start);
+    }
+  }
+
+  // bitor: xor ('|' xor)*; xor: and ('^' and)*; and: shift ('&' shift)*;
+  // shift: arith (('<<'|'>>') arith)*; arith: term (('+'|'-') term)*;
+  // term: factor (('*'|'/'|'//'|'%'|'@') factor)*
+  Expr binary_level(int level) {
+    static const std::vector<std::vector<std::string>> kLevels = {
+        {"|"}, {"^"}, {"&"}, {"<<", ">>"}, {"+", "-"}, {"*", "/", "//", "%", "@"}};
+    if (level == static_cast<int>(kLevels.size())) return factor();
+    Span start = cur().span;
+    Expr lhs = binary_level(level + 1);
+    while (cur().kind == Tok::Op) {
+      bool found = false;
+      for (const std::string& op : kLevels[static_cast<size_t>(level)]) found |= cur().text == op;
+      if (!found) break;
+      std::string op = take().text;
+      lhs = binary(std::move(lhs), op, binary_level(level + 1), start);
+    }
+    return lhs;
+  }
+
+  Expr binary(Expr lhs, std::string op, Expr rhs, Span start) {
+    Expr e = make(Expr::Kind::Binary, start, std::move(op));
+    e.items.push_back(std::move(lhs));
+    e.items.push_back(std::move(rhs));
+    e.span = span_from(start);
+    return e;
+  }
+
+  // factor: ('+'|'-'|'~') factor | power
+  Expr factor() {
+    DepthGuard guard(*this);
+    Span start = cur().span;
+    if (at_op("+") || at_op("-") || at_op("~")) {
+      Expr e = make(Expr::Kind::Unary, start, take().text);
+      e.items.push_back(factor());
+      e.span = span_from(start);
+      return e;
+    }
+    return power();
+  }
+
+  // power: ['await'] primary ['**' factor]
+  Expr power() {
+    Span start = cur().span;
+    bool awaited = accept_kw("await");
+    Expr base = primary();
+    if (accept_op("**")) base = binary(std::move(base), "**", factor(), start);
+    if (awaited) return make(Expr::Kind::Other, span_from(start), "await");
+    return base;
+  }
+
+  // primary: atom trailer*   trailer: '(' [arglist] ')' | '[' subscriptlist ']' | '.' NAME
+  Expr primary() {
+    Span start = cur().span;
+    Expr e = atom();
+    while (true) {
+      if (accept_op(".")) {
+        Token n = expect_name_or_keyword();
+        Expr a = make(Expr::Kind::Attribute, start, n.text);
+        a.name_span = n.span;
+        a.items.push_back(std::move(e));
+        a.span = span_from(start);
+        e = std::move(a);
+      } else if (at_op("(")) {
+        e = call(std::move(e), start);
+      } else if (at_op("[")) {
+        e = subscript(std::move(e), start);
+      } else {
+        return e;
+      }
+    }
+  }
+
+  Token expect_name_or_keyword() {
+    if (!at(Tok::Name)) unexpected("an attribute name");
+    return take();
+  }
+
+  // call: '(' [argument (',' argument)* [',']] ')'
+  // argument: test [comp_for] | NAME '=' test | '*' test | '**' test
+  Expr call(Expr callee, Span start) {
+    DepthGuard guard(*this);
+    expect_op("(");
+    Expr c = make(Expr::Kind::Call, start);
+    c.items.push_back(std::move(callee));
+    while (!at_op(")")) {
+      Span arg_start = cur().span;
+      std::string keyword;
+      if (at(Tok::Name) && peek_tok(1).kind == Tok::Op && peek_tok(1).text == "=") {
+        keyword = expect_name().text;
+        take();
+      }
+      Expr value = star_or_test();
+      if (at_kw("for") || at_kw("async")) {
+        skip_comprehension(")");
+        value = make(Expr::Kind::Other, span_from(arg_start), "generator expression");
+      }
+      c.items.push_back(std::move(value));
+      c.keywords.push_back(std::move(keyword));
+      c.arg_spans.push_back(span_from(arg_start));
+      if (!accept_op(",")) break;
+    }
+    expect_op(")");
+    c.span = span_from(start);
+    return c;
+  }
+
+  // subscript: '[' test (',' test)* ']'; anything with ':' is a slice (outside the subset)
+  Expr subscript(Expr object, Span start) {
+    DepthGuard guard(*this);
+    expect_op("[");
+    Span index_start = cur().span;
+    if (bracket_has_colon()) {
+      skip_to_close("]");
+      Expr e = make(Expr::Kind::Other, span_from(start), "slicing");
+      return e;
+    }
+    Expr index = testlist();
+    expect_op("]");
+    Expr e = make(Expr::Kind::Subscript, start);
+    e.items.push_back(std::move(object));
+    e.items.push_back(std::move(index));
+    e.span = span_from(start);
+    (void)index_start;
+    return e;
+  }
+
+  // Looks ahead (without consuming) for a ':' directly inside the current bracket.
+  bool bracket_has_colon() const {
+    int depth = 0;
+    for (size_t i = pos_; i < toks_.size(); ++i) {
+      const Token& t = toks_[i];
+      if (t.kind == Tok::End) return false;
+      if (t.kind != Tok::Op) continue;
+      if (t.text == "(" || t.text == "[" || t.text == "{") ++depth;
+      if (t.text == ")" || t.text == "]" || t.text == "}") {
+        if (depth == 0) return false;
+        --depth;
+      }
+      if (depth == 0 && t.text == ":") return true;
+    }
+    return false;
+  }
+
+  // Skips to and over the bracket closing the current one (the tokenizer balanced them).
+  void skip_to_close(std::string_view close) {
+    int depth = 0;
+    while (!at(Tok::End)) {
+      if (at_op("(") || at_op("[") || at_op("{")) ++depth;
+      if (at_op(")") || at_op("]") || at_op("}")) {
+        if (depth == 0) {
+          expect_op(close);
+          return;
+        }
+        --depth;
+      }
+      take();
+    }
+    unexpected("`" + std::string(close) + "`");
+  }
+
+  // comp_for: 'for' ... up to the closing bracket (the comprehension itself is not interpreted)
+  void skip_comprehension(std::string_view close) {
+    int depth = 0;
+    while (!at(Tok::End)) {
+      if (at_op("(") || at_op("[") || at_op("{")) ++depth;
+      if (at_op(")") || at_op("]") || at_op("}")) {
+        if (depth == 0) {
+          if (!at_op(close)) unexpected("`" + std::string(close) + "`");
+          return;
+        }
+        --depth;
+      }
+      take();
+    }
+  }
+
+  // atom: '(' [testlist_comp] ')' | '[' [testlist_comp] ']' | '{' ... '}' | NAME | NUMBER
+  //     | STRING+ | '...' | 'None' | 'True' | 'False'
+  Expr atom() {
+    DepthGuard guard(*this);
+    const Token& t = cur();
+    Span start = t.span;
+    switch (t.kind) {
+      case Tok::Number: return number(take());
+      case Tok::String: return strings();
+      case Tok::Name: return name_atom();
+      case Tok::Op:
+        if (t.text == "(") return display("(", ")", Expr::Kind::Tuple);
+        if (t.text == "[") return display("[", "]", Expr::Kind::List);
+        if (t.text == "{") {
+          take();
+          skip_to_close("}");
+          return make(Expr::Kind::Other, span_from(start), "dict or set display");
+        }
+        if (t.text == "...") {
+          take();
+          return make(Expr::Kind::Other, start, "`...`");
+        }
+        break;
+      default: break;
+    }
+    unexpected("an expression");
+  }
+
+  Expr name_atom() {
+    Token t = cur();
+    if (t.text == "None") {
+      take();
+      return make(Expr::Kind::None, t.span);
+    }
+    if (t.text == "True" || t.text == "False") {
+      take();
+      Expr e = make(Expr::Kind::Bool, t.span);
+      e.int_value = t.text == "True";
+      return e;
+    }
+    if (is_keyword(t.text)) unexpected("an expression");
+    take();
+    return make(Expr::Kind::Name, t.span, t.text);
+  }
+
+  // STRING+: adjacent literals concatenate
+  Expr strings() {
+    Span start = cur().span;
+    std::string text;
+    while (at(Tok::String)) text += take().text;
+    return make(Expr::Kind::String, span_from(start), std::move(text));
+  }
+
+  Expr number(const Token& t) {
+    std::string digits;
+    for (char c : t.text) {
+      if (c != '_') digits += c;
+    }
+    Expr e = make(Expr::Kind::Int, t.span, t.text);
+    bool is_float = digits.find_first_of(".eE") != std::string::npos &&
+                    !(digits.size() > 1 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'));
+    if (!digits.empty() && (digits.back() == 'j' || digits.back() == 'J')) {
+      return make(Expr::Kind::Other, t.span, "complex number");
+    }
+    const char* begin = digits.c_str();
+    char* end = nullptr;
+    errno = 0;
+    if (is_float) {
+      e.kind = Expr::Kind::Float;
+      e.float_value = std::strtod(begin, &end);
+    } else {
+      int base = 10;
+      if (digits.size() > 1 && digits[0] == '0') {
+        char b = digits[1];
+        base = (b == 'x' || b == 'X') ? 16 : (b == 'o' || b == 'O') ? 8 : (b == 'b' || b == 'B') ? 2 : 10;
+        if (base != 10) begin += 2;
+      }
+      unsigned long long v = std::strtoull(begin, &end, base);
+      e.int_overflow = errno == ERANGE || v > static_cast<unsigned long long>(INT64_MAX);
+      e.int_value = e.int_overflow ? 0 : static_cast<int64_t>(v);
+      if (base == 10 && digits.size() > 1 && digits[0] == '0' && v != 0) end = nullptr;
+    }
+    if (end == nullptr || *end != '\0' || end == begin) {
+      fail(t.span, "invalid number `" + t.text + "`");
+    }
+    return e;
+  }
+
+  // display: '(' ')' | '(' test ')' | '(' test ',' ... ')' | '[' ... ']', comprehensions skipped
+  Expr display(std::string_view open, std::string_view close, Expr::Kind kind) {
+    Span start = cur().span;
+    expect_op(open);
+    Expr e = make(kind, start);
+    bool comma = false;
+    while (!at_op(close)) {
+      if (kind == Expr::Kind::Tuple && at_kw("yield")) {
+        e.items.push_back(test());
+        break;
+      }
+      e.items.push_back(star_or_test());
+      if (at_kw("for") || at_kw("async")) {
+        skip_comprehension(close);
+        expect_op(close);
+        return make(Expr::Kind::Other, span_from(start), "comprehension");
+      }
+      if (!accept_op(",")) break;
+      comma = true;
+    }
+    expect_op(close);
+    if (kind == Expr::Kind::Tuple && e.items.size() == 1 && !comma) {
+      Expr inner = std::move(e.items[0]);
+      return inner;  // parenthesized expression; keeps the inner span
+    }
+    e.span = span_from(start);
+    return e;
+  }
+};
+
+}  // namespace
+
+std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags) {
+  std::optional<TokenStream> tokens = tokenize(src, diags);
+  if (!tokens) return std::nullopt;
+  Module m;
+  m.comments = std::move(tokens->comments);
+  try {
+    Parser p(src, std::move(tokens->tokens), diags);
+    m.body = p.file_input();
+  } catch (const SyntaxError&) {
+    return std::nullopt;
+  }
+  return m;
+}
+
+std::optional<Expr> parse_expression(const SourceFile& src, Diagnostics& diags) {
+  std::optional<TokenStream> tokens = tokenize(src, diags);
+  if (!tokens) return std::nullopt;
+  if (tokens->tokens.size() <= 1) {
+    diags.error(Span{1, 1, 1}, "empty value");
+    return std::nullopt;
+  }
+  try {
+    Parser p(src, std::move(tokens->tokens), diags);
+    return p.expression_input();
+  } catch (const SyntaxError&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace netshape::py

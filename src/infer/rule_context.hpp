@@ -1,0 +1,88 @@
+// What a shape rule sees: the statement's bound arguments, its input shapes, and helpers that
+// validate arguments the way PyTorch does and report errors at the argument's position.
+#pragma once
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netshape/infer.hpp"
+
+namespace netshape {
+
+class RuleContext {
+ public:
+  RuleContext(const OpInfo& op, const Statement& st, LayerInfo& layer, Diagnostics& diags)
+      : op(op), st(st), layer(layer), diags_(diags) {}
+
+  const OpInfo& op;
+  const Statement& st;
+  LayerInfo& layer;
+  std::map<std::string, Value> bound;    // every parameter, defaults filled in
+  std::map<std::string, Span> given;     // parameters the user wrote, and where
+  std::vector<Value> var_positional;     // `*shape`
+
+  const std::vector<Shape>& in() const { return layer.input_shapes; }
+  const Shape& x() const { return layer.input_shapes.at(0); }
+  int nd() const { return op.spatial_dims; }
+  const std::string& name() const { return layer.name; }
+
+  // --- reading arguments ---
+  const Value& value(const std::string& param) const { return bound.at(param); }
+  bool is_given(const std::string& param) const { return given.count(param) > 0; }
+  bool is_none(const std::string& param) const { return value(param).kind == Value::Kind::None; }
+  bool is_infer(const std::string& param) const { return value(param).kind == Value::Kind::Infer; }
+  Span span_of(const std::string& param) const;
+  // An int >= min_value (PyTorch's bounds), or an error naming the parameter.
+  std::optional<int64_t> int_arg(const std::string& param, int64_t min_value);
+  // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
+  std::optional<std::vector<int64_t>> ints_arg(const std::string& param, size_t n, int64_t min_value);
+  std::optional<bool> bool_arg(const std::string& param);
+  std::optional<double> float_arg(const std::string& param);
+  std::optional<std::string> string_arg(const std::string& param);
+
+  // --- reporting ---
+  bool fail(Span span, std::string message, std::string help = {});
+  bool fail_at(const std::string& param, std::string message, std::string help = {}) {
+    return fail(span_of(param), std::move(message), std::move(help));
+  }
+  bool fail_input(std::string message, std::string help = {});  // at the statement
+  // The statement's call, rewritten with `param` set to `replacement` (for help lines). In
+  // Python statements the whole corrected line (`self.fc1 = nn.Linear(4608, 64)`).
+  std::string call_with(const std::string& param, const std::string& replacement) const;
+  std::string call_with(const std::vector<std::pair<std::string, std::string>>& replacements) const;
+
+  // --- results ---
+  void set_output(Shape s) { layer.output = std::move(s); }
+  bool add_weight(const std::string& name, std::vector<int64_t> shape);
+  // MACs += product of factors, with overflow reported.
+  bool add_macs(std::initializer_list<int64_t> factors);
+  bool add_macs(const std::vector<int64_t>& factors);
+  void explain(std::string line) { layer.explain.push_back(std::move(line)); }
+  void set_inferred(const std::string& param, int64_t v) { layer.inferred[param] = v; }
+  // The batch as counted: leading dims before the `feature_dims` trailing ones; symbol = 1.
+  std::optional<int64_t> leading_count(const Shape& s, size_t feature_dims);
+
+ private:
+  Diagnostics& diags_;
+  std::string arg_text(const std::string& param, const Arg& a) const;
+};
+
+// One shape rule per family (src/infer/rules_*.cpp), named after ops.def's family column.
+#define NS_FAMILY(family) bool infer_##family(RuleContext& ctx);
+NS_FAMILY(conv) NS_FAMILY(conv_transpose) NS_FAMILY(max_pool) NS_FAMILY(avg_pool)
+NS_FAMILY(adaptive_avg_pool) NS_FAMILY(adaptive_max_pool) NS_FAMILY(batch_norm)
+NS_FAMILY(instance_norm) NS_FAMILY(layer_norm) NS_FAMILY(group_norm) NS_FAMILY(elementwise)
+NS_FAMILY(dropout_nd) NS_FAMILY(softmax) NS_FAMILY(flatten) NS_FAMILY(unflatten) NS_FAMILY(view)
+NS_FAMILY(linear) NS_FAMILY(constant_pad) NS_FAMILY(interpolate) NS_FAMILY(add) NS_FAMILY(cat)
+#undef NS_FAMILY
+
+// Shared helpers of the rules.
+std::string shape_list(const Shape& s);  // "[1, 31, 8, 8]" with the symbol counted as 1
+// Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
+std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);
+
+}  // namespace netshape

@@ -1,0 +1,318 @@
+// Shape rules for ConvNd and ConvTransposeNd.
+#include "netshape/shape_rules.hpp"
+#include "rule_context.hpp"
+
+namespace netshape {
+namespace {
+
+const char* kSpatialNames[3][3] = {{"L"}, {"H", "W"}, {"D", "H", "W"}};
+const char* spatial_name(int nd, int i) { return kSpatialNames[nd - 1][i]; }
+
+std::string join(const std::vector<int64_t>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + std::to_string(v[i]);
+  return out;
+}
+
+// Accepts [C, *spatial] (unbatched) or [N, C, *spatial]; returns the index of C.
+std::optional<size_t> channel_axis(RuleContext& ctx, const char* fn) {
+  size_t rank = ctx.x().size(), nd = static_cast<size_t>(ctx.nd());
+  if (rank == nd + 1) return 0;
+  if (rank == nd + 2) return 1;
+  ctx.fail_input(fmt::format("Expected {}D (unbatched) or {}D (batched) input to {}, but got input of size: {}",
+                             nd + 1, nd + 2, fn, shape_list(ctx.x())),
+                 fmt::format("{} takes [N, C, {}] or [C, {}]; check the layers before {}", ctx.op.name,
+                             nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W", nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W",
+                             ctx.name()));
+  return std::nullopt;
+}
+
+// The input's concrete spatial sizes (a symbolic spatial dim is not supported).
+std::optional<std::vector<int64_t>> spatial_sizes(RuleContext& ctx, size_t c_axis) {
+  std::vector<int64_t> sizes;
+  for (size_t i = c_axis + 1; i < ctx.x().size(); ++i) {
+    if (ctx.x()[i].symbolic()) {
+      ctx.fail_input(fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(ctx.x())),
+                     "only the batch dimension may be symbolic");
+      return std::nullopt;
+    }
+    sizes.push_back(ctx.x()[i].value);
+  }
+  return sizes;
+}
+
+// in_channels may be `?`: take it from the input.
+std::optional<int64_t> in_channels(RuleContext& ctx, const Dim& c, const char* param) {
+  if (ctx.is_infer(param)) {
+    if (c.symbolic()) { ctx.fail_at(param, "cannot infer channels from a symbolic dim", "give the number"); return std::nullopt; }
+    ctx.set_inferred(param, c.value);
+    return c.value;
+  }
+  return ctx.int_arg(param, 1);
+}
+
+struct ConvArgs {
+  int64_t in_c = 0, out_c = 0, groups = 1;
+  std::vector<int64_t> kernel, stride, padding, dilation;
+  bool bias = true;
+  bool same = false;
+  std::string padding_mode;
+};
+
+bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
+  const Value& pad = ctx.value("padding");
+  if (pad.kind == Value::Kind::String && !transposed) {
+    if (pad.s != "same" && pad.s != "valid") {
+      return ctx.fail_at("padding", fmt::format("Invalid padding string '{}', should be one of {{'same', 'valid'}}", pad.s),
+                         "use padding='same', padding='valid' or a number");
+    }
+    a.same = pad.s == "same";
+    a.padding.assign(nd, 0);
+    return true;
+  }
+  auto p = ctx.ints_arg("padding", nd, 0);
+  if (!p) return false;
+  a.padding = *p;
+  return true;
+}
+
+std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool transposed) {
+  size_t nd = static_cast<size_t>(ctx.nd());
+  ConvArgs a;
+  auto in_c = in_channels(ctx, c, "in_channels");
+  if (!in_c) return std::nullopt;
+  a.in_c = *in_c;
+  auto out_c = ctx.int_arg("out_channels", 1);
+  auto groups = out_c ? ctx.int_arg("groups", 1) : std::nullopt;
+  if (!groups) return std::nullopt;
+  a.out_c = *out_c;
+  a.groups = *groups;
+  if (a.in_c % a.groups != 0) {
+    ctx.fail_at("groups", "in_channels must be divisible by groups",
+                fmt::format("in_channels={} is not a multiple of groups={}", a.in_c, a.groups));
+    return std::nullopt;
+  }
+  if (a.out_c % a.groups != 0) {
+    ctx.fail_at("groups", "out_channels must be divisible by groups",
+                fmt::format("out_channels={} is not a multiple of groups={}", a.out_c, a.groups));
+    return std::nullopt;
+  }
+  auto kernel = ctx.ints_arg("kernel_size", nd, 1);
+  if (!kernel) return std::nullopt;
+  auto stride = ctx.ints_arg("stride", nd, 1);
+  if (!stride) return std::nullopt;
+  auto dilation = ctx.ints_arg("dilation", nd, 1);
+  if (!dilation || !read_padding(ctx, a, nd, transposed)) return std::nullopt;
+  auto bias = ctx.bool_arg("bias");
+  auto mode = bias ? ctx.string_arg("padding_mode") : std::nullopt;
+  if (!mode) return std::nullopt;
+  a.kernel = *kernel;
+  a.stride = *stride;
+  a.dilation = *dilation;
+  a.bias = *bias;
+  a.padding_mode = *mode;
+  if (transposed && a.padding_mode != "zeros") {
+    ctx.fail_at("padding_mode", fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
+                "remove padding_mode");
+    return std::nullopt;
+  }
+  if (a.padding_mode != "zeros" && a.padding_mode != "reflect" && a.padding_mode != "replicate" && a.padding_mode != "circular") {
+    ctx.fail_at("padding_mode", fmt::format("padding_mode must be one of {{'replicate', 'circular', 'reflect', 'zeros'}}, but got padding_mode='{}'", a.padding_mode),
+                "use padding_mode='zeros'");
+    return std::nullopt;
+  }
+  if (a.same) {
+    for (size_t i = 0; i < nd; ++i) {
+      if (a.stride[i] != 1) {
+        std::vector<int64_t> pads(nd);
+        for (size_t j = 0; j < nd; ++j) pads[j] = a.dilation[j] * (a.kernel[j] - 1) / 2;
+        bool uniform = std::all_of(pads.begin(), pads.end(), [&](int64_t p) { return p == pads[0]; });
+        std::string p = uniform ? std::to_string(pads[0]) : "(" + join(pads, ", ") + ")";
+        ctx.fail_at("padding", "padding='same' is not supported for strided convolutions",
+                    fmt::format("use padding={} instead of 'same' with stride {}: {}", p,
+                                a.stride[i], ctx.call_with("padding", p)));
+        return std::nullopt;
+      }
+    }
+  }
+  return a;
+}
+
+bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis, std::vector<int64_t> weight) {
+  if (!c.symbolic() && c.value == a.in_c) return true;
+  Shape batched = ctx.x();
+  if (c_axis == 0) batched.insert(batched.begin(), fixed(1));
+  std::string fix = c.symbolic() ? std::string("only the batch may be symbolic")
+                                 : fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c),
+                                               ctx.call_with("in_channels", to_string(c)));
+  return ctx.fail_at("in_channels", fmt::format("Given groups={}, weight of size [{}], expected input{} to have {} channels, but got {} channels instead",
+                                                a.groups, join(weight, ", "), shape_list(batched), a.in_c, to_string(c)),
+                     fix);
+}
+
+void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
+  int nd = ctx.nd();
+  for (int i = 0; i < nd; ++i) {
+    size_t k = static_cast<size_t>(i);
+    ctx.explain(fmt::format("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}", spatial_name(nd, i), in[k],
+                            a.padding[k], a.dilation[k], a.kernel[k], a.stride[k], out[k]));
+  }
+}
+
+std::string product_text(const std::vector<int64_t>& v) { return join(v, "*"); }
+
+}  // namespace
+
+// x: [N, C_in, *in] -> [N, C_out, *out]   out = floor((in + 2p - d(k-1) - 1)/s) + 1
+bool infer_conv(RuleContext& ctx) {
+  auto c_axis = channel_axis(ctx, ctx.op.name == "Conv1d" ? "conv1d" : ctx.op.name == "Conv2d" ? "conv2d" : "conv3d");
+  if (!c_axis) return false;
+  const Dim& c = ctx.x()[*c_axis];
+  auto a = read_conv_args(ctx, c, false);
+  if (!a) return false;
+  std::vector<int64_t> weight = {a->out_c, a->in_c / a->groups};
+  weight.insert(weight.end(), a->kernel.begin(), a->kernel.end());
+  if (!check_in_channels(ctx, *a, c, *c_axis, weight)) return false;
+  auto in = spatial_sizes(ctx, *c_axis);
+  if (!in) return false;
+  size_t nd = in->size();
+  std::vector<int64_t> out(nd), padded(nd), eff(nd), pad_begin(nd), pad_end(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    if (a->same) {  // total padding d(k-1), the extra one on the right (PyTorch's _conv_forward)
+      int64_t total = a->dilation[i] * (a->kernel[i] - 1);
+      pad_begin[i] = total / 2;
+      pad_end[i] = total - total / 2;
+    } else {
+      pad_begin[i] = pad_end[i] = a->padding[i];
+    }
+    padded[i] = (*in)[i] + pad_begin[i] + pad_end[i];
+    eff[i] = a->dilation[i] * (a->kernel[i] - 1) + 1;
+  }
+  for (size_t i = 0; i < nd; ++i) {
+    if (padded[i] < eff[i]) {
+      return ctx.fail_input(fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
+                                        join(padded, " x "), join(eff, " x ")),
+                            fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, more padding, or a smaller kernel_size",
+                                        ctx.name(), join(eff, "x"), join(padded, "x")));
+    }
+    out[i] = a->same ? (*in)[i] : conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i], a->dilation[i]);
+  }
+  if (a->padding_mode != "zeros") {
+    for (size_t i = 0; i < nd; ++i) {
+      bool too_big = a->padding_mode == "reflect" ? a->padding[i] >= (*in)[i] : a->padding[i] > (*in)[i];
+      if (too_big) {
+        return ctx.fail_at("padding", fmt::format("Padding size should be less than the corresponding input dimension, but got: padding ({}) of input {}",
+                                                  a->padding[i], (*in)[i]),
+                           "use a smaller padding with padding_mode='" + a->padding_mode + "'");
+      }
+    }
+  }
+  Shape s = ctx.x();
+  s[*c_axis] = fixed(a->out_c);
+  for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed(out[i]);
+  ctx.set_output(s);
+  if (!ctx.add_weight("weight", weight)) return false;
+  if (a->bias && !ctx.add_weight("bias", {a->out_c})) return false;
+  auto batch = ctx.leading_count(s, nd + 1);
+  if (!batch) return false;
+  std::vector<int64_t> macs = {*batch, a->out_c};
+  macs.insert(macs.end(), out.begin(), out.end());
+  macs.push_back(a->in_c / a->groups);
+  macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
+  if (!ctx.add_macs(macs)) return false;
+  explain_conv(ctx, *a, *in, out);
+  ctx.explain(fmt::format("params = {}*({}*{}){} = {}", a->out_c, a->in_c / a->groups, product_text(a->kernel),
+                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params)));
+  ctx.explain(fmt::format("MACs = {}{}*{}*({}*{}) = {}", *batch == 1 ? "" : fmt::format("{}*", *batch), a->out_c,
+                          product_text(out), a->in_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs)));
+  auto& at = ctx.layer.attrs;
+  at.ints["in_channels"] = {a->in_c};
+  at.ints["out_channels"] = {a->out_c};
+  at.ints["groups"] = {a->groups};
+  at.ints["kernel_size"] = a->kernel;
+  at.ints["stride"] = a->stride;
+  at.ints["dilation"] = a->dilation;
+  at.ints["pad_begin"] = pad_begin;
+  at.ints["pad_end"] = pad_end;
+  at.ints["bias"] = {a->bias};
+  at.strings["padding_mode"] = a->padding_mode;
+  return true;
+}
+
+// x: [N, C_in, *in] -> [N, C_out, *out]   out = (in-1)s - 2p + d(k-1) + output_padding + 1
+bool infer_conv_transpose(RuleContext& ctx) {
+  auto c_axis = channel_axis(ctx, ctx.op.name == "ConvTranspose1d" ? "conv_transpose1d"
+                                  : ctx.op.name == "ConvTranspose2d" ? "conv_transpose2d" : "conv_transpose3d");
+  if (!c_axis) return false;
+  const Dim& c = ctx.x()[*c_axis];
+  if (ctx.value("padding").kind == Value::Kind::String) {
+    return ctx.fail_at("padding", fmt::format("{} does not support string padding ('{}')", ctx.op.name, ctx.value("padding").s),
+                       "give the padding as a number");
+  }
+  auto a = read_conv_args(ctx, c, true);
+  if (!a) return false;
+  size_t nd = static_cast<size_t>(ctx.nd());
+  auto output_padding = ctx.ints_arg("output_padding", nd, 0);
+  if (!output_padding) return false;
+  std::vector<int64_t> weight = {a->in_c, a->out_c / a->groups};
+  weight.insert(weight.end(), a->kernel.begin(), a->kernel.end());
+  if (!c.symbolic() && c.value != a->in_c) {
+    Shape batched = ctx.x();
+    if (*c_axis == 0) batched.insert(batched.begin(), fixed(1));
+    return ctx.fail_at("in_channels", fmt::format("Given transposed=1, weight of size [{}], expected input{} to have {} channels, but got {} channels instead",
+                                                  join(weight, ", "), shape_list(batched), a->in_c, c.value),
+                       fmt::format("{} receives {} channels; use {}", ctx.name(), c.value, ctx.call_with("in_channels", std::to_string(c.value))));
+  }
+  for (size_t i = 0; i < nd; ++i) {
+    if ((*output_padding)[i] >= a->stride[i] && (*output_padding)[i] >= a->dilation[i]) {
+      return ctx.fail_at("output_padding", fmt::format("output padding must be smaller than either stride or dilation, but got output_padding={}, stride={}, dilation={}",
+                                                       (*output_padding)[i], a->stride[i], a->dilation[i]),
+                         fmt::format("use output_padding={}", std::max(a->stride[i], a->dilation[i]) - 1));
+    }
+  }
+  auto in = spatial_sizes(ctx, *c_axis);
+  if (!in) return false;
+  std::vector<int64_t> out(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    out[i] = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i], a->dilation[i], (*output_padding)[i]);
+  }
+  if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
+    return ctx.fail_input(fmt::format("Given input size per channel: ({}). Calculated output size per channel: ({}). Output size is too small",
+                                      join(*in, " x "), join(out, " x ")),
+                          "use less padding or a larger input");
+  }
+  Shape s = ctx.x();
+  s[*c_axis] = fixed(a->out_c);
+  for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed(out[i]);
+  ctx.set_output(s);
+  if (!ctx.add_weight("weight", weight)) return false;
+  if (a->bias && !ctx.add_weight("bias", {a->out_c})) return false;
+  auto batch = ctx.leading_count(s, nd + 1);
+  if (!batch) return false;
+  std::vector<int64_t> macs = {*batch, a->in_c};
+  macs.insert(macs.end(), in->begin(), in->end());
+  macs.push_back(a->out_c / a->groups);
+  macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
+  if (!ctx.add_macs(macs)) return false;
+  for (size_t i = 0; i < nd; ++i) {
+    ctx.explain(fmt::format("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(static_cast<int>(nd), static_cast<int>(i)),
+                            (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i], (*output_padding)[i], out[i]));
+  }
+  ctx.explain(fmt::format("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),
+                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params)));
+  ctx.explain(fmt::format("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in), a->out_c / a->groups,
+                          product_text(a->kernel), with_commas(ctx.layer.macs)));
+  auto& at = ctx.layer.attrs;
+  at.ints["in_channels"] = {a->in_c};
+  at.ints["out_channels"] = {a->out_c};
+  at.ints["groups"] = {a->groups};
+  at.ints["kernel_size"] = a->kernel;
+  at.ints["stride"] = a->stride;
+  at.ints["dilation"] = a->dilation;
+  at.ints["padding"] = a->padding;
+  at.ints["output_padding"] = *output_padding;
+  at.ints["bias"] = {a->bias};
+  return true;
+}
+
+}  // namespace netshape

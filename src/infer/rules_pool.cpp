@@ -1,0 +1,199 @@
+// Shape rules for max/avg pooling and adaptive pooling.
+#include "netshape/shape_rules.hpp"
+#include "rule_context.hpp"
+
+namespace netshape {
+namespace {
+
+std::string join(const std::vector<int64_t>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + std::to_string(v[i]);
+  return out;
+}
+
+const char* spatial_name(size_t nd, size_t i) {
+  static const char* names[3][3] = {{"L"}, {"H", "W"}, {"D", "H", "W"}};
+  return names[nd - 1][i];
+}
+
+// Pooling takes [C, *spatial] or [N, C, *spatial]; returns the index of the first spatial dim.
+std::optional<size_t> first_spatial_axis(RuleContext& ctx) {
+  size_t rank = ctx.x().size(), nd = static_cast<size_t>(ctx.nd());
+  if (rank == nd + 1 || rank == nd + 2) {
+    for (size_t i = rank - nd; i < rank; ++i) {
+      if (ctx.x()[i].symbolic()) {
+        ctx.fail_input(fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(ctx.x())),
+                       "only the batch dimension may be symbolic");
+        return std::nullopt;
+      }
+    }
+    return rank - nd;
+  }
+  ctx.fail_input(fmt::format("non-empty {}D or {}D (batch mode) tensor expected for input, got {}", nd + 1, nd + 2,
+                             to_string(ctx.x())),
+                 fmt::format("{} pools [N, C, {}] or [C, {}]", ctx.op.name, nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W",
+                             nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W"));
+  return std::nullopt;
+}
+
+struct PoolArgs {
+  std::vector<int64_t> kernel, stride, padding, dilation;
+  bool ceil_mode = false;
+};
+
+std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
+  size_t nd = static_cast<size_t>(ctx.nd());
+  PoolArgs a;
+  auto kernel = ctx.ints_arg("kernel_size", nd, 0);
+  if (!kernel) return std::nullopt;
+  a.kernel = *kernel;
+  if (ctx.is_none("stride")) {
+    a.stride = a.kernel;  // PyTorch: stride=None means stride=kernel_size
+  } else {
+    auto s = ctx.ints_arg("stride", nd, 0);
+    if (!s) return std::nullopt;
+    a.stride = *s;
+  }
+  for (size_t i = 0; i < nd; ++i) {
+    if (a.stride[i] == 0) {
+      ctx.fail_at(ctx.is_given("stride") ? "stride" : "kernel_size", "stride should not be zero", "use stride=1 or more");
+      return std::nullopt;
+    }
+    if (a.kernel[i] == 0) {
+      ctx.fail_at("kernel_size", "kernel size should be greater than zero", "use kernel_size=2");
+      return std::nullopt;
+    }
+  }
+  auto padding = ctx.ints_arg("padding", nd, 0);
+  if (!padding) return std::nullopt;
+  a.padding = *padding;
+  if (has_dilation) {
+    auto d = ctx.ints_arg("dilation", nd, 1);
+    if (!d) return std::nullopt;
+    a.dilation = *d;
+  } else {
+    a.dilation.assign(nd, 1);
+  }
+  auto ceil_mode = ctx.bool_arg("ceil_mode");
+  if (!ceil_mode) return std::nullopt;
+  a.ceil_mode = *ceil_mode;
+  for (size_t i = 0; i < nd; ++i) {
+    if (a.padding[i] > a.kernel[i] / 2) {
+      std::string fix = a.kernel[i] / 2 == 0 ? "use padding=0" : fmt::format("use padding={} or less", a.kernel[i] / 2);
+      ctx.fail_at("padding", fmt::format("pad should be at most half of kernel size, but got pad={} and kernel_size={}",
+                                         a.padding[i], a.kernel[i]),
+                  fix);
+      return std::nullopt;
+    }
+  }
+  return a;
+}
+
+bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* formula_note) {
+  size_t nd = a.kernel.size();
+  const Shape& x = ctx.x();
+  std::vector<int64_t> in(nd), out(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    in[i] = x[axis + i].value;
+    out[i] = pool_output_size(in[i], a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], a.ceil_mode);
+  }
+  if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o < 1; })) {
+    std::string c = axis > 0 ? to_string(x[axis - 1]) + "x" : "";
+    std::vector<int64_t> need(nd);
+    for (size_t i = 0; i < nd; ++i) need[i] = a.dilation[i] * (a.kernel[i] - 1) + 1 - 2 * a.padding[i];
+    return ctx.fail_input(fmt::format("Given input size: ({}{}). Calculated output size: ({}{}). Output size is too small",
+                                      c, join(in, "x"), c, join(out, "x")),
+                          fmt::format("{} receives {} but its kernel_size needs at least {}; use a larger input or a smaller kernel_size",
+                                      ctx.name(), join(in, "x"), join(need, "x")));
+  }
+  Shape s = x;
+  for (size_t i = 0; i < nd; ++i) s[axis + i] = fixed(out[i]);
+  ctx.set_output(s);
+  for (size_t i = 0; i < nd; ++i) {
+    ctx.explain(fmt::format("{}_out = {}(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}{}", spatial_name(nd, i),
+                            a.ceil_mode ? "ceil" : "floor", in[i], a.padding[i], a.dilation[i], a.kernel[i],
+                            a.stride[i], out[i], formula_note));
+  }
+  auto& at = ctx.layer.attrs;
+  at.ints["kernel_size"] = a.kernel;
+  at.ints["stride"] = a.stride;
+  at.ints["padding"] = a.padding;
+  at.ints["dilation"] = a.dilation;
+  at.ints["ceil_mode"] = {a.ceil_mode};
+  return true;
+}
+
+}  // namespace
+
+// x: [N, C, *in] -> [N, C, *out]   out = floor((in + 2p - d(k-1) - 1)/s) + 1 (ceil with ceil_mode)
+bool infer_max_pool(RuleContext& ctx) {
+  auto axis = first_spatial_axis(ctx);
+  if (!axis) return false;
+  auto a = read_pool_args(ctx, true);
+  if (!a) return false;
+  auto ri = ctx.bool_arg("return_indices");
+  if (!ri) return false;
+  if (*ri) return ctx.fail_at("return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
+                              "remove return_indices=True");
+  return pool_output(ctx, *a, *axis, ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
+}
+
+// x: [N, C, *in] -> [N, C, *out]   out = floor((in + 2p - k)/s) + 1 (ceil with ceil_mode)
+bool infer_avg_pool(RuleContext& ctx) {
+  auto axis = first_spatial_axis(ctx);
+  if (!axis) return false;
+  auto a = read_pool_args(ctx, false);
+  if (!a) return false;
+  auto cip = ctx.bool_arg("count_include_pad");
+  if (!cip) return false;
+  ctx.layer.attrs.ints["count_include_pad"] = {*cip};
+  if (ctx.bound.count("divisor_override") && !ctx.is_none("divisor_override")) {
+    auto div = ctx.int_arg("divisor_override", 1);
+    if (!div) return false;
+    ctx.layer.attrs.ints["divisor_override"] = {*div};
+  }
+  return pool_output(ctx, *a, *axis, ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
+}
+
+// x: [N, C, *in] -> [N, C, *output_size]   (None in output_size keeps that input size)
+static bool adaptive_pool(RuleContext& ctx) {
+  auto axis = first_spatial_axis(ctx);
+  if (!axis) return false;
+  size_t nd = static_cast<size_t>(ctx.nd());
+  const Value& v = ctx.value("output_size");
+  std::vector<Value> items = v.is_sequence() ? v.items : std::vector<Value>(nd, v);
+  if (items.size() != nd) {
+    return ctx.fail_at("output_size", fmt::format("{}: output_size must be an int or a tuple of {} ints, got {}",
+                                                  ctx.op.name, nd, to_source(v)),
+                       fmt::format("write output_size={}", nd == 1 ? "1" : nd == 2 ? "(1, 1)" : "(1, 1, 1)"));
+  }
+  Shape s = ctx.x();
+  std::vector<int64_t> out(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    if (items[i].kind == Value::Kind::None) {
+      out[i] = s[*axis + i].value;
+    } else if (items[i].kind == Value::Kind::Int && items[i].i >= 0) {
+      out[i] = items[i].i;
+    } else {
+      return ctx.fail_at("output_size", fmt::format("{}: elements of output_size must be non-negative ints or None, got {}",
+                                                    ctx.op.name, to_source(items[i])),
+                         "write output_size=(1, 1)");
+    }
+    s[*axis + i] = fixed(out[i]);
+  }
+  ctx.set_output(s);
+  ctx.layer.attrs.ints["output_size"] = out;
+  return true;
+}
+
+bool infer_adaptive_avg_pool(RuleContext& ctx) { return adaptive_pool(ctx); }
+
+bool infer_adaptive_max_pool(RuleContext& ctx) {
+  auto ri = ctx.bool_arg("return_indices");
+  if (!ri) return false;
+  if (*ri) return ctx.fail_at("return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
+                              "remove return_indices=True");
+  return adaptive_pool(ctx);
+}
+
+}  // namespace netshape

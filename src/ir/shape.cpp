@@ -1,0 +1,71 @@
+#include "netshape/shape.hpp"
+
+#include <fmt/format.h>
+
+namespace netshape {
+
+std::string to_string(const Dim& d) {
+  if (!d.symbolic()) return std::to_string(d.value);
+  if (d.value == 1) return d.symbol;
+  return fmt::format("{}*{}", d.value, d.symbol);
+}
+
+std::string to_string(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + to_string(s[i]);
+  return out + "]";
+}
+
+std::string to_x_string(const Shape& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? "x" : "") + to_string(s[i]);
+  return out;
+}
+
+std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+std::optional<int64_t> checked_add(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+std::optional<int64_t> count_product(const Shape& s, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < std::min(end, s.size()); ++i) {
+    auto r = checked_mul(p, s[i].count_value());
+    if (!r) return std::nullopt;
+    p = *r;
+  }
+  return p;
+}
+
+std::optional<Dim> dim_product(const Shape& s, size_t begin, size_t end) {
+  Dim out{1, {}};
+  for (size_t i = begin; i < std::min(end, s.size()); ++i) {
+    if (s[i].symbolic()) {
+      if (out.symbolic()) return std::nullopt;  // B*B is beyond what we track
+      out.symbol = s[i].symbol;
+    }
+    auto r = checked_mul(out.value, s[i].value);
+    if (!r) return std::nullopt;
+    out.value = *r;
+  }
+  return out;
+}
+
+std::string with_commas(int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -(v + 1) + 1ULL : static_cast<unsigned long long>(v));
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return v < 0 ? "-" + out : out;
+}
+
+}  // namespace netshape

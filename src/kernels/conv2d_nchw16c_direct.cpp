@@ -1,0 +1,589 @@
+// Direct 2-D convolution on the channel-blocked NCHW16c layout (no im2col).
+//
+// Structure:
+//   * A "strip" is UW consecutive output pixels of one output row for NOC blocks of 16
+//     output channels. Its UW x NOC accumulators (one vector of 16 channels each) stay in
+//     registers for the whole reduction over input channels x R x S, so every weight
+//     vector loaded feeds UW FMAs and every broadcast input value feeds NOC FMAs.
+//   * Micro-kernels (one per ISA) compute one strip; they are templates over the strip
+//     width so the accumulator array is fully unrolled into registers.
+//   * Padding is handled by bounds, not by a padded copy of the input: rows outside the
+//     input shrink the R range of the row; strips touching the left/right border are
+//     "checked" strips that skip, per kernel column s, the pixels whose input is outside.
+//   * The driver (ISA independent) splits batch x output-channel blocks x output rows
+//     over threads and cuts each row into strips.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "netshape/kernels/conv.hpp"
+
+namespace netshape::kernels {
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
+
+// Everything a micro-kernel needs for one strip. Offsets are element offsets from `in`
+// and may point before the start of the tensor for checked strips; only in-bounds
+// (s, j) pairs are dereferenced.
+struct Strip {
+  const float* in;
+  int64_t in_off;        // (first channel block, first valid r, s = 0, pixel j = 0)
+  int64_t n_cb;          // input channel blocks (or plain channels for ICB == 1)
+  int64_t in_cb_stride;  // between channel blocks
+  int64_t n_r, in_r_stride;
+  int64_t n_s, in_s_stride;
+  int64_t in_q_stride;   // between adjacent output pixels (stride_w x pixel size)
+  const float* w;        // weights at (first kb, cb = 0, first valid r, s = 0)
+  int64_t w_cb_stride, w_r_stride, w_oc_stride;
+  float* out;            // output at (first kb, p, q0, 0); pixel stride is 16
+  int64_t out_oc_stride;
+  const float* bias;     // 16 x noc padded values, or nullptr
+  bool relu;
+  const int* jlo;        // checked strips: valid pixels for column s are [jlo[s], jhi[s])
+  const int* jhi;
+  int uw, noc, icb;      // runtime copies of the template parameters (scalar kernel)
+};
+
+using StripFn = void (*)(const Strip&);
+
+// ---------------------------------------------------------------------------------------
+// AVX-512: one zmm = 16 output channels of one pixel.
+// ICB: input channels per block (16 = NCHW16c, 1 = plain NCHW for the first layer).
+// QS: compile-time pixel stride (0 = use the runtime value); stride-1 NCHW16c is the hot
+// case and a constant stride lets every broadcast use an immediate displacement.
+
+// ReLU via the merge-masked form: _mm512_max_ps starts from _mm512_undefined_ps(), which
+// GCC 12 reports as an uninitialised read under -Werror.
+__attribute__((target("avx512f"))) inline __m512 relu512(__m512 v) {
+  return _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
+}
+
+template <int UW, int NOC, int ICB, int QS, bool CHECK>
+__attribute__((target("avx512f"))) void strip_avx512(const Strip& a) {
+  __m512 acc[NOC][UW];
+#pragma GCC unroll 4
+  for (int o = 0; o < NOC; ++o) {
+    const __m512 b = a.bias ? _mm512_loadu_ps(a.bias + 16 * o) : _mm512_setzero_ps();
+#pragma GCC unroll 32
+    for (int j = 0; j < UW; ++j) acc[o][j] = b;
+  }
+  const float* in = a.in;
+  const int64_t qs = QS ? QS : a.in_q_stride;
+  for (int64_t cb = 0; cb < a.n_cb; ++cb)
+    for (int64_t r = 0; r < a.n_r; ++r)
+      for (int64_t s = 0; s < a.n_s; ++s) {
+        const float* wp = a.w + cb * a.w_cb_stride + r * a.w_r_stride + s * (ICB * 16);
+        const float* ip = in + (a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
+                                s * a.in_s_stride);
+        int jlo = 0, jhi = UW;
+        if constexpr (CHECK) {
+          jlo = a.jlo[s];
+          jhi = a.jhi[s];
+        }
+#pragma GCC unroll 16
+        for (int ic = 0; ic < ICB; ++ic) {
+          __m512 w[NOC];
+#pragma GCC unroll 4
+          for (int o = 0; o < NOC; ++o) w[o] = _mm512_loadu_ps(wp + o * a.w_oc_stride + ic * 16);
+#pragma GCC unroll 32
+          for (int j = 0; j < UW; ++j) {
+            if (CHECK && (j < jlo || j >= jhi)) continue;
+            const __m512 x = _mm512_set1_ps(ip[j * qs + ic]);
+#pragma GCC unroll 4
+            for (int o = 0; o < NOC; ++o) acc[o][j] = _mm512_fmadd_ps(x, w[o], acc[o][j]);
+          }
+        }
+      }
+#pragma GCC unroll 4
+  for (int o = 0; o < NOC; ++o)
+#pragma GCC unroll 32
+    for (int j = 0; j < UW; ++j) {
+      __m512 v = acc[o][j];
+      if (a.relu) v = relu512(v);
+      _mm512_storeu_ps(a.out + o * a.out_oc_stride + j * 16, v);
+    }
+}
+
+// Depthwise: channels are independent, so a vector of 16 input channels multiplies a
+// vector of 16 per-channel weights (no broadcast); one weight vector per (r, s) is
+// reused across the UW pixels.
+template <int UW, int QS, bool CHECK>
+__attribute__((target("avx512f"))) void dw_strip_avx512(const Strip& a) {
+  __m512 acc[UW];
+  const __m512 b = a.bias ? _mm512_loadu_ps(a.bias) : _mm512_setzero_ps();
+#pragma GCC unroll 32
+  for (int j = 0; j < UW; ++j) acc[j] = b;
+  const int64_t qs = QS ? QS : a.in_q_stride;
+  for (int64_t r = 0; r < a.n_r; ++r)
+    for (int64_t s = 0; s < a.n_s; ++s) {
+      const __m512 w = _mm512_loadu_ps(a.w + r * a.w_r_stride + s * 16);
+      const float* ip = a.in + (a.in_off + r * a.in_r_stride + s * a.in_s_stride);
+      int jlo = 0, jhi = UW;
+      if constexpr (CHECK) {
+        jlo = a.jlo[s];
+        jhi = a.jhi[s];
+      }
+#pragma GCC unroll 32
+      for (int j = 0; j < UW; ++j) {
+        if (CHECK && (j < jlo || j >= jhi)) continue;
+        acc[j] = _mm512_fmadd_ps(_mm512_loadu_ps(ip + j * qs), w, acc[j]);
+      }
+    }
+#pragma GCC unroll 32
+  for (int j = 0; j < UW; ++j) {
+    __m512 v = acc[j];
+    if (a.relu) v = relu512(v);
+    _mm512_storeu_ps(a.out + j * 16, v);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// AVX2: 16 output channels = two ymm per pixel, so NOC is 1 and UW <= 6
+// (12 accumulators + 2 weight vectors + 1 broadcast = 15 of 16 registers).
+
+template <int UW, int ICB, int QS, bool CHECK>
+__attribute__((target("avx2,fma"))) void strip_avx2(const Strip& a) {
+  __m256 lo[UW], hi[UW];
+  const __m256 blo = a.bias ? _mm256_loadu_ps(a.bias) : _mm256_setzero_ps();
+  const __m256 bhi = a.bias ? _mm256_loadu_ps(a.bias + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 8
+  for (int j = 0; j < UW; ++j) {
+    lo[j] = blo;
+    hi[j] = bhi;
+  }
+  const int64_t qs = QS ? QS : a.in_q_stride;
+  for (int64_t cb = 0; cb < a.n_cb; ++cb)
+    for (int64_t r = 0; r < a.n_r; ++r)
+      for (int64_t s = 0; s < a.n_s; ++s) {
+        const float* wp = a.w + cb * a.w_cb_stride + r * a.w_r_stride + s * (ICB * 16);
+        const float* ip = a.in + (a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
+                                  s * a.in_s_stride);
+        int jlo = 0, jhi = UW;
+        if constexpr (CHECK) {
+          jlo = a.jlo[s];
+          jhi = a.jhi[s];
+        }
+#pragma GCC unroll 16
+        for (int ic = 0; ic < ICB; ++ic) {
+          const __m256 w0 = _mm256_loadu_ps(wp + ic * 16);
+          const __m256 w1 = _mm256_loadu_ps(wp + ic * 16 + 8);
+#pragma GCC unroll 8
+          for (int j = 0; j < UW; ++j) {
+            if (CHECK && (j < jlo || j >= jhi)) continue;
+            const __m256 x = _mm256_broadcast_ss(ip + j * qs + ic);
+            lo[j] = _mm256_fmadd_ps(x, w0, lo[j]);
+            hi[j] = _mm256_fmadd_ps(x, w1, hi[j]);
+          }
+        }
+      }
+#pragma GCC unroll 8
+  for (int j = 0; j < UW; ++j) {
+    __m256 l = lo[j], h = hi[j];
+    if (a.relu) {
+      l = _mm256_max_ps(l, _mm256_setzero_ps());
+      h = _mm256_max_ps(h, _mm256_setzero_ps());
+    }
+    _mm256_storeu_ps(a.out + j * 16, l);
+    _mm256_storeu_ps(a.out + j * 16 + 8, h);
+  }
+}
+
+template <int UW, int QS, bool CHECK>
+__attribute__((target("avx2,fma"))) void dw_strip_avx2(const Strip& a) {
+  __m256 lo[UW], hi[UW];
+  const __m256 blo = a.bias ? _mm256_loadu_ps(a.bias) : _mm256_setzero_ps();
+  const __m256 bhi = a.bias ? _mm256_loadu_ps(a.bias + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 8
+  for (int j = 0; j < UW; ++j) {
+    lo[j] = blo;
+    hi[j] = bhi;
+  }
+  const int64_t qs = QS ? QS : a.in_q_stride;
+  for (int64_t r = 0; r < a.n_r; ++r)
+    for (int64_t s = 0; s < a.n_s; ++s) {
+      const __m256 w0 = _mm256_loadu_ps(a.w + r * a.w_r_stride + s * 16);
+      const __m256 w1 = _mm256_loadu_ps(a.w + r * a.w_r_stride + s * 16 + 8);
+      const float* ip = a.in + (a.in_off + r * a.in_r_stride + s * a.in_s_stride);
+      int jlo = 0, jhi = UW;
+      if constexpr (CHECK) {
+        jlo = a.jlo[s];
+        jhi = a.jhi[s];
+      }
+#pragma GCC unroll 8
+      for (int j = 0; j < UW; ++j) {
+        if (CHECK && (j < jlo || j >= jhi)) continue;
+        lo[j] = _mm256_fmadd_ps(_mm256_loadu_ps(ip + j * qs), w0, lo[j]);
+        hi[j] = _mm256_fmadd_ps(_mm256_loadu_ps(ip + j * qs + 8), w1, hi[j]);
+      }
+    }
+#pragma GCC unroll 8
+  for (int j = 0; j < UW; ++j) {
+    __m256 l = lo[j], h = hi[j];
+    if (a.relu) {
+      l = _mm256_max_ps(l, _mm256_setzero_ps());
+      h = _mm256_max_ps(h, _mm256_setzero_ps());
+    }
+    _mm256_storeu_ps(a.out + j * 16, l);
+    _mm256_storeu_ps(a.out + j * 16 + 8, h);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Portable scalar kernels: same strip contract, all sizes at run time. Correct on any
+// CPU; the compiler may still vectorise the 16-wide channel loop with SSE2.
+
+constexpr int kMaxScalarUW = 14;
+
+void strip_scalar(const Strip& a) {
+  float acc[kMaxScalarUW][16];
+  for (int o = 0; o < a.noc; ++o) {
+    for (int j = 0; j < a.uw; ++j)
+      for (int k = 0; k < 16; ++k) acc[j][k] = a.bias ? a.bias[16 * o + k] : 0.0f;
+    for (int64_t cb = 0; cb < a.n_cb; ++cb)
+      for (int64_t r = 0; r < a.n_r; ++r)
+        for (int64_t s = 0; s < a.n_s; ++s) {
+          const float* wp = a.w + o * a.w_oc_stride + cb * a.w_cb_stride + r * a.w_r_stride +
+                            s * (a.icb * 16);
+          const int64_t off = a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
+                              s * a.in_s_stride;
+          const int jlo = a.jlo ? a.jlo[s] : 0, jhi = a.jhi ? a.jhi[s] : a.uw;
+          for (int j = jlo; j < jhi; ++j)
+            for (int ic = 0; ic < a.icb; ++ic) {
+              const float x = a.in[off + j * a.in_q_stride + ic];
+              for (int k = 0; k < 16; ++k) acc[j][k] += x * wp[ic * 16 + k];
+            }
+        }
+    for (int j = 0; j < a.uw; ++j)
+      for (int k = 0; k < 16; ++k)
+        a.out[o * a.out_oc_stride + j * 16 + k] = a.relu ? std::max(acc[j][k], 0.0f) : acc[j][k];
+  }
+}
+
+void dw_strip_scalar(const Strip& a) {
+  float acc[kMaxScalarUW][16];
+  for (int j = 0; j < a.uw; ++j)
+    for (int k = 0; k < 16; ++k) acc[j][k] = a.bias ? a.bias[k] : 0.0f;
+  for (int64_t r = 0; r < a.n_r; ++r)
+    for (int64_t s = 0; s < a.n_s; ++s) {
+      const float* wp = a.w + r * a.w_r_stride + s * 16;
+      const int64_t off = a.in_off + r * a.in_r_stride + s * a.in_s_stride;
+      const int jlo = a.jlo ? a.jlo[s] : 0, jhi = a.jhi ? a.jhi[s] : a.uw;
+      for (int j = jlo; j < jhi; ++j)
+        for (int k = 0; k < 16; ++k) acc[j][k] += a.in[off + j * a.in_q_stride + k] * wp[k];
+    }
+  for (int j = 0; j < a.uw; ++j)
+    for (int k = 0; k < 16; ++k)
+      a.out[j * 16 + k] = a.relu ? std::max(acc[j][k], 0.0f) : acc[j][k];
+}
+
+// ---------------------------------------------------------------------------------------
+// Kernel tables: index [uw - 1] for each (variant, noc, checked) combination.
+
+// Register budget (32 zmm): NOC x UW accumulators + NOC weight vectors <= 30, so
+// NOC 1-2 use strips of up to 14 pixels and NOC 3-4 (narrow images, Q <= 7) up to 7.
+constexpr int kAvx512MaxUW = 14, kAvx512NarrowUW = 7, kAvx512NarrowNoc = 4;
+constexpr int kAvx2MaxUW = 6;
+
+template <int NOC, int ICB, int QS, bool CHECK, int... I>
+constexpr std::array<StripFn, kAvx512MaxUW> avx512_row(std::integer_sequence<int, I...>) {
+  return {&strip_avx512<I + 1, NOC, ICB, QS, CHECK>...};  // missing widths stay nullptr
+}
+template <int QS, bool CHECK, int... I>
+constexpr std::array<StripFn, sizeof...(I)> dw_avx512_row(std::integer_sequence<int, I...>) {
+  return {&dw_strip_avx512<I + 1, QS, CHECK>...};
+}
+template <int ICB, int QS, bool CHECK, int... I>
+constexpr std::array<StripFn, sizeof...(I)> avx2_row(std::integer_sequence<int, I...>) {
+  return {&strip_avx2<I + 1, ICB, QS, CHECK>...};
+}
+template <int QS, bool CHECK, int... I>
+constexpr std::array<StripFn, sizeof...(I)> dw_avx2_row(std::integer_sequence<int, I...>) {
+  return {&dw_strip_avx2<I + 1, QS, CHECK>...};
+}
+
+using Seq512 = std::make_integer_sequence<int, kAvx512MaxUW>;
+using Seq512Narrow = std::make_integer_sequence<int, kAvx512NarrowUW>;
+using Seq2 = std::make_integer_sequence<int, kAvx2MaxUW>;
+
+using Avx512Table = std::array<std::array<std::array<StripFn, kAvx512MaxUW>, 2>, kAvx512NarrowNoc>;
+
+// Dense AVX-512 kernels of one input layout / pixel stride, indexed [noc-1][check][uw-1].
+// WIDE_NOC: also instantiate NOC 3-4 (only worth it for the NCHW16c layouts).
+template <int ICB, int QS, bool WIDE_NOC>
+constexpr Avx512Table make_avx512_table() {
+  Avx512Table t{};
+  t[0] = {avx512_row<1, ICB, QS, false>(Seq512{}), avx512_row<1, ICB, QS, true>(Seq512{})};
+  t[1] = {avx512_row<2, ICB, QS, false>(Seq512{}), avx512_row<2, ICB, QS, true>(Seq512{})};
+  if constexpr (WIDE_NOC) {
+    t[2] = {avx512_row<3, ICB, QS, false>(Seq512Narrow{}),
+            avx512_row<3, ICB, QS, true>(Seq512Narrow{})};
+    t[3] = {avx512_row<4, ICB, QS, false>(Seq512Narrow{}),
+            avx512_row<4, ICB, QS, true>(Seq512Narrow{})};
+  }
+  return t;
+}
+
+template <int ICB, int QS, bool WIDE_NOC>
+StripFn avx512_kernel(int noc, bool check, int uw) {
+  static constexpr Avx512Table t = make_avx512_table<ICB, QS, WIDE_NOC>();
+  return t[noc - 1][check][uw - 1];
+}
+
+template <int ICB, int QS>
+StripFn avx2_kernel(bool check, int uw) {
+  static constexpr std::array<std::array<StripFn, kAvx2MaxUW>, 2> t{
+      {avx2_row<ICB, QS, false>(Seq2{}), avx2_row<ICB, QS, true>(Seq2{})}};
+  return t[check][uw - 1];
+}
+
+// Which micro-kernel computes one strip: depends on the ISA, the path (input layout),
+// the horizontal stride (constant pixel strides for stride 1 and 2), the strip shape and
+// the border check.
+struct KernelChooser {
+  Isa isa;
+  Conv2dPath path;
+  int64_t stride_w;
+  bool narrow;  // Q <= 7: trade strip width for more output-channel blocks
+
+  bool dense_avx512_narrow() const {
+    return isa == Isa::Avx512 && narrow && path == Conv2dPath::Blocked;
+  }
+  int max_uw() const {
+    if (isa == Isa::Avx512) return dense_avx512_narrow() ? kAvx512NarrowUW : kAvx512MaxUW;
+    return isa == Isa::Avx2 ? kAvx2MaxUW : kMaxScalarUW;
+  }
+  int max_noc() const {
+    if (isa != Isa::Avx512 || path == Conv2dPath::Depthwise) return 1;
+    return dense_avx512_narrow() ? kAvx512NarrowNoc : 2;
+  }
+
+  StripFn get(int noc, bool check, int uw) const {
+    const bool dw = path == Conv2dPath::Depthwise, first = path == Conv2dPath::FirstLayer;
+    const bool unit = stride_w == 1;
+    if (isa == Isa::Avx512) {
+      if (dw) {
+        static constexpr std::array<std::array<std::array<StripFn, kAvx512MaxUW>, 2>, 2> t{{
+            {{dw_avx512_row<0, false>(Seq512{}), dw_avx512_row<0, true>(Seq512{})}},
+            {{dw_avx512_row<16, false>(Seq512{}), dw_avx512_row<16, true>(Seq512{})}},
+        }};
+        return t[unit][check][uw - 1];
+      }
+      if (first) {
+        if (stride_w == 1) return avx512_kernel<1, 1, false>(noc, check, uw);
+        if (stride_w == 2) return avx512_kernel<1, 2, false>(noc, check, uw);
+        return avx512_kernel<1, 0, false>(noc, check, uw);
+      }
+      if (stride_w == 1) return avx512_kernel<16, 16, true>(noc, check, uw);
+      if (stride_w == 2) return avx512_kernel<16, 32, true>(noc, check, uw);
+      return avx512_kernel<16, 0, true>(noc, check, uw);
+    }
+    if (isa == Isa::Avx2) {
+      if (dw) {
+        static constexpr std::array<std::array<std::array<StripFn, kAvx2MaxUW>, 2>, 2> t{{
+            {{dw_avx2_row<0, false>(Seq2{}), dw_avx2_row<0, true>(Seq2{})}},
+            {{dw_avx2_row<16, false>(Seq2{}), dw_avx2_row<16, true>(Seq2{})}},
+        }};
+        return t[unit][check][uw - 1];
+      }
+      if (first) return avx2_kernel<1, 0>(check, uw);
+      return unit ? avx2_kernel<16, 16>(check, uw) : avx2_kernel<16, 0>(check, uw);
+    }
+    return dw ? &dw_strip_scalar : &strip_scalar;
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+// Driver.
+
+// Runs f(begin, end) over [0, items) split into `threads` contiguous chunks; the calling
+// thread takes the first chunk. Contiguous chunks keep each thread on its own output
+// channel blocks, so its weights stay in its own L2.
+template <class F>
+void parallel_for(int64_t items, int threads, F f) {
+  const int64_t t = std::clamp<int64_t>(threads, 1, std::max<int64_t>(items, 1));
+  if (t == 1) {
+    f(int64_t{0}, items);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(t - 1));
+  for (int64_t i = 1; i < t; ++i) pool.emplace_back(f, items * i / t, items * (i + 1) / t);
+  f(int64_t{0}, items / t);
+  for (auto& th : pool) th.join();
+}
+
+// Geometry shared by all paths (element strides assume the path's input layout).
+struct Geometry {
+  Conv2dParams p;
+  int64_t P, Q;
+  int64_t pix;  // floats per input pixel: 16 (NCHW16c) or 1 (plain NCHW)
+};
+
+// Valid kernel rows [r_lo, r_lo + n_r) for output row `oh`.
+std::pair<int64_t, int64_t> row_taps(const Conv2dParams& p, int64_t oh) {
+  const int64_t ih0 = oh * p.stride_h - p.pad_h;
+  const int64_t r_lo = std::max<int64_t>(0, ceil_div(-ih0, p.dilation_h));
+  const int64_t r_hi = std::min<int64_t>(p.R, floor_div(p.H - 1 - ih0, p.dilation_h) + 1);
+  return {r_lo, std::max<int64_t>(0, r_hi - r_lo)};
+}
+
+// Whether strip [q0, q0 + uw) reads outside the input row for some column s; if so
+// fills the per-column valid pixel ranges.
+bool column_ranges(const Conv2dParams& p, int64_t q0, int uw, int* jlo, int* jhi) {
+  const int64_t first = q0 * p.stride_w - p.pad_w;
+  const int64_t last = (q0 + uw - 1) * p.stride_w - p.pad_w + (p.S - 1) * p.dilation_w;
+  if (first >= 0 && last < p.W) return false;
+  for (int64_t s = 0; s < p.S; ++s) {
+    const int64_t base = first + s * p.dilation_w;  // input column of pixel j = 0
+    const int64_t lo = std::clamp<int64_t>(ceil_div(-base, p.stride_w), 0, uw);
+    const int64_t hi = std::clamp<int64_t>(floor_div(p.W - 1 - base, p.stride_w) + 1, lo, uw);
+    jlo[s] = static_cast<int>(lo);
+    jhi[s] = static_cast<int>(hi);
+  }
+  return true;
+}
+
+// Calls emit(q0, uw) for near-equal strips of at most max_uw pixels covering a row.
+template <class F>
+void for_each_strip(int64_t Q, int max_uw, F emit) {
+  const int64_t n = (Q + max_uw - 1) / max_uw, base = Q / n, rem = Q % n;
+  int64_t q0 = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int uw = static_cast<int>(base + (i < rem ? 1 : 0));
+    emit(q0, uw);
+    q0 += uw;
+  }
+}
+
+// Computes output row `oh` of one image / group / output-channel-block range.
+// `st` arrives with the per-image pointers and strides filled in; this fills the
+// per-row and per-strip fields and runs the strips.
+void run_row(const Geometry& g, const KernelChooser& kc, Strip st, int64_t oh, int64_t w_r_unit,
+             std::vector<int>& cols) {
+  const Conv2dParams& p = g.p;
+  const auto [r_lo, n_r] = row_taps(p, oh);
+  const int64_t ih0 = oh * p.stride_h - p.pad_h + r_lo * p.dilation_h;
+  st.n_r = n_r;
+  st.w += r_lo * w_r_unit;
+  float* out_row = st.out + oh * g.Q * 16;
+  const int64_t row_off = st.in_off + ih0 * p.W * g.pix;
+  for_each_strip(g.Q, kc.max_uw(), [&](int64_t q0, int uw) {
+    const bool check = column_ranges(p, q0, uw, cols.data(), cols.data() + p.S);
+    st.jlo = check ? cols.data() : nullptr;
+    st.jhi = check ? cols.data() + p.S : nullptr;
+    st.in_off = row_off + (q0 * p.stride_w - p.pad_w) * g.pix;
+    st.out = out_row + q0 * 16;
+    st.uw = uw;
+    kc.get(st.noc, check, uw)(st);
+  });
+}
+
+// Blocked and FirstLayer paths. Work item = (n, g, block of NOC output-channel blocks, oh).
+//   Blocked:    in [N, C16/16, H, W, 16c], w [G, KBg, CBg, R, S, 16i, 16o]
+//   FirstLayer: in [N, C, H, W],           w [KB, C, R, S, 16o]
+//   out [N, K16/16, P, Q, 16k]
+void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, const float* w,
+               const float* bias16, float* out, int threads) {
+  const Conv2dParams& p = g.p;
+  const bool first = kc.path == Conv2dPath::FirstLayer;
+  const int64_t G = p.groups, HW = p.H * p.W, RS = p.R * p.S, PQ = g.P * g.Q;
+  const int64_t CB = first ? p.C : round_up16(p.C) / 16;  // channel "blocks" in the input
+  const int64_t CBg = first ? p.C : CB / G;
+  const int64_t KB = round_up16(p.K) / 16, KBg = KB / G;
+  const int icb = first ? 1 : 16;
+  const int64_t w_block = CBg * RS * icb * 16;  // floats per output-channel block
+  const int noc_max = kc.max_noc();
+  const int64_t n_kbp = (KBg + noc_max - 1) / noc_max;
+  const int64_t items = p.N * G * n_kbp * g.P;
+  parallel_for(items, threads, [&](int64_t begin, int64_t end) {
+    std::vector<int> cols(static_cast<size_t>(2 * p.S));
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t oh = it % g.P, kbp = it / g.P % n_kbp, grp = it / g.P / n_kbp % G,
+                    n = it / g.P / n_kbp / G;
+      const int64_t kb = grp * KBg + kbp * noc_max;
+      Strip st{};
+      st.noc = static_cast<int>(std::min<int64_t>(noc_max, grp * KBg + KBg - kb));
+      st.icb = icb;
+      st.in = in + (n * CB + grp * CBg) * HW * (first ? 1 : 16);
+      st.in_off = 0;
+      st.n_cb = CBg;
+      st.in_cb_stride = HW * (first ? 1 : 16);
+      st.in_r_stride = p.dilation_h * p.W * g.pix;
+      st.n_s = p.S;
+      st.in_s_stride = p.dilation_w * g.pix;
+      st.in_q_stride = p.stride_w * g.pix;
+      st.w = w + kb * w_block;
+      st.w_cb_stride = RS * icb * 16;
+      st.w_oc_stride = w_block;
+      st.w_r_stride = p.S * icb * 16;
+      st.out = out + (n * KB + kb) * PQ * 16;
+      st.out_oc_stride = PQ * 16;
+      st.bias = bias16 ? bias16 + kb * 16 : nullptr;
+      st.relu = p.fuse_relu;
+      run_row(g, kc, st, oh, st.w_r_stride, cols);
+    }
+  });
+}
+
+// Depthwise path. Work item = (n, channel block, oh).
+//   in [N, C16/16, H, W, 16c], w [C16/16, R, S, 16c] -> out [N, C16/16, P, Q, 16c]
+void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, const float* w,
+                   const float* bias16, float* out, int threads) {
+  const Conv2dParams& p = g.p;
+  const int64_t CB = round_up16(p.C) / 16, HW = p.H * p.W, PQ = g.P * g.Q;
+  const int64_t items = p.N * CB * g.P;
+  parallel_for(items, threads, [&](int64_t begin, int64_t end) {
+    std::vector<int> cols(static_cast<size_t>(2 * p.S));
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t oh = it % g.P, cb = it / g.P % CB, n = it / g.P / CB;
+      Strip st{};
+      st.noc = 1;
+      st.icb = 16;
+      st.in = in + (n * CB + cb) * HW * 16;
+      st.n_cb = 1;
+      st.in_r_stride = p.dilation_h * p.W * 16;
+      st.n_s = p.S;
+      st.in_s_stride = p.dilation_w * 16;
+      st.in_q_stride = p.stride_w * 16;
+      st.w = w + cb * p.R * p.S * 16;
+      st.w_r_stride = p.S * 16;
+      st.out = out + (n * CB + cb) * PQ * 16;
+      st.bias = bias16 ? bias16 + cb * 16 : nullptr;
+      st.relu = p.fuse_relu;
+      run_row(g, kc, st, oh, st.w_r_stride, cols);
+    }
+  });
+}
+
+}  // namespace
+
+void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* in,
+                           const float* packed, float* out, int threads, Isa isa) {
+  if (const char* why = p.invalid_reason(); *why)
+    throw std::invalid_argument(std::string("conv2d_nchw16c_direct: ") + why);
+  if (path == Conv2dPath::Auto) path = choose_conv2d_path(p);
+  if (path == Conv2dPath::Reference || !path_supports(path, p))
+    throw std::invalid_argument(std::string("conv2d_nchw16c_direct: path ") + path_name(path) +
+                                " cannot compute this convolution");
+  // Bias padded to whole 16-channel blocks so the kernels never read past K.
+  std::vector<float> bias16;
+  if (p.bias) {
+    bias16.assign(static_cast<size_t>(round_up16(p.K)), 0.0f);
+    std::copy_n(p.bias, p.K, bias16.begin());
+  }
+  const float* b = p.bias ? bias16.data() : nullptr;
+  const Geometry g{p, p.P(), p.Q(), path == Conv2dPath::FirstLayer ? 1 : 16};
+  const KernelChooser kc{resolve_isa(isa), path, p.stride_w, g.Q <= kAvx512NarrowUW};
+  if (path == Conv2dPath::Depthwise)
+    run_depthwise(g, kc, in, packed, b, out, threads);
+  else
+    run_dense(g, kc, in, packed, b, out, threads);
+}
+
+}  // namespace netshape::kernels

@@ -1,0 +1,145 @@
+// Layout conversion between NCHW and the channel-blocked NCHW16c, and weight packing
+// for each direct-convolution path. Padding channels are always zero so the kernels can
+// run whole 16-channel blocks without tail handling in the inner loops.
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "netshape/kernels/conv.hpp"
+
+namespace netshape::kernels {
+
+// [N, C, H, W] -> [N, C16/16, H, W, 16c]
+void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
+  const int64_t HW = H * W, CB = round_up16(C) / 16;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t cb = 0; cb < CB; ++cb) {
+      float* d = dst + (n * CB + cb) * HW * 16;
+      const int64_t cn = std::min<int64_t>(16, C - cb * 16);
+      if (cn < 16) std::memset(d, 0, sizeof(float) * static_cast<size_t>(HW * 16));
+      for (int64_t c = 0; c < cn; ++c) {
+        const float* s = src + (n * C + cb * 16 + c) * HW;
+        for (int64_t i = 0; i < HW; ++i) d[i * 16 + c] = s[i];
+      }
+    }
+}
+
+// [N, C16/16, H, W, 16c] -> [N, C, H, W]
+void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
+  const int64_t HW = H * W, CB = round_up16(C) / 16;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c) {
+      const float* s = src + (n * CB + c / 16) * HW * 16 + c % 16;
+      float* d = dst + (n * C + c) * HW;
+      for (int64_t i = 0; i < HW; ++i) d[i] = s[i * 16];
+    }
+}
+
+const char* path_name(Conv2dPath path) {
+  switch (path) {
+    case Conv2dPath::Auto: return "auto";
+    case Conv2dPath::Blocked: return "blocked";
+    case Conv2dPath::FirstLayer: return "first_layer";
+    case Conv2dPath::Depthwise: return "depthwise";
+    case Conv2dPath::Reference: return "reference";
+  }
+  return "?";
+}
+
+bool path_supports(Conv2dPath path, const Conv2dParams& p) {
+  const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups;
+  switch (path) {
+    case Conv2dPath::Blocked: return p.groups == 1 || (Cg % 16 == 0 && Kg % 16 == 0);
+    case Conv2dPath::FirstLayer: return p.groups == 1;
+    case Conv2dPath::Depthwise: return p.groups == p.C && p.K == p.C;
+    case Conv2dPath::Reference: return true;
+    case Conv2dPath::Auto: return true;
+  }
+  return false;
+}
+
+Conv2dPath choose_conv2d_path(const Conv2dParams& p) {
+  // Depthwise first: it would otherwise be a grouped conv with 1-channel groups.
+  if (p.C > 1 && path_supports(Conv2dPath::Depthwise, p)) return Conv2dPath::Depthwise;
+  // Small C: a 16-wide input block would be mostly zeros; read plain NCHW instead.
+  if (p.groups == 1 && p.C <= 4) return Conv2dPath::FirstLayer;
+  if (path_supports(Conv2dPath::Blocked, p)) return Conv2dPath::Blocked;
+  return Conv2dPath::Reference;
+}
+
+int64_t packed_weights_size(const Conv2dParams& p, Conv2dPath path) {
+  const int64_t RS = p.R * p.S;
+  switch (path) {
+    case Conv2dPath::Blocked: {
+      const int64_t G = p.groups;
+      const int64_t Cg16 = round_up16(p.C / G), Kg16 = round_up16(p.K / G);
+      return G * Kg16 * Cg16 * RS;
+    }
+    case Conv2dPath::FirstLayer: return round_up16(p.K) * p.C * RS;
+    case Conv2dPath::Depthwise: return round_up16(p.C) * RS;
+    case Conv2dPath::Reference: return p.K * (p.C / p.groups) * RS;
+    case Conv2dPath::Auto: break;
+  }
+  throw std::invalid_argument("packed_weights_size: path must be concrete");
+}
+
+namespace {
+
+// oihw [K, Cg, R, S] -> [G, Kg16/16, Cg16/16, R, S, 16i, 16o]
+void pack_blocked(const Conv2dParams& p, const float* w, float* out) {
+  const int64_t G = p.groups, Cg = p.C / G, Kg = p.K / G;
+  const int64_t CB = round_up16(Cg) / 16, KB = round_up16(Kg) / 16, RS = p.R * p.S;
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t kb = 0; kb < KB; ++kb)
+      for (int64_t cb = 0; cb < CB; ++cb)
+        for (int64_t rs = 0; rs < RS; ++rs)
+          for (int64_t i = 0; i < 16; ++i)
+            for (int64_t o = 0; o < 16; ++o) {
+              const int64_t c = cb * 16 + i, k = kb * 16 + o;
+              const bool inside = c < Cg && k < Kg;
+              *out++ = inside ? w[((g * Kg + k) * Cg + c) * RS + rs] : 0.0f;
+            }
+}
+
+// oihw [K, C, R, S] -> [K16/16, C, R, S, 16o]
+void pack_first_layer(const Conv2dParams& p, const float* w, float* out) {
+  const int64_t KB = round_up16(p.K) / 16, RS = p.R * p.S;
+  for (int64_t kb = 0; kb < KB; ++kb)
+    for (int64_t c = 0; c < p.C; ++c)
+      for (int64_t rs = 0; rs < RS; ++rs)
+        for (int64_t o = 0; o < 16; ++o) {
+          const int64_t k = kb * 16 + o;
+          *out++ = k < p.K ? w[(k * p.C + c) * RS + rs] : 0.0f;
+        }
+}
+
+// oihw [C, 1, R, S] -> [C16/16, R, S, 16c]
+void pack_depthwise(const Conv2dParams& p, const float* w, float* out) {
+  const int64_t CB = round_up16(p.C) / 16, RS = p.R * p.S;
+  for (int64_t cb = 0; cb < CB; ++cb)
+    for (int64_t rs = 0; rs < RS; ++rs)
+      for (int64_t c = 0; c < 16; ++c) {
+        const int64_t ch = cb * 16 + c;
+        *out++ = ch < p.C ? w[ch * RS + rs] : 0.0f;
+      }
+}
+
+}  // namespace
+
+void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed) {
+  if (!path_supports(path, p))
+    throw std::invalid_argument(std::string("pack_weights: path ") + path_name(path) +
+                                " cannot compute this convolution");
+  switch (path) {
+    case Conv2dPath::Blocked: return pack_blocked(p, oihw, packed);
+    case Conv2dPath::FirstLayer: return pack_first_layer(p, oihw, packed);
+    case Conv2dPath::Depthwise: return pack_depthwise(p, oihw, packed);
+    case Conv2dPath::Reference:
+      std::copy_n(oihw, packed_weights_size(p, path), packed);
+      return;
+    case Conv2dPath::Auto: break;
+  }
+  throw std::invalid_argument("pack_weights: path must be concrete");
+}
+
+}  // namespace netshape::kernels

@@ -1,0 +1,191 @@
+// Table, markdown, CSV, JSON and --explain renderings of an Analysis.
+#include "netshape/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace netshape {
+namespace {
+
+constexpr double kBytesPerMB = 1024.0 * 1024.0;  // float32 memory, as torchsummary reports it
+
+std::string shape_cell(const LayerInfo& l) { return l.output ? to_string(*l.output) : "error"; }
+
+bool has_symbolic_batch(const Analysis& a) {
+  return std::any_of(a.inputs.begin(), a.inputs.end(),
+                     [](const auto& in) { return !in.second.empty() && in.second[0].symbolic(); });
+}
+
+std::string inputs_line(const Analysis& a) {
+  std::string out;
+  for (const auto& [name, shape] : a.inputs) out += (out.empty() ? "" : ", ") + name + ": " + to_string(shape);
+  return out;
+}
+
+struct Column {
+  std::string title;
+  bool right;
+};
+
+std::string render_grid(const std::vector<Column>& cols, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(cols.size());
+  for (size_t c = 0; c < cols.size(); ++c) width[c] = cols[c].title.size();
+  for (const auto& r : rows)
+    for (size_t c = 0; c < cols.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (c) out += "  ";
+      out += cols[c].right ? fmt::format("{:>{}}", cells[c], width[c]) : fmt::format("{:<{}}", cells[c], width[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::vector<std::string> titles;
+  for (const auto& c : cols) titles.push_back(c.title);
+  std::string out = line(titles);
+  size_t total = 0;
+  for (size_t w : width) total += w;
+  out += std::string(total + 2 * (cols.size() - 1), '-') + "\n";
+  for (const auto& r : rows) out += line(r);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json shape_json(const Shape& s) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  for (const Dim& d : s) {
+    if (d.symbolic()) j.push_back(to_string(d));
+    else j.push_back(d.value);
+  }
+  return j;
+}
+
+std::string render_table(const Analysis& a) {
+  std::vector<Column> cols = {{"#", true}, {"layer", false}, {"op", false}, {"input", false},
+                              {"output shape", false}, {"params", true}, {"MACs", true}};
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const LayerInfo& l = a.layers[i];
+    std::string inputs;
+    for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : ", ") + n;
+    bool ok = l.output.has_value();
+    rows.push_back({std::to_string(i + 1), l.name, l.op_name, inputs, shape_cell(l),
+                    ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-"});
+  }
+  std::string out = fmt::format("model {}  (input {})\n\n", a.model_name, inputs_line(a));
+  out += render_grid(cols, rows);
+  if (!a.ok) return out + "\n(stopped at the first error)\n";
+  const Totals& t = a.totals;
+  std::string per = has_symbolic_batch(a) ? " per sample" : "";
+  out += "\n";
+  for (const auto& [name, shape] : a.outputs) out += fmt::format("output {}: {}\n", name, to_string(shape));
+  out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
+                     with_commas(t.trainable_params), with_commas(t.non_trainable_params));
+  out += fmt::format("MACs: {}{}\n", with_commas(t.macs), per);
+  out += fmt::format("parameter memory: {:.2f} MB, activation memory: {:.2f} MB{} (float32)\n",
+                     static_cast<double>(t.params) * 4.0 / kBytesPerMB,
+                     static_cast<double>(t.activation_elements) * 4.0 / kBytesPerMB, per);
+  return out;
+}
+
+std::string render_markdown(const Analysis& a) {
+  std::string out = fmt::format("**{}** — input {}\n\n", a.model_name, inputs_line(a));
+  out += "| # | layer | op | input | output shape | params | MACs |\n|---:|---|---|---|---|---:|---:|\n";
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const LayerInfo& l = a.layers[i];
+    std::string inputs;
+    for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : ", ") + n;
+    bool ok = l.output.has_value();
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, l.name, l.op_name, inputs, shape_cell(l),
+                       ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-");
+  }
+  if (a.ok) {
+    out += fmt::format("| | **total** | | | | **{}** | **{}** |\n", with_commas(a.totals.params), with_commas(a.totals.macs));
+  }
+  return out;
+}
+
+std::string render_csv(const Analysis& a) {
+  std::string out = "index,layer,op,line,inputs,output_shape,params,trainable_params,macs\n";
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const LayerInfo& l = a.layers[i];
+    std::string inputs;
+    for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : " ") + n;
+    bool ok = l.output.has_value();
+    int line = l.statement ? l.statement->span.line : 0;
+    out += fmt::format("{},{},{},{},{},\"{}\",{},{},{}\n", i + 1, l.name, l.op_name, line, inputs,
+                       ok ? to_string(*l.output) : "", ok ? std::to_string(l.params) : "",
+                       ok ? std::to_string(l.trainable_params) : "", ok ? std::to_string(l.macs) : "");
+  }
+  if (a.ok) {
+    out += fmt::format("total,,,,,,{},{},{}\n", a.totals.params, a.totals.trainable_params, a.totals.macs);
+  }
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
+  nlohmann::ordered_json j;
+  j["model"] = a.model_name;
+  j["inputs"] = nlohmann::ordered_json::object();
+  for (const auto& [name, shape] : a.inputs) j["inputs"][name] = shape_json(shape);
+  j["layers"] = nlohmann::ordered_json::array();
+  for (const LayerInfo& l : a.layers) {
+    nlohmann::ordered_json e;
+    e["name"] = l.name;
+    e["op"] = l.op_name;
+    e["line"] = l.statement ? l.statement->span.line : 0;
+    e["inputs"] = l.inputs;
+    e["output_shape"] = l.output ? shape_json(*l.output) : nlohmann::ordered_json(nullptr);
+    e["params"] = l.params;
+    e["trainable_params"] = l.trainable_params;
+    e["macs"] = l.macs;
+    if (!l.inferred.empty()) e["inferred"] = l.inferred;
+    j["layers"].push_back(e);
+  }
+  j["outputs"] = nlohmann::ordered_json::object();
+  for (const auto& [name, shape] : a.outputs) j["outputs"][name] = shape_json(shape);
+  j["totals"] = {{"params", a.totals.params},
+                 {"trainable_params", a.totals.trainable_params},
+                 {"non_trainable_params", a.totals.non_trainable_params},
+                 {"macs", a.totals.macs}};
+  j["diagnostics"] = nlohmann::ordered_json::array();
+  for (const Diagnostic& d : diags.items()) {
+    nlohmann::ordered_json e;
+    e["severity"] = d.severity == Severity::Error ? "error" : d.severity == Severity::Warning ? "warning" : "note";
+    e["line"] = d.span.line;
+    e["column"] = d.span.column;
+    e["layer"] = d.layer.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.layer);
+    e["message"] = d.message;
+    e["help"] = d.help;
+    j["diagnostics"].push_back(e);
+  }
+  return j;
+}
+
+std::string render_explain(const Analysis& a) {
+  std::string out;
+  size_t width = 0;
+  for (const auto& l : a.layers) width = std::max(width, l.name.size());
+  for (const LayerInfo& l : a.layers) {
+    std::string in = l.input_shapes.empty() ? "" : to_string(l.input_shapes[0]);
+    out += fmt::format("{:<{}}  {} {} -> {}\n", l.name, width, l.op_name, in, shape_cell(l));
+    for (const auto& [param, v] : l.inferred) out += fmt::format("{:<{}}  {} = ? -> {} (from the input)\n", "", width, param, v);
+    for (const auto& e : l.explain) out += fmt::format("{:<{}}  {}\n", "", width, e);
+  }
+  return out;
+}
+
+std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f) {
+  switch (f) {
+    case ReportFormat::Table: return render_table(a);
+    case ReportFormat::Markdown: return render_markdown(a);
+    case ReportFormat::Csv: return render_csv(a);
+    case ReportFormat::Json: return to_json(a, diags).dump(2) + "\n";
+  }
+  return {};
+}
+
+}  // namespace netshape
