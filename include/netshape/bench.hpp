@@ -6,6 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include "netshape/kernels/cpu.hpp"
+
 namespace netshape {
 
 struct ConvBenchOptions {
@@ -14,6 +16,7 @@ struct ConvBenchOptions {
   std::string format = "table";  // "table" or "json"
   double min_seconds = 0.3;      // minimum timed duration per (layer, impl, threads)
   bool include_reference = true; // also time the naive reference (single-threaded)
+  kernels::Isa isa = kernels::Isa::Auto;  // force the blocked kernel's ISA (and the peak probe's)
 };
 
 // Returns a process exit code: 0 on success, 2 on bad options or a bad CSV

@@ -168,9 +168,10 @@ struct LayerData {
   std::vector<float> in, w, bias;
 };
 
-double time_blocked(const k::Conv2dParams& p, const LayerData& d, int threads, double min_s) {
+double time_blocked(const k::Conv2dParams& p, const LayerData& d, int threads, double min_s,
+                    k::Isa isa) {
   const k::Conv2dPath path = k::choose_conv2d_path(p);
-  const k::PackedConv2d conv(p, d.w.data(), d.bias.data(), k::Isa::Auto, path);
+  const k::PackedConv2d conv(p, d.w.data(), d.bias.data(), isa, path);
   const bool plain_in = path == k::Conv2dPath::FirstLayer || path == k::Conv2dPath::Reference;
   std::vector<float> in(plain_in ? d.in.size()
                                  : static_cast<size_t>(p.N * k::round_up16(p.C) * p.H * p.W));
@@ -233,6 +234,7 @@ double time_onednn(const k::Conv2dParams& p, const LayerData& d, int threads, do
 struct Bench {
   const ConvBenchOptions& opt;
   std::ostream& err;
+  k::Isa isa;
   std::vector<int> thread_counts;
   double peak_per_core = 0;
   double ref_gflops_estimate = 0;  // learnt from the first reference run
@@ -277,7 +279,7 @@ struct Bench {
                 random_vec(p.K * (p.C / p.groups) * p.R * p.S, 2), random_vec(p.K, 3)};
     if (opt.include_reference) reference(l, d);
     for (int t : thread_counts) {
-      results.push_back(make(l, "blocked", t, time_blocked(p, d, t, opt.min_seconds)));
+      results.push_back(make(l, "blocked", t, time_blocked(p, d, t, opt.min_seconds, isa)));
 #ifdef NETSHAPE_HAVE_DNNL
       try {
         results.push_back(make(l, "onednn", t, time_onednn(p, d, t, opt.min_seconds)));
@@ -362,13 +364,17 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
     err << "error: " << e.what() << "\n";
     return 2;
   }
-  Bench b{opt, err, {}, 0, 0, {}};
+  if (!k::isa_supported(opt.isa)) {
+    err << "error: this CPU cannot run ISA " << k::isa_name(opt.isa) << "\n";
+    return 2;
+  }
+  const k::Isa isa = k::resolve_isa(opt.isa);
+  Bench b{opt, err, isa, {}, 0, 0, {}};
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (opt.threads > 0)
     b.thread_counts = {opt.threads};
   else
     b.thread_counts = cores > 1 ? std::vector<int>{1, cores} : std::vector<int>{1};
-  const k::Isa isa = k::best_isa();
   b.peak_per_core = k::measure_fp32_peak_gflops_per_core(isa, 0.3);
   if (opt.format == "table") {
     out << fmt::format("# ISA {}; measured FP32 peak {:.1f} GFLOP/s per core (FMA probe); "

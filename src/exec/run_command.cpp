@@ -1,7 +1,89 @@
+// `netshape run`: check, then a real forward pass that proves every inferred shape.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <thread>
+
 #include "netshape/commands.hpp"
+#include "netshape/exec.hpp"
+
 namespace netshape {
-int command_run(const RunOptions&, std::ostream&, std::ostream& err) {
-  err << "netshape: error: run is not built yet\n";
-  return 2;
+namespace {
+
+std::string dims_text(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
 }
+
+bool save_tensors(const std::string& dir, const ExecResult& r, std::ostream& err) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    err << fmt::format("netshape: error: cannot create '{}': {}\n", dir, ec.message());
+    return false;
+  }
+  auto save = [&](const std::string& name, const Tensor& t) {
+    std::string path = (std::filesystem::path(dir) / (name + ".npy")).string();
+    if (!write_npy(path, t)) err << fmt::format("netshape: error: cannot write '{}'\n", path);
+  };
+  for (const auto& [name, t] : r.inputs) save("input." + name, t);
+  for (const auto& [name, t] : r.weights) save(name, t);
+  for (const auto& [name, t] : r.outputs) save(name, t);
+  return true;
+}
+
+}  // namespace
+
+int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
+  std::string error;
+  auto src = read_source(o.file, error);
+  if (!src) {
+    err << fmt::format("netshape: error: {}\nhelp: check the path\n", error);
+    return 2;
+  }
+  if (o.batch < 1 || o.threads < 0) {
+    err << "netshape: error: --batch must be >= 1 and --threads >= 0\n";
+    return 2;
+  }
+  LoadedModel m;
+  m.source = *src;
+  load_model(m, o.load);
+  err << render_diagnostics(m);
+  if (m.exit != ExitCode::Ok) {
+    if (m.exit == ExitCode::ShapeError) out << render_table(m.analysis);
+    return static_cast<int>(m.exit);
+  }
+  ExecOptions eo;
+  eo.seed = o.seed;
+  eo.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  eo.batch = o.batch;
+  eo.keep_outputs = !o.save_dir.empty();
+  ExecResult r = execute(m.analysis, eo);
+  if (!o.save_dir.empty() && !save_tensors(o.save_dir, r, err)) return 2;
+  if (o.json) {
+    auto j = to_json(m.analysis, m.diags);
+    for (size_t i = 0; i < r.layers.size() && i < j["layers"].size(); ++i) {
+      j["layers"][i]["actual_shape"] = r.layers[i].actual;
+      j["layers"][i]["ms"] = r.layers[i].ms;
+    }
+    j["match"] = r.match;
+    if (!r.error.empty()) j["run_error"] = r.error;
+    out << j.dump(2) << "\n";
+  } else {
+    out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10}\n", "#", "layer", "op", "inferred", "actual", "ms");
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+      const LayerRun& l = r.layers[i];
+      out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10.3f}{}\n", i + 1, l.name, m.analysis.layers[i].op_name,
+                         dims_text(l.expected), l.actual.empty() ? "-" : dims_text(l.actual), l.ms, l.match ? "" : "  MISMATCH");
+    }
+    out << (r.match ? "all shapes match\n" : "");
+  }
+  if (!r.match) {
+    err << fmt::format("netshape: error: {}\n", r.error);
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace netshape

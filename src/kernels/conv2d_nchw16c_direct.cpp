@@ -253,11 +253,15 @@ void strip_scalar(const Strip& a) {
           const int64_t off = a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
                               s * a.in_s_stride;
           const int jlo = a.jlo ? a.jlo[s] : 0, jhi = a.jhi ? a.jhi[s] : a.uw;
-          for (int j = jlo; j < jhi; ++j)
+          for (int j = jlo; j < jhi; ++j) {
+            float t[16];  // a local copy the compiler keeps in (SSE) registers
+            std::copy_n(acc[j], 16, t);
             for (int ic = 0; ic < a.icb; ++ic) {
               const float x = a.in[off + j * a.in_q_stride + ic];
-              for (int k = 0; k < 16; ++k) acc[j][k] += x * wp[ic * 16 + k];
+              for (int k = 0; k < 16; ++k) t[k] += x * wp[ic * 16 + k];
             }
+            std::copy_n(t, 16, acc[j]);
+          }
         }
     for (int j = 0; j < a.uw; ++j)
       for (int k = 0; k < 16; ++k)

@@ -1,0 +1,324 @@
+// Reference forwards of normalisation, activations, reshaping, Linear, padding, resampling and
+// joining. Straightforward loops: these ops are memory-bound and not where time goes.
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "forward.hpp"
+
+namespace netshape {
+namespace {
+
+int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
+  return p;
+}
+
+// Reshapes keep the data; the new shape must hold exactly the same number of elements.
+void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
+  if (product(shape, 0, shape.size()) != ctx.x().numel()) throw ForwardError("reshape changes the number of elements");
+  ctx.out.shape = std::move(shape);
+  ctx.out.data = ctx.x().data;
+}
+
+float apply_activation(OpId op, float v, const Attrs& a) {
+  switch (op) {
+    case OpId::ReLU: case OpId::relu: return v > 0.0f ? v : 0.0f;
+    case OpId::ReLU6: case OpId::relu6: return std::clamp(v, 0.0f, 6.0f);
+    case OpId::LeakyReLU: case OpId::leaky_relu: return v > 0.0f ? v : v * static_cast<float>(a.get_float("negative_slope", 0.01));
+    case OpId::ELU: case OpId::elu: return v > 0.0f ? v : static_cast<float>(a.get_float("alpha", 1.0)) * std::expm1(v);
+    case OpId::GELU: case OpId::gelu:
+      if (a.get_string("approximate", "none") == "tanh") {
+        return 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
+      }
+      return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
+    case OpId::SiLU: case OpId::silu: return v / (1.0f + std::exp(-v));
+    case OpId::Sigmoid: case OpId::sigmoid: return 1.0f / (1.0f + std::exp(-v));
+    case OpId::Tanh: case OpId::tanh: return std::tanh(v);
+    case OpId::Hardswish: case OpId::hardswish: return v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
+    default: return v;  // Identity; Dropout in inference mode
+  }
+}
+
+// Normalises `count` groups of `size` contiguous values, then applies per-channel affine.
+void normalise_groups(const float* x, float* y, int64_t groups, int64_t size, double eps) {
+  for (int64_t g = 0; g < groups; ++g) {
+    const float* src = x + g * size;
+    double mean = 0.0, var = 0.0;
+    for (int64_t i = 0; i < size; ++i) mean += src[i];
+    mean /= static_cast<double>(std::max<int64_t>(size, 1));
+    for (int64_t i = 0; i < size; ++i) var += (src[i] - mean) * (src[i] - mean);
+    var /= static_cast<double>(std::max<int64_t>(size, 1));
+    double inv = 1.0 / std::sqrt(var + eps);
+    for (int64_t i = 0; i < size; ++i) y[g * size + i] = static_cast<float>((src[i] - mean) * inv);
+  }
+}
+
+// y[n, c, ...] = y * weight[c] + bias[c] over an [outer, C, inner] view.
+void channel_affine(ForwardCtx& ctx, int64_t outer, int64_t channels, int64_t inner) {
+  const Tensor* w = ctx.weight("weight");
+  const Tensor* b = ctx.weight("bias");
+  if (!w && !b) return;
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        float& v = y[(o * channels + c) * inner + i];
+        if (w) v *= w->data[static_cast<size_t>(c)];
+        if (b) v += b->data[static_cast<size_t>(c)];
+      }
+}
+
+}  // namespace
+
+// x: [N, C, *] -> same; inference mode: running mean 0 and variance 1 (PyTorch's initial buffers)
+void forward_batch_norm(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  double eps = ctx.layer.attrs.get_float("eps", 1e-5);
+  ctx.out = ctx.x();
+  float scale = static_cast<float>(1.0 / std::sqrt(1.0 + eps));
+  for (float& v : ctx.out.data) v *= scale;
+  channel_affine(ctx, s[0], s[1], product(s, 2, s.size()));
+}
+
+// x: [N, C, *] -> same; statistics per (sample, channel)
+void forward_instance_norm(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  int nd = op_info(ctx.layer.op).spatial_dims;
+  size_t c_axis = s.size() - static_cast<size_t>(nd) - 1;
+  int64_t inner = product(s, c_axis + 1, s.size());
+  ctx.out = Tensor::zeros(s);
+  normalise_groups(ctx.x().data.data(), ctx.out.data.data(), ctx.x().numel() / std::max<int64_t>(inner, 1), inner,
+                   ctx.layer.attrs.get_float("eps", 1e-5));
+  channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
+}
+
+// x: [*, normalized_shape] -> same
+void forward_layer_norm(ForwardCtx& ctx) {
+  const auto& norm = ctx.layer.attrs.get_ints("normalized_shape");
+  int64_t size = product(norm, 0, norm.size());
+  ctx.out = Tensor::zeros(ctx.x().shape);
+  normalise_groups(ctx.x().data.data(), ctx.out.data.data(), ctx.x().numel() / std::max<int64_t>(size, 1), size,
+                   ctx.layer.attrs.get_float("eps", 1e-5));
+  const Tensor* w = ctx.weight("weight");
+  const Tensor* b = ctx.weight("bias");
+  for (size_t i = 0; i < ctx.out.data.size(); ++i) {
+    size_t j = i % static_cast<size_t>(size);
+    if (w) ctx.out.data[i] *= w->data[j];
+    if (b) ctx.out.data[i] += b->data[j];
+  }
+}
+
+// x: [N, C, *] -> same; statistics per (sample, group of C/G channels)
+void forward_group_norm(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  int64_t groups = ctx.layer.attrs.get_int("num_groups", 1);
+  int64_t inner = product(s, 2, s.size());
+  ctx.out = Tensor::zeros(s);
+  normalise_groups(ctx.x().data.data(), ctx.out.data.data(), s[0] * groups, s[1] / groups * inner,
+                   ctx.layer.attrs.get_float("eps", 1e-5));
+  channel_affine(ctx, s[0], s[1], inner);
+}
+
+// x: [*] -> [*]
+void forward_elementwise(ForwardCtx& ctx) {
+  ctx.out = ctx.x();
+  for (float& v : ctx.out.data) v = apply_activation(ctx.layer.op, v, ctx.layer.attrs);
+}
+
+// x: [*] -> [*] (inference mode: identity)
+void forward_dropout_nd(ForwardCtx& ctx) { ctx.out = ctx.x(); }
+
+// x: [*] -> [*], normalised along dim
+void forward_softmax(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.get_int("dim"));
+  bool log = ctx.layer.op == OpId::LogSoftmax || ctx.layer.op == OpId::log_softmax;
+  int64_t outer = product(s, 0, dim), len = s.empty() ? 1 : s[dim], inner = product(s, dim + 1, s.size());
+  ctx.out = ctx.x();
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      auto idx = [&](int64_t k) { return static_cast<size_t>((o * len + k) * inner + i); };
+      float mx = y[idx(0)];
+      for (int64_t k = 1; k < len; ++k) mx = std::max(mx, y[idx(k)]);
+      double sum = 0.0;
+      for (int64_t k = 0; k < len; ++k) sum += std::exp(static_cast<double>(y[idx(k)] - mx));
+      for (int64_t k = 0; k < len; ++k) {
+        double v = y[idx(k)] - mx;
+        y[idx(k)] = static_cast<float>(log ? v - std::log(sum) : std::exp(v) / sum);
+      }
+    }
+}
+
+// x: [..., d_start..d_end, ...] -> [..., prod, ...]
+void forward_flatten(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  if (s.empty()) return reshape_to(ctx, {1});
+  size_t start = static_cast<size_t>(ctx.layer.attrs.get_int("start_dim"));
+  size_t end = static_cast<size_t>(ctx.layer.attrs.get_int("end_dim"));
+  std::vector<int64_t> shape(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(start));
+  shape.push_back(product(s, start, end + 1));
+  shape.insert(shape.end(), s.begin() + static_cast<std::ptrdiff_t>(end) + 1, s.end());
+  reshape_to(ctx, shape);
+}
+
+// Unflatten, view and reshape take their target from inference (the batch bound) and check
+// that it holds exactly the input's elements.
+void forward_unflatten(ForwardCtx& ctx) { reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch)); }
+void forward_view(ForwardCtx& ctx) { reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch)); }
+
+// x: [*, in] -> [*, out]; y = x W^T + b
+void forward_linear(ForwardCtx& ctx) {
+  const Tensor& w = *ctx.weight("weight");
+  const Tensor* b = ctx.weight("bias");
+  int64_t out_f = w.shape[0], in_f = w.shape[1];
+  std::vector<int64_t> shape = ctx.x().shape;
+  if (shape.empty() || shape.back() != in_f) throw ForwardError("Linear input features differ from in_features");
+  int64_t rows = ctx.x().numel() / in_f;
+  shape.back() = out_f;
+  ctx.out = Tensor::zeros(shape);
+  const float* x = ctx.x().data.data();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < out_f; ++o) {
+      float acc = b ? b->data[static_cast<size_t>(o)] : 0.0f;
+      const float* wr = w.data.data() + o * in_f;
+      const float* xr = x + r * in_f;
+      for (int64_t i = 0; i < in_f; ++i) acc += xr[i] * wr[i];
+      ctx.out.data[static_cast<size_t>(r * out_f + o)] = acc;
+    }
+}
+
+// x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
+void forward_constant_pad(ForwardCtx& ctx) {
+  const auto& pad = ctx.layer.attrs.get_ints("padding");  // left, right, top, bottom
+  float value = static_cast<float>(ctx.layer.attrs.get_float("value", 0.0));
+  auto shape = ctx.x().shape;
+  size_t r = shape.size();
+  int64_t h = shape[r - 2], w = shape[r - 1];
+  int64_t oh = h + pad[2] + pad[3], ow = w + pad[0] + pad[1];
+  shape[r - 2] = oh;
+  shape[r - 1] = ow;
+  ctx.out = Tensor::zeros(shape);
+  std::fill(ctx.out.data.begin(), ctx.out.data.end(), value);
+  int64_t planes = product(shape, 0, r - 2);
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t x = 0; x < ow; ++x) {
+        int64_t sy = y - pad[2], sx = x - pad[0];
+        if (sy < 0 || sy >= h || sx < 0 || sx >= w) continue;
+        ctx.out.data[static_cast<size_t>((p * oh + y) * ow + x)] = ctx.x().data[static_cast<size_t>((p * h + sy) * w + sx)];
+      }
+}
+
+// x: [N, C, *in] -> [N, C, *size]; nearest (PyTorch's legacy index rule) and (bi/tri)linear
+void forward_interpolate(ForwardCtx& ctx) {
+  const Attrs& a = ctx.layer.attrs;
+  std::string mode = a.get_string("mode", "nearest");
+  const auto& s = ctx.x().shape;
+  size_t nd = s.size() - 2;
+  const auto& size = a.get_ints("size");
+  std::vector<int64_t> shape(s.begin(), s.begin() + 2);
+  shape.insert(shape.end(), size.begin(), size.end());
+  ctx.out = Tensor::zeros(shape);
+  bool linear = mode == "linear" || mode == "bilinear" || mode == "trilinear";
+  if (!linear && mode != "nearest" && mode != "nearest-exact") {
+    throw ForwardError("the executor implements nearest and (bi/tri)linear interpolation, not '" + mode + "'");
+  }
+  bool align = a.get_int("align_corners", 0) != 0;
+  // Source coordinate of output index o along axis i (PyTorch's area_pixel_compute_source_index).
+  auto scale = [&](size_t i) {
+    auto it = a.floats.find("scale" + std::to_string(i));
+    if (align) return size[i] > 1 ? static_cast<double>(s[2 + i] - 1) / static_cast<double>(size[i] - 1) : 0.0;
+    return it != a.floats.end() ? 1.0 / it->second : static_cast<double>(s[2 + i]) / static_cast<double>(size[i]);
+  };
+  std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1};
+  std::array<double, 3> sc{1, 1, 1};
+  for (size_t i = 0; i < nd; ++i) { in[3 - nd + i] = s[2 + i]; out[3 - nd + i] = size[i]; sc[3 - nd + i] = scale(i); }
+  int64_t planes = s[0] * s[1];
+  const float* x = ctx.x().data.data();
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t od = 0; od < out[0]; ++od)
+      for (int64_t oh = 0; oh < out[1]; ++oh)
+        for (int64_t ow = 0; ow < out[2]; ++ow) {
+          std::array<int64_t, 3> o{od, oh, ow}, i0{}, i1{};
+          std::array<double, 3> frac{};
+          for (size_t k = 0; k < 3; ++k) {
+            if (!linear) {
+              double src = mode == "nearest-exact" ? (static_cast<double>(o[k]) + 0.5) * sc[k] : static_cast<double>(o[k]) * sc[k];
+              i0[k] = i1[k] = std::min<int64_t>(static_cast<int64_t>(std::floor(src)), in[k] - 1);
+              continue;
+            }
+            double src = align ? static_cast<double>(o[k]) * sc[k] : std::max(0.0, (static_cast<double>(o[k]) + 0.5) * sc[k] - 0.5);
+            i0[k] = std::min<int64_t>(static_cast<int64_t>(src), in[k] - 1);
+            i1[k] = std::min<int64_t>(i0[k] + 1, in[k] - 1);
+            frac[k] = src - static_cast<double>(i0[k]);
+          }
+          double acc = 0.0;
+          for (int c = 0; c < 8; ++c) {
+            std::array<int64_t, 3> idx{};
+            double wgt = 1.0;
+            for (size_t k = 0; k < 3; ++k) {
+              bool hi = (c >> k) & 1;
+              idx[k] = hi ? i1[k] : i0[k];
+              wgt *= hi ? frac[k] : 1.0 - frac[k];
+            }
+            if (wgt != 0.0) acc += wgt * x[static_cast<size_t>(((p * in[0] + idx[0]) * in[1] + idx[1]) * in[2] + idx[2])];
+          }
+          ctx.out.data[static_cast<size_t>(((p * out[0] + od) * out[1] + oh) * out[2] + ow)] = static_cast<float>(acc);
+        }
+}
+
+// a: [*], b: [*] -> broadcast(a, b); alpha scales b
+void forward_add(ForwardCtx& ctx) {
+  const Tensor& a = *ctx.in.at(0);
+  const Tensor& b = *ctx.in.at(1);
+  size_t rank = std::max(a.shape.size(), b.shape.size());
+  std::vector<int64_t> sa(rank, 1), sb(rank, 1), so(rank);
+  std::copy(a.shape.begin(), a.shape.end(), sa.begin() + static_cast<std::ptrdiff_t>(rank - a.shape.size()));
+  std::copy(b.shape.begin(), b.shape.end(), sb.begin() + static_cast<std::ptrdiff_t>(rank - b.shape.size()));
+  for (size_t i = 0; i < rank; ++i) {
+    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1) throw ForwardError("add: shapes do not broadcast");
+    so[i] = std::max(sa[i], sb[i]);
+    if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
+  }
+  float alpha = 1.0f;
+  if (ctx.layer.statement) {
+    for (const Arg& arg : ctx.layer.statement->args)
+      if (arg.keyword == "alpha") alpha = arg.value.kind == Value::Kind::Int ? static_cast<float>(arg.value.i) : static_cast<float>(arg.value.f);
+  }
+  ctx.out = Tensor::zeros(so);
+  std::vector<int64_t> idx(rank, 0);
+  for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
+    int64_t ia = 0, ib = 0;
+    for (size_t i = 0; i < rank; ++i) {
+      ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
+      ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
+    }
+    ctx.out.data[flat] = a.data[static_cast<size_t>(ia)] + alpha * b.data[static_cast<size_t>(ib)];
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < so[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+// tensors: [..., d_i, ...] -> [..., sum d_i, ...]
+void forward_cat(ForwardCtx& ctx) {
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.get_int("dim"));
+  std::vector<int64_t> shape = ctx.x().shape;
+  shape[dim] = 0;
+  for (const Tensor* t : ctx.in) shape[dim] += t->shape.at(dim);
+  ctx.out = Tensor::zeros(shape);
+  int64_t outer = product(shape, 0, dim), inner = product(shape, dim + 1, shape.size());
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (const Tensor* t : ctx.in) {
+      int64_t chunk = t->shape[dim] * inner;
+      std::copy_n(t->data.data() + o * chunk, chunk, y);
+      y += chunk;
+    }
+}
+
+}  // namespace netshape

@@ -1,0 +1,154 @@
+// Reference forwards of max/avg pooling and adaptive pooling, for 1-3 spatial dims.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include "forward.hpp"
+#include "netshape/shape_rules.hpp"
+
+namespace netshape {
+namespace {
+
+// A pooled tensor seen as planes: [planes, D, H, W] where planes = N*C (or C unbatched).
+struct Planes {
+  int64_t planes = 1;
+  std::array<int64_t, 3> sp{1, 1, 1};
+};
+
+Planes planes_of(const Tensor& t, int nd) {
+  Planes p;
+  size_t rank = t.shape.size(), first = rank - static_cast<size_t>(nd);
+  for (size_t i = 0; i < first; ++i) p.planes *= t.shape[i];
+  for (int i = 0; i < nd; ++i) p.sp[static_cast<size_t>(3 - nd + i)] = t.shape[first + static_cast<size_t>(i)];
+  return p;
+}
+
+std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t fill) {
+  std::array<int64_t, 3> a{fill, fill, fill};
+  for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i) a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
+  return a;
+}
+
+std::vector<int64_t> pooled_shape(const Tensor& x, int nd, const std::array<int64_t, 3>& o) {
+  std::vector<int64_t> s(x.shape.begin(), x.shape.end() - nd);
+  for (int i = 0; i < nd; ++i) s.push_back(o[static_cast<size_t>(3 - nd + i)]);
+  return s;
+}
+
+size_t at(const std::array<int64_t, 3>& sp, int64_t plane, int64_t d, int64_t h, int64_t w) {
+  return static_cast<size_t>(((plane * sp[0] + d) * sp[1] + h) * sp[2] + w);
+}
+
+struct Window {
+  std::array<int64_t, 3> k, s, p, d;
+  std::array<int64_t, 3> out;
+};
+
+Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
+  const Attrs& a = ctx.layer.attrs;
+  Window w;
+  w.k = spatial3(a.get_ints("kernel_size"), nd, 1);
+  w.s = spatial3(a.get_ints("stride"), nd, 1);
+  w.p = spatial3(a.get_ints("padding"), nd, 0);
+  w.d = spatial3(a.get_ints("dilation"), nd, 1);
+  bool ceil_mode = a.get_int("ceil_mode") != 0;
+  for (size_t i = 0; i < 3; ++i) w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode);
+  if (w.out[0] < 1 || w.out[1] < 1 || w.out[2] < 1) throw ForwardError("pooling output is empty");
+  return w;
+}
+
+}  // namespace
+
+// x: [N, C, *in] -> [N, C, *out], max over each (dilated) window; padding never wins
+void forward_max_pool(ForwardCtx& ctx) {
+  int nd = op_info(ctx.layer.op).spatial_dims;
+  Planes in = planes_of(ctx.x(), nd);
+  Window w = window_of(ctx, in, nd);
+  ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
+  const float* x = ctx.x().data.data();
+  float* y = ctx.out.data.data();
+  for (int64_t pl = 0; pl < in.planes; ++pl)
+    for (int64_t od = 0; od < w.out[0]; ++od)
+      for (int64_t oh = 0; oh < w.out[1]; ++oh)
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t kd = 0; kd < w.k[0]; ++kd)
+            for (int64_t kh = 0; kh < w.k[1]; ++kh)
+              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+                int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0], ih = oh * w.s[1] - w.p[1] + kh * w.d[1],
+                        iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
+                if (id < 0 || id >= in.sp[0] || ih < 0 || ih >= in.sp[1] || iw < 0 || iw >= in.sp[2]) continue;
+                float v = x[at(in.sp, pl, id, ih, iw)];
+                if (v > best || std::isnan(v)) best = v;
+              }
+          y[at(w.out, pl, od, oh, ow)] = best;
+        }
+}
+
+// x: [N, C, *in] -> [N, C, *out], mean over each window (PyTorch's divisor rules)
+void forward_avg_pool(ForwardCtx& ctx) {
+  int nd = op_info(ctx.layer.op).spatial_dims;
+  Planes in = planes_of(ctx.x(), nd);
+  Window w = window_of(ctx, in, nd);
+  bool include_pad = ctx.layer.attrs.get_int("count_include_pad", 1) != 0;
+  int64_t divisor_override = ctx.layer.attrs.get_int("divisor_override", 0);
+  ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
+  const float* x = ctx.x().data.data();
+  float* y = ctx.out.data.data();
+  for (int64_t pl = 0; pl < in.planes; ++pl)
+    for (int64_t od = 0; od < w.out[0]; ++od)
+      for (int64_t oh = 0; oh < w.out[1]; ++oh)
+        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+          std::array<int64_t, 3> o{od, oh, ow}, lo{}, hi{};
+          int64_t padded_count = 1, count = 1;
+          for (size_t i = 0; i < 3; ++i) {
+            lo[i] = o[i] * w.s[i] - w.p[i];
+            hi[i] = std::min(lo[i] + w.k[i], in.sp[i] + w.p[i]);
+            padded_count *= hi[i] - lo[i];
+            lo[i] = std::max<int64_t>(lo[i], 0);
+            hi[i] = std::min(hi[i], in.sp[i]);
+            count *= std::max<int64_t>(hi[i] - lo[i], 0);
+          }
+          double sum = 0.0;
+          for (int64_t d = lo[0]; d < hi[0]; ++d)
+            for (int64_t h = lo[1]; h < hi[1]; ++h)
+              for (int64_t ww = lo[2]; ww < hi[2]; ++ww) sum += x[at(in.sp, pl, d, h, ww)];
+          int64_t div = divisor_override ? divisor_override : include_pad ? padded_count : count;
+          y[at(w.out, pl, od, oh, ow)] = div > 0 ? static_cast<float>(sum / static_cast<double>(div)) : 0.0f;
+        }
+}
+
+static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
+  int nd = op_info(ctx.layer.op).spatial_dims;
+  Planes in = planes_of(ctx.x(), nd);
+  auto out = spatial3(ctx.layer.attrs.get_ints("output_size"), nd, 1);
+  ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, out));
+  const float* x = ctx.x().data.data();
+  float* y = ctx.out.data.data();
+  for (int64_t pl = 0; pl < in.planes; ++pl)
+    for (int64_t od = 0; od < out[0]; ++od)
+      for (int64_t oh = 0; oh < out[1]; ++oh)
+        for (int64_t ow = 0; ow < out[2]; ++ow) {
+          std::array<int64_t, 3> o{od, oh, ow}, lo{}, hi{};
+          for (size_t i = 0; i < 3; ++i) {
+            lo[i] = adaptive_start(o[i], out[i], in.sp[i]);
+            hi[i] = adaptive_end(o[i], out[i], in.sp[i]);
+          }
+          double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
+          for (int64_t d = lo[0]; d < hi[0]; ++d)
+            for (int64_t h = lo[1]; h < hi[1]; ++h)
+              for (int64_t w = lo[2]; w < hi[2]; ++w) {
+                double v = x[at(in.sp, pl, d, h, w)];
+                acc = is_max ? std::max(acc, v) : acc + v;
+              }
+          int64_t n = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
+          y[at(out, pl, od, oh, ow)] = static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
+        }
+}
+
+// x: [N, C, *in] -> [N, C, *output_size]
+void forward_adaptive_avg_pool(ForwardCtx& ctx) { adaptive_pool(ctx, false); }
+void forward_adaptive_max_pool(ForwardCtx& ctx) { adaptive_pool(ctx, true); }
+
+}  // namespace netshape
