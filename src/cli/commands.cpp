@@ -17,7 +17,7 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   if (!src) {
     err << fmt::format("netshape: error: {}\nhelp: check the path, or pass - to read stdin\n", error);
     if (o.format == ReportFormat::Json) {
-      out << nlohmann::json{{"diagnostics", {{{"severity", "error"}, {"line", 0}, {"column", 0}, {"layer", nullptr}, {"message", error}, {"help", "check the path"}}}}}.dump(2) << "\n";
+      out << nlohmann::json{{"diagnostics", {{{"severity", "error"}, {"line", 0}, {"column", 0}, {"layer", nullptr}, {"message", error}, {"help", "check the path"}}}}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
     return static_cast<int>(ExitCode::UsageOrParse);
   }

@@ -69,7 +69,7 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     }
     j["match"] = r.match;
     if (!r.error.empty()) j["run_error"] = r.error;
-    out << j.dump(2) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10}\n", "#", "layer", "op", "inferred", "actual", "ms");
     for (size_t i = 0; i < r.layers.size(); ++i) {

@@ -293,6 +293,9 @@ void dw_strip_scalar(const Strip& a) {
 // NOC 1-2 use strips of up to 14 pixels and NOC 3-4 (narrow images, Q <= 7) up to 7.
 constexpr int kAvx512MaxUW = 14, kAvx512NarrowUW = 7, kAvx512NarrowNoc = 4;
 constexpr int kAvx2MaxUW = 6;
+// Depthwise needs only UW accumulators + 1 weight vector: use wider strips to amortise
+// the per-strip setup over more FMAs.
+constexpr int kAvx512DwMaxUW = 28;
 
 template <int NOC, int ICB, int QS, bool CHECK, int... I>
 constexpr std::array<StripFn, kAvx512MaxUW> avx512_row(std::integer_sequence<int, I...>) {
@@ -312,6 +315,7 @@ constexpr std::array<StripFn, sizeof...(I)> dw_avx2_row(std::integer_sequence<in
 }
 
 using Seq512 = std::make_integer_sequence<int, kAvx512MaxUW>;
+using Seq512Dw = std::make_integer_sequence<int, kAvx512DwMaxUW>;
 using Seq512Narrow = std::make_integer_sequence<int, kAvx512NarrowUW>;
 using Seq2 = std::make_integer_sequence<int, kAvx2MaxUW>;
 
@@ -359,6 +363,7 @@ struct KernelChooser {
     return isa == Isa::Avx512 && narrow && path == Conv2dPath::Blocked;
   }
   int max_uw() const {
+    if (isa == Isa::Avx512 && path == Conv2dPath::Depthwise) return kAvx512DwMaxUW;
     if (isa == Isa::Avx512) return dense_avx512_narrow() ? kAvx512NarrowUW : kAvx512MaxUW;
     return isa == Isa::Avx2 ? kAvx2MaxUW : kMaxScalarUW;
   }
@@ -372,9 +377,9 @@ struct KernelChooser {
     const bool unit = stride_w == 1;
     if (isa == Isa::Avx512) {
       if (dw) {
-        static constexpr std::array<std::array<std::array<StripFn, kAvx512MaxUW>, 2>, 2> t{{
-            {{dw_avx512_row<0, false>(Seq512{}), dw_avx512_row<0, true>(Seq512{})}},
-            {{dw_avx512_row<16, false>(Seq512{}), dw_avx512_row<16, true>(Seq512{})}},
+        static constexpr std::array<std::array<std::array<StripFn, kAvx512DwMaxUW>, 2>, 2> t{{
+            {{dw_avx512_row<0, false>(Seq512Dw{}), dw_avx512_row<0, true>(Seq512Dw{})}},
+            {{dw_avx512_row<16, false>(Seq512Dw{}), dw_avx512_row<16, true>(Seq512Dw{})}},
         }};
         return t[unit][check][uw - 1];
       }
@@ -505,11 +510,18 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
   const int noc_max = kc.max_noc();
   const int64_t n_kbp = (KBg + noc_max - 1) / noc_max;
   const int64_t items = p.N * G * n_kbp * g.P;
+  // Item order. When a group's weights fit comfortably in L2, walk output rows outermost
+  // and channel blocks innermost: consecutive items then reuse the same input rows from
+  // cache and the input is streamed once. When the weights are large (e.g. 256x256x3x3),
+  // walk channel blocks outermost so each thread's weight slice stays in its L2 instead.
+  const bool rows_outer = KBg * w_block * 4 <= (1 << 20);
   parallel_for(items, threads, [&](int64_t begin, int64_t end) {
     std::vector<int> cols(static_cast<size_t>(2 * p.S));
     for (int64_t it = begin; it < end; ++it) {
-      const int64_t oh = it % g.P, kbp = it / g.P % n_kbp, grp = it / g.P / n_kbp % G,
-                    n = it / g.P / n_kbp / G;
+      const int64_t inner = it % (n_kbp * g.P);
+      const int64_t oh = rows_outer ? inner / n_kbp : inner % g.P;
+      const int64_t kbp = rows_outer ? inner % n_kbp : inner / g.P;
+      const int64_t grp = it / (n_kbp * g.P) % G, n = it / (n_kbp * g.P) / G;
       const int64_t kb = grp * KBg + kbp * noc_max;
       Strip st{};
       st.noc = static_cast<int>(std::min<int64_t>(noc_max, grp * KBg + KBg - kb));

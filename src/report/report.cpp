@@ -183,7 +183,7 @@ std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFor
     case ReportFormat::Table: return render_table(a);
     case ReportFormat::Markdown: return render_markdown(a);
     case ReportFormat::Csv: return render_csv(a);
-    case ReportFormat::Json: return to_json(a, diags).dump(2) + "\n";
+    case ReportFormat::Json: return to_json(a, diags).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   }
   return {};
 }

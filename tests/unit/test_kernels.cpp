@@ -278,6 +278,8 @@ TEST_CASE("blocked conv: groups, depthwise, first layer, relu, batch, threads") 
   for (int64_t C : {3, 16, 17, 48, 144})
     CHECK(check_conv(make(2, C, 7, 15, C, 3, 3, 1, 1, 1, C, true), true, static_cast<uint32_t>(C)));
   CHECK(check_conv(make(1, 32, 9, 20, 32, 5, 5, 2, 2, 2, 32), false, 4));
+  CHECK(check_conv(make(1, 32, 4, 61, 32, 3, 3, 1, 1, 1, 32), true, 14));  // several wide strips
+  CHECK(check_conv(make(1, 16, 4, 70, 16, 3, 3, 2, 1, 1, 16), true, 15));
   // Depthwise with a channel multiplier: reference fallback.
   CHECK(check_conv(make(1, 8, 5, 5, 16, 3, 3, 1, 1, 1, 8), false, 5));
   // First layer: 7x7 stride 2 pad 3, C = 1 and 3; forced onto a larger C too.

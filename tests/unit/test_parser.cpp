@@ -1,0 +1,82 @@
+// The .ns lexer and parser: grammar, folding, spans and syntax errors.
+#include "netshape/frontend.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::check_ns;
+using netshape::test::first_error;
+using netshape::test::out_shape;
+
+TEST_CASE("statements, comments, continuation, arithmetic") {
+  auto m = check_ns("# comment\nmodel M  # trailing\ninput x: [B, 1,\n  28, 28]\n\nfc = Linear(\n  64*2*2 + 4 - 4,\n  (200 // 3) * 3 % 7)\n", "m.ns");
+  REQUIRE(m.program);
+  CHECK(m.program->model_name == "M");
+  REQUIRE(m.program->inputs.size() == 1);
+  CHECK(m.program->inputs[0].dims[0].symbol == "B");
+  REQUIRE(m.program->statements.size() == 1);
+  CHECK(m.program->statements[0].args[0].value.i == 256);
+  CHECK(m.program->statements[0].args[1].value.i == (200 / 3) * 3 % 7);
+  CHECK(m.program->statements[0].span.line == 6);
+  CHECK(m.program->statements[0].op_span.column == 6);
+}
+
+TEST_CASE("values: tuples, strings, booleans, floats, None, ?") {
+  Diagnostics d;
+  auto p = parse_ns(SourceFile("v.ns", "f(1, (3, 5), 'same', \"valid\", True, False, 0.5, 1e-5, None, ?, [a, b], -3)\n"), d);
+  REQUIRE(p);
+  const auto& a = p->statements[0].args;
+  CHECK(a[1].value.kind == Value::Kind::Tuple);
+  CHECK(a[2].value.s == "same");
+  CHECK(a[3].value.s == "valid");
+  CHECK(a[4].value.b);
+  CHECK(a[6].value.f == doctest::Approx(0.5));
+  CHECK(a[7].value.f == doctest::Approx(1e-5));
+  CHECK(a[8].value.kind == Value::Kind::None);
+  CHECK(a[9].value.kind == Value::Kind::Infer);
+  CHECK(a[10].value.kind == Value::Kind::List);
+  CHECK(a[11].value.i == -3);
+}
+
+TEST_CASE("syntax errors are positioned and exit 2") {
+  auto m = check_ns("input [1, 3]\nfc = Linear(3, 4\n");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  auto e = check_ns("input [1, 3]\nfc = Linear(3 $ 4)\n");
+  CHECK(first_error(e).span.line == 2);
+  CHECK(first_error(e).span.column == 15);
+  CHECK(first_error(e).message == "unexpected character '$'");
+  CHECK(check_ns("input [1, 3]\nLinear(3, 4) extra\n").exit == ExitCode::UsageOrParse);
+  CHECK(first_error(check_ns("input [1, 3]\nLinear(99999999999 * 99999999999, 4)\n")).message == "integer arithmetic overflows 64 bits");
+  CHECK(first_error(check_ns("input [1, 3]\nLinear(3 // 0, 4)\n")).message == "division by zero");
+  CHECK(first_error(check_ns("input [1, 3]\nLinear(7 / 2, 4)\n")).help == "use integer division: `7 // 2`");
+  CHECK(first_error(check_ns("input [1, B]\n")).message.find("only the first") == 0);
+  CHECK(first_error(check_ns("input x: [1, 3]\nLinear(3, 4, 'unterminated)\n")).message == "unterminated string");
+  std::string deep = "input [1, 3]\nLinear(" + std::string(500, '(') + "3" + std::string(500, ')') + ", 4)\n";
+  CHECK(check_ns(deep).exit == ExitCode::UsageOrParse);
+}
+
+TEST_CASE("several errors are collected before stopping") {
+  auto m = check_ns("input [1, 3]\nLinear(3 $ 4)\nLinear(3, 4\nReLU()\n");
+  CHECK(m.diags.items().size() >= 2);
+}
+
+TEST_CASE("diagnostic rendering: file:line:col, source line, caret, help") {
+  auto m = check_ns("input x: [1, 4608]\nfc1 = Linear(2048, 64)\n", "broken.ns");
+  std::string text = render_diagnostics(m);
+  CHECK(text.find("broken.ns:2:14: error: mat1 and mat2 shapes cannot be multiplied (1x4608 and 2048x64)\n") == 0);
+  CHECK(text.find("    2 | fc1 = Linear(2048, 64)\n") != std::string::npos);
+  CHECK(text.find("      |              ^^^^\n") != std::string::npos);
+  CHECK(text.find("help: fc1 receives 4608 features; use Linear(4608, 64)") != std::string::npos);
+}
+
+TEST_CASE("--input parsing") {
+  std::string err;
+  auto a = parse_dims_option("1x28x28", err);
+  REQUIRE(a);
+  CHECK(a->size() == 3);
+  auto b = parse_dims_option("B,1,28,28", err);
+  REQUIRE(b);
+  CHECK((*b)[0].symbol == "B");
+  CHECK_FALSE(parse_dims_option("1x0x3", err));
+  CHECK_FALSE(parse_dims_option("1,,3", err));
+  CHECK_FALSE(parse_dims_option("", err));
+}
