@@ -5,7 +5,7 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
+#include <cctype>
 
 #include "netshape/frontend.hpp"
 
@@ -32,38 +32,41 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
 }
 
 // Quiz snippets may be written in either language: `nn.Conv2d(1, 32, 3)` or `Conv2d(1, 32, 3)`;
-// PyTorch's `x = ...` / `self.a = ...` prefixes are dropped so the .ns parser reads them.
+// PyTorch's `self.a = ...` prefix is dropped so the .ns parser reads them.
 static std::string quiz_to_ns(const std::string& text) {
   std::string out;
-  std::string line;
-  auto flush = [&] {
-    static const std::regex self_assign(R"(^\s*(self\.)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*)");
-    std::smatch m;
-    std::string l = line;
-    if (std::regex_search(l, m, self_assign) && m[1].matched) l = m[2].str() + " = " + m.suffix().str();
-    out += l + "\n";
-    line.clear();
-  };
-  for (char c : text) {
-    if (c == '\n') flush();
-    else line += c;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    size_t first = line.find_first_not_of(" \t");
+    if (first != std::string::npos && line.compare(first, 5, "self.") == 0) line.erase(first, 5);
+    out += line + "\n";
+    start = end + 1;
   }
-  flush();
   return out;
+}
+
+static bool declares_input(const std::string& text) {
+  for (size_t pos = text.find("input"); pos != std::string::npos; pos = text.find("input", pos + 1)) {
+    bool at_start = pos == 0 || text[pos - 1] == '\n' || text[pos - 1] == ';' || text[pos - 1] == ' ';
+    size_t next = text.find_first_not_of(' ', pos + 5);
+    if (at_start && next != std::string::npos && (text[next] == '[' || std::isalpha(static_cast<unsigned char>(text[next])))) return true;
+  }
+  return false;
 }
 
 static std::optional<LoadedModel> load_quiz(const QuizOptions& o, std::ostream& err, bool need_input) {
   LoadedModel m;
   std::string text = quiz_to_ns(o.text);
-  bool has_input = text.find("input") != std::string::npos && std::regex_search(text, std::regex(R"((^|\n|;)\s*input\s*[\[A-Za-z])"));
-  std::string dims = o.input_dims;
-  if (!has_input && dims.empty() && need_input) {
+  if (!declares_input(text) && o.input_dims.empty() && need_input) {
     err << "netshape: error: the input shape is not given\nhelp: add --input 1x50x50 (C x H x W, or with a batch: B,1,50,50)\n";
     return std::nullopt;
   }
   m.source = SourceFile("<layers>", text);
   LoadOptions lo;
-  lo.input_dims = dims;
+  lo.input_dims = o.input_dims;
   load_model(m, lo);
   return m;
 }
@@ -84,28 +87,40 @@ int command_shape(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The first integer argument after `op(` in `text` (e.g. in_channels of `Conv2d(5, 10, 3)`).
+static std::optional<std::string> first_int_arg(const std::string& text, const std::string& op) {
+  size_t pos = text.find(op + "(");
+  if (pos == std::string::npos) return std::nullopt;
+  pos += op.size() + 1;
+  size_t eq = text.find_first_of(",)=", pos);
+  if (eq != std::string::npos && text[eq] == '=') pos = eq + 1;
+  size_t begin = text.find_first_not_of(' ', pos);
+  if (begin == std::string::npos) return std::nullopt;
+  size_t end = text.find_first_not_of("0123456789", begin);
+  if (end == begin || end == std::string::npos || end - begin > 12) return std::nullopt;
+  return text.substr(begin, end - begin);
+}
+
 // A single layer's weights do not depend on the input except through `?`; when no input is
-// given, feed one that fits the layer's declared in-size so the counts can be computed.
+// given, feed one that fits the first layer's declared in-size so the counts can be computed.
 static std::string fitting_input(const std::string& text) {
-  static const std::regex conv(R"((Conv(Transpose)?([123])d)\s*\(\s*(in_channels\s*=\s*)?(\d+))");
-  static const std::regex linear(R"(Linear\s*\(\s*(in_features\s*=\s*)?(\d+))");
-  static const std::regex norm(R"((BatchNorm|InstanceNorm)([123])d\s*\(\s*(num_features\s*=\s*)?(\d+))");
-  std::smatch m;
-  if (std::regex_search(text, m, conv)) {
-    int nd = std::stoi(m[3].str());
-    int64_t size = 64;
-    std::string dims = "1," + m[5].str();
-    for (int i = 0; i < nd; ++i) dims += "," + std::to_string(size);
-    return dims;
+  static const std::pair<const char*, int> spatial_ops[] = {
+      {"ConvTranspose1d", 1}, {"ConvTranspose2d", 2}, {"ConvTranspose3d", 3}, {"Conv1d", 1}, {"Conv2d", 2},
+      {"Conv3d", 3}, {"BatchNorm1d", 1}, {"BatchNorm2d", 2}, {"BatchNorm3d", 3}, {"InstanceNorm2d", 2}};
+  size_t best = std::string::npos;
+  std::string dims;
+  for (const auto& [op, nd] : spatial_ops) {
+    size_t pos = text.find(std::string(op) + "(");
+    auto c = first_int_arg(text, op);
+    if (!c || pos >= best) continue;
+    best = pos;
+    dims = "1," + *c;
+    for (int i = 0; i < nd; ++i) dims += ",64";
   }
-  if (std::regex_search(text, m, linear)) return "1," + m[2].str();
-  if (std::regex_search(text, m, norm)) {
-    int nd = std::stoi(m[2].str());
-    std::string dims = "1," + m[4].str();
-    for (int i = 0; i < (nd == 1 ? 1 : nd); ++i) dims += ",8";
-    return dims;
-  }
-  return {};
+  size_t lin = text.find("Linear(");
+  auto f = first_int_arg(text, "Linear");
+  if (f && lin < best) dims = "1," + *f;
+  return dims;
 }
 
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {

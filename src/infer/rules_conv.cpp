@@ -143,8 +143,8 @@ bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t
   Shape batched = ctx.x();
   if (c_axis == 0) batched.insert(batched.begin(), fixed(1));
   std::string fix = c.symbolic() ? std::string("only the batch may be symbolic")
-                                 : fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c),
-                                               ctx.call_with("in_channels", to_string(c)));
+                                 : fmt::format("{} receives {} channels, so it needs in_channels={}; use {}", ctx.name(), to_string(c),
+                                               to_string(c), ctx.call_with("in_channels", to_string(c)));
   return ctx.fail_at("in_channels", fmt::format("Given groups={}, weight of size [{}], expected input{} to have {} channels, but got {} channels instead",
                                                 a.groups, join(weight, ", "), shape_list(batched), a.in_c, to_string(c)),
                      fix);

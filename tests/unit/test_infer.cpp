@@ -66,7 +66,7 @@ TEST_CASE("Conv2d errors are PyTorch's, with the fix") {
   auto m = check_ns("input [1, 31, 8, 8]\nconv2 = Conv2d(32, 64, 5)\n");
   CHECK(m.exit == ExitCode::ShapeError);
   CHECK(first_error(m).message == "Given groups=1, weight of size [64, 32, 5, 5], expected input[1, 31, 8, 8] to have 32 channels, but got 31 channels instead");
-  CHECK(first_error(m).help == "conv2 receives 31 channels; use Conv2d(31, 64, 5)");
+  CHECK(first_error(m).help == "conv2 receives 31 channels, so it needs in_channels=31; use Conv2d(31, 64, 5)");
   CHECK(first_error(m).span.line == 2);
   CHECK(first_error(m).span.column == 16);
   auto small = check_ns("input [1, 32, 4, 4]\nConv2d(32, 64, 5)\n");
