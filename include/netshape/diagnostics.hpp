@@ -17,6 +17,7 @@ struct Diagnostic {
   std::string help;                // the concrete fix, when there is one
   std::vector<std::string> notes;  // extra context lines
   std::string layer;               // the statement it belongs to, when there is one
+  std::string code;                // a stable kind for tools, e.g. "input-too-small"
 };
 
 // Why a run stops: the exit codes of the contract.

@@ -47,6 +47,48 @@ static bool apply_input_override(Program& prog, const std::string& dims_text, Di
   return true;
 }
 
+// How many trailing dims of an input are spatial: [N, C, *] -> rank-2; [C, H, W] -> 2; [B, C, L] -> 1.
+static size_t spatial_dims(const InputDecl& in) {
+  size_t rank = in.dims.size();
+  if (rank >= 4) return rank - 2;
+  if (rank == 3) return in.dims[0].symbol.empty() ? 2 : 1;
+  return 0;
+}
+
+// Index of the first failing layer when every spatial dim of the first input grows by `grow`.
+static size_t first_failure(const Program& prog, int64_t grow) {
+  Program trial = prog;
+  InputDecl& in = trial.inputs[0];
+  for (size_t i = in.dims.size() - spatial_dims(in); i < in.dims.size(); ++i) in.dims[i].value += grow;
+  Diagnostics scratch;
+  Analysis a = analyze(trial, scratch);
+  return a.ok ? SIZE_MAX : a.layers.size() - 1;
+}
+
+// When a layer's window does not fit, find by bisection the smallest input (growing every spatial
+// dim by the same amount) that gets past that layer, and say it in a note.
+static void suggest_smallest_input(const Program& prog, Diagnostic& d, size_t failing) {
+  if (prog.inputs.empty() || spatial_dims(prog.inputs[0]) == 0) return;
+  int64_t lo = 0, hi = 1;
+  while (first_failure(prog, hi) <= failing) {
+    if (hi > 8192) return;
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    (first_failure(prog, mid) <= failing ? lo : hi) = mid;
+  }
+  InputDecl in = prog.inputs[0];
+  std::string dims;
+  for (size_t i = 0; i < in.dims.size(); ++i) {
+    bool spatial = i >= in.dims.size() - spatial_dims(in);
+    std::string v = in.dims[i].symbol.empty() ? std::to_string(in.dims[i].value + (spatial ? hi : 0)) : in.dims[i].symbol;
+    dims += (i ? ", " : "") + v;
+  }
+  d.notes.push_back(fmt::format("the smallest input that gets past {} is [{}]", d.layer, dims));
+}
+
 void load_model(LoadedModel& m, const LoadOptions& opts) {
   if (opts.python || looks_like_python(m.source)) {
     PythonOptions py;
@@ -64,7 +106,11 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
     m.exit = ExitCode::UsageOrParse;
     return;
   }
+  Program pristine = *m.program;  // inference names statements; searches start from the source
   m.analysis = analyze(*m.program, m.diags);
+  for (Diagnostic& d : m.diags.items()) {
+    if (d.code == "input-too-small") suggest_smallest_input(pristine, d, m.analysis.layers.size() - 1);
+  }
   if (!m.diags.has_errors()) {
     m.exit = ExitCode::Ok;
     return;

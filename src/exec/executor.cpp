@@ -78,9 +78,20 @@ std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
   return out;
 }
 
+// The index of the last layer that reads each tensor, so activations are freed right after it:
+// peak memory is the live activations plus one layer's weights, not every activation.
+std::map<std::string, size_t> last_uses(const Analysis& a) {
+  std::map<std::string, size_t> last;
+  for (size_t i = 0; i < a.layers.size(); ++i)
+    for (const auto& name : a.layers[i].inputs) last[name] = i;
+  for (const auto& [name, shape] : a.outputs) last[name] = a.layers.size();
+  return last;
+}
+
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::map<std::string, Tensor> live;
+  auto last = last_uses(a);
   Rng input_rng{opts.seed ^ 0x5eedULL};
   for (const auto& [name, shape] : a.inputs) {
     Tensor t = Tensor::zeros(bind_shape(shape, opts.batch));
@@ -116,7 +127,10 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       return r;
     }
     if (opts.keep_outputs) r.outputs.emplace_back(l.name, out);
-    live[l.name] = std::move(out);
+    size_t index = static_cast<size_t>(&l - a.layers.data());
+    for (const auto& name : l.inputs)
+      if (last[name] == index) live.erase(name);
+    if (last.count(l.name)) live[l.name] = std::move(out);
     if (!opts.keep_outputs) r.weights.clear();  // weights are only kept for --save-tensors
   }
   r.match = true;

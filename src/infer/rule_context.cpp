@@ -48,6 +48,12 @@ bool RuleContext::fail_input(std::string message, std::string help) {
   return fail(at, std::move(message), std::move(help));
 }
 
+bool RuleContext::fail_too_small(std::string message, std::string help) {
+  fail_input(std::move(message), std::move(help));
+  diags_.items().back().code = "input-too-small";
+  return false;
+}
+
 static const char* kind_name(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int: return "an int";

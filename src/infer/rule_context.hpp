@@ -50,6 +50,8 @@ class RuleContext {
     return fail(span_of(param), std::move(message), std::move(help));
   }
   bool fail_input(std::string message, std::string help = {});  // at the statement
+  // The input is too small for this layer's window: the CLI then searches the smallest input.
+  bool fail_too_small(std::string message, std::string help);
   // The statement's call, rewritten with `param` set to `replacement` (for help lines). In
   // Python statements the whole corrected line (`self.fc1 = nn.Linear(4608, 64)`).
   std::string call_with(const std::string& param, const std::string& replacement) const;

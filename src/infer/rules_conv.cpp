@@ -190,19 +190,20 @@ bool infer_conv(RuleContext& ctx) {
   }
   for (size_t i = 0; i < nd; ++i) {
     if (padded[i] < eff[i]) {
-      return ctx.fail_input(fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
+      return ctx.fail_too_small(fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
                                         join(padded, " x "), join(eff, " x ")),
                             fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, more padding, or a smaller kernel_size",
                                         ctx.name(), join(eff, "x"), join(padded, "x")));
     }
     out[i] = a->same ? (*in)[i] : conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i], a->dilation[i]);
   }
-  if (a->padding_mode != "zeros") {
-    for (size_t i = 0; i < nd; ++i) {
+  if (a->padding_mode != "zeros") {  // PyTorch pads the last dim first and reports the first failure
+    size_t rank = ctx.x().size() + (*c_axis == 0 ? 1 : 0);
+    for (size_t i = nd; i-- > 0;) {
       bool too_big = a->padding_mode == "reflect" ? a->padding[i] >= (*in)[i] : a->padding[i] > (*in)[i];
       if (too_big) {
-        return ctx.fail_at("padding", fmt::format("Padding size should be less than the corresponding input dimension, but got: padding ({}) of input {}",
-                                                  a->padding[i], (*in)[i]),
+        return ctx.fail_at("padding", fmt::format("Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({}, {}) at dimension {} of input {}",
+                                                  a->padding[i], a->padding[i], rank - nd + i, rank),
                            "use a smaller padding with padding_mode='" + a->padding_mode + "'");
       }
     }
@@ -265,8 +266,13 @@ bool infer_conv_transpose(RuleContext& ctx) {
   }
   for (size_t i = 0; i < nd; ++i) {
     if ((*output_padding)[i] >= a->stride[i] && (*output_padding)[i] >= a->dilation[i]) {
-      return ctx.fail_at("output_padding", fmt::format("output padding must be smaller than either stride or dilation, but got output_padding={}, stride={}, dilation={}",
-                                                       (*output_padding)[i], a->stride[i], a->dilation[i]),
+      static const char* axes[3][3] = {{"width"}, {"height", "width"}, {"depth", "height", "width"}};
+      std::string got;
+      for (const char* what : {"output_padding", "stride", "dilation"}) {
+        const auto& v = std::string(what) == "output_padding" ? *output_padding : std::string(what) == "stride" ? a->stride : a->dilation;
+        for (size_t j = 0; j < nd; ++j) got += fmt::format(" {}_{}: {}", what, axes[nd - 1][j], v[j]);
+      }
+      return ctx.fail_at("output_padding", fmt::format("output padding must be smaller than either stride or dilation, but got{}", got),
                          fmt::format("use output_padding={}", std::max(a->stride[i], a->dilation[i]) - 1));
     }
   }

@@ -101,7 +101,7 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
     std::string c = axis > 0 ? to_string(x[axis - 1]) + "x" : "";
     std::vector<int64_t> need(nd);
     for (size_t i = 0; i < nd; ++i) need[i] = a.dilation[i] * (a.kernel[i] - 1) + 1 - 2 * a.padding[i];
-    return ctx.fail_input(fmt::format("Given input size: ({}{}). Calculated output size: ({}{}). Output size is too small",
+    return ctx.fail_too_small(fmt::format("Given input size: ({}{}). Calculated output size: ({}{}). Output size is too small",
                                       c, join(in, "x"), c, join(out, "x")),
                           fmt::format("{} receives {} but its kernel_size needs at least {}; use a larger input or a smaller kernel_size",
                                       ctx.name(), join(in, "x"), join(need, "x")));

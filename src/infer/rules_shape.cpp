@@ -157,6 +157,8 @@ bool infer_view(RuleContext& ctx) {
       d = fixed(v.i);
     } else if (v.kind == Value::Kind::DimRef && v.s.rfind("#", 0) == 0) {
       d = Dim{v.i, v.s.substr(1)};
+    } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol) {
+      d = Dim{1, v.s};  // `view(B, -1)`: the symbolic batch by name
     } else {
       return ctx.fail(v.span, fmt::format("{}(): shape entries must be ints, got {}", ctx.op.name, to_source(v)), "write sizes like view(-1, 256)");
     }
@@ -191,8 +193,9 @@ bool infer_view(RuleContext& ctx) {
     std::string help;
     auto elements = dim_product(x, x.empty() ? 0 : 1);
     if (elements && !x.empty() && x[0].symbolic() && !elements->symbolic()) {
-      help = fmt::format("the input {} has {} elements per sample; use view({}, {}) or view(-1, {})", to_string(x), elements->value,
-                         x[0].symbol == "B" ? "x.size(0)" : x[0].symbol, elements->value, elements->value);
+      std::string batch = ctx.st.python ? "x.size(0)" : x[0].symbol;
+      help = fmt::format("the input {} has {} elements per sample; use {}({}, {})", to_string(x), elements->value,
+                         ctx.op.name, batch, elements->value);
     } else {
       help = fmt::format("the input {} has {} elements; the sizes must multiply to that", to_string(x), to_string(*numel));
     }
@@ -223,7 +226,7 @@ bool infer_constant_pad(RuleContext& ctx) {
     Dim& d = s[s.size() - 1 - i];
     if (d.symbolic()) return ctx.fail_input("cannot pad a symbolic dim", "pad spatial dims");
     int64_t out = d.value + pad[2 * i] + pad[2 * i + 1];
-    if (out <= 0) return ctx.fail_at("padding", fmt::format("negative padding leaves no elements ({} + {} + {} = {})", d.value, pad[2 * i], pad[2 * i + 1], out), "use less negative padding");
+    if (out < 0) return ctx.fail_at("padding", fmt::format("negative padding leaves no elements ({} + {} + {} = {})", d.value, pad[2 * i], pad[2 * i + 1], out), "use less negative padding");
     d.value = out;
   }
   ctx.layer.attrs.ints["padding"] = pad;
@@ -280,6 +283,10 @@ bool infer_interpolate(RuleContext& ctx) {
   if (!ctx.is_none("align_corners")) {
     auto ac = ctx.bool_arg("align_corners");
     if (!ac) return false;
+    if (*mode == "nearest" || *mode == "area" || *mode == "nearest-exact") {
+      return ctx.fail_at("align_corners", "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear",
+                         "remove align_corners, or use mode='bilinear'");
+    }
     ctx.layer.attrs.ints["align_corners"] = {*ac};
   }
   ctx.set_output(s);

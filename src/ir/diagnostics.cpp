@@ -7,12 +7,12 @@
 namespace netshape {
 
 Diagnostic& Diagnostics::error(Span span, std::string message, std::string help) {
-  items_.push_back(Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}});
+  items_.push_back(Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}, {}});
   return items_.back();
 }
 
 Diagnostic& Diagnostics::warning(Span span, std::string message, std::string help) {
-  items_.push_back(Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}});
+  items_.push_back(Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}, {}});
   return items_.back();
 }
 

@@ -193,3 +193,25 @@ TEST_CASE("counts are 64-bit and overflow is an error") {
   auto big = check_ns("input [1, 3, 224, 224]\nConv2d(3, 64, 7, stride=2, padding=3)\n");
   CHECK(big.analysis.layers[0].macs == 118013952LL);  // ResNet-50 conv1
 }
+
+TEST_CASE("edge cases found against PyTorch") {
+  CHECK(out_shape(check_ns("input x: [1, 3, 2, 2]\nZeroPad2d(-1)\n")) == "[1, 3, 0, 0]");
+  CHECK(first_error(check_ns("input x: [1, 3, 4, 4]\nUpsample(scale_factor=2, mode='nearest', align_corners=True)\n")).message ==
+        "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear");
+  CHECK(out_shape(check_ns("input x: [1, 3, 4, 4]\nUpsample(scale_factor=2, mode='bilinear', align_corners=True)\n")) == "[1, 3, 8, 8]");
+  CHECK(first_error(check_ns("input x: [1, 3, 4, 4]\nConv2d(3, 4, 3, padding=4, padding_mode='reflect')\n")).message ==
+        "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (4, 4) at dimension 3 of input 4");
+  CHECK(first_error(check_ns("input x: [1, 3, 4, 4]\nConvTranspose2d(3, 4, 3, stride=2, output_padding=2)\n")).message ==
+        "output padding must be smaller than either stride or dilation, but got output_padding_height: 2 output_padding_width: 2 stride_height: 2 stride_width: 2 dilation_height: 1 dilation_width: 1");
+  CHECK(out_shape(check_ns("input x: [B, 64, 2, 2]\nview(B, -1)\n")) == "[B, 256]");
+  auto v = check_ns("input x: [B, 64, 2, 2]\nview(-1, 300)\n");
+  CHECK(first_error(v).help == "the input [B, 64, 2, 2] has 256 elements per sample; use view(B, 256)");
+}
+
+TEST_CASE("too-small input: the note gives the smallest input that gets past the layer") {
+  auto m = check_ns("input x: [B, 1, 12, 12]\nconv1 = Conv2d(1, 8, 5)\npool = MaxPool2d(2)\nconv2 = Conv2d(8, 16, 5)\n");
+  REQUIRE(first_error(m).notes.size() == 1);
+  CHECK(first_error(m).notes[0] == "the smallest input that gets past conv2 is [B, 1, 14, 14]");
+  auto p = check_ns("input [32, 2, 2]\npool = MaxPool2d(3)\n");
+  CHECK(first_error(p).notes.at(0) == "the smallest input that gets past pool is [32, 3, 3]");
+}

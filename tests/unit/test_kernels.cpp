@@ -292,8 +292,12 @@ TEST_CASE("blocked conv: groups, depthwise, first layer, relu, batch, threads") 
   auto p = make(1, 20, 11, 26, 33, 2, 5, 1, 0, 1);
   p.stride_h = 2, p.pad_w = 2, p.dilation_h = 2;
   CHECK(check_conv(p, true, 10));
-  // Several threads, including more threads than work items.
+  // Several threads (layers big enough that the kernel really uses them: it caps the
+  // thread count at ~2 MFLOP per thread), including more threads than work items.
   CHECK(check_conv(make(2, 32, 9, 31, 48, 3, 3, 1, 1, 1, 1, true), true, 11, k::Conv2dPath::Auto, 3));
+  CHECK(check_conv(make(2, 32, 12, 30, 48, 3, 3, 1, 1), true, 16, k::Conv2dPath::Auto, 4));
+  CHECK(check_conv(make(2, 64, 32, 64, 64, 3, 3, 1, 1, 1, 64), true, 17, k::Conv2dPath::Auto, 2));
+  CHECK(check_conv(make(1, 3, 40, 40, 64, 5, 5, 1, 2), true, 18, k::Conv2dPath::Auto, 3));
   CHECK(check_conv(make(1, 3, 5, 5, 16, 3, 3), true, 12, k::Conv2dPath::Auto, 64));
   CHECK(check_conv(make(1, 16, 6, 9, 16, 3, 3, 1, 1, 1, 16), true, 13, k::Conv2dPath::Auto, 4));
 }
