@@ -70,7 +70,9 @@ struct Analysis {
 
 // Runs inference over `prog` (whose unnamed statements get their `<op><index>` names here).
 // Errors go to `diags`; the analysis always holds what was computed before the first error.
-Analysis analyze(Program& prog, Diagnostics& diags);
+// With `explain`, every layer also records its formulas with the numbers substituted (costly
+// string formatting, so only on request).
+Analysis analyze(Program& prog, Diagnostics& diags, bool explain = false);
 
 // The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
 std::string auto_name(const std::string& op, size_t index);

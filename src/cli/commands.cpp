@@ -23,7 +23,9 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   }
   LoadedModel m;
   m.source = *src;
-  load_model(m, o.load);
+  LoadOptions lo = o.load;
+  lo.explain = o.explain;
+  load_model(m, lo);
   err << render_diagnostics(m);
   bool analysed = m.exit != ExitCode::UsageOrParse;
   if (analysed || o.format == ReportFormat::Json) out << render_report(m.analysis, m.diags, o.format);
@@ -67,6 +69,7 @@ static std::optional<LoadedModel> load_quiz(const QuizOptions& o, std::ostream& 
   m.source = SourceFile("<layers>", text);
   LoadOptions lo;
   lo.input_dims = o.input_dims;
+  lo.explain = o.explain;
   load_model(m, lo);
   return m;
 }

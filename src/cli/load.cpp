@@ -89,27 +89,32 @@ static void suggest_smallest_input(const Program& prog, Diagnostic& d, size_t fa
   d.notes.push_back(fmt::format("the smallest input that gets past {} is [{}]", d.layer, dims));
 }
 
-void load_model(LoadedModel& m, const LoadOptions& opts) {
-  if (opts.python || looks_like_python(m.source)) {
+// The frontend for the file's language, then --input.
+static std::optional<Program> parse_program(const SourceFile& src, const LoadOptions& opts, Diagnostics& diags) {
+  std::optional<Program> prog;
+  if (opts.python || looks_like_python(src)) {
     PythonOptions py;
     py.model = opts.model;
     py.args = opts.args;
-    m.program = parse_python(m.source, py, m.diags);
+    prog = parse_python(src, py, diags);
   } else {
-    m.program = parse_ns(m.source, m.diags);
+    prog = parse_ns(src, diags);
   }
+  if (prog && !opts.input_dims.empty() && !apply_input_override(*prog, opts.input_dims, diags)) return std::nullopt;
+  return prog;
+}
+
+void load_model(LoadedModel& m, const LoadOptions& opts) {
+  m.program = parse_program(m.source, opts, m.diags);
   if (!m.program) {
     m.exit = ExitCode::UsageOrParse;
     return;
   }
-  if (!opts.input_dims.empty() && !apply_input_override(*m.program, opts.input_dims, m.diags)) {
-    m.exit = ExitCode::UsageOrParse;
-    return;
-  }
-  Program pristine = *m.program;  // inference names statements; searches start from the source
-  m.analysis = analyze(*m.program, m.diags);
+  m.analysis = analyze(*m.program, m.diags, opts.explain);
   for (Diagnostic& d : m.diags.items()) {
-    if (d.code == "input-too-small") suggest_smallest_input(pristine, d, m.analysis.layers.size() - 1);
+    if (d.code != "input-too-small") continue;
+    Diagnostics scratch;  // inference renamed statements: the search starts again from the source
+    if (auto pristine = parse_program(m.source, opts, scratch)) suggest_smallest_input(*pristine, d, m.analysis.layers.size() - 1);
   }
   if (!m.diags.has_errors()) {
     m.exit = ExitCode::Ok;

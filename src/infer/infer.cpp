@@ -31,7 +31,7 @@ struct Tensor {
 
 class Analyzer {
  public:
-  Analyzer(Program& prog, Diagnostics& diags) : prog_(prog), diags_(diags) {}
+  Analyzer(Program& prog, Diagnostics& diags, bool explain) : prog_(prog), diags_(diags), explain_(explain) {}
 
   Analysis run() {
     Analysis a;
@@ -56,6 +56,7 @@ class Analyzer {
  private:
   Program& prog_;
   Diagnostics& diags_;
+  bool explain_;
   std::map<std::string, Tensor> tensors_;
 
   bool declare_inputs(Analysis& a) {
@@ -120,6 +121,7 @@ class Analyzer {
     layer.op = *id;
     const OpInfo& op = op_info(*id);
     RuleContext ctx(op, st, layer, diags_);
+    ctx.want_explain = explain_;
     if (!resolve_inputs(st, op, previous, layer)) return false;
     if (!bind_arguments(ctx)) return false;
     if (!kRules[static_cast<size_t>(*id)](ctx)) return false;
@@ -201,17 +203,19 @@ class Analyzer {
       if (p.var_positional) var_positional = &p;
       if (p.var_keyword) var_keyword = true;
     }
+    ctx.bound.assign(op.params.size(), nullptr);
+    ctx.given.assign(op.params.size(), Span{});
     for (const Arg& a : st.args) {
       if (!a.keyword.empty()) {
         if (!bind_keyword(ctx, a, var_keyword)) return false;
         continue;
       }
       if (positional < op.params.size() && !op.params[positional].var_positional && !op.params[positional].var_keyword) {
-        const ParamSpec& p = op.params[positional++];
-        ctx.bound[p.name] = resolve_value(a.value);
-        ctx.given[p.name] = a.span;
+        size_t i = positional++;
+        ctx.bound[i] = resolve_value(ctx, a.value);
+        ctx.given[i] = a.span;
       } else if (var_positional) {
-        ctx.var_positional.push_back(resolve_value(a.value));
+        ctx.var_positional.push_back(*resolve_value(ctx, a.value));
       } else {
         size_t max_args = op.params.size();
         return ctx.fail(a.span, fmt::format("{}() takes {} positional argument{} but {} were given", op.name, max_args,
@@ -219,13 +223,14 @@ class Analyzer {
                         fmt::format("remove it; the signature is {}({})", op.name, op.signature));
       }
     }
-    for (const auto& p : op.params) {
-      if (p.var_positional || p.var_keyword || ctx.bound.count(p.name)) continue;
+    for (size_t i = 0; i < op.params.size(); ++i) {
+      const ParamSpec& p = op.params[i];
+      if (p.var_positional || p.var_keyword || ctx.bound[i]) continue;
       if (p.required) {
         return ctx.fail(st.op_span, fmt::format("{}() missing required argument: '{}'", op.name, p.name),
                         fmt::format("the signature is {}({})", op.name, op.signature));
       }
-      ctx.bound[p.name] = p.default_value;
+      ctx.bound[i] = &p.default_value;
     }
     return true;
   }
@@ -254,17 +259,30 @@ class Analyzer {
                       near.empty() ? fmt::format("the signature is {}({})", op.name, op.signature)
                                    : fmt::format("did you mean '{}'?", near));
     }
-    if (ctx.bound.count(it->name)) {
+    size_t i = static_cast<size_t>(it - op.params.begin());
+    if (ctx.bound[i]) {
       return ctx.fail(a.span, fmt::format("{}() got multiple values for argument '{}'", op.name, it->name),
                       "give each argument once");
     }
-    ctx.bound[it->name] = resolve_value(a.value);
-    ctx.given[it->name] = a.span;
+    ctx.bound[i] = resolve_value(ctx, a.value);
+    ctx.given[i] = a.span;
     return true;
   }
 
+  static bool has_dim_ref(const Value& v) {
+    if (v.kind == Value::Kind::DimRef) return true;
+    return v.is_sequence() && std::any_of(v.items.begin(), v.items.end(), has_dim_ref);
+  }
+
+  // The argument as the rule sees it: itself, or (when it holds `x.size(i)`) a resolved copy.
+  const Value* resolve_value(RuleContext& ctx, const Value& v) const {
+    if (!has_dim_ref(v)) return &v;
+    ctx.resolved.push_back(resolve_dim_refs(v));
+    return &ctx.resolved.back();
+  }
+
   // `x.size(0)` / `x.shape[0]` become the dim they name; a symbolic batch stays an identifier.
-  Value resolve_value(const Value& v) const {
+  Value resolve_dim_refs(const Value& v) const {
     if (v.kind == Value::Kind::DimRef) {
       auto it = tensors_.find(v.s);
       if (it == tensors_.end()) return v;
@@ -282,7 +300,7 @@ class Analyzer {
     }
     if (v.is_sequence()) {
       Value out = v;
-      for (auto& item : out.items) item = resolve_value(item);
+      for (auto& item : out.items) item = resolve_dim_refs(item);
       return out;
     }
     return v;
@@ -335,6 +353,6 @@ std::string auto_name(const std::string& op, size_t index) {
   return fmt::format("{}{}", base, index);
 }
 
-Analysis analyze(Program& prog, Diagnostics& diags) { return Analyzer(prog, diags).run(); }
+Analysis analyze(Program& prog, Diagnostics& diags, bool explain) { return Analyzer(prog, diags, explain).run(); }
 
 }  // namespace netshape

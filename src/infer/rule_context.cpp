@@ -33,8 +33,8 @@ std::string Attrs::get_string(const std::string& k, const std::string& fallback)
 }
 
 Span RuleContext::span_of(const std::string& param) const {
-  auto it = given.find(param);
-  return it == given.end() ? st.op_span : it->second;
+  int i = index_of(param);
+  return i >= 0 && given[static_cast<size_t>(i)].valid() ? given[static_cast<size_t>(i)] : st.op_span;
 }
 
 bool RuleContext::fail(Span span, std::string message, std::string help) {

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
+#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,9 +23,18 @@ class RuleContext {
   const OpInfo& op;
   const Statement& st;
   LayerInfo& layer;
-  std::map<std::string, Value> bound;    // every parameter, defaults filled in
-  std::map<std::string, Span> given;     // parameters the user wrote, and where
+  // Per parameter of op.params (same index): its value (the argument written, or the default)
+  // and where it was written (an invalid span for a default).
+  std::vector<const Value*> bound;
+  std::vector<Span> given;
+  std::deque<Value> resolved;            // storage for values rewritten while binding (x.size(0))
   std::vector<Value> var_positional;     // `*shape`
+  int index_of(std::string_view param) const {
+    for (size_t i = 0; i < op.params.size(); ++i)
+      if (op.params[i].name == param) return static_cast<int>(i);
+    return -1;
+  }
+  bool has_param(std::string_view param) const { return index_of(param) >= 0; }
 
   const std::vector<Shape>& in() const { return layer.input_shapes; }
   const Shape& x() const { return layer.input_shapes.at(0); }
@@ -31,8 +42,11 @@ class RuleContext {
   const std::string& name() const { return layer.name; }
 
   // --- reading arguments ---
-  const Value& value(const std::string& param) const { return bound.at(param); }
-  bool is_given(const std::string& param) const { return given.count(param) > 0; }
+  const Value& value(const std::string& param) const { return *bound.at(static_cast<size_t>(index_of(param))); }
+  bool is_given(const std::string& param) const {
+    int i = index_of(param);
+    return i >= 0 && given[static_cast<size_t>(i)].valid();
+  }
   bool is_none(const std::string& param) const { return value(param).kind == Value::Kind::None; }
   bool is_infer(const std::string& param) const { return value(param).kind == Value::Kind::Infer; }
   Span span_of(const std::string& param) const;
@@ -63,7 +77,12 @@ class RuleContext {
   // MACs += product of factors, with overflow reported.
   bool add_macs(std::initializer_list<int64_t> factors);
   bool add_macs(const std::vector<int64_t>& factors);
-  void explain(std::string line) { layer.explain.push_back(std::move(line)); }
+  bool want_explain = false;
+  // Records a formula line; formatted only when --explain asked for it.
+  template <typename... Args>
+  void explain(fmt::format_string<Args...> f, Args&&... args) {
+    if (want_explain) layer.explain.push_back(fmt::format(f, std::forward<Args>(args)...));
+  }
   void set_inferred(const std::string& param, int64_t v) { layer.inferred[param] = v; }
   // The batch as counted: leading dims before the `feature_dims` trailing ones; symbol = 1.
   std::optional<int64_t> leading_count(const Shape& s, size_t feature_dims);

@@ -154,8 +154,8 @@ void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t
   int nd = ctx.nd();
   for (int i = 0; i < nd; ++i) {
     size_t k = static_cast<size_t>(i);
-    ctx.explain(fmt::format("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}", spatial_name(nd, i), in[k],
-                            a.padding[k], a.dilation[k], a.kernel[k], a.stride[k], out[k]));
+    ctx.explain("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}", spatial_name(nd, i), in[k],
+                            a.padding[k], a.dilation[k], a.kernel[k], a.stride[k], out[k]);
   }
 }
 
@@ -221,11 +221,11 @@ bool infer_conv(RuleContext& ctx) {
   macs.push_back(a->in_c / a->groups);
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
-  explain_conv(ctx, *a, *in, out);
-  ctx.explain(fmt::format("params = {}*({}*{}){} = {}", a->out_c, a->in_c / a->groups, product_text(a->kernel),
-                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params)));
-  ctx.explain(fmt::format("MACs = {}{}*{}*({}*{}) = {}", *batch == 1 ? "" : fmt::format("{}*", *batch), a->out_c,
-                          product_text(out), a->in_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs)));
+  if (ctx.want_explain) explain_conv(ctx, *a, *in, out);
+  if (ctx.want_explain) ctx.explain("params = {}*({}*{}){} = {}", a->out_c, a->in_c / a->groups, product_text(a->kernel),
+                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
+  if (ctx.want_explain) ctx.explain("MACs = {}{}*{}*({}*{}) = {}", *batch == 1 ? "" : fmt::format("{}*", *batch), a->out_c,
+                          product_text(out), a->in_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
   at.ints["in_channels"] = {a->in_c};
   at.ints["out_channels"] = {a->out_c};
@@ -301,13 +301,13 @@ bool infer_conv_transpose(RuleContext& ctx) {
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
   for (size_t i = 0; i < nd; ++i) {
-    ctx.explain(fmt::format("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(static_cast<int>(nd), static_cast<int>(i)),
-                            (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i], (*output_padding)[i], out[i]));
+    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(static_cast<int>(nd), static_cast<int>(i)),
+                            (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i], (*output_padding)[i], out[i]);
   }
-  ctx.explain(fmt::format("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),
-                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params)));
-  ctx.explain(fmt::format("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in), a->out_c / a->groups,
-                          product_text(a->kernel), with_commas(ctx.layer.macs)));
+  ctx.explain("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),
+                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
+  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in), a->out_c / a->groups,
+                          product_text(a->kernel), with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
   at.ints["in_channels"] = {a->in_c};
   at.ints["out_channels"] = {a->out_c};

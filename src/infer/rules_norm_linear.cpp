@@ -49,7 +49,7 @@ bool infer_batch_norm(RuleContext& ctx) {
   ctx.set_output(ctx.x());
   ctx.layer.attrs.floats["eps"] = *eps;
   ctx.layer.attrs.ints["affine"] = {*affine};
-  if (*affine) ctx.explain(fmt::format("params = 2*{} = {}  (weight and bias; running mean/var are buffers)", *n, 2 * *n));
+  if (*affine) ctx.explain("params = 2*{} = {}  (weight and bias; running mean/var are buffers)", *n, 2 * *n);
   return add_affine(ctx, *n, *affine, *affine);
 }
 
@@ -184,7 +184,7 @@ bool infer_linear(RuleContext& ctx) {
   if (!ctx.add_weight("weight", {*out, *in})) return false;
   if (*bias && !ctx.add_weight("bias", {*out})) return false;
   if (!ctx.add_macs({*rows, *in, *out})) return false;
-  if (ctx.layer.input_flattened_from) {
+  if (ctx.want_explain && ctx.layer.input_flattened_from) {
     // The trailing dims of the pre-flatten shape that multiply up to in_features.
     const Shape& f = *ctx.layer.input_flattened_from;
     std::string factors;
@@ -193,10 +193,10 @@ bool infer_linear(RuleContext& ctx) {
       product *= f[i].value;
       factors = to_string(f[i]) + (factors.empty() ? "" : "*") + factors;
     }
-    if (product == *in && factors.find('*') != std::string::npos) ctx.explain(fmt::format("in_features = {} = {}  (from {} flattened)", factors, *in, to_string(f)));
+    if (product == *in && factors.find('*') != std::string::npos) ctx.explain("in_features = {} = {}  (from {} flattened)", factors, *in, to_string(f));
   }
-  ctx.explain(fmt::format("params = {}*{}{} = {}", *out, *in, *bias ? fmt::format(" + {}", *out) : "", with_commas(ctx.layer.params)));
-  ctx.explain(fmt::format("MACs = {}{}*{} = {}", *rows == 1 ? "" : fmt::format("{}*", *rows), *in, *out, with_commas(ctx.layer.macs)));
+  if (ctx.want_explain) ctx.explain("params = {}*{}{} = {}", *out, *in, *bias ? fmt::format(" + {}", *out) : "", with_commas(ctx.layer.params));
+  if (ctx.want_explain) ctx.explain("MACs = {}{}*{} = {}", *rows == 1 ? "" : fmt::format("{}*", *rows), *in, *out, with_commas(ctx.layer.macs));
   ctx.layer.attrs.ints["bias"] = {*bias};
   return true;
 }

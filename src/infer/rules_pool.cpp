@@ -110,9 +110,9 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
   for (size_t i = 0; i < nd; ++i) s[axis + i] = fixed(out[i]);
   ctx.set_output(s);
   for (size_t i = 0; i < nd; ++i) {
-    ctx.explain(fmt::format("{}_out = {}(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}{}", spatial_name(nd, i),
+    ctx.explain("{}_out = {}(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}{}", spatial_name(nd, i),
                             a.ceil_mode ? "ceil" : "floor", in[i], a.padding[i], a.dilation[i], a.kernel[i],
-                            a.stride[i], out[i], formula_note));
+                            a.stride[i], out[i], formula_note);
   }
   auto& at = ctx.layer.attrs;
   at.ints["kernel_size"] = a.kernel;
@@ -147,7 +147,7 @@ bool infer_avg_pool(RuleContext& ctx) {
   auto cip = ctx.bool_arg("count_include_pad");
   if (!cip) return false;
   ctx.layer.attrs.ints["count_include_pad"] = {*cip};
-  if (ctx.bound.count("divisor_override") && !ctx.is_none("divisor_override")) {
+  if (ctx.has_param("divisor_override") && !ctx.is_none("divisor_override")) {
     auto div = ctx.int_arg("divisor_override", 1);
     if (!div) return false;
     ctx.layer.attrs.ints["divisor_override"] = {*div};

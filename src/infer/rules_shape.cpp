@@ -23,7 +23,7 @@ bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& 
 }
 
 bool check_probability(RuleContext& ctx) {
-  if (!ctx.bound.count("p")) return true;
+  if (!ctx.has_param("p")) return true;
   auto p = ctx.float_arg("p");
   if (!p) return false;
   if (*p < 0.0 || *p > 1.0) {
@@ -39,14 +39,14 @@ bool check_probability(RuleContext& ctx) {
 // x: [*] -> [*]
 bool infer_elementwise(RuleContext& ctx) {
   if (!check_probability(ctx)) return false;
-  if (ctx.bound.count("approximate")) {
+  if (ctx.has_param("approximate")) {
     auto a = ctx.string_arg("approximate");
     if (!a) return false;
     if (*a != "none" && *a != "tanh") return ctx.fail_at("approximate", fmt::format("approximate argument must be either none or tanh, got '{}'", *a), "use approximate='tanh'");
     ctx.layer.attrs.strings["approximate"] = *a;
   }
   for (const char* f : {"negative_slope", "alpha"}) {
-    if (!ctx.bound.count(f)) continue;
+    if (!ctx.has_param(f)) continue;
     auto v = ctx.float_arg(f);
     if (!v) return false;
     ctx.layer.attrs.floats[f] = *v;
@@ -68,7 +68,7 @@ bool infer_softmax(RuleContext& ctx) {
   int64_t dim = 0;
   if (ctx.is_none("dim")) {
     dim = (rank == 0 || rank == 1 || rank == 3) ? 0 : 1;
-    ctx.explain(fmt::format("dim=None: PyTorch picks dim={} (and warns); pass dim= explicitly", dim));
+    ctx.explain("dim=None: PyTorch picks dim={} (and warns); pass dim= explicitly", dim);
   } else if (!dim_arg(ctx, "dim", rank, dim)) {
     return false;
   }
@@ -96,7 +96,7 @@ bool infer_flatten(RuleContext& ctx) {
   ctx.layer.attrs.ints["end_dim"] = {end};
   std::string factors;
   for (int64_t i = start; i <= end; ++i) factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
-  ctx.explain(fmt::format("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged)));
+  ctx.explain("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged));
   ctx.set_output(s);
   return true;
 }
@@ -215,7 +215,7 @@ bool infer_constant_pad(RuleContext& ctx) {
            std::all_of(v.items.begin(), v.items.end(), [](const Value& i) { return i.kind == Value::Kind::Int; }))
     for (const auto& i : v.items) pad.push_back(i.i);
   else return ctx.fail_at("padding", fmt::format("{}: padding must be an int or a 4-tuple (left, right, top, bottom), got {}", ctx.op.name, to_source(v)), "write padding=(1, 1, 2, 2)");
-  if (ctx.bound.count("value")) {
+  if (ctx.has_param("value")) {
     auto val = ctx.float_arg("value");
     if (!val) return false;
     ctx.layer.attrs.floats["value"] = *val;

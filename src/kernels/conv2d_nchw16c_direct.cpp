@@ -458,11 +458,13 @@ bool column_ranges(const Conv2dParams& p, int64_t q0, int uw, int* jlo, int* jhi
   return true;
 }
 
-// Calls emit(q0, uw) for near-equal strips of at most max_uw pixels covering a row.
+// Calls emit(q0, uw) for near-equal strips of at most max_uw pixels covering [q_begin, q_end).
 template <class F>
-void for_each_strip(int64_t Q, int max_uw, F emit) {
-  const int64_t n = (Q + max_uw - 1) / max_uw, base = Q / n, rem = Q % n;
-  int64_t q0 = 0;
+void split_strips(int64_t q_begin, int64_t q_end, int max_uw, F& emit) {
+  const int64_t len = q_end - q_begin;
+  if (len <= 0) return;
+  const int64_t n = (len + max_uw - 1) / max_uw, base = len / n, rem = len % n;
+  int64_t q0 = q_begin;
   for (int64_t i = 0; i < n; ++i) {
     const int uw = static_cast<int>(base + (i < rem ? 1 : 0));
     emit(q0, uw);
@@ -470,27 +472,67 @@ void for_each_strip(int64_t Q, int max_uw, F emit) {
   }
 }
 
+// Cuts an output row into strips. Dense kernels: near-equal strips over the whole row
+// (the border pixels ride along in a checked strip; its per-pixel branches are cheap next
+// to 16 x NOC FMAs per broadcast). Depthwise does only one FMA per (pixel, tap), so there
+// the border pixels get their own small checked strips and the interior runs unchecked.
+template <class F>
+void for_each_strip(const Conv2dParams& p, int64_t Q, int max_uw, bool split_borders, F emit) {
+  if (!split_borders) return split_strips(0, Q, max_uw, emit);
+  const int64_t ql = std::clamp<int64_t>(ceil_div(p.pad_w, p.stride_w), 0, Q);
+  const int64_t qr = std::clamp<int64_t>(
+      floor_div(p.W - 1 + p.pad_w - (p.S - 1) * p.dilation_w, p.stride_w) + 1, ql, Q);
+  split_strips(0, ql, max_uw, emit);
+  split_strips(ql, qr, max_uw, emit);
+  split_strips(qr, Q, max_uw, emit);
+}
+
+// The strips of one output row, computed once per call (they are the same for every
+// row): position, width, border ranges and the micro-kernel for each NOC in use.
+struct StripPlan {
+  struct Entry {
+    int64_t q0;
+    int uw;
+    int cols;          // offset of this strip's [jlo | jhi] in `ranges`, or -1 if unchecked
+    StripFn fn[2];     // [0]: full NOC, [1]: the NOC of the last channel-block group
+  };
+  std::vector<Entry> strips;
+  std::vector<int> ranges;
+
+  StripPlan(const Conv2dParams& p, int64_t Q, const KernelChooser& kc, int noc_full,
+            int noc_tail) {
+    std::vector<int> cols(static_cast<size_t>(2 * p.S));
+    for_each_strip(p, Q, kc.max_uw(), kc.path == Conv2dPath::Depthwise, [&](int64_t q0, int uw) {
+      const bool check = column_ranges(p, q0, uw, cols.data(), cols.data() + p.S);
+      int at = -1;
+      if (check) {
+        at = static_cast<int>(ranges.size());
+        ranges.insert(ranges.end(), cols.begin(), cols.end());
+      }
+      strips.push_back({q0, uw, at, {kc.get(noc_full, check, uw), kc.get(noc_tail, check, uw)}});
+    });
+  }
+};
+
 // Computes output row `oh` of one image / group / output-channel-block range.
 // `st` arrives with the per-image pointers and strides filled in; this fills the
 // per-row and per-strip fields and runs the strips.
-void run_row(const Geometry& g, const KernelChooser& kc, Strip st, int64_t oh, int64_t w_r_unit,
-             std::vector<int>& cols) {
+void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, bool tail) {
   const Conv2dParams& p = g.p;
   const auto [r_lo, n_r] = row_taps(p, oh);
   const int64_t ih0 = oh * p.stride_h - p.pad_h + r_lo * p.dilation_h;
   st.n_r = n_r;
-  st.w += r_lo * w_r_unit;
+  st.w += r_lo * st.w_r_stride;
   float* out_row = st.out + oh * g.Q * 16;
   const int64_t row_off = st.in_off + ih0 * p.W * g.pix;
-  for_each_strip(g.Q, kc.max_uw(), [&](int64_t q0, int uw) {
-    const bool check = column_ranges(p, q0, uw, cols.data(), cols.data() + p.S);
-    st.jlo = check ? cols.data() : nullptr;
-    st.jhi = check ? cols.data() + p.S : nullptr;
-    st.in_off = row_off + (q0 * p.stride_w - p.pad_w) * g.pix;
-    st.out = out_row + q0 * 16;
-    st.uw = uw;
-    kc.get(st.noc, check, uw)(st);
-  });
+  for (const auto& e : plan.strips) {
+    st.jlo = e.cols >= 0 ? plan.ranges.data() + e.cols : nullptr;
+    st.jhi = e.cols >= 0 ? plan.ranges.data() + e.cols + p.S : nullptr;
+    st.in_off = row_off + (e.q0 * p.stride_w - p.pad_w) * g.pix;
+    st.out = out_row + e.q0 * 16;
+    st.uw = e.uw;
+    e.fn[tail](st);
+  }
 }
 
 // Blocked and FirstLayer paths. Work item = (n, g, block of NOC output-channel blocks, oh).
@@ -515,8 +557,9 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
   // cache and the input is streamed once. When the weights are large (e.g. 256x256x3x3),
   // walk channel blocks outermost so each thread's weight slice stays in its L2 instead.
   const bool rows_outer = KBg * w_block * 4 <= (1 << 20);
+  const int noc_tail = static_cast<int>(KBg - (n_kbp - 1) * noc_max);
+  const StripPlan plan(p, g.Q, kc, noc_max, noc_tail);
   parallel_for(items, threads, [&](int64_t begin, int64_t end) {
-    std::vector<int> cols(static_cast<size_t>(2 * p.S));
     for (int64_t it = begin; it < end; ++it) {
       const int64_t inner = it % (n_kbp * g.P);
       const int64_t oh = rows_outer ? inner / n_kbp : inner % g.P;
@@ -524,7 +567,8 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
       const int64_t grp = it / (n_kbp * g.P) % G, n = it / (n_kbp * g.P) / G;
       const int64_t kb = grp * KBg + kbp * noc_max;
       Strip st{};
-      st.noc = static_cast<int>(std::min<int64_t>(noc_max, grp * KBg + KBg - kb));
+      const bool tail = kbp == n_kbp - 1;
+      st.noc = tail ? noc_tail : noc_max;
       st.icb = icb;
       st.in = in + (n * CB + grp * CBg) * HW * (first ? 1 : 16);
       st.in_off = 0;
@@ -542,7 +586,7 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
       st.out_oc_stride = PQ * 16;
       st.bias = bias16 ? bias16 + kb * 16 : nullptr;
       st.relu = p.fuse_relu;
-      run_row(g, kc, st, oh, st.w_r_stride, cols);
+      run_row(g, plan, st, oh, tail);
     }
   });
 }
@@ -554,8 +598,8 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
   const Conv2dParams& p = g.p;
   const int64_t CB = round_up16(p.C) / 16, HW = p.H * p.W, PQ = g.P * g.Q;
   const int64_t items = p.N * CB * g.P;
+  const StripPlan plan(p, g.Q, kc, 1, 1);
   parallel_for(items, threads, [&](int64_t begin, int64_t end) {
-    std::vector<int> cols(static_cast<size_t>(2 * p.S));
     for (int64_t it = begin; it < end; ++it) {
       const int64_t oh = it % g.P, cb = it / g.P % CB, n = it / g.P / CB;
       Strip st{};
@@ -572,7 +616,7 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
       st.out = out + (n * CB + cb) * PQ * 16;
       st.bias = bias16 ? bias16 + cb * 16 : nullptr;
       st.relu = p.fuse_relu;
-      run_row(g, kc, st, oh, st.w_r_stride, cols);
+      run_row(g, plan, st, oh, false);
     }
   });
 }
