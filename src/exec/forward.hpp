@@ -27,11 +27,7 @@ struct ForwardError : std::runtime_error {
 };
 
 #define NS_FAMILY(family) void forward_##family(ForwardCtx& ctx);
-NS_FAMILY(conv) NS_FAMILY(conv_transpose) NS_FAMILY(max_pool) NS_FAMILY(avg_pool)
-NS_FAMILY(adaptive_avg_pool) NS_FAMILY(adaptive_max_pool) NS_FAMILY(batch_norm)
-NS_FAMILY(instance_norm) NS_FAMILY(layer_norm) NS_FAMILY(group_norm) NS_FAMILY(elementwise)
-NS_FAMILY(dropout_nd) NS_FAMILY(softmax) NS_FAMILY(flatten) NS_FAMILY(unflatten) NS_FAMILY(view)
-NS_FAMILY(linear) NS_FAMILY(constant_pad) NS_FAMILY(interpolate) NS_FAMILY(add) NS_FAMILY(cat)
+#include "netshape/op_families.def"
 #undef NS_FAMILY
 
 }  // namespace netshape

@@ -221,6 +221,17 @@ std::optional<int64_t> RuleContext::leading_count(const Shape& s, size_t feature
   return n;
 }
 
+std::string join(const std::vector<int64_t>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + std::to_string(v[i]);
+  return out;
+}
+
+const char* spatial_name(size_t nd, size_t i) {
+  static const char* names[3][3] = {{"L"}, {"H", "W"}, {"D", "H", "W"}};
+  return nd >= 1 && nd <= 3 && i < nd ? names[nd - 1][i] : "?";
+}
+
 std::string shape_list(const Shape& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i].count_value());

@@ -94,14 +94,12 @@ class RuleContext {
 
 // One shape rule per family (src/infer/rules_*.cpp), named after ops.def's family column.
 #define NS_FAMILY(family) bool infer_##family(RuleContext& ctx);
-NS_FAMILY(conv) NS_FAMILY(conv_transpose) NS_FAMILY(max_pool) NS_FAMILY(avg_pool)
-NS_FAMILY(adaptive_avg_pool) NS_FAMILY(adaptive_max_pool) NS_FAMILY(batch_norm)
-NS_FAMILY(instance_norm) NS_FAMILY(layer_norm) NS_FAMILY(group_norm) NS_FAMILY(elementwise)
-NS_FAMILY(dropout_nd) NS_FAMILY(softmax) NS_FAMILY(flatten) NS_FAMILY(unflatten) NS_FAMILY(view)
-NS_FAMILY(linear) NS_FAMILY(constant_pad) NS_FAMILY(interpolate) NS_FAMILY(add) NS_FAMILY(cat)
+#include "netshape/op_families.def"
 #undef NS_FAMILY
 
 // Shared helpers of the rules.
+std::string join(const std::vector<int64_t>& v, const char* sep);  // {4, 4}, " x " -> "4 x 4"
+const char* spatial_name(size_t nd, size_t i);                    // 2, 0 -> "H"
 std::string shape_list(const Shape& s);  // "[1, 31, 8, 8]" with the symbol counted as 1
 // Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);

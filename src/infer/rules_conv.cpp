@@ -5,14 +5,6 @@
 namespace netshape {
 namespace {
 
-const char* kSpatialNames[3][3] = {{"L"}, {"H", "W"}, {"D", "H", "W"}};
-const char* spatial_name(int nd, int i) { return kSpatialNames[nd - 1][i]; }
-
-std::string join(const std::vector<int64_t>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + std::to_string(v[i]);
-  return out;
-}
 
 // Accepts [C, *spatial] (unbatched) or [N, C, *spatial]; returns the index of C.
 std::optional<size_t> channel_axis(RuleContext& ctx, const char* fn) {
@@ -154,7 +146,7 @@ void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t
   int nd = ctx.nd();
   for (int i = 0; i < nd; ++i) {
     size_t k = static_cast<size_t>(i);
-    ctx.explain("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}", spatial_name(nd, i), in[k],
+    ctx.explain("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}", spatial_name(static_cast<size_t>(nd), k), in[k],
                             a.padding[k], a.dilation[k], a.kernel[k], a.stride[k], out[k]);
   }
 }
@@ -301,7 +293,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
   for (size_t i = 0; i < nd; ++i) {
-    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(static_cast<int>(nd), static_cast<int>(i)),
+    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(nd, i),
                             (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i], (*output_padding)[i], out[i]);
   }
   ctx.explain("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),

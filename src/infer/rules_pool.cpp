@@ -5,16 +5,6 @@
 namespace netshape {
 namespace {
 
-std::string join(const std::vector<int64_t>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + std::to_string(v[i]);
-  return out;
-}
-
-const char* spatial_name(size_t nd, size_t i) {
-  static const char* names[3][3] = {{"L"}, {"H", "W"}, {"D", "H", "W"}};
-  return names[nd - 1][i];
-}
 
 // Pooling takes [C, *spatial] or [N, C, *spatial]; returns the index of the first spatial dim.
 std::optional<size_t> first_spatial_axis(RuleContext& ctx) {
