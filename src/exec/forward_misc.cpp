@@ -227,11 +227,14 @@ void forward_interpolate(ForwardCtx& ctx) {
     throw ForwardError("the executor implements nearest and (bi/tri)linear interpolation, not '" + mode + "'");
   }
   bool align = a.get_int("align_corners", 0) != 0;
+  if (a.get_int("antialias", 0) != 0) throw ForwardError("the executor does not implement antialias=True");
+  // With recompute_scale_factor=True PyTorch forgets the given factor and uses in/out.
+  bool use_given_scale = a.get_int("recompute_scale_factor", 0) == 0;
   // Source coordinate of output index o along axis i (PyTorch's area_pixel_compute_source_index).
   auto scale = [&](size_t i) {
     auto it = a.floats.find("scale" + std::to_string(i));
     if (align) return size[i] > 1 ? static_cast<double>(s[2 + i] - 1) / static_cast<double>(size[i] - 1) : 0.0;
-    return it != a.floats.end() ? 1.0 / it->second : static_cast<double>(s[2 + i]) / static_cast<double>(size[i]);
+    return it != a.floats.end() && use_given_scale ? 1.0 / it->second : static_cast<double>(s[2 + i]) / static_cast<double>(size[i]);
   };
   std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1};
   std::array<double, 3> sc{1, 1, 1};
@@ -245,8 +248,9 @@ void forward_interpolate(ForwardCtx& ctx) {
           std::array<int64_t, 3> o{od, oh, ow}, i0{}, i1{};
           std::array<double, 3> frac{};
           for (size_t k = 0; k < 3; ++k) {
-            if (!linear) {
-              double src = mode == "nearest-exact" ? (static_cast<double>(o[k]) + 0.5) * sc[k] : static_cast<double>(o[k]) * sc[k];
+            if (!linear) {  // PyTorch's CPU kernel computes the nearest index in float32
+              float scale = static_cast<float>(sc[k]);
+              float src = mode == "nearest-exact" ? (static_cast<float>(o[k]) + 0.5f) * scale : static_cast<float>(o[k]) * scale;
               i0[k] = i1[k] = std::min<int64_t>(static_cast<int64_t>(std::floor(src)), in[k] - 1);
               continue;
             }

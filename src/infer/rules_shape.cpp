@@ -280,6 +280,12 @@ bool infer_interpolate(RuleContext& ctx) {
   }
   ctx.layer.attrs.strings["mode"] = *mode;
   ctx.layer.attrs.ints["size"] = out;
+  for (const char* flag : {"recompute_scale_factor", "antialias"}) {
+    if (!ctx.has_param(flag) || ctx.is_none(flag)) continue;
+    auto v = ctx.bool_arg(flag);
+    if (!v) return false;
+    ctx.layer.attrs.ints[flag] = {*v};
+  }
   if (!ctx.is_none("align_corners")) {
     auto ac = ctx.bool_arg("align_corners");
     if (!ac) return false;

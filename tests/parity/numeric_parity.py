@@ -111,6 +111,11 @@ def make_layer(st, tensors, prev):
     while lead < len(args) and isinstance(args[lead], gg.TensorRef):
         lead += 1
     inputs = [t.name for t in args[:lead]]
+    if st["applied"] is not None:  # fn(args)(a, b): netshape applies a function like a module;
+        refs = [gg.evaluate(a, tensors) for a in st["applied"]]  # gen_golden would use prev here
+        if not all(isinstance(t, gg.TensorRef) for t in refs):
+            raise ParityError(f"line {st['line']}: function applied to a non-tensor")
+        inputs = [t.name for t in refs] + inputs
     if not inputs or (op == "add" and len(inputs) == 1):
         inputs = [prev] + inputs
     fn = gg.functional(op)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Numeric parity: does `netshape run` compute what PyTorch computes, layer by layer?
+# Runs tests/parity/numeric_parity.py (netshape's saved input/weights loaded into real torch.nn modules,
+# every layer's output compared, tolerance 1e-4 relative to max(1, max|torch|)) on every models/*.ns
+# that `netshape check` accepts. Exits 0 with a message when no Python with torch and numpy is
+# available (so CI without torch skips it), 1 on any mismatch.
+#
+# Usage: tests/parity/run_numeric_parity.sh [NETSHAPE]   (default build/netshape; PYTHON=... to choose)
+set -u
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+NETSHAPE="${1:-build/netshape}"
+case "$NETSHAPE" in
+  /*) ;;
+  *) [ -e "$NETSHAPE" ] || NETSHAPE="$ROOT/$NETSHAPE" ;;
+esac
+
+PY=""
+for cand in ${PYTHON:-} python3 /usr/bin/python3 python; do
+  if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import torch, numpy' >/dev/null 2>&1; then
+    PY="$cand"
+    break
+  fi
+done
+if [ -z "$PY" ]; then
+  echo "numeric parity: no python with torch and numpy; skipping"
+  exit 0
+fi
+if [ ! -x "$NETSHAPE" ]; then
+  echo "numeric parity: no netshape binary at $NETSHAPE"
+  exit 1
+fi
+
+echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__)') via $PY, $NETSHAPE"
+"$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" --models "$ROOT/models" || exit 1
+# Edge cases found against PyTorch, kept as probes.
+exec "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" "$ROOT"/tests/parity/probes/*.ns
