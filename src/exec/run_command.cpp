@@ -42,8 +42,8 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     err << fmt::format("netshape: error: {}\nhelp: check the path\n", error);
     return 2;
   }
-  if (o.batch < 1 || o.threads < 0) {
-    err << "netshape: error: --batch must be >= 1 and --threads >= 0\n";
+  if (o.batch < 1 || o.batch > 65536 || o.threads < 0) {
+    err << "netshape: error: --batch must be between 1 and 65536 and --threads >= 0\nhelp: e.g. --batch 8 --threads 2\n";
     return 2;
   }
   LoadedModel m;
@@ -54,9 +54,27 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (m.exit == ExitCode::ShapeError) out << render_table(m.analysis);
     return static_cast<int>(m.exit);
   }
+  // A forward pass needs the live activations and one layer's weights in memory: refuse early,
+  // with a message, what could only end in an allocation failure.
+  constexpr int64_t kMaxElements = int64_t{1} << 32;  // 16 GiB of float32
+  auto too_large = [&](const Shape& s, int64_t params) {
+    auto n = count_product(s);
+    int64_t batch_scale = s.empty() || !s[0].symbolic() ? 1 : o.batch;
+    return !n || *n > kMaxElements / batch_scale || params > kMaxElements;
+  };
+  std::vector<std::pair<std::string, bool>> checks;
+  for (const auto& [name, shape] : m.analysis.inputs) checks.emplace_back(name, too_large(shape, 0));
+  for (const LayerInfo& l : m.analysis.layers) checks.emplace_back(l.name, too_large(*l.output, l.params));
+  for (const auto& [name, large] : checks) {
+    if (!large) continue;
+    err << fmt::format("netshape: error: {} is too large to run here (more than 16 GiB of float32)\n"
+                       "help: `netshape check` handles it; to run it, use a smaller input or batch\n", name);
+    return 2;
+  }
   ExecOptions eo;
   eo.seed = o.seed;
-  eo.threads = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  eo.threads = std::min(o.threads > 0 ? o.threads : cores, 4 * cores);  // more threads than that only thrash
   eo.batch = o.batch;
   eo.keep_outputs = !o.save_dir.empty();
   ExecResult r = execute(m.analysis, eo);

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "netshape/kernels/conv.hpp"
@@ -330,6 +331,27 @@ TEST_CASE("blocked conv: randomized sweep (fixed seed)") {
                      static_cast<int>(pick(1, 3))));
   }
   CHECK(tested > 30);
+}
+
+TEST_CASE("concurrent callers of the threaded kernel") {
+  // The kernel's thread pool serves one caller at a time; others fall back to plain
+  // threads. Several callers at once must all get correct results.
+  auto p = make(2, 32, 12, 30, 48, 3, 3, 1, 1);
+  std::mt19937 rng(99);
+  const auto in = random_vec(static_cast<size_t>(p.N * p.C * p.H * p.W), rng);
+  const auto w = random_vec(static_cast<size_t>(p.K * p.C * p.R * p.S), rng);
+  const size_t out_size = static_cast<size_t>(p.N * p.K * p.P() * p.Q());
+  std::vector<float> want(out_size);
+  k::conv2d_reference(p, in.data(), w.data(), want.data());
+  const k::PackedConv2d conv(p, w.data(), nullptr);
+  std::vector<std::vector<float>> got(3, std::vector<float>(out_size));
+  std::vector<std::thread> callers;
+  for (size_t t = 0; t < got.size(); ++t)
+    callers.emplace_back([&, t] {
+      for (int rep = 0; rep < 4; ++rep) conv.run(in.data(), got[t].data(), 2);
+    });
+  for (auto& c : callers) c.join();
+  for (const auto& g : got) CHECK(max_rel_error(g, want) < 1e-4);
 }
 
 TEST_CASE("conv2d_nchw16c_direct rejects unsupported paths") {
