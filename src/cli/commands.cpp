@@ -67,6 +67,10 @@ static std::optional<LoadedModel> load_quiz(const QuizOptions& o, std::ostream& 
     return std::nullopt;
   }
   m.source = SourceFile("<layers>", text);
+  if (text.find_first_not_of(" \t\n;") == std::string::npos) {
+    err << "netshape: error: no layers given\nhelp: e.g. netshape shape \"Conv2d(1, 32, 3); ReLU(); MaxPool2d(2)\" --input 1x50x50\n";
+    return std::nullopt;
+  }
   LoadOptions lo;
   lo.input_dims = o.input_dims;
   lo.explain = o.explain;

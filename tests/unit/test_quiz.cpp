@@ -124,3 +124,20 @@ TEST_CASE("SimpleCNN and the classic fc1 mistake in Python terms") {
   CHECK(run_cli("frobnicate").code == 2);
   CHECK(run_cli("").code == 2);
 }
+
+TEST_CASE("bad command lines end with exit 2 and a message, never a crash") {
+  const char* lines[] = {"check", "check models/lenet.ns --input 0x3", "check models/lenet.ns --input 1x-3",
+                         "run models/lenet.ns --seed abc", "run models/lenet.ns --threads -1", "run models/lenet.ns --batch 0",
+                         "run models/lenet.ns --format csv", "bench conv --layers /nonexistent.csv", "bench",
+                         "shape \"\" --input 1x2", "params \"\"", "shape \"Conv2d(\" --input 1x2x3", "check models",
+                         "check models/notes/cifar_cnn.py --arg nonsense", "check models/notes/cifar_cnn.py --model Nope",
+                         "--no-such-flag"};
+  for (const char* l : lines) {
+    INFO(std::string(l));
+    auto r = run_cli(l);
+    CHECK(r.code == 2);
+    CHECK(r.out.find("error") != std::string::npos);
+  }
+  CHECK(run_cli("--help").code == 0);
+  CHECK(run_cli("check models/lenet.ns --input B,1,28,28 --format csv").code == 0);
+}
