@@ -277,8 +277,8 @@ class Analyzer {
   // The argument as the rule sees it: itself, or (when it holds `x.size(i)`) a resolved copy.
   const Value* resolve_value(RuleContext& ctx, const Value& v) const {
     if (!has_dim_ref(v)) return &v;
-    ctx.resolved.push_back(resolve_dim_refs(v));
-    return &ctx.resolved.back();
+    ctx.resolved.push_front(resolve_dim_refs(v));
+    return &ctx.resolved.front();
   }
 
   // `x.size(0)` / `x.shape[0]` become the dim they name; a symbolic batch stays an identifier.

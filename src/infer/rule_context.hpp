@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
+#include <forward_list>
 #include <string_view>
 #include <map>
 #include <optional>
@@ -27,7 +27,7 @@ class RuleContext {
   // and where it was written (an invalid span for a default).
   std::vector<const Value*> bound;
   std::vector<Span> given;
-  std::deque<Value> resolved;            // storage for values rewritten while binding (x.size(0))
+  std::forward_list<Value> resolved;     // storage for values rewritten while binding (x.size(0)); stable addresses
   std::vector<Value> var_positional;     // `*shape`
   int index_of(std::string_view param) const {
     for (size_t i = 0; i < op.params.size(); ++i)
