@@ -39,6 +39,7 @@ struct ExecResult {
   std::vector<std::pair<std::string, Tensor>> inputs;
   std::vector<std::pair<std::string, Tensor>> weights;  // "<layer>.<param>"
   std::vector<std::pair<std::string, Tensor>> outputs;  // per layer when keep_outputs
+  std::vector<std::pair<std::string, Tensor>> model_outputs;  // the model's `output` tensors
 };
 
 // `a` must be a successful analysis (a.ok).

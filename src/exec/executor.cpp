@@ -88,6 +88,18 @@ std::map<std::string, size_t> last_uses(const Analysis& a) {
   return last;
 }
 
+// Whether layer i is a convolution whose output is read only by the ReLU right after it: the
+// kernel can then apply the ReLU as it writes (ReLU of the result is unchanged by a second ReLU).
+bool fusable_relu(const Analysis& a, size_t i, const std::map<std::string, size_t>& last) {
+  const LayerInfo& l = a.layers[i];
+  bool conv = l.op == OpId::Conv1d || l.op == OpId::Conv2d || l.op == OpId::Conv3d;
+  if (!conv || i + 1 >= a.layers.size()) return false;
+  const LayerInfo& next = a.layers[i + 1];
+  bool relu = next.op == OpId::ReLU || next.op == OpId::relu;
+  auto it = last.find(l.name);
+  return relu && next.inputs.size() == 1 && next.inputs[0] == l.name && it != last.end() && it->second == i + 1;
+}
+
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::map<std::string, Tensor> live;
@@ -103,7 +115,8 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     std::vector<Tensor> weights;
     for (const ParamTensor& p : l.weights) weights.push_back(random_weight(l, p, opts.seed));
     Tensor out;
-    ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch};
+    size_t index = static_cast<size_t>(&l - a.layers.data());
+    ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, !opts.keep_outputs && fusable_relu(a, index, last)};
     for (const auto& name : l.inputs) ctx.in.push_back(&live.at(name));
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
     LayerRun run;
@@ -127,11 +140,14 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       return r;
     }
     if (opts.keep_outputs) r.outputs.emplace_back(l.name, out);
-    size_t index = static_cast<size_t>(&l - a.layers.data());
     for (const auto& name : l.inputs)
       if (last[name] == index) live.erase(name);
     if (last.count(l.name)) live[l.name] = std::move(out);
     if (!opts.keep_outputs) r.weights.clear();  // weights are only kept for --save-tensors
+  }
+  for (const auto& [name, shape] : a.outputs) {
+    auto it = live.find(name);
+    if (it != live.end()) r.model_outputs.emplace_back(name, it->second);
   }
   r.match = true;
   return r;

@@ -17,6 +17,7 @@ struct ForwardCtx {
   Tensor& out;
   int threads = 1;
   int64_t batch = 1;
+  bool fuse_relu = false;  // a conv whose only reader is the next ReLU applies it in the kernel
   const Tensor& x() const { return *in.at(0); }
   const Tensor* weight(const std::string& name) const;
 };

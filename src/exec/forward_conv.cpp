@@ -106,6 +106,7 @@ void forward_conv(ForwardCtx& ctx) {
     p.N = l.n; p.C = l.c; p.H = l.sp[1]; p.W = l.sp[2]; p.K = k; p.R = kernel[1]; p.S = kernel[2];
     p.stride_h = stride[1]; p.stride_w = stride[2]; p.pad_h = begin[1]; p.pad_w = begin[2];
     p.dilation_h = dilation[1]; p.dilation_w = dilation[2]; p.groups = at.get_int("groups", 1);
+    p.fuse_relu = ctx.fuse_relu;
     kernels::PackedConv2d conv(p, w->data.data(), b ? b->data.data() : nullptr);
     conv.run(src->data.data(), ctx.out.data.data(), ctx.threads);
     return;
@@ -113,6 +114,7 @@ void forward_conv(ForwardCtx& ctx) {
   kernels::ConvNdParams p;
   p.N = l.n; p.C = l.c; p.K = k; p.in = l.sp; p.kernel = kernel; p.stride = stride; p.pad = begin;
   p.dilation = dilation; p.groups = at.get_int("groups", 1); p.bias = b ? b->data.data() : nullptr;
+  p.fuse_relu = ctx.fuse_relu;
   kernels::conv_reference(p, src->data.data(), w->data.data(), ctx.out.data.data());
 }
 

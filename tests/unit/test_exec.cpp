@@ -77,3 +77,20 @@ TEST_CASE("run: a symbolic batch binds to --batch; weights are deterministic per
   ExecResult c = execute(m.analysis, o);
   CHECK(a.outputs[1].second.data != c.outputs[1].second.data);
 }
+
+TEST_CASE("run: a conv followed by its ReLU is fused in the kernel with the same result") {
+  auto m = check_ns("input x: [2, 20, 9, 11]\nc = Conv2d(20, 33, 3, padding=1)\nr = ReLU()\nc2 = Conv2d(33, 16, 3)\nrelu()\nflatten(1)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions fused, unfused;
+  fused.threads = unfused.threads = 2;
+  unfused.keep_outputs = true;  // keeping every layer's output turns fusion off
+  ExecResult a = execute(m.analysis, fused), b = execute(m.analysis, unfused);
+  REQUIRE(a.match);
+  REQUIRE(b.match);
+  const auto& ya = a.model_outputs.at(0).second.data;
+  const auto& yb = b.model_outputs.at(0).second.data;
+  REQUIRE(ya.size() == yb.size());
+  for (size_t i = 0; i < ya.size(); ++i) CHECK(ya[i] == doctest::Approx(yb[i]).epsilon(1e-5));
+  // The unfused conv output has negatives; after the ReLU none are left.
+  CHECK(std::any_of(b.outputs[0].second.data.begin(), b.outputs[0].second.data.end(), [](float v) { return v < 0; }));
+}

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "netshape/kernels/cpu.hpp"
+#include "netshape/shape_rules.hpp"
 
 namespace netshape::kernels {
 
@@ -23,19 +24,10 @@ inline int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0)) ? q - 1 : q;
 }
 
-// Output extent of a convolution along one axis:
-//   floor((in + 2p - d(k-1) - 1) / s) + 1
-// May be <= 0 when the (dilated) kernel does not fit; callers must reject that.
-inline int64_t conv_output_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
-  return floor_div(in + 2 * p - d * (k - 1) - 1, s) + 1;
-}
-
-// Output extent of a transposed convolution along one axis (PyTorch semantics):
-//   (in - 1) s - 2p + d(k-1) + output_padding + 1
-inline int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
-                                          int64_t output_padding) {
-  return (in - 1) * s - 2 * p + d * (k - 1) + output_padding + 1;
-}
+// The output-size formulas are the ones shape inference uses (one definition, so the kernels
+// and inference cannot disagree): conv_output_size, conv_transpose_output_size.
+using netshape::conv_output_size;
+using netshape::conv_transpose_output_size;
 
 inline int64_t round_up16(int64_t c) { return (c + 15) / 16 * 16; }
 
