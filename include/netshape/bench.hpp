@@ -11,11 +11,11 @@
 namespace netshape {
 
 struct ConvBenchOptions {
-  std::string layers_csv;  // empty = built-in set (same as tests/bench/conv_layers.csv)
-  int threads = 1;         // > 0: run with this many threads; <= 0: run 1 and all cores
-  std::string format = "table";  // "table" or "json"
-  double min_seconds = 0.3;      // minimum timed duration per (layer, impl, threads)
-  bool include_reference = true; // also time the naive reference (single-threaded)
+  std::string layers_csv;         // empty = built-in set (same as tests/bench/conv_layers.csv)
+  int threads = 1;                // > 0: run with this many threads; <= 0: run 1 and all cores
+  std::string format = "table";   // "table" or "json"
+  double min_seconds = 0.3;       // minimum timed duration per (layer, impl, threads)
+  bool include_reference = true;  // also time the naive reference (single-threaded)
   kernels::Isa isa = kernels::Isa::Auto;  // force the blocked kernel's ISA (and the peak probe's)
 };
 

@@ -22,11 +22,11 @@ struct LoadedModel {
 };
 
 struct LoadOptions {
-  std::string input_dims;  // --input
-  std::string model;       // --model (Python)
+  std::string input_dims;                                 // --input
+  std::string model;                                      // --model (Python)
   std::vector<std::pair<std::string, std::string>> args;  // --arg (Python)
-  bool python = false;     // force the PyTorch-subset reader
-  bool explain = false;    // record formulas for --explain
+  bool python = false;                                    // force the PyTorch-subset reader
+  bool explain = false;                                   // record formulas for --explain
 };
 
 // Parses and analyses `source` (the pipeline: frontend -> IR -> inference).

@@ -20,7 +20,7 @@ struct Tensor {
 struct ExecOptions {
   uint64_t seed = 0;
   int threads = 1;
-  int64_t batch = 1;  // a symbolic batch binds to this
+  int64_t batch = 1;          // a symbolic batch binds to this
   bool keep_outputs = false;  // keep every layer's output (for --save-tensors)
 };
 
@@ -35,10 +35,10 @@ struct LayerRun {
 struct ExecResult {
   std::vector<LayerRun> layers;  // up to and including the first mismatch or failure
   bool match = false;
-  std::string error;             // why the run stopped early, if it did
+  std::string error;  // why the run stopped early, if it did
   std::vector<std::pair<std::string, Tensor>> inputs;
-  std::vector<std::pair<std::string, Tensor>> weights;  // "<layer>.<param>"
-  std::vector<std::pair<std::string, Tensor>> outputs;  // per layer when keep_outputs
+  std::vector<std::pair<std::string, Tensor>> weights;        // "<layer>.<param>"
+  std::vector<std::pair<std::string, Tensor>> outputs;        // per layer when keep_outputs
   std::vector<std::pair<std::string, Tensor>> model_outputs;  // the model's `output` tensors
 };
 

@@ -11,8 +11,28 @@
 namespace netshape {
 
 enum class TokenKind {
-  Ident, Int, Float, String, LParen, RParen, LBracket, RBracket, Comma, Equals, Colon, Dot,
-  Plus, Minus, Star, SlashSlash, Slash, Percent, Question, Newline, End, Invalid
+  Ident,
+  Int,
+  Float,
+  String,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Comma,
+  Equals,
+  Colon,
+  Dot,
+  Plus,
+  Minus,
+  Star,
+  SlashSlash,
+  Slash,
+  Percent,
+  Question,
+  Newline,
+  End,
+  Invalid
 };
 
 struct Token {

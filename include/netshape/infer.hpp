@@ -36,12 +36,12 @@ struct Attrs {
 struct LayerInfo {
   std::string name;
   OpId op = OpId::Identity;
-  std::string op_name;            // as written, e.g. "Conv2d" or "max_pool2d"
+  std::string op_name;  // as written, e.g. "Conv2d" or "max_pool2d"
   const Statement* statement = nullptr;
   std::vector<std::string> inputs;
   std::vector<Shape> input_shapes;
   std::optional<Shape> input_flattened_from;  // first input came from this shape via flatten/view
-  std::optional<Shape> output;    // nullopt when the layer failed
+  std::optional<Shape> output;                // nullopt when the layer failed
   int64_t params = 0;
   int64_t trainable_params = 0;
   int64_t macs = 0;

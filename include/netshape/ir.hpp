@@ -15,21 +15,68 @@ namespace netshape {
 struct Value {
   enum class Kind { Int, Float, String, Bool, None, Infer, Ident, Tuple, List, DimRef };
   Kind kind = Kind::None;
-  int64_t i = 0;          // Int; DimRef index
-  double f = 0.0;         // Float
-  bool b = false;         // Bool
-  std::string s;          // String, Ident; DimRef tensor name
+  int64_t i = 0;             // Int; DimRef index
+  double f = 0.0;            // Float
+  bool b = false;            // Bool
+  std::string s;             // String, Ident; DimRef tensor name
   std::vector<Value> items;  // Tuple, List
   Span span;
 
-  static Value integer(int64_t v, Span sp) { Value x; x.kind = Kind::Int; x.i = v; x.span = sp; return x; }
-  static Value floating(double v, Span sp) { Value x; x.kind = Kind::Float; x.f = v; x.span = sp; return x; }
-  static Value string(std::string v, Span sp) { Value x; x.kind = Kind::String; x.s = std::move(v); x.span = sp; return x; }
-  static Value boolean(bool v, Span sp) { Value x; x.kind = Kind::Bool; x.b = v; x.span = sp; return x; }
-  static Value none(Span sp) { Value x; x.kind = Kind::None; x.span = sp; return x; }
-  static Value infer(Span sp) { Value x; x.kind = Kind::Infer; x.span = sp; return x; }
-  static Value ident(std::string v, Span sp) { Value x; x.kind = Kind::Ident; x.s = std::move(v); x.span = sp; return x; }
-  static Value dim_ref(std::string tensor, int64_t index, Span sp) { Value x; x.kind = Kind::DimRef; x.s = std::move(tensor); x.i = index; x.span = sp; return x; }
+  static Value integer(int64_t v, Span sp) {
+    Value x;
+    x.kind = Kind::Int;
+    x.i = v;
+    x.span = sp;
+    return x;
+  }
+  static Value floating(double v, Span sp) {
+    Value x;
+    x.kind = Kind::Float;
+    x.f = v;
+    x.span = sp;
+    return x;
+  }
+  static Value string(std::string v, Span sp) {
+    Value x;
+    x.kind = Kind::String;
+    x.s = std::move(v);
+    x.span = sp;
+    return x;
+  }
+  static Value boolean(bool v, Span sp) {
+    Value x;
+    x.kind = Kind::Bool;
+    x.b = v;
+    x.span = sp;
+    return x;
+  }
+  static Value none(Span sp) {
+    Value x;
+    x.kind = Kind::None;
+    x.span = sp;
+    return x;
+  }
+  static Value infer(Span sp) {
+    Value x;
+    x.kind = Kind::Infer;
+    x.span = sp;
+    return x;
+  }
+  static Value ident(std::string v, Span sp) {
+    Value x;
+    x.kind = Kind::Ident;
+    x.s = std::move(v);
+    x.span = sp;
+    return x;
+  }
+  static Value dim_ref(std::string tensor, int64_t index, Span sp) {
+    Value x;
+    x.kind = Kind::DimRef;
+    x.s = std::move(tensor);
+    x.i = index;
+    x.span = sp;
+    return x;
+  }
   bool is_sequence() const { return kind == Kind::Tuple || kind == Kind::List; }
 };
 
@@ -39,7 +86,7 @@ std::string to_source(const Value& v);
 struct Arg {
   std::string keyword;  // empty for positional
   Value value;
-  Span span;            // the whole `keyword=value`
+  Span span;  // the whole `keyword=value`
 };
 
 // One dimension of a declared input: a positive integer, or (first dim only) a symbol like `B`.
@@ -57,18 +104,18 @@ struct InputDecl {
 
 // `name = Op(args...)` or `name = Op(args...)(a, b)` or `op(a, args...)`.
 struct Statement {
-  std::string name;           // unique; filled in for unnamed statements as <op><index>
+  std::string name;  // unique; filled in for unnamed statements as <op><index>
   bool named = false;
-  std::string op;             // as written, without `nn.`/`F.`/`torch.` prefix
-  Span op_span;               // the op name
-  Span span;                  // the whole statement (first line)
-  std::vector<Arg> args;      // constructor / call arguments (tensor inputs removed)
+  std::string op;                   // as written, without `nn.`/`F.`/`torch.` prefix
+  Span op_span;                     // the op name
+  Span span;                        // the whole statement (first line)
+  std::vector<Arg> args;            // constructor / call arguments (tensor inputs removed)
   std::vector<std::string> inputs;  // explicit tensor inputs; empty = previous statement's output
   std::vector<Span> input_spans;
-  bool inputs_explicit = false;     // inputs were given (module applied to tensors / py frontend)
+  bool inputs_explicit = false;  // inputs were given (module applied to tensors / py frontend)
   // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).
-  std::string fix_prefix;     // text before the call in the fix line (e.g. "self.fc1 = nn.")
-  bool python = false;        // written in the PyTorch subset: fixes are shown in Python terms
+  std::string fix_prefix;  // text before the call in the fix line (e.g. "self.fc1 = nn.")
+  bool python = false;     // written in the PyTorch subset: fixes are shown in Python terms
 };
 
 struct OutputDecl {

@@ -25,7 +25,7 @@ inline constexpr size_t kOpCount = 0
 struct ParamSpec {
   std::string name;
   bool required = false;
-  Value default_value;  // when not required
+  Value default_value;          // when not required
   bool var_positional = false;  // `*shape`
   bool var_keyword = false;     // `**kwargs`
 };

@@ -52,7 +52,19 @@ std::optional<TokenStream> tokenize(const SourceFile& src, Diagnostics& diags);
 
 struct Expr {
   enum class Kind {
-    Name, Int, Float, String, Bool, None, Attribute, Call, Subscript, Tuple, List, Unary, Binary,
+    Name,
+    Int,
+    Float,
+    String,
+    Bool,
+    None,
+    Attribute,
+    Call,
+    Subscript,
+    Tuple,
+    List,
+    Unary,
+    Binary,
     Other  // valid Python outside the subset (lambda, comprehension, slice, dict, ...)
   };
   Kind kind = Kind::None;

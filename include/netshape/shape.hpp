@@ -18,7 +18,9 @@ struct Dim {
 
 using Shape = std::vector<Dim>;
 
-inline Dim fixed(int64_t v) { return Dim{v, {}}; }
+inline Dim fixed(int64_t v) {
+  return Dim{v, {}};
+}
 std::string to_string(const Dim& d);      // "32", "B", "2*B"
 std::string to_string(const Shape& s);    // "[B, 32, 24, 24]"
 std::string to_x_string(const Shape& s);  // "32x24x24" (PyTorch's error style)

@@ -13,7 +13,8 @@ inline int64_t conv_output_size(int64_t in, int64_t k, int64_t s, int64_t p, int
 }
 
 // Pooling with ceil_mode: the last window must start inside the input or left padding.
-inline int64_t pool_output_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil_mode) {
+inline int64_t pool_output_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
+                                bool ceil_mode) {
   int64_t num = in + 2 * p - d * (k - 1) - 1;
   if (!ceil_mode) return conv_output_size(in, k, s, p, d);
   int64_t q = num >= 0 ? (num + s - 1) / s : -((-num) / s);  // ceil division
@@ -29,7 +30,11 @@ inline int64_t conv_transpose_output_size(int64_t in, int64_t k, int64_t s, int6
 }
 
 // Adaptive pooling window [start, end) for output index i (PyTorch's start_index/end_index).
-inline int64_t adaptive_start(int64_t i, int64_t out, int64_t in) { return (i * in) / out; }
-inline int64_t adaptive_end(int64_t i, int64_t out, int64_t in) { return ((i + 1) * in + out - 1) / out; }
+inline int64_t adaptive_start(int64_t i, int64_t out, int64_t in) {
+  return (i * in) / out;
+}
+inline int64_t adaptive_end(int64_t i, int64_t out, int64_t in) {
+  return ((i + 1) * in + out - 1) / out;
+}
 
 }  // namespace netshape

@@ -3,8 +3,6 @@
 // FLOPs per layer = 2 N K P Q (C/groups) R S. The blocked kernel is timed on tensors
 // already in its layouts (NCHW16c, packed weights), as oneDNN is timed on its preferred
 // blocked layouts: layout conversion is a one-off cost outside the comparison.
-#include "netshape/bench.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "netshape/bench.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "netshape/kernels/cpu.hpp"
 
@@ -107,7 +106,8 @@ std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
     }
     const auto f = split(line);
     if (f.size() != 11)
-      throw CsvError(fmt::format("{}: expected 11 comma-separated fields, got {}", where, f.size()));
+      throw CsvError(
+          fmt::format("{}: expected 11 comma-separated fields, got {}", where, f.size()));
     if (f[0].empty()) throw CsvError(fmt::format("{}: empty layer name", where));
     int64_t v[10];
     for (int i = 0; i < 10; ++i) v[i] = parse_int(f[i + 1], cols[i], i == 8 ? 0 : 1, where);
@@ -121,7 +121,8 @@ std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
       throw CsvError(fmt::format("{}: layer '{}': {}", where, l.name, why));
     layers.push_back(std::move(l));
   }
-  if (!header_seen) throw CsvError(fmt::format("{}: empty file (expected header '{}')", source, kHeader));
+  if (!header_seen)
+    throw CsvError(fmt::format("{}: empty file (expected header '{}')", source, kHeader));
   if (layers.empty()) throw CsvError(fmt::format("{}: no layers after the header", source));
   return layers;
 }
@@ -200,8 +201,8 @@ double time_onednn(const k::Conv2dParams& p, const LayerData& d, int threads, do
   stream strm(eng);
   const memory::dim G = p.groups;
   const memory::dims src_dims{p.N, p.C, p.H, p.W}, dst_dims{p.N, p.K, p.P(), p.Q()};
-  const memory::dims w_dims = G == 1 ? memory::dims{p.K, p.C, p.R, p.S}
-                                     : memory::dims{G, p.K / G, p.C / G, p.R, p.S};
+  const memory::dims w_dims =
+      G == 1 ? memory::dims{p.K, p.C, p.R, p.S} : memory::dims{G, p.K / G, p.C / G, p.R, p.S};
   const memory::desc src_any(src_dims, dt::f32, tag::any), dst_any(dst_dims, dt::f32, tag::any),
       w_any(w_dims, dt::f32, tag::any), b_md({p.K}, dt::f32, tag::x);
   const convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct,
@@ -315,8 +316,8 @@ void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream&
     for (const auto& r : b.results) {
       if (r.layer != l.name) continue;
       if (!r.note.empty()) {
-        out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {}\n", r.layer, l.p.flops() * 1e-9,
-                           r.impl, r.threads, r.note);
+        out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {}\n", r.layer, l.p.flops() * 1e-9, r.impl,
+                           r.threads, r.note);
         continue;
       }
       std::string ratio = "";
@@ -330,8 +331,8 @@ void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream&
         g_pk[r.threads].push_back(r.peak_fraction);
       }
       out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {:>10.3f} {:>9.1f} {:>6.1f}% {:>9}\n",
-                         r.layer, l.p.flops() * 1e-9, r.impl, r.threads, r.seconds * 1e3,
-                         r.gflops, r.peak_fraction * 100, ratio);
+                         r.layer, l.p.flops() * 1e-9, r.impl, r.threads, r.seconds * 1e3, r.gflops,
+                         r.peak_fraction * 100, ratio);
     }
   }
   auto gmean = [](const std::vector<double>& v) {
@@ -349,7 +350,9 @@ void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream&
 
 }  // namespace
 
-const char* builtin_conv_layers_csv() { return kBuiltinLayers; }
+const char* builtin_conv_layers_csv() {
+  return kBuiltinLayers;
+}
 
 int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream& err) {
   if (opt.format != "table" && opt.format != "json") {
@@ -388,12 +391,14 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
   for (const auto& l : layers) b.layer(l);
   b.finish();
   if (opt.format == "table") {
-    out << fmt::format("# ISA {}; measured FP32 peak {:.1f} GFLOP/s per core (best FMA probe); "
-                       "%peak = GFLOP/s / (peak x threads)\n",
-                       k::isa_name(isa), b.peak_per_core);
+    out << fmt::format(
+        "# ISA {}; measured FP32 peak {:.1f} GFLOP/s per core (best FMA probe); "
+        "%peak = GFLOP/s / (peak x threads)\n",
+        k::isa_name(isa), b.peak_per_core);
 #ifdef NETSHAPE_HAVE_DNNL
-    out << fmt::format("# oneDNN {}.{}.{} convolution_direct, format any; vs_onednn = blocked / oneDNN\n",
-                       DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH);
+    out << fmt::format(
+        "# oneDNN {}.{}.{} convolution_direct, format any; vs_onednn = blocked / oneDNN\n",
+        DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH);
 #else
     out << "# oneDNN not available in this build (no vs_onednn column)\n";
 #endif
@@ -405,8 +410,11 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
         err << "note: " << r.layer << " " << r.impl << ": " << r.note << "\n";
         continue;
       }
-      j.push_back({{"layer", r.layer}, {"impl", r.impl}, {"threads", r.threads},
-                   {"gflops", r.gflops}, {"peak_fraction", r.peak_fraction}});
+      j.push_back({{"layer", r.layer},
+                   {"impl", r.impl},
+                   {"threads", r.threads},
+                   {"gflops", r.gflops},
+                   {"peak_fraction", r.peak_fraction}});
     }
     out << j.dump(2) << "\n";
   } else {

@@ -19,12 +19,15 @@ std::optional<ReportFormat> parse_format(const std::string& f) {
   return std::nullopt;
 }
 
-std::vector<std::pair<std::string, std::string>> split_args(const std::vector<std::string>& raw, bool& ok) {
+std::vector<std::pair<std::string, std::string>> split_args(const std::vector<std::string>& raw,
+                                                            bool& ok) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& a : raw) {
     size_t eq = a.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << fmt::format("netshape: error: --arg '{}' must look like name=value\nhelp: e.g. --arg num_class=10\n", a);
+      std::cerr << fmt::format(
+          "netshape: error: --arg '{}' must look like name=value\nhelp: e.g. --arg num_class=10\n",
+          a);
       ok = false;
       continue;
     }
@@ -69,11 +72,13 @@ int run_cli(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand("bench", "benchmarks");
   bench_cmd->require_subcommand(1);
   auto* bench_conv = bench_cmd->add_subcommand("conv", "time the convolution kernels");
-  bench_conv->add_option("--layers", bench.conv.layers_csv, "CSV: name,N,C,H,W,K,R,S,stride,pad,groups");
+  bench_conv->add_option("--layers", bench.conv.layers_csv,
+                         "CSV: name,N,C,H,W,K,R,S,stride,pad,groups");
   bench_conv->add_option("--threads", bench.conv.threads, "threads");
   bench_conv->add_option("--format", bench.conv.format, "table | json");
   bench_conv->add_option("--min-seconds", bench.conv.min_seconds, "minimum time per measurement");
-  bench_conv->add_flag("!--no-reference", bench.conv.include_reference, "skip the naive reference kernel");
+  bench_conv->add_flag("!--no-reference", bench.conv.include_reference,
+                       "skip the naive reference kernel");
   auto* bench_check = bench_cmd->add_subcommand("check", "time `check` on a generated deep model");
   bench_check->add_option("--layers", bench.check_layers, "number of layers")->default_val(10000);
 
@@ -83,9 +88,11 @@ int run_cli(int argc, char** argv) {
   shape_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
   shape_cmd->add_option("--input", quiz.input_dims, "input shape, e.g. 1x50x50");
   shape_cmd->add_flag("--explain", quiz.explain, "show every formula with its numbers");
-  auto* params_cmd = app.add_subcommand("params", "print a layer's parameter count and weight shapes");
+  auto* params_cmd =
+      app.add_subcommand("params", "print a layer's parameter count and weight shapes");
   params_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
-  params_cmd->add_option("--input", quiz.input_dims, "input shape (default: inferred when possible)");
+  params_cmd->add_option("--input", quiz.input_dims,
+                         "input shape (default: inferred when possible)");
 
   try {
     app.parse(argc, argv);
@@ -96,7 +103,9 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << fmt::format("netshape: error: {}\nhelp: run `netshape --help` or `netshape <command> --help`\n", e.what());
+    std::cerr << fmt::format(
+        "netshape: error: {}\nhelp: run `netshape --help` or `netshape <command> --help`\n",
+        e.what());
     return static_cast<int>(ExitCode::UsageOrParse);
   }
 
@@ -105,7 +114,9 @@ int run_cli(int argc, char** argv) {
     auto f = parse_format(format);
     check.load.args = split_args(raw_args, ok);
     if (!f) {
-      std::cerr << fmt::format("netshape: error: unknown --format '{}'\nhelp: use table, markdown, csv or json\n", format);
+      std::cerr << fmt::format(
+          "netshape: error: unknown --format '{}'\nhelp: use table, markdown, csv or json\n",
+          format);
       return 2;
     }
     if (!ok) return 2;
@@ -114,7 +125,8 @@ int run_cli(int argc, char** argv) {
   }
   if (run_cmd->parsed()) {
     if (run_format != "table" && run_format != "json") {
-      std::cerr << fmt::format("netshape: error: unknown --format '{}' for run\nhelp: use table or json\n", run_format);
+      std::cerr << fmt::format(
+          "netshape: error: unknown --format '{}' for run\nhelp: use table or json\n", run_format);
       return 2;
     }
     run.json = run_format == "json";

@@ -3,9 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
-#include <cctype>
 
 #include "netshape/frontend.hpp"
 
@@ -15,9 +15,18 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::string error;
   auto src = read_source(o.file, error);
   if (!src) {
-    err << fmt::format("netshape: error: {}\nhelp: check the path, or pass - to read stdin\n", error);
+    err << fmt::format("netshape: error: {}\nhelp: check the path, or pass - to read stdin\n",
+                       error);
     if (o.format == ReportFormat::Json) {
-      out << nlohmann::json{{"diagnostics", {{{"severity", "error"}, {"line", 0}, {"column", 0}, {"layer", nullptr}, {"message", error}, {"help", "check the path"}}}}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      out << nlohmann::json{{"diagnostics",
+                             {{{"severity", "error"},
+                               {"line", 0},
+                               {"column", 0},
+                               {"layer", nullptr},
+                               {"message", error},
+                               {"help", "check the path"}}}}}
+                 .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+          << "\n";
     }
     return static_cast<int>(ExitCode::UsageOrParse);
   }
@@ -28,7 +37,8 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   load_model(m, lo);
   err << render_diagnostics(m);
   bool analysed = m.exit != ExitCode::UsageOrParse;
-  if (analysed || o.format == ReportFormat::Json) out << render_report(m.analysis, m.diags, o.format);
+  if (analysed || o.format == ReportFormat::Json)
+    out << render_report(m.analysis, m.diags, o.format);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   return static_cast<int>(m.exit);
 }
@@ -51,24 +61,31 @@ static std::string quiz_to_ns(const std::string& text) {
 }
 
 static bool declares_input(const std::string& text) {
-  for (size_t pos = text.find("input"); pos != std::string::npos; pos = text.find("input", pos + 1)) {
-    bool at_start = pos == 0 || text[pos - 1] == '\n' || text[pos - 1] == ';' || text[pos - 1] == ' ';
+  for (size_t pos = text.find("input"); pos != std::string::npos;
+       pos = text.find("input", pos + 1)) {
+    bool at_start =
+        pos == 0 || text[pos - 1] == '\n' || text[pos - 1] == ';' || text[pos - 1] == ' ';
     size_t next = text.find_first_not_of(' ', pos + 5);
-    if (at_start && next != std::string::npos && (text[next] == '[' || std::isalpha(static_cast<unsigned char>(text[next])))) return true;
+    if (at_start && next != std::string::npos &&
+        (text[next] == '[' || std::isalpha(static_cast<unsigned char>(text[next]))))
+      return true;
   }
   return false;
 }
 
-static std::optional<LoadedModel> load_quiz(const QuizOptions& o, std::ostream& err, bool need_input) {
+static std::optional<LoadedModel> load_quiz(const QuizOptions& o, std::ostream& err,
+                                            bool need_input) {
   LoadedModel m;
   std::string text = quiz_to_ns(o.text);
   if (!declares_input(text) && o.input_dims.empty() && need_input) {
-    err << "netshape: error: the input shape is not given\nhelp: add --input 1x50x50 (C x H x W, or with a batch: B,1,50,50)\n";
+    err << "netshape: error: the input shape is not given\nhelp: add --input 1x50x50 (C x H x W, "
+           "or with a batch: B,1,50,50)\n";
     return std::nullopt;
   }
   m.source = SourceFile("<layers>", text);
   if (text.find_first_not_of(" \t\n;") == std::string::npos) {
-    err << "netshape: error: no layers given\nhelp: e.g. netshape shape \"Conv2d(1, 32, 3); ReLU(); MaxPool2d(2)\" --input 1x50x50\n";
+    err << "netshape: error: no layers given\nhelp: e.g. netshape shape \"Conv2d(1, 32, 3); "
+           "ReLU(); MaxPool2d(2)\" --input 1x50x50\n";
     return std::nullopt;
   }
   LoadOptions lo;
@@ -112,8 +129,9 @@ static std::optional<std::string> first_int_arg(const std::string& text, const s
 // given, feed one that fits the first layer's declared in-size so the counts can be computed.
 static std::string fitting_input(const std::string& text) {
   static const std::pair<const char*, int> spatial_ops[] = {
-      {"ConvTranspose1d", 1}, {"ConvTranspose2d", 2}, {"ConvTranspose3d", 3}, {"Conv1d", 1}, {"Conv2d", 2},
-      {"Conv3d", 3}, {"BatchNorm1d", 1}, {"BatchNorm2d", 2}, {"BatchNorm3d", 3}, {"InstanceNorm2d", 2}};
+      {"ConvTranspose1d", 1}, {"ConvTranspose2d", 2}, {"ConvTranspose3d", 3}, {"Conv1d", 1},
+      {"Conv2d", 2},          {"Conv3d", 3},          {"BatchNorm1d", 1},     {"BatchNorm2d", 2},
+      {"BatchNorm3d", 3},     {"InstanceNorm2d", 2}};
   size_t best = std::string::npos;
   std::string dims;
   for (const auto& [op, nd] : spatial_ops) {
@@ -143,11 +161,13 @@ int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
     out << fmt::format("{} ({}): {} params\n", l.name, l.op_name, with_commas(l.params));
     for (const ParamTensor& w : l.weights) {
       std::string dims;
-      for (size_t i = 0; i < w.shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(w.shape[i]);
+      for (size_t i = 0; i < w.shape.size(); ++i)
+        dims += (i ? ", " : "") + std::to_string(w.shape[i]);
       out << fmt::format("  {}: [{}] = {}\n", w.name, dims, with_commas(w.numel()));
     }
   }
-  if (m->analysis.layers.size() > 1 && m->analysis.ok) out << fmt::format("total: {} params\n", with_commas(m->analysis.totals.params));
+  if (m->analysis.layers.size() > 1 && m->analysis.ok)
+    out << fmt::format("total: {} params\n", with_commas(m->analysis.totals.params));
   return static_cast<int>(m->exit);
 }
 
@@ -157,8 +177,9 @@ int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& e
 
 std::string generate_deep_model(int64_t layers) {
   std::string text = "model Deep\ninput x: [B, 16, 32, 32]\n";
-  static const char* block[] = {"Conv2d(16, 16, 3, padding=1)", "BatchNorm2d(16)", "ReLU()",
-                                "Conv2d(16, 16, kernel_size=(3, 3), stride=1, padding=(1, 1), bias=False)"};
+  static const char* block[] = {
+      "Conv2d(16, 16, 3, padding=1)", "BatchNorm2d(16)", "ReLU()",
+      "Conv2d(16, 16, kernel_size=(3, 3), stride=1, padding=(1, 1), bias=False)"};
   for (int64_t i = 0; i < layers; ++i) text += fmt::format("l{} = {}\n", i, block[i % 4]);
   return text;
 }
@@ -174,10 +195,13 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
   m.source = SourceFile("<generated>", text);
   load_model(m, {});
   std::string report = render_table(m.analysis);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   err << render_diagnostics(m);
-  out << fmt::format("check of a generated {}-layer model: {:.1f} ms (parse + infer + table of {} bytes), exit {}\n",
-                     o.check_layers, ms, report.size(), static_cast<int>(m.exit));
+  out << fmt::format(
+      "check of a generated {}-layer model: {:.1f} ms (parse + infer + table of {} bytes), exit "
+      "{}\n",
+      o.check_layers, ms, report.size(), static_cast<int>(m.exit));
   return static_cast<int>(m.exit);
 }
 

@@ -47,7 +47,8 @@ static bool apply_input_override(Program& prog, const std::string& dims_text, Di
   return true;
 }
 
-// How many trailing dims of an input are spatial: [N, C, *] -> rank-2; [C, H, W] -> 2; [B, C, L] -> 1.
+// How many trailing dims of an input are spatial: [N, C, *] -> rank-2; [C, H, W] -> 2; [B, C, L]
+// -> 1.
 static size_t spatial_dims(const InputDecl& in) {
   size_t rank = in.dims.size();
   if (rank >= 4) return rank - 2;
@@ -59,7 +60,8 @@ static size_t spatial_dims(const InputDecl& in) {
 static size_t first_failure(const Program& prog, int64_t grow) {
   Program trial = prog;
   InputDecl& in = trial.inputs[0];
-  for (size_t i = in.dims.size() - spatial_dims(in); i < in.dims.size(); ++i) in.dims[i].value += grow;
+  for (size_t i = in.dims.size() - spatial_dims(in); i < in.dims.size(); ++i)
+    in.dims[i].value += grow;
   Diagnostics scratch;
   Analysis a = analyze(trial, scratch);
   return a.ok ? SIZE_MAX : a.layers.size() - 1;
@@ -83,14 +85,17 @@ static void suggest_smallest_input(const Program& prog, Diagnostic& d, size_t fa
   std::string dims;
   for (size_t i = 0; i < in.dims.size(); ++i) {
     bool spatial = i >= in.dims.size() - spatial_dims(in);
-    std::string v = in.dims[i].symbol.empty() ? std::to_string(in.dims[i].value + (spatial ? hi : 0)) : in.dims[i].symbol;
+    std::string v = in.dims[i].symbol.empty()
+                        ? std::to_string(in.dims[i].value + (spatial ? hi : 0))
+                        : in.dims[i].symbol;
     dims += (i ? ", " : "") + v;
   }
   d.notes.push_back(fmt::format("the smallest input that gets past {} is [{}]", d.layer, dims));
 }
 
 // The frontend for the file's language, then --input.
-static std::optional<Program> parse_program(const SourceFile& src, const LoadOptions& opts, Diagnostics& diags) {
+static std::optional<Program> parse_program(const SourceFile& src, const LoadOptions& opts,
+                                            Diagnostics& diags) {
   std::optional<Program> prog;
   if (opts.python || looks_like_python(src)) {
     PythonOptions py;
@@ -100,7 +105,8 @@ static std::optional<Program> parse_program(const SourceFile& src, const LoadOpt
   } else {
     prog = parse_ns(src, diags);
   }
-  if (prog && !opts.input_dims.empty() && !apply_input_override(*prog, opts.input_dims, diags)) return std::nullopt;
+  if (prog && !opts.input_dims.empty() && !apply_input_override(*prog, opts.input_dims, diags))
+    return std::nullopt;
   return prog;
 }
 
@@ -114,7 +120,8 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   for (Diagnostic& d : m.diags.items()) {
     if (d.code != "input-too-small") continue;
     Diagnostics scratch;  // inference renamed statements: the search starts again from the source
-    if (auto pristine = parse_program(m.source, opts, scratch)) suggest_smallest_input(*pristine, d, m.analysis.layers.size() - 1);
+    if (auto pristine = parse_program(m.source, opts, scratch))
+      suggest_smallest_input(*pristine, d, m.analysis.layers.size() - 1);
   }
   if (!m.diags.has_errors()) {
     m.exit = ExitCode::Ok;

@@ -29,7 +29,9 @@ struct Rng {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
   }
-  float uniform(float lo, float hi) { return lo + (hi - lo) * static_cast<float>(next() >> 40) / 16777216.0f; }
+  float uniform(float lo, float hi) {
+    return lo + (hi - lo) * static_cast<float>(next() >> 40) / 16777216.0f;
+  }
 };
 
 uint64_t hash_name(const std::string& s) {
@@ -47,7 +49,8 @@ Tensor random_weight(const LayerInfo& l, const ParamTensor& p, uint64_t seed) {
     for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
   bool norm = l.weights[0].shape.size() == 1 || l.op == OpId::LayerNorm;
   float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fan_in, 1)));
-  for (float& v : t.data) v = norm && p.name == "weight" ? rng.uniform(0.5f, 1.5f) : rng.uniform(-bound, bound);
+  for (float& v : t.data)
+    v = norm && p.name == "weight" ? rng.uniform(0.5f, 1.5f) : rng.uniform(-bound, bound);
   return t;
 }
 
@@ -97,7 +100,8 @@ bool fusable_relu(const Analysis& a, size_t i, const std::map<std::string, size_
   const LayerInfo& next = a.layers[i + 1];
   bool relu = next.op == OpId::ReLU || next.op == OpId::relu;
   auto it = last.find(l.name);
-  return relu && next.inputs.size() == 1 && next.inputs[0] == l.name && it != last.end() && it->second == i + 1;
+  return relu && next.inputs.size() == 1 && next.inputs[0] == l.name && it != last.end() &&
+         it->second == i + 1;
 }
 
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
@@ -116,7 +120,13 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     for (const ParamTensor& p : l.weights) weights.push_back(random_weight(l, p, opts.seed));
     Tensor out;
     size_t index = static_cast<size_t>(&l - a.layers.data());
-    ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, !opts.keep_outputs && fusable_relu(a, index, last)};
+    ForwardCtx ctx{l,
+                   {},
+                   {},
+                   out,
+                   opts.threads,
+                   opts.batch,
+                   !opts.keep_outputs && fusable_relu(a, index, last)};
     for (const auto& name : l.inputs) ctx.in.push_back(&live.at(name));
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
     LayerRun run;
@@ -130,11 +140,13 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       r.layers.push_back(run);
       return r;
     }
-    run.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    run.ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     run.actual = out.shape;
     run.match = run.actual == run.expected;
     r.layers.push_back(run);
-    for (size_t i = 0; i < weights.size(); ++i) r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
+    for (size_t i = 0; i < weights.size(); ++i)
+      r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
     if (!run.match) {
       r.error = l.name + ": the forward pass produced a different shape than inference";
       return r;
@@ -155,7 +167,9 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
 
 bool write_npy(const std::string& path, const Tensor& t) {
   std::string shape = "(";
-  for (size_t i = 0; i < t.shape.size(); ++i) shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "");
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    shape +=
+        std::to_string(t.shape[i]) + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "");
   shape += ")";
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
   size_t total = 10 + header.size() + 1;
@@ -167,7 +181,8 @@ bool write_npy(const std::string& path, const Tensor& t) {
   f.put(static_cast<char>(len & 0xff));
   f.put(static_cast<char>(len >> 8));
   f.write(header.data(), static_cast<std::streamsize>(header.size()));
-  f.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * sizeof(float)));
+  f.write(reinterpret_cast<const char*>(t.data.data()),
+          static_cast<std::streamsize>(t.data.size() * sizeof(float)));
   return static_cast<bool>(f);
 }
 

@@ -17,11 +17,13 @@ Layout layout_of(const Tensor& t, int nd) {
   Layout l;
   size_t rank = t.shape.size();
   l.batched = rank == static_cast<size_t>(nd) + 2;
-  if (rank != static_cast<size_t>(nd) + 1 && !l.batched) throw ForwardError("unexpected input rank for convolution");
+  if (rank != static_cast<size_t>(nd) + 1 && !l.batched)
+    throw ForwardError("unexpected input rank for convolution");
   size_t c_axis = l.batched ? 1 : 0;
   l.n = l.batched ? t.shape[0] : 1;
   l.c = t.shape[c_axis];
-  for (int i = 0; i < nd; ++i) l.sp[static_cast<size_t>(3 - nd + i)] = t.shape[c_axis + 1 + static_cast<size_t>(i)];
+  for (int i = 0; i < nd; ++i)
+    l.sp[static_cast<size_t>(3 - nd + i)] = t.shape[c_axis + 1 + static_cast<size_t>(i)];
   return l;
 }
 
@@ -31,7 +33,8 @@ std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t f
   return a;
 }
 
-std::vector<int64_t> out_shape(const Layout& l, int64_t k, const std::array<int64_t, 3>& o, int nd) {
+std::vector<int64_t> out_shape(const Layout& l, int64_t k, const std::array<int64_t, 3>& o,
+                               int nd) {
   std::vector<int64_t> s;
   if (l.batched) s.push_back(l.n);
   s.push_back(k);
@@ -58,7 +61,8 @@ Tensor pad_input(const Tensor& x, const Layout& l, const std::array<int64_t, 3>&
       for (int64_t h = 0; h < padded.sp[1]; ++h)
         for (int64_t w = 0; w < padded.sp[2]; ++w) {
           int64_t sd = d - begin[0], sh = h - begin[1], sw = w - begin[2];
-          bool inside = sd >= 0 && sd < l.sp[0] && sh >= 0 && sh < l.sp[1] && sw >= 0 && sw < l.sp[2];
+          bool inside =
+              sd >= 0 && sd < l.sp[0] && sh >= 0 && sh < l.sp[1] && sw >= 0 && sw < l.sp[2];
           float v = 0.0f;
           if (inside || mode != "zeros") {
             sd = wrap_index(sd, l.sp[0], mode);
@@ -66,7 +70,8 @@ Tensor pad_input(const Tensor& x, const Layout& l, const std::array<int64_t, 3>&
             sw = wrap_index(sw, l.sp[2], mode);
             v = x.data[static_cast<size_t>(((nc * l.sp[0] + sd) * l.sp[1] + sh) * l.sp[2] + sw)];
           }
-          t.data[static_cast<size_t>(((nc * padded.sp[0] + d) * padded.sp[1] + h) * padded.sp[2] + w)] = v;
+          t.data[static_cast<size_t>(((nc * padded.sp[0] + d) * padded.sp[1] + h) * padded.sp[2] +
+                                     w)] = v;
         }
   return t;
 }
@@ -87,7 +92,8 @@ void forward_conv(ForwardCtx& ctx) {
   const Tensor* w = ctx.weight("weight");
   const Tensor* b = ctx.weight("bias");
   int64_t k = at.get_int("out_channels");
-  if (l.c != at.get_int("in_channels")) throw ForwardError("input channels differ from in_channels");
+  if (l.c != at.get_int("in_channels"))
+    throw ForwardError("input channels differ from in_channels");
   const Tensor* src = &ctx.x();
   Tensor padded_storage;
   if (mode != "zeros" || begin != end) {
@@ -98,22 +104,43 @@ void forward_conv(ForwardCtx& ctx) {
     src = &padded_storage;
   }
   std::array<int64_t, 3> o{};
-  for (size_t i = 0; i < 3; ++i) o[i] = conv_output_size(l.sp[i], kernel[i], stride[i], begin[i], dilation[i]);
-  if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0) throw ForwardError("kernel larger than the padded input");
+  for (size_t i = 0; i < 3; ++i)
+    o[i] = conv_output_size(l.sp[i], kernel[i], stride[i], begin[i], dilation[i]);
+  if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0)
+    throw ForwardError("kernel larger than the padded input");
   ctx.out = Tensor::zeros(out_shape(l, k, o, nd));
   if (nd <= 2) {
     kernels::Conv2dParams p;
-    p.N = l.n; p.C = l.c; p.H = l.sp[1]; p.W = l.sp[2]; p.K = k; p.R = kernel[1]; p.S = kernel[2];
-    p.stride_h = stride[1]; p.stride_w = stride[2]; p.pad_h = begin[1]; p.pad_w = begin[2];
-    p.dilation_h = dilation[1]; p.dilation_w = dilation[2]; p.groups = at.get_int("groups", 1);
+    p.N = l.n;
+    p.C = l.c;
+    p.H = l.sp[1];
+    p.W = l.sp[2];
+    p.K = k;
+    p.R = kernel[1];
+    p.S = kernel[2];
+    p.stride_h = stride[1];
+    p.stride_w = stride[2];
+    p.pad_h = begin[1];
+    p.pad_w = begin[2];
+    p.dilation_h = dilation[1];
+    p.dilation_w = dilation[2];
+    p.groups = at.get_int("groups", 1);
     p.fuse_relu = ctx.fuse_relu;
     kernels::PackedConv2d conv(p, w->data.data(), b ? b->data.data() : nullptr);
     conv.run(src->data.data(), ctx.out.data.data(), ctx.threads);
     return;
   }
   kernels::ConvNdParams p;
-  p.N = l.n; p.C = l.c; p.K = k; p.in = l.sp; p.kernel = kernel; p.stride = stride; p.pad = begin;
-  p.dilation = dilation; p.groups = at.get_int("groups", 1); p.bias = b ? b->data.data() : nullptr;
+  p.N = l.n;
+  p.C = l.c;
+  p.K = k;
+  p.in = l.sp;
+  p.kernel = kernel;
+  p.stride = stride;
+  p.pad = begin;
+  p.dilation = dilation;
+  p.groups = at.get_int("groups", 1);
+  p.bias = b ? b->data.data() : nullptr;
   p.fuse_relu = ctx.fuse_relu;
   kernels::conv_reference(p, src->data.data(), w->data.data(), ctx.out.data.data());
 }
@@ -124,7 +151,10 @@ void forward_conv_transpose(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Layout l = layout_of(ctx.x(), nd);
   kernels::ConvTransposeNdParams p;
-  p.N = l.n; p.C = l.c; p.K = at.get_int("out_channels"); p.in = l.sp;
+  p.N = l.n;
+  p.C = l.c;
+  p.K = at.get_int("out_channels");
+  p.in = l.sp;
   p.kernel = spatial3(at.get_ints("kernel_size"), nd, 1);
   p.stride = spatial3(at.get_ints("stride"), nd, 1);
   p.pad = spatial3(at.get_ints("padding"), nd, 0);
@@ -135,9 +165,11 @@ void forward_conv_transpose(ForwardCtx& ctx) {
   p.bias = b ? b->data.data() : nullptr;
   std::array<int64_t, 3> o{};
   for (size_t i = 0; i < 3; ++i)
-    o[i] = conv_transpose_output_size(l.sp[i], p.kernel[i], p.stride[i], p.pad[i], p.dilation[i], p.output_padding[i]);
+    o[i] = conv_transpose_output_size(l.sp[i], p.kernel[i], p.stride[i], p.pad[i], p.dilation[i],
+                                      p.output_padding[i]);
   ctx.out = Tensor::zeros(out_shape(l, p.K, o, nd));
-  kernels::conv_transpose_reference(p, ctx.x().data.data(), ctx.weight("weight")->data.data(), ctx.out.data.data());
+  kernels::conv_transpose_reference(p, ctx.x().data.data(), ctx.weight("weight")->data.data(),
+                                    ctx.out.data.data());
 }
 
 }  // namespace netshape

@@ -17,27 +17,46 @@ int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
 
 // Reshapes keep the data; the new shape must hold exactly the same number of elements.
 void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
-  if (product(shape, 0, shape.size()) != ctx.x().numel()) throw ForwardError("reshape changes the number of elements");
+  if (product(shape, 0, shape.size()) != ctx.x().numel())
+    throw ForwardError("reshape changes the number of elements");
   ctx.out.shape = std::move(shape);
   ctx.out.data = ctx.x().data;
 }
 
 float apply_activation(OpId op, float v, const Attrs& a) {
   switch (op) {
-    case OpId::ReLU: case OpId::relu: return v > 0.0f ? v : 0.0f;
-    case OpId::ReLU6: case OpId::relu6: return std::clamp(v, 0.0f, 6.0f);
-    case OpId::LeakyReLU: case OpId::leaky_relu: return v > 0.0f ? v : v * static_cast<float>(a.get_float("negative_slope", 0.01));
-    case OpId::ELU: case OpId::elu: return v > 0.0f ? v : static_cast<float>(a.get_float("alpha", 1.0)) * std::expm1(v);
-    case OpId::GELU: case OpId::gelu:
+    case OpId::ReLU:
+    case OpId::relu:
+      return v > 0.0f ? v : 0.0f;
+    case OpId::ReLU6:
+    case OpId::relu6:
+      return std::clamp(v, 0.0f, 6.0f);
+    case OpId::LeakyReLU:
+    case OpId::leaky_relu:
+      return v > 0.0f ? v : v * static_cast<float>(a.get_float("negative_slope", 0.01));
+    case OpId::ELU:
+    case OpId::elu:
+      return v > 0.0f ? v : static_cast<float>(a.get_float("alpha", 1.0)) * std::expm1(v);
+    case OpId::GELU:
+    case OpId::gelu:
       if (a.get_string("approximate", "none") == "tanh") {
         return 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
       }
       return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
-    case OpId::SiLU: case OpId::silu: return v / (1.0f + std::exp(-v));
-    case OpId::Sigmoid: case OpId::sigmoid: return 1.0f / (1.0f + std::exp(-v));
-    case OpId::Tanh: case OpId::tanh: return std::tanh(v);
-    case OpId::Hardswish: case OpId::hardswish: return v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
-    default: return v;  // Identity; Dropout in inference mode
+    case OpId::SiLU:
+    case OpId::silu:
+      return v / (1.0f + std::exp(-v));
+    case OpId::Sigmoid:
+    case OpId::sigmoid:
+      return 1.0f / (1.0f + std::exp(-v));
+    case OpId::Tanh:
+    case OpId::tanh:
+      return std::tanh(v);
+    case OpId::Hardswish:
+    case OpId::hardswish:
+      return v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
+    default:
+      return v;  // Identity; Dropout in inference mode
   }
 }
 
@@ -89,7 +108,8 @@ void forward_instance_norm(ForwardCtx& ctx) {
   size_t c_axis = s.size() - static_cast<size_t>(nd) - 1;
   int64_t inner = product(s, c_axis + 1, s.size());
   ctx.out = Tensor::zeros(s);
-  normalise_groups(ctx.x().data.data(), ctx.out.data.data(), ctx.x().numel() / std::max<int64_t>(inner, 1), inner,
+  normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
+                   ctx.x().numel() / std::max<int64_t>(inner, 1), inner,
                    ctx.layer.attrs.get_float("eps", 1e-5));
   channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
 }
@@ -99,7 +119,8 @@ void forward_layer_norm(ForwardCtx& ctx) {
   const auto& norm = ctx.layer.attrs.get_ints("normalized_shape");
   int64_t size = product(norm, 0, norm.size());
   ctx.out = Tensor::zeros(ctx.x().shape);
-  normalise_groups(ctx.x().data.data(), ctx.out.data.data(), ctx.x().numel() / std::max<int64_t>(size, 1), size,
+  normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
+                   ctx.x().numel() / std::max<int64_t>(size, 1), size,
                    ctx.layer.attrs.get_float("eps", 1e-5));
   const Tensor* w = ctx.weight("weight");
   const Tensor* b = ctx.weight("bias");
@@ -128,14 +149,17 @@ void forward_elementwise(ForwardCtx& ctx) {
 }
 
 // x: [*] -> [*] (inference mode: identity)
-void forward_dropout_nd(ForwardCtx& ctx) { ctx.out = ctx.x(); }
+void forward_dropout_nd(ForwardCtx& ctx) {
+  ctx.out = ctx.x();
+}
 
 // x: [*] -> [*], normalised along dim
 void forward_softmax(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   size_t dim = static_cast<size_t>(ctx.layer.attrs.get_int("dim"));
   bool log = ctx.layer.op == OpId::LogSoftmax || ctx.layer.op == OpId::log_softmax;
-  int64_t outer = product(s, 0, dim), len = s.empty() ? 1 : s[dim], inner = product(s, dim + 1, s.size());
+  int64_t outer = product(s, 0, dim), len = s.empty() ? 1 : s[dim],
+          inner = product(s, dim + 1, s.size());
   ctx.out = ctx.x();
   float* y = ctx.out.data.data();
   for (int64_t o = 0; o < outer; ++o)
@@ -166,8 +190,12 @@ void forward_flatten(ForwardCtx& ctx) {
 
 // Unflatten, view and reshape take their target from inference (the batch bound) and check
 // that it holds exactly the input's elements.
-void forward_unflatten(ForwardCtx& ctx) { reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch)); }
-void forward_view(ForwardCtx& ctx) { reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch)); }
+void forward_unflatten(ForwardCtx& ctx) {
+  reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch));
+}
+void forward_view(ForwardCtx& ctx) {
+  reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch));
+}
 
 // x: [*, in] -> [*, out]; y = x W^T + b
 void forward_linear(ForwardCtx& ctx) {
@@ -175,7 +203,8 @@ void forward_linear(ForwardCtx& ctx) {
   const Tensor* b = ctx.weight("bias");
   int64_t out_f = w.shape[0], in_f = w.shape[1];
   std::vector<int64_t> shape = ctx.x().shape;
-  if (shape.empty() || shape.back() != in_f) throw ForwardError("Linear input features differ from in_features");
+  if (shape.empty() || shape.back() != in_f)
+    throw ForwardError("Linear input features differ from in_features");
   int64_t rows = ctx.x().numel() / in_f;
   shape.back() = out_f;
   ctx.out = Tensor::zeros(shape);
@@ -208,7 +237,8 @@ void forward_constant_pad(ForwardCtx& ctx) {
       for (int64_t x = 0; x < ow; ++x) {
         int64_t sy = y - pad[2], sx = x - pad[0];
         if (sy < 0 || sy >= h || sx < 0 || sx >= w) continue;
-        ctx.out.data[static_cast<size_t>((p * oh + y) * ow + x)] = ctx.x().data[static_cast<size_t>((p * h + sy) * w + sx)];
+        ctx.out.data[static_cast<size_t>((p * oh + y) * ow + x)] =
+            ctx.x().data[static_cast<size_t>((p * h + sy) * w + sx)];
       }
 }
 
@@ -224,21 +254,31 @@ void forward_interpolate(ForwardCtx& ctx) {
   ctx.out = Tensor::zeros(shape);
   bool linear = mode == "linear" || mode == "bilinear" || mode == "trilinear";
   if (!linear && mode != "nearest" && mode != "nearest-exact") {
-    throw ForwardError("the executor implements nearest and (bi/tri)linear interpolation, not '" + mode + "'");
+    throw ForwardError("the executor implements nearest and (bi/tri)linear interpolation, not '" +
+                       mode + "'");
   }
   bool align = a.get_int("align_corners", 0) != 0;
-  if (a.get_int("antialias", 0) != 0) throw ForwardError("the executor does not implement antialias=True");
+  if (a.get_int("antialias", 0) != 0)
+    throw ForwardError("the executor does not implement antialias=True");
   // With recompute_scale_factor=True PyTorch forgets the given factor and uses in/out.
   bool use_given_scale = a.get_int("recompute_scale_factor", 0) == 0;
   // Source coordinate of output index o along axis i (PyTorch's area_pixel_compute_source_index).
   auto scale = [&](size_t i) {
     auto it = a.floats.find("scale" + std::to_string(i));
-    if (align) return size[i] > 1 ? static_cast<double>(s[2 + i] - 1) / static_cast<double>(size[i] - 1) : 0.0;
-    return it != a.floats.end() && use_given_scale ? 1.0 / it->second : static_cast<double>(s[2 + i]) / static_cast<double>(size[i]);
+    if (align)
+      return size[i] > 1 ? static_cast<double>(s[2 + i] - 1) / static_cast<double>(size[i] - 1)
+                         : 0.0;
+    return it != a.floats.end() && use_given_scale
+               ? 1.0 / it->second
+               : static_cast<double>(s[2 + i]) / static_cast<double>(size[i]);
   };
   std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1};
   std::array<double, 3> sc{1, 1, 1};
-  for (size_t i = 0; i < nd; ++i) { in[3 - nd + i] = s[2 + i]; out[3 - nd + i] = size[i]; sc[3 - nd + i] = scale(i); }
+  for (size_t i = 0; i < nd; ++i) {
+    in[3 - nd + i] = s[2 + i];
+    out[3 - nd + i] = size[i];
+    sc[3 - nd + i] = scale(i);
+  }
   int64_t planes = s[0] * s[1];
   const float* x = ctx.x().data.data();
   for (int64_t p = 0; p < planes; ++p)
@@ -250,11 +290,13 @@ void forward_interpolate(ForwardCtx& ctx) {
           for (size_t k = 0; k < 3; ++k) {
             if (!linear) {  // PyTorch's CPU kernel computes the nearest index in float32
               float scale = static_cast<float>(sc[k]);
-              float src = mode == "nearest-exact" ? (static_cast<float>(o[k]) + 0.5f) * scale : static_cast<float>(o[k]) * scale;
+              float src = mode == "nearest-exact" ? (static_cast<float>(o[k]) + 0.5f) * scale
+                                                  : static_cast<float>(o[k]) * scale;
               i0[k] = i1[k] = std::min<int64_t>(static_cast<int64_t>(std::floor(src)), in[k] - 1);
               continue;
             }
-            double src = align ? static_cast<double>(o[k]) * sc[k] : std::max(0.0, (static_cast<double>(o[k]) + 0.5) * sc[k] - 0.5);
+            double src = align ? static_cast<double>(o[k]) * sc[k]
+                               : std::max(0.0, (static_cast<double>(o[k]) + 0.5) * sc[k] - 0.5);
             i0[k] = std::min<int64_t>(static_cast<int64_t>(src), in[k] - 1);
             i1[k] = std::min<int64_t>(i0[k] + 1, in[k] - 1);
             frac[k] = src - static_cast<double>(i0[k]);
@@ -268,9 +310,13 @@ void forward_interpolate(ForwardCtx& ctx) {
               idx[k] = hi ? i1[k] : i0[k];
               wgt *= hi ? frac[k] : 1.0 - frac[k];
             }
-            if (wgt != 0.0) acc += wgt * x[static_cast<size_t>(((p * in[0] + idx[0]) * in[1] + idx[1]) * in[2] + idx[2])];
+            if (wgt != 0.0)
+              acc +=
+                  wgt *
+                  x[static_cast<size_t>(((p * in[0] + idx[0]) * in[1] + idx[1]) * in[2] + idx[2])];
           }
-          ctx.out.data[static_cast<size_t>(((p * out[0] + od) * out[1] + oh) * out[2] + ow)] = static_cast<float>(acc);
+          ctx.out.data[static_cast<size_t>(((p * out[0] + od) * out[1] + oh) * out[2] + ow)] =
+              static_cast<float>(acc);
         }
 }
 
@@ -280,17 +326,22 @@ void forward_add(ForwardCtx& ctx) {
   const Tensor& b = *ctx.in.at(1);
   size_t rank = std::max(a.shape.size(), b.shape.size());
   std::vector<int64_t> sa(rank, 1), sb(rank, 1), so(rank);
-  std::copy(a.shape.begin(), a.shape.end(), sa.begin() + static_cast<std::ptrdiff_t>(rank - a.shape.size()));
-  std::copy(b.shape.begin(), b.shape.end(), sb.begin() + static_cast<std::ptrdiff_t>(rank - b.shape.size()));
+  std::copy(a.shape.begin(), a.shape.end(),
+            sa.begin() + static_cast<std::ptrdiff_t>(rank - a.shape.size()));
+  std::copy(b.shape.begin(), b.shape.end(),
+            sb.begin() + static_cast<std::ptrdiff_t>(rank - b.shape.size()));
   for (size_t i = 0; i < rank; ++i) {
-    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1) throw ForwardError("add: shapes do not broadcast");
+    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
+      throw ForwardError("add: shapes do not broadcast");
     so[i] = std::max(sa[i], sb[i]);
     if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
   }
   float alpha = 1.0f;
   if (ctx.layer.statement) {
     for (const Arg& arg : ctx.layer.statement->args)
-      if (arg.keyword == "alpha") alpha = arg.value.kind == Value::Kind::Int ? static_cast<float>(arg.value.i) : static_cast<float>(arg.value.f);
+      if (arg.keyword == "alpha")
+        alpha = arg.value.kind == Value::Kind::Int ? static_cast<float>(arg.value.i)
+                                                   : static_cast<float>(arg.value.f);
   }
   ctx.out = Tensor::zeros(so);
   std::vector<int64_t> idx(rank, 0);

@@ -20,13 +20,15 @@ Planes planes_of(const Tensor& t, int nd) {
   Planes p;
   size_t rank = t.shape.size(), first = rank - static_cast<size_t>(nd);
   for (size_t i = 0; i < first; ++i) p.planes *= t.shape[i];
-  for (int i = 0; i < nd; ++i) p.sp[static_cast<size_t>(3 - nd + i)] = t.shape[first + static_cast<size_t>(i)];
+  for (int i = 0; i < nd; ++i)
+    p.sp[static_cast<size_t>(3 - nd + i)] = t.shape[first + static_cast<size_t>(i)];
   return p;
 }
 
 std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t fill) {
   std::array<int64_t, 3> a{fill, fill, fill};
-  for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i) a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
+  for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i)
+    a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
   return a;
 }
 
@@ -53,7 +55,8 @@ Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
   w.p = spatial3(a.get_ints("padding"), nd, 0);
   w.d = spatial3(a.get_ints("dilation"), nd, 1);
   bool ceil_mode = a.get_int("ceil_mode") != 0;
-  for (size_t i = 0; i < 3; ++i) w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode);
+  for (size_t i = 0; i < 3; ++i)
+    w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode);
   if (w.out[0] < 1 || w.out[1] < 1 || w.out[2] < 1) throw ForwardError("pooling output is empty");
   return w;
 }
@@ -76,9 +79,12 @@ void forward_max_pool(ForwardCtx& ctx) {
           for (int64_t kd = 0; kd < w.k[0]; ++kd)
             for (int64_t kh = 0; kh < w.k[1]; ++kh)
               for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0], ih = oh * w.s[1] - w.p[1] + kh * w.d[1],
+                int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0],
+                        ih = oh * w.s[1] - w.p[1] + kh * w.d[1],
                         iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
-                if (id < 0 || id >= in.sp[0] || ih < 0 || ih >= in.sp[1] || iw < 0 || iw >= in.sp[2]) continue;
+                if (id < 0 || id >= in.sp[0] || ih < 0 || ih >= in.sp[1] || iw < 0 ||
+                    iw >= in.sp[2])
+                  continue;
                 float v = x[at(in.sp, pl, id, ih, iw)];
                 if (v > best || std::isnan(v)) best = v;
               }
@@ -115,7 +121,8 @@ void forward_avg_pool(ForwardCtx& ctx) {
             for (int64_t h = lo[1]; h < hi[1]; ++h)
               for (int64_t ww = lo[2]; ww < hi[2]; ++ww) sum += x[at(in.sp, pl, d, h, ww)];
           int64_t div = divisor_override ? divisor_override : include_pad ? padded_count : count;
-          y[at(w.out, pl, od, oh, ow)] = div > 0 ? static_cast<float>(sum / static_cast<double>(div)) : 0.0f;
+          y[at(w.out, pl, od, oh, ow)] =
+              div > 0 ? static_cast<float>(sum / static_cast<double>(div)) : 0.0f;
         }
 }
 
@@ -143,12 +150,17 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
                 acc = is_max ? std::max(acc, v) : acc + v;
               }
           int64_t n = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
-          y[at(out, pl, od, oh, ow)] = static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
+          y[at(out, pl, od, oh, ow)] =
+              static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
         }
 }
 
 // x: [N, C, *in] -> [N, C, *output_size]
-void forward_adaptive_avg_pool(ForwardCtx& ctx) { adaptive_pool(ctx, false); }
-void forward_adaptive_max_pool(ForwardCtx& ctx) { adaptive_pool(ctx, true); }
+void forward_adaptive_avg_pool(ForwardCtx& ctx) {
+  adaptive_pool(ctx, false);
+}
+void forward_adaptive_max_pool(ForwardCtx& ctx) {
+  adaptive_pool(ctx, true);
+}
 
 }  // namespace netshape

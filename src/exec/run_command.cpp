@@ -43,7 +43,8 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   if (o.batch < 1 || o.batch > 65536 || o.threads < 0) {
-    err << "netshape: error: --batch must be between 1 and 65536 and --threads >= 0\nhelp: e.g. --batch 8 --threads 2\n";
+    err << "netshape: error: --batch must be between 1 and 65536 and --threads >= 0\nhelp: e.g. "
+           "--batch 8 --threads 2\n";
     return 2;
   }
   LoadedModel m;
@@ -63,18 +64,23 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return !n || *n > kMaxElements / batch_scale || params > kMaxElements;
   };
   std::vector<std::pair<std::string, bool>> checks;
-  for (const auto& [name, shape] : m.analysis.inputs) checks.emplace_back(name, too_large(shape, 0));
-  for (const LayerInfo& l : m.analysis.layers) checks.emplace_back(l.name, too_large(*l.output, l.params));
+  for (const auto& [name, shape] : m.analysis.inputs)
+    checks.emplace_back(name, too_large(shape, 0));
+  for (const LayerInfo& l : m.analysis.layers)
+    checks.emplace_back(l.name, too_large(*l.output, l.params));
   for (const auto& [name, large] : checks) {
     if (!large) continue;
-    err << fmt::format("netshape: error: {} is too large to run here (more than 16 GiB of float32)\n"
-                       "help: `netshape check` handles it; to run it, use a smaller input or batch\n", name);
+    err << fmt::format(
+        "netshape: error: {} is too large to run here (more than 16 GiB of float32)\n"
+        "help: `netshape check` handles it; to run it, use a smaller input or batch\n",
+        name);
     return 2;
   }
   ExecOptions eo;
   eo.seed = o.seed;
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  eo.threads = std::min(o.threads > 0 ? o.threads : cores, 4 * cores);  // more threads than that only thrash
+  eo.threads =
+      std::min(o.threads > 0 ? o.threads : cores, 4 * cores);  // more threads than that only thrash
   eo.batch = o.batch;
   eo.keep_outputs = !o.save_dir.empty();
   ExecResult r = execute(m.analysis, eo);
@@ -89,11 +95,14 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (!r.error.empty()) j["run_error"] = r.error;
     out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
-    out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10}\n", "#", "layer", "op", "inferred", "actual", "ms");
+    out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10}\n", "#", "layer", "op", "inferred",
+                       "actual", "ms");
     for (size_t i = 0; i < r.layers.size(); ++i) {
       const LayerRun& l = r.layers[i];
-      out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10.3f}{}\n", i + 1, l.name, m.analysis.layers[i].op_name,
-                         dims_text(l.expected), l.actual.empty() ? "-" : dims_text(l.actual), l.ms, l.match ? "" : "  MISMATCH");
+      out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10.3f}{}\n", i + 1, l.name,
+                         m.analysis.layers[i].op_name, dims_text(l.expected),
+                         l.actual.empty() ? "-" : dims_text(l.actual), l.ms,
+                         l.match ? "" : "  MISMATCH");
     }
     out << (r.match ? "all shapes match\n" : "");
   }

@@ -15,14 +15,28 @@ class Lexer {
     std::vector<Token> out;
     while (pos_ < text_.size()) {
       char c = text_[pos_];
-      if (c == '#') { skip_comment(); continue; }
-      if (c == '\n' || c == ';') { newline(out, c == '\n'); continue; }
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') { advance(); continue; }
-      if (c == '\\' && peek(1) == '\n') { advance(); advance_line(); continue; }
+      if (c == '#') {
+        skip_comment();
+        continue;
+      }
+      if (c == '\n' || c == ';') {
+        newline(out, c == '\n');
+        continue;
+      }
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+        advance();
+        continue;
+      }
+      if (c == '\\' && peek(1) == '\n') {
+        advance();
+        advance_line();
+        continue;
+      }
       out.push_back(next_token());
       track_depth(out.back().kind);
     }
-    if (out.empty() || out.back().kind != TokenKind::Newline) out.push_back(make(TokenKind::Newline, 0));
+    if (out.empty() || out.back().kind != TokenKind::Newline)
+      out.push_back(make(TokenKind::Newline, 0));
     out.push_back(make(TokenKind::End, 0));
     return out;
   }
@@ -36,8 +50,15 @@ class Lexer {
   int depth_ = 0;  // open brackets: newlines inside them continue the statement
 
   char peek(size_t ahead) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
-  void advance() { ++pos_; ++column_; }
-  void advance_line() { ++pos_; ++line_; column_ = 1; }
+  void advance() {
+    ++pos_;
+    ++column_;
+  }
+  void advance_line() {
+    ++pos_;
+    ++line_;
+    column_ = 1;
+  }
   Token make(TokenKind kind, int length) const {
     Token t;
     t.kind = kind;
@@ -53,7 +74,10 @@ class Lexer {
     if (depth_ == 0 && (out.empty() || out.back().kind != TokenKind::Newline)) {
       out.push_back(make(TokenKind::Newline, 1));
     }
-    if (is_newline_char) advance_line(); else advance();
+    if (is_newline_char)
+      advance_line();
+    else
+      advance();
   }
 
   void track_depth(TokenKind k) {
@@ -65,7 +89,8 @@ class Lexer {
     char c = text_[pos_];
     unsigned char uc = static_cast<unsigned char>(c);
     if (std::isalpha(uc) || c == '_') return identifier();
-    if (std::isdigit(uc) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) return number();
+    if (std::isdigit(uc) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1)))))
+      return number();
     if (c == '\'' || c == '"') return string_literal();
     return punctuation();
   }
@@ -93,17 +118,27 @@ class Lexer {
       }
     };
     digits();
-    if (peek(0) == '.' && !std::isalpha(static_cast<unsigned char>(peek(1)))) { is_float = true; advance(); digits(); }
+    if (peek(0) == '.' && !std::isalpha(static_cast<unsigned char>(peek(1)))) {
+      is_float = true;
+      advance();
+      digits();
+    }
     if (peek(0) == 'e' || peek(0) == 'E') {
       size_t save = pos_;
       int save_col = column_;
       advance();
       if (peek(0) == '+' || peek(0) == '-') advance();
-      if (std::isdigit(static_cast<unsigned char>(peek(0)))) { is_float = true; digits(); }
-      else { pos_ = save; column_ = save_col; }
+      if (std::isdigit(static_cast<unsigned char>(peek(0)))) {
+        is_float = true;
+        digits();
+      } else {
+        pos_ = save;
+        column_ = save_col;
+      }
     }
     std::string spelled;
-    for (size_t i = start; i < pos_; ++i) if (text_[i] != '_') spelled += text_[i];
+    for (size_t i = start; i < pos_; ++i)
+      if (text_[i] != '_') spelled += text_[i];
     t.text = text_.substr(start, pos_ - start);
     t.span.length = static_cast<int>(t.text.size());
     if (is_float) {
@@ -145,24 +180,56 @@ class Lexer {
     char c = text_[pos_];
     t.text = std::string(1, c);
     switch (c) {
-      case '(': t.kind = TokenKind::LParen; break;
-      case ')': t.kind = TokenKind::RParen; break;
-      case '[': t.kind = TokenKind::LBracket; break;
-      case ']': t.kind = TokenKind::RBracket; break;
-      case ',': t.kind = TokenKind::Comma; break;
-      case '=': t.kind = TokenKind::Equals; break;
-      case ':': t.kind = TokenKind::Colon; break;
-      case '.': t.kind = TokenKind::Dot; break;
-      case '+': t.kind = TokenKind::Plus; break;
-      case '-': t.kind = TokenKind::Minus; break;
-      case '*': t.kind = TokenKind::Star; break;
-      case '%': t.kind = TokenKind::Percent; break;
-      case '?': t.kind = TokenKind::Question; break;
-      case '/':
-        if (peek(1) == '/') { t.kind = TokenKind::SlashSlash; t.text = "//"; t.span.length = 2; advance(); }
-        else t.kind = TokenKind::Slash;
+      case '(':
+        t.kind = TokenKind::LParen;
         break;
-      default: break;
+      case ')':
+        t.kind = TokenKind::RParen;
+        break;
+      case '[':
+        t.kind = TokenKind::LBracket;
+        break;
+      case ']':
+        t.kind = TokenKind::RBracket;
+        break;
+      case ',':
+        t.kind = TokenKind::Comma;
+        break;
+      case '=':
+        t.kind = TokenKind::Equals;
+        break;
+      case ':':
+        t.kind = TokenKind::Colon;
+        break;
+      case '.':
+        t.kind = TokenKind::Dot;
+        break;
+      case '+':
+        t.kind = TokenKind::Plus;
+        break;
+      case '-':
+        t.kind = TokenKind::Minus;
+        break;
+      case '*':
+        t.kind = TokenKind::Star;
+        break;
+      case '%':
+        t.kind = TokenKind::Percent;
+        break;
+      case '?':
+        t.kind = TokenKind::Question;
+        break;
+      case '/':
+        if (peek(1) == '/') {
+          t.kind = TokenKind::SlashSlash;
+          t.text = "//";
+          t.span.length = 2;
+          advance();
+        } else
+          t.kind = TokenKind::Slash;
+        break;
+      default:
+        break;
     }
     if (t.kind == TokenKind::Invalid) {
       unsigned char uc = static_cast<unsigned char>(c);

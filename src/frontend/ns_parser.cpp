@@ -23,7 +23,8 @@ class Parser {
       if (accept(TokenKind::Newline)) continue;
       size_t errors_before = diags_.items().size();
       statement(prog);
-      if (diags_.items().size() != errors_before) recover();
+      if (diags_.items().size() != errors_before)
+        recover();
       else if (!at(TokenKind::End) && !accept(TokenKind::Newline)) {
         error_here("expected the end of the statement", "put one statement per line");
         recover();
@@ -58,9 +59,12 @@ class Parser {
   }
   void error_here(const std::string& message, const std::string& help) {
     // A lexical error already explains an Invalid token; don't pile a second one on it.
-    if (at(TokenKind::Invalid)) { diags_.error(cur().span, "invalid token", help); return; }
-    std::string found = at(TokenKind::Newline) || at(TokenKind::End) ? "end of line"
-                                                                     : "'" + cur().text + "'";
+    if (at(TokenKind::Invalid)) {
+      diags_.error(cur().span, "invalid token", help);
+      return;
+    }
+    std::string found =
+        at(TokenKind::Newline) || at(TokenKind::End) ? "end of line" : "'" + cur().text + "'";
     diags_.error(cur().span, message + ", found " + found, help);
   }
   bool expect(TokenKind k, const char* what, const std::string& help) {
@@ -71,11 +75,14 @@ class Parser {
 
   // statement := model_decl | input_decl | output_decl | layer
   void statement(Program& prog) {
-    if (at_ident("model") && ahead(1).kind == TokenKind::Ident && ahead(2).kind != TokenKind::LParen) {
+    if (at_ident("model") && ahead(1).kind == TokenKind::Ident &&
+        ahead(2).kind != TokenKind::LParen) {
       model_decl(prog);
-    } else if (at_ident("input") && ahead(1).kind != TokenKind::Equals && ahead(1).kind != TokenKind::LParen) {
+    } else if (at_ident("input") && ahead(1).kind != TokenKind::Equals &&
+               ahead(1).kind != TokenKind::LParen) {
       input_decl(prog);
-    } else if (at_ident("output") && ahead(1).kind != TokenKind::Equals && ahead(1).kind != TokenKind::LParen) {
+    } else if (at_ident("output") && ahead(1).kind != TokenKind::Equals &&
+               ahead(1).kind != TokenKind::LParen) {
       output_decl(prog);
     } else {
       layer(prog);
@@ -86,7 +93,8 @@ class Parser {
   void model_decl(Program& prog) {
     Span kw = take().span;
     if (seen_statement_ || !prog.model_name.empty()) {
-      diags_.error(kw, "`model` must be the first statement", "move `model " + cur().text + "` to the top of the file");
+      diags_.error(kw, "`model` must be the first statement",
+                   "move `model " + cur().text + "` to the top of the file");
     }
     prog.model_name = cur().text;
     prog.model_span = take().span;
@@ -103,16 +111,20 @@ class Parser {
     } else {
       in.name = prog.inputs.empty() ? "x" : fmt::format("x{}", prog.inputs.size() + 1);
     }
-    if (!expect(TokenKind::LBracket, "'[' starting the input shape", "write the shape like `input x: [B, 1, 28, 28]`")) return;
+    if (!expect(TokenKind::LBracket, "'[' starting the input shape",
+                "write the shape like `input x: [B, 1, 28, 28]`"))
+      return;
     do {
       if (at(TokenKind::RBracket)) break;
       InputDim d;
       if (!input_dim(d, in.dims.empty())) return;
       in.dims.push_back(d);
     } while (accept(TokenKind::Comma));
-    if (!expect(TokenKind::RBracket, "',' or ']' in the input shape", "close the shape with ']'")) return;
+    if (!expect(TokenKind::RBracket, "',' or ']' in the input shape", "close the shape with ']'"))
+      return;
     if (in.dims.empty()) {
-      diags_.error(in.span, "the input shape is empty", "give at least one dimension, e.g. `input [1, 28, 28]`");
+      diags_.error(in.span, "the input shape is empty",
+                   "give at least one dimension, e.g. `input [1, 28, 28]`");
       return;
     }
     prog.inputs.push_back(std::move(in));
@@ -122,10 +134,13 @@ class Parser {
   // dim := IDENT (first dim only) | expr (a positive integer)
   bool input_dim(InputDim& d, bool first) {
     d.span = cur().span;
-    if (at(TokenKind::Ident) && (ahead(1).kind == TokenKind::Comma || ahead(1).kind == TokenKind::RBracket)) {
+    if (at(TokenKind::Ident) &&
+        (ahead(1).kind == TokenKind::Comma || ahead(1).kind == TokenKind::RBracket)) {
       if (!first) {
-        diags_.error(d.span, fmt::format("only the first (batch) dimension may be symbolic, found '{}'", cur().text),
-                     "give a number for every other dimension");
+        diags_.error(
+            d.span,
+            fmt::format("only the first (batch) dimension may be symbolic, found '{}'", cur().text),
+            "give a number for every other dimension");
         return false;
       }
       d.symbol = take().text;
@@ -134,8 +149,9 @@ class Parser {
     Value v = expr();
     if (diags_.has_errors()) return false;
     if (v.kind != Value::Kind::Int || v.i <= 0) {
-      diags_.error(v.span, fmt::format("input dimension must be a positive integer, found {}", to_source(v)),
-                   "use a positive size such as 28");
+      diags_.error(
+          v.span, fmt::format("input dimension must be a positive integer, found {}", to_source(v)),
+          "use a positive size such as 28");
       return false;
     }
     d.value = v.i;
@@ -146,7 +162,10 @@ class Parser {
   void output_decl(Program& prog) {
     take();
     do {
-      if (!at(TokenKind::Ident)) { error_here("expected a tensor name after `output`", "write `output fc2`"); return; }
+      if (!at(TokenKind::Ident)) {
+        error_here("expected a tensor name after `output`", "write `output fc2`");
+        return;
+      }
       prog.outputs.push_back(OutputDecl{cur().text, cur().span});
       take();
     } while (accept(TokenKind::Comma));
@@ -163,22 +182,30 @@ class Parser {
       take();
     }
     if (!at(TokenKind::Ident)) {
-      error_here("expected a layer call like `Conv2d(1, 32, 5)`", "statements are `name = Op(args)`, `input [...]`, `output name` or `model Name`");
+      error_here("expected a layer call like `Conv2d(1, 32, 5)`",
+                 "statements are `name = Op(args)`, `input [...]`, `output name` or `model Name`");
       return;
     }
     qualname(st);
-    if (!expect(TokenKind::LParen, "'(' after the op name", fmt::format("call it: `{}(...)`", st.op))) return;
+    if (!expect(TokenKind::LParen, "'(' after the op name",
+                fmt::format("call it: `{}(...)`", st.op)))
+      return;
     if (!args(st.args, TokenKind::RParen)) return;
     if (at(TokenKind::LParen)) {
       take();
       st.inputs_explicit = true;
       while (!at(TokenKind::RParen)) {
-        if (!at(TokenKind::Ident)) { error_here("expected a tensor name", "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`"); return; }
+        if (!at(TokenKind::Ident)) {
+          error_here("expected a tensor name",
+                     "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
+          return;
+        }
         st.inputs.push_back(cur().text);
         st.input_spans.push_back(take().span);
         if (!accept(TokenKind::Comma)) break;
       }
-      if (!expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'")) return;
+      if (!expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'"))
+        return;
     }
     seen_statement_ = true;
     prog.statements.push_back(std::move(st));
@@ -196,7 +223,8 @@ class Parser {
     }
     st.op = strip_op_prefix(full);
     st.op_span = first;
-    st.op_span.length = last.line == first.line ? last.column + last.length - first.column : first.length;
+    st.op_span.length =
+        last.line == first.line ? last.column + last.length - first.column : first.length;
   }
 
   // args := [arg {',' arg} [',']]      arg := [IDENT '='] expr
@@ -244,7 +272,8 @@ class Parser {
   // term := unary {('*' | '//' | '/' | '%') unary}
   Value term() {
     Value left = unary();
-    while (at(TokenKind::Star) || at(TokenKind::SlashSlash) || at(TokenKind::Slash) || at(TokenKind::Percent)) {
+    while (at(TokenKind::Star) || at(TokenKind::SlashSlash) || at(TokenKind::Slash) ||
+           at(TokenKind::Percent)) {
       Token op = take();
       Value right = unary();
       left = arithmetic(op, left, right);
@@ -274,15 +303,27 @@ class Parser {
   Value primary() {
     const Token& t = cur();
     switch (t.kind) {
-      case TokenKind::Int: take(); return Value::integer(t.int_value, t.span);
-      case TokenKind::Float: take(); return Value::floating(t.float_value, t.span);
-      case TokenKind::String: take(); return Value::string(t.text, t.span);
-      case TokenKind::Question: take(); return Value::infer(t.span);
-      case TokenKind::Ident: return identifier_value();
-      case TokenKind::LParen: return parenthesised();
-      case TokenKind::LBracket: return list_value();
+      case TokenKind::Int:
+        take();
+        return Value::integer(t.int_value, t.span);
+      case TokenKind::Float:
+        take();
+        return Value::floating(t.float_value, t.span);
+      case TokenKind::String:
+        take();
+        return Value::string(t.text, t.span);
+      case TokenKind::Question:
+        take();
+        return Value::infer(t.span);
+      case TokenKind::Ident:
+        return identifier_value();
+      case TokenKind::LParen:
+        return parenthesised();
+      case TokenKind::LBracket:
+        return list_value();
       default:
-        error_here("expected a value", "values are numbers, (tuples), 'strings', True/False, None or ?");
+        error_here("expected a value",
+                   "values are numbers, (tuples), 'strings', True/False, None or ?");
         return Value::none(t.span);
     }
   }
@@ -296,9 +337,17 @@ class Parser {
 
   Value parenthesised() {
     Span open = take().span;
-    if (accept(TokenKind::RParen)) { Value v; v.kind = Value::Kind::Tuple; v.span = open; return v; }
+    if (accept(TokenKind::RParen)) {
+      Value v;
+      v.kind = Value::Kind::Tuple;
+      v.span = open;
+      return v;
+    }
     Value first = expr();
-    if (accept(TokenKind::RParen)) { first.span = widen(open, first.span); return first; }
+    if (accept(TokenKind::RParen)) {
+      first.span = widen(open, first.span);
+      return first;
+    }
     Value tup;
     tup.kind = Value::Kind::Tuple;
     tup.items.push_back(first);
@@ -307,7 +356,8 @@ class Parser {
       tup.items.push_back(expr());
     }
     tup.span = widen(open, cur().span);
-    if (!expect(TokenKind::RParen, "',' or ')' in the tuple", "close the tuple with ')'")) return Value::none(open);
+    if (!expect(TokenKind::RParen, "',' or ')' in the tuple", "close the tuple with ')'"))
+      return Value::none(open);
     return tup;
   }
 
@@ -320,7 +370,8 @@ class Parser {
       if (!accept(TokenKind::Comma)) break;
     }
     list.span = widen(open, cur().span);
-    if (!expect(TokenKind::RBracket, "',' or ']' in the list", "close the list with ']'")) return Value::none(open);
+    if (!expect(TokenKind::RBracket, "',' or ']' in the list", "close the list with ']'"))
+      return Value::none(open);
     return list;
   }
 
@@ -353,7 +404,8 @@ class Parser {
                 (b.kind == Value::Kind::Int || b.kind == Value::Kind::Float);
     if (!nums) {
       if (a.kind != Value::Kind::None && b.kind != Value::Kind::None) {
-        diags_.error(op.span, fmt::format("cannot compute {} {} {}", to_source(a), op.text, to_source(b)),
+        diags_.error(op.span,
+                     fmt::format("cannot compute {} {} {}", to_source(a), op.text, to_source(b)),
                      "arithmetic works on numbers only, e.g. `64*4*4`");
       }
       return Value::none(sp);
@@ -362,11 +414,17 @@ class Parser {
     double x = a.kind == Value::Kind::Int ? static_cast<double>(a.i) : a.f;
     double y = b.kind == Value::Kind::Int ? static_cast<double>(b.i) : b.f;
     switch (op.kind) {
-      case TokenKind::Plus: return Value::floating(x + y, sp);
-      case TokenKind::Minus: return Value::floating(x - y, sp);
-      case TokenKind::Star: return Value::floating(x * y, sp);
+      case TokenKind::Plus:
+        return Value::floating(x + y, sp);
+      case TokenKind::Minus:
+        return Value::floating(x - y, sp);
+      case TokenKind::Star:
+        return Value::floating(x * y, sp);
       default:
-        if (y == 0.0) { diags_.error(op.span, "division by zero", "divide by a non-zero number"); return Value::none(sp); }
+        if (y == 0.0) {
+          diags_.error(op.span, "division by zero", "divide by a non-zero number");
+          return Value::none(sp);
+        }
         if (op.kind == TokenKind::Slash) return Value::floating(x / y, sp);
         if (op.kind == TokenKind::SlashSlash) return Value::floating(std::floor(x / y), sp);
         return Value::floating(x - y * std::floor(x / y), sp);
@@ -376,20 +434,35 @@ class Parser {
   Value int_arithmetic(const Token& op, int64_t x, int64_t y, Span sp) {
     int64_t r = 0;
     switch (op.kind) {
-      case TokenKind::Plus: if (__builtin_add_overflow(x, y, &r)) return overflow(sp); break;
-      case TokenKind::Minus: if (__builtin_sub_overflow(x, y, &r)) return overflow(sp); break;
-      case TokenKind::Star: if (__builtin_mul_overflow(x, y, &r)) return overflow(sp); break;
+      case TokenKind::Plus:
+        if (__builtin_add_overflow(x, y, &r)) return overflow(sp);
+        break;
+      case TokenKind::Minus:
+        if (__builtin_sub_overflow(x, y, &r)) return overflow(sp);
+        break;
+      case TokenKind::Star:
+        if (__builtin_mul_overflow(x, y, &r)) return overflow(sp);
+        break;
       case TokenKind::Slash:
-        if (y != 0 && x % y == 0) { r = x / y; break; }
+        if (y != 0 && x % y == 0) {
+          r = x / y;
+          break;
+        }
         diags_.error(op.span, fmt::format("`{} / {}` is not a whole number", x, y),
                      fmt::format("use integer division: `{} // {}`", x, y));
         return Value::none(sp);
       default: {
-        if (y == 0) { diags_.error(op.span, "division by zero", "divide by a non-zero number"); return Value::none(sp); }
+        if (y == 0) {
+          diags_.error(op.span, "division by zero", "divide by a non-zero number");
+          return Value::none(sp);
+        }
         if (x == std::numeric_limits<int64_t>::min() && y == -1) return overflow(sp);
         // Python semantics: floor division and a remainder with the divisor's sign.
         int64_t q = x / y, m = x % y;
-        if (m != 0 && ((m < 0) != (y < 0))) { --q; m += y; }
+        if (m != 0 && ((m < 0) != (y < 0))) {
+          --q;
+          m += y;
+        }
         r = op.kind == TokenKind::SlashSlash ? q : m;
       }
     }
@@ -400,7 +473,8 @@ class Parser {
 }  // namespace
 
 std::string strip_op_prefix(const std::string& qualified) {
-  static const char* prefixes[] = {"torch.nn.functional.", "torch.nn.", "nn.functional.", "torch.", "nn.", "F."};
+  static const char* prefixes[] = {
+      "torch.nn.functional.", "torch.nn.", "nn.functional.", "torch.", "nn.", "F."};
   for (const char* p : prefixes) {
     std::string_view pv(p);
     if (qualified.size() > pv.size() && qualified.compare(0, pv.size(), pv) == 0) {
@@ -421,9 +495,11 @@ std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   return prog;
 }
 
-std::optional<std::vector<InputDim>> parse_dims_option(const std::string& text, std::string& error) {
+std::optional<std::vector<InputDim>> parse_dims_option(const std::string& text,
+                                                       std::string& error) {
   std::string t;
-  for (char c : text) if (c != '[' && c != ']' && c != '(' && c != ')' && c != ' ') t += c;
+  for (char c : text)
+    if (c != '[' && c != ']' && c != '(' && c != ')' && c != ' ') t += c;
   char sep = t.find(',') != std::string::npos ? ',' : 'x';
   std::vector<InputDim> dims;
   size_t start = 0;
@@ -433,8 +509,10 @@ std::optional<std::vector<InputDim>> parse_dims_option(const std::string& text, 
     std::string part = t.substr(start, end - start);
     InputDim d;
     bool digits = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-    bool ident = !part.empty() && (std::isalpha(static_cast<unsigned char>(part[0])) || part[0] == '_') &&
-                 part.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == std::string::npos;
+    bool ident =
+        !part.empty() && (std::isalpha(static_cast<unsigned char>(part[0])) || part[0] == '_') &&
+        part.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+            std::string::npos;
     if (digits && part.size() <= 18 && std::stoll(part) > 0) {
       d.value = std::stoll(part);
     } else if (ident && dims.empty()) {

@@ -14,8 +14,8 @@ constexpr int kMaxInstanceDepth = 16;
 
 // Methods that return the same tensor as far as shapes go: no statement for them.
 bool is_identity_method(const std::string& m) {
-  for (const char* k : {"contiguous", "float", "double", "half", "detach", "clone", "cpu",
-                        "cuda", "to", "requires_grad_", "type_as"}) {
+  for (const char* k : {"contiguous", "float", "double", "half", "detach", "clone", "cpu", "cuda",
+                        "to", "requires_grad_", "type_as"}) {
     if (m == k) return true;
   }
   return false;
@@ -49,7 +49,8 @@ std::optional<FValue> Lowerer::run_forward(Instance& inst, const Stmt& forward,
       f.vars[p.name] = args[next++];
     } else if (p.default_value) {
       Const c = eval_const(*p.default_value, nullptr, nullptr);
-      f.vars[p.name] = FValue::constant(c.state == Const::Ok ? c.value : Value::none(p.span), p.span);
+      f.vars[p.name] =
+          FValue::constant(c.state == Const::Ok ? c.value : Value::none(p.span), p.span);
     } else {
       error(p.span, "forward parameter `" + p.name + "` receives no tensor",
             "call the module with one tensor per forward parameter");
@@ -74,7 +75,8 @@ std::optional<FValue> Lowerer::run_forward(Instance& inst, const Stmt& forward,
 bool Lowerer::forward_statement(const Stmt& s, Frame& f, std::optional<FValue>& result) {
   switch (s.kind) {
     case Stmt::Kind::Pass:
-    case Stmt::Kind::Import: return true;
+    case Stmt::Kind::Import:
+      return true;
     case Stmt::Kind::Expr: {
       const Expr& v = *s.value;
       if (v.kind == Expr::Kind::String) return true;  // docstring
@@ -111,8 +113,10 @@ bool Lowerer::forward_statement(const Stmt& s, Frame& f, std::optional<FValue>& 
       return true;
     }
     case Stmt::Kind::ClassDef:
-    case Stmt::Kind::FunctionDef: return unsupported(s.span, "nested definition in forward");
-    case Stmt::Kind::Other: return unsupported(s.span, s.what + " in forward");
+    case Stmt::Kind::FunctionDef:
+      return unsupported(s.span, "nested definition in forward");
+    case Stmt::Kind::Other:
+      return unsupported(s.span, s.what + " in forward");
   }
   return unsupported(s.span, "statement in forward");
 }
@@ -197,10 +201,14 @@ std::optional<FValue> Lowerer::eval(const Expr& e, Frame& f) {
       }
       return out;
     }
-    case Expr::Kind::Call: return eval_call(e, f);
-    case Expr::Kind::Attribute: return eval_attribute(e, f);
-    case Expr::Kind::Subscript: return eval_subscript(e, f);
-    case Expr::Kind::Binary: return eval_binary_fwd(e, f);
+    case Expr::Kind::Call:
+      return eval_call(e, f);
+    case Expr::Kind::Attribute:
+      return eval_attribute(e, f);
+    case Expr::Kind::Subscript:
+      return eval_subscript(e, f);
+    case Expr::Kind::Binary:
+      return eval_binary_fwd(e, f);
     case Expr::Kind::Unary: {
       std::optional<FValue> v = eval(e.items[0], f);
       if (!v) return std::nullopt;
@@ -218,7 +226,9 @@ std::optional<FValue> Lowerer::eval(const Expr& e, Frame& f) {
       unsupported(e.span, "operator `" + e.text + "` here");
       return std::nullopt;
     }
-    case Expr::Kind::Other: unsupported(e.span, e.text); return std::nullopt;
+    case Expr::Kind::Other:
+      unsupported(e.span, e.text);
+      return std::nullopt;
   }
   unsupported(e.span, "expression");
   return std::nullopt;
@@ -391,8 +401,8 @@ std::optional<FValue> Lowerer::call_self_module(const Expr& e, const std::string
     inputs.push_back(*v);
   }
   if (inputs.empty()) {
-    error(e.span, "`self." + attr + "` is called without a tensor", "call it as `self." + attr +
-                                                                         "(x)`");
+    error(e.span, "`self." + attr + "` is called without a tensor",
+          "call it as `self." + attr + "(x)`");
     return std::nullopt;
   }
   int count = ++f.inst.calls[attr];
@@ -417,7 +427,9 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
                                            const std::vector<FValue>& inputs, Span call_span,
                                            bool named, int depth) {
   switch (m.kind) {
-    case ModuleDef::Broken: diags_.add(m.error); return std::nullopt;
+    case ModuleDef::Broken:
+      diags_.add(m.error);
+      return std::nullopt;
     case ModuleDef::Leaf: {
       if (!check_pending(m)) return std::nullopt;
       Statement st;
@@ -438,7 +450,8 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
       std::vector<FValue> cur = inputs;
       for (auto& [index, child] : m.children) {
         std::string child_name = name.empty() ? "" : name + "." + index;
-        std::optional<FValue> out = call_module(child, owner, child_name, cur, call_span, named, depth);
+        std::optional<FValue> out =
+            call_module(child, owner, child_name, cur, call_span, named, depth);
         if (!out) return std::nullopt;
         cur = {*out};
       }

@@ -43,11 +43,16 @@ Const Lowerer::eval_const(const Expr& e, const Scope* scope, Instance* self, int
     case Expr::Kind::Int:
       if (e.int_overflow) return fail_at(e.span, "integer literal too large for a size");
       return Const::ok(Value::integer(e.int_value, e.span));
-    case Expr::Kind::Float: return Const::ok(Value::floating(e.float_value, e.span));
-    case Expr::Kind::String: return Const::ok(Value::string(e.text, e.span));
-    case Expr::Kind::Bool: return Const::ok(Value::boolean(e.int_value != 0, e.span));
-    case Expr::Kind::None: return Const::ok(Value::none(e.span));
-    case Expr::Kind::Name: return eval_name(e.text, e.span, scope);
+    case Expr::Kind::Float:
+      return Const::ok(Value::floating(e.float_value, e.span));
+    case Expr::Kind::String:
+      return Const::ok(Value::string(e.text, e.span));
+    case Expr::Kind::Bool:
+      return Const::ok(Value::boolean(e.int_value != 0, e.span));
+    case Expr::Kind::None:
+      return Const::ok(Value::none(e.span));
+    case Expr::Kind::Name:
+      return eval_name(e.text, e.span, scope);
     case Expr::Kind::Attribute:
       if (self != nullptr && e.items[0].kind == Expr::Kind::Name && e.items[0].text == "self") {
         auto it = self->attrs.find(e.text);
@@ -93,12 +98,14 @@ Const Lowerer::eval_const(const Expr& e, const Scope* scope, Instance* self, int
       return eval_binary(e, lhs, rhs);
     }
     case Expr::Kind::Call:
-      return fail_at(e.span, "unsupported Python construct: call `" + dotted(e.items[0]) +
-                                 "(...)` used as a value",
-                     "write the value itself");
+      return fail_at(
+          e.span,
+          "unsupported Python construct: call `" + dotted(e.items[0]) + "(...)` used as a value",
+          "write the value itself");
     case Expr::Kind::Subscript:
       return fail_at(e.span, "unsupported Python construct: indexing used as a value");
-    case Expr::Kind::Other: return fail_at(e.span, "unsupported Python construct: " + e.text);
+    case Expr::Kind::Other:
+      return fail_at(e.span, "unsupported Python construct: " + e.text);
   }
   return fail_at(e.span, "unsupported Python construct");
 }
@@ -130,15 +137,19 @@ Const Lowerer::eval_binary(const Expr& e, const Const& lhs, const Const& rhs) {
   if (ints) {
     int64_t r = 0;
     bool overflow = false;
-    if (op == "+") overflow = __builtin_add_overflow(a.i, b.i, &r);
-    else if (op == "-") overflow = __builtin_sub_overflow(a.i, b.i, &r);
-    else if (op == "*") overflow = __builtin_mul_overflow(a.i, b.i, &r);
+    if (op == "+")
+      overflow = __builtin_add_overflow(a.i, b.i, &r);
+    else if (op == "-")
+      overflow = __builtin_sub_overflow(a.i, b.i, &r);
+    else if (op == "*")
+      overflow = __builtin_mul_overflow(a.i, b.i, &r);
     else if (op == "//" || op == "%" || op == "/") {
       if (b.i == 0) return fail_at(e.span, "division by zero");
       if (a.i == INT64_MIN && b.i == -1) return fail_at(e.span, "integer overflow");
       if (op == "/" && a.i % b.i != 0) {
-        return fail_at(e.span, "`/` gives a float here (" + std::to_string(a.i) + " / " +
-                                   std::to_string(b.i) + " is not a whole number)",
+        return fail_at(e.span,
+                       "`/` gives a float here (" + std::to_string(a.i) + " / " +
+                           std::to_string(b.i) + " is not a whole number)",
                        "use `//` for integer division");
       }
       r = op == "%" ? a.i - floor_div(a.i, b.i) * b.i : floor_div(a.i, b.i);
@@ -190,11 +201,13 @@ static bool is_ignorable_call(const std::string& callee) {
          callee == "self.save_hyperparameters";
 }
 
-// init_stmt: super().__init__() | self.a = Module(...) | self.k = expr | k = expr | pass | docstring
+// init_stmt: super().__init__() | self.a = Module(...) | self.k = expr | k = expr | pass |
+// docstring
 bool Lowerer::init_statement(const Stmt& s, Instance& inst, Scope& locals, int depth) {
   switch (s.kind) {
     case Stmt::Kind::Pass:
-    case Stmt::Kind::Import: return true;
+    case Stmt::Kind::Import:
+      return true;
     case Stmt::Kind::Expr:
       if (s.value->kind == Expr::Kind::String || is_super_init(*s.value)) return true;
       if (s.value->kind == Expr::Kind::Call && is_ignorable_call(dotted(s.value->items[0]))) {
@@ -202,14 +215,17 @@ bool Lowerer::init_statement(const Stmt& s, Instance& inst, Scope& locals, int d
       }
       return unsupported(s.span, "expression statement in __init__",
                          "__init__ may only assign modules and constants to `self`");
-    case Stmt::Kind::Assign: break;
+    case Stmt::Kind::Assign:
+      break;
     case Stmt::Kind::AugAssign:
       return unsupported(s.span, "augmented assignment `" + s.what + "` in __init__");
-    case Stmt::Kind::Return: return unsupported(s.span, "`return` in __init__");
+    case Stmt::Kind::Return:
+      return unsupported(s.span, "`return` in __init__");
     case Stmt::Kind::ClassDef:
     case Stmt::Kind::FunctionDef:
       return unsupported(s.span, "nested definition in __init__");
-    case Stmt::Kind::Other: return unsupported(s.span, s.what + " in __init__");
+    case Stmt::Kind::Other:
+      return unsupported(s.span, s.what + " in __init__");
   }
   const Expr& value = *s.value;
   for (const Expr& t : s.targets) {
@@ -221,9 +237,9 @@ bool Lowerer::init_statement(const Stmt& s, Instance& inst, Scope& locals, int d
                      t.items[0].text == "self";
     if (!self_attr) return unsupported(t.span, "assignment target in __init__");
     std::string callee = value.kind == Expr::Kind::Call ? dotted(value.items[0]) : "";
-    bool module_ctor = !callee.empty() &&
-                       (callee.rfind("nn.", 0) == 0 || callee.rfind("torch.nn.", 0) == 0 ||
-                        classes_.count(callee) != 0 || (callee[0] >= 'A' && callee[0] <= 'Z'));
+    bool module_ctor =
+        !callee.empty() && (callee.rfind("nn.", 0) == 0 || callee.rfind("torch.nn.", 0) == 0 ||
+                            classes_.count(callee) != 0 || (callee[0] >= 'A' && callee[0] <= 'Z'));
     if (module_ctor && callee.find("functional") == std::string::npos) {
       ModuleDef m;
       if (!build_module(value, inst, &locals, m, /*qualifier_only=*/false, depth)) return false;
@@ -326,8 +342,9 @@ bool Lowerer::build_sequential(const Expr& call, Instance& inst, Scope* scope, M
     if (child.kind != Expr::Kind::Call || !call.keywords[i - 1].empty()) {
       m.kind = ModuleDef::Broken;
       m.error.span = child.span;
-      m.error.message = "unsupported Python construct: nn.Sequential element that is not a "
-                        "module constructor call";
+      m.error.message =
+          "unsupported Python construct: nn.Sequential element that is not a "
+          "module constructor call";
       m.error.help = "write the layers inline, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())";
     } else if (!build_module(child, inst, scope, m, true, depth)) {
       return false;

@@ -30,8 +30,8 @@ struct CommentCursor {
   }
   std::string word() {
     size_t start = pos;
-    while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) ||
-                                 text[pos] == '_')) {
+    while (pos < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_')) {
       ++pos;
     }
     return text.substr(start, pos - start);
@@ -139,7 +139,8 @@ bool Lowerer::is_model_reference(const Expr& e, const Candidate& model) const {
   return false;
 }
 
-// summary(model, (1, 50, 50)) | summary(model, input_size=(...)) | model(torch.randn(10, 1, 20, 20))
+// summary(model, (1, 50, 50)) | summary(model, input_size=(...)) | model(torch.randn(10, 1, 20,
+// 20))
 bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
   for (const Stmt& s : module_.body) {
     if ((s.kind != Stmt::Kind::Expr && s.kind != Stmt::Kind::Assign) || !s.value) continue;

@@ -14,8 +14,12 @@ constexpr int kMaxIndentDepth = 100;
 bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ident_char(char c) {
+  return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Lowercased string prefixes Python accepts before a quote (f-strings are kept as plain strings).
 bool is_string_prefix(std::string_view s) {
@@ -90,10 +94,14 @@ class Lexer {
     int width = 0;
     while (pos_ < text_.size()) {
       char c = peek();
-      if (c == ' ') width += 1;
-      else if (c == '\t') width = (width / 8 + 1) * 8;
-      else if (c == '\f' || c == '\r') width = c == '\f' ? 0 : width;
-      else break;
+      if (c == ' ')
+        width += 1;
+      else if (c == '\t')
+        width = (width / 8 + 1) * 8;
+      else if (c == '\f' || c == '\r')
+        width = c == '\f' ? 0 : width;
+      else
+        break;
       advance();
     }
     char c = peek();
@@ -231,10 +239,10 @@ class Lexer {
 
   void operator_token() {
     static const char* const kOps[] = {
-        "**=", "//=", ">>=", "<<=", "...", "**", "//", "==", "!=", "<=", ">=", "<<", ">>",
-        "->",  "+=",  "-=",  "*=",  "/=",  "%=", "&=", "|=", "^=", "@=", ":=", "(",  ")",
-        "[",   "]",   "{",   "}",   ",",   ":",  ".",  ";",  "@",  "=",  "+",  "-",  "*",
-        "/",   "%",   "<",   ">",   "&",   "|",  "^",  "~"};
+        "**=", "//=", ">>=", "<<=", "...", "**", "//", "==", "!=", "<=", ">=", "<<",
+        ">>",  "->",  "+=",  "-=",  "*=",  "/=", "%=", "&=", "|=", "^=", "@=", ":=",
+        "(",   ")",   "[",   "]",   "{",   "}",  ",",  ":",  ".",  ";",  "@",  "=",
+        "+",   "-",   "*",   "/",   "%",   "<",  ">",  "&",  "|",  "^",  "~"};
     std::string_view rest = text_.substr(pos_);
     for (const char* op : kOps) {
       std::string_view o(op);
@@ -275,8 +283,7 @@ class Lexer {
   void finish() {
     if (!brackets_.empty()) {
       const Open& o = brackets_.back();
-      return fail(o.span, std::string("`") + o.c + "` was never closed",
-                  "add the closing bracket");
+      return fail(o.span, std::string("`") + o.c + "` was never closed", "add the closing bracket");
     }
     if (!out_.tokens.empty() && out_.tokens.back().kind != Tok::Newline &&
         out_.tokens.back().kind != Tok::Dedent) {

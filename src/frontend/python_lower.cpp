@@ -2,13 +2,14 @@
 // symbolically (module constructors and constants are recorded, nothing is built), then its
 // forward is walked: every module call, functional call, tensor method and tensor `+` becomes
 // one Statement whose inputs name the tensors it consumes.
+#include "python_lower.hpp"
+
 #include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "netshape/python_frontend.hpp"
-#include "python_lower.hpp"
 
 namespace netshape::pylower {
 
@@ -107,7 +108,8 @@ void Lowerer::collect_top_level() {
         candidates_.push_back(Candidate{t.text, nullptr, &*s.value, t.span});
       } else if (s.value->kind == Expr::Kind::Call) {
         std::string callee = dotted(s.value->items[0]);
-        if (classes_.count(callee) != 0) instances_.push_back(Instantiation{t.text, callee, &*s.value});
+        if (classes_.count(callee) != 0)
+          instances_.push_back(Instantiation{t.text, callee, &*s.value});
         if (callee == "torch.randn" || callee == "torch.rand" || callee == "torch.zeros" ||
             callee == "torch.ones" || callee == "torch.empty") {
           random_tensors_[t.text] = &*s.value;
@@ -139,8 +141,10 @@ const Candidate* Lowerer::choose_model() {
     std::string near = nearest_name(opts_.model, names);
     std::string list;
     for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-    error(Span{}, "--model " + opts_.model + ": no nn.Module class or nn.Sequential variable "
-                  "of that name in the file",
+    error(Span{},
+          "--model " + opts_.model +
+              ": no nn.Module class or nn.Sequential variable "
+              "of that name in the file",
           !near.empty() ? "did you mean --model " + near + "?"
                         : (list.empty() ? "" : "models in the file: " + list));
     return nullptr;
@@ -244,8 +248,8 @@ bool Lowerer::bind_model_params(const Stmt& cls, std::map<std::string, Const>& p
       const py::Param& p = init->params[i];
       if (p.stars != 0) continue;
       names.push_back(p.name);
-      params[p.name] = p.default_value ? eval_const(*p.default_value, nullptr, nullptr)
-                                       : Const::unbound(p.name);
+      params[p.name] =
+          p.default_value ? eval_const(*p.default_value, nullptr, nullptr) : Const::unbound(p.name);
     }
   }
   for (const Instantiation& inst : instances_) {
@@ -256,8 +260,8 @@ bool Lowerer::bind_model_params(const Stmt& cls, std::map<std::string, Const>& p
       std::string near = nearest_name(key, names);
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      return error(Span{}, "--arg " + key + ": " + cls.name + ".__init__ has no parameter `" +
-                               key + "`",
+      return error(Span{},
+                   "--arg " + key + ": " + cls.name + ".__init__ has no parameter `" + key + "`",
                    !near.empty() ? "did you mean --arg " + near + "=" + text + "?"
                                  : (list.empty() ? cls.name + " takes no constructor arguments"
                                                  : "its parameters are: " + list));
@@ -267,9 +271,9 @@ bool Lowerer::bind_model_params(const Stmt& cls, std::map<std::string, Const>& p
     std::optional<Expr> e = py::parse_expression(arg_src, arg_diags);
     Const c = e ? eval_const(*e, nullptr, nullptr) : Const::failed(Diagnostic{});
     if (c.state != Const::Ok) {
-      return error(Span{}, "--arg " + key + "=" + text + ": not a Python literal",
-                   "give an int, float, tuple, string, True/False or None, e.g. --arg " + key +
-                       "=10");
+      return error(
+          Span{}, "--arg " + key + "=" + text + ": not a Python literal",
+          "give an int, float, tuple, string, True/False or None, e.g. --arg " + key + "=10");
     }
     params[key] = c;
   }

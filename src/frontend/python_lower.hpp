@@ -21,9 +21,24 @@ struct Const {
   Value value;
   std::string param;  // Unbound: the parameter's name
   Diagnostic error;   // Failed: reported when used
-  static Const ok(Value v) { Const c; c.state = Ok; c.value = std::move(v); return c; }
-  static Const unbound(std::string p) { Const c; c.state = Unbound; c.param = std::move(p); return c; }
-  static Const failed(Diagnostic d) { Const c; c.state = Failed; c.error = std::move(d); return c; }
+  static Const ok(Value v) {
+    Const c;
+    c.state = Ok;
+    c.value = std::move(v);
+    return c;
+  }
+  static Const unbound(std::string p) {
+    Const c;
+    c.state = Unbound;
+    c.param = std::move(p);
+    return c;
+  }
+  static Const failed(Diagnostic d) {
+    Const c;
+    c.state = Failed;
+    c.error = std::move(d);
+    return c;
+  }
 };
 
 struct Instance;
@@ -64,10 +79,18 @@ struct FValue {
   std::vector<FValue> items;
   Value value;
   static FValue tensor_of(std::string name, Span sp) {
-    FValue v; v.kind = Tensor; v.tensor = std::move(name); v.span = sp; return v;
+    FValue v;
+    v.kind = Tensor;
+    v.tensor = std::move(name);
+    v.span = sp;
+    return v;
   }
   static FValue constant(Value val, Span sp) {
-    FValue v; v.kind = Constant; v.value = std::move(val); v.span = sp; return v;
+    FValue v;
+    v.kind = Constant;
+    v.value = std::move(val);
+    v.span = sp;
+    return v;
   }
 };
 
@@ -144,8 +167,8 @@ class Lowerer {
                                     const std::vector<FValue>& args, const std::string& prefix,
                                     int depth);
   std::optional<FValue> call_module(ModuleDef& m, Instance& owner, const std::string& name,
-                                    const std::vector<FValue>& inputs, Span call_span,
-                                    bool named, int depth = 0);
+                                    const std::vector<FValue>& inputs, Span call_span, bool named,
+                                    int depth = 0);
   bool check_pending(const ModuleDef& m);
   struct Frame {
     Instance& inst;

@@ -99,17 +99,23 @@ class Parser {
   }
   std::string describe(const Token& t) const {
     switch (t.kind) {
-      case Tok::Newline: return "end of line";
-      case Tok::Indent: return "indent";
-      case Tok::Dedent: return "dedent";
-      case Tok::End: return "end of file";
-      case Tok::String: return "string";
-      default: return "`" + t.text + "`";
+      case Tok::Newline:
+        return "end of line";
+      case Tok::Indent:
+        return "indent";
+      case Tok::Dedent:
+        return "dedent";
+      case Tok::End:
+        return "end of file";
+      case Tok::String:
+        return "string";
+      default:
+        return "`" + t.text + "`";
     }
   }
   [[noreturn]] void unexpected(std::string_view wanted) {
-    fail(cur().span, "invalid syntax: expected " + std::string(wanted) + ", found " +
-                         describe(cur()));
+    fail(cur().span,
+         "invalid syntax: expected " + std::string(wanted) + ", found " + describe(cur()));
   }
   void expect_op(std::string_view op) {
     if (!accept_op(op)) unexpected("`" + std::string(op) + "`");
@@ -119,11 +125,11 @@ class Parser {
     return take();
   }
   static bool is_keyword(std::string_view w) {
-    for (const char* k : {"False", "None", "True", "and", "as", "assert", "async", "await",
-                          "break", "class", "continue", "def", "del", "elif", "else", "except",
-                          "finally", "for", "from", "global", "if", "import", "in", "is",
-                          "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
-                          "while", "with", "yield"}) {
+    for (const char* k :
+         {"False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+          "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+          "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+          "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"}) {
       if (w == k) return true;
     }
     return false;
@@ -159,8 +165,8 @@ class Parser {
       const std::string& w = cur().text;
       if (w == "class") return out.push_back(class_def());
       if (w == "def") return out.push_back(function_def());
-      if (w == "if" || w == "for" || w == "while" || w == "with" || w == "try" ||
-          w == "async" || w == "elif" || w == "else" || w == "except" || w == "finally") {
+      if (w == "if" || w == "for" || w == "while" || w == "with" || w == "try" || w == "async" ||
+          w == "elif" || w == "else" || w == "except" || w == "finally") {
         return out.push_back(compound_other());
       }
     }
@@ -190,8 +196,8 @@ class Parser {
       s.span = span_from(s.span);
       return s;
     }
-    for (const char* kw : {"break", "continue", "raise", "global", "nonlocal", "del", "assert",
-                           "yield"}) {
+    for (const char* kw :
+         {"break", "continue", "raise", "global", "nonlocal", "del", "assert", "yield"}) {
       if (at_kw(kw)) return other_until_end(std::string("`") + kw + "` statement");
     }
     return expr_stmt();
@@ -256,7 +262,8 @@ class Parser {
     switch (t.kind) {
       case Expr::Kind::Name:
       case Expr::Kind::Attribute:
-      case Expr::Kind::Subscript: return;
+      case Expr::Kind::Subscript:
+        return;
       case Expr::Kind::Tuple:
       case Expr::Kind::List:
         for (const Expr& e : t.items) check_target(e);
@@ -264,7 +271,8 @@ class Parser {
       case Expr::Kind::Other:
         if (t.text == "starred expression") return;
         break;
-      default: break;
+      default:
+        break;
     }
     fail(t.span, "invalid syntax: cannot assign to this expression");
   }
@@ -312,13 +320,16 @@ class Parser {
     return s;
   }
 
-  // parameters: [param (',' param)* [',']]   param: ['*'|'**'] NAME [':' test] ['=' test] | '*' | '/'
+  // parameters: [param (',' param)* [',']]   param: ['*'|'**'] NAME [':' test] ['=' test] | '*' |
+  // '/'
   std::vector<Param> parameters() {
     std::vector<Param> params;
     while (!at_op(")")) {
       Param p;
-      if (accept_op("**")) p.stars = 2;
-      else if (accept_op("*")) p.stars = 1;
+      if (accept_op("**"))
+        p.stars = 2;
+      else if (accept_op("*"))
+        p.stars = 1;
       if (p.stars == 1 && (at_op(",") || at_op(")"))) {  // bare `*`: keyword-only marker
         if (!accept_op(",")) break;
         continue;
@@ -509,9 +520,9 @@ class Parser {
     Expr lhs = binary_level(0);
     while (true) {
       std::string op;
-      if (cur().kind == Tok::Op && (cur().text == "<" || cur().text == ">" ||
-                                    cur().text == "==" || cur().text == ">=" ||
-                                    cur().text == "<=" || cur().text == "!=")) {
+      if (cur().kind == Tok::Op &&
+          (cur().text == "<" || cur().text == ">" || cur().text == "==" || cur().text == ">=" ||
+           cur().text == "<=" || cur().text == "!=")) {
         op = take().text;
       } else if (accept_kw("in")) {
         op = "in";
@@ -711,9 +722,12 @@ class Parser {
     const Token& t = cur();
     Span start = t.span;
     switch (t.kind) {
-      case Tok::Number: return number(take());
-      case Tok::String: return strings();
-      case Tok::Name: return name_atom();
+      case Tok::Number:
+        return number(take());
+      case Tok::String:
+        return strings();
+      case Tok::Name:
+        return name_atom();
       case Tok::Op:
         if (t.text == "(") return display("(", ")", Expr::Kind::Tuple);
         if (t.text == "[") return display("[", "]", Expr::Kind::List);
@@ -727,7 +741,8 @@ class Parser {
           return make(Expr::Kind::Other, start, "`...`");
         }
         break;
-      default: break;
+      default:
+        break;
     }
     unexpected("an expression");
   }
@@ -763,8 +778,9 @@ class Parser {
       if (c != '_') digits += c;
     }
     Expr e = make(Expr::Kind::Int, t.span, t.text);
-    bool is_float = digits.find_first_of(".eE") != std::string::npos &&
-                    !(digits.size() > 1 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'));
+    bool is_float =
+        digits.find_first_of(".eE") != std::string::npos &&
+        !(digits.size() > 1 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'));
     if (!digits.empty() && (digits.back() == 'j' || digits.back() == 'J')) {
       return make(Expr::Kind::Other, t.span, "complex number");
     }
@@ -778,7 +794,10 @@ class Parser {
       int base = 10;
       if (digits.size() > 1 && digits[0] == '0') {
         char b = digits[1];
-        base = (b == 'x' || b == 'X') ? 16 : (b == 'o' || b == 'O') ? 8 : (b == 'b' || b == 'B') ? 2 : 10;
+        base = (b == 'x' || b == 'X')   ? 16
+               : (b == 'o' || b == 'O') ? 8
+               : (b == 'b' || b == 'B') ? 2
+                                        : 10;
         if (base != 10) begin += 2;
       }
       unsigned long long v = std::strtoull(begin, &end, base);

@@ -25,13 +25,14 @@ static_assert(std::size(kRules) == kOpCount, "every op in ops.def needs a shape 
 
 struct Tensor {
   Shape shape;
-  std::string producer_op;     // op that made it ("" for inputs)
+  std::string producer_op;              // op that made it ("" for inputs)
   std::optional<Shape> before_flatten;  // for help lines: the shape a flatten/view consumed
 };
 
 class Analyzer {
  public:
-  Analyzer(Program& prog, Diagnostics& diags, bool explain) : prog_(prog), diags_(diags), explain_(explain) {}
+  Analyzer(Program& prog, Diagnostics& diags, bool explain)
+      : prog_(prog), diags_(diags), explain_(explain) {}
 
   Analysis run() {
     Analysis a;
@@ -62,22 +63,26 @@ class Analyzer {
   bool declare_inputs(Analysis& a) {
     if (prog_.inputs.empty()) {
       Span at = prog_.statements.empty() ? Span{1, 1, 1} : prog_.statements[0].span;
-      diags_.error(at, "the model has no input shape",
-                   "add a line like `input x: [B, 1, 28, 28]` at the top, or pass --input B,1,28,28");
+      diags_.error(
+          at, "the model has no input shape",
+          "add a line like `input x: [B, 1, 28, 28]` at the top, or pass --input B,1,28,28");
       return false;
     }
     for (const InputDecl& in : prog_.inputs) {
       if (tensors_.count(in.name)) {
-        diags_.error(in.span, fmt::format("input '{}' is declared twice", in.name), "give each input its own name");
+        diags_.error(in.span, fmt::format("input '{}' is declared twice", in.name),
+                     "give each input its own name");
         return false;
       }
       if (in.dims.empty()) {
         diags_.error(in.span, fmt::format("the shape of input '{}' is not given", in.name),
-                     "pass it with --input, e.g. --input B,3,32,32, or add a `# input: [B, 3, 32, 32]` comment");
+                     "pass it with --input, e.g. --input B,3,32,32, or add a `# input: [B, 3, 32, "
+                     "32]` comment");
         return false;
       }
       Shape s;
-      for (const InputDim& d : in.dims) s.push_back(d.symbol.empty() ? fixed(d.value) : Dim{1, d.symbol});
+      for (const InputDim& d : in.dims)
+        s.push_back(d.symbol.empty() ? fixed(d.value) : Dim{1, d.symbol});
       tensors_[in.name] = Tensor{s, "", std::nullopt};
       a.inputs.emplace_back(in.name, s);
     }
@@ -106,7 +111,8 @@ class Analyzer {
 
   static std::optional<Shape> flatten_source(const LayerInfo& l) {
     auto id = l.op;
-    bool reshapes = id == OpId::Flatten || id == OpId::flatten || id == OpId::view || id == OpId::reshape;
+    bool reshapes =
+        id == OpId::Flatten || id == OpId::flatten || id == OpId::view || id == OpId::reshape;
     if (reshapes && !l.input_shapes.empty()) return l.input_shapes[0];
     return std::nullopt;
   }
@@ -134,9 +140,8 @@ class Analyzer {
 
   bool unknown_op(const Statement& st) {
     std::string suggestion = nearest_name(st.op, all_op_names());
-    std::string help = suggestion.empty()
-                           ? "see docs/language.md for the list of supported layers"
-                           : fmt::format("did you mean `{}`?", suggestion);
+    std::string help = suggestion.empty() ? "see docs/language.md for the list of supported layers"
+                                          : fmt::format("did you mean `{}`?", suggestion);
     diags_.error(st.op_span, fmt::format("unknown layer or op '{}'", st.op), help).layer = st.name;
     return false;
   }
@@ -146,17 +151,22 @@ class Analyzer {
   }
   bool is_tensor_list(const Value& v) const {
     return v.is_sequence() && !v.items.empty() &&
-           std::all_of(v.items.begin(), v.items.end(), [&](const Value& i) { return is_tensor_name(i); });
+           std::all_of(v.items.begin(), v.items.end(),
+                       [&](const Value& i) { return is_tensor_name(i); });
   }
 
   // Functional ops take leading tensor-name arguments as inputs; otherwise the previous output.
-  bool resolve_inputs(Statement& st, const OpInfo& op, const std::string& previous, LayerInfo& layer) {
+  bool resolve_inputs(Statement& st, const OpInfo& op, const std::string& previous,
+                      LayerInfo& layer) {
     if (!st.inputs_explicit && !op.is_module()) {
       while (!st.args.empty() && st.args[0].keyword.empty() &&
              (is_tensor_name(st.args[0].value) || is_tensor_list(st.args[0].value))) {
         const Value& v = st.args[0].value;
         if (v.is_sequence()) {
-          for (const Value& item : v.items) { st.inputs.push_back(item.s); st.input_spans.push_back(item.span); }
+          for (const Value& item : v.items) {
+            st.inputs.push_back(item.s);
+            st.input_spans.push_back(item.span);
+          }
         } else {
           st.inputs.push_back(v.s);
           st.input_spans.push_back(v.span);
@@ -179,9 +189,11 @@ class Analyzer {
         std::vector<std::string> known;
         for (const auto& [k, _] : tensors_) known.push_back(k);
         std::string near = nearest_name(st.inputs[i], known);
-        diags_.error(at, fmt::format("unknown tensor '{}'", st.inputs[i]),
-                     near.empty() ? "use the name of an input or of an earlier layer"
-                                  : fmt::format("did you mean '{}'?", near)).layer = st.name;
+        diags_
+            .error(at, fmt::format("unknown tensor '{}'", st.inputs[i]),
+                   near.empty() ? "use the name of an input or of an earlier layer"
+                                : fmt::format("did you mean '{}'?", near))
+            .layer = st.name;
         return false;
       }
       layer.inputs.push_back(st.inputs[i]);
@@ -210,7 +222,8 @@ class Analyzer {
         if (!bind_keyword(ctx, a, var_keyword)) return false;
         continue;
       }
-      if (positional < op.params.size() && !op.params[positional].var_positional && !op.params[positional].var_keyword) {
+      if (positional < op.params.size() && !op.params[positional].var_positional &&
+          !op.params[positional].var_keyword) {
         size_t i = positional++;
         ctx.bound[i] = resolve_value(ctx, a.value);
         ctx.given[i] = a.span;
@@ -218,16 +231,19 @@ class Analyzer {
         ctx.var_positional.push_back(*resolve_value(ctx, a.value));
       } else {
         size_t max_args = op.params.size();
-        return ctx.fail(a.span, fmt::format("{}() takes {} positional argument{} but {} were given", op.name, max_args,
-                                            max_args == 1 ? "" : "s", count_positional(st)),
-                        fmt::format("remove it; the signature is {}({})", op.name, op.signature));
+        return ctx.fail(
+            a.span,
+            fmt::format("{}() takes {} positional argument{} but {} were given", op.name, max_args,
+                        max_args == 1 ? "" : "s", count_positional(st)),
+            fmt::format("remove it; the signature is {}({})", op.name, op.signature));
       }
     }
     for (size_t i = 0; i < op.params.size(); ++i) {
       const ParamSpec& p = op.params[i];
       if (p.var_positional || p.var_keyword || ctx.bound[i]) continue;
       if (p.required) {
-        return ctx.fail(st.op_span, fmt::format("{}() missing required argument: '{}'", op.name, p.name),
+        return ctx.fail(st.op_span,
+                        fmt::format("{}() missing required argument: '{}'", op.name, p.name),
                         fmt::format("the signature is {}({})", op.name, op.signature));
       }
       ctx.bound[i] = &p.default_value;
@@ -236,13 +252,15 @@ class Analyzer {
   }
 
   static size_t count_positional(const Statement& st) {
-    return static_cast<size_t>(std::count_if(st.args.begin(), st.args.end(), [](const Arg& a) { return a.keyword.empty(); }));
+    return static_cast<size_t>(std::count_if(st.args.begin(), st.args.end(),
+                                             [](const Arg& a) { return a.keyword.empty(); }));
   }
 
   bool bind_keyword(RuleContext& ctx, const Arg& a, bool var_keyword) {
     const OpInfo& op = ctx.op;
     if (a.keyword == "frozen" && op.is_module()) {
-      if (a.value.kind != Value::Kind::Bool) return ctx.fail(a.span, "frozen= takes True or False", "write frozen=True");
+      if (a.value.kind != Value::Kind::Bool)
+        return ctx.fail(a.span, "frozen= takes True or False", "write frozen=True");
       frozen_ = a.value.b;
       return true;
     }
@@ -252,16 +270,19 @@ class Analyzer {
     if (it == op.params.end()) {
       if (var_keyword) return true;
       std::vector<std::string> names;
-      for (const auto& p : op.params) if (!p.var_positional && !p.var_keyword) names.push_back(p.name);
+      for (const auto& p : op.params)
+        if (!p.var_positional && !p.var_keyword) names.push_back(p.name);
       if (op.is_module()) names.push_back("frozen");
       std::string near = nearest_name(a.keyword, names);
-      return ctx.fail(a.span, fmt::format("{}() got an unexpected keyword argument '{}'", op.name, a.keyword),
-                      near.empty() ? fmt::format("the signature is {}({})", op.name, op.signature)
-                                   : fmt::format("did you mean '{}'?", near));
+      return ctx.fail(
+          a.span, fmt::format("{}() got an unexpected keyword argument '{}'", op.name, a.keyword),
+          near.empty() ? fmt::format("the signature is {}({})", op.name, op.signature)
+                       : fmt::format("did you mean '{}'?", near));
     }
     size_t i = static_cast<size_t>(it - op.params.begin());
     if (ctx.bound[i]) {
-      return ctx.fail(a.span, fmt::format("{}() got multiple values for argument '{}'", op.name, it->name),
+      return ctx.fail(a.span,
+                      fmt::format("{}() got multiple values for argument '{}'", op.name, it->name),
                       "give each argument once");
     }
     ctx.bound[i] = resolve_value(ctx, a.value);
@@ -311,9 +332,13 @@ class Analyzer {
     auto trainable = checked_add(t.trainable_params, l.trainable_params);
     auto macs = checked_add(t.macs, l.macs);
     auto elements = count_product(*l.output);
-    std::optional<int64_t> acts = elements ? checked_add(t.activation_elements, *elements) : std::nullopt;
+    std::optional<int64_t> acts =
+        elements ? checked_add(t.activation_elements, *elements) : std::nullopt;
     if (!params || !trainable || !macs || !acts) {
-      diags_.error(st.span, "the model's totals overflow 64 bits", "use smaller layers or a smaller input").layer = st.name;
+      diags_
+          .error(st.span, "the model's totals overflow 64 bits",
+                 "use smaller layers or a smaller input")
+          .layer = st.name;
       return false;
     }
     t.params = *params;
@@ -335,8 +360,9 @@ class Analyzer {
         std::vector<std::string> known;
         for (const auto& [k, _] : tensors_) known.push_back(k);
         std::string near = nearest_name(o.name, known);
-        diags_.error(o.span, fmt::format("unknown tensor '{}' in `output`", o.name),
-                     near.empty() ? "name an input or a layer" : fmt::format("did you mean '{}'?", near));
+        diags_.error(
+            o.span, fmt::format("unknown tensor '{}' in `output`", o.name),
+            near.empty() ? "name an input or a layer" : fmt::format("did you mean '{}'?", near));
         return false;
       }
       a.outputs.emplace_back(o.name, it->second.shape);
@@ -353,6 +379,8 @@ std::string auto_name(const std::string& op, size_t index) {
   return fmt::format("{}{}", base, index);
 }
 
-Analysis analyze(Program& prog, Diagnostics& diags, bool explain) { return Analyzer(prog, diags, explain).run(); }
+Analysis analyze(Program& prog, Diagnostics& diags, bool explain) {
+  return Analyzer(prog, diags, explain).run();
+}
 
 }  // namespace netshape

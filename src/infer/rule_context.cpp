@@ -6,8 +6,6 @@
 
 namespace netshape {
 
-
-
 int64_t ParamTensor::numel() const {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;  // checked when the weight was added
@@ -34,7 +32,8 @@ std::string Attrs::get_string(const std::string& k, const std::string& fallback)
 
 Span RuleContext::span_of(const std::string& param) const {
   int i = index_of(param);
-  return i >= 0 && given[static_cast<size_t>(i)].valid() ? given[static_cast<size_t>(i)] : st.op_span;
+  return i >= 0 && given[static_cast<size_t>(i)].valid() ? given[static_cast<size_t>(i)]
+                                                         : st.op_span;
 }
 
 bool RuleContext::fail(Span span, std::string message, std::string help) {
@@ -44,7 +43,9 @@ bool RuleContext::fail(Span span, std::string message, std::string help) {
 }
 
 bool RuleContext::fail_input(std::string message, std::string help) {
-  Span at = !st.input_spans.empty() && st.input_spans[0].valid() && st.inputs_explicit ? st.input_spans[0] : st.op_span;
+  Span at = !st.input_spans.empty() && st.input_spans[0].valid() && st.inputs_explicit
+                ? st.input_spans[0]
+                : st.op_span;
   return fail(at, std::move(message), std::move(help));
 }
 
@@ -56,16 +57,26 @@ bool RuleContext::fail_too_small(std::string message, std::string help) {
 
 static const char* kind_name(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::Int: return "an int";
-    case Value::Kind::Float: return "a float";
-    case Value::Kind::String: return "a string";
-    case Value::Kind::Bool: return "a bool";
-    case Value::Kind::None: return "None";
-    case Value::Kind::Infer: return "`?`";
-    case Value::Kind::Ident: return "a name";
-    case Value::Kind::Tuple: return "a tuple";
-    case Value::Kind::List: return "a list";
-    case Value::Kind::DimRef: return "a tensor size";
+    case Value::Kind::Int:
+      return "an int";
+    case Value::Kind::Float:
+      return "a float";
+    case Value::Kind::String:
+      return "a string";
+    case Value::Kind::Bool:
+      return "a bool";
+    case Value::Kind::None:
+      return "None";
+    case Value::Kind::Infer:
+      return "`?`";
+    case Value::Kind::Ident:
+      return "a name";
+    case Value::Kind::Tuple:
+      return "a tuple";
+    case Value::Kind::List:
+      return "a list";
+    case Value::Kind::DimRef:
+      return "a tensor size";
   }
   return "a value";
 }
@@ -74,38 +85,47 @@ std::optional<int64_t> RuleContext::int_arg(const std::string& param, int64_t mi
   const Value& v = value(param);
   if (v.kind == Value::Kind::Bool) return v.b ? 1 : 0;  // Python: bool is an int
   if (v.kind != Value::Kind::Int) {
-    fail_at(param, fmt::format("{}(): argument '{}' must be an int, not {}", op.name, param, kind_name(v)),
+    fail_at(param,
+            fmt::format("{}(): argument '{}' must be an int, not {}", op.name, param, kind_name(v)),
             fmt::format("write {}=<integer>", param));
     return std::nullopt;
   }
   if (v.i < min_value) {
-    fail_at(param, fmt::format("{}(): {} must be {}, but got {}={}", op.name, param,
-                               min_value == 1 ? "positive" : fmt::format(">= {}", min_value), param, v.i),
+    fail_at(param,
+            fmt::format("{}(): {} must be {}, but got {}={}", op.name, param,
+                        min_value == 1 ? "positive" : fmt::format(">= {}", min_value), param, v.i),
             fmt::format("use {}={}", param, min_value));
     return std::nullopt;
   }
   return v.i;
 }
 
-std::optional<std::vector<int64_t>> RuleContext::ints_arg(const std::string& param, size_t n, int64_t min_value) {
+std::optional<std::vector<int64_t>> RuleContext::ints_arg(const std::string& param, size_t n,
+                                                          int64_t min_value) {
   const Value& v = value(param);
   std::vector<int64_t> out;
   if (v.kind == Value::Kind::Int) {
     out.assign(n, v.i);
   } else if (v.is_sequence() && v.items.size() == n &&
-             std::all_of(v.items.begin(), v.items.end(), [](const Value& i) { return i.kind == Value::Kind::Int; })) {
+             std::all_of(v.items.begin(), v.items.end(),
+                         [](const Value& i) { return i.kind == Value::Kind::Int; })) {
     for (const auto& i : v.items) out.push_back(i.i);
   } else {
     std::string expected = n == 1 ? "an int" : fmt::format("an int or a tuple of {} ints", n);
-    fail_at(param, fmt::format("{}(): argument '{}' must be {}, got {}", op.name, param, expected, to_source(v)),
-            n == 1 ? fmt::format("write {}=3", param) : fmt::format("write {}=3 or {}=({})", param, param,
-                                                                      n == 2 ? "3, 3" : "3, 3, 3"));
+    fail_at(param,
+            fmt::format("{}(): argument '{}' must be {}, got {}", op.name, param, expected,
+                        to_source(v)),
+            n == 1
+                ? fmt::format("write {}=3", param)
+                : fmt::format("write {}=3 or {}=({})", param, param, n == 2 ? "3, 3" : "3, 3, 3"));
     return std::nullopt;
   }
   for (int64_t x : out) {
     if (x < min_value) {
       std::string what = min_value == 1 ? "positive" : fmt::format(">= {}", min_value);
-      fail_at(param, fmt::format("{}(): {} must be {}, but got {}={}", op.name, param, what, param, to_source(v)),
+      fail_at(param,
+              fmt::format("{}(): {} must be {}, but got {}={}", op.name, param, what, param,
+                          to_source(v)),
               fmt::format("use {} values", what));
       return std::nullopt;
     }
@@ -117,7 +137,9 @@ std::optional<bool> RuleContext::bool_arg(const std::string& param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Bool) return v.b;
   if (v.kind == Value::Kind::Int) return v.i != 0;
-  fail_at(param, fmt::format("{}(): argument '{}' must be True or False, not {}", op.name, param, to_source(v)),
+  fail_at(param,
+          fmt::format("{}(): argument '{}' must be True or False, not {}", op.name, param,
+                      to_source(v)),
           fmt::format("write {}=True or {}=False", param, param));
   return std::nullopt;
 }
@@ -126,7 +148,8 @@ std::optional<double> RuleContext::float_arg(const std::string& param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Float) return v.f;
   if (v.kind == Value::Kind::Int) return static_cast<double>(v.i);
-  fail_at(param, fmt::format("{}(): argument '{}' must be a number, not {}", op.name, param, to_source(v)),
+  fail_at(param,
+          fmt::format("{}(): argument '{}' must be a number, not {}", op.name, param, to_source(v)),
           fmt::format("write {}=0.5", param));
   return std::nullopt;
 }
@@ -134,7 +157,8 @@ std::optional<double> RuleContext::float_arg(const std::string& param) {
 std::optional<std::string> RuleContext::string_arg(const std::string& param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::String) return v.s;
-  fail_at(param, fmt::format("{}(): argument '{}' must be a string, not {}", op.name, param, to_source(v)),
+  fail_at(param,
+          fmt::format("{}(): argument '{}' must be a string, not {}", op.name, param, to_source(v)),
           fmt::format("write {}='...'", param));
   return std::nullopt;
 }
@@ -148,7 +172,8 @@ std::string RuleContext::call_with(const std::string& param, const std::string& 
   return call_with({{param, replacement}});
 }
 
-std::string RuleContext::call_with(const std::vector<std::pair<std::string, std::string>>& replacements) const {
+std::string RuleContext::call_with(
+    const std::vector<std::pair<std::string, std::string>>& replacements) const {
   // Map positional args back to parameter names so a replacement lands where it was written.
   std::vector<std::string> parts;
   std::set<std::string> done;
@@ -156,7 +181,8 @@ std::string RuleContext::call_with(const std::vector<std::pair<std::string, std:
   for (const Arg& a : st.args) {
     std::string pname = a.keyword;
     if (pname.empty() && positional < op.params.size()) pname = op.params[positional++].name;
-    std::string text = a.keyword.empty() ? to_source(a.value) : a.keyword + "=" + to_source(a.value);
+    std::string text =
+        a.keyword.empty() ? to_source(a.value) : a.keyword + "=" + to_source(a.value);
     for (const auto& [param, repl] : replacements) {
       if (param == pname) {
         text = a.keyword.empty() ? repl : a.keyword + "=" + repl;
@@ -168,7 +194,8 @@ std::string RuleContext::call_with(const std::vector<std::pair<std::string, std:
   for (const auto& [param, repl] : replacements) {
     if (!done.count(param)) parts.push_back(param + "=" + repl);
   }
-  std::string call = std::string(st.python && !st.fix_prefix.empty() ? st.fix_prefix : "") + st.op + "(";
+  std::string call =
+      std::string(st.python && !st.fix_prefix.empty() ? st.fix_prefix : "") + st.op + "(";
   for (size_t i = 0; i < parts.size(); ++i) call += (i ? ", " : "") + parts[i];
   call += ")";
   if (st.inputs_explicit && !st.python && op.is_module()) {
@@ -183,13 +210,15 @@ bool RuleContext::add_weight(const std::string& wname, std::vector<int64_t> shap
   int64_t n = 1;
   for (int64_t d : shape) {
     auto r = checked_mul(n, d);
-    if (!r) return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
-                        "use smaller sizes");
+    if (!r)
+      return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
+                  "use smaller sizes");
     n = *r;
   }
   auto total = checked_add(layer.params, n);
-  if (!total) return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
-                          "use smaller sizes");
+  if (!total)
+    return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
+                "use smaller sizes");
   layer.params = *total;
   layer.weights.push_back(ParamTensor{wname, std::move(shape)});
   return true;
@@ -199,13 +228,15 @@ bool RuleContext::add_macs(const std::vector<int64_t>& factors) {
   int64_t p = 1;
   for (int64_t f : factors) {
     auto r = checked_mul(p, f);
-    if (!r) return fail(st.op_span, fmt::format("the multiply count of {} overflows 64 bits", layer.name),
-                        "use a smaller input or layer");
+    if (!r)
+      return fail(st.op_span, fmt::format("the multiply count of {} overflows 64 bits", layer.name),
+                  "use a smaller input or layer");
     p = *r;
   }
   auto total = checked_add(layer.macs, p);
-  if (!total) return fail(st.op_span, fmt::format("the multiply count of {} overflows 64 bits", layer.name),
-                          "use a smaller input or layer");
+  if (!total)
+    return fail(st.op_span, fmt::format("the multiply count of {} overflows 64 bits", layer.name),
+                "use a smaller input or layer");
   layer.macs = *total;
   return true;
 }
@@ -217,7 +248,9 @@ bool RuleContext::add_macs(std::initializer_list<int64_t> factors) {
 std::optional<int64_t> RuleContext::leading_count(const Shape& s, size_t feature_dims) {
   size_t end = s.size() >= feature_dims ? s.size() - feature_dims : 0;
   auto n = count_product(s, 0, end);
-  if (!n) fail(st.op_span, fmt::format("the batch size of {} overflows 64 bits", layer.name), "use a smaller input");
+  if (!n)
+    fail(st.op_span, fmt::format("the batch size of {} overflows 64 bits", layer.name),
+         "use a smaller input");
   return n;
 }
 

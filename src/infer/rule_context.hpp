@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <forward_list>
-#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netshape/infer.hpp"
@@ -27,8 +27,9 @@ class RuleContext {
   // and where it was written (an invalid span for a default).
   std::vector<const Value*> bound;
   std::vector<Span> given;
-  std::forward_list<Value> resolved;     // storage for values rewritten while binding (x.size(0)); stable addresses
-  std::vector<Value> var_positional;     // `*shape`
+  std::forward_list<Value>
+      resolved;  // storage for values rewritten while binding (x.size(0)); stable addresses
+  std::vector<Value> var_positional;  // `*shape`
   int index_of(std::string_view param) const {
     for (size_t i = 0; i < op.params.size(); ++i)
       if (op.params[i].name == param) return static_cast<int>(i);
@@ -42,7 +43,9 @@ class RuleContext {
   const std::string& name() const { return layer.name; }
 
   // --- reading arguments ---
-  const Value& value(const std::string& param) const { return *bound.at(static_cast<size_t>(index_of(param))); }
+  const Value& value(const std::string& param) const {
+    return *bound.at(static_cast<size_t>(index_of(param)));
+  }
   bool is_given(const std::string& param) const {
     int i = index_of(param);
     return i >= 0 && given[static_cast<size_t>(i)].valid();
@@ -53,7 +56,8 @@ class RuleContext {
   // An int >= min_value (PyTorch's bounds), or an error naming the parameter.
   std::optional<int64_t> int_arg(const std::string& param, int64_t min_value);
   // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
-  std::optional<std::vector<int64_t>> ints_arg(const std::string& param, size_t n, int64_t min_value);
+  std::optional<std::vector<int64_t>> ints_arg(const std::string& param, size_t n,
+                                               int64_t min_value);
   std::optional<bool> bool_arg(const std::string& param);
   std::optional<double> float_arg(const std::string& param);
   std::optional<std::string> string_arg(const std::string& param);
@@ -99,7 +103,7 @@ class RuleContext {
 
 // Shared helpers of the rules.
 std::string join(const std::vector<int64_t>& v, const char* sep);  // {4, 4}, " x " -> "4 x 4"
-const char* spatial_name(size_t nd, size_t i);                    // 2, 0 -> "H"
+const char* spatial_name(size_t nd, size_t i);                     // 2, 0 -> "H"
 std::string shape_list(const Shape& s);  // "[1, 31, 8, 8]" with the symbol counted as 1
 // Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);

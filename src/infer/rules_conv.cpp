@@ -5,17 +5,23 @@
 namespace netshape {
 namespace {
 
-
 // Accepts [C, *spatial] (unbatched) or [N, C, *spatial]; returns the index of C.
 std::optional<size_t> channel_axis(RuleContext& ctx, const char* fn) {
   size_t rank = ctx.x().size(), nd = static_cast<size_t>(ctx.nd());
   if (rank == nd + 1) return 0;
   if (rank == nd + 2) return 1;
-  ctx.fail_input(fmt::format("Expected {}D (unbatched) or {}D (batched) input to {}, but got input of size: {}",
-                             nd + 1, nd + 2, fn, shape_list(ctx.x())),
-                 fmt::format("{} takes [N, C, {}] or [C, {}]; check the layers before {}", ctx.op.name,
-                             nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W", nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W",
-                             ctx.name()));
+  ctx.fail_input(
+      fmt::format(
+          "Expected {}D (unbatched) or {}D (batched) input to {}, but got input of size: {}",
+          nd + 1, nd + 2, fn, shape_list(ctx.x())),
+      fmt::format("{} takes [N, C, {}] or [C, {}]; check the layers before {}", ctx.op.name,
+                  nd == 1   ? "L"
+                  : nd == 2 ? "H, W"
+                            : "D, H, W",
+                  nd == 1   ? "L"
+                  : nd == 2 ? "H, W"
+                            : "D, H, W",
+                  ctx.name()));
   return std::nullopt;
 }
 
@@ -24,8 +30,9 @@ std::optional<std::vector<int64_t>> spatial_sizes(RuleContext& ctx, size_t c_axi
   std::vector<int64_t> sizes;
   for (size_t i = c_axis + 1; i < ctx.x().size(); ++i) {
     if (ctx.x()[i].symbolic()) {
-      ctx.fail_input(fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(ctx.x())),
-                     "only the batch dimension may be symbolic");
+      ctx.fail_input(
+          fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(ctx.x())),
+          "only the batch dimension may be symbolic");
       return std::nullopt;
     }
     sizes.push_back(ctx.x()[i].value);
@@ -36,7 +43,10 @@ std::optional<std::vector<int64_t>> spatial_sizes(RuleContext& ctx, size_t c_axi
 // in_channels may be `?`: take it from the input.
 std::optional<int64_t> in_channels(RuleContext& ctx, const Dim& c, const char* param) {
   if (ctx.is_infer(param)) {
-    if (c.symbolic()) { ctx.fail_at(param, "cannot infer channels from a symbolic dim", "give the number"); return std::nullopt; }
+    if (c.symbolic()) {
+      ctx.fail_at(param, "cannot infer channels from a symbolic dim", "give the number");
+      return std::nullopt;
+    }
     ctx.set_inferred(param, c.value);
     return c.value;
   }
@@ -55,8 +65,10 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
   const Value& pad = ctx.value("padding");
   if (pad.kind == Value::Kind::String && !transposed) {
     if (pad.s != "same" && pad.s != "valid") {
-      return ctx.fail_at("padding", fmt::format("Invalid padding string '{}', should be one of {{'same', 'valid'}}", pad.s),
-                         "use padding='same', padding='valid' or a number");
+      return ctx.fail_at(
+          "padding",
+          fmt::format("Invalid padding string '{}', should be one of {{'same', 'valid'}}", pad.s),
+          "use padding='same', padding='valid' or a number");
     }
     a.same = pad.s == "same";
     a.padding.assign(nd, 0);
@@ -104,12 +116,17 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   a.bias = *bias;
   a.padding_mode = *mode;
   if (transposed && a.padding_mode != "zeros") {
-    ctx.fail_at("padding_mode", fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
+    ctx.fail_at("padding_mode",
+                fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
                 "remove padding_mode");
     return std::nullopt;
   }
-  if (a.padding_mode != "zeros" && a.padding_mode != "reflect" && a.padding_mode != "replicate" && a.padding_mode != "circular") {
-    ctx.fail_at("padding_mode", fmt::format("padding_mode must be one of {{'replicate', 'circular', 'reflect', 'zeros'}}, but got padding_mode='{}'", a.padding_mode),
+  if (a.padding_mode != "zeros" && a.padding_mode != "reflect" && a.padding_mode != "replicate" &&
+      a.padding_mode != "circular") {
+    ctx.fail_at("padding_mode",
+                fmt::format("padding_mode must be one of {{'replicate', 'circular', 'reflect', "
+                            "'zeros'}}, but got padding_mode='{}'",
+                            a.padding_mode),
                 "use padding_mode='zeros'");
     return std::nullopt;
   }
@@ -118,7 +135,8 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
       if (a.stride[i] != 1) {
         std::vector<int64_t> pads(nd);
         for (size_t j = 0; j < nd; ++j) pads[j] = a.dilation[j] * (a.kernel[j] - 1) / 2;
-        bool uniform = std::all_of(pads.begin(), pads.end(), [&](int64_t p) { return p == pads[0]; });
+        bool uniform =
+            std::all_of(pads.begin(), pads.end(), [&](int64_t p) { return p == pads[0]; });
         std::string p = uniform ? std::to_string(pads[0]) : "(" + join(pads, ", ") + ")";
         ctx.fail_at("padding", "padding='same' is not supported for strided convolutions",
                     fmt::format("use padding={} instead of 'same' with stride {}: {}", p,
@@ -130,34 +148,46 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   return a;
 }
 
-bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis, std::vector<int64_t> weight) {
+bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
+                       std::vector<int64_t> weight) {
   if (!c.symbolic() && c.value == a.in_c) return true;
   Shape batched = ctx.x();
   if (c_axis == 0) batched.insert(batched.begin(), fixed(1));
-  std::string fix = c.symbolic() ? std::string("only the batch may be symbolic")
-                                 : fmt::format("{} receives {} channels, so it needs in_channels={}; use {}", ctx.name(), to_string(c),
-                                               to_string(c), ctx.call_with("in_channels", to_string(c)));
-  return ctx.fail_at("in_channels", fmt::format("Given groups={}, weight of size [{}], expected input{} to have {} channels, but got {} channels instead",
-                                                a.groups, join(weight, ", "), shape_list(batched), a.in_c, to_string(c)),
-                     fix);
+  std::string fix =
+      c.symbolic()
+          ? std::string("only the batch may be symbolic")
+          : fmt::format("{} receives {} channels, so it needs in_channels={}; use {}", ctx.name(),
+                        to_string(c), to_string(c), ctx.call_with("in_channels", to_string(c)));
+  return ctx.fail_at(
+      "in_channels",
+      fmt::format("Given groups={}, weight of size [{}], expected input{} to have {} channels, but "
+                  "got {} channels instead",
+                  a.groups, join(weight, ", "), shape_list(batched), a.in_c, to_string(c)),
+      fix);
 }
 
-void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t>& in, const std::vector<int64_t>& out) {
+void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t>& in,
+                  const std::vector<int64_t>& out) {
   int nd = ctx.nd();
   for (int i = 0; i < nd; ++i) {
     size_t k = static_cast<size_t>(i);
-    ctx.explain("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}", spatial_name(static_cast<size_t>(nd), k), in[k],
-                            a.padding[k], a.dilation[k], a.kernel[k], a.stride[k], out[k]);
+    ctx.explain("{}_out = floor(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}",
+                spatial_name(static_cast<size_t>(nd), k), in[k], a.padding[k], a.dilation[k],
+                a.kernel[k], a.stride[k], out[k]);
   }
 }
 
-std::string product_text(const std::vector<int64_t>& v) { return join(v, "*"); }
+std::string product_text(const std::vector<int64_t>& v) {
+  return join(v, "*");
+}
 
 }  // namespace
 
 // x: [N, C_in, *in] -> [N, C_out, *out]   out = floor((in + 2p - d(k-1) - 1)/s) + 1
 bool infer_conv(RuleContext& ctx) {
-  auto c_axis = channel_axis(ctx, ctx.op.name == "Conv1d" ? "conv1d" : ctx.op.name == "Conv2d" ? "conv2d" : "conv3d");
+  auto c_axis = channel_axis(ctx, ctx.op.name == "Conv1d"   ? "conv1d"
+                                  : ctx.op.name == "Conv2d" ? "conv2d"
+                                                            : "conv3d");
   if (!c_axis) return false;
   const Dim& c = ctx.x()[*c_axis];
   auto a = read_conv_args(ctx, c, false);
@@ -182,21 +212,31 @@ bool infer_conv(RuleContext& ctx) {
   }
   for (size_t i = 0; i < nd; ++i) {
     if (padded[i] < eff[i]) {
-      return ctx.fail_too_small(fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
-                                        join(padded, " x "), join(eff, " x ")),
-                            fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, more padding, or a smaller kernel_size",
-                                        ctx.name(), join(eff, "x"), join(padded, "x")));
+      return ctx.fail_too_small(
+          fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel "
+                      "size can't be greater than actual input size",
+                      join(padded, " x "), join(eff, " x ")),
+          fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, "
+                      "more padding, or a smaller kernel_size",
+                      ctx.name(), join(eff, "x"), join(padded, "x")));
     }
-    out[i] = a->same ? (*in)[i] : conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i], a->dilation[i]);
+    out[i] = a->same ? (*in)[i]
+                     : conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
+                                        a->dilation[i]);
   }
-  if (a->padding_mode != "zeros") {  // PyTorch pads the last dim first and reports the first failure
+  if (a->padding_mode !=
+      "zeros") {  // PyTorch pads the last dim first and reports the first failure
     size_t rank = ctx.x().size() + (*c_axis == 0 ? 1 : 0);
     for (size_t i = nd; i-- > 0;) {
-      bool too_big = a->padding_mode == "reflect" ? a->padding[i] >= (*in)[i] : a->padding[i] > (*in)[i];
+      bool too_big =
+          a->padding_mode == "reflect" ? a->padding[i] >= (*in)[i] : a->padding[i] > (*in)[i];
       if (too_big) {
-        return ctx.fail_at("padding", fmt::format("Argument #4: Padding size should be less than the corresponding input dimension, but got: padding ({}, {}) at dimension {} of input {}",
-                                                  a->padding[i], a->padding[i], rank - nd + i, rank),
-                           "use a smaller padding with padding_mode='" + a->padding_mode + "'");
+        return ctx.fail_at(
+            "padding",
+            fmt::format("Argument #4: Padding size should be less than the corresponding input "
+                        "dimension, but got: padding ({}, {}) at dimension {} of input {}",
+                        a->padding[i], a->padding[i], rank - nd + i, rank),
+            "use a smaller padding with padding_mode='" + a->padding_mode + "'");
       }
     }
   }
@@ -214,10 +254,14 @@ bool infer_conv(RuleContext& ctx) {
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
   if (ctx.want_explain) explain_conv(ctx, *a, *in, out);
-  if (ctx.want_explain) ctx.explain("params = {}*({}*{}){} = {}", a->out_c, a->in_c / a->groups, product_text(a->kernel),
-                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
-  if (ctx.want_explain) ctx.explain("MACs = {}{}*{}*({}*{}) = {}", *batch == 1 ? "" : fmt::format("{}*", *batch), a->out_c,
-                          product_text(out), a->in_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
+  if (ctx.want_explain)
+    ctx.explain("params = {}*({}*{}){} = {}", a->out_c, a->in_c / a->groups,
+                product_text(a->kernel), a->bias ? fmt::format(" + {}", a->out_c) : "",
+                with_commas(ctx.layer.params));
+  if (ctx.want_explain)
+    ctx.explain("MACs = {}{}*{}*({}*{}) = {}", *batch == 1 ? "" : fmt::format("{}*", *batch),
+                a->out_c, product_text(out), a->in_c / a->groups, product_text(a->kernel),
+                with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
   at.ints["in_channels"] = {a->in_c};
   at.ints["out_channels"] = {a->out_c};
@@ -234,12 +278,15 @@ bool infer_conv(RuleContext& ctx) {
 
 // x: [N, C_in, *in] -> [N, C_out, *out]   out = (in-1)s - 2p + d(k-1) + output_padding + 1
 bool infer_conv_transpose(RuleContext& ctx) {
-  auto c_axis = channel_axis(ctx, ctx.op.name == "ConvTranspose1d" ? "conv_transpose1d"
-                                  : ctx.op.name == "ConvTranspose2d" ? "conv_transpose2d" : "conv_transpose3d");
+  auto c_axis = channel_axis(ctx, ctx.op.name == "ConvTranspose1d"   ? "conv_transpose1d"
+                                  : ctx.op.name == "ConvTranspose2d" ? "conv_transpose2d"
+                                                                     : "conv_transpose3d");
   if (!c_axis) return false;
   const Dim& c = ctx.x()[*c_axis];
   if (ctx.value("padding").kind == Value::Kind::String) {
-    return ctx.fail_at("padding", fmt::format("{} does not support string padding ('{}')", ctx.op.name, ctx.value("padding").s),
+    return ctx.fail_at("padding",
+                       fmt::format("{} does not support string padding ('{}')", ctx.op.name,
+                                   ctx.value("padding").s),
                        "give the padding as a number");
   }
   auto a = read_conv_args(ctx, c, true);
@@ -252,30 +299,42 @@ bool infer_conv_transpose(RuleContext& ctx) {
   if (!c.symbolic() && c.value != a->in_c) {
     Shape batched = ctx.x();
     if (*c_axis == 0) batched.insert(batched.begin(), fixed(1));
-    return ctx.fail_at("in_channels", fmt::format("Given transposed=1, weight of size [{}], expected input{} to have {} channels, but got {} channels instead",
-                                                  join(weight, ", "), shape_list(batched), a->in_c, c.value),
-                       fmt::format("{} receives {} channels; use {}", ctx.name(), c.value, ctx.call_with("in_channels", std::to_string(c.value))));
+    return ctx.fail_at("in_channels",
+                       fmt::format("Given transposed=1, weight of size [{}], expected input{} to "
+                                   "have {} channels, but got {} channels instead",
+                                   join(weight, ", "), shape_list(batched), a->in_c, c.value),
+                       fmt::format("{} receives {} channels; use {}", ctx.name(), c.value,
+                                   ctx.call_with("in_channels", std::to_string(c.value))));
   }
   for (size_t i = 0; i < nd; ++i) {
     if ((*output_padding)[i] >= a->stride[i] && (*output_padding)[i] >= a->dilation[i]) {
-      static const char* axes[3][3] = {{"width"}, {"height", "width"}, {"depth", "height", "width"}};
+      static const char* axes[3][3] = {
+          {"width"}, {"height", "width"}, {"depth", "height", "width"}};
       std::string got;
       for (const char* what : {"output_padding", "stride", "dilation"}) {
-        const auto& v = std::string(what) == "output_padding" ? *output_padding : std::string(what) == "stride" ? a->stride : a->dilation;
-        for (size_t j = 0; j < nd; ++j) got += fmt::format(" {}_{}: {}", what, axes[nd - 1][j], v[j]);
+        const auto& v = std::string(what) == "output_padding" ? *output_padding
+                        : std::string(what) == "stride"       ? a->stride
+                                                              : a->dilation;
+        for (size_t j = 0; j < nd; ++j)
+          got += fmt::format(" {}_{}: {}", what, axes[nd - 1][j], v[j]);
       }
-      return ctx.fail_at("output_padding", fmt::format("output padding must be smaller than either stride or dilation, but got{}", got),
-                         fmt::format("use output_padding={}", std::max(a->stride[i], a->dilation[i]) - 1));
+      return ctx.fail_at(
+          "output_padding",
+          fmt::format("output padding must be smaller than either stride or dilation, but got{}",
+                      got),
+          fmt::format("use output_padding={}", std::max(a->stride[i], a->dilation[i]) - 1));
     }
   }
   auto in = spatial_sizes(ctx, *c_axis);
   if (!in) return false;
   std::vector<int64_t> out(nd);
   for (size_t i = 0; i < nd; ++i) {
-    out[i] = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i], a->dilation[i], (*output_padding)[i]);
+    out[i] = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
+                                        a->dilation[i], (*output_padding)[i]);
   }
   if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
-    return ctx.fail_input(fmt::format("Given input size per channel: ({}). Calculated output size per channel: ({}). Output size is too small",
+    return ctx.fail_input(fmt::format("Given input size per channel: ({}). Calculated output size "
+                                      "per channel: ({}). Output size is too small",
                                       join(*in, " x "), join(out, " x ")),
                           "use less padding or a larger input");
   }
@@ -294,12 +353,13 @@ bool infer_conv_transpose(RuleContext& ctx) {
   if (!ctx.add_macs(macs)) return false;
   for (size_t i = 0; i < nd; ++i) {
     ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(nd, i),
-                            (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i], (*output_padding)[i], out[i]);
+                (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i],
+                (*output_padding)[i], out[i]);
   }
   ctx.explain("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),
-                          a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
-  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in), a->out_c / a->groups,
-                          product_text(a->kernel), with_commas(ctx.layer.macs));
+              a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
+  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in),
+              a->out_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
   at.ints["in_channels"] = {a->in_c};
   at.ints["out_channels"] = {a->out_c};

@@ -7,7 +7,10 @@ namespace {
 // num_features may be `?`: take it from the input's channel dim.
 std::optional<int64_t> features(RuleContext& ctx, const char* param, const Dim& c) {
   if (ctx.is_infer(param)) {
-    if (c.symbolic()) { ctx.fail_at(param, "cannot infer a size from a symbolic dim", "give the number"); return std::nullopt; }
+    if (c.symbolic()) {
+      ctx.fail_at(param, "cannot infer a size from a symbolic dim", "give the number");
+      return std::nullopt;
+    }
     ctx.set_inferred(param, c.value);
     return c.value;
   }
@@ -21,7 +24,8 @@ bool add_affine(RuleContext& ctx, int64_t n, bool weight, bool bias) {
 }
 
 std::string channel_fix(RuleContext& ctx, const char* param, const Dim& c) {
-  return fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c), ctx.call_with(param, to_string(c)));
+  return fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c),
+                     ctx.call_with(param, to_string(c)));
 }
 
 }  // namespace
@@ -32,16 +36,22 @@ bool infer_batch_norm(RuleContext& ctx) {
   bool ok = nd == 1 ? (rank == 2 || rank == 3) : rank == nd + 2;
   if (!ok) {
     std::string expected = nd == 1 ? "2D or 3D" : fmt::format("{}D", nd + 2);
-    return ctx.fail_input(fmt::format("expected {} input (got {}D input)", expected, rank),
-                          fmt::format("{} normalises [N, C{}]; check the layers before {}", ctx.op.name,
-                                      nd == 1 ? "] or [N, C, L" : nd == 2 ? ", H, W" : ", D, H, W", ctx.name()));
+    return ctx.fail_input(
+        fmt::format("expected {} input (got {}D input)", expected, rank),
+        fmt::format("{} normalises [N, C{}]; check the layers before {}", ctx.op.name,
+                    nd == 1   ? "] or [N, C, L"
+                    : nd == 2 ? ", H, W"
+                              : ", D, H, W",
+                    ctx.name()));
   }
   const Dim& c = ctx.x()[1];
   auto n = features(ctx, "num_features", c);
   if (!n) return false;
   if (c.symbolic() || c.value != *n) {
-    return ctx.fail_at("num_features", fmt::format("running_mean should contain {} elements not {}", to_string(c), *n),
-                       channel_fix(ctx, "num_features", c));
+    return ctx.fail_at(
+        "num_features",
+        fmt::format("running_mean should contain {} elements not {}", to_string(c), *n),
+        channel_fix(ctx, "num_features", c));
   }
   auto affine = ctx.bool_arg("affine");
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
@@ -49,7 +59,8 @@ bool infer_batch_norm(RuleContext& ctx) {
   ctx.set_output(ctx.x());
   ctx.layer.attrs.floats["eps"] = *eps;
   ctx.layer.attrs.ints["affine"] = {*affine};
-  if (*affine) ctx.explain("params = 2*{} = {}  (weight and bias; running mean/var are buffers)", *n, 2 * *n);
+  if (*affine)
+    ctx.explain("params = 2*{} = {}  (weight and bias; running mean/var are buffers)", *n, 2 * *n);
   return add_affine(ctx, *n, *affine, *affine);
 }
 
@@ -57,8 +68,9 @@ bool infer_batch_norm(RuleContext& ctx) {
 bool infer_instance_norm(RuleContext& ctx) {
   size_t rank = ctx.x().size(), nd = static_cast<size_t>(ctx.nd());
   if (rank != nd + 1 && rank != nd + 2) {
-    return ctx.fail_input(fmt::format("expected {}D or {}D input (got {}D input)", nd + 1, nd + 2, rank),
-                          fmt::format("{} normalises [N, C, ...] with {} spatial dims", ctx.op.name, nd));
+    return ctx.fail_input(
+        fmt::format("expected {}D or {}D input (got {}D input)", nd + 1, nd + 2, rank),
+        fmt::format("{} normalises [N, C, ...] with {} spatial dims", ctx.op.name, nd));
   }
   const Dim& c = ctx.x()[rank - nd - 1];
   auto n = features(ctx, "num_features", c);
@@ -66,7 +78,8 @@ bool infer_instance_norm(RuleContext& ctx) {
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   if (*affine && (c.symbolic() || c.value != *n)) {  // PyTorch checks only when there is a weight
-    return ctx.fail_at("num_features", fmt::format("weight should contain {} elements not {}", to_string(c), *n),
+    return ctx.fail_at("num_features",
+                       fmt::format("weight should contain {} elements not {}", to_string(c), *n),
                        channel_fix(ctx, "num_features", c));
   }
   ctx.set_output(ctx.x());
@@ -80,16 +93,22 @@ bool infer_layer_norm(RuleContext& ctx) {
   const Value& v = ctx.value("normalized_shape");
   std::vector<int64_t> norm;
   if (v.kind == Value::Kind::Infer) {
-    if (ctx.x().empty() || ctx.x().back().symbolic()) return ctx.fail_at("normalized_shape", "cannot infer normalized_shape", "give it");
+    if (ctx.x().empty() || ctx.x().back().symbolic())
+      return ctx.fail_at("normalized_shape", "cannot infer normalized_shape", "give it");
     norm = {ctx.x().back().value};
     ctx.set_inferred("normalized_shape", norm[0]);
   } else if (v.kind == Value::Kind::Int) {
     norm = {v.i};
-  } else if (v.is_sequence() && std::all_of(v.items.begin(), v.items.end(), [](const Value& i) { return i.kind == Value::Kind::Int; })) {
+  } else if (v.is_sequence() && std::all_of(v.items.begin(), v.items.end(), [](const Value& i) {
+               return i.kind == Value::Kind::Int;
+             })) {
     for (const auto& i : v.items) norm.push_back(i.i);
   } else {
-    return ctx.fail_at("normalized_shape", fmt::format("LayerNorm(): normalized_shape must be an int or a tuple of ints, got {}", to_source(v)),
-                       "write normalized_shape=(C, H, W) with the trailing sizes of the input");
+    return ctx.fail_at(
+        "normalized_shape",
+        fmt::format("LayerNorm(): normalized_shape must be an int or a tuple of ints, got {}",
+                    to_source(v)),
+        "write normalized_shape=(C, H, W) with the trailing sizes of the input");
   }
   const Shape& x = ctx.x();
   bool match = norm.size() <= x.size();
@@ -103,10 +122,14 @@ bool infer_layer_norm(RuleContext& ctx) {
     std::string fix;
     if (norm.size() <= x.size()) {
       Shape tail(x.end() - static_cast<std::ptrdiff_t>(norm.size()), x.end());
-      std::string t = norm.size() == 1 ? to_string(tail[0]) : "(" + to_string(tail).substr(1, to_string(tail).size() - 2) + ")";
-      fix = fmt::format("{} receives {}; use {}", ctx.name(), to_string(x), ctx.call_with("normalized_shape", t));
+      std::string t = norm.size() == 1
+                          ? to_string(tail[0])
+                          : "(" + to_string(tail).substr(1, to_string(tail).size() - 2) + ")";
+      fix = fmt::format("{} receives {}; use {}", ctx.name(), to_string(x),
+                        ctx.call_with("normalized_shape", t));
     }
-    return ctx.fail_input(fmt::format("Given normalized_shape=[{}], expected input with shape [*, {}], but got input of size{}",
+    return ctx.fail_input(fmt::format("Given normalized_shape=[{}], expected input with shape [*, "
+                                      "{}], but got input of size{}",
                                       want, want, shape_list(x)),
                           fix);
   }
@@ -120,7 +143,8 @@ bool infer_layer_norm(RuleContext& ctx) {
   int64_t n = 1;
   for (int64_t d : norm) {
     auto r = checked_mul(n, d);
-    if (!r) return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
+    if (!r)
+      return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
     n = *r;
   }
   if (*affine && !ctx.add_weight("weight", norm)) return false;
@@ -134,19 +158,24 @@ bool infer_group_norm(RuleContext& ctx) {
   if (!groups) return false;
   const Shape& x = ctx.x();
   if (x.size() < 2) {
-    return ctx.fail_input(fmt::format("Expected at least 2 dimensions for input tensor but received {}", x.size()),
-                          "GroupNorm normalises [N, C, *]");
+    return ctx.fail_input(
+        fmt::format("Expected at least 2 dimensions for input tensor but received {}", x.size()),
+        "GroupNorm normalises [N, C, *]");
   }
   auto channels = features(ctx, "num_channels", x[1]);
   if (!channels) return false;
   if (*channels % *groups != 0) {
-    return ctx.fail_at("num_groups", "num_channels must be divisible by num_groups",
-                       fmt::format("num_channels={} is not a multiple of num_groups={}", *channels, *groups));
+    return ctx.fail_at(
+        "num_groups", "num_channels must be divisible by num_groups",
+        fmt::format("num_channels={} is not a multiple of num_groups={}", *channels, *groups));
   }
   if (x[1].symbolic() || x[1].value != *channels) {
-    return ctx.fail_at("num_channels", fmt::format("Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [{}] and input of shape {}",
-                                                   *channels, shape_list(x)),
-                       channel_fix(ctx, "num_channels", x[1]));
+    return ctx.fail_at(
+        "num_channels",
+        fmt::format("Expected weight to be a vector of size equal to the number of channels in "
+                    "input, but got weight of shape [{}] and input of shape {}",
+                    *channels, shape_list(x)),
+        channel_fix(ctx, "num_channels", x[1]));
   }
   auto affine = ctx.bool_arg("affine");
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
@@ -161,7 +190,9 @@ bool infer_group_norm(RuleContext& ctx) {
 // x: [*, in_features] -> [*, out_features]
 bool infer_linear(RuleContext& ctx) {
   const Shape& x = ctx.x();
-  if (x.empty()) return ctx.fail_input("Linear needs an input with at least one dimension", "flatten the input first");
+  if (x.empty())
+    return ctx.fail_input("Linear needs an input with at least one dimension",
+                          "flatten the input first");
   const Dim& last = x.back();
   auto in = features(ctx, "in_features", last);
   auto out = in ? ctx.int_arg("out_features", 0) : std::nullopt;
@@ -170,13 +201,15 @@ bool infer_linear(RuleContext& ctx) {
   auto rows = count_product(x, 0, x.size() - 1);
   if (!rows) return ctx.fail_input("the input is too large", "use a smaller input");
   if (last.symbolic() || last.value != *in) {
-    std::string where = ctx.layer.input_flattened_from
-                            ? fmt::format(" ({} flattened)", to_string(*ctx.layer.input_flattened_from))
-                            : "";
-    return ctx.fail_at("in_features", fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", *rows,
-                                                  to_string(last), *in, *out),
-                       fmt::format("{} receives {} features{}; use {}", ctx.name(), to_string(last), where,
-                                   ctx.call_with("in_features", to_string(last))));
+    std::string where =
+        ctx.layer.input_flattened_from
+            ? fmt::format(" ({} flattened)", to_string(*ctx.layer.input_flattened_from))
+            : "";
+    return ctx.fail_at("in_features",
+                       fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                                   *rows, to_string(last), *in, *out),
+                       fmt::format("{} receives {} features{}; use {}", ctx.name(), to_string(last),
+                                   where, ctx.call_with("in_features", to_string(last))));
   }
   Shape s = x;
   s.back() = fixed(*out);
@@ -193,10 +226,15 @@ bool infer_linear(RuleContext& ctx) {
       product *= f[i].value;
       factors = to_string(f[i]) + (factors.empty() ? "" : "*") + factors;
     }
-    if (product == *in && factors.find('*') != std::string::npos) ctx.explain("in_features = {} = {}  (from {} flattened)", factors, *in, to_string(f));
+    if (product == *in && factors.find('*') != std::string::npos)
+      ctx.explain("in_features = {} = {}  (from {} flattened)", factors, *in, to_string(f));
   }
-  if (ctx.want_explain) ctx.explain("params = {}*{}{} = {}", *out, *in, *bias ? fmt::format(" + {}", *out) : "", with_commas(ctx.layer.params));
-  if (ctx.want_explain) ctx.explain("MACs = {}{}*{} = {}", *rows == 1 ? "" : fmt::format("{}*", *rows), *in, *out, with_commas(ctx.layer.macs));
+  if (ctx.want_explain)
+    ctx.explain("params = {}*{}{} = {}", *out, *in, *bias ? fmt::format(" + {}", *out) : "",
+                with_commas(ctx.layer.params));
+  if (ctx.want_explain)
+    ctx.explain("MACs = {}{}*{} = {}", *rows == 1 ? "" : fmt::format("{}*", *rows), *in, *out,
+                with_commas(ctx.layer.macs));
   ctx.layer.attrs.ints["bias"] = {*bias};
   return true;
 }

@@ -5,24 +5,29 @@
 namespace netshape {
 namespace {
 
-
 // Pooling takes [C, *spatial] or [N, C, *spatial]; returns the index of the first spatial dim.
 std::optional<size_t> first_spatial_axis(RuleContext& ctx) {
   size_t rank = ctx.x().size(), nd = static_cast<size_t>(ctx.nd());
   if (rank == nd + 1 || rank == nd + 2) {
     for (size_t i = rank - nd; i < rank; ++i) {
       if (ctx.x()[i].symbolic()) {
-        ctx.fail_input(fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(ctx.x())),
-                       "only the batch dimension may be symbolic");
+        ctx.fail_input(
+            fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(ctx.x())),
+            "only the batch dimension may be symbolic");
         return std::nullopt;
       }
     }
     return rank - nd;
   }
-  ctx.fail_input(fmt::format("non-empty {}D or {}D (batch mode) tensor expected for input, got {}", nd + 1, nd + 2,
-                             to_string(ctx.x())),
-                 fmt::format("{} pools [N, C, {}] or [C, {}]", ctx.op.name, nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W",
-                             nd == 1 ? "L" : nd == 2 ? "H, W" : "D, H, W"));
+  ctx.fail_input(fmt::format("non-empty {}D or {}D (batch mode) tensor expected for input, got {}",
+                             nd + 1, nd + 2, to_string(ctx.x())),
+                 fmt::format("{} pools [N, C, {}] or [C, {}]", ctx.op.name,
+                             nd == 1   ? "L"
+                             : nd == 2 ? "H, W"
+                                       : "D, H, W",
+                             nd == 1   ? "L"
+                             : nd == 2 ? "H, W"
+                                       : "D, H, W"));
   return std::nullopt;
 }
 
@@ -46,7 +51,8 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   }
   for (size_t i = 0; i < nd; ++i) {
     if (a.stride[i] == 0) {
-      ctx.fail_at(ctx.is_given("stride") ? "stride" : "kernel_size", "stride should not be zero", "use stride=1 or more");
+      ctx.fail_at(ctx.is_given("stride") ? "stride" : "kernel_size", "stride should not be zero",
+                  "use stride=1 or more");
       return std::nullopt;
     }
     if (a.kernel[i] == 0) {
@@ -69,10 +75,15 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   a.ceil_mode = *ceil_mode;
   for (size_t i = 0; i < nd; ++i) {
     if (a.padding[i] > a.kernel[i] / 2) {
-      std::string fix = a.kernel[i] / 2 == 0 ? "use padding=0" : fmt::format("use padding={} or less", a.kernel[i] / 2);
-      ctx.fail_at("padding", fmt::format("pad should be at most half of kernel size, but got pad={} and kernel_size={}",
-                                         a.padding[i], a.kernel[i]),
-                  fix);
+      std::string fix = a.kernel[i] / 2 == 0
+                            ? "use padding=0"
+                            : fmt::format("use padding={} or less", a.kernel[i] / 2);
+      ctx.fail_at(
+          "padding",
+          fmt::format(
+              "pad should be at most half of kernel size, but got pad={} and kernel_size={}",
+              a.padding[i], a.kernel[i]),
+          fix);
       return std::nullopt;
     }
   }
@@ -85,24 +96,29 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
   std::vector<int64_t> in(nd), out(nd);
   for (size_t i = 0; i < nd; ++i) {
     in[i] = x[axis + i].value;
-    out[i] = pool_output_size(in[i], a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], a.ceil_mode);
+    out[i] =
+        pool_output_size(in[i], a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], a.ceil_mode);
   }
   if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o < 1; })) {
     std::string c = axis > 0 ? to_string(x[axis - 1]) + "x" : "";
     std::vector<int64_t> need(nd);
-    for (size_t i = 0; i < nd; ++i) need[i] = a.dilation[i] * (a.kernel[i] - 1) + 1 - 2 * a.padding[i];
-    return ctx.fail_too_small(fmt::format("Given input size: ({}{}). Calculated output size: ({}{}). Output size is too small",
-                                      c, join(in, "x"), c, join(out, "x")),
-                          fmt::format("{} receives {} but its kernel_size needs at least {}; use a larger input or a smaller kernel_size",
-                                      ctx.name(), join(in, "x"), join(need, "x")));
+    for (size_t i = 0; i < nd; ++i)
+      need[i] = a.dilation[i] * (a.kernel[i] - 1) + 1 - 2 * a.padding[i];
+    return ctx.fail_too_small(
+        fmt::format(
+            "Given input size: ({}{}). Calculated output size: ({}{}). Output size is too small", c,
+            join(in, "x"), c, join(out, "x")),
+        fmt::format("{} receives {} but its kernel_size needs at least {}; use a larger input or a "
+                    "smaller kernel_size",
+                    ctx.name(), join(in, "x"), join(need, "x")));
   }
   Shape s = x;
   for (size_t i = 0; i < nd; ++i) s[axis + i] = fixed(out[i]);
   ctx.set_output(s);
   for (size_t i = 0; i < nd; ++i) {
     ctx.explain("{}_out = {}(({} + 2*{} - {}*({}-1) - 1)/{}) + 1 = {}{}", spatial_name(nd, i),
-                            a.ceil_mode ? "ceil" : "floor", in[i], a.padding[i], a.dilation[i], a.kernel[i],
-                            a.stride[i], out[i], formula_note);
+                a.ceil_mode ? "ceil" : "floor", in[i], a.padding[i], a.dilation[i], a.kernel[i],
+                a.stride[i], out[i], formula_note);
   }
   auto& at = ctx.layer.attrs;
   at.ints["kernel_size"] = a.kernel;
@@ -123,9 +139,12 @@ bool infer_max_pool(RuleContext& ctx) {
   if (!a) return false;
   auto ri = ctx.bool_arg("return_indices");
   if (!ri) return false;
-  if (*ri) return ctx.fail_at("return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
-                              "remove return_indices=True");
-  return pool_output(ctx, *a, *axis, ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
+  if (*ri)
+    return ctx.fail_at("return_indices",
+                       "return_indices=True makes a tuple; netshape follows single tensors",
+                       "remove return_indices=True");
+  return pool_output(ctx, *a, *axis,
+                     ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
 }
 
 // x: [N, C, *in] -> [N, C, *out]   out = floor((in + 2p - k)/s) + 1 (ceil with ceil_mode)
@@ -142,7 +161,8 @@ bool infer_avg_pool(RuleContext& ctx) {
     if (!div) return false;
     ctx.layer.attrs.ints["divisor_override"] = {*div};
   }
-  return pool_output(ctx, *a, *axis, ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
+  return pool_output(ctx, *a, *axis,
+                     ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
 }
 
 // x: [N, C, *in] -> [N, C, *output_size]   (None in output_size keeps that input size)
@@ -153,9 +173,12 @@ static bool adaptive_pool(RuleContext& ctx) {
   const Value& v = ctx.value("output_size");
   std::vector<Value> items = v.is_sequence() ? v.items : std::vector<Value>(nd, v);
   if (items.size() != nd) {
-    return ctx.fail_at("output_size", fmt::format("{}: output_size must be an int or a tuple of {} ints, got {}",
-                                                  ctx.op.name, nd, to_source(v)),
-                       fmt::format("write output_size={}", nd == 1 ? "1" : nd == 2 ? "(1, 1)" : "(1, 1, 1)"));
+    return ctx.fail_at("output_size",
+                       fmt::format("{}: output_size must be an int or a tuple of {} ints, got {}",
+                                   ctx.op.name, nd, to_source(v)),
+                       fmt::format("write output_size={}", nd == 1   ? "1"
+                                                           : nd == 2 ? "(1, 1)"
+                                                                     : "(1, 1, 1)"));
   }
   Shape s = ctx.x();
   std::vector<int64_t> out(nd);
@@ -165,9 +188,11 @@ static bool adaptive_pool(RuleContext& ctx) {
     } else if (items[i].kind == Value::Kind::Int && items[i].i >= 0) {
       out[i] = items[i].i;
     } else {
-      return ctx.fail_at("output_size", fmt::format("{}: elements of output_size must be non-negative ints or None, got {}",
-                                                    ctx.op.name, to_source(items[i])),
-                         "write output_size=(1, 1)");
+      return ctx.fail_at(
+          "output_size",
+          fmt::format("{}: elements of output_size must be non-negative ints or None, got {}",
+                      ctx.op.name, to_source(items[i])),
+          "write output_size=(1, 1)");
     }
     s[*axis + i] = fixed(out[i]);
   }
@@ -176,13 +201,17 @@ static bool adaptive_pool(RuleContext& ctx) {
   return true;
 }
 
-bool infer_adaptive_avg_pool(RuleContext& ctx) { return adaptive_pool(ctx); }
+bool infer_adaptive_avg_pool(RuleContext& ctx) {
+  return adaptive_pool(ctx);
+}
 
 bool infer_adaptive_max_pool(RuleContext& ctx) {
   auto ri = ctx.bool_arg("return_indices");
   if (!ri) return false;
-  if (*ri) return ctx.fail_at("return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
-                              "remove return_indices=True");
+  if (*ri)
+    return ctx.fail_at("return_indices",
+                       "return_indices=True makes a tuple; netshape follows single tensors",
+                       "remove return_indices=True");
   return adaptive_pool(ctx);
 }
 

@@ -15,8 +15,11 @@ bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& 
   auto w = wrap_dim(*d, rank);
   if (!w) {
     int64_t r = std::max<int64_t>(rank, 1);
-    return ctx.fail_at(param, fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r, r - 1, *d),
-                       fmt::format("the input {} has {} dims; use {}={}", to_string(ctx.x()), rank, param, r - 1));
+    return ctx.fail_at(
+        param,
+        fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r,
+                    r - 1, *d),
+        fmt::format("the input {} has {} dims; use {}={}", to_string(ctx.x()), rank, param, r - 1));
   }
   out = *w;
   return true;
@@ -27,7 +30,9 @@ bool check_probability(RuleContext& ctx) {
   auto p = ctx.float_arg("p");
   if (!p) return false;
   if (*p < 0.0 || *p > 1.0) {
-    return ctx.fail_at("p", fmt::format("dropout probability has to be between 0 and 1, but got {}", to_source(ctx.value("p"))),
+    return ctx.fail_at("p",
+                       fmt::format("dropout probability has to be between 0 and 1, but got {}",
+                                   to_source(ctx.value("p"))),
                        "use a probability such as p=0.5");
   }
   ctx.layer.attrs.floats["p"] = *p;
@@ -42,7 +47,11 @@ bool infer_elementwise(RuleContext& ctx) {
   if (ctx.has_param("approximate")) {
     auto a = ctx.string_arg("approximate");
     if (!a) return false;
-    if (*a != "none" && *a != "tanh") return ctx.fail_at("approximate", fmt::format("approximate argument must be either none or tanh, got '{}'", *a), "use approximate='tanh'");
+    if (*a != "none" && *a != "tanh")
+      return ctx.fail_at(
+          "approximate",
+          fmt::format("approximate argument must be either none or tanh, got '{}'", *a),
+          "use approximate='tanh'");
     ctx.layer.attrs.strings["approximate"] = *a;
   }
   for (const char* f : {"negative_slope", "alpha"}) {
@@ -82,20 +91,27 @@ bool infer_flatten(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size()), start = 0, end = 0;
   if (!dim_arg(ctx, "start_dim", rank, start) || !dim_arg(ctx, "end_dim", rank, end)) return false;
-  if (rank == 0) { ctx.set_output({fixed(1)}); return true; }
+  if (rank == 0) {
+    ctx.set_output({fixed(1)});
+    return true;
+  }
   if (start > end) {
-    return ctx.fail_at("start_dim", "flatten() has invalid args: start_dim cannot come after end_dim",
+    return ctx.fail_at("start_dim",
+                       "flatten() has invalid args: start_dim cannot come after end_dim",
                        fmt::format("use start_dim <= end_dim (here end_dim is {})", end));
   }
   auto merged = dim_product(x, static_cast<size_t>(start), static_cast<size_t>(end) + 1);
-  if (!merged) return ctx.fail_input("the flattened size overflows 64 bits or multiplies two symbolic dims", "flatten fewer dims");
+  if (!merged)
+    return ctx.fail_input("the flattened size overflows 64 bits or multiplies two symbolic dims",
+                          "flatten fewer dims");
   Shape s(x.begin(), x.begin() + start);
   s.push_back(*merged);
   s.insert(s.end(), x.begin() + end + 1, x.end());
   ctx.layer.attrs.ints["start_dim"] = {start};
   ctx.layer.attrs.ints["end_dim"] = {end};
   std::string factors;
-  for (int64_t i = start; i <= end; ++i) factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
+  for (int64_t i = start; i <= end; ++i)
+    factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
   ctx.explain("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged));
   ctx.set_output(s);
   return true;
@@ -108,27 +124,44 @@ bool infer_unflatten(RuleContext& ctx) {
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
   const Value& v = ctx.value("unflattened_size");
   if (!v.is_sequence() || v.items.empty() ||
-      !std::all_of(v.items.begin(), v.items.end(), [](const Value& i) { return i.kind == Value::Kind::Int; })) {
-    return ctx.fail_at("unflattened_size", "unflattened_size must be a tuple of ints", "write unflattened_size=(32, 7, 7)");
+      !std::all_of(v.items.begin(), v.items.end(),
+                   [](const Value& i) { return i.kind == Value::Kind::Int; })) {
+    return ctx.fail_at("unflattened_size", "unflattened_size must be a tuple of ints",
+                       "write unflattened_size=(32, 7, 7)");
   }
   const Dim& d = x[static_cast<size_t>(dim)];
-  if (d.symbolic()) return ctx.fail_at("dim", "cannot unflatten a symbolic dim", "unflatten a concrete dim");
+  if (d.symbolic())
+    return ctx.fail_at("dim", "cannot unflatten a symbolic dim", "unflatten a concrete dim");
   std::vector<int64_t> sizes;
   int64_t known = 1, infer_at = -1;
   for (size_t i = 0; i < v.items.size(); ++i) {
     int64_t n = v.items[i].i;
-    if (n == -1 && infer_at < 0) { infer_at = static_cast<int64_t>(i); sizes.push_back(-1); continue; }
-    if (n < 0) return ctx.fail_at("unflattened_size", "unflattened_size may hold one -1 and otherwise non-negative sizes", "use one -1 at most");
+    if (n == -1 && infer_at < 0) {
+      infer_at = static_cast<int64_t>(i);
+      sizes.push_back(-1);
+      continue;
+    }
+    if (n < 0)
+      return ctx.fail_at("unflattened_size",
+                         "unflattened_size may hold one -1 and otherwise non-negative sizes",
+                         "use one -1 at most");
     auto k = checked_mul(known, n);
-    if (!k) return ctx.fail_at("unflattened_size", "unflattened_size overflows 64 bits", "use smaller sizes");
+    if (!k)
+      return ctx.fail_at("unflattened_size", "unflattened_size overflows 64 bits",
+                         "use smaller sizes");
     known = *k;
     sizes.push_back(n);
   }
-  if (infer_at >= 0 && known != 0 && d.value % known == 0) sizes[static_cast<size_t>(infer_at)] = d.value / known;
+  if (infer_at >= 0 && known != 0 && d.value % known == 0)
+    sizes[static_cast<size_t>(infer_at)] = d.value / known;
   else if (infer_at >= 0 || known != d.value) {
     std::string list;
-    for (size_t i = 0; i < v.items.size(); ++i) list += (i ? ", " : "") + std::to_string(v.items[i].i);
-    return ctx.fail_at("unflattened_size", fmt::format("unflatten: Provided sizes [{}] don't multiply up to the size of dim {} ({}) in the input tensor", list, dim, d.value),
+    for (size_t i = 0; i < v.items.size(); ++i)
+      list += (i ? ", " : "") + std::to_string(v.items[i].i);
+    return ctx.fail_at("unflattened_size",
+                       fmt::format("unflatten: Provided sizes [{}] don't multiply up to the size "
+                                   "of dim {} ({}) in the input tensor",
+                                   list, dim, d.value),
                        fmt::format("the sizes must multiply to {}", d.value));
   }
   Shape s(x.begin(), x.begin() + dim);
@@ -142,7 +175,9 @@ bool infer_unflatten(RuleContext& ctx) {
 bool infer_view(RuleContext& ctx) {
   std::vector<Value> items = ctx.var_positional;
   if (items.size() == 1 && items[0].is_sequence()) items = items[0].items;
-  if (items.empty()) return ctx.fail(ctx.st.op_span, fmt::format("{}() needs the new shape", ctx.op.name), "e.g. view(-1, 256)");
+  if (items.empty())
+    return ctx.fail(ctx.st.op_span, fmt::format("{}() needs the new shape", ctx.op.name),
+                    "e.g. view(-1, 256)");
   const Shape& x = ctx.x();
   auto numel = dim_product(x);
   if (!numel) return ctx.fail_input("the input size overflows 64 bits", "use a smaller input");
@@ -160,17 +195,24 @@ bool infer_view(RuleContext& ctx) {
     } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol) {
       d = Dim{1, v.s};  // `view(B, -1)`: the symbolic batch by name
     } else {
-      return ctx.fail(v.span, fmt::format("{}(): shape entries must be ints, got {}", ctx.op.name, to_source(v)), "write sizes like view(-1, 256)");
+      return ctx.fail(
+          v.span,
+          fmt::format("{}(): shape entries must be ints, got {}", ctx.op.name, to_source(v)),
+          "write sizes like view(-1, 256)");
     }
     requested += (i ? ", " : "") + to_string(d);
     if (!d.symbolic() && d.value == -1) {
-      if (infer_at >= 0) return ctx.fail(v.span, "only one dimension can be inferred", "use -1 once");
+      if (infer_at >= 0)
+        return ctx.fail(v.span, "only one dimension can be inferred", "use -1 once");
       infer_at = static_cast<int>(i);
       s.push_back(d);
       continue;
     }
-    if (!d.symbolic() && d.value < 0) return ctx.fail(v.span, fmt::format("invalid shape dimension {}", d.value), "sizes must be >= 0 or -1");
-    if (d.symbolic() && known.symbolic()) return ctx.fail(v.span, "two batch-sized dims are not supported", "use -1 for one of them");
+    if (!d.symbolic() && d.value < 0)
+      return ctx.fail(v.span, fmt::format("invalid shape dimension {}", d.value),
+                      "sizes must be >= 0 or -1");
+    if (d.symbolic() && known.symbolic())
+      return ctx.fail(v.span, "two batch-sized dims are not supported", "use -1 for one of them");
     auto k = checked_mul(known.value, d.value);
     if (!k) return ctx.fail(v.span, "the shape overflows 64 bits", "use smaller sizes");
     known.value = *k;
@@ -194,12 +236,16 @@ bool infer_view(RuleContext& ctx) {
     auto elements = dim_product(x, x.empty() ? 0 : 1);
     if (elements && !x.empty() && x[0].symbolic() && !elements->symbolic()) {
       std::string batch = ctx.st.python ? "x.size(0)" : x[0].symbol;
-      help = fmt::format("the input {} has {} elements per sample; use {}({}, {})", to_string(x), elements->value,
-                         ctx.op.name, batch, elements->value);
+      help = fmt::format("the input {} has {} elements per sample; use {}({}, {})", to_string(x),
+                         elements->value, ctx.op.name, batch, elements->value);
     } else {
-      help = fmt::format("the input {} has {} elements; the sizes must multiply to that", to_string(x), to_string(*numel));
+      help = fmt::format("the input {} has {} elements; the sizes must multiply to that",
+                         to_string(x), to_string(*numel));
     }
-    return ctx.fail(ctx.st.op_span, fmt::format("shape '[{}]' is invalid for input of size {}", requested, to_string(*numel)), help);
+    return ctx.fail(
+        ctx.st.op_span,
+        fmt::format("shape '[{}]' is invalid for input of size {}", requested, to_string(*numel)),
+        help);
   }
   ctx.set_output(s);
   return true;
@@ -210,23 +256,37 @@ bool infer_constant_pad(RuleContext& ctx) {
   const Shape& x = ctx.x();
   const Value& v = ctx.value("padding");
   std::vector<int64_t> pad;
-  if (v.kind == Value::Kind::Int) pad.assign(4, v.i);
+  if (v.kind == Value::Kind::Int)
+    pad.assign(4, v.i);
   else if (v.is_sequence() && v.items.size() == 4 &&
-           std::all_of(v.items.begin(), v.items.end(), [](const Value& i) { return i.kind == Value::Kind::Int; }))
+           std::all_of(v.items.begin(), v.items.end(),
+                       [](const Value& i) { return i.kind == Value::Kind::Int; }))
     for (const auto& i : v.items) pad.push_back(i.i);
-  else return ctx.fail_at("padding", fmt::format("{}: padding must be an int or a 4-tuple (left, right, top, bottom), got {}", ctx.op.name, to_source(v)), "write padding=(1, 1, 2, 2)");
+  else
+    return ctx.fail_at(
+        "padding",
+        fmt::format("{}: padding must be an int or a 4-tuple (left, right, top, bottom), got {}",
+                    ctx.op.name, to_source(v)),
+        "write padding=(1, 1, 2, 2)");
   if (ctx.has_param("value")) {
     auto val = ctx.float_arg("value");
     if (!val) return false;
     ctx.layer.attrs.floats["value"] = *val;
   }
-  if (x.size() < 2) return ctx.fail_input("Padding length too large", fmt::format("{} pads the last two dims of [C, H, W] or [N, C, H, W]", ctx.op.name));
+  if (x.size() < 2)
+    return ctx.fail_input(
+        "Padding length too large",
+        fmt::format("{} pads the last two dims of [C, H, W] or [N, C, H, W]", ctx.op.name));
   Shape s = x;
   for (size_t i = 0; i < 2; ++i) {
     Dim& d = s[s.size() - 1 - i];
     if (d.symbolic()) return ctx.fail_input("cannot pad a symbolic dim", "pad spatial dims");
     int64_t out = d.value + pad[2 * i] + pad[2 * i + 1];
-    if (out < 0) return ctx.fail_at("padding", fmt::format("negative padding leaves no elements ({} + {} + {} = {})", d.value, pad[2 * i], pad[2 * i + 1], out), "use less negative padding");
+    if (out < 0)
+      return ctx.fail_at("padding",
+                         fmt::format("negative padding leaves no elements ({} + {} + {} = {})",
+                                     d.value, pad[2 * i], pad[2 * i + 1], out),
+                         "use less negative padding");
     d.value = out;
   }
   ctx.layer.attrs.ints["padding"] = pad;
@@ -240,19 +300,30 @@ bool infer_interpolate(RuleContext& ctx) {
   auto mode = ctx.string_arg("mode");
   if (!mode) return false;
   if (x.size() < 3 || x.size() > 5) {
-    return ctx.fail_input(fmt::format("Input Error: Only 3D, 4D and 5D input Tensors supported (got {}D)", x.size()), "resample [N, C, L], [N, C, H, W] or [N, C, D, H, W]");
+    return ctx.fail_input(
+        fmt::format("Input Error: Only 3D, 4D and 5D input Tensors supported (got {}D)", x.size()),
+        "resample [N, C, L], [N, C, H, W] or [N, C, D, H, W]");
   }
   size_t nd = x.size() - 2;
-  static const std::map<std::string, size_t> fixed_rank = {{"linear", 1}, {"bilinear", 2}, {"bicubic", 2}, {"trilinear", 3}};
-  static const std::set<std::string> modes = {"nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"};
-  if (!modes.count(*mode)) return ctx.fail_at("mode", fmt::format("unknown interpolation mode '{}'", *mode), "use one of nearest, linear, bilinear, bicubic, trilinear, area, nearest-exact");
+  static const std::map<std::string, size_t> fixed_rank = {
+      {"linear", 1}, {"bilinear", 2}, {"bicubic", 2}, {"trilinear", 3}};
+  static const std::set<std::string> modes = {"nearest",   "linear", "bilinear",     "bicubic",
+                                              "trilinear", "area",   "nearest-exact"};
+  if (!modes.count(*mode))
+    return ctx.fail_at(
+        "mode", fmt::format("unknown interpolation mode '{}'", *mode),
+        "use one of nearest, linear, bilinear, bicubic, trilinear, area, nearest-exact");
   auto fr = fixed_rank.find(*mode);
   if (fr != fixed_rank.end() && fr->second != nd) {
-    return ctx.fail_input(fmt::format("Got {}D input, but {} mode needs {}D input", x.size(), *mode, fr->second + 2), "use mode='nearest' or an input of the right rank");
+    return ctx.fail_input(
+        fmt::format("Got {}D input, but {} mode needs {}D input", x.size(), *mode, fr->second + 2),
+        "use mode='nearest' or an input of the right rank");
   }
   bool has_size = !ctx.is_none("size"), has_scale = !ctx.is_none("scale_factor");
   if (has_size == has_scale) {
-    return ctx.fail(ctx.st.op_span, has_size ? "only one of size or scale_factor should be defined" : "either size or scale_factor should be defined",
+    return ctx.fail(ctx.st.op_span,
+                    has_size ? "only one of size or scale_factor should be defined"
+                             : "either size or scale_factor should be defined",
                     "give size=(H, W) or scale_factor=2");
   }
   Shape s = x;
@@ -264,18 +335,37 @@ bool infer_interpolate(RuleContext& ctx) {
   } else {
     const Value& v = ctx.value("scale_factor");
     std::vector<Value> items = v.is_sequence() ? v.items : std::vector<Value>(nd, v);
-    if (items.size() != nd) return ctx.fail_at("scale_factor", fmt::format("scale_factor shape must match input shape. Input is {}D, scale_factor size is {}", nd, items.size()), "give one factor per spatial dim");
+    if (items.size() != nd)
+      return ctx.fail_at(
+          "scale_factor",
+          fmt::format(
+              "scale_factor shape must match input shape. Input is {}D, scale_factor size is {}",
+              nd, items.size()),
+          "give one factor per spatial dim");
     for (size_t i = 0; i < nd; ++i) {
-      double f = items[i].kind == Value::Kind::Int ? static_cast<double>(items[i].i) : items[i].kind == Value::Kind::Float ? items[i].f : -1.0;
-      if (!(f > 0.0)) return ctx.fail_at("scale_factor", fmt::format("scale_factor must be a positive number, got {}", to_source(items[i])), "use scale_factor=2");
+      double f = items[i].kind == Value::Kind::Int     ? static_cast<double>(items[i].i)
+                 : items[i].kind == Value::Kind::Float ? items[i].f
+                                                       : -1.0;
+      if (!(f > 0.0))
+        return ctx.fail_at(
+            "scale_factor",
+            fmt::format("scale_factor must be a positive number, got {}", to_source(items[i])),
+            "use scale_factor=2");
       double o = std::floor(static_cast<double>(x[2 + i].value) * f);
-      if (o > 9.0e15) return ctx.fail_at("scale_factor", "the resampled size is too large", "use a smaller scale_factor");
+      if (o > 9.0e15)
+        return ctx.fail_at("scale_factor", "the resampled size is too large",
+                           "use a smaller scale_factor");
       out[i] = static_cast<int64_t>(o);
       ctx.layer.attrs.floats["scale" + std::to_string(i)] = f;
     }
   }
   for (size_t i = 0; i < nd; ++i) {
-    if (out[i] <= 0) return ctx.fail_at(has_size ? "size" : "scale_factor", fmt::format("Input and output sizes should be greater than 0, but got output size {}", out[i]), "use a larger size or scale_factor");
+    if (out[i] <= 0)
+      return ctx.fail_at(
+          has_size ? "size" : "scale_factor",
+          fmt::format("Input and output sizes should be greater than 0, but got output size {}",
+                      out[i]),
+          "use a larger size or scale_factor");
     s[2 + i] = fixed(out[i]);
   }
   ctx.layer.attrs.strings["mode"] = *mode;
@@ -290,7 +380,9 @@ bool infer_interpolate(RuleContext& ctx) {
     auto ac = ctx.bool_arg("align_corners");
     if (!ac) return false;
     if (*mode == "nearest" || *mode == "area" || *mode == "nearest-exact") {
-      return ctx.fail_at("align_corners", "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear",
+      return ctx.fail_at("align_corners",
+                         "align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear",
                          "remove align_corners, or use mode='bilinear'");
     }
     ctx.layer.attrs.ints["align_corners"] = {*ac};
@@ -302,7 +394,8 @@ bool infer_interpolate(RuleContext& ctx) {
 // a: [*], b: [*] -> broadcast(a, b)
 bool infer_add(RuleContext& ctx) {
   if (ctx.in().size() != 2) {
-    return ctx.fail(ctx.st.op_span, fmt::format("add takes two tensors, got {}", ctx.in().size()), "write add(a, b), or add(b) to add b to the previous output");
+    return ctx.fail(ctx.st.op_span, fmt::format("add takes two tensors, got {}", ctx.in().size()),
+                    "write add(a, b), or add(b) to add b to the previous output");
   }
   const Shape& a = ctx.in()[0];
   const Shape& b = ctx.in()[1];
@@ -311,14 +404,27 @@ bool infer_add(RuleContext& ctx) {
   for (size_t i = 0; i < rank; ++i) {
     const Dim* da = i + a.size() >= rank ? &a[i + a.size() - rank] : nullptr;
     const Dim* db = i + b.size() >= rank ? &b[i + b.size() - rank] : nullptr;
-    if (!da) { s[i] = *db; continue; }
-    if (!db) { s[i] = *da; continue; }
-    if (*da == *db || (!db->symbolic() && db->value == 1)) s[i] = *da;
-    else if (!da->symbolic() && da->value == 1) s[i] = *db;
+    if (!da) {
+      s[i] = *db;
+      continue;
+    }
+    if (!db) {
+      s[i] = *da;
+      continue;
+    }
+    if (*da == *db || (!db->symbolic() && db->value == 1))
+      s[i] = *da;
+    else if (!da->symbolic() && da->value == 1)
+      s[i] = *db;
     else {
-      return ctx.fail(ctx.st.op_span, fmt::format("The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension {}", to_string(*da), to_string(*db), i),
-                      fmt::format("{} adds {} ({}) and {} ({}); make the shapes equal, e.g. with a 1x1 Conv2d on the shortcut",
-                                  ctx.name(), ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b)));
+      return ctx.fail(ctx.st.op_span,
+                      fmt::format("The size of tensor a ({}) must match the size of tensor b ({}) "
+                                  "at non-singleton dimension {}",
+                                  to_string(*da), to_string(*db), i),
+                      fmt::format("{} adds {} ({}) and {} ({}); make the shapes equal, e.g. with a "
+                                  "1x1 Conv2d on the shortcut",
+                                  ctx.name(), ctx.layer.inputs[0], to_string(a),
+                                  ctx.layer.inputs[1], to_string(b)));
     }
   }
   ctx.set_output(s);
@@ -335,20 +441,30 @@ bool infer_cat(RuleContext& ctx) {
   size_t axis = static_cast<size_t>(dim);
   for (size_t t = 1; t < ins.size(); ++t) {
     if (ins[t].size() != first.size()) {
-      return ctx.fail(ctx.st.op_span, fmt::format("Tensors must have same number of dimensions: got {} and {}", first.size(), ins[t].size()), "concatenate tensors of the same rank");
+      return ctx.fail(ctx.st.op_span,
+                      fmt::format("Tensors must have same number of dimensions: got {} and {}",
+                                  first.size(), ins[t].size()),
+                      "concatenate tensors of the same rank");
     }
     for (size_t i = 0; i < first.size(); ++i) {
       if (i == axis) continue;
       if (!(ins[t][i] == first[i])) {
-        return ctx.fail(ctx.st.op_span, fmt::format("Sizes of tensors must match except in dimension {}. Expected size {} but got size {} for tensor number {} in the list.", dim, to_string(first[i]), to_string(ins[t][i]), t),
-                        fmt::format("{} is {} and {} is {}", ctx.layer.inputs[0], to_string(first), ctx.layer.inputs[t], to_string(ins[t])));
+        return ctx.fail(ctx.st.op_span,
+                        fmt::format("Sizes of tensors must match except in dimension {}. Expected "
+                                    "size {} but got size {} for tensor number {} in the list.",
+                                    dim, to_string(first[i]), to_string(ins[t][i]), t),
+                        fmt::format("{} is {} and {} is {}", ctx.layer.inputs[0], to_string(first),
+                                    ctx.layer.inputs[t], to_string(ins[t])));
       }
     }
     Dim& d = s[axis];
     const Dim& e = ins[t][axis];
-    if (d.symbol != e.symbol) return ctx.fail(ctx.st.op_span, "cannot concatenate a batch-sized dim with a fixed one", "concatenate along the channel dim (dim=1)");
+    if (d.symbol != e.symbol)
+      return ctx.fail(ctx.st.op_span, "cannot concatenate a batch-sized dim with a fixed one",
+                      "concatenate along the channel dim (dim=1)");
     auto sum = checked_add(d.value, e.value);
-    if (!sum) return ctx.fail(ctx.st.op_span, "the concatenated size overflows", "use smaller tensors");
+    if (!sum)
+      return ctx.fail(ctx.st.op_span, "the concatenated size overflows", "use smaller tensors");
     d.value = *sum;
   }
   ctx.layer.attrs.ints["dim"] = {dim};

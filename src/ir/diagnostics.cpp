@@ -7,12 +7,14 @@
 namespace netshape {
 
 Diagnostic& Diagnostics::error(Span span, std::string message, std::string help) {
-  items_.push_back(Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}, {}});
+  items_.push_back(
+      Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}, {}});
   return items_.back();
 }
 
 Diagnostic& Diagnostics::warning(Span span, std::string message, std::string help) {
-  items_.push_back(Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}, {}});
+  items_.push_back(
+      Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}, {}});
   return items_.back();
 }
 
@@ -23,9 +25,12 @@ bool Diagnostics::has_errors() const {
 
 static const char* severity_name(Severity s) {
   switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
+    case Severity::Error:
+      return "error";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Note:
+      return "note";
   }
   return "error";
 }
@@ -45,8 +50,10 @@ static std::string caret_line(std::string_view line, int column, int length) {
 static std::string printable(std::string_view line) {
   std::string out;
   for (unsigned char c : line) {
-    if (c == '\t' || c >= 0x20) out += static_cast<char>(c);
-    else out += '?';
+    if (c == '\t' || c >= 0x20)
+      out += static_cast<char>(c);
+    else
+      out += '?';
   }
   return out;
 }

@@ -21,9 +21,19 @@ std::vector<ParamSpec> parse_signature(std::string_view signature) {
     std::string part = text.substr(start, end - start);
     while (!part.empty() && part.front() == ' ') part.erase(part.begin());
     ParamSpec p;
-    if (part.rfind("**", 0) == 0) { p.var_keyword = true; p.name = part.substr(2); params.push_back(p); }
-    else if (part.rfind("*", 0) == 0) { p.var_positional = true; p.name = part.substr(1); params.push_back(p); }
-    else { plain += (plain.empty() ? "" : ", ") + part; params.push_back(p); params.back().name = "\x01"; }
+    if (part.rfind("**", 0) == 0) {
+      p.var_keyword = true;
+      p.name = part.substr(2);
+      params.push_back(p);
+    } else if (part.rfind("*", 0) == 0) {
+      p.var_positional = true;
+      p.name = part.substr(1);
+      params.push_back(p);
+    } else {
+      plain += (plain.empty() ? "" : ", ") + part;
+      params.push_back(p);
+      params.back().name = "\x01";
+    }
     start = end + 1;
   }
   SourceFile src("<signature>", "f(" + plain + ")");
@@ -35,8 +45,13 @@ std::vector<ParamSpec> parse_signature(std::string_view signature) {
   for (auto& p : params) {
     if (p.name != "\x01") continue;
     const Arg& a = args.at(next++);
-    if (a.keyword.empty()) { p.required = true; p.name = a.value.s; }
-    else { p.name = a.keyword; p.default_value = a.value; }
+    if (a.keyword.empty()) {
+      p.required = true;
+      p.name = a.value.s;
+    } else {
+      p.name = a.keyword;
+      p.default_value = a.value;
+    }
   }
   return params;
 }
@@ -57,7 +72,9 @@ const std::array<OpInfo, kOpCount>& table() {
 
 }  // namespace
 
-const OpInfo& op_info(OpId id) { return table()[static_cast<size_t>(id)]; }
+const OpInfo& op_info(OpId id) {
+  return table()[static_cast<size_t>(id)];
+}
 
 std::optional<OpId> find_op(std::string_view name) {
   for (const auto& op : table()) {

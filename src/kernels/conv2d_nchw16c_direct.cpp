@@ -29,7 +29,9 @@
 namespace netshape::kernels {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return -floor_div(-a, b);
+}
 
 // Everything a micro-kernel needs for one strip. Offsets are element offsets from `in`
 // and may point before the start of the tensor for checked strips; only in-bounds
@@ -41,16 +43,16 @@ struct Strip {
   int64_t in_cb_stride;  // between channel blocks
   int64_t n_r, in_r_stride;
   int64_t n_s, in_s_stride;
-  int64_t in_q_stride;   // between adjacent output pixels (stride_w x pixel size)
-  const float* w;        // weights at (first kb, cb = 0, first valid r, s = 0)
+  int64_t in_q_stride;  // between adjacent output pixels (stride_w x pixel size)
+  const float* w;       // weights at (first kb, cb = 0, first valid r, s = 0)
   int64_t w_cb_stride, w_r_stride, w_oc_stride;
-  float* out;            // output at (first kb, p, q0, 0); pixel stride is 16
+  float* out;  // output at (first kb, p, q0, 0); pixel stride is 16
   int64_t out_oc_stride;
-  const float* bias;     // 16 x noc padded values, or nullptr
+  const float* bias;  // 16 x noc padded values, or nullptr
   bool relu;
-  const int* jlo;        // checked strips: valid pixels for column s are [jlo[s], jhi[s])
+  const int* jlo;  // checked strips: valid pixels for column s are [jlo[s], jhi[s])
   const int* jhi;
-  int uw, noc, icb;      // runtime copies of the template parameters (scalar kernel)
+  int uw, noc, icb;  // runtime copies of the template parameters (scalar kernel)
 };
 
 using StripFn = void (*)(const Strip&);
@@ -105,8 +107,8 @@ __attribute__((target("avx512f"))) void strip_avx512(const Strip& a) {
     for (int64_t r = 0; r < a.n_r; ++r)
       for (int64_t s = 0; s < a.n_s; ++s) {
         const float* wp = a.w + cb * a.w_cb_stride + r * a.w_r_stride + s * (ICB * 16);
-        const float* ip = in + (a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
-                                s * a.in_s_stride);
+        const float* ip =
+            in + (a.in_off + cb * a.in_cb_stride + r * a.in_r_stride + s * a.in_s_stride);
         int jlo = 0, jhi = UW;
         if constexpr (CHECK) {
           jlo = a.jlo[s];
@@ -119,12 +121,12 @@ __attribute__((target("avx512f"))) void strip_avx512(const Strip& a) {
         if constexpr (QS != 0 && !kSanitizerBuild) {
 #pragma GCC unroll 16
           for (int ic = 0; ic < ICB; ++ic)
-            fma_channel_avx512<UW, NOC, CHECK>(acc, wp + ic * 16, a.w_oc_stride, ip + ic, qs,
-                                               jlo, jhi);
+            fma_channel_avx512<UW, NOC, CHECK>(acc, wp + ic * 16, a.w_oc_stride, ip + ic, qs, jlo,
+                                               jhi);
         } else {
           for (int ic = 0; ic < ICB; ++ic)
-            fma_channel_avx512<UW, NOC, CHECK>(acc, wp + ic * 16, a.w_oc_stride, ip + ic, qs,
-                                               jlo, jhi);
+            fma_channel_avx512<UW, NOC, CHECK>(acc, wp + ic * 16, a.w_oc_stride, ip + ic, qs, jlo,
+                                               jhi);
         }
       }
 #pragma GCC unroll 4
@@ -189,8 +191,8 @@ __attribute__((target("avx2,fma"))) void strip_avx2(const Strip& a) {
     for (int64_t r = 0; r < a.n_r; ++r)
       for (int64_t s = 0; s < a.n_s; ++s) {
         const float* wp = a.w + cb * a.w_cb_stride + r * a.w_r_stride + s * (ICB * 16);
-        const float* ip = a.in + (a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
-                                  s * a.in_s_stride);
+        const float* ip =
+            a.in + (a.in_off + cb * a.in_cb_stride + r * a.in_r_stride + s * a.in_s_stride);
         int jlo = 0, jhi = UW;
         if constexpr (CHECK) {
           jlo = a.jlo[s];
@@ -275,10 +277,10 @@ void strip_scalar(const Strip& a) {
     for (int64_t cb = 0; cb < a.n_cb; ++cb)
       for (int64_t r = 0; r < a.n_r; ++r)
         for (int64_t s = 0; s < a.n_s; ++s) {
-          const float* wp = a.w + o * a.w_oc_stride + cb * a.w_cb_stride + r * a.w_r_stride +
-                            s * (a.icb * 16);
-          const int64_t off = a.in_off + cb * a.in_cb_stride + r * a.in_r_stride +
-                              s * a.in_s_stride;
+          const float* wp =
+              a.w + o * a.w_oc_stride + cb * a.w_cb_stride + r * a.w_r_stride + s * (a.icb * 16);
+          const int64_t off =
+              a.in_off + cb * a.in_cb_stride + r * a.in_r_stride + s * a.in_s_stride;
           const int jlo = a.jlo ? a.jlo[s] : 0, jhi = a.jhi ? a.jhi[s] : a.uw;
           for (int j = jlo; j < jhi; ++j) {
             float t[16];  // a local copy the compiler keeps in (SSE) registers
@@ -309,8 +311,7 @@ void dw_strip_scalar(const Strip& a) {
         for (int k = 0; k < 16; ++k) acc[j][k] += a.in[off + j * a.in_q_stride + k] * wp[k];
     }
   for (int j = 0; j < a.uw; ++j)
-    for (int k = 0; k < 16; ++k)
-      a.out[j * 16 + k] = a.relu ? std::max(acc[j][k], 0.0f) : acc[j][k];
+    for (int k = 0; k < 16; ++k) a.out[j * 16 + k] = a.relu ? std::max(acc[j][k], 0.0f) : acc[j][k];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -590,14 +591,13 @@ struct StripPlan {
   struct Entry {
     int64_t q0;
     int uw;
-    int cols;          // offset of this strip's [jlo | jhi] in `ranges`, or -1 if unchecked
-    StripFn fn[2];     // [0]: full NOC, [1]: the NOC of the last channel-block group
+    int cols;       // offset of this strip's [jlo | jhi] in `ranges`, or -1 if unchecked
+    StripFn fn[2];  // [0]: full NOC, [1]: the NOC of the last channel-block group
   };
   std::vector<Entry> strips;
   std::vector<int> ranges;
 
-  StripPlan(const Conv2dParams& p, int64_t Q, const KernelChooser& kc, int noc_full,
-            int noc_tail) {
+  StripPlan(const Conv2dParams& p, int64_t Q, const KernelChooser& kc, int noc_full, int noc_tail) {
     std::vector<int> cols(static_cast<size_t>(2 * p.S));
     for_each_strip(p, Q, kc.max_uw(), kc.path == Conv2dPath::Depthwise, [&](int64_t q0, int uw) {
       const bool check = column_ranges(p, q0, uw, cols.data(), cols.data() + p.S);

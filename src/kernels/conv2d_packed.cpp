@@ -54,8 +54,8 @@ void PackedConv2d::run(const float* nchw_in, float* nchw_out, int threads) const
   nchw16c_to_nchw(out16.data(), nchw_out, p.N, p.K, P, Q);
 }
 
-void conv2d_auto(const Conv2dParams& p, const float* nchw_in, const float* oihw,
-                 const float* bias, float* nchw_out, int threads) {
+void conv2d_auto(const Conv2dParams& p, const float* nchw_in, const float* oihw, const float* bias,
+                 float* nchw_out, int threads) {
   PackedConv2d(p, oihw, bias).run(nchw_in, nchw_out, threads);
 }
 

@@ -19,8 +19,7 @@ const char* Conv2dParams::invalid_reason() const {
   if (stride_h < 1 || stride_w < 1) return "stride must be >= 1";
   if (dilation_h < 1 || dilation_w < 1) return "dilation must be >= 1";
   if (pad_h < 0 || pad_w < 0) return "padding must be >= 0";
-  if (groups < 1 || C % groups != 0 || K % groups != 0)
-    return "groups must divide both C and K";
+  if (groups < 1 || C % groups != 0 || K % groups != 0) return "groups must divide both C and K";
   if (P() < 1 || Q() < 1) return "kernel larger than the padded input";
   return "";
 }
@@ -54,8 +53,7 @@ void conv_reference(const ConvNdParams& p, const float* in, const float* w, floa
   if (p.groups < 1 || p.C % p.groups != 0 || p.K % p.groups != 0)
     throw std::invalid_argument("conv_reference: groups must divide C and K");
   const auto o = p.out();
-  if (o[0] < 1 || o[1] < 1 || o[2] < 1)
-    throw std::invalid_argument("conv_reference: empty output");
+  if (o[0] < 1 || o[1] < 1 || o[2] < 1) throw std::invalid_argument("conv_reference: empty output");
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups;
   const auto [ID, IH, IW] = p.in;
   const auto [KD, KH, KW] = p.kernel;
@@ -143,8 +141,8 @@ void conv_transpose_reference(const ConvTransposeNdParams& p, const float* in, c
                     const int64_t ow = iw * p.stride[2] - p.pad[2] + kw * p.dilation[2];
                     if (ow < 0 || ow >= o[2]) continue;
                     const double wv = w[(((c * Kg + kk) * KD + kd) * KH + kh) * KW + kw];
-                    acc[static_cast<size_t>(((n * p.K + k) * o[0] + od) * o[1] * o[2] +
-                                            oh * o[2] + ow)] += x * wv;
+                    acc[static_cast<size_t>(((n * p.K + k) * o[0] + od) * o[1] * o[2] + oh * o[2] +
+                                            ow)] += x * wv;
                   }
                 }
               }

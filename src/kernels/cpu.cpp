@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 namespace netshape::kernels {
 
@@ -45,10 +45,14 @@ std::vector<Isa> supported_isas() {
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::Auto: return "auto";
-    case Isa::Scalar: return "scalar";
-    case Isa::Avx2: return "avx2";
-    case Isa::Avx512: return "avx512";
+    case Isa::Auto:
+      return "auto";
+    case Isa::Scalar:
+      return "scalar";
+    case Isa::Avx2:
+      return "avx2";
+    case Isa::Avx512:
+      return "avx512";
   }
   return "?";
 }
@@ -115,13 +119,18 @@ float fma_probe_scalar(int64_t iters) {
   return r;
 }
 
-int lanes(Isa isa) { return isa == Isa::Avx512 ? 16 : isa == Isa::Avx2 ? 8 : 4; }
+int lanes(Isa isa) {
+  return isa == Isa::Avx512 ? 16 : isa == Isa::Avx2 ? 8 : 4;
+}
 
 float run_probe(Isa isa, int64_t iters) {
   switch (isa) {
-    case Isa::Avx512: return fma_probe_avx512(iters);
-    case Isa::Avx2: return fma_probe_avx2(iters);
-    default: return fma_probe_scalar(iters);
+    case Isa::Avx512:
+      return fma_probe_avx512(iters);
+    case Isa::Avx2:
+      return fma_probe_avx2(iters);
+    default:
+      return fma_probe_scalar(iters);
   }
 }
 

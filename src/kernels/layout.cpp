@@ -37,11 +37,16 @@ void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t
 
 const char* path_name(Conv2dPath path) {
   switch (path) {
-    case Conv2dPath::Auto: return "auto";
-    case Conv2dPath::Blocked: return "blocked";
-    case Conv2dPath::FirstLayer: return "first_layer";
-    case Conv2dPath::Depthwise: return "depthwise";
-    case Conv2dPath::Reference: return "reference";
+    case Conv2dPath::Auto:
+      return "auto";
+    case Conv2dPath::Blocked:
+      return "blocked";
+    case Conv2dPath::FirstLayer:
+      return "first_layer";
+    case Conv2dPath::Depthwise:
+      return "depthwise";
+    case Conv2dPath::Reference:
+      return "reference";
   }
   return "?";
 }
@@ -49,11 +54,16 @@ const char* path_name(Conv2dPath path) {
 bool path_supports(Conv2dPath path, const Conv2dParams& p) {
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups;
   switch (path) {
-    case Conv2dPath::Blocked: return p.groups == 1 || (Cg % 16 == 0 && Kg % 16 == 0);
-    case Conv2dPath::FirstLayer: return p.groups == 1;
-    case Conv2dPath::Depthwise: return p.groups == p.C && p.K == p.C;
-    case Conv2dPath::Reference: return true;
-    case Conv2dPath::Auto: return true;
+    case Conv2dPath::Blocked:
+      return p.groups == 1 || (Cg % 16 == 0 && Kg % 16 == 0);
+    case Conv2dPath::FirstLayer:
+      return p.groups == 1;
+    case Conv2dPath::Depthwise:
+      return p.groups == p.C && p.K == p.C;
+    case Conv2dPath::Reference:
+      return true;
+    case Conv2dPath::Auto:
+      return true;
   }
   return false;
 }
@@ -75,10 +85,14 @@ int64_t packed_weights_size(const Conv2dParams& p, Conv2dPath path) {
       const int64_t Cg16 = round_up16(p.C / G), Kg16 = round_up16(p.K / G);
       return G * Kg16 * Cg16 * RS;
     }
-    case Conv2dPath::FirstLayer: return round_up16(p.K) * p.C * RS;
-    case Conv2dPath::Depthwise: return round_up16(p.C) * RS;
-    case Conv2dPath::Reference: return p.K * (p.C / p.groups) * RS;
-    case Conv2dPath::Auto: break;
+    case Conv2dPath::FirstLayer:
+      return round_up16(p.K) * p.C * RS;
+    case Conv2dPath::Depthwise:
+      return round_up16(p.C) * RS;
+    case Conv2dPath::Reference:
+      return p.K * (p.C / p.groups) * RS;
+    case Conv2dPath::Auto:
+      break;
   }
   throw std::invalid_argument("packed_weights_size: path must be concrete");
 }
@@ -131,13 +145,17 @@ void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, flo
     throw std::invalid_argument(std::string("pack_weights: path ") + path_name(path) +
                                 " cannot compute this convolution");
   switch (path) {
-    case Conv2dPath::Blocked: return pack_blocked(p, oihw, packed);
-    case Conv2dPath::FirstLayer: return pack_first_layer(p, oihw, packed);
-    case Conv2dPath::Depthwise: return pack_depthwise(p, oihw, packed);
+    case Conv2dPath::Blocked:
+      return pack_blocked(p, oihw, packed);
+    case Conv2dPath::FirstLayer:
+      return pack_first_layer(p, oihw, packed);
+    case Conv2dPath::Depthwise:
+      return pack_depthwise(p, oihw, packed);
     case Conv2dPath::Reference:
       std::copy_n(oihw, packed_weights_size(p, path), packed);
       return;
-    case Conv2dPath::Auto: break;
+    case Conv2dPath::Auto:
+      break;
   }
   throw std::invalid_argument("pack_weights: path must be concrete");
 }

@@ -10,7 +10,9 @@ namespace {
 
 constexpr double kBytesPerMB = 1024.0 * 1024.0;  // float32 memory, as torchsummary reports it
 
-std::string shape_cell(const LayerInfo& l) { return l.output ? to_string(*l.output) : "error"; }
+std::string shape_cell(const LayerInfo& l) {
+  return l.output ? to_string(*l.output) : "error";
+}
 
 bool has_symbolic_batch(const Analysis& a) {
   return std::any_of(a.inputs.begin(), a.inputs.end(),
@@ -19,7 +21,8 @@ bool has_symbolic_batch(const Analysis& a) {
 
 std::string inputs_line(const Analysis& a) {
   std::string out;
-  for (const auto& [name, shape] : a.inputs) out += (out.empty() ? "" : ", ") + name + ": " + to_string(shape);
+  for (const auto& [name, shape] : a.inputs)
+    out += (out.empty() ? "" : ", ") + name + ": " + to_string(shape);
   return out;
 }
 
@@ -28,8 +31,10 @@ struct Column {
   bool right;
 };
 
-// Aligned columns; built by appending into one string (this runs once per row of 100k-layer models).
-std::string render_grid(const std::vector<Column>& cols, const std::vector<std::vector<std::string>>& rows) {
+// Aligned columns; built by appending into one string (this runs once per row of 100k-layer
+// models).
+std::string render_grid(const std::vector<Column>& cols,
+                        const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(cols.size());
   for (size_t c = 0; c < cols.size(); ++c) width[c] = cols[c].title.size();
   for (const auto& r : rows)
@@ -63,15 +68,18 @@ std::string render_grid(const std::vector<Column>& cols, const std::vector<std::
 nlohmann::ordered_json shape_json(const Shape& s) {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const Dim& d : s) {
-    if (d.symbolic()) j.push_back(to_string(d));
-    else j.push_back(d.value);
+    if (d.symbolic())
+      j.push_back(to_string(d));
+    else
+      j.push_back(d.value);
   }
   return j;
 }
 
 std::string render_table(const Analysis& a) {
-  std::vector<Column> cols = {{"#", true}, {"layer", false}, {"op", false}, {"input", false},
-                              {"output shape", false}, {"params", true}, {"MACs", true}};
+  std::vector<Column> cols = {{"#", true},      {"layer", false},        {"op", false},
+                              {"input", false}, {"output shape", false}, {"params", true},
+                              {"MACs", true}};
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
@@ -87,7 +95,8 @@ std::string render_table(const Analysis& a) {
   const Totals& t = a.totals;
   std::string per = has_symbolic_batch(a) ? " per sample" : "";
   out += "\n";
-  for (const auto& [name, shape] : a.outputs) out += fmt::format("output {}: {}\n", name, to_string(shape));
+  for (const auto& [name, shape] : a.outputs)
+    out += fmt::format("output {}: {}\n", name, to_string(shape));
   out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
                      with_commas(t.trainable_params), with_commas(t.non_trainable_params));
   out += fmt::format("MACs: {}{}\n", with_commas(t.macs), per);
@@ -99,17 +108,21 @@ std::string render_table(const Analysis& a) {
 
 std::string render_markdown(const Analysis& a) {
   std::string out = fmt::format("**{}** — input {}\n\n", a.model_name, inputs_line(a));
-  out += "| # | layer | op | input | output shape | params | MACs |\n|---:|---|---|---|---|---:|---:|\n";
+  out +=
+      "| # | layer | op | input | output shape | params | MACs "
+      "|\n|---:|---|---|---|---|---:|---:|\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
     std::string inputs;
     for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : ", ") + n;
     bool ok = l.output.has_value();
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, l.name, l.op_name, inputs, shape_cell(l),
-                       ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-");
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, l.name, l.op_name, inputs,
+                       shape_cell(l), ok ? with_commas(l.params) : "-",
+                       ok ? with_commas(l.macs) : "-");
   }
   if (a.ok) {
-    out += fmt::format("| | **total** | | | | **{}** | **{}** |\n", with_commas(a.totals.params), with_commas(a.totals.macs));
+    out += fmt::format("| | **total** | | | | **{}** | **{}** |\n", with_commas(a.totals.params),
+                       with_commas(a.totals.macs));
   }
   return out;
 }
@@ -122,12 +135,14 @@ std::string render_csv(const Analysis& a) {
     for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : " ") + n;
     bool ok = l.output.has_value();
     int line = l.statement ? l.statement->span.line : 0;
-    out += fmt::format("{},{},{},{},{},\"{}\",{},{},{}\n", i + 1, l.name, l.op_name, line, inputs,
-                       ok ? to_string(*l.output) : "", ok ? std::to_string(l.params) : "",
-                       ok ? std::to_string(l.trainable_params) : "", ok ? std::to_string(l.macs) : "");
+    out +=
+        fmt::format("{},{},{},{},{},\"{}\",{},{},{}\n", i + 1, l.name, l.op_name, line, inputs,
+                    ok ? to_string(*l.output) : "", ok ? std::to_string(l.params) : "",
+                    ok ? std::to_string(l.trainable_params) : "", ok ? std::to_string(l.macs) : "");
   }
   if (a.ok) {
-    out += fmt::format("total,,,,,,{},{},{}\n", a.totals.params, a.totals.trainable_params, a.totals.macs);
+    out += fmt::format("total,,,,,,{},{},{}\n", a.totals.params, a.totals.trainable_params,
+                       a.totals.macs);
   }
   return out;
 }
@@ -160,10 +175,13 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
   j["diagnostics"] = nlohmann::ordered_json::array();
   for (const Diagnostic& d : diags.items()) {
     nlohmann::ordered_json e;
-    e["severity"] = d.severity == Severity::Error ? "error" : d.severity == Severity::Warning ? "warning" : "note";
+    e["severity"] = d.severity == Severity::Error     ? "error"
+                    : d.severity == Severity::Warning ? "warning"
+                                                      : "note";
     e["line"] = d.span.line;
     e["column"] = d.span.column;
-    e["layer"] = d.layer.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.layer);
+    e["layer"] =
+        d.layer.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.layer);
     e["message"] = d.message;
     e["help"] = d.help;
     j["diagnostics"].push_back(e);
@@ -178,7 +196,8 @@ std::string render_explain(const Analysis& a) {
   for (const LayerInfo& l : a.layers) {
     std::string in = l.input_shapes.empty() ? "" : to_string(l.input_shapes[0]);
     out += fmt::format("{:<{}}  {} {} -> {}\n", l.name, width, l.op_name, in, shape_cell(l));
-    for (const auto& [param, v] : l.inferred) out += fmt::format("{:<{}}  {} = ? -> {} (from the input)\n", "", width, param, v);
+    for (const auto& [param, v] : l.inferred)
+      out += fmt::format("{:<{}}  {} = ? -> {} (from the input)\n", "", width, param, v);
     for (const auto& e : l.explain) out += fmt::format("{:<{}}  {}\n", "", width, e);
   }
   return out;
@@ -186,10 +205,16 @@ std::string render_explain(const Analysis& a) {
 
 std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f) {
   switch (f) {
-    case ReportFormat::Table: return render_table(a);
-    case ReportFormat::Markdown: return render_markdown(a);
-    case ReportFormat::Csv: return render_csv(a);
-    case ReportFormat::Json: return to_json(a, diags).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    case ReportFormat::Table:
+      return render_table(a);
+    case ReportFormat::Markdown:
+      return render_markdown(a);
+    case ReportFormat::Csv:
+      return render_csv(a);
+    case ReportFormat::Json:
+      return to_json(a, diags).dump(2, ' ', false,
+                                    nlohmann::ordered_json::error_handler_t::replace) +
+             "\n";
   }
   return {};
 }

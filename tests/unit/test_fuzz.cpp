@@ -22,18 +22,35 @@ struct Mutator {
 
   // One of: flip a byte, delete a run, duplicate a run, insert a token or a random byte, truncate.
   std::string mutate(const std::string& s) {
-    static const char* tokens[] = {"(", ")", "[", "]", ",", "=", "?", "-1", "0", "999999999999999999999", "'",
-                                   "\"", "\n", "#", ".", "//", "*", "x", "None", "True", "\t", "\xff", "\xc3\x28",
-                                   "self.", "def ", "class ", ":", "    ", "return ", "lambda", "for i in x:"};
+    static const char* tokens[] = {
+        "(",          ")",    "[",        "]",       ",",
+        "=",          "?",    "-1",       "0",       "999999999999999999999",
+        "'",          "\"",   "\n",       "#",       ".",
+        "//",         "*",    "x",        "None",    "True",
+        "\t",         "\xff", "\xc3\x28", "self.",   "def ",
+        "class ",     ":",    "    ",     "return ", "lambda",
+        "for i in x:"};
     std::string t = s;
     size_t pos = below(t.size() + 1);
     switch (next() % 6) {
-      case 0: if (!t.empty()) t[below(t.size())] = static_cast<char>(next() & 0xff); break;
-      case 1: t.erase(pos, 1 + below(8)); break;
-      case 2: t.insert(pos, t.substr(below(t.size()), 1 + below(16))); break;
-      case 3: t.insert(pos, tokens[below(std::size(tokens))]); break;
-      case 4: t.insert(pos, 1, static_cast<char>(next() & 0xff)); break;
-      default: t.resize(pos); break;
+      case 0:
+        if (!t.empty()) t[below(t.size())] = static_cast<char>(next() & 0xff);
+        break;
+      case 1:
+        t.erase(pos, 1 + below(8));
+        break;
+      case 2:
+        t.insert(pos, t.substr(below(t.size()), 1 + below(16)));
+        break;
+      case 3:
+        t.insert(pos, tokens[below(std::size(tokens))]);
+        break;
+      case 4:
+        t.insert(pos, 1, static_cast<char>(next() & 0xff));
+        break;
+      default:
+        t.resize(pos);
+        break;
     }
     return t;
   }
@@ -41,7 +58,8 @@ struct Mutator {
 
 std::vector<std::filesystem::path> model_files() {
   std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(NETSHAPE_SOURCE_DIR) + "/models")) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           std::string(NETSHAPE_SOURCE_DIR) + "/models")) {
     auto ext = e.path().extension();
     if (ext == ".ns" || ext == ".py") files.push_back(e.path());
   }

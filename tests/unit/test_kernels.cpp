@@ -63,9 +63,8 @@ bool check_conv(k::Conv2dParams p, bool with_bias, uint32_t seed,
     const double err = max_rel_error(got, want);
     if (err > 1e-4) {
       ok = false;
-      FAIL_CHECK(describe(p) << " path=" << k::path_name(conv.path()) << " isa="
-                             << k::isa_name(isa) << " threads=" << threads
-                             << " max rel err=" << err);
+      FAIL_CHECK(describe(p) << " path=" << k::path_name(conv.path()) << " isa=" << k::isa_name(isa)
+                             << " threads=" << threads << " max rel err=" << err);
     }
   }
   return ok;
@@ -91,7 +90,7 @@ TEST_CASE("conv_output_size matches the textbook formula") {
   CHECK(k::conv_output_size(224, 7, 2, 3, 1) == 112);
   CHECK(k::conv_output_size(56, 3, 1, 1, 1) == 56);
   CHECK(k::conv_output_size(7, 3, 2, 1, 2) == 3);
-  CHECK(k::conv_output_size(2, 5, 1, 0, 1) < 1);  // kernel does not fit
+  CHECK(k::conv_output_size(2, 5, 1, 0, 1) < 1);   // kernel does not fit
   CHECK(k::conv_output_size(4, 3, 2, 0, 2) == 0);  // floor((4 - 4 - 1) / 2) + 1
   CHECK(k::conv_transpose_output_size(2, 3, 2, 0, 1, 0) == 5);
 }
@@ -208,7 +207,7 @@ TEST_CASE("reference transposed conv is the adjoint of conv (3-D, strided, group
   t.in = o, t.kernel = c.kernel, t.stride = c.stride, t.pad = c.pad, t.dilation = c.dilation;
   for (int i = 0; i < 3; ++i)  // pick output_padding so the transposed output is c.in
     t.output_padding[i] = c.in[i] - k::conv_transpose_output_size(o[i], c.kernel[i], c.stride[i],
-                                                                 c.pad[i], c.dilation[i], 0);
+                                                                  c.pad[i], c.dilation[i], 0);
   REQUIRE(t.out() == c.in);
   const size_t nx = static_cast<size_t>(c.N * c.C * c.in[0] * c.in[1] * c.in[2]);
   const size_t ny = static_cast<size_t>(c.N * c.K * o[0] * o[1] * o[2]);
@@ -241,7 +240,8 @@ TEST_CASE("ISA selection") {
   CHECK(k::resolve_isa(k::Isa::Auto) == k::best_isa());
   CHECK(k::parse_isa("avx2") == k::Isa::Avx2);
   CHECK_THROWS(k::parse_isa("sse9"));
-  MESSAGE("ISAs tested: " << k::supported_isas().size() << ", best " << std::string(k::isa_name(k::best_isa())));
+  MESSAGE("ISAs tested: " << k::supported_isas().size() << ", best "
+                          << std::string(k::isa_name(k::best_isa())));
 }
 
 TEST_CASE("blocked conv: C x K grid with register-block tails") {
@@ -250,7 +250,8 @@ TEST_CASE("blocked conv: C x K grid with register-block tails") {
     for (int64_t K : chans) {
       CHECK(check_conv(make(1, C, 4, 19, K, 3, 3, 1, 1), true, static_cast<uint32_t>(C * 100 + K)));
       // Narrow rows (Q <= 7) use up to 4 output-channel blocks per strip.
-      CHECK(check_conv(make(1, C, 3, 7, K * 2 + 16, 3, 3, 1, 1), false, static_cast<uint32_t>(C + K)));
+      CHECK(check_conv(make(1, C, 3, 7, K * 2 + 16, 3, 3, 1, 1), false,
+                       static_cast<uint32_t>(C + K)));
       if (C == 3 || C == 17)  // small/odd C through the generic blocked path as well
         CHECK(check_conv(make(1, C, 3, 9, K, 3, 3, 1, 1), false, 5, k::Conv2dPath::Blocked));
     }
@@ -295,7 +296,8 @@ TEST_CASE("blocked conv: groups, depthwise, first layer, relu, batch, threads") 
   CHECK(check_conv(p, true, 10));
   // Several threads (layers big enough that the kernel really uses them: it caps the
   // thread count at ~2 MFLOP per thread), including more threads than work items.
-  CHECK(check_conv(make(2, 32, 9, 31, 48, 3, 3, 1, 1, 1, 1, true), true, 11, k::Conv2dPath::Auto, 3));
+  CHECK(
+      check_conv(make(2, 32, 9, 31, 48, 3, 3, 1, 1, 1, 1, true), true, 11, k::Conv2dPath::Auto, 3));
   CHECK(check_conv(make(2, 32, 12, 30, 48, 3, 3, 1, 1), true, 16, k::Conv2dPath::Auto, 4));
   CHECK(check_conv(make(2, 64, 32, 64, 64, 3, 3, 1, 1, 1, 64), true, 17, k::Conv2dPath::Auto, 2));
   CHECK(check_conv(make(1, 3, 40, 40, 64, 5, 5, 1, 2), true, 18, k::Conv2dPath::Auto, 3));
@@ -357,6 +359,7 @@ TEST_CASE("concurrent callers of the threaded kernel") {
 TEST_CASE("conv2d_nchw16c_direct rejects unsupported paths") {
   auto p = make(1, 6, 5, 5, 4, 3, 3, 1, 1, 1, 2);
   std::vector<float> w(100), x(1000), y(1000);
-  CHECK_THROWS(k::conv2d_nchw16c_direct(p, k::Conv2dPath::Blocked, x.data(), w.data(), y.data(), 1));
+  CHECK_THROWS(
+      k::conv2d_nchw16c_direct(p, k::Conv2dPath::Blocked, x.data(), w.data(), y.data(), 1));
   CHECK_THROWS(k::PackedConv2d(p, w.data(), nullptr, k::Isa::Scalar, k::Conv2dPath::Depthwise));
 }

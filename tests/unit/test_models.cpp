@@ -6,6 +6,7 @@
 // Regenerate the report golden files (after checking the new output by eye):
 //   NETSHAPE_UPDATE_GOLDEN=1 ./netshape_tests -tc='model reports*'
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
@@ -17,7 +18,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-#include <sys/wait.h>
 
 #include "netshape/cli.hpp"
 #include "netshape/report.hpp"
@@ -51,7 +51,8 @@ std::vector<std::string> torch_golden_models() {
   if (!fs::exists(kGolden)) return out;
   for (const auto& e : fs::directory_iterator(kGolden)) {
     std::string f = e.path().filename().string();
-    if (f.size() > suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (f.size() > suffix.size() &&
+        f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0) {
       out.push_back(f.substr(0, f.size() - suffix.size()));
     }
   }
@@ -263,7 +264,8 @@ TEST_CASE("CLI: broken_fc.ns fails with a positioned diagnostic and the fix") {
   std::istringstream es(err);
   for (std::string l; std::getline(es, l);) {
     const size_t c = l.find('^');
-    if (c != std::string::npos && l.find_first_not_of(" |^0123456789") == std::string::npos) caret = true;
+    if (c != std::string::npos && l.find_first_not_of(" |^0123456789") == std::string::npos)
+      caret = true;
   }
   CHECK(caret);
   CHECK(err.find("help: fc1 receives 4608 features") != std::string::npos);

@@ -8,7 +8,10 @@ using netshape::test::first_error;
 using netshape::test::out_shape;
 
 TEST_CASE("statements, comments, continuation, arithmetic") {
-  auto m = check_ns("# comment\nmodel M  # trailing\ninput x: [B, 1,\n  28, 28]\n\nfc = Linear(\n  64*2*2 + 4 - 4,\n  (200 // 3) * 3 % 7)\n", "m.ns");
+  auto m = check_ns(
+      "# comment\nmodel M  # trailing\ninput x: [B, 1,\n  28, 28]\n\nfc = Linear(\n  64*2*2 + 4 - "
+      "4,\n  (200 // 3) * 3 % 7)\n",
+      "m.ns");
   REQUIRE(m.program);
   CHECK(m.program->model_name == "M");
   REQUIRE(m.program->inputs.size() == 1);
@@ -22,7 +25,10 @@ TEST_CASE("statements, comments, continuation, arithmetic") {
 
 TEST_CASE("values: tuples, strings, booleans, floats, None, ?") {
   Diagnostics d;
-  auto p = parse_ns(SourceFile("v.ns", "f(1, (3, 5), 'same', \"valid\", True, False, 0.5, 1e-5, None, ?, [a, b], -3)\n"), d);
+  auto p = parse_ns(
+      SourceFile("v.ns",
+                 "f(1, (3, 5), 'same', \"valid\", True, False, 0.5, 1e-5, None, ?, [a, b], -3)\n"),
+      d);
   REQUIRE(p);
   const auto& a = p->statements[0].args;
   CHECK(a[1].value.kind == Value::Kind::Tuple);
@@ -45,12 +51,16 @@ TEST_CASE("syntax errors are positioned and exit 2") {
   CHECK(first_error(e).span.column == 15);
   CHECK(first_error(e).message == "unexpected character '$'");
   CHECK(check_ns("input [1, 3]\nLinear(3, 4) extra\n").exit == ExitCode::UsageOrParse);
-  CHECK(first_error(check_ns("input [1, 3]\nLinear(99999999999 * 99999999999, 4)\n")).message == "integer arithmetic overflows 64 bits");
+  CHECK(first_error(check_ns("input [1, 3]\nLinear(99999999999 * 99999999999, 4)\n")).message ==
+        "integer arithmetic overflows 64 bits");
   CHECK(first_error(check_ns("input [1, 3]\nLinear(3 // 0, 4)\n")).message == "division by zero");
-  CHECK(first_error(check_ns("input [1, 3]\nLinear(7 / 2, 4)\n")).help == "use integer division: `7 // 2`");
+  CHECK(first_error(check_ns("input [1, 3]\nLinear(7 / 2, 4)\n")).help ==
+        "use integer division: `7 // 2`");
   CHECK(first_error(check_ns("input [1, B]\n")).message.find("only the first") == 0);
-  CHECK(first_error(check_ns("input x: [1, 3]\nLinear(3, 4, 'unterminated)\n")).message == "unterminated string");
-  std::string deep = "input [1, 3]\nLinear(" + std::string(500, '(') + "3" + std::string(500, ')') + ", 4)\n";
+  CHECK(first_error(check_ns("input x: [1, 3]\nLinear(3, 4, 'unterminated)\n")).message ==
+        "unterminated string");
+  std::string deep =
+      "input [1, 3]\nLinear(" + std::string(500, '(') + "3" + std::string(500, ')') + ", 4)\n";
   CHECK(check_ns(deep).exit == ExitCode::UsageOrParse);
 }
 
@@ -62,7 +72,8 @@ TEST_CASE("several errors are collected before stopping") {
 TEST_CASE("diagnostic rendering: file:line:col, source line, caret, help") {
   auto m = check_ns("input x: [1, 4608]\nfc1 = Linear(2048, 64)\n", "broken.ns");
   std::string text = render_diagnostics(m);
-  CHECK(text.find("broken.ns:2:14: error: mat1 and mat2 shapes cannot be multiplied (1x4608 and 2048x64)\n") == 0);
+  CHECK(text.find("broken.ns:2:14: error: mat1 and mat2 shapes cannot be multiplied (1x4608 and "
+                  "2048x64)\n") == 0);
   CHECK(text.find("    2 | fc1 = Linear(2048, 64)\n") != std::string::npos);
   CHECK(text.find("      |              ^^^^\n") != std::string::npos);
   CHECK(text.find("help: fc1 receives 4608 features; use Linear(4608, 64)") != std::string::npos);

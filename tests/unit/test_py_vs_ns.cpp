@@ -23,7 +23,8 @@ LoadedModel load_file(const std::filesystem::path& p, const std::string& input =
 nlohmann::ordered_json comparable(const LoadedModel& m) {
   auto j = to_json(m.analysis, m.diags);
   nlohmann::ordered_json out;
-  for (const auto& l : j["layers"]) out["layers"].push_back({l["output_shape"], l["params"], l["macs"]});
+  for (const auto& l : j["layers"])
+    out["layers"].push_back({l["output_shape"], l["params"], l["macs"]});
   out["totals"] = j["totals"];
   for (const auto& [name, shape] : j["outputs"].items()) out["outputs"].push_back(shape);
   out["exit"] = static_cast<int>(m.exit);

@@ -381,8 +381,7 @@ TEST_CASE("python: errors are positioned and return nullopt") {
       {"class N(nn.Module):\n    def forward(self, x):\n        if x:\n            pass\n"
        "        return x\n",
        3, "`if` statement"},
-      {"class N(nn.Module):\n  def forward(self, x):\n      y = x\n    return y\n", 4,
-       "unindent"},
+      {"class N(nn.Module):\n  def forward(self, x):\n      y = x\n    return y\n", 4, "unindent"},
       {"class N(nn.Module):\n    def forward(self, x):\n        return self.nope(x)\n", 3,
        "not a module"},
   };
@@ -409,9 +408,10 @@ TEST_CASE("python: unused modules never cause errors; exact `/`") {
   const Statement& fc = r.program->statements.at(0);
   CHECK(fc.args[0].value.i == 34);
   CHECK(fc.args[1].value.i == 64);
-  Parsed inexact = parse("class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-                         "        self.fc = nn.Linear(7 / 2, 3)\n    def forward(self, x):\n"
-                         "        return self.fc(x)\n");
+  Parsed inexact = parse(
+      "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.fc = nn.Linear(7 / 2, 3)\n    def forward(self, x):\n"
+      "        return self.fc(x)\n");
   CHECK_FALSE(inexact.program);
   CHECK(first_error(inexact).find("`/`") != std::string::npos);
 }
@@ -435,9 +435,26 @@ TEST_CASE("python: CRLF, tabs, bad bytes and deep nesting never crash") {
 
 TEST_CASE("python: 300 mutated inputs parse or fail with a positioned error") {
   const std::string base = kCifarCnn;
-  const char* const inserts[] = {"for i in x:\n", "lambda q: q", "[a for a in b]", "(", ")", "'",
-                                 "\"\"\"", "\\", "\t", "\n    ", "if x:\n", "{1: 2}", "x[1:2]",
-                                 "@", "$", "\xc3", "yield x", "*args", "**", "= ="};
+  const char* const inserts[] = {"for i in x:\n",
+                                 "lambda q: q",
+                                 "[a for a in b]",
+                                 "(",
+                                 ")",
+                                 "'",
+                                 "\"\"\"",
+                                 "\\",
+                                 "\t",
+                                 "\n    ",
+                                 "if x:\n",
+                                 "{1: 2}",
+                                 "x[1:2]",
+                                 "@",
+                                 "$",
+                                 "\xc3",
+                                 "yield x",
+                                 "*args",
+                                 "**",
+                                 "= ="};
   uint32_t seed = 12345;
   auto rnd = [&seed](uint32_t n) {
     seed = seed * 1103515245u + 12345u;
@@ -448,10 +465,18 @@ TEST_CASE("python: 300 mutated inputs parse or fail with a positioned error") {
     std::string text = base;
     size_t at = rnd(static_cast<uint32_t>(text.size()));
     switch (i % 4) {
-      case 0: text = text.substr(0, at); break;                            // truncation
-      case 1: text.erase(at, 1 + rnd(3)); break;                           // deletion
-      case 2: text.insert(at, 1 + rnd(4), text[at]); break;                // duplication
-      case 3: text.insert(at, inserts[rnd(sizeof(inserts) / sizeof(*inserts))]); break;
+      case 0:
+        text = text.substr(0, at);
+        break;  // truncation
+      case 1:
+        text.erase(at, 1 + rnd(3));
+        break;  // deletion
+      case 2:
+        text.insert(at, 1 + rnd(4), text[at]);
+        break;  // duplication
+      case 3:
+        text.insert(at, inserts[rnd(sizeof(inserts) / sizeof(*inserts))]);
+        break;
     }
     CAPTURE(text);
     Parsed r = parse(text);
@@ -463,9 +488,8 @@ TEST_CASE("python: 300 mutated inputs parse or fail with a positioned error") {
     REQUIRE(r.diags.has_errors());
     bool positioned = false;
     for (const Diagnostic& d : r.diags.items()) {
-      positioned |= d.severity == Severity::Error &&
-                    (d.span.valid() || d.message.find("--") == 0 ||
-                     d.message.find("no model") == 0);
+      positioned |= d.severity == Severity::Error && (d.span.valid() || d.message.find("--") == 0 ||
+                                                      d.message.find("no model") == 0);
     }
     CHECK(positioned);
   }
@@ -473,13 +497,28 @@ TEST_CASE("python: 300 mutated inputs parse or fail with a positioned error") {
   CHECK(ok > 10);
 }
 
-TEST_CASE("python: every models/notes file lowers (except the erroneous quiz is still valid Python)") {
-  const char* const files[] = {"cifar_cnn", "mlp_fashion", "mlp_cifar_1hidden", "mlp_cifar_2hidden",
-                               "mlp_cifar_3hidden", "fashion_7x7", "fashion_7x7_dense",
-                               "cifar_7x7", "fashion_5conv_maxpool", "fashion_5conv_stride",
-                               "fashion_padding_seq", "quiz_q4", "quiz_q5", "quiz_q6",
-                               "downsample_maxpool", "downsample_avgpool",
-                               "downsample_interpolate", "korean_cnn", "simple_cnn", "lenet_like"};
+TEST_CASE(
+    "python: every models/notes file lowers (except the erroneous quiz is still valid Python)") {
+  const char* const files[] = {"cifar_cnn",
+                               "mlp_fashion",
+                               "mlp_cifar_1hidden",
+                               "mlp_cifar_2hidden",
+                               "mlp_cifar_3hidden",
+                               "fashion_7x7",
+                               "fashion_7x7_dense",
+                               "cifar_7x7",
+                               "fashion_5conv_maxpool",
+                               "fashion_5conv_stride",
+                               "fashion_padding_seq",
+                               "quiz_q4",
+                               "quiz_q5",
+                               "quiz_q6",
+                               "downsample_maxpool",
+                               "downsample_avgpool",
+                               "downsample_interpolate",
+                               "korean_cnn",
+                               "simple_cnn",
+                               "lenet_like"};
   for (const char* name : files) {
     CAPTURE(name);
     std::ifstream in(std::string(NETSHAPE_SOURCE_DIR) + "/models/notes/" + name + ".py");

@@ -15,7 +15,8 @@ struct Run {
 
 // Runs the built binary with `args` (stdout and stderr merged).
 Run run_cli(const std::string& args) {
-  std::string cmd = "cd " + std::string(NETSHAPE_SOURCE_DIR) + " && " + std::string(NETSHAPE_BINARY) + " " + args + " 2>&1";
+  std::string cmd = "cd " + std::string(NETSHAPE_SOURCE_DIR) + " && " +
+                    std::string(NETSHAPE_BINARY) + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -75,7 +76,7 @@ TEST_CASE("Vietnamese notes Q4-Q6 (input (1, 50, 50))") {
   CHECK(to_string(q4.analysis.outputs.at(0).second) == "[B, 32, 24, 24]");  // answer d
   auto q5 = load("models/notes/quiz_q5.py");
   CHECK(to_string(q5.analysis.outputs.at(0).second) == "[B, 32, 10, 10]");  // answer b
-  auto q6 = load("models/notes/quiz_q6.py");                                 // answer d: error
+  auto q6 = load("models/notes/quiz_q6.py");                                // answer d: error
   CHECK(q6.exit == ExitCode::ShapeError);
   const Diagnostic& e = q6.diags.items().at(0);
   CHECK(e.layer == "conv2");
@@ -116,7 +117,8 @@ TEST_CASE("Deep Learning notes walk-through: CIFAR CNN 32 -> 30 -> 15 -> 13 -> 6
 TEST_CASE("SimpleCNN and the classic fc1 mistake in Python terms") {
   auto m = load("models/notes/simple_cnn.py");
   CHECK(to_string(m.analysis.outputs.at(0).second) == "[B, 10]");
-  auto r = run_cli("check - --format json < " + std::string(NETSHAPE_SOURCE_DIR) + "/models/lenet.ns");
+  auto r =
+      run_cli("check - --format json < " + std::string(NETSHAPE_SOURCE_DIR) + "/models/lenet.ns");
   CHECK(r.code == 0);
   CHECK(r.out.find("\"macs\": 460800") != std::string::npos);
   CHECK(run_cli("check /nonexistent.ns").code == 2);
@@ -126,11 +128,21 @@ TEST_CASE("SimpleCNN and the classic fc1 mistake in Python terms") {
 }
 
 TEST_CASE("bad command lines end with exit 2 and a message, never a crash") {
-  const char* lines[] = {"check", "check models/lenet.ns --input 0x3", "check models/lenet.ns --input 1x-3",
-                         "run models/lenet.ns --seed abc", "run models/lenet.ns --threads -1", "run models/lenet.ns --batch 0",
-                         "run models/lenet.ns --format csv", "bench conv --layers /nonexistent.csv", "bench",
-                         "shape \"\" --input 1x2", "params \"\"", "shape \"Conv2d(\" --input 1x2x3", "check models",
-                         "check models/notes/cifar_cnn.py --arg nonsense", "check models/notes/cifar_cnn.py --model Nope",
+  const char* lines[] = {"check",
+                         "check models/lenet.ns --input 0x3",
+                         "check models/lenet.ns --input 1x-3",
+                         "run models/lenet.ns --seed abc",
+                         "run models/lenet.ns --threads -1",
+                         "run models/lenet.ns --batch 0",
+                         "run models/lenet.ns --format csv",
+                         "bench conv --layers /nonexistent.csv",
+                         "bench",
+                         "shape \"\" --input 1x2",
+                         "params \"\"",
+                         "shape \"Conv2d(\" --input 1x2x3",
+                         "check models",
+                         "check models/notes/cifar_cnn.py --arg nonsense",
+                         "check models/notes/cifar_cnn.py --model Nope",
                          "--no-such-flag"};
   for (const char* l : lines) {
     INFO(std::string(l));

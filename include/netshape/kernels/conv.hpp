@@ -29,7 +29,9 @@ inline int64_t floor_div(int64_t a, int64_t b) {
 using netshape::conv_output_size;
 using netshape::conv_transpose_output_size;
 
-inline int64_t round_up16(int64_t c) { return (c + 15) / 16 * 16; }
+inline int64_t round_up16(int64_t c) {
+  return (c + 15) / 16 * 16;
+}
 
 // 2-D convolution. Activations NCHW (or NCHW16c for the blocked kernel), weights OIHW
 // [K, C/groups, R, S]; padding is symmetric (pad_h rows above and below).
@@ -40,8 +42,8 @@ struct Conv2dParams {
   int64_t pad_h = 0, pad_w = 0;
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t groups = 1;
-  bool fuse_relu = false;        // out = max(out, 0) after the bias
-  const float* bias = nullptr;   // K values, or nullptr for no bias
+  bool fuse_relu = false;       // out = max(out, 0) after the bias
+  const float* bias = nullptr;  // K values, or nullptr for no bias
 
   int64_t P() const { return conv_output_size(H, R, stride_h, pad_h, dilation_h); }
   int64_t Q() const { return conv_output_size(W, S, stride_w, pad_w, dilation_w); }
@@ -134,8 +136,8 @@ void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* 
 class PackedConv2d {
  public:
   // `oihw` [K, C/groups, R, S] and `bias` (K values or nullptr) are copied; p.bias is ignored.
-  PackedConv2d(const Conv2dParams& p, const float* oihw, const float* bias,
-               Isa isa = Isa::Auto, Conv2dPath path = Conv2dPath::Auto);
+  PackedConv2d(const Conv2dParams& p, const float* oihw, const float* bias, Isa isa = Isa::Auto,
+               Conv2dPath path = Conv2dPath::Auto);
 
   // in: [N, C, H, W] -> out: [N, K, P, Q] (plain layouts; converts internally).
   void run(const float* nchw_in, float* nchw_out, int threads) const;
@@ -158,7 +160,7 @@ class PackedConv2d {
 
 // One-shot convenience: pack, convert, run the best path, convert back.
 // in: [N, C, H, W]; oihw: [K, C/groups, R, S]; bias: K values or nullptr; out: [N, K, P, Q].
-void conv2d_auto(const Conv2dParams& p, const float* nchw_in, const float* oihw,
-                 const float* bias, float* nchw_out, int threads);
+void conv2d_auto(const Conv2dParams& p, const float* nchw_in, const float* oihw, const float* bias,
+                 float* nchw_out, int threads);
 
 }  // namespace netshape::kernels
