@@ -61,6 +61,15 @@ Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
   return w;
 }
 
+// Calls fn(plane, {od, oh, ow}) for every output position of every plane.
+template <typename Fn>
+void for_each_output(int64_t planes, const std::array<int64_t, 3>& out, Fn fn) {
+  for (int64_t pl = 0; pl < planes; ++pl)
+    for (int64_t od = 0; od < out[0]; ++od)
+      for (int64_t oh = 0; oh < out[1]; ++oh)
+        for (int64_t ow = 0; ow < out[2]; ++ow) fn(pl, std::array<int64_t, 3>{od, oh, ow});
+}
+
 }  // namespace
 
 // x: [N, C, *in] -> [N, C, *out], max over each (dilated) window; padding never wins
@@ -71,25 +80,21 @@ void forward_max_pool(ForwardCtx& ctx) {
   ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
-  for (int64_t pl = 0; pl < in.planes; ++pl)
-    for (int64_t od = 0; od < w.out[0]; ++od)
-      for (int64_t oh = 0; oh < w.out[1]; ++oh)
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          float best = -std::numeric_limits<float>::infinity();
-          for (int64_t kd = 0; kd < w.k[0]; ++kd)
-            for (int64_t kh = 0; kh < w.k[1]; ++kh)
-              for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-                int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0],
-                        ih = oh * w.s[1] - w.p[1] + kh * w.d[1],
-                        iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
-                if (id < 0 || id >= in.sp[0] || ih < 0 || ih >= in.sp[1] || iw < 0 ||
-                    iw >= in.sp[2])
-                  continue;
-                float v = x[at(in.sp, pl, id, ih, iw)];
-                if (v > best || std::isnan(v)) best = v;
-              }
-          y[at(w.out, pl, od, oh, ow)] = best;
+  for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
+    auto [od, oh, ow] = o;
+    float best = -std::numeric_limits<float>::infinity();
+    for (int64_t kd = 0; kd < w.k[0]; ++kd)
+      for (int64_t kh = 0; kh < w.k[1]; ++kh)
+        for (int64_t kw = 0; kw < w.k[2]; ++kw) {
+          int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0], ih = oh * w.s[1] - w.p[1] + kh * w.d[1],
+                  iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
+          if (id < 0 || id >= in.sp[0] || ih < 0 || ih >= in.sp[1] || iw < 0 || iw >= in.sp[2])
+            continue;
+          float v = x[at(in.sp, pl, id, ih, iw)];
+          if (v > best || std::isnan(v)) best = v;
         }
+    y[at(w.out, pl, od, oh, ow)] = best;
+  });
 }
 
 // x: [N, C, *in] -> [N, C, *out], mean over each window (PyTorch's divisor rules)
@@ -102,28 +107,25 @@ void forward_avg_pool(ForwardCtx& ctx) {
   ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
-  for (int64_t pl = 0; pl < in.planes; ++pl)
-    for (int64_t od = 0; od < w.out[0]; ++od)
-      for (int64_t oh = 0; oh < w.out[1]; ++oh)
-        for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-          std::array<int64_t, 3> o{od, oh, ow}, lo{}, hi{};
-          int64_t padded_count = 1, count = 1;
-          for (size_t i = 0; i < 3; ++i) {
-            lo[i] = o[i] * w.s[i] - w.p[i];
-            hi[i] = std::min(lo[i] + w.k[i], in.sp[i] + w.p[i]);
-            padded_count *= hi[i] - lo[i];
-            lo[i] = std::max<int64_t>(lo[i], 0);
-            hi[i] = std::min(hi[i], in.sp[i]);
-            count *= std::max<int64_t>(hi[i] - lo[i], 0);
-          }
-          double sum = 0.0;
-          for (int64_t d = lo[0]; d < hi[0]; ++d)
-            for (int64_t h = lo[1]; h < hi[1]; ++h)
-              for (int64_t ww = lo[2]; ww < hi[2]; ++ww) sum += x[at(in.sp, pl, d, h, ww)];
-          int64_t div = divisor_override ? divisor_override : include_pad ? padded_count : count;
-          y[at(w.out, pl, od, oh, ow)] =
-              div > 0 ? static_cast<float>(sum / static_cast<double>(div)) : 0.0f;
-        }
+  for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
+    std::array<int64_t, 3> lo{}, hi{};
+    int64_t padded_count = 1, count = 1;
+    for (size_t i = 0; i < 3; ++i) {
+      lo[i] = o[i] * w.s[i] - w.p[i];
+      hi[i] = std::min(lo[i] + w.k[i], in.sp[i] + w.p[i]);
+      padded_count *= hi[i] - lo[i];
+      lo[i] = std::max<int64_t>(lo[i], 0);
+      hi[i] = std::min(hi[i], in.sp[i]);
+      count *= std::max<int64_t>(hi[i] - lo[i], 0);
+    }
+    double sum = 0.0;
+    for (int64_t d = lo[0]; d < hi[0]; ++d)
+      for (int64_t h = lo[1]; h < hi[1]; ++h)
+        for (int64_t ww = lo[2]; ww < hi[2]; ++ww) sum += x[at(in.sp, pl, d, h, ww)];
+    int64_t div = divisor_override ? divisor_override : include_pad ? padded_count : count;
+    y[at(w.out, pl, o[0], o[1], o[2])] =
+        div > 0 ? static_cast<float>(sum / static_cast<double>(div)) : 0.0f;
+  });
 }
 
 static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
@@ -133,26 +135,23 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
   ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
-  for (int64_t pl = 0; pl < in.planes; ++pl)
-    for (int64_t od = 0; od < out[0]; ++od)
-      for (int64_t oh = 0; oh < out[1]; ++oh)
-        for (int64_t ow = 0; ow < out[2]; ++ow) {
-          std::array<int64_t, 3> o{od, oh, ow}, lo{}, hi{};
-          for (size_t i = 0; i < 3; ++i) {
-            lo[i] = adaptive_start(o[i], out[i], in.sp[i]);
-            hi[i] = adaptive_end(o[i], out[i], in.sp[i]);
-          }
-          double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
-          for (int64_t d = lo[0]; d < hi[0]; ++d)
-            for (int64_t h = lo[1]; h < hi[1]; ++h)
-              for (int64_t w = lo[2]; w < hi[2]; ++w) {
-                double v = x[at(in.sp, pl, d, h, w)];
-                acc = is_max ? std::max(acc, v) : acc + v;
-              }
-          int64_t n = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
-          y[at(out, pl, od, oh, ow)] =
-              static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
+  for_each_output(in.planes, out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
+    std::array<int64_t, 3> lo{}, hi{};
+    for (size_t i = 0; i < 3; ++i) {
+      lo[i] = adaptive_start(o[i], out[i], in.sp[i]);
+      hi[i] = adaptive_end(o[i], out[i], in.sp[i]);
+    }
+    double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
+    for (int64_t d = lo[0]; d < hi[0]; ++d)
+      for (int64_t h = lo[1]; h < hi[1]; ++h)
+        for (int64_t w = lo[2]; w < hi[2]; ++w) {
+          double v = x[at(in.sp, pl, d, h, w)];
+          acc = is_max ? std::max(acc, v) : acc + v;
         }
+    int64_t n = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
+    y[at(out, pl, o[0], o[1], o[2])] =
+        static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
+  });
 }
 
 // x: [N, C, *in] -> [N, C, *output_size]
