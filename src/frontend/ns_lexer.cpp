@@ -13,6 +13,7 @@ class Lexer {
 
   std::vector<Token> run() {
     std::vector<Token> out;
+    out.reserve(text_.size() / 3 + 2);  // about one token per three bytes of model text
     while (pos_ < text_.size()) {
       char c = text_[pos_];
       if (c == '#') {

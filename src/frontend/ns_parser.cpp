@@ -19,6 +19,7 @@ class Parser {
   // program := { statement NEWLINE }
   Program program() {
     Program prog;
+    prog.statements.reserve(toks_.size() / 8);  // avoids moving statements as the list grows
     while (!at(TokenKind::End)) {
       if (accept(TokenKind::Newline)) continue;
       size_t errors_before = diags_.items().size();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <unordered_map>
 
 #include "rule_context.hpp"
 
@@ -36,6 +37,8 @@ class Analyzer {
 
   Analysis run() {
     Analysis a;
+    a.layers.reserve(prog_.statements.size());
+    tensors_.reserve(prog_.statements.size() + prog_.inputs.size());
     a.model_name = prog_.model_name.empty() ? "model" : prog_.model_name;
     if (!declare_inputs(a)) return a;
     name_statements();
@@ -58,7 +61,7 @@ class Analyzer {
   Program& prog_;
   Diagnostics& diags_;
   bool explain_;
-  std::map<std::string, Tensor> tensors_;
+  std::unordered_map<std::string, Tensor> tensors_;
 
   bool declare_inputs(Analysis& a) {
     if (prog_.inputs.empty()) {
@@ -188,6 +191,7 @@ class Analyzer {
         Span at = i < st.input_spans.size() ? st.input_spans[i] : st.span;
         std::vector<std::string> known;
         for (const auto& [k, _] : tensors_) known.push_back(k);
+        std::sort(known.begin(), known.end());  // suggestions must not depend on hash order
         std::string near = nearest_name(st.inputs[i], known);
         diags_
             .error(at, fmt::format("unknown tensor '{}'", st.inputs[i]),
@@ -359,6 +363,7 @@ class Analyzer {
       if (it == tensors_.end()) {
         std::vector<std::string> known;
         for (const auto& [k, _] : tensors_) known.push_back(k);
+        std::sort(known.begin(), known.end());  // suggestions must not depend on hash order
         std::string near = nearest_name(o.name, known);
         diags_.error(
             o.span, fmt::format("unknown tensor '{}' in `output`", o.name),
