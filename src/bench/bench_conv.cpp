@@ -1,8 +1,10 @@
-// Convolution benchmark: reference vs blocked direct kernel (vs oneDNN when available).
+// Convolution benchmark: reference vs blocked direct kernel (vs oneDNN and im2col +
+// OpenBLAS sgemm when available).
 //
 // FLOPs per layer = 2 N K P Q (C/groups) R S. The blocked kernel is timed on tensors
 // already in its layouts (NCHW16c, packed weights), as oneDNN is timed on its preferred
-// blocked layouts: layout conversion is a one-off cost outside the comparison.
+// blocked layouts: layout conversion is a one-off cost outside the comparison. im2col +
+// sgemm works on plain NCHW / OIHW, and its im2col is part of the timed call.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,6 +29,10 @@
 #include <dlfcn.h>
 
 #include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+#ifdef NETSHAPE_HAVE_OPENBLAS
+#include "im2col_blas.hpp"
 #endif
 
 namespace netshape {
@@ -230,6 +236,68 @@ double time_onednn(const k::Conv2dParams& p, const LayerData& d, int threads, do
 }
 #endif
 
+#ifdef NETSHAPE_HAVE_OPENBLAS
+double time_im2col_blas(const k::Conv2dParams& p, const LayerData& d, int threads,
+                        double min_s) {
+  bench::set_blas_threads(threads);
+  k::Conv2dParams pb = p;
+  pb.bias = d.bias.data();
+  std::vector<float> scratch(static_cast<size_t>(bench::im2col_scratch_size(p)));
+  std::vector<float> out(static_cast<size_t>(p.N * p.K * p.P() * p.Q()));
+  return time_best(
+      [&] { bench::conv2d_im2col_blas(pb, d.in.data(), d.w.data(), out.data(), scratch.data()); },
+      min_s);
+}
+
+// Checks im2col + sgemm against conv2d_reference on a few small shapes (stride, padding,
+// dilation, groups, depthwise, 1x1, batch, relu) at every thread count the bench will use.
+// Returns "" when all agree within 1e-4 (|got - want| / max(1, |want|)), else what failed.
+std::string im2col_blas_self_test(const std::vector<int>& thread_counts) {
+  struct Shape {
+    int64_t N, C, H, W, K, R, S, sh, sw, ph, pw, dh, dw, G;
+    bool relu;
+  };
+  static const Shape shapes[] = {
+      {2, 5, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, false},
+      {1, 8, 10, 7, 4, 3, 2, 1, 1, 2, 1, 2, 2, 2, false},
+      {2, 6, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 6, true},
+      {2, 16, 5, 6, 8, 1, 1, 1, 1, 0, 0, 1, 1, 1, false},
+      {1, 3, 17, 15, 5, 5, 4, 1, 3, 2, 0, 1, 2, 1, false},
+      {1, 64, 20, 20, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, false},
+  };
+  uint32_t seed = 100;
+  for (int t : thread_counts) {
+    bench::set_blas_threads(t);
+    for (const Shape& s : shapes) {
+      k::Conv2dParams p;
+      p.N = s.N, p.C = s.C, p.H = s.H, p.W = s.W, p.K = s.K, p.R = s.R, p.S = s.S;
+      p.stride_h = s.sh, p.stride_w = s.sw, p.pad_h = s.ph, p.pad_w = s.pw;
+      p.dilation_h = s.dh, p.dilation_w = s.dw, p.groups = s.G, p.fuse_relu = s.relu;
+      const auto in = random_vec(p.N * p.C * p.H * p.W, seed++);
+      const auto w = random_vec(p.K * (p.C / p.groups) * p.R * p.S, seed++);
+      const auto bias = random_vec(p.K, seed++);
+      p.bias = bias.data();
+      const size_t n_out = static_cast<size_t>(p.N * p.K * p.P() * p.Q());
+      std::vector<float> want(n_out), got(n_out, 12345.0f);
+      std::vector<float> scratch(static_cast<size_t>(bench::im2col_scratch_size(p)));
+      k::conv2d_reference(p, in.data(), w.data(), want.data());
+      bench::conv2d_im2col_blas(p, in.data(), w.data(), got.data(), scratch.data());
+      double worst = 0;
+      for (size_t i = 0; i < n_out; ++i)
+        worst = std::max(worst, std::abs(static_cast<double>(got[i]) - want[i]) /
+                                    std::max(1.0, std::abs(static_cast<double>(want[i]))));
+      if (!(worst <= 1e-4))
+        return fmt::format(
+            "N={} C={} H={} W={} K={} R={} S={} stride={}x{} pad={}x{} dilation={}x{} groups={} "
+            "relu={} threads={}: max rel error {:.3g} > 1e-4",
+            p.N, p.C, p.H, p.W, p.K, p.R, p.S, p.stride_h, p.stride_w, p.pad_h, p.pad_w,
+            p.dilation_h, p.dilation_w, p.groups, p.fuse_relu, t, worst);
+    }
+  }
+  return "";
+}
+#endif
+
 // ---- Driver ----
 
 struct Bench {
@@ -240,6 +308,7 @@ struct Bench {
   double peak_per_core = 0;
   double ref_gflops_estimate = 0;  // learnt from the first reference run
   std::vector<Result> results;
+  bool blas_ok = false;  // im2col_blas passed its self-test (only with OpenBLAS)
 
   Result make(const Layer& l, const char* impl, int threads, double seconds) const {
     Result r{l.name, impl, threads, seconds, 0, 0, ""};
@@ -297,6 +366,10 @@ struct Bench {
         err << "note: oneDNN failed on " << l.name << ": " << e.what() << "\n";
       }
 #endif
+#ifdef NETSHAPE_HAVE_OPENBLAS
+      if (blas_ok)
+        results.push_back(make(l, "im2col_blas", t, time_im2col_blas(p, d, t, opt.min_seconds)));
+#endif
     }
   }
 };
@@ -309,15 +382,16 @@ const Result* find(const std::vector<Result>& rs, const std::string& layer, cons
 }
 
 void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream& out) {
-  out << fmt::format("{:<18} {:>5} {:<9} {:>3} {:>10} {:>9} {:>7} {:>9}\n", "layer", "GFLOP",
-                     "impl", "thr", "time_ms", "GFLOP/s", "%peak", "vs_onednn");
-  std::map<int, std::vector<double>> g_gf, g_pk, g_ratio;
+  out << fmt::format("{:<18} {:>5} {:<11} {:>3} {:>10} {:>9} {:>7} {:>9} {:>7}\n", "layer",
+                     "GFLOP", "impl", "thr", "time_ms", "GFLOP/s", "%peak", "vs_onednn",
+                     "vs_blas");
+  std::map<int, std::vector<double>> g_gf, g_pk, g_ratio, g_blas;
   for (const auto& l : layers) {
     for (const auto& r : b.results) {
       if (r.layer != l.name) continue;
       if (!r.note.empty()) {
-        out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {}\n", r.layer, l.p.flops() * 1e-9, r.impl,
-                           r.threads, r.note);
+        out << fmt::format("{:<18} {:>5.2f} {:<11} {:>3} {}\n", r.layer, l.p.flops() * 1e-9,
+                           r.impl, r.threads, r.note);
         continue;
       }
       std::string ratio = "";
@@ -326,13 +400,19 @@ void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream&
           ratio = fmt::format("{:.2f}", r.gflops / o->gflops);
           g_ratio[r.threads].push_back(r.gflops / o->gflops);
         }
+      std::string blas_ratio = "";
+      if (r.impl == "blocked")
+        if (const Result* o = find(b.results, r.layer, "im2col_blas", r.threads)) {
+          blas_ratio = fmt::format("{:.2f}", r.gflops / o->gflops);
+          g_blas[r.threads].push_back(r.gflops / o->gflops);
+        }
       if (r.impl == "blocked") {
         g_gf[r.threads].push_back(r.gflops);
         g_pk[r.threads].push_back(r.peak_fraction);
       }
-      out << fmt::format("{:<18} {:>5.2f} {:<9} {:>3} {:>10.3f} {:>9.1f} {:>6.1f}% {:>9}\n",
+      out << fmt::format("{:<18} {:>5.2f} {:<11} {:>3} {:>10.3f} {:>9.1f} {:>6.1f}% {:>9} {:>7}\n",
                          r.layer, l.p.flops() * 1e-9, r.impl, r.threads, r.seconds * 1e3, r.gflops,
-                         r.peak_fraction * 100, ratio);
+                         r.peak_fraction * 100, ratio, blas_ratio);
     }
   }
   auto gmean = [](const std::vector<double>& v) {
@@ -344,6 +424,7 @@ void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream&
     out << fmt::format("geomean blocked, {} thread(s): {:.1f} GFLOP/s, {:.1f}% of peak", t,
                        gmean(g_gf[t]), gmean(g_pk[t]) * 100);
     if (!g_ratio[t].empty()) out << fmt::format(", {:.2f}x oneDNN", gmean(g_ratio[t]));
+    if (!g_blas[t].empty()) out << fmt::format(", {:.2f}x im2col+OpenBLAS", gmean(g_blas[t]));
     out << "\n";
   }
 }
@@ -381,12 +462,19 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
     return 2;
   }
   const k::Isa isa = k::resolve_isa(opt.isa);
-  Bench b{opt, err, isa, {}, 0, 0, {}};
+  Bench b{opt, err, isa, {}, 0, 0, {}, false};
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (opt.threads > 0)
     b.thread_counts = {opt.threads};
   else
     b.thread_counts = cores > 1 ? std::vector<int>{1, cores} : std::vector<int>{1};
+#ifdef NETSHAPE_HAVE_OPENBLAS
+  if (const std::string why = im2col_blas_self_test(b.thread_counts); why.empty())
+    b.blas_ok = true;
+  else
+    err << "error: im2col_blas disagrees with conv2d_reference (" << why
+        << "); im2col_blas is not timed\n";
+#endif
   b.probe_peak(0.3);
   for (const auto& l : layers) b.layer(l);
   b.finish();
@@ -402,6 +490,17 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
 #else
     out << "# oneDNN not available in this build (no vs_onednn column)\n";
 #endif
+#ifdef NETSHAPE_HAVE_OPENBLAS
+    if (b.blas_ok)
+      out << fmt::format(
+          "# {}: im2col (1 thread, timed) + cblas_sgemm per image and group, NCHW; "
+          "vs_blas = blocked / im2col_blas\n",
+          bench::blas_version());
+    else
+      out << "# im2col_blas failed its self-test (see stderr); no vs_blas column\n";
+#else
+    out << "# OpenBLAS not available in this build (no vs_blas column)\n";
+#endif
   }
   if (opt.format == "json") {
     nlohmann::json j = nlohmann::json::array();
@@ -410,11 +509,15 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
         err << "note: " << r.layer << " " << r.impl << ": " << r.note << "\n";
         continue;
       }
-      j.push_back({{"layer", r.layer},
-                   {"impl", r.impl},
-                   {"threads", r.threads},
-                   {"gflops", r.gflops},
-                   {"peak_fraction", r.peak_fraction}});
+      nlohmann::json e = {{"layer", r.layer},
+                          {"impl", r.impl},
+                          {"threads", r.threads},
+                          {"gflops", r.gflops},
+                          {"peak_fraction", r.peak_fraction}};
+      if (r.impl == "blocked")
+        if (const Result* o = find(b.results, r.layer, "im2col_blas", r.threads))
+          e["vs_blas"] = r.gflops / o->gflops;
+      j.push_back(std::move(e));
     }
     out << j.dump(2) << "\n";
   } else {

@@ -40,12 +40,13 @@ void im2col(const k::Conv2dParams& p, const float* in, int64_t Cg, float* cols) 
             std::fill(dst, dst + Q, 0.0f);
             continue;
           }
-          const float* src = plane + ih * W + ds;
           std::fill(dst, dst + q_lo, 0.0f);
-          if (sw == 1) {
-            std::memcpy(dst + q_lo, src + q_lo, static_cast<size_t>(q_hi - q_lo) * sizeof(float));
-          } else {
-            for (int64_t ow = q_lo; ow < q_hi; ++ow) dst[ow] = src[ow * sw];
+          if (q_hi > q_lo) {
+            const float* src = plane + ih * W + q_lo * sw + ds;  // input of column q_lo
+            if (sw == 1)
+              std::memcpy(dst + q_lo, src, static_cast<size_t>(q_hi - q_lo) * sizeof(float));
+            else
+              for (int64_t ow = q_lo; ow < q_hi; ++ow) dst[ow] = src[(ow - q_lo) * sw];
           }
           std::fill(dst + q_hi, dst + Q, 0.0f);
         }
@@ -87,6 +88,10 @@ void conv2d_im2col_blas(const k::Conv2dParams& p, const float* in, const float* 
 
 void set_blas_threads(int threads) {
   openblas_set_num_threads(threads);
+}
+
+const char* blas_version() {
+  return openblas_get_config();
 }
 
 }  // namespace netshape::bench

@@ -27,6 +27,9 @@ void conv2d_im2col_blas(const kernels::Conv2dParams& p, const float* in, const f
 // openblas_set_num_threads (process-wide).
 void set_blas_threads(int threads);
 
+// openblas_get_config(), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64".
+const char* blas_version();
+
 }  // namespace netshape::bench
 
 #endif  // NETSHAPE_HAVE_OPENBLAS
