@@ -116,6 +116,9 @@ struct Statement {
   // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).
   std::string fix_prefix;  // text before the call in the fix line (e.g. "self.fc1 = nn.")
   bool python = false;     // written in the PyTorch subset: fixes are shown in Python terms
+  // A module instance called a second time (`self.relu` twice): its parameters belong to the
+  // statement named here, so they are counted once, as model.parameters() does.
+  std::string shares_params_with;
 };
 
 struct OutputDecl {

@@ -237,8 +237,7 @@ double time_onednn(const k::Conv2dParams& p, const LayerData& d, int threads, do
 #endif
 
 #ifdef NETSHAPE_HAVE_OPENBLAS
-double time_im2col_blas(const k::Conv2dParams& p, const LayerData& d, int threads,
-                        double min_s) {
+double time_im2col_blas(const k::Conv2dParams& p, const LayerData& d, int threads, double min_s) {
   bench::set_blas_threads(threads);
   k::Conv2dParams pb = p;
   pb.bias = d.bias.data();
@@ -382,16 +381,15 @@ const Result* find(const std::vector<Result>& rs, const std::string& layer, cons
 }
 
 void print_table(const Bench& b, const std::vector<Layer>& layers, std::ostream& out) {
-  out << fmt::format("{:<18} {:>5} {:<11} {:>3} {:>10} {:>9} {:>7} {:>9} {:>7}\n", "layer",
-                     "GFLOP", "impl", "thr", "time_ms", "GFLOP/s", "%peak", "vs_onednn",
-                     "vs_blas");
+  out << fmt::format("{:<18} {:>5} {:<11} {:>3} {:>10} {:>9} {:>7} {:>9} {:>7}\n", "layer", "GFLOP",
+                     "impl", "thr", "time_ms", "GFLOP/s", "%peak", "vs_onednn", "vs_blas");
   std::map<int, std::vector<double>> g_gf, g_pk, g_ratio, g_blas;
   for (const auto& l : layers) {
     for (const auto& r : b.results) {
       if (r.layer != l.name) continue;
       if (!r.note.empty()) {
-        out << fmt::format("{:<18} {:>5.2f} {:<11} {:>3} {}\n", r.layer, l.p.flops() * 1e-9,
-                           r.impl, r.threads, r.note);
+        out << fmt::format("{:<18} {:>5.2f} {:<11} {:>3} {}\n", r.layer, l.p.flops() * 1e-9, r.impl,
+                           r.threads, r.note);
         continue;
       }
       std::string ratio = "";

@@ -76,8 +76,7 @@ void conv2d_im2col_blas(const k::Conv2dParams& p, const float* in, const float* 
         std::fill(o + kk * PQ, o + (kk + 1) * PQ, p.bias ? p.bias[g * Kg + kk] : 0.0f);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(Kg),
                   static_cast<int>(PQ), static_cast<int>(CRS), 1.0f, w + g * Kg * CRS,
-                  static_cast<int>(CRS), cols, static_cast<int>(PQ), 1.0f, o,
-                  static_cast<int>(PQ));
+                  static_cast<int>(CRS), cols, static_cast<int>(PQ), 1.0f, o, static_cast<int>(PQ));
     }
   }
   if (p.fuse_relu) {

@@ -21,8 +21,8 @@ int64_t im2col_scratch_size(const kernels::Conv2dParams& p);
 // stride 1, pad 0, where the input already is the column matrix), then
 // cblas_sgemm(w_g [K/g, C/g*R*S] x cols [C/g*R*S, P*Q]) into out with beta = 1 on a
 // bias-filled output. im2col is single-threaded; sgemm uses OpenBLAS's thread count.
-void conv2d_im2col_blas(const kernels::Conv2dParams& p, const float* in, const float* w,
-                        float* out, float* scratch);
+void conv2d_im2col_blas(const kernels::Conv2dParams& p, const float* in, const float* w, float* out,
+                        float* scratch);
 
 // openblas_set_num_threads (process-wide).
 void set_blas_threads(int threads);

@@ -127,9 +127,10 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
     m.exit = ExitCode::Ok;
     return;
   }
-  // A missing input shape is a usage problem; everything found by inference is a shape error.
-  bool no_input = m.analysis.inputs.empty();
-  m.exit = no_input ? ExitCode::UsageOrParse : ExitCode::ShapeError;
+  // Everything found by inference is a shape error, except what makes the file unreadable.
+  bool unreadable = m.analysis.inputs.empty();  // no input shape: a usage problem
+  for (const Diagnostic& d : m.diags.items()) unreadable |= d.code == "unknown-op";
+  m.exit = unreadable ? ExitCode::UsageOrParse : ExitCode::ShapeError;
 }
 
 std::string render_diagnostics(const LoadedModel& m) {

@@ -41,9 +41,15 @@ uint64_t hash_name(const std::string& s) {
 }
 
 // PyTorch's default init bound for layers with a fan-in: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+// The statement that owns a layer's parameters: itself, or the first call of a reused module.
+const std::string& param_owner(const LayerInfo& l) {
+  return l.statement && !l.statement->shares_params_with.empty() ? l.statement->shares_params_with
+                                                                 : l.name;
+}
+
 Tensor random_weight(const LayerInfo& l, const ParamTensor& p, uint64_t seed) {
   Tensor t = Tensor::zeros(p.shape);
-  Rng rng{seed ^ hash_name(l.name + "." + p.name)};
+  Rng rng{seed ^ hash_name(param_owner(l) + "." + p.name)};
   int64_t fan_in = 1;
   if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
     for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
@@ -145,8 +151,10 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     run.actual = out.shape;
     run.match = run.actual == run.expected;
     r.layers.push_back(run);
-    for (size_t i = 0; i < weights.size(); ++i)
-      r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
+    if (param_owner(l) == l.name) {  // a reused module's weights were saved with its first call
+      for (size_t i = 0; i < weights.size(); ++i)
+        r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
+    }
     if (!run.match) {
       r.error = l.name + ": the forward pass produced a different shape than inference";
       return r;

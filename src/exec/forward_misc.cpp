@@ -89,6 +89,20 @@ void channel_affine(ForwardCtx& ctx, int64_t outer, int64_t channels, int64_t in
       }
 }
 
+// One element of add / sub / mul / div (true division, as torch.div without rounding_mode).
+float combine(OpId op, float x, float y, float alpha) {
+  switch (op) {
+    case OpId::sub:
+      return x - alpha * y;
+    case OpId::mul:
+      return x * y;
+    case OpId::div:
+      return x / y;
+    default:
+      return x + alpha * y;
+  }
+}
+
 }  // namespace
 
 // x: [N, C, *] -> same; inference mode: running mean 0 and variance 1 (PyTorch's initial buffers)
@@ -320,7 +334,7 @@ void forward_interpolate(ForwardCtx& ctx) {
         }
 }
 
-// a: [*], b: [*] -> broadcast(a, b); alpha scales b
+// a: [*], b: [*] -> broadcast(a op b); add/sub scale b by alpha
 void forward_add(ForwardCtx& ctx) {
   const Tensor& a = *ctx.in.at(0);
   const Tensor& b = *ctx.in.at(1);
@@ -351,7 +365,8 @@ void forward_add(ForwardCtx& ctx) {
       ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
       ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
     }
-    ctx.out.data[flat] = a.data[static_cast<size_t>(ia)] + alpha * b.data[static_cast<size_t>(ib)];
+    float x = a.data[static_cast<size_t>(ia)], y = b.data[static_cast<size_t>(ib)];
+    ctx.out.data[flat] = combine(ctx.layer.op, x, y, alpha);
     for (size_t i = rank; i-- > 0;) {
       if (++idx[i] < so[i]) break;
       idx[i] = 0;
@@ -374,6 +389,70 @@ void forward_cat(ForwardCtx& ctx) {
       std::copy_n(t->data.data() + o * chunk, chunk, y);
       y += chunk;
     }
+}
+
+}  // namespace netshape
+
+namespace netshape {
+
+// Squeeze and unsqueeze keep the data; inference computed the new shape.
+void forward_squeeze(ForwardCtx& ctx) {
+  reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch));
+}
+void forward_unsqueeze(ForwardCtx& ctx) {
+  reshape_to(ctx, bind_shape(*ctx.layer.output, ctx.batch));
+}
+
+// x: [..., a, ..., b, ...] -> [..., b, ..., a, ...] (a copy with swapped strides)
+void forward_transpose(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  const auto& dims = ctx.layer.attrs.get_ints("dims");
+  std::vector<int64_t> out_shape = s;
+  if (s.empty()) return reshape_to(ctx, {});
+  size_t d0 = static_cast<size_t>(dims.at(0)), d1 = static_cast<size_t>(dims.at(1));
+  std::swap(out_shape[d0], out_shape[d1]);
+  ctx.out = Tensor::zeros(out_shape);
+  std::vector<int64_t> in_stride(s.size(), 1);
+  for (size_t i = s.size() - 1; i-- > 0;) in_stride[i] = in_stride[i + 1] * s[i + 1];
+  std::vector<int64_t> idx(s.size(), 0);
+  for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
+    int64_t src = 0;  // output index (with d0/d1 swapped) -> input offset
+    for (size_t i = 0; i < s.size(); ++i) {
+      size_t in_axis = i == d0 ? d1 : i == d1 ? d0 : i;
+      src += idx[i] * in_stride[in_axis];
+    }
+    ctx.out.data[flat] = ctx.x().data[static_cast<size_t>(src)];
+    for (size_t i = s.size(); i-- > 0;) {
+      if (++idx[i] < out_shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+// x: [...] -> mean over the reduced dims (kept as 1 with keepdim)
+void forward_mean(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  const auto& dims = ctx.layer.attrs.get_ints("dims");
+  std::vector<bool> reduce(s.size(), false);
+  for (int64_t d : dims) reduce[static_cast<size_t>(d)] = true;
+  ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  std::vector<double> sum(ctx.out.data.size(), 0.0);
+  int64_t count = 1;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (reduce[i]) count *= s[i];
+  std::vector<int64_t> idx(s.size(), 0);
+  for (size_t flat = 0; flat < ctx.x().data.size(); ++flat) {
+    int64_t out = 0;  // the input position with reduced dims dropped
+    for (size_t i = 0; i < s.size(); ++i)
+      if (!reduce[i]) out = out * s[i] + idx[i];
+    sum[static_cast<size_t>(out)] += ctx.x().data[flat];
+    for (size_t i = s.size(); i-- > 0;) {
+      if (++idx[i] < s[i]) break;
+      idx[i] = 0;
+    }
+  }
+  for (size_t i = 0; i < sum.size(); ++i)
+    ctx.out.data[i] = static_cast<float>(sum[i] / static_cast<double>(std::max<int64_t>(count, 1)));
 }
 
 }  // namespace netshape

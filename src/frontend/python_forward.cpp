@@ -288,6 +288,9 @@ std::optional<FValue> Lowerer::eval_attribute(const Expr& e, Frame& f) {
       v.span = e.span;
       return FValue::constant(std::move(v), e.span);
     }
+    if (e.text == "training") {  // nn.Module's flag; netshape analyses the eval-mode forward
+      return FValue::constant(Value::boolean(false, e.span), e.span);
+    }
     if (f.inst.modules.count(e.text) != 0) {
       unsupported(e.span, "using module `self." + e.text + "` without calling it");
       return std::nullopt;
@@ -444,7 +447,10 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
         st.input_spans.push_back(in.span.valid() ? in.span : call_span);
       }
       st.fix_prefix = m.fix_prefix;
-      return FValue::tensor_of(emit(std::move(st)), call_span);
+      st.shares_params_with = m.first_call;  // a module instance called again owns no new params
+      std::string emitted = emit(std::move(st));
+      if (m.first_call.empty()) m.first_call = emitted;
+      return FValue::tensor_of(emitted, call_span);
     }
     case ModuleDef::Sequential: {
       std::vector<FValue> cur = inputs;

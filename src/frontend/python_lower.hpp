@@ -57,6 +57,7 @@ struct ModuleDef {
   std::vector<std::pair<std::string, ModuleDef>> children;  // Sequential: (index, child)
   std::shared_ptr<Instance> instance;                       // User
   Diagnostic error;                                         // Broken: reported when called
+  std::string first_call;  // Leaf: the statement of its first call (later calls share its params)
 };
 
 // One object of a model class: its submodules and `self.k` constants.

@@ -135,6 +135,7 @@ class Analyzer {
     if (!bind_arguments(ctx)) return false;
     if (!kRules[static_cast<size_t>(*id)](ctx)) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
+    if (!st.shares_params_with.empty()) layer.params = 0;  // counted at the first call
     layer.trainable_params = frozen_ ? 0 : layer.params;
     return true;
   }
@@ -143,9 +144,16 @@ class Analyzer {
 
   bool unknown_op(const Statement& st) {
     std::string suggestion = nearest_name(st.op, all_op_names());
-    std::string help = suggestion.empty() ? "see docs/language.md for the list of supported layers"
-                                          : fmt::format("did you mean `{}`?", suggestion);
-    diags_.error(st.op_span, fmt::format("unknown layer or op '{}'", st.op), help).layer = st.name;
+    const char* list = st.python ? "docs/python.md and docs/ops.md" : "docs/ops.md";
+    std::string help =
+        suggestion.empty()
+            ? fmt::format("netshape does not know this op; see {} for the supported ones", list)
+            : fmt::format("did you mean `{}`?", suggestion);
+    std::string what =
+        st.python ? "unsupported Python construct: unknown layer or op" : "unknown layer or op";
+    Diagnostic& d = diags_.error(st.op_span, fmt::format("{} '{}'", what, st.op), help);
+    d.layer = st.name;
+    d.code = "unknown-op";  // not a shape error: the file uses something netshape cannot read
     return false;
   }
 
@@ -176,7 +184,7 @@ class Analyzer {
         }
         st.args.erase(st.args.begin());
       }
-      bool binary = op.id == OpId::add;
+      bool binary = op.family == "add";  // add/sub/mul/div: `add(x)` means previous + x
       if (st.inputs.empty() || (binary && st.inputs.size() == 1)) {
         st.inputs.insert(st.inputs.begin(), previous);
         st.input_spans.insert(st.input_spans.begin(), st.op_span);

@@ -297,8 +297,13 @@ bool infer_constant_pad(RuleContext& ctx) {
 // x: [N, C, *in] -> [N, C, *size] or [N, C, floor(in * scale_factor)]
 bool infer_interpolate(RuleContext& ctx) {
   const Shape& x = ctx.x();
-  auto mode = ctx.string_arg("mode");
+  // UpsamplingNearest2d / UpsamplingBilinear2d fix the mode (bilinear with align_corners=True).
+  bool fixed_mode = !ctx.has_param("mode");
+  auto mode = fixed_mode ? std::optional<std::string>(
+                               ctx.op.id == OpId::UpsamplingBilinear2d ? "bilinear" : "nearest")
+                         : ctx.string_arg("mode");
   if (!mode) return false;
+  if (ctx.op.id == OpId::UpsamplingBilinear2d) ctx.layer.attrs.ints["align_corners"] = {1};
   if (x.size() < 3 || x.size() > 5) {
     return ctx.fail_input(
         fmt::format("Input Error: Only 3D, 4D and 5D input Tensors supported (got {}D)", x.size()),
@@ -376,7 +381,7 @@ bool infer_interpolate(RuleContext& ctx) {
     if (!v) return false;
     ctx.layer.attrs.ints[flag] = {*v};
   }
-  if (!ctx.is_none("align_corners")) {
+  if (!fixed_mode && !ctx.is_none("align_corners")) {
     auto ac = ctx.bool_arg("align_corners");
     if (!ac) return false;
     if (*mode == "nearest" || *mode == "area" || *mode == "nearest-exact") {
@@ -401,7 +406,7 @@ bool infer_add(RuleContext& ctx) {
   const Shape& b = ctx.in()[1];
   size_t rank = std::max(a.size(), b.size());
   Shape s(rank);
-  for (size_t i = 0; i < rank; ++i) {
+  for (size_t i = rank; i-- > 0;) {  // from the last dim, as PyTorch reports the mismatch
     const Dim* da = i + a.size() >= rank ? &a[i + a.size() - rank] : nullptr;
     const Dim* db = i + b.size() >= rank ? &b[i + b.size() - rank] : nullptr;
     if (!da) {
@@ -421,8 +426,8 @@ bool infer_add(RuleContext& ctx) {
                       fmt::format("The size of tensor a ({}) must match the size of tensor b ({}) "
                                   "at non-singleton dimension {}",
                                   to_string(*da), to_string(*db), i),
-                      fmt::format("{} adds {} ({}) and {} ({}); make the shapes equal, e.g. with a "
-                                  "1x1 Conv2d on the shortcut",
+                      fmt::format("{} combines {} ({}) and {} ({}); make the shapes equal, e.g. "
+                                  "with a 1x1 Conv2d (and the same stride) on the shortcut",
                                   ctx.name(), ctx.layer.inputs[0], to_string(a),
                                   ctx.layer.inputs[1], to_string(b)));
     }
@@ -468,6 +473,91 @@ bool infer_cat(RuleContext& ctx) {
     d.value = *sum;
   }
   ctx.layer.attrs.ints["dim"] = {dim};
+  ctx.set_output(s);
+  return true;
+}
+
+}  // namespace netshape
+
+namespace netshape {
+
+// x: [..., 1, ...] -> without size-1 dims (all of them, or `dim` when it is 1)
+bool infer_squeeze(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  Shape s;
+  if (ctx.is_none("dim")) {
+    for (const Dim& d : x)
+      if (d.symbolic() || d.value != 1) s.push_back(d);
+  } else {
+    int64_t dim = 0;
+    if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (static_cast<int64_t>(i) != dim || x[i].symbolic() || x[i].value != 1) s.push_back(x[i]);
+  }
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [...] -> [..., 1 at dim, ...]
+bool infer_unsqueeze(RuleContext& ctx) {
+  Shape s = ctx.x();
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", static_cast<int64_t>(s.size()) + 1, dim)) return false;
+  s.insert(s.begin() + dim, fixed(1));
+  ctx.layer.attrs.ints["dim"] = {dim};
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [..., a, ..., b, ...] -> [..., b, ..., a, ...]
+bool infer_transpose(RuleContext& ctx) {
+  Shape s = ctx.x();
+  int64_t rank = static_cast<int64_t>(s.size()), d0 = 0, d1 = 0;
+  if (!dim_arg(ctx, "dim0", rank, d0) || !dim_arg(ctx, "dim1", rank, d1)) return false;
+  if (!s.empty()) std::swap(s[static_cast<size_t>(d0)], s[static_cast<size_t>(d1)]);
+  ctx.layer.attrs.ints["dims"] = {d0, d1};
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [...] -> reduced over `dim` (an int or a list; None: everything), kept as 1 with keepdim
+bool infer_mean(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  auto keepdim = ctx.bool_arg("keepdim");
+  if (!keepdim) return false;
+  std::vector<bool> reduce(x.size(), ctx.is_none("dim"));
+  const Value& v = ctx.value("dim");
+  std::vector<Value> dims = v.is_sequence() ? v.items : std::vector<Value>{v};
+  if (!ctx.is_none("dim")) {
+    for (const Value& d : dims) {
+      auto w = d.kind == Value::Kind::Int ? wrap_dim(d.i, rank) : std::nullopt;
+      if (!w) {
+        int64_t r = std::max<int64_t>(rank, 1);
+        return ctx.fail_at(
+            "dim",
+            fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})",
+                        -r, r - 1, to_source(d)),
+            fmt::format("the input {} has {} dims", to_string(x), rank));
+      }
+      if (reduce[static_cast<size_t>(*w)])
+        return ctx.fail_at("dim",
+                           fmt::format("dim {} appears multiple times in the list of dims", *w),
+                           "list each dim once");
+      reduce[static_cast<size_t>(*w)] = true;
+    }
+  }
+  Shape s;
+  std::vector<int64_t> reduced;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!reduce[i])
+      s.push_back(x[i]);
+    else {
+      reduced.push_back(static_cast<int64_t>(i));
+      if (*keepdim) s.push_back(fixed(1));
+    }
+  }
+  ctx.layer.attrs.ints["dims"] = reduced;
   ctx.set_output(s);
   return true;
 }

@@ -303,3 +303,33 @@ TEST_CASE("too-small input: the note gives the smallest input that gets past the
   auto p = check_ns("input [32, 2, 2]\npool = MaxPool2d(3)\n");
   CHECK(first_error(p).notes.at(0) == "the smallest input that gets past pool is [32, 3, 3]");
 }
+
+TEST_CASE("tensor ops: squeeze, unsqueeze, transpose, mean, sub/mul/div, Upsampling*2d") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 1, 1]\nsqueeze()\n")) == "[2, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 1, 5]\nsqueeze(-2)\nunsqueeze(1)\n")) ==
+        "[2, 1, 3, 5]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsqueeze(1)\n")) ==
+        "[2, 3, 4]");  // not size 1: no-op
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\ntranspose(1, 2)\n")) == "[2, 4, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4, 5]\nmean([2, 3])\n")) == "[2, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4, 5]\nmean(dim=1, keepdim=True)\n")) ==
+        "[2, 1, 4, 5]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4, 5]\nmean()\n")) == "[]");
+  CHECK(out_shape(check_ns("input a: [2, 4, 3]\nm = mul(a, a)\nsub(m, a)\ndiv(a)\n")) ==
+        "[2, 4, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4, 4]\nUpsamplingBilinear2d(scale_factor=2)\n")) ==
+        "[2, 3, 8, 8]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4, 4]\nUpsamplingNearest2d(size=(5, 7))\n")) ==
+        "[2, 3, 5, 7]");
+  // PyTorch names the last mismatching dim.
+  CHECK(
+      first_error(check_ns("input a: [1, 2, 8, 8]\ninput b: [1, 2, 16, 16]\nadd(a, b)\n"))
+          .message ==
+      "The size of tensor a (8) must match the size of tensor b (16) at non-singleton dimension 3");
+}
+
+TEST_CASE("an unknown op cannot be read: exit 2 with the nearest name") {
+  auto m = check_ns("input x: [1, 3, 8, 8]\nconv2d(3, 4, 3)\n");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m).code == "unknown-op");
+}

@@ -1,5 +1,9 @@
 // The .ns lexer and parser: grammar, folding, spans and syntax errors.
+#include <fstream>
+#include <sstream>
+
 #include "netshape/frontend.hpp"
+#include "netshape/op_table.hpp"
 #include "test_helpers.hpp"
 
 using namespace netshape;
@@ -90,4 +94,15 @@ TEST_CASE("--input parsing") {
   CHECK_FALSE(parse_dims_option("1x0x3", err));
   CHECK_FALSE(parse_dims_option("1,,3", err));
   CHECK_FALSE(parse_dims_option("", err));
+}
+
+TEST_CASE("every op of ops.def is documented in docs/ops.md") {
+  std::ifstream in(std::string(NETSHAPE_SOURCE_DIR) + "/docs/ops.md");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string doc = buf.str();
+  for (const std::string& name : all_op_names()) {
+    INFO(name);
+    CHECK(doc.find("| `" + name + "` |") != std::string::npos);
+  }
 }

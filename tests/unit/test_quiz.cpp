@@ -153,3 +153,22 @@ TEST_CASE("bad command lines end with exit 2 and a message, never a crash") {
   CHECK(run_cli("--help").code == 0);
   CHECK(run_cli("check models/lenet.ns --input B,1,28,28 --format csv").code == 0);
 }
+
+TEST_CASE("Python: a module called twice counts its params once (model.parameters())") {
+  LoadedModel m;
+  m.source = SourceFile(
+      "reuse.py",
+      "import torch.nn as nn\nimport torch.nn.functional as F\n# input: [B, 16, 20, 20]\n"
+      "class R(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.conv_a = nn.Conv2d(16, 16, 3, padding=1)\n"
+      "    def forward(self, x):\n        y = self.conv_a(x)\n"
+      "        x = F.dropout(x + self.conv_a(y), p=0.2, training=self.training)\n"
+      "        return x * y\n");
+  load_model(m, {});
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 2320);  // PyTorch: 16*16*9 + 16
+  CHECK(m.analysis.layers[1].name == "conv_a_2");
+  CHECK(m.analysis.layers[1].params == 0);
+  CHECK(m.analysis.layers[1].macs == m.analysis.layers[0].macs);  // it still runs
+  CHECK(m.analysis.totals.macs == 2 * m.analysis.layers[0].macs);
+}
