@@ -331,24 +331,55 @@ bool Lowerer::is_sequential_call_expr(const Expr& e) const {
   return callee == "nn.Sequential" || callee == "torch.nn.Sequential" || callee == "Sequential";
 }
 
-// sequential: nn.Sequential(module_ctor, ...); nested Sequentials keep PyTorch's index paths.
+// The (name, module constructor) pairs of `OrderedDict([('conv1', nn.Conv2d(...)), ...])`, or
+// nullptr when `e` is not such a call.
+static const Expr* ordered_dict_items(const Expr& e) {
+  if (e.kind != Expr::Kind::Call || e.items.size() != 2) return nullptr;
+  std::string callee = dotted(e.items[0]);
+  if (callee != "OrderedDict" && callee != "collections.OrderedDict") return nullptr;
+  const Expr& list = e.items[1];
+  bool sequence = list.kind == Expr::Kind::List || list.kind == Expr::Kind::Tuple;
+  return sequence ? &list : nullptr;
+}
+
+// One Sequential child: a module constructor call, else a Broken module that explains why.
+bool Lowerer::sequential_child(const Expr& child, bool keyword, Instance& inst, Scope* scope,
+                               ModuleDef& m, int depth) {
+  if (child.kind == Expr::Kind::Call && !keyword)
+    return build_module(child, inst, scope, m, true, depth);
+  m.kind = ModuleDef::Broken;
+  m.error.span = child.span;
+  m.error.message =
+      "unsupported Python construct: nn.Sequential element that is not a module constructor call";
+  m.error.help = "write the layers inline, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())";
+  return true;
+}
+
+// sequential: nn.Sequential(module_ctor, ...) | nn.Sequential(OrderedDict([(name, module_ctor),
+// ...])) Children keep PyTorch's names: their index, or their OrderedDict key.
 bool Lowerer::build_sequential(const Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
                                bool /*qualifier_only*/, int depth) {
   out.kind = ModuleDef::Sequential;
   out.span = call.span;
-  for (size_t i = 1; i < call.items.size(); ++i) {
-    const Expr& child = call.items[i];
-    ModuleDef m;
-    if (child.kind != Expr::Kind::Call || !call.keywords[i - 1].empty()) {
-      m.kind = ModuleDef::Broken;
-      m.error.span = child.span;
-      m.error.message =
-          "unsupported Python construct: nn.Sequential element that is not a "
-          "module constructor call";
-      m.error.help = "write the layers inline, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())";
-    } else if (!build_module(child, inst, scope, m, true, depth)) {
-      return false;
+  if (call.items.size() == 2 && call.keywords[0].empty()) {
+    if (const Expr* pairs = ordered_dict_items(call.items[1])) {
+      for (const Expr& pair : pairs->items) {
+        bool named_pair = pair.kind == Expr::Kind::Tuple && pair.items.size() == 2 &&
+                          pair.items[0].kind == Expr::Kind::String;
+        ModuleDef m;
+        if (!sequential_child(named_pair ? pair.items[1] : pair, !named_pair, inst, scope, m,
+                              depth))
+          return false;
+        out.children.emplace_back(
+            named_pair ? pair.items[0].text : std::to_string(out.children.size()), std::move(m));
+      }
+      return true;
     }
+  }
+  for (size_t i = 1; i < call.items.size(); ++i) {
+    ModuleDef m;
+    if (!sequential_child(call.items[i], !call.keywords[i - 1].empty(), inst, scope, m, depth))
+      return false;
     out.children.emplace_back(std::to_string(i - 1), std::move(m));
   }
   return true;

@@ -159,6 +159,8 @@ class Lowerer {
   bool build_module(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
                     bool qualifier_only, int depth);
   bool is_sequential_call_expr(const py::Expr& e) const;
+  bool sequential_child(const py::Expr& child, bool keyword, Instance& inst, Scope* scope,
+                        ModuleDef& m, int depth);
   bool build_sequential(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
                         bool qualifier_only, int depth = 0);
   std::string fix_prefix_for(const py::Expr& call, Span op_span, bool qualifier_only) const;

@@ -454,12 +454,16 @@ bool infer_cat(RuleContext& ctx) {
     for (size_t i = 0; i < first.size(); ++i) {
       if (i == axis) continue;
       if (!(ins[t][i] == first[i])) {
-        return ctx.fail(ctx.st.op_span,
-                        fmt::format("Sizes of tensors must match except in dimension {}. Expected "
-                                    "size {} but got size {} for tensor number {} in the list.",
-                                    dim, to_string(first[i]), to_string(ins[t][i]), t),
-                        fmt::format("{} is {} and {} is {}", ctx.layer.inputs[0], to_string(first),
-                                    ctx.layer.inputs[t], to_string(ins[t])));
+        return ctx.fail(
+            ctx.st.op_span,
+            fmt::format("Sizes of tensors must match except in dimension {}. Expected "
+                        "size {} but got size {} for tensor number {} in the list.",
+                        dim, to_string(first[i]), to_string(ins[t][i]), t),
+            fmt::format("{} is {} and {} is {}; make dim {} equal, e.g. resize one with "
+                        "interpolate(size=...) or fix the layer that made it (a ConvTranspose2d "
+                        "may need output_padding or another kernel_size)",
+                        ctx.layer.inputs[0], to_string(first), ctx.layer.inputs[t],
+                        to_string(ins[t]), i));
       }
     }
     Dim& d = s[axis];

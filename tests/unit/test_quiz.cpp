@@ -172,3 +172,19 @@ TEST_CASE("Python: a module called twice counts its params once (model.parameter
   CHECK(m.analysis.layers[1].macs == m.analysis.layers[0].macs);  // it still runs
   CHECK(m.analysis.totals.macs == 2 * m.analysis.layers[0].macs);
 }
+
+TEST_CASE("Python: nn.Sequential(OrderedDict(...)) keeps the keys as names") {
+  LoadedModel m;
+  m.source = SourceFile(
+      "od.py",
+      "import torch.nn as nn\nfrom collections import OrderedDict\n# input: [B, 1, 8, 8]\n"
+      "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.features = nn.Sequential(OrderedDict([('conv1', nn.Conv2d(1, 4, 3)), "
+      "('relu1', nn.ReLU())]))\n        self.fc = nn.Linear(144, 3)\n"
+      "    def forward(self, x):\n        return self.fc(self.features(x).flatten(1))\n");
+  load_model(m, {});
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.layers[0].name == "features.conv1");
+  CHECK(m.analysis.layers[1].name == "features.relu1");
+  CHECK(m.analysis.totals.params == 475);  // PyTorch
+}
