@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <chrono>
-#include <fstream>
 
 #include "netshape/frontend.hpp"
 
@@ -215,7 +214,5 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
       analysis.ok ? "ok" : "failed");
   return analysis.ok ? 0 : 1;
 }
-
-int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 
 }  // namespace netshape

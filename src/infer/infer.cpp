@@ -42,6 +42,7 @@ class Analyzer {
     a.model_name = prog_.model_name.empty() ? "model" : prog_.model_name;
     if (!declare_inputs(a)) return a;
     name_statements();
+    if (diags_.has_errors()) return a;  // a name used twice: no layer can be trusted
     std::string previous = prog_.inputs.empty() ? "" : prog_.inputs[0].name;
     for (Statement& st : prog_.statements) {
       LayerInfo layer;
@@ -124,7 +125,6 @@ class Analyzer {
     layer.name = st.name;
     layer.op_name = st.op;
     layer.statement = &st;
-    if (diags_.has_errors()) return false;  // e.g. duplicate names found while naming
     auto id = find_op(st.op);
     if (!id) return unknown_op(st);
     layer.op = *id;

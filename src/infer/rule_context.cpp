@@ -163,11 +163,6 @@ std::optional<std::string> RuleContext::string_arg(const std::string& param) {
   return std::nullopt;
 }
 
-std::string RuleContext::arg_text(const std::string& param, const Arg& a) const {
-  (void)param;
-  return a.keyword.empty() ? to_source(a.value) : a.keyword + "=" + to_source(a.value);
-}
-
 std::string RuleContext::call_with(const std::string& param, const std::string& replacement) const {
   return call_with({{param, replacement}});
 }

@@ -93,7 +93,6 @@ class RuleContext {
 
  private:
   Diagnostics& diags_;
-  std::string arg_text(const std::string& param, const Arg& a) const;
 };
 
 // One shape rule per family (src/infer/rules_*.cpp), named after ops.def's family column.

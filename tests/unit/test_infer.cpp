@@ -333,3 +333,11 @@ TEST_CASE("an unknown op cannot be read: exit 2 with the nearest name") {
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m).code == "unknown-op");
 }
+
+TEST_CASE("a name used twice is reported where it is reused, before any layer runs") {
+  auto m = check_ns("input x: [1, 4]\na = Linear(4, 4)\na = Linear(4, 2)\n");
+  CHECK(m.exit == ExitCode::ShapeError);
+  CHECK(first_error(m).message == "the name 'a' is used twice");
+  CHECK(first_error(m).span.line == 3);
+  CHECK(m.analysis.layers.empty());
+}
