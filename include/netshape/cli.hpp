@@ -25,7 +25,6 @@ struct LoadOptions {
   std::string input_dims;                                 // --input
   std::string model;                                      // --model (Python)
   std::vector<std::pair<std::string, std::string>> args;  // --arg (Python)
-  bool python = false;                                    // force the PyTorch-subset reader
   bool explain = false;                                   // record formulas for --explain
 };
 

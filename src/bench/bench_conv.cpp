@@ -517,7 +517,7 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
           e["vs_blas"] = r.gflops / o->gflops;
       j.push_back(std::move(e));
     }
-    out << j.dump(2) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     print_table(b, layers, out);
   }

@@ -83,7 +83,6 @@ int run_cli(int argc, char** argv) {
   bench_check->add_option("--layers", bench.check_layers, "number of layers")->default_val(10000);
 
   QuizOptions quiz;
-  std::string quiz_format = "text";
   auto* shape_cmd = app.add_subcommand("shape", "print the output shape of a few layers");
   shape_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
   shape_cmd->add_option("--input", quiz.input_dims, "input shape, e.g. 1x50x50");

@@ -97,7 +97,7 @@ static void suggest_smallest_input(const Program& prog, Diagnostic& d, size_t fa
 static std::optional<Program> parse_program(const SourceFile& src, const LoadOptions& opts,
                                             Diagnostics& diags) {
   std::optional<Program> prog;
-  if (opts.python || looks_like_python(src)) {
+  if (looks_like_python(src)) {
     PythonOptions py;
     py.model = opts.model;
     py.args = opts.args;

@@ -22,6 +22,15 @@ struct ForwardCtx {
   const Tensor* weight(const std::string& name) const;
 };
 
+// An attribute of `nd` spatial values as 3 values (D, H, W), the missing leading ones `fill`:
+// the 1-D and 2-D cases then run through the same 3-D loops.
+inline std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t fill) {
+  std::array<int64_t, 3> a{fill, fill, fill};
+  for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i)
+    a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
+  return a;
+}
+
 // Raised by a forward that cannot run (reported as the layer's error, never a crash).
 struct ForwardError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -27,12 +27,6 @@ Layout layout_of(const Tensor& t, int nd) {
   return l;
 }
 
-std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t fill) {
-  std::array<int64_t, 3> a{fill, fill, fill};
-  for (int i = 0; i < nd; ++i) a[static_cast<size_t>(3 - nd + i)] = v.at(static_cast<size_t>(i));
-  return a;
-}
-
 std::vector<int64_t> out_shape(const Layout& l, int64_t k, const std::array<int64_t, 3>& o,
                                int nd) {
   std::vector<int64_t> s;

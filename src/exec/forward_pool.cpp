@@ -25,13 +25,6 @@ Planes planes_of(const Tensor& t, int nd) {
   return p;
 }
 
-std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t fill) {
-  std::array<int64_t, 3> a{fill, fill, fill};
-  for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i)
-    a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
-  return a;
-}
-
 std::vector<int64_t> pooled_shape(const Tensor& x, int nd, const std::array<int64_t, 3>& o) {
   std::vector<int64_t> s(x.shape.begin(), x.shape.end() - nd);
   for (int i = 0; i < nd; ++i) s.push_back(o[static_cast<size_t>(3 - nd + i)]);

@@ -26,7 +26,6 @@ static_assert(std::size(kRules) == kOpCount, "every op in ops.def needs a shape 
 
 struct Tensor {
   Shape shape;
-  std::string producer_op;              // op that made it ("" for inputs)
   std::optional<Shape> before_flatten;  // for help lines: the shape a flatten/view consumed
 };
 
@@ -50,7 +49,7 @@ class Analyzer {
       a.layers.push_back(std::move(layer));
       if (!ok) return a;
       const LayerInfo& done = a.layers.back();
-      tensors_[st.name] = Tensor{*done.output, done.op_name, flatten_source(done)};
+      tensors_[st.name] = Tensor{*done.output, flatten_source(done)};
       previous = st.name;
       if (!accumulate(a.totals, done, st)) return a;
     }
@@ -87,7 +86,7 @@ class Analyzer {
       Shape s;
       for (const InputDim& d : in.dims)
         s.push_back(d.symbol.empty() ? fixed(d.value) : Dim{1, d.symbol});
-      tensors_[in.name] = Tensor{s, "", std::nullopt};
+      tensors_[in.name] = Tensor{s, std::nullopt};
       a.inputs.emplace_back(in.name, s);
     }
     return true;

@@ -133,6 +133,17 @@ std::optional<std::vector<int64_t>> RuleContext::ints_arg(const std::string& par
   return out;
 }
 
+std::optional<int64_t> RuleContext::size_or_inferred(const std::string& param, const Dim& from) {
+  if (!is_infer(param)) return int_arg(param, 1);
+  if (from.symbolic()) {
+    fail_at(param, fmt::format("cannot infer {} from the symbolic dim {}", param, to_string(from)),
+            "give the number");
+    return std::nullopt;
+  }
+  set_inferred(param, from.value);
+  return from.value;
+}
+
 std::optional<bool> RuleContext::bool_arg(const std::string& param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Bool) return v.b;
@@ -202,15 +213,8 @@ std::string RuleContext::call_with(
 }
 
 bool RuleContext::add_weight(const std::string& wname, std::vector<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    auto r = checked_mul(n, d);
-    if (!r)
-      return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
-                  "use smaller sizes");
-    n = *r;
-  }
-  auto total = checked_add(layer.params, n);
+  auto n = checked_product(shape);
+  auto total = n ? checked_add(layer.params, *n) : std::nullopt;
   if (!total)
     return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
                 "use smaller sizes");
@@ -220,15 +224,8 @@ bool RuleContext::add_weight(const std::string& wname, std::vector<int64_t> shap
 }
 
 bool RuleContext::add_macs(const std::vector<int64_t>& factors) {
-  int64_t p = 1;
-  for (int64_t f : factors) {
-    auto r = checked_mul(p, f);
-    if (!r)
-      return fail(st.op_span, fmt::format("the multiply count of {} overflows 64 bits", layer.name),
-                  "use a smaller input or layer");
-    p = *r;
-  }
-  auto total = checked_add(layer.macs, p);
+  auto p = checked_product(factors);
+  auto total = p ? checked_add(layer.macs, *p) : std::nullopt;
   if (!total)
     return fail(st.op_span, fmt::format("the multiply count of {} overflows 64 bits", layer.name),
                 "use a smaller input or layer");

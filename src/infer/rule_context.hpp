@@ -58,6 +58,8 @@ class RuleContext {
   // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
   std::optional<std::vector<int64_t>> ints_arg(const std::string& param, size_t n,
                                                int64_t min_value);
+  // A size that may be written `?`: then it is taken from the input dim `from` and reported.
+  std::optional<int64_t> size_or_inferred(const std::string& param, const Dim& from);
   std::optional<bool> bool_arg(const std::string& param);
   std::optional<double> float_arg(const std::string& param);
   std::optional<std::string> string_arg(const std::string& param);

@@ -40,19 +40,6 @@ std::optional<std::vector<int64_t>> spatial_sizes(RuleContext& ctx, size_t c_axi
   return sizes;
 }
 
-// in_channels may be `?`: take it from the input.
-std::optional<int64_t> in_channels(RuleContext& ctx, const Dim& c, const char* param) {
-  if (ctx.is_infer(param)) {
-    if (c.symbolic()) {
-      ctx.fail_at(param, "cannot infer channels from a symbolic dim", "give the number");
-      return std::nullopt;
-    }
-    ctx.set_inferred(param, c.value);
-    return c.value;
-  }
-  return ctx.int_arg(param, 1);
-}
-
 struct ConvArgs {
   int64_t in_c = 0, out_c = 0, groups = 1;
   std::vector<int64_t> kernel, stride, padding, dilation;
@@ -83,7 +70,7 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
 std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool transposed) {
   size_t nd = static_cast<size_t>(ctx.nd());
   ConvArgs a;
-  auto in_c = in_channels(ctx, c, "in_channels");
+  auto in_c = ctx.size_or_inferred("in_channels", c);
   if (!in_c) return std::nullopt;
   a.in_c = *in_c;
   auto out_c = ctx.int_arg("out_channels", 1);
@@ -146,6 +133,18 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
     }
   }
   return a;
+}
+
+// What both convolution forwards read (padding is stored by each rule: conv and transposed
+// conv pad differently).
+void store_conv_attrs(Attrs& at, const ConvArgs& a) {
+  at.ints["in_channels"] = {a.in_c};
+  at.ints["out_channels"] = {a.out_c};
+  at.ints["groups"] = {a.groups};
+  at.ints["kernel_size"] = a.kernel;
+  at.ints["stride"] = a.stride;
+  at.ints["dilation"] = a.dilation;
+  at.ints["bias"] = {a.bias};
 }
 
 bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
@@ -263,15 +262,9 @@ bool infer_conv(RuleContext& ctx) {
                 a->out_c, product_text(out), a->in_c / a->groups, product_text(a->kernel),
                 with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
-  at.ints["in_channels"] = {a->in_c};
-  at.ints["out_channels"] = {a->out_c};
-  at.ints["groups"] = {a->groups};
-  at.ints["kernel_size"] = a->kernel;
-  at.ints["stride"] = a->stride;
-  at.ints["dilation"] = a->dilation;
+  store_conv_attrs(at, *a);
   at.ints["pad_begin"] = pad_begin;
   at.ints["pad_end"] = pad_end;
-  at.ints["bias"] = {a->bias};
   at.strings["padding_mode"] = a->padding_mode;
   return true;
 }
@@ -361,15 +354,9 @@ bool infer_conv_transpose(RuleContext& ctx) {
   ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in),
               a->out_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
-  at.ints["in_channels"] = {a->in_c};
-  at.ints["out_channels"] = {a->out_c};
-  at.ints["groups"] = {a->groups};
-  at.ints["kernel_size"] = a->kernel;
-  at.ints["stride"] = a->stride;
-  at.ints["dilation"] = a->dilation;
+  store_conv_attrs(at, *a);
   at.ints["padding"] = a->padding;
   at.ints["output_padding"] = *output_padding;
-  at.ints["bias"] = {a->bias};
   return true;
 }
 

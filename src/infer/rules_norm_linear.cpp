@@ -4,19 +4,6 @@
 namespace netshape {
 namespace {
 
-// num_features may be `?`: take it from the input's channel dim.
-std::optional<int64_t> features(RuleContext& ctx, const char* param, const Dim& c) {
-  if (ctx.is_infer(param)) {
-    if (c.symbolic()) {
-      ctx.fail_at(param, "cannot infer a size from a symbolic dim", "give the number");
-      return std::nullopt;
-    }
-    ctx.set_inferred(param, c.value);
-    return c.value;
-  }
-  return ctx.int_arg(param, 1);
-}
-
 bool add_affine(RuleContext& ctx, int64_t n, bool weight, bool bias) {
   if (weight && !ctx.add_weight("weight", {n})) return false;
   if (bias && !ctx.add_weight("bias", {n})) return false;
@@ -45,7 +32,7 @@ bool infer_batch_norm(RuleContext& ctx) {
                     ctx.name()));
   }
   const Dim& c = ctx.x()[1];
-  auto n = features(ctx, "num_features", c);
+  auto n = ctx.size_or_inferred("num_features", c);
   if (!n) return false;
   if (c.symbolic() || c.value != *n) {
     return ctx.fail_at(
@@ -73,7 +60,7 @@ bool infer_instance_norm(RuleContext& ctx) {
         fmt::format("{} normalises [N, C, ...] with {} spatial dims", ctx.op.name, nd));
   }
   const Dim& c = ctx.x()[rank - nd - 1];
-  auto n = features(ctx, "num_features", c);
+  auto n = ctx.size_or_inferred("num_features", c);
   auto affine = n ? ctx.bool_arg("affine") : std::nullopt;
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
@@ -140,13 +127,8 @@ bool infer_layer_norm(RuleContext& ctx) {
   ctx.set_output(x);
   ctx.layer.attrs.ints["normalized_shape"] = norm;
   ctx.layer.attrs.floats["eps"] = *eps;
-  int64_t n = 1;
-  for (int64_t d : norm) {
-    auto r = checked_mul(n, d);
-    if (!r)
-      return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
-    n = *r;
-  }
+  if (!checked_product(norm))
+    return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
   if (*affine && !ctx.add_weight("weight", norm)) return false;
   if (*affine && *bias && !ctx.add_weight("bias", norm)) return false;
   return true;
@@ -162,7 +144,7 @@ bool infer_group_norm(RuleContext& ctx) {
         fmt::format("Expected at least 2 dimensions for input tensor but received {}", x.size()),
         "GroupNorm normalises [N, C, *]");
   }
-  auto channels = features(ctx, "num_channels", x[1]);
+  auto channels = ctx.size_or_inferred("num_channels", x[1]);
   if (!channels) return false;
   if (*channels % *groups != 0) {
     return ctx.fail_at(
@@ -194,7 +176,7 @@ bool infer_linear(RuleContext& ctx) {
     return ctx.fail_input("Linear needs an input with at least one dimension",
                           "flatten the input first");
   const Dim& last = x.back();
-  auto in = features(ctx, "in_features", last);
+  auto in = ctx.size_or_inferred("in_features", last);
   auto out = in ? ctx.int_arg("out_features", 0) : std::nullopt;
   auto bias = out ? ctx.bool_arg("bias") : std::nullopt;
   if (!bias) return false;

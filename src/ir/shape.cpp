@@ -34,6 +34,16 @@ std::optional<int64_t> checked_add(int64_t a, int64_t b) {
   return r;
 }
 
+std::optional<int64_t> checked_product(const std::vector<int64_t>& factors) {
+  int64_t p = 1;
+  for (int64_t f : factors) {
+    auto r = checked_mul(p, f);
+    if (!r) return std::nullopt;
+    p = *r;
+  }
+  return p;
+}
+
 std::optional<int64_t> count_product(const Shape& s, size_t begin, size_t end) {
   int64_t p = 1;
   for (size_t i = begin; i < std::min(end, s.size()); ++i) {

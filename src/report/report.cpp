@@ -14,6 +14,12 @@ std::string shape_cell(const LayerInfo& l) {
   return l.output ? to_string(*l.output) : "error";
 }
 
+std::string joined_inputs(const LayerInfo& l, const char* sep) {
+  std::string out;
+  for (const auto& n : l.inputs) out += (out.empty() ? "" : sep) + n;
+  return out;
+}
+
 bool has_symbolic_batch(const Analysis& a) {
   return std::any_of(a.inputs.begin(), a.inputs.end(),
                      [](const auto& in) { return !in.second.empty() && in.second[0].symbolic(); });
@@ -83,8 +89,7 @@ std::string render_table(const Analysis& a) {
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
-    std::string inputs;
-    for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : ", ") + n;
+    std::string inputs = joined_inputs(l, ", ");
     bool ok = l.output.has_value();
     rows.push_back({std::to_string(i + 1), l.name, l.op_name, inputs, shape_cell(l),
                     ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-"});
@@ -118,8 +123,7 @@ std::string render_markdown(const Analysis& a) {
       "|\n|---:|---|---|---|---|---:|---:|\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
-    std::string inputs;
-    for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : ", ") + n;
+    std::string inputs = joined_inputs(l, ", ");
     bool ok = l.output.has_value();
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, l.name, l.op_name, inputs,
                        shape_cell(l), ok ? with_commas(l.params) : "-",
@@ -136,8 +140,7 @@ std::string render_csv(const Analysis& a) {
   std::string out = "index,layer,op,line,inputs,output_shape,params,trainable_params,macs\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
-    std::string inputs;
-    for (const auto& n : l.inputs) inputs += (inputs.empty() ? "" : " ") + n;
+    std::string inputs = joined_inputs(l, " ");
     bool ok = l.output.has_value();
     int line = l.statement ? l.statement->span.line : 0;
     out +=

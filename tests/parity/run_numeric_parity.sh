@@ -14,13 +14,8 @@ case "$NETSHAPE" in
   *) [ -e "$NETSHAPE" ] || NETSHAPE="$ROOT/$NETSHAPE" ;;
 esac
 
-PY=""
-for cand in ${PYTHON:-} python3 /usr/bin/python3 python; do
-  if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import torch, numpy' >/dev/null 2>&1; then
-    PY="$cand"
-    break
-  fi
-done
+. "$ROOT/tests/parity/find_python.sh"
+PY="$(find_python 'torch, numpy')"
 if [ -z "$PY" ]; then
   echo "numeric parity: no python with torch and numpy; skipping"
   exit 0

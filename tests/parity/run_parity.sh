@@ -9,13 +9,8 @@ set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 GOLDEN="$ROOT/tests/golden"
 
-PY=""
-for cand in ${PYTHON:-} python3 /usr/bin/python3 python; do
-  if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import torch' >/dev/null 2>&1; then
-    PY="$cand"
-    break
-  fi
-done
+. "$ROOT/tests/parity/find_python.sh"
+PY="$(find_python 'torch')"
 if [ -z "$PY" ]; then
   echo "parity: torch is not installed for any python; skipping (the committed goldens are not re-checked)"
   exit 0

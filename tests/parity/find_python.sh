@@ -1,0 +1,11 @@
+# Sourced by the parity scripts. find_python "MODULES": prints the first interpreter ($PYTHON
+# first, then python3, /usr/bin/python3, python) that can `import MODULES`, or nothing.
+find_python() {
+  local cand
+  for cand in ${PYTHON:-} python3 /usr/bin/python3 python; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c "import $1" >/dev/null 2>&1; then
+      echo "$cand"
+      return
+    fi
+  done
+}
