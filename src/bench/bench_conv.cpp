@@ -281,10 +281,7 @@ std::string im2col_blas_self_test(const std::vector<int>& thread_counts) {
       std::vector<float> scratch(static_cast<size_t>(bench::im2col_scratch_size(p)));
       k::conv2d_reference(p, in.data(), w.data(), want.data());
       bench::conv2d_im2col_blas(p, in.data(), w.data(), got.data(), scratch.data());
-      double worst = 0;
-      for (size_t i = 0; i < n_out; ++i)
-        worst = std::max(worst, std::abs(static_cast<double>(got[i]) - want[i]) /
-                                    std::max(1.0, std::abs(static_cast<double>(want[i]))));
+      const double worst = k::max_relative_error(got, want);
       if (!(worst <= 1e-4))
         return fmt::format(
             "N={} C={} H={} W={} K={} R={} S={} stride={}x{} pad={}x{} dilation={}x{} groups={} "

@@ -2,6 +2,7 @@
 // Deliberately simple loops with bounds checks; accumulates in double so the tests
 // compare the fast kernels against a result with negligible rounding error.
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "netshape/kernels/conv.hpp"
@@ -155,6 +156,14 @@ void conv_transpose_reference(const ConvTransposeNdParams& p, const float* in, c
         const size_t idx = static_cast<size_t>((n * p.K + k) * out_spatial + i);
         out[idx] = finish(acc[idx] + (p.bias ? p.bias[k] : 0.0), p.fuse_relu);
       }
+}
+
+double max_relative_error(const std::vector<float>& got, const std::vector<float>& want) {
+  double worst = 0;
+  for (size_t i = 0; i < got.size() && i < want.size(); ++i)
+    worst = std::max(worst, std::abs(static_cast<double>(got[i]) - want[i]) /
+                                std::max(1.0, std::abs(static_cast<double>(want[i]))));
+  return worst;
 }
 
 }  // namespace netshape::kernels

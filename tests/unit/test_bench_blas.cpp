@@ -59,10 +59,7 @@ TEST_CASE("im2col_blas matches conv2d_reference: stride / pad / dilation / group
               std::vector<float> scratch(static_cast<size_t>(nb::im2col_scratch_size(p)));
               k::conv2d_reference(p, in.data(), w.data(), want.data());
               nb::conv2d_im2col_blas(p, in.data(), w.data(), got.data(), scratch.data());
-              double worst = 0;
-              for (size_t i = 0; i < n_out; ++i)
-                worst = std::max(worst, std::abs(static_cast<double>(got[i]) - want[i]) /
-                                            std::max(1.0, std::abs(static_cast<double>(want[i]))));
+              const double worst = k::max_relative_error(got, want);
               CHECK(worst < 1e-4);
               ++cases;
             }
@@ -99,10 +96,7 @@ TEST_CASE("im2col_blas: 1x1 (no im2col copy), depthwise, asymmetric stride, relu
     std::vector<float> scratch(static_cast<size_t>(nb::im2col_scratch_size(p)));
     k::conv2d_reference(p, in.data(), w.data(), want.data());
     nb::conv2d_im2col_blas(p, in.data(), w.data(), got.data(), scratch.data());
-    double worst = 0;
-    for (size_t i = 0; i < n_out; ++i)
-      worst = std::max(worst, std::abs(static_cast<double>(got[i]) - want[i]) /
-                                  std::max(1.0, std::abs(static_cast<double>(want[i]))));
+    const double worst = k::max_relative_error(got, want);
     CHECK(worst < 1e-4);
   }
 }

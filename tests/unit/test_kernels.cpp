@@ -34,15 +34,6 @@ std::string describe(const k::Conv2dParams& p) {
   return os.str();
 }
 
-// Max error relative to max(1, |reference|), element-wise.
-double max_rel_error(const std::vector<float>& got, const std::vector<float>& want) {
-  double worst = 0;
-  for (size_t i = 0; i < got.size(); ++i)
-    worst = std::max(worst, std::abs(static_cast<double>(got[i]) - want[i]) /
-                                std::max(1.0, std::abs(static_cast<double>(want[i]))));
-  return worst;
-}
-
 // Runs `p` through PackedConv2d (forced path/ISA, given thread count) and the reference;
 // returns false and reports through doctest on mismatch.
 bool check_conv(k::Conv2dParams p, bool with_bias, uint32_t seed,
@@ -60,7 +51,7 @@ bool check_conv(k::Conv2dParams p, bool with_bias, uint32_t seed,
     k::PackedConv2d conv(p, w.data(), p.bias, isa, path);
     std::vector<float> got(out_size, 12345.0f);
     conv.run(in.data(), got.data(), threads);
-    const double err = max_rel_error(got, want);
+    const double err = k::max_relative_error(got, want);
     if (err > 1e-4) {
       ok = false;
       FAIL_CHECK(describe(p) << " path=" << k::path_name(conv.path()) << " isa=" << k::isa_name(isa)
@@ -353,7 +344,7 @@ TEST_CASE("concurrent callers of the threaded kernel") {
       for (int rep = 0; rep < 4; ++rep) conv.run(in.data(), got[t].data(), 2);
     });
   for (auto& c : callers) c.join();
-  for (const auto& g : got) CHECK(max_rel_error(g, want) < 1e-4);
+  for (const auto& g : got) CHECK(k::max_relative_error(g, want) < 1e-4);
 }
 
 TEST_CASE("conv2d_nchw16c_direct rejects unsupported paths") {

@@ -95,6 +95,9 @@ void conv2d_reference(const Conv2dParams& p, const float* in, const float* w, fl
 // in: [N, C, D, H, W]; w: [C, K/groups, kD, kH, kW]; out: [N, K, oD, oH, oW].
 void conv_transpose_reference(const ConvTransposeNdParams& p, const float* in, const float* w,
                               float* out);
+// How tests and the bench compare a kernel with the reference: the largest element-wise error
+// relative to max(1, |reference|).
+double max_relative_error(const std::vector<float>& got, const std::vector<float>& want);
 
 // ---- Layout conversion ----
 
