@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "netshape/limits.hpp"
 #include "netshape/source.hpp"
 
 namespace netshape {
@@ -23,21 +24,36 @@ struct Diagnostic {
 // Why a run stops: the exit codes of the contract.
 enum class ExitCode { Ok = 0, ShapeError = 1, UsageOrParse = 2 };
 
+// Collects what the stages report. Only the first kMaxKept are kept (docs/limits.md): a file
+// full of mistakes must not cost memory or output in proportion to its size times its errors.
+// The rest are counted, and the rendering says how many were not shown.
 class Diagnostics {
  public:
+  static constexpr size_t kMaxKept = limits::kMaxDiagnostics;
   Diagnostic& error(Span span, std::string message, std::string help = {});
   Diagnostic& warning(Span span, std::string message, std::string help = {});
-  void add(Diagnostic d) { items_.push_back(std::move(d)); }
-  bool has_errors() const;
+  Diagnostic& add(Diagnostic d);
+  bool has_errors() const { return errors_ > 0; }
+  size_t error_count() const { return errors_; }
+  // Everything reported, kept or not: a stage compares counts to see whether a step failed.
+  size_t count() const { return items_.size() + dropped_; }
+  size_t dropped() const { return dropped_; }
   const std::vector<Diagnostic>& items() const { return items_; }
   std::vector<Diagnostic>& items() { return items_; }
 
  private:
   std::vector<Diagnostic> items_;
+  size_t dropped_ = 0;
+  size_t errors_ = 0;
+  Diagnostic discarded_;  // what add() hands back for a diagnostic past the limit
 };
 
 // `FILE:LINE:COL: error: MESSAGE`, the source line, a caret under the span, notes, `help:`.
+// A source line longer than kMaxShownLine characters is cut to a window around the caret.
+constexpr int kMaxShownLine = limits::kMaxShownLineBytes;
 std::string render_diagnostic(const Diagnostic& d, const SourceFile& source);
+// Every kept diagnostic, then "N more errors and warnings not shown" when some were dropped.
+std::string render_diagnostics(const Diagnostics& diags, const SourceFile& source);
 
 // Edit distance based suggestion: the candidate closest to `word`, or "" if none is close.
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);

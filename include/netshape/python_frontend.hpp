@@ -4,6 +4,8 @@
 // See docs/python.md for the accepted subset.
 #pragma once
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -47,7 +49,27 @@ struct TokenStream {
 };
 
 // Python's tokenizer rules, reduced: INDENT/DEDENT from leading whitespace, no NEWLINE inside
-// brackets or after a backslash, comments collected separately. Errors go to `diags`.
+// brackets or after a backslash, comments collected separately. Errors go to `diags`; the first
+// one ends the stream. Tokens are produced on demand, so the parser holds only those it looks at:
+// a hostile file is refused at its first bad construct without being tokenized whole.
+class Tokenizer {
+ public:
+  Tokenizer(const SourceFile& src, Diagnostics& diags);
+  ~Tokenizer();
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
+  // Appends the next token(s) to `out` (DEDENTs come in runs). False when nothing more comes:
+  // after End, or after a lexical error (already reported; then failed() is true).
+  bool next(std::deque<Token>& out);
+  bool failed() const;
+  std::vector<Comment>& comments();  // every comment read so far
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The whole stream at once (for tests and small inputs); nullopt on a lexical error.
 std::optional<TokenStream> tokenize(const SourceFile& src, Diagnostics& diags);
 
 struct Expr {

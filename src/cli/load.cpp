@@ -1,33 +1,108 @@
 // The pipeline in one place: source -> frontend (.ns or .py) -> Program -> analysis.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "netshape/cli.hpp"
 #include "netshape/frontend.hpp"
+#include "netshape/limits.hpp"
 #include "netshape/python_frontend.hpp"
 
 namespace netshape {
 
+// Reads at most limits::kMaxFileBytes + 1 bytes into `text` (one more than allowed tells that
+// the input was larger). False on a read error.
+static bool read_bounded(std::istream& in, std::string& text) {
+  constexpr size_t kChunk = 1 << 16;
+  while (in && text.size() <= static_cast<size_t>(limits::kMaxFileBytes)) {
+    size_t old_size = text.size();
+    text.resize(old_size + kChunk);
+    in.read(text.data() + old_size, static_cast<std::streamsize>(kChunk));
+    text.resize(old_size + static_cast<size_t>(in.gcount()));
+  }
+  return !in.bad();
+}
+
+static bool over_size_limit(const std::string& text) {
+  return text.size() > static_cast<size_t>(limits::kMaxFileBytes);
+}
+
+static std::string too_large(const std::string& what) {
+  return fmt::format("{} is larger than {} MiB, the most netshape reads (docs/limits.md)", what,
+                     limits::kMaxFileBytes >> 20);
+}
+
 std::optional<SourceFile> read_source(const std::string& path, std::string& error) {
-  std::stringstream buffer;
+  std::string text;
   if (path == "-") {
-    buffer << std::cin.rdbuf();
-    return SourceFile("<stdin>", buffer.str());
+    if (!read_bounded(std::cin, text)) {
+      error = "cannot read stdin";
+      return std::nullopt;
+    }
+    if (over_size_limit(text)) {
+      error = too_large("stdin");
+      return std::nullopt;
+    }
+    return SourceFile("<stdin>", std::move(text));
+  }
+  // A directory or a device (/dev/zero, /dev/random) is no model file: refuse before reading.
+  // Pipes (`<(...)`) are read like stdin, up to the size limit.
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    error = fmt::format("cannot read '{}': no such file or not readable", path);
+    return std::nullopt;
+  }
+  if (std::filesystem::is_directory(status)) {
+    error = fmt::format("cannot read '{}': it is a directory, not a model file", path);
+    return std::nullopt;
+  }
+  if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_fifo(status)) {
+    error = fmt::format("cannot read '{}': not a regular file (a device or a socket)", path);
+    return std::nullopt;
+  }
+  if (std::filesystem::is_regular_file(status)) {
+    auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > static_cast<uintmax_t>(limits::kMaxFileBytes)) {
+      error = fmt::format(
+          "cannot read '{}': {}", path,
+          too_large(fmt::format("the file ({} bytes)", with_commas(static_cast<int64_t>(size)))));
+      return std::nullopt;
+    }
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = fmt::format("cannot read '{}': no such file or not readable", path);
     return std::nullopt;
   }
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    error = fmt::format("cannot read '{}' (is it a directory?)", path);
+  if (!read_bounded(in, text)) {
+    error = fmt::format("cannot read '{}': read error", path);
     return std::nullopt;
   }
-  return SourceFile(path, buffer.str());
+  if (over_size_limit(text)) {
+    error = fmt::format("cannot read '{}': {}", path, too_large("the file"));
+    return std::nullopt;
+  }
+  return SourceFile(path, std::move(text));
+}
+
+// A physical line longer than limits::kMaxLineBytes: an error at the first byte past the limit.
+// Checked before either frontend runs, so no stage ever works on a line of unbounded length.
+static bool check_line_lengths(const SourceFile& src, Diagnostics& diags) {
+  for (int line = 1; line <= src.line_count(); ++line) {
+    size_t length = src.line_text(line).size();
+    if (length <= static_cast<size_t>(limits::kMaxLineBytes)) continue;
+    diags.error(
+        Span{line, limits::kMaxLineBytes + 1, 1},
+        fmt::format("line {} is {} bytes long; netshape reads lines of at most {} bytes", line,
+                    with_commas(static_cast<int64_t>(length)), with_commas(limits::kMaxLineBytes)),
+        "break the line (inside brackets a statement may continue on the next line); "
+        "docs/limits.md lists every limit");
+    return false;
+  }
+  return true;
 }
 
 static bool looks_like_python(const SourceFile& src) {
@@ -60,8 +135,11 @@ static size_t spatial_dims(const InputDecl& in) {
 static size_t first_failure(const Program& prog, int64_t grow) {
   Program trial = prog;
   InputDecl& in = trial.inputs[0];
-  for (size_t i = in.dims.size() - spatial_dims(in); i < in.dims.size(); ++i)
-    in.dims[i].value += grow;
+  for (size_t i = in.dims.size() - spatial_dims(in); i < in.dims.size(); ++i) {
+    auto grown = checked_add(in.dims[i].value, grow);
+    if (!grown) return 0;  // no larger input exists: as if the first layer failed
+    in.dims[i].value = *grown;
+  }
   Diagnostics scratch;
   Analysis a = analyze(trial, scratch);
   return a.ok ? SIZE_MAX : a.layers.size() - 1;
@@ -97,6 +175,7 @@ static void suggest_smallest_input(const Program& prog, Diagnostic& d, size_t fa
 static std::optional<Program> parse_program(const SourceFile& src, const LoadOptions& opts,
                                             Diagnostics& diags) {
   std::optional<Program> prog;
+  if (!check_line_lengths(src, diags)) return std::nullopt;
   if (looks_like_python(src)) {
     PythonOptions py;
     py.model = opts.model;
@@ -134,9 +213,7 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
 }
 
 std::string render_diagnostics(const LoadedModel& m) {
-  std::string out;
-  for (const Diagnostic& d : m.diags.items()) out += render_diagnostic(d, m.source);
-  return out;
+  return render_diagnostics(m.diags, m.source);
 }
 
 }  // namespace netshape

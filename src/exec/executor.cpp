@@ -1,12 +1,17 @@
 // Runs an analysed model layer by layer: deterministic weights, a random input, one reference
 // forward per op (generated from ops.def), and a shape check after every layer.
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
 #include <map>
+#include <string_view>
 
 #include "forward.hpp"
 #include "netshape/exec.hpp"
+#include "netshape/shape_rules.hpp"
 
 namespace netshape {
 namespace {
@@ -114,25 +119,29 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::map<std::string, Tensor> live;
   auto last = last_uses(a);
+  // Hands a tensor to the sink; false (with r.error set) when the sink refuses it.
+  auto give = [&](const std::string& name, const Tensor& t) {
+    if (!opts.sink) return true;
+    r.sink_error = opts.sink(name, t);
+    if (r.sink_error.empty()) return true;
+    r.error = r.sink_error;
+    return false;
+  };
+  const bool keep = opts.keep_outputs, fuse = !keep && !opts.sink;
   Rng input_rng{opts.seed ^ 0x5eedULL};
   for (const auto& [name, shape] : a.inputs) {
-    Tensor t = Tensor::zeros(bind_shape(shape, opts.batch));
+    // Made in place: the input is held once (plus a copy in the result with keep_outputs).
+    Tensor& t = live[name] = Tensor::zeros(bind_shape(shape, opts.batch));
     for (float& v : t.data) v = input_rng.uniform(-1.0f, 1.0f);
-    live[name] = t;
-    r.inputs.emplace_back(name, t);
+    if (keep) r.inputs.emplace_back(name, t);
+    if (!give("input." + name, t)) return r;
   }
   for (const LayerInfo& l : a.layers) {
     std::vector<Tensor> weights;
     for (const ParamTensor& p : l.weights) weights.push_back(random_weight(l, p, opts.seed));
     Tensor out;
     size_t index = static_cast<size_t>(&l - a.layers.data());
-    ForwardCtx ctx{l,
-                   {},
-                   {},
-                   out,
-                   opts.threads,
-                   opts.batch,
-                   !opts.keep_outputs && fusable_relu(a, index, last)};
+    ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
     for (const auto& name : l.inputs) ctx.in.push_back(&live.at(name));
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
     LayerRun run;
@@ -152,46 +161,180 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     run.match = run.actual == run.expected;
     r.layers.push_back(run);
     if (param_owner(l) == l.name) {  // a reused module's weights were saved with its first call
-      for (size_t i = 0; i < weights.size(); ++i)
-        r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
+      for (size_t i = 0; i < weights.size(); ++i) {
+        if (!give(l.name + "." + l.weights[i].name, weights[i])) return r;
+        if (keep) r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
+      }
     }
     if (!run.match) {
       r.error = l.name + ": the forward pass produced a different shape than inference";
       return r;
     }
-    if (opts.keep_outputs) r.outputs.emplace_back(l.name, out);
+    if (!give(l.name, out)) return r;
+    if (keep) r.outputs.emplace_back(l.name, out);
     for (const auto& name : l.inputs)
       if (last[name] == index) live.erase(name);
     if (last.count(l.name)) live[l.name] = std::move(out);
-    if (!opts.keep_outputs) r.weights.clear();  // weights are only kept for --save-tensors
   }
   for (const auto& [name, shape] : a.outputs) {
     auto it = live.find(name);
-    if (it != live.end()) r.model_outputs.emplace_back(name, it->second);
+    if (it == live.end()) continue;
+    // Moved out of `live`, not copied; a name listed twice gets a copy of its first entry.
+    auto first = std::find_if(r.model_outputs.begin(), r.model_outputs.end(),
+                              [&](const auto& e) { return e.first == name; });
+    Tensor t = first != r.model_outputs.end() ? first->second : std::move(it->second);
+    r.model_outputs.emplace_back(name, std::move(t));
   }
   r.match = true;
   return r;
 }
 
-bool write_npy(const std::string& path, const Tensor& t) {
+namespace {
+
+// Bytes of a float32 parameter tensor; nullopt on overflow.
+std::optional<int64_t> param_bytes(const ParamTensor& p) {
+  auto n = checked_product(p.shape);
+  return n ? (Checked(*n) * int64_t{sizeof(float)}).get() : std::nullopt;
+}
+
+// Bytes of a float32 tensor of inference's shape `s` with the batch bound; nullopt on overflow.
+std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
+  Checked n = int64_t{sizeof(float)};
+  for (const Dim& d : s) n = n * (d.symbolic() ? Checked(d.value) * batch : Checked(d.value));
+  return n.get();
+}
+
+std::optional<std::vector<int64_t>> checked_bind(const Shape& s, int64_t batch) {
+  std::vector<int64_t> out;
+  for (const Dim& d : s) {
+    auto v = d.symbolic() ? (Checked(d.value) * batch).get() : std::optional<int64_t>(d.value);
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
+// Bytes a forward allocates besides its inputs, weights and output: the convolutions' padded
+// copies and packed kernels, the double accumulators of the transposed convolution and of mean.
+std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
+  std::string_view family = op_info(l.op).family;
+  if (family == "conv") {
+    if (l.input_shapes.empty()) return 0;
+    auto in = checked_bind(l.input_shapes[0], batch);
+    if (!in) return std::nullopt;
+    try {
+      return conv_scratch_bytes(l, *in);
+    } catch (const ForwardError&) {
+      return 0;  // the forward stops at this layer with the same error, before allocating
+    }
+  }
+  if (family == "conv_transpose" || family == "mean") {
+    auto out = tensor_bytes(*l.output, batch);
+    return out ? (Checked(*out) * 2).get() : std::nullopt;  // doubles: 2 x the float32 output
+  }
+  return 0;
+}
+
+}  // namespace
+
+MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
+  MemoryEstimate e;
+  auto last = last_uses(a);
+  std::map<std::string, int64_t> live;  // bytes of each live activation
+  Checked live_sum = 0, kept = 0, peak = 0, sink = 0;
+  auto at_peak = [&](Checked now, const std::string& where, int64_t layer) {
+    if (!now.ok() || !peak.ok()) {
+      peak = Checked::overflowed();
+      return;
+    }
+    if (*now.get() > *peak.get()) {
+      peak = now;
+      e.peak_at = where;
+      e.peak_layer = layer;
+    }
+  };
+  auto fail = [&] {
+    e.peak_bytes = std::nullopt;
+    return e;
+  };
+  for (const auto& [name, shape] : a.inputs) {
+    auto bytes = tensor_bytes(shape, opts.batch);
+    if (!bytes) return fail();
+    live_sum = live_sum + *bytes;
+    live[name] = *bytes;
+    if (opts.keep_outputs) kept = kept + *bytes;
+    sink = sink + *bytes;
+    ++e.sink_tensors;
+    at_peak(live_sum + kept, "input " + name, -1);
+  }
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const LayerInfo& l = a.layers[i];
+    if (!l.output) break;
+    Checked weights = 0;
+    for (const ParamTensor& p : l.weights) {
+      auto b = param_bytes(p);
+      weights = b ? weights + *b : Checked::overflowed();
+    }
+    auto out = tensor_bytes(*l.output, opts.batch);
+    auto scratch = scratch_bytes(l, opts.batch);
+    if (!out || !scratch || !weights.ok()) return fail();
+    at_peak(live_sum + kept + weights + *out + *scratch, l.name, static_cast<int64_t>(i));
+    if (param_owner(l) == l.name) {
+      sink = sink + weights;
+      e.sink_tensors += l.weights.size();
+      if (opts.keep_outputs) kept = kept + weights;
+    }
+    sink = sink + *out;
+    ++e.sink_tensors;
+    if (opts.keep_outputs) kept = kept + *out;
+    for (const auto& name : l.inputs) {
+      auto it = live.find(name);
+      if (it != live.end() && last[name] == i) {
+        live_sum = live_sum - it->second;
+        live.erase(it);
+      }
+    }
+    if (last.count(l.name)) {
+      live_sum = live_sum + *out;
+      live[l.name] = *out;
+    }
+    if (!peak.ok()) return fail();
+  }
+  e.peak_bytes = peak.get();
+  e.sink_bytes = sink.get();
+  return e;
+}
+
+std::string write_npy(const std::string& path, const Tensor& t) {
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i)
     shape +=
         std::to_string(t.shape[i]) + (t.shape.size() == 1 || i + 1 < t.shape.size() ? "," : "");
   shape += ")";
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
-  size_t total = 10 + header.size() + 1;
+  // Version 1.0 has a 2-byte header length; a header beyond it (thousands of dims) needs 2.0.
+  const bool v2 = header.size() + 1 + 64 > 65535;
+  const size_t preamble = v2 ? 12 : 10;
+  size_t total = preamble + header.size() + 1;
   header += std::string((64 - total % 64) % 64, ' ') + "\n";  // pad so data starts 64-aligned
-  std::ofstream f(path, std::ios::binary);
-  if (!f) return false;
-  uint16_t len = static_cast<uint16_t>(header.size());
-  f.write("\x93NUMPY\x01\x00", 8);
-  f.put(static_cast<char>(len & 0xff));
-  f.put(static_cast<char>(len >> 8));
-  f.write(header.data(), static_cast<std::streamsize>(header.size()));
-  f.write(reinterpret_cast<const char*>(t.data.data()),
-          static_cast<std::streamsize>(t.data.size() * sizeof(float)));
-  return static_cast<bool>(f);
+  std::string pre = v2 ? std::string("\x93NUMPY\x02\x00", 8) : std::string("\x93NUMPY\x01\x00", 8);
+  const size_t len = header.size();
+  for (size_t i = 0; i < (v2 ? 4u : 2u); ++i) pre += static_cast<char>((len >> (8 * i)) & 0xff);
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return std::strerror(errno);
+  const size_t bytes = t.data.size() * sizeof(float);
+  bool ok = std::fwrite(pre.data(), 1, pre.size(), f) == pre.size() &&
+            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
+            (bytes == 0 || std::fwrite(t.data.data(), 1, bytes, f) == bytes);
+  int why = ok ? 0 : errno;
+  if (std::fclose(f) != 0 && ok) {  // buffered data is written (and can fail) only here
+    ok = false;
+    why = errno;
+  }
+  if (ok) return "";
+  std::remove(path.c_str());
+  return why ? std::strerror(why) : "write failed";
 }
 
 }  // namespace netshape

@@ -4,6 +4,7 @@
 // inference and the executor shows up as a shape mismatch.
 #pragma once
 #include <array>
+#include <optional>
 #include <stdexcept>
 
 #include "netshape/exec.hpp"
@@ -35,6 +36,13 @@ inline std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, in
 struct ForwardError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Bytes forward_conv allocates for `layer` on an input of `in_shape` besides the input, the
+// weights and the output: the padded copy of the input (non-zero padding modes, asymmetric
+// 'same') and, for 1-D and 2-D, the packed kernel's weights and NCHW16c copies. nullopt if the
+// count leaves int64. Throws ForwardError where forward_conv would.
+std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
+                                          const std::vector<int64_t>& in_shape);
 
 #define NS_FAMILY(family) void forward_##family(ForwardCtx& ctx);
 #include "netshape/op_families.def"

@@ -13,17 +13,17 @@ struct Layout {
   std::array<int64_t, 3> sp{1, 1, 1};
 };
 
-Layout layout_of(const Tensor& t, int nd) {
+Layout layout_of(const std::vector<int64_t>& shape, int nd) {
   Layout l;
-  size_t rank = t.shape.size();
+  size_t rank = shape.size();
   l.batched = rank == static_cast<size_t>(nd) + 2;
   if (rank != static_cast<size_t>(nd) + 1 && !l.batched)
     throw ForwardError("unexpected input rank for convolution");
   size_t c_axis = l.batched ? 1 : 0;
-  l.n = l.batched ? t.shape[0] : 1;
-  l.c = t.shape[c_axis];
+  l.n = l.batched ? shape[0] : 1;
+  l.c = shape[c_axis];
   for (int i = 0; i < nd; ++i)
-    l.sp[static_cast<size_t>(3 - nd + i)] = t.shape[c_axis + 1 + static_cast<size_t>(i)];
+    l.sp[static_cast<size_t>(3 - nd + i)] = shape[c_axis + 1 + static_cast<size_t>(i)];
   return l;
 }
 
@@ -70,70 +70,117 @@ Tensor pad_input(const Tensor& x, const Layout& l, const std::array<int64_t, 3>&
   return t;
 }
 
+// What forward_conv runs for a layer and an input shape, decided once for the forward and for
+// the memory guard (conv_scratch_bytes), so the two cannot disagree.
+struct ConvSetup {
+  int nd = 2;
+  Layout in;      // the input as given
+  Layout l;       // what the kernel reads: the padded copy when `materialise`
+  bool materialise = false;
+  std::array<int64_t, 3> pad_lo{}, pad_hi{};  // the padding a materialised copy adds
+  std::array<int64_t, 3> kernel{}, stride{}, dilation{}, begin{}, end{}, o{};
+  int64_t k = 1, groups = 1;
+  std::string mode;
+};
+
+ConvSetup conv_setup(const LayerInfo& layer, const std::vector<int64_t>& in_shape) {
+  const Attrs& at = layer.attrs;
+  ConvSetup c;
+  c.nd = op_info(layer.op).spatial_dims;
+  c.in = c.l = layout_of(in_shape, c.nd);
+  c.kernel = spatial3(at.get_ints("kernel_size"), c.nd, 1);
+  c.stride = spatial3(at.get_ints("stride"), c.nd, 1);
+  c.dilation = spatial3(at.get_ints("dilation"), c.nd, 1);
+  c.begin = spatial3(at.get_ints("pad_begin"), c.nd, 0);
+  c.end = spatial3(at.get_ints("pad_end"), c.nd, 0);
+  c.mode = at.get_string("padding_mode", "zeros");
+  c.k = at.get_int("out_channels");
+  c.groups = at.get_int("groups", 1);
+  if (c.l.c != at.get_int("in_channels"))
+    throw ForwardError("input channels differ from in_channels");
+  if (c.mode != "zeros" || c.begin != c.end) {
+    c.materialise = true;
+    c.pad_lo = c.begin;
+    c.pad_hi = c.end;
+    for (size_t i = 0; i < 3; ++i) {
+      auto padded = padded_size(c.in.sp[i], c.begin[i], c.end[i]);
+      if (!padded) throw ForwardError("padded input size leaves int64");
+      c.l.sp[i] = *padded;
+    }
+    c.begin = c.end = {0, 0, 0};
+  }
+  for (size_t i = 0; i < 3; ++i)
+    c.o[i] = conv_output_size(c.l.sp[i], c.kernel[i], c.stride[i], c.begin[i], c.dilation[i])
+                 .value_or(0);
+  if (c.o[0] <= 0 || c.o[1] <= 0 || c.o[2] <= 0)
+    throw ForwardError("kernel larger than the padded input");
+  return c;
+}
+
+kernels::Conv2dParams conv2d_params(const ConvSetup& c, bool fuse_relu) {
+  kernels::Conv2dParams p;
+  p.N = c.l.n;
+  p.C = c.l.c;
+  p.H = c.l.sp[1];
+  p.W = c.l.sp[2];
+  p.K = c.k;
+  p.R = c.kernel[1];
+  p.S = c.kernel[2];
+  p.stride_h = c.stride[1];
+  p.stride_w = c.stride[2];
+  p.pad_h = c.begin[1];
+  p.pad_w = c.begin[2];
+  p.dilation_h = c.dilation[1];
+  p.dilation_w = c.dilation[2];
+  p.groups = c.groups;
+  p.fuse_relu = fuse_relu;
+  return p;
+}
+
 }  // namespace
+
+std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
+                                          const std::vector<int64_t>& in_shape) {
+  const ConvSetup c = conv_setup(layer, in_shape);
+  Checked bytes = 0;
+  if (c.materialise)  // the padded copy of the input
+    bytes = Checked(c.l.n) * c.l.c * c.l.sp[0] * c.l.sp[1] * c.l.sp[2] * int64_t{sizeof(float)};
+  if (c.nd <= 2) {
+    const auto packed = kernels::packed_conv2d_bytes(conv2d_params(c, false));
+    bytes = packed ? bytes + *packed : Checked::overflowed();
+  }
+  return bytes.get();
+}
 
 // x: [N, C, *in] -> [N, K, *out]
 void forward_conv(ForwardCtx& ctx) {
-  const Attrs& at = ctx.layer.attrs;
-  int nd = op_info(ctx.layer.op).spatial_dims;
-  Layout l = layout_of(ctx.x(), nd);
-  auto kernel = spatial3(at.get_ints("kernel_size"), nd, 1);
-  auto stride = spatial3(at.get_ints("stride"), nd, 1);
-  auto dilation = spatial3(at.get_ints("dilation"), nd, 1);
-  auto begin = spatial3(at.get_ints("pad_begin"), nd, 0);
-  auto end = spatial3(at.get_ints("pad_end"), nd, 0);
-  std::string mode = at.get_string("padding_mode", "zeros");
+  const ConvSetup c = conv_setup(ctx.layer, ctx.x().shape);
   const Tensor* w = ctx.weight("weight");
   const Tensor* b = ctx.weight("bias");
-  int64_t k = at.get_int("out_channels");
-  if (l.c != at.get_int("in_channels"))
-    throw ForwardError("input channels differ from in_channels");
   const Tensor* src = &ctx.x();
   Tensor padded_storage;
-  if (mode != "zeros" || begin != end) {
+  if (c.materialise) {
     Layout p;
-    padded_storage = pad_input(ctx.x(), l, begin, end, mode, p);
-    l = p;
-    begin = end = {0, 0, 0};
+    padded_storage = pad_input(ctx.x(), c.in, c.pad_lo, c.pad_hi, c.mode, p);
     src = &padded_storage;
   }
-  std::array<int64_t, 3> o{};
-  for (size_t i = 0; i < 3; ++i)
-    o[i] = conv_output_size(l.sp[i], kernel[i], stride[i], begin[i], dilation[i]);
-  if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0)
-    throw ForwardError("kernel larger than the padded input");
-  ctx.out = Tensor::zeros(out_shape(l, k, o, nd));
-  if (nd <= 2) {
-    kernels::Conv2dParams p;
-    p.N = l.n;
-    p.C = l.c;
-    p.H = l.sp[1];
-    p.W = l.sp[2];
-    p.K = k;
-    p.R = kernel[1];
-    p.S = kernel[2];
-    p.stride_h = stride[1];
-    p.stride_w = stride[2];
-    p.pad_h = begin[1];
-    p.pad_w = begin[2];
-    p.dilation_h = dilation[1];
-    p.dilation_w = dilation[2];
-    p.groups = at.get_int("groups", 1);
-    p.fuse_relu = ctx.fuse_relu;
-    kernels::PackedConv2d conv(p, w->data.data(), b ? b->data.data() : nullptr);
+  ctx.out = Tensor::zeros(out_shape(c.l, c.k, c.o, c.nd));
+  if (c.nd <= 2) {
+    kernels::PackedConv2d conv(conv2d_params(c, ctx.fuse_relu), w->data.data(),
+                               b ? b->data.data() : nullptr);
     conv.run(src->data.data(), ctx.out.data.data(), ctx.threads);
     return;
   }
   kernels::ConvNdParams p;
-  p.N = l.n;
-  p.C = l.c;
-  p.K = k;
-  p.in = l.sp;
-  p.kernel = kernel;
-  p.stride = stride;
-  p.pad = begin;
-  p.dilation = dilation;
-  p.groups = at.get_int("groups", 1);
+  p.N = c.l.n;
+  p.C = c.l.c;
+  p.K = c.k;
+  p.in = c.l.sp;
+  p.kernel = c.kernel;
+  p.stride = c.stride;
+  p.pad = c.begin;
+  p.dilation = c.dilation;
+  p.groups = c.groups;
   p.bias = b ? b->data.data() : nullptr;
   p.fuse_relu = ctx.fuse_relu;
   kernels::conv_reference(p, src->data.data(), w->data.data(), ctx.out.data.data());
@@ -143,7 +190,7 @@ void forward_conv(ForwardCtx& ctx) {
 void forward_conv_transpose(ForwardCtx& ctx) {
   const Attrs& at = ctx.layer.attrs;
   int nd = op_info(ctx.layer.op).spatial_dims;
-  Layout l = layout_of(ctx.x(), nd);
+  Layout l = layout_of(ctx.x().shape, nd);
   kernels::ConvTransposeNdParams p;
   p.N = l.n;
   p.C = l.c;
@@ -160,7 +207,9 @@ void forward_conv_transpose(ForwardCtx& ctx) {
   std::array<int64_t, 3> o{};
   for (size_t i = 0; i < 3; ++i)
     o[i] = conv_transpose_output_size(l.sp[i], p.kernel[i], p.stride[i], p.pad[i], p.dilation[i],
-                                      p.output_padding[i]);
+                                      p.output_padding[i])
+               .value_or(0);
+  if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0) throw ForwardError("transposed conv output is empty");
   ctx.out = Tensor::zeros(out_shape(l, p.K, o, nd));
   kernels::conv_transpose_reference(p, ctx.x().data.data(), ctx.weight("weight")->data.data(),
                                     ctx.out.data.data());

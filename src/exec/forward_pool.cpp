@@ -6,6 +6,7 @@
 
 #include "forward.hpp"
 #include "netshape/shape_rules.hpp"
+#include "netshape/window.hpp"
 
 namespace netshape {
 namespace {
@@ -49,7 +50,8 @@ Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
   w.d = spatial3(a.get_ints("dilation"), nd, 1);
   bool ceil_mode = a.get_int("ceil_mode") != 0;
   for (size_t i = 0; i < 3; ++i)
-    w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode);
+    w.out[i] =
+        pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode).value_or(0);
   if (w.out[0] < 1 || w.out[1] < 1 || w.out[2] < 1) throw ForwardError("pooling output is empty");
   return w;
 }
@@ -65,7 +67,9 @@ void for_each_output(int64_t planes, const std::array<int64_t, 3>& out, Fn fn) {
 
 }  // namespace
 
-// x: [N, C, *in] -> [N, C, *out], max over each (dilated) window; padding never wins
+// x: [N, C, *in] -> [N, C, *out], max over each (dilated) window; padding never wins. Only the
+// taps inside the input are visited (PyTorch's kernels clip the window the same way), in the same
+// order as the full window, so a huge kernel or padding costs nothing for the taps in the padding.
 void forward_max_pool(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
@@ -74,23 +78,28 @@ void forward_max_pool(ForwardCtx& ctx) {
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
-    auto [od, oh, ow] = o;
+    std::array<TapRange, 3> t;
+    for (size_t i = 0; i < 3; ++i)
+      t[i] = taps_in_range(static_cast<__int128>(o[i]) * w.s[i] - w.p[i], w.d[i], w.k[i],
+                           in.sp[i]);
     float best = -std::numeric_limits<float>::infinity();
-    for (int64_t kd = 0; kd < w.k[0]; ++kd)
-      for (int64_t kh = 0; kh < w.k[1]; ++kh)
-        for (int64_t kw = 0; kw < w.k[2]; ++kw) {
-          int64_t id = od * w.s[0] - w.p[0] + kd * w.d[0], ih = oh * w.s[1] - w.p[1] + kh * w.d[1],
-                  iw = ow * w.s[2] - w.p[2] + kw * w.d[2];
-          if (id < 0 || id >= in.sp[0] || ih < 0 || ih >= in.sp[1] || iw < 0 || iw >= in.sp[2])
-            continue;
+    for (int64_t kd = t[0].lo; kd < t[0].hi; ++kd)
+      for (int64_t kh = t[1].lo; kh < t[1].hi; ++kh)
+        for (int64_t kw = t[2].lo; kw < t[2].hi; ++kw) {
+          // In-range positions: (k - lo) * dilation never leaves int64.
+          const int64_t id = t[0].first + (kd - t[0].lo) * w.d[0];
+          const int64_t ih = t[1].first + (kh - t[1].lo) * w.d[1];
+          const int64_t iw = t[2].first + (kw - t[2].lo) * w.d[2];
           float v = x[at(in.sp, pl, id, ih, iw)];
           if (v > best || std::isnan(v)) best = v;
         }
-    y[at(w.out, pl, od, oh, ow)] = best;
+    y[at(w.out, pl, o[0], o[1], o[2])] = best;
   });
 }
 
-// x: [N, C, *in] -> [N, C, *out], mean over each window (PyTorch's divisor rules)
+// x: [N, C, *in] -> [N, C, *out], mean over each window (PyTorch's divisor rules). The window is
+// clipped to the input (and, for the divisor, to the padded input) before any loop runs; window
+// bounds are taken in 128 bits and the divisor in double, so huge kernels and paddings stay exact.
 void forward_avg_pool(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
@@ -102,22 +111,23 @@ void forward_avg_pool(ForwardCtx& ctx) {
   float* y = ctx.out.data.data();
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
     std::array<int64_t, 3> lo{}, hi{};
-    int64_t padded_count = 1, count = 1;
+    double padded_count = 1, count = 1;
     for (size_t i = 0; i < 3; ++i) {
-      lo[i] = o[i] * w.s[i] - w.p[i];
-      hi[i] = std::min(lo[i] + w.k[i], in.sp[i] + w.p[i]);
-      padded_count *= hi[i] - lo[i];
-      lo[i] = std::max<int64_t>(lo[i], 0);
-      hi[i] = std::min(hi[i], in.sp[i]);
-      count *= std::max<int64_t>(hi[i] - lo[i], 0);
+      const __int128 start = static_cast<__int128>(o[i]) * w.s[i] - w.p[i];
+      const __int128 end = std::min<__int128>(start + w.k[i], static_cast<__int128>(in.sp[i]) + w.p[i]);
+      padded_count *= static_cast<double>(end - start);
+      lo[i] = static_cast<int64_t>(std::max<__int128>(start, 0));
+      hi[i] = static_cast<int64_t>(std::min<__int128>(end, in.sp[i]));
+      count *= static_cast<double>(std::max<int64_t>(hi[i] - lo[i], 0));
     }
     double sum = 0.0;
     for (int64_t d = lo[0]; d < hi[0]; ++d)
       for (int64_t h = lo[1]; h < hi[1]; ++h)
         for (int64_t ww = lo[2]; ww < hi[2]; ++ww) sum += x[at(in.sp, pl, d, h, ww)];
-    int64_t div = divisor_override ? divisor_override : include_pad ? padded_count : count;
-    y[at(w.out, pl, o[0], o[1], o[2])] =
-        div > 0 ? static_cast<float>(sum / static_cast<double>(div)) : 0.0f;
+    double div = divisor_override ? static_cast<double>(divisor_override)
+                 : include_pad    ? padded_count
+                                  : count;
+    y[at(w.out, pl, o[0], o[1], o[2])] = div > 0 ? static_cast<float>(sum / div) : 0.0f;
   });
 }
 

@@ -1,6 +1,9 @@
 // Lexer for .ns files: one pass over the bytes, tracking line/column for every token.
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
+#include <string_view>
 
 #include "netshape/frontend.hpp"
 
@@ -232,14 +235,30 @@ class Lexer {
       default:
         break;
     }
+    advance();
     if (t.kind == TokenKind::Invalid) {
+      // A run of stray bytes is one mistake: one token, one error.
+      while (pos_ < text_.size() && !starts_token(text_[pos_])) {
+        advance();
+        ++t.span.length;
+      }
       unsigned char uc = static_cast<unsigned char>(c);
       std::string shown = uc >= 0x20 && uc < 0x7f ? "'" + t.text + "'" : fmt_byte(uc);
-      diags_.error(t.span, "unexpected character " + shown,
+      diags_.error(t.span,
+                   t.span.length == 1
+                       ? "unexpected character " + shown
+                       : fmt::format("unexpected character {} (and {} more stray bytes)", shown,
+                                     t.span.length - 1),
                    "statements look like `name = Conv2d(1, 32, kernel_size=5)`");
     }
-    advance();
     return t;
+  }
+
+  // Whether `c` can begin a token, whitespace, a comment or a statement break.
+  static bool starts_token(char c) {
+    unsigned char uc = static_cast<unsigned char>(c);
+    return std::isalnum(uc) ||
+           std::string_view("_()[],=:.+-*%?/'\"#;\\ \t\r\n\f\v").find(c) != std::string_view::npos;
   }
 
   static std::string fmt_byte(unsigned char c) {

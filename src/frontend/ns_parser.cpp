@@ -10,7 +10,7 @@
 namespace netshape {
 namespace {
 
-constexpr int kMaxNesting = 64;  // deeper brackets are an error, not a stack overflow
+constexpr int kMaxNesting = limits::kMaxNsNesting;  // deeper is an error, not a stack overflow
 
 class Parser {
  public:
@@ -22,9 +22,13 @@ class Parser {
     prog.statements.reserve(toks_.size() / 8);  // avoids moving statements as the list grows
     while (!at(TokenKind::End)) {
       if (accept(TokenKind::Newline)) continue;
-      size_t errors_before = diags_.items().size();
+      if (statement_has_invalid_token()) {  // the lexer reported it: skip, don't pile on
+        recover();
+        continue;
+      }
+      size_t errors_before = diags_.count();
       statement(prog);
-      if (diags_.items().size() != errors_before)
+      if (diags_.count() != errors_before)
         recover();
       else if (!at(TokenKind::End) && !accept(TokenKind::Newline)) {
         error_here("expected the end of the statement", "put one statement per line");
@@ -54,6 +58,13 @@ class Parser {
     if (!at(k)) return false;
     take();
     return true;
+  }
+  bool statement_has_invalid_token() const {
+    for (size_t i = pos_; i < toks_.size(); ++i) {
+      if (toks_[i].kind == TokenKind::Invalid) return true;
+      if (toks_[i].kind == TokenKind::Newline || toks_[i].kind == TokenKind::End) return false;
+    }
+    return false;
   }
   void recover() {
     while (!at(TokenKind::End) && !at(TokenKind::Newline)) take();
@@ -241,9 +252,9 @@ class Parser {
                      "put positional arguments before keyword arguments");
         return false;
       }
-      size_t errors_before = diags_.items().size();
+      size_t errors_before = diags_.count();
       a.value = expr();
-      if (diags_.items().size() != errors_before) return false;
+      if (diags_.count() != errors_before) return false;
       int end = a.value.span.column + a.value.span.length;
       if (a.value.span.line == a.span.line) a.span.length = std::max(1, end - a.span.column);
       out.push_back(std::move(a));
@@ -260,8 +271,10 @@ class Parser {
       diags_.error(cur().span, "expression nested too deeply", "simplify the expression");
       return Value::none(cur().span);
     }
+    size_t errors_before = diags_.count();
     Value left = term();
-    while (at(TokenKind::Plus) || at(TokenKind::Minus)) {
+    // After an error the rest of the statement is skipped: one mistake, one message.
+    while ((at(TokenKind::Plus) || at(TokenKind::Minus)) && diags_.count() == errors_before) {
       Token op = take();
       Value right = term();
       left = arithmetic(op, left, right);
@@ -272,9 +285,11 @@ class Parser {
 
   // term := unary {('*' | '//' | '/' | '%') unary}
   Value term() {
+    size_t errors_before = diags_.count();
     Value left = unary();
-    while (at(TokenKind::Star) || at(TokenKind::SlashSlash) || at(TokenKind::Slash) ||
-           at(TokenKind::Percent)) {
+    while ((at(TokenKind::Star) || at(TokenKind::SlashSlash) || at(TokenKind::Slash) ||
+            at(TokenKind::Percent)) &&
+           diags_.count() == errors_before) {
       Token op = take();
       Value right = unary();
       left = arithmetic(op, left, right);
@@ -291,9 +306,11 @@ class Parser {
         diags_.error(op.span, "expression nested too deeply", "simplify the expression");
         return Value::none(op.span);
       }
+      size_t errors_before = diags_.count();
       Value v = unary();
       --nesting_;
-      if (op.kind == TokenKind::Plus) return v;
+      // One error per mistake: a failed operand is not reported again at every sign before it.
+      if (op.kind == TokenKind::Plus || diags_.count() != errors_before) return v;
       return negate(op, v);
     }
     return primary();
@@ -445,6 +462,7 @@ class Parser {
         if (__builtin_mul_overflow(x, y, &r)) return overflow(sp);
         break;
       case TokenKind::Slash:
+        if (x == std::numeric_limits<int64_t>::min() && y == -1) return overflow(sp);
         if (y != 0 && x % y == 0) {
           r = x / y;
           break;
@@ -457,7 +475,11 @@ class Parser {
           diags_.error(op.span, "division by zero", "divide by a non-zero number");
           return Value::none(sp);
         }
-        if (x == std::numeric_limits<int64_t>::min() && y == -1) return overflow(sp);
+        if (x == std::numeric_limits<int64_t>::min() &&
+            y == -1) {  // x % -1 is 0; x // -1 overflows
+          if (op.kind == TokenKind::Percent) return Value::integer(0, sp);
+          return overflow(sp);
+        }
         // Python semantics: floor division and a remainder with the divisor's sign.
         int64_t q = x / y, m = x % y;
         if (m != 0 && ((m < 0) != (y < 0))) {
@@ -486,13 +508,11 @@ std::string strip_op_prefix(const std::string& qualified) {
 }
 
 std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
-  size_t before = diags.items().size();
+  size_t errors_before = diags.error_count();
   std::vector<Token> tokens = lex_ns(src, diags);
   Parser parser(std::move(tokens), diags);
   Program prog = parser.program();
-  for (size_t i = before; i < diags.items().size(); ++i) {
-    if (diags.items()[i].severity == Severity::Error) return std::nullopt;
-  }
+  if (diags.error_count() != errors_before) return std::nullopt;
   return prog;
 }
 

@@ -10,7 +10,7 @@ using py::Stmt;
 
 namespace {
 
-constexpr int kMaxInstanceDepth = 16;
+constexpr int kMaxInstanceDepth = limits::kMaxPyInstanceDepth;
 
 // Methods that return the same tensor as far as shapes go: no statement for them.
 bool is_identity_method(const std::string& m) {

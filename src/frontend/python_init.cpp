@@ -13,7 +13,7 @@ using py::Stmt;
 
 namespace {
 
-constexpr int kMaxInstanceDepth = 16;
+constexpr int kMaxInstanceDepth = limits::kMaxPyInstanceDepth;
 
 Const fail_at(Span span, std::string message, std::string help = {}) {
   Diagnostic d;

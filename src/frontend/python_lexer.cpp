@@ -8,8 +8,8 @@
 namespace netshape::py {
 namespace {
 
-constexpr int kMaxBracketDepth = 200;  // CPython's own limit; also bounds parser recursion
-constexpr int kMaxIndentDepth = 100;
+constexpr int kMaxBracketDepth = limits::kMaxPyBracketDepth;  // also bounds parser recursion
+constexpr int kMaxIndentDepth = limits::kMaxPyIndentDepth;
 
 bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -31,23 +31,32 @@ bool is_string_prefix(std::string_view s) {
   return false;
 }
 
-class Lexer {
- public:
-  Lexer(const SourceFile& src, Diagnostics& diags) : text_(src.text()), diags_(diags) {}
+}  // namespace
 
-  std::optional<TokenStream> run() {
+class Tokenizer::Impl {
+ public:
+  Impl(const SourceFile& src, Diagnostics& diags) : text_(src.text()), diags_(diags) {
     indents_.push_back(0);
-    while (ok_ && pos_ < text_.size()) {
-      if (at_line_start_ && brackets_.empty()) {
-        handle_indentation();
-        continue;
-      }
-      scan_one();
-    }
-    if (ok_) finish();
-    if (!ok_) return std::nullopt;
-    return std::move(out_);
   }
+
+  bool next(std::deque<Token>& out) {
+    out_ = &out;
+    size_t before = out.size();
+    while (ok_ && !done_ && out.size() == before) {
+      if (pos_ >= text_.size()) {
+        finish();
+        done_ = true;
+      } else if (at_line_start_ && brackets_.empty()) {
+        handle_indentation();
+      } else {
+        scan_one();
+      }
+    }
+    out_ = nullptr;
+    return ok_ && out.size() > before;
+  }
+  bool failed() const { return !ok_; }
+  std::vector<Comment>& comments() { return comments_; }
 
  private:
   struct Open {
@@ -56,7 +65,10 @@ class Lexer {
   };
   std::string_view text_;
   Diagnostics& diags_;
-  TokenStream out_;
+  std::deque<Token>* out_ = nullptr;  // where next() wants its tokens
+  std::vector<Comment> comments_;
+  Tok last_kind_ = Tok::End;  // the kind of the last token produced (End: none yet)
+  bool done_ = false;
   size_t pos_ = 0;
   int line_ = 1;
   int column_ = 1;
@@ -85,7 +97,8 @@ class Lexer {
   }
 
   void push(Tok kind, std::string text, Span span) {
-    out_.tokens.push_back(Token{kind, std::move(text), span});
+    out_->push_back(Token{kind, std::move(text), span});
+    last_kind_ = kind;
   }
 
   // Leading whitespace of a logical line decides INDENT/DEDENT; blank and comment-only lines
@@ -137,13 +150,13 @@ class Lexer {
     while (pos_ < text_.size() && peek() != '\n') advance();
     std::string_view body = text_.substr(start, pos_ - start);
     if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
-    out_.comments.push_back(Comment{std::string(body), span});
+    comments_.push_back(Comment{std::string(body), span});
   }
 
   void newline() {
     if (brackets_.empty()) {
-      if (!out_.tokens.empty() && out_.tokens.back().kind != Tok::Newline &&
-          out_.tokens.back().kind != Tok::Dedent && out_.tokens.back().kind != Tok::Indent) {
+      if (last_kind_ != Tok::End && last_kind_ != Tok::Newline && last_kind_ != Tok::Dedent &&
+          last_kind_ != Tok::Indent) {
         push(Tok::Newline, "", here());
       }
       at_line_start_ = true;
@@ -285,8 +298,7 @@ class Lexer {
       const Open& o = brackets_.back();
       return fail(o.span, std::string("`") + o.c + "` was never closed", "add the closing bracket");
     }
-    if (!out_.tokens.empty() && out_.tokens.back().kind != Tok::Newline &&
-        out_.tokens.back().kind != Tok::Dedent) {
+    if (last_kind_ != Tok::End && last_kind_ != Tok::Newline && last_kind_ != Tok::Dedent) {
       push(Tok::Newline, "", here());
     }
     while (indents_.size() > 1) {
@@ -297,10 +309,26 @@ class Lexer {
   }
 };
 
-}  // namespace
+Tokenizer::Tokenizer(const SourceFile& src, Diagnostics& diags)
+    : impl_(std::make_unique<Impl>(src, diags)) {}
+Tokenizer::~Tokenizer() = default;
+bool Tokenizer::next(std::deque<Token>& out) {
+  return impl_->next(out);
+}
+bool Tokenizer::failed() const {
+  return impl_->failed();
+}
+std::vector<Comment>& Tokenizer::comments() {
+  return impl_->comments();
+}
 
 std::optional<TokenStream> tokenize(const SourceFile& src, Diagnostics& diags) {
-  return Lexer(src, diags).run();
+  Tokenizer tokenizer(src, diags);
+  std::deque<Token> tokens;
+  while (tokenizer.next(tokens)) {
+  }
+  if (tokenizer.failed()) return std::nullopt;
+  return TokenStream{{tokens.begin(), tokens.end()}, std::move(tokenizer.comments())};
 }
 
 }  // namespace netshape::py

@@ -18,7 +18,7 @@ using py::Stmt;
 
 namespace {
 
-constexpr int kMaxInstanceDepth = 16;  // user modules containing user modules
+constexpr int kMaxInstanceDepth = limits::kMaxPyInstanceDepth;
 
 const char* const kUnsupportedHelp =
     "netshape reads a subset of PyTorch (see docs/python.md); rewrite this part with "

@@ -42,6 +42,7 @@ struct Const {
 };
 
 struct Instance;
+struct ModuleChild;
 
 // A submodule created in __init__ (`self.a = nn.Conv2d(...)`), or a Sequential child.
 struct ModuleDef {
@@ -54,10 +55,18 @@ struct ModuleDef {
   std::vector<Arg> args;
   std::vector<Const> pending;  // argument values still to check (errors, unbound params)
   std::vector<Span> pending_spans;
-  std::vector<std::pair<std::string, ModuleDef>> children;  // Sequential: (index, child)
-  std::shared_ptr<Instance> instance;                       // User
-  Diagnostic error;                                         // Broken: reported when called
+  std::vector<ModuleChild> children;   // Sequential: (index, child)
+  std::shared_ptr<Instance> instance;  // User
+  Diagnostic error;                    // Broken: reported when called
   std::string first_call;  // Leaf: the statement of its first call (later calls share its params)
+};
+
+// A Sequential child and its index (or name). Not a std::pair: pair<string, ModuleDef> inside
+// ModuleDef instantiates pair's traits on an incomplete type, which clang rejects.
+struct ModuleChild {
+  std::string index;
+  ModuleDef def;
+  ModuleChild(std::string i, ModuleDef d) : index(std::move(i)), def(std::move(d)) {}
 };
 
 // One object of a model class: its submodules and `self.k` constants.

@@ -12,14 +12,14 @@
 namespace netshape::py {
 namespace {
 
-constexpr int kMaxDepth = 100;
+constexpr int kMaxDepth = limits::kMaxPyExprDepth;
 
 struct SyntaxError {};  // thrown after the diagnostic is recorded; caught at the entry points
 
 class Parser {
  public:
-  Parser(const SourceFile& src, std::vector<Token> tokens, Diagnostics& diags)
-      : src_(src), toks_(std::move(tokens)), diags_(diags) {}
+  Parser(const SourceFile& src, Tokenizer& tokenizer, Diagnostics& diags)
+      : src_(src), tokenizer_(tokenizer), diags_(diags) {}
 
   // file_input: (NEWLINE | stmt)* ENDMARKER
   std::vector<Stmt> file_input() {
@@ -28,13 +28,15 @@ class Parser {
       if (accept_kind(Tok::Newline)) continue;
       if (at(Tok::Indent)) fail(cur().span, "unexpected indent", "remove the extra indentation");
       if (at(Tok::Dedent)) {
-        ++pos_;
+        advance();
         continue;
       }
       statement(body);
     }
     return body;
   }
+
+  bool at_end() const { return at(Tok::End); }
 
   // expression_input: testlist NEWLINE* ENDMARKER
   Expr expression_input() {
@@ -47,8 +49,13 @@ class Parser {
 
  private:
   const SourceFile& src_;
-  std::vector<Token> toks_;
+  Tokenizer& tokenizer_;
   Diagnostics& diags_;
+  // The tokens from pos_ - 1 (for span_from) to the furthest one looked at; buf_[0] is token
+  // number base_. Earlier ones are dropped, so memory does not grow with the file.
+  mutable std::deque<Token> buf_;
+  mutable size_t base_ = 0;
+  mutable bool exhausted_ = false;
   size_t pos_ = 0;
   int depth_ = 0;
 
@@ -57,40 +64,74 @@ class Parser {
     Parser& p;
     explicit DepthGuard(Parser& parser) : p(parser) {
       if (++p.depth_ > kMaxDepth) {
-        p.fail(p.cur().span, "unsupported Python construct: nesting too deep",
-               "netshape accepts at most 100 nested expressions or blocks");
+        p.fail(p.cur().span, "unsupported Python construct: nesting too deep", fmt_limit());
       }
     }
     ~DepthGuard() { --p.depth_; }
   };
 
+  // A chain built in a loop (`a.b.c`, `x + y + z`, `f(a)(b)`) nests its tree one level per link,
+  // and every later walk of the tree recurses that deep: each link counts as one level.
+  struct ChainGuard {
+    Parser& p;
+    int saved;
+    explicit ChainGuard(Parser& parser) : p(parser), saved(parser.depth_) {}
+    void link() {
+      if (++p.depth_ > kMaxDepth) {
+        p.fail(p.cur().span, "unsupported Python construct: expression too long or nested too deep",
+               fmt_limit());
+      }
+    }
+    ~ChainGuard() { p.depth_ = saved; }
+  };
+  static std::string fmt_limit() {
+    return "netshape accepts at most " + std::to_string(kMaxDepth) +
+           " nested or chained operations in one expression (docs/limits.md); split it into "
+           "several statements";
+  }
+
   // ---- token helpers ----
-  const Token& cur() const { return toks_[pos_ < toks_.size() ? pos_ : toks_.size() - 1]; }
-  const Token& peek_tok(size_t k) const {
-    size_t i = pos_ + k;
-    return toks_[i < toks_.size() ? i : toks_.size() - 1];
+  // Token number i, read from the tokenizer when first needed; past End, End. A lexical error
+  // ends the parse (the tokenizer has reported it).
+  const Token& tok(size_t i) const {
+    while (base_ + buf_.size() <= i && !exhausted_) {
+      if (!tokenizer_.next(buf_)) {
+        exhausted_ = true;
+        if (tokenizer_.failed()) throw SyntaxError{};
+      }
+    }
+    return buf_[std::min(i - base_, buf_.size() - 1)];
+  }
+  const Token& cur() const { return tok(pos_); }
+  const Token& peek_tok(size_t k) const { return tok(pos_ + k); }
+  void advance() {
+    ++pos_;
+    while (base_ + 1 < pos_ && buf_.size() > 1) {
+      buf_.pop_front();
+      ++base_;
+    }
   }
   bool at(Tok k) const { return cur().kind == k; }
   bool at_op(std::string_view op) const { return cur().kind == Tok::Op && cur().text == op; }
   bool at_kw(std::string_view kw) const { return cur().kind == Tok::Name && cur().text == kw; }
   bool accept_kind(Tok k) {
     if (!at(k)) return false;
-    ++pos_;
+    advance();
     return true;
   }
   bool accept_op(std::string_view op) {
     if (!at_op(op)) return false;
-    ++pos_;
+    advance();
     return true;
   }
   bool accept_kw(std::string_view kw) {
     if (!at_kw(kw)) return false;
-    ++pos_;
+    advance();
     return true;
   }
   Token take() {
     Token t = cur();
-    if (pos_ + 1 < toks_.size()) ++pos_;
+    if (t.kind != Tok::End) advance();
     return t;
   }
   [[noreturn]] void fail(Span span, std::string message, std::string help = {}) {
@@ -137,7 +178,7 @@ class Parser {
 
   // A span from `start` to the end of the previous token, clipped to the first line.
   Span span_from(Span start) const {
-    const Token& last = toks_[pos_ > 0 ? pos_ - 1 : 0];
+    const Token& last = tok(pos_ > 0 ? pos_ - 1 : 0);
     Span s = start;
     if (last.span.line == start.line) {
       s.length = last.span.column + last.span.length - start.column;
@@ -494,7 +535,9 @@ class Parser {
     if (level == 2) return not_test();
     Span start = cur().span;
     Expr lhs = bool_level(level + 1);
+    ChainGuard chain(*this);
     while (at_kw(kOps[level])) {
+      chain.link();
       std::string op = take().text;
       lhs = binary(std::move(lhs), op, bool_level(level + 1), start);
     }
@@ -518,6 +561,7 @@ class Parser {
   Expr comparison() {
     Span start = cur().span;
     Expr lhs = binary_level(0);
+    ChainGuard chain(*this);
     while (true) {
       std::string op;
       if (cur().kind == Tok::Op &&
@@ -535,6 +579,7 @@ class Parser {
       } else {
         return lhs;
       }
+      chain.link();
       lhs = binary(std::move(lhs), op, binary_level(0), start);
     }
   }
@@ -548,10 +593,12 @@ class Parser {
     if (level == static_cast<int>(kLevels.size())) return factor();
     Span start = cur().span;
     Expr lhs = binary_level(level + 1);
+    ChainGuard chain(*this);
     while (cur().kind == Tok::Op) {
       bool found = false;
       for (const std::string& op : kLevels[static_cast<size_t>(level)]) found |= cur().text == op;
       if (!found) break;
+      chain.link();
       std::string op = take().text;
       lhs = binary(std::move(lhs), op, binary_level(level + 1), start);
     }
@@ -593,7 +640,9 @@ class Parser {
   Expr primary() {
     Span start = cur().span;
     Expr e = atom();
+    ChainGuard chain(*this);
     while (true) {
+      if (at_op(".") || at_op("(") || at_op("[")) chain.link();
       if (accept_op(".")) {
         Token n = expect_name_or_keyword();
         Expr a = make(Expr::Kind::Attribute, start, n.text);
@@ -645,41 +694,36 @@ class Parser {
     return c;
   }
 
-  // subscript: '[' test (',' test)* ']'; anything with ':' is a slice (outside the subset)
+  // subscript: '[' item (',' item)* [','] ']'   item: test | [test] ':' ...
+  // A slice (any item with ':') is outside the subset: the rest of the bracket is skipped and the
+  // whole is `Other`. Read left to right, without looking ahead past the current token.
   Expr subscript(Expr object, Span start) {
     DepthGuard guard(*this);
     expect_op("[");
     Span index_start = cur().span;
-    if (bracket_has_colon()) {
-      skip_to_close("]");
-      Expr e = make(Expr::Kind::Other, span_from(start), "slicing");
-      return e;
+    Expr index = make(Expr::Kind::Tuple, index_start);
+    bool tuple = false;
+    while (!at_op("]")) {
+      if (!at_op(":")) index.items.push_back(star_or_test());
+      if (at_op(":")) {
+        skip_to_close("]");
+        return make(Expr::Kind::Other, span_from(start), "slicing");
+      }
+      if (!accept_op(",")) break;
+      tuple = true;
     }
-    Expr index = testlist();
+    if (index.items.empty()) unexpected("an index");
+    index.span = span_from(index_start);
     expect_op("]");
+    if (!tuple) {
+      Expr single = std::move(index.items[0]);
+      index = std::move(single);
+    }
     Expr e = make(Expr::Kind::Subscript, start);
     e.items.push_back(std::move(object));
     e.items.push_back(std::move(index));
     e.span = span_from(start);
-    (void)index_start;
     return e;
-  }
-
-  // Looks ahead (without consuming) for a ':' directly inside the current bracket.
-  bool bracket_has_colon() const {
-    int depth = 0;
-    for (size_t i = pos_; i < toks_.size(); ++i) {
-      const Token& t = toks_[i];
-      if (t.kind == Tok::End) return false;
-      if (t.kind != Tok::Op) continue;
-      if (t.text == "(" || t.text == "[" || t.text == "{") ++depth;
-      if (t.text == ")" || t.text == "]" || t.text == "}") {
-        if (depth == 0) return false;
-        --depth;
-      }
-      if (depth == 0 && t.text == ":") return true;
-    }
-    return false;
   }
 
   // Skips to and over the bracket closing the current one (the tokenizer balanced them).
@@ -844,28 +888,26 @@ class Parser {
 }  // namespace
 
 std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags) {
-  std::optional<TokenStream> tokens = tokenize(src, diags);
-  if (!tokens) return std::nullopt;
+  Tokenizer tokenizer(src, diags);
   Module m;
-  m.comments = std::move(tokens->comments);
   try {
-    Parser p(src, std::move(tokens->tokens), diags);
+    Parser p(src, tokenizer, diags);
     m.body = p.file_input();
   } catch (const SyntaxError&) {
     return std::nullopt;
   }
+  m.comments = std::move(tokenizer.comments());  // all of them: the parse read up to End
   return m;
 }
 
 std::optional<Expr> parse_expression(const SourceFile& src, Diagnostics& diags) {
-  std::optional<TokenStream> tokens = tokenize(src, diags);
-  if (!tokens) return std::nullopt;
-  if (tokens->tokens.size() <= 1) {
-    diags.error(Span{1, 1, 1}, "empty value");
-    return std::nullopt;
-  }
+  Tokenizer tokenizer(src, diags);
   try {
-    Parser p(src, std::move(tokens->tokens), diags);
+    Parser p(src, tokenizer, diags);
+    if (p.at_end()) {
+      diags.error(Span{1, 1, 1}, "empty value");
+      return std::nullopt;
+    }
     return p.expression_input();
   } catch (const SyntaxError&) {
     return std::nullopt;

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "netshape/limits.hpp"
 #include "rule_context.hpp"
 
 namespace netshape {
@@ -39,6 +40,14 @@ class Analyzer {
     a.layers.reserve(prog_.statements.size());
     tensors_.reserve(prog_.statements.size() + prog_.inputs.size());
     a.model_name = prog_.model_name.empty() ? "model" : prog_.model_name;
+    if (prog_.statements.size() > limits::kMaxStatements) {
+      diags_.error(prog_.statements[limits::kMaxStatements].span,
+                   fmt::format("the model has {} layers; netshape analyses at most {}",
+                               with_commas(static_cast<int64_t>(prog_.statements.size())),
+                               with_commas(static_cast<int64_t>(limits::kMaxStatements))),
+                   "split the model (docs/limits.md lists every limit)");
+      return a;
+    }
     if (!declare_inputs(a)) return a;
     name_statements();
     if (diags_.has_errors()) return a;  // a name used twice: no layer can be trusted
@@ -49,6 +58,7 @@ class Analyzer {
       a.layers.push_back(std::move(layer));
       if (!ok) return a;
       const LayerInfo& done = a.layers.back();
+      if (!within_rank_limit(*done.output, st.span, st.name)) return a;
       tensors_[st.name] = Tensor{*done.output, flatten_source(done)};
       previous = st.name;
       if (!accumulate(a.totals, done, st)) return a;
@@ -83,6 +93,13 @@ class Analyzer {
                      "32]` comment");
         return false;
       }
+      if (in.dims.size() > limits::kMaxRank) {
+        diags_.error(in.span,
+                     fmt::format("input '{}' has {} dims; netshape follows tensors of at most {}",
+                                 in.name, in.dims.size(), limits::kMaxRank),
+                     "give the input's real shape, e.g. [B, 3, 32, 32]");
+        return false;
+      }
       Shape s;
       for (const InputDim& d : in.dims)
         s.push_back(d.symbol.empty() ? fixed(d.value) : Dim{1, d.symbol});
@@ -90,6 +107,19 @@ class Analyzer {
       a.inputs.emplace_back(in.name, s);
     }
     return true;
+  }
+
+  // Models use a handful of dims; thousands (a hostile view or unsqueeze chain) would make every
+  // shape copy and message as long as the file.
+  bool within_rank_limit(const Shape& s, Span at, const std::string& layer) {
+    if (s.size() <= limits::kMaxRank) return true;
+    diags_
+        .error(at,
+               fmt::format("the output has {} dims; netshape follows tensors of at most {}",
+                           s.size(), limits::kMaxRank),
+               "check the view/reshape/unsqueeze calls that add dims")
+        .layer = layer;
+    return false;
   }
 
   void name_statements() {
@@ -365,7 +395,13 @@ class Analyzer {
       if (!last.empty() && tensors_.count(last)) a.outputs.emplace_back(last, tensors_[last].shape);
       return true;
     }
+    std::set<std::string> named;
     for (const OutputDecl& o : prog_.outputs) {
+      if (!named.insert(o.name).second) {
+        diags_.error(o.span, fmt::format("'{}' is named twice in `output`", o.name),
+                     "name each output once");
+        return false;
+      }
       auto it = tensors_.find(o.name);
       if (it == tensors_.end()) {
         std::vector<std::string> known;

@@ -55,6 +55,13 @@ bool RuleContext::fail_too_small(std::string message, std::string help) {
   return false;
 }
 
+bool RuleContext::fail_overflow(const std::string& param, const std::string& what) {
+  fail_at(param, fmt::format("{} is too large: {} does not fit in a 64-bit integer", param, what),
+          fmt::format("use a smaller {}", param));
+  diags_.items().back().code = "integer-overflow";
+  return false;
+}
+
 static const char* kind_name(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int:

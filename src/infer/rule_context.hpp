@@ -72,6 +72,9 @@ class RuleContext {
   bool fail_input(std::string message, std::string help = {});  // at the statement
   // The input is too small for this layer's window: the CLI then searches the smallest input.
   bool fail_too_small(std::string message, std::string help);
+  // A size computed from `param` left int64 (`what` shows the computation): PyTorch would wrap
+  // it into a wrong shape or a garbled message; netshape stops at the argument instead.
+  bool fail_overflow(const std::string& param, const std::string& what);
   // The statement's call, rewritten with `param` set to `replacement` (for help lines). In
   // Python statements the whole corrected line (`self.fc1 = nn.Linear(4608, 64)`).
   std::string call_with(const std::string& param, const std::string& replacement) const;
@@ -106,6 +109,9 @@ class RuleContext {
 std::string join(const std::vector<int64_t>& v, const char* sep);  // {4, 4}, " x " -> "4 x 4"
 const char* spatial_name(size_t nd, size_t i);                     // 2, 0 -> "H"
 std::string shape_list(const Shape& s);  // "[1, 31, 8, 8]" with the symbol counted as 1
+// Every window extent d(k-1)+1 fits in int64; else an error at dilation (or kernel_size).
+bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
+                         const std::vector<int64_t>& dilation);
 // Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);
 

@@ -67,6 +67,23 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
   return true;
 }
 
+}  // namespace
+
+// Every window extent d(k-1)+1 fits in int64 (PyTorch would wrap it into a wrong shape).
+bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
+                         const std::vector<int64_t>& dilation) {
+  for (size_t i = 0; i < kernel.size(); ++i) {
+    if (!effective_kernel_size(kernel[i], dilation[i])) {
+      return ctx.fail_overflow(
+          ctx.is_given("dilation") ? "dilation" : "kernel_size",
+          fmt::format("dilation * (kernel_size - 1) = {} * {}", dilation[i], kernel[i] - 1));
+    }
+  }
+  return true;
+}
+
+namespace {
+
 std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool transposed) {
   size_t nd = static_cast<size_t>(ctx.nd());
   ConvArgs a;
@@ -102,6 +119,7 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   a.dilation = *dilation;
   a.bias = *bias;
   a.padding_mode = *mode;
+  if (!check_kernel_extent(ctx, a.kernel, a.dilation)) return std::nullopt;
   if (transposed && a.padding_mode != "zeros") {
     ctx.fail_at("padding_mode",
                 fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
@@ -199,15 +217,20 @@ bool infer_conv(RuleContext& ctx) {
   size_t nd = in->size();
   std::vector<int64_t> out(nd), padded(nd), eff(nd), pad_begin(nd), pad_end(nd);
   for (size_t i = 0; i < nd; ++i) {
+    eff[i] = *effective_kernel_size(a->kernel[i], a->dilation[i]);  // checked by read_conv_args
     if (a->same) {  // total padding d(k-1), the extra one on the right (PyTorch's _conv_forward)
-      int64_t total = a->dilation[i] * (a->kernel[i] - 1);
+      int64_t total = eff[i] - 1;
       pad_begin[i] = total / 2;
       pad_end[i] = total - total / 2;
     } else {
       pad_begin[i] = pad_end[i] = a->padding[i];
     }
-    padded[i] = (*in)[i] + pad_begin[i] + pad_end[i];
-    eff[i] = a->dilation[i] * (a->kernel[i] - 1) + 1;
+    auto p = padded_size((*in)[i], pad_begin[i], pad_end[i]);
+    if (!p) {
+      return ctx.fail_overflow(
+          "padding", fmt::format("the padded input {} + 2 * {}", (*in)[i], a->padding[i]));
+    }
+    padded[i] = *p;
   }
   for (size_t i = 0; i < nd; ++i) {
     if (padded[i] < eff[i]) {
@@ -219,9 +242,10 @@ bool infer_conv(RuleContext& ctx) {
                       "more padding, or a smaller kernel_size",
                       ctx.name(), join(eff, "x"), join(padded, "x")));
     }
+    // Cannot overflow: padded and eff fit, and padded >= eff.
     out[i] = a->same ? (*in)[i]
-                     : conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
-                                        a->dilation[i]);
+                     : *conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
+                                         a->dilation[i]);
   }
   if (a->padding_mode !=
       "zeros") {  // PyTorch pads the last dim first and reports the first failure
@@ -322,8 +346,17 @@ bool infer_conv_transpose(RuleContext& ctx) {
   if (!in) return false;
   std::vector<int64_t> out(nd);
   for (size_t i = 0; i < nd; ++i) {
-    out[i] = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
+    auto o = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
                                         a->dilation[i], (*output_padding)[i]);
+    if (!o) {
+      bool stride_product = !((Checked((*in)[i]) - 1) * a->stride[i]).ok();
+      return ctx.fail_overflow(
+          stride_product || a->stride[i] >= a->padding[i] ? "stride" : "padding",
+          fmt::format("the output size ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1", (*in)[i],
+                      a->stride[i], a->padding[i], a->dilation[i], a->kernel[i],
+                      (*output_padding)[i]));
+    }
+    out[i] = *o;
   }
   if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
     return ctx.fail_input(fmt::format("Given input size per channel: ({}). Calculated output size "

@@ -205,7 +205,9 @@ bool infer_linear(RuleContext& ctx) {
     std::string factors;
     int64_t product = 1;
     for (size_t i = f.size(); i-- > 0 && product < *in && !f[i].symbolic();) {
-      product *= f[i].value;
+      auto next = checked_mul(product, f[i].value);
+      if (!next) break;
+      product = *next;
       factors = to_string(f[i]) + (factors.empty() ? "" : "*") + factors;
     }
     if (product == *in && factors.find('*') != std::string::npos)

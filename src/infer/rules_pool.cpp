@@ -73,6 +73,7 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   auto ceil_mode = ctx.bool_arg("ceil_mode");
   if (!ceil_mode) return std::nullopt;
   a.ceil_mode = *ceil_mode;
+  if (!check_kernel_extent(ctx, a.kernel, a.dilation)) return std::nullopt;
   for (size_t i = 0; i < nd; ++i) {
     if (a.padding[i] > a.kernel[i] / 2) {
       std::string fix = a.kernel[i] / 2 == 0
@@ -96,8 +97,13 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
   std::vector<int64_t> in(nd), out(nd);
   for (size_t i = 0; i < nd; ++i) {
     in[i] = x[axis + i].value;
-    out[i] =
+    // The kernel extent fits and padding <= kernel_size/2: only in + 2p can leave int64.
+    auto o =
         pool_output_size(in[i], a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], a.ceil_mode);
+    if (!o)
+      return ctx.fail_overflow("padding",
+                               fmt::format("the padded input {} + 2 * {}", in[i], a.padding[i]));
+    out[i] = *o;
   }
   if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o < 1; })) {
     std::string c = axis > 0 ? to_string(x[axis - 1]) + "x" : "";

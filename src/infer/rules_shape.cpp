@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 
 namespace netshape {
@@ -281,7 +282,11 @@ bool infer_constant_pad(RuleContext& ctx) {
   for (size_t i = 0; i < 2; ++i) {
     Dim& d = s[s.size() - 1 - i];
     if (d.symbolic()) return ctx.fail_input("cannot pad a symbolic dim", "pad spatial dims");
-    int64_t out = d.value + pad[2 * i] + pad[2 * i + 1];
+    auto padded = padded_size(d.value, pad[2 * i], pad[2 * i + 1]);
+    if (!padded)
+      return ctx.fail_overflow("padding", fmt::format("the padded size {} + {} + {}", d.value,
+                                                      pad[2 * i], pad[2 * i + 1]));
+    int64_t out = *padded;
     if (out < 0)
       return ctx.fail_at("padding",
                          fmt::format("negative padding leaves no elements ({} + {} + {} = {})",

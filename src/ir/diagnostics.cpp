@@ -6,21 +6,23 @@
 
 namespace netshape {
 
-Diagnostic& Diagnostics::error(Span span, std::string message, std::string help) {
-  items_.push_back(
-      Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}, {}});
+Diagnostic& Diagnostics::add(Diagnostic d) {
+  if (d.severity == Severity::Error) ++errors_;
+  if (items_.size() >= kMaxKept) {
+    ++dropped_;
+    discarded_ = std::move(d);
+    return discarded_;
+  }
+  items_.push_back(std::move(d));
   return items_.back();
+}
+
+Diagnostic& Diagnostics::error(Span span, std::string message, std::string help) {
+  return add(Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}, {}});
 }
 
 Diagnostic& Diagnostics::warning(Span span, std::string message, std::string help) {
-  items_.push_back(
-      Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}, {}});
-  return items_.back();
-}
-
-bool Diagnostics::has_errors() const {
-  return std::any_of(items_.begin(), items_.end(),
-                     [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  return add(Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}, {}});
 }
 
 static const char* severity_name(Severity s) {
@@ -35,6 +37,60 @@ static const char* severity_name(Severity s) {
   return "error";
 }
 
+// The length of the valid UTF-8 sequence at the start of `s`, or 0 (RFC 3629: no overlongs,
+// no surrogates, nothing above U+10FFFF).
+static size_t utf8_sequence_length(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char c = byte(0);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || n > s.size()) return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  if (n == 2 && c < 0xC2) return 0;
+  if (n == 3 && ((c == 0xE0 && byte(1) < 0xA0) || (c == 0xED && byte(1) >= 0xA0))) return 0;
+  if (n == 4 && ((c == 0xF0 && byte(1) < 0x90) || c > 0xF4 || (c == 0xF4 && byte(1) >= 0x90)))
+    return 0;
+  return n;
+}
+
+// Control bytes and invalid UTF-8 would garble a terminal: each such byte is shown as '?'.
+static std::string printable(std::string_view line) {
+  std::string out;
+  for (size_t i = 0; i < line.size();) {
+    size_t n = utf8_sequence_length(line.substr(i));
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (n > 1 || (n == 1 && (c == '\t' || (c >= 0x20 && c != 0x7F)))) {
+      out.append(line.substr(i, n));
+      i += n;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The part of a source line that is shown: all of it, or for a long line a window of
+// kMaxShownLine bytes around the span, marked with "..." on each side that was cut.
+struct ShownLine {
+  std::string text;
+  int caret_column;  // 1-based, in `text`
+  int caret_length;
+};
+
+static ShownLine shown_line(std::string_view line, int column, int length) {
+  int size = static_cast<int>(line.size());
+  if (size <= kMaxShownLine) return {printable(line), column, length};
+  int begin = std::clamp(column - 1 - kMaxShownLine / 2, 0, size - kMaxShownLine);
+  int end = begin + kMaxShownLine;
+  std::string text = begin > 0 ? "..." : "";
+  int prefix = static_cast<int>(text.size());
+  text += printable(line.substr(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
+  if (end < size) text += "...";
+  int caret = std::clamp(column - begin, 1, kMaxShownLine) + prefix;
+  return {std::move(text), caret, std::min(length, kMaxShownLine)};
+}
+
 // Tabs are kept in the caret line so the caret stays under the right character.
 static std::string caret_line(std::string_view line, int column, int length) {
   std::string out;
@@ -46,31 +102,30 @@ static std::string caret_line(std::string_view line, int column, int length) {
   return out;
 }
 
-// Control bytes and invalid text would garble a terminal; show them escaped.
-static std::string printable(std::string_view line) {
-  std::string out;
-  for (unsigned char c : line) {
-    if (c == '\t' || c >= 0x20)
-      out += static_cast<char>(c);
-    else
-      out += '?';
-  }
-  return out;
-}
-
 std::string render_diagnostic(const Diagnostic& d, const SourceFile& source) {
   std::string out;
   if (d.span.valid()) {
     out += fmt::format("{}:{}:{}: {}: {}\n", source.path(), d.span.line, d.span.column,
                        severity_name(d.severity), d.message);
-    std::string_view line = source.line_text(d.span.line);
-    out += fmt::format("{:>5} | {}\n", d.span.line, printable(line));
-    out += fmt::format("{:>5} | {}\n", "", caret_line(line, d.span.column, d.span.length));
+    ShownLine shown = shown_line(source.line_text(d.span.line), d.span.column, d.span.length);
+    out += fmt::format("{:>5} | {}\n", d.span.line, shown.text);
+    out += fmt::format("{:>5} | {}\n", "",
+                       caret_line(shown.text, shown.caret_column, shown.caret_length));
   } else {
     out += fmt::format("{}: {}: {}\n", source.path(), severity_name(d.severity), d.message);
   }
   for (const auto& note : d.notes) out += fmt::format("note: {}\n", note);
   if (!d.help.empty()) out += fmt::format("help: {}\n", d.help);
+  return out;
+}
+
+std::string render_diagnostics(const Diagnostics& diags, const SourceFile& source) {
+  std::string out;
+  for (const Diagnostic& d : diags.items()) out += render_diagnostic(d, source);
+  if (diags.dropped() > 0) {
+    out += fmt::format("{}: {} more errors and warnings not shown (netshape shows the first {})\n",
+                       source.path(), diags.dropped(), Diagnostics::kMaxKept);
+  }
   return out;
 }
 

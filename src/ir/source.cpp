@@ -12,9 +12,11 @@ SourceFile::SourceFile(std::string path, std::string text)
 
 std::string_view SourceFile::line_text(int line) const {
   if (line < 1 || line > line_count()) return {};
-  size_t begin = line_starts_[line - 1];
-  size_t end = text_.find('\n', begin);
-  if (end == std::string::npos) end = text_.size();
+  // O(1): a stage may ask for the same long line once per token on it.
+  size_t begin = line_starts_[static_cast<size_t>(line - 1)];
+  size_t end = static_cast<size_t>(line) < line_starts_.size()
+                   ? line_starts_[static_cast<size_t>(line)] - 1  // the '\n' ending the line
+                   : text_.size();
   if (end > begin && text_[end - 1] == '\r') --end;
   return std::string_view(text_).substr(begin, end - begin);
 }

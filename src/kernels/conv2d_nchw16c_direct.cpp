@@ -46,6 +46,7 @@ struct Strip {
   int64_t in_q_stride;  // between adjacent output pixels (stride_w x pixel size)
   const float* w;       // weights at (first kb, cb = 0, first valid r, s = 0)
   int64_t w_cb_stride, w_r_stride, w_oc_stride;
+  int64_t w_s_stride;  // between kernel columns (the driver uses it to skip columns)
   float* out;  // output at (first kb, p, q0, 0); pixel stride is 16
   int64_t out_oc_stride;
   const float* bias;  // 16 x noc padded values, or nullptr
@@ -532,6 +533,14 @@ struct Geometry {
   int64_t pix;  // floats per input pixel: 16 (NCHW16c) or 1 (plain NCHW)
 };
 
+// The same convolution with dilation 1 on the axes whose kernel extent is 1 (where it changes
+// nothing), so that a huge unused dilation never enters the kernels' strides.
+Conv2dParams without_unused_dilation(Conv2dParams p) {
+  if (p.R == 1) p.dilation_h = 1;
+  if (p.S == 1) p.dilation_w = 1;
+  return p;
+}
+
 // Valid kernel rows [r_lo, r_lo + n_r) for output row `oh`.
 std::pair<int64_t, int64_t> row_taps(const Conv2dParams& p, int64_t oh) {
   const int64_t ih0 = oh * p.stride_h - p.pad_h;
@@ -540,18 +549,33 @@ std::pair<int64_t, int64_t> row_taps(const Conv2dParams& p, int64_t oh) {
   return {r_lo, std::max<int64_t>(0, r_hi - r_lo)};
 }
 
-// Whether strip [q0, q0 + uw) reads outside the input row for some column s; if so
-// fills the per-column valid pixel ranges.
-bool column_ranges(const Conv2dParams& p, int64_t q0, int uw, int* jlo, int* jhi) {
+// The kernel columns [s_lo, s_lo + n_s) of strip [q0, q0 + uw) that read at least one pixel
+// inside the input row: the column positions of the strip's pixels at tap s are
+// base(s) + j * stride_w for j in [0, uw), base(s) = q0 * stride_w - pad_w + s * dilation_w,
+// which increases with s, so these columns are contiguous. Columns outside it would only skip
+// every pixel, so strips never loop over them: a huge kernel or padding costs nothing in the
+// padding.
+std::pair<int64_t, int64_t> strip_columns(const Conv2dParams& p, int64_t q0, int uw) {
+  const int64_t first = q0 * p.stride_w - p.pad_w;
+  const int64_t s_lo = std::max<int64_t>(0, ceil_div(-(first + (uw - 1) * p.stride_w), p.dilation_w));
+  const int64_t s_hi = std::min<int64_t>(p.S, floor_div(p.W - 1 - first, p.dilation_w) + 1);
+  return {std::min(s_lo, p.S), std::max<int64_t>(0, s_hi - s_lo)};
+}
+
+// Whether strip [q0, q0 + uw) reads outside the input row for some column s; if so fills
+// the valid pixel ranges [jlo[i], jhi[i]) of its columns s = s_lo + i, i < n_s
+// (strip_columns).
+bool column_ranges(const Conv2dParams& p, int64_t q0, int uw, int64_t s_lo, int64_t n_s,
+                   int* jlo, int* jhi) {
   const int64_t first = q0 * p.stride_w - p.pad_w;
   const int64_t last = (q0 + uw - 1) * p.stride_w - p.pad_w + (p.S - 1) * p.dilation_w;
   if (first >= 0 && last < p.W) return false;
-  for (int64_t s = 0; s < p.S; ++s) {
-    const int64_t base = first + s * p.dilation_w;  // input column of pixel j = 0
+  for (int64_t i = 0; i < n_s; ++i) {
+    const int64_t base = first + (s_lo + i) * p.dilation_w;  // input column of pixel j = 0
     const int64_t lo = std::clamp<int64_t>(ceil_div(-base, p.stride_w), 0, uw);
     const int64_t hi = std::clamp<int64_t>(floor_div(p.W - 1 - base, p.stride_w) + 1, lo, uw);
-    jlo[s] = static_cast<int>(lo);
-    jhi[s] = static_cast<int>(hi);
+    jlo[i] = static_cast<int>(lo);
+    jhi[i] = static_cast<int>(hi);
   }
   return true;
 }
@@ -590,23 +614,38 @@ void for_each_strip(const Conv2dParams& p, int64_t Q, int max_uw, bool split_bor
 struct StripPlan {
   struct Entry {
     int64_t q0;
+    int64_t s_lo, n_s;  // the kernel columns the strip reads (all S for unchecked strips)
+    int64_t cols;       // offset of this strip's [jlo | jhi] in `ranges`, or -1 if unchecked
     int uw;
-    int cols;       // offset of this strip's [jlo | jhi] in `ranges`, or -1 if unchecked
     StripFn fn[2];  // [0]: full NOC, [1]: the NOC of the last channel-block group
   };
   std::vector<Entry> strips;
   std::vector<int> ranges;
 
   StripPlan(const Conv2dParams& p, int64_t Q, const KernelChooser& kc, int noc_full, int noc_tail) {
-    std::vector<int> cols(static_cast<size_t>(2 * p.S));
-    for_each_strip(p, Q, kc.max_uw(), kc.path == Conv2dPath::Depthwise, [&](int64_t q0, int uw) {
-      const bool check = column_ranges(p, q0, uw, cols.data(), cols.data() + p.S);
-      int at = -1;
+    const bool dw = kc.path == Conv2dPath::Depthwise;
+    // Sized exactly first (no vector doubling): conv2d_direct_scratch_bytes() bounds this memory.
+    size_t n_strips = 0, n_ranges = 0, widest = 0;
+    for_each_strip(p, Q, kc.max_uw(), dw, [&](int64_t q0, int uw) {
+      ++n_strips;
+      const auto [s_lo, n_s] = strip_columns(p, q0, uw);
+      (void)s_lo;
+      n_ranges += 2 * static_cast<size_t>(n_s);
+      widest = std::max(widest, static_cast<size_t>(n_s));
+    });
+    strips.reserve(n_strips);
+    ranges.reserve(n_ranges);
+    std::vector<int> cols(2 * widest);
+    for_each_strip(p, Q, kc.max_uw(), dw, [&](int64_t q0, int uw) {
+      const auto [s_lo, n_s] = strip_columns(p, q0, uw);
+      const bool check = column_ranges(p, q0, uw, s_lo, n_s, cols.data(), cols.data() + n_s);
+      int64_t at = -1;
       if (check) {
-        at = static_cast<int>(ranges.size());
-        ranges.insert(ranges.end(), cols.begin(), cols.end());
+        at = static_cast<int64_t>(ranges.size());
+        ranges.insert(ranges.end(), cols.begin(), cols.begin() + 2 * n_s);
       }
-      strips.push_back({q0, uw, at, {kc.get(noc_full, check, uw), kc.get(noc_tail, check, uw)}});
+      strips.push_back({q0, check ? s_lo : 0, check ? n_s : p.S, at, uw,
+                        {kc.get(noc_full, check, uw), kc.get(noc_tail, check, uw)}});
     });
   }
 };
@@ -617,15 +656,21 @@ struct StripPlan {
 void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, bool tail) {
   const Conv2dParams& p = g.p;
   const auto [r_lo, n_r] = row_taps(p, oh);
-  const int64_t ih0 = oh * p.stride_h - p.pad_h + r_lo * p.dilation_h;
-  st.n_r = n_r;
-  st.w += r_lo * st.w_r_stride;
   float* out_row = st.out + oh * g.Q * 16;
-  const int64_t row_off = st.in_off + ih0 * p.W * g.pix;
+  if (n_r == 0) st.n_cb = 0;  // the row sees only padding: bias (and ReLU) only
+  const float* w_row = st.w + r_lo * st.w_r_stride;
+  const int64_t n_cb = st.n_cb;
+  // Row offset of the first valid kernel row (only used when there is one).
+  const int64_t row_off =
+      n_r > 0 ? st.in_off + (oh * p.stride_h - p.pad_h + r_lo * p.dilation_h) * p.W * g.pix : 0;
   for (const auto& e : plan.strips) {
     st.jlo = e.cols >= 0 ? plan.ranges.data() + e.cols : nullptr;
-    st.jhi = e.cols >= 0 ? plan.ranges.data() + e.cols + p.S : nullptr;
-    st.in_off = row_off + (e.q0 * p.stride_w - p.pad_w) * g.pix;
+    st.jhi = e.cols >= 0 ? plan.ranges.data() + e.cols + e.n_s : nullptr;
+    st.n_s = e.n_s;
+    st.n_r = e.n_s > 0 ? n_r : 0;  // no column reads the input: bias (and ReLU) only
+    st.n_cb = e.n_s > 0 ? n_cb : 0;
+    st.in_off = row_off + (e.q0 * p.stride_w - p.pad_w + e.s_lo * p.dilation_w) * g.pix;
+    st.w = w_row + e.s_lo * st.w_s_stride;
     st.out = out_row + e.q0 * 16;
     st.uw = e.uw;
     e.fn[tail](st);
@@ -679,6 +724,7 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
       st.w_cb_stride = RS * icb * 16;
       st.w_oc_stride = w_block;
       st.w_r_stride = p.S * icb * 16;
+      st.w_s_stride = icb * 16;
       st.out = out + (n * KB + kb) * PQ * 16;
       st.out_oc_stride = PQ * 16;
       st.bias = bias16 ? bias16 + kb * 16 : nullptr;
@@ -710,6 +756,7 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
       st.in_q_stride = p.stride_w * 16;
       st.w = w + cb * p.R * p.S * 16;
       st.w_r_stride = p.S * 16;
+      st.w_s_stride = 16;
       st.out = out + (n * CB + cb) * PQ * 16;
       st.bias = bias16 ? bias16 + cb * 16 : nullptr;
       st.relu = p.fuse_relu;
@@ -720,8 +767,35 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
 
 }  // namespace
 
-void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* in,
+std::optional<int64_t> conv2d_direct_scratch_bytes(const Conv2dParams& p_in, Conv2dPath path,
+                                                  Isa isa) {
+  const Conv2dParams p = without_unused_dilation(p_in);
+  if (path == Conv2dPath::Auto) path = choose_conv2d_path(p);
+  if (path == Conv2dPath::Reference) return 0;
+  const int64_t Q = p.Q();
+  const KernelChooser kc{resolve_isa(isa), path, p.stride_w, Q <= kAvx512NarrowUW};
+  const int64_t m = kc.max_uw();
+  // Strips per row: near-equal strips of at most m pixels over 1 (dense) or 3 (depthwise) parts.
+  const int64_t n_strips = (Q + m - 1) / m + (path == Conv2dPath::Depthwise ? 2 : 0);
+  // Kernel columns stored per strip (strip_columns): at most S, at most the columns that reach
+  // the row, and over the row at most S per strip whose pixels reach the row.
+  const Checked reach = floor_div(Checked(p.W) - 1 + Checked(m - 1) * p.stride_w, p.dilation_w) + 1;
+  const Checked strips_reaching = floor_div(Checked(p.W) - 1, p.stride_w) + m + 1;
+  if (!reach.ok() || !strips_reaching.ok()) return std::nullopt;
+  const int64_t per_strip = std::min<int64_t>(p.S, *reach.get());
+  const Checked a = Checked(n_strips) * per_strip, b = Checked(p.S) * *strips_reaching.get();
+  const int64_t cols = std::min(a.get().value_or(INT64_MAX), b.get().value_or(INT64_MAX));
+  const Checked bytes = Checked(round_up16(p.K)) * int64_t{sizeof(float)} +           // bias16
+                        Checked(n_strips) * int64_t{sizeof(StripPlan::Entry)} +        // strips
+                        Checked(cols) * 2 * int64_t{sizeof(int)} +                      // ranges
+                        Checked(per_strip) * 2 * int64_t{sizeof(int)};                  // cols
+  return bytes.get();
+}
+
+void conv2d_nchw16c_direct(const Conv2dParams& p_in, Conv2dPath path, const float* in,
                            const float* packed, float* out, int threads, Isa isa) {
+  // A kernel extent of 1 makes its dilation irrelevant: drop it before it enters any stride.
+  const Conv2dParams p = without_unused_dilation(p_in);
   if (const char* why = p.invalid_reason(); *why)
     throw std::invalid_argument(std::string("conv2d_nchw16c_direct: ") + why);
   if (path == Conv2dPath::Auto) path = choose_conv2d_path(p);

@@ -54,6 +54,20 @@ void PackedConv2d::run(const float* nchw_in, float* nchw_out, int threads) const
   nchw16c_to_nchw(out16.data(), nchw_out, p.N, p.K, P, Q);
 }
 
+std::optional<int64_t> packed_conv2d_bytes(const Conv2dParams& p, Isa isa, Conv2dPath path) {
+  if (path == Conv2dPath::Auto) path = choose_conv2d_path(p);
+  const int64_t f = sizeof(float);
+  Checked bytes = Checked(packed_weights_size(p, path)) * f + Checked(p.K) * f;  // weights, bias
+  if (path != Conv2dPath::Reference) {
+    if (path != Conv2dPath::FirstLayer)  // the NCHW16c input copy
+      bytes = bytes + Checked(p.N) * round_up16(p.C) * p.H * p.W * f;
+    bytes = bytes + Checked(p.N) * round_up16(p.K) * p.P() * p.Q() * f;  // the NCHW16c output
+    const auto direct = conv2d_direct_scratch_bytes(p, path, isa);
+    bytes = direct ? bytes + *direct : Checked::overflowed();
+  }
+  return bytes.get();
+}
+
 void conv2d_auto(const Conv2dParams& p, const float* nchw_in, const float* oihw, const float* bias,
                  float* nchw_out, int threads) {
   PackedConv2d(p, oihw, bias).run(nchw_in, nchw_out, threads);

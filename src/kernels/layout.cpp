@@ -51,8 +51,32 @@ const char* path_name(Conv2dPath path) {
   return "?";
 }
 
+namespace {
+
+// Whether every element offset the direct kernels form (strides of rows, kernel rows and
+// columns, and positions anywhere in the padded window, 16 floats per pixel at most) stays
+// within 2^40: true for any real image, false only for paddings, strides or dilations so large
+// that the offsets (or the pointers formed from them) could leave int64 or the address space.
+// Such convolutions run on the reference kernel, whose loops visit in-range taps only.
+bool offsets_fit(const Conv2dParams& p) {
+  constexpr int64_t kMaxOffset = int64_t{1} << 40;
+  const int64_t dh = p.R == 1 ? 1 : p.dilation_h, dw = p.S == 1 ? 1 : p.dilation_w;
+  // Rows and columns the windows cover, padding included.
+  const Checked rows = (Checked(p.P()) - 1) * p.stride_h + (Checked(p.R) - 1) * dh + 1 + p.pad_h;
+  const Checked cols = (Checked(p.Q()) - 1) * p.stride_w + (Checked(p.S) - 1) * dw + 1 + p.pad_w;
+  const Checked terms[] = {rows * p.W * 16 + cols * 16, Checked(dh) * p.W * 16,
+                           Checked(dw) * 16, Checked(p.stride_w) * 16 * 32,
+                           Checked(p.stride_h) * p.W * 16};
+  for (const Checked& t : terms)
+    if (!t.ok() || *t.get() > kMaxOffset) return false;
+  return true;
+}
+
+}  // namespace
+
 bool path_supports(Conv2dPath path, const Conv2dParams& p) {
   const int64_t Cg = p.C / p.groups, Kg = p.K / p.groups;
+  if (path != Conv2dPath::Reference && path != Conv2dPath::Auto && !offsets_fit(p)) return false;
   switch (path) {
     case Conv2dPath::Blocked:
       return p.groups == 1 || (Cg % 16 == 0 && Kg % 16 == 0);
@@ -72,25 +96,27 @@ Conv2dPath choose_conv2d_path(const Conv2dParams& p) {
   // Depthwise first: it would otherwise be a grouped conv with 1-channel groups.
   if (p.C > 1 && path_supports(Conv2dPath::Depthwise, p)) return Conv2dPath::Depthwise;
   // Small C: a 16-wide input block would be mostly zeros; read plain NCHW instead.
-  if (p.groups == 1 && p.C <= 4) return Conv2dPath::FirstLayer;
+  if (p.groups == 1 && p.C <= 4 && path_supports(Conv2dPath::FirstLayer, p))
+    return Conv2dPath::FirstLayer;
   if (path_supports(Conv2dPath::Blocked, p)) return Conv2dPath::Blocked;
   return Conv2dPath::Reference;
 }
 
 int64_t packed_weights_size(const Conv2dParams& p, Conv2dPath path) {
-  const int64_t RS = p.R * p.S;
+  // Checked: a size beyond int64 saturates (an allocation of it then fails cleanly).
+  const Checked RS = Checked(p.R) * p.S;
   switch (path) {
     case Conv2dPath::Blocked: {
       const int64_t G = p.groups;
       const int64_t Cg16 = round_up16(p.C / G), Kg16 = round_up16(p.K / G);
-      return G * Kg16 * Cg16 * RS;
+      return (Checked(G) * Kg16 * Cg16 * RS).get().value_or(INT64_MAX);
     }
     case Conv2dPath::FirstLayer:
-      return round_up16(p.K) * p.C * RS;
+      return (Checked(round_up16(p.K)) * p.C * RS).get().value_or(INT64_MAX);
     case Conv2dPath::Depthwise:
-      return round_up16(p.C) * RS;
+      return (Checked(round_up16(p.C)) * RS).get().value_or(INT64_MAX);
     case Conv2dPath::Reference:
-      return p.K * (p.C / p.groups) * RS;
+      return (Checked(p.K) * (p.C / p.groups) * RS).get().value_or(INT64_MAX);
     case Conv2dPath::Auto:
       break;
   }

@@ -194,6 +194,7 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
     e["help"] = d.help;
     j["diagnostics"].push_back(e);
   }
+  if (diags.dropped() > 0) j["diagnostics_not_shown"] = diags.dropped();
   return j;
 }
 

@@ -81,9 +81,27 @@ TEST_CASE("conv_output_size matches the textbook formula") {
   CHECK(k::conv_output_size(224, 7, 2, 3, 1) == 112);
   CHECK(k::conv_output_size(56, 3, 1, 1, 1) == 56);
   CHECK(k::conv_output_size(7, 3, 2, 1, 2) == 3);
-  CHECK(k::conv_output_size(2, 5, 1, 0, 1) < 1);   // kernel does not fit
+  CHECK(*k::conv_output_size(2, 5, 1, 0, 1) < 1);  // kernel does not fit
   CHECK(k::conv_output_size(4, 3, 2, 0, 2) == 0);  // floor((4 - 4 - 1) / 2) + 1
   CHECK(k::conv_transpose_output_size(2, 3, 2, 0, 1, 0) == 5);
+}
+
+TEST_CASE("output-size formulas refuse results that leave int64 instead of wrapping") {
+  const int64_t big = INT64_MAX;
+  CHECK_FALSE(netshape::conv_output_size(32, 3, 1, 0, big).has_value());      // d(k-1)
+  CHECK_FALSE(netshape::conv_output_size(32, 3, 1, big / 2, 1).has_value());  // in + 2p
+  CHECK_FALSE(netshape::pool_output_size(8, 3, 1, 0, big, true).has_value());
+  CHECK_FALSE(netshape::conv_transpose_output_size(32, 3, big / 2 + 1, 0, 1, 1).has_value());
+  CHECK_FALSE(netshape::effective_kernel_size(3, big).has_value());
+  CHECK_FALSE(netshape::padded_size(8, big, big).has_value());
+  // The largest values that still fit are exact.
+  CHECK(netshape::conv_output_size(big, 1, 1, 0, 1) == big);
+  CHECK(netshape::conv_output_size(big - 2, 3, big, 1, 1) == 1);
+  CHECK(netshape::effective_kernel_size(2, big - 1) == big);
+  CHECK(netshape::pool_output_size(big - 1, 2, 2, 0, 1, true) == big / 2);
+  // Adaptive windows take their products in 128 bits.
+  CHECK(netshape::adaptive_start(big - 1, big, big) == big - 1);
+  CHECK(netshape::adaptive_end(big - 1, big, big) == big);
 }
 
 TEST_CASE("reference conv: hand-computed 5x5 data, 3x3 kernel") {
@@ -197,8 +215,8 @@ TEST_CASE("reference transposed conv is the adjoint of conv (3-D, strided, group
   t.N = c.N, t.C = c.K, t.K = c.C, t.groups = c.groups;
   t.in = o, t.kernel = c.kernel, t.stride = c.stride, t.pad = c.pad, t.dilation = c.dilation;
   for (int i = 0; i < 3; ++i)  // pick output_padding so the transposed output is c.in
-    t.output_padding[i] = c.in[i] - k::conv_transpose_output_size(o[i], c.kernel[i], c.stride[i],
-                                                                  c.pad[i], c.dilation[i], 0);
+    t.output_padding[i] = c.in[i] - *k::conv_transpose_output_size(o[i], c.kernel[i], c.stride[i],
+                                                                   c.pad[i], c.dilation[i], 0);
   REQUIRE(t.out() == c.in);
   const size_t nx = static_cast<size_t>(c.N * c.C * c.in[0] * c.in[1] * c.in[2]);
   const size_t ny = static_cast<size_t>(c.N * c.K * o[0] * o[1] * o[2]);

@@ -130,7 +130,8 @@ TEST_CASE("models agree with PyTorch layer by layer") {
       CHECK(l.trainable_params == g.at("trainable_params").get<int64_t>());
       CHECK(l.macs == g.at("macs").get<int64_t>());
       if (g.contains("inferred")) {
-        for (const auto& [k, v] : g.at("inferred").items()) {
+        for (const auto& [key, v] : g.at("inferred").items()) {
+          const std::string k = key;  // CAPTURE's lambda cannot capture a binding (clang < 16)
           CAPTURE(k);
           REQUIRE(l.inferred.count(k) == 1);
           CHECK(l.inferred.at(k) == v.get<int64_t>());
@@ -165,7 +166,8 @@ TEST_CASE("models agree with PyTorch layer by layer") {
       CHECK(a.totals.macs == tot.at("macs").get<int64_t>());
       const nlohmann::json& outs = t.at("outputs");
       REQUIRE(a.outputs.size() == outs.size());
-      for (const auto& [name, shape] : a.outputs) {
+      for (const auto& [output, shape] : a.outputs) {
+        const std::string& name = output;  // CAPTURE's lambda cannot capture a binding (clang < 16)
         CAPTURE(name);
         REQUIRE(outs.contains(name));
         CHECK(concrete(shape) == outs.at(name).get<std::vector<int64_t>>());

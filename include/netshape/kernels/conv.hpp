@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "netshape/kernels/cpu.hpp"
@@ -45,8 +46,9 @@ struct Conv2dParams {
   bool fuse_relu = false;       // out = max(out, 0) after the bias
   const float* bias = nullptr;  // K values, or nullptr for no bias
 
-  int64_t P() const { return conv_output_size(H, R, stride_h, pad_h, dilation_h); }
-  int64_t Q() const { return conv_output_size(W, S, stride_w, pad_w, dilation_w); }
+  // 0 when the size leaves int64 (validate() then refuses the parameters).
+  int64_t P() const { return conv_output_size(H, R, stride_h, pad_h, dilation_h).value_or(0); }
+  int64_t Q() const { return conv_output_size(W, S, stride_w, pad_w, dilation_w).value_or(0); }
   // Multiply-adds x 2: 2 N K P Q (C/groups) R S.
   double flops() const;
   // Empty when the parameters describe a valid convolution, else what is wrong.
@@ -135,6 +137,11 @@ void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, flo
 void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* in,
                            const float* packed, float* out, int threads, Isa isa = Isa::Auto);
 
+// Bytes conv2d_nchw16c_direct allocates for `p` on `path` (the bias padded to 16 channels and
+// the strip plan of a row; an upper bound), 0 for Reference; nullopt if it leaves int64.
+std::optional<int64_t> conv2d_direct_scratch_bytes(const Conv2dParams& p, Conv2dPath path,
+                                                  Isa isa = Isa::Auto);
+
 // Weights packed once, run many times. The executor keeps one per conv node.
 class PackedConv2d {
  public:
@@ -160,6 +167,13 @@ class PackedConv2d {
   std::vector<float> weights_;  // packed for path_ (OIHW copy for Reference)
   std::vector<float> bias_;     // K values, empty if none
 };
+
+// Bytes a PackedConv2d(p, ..., isa, path) holds (packed weights, bias) plus what one run()
+// allocates besides its NCHW input and output (the NCHW16c copies of both, zero-padded to 16
+// channels, and conv2d_direct_scratch_bytes); nullopt if that leaves int64. What the executor's
+// memory guard counts for a 1-D or 2-D convolution.
+std::optional<int64_t> packed_conv2d_bytes(const Conv2dParams& p, Isa isa = Isa::Auto,
+                                           Conv2dPath path = Conv2dPath::Auto);
 
 // One-shot convenience: pack, convert, run the best path, convert back.
 // in: [N, C, H, W]; oihw: [K, C/groups, R, S]; bias: K values or nullptr; out: [N, K, P, Q].

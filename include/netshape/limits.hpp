@@ -1,0 +1,31 @@
+// Every limit netshape enforces on its input, in one place (documented in docs/limits.md).
+// Each keeps hostile or careless input from costing more than linear time and memory, or from
+// overflowing the stack; each is enforced where its constant is used, with a message naming it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace netshape::limits {
+
+// Reading a model (src/cli/load.cpp).
+constexpr int64_t kMaxFileBytes = int64_t{64} << 20;  // a model file or stdin, 64 MiB
+constexpr int kMaxLineBytes = 100'000;                // one physical line of a model file
+
+// Diagnostics (src/ir/diagnostics.cpp).
+constexpr size_t kMaxDiagnostics = 20;   // kept and shown per file; the rest are counted
+constexpr int kMaxShownLineBytes = 160;  // a longer source line is cut around the caret
+
+// The .ns parser (src/frontend/ns_parser.cpp).
+constexpr int kMaxNsNesting = 64;  // brackets and signs nested in one expression
+
+// The .py reader (src/frontend/python_*.cpp).
+constexpr int kMaxPyBracketDepth = 200;  // CPython's own limit
+constexpr int kMaxPyIndentDepth = 100;   // nested blocks
+constexpr int kMaxPyExprDepth = 100;     // nested or chained operations in one expression
+constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
+
+// Shape inference (src/infer/infer.cpp).
+constexpr size_t kMaxStatements = 1'000'000;  // layers in one model
+constexpr size_t kMaxRank = 64;               // dims of one tensor
+
+}  // namespace netshape::limits

@@ -1,0 +1,339 @@
+// Hostile and careless input (issue 7): every reproducer of the robustness report, each with the
+// exit code and message the contract asks for, and within the resource budget: no crash, no
+// wrapped number, output and memory linear in the input (at most 10x the input size above the
+// memory of checking a small model). Small reproducers are committed in tests/hostile/; large
+// ones are generated here byte for byte (the comment by each says which file it is).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "netshape/limits.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRoot = NETSHAPE_SOURCE_DIR;
+
+struct Run {
+  int code = -1;
+  std::string out;      // stdout and stderr, merged
+  long max_rss_kb = 0;  // of this run alone
+};
+
+// Runs the built binary (no shell) with its output in a temporary file; wait4 gives this child's
+// own peak memory.
+Run run_cli(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null") {
+  fs::path out_path =
+      fs::temp_directory_path() / ("netshape_hostile_out_" + std::to_string(getpid()));
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int in = open(stdin_path.c_str(), O_RDONLY);
+    if (out < 0 || in < 0 || chdir(kRoot.c_str()) != 0) _exit(127);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(NETSHAPE_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(NETSHAPE_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  REQUIRE(wait4(pid, &status, 0, &usage) == pid);
+  Run r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.max_rss_kb = usage.ru_maxrss;
+  std::ifstream f(out_path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  r.out = ss.str();
+  fs::remove(out_path);
+  return r;
+}
+
+fs::path write_temp(const std::string& name, const std::string& text) {
+  fs::path p = fs::temp_directory_path() / ("netshape_hostile_" + std::to_string(getpid()));
+  fs::create_directories(p);
+  p /= name;
+  std::ofstream(p, std::ios::binary) << text;
+  return p;
+}
+
+std::string repeat(const std::string& s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Memory of checking a small model: what every run needs before it reads anything.
+long baseline_rss_kb() {
+  static long kb = run_cli({"check", "models/lenet.ns"}).max_rss_kb;
+  return kb;
+}
+
+// Sanitizers reserve shadow memory and keep freed blocks in quarantine: memory is not measured
+// there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMeasureMemory = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMeasureMemory = false;
+#else
+constexpr bool kMeasureMemory = true;
+#endif
+#else
+constexpr bool kMeasureMemory = true;
+#endif
+
+// The run's peak memory grew by at most 10x the input's size over the baseline.
+void check_memory(const Run& r, size_t input_bytes) {
+  if (!kMeasureMemory) return;
+  long budget_kb = baseline_rss_kb() + static_cast<long>(10 * input_bytes / 1024) + 1024;
+  CHECK_MESSAGE(r.max_rss_kb <= budget_kb, "peak " << r.max_rss_kb << " KB, budget " << budget_kb
+                                                   << " KB for " << input_bytes << " bytes");
+}
+
+// Checks a committed reproducer: exit code, a message, and (unless the source itself holds one)
+// no wrapped 64-bit number in the output.
+Run check_file(const std::string& rel, int expected_code, const std::string& message,
+               bool source_has_int64_min = false) {
+  Run r = run_cli({"check", rel});
+  INFO(rel << "\n" << r.out);
+  CHECK(r.code == expected_code);
+  CHECK(r.out.find(message) != std::string::npos);
+  if (!source_has_int64_min) CHECK(r.out.find("-9223372036854775") == std::string::npos);
+  CHECK(r.out.find("-4611686018427387") == std::string::npos);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("B3/B4: int64 overflow in output-size formulas is an error at the argument") {
+  Run r = check_file("tests/hostile/B3_conv_dilation_overflow.ns", 1,
+                     "2:17: error: dilation is too large: dilation * (kernel_size - 1) = "
+                     "9223372036854775807 * 2 does not fit in a 64-bit integer");
+  CHECK(r.out.find("help: use a smaller dilation") != std::string::npos);
+  check_file("tests/hostile/B4_convT_dilation_overflow_silent.ns", 1,
+             "2:26: error: dilation is too large");
+  check_file("tests/hostile/B4_maxpool_dilation_overflow_silent.ns", 1,
+             "2:24: error: dilation is too large");
+  check_file("tests/hostile/B4_zeropad_overflow_silent.ns", 1,
+             "2:11: error: padding is too large: the padded size 8 + 9223372036854775807 + "
+             "9223372036854775807 does not fit");
+  check_file("tests/hostile/B4_conv_padding_overflow.ns", 1,
+             "2:17: error: padding is too large: the padded input 32 + 2 * 4611686018427387903");
+  check_file("tests/hostile/B4_conv_padding_overflow.py", 1,
+             "3:42: error: padding is too large: the padded input 8 + 2 * 4611686018427387903");
+  check_file("tests/hostile/B4_maxpool_padding_overflow.ns", 1,
+             "2:32: error: padding is too large");
+  check_file("tests/hostile/B4_convT_stride_overflow.ns", 1,
+             "2:26: error: stride is too large: the output size (32-1)*4611686018427387904");
+  // The smallest-input search grows a 2^63-1 input: it stops instead of wrapping.
+  check_file("tests/hostile/B4_suggest_input_overflow.ns", 1,
+             "Kernel size can't be greater than actual input size");
+  // libFuzzer's pooling finds: exact numbers, no wrap.
+  check_file("tests/hostile/fuzz_crash-458e68e045599ecd88926d6c59c2b2d94b8f4b9e.ns", 1,
+             "its kernel_size needs at least 4666806406741380000");
+  check_file("tests/hostile/fuzz_crash-91162a29dde1d84b8c1f13982b00fa6ced8af08a.ns", 1,
+             "Output size is too small");
+}
+
+TEST_CASE("B3: run of a dilation overflow stops at check, never reads out of bounds") {
+  Run r = run_cli({"run", "tests/hostile/B3_conv_dilation_overflow_run_segv.ns", "--threads", "1"});
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK(r.out.find("dilation is too large") != std::string::npos);
+}
+
+TEST_CASE("B13: INT64_MIN / -1 and INT64_MIN // -1 overflow; INT64_MIN % -1 is 0, as in Python") {
+  check_file("tests/hostile/B13_int_min_div_neg1.ns", 2,
+             "2:12: error: integer arithmetic overflows 64 bits", true);
+  check_file("tests/hostile/fuzz_crash-7189aabcb8ed33e65a51bf66760a3baa206c260d.ns", 2,
+             "integer arithmetic overflows 64 bits", true);
+  Run shape = run_cli({"shape", "Linear(28, (-9223372036854775807-1)/-1)", "--input", "1x28"});
+  CHECK(shape.code == 2);
+  CHECK(shape.out.find("integer arithmetic overflows 64 bits") != std::string::npos);
+  auto m = test::check_ns("input [1, 28]\nLinear(28, (-9223372036854775807-1)//-1)\n");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  auto mod = test::check_ns("input [1, 28]\nLinear(28, 5 + (-9223372036854775807-1) % -1)\n");
+  CHECK(test::out_shape(mod) == "[1, 5]");
+}
+
+TEST_CASE("B1: a line of stray bytes is one error, with the line cut around the caret") {
+  for (size_t n : {size_t{10000}, size_t{100000}}) {
+    // = B1_diag_blowup_10k.ns / B1_diag_blowup_100k.ns
+    fs::path p = write_temp("b1.ns", repeat("$", n) + "\n");
+    Run r = run_cli({"check", p.string()});
+    INFO(r.out.substr(0, 2000));
+    CHECK(r.code == 2);
+    CHECK(count(r.out, "error:") == 1);
+    CHECK(r.out.find(fmt::format("unexpected character '$' (and {} more stray bytes)", n - 1)) !=
+          std::string::npos);
+    CHECK(r.out.size() < 1000);  // was 151 MB for 10 KB
+    check_memory(r, n);
+  }
+  // = B1_diag_blowup_nul_100k.ns: NUL bytes, no newline.
+  fs::path p = write_temp("b1nul.ns", std::string(100000, '\0'));
+  Run r = run_cli({"check", p.string()});
+  CHECK(r.code == 2);
+  CHECK(count(r.out, "error:") == 1);
+  CHECK(r.out.find("byte 0x00") != std::string::npos);
+  CHECK(r.out.find('\0') == std::string::npos);
+}
+
+TEST_CASE("B1b: ten thousand signs before a bad token give one error") {
+  Run r = check_file("tests/hostile/B1b_negate_cascade.ns", 2, "expression nested too deeply");
+  CHECK(count(r.out, "error:") == 1);
+}
+
+TEST_CASE("Errors past the limit are counted, not printed; JSON says how many") {
+  std::string text = "input [1, 4]\n";
+  for (int i = 0; i < 30; ++i) text += "relu" + std::to_string(i) + " = ReLU(oops=)\n";
+  fs::path p = write_temp("many.ns", text);
+  Run r = run_cli({"check", p.string()});
+  CHECK(r.code == 2);
+  CHECK(count(r.out, ": error: ") == limits::kMaxDiagnostics);
+  CHECK(r.out.find("10 more errors and warnings not shown (netshape shows the first 20)") !=
+        std::string::npos);
+  Run j = run_cli({"check", p.string(), "--format", "json"});
+  CHECK(j.out.find("\"diagnostics_not_shown\": 10") != std::string::npos);
+}
+
+TEST_CASE("A diagnostic on a long line shows a window around the caret, and escapes bad UTF-8") {
+  std::string pad = repeat(" ", 5000);
+  auto m = test::check_ns("input [1, 4]\nfc = Linear(4," + pad + "8, bogus=1)\n");
+  REQUIRE(m.exit == ExitCode::ShapeError);
+  std::string text = render_diagnostics(m);
+  INFO(text);
+  std::istringstream lines(text);
+  std::string head, source, caret;
+  std::getline(lines, head);
+  std::getline(lines, source);
+  std::getline(lines, caret);
+  CHECK(head.find("t.ns:2:5018: error: Linear() got an unexpected keyword argument 'bogus'") == 0);
+  CHECK(source.size() < 200);
+  CHECK(source.find("...") != std::string::npos);
+  size_t at = caret.find('^');
+  REQUIRE(at != std::string::npos);
+  CHECK(source.compare(at, 5, "bogus") == 0);  // the caret stays under its token
+  auto bad = test::check_ns("input [1, 4]\nfc = Linear(4, 8, n\xff\xfe=1)\n");
+  std::string shown = render_diagnostics(bad);
+  CHECK(shown.find('\xff') == std::string::npos);
+  CHECK(shown.find("n?\?=1") != std::string::npos);
+}
+
+TEST_CASE("B2: long .py chains are refused at their line, or at the chain limit, never a crash") {
+  const std::string head = "import torch.nn as nn\n# input: [1, 28]\n";
+  struct Case {
+    const char* file;
+    std::string text;
+  };
+  const Case exact[] = {
+      {"B2_py_attr_chain_100k.py",
+       head + "model = nn.Sequential(nn.Linear(28, 2, bias=x" + repeat(".a", 100000) + "))\n"},
+      {"B2_py_call_chain_300k.py",
+       head + "model = nn.Sequential(nn.Linear(28, 2, bias=f" + repeat("()", 300000) + "))\n"},
+      {"B2_py_plus_chain_300k.py",
+       head + "model = nn.Sequential(nn.Linear(28, 1" + repeat("+1", 299999) + "))\n"},
+      {"B2_py_subscript_chain_1m.py",
+       head + "model = nn.Sequential(nn.Linear(28, 2, bias=f" + repeat("[0]", 1000000) + "))\n"},
+  };
+  for (const Case& c : exact) {
+    fs::path p = write_temp(c.file, c.text);
+    Run r = run_cli({"check", p.string()});
+    INFO(c.file << "\n" << r.out.substr(0, 2000));
+    CHECK(r.code == 2);
+    CHECK(r.out.find("3:100001: error: line 3 is") != std::string::npos);
+    check_memory(r, c.text.size());
+  }
+  // The same chains continued over lines inside brackets: under the line limit, refused by the
+  // expression limit, with the tokens read only up to there.
+  const std::string links[] = {"\n.a", "\n()", "\n+1", "\n[0]"};
+  for (const std::string& link : links) {
+    std::string text =
+        head + "model = nn.Sequential(nn.Linear(28, 2, bias=(f" + repeat(link, 300000) + ")))\n";
+    fs::path p = write_temp("chain.py", text);
+    Run r = run_cli({"check", p.string()});
+    INFO(link << "\n" << r.out.substr(0, 2000));
+    CHECK(r.code == 2);
+    CHECK(r.out.find("at most 100 nested or chained operations") != std::string::npos);
+    check_memory(r, text.size());
+  }
+}
+
+TEST_CASE("B6: a 200,000-element Sequential on one line is refused; over lines it is read") {
+  std::string items = "nn.ReLU()" + repeat(", nn.ReLU()", 200000);
+  // = B6_py_wide_sequential_200k.py
+  std::string text =
+      "import torch.nn as nn\n# input: [1, 3, 8, 8]\nmodel = nn.Sequential(" + items + ")\n";
+  fs::path p = write_temp("b6.py", text);
+  Run r = run_cli({"check", p.string()});
+  CHECK(r.code == 2);
+  CHECK(r.out.find("line 3 is 2,200,032 bytes long") != std::string::npos);
+  check_memory(r, text.size());
+  std::string lines = "import torch.nn as nn\n# input: [1, 3, 8, 8]\nmodel = nn.Sequential(\n" +
+                      repeat("    nn.ReLU(),\n", 20000) + ")\n";
+  fs::path q = write_temp("b6_lines.py", lines);
+  Run ok = run_cli({"check", q.string()});
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find("output relu20000: [1, 3, 8, 8]") != std::string::npos);
+}
+
+TEST_CASE("B10/B12: directories, devices and oversized input are refused before reading") {
+  fs::path dir = fs::temp_directory_path() / ("netshape_hostile_dir_" + std::to_string(getpid()));
+  fs::create_directories(dir / "adir.ns");
+  Run d = run_cli({"check", (dir / "adir.ns").string()});
+  CHECK(d.code == 2);
+  CHECK(d.out.find("it is a directory, not a model file") != std::string::npos);
+  Run z = run_cli({"check", "/dev/zero"});
+  CHECK(z.code == 2);
+  CHECK(z.out.find("not a regular file") != std::string::npos);
+  check_memory(z, 0);
+  // A sparse file over the limit: refused by its size, nothing read.
+  fs::path big = dir / "big.ns";
+  { std::ofstream(big) << "input [1, 4]\n"; }
+  fs::resize_file(big, static_cast<uintmax_t>(limits::kMaxFileBytes) + 1);
+  Run b = run_cli({"check", big.string()});
+  CHECK(b.code == 2);
+  CHECK(b.out.find("is larger than 64 MiB") != std::string::npos);
+  check_memory(b, 0);
+  // stdin has no size: it is read up to the limit and then refused.
+  Run s = run_cli({"check", "-"}, big.string());
+  CHECK(s.code == 2);
+  CHECK(s.out.find("stdin is larger than 64 MiB") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Limits on rank, repeated outputs and layers are errors that name the limit") {
+  auto rank = test::check_ns("input [" + repeat("1, ", 64) + "1]\nReLU()\n");
+  CHECK(rank.exit == ExitCode::UsageOrParse);  // no input shape to analyse
+  CHECK(test::first_error(rank).message ==
+        "input 'x' has 65 dims; netshape follows tensors of "
+        "at most 64");
+  auto grow = test::check_ns("input [" + repeat("1, ", 63) + "1]\nunsqueeze(0)\n");
+  CHECK(test::first_error(grow).message ==
+        "the output has 65 dims; netshape follows tensors of at most 64");
+  auto twice = test::check_ns("input [1, 2]\nrelu1 = ReLU()\noutput relu1, relu1\n");
+  CHECK(test::first_error(twice).message == "'relu1' is named twice in `output`");
+}
