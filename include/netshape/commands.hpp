@@ -25,6 +25,7 @@ struct RunOptions {
   int64_t batch = 1;
   bool json = false;
   std::string save_dir;
+  int64_t memory_limit = 0;  // --memory-limit in bytes; 0: the memory this machine has available
 };
 
 struct BenchOptions {

@@ -1,5 +1,6 @@
 // Frontend for the .ns model language: lexer + recursive-descent parser -> Program.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,8 +44,24 @@ struct Token {
   Span span;
 };
 
-// Splits .ns text into tokens. Newlines inside brackets are skipped (line continuation); `;`
-// separates statements like a newline. Lexical errors go to `diags` as Invalid tokens.
+// Produces .ns tokens on demand, one per call (End after the last, again and again), so the
+// parser holds only the tokens it looks at. Lexical errors go to `diags` as Invalid tokens.
+class NsTokenizer {
+ public:
+  NsTokenizer(const SourceFile& src, Diagnostics& diags);
+  ~NsTokenizer();
+  NsTokenizer(const NsTokenizer&) = delete;
+  NsTokenizer& operator=(const NsTokenizer&) = delete;
+  Token next();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits .ns text into tokens (all at once, for tests). Newlines inside brackets are skipped (line
+// continuation); `;` separates statements like a newline. Lexical errors go to `diags` as Invalid
+// tokens.
 std::vector<Token> lex_ns(const SourceFile& src, Diagnostics& diags);
 
 // Parses a whole .ns file. Returns nullopt when it has syntax errors (all reported).

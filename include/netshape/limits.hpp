@@ -16,7 +16,8 @@ constexpr size_t kMaxDiagnostics = 20;   // kept and shown per file; the rest ar
 constexpr int kMaxShownLineBytes = 160;  // a longer source line is cut around the caret
 
 // The .ns parser (src/frontend/ns_parser.cpp).
-constexpr int kMaxNsNesting = 64;  // brackets and signs nested in one expression
+constexpr int kMaxNsNesting = 64;     // brackets and signs nested in one expression
+constexpr size_t kMaxNsItems = 1024;  // arguments of a call, elements of a tuple, list or shape
 
 // The .py reader (src/frontend/python_*.cpp).
 constexpr int kMaxPyBracketDepth = 200;  // CPython's own limit

@@ -81,15 +81,43 @@ std::vector<std::string> split(const std::string& line) {
   return out;
 }
 
-int64_t parse_int(const std::string& text, const char* column, int64_t min_value,
-                  const std::string& where) {
+// Bounds of the layer CSV (docs/executor.md, "Reading the bench"): each field, then what one
+// layer may cost. Any real layer fits far inside them; a value past them is a typo or a hostile
+// file, refused with file:line before anything is allocated or computed.
+struct Column {
+  const char* name;
+  int64_t min, max;
+};
+constexpr Column kColumns[] = {{"N", 1, 1024},      {"C", 1, 65536},   {"H", 1, 65536},
+                               {"W", 1, 65536},     {"K", 1, 65536},   {"R", 1, 1024},
+                               {"S", 1, 1024},      {"stride", 1, 1024}, {"pad", 0, 1024},
+                               {"groups", 1, 65536}};
+constexpr int64_t kMaxLayerBytes = int64_t{4} << 30;  // every buffer the bench makes for a layer
+constexpr double kMaxLayerGflop = 100;                // one call of the layer
+
+int64_t parse_int(const std::string& text, const Column& c, const std::string& where) {
   int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || text.empty())
-    throw CsvError(fmt::format("{}: column {}: '{}' is not an integer", where, column, text));
-  if (v < min_value)
-    throw CsvError(fmt::format("{}: column {}: {} must be >= {}", where, column, v, min_value));
+    throw CsvError(fmt::format("{}: column {}: '{}' is not an integer in [{}, {}]", where, c.name,
+                               text, c.min, c.max));
+  if (v < c.min || v > c.max)
+    throw CsvError(fmt::format("{}: column {}: {} is out of range [{}, {}]", where, c.name, v,
+                               c.min, c.max));
   return v;
+}
+
+// Bytes the bench allocates for a layer at most: the random data, the blocked kernel's packed
+// weights and NCHW16c tensors, plain copies of input and output, and im2col's scratch (an
+// upper bound: not all of these live at once). nullopt if it leaves int64.
+std::optional<int64_t> layer_bytes(const k::Conv2dParams& p) {
+  const int64_t f = sizeof(float);
+  const Checked in = Checked(p.N) * p.C * p.H * p.W, out = Checked(p.N) * p.K * p.P() * p.Q();
+  const Checked w = Checked(p.K) * (p.C / p.groups) * p.R * p.S;
+  const Checked col = Checked(p.C / p.groups) * p.R * p.S * p.P() * p.Q();
+  const auto packed = k::packed_conv2d_bytes(p);
+  if (!packed) return std::nullopt;
+  return ((in * 2 + w + p.K + out + col) * f + *packed).get();
 }
 
 // Parses the layer CSV; `source` names the file in messages ("file:line: ...").
@@ -98,7 +126,6 @@ std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
   std::string line;
   int lineno = 0;
   bool header_seen = false;
-  static const char* cols[] = {"N", "C", "H", "W", "K", "R", "S", "stride", "pad", "groups"};
   while (std::getline(in, line)) {
     ++lineno;
     const std::string where = fmt::format("{}:{}", source, lineno);
@@ -116,7 +143,7 @@ std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
           fmt::format("{}: expected 11 comma-separated fields, got {}", where, f.size()));
     if (f[0].empty()) throw CsvError(fmt::format("{}: empty layer name", where));
     int64_t v[10];
-    for (int i = 0; i < 10; ++i) v[i] = parse_int(f[i + 1], cols[i], i == 8 ? 0 : 1, where);
+    for (int i = 0; i < 10; ++i) v[i] = parse_int(f[i + 1], kColumns[i], where);
     Layer l{f[0], {}};
     auto& p = l.p;
     p.N = v[0], p.C = v[1], p.H = v[2], p.W = v[3], p.K = v[4], p.R = v[5], p.S = v[6];
@@ -125,6 +152,15 @@ std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
     p.groups = v[9];
     if (const char* why = p.invalid_reason(); *why)
       throw CsvError(fmt::format("{}: layer '{}': {}", where, l.name, why));
+    const auto bytes = layer_bytes(p);
+    if (!bytes || *bytes > kMaxLayerBytes)
+      throw CsvError(fmt::format(
+          "{}: layer '{}': needs {:.1f} GiB of buffers, more than the bench's {} GiB per layer",
+          where, l.name, bytes ? static_cast<double>(*bytes) / (1 << 30) : 8e9,
+          kMaxLayerBytes >> 30));
+    if (p.flops() * 1e-9 > kMaxLayerGflop)
+      throw CsvError(fmt::format("{}: layer '{}': {:.0f} GFLOP per call, more than the bench's {:.0f}",
+                                 where, l.name, p.flops() * 1e-9, kMaxLayerGflop));
     layers.push_back(std::move(l));
   }
   if (!header_seen)

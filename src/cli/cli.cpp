@@ -4,12 +4,19 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <iostream>
 
 #include "netshape/commands.hpp"
 
 namespace netshape {
 namespace {
+
+// --threads of run and bench conv: more than this is a typo, not a machine.
+constexpr int kMaxThreads = 1024;
 
 std::optional<ReportFormat> parse_format(const std::string& f) {
   if (f == "table") return ReportFormat::Table;
@@ -36,6 +43,80 @@ std::vector<std::pair<std::string, std::string>> split_args(const std::vector<st
   return out;
 }
 
+// Numeric options are checked on their text, with CLI11 validators: CLI11 2.1's own conversion
+// (strtoull / strtoll with base 0) wraps "-1" into an unsigned option, saturates values out of
+// range and reads "010" as octal, so CLI::Range on the converted value cannot catch them. Each
+// validator accepts a plain decimal number in its range and rewrites it canonically (so the
+// conversion that follows reads exactly that number: they are added with ->transform(), as
+// ->check() would discard the rewrite); anything else is a usage error (exit 2) that names the
+// option and the valid range.
+template <typename T>
+CLI::Validator int_in(T lo, T hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) -> std::string {
+        T v{};
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
+          return fmt::format("'{}' is not an integer in [{}, {}]", s, lo, hi);
+        s = std::to_string(v);
+        return "";
+      },
+      fmt::format("INT in [{}, {}]", lo, hi));
+}
+
+CLI::Validator seconds_in(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) -> std::string {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v) ||
+            v < lo || v > hi)
+          return fmt::format("'{}' is not a number of seconds in [{}, {}]", s, lo, hi);
+        return "";
+      },
+      fmt::format("SECONDS in [{}, {}]", lo, hi));
+}
+
+// A size in bytes: digits with an optional unit K, M, G or T (powers of 1024; "Ki", "KiB", "KB"
+// and lower case are the same), e.g. 512M, 2GiB, 1073741824. Between 1 MiB and 2^63 - 1 bytes.
+CLI::Validator size_in_bytes() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const auto fail = [&] {
+          return fmt::format(
+              "'{}' is not a size between 1M and 8E bytes (digits and an optional unit K, M, G, "
+              "T, P or E, powers of 1024, e.g. 512M or 2G)",
+              s);
+        };
+        int64_t v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || end == s.data()) return fail();
+        std::string unit = s.substr(static_cast<size_t>(end - s.data()));
+        for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (unit.size() > 1 && unit.back() == 'b') unit.pop_back();
+        if (unit.size() > 1 && unit.back() == 'i') unit.pop_back();
+        static const std::string units = "kmgtpe";
+        int64_t factor = 1;
+        if (unit == "b" || unit.empty()) {
+        } else if (unit.size() == 1 && units.find(unit[0]) != std::string::npos) {
+          factor = int64_t{1} << (10 * (units.find(unit[0]) + 1));
+        } else {
+          return fail();
+        }
+        auto bytes = checked_mul(v, factor);
+        if (!bytes || *bytes < (int64_t{1} << 20)) return fail();
+        s = std::to_string(*bytes);
+        return "";
+      },
+      "SIZE (e.g. 512M, 2G)");
+}
+
+// Text options where an empty value can only be a mistake (`--input ""` would otherwise be the
+// same as no --input).
+const CLI::Validator kNonEmpty(
+    [](std::string& s) { return s.empty() ? std::string("must not be empty") : std::string(); },
+    "NONEMPTY");
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -48,10 +129,11 @@ int run_cli(int argc, char** argv) {
   std::string format = "table";
   auto* check_cmd = app.add_subcommand("check", "infer every layer's shape, params and MACs");
   check_cmd->add_option("FILE", check.file, "model file (.ns or .py), or - for stdin")->required();
-  check_cmd->add_option("--input", check.load.input_dims, "input shape, e.g. 1x28x28 or B,1,28,28");
+  check_cmd->add_option("--input", check.load.input_dims, "input shape, e.g. 1x28x28 or B,1,28,28")
+      ->check(kNonEmpty);
   check_cmd->add_option("--format", format, "table | markdown | csv | json");
   check_cmd->add_flag("--explain", check.explain, "show every formula with its numbers");
-  check_cmd->add_option("--model", check.load.model, "which model of a .py file");
+  check_cmd->add_option("--model", check.load.model, "which model of a .py file")->check(kNonEmpty);
   check_cmd->add_option("--arg", raw_args, "constructor argument of a .py model, name=value");
 
   RunOptions run;
@@ -59,39 +141,53 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> run_raw_args;
   auto* run_cmd = app.add_subcommand("run", "run a real forward pass and compare shapes");
   run_cmd->add_option("FILE", run.file, "model file (.ns or .py), or - for stdin")->required();
-  run_cmd->add_option("--input", run.load.input_dims, "input shape");
-  run_cmd->add_option("--seed", run.seed, "random seed for weights and input");
-  run_cmd->add_option("--threads", run.threads, "threads (default: all cores)");
-  run_cmd->add_option("--batch", run.batch, "bind a symbolic batch to this size (default 1)");
+  run_cmd->add_option("--input", run.load.input_dims, "input shape")->check(kNonEmpty);
+  run_cmd->add_option("--seed", run.seed, "random seed for weights and input")
+      ->transform(int_in<uint64_t>(0, UINT64_MAX));
+  run_cmd->add_option("--threads", run.threads, "threads (default 0: all cores)")
+      ->transform(int_in<int>(0, kMaxThreads));
+  run_cmd->add_option("--batch", run.batch, "bind a symbolic batch to this size (default 1)")
+      ->transform(int_in<int64_t>(1, 65536));
   run_cmd->add_option("--format", run_format, "table | json");
-  run_cmd->add_option("--save-tensors", run.save_dir, "write input, weights and outputs as .npy");
-  run_cmd->add_option("--model", run.load.model, "which model of a .py file");
+  run_cmd->add_option("--save-tensors", run.save_dir, "write input, weights and outputs as .npy")
+      ->check(kNonEmpty);
+  run_cmd
+      ->add_option("--memory-limit", run.memory_limit,
+                   "refuse to run past this much memory (default: what the machine has available)")
+      ->transform(size_in_bytes());
+  run_cmd->add_option("--model", run.load.model, "which model of a .py file")->check(kNonEmpty);
   run_cmd->add_option("--arg", run_raw_args, "constructor argument of a .py model, name=value");
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "benchmarks");
   bench_cmd->require_subcommand(1);
   auto* bench_conv = bench_cmd->add_subcommand("conv", "time the convolution kernels");
-  bench_conv->add_option("--layers", bench.conv.layers_csv,
-                         "CSV: name,N,C,H,W,K,R,S,stride,pad,groups");
-  bench_conv->add_option("--threads", bench.conv.threads, "threads");
+  bench_conv
+      ->add_option("--layers", bench.conv.layers_csv, "CSV: name,N,C,H,W,K,R,S,stride,pad,groups")
+      ->check(kNonEmpty);
+  bench_conv->add_option("--threads", bench.conv.threads, "threads (0: 1 and all cores)")
+      ->transform(int_in<int>(0, kMaxThreads));
   bench_conv->add_option("--format", bench.conv.format, "table | json");
-  bench_conv->add_option("--min-seconds", bench.conv.min_seconds, "minimum time per measurement");
+  bench_conv->add_option("--min-seconds", bench.conv.min_seconds, "minimum time per measurement")
+      ->check(seconds_in(0, 3600));
   bench_conv->add_flag("!--no-reference", bench.conv.include_reference,
                        "skip the naive reference kernel");
   auto* bench_check = bench_cmd->add_subcommand("check", "time `check` on a generated deep model");
-  bench_check->add_option("--layers", bench.check_layers, "number of layers")->default_val(10000);
+  bench_check->add_option("--layers", bench.check_layers, "number of layers")
+      ->default_val(10000)
+      ->transform(int_in<int64_t>(1, 10'000'000));
 
   QuizOptions quiz;
   auto* shape_cmd = app.add_subcommand("shape", "print the output shape of a few layers");
   shape_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
-  shape_cmd->add_option("--input", quiz.input_dims, "input shape, e.g. 1x50x50");
+  shape_cmd->add_option("--input", quiz.input_dims, "input shape, e.g. 1x50x50")->check(kNonEmpty);
   shape_cmd->add_flag("--explain", quiz.explain, "show every formula with its numbers");
   auto* params_cmd =
       app.add_subcommand("params", "print a layer's parameter count and weight shapes");
   params_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
-  params_cmd->add_option("--input", quiz.input_dims,
-                         "input shape (default: inferred when possible)");
+  params_cmd
+      ->add_option("--input", quiz.input_dims, "input shape (default: inferred when possible)")
+      ->check(kNonEmpty);
 
   try {
     app.parse(argc, argv);

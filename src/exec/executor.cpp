@@ -176,7 +176,8 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       if (last[name] == index) live.erase(name);
     if (last.count(l.name)) live[l.name] = std::move(out);
   }
-  for (const auto& [name, shape] : a.outputs) {
+  for (const auto& output : a.outputs) {
+    const std::string& name = output.first;
     auto it = live.find(name);
     if (it == live.end()) continue;
     // Moved out of `live`, not copied; a name listed twice gets a copy of its first entry.

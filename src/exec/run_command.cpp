@@ -1,11 +1,21 @@
 // `netshape run`: check, then a real forward pass that proves every inferred shape.
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "netshape/commands.hpp"
 #include "netshape/exec.hpp"
+#include "netshape/shape_rules.hpp"
 
 namespace netshape {
 namespace {
@@ -16,22 +26,83 @@ std::string dims_text(const std::vector<int64_t>& s) {
   return out + "]";
 }
 
-bool save_tensors(const std::string& dir, const ExecResult& r, std::ostream& err) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    err << fmt::format("netshape: error: cannot create '{}': {}\n", dir, ec.message());
-    return false;
+// 1536 -> "1.5 KiB"
+std::string human_bytes(int64_t b) {
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(b);
+  size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(units)) {
+    v /= 1024;
+    ++u;
   }
-  auto save = [&](const std::string& name, const Tensor& t) {
-    std::string path = (std::filesystem::path(dir) / (name + ".npy")).string();
-    if (!write_npy(path, t)) err << fmt::format("netshape: error: cannot write '{}'\n", path);
-  };
-  for (const auto& [name, t] : r.inputs) save("input." + name, t);
-  for (const auto& [name, t] : r.weights) save(name, t);
-  for (const auto& [name, t] : r.outputs) save(name, t);
-  return true;
+  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.1f} {}", v, units[u]);
 }
+
+// The first integer of the line of `path` that starts with `key` (e.g. "MemAvailable:"), or of
+// the file's first line when `key` is empty.
+std::optional<int64_t> read_number(const std::string& path, const std::string& key = "") {
+  std::ifstream f(path);
+  for (std::string line; std::getline(f, line);) {
+    if (line.compare(0, key.size(), key) != 0) continue;
+    std::istringstream is(line.substr(key.size()));
+    int64_t v = 0;
+    if (is >> v) return v;
+    return std::nullopt;  // e.g. "max" in a cgroup limit
+  }
+  return std::nullopt;
+}
+
+// Bytes this process has resident now (the program, the parsed model, the analysis).
+int64_t resident_bytes() {
+  std::ifstream f("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  if (!(f >> size >> resident)) return 0;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// How much more memory this process can allocate: MemAvailable of /proc/meminfo, lowered by a
+// cgroup memory limit and by the address-space limit (`ulimit -v`) when they are tighter; the
+// latter also loses the stacks of the `threads` - 1 worker threads (address space, not memory).
+// nullopt when none of them can be read (then only --memory-limit applies).
+std::optional<int64_t> available_bytes(int threads, std::string& source) {
+  std::optional<int64_t> avail;
+  auto lower = [&](std::optional<int64_t> v, const char* what) {
+    if (v && (!avail || *v < *avail)) {
+      avail = std::max<int64_t>(*v, 0);
+      source = what;
+    }
+  };
+  if (auto kb = read_number("/proc/meminfo", "MemAvailable:"))
+    lower((Checked(*kb) * 1024).get(), "MemAvailable in /proc/meminfo");
+  // cgroup v2, then v1: limit minus usage.
+  auto max2 = read_number("/sys/fs/cgroup/memory.max"),
+       cur2 = read_number("/sys/fs/cgroup/memory.current");
+  if (max2 && cur2) lower(*max2 - *cur2, "the cgroup's memory.max");
+  auto max1 = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+       cur1 = read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+  if (max1 && cur1 && *max1 < (int64_t{1} << 60)) lower(*max1 - *cur1, "the cgroup's memory limit");
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    std::ifstream f("/proc/self/statm");
+    int64_t size = 0;
+    if (f >> size) {
+      int64_t limit = rl.rlim_cur > static_cast<rlim_t>(INT64_MAX) ? INT64_MAX
+                                                                     : static_cast<int64_t>(rl.rlim_cur);
+      struct rlimit st {};
+      int64_t stack = int64_t{8} << 20;  // glibc's thread stack: RLIMIT_STACK, 8 MiB by default
+      if (getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY &&
+          st.rlim_cur < (rlim_t{1} << 32))
+        stack = static_cast<int64_t>(st.rlim_cur);
+      lower(limit - size * sysconf(_SC_PAGESIZE) - (threads - 1) * stack,
+            "the address-space limit, ulimit -v");
+    }
+  }
+  return avail;
+}
+
+// What a run touches besides the tensors the estimate counts: the kernels' code paged in, the
+// worker threads' stacks, the allocator's bookkeeping (measured: about 1 MiB).
+constexpr int64_t kRuntimeOverhead = int64_t{4} << 20;
 
 }  // namespace
 
@@ -42,9 +113,9 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     err << fmt::format("netshape: error: {}\nhelp: check the path\n", error);
     return 2;
   }
-  if (o.batch < 1 || o.batch > 65536 || o.threads < 0) {
-    err << "netshape: error: --batch must be between 1 and 65536 and --threads >= 0\nhelp: e.g. "
-           "--batch 8 --threads 2\n";
+  if (o.batch < 1 || o.batch > 65536 || o.threads < 0 || o.memory_limit < 0) {
+    err << "netshape: error: --batch must be between 1 and 65536, --threads and --memory-limit "
+           ">= 0\nhelp: e.g. --batch 8 --threads 2\n";
     return 2;
   }
   LoadedModel m;
@@ -55,36 +126,91 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (m.exit == ExitCode::ShapeError) out << render_table(m.analysis);
     return static_cast<int>(m.exit);
   }
-  // A forward pass needs the live activations and one layer's weights in memory: refuse early,
-  // with a message, what could only end in an allocation failure.
-  constexpr int64_t kMaxElements = int64_t{1} << 32;  // 16 GiB of float32
-  auto too_large = [&](const Shape& s, int64_t params) {
-    auto n = count_product(s);
-    int64_t batch_scale = s.empty() || !s[0].symbolic() ? 1 : o.batch;
-    return !n || *n > kMaxElements / batch_scale || params > kMaxElements;
-  };
-  std::vector<std::pair<std::string, bool>> checks;
-  for (const auto& [name, shape] : m.analysis.inputs)
-    checks.emplace_back(name, too_large(shape, 0));
-  for (const LayerInfo& l : m.analysis.layers)
-    checks.emplace_back(l.name, too_large(*l.output, l.params));
-  for (const auto& [name, large] : checks) {
-    if (!large) continue;
-    err << fmt::format(
-        "netshape: error: {} is too large to run here (more than 16 GiB of float32)\n"
-        "help: `netshape check` handles it; to run it, use a smaller input or batch\n",
-        name);
-    return 2;
-  }
   ExecOptions eo;
   eo.seed = o.seed;
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   eo.threads =
       std::min(o.threads > 0 ? o.threads : cores, 4 * cores);  // more threads than that only thrash
   eo.batch = o.batch;
-  eo.keep_outputs = !o.save_dir.empty();
+  const bool save = !o.save_dir.empty();
+
+  // The memory guard: everything the forward pass will allocate at its peak (live activations,
+  // one layer's weights, packed weights and kernel scratch; see estimate_memory) on top of what
+  // the process holds now, against the memory available. Refused here, with the numbers,
+  // rather than ending in an allocation failure or the OOM killer.
+  const MemoryEstimate est = estimate_memory(m.analysis, eo);
+  const int64_t resident = resident_bytes();
+  std::optional<int64_t> need;
+  if (est.peak_bytes) need = (Checked(resident) + *est.peak_bytes + kRuntimeOverhead).get();
+  std::string source = "--memory-limit";
+  std::optional<int64_t> limit;
+  if (o.memory_limit > 0) {
+    limit = o.memory_limit;
+  } else if (auto avail = available_bytes(eo.threads, source)) {
+    limit = (Checked(resident) + *avail).get().value_or(INT64_MAX);
+  }
+  if (!need || (limit && *need > *limit)) {
+    std::string where = est.peak_at.empty() ? "" : fmt::format(" (its peak is at {})", est.peak_at);
+    err << fmt::format(
+        "netshape: error: running this model needs {} of memory{}, more than the {} available "
+        "({})\nhelp: `netshape check` needs no tensors; to run it, use a smaller input or "
+        "--batch, or set the budget with --memory-limit SIZE\n",
+        need ? "about " + human_bytes(*need) : std::string("more than 8 EiB"), where,
+        limit ? human_bytes(*limit) : std::string("memory"), source);
+    return 2;
+  }
+
+  std::string save_dir;
+  if (save) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.save_dir, ec);
+    if (ec) {
+      err << fmt::format("netshape: error: cannot create '{}': {}\nhelp: pick a writable directory\n",
+                         o.save_dir, ec.message());
+      return 2;
+    }
+    save_dir = o.save_dir;
+    // Every tensor is written as soon as it exists; refuse now what the disk cannot hold.
+    struct statvfs fs {};
+    const int64_t header = 128;  // bytes of a .npy header (more only for thousands of dims)
+    auto bytes = est.sink_bytes ? (Checked(*est.sink_bytes) +
+                                   Checked(static_cast<int64_t>(est.sink_tensors)) * header)
+                                      .get()
+                                : std::nullopt;
+    if (statvfs(save_dir.c_str(), &fs) == 0 && fs.f_blocks > 0) {  // not /proc and the like
+      auto room = (Checked(static_cast<int64_t>(fs.f_bavail)) * static_cast<int64_t>(fs.f_frsize))
+                      .get()
+                      .value_or(INT64_MAX);
+      if (!bytes || *bytes > room) {
+        err << fmt::format(
+            "netshape: error: --save-tensors would write {} to '{}', more than the {} free "
+            "there\nhelp: free some space, pick another directory, or use a smaller input\n",
+            bytes ? human_bytes(*bytes) : std::string("more than 8 EiB"), save_dir,
+            human_bytes(room));
+        return 2;
+      }
+    }
+    eo.sink = [&save_dir](const std::string& name, const Tensor& t) {
+      std::string path = (std::filesystem::path(save_dir) / (name + ".npy")).string();
+      std::string why = write_npy(path, t);
+      return why.empty() ? why : fmt::format("cannot write '{}': {}", path, why);
+    };
+  }
+
+#ifdef __GLIBC__
+  // Tensors of 128 KiB and more come from (and go back to) the system directly: glibc's dynamic
+  // threshold would keep freed tensors in the heap, and the resident set would drift above the
+  // live tensors that the guard counted.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   ExecResult r = execute(m.analysis, eo);
-  if (!o.save_dir.empty() && !save_tensors(o.save_dir, r, err)) return 2;
+  if (!r.sink_error.empty()) {  // stop at the first failed write: one message, exit 2
+    err << fmt::format(
+        "netshape: error: --save-tensors: {}\nhelp: check that '{}' is a writable directory with "
+        "free space\n",
+        r.sink_error, save_dir);
+    return 2;
+  }
   if (o.json) {
     auto j = to_json(m.analysis, m.diags);
     for (size_t i = 0; i < r.layers.size() && i < j["layers"].size(); ++i) {
@@ -92,6 +218,8 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
       j["layers"][i]["ms"] = r.layers[i].ms;
     }
     j["match"] = r.match;
+    j["memory"] = {{"estimated_peak_bytes", *need}};
+    if (limit) j["memory"]["limit_bytes"] = *limit;
     if (!r.error.empty()) j["run_error"] = r.error;
     out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {

@@ -14,9 +14,8 @@ class Lexer {
  public:
   Lexer(const SourceFile& src, Diagnostics& diags) : text_(src.text()), diags_(diags) {}
 
-  std::vector<Token> run() {
-    std::vector<Token> out;
-    out.reserve(text_.size() / 3 + 2);  // about one token per three bytes of model text
+  // The next token; after the last one, End again and again.
+  Token next() {
     while (pos_ < text_.size()) {
       char c = text_[pos_];
       if (c == '#') {
@@ -24,7 +23,13 @@ class Lexer {
         continue;
       }
       if (c == '\n' || c == ';') {
-        newline(out, c == '\n');
+        bool ends_statement = depth_ == 0 && last_kind_ != TokenKind::Newline;
+        Token t = make(TokenKind::Newline, 1);
+        if (c == '\n')
+          advance_line();
+        else
+          advance();
+        if (ends_statement) return produced(t);
         continue;
       }
       if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
@@ -36,13 +41,14 @@ class Lexer {
         advance_line();
         continue;
       }
-      out.push_back(next_token());
-      track_depth(out.back().kind);
+      Token t = next_token();
+      track_depth(t.kind);
+      return produced(std::move(t));
     }
-    if (out.empty() || out.back().kind != TokenKind::Newline)
-      out.push_back(make(TokenKind::Newline, 0));
-    out.push_back(make(TokenKind::End, 0));
-    return out;
+    if (last_kind_ != TokenKind::Newline && last_kind_ != TokenKind::End)
+      return produced(make(TokenKind::Newline, 0));
+    last_kind_ = TokenKind::End;
+    return make(TokenKind::End, 0);
   }
 
  private:
@@ -52,6 +58,14 @@ class Lexer {
   int line_ = 1;
   int column_ = 1;
   int depth_ = 0;  // open brackets: newlines inside them continue the statement
+  // The last token produced; Invalid before the first, so that an empty file still gets its
+  // Newline (End only after all text).
+  TokenKind last_kind_ = TokenKind::Invalid;
+
+  Token produced(Token t) {
+    last_kind_ = t.kind;
+    return t;
+  }
 
   char peek(size_t ahead) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
   void advance() {
@@ -72,16 +86,6 @@ class Lexer {
 
   void skip_comment() {
     while (pos_ < text_.size() && text_[pos_] != '\n') advance();
-  }
-
-  void newline(std::vector<Token>& out, bool is_newline_char) {
-    if (depth_ == 0 && (out.empty() || out.back().kind != TokenKind::Newline)) {
-      out.push_back(make(TokenKind::Newline, 1));
-    }
-    if (is_newline_char)
-      advance_line();
-    else
-      advance();
   }
 
   void track_depth(TokenKind k) {
@@ -269,8 +273,25 @@ class Lexer {
 
 }  // namespace
 
+class NsTokenizer::Impl : public Lexer {
+ public:
+  using Lexer::Lexer;
+};
+
+NsTokenizer::NsTokenizer(const SourceFile& src, Diagnostics& diags)
+    : impl_(std::make_unique<Impl>(src, diags)) {}
+NsTokenizer::~NsTokenizer() = default;
+Token NsTokenizer::next() {
+  return impl_->next();
+}
+
 std::vector<Token> lex_ns(const SourceFile& src, Diagnostics& diags) {
-  return Lexer(src, diags).run();
+  NsTokenizer tokenizer(src, diags);
+  std::vector<Token> out;
+  do {
+    out.push_back(tokenizer.next());
+  } while (out.back().kind != TokenKind::End);
+  return out;
 }
 
 }  // namespace netshape

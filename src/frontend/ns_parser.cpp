@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <deque>
 #include <limits>
 
 #include "netshape/frontend.hpp"
@@ -14,21 +15,16 @@ constexpr int kMaxNesting = limits::kMaxNsNesting;  // deeper is an error, not a
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, Diagnostics& diags) : toks_(std::move(tokens)), diags_(diags) {}
+  Parser(NsTokenizer& tokenizer, Diagnostics& diags) : tokenizer_(tokenizer), diags_(diags) {}
 
   // program := { statement NEWLINE }
   Program program() {
     Program prog;
-    prog.statements.reserve(toks_.size() / 8);  // avoids moving statements as the list grows
     while (!at(TokenKind::End)) {
       if (accept(TokenKind::Newline)) continue;
-      if (statement_has_invalid_token()) {  // the lexer reported it: skip, don't pile on
-        recover();
-        continue;
-      }
-      size_t errors_before = diags_.count();
+      size_t failures_before = failures();
       statement(prog);
-      if (diags_.count() != errors_before)
+      if (failures() != failures_before)
         recover();
       else if (!at(TokenKind::End) && !accept(TokenKind::Newline)) {
         error_here("expected the end of the statement", "put one statement per line");
@@ -39,32 +35,44 @@ class Parser {
   }
 
  private:
-  std::vector<Token> toks_;
+  NsTokenizer& tokenizer_;
   Diagnostics& diags_;
+  // The tokens from pos_ - 1 to the furthest one looked at; buf_[0] is token number base_.
+  // Earlier ones are dropped, so memory does not grow with the file.
+  mutable std::deque<Token> buf_;
+  mutable size_t base_ = 0;
   size_t pos_ = 0;
+  // Failures already explained by the lexer (an Invalid token): they stop the statement
+  // without a second message.
+  size_t silent_failures_ = 0;
   int nesting_ = 0;
   bool seen_statement_ = false;
 
-  const Token& cur() const { return toks_[pos_]; }
-  const Token& ahead(size_t n) const { return toks_[std::min(pos_ + n, toks_.size() - 1)]; }
+  size_t failures() const { return diags_.count() + silent_failures_; }
+  const Token& tok(size_t i) const {
+    while (base_ + buf_.size() <= i) buf_.push_back(tokenizer_.next());
+    return buf_[i - base_];
+  }
+  const Token& cur() const { return tok(pos_); }
+  const Token& ahead(size_t n) const { return tok(pos_ + n); }
   bool at(TokenKind k) const { return cur().kind == k; }
   bool at_ident(const char* word) const { return at(TokenKind::Ident) && cur().text == word; }
+  // The current token, and moves past it (never past End). The reference stays valid until
+  // the next call.
   const Token& take() {
-    const Token& t = toks_[pos_];
-    if (pos_ + 1 < toks_.size()) ++pos_;
-    return t;
+    const Token& t = cur();
+    if (t.kind == TokenKind::End) return t;
+    ++pos_;
+    while (base_ + 1 < pos_) {
+      buf_.pop_front();
+      ++base_;
+    }
+    return buf_.front();
   }
   bool accept(TokenKind k) {
     if (!at(k)) return false;
     take();
     return true;
-  }
-  bool statement_has_invalid_token() const {
-    for (size_t i = pos_; i < toks_.size(); ++i) {
-      if (toks_[i].kind == TokenKind::Invalid) return true;
-      if (toks_[i].kind == TokenKind::Newline || toks_[i].kind == TokenKind::End) return false;
-    }
-    return false;
   }
   void recover() {
     while (!at(TokenKind::End) && !at(TokenKind::Newline)) take();
@@ -72,7 +80,7 @@ class Parser {
   void error_here(const std::string& message, const std::string& help) {
     // A lexical error already explains an Invalid token; don't pile a second one on it.
     if (at(TokenKind::Invalid)) {
-      diags_.error(cur().span, "invalid token", help);
+      ++silent_failures_;
       return;
     }
     std::string found =
@@ -128,6 +136,7 @@ class Parser {
       return;
     do {
       if (at(TokenKind::RBracket)) break;
+      if (too_many(in.dims.size(), "dims in one input shape")) return;
       InputDim d;
       if (!input_dim(d, in.dims.empty())) return;
       in.dims.push_back(d);
@@ -242,6 +251,7 @@ class Parser {
   // args := [arg {',' arg} [',']]      arg := [IDENT '='] expr
   bool args(std::vector<Arg>& out, TokenKind close) {
     while (!at(close)) {
+      if (too_many(out.size(), "arguments in one call")) return false;
       Arg a;
       a.span = cur().span;
       if (at(TokenKind::Ident) && ahead(1).kind == TokenKind::Equals) {
@@ -252,9 +262,9 @@ class Parser {
                      "put positional arguments before keyword arguments");
         return false;
       }
-      size_t errors_before = diags_.count();
+      size_t errors_before = failures();
       a.value = expr();
-      if (diags_.count() != errors_before) return false;
+      if (failures() != errors_before) return false;
       int end = a.value.span.column + a.value.span.length;
       if (a.value.span.line == a.span.line) a.span.length = std::max(1, end - a.span.column);
       out.push_back(std::move(a));
@@ -271,10 +281,10 @@ class Parser {
       diags_.error(cur().span, "expression nested too deeply", "simplify the expression");
       return Value::none(cur().span);
     }
-    size_t errors_before = diags_.count();
+    size_t errors_before = failures();
     Value left = term();
     // After an error the rest of the statement is skipped: one mistake, one message.
-    while ((at(TokenKind::Plus) || at(TokenKind::Minus)) && diags_.count() == errors_before) {
+    while ((at(TokenKind::Plus) || at(TokenKind::Minus)) && failures() == errors_before) {
       Token op = take();
       Value right = term();
       left = arithmetic(op, left, right);
@@ -285,11 +295,11 @@ class Parser {
 
   // term := unary {('*' | '//' | '/' | '%') unary}
   Value term() {
-    size_t errors_before = diags_.count();
+    size_t errors_before = failures();
     Value left = unary();
     while ((at(TokenKind::Star) || at(TokenKind::SlashSlash) || at(TokenKind::Slash) ||
             at(TokenKind::Percent)) &&
-           diags_.count() == errors_before) {
+           failures() == errors_before) {
       Token op = take();
       Value right = unary();
       left = arithmetic(op, left, right);
@@ -306,11 +316,11 @@ class Parser {
         diags_.error(op.span, "expression nested too deeply", "simplify the expression");
         return Value::none(op.span);
       }
-      size_t errors_before = diags_.count();
+      size_t errors_before = failures();
       Value v = unary();
       --nesting_;
       // One error per mistake: a failed operand is not reported again at every sign before it.
-      if (op.kind == TokenKind::Plus || diags_.count() != errors_before) return v;
+      if (op.kind == TokenKind::Plus || failures() != errors_before) return v;
       return negate(op, v);
     }
     return primary();
@@ -371,6 +381,7 @@ class Parser {
     tup.items.push_back(first);
     while (accept(TokenKind::Comma)) {
       if (at(TokenKind::RParen)) break;
+      if (too_many(tup.items.size(), "elements in one tuple")) return Value::none(open);
       tup.items.push_back(expr());
     }
     tup.span = widen(open, cur().span);
@@ -384,6 +395,7 @@ class Parser {
     Value list;
     list.kind = Value::Kind::List;
     while (!at(TokenKind::RBracket)) {
+      if (too_many(list.items.size(), "elements in one list")) return Value::none(open);
       list.items.push_back(expr());
       if (!accept(TokenKind::Comma)) break;
     }
@@ -391,6 +403,14 @@ class Parser {
     if (!expect(TokenKind::RBracket, "',' or ']' in the list", "close the list with ']'"))
       return Value::none(open);
     return list;
+  }
+
+  // Whether a list already holds limits::kMaxNsItems; then an error at the next item.
+  bool too_many(size_t n, const char* what) {
+    if (n < limits::kMaxNsItems) return false;
+    diags_.error(cur().span, fmt::format("more than {} {}", limits::kMaxNsItems, what),
+                 "no op takes that many; docs/limits.md lists every limit");
+    return true;
   }
 
   static Span widen(Span a, Span b) {
@@ -509,8 +529,8 @@ std::string strip_op_prefix(const std::string& qualified) {
 
 std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   size_t errors_before = diags.error_count();
-  std::vector<Token> tokens = lex_ns(src, diags);
-  Parser parser(std::move(tokens), diags);
+  NsTokenizer tokenizer(src, diags);
+  Parser parser(tokenizer, diags);
   Program prog = parser.program();
   if (diags.error_count() != errors_before) return std::nullopt;
   return prog;

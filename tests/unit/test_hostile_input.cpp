@@ -337,3 +337,25 @@ TEST_CASE("Limits on rank, repeated outputs and layers are errors that name the 
   auto twice = test::check_ns("input [1, 2]\nrelu1 = ReLU()\noutput relu1, relu1\n");
   CHECK(test::first_error(twice).message == "'relu1' is named twice in `output`");
 }
+
+TEST_CASE(".ns: tokens are read on demand, and calls, tuples and lists are bounded") {
+  // A million arguments over lines: refused at the 1,025th, without reading the rest.
+  std::string args = "input [1, 28]\nLinear(28, 2" + repeat("\n,1", 1000000) + ")\n";
+  fs::path p = write_temp("args.ns", args);
+  Run r = run_cli({"check", p.string()});
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK(r.out.find("args.ns:1025:2: error: more than 1024 arguments in one call") !=
+        std::string::npos);
+  CHECK(count(r.out, "error:") == 1);
+  check_memory(r, args.size());
+  // A million-term sum is valid: folded as it is read, in memory linear in the file.
+  std::string sum = "input [1, 28]\nLinear(28, 1" + repeat("\n+1", 1000000) + ")\n";
+  fs::path q = write_temp("sum.ns", sum);
+  Run ok = run_cli({"check", q.string()});
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find("[1, 1000001]") != std::string::npos);
+  check_memory(ok, sum.size());
+  auto list = test::check_ns("input [1, 2]\nview(" + repeat("1, ", 1100) + "2)\n");
+  CHECK(test::first_error(list).message == "more than 1024 arguments in one call");
+}
