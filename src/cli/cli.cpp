@@ -11,12 +11,13 @@
 #include <iostream>
 
 #include "netshape/commands.hpp"
+#include "netshape/limits.hpp"
 
 namespace netshape {
 namespace {
 
 // --threads of run and bench conv: more than this is a typo, not a machine.
-constexpr int kMaxThreads = 1024;
+constexpr int kMaxThreads = limits::kMaxThreads;
 
 std::optional<ReportFormat> parse_format(const std::string& f) {
   if (f == "table") return ReportFormat::Table;
@@ -147,7 +148,7 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "threads (default 0: all cores)")
       ->transform(int_in<int>(0, kMaxThreads));
   run_cmd->add_option("--batch", run.batch, "bind a symbolic batch to this size (default 1)")
-      ->transform(int_in<int64_t>(1, 65536));
+      ->transform(int_in<int64_t>(1, limits::kMaxBatch));
   run_cmd->add_option("--format", run_format, "table | json");
   run_cmd->add_option("--save-tensors", run.save_dir, "write input, weights and outputs as .npy")
       ->check(kNonEmpty);
@@ -175,7 +176,7 @@ int run_cli(int argc, char** argv) {
   auto* bench_check = bench_cmd->add_subcommand("check", "time `check` on a generated deep model");
   bench_check->add_option("--layers", bench.check_layers, "number of layers")
       ->default_val(10000)
-      ->transform(int_in<int64_t>(1, 10'000'000));
+      ->transform(int_in<int64_t>(1, limits::kMaxBenchLayers));
 
   QuizOptions quiz;
   auto* shape_cmd = app.add_subcommand("shape", "print the output shape of a few layers");

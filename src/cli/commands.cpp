@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "netshape/frontend.hpp"
+#include "netshape/limits.hpp"
 
 namespace netshape {
 
@@ -184,8 +185,9 @@ std::string generate_deep_model(int64_t layers) {
 }
 
 int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err) {
-  if (o.check_layers < 1 || o.check_layers > 10'000'000) {
-    err << "netshape: error: --layers must be between 1 and 10000000\n";
+  if (o.check_layers < 1 || o.check_layers > limits::kMaxBenchLayers) {
+    err << fmt::format("netshape: error: --layers must be between 1 and {}\n",
+                       limits::kMaxBenchLayers);
     return 2;
   }
   using Clock = std::chrono::steady_clock;

@@ -15,6 +15,7 @@
 
 #include "netshape/commands.hpp"
 #include "netshape/exec.hpp"
+#include "netshape/limits.hpp"
 #include "netshape/shape_rules.hpp"
 
 namespace netshape {
@@ -86,8 +87,9 @@ std::optional<int64_t> available_bytes(int threads, std::string& source) {
     std::ifstream f("/proc/self/statm");
     int64_t size = 0;
     if (f >> size) {
-      int64_t limit = rl.rlim_cur > static_cast<rlim_t>(INT64_MAX) ? INT64_MAX
-                                                                     : static_cast<int64_t>(rl.rlim_cur);
+      int64_t limit = rl.rlim_cur > static_cast<rlim_t>(INT64_MAX)
+                          ? INT64_MAX
+                          : static_cast<int64_t>(rl.rlim_cur);
       struct rlimit st {};
       int64_t stack = int64_t{8} << 20;  // glibc's thread stack: RLIMIT_STACK, 8 MiB by default
       if (getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY &&
@@ -102,7 +104,7 @@ std::optional<int64_t> available_bytes(int threads, std::string& source) {
 
 // What a run touches besides the tensors the estimate counts: the kernels' code paged in, the
 // worker threads' stacks, the allocator's bookkeeping (measured: about 1 MiB).
-constexpr int64_t kRuntimeOverhead = int64_t{4} << 20;
+constexpr int64_t kRuntimeOverhead = limits::kRunOverheadBytes;
 
 }  // namespace
 
@@ -113,7 +115,7 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     err << fmt::format("netshape: error: {}\nhelp: check the path\n", error);
     return 2;
   }
-  if (o.batch < 1 || o.batch > 65536 || o.threads < 0 || o.memory_limit < 0) {
+  if (o.batch < 1 || o.batch > limits::kMaxBatch || o.threads < 0 || o.memory_limit < 0) {
     err << "netshape: error: --batch must be between 1 and 65536, --threads and --memory-limit "
            ">= 0\nhelp: e.g. --batch 8 --threads 2\n";
     return 2;
@@ -165,18 +167,20 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     std::filesystem::create_directories(o.save_dir, ec);
     if (ec) {
-      err << fmt::format("netshape: error: cannot create '{}': {}\nhelp: pick a writable directory\n",
-                         o.save_dir, ec.message());
+      err << fmt::format(
+          "netshape: error: cannot create '{}': {}\nhelp: pick a writable directory\n", o.save_dir,
+          ec.message());
       return 2;
     }
     save_dir = o.save_dir;
     // Every tensor is written as soon as it exists; refuse now what the disk cannot hold.
     struct statvfs fs {};
     const int64_t header = 128;  // bytes of a .npy header (more only for thousands of dims)
-    auto bytes = est.sink_bytes ? (Checked(*est.sink_bytes) +
-                                   Checked(static_cast<int64_t>(est.sink_tensors)) * header)
-                                      .get()
-                                : std::nullopt;
+    auto bytes =
+        est.sink_bytes
+            ? (Checked(*est.sink_bytes) + Checked(static_cast<int64_t>(est.sink_tensors)) * header)
+                  .get()
+            : std::nullopt;
     if (statvfs(save_dir.c_str(), &fs) == 0 && fs.f_blocks > 0) {  // not /proc and the like
       auto room = (Checked(static_cast<int64_t>(fs.f_bavail)) * static_cast<int64_t>(fs.f_frsize))
                       .get()
