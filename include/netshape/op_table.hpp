@@ -21,6 +21,35 @@ inline constexpr size_t kOpCount = 0
 #undef NS_OP
     ;
 
+enum class Family {
+#define NS_FAMILY(family, ...) family,
+#include "netshape/op_families.def"
+#undef NS_FAMILY
+};
+
+inline constexpr size_t kFamilyCount = 0
+#define NS_FAMILY(family, ...) +1
+#include "netshape/op_families.def"
+#undef NS_FAMILY
+    ;
+
+// Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
+// that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
+static_assert(kOpCount == 86, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kFamilyCount == 25, "op_families.def changed: give the family its rule and forward");
+
+// Where an op reads the size its feature parameter names.
+enum class FeatureAxis { None, Channel, Last };
+
+struct FamilyInfo {
+  Family id;
+  std::string_view name;
+  std::string_view feature_param;  // e.g. "in_channels"; empty when the family has none
+  FeatureAxis feature_axis;
+};
+
+const FamilyInfo& family_info(Family f);
+
 // One parameter of an op's PyTorch signature, e.g. `stride=1`.
 struct ParamSpec {
   std::string name;
@@ -34,7 +63,7 @@ struct OpInfo {
   OpId id;
   std::string_view name;
   int spatial_dims;  // 1/2/3 for the Nd ops, 0 otherwise
-  std::string_view family;
+  Family family;
   std::string_view signature;
   std::vector<ParamSpec> params;  // parsed from signature
   bool is_module() const { return !name.empty() && name[0] >= 'A' && name[0] <= 'Z'; }

@@ -8,6 +8,7 @@
 
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/op_table.hpp"
 
 namespace netshape {
 
@@ -111,48 +112,72 @@ int command_shape(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-// The first integer argument after `op(` in `text` (e.g. in_channels of `Conv2d(5, 10, 3)`).
-static std::optional<std::string> first_int_arg(const std::string& text, const std::string& op) {
-  size_t pos = text.find(op + "(");
-  if (pos == std::string::npos) return std::nullopt;
-  pos += op.size() + 1;
-  size_t eq = text.find_first_of(",)=", pos);
-  if (eq != std::string::npos && text[eq] == '=') pos = eq + 1;
-  size_t begin = text.find_first_not_of(' ', pos);
-  if (begin == std::string::npos) return std::nullopt;
-  size_t end = text.find_first_not_of("0123456789", begin);
-  if (end == begin || end == std::string::npos || end - begin > 12) return std::nullopt;
-  return text.substr(begin, end - begin);
+// The value written for `param` of `op` in `st` (by keyword or by position), if any.
+static const Value* argument(const Statement& st, const OpInfo& op, std::string_view param) {
+  size_t position = 0;
+  for (const Arg& a : st.args) {
+    if (!a.keyword.empty()) {
+      if (a.keyword == param) return &a.value;
+      continue;
+    }
+    if (position < op.params.size() && op.params[position].name == param) return &a.value;
+    ++position;
+  }
+  return nullptr;
 }
 
-// A single layer's weights do not depend on the input except through `?`; when no input is
-// given, feed one that fits the first layer's declared in-size so the counts can be computed.
-static std::string fitting_input(const std::string& text) {
-  static const std::pair<const char*, int> spatial_ops[] = {
-      {"ConvTranspose1d", 1}, {"ConvTranspose2d", 2}, {"ConvTranspose3d", 3}, {"Conv1d", 1},
-      {"Conv2d", 2},          {"Conv3d", 3},          {"BatchNorm1d", 1},     {"BatchNorm2d", 2},
-      {"BatchNorm3d", 3},     {"InstanceNorm2d", 2}};
-  size_t best = std::string::npos;
-  std::string dims;
-  for (const auto& [op, nd] : spatial_ops) {
-    size_t pos = text.find(std::string(op) + "(");
-    auto c = first_int_arg(text, op);
-    if (!c || pos >= best) continue;
-    best = pos;
-    dims = "1," + *c;
-    for (int i = 0; i < nd; ++i) dims += ",64";
+// Inputs to try for a snippet given without --input, best first. A layer's parameters do not
+// depend on the input except through `?`, so any input the first layer accepts will do: its
+// family says which argument sizes the input (ops.def's family table), else generic shapes are
+// tried in turn.
+static std::vector<std::string> fitting_inputs(const std::string& text) {
+  std::vector<std::string> candidates;
+  SourceFile src("<layers>", text);
+  Diagnostics scratch;
+  auto prog = parse_ns(src, scratch);
+  std::optional<OpId> id;
+  if (prog && !prog->statements.empty()) id = find_op(prog->statements[0].op);
+  int nd = id ? op_info(*id).spatial_dims : 0;
+  auto spatial = [](int n) {
+    std::string dims;
+    for (int i = 0; i < n; ++i) dims += ",16";
+    return dims;
+  };
+  if (id) {
+    const OpInfo& op = op_info(*id);
+    const FamilyInfo& family = family_info(op.family);
+    const Value* size = family.feature_axis == FeatureAxis::None
+                            ? nullptr
+                            : argument(prog->statements[0], op, family.feature_param);
+    std::string features;  // "32", or "4,8" for LayerNorm((4, 8))
+    if (size && size->kind == Value::Kind::Int) features = std::to_string(size->i);
+    if (size && size->is_sequence()) {
+      for (const Value& v : size->items)
+        if (v.kind == Value::Kind::Int)
+          features += (features.empty() ? "" : ",") + std::to_string(v.i);
+    }
+    if (!features.empty() && family.feature_axis == FeatureAxis::Channel)
+      candidates.push_back("1," + features + spatial(std::max(nd, 1)));
+    if (!features.empty() && family.feature_axis == FeatureAxis::Last)
+      candidates.push_back("1," + features);
   }
-  size_t lin = text.find("Linear(");
-  auto f = first_int_arg(text, "Linear");
-  if (f && lin < best) dims = "1," + *f;
-  return dims;
+  if (nd > 0) candidates.push_back("1,1" + spatial(nd));
+  for (const char* generic : {"1,16,16,16", "1,16,16", "1,16", "16"}) candidates.push_back(generic);
+  return candidates;
 }
 
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
-  QuizOptions q = o;
-  if (q.input_dims.empty()) q.input_dims = fitting_input(quiz_to_ns(o.text));
-  if (q.input_dims.empty()) q.input_dims = "1,1";
-  auto m = load_quiz(q, err, false);
+  std::optional<LoadedModel> m;
+  std::vector<std::string> inputs =
+      o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text)) : std::vector{o.input_dims};
+  for (const std::string& dims : inputs) {
+    QuizOptions q = o;
+    q.input_dims = dims;
+    auto trial = load_quiz(q, err, false);
+    if (!trial) return 2;  // a usage error, whatever the input
+    if (!m || trial->exit == ExitCode::Ok) m = std::move(trial);
+    if (m->exit == ExitCode::Ok) break;
+  }
   if (!m) return 2;
   err << render_diagnostics(*m);
   if (m->exit == ExitCode::UsageOrParse) return 2;

@@ -218,8 +218,8 @@ std::optional<std::vector<int64_t>> checked_bind(const Shape& s, int64_t batch) 
 // Bytes a forward allocates besides its inputs, weights and output: the convolutions' padded
 // copies and packed kernels, the double accumulators of the transposed convolution and of mean.
 std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
-  std::string_view family = op_info(l.op).family;
-  if (family == "conv") {
+  Family family = op_info(l.op).family;
+  if (family == Family::conv) {
     if (l.input_shapes.empty()) return 0;
     auto in = checked_bind(l.input_shapes[0], batch);
     if (!in) return std::nullopt;
@@ -229,7 +229,7 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
       return 0;  // the forward stops at this layer with the same error, before allocating
     }
   }
-  if (family == "conv_transpose" || family == "mean") {
+  if (family == Family::conv_transpose || family == Family::mean) {
     auto out = tensor_bytes(*l.output, batch);
     return out ? (Checked(*out) * 2).get() : std::nullopt;  // doubles: 2 x the float32 output
   }

@@ -44,7 +44,7 @@ struct ForwardError : std::runtime_error {
 std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
                                           const std::vector<int64_t>& in_shape);
 
-#define NS_FAMILY(family) void forward_##family(ForwardCtx& ctx);
+#define NS_FAMILY(family, ...) void forward_##family(ForwardCtx& ctx);
 #include "netshape/op_families.def"
 #undef NS_FAMILY
 

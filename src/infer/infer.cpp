@@ -213,7 +213,7 @@ class Analyzer {
         }
         st.args.erase(st.args.begin());
       }
-      bool binary = op.family == "add";  // add/sub/mul/div: `add(x)` means previous + x
+      bool binary = op.family == Family::add;  // add/sub/mul/div: `add(x)` means previous + x
       if (st.inputs.empty() || (binary && st.inputs.size() == 1)) {
         st.inputs.insert(st.inputs.begin(), previous);
         st.input_spans.insert(st.input_spans.begin(), st.op_span);

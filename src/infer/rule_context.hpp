@@ -101,7 +101,7 @@ class RuleContext {
 };
 
 // One shape rule per family (src/infer/rules_*.cpp), named after ops.def's family column.
-#define NS_FAMILY(family) bool infer_##family(RuleContext& ctx);
+#define NS_FAMILY(family, ...) bool infer_##family(RuleContext& ctx);
 #include "netshape/op_families.def"
 #undef NS_FAMILY
 

@@ -59,7 +59,7 @@ std::vector<ParamSpec> parse_signature(std::string_view signature) {
 std::array<OpInfo, kOpCount> build_table() {
   return {{
 #define NS_OP(id, name, nd, family, schema) \
-  OpInfo{OpId::id, name, nd, #family, schema, parse_signature(schema)},
+  OpInfo{OpId::id, name, nd, Family::family, schema, parse_signature(schema)},
 #include "netshape/ops.def"
 #undef NS_OP
   }};
@@ -71,6 +71,17 @@ const std::array<OpInfo, kOpCount>& table() {
 }
 
 }  // namespace
+
+const FamilyInfo& family_info(Family f) {
+  static const FamilyInfo families[] = {
+#define NS_FAMILY(family, feature_param, feature_axis) \
+  {Family::family, #family, feature_param, FeatureAxis::feature_axis},
+#include "netshape/op_families.def"
+#undef NS_FAMILY
+  };
+  static_assert(std::size(families) == kFamilyCount);
+  return families[static_cast<size_t>(f)];
+}
 
 const OpInfo& op_info(OpId id) {
   return table()[static_cast<size_t>(id)];

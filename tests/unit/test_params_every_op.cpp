@@ -1,0 +1,100 @@
+// `netshape params` on every op of ops.def, with a call built from the op's own signature: each
+// answers (exit 0) with PyTorch's parameter count (sum(p.numel() for p in m.parameters())).
+#include <doctest/doctest.h>
+
+#include <map>
+#include <sstream>
+
+#include "netshape/commands.hpp"
+#include "netshape/op_table.hpp"
+
+using namespace netshape;
+
+namespace {
+
+// An example value for each required parameter name of ops.def.
+const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
+                                                     {"out_channels", "8"},
+                                                     {"kernel_size", "3"},
+                                                     {"num_features", "4"},
+                                                     {"normalized_shape", "8"},
+                                                     {"num_groups", "2"},
+                                                     {"num_channels", "4"},
+                                                     {"in_features", "8"},
+                                                     {"out_features", "4"},
+                                                     {"output_size", "2"},
+                                                     {"dim", "1"},
+                                                     {"unflattened_size", "(2, 8)"},
+                                                     {"dim0", "0"},
+                                                     {"dim1", "1"},
+                                                     {"padding", "1"},
+                                                     {"value", "0.0"},
+                                                     {"shape", "-1"}};
+
+// Calls that need more than their required parameters to be valid.
+const std::map<std::string, std::string> kWhole = {
+    {"Upsample", "Upsample(scale_factor=2)"},
+    {"UpsamplingNearest2d", "UpsamplingNearest2d(scale_factor=2)"},
+    {"UpsamplingBilinear2d", "UpsamplingBilinear2d(scale_factor=2)"},
+    {"interpolate", "interpolate(scale_factor=2)"},
+    {"add", "add(x)"},
+    {"sub", "sub(x)"},
+    {"mul", "mul(x)"},
+    {"div", "div(x)"},
+    {"cat", "cat([x, x], dim=1)"}};
+
+// PyTorch's counts for those calls; every other op has no parameters.
+const std::map<std::string, int64_t> kParams = {{"Conv1d", 8 * 4 * 3 + 8},
+                                                {"Conv2d", 8 * 4 * 9 + 8},
+                                                {"Conv3d", 8 * 4 * 27 + 8},
+                                                {"ConvTranspose1d", 4 * 8 * 3 + 8},
+                                                {"ConvTranspose2d", 4 * 8 * 9 + 8},
+                                                {"ConvTranspose3d", 4 * 8 * 27 + 8},
+                                                {"BatchNorm1d", 8},
+                                                {"BatchNorm2d", 8},
+                                                {"BatchNorm3d", 8},
+                                                {"LayerNorm", 16},
+                                                {"GroupNorm", 8},
+                                                {"Linear", 8 * 4 + 4}};
+
+std::string example_call(const OpInfo& op) {
+  std::string name(op.name);
+  if (kWhole.count(name)) return kWhole.at(name);
+  std::string args;
+  for (const ParamSpec& p : op.params) {
+    if (!p.required && !(p.var_positional && p.name == "shape")) continue;  // not Identity(*args)
+    REQUIRE_MESSAGE(kExample.count(p.name), "no example value for " << name << "'s " << p.name);
+    args += (args.empty() ? "" : ", ") + kExample.at(p.name);
+  }
+  return name + "(" + args + ")";
+}
+
+}  // namespace
+
+TEST_CASE("params: every op of ops.def answers with PyTorch's parameter count") {
+  for (const std::string& name : all_op_names()) {
+    const OpInfo& op = op_info(*find_op(name));
+    QuizOptions q;
+    q.text = example_call(op);
+    std::ostringstream out, err;
+    int code = command_params(q, out, err);
+    INFO(q.text << "\n" << out.str() << err.str());
+    CHECK(code == 0);
+    int64_t expected = kParams.count(name) ? kParams.at(name) : 0;
+    std::string first_line = out.str().substr(0, out.str().find('\n'));
+    CHECK(first_line.find(": " + std::to_string(expected) + " params") != std::string::npos);
+  }
+}
+
+TEST_CASE("params: the family table says which argument sizes the input") {
+  CHECK(family_info(op_info(OpId::Conv2d).family).feature_param == "in_channels");
+  CHECK(family_info(op_info(OpId::GroupNorm).family).feature_param == "num_channels");
+  CHECK(family_info(op_info(OpId::LayerNorm).family).feature_axis == FeatureAxis::Last);
+  CHECK(family_info(op_info(OpId::ReLU).family).feature_axis == FeatureAxis::None);
+  QuizOptions q;
+  q.text = "LayerNorm((4, 8))";
+  std::ostringstream out, err;
+  CHECK(command_params(q, out, err) == 0);
+  CHECK(out.str() ==
+        "layernorm1 (LayerNorm): 64 params\n  weight: [4, 8] = 32\n  bias: [4, 8] = 32\n");
+}
