@@ -1,57 +1,63 @@
-// Builds the op registry from ops.def, parsing each PyTorch signature once with the .ns parser.
+// Builds the op registry from ops.def, parsing each PyTorch signature once.
 #include "netshape/op_table.hpp"
 
 #include <array>
+#include <charconv>
+#include <cstdlib>
 #include <stdexcept>
-
-#include "netshape/frontend.hpp"
 
 namespace netshape {
 namespace {
 
-// "in_channels, kernel_size, stride=1, *shape, **kwargs" -> ParamSpecs. The defaults are parsed
-// as .ns values by parsing a fake call `f(<signature>)`.
+// A default value as ops.def writes it: None, True, False, an int, a float or a 'string'. The IR
+// reads them itself (no frontend below it); anything else is a mistake in ops.def.
+Value parse_default(std::string_view text, std::string_view signature) {
+  Value v;
+  if (text == "None") return v;
+  if (text == "True" || text == "False") return Value::boolean(text == "True", Span{});
+  if (text.size() >= 2 && text.front() == '\'' && text.back() == '\'')
+    return Value::string(std::string(text.substr(1, text.size() - 2)), Span{});
+  int64_t i = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+  if (ec == std::errc() && end == text.data() + text.size()) return Value::integer(i, Span{});
+  std::string spelled(text);
+  char* rest = nullptr;
+  double f = std::strtod(spelled.c_str(), &rest);
+  if (!spelled.empty() && rest == spelled.c_str() + spelled.size())
+    return Value::floating(f, Span{});
+  throw std::logic_error("bad default '" + spelled +
+                         "' in op signature: " + std::string(signature));
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+// "in_channels, kernel_size, stride=1, *shape, **kwargs" -> ParamSpecs.
 std::vector<ParamSpec> parse_signature(std::string_view signature) {
   std::vector<ParamSpec> params;
-  std::string text(signature);
-  std::string plain;  // the signature with * and ** markers removed
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string part = text.substr(start, end - start);
-    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+  for (size_t start = 0; start < signature.size();) {
+    size_t end = std::min(signature.find(',', start), signature.size());
+    std::string_view part = trimmed(signature.substr(start, end - start));
+    start = end + 1;
+    if (part.empty()) continue;
     ParamSpec p;
-    if (part.rfind("**", 0) == 0) {
+    if (part.substr(0, 2) == "**") {
       p.var_keyword = true;
       p.name = part.substr(2);
-      params.push_back(p);
-    } else if (part.rfind("*", 0) == 0) {
+    } else if (part.front() == '*') {
       p.var_positional = true;
       p.name = part.substr(1);
-      params.push_back(p);
+    } else if (size_t eq = part.find('='); eq != std::string_view::npos) {
+      p.name = trimmed(part.substr(0, eq));
+      p.default_value = parse_default(trimmed(part.substr(eq + 1)), signature);
     } else {
-      plain += (plain.empty() ? "" : ", ") + part;
-      params.push_back(p);
-      params.back().name = "\x01";
-    }
-    start = end + 1;
-  }
-  SourceFile src("<signature>", "f(" + plain + ")");
-  Diagnostics diags;
-  auto prog = parse_ns(src, diags);
-  if (!prog || prog->statements.size() != 1) throw std::logic_error("bad op signature: " + text);
-  const auto& args = prog->statements[0].args;
-  size_t next = 0;
-  for (auto& p : params) {
-    if (p.name != "\x01") continue;
-    const Arg& a = args.at(next++);
-    if (a.keyword.empty()) {
       p.required = true;
-      p.name = a.value.s;
-    } else {
-      p.name = a.keyword;
-      p.default_value = a.value;
+      p.name = part;
     }
+    params.push_back(std::move(p));
   }
   return params;
 }
