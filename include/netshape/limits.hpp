@@ -29,7 +29,7 @@ constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
 constexpr size_t kMaxStatements = 1'000'000;  // layers in one model
 constexpr size_t kMaxRank = 64;               // dims of one tensor
 
-// `netshape run` (src/exec/run_command.cpp) and the kernels.
+// `netshape run` (src/cli/run_command.cpp) and the kernels.
 constexpr int64_t kRunOverheadBytes = int64_t{4} << 20;  // beyond the estimated peak
 constexpr int64_t kMaxBlockedOffset = int64_t{1} << 40;  // larger offsets run on the reference
 constexpr int64_t kMaxBatch = 65536;                     // --batch
