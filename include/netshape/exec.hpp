@@ -65,12 +65,21 @@ std::vector<int64_t> bind_shape(const Shape& s, int64_t batch);
 // while it runs. Sizes are checked: nullopt means the count leaves int64.
 struct MemoryEstimate {
   std::optional<int64_t> peak_bytes;
-  std::string peak_at;       // the layer at the peak (or "input <name>")
-  int64_t peak_layer = -1;   // its index in a.layers, -1 for an input
+  std::string peak_at;                // the layer at the peak (or "input <name>")
+  int64_t peak_layer = -1;            // its index in a.layers, -1 for an input
   std::optional<int64_t> sink_bytes;  // bytes a sink receives: inputs, parameters, outputs
   size_t sink_tensors = 0;            // how many tensors it receives
 };
 MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts);
+
+// The work of a forward pass, in operations: multiply-adds, the window taps of pooling (clipped
+// to the input, as the forwards visit them), and one per element read or written elsewhere.
+// `run` refuses more than limits::kMaxRunWork, so no model file can make it run for hours.
+struct WorkEstimate {
+  std::optional<int64_t> operations;  // nullopt when it does not fit in int64
+  std::string largest_at;             // the layer doing the most
+};
+WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts);
 
 // Writes a float32 tensor as a NumPy .npy file (format version 1.0, or 2.0 when the header needs
 // more than 65535 bytes). Returns "" on success, else what failed (with the system's reason);

@@ -22,7 +22,8 @@ constexpr size_t kMaxNsItems = 1024;  // arguments of a call, elements of a tupl
 // The .py reader (src/frontend/python_*.cpp).
 constexpr int kMaxPyBracketDepth = 200;  // CPython's own limit
 constexpr int kMaxPyIndentDepth = 100;   // nested blocks
-constexpr int kMaxPyExprDepth = 100;     // nested or chained operations in one expression
+constexpr int kMaxPyExprDepth = 100;     // nested brackets, calls and operators in one expression
+constexpr int kMaxPyChain = 1000;        // links of chains (`a.b.c`, `1+1+1`, `x[0][0]`)
 constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
 
 // Shape inference (src/infer/infer.cpp).
@@ -34,6 +35,9 @@ constexpr int64_t kRunOverheadBytes = int64_t{4} << 20;  // beyond the estimated
 constexpr int64_t kMaxBlockedOffset = int64_t{1} << 40;  // larger offsets run on the reference
 constexpr int64_t kMaxBatch = 65536;                     // --batch
 constexpr int kMaxThreads = 1024;                        // --threads
+// Operations of one forward pass (multiply-adds, pooling taps, element visits): about minutes on
+// one core; more would look like a hang. `check` has no such limit.
+constexpr int64_t kMaxRunWork = int64_t{1'000'000'000'000};
 
 // `netshape bench check` (src/cli/commands.cpp).
 constexpr int64_t kMaxBenchLayers = 10'000'000;

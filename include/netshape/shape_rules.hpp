@@ -6,52 +6,9 @@
 #include <cstdint>
 #include <optional>
 
+#include "netshape/checked.hpp"
+
 namespace netshape {
-
-// int64 arithmetic that carries overflow along instead of wrapping (signed overflow is undefined
-// behaviour): a formula written with it gives the exact value, or says that it left int64.
-class Checked {
- public:
-  constexpr Checked(int64_t v) : value_(v) {}  // implicit, so formulas read as written
-  static constexpr Checked overflowed() {
-    Checked c(0);
-    c.ok_ = false;
-    return c;
-  }
-  constexpr bool ok() const { return ok_; }
-  std::optional<int64_t> get() const { return ok_ ? std::optional<int64_t>(value_) : std::nullopt; }
-
-  friend Checked operator+(Checked a, Checked b) {
-    int64_t r;
-    if (!a.ok_ || !b.ok_ || __builtin_add_overflow(a.value_, b.value_, &r)) return overflowed();
-    return r;
-  }
-  friend Checked operator-(Checked a, Checked b) {
-    int64_t r;
-    if (!a.ok_ || !b.ok_ || __builtin_sub_overflow(a.value_, b.value_, &r)) return overflowed();
-    return r;
-  }
-  friend Checked operator*(Checked a, Checked b) {
-    int64_t r;
-    if (!a.ok_ || !b.ok_ || __builtin_mul_overflow(a.value_, b.value_, &r)) return overflowed();
-    return r;
-  }
-  // floor(a / b) and ceil(a / b) for b > 0 (Python's // and its ceiling twin).
-  friend Checked floor_div(Checked a, Checked b) {
-    if (!a.ok_ || !b.ok_ || b.value_ <= 0) return overflowed();
-    int64_t q = a.value_ / b.value_;
-    return a.value_ % b.value_ < 0 ? q - 1 : q;
-  }
-  friend Checked ceil_div(Checked a, Checked b) {
-    if (!a.ok_ || !b.ok_ || b.value_ <= 0) return overflowed();
-    int64_t q = a.value_ / b.value_;
-    return a.value_ % b.value_ > 0 ? q + 1 : q;
-  }
-
- private:
-  int64_t value_;
-  bool ok_ = true;
-};
 
 // The extent a dilated kernel covers: d(k-1) + 1
 inline std::optional<int64_t> effective_kernel_size(int64_t k, int64_t d) {
@@ -76,10 +33,10 @@ inline std::optional<int64_t> pool_output_size(int64_t in, int64_t k, int64_t s,
   if (!ceil_mode) return conv_output_size(in, k, s, p, d);
   Checked num = Checked(in) + Checked(2) * p - Checked(d) * (Checked(k) - 1) - 1;
   Checked out = ceil_div(num, s) + 1;
-  Checked last_start = (out - 1) * s;
-  Checked limit = Checked(in) + p;
-  if (!last_start.ok() || !limit.ok()) return std::nullopt;
-  if (*last_start.get() >= *limit.get()) out = out - 1;
+  // (out - 1) * s >= in + p, without the product (which can leave int64 when out fits).
+  Checked first_outside = ceil_div(Checked(in) + p, s);
+  if (!out.ok() || !first_outside.ok()) return std::nullopt;
+  if (*out.get() - 1 >= *first_outside.get()) out = out - 1;
   return out.get();
 }
 

@@ -162,6 +162,17 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
 
+  const WorkEstimate work = estimate_work(m.analysis, eo);
+  if (!work.operations || *work.operations > limits::kMaxRunWork) {
+    err << fmt::format(
+        "netshape: error: running this model needs {} operations (multiply-adds and window "
+        "taps; the most at {}), more than the {} `run` does (docs/limits.md)\nhelp: `netshape "
+        "check` has no such limit; to run it, use a smaller input or --batch\n",
+        work.operations ? with_commas(*work.operations) : std::string("more than 2^63"),
+        work.largest_at, with_commas(limits::kMaxRunWork));
+    return 2;
+  }
+
   std::string save_dir;
   if (save) {
     std::error_code ec;

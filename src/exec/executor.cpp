@@ -238,6 +238,45 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
 
 }  // namespace
 
+// A pooling window's taps that can land in the input: at most the kernel's extent, and never
+// more than the input along that axis.
+static Checked pooling_taps(const LayerInfo& l) {
+  const auto& kernel = l.attrs.get_ints("kernel_size");
+  if (l.input_shapes.empty() || kernel.empty()) return 1;
+  const Shape& in = l.input_shapes[0];
+  Checked taps = 1;
+  for (size_t i = 0; i < kernel.size() && i < in.size(); ++i)
+    taps = taps * std::min(kernel[kernel.size() - 1 - i], in[in.size() - 1 - i].value);
+  return taps;
+}
+
+WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
+  WorkEstimate w;
+  Checked total = 0;
+  int64_t largest = -1;
+  for (const LayerInfo& l : a.layers) {
+    if (!l.output) break;
+    Family family = op_info(l.op).family;
+    auto out = tensor_bytes(*l.output, opts.batch);
+    Checked elements = out ? Checked(*out / int64_t{sizeof(float)}) : Checked::overflowed();
+    for (const Shape& s : l.input_shapes) {
+      auto in = tensor_bytes(s, opts.batch);
+      elements = elements + (in ? Checked(*in / int64_t{sizeof(float)}) : Checked::overflowed());
+    }
+    Checked layer = Checked(l.macs) * opts.batch + elements;
+    if (family == Family::max_pool || family == Family::avg_pool)
+      layer = layer + elements * pooling_taps(l);
+    total = total + layer;
+    if (!layer.ok()) break;
+    if (*layer.get() > largest) {
+      largest = *layer.get();
+      w.largest_at = l.name;
+    }
+  }
+  w.operations = total.get();
+  return w;
+}
+
 MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
   MemoryEstimate e;
   auto last = last_uses(a);
@@ -277,8 +316,13 @@ MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
       weights = b ? weights + *b : Checked::overflowed();
     }
     auto out = tensor_bytes(*l.output, opts.batch);
-    auto scratch = scratch_bytes(l, opts.batch);
-    if (!out || !scratch || !weights.ok()) return fail();
+    // Scratch only once the output and weights fit: its channel rounding assumes they do.
+    auto scratch = out && weights.ok() ? scratch_bytes(l, opts.batch) : std::nullopt;
+    if (!scratch) {
+      e.peak_at = l.name;
+      e.peak_layer = static_cast<int64_t>(i);
+      return fail();
+    }
     at_peak(live_sum + kept + weights + *out + *scratch, l.name, static_cast<int64_t>(i));
     if (param_owner(l) == l.name) {
       sink = sink + weights;

@@ -36,11 +36,15 @@ std::vector<int64_t> out_shape(const Layout& l, int64_t k, const std::array<int6
   return s;
 }
 
+// The source index of padded position i. Inference refuses pads that would reflect or wrap
+// more than once; an index still outside [0, n) stops the forward instead of reading past it.
 int64_t wrap_index(int64_t i, int64_t n, const std::string& mode) {
   if (i >= 0 && i < n) return i;
-  if (mode == "reflect") return i < 0 ? -i : 2 * (n - 1) - i;
-  if (mode == "replicate") return i < 0 ? 0 : n - 1;
-  return ((i % n) + n) % n;  // circular
+  int64_t j = mode == "reflect"     ? (i < 0 ? -i : 2 * (n - 1) - i)
+              : mode == "replicate" ? (i < 0 ? 0 : n - 1)
+                                    : ((i % n) + n) % n;  // circular
+  if (j < 0 || j >= n) throw ForwardError("padding reaches past the input");
+  return j;
 }
 
 // Materialises the padded input for padding modes other than zeros, and for 'same' padding
@@ -74,8 +78,8 @@ Tensor pad_input(const Tensor& x, const Layout& l, const std::array<int64_t, 3>&
 // the memory guard (conv_scratch_bytes), so the two cannot disagree.
 struct ConvSetup {
   int nd = 2;
-  Layout in;      // the input as given
-  Layout l;       // what the kernel reads: the padded copy when `materialise`
+  Layout in;  // the input as given
+  Layout l;   // what the kernel reads: the padded copy when `materialise`
   bool materialise = false;
   std::array<int64_t, 3> pad_lo{}, pad_hi{};  // the padding a materialised copy adds
   std::array<int64_t, 3> kernel{}, stride{}, dilation{}, begin{}, end{}, o{};

@@ -262,7 +262,7 @@ class Lexer {
   static bool starts_token(char c) {
     unsigned char uc = static_cast<unsigned char>(c);
     return std::isalnum(uc) ||
-           std::string_view("_()[],=:.+-*%?/'\"#;\\ \t\r\n\f\v").find(c) != std::string_view::npos;
+           std::string_view("_()[],=:.+-*%?/'\"#; \t\r\n\f\v").find(c) != std::string_view::npos;
   }
 
   static std::string fmt_byte(unsigned char c) {

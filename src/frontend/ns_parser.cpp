@@ -6,7 +6,9 @@
 #include <deque>
 #include <limits>
 
+#include "netshape/checked.hpp"
 #include "netshape/frontend.hpp"
+#include "netshape/shape.hpp"
 
 namespace netshape {
 namespace {
@@ -24,6 +26,13 @@ class Parser {
       if (accept(TokenKind::Newline)) continue;
       size_t failures_before = failures();
       statement(prog);
+      if (prog.statements.size() > limits::kMaxStatements) {
+        diags_.error(prog.statements.back().span,
+                     fmt::format("the model has more than {} layers, the most netshape analyses",
+                                 with_commas(static_cast<int64_t>(limits::kMaxStatements))),
+                     "split the model (docs/limits.md lists every limit)");
+        break;
+      }
       if (failures() != failures_before)
         recover();
       else if (!at(TokenKind::End) && !accept(TokenKind::Newline)) {
@@ -482,9 +491,10 @@ class Parser {
         if (__builtin_mul_overflow(x, y, &r)) return overflow(sp);
         break;
       case TokenKind::Slash:
-        if (x == std::numeric_limits<int64_t>::min() && y == -1) return overflow(sp);
-        if (y != 0 && x % y == 0) {
-          r = x / y;
+        if (y != 0 && *python_mod(x, y) == 0) {
+          auto q = python_floor_div(x, y);
+          if (!q) return overflow(sp);
+          r = *q;
           break;
         }
         diags_.error(op.span, fmt::format("`{} / {}` is not a whole number", x, y),
@@ -495,18 +505,10 @@ class Parser {
           diags_.error(op.span, "division by zero", "divide by a non-zero number");
           return Value::none(sp);
         }
-        if (x == std::numeric_limits<int64_t>::min() &&
-            y == -1) {  // x % -1 is 0; x // -1 overflows
-          if (op.kind == TokenKind::Percent) return Value::integer(0, sp);
-          return overflow(sp);
-        }
         // Python semantics: floor division and a remainder with the divisor's sign.
-        int64_t q = x / y, m = x % y;
-        if (m != 0 && ((m < 0) != (y < 0))) {
-          --q;
-          m += y;
-        }
-        r = op.kind == TokenKind::SlashSlash ? q : m;
+        auto q = op.kind == TokenKind::SlashSlash ? python_floor_div(x, y) : python_mod(x, y);
+        if (!q) return overflow(sp);
+        r = *q;
       }
     }
     return Value::integer(r, sp);

@@ -254,7 +254,9 @@ std::optional<FValue> Lowerer::eval_binary_fwd(const Expr& e, Frame& f) {
     st.span = e.span;
     st.inputs = {a->tensor, b->tensor};
     st.input_spans = {a->span, b->span};
-    return FValue::tensor_of(emit(std::move(st)), e.span);
+    auto name = emit(std::move(st));
+    if (!name) return std::nullopt;
+    return FValue::tensor_of(*name, e.span);
   }
   if (a->kind == FValue::Constant && b->kind == FValue::Constant) {
     Const c = eval_binary(e, Const::ok(a->value), Const::ok(b->value));
@@ -448,9 +450,10 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
       }
       st.fix_prefix = m.fix_prefix;
       st.shares_params_with = m.first_call;  // a module instance called again owns no new params
-      std::string emitted = emit(std::move(st));
-      if (m.first_call.empty()) m.first_call = emitted;
-      return FValue::tensor_of(emitted, call_span);
+      auto emitted = emit(std::move(st));
+      if (!emitted) return std::nullopt;
+      if (m.first_call.empty()) m.first_call = *emitted;
+      return FValue::tensor_of(*emitted, call_span);
     }
     case ModuleDef::Sequential: {
       std::vector<FValue> cur = inputs;
@@ -516,7 +519,9 @@ std::optional<FValue> Lowerer::call_function(const Expr& e, const std::string& o
                 "netshape follows tensors computed from forward's inputs");
     return std::nullopt;
   }
-  return FValue::tensor_of(emit(std::move(st)), e.span);
+  auto name = emit(std::move(st));
+  if (!name) return std::nullopt;
+  return FValue::tensor_of(*name, e.span);
 }
 
 // x.size(i) -> DimRef; x.size() -> shape; identity methods vanish; others are functional ops.

@@ -4,6 +4,7 @@
 // code often builds modules it never uses (e.g. a loss).
 #include <cmath>
 
+#include "netshape/checked.hpp"
 #include "python_lower.hpp"
 
 namespace netshape::pylower {
@@ -29,16 +30,15 @@ Const respan(Const c, Span span) {
   return c;
 }
 
-int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 }  // namespace
 
 // eval_const: literal | name | self.attr | tuple/list | unary | binary, folded to a Value.
 Const Lowerer::eval_const(const Expr& e, const Scope* scope, Instance* self, int depth) {
-  if (depth > 200) return fail_at(e.span, "unsupported Python construct: expression too deep");
+  // The parser bounds a tree's height (nesting and chains, docs/limits.md); this bounds the
+  // recursion should another caller build deeper trees.
+  constexpr int kMaxTreeHeight = limits::kMaxPyChain + 10 * limits::kMaxPyExprDepth;
+  if (depth > kMaxTreeHeight)
+    return fail_at(e.span, "unsupported Python construct: expression too deep");
   switch (e.kind) {
     case Expr::Kind::Int:
       if (e.int_overflow) return fail_at(e.span, "integer literal too large for a size");
@@ -145,14 +145,15 @@ Const Lowerer::eval_binary(const Expr& e, const Const& lhs, const Const& rhs) {
       overflow = __builtin_mul_overflow(a.i, b.i, &r);
     else if (op == "//" || op == "%" || op == "/") {
       if (b.i == 0) return fail_at(e.span, "division by zero");
-      if (a.i == INT64_MIN && b.i == -1) return fail_at(e.span, "integer overflow");
-      if (op == "/" && a.i % b.i != 0) {
+      auto q = python_floor_div(a.i, b.i);
+      if (op != "%" && !q) return fail_at(e.span, "integer overflow");
+      if (op == "/" && *python_mod(a.i, b.i) != 0) {
         return fail_at(e.span,
                        "`/` gives a float here (" + std::to_string(a.i) + " / " +
                            std::to_string(b.i) + " is not a whole number)",
                        "use `//` for integer division");
       }
-      r = op == "%" ? a.i - floor_div(a.i, b.i) * b.i : floor_div(a.i, b.i);
+      r = op == "%" ? *python_mod(a.i, b.i) : *q;
     } else if (op == "**") {
       if (b.i < 0 || b.i > 64) return fail_at(e.span, "unsupported exponent");
       r = 1;

@@ -4,12 +4,15 @@
 // one Statement whose inputs name the tensors it consumes.
 #include "python_lower.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "netshape/python_frontend.hpp"
+#include "netshape/shape.hpp"
 
 namespace netshape::pylower {
 
@@ -58,7 +61,14 @@ std::string Lowerer::unique_name(const std::string& wanted) {
 
 // Unnamed statements get `<op><index>` (index = 1-based position in the program) like the
 // .ns frontend; the name is filled in here because later statements must refer to it.
-std::string Lowerer::emit(Statement st) {
+std::optional<std::string> Lowerer::emit(Statement st) {
+  if (program_.statements.size() >= limits::kMaxStatements) {
+    error(st.span,
+          fmt::format("the model has more than {} layers, the most netshape analyses",
+                      with_commas(static_cast<int64_t>(limits::kMaxStatements))),
+          "split the model (docs/limits.md lists every limit)");
+    return std::nullopt;
+  }
   st.python = true;
   st.inputs_explicit = true;
   if (st.name.empty()) {

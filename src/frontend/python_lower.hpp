@@ -144,7 +144,8 @@ class Lowerer {
   bool error(Span span, std::string message, std::string help = {});
   bool unsupported(Span span, const std::string& what, std::string help = {});
   std::string unique_name(const std::string& wanted);
-  std::string emit(Statement st);
+  // The statement's name; nullopt (an error reported) past limits::kMaxStatements.
+  std::optional<std::string> emit(Statement st);
 
   // python_lower.cpp
   void collect_top_level();

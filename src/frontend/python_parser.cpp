@@ -13,6 +13,7 @@ namespace netshape::py {
 namespace {
 
 constexpr int kMaxDepth = limits::kMaxPyExprDepth;
+constexpr int kMaxChain = limits::kMaxPyChain;
 
 struct SyntaxError {};  // thrown after the diagnostic is recorded; caught at the entry points
 
@@ -58,6 +59,7 @@ class Parser {
   mutable bool exhausted_ = false;
   size_t pos_ = 0;
   int depth_ = 0;
+  int chain_ = 0;  // links of the chains being read (each nests the tree one level)
 
   // Bounds recursion: every rule that can nest takes a guard.
   struct DepthGuard {
@@ -75,19 +77,20 @@ class Parser {
   struct ChainGuard {
     Parser& p;
     int saved;
-    explicit ChainGuard(Parser& parser) : p(parser), saved(parser.depth_) {}
+    explicit ChainGuard(Parser& parser) : p(parser), saved(parser.chain_) {}
     void link() {
-      if (++p.depth_ > kMaxDepth) {
+      if (++p.chain_ > kMaxChain) {
         p.fail(p.cur().span, "unsupported Python construct: expression too long or nested too deep",
                fmt_limit());
       }
     }
-    ~ChainGuard() { p.depth_ = saved; }
+    ~ChainGuard() { p.chain_ = saved; }
   };
   static std::string fmt_limit() {
-    return "netshape accepts at most " + std::to_string(kMaxDepth) +
-           " nested or chained operations in one expression (docs/limits.md); split it into "
-           "several statements";
+    return "netshape accepts at most " + std::to_string(kMaxDepth) + " nested and " +
+           std::to_string(kMaxChain) +
+           " chained operations in one expression (docs/limits.md); split it into several "
+           "statements";
   }
 
   // ---- token helpers ----

@@ -36,29 +36,37 @@ Span RuleContext::span_of(const std::string& param) const {
                                                          : st.op_span;
 }
 
-bool RuleContext::fail(Span span, std::string message, std::string help) {
+Diagnostic& RuleContext::report(Span span, std::string message, std::string help) {
   Diagnostic& d = diags_.error(span.valid() ? span : st.span, std::move(message), std::move(help));
   d.layer = layer.name;
+  return d;
+}
+
+Span RuleContext::input_span() const {
+  return !st.input_spans.empty() && st.input_spans[0].valid() && st.inputs_explicit
+             ? st.input_spans[0]
+             : st.op_span;
+}
+
+bool RuleContext::fail(Span span, std::string message, std::string help) {
+  report(span, std::move(message), std::move(help));
   return false;
 }
 
 bool RuleContext::fail_input(std::string message, std::string help) {
-  Span at = !st.input_spans.empty() && st.input_spans[0].valid() && st.inputs_explicit
-                ? st.input_spans[0]
-                : st.op_span;
-  return fail(at, std::move(message), std::move(help));
+  return fail(input_span(), std::move(message), std::move(help));
 }
 
 bool RuleContext::fail_too_small(std::string message, std::string help) {
-  fail_input(std::move(message), std::move(help));
-  diags_.items().back().code = "input-too-small";
+  report(input_span(), std::move(message), std::move(help)).code = "input-too-small";
   return false;
 }
 
 bool RuleContext::fail_overflow(const std::string& param, const std::string& what) {
-  fail_at(param, fmt::format("{} is too large: {} does not fit in a 64-bit integer", param, what),
-          fmt::format("use a smaller {}", param));
-  diags_.items().back().code = "integer-overflow";
+  report(span_of(param),
+         fmt::format("{} is too large: {} does not fit in a 64-bit integer", param, what),
+         fmt::format("use a smaller {}", param))
+      .code = "integer-overflow";
   return false;
 }
 

@@ -97,6 +97,8 @@ class RuleContext {
   std::optional<int64_t> leading_count(const Shape& s, size_t feature_dims);
 
  private:
+  Diagnostic& report(Span span, std::string message, std::string help);
+  Span input_span() const;  // where an error about the input points
   Diagnostics& diags_;
 };
 

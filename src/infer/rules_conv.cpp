@@ -194,6 +194,32 @@ void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t
   }
 }
 
+// reflect/circular padding as F.pad checks it, on the real per-side pads (for 'same' too): the
+// last dim first, PyTorch's message for the first that fails.
+bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t>& in,
+                        const std::vector<int64_t>& pad_begin,
+                        const std::vector<int64_t>& pad_end) {
+  const Shape& x = ctx.x();
+  size_t nd = in.size(), rank = x.size();
+  for (size_t i = nd; i-- > 0;) {
+    int64_t b = pad_begin[i], e = pad_end[i];
+    std::string fix = "use a smaller padding with padding_mode='" + a.padding_mode + "'";
+    if (a.padding_mode == "circular" && (b > in[i] || e > in[i]))
+      return ctx.fail_at("padding", "Padding value causes wrapping around more than once.", fix);
+    if (a.padding_mode == "reflect" && (b >= in[i] || e >= in[i])) {
+      // reflection_pad2d names the rank; the 1-D and 3-D kernels print the whole shape.
+      std::string input = nd == 2 ? std::to_string(rank) : shape_list(x);
+      return ctx.fail_at(
+          "padding",
+          fmt::format("Argument #{}: Padding size should be less than the corresponding input "
+                      "dimension, but got: padding ({}, {}) at dimension {} of input {}",
+                      4 + 2 * (nd - 1 - i), b, e, rank - nd + i, input),
+          fix);
+    }
+  }
+  return true;
+}
+
 std::string product_text(const std::vector<int64_t>& v) {
   return join(v, "*");
 }
@@ -232,6 +258,9 @@ bool infer_conv(RuleContext& ctx) {
     }
     padded[i] = *p;
   }
+  // A padding mode other than zeros pads first (F.pad), so its errors come before the conv's.
+  if (a->padding_mode != "zeros" && !check_mode_padding(ctx, *a, *in, pad_begin, pad_end))
+    return false;
   for (size_t i = 0; i < nd; ++i) {
     if (padded[i] < eff[i]) {
       return ctx.fail_too_small(
@@ -246,22 +275,6 @@ bool infer_conv(RuleContext& ctx) {
     out[i] = a->same ? (*in)[i]
                      : *conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
                                          a->dilation[i]);
-  }
-  if (a->padding_mode !=
-      "zeros") {  // PyTorch pads the last dim first and reports the first failure
-    size_t rank = ctx.x().size() + (*c_axis == 0 ? 1 : 0);
-    for (size_t i = nd; i-- > 0;) {
-      bool too_big =
-          a->padding_mode == "reflect" ? a->padding[i] >= (*in)[i] : a->padding[i] > (*in)[i];
-      if (too_big) {
-        return ctx.fail_at(
-            "padding",
-            fmt::format("Argument #4: Padding size should be less than the corresponding input "
-                        "dimension, but got: padding ({}, {}) at dimension {} of input {}",
-                        a->padding[i], a->padding[i], rank - nd + i, rank),
-            "use a smaller padding with padding_mode='" + a->padding_mode + "'");
-      }
-    }
   }
   Shape s = ctx.x();
   s[*c_axis] = fixed(a->out_c);

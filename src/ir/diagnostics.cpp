@@ -7,12 +7,21 @@
 namespace netshape {
 
 Diagnostic& Diagnostics::add(Diagnostic d) {
-  if (d.severity == Severity::Error) ++errors_;
+  bool error = d.severity == Severity::Error;
   if (items_.size() >= kMaxKept) {
+    // Full: an error still takes the place of the last warning, so no error hides behind them.
+    auto warning = std::find_if(items_.rbegin(), items_.rend(),
+                                [](const Diagnostic& k) { return k.severity != Severity::Error; });
+    if (!error || warning == items_.rend()) {
+      errors_ += error;
+      ++dropped_;
+      discarded_ = std::move(d);
+      return discarded_;
+    }
+    items_.erase(std::next(warning).base());
     ++dropped_;
-    discarded_ = std::move(d);
-    return discarded_;
   }
+  errors_ += error;
   items_.push_back(std::move(d));
   return items_.back();
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "netshape/checked.hpp"
+
 namespace netshape {
 
 std::string to_string(const Dim& d) {
@@ -23,15 +25,11 @@ std::string to_x_string(const Shape& s) {
 }
 
 std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
-  int64_t r;
-  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
-  return r;
+  return (Checked(a) * b).get();
 }
 
 std::optional<int64_t> checked_add(int64_t a, int64_t b) {
-  int64_t r;
-  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
-  return r;
+  return (Checked(a) + b).get();
 }
 
 std::optional<int64_t> checked_product(const std::vector<int64_t>& factors) {

@@ -29,10 +29,6 @@
 namespace netshape::kernels {
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) {
-  return -floor_div(-a, b);
-}
-
 // Everything a micro-kernel needs for one strip. Offsets are element offsets from `in`
 // and may point before the start of the tensor for checked strips; only in-bounds
 // (s, j) pairs are dereferenced.

@@ -277,7 +277,9 @@ TEST_CASE("B2: long .py chains are refused at their line, or at the chain limit,
     Run r = run_cli({"check", p.string()});
     INFO(link << "\n" << r.out.substr(0, 2000));
     CHECK(r.code == 2);
-    CHECK(r.out.find("at most 100 nested or chained operations") != std::string::npos);
+    CHECK(r.out.find("1000:1: error: unsupported Python construct: expression too long or nested "
+                     "too deep") != std::string::npos);
+    CHECK(r.out.find("at most 100 nested and 1000 chained operations") != std::string::npos);
     check_memory(r, text.size());
   }
 }
@@ -358,4 +360,115 @@ TEST_CASE(".ns: tokens are read on demand, and calls, tuples and lists are bound
   check_memory(ok, sum.size());
   auto list = test::check_ns("input [1, 2]\nview(" + repeat("1, ", 1100) + "2)\n");
   CHECK(test::first_error(list).message == "more than 1024 arguments in one call");
+}
+
+TEST_CASE("Padding modes are checked on the real pads, 'same' included, with PyTorch's messages") {
+  // PyTorch 1.13: F.pad runs before the convolution and fails first.
+  auto same = test::check_ns(
+      "input [1, 1, 2, 2]\nConv2d(1, 1, 5, padding='same', padding_mode='reflect')\n");
+  CHECK(test::first_error(same).message ==
+        "Argument #4: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (2, 2) at dimension 3 of input 4");
+  auto one_d =
+      test::check_ns("input [1, 1, 3]\nConv1d(1, 1, 6, padding='same', padding_mode='reflect')\n");
+  CHECK(test::first_error(one_d).message ==
+        "Argument #4: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (2, 3) at dimension 2 of input [1, 1, 3]");
+  auto height = test::check_ns(
+      "input [1, 1, 3, 5]\nConv2d(1, 1, 3, padding=(3, 1), padding_mode='reflect')\n");
+  CHECK(test::first_error(height).message.rfind("Argument #6:", 0) == 0);
+  auto wraps =
+      test::check_ns("input [1, 1, 2, 2]\nConv2d(1, 1, 3, padding=3, padding_mode='circular')\n");
+  CHECK(test::first_error(wraps).message == "Padding value causes wrapping around more than once.");
+  auto fits = test::check_ns(
+      "input [1, 1, 2, 2]\nConv2d(1, 1, 5, padding='same', padding_mode='circular')\n");
+  CHECK(test::out_shape(fits) == "[1, 1, 2, 2]");
+  Run r = run_cli({"run", "-"}, write_temp("same.ns",
+                                           "input [1, 1, 2, 2]\nConv2d(1, 1, 5, "
+                                           "padding='same', padding_mode='reflect')\n")
+                                    .string());
+  CHECK(r.code == 1);
+}
+
+TEST_CASE("Python's // and % in both frontends, INT64_MIN included") {
+  struct Case {
+    const char* expr;
+    int64_t value;  // 100 + expr, as Python computes it
+  };
+  const Case cases[] = {{"9223372036854775807 % -3", 98},
+                        {"(-9223372036854775807-1) % 3", 101},
+                        {"(-9223372036854775807-1) % -1", 100},
+                        {"-7 // 2", 96},
+                        {"-7 % 2", 101},
+                        {"7 % -2", 99}};
+  for (const Case& c : cases) {
+    INFO(c.expr);
+    auto ns = test::check_ns(fmt::format("input [1, 28]\nLinear(28, 100 + ({}))\n", c.expr));
+    CHECK(test::out_shape(ns) == fmt::format("[1, {}]", c.value));
+    auto py = test::check_ns(fmt::format("import torch.nn as nn\n# input: [1, 28]\nmodel = "
+                                         "nn.Sequential(nn.Linear(28, 100 + ({})))\n",
+                                         c.expr),
+                             "t.py");
+    CHECK(test::out_shape(py) == fmt::format("[1, {}]", c.value));
+  }
+}
+
+TEST_CASE("run refuses a forward pass that would take hours, before allocating it") {
+  Run conv = run_cli({"run", write_temp("work.ns",
+                                        "input [1, 1, 4096, 4096]\nConv2d(1, 1, 4095, "
+                                        "padding=2047)\n")
+                                 .string()});
+  CHECK(conv.code == 2);
+  CHECK(conv.out.find("needs 281,337,588,088,832 operations") != std::string::npos);
+  Run pool = run_cli({"run", write_temp("pool.ns",
+                                        "input [1, 1, 4096, 4096]\nMaxPool2d(4095, "
+                                        "stride=1, padding=2047)\n")
+                                 .string()});
+  CHECK(pool.code == 2);
+  CHECK(pool.out.find("the most at maxpool2d1") != std::string::npos);
+  // Channels near 2^63: refused by the memory estimate, whose channel rounding never overflows.
+  Run wide = run_cli({"run", write_temp("wide.ns",
+                                        "input [1, 1, 1, 1]\nc = Conv2d(1, "
+                                        "9223372036854775804, 1, bias=False)\n")
+                                 .string()});
+  CHECK(wide.code == 2);
+  CHECK(wide.out.find("(its peak is at c)") != std::string::npos);
+}
+
+TEST_CASE("Chains and nesting have separate budgets: 17 nested calls and 900 terms are fine") {
+  std::string nested = "x";
+  for (int i = 0; i < 17; ++i) nested = "torch.relu(" + nested + ")";
+  auto calls = test::check_ns(
+      "import torch\nimport torch.nn as nn\n# input: [1, 4]\nclass Net(nn.Module):\n"
+      "    def forward(self, x):\n        return " +
+          nested + "\n",
+      "t.py");
+  CHECK(calls.exit == ExitCode::Ok);
+  CHECK(calls.analysis.layers.size() == 17);
+  auto sum = test::check_ns(
+      "import torch.nn as nn\n# input: [1, 28]\nmodel = "
+      "nn.Sequential(nn.Linear(28, 1" +
+          repeat("+1", 900) + "))\n",
+      "t.py");
+  CHECK(test::out_shape(sum) == "[1, 901]");
+}
+
+TEST_CASE("ceil_mode pooling never reports a false overflow") {
+  auto m = test::check_ns(
+      "input [1, 1, 9223372036854775807]\nMaxPool1d(1, stride=1000000000000000000, "
+      "ceil_mode=True)\n");
+  CHECK(test::out_shape(m) == "[1, 1, 10]");
+}
+
+TEST_CASE("When the diagnostics are full, an error still takes a warning's place") {
+  Diagnostics d;
+  for (size_t i = 0; i < Diagnostics::kMaxKept; ++i) d.warning(Span{1, 1, 1}, "w");
+  d.error(Span{2, 1, 1}, "the error");
+  CHECK(d.items().size() == Diagnostics::kMaxKept);
+  CHECK(d.items().back().message == "the error");
+  CHECK(d.has_errors());
+  CHECK(d.dropped() == 1);
+  d.warning(Span{3, 1, 1}, "late");
+  CHECK(d.dropped() == 2);
+  CHECK(d.count() == Diagnostics::kMaxKept + 2);
 }

@@ -19,17 +19,15 @@
 
 namespace netshape::kernels {
 
-// floor(a / b) for b > 0, also for negative a.
-inline int64_t floor_div(int64_t a, int64_t b) {
-  const int64_t q = a / b;
-  return (a % b != 0 && (a < 0)) ? q - 1 : q;
-}
+using netshape::ceil_div;  // floor and ceiling division for b > 0 (netshape/checked.hpp)
+using netshape::floor_div;
 
 // The output-size formulas are the ones shape inference uses (one definition, so the kernels
 // and inference cannot disagree): conv_output_size, conv_transpose_output_size.
 using netshape::conv_output_size;
 using netshape::conv_transpose_output_size;
 
+// For c < 2^62 (callers size buffers of c floats, so their byte counts fit first).
 inline int64_t round_up16(int64_t c) {
   return (c + 15) / 16 * 16;
 }
@@ -140,7 +138,7 @@ void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* 
 // Bytes conv2d_nchw16c_direct allocates for `p` on `path` (the bias padded to 16 channels and
 // the strip plan of a row; an upper bound), 0 for Reference; nullopt if it leaves int64.
 std::optional<int64_t> conv2d_direct_scratch_bytes(const Conv2dParams& p, Conv2dPath path,
-                                                  Isa isa = Isa::Auto);
+                                                   Isa isa = Isa::Auto);
 
 // Weights packed once, run many times. The executor keeps one per conv node.
 class PackedConv2d {
