@@ -9,6 +9,20 @@
 
 namespace netshape::test {
 
+// Whether this build runs under AddressSanitizer (GCC defines __SANITIZE_ADDRESS__, clang has
+// __has_feature): it reserves shadow memory, so memory limits and measurements do not apply.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAsan = true;
+#else
+inline constexpr bool kAsan = false;
+#endif
+#else
+inline constexpr bool kAsan = false;
+#endif
+
 inline LoadedModel check_ns(const std::string& text, const std::string& path = "t.ns") {
   LoadedModel m;
   m.source = SourceFile(path, text);

@@ -94,17 +94,7 @@ long baseline_rss_kb() {
 
 // Sanitizers reserve shadow memory and keep freed blocks in quarantine: memory is not measured
 // there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMeasureMemory = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kMeasureMemory = false;
-#else
-constexpr bool kMeasureMemory = true;
-#endif
-#else
-constexpr bool kMeasureMemory = true;
-#endif
+constexpr bool kMeasureMemory = !test::kAsan;
 
 // The run's peak memory grew by at most 10x the input's size over the baseline.
 void check_memory(const Run& r, size_t input_bytes) {
