@@ -5,7 +5,7 @@
 #include <string>
 
 #include "netshape/bench.hpp"
-#include "netshape/cli.hpp"
+#include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
 namespace netshape {

@@ -7,7 +7,7 @@
 
 namespace netshape::limits {
 
-// Reading a model (src/cli/load.cpp).
+// Reading a model (src/api/load.cpp).
 constexpr int64_t kMaxFileBytes = int64_t{64} << 20;  // a model file or stdin, 64 MiB
 constexpr int kMaxLineBytes = 100'000;                // one physical line of a model file
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "netshape/cli.hpp"
+#include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
 namespace netshape::test {

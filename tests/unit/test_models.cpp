@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "netshape/cli.hpp"
+#include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 #include "netshape/shape.hpp"
 

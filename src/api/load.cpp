@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "netshape/cli.hpp"
+#include "netshape/pipeline.hpp"
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
 #include "netshape/python_frontend.hpp"

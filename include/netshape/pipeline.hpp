@@ -1,0 +1,38 @@
+// The pipeline in one call: source text -> frontend (.ns or .py) -> IR -> shape inference, with
+// every diagnostic collected. The CLI, the public API (netshape.hpp) and the fuzz target use it.
+#pragma once
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "netshape/diagnostics.hpp"
+#include "netshape/infer.hpp"
+#include "netshape/source.hpp"
+
+namespace netshape {
+
+// Everything known about one model: its source, the IR, the analysis, diagnostics.
+struct LoadedModel {
+  SourceFile source;
+  std::optional<Program> program;
+  Analysis analysis;
+  Diagnostics diags;
+  ExitCode exit = ExitCode::Ok;
+};
+
+struct LoadOptions {
+  std::string input_dims;                                 // --input
+  std::string model;                                      // --model (Python)
+  std::vector<std::pair<std::string, std::string>> args;  // --arg (Python)
+  bool explain = false;                                   // record formulas for --explain
+};
+
+// Parses and analyses `m.source` (the pipeline: frontend -> IR -> inference).
+void load_model(LoadedModel& m, const LoadOptions& opts);
+// Reads FILE or `-` (stdin); nullopt with a message in `error` when it cannot.
+std::optional<SourceFile> read_source(const std::string& path, std::string& error);
+// Renders every diagnostic of `m` (stderr text).
+std::string render_diagnostics(const LoadedModel& m);
+
+}  // namespace netshape
