@@ -69,6 +69,10 @@ class RuleContext {
   bool fail_at(const std::string& param, std::string message, std::string help = {}) {
     return fail(span_of(param), std::move(message), std::move(help));
   }
+  // The same, handing back the diagnostic so the rule can add notes (other possible fixes).
+  Diagnostic& error_at(const std::string& param, std::string message, std::string help = {}) {
+    return report(span_of(param), std::move(message), std::move(help));
+  }
   bool fail_input(std::string message, std::string help = {});  // at the statement
   // The input is too small for this layer's window: the CLI then searches the smallest input.
   bool fail_too_small(std::string message, std::string help);

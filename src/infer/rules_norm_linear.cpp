@@ -183,13 +183,31 @@ bool infer_linear(RuleContext& ctx) {
   auto rows = count_product(x, 0, x.size() - 1);
   if (!rows) return ctx.fail_input("the input is too large", "use a smaller input");
   if (last.symbolic() || last.value != *in) {
+    std::string message = fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                                      *rows, to_string(last), *in, *out);
+    auto per_sample = x.size() >= 4 ? count_product(x, 1) : std::nullopt;
+    if (per_sample && !ctx.layer.input_flattened_from) {
+      // PyTorch multiplies the last dim only, but a Linear on a 4-D feature map is almost always
+      // a missing flatten: that fix first, the literal one as a note.
+      std::string flatten = ctx.st.python
+                                ? fmt::format(
+                                      "add nn.Flatten() before {}, or x = torch.flatten(x, 1) in "
+                                      "forward",
+                                      ctx.name())
+                                : fmt::format("flatten(1) before {}", ctx.name());
+      ctx.error_at("in_features", message,
+                   fmt::format("the input of {} is still {}-D {}: flatten it first ({}) and use {}",
+                               ctx.name(), x.size(), to_string(x), flatten,
+                               ctx.call_with("in_features", std::to_string(*per_sample))))
+          .notes.push_back(fmt::format("or, to apply {} to the last dim only, use {}", ctx.name(),
+                                       ctx.call_with("in_features", to_string(last))));
+      return false;
+    }
     std::string where =
         ctx.layer.input_flattened_from
             ? fmt::format(" ({} flattened)", to_string(*ctx.layer.input_flattened_from))
             : "";
-    return ctx.fail_at("in_features",
-                       fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-                                   *rows, to_string(last), *in, *out),
+    return ctx.fail_at("in_features", message,
                        fmt::format("{} receives {} features{}; use {}", ctx.name(), to_string(last),
                                    where, ctx.call_with("in_features", to_string(last))));
   }
