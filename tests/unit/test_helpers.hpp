@@ -1,7 +1,9 @@
 // Helpers for the inference tests: run a .ns snippet through the real pipeline.
 #pragma once
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 
+#include <cstdio>
 #include <string>
 
 #include "netshape/pipeline.hpp"
@@ -22,6 +24,22 @@ inline constexpr bool kAsan = false;
 #else
 inline constexpr bool kAsan = false;
 #endif
+
+// Runs a shell command; its exit code (-1 when it did not exit) and its output.
+struct ShellRun {
+  int code;
+  std::string out;
+};
+inline ShellRun run_shell(const std::string& cmd) {
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, std::move(out)};
+}
 
 inline LoadedModel check_ns(const std::string& text, const std::string& path = "t.ns") {
   LoadedModel m;

@@ -32,18 +32,12 @@ struct Cli {
 // Runs the built binary with `args` through `sh -c` (stdout and stderr merged), killed after
 // 20 s so that a regression to a hang fails instead of blocking the suite.
 Cli cli(const std::string& args, const std::string& prefix = "") {
-  const std::string cmd = prefix + "timeout 20 " + std::string(NETSHAPE_BINARY) + " " + args +
-                          " 2>&1";
+  const std::string cmd =
+      prefix + "timeout 20 " + std::string(NETSHAPE_BINARY) + " " + args + " 2>&1";
   const auto t0 = std::chrono::steady_clock::now();
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
+  test::ShellRun r = test::run_shell(cmd);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, s};
+  return {r.code, std::move(r.out), s};
 }
 
 // A fresh directory for one test, removed with the object.
@@ -130,7 +124,8 @@ TEST_CASE("B5: clipped windows give PyTorch's values (max, avg with and without 
   for (float v : xa) sum += v;
   // Window [o - 2^61, o + 2^61) clipped to the padded input [-2^61, 5 + 2^61): 2^62 taps.
   REQUIRE(av.outputs[0].second.data.size() == 6);
-  for (float v : av.outputs[0].second.data) CHECK(v * 4611686018427387904.0 == doctest::Approx(sum));
+  for (float v : av.outputs[0].second.data)
+    CHECK(v * 4611686018427387904.0 == doctest::Approx(sum));
   for (float v : av.outputs[1].second.data) CHECK(v == doctest::Approx(sum / 5));
 }
 
@@ -291,8 +286,8 @@ TEST_CASE("B7: --save-tensors and --input with an empty value are usage errors")
   const std::string model = (fs::path(NETSHAPE_SOURCE_DIR) / "models/lenet.ns").string();
   for (const std::string& args : std::vector<std::string>{
            "run " + model + " --save-tensors ''", "run " + model + " --input ''",
-        "check " + model + " --input ''", "shape 'ReLU()' --input ''",
-        "params 'Linear(3, 4)' --input ''", "bench conv --layers ''"}) {
+           "check " + model + " --input ''", "shape 'ReLU()' --input ''",
+           "params 'Linear(3, 4)' --input ''", "bench conv --layers ''"}) {
     CAPTURE(args);
     Cli r = cli(args);
     CAPTURE(r.out);
@@ -310,7 +305,8 @@ TEST_CASE("B7: saved tensors are valid .npy files, version 2.0 past a 64 KiB hea
   std::string bytes((std::istreambuf_iterator<char>(f)), {});
   REQUIRE(bytes.size() > 10);
   CHECK(bytes.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) == 0);
-  const size_t len = static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9]) << 8;
+  const size_t len = static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9])
+                                                                << 8;
   CHECK((10 + len) % 64 == 0);
   CHECK(bytes.size() == 10 + len + 1 * 28 * 28 * 4);
   // 40000 dims of 1: the header does not fit version 1.0's 16-bit length.
@@ -341,7 +337,8 @@ TEST_CASE("B9: out-of-range or negative numbers are exit 2 naming the option and
   const Case cases[] = {
       {"run " + model + " --seed 18446744073709551616",
        "--seed: '18446744073709551616' is not an integer in [0, 18446744073709551615]"},
-      {"run " + model + " --seed -1", "--seed: '-1' is not an integer in [0, 18446744073709551615]"},
+      {"run " + model + " --seed -1",
+       "--seed: '-1' is not an integer in [0, 18446744073709551615]"},
       {"run " + model + " --seed 0x10", "--seed: '0x10' is not an integer"},
       {"run " + model + " --threads -1", "--threads: '-1' is not an integer in [0, 1024]"},
       {"run " + model + " --threads 2147483648", "--threads: '2147483648' is not an integer"},
@@ -390,7 +387,8 @@ TEST_CASE("B11: overflowing or huge CSV values are exit 2 with file:line, before
       {"big,1,3,100000,100000,64,3,3,1,1,1", "column H: 100000 is out of range [1, 65536]"},
       {"wrap,1,3,10,10,64,3,3,1,99999999999999999999,1",
        "column pad: '99999999999999999999' is not an integer in [0, 1024]"},
-      {"mem,64,3,4096,4096,64,3,3,1,1,1", "needs 537.7 GiB of buffers, more than the bench's 4 GiB"},
+      {"mem,64,3,4096,4096,64,3,3,1,1,1",
+       "needs 537.7 GiB of buffers, more than the bench's 4 GiB"},
       {"slow,8,256,128,128,512,3,3,1,1,1", "GFLOP per call, more than the bench's 100"},
   };
   for (const Case& c : cases) {

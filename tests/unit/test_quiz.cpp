@@ -17,14 +17,8 @@ struct Run {
 Run run_cli(const std::string& args) {
   std::string cmd = "cd " + std::string(NETSHAPE_SOURCE_DIR) + " && " +
                     std::string(NETSHAPE_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  test::ShellRun r = test::run_shell(cmd);
+  return {r.code, std::move(r.out)};
 }
 
 LoadedModel load(const std::string& rel) {
