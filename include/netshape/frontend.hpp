@@ -45,7 +45,9 @@ struct Token {
 };
 
 // Produces .ns tokens on demand, one per call (End after the last, again and again), so the
-// parser holds only the tokens it looks at. Lexical errors go to `diags` as Invalid tokens.
+// parser holds only the tokens it looks at. Newlines inside brackets are skipped (line
+// continuation); `;` separates statements like a newline. Lexical errors go to `diags` as
+// Invalid tokens.
 class NsTokenizer {
  public:
   NsTokenizer(const SourceFile& src, Diagnostics& diags);
@@ -58,11 +60,6 @@ class NsTokenizer {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Splits .ns text into tokens (all at once, for tests). Newlines inside brackets are skipped (line
-// continuation); `;` separates statements like a newline. Lexical errors go to `diags` as Invalid
-// tokens.
-std::vector<Token> lex_ns(const SourceFile& src, Diagnostics& diags);
 
 // Parses a whole .ns file. Returns nullopt when it has syntax errors (all reported).
 std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags);

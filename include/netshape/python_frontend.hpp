@@ -43,11 +43,6 @@ struct Comment {
   Span span;         // of the '#'
 };
 
-struct TokenStream {
-  std::vector<Token> tokens;  // always ends with Newline (if any tokens) and End
-  std::vector<Comment> comments;
-};
-
 // Python's tokenizer rules, reduced: INDENT/DEDENT from leading whitespace, no NEWLINE inside
 // brackets or after a backslash, comments collected separately. Errors go to `diags`; the first
 // one ends the stream. Tokens are produced on demand, so the parser holds only those it looks at:
@@ -68,9 +63,6 @@ class Tokenizer {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The whole stream at once (for tests and small inputs); nullopt on a lexical error.
-std::optional<TokenStream> tokenize(const SourceFile& src, Diagnostics& diags);
 
 struct Expr {
   enum class Kind {

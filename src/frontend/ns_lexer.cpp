@@ -285,13 +285,4 @@ Token NsTokenizer::next() {
   return impl_->next();
 }
 
-std::vector<Token> lex_ns(const SourceFile& src, Diagnostics& diags) {
-  NsTokenizer tokenizer(src, diags);
-  std::vector<Token> out;
-  do {
-    out.push_back(tokenizer.next());
-  } while (out.back().kind != TokenKind::End);
-  return out;
-}
-
 }  // namespace netshape

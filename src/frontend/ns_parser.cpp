@@ -9,6 +9,7 @@
 #include "netshape/checked.hpp"
 #include "netshape/frontend.hpp"
 #include "netshape/shape.hpp"
+#include "token_window.hpp"
 
 namespace netshape {
 namespace {
@@ -17,7 +18,7 @@ constexpr int kMaxNesting = limits::kMaxNsNesting;  // deeper is an error, not a
 
 class Parser {
  public:
-  Parser(NsTokenizer& tokenizer, Diagnostics& diags) : tokenizer_(tokenizer), diags_(diags) {}
+  Parser(NsTokenizer& tokenizer, Diagnostics& diags) : tokens_(Fill{tokenizer}), diags_(diags) {}
 
   // program := { statement NEWLINE }
   Program program() {
@@ -44,12 +45,17 @@ class Parser {
   }
 
  private:
-  NsTokenizer& tokenizer_;
+  // The tokenizer gives End again and again after the last token: the stream never ends.
+  struct Fill {
+    NsTokenizer& tokenizer;
+    bool operator()(std::deque<Token>& out) const {
+      out.push_back(tokenizer.next());
+      return true;
+    }
+  };
+
+  mutable TokenWindow<Token, Fill> tokens_;
   Diagnostics& diags_;
-  // The tokens from pos_ - 1 to the furthest one looked at; buf_[0] is token number base_.
-  // Earlier ones are dropped, so memory does not grow with the file.
-  mutable std::deque<Token> buf_;
-  mutable size_t base_ = 0;
   size_t pos_ = 0;
   // Failures already explained by the lexer (an Invalid token): they stop the statement
   // without a second message.
@@ -58,12 +64,8 @@ class Parser {
   bool seen_statement_ = false;
 
   size_t failures() const { return diags_.count() + silent_failures_; }
-  const Token& tok(size_t i) const {
-    while (base_ + buf_.size() <= i) buf_.push_back(tokenizer_.next());
-    return buf_[i - base_];
-  }
-  const Token& cur() const { return tok(pos_); }
-  const Token& ahead(size_t n) const { return tok(pos_ + n); }
+  const Token& cur() const { return tokens_.at(pos_); }
+  const Token& ahead(size_t n) const { return tokens_.at(pos_ + n); }
   bool at(TokenKind k) const { return cur().kind == k; }
   bool at_ident(const char* word) const { return at(TokenKind::Ident) && cur().text == word; }
   // The current token, and moves past it (never past End). The reference stays valid until
@@ -71,12 +73,8 @@ class Parser {
   const Token& take() {
     const Token& t = cur();
     if (t.kind == TokenKind::End) return t;
-    ++pos_;
-    while (base_ + 1 < pos_) {
-      buf_.pop_front();
-      ++base_;
-    }
-    return buf_.front();
+    tokens_.drop_before(pos_++);
+    return t;
   }
   bool accept(TokenKind k) {
     if (!at(k)) return false;

@@ -322,13 +322,4 @@ std::vector<Comment>& Tokenizer::comments() {
   return impl_->comments();
 }
 
-std::optional<TokenStream> tokenize(const SourceFile& src, Diagnostics& diags) {
-  Tokenizer tokenizer(src, diags);
-  std::deque<Token> tokens;
-  while (tokenizer.next(tokens)) {
-  }
-  if (tokenizer.failed()) return std::nullopt;
-  return TokenStream{{tokens.begin(), tokens.end()}, std::move(tokenizer.comments())};
-}
-
 }  // namespace netshape::py

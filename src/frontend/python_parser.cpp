@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "netshape/python_frontend.hpp"
+#include "token_window.hpp"
 
 namespace netshape::py {
 namespace {
@@ -20,7 +21,7 @@ struct SyntaxError {};  // thrown after the diagnostic is recorded; caught at th
 class Parser {
  public:
   Parser(const SourceFile& src, Tokenizer& tokenizer, Diagnostics& diags)
-      : src_(src), tokenizer_(tokenizer), diags_(diags) {}
+      : src_(src), tokens_(Fill{tokenizer}), diags_(diags) {}
 
   // file_input: (NEWLINE | stmt)* ENDMARKER
   std::vector<Stmt> file_input() {
@@ -49,14 +50,19 @@ class Parser {
   }
 
  private:
+  // Reads the next tokens; a lexical error ends the parse (the tokenizer has reported it).
+  struct Fill {
+    Tokenizer& tokenizer;
+    bool operator()(std::deque<Token>& out) const {
+      if (tokenizer.next(out)) return true;
+      if (tokenizer.failed()) throw SyntaxError{};
+      return false;
+    }
+  };
+
   const SourceFile& src_;
-  Tokenizer& tokenizer_;
+  mutable TokenWindow<Token, Fill> tokens_;
   Diagnostics& diags_;
-  // The tokens from pos_ - 1 (for span_from) to the furthest one looked at; buf_[0] is token
-  // number base_. Earlier ones are dropped, so memory does not grow with the file.
-  mutable std::deque<Token> buf_;
-  mutable size_t base_ = 0;
-  mutable bool exhausted_ = false;
   size_t pos_ = 0;
   int depth_ = 0;
   int chain_ = 0;  // links of the chains being read (each nests the tree one level)
@@ -94,25 +100,12 @@ class Parser {
   }
 
   // ---- token helpers ----
-  // Token number i, read from the tokenizer when first needed; past End, End. A lexical error
-  // ends the parse (the tokenizer has reported it).
-  const Token& tok(size_t i) const {
-    while (base_ + buf_.size() <= i && !exhausted_) {
-      if (!tokenizer_.next(buf_)) {
-        exhausted_ = true;
-        if (tokenizer_.failed()) throw SyntaxError{};
-      }
-    }
-    return buf_[std::min(i - base_, buf_.size() - 1)];
-  }
+  const Token& tok(size_t i) const { return tokens_.at(i); }
   const Token& cur() const { return tok(pos_); }
   const Token& peek_tok(size_t k) const { return tok(pos_ + k); }
   void advance() {
     ++pos_;
-    while (base_ + 1 < pos_ && buf_.size() > 1) {
-      buf_.pop_front();
-      ++base_;
-    }
+    tokens_.drop_before(pos_ - 1);  // span_from() reads the token before the current one
   }
   bool at(Tok k) const { return cur().kind == k; }
   bool at_op(std::string_view op) const { return cur().kind == Tok::Op && cur().text == op; }
