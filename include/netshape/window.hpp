@@ -2,6 +2,7 @@
 // convolutions: loops run over the taps that land inside the input only, so a huge window (or a
 // huge padding) costs nothing for the taps that fall in the padding.
 #pragma once
+#include <array>
 #include <cstdint>
 
 namespace netshape {
@@ -11,6 +12,9 @@ struct TapRange {
   int64_t lo = 0, hi = 0;
   int64_t first = 0;  // the position of tap lo (meaningful when lo < hi)
   bool empty() const { return lo >= hi; }
+  // The position of in-range tap k (lo <= k < hi): it lies in [0, extent), so the product
+  // (k - lo) * step never leaves int64.
+  int64_t position(int64_t k, int64_t step) const { return first + (k - lo) * step; }
 };
 
 // The taps k in [0, count) with start + k * step in [0, extent), for step >= 1: they form one
@@ -28,6 +32,19 @@ inline TapRange taps_in_range(__int128 start, int64_t step, int64_t count, int64
   t.lo = static_cast<int64_t>(lo);
   t.hi = static_cast<int64_t>(hi);
   t.first = static_cast<int64_t>(start + lo * step);
+  return t;
+}
+
+// The in-range taps of each axis of a 3-axis window at index `at` (D, H, W): tap k of axis i
+// sits at at[i] * stride[i] - pad[i] + k * dilation[i], inside [0, extent[i]).
+using Axes3 = std::array<int64_t, 3>;
+inline std::array<TapRange, 3> window_taps(const Axes3& at, const Axes3& stride, const Axes3& pad,
+                                           const Axes3& dilation, const Axes3& kernel,
+                                           const Axes3& extent) {
+  std::array<TapRange, 3> t;
+  for (size_t i = 0; i < 3; ++i)
+    t[i] = taps_in_range(static_cast<__int128>(at[i]) * stride[i] - pad[i], dilation[i], kernel[i],
+                         extent[i]);
   return t;
 }
 

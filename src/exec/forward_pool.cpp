@@ -50,8 +50,7 @@ Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
   w.d = spatial3(a.get_ints("dilation"), nd, 1);
   bool ceil_mode = a.get_int("ceil_mode") != 0;
   for (size_t i = 0; i < 3; ++i)
-    w.out[i] =
-        pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode).value_or(0);
+    w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode).value_or(0);
   if (w.out[0] < 1 || w.out[1] < 1 || w.out[2] < 1) throw ForwardError("pooling output is empty");
   return w;
 }
@@ -78,19 +77,13 @@ void forward_max_pool(ForwardCtx& ctx) {
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
-    std::array<TapRange, 3> t;
-    for (size_t i = 0; i < 3; ++i)
-      t[i] = taps_in_range(static_cast<__int128>(o[i]) * w.s[i] - w.p[i], w.d[i], w.k[i],
-                           in.sp[i]);
+    const auto t = window_taps(o, w.s, w.p, w.d, w.k, in.sp);
     float best = -std::numeric_limits<float>::infinity();
     for (int64_t kd = t[0].lo; kd < t[0].hi; ++kd)
       for (int64_t kh = t[1].lo; kh < t[1].hi; ++kh)
         for (int64_t kw = t[2].lo; kw < t[2].hi; ++kw) {
-          // In-range positions: (k - lo) * dilation never leaves int64.
-          const int64_t id = t[0].first + (kd - t[0].lo) * w.d[0];
-          const int64_t ih = t[1].first + (kh - t[1].lo) * w.d[1];
-          const int64_t iw = t[2].first + (kw - t[2].lo) * w.d[2];
-          float v = x[at(in.sp, pl, id, ih, iw)];
+          float v = x[at(in.sp, pl, t[0].position(kd, w.d[0]), t[1].position(kh, w.d[1]),
+                         t[2].position(kw, w.d[2]))];
           if (v > best || std::isnan(v)) best = v;
         }
     y[at(w.out, pl, o[0], o[1], o[2])] = best;
@@ -114,7 +107,8 @@ void forward_avg_pool(ForwardCtx& ctx) {
     double padded_count = 1, count = 1;
     for (size_t i = 0; i < 3; ++i) {
       const __int128 start = static_cast<__int128>(o[i]) * w.s[i] - w.p[i];
-      const __int128 end = std::min<__int128>(start + w.k[i], static_cast<__int128>(in.sp[i]) + w.p[i]);
+      const __int128 end =
+          std::min<__int128>(start + w.k[i], static_cast<__int128>(in.sp[i]) + w.p[i]);
       padded_count *= static_cast<double>(end - start);
       lo[i] = static_cast<int64_t>(std::max<__int128>(start, 0));
       hi[i] = static_cast<int64_t>(std::min<__int128>(end, in.sp[i]));

@@ -67,21 +67,16 @@ void conv_reference(const ConvNdParams& p, const float* in, const float* w, floa
         for (int64_t oh = 0; oh < o[1]; ++oh)
           for (int64_t ow = 0; ow < o[2]; ++ow) {
             // Only the taps inside the input, in the order of the full window (same sums).
-            const TapRange td = taps_in_range(static_cast<__int128>(od) * p.stride[0] - p.pad[0],
-                                              p.dilation[0], KD, ID);
-            const TapRange th = taps_in_range(static_cast<__int128>(oh) * p.stride[1] - p.pad[1],
-                                              p.dilation[1], KH, IH);
-            const TapRange tw = taps_in_range(static_cast<__int128>(ow) * p.stride[2] - p.pad[2],
-                                              p.dilation[2], KW, IW);
+            const auto [td, th, tw] =
+                window_taps({od, oh, ow}, p.stride, p.pad, p.dilation, p.kernel, p.in);
             double acc = p.bias ? p.bias[k] : 0.0;
             for (int64_t c = 0; c < Cg; ++c)
               for (int64_t kd = td.lo; kd < td.hi; ++kd)
                 for (int64_t kh = th.lo; kh < th.hi; ++kh)
                   for (int64_t kw = tw.lo; kw < tw.hi; ++kw) {
-                    // In-range positions: (k - lo) * dilation never leaves int64.
-                    const int64_t id = td.first + (kd - td.lo) * p.dilation[0];
-                    const int64_t ih = th.first + (kh - th.lo) * p.dilation[1];
-                    const int64_t iw = tw.first + (kw - tw.lo) * p.dilation[2];
+                    const int64_t id = td.position(kd, p.dilation[0]);
+                    const int64_t ih = th.position(kh, p.dilation[1]);
+                    const int64_t iw = tw.position(kw, p.dilation[2]);
                     const int64_t ci = g * Cg + c;
                     const float x = in[(((n * p.C + ci) * ID + id) * IH + ih) * IW + iw];
                     const float wv = w[(((k * Cg + c) * KD + kd) * KH + kh) * KW + kw];
@@ -136,21 +131,17 @@ void conv_transpose_reference(const ConvTransposeNdParams& p, const float* in, c
           for (int64_t iw = 0; iw < IW; ++iw) {
             const double x = in[(((n * p.C + c) * ID + id) * IH + ih) * IW + iw];
             // Only the taps that land inside the output, in the order of the full kernel.
-            const TapRange td = taps_in_range(static_cast<__int128>(id) * p.stride[0] - p.pad[0],
-                                              p.dilation[0], KD, o[0]);
-            const TapRange th = taps_in_range(static_cast<__int128>(ih) * p.stride[1] - p.pad[1],
-                                              p.dilation[1], KH, o[1]);
-            const TapRange tw = taps_in_range(static_cast<__int128>(iw) * p.stride[2] - p.pad[2],
-                                              p.dilation[2], KW, o[2]);
+            const auto [td, th, tw] =
+                window_taps({id, ih, iw}, p.stride, p.pad, p.dilation, p.kernel, o);
             if (td.empty() || th.empty() || tw.empty()) continue;
             for (int64_t kk = 0; kk < Kg; ++kk) {
               const int64_t k = g * Kg + kk;
               for (int64_t kd = td.lo; kd < td.hi; ++kd)
                 for (int64_t kh = th.lo; kh < th.hi; ++kh)
                   for (int64_t kw = tw.lo; kw < tw.hi; ++kw) {
-                    const int64_t od = td.first + (kd - td.lo) * p.dilation[0];
-                    const int64_t oh = th.first + (kh - th.lo) * p.dilation[1];
-                    const int64_t ow = tw.first + (kw - tw.lo) * p.dilation[2];
+                    const int64_t od = td.position(kd, p.dilation[0]);
+                    const int64_t oh = th.position(kh, p.dilation[1]);
+                    const int64_t ow = tw.position(kw, p.dilation[2]);
                     const double wv = w[(((c * Kg + kk) * KD + kd) * KH + kh) * KW + kw];
                     acc[static_cast<size_t>(((n * p.K + k) * o[0] + od) * o[1] * o[2] + oh * o[2] +
                                             ow)] += x * wv;
