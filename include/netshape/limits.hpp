@@ -31,7 +31,9 @@ constexpr size_t kMaxStatements = 1'000'000;  // layers in one model
 constexpr size_t kMaxRank = 64;               // dims of one tensor
 
 // `netshape run` (src/cli/run_command.cpp) and the kernels.
-constexpr int64_t kRunOverheadBytes = int64_t{4} << 20;  // beyond the estimated peak
+// What a run touches besides the tensors the estimate counts: the kernels' code paged in, the
+// worker threads' stacks, the allocator's bookkeeping (measured: about 1 MiB).
+constexpr int64_t kRunOverheadBytes = int64_t{4} << 20;
 constexpr int64_t kMaxBlockedOffset = int64_t{1} << 40;  // larger offsets run on the reference
 constexpr int64_t kMaxBatch = 65536;                     // --batch
 constexpr int kMaxThreads = 1024;                        // --threads

@@ -102,10 +102,6 @@ std::optional<int64_t> available_bytes(int threads, std::string& source) {
   return avail;
 }
 
-// What a run touches besides the tensors the estimate counts: the kernels' code paged in, the
-// worker threads' stacks, the allocator's bookkeeping (measured: about 1 MiB).
-constexpr int64_t kRuntimeOverhead = limits::kRunOverheadBytes;
-
 }  // namespace
 
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
@@ -116,8 +112,10 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   if (o.batch < 1 || o.batch > limits::kMaxBatch || o.threads < 0 || o.memory_limit < 0) {
-    err << "netshape: error: --batch must be between 1 and 65536, --threads and --memory-limit "
-           ">= 0\nhelp: e.g. --batch 8 --threads 2\n";
+    err << fmt::format(
+        "netshape: error: --batch must be between 1 and {}, --threads and --memory-limit >= "
+        "0\nhelp: e.g. --batch 8 --threads 2\n",
+        limits::kMaxBatch);
     return 2;
   }
   LoadedModel m;
@@ -143,7 +141,8 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   const MemoryEstimate est = estimate_memory(m.analysis, eo);
   const int64_t resident = resident_bytes();
   std::optional<int64_t> need;
-  if (est.peak_bytes) need = (Checked(resident) + *est.peak_bytes + kRuntimeOverhead).get();
+  if (est.peak_bytes)
+    need = (Checked(resident) + *est.peak_bytes + limits::kRunOverheadBytes).get();
   std::string source = "--memory-limit";
   std::optional<int64_t> limit;
   if (o.memory_limit > 0) {

@@ -86,10 +86,22 @@ const Tensor* ForwardCtx::weight(const std::string& name) const {
   return nullptr;
 }
 
-std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
+// Inference's shape with the batch bound; nullopt when a dim leaves int64.
+static std::optional<std::vector<int64_t>> checked_bind(const Shape& s, int64_t batch) {
   std::vector<int64_t> out;
-  for (const Dim& d : s) out.push_back(d.symbolic() ? d.value * batch : d.value);
+  for (const Dim& d : s) {
+    auto v = d.symbolic() ? (Checked(d.value) * batch).get() : std::optional<int64_t>(d.value);
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+  }
   return out;
+}
+
+std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
+  auto bound = checked_bind(s, batch);
+  // run's memory guard has bound every shape (estimate_memory) before a forward asks for it.
+  if (!bound) throw ForwardError("a dim with the batch bound leaves int64");
+  return *bound;
 }
 
 // The index of the last layer that reads each tensor, so activations are freed right after it:
@@ -198,21 +210,14 @@ std::optional<int64_t> param_bytes(const ParamTensor& p) {
   return n ? (Checked(*n) * int64_t{sizeof(float)}).get() : std::nullopt;
 }
 
-// Bytes of a float32 tensor of inference's shape `s` with the batch bound; nullopt on overflow.
-std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
-  Checked n = int64_t{sizeof(float)};
-  for (const Dim& d : s) n = n * (d.symbolic() ? Checked(d.value) * batch : Checked(d.value));
-  return n.get();
+// Elements and float32 bytes of inference's shape `s` with the batch bound; nullopt on overflow.
+std::optional<int64_t> tensor_elements(const Shape& s, int64_t batch) {
+  auto dims = checked_bind(s, batch);
+  return dims ? checked_product(*dims) : std::nullopt;
 }
-
-std::optional<std::vector<int64_t>> checked_bind(const Shape& s, int64_t batch) {
-  std::vector<int64_t> out;
-  for (const Dim& d : s) {
-    auto v = d.symbolic() ? (Checked(d.value) * batch).get() : std::optional<int64_t>(d.value);
-    if (!v) return std::nullopt;
-    out.push_back(*v);
-  }
-  return out;
+std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
+  auto n = tensor_elements(s, batch);
+  return n ? (Checked(*n) * int64_t{sizeof(float)}).get() : std::nullopt;
 }
 
 // Bytes a forward allocates besides its inputs, weights and output: the convolutions' padded
@@ -236,11 +241,9 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
   return 0;
 }
 
-}  // namespace
-
 // A pooling window's taps that can land in the input: at most the kernel's extent, and never
 // more than the input along that axis.
-static Checked pooling_taps(const LayerInfo& l) {
+Checked pooling_taps(const LayerInfo& l) {
   const auto& kernel = l.attrs.get_ints("kernel_size");
   if (l.input_shapes.empty() || kernel.empty()) return 1;
   const Shape& in = l.input_shapes[0];
@@ -250,6 +253,8 @@ static Checked pooling_taps(const LayerInfo& l) {
   return taps;
 }
 
+}  // namespace
+
 WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
   WorkEstimate w;
   Checked total = 0;
@@ -257,11 +262,11 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
   for (const LayerInfo& l : a.layers) {
     if (!l.output) break;
     Family family = op_info(l.op).family;
-    auto out = tensor_bytes(*l.output, opts.batch);
-    Checked elements = out ? Checked(*out / int64_t{sizeof(float)}) : Checked::overflowed();
+    auto out = tensor_elements(*l.output, opts.batch);
+    Checked elements = out ? Checked(*out) : Checked::overflowed();
     for (const Shape& s : l.input_shapes) {
-      auto in = tensor_bytes(s, opts.batch);
-      elements = elements + (in ? Checked(*in / int64_t{sizeof(float)}) : Checked::overflowed());
+      auto in = tensor_elements(s, opts.batch);
+      elements = elements + (in ? Checked(*in) : Checked::overflowed());
     }
     Checked layer = Checked(l.macs) * opts.batch + elements;
     if (family == Family::max_pool || family == Family::avg_pool)
