@@ -26,7 +26,7 @@ constexpr int kMaxPyExprDepth = 100;     // nested brackets, calls and operators
 constexpr int kMaxPyChain = 1000;        // links of chains (`a.b.c`, `1+1+1`, `x[0][0]`)
 constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
 
-// Shape inference (src/infer/infer.cpp).
+// Both frontends, as they produce statements; and shape inference (src/infer/infer.cpp).
 constexpr size_t kMaxStatements = 1'000'000;  // layers in one model
 constexpr size_t kMaxRank = 64;               // dims of one tensor
 

@@ -40,14 +40,6 @@ class Analyzer {
     a.layers.reserve(prog_.statements.size());
     tensors_.reserve(prog_.statements.size() + prog_.inputs.size());
     a.model_name = prog_.model_name.empty() ? "model" : prog_.model_name;
-    if (prog_.statements.size() > limits::kMaxStatements) {
-      diags_.error(prog_.statements[limits::kMaxStatements].span,
-                   fmt::format("the model has {} layers; netshape analyses at most {}",
-                               with_commas(static_cast<int64_t>(prog_.statements.size())),
-                               with_commas(static_cast<int64_t>(limits::kMaxStatements))),
-                   "split the model (docs/limits.md lists every limit)");
-      return a;
-    }
     if (!declare_inputs(a)) return a;
     name_statements();
     if (diags_.has_errors()) return a;  // a name used twice: no layer can be trusted
