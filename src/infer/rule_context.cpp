@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "netshape/shape_rules.hpp"
+
 namespace netshape {
 
 int64_t ParamTensor::numel() const {
@@ -276,6 +278,25 @@ std::string shape_list(const Shape& s) {
   std::string out = "[";
   for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i].count_value());
   return out + "]";
+}
+
+// PyTorch would wrap these into a wrong shape; netshape stops at the argument.
+bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
+                         const std::vector<int64_t>& dilation) {
+  for (size_t i = 0; i < kernel.size(); ++i) {
+    if (!effective_kernel_size(kernel[i], dilation[i])) {
+      return ctx.fail_overflow(
+          ctx.is_given("dilation") ? "dilation" : "kernel_size",
+          fmt::format("dilation * (kernel_size - 1) = {} * {}", dilation[i], kernel[i] - 1));
+    }
+  }
+  return true;
+}
+
+bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after) {
+  return ctx.fail_overflow(
+      "padding", before == after ? fmt::format("the padded input {} + 2 * {}", in, before)
+                                 : fmt::format("the padded input {} + {} + {}", in, before, after));
 }
 
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank) {

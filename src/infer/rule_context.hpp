@@ -118,6 +118,8 @@ std::string shape_list(const Shape& s);  // "[1, 31, 8, 8]" with the symbol coun
 // Every window extent d(k-1)+1 fits in int64; else an error at dilation (or kernel_size).
 bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
                          const std::vector<int64_t>& dilation);
+// An input of size `in` padded by `before` and `after` left int64: an error at padding.
+bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after);
 // Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);
 

@@ -67,23 +67,6 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
   return true;
 }
 
-}  // namespace
-
-// Every window extent d(k-1)+1 fits in int64 (PyTorch would wrap it into a wrong shape).
-bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
-                         const std::vector<int64_t>& dilation) {
-  for (size_t i = 0; i < kernel.size(); ++i) {
-    if (!effective_kernel_size(kernel[i], dilation[i])) {
-      return ctx.fail_overflow(
-          ctx.is_given("dilation") ? "dilation" : "kernel_size",
-          fmt::format("dilation * (kernel_size - 1) = {} * {}", dilation[i], kernel[i] - 1));
-    }
-  }
-  return true;
-}
-
-namespace {
-
 std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool transposed) {
   size_t nd = static_cast<size_t>(ctx.nd());
   ConvArgs a;
@@ -252,10 +235,7 @@ bool infer_conv(RuleContext& ctx) {
       pad_begin[i] = pad_end[i] = a->padding[i];
     }
     auto p = padded_size((*in)[i], pad_begin[i], pad_end[i]);
-    if (!p) {
-      return ctx.fail_overflow(
-          "padding", fmt::format("the padded input {} + 2 * {}", (*in)[i], a->padding[i]));
-    }
+    if (!p) return fail_padded_overflow(ctx, (*in)[i], pad_begin[i], pad_end[i]);
     padded[i] = *p;
   }
   // A padding mode other than zeros pads first (F.pad), so its errors come before the conv's.

@@ -100,9 +100,7 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
     // The kernel extent fits and padding <= kernel_size/2: only in + 2p can leave int64.
     auto o =
         pool_output_size(in[i], a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], a.ceil_mode);
-    if (!o)
-      return ctx.fail_overflow("padding",
-                               fmt::format("the padded input {} + 2 * {}", in[i], a.padding[i]));
+    if (!o) return fail_padded_overflow(ctx, in[i], a.padding[i], a.padding[i]);
     out[i] = *o;
   }
   if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o < 1; })) {
