@@ -36,7 +36,7 @@ constexpr size_t kMaxRank = 64;               // dims of one tensor
 constexpr int64_t kRunOverheadBytes = int64_t{4} << 20;
 constexpr int64_t kMaxBlockedOffset = int64_t{1} << 40;  // larger offsets run on the reference
 constexpr int64_t kMaxBatch = 65536;                     // --batch
-constexpr int kMaxThreads = 1024;                        // --threads
+constexpr int kMaxThreads = 1024;                        // --threads: more is a typo, not a machine
 // Operations of one forward pass (multiply-adds, pooling taps, element visits): about minutes on
 // one core; more would look like a hang. `check` has no such limit.
 constexpr int64_t kMaxRunWork = int64_t{1'000'000'000'000};

@@ -16,9 +16,6 @@
 namespace netshape {
 namespace {
 
-// --threads of run and bench conv: more than this is a typo, not a machine.
-constexpr int kMaxThreads = limits::kMaxThreads;
-
 std::optional<ReportFormat> parse_format(const std::string& f) {
   if (f == "table") return ReportFormat::Table;
   if (f == "markdown" || f == "md") return ReportFormat::Markdown;
@@ -146,7 +143,7 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--seed", run.seed, "random seed for weights and input")
       ->transform(int_in<uint64_t>(0, UINT64_MAX));
   run_cmd->add_option("--threads", run.threads, "threads (default 0: all cores)")
-      ->transform(int_in<int>(0, kMaxThreads));
+      ->transform(int_in<int>(0, limits::kMaxThreads));
   run_cmd->add_option("--batch", run.batch, "bind a symbolic batch to this size (default 1)")
       ->transform(int_in<int64_t>(1, limits::kMaxBatch));
   run_cmd->add_option("--format", run_format, "table | json");
@@ -167,7 +164,7 @@ int run_cli(int argc, char** argv) {
       ->add_option("--layers", bench.conv.layers_csv, "CSV: name,N,C,H,W,K,R,S,stride,pad,groups")
       ->check(kNonEmpty);
   bench_conv->add_option("--threads", bench.conv.threads, "threads (0: 1 and all cores)")
-      ->transform(int_in<int>(0, kMaxThreads));
+      ->transform(int_in<int>(0, limits::kMaxThreads));
   bench_conv->add_option("--format", bench.conv.format, "table | json");
   bench_conv->add_option("--min-seconds", bench.conv.min_seconds, "minimum time per measurement")
       ->check(seconds_in(0, 3600));
