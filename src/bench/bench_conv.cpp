@@ -88,10 +88,9 @@ struct Column {
   const char* name;
   int64_t min, max;
 };
-constexpr Column kColumns[] = {{"N", 1, 1024},      {"C", 1, 65536},   {"H", 1, 65536},
-                               {"W", 1, 65536},     {"K", 1, 65536},   {"R", 1, 1024},
-                               {"S", 1, 1024},      {"stride", 1, 1024}, {"pad", 0, 1024},
-                               {"groups", 1, 65536}};
+constexpr Column kColumns[] = {
+    {"N", 1, 1024}, {"C", 1, 65536}, {"H", 1, 65536},     {"W", 1, 65536},  {"K", 1, 65536},
+    {"R", 1, 1024}, {"S", 1, 1024},  {"stride", 1, 1024}, {"pad", 0, 1024}, {"groups", 1, 65536}};
 constexpr int64_t kMaxLayerBytes = int64_t{4} << 30;  // every buffer the bench makes for a layer
 constexpr double kMaxLayerGflop = 100;                // one call of the layer
 
@@ -102,8 +101,8 @@ int64_t parse_int(const std::string& text, const Column& c, const std::string& w
     throw CsvError(fmt::format("{}: column {}: '{}' is not an integer in [{}, {}]", where, c.name,
                                text, c.min, c.max));
   if (v < c.min || v > c.max)
-    throw CsvError(fmt::format("{}: column {}: {} is out of range [{}, {}]", where, c.name, v,
-                               c.min, c.max));
+    throw CsvError(
+        fmt::format("{}: column {}: {} is out of range [{}, {}]", where, c.name, v, c.min, c.max));
   return v;
 }
 
@@ -159,8 +158,9 @@ std::vector<Layer> parse_layers(std::istream& in, const std::string& source) {
           where, l.name, bytes ? static_cast<double>(*bytes) / (1 << 30) : 8e9,
           kMaxLayerBytes >> 30));
     if (p.flops() * 1e-9 > kMaxLayerGflop)
-      throw CsvError(fmt::format("{}: layer '{}': {:.0f} GFLOP per call, more than the bench's {:.0f}",
-                                 where, l.name, p.flops() * 1e-9, kMaxLayerGflop));
+      throw CsvError(
+          fmt::format("{}: layer '{}': {:.0f} GFLOP per call, more than the bench's {:.0f}", where,
+                      l.name, p.flops() * 1e-9, kMaxLayerGflop));
     layers.push_back(std::move(l));
   }
   if (!header_seen)

@@ -43,7 +43,7 @@ struct Strip {
   const float* w;       // weights at (first kb, cb = 0, first valid r, s = 0)
   int64_t w_cb_stride, w_r_stride, w_oc_stride;
   int64_t w_s_stride;  // between kernel columns (the driver uses it to skip columns)
-  float* out;  // output at (first kb, p, q0, 0); pixel stride is 16
+  float* out;          // output at (first kb, p, q0, 0); pixel stride is 16
   int64_t out_oc_stride;
   const float* bias;  // 16 x noc padded values, or nullptr
   bool relu;
@@ -553,7 +553,8 @@ std::pair<int64_t, int64_t> row_taps(const Conv2dParams& p, int64_t oh) {
 // padding.
 std::pair<int64_t, int64_t> strip_columns(const Conv2dParams& p, int64_t q0, int uw) {
   const int64_t first = q0 * p.stride_w - p.pad_w;
-  const int64_t s_lo = std::max<int64_t>(0, ceil_div(-(first + (uw - 1) * p.stride_w), p.dilation_w));
+  const int64_t s_lo =
+      std::max<int64_t>(0, ceil_div(-(first + (uw - 1) * p.stride_w), p.dilation_w));
   const int64_t s_hi = std::min<int64_t>(p.S, floor_div(p.W - 1 - first, p.dilation_w) + 1);
   return {std::min(s_lo, p.S), std::max<int64_t>(0, s_hi - s_lo)};
 }
@@ -561,8 +562,8 @@ std::pair<int64_t, int64_t> strip_columns(const Conv2dParams& p, int64_t q0, int
 // Whether strip [q0, q0 + uw) reads outside the input row for some column s; if so fills
 // the valid pixel ranges [jlo[i], jhi[i]) of its columns s = s_lo + i, i < n_s
 // (strip_columns).
-bool column_ranges(const Conv2dParams& p, int64_t q0, int uw, int64_t s_lo, int64_t n_s,
-                   int* jlo, int* jhi) {
+bool column_ranges(const Conv2dParams& p, int64_t q0, int uw, int64_t s_lo, int64_t n_s, int* jlo,
+                   int* jhi) {
   const int64_t first = q0 * p.stride_w - p.pad_w;
   const int64_t last = (q0 + uw - 1) * p.stride_w - p.pad_w + (p.S - 1) * p.dilation_w;
   if (first >= 0 && last < p.W) return false;
@@ -640,7 +641,11 @@ struct StripPlan {
         at = static_cast<int64_t>(ranges.size());
         ranges.insert(ranges.end(), cols.begin(), cols.begin() + 2 * n_s);
       }
-      strips.push_back({q0, check ? s_lo : 0, check ? n_s : p.S, at, uw,
+      strips.push_back({q0,
+                        check ? s_lo : 0,
+                        check ? n_s : p.S,
+                        at,
+                        uw,
                         {kc.get(noc_full, check, uw), kc.get(noc_tail, check, uw)}});
     });
   }
@@ -764,7 +769,7 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
 }  // namespace
 
 std::optional<int64_t> conv2d_direct_scratch_bytes(const Conv2dParams& p_in, Conv2dPath path,
-                                                  Isa isa) {
+                                                   Isa isa) {
   const Conv2dParams p = without_unused_dilation(p_in);
   if (path == Conv2dPath::Auto) path = choose_conv2d_path(p);
   if (path == Conv2dPath::Reference) return 0;
@@ -781,10 +786,10 @@ std::optional<int64_t> conv2d_direct_scratch_bytes(const Conv2dParams& p_in, Con
   const int64_t per_strip = std::min<int64_t>(p.S, *reach.get());
   const Checked a = Checked(n_strips) * per_strip, b = Checked(p.S) * *strips_reaching.get();
   const int64_t cols = std::min(a.get().value_or(INT64_MAX), b.get().value_or(INT64_MAX));
-  const Checked bytes = Checked(round_up16(p.K)) * int64_t{sizeof(float)} +           // bias16
-                        Checked(n_strips) * int64_t{sizeof(StripPlan::Entry)} +        // strips
-                        Checked(cols) * 2 * int64_t{sizeof(int)} +                      // ranges
-                        Checked(per_strip) * 2 * int64_t{sizeof(int)};                  // cols
+  const Checked bytes = Checked(round_up16(p.K)) * int64_t{sizeof(float)} +      // bias16
+                        Checked(n_strips) * int64_t{sizeof(StripPlan::Entry)} +  // strips
+                        Checked(cols) * 2 * int64_t{sizeof(int)} +               // ranges
+                        Checked(per_strip) * 2 * int64_t{sizeof(int)};           // cols
   return bytes.get();
 }
 
