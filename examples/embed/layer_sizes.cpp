@@ -1,19 +1,17 @@
 // Embeds netshape: analyses a model file (or a snippet given with --text) and prints each layer's
 // output shape and parameters, then proves the shapes with a forward pass. Only netshape.hpp.
-#include <netshape/netshape.hpp>
-
 #include <cstring>
 #include <iostream>
+#include <netshape/netshape.hpp>
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: layer_sizes MODEL.ns|MODEL.py  |  layer_sizes --text \"...\"\n";
     return 2;
   }
-  netshape::LoadedModel model =
-      std::strcmp(argv[1], "--text") == 0 && argc > 2
-          ? netshape::analyze_text(argv[2], "<text>.ns")
-          : netshape::analyze_file(argv[1]);
+  netshape::LoadedModel model = std::strcmp(argv[1], "--text") == 0 && argc > 2
+                                    ? netshape::analyze_text(argv[2], "<text>.ns")
+                                    : netshape::analyze_file(argv[1]);
   if (model.exit != netshape::ExitCode::Ok) {
     std::cerr << netshape::render_diagnostics(model);
     return static_cast<int>(model.exit);

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "netshape/pipeline.hpp"
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/pipeline.hpp"
 #include "netshape/python_frontend.hpp"
 
 namespace netshape {
