@@ -529,14 +529,6 @@ struct Geometry {
   int64_t pix;  // floats per input pixel: 16 (NCHW16c) or 1 (plain NCHW)
 };
 
-// The same convolution with dilation 1 on the axes whose kernel extent is 1 (where it changes
-// nothing), so that a huge unused dilation never enters the kernels' strides.
-Conv2dParams without_unused_dilation(Conv2dParams p) {
-  if (p.R == 1) p.dilation_h = 1;
-  if (p.S == 1) p.dilation_w = 1;
-  return p;
-}
-
 // Valid kernel rows [r_lo, r_lo + n_r) for output row `oh`.
 std::pair<int64_t, int64_t> row_taps(const Conv2dParams& p, int64_t oh) {
   const int64_t ih0 = oh * p.stride_h - p.pad_h;

@@ -59,16 +59,16 @@ namespace {
 // within 2^40: true for any real image, false only for paddings, strides or dilations so large
 // that the offsets (or the pointers formed from them) could leave int64 or the address space.
 // Such convolutions run on the reference kernel, whose loops visit in-range taps only.
-bool offsets_fit(const Conv2dParams& p) {
-  constexpr int64_t kMaxOffset = limits::kMaxBlockedOffset;
-  const int64_t dh = p.R == 1 ? 1 : p.dilation_h, dw = p.S == 1 ? 1 : p.dilation_w;
+bool offsets_fit(const Conv2dParams& p_in) {
+  const Conv2dParams p = without_unused_dilation(p_in);
+  const int64_t dh = p.dilation_h, dw = p.dilation_w;
   // Rows and columns the windows cover, padding included.
   const Checked rows = (Checked(p.P()) - 1) * p.stride_h + (Checked(p.R) - 1) * dh + 1 + p.pad_h;
   const Checked cols = (Checked(p.Q()) - 1) * p.stride_w + (Checked(p.S) - 1) * dw + 1 + p.pad_w;
   const Checked terms[] = {rows * p.W * 16 + cols * 16, Checked(dh) * p.W * 16, Checked(dw) * 16,
                            Checked(p.stride_w) * 16 * 32, Checked(p.stride_h) * p.W * 16};
   for (const Checked& t : terms)
-    if (!t.ok() || *t.get() > kMaxOffset) return false;
+    if (!t.ok() || *t.get() > limits::kMaxBlockedOffset) return false;
   return true;
 }
 

@@ -53,6 +53,14 @@ struct Conv2dParams {
   const char* invalid_reason() const;
 };
 
+// The same convolution with dilation 1 on the axes whose kernel extent is 1 (where it changes
+// nothing), so that a huge unused dilation never enters the kernels' strides or offsets.
+inline Conv2dParams without_unused_dilation(Conv2dParams p) {
+  if (p.R == 1) p.dilation_h = 1;
+  if (p.S == 1) p.dilation_w = 1;
+  return p;
+}
+
 // N-d convolution with up to 3 spatial axes, ordered (D, H, W). Lower ranks set the
 // leading axes to extent 1 (1-D: D = H = 1; 2-D: D = 1) with kernel 1, stride 1, pad 0.
 struct ConvNdParams {
