@@ -11,12 +11,20 @@ namespace netshape {
 
 enum class Severity { Error, Warning, Note };
 
+// A secondary place a diagnostic points at, with its own caret: the use site of a module whose
+// body failed, the call in forward that applied it. Rendered as a `note:` with its position.
+struct Label {
+  Span span;
+  std::string message;
+};
+
 struct Diagnostic {
   Severity severity = Severity::Error;
   Span span;
   std::string message;
   std::string help;                // the concrete fix, when there is one
   std::vector<std::string> notes;  // extra context lines
+  std::vector<Label> labels;       // other places that explain it, in order
   std::string layer;               // the statement it belongs to, when there is one
   std::string code;                // a stable kind for tools, e.g. "input-too-small"
 };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "netshape/diagnostics.hpp"
+#include "netshape/graph.hpp"
 #include "netshape/ir.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
@@ -33,12 +34,19 @@ struct Attrs {
   std::string get_string(const std::string& k, const std::string& fallback = {}) const;
 };
 
+// What inference found for one node of the graph (layers[i] is nodes[i]).
 struct LayerInfo {
   std::string name;
   OpId op = OpId::Identity;
   std::string op_name;  // as written, e.g. "Conv2d" or "max_pool2d"
   const Statement* statement = nullptr;
+  NodeId node = kNoId;
   std::vector<std::string> inputs;
+  std::vector<TensorId> input_ids;  // the tensors `inputs` names
+  TensorId output_id = kNoId;
+  // A module called again (`self.relu` twice) owns no new parameters: the layer whose call
+  // created them, else kNoId.
+  NodeId shares_params_with = kNoId;
   std::vector<Shape> input_shapes;
   std::optional<Shape> input_flattened_from;  // first input came from this shape via flatten/view
   std::optional<Shape> output;                // nullopt when the layer failed
@@ -62,17 +70,22 @@ struct Totals {
 struct Analysis {
   std::string model_name;
   std::vector<std::pair<std::string, Shape>> inputs;
-  std::vector<LayerInfo> layers;  // up to and including a failing layer
+  std::vector<TensorId> input_ids;  // the graph's tensor of each input
+  std::vector<LayerInfo> layers;    // up to and including a failing layer
   std::vector<std::pair<std::string, Shape>> outputs;
+  std::vector<TensorId> output_ids;
+  size_t tensor_count = 0;  // the graph's tensors: ids above are below this
   Totals totals;
   bool ok = false;
 };
 
-// Runs inference over `prog` (whose unnamed statements get their `<op><index>` names here).
+// Runs inference over the graph: pure, so it may run again on the same graph (the smallest-input
+// search does). `input_shapes`, when given, replace the declared shapes of the inputs in order.
 // Errors go to `diags`; the analysis always holds what was computed before the first error.
 // With `explain`, every layer also records its formulas with the numbers substituted (costly
 // string formatting, so only on request).
-Analysis analyze(Program& prog, Diagnostics& diags, bool explain = false);
+Analysis analyze(const Graph& graph, Diagnostics& diags, bool explain = false,
+                 const std::vector<Shape>* input_shapes = nullptr);
 
 // The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
 std::string auto_name(const std::string& op, size_t index);

@@ -21,6 +21,10 @@ struct Value {
   std::string s;             // String, Ident; DimRef tensor name
   std::vector<Value> items;  // Tuple, List
   Span span;
+  // A value passed into a user module's constructor and used unchanged inside it: the index of
+  // its ValueOrigin in Program::origins (the use site), or -1. Errors about the value can then
+  // point at the place that passed it, where the fix usually belongs.
+  int origin = -1;
 
   static Value integer(int64_t v, Span sp) {
     Value x;
@@ -119,6 +123,27 @@ struct Statement {
   // A module instance called a second time (`self.relu` twice): its parameters belong to the
   // statement named here, so they are counted once, as model.parameters() does.
   std::string shares_params_with;
+  int module = -1;  // index into Program::modules of the module whose forward applied it; -1: root
+};
+
+// A module of the model's hierarchy as a frontend found it: a user block (`self.b3 =
+// Block(16, 64)`) or a container (`nn.Sequential`). Leaf layers are statements, not modules here.
+struct ModuleDecl {
+  std::string path;     // PyTorch's named_modules() name, e.g. "layer1.0"
+  std::string kind;     // class name, e.g. "BasicBlock" or "Sequential"
+  int parent = -1;      // index into Program::modules; -1: the model itself
+  Span constructed_at;  // the constructor call in the parent's __init__
+  Span applied_at;      // the call in the parent's forward that first applied it
+};
+
+// Where a value came from when it crossed a constructor call: `Block(16, 64)` passes 16 as `cin`.
+struct ValueOrigin {
+  std::string param;      // the constructor parameter, e.g. "cin"
+  std::string module;     // the module built there, e.g. "b3"
+  Span argument;          // the argument at the use site (`16`)
+  std::string line_text;  // the use site's whole line, trimmed, for help lines
+  int line_offset = 0;    // where the argument starts in line_text
+  int parent = -1;        // the origin of the argument itself, when it was a parameter too
 };
 
 struct OutputDecl {
@@ -131,7 +156,9 @@ struct Program {
   Span model_span;
   std::vector<InputDecl> inputs;
   std::vector<Statement> statements;
-  std::vector<OutputDecl> outputs;  // empty: the last statement
+  std::vector<OutputDecl> outputs;   // empty: the last statement
+  std::vector<ModuleDecl> modules;   // the user modules and containers (.py); empty for .ns
+  std::vector<ValueOrigin> origins;  // see Value::origin
 };
 
 }  // namespace netshape

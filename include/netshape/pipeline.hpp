@@ -7,15 +7,17 @@
 #include <vector>
 
 #include "netshape/diagnostics.hpp"
+#include "netshape/graph.hpp"
 #include "netshape/infer.hpp"
 #include "netshape/source.hpp"
 
 namespace netshape {
 
-// Everything known about one model: its source, the IR, the analysis, diagnostics.
+// Everything known about one model: its source, the graph, the analysis, diagnostics.
 struct LoadedModel {
   SourceFile source;
-  std::optional<Program> program;
+  std::optional<Graph> graph;        // absent when the file does not parse
+  const Program* program = nullptr;  // the frontend's statements, owned by `graph`
   Analysis analysis;
   Diagnostics diags;
   ExitCode exit = ExitCode::Ok;

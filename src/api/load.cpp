@@ -131,35 +131,50 @@ static size_t spatial_dims(const InputDecl& in) {
   return 0;
 }
 
-// Index of the first failing layer when every spatial dim of the first input grows by `grow`.
-static size_t first_failure(const Program& prog, int64_t grow) {
-  Program trial = prog;
-  InputDecl& in = trial.inputs[0];
-  for (size_t i = in.dims.size() - spatial_dims(in); i < in.dims.size(); ++i) {
-    auto grown = checked_add(in.dims[i].value, grow);
-    if (!grown) return 0;  // no larger input exists: as if the first layer failed
-    in.dims[i].value = *grown;
+// The declared shape of every input, the first one's spatial dims grown by `grow`; nullopt when
+// a grown dim leaves int64.
+static std::optional<std::vector<Shape>> grown_inputs(const Graph& g, int64_t grow) {
+  std::vector<Shape> shapes;
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    const InputDecl& in = *g.inputs[k].decl;
+    Shape s;
+    for (size_t i = 0; i < in.dims.size(); ++i) {
+      const InputDim& d = in.dims[i];
+      bool spatial = k == 0 && i >= in.dims.size() - spatial_dims(in);
+      auto value = spatial ? checked_add(d.value, grow) : std::optional<int64_t>(d.value);
+      if (!value) return std::nullopt;
+      s.push_back(d.symbol.empty() ? fixed(*value) : Dim{1, d.symbol});
+    }
+    shapes.push_back(std::move(s));
   }
+  return shapes;
+}
+
+// Index of the first failing layer when every spatial dim of the first input grows by `grow`.
+// Inference is pure: it reruns on the same graph with other input shapes.
+static size_t first_failure(const Graph& g, int64_t grow) {
+  auto shapes = grown_inputs(g, grow);
+  if (!shapes) return 0;  // no larger input exists: as if the first layer failed
   Diagnostics scratch;
-  Analysis a = analyze(trial, scratch);
+  Analysis a = analyze(g, scratch, false, &*shapes);
   return a.ok ? SIZE_MAX : a.layers.size() - 1;
 }
 
 // When a layer's window does not fit, find by bisection the smallest input (growing every spatial
 // dim by the same amount) that gets past that layer, and say it in a note.
-static void suggest_smallest_input(const Program& prog, Diagnostic& d, size_t failing) {
-  if (prog.inputs.empty() || spatial_dims(prog.inputs[0]) == 0) return;
+static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing) {
+  if (g.inputs.empty() || spatial_dims(*g.inputs[0].decl) == 0) return;
   int64_t lo = 0, hi = 1;
-  while (first_failure(prog, hi) <= failing) {
+  while (first_failure(g, hi) <= failing) {
     if (hi > 8192) return;
     lo = hi;
     hi *= 2;
   }
   while (hi - lo > 1) {
     int64_t mid = lo + (hi - lo) / 2;
-    (first_failure(prog, mid) <= failing ? lo : hi) = mid;
+    (first_failure(g, mid) <= failing ? lo : hi) = mid;
   }
-  InputDecl in = prog.inputs[0];
+  const InputDecl& in = *g.inputs[0].decl;
   std::string dims;
   for (size_t i = 0; i < in.dims.size(); ++i) {
     bool spatial = i >= in.dims.size() - spatial_dims(in);
@@ -190,17 +205,17 @@ static std::optional<Program> parse_program(const SourceFile& src, const LoadOpt
 }
 
 void load_model(LoadedModel& m, const LoadOptions& opts) {
-  m.program = parse_program(m.source, opts, m.diags);
-  if (!m.program) {
+  auto program = parse_program(m.source, opts, m.diags);
+  if (!program) {
     m.exit = ExitCode::UsageOrParse;
     return;
   }
-  m.analysis = analyze(*m.program, m.diags, opts.explain);
+  m.graph.emplace(lower(std::move(*program)));
+  m.program = &m.graph->program();
+  m.analysis = analyze(*m.graph, m.diags, opts.explain);
   for (Diagnostic& d : m.diags.items()) {
-    if (d.code != "input-too-small") continue;
-    Diagnostics scratch;  // inference renamed statements: the search starts again from the source
-    if (auto pristine = parse_program(m.source, opts, scratch))
-      suggest_smallest_input(*pristine, d, m.analysis.layers.size() - 1);
+    if (d.code == "input-too-small")
+      suggest_smallest_input(*m.graph, d, m.analysis.layers.size() - 1);
   }
   if (!m.diags.has_errors()) {
     m.exit = ExitCode::Ok;

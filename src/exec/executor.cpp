@@ -45,16 +45,17 @@ uint64_t hash_name(const std::string& s) {
   return h;
 }
 
-// PyTorch's default init bound for layers with a fan-in: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-// The statement that owns a layer's parameters: itself, or the first call of a reused module.
-const std::string& param_owner(const LayerInfo& l) {
-  return l.statement && !l.statement->shares_params_with.empty() ? l.statement->shares_params_with
-                                                                 : l.name;
+// The layer that owns a layer's parameters: itself, or the first call of a reused module.
+const LayerInfo& param_owner(const Analysis& a, const LayerInfo& l) {
+  return l.shares_params_with < a.layers.size() ? a.layers[l.shares_params_with] : l;
 }
 
-Tensor random_weight(const LayerInfo& l, const ParamTensor& p, uint64_t seed) {
+// PyTorch's default init bound for layers with a fan-in: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+// Seeded by the owner's name, so a reused module gets the same weights at every call.
+Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTensor& p,
+                     uint64_t seed) {
   Tensor t = Tensor::zeros(p.shape);
-  Rng rng{seed ^ hash_name(param_owner(l) + "." + p.name)};
+  Rng rng{seed ^ hash_name(owner.name + "." + p.name)};
   int64_t fan_in = 1;
   if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
     for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
@@ -105,31 +106,32 @@ std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
 }
 
 // The index of the last layer that reads each tensor, so activations are freed right after it:
-// peak memory is the live activations plus one layer's weights, not every activation.
-std::map<std::string, size_t> last_uses(const Analysis& a) {
-  std::map<std::string, size_t> last;
+// peak memory is the live activations plus one layer's weights, not every activation. By tensor
+// id; kNeverRead for a tensor nobody reads.
+constexpr size_t kNeverRead = SIZE_MAX;
+std::vector<size_t> last_uses(const Analysis& a) {
+  std::vector<size_t> last(a.tensor_count, kNeverRead);
   for (size_t i = 0; i < a.layers.size(); ++i)
-    for (const auto& name : a.layers[i].inputs) last[name] = i;
-  for (const auto& [name, shape] : a.outputs) last[name] = a.layers.size();
+    for (TensorId t : a.layers[i].input_ids) last[t] = i;
+  for (TensorId t : a.output_ids) last[t] = a.layers.size();
   return last;
 }
 
 // Whether layer i is a convolution whose output is read only by the ReLU right after it: the
 // kernel can then apply the ReLU as it writes (ReLU of the result is unchanged by a second ReLU).
-bool fusable_relu(const Analysis& a, size_t i, const std::map<std::string, size_t>& last) {
+bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) {
   const LayerInfo& l = a.layers[i];
   bool conv = l.op == OpId::Conv1d || l.op == OpId::Conv2d || l.op == OpId::Conv3d;
   if (!conv || i + 1 >= a.layers.size()) return false;
   const LayerInfo& next = a.layers[i + 1];
   bool relu = next.op == OpId::ReLU || next.op == OpId::relu;
-  auto it = last.find(l.name);
-  return relu && next.inputs.size() == 1 && next.inputs[0] == l.name && it != last.end() &&
-         it->second == i + 1;
+  return relu && next.input_ids.size() == 1 && next.input_ids[0] == l.output_id &&
+         last[l.output_id] == i + 1;
 }
 
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
-  std::map<std::string, Tensor> live;
+  std::vector<std::optional<Tensor>> live(a.tensor_count);  // by tensor id
   auto last = last_uses(a);
   // Hands a tensor to the sink; false (with r.error set) when the sink refuses it.
   auto give = [&](const std::string& name, const Tensor& t) {
@@ -141,20 +143,22 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   };
   const bool keep = opts.keep_outputs, fuse = !keep && !opts.sink;
   Rng input_rng{opts.seed ^ 0x5eedULL};
-  for (const auto& [name, shape] : a.inputs) {
+  for (size_t k = 0; k < a.inputs.size(); ++k) {
+    const auto& [name, shape] = a.inputs[k];
     // Made in place: the input is held once (plus a copy in the result with keep_outputs).
-    Tensor& t = live[name] = Tensor::zeros(bind_shape(shape, opts.batch));
+    Tensor& t = live[a.input_ids[k]].emplace(Tensor::zeros(bind_shape(shape, opts.batch)));
     for (float& v : t.data) v = input_rng.uniform(-1.0f, 1.0f);
     if (keep) r.inputs.emplace_back(name, t);
     if (!give("input." + name, t)) return r;
   }
   for (const LayerInfo& l : a.layers) {
     std::vector<Tensor> weights;
-    for (const ParamTensor& p : l.weights) weights.push_back(random_weight(l, p, opts.seed));
+    const LayerInfo& owner = param_owner(a, l);
+    for (const ParamTensor& p : l.weights) weights.push_back(random_weight(owner, l, p, opts.seed));
     Tensor out;
     size_t index = static_cast<size_t>(&l - a.layers.data());
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
-    for (const auto& name : l.inputs) ctx.in.push_back(&live.at(name));
+    for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
     LayerRun run;
     run.name = l.name;
@@ -172,7 +176,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     run.actual = out.shape;
     run.match = run.actual == run.expected;
     r.layers.push_back(run);
-    if (param_owner(l) == l.name) {  // a reused module's weights were saved with its first call
+    if (&owner == &l) {  // a reused module's weights were saved with its first call
       for (size_t i = 0; i < weights.size(); ++i) {
         if (!give(l.name + "." + l.weights[i].name, weights[i])) return r;
         if (keep) r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
@@ -184,18 +188,18 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     }
     if (!give(l.name, out)) return r;
     if (keep) r.outputs.emplace_back(l.name, out);
-    for (const auto& name : l.inputs)
-      if (last[name] == index) live.erase(name);
-    if (last.count(l.name)) live[l.name] = std::move(out);
+    for (TensorId t : l.input_ids)
+      if (last[t] == index) live[t].reset();
+    if (last[l.output_id] != kNeverRead) live[l.output_id] = std::move(out);
   }
-  for (const auto& output : a.outputs) {
-    const std::string& name = output.first;
-    auto it = live.find(name);
-    if (it == live.end()) continue;
+  for (size_t k = 0; k < a.outputs.size(); ++k) {
+    const std::string& name = a.outputs[k].first;
+    std::optional<Tensor>& held = live[a.output_ids[k]];
+    if (!held) continue;
     // Moved out of `live`, not copied; a name listed twice gets a copy of its first entry.
     auto first = std::find_if(r.model_outputs.begin(), r.model_outputs.end(),
                               [&](const auto& e) { return e.first == name; });
-    Tensor t = first != r.model_outputs.end() ? first->second : std::move(it->second);
+    Tensor t = first != r.model_outputs.end() ? first->second : std::move(*held);
     r.model_outputs.emplace_back(name, std::move(t));
   }
   r.match = true;
@@ -285,7 +289,7 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
 MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
   MemoryEstimate e;
   auto last = last_uses(a);
-  std::map<std::string, int64_t> live;  // bytes of each live activation
+  std::vector<int64_t> live(a.tensor_count, -1);  // bytes of each live activation, by tensor id
   Checked live_sum = 0, kept = 0, peak = 0, sink = 0;
   auto at_peak = [&](Checked now, const std::string& where, int64_t layer) {
     if (!now.ok() || !peak.ok()) {
@@ -302,11 +306,12 @@ MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
     e.peak_bytes = std::nullopt;
     return e;
   };
-  for (const auto& [name, shape] : a.inputs) {
+  for (size_t k = 0; k < a.inputs.size(); ++k) {
+    const auto& [name, shape] = a.inputs[k];
     auto bytes = tensor_bytes(shape, opts.batch);
     if (!bytes) return fail();
     live_sum = live_sum + *bytes;
-    live[name] = *bytes;
+    live[a.input_ids[k]] = *bytes;
     if (opts.keep_outputs) kept = kept + *bytes;
     sink = sink + *bytes;
     ++e.sink_tensors;
@@ -329,7 +334,7 @@ MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
       return fail();
     }
     at_peak(live_sum + kept + weights + *out + *scratch, l.name, static_cast<int64_t>(i));
-    if (param_owner(l) == l.name) {
+    if (&param_owner(a, l) == &l) {
       sink = sink + weights;
       e.sink_tensors += l.weights.size();
       if (opts.keep_outputs) kept = kept + weights;
@@ -337,16 +342,15 @@ MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
     sink = sink + *out;
     ++e.sink_tensors;
     if (opts.keep_outputs) kept = kept + *out;
-    for (const auto& name : l.inputs) {
-      auto it = live.find(name);
-      if (it != live.end() && last[name] == i) {
-        live_sum = live_sum - it->second;
-        live.erase(it);
+    for (TensorId t : l.input_ids) {
+      if (live[t] >= 0 && last[t] == i) {
+        live_sum = live_sum - live[t];
+        live[t] = -1;
       }
     }
-    if (last.count(l.name)) {
+    if (last[l.output_id] != kNeverRead) {
       live_sum = live_sum + *out;
-      live[l.name] = *out;
+      live[l.output_id] = *out;
     }
     if (!peak.ok()) return fail();
   }

@@ -45,8 +45,8 @@ Diagnostic& RuleContext::report(Span span, std::string message, std::string help
 }
 
 Span RuleContext::input_span() const {
-  return !st.input_spans.empty() && st.input_spans[0].valid() && st.inputs_explicit
-             ? st.input_spans[0]
+  return !node.input_spans.empty() && node.input_spans[0].valid() && st.inputs_explicit
+             ? node.input_spans[0]
              : st.op_span;
 }
 
@@ -201,7 +201,8 @@ std::string RuleContext::call_with(
   std::vector<std::string> parts;
   std::set<std::string> done;
   size_t positional = 0;
-  for (const Arg& a : st.args) {
+  for (size_t k = node.first_arg; k < st.args.size(); ++k) {
+    const Arg& a = st.args[k];
     std::string pname = a.keyword;
     if (pname.empty() && positional < op.params.size()) pname = op.params[positional++].name;
     std::string text =

@@ -17,11 +17,13 @@ namespace netshape {
 
 class RuleContext {
  public:
-  RuleContext(const OpInfo& op, const Statement& st, LayerInfo& layer, Diagnostics& diags)
-      : op(op), st(st), layer(layer), diags_(diags) {}
+  RuleContext(const OpInfo& op, const GraphNode& node, const Statement& st, LayerInfo& layer,
+              Diagnostics& diags)
+      : op(op), node(node), st(st), layer(layer), diags_(diags) {}
 
   const OpInfo& op;
-  const Statement& st;
+  const GraphNode& node;
+  const Statement& st;  // node.statement: positions and the call as written
   LayerInfo& layer;
   // Per parameter of op.params (same index): its value (the argument written, or the default)
   // and where it was written (an invalid span for a default).

@@ -26,12 +26,21 @@ Diagnostic& Diagnostics::add(Diagnostic d) {
   return items_.back();
 }
 
+static Diagnostic make(Severity severity, Span span, std::string message, std::string help) {
+  Diagnostic d;
+  d.severity = severity;
+  d.span = span;
+  d.message = std::move(message);
+  d.help = std::move(help);
+  return d;
+}
+
 Diagnostic& Diagnostics::error(Span span, std::string message, std::string help) {
-  return add(Diagnostic{Severity::Error, span, std::move(message), std::move(help), {}, {}, {}});
+  return add(make(Severity::Error, span, std::move(message), std::move(help)));
 }
 
 Diagnostic& Diagnostics::warning(Span span, std::string message, std::string help) {
-  return add(Diagnostic{Severity::Warning, span, std::move(message), std::move(help), {}, {}, {}});
+  return add(make(Severity::Warning, span, std::move(message), std::move(help)));
 }
 
 static const char* severity_name(Severity s) {
@@ -111,17 +120,27 @@ static std::string caret_line(std::string_view line, int column, int length) {
   return out;
 }
 
+// `FILE:LINE:COL: SEVERITY: MESSAGE`, the line and a caret under the span.
+static std::string render_at(Span span, const char* severity, const std::string& message,
+                             const SourceFile& source) {
+  std::string out =
+      fmt::format("{}:{}:{}: {}: {}\n", source.path(), span.line, span.column, severity, message);
+  ShownLine shown = shown_line(source.line_text(span.line), span.column, span.length);
+  out += fmt::format("{:>5} | {}\n", span.line, shown.text);
+  out += fmt::format("{:>5} | {}\n", "",
+                     caret_line(shown.text, shown.caret_column, shown.caret_length));
+  return out;
+}
+
 std::string render_diagnostic(const Diagnostic& d, const SourceFile& source) {
   std::string out;
   if (d.span.valid()) {
-    out += fmt::format("{}:{}:{}: {}: {}\n", source.path(), d.span.line, d.span.column,
-                       severity_name(d.severity), d.message);
-    ShownLine shown = shown_line(source.line_text(d.span.line), d.span.column, d.span.length);
-    out += fmt::format("{:>5} | {}\n", d.span.line, shown.text);
-    out += fmt::format("{:>5} | {}\n", "",
-                       caret_line(shown.text, shown.caret_column, shown.caret_length));
+    out += render_at(d.span, severity_name(d.severity), d.message, source);
   } else {
     out += fmt::format("{}: {}: {}\n", source.path(), severity_name(d.severity), d.message);
+  }
+  for (const Label& l : d.labels) {
+    if (l.span.valid()) out += render_at(l.span, "note", l.message, source);
   }
   for (const auto& note : d.notes) out += fmt::format("note: {}\n", note);
   if (!d.help.empty()) out += fmt::format("help: {}\n", d.help);

@@ -1,0 +1,130 @@
+// The resolved model graph: what the one lowering (src/lower/) builds from a frontend's Program
+// and what shape inference, reports and the executor read. Immutable once built: inference is a
+// pure function of a Graph and input shapes, so the smallest-input search reruns it on the same
+// graph. Inside the graph everything is an index (names, tensors, nodes, modules); spans and the
+// arguments as written stay in the Program the graph owns.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "netshape/diagnostics.hpp"
+#include "netshape/ir.hpp"
+#include "netshape/op_table.hpp"
+
+namespace netshape {
+
+using NameId = uint32_t;
+using TensorId = uint32_t;
+using NodeId = uint32_t;
+using ModuleId = uint32_t;
+inline constexpr uint32_t kNoId = UINT32_MAX;
+inline constexpr ModuleId kRootModule = 0;
+
+// Interned strings: each distinct name is stored once and compared as an id.
+class NameTable {
+ public:
+  NameId intern(std::string_view s);
+  std::optional<NameId> find(std::string_view s) const;
+  std::string_view str(NameId id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+
+ private:
+  std::deque<std::string> strings_;  // a deque: growing it never moves a stored string
+  std::unordered_map<std::string_view, NameId> ids_;
+};
+
+// A value flowing between nodes: a model input or a node's output.
+struct GraphTensor {
+  NameId name = kNoId;
+  NodeId producer = kNoId;  // kNoId for a model input
+  uint32_t input = kNoId;   // index into Graph::inputs for a model input
+};
+
+// A declared model input and its declared shape (dims may be absent: then --input must give it).
+struct GraphInput {
+  TensorId tensor = kNoId;
+  const InputDecl* decl = nullptr;
+};
+
+// A module of the hierarchy: the root (the model), a user block or a container. Paths are
+// PyTorch's `named_modules()` names (`layer1.0.conv1`); the root's path is empty.
+struct GraphModule {
+  NameId path = kNoId;
+  NameId kind = kNoId;  // class name, e.g. "BasicBlock" or "Sequential"
+  ModuleId parent = kNoId;
+  std::vector<ModuleId> children;
+  std::vector<NodeId> nodes;  // the nodes this module applies directly (not its children's)
+  Span constructed_at;        // where the parent built it (`self.b3 = Block(16, 64)`)
+};
+
+// One op applied to tensors. Its arguments are bound to the op's PyTorch signature: `bound[i]` is
+// the value of `op_info(op).params[i]` (written or default), `given[i]` where it was written.
+struct GraphNode {
+  OpId op = OpId::Identity;
+  NameId name = kNoId;
+  TensorId output = kNoId;
+  ModuleId module = kRootModule;
+  const Statement* statement = nullptr;  // positions and the call as written
+  std::vector<TensorId> inputs;
+  std::vector<Span> input_spans;
+  std::vector<const Value*> bound;
+  std::vector<Span> given;
+  std::vector<const Value*> var_positional;  // `*shape`
+  size_t first_arg = 0;                      // statement->args from here are the op's arguments
+  NodeId shares_params_with = kNoId;         // a module called again: its first call's node
+  bool frozen = false;                       // `frozen=True`: its parameters are not trainable
+  int error = -1;  // index into Graph::errors: lowering failed here; inference reports it
+};
+
+struct GraphOutput {
+  TensorId tensor = kNoId;
+  Span span;
+};
+
+class Graph {
+ public:
+  std::string model_name;
+  NameTable names;
+  std::vector<GraphInput> inputs;
+  std::vector<GraphTensor> tensors;
+  std::vector<GraphNode> nodes;      // in execution order; nodes past a failed one are not built
+  std::vector<GraphModule> modules;  // modules[0] is the root
+  std::vector<GraphOutput> outputs;  // declared ones, or the last node's output
+  // Errors found while lowering (unknown op, unknown tensor, bad arguments). Each belongs to the
+  // node that carries its index, and is reported when inference reaches that node, so the first
+  // error in execution order is the one shown, as PyTorch would raise it.
+  std::vector<Diagnostic> errors;
+  // A name used twice: no layer can be trusted.
+  std::optional<Diagnostic> fatal;
+  // A bad `output` list: reported once every layer has been inferred.
+  std::optional<Diagnostic> outputs_error;
+  // By NameId: the tensor a name denotes (kNoId for names that are not tensors).
+  std::vector<TensorId> tensor_by_name;
+  TensorId find_tensor(std::string_view name) const {
+    auto id = names.find(name);
+    return id && *id < tensor_by_name.size() ? tensor_by_name[*id] : kNoId;
+  }
+
+  const Program& program() const { return *program_; }
+  std::string_view name(NameId id) const { return names.str(id); }
+  std::string_view tensor_name(TensorId t) const { return names.str(tensors[t].name); }
+  std::string_view module_path(ModuleId m) const { return names.str(modules[m].path); }
+
+  explicit Graph(std::unique_ptr<const Program> program) : program_(std::move(program)) {}
+
+ private:
+  std::unique_ptr<const Program> program_;  // owned: nodes point at its statements and values
+};
+
+// The one lowering: names unnamed statements (`relu3`), resolves tensor names to ids, moves a
+// functional op's leading tensor arguments into its inputs, binds every call's arguments to the
+// op's signature, and builds the module hierarchy from the statements' module paths.
+Graph lower(Program program);
+
+}  // namespace netshape

@@ -1,0 +1,358 @@
+// The one lowering: a frontend's Program becomes the resolved Graph. Everything that does not
+// depend on shapes is decided here, once: names, tensor ids, argument binding, module hierarchy.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "netshape/graph.hpp"
+#include "netshape/infer.hpp"
+
+namespace netshape {
+
+NameId NameTable::intern(std::string_view s) {
+  auto it = ids_.find(s);
+  if (it != ids_.end()) return it->second;
+  NameId id = static_cast<NameId>(strings_.size());
+  strings_.emplace_back(s);
+  ids_.emplace(strings_.back(), id);
+  return id;
+}
+
+std::optional<NameId> NameTable::find(std::string_view s) const {
+  auto it = ids_.find(s);
+  if (it == ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+class Lowering {
+ public:
+  explicit Lowering(Graph& g) : g_(g), prog_(g.program()) {}
+
+  void run() {
+    g_.model_name = prog_.model_name.empty() ? "model" : prog_.model_name;
+    build_modules();
+    declare_inputs();
+    std::vector<NameId> names = name_statements();
+    if (g_.fatal) return;
+    TensorId previous = g_.inputs.empty() ? kNoId : g_.inputs[0].tensor;
+    g_.nodes.reserve(prog_.statements.size());
+    for (size_t i = 0; i < prog_.statements.size(); ++i) {
+      if (!lower_statement(prog_.statements[i], names[i], previous)) return;
+      previous = g_.nodes.back().output;
+    }
+    collect_outputs(previous);
+  }
+
+ private:
+  Graph& g_;
+  const Program& prog_;
+  std::vector<TensorId>& tensor_of_name_ = g_.tensor_by_name;
+  std::vector<NodeId> node_of_name_;  // by NameId: the node that produced it
+
+  TensorId add_tensor(NameId name, NodeId producer, uint32_t input) {
+    TensorId t = static_cast<TensorId>(g_.tensors.size());
+    g_.tensors.push_back(GraphTensor{name, producer, input});
+    if (tensor_of_name_.size() <= name) tensor_of_name_.resize(name + 1, kNoId);
+    tensor_of_name_[name] = t;
+    return t;
+  }
+
+  TensorId find_tensor(std::string_view name) const { return g_.find_tensor(name); }
+
+  // modules[0] is the model; then the frontend's modules, parents before children.
+  void build_modules() {
+    GraphModule root;
+    root.path = g_.names.intern("");
+    root.kind = g_.names.intern(g_.model_name);
+    root.constructed_at = prog_.model_span;
+    g_.modules.push_back(root);
+    for (const ModuleDecl& m : prog_.modules) {
+      GraphModule gm;
+      gm.path = g_.names.intern(m.path);
+      gm.kind = g_.names.intern(m.kind);
+      gm.parent = m.parent < 0 ? kRootModule : static_cast<ModuleId>(m.parent + 1);
+      gm.constructed_at = m.constructed_at;
+      ModuleId id = static_cast<ModuleId>(g_.modules.size());
+      g_.modules.push_back(gm);
+      if (gm.parent < id) g_.modules[gm.parent].children.push_back(id);
+    }
+  }
+
+  void declare_inputs() {
+    for (const InputDecl& in : prog_.inputs) {
+      uint32_t index = static_cast<uint32_t>(g_.inputs.size());
+      TensorId t = add_tensor(g_.names.intern(in.name), kNoId, index);
+      g_.inputs.push_back(GraphInput{t, &in});
+    }
+  }
+
+  // Unnamed statements get `<op><index>`; a name written twice makes the graph unusable.
+  std::vector<NameId> name_statements() {
+    std::set<std::string> used;
+    for (const auto& in : prog_.inputs) used.insert(in.name);
+    std::vector<NameId> names;
+    names.reserve(prog_.statements.size());
+    for (size_t i = 0; i < prog_.statements.size(); ++i) {
+      const Statement& st = prog_.statements[i];
+      if (st.named) {
+        if (!used.insert(st.name).second && !g_.fatal) {
+          Diagnostic d;
+          d.span = st.span;
+          d.message = fmt::format("the name '{}' is used twice", st.name);
+          d.help = fmt::format("rename this layer, e.g. `{}_2 = ...`", st.name);
+          g_.fatal = std::move(d);
+        }
+        names.push_back(g_.names.intern(st.name));
+        continue;
+      }
+      std::string base = auto_name(st.op, i + 1);
+      std::string name = base;
+      for (int k = 2; used.count(name); ++k) name = fmt::format("{}_{}", base, k);
+      used.insert(name);
+      names.push_back(g_.names.intern(name));
+    }
+    return names;
+  }
+
+  // The node is kept (it is a row of the table, marked failed) with the error it carries.
+  bool fail(GraphNode& node, Span span, std::string message, std::string help,
+            const char* code = nullptr) {
+    Diagnostic d;
+    d.span = span.valid() ? span : node.statement->span;
+    d.message = std::move(message);
+    d.help = std::move(help);
+    d.layer = std::string(g_.name(node.name));
+    if (code) d.code = code;
+    node.error = static_cast<int>(g_.errors.size());
+    g_.errors.push_back(std::move(d));
+    return false;
+  }
+
+  bool lower_statement(const Statement& st, NameId name, TensorId previous) {
+    NodeId id = static_cast<NodeId>(g_.nodes.size());
+    g_.nodes.emplace_back();
+    GraphNode& node = g_.nodes.back();
+    node.name = name;
+    node.statement = &st;
+    node.module = st.module < 0 ? kRootModule : static_cast<ModuleId>(st.module + 1);
+    node.output = add_tensor(name, id, kNoId);
+    tensor_of_name_[name] = kNoId;  // visible to later statements only
+    if (node_of_name_.size() <= name) node_of_name_.resize(name + 1, kNoId);
+    auto op = find_op(st.op);
+    if (!op) return unknown_op(node, st);
+    node.op = *op;
+    const OpInfo& info = op_info(*op);
+    if (!resolve_inputs(node, st, info, previous)) return false;
+    if (!bind_arguments(node, st, info)) return false;
+    if (!st.shares_params_with.empty()) {
+      auto first = g_.names.find(st.shares_params_with);
+      if (first && *first < node_of_name_.size()) node.shares_params_with = node_of_name_[*first];
+    }
+    tensor_of_name_[name] = node.output;
+    node_of_name_[name] = id;
+    g_.modules[node.module].nodes.push_back(id);
+    return true;
+  }
+
+  bool unknown_op(GraphNode& node, const Statement& st) {
+    std::string suggestion = nearest_name(st.op, all_op_names());
+    const char* list = st.python ? "docs/python.md and docs/ops.md" : "docs/ops.md";
+    std::string help =
+        suggestion.empty()
+            ? fmt::format("netshape does not know this op; see {} for the supported ones", list)
+            : fmt::format("did you mean `{}`?", suggestion);
+    std::string what =
+        st.python ? "unsupported Python construct: unknown layer or op" : "unknown layer or op";
+    // not a shape error: the file uses something netshape cannot read
+    return fail(node, st.op_span, fmt::format("{} '{}'", what, st.op), help, "unknown-op");
+  }
+
+  bool is_tensor_name(const Value& v) const {
+    return v.kind == Value::Kind::Ident && find_tensor(v.s) != kNoId;
+  }
+  bool is_tensor_list(const Value& v) const {
+    return v.is_sequence() && !v.items.empty() &&
+           std::all_of(v.items.begin(), v.items.end(),
+                       [&](const Value& i) { return is_tensor_name(i); });
+  }
+
+  // Functional ops take leading tensor-name arguments as inputs; otherwise the previous output.
+  bool resolve_inputs(GraphNode& node, const Statement& st, const OpInfo& op, TensorId previous) {
+    std::vector<std::pair<std::string_view, Span>> names;
+    for (size_t i = 0; i < st.inputs.size(); ++i)
+      names.emplace_back(st.inputs[i], i < st.input_spans.size() ? st.input_spans[i] : st.span);
+    if (!st.inputs_explicit && !op.is_module()) {
+      while (node.first_arg < st.args.size() && st.args[node.first_arg].keyword.empty() &&
+             (is_tensor_name(st.args[node.first_arg].value) ||
+              is_tensor_list(st.args[node.first_arg].value))) {
+        const Value& v = st.args[node.first_arg++].value;
+        if (v.is_sequence()) {
+          for (const Value& item : v.items) names.emplace_back(item.s, item.span);
+        } else {
+          names.emplace_back(v.s, v.span);
+        }
+      }
+      bool binary = op.family == Family::add;  // add/sub/mul/div: `add(x)` means previous + x
+      if (names.empty() || (binary && names.size() == 1)) {
+        node.inputs.push_back(previous);
+        node.input_spans.push_back(st.op_span);
+      }
+    } else if (names.empty()) {
+      node.inputs.push_back(previous);
+      node.input_spans.push_back(st.op_span);
+    }
+    for (const auto& [name, span] : names) {
+      TensorId t = find_tensor(name);
+      if (t == kNoId) return unknown_tensor(node, name, span);
+      node.inputs.push_back(t);
+      node.input_spans.push_back(span);
+    }
+    if (std::find(node.inputs.begin(), node.inputs.end(), kNoId) != node.inputs.end())
+      return unknown_tensor(node, "", st.op_span);
+    return true;
+  }
+
+  std::vector<std::string> known_tensor_names() const {
+    std::vector<std::string> known;
+    for (size_t n = 0; n < tensor_of_name_.size(); ++n)
+      if (tensor_of_name_[n] != kNoId) known.emplace_back(g_.names.str(static_cast<NameId>(n)));
+    std::sort(known.begin(), known.end());  // suggestions must not depend on creation order
+    return known;
+  }
+
+  bool unknown_tensor(GraphNode& node, std::string_view name, Span at) {
+    std::string near = nearest_name(std::string(name), known_tensor_names());
+    return fail(node, at, fmt::format("unknown tensor '{}'", name),
+                near.empty() ? "use the name of an input or of an earlier layer"
+                             : fmt::format("did you mean '{}'?", near));
+  }
+
+  // Python's argument binding: positional in order, then keywords; PyTorch's TypeErrors.
+  bool bind_arguments(GraphNode& node, const Statement& st, const OpInfo& op) {
+    size_t positional = 0;
+    bool var_positional = false, var_keyword = false;
+    for (const auto& p : op.params) {
+      var_positional |= p.var_positional;
+      var_keyword |= p.var_keyword;
+    }
+    node.bound.assign(op.params.size(), nullptr);
+    node.given.assign(op.params.size(), Span{});
+    for (size_t k = node.first_arg; k < st.args.size(); ++k) {
+      const Arg& a = st.args[k];
+      if (!a.keyword.empty()) {
+        if (!bind_keyword(node, op, a, var_keyword)) return false;
+        continue;
+      }
+      if (positional < op.params.size() && !op.params[positional].var_positional &&
+          !op.params[positional].var_keyword) {
+        size_t i = positional++;
+        node.bound[i] = &a.value;
+        node.given[i] = a.span;
+      } else if (var_positional) {
+        node.var_positional.push_back(&a.value);
+      } else {
+        size_t max_args = op.params.size();
+        return fail(node, a.span,
+                    fmt::format("{}() takes {} positional argument{} but {} were given", op.name,
+                                max_args, max_args == 1 ? "" : "s", count_positional(node, st)),
+                    fmt::format("remove it; the signature is {}({})", op.name, op.signature));
+      }
+    }
+    for (size_t i = 0; i < op.params.size(); ++i) {
+      const ParamSpec& p = op.params[i];
+      if (p.var_positional || p.var_keyword || node.bound[i]) continue;
+      if (p.required) {
+        return fail(node, st.op_span,
+                    fmt::format("{}() missing required argument: '{}'", op.name, p.name),
+                    fmt::format("the signature is {}({})", op.name, op.signature));
+      }
+      node.bound[i] = &p.default_value;
+    }
+    return true;
+  }
+
+  static size_t count_positional(const GraphNode& node, const Statement& st) {
+    return static_cast<size_t>(
+        std::count_if(st.args.begin() + static_cast<std::ptrdiff_t>(node.first_arg), st.args.end(),
+                      [](const Arg& a) { return a.keyword.empty(); }));
+  }
+
+  bool bind_keyword(GraphNode& node, const OpInfo& op, const Arg& a, bool var_keyword) {
+    if (a.keyword == "frozen" && op.is_module()) {
+      if (a.value.kind != Value::Kind::Bool)
+        return fail(node, a.span, "frozen= takes True or False", "write frozen=True");
+      node.frozen = a.value.b;
+      return true;
+    }
+    auto it = std::find_if(op.params.begin(), op.params.end(), [&](const ParamSpec& p) {
+      return p.name == a.keyword && !p.var_positional && !p.var_keyword;
+    });
+    if (it == op.params.end()) {
+      if (var_keyword) return true;
+      std::vector<std::string> names;
+      for (const auto& p : op.params)
+        if (!p.var_positional && !p.var_keyword) names.push_back(p.name);
+      if (op.is_module()) names.push_back("frozen");
+      std::string near = nearest_name(a.keyword, names);
+      return fail(node, a.span,
+                  fmt::format("{}() got an unexpected keyword argument '{}'", op.name, a.keyword),
+                  near.empty() ? fmt::format("the signature is {}({})", op.name, op.signature)
+                               : fmt::format("did you mean '{}'?", near));
+    }
+    size_t i = static_cast<size_t>(it - op.params.begin());
+    if (node.bound[i]) {
+      return fail(node, a.span,
+                  fmt::format("{}() got multiple values for argument '{}'", op.name, it->name),
+                  "give each argument once");
+    }
+    node.bound[i] = &a.value;
+    node.given[i] = a.span;
+    return true;
+  }
+
+  // Declared outputs, or the last node's. Checked here; reported by inference after the layers.
+  void collect_outputs(TensorId last) {
+    if (prog_.outputs.empty()) {
+      if (last != kNoId) g_.outputs.push_back(GraphOutput{last, Span{}});
+      return;
+    }
+    std::set<std::string> named;
+    for (const OutputDecl& o : prog_.outputs) {
+      if (!named.insert(o.name).second) {
+        return output_error(o.span, fmt::format("'{}' is named twice in `output`", o.name),
+                            "name each output once");
+      }
+      TensorId t = find_tensor(o.name);
+      if (t == kNoId) {
+        std::string near = nearest_name(o.name, known_tensor_names());
+        return output_error(
+            o.span, fmt::format("unknown tensor '{}' in `output`", o.name),
+            near.empty() ? "name an input or a layer" : fmt::format("did you mean '{}'?", near));
+      }
+      g_.outputs.push_back(GraphOutput{t, o.span});
+    }
+  }
+
+  void output_error(Span span, std::string message, std::string help) {
+    Diagnostic d;
+    d.span = span;
+    d.message = std::move(message);
+    d.help = std::move(help);
+    g_.outputs_error = std::move(d);
+    g_.outputs.clear();
+  }
+};
+
+}  // namespace
+
+Graph lower(Program program) {
+  Graph g(std::make_unique<const Program>(std::move(program)));
+  Lowering(g).run();
+  return g;
+}
+
+}  // namespace netshape
