@@ -61,6 +61,7 @@ struct GraphModule {
   std::vector<ModuleId> children;
   std::vector<NodeId> nodes;  // the nodes this module applies directly (not its children's)
   Span constructed_at;        // where the parent built it (`self.b3 = Block(16, 64)`)
+  Span applied_at;            // the call in the parent's forward that first applied it
 };
 
 // One op applied to tensors. Its arguments are bound to the op's PyTorch signature: `bound[i]` is
@@ -115,6 +116,10 @@ class Graph {
   std::string_view name(NameId id) const { return names.str(id); }
   std::string_view tensor_name(TensorId t) const { return names.str(tensors[t].name); }
   std::string_view module_path(ModuleId m) const { return names.str(modules[m].path); }
+
+  // The named_modules() path of the module that owns the node's parameters: a layer module's
+  // own path (its first call's, when it is called again), else the module that applied it.
+  std::string_view owner_path(NodeId n) const;
 
   explicit Graph(std::unique_ptr<const Program> program) : program_(std::move(program)) {}
 

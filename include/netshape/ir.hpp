@@ -139,7 +139,6 @@ struct ModuleDecl {
 // Where a value came from when it crossed a constructor call: `Block(16, 64)` passes 16 as `cin`.
 struct ValueOrigin {
   std::string param;      // the constructor parameter, e.g. "cin"
-  std::string module;     // the module built there, e.g. "b3"
   Span argument;          // the argument at the use site (`16`)
   std::string line_text;  // the use site's whole line, trimmed, for help lines
   int line_offset = 0;    // where the argument starts in line_text

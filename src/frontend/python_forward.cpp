@@ -35,12 +35,12 @@ std::string namespace_of(const std::string& dotted_name) {
 
 std::optional<FValue> Lowerer::run_forward(Instance& inst, const Stmt& forward,
                                            const std::vector<FValue>& args,
-                                           const std::string& prefix, int depth) {
+                                           const std::string& prefix, int module, int depth) {
   if (depth > kMaxInstanceDepth) {
     unsupported(forward.span, "modules nested too deeply (recursive module?)");
     return std::nullopt;
   }
-  Frame f{inst, {}, prefix, depth};
+  Frame f{inst, {}, prefix, module, depth};
   size_t next = 0;
   for (size_t i = 1; i < forward.params.size(); ++i) {
     const py::Param& p = forward.params[i];
@@ -253,6 +253,7 @@ std::optional<FValue> Lowerer::eval_binary_fwd(const Expr& e, Frame& f) {
     st.op_span = e.span;
     st.span = e.span;
     st.inputs = {a->tensor, b->tensor};
+    st.module = f.module;
     st.input_spans = {a->span, b->span};
     auto name = emit(std::move(st));
     if (!name) return std::nullopt;
@@ -356,7 +357,7 @@ std::optional<FValue> Lowerer::eval_call(const Expr& e, Frame& f) {
         }
         inputs.push_back(*v);
       }
-      return call_module(m, f.inst, "", inputs, e.span, false, f.depth);
+      return call_module(m, "", inputs, e.span, false, f.module, f.depth);
     }
   }
   std::string ns = namespace_of(name);
@@ -412,7 +413,7 @@ std::optional<FValue> Lowerer::call_self_module(const Expr& e, const std::string
   }
   int count = ++f.inst.calls[attr];
   std::string name = f.prefix + attr + (count > 1 ? "_" + std::to_string(count) : "");
-  return call_module(it->second, f.inst, name, inputs, e.span, true, f.depth);
+  return call_module(it->second, name, inputs, e.span, true, f.module, f.depth);
 }
 
 bool Lowerer::check_pending(const ModuleDef& m) {
@@ -428,9 +429,26 @@ bool Lowerer::check_pending(const ModuleDef& m) {
   return m.pending.empty();
 }
 
-std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const std::string& name,
+// The ModuleDecl of a container or user module, made at its first application: its path is the
+// name it was applied under, so a module applied twice stays one module.
+int Lowerer::declare_module(ModuleDef& m, const std::string& name, const std::string& kind,
+                            int parent, Span call_span) {
+  if (m.module_index >= 0) return m.module_index;
+  if (name.empty()) return parent;  // the model itself (a Sequential model), or built in place
+  ModuleDecl decl;
+  decl.path = name;
+  decl.kind = kind;
+  decl.parent = parent;
+  decl.constructed_at = m.span;
+  decl.applied_at = call_span;
+  m.module_index = static_cast<int>(program_.modules.size());
+  program_.modules.push_back(std::move(decl));
+  return m.module_index;
+}
+
+std::optional<FValue> Lowerer::call_module(ModuleDef& m, const std::string& name,
                                            const std::vector<FValue>& inputs, Span call_span,
-                                           bool named, int depth) {
+                                           bool named, int parent, int depth) {
   switch (m.kind) {
     case ModuleDef::Broken:
       diags_.add(m.error);
@@ -444,6 +462,7 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
       st.op_span = m.op_span;
       st.span = m.span;
       st.args = m.args;
+      st.module = parent;
       for (const FValue& in : inputs) {
         st.inputs.push_back(in.tensor);
         st.input_spans.push_back(in.span.valid() ? in.span : call_span);
@@ -456,11 +475,12 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
       return FValue::tensor_of(*emitted, call_span);
     }
     case ModuleDef::Sequential: {
+      int self = declare_module(m, name, "Sequential", parent, call_span);
       std::vector<FValue> cur = inputs;
       for (auto& [index, child] : m.children) {
         std::string child_name = name.empty() ? "" : name + "." + index;
         std::optional<FValue> out =
-            call_module(child, owner, child_name, cur, call_span, named, depth);
+            call_module(child, child_name, cur, call_span, named, self, depth);
         if (!out) return std::nullopt;
         cur = {*out};
       }
@@ -476,8 +496,9 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, Instance& owner, const 
         error(m.span, "module class " + m.instance->cls->name + " has no forward method");
         return std::nullopt;
       }
+      int self = declare_module(m, name, m.instance->cls->name, parent, call_span);
       std::string prefix = name.empty() ? "" : name + ".";
-      return run_forward(*m.instance, *forward, inputs, prefix, depth + 1);
+      return run_forward(*m.instance, *forward, inputs, prefix, self, depth + 1);
     }
   }
   return std::nullopt;
@@ -489,6 +510,7 @@ std::optional<FValue> Lowerer::call_function(const Expr& e, const std::string& o
                                              Frame& f) {
   Statement st;
   st.op = op;
+  st.module = f.module;
   st.op_span = op_span;
   st.span = e.span;
   if (self_tensor != nullptr) {

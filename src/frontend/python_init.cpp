@@ -294,7 +294,7 @@ bool Lowerer::build_module(const Expr& call, Instance& inst, Scope* scope, Modul
                                          : Const::unbound(p.name);
       }
     }
-    bind_call_args(call, names, params, scope, &inst);
+    bind_call_args(call, names, params, scope, &inst, /*track_origins=*/true);
     return run_init(*out.instance, params, depth + 1);
   }
   const Expr& fn = call.items[0];

@@ -195,7 +195,7 @@ bool Lowerer::lower_sequential_model(const Candidate& model) {
     return false;
   }
   FValue in = FValue::tensor_of("x", model.span);
-  std::optional<FValue> out = call_module(seq, top, "", {in}, model.span, /*named=*/false);
+  std::optional<FValue> out = call_module(seq, "", {in}, model.span, /*named=*/false, -1);
   if (!out) return false;
   program_.outputs.push_back(OutputDecl{out->tensor, model.span});
   return true;
@@ -231,7 +231,7 @@ bool Lowerer::lower_class_model(const Candidate& model) {
     return error(forward->name_span, "forward takes no tensor argument",
                  "write `def forward(self, x):`");
   }
-  std::optional<FValue> out = run_forward(*inst, *forward, args, "", 0);
+  std::optional<FValue> out = run_forward(*inst, *forward, args, "", -1, 0);
   if (!out) return false;
   return add_outputs(*out, forward->name_span);
 }
@@ -293,18 +293,46 @@ bool Lowerer::bind_model_params(const Stmt& cls, std::map<std::string, Const>& p
 // Binds call arguments to parameter names (positional first, then keywords).
 void Lowerer::bind_call_args(const Expr& call, const std::vector<std::string>& names,
                              std::map<std::string, Const>& params, const Scope* scope,
-                             Instance* self) {
+                             Instance* self, bool track_origins) {
   size_t positional = 0;
   for (size_t i = 1; i < call.items.size(); ++i) {
     const std::string& kw = call.keywords[i - 1];
     Const value = eval_const(call.items[i], scope, self);
+    const std::string* param = nullptr;
     if (kw.empty()) {
-      if (positional < names.size()) params[names[positional]] = value;
+      if (positional < names.size()) param = &names[positional];
       ++positional;
     } else if (std::find(names.begin(), names.end(), kw) != names.end()) {
-      params[kw] = value;
+      param = &kw;
     }
+    if (param == nullptr) continue;
+    if (track_origins) track_origin(value, *param, call.items[i], call);
+    params[*param] = std::move(value);
   }
+}
+
+// Remembers that `value` entered a user module's constructor as `param` at `argument`, so an
+// error about it inside the module can also point here, and its help can fix this line.
+void Lowerer::track_origin(Const& value, const std::string& param, const Expr& argument,
+                           const Expr& call) {
+  if (value.state != Const::Ok) return;
+  ValueOrigin o;
+  o.param = param;
+  o.argument = argument.span;
+  o.parent = value.value.origin;
+  // The help rewrites the use site's line: only when the whole call is on it.
+  std::string_view line = src_.line_text(argument.span.line);
+  size_t indent = line.find_first_not_of(" \t");
+  int depth = 0;
+  for (char c : line) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+  bool comment = line.find('#') != std::string_view::npos;
+  if (call.span.line == argument.span.line && depth == 0 && !comment &&
+      indent != std::string_view::npos) {
+    o.line_text = std::string(line.substr(indent));
+    o.line_offset = argument.span.column - 1 - static_cast<int>(indent);
+  }
+  value.value.origin = static_cast<int>(program_.origins.size());
+  program_.origins.push_back(std::move(o));
 }
 
 const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int depth) const {

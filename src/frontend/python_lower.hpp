@@ -59,6 +59,7 @@ struct ModuleDef {
   std::shared_ptr<Instance> instance;  // User
   Diagnostic error;                    // Broken: reported when called
   std::string first_call;  // Leaf: the statement of its first call (later calls share its params)
+  int module_index = -1;   // Sequential, User: its ModuleDecl once forward has applied it
 };
 
 // A Sequential child and its index (or name). Not a std::pair: pair<string, ModuleDef> inside
@@ -157,7 +158,10 @@ class Lowerer {
   bool add_outputs(const FValue& out, Span fallback);
   bool bind_model_params(const py::Stmt& cls, std::map<std::string, Const>& params);
   void bind_call_args(const py::Expr& call, const std::vector<std::string>& names,
-                      std::map<std::string, Const>& params, const Scope* scope, Instance* self);
+                      std::map<std::string, Const>& params, const Scope* scope, Instance* self,
+                      bool track_origins = false);
+  void track_origin(Const& value, const std::string& param, const py::Expr& argument,
+                    const py::Expr& call);
   const py::Stmt* find_method(const py::Stmt& cls, const std::string& name, int depth) const;
 
   // python_init.cpp
@@ -178,15 +182,19 @@ class Lowerer {
   // python_forward.cpp
   std::optional<FValue> run_forward(Instance& inst, const py::Stmt& forward,
                                     const std::vector<FValue>& args, const std::string& prefix,
-                                    int depth);
-  std::optional<FValue> call_module(ModuleDef& m, Instance& owner, const std::string& name,
+                                    int module, int depth);
+  // Applies module `m` (a child of module `parent`, -1 for the model) to `inputs`.
+  std::optional<FValue> call_module(ModuleDef& m, const std::string& name,
                                     const std::vector<FValue>& inputs, Span call_span, bool named,
-                                    int depth = 0);
+                                    int parent, int depth = 0);
+  int declare_module(ModuleDef& m, const std::string& name, const std::string& kind, int parent,
+                     Span call_span);
   bool check_pending(const ModuleDef& m);
   struct Frame {
     Instance& inst;
     std::map<std::string, FValue> vars;
     std::string prefix;
+    int module;  // the ModuleDecl whose forward this is; -1 for the model
     int depth;
   };
   std::optional<FValue> eval(const py::Expr& e, Frame& f);

@@ -159,7 +159,7 @@ class Analyzer {
       return false;
     }
     const OpInfo& op = op_info(node.op);
-    RuleContext ctx(op, node, st, layer, diags_);
+    RuleContext ctx(op, g_, node, layer, diags_);
     ctx.want_explain = explain_;
     bind(ctx, node);
     if (!kRules[static_cast<size_t>(node.op)](ctx)) return false;

@@ -41,7 +41,67 @@ Span RuleContext::span_of(const std::string& param) const {
 Diagnostic& RuleContext::report(Span span, std::string message, std::string help) {
   Diagnostic& d = diags_.error(span.valid() ? span : st.span, std::move(message), std::move(help));
   d.layer = layer.name;
+  add_origin_labels(d);
   return d;
+}
+
+// The value of the argument the error points at, as the frontend wrote it (not resolved).
+static const Value* argument_at(const GraphNode& node, Span span) {
+  for (size_t i = 0; i < node.given.size(); ++i) {
+    const Span& g = node.given[i];
+    if (g.valid() && g.line == span.line && g.column == span.column) return node.bound[i];
+  }
+  return nullptr;
+}
+
+void RuleContext::add_origin_labels(Diagnostic& d) const {
+  const Program& prog = graph.program();
+  if (const Value* v = argument_at(node, d.span)) {
+    for (int o = v->origin; o >= 0; o = prog.origins[static_cast<size_t>(o)].parent) {
+      const ValueOrigin& origin = prog.origins[static_cast<size_t>(o)];
+      d.labels.push_back(
+          Label{origin.argument, fmt::format("{}={} is passed here", origin.param, to_source(*v))});
+    }
+  }
+  // Each user module around the layer, innermost first: which of its uses this is.
+  for (ModuleId m = node.module; m != kRootModule && m < graph.modules.size();
+       m = graph.modules[m].parent) {
+    const GraphModule& gm = graph.modules[m];
+    if (graph.name(gm.kind) == "Sequential" || !gm.applied_at.valid()) continue;
+    d.labels.push_back(Label{gm.applied_at, fmt::format("in `{}` ({}), applied here",
+                                                        graph.name(gm.path), graph.name(gm.kind))});
+  }
+}
+
+std::string RuleContext::use_site_fix(
+    const std::vector<std::pair<std::string, std::string>>& replacements) const {
+  const Program& prog = graph.program();
+  struct Edit {
+    int offset, length;
+    std::string text;
+  };
+  std::vector<Edit> edits;
+  const ValueOrigin* site = nullptr;
+  for (const auto& [param, repl] : replacements) {
+    int i = index_of(param);
+    const Value* v = i >= 0 ? node.bound[static_cast<size_t>(i)] : nullptr;
+    if (v == nullptr || v->origin < 0) return "";
+    const ValueOrigin* o = &prog.origins[static_cast<size_t>(v->origin)];
+    while (o->parent >= 0) o = &prog.origins[static_cast<size_t>(o->parent)];
+    if (o->line_text.empty() || (site && site->argument.line != o->argument.line)) return "";
+    site = o;
+    edits.push_back(Edit{o->line_offset, o->argument.length, repl});
+  }
+  if (site == nullptr) return "";
+  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {
+    return a.offset > b.offset;  // from the right, so earlier offsets stay valid
+  });
+  std::string line = site->line_text;
+  for (const Edit& e : edits) {
+    if (e.offset < 0 || static_cast<size_t>(e.offset + e.length) > line.size()) return "";
+    line.replace(static_cast<size_t>(e.offset), static_cast<size_t>(e.length), e.text);
+  }
+  return line;
 }
 
 Span RuleContext::input_span() const {
@@ -197,6 +257,8 @@ std::string RuleContext::call_with(const std::string& param, const std::string& 
 
 std::string RuleContext::call_with(
     const std::vector<std::pair<std::string, std::string>>& replacements) const {
+  // A value passed into a user module unchanged is fixed where it was passed.
+  if (std::string fix = use_site_fix(replacements); !fix.empty()) return fix;
   // Map positional args back to parameter names so a replacement lands where it was written.
   std::vector<std::string> parts;
   std::set<std::string> done;

@@ -17,11 +17,12 @@ namespace netshape {
 
 class RuleContext {
  public:
-  RuleContext(const OpInfo& op, const GraphNode& node, const Statement& st, LayerInfo& layer,
+  RuleContext(const OpInfo& op, const Graph& graph, const GraphNode& node, LayerInfo& layer,
               Diagnostics& diags)
-      : op(op), node(node), st(st), layer(layer), diags_(diags) {}
+      : op(op), graph(graph), node(node), st(*node.statement), layer(layer), diags_(diags) {}
 
   const OpInfo& op;
+  const Graph& graph;
   const GraphNode& node;
   const Statement& st;  // node.statement: positions and the call as written
   LayerInfo& layer;
@@ -104,6 +105,13 @@ class RuleContext {
 
  private:
   Diagnostic& report(Span span, std::string message, std::string help);
+  // Labels for an error inside a user module: where its values were passed in, where it was
+  // applied.
+  void add_origin_labels(Diagnostic& d) const;
+  // The use site's line rewritten with these replacements, when every replaced parameter's value
+  // was passed in unchanged from one line of the model (`self.b3 = Block(32, 64)`); else "".
+  std::string use_site_fix(
+      const std::vector<std::pair<std::string, std::string>>& replacements) const;
   Span input_span() const;  // where an error about the input points
   Diagnostics& diags_;
 };

@@ -26,6 +26,12 @@ std::optional<NameId> NameTable::find(std::string_view s) const {
   return it->second;
 }
 
+std::string_view Graph::owner_path(NodeId n) const {
+  const GraphNode& node = nodes[n];
+  if (node.shares_params_with != kNoId) return owner_path(node.shares_params_with);
+  return op_info(node.op).is_module() ? name(node.name) : module_path(node.module);
+}
+
 namespace {
 
 class Lowering {
@@ -76,6 +82,7 @@ class Lowering {
       gm.kind = g_.names.intern(m.kind);
       gm.parent = m.parent < 0 ? kRootModule : static_cast<ModuleId>(m.parent + 1);
       gm.constructed_at = m.constructed_at;
+      gm.applied_at = m.applied_at;
       ModuleId id = static_cast<ModuleId>(g_.modules.size());
       g_.modules.push_back(gm);
       if (gm.parent < id) g_.modules[gm.parent].children.push_back(id);

@@ -192,6 +192,10 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
         d.layer.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.layer);
     e["message"] = d.message;
     e["help"] = d.help;
+    for (const Label& l : d.labels) {
+      e["related"].push_back(
+          {{"line", l.span.line}, {"column", l.span.column}, {"message", l.message}});
+    }
     j["diagnostics"].push_back(e);
   }
   if (diags.dropped() > 0) j["diagnostics_not_shown"] = diags.dropped();
