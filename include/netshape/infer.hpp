@@ -87,6 +87,11 @@ struct Analysis {
 Analysis analyze(const Graph& graph, Diagnostics& diags, bool explain = false,
                  const std::vector<Shape>* input_shapes = nullptr);
 
+// Warnings (codes "unbatched-flatten", "floor-drops-input", "unused-tensor") about a model that
+// PyTorch runs but that is very likely not what was meant (docs/cli.md). For an analysis without
+// errors only: it reads the layers (and their statements, so the Program must still be alive).
+void warn_suspicious(const Analysis& a, Diagnostics& diags);
+
 // The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
 std::string auto_name(const std::string& op, size_t index);
 

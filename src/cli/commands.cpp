@@ -36,11 +36,18 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   LoadOptions lo = o.load;
   lo.explain = o.explain;
   load_model(m, lo);
-  err << render_diagnostics(m);
+  // Errors come before the report (it stops at the failing layer); warnings are about a model
+  // that works, so they follow its table. stdout is flushed first so a terminal shows that order.
+  bool errors = m.diags.has_errors();
+  if (errors) err << render_diagnostics(m);
   bool analysed = m.exit != ExitCode::UsageOrParse;
   if (analysed || o.format == ReportFormat::Json)
     out << render_report(m.analysis, m.diags, o.format);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
+  if (!errors) {
+    out.flush();
+    err << render_diagnostics(m);
+  }
   return static_cast<int>(m.exit);
 }
 
@@ -179,6 +186,11 @@ int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
     if (m->exit == ExitCode::Ok) break;
   }
   if (!m) return 2;
+  // Warnings depend on the input (a floor that drops rows): about a guessed one they would
+  // mislead, since nobody chose it.
+  if (o.input_dims.empty())
+    std::erase_if(m->diags.items(),
+                  [](const Diagnostic& d) { return d.severity == Severity::Warning; });
   err << render_diagnostics(*m);
   if (m->exit == ExitCode::UsageOrParse) return 2;
   for (const LayerInfo& l : m->analysis.layers) {

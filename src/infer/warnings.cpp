@@ -1,0 +1,350 @@
+// Warnings about models PyTorch runs without complaint but that very likely do not do what was
+// meant: an unbatched input flattened with its channels kept as a batch, a window whose floor
+// drops the last rows of its input, a tensor computed and never used. A pure pass over a finished
+// analysis without errors: it reads the layers and adds warnings, nothing else (docs/cli.md).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "netshape/infer.hpp"
+
+namespace netshape {
+namespace {
+
+// A sliding window's geometry per spatial dim, as the conv and pooling rules decided it.
+struct Window {
+  std::vector<int64_t> kernel, stride, dilation, pad_begin, pad_end;
+  bool ceil_mode = false;
+  bool pooling = false;  // pooling has ceil_mode and padding <= kernel_size/2; convolution not
+};
+
+// What the checks read of a layer's attributes.
+struct LayerAttrs {
+  std::optional<Window> window;      // ConvNd and max/avg pooling
+  std::optional<int64_t> start_dim;  // flatten, normalised to >= 0
+};
+
+// The only place that knows how the rules store attributes (rules_conv.cpp, rules_pool.cpp,
+// rules_shape.cpp): when Attrs changes, this function is what follows.
+LayerAttrs read_attrs(const LayerInfo& l) {
+  const Attrs& at = l.attrs;
+  LayerAttrs out;
+  switch (op_info(l.op).family) {
+    case Family::conv:  // padding is stored per side (padding='same' pads unevenly)
+      out.window = Window{at.get_ints("kernel_size"),
+                          at.get_ints("stride"),
+                          at.get_ints("dilation"),
+                          at.get_ints("pad_begin"),
+                          at.get_ints("pad_end"),
+                          false,
+                          false};
+      break;
+    case Family::max_pool:
+    case Family::avg_pool:  // avg pooling stores dilation 1
+      out.window = Window{at.get_ints("kernel_size"),
+                          at.get_ints("stride"),
+                          at.get_ints("dilation"),
+                          at.get_ints("padding"),
+                          at.get_ints("padding"),
+                          at.get_int("ceil_mode") != 0,
+                          true};
+      break;
+    case Family::flatten:
+      out.start_dim = at.get_int("start_dim");
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+void warn(Diagnostics& diags, const LayerInfo& l, Span at, std::string message, std::string help,
+          const char* code) {
+  Diagnostic& d = diags.warning(at, std::move(message), std::move(help));
+  d.layer = l.name;
+  d.code = code;
+}
+
+// Where a warning about the layer's op and its arguments points: the op as written.
+Span op_span(const LayerInfo& l) {
+  return l.statement != nullptr ? l.statement->op_span : Span{};
+}
+
+// ---- 1. an unbatched input reaching flatten(start_dim=1) -------------------------------------
+
+// What is known of a tensor's first dim: whether it comes from a model input through layers
+// that keep the layout, and whether a layer took that input in PyTorch's unbatched mode.
+struct Layout {
+  bool from_input = false;
+  bool unbatched = false;
+  std::string input;  // the model input it comes from
+};
+
+// Layers after which dim 0 still means what it meant before (batch, or channels if unbatched).
+bool keeps_layout(Family f) {
+  switch (f) {
+    case Family::conv:
+    case Family::conv_transpose:
+    case Family::max_pool:
+    case Family::avg_pool:
+    case Family::adaptive_avg_pool:
+    case Family::adaptive_max_pool:
+    case Family::batch_norm:
+    case Family::instance_norm:
+    case Family::layer_norm:
+    case Family::group_norm:
+    case Family::elementwise:
+    case Family::dropout_nd:
+    case Family::softmax:
+    case Family::constant_pad:
+    case Family::interpolate:
+    case Family::add:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Layers that take [C, *spatial] as well as [N, C, *spatial]: their input's rank tells which.
+bool has_unbatched_mode(Family f) {
+  return f == Family::conv || f == Family::conv_transpose || f == Family::max_pool ||
+         f == Family::avg_pool || f == Family::adaptive_avg_pool ||
+         f == Family::adaptive_max_pool || f == Family::instance_norm;
+}
+
+Layout layout_after(const LayerInfo& l, const Layout& in) {
+  const OpInfo& op = op_info(l.op);
+  if (!in.from_input || !keeps_layout(op.family)) return {};
+  if (!has_unbatched_mode(op.family) || op.spatial_dims == 0) return in;
+  size_t rank = l.input_shapes[0].size(), nd = static_cast<size_t>(op.spatial_dims);
+  if (rank == nd + 2) return {};  // batched: nothing to warn about downstream
+  Layout out = in;
+  out.unbatched = out.unbatched || rank == nd + 1;
+  return out;
+}
+
+std::string dims_text(const Shape& s, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? sep : "") + to_string(s[i]);
+  return out;
+}
+
+void warn_unbatched_flatten(const LayerInfo& l, const Layout& in, const Analysis& a,
+                            Diagnostics& diags) {
+  const Shape& x = l.input_shapes[0];
+  auto input = std::find_if(a.inputs.begin(), a.inputs.end(),
+                            [&](const auto& i) { return i.first == in.input; });
+  if (input == a.inputs.end() || x.empty() || !l.output) return;
+  Shape batched = input->second;
+  batched.insert(batched.begin(), fixed(1));
+  auto all = dim_product(x);
+  std::string message = fmt::format(
+      "{} receives {}, which has no batch dim (the input {}: {} is unbatched): {} keeps the first "
+      "dim ({} channels) as a batch and gives {}",
+      l.name, to_string(x), in.input, to_string(input->second), l.op_name, to_string(x[0]),
+      to_string(*l.output));
+  std::string declare =
+      l.statement != nullptr && l.statement->python
+          ? fmt::format("`# input: {}` or --input {}", to_string(batched), dims_text(batched, "x"))
+          : fmt::format("`input {}: {}`", in.input, to_string(batched));
+  std::string help = fmt::format("give the input a batch dim ({})", declare);
+  if (all) help += fmt::format(", or flatten everything with start_dim=0 ([{}])", to_string(*all));
+  warn(diags, l, op_span(l), message, help, "unbatched-flatten");
+}
+
+// Follows each tensor's Layout from the model inputs; `layouts` holds those of earlier layers.
+void check_unbatched_flatten(const LayerInfo& l, const Analysis& a,
+                             std::unordered_map<std::string, Layout>& layouts, Diagnostics& diags) {
+  if (l.inputs.empty() || l.input_shapes.empty()) return;
+  auto it = layouts.find(l.inputs[0]);
+  Layout in = it == layouts.end() ? Layout{} : it->second;
+  if (in.unbatched && read_attrs(l).start_dim == 1) warn_unbatched_flatten(l, in, a, diags);
+  layouts[l.name] = layout_after(l, in);
+}
+
+// ---- 2. a window whose floor drops the last rows of its input -------------------------------
+
+int64_t effective_kernel(const Window& w, size_t i) {
+  return w.dilation[i] * (w.kernel[i] - 1) + 1;  // fits: inference checked the kernel extent
+}
+
+// The input rows past the last window that are real data, not padding. A window with stride
+// larger than its extent skips rows between windows by design (a 1x1 stride-2 projection), so
+// its end is no different from its middle and is not reported.
+std::optional<int64_t> dropped_rows(const Window& w, size_t i, int64_t in, int64_t pad_end) {
+  int64_t eff = effective_kernel(w, i);
+  if (w.stride[i] > eff) return 0;
+  auto padded = checked_add(in, w.pad_begin[i]);
+  padded = padded ? checked_add(*padded, pad_end) : std::nullopt;
+  if (!padded || *padded < eff) return std::nullopt;
+  int64_t uncovered = (*padded - eff) % w.stride[i];
+  return std::max<int64_t>(0, uncovered - pad_end);
+}
+
+// "1 row and 2 columns", naming only the dims that drop something.
+std::string dropped_text(const std::vector<int64_t>& dropped) {
+  static const char* kNames[3][3] = {{"element"}, {"row", "column"}, {"plane", "row", "column"}};
+  std::vector<std::string> parts;
+  size_t nd = dropped.size();
+  for (size_t i = 0; i < nd; ++i) {
+    if (dropped[i] == 0) continue;
+    parts.push_back(
+        fmt::format("{} {}{}", dropped[i], kNames[nd - 1][i], dropped[i] == 1 ? "" : "s"));
+  }
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
+}
+
+// "25x25", or "length-25" for one dim when `adjective`.
+std::string sizes_text(const std::vector<int64_t>& sizes, bool adjective = true) {
+  std::string out;
+  for (size_t i = 0; i < sizes.size(); ++i) out += (i ? "x" : "") + std::to_string(sizes[i]);
+  return sizes.size() == 1 && adjective ? "length-" + out : out;
+}
+
+// The smallest (symmetric) padding of a dim that leaves no row behind, or nullopt when there is
+// none within one stride (or within pooling's limit of kernel_size/2).
+std::optional<int64_t> covering_padding(const Window& w, size_t i, int64_t in) {
+  if (w.pad_begin[i] != w.pad_end[i]) return std::nullopt;
+  int64_t limit = w.pooling ? w.kernel[i] / 2 : w.pad_begin[i] + w.stride[i];
+  Window trial = w;
+  for (int64_t p = w.pad_begin[i] + 1; p <= limit; ++p) {
+    trial.pad_begin[i] = p;
+    if (dropped_rows(trial, i, in, p) == 0) return p;
+  }
+  return std::nullopt;
+}
+
+// "padding=1" (or per dim "padding=(1, 0)") when every dim that drops rows has one.
+std::optional<std::string> padding_fix(const Window& w, const std::vector<int64_t>& in,
+                                       const std::vector<int64_t>& dropped) {
+  std::vector<int64_t> pads = w.pad_begin;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (dropped[i] == 0) continue;
+    auto p = covering_padding(w, i, in[i]);
+    if (!p) return std::nullopt;
+    pads[i] = *p;
+  }
+  bool uniform = std::all_of(pads.begin(), pads.end(), [&](int64_t p) { return p == pads[0]; });
+  if (uniform) return fmt::format("padding={}", pads[0]);
+  std::string list;
+  for (size_t i = 0; i < pads.size(); ++i) list += (i ? ", " : "") + std::to_string(pads[i]);
+  return fmt::format("padding=({})", list);
+}
+
+std::string floor_help(const LayerInfo& l, const Window& w, const std::vector<int64_t>& in,
+                       const std::vector<int64_t>& dropped) {
+  std::vector<std::string> fixes;
+  if (auto padding = padding_fix(w, in, dropped)) fixes.push_back(*padding);
+  if (w.pooling) fixes.push_back("ceil_mode=True");
+  std::vector<int64_t> smaller = in, larger = in;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (dropped[i] == 0) continue;
+    smaller[i] -= dropped[i];  // the dropped rows removed: the last window ends at the input's end
+    larger[i] += w.stride[i] - (dropped[i] + w.pad_end[i]);  // one more window, to the end
+  }
+  std::string sizes =
+      fmt::format("make {}'s input {}{} or {}", l.name, in.size() == 1 ? "length " : "",
+                  sizes_text(smaller, false), sizes_text(larger, false));
+  if (fixes.empty()) return fmt::format("to use the whole input, {}", sizes);
+  std::string joined;
+  for (size_t i = 0; i < fixes.size(); ++i) joined += (i ? " or " : "") + fixes[i];
+  return fmt::format("to use the whole input, use {}, or {}", joined, sizes);
+}
+
+void check_floor(const LayerInfo& l, Diagnostics& diags) {
+  auto w = read_attrs(l).window;
+  if (!w || w->ceil_mode || l.input_shapes.empty()) return;  // ceil_mode covers the end
+  const Shape& x = l.input_shapes[0];
+  size_t nd = w->kernel.size();
+  for (const auto* v : {&w->stride, &w->dilation, &w->pad_begin, &w->pad_end})
+    if (v->size() != nd) return;
+  if (nd == 0 || x.size() < nd) return;
+  std::vector<int64_t> in(nd), dropped(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    in[i] = x[x.size() - nd + i].value;
+    auto d = dropped_rows(*w, i, in[i], w->pad_end[i]);
+    if (!d) return;
+    dropped[i] = *d;
+  }
+  if (std::all_of(dropped.begin(), dropped.end(), [](int64_t d) { return d == 0; })) return;
+  std::string message = fmt::format("{}'s floor drops the last {} of its {} input", l.op_name,
+                                    dropped_text(dropped), sizes_text(in));
+  warn(diags, l, op_span(l), message, floor_help(l, *w, in, dropped), "floor-drops-input");
+}
+
+// ---- 3. a tensor computed and never used ---------------------------------------------------
+
+// `x.size(0)` in a later argument reads a tensor too.
+void collect_referenced(const Value& v, std::set<std::string>& used) {
+  if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) used.insert(v.s);
+  for (const Value& item : v.items) collect_referenced(item, used);
+}
+
+std::set<std::string> used_tensors(const Analysis& a) {
+  std::set<std::string> used;
+  for (const auto& [name, shape] : a.outputs) used.insert(name);
+  for (const LayerInfo& l : a.layers) {
+    used.insert(l.inputs.begin(), l.inputs.end());
+    if (l.statement == nullptr) continue;
+    for (const Arg& arg : l.statement->args) collect_referenced(arg.value, used);
+  }
+  return used;
+}
+
+// `F.relu(x, inplace=True)` alone is a real statement: it changes x without a result to use.
+bool writes_in_place(const LayerInfo& l) {
+  const OpInfo& op = op_info(l.op);
+  size_t position = 0;
+  for (const Arg& arg : l.statement->args) {
+    bool is_inplace = arg.keyword.empty()
+                          ? position < op.params.size() && op.params[position].name == "inplace"
+                          : arg.keyword == "inplace";
+    if (arg.keyword.empty()) ++position;
+    if (is_inplace) return arg.value.kind == Value::Kind::Bool && arg.value.b;
+  }
+  return false;
+}
+
+// Where the statement is in the model's data flow. A Python module call's statement span is its
+// `self.a = nn.X(...)` line in __init__; its input points into forward, where the call is.
+Span flow_span(const LayerInfo& l, const Statement& st) {
+  bool module_call = st.python && op_info(l.op).is_module() && !st.input_spans.empty() &&
+                     st.input_spans[0].valid();
+  return module_call ? st.input_spans[0] : st.span;
+}
+
+void check_unused(const LayerInfo& l, const std::set<std::string>& used, Diagnostics& diags) {
+  if (l.statement == nullptr || used.count(l.name) || writes_in_place(l)) return;
+  const Statement& st = *l.statement;
+  std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)
+                                            : fmt::format("`{}` ({})", l.name, l.op_name);
+  std::string help = st.python ? "use it (in a later call or in `return`) or remove the call"
+                               : "use it (as a later layer's input or in `output`) or remove the "
+                                 "layer";
+  warn(diags, l, flow_span(l, st), fmt::format("{} is computed but never used", what), help,
+       "unused-tensor");
+}
+
+}  // namespace
+
+// Layer by layer, so the warnings come in source order.
+void warn_suspicious(const Analysis& a, Diagnostics& diags) {
+  std::set<std::string> used = used_tensors(a);
+  std::unordered_map<std::string, Layout> layouts;
+  for (const auto& [name, shape] : a.inputs) layouts[name] = Layout{true, false, name};
+  for (const LayerInfo& l : a.layers) {
+    check_unbatched_flatten(l, a, layouts, diags);
+    check_floor(l, diags);
+    check_unused(l, used, diags);
+  }
+}
+
+}  // namespace netshape
