@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netshape/attrs.hpp"
 #include "netshape/diagnostics.hpp"
 #include "netshape/ir.hpp"
 #include "netshape/op_table.hpp"
@@ -19,18 +20,6 @@ struct ParamTensor {
   std::string name;
   std::vector<int64_t> shape;
   int64_t numel() const;
-};
-
-// Normalised attributes a layer's rule decided (kernel/stride/padding per spatial dim, ...), so
-// the executor runs exactly what inference computed.
-struct Attrs {
-  std::map<std::string, std::vector<int64_t>> ints;
-  std::map<std::string, double> floats;
-  std::map<std::string, std::string> strings;
-  const std::vector<int64_t>& get_ints(const std::string& k) const;
-  int64_t get_int(const std::string& k, int64_t fallback = 0) const;
-  double get_float(const std::string& k, double fallback = 0.0) const;
-  std::string get_string(const std::string& k, const std::string& fallback = {}) const;
 };
 
 struct LayerInfo {
@@ -46,7 +35,7 @@ struct LayerInfo {
   int64_t trainable_params = 0;
   int64_t macs = 0;
   std::vector<ParamTensor> weights;
-  Attrs attrs;
+  Attrs attrs;                              // what the rule decided, for the forward
   std::map<std::string, int64_t> inferred;  // `?` arguments and what was chosen
   std::vector<std::string> explain;         // formulas with the numbers substituted
 };
