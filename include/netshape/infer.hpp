@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netshape/attrs.hpp"
 #include "netshape/diagnostics.hpp"
 #include "netshape/graph.hpp"
 #include "netshape/ir.hpp"
@@ -20,18 +21,6 @@ struct ParamTensor {
   std::string name;
   std::vector<int64_t> shape;
   int64_t numel() const;
-};
-
-// Normalised attributes a layer's rule decided (kernel/stride/padding per spatial dim, ...), so
-// the executor runs exactly what inference computed.
-struct Attrs {
-  std::map<std::string, std::vector<int64_t>> ints;
-  std::map<std::string, double> floats;
-  std::map<std::string, std::string> strings;
-  const std::vector<int64_t>& get_ints(const std::string& k) const;
-  int64_t get_int(const std::string& k, int64_t fallback = 0) const;
-  double get_float(const std::string& k, double fallback = 0.0) const;
-  std::string get_string(const std::string& k, const std::string& fallback = {}) const;
 };
 
 // What inference found for one node of the graph (layers[i] is nodes[i]).
@@ -54,7 +43,7 @@ struct LayerInfo {
   int64_t trainable_params = 0;
   int64_t macs = 0;
   std::vector<ParamTensor> weights;
-  Attrs attrs;
+  Attrs attrs;                              // what the rule decided, for the forward
   std::map<std::string, int64_t> inferred;  // `?` arguments and what was chosen
   std::vector<std::string> explain;         // formulas with the numbers substituted
 };
@@ -89,8 +78,8 @@ Analysis analyze(const Graph& graph, Diagnostics& diags, bool explain = false,
 
 // Warnings (codes "unbatched-flatten", "floor-drops-input", "unused-tensor") about a model that
 // PyTorch runs but that is very likely not what was meant (docs/cli.md). For an analysis without
-// errors only: it reads the layers (and their statements, so the Program must still be alive).
-void warn_suspicious(const Analysis& a, Diagnostics& diags);
+// errors only: it reads the graph and the layers, and only adds warnings.
+void warn_suspicious(const Graph& graph, const Analysis& a, Diagnostics& diags);
 
 // The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
 std::string auto_name(const std::string& op, size_t index);

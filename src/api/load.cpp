@@ -218,7 +218,7 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
       suggest_smallest_input(*m.graph, d, m.analysis.layers.size() - 1);
   }
   if (!m.diags.has_errors()) {
-    warn_suspicious(m.analysis, m.diags);
+    warn_suspicious(*m.graph, m.analysis, m.diags);
     m.exit = ExitCode::Ok;
     return;
   }

@@ -248,7 +248,7 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
 // A pooling window's taps that can land in the input: at most the kernel's extent, and never
 // more than the input along that axis.
 Checked pooling_taps(const LayerInfo& l) {
-  const auto& kernel = l.attrs.get_ints("kernel_size");
+  const auto& kernel = l.attrs.kernel_size;
   if (l.input_shapes.empty() || kernel.empty()) return 1;
   const Shape& in = l.input_shapes[0];
   Checked taps = 1;

@@ -38,11 +38,11 @@ std::vector<int64_t> out_shape(const Layout& l, int64_t k, const std::array<int6
 
 // The source index of padded position i. Inference refuses pads that would reflect or wrap
 // more than once; an index still outside [0, n) stops the forward instead of reading past it.
-int64_t wrap_index(int64_t i, int64_t n, const std::string& mode) {
+int64_t wrap_index(int64_t i, int64_t n, PaddingMode mode) {
   if (i >= 0 && i < n) return i;
-  int64_t j = mode == "reflect"     ? (i < 0 ? -i : 2 * (n - 1) - i)
-              : mode == "replicate" ? (i < 0 ? 0 : n - 1)
-                                    : ((i % n) + n) % n;  // circular
+  int64_t j = mode == PaddingMode::reflect     ? (i < 0 ? -i : 2 * (n - 1) - i)
+              : mode == PaddingMode::replicate ? (i < 0 ? 0 : n - 1)
+                                               : ((i % n) + n) % n;  // circular
   if (j < 0 || j >= n) throw ForwardError("padding reaches past the input");
   return j;
 }
@@ -50,7 +50,7 @@ int64_t wrap_index(int64_t i, int64_t n, const std::string& mode) {
 // Materialises the padded input for padding modes other than zeros, and for 'same' padding
 // whose two sides differ; the convolution then runs with no padding.
 Tensor pad_input(const Tensor& x, const Layout& l, const std::array<int64_t, 3>& begin,
-                 const std::array<int64_t, 3>& end, const std::string& mode, Layout& padded) {
+                 const std::array<int64_t, 3>& end, PaddingMode mode, Layout& padded) {
   padded = l;
   for (size_t i = 0; i < 3; ++i) padded.sp[i] = l.sp[i] + begin[i] + end[i];
   Tensor t = Tensor::zeros({l.n * l.c * padded.sp[0] * padded.sp[1] * padded.sp[2]});
@@ -62,7 +62,7 @@ Tensor pad_input(const Tensor& x, const Layout& l, const std::array<int64_t, 3>&
           bool inside =
               sd >= 0 && sd < l.sp[0] && sh >= 0 && sh < l.sp[1] && sw >= 0 && sw < l.sp[2];
           float v = 0.0f;
-          if (inside || mode != "zeros") {
+          if (inside || mode != PaddingMode::zeros) {
             sd = wrap_index(sd, l.sp[0], mode);
             sh = wrap_index(sh, l.sp[1], mode);
             sw = wrap_index(sw, l.sp[2], mode);
@@ -84,7 +84,7 @@ struct ConvSetup {
   std::array<int64_t, 3> pad_lo{}, pad_hi{};  // the padding a materialised copy adds
   std::array<int64_t, 3> kernel{}, stride{}, dilation{}, begin{}, end{}, o{};
   int64_t k = 1, groups = 1;
-  std::string mode;
+  PaddingMode mode = PaddingMode::zeros;
 };
 
 ConvSetup conv_setup(const LayerInfo& layer, const std::vector<int64_t>& in_shape) {
@@ -92,17 +92,16 @@ ConvSetup conv_setup(const LayerInfo& layer, const std::vector<int64_t>& in_shap
   ConvSetup c;
   c.nd = op_info(layer.op).spatial_dims;
   c.in = c.l = layout_of(in_shape, c.nd);
-  c.kernel = spatial3(at.get_ints("kernel_size"), c.nd, 1);
-  c.stride = spatial3(at.get_ints("stride"), c.nd, 1);
-  c.dilation = spatial3(at.get_ints("dilation"), c.nd, 1);
-  c.begin = spatial3(at.get_ints("pad_begin"), c.nd, 0);
-  c.end = spatial3(at.get_ints("pad_end"), c.nd, 0);
-  c.mode = at.get_string("padding_mode", "zeros");
-  c.k = at.get_int("out_channels");
-  c.groups = at.get_int("groups", 1);
-  if (c.l.c != at.get_int("in_channels"))
-    throw ForwardError("input channels differ from in_channels");
-  if (c.mode != "zeros" || c.begin != c.end) {
+  c.kernel = spatial3(at.kernel_size, c.nd, 1);
+  c.stride = spatial3(at.stride, c.nd, 1);
+  c.dilation = spatial3(at.dilation, c.nd, 1);
+  c.begin = spatial3(at.pad_begin, c.nd, 0);
+  c.end = spatial3(at.pad_end, c.nd, 0);
+  c.mode = at.padding_mode;
+  c.k = at.out_channels;
+  c.groups = at.groups;
+  if (c.l.c != at.in_channels) throw ForwardError("input channels differ from in_channels");
+  if (c.mode != PaddingMode::zeros || c.begin != c.end) {
     c.materialise = true;
     c.pad_lo = c.begin;
     c.pad_hi = c.end;
@@ -198,14 +197,14 @@ void forward_conv_transpose(ForwardCtx& ctx) {
   kernels::ConvTransposeNdParams p;
   p.N = l.n;
   p.C = l.c;
-  p.K = at.get_int("out_channels");
+  p.K = at.out_channels;
   p.in = l.sp;
-  p.kernel = spatial3(at.get_ints("kernel_size"), nd, 1);
-  p.stride = spatial3(at.get_ints("stride"), nd, 1);
-  p.pad = spatial3(at.get_ints("padding"), nd, 0);
-  p.output_padding = spatial3(at.get_ints("output_padding"), nd, 0);
-  p.dilation = spatial3(at.get_ints("dilation"), nd, 1);
-  p.groups = at.get_int("groups", 1);
+  p.kernel = spatial3(at.kernel_size, nd, 1);
+  p.stride = spatial3(at.stride, nd, 1);
+  p.pad = spatial3(at.padding, nd, 0);
+  p.output_padding = spatial3(at.output_padding, nd, 0);
+  p.dilation = spatial3(at.dilation, nd, 1);
+  p.groups = at.groups;
   const Tensor* b = ctx.weight("bias");
   p.bias = b ? b->data.data() : nullptr;
   std::array<int64_t, 3> o{};

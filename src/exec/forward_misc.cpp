@@ -33,13 +33,13 @@ float apply_activation(OpId op, float v, const Attrs& a) {
       return std::clamp(v, 0.0f, 6.0f);
     case OpId::LeakyReLU:
     case OpId::leaky_relu:
-      return v > 0.0f ? v : v * static_cast<float>(a.get_float("negative_slope", 0.01));
+      return v > 0.0f ? v : v * static_cast<float>(a.negative_slope);
     case OpId::ELU:
     case OpId::elu:
-      return v > 0.0f ? v : static_cast<float>(a.get_float("alpha", 1.0)) * std::expm1(v);
+      return v > 0.0f ? v : static_cast<float>(a.alpha) * std::expm1(v);
     case OpId::GELU:
     case OpId::gelu:
-      if (a.get_string("approximate", "none") == "tanh") {
+      if (a.approximate == GeluApproximate::tanh) {
         return 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
       }
       return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
@@ -108,7 +108,7 @@ float combine(OpId op, float x, float y, float alpha) {
 // x: [N, C, *] -> same; inference mode: running mean 0 and variance 1 (PyTorch's initial buffers)
 void forward_batch_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  double eps = ctx.layer.attrs.get_float("eps", 1e-5);
+  double eps = ctx.layer.attrs.eps;
   ctx.out = ctx.x();
   float scale = static_cast<float>(1.0 / std::sqrt(1.0 + eps));
   for (float& v : ctx.out.data) v *= scale;
@@ -123,19 +123,17 @@ void forward_instance_norm(ForwardCtx& ctx) {
   int64_t inner = product(s, c_axis + 1, s.size());
   ctx.out = Tensor::zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
-                   ctx.x().numel() / std::max<int64_t>(inner, 1), inner,
-                   ctx.layer.attrs.get_float("eps", 1e-5));
+                   ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs.eps);
   channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
 }
 
 // x: [*, normalized_shape] -> same
 void forward_layer_norm(ForwardCtx& ctx) {
-  const auto& norm = ctx.layer.attrs.get_ints("normalized_shape");
+  const auto& norm = ctx.layer.attrs.normalized_shape;
   int64_t size = product(norm, 0, norm.size());
   ctx.out = Tensor::zeros(ctx.x().shape);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
-                   ctx.x().numel() / std::max<int64_t>(size, 1), size,
-                   ctx.layer.attrs.get_float("eps", 1e-5));
+                   ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs.eps);
   const Tensor* w = ctx.weight("weight");
   const Tensor* b = ctx.weight("bias");
   for (size_t i = 0; i < ctx.out.data.size(); ++i) {
@@ -148,11 +146,11 @@ void forward_layer_norm(ForwardCtx& ctx) {
 // x: [N, C, *] -> same; statistics per (sample, group of C/G channels)
 void forward_group_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  int64_t groups = ctx.layer.attrs.get_int("num_groups", 1);
+  int64_t groups = ctx.layer.attrs.num_groups;
   int64_t inner = product(s, 2, s.size());
   ctx.out = Tensor::zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(), s[0] * groups, s[1] / groups * inner,
-                   ctx.layer.attrs.get_float("eps", 1e-5));
+                   ctx.layer.attrs.eps);
   channel_affine(ctx, s[0], s[1], inner);
 }
 
@@ -170,7 +168,7 @@ void forward_dropout_nd(ForwardCtx& ctx) {
 // x: [*] -> [*], normalised along dim
 void forward_softmax(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.get_int("dim"));
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
   bool log = ctx.layer.op == OpId::LogSoftmax || ctx.layer.op == OpId::log_softmax;
   int64_t outer = product(s, 0, dim), len = s.empty() ? 1 : s[dim],
           inner = product(s, dim + 1, s.size());
@@ -194,8 +192,8 @@ void forward_softmax(ForwardCtx& ctx) {
 void forward_flatten(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   if (s.empty()) return reshape_to(ctx, {1});
-  size_t start = static_cast<size_t>(ctx.layer.attrs.get_int("start_dim"));
-  size_t end = static_cast<size_t>(ctx.layer.attrs.get_int("end_dim"));
+  size_t start = static_cast<size_t>(ctx.layer.attrs.start_dim);
+  size_t end = static_cast<size_t>(ctx.layer.attrs.end_dim);
   std::vector<int64_t> shape(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(start));
   shape.push_back(product(s, start, end + 1));
   shape.insert(shape.end(), s.begin() + static_cast<std::ptrdiff_t>(end) + 1, s.end());
@@ -235,8 +233,8 @@ void forward_linear(ForwardCtx& ctx) {
 
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
 void forward_constant_pad(ForwardCtx& ctx) {
-  const auto& pad = ctx.layer.attrs.get_ints("padding");  // left, right, top, bottom
-  float value = static_cast<float>(ctx.layer.attrs.get_float("value", 0.0));
+  const auto& pad = ctx.layer.attrs.padding;  // left, right, top, bottom
+  float value = static_cast<float>(ctx.layer.attrs.value);
   auto shape = ctx.x().shape;
   size_t r = shape.size();
   int64_t h = shape[r - 2], w = shape[r - 1];
@@ -259,31 +257,31 @@ void forward_constant_pad(ForwardCtx& ctx) {
 // x: [N, C, *in] -> [N, C, *size]; nearest (PyTorch's legacy index rule) and (bi/tri)linear
 void forward_interpolate(ForwardCtx& ctx) {
   const Attrs& a = ctx.layer.attrs;
-  std::string mode = a.get_string("mode", "nearest");
+  InterpolateMode mode = a.mode;
   const auto& s = ctx.x().shape;
   size_t nd = s.size() - 2;
-  const auto& size = a.get_ints("size");
+  const auto& size = a.size;
   std::vector<int64_t> shape(s.begin(), s.begin() + 2);
   shape.insert(shape.end(), size.begin(), size.end());
   ctx.out = Tensor::zeros(shape);
-  bool linear = mode == "linear" || mode == "bilinear" || mode == "trilinear";
-  if (!linear && mode != "nearest" && mode != "nearest-exact") {
-    throw ForwardError("the executor implements nearest and (bi/tri)linear interpolation, not '" +
-                       mode + "'");
+  bool linear = mode == InterpolateMode::linear || mode == InterpolateMode::bilinear ||
+                mode == InterpolateMode::trilinear;
+  if (!linear && mode != InterpolateMode::nearest && mode != InterpolateMode::nearest_exact) {
+    throw ForwardError(std::string("the executor implements nearest and (bi/tri)linear "
+                                   "interpolation, not '") +
+                       name_of(mode) + "'");
   }
-  bool align = a.get_int("align_corners", 0) != 0;
-  if (a.get_int("antialias", 0) != 0)
-    throw ForwardError("the executor does not implement antialias=True");
+  bool align = a.align_corners.value_or(false);
+  if (a.antialias) throw ForwardError("the executor does not implement antialias=True");
   // With recompute_scale_factor=True PyTorch forgets the given factor and uses in/out.
-  bool use_given_scale = a.get_int("recompute_scale_factor", 0) == 0;
+  bool use_given_scale = !a.recompute_scale_factor.value_or(false);
   // Source coordinate of output index o along axis i (PyTorch's area_pixel_compute_source_index).
   auto scale = [&](size_t i) {
-    auto it = a.floats.find("scale" + std::to_string(i));
     if (align)
       return size[i] > 1 ? static_cast<double>(s[2 + i] - 1) / static_cast<double>(size[i] - 1)
                          : 0.0;
-    return it != a.floats.end() && use_given_scale
-               ? 1.0 / it->second
+    return i < a.scale_factor.size() && use_given_scale
+               ? 1.0 / a.scale_factor[i]
                : static_cast<double>(s[2 + i]) / static_cast<double>(size[i]);
   };
   std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1};
@@ -304,8 +302,9 @@ void forward_interpolate(ForwardCtx& ctx) {
           for (size_t k = 0; k < 3; ++k) {
             if (!linear) {  // PyTorch's CPU kernel computes the nearest index in float32
               float scale = static_cast<float>(sc[k]);
-              float src = mode == "nearest-exact" ? (static_cast<float>(o[k]) + 0.5f) * scale
-                                                  : static_cast<float>(o[k]) * scale;
+              float src = mode == InterpolateMode::nearest_exact
+                              ? (static_cast<float>(o[k]) + 0.5f) * scale
+                              : static_cast<float>(o[k]) * scale;
               i0[k] = i1[k] = std::min<int64_t>(static_cast<int64_t>(std::floor(src)), in[k] - 1);
               continue;
             }
@@ -376,7 +375,7 @@ void forward_add(ForwardCtx& ctx) {
 
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...]
 void forward_cat(ForwardCtx& ctx) {
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.get_int("dim"));
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
   std::vector<int64_t> shape = ctx.x().shape;
   shape[dim] = 0;
   for (const Tensor* t : ctx.in) shape[dim] += t->shape.at(dim);
@@ -406,7 +405,7 @@ void forward_unsqueeze(ForwardCtx& ctx) {
 // x: [..., a, ..., b, ...] -> [..., b, ..., a, ...] (a copy with swapped strides)
 void forward_transpose(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  const auto& dims = ctx.layer.attrs.get_ints("dims");
+  const auto& dims = ctx.layer.attrs.dims;
   std::vector<int64_t> out_shape = s;
   if (s.empty()) return reshape_to(ctx, {});
   size_t d0 = static_cast<size_t>(dims.at(0)), d1 = static_cast<size_t>(dims.at(1));
@@ -432,7 +431,7 @@ void forward_transpose(ForwardCtx& ctx) {
 // x: [...] -> mean over the reduced dims (kept as 1 with keepdim)
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  const auto& dims = ctx.layer.attrs.get_ints("dims");
+  const auto& dims = ctx.layer.attrs.dims;
   std::vector<bool> reduce(s.size(), false);
   for (int64_t d : dims) reduce[static_cast<size_t>(d)] = true;
   ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));

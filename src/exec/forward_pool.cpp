@@ -44,13 +44,12 @@ struct Window {
 Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
   const Attrs& a = ctx.layer.attrs;
   Window w;
-  w.k = spatial3(a.get_ints("kernel_size"), nd, 1);
-  w.s = spatial3(a.get_ints("stride"), nd, 1);
-  w.p = spatial3(a.get_ints("padding"), nd, 0);
-  w.d = spatial3(a.get_ints("dilation"), nd, 1);
-  bool ceil_mode = a.get_int("ceil_mode") != 0;
+  w.k = spatial3(a.kernel_size, nd, 1);
+  w.s = spatial3(a.stride, nd, 1);
+  w.p = spatial3(a.padding, nd, 0);
+  w.d = spatial3(a.dilation, nd, 1);
   for (size_t i = 0; i < 3; ++i)
-    w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], ceil_mode).value_or(0);
+    w.out[i] = pool_output_size(in.sp[i], w.k[i], w.s[i], w.p[i], w.d[i], a.ceil_mode).value_or(0);
   if (w.out[0] < 1 || w.out[1] < 1 || w.out[2] < 1) throw ForwardError("pooling output is empty");
   return w;
 }
@@ -97,8 +96,8 @@ void forward_avg_pool(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
   Window w = window_of(ctx, in, nd);
-  bool include_pad = ctx.layer.attrs.get_int("count_include_pad", 1) != 0;
-  int64_t divisor_override = ctx.layer.attrs.get_int("divisor_override", 0);
+  bool include_pad = ctx.layer.attrs.count_include_pad;
+  int64_t divisor_override = ctx.layer.attrs.divisor_override.value_or(0);
   ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
@@ -128,7 +127,7 @@ void forward_avg_pool(ForwardCtx& ctx) {
 static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
-  auto out = spatial3(ctx.layer.attrs.get_ints("output_size"), nd, 1);
+  auto out = spatial3(ctx.layer.attrs.output_size, nd, 1);
   ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();

@@ -14,24 +14,6 @@ int64_t ParamTensor::numel() const {
   return n;
 }
 
-const std::vector<int64_t>& Attrs::get_ints(const std::string& k) const {
-  static const std::vector<int64_t> empty;
-  auto it = ints.find(k);
-  return it == ints.end() ? empty : it->second;
-}
-int64_t Attrs::get_int(const std::string& k, int64_t fallback) const {
-  auto it = ints.find(k);
-  return it == ints.end() || it->second.empty() ? fallback : it->second[0];
-}
-double Attrs::get_float(const std::string& k, double fallback) const {
-  auto it = floats.find(k);
-  return it == floats.end() ? fallback : it->second;
-}
-std::string Attrs::get_string(const std::string& k, const std::string& fallback) const {
-  auto it = strings.find(k);
-  return it == strings.end() ? fallback : it->second;
-}
-
 Span RuleContext::span_of(const std::string& param) const {
   int i = index_of(param);
   return i >= 0 && given[static_cast<size_t>(i)].valid() ? given[static_cast<size_t>(i)]

@@ -45,7 +45,7 @@ struct ConvArgs {
   std::vector<int64_t> kernel, stride, padding, dilation;
   bool bias = true;
   bool same = false;
-  std::string padding_mode;
+  PaddingMode padding_mode = PaddingMode::zeros;
 };
 
 bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
@@ -101,23 +101,23 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   a.stride = *stride;
   a.dilation = *dilation;
   a.bias = *bias;
-  a.padding_mode = *mode;
   if (!check_kernel_extent(ctx, a.kernel, a.dilation)) return std::nullopt;
-  if (transposed && a.padding_mode != "zeros") {
+  if (transposed && *mode != "zeros") {
     ctx.fail_at("padding_mode",
                 fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
                 "remove padding_mode");
     return std::nullopt;
   }
-  if (a.padding_mode != "zeros" && a.padding_mode != "reflect" && a.padding_mode != "replicate" &&
-      a.padding_mode != "circular") {
+  auto padding_mode = parse_padding_mode(*mode);
+  if (!padding_mode) {
     ctx.fail_at("padding_mode",
                 fmt::format("padding_mode must be one of {{'replicate', 'circular', 'reflect', "
                             "'zeros'}}, but got padding_mode='{}'",
-                            a.padding_mode),
+                            *mode),
                 "use padding_mode='zeros'");
     return std::nullopt;
   }
+  a.padding_mode = *padding_mode;
   if (a.same) {
     for (size_t i = 0; i < nd; ++i) {
       if (a.stride[i] != 1) {
@@ -139,13 +139,13 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
 // What both convolution forwards read (padding is stored by each rule: conv and transposed
 // conv pad differently).
 void store_conv_attrs(Attrs& at, const ConvArgs& a) {
-  at.ints["in_channels"] = {a.in_c};
-  at.ints["out_channels"] = {a.out_c};
-  at.ints["groups"] = {a.groups};
-  at.ints["kernel_size"] = a.kernel;
-  at.ints["stride"] = a.stride;
-  at.ints["dilation"] = a.dilation;
-  at.ints["bias"] = {a.bias};
+  at.in_channels = a.in_c;
+  at.out_channels = a.out_c;
+  at.groups = a.groups;
+  at.kernel_size = a.kernel;
+  at.stride = a.stride;
+  at.dilation = a.dilation;
+  at.bias = a.bias;
 }
 
 bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
@@ -186,10 +186,11 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, const std::vector<i
   size_t nd = in.size(), rank = x.size();
   for (size_t i = nd; i-- > 0;) {
     int64_t b = pad_begin[i], e = pad_end[i];
-    std::string fix = "use a smaller padding with padding_mode='" + a.padding_mode + "'";
-    if (a.padding_mode == "circular" && (b > in[i] || e > in[i]))
+    std::string fix =
+        fmt::format("use a smaller padding with padding_mode='{}'", name_of(a.padding_mode));
+    if (a.padding_mode == PaddingMode::circular && (b > in[i] || e > in[i]))
       return ctx.fail_at("padding", "Padding value causes wrapping around more than once.", fix);
-    if (a.padding_mode == "reflect" && (b >= in[i] || e >= in[i])) {
+    if (a.padding_mode == PaddingMode::reflect && (b >= in[i] || e >= in[i])) {
       // reflection_pad2d names the rank; the 1-D and 3-D kernels print the whole shape.
       std::string input = nd == 2 ? std::to_string(rank) : shape_list(x);
       return ctx.fail_at(
@@ -239,7 +240,8 @@ bool infer_conv(RuleContext& ctx) {
     padded[i] = *p;
   }
   // A padding mode other than zeros pads first (F.pad), so its errors come before the conv's.
-  if (a->padding_mode != "zeros" && !check_mode_padding(ctx, *a, *in, pad_begin, pad_end))
+  if (a->padding_mode != PaddingMode::zeros &&
+      !check_mode_padding(ctx, *a, *in, pad_begin, pad_end))
     return false;
   for (size_t i = 0; i < nd; ++i) {
     if (padded[i] < eff[i]) {
@@ -280,9 +282,9 @@ bool infer_conv(RuleContext& ctx) {
                 with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
   store_conv_attrs(at, *a);
-  at.ints["pad_begin"] = pad_begin;
-  at.ints["pad_end"] = pad_end;
-  at.strings["padding_mode"] = a->padding_mode;
+  at.pad_begin = pad_begin;
+  at.pad_end = pad_end;
+  at.padding_mode = a->padding_mode;
   return true;
 }
 
@@ -381,8 +383,8 @@ bool infer_conv_transpose(RuleContext& ctx) {
               a->out_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
   store_conv_attrs(at, *a);
-  at.ints["padding"] = a->padding;
-  at.ints["output_padding"] = *output_padding;
+  at.padding = a->padding;
+  at.output_padding = *output_padding;
   return true;
 }
 

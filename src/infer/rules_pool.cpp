@@ -125,11 +125,11 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
                 a.stride[i], out[i], formula_note);
   }
   auto& at = ctx.layer.attrs;
-  at.ints["kernel_size"] = a.kernel;
-  at.ints["stride"] = a.stride;
-  at.ints["padding"] = a.padding;
-  at.ints["dilation"] = a.dilation;
-  at.ints["ceil_mode"] = {a.ceil_mode};
+  at.kernel_size = a.kernel;
+  at.stride = a.stride;
+  at.padding = a.padding;
+  at.dilation = a.dilation;
+  at.ceil_mode = a.ceil_mode;
   return true;
 }
 
@@ -159,11 +159,11 @@ bool infer_avg_pool(RuleContext& ctx) {
   if (!a) return false;
   auto cip = ctx.bool_arg("count_include_pad");
   if (!cip) return false;
-  ctx.layer.attrs.ints["count_include_pad"] = {*cip};
+  ctx.layer.attrs.count_include_pad = *cip;
   if (ctx.has_param("divisor_override") && !ctx.is_none("divisor_override")) {
     auto div = ctx.int_arg("divisor_override", 1);
     if (!div) return false;
-    ctx.layer.attrs.ints["divisor_override"] = {*div};
+    ctx.layer.attrs.divisor_override = *div;
   }
   return pool_output(ctx, *a, *axis,
                      ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
@@ -201,7 +201,7 @@ static bool adaptive_pool(RuleContext& ctx) {
     s[*axis + i] = fixed(out[i]);
   }
   ctx.set_output(s);
-  ctx.layer.attrs.ints["output_size"] = out;
+  ctx.layer.attrs.output_size = out;
   return true;
 }
 

@@ -2,7 +2,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <set>
 
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
@@ -36,7 +35,25 @@ bool check_probability(RuleContext& ctx) {
                                    to_source(ctx.value("p"))),
                        "use a probability such as p=0.5");
   }
-  ctx.layer.attrs.floats["p"] = *p;
+  ctx.layer.attrs.p = *p;
+  return true;
+}
+
+// Reads `param` into `out` when the op's signature has it; `out` keeps its default otherwise.
+bool float_param(RuleContext& ctx, const char* param, double& out) {
+  if (!ctx.has_param(param)) return true;
+  auto v = ctx.float_arg(param);
+  if (!v) return false;
+  out = *v;
+  return true;
+}
+
+// Reads a bool `param` into `out` unless the op's signature lacks it or the call leaves it None.
+bool optional_bool_param(RuleContext& ctx, const char* param, std::optional<bool>& out) {
+  if (!ctx.has_param(param) || ctx.is_none(param)) return true;
+  auto v = ctx.bool_arg(param);
+  if (!v) return false;
+  out = *v;
   return true;
 }
 
@@ -45,22 +62,21 @@ bool check_probability(RuleContext& ctx) {
 // x: [*] -> [*]
 bool infer_elementwise(RuleContext& ctx) {
   if (!check_probability(ctx)) return false;
+  Attrs& at = ctx.layer.attrs;
   if (ctx.has_param("approximate")) {
     auto a = ctx.string_arg("approximate");
     if (!a) return false;
-    if (*a != "none" && *a != "tanh")
+    auto approximate = parse_gelu_approximate(*a);
+    if (!approximate)
       return ctx.fail_at(
           "approximate",
           fmt::format("approximate argument must be either none or tanh, got '{}'", *a),
           "use approximate='tanh'");
-    ctx.layer.attrs.strings["approximate"] = *a;
+    at.approximate = *approximate;
   }
-  for (const char* f : {"negative_slope", "alpha"}) {
-    if (!ctx.has_param(f)) continue;
-    auto v = ctx.float_arg(f);
-    if (!v) return false;
-    ctx.layer.attrs.floats[f] = *v;
-  }
+  if (!float_param(ctx, "negative_slope", at.negative_slope) ||
+      !float_param(ctx, "alpha", at.alpha))
+    return false;
   ctx.set_output(ctx.x());
   return true;
 }
@@ -82,7 +98,7 @@ bool infer_softmax(RuleContext& ctx) {
   } else if (!dim_arg(ctx, "dim", rank, dim)) {
     return false;
   }
-  ctx.layer.attrs.ints["dim"] = {dim};
+  ctx.layer.attrs.dim = dim;
   ctx.set_output(ctx.x());
   return true;
 }
@@ -108,8 +124,8 @@ bool infer_flatten(RuleContext& ctx) {
   Shape s(x.begin(), x.begin() + start);
   s.push_back(*merged);
   s.insert(s.end(), x.begin() + end + 1, x.end());
-  ctx.layer.attrs.ints["start_dim"] = {start};
-  ctx.layer.attrs.ints["end_dim"] = {end};
+  ctx.layer.attrs.start_dim = start;
+  ctx.layer.attrs.end_dim = end;
   std::string factors;
   for (int64_t i = start; i <= end; ++i)
     factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
@@ -269,11 +285,7 @@ bool infer_constant_pad(RuleContext& ctx) {
         fmt::format("{}: padding must be an int or a 4-tuple (left, right, top, bottom), got {}",
                     ctx.op.name, to_source(v)),
         "write padding=(1, 1, 2, 2)");
-  if (ctx.has_param("value")) {
-    auto val = ctx.float_arg("value");
-    if (!val) return false;
-    ctx.layer.attrs.floats["value"] = *val;
-  }
+  if (!float_param(ctx, "value", ctx.layer.attrs.value)) return false;
   if (x.size() < 2)
     return ctx.fail_input(
         "Padding length too large",
@@ -294,7 +306,7 @@ bool infer_constant_pad(RuleContext& ctx) {
                          "use less negative padding");
     d.value = out;
   }
-  ctx.layer.attrs.ints["padding"] = pad;
+  ctx.layer.attrs.padding = pad;
   ctx.set_output(s);
   return true;
 }
@@ -308,7 +320,7 @@ bool infer_interpolate(RuleContext& ctx) {
                                ctx.op.id == OpId::UpsamplingBilinear2d ? "bilinear" : "nearest")
                          : ctx.string_arg("mode");
   if (!mode) return false;
-  if (ctx.op.id == OpId::UpsamplingBilinear2d) ctx.layer.attrs.ints["align_corners"] = {1};
+  if (ctx.op.id == OpId::UpsamplingBilinear2d) ctx.layer.attrs.align_corners = true;
   if (x.size() < 3 || x.size() > 5) {
     return ctx.fail_input(
         fmt::format("Input Error: Only 3D, 4D and 5D input Tensors supported (got {}D)", x.size()),
@@ -317,9 +329,8 @@ bool infer_interpolate(RuleContext& ctx) {
   size_t nd = x.size() - 2;
   static const std::map<std::string, size_t> fixed_rank = {
       {"linear", 1}, {"bilinear", 2}, {"bicubic", 2}, {"trilinear", 3}};
-  static const std::set<std::string> modes = {"nearest",   "linear", "bilinear",     "bicubic",
-                                              "trilinear", "area",   "nearest-exact"};
-  if (!modes.count(*mode))
+  auto parsed_mode = parse_interpolate_mode(*mode);
+  if (!parsed_mode)
     return ctx.fail_at(
         "mode", fmt::format("unknown interpolation mode '{}'", *mode),
         "use one of nearest, linear, bilinear, bicubic, trilinear, area, nearest-exact");
@@ -338,6 +349,7 @@ bool infer_interpolate(RuleContext& ctx) {
   }
   Shape s = x;
   std::vector<int64_t> out(nd);
+  std::vector<double> scales;  // per spatial dim, when given instead of size
   if (has_size) {
     auto sz = ctx.ints_arg("size", nd, 1);
     if (!sz) return false;
@@ -366,7 +378,7 @@ bool infer_interpolate(RuleContext& ctx) {
         return ctx.fail_at("scale_factor", "the resampled size is too large",
                            "use a smaller scale_factor");
       out[i] = static_cast<int64_t>(o);
-      ctx.layer.attrs.floats["scale" + std::to_string(i)] = f;
+      scales.push_back(f);
     }
   }
   for (size_t i = 0; i < nd; ++i) {
@@ -378,14 +390,15 @@ bool infer_interpolate(RuleContext& ctx) {
           "use a larger size or scale_factor");
     s[2 + i] = fixed(out[i]);
   }
-  ctx.layer.attrs.strings["mode"] = *mode;
-  ctx.layer.attrs.ints["size"] = out;
-  for (const char* flag : {"recompute_scale_factor", "antialias"}) {
-    if (!ctx.has_param(flag) || ctx.is_none(flag)) continue;
-    auto v = ctx.bool_arg(flag);
-    if (!v) return false;
-    ctx.layer.attrs.ints[flag] = {*v};
-  }
+  Attrs& at = ctx.layer.attrs;
+  at.mode = *parsed_mode;
+  at.size = out;
+  at.scale_factor = std::move(scales);
+  std::optional<bool> antialias;
+  if (!optional_bool_param(ctx, "recompute_scale_factor", at.recompute_scale_factor) ||
+      !optional_bool_param(ctx, "antialias", antialias))
+    return false;
+  at.antialias = antialias.value_or(false);
   if (!fixed_mode && !ctx.is_none("align_corners")) {
     auto ac = ctx.bool_arg("align_corners");
     if (!ac) return false;
@@ -395,7 +408,7 @@ bool infer_interpolate(RuleContext& ctx) {
                          "linear | bilinear | bicubic | trilinear",
                          "remove align_corners, or use mode='bilinear'");
     }
-    ctx.layer.attrs.ints["align_corners"] = {*ac};
+    at.align_corners = *ac;
   }
   ctx.set_output(s);
   return true;
@@ -481,7 +494,7 @@ bool infer_cat(RuleContext& ctx) {
       return ctx.fail(ctx.st.op_span, "the concatenated size overflows", "use smaller tensors");
     d.value = *sum;
   }
-  ctx.layer.attrs.ints["dim"] = {dim};
+  ctx.layer.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }
@@ -513,7 +526,7 @@ bool infer_unsqueeze(RuleContext& ctx) {
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(s.size()) + 1, dim)) return false;
   s.insert(s.begin() + dim, fixed(1));
-  ctx.layer.attrs.ints["dim"] = {dim};
+  ctx.layer.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }
@@ -524,7 +537,7 @@ bool infer_transpose(RuleContext& ctx) {
   int64_t rank = static_cast<int64_t>(s.size()), d0 = 0, d1 = 0;
   if (!dim_arg(ctx, "dim0", rank, d0) || !dim_arg(ctx, "dim1", rank, d1)) return false;
   if (!s.empty()) std::swap(s[static_cast<size_t>(d0)], s[static_cast<size_t>(d1)]);
-  ctx.layer.attrs.ints["dims"] = {d0, d1};
+  ctx.layer.attrs.dims = {d0, d1};
   ctx.set_output(s);
   return true;
 }
@@ -566,7 +579,7 @@ bool infer_mean(RuleContext& ctx) {
       if (*keepdim) s.push_back(fixed(1));
     }
   }
-  ctx.layer.attrs.ints["dims"] = reduced;
+  ctx.layer.attrs.dims = reduced;
   ctx.set_output(s);
   return true;
 }

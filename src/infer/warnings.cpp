@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "netshape/infer.hpp"
@@ -36,26 +34,16 @@ LayerAttrs read_attrs(const LayerInfo& l) {
   LayerAttrs out;
   switch (op_info(l.op).family) {
     case Family::conv:  // padding is stored per side (padding='same' pads unevenly)
-      out.window = Window{at.get_ints("kernel_size"),
-                          at.get_ints("stride"),
-                          at.get_ints("dilation"),
-                          at.get_ints("pad_begin"),
-                          at.get_ints("pad_end"),
-                          false,
-                          false};
+      out.window =
+          Window{at.kernel_size, at.stride, at.dilation, at.pad_begin, at.pad_end, false, false};
       break;
     case Family::max_pool:
     case Family::avg_pool:  // avg pooling stores dilation 1
-      out.window = Window{at.get_ints("kernel_size"),
-                          at.get_ints("stride"),
-                          at.get_ints("dilation"),
-                          at.get_ints("padding"),
-                          at.get_ints("padding"),
-                          at.get_int("ceil_mode") != 0,
-                          true};
+      out.window = Window{at.kernel_size, at.stride,    at.dilation, at.padding,
+                          at.padding,     at.ceil_mode, true};
       break;
     case Family::flatten:
-      out.start_dim = at.get_int("start_dim");
+      out.start_dim = at.start_dim;
       break;
     default:
       break;
@@ -157,14 +145,14 @@ void warn_unbatched_flatten(const LayerInfo& l, const Layout& in, const Analysis
   warn(diags, l, op_span(l), message, help, "unbatched-flatten");
 }
 
-// Follows each tensor's Layout from the model inputs; `layouts` holds those of earlier layers.
-void check_unbatched_flatten(const LayerInfo& l, const Analysis& a,
-                             std::unordered_map<std::string, Layout>& layouts, Diagnostics& diags) {
-  if (l.inputs.empty() || l.input_shapes.empty()) return;
-  auto it = layouts.find(l.inputs[0]);
-  Layout in = it == layouts.end() ? Layout{} : it->second;
+// Follows each tensor's Layout from the model inputs; `layouts` (by tensor id) holds those of
+// the inputs and earlier layers.
+void check_unbatched_flatten(const LayerInfo& l, const Analysis& a, std::vector<Layout>& layouts,
+                             Diagnostics& diags) {
+  if (l.input_ids.empty() || l.input_shapes.empty()) return;
+  const Layout& in = layouts[l.input_ids[0]];
   if (in.unbatched && read_attrs(l).start_dim == 1) warn_unbatched_flatten(l, in, a, diags);
-  layouts[l.name] = layout_after(l, in);
+  layouts[l.output_id] = layout_after(l, in);
 }
 
 // ---- 2. a window whose floor drops the last rows of its input -------------------------------
@@ -283,32 +271,32 @@ void check_floor(const LayerInfo& l, Diagnostics& diags) {
 // ---- 3. a tensor computed and never used ---------------------------------------------------
 
 // `x.size(0)` in a later argument reads a tensor too.
-void collect_referenced(const Value& v, std::set<std::string>& used) {
-  if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) used.insert(v.s);
-  for (const Value& item : v.items) collect_referenced(item, used);
+void collect_referenced(const Graph& g, const Value& v, std::vector<bool>& used) {
+  if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) {
+    TensorId t = g.find_tensor(v.s);
+    if (t != kNoId) used[t] = true;
+  }
+  for (const Value& item : v.items) collect_referenced(g, item, used);
 }
 
-std::set<std::string> used_tensors(const Analysis& a) {
-  std::set<std::string> used;
-  for (const auto& [name, shape] : a.outputs) used.insert(name);
+// By tensor id: whether a layer reads it, an argument refers to it, or it is a model output.
+std::vector<bool> used_tensors(const Graph& g, const Analysis& a) {
+  std::vector<bool> used(g.tensors.size(), false);
+  for (TensorId t : a.output_ids) used[t] = true;
   for (const LayerInfo& l : a.layers) {
-    used.insert(l.inputs.begin(), l.inputs.end());
-    if (l.statement == nullptr) continue;
-    for (const Arg& arg : l.statement->args) collect_referenced(arg.value, used);
+    for (TensorId t : l.input_ids) used[t] = true;
+    for (const Value* v : g.nodes[l.node].bound)
+      if (v) collect_referenced(g, *v, used);
   }
   return used;
 }
 
 // `F.relu(x, inplace=True)` alone is a real statement: it changes x without a result to use.
-bool writes_in_place(const LayerInfo& l) {
-  const OpInfo& op = op_info(l.op);
-  size_t position = 0;
-  for (const Arg& arg : l.statement->args) {
-    bool is_inplace = arg.keyword.empty()
-                          ? position < op.params.size() && op.params[position].name == "inplace"
-                          : arg.keyword == "inplace";
-    if (arg.keyword.empty()) ++position;
-    if (is_inplace) return arg.value.kind == Value::Kind::Bool && arg.value.b;
+bool writes_in_place(const GraphNode& node) {
+  const OpInfo& op = op_info(node.op);
+  for (size_t i = 0; i < op.params.size(); ++i) {
+    const Value* v = node.bound[i];
+    if (op.params[i].name == "inplace" && v) return v->kind == Value::Kind::Bool && v->b;
   }
   return false;
 }
@@ -321,8 +309,9 @@ Span flow_span(const LayerInfo& l, const Statement& st) {
   return module_call ? st.input_spans[0] : st.span;
 }
 
-void check_unused(const LayerInfo& l, const std::set<std::string>& used, Diagnostics& diags) {
-  if (l.statement == nullptr || used.count(l.name) || writes_in_place(l)) return;
+void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<bool>& used,
+                  Diagnostics& diags) {
+  if (l.statement == nullptr || used[l.output_id] || writes_in_place(node)) return;
   const Statement& st = *l.statement;
   std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)
                                             : fmt::format("`{}` ({})", l.name, l.op_name);
@@ -336,14 +325,15 @@ void check_unused(const LayerInfo& l, const std::set<std::string>& used, Diagnos
 }  // namespace
 
 // Layer by layer, so the warnings come in source order.
-void warn_suspicious(const Analysis& a, Diagnostics& diags) {
-  std::set<std::string> used = used_tensors(a);
-  std::unordered_map<std::string, Layout> layouts;
-  for (const auto& [name, shape] : a.inputs) layouts[name] = Layout{true, false, name};
+void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
+  std::vector<bool> used = used_tensors(g, a);
+  std::vector<Layout> layouts(g.tensors.size());
+  for (size_t k = 0; k < a.inputs.size(); ++k)
+    layouts[a.input_ids[k]] = Layout{true, false, a.inputs[k].first};
   for (const LayerInfo& l : a.layers) {
     check_unbatched_flatten(l, a, layouts, diags);
     check_floor(l, diags);
-    check_unused(l, used, diags);
+    check_unused(g.nodes[l.node], l, used, diags);
   }
 }
 

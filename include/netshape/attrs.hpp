@@ -1,0 +1,71 @@
+// The typed attributes a layer's shape rule decided and its forward runs, so the executor runs
+// exactly what inference computed (no string-keyed lookups between the two).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace netshape {
+
+// The sets PyTorch accepts are closed, so each is an enum; the rules parse the argument as
+// written and the messages print it back with name_of.
+enum class PaddingMode { zeros, reflect, replicate, circular };
+enum class GeluApproximate { none, tanh };
+enum class InterpolateMode { nearest, linear, bilinear, bicubic, trilinear, area, nearest_exact };
+
+std::optional<PaddingMode> parse_padding_mode(std::string_view s);
+std::optional<GeluApproximate> parse_gelu_approximate(std::string_view s);
+std::optional<InterpolateMode> parse_interpolate_mode(std::string_view s);
+const char* name_of(PaddingMode m);
+const char* name_of(InterpolateMode m);
+
+// Spatial values are normalised to one per spatial dim. Each field is written by the rules of the
+// families named in its comment; the other families leave it at its default (PyTorch's where the
+// forward relies on one).
+struct Attrs {
+  // conv, conv_transpose (bias also linear; kernel_size, stride and dilation also the pools)
+  int64_t in_channels = 0, out_channels = 0, groups = 1;
+  bool bias = true;  // not read by the forwards: the weights show it
+  std::vector<int64_t> kernel_size, stride, dilation;
+  // conv: the real per-side pads ('same' may pad one more at the end than at the beginning)
+  std::vector<int64_t> pad_begin, pad_end;
+  PaddingMode padding_mode = PaddingMode::zeros;
+  // conv_transpose, max_pool, avg_pool: per spatial dim; constant_pad: left, right, top, bottom
+  std::vector<int64_t> padding;
+  std::vector<int64_t> output_padding;  // conv_transpose
+
+  // max_pool, avg_pool (the last two avg_pool only)
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override;
+
+  std::vector<int64_t> output_size;  // adaptive pools
+
+  // batch_norm, instance_norm, layer_norm, group_norm
+  double eps = 1e-5;
+  bool affine = true;  // batch_norm, instance_norm, group_norm; not read: the weights show it
+  std::vector<int64_t> normalized_shape;  // layer_norm
+  int64_t num_groups = 1;                 // group_norm
+
+  // elementwise (activations, dropout), dropout_nd
+  double p = 0.5;                                       // dropout; inference mode does not use it
+  GeluApproximate approximate = GeluApproximate::none;  // gelu
+  double negative_slope = 0.01;                         // leaky_relu
+  double alpha = 1.0;                                   // elu
+
+  int64_t dim = 0;                     // softmax, cat, unsqueeze (wrapped to be non-negative)
+  int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
+  std::vector<int64_t> dims;           // transpose: the two swapped dims; mean: the reduced dims
+  double value = 0.0;                  // constant_pad: the fill value
+
+  // interpolate
+  InterpolateMode mode = InterpolateMode::nearest;
+  std::vector<int64_t> size;                   // the output's spatial size
+  std::vector<double> scale_factor;            // per spatial dim when given (empty when size was)
+  std::optional<bool> align_corners;           // None means False
+  std::optional<bool> recompute_scale_factor;  // True: the forward uses in/out, not scale_factor
+  bool antialias = false;
+};
+
+}  // namespace netshape
