@@ -13,7 +13,10 @@ enum class ReportFormat { Table, Markdown, Csv, Json };
 std::string render_table(const Analysis& a);
 std::string render_markdown(const Analysis& a);
 std::string render_csv(const Analysis& a);
+// The JSON report as a tree (for programs that want to edit it), and as text: render_json is
+// to_json(a, diags).dump(2) plus a newline, byte for byte, written without building the tree.
 nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags);
+std::string render_json(const Analysis& a, const Diagnostics& diags);
 std::string render_explain(const Analysis& a);
 std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f);
 

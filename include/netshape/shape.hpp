@@ -3,23 +3,37 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "netshape/small_dims.hpp"
 
 namespace netshape {
 
+// A symbolic dim's name ("B") as a small id, so a Dim is two numbers; 0 means no symbol. The
+// table is process-wide and only grows (a model names one or two symbols).
+using SymbolId = uint32_t;
+SymbolId intern_symbol(std::string_view name);
+std::string_view symbol_name(SymbolId id);
+
 struct Dim {
-  int64_t value = 0;   // the size, or the coefficient of `symbol` when symbolic
-  std::string symbol;  // e.g. "B"; empty for a concrete size
-  bool symbolic() const { return !symbol.empty(); }
+  int64_t value = 0;  // the size, or the coefficient of the symbol when symbolic
+  SymbolId sym = 0;   // e.g. the id of "B"; 0 for a concrete size
+  bool symbolic() const { return sym != 0; }
+  std::string_view symbol() const { return symbol_name(sym); }
   // The size used for counting: a symbol counts as 1 (counts are per sample then).
   int64_t count_value() const { return value; }
-  bool operator==(const Dim& o) const { return value == o.value && symbol == o.symbol; }
+  bool operator==(const Dim& o) const { return value == o.value && sym == o.sym; }
+  static Dim of_symbol(int64_t coefficient, std::string_view name) {
+    return Dim{coefficient, intern_symbol(name)};
+  }
 };
 
-using Shape = std::vector<Dim>;
+// A tensor's shape: up to 8 dims inline, without allocation (small_dims.hpp).
+using Shape = SmallVector<Dim, 8>;
 
 inline Dim fixed(int64_t v) {
-  return Dim{v, {}};
+  return Dim{v, 0};
 }
 std::string to_string(const Dim& d);      // "32", "B", "2*B"
 std::string to_string(const Shape& s);    // "[B, 32, 24, 24]"

@@ -143,7 +143,7 @@ static std::optional<std::vector<Shape>> grown_inputs(const Graph& g, int64_t gr
       bool spatial = k == 0 && i >= in.dims.size() - spatial_dims(in);
       auto value = spatial ? checked_add(d.value, grow) : std::optional<int64_t>(d.value);
       if (!value) return std::nullopt;
-      s.push_back(d.symbol.empty() ? fixed(*value) : Dim{1, d.symbol});
+      s.push_back(d.symbol.empty() ? fixed(*value) : Dim::of_symbol(1, d.symbol));
     }
     shapes.push_back(std::move(s));
   }

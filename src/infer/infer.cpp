@@ -113,7 +113,7 @@ class Analyzer {
     }
     Shape s;
     for (const InputDim& d : in.dims)
-      s.push_back(d.symbol.empty() ? fixed(d.value) : Dim{1, d.symbol});
+      s.push_back(d.symbol.empty() ? fixed(d.value) : Dim::of_symbol(1, d.symbol));
     return s;
   }
 
@@ -203,10 +203,10 @@ class Analyzer {
       if (i < 0 || i >= rank) return v;
       const Dim& d = s[static_cast<size_t>(i)];
       if (!d.symbolic()) return Value::integer(d.value, v.span);
-      Value sym = Value::ident(d.symbol, v.span);
+      Value sym = Value::ident(std::string(d.symbol()), v.span);
       sym.i = d.value;  // the coefficient
       sym.kind = Value::Kind::DimRef;
-      sym.s = "#" + d.symbol;  // marks a resolved symbolic dim
+      sym.s = "#" + std::string(d.symbol());  // marks a resolved symbolic dim
       return sym;
     }
     if (v.is_sequence()) {

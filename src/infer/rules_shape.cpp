@@ -208,9 +208,9 @@ bool infer_view(RuleContext& ctx) {
     if (v.kind == Value::Kind::Int) {
       d = fixed(v.i);
     } else if (v.kind == Value::Kind::DimRef && v.s.rfind("#", 0) == 0) {
-      d = Dim{v.i, v.s.substr(1)};
-    } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol) {
-      d = Dim{1, v.s};  // `view(B, -1)`: the symbolic batch by name
+      d = Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
+    } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol()) {
+      d = Dim::of_symbol(1, v.s);  // `view(B, -1)`: the symbolic batch by name
     } else {
       return ctx.fail(
           v.span,
@@ -233,15 +233,15 @@ bool infer_view(RuleContext& ctx) {
     auto k = checked_mul(known.value, d.value);
     if (!k) return ctx.fail(v.span, "the shape overflows 64 bits", "use smaller sizes");
     known.value = *k;
-    if (d.symbolic()) known.symbol = d.symbol;
+    if (d.symbolic()) known.sym = d.sym;
     s.push_back(d);
   }
   // numel = n * S^a ; known = k * S^b ; the -1 gets (n/k) * S^(a-b).
-  bool symbol_ok = !known.symbolic() || (numel->symbolic() && numel->symbol == known.symbol);
+  bool symbol_ok = !known.symbolic() || (numel->symbolic() && numel->sym == known.sym);
   bool fits = false;
   if (infer_at >= 0) {
     if (symbol_ok && known.value != 0 && numel->value % known.value == 0) {
-      Dim d{numel->value / known.value, known.symbolic() ? std::string() : numel->symbol};
+      Dim d{numel->value / known.value, known.symbolic() ? 0 : numel->sym};
       s[static_cast<size_t>(infer_at)] = d;
       fits = true;
     }
@@ -252,7 +252,7 @@ bool infer_view(RuleContext& ctx) {
     std::string help;
     auto elements = dim_product(x, x.empty() ? 0 : 1);
     if (elements && !x.empty() && x[0].symbolic() && !elements->symbolic()) {
-      std::string batch = ctx.st.python ? "x.size(0)" : x[0].symbol;
+      std::string batch = ctx.st.python ? "x.size(0)" : std::string(x[0].symbol());
       help = fmt::format("the input {} has {} elements per sample; use {}({}, {})", to_string(x),
                          elements->value, ctx.op.name, batch, elements->value);
     } else {
@@ -486,7 +486,7 @@ bool infer_cat(RuleContext& ctx) {
     }
     Dim& d = s[axis];
     const Dim& e = ins[t][axis];
-    if (d.symbol != e.symbol)
+    if (d.sym != e.sym)
       return ctx.fail(ctx.st.op_span, "cannot concatenate a batch-sized dim with a fixed one",
                       "concatenate along the channel dim (dim=1)");
     auto sum = checked_add(d.value, e.value);

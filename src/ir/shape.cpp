@@ -2,14 +2,51 @@
 
 #include <fmt/format.h>
 
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
 #include "netshape/checked.hpp"
 
 namespace netshape {
 
+namespace {
+
+// The process-wide symbol table: a deque, so a stored name never moves.
+struct SymbolTable {
+  std::mutex mutex;
+  std::deque<std::string> names{""};
+  std::unordered_map<std::string_view, SymbolId> ids{{names[0], 0}};
+};
+
+SymbolTable& symbols() {
+  static SymbolTable table;
+  return table;
+}
+
+}  // namespace
+
+SymbolId intern_symbol(std::string_view name) {
+  SymbolTable& t = symbols();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  auto it = t.ids.find(name);
+  if (it != t.ids.end()) return it->second;
+  SymbolId id = static_cast<SymbolId>(t.names.size());
+  t.names.emplace_back(name);
+  t.ids.emplace(t.names.back(), id);
+  return id;
+}
+
+std::string_view symbol_name(SymbolId id) {
+  SymbolTable& t = symbols();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  return id < t.names.size() ? std::string_view(t.names[id]) : std::string_view();
+}
+
 std::string to_string(const Dim& d) {
   if (!d.symbolic()) return std::to_string(d.value);
-  if (d.value == 1) return d.symbol;
-  return fmt::format("{}*{}", d.value, d.symbol);
+  if (d.value == 1) return std::string(d.symbol());
+  return fmt::format("{}*{}", d.value, d.symbol());
 }
 
 std::string to_string(const Shape& s) {
@@ -53,11 +90,11 @@ std::optional<int64_t> count_product(const Shape& s, size_t begin, size_t end) {
 }
 
 std::optional<Dim> dim_product(const Shape& s, size_t begin, size_t end) {
-  Dim out{1, {}};
+  Dim out{1, 0};
   for (size_t i = begin; i < std::min(end, s.size()); ++i) {
     if (s[i].symbolic()) {
       if (out.symbolic()) return std::nullopt;  // B*B is beyond what we track
-      out.symbol = s[i].symbol;
+      out.sym = s[i].sym;
     }
     auto r = checked_mul(out.value, s[i].value);
     if (!r) return std::nullopt;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "json_text.hpp"
+
 namespace netshape {
 namespace {
 
@@ -202,6 +204,144 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
   return j;
 }
 
+namespace {
+
+const char* severity_text(Severity s) {
+  return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "note";
+}
+
+void write_shape(JsonText& j, const Shape& s) {
+  j.begin_array();
+  for (const Dim& d : s) {
+    if (d.symbolic())
+      j.value(to_string(d));
+    else
+      j.value(d.value);
+  }
+  j.end_array();
+}
+
+void write_layer(JsonText& j, const LayerInfo& l) {
+  j.begin_object();
+  j.key("name");
+  j.value(l.name);
+  j.key("op");
+  j.value(l.op_name);
+  j.key("line");
+  j.value(int64_t{l.statement ? l.statement->span.line : 0});
+  j.key("inputs");
+  j.begin_array();
+  for (const auto& in : l.inputs) j.value(in);
+  j.end_array();
+  j.key("output_shape");
+  if (l.output)
+    write_shape(j, *l.output);
+  else
+    j.null();
+  j.key("params");
+  j.value(l.params);
+  j.key("trainable_params");
+  j.value(l.trainable_params);
+  j.key("macs");
+  j.value(l.macs);
+  if (!l.inferred.empty()) {
+    j.key("inferred");
+    j.begin_object();
+    for (const auto& [param, v] : l.inferred) {
+      j.key(param);
+      j.value(v);
+    }
+    j.end_object();
+  }
+  j.end_object();
+}
+
+void write_diagnostic(JsonText& j, const Diagnostic& d) {
+  j.begin_object();
+  j.key("severity");
+  j.value(severity_text(d.severity));
+  j.key("line");
+  j.value(int64_t{d.span.line});
+  j.key("column");
+  j.value(int64_t{d.span.column});
+  j.key("layer");
+  if (d.layer.empty())
+    j.null();
+  else
+    j.value(d.layer);
+  j.key("message");
+  j.value(d.message);
+  j.key("help");
+  j.value(d.help);
+  if (!d.labels.empty()) {
+    j.key("related");
+    j.begin_array();
+    for (const Label& l : d.labels) {
+      j.begin_object();
+      j.key("line");
+      j.value(int64_t{l.span.line});
+      j.key("column");
+      j.value(int64_t{l.span.column});
+      j.key("message");
+      j.value(l.message);
+      j.end_object();
+    }
+    j.end_array();
+  }
+  j.end_object();
+}
+
+void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Shape>>& shapes) {
+  j.begin_object();
+  for (const auto& [name, shape] : shapes) {
+    j.key(name);
+    write_shape(j, shape);
+  }
+  j.end_object();
+}
+
+}  // namespace
+
+// to_json(a, diags).dump(2), written directly (docs/json.md).
+std::string render_json(const Analysis& a, const Diagnostics& diags) {
+  std::string out;
+  out.reserve(256 * (a.layers.size() + 4));
+  JsonText j(out);
+  j.begin_object();
+  j.key("model");
+  j.value(a.model_name);
+  j.key("inputs");
+  write_named_shapes(j, a.inputs);
+  j.key("layers");
+  j.begin_array();
+  for (const LayerInfo& l : a.layers) write_layer(j, l);
+  j.end_array();
+  j.key("outputs");
+  write_named_shapes(j, a.outputs);
+  j.key("totals");
+  j.begin_object();
+  j.key("params");
+  j.value(a.totals.params);
+  j.key("trainable_params");
+  j.value(a.totals.trainable_params);
+  j.key("non_trainable_params");
+  j.value(a.totals.non_trainable_params);
+  j.key("macs");
+  j.value(a.totals.macs);
+  j.end_object();
+  j.key("diagnostics");
+  j.begin_array();
+  for (const Diagnostic& d : diags.items()) write_diagnostic(j, d);
+  j.end_array();
+  if (diags.dropped() > 0) {
+    j.key("diagnostics_not_shown");
+    j.value(static_cast<int64_t>(diags.dropped()));
+  }
+  j.end_object();
+  out += '\n';
+  return out;
+}
+
 std::string render_explain(const Analysis& a) {
   std::string out;
   size_t width = 0;
@@ -225,9 +365,7 @@ std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFor
     case ReportFormat::Csv:
       return render_csv(a);
     case ReportFormat::Json:
-      return to_json(a, diags).dump(2, ' ', false,
-                                    nlohmann::ordered_json::error_handler_t::replace) +
-             "\n";
+      return render_json(a, diags);
   }
   return {};
 }

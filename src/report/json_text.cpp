@@ -1,0 +1,103 @@
+#include "json_text.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace netshape {
+
+void JsonText::element() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (empty_.empty()) return;  // the top-level value
+  out_ += empty_.back() ? "\n" : ",\n";
+  empty_.back() = false;
+  out_.append(2 * empty_.size(), ' ');
+}
+
+void JsonText::open(char bracket) {
+  element();
+  out_ += bracket;
+  empty_.push_back(true);
+}
+
+void JsonText::close(char bracket) {
+  bool empty = empty_.back();
+  empty_.pop_back();
+  if (!empty) {
+    out_ += '\n';
+    out_.append(2 * empty_.size(), ' ');
+  }
+  out_ += bracket;
+}
+
+void JsonText::key(std::string_view k) {
+  element();
+  quoted(k);
+  out_ += ": ";
+  after_key_ = true;
+}
+
+void JsonText::value(int64_t v) {
+  element();
+  fmt::format_to(std::back_inserter(out_), "{}", v);
+}
+
+void JsonText::value(std::string_view s) {
+  element();
+  quoted(s);
+}
+
+void JsonText::null() {
+  element();
+  out_ += "null";
+}
+
+// nlohmann's escaping with ensure_ascii off: the two-character escapes, \u00XX for the other
+// control characters, UTF-8 kept. Text with bytes past ASCII goes through nlohmann itself, which
+// also replaces invalid UTF-8 the way the reference does.
+void JsonText::quoted(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out_ += nlohmann::json(std::string(s))
+                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
+  }
+  out_ += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\b':
+        out_ += "\\b";
+        break;
+      case '\f':
+        out_ += "\\f";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out_ += c;
+    }
+  }
+  out_ += '"';
+}
+
+}  // namespace netshape
