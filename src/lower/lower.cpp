@@ -97,30 +97,38 @@ class Lowering {
     }
   }
 
-  // Unnamed statements get `<op><index>`; a name written twice makes the graph unusable.
+  // Unnamed statements get `<op><index>`; a name written twice makes the graph unusable. A name
+  // counts as used from where it appears (an auto name may take a name written later: that later
+  // statement is then the one named twice).
   std::vector<NameId> name_statements() {
-    std::set<std::string> used;
-    for (const auto& in : prog_.inputs) used.insert(in.name);
+    std::vector<bool> used;
+    auto use = [&](NameId id) {
+      if (used.size() <= id) used.resize(id + 1, false);
+      bool fresh = !used[id];
+      used[id] = true;
+      return fresh;
+    };
+    for (const auto& in : prog_.inputs) use(g_.names.intern(in.name));
     std::vector<NameId> names;
     names.reserve(prog_.statements.size());
     for (size_t i = 0; i < prog_.statements.size(); ++i) {
       const Statement& st = prog_.statements[i];
       if (st.named) {
-        if (!used.insert(st.name).second && !g_.fatal) {
+        NameId id = g_.names.intern(st.name);
+        if (!use(id) && !g_.fatal) {
           Diagnostic d;
           d.span = st.span;
           d.message = fmt::format("the name '{}' is used twice", st.name);
           d.help = fmt::format("rename this layer, e.g. `{}_2 = ...`", st.name);
           g_.fatal = std::move(d);
         }
-        names.push_back(g_.names.intern(st.name));
+        names.push_back(id);
         continue;
       }
       std::string base = auto_name(st.op, i + 1);
-      std::string name = base;
-      for (int k = 2; used.count(name); ++k) name = fmt::format("{}_{}", base, k);
-      used.insert(name);
-      names.push_back(g_.names.intern(name));
+      NameId id = g_.names.intern(base);
+      for (int k = 2; !use(id); ++k) id = g_.names.intern(fmt::format("{}_{}", base, k));
+      names.push_back(id);
     }
     return names;
   }
