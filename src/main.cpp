@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "netshape/cli.hpp"
+#include "netshape/diagnostics.hpp"
 
 #if defined(NETSHAPE_SANITIZED)
 // A sanitizer report must not look like an answer: ASan and UBSan exit 1 by default, the code of
@@ -19,9 +20,10 @@ int main(int argc, char** argv) {
   try {
     return netshape::run_cli(argc, argv);
   } catch (const std::bad_alloc&) {
-    std::cerr << "netshape: error: out of memory\nhelp: use a smaller input or model\n";
+    std::cerr << netshape::render_command_error("out of memory", "use a smaller input or model");
   } catch (const std::exception& e) {
-    std::cerr << "netshape: internal error: " << e.what() << "\nhelp: please report this input\n";
+    std::cerr << netshape::render_command_error(std::string("internal error: ") + e.what(),
+                                                "please report this input");
   }
   return 2;
 }

@@ -60,6 +60,9 @@ class Diagnostics {
 // A source line longer than kMaxShownLine characters is cut to a window around the caret.
 constexpr int kMaxShownLine = limits::kMaxShownLineBytes;
 std::string render_diagnostic(const Diagnostic& d, const SourceFile& source);
+// An error with no place in a file (a bad command line, an unreadable path, a refused run),
+// rendered like the others: `netshape: error: MESSAGE`, then `help: HELP`.
+std::string render_command_error(std::string message, std::string help = {});
 // Every kept diagnostic, then "N more errors and warnings not shown" when some were dropped.
 std::string render_diagnostics(const Diagnostics& diags, const SourceFile& source);
 

@@ -30,9 +30,8 @@ std::vector<std::pair<std::string, std::string>> split_args(const std::vector<st
   for (const auto& a : raw) {
     size_t eq = a.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << fmt::format(
-          "netshape: error: --arg '{}' must look like name=value\nhelp: e.g. --arg num_class=10\n",
-          a);
+      std::cerr << render_command_error(fmt::format("--arg '{}' must look like name=value", a),
+                                        "e.g. --arg num_class=10");
       ok = false;
       continue;
     }
@@ -196,9 +195,8 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << fmt::format(
-        "netshape: error: {}\nhelp: run `netshape --help` or `netshape <command> --help`\n",
-        e.what());
+    std::cerr << render_command_error(e.what(),
+                                      "run `netshape --help` or `netshape <command> --help`");
     return static_cast<int>(ExitCode::UsageOrParse);
   }
 
@@ -207,9 +205,8 @@ int run_cli(int argc, char** argv) {
     auto f = parse_format(format);
     check.load.args = split_args(raw_args, ok);
     if (!f) {
-      std::cerr << fmt::format(
-          "netshape: error: unknown --format '{}'\nhelp: use table, markdown, csv or json\n",
-          format);
+      std::cerr << render_command_error(fmt::format("unknown --format '{}'", format),
+                                        "use table, markdown, csv or json");
       return 2;
     }
     if (!ok) return 2;
@@ -218,8 +215,8 @@ int run_cli(int argc, char** argv) {
   }
   if (run_cmd->parsed()) {
     if (run_format != "table" && run_format != "json") {
-      std::cerr << fmt::format(
-          "netshape: error: unknown --format '{}' for run\nhelp: use table or json\n", run_format);
+      std::cerr << render_command_error(fmt::format("unknown --format '{}' for run", run_format),
+                                        "use table or json");
       return 2;
     }
     run.json = run_format == "json";

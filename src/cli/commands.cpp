@@ -16,8 +16,7 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::string error;
   auto src = read_source(o.file, error);
   if (!src) {
-    err << fmt::format("netshape: error: {}\nhelp: check the path, or pass - to read stdin\n",
-                       error);
+    err << render_command_error(error, "check the path, or pass - to read stdin");
     if (o.format == ReportFormat::Json) {
       out << nlohmann::json{{"diagnostics",
                              {{{"severity", "error"},
@@ -86,14 +85,15 @@ static std::optional<LoadedModel> load_quiz(const QuizOptions& o, std::ostream& 
   LoadedModel m;
   std::string text = quiz_to_ns(o.text);
   if (!declares_input(text) && o.input_dims.empty() && need_input) {
-    err << "netshape: error: the input shape is not given\nhelp: add --input 1x50x50 (C x H x W, "
-           "or with a batch: B,1,50,50)\n";
+    err << render_command_error("the input shape is not given",
+                                "add --input 1x50x50 (C x H x W, or with a batch: B,1,50,50)");
     return std::nullopt;
   }
   m.source = SourceFile("<layers>", text);
   if (text.find_first_not_of(" \t\n;") == std::string::npos) {
-    err << "netshape: error: no layers given\nhelp: e.g. netshape shape \"Conv2d(1, 32, 3); "
-           "ReLU(); MaxPool2d(2)\" --input 1x50x50\n";
+    err << render_command_error(
+        "no layers given",
+        "e.g. netshape shape \"Conv2d(1, 32, 3); ReLU(); MaxPool2d(2)\" --input 1x50x50");
     return std::nullopt;
   }
   LoadOptions lo;
@@ -223,8 +223,8 @@ std::string generate_deep_model(int64_t layers) {
 
 int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   if (o.check_layers < 1 || o.check_layers > limits::kMaxBenchLayers) {
-    err << fmt::format("netshape: error: --layers must be between 1 and {}\n",
-                       limits::kMaxBenchLayers);
+    err << render_command_error(
+        fmt::format("--layers must be between 1 and {}", limits::kMaxBenchLayers));
     return 2;
   }
   using Clock = std::chrono::steady_clock;
@@ -239,7 +239,7 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
   auto program = parse_ns(source, diags);
   auto t1 = Clock::now();
   if (!program) {
-    err << "netshape: error: the generated model does not parse\n";
+    err << render_command_error("the generated model does not parse");
     return 2;
   }
   Graph graph = lower(std::move(*program));

@@ -108,14 +108,14 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::string error;
   auto src = read_source(o.file, error);
   if (!src) {
-    err << fmt::format("netshape: error: {}\nhelp: check the path\n", error);
+    err << render_command_error(error, "check the path");
     return 2;
   }
   if (o.batch < 1 || o.batch > limits::kMaxBatch || o.threads < 0 || o.memory_limit < 0) {
-    err << fmt::format(
-        "netshape: error: --batch must be between 1 and {}, --threads and --memory-limit >= "
-        "0\nhelp: e.g. --batch 8 --threads 2\n",
-        limits::kMaxBatch);
+    err << render_command_error(
+        fmt::format("--batch must be between 1 and {}, --threads and --memory-limit >= 0",
+                    limits::kMaxBatch),
+        "e.g. --batch 8 --threads 2");
     return 2;
   }
   LoadedModel m;
@@ -152,23 +152,23 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
   if (!need || (limit && *need > *limit)) {
     std::string where = est.peak_at.empty() ? "" : fmt::format(" (its peak is at {})", est.peak_at);
-    err << fmt::format(
-        "netshape: error: running this model needs {} of memory{}, more than the {} available "
-        "({})\nhelp: `netshape check` needs no tensors; to run it, use a smaller input or "
-        "--batch, or set the budget with --memory-limit SIZE\n",
-        need ? "about " + human_bytes(*need) : std::string("more than 8 EiB"), where,
-        limit ? human_bytes(*limit) : std::string("memory"), source);
+    err << render_command_error(
+        fmt::format("running this model needs {} of memory{}, more than the {} available ({})",
+                    need ? "about " + human_bytes(*need) : std::string("more than 8 EiB"), where,
+                    limit ? human_bytes(*limit) : std::string("memory"), source),
+        "`netshape check` needs no tensors; to run it, use a smaller input or --batch, or set "
+        "the budget with --memory-limit SIZE");
     return 2;
   }
 
   const WorkEstimate work = estimate_work(m.analysis, eo);
   if (!work.operations || *work.operations > limits::kMaxRunWork) {
-    err << fmt::format(
-        "netshape: error: running this model needs {} operations (multiply-adds and window "
-        "taps; the most at {}), more than the {} `run` does (docs/limits.md)\nhelp: `netshape "
-        "check` has no such limit; to run it, use a smaller input or --batch\n",
-        work.operations ? with_commas(*work.operations) : std::string("more than 2^63"),
-        work.largest_at, with_commas(limits::kMaxRunWork));
+    err << render_command_error(
+        fmt::format("running this model needs {} operations (multiply-adds and window taps; the "
+                    "most at {}), more than the {} `run` does (docs/limits.md)",
+                    work.operations ? with_commas(*work.operations) : std::string("more than 2^63"),
+                    work.largest_at, with_commas(limits::kMaxRunWork)),
+        "`netshape check` has no such limit; to run it, use a smaller input or --batch");
     return 2;
   }
 
@@ -177,9 +177,8 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     std::error_code ec;
     std::filesystem::create_directories(o.save_dir, ec);
     if (ec) {
-      err << fmt::format(
-          "netshape: error: cannot create '{}': {}\nhelp: pick a writable directory\n", o.save_dir,
-          ec.message());
+      err << render_command_error(fmt::format("cannot create '{}': {}", o.save_dir, ec.message()),
+                                  "pick a writable directory");
       return 2;
     }
     save_dir = o.save_dir;
@@ -196,11 +195,11 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
                       .get()
                       .value_or(INT64_MAX);
       if (!bytes || *bytes > room) {
-        err << fmt::format(
-            "netshape: error: --save-tensors would write {} to '{}', more than the {} free "
-            "there\nhelp: free some space, pick another directory, or use a smaller input\n",
-            bytes ? human_bytes(*bytes) : std::string("more than 8 EiB"), save_dir,
-            human_bytes(room));
+        err << render_command_error(
+            fmt::format("--save-tensors would write {} to '{}', more than the {} free there",
+                        bytes ? human_bytes(*bytes) : std::string("more than 8 EiB"), save_dir,
+                        human_bytes(room)),
+            "free some space, pick another directory, or use a smaller input");
         return 2;
       }
     }
@@ -219,10 +218,9 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
 #endif
   ExecResult r = execute(m.analysis, eo);
   if (!r.sink_error.empty()) {  // stop at the first failed write: one message, exit 2
-    err << fmt::format(
-        "netshape: error: --save-tensors: {}\nhelp: check that '{}' is a writable directory with "
-        "free space\n",
-        r.sink_error, save_dir);
+    err << render_command_error(
+        fmt::format("--save-tensors: {}", r.sink_error),
+        fmt::format("check that '{}' is a writable directory with free space", save_dir));
     return 2;
   }
   if (o.json) {
@@ -249,7 +247,7 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     out << (r.match ? "all shapes match\n" : "");
   }
   if (!r.match) {
-    err << fmt::format("netshape: error: {}\n", r.error);
+    err << render_command_error(r.error);
     return 1;
   }
   return 0;

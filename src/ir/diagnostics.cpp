@@ -147,6 +147,12 @@ std::string render_diagnostic(const Diagnostic& d, const SourceFile& source) {
   return out;
 }
 
+std::string render_command_error(std::string message, std::string help) {
+  static const SourceFile kTool("netshape", "");
+  return render_diagnostic(make(Severity::Error, Span{}, std::move(message), std::move(help)),
+                           kTool);
+}
+
 std::string render_diagnostics(const Diagnostics& diags, const SourceFile& source) {
   std::string out;
   for (const Diagnostic& d : diags.items()) out += render_diagnostic(d, source);
