@@ -32,7 +32,7 @@ FORMULAS = {
 
 ops = []
 for line in open('include/netshape/ops.def'):
-    m = re.match(r'NS_OP\((\w+), "(\w+)", (\d), (\w+), "(.*)"\)', line.strip())
+    m = re.match(r'NS_OP\((\w+), "(\w+)", (\d), (\w+), \w+, "(.*)"\)', line.strip())
     if m:
         ops.append(m.groups())
 out = ["# Ops reference\n\n",

@@ -10,13 +10,13 @@
 namespace netshape {
 
 enum class OpId {
-#define NS_OP(id, name, nd, family, schema) id,
+#define NS_OP(id, name, nd, family, kind, schema) id,
 #include "netshape/ops.def"
 #undef NS_OP
 };
 
 inline constexpr size_t kOpCount = 0
-#define NS_OP(id, name, nd, family, schema) +1
+#define NS_OP(id, name, nd, family, kind, schema) +1
 #include "netshape/ops.def"
 #undef NS_OP
     ;
@@ -38,14 +38,41 @@ inline constexpr size_t kFamilyCount = 0
 static_assert(kOpCount == 86, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 25, "op_families.def changed: give the family its rule and forward");
 
+// What an op computes within its family, where ops of one family differ (ops.def's kind column):
+// the forward of the elementwise family applies `relu` or `sigmoid`, the executor fuses a `relu`
+// into the convolution before it, a `reshape` keeps its input's shape for help lines.
+enum class OpKind {
+  none,
+  relu,
+  relu6,
+  leaky_relu,
+  elu,
+  gelu,
+  silu,
+  sigmoid,
+  tanh,
+  hardswish,
+  softmax,
+  log_softmax,
+  reshape,
+  add,
+  sub,
+  mul,
+  div,
+};
+
 // Where an op reads the size its feature parameter names.
 enum class FeatureAxis { None, Channel, Last };
+
+// What an op's output dim 0 is (op_families.def explains the three).
+enum class BatchDim { Keeps, Unbatched, Changes };
 
 struct FamilyInfo {
   Family id;
   std::string_view name;
   std::string_view feature_param;  // e.g. "in_channels"; empty when the family has none
   FeatureAxis feature_axis;
+  BatchDim batch_dim;
 };
 
 const FamilyInfo& family_info(Family f);
@@ -64,6 +91,7 @@ struct OpInfo {
   std::string_view name;
   int spatial_dims;  // 1/2/3 for the Nd ops, 0 otherwise
   Family family;
+  OpKind kind;
   std::string_view signature;
   std::vector<ParamSpec> params;  // parsed from signature
   bool is_module() const { return !name.empty() && name[0] >= 'A' && name[0] <= 'Z'; }

@@ -19,7 +19,7 @@ namespace {
 using ForwardFn = void (*)(ForwardCtx&);
 
 constexpr ForwardFn kForwards[] = {
-#define NS_OP(id, name, nd, family, schema) &forward_##family,
+#define NS_OP(id, name, nd, family, kind, schema) &forward_##family,
 #include "netshape/ops.def"
 #undef NS_OP
 };
@@ -59,7 +59,7 @@ Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTens
   int64_t fan_in = 1;
   if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
     for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
-  bool norm = l.weights[0].shape.size() == 1 || l.op == OpId::LayerNorm;
+  bool norm = l.weights[0].shape.size() == 1 || op_info(l.op).family == Family::layer_norm;
   float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fan_in, 1)));
   for (float& v : t.data)
     v = norm && p.name == "weight" ? rng.uniform(0.5f, 1.5f) : rng.uniform(-bound, bound);
@@ -121,10 +121,10 @@ std::vector<size_t> last_uses(const Analysis& a) {
 // kernel can then apply the ReLU as it writes (ReLU of the result is unchanged by a second ReLU).
 bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) {
   const LayerInfo& l = a.layers[i];
-  bool conv = l.op == OpId::Conv1d || l.op == OpId::Conv2d || l.op == OpId::Conv3d;
+  bool conv = op_info(l.op).family == Family::conv;
   if (!conv || i + 1 >= a.layers.size()) return false;
   const LayerInfo& next = a.layers[i + 1];
-  bool relu = next.op == OpId::ReLU || next.op == OpId::relu;
+  bool relu = op_info(next.op).kind == OpKind::relu;
   return relu && next.input_ids.size() == 1 && next.input_ids[0] == l.output_id &&
          last[l.output_id] == i + 1;
 }

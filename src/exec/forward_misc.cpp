@@ -23,37 +23,28 @@ void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
   ctx.out.data = ctx.x().data;
 }
 
-float apply_activation(OpId op, float v, const Attrs& a) {
-  switch (op) {
-    case OpId::ReLU:
-    case OpId::relu:
+float apply_activation(OpKind kind, float v, const Attrs& a) {
+  switch (kind) {
+    case OpKind::relu:
       return v > 0.0f ? v : 0.0f;
-    case OpId::ReLU6:
-    case OpId::relu6:
+    case OpKind::relu6:
       return std::clamp(v, 0.0f, 6.0f);
-    case OpId::LeakyReLU:
-    case OpId::leaky_relu:
+    case OpKind::leaky_relu:
       return v > 0.0f ? v : v * static_cast<float>(a.negative_slope);
-    case OpId::ELU:
-    case OpId::elu:
+    case OpKind::elu:
       return v > 0.0f ? v : static_cast<float>(a.alpha) * std::expm1(v);
-    case OpId::GELU:
-    case OpId::gelu:
+    case OpKind::gelu:
       if (a.approximate == GeluApproximate::tanh) {
         return 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
       }
       return 0.5f * v * (1.0f + std::erf(v * 0.70710678f));
-    case OpId::SiLU:
-    case OpId::silu:
+    case OpKind::silu:
       return v / (1.0f + std::exp(-v));
-    case OpId::Sigmoid:
-    case OpId::sigmoid:
+    case OpKind::sigmoid:
       return 1.0f / (1.0f + std::exp(-v));
-    case OpId::Tanh:
-    case OpId::tanh:
+    case OpKind::tanh:
       return std::tanh(v);
-    case OpId::Hardswish:
-    case OpId::hardswish:
+    case OpKind::hardswish:
       return v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
     default:
       return v;  // Identity; Dropout in inference mode
@@ -90,13 +81,13 @@ void channel_affine(ForwardCtx& ctx, int64_t outer, int64_t channels, int64_t in
 }
 
 // One element of add / sub / mul / div (true division, as torch.div without rounding_mode).
-float combine(OpId op, float x, float y, float alpha) {
-  switch (op) {
-    case OpId::sub:
+float combine(OpKind kind, float x, float y, float alpha) {
+  switch (kind) {
+    case OpKind::sub:
       return x - alpha * y;
-    case OpId::mul:
+    case OpKind::mul:
       return x * y;
-    case OpId::div:
+    case OpKind::div:
       return x / y;
     default:
       return x + alpha * y;
@@ -157,7 +148,8 @@ void forward_group_norm(ForwardCtx& ctx) {
 // x: [*] -> [*]
 void forward_elementwise(ForwardCtx& ctx) {
   ctx.out = ctx.x();
-  for (float& v : ctx.out.data) v = apply_activation(ctx.layer.op, v, ctx.layer.attrs);
+  for (float& v : ctx.out.data)
+    v = apply_activation(op_info(ctx.layer.op).kind, v, ctx.layer.attrs);
 }
 
 // x: [*] -> [*] (inference mode: identity)
@@ -169,7 +161,7 @@ void forward_dropout_nd(ForwardCtx& ctx) {
 void forward_softmax(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
-  bool log = ctx.layer.op == OpId::LogSoftmax || ctx.layer.op == OpId::log_softmax;
+  bool log = op_info(ctx.layer.op).kind == OpKind::log_softmax;
   int64_t outer = product(s, 0, dim), len = s.empty() ? 1 : s[dim],
           inner = product(s, dim + 1, s.size());
   ctx.out = ctx.x();
@@ -349,13 +341,7 @@ void forward_add(ForwardCtx& ctx) {
     so[i] = std::max(sa[i], sb[i]);
     if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
   }
-  float alpha = 1.0f;
-  if (ctx.layer.statement) {
-    for (const Arg& arg : ctx.layer.statement->args)
-      if (arg.keyword == "alpha")
-        alpha = arg.value.kind == Value::Kind::Int ? static_cast<float>(arg.value.i)
-                                                   : static_cast<float>(arg.value.f);
-  }
+  float alpha = static_cast<float>(ctx.layer.attrs.alpha);  // add/sub: x + alpha * y
   ctx.out = Tensor::zeros(so);
   std::vector<int64_t> idx(rank, 0);
   for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
@@ -365,7 +351,7 @@ void forward_add(ForwardCtx& ctx) {
       ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
     }
     float x = a.data[static_cast<size_t>(ia)], y = b.data[static_cast<size_t>(ib)];
-    ctx.out.data[flat] = combine(ctx.layer.op, x, y, alpha);
+    ctx.out.data[flat] = combine(op_info(ctx.layer.op).kind, x, y, alpha);
     for (size_t i = rank; i-- > 0;) {
       if (++idx[i] < so[i]) break;
       idx[i] = 0;

@@ -19,7 +19,7 @@ using RuleFn = bool (*)(RuleContext&);
 
 // The rule of every op, generated from ops.def's family column.
 constexpr RuleFn kRules[] = {
-#define NS_OP(id, name, nd, family, schema) &infer_##family,
+#define NS_OP(id, name, nd, family, kind, schema) &infer_##family,
 #include "netshape/ops.def"
 #undef NS_OP
 };
@@ -131,9 +131,7 @@ class Analyzer {
   }
 
   static std::optional<Shape> flatten_source(const LayerInfo& l) {
-    auto id = l.op;
-    bool reshapes =
-        id == OpId::Flatten || id == OpId::flatten || id == OpId::view || id == OpId::reshape;
+    bool reshapes = op_info(l.op).kind == OpKind::reshape;
     if (reshapes && !l.input_shapes.empty()) return l.input_shapes[0];
     return std::nullopt;
   }

@@ -420,6 +420,11 @@ bool infer_add(RuleContext& ctx) {
     return ctx.fail(ctx.st.op_span, fmt::format("add takes two tensors, got {}", ctx.in().size()),
                     "write add(a, b), or add(b) to add b to the previous output");
   }
+  if (ctx.has_param("alpha")) {  // add, sub: a + alpha * b
+    auto alpha = ctx.float_arg("alpha");
+    if (!alpha) return false;
+    ctx.layer.attrs.alpha = *alpha;
+  }
   const Shape& a = ctx.in()[0];
   const Shape& b = ctx.in()[1];
   size_t rank = std::max(a.size(), b.size());

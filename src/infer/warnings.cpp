@@ -73,42 +73,11 @@ struct Layout {
   std::string input;  // the model input it comes from
 };
 
-// Layers after which dim 0 still means what it meant before (batch, or channels if unbatched).
-bool keeps_layout(Family f) {
-  switch (f) {
-    case Family::conv:
-    case Family::conv_transpose:
-    case Family::max_pool:
-    case Family::avg_pool:
-    case Family::adaptive_avg_pool:
-    case Family::adaptive_max_pool:
-    case Family::batch_norm:
-    case Family::instance_norm:
-    case Family::layer_norm:
-    case Family::group_norm:
-    case Family::elementwise:
-    case Family::dropout_nd:
-    case Family::softmax:
-    case Family::constant_pad:
-    case Family::interpolate:
-    case Family::add:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Layers that take [C, *spatial] as well as [N, C, *spatial]: their input's rank tells which.
-bool has_unbatched_mode(Family f) {
-  return f == Family::conv || f == Family::conv_transpose || f == Family::max_pool ||
-         f == Family::avg_pool || f == Family::adaptive_avg_pool ||
-         f == Family::adaptive_max_pool || f == Family::instance_norm;
-}
-
 Layout layout_after(const LayerInfo& l, const Layout& in) {
   const OpInfo& op = op_info(l.op);
-  if (!in.from_input || !keeps_layout(op.family)) return {};
-  if (!has_unbatched_mode(op.family) || op.spatial_dims == 0) return in;
+  BatchDim batch = family_info(op.family).batch_dim;
+  if (!in.from_input || batch == BatchDim::Changes) return {};
+  if (batch == BatchDim::Keeps || op.spatial_dims == 0) return in;
   size_t rank = l.input_shapes[0].size(), nd = static_cast<size_t>(op.spatial_dims);
   if (rank == nd + 2) return {};  // batched: nothing to warn about downstream
   Layout out = in;

@@ -64,8 +64,8 @@ std::vector<ParamSpec> parse_signature(std::string_view signature) {
 
 std::array<OpInfo, kOpCount> build_table() {
   return {{
-#define NS_OP(id, name, nd, family, schema) \
-  OpInfo{OpId::id, name, nd, Family::family, schema, parse_signature(schema)},
+#define NS_OP(id, name, nd, family, kind, schema) \
+  OpInfo{OpId::id, name, nd, Family::family, OpKind::kind, schema, parse_signature(schema)},
 #include "netshape/ops.def"
 #undef NS_OP
   }};
@@ -80,8 +80,8 @@ const std::array<OpInfo, kOpCount>& table() {
 
 const FamilyInfo& family_info(Family f) {
   static const FamilyInfo families[] = {
-#define NS_FAMILY(family, feature_param, feature_axis) \
-  {Family::family, #family, feature_param, FeatureAxis::feature_axis},
+#define NS_FAMILY(family, feature_param, feature_axis, batch_dim) \
+  {Family::family, #family, feature_param, FeatureAxis::feature_axis, BatchDim::batch_dim},
 #include "netshape/op_families.def"
 #undef NS_FAMILY
   };
