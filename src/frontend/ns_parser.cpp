@@ -21,8 +21,10 @@ class Parser {
   Parser(NsTokenizer& tokenizer, Diagnostics& diags) : tokens_(Fill{tokenizer}), diags_(diags) {}
 
   // program := { statement NEWLINE }
-  Program program() {
+  // `lines` sizes the statement list up front: a model is about a statement per line.
+  Program program(size_t lines) {
     Program prog;
+    prog.statements.reserve(std::min(lines, limits::kMaxStatements) + 1);
     while (!at(TokenKind::End)) {
       if (accept(TokenKind::Newline)) continue;
       size_t failures_before = failures();
@@ -257,6 +259,7 @@ class Parser {
 
   // args := [arg {',' arg} [',']]      arg := [IDENT '='] expr
   bool args(std::vector<Arg>& out, TokenKind close) {
+    out.reserve(4);  // most calls have a few arguments: one allocation, not one per growth
     while (!at(close)) {
       if (too_many(out.size(), "arguments in one call")) return false;
       Arg a;
@@ -531,7 +534,8 @@ std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   size_t errors_before = diags.error_count();
   NsTokenizer tokenizer(src, diags);
   Parser parser(tokenizer, diags);
-  Program prog = parser.program();
+  size_t lines = static_cast<size_t>(std::count(src.text().begin(), src.text().end(), '\n'));
+  Program prog = parser.program(lines);
   if (diags.error_count() != errors_before) return std::nullopt;
   return prog;
 }

@@ -18,6 +18,8 @@ class TokenWindow {
 
   // Token number i (0-based in the file). A reference stays valid until drop_before() passes it.
   const Token& at(size_t i) {
+    size_t k = i - base_;
+    if (k < buf_.size()) return buf_[k];  // the common case: a token already read
     while (base_ + buf_.size() <= i && !ended_) ended_ = !fill_(buf_);
     return buf_[std::min(i - base_, buf_.size() - 1)];
   }
