@@ -69,12 +69,20 @@ struct Analysis {
 };
 
 // Runs inference over the graph: pure, so it may run again on the same graph (the smallest-input
-// search does). `input_shapes`, when given, replace the declared shapes of the inputs in order.
+// search does).
 // Errors go to `diags`; the analysis always holds what was computed before the first error.
 // With `explain`, every layer also records its formulas with the numbers substituted (costly
 // string formatting, so only on request).
-Analysis analyze(const Graph& graph, Diagnostics& diags, bool explain = false,
-                 const std::vector<Shape>* input_shapes = nullptr);
+struct AnalyzeOptions {
+  bool explain = false;
+  // Replace the declared shapes of the inputs, in order (the smallest-input search).
+  const std::vector<Shape>* input_shapes = nullptr;
+  // A probe only asks how far inference gets: it stops after layer `stop_after` and keeps no
+  // weight tensors (the counts are still checked).
+  bool probe = false;
+  size_t stop_after = SIZE_MAX;
+};
+Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& options = {});
 
 // Warnings (codes "unbatched-flatten", "floor-drops-input", "unused-tensor") about a model that
 // PyTorch runs but that is very likely not what was meant (docs/cli.md). For an analysis without

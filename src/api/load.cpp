@@ -152,12 +152,19 @@ static std::optional<std::vector<Shape>> grown_inputs(const Graph& g, int64_t gr
 
 // Index of the first failing layer when every spatial dim of the first input grows by `grow`.
 // Inference is pure: it reruns on the same graph with other input shapes.
-static size_t first_failure(const Graph& g, int64_t grow) {
+// Only whether it fails at or before layer `failing` matters, so the probe stops after it.
+static size_t first_failure(const Graph& g, int64_t grow, size_t failing) {
   auto shapes = grown_inputs(g, grow);
   if (!shapes) return 0;  // no larger input exists: as if the first layer failed
   Diagnostics scratch;
-  Analysis a = analyze(g, scratch, false, &*shapes);
-  return a.ok ? SIZE_MAX : a.layers.size() - 1;
+  AnalyzeOptions probe;
+  probe.input_shapes = &*shapes;
+  probe.probe = true;
+  probe.stop_after = failing;
+  Analysis a = analyze(g, scratch, probe);
+  bool passed = a.ok || (!scratch.has_errors() && a.layers.size() > failing);
+  if (passed) return SIZE_MAX;
+  return a.layers.empty() ? 0 : a.layers.size() - 1;
 }
 
 // When a layer's window does not fit, find by bisection the smallest input (growing every spatial
@@ -165,14 +172,14 @@ static size_t first_failure(const Graph& g, int64_t grow) {
 static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing) {
   if (g.inputs.empty() || spatial_dims(*g.inputs[0].decl) == 0) return;
   int64_t lo = 0, hi = 1;
-  while (first_failure(g, hi) <= failing) {
+  while (first_failure(g, hi, failing) <= failing) {
     if (hi > 8192) return;
     lo = hi;
     hi *= 2;
   }
   while (hi - lo > 1) {
     int64_t mid = lo + (hi - lo) / 2;
-    (first_failure(g, mid) <= failing ? lo : hi) = mid;
+    (first_failure(g, mid, failing) <= failing ? lo : hi) = mid;
   }
   const InputDecl& in = *g.inputs[0].decl;
   std::string dims;
@@ -212,7 +219,9 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   }
   m.graph.emplace(lower(std::move(*program)));
   m.program = &m.graph->program();
-  m.analysis = analyze(*m.graph, m.diags, opts.explain);
+  AnalyzeOptions analyze_options;
+  analyze_options.explain = opts.explain;
+  m.analysis = analyze(*m.graph, m.diags, analyze_options);
   for (Diagnostic& d : m.diags.items()) {
     if (d.code == "input-too-small")
       suggest_smallest_input(*m.graph, d, m.analysis.layers.size() - 1);

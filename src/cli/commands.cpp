@@ -212,48 +212,4 @@ int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& e
   return run_conv_bench(o.conv, out, err);
 }
 
-std::string generate_deep_model(int64_t layers) {
-  std::string text = "model Deep\ninput x: [B, 16, 32, 32]\n";
-  static const char* block[] = {
-      "Conv2d(16, 16, 3, padding=1)", "BatchNorm2d(16)", "ReLU()",
-      "Conv2d(16, 16, kernel_size=(3, 3), stride=1, padding=(1, 1), bias=False)"};
-  for (int64_t i = 0; i < layers; ++i) text += fmt::format("l{} = {}\n", i, block[i % 4]);
-  return text;
-}
-
-int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err) {
-  if (o.check_layers < 1 || o.check_layers > limits::kMaxBenchLayers) {
-    err << render_command_error(
-        fmt::format("--layers must be between 1 and {}", limits::kMaxBenchLayers));
-    return 2;
-  }
-  using Clock = std::chrono::steady_clock;
-  auto ms = [](Clock::time_point a, Clock::time_point b) {
-    return std::chrono::duration<double, std::milli>(b - a).count();
-  };
-  std::string text = generate_deep_model(o.check_layers);
-  // The phases of `netshape check`, timed one by one.
-  auto t0 = Clock::now();
-  SourceFile source("<generated>", text);
-  Diagnostics diags;
-  auto program = parse_ns(source, diags);
-  auto t1 = Clock::now();
-  if (!program) {
-    err << render_command_error("the generated model does not parse");
-    return 2;
-  }
-  Graph graph = lower(std::move(*program));
-  auto t2 = Clock::now();
-  Analysis analysis = analyze(graph, diags);
-  auto t3 = Clock::now();
-  std::string report = render_table(analysis);
-  auto t4 = Clock::now();
-  out << fmt::format(
-      "check of a generated {}-layer model: {:.1f} ms (parse {:.1f}, lower {:.1f}, infer {:.1f}, "
-      "table {:.1f}; {} bytes of table), {}\n",
-      o.check_layers, ms(t0, t4), ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4), report.size(),
-      analysis.ok ? "ok" : "failed");
-  return analysis.ok ? 0 : 1;
-}
-
 }  // namespace netshape

@@ -33,8 +33,8 @@ struct Tensor {
 
 class Analyzer {
  public:
-  Analyzer(const Graph& g, Diagnostics& diags, bool explain, const std::vector<Shape>* shapes)
-      : g_(g), diags_(diags), explain_(explain), input_shapes_(shapes) {}
+  Analyzer(const Graph& g, Diagnostics& diags, const AnalyzeOptions& options)
+      : g_(g), diags_(diags), options_(options) {}
 
   Analysis run() {
     Analysis a;
@@ -56,6 +56,7 @@ class Analyzer {
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
       tensors_[node.output] = Tensor{true, *done.output, flatten_source(done)};
       if (!accumulate(a.totals, done, *node.statement)) return a;
+      if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
     }
     a.ok = collect_outputs(a);
     return a;
@@ -64,8 +65,7 @@ class Analyzer {
  private:
   const Graph& g_;
   Diagnostics& diags_;
-  bool explain_;
-  const std::vector<Shape>* input_shapes_;
+  const AnalyzeOptions& options_;
   std::vector<Tensor> tensors_;  // by TensorId
 
   bool declare_inputs(Analysis& a) {
@@ -97,7 +97,8 @@ class Analyzer {
   }
 
   std::optional<Shape> input_shape(size_t k, const InputDecl& in) {
-    if (input_shapes_ && k < input_shapes_->size()) return (*input_shapes_)[k];
+    const std::vector<Shape>* given = options_.input_shapes;
+    if (given && k < given->size()) return (*given)[k];
     if (in.dims.empty()) {
       diags_.error(in.span, fmt::format("the shape of input '{}' is not given", in.name),
                    "pass it with --input, e.g. --input B,3,32,32, or add a `# input: [B, 3, 32, "
@@ -158,7 +159,8 @@ class Analyzer {
     }
     const OpInfo& op = op_info(node.op);
     RuleContext ctx(op, g_, node, layer, diags_);
-    ctx.want_explain = explain_;
+    ctx.want_explain = options_.explain;
+    ctx.keep_weights = !options_.probe;
     bind(ctx, node);
     if (!kRules[static_cast<size_t>(node.op)](ctx)) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
@@ -258,9 +260,8 @@ std::string auto_name(const std::string& op, size_t index) {
   return fmt::format("{}{}", base, index);
 }
 
-Analysis analyze(const Graph& graph, Diagnostics& diags, bool explain,
-                 const std::vector<Shape>* input_shapes) {
-  return Analyzer(graph, diags, explain, input_shapes).run();
+Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& options) {
+  return Analyzer(graph, diags, options).run();
 }
 
 }  // namespace netshape

@@ -281,7 +281,7 @@ bool RuleContext::add_weight(const std::string& wname, std::vector<int64_t> shap
     return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
                 "use smaller sizes");
   layer.params = *total;
-  layer.weights.push_back(ParamTensor{wname, std::move(shape)});
+  if (keep_weights) layer.weights.push_back(ParamTensor{wname, std::move(shape)});
   return true;
 }
 

@@ -94,6 +94,7 @@ class RuleContext {
   bool add_macs(std::initializer_list<int64_t> factors);
   bool add_macs(const std::vector<int64_t>& factors);
   bool want_explain = false;
+  bool keep_weights = true;  // false in probes: params are counted, the tensors not kept
   // Records a formula line; formatted only when --explain asked for it.
   template <typename... Args>
   void explain(fmt::format_string<Args...> f, Args&&... args) {

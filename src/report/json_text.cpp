@@ -42,7 +42,8 @@ void JsonText::key(std::string_view k) {
 
 void JsonText::value(int64_t v) {
   element();
-  fmt::format_to(std::back_inserter(out_), "{}", v);
+  fmt::format_int text(v);
+  out_.append(text.data(), text.size());
 }
 
 void JsonText::value(std::string_view s) {
@@ -59,14 +60,22 @@ void JsonText::null() {
 // control characters, UTF-8 kept. Text with bytes past ASCII goes through nlohmann itself, which
 // also replaces invalid UTF-8 the way the reference does.
 void JsonText::quoted(std::string_view s) {
+  bool plain = true;  // the common case, names and numbers: copied as they are
   for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
       out_ += nlohmann::json(std::string(s))
                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
+    plain = plain && u >= 0x20 && c != '"' && c != '\\';
   }
   out_ += '"';
+  if (plain) {
+    out_.append(s);
+    out_ += '"';
+    return;
+  }
   for (char c : s) {
     switch (c) {
       case '"':

@@ -146,7 +146,9 @@ TEST_CASE("graph: inference is pure, so it reruns on the same graph with other i
   REQUIRE(m.exit == ExitCode::Ok);
   Diagnostics diags;
   std::vector<Shape> smaller{{fixed(1), fixed(12), fixed(12)}};
-  Analysis a = analyze(*m.graph, diags, false, &smaller);
+  AnalyzeOptions options;
+  options.input_shapes = &smaller;
+  Analysis a = analyze(*m.graph, diags, options);
   CHECK_FALSE(a.ok);
   REQUIRE(diags.error_count() == 1);
   Diagnostics again;

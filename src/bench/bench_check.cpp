@@ -1,0 +1,212 @@
+// `netshape bench check`: how long `netshape check --format json` takes on a generated deep
+// sequential model, phase by phase in this process and as a whole process (start, read, parse,
+// lower, infer, render JSON, exit), with its peak RSS; the same model with an input too small
+// for its last layer (the smallest-input search reruns inference); and, when PyTorch is
+// installed, its meta-device forward of the same nn.Sequential (docs/cli.md, "bench check").
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "netshape/commands.hpp"
+#include "netshape/frontend.hpp"
+#include "netshape/limits.hpp"
+#include "netshape/pipeline.hpp"
+#include "netshape/report.hpp"
+
+extern char** environ;
+
+namespace netshape {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// The layers of the generated model, in the model language and in PyTorch, repeated in order.
+struct BlockLayer {
+  const char* ns;
+  const char* torch;
+};
+constexpr BlockLayer kBlock[] = {
+    {"Conv2d(16, 16, 3, padding=1)", "nn.Conv2d(16, 16, 3, padding=1, device='meta')"},
+    {"BatchNorm2d(16)", "nn.BatchNorm2d(16, device='meta')"},
+    {"ReLU()", "nn.ReLU()"},
+    {"Conv2d(16, 16, kernel_size=(3, 3), stride=1, padding=(1, 1), bias=False)",
+     "nn.Conv2d(16, 16, kernel_size=(3, 3), stride=1, padding=(1, 1), bias=False, "
+     "device='meta')"},
+};
+
+struct Spawned {
+  double ms = 0;
+  long peak_rss_kb = 0;
+  int status = -1;
+  std::string output;  // stdout, when captured
+};
+
+// Runs argv to its end with stdout to `out_path` (or /dev/null) and stderr to /dev/null.
+std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* out_path) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  auto start = Clock::now();
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return std::nullopt;
+  Spawned s;
+  struct rusage usage {};
+  if (wait4(pid, &s.status, 0, &usage) < 0) return std::nullopt;
+  s.ms = ms_between(start, Clock::now());
+  s.peak_rss_kb = usage.ru_maxrss;
+  return s;
+}
+
+// The fastest of `runs` whole-process checks of `model_path` (the machine is noisy: the minimum
+// is the run least disturbed).
+std::optional<Spawned> time_process(const std::string& model_path, int runs) {
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::optional<Spawned> best;
+  for (int i = 0; i < runs; ++i) {
+    auto s = spawn({self, "check", model_path, "--format", "json"}, "/dev/null");
+    if (!s) return std::nullopt;
+    if (!best || s->ms < best->ms) best = s;
+  }
+  return best;
+}
+
+// PyTorch's forward of the same nn.Sequential on the meta device (shapes only, no data), in
+// milliseconds; nullopt without /usr/bin/python3 and torch.
+std::optional<double> torch_meta_forward_ms(int64_t layers, const std::string& dir) {
+  const char* python = "/usr/bin/python3";
+  if (access(python, X_OK) != 0) return std::nullopt;
+  std::string script = "import time, torch, torch.nn as nn\nblock = [";
+  for (const BlockLayer& b : kBlock) script += fmt::format("lambda: {}, ", b.torch);
+  script += fmt::format(
+      "]\nmodel = nn.Sequential(*[block[i % 4]() for i in range({})]).eval()\n"
+      "x = torch.empty(1, 16, 32, 32, device='meta')\n"
+      "best = None\n"
+      "for _ in range(3):\n"
+      "    t = time.perf_counter()\n"
+      "    with torch.no_grad():\n"
+      "        y = model(x)\n"
+      "    ms = (time.perf_counter() - t) * 1000\n"
+      "    best = ms if best is None else min(best, ms)\n"
+      "print(best)\n",
+      layers);
+  std::string script_path = dir + "/torch_meta.py", out_path = dir + "/torch_meta.out";
+  std::ofstream(script_path) << script;
+  auto s = spawn({python, script_path}, out_path.c_str());
+  if (!s || !WIFEXITED(s->status) || WEXITSTATUS(s->status) != 0) return std::nullopt;
+  double ms = 0;
+  std::ifstream in(out_path);
+  if (!(in >> ms)) return std::nullopt;
+  return ms;
+}
+
+struct Phases {
+  double read = 0, parse = 0, lower = 0, infer = 0, json = 0;
+  double total() const { return read + parse + lower + infer + json; }
+  bool ok = false;
+};
+
+// The phases of `netshape check --format json`, timed one by one in this process.
+Phases time_phases(const std::string& path) {
+  Phases p;
+  auto t0 = Clock::now();
+  std::string error;
+  auto source = read_source(path, error);
+  auto t1 = Clock::now();
+  if (!source) return p;
+  Diagnostics diags;
+  auto program = parse_ns(*source, diags);
+  auto t2 = Clock::now();
+  if (!program) return p;
+  Graph graph = lower(std::move(*program));
+  auto t3 = Clock::now();
+  Analysis analysis = analyze(graph, diags);
+  auto t4 = Clock::now();
+  std::string json = render_json(analysis, diags);
+  auto t5 = Clock::now();
+  p = Phases{ms_between(t0, t1), ms_between(t1, t2), ms_between(t2, t3),
+             ms_between(t3, t4), ms_between(t4, t5), analysis.ok};
+  return p;
+}
+
+}  // namespace
+
+std::string generate_deep_model(int64_t layers) {
+  std::string text = "model Deep\ninput x: [B, 16, 32, 32]\n";
+  for (int64_t i = 0; i < layers; ++i) text += fmt::format("l{} = {}\n", i, kBlock[i % 4].ns);
+  return text;
+}
+
+int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err) {
+  if (o.check_layers < 1 || o.check_layers > limits::kMaxBenchLayers) {
+    err << render_command_error(
+        fmt::format("--layers must be between 1 and {}", limits::kMaxBenchLayers));
+    return 2;
+  }
+  std::error_code ec;
+  std::string dir = (std::filesystem::temp_directory_path(ec) /
+                     fmt::format("netshape-bench-{}", static_cast<long>(getpid())))
+                        .string();
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    err << render_command_error(fmt::format("cannot create '{}': {}", dir, ec.message()),
+                                "set TMPDIR to a writable directory");
+    return 2;
+  }
+  std::string text = generate_deep_model(o.check_layers);
+  std::string clean = dir + "/deep.ns", small = dir + "/deep_too_small.ns";
+  std::ofstream(clean) << text;
+  // The last layer's window is larger than its input: the smallest-input search runs.
+  std::ofstream(small) << text << "pool = MaxPool2d(64)\n";
+
+  Phases p = time_phases(clean);
+  out << fmt::format(
+      "check of a generated {}-layer model ({} KB), in-process phases: read {:.2f} ms, parse "
+      "{:.2f}, lower {:.2f}, infer {:.2f}, json {:.2f}; total {:.2f} ms ({})\n",
+      o.check_layers, text.size() / 1024, p.read, p.parse, p.lower, p.infer, p.json, p.total(),
+      p.ok ? "ok" : "failed");
+  auto whole = time_process(clean, 3);
+  auto too_small = time_process(small, 3);
+  if (whole) {
+    out << fmt::format(
+        "whole process (`netshape check --format json`, best of 3): {:.1f} ms, "
+        "peak RSS {:.1f} MB\n",
+        whole->ms, whole->peak_rss_kb / 1024.0);
+  }
+  if (whole && too_small) {
+    out << fmt::format(
+        "with an input too small for the last layer (smallest-input search): {:.1f} ms, {:.2f}x "
+        "the clean model\n",
+        too_small->ms, too_small->ms / whole->ms);
+  }
+  if (auto torch = torch_meta_forward_ms(o.check_layers, dir)) {
+    out << fmt::format(
+        "PyTorch meta-device forward of the same nn.Sequential (import and build excluded): "
+        "{:.1f} ms; netshape's whole process is {:.1f}x faster, its inference {:.1f}x\n",
+        *torch, whole ? *torch / whole->ms : 0.0, *torch / std::max(p.infer, 1e-3));
+  } else {
+    out << "PyTorch: not installed (/usr/bin/python3 with torch), no comparison\n";
+  }
+  std::filesystem::remove_all(dir, ec);
+  return p.ok ? 0 : 1;
+}
+
+}  // namespace netshape
