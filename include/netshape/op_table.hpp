@@ -73,6 +73,7 @@ struct FamilyInfo {
   std::string_view feature_param;  // e.g. "in_channels"; empty when the family has none
   FeatureAxis feature_axis;
   BatchDim batch_dim;
+  std::string_view rule;  // the rule in words (docs/ops.md)
 };
 
 const FamilyInfo& family_info(Family f);
