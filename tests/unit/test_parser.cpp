@@ -1,4 +1,6 @@
 // The .ns lexer and parser: grammar, folding, spans and syntax errors.
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -96,13 +98,16 @@ TEST_CASE("--input parsing") {
   CHECK_FALSE(parse_dims_option("", err));
 }
 
-TEST_CASE("every op of ops.def is documented in docs/ops.md") {
+TEST_CASE("every op of ops.def is documented in docs/ops.md, with its table's signature and rule") {
   std::ifstream in(std::string(NETSHAPE_SOURCE_DIR) + "/docs/ops.md");
   std::stringstream buf;
   buf << in.rdbuf();
   std::string doc = buf.str();
   for (const std::string& name : all_op_names()) {
     INFO(name);
-    CHECK(doc.find("| `" + name + "` |") != std::string::npos);
+    const OpInfo& op = op_info(*find_op(name));
+    std::string row = fmt::format("| `{}` | `{}({})` | {} |", name, name, op.signature,
+                                  family_info(op.family).rule);
+    CHECK(doc.find(row) != std::string::npos);  // else: run docs/tools/gen_ops_md.py
   }
 }
