@@ -172,10 +172,15 @@ class Analyzer {
 
   // The rule sees the lowering's bound arguments, with `x.size(i)` resolved to the dim it names.
   void bind(RuleContext& ctx, const GraphNode& node) const {
-    ctx.bound = node.bound;
-    ctx.given = node.given;
-    for (const Value*& v : ctx.bound)
-      if (v) v = resolve_value(ctx, *v);
+    for (size_t i = 0; i < node.bound.size(); ++i) {
+      const Value* v = node.bound[i];
+      if (!v || !has_dim_ref(*v)) continue;
+      if (ctx.bound != &ctx.resolved_bound) {
+        ctx.resolved_bound = node.bound;
+        ctx.bound = &ctx.resolved_bound;
+      }
+      ctx.resolved_bound[i] = resolve_value(ctx, *v);
+    }
     for (const Value* v : node.var_positional)
       ctx.var_positional.push_back(*resolve_value(ctx, *v));
   }

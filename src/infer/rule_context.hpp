@@ -27,9 +27,11 @@ class RuleContext {
   const Statement& st;  // node.statement: positions and the call as written
   LayerInfo& layer;
   // Per parameter of op.params (same index): its value (the argument written, or the default)
-  // and where it was written (an invalid span for a default).
-  std::vector<const Value*> bound;
-  std::vector<Span> given;
+  // and where it was written (an invalid span for a default). The node's own lists, unless an
+  // argument holds `x.size(i)`: then `bound` is a copy with that argument resolved.
+  const std::vector<const Value*>* bound = &node.bound;
+  const std::vector<Span>& given = node.given;
+  std::vector<const Value*> resolved_bound;
   std::forward_list<Value>
       resolved;  // storage for values rewritten while binding (x.size(0)); stable addresses
   std::vector<Value> var_positional;  // `*shape`
@@ -47,7 +49,7 @@ class RuleContext {
 
   // --- reading arguments ---
   const Value& value(const std::string& param) const {
-    return *bound.at(static_cast<size_t>(index_of(param)));
+    return *bound->at(static_cast<size_t>(index_of(param)));
   }
   bool is_given(const std::string& param) const {
     int i = index_of(param);
