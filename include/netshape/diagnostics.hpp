@@ -60,6 +60,8 @@ class Diagnostics {
 // A source line longer than kMaxShownLine characters is cut to a window around the caret.
 constexpr int kMaxShownLine = limits::kMaxShownLineBytes;
 std::string render_diagnostic(const Diagnostic& d, const SourceFile& source);
+// The same for a model read from several files: each span is shown in its own file.
+std::string render_diagnostic(const Diagnostic& d, const SourceSet& sources);
 // An error with no place in a file (a bad command line, an unreadable path, a refused run),
 // rendered like the others: `netshape: error: MESSAGE`, then `help: HELP`.
 std::string render_command_error(std::string message, std::string help = {});

@@ -7,11 +7,16 @@
 
 namespace netshape {
 
-// A 1-based line/column position and a length in bytes on that line.
+// A 1-based line/column position and a length in bytes on that line, in one of the model's
+// files: 0 is the file given on the command line, others are files it reads (SourceSet).
 struct Span {
   int line = 0;
   int column = 0;
   int length = 1;
+  uint32_t file = 0;
+  Span() = default;
+  Span(int line, int column, int length = 1, uint32_t file = 0)
+      : line(line), column(column), length(length), file(file) {}
   bool valid() const { return line > 0; }
 };
 
@@ -31,5 +36,8 @@ class SourceFile {
   std::string text_;
   std::vector<size_t> line_starts_;
 };
+
+// The files of one model, indexed by Span::file; [0] is the main file.
+using SourceSet = std::vector<const SourceFile*>;
 
 }  // namespace netshape

@@ -132,15 +132,24 @@ static std::string render_at(Span span, const char* severity, const std::string&
   return out;
 }
 
+// The file a span is in; the main file for a span of a file not in the set.
+static const SourceFile& file_of(Span span, const SourceSet& sources) {
+  return span.file < sources.size() && sources[span.file] ? *sources[span.file] : *sources[0];
+}
+
 std::string render_diagnostic(const Diagnostic& d, const SourceFile& source) {
+  return render_diagnostic(d, SourceSet{&source});
+}
+
+std::string render_diagnostic(const Diagnostic& d, const SourceSet& sources) {
   std::string out;
   if (d.span.valid()) {
-    out += render_at(d.span, severity_name(d.severity), d.message, source);
+    out += render_at(d.span, severity_name(d.severity), d.message, file_of(d.span, sources));
   } else {
-    out += fmt::format("{}: {}: {}\n", source.path(), severity_name(d.severity), d.message);
+    out += fmt::format("{}: {}: {}\n", sources[0]->path(), severity_name(d.severity), d.message);
   }
   for (const Label& l : d.labels) {
-    if (l.span.valid()) out += render_at(l.span, "note", l.message, source);
+    if (l.span.valid()) out += render_at(l.span, "note", l.message, file_of(l.span, sources));
   }
   for (const auto& note : d.notes) out += fmt::format("note: {}\n", note);
   if (!d.help.empty()) out += fmt::format("help: {}\n", d.help);

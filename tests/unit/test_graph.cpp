@@ -257,3 +257,21 @@ class Net(nn.Module):
   CHECK(d.labels[3].message == "in `w` (Wrapper), applied here");
   CHECK(d.help.find("use self.w = Wrapper(64)") != std::string::npos);
 }
+
+TEST_CASE("diagnostics: a span names its file, so a note can point into another file") {
+  SourceFile main_file("net.py", "from blocks import Block\nself.b = Block(16, 64)\n");
+  SourceFile blocks("blocks.py", "class Block:\n    conv = nn.Conv2d(cin, cout, 3)\n");
+  Diagnostic d;
+  d.span = Span{2, 22, 3, 1};  // `cin`, in blocks.py
+  d.message = "wrong channels";
+  d.labels.push_back(Label{Span{2, 16, 2, 0}, "cin=16 is passed here"});
+  d.help = "use Block(32, 64)";
+  CHECK(render_diagnostic(d, SourceSet{&main_file, &blocks}) ==
+        "blocks.py:2:22: error: wrong channels\n"
+        "    2 |     conv = nn.Conv2d(cin, cout, 3)\n"
+        "      |                      ^^^\n"
+        "net.py:2:16: note: cin=16 is passed here\n"
+        "    2 | self.b = Block(16, 64)\n"
+        "      |                ^^\n"
+        "help: use Block(32, 64)\n");
+}
