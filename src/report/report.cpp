@@ -305,7 +305,7 @@ void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Sh
 // to_json(a, diags).dump(2), written directly (docs/json.md).
 std::string render_json(const Analysis& a, const Diagnostics& diags) {
   std::string out;
-  out.reserve(256 * (a.layers.size() + 4));
+  out.reserve(192 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
   JsonText j(out);
   j.begin_object();
   j.key("model");
