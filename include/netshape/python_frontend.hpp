@@ -78,8 +78,22 @@ struct Expr {
     Tuple,
     List,
     Unary,
-    Binary,
-    Other  // valid Python outside the subset (lambda, comprehension, slice, dict, ...)
+    Binary,   // arithmetic, bitwise, and `and` / `or` (left-nested: same meaning in Python)
+    Compare,  // items: the n+1 operands; ops: the n operators (`a < b <= c` is one Compare)
+    IfExp,    // `body if test else orelse`: items [body, test, orelse]
+    Starred,  // `*x` (text "*") or `**x` (text "**"): items [x]
+    Dict,     // items: key, value, key, value...; a `**m` entry is key Starred("**", m), value None
+    Set,      // items: the elements
+    Comprehension,  // text "list" | "set" | "dict" | "generator"; items: the element (dict: key,
+                    // value), then the clauses: `keywords` tags each item "" (element), "for"
+                    // (target), "in" (iterable) or "if" (condition)
+    Slice,          // `lower:upper:step`: items [lower, upper, step]; int_value bit i set when
+                    // part i was written (an omitted part is a None placeholder)
+    Ellipsis,       // `...`
+    FString,  // f"...": items alternate String literals and formatted expressions; keywords: ""
+              // for a literal, else the conversion and spec as written after the expression
+              // ("", "!r", ":>8", "!s:^4")
+    Other     // valid Python outside what netshape reads (lambda, `:=`, await, yield, ...)
   };
   Kind kind = Kind::None;
   Span span;         // the whole expression (clipped to its first line)
@@ -94,6 +108,7 @@ struct Expr {
   std::vector<std::string> keywords;  // Call: one per argument ("" = positional)
   std::vector<Span> arg_spans;        // Call: each whole `keyword=value` argument
   Span name_span;                     // Attribute: the attribute name
+  std::vector<std::string> ops;       // Compare: the operators ("<", "in", "not in", "is not")
 };
 
 struct Param {
@@ -104,18 +119,51 @@ struct Param {
 };
 
 struct Stmt {
-  enum class Kind { Expr, Assign, AugAssign, Return, Pass, Import, ClassDef, FunctionDef, Other };
+  enum class Kind {
+    Expr,
+    Assign,
+    AugAssign,
+    AnnAssign,  // `x: T` or `x: T = value`: targets [x], value when given
+    Return,
+    Pass,
+    Import,
+    ClassDef,
+    FunctionDef,
+    If,     // value: the test; body; orelse (an `elif` is an If alone in orelse)
+    For,    // targets [target]; value: the iterable; body; orelse
+    While,  // value: the test; body; orelse
+    Break,
+    Continue,
+    Assert,    // value: the test; extra: the message
+    Del,       // targets
+    Global,    // names
+    Nonlocal,  // names
+    Raise,     // value: the exception, when given; extra: its `from` cause
+    Other      // valid Python outside what netshape reads (with, try, yield, ...)
+  };
   Kind kind = Kind::Pass;
   Span span;                  // first line of the statement, from its first token
   std::vector<Expr> targets;  // Assign: `a = b = value` gives [a, b]; AugAssign: [target]
-  std::optional<Expr> value;  // Expr, Assign, Return (tuple for `return a, b`)
-  std::string name;           // ClassDef / FunctionDef
+  std::optional<Expr> value;  // Expr, Assign, Return (tuple for `return a, b`), If/While test...
+  std::optional<Expr> extra;  // Assert: message; Raise: cause
+  std::string name;           // ClassDef / FunctionDef; Import: the `from` module (".x", "..")
   Span name_span;
-  std::vector<Expr> bases;    // ClassDef
-  std::vector<Param> params;  // FunctionDef
-  std::vector<Stmt> body;     // ClassDef / FunctionDef / compound Other (all clauses)
-  std::string what;           // Other: the construct, e.g. "`for` loop"; AugAssign: "+="
+  std::vector<Expr> bases;       // ClassDef
+  std::vector<Expr> decorators;  // ClassDef / FunctionDef: `@staticmethod`, ...
+  std::vector<Param> params;     // FunctionDef
+  std::vector<Stmt> body;        // ClassDef / FunctionDef / If / For / While / compound Other
+  std::vector<Stmt> orelse;      // If / For / While: the `else` (or `elif`) clause
+  // Import: the names imported (`import a.b` gives "a.b"; `from m import *` gives "*") and
+  // their `as` names ("" when none). Global / Nonlocal: the names.
+  std::vector<std::string> names;
+  std::vector<std::string> aliases;
+  std::string what;  // Other: the construct, e.g. "`with` statement"; AugAssign: "+="
 };
+
+// How the constructs netshape's reader does not interpret are named in its messages ("`for`
+// loop", "conditional expression", ...). Empty for a construct it reads.
+std::string unread_construct(const Stmt& s);
+std::string unread_construct(const Expr& e);
 
 struct Module {
   std::vector<Stmt> body;

@@ -115,8 +115,19 @@ bool Lowerer::forward_statement(const Stmt& s, Frame& f, std::optional<FValue>& 
     case Stmt::Kind::ClassDef:
     case Stmt::Kind::FunctionDef:
       return unsupported(s.span, "nested definition in forward");
+    case Stmt::Kind::AnnAssign:
+    case Stmt::Kind::If:
+    case Stmt::Kind::For:
+    case Stmt::Kind::While:
+    case Stmt::Kind::Break:
+    case Stmt::Kind::Continue:
+    case Stmt::Kind::Assert:
+    case Stmt::Kind::Del:
+    case Stmt::Kind::Global:
+    case Stmt::Kind::Nonlocal:
+    case Stmt::Kind::Raise:
     case Stmt::Kind::Other:
-      return unsupported(s.span, s.what + " in forward");
+      return unsupported(s.span, py::unread_construct(s) + " in forward");
   }
   return unsupported(s.span, "statement in forward");
 }
@@ -206,7 +217,13 @@ std::optional<FValue> Lowerer::eval(const Expr& e, Frame& f) {
     case Expr::Kind::Attribute:
       return eval_attribute(e, f);
     case Expr::Kind::Subscript:
+      if (has_slice(e)) {
+        unsupported(e.span, "slicing");
+        return std::nullopt;
+      }
       return eval_subscript(e, f);
+    case Expr::Kind::Compare:
+      return eval(as_binary_chain(e), f);
     case Expr::Kind::Binary:
       return eval_binary_fwd(e, f);
     case Expr::Kind::Unary: {
@@ -226,8 +243,16 @@ std::optional<FValue> Lowerer::eval(const Expr& e, Frame& f) {
       unsupported(e.span, "operator `" + e.text + "` here");
       return std::nullopt;
     }
+    case Expr::Kind::IfExp:
+    case Expr::Kind::Starred:
+    case Expr::Kind::Dict:
+    case Expr::Kind::Set:
+    case Expr::Kind::Comprehension:
+    case Expr::Kind::Slice:
+    case Expr::Kind::Ellipsis:
+    case Expr::Kind::FString:
     case Expr::Kind::Other:
-      unsupported(e.span, e.text);
+      unsupported(e.span, py::unread_construct(e));
       return std::nullopt;
   }
   unsupported(e.span, "expression");

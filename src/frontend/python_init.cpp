@@ -103,9 +103,20 @@ Const Lowerer::eval_const(const Expr& e, const Scope* scope, Instance* self, int
           "unsupported Python construct: call `" + dotted(e.items[0]) + "(...)` used as a value",
           "write the value itself");
     case Expr::Kind::Subscript:
+      if (has_slice(e)) return fail_at(e.span, "unsupported Python construct: slicing");
       return fail_at(e.span, "unsupported Python construct: indexing used as a value");
+    case Expr::Kind::Compare:
+      return eval_const(as_binary_chain(e), scope, self, depth + 1);
+    case Expr::Kind::IfExp:
+    case Expr::Kind::Starred:
+    case Expr::Kind::Dict:
+    case Expr::Kind::Set:
+    case Expr::Kind::Comprehension:
+    case Expr::Kind::Slice:
+    case Expr::Kind::Ellipsis:
+    case Expr::Kind::FString:
     case Expr::Kind::Other:
-      return fail_at(e.span, "unsupported Python construct: " + e.text);
+      return fail_at(e.span, "unsupported Python construct: " + py::unread_construct(e));
   }
   return fail_at(e.span, "unsupported Python construct");
 }
@@ -225,8 +236,19 @@ bool Lowerer::init_statement(const Stmt& s, Instance& inst, Scope& locals, int d
     case Stmt::Kind::ClassDef:
     case Stmt::Kind::FunctionDef:
       return unsupported(s.span, "nested definition in __init__");
+    case Stmt::Kind::AnnAssign:
+    case Stmt::Kind::If:
+    case Stmt::Kind::For:
+    case Stmt::Kind::While:
+    case Stmt::Kind::Break:
+    case Stmt::Kind::Continue:
+    case Stmt::Kind::Assert:
+    case Stmt::Kind::Del:
+    case Stmt::Kind::Global:
+    case Stmt::Kind::Nonlocal:
+    case Stmt::Kind::Raise:
     case Stmt::Kind::Other:
-      return unsupported(s.span, s.what + " in __init__");
+      return unsupported(s.span, py::unread_construct(s) + " in __init__");
   }
   const Expr& value = *s.value;
   for (const Expr& t : s.targets) {

@@ -80,6 +80,28 @@ std::optional<std::string> Lowerer::emit(Statement st) {
 
 // ---- model selection ----
 
+bool has_slice(const Expr& subscript) {
+  if (subscript.kind != Expr::Kind::Subscript) return false;
+  const Expr& index = subscript.items[1];
+  if (index.kind == Expr::Kind::Slice) return true;
+  return index.kind == Expr::Kind::Tuple &&
+         std::any_of(index.items.begin(), index.items.end(),
+                     [](const Expr& i) { return i.kind == Expr::Kind::Slice; });
+}
+
+Expr as_binary_chain(const Expr& compare) {
+  Expr lhs = compare.items[0];
+  for (size_t i = 0; i < compare.ops.size(); ++i) {
+    Expr b;
+    b.kind = Expr::Kind::Binary;
+    b.text = compare.ops[i];
+    b.span = compare.span;
+    b.items = {std::move(lhs), compare.items[i + 1]};
+    lhs = std::move(b);
+  }
+  return lhs;
+}
+
 // Dotted name of `a.b.c` (empty when the expression is not a plain dotted name).
 std::string dotted(const Expr& e) {
   if (e.kind == Expr::Kind::Name) return e.text;

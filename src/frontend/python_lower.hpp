@@ -120,6 +120,11 @@ struct Instantiation {
 
 std::string dotted(const py::Expr& e);
 
+// The reader predates the full AST: a subscript with a slice is "slicing" as a whole, and a
+// comparison is evaluated as the left-nested binary chain it used to be.
+bool has_slice(const py::Expr& subscript);
+py::Expr as_binary_chain(const py::Expr& compare);
+
 class Lowerer {
  public:
   Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,

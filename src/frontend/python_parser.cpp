@@ -1,8 +1,10 @@
-// Recursive-descent parser for Python, reduced: it accepts the statements and expressions that
-// appear in model files and represents valid Python outside the subset (loops, lambdas,
-// comprehensions, slices, ...) as `Other` nodes, so that only the model's own code is rejected
-// (by the lowering), while training scripts around it are skipped. Real syntax errors stop the
-// parse. Recursion is capped so that hostile nesting gives an error, never a stack overflow.
+// Recursive-descent parser for the Python that model files are written in: statements (if, for,
+// while, def, class, import, assert, ...) and expressions (comparisons, conditional expressions,
+// comprehensions, slices, dicts, f-strings, starred arguments) become a small AST. What netshape
+// never interprets (lambda, with, try, yield, await, `:=`) is kept as `Other` nodes, so only the
+// model's own code is rejected, while training scripts around it are skipped. Real syntax errors
+// stop the parse. Recursion is capped so that hostile nesting gives an error, never a stack
+// overflow.
 #include <cerrno>
 #include <cstdlib>
 #include <string_view>
@@ -202,8 +204,11 @@ class Parser {
       const std::string& w = cur().text;
       if (w == "class") return out.push_back(class_def());
       if (w == "def") return out.push_back(function_def());
-      if (w == "if" || w == "for" || w == "while" || w == "with" || w == "try" || w == "async" ||
-          w == "elif" || w == "else" || w == "except" || w == "finally") {
+      if (w == "if") return out.push_back(if_stmt());
+      if (w == "for") return out.push_back(for_stmt());
+      if (w == "while") return out.push_back(while_stmt());
+      if (w == "with" || w == "try" || w == "async" || w == "elif" || w == "else" ||
+          w == "except" || w == "finally") {
         return out.push_back(compound_other());
       }
     }
@@ -233,21 +238,85 @@ class Parser {
       s.span = span_from(s.span);
       return s;
     }
-    for (const char* kw :
-         {"break", "continue", "raise", "global", "nonlocal", "del", "assert", "yield"}) {
-      if (at_kw(kw)) return other_until_end(std::string("`") + kw + "` statement");
+    if (accept_kw("break")) return finish(std::move(s), Stmt::Kind::Break);
+    if (accept_kw("continue")) return finish(std::move(s), Stmt::Kind::Continue);
+    if (accept_kw("raise")) {  // raise [test ['from' test]]
+      if (starts_expression()) s.value = test();
+      if (accept_kw("from")) s.extra = test();
+      return finish(std::move(s), Stmt::Kind::Raise);
     }
+    if (at_kw("global") || at_kw("nonlocal")) {  // ('global' | 'nonlocal') NAME (',' NAME)*
+      Stmt::Kind kind = take().text == "global" ? Stmt::Kind::Global : Stmt::Kind::Nonlocal;
+      do {
+        s.names.push_back(expect_name().text);
+      } while (accept_op(","));
+      return finish(std::move(s), kind);
+    }
+    if (accept_kw("del")) {  // del exprlist
+      Expr targets = target_list();
+      check_target(targets);
+      s.targets.push_back(std::move(targets));
+      return finish(std::move(s), Stmt::Kind::Del);
+    }
+    if (accept_kw("assert")) {  // assert test [',' test]
+      s.value = test();
+      if (accept_op(",")) s.extra = test();
+      return finish(std::move(s), Stmt::Kind::Assert);
+    }
+    if (at_kw("yield")) return other_until_end("`yield` statement");
     return expr_stmt();
   }
 
-  // import_stmt: ('import' | 'from') ... NEWLINE   -- imports are skipped, not interpreted
+  Stmt finish(Stmt s, Stmt::Kind kind) {
+    s.kind = kind;
+    s.span = span_from(s.span);
+    return s;
+  }
+
+  // import_stmt: 'import' dotted_as_name (',' dotted_as_name)*
+  //            | 'from' ('.'* dotted_name | '.'+) 'import' ('*' | '(' as_names ')' | as_names)
+  // dotted_as_name: dotted_name ['as' NAME]      as_names: NAME ['as' NAME] (',' ...)* [',']
   Stmt import_stmt() {
     Stmt s;
     s.kind = Stmt::Kind::Import;
     s.span = cur().span;
-    while (!at(Tok::Newline) && !at_op(";") && !at(Tok::End)) take();
+    if (accept_kw("import")) {
+      do {
+        s.names.push_back(dotted_name());
+        s.aliases.push_back(accept_kw("as") ? expect_name().text : "");
+      } while (accept_op(","));
+      s.span = span_from(s.span);
+      return s;
+    }
+    expect_kw("from");
+    while (at_op(".") || at_op("...")) s.name += take().text;
+    if (!at_kw("import")) s.name += dotted_name();
+    expect_kw("import");
+    if (accept_op("*")) {
+      s.names.push_back("*");
+      s.aliases.push_back("");
+    } else {
+      bool parens = accept_op("(");
+      do {
+        if (parens && at_op(")")) break;
+        s.names.push_back(expect_name().text);
+        s.aliases.push_back(accept_kw("as") ? expect_name().text : "");
+      } while (accept_op(","));
+      if (parens) expect_op(")");
+    }
     s.span = span_from(s.span);
     return s;
+  }
+
+  // dotted_name: NAME ('.' NAME)*
+  std::string dotted_name() {
+    std::string name = expect_name().text;
+    while (accept_op(".")) name += "." + expect_name().text;
+    return name;
+  }
+
+  void expect_kw(std::string_view kw) {
+    if (!accept_kw(kw)) unexpected("`" + std::string(kw) + "`");
   }
 
   // Statements outside the subset whose details do not matter: skipped to the end of the line.
@@ -281,9 +350,10 @@ class Parser {
       check_target(first);
       s.targets.push_back(std::move(first));
       s.value = testlist();
-    } else if (accept_op(":")) {
-      s.kind = Stmt::Kind::Other;
-      s.what = "annotated assignment";
+    } else if (accept_op(":")) {  // annotated: the annotation is read and dropped
+      s.kind = Stmt::Kind::AnnAssign;
+      check_target(first);
+      s.targets.push_back(std::move(first));
       test();
       if (accept_op("=")) s.value = testlist();
     } else {
@@ -305,8 +375,8 @@ class Parser {
       case Expr::Kind::List:
         for (const Expr& e : t.items) check_target(e);
         return;
-      case Expr::Kind::Other:
-        if (t.text == "starred expression") return;
+      case Expr::Kind::Starred:
+        if (t.text == "*") return;
         break;
       default:
         break;
@@ -388,16 +458,99 @@ class Parser {
 
   // decorated: ('@' test NEWLINE)+ (classdef | funcdef)
   Stmt decorated() {
+    std::vector<Expr> decorators;
     while (accept_op("@")) {
-      test();
+      decorators.push_back(test());
       if (!accept_kind(Tok::Newline)) unexpected("end of line after the decorator");
     }
-    if (at_kw("def")) return function_def();
-    if (at_kw("class")) return class_def();
-    unexpected("`def` or `class` after a decorator");
+    Stmt s;
+    if (at_kw("def"))
+      s = function_def();
+    else if (at_kw("class"))
+      s = class_def();
+    else
+      unexpected("`def` or `class` after a decorator");
+    s.decorators = std::move(decorators);
+    return s;
   }
 
-  // compound_other: ('if'|'for'|'while'|'with'|'try'|...) header ':' suite
+  // if_stmt: 'if' test ':' suite ('elif' test ':' suite)* ['else' ':' suite]
+  // An `elif` is an If alone in the orelse of the one before.
+  Stmt if_stmt() {
+    Stmt s;
+    s.kind = Stmt::Kind::If;
+    s.span = take().span;
+    s.value = test();
+    expect_op(":");
+    s.span = span_from(s.span);
+    s.body = suite();
+    if (at_kw("elif")) {
+      s.orelse.push_back(if_stmt());
+    } else if (accept_kw("else")) {
+      expect_op(":");
+      s.orelse = suite();
+    }
+    return s;
+  }
+
+  // for_stmt: 'for' exprlist 'in' testlist ':' suite ['else' ':' suite]
+  Stmt for_stmt() {
+    Stmt s;
+    s.kind = Stmt::Kind::For;
+    s.span = take().span;
+    Expr target = target_list();
+    check_target(target);
+    s.targets.push_back(std::move(target));
+    expect_kw("in");
+    s.value = testlist();
+    expect_op(":");
+    s.span = span_from(s.span);
+    s.body = suite();
+    if (accept_kw("else")) {
+      expect_op(":");
+      s.orelse = suite();
+    }
+    return s;
+  }
+
+  // while_stmt: 'while' test ':' suite ['else' ':' suite]
+  Stmt while_stmt() {
+    Stmt s;
+    s.kind = Stmt::Kind::While;
+    s.span = take().span;
+    s.value = test();
+    expect_op(":");
+    s.span = span_from(s.span);
+    s.body = suite();
+    if (accept_kw("else")) {
+      expect_op(":");
+      s.orelse = suite();
+    }
+    return s;
+  }
+
+  // exprlist: (bitor | star_expr) (',' (bitor | star_expr))* [',']   -> Tuple when commas
+  // (not `test`: in `for x in xs` the `in` ends the target instead of starting a comparison)
+  Expr target_list() {
+    Span start = cur().span;
+    Expr first = star_or_bitor();
+    if (!at_op(",")) return first;
+    Expr tuple = make(Expr::Kind::Tuple, start);
+    tuple.items.push_back(std::move(first));
+    while (accept_op(",")) {
+      if (!starts_expression()) break;
+      tuple.items.push_back(star_or_bitor());
+    }
+    tuple.span = span_from(start);
+    return tuple;
+  }
+
+  Expr star_or_bitor() {
+    if (at_op("*")) return starred();
+    return binary_level(0);
+  }
+
+  // compound_other: ('with'|'try'|'except'|...) header ':' suite
   // The header is skipped (brackets are balanced by the tokenizer), the body is parsed.
   Stmt compound_other() {
     Stmt s;
@@ -405,7 +558,7 @@ class Parser {
     s.span = cur().span;
     std::string kw = take().text;
     if (kw == "async") kw += " " + take().text;
-    s.what = "`" + kw + "` " + (kw == "for" || kw == "while" ? "loop" : "statement");
+    s.what = "`" + kw + "` " + (kw == "async for" ? "loop" : "statement");
     int depth = 0;
     int lambdas = 0;  // a lambda's `:` is not the header's
     while (!(depth == 0 && lambdas == 0 && at_op(":"))) {
@@ -474,14 +627,20 @@ class Parser {
     return false;
   }
 
-  // star_or_test: '*' bitor | test
+  // star_or_test: '*' bitor | '**' bitor | test
   Expr star_or_test() {
-    if (at_op("*") || at_op("**")) {
-      Span start = take().span;
-      binary_level(0);
-      return make(Expr::Kind::Other, span_from(start), "starred expression");
-    }
+    if (at_op("*") || at_op("**")) return starred();
     return test();
+  }
+
+  // star_expr: ('*' | '**') bitor
+  Expr starred() {
+    DepthGuard guard(*this);
+    Span start = cur().span;
+    Expr e = make(Expr::Kind::Starred, start, take().text);
+    e.items.push_back(binary_level(0));
+    e.span = span_from(start);
+    return e;
   }
 
   // test: or_test ['if' or_test 'else' test] | lambdef | yield_expr
@@ -499,12 +658,14 @@ class Parser {
       return make(Expr::Kind::Other, span_from(start), "yield");
     }
     Expr e = or_test();
-    if (at_kw("if")) {
-      take();
-      or_test();
+    if (accept_kw("if")) {
+      Expr c = make(Expr::Kind::IfExp, start);
+      c.items.push_back(std::move(e));
+      c.items.push_back(or_test());
       if (!accept_kw("else")) unexpected("`else` in the conditional expression");
-      test();
-      return make(Expr::Kind::Other, span_from(start), "conditional expression");
+      c.items.push_back(test());
+      c.span = span_from(start);
+      return c;
     }
     if (at_op(":=")) {
       take();
@@ -553,11 +714,12 @@ class Parser {
     return comparison();
   }
 
-  // comparison: bitor (comp_op bitor)*
+  // comparison: bitor (comp_op bitor)*    -- one Compare node for a chain, as Python means it
   Expr comparison() {
     Span start = cur().span;
     Expr lhs = binary_level(0);
     ChainGuard chain(*this);
+    Expr cmp = make(Expr::Kind::Compare, start);
     while (true) {
       std::string op;
       if (cur().kind == Tok::Op &&
@@ -572,11 +734,16 @@ class Parser {
         op = "not in";
       } else if (accept_kw("is")) {
         op = accept_kw("not") ? "is not" : "is";
-      } else {
+      } else if (cmp.ops.empty()) {
         return lhs;
+      } else {
+        cmp.span = span_from(start);
+        return cmp;
       }
       chain.link();
-      lhs = binary(std::move(lhs), op, binary_level(0), start);
+      if (cmp.ops.empty()) cmp.items.push_back(std::move(lhs));
+      cmp.ops.push_back(std::move(op));
+      cmp.items.push_back(binary_level(0));
     }
   }
 
@@ -676,10 +843,8 @@ class Parser {
         take();
       }
       Expr value = star_or_test();
-      if (at_kw("for") || at_kw("async")) {
-        skip_comprehension(")");
-        value = make(Expr::Kind::Other, span_from(arg_start), "generator expression");
-      }
+      if (at_kw("for") || at_kw("async"))
+        value = comprehension("generator", {std::move(value)}, arg_start);
       c.items.push_back(std::move(value));
       c.keywords.push_back(std::move(keyword));
       c.arg_spans.push_back(span_from(arg_start));
@@ -690,9 +855,7 @@ class Parser {
     return c;
   }
 
-  // subscript: '[' item (',' item)* [','] ']'   item: test | [test] ':' ...
-  // A slice (any item with ':') is outside the subset: the rest of the bracket is skipped and the
-  // whole is `Other`. Read left to right, without looking ahead past the current token.
+  // subscript: '[' item (',' item)* [','] ']'
   Expr subscript(Expr object, Span start) {
     DepthGuard guard(*this);
     expect_op("[");
@@ -700,11 +863,7 @@ class Parser {
     Expr index = make(Expr::Kind::Tuple, index_start);
     bool tuple = false;
     while (!at_op("]")) {
-      if (!at_op(":")) index.items.push_back(star_or_test());
-      if (at_op(":")) {
-        skip_to_close("]");
-        return make(Expr::Kind::Other, span_from(start), "slicing");
-      }
+      index.items.push_back(subscript_item());
       if (!accept_op(",")) break;
       tuple = true;
     }
@@ -722,37 +881,59 @@ class Parser {
     return e;
   }
 
-  // Skips to and over the bracket closing the current one (the tokenizer balanced them).
-  void skip_to_close(std::string_view close) {
-    int depth = 0;
-    while (!at(Tok::End)) {
-      if (at_op("(") || at_op("[") || at_op("{")) ++depth;
-      if (at_op(")") || at_op("]") || at_op("}")) {
-        if (depth == 0) {
-          expect_op(close);
-          return;
-        }
-        --depth;
-      }
-      take();
+  // item: test | [test] ':' [test] [':' [test]]     -- a slice when it has a ':'
+  Expr subscript_item() {
+    Span start = cur().span;
+    Expr lower = make(Expr::Kind::None, start);
+    int written = 0;
+    if (!at_op(":")) {
+      Expr first = star_or_test();
+      if (!at_op(":")) return first;
+      lower = std::move(first);
+      written |= 1;
     }
-    unexpected("`" + std::string(close) + "`");
+    Expr slice = make(Expr::Kind::Slice, start);
+    slice.items.push_back(std::move(lower));
+    for (int part = 1; part <= 2 && accept_op(":"); ++part) {
+      if (at_op(":") || at_op(",") || at_op("]")) {
+        slice.items.push_back(make(Expr::Kind::None, cur().span));
+      } else {
+        slice.items.push_back(test());
+        written |= 1 << part;
+      }
+    }
+    while (slice.items.size() < 3) slice.items.push_back(make(Expr::Kind::None, cur().span));
+    slice.int_value = written;
+    slice.span = span_from(start);
+    return slice;
   }
 
-  // comp_for: 'for' ... up to the closing bracket (the comprehension itself is not interpreted)
-  void skip_comprehension(std::string_view close) {
-    int depth = 0;
-    while (!at(Tok::End)) {
-      if (at_op("(") || at_op("[") || at_op("{")) ++depth;
-      if (at_op(")") || at_op("]") || at_op("}")) {
-        if (depth == 0) {
-          if (!at_op(close)) unexpected("`" + std::string(close) + "`");
-          return;
-        }
-        --depth;
-      }
-      take();
+  // comp_for: ['async'] 'for' exprlist 'in' or_test (comp_for | comp_if)*
+  // comp_if: 'if' or_test
+  // The clauses follow the element(s) in `items`, each tagged in `keywords`.
+  Expr comprehension(const char* kind, std::vector<Expr> elements, Span start) {
+    DepthGuard guard(*this);
+    Expr c = make(Expr::Kind::Comprehension, start, kind);
+    for (Expr& e : elements) {
+      c.items.push_back(std::move(e));
+      c.keywords.emplace_back();
     }
+    if (at_kw("async")) unexpected("a synchronous comprehension");
+    while (accept_kw("for")) {
+      Expr target = target_list();
+      check_target(target);
+      c.items.push_back(std::move(target));
+      c.keywords.emplace_back("for");
+      expect_kw("in");
+      c.items.push_back(or_test());
+      c.keywords.emplace_back("in");
+      while (accept_kw("if")) {
+        c.items.push_back(or_test());
+        c.keywords.emplace_back("if");
+      }
+    }
+    c.span = span_from(start);
+    return c;
   }
 
   // atom: '(' [testlist_comp] ')' | '[' [testlist_comp] ']' | '{' ... '}' | NAME | NUMBER
@@ -771,14 +952,10 @@ class Parser {
       case Tok::Op:
         if (t.text == "(") return display("(", ")", Expr::Kind::Tuple);
         if (t.text == "[") return display("[", "]", Expr::Kind::List);
-        if (t.text == "{") {
-          take();
-          skip_to_close("}");
-          return make(Expr::Kind::Other, span_from(start), "dict or set display");
-        }
+        if (t.text == "{") return brace_display();
         if (t.text == "...") {
           take();
-          return make(Expr::Kind::Other, start, "`...`");
+          return make(Expr::Kind::Ellipsis, start);
         }
         break;
       default:
@@ -804,12 +981,140 @@ class Parser {
     return make(Expr::Kind::Name, t.span, t.text);
   }
 
-  // STRING+: adjacent literals concatenate
+  // STRING+: adjacent literals concatenate; with an f-string among them the whole is an FString
   Expr strings() {
     Span start = cur().span;
     std::string text;
-    while (at(Tok::String)) text += take().text;
-    return make(Expr::Kind::String, span_from(start), std::move(text));
+    Expr f = make(Expr::Kind::FString, start);
+    bool formatted = false;
+    while (at(Tok::String)) {
+      Token t = take();
+      if (is_fstring(t)) {
+        formatted = true;
+        fstring_parts(t, f);
+      } else {
+        add_literal(f, t.text, t.span);
+      }
+      text += t.text;
+    }
+    if (!formatted) return make(Expr::Kind::String, span_from(start), std::move(text));
+    f.span = span_from(start);
+    return f;
+  }
+
+  // The letters before the quote say whether a string is an f-string.
+  bool is_fstring(const Token& t) const {
+    std::string_view line = src_.line_text(t.span.line);
+    for (size_t i = static_cast<size_t>(std::max(0, t.span.column - 1)); i < line.size(); ++i) {
+      char c = line[i];
+      if (c == 'f' || c == 'F') return true;
+      if (c == '\'' || c == '"') return false;
+    }
+    return false;
+  }
+
+  static void add_literal(Expr& f, std::string_view text, Span span) {
+    if (text.empty()) return;
+    if (!f.items.empty() && f.keywords.back().empty() &&
+        f.items.back().kind == Expr::Kind::String) {
+      f.items.back().text += text;  // adjacent literal parts merge
+      return;
+    }
+    f.items.push_back(make(Expr::Kind::String, span, std::string(text)));
+    f.keywords.emplace_back();
+  }
+
+  // f-string body: literal text, `{{` and `}}`, and `{expression[!conversion][:spec]}` fields.
+  // Each expression is parsed on its own; its nodes point at the whole string.
+  void fstring_parts(const Token& t, Expr& f) {
+    const std::string& body = t.text;
+    std::string literal;
+    size_t i = 0;
+    while (i < body.size()) {
+      char c = body[i];
+      if ((c == '{' || c == '}') && i + 1 < body.size() && body[i + 1] == c) {
+        literal += c;
+        i += 2;
+        continue;
+      }
+      if (c == '}') fail(t.span, "invalid f-string: single `}`", "write `}}` for a literal brace");
+      if (c != '{') {
+        literal += c;
+        ++i;
+        continue;
+      }
+      add_literal(f, literal, t.span);
+      literal.clear();
+      size_t end = field_end(body, i + 1, t.span);
+      size_t expr_end = expression_end(body, i + 1, end);
+      f.items.push_back(field_expression(body.substr(i + 1, expr_end - i - 1), t.span));
+      f.keywords.push_back(body.substr(expr_end, end - expr_end));
+      i = end + 1;
+    }
+    add_literal(f, literal, t.span);
+  }
+
+  // The index of the `}` closing a field that starts at `from` (nested brackets and quotes
+  // skipped).
+  size_t field_end(const std::string& body, size_t from, Span span) {
+    int depth = 0;
+    char quote = 0;
+    for (size_t j = from; j < body.size(); ++j) {
+      char c = body[j];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ')' || c == ']' || (c == '}' && depth > 0)) {
+        --depth;
+      } else if (c == '}') {
+        return j;
+      }
+    }
+    fail(span, "invalid f-string: `{` is not closed", "close the field with `}`");
+  }
+
+  // Where the expression of a field ends: at a top-level `!` (not `!=`) or `:`, or at its end.
+  static size_t expression_end(const std::string& body, size_t from, size_t end) {
+    int depth = 0;
+    char quote = 0;
+    for (size_t j = from; j < end; ++j) {
+      char c = body[j];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ')' || c == ']' || c == '}') {
+        --depth;
+      } else if (depth == 0 && (c == ':' || (c == '!' && j + 1 < end && body[j + 1] != '='))) {
+        return j;
+      }
+    }
+    return end;
+  }
+
+  Expr field_expression(const std::string& text, Span span) {
+    if (depth_ + 1 > kMaxDepth) fail(span, "unsupported Python construct: nesting too deep");
+    SourceFile snippet("<f-string>", text);
+    Diagnostics scratch;
+    std::optional<Expr> e = parse_expression(snippet, scratch);
+    if (!e) {
+      fail(span, "invalid expression `" + text + "` in an f-string",
+           "write a valid Python expression between the braces");
+    }
+    respan(*e, span);
+    return std::move(*e);
+  }
+
+  static void respan(Expr& e, Span span) {
+    e.span = span;
+    e.name_span = span;
+    for (Span& s : e.arg_spans) s = span;
+    for (Expr& item : e.items) respan(item, span);
   }
 
   Expr number(const Token& t) {
@@ -851,7 +1156,63 @@ class Parser {
     return e;
   }
 
-  // display: '(' ')' | '(' test ')' | '(' test ',' ... ')' | '[' ... ']', comprehensions skipped
+  // brace_display: '{' '}' | '{' dict_entry (',' dict_entry)* [','] '}' | '{' test comp_for '}'
+  //              | '{' key ':' value comp_for '}' | '{' star_or_test (',' ...)* [','] '}'
+  // dict_entry: test ':' test | '**' bitor
+  Expr brace_display() {
+    DepthGuard guard(*this);
+    Span start = cur().span;
+    expect_op("{");
+    Expr e = make(Expr::Kind::Dict, start);
+    if (accept_op("}")) {
+      e.span = span_from(start);
+      return e;
+    }
+    bool dict = at_op("**");
+    Expr first = star_or_test();
+    if (!dict && accept_op(":")) {
+      dict = true;
+      Expr value = test();
+      if (at_kw("for") || at_kw("async")) {
+        Expr c = comprehension("dict", {std::move(first), std::move(value)}, start);
+        expect_op("}");
+        c.span = span_from(start);
+        return c;
+      }
+      e.items.push_back(std::move(first));
+      e.items.push_back(std::move(value));
+    } else if (dict) {
+      e.items.push_back(std::move(first));
+      e.items.push_back(make(Expr::Kind::None, e.items.back().span));
+    } else {
+      e.kind = Expr::Kind::Set;
+      if (at_kw("for") || at_kw("async")) {
+        Expr c = comprehension("set", {std::move(first)}, start);
+        expect_op("}");
+        c.span = span_from(start);
+        return c;
+      }
+      e.items.push_back(std::move(first));
+    }
+    while (accept_op(",") && !at_op("}")) {
+      if (!dict) {
+        e.items.push_back(star_or_test());
+      } else if (at_op("**")) {
+        e.items.push_back(starred());
+        e.items.push_back(make(Expr::Kind::None, e.items.back().span));
+      } else {
+        e.items.push_back(test());
+        expect_op(":");
+        e.items.push_back(test());
+      }
+    }
+    expect_op("}");
+    e.span = span_from(start);
+    return e;
+  }
+
+  // display: '(' ')' | '(' test ')' | '(' test ',' ... ')' | '[' ... ']' | '(' test comp_for ')'
+  //        | '[' test comp_for ']'
   Expr display(std::string_view open, std::string_view close, Expr::Kind kind) {
     Span start = cur().span;
     expect_op(open);
@@ -863,10 +1224,12 @@ class Parser {
         break;
       }
       e.items.push_back(star_or_test());
-      if (at_kw("for") || at_kw("async")) {
-        skip_comprehension(close);
+      if (e.items.size() == 1 && !comma && (at_kw("for") || at_kw("async"))) {
+        const char* what = kind == Expr::Kind::List ? "list" : "generator";
+        Expr c = comprehension(what, {std::move(e.items[0])}, start);
         expect_op(close);
-        return make(Expr::Kind::Other, span_from(start), "comprehension");
+        c.span = span_from(start);
+        return c;
       }
       if (!accept_op(",")) break;
       comma = true;
@@ -882,6 +1245,61 @@ class Parser {
 };
 
 }  // namespace
+
+std::string unread_construct(const Stmt& s) {
+  switch (s.kind) {
+    case Stmt::Kind::AnnAssign:
+      return "annotated assignment";
+    case Stmt::Kind::If:
+      return "`if` statement";
+    case Stmt::Kind::For:
+      return "`for` loop";
+    case Stmt::Kind::While:
+      return "`while` loop";
+    case Stmt::Kind::Break:
+      return "`break` statement";
+    case Stmt::Kind::Continue:
+      return "`continue` statement";
+    case Stmt::Kind::Assert:
+      return "`assert` statement";
+    case Stmt::Kind::Del:
+      return "`del` statement";
+    case Stmt::Kind::Global:
+      return "`global` statement";
+    case Stmt::Kind::Nonlocal:
+      return "`nonlocal` statement";
+    case Stmt::Kind::Raise:
+      return "`raise` statement";
+    case Stmt::Kind::Other:
+      return s.what;
+    default:
+      return "";
+  }
+}
+
+std::string unread_construct(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::IfExp:
+      return "conditional expression";
+    case Expr::Kind::Starred:
+      return "starred expression";
+    case Expr::Kind::Dict:
+    case Expr::Kind::Set:
+      return "dict or set display";
+    case Expr::Kind::Comprehension:
+      return e.text == "generator" ? "generator expression" : "comprehension";
+    case Expr::Kind::Slice:
+      return "slicing";
+    case Expr::Kind::Ellipsis:
+      return "`...`";
+    case Expr::Kind::FString:
+      return "f-string";
+    case Expr::Kind::Other:
+      return e.text;
+    default:
+      return "";
+  }
+}
 
 std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags) {
   Tokenizer tokenizer(src, diags);
