@@ -187,16 +187,6 @@ Const Lowerer::eval_binary(const Expr& e, const Const& lhs, const Const& rhs) {
 
 // ---- __init__ ----
 
-bool Lowerer::run_init(Instance& inst, const Scope& params, int depth) {
-  const Stmt* init = find_method(*inst.cls, "__init__", 0);
-  if (init == nullptr) return true;
-  Scope locals = params;
-  for (const Stmt& s : init->body) {
-    if (!init_statement(s, inst, locals, depth)) return false;
-  }
-  return true;
-}
-
 bool Lowerer::is_super_init(const Expr& e) const {
   if (e.kind != Expr::Kind::Call || e.items[0].kind != Expr::Kind::Attribute) return false;
   const Expr& callee = e.items[0];
@@ -205,75 +195,6 @@ bool Lowerer::is_super_init(const Expr& e) const {
   if (obj.kind == Expr::Kind::Call && dotted(obj.items[0]) == "super") return true;
   std::string base = dotted(obj);  // nn.Module.__init__(self)
   return !base.empty() && base != "self";
-}
-
-static bool is_ignorable_call(const std::string& callee) {
-  return callee == "print" || callee.rfind("nn.init.", 0) == 0 ||
-         callee.rfind("torch.nn.init.", 0) == 0 || callee.rfind("init.", 0) == 0 ||
-         callee == "self.save_hyperparameters";
-}
-
-// init_stmt: super().__init__() | self.a = Module(...) | self.k = expr | k = expr | pass |
-// docstring
-bool Lowerer::init_statement(const Stmt& s, Instance& inst, Scope& locals, int depth) {
-  switch (s.kind) {
-    case Stmt::Kind::Pass:
-    case Stmt::Kind::Import:
-      return true;
-    case Stmt::Kind::Expr:
-      if (s.value->kind == Expr::Kind::String || is_super_init(*s.value)) return true;
-      if (s.value->kind == Expr::Kind::Call && is_ignorable_call(dotted(s.value->items[0]))) {
-        return true;
-      }
-      return unsupported(s.span, "expression statement in __init__",
-                         "__init__ may only assign modules and constants to `self`");
-    case Stmt::Kind::Assign:
-      break;
-    case Stmt::Kind::AugAssign:
-      return unsupported(s.span, "augmented assignment `" + s.what + "` in __init__");
-    case Stmt::Kind::Return:
-      return unsupported(s.span, "`return` in __init__");
-    case Stmt::Kind::ClassDef:
-    case Stmt::Kind::FunctionDef:
-      return unsupported(s.span, "nested definition in __init__");
-    case Stmt::Kind::AnnAssign:
-    case Stmt::Kind::If:
-    case Stmt::Kind::For:
-    case Stmt::Kind::While:
-    case Stmt::Kind::Break:
-    case Stmt::Kind::Continue:
-    case Stmt::Kind::Assert:
-    case Stmt::Kind::Del:
-    case Stmt::Kind::Global:
-    case Stmt::Kind::Nonlocal:
-    case Stmt::Kind::Raise:
-    case Stmt::Kind::Other:
-      return unsupported(s.span, py::unread_construct(s) + " in __init__");
-  }
-  const Expr& value = *s.value;
-  for (const Expr& t : s.targets) {
-    if (t.kind == Expr::Kind::Name) {
-      locals[t.text] = eval_const(value, &locals, &inst);
-      continue;
-    }
-    bool self_attr = t.kind == Expr::Kind::Attribute && t.items[0].kind == Expr::Kind::Name &&
-                     t.items[0].text == "self";
-    if (!self_attr) return unsupported(t.span, "assignment target in __init__");
-    std::string callee = value.kind == Expr::Kind::Call ? dotted(value.items[0]) : "";
-    bool module_ctor =
-        !callee.empty() && (callee.rfind("nn.", 0) == 0 || callee.rfind("torch.nn.", 0) == 0 ||
-                            classes_.count(callee) != 0 || (callee[0] >= 'A' && callee[0] <= 'Z'));
-    if (module_ctor && callee.find("functional") == std::string::npos) {
-      ModuleDef m;
-      if (!build_module(value, inst, &locals, m, /*qualifier_only=*/false, depth)) return false;
-      inst.attrs.erase(t.text);
-      inst.modules[t.text] = std::move(m);
-    } else {
-      inst.modules.erase(t.text);
-      inst.attrs[t.text] = eval_const(value, &locals, &inst);
-    }
-  }
-  return true;
 }
 
 // The text before the op name in a fix line: the whole `self.fc1 = nn.` for a module assigned in

@@ -234,9 +234,7 @@ void Lowerer::add_input(const std::string& name, Span span) {
 bool Lowerer::lower_class_model(const Candidate& model) {
   auto inst = std::make_shared<Instance>();
   inst->cls = model.cls;
-  std::map<std::string, Const> params;
-  if (!bind_model_params(*model.cls, params)) return false;
-  if (!run_init(*inst, params, 0)) return false;
+  if (!init_model(inst)) return false;
   const Stmt* forward = find_method(*model.cls, "forward", 0);
   if (forward == nullptr) {
     return error(model.cls->name_span, "class " + model.name + " has no forward method",
@@ -271,47 +269,6 @@ bool Lowerer::add_outputs(const FValue& out, Span fallback) {
                "return the output tensor, e.g. `return x`");
 }
 
-// Constructor parameters: defaults, then the `model = Net(...)` call, then --arg.
-bool Lowerer::bind_model_params(const Stmt& cls, std::map<std::string, Const>& params) {
-  const Stmt* init = find_method(cls, "__init__", 0);
-  std::vector<std::string> names;
-  if (init != nullptr) {
-    for (size_t i = 1; i < init->params.size(); ++i) {
-      const py::Param& p = init->params[i];
-      if (p.stars != 0) continue;
-      names.push_back(p.name);
-      params[p.name] =
-          p.default_value ? eval_const(*p.default_value, nullptr, nullptr) : Const::unbound(p.name);
-    }
-  }
-  for (const Instantiation& inst : instances_) {
-    if (inst.class_name == cls.name) bind_call_args(*inst.call, names, params, nullptr, nullptr);
-  }
-  for (const auto& [key, text] : opts_.args) {
-    if (std::find(names.begin(), names.end(), key) == names.end()) {
-      std::string near = nearest_name(key, names);
-      std::string list;
-      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      return error(Span{},
-                   "--arg " + key + ": " + cls.name + ".__init__ has no parameter `" + key + "`",
-                   !near.empty() ? "did you mean --arg " + near + "=" + text + "?"
-                                 : (list.empty() ? cls.name + " takes no constructor arguments"
-                                                 : "its parameters are: " + list));
-    }
-    SourceFile arg_src("--arg " + key, text);
-    Diagnostics arg_diags;
-    std::optional<Expr> e = py::parse_expression(arg_src, arg_diags);
-    Const c = e ? eval_const(*e, nullptr, nullptr) : Const::failed(Diagnostic{});
-    if (c.state != Const::Ok) {
-      return error(
-          Span{}, "--arg " + key + "=" + text + ": not a Python literal",
-          "give an int, float, tuple, string, True/False or None, e.g. --arg " + key + "=10");
-    }
-    params[key] = c;
-  }
-  return true;
-}
-
 // Binds call arguments to parameter names (positional first, then keywords).
 void Lowerer::bind_call_args(const Expr& call, const std::vector<std::string>& names,
                              std::map<std::string, Const>& params, const Scope* scope,
@@ -337,11 +294,15 @@ void Lowerer::bind_call_args(const Expr& call, const std::vector<std::string>& n
 // error about it inside the module can also point here, and its help can fix this line.
 void Lowerer::track_origin(Const& value, const std::string& param, const Expr& argument,
                            const Expr& call) {
-  if (value.state != Const::Ok) return;
+  if (value.state == Const::Ok) track_origin(value.value, param, argument, call);
+}
+
+void Lowerer::track_origin(Value& value, const std::string& param, const Expr& argument,
+                           const Expr& call) {
   ValueOrigin o;
   o.param = param;
   o.argument = argument.span;
-  o.parent = value.value.origin;
+  o.parent = value.origin;
   // The help rewrites the use site's line: only when the whole call is on it.
   std::string_view line = src_.line_text(argument.span.line);
   size_t indent = line.find_first_not_of(" \t");
@@ -353,7 +314,7 @@ void Lowerer::track_origin(Const& value, const std::string& param, const Expr& a
     o.line_text = std::string(line.substr(indent));
     o.line_offset = argument.span.column - 1 - static_cast<int>(indent);
   }
-  value.value.origin = static_cast<int>(program_.origins.size());
+  value.origin = static_cast<int>(program_.origins.size());
   program_.origins.push_back(std::move(o));
 }
 

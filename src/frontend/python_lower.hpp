@@ -71,10 +71,15 @@ struct ModuleChild {
 };
 
 // One object of a model class: its submodules and `self.k` constants.
+struct PyValue;
+
 struct Instance {
   const py::Stmt* cls = nullptr;
   std::map<std::string, ModuleDef> modules;
   std::map<std::string, Const> attrs;
+  // Attributes that are neither modules nor plain data (lists, dicts, functions, classes),
+  // visible to __init__ and its helpers.
+  std::map<std::string, std::shared_ptr<PyValue>> values;
   std::map<std::string, int> calls;  // per attribute: how many times forward called it
 };
 
@@ -125,7 +130,11 @@ std::string dotted(const py::Expr& e);
 bool has_slice(const py::Expr& subscript);
 py::Expr as_binary_chain(const py::Expr& compare);
 
+class Construct;
+
 class Lowerer {
+  friend class Construct;
+
  public:
   Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
           Diagnostics& diags);
@@ -161,11 +170,13 @@ class Lowerer {
   bool lower_class_model(const Candidate& model);
   void add_input(const std::string& name, Span span);
   bool add_outputs(const FValue& out, Span fallback);
-  bool bind_model_params(const py::Stmt& cls, std::map<std::string, Const>& params);
+  bool init_model(const std::shared_ptr<Instance>& inst);
   void bind_call_args(const py::Expr& call, const std::vector<std::string>& names,
                       std::map<std::string, Const>& params, const Scope* scope, Instance* self,
                       bool track_origins = false);
   void track_origin(Const& value, const std::string& param, const py::Expr& argument,
+                    const py::Expr& call);
+  void track_origin(Value& value, const std::string& param, const py::Expr& argument,
                     const py::Expr& call);
   const py::Stmt* find_method(const py::Stmt& cls, const std::string& name, int depth) const;
 
@@ -173,7 +184,6 @@ class Lowerer {
   Const eval_name(const std::string& name, Span span, const Scope* scope);
   Const eval_binary(const py::Expr& e, const Const& lhs, const Const& rhs);
   bool run_init(Instance& inst, const Scope& params, int depth);
-  bool init_statement(const py::Stmt& s, Instance& inst, Scope& locals, int depth);
   bool is_super_init(const py::Expr& e) const;
   bool build_module(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
                     bool qualifier_only, int depth);

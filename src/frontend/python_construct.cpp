@@ -1,0 +1,2105 @@
+// The construction interpreter: runs a model's `__init__`, the helpers it calls
+// (`self._make_layer(...)`), the file's functions (`make_layers(cfg)`, `conv3x3(...)`) and its
+// constants (`cfgs = {...}`) with Python's semantics over plain values, and builds the module
+// tree the forward lowering reads (python_forward.cpp). It never runs anything outside the model:
+// names resolve only to the file's own definitions and to what netshape knows (builtins, nn,
+// math, functools); loops and calls are bounded (docs/limits.md).
+//
+// Errors: a statement that cannot be run is an error at its position. An assignment whose value
+// cannot be computed keeps the error in the variable, reported only if the value is used (model
+// files often compute things netshape has no need for); a layer's argument that cannot be
+// computed is reported only if forward calls that layer.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <tuple>
+
+#include "netshape/checked.hpp"
+#include "netshape/op_table.hpp"
+#include "netshape/shape.hpp"
+#include "python_value.hpp"
+
+namespace netshape::pylower {
+
+using py::Expr;
+using py::Stmt;
+
+namespace {
+
+struct PyError {
+  Diagnostic d;
+};
+
+[[noreturn]] void raise(Span at, std::string message, std::string help = {}) {
+  Diagnostic d;
+  d.span = at;
+  d.message = std::move(message);
+  d.help = std::move(help);
+  throw PyError{std::move(d)};
+}
+
+[[noreturn]] void unsupported_here(Span at, const std::string& what, std::string help = {}) {
+  raise(at, "unsupported Python construct: " + what, std::move(help));
+}
+
+enum class Flow { Normal, Break, Continue, Return };
+
+// Names of torch namespaces as written in files, and what they are.
+bool is_nn_namespace(const std::string& n) {
+  return n == "nn" || n == "torch.nn";
+}
+
+PyValue data_int(int64_t v, Span at) {
+  return PyValue::of(Value::integer(v, at));
+}
+PyValue data_bool(bool v, Span at) {
+  return PyValue::of(Value::boolean(v, at));
+}
+PyValue data_str(std::string v, Span at) {
+  return PyValue::of(Value::string(std::move(v), at));
+}
+
+PyValue make_list(PyList items) {
+  PyValue p;
+  p.kind = PyValue::Kind::List;
+  p.list = std::make_shared<PyList>(std::move(items));
+  return p;
+}
+
+PyValue make_tuple(PyList items) {
+  PyValue p;
+  p.kind = PyValue::Kind::Tuple;
+  p.items = std::move(items);
+  return p;
+}
+
+PyValue make_module(ModuleDef m) {
+  PyValue p;
+  p.kind = PyValue::Kind::Module;
+  p.module = std::make_shared<ModuleDef>(std::move(m));
+  return p;
+}
+
+// Python's repr of a float: the shortest text that reads back, with ".0" for whole numbers.
+std::string float_text(double f) {
+  std::string s = fmt::format("{}", f);
+  if (std::isfinite(f) && s.find_first_of(".eE") == std::string::npos) s += ".0";
+  if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
+  if (std::isnan(f)) return "nan";
+  return s;
+}
+
+}  // namespace
+
+class Construct {
+ public:
+  explicit Construct(Lowerer& lowerer) : L(lowerer) {}
+
+  // __init__ of `inst`'s class with `params` bound; false (reported) on an error.
+  bool run_init(const std::shared_ptr<Instance>& inst, std::map<std::string, PyValue> params,
+                int depth) {
+    try {
+      init(inst, std::move(params), depth);
+      return true;
+    } catch (const PyError& e) {
+      L.diags_.add(e.d);
+      return false;
+    }
+  }
+
+  // The value of a call of the file's function or class (a factory: `resnet18()`).
+  std::optional<PyValue> call_top_level(const Expr& call) {
+    try {
+      Frame f = module_frame();
+      return eval(call, f);
+    } catch (const PyError& e) {
+      L.diags_.add(e.d);
+      return std::nullopt;
+    }
+  }
+
+  // The model's constructor: its parameters' defaults, then the arguments of the file's
+  // `model = Net(...)` line, then --arg (any Python expression of the file: `block=BasicBlock`,
+  // `num_blocks=[2, 2, 2, 2]`); then __init__. False (reported) on an error.
+  bool init_model(const std::shared_ptr<Instance>& inst) {
+    try {
+      const Stmt* init_def = L.find_method(*inst->cls, "__init__", 0);
+      std::map<std::string, PyValue> params;
+      if (init_def != nullptr && !bind_model_arguments(*init_def, params)) return false;
+      init(inst, std::move(params), 0);
+      return true;
+    } catch (const PyError& e) {
+      L.diags_.add(e.d);
+      return false;
+    }
+  }
+
+ private:
+  bool bind_model_arguments(const Stmt& init_def, std::map<std::string, PyValue>& params) {
+    std::vector<std::string> names;
+    for (size_t i = 1; i < init_def.params.size(); ++i) {
+      const py::Param& p = init_def.params[i];
+      if (p.stars != 0) continue;
+      names.push_back(p.name);
+      PyValue unbound;
+      unbound.kind = PyValue::Kind::Unbound;
+      unbound.name = p.name;
+      Frame d = module_frame();
+      params[p.name] = p.default_value ? guarded(*p.default_value, d) : unbound;
+    }
+    for (const Instantiation& inst : L.instances_) {
+      if (inst.class_name != init_def_class_name_) continue;
+      Frame f = module_frame();
+      Args args = arguments(*inst.call, f, /*keep_errors=*/true);
+      for (size_t i = 0, positional = 0; i < args.values.size(); ++i) {
+        const std::string& kw = args.keywords[i];
+        if (kw.empty()) {
+          if (positional < names.size()) params[names[positional]] = args.values[i];
+          ++positional;
+        } else if (std::find(names.begin(), names.end(), kw) != names.end()) {
+          params[kw] = args.values[i];
+        }
+      }
+    }
+    for (const auto& [key, text] : L.opts_.args) {
+      if (std::find(names.begin(), names.end(), key) == names.end()) {
+        std::string near = nearest_name(key, names);
+        std::string list;
+        for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+        return L.error(
+            Span{},
+            "--arg " + key + ": " + init_def_class_name_ + ".__init__ has no parameter `" + key +
+                "`",
+            !near.empty() ? "did you mean --arg " + near + "=" + text + "?"
+                          : (list.empty() ? init_def_class_name_ + " takes no constructor arguments"
+                                          : "its parameters are: " + list));
+      }
+      SourceFile arg_src("--arg " + key, text);
+      Diagnostics arg_diags;
+      std::optional<Expr> e = py::parse_expression(arg_src, arg_diags);
+      std::optional<PyValue> v;
+      if (e) {
+        try {
+          Frame f = module_frame();
+          v = eval(*e, f);
+        } catch (const PyError&) {
+        }
+      }
+      if (!v) {
+        return L.error(Span{}, "--arg " + key + "=" + text + ": not a value netshape can compute",
+                       "give a Python value or a name of the file, e.g. --arg " + key +
+                           "=10 or --arg block=BasicBlock");
+      }
+      params[key] = *v;
+    }
+    return true;
+  }
+
+ public:
+  std::string init_def_class_name_;
+
+ private:
+  Lowerer& L;
+  int64_t steps_ = 0;
+  int calls_ = 0;
+  const Expr* whole_line_call_ = nullptr;   // the `self.a = nn.X(...)` call whose line is its fix
+  std::map<std::string, PyValue> globals_;  // the file's names, computed when first used
+  std::map<std::string, bool> computing_;
+
+  struct Frame {
+    std::shared_ptr<PyScope> scope;
+    std::shared_ptr<PyValue> self;  // a Module value (a user module instance), or null
+    const Stmt* cls = nullptr;      // the class whose method this is (for super())
+    PyValue ret;
+    int depth = 0;
+  };
+
+  Frame module_frame() {
+    Frame f;
+    f.scope = std::make_shared<PyScope>();
+    return f;
+  }
+
+  void step(Span at) {
+    if (++steps_ > limits::kMaxPySteps) {
+      raise(at,
+            fmt::format("building the model runs more than {} statements and loop iterations",
+                        with_commas(limits::kMaxPySteps)),
+            "netshape stops here (docs/limits.md): is this loop meant to end?");
+    }
+  }
+
+  // ---- __init__ ----
+
+  void init(const std::shared_ptr<Instance>& inst, std::map<std::string, PyValue> params,
+            int depth) {
+    const Stmt* init_def = L.find_method(*inst->cls, "__init__", 0);
+    if (init_def == nullptr) return;
+    Frame f;
+    f.scope = std::make_shared<PyScope>();
+    f.scope->vars = std::move(params);
+    ModuleDef self_def;
+    self_def.kind = ModuleDef::User;
+    self_def.instance = inst;
+    f.self = std::make_shared<PyValue>(make_module(std::move(self_def)));
+    f.scope->vars["self"] = *f.self;
+    f.cls = inst->cls;
+    f.depth = depth;
+    exec_block(init_def->body, f);
+  }
+
+  // ---- statements ----
+
+  Flow exec_block(const std::vector<Stmt>& body, Frame& f) {
+    for (const Stmt& s : body) {
+      Flow flow = exec(s, f);
+      if (flow != Flow::Normal) return flow;
+    }
+    return Flow::Normal;
+  }
+
+  Flow exec(const Stmt& s, Frame& f) {
+    step(s.span);
+    switch (s.kind) {
+      case Stmt::Kind::Pass:
+      case Stmt::Kind::Import:
+      case Stmt::Kind::Global:
+      case Stmt::Kind::Nonlocal:
+        return Flow::Normal;
+      case Stmt::Kind::Expr:
+        expression_statement(*s.value, f);
+        return Flow::Normal;
+      case Stmt::Kind::Assign:
+        assign_statement(s, f);
+        return Flow::Normal;
+      case Stmt::Kind::AnnAssign:
+        if (s.value) assign_value(s.targets[0], guarded(*s.value, f), f);
+        return Flow::Normal;
+      case Stmt::Kind::AugAssign:
+        aug_assign(s, f);
+        return Flow::Normal;
+      case Stmt::Kind::Return:
+        f.ret = s.value ? eval(*s.value, f) : PyValue::none(s.span);
+        return Flow::Return;
+      case Stmt::Kind::If:
+        return exec_block(truthy(eval(*s.value, f), s.value->span) ? s.body : s.orelse, f);
+      case Stmt::Kind::For:
+        return for_loop(s, f);
+      case Stmt::Kind::While:
+        return while_loop(s, f);
+      case Stmt::Kind::Break:
+        return Flow::Break;
+      case Stmt::Kind::Continue:
+        return Flow::Continue;
+      case Stmt::Kind::Assert:
+        if (!truthy(eval(*s.value, f), s.value->span)) {
+          std::string why = s.extra ? text_of(eval(*s.extra, f)) : "";
+          raise(s.span, why.empty() ? "assertion failed" : "assertion failed: " + why,
+                "the model's own check fails for these arguments");
+        }
+        return Flow::Normal;
+      case Stmt::Kind::Raise:
+        raise(s.span, "the model raises an exception here for these arguments",
+              "check the constructor arguments");
+      case Stmt::Kind::Del:
+        for (const Expr& t :
+             s.targets[0].kind == Expr::Kind::Tuple ? s.targets[0].items : s.targets) {
+          if (t.kind == Expr::Kind::Name) f.scope->vars.erase(t.text);
+        }
+        return Flow::Normal;
+      case Stmt::Kind::FunctionDef: {
+        PyValue fn;
+        fn.kind = PyValue::Kind::Function;
+        fn.def_ = &s;
+        fn.closure = f.scope;
+        f.scope->vars[s.name] = fn;
+        return Flow::Normal;
+      }
+      case Stmt::Kind::ClassDef:
+        unsupported_here(s.span, "a class defined inside a function");
+      case Stmt::Kind::Other:
+        unsupported_here(s.span, s.what + " in __init__");
+    }
+    return Flow::Normal;
+  }
+
+  // A call whose result is not used. Calls netshape cannot see into (logging, weight init, the
+  // library's own bookkeeping) are skipped when nothing reads what they return.
+  void expression_statement(const Expr& e, Frame& f) {
+    if (e.kind == Expr::Kind::String || e.kind == Expr::Kind::FString) return;  // docstring
+    if (e.kind == Expr::Kind::Call && is_super_init(e)) return super_init(e, f);
+    if (e.kind == Expr::Kind::Call && L.opts_.model.empty() && ignorable(e)) return;
+    eval(e, f);
+  }
+
+  static bool ignorable(const Expr& call) {
+    std::string callee = dotted(call.items[0]);
+    for (const char* prefix :
+         {"print", "nn.init.", "torch.nn.init.", "init.", "logging.", "logger.", "warnings.",
+          "torch.manual_seed", "_log_api_usage_once", "self.save_hyperparameters", "self.apply",
+          "self.register_buffer", "self.init_weights", "self._init_weights",
+          "self.reset_parameters"}) {
+      if (callee.rfind(prefix, 0) == 0) return true;
+    }
+    return false;
+  }
+
+  bool is_super_init(const Expr& e) const { return L.is_super_init(e); }
+
+  // super().__init__(...) runs the base class's __init__ when the base is the file's own.
+  void super_init(const Expr& call, Frame& f) {
+    if (f.cls == nullptr || !f.self) return;
+    for (const Expr& b : f.cls->bases) {
+      auto it = L.classes_.find(dotted(b));
+      if (it == L.classes_.end() || it->second == f.cls) continue;
+      const Stmt* base_init = L.find_method(*it->second, "__init__", 0);
+      if (base_init == nullptr) return;
+      PyValue fn;
+      fn.kind = PyValue::Kind::Function;
+      fn.def_ = base_init;
+      fn.method_self = f.self;
+      Args args = arguments(call, f);
+      invoke(fn, args, call, f, it->second);
+      return;
+    }
+  }
+
+  // An assignment stores the error of a value it cannot compute, to report it where used.
+  PyValue guarded(const Expr& value, Frame& f) {
+    const Expr* saved = whole_line_call_;
+    whole_line_call_ = value.kind == Expr::Kind::Call ? &value : nullptr;
+    try {
+      PyValue v = eval(value, f);
+      whole_line_call_ = saved;
+      return v;
+    } catch (const PyError& e) {
+      whole_line_call_ = saved;
+      return failed(e.d);
+    }
+  }
+
+  static PyValue failed(const Diagnostic& d) {
+    PyValue p;
+    p.kind = PyValue::Kind::Opaque;
+    p.name = "failed";
+    p.data = Value::string(d.message, d.span);
+    p.keywords = {d.help};
+    return p;
+  }
+  static bool is_failed(const PyValue& v) {
+    return v.kind == PyValue::Kind::Opaque && v.name == "failed";
+  }
+  [[noreturn]] static void rethrow(const PyValue& v) {
+    raise(v.data.span, v.data.s, v.keywords.empty() ? "" : v.keywords[0]);
+  }
+
+  void assign_statement(const Stmt& s, Frame& f) {
+    PyValue v = guarded(*s.value, f);
+    for (const Expr& t : s.targets) assign_value(t, v, f);
+  }
+
+  void assign_value(const Expr& target, const PyValue& v, Frame& f) {
+    switch (target.kind) {
+      case Expr::Kind::Name:
+        f.scope->vars[target.text] = v;
+        return;
+      case Expr::Kind::Attribute:
+        return set_attribute(eval(target.items[0], f), target.text, v, target.span);
+      case Expr::Kind::Subscript:
+        return set_item(eval(target.items[0], f), eval(target.items[1], f), v, target.span);
+      case Expr::Kind::Tuple:
+      case Expr::Kind::List: {
+        if (is_failed(v)) rethrow(v);
+        PyList items = iterate(v, target.span);
+        size_t star = target.items.size();
+        for (size_t i = 0; i < target.items.size(); ++i)
+          if (target.items[i].kind == Expr::Kind::Starred) star = i;
+        size_t fixed = target.items.size() - (star < target.items.size() ? 1 : 0);
+        if (items.size() < fixed || (star == target.items.size() && items.size() != fixed)) {
+          raise(target.span, fmt::format("cannot unpack {} values into {} names", items.size(),
+                                         target.items.size()));
+        }
+        size_t rest = items.size() - fixed;
+        size_t k = 0;
+        for (size_t i = 0; i < target.items.size(); ++i) {
+          if (i == star) {
+            PyList mid(items.begin() + static_cast<std::ptrdiff_t>(k),
+                       items.begin() + static_cast<std::ptrdiff_t>(k + rest));
+            assign_value(target.items[i].items[0], make_list(std::move(mid)), f);
+            k += rest;
+          } else {
+            assign_value(target.items[i], items[k++], f);
+          }
+        }
+        return;
+      }
+      default:
+        unsupported_here(target.span, "assignment target in __init__");
+    }
+  }
+
+  void aug_assign(const Stmt& s, Frame& f) {
+    const Expr& t = s.targets[0];
+    std::string op = s.what.substr(0, s.what.size() - 1);
+    PyValue current = eval(t, f);
+    PyValue rhs = eval(*s.value, f);
+    if (current.kind == PyValue::Kind::List && op == "+") {  // in place: every reference sees it
+      PyList more = iterate(rhs, s.value->span);
+      current.list->insert(current.list->end(), more.begin(), more.end());
+      return;
+    }
+    assign_value(t, binary(op, current, rhs, s.span), f);
+  }
+
+  Flow for_loop(const Stmt& s, Frame& f) {
+    PyList items = iterate(eval(*s.value, f), s.value->span);
+    for (const PyValue& item : items) {
+      step(s.span);
+      assign_value(s.targets[0], item, f);
+      Flow flow = exec_block(s.body, f);
+      if (flow == Flow::Break) return Flow::Normal;
+      if (flow == Flow::Return) return flow;
+    }
+    return exec_block(s.orelse, f);
+  }
+
+  Flow while_loop(const Stmt& s, Frame& f) {
+    while (truthy(eval(*s.value, f), s.value->span)) {
+      step(s.span);
+      Flow flow = exec_block(s.body, f);
+      if (flow == Flow::Break) return Flow::Normal;
+      if (flow == Flow::Return) return flow;
+    }
+    return exec_block(s.orelse, f);
+  }
+
+  // ---- attributes ----
+
+  void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User) {
+      unsupported_here(at, "setting an attribute of this object");
+    }
+    Instance& inst = *obj.module->instance;
+    inst.modules.erase(name);
+    inst.attrs.erase(name);
+    inst.values.erase(name);
+    if (v.kind == PyValue::Kind::Module) {
+      inst.modules[name] = *v.module;
+    } else if (v.kind == PyValue::Kind::Data) {
+      inst.attrs[name] = Const::ok(v.data);
+    } else if (v.kind == PyValue::Kind::Unbound) {
+      inst.attrs[name] = Const::unbound(v.name);
+    } else if (is_failed(v)) {
+      Diagnostic d;
+      d.span = v.data.span;
+      d.message = v.data.s;
+      d.help = v.keywords.empty() ? "" : v.keywords[0];
+      inst.attrs[name] = Const::failed(d);
+    } else {
+      inst.values[name] = std::make_shared<PyValue>(v);
+    }
+  }
+
+  PyValue get_attribute(const PyValue& obj, const Expr& e, Frame& f) {
+    const std::string& name = e.text;
+    switch (obj.kind) {
+      case PyValue::Kind::Builtin:
+        return namespace_member(obj.name, name, e);
+      case PyValue::Kind::Module:
+        return module_attribute(obj, name, e, f);
+      case PyValue::Kind::Class:
+        return class_attribute(*obj.def_, name, e, nullptr);
+      case PyValue::Kind::Opaque:
+        if (is_failed(obj)) rethrow(obj);
+        return obj;
+      default:
+        break;
+    }
+    // A method of a value: bound, called by call().
+    PyValue m = PyValue::builtin("method." + name);
+    m.method_self = std::make_shared<PyValue>(obj);
+    return m;
+  }
+
+  // `nn.Conv2d`, `math.ceil`, `torch.nn.functional.relu`: a name netshape knows, kept dotted.
+  PyValue namespace_member(const std::string& ns, const std::string& name, const Expr& e) {
+    std::string full = ns + "." + name;
+    if (full == "torch.nn") return PyValue::builtin("nn");
+    if (full == "nn.functional" || full == "torch.nn.functional") return PyValue::builtin("F");
+    if (full == "nn.init" || full == "torch.nn.init") return PyValue::builtin("nn.init");
+    if (full == "torch.nn.Module" || full == "nn.Module") return PyValue::builtin("nn.Module");
+    if (is_nn_namespace(ns)) return PyValue::builtin("nn." + name);
+    if (ns == "math" && (name == "pi" || name == "e")) {
+      return PyValue::of(Value::floating(name == "pi" ? M_PI : M_E, e.span));
+    }
+    return PyValue::builtin(full);
+  }
+
+  PyValue module_attribute(const PyValue& obj, const std::string& name, const Expr& e, Frame& f) {
+    ModuleDef& m = *obj.module;
+    if (m.kind == ModuleDef::User) {
+      Instance& inst = *m.instance;
+      if (auto it = inst.modules.find(name); it != inst.modules.end()) {
+        PyValue p;
+        p.kind = PyValue::Kind::Module;
+        p.module = std::shared_ptr<ModuleDef>(m.instance, &it->second);  // the attribute itself
+        return p;
+      }
+      if (auto it = inst.attrs.find(name); it != inst.attrs.end()) return from_const(it->second, e);
+      if (auto it = inst.values.find(name); it != inst.values.end()) return *it->second;
+      if (name == "training") return data_bool(false, e.span);  // eval mode
+      return class_attribute(*inst.cls, name, e, std::make_shared<PyValue>(obj));
+    }
+    if (m.kind == ModuleDef::Leaf) return leaf_attribute(m, name, e);
+    if (m.kind == ModuleDef::Sequential) {
+      for (auto& child : m.children) {
+        if (child.index == name) {
+          PyValue p;
+          p.kind = PyValue::Kind::Module;
+          p.module = std::shared_ptr<ModuleDef>(obj.module, &child.def);
+          return p;
+        }
+      }
+    }
+    (void)f;
+    PyValue method = PyValue::builtin("module." + name);
+    method.method_self = std::make_shared<PyValue>(obj);
+    return method;
+  }
+
+  // `conv.out_channels`: the argument of that name (or its default); `conv.weight`: a tensor
+  // netshape does not follow (weight init passes it to nn.init, which does nothing to shapes).
+  PyValue leaf_attribute(const ModuleDef& m, const std::string& name, const Expr& e) {
+    if (name == "weight" || name == "bias") {
+      PyValue p;
+      p.kind = PyValue::Kind::Opaque;
+      p.name = name;
+      return p;
+    }
+    if (auto id = find_op(m.op)) {
+      const OpInfo& op = op_info(*id);
+      size_t position = 0;
+      for (const Arg& a : m.args) {
+        std::string pname = a.keyword.empty() && position < op.params.size()
+                                ? op.params[position++].name
+                                : a.keyword;
+        if (pname == name) return PyValue::of(a.value);
+      }
+      for (const ParamSpec& p : op.params)
+        if (p.name == name && !p.required) return PyValue::of(p.default_value);
+    }
+    unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
+  }
+
+  // A class attribute (`expansion = 4`, read as `block.expansion` or `self.expansion`), or a
+  // method (bound to `self` when there is one).
+  PyValue class_attribute(const Stmt& cls, const std::string& name, const Expr& e,
+                          std::shared_ptr<PyValue> self, int depth = 0) {
+    for (const Stmt& s : cls.body) {
+      if (s.kind == Stmt::Kind::FunctionDef && s.name == name) {
+        PyValue fn;
+        fn.kind = PyValue::Kind::Function;
+        fn.def_ = &s;
+        bool plain = std::none_of(s.decorators.begin(), s.decorators.end(), [](const Expr& d) {
+          return d.text == "staticmethod" || d.text == "classmethod";
+        });
+        if (plain) fn.method_self = self;
+        bool property = std::any_of(s.decorators.begin(), s.decorators.end(),
+                                    [](const Expr& d) { return d.text == "property"; });
+        if (property && self) {
+          Frame f = module_frame();
+          Args none;
+          return invoke(fn, none, e, f, &cls);
+        }
+        return fn;
+      }
+      bool assigns = (s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AnnAssign) && s.value;
+      if (!assigns) continue;
+      for (const Expr& t : s.targets) {
+        if (t.kind == Expr::Kind::Name && t.text == name) {
+          Frame f = module_frame();
+          return eval(*s.value, f);
+        }
+      }
+    }
+    if (depth < limits::kMaxPyInstanceDepth) {
+      for (const Expr& b : cls.bases) {
+        auto it = L.classes_.find(dotted(b));
+        if (it != L.classes_.end() && it->second != &cls)
+          return class_attribute(*it->second, name, e, self, depth + 1);
+      }
+    }
+    raise(e.span, "`" + dotted(e) + "` is not set before this use",
+          "assign it in __init__ (or in the class) first");
+  }
+
+  // ---- expressions ----
+
+  PyValue eval(const Expr& e, Frame& f) {
+    switch (e.kind) {
+      case Expr::Kind::Int:
+        if (e.int_overflow) raise(e.span, "integer literal too large for a size");
+        return data_int(e.int_value, e.span);
+      case Expr::Kind::Float:
+        return PyValue::of(Value::floating(e.float_value, e.span));
+      case Expr::Kind::String:
+        return data_str(e.text, e.span);
+      case Expr::Kind::Bool:
+        return data_bool(e.int_value != 0, e.span);
+      case Expr::Kind::None:
+        return PyValue::none(e.span);
+      case Expr::Kind::Name:
+        return name_value(e, f);
+      case Expr::Kind::Attribute:
+        return get_attribute(eval(e.items[0], f), e, f);
+      case Expr::Kind::Call:
+        return call_expr(e, f);
+      case Expr::Kind::Subscript:
+        return subscript(eval(e.items[0], f), eval(e.items[1], f), e.span);
+      case Expr::Kind::Tuple:
+        return make_tuple(elements(e, f));
+      case Expr::Kind::List:
+      case Expr::Kind::Set:
+        return make_list(elements(e, f));
+      case Expr::Kind::Dict:
+        return dict_display(e, f);
+      case Expr::Kind::Unary:
+        return unary(e, eval(e.items[0], f));
+      case Expr::Kind::Binary:
+        return binary_expr(e, f);
+      case Expr::Kind::Compare:
+        return compare_chain(e, f);
+      case Expr::Kind::IfExp:
+        return truthy(eval(e.items[1], f), e.items[1].span) ? eval(e.items[0], f)
+                                                            : eval(e.items[2], f);
+      case Expr::Kind::Comprehension:
+        return comprehension(e, f);
+      case Expr::Kind::FString:
+        return data_str(format_fstring(e, f), e.span);
+      case Expr::Kind::Slice: {
+        PyValue s = make_tuple({});
+        s.name = "slice";
+        for (int i = 0; i < 3; ++i)
+          s.items.push_back(e.int_value & (1 << i) ? eval(e.items[static_cast<size_t>(i)], f)
+                                                   : PyValue::none(e.span));
+        return s;
+      }
+      case Expr::Kind::Starred:
+      case Expr::Kind::Ellipsis:
+      case Expr::Kind::Other:
+        unsupported_here(e.span, py::unread_construct(e) + " in __init__");
+    }
+    unsupported_here(e.span, "expression");
+  }
+
+  PyList elements(const Expr& e, Frame& f) {
+    PyList out;
+    for (const Expr& item : e.items) {
+      if (item.kind == Expr::Kind::Starred && item.text == "*") {
+        PyList more = iterate(eval(item.items[0], f), item.span);
+        out.insert(out.end(), more.begin(), more.end());
+      } else {
+        out.push_back(eval(item, f));
+      }
+    }
+    return out;
+  }
+
+  PyValue dict_display(const Expr& e, Frame& f) {
+    PyValue d;
+    d.kind = PyValue::Kind::Dict;
+    d.dict = std::make_shared<PyDict>();
+    for (size_t i = 0; i + 1 < e.items.size(); i += 2) {
+      if (e.items[i].kind == Expr::Kind::Starred) {
+        PyValue other = eval(e.items[i].items[0], f);
+        if (other.kind != PyValue::Kind::Dict) raise(e.items[i].span, "`**` of a non-dict");
+        for (const auto& [k, v] : *other.dict) dict_set(*d.dict, k, v);
+        continue;
+      }
+      dict_set(*d.dict, eval(e.items[i], f), eval(e.items[i + 1], f));
+    }
+    return d;
+  }
+
+  PyValue name_value(const Expr& e, Frame& f) {
+    for (PyScope* s = f.scope.get(); s != nullptr; s = s->parent.get()) {
+      auto it = s->vars.find(e.text);
+      if (it != s->vars.end()) return found(it->second, e.span);
+    }
+    return found(global(e.text, e.span), e.span);
+  }
+
+  // A value found through a name points at the name, so errors point at the use.
+  static PyValue found(PyValue v, Span at) {
+    if (is_failed(v)) rethrow(v);
+    if (v.kind == PyValue::Kind::Data) v.data.span = at;
+    return v;
+  }
+
+  // The file's top-level names: functions, classes, constants (computed on first use), then the
+  // names netshape knows.
+  PyValue global(const std::string& name, Span at) {
+    if (auto it = globals_.find(name); it != globals_.end()) return it->second;
+    if (computing_[name]) raise(at, "`" + name + "` is defined in terms of itself");
+    computing_[name] = true;
+    PyValue v = compute_global(name, at);
+    computing_[name] = false;
+    globals_[name] = v;
+    return v;
+  }
+
+  PyValue compute_global(const std::string& name, Span at) {
+    const Stmt* assignment = nullptr;
+    for (const Stmt& s : L.module_.body) {
+      if (s.kind == Stmt::Kind::FunctionDef && s.name == name) {
+        PyValue fn;
+        fn.kind = PyValue::Kind::Function;
+        fn.def_ = &s;
+        return fn;
+      }
+      if (s.kind == Stmt::Kind::ClassDef && s.name == name) {
+        PyValue c;
+        c.kind = PyValue::Kind::Class;
+        c.def_ = &s;
+        return c;
+      }
+      if ((s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AnnAssign) && s.value) {
+        for (const Expr& t : s.targets)
+          if (t.kind == Expr::Kind::Name && t.text == name) assignment = &s;
+      }
+    }
+    if (assignment != nullptr) {
+      Frame f = module_frame();
+      return guarded(*assignment->value, f);
+    }
+    for (const char* known : {"nn", "torch", "F", "math", "functools", "collections", "init"}) {
+      if (name == known) return PyValue::builtin(name == "init" ? "nn.init" : name);
+    }
+    for (const char* builtin :
+         {"range",   "len",       "int",      "float",   "bool",        "str",     "list",
+          "tuple",   "dict",      "min",      "max",     "sum",         "abs",     "round",
+          "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr", "getattr",
+          "setattr", "print",     "super",    "partial", "OrderedDict", "any",     "all",
+          "map",     "divmod",    "pow"}) {
+      if (name == builtin) return PyValue::builtin(name);
+    }
+    // `from torch.nn import Conv2d`: a capitalised name the file does not define is taken as a
+    // layer, as the forward lowering does (an unknown one is an error at inference).
+    if (!name.empty() && name[0] >= 'A' && name[0] <= 'Z') return PyValue::builtin("nn." + name);
+    raise(at, "name `" + name + "` is not defined here",
+          "define it before use, or write the value itself");
+  }
+
+  // ---- calls ----
+
+  struct Args {
+    PyList values;
+    std::vector<std::string> keywords;  // "" = positional
+    std::vector<Span> spans;            // each argument as written
+    std::vector<const Expr*> exprs;
+  };
+
+  Args arguments(const Expr& call, Frame& f, bool keep_errors = false) {
+    Args a;
+    for (size_t i = 1; i < call.items.size(); ++i) {
+      const Expr& item = call.items[i];
+      if (item.kind == Expr::Kind::Starred) {
+        PyValue v = eval(item.items[0], f);
+        if (item.text == "*") {
+          for (PyValue& x : iterate(v, item.span)) {
+            a.values.push_back(std::move(x));
+            a.keywords.emplace_back();
+            a.spans.push_back(call.arg_spans[i - 1]);
+            a.exprs.push_back(&item);
+          }
+        } else {
+          if (v.kind != PyValue::Kind::Dict) raise(item.span, "`**` of a non-dict");
+          for (const auto& [k, x] : *v.dict) {
+            a.values.push_back(x);
+            a.keywords.push_back(text_of(k));
+            a.spans.push_back(call.arg_spans[i - 1]);
+            a.exprs.push_back(&item);
+          }
+        }
+        continue;
+      }
+      if (keep_errors) {
+        try {
+          a.values.push_back(eval(item, f));
+        } catch (const PyError& err) {
+          a.values.push_back(failed(err.d));
+        }
+      } else {
+        a.values.push_back(eval(item, f));
+      }
+      a.keywords.push_back(call.keywords[i - 1]);
+      a.spans.push_back(call.arg_spans[i - 1]);
+      a.exprs.push_back(&item);
+    }
+    return a;
+  }
+
+  PyValue call_expr(const Expr& call, Frame& f) {
+    if (is_super_init(call)) {
+      super_init(call, f);
+      return PyValue::none(call.span);
+    }
+    PyValue callee = eval(call.items[0], f);
+    bool layer = callee.kind == PyValue::Kind::Builtin && callee.name.rfind("nn.", 0) == 0 &&
+                 callee.name != "nn.Sequential" && callee.name.rfind("nn.init", 0) != 0;
+    Args args = arguments(call, f, /*keep_errors=*/layer);
+    return call_value(callee, args, call, f);
+  }
+
+  PyValue call_value(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
+    switch (callee.kind) {
+      case PyValue::Kind::Builtin:
+        return call_builtin(callee, args, call, f);
+      case PyValue::Kind::Function:
+        return invoke(callee, args, call, f, nullptr);
+      case PyValue::Kind::Class:
+        return construct_user_module(*callee.def_, args, call, f);
+      case PyValue::Kind::Partial: {
+        Args merged;
+        for (size_t i = 1; i < callee.items.size(); ++i) {
+          merged.values.push_back(callee.items[i]);
+          merged.keywords.push_back(callee.keywords[i - 1]);
+          merged.spans.push_back(call.span);
+          merged.exprs.push_back(&call);
+        }
+        for (size_t i = 0; i < args.values.size(); ++i) {
+          merged.values.push_back(args.values[i]);
+          merged.keywords.push_back(args.keywords[i]);
+          merged.spans.push_back(args.spans[i]);
+          merged.exprs.push_back(args.exprs[i]);
+        }
+        return call_value(callee.items[0], merged, call, f);
+      }
+      case PyValue::Kind::Opaque:
+        if (is_failed(callee)) rethrow(callee);
+        break;
+      default:
+        break;
+    }
+    unsupported_here(call.span, "calling this value in __init__");
+  }
+
+  // A function of the file (or a method): arguments bound to its parameters as Python binds them.
+  PyValue invoke(const PyValue& fn, Args& args, const Expr& call, Frame& caller, const Stmt* cls) {
+    const Stmt& def = *fn.def_;
+    if (++calls_ > limits::kMaxPyCallDepth) {
+      --calls_;
+      raise(call.span, fmt::format("calls nested more than {} deep (a function calling itself?)",
+                                   limits::kMaxPyCallDepth));
+    }
+    Frame f;
+    f.scope = std::make_shared<PyScope>();
+    f.scope->parent = fn.closure;
+    f.depth = caller.depth;
+    f.cls = cls != nullptr ? cls : caller.cls;
+    size_t first = 0;
+    if (fn.method_self) {
+      if (def.params.empty()) raise(call.span, def.name + "() takes no `self`");
+      f.scope->vars[def.params[0].name] = *fn.method_self;
+      f.self = fn.method_self;
+      first = 1;
+    }
+    bind_parameters(def, first, args, call, *f.scope);
+    exec_block(def.body, f);
+    --calls_;
+    return f.ret.kind == PyValue::Kind::Data && f.ret.data.kind == Value::Kind::None &&
+                   !f.ret.data.span.valid()
+               ? PyValue::none(call.span)
+               : f.ret;
+  }
+
+  void bind_parameters(const Stmt& def, size_t first, Args& args, const Expr& call,
+                       PyScope& scope) {
+    const py::Param* var_positional = nullptr;
+    const py::Param* var_keyword = nullptr;
+    std::vector<const py::Param*> named;
+    for (size_t i = first; i < def.params.size(); ++i) {
+      const py::Param& p = def.params[i];
+      if (p.stars == 1) var_positional = &p;
+      if (p.stars == 2) var_keyword = &p;
+      if (p.stars == 0) named.push_back(&p);
+    }
+    PyList extra;
+    PyValue kwargs;
+    kwargs.kind = PyValue::Kind::Dict;
+    kwargs.dict = std::make_shared<PyDict>();
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (args.keywords[i].empty()) {
+        if (positional < named.size()) {
+          scope.vars[named[positional++]->name] = args.values[i];
+        } else if (var_positional) {
+          extra.push_back(args.values[i]);
+        } else {
+          raise(args.spans[i], fmt::format("{}() takes {} positional arguments but more were given",
+                                           def.name, named.size()));
+        }
+        continue;
+      }
+      auto p = std::find_if(named.begin(), named.end(),
+                            [&](const py::Param* q) { return q->name == args.keywords[i]; });
+      if (p != named.end()) {
+        scope.vars[(*p)->name] = args.values[i];
+      } else if (var_keyword) {
+        dict_set(*kwargs.dict, data_str(args.keywords[i], args.spans[i]), args.values[i]);
+      } else {
+        raise(args.spans[i], fmt::format("{}() got an unexpected keyword argument '{}'", def.name,
+                                         args.keywords[i]));
+      }
+    }
+    for (const py::Param* p : named) {
+      if (scope.vars.count(p->name)) continue;
+      if (!p->default_value) {
+        raise(call.span, fmt::format("{}() missing required argument: '{}'", def.name, p->name));
+      }
+      Frame d = module_frame();
+      scope.vars[p->name] = eval(*p->default_value, d);
+    }
+    if (var_positional) scope.vars[var_positional->name] = make_tuple(std::move(extra));
+    if (var_keyword) scope.vars[var_keyword->name] = kwargs;
+  }
+
+  // `Block(16, 64)`: a user module, its __init__ run with the arguments bound.
+  PyValue construct_user_module(const Stmt& cls, Args& args, const Expr& call, Frame& f) {
+    if (f.depth + 1 >= limits::kMaxPyInstanceDepth) {
+      unsupported_here(call.span, "modules nested too deeply (recursive module?)");
+    }
+    auto inst = std::make_shared<Instance>();
+    inst->cls = &cls;
+    std::map<std::string, PyValue> params;
+    const Stmt* init_def = L.find_method(cls, "__init__", 0);
+    if (init_def != nullptr) {
+      PyScope scope;
+      bind_parameters(*init_def, 1, args, call, scope);
+      params = std::move(scope.vars);
+      // Where each argument came from, so an error inside the module can point here too.
+      for (size_t i = 0, positional = 0; i < args.values.size(); ++i) {
+        std::string name = args.keywords[i];
+        if (name.empty()) {
+          size_t k = 0;
+          for (size_t j = 1; j < init_def->params.size(); ++j) {
+            if (init_def->params[j].stars != 0) continue;
+            if (k++ == positional) name = init_def->params[j].name;
+          }
+          ++positional;
+        }
+        auto it = params.find(name);
+        if (it != params.end() && it->second.kind == PyValue::Kind::Data && args.exprs[i] != &call)
+          L.track_origin(it->second.data, name, *args.exprs[i], call);
+      }
+    }
+    ModuleDef m;
+    m.kind = ModuleDef::User;
+    m.span = call.span;
+    m.instance = inst;
+    init(inst, std::move(params), f.depth + 1);
+    return make_module(std::move(m));
+  }
+
+  // nn.Conv2d(...): a layer with its arguments as written (values folded); an argument netshape
+  // cannot compute is kept as an error for when forward calls the layer.
+  PyValue construct_layer(const std::string& op, const Args& args, const Expr& call) {
+    ModuleDef m;
+    m.kind = ModuleDef::Leaf;
+    m.op = op;
+    const Expr& fn = call.items[0];
+    m.op_span = fn.kind == Expr::Kind::Attribute ? fn.name_span : fn.span;
+    m.span = call.span;
+    m.fix_prefix = L.fix_prefix_for(call, m.op_span, whole_line_call_ != &call);
+    if (op == "ModuleList" || op == "ModuleDict") {
+      m.kind = ModuleDef::Broken;
+      m.error.span = call.span;
+      m.error.message = "unsupported Python construct: nn." + op;
+      m.error.help = "list the layers as separate attributes, or use nn.Sequential";
+      return make_module(std::move(m));
+    }
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      Arg arg;
+      arg.keyword = args.keywords[i];
+      arg.span = args.spans[i];
+      const PyValue& v = args.values[i];
+      Span at = args.exprs[i]->span;
+      if (is_failed(v)) {
+        Diagnostic d;
+        d.span = v.data.span;
+        d.message = v.data.s;
+        d.help = v.keywords.empty() ? "" : v.keywords[0];
+        m.pending.push_back(Const::failed(d));
+        m.pending_spans.push_back(at);
+        arg.value = Value::none(at);
+      } else if (v.kind == PyValue::Kind::Unbound) {
+        m.pending.push_back(Const::unbound(v.name));
+        m.pending_spans.push_back(at);
+        arg.value = Value::none(at);
+      } else {
+        try {
+          arg.value = to_ir(v, at);
+        } catch (const PyError& err) {
+          m.pending.push_back(Const::failed(err.d));
+          m.pending_spans.push_back(at);
+          arg.value = Value::none(at);
+        }
+      }
+      m.args.push_back(std::move(arg));
+    }
+    return make_module(std::move(m));
+  }
+
+  // nn.Sequential(m1, m2, ...) or nn.Sequential(OrderedDict([(name, m), ...])).
+  PyValue construct_sequential(const Args& args, const Expr& call) {
+    ModuleDef seq;
+    seq.kind = ModuleDef::Sequential;
+    seq.span = call.span;
+    if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
+      for (const auto& [k, v] : *args.values[0].dict) {
+        if (v.kind != PyValue::Kind::Module)
+          raise(call.span, "nn.Sequential child is not a module");
+        seq.children.emplace_back(text_of(k), *v.module);
+      }
+      return make_module(std::move(seq));
+    }
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      if (v.kind != PyValue::Kind::Module) {
+        raise(args.exprs[i]->span,
+              "unsupported Python construct: nn.Sequential element that is not a module",
+              "pass layers, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())");
+      }
+      seq.children.emplace_back(std::to_string(i), *v.module);
+    }
+    return make_module(std::move(seq));
+  }
+
+  PyValue call_builtin(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
+    const std::string& n = callee.name;
+    Span at = call.span;
+    auto arg = [&](size_t i) -> const PyValue& {
+      if (i >= args.values.size()) raise(at, n + "() needs more arguments");
+      return args.values[i];
+    };
+    if (n.rfind("method.", 0) == 0 || n.rfind("module.", 0) == 0)
+      return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
+    if (n == "nn.Sequential") return construct_sequential(args, call);
+    if (n.rfind("nn.init", 0) == 0 || n == "print" || n == "nn.Parameter") {
+      return PyValue::none(at);
+    }
+    if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos)
+      return construct_layer(n.substr(3), args, call);
+    if (n == "range") {
+      int64_t r[3] = {0, 0, 1};
+      if (args.values.size() == 1) {
+        r[1] = int_of(arg(0), at);
+      } else {
+        for (size_t i = 0; i < args.values.size() && i < 3; ++i) r[i] = int_of(arg(i), at);
+      }
+      if (r[2] == 0) raise(at, "range() arg 3 must not be zero");
+      PyValue p;
+      p.kind = PyValue::Kind::Range;
+      std::copy(r, r + 3, p.range);
+      return p;
+    }
+    if (n == "len") return data_int(static_cast<int64_t>(iterate(arg(0), at).size()), at);
+    if (n == "int") {
+      const PyValue& v = arg(0);
+      if (v.is(Value::Kind::Float)) {
+        if (!std::isfinite(v.data.f) || std::fabs(v.data.f) > 9.2e18) raise(at, "int() overflow");
+        return data_int(static_cast<int64_t>(v.data.f), at);  // toward zero, as Python
+      }
+      if (v.is(Value::Kind::Bool)) return data_int(v.data.b ? 1 : 0, at);
+      if (v.is(Value::Kind::String)) return data_int(parse_int(v.data.s, at), at);
+      return data_int(int_of(v, at), at);
+    }
+    if (n == "float") return PyValue::of(Value::floating(number_of(arg(0), at), at));
+    if (n == "bool") return data_bool(truthy(arg(0), at), at);
+    if (n == "str") return data_str(args.values.empty() ? "" : text_of(arg(0)), at);
+    if (n == "list" || n == "tuple") {
+      PyList items = args.values.empty() ? PyList{} : iterate(arg(0), at);
+      return n == "list" ? make_list(std::move(items)) : make_tuple(std::move(items));
+    }
+    if (n == "dict" || n == "OrderedDict" || n == "collections.OrderedDict") {
+      PyValue d;
+      d.kind = PyValue::Kind::Dict;
+      d.dict = std::make_shared<PyDict>();
+      for (size_t i = 0; i < args.values.size(); ++i) {
+        if (!args.keywords[i].empty()) {
+          dict_set(*d.dict, data_str(args.keywords[i], at), args.values[i]);
+          continue;
+        }
+        const PyValue& src = args.values[i];
+        if (src.kind == PyValue::Kind::Dict) {
+          for (const auto& [k, v] : *src.dict) dict_set(*d.dict, k, v);
+          continue;
+        }
+        for (const PyValue& pair : iterate(src, at)) {
+          PyList kv = iterate(pair, at);
+          if (kv.size() != 2) raise(at, n + "() needs (key, value) pairs");
+          dict_set(*d.dict, kv[0], kv[1]);
+        }
+      }
+      return d;
+    }
+    if (n == "min" || n == "max" || n == "sum") return fold(n, args, at);
+    if (n == "abs") {
+      const PyValue& v = arg(0);
+      if (v.is(Value::Kind::Float)) return PyValue::of(Value::floating(std::fabs(v.data.f), at));
+      int64_t x = int_of(v, at);
+      if (x == INT64_MIN) raise(at, "integer overflow in abs()");
+      return data_int(x < 0 ? -x : x, at);
+    }
+    if (n == "round") {
+      double x = number_of(arg(0), at);
+      if (args.values.size() > 1) {
+        double scale = std::pow(10.0, static_cast<double>(int_of(arg(1), at)));
+        return PyValue::of(Value::floating(std::nearbyint(x * scale) / scale, at));
+      }
+      double r = std::nearbyint(x);  // banker's rounding, as Python (FE_TONEAREST)
+      if (!std::isfinite(r) || std::fabs(r) > 9.2e18) raise(at, "round() overflow");
+      return data_int(static_cast<int64_t>(r), at);
+    }
+    if (n == "math.ceil" || n == "math.floor") {
+      double x = number_of(arg(0), at);
+      double r = n == "math.ceil" ? std::ceil(x) : std::floor(x);
+      if (!std::isfinite(r) || std::fabs(r) > 9.2e18) raise(at, n + "() overflow");
+      return data_int(static_cast<int64_t>(r), at);
+    }
+    if (n == "math.sqrt" || n == "math.log" || n == "math.log2" || n == "math.exp") {
+      double x = number_of(arg(0), at);
+      double r = n == "math.sqrt"   ? std::sqrt(x)
+                 : n == "math.log"  ? std::log(x)
+                 : n == "math.log2" ? std::log2(x)
+                                    : std::exp(x);
+      return PyValue::of(Value::floating(r, at));
+    }
+    if (n == "zip") {
+      std::vector<PyList> lists;
+      size_t shortest = SIZE_MAX;
+      for (const PyValue& v : args.values) {
+        lists.push_back(iterate(v, at));
+        shortest = std::min(shortest, lists.back().size());
+      }
+      PyList out;
+      for (size_t i = 0; i < (lists.empty() ? 0 : shortest); ++i) {
+        PyList row;
+        for (const PyList& l : lists) row.push_back(l[i]);
+        out.push_back(make_tuple(std::move(row)));
+      }
+      return make_list(std::move(out));
+    }
+    if (n == "enumerate") {
+      int64_t start = args.values.size() > 1 ? int_of(arg(1), at) : 0;
+      PyList out;
+      for (PyValue& v : iterate(arg(0), at)) out.push_back(make_tuple({data_int(start++, at), v}));
+      return make_list(std::move(out));
+    }
+    if (n == "reversed" || n == "sorted") {
+      PyList items = iterate(arg(0), at);
+      if (n == "reversed") {
+        std::reverse(items.begin(), items.end());
+      } else {
+        std::stable_sort(items.begin(), items.end(),
+                         [&](const PyValue& a, const PyValue& b) { return less(a, b, at); });
+      }
+      return make_list(std::move(items));
+    }
+    if (n == "any" || n == "all") {
+      bool any = false, all = true;
+      for (const PyValue& v : iterate(arg(0), at)) {
+        bool t = truthy(v, at);
+        any |= t;
+        all &= t;
+      }
+      return data_bool(n == "any" ? any : all, at);
+    }
+    if (n == "isinstance") return data_bool(is_instance(arg(0), arg(1), at), at);
+    if (n == "hasattr" || n == "getattr") return attribute_by_name(n, args, call, f);
+    if (n == "setattr") {
+      set_attribute(arg(0), text_of(arg(1)), arg(2), at);
+      return PyValue::none(at);
+    }
+    if (n == "functools.partial" || n == "partial") {
+      PyValue p;
+      p.kind = PyValue::Kind::Partial;
+      p.items = args.values;
+      p.keywords.assign(args.keywords.begin() + (args.keywords.empty() ? 0 : 1),
+                        args.keywords.end());
+      return p;
+    }
+    if (n == "super") {
+      PyValue s = PyValue::builtin("super");
+      return s;
+    }
+    raise(at, "unknown function `" + n + "`",
+          "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
+          "the value in the file, or pass it with --arg");
+  }
+
+  PyValue attribute_by_name(const std::string& n, Args& args, const Expr& call, Frame& f) {
+    if (args.values.size() < 2) raise(call.span, n + "() needs an object and a name");
+    Expr fake;
+    fake.kind = Expr::Kind::Attribute;
+    fake.text = text_of(args.values[1]);
+    fake.span = call.span;
+    fake.items.push_back(call.items[0]);
+    try {
+      PyValue v = get_attribute(args.values[0], fake, f);
+      return n == "hasattr" ? data_bool(true, call.span) : v;
+    } catch (const PyError&) {
+      if (n == "hasattr") return data_bool(false, call.span);
+      if (args.values.size() > 2) return args.values[2];
+      throw;
+    }
+  }
+
+  // Methods of lists, dicts, strings and modules.
+  PyValue call_method(const PyValue& self, const std::string& name, Args& args, const Expr& call,
+                      Frame& f) {
+    Span at = call.span;
+    auto arg = [&](size_t i) -> const PyValue& {
+      if (i >= args.values.size()) raise(at, name + "() needs more arguments");
+      return args.values[i];
+    };
+    if (self.kind == PyValue::Kind::List) {
+      PyList& l = *self.list;
+      if (name == "append") {
+        l.push_back(arg(0));
+      } else if (name == "extend") {
+        PyList more = iterate(arg(0), at);
+        l.insert(l.end(), more.begin(), more.end());
+      } else if (name == "insert") {
+        int64_t i = int_of(arg(0), at), size = static_cast<int64_t>(l.size());
+        i = std::clamp(i < 0 ? i + size : i, int64_t{0}, size);
+        l.insert(l.begin() + i, arg(1));
+      } else if (name == "pop") {
+        if (l.empty()) raise(at, "pop from empty list");
+        int64_t i = args.values.empty() ? -1 : int_of(arg(0), at);
+        size_t k = index_of(i, l.size(), at);
+        PyValue v = l[k];
+        l.erase(l.begin() + static_cast<std::ptrdiff_t>(k));
+        return v;
+      } else if (name == "copy") {
+        return make_list(l);
+      } else {
+        unsupported_here(at, "list method `" + name + "`");
+      }
+      return PyValue::none(at);
+    }
+    if (self.kind == PyValue::Kind::Dict) {
+      PyDict& d = *self.dict;
+      if (name == "items" || name == "keys" || name == "values") {
+        PyList out;
+        for (const auto& [k, v] : d)
+          out.push_back(name == "items" ? make_tuple({k, v}) : name == "keys" ? k : v);
+        return make_list(std::move(out));
+      }
+      if (name == "get") {
+        if (const PyValue* v = dict_find(d, arg(0), at)) return *v;
+        return args.values.size() > 1 ? args.values[1] : PyValue::none(at);
+      }
+      if (name == "update") {
+        for (const auto& [k, v] : *arg(0).dict) dict_set(d, k, v);
+        return PyValue::none(at);
+      }
+      if (name == "copy") {
+        PyValue c = self;
+        c.dict = std::make_shared<PyDict>(d);
+        return c;
+      }
+      unsupported_here(at, "dict method `" + name + "`");
+    }
+    if (self.is(Value::Kind::String)) return string_method(self.data.s, name, args, at);
+    if (self.kind == PyValue::Kind::Module) return module_method(self, name, args, call, f);
+    if (self.kind == PyValue::Kind::Builtin && self.name == "super")
+      unsupported_here(at, "super()." + name + "(...)");
+    unsupported_here(at, "method `" + name + "` of this value");
+  }
+
+  PyValue string_method(const std::string& s, const std::string& name, Args& args, Span at) {
+    if (name == "format") {
+      std::string out;
+      size_t next = 0;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '{' && i + 1 < s.size() && s[i + 1] == '{') {
+          out += '{';
+          ++i;
+        } else if (s[i] == '}' && i + 1 < s.size() && s[i + 1] == '}') {
+          out += '}';
+          ++i;
+        } else if (s[i] == '{') {
+          size_t close = s.find('}', i);
+          if (close == std::string::npos) raise(at, "single '{' in a format string");
+          std::string field = s.substr(i + 1, close - i - 1);
+          std::string spec;
+          if (size_t colon = field.find(':'); colon != std::string::npos) {
+            spec = field.substr(colon + 1);
+            field = field.substr(0, colon);
+          }
+          const PyValue* v = nullptr;
+          if (field.empty()) {
+            if (next >= args.values.size()) raise(at, "format() needs more arguments");
+            v = &args.values[next++];
+          } else if (std::isdigit(static_cast<unsigned char>(field[0]))) {
+            size_t k = static_cast<size_t>(parse_int(field, at));
+            if (k >= args.values.size()) raise(at, "format() needs more arguments");
+            v = &args.values[k];
+          } else {
+            for (size_t k = 0; k < args.values.size(); ++k)
+              if (args.keywords[k] == field) v = &args.values[k];
+            if (v == nullptr) raise(at, "format(): no argument `" + field + "`");
+          }
+          out += formatted(*v, spec, at);
+          i = close;
+        } else {
+          out += s[i];
+        }
+      }
+      return data_str(out, at);
+    }
+    if (name == "join") {
+      std::string out;
+      bool first = true;
+      for (const PyValue& v : iterate(args.values.at(0), at)) {
+        out += (first ? "" : s) + text_of(v);
+        first = false;
+      }
+      return data_str(out, at);
+    }
+    if (name == "upper" || name == "lower") {
+      std::string out = s;
+      for (char& c : out)
+        c = static_cast<char>(name == "upper" ? std::toupper(static_cast<unsigned char>(c))
+                                              : std::tolower(static_cast<unsigned char>(c)));
+      return data_str(out, at);
+    }
+    if (name == "startswith" || name == "endswith") {
+      std::string x = text_of(args.values.at(0));
+      bool r = name == "startswith"
+                   ? s.rfind(x, 0) == 0
+                   : s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+      return data_bool(r, at);
+    }
+    unsupported_here(at, "string method `" + name + "`");
+  }
+
+  PyValue module_method(const PyValue& self, const std::string& name, Args& args, const Expr& call,
+                        Frame& f) {
+    Span at = call.span;
+    ModuleDef& m = *self.module;
+    if (name == "add_module" || name == "register_module") {
+      if (args.values.size() < 2 || args.values[1].kind != PyValue::Kind::Module)
+        raise(at, name + "() takes a name and a module");
+      std::string child = text_of(args.values[0]);
+      if (m.kind == ModuleDef::Sequential) {
+        m.children.emplace_back(child, *args.values[1].module);
+      } else {
+        set_attribute(self, child, args.values[1], at);
+      }
+      return PyValue::none(at);
+    }
+    if (name == "append" && m.kind == ModuleDef::Sequential) {
+      if (args.values.empty() || args.values[0].kind != PyValue::Kind::Module)
+        raise(at, "append() takes a module");
+      m.children.emplace_back(std::to_string(m.children.size()), *args.values[0].module);
+      return PyValue::none(at);
+    }
+    if (name == "modules" || name == "children" || name == "named_modules" ||
+        name == "parameters" || name == "named_parameters") {
+      PyList out;
+      collect_modules(self, name == "children", out);
+      if (name == "parameters" || name == "named_parameters") out.clear();  // tensors: not followed
+      return make_list(std::move(out));
+    }
+    if (name == "apply" || name == "register_buffer" || name == "register_parameter" ||
+        name == "train" || name == "eval" || name == "to" || name == "requires_grad_") {
+      return PyValue::none(at);
+    }
+    (void)f;
+    unsupported_here(at, "module method `" + name + "`");
+  }
+
+  void collect_modules(const PyValue& root, bool direct, PyList& out) {
+    const ModuleDef& m = *root.module;
+    if (!direct) out.push_back(root);
+    auto add = [&](std::shared_ptr<ModuleDef> owner, ModuleDef* child) {
+      PyValue p;
+      p.kind = PyValue::Kind::Module;
+      p.module = std::shared_ptr<ModuleDef>(owner, child);
+      if (direct)
+        out.push_back(p);
+      else
+        collect_modules(p, false, out);
+    };
+    if (m.kind == ModuleDef::User) {
+      for (auto& [k, child] : m.instance->modules) add(root.module, &child);
+    } else if (m.kind == ModuleDef::Sequential) {
+      for (auto& child : root.module->children) add(root.module, &child.def);
+    }
+  }
+
+  bool is_instance(const PyValue& v, const PyValue& type, Span at) {
+    if (type.kind == PyValue::Kind::Tuple || type.kind == PyValue::Kind::List) {
+      for (const PyValue& t : iterate(type, at))
+        if (is_instance(v, t, at)) return true;
+      return false;
+    }
+    if (type.kind == PyValue::Kind::Builtin) {
+      const std::string& t = type.name;
+      if (t == "int") return v.is(Value::Kind::Int) || v.is(Value::Kind::Bool);
+      if (t == "float") return v.is(Value::Kind::Float);
+      if (t == "str") return v.is(Value::Kind::String);
+      if (t == "bool") return v.is(Value::Kind::Bool);
+      if (t == "list") return v.kind == PyValue::Kind::List;
+      if (t == "tuple") return v.kind == PyValue::Kind::Tuple;
+      if (t == "dict") return v.kind == PyValue::Kind::Dict;
+      if (v.kind != PyValue::Kind::Module) return false;
+      if (t == "nn.Module") return true;
+      if (t == "nn.Sequential") return v.module->kind == ModuleDef::Sequential;
+      return v.module->kind == ModuleDef::Leaf && "nn." + v.module->op == t;
+    }
+    if (type.kind == PyValue::Kind::Class && v.kind == PyValue::Kind::Module &&
+        v.module->kind == ModuleDef::User) {
+      for (const Stmt* c = v.module->instance->cls; c != nullptr;) {
+        if (c == type.def_) return true;
+        const Stmt* base = nullptr;
+        for (const Expr& b : c->bases) {
+          auto it = L.classes_.find(dotted(b));
+          if (it != L.classes_.end() && it->second != c) base = it->second;
+        }
+        c = base;
+      }
+    }
+    return false;
+  }
+
+  PyValue fold(const std::string& n, Args& args, Span at) {
+    PyList items = args.values.size() == 1 && n != "sum" ? iterate(args.values[0], at)
+                   : n == "sum"                          ? iterate(args.values.at(0), at)
+                                                         : args.values;
+    if (n == "sum") {
+      PyValue total = args.values.size() > 1 ? args.values[1] : data_int(0, at);
+      for (const PyValue& v : items) total = binary("+", total, v, at);
+      return total;
+    }
+    if (items.empty()) raise(at, n + "() of an empty sequence");
+    PyValue best = items[0];
+    for (size_t i = 1; i < items.size(); ++i) {
+      bool better = n == "min" ? less(items[i], best, at) : less(best, items[i], at);
+      if (better) best = items[i];
+    }
+    return best;
+  }
+
+  // ---- operators ----
+
+  PyValue unary(const Expr& e, const PyValue& v) {
+    if (e.text == "not") return data_bool(!truthy(v, e.span), e.span);
+    if (v.is(Value::Kind::Int)) {
+      if (e.text == "-") {
+        if (v.data.i == INT64_MIN) raise(e.span, "integer overflow in `-`");
+        return data_int(-v.data.i, e.span);
+      }
+      if (e.text == "+") return v;
+      if (e.text == "~") return data_int(~v.data.i, e.span);
+    }
+    if (v.is(Value::Kind::Float) && (e.text == "-" || e.text == "+"))
+      return PyValue::of(Value::floating(e.text == "-" ? -v.data.f : v.data.f, e.span));
+    raise(e.span, "unsupported Python construct: operator `" + e.text + "` on this value");
+  }
+
+  PyValue binary_expr(const Expr& e, Frame& f) {
+    if (e.text == "and" || e.text == "or") {
+      PyValue lhs = eval(e.items[0], f);
+      bool t = truthy(lhs, e.items[0].span);
+      if ((e.text == "and") != t) return lhs;
+      return eval(e.items[1], f);
+    }
+    return binary(e.text, eval(e.items[0], f), eval(e.items[1], f), e.span);
+  }
+
+  PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    if (a.kind == PyValue::Kind::Unbound || b.kind == PyValue::Kind::Unbound) {
+      const std::string& p = a.kind == PyValue::Kind::Unbound ? a.name : b.name;
+      raise(at, "constructor parameter `" + p + "` has no value",
+            "pass --arg " + p + "=<value> or give it a default");
+    }
+    bool sequences =
+        (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
+    if (op == "+" && sequences) {
+      PyList out = iterate(a, at), more = iterate(b, at);
+      out.insert(out.end(), more.begin(), more.end());
+      return a.kind == PyValue::Kind::List ? make_list(std::move(out)) : make_tuple(std::move(out));
+    }
+    if (op == "*" && (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple ||
+                      b.kind == PyValue::Kind::List || b.kind == PyValue::Kind::Tuple)) {
+      bool left = a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple;
+      const PyValue& seq = left ? a : b;
+      int64_t times = int_of(left ? b : a, at);
+      PyList items = iterate(seq, at), out;
+      if (times > 0 && static_cast<int64_t>(items.size()) * times > limits::kMaxPySteps)
+        raise(at, "list too long to build");
+      for (int64_t k = 0; k < times; ++k) out.insert(out.end(), items.begin(), items.end());
+      return seq.kind == PyValue::Kind::List ? make_list(std::move(out))
+                                             : make_tuple(std::move(out));
+    }
+    if (a.is(Value::Kind::String) && b.is(Value::Kind::String) && op == "+")
+      return data_str(a.data.s + b.data.s, at);
+    if (a.is(Value::Kind::String) && op == "%") return data_str(percent_format(a, b, at), at);
+    if (a.kind != PyValue::Kind::Data || b.kind != PyValue::Kind::Data)
+      raise(at, "unsupported Python construct: operator `" + op + "` on these values");
+    bool ints = (a.is(Value::Kind::Int) || a.is(Value::Kind::Bool)) &&
+                (b.is(Value::Kind::Int) || b.is(Value::Kind::Bool));
+    if (ints && op != "/") return int_binary(op, int_of(a, at), int_of(b, at), at);
+    double x = number_of(a, at), y = number_of(b, at);
+    if ((op == "/" || op == "//" || op == "%") && y == 0.0) raise(at, "division by zero");
+    double r = 0;
+    if (op == "+")
+      r = x + y;
+    else if (op == "-")
+      r = x - y;
+    else if (op == "*")
+      r = x * y;
+    else if (op == "/")
+      r = x / y;
+    else if (op == "//")
+      r = std::floor(x / y);
+    else if (op == "%")
+      r = x - std::floor(x / y) * y;
+    else if (op == "**")
+      r = std::pow(x, y);
+    else
+      raise(at, "unsupported Python construct: operator `" + op + "` on numbers");
+    return PyValue::of(Value::floating(r, at));
+  }
+
+  PyValue int_binary(const std::string& op, int64_t a, int64_t b, Span at) {
+    Checked r = 0;
+    if (op == "+")
+      r = Checked(a) + b;
+    else if (op == "-")
+      r = Checked(a) - b;
+    else if (op == "*")
+      r = Checked(a) * b;
+    else if (op == "//" || op == "%") {
+      if (b == 0) raise(at, "division by zero");
+      auto v = op == "//" ? python_floor_div(a, b) : python_mod(a, b);
+      if (!v) raise(at, "integer overflow in `" + op + "`");
+      return data_int(*v, at);
+    } else if (op == "**") {
+      if (b < 0) return PyValue::of(Value::floating(std::pow(double(a), double(b)), at));
+      r = 1;
+      for (int64_t k = 0; k < b && r.ok(); ++k) r = r * a;
+    } else if (op == "<<" || op == ">>") {
+      if (b < 0 || b > 62) raise(at, "shift count out of range");
+      if (op == ">>") return data_int(a >> b, at);
+      r = Checked(a) * (int64_t{1} << b);
+    } else if (op == "&") {
+      return data_int(a & b, at);
+    } else if (op == "|") {
+      return data_int(a | b, at);
+    } else if (op == "^") {
+      return data_int(a ^ b, at);
+    } else {
+      raise(at, "unsupported Python construct: operator `" + op + "` on ints");
+    }
+    if (!r.ok()) raise(at, "integer overflow in `" + op + "`");
+    return data_int(*r.get(), at);
+  }
+
+  PyValue compare_chain(const Expr& e, Frame& f) {
+    PyValue left = eval(e.items[0], f);
+    for (size_t i = 0; i < e.ops.size(); ++i) {
+      PyValue right = eval(e.items[i + 1], f);
+      if (!compare(e.ops[i], left, right, e.span)) return data_bool(false, e.span);
+      left = std::move(right);
+    }
+    return data_bool(true, e.span);
+  }
+
+  bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    if (op == "is" || op == "is not") {
+      bool same = (a.is_none() && b.is_none()) ||
+                  (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module &&
+                   a.module.get() == b.module.get()) ||
+                  (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data &&
+                   a.data.kind == Value::Kind::Bool && b.data.kind == Value::Kind::Bool &&
+                   a.data.b == b.data.b);
+      return (op == "is") == same;
+    }
+    if (op == "in" || op == "not in") {
+      bool found = false;
+      if (b.is(Value::Kind::String)) {
+        found = b.data.s.find(text_of(a)) != std::string::npos;
+      } else if (b.kind == PyValue::Kind::Dict) {
+        found = dict_find(*b.dict, a, at) != nullptr;
+      } else {
+        for (const PyValue& v : iterate(b, at)) found |= equal(a, v, at);
+      }
+      return (op == "in") == found;
+    }
+    if (op == "==") return equal(a, b, at);
+    if (op == "!=") return !equal(a, b, at);
+    if (op == "<") return less(a, b, at);
+    if (op == ">") return less(b, a, at);
+    if (op == "<=") return !less(b, a, at);
+    if (op == ">=") return !less(a, b, at);
+    raise(at, "unsupported comparison `" + op + "`");
+  }
+
+  bool equal(const PyValue& a, const PyValue& b, Span at) {
+    if (a.kind == PyValue::Kind::Unbound || b.kind == PyValue::Kind::Unbound)
+      binary("==", a, b, at);
+    if (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data) {
+      bool na = a.is(Value::Kind::Int) || a.is(Value::Kind::Float) || a.is(Value::Kind::Bool);
+      bool nb = b.is(Value::Kind::Int) || b.is(Value::Kind::Float) || b.is(Value::Kind::Bool);
+      if (na && nb) {
+        if (a.is(Value::Kind::Float) || b.is(Value::Kind::Float))
+          return number_of(a, at) == number_of(b, at);
+        return int_of(a, at) == int_of(b, at);
+      }
+      if (a.data.kind != b.data.kind) return false;
+      if (a.is(Value::Kind::String)) return a.data.s == b.data.s;
+      return a.is_none();
+    }
+    bool seq =
+        (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
+    if (seq) {
+      PyList x = iterate(a, at), y = iterate(b, at);
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!equal(x[i], y[i], at)) return false;
+      return true;
+    }
+    if (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module)
+      return a.module.get() == b.module.get();
+    if (a.kind == PyValue::Kind::Class && b.kind == PyValue::Kind::Class) return a.def_ == b.def_;
+    if (a.kind == PyValue::Kind::Builtin && b.kind == PyValue::Kind::Builtin)
+      return a.name == b.name;
+    return false;
+  }
+
+  bool less(const PyValue& a, const PyValue& b, Span at) {
+    if (a.is(Value::Kind::String) && b.is(Value::Kind::String)) return a.data.s < b.data.s;
+    if ((a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind) {
+      PyList x = iterate(a, at), y = iterate(b, at);
+      for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+        if (less(x[i], y[i], at)) return true;
+        if (less(y[i], x[i], at)) return false;
+      }
+      return x.size() < y.size();
+    }
+    bool ints = (a.is(Value::Kind::Int) || a.is(Value::Kind::Bool)) &&
+                (b.is(Value::Kind::Int) || b.is(Value::Kind::Bool));
+    if (ints) return int_of(a, at) < int_of(b, at);
+    return number_of(a, at) < number_of(b, at);
+  }
+
+  // ---- conversions ----
+
+  bool truthy(const PyValue& v, Span at) {
+    switch (v.kind) {
+      case PyValue::Kind::Data:
+        switch (v.data.kind) {
+          case Value::Kind::None:
+            return false;
+          case Value::Kind::Bool:
+            return v.data.b;
+          case Value::Kind::Int:
+            return v.data.i != 0;
+          case Value::Kind::Float:
+            return v.data.f != 0.0;
+          case Value::Kind::String:
+            return !v.data.s.empty();
+          default:
+            return true;
+        }
+      case PyValue::Kind::Tuple:
+        return !v.items.empty();
+      case PyValue::Kind::List:
+        return !v.list->empty();
+      case PyValue::Kind::Dict:
+        return !v.dict->empty();
+      case PyValue::Kind::Range:
+        return !iterate(v, at).empty();
+      case PyValue::Kind::Unbound:
+        binary("==", v, v, at);  // reports the missing parameter
+        return false;
+      default:
+        if (is_failed(v)) rethrow(v);
+        return true;
+    }
+  }
+
+  int64_t int_of(const PyValue& v, Span at) {
+    if (v.is(Value::Kind::Int)) return v.data.i;
+    if (v.is(Value::Kind::Bool)) return v.data.b ? 1 : 0;
+    if (v.kind == PyValue::Kind::Unbound) binary("+", v, v, at);
+    raise(v.kind == PyValue::Kind::Data && v.data.span.valid() ? v.data.span : at,
+          "an integer is needed here, not " + describe(v));
+  }
+
+  double number_of(const PyValue& v, Span at) {
+    if (v.is(Value::Kind::Float)) return v.data.f;
+    return static_cast<double>(int_of(v, at));
+  }
+
+  static int64_t parse_int(const std::string& s, Span at) {
+    int64_t v = 0;
+    bool neg = !s.empty() && s[0] == '-';
+    size_t i = neg || (!s.empty() && s[0] == '+') ? 1 : 0;
+    if (i >= s.size()) raise(at, "invalid literal for int(): '" + s + "'");
+    Checked c = 0;
+    for (; i < s.size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i])))
+        raise(at, "invalid literal for int(): '" + s + "'");
+      c = c * 10 + (s[i] - '0');
+    }
+    if (!c.ok()) raise(at, "integer too large");
+    v = *c.get();
+    return neg ? -v : v;
+  }
+
+  std::string describe(const PyValue& v) {
+    switch (v.kind) {
+      case PyValue::Kind::Data:
+        return to_source(v.data);
+      case PyValue::Kind::List:
+        return "a list";
+      case PyValue::Kind::Tuple:
+        return "a tuple";
+      case PyValue::Kind::Dict:
+        return "a dict";
+      case PyValue::Kind::Module:
+        return "a module";
+      case PyValue::Kind::Class:
+        return "a class";
+      case PyValue::Kind::Function:
+        return "a function";
+      default:
+        return "this value";
+    }
+  }
+
+  // str(v), as Python prints it.
+  std::string text_of(const PyValue& v) {
+    if (v.kind == PyValue::Kind::Data) {
+      switch (v.data.kind) {
+        case Value::Kind::String:
+          return v.data.s;
+        case Value::Kind::Float:
+          return float_text(v.data.f);
+        case Value::Kind::Bool:
+          return v.data.b ? "True" : "False";
+        case Value::Kind::None:
+          return "None";
+        default:
+          return to_source(v.data);
+      }
+    }
+    if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple) {
+      PyList items = iterate(v, Span{});
+      std::string out = v.kind == PyValue::Kind::List ? "[" : "(";
+      for (size_t i = 0; i < items.size(); ++i) {
+        out += (i ? ", " : "");
+        out += items[i].is(Value::Kind::String) ? "'" + items[i].data.s + "'" : text_of(items[i]);
+      }
+      if (v.kind == PyValue::Kind::Tuple && items.size() == 1) out += ",";
+      return out + (v.kind == PyValue::Kind::List ? "]" : ")");
+    }
+    return describe(v);
+  }
+
+  // The argument of a layer as the IR holds it: a number, string, bool, None or a tuple of them.
+  Value to_ir(const PyValue& v, Span at) {
+    if (v.kind == PyValue::Kind::Data) return v.data;
+    if (v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::List) {
+      Value out;
+      out.kind = v.kind == PyValue::Kind::Tuple ? Value::Kind::Tuple : Value::Kind::List;
+      out.span = at;
+      for (const PyValue& item : iterate(v, at)) out.items.push_back(to_ir(item, at));
+      return out;
+    }
+    raise(at, "unsupported Python construct: " + describe(v) + " as a layer argument",
+          "layers take numbers, strings, booleans, None and tuples");
+  }
+
+  PyValue from_const(const Const& c, const Expr& e) {
+    if (c.state == Const::Ok) return found(PyValue::of(c.value), e.span);
+    if (c.state == Const::Unbound) {
+      PyValue u;
+      u.kind = PyValue::Kind::Unbound;
+      u.name = c.param;
+      return u;
+    }
+    throw PyError{c.error};
+  }
+
+  PyList iterate(const PyValue& v, Span at) {
+    switch (v.kind) {
+      case PyValue::Kind::Tuple:
+        return v.items;
+      case PyValue::Kind::List:
+        return *v.list;
+      case PyValue::Kind::Dict: {
+        PyList keys;
+        for (const auto& [k, x] : *v.dict) keys.push_back(k);
+        return keys;
+      }
+      case PyValue::Kind::Range: {
+        PyList out;
+        auto [start, stop, by] = std::tuple(v.range[0], v.range[1], v.range[2]);
+        for (int64_t i = start; by > 0 ? i < stop : i > stop;) {
+          if (static_cast<int64_t>(out.size()) >= limits::kMaxPySteps)
+            raise(at, "range too long to follow");
+          out.push_back(data_int(i, at));
+          if (__builtin_add_overflow(i, by, &i)) break;
+        }
+        return out;
+      }
+      case PyValue::Kind::Module: {
+        PyList out;
+        if (v.module->kind == ModuleDef::Sequential) {
+          for (auto& child : v.module->children) {
+            PyValue p;
+            p.kind = PyValue::Kind::Module;
+            p.module = std::shared_ptr<ModuleDef>(v.module, &child.def);
+            out.push_back(p);
+          }
+          return out;
+        }
+        break;
+      }
+      case PyValue::Kind::Data:
+        if (v.is(Value::Kind::String)) {
+          PyList out;
+          for (char c : v.data.s) out.push_back(data_str(std::string(1, c), at));
+          return out;
+        }
+        if (v.is(Value::Kind::Tuple) || v.is(Value::Kind::List)) {
+          PyList out;
+          for (const Value& item : v.data.items) out.push_back(PyValue::of(item));
+          return out;
+        }
+        break;
+      default:
+        if (is_failed(v)) rethrow(v);
+        break;
+    }
+    raise(at, describe(v) + " is not iterable");
+  }
+
+  size_t index_of(int64_t i, size_t size, Span at) {
+    int64_t n = static_cast<int64_t>(size);
+    if (i < 0) i += n;
+    if (i < 0 || i >= n) raise(at, "index out of range");
+    return static_cast<size_t>(i);
+  }
+
+  PyValue subscript(const PyValue& obj, const PyValue& index, Span at) {
+    if (obj.kind == PyValue::Kind::Dict) {
+      if (const PyValue* v = dict_find(*obj.dict, index, at)) return *v;
+      raise(at, "key " + text_of(index) + " is not in the dict");
+    }
+    if (index.kind == PyValue::Kind::Tuple && index.name == "slice") {
+      PyList items = iterate(obj, at);
+      int64_t n = static_cast<int64_t>(items.size());
+      int64_t by = index.items[2].is_none() ? 1 : int_of(index.items[2], at);
+      if (by == 0) raise(at, "slice step cannot be zero");
+      auto bound = [&](const PyValue& b, int64_t fallback) {
+        if (b.is_none()) return fallback;
+        int64_t x = int_of(b, at);
+        if (x < 0) x += n;
+        return std::clamp(x, by > 0 ? int64_t{0} : int64_t{-1}, by > 0 ? n : n - 1);
+      };
+      int64_t lo = bound(index.items[0], by > 0 ? 0 : n - 1);
+      int64_t hi = bound(index.items[1], by > 0 ? n : -1);
+      PyList out;
+      for (int64_t i = lo; by > 0 ? i < hi : i > hi; i += by) out.push_back(items[i]);
+      if (obj.kind == PyValue::Kind::Module) {
+        ModuleDef seq;
+        seq.kind = ModuleDef::Sequential;
+        seq.span = at;
+        for (const PyValue& m : out)
+          seq.children.emplace_back(std::to_string(seq.children.size()), *m.module);
+        return make_module(std::move(seq));
+      }
+      return obj.kind == PyValue::Kind::Tuple ? make_tuple(std::move(out))
+                                              : make_list(std::move(out));
+    }
+    PyList items = iterate(obj, at);
+    return items[index_of(int_of(index, at), items.size(), at)];
+  }
+
+  void set_item(const PyValue& obj, const PyValue& index, const PyValue& v, Span at) {
+    if (obj.kind == PyValue::Kind::Dict) return dict_set(*obj.dict, index, v);
+    if (obj.kind == PyValue::Kind::List) {
+      (*obj.list)[index_of(int_of(index, at), obj.list->size(), at)] = v;
+      return;
+    }
+    unsupported_here(at, "item assignment to " + describe(obj));
+  }
+
+  const PyValue* dict_find(const PyDict& d, const PyValue& key, Span at) {
+    for (const auto& [k, v] : d)
+      if (equal(k, key, at)) return &v;
+    return nullptr;
+  }
+
+  void dict_set(PyDict& d, const PyValue& key, const PyValue& v) {
+    for (auto& [k, x] : d) {
+      if (equal(k, key, Span{})) {
+        x = v;
+        return;
+      }
+    }
+    d.emplace_back(key, v);
+  }
+
+  // [x for x in xs if ...], {k: v for ...}, (x for ...): clauses run left to right.
+  PyValue comprehension(const Expr& e, Frame& outer) {
+    bool dict = e.text == "dict";
+    size_t first_clause = dict ? 2 : 1;
+    Frame f = outer;
+    f.scope = std::make_shared<PyScope>();
+    f.scope->parent = outer.scope;
+    PyList out;
+    PyValue d;
+    d.kind = PyValue::Kind::Dict;
+    d.dict = std::make_shared<PyDict>();
+    std::function<void(size_t)> clause = [&](size_t i) {
+      if (i >= e.items.size()) {
+        if (dict)
+          dict_set(*d.dict, eval(e.items[0], f), eval(e.items[1], f));
+        else
+          out.push_back(eval(e.items[0], f));
+        return;
+      }
+      if (e.keywords[i] == "for") {
+        for (const PyValue& v : iterate(eval(e.items[i + 1], f), e.items[i + 1].span)) {
+          step(e.span);
+          assign_value(e.items[i], v, f);
+          clause(i + 2);
+        }
+        return;
+      }
+      if (e.keywords[i] == "if") {
+        if (truthy(eval(e.items[i], f), e.items[i].span)) clause(i + 1);
+        return;
+      }
+      clause(i + 1);
+    };
+    clause(first_clause);
+    if (dict) return d;
+    return make_list(std::move(out));
+  }
+
+  std::string format_fstring(const Expr& e, Frame& f) {
+    std::string out;
+    for (size_t i = 0; i < e.items.size(); ++i) {
+      if (e.keywords[i].empty() && e.items[i].kind == Expr::Kind::String) {
+        out += e.items[i].text;
+        continue;
+      }
+      std::string spec = e.keywords[i];
+      PyValue v = eval(e.items[i], f);
+      std::string conversion;
+      if (!spec.empty() && spec[0] == '!') {
+        conversion = spec.substr(1, 1);
+        spec = spec.size() > 2 ? spec.substr(3) : "";
+      } else if (!spec.empty() && spec[0] == ':') {
+        spec = spec.substr(1);
+      }
+      if (conversion == "r" && v.is(Value::Kind::String)) {
+        out += formatted(data_str("'" + v.data.s + "'", e.span), spec, e.span);
+      } else {
+        out += formatted(v, spec, e.span);
+      }
+    }
+    return out;
+  }
+
+  // format(v, spec) for the specs names are built with: [[fill]align][width][.precision][type].
+  std::string formatted(const PyValue& v, const std::string& spec, Span at) {
+    if (spec.empty()) return text_of(v);
+    std::string fmt_spec = "{:" + spec + "}";
+    try {
+      if (v.is(Value::Kind::Int)) return fmt::format(fmt::runtime(fmt_spec), v.data.i);
+      if (v.is(Value::Kind::Float)) return fmt::format(fmt::runtime(fmt_spec), v.data.f);
+      return fmt::format(fmt::runtime(fmt_spec), text_of(v));
+    } catch (const fmt::format_error&) {
+      raise(at, "unsupported format spec `" + spec + "`");
+    }
+  }
+
+  std::string percent_format(const PyValue& a, const PyValue& b, Span at) {
+    PyList values = b.kind == PyValue::Kind::Tuple ? b.items : PyList{b};
+    std::string out;
+    size_t next = 0;
+    const std::string& s = a.data.s;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '%') {
+        out += s[i];
+        continue;
+      }
+      if (i + 1 < s.size() && s[i + 1] == '%') {
+        out += '%';
+        ++i;
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < s.size() && !std::isalpha(static_cast<unsigned char>(s[j]))) ++j;
+      if (j >= s.size() || next >= values.size()) raise(at, "bad `%` format");
+      std::string spec = s.substr(i + 1, j - i - 1);
+      char type = s[j];
+      const PyValue& v = values[next++];
+      if (type == 'd' || type == 'i') {
+        out += formatted(data_int(int_of(v, at), at), spec + "d", at);
+      } else if (type == 'f' || type == 'g' || type == 'e') {
+        out += formatted(PyValue::of(Value::floating(number_of(v, at), at)), spec + type, at);
+      } else {
+        out += formatted(data_str(text_of(v), at), spec, at);
+      }
+      i = j;
+    }
+    return out;
+  }
+};
+
+// ---- entry points of the Lowerer ----
+
+bool Lowerer::init_model(const std::shared_ptr<Instance>& inst) {
+  Construct c(*this);
+  c.init_def_class_name_ = inst->cls->name;
+  return c.init_model(inst);
+}
+
+bool Lowerer::run_init(Instance& inst, const Scope& params, int depth) {
+  std::map<std::string, PyValue> values;
+  for (const auto& [name, c] : params) {
+    if (c.state == Const::Ok) {
+      values[name] = PyValue::of(c.value);
+    } else if (c.state == Const::Unbound) {
+      PyValue u;
+      u.kind = PyValue::Kind::Unbound;
+      u.name = c.param;
+      values[name] = u;
+    } else {
+      PyValue f;
+      f.kind = PyValue::Kind::Opaque;
+      f.name = "failed";
+      f.data = Value::string(c.error.message, c.error.span);
+      f.keywords = {c.error.help};
+      values[name] = f;
+    }
+  }
+  // The instance is owned by its caller; the interpreter holds it without owning it.
+  std::shared_ptr<Instance> held(std::shared_ptr<Instance>(), &inst);
+  return Construct(*this).run_init(held, std::move(values), depth);
+}
+
+}  // namespace netshape::pylower

@@ -1,0 +1,70 @@
+// Internal to the Python frontend: the values of the construction interpreter
+// (python_construct.cpp), which runs `__init__`, its helpers and the file's functions with Python's
+// semantics over plain values: numbers, strings, tuples, lists, dicts, functions, classes, and
+// the modules they build. Nothing outside the model runs: no I/O, no imports, bounded loops.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "python_lower.hpp"
+
+namespace netshape::pylower {
+
+struct PyValue;
+using PyList = std::vector<PyValue>;
+using PyDict = std::vector<std::pair<PyValue, PyValue>>;  // insertion-ordered, as Python's
+struct PyScope;
+
+struct PyValue {
+  enum class Kind {
+    Data,      // None, bool, int, float, str: `data` (with its span and origin)
+    Tuple,     // items
+    List,      // list (shared: `layers.append(...)` changes every reference)
+    Dict,      // dict (shared)
+    Range,     // start, stop, step in range
+    Module,    // module: a layer, a container or a user module instance
+    Function,  // def_ (a `def`), closure; method_self when bound
+    Class,     // def_ (a user `class`)
+    Builtin,   // name: a function netshape knows ("len", "nn.Conv2d", "functools.partial", ...)
+    Partial,   // functools.partial: callable in items[0], the bound arguments in items[1..]
+    Opaque,    // a value netshape does not follow (a weight tensor for nn.init): only passed on
+    Unbound,   // a constructor parameter without a value (name)
+  };
+  Kind kind = Kind::Data;
+  Value data;
+  std::vector<PyValue> items;
+  std::vector<std::string> keywords;  // Partial: keywords of items[1..] ("" = positional)
+  std::shared_ptr<PyList> list;
+  std::shared_ptr<PyDict> dict;
+  int64_t range[3] = {0, 0, 1};
+  std::shared_ptr<ModuleDef> module;
+  const py::Stmt* def_ = nullptr;
+  std::shared_ptr<PyScope> closure;
+  std::shared_ptr<PyValue> method_self;  // Function: bound to this `self`
+  std::string name;
+
+  static PyValue of(Value v) {
+    PyValue p;
+    p.data = std::move(v);
+    return p;
+  }
+  static PyValue none(Span at) { return of(Value::none(at)); }
+  static PyValue builtin(std::string n) {
+    PyValue p;
+    p.kind = Kind::Builtin;
+    p.name = std::move(n);
+    return p;
+  }
+  bool is(Value::Kind k) const { return kind == Kind::Data && data.kind == k; }
+  bool is_none() const { return is(Value::Kind::None); }
+};
+
+// A function's local variables, and the scope its `def` was in (for nested functions).
+struct PyScope {
+  std::map<std::string, PyValue> vars;
+  std::shared_ptr<PyScope> parent;
+};
+
+}  // namespace netshape::pylower
