@@ -120,6 +120,45 @@ class Construct {
     }
   }
 
+  // `model = resnet18(...)` or --model resnet18 (with --arg as its keyword arguments).
+  std::optional<ModuleDef> call_factory(const Candidate& model) {
+    try {
+      Frame f = module_frame();
+      PyValue fn;
+      fn.kind = PyValue::Kind::Function;
+      fn.def_ = model.factory;
+      Args args;
+      Expr none;
+      none.span = model.span;
+      const Expr& call = model.call != nullptr ? *model.call : none;
+      if (model.call != nullptr) args = arguments(*model.call, f);
+      for (const auto& [key, text] : L.opts_.args) {
+        SourceFile arg_src("--arg " + key, text);
+        Diagnostics arg_diags;
+        std::optional<Expr> e = py::parse_expression(arg_src, arg_diags);
+        if (!e) {
+          L.error(Span{}, "--arg " + key + "=" + text + ": not a Python expression",
+                  "e.g. --arg " + key + "=10");
+          return std::nullopt;
+        }
+        args.values.push_back(eval(*e, f));
+        args.keywords.push_back(key);
+        args.spans.push_back(model.span);
+        args.exprs.push_back(&call);
+      }
+      PyValue result = invoke(fn, args, call, f, nullptr);
+      if (result.kind != PyValue::Kind::Module) {
+        L.error(model.span, model.name + "() returns " + describe(result) + ", not a module",
+                "name a class or a function that returns an nn.Module");
+        return std::nullopt;
+      }
+      return *result.module;
+    } catch (const PyError& e) {
+      L.diags_.add(e.d);
+      return std::nullopt;
+    }
+  }
+
   // The model's constructor: its parameters' defaults, then the arguments of the file's
   // `model = Net(...)` line, then --arg (any Python expression of the file: `block=BasicBlock`,
   // `num_blocks=[2, 2, 2, 2]`); then __init__. False (reported) on an error.
@@ -2071,6 +2110,11 @@ class Construct {
 };
 
 // ---- entry points of the Lowerer ----
+
+std::optional<ModuleDef> Lowerer::call_factory(const Candidate& model) {
+  Construct c(*this);
+  return c.call_factory(model);
+}
 
 bool Lowerer::init_model(const std::shared_ptr<Instance>& inst) {
   Construct c(*this);

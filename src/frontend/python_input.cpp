@@ -133,6 +133,11 @@ bool Lowerer::dims_from_tuple(const Expr& e, bool add_batch, std::vector<InputDi
 bool Lowerer::is_model_reference(const Expr& e, const Candidate& model) const {
   if (e.kind != Expr::Kind::Name) return false;
   if (model.sequential != nullptr) return e.text == model.name;
+  if (model.factory != nullptr && model.call != nullptr) {
+    for (const Instantiation& inst : instances_) {
+      if (inst.variable == e.text && inst.call == model.call) return true;
+    }
+  }
   for (const Instantiation& inst : instances_) {
     if (inst.variable == e.text && inst.class_name == model.name) return true;
   }

@@ -130,18 +130,29 @@ void Lowerer::collect_top_level() {
       bool is_model = false;
       for (const Expr& b : s.bases) is_model |= is_module_base(dotted(b));
       for (const Expr& b : s.bases) is_model |= classes_.count(dotted(b)) != 0;
-      if (is_model) candidates_.push_back(Candidate{s.name, &s, nullptr, s.name_span});
+      if (is_model)
+        candidates_.push_back(Candidate{s.name, &s, nullptr, nullptr, nullptr, s.name_span});
+      continue;
+    }
+    if (s.kind == Stmt::Kind::FunctionDef) {
+      functions_[s.name] = &s;
       continue;
     }
     if (s.kind != Stmt::Kind::Assign || !s.value) continue;
     for (const Expr& t : s.targets) {
       if (t.kind != Expr::Kind::Name) continue;
       if (is_sequential_call(*s.value)) {
-        candidates_.push_back(Candidate{t.text, nullptr, &*s.value, t.span});
+        candidates_.push_back(Candidate{t.text, nullptr, &*s.value, nullptr, nullptr, t.span});
       } else if (s.value->kind == Expr::Kind::Call) {
         std::string callee = dotted(s.value->items[0]);
         if (classes_.count(callee) != 0)
           instances_.push_back(Instantiation{t.text, callee, &*s.value});
+        auto fn = functions_.find(callee);
+        if (fn != functions_.end() && classes_.count(callee) == 0) {
+          Candidate c{callee, nullptr, nullptr, fn->second, &*s.value, t.span};
+          candidates_.push_back(c);
+          instances_.push_back(Instantiation{t.text, callee, &*s.value});
+        }
         if (callee == "torch.randn" || callee == "torch.rand" || callee == "torch.zeros" ||
             callee == "torch.ones" || callee == "torch.empty") {
           random_tensors_[t.text] = &*s.value;
@@ -165,6 +176,11 @@ const Candidate* Lowerer::find_candidate(const std::string& name) const {
 const Candidate* Lowerer::choose_model() {
   if (!opts_.model.empty()) {
     if (const Candidate* c = find_candidate(opts_.model)) return c;
+    if (auto fn = functions_.find(opts_.model); fn != functions_.end()) {
+      candidates_.push_back(
+          Candidate{opts_.model, nullptr, nullptr, fn->second, nullptr, fn->second->name_span});
+      return &candidates_.back();
+    }
     for (const Instantiation& inst : instances_) {
       if (inst.variable == opts_.model) return find_candidate(inst.class_name);
     }
@@ -203,7 +219,9 @@ std::optional<Program> Lowerer::run() {
   if (model == nullptr) return std::nullopt;
   program_.model_name = model->name;
   program_.model_span = model->span;
-  bool ok = model->cls != nullptr ? lower_class_model(*model) : lower_sequential_model(*model);
+  bool ok = model->cls != nullptr       ? lower_class_model(*model)
+            : model->factory != nullptr ? lower_factory_model(*model)
+                                        : lower_sequential_model(*model);
   if (!ok || diags_.has_errors()) return std::nullopt;
   if (!attach_input_shapes(*model)) return std::nullopt;
   return std::move(program_);
@@ -221,6 +239,38 @@ bool Lowerer::lower_sequential_model(const Candidate& model) {
   if (!out) return false;
   program_.outputs.push_back(OutputDecl{out->tensor, model.span});
   return true;
+}
+
+// `model = resnet18()` or --model resnet18: the module the function returns.
+bool Lowerer::lower_factory_model(const Candidate& model) {
+  std::optional<ModuleDef> root = call_factory(model);
+  if (!root) return false;
+  if (root->kind == ModuleDef::User) program_.model_name = root->instance->cls->name;
+  return lower_module(*root, model.name, model.span);
+}
+
+// Applies a built module to the model's inputs: a user module's forward parameters, else `x`.
+bool Lowerer::lower_module(ModuleDef& root, const std::string& name, Span span) {
+  std::vector<FValue> args;
+  if (root.kind == ModuleDef::User) {
+    const Stmt* forward = find_method(*root.instance->cls, "forward", 0);
+    if (forward == nullptr) {
+      return error(span, "the module " + name + " returns has no forward method",
+                   "return an nn.Module with a forward method");
+    }
+    for (size_t i = 1; i < forward->params.size(); ++i) {
+      const py::Param& p = forward->params[i];
+      if (p.stars != 0 || p.default_value) continue;
+      add_input(p.name, p.span);
+      args.push_back(FValue::tensor_of(p.name, p.span));
+    }
+  } else {
+    add_input("x", span);
+    args.push_back(FValue::tensor_of("x", span));
+  }
+  std::optional<FValue> out = call_module(root, "", args, span, /*named=*/false, -1);
+  if (!out) return false;
+  return add_outputs(*out, span);
 }
 
 void Lowerer::add_input(const std::string& name, Span span) {

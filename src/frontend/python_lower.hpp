@@ -114,6 +114,8 @@ struct Candidate {
   std::string name;
   const py::Stmt* cls = nullptr;         // a class model
   const py::Expr* sequential = nullptr;  // a `name = nn.Sequential(...)` model
+  const py::Stmt* factory = nullptr;     // a function returning the model (`def resnet18():`)
+  const py::Expr* call = nullptr;        // factory: the file's `model = resnet18(...)`, if any
   Span span;
 };
 
@@ -151,6 +153,7 @@ class Lowerer {
   Program program_;
   std::set<std::string> taken_;
   std::map<std::string, const py::Stmt*> classes_;
+  std::map<std::string, const py::Stmt*> functions_;  // top-level `def`s
   std::vector<Candidate> candidates_;
   std::vector<Instantiation> instances_;
   std::map<std::string, const py::Expr*> random_tensors_;  // `x = torch.randn(...)` at top level
@@ -168,6 +171,11 @@ class Lowerer {
   const Candidate* choose_model();
   bool lower_sequential_model(const Candidate& model);
   bool lower_class_model(const Candidate& model);
+  bool lower_factory_model(const Candidate& model);
+  bool lower_module(ModuleDef& root, const std::string& name, Span span);
+  // python_construct.cpp: the module a factory returns, called with the file's arguments and
+  // --arg.
+  std::optional<ModuleDef> call_factory(const Candidate& model);
   void add_input(const std::string& name, Span span);
   bool add_outputs(const FValue& out, Span fallback);
   bool init_model(const std::shared_ptr<Instance>& inst);
