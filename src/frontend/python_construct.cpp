@@ -543,6 +543,7 @@ class Construct {
 
   PyValue get_attribute(const PyValue& obj, const Expr& e, Frame& f) {
     const std::string& name = e.text;
+    if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, e.items[0].span);
     switch (obj.kind) {
       case PyValue::Kind::Builtin:
         return namespace_member(obj.name, name, e);
@@ -589,6 +590,11 @@ class Construct {
       if (auto it = inst.attrs.find(name); it != inst.attrs.end()) return from_const(it->second, e);
       if (auto it = inst.values.find(name); it != inst.values.end()) return *it->second;
       if (name == "training") return data_bool(false, e.span);  // eval mode
+      if (L.find_method(*inst.cls, name, 0) == nullptr && is_module_method(name)) {
+        PyValue method = PyValue::builtin("module." + name);
+        method.method_self = std::make_shared<PyValue>(obj);
+        return method;
+      }
       return class_attribute(*inst.cls, name, e, std::make_shared<PyValue>(obj));
     }
     if (m.kind == ModuleDef::Leaf) return leaf_attribute(m, name, e);
@@ -606,6 +612,17 @@ class Construct {
     PyValue method = PyValue::builtin("module." + name);
     method.method_self = std::make_shared<PyValue>(obj);
     return method;
+  }
+
+  // nn.Module's own methods, when the class does not define its own.
+  static bool is_module_method(const std::string& name) {
+    for (const char* m : {"modules", "children", "named_modules", "named_children", "parameters",
+                          "named_parameters", "add_module", "register_module", "register_buffer",
+                          "register_parameter", "apply", "train", "eval", "to", "requires_grad_",
+                          "cuda", "cpu", "float", "double", "half"}) {
+      if (name == m) return true;
+    }
+    return false;
   }
 
   // `conv.out_channels`: the argument of that name (or its default); `conv.weight`: a tensor
@@ -893,6 +910,7 @@ class Construct {
   }
 
   PyValue call_value(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
+    if (callee.kind == PyValue::Kind::Unbound) unbound_error(callee, call.items[0].span);
     switch (callee.kind) {
       case PyValue::Kind::Builtin:
         return call_builtin(callee, args, call, f);
@@ -1562,11 +1580,8 @@ class Construct {
   }
 
   PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
-    if (a.kind == PyValue::Kind::Unbound || b.kind == PyValue::Kind::Unbound) {
-      const std::string& p = a.kind == PyValue::Kind::Unbound ? a.name : b.name;
-      raise(at, "constructor parameter `" + p + "` has no value",
-            "pass --arg " + p + "=<value> or give it a default");
-    }
+    if (a.kind == PyValue::Kind::Unbound) unbound_error(a, at);
+    if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
     bool sequences =
         (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
     if (op == "+" && sequences) {
@@ -1878,7 +1893,14 @@ class Construct {
     throw PyError{c.error};
   }
 
+  // A constructor parameter without a value, used: the error says which and how to give it.
+  [[noreturn]] static void unbound_error(const PyValue& v, Span at) {
+    raise(at, "constructor parameter `" + v.name + "` has no value",
+          "pass --arg " + v.name + "=<value> or give it a default");
+  }
+
   PyList iterate(const PyValue& v, Span at) {
+    if (v.kind == PyValue::Kind::Unbound) unbound_error(v, at);
     switch (v.kind) {
       case PyValue::Kind::Tuple:
         return v.items;
@@ -1940,6 +1962,7 @@ class Construct {
   }
 
   PyValue subscript(const PyValue& obj, const PyValue& index, Span at) {
+    if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, at);
     if (obj.kind == PyValue::Kind::Dict) {
       if (const PyValue* v = dict_find(*obj.dict, index, at)) return *v;
       raise(at, "key " + text_of(index) + " is not in the dict");

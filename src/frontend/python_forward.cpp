@@ -412,6 +412,17 @@ std::optional<FValue> Lowerer::call_self_module(const Expr& e, const std::string
                   "inline the method's code into forward");
       return std::nullopt;
     }
+    // __init__ assigned it, but its value could not be computed: that is the error to show.
+    if (auto a = f.inst.attrs.find(attr); a != f.inst.attrs.end() && a->second.state != Const::Ok) {
+      const Const& c = a->second;
+      if (c.state == Const::Unbound) {
+        error(e.items[0].span, "constructor parameter `" + c.param + "` has no value",
+              "pass --arg " + c.param + "=<value> or give it a default");
+      } else {
+        diags_.add(c.error);
+      }
+      return std::nullopt;
+    }
     std::vector<std::string> names;
     for (const auto& [n, m] : f.inst.modules) names.push_back(n);
     std::string near = nearest_name(attr, names);

@@ -1,0 +1,63 @@
+// Model files written the way tutorials, course repos and model zoos write them (helper methods,
+// loops, config dicts, factories, comprehensions, functools.partial, user base classes), read by
+// the construction interpreter and compared with what PyTorch computed for the same files
+// (tests/py_models/golden.json, from gen_golden.py): the output shape, model.parameters()'s
+// count, and the output of every call of every leaf module by its named_modules() name.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "netshape/netshape.hpp"
+
+using namespace netshape;
+
+namespace {
+
+std::vector<int64_t> dims_of(const Shape& s) {
+  std::vector<int64_t> out;
+  for (const Dim& d : s) out.push_back(d.value);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("py models: every model of the corpus equals PyTorch, module by module") {
+  std::ifstream in(NETSHAPE_SOURCE_DIR "/tests/py_models/golden.json");
+  REQUIRE(in);
+  nlohmann::json golden = nlohmann::json::parse(in);
+  REQUIRE(golden.size() >= 6);
+  for (const auto& g : golden) {
+    std::string file = g["file"].get<std::string>();
+    CAPTURE(file);
+    CAPTURE(g["model"].get<std::string>());
+    LoadOptions opts;
+    opts.model = g["model"].get<std::string>();
+    std::string dims;
+    for (const auto& d : g["input"])
+      dims += (dims.empty() ? "" : ",") + std::to_string(d.get<int64_t>());
+    opts.input_dims = dims;
+    LoadedModel m = analyze_file(NETSHAPE_SOURCE_DIR "/tests/py_models/" + file, opts);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    REQUIRE(m.analysis.outputs.size() == 1);
+    CHECK(dims_of(m.analysis.outputs[0].second) == g["output"].get<std::vector<int64_t>>());
+    CHECK(m.analysis.totals.params == g["params"].get<int64_t>());
+    // Each module's calls, in order, are the layers whose parameters it owns.
+    std::map<std::string, std::vector<std::vector<int64_t>>> calls;
+    for (const LayerInfo& l : m.analysis.layers) {
+      std::string owner(m.graph->owner_path(l.node));
+      if (op_info(l.op).is_module()) calls[owner].push_back(dims_of(*l.output));
+    }
+    size_t modules = 0;
+    for (const auto& [name, shapes] : g["modules"].items()) {
+      CAPTURE(name);
+      CHECK(calls[name] == shapes.get<std::vector<std::vector<int64_t>>>());
+      ++modules;
+    }
+    CHECK(modules == calls.size());
+  }
+}
