@@ -616,10 +616,26 @@ class Construct {
 
   // nn.Module's own methods, when the class does not define its own.
   static bool is_module_method(const std::string& name) {
-    for (const char* m : {"modules", "children", "named_modules", "named_children", "parameters",
-                          "named_parameters", "add_module", "register_module", "register_buffer",
-                          "register_parameter", "apply", "train", "eval", "to", "requires_grad_",
-                          "cuda", "cpu", "float", "double", "half"}) {
+    for (const char* m : {"modules",
+                          "children",
+                          "named_modules",
+                          "named_children",
+                          "parameters",
+                          "named_parameters",
+                          "add_module",
+                          "register_module",
+                          "register_buffer",
+                          "register_parameter",
+                          "apply",
+                          "train",
+                          "eval",
+                          "to",
+                          "requires_grad_",
+                          "cuda",
+                          "cpu",
+                          "float",
+                          "double",
+                          "half"}) {
       if (name == m) return true;
     }
     return false;
@@ -840,6 +856,17 @@ class Construct {
           "setattr", "print",     "super",    "partial", "OrderedDict", "any",     "all",
           "map",     "divmod",    "pow"}) {
       if (name == builtin) return PyValue::builtin(name);
+    }
+    for (const char* never : {"open", "eval", "exec", "compile", "__import__", "input", "os", "sys",
+                              "subprocess", "exit", "quit", "globals", "locals", "vars",
+                              "breakpoint", "importlib", "shutil", "pathlib", "socket"}) {
+      if (name == never) {
+        raise(at,
+              "netshape does not run `" + name +
+                  "`: reading a model never executes I/O, "
+                  "imports, eval or exec",
+              "compute the value in the file, or pass it with --arg");
+      }
     }
     // `from torch.nn import Conv2d`: a capitalised name the file does not define is taken as a
     // layer, as the forward lowering does (an unknown one is an error at inference).

@@ -1,0 +1,190 @@
+// The construction interpreter (python_construct.cpp): Python's semantics over plain values in
+// __init__, its helpers and the file's functions, and nothing outside the model ever run.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "netshape/netshape.hpp"
+
+using namespace netshape;
+
+namespace {
+
+LoadedModel read(const std::string& text, LoadOptions opts = {}) {
+  return analyze_text(text, "m.py", opts);
+}
+
+std::string first_error(const LoadedModel& m) {
+  for (const Diagnostic& d : m.diags.items())
+    if (d.severity == Severity::Error) return d.message;
+  return "";
+}
+
+const char* kHostile = R"(import torch.nn as nn
+
+
+def forever(n):
+    return forever(n + 1)
+
+
+class Spin(nn.Module):
+    def __init__(self, mode=0):
+        super().__init__()
+        if mode == 0:
+            while True:
+                pass
+        if mode == 1:
+            forever(0)
+        if mode == 2:
+            open("/etc/passwd").read()
+        if mode == 3:
+            os.system("rm -rf /")
+        if mode == 4:
+            __import__("os").system("ls")
+        if mode == 5:
+            eval("1+1")
+        if mode == 6:
+            exec("x = 1")
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [1, 2]
+)";
+
+}  // namespace
+
+TEST_CASE("interpreter: files that try I/O, eval, exec or endless loops end in a clear error") {
+  struct Case {
+    const char* mode;
+    int line;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"0", 13, "building the model runs more than 1,000,000 statements and loop iterations"},
+      {"1", 5, "calls nested more than 64 deep (a function calling itself?)"},
+      {"2", 17,
+       "netshape does not run `open`: reading a model never executes I/O, imports, eval "
+       "or exec"},
+      {"3", 19, "netshape does not run `os`"},
+      {"4", 21, "netshape does not run `__import__`"},
+      {"5", 23, "netshape does not run `eval`"},
+      {"6", 25, "netshape does not run `exec`"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.mode);
+    LoadOptions opts;
+    opts.args = {{"mode", c.mode}};
+    LoadedModel m = read(kHostile, opts);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    REQUIRE(!m.diags.items().empty());
+    CHECK(m.diags.items()[0].span.line == c.line);
+    CHECK(first_error(m).find(c.message) == 0);
+  }
+  LoadOptions fine;
+  fine.args = {{"mode", "9"}};
+  CHECK(read(kHostile, fine).exit == ExitCode::Ok);
+}
+
+TEST_CASE("interpreter: Python's semantics in __init__ decide the layers' arguments") {
+  const char* text = R"(import math
+import torch.nn as nn
+
+WIDTHS = {"tiny": (8, 16), "base": (16, 32)}
+
+
+class Net(nn.Module):
+    scale = 3
+
+    @staticmethod
+    def halve(c):
+        return int(c / 2)
+
+    def __init__(self, size="base"):
+        super().__init__()
+        a, b = WIDTHS[size]
+        chans = [a]
+        while True:
+            chans += [chans[-1] * 2]
+            if len(chans) == 3:
+                break
+        names = {f"c{i}": c for i, c in enumerate(chans)}
+        assert sorted(names) == ["c0", "c1", "c2"], "three stages"
+        self.body = nn.Sequential()
+        for name, (cin, cout) in zip(sorted(names), zip(chans[:-1], chans[1:])):
+            self.body.add_module(name, nn.Conv2d(cin, cout, self.scale, padding=1))
+        hidden = self.halve(chans[-1]) if b > a else -1
+        self.fc = nn.Linear(chans[-1], math.ceil(hidden / 3) + round(2.5))
+
+    def forward(self, x):
+        x = self.body(x)
+        return self.fc(x.mean(dim=(2, 3)))
+
+# input: [1, 16, 8, 8]
+)";
+  LoadedModel m = read(text);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.layers.size() == 4);
+  CHECK(m.analysis.layers[0].name == "body.c0");  // the dict's keys, sorted, as child names
+  CHECK(m.analysis.layers[1].name == "body.c1");
+  // chans = [16, 32, 64]: Conv2d(16, 32, 3) and Conv2d(32, 64, 3)
+  CHECK(m.analysis.layers[0].params == 32 * 16 * 9 + 32);
+  CHECK(m.analysis.layers[1].params == 64 * 32 * 9 + 64);
+  // hidden = int(64 / 2) = 32; ceil(32 / 3) + round(2.5) = 11 + 2 (round half to even)
+  CHECK(m.analysis.layers[3].params == 64 * 13 + 13);
+  CHECK(to_string(*m.analysis.layers[3].output) == "[1, 13]");
+
+  LoadOptions tiny;
+  tiny.args = {{"size", "'tiny'"}};
+  tiny.input_dims = "1,8,8,8";
+  LoadedModel t = read(text, tiny);
+  REQUIRE(t.exit == ExitCode::Ok);
+  CHECK(t.analysis.layers[0].params == 16 * 8 * 9 + 16);
+}
+
+TEST_CASE(
+    "interpreter: a failing assert, a missing argument, an unknown function are errors at "
+    "their line") {
+  const char* text = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, depth, width=8):
+        super().__init__()
+        assert width % 4 == 0, "width must be a multiple of 4"
+        self.blocks = nn.Sequential(*[nn.Linear(width, width) for _ in range(depth)])
+        if depth > 3:
+            self.head = helper_from_another_file(width)
+        else:
+            self.head = nn.Linear(width, 2)
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+
+# input: [2, 8]
+)";
+  LoadedModel missing = read(text);
+  CHECK(missing.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(missing) == "constructor parameter `depth` has no value");
+  CHECK(missing.diags.items()[0].help == "pass --arg depth=<value> or give it a default");
+
+  LoadOptions odd;
+  odd.args = {{"depth", "2"}, {"width", "6"}};
+  LoadedModel bad = read(text, odd);
+  CHECK(first_error(bad) == "assertion failed: width must be a multiple of 4");
+  CHECK(bad.diags.items()[0].span.line == 7);
+
+  LoadOptions ok;
+  ok.args = {{"depth", "2"}};
+  LoadedModel fine = read(text, ok);
+  CHECK(fine.exit == ExitCode::Ok);
+  CHECK(fine.analysis.totals.params == 2 * (8 * 8 + 8) + 8 * 2 + 2);
+
+  LoadOptions deep;
+  deep.args = {{"depth", "4"}};
+  LoadedModel unknown = read(text, deep);
+  CHECK(first_error(unknown) == "name `helper_from_another_file` is not defined here");
+  CHECK(unknown.diags.items()[0].span.line == 10);
+}
