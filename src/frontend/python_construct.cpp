@@ -387,9 +387,23 @@ class Construct {
 
   bool is_super_init(const Expr& e) const { return L.is_super_init(e); }
 
-  // super().__init__(...) runs the base class's __init__ when the base is the file's own.
+  // super().__init__(...) runs the base class's __init__ when the base is the file's own; for
+  // an nn.Sequential base, its arguments are the first modules.
   void super_init(const Expr& call, Frame& f) {
     if (f.cls == nullptr || !f.self) return;
+    for (const Expr& b : f.cls->bases) {
+      std::string base = dotted(b);
+      if (base == "nn.Sequential" || base == "torch.nn.Sequential" || base == "Sequential") {
+        Instance& inst = *f.self->module->instance;
+        inst.sequential = true;
+        Args args = arguments(call, f);
+        for (const PyValue& v : args.values) {
+          if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.Sequential holds modules only");
+          set_attribute(*f.self, std::to_string(inst.order.size()), v, call.span);
+        }
+        return;
+      }
+    }
     for (const Expr& b : f.cls->bases) {
       auto it = L.classes_.find(dotted(b));
       if (it == L.classes_.end() || it->second == f.cls) continue;
@@ -526,6 +540,8 @@ class Construct {
     inst.values.erase(name);
     if (v.kind == PyValue::Kind::Module) {
       inst.modules[name] = *v.module;
+      if (std::find(inst.order.begin(), inst.order.end(), name) == inst.order.end())
+        inst.order.push_back(name);
     } else if (v.kind == PyValue::Kind::Data) {
       inst.attrs[name] = Const::ok(v.data);
     } else if (v.kind == PyValue::Kind::Unbound) {
@@ -1084,6 +1100,13 @@ class Construct {
     m.span = call.span;
     m.instance = inst;
     init(inst, std::move(params), f.depth + 1);
+    if (inst->sequential && L.find_method(cls, "forward", 0) == nullptr) {
+      m.kind = ModuleDef::Sequential;  // nn.Sequential's forward: its modules in order
+      for (const std::string& name : inst->order) {
+        auto it = inst->modules.find(name);
+        if (it != inst->modules.end()) m.children.emplace_back(name, it->second);
+      }
+    }
     return make_module(std::move(m));
   }
 
@@ -1097,7 +1120,16 @@ class Construct {
     m.op_span = fn.kind == Expr::Kind::Attribute ? fn.name_span : fn.span;
     m.span = call.span;
     m.fix_prefix = L.fix_prefix_for(call, m.op_span, whole_line_call_ != &call);
-    if (op == "ModuleList" || op == "ModuleDict") {
+    if (op == "ModuleList") {  // a container forward iterates or indexes
+      m.kind = ModuleDef::Sequential;
+      m.list = true;
+      for (const PyValue& v : args.values.empty() ? PyList{} : iterate(args.values[0], call.span)) {
+        if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.ModuleList holds modules only");
+        m.children.emplace_back(std::to_string(m.children.size()), *v.module);
+      }
+      return make_module(std::move(m));
+    }
+    if (op == "ModuleDict") {
       m.kind = ModuleDef::Broken;
       m.error.span = call.span;
       m.error.message = "unsupported Python construct: nn." + op;
@@ -1486,10 +1518,12 @@ class Construct {
       }
       return PyValue::none(at);
     }
-    if (name == "append" && m.kind == ModuleDef::Sequential) {
-      if (args.values.empty() || args.values[0].kind != PyValue::Kind::Module)
-        raise(at, "append() takes a module");
-      m.children.emplace_back(std::to_string(m.children.size()), *args.values[0].module);
+    if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
+      PyList items = name == "append" ? PyList{args.values.at(0)} : iterate(args.values.at(0), at);
+      for (const PyValue& v : items) {
+        if (v.kind != PyValue::Kind::Module) raise(at, name + "() takes modules");
+        m.children.emplace_back(std::to_string(m.children.size()), *v.module);
+      }
       return PyValue::none(at);
     }
     if (name == "modules" || name == "children" || name == "named_modules" ||

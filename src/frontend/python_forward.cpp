@@ -31,6 +31,52 @@ std::string namespace_of(const std::string& dotted_name) {
   return dot == std::string::npos ? "" : dotted_name.substr(0, dot);
 }
 
+// a OP b for the constants a forward compares (ints, floats, bools, strings, None, tuples).
+std::optional<bool> compare_values(const std::string& op, const Value& a, const Value& b) {
+  auto number = [](const Value& v) -> std::optional<double> {
+    if (v.kind == Value::Kind::Int) return static_cast<double>(v.i);
+    if (v.kind == Value::Kind::Bool) return v.b ? 1.0 : 0.0;
+    if (v.kind == Value::Kind::Float) return v.f;
+    return std::nullopt;
+  };
+  if (op == "in" || op == "not in") {
+    if (!b.is_sequence()) return std::nullopt;
+    bool found = false;
+    for (const Value& item : b.items) found |= compare_values("==", a, item).value_or(false);
+    return (op == "in") == found;
+  }
+  if (op == "is" || op == "is not") {
+    bool same = a.kind == b.kind &&
+                (a.kind == Value::Kind::None || (a.kind == Value::Kind::Bool && a.b == b.b));
+    return (op == "is") == same;
+  }
+  auto x = number(a), y = number(b);
+  if (x && y) {
+    bool ints = a.kind != Value::Kind::Float && b.kind != Value::Kind::Float;
+    int64_t xi = a.kind == Value::Kind::Int ? a.i : a.b,
+            yi = b.kind == Value::Kind::Int ? b.i : b.b;
+    if (op == "==") return ints ? xi == yi : *x == *y;
+    if (op == "!=") return ints ? xi != yi : *x != *y;
+    if (op == "<") return ints ? xi < yi : *x < *y;
+    if (op == "<=") return ints ? xi <= yi : *x <= *y;
+    if (op == ">") return ints ? xi > yi : *x > *y;
+    if (op == ">=") return ints ? xi >= yi : *x >= *y;
+    return std::nullopt;
+  }
+  if (a.kind == Value::Kind::String && b.kind == Value::Kind::String) {
+    if (op == "==") return a.s == b.s;
+    if (op == "!=") return a.s != b.s;
+    if (op == "<") return a.s < b.s;
+    if (op == ">") return a.s > b.s;
+    return std::nullopt;
+  }
+  if (op == "==" || op == "!=") {
+    bool same = a.kind == b.kind && a.kind == Value::Kind::None;
+    return (op == "==") == same;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<FValue> Lowerer::run_forward(Instance& inst, const Stmt& forward,
@@ -63,12 +109,223 @@ std::optional<FValue> Lowerer::run_forward(Instance& inst, const Stmt& forward,
     return std::nullopt;
   }
   std::optional<FValue> result;
-  for (const Stmt& s : forward.body) {
-    if (!forward_statement(s, f, result)) return std::nullopt;
-    if (result) return result;
-  }
+  if (!run_block(forward.body, f, result)) return std::nullopt;
+  if (result) return result;
   error(forward.name_span, "forward has no `return`", "end forward with `return x`");
   return std::nullopt;
+}
+
+// Runs statements until a `return` (result set), a `break`/`continue` (f.loop set) or the end.
+bool Lowerer::run_block(const std::vector<Stmt>& body, Frame& f, std::optional<FValue>& result) {
+  for (const Stmt& s : body) {
+    if (!forward_statement(s, f, result)) return false;
+    if (result || f.loop != Frame::None) return true;
+  }
+  return true;
+}
+
+// An `if`/`while` test in forward: decided by the constructor's values (`self.use_res`,
+// `self.downsample is not None`, `self.training`); a tensor's values cannot decide it.
+std::optional<bool> Lowerer::condition(const Expr& e, Frame& f) {
+  if (e.kind == Expr::Kind::Compare && e.ops.size() == 1 &&
+      (e.ops[0] == "is" || e.ops[0] == "is not") &&
+      (e.items[0].kind == Expr::Kind::None || e.items[1].kind == Expr::Kind::None)) {
+    const Expr& other = e.items[0].kind == Expr::Kind::None ? e.items[1] : e.items[0];
+    std::optional<FValue> v = eval(other, f);
+    if (!v) return std::nullopt;
+    bool none = v->kind == FValue::Constant && v->value.kind == Value::Kind::None;
+    return (e.ops[0] == "is") == none;
+  }
+  std::optional<FValue> v = eval(e, f);
+  if (!v) return std::nullopt;
+  return truth(*v, e.span);
+}
+
+std::optional<bool> Lowerer::truth(const FValue& v, Span at) {
+  switch (v.kind) {
+    case FValue::Constant:
+      switch (v.value.kind) {
+        case Value::Kind::None:
+          return false;
+        case Value::Kind::Bool:
+          return v.value.b;
+        case Value::Kind::Int:
+          return v.value.i != 0;
+        case Value::Kind::Float:
+          return v.value.f != 0.0;
+        case Value::Kind::String:
+          return !v.value.s.empty();
+        case Value::Kind::Tuple:
+        case Value::Kind::List:
+          return !v.value.items.empty();
+        case Value::Kind::DimRef:
+          unsupported(at, "control flow on a tensor's shape",
+                      "netshape decides `if` and loops in forward from the constructor's values; "
+                      "write the branch the model takes");
+          return std::nullopt;
+        default:
+          break;
+      }
+      break;
+    case FValue::Tensor:
+    case FValue::Shape:
+      error(at,
+            "control flow that depends on a tensor's values cannot be analysed statically: "
+            "PyTorch decides it only when the data is known",
+            "netshape follows shapes, not values; write the branch the model takes");
+      return std::nullopt;
+    case FValue::Tensors:
+      return !v.items.empty();
+    case FValue::Module:
+    case FValue::Self:
+      return true;
+  }
+  unsupported(at, "this value as a condition");
+  return std::nullopt;
+}
+
+// a < b, a == b, a in (1, 2): constants only (the constructor's values).
+std::optional<FValue> Lowerer::compare_fwd(const Expr& e, Frame& f) {
+  std::vector<FValue> values;
+  for (const Expr& item : e.items) {
+    std::optional<FValue> v = eval(item, f);
+    if (!v) return std::nullopt;
+    if (v->kind != FValue::Constant || v->value.kind == Value::Kind::DimRef) {
+      truth(*v, item.span);  // reports a tensor's values or shape
+      if (v->kind == FValue::Module || v->kind == FValue::Tensors) {
+        unsupported(item.span, "comparing this value in forward");
+      }
+      return std::nullopt;
+    }
+    values.push_back(std::move(*v));
+  }
+  for (size_t i = 0; i < e.ops.size(); ++i) {
+    std::optional<bool> r = compare_values(e.ops[i], values[i].value, values[i + 1].value);
+    if (!r) {
+      unsupported(e.span, "comparison `" + e.ops[i] + "` of these values");
+      return std::nullopt;
+    }
+    if (!*r) return FValue::constant(Value::boolean(false, e.span), e.span);
+  }
+  return FValue::constant(Value::boolean(true, e.span), e.span);
+}
+
+bool Lowerer::for_loop(const Stmt& s, Frame& f, std::optional<FValue>& result) {
+  std::optional<std::vector<FValue>> items = loop_items(*s.value, f);
+  if (!items) return false;
+  bool broke = false;
+  for (const FValue& item : *items) {
+    if (!assign(s.targets[0], item, f)) return false;
+    if (!run_block(s.body, f, result)) return false;
+    if (result) return true;
+    Frame::Loop signal = f.loop;
+    f.loop = Frame::None;
+    if (signal == Frame::Break) {
+      broke = true;
+      break;
+    }
+  }
+  return broke || run_block(s.orelse, f, result);
+}
+
+// What a `for` in forward iterates: range(n), the children of a container (`self.blocks`), a
+// tuple of tensors or constants, and enumerate() of those.
+std::optional<std::vector<FValue>> Lowerer::loop_items(const Expr& e, Frame& f) {
+  if (e.kind == Expr::Kind::Call && e.items[0].kind == Expr::Kind::Name &&
+      (e.items[0].text == "range" || e.items[0].text == "enumerate") &&
+      f.vars.count(e.items[0].text) == 0) {
+    std::vector<FValue> args;
+    for (size_t i = 1; i < e.items.size(); ++i) {
+      if (e.items[0].text == "enumerate") {
+        auto inner = loop_items(e.items[i], f);
+        if (!inner) return std::nullopt;
+        std::vector<FValue> out;
+        for (size_t k = 0; k < inner->size(); ++k) {
+          FValue pair;
+          pair.kind = FValue::Tensors;
+          pair.span = e.span;
+          pair.items = {FValue::constant(Value::integer(static_cast<int64_t>(k), e.span), e.span),
+                        (*inner)[k]};
+          out.push_back(std::move(pair));
+        }
+        return out;
+      }
+      std::optional<FValue> v = eval(e.items[i], f);
+      if (!v) return std::nullopt;
+      if (v->kind != FValue::Constant || v->value.kind != Value::Kind::Int) {
+        unsupported(e.items[i].span, "range() of this value in forward");
+        return std::nullopt;
+      }
+      args.push_back(*v);
+    }
+    int64_t r[3] = {0, 0, 1};
+    if (args.size() == 1) r[1] = args[0].value.i;
+    for (size_t i = 0; args.size() > 1 && i < args.size() && i < 3; ++i) r[i] = args[i].value.i;
+    if (r[2] == 0) {
+      error(e.span, "range() arg 3 must not be zero");
+      return std::nullopt;
+    }
+    std::vector<FValue> out;
+    for (int64_t i = r[0]; r[2] > 0 ? i < r[1] : i > r[1]; i += r[2]) {
+      if (out.size() >= limits::kMaxStatements) {
+        error(e.span, "a loop in forward runs too many times", "docs/limits.md");
+        return std::nullopt;
+      }
+      out.push_back(FValue::constant(Value::integer(i, e.span), e.span));
+    }
+    return out;
+  }
+  std::optional<FValue> v = eval(e, f);
+  if (!v) return std::nullopt;
+  if (v->kind == FValue::Module && v->module->kind == ModuleDef::Sequential) {
+    std::vector<FValue> out;
+    for (auto& [index, child] : v->module->children) {
+      FValue m;
+      m.kind = FValue::Module;
+      m.module = &child;
+      m.tensor = v->tensor + "." + index;
+      m.span = e.span;
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+  if (v->kind == FValue::Tensors) return v->items;
+  if (v->kind == FValue::Constant && v->value.is_sequence()) {
+    std::vector<FValue> out;
+    for (const Value& item : v->value.items) out.push_back(FValue::constant(item, e.span));
+    return out;
+  }
+  unsupported(e.span, "iterating this value in forward",
+              "loop over range(n), a container of modules (nn.Sequential, nn.ModuleList) or a "
+              "tuple");
+  return std::nullopt;
+}
+
+// `self.x` in forward: a submodule (as a value, to call or iterate), or a constant.
+std::optional<FValue> Lowerer::self_member(const Expr& e, Frame& f) {
+  auto it = f.inst.modules.find(e.text);
+  if (it == f.inst.modules.end()) return std::nullopt;
+  FValue m;
+  m.kind = FValue::Module;
+  m.module = &it->second;
+  m.tensor = f.prefix + e.text;
+  m.span = e.span;
+  return m;
+}
+
+// self.helper(x, ...) in forward: the method runs like a forward, with the same names.
+std::optional<FValue> Lowerer::call_helper(const Expr& e, const Stmt& method, Frame& f) {
+  std::vector<FValue> args;
+  for (size_t i = 1; i < e.items.size(); ++i) {
+    if (!e.keywords[i - 1].empty()) {
+      unsupported(e.arg_spans[i - 1], "keyword argument to a helper method in forward");
+      return std::nullopt;
+    }
+    std::optional<FValue> v = eval(e.items[i], f);
+    if (!v) return std::nullopt;
+    args.push_back(std::move(*v));
+  }
+  return run_forward(f.inst, method, args, f.prefix, f.module, f.depth + 1);
 }
 
 // forward_stmt: target = expr | target += expr | return expr[, expr...] | expr | pass
@@ -115,12 +372,21 @@ bool Lowerer::forward_statement(const Stmt& s, Frame& f, std::optional<FValue>& 
     case Stmt::Kind::ClassDef:
     case Stmt::Kind::FunctionDef:
       return unsupported(s.span, "nested definition in forward");
-    case Stmt::Kind::AnnAssign:
-    case Stmt::Kind::If:
+    case Stmt::Kind::If: {
+      std::optional<bool> c = condition(*s.value, f);
+      if (!c) return false;
+      return run_block(*c ? s.body : s.orelse, f, result);
+    }
     case Stmt::Kind::For:
-    case Stmt::Kind::While:
+      return for_loop(s, f, result);
     case Stmt::Kind::Break:
+      f.loop = Frame::Break;
+      return true;
     case Stmt::Kind::Continue:
+      f.loop = Frame::Continue;
+      return true;
+    case Stmt::Kind::AnnAssign:
+    case Stmt::Kind::While:
     case Stmt::Kind::Assert:
     case Stmt::Kind::Del:
     case Stmt::Kind::Global:
@@ -223,12 +489,17 @@ std::optional<FValue> Lowerer::eval(const Expr& e, Frame& f) {
       }
       return eval_subscript(e, f);
     case Expr::Kind::Compare:
-      return eval(as_binary_chain(e), f);
+      return compare_fwd(e, f);
     case Expr::Kind::Binary:
       return eval_binary_fwd(e, f);
     case Expr::Kind::Unary: {
       std::optional<FValue> v = eval(e.items[0], f);
       if (!v) return std::nullopt;
+      if (e.text == "not") {
+        std::optional<bool> t = truth(*v, e.items[0].span);
+        if (!t) return std::nullopt;
+        return FValue::constant(Value::boolean(!*t, e.span), e.span);
+      }
       if (v->kind != FValue::Constant) {
         unsupported(e.span, "operator `" + e.text + "` on a tensor");
         return std::nullopt;
@@ -263,6 +534,12 @@ std::optional<FValue> Lowerer::eval(const Expr& e, Frame& f) {
 std::optional<FValue> Lowerer::eval_binary_fwd(const Expr& e, Frame& f) {
   std::optional<FValue> a = eval(e.items[0], f);
   if (!a) return std::nullopt;
+  if (e.text == "and" || e.text == "or") {  // Python's value: the operand that decided
+    std::optional<bool> t = truth(*a, e.items[0].span);
+    if (!t) return std::nullopt;
+    if ((e.text == "and") != *t) return a;
+    return eval(e.items[1], f);
+  }
   std::optional<FValue> b = eval(e.items[1], f);
   if (!b) return std::nullopt;
   if (a->kind == FValue::Tensor && b->kind == FValue::Tensor) {
@@ -319,10 +596,7 @@ std::optional<FValue> Lowerer::eval_attribute(const Expr& e, Frame& f) {
     if (e.text == "training") {  // nn.Module's flag; netshape analyses the eval-mode forward
       return FValue::constant(Value::boolean(false, e.span), e.span);
     }
-    if (f.inst.modules.count(e.text) != 0) {
-      unsupported(e.span, "using module `self." + e.text + "` without calling it");
-      return std::nullopt;
-    }
+    if (std::optional<FValue> m = self_member(e, f)) return m;
     error(e.span, "`self." + e.text + "` is not defined in __init__");
     return std::nullopt;
   }
@@ -348,6 +622,21 @@ std::optional<FValue> Lowerer::eval_subscript(const Expr& e, Frame& f) {
   if (obj->kind == FValue::Shape && int_index) {
     return FValue::constant(Value::dim_ref(obj->tensor, index->value.i, e.span), e.span);
   }
+  if (obj->kind == FValue::Module && obj->module->kind == ModuleDef::Sequential && int_index) {
+    auto& children = obj->module->children;
+    int64_t i = index->value.i, n = static_cast<int64_t>(children.size());
+    if (i < 0) i += n;
+    if (i >= 0 && i < n) {
+      FValue m = *obj;
+      m.module = &children[static_cast<size_t>(i)].def;
+      m.tensor = obj->tensor + "." + children[static_cast<size_t>(i)].index;
+      m.span = e.span;
+      return m;
+    }
+    error(e.items[1].span, "index " + std::to_string(index->value.i) + " is out of range of `" +
+                               obj->tensor + "` (" + std::to_string(n) + " modules)");
+    return std::nullopt;
+  }
   if (obj->kind == FValue::Tensors && int_index) {
     int64_t i = index->value.i;
     int64_t n = static_cast<int64_t>(obj->items.size());
@@ -365,7 +654,48 @@ std::optional<FValue> Lowerer::eval_call(const Expr& e, Frame& f) {
   std::string name = dotted(callee);
   if (callee.kind == Expr::Kind::Attribute && callee.items[0].kind == Expr::Kind::Name &&
       callee.items[0].text == "self" && f.vars.count("self") == 0) {
+    if (f.inst.modules.count(callee.text) == 0 && f.inst.cls != nullptr) {
+      if (const Stmt* method = find_method(*f.inst.cls, callee.text, 0))
+        return call_helper(e, *method, f);
+    }
     return call_self_module(e, callee.text, f);
+  }
+  if (name == "len" && f.vars.count("len") == 0 && e.items.size() == 2) {  // len(self.blocks)
+    std::optional<FValue> v = eval(e.items[1], f);
+    if (!v) return std::nullopt;
+    int64_t n = -1;
+    if (v->kind == FValue::Module && v->module->kind == ModuleDef::Sequential)
+      n = static_cast<int64_t>(v->module->children.size());
+    if (v->kind == FValue::Tensors) n = static_cast<int64_t>(v->items.size());
+    if (v->kind == FValue::Constant && v->value.is_sequence())
+      n = static_cast<int64_t>(v->value.items.size());
+    if (n < 0) {
+      unsupported(e.span, "len() of this value in forward", "len() of a tensor is x.size(0)");
+      return std::nullopt;
+    }
+    return FValue::constant(Value::integer(n, e.span), e.span);
+  }
+  bool module_value = (callee.kind == Expr::Kind::Name && f.vars.count(callee.text) != 0 &&
+                       f.vars[callee.text].kind == FValue::Module) ||
+                      callee.kind == Expr::Kind::Subscript;
+  if (module_value) {  // `blk(x)` in `for blk in self.blocks`, `self.blocks[0](x)`
+    std::optional<FValue> m = eval(callee, f);
+    if (!m) return std::nullopt;
+    if (m->kind != FValue::Module) {
+      unsupported(callee.span, "calling this value in forward");
+      return std::nullopt;
+    }
+    std::vector<FValue> inputs;
+    for (size_t i = 1; i < e.items.size(); ++i) {
+      std::optional<FValue> v = eval(e.items[i], f);
+      if (!v) return std::nullopt;
+      if (v->kind != FValue::Tensor || !e.keywords[i - 1].empty()) {
+        unsupported(e.arg_spans[i - 1], "non-tensor argument to a module call");
+        return std::nullopt;
+      }
+      inputs.push_back(*v);
+    }
+    return call_module(*m->module, m->tensor, inputs, e.span, true, f.module, f.depth);
   }
   if (callee.kind == Expr::Kind::Call) {  // nn.ReLU()(x): a module built and applied in place
     std::string ctor = dotted(callee.items[0]);
@@ -511,6 +841,11 @@ std::optional<FValue> Lowerer::call_module(ModuleDef& m, const std::string& name
       return FValue::tensor_of(*emitted, call_span);
     }
     case ModuleDef::Sequential: {
+      if (m.list) {
+        error(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
+              "call its modules: `for m in self." + name + ": x = m(x)`");
+        return std::nullopt;
+      }
       int self = declare_module(m, name, "Sequential", parent, call_span);
       std::vector<FValue> cur = inputs;
       for (auto& [index, child] : m.children) {

@@ -59,6 +59,7 @@ struct ModuleDef {
   std::shared_ptr<Instance> instance;  // User
   Diagnostic error;                    // Broken: reported when called
   std::string first_call;  // Leaf: the statement of its first call (later calls share its params)
+  bool list = false;       // Sequential: an nn.ModuleList (iterated and indexed, not called)
   int module_index = -1;   // Sequential, User: its ModuleDecl once forward has applied it
 };
 
@@ -80,6 +81,10 @@ struct Instance {
   // Attributes that are neither modules nor plain data (lists, dicts, functions, classes),
   // visible to __init__ and its helpers.
   std::map<std::string, std::shared_ptr<PyValue>> values;
+  // A subclass of nn.Sequential (`class ConvBNReLU(nn.Sequential)`): its modules, in the order
+  // they were registered, are what its forward applies.
+  bool sequential = false;
+  std::vector<std::string> order;
   std::map<std::string, int> calls;  // per attribute: how many times forward called it
 };
 
@@ -88,8 +93,11 @@ using Scope = std::map<std::string, Const>;
 // A value in forward: a tensor (by the statement or input name that produces it), several
 // tensors (tuple/list), a constant, or `x.shape` / `x.size()` waiting for an index.
 struct FValue {
-  enum Kind { Tensor, Tensors, Constant, Shape, Self };
+  // Module: a submodule used as a value in forward (`for blk in self.blocks`, `self.blocks[0]`),
+  // `module` pointing into the instance, `tensor` holding its name.
+  enum Kind { Tensor, Tensors, Constant, Shape, Self, Module };
   Kind kind = Constant;
+  ModuleDef* module = nullptr;
   std::string tensor;
   Span span;
   std::vector<FValue> items;
@@ -219,7 +227,16 @@ class Lowerer {
     std::string prefix;
     int module;  // the ModuleDecl whose forward this is; -1 for the model
     int depth;
+    enum Loop { None, Break, Continue } loop = None;  // a `break`/`continue` leaving a block
   };
+  bool run_block(const std::vector<py::Stmt>& body, Frame& f, std::optional<FValue>& result);
+  std::optional<bool> condition(const py::Expr& e, Frame& f);
+  std::optional<bool> truth(const FValue& v, Span at);
+  std::optional<FValue> compare_fwd(const py::Expr& e, Frame& f);
+  bool for_loop(const py::Stmt& s, Frame& f, std::optional<FValue>& result);
+  std::optional<std::vector<FValue>> loop_items(const py::Expr& e, Frame& f);
+  std::optional<FValue> self_member(const py::Expr& e, Frame& f);
+  std::optional<FValue> call_helper(const py::Expr& e, const py::Stmt& method, Frame& f);
   std::optional<FValue> eval(const py::Expr& e, Frame& f);
   std::optional<FValue> eval_call(const py::Expr& e, Frame& f);
   std::optional<FValue> eval_attribute(const py::Expr& e, Frame& f);

@@ -10,7 +10,7 @@ using namespace netshape;
 namespace {
 
 const char* const kBreakers[] = {
-    "for i in range(3):\n            x = self.relu(x)\n",
+    "for i in range(x.shape[0]):\n            x = self.relu(x)\n",
     "if x.shape[0] > 1:\n            x = self.relu(x)\n",
     "x = [y for y in x]\n",
     "x = lambda q: q\n",
