@@ -42,6 +42,8 @@ struct QuizOptions {
 int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err);
+// `netshape list FILE`: the models and functions of a .py file, and which one check reads.
+int command_list(const std::string& file, std::ostream& out, std::ostream& err);
 int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err);
 int command_shape(const QuizOptions& o, std::ostream& out, std::ostream& err);
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err);

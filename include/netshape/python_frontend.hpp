@@ -26,6 +26,21 @@ struct PythonOptions {
 std::optional<Program> parse_python(const SourceFile& src, const PythonOptions& opts,
                                     Diagnostics& diags);
 
+// What `netshape list FILE` prints: the models a file defines (nn.Module classes, nn.Sequential
+// variables) and its functions (factories such as `def resnet18(**kwargs)`), with their
+// signatures, and which one `check` picks without --model.
+struct PythonModelEntry {
+  std::string kind;  // "class", "sequential" or "function"
+  std::string name;
+  std::string signature;  // the constructor's or function's parameters as written
+  int line = 0;
+};
+struct PythonModelList {
+  std::vector<PythonModelEntry> entries;
+  std::string chosen;  // empty when check would need --model
+};
+std::optional<PythonModelList> list_python_models(const SourceFile& src, Diagnostics& diags);
+
 // ---------------------------------------------------------------------------------------------
 // Internals, exposed for the unit tests. Nothing outside src/frontend/python_*.cpp needs them.
 namespace py {

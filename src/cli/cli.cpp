@@ -156,6 +156,11 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--arg", run_raw_args, "constructor argument of a .py model, name=value");
 
   BenchOptions bench;
+  std::string list_file;
+  auto* list_cmd =
+      app.add_subcommand("list", "list the models and factory functions of a .py file");
+  list_cmd->add_option("FILE", list_file, "a .py model file")->required();
+
   auto* bench_cmd = app.add_subcommand("bench", "benchmarks");
   bench_cmd->require_subcommand(1);
   auto* bench_conv = bench_cmd->add_subcommand("conv", "time the convolution kernels");
@@ -224,6 +229,7 @@ int run_cli(int argc, char** argv) {
     if (!ok) return 2;
     return command_run(run, std::cout, std::cerr);
   }
+  if (list_cmd->parsed()) return command_list(list_file, std::cout, std::cerr);
   if (bench_cmd->parsed()) {
     if (bench_conv->parsed()) return command_bench_conv(bench, std::cout, std::cerr);
     return command_bench_check(bench, std::cout, std::cerr);

@@ -9,6 +9,7 @@
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
 #include "netshape/op_table.hpp"
+#include "netshape/python_frontend.hpp"
 
 namespace netshape {
 
@@ -221,6 +222,38 @@ int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
 
 int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err) {
   return run_conv_bench(o.conv, out, err);
+}
+
+int command_list(const std::string& file, std::ostream& out, std::ostream& err) {
+  std::string error;
+  auto src = read_source(file, error);
+  if (!src) {
+    err << render_command_error(error, "check the path");
+    return 2;
+  }
+  const std::string& path = src->path();
+  if (path.size() < 3 || path.compare(path.size() - 3, 3, ".py") != 0) {
+    err << render_command_error(fmt::format("netshape list reads .py files; '{}' is not one", path),
+                                "a .ns file is one model: run `netshape check` on it");
+    return 2;
+  }
+  Diagnostics diags;
+  auto list = list_python_models(*src, diags);
+  err << render_diagnostics(diags, *src);
+  if (!list) return 2;
+  for (const PythonModelEntry& e : list->entries) {
+    const char* what = e.kind == "class" ? "class" : e.kind == "function" ? "def" : "";
+    std::string head = e.kind == "sequential" ? e.name + " = nn.Sequential(...)"
+                                              : fmt::format("{} {}({})", what, e.name, e.signature);
+    out << fmt::format("{}  (line {})\n", head, e.line);
+  }
+  if (list->chosen.empty()) {
+    out << "without --model, check finds no model: pass --model NAME\n";
+  } else {
+    out << fmt::format("without --model, check reads {}; another: --model NAME [--arg k=v]\n",
+                       list->chosen);
+  }
+  return 0;
 }
 
 }  // namespace netshape

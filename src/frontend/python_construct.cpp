@@ -369,17 +369,35 @@ class Construct {
   void expression_statement(const Expr& e, Frame& f) {
     if (e.kind == Expr::Kind::String || e.kind == Expr::Kind::FString) return;  // docstring
     if (e.kind == Expr::Kind::Call && is_super_init(e)) return super_init(e, f);
-    if (e.kind == Expr::Kind::Call && L.opts_.model.empty() && ignorable(e)) return;
-    eval(e, f);
+    if (e.kind == Expr::Kind::Call && ignorable(e)) return;
+    if (e.kind != Expr::Kind::Call) {
+      eval(e, f);
+      return;
+    }
+    try {
+      eval(e, f);
+    } catch (const PyError& err) {
+      // A function netshape cannot see, whose result nobody reads (`_log_api_usage_once(self)`,
+      // a library's bookkeeping): skipped, and said, since netshape cannot know what it did.
+      bool unknown =
+          err.d.message.rfind("name `", 0) == 0 || err.d.message.rfind("unknown function", 0) == 0;
+      if (!unknown || err.d.message.find("netshape does not run") != std::string::npos) throw;
+      std::string callee = dotted(e.items[0]);
+      L.diags_
+          .warning(e.items[0].span,
+                   "netshape skips the call `" + (callee.empty() ? "..." : callee) +
+                       "(...)`: it cannot see that function, and its result is not used",
+                   "if it changes the model's layers, compute them in the file instead")
+          .code = "skipped-call";
+    }
   }
 
   static bool ignorable(const Expr& call) {
     std::string callee = dotted(call.items[0]);
     for (const char* prefix :
          {"print", "nn.init.", "torch.nn.init.", "init.", "logging.", "logger.", "warnings.",
-          "torch.manual_seed", "_log_api_usage_once", "self.save_hyperparameters", "self.apply",
-          "self.register_buffer", "self.init_weights", "self._init_weights",
-          "self.reset_parameters"}) {
+          "torch.manual_seed", "self.save_hyperparameters", "self.apply", "self.register_buffer",
+          "self.init_weights", "self._init_weights", "self.reset_parameters"}) {
       if (callee.rfind(prefix, 0) == 0) return true;
     }
     return false;

@@ -80,6 +80,30 @@ std::optional<std::string> Lowerer::emit(Statement st) {
 
 // ---- model selection ----
 
+}  // namespace netshape::pylower
+
+namespace netshape {
+// The parameters of a def as written: `block, num_blocks, num_classes=10`.
+static std::string signature_of(const SourceFile& src, const py::Stmt& def, size_t first) {
+  std::string out;
+  for (size_t i = first; i < def.params.size(); ++i) {
+    const py::Param& p = def.params[i];
+    out += (out.empty() ? "" : ", ") + std::string(static_cast<size_t>(p.stars), '*') + p.name;
+    if (p.default_value) {
+      Span d = p.default_value->span;
+      std::string_view line = src.line_text(d.line);
+      size_t from = static_cast<size_t>(std::max(0, d.column - 1));
+      out += "=" + std::string(line.substr(std::min(from, line.size()),
+                                           static_cast<size_t>(std::max(1, d.length))));
+    }
+  }
+  return out;
+}
+
+}  // namespace netshape
+
+namespace netshape::pylower {
+
 bool has_slice(const Expr& subscript) {
   if (subscript.kind != Expr::Kind::Subscript) return false;
   const Expr& index = subscript.items[1];
@@ -164,6 +188,28 @@ void Lowerer::collect_top_level() {
       }
     }
   }
+}
+
+void Lowerer::collect_for_listing(PythonModelList& list) {
+  collect_top_level();
+  for (const Candidate& c : candidates_) {
+    if (c.cls != nullptr) {
+      const Stmt* init = find_method(*c.cls, "__init__", 0);
+      list.entries.push_back(
+          {"class", c.name, init ? signature_of(src_, *init, 1) : "", c.span.line});
+    } else if (c.sequential != nullptr) {
+      list.entries.push_back({"sequential", c.name, "", c.span.line});
+    }
+  }
+  for (const auto& [name, def] : functions_) {
+    list.entries.push_back({"function", name, signature_of(src_, *def, 0), def->name_span.line});
+  }
+  std::sort(list.entries.begin(), list.entries.end(),
+            [](const PythonModelEntry& a, const PythonModelEntry& b) { return a.line < b.line; });
+  Diagnostics quiet;
+  std::swap(quiet, diags_);
+  if (const Candidate* chosen = choose_model()) list.chosen = chosen->name;
+  std::swap(quiet, diags_);
 }
 
 const Candidate* Lowerer::find_candidate(const std::string& name) const {
@@ -397,6 +443,16 @@ std::optional<Program> parse_python(const SourceFile& src, const PythonOptions& 
   std::optional<py::Module> module = py::parse_module(src, diags);
   if (!module) return std::nullopt;
   return pylower::lower(src, *module, opts, diags);
+}
+
+std::optional<PythonModelList> list_python_models(const SourceFile& src, Diagnostics& diags) {
+  std::optional<py::Module> module = py::parse_module(src, diags);
+  if (!module) return std::nullopt;
+  PythonModelList list;
+  PythonOptions options;  // the Lowerer keeps a reference: it must outlive it
+  pylower::Lowerer lowerer(src, *module, options, diags);
+  lowerer.collect_for_listing(list);
+  return list;
 }
 
 }  // namespace netshape

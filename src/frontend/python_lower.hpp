@@ -149,6 +149,7 @@ class Lowerer {
   Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
           Diagnostics& diags);
   std::optional<Program> run();
+  void collect_for_listing(PythonModelList& list);
 
   // python_init.cpp
   Const eval_const(const py::Expr& e, const Scope* scope, Instance* self, int depth = 0);

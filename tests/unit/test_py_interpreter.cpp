@@ -188,3 +188,52 @@ class Net(nn.Module):
   CHECK(first_error(unknown) == "name `helper_from_another_file` is not defined here");
   CHECK(unknown.diags.items()[0].span.line == 10);
 }
+
+TEST_CASE(
+    "interpreter: a call netshape cannot see whose result is unused is skipped, with a "
+    "warning") {
+  const char* text = R"(import torch.nn as nn
+from somelib import track
+
+
+class N(nn.Module):
+    def __init__(self):
+        super().__init__()
+        track(self)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [1, 4]
+)";
+  LoadedModel m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.diags.items().size() == 1);
+  const Diagnostic& w = m.diags.items()[0];
+  CHECK(w.severity == Severity::Warning);
+  CHECK(w.code == "skipped-call");
+  CHECK(w.span.line == 8);
+  CHECK(w.message ==
+        "netshape skips the call `track(...)`: it cannot see that function, and its result is not "
+        "used");
+  CHECK(m.analysis.totals.params == 10);
+}
+
+TEST_CASE("netshape list: a file's models and factories with their signatures") {
+  std::string cmd = std::string(NETSHAPE_BINARY) + " list " + NETSHAPE_SOURCE_DIR +
+                    "/tests/py_models/vgg_cfg.py 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  CHECK(pclose(p) == 0);
+  CHECK(out ==
+        "def make_layers(cfg, batch_norm=False, in_channels=3)  (line 11)\n"
+        "class VGG(features, num_classes=10, width=512, spatial=1)  (line 26)\n"
+        "def vgg11_bn(**kwargs)  (line 51)\n"
+        "def vgg_small(num_classes=10)  (line 55)\n"
+        "without --model, check reads VGG; another: --model NAME [--arg k=v]\n");
+}
