@@ -67,6 +67,7 @@ std::string render_diagnostic(const Diagnostic& d, const SourceSet& sources);
 std::string render_command_error(std::string message, std::string help = {});
 // Every kept diagnostic, then "N more errors and warnings not shown" when some were dropped.
 std::string render_diagnostics(const Diagnostics& diags, const SourceFile& source);
+std::string render_diagnostics(const Diagnostics& diags, const SourceSet& sources);
 
 // Edit distance based suggestion: the candidate closest to `word`, or "" if none is close.
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);

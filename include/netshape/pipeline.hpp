@@ -16,6 +16,8 @@ namespace netshape {
 // Everything known about one model: its source, the graph, the analysis, diagnostics.
 struct LoadedModel {
   SourceFile source;
+  // The model's other .py files (what it imports), in Span::file order from 1.
+  std::vector<std::shared_ptr<const SourceFile>> imported;
   std::optional<Graph> graph;        // absent when the file does not parse
   const Program* program = nullptr;  // the frontend's statements, owned by `graph`
   Analysis analysis;
@@ -27,13 +29,12 @@ struct LoadOptions {
   std::string input_dims;                                 // --input
   std::string model;                                      // --model (Python)
   std::vector<std::pair<std::string, std::string>> args;  // --arg (Python)
+  std::vector<std::string> paths;                         // --path (Python imports)
   bool explain = false;                                   // record formulas for --explain
 };
 
 // Parses and analyses `m.source` (the pipeline: frontend -> IR -> inference).
 void load_model(LoadedModel& m, const LoadOptions& opts);
-// Reads FILE or `-` (stdin); nullopt with a message in `error` when it cannot.
-std::optional<SourceFile> read_source(const std::string& path, std::string& error);
 // Renders every diagnostic of `m` (stderr text).
 std::string render_diagnostics(const LoadedModel& m);
 

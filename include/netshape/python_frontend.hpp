@@ -20,6 +20,10 @@ namespace netshape {
 struct PythonOptions {
   std::string model;  // --model NAME: which class / Sequential variable (empty: automatic)
   std::vector<std::pair<std::string, std::string>> args;  // --arg name=value (constructor params)
+  std::vector<std::string> paths;  // --path DIR: roots for absolute imports (after the file's dir)
+  // Filled with the other files the model imports, in Span::file order from 1, so diagnostics
+  // can show their lines (optional).
+  std::vector<std::shared_ptr<const SourceFile>>* imported = nullptr;
 };
 
 // Returns a Program, or nullopt with errors in `diags` (exit code 2 for the caller).
@@ -64,7 +68,8 @@ struct Comment {
 // a hostile file is refused at its first bad construct without being tokenized whole.
 class Tokenizer {
  public:
-  Tokenizer(const SourceFile& src, Diagnostics& diags);
+  // `file` is the Span::file of every token: the file's index among the model's files.
+  Tokenizer(const SourceFile& src, Diagnostics& diags, uint32_t file = 0);
   ~Tokenizer();
   Tokenizer(const Tokenizer&) = delete;
   Tokenizer& operator=(const Tokenizer&) = delete;
@@ -185,8 +190,9 @@ struct Module {
   std::vector<Comment> comments;
 };
 
-// Parses a whole file. nullopt on a syntax error (reported with its position).
-std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags);
+// Parses a whole file. nullopt on a syntax error (reported with its position). `file` is the
+// Span::file of every position (the file's index among the model's files).
+std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags, uint32_t file = 0);
 
 // Parses one expression from a SourceFile (used for --arg values). nullopt on error.
 std::optional<Expr> parse_expression(const SourceFile& src, Diagnostics& diags);

@@ -1,6 +1,7 @@
 // Source text and positions. Every IR node keeps a Span so any later stage can point at the line.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,10 @@ class SourceFile {
   std::string text_;
   std::vector<size_t> line_starts_;
 };
+
+// Reads FILE or `-` (stdin) within the limits of docs/limits.md (size, kind of file); nullopt with
+// a message in `error` when it cannot.
+std::optional<SourceFile> read_source(const std::string& path, std::string& error);
 
 // The files of one model, indexed by Span::file; [0] is the main file.
 using SourceSet = std::vector<const SourceFile*>;

@@ -132,6 +132,9 @@ int run_cli(int argc, char** argv) {
   check_cmd->add_flag("--explain", check.explain, "show every formula with its numbers");
   check_cmd->add_option("--model", check.load.model, "which model of a .py file")->check(kNonEmpty);
   check_cmd->add_option("--arg", raw_args, "constructor argument of a .py model, name=value");
+  check_cmd
+      ->add_option("--path", check.load.paths, "directory where a .py model's imports are found")
+      ->check(kNonEmpty);
 
   RunOptions run;
   std::string run_format = "table";
@@ -154,6 +157,8 @@ int run_cli(int argc, char** argv) {
       ->transform(size_in_bytes());
   run_cmd->add_option("--model", run.load.model, "which model of a .py file")->check(kNonEmpty);
   run_cmd->add_option("--arg", run_raw_args, "constructor argument of a .py model, name=value");
+  run_cmd->add_option("--path", run.load.paths, "directory where a .py model's imports are found")
+      ->check(kNonEmpty);
 
   BenchOptions bench;
   std::string list_file;

@@ -243,9 +243,10 @@ class Construct {
   Lowerer& L;
   int64_t steps_ = 0;
   int calls_ = 0;
-  const Expr* whole_line_call_ = nullptr;   // the `self.a = nn.X(...)` call whose line is its fix
-  std::map<std::string, PyValue> globals_;  // the file's names, computed when first used
-  std::map<std::string, bool> computing_;
+  const Expr* whole_line_call_ = nullptr;  // the `self.a = nn.X(...)` call whose line is its fix
+  // Each file's top-level names, computed when first used.
+  std::map<std::pair<uint32_t, std::string>, PyValue> globals_;
+  std::map<std::pair<uint32_t, std::string>, bool> computing_;
 
   struct Frame {
     std::shared_ptr<PyScope> scope;
@@ -253,11 +254,13 @@ class Construct {
     const Stmt* cls = nullptr;      // the class whose method this is (for super())
     PyValue ret;
     int depth = 0;
+    uint32_t file = 0;  // whose top-level names the code sees
   };
 
-  Frame module_frame() {
+  Frame module_frame(uint32_t file = 0) {
     Frame f;
     f.scope = std::make_shared<PyScope>();
+    f.file = file;
     return f;
   }
 
@@ -271,6 +274,20 @@ class Construct {
   }
 
   // ---- __init__ ----
+
+  // The class (itself or a base) whose body holds __init__, for the file its code sees.
+  const Stmt* init_def_owner(const Stmt& cls, int depth = 0) {
+    for (const Stmt& s : cls.body)
+      if (s.kind == Stmt::Kind::FunctionDef && s.name == "__init__") return &cls;
+    if (depth < limits::kMaxPyInstanceDepth) {
+      for (const Expr& b : cls.bases) {
+        auto it = L.classes_.find(dotted(b));
+        if (it != L.classes_.end() && it->second != &cls)
+          return init_def_owner(*it->second, depth + 1);
+      }
+    }
+    return &cls;
+  }
 
   void init(const std::shared_ptr<Instance>& inst, std::map<std::string, PyValue> params,
             int depth) {
@@ -286,6 +303,7 @@ class Construct {
     f.scope->vars["self"] = *f.self;
     f.cls = inst->cls;
     f.depth = depth;
+    f.file = L.file_of(init_def_owner(*inst->cls));
     exec_block(init_def->body, f);
   }
 
@@ -353,6 +371,7 @@ class Construct {
         fn.kind = PyValue::Kind::Function;
         fn.def_ = &s;
         fn.closure = f.scope;
+        fn.file = f.file;
         f.scope->vars[s.name] = fn;
         return Flow::Normal;
       }
@@ -379,8 +398,9 @@ class Construct {
     } catch (const PyError& err) {
       // A function netshape cannot see, whose result nobody reads (`_log_api_usage_once(self)`,
       // a library's bookkeeping): skipped, and said, since netshape cannot know what it did.
-      bool unknown =
-          err.d.message.rfind("name `", 0) == 0 || err.d.message.rfind("unknown function", 0) == 0;
+      bool unknown = err.d.message.rfind("name `", 0) == 0 ||
+                     err.d.message.rfind("unknown function", 0) == 0 ||
+                     err.d.message.find("which netshape cannot find") != std::string::npos;
       if (!unknown || err.d.message.find("netshape does not run") != std::string::npos) throw;
       std::string callee = dotted(e.items[0]);
       L.diags_
@@ -430,6 +450,7 @@ class Construct {
       PyValue fn;
       fn.kind = PyValue::Kind::Function;
       fn.def_ = base_init;
+      fn.file = L.file_of(init_def_owner(*it->second));
       fn.method_self = f.self;
       Args args = arguments(call, f);
       invoke(fn, args, call, f, it->second);
@@ -585,6 +606,8 @@ class Construct {
         return module_attribute(obj, name, e, f);
       case PyValue::Kind::Class:
         return class_attribute(*obj.def_, name, e, nullptr);
+      case PyValue::Kind::File:
+        return global(obj.file, name, e.span);
       case PyValue::Kind::Opaque:
         if (is_failed(obj)) rethrow(obj);
         return obj;
@@ -708,6 +731,7 @@ class Construct {
         PyValue fn;
         fn.kind = PyValue::Kind::Function;
         fn.def_ = &s;
+        fn.file = L.file_of(&cls);
         bool plain = std::none_of(s.decorators.begin(), s.decorators.end(), [](const Expr& d) {
           return d.text == "staticmethod" || d.text == "classmethod";
         });
@@ -715,7 +739,7 @@ class Construct {
         bool property = std::any_of(s.decorators.begin(), s.decorators.end(),
                                     [](const Expr& d) { return d.text == "property"; });
         if (property && self) {
-          Frame f = module_frame();
+          Frame f = module_frame(fn.file);
           Args none;
           return invoke(fn, none, e, f, &cls);
         }
@@ -725,7 +749,7 @@ class Construct {
       if (!assigns) continue;
       for (const Expr& t : s.targets) {
         if (t.kind == Expr::Kind::Name && t.text == name) {
-          Frame f = module_frame();
+          Frame f = module_frame(L.file_of(&cls));
           return eval(*s.value, f);
         }
       }
@@ -834,7 +858,7 @@ class Construct {
       auto it = s->vars.find(e.text);
       if (it != s->vars.end()) return found(it->second, e.span);
     }
-    return found(global(e.text, e.span), e.span);
+    return found(global(f.file, e.text, e.span), e.span);
   }
 
   // A value found through a name points at the name, so errors point at the use.
@@ -844,31 +868,60 @@ class Construct {
     return v;
   }
 
-  // The file's top-level names: functions, classes, constants (computed on first use), then the
-  // names netshape knows.
-  PyValue global(const std::string& name, Span at) {
-    if (auto it = globals_.find(name); it != globals_.end()) return it->second;
-    if (computing_[name]) raise(at, "`" + name + "` is defined in terms of itself");
-    computing_[name] = true;
-    PyValue v = compute_global(name, at);
-    computing_[name] = false;
-    globals_[name] = v;
+  // A file's top-level names: functions, classes, constants (computed on first use), what it
+  // imports from the model's other files, then the names netshape knows.
+  PyValue global(uint32_t file, const std::string& name, Span at) {
+    auto key = std::make_pair(file, name);
+    if (auto it = globals_.find(key); it != globals_.end()) return it->second;
+    if (computing_[key]) raise(at, "`" + name + "` is defined in terms of itself");
+    computing_[key] = true;
+    PyValue v;
+    try {
+      v = compute_global(file, name, at);
+    } catch (...) {
+      computing_[key] = false;
+      throw;
+    }
+    computing_[key] = false;
+    globals_[key] = v;
     return v;
   }
 
-  PyValue compute_global(const std::string& name, Span at) {
+  // Whether a file binds `name` at its top level (without computing it).
+  bool defines(uint32_t file, const std::string& name) {
+    for (const Stmt& s : L.files_[file].module->body) {
+      if ((s.kind == Stmt::Kind::FunctionDef || s.kind == Stmt::Kind::ClassDef) && s.name == name)
+        return true;
+      if ((s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AnnAssign) && s.value) {
+        for (const Expr& t : s.targets)
+          if (t.kind == Expr::Kind::Name && t.text == name) return true;
+      }
+      if (s.kind == Stmt::Kind::Import) {
+        for (size_t i = 0; i < s.names.size(); ++i) {
+          std::string bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
+          if (s.name.empty()) bound = bound.substr(0, bound.find('.'));
+          if (bound == name && s.names[i] != "*") return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  PyValue compute_global(uint32_t file, const std::string& name, Span at) {
     const Stmt* assignment = nullptr;
-    for (const Stmt& s : L.module_.body) {
+    for (const Stmt& s : L.files_[file].module->body) {
       if (s.kind == Stmt::Kind::FunctionDef && s.name == name) {
         PyValue fn;
         fn.kind = PyValue::Kind::Function;
         fn.def_ = &s;
+        fn.file = file;
         return fn;
       }
       if (s.kind == Stmt::Kind::ClassDef && s.name == name) {
         PyValue c;
         c.kind = PyValue::Kind::Class;
         c.def_ = &s;
+        c.file = file;
         return c;
       }
       if ((s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AnnAssign) && s.value) {
@@ -877,9 +930,10 @@ class Construct {
       }
     }
     if (assignment != nullptr) {
-      Frame f = module_frame();
+      Frame f = module_frame(file);
       return guarded(*assignment->value, f);
     }
+    if (std::optional<PyValue> imported = import_binding(file, name, at)) return *imported;
     for (const char* known : {"nn", "torch", "F", "math", "functools", "collections", "init"}) {
       if (name == known) return PyValue::builtin(name == "init" ? "nn.init" : name);
     }
@@ -907,6 +961,81 @@ class Construct {
     if (!name.empty() && name[0] >= 'A' && name[0] <= 'Z') return PyValue::builtin("nn." + name);
     raise(at, "name `" + name + "` is not defined here",
           "define it before use, or write the value itself");
+  }
+
+  // ---- imports ----
+
+  // What `import torch.nn as nn`, `from torch.nn import functional as F`, `from math import ceil`
+  // bind: the names netshape knows. nullopt for a module of the model's own files.
+  static std::optional<PyValue> known_import(const std::string& module, const std::string& name) {
+    std::string full = module.empty() ? name : module + "." + name;
+    if (full == "torch.nn" || full == "nn") return PyValue::builtin("nn");
+    if (full == "torch.nn.functional") return PyValue::builtin("F");
+    if (full == "torch.nn.init") return PyValue::builtin("nn.init");
+    if (full == "torch" || full == "math" || full == "functools" || full == "collections")
+      return PyValue::builtin(full);
+    if (module == "torch.nn") return PyValue::builtin("nn." + name);
+    if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
+    if (module == "math") return PyValue::builtin("math." + name);
+    if (module == "functools" || module == "collections") return PyValue::builtin(name);
+    if (module == "typing" || module == "__future__" || module == "torch") {
+      PyValue p;
+      p.kind = PyValue::Kind::Opaque;
+      p.name = full;
+      return p;
+    }
+    return std::nullopt;
+  }
+
+  // `name` as bound by one of the file's imports; nullopt when no import binds it.
+  std::optional<PyValue> import_binding(uint32_t file, const std::string& name, Span at) {
+    for (const Stmt& s : L.files_[file].module->body) {
+      if (s.kind != Stmt::Kind::Import) continue;
+      for (size_t i = 0; i < s.names.size(); ++i) {
+        const std::string& imported = s.names[i];
+        if (s.name.empty()) {  // import a.b [as c]
+          std::string bound =
+              !s.aliases[i].empty() ? s.aliases[i] : imported.substr(0, imported.find('.'));
+          if (bound != name) continue;
+          std::string module = !s.aliases[i].empty() ? imported : bound;
+          if (auto known = known_import("", module)) return known;
+          return file_module(file, module, name, s.span, at);
+        }
+        if (imported == "*") {  // from m import *: the names m defines
+          if (known_import(s.name, name)) continue;
+          int idx = L.import_file(file, s.name, s.span);
+          if (idx >= 0 && defines(static_cast<uint32_t>(idx), name))
+            return global(static_cast<uint32_t>(idx), name, at);
+          continue;
+        }
+        std::string bound = !s.aliases[i].empty() ? s.aliases[i] : imported;
+        if (bound != name) continue;
+        if (auto known = known_import(s.name, imported)) return known;
+        int idx = L.import_file(file, s.name, s.span);
+        if (idx >= 0 && defines(static_cast<uint32_t>(idx), imported))
+          return global(static_cast<uint32_t>(idx), imported, at);
+        std::string sub = s.name + (s.name.back() == '.' ? "" : ".") + imported;
+        if (L.import_file(file, sub, s.span) >= 0) return file_module(file, sub, name, s.span, at);
+        return file_module(file, s.name, name, s.span, at);
+      }
+    }
+    return std::nullopt;
+  }
+
+  // A module of the model's files as a value; an error at the use when no such file exists.
+  PyValue file_module(uint32_t file, const std::string& module, const std::string& name,
+                      Span import_at, Span at) {
+    int idx = L.import_file(file, module, import_at);
+    if (idx >= 0) {
+      PyValue m;
+      m.kind = PyValue::Kind::File;
+      m.file = static_cast<uint32_t>(idx);
+      m.name = module;
+      return m;
+    }
+    raise(at, "`" + name + "` comes from `" + module + "`, which netshape cannot find",
+          "put that file next to the model (or pass --path DIR); netshape reads the model's own "
+          "files, torch.nn, math and functools");
   }
 
   // ---- calls ----
@@ -1016,6 +1145,7 @@ class Construct {
     f.scope = std::make_shared<PyScope>();
     f.scope->parent = fn.closure;
     f.depth = caller.depth;
+    f.file = fn.file;
     f.cls = cls != nullptr ? cls : caller.cls;
     size_t first = 0;
     if (fn.method_self) {
@@ -1024,7 +1154,7 @@ class Construct {
       f.self = fn.method_self;
       first = 1;
     }
-    bind_parameters(def, first, args, call, *f.scope);
+    bind_parameters(def, first, args, call, *f.scope, f.file);
     exec_block(def.body, f);
     --calls_;
     return f.ret.kind == PyValue::Kind::Data && f.ret.data.kind == Value::Kind::None &&
@@ -1033,8 +1163,8 @@ class Construct {
                : f.ret;
   }
 
-  void bind_parameters(const Stmt& def, size_t first, Args& args, const Expr& call,
-                       PyScope& scope) {
+  void bind_parameters(const Stmt& def, size_t first, Args& args, const Expr& call, PyScope& scope,
+                       uint32_t file = 0) {
     const py::Param* var_positional = nullptr;
     const py::Param* var_keyword = nullptr;
     std::vector<const py::Param*> named;
@@ -1077,7 +1207,7 @@ class Construct {
       if (!p->default_value) {
         raise(call.span, fmt::format("{}() missing required argument: '{}'", def.name, p->name));
       }
-      Frame d = module_frame();
+      Frame d = module_frame(file);
       scope.vars[p->name] = eval(*p->default_value, d);
     }
     if (var_positional) scope.vars[var_positional->name] = make_tuple(std::move(extra));
@@ -1095,7 +1225,7 @@ class Construct {
     const Stmt* init_def = L.find_method(cls, "__init__", 0);
     if (init_def != nullptr) {
       PyScope scope;
-      bind_parameters(*init_def, 1, args, call, scope);
+      bind_parameters(*init_def, 1, args, call, scope, L.file_of(init_def_owner(cls)));
       params = std::move(scope.vars);
       // Where each argument came from, so an error inside the module can point here too.
       for (size_t i = 0, positional = 0; i < args.values.size(); ++i) {
@@ -2212,6 +2342,17 @@ class Construct {
 };
 
 // ---- entry points of the Lowerer ----
+
+std::optional<ModuleDef> Lowerer::build_top_level(const Expr& call) {
+  Construct c(*this);
+  std::optional<PyValue> v = c.call_top_level(call);
+  if (!v) return std::nullopt;
+  if (v->kind != PyValue::Kind::Module) {
+    error(call.span, "this does not build a module", "assign an nn.Sequential(...) or a model");
+    return std::nullopt;
+  }
+  return *v->module;
+}
 
 std::optional<ModuleDef> Lowerer::call_factory(const Candidate& model) {
   Construct c(*this);

@@ -200,7 +200,7 @@ bool Lowerer::is_super_init(const Expr& e) const {
 // The text before the op name in a fix line: the whole `self.fc1 = nn.` for a module assigned in
 // __init__, just the `nn.` qualifier for a Sequential child (it shares its line with others).
 std::string Lowerer::fix_prefix_for(const Expr& call, Span op_span, bool qualifier_only) const {
-  std::string_view line = src_.line_text(op_span.line);
+  std::string_view line = source(op_span.file).line_text(op_span.line);
   size_t end = std::min(line.size(), static_cast<size_t>(std::max(0, op_span.column - 1)));
   size_t begin = 0;
   if (qualifier_only && call.span.line == op_span.line) {

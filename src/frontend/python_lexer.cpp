@@ -35,7 +35,8 @@ bool is_string_prefix(std::string_view s) {
 
 class Tokenizer::Impl {
  public:
-  Impl(const SourceFile& src, Diagnostics& diags) : text_(src.text()), diags_(diags) {
+  Impl(const SourceFile& src, Diagnostics& diags, uint32_t file)
+      : text_(src.text()), diags_(diags), file_(file) {
     indents_.push_back(0);
   }
 
@@ -65,6 +66,7 @@ class Tokenizer::Impl {
   };
   std::string_view text_;
   Diagnostics& diags_;
+  uint32_t file_;                     // the Span::file of every token
   std::deque<Token>* out_ = nullptr;  // where next() wants its tokens
   std::vector<Comment> comments_;
   Tok last_kind_ = Tok::End;  // the kind of the last token produced (End: none yet)
@@ -89,7 +91,7 @@ class Tokenizer::Impl {
     }
     ++pos_;
   }
-  Span here(int length = 1) const { return Span{line_, column_, length < 1 ? 1 : length}; }
+  Span here(int length = 1) const { return Span{line_, column_, length < 1 ? 1 : length, file_}; }
 
   void fail(Span span, std::string message, std::string help = {}) {
     if (ok_) diags_.error(span, std::move(message), std::move(help));
@@ -130,7 +132,7 @@ class Tokenizer::Impl {
                     "netshape accepts at most 100 levels of indentation");
       }
       indents_.push_back(width);
-      push(Tok::Indent, "", Span{line_, 1, column_ > 1 ? column_ - 1 : 1});
+      push(Tok::Indent, "", Span{line_, 1, column_ > 1 ? column_ - 1 : 1, file_});
       return;
     }
     while (width < indents_.back()) {
@@ -138,7 +140,7 @@ class Tokenizer::Impl {
       push(Tok::Dedent, "", here());
     }
     if (width != indents_.back()) {
-      fail(Span{line_, 1, column_ > 1 ? column_ - 1 : 1},
+      fail(Span{line_, 1, column_ > 1 ? column_ - 1 : 1, file_},
            "unindent does not match any outer indentation level",
            "indent this line like the block it belongs to");
     }
@@ -309,8 +311,8 @@ class Tokenizer::Impl {
   }
 };
 
-Tokenizer::Tokenizer(const SourceFile& src, Diagnostics& diags)
-    : impl_(std::make_unique<Impl>(src, diags)) {}
+Tokenizer::Tokenizer(const SourceFile& src, Diagnostics& diags, uint32_t file)
+    : impl_(std::make_unique<Impl>(src, diags, file)) {}
 Tokenizer::~Tokenizer() = default;
 bool Tokenizer::next(std::deque<Token>& out) {
   return impl_->next(out);

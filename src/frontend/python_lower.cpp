@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -38,7 +39,80 @@ std::string lower(std::string s) {
 
 Lowerer::Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
                  Diagnostics& diags)
-    : src_(src), module_(module), opts_(opts), diags_(diags) {}
+    : src_(src), module_(module), opts_(opts), diags_(diags) {
+  std::string dir = std::filesystem::path(src.path()).parent_path().string();
+  files_.push_back(PyFile{&src, &module, dir.empty() ? "." : dir});
+}
+
+const SourceFile& Lowerer::source(uint32_t file) const {
+  return file < files_.size() ? *files_[file].src : src_;
+}
+
+uint32_t Lowerer::file_of(const Stmt* cls) const {
+  auto it = class_file_.find(cls);
+  return it == class_file_.end() ? 0 : it->second;
+}
+
+// Python's module lookup, reduced to files: `.a.b` from a file in D is D/a/b.py (or
+// D/a/b/__init__.py), each further leading dot one directory up; `a.b` is looked for under the
+// main file's directory, then under each --path root. Nothing is run: the file is only read.
+int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
+  size_t dots = module.find_first_not_of('.');
+  if (dots == std::string::npos) dots = module.size();
+  std::string rest = module.substr(dots);
+  std::replace(rest.begin(), rest.end(), '.', '/');
+  std::vector<std::filesystem::path> roots;
+  if (dots > 0) {
+    std::filesystem::path base = files_[from].dir;
+    for (size_t i = 1; i < dots; ++i) base = base.parent_path();
+    roots.push_back(base);
+  } else {
+    roots.push_back(files_[0].dir);
+    for (const std::string& p : opts_.paths) roots.push_back(p);
+  }
+  for (const auto& root : roots) {
+    for (const auto& candidate : {root / (rest + ".py"), root / rest / "__init__.py"}) {
+      std::error_code ec;
+      if (rest.empty() && candidate.filename() != "__init__.py") continue;
+      if (!std::filesystem::is_regular_file(candidate, ec)) continue;
+      std::string key = std::filesystem::weakly_canonical(candidate, ec).string();
+      if (auto it = file_by_path_.find(key); it != file_by_path_.end())
+        return it->second >= 0 ? it->second : -2;
+      if (files_.size() >= limits::kMaxPyFiles) {
+        error(at, fmt::format("the model imports more than {} files", limits::kMaxPyFiles),
+              "docs/limits.md lists every limit");
+        return -2;
+      }
+      std::string why;
+      auto src = read_source(candidate.string(), why);
+      if (!src) {
+        error(at, "cannot read `" + candidate.string() + "`: " + why, "check the file");
+        file_by_path_[key] = -1;
+        return -2;
+      }
+      auto owned = std::make_shared<const SourceFile>(std::move(*src));
+      uint32_t index = static_cast<uint32_t>(files_.size());
+      owned_sources_.push_back(owned);
+      if (opts_.imported) opts_.imported->push_back(owned);
+      auto parsed = py::parse_module(*owned, diags_, index);
+      if (!parsed) {
+        file_by_path_[key] = -1;
+        return -2;
+      }
+      owned_modules_.push_back(std::make_unique<py::Module>(std::move(*parsed)));
+      files_.push_back(
+          PyFile{owned.get(), owned_modules_.back().get(), candidate.parent_path().string()});
+      file_by_path_[key] = static_cast<int>(index);
+      for (const Stmt& s : owned_modules_.back()->body) {
+        if (s.kind != Stmt::Kind::ClassDef) continue;
+        class_file_[&s] = index;
+        classes_.emplace(s.name, &s);  // bases and calls find it by name, as in one file
+      }
+      return static_cast<int>(index);
+    }
+  }
+  return -1;
+}
 
 bool Lowerer::error(Span span, std::string message, std::string help) {
   diags_.error(span, std::move(message), std::move(help));
@@ -148,6 +222,12 @@ static bool is_sequential_call(const Expr& e) {
 }
 
 void Lowerer::collect_top_level() {
+  // The model's other files that the main one imports by name (`from unet_parts import Down`):
+  // read now, so `model = UNet(...)` finds an imported class.
+  for (const Stmt& s : module_.body) {
+    if (s.kind == Stmt::Kind::Import && !s.name.empty() && s.name.rfind("torch", 0) != 0)
+      import_file(0, s.name, s.span);
+  }
   for (const Stmt& s : module_.body) {
     if (s.kind == Stmt::Kind::ClassDef) {
       classes_[s.name] = &s;
@@ -245,6 +325,10 @@ const Candidate* Lowerer::choose_model() {
   }
   const Instantiation* chosen = nullptr;
   for (const Instantiation& inst : instances_) {
+    auto imported = classes_.find(inst.class_name);  // a class of another file of the model
+    if (find_candidate(inst.class_name) == nullptr && imported != classes_.end())
+      candidates_.push_back(
+          Candidate{inst.class_name, imported->second, nullptr, nullptr, nullptr, inst.call->span});
     if (find_candidate(inst.class_name) == nullptr) continue;
     if (chosen == nullptr || chosen->variable != "model") chosen = &inst;
   }
@@ -273,18 +357,11 @@ std::optional<Program> Lowerer::run() {
   return std::move(program_);
 }
 
+// `model = nn.Sequential(...)`: the container the interpreter builds, applied to `x`.
 bool Lowerer::lower_sequential_model(const Candidate& model) {
-  add_input("x", model.span);
-  Instance top;
-  ModuleDef seq;
-  if (!build_sequential(*model.sequential, top, nullptr, seq, /*qualifier_only=*/true)) {
-    return false;
-  }
-  FValue in = FValue::tensor_of("x", model.span);
-  std::optional<FValue> out = call_module(seq, "", {in}, model.span, /*named=*/false, -1);
-  if (!out) return false;
-  program_.outputs.push_back(OutputDecl{out->tensor, model.span});
-  return true;
+  std::optional<ModuleDef> seq = build_top_level(*model.sequential);
+  if (!seq) return false;
+  return lower_module(*seq, model.name, model.span);
 }
 
 // `model = resnet18()` or --model resnet18: the module the function returns.
@@ -400,7 +477,7 @@ void Lowerer::track_origin(Value& value, const std::string& param, const Expr& a
   o.argument = argument.span;
   o.parent = value.origin;
   // The help rewrites the use site's line: only when the whole call is on it.
-  std::string_view line = src_.line_text(argument.span.line);
+  std::string_view line = source(argument.span.file).line_text(argument.span.line);
   size_t indent = line.find_first_not_of(" \t");
   int depth = 0;
   for (char c : line) depth += c == '(' ? 1 : c == ')' ? -1 : 0;

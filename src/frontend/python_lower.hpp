@@ -142,6 +142,13 @@ py::Expr as_binary_chain(const py::Expr& compare);
 
 class Construct;
 
+// A file of the model: the main one (index 0) or one it imports, read when an import names it.
+struct PyFile {
+  const SourceFile* src = nullptr;
+  const py::Module* module = nullptr;
+  std::string dir;  // its directory, where its relative imports start
+};
+
 class Lowerer {
   friend class Construct;
 
@@ -157,6 +164,17 @@ class Lowerer {
  private:
   const SourceFile& src_;
   const py::Module& module_;
+  std::vector<PyFile> files_;  // [0] is the main file
+  std::vector<std::shared_ptr<const SourceFile>> owned_sources_;
+  std::vector<std::unique_ptr<py::Module>> owned_modules_;
+  std::map<std::string, int> file_by_path_;         // loaded files; -1: read and broken
+  std::map<const py::Stmt*, uint32_t> class_file_;  // the file each class is defined in
+  const SourceFile& source(uint32_t file) const;
+  uint32_t file_of(const py::Stmt* cls) const;
+  // The file `module` names from file `from` (`.unet_parts`, `..ops.misc`, `models.resnet`),
+  // read and parsed on first use: its index, -1 when no such file exists, -2 when it exists but
+  // cannot be read (reported).
+  int import_file(uint32_t from, const std::string& module, Span at);
   const PythonOptions& opts_;
   Diagnostics& diags_;
   Program program_;
@@ -185,6 +203,7 @@ class Lowerer {
   // python_construct.cpp: the module a factory returns, called with the file's arguments and
   // --arg.
   std::optional<ModuleDef> call_factory(const Candidate& model);
+  std::optional<ModuleDef> build_top_level(const py::Expr& call);
   void add_input(const std::string& name, Span span);
   bool add_outputs(const FValue& out, Span fallback);
   bool init_model(const std::shared_ptr<Instance>& inst);

@@ -1301,8 +1301,8 @@ std::string unread_construct(const Expr& e) {
   }
 }
 
-std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags) {
-  Tokenizer tokenizer(src, diags);
+std::optional<Module> parse_module(const SourceFile& src, Diagnostics& diags, uint32_t file) {
+  Tokenizer tokenizer(src, diags, file);
   Module m;
   try {
     Parser p(src, tokenizer, diags);

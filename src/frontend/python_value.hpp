@@ -31,6 +31,7 @@ struct PyValue {
     Partial,   // functools.partial: callable in items[0], the bound arguments in items[1..]
     Opaque,    // a value netshape does not follow (a weight tensor for nn.init): only passed on
     Unbound,   // a constructor parameter without a value (name)
+    File,      // an imported file of the model, as a module (`import blocks`): file
   };
   Kind kind = Kind::Data;
   Value data;
@@ -44,6 +45,7 @@ struct PyValue {
   std::shared_ptr<PyScope> closure;
   std::shared_ptr<PyValue> method_self;  // Function: bound to this `self`
   std::string name;
+  uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
 
   static PyValue of(Value v) {
     PyValue p;

@@ -163,11 +163,15 @@ std::string render_command_error(std::string message, std::string help) {
 }
 
 std::string render_diagnostics(const Diagnostics& diags, const SourceFile& source) {
+  return render_diagnostics(diags, SourceSet{&source});
+}
+
+std::string render_diagnostics(const Diagnostics& diags, const SourceSet& sources) {
   std::string out;
-  for (const Diagnostic& d : diags.items()) out += render_diagnostic(d, source);
+  for (const Diagnostic& d : diags.items()) out += render_diagnostic(d, sources);
   if (diags.dropped() > 0) {
     out += fmt::format("{}: {} more errors and warnings not shown (netshape shows the first {})\n",
-                       source.path(), diags.dropped(), Diagnostics::kMaxKept);
+                       sources[0]->path(), diags.dropped(), Diagnostics::kMaxKept);
   }
   return out;
 }

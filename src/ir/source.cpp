@@ -1,5 +1,14 @@
 #include "netshape/source.hpp"
 
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "netshape/limits.hpp"
+#include "netshape/shape.hpp"
+
 namespace netshape {
 
 SourceFile::SourceFile(std::string path, std::string text)
@@ -19,6 +28,82 @@ std::string_view SourceFile::line_text(int line) const {
                    : text_.size();
   if (end > begin && text_[end - 1] == '\r') --end;
   return std::string_view(text_).substr(begin, end - begin);
+}
+
+// Reads at most limits::kMaxFileBytes + 1 bytes into `text` (one more than allowed tells that
+// the input was larger). False on a read error.
+static bool read_bounded(std::istream& in, std::string& text) {
+  constexpr size_t kChunk = 1 << 16;
+  while (in && text.size() <= static_cast<size_t>(limits::kMaxFileBytes)) {
+    size_t old_size = text.size();
+    text.resize(old_size + kChunk);
+    in.read(text.data() + old_size, static_cast<std::streamsize>(kChunk));
+    text.resize(old_size + static_cast<size_t>(in.gcount()));
+  }
+  return !in.bad();
+}
+
+static bool over_size_limit(const std::string& text) {
+  return text.size() > static_cast<size_t>(limits::kMaxFileBytes);
+}
+
+static std::string too_large(const std::string& what) {
+  return fmt::format("{} is larger than {} MiB, the most netshape reads (docs/limits.md)", what,
+                     limits::kMaxFileBytes >> 20);
+}
+
+std::optional<SourceFile> read_source(const std::string& path, std::string& error) {
+  std::string text;
+  if (path == "-") {
+    if (!read_bounded(std::cin, text)) {
+      error = "cannot read stdin";
+      return std::nullopt;
+    }
+    if (over_size_limit(text)) {
+      error = too_large("stdin");
+      return std::nullopt;
+    }
+    return SourceFile("<stdin>", std::move(text));
+  }
+  // A directory or a device (/dev/zero, /dev/random) is no model file: refuse before reading.
+  // Pipes (`<(...)`) are read like stdin, up to the size limit.
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    error = fmt::format("cannot read '{}': no such file or not readable", path);
+    return std::nullopt;
+  }
+  if (std::filesystem::is_directory(status)) {
+    error = fmt::format("cannot read '{}': it is a directory, not a model file", path);
+    return std::nullopt;
+  }
+  if (!std::filesystem::is_regular_file(status) && !std::filesystem::is_fifo(status)) {
+    error = fmt::format("cannot read '{}': not a regular file (a device or a socket)", path);
+    return std::nullopt;
+  }
+  if (std::filesystem::is_regular_file(status)) {
+    auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > static_cast<uintmax_t>(limits::kMaxFileBytes)) {
+      error = fmt::format(
+          "cannot read '{}': {}", path,
+          too_large(fmt::format("the file ({} bytes)", with_commas(static_cast<int64_t>(size)))));
+      return std::nullopt;
+    }
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = fmt::format("cannot read '{}': no such file or not readable", path);
+    return std::nullopt;
+  }
+  if (!read_bounded(in, text)) {
+    error = fmt::format("cannot read '{}': read error", path);
+    return std::nullopt;
+  }
+  if (over_size_limit(text)) {
+    error = fmt::format("cannot read '{}': {}", path, too_large("the file"));
+    return std::nullopt;
+  }
+  return SourceFile(path, std::move(text));
 }
 
 }  // namespace netshape

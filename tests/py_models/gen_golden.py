@@ -28,10 +28,16 @@ MODELS = [
     ("mobilenet_v2_style.py", None, [2, 3, 64, 64]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
+    ("unet/unet_model.py", None, [1, 3, 64, 64]),
 ]
 
 
 def load(path):
+    relative = os.path.relpath(path, HERE)
+    if os.sep in relative:  # a package of several files: imported as Python imports it
+        if HERE not in sys.path:
+            sys.path.insert(0, HERE)
+        return importlib.import_module(relative[:-3].replace(os.sep, "."))
     spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

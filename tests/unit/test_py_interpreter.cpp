@@ -1,7 +1,10 @@
 // The construction interpreter (python_construct.cpp): Python's semantics over plain values in
 // __init__, its helpers and the file's functions, and nothing outside the model ever run.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "netshape/netshape.hpp"
@@ -236,4 +239,76 @@ TEST_CASE("netshape list: a file's models and factories with their signatures") 
         "def vgg11_bn(**kwargs)  (line 51)\n"
         "def vgg_small(num_classes=10)  (line 55)\n"
         "without --model, check reads VGG; another: --model NAME [--arg k=v]\n");
+}
+
+TEST_CASE("imports: a model across two files reads both, and an error points into each") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("netshape-imports-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "blocks");
+  auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text; };
+  write(dir / "blocks" / "__init__.py", "");
+  write(dir / "blocks" / "conv.py", R"(import torch.nn as nn
+
+
+def conv_bn(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout))
+
+
+class Stage(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.body = conv_bn(cin, cout, stride=2)
+
+    def forward(self, x):
+        return self.body(x)
+)");
+  write(dir / "net.py", R"(import torch.nn as nn
+from blocks.conv import Stage
+import blocks.conv as convs
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.s1 = Stage(3, 8)
+        self.s2 = convs.Stage(12, 16)
+
+    def forward(self, x):
+        return self.s2(self.s1(x))
+
+# input: [1, 3, 32, 32]
+)");
+  LoadedModel bad = analyze_file((dir / "net.py").string());
+  CHECK(bad.exit == ExitCode::ShapeError);
+  REQUIRE(bad.imported.size() == 1);  // blocks/conv.py; blocks/__init__.py is not needed
+  std::string text = render_diagnostics(bad);
+  CAPTURE(text);
+  CHECK(text.find("conv.py:5:36: error: Given groups=1, weight of size [16, 12, 3, 3]") !=
+        std::string::npos);
+  CHECK(text.find("net.py:10:31: note: cin=12 is passed here") != std::string::npos);
+  CHECK(text.find("help: s2.body.0 receives 8 channels, so it needs in_channels=8; use "
+                  "self.s2 = convs.Stage(8, 16)") != std::string::npos);
+
+  write(dir / "net.py", R"(import torch.nn as nn
+from blocks.conv import Stage
+
+model = nn.Sequential(Stage(3, 8), Stage(8, 16), nn.Flatten(), nn.Linear(16 * 8 * 8, 10))
+# input: [2, 3, 32, 32]
+)");
+  LoadedModel good = analyze_file((dir / "net.py").string());
+  INFO(render_diagnostics(good));
+  REQUIRE(good.exit == ExitCode::Ok);
+  CHECK(to_string(good.analysis.outputs.at(0).second) == "[2, 10]");
+  CHECK(good.analysis.totals.params == (3 * 8 * 9 + 16) + (8 * 16 * 9 + 32) + (1024 * 10 + 10));
+
+  write(dir / "net.py", R"(import torch.nn as nn
+from missing_package import Block
+
+model = nn.Sequential(Block(3, 8))
+# input: [2, 3, 32, 32]
+)");
+  LoadedModel missing = analyze_file((dir / "net.py").string());
+  CHECK(missing.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(missing) == "`Block` comes from `missing_package`, which netshape cannot find");
+  fs::remove_all(dir);
 }
