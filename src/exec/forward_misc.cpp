@@ -44,6 +44,8 @@ float apply_activation(OpKind kind, float v, const Attrs& a) {
       return 1.0f / (1.0f + std::exp(-v));
     case OpKind::tanh:
       return std::tanh(v);
+    case OpKind::hardsigmoid:  // relu6(x + 3) / 6
+      return std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
     case OpKind::hardswish:
       return v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
     default:

@@ -46,6 +46,22 @@ struct PyError {
 
 enum class Flow { Normal, Break, Continue, Return };
 
+// Every list and dict the interpreter makes, so the Lowerer can empty them when it ends: a list
+// can hold itself (`l.append(l)`), and a cycle of shared pointers is never freed.
+thread_local std::vector<std::weak_ptr<PyList>> g_lists;
+thread_local std::vector<std::weak_ptr<PyDict>> g_dicts;
+
+std::shared_ptr<PyList> new_list(PyList items = {}) {
+  auto l = std::make_shared<PyList>(std::move(items));
+  g_lists.push_back(l);
+  return l;
+}
+std::shared_ptr<PyDict> new_dict(PyDict items = {}) {
+  auto d = std::make_shared<PyDict>(std::move(items));
+  g_dicts.push_back(d);
+  return d;
+}
+
 // Names of torch namespaces as written in files, and what they are.
 bool is_nn_namespace(const std::string& n) {
   return n == "nn" || n == "torch.nn";
@@ -64,7 +80,7 @@ PyValue data_str(std::string v, Span at) {
 PyValue make_list(PyList items) {
   PyValue p;
   p.kind = PyValue::Kind::List;
-  p.list = std::make_shared<PyList>(std::move(items));
+  p.list = new_list(std::move(items));
   return p;
 }
 
@@ -95,6 +111,13 @@ std::string float_text(double f) {
 
 class Construct {
  public:
+  struct Args {
+    PyList values;
+    std::vector<std::string> keywords;  // "" = positional
+    std::vector<Span> spans;            // each argument as written
+    std::vector<const Expr*> exprs;
+  };
+
   explicit Construct(Lowerer& lowerer) : L(lowerer) {}
 
   // __init__ of `inst`'s class with `params` bound; false (reported) on an error.
@@ -259,9 +282,22 @@ class Construct {
 
   Frame module_frame(uint32_t file = 0) {
     Frame f;
-    f.scope = std::make_shared<PyScope>();
+    f.scope = new_scope();
     f.file = file;
     return f;
+  }
+
+  // Scopes and objects can refer to each other in cycles (a nested function kept in the scope it
+  // closes over, a bound method stored on its object): the Lowerer breaks them when it ends.
+  std::shared_ptr<PyScope> new_scope() {
+    auto s = std::make_shared<PyScope>();
+    L.py_scopes_.push_back(s);
+    return s;
+  }
+  std::shared_ptr<Instance> new_instance() {
+    auto i = std::make_shared<Instance>();
+    L.py_instances_.push_back(i);
+    return i;
   }
 
   void step(Span at) {
@@ -289,12 +325,64 @@ class Construct {
     return &cls;
   }
 
+  // The fields of a @dataclass, in order (its bases' first), as its generated __init__ takes them.
+  std::vector<const Stmt*> dataclass_fields(const Stmt& cls, int depth = 0) {
+    std::vector<const Stmt*> fields;
+    if (depth < limits::kMaxPyInstanceDepth) {
+      for (const Expr& b : cls.bases) {
+        auto it = L.classes_.find(dotted(b));
+        if (it != L.classes_.end() && it->second != &cls) {
+          auto more = dataclass_fields(*it->second, depth + 1);
+          fields.insert(fields.end(), more.begin(), more.end());
+        }
+      }
+    }
+    for (const Stmt& s : cls.body)
+      if (s.kind == Stmt::Kind::AnnAssign && s.targets[0].kind == Expr::Kind::Name)
+        fields.push_back(&s);
+    return fields;
+  }
+
+  static bool is_dataclass(const Stmt& cls) {
+    return std::any_of(cls.decorators.begin(), cls.decorators.end(), [](const Expr& d) {
+      std::string n = dotted(d.kind == Expr::Kind::Call ? d.items[0] : d);
+      return n == "dataclass" || n == "dataclasses.dataclass";
+    });
+  }
+
+  // A @dataclass without __init__: Python generates one that sets each field from its argument.
+  void dataclass_init(const Stmt& cls, Args& args, const Expr& call, const PyValue& self) {
+    std::vector<const Stmt*> fields = dataclass_fields(cls);
+    std::vector<bool> set(fields.size(), false);
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      size_t k = fields.size();
+      if (args.keywords[i].empty()) {
+        k = positional++;
+      } else {
+        for (size_t j = 0; j < fields.size(); ++j)
+          if (fields[j]->targets[0].text == args.keywords[i]) k = j;
+      }
+      if (k >= fields.size()) raise(args.spans[i], cls.name + "() got an unexpected argument");
+      set_attribute(self, fields[k]->targets[0].text, args.values[i], call.span);
+      set[k] = true;
+    }
+    for (size_t j = 0; j < fields.size(); ++j) {
+      if (set[j]) continue;
+      if (!fields[j]->value)
+        raise(call.span,
+              cls.name + "() missing required argument: '" + fields[j]->targets[0].text + "'");
+      Frame d = module_frame(L.file_of(&cls));
+      set_attribute(self, fields[j]->targets[0].text, eval(*fields[j]->value, d), call.span);
+    }
+  }
+
   void init(const std::shared_ptr<Instance>& inst, std::map<std::string, PyValue> params,
             int depth) {
     const Stmt* init_def = L.find_method(*inst->cls, "__init__", 0);
     if (init_def == nullptr) return;
     Frame f;
-    f.scope = std::make_shared<PyScope>();
+    f.scope = new_scope();
     f.scope->vars = std::move(params);
     ModuleDef self_def;
     self_def.kind = ModuleDef::User;
@@ -389,31 +477,94 @@ class Construct {
     if (e.kind == Expr::Kind::String || e.kind == Expr::Kind::FString) return;  // docstring
     if (e.kind == Expr::Kind::Call && is_super_init(e)) return super_init(e, f);
     if (e.kind == Expr::Kind::Call && ignorable(e)) return;
+    if (e.kind == Expr::Kind::Call && dotted(e.items[0]) == "_log_api_usage_once") {
+      return skipped(e);  // torchvision's telemetry: nothing to do with shapes
+    }
     if (e.kind != Expr::Kind::Call) {
       eval(e, f);
       return;
     }
+    // A function netshape cannot see, whose result nobody reads (`track(self)`, a library's
+    // bookkeeping): skipped, and said, since netshape cannot know what it did. Only the callee
+    // decides: an error in the arguments, or inside a function netshape can see, is an error.
+    PyValue callee;
     try {
-      eval(e, f);
+      callee = eval(e.items[0], f);
     } catch (const PyError& err) {
-      // A function netshape cannot see, whose result nobody reads (`_log_api_usage_once(self)`,
-      // a library's bookkeeping): skipped, and said, since netshape cannot know what it did.
-      bool unknown = err.d.message.rfind("name `", 0) == 0 ||
-                     err.d.message.rfind("unknown function", 0) == 0 ||
-                     err.d.message.find("which netshape cannot find") != std::string::npos;
-      if (!unknown || err.d.message.find("netshape does not run") != std::string::npos) throw;
-      std::string callee = dotted(e.items[0]);
-      L.diags_
-          .warning(e.items[0].span,
-                   "netshape skips the call `" + (callee.empty() ? "..." : callee) +
-                       "(...)`: it cannot see that function, and its result is not used",
-                   "if it changes the model's layers, compute them in the file instead")
-          .code = "skipped-call";
+      if (!cannot_see(err)) throw;
+      return skipped(e);
     }
+    if (callee.kind == PyValue::Kind::Builtin && !knows_builtin(callee.name)) return skipped(e);
+    eval(e, f);
+  }
+
+  static bool cannot_see(const PyError& err) {
+    const std::string& m = err.d.message;
+    return (m.rfind("name `", 0) == 0 && m.find("is not defined here") != std::string::npos) ||
+           m.find("which netshape cannot find") != std::string::npos;
+  }
+
+  // Whether call_builtin implements `name` (else calling it is an unknown function).
+  bool knows_builtin(const std::string& name) {
+    static const char* const kKnown[] = {"range",
+                                         "len",
+                                         "int",
+                                         "float",
+                                         "bool",
+                                         "str",
+                                         "list",
+                                         "tuple",
+                                         "dict",
+                                         "OrderedDict",
+                                         "collections.OrderedDict",
+                                         "min",
+                                         "max",
+                                         "sum",
+                                         "abs",
+                                         "round",
+                                         "math.ceil",
+                                         "math.floor",
+                                         "math.sqrt",
+                                         "math.log",
+                                         "math.log2",
+                                         "math.exp",
+                                         "zip",
+                                         "enumerate",
+                                         "reversed",
+                                         "sorted",
+                                         "any",
+                                         "all",
+                                         "isinstance",
+                                         "hasattr",
+                                         "getattr",
+                                         "setattr",
+                                         "functools.partial",
+                                         "partial",
+                                         "super",
+                                         "print",
+                                         "nn.Sequential",
+                                         "nn.Parameter",
+                                         "copy.copy",
+                                         "copy.deepcopy"};
+    for (const char* k : kKnown)
+      if (name == k) return true;
+    return name.rfind("method.", 0) == 0 || name.rfind("module.", 0) == 0 ||
+           name.rfind("nn.", 0) == 0 || name.rfind("typing.", 0) == 0;
+  }
+
+  void skipped(const Expr& call) {
+    std::string callee = dotted(call.items[0]);
+    L.diags_
+        .warning(call.items[0].span,
+                 "netshape skips the call `" + (callee.empty() ? "..." : callee) +
+                     "(...)`: it cannot see that function, and its result is not used",
+                 "if it changes the model's layers, compute them in the file instead")
+        .code = "skipped-call";
   }
 
   static bool ignorable(const Expr& call) {
     std::string callee = dotted(call.items[0]);
+    if (callee == "_log_api_usage_once") return false;  // skipped with a warning, not silently
     for (const char* prefix :
          {"print", "nn.init.", "torch.nn.init.", "init.", "logging.", "logger.", "warnings.",
           "torch.manual_seed", "self.save_hyperparameters", "self.apply", "self.register_buffer",
@@ -446,6 +597,11 @@ class Construct {
       auto it = L.classes_.find(dotted(b));
       if (it == L.classes_.end() || it->second == f.cls) continue;
       const Stmt* base_init = L.find_method(*it->second, "__init__", 0);
+      if (base_init == nullptr && is_dataclass(*it->second)) {
+        Args args = arguments(call, f);
+        dataclass_init(*it->second, args, call, *f.self);
+        return;
+      }
       if (base_init == nullptr) return;
       PyValue fn;
       fn.kind = PyValue::Kind::Function;
@@ -570,6 +726,18 @@ class Construct {
   // ---- attributes ----
 
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf) {
+      // `self.fc.stddev = 0.001`: a note on a layer for weight init, nothing to shapes. A
+      // constructor argument changed afterwards (`conv.stride = 2`) would change them: refused.
+      if (auto id = find_op(obj.module->op)) {
+        for (const ParamSpec& p : op_info(*id).params) {
+          if (p.name == name)
+            unsupported_here(at, "changing `" + name + "` of a layer after it is built",
+                             "give it to the layer's constructor");
+        }
+      }
+      return;
+    }
     if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User) {
       unsupported_here(at, "setting an attribute of this object");
     }
@@ -605,7 +773,8 @@ class Construct {
       case PyValue::Kind::Module:
         return module_attribute(obj, name, e, f);
       case PyValue::Kind::Class:
-        return class_attribute(*obj.def_, name, e, nullptr);
+        if (name == "__name__") return data_str(obj.def_->name, e.span);
+        return class_attribute(*obj.def_, name, e, std::make_shared<PyValue>(obj));
       case PyValue::Kind::File:
         return global(obj.file, name, e.span);
       case PyValue::Kind::Opaque:
@@ -647,6 +816,13 @@ class Construct {
       if (auto it = inst.attrs.find(name); it != inst.attrs.end()) return from_const(it->second, e);
       if (auto it = inst.values.find(name); it != inst.values.end()) return *it->second;
       if (name == "training") return data_bool(false, e.span);  // eval mode
+      if (name == "__class__") {
+        PyValue c;
+        c.kind = PyValue::Kind::Class;
+        c.def_ = inst.cls;
+        c.file = L.file_of(inst.cls);
+        return c;
+      }
       if (L.find_method(*inst.cls, name, 0) == nullptr && is_module_method(name)) {
         PyValue method = PyValue::builtin("module." + name);
         method.method_self = std::make_shared<PyValue>(obj);
@@ -726,19 +902,31 @@ class Construct {
   // method (bound to `self` when there is one).
   PyValue class_attribute(const Stmt& cls, const std::string& name, const Expr& e,
                           std::shared_ptr<PyValue> self, int depth = 0) {
+    bool instance = self && self->kind == PyValue::Kind::Module;
     for (const Stmt& s : cls.body) {
       if (s.kind == Stmt::Kind::FunctionDef && s.name == name) {
         PyValue fn;
         fn.kind = PyValue::Kind::Function;
         fn.def_ = &s;
         fn.file = L.file_of(&cls);
-        bool plain = std::none_of(s.decorators.begin(), s.decorators.end(), [](const Expr& d) {
-          return d.text == "staticmethod" || d.text == "classmethod";
-        });
-        if (plain) fn.method_self = self;
+        auto decorated = [&](const char* name) {
+          return std::any_of(s.decorators.begin(), s.decorators.end(),
+                             [&](const Expr& d) { return d.text == name; });
+        };
+        if (decorated("classmethod")) {  // bound to the class it was read from
+          PyValue c;
+          c.kind = PyValue::Kind::Class;
+          c.def_ = self && self->kind == PyValue::Kind::Module  ? self->module->instance->cls
+                   : self && self->kind == PyValue::Kind::Class ? self->def_
+                                                                : &cls;
+          c.file = L.file_of(c.def_);
+          fn.method_self = std::make_shared<PyValue>(c);
+        } else if (!decorated("staticmethod") && instance) {
+          fn.method_self = self;  // read from an instance: bound; from the class: a function
+        }
         bool property = std::any_of(s.decorators.begin(), s.decorators.end(),
                                     [](const Expr& d) { return d.text == "property"; });
-        if (property && self) {
+        if (property && instance) {
           Frame f = module_frame(fn.file);
           Args none;
           return invoke(fn, none, e, f, &cls);
@@ -840,7 +1028,7 @@ class Construct {
   PyValue dict_display(const Expr& e, Frame& f) {
     PyValue d;
     d.kind = PyValue::Kind::Dict;
-    d.dict = std::make_shared<PyDict>();
+    d.dict = new_dict();
     for (size_t i = 0; i + 1 < e.items.size(); i += 2) {
       if (e.items[i].kind == Expr::Kind::Starred) {
         PyValue other = eval(e.items[i].items[0], f);
@@ -972,13 +1160,15 @@ class Construct {
     if (full == "torch.nn" || full == "nn") return PyValue::builtin("nn");
     if (full == "torch.nn.functional") return PyValue::builtin("F");
     if (full == "torch.nn.init") return PyValue::builtin("nn.init");
-    if (full == "torch" || full == "math" || full == "functools" || full == "collections")
+    if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
+        full == "copy")
       return PyValue::builtin(full);
     if (module == "torch.nn") return PyValue::builtin("nn." + name);
     if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
     if (module == "math") return PyValue::builtin("math." + name);
     if (module == "functools" || module == "collections") return PyValue::builtin(name);
-    if (module == "typing" || module == "__future__" || module == "torch") {
+    if (module == "typing") return PyValue::builtin("typing." + name);
+    if (module == "__future__" || module == "torch") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = full;
@@ -1039,13 +1229,6 @@ class Construct {
   }
 
   // ---- calls ----
-
-  struct Args {
-    PyList values;
-    std::vector<std::string> keywords;  // "" = positional
-    std::vector<Span> spans;            // each argument as written
-    std::vector<const Expr*> exprs;
-  };
 
   Args arguments(const Expr& call, Frame& f, bool keep_errors = false) {
     Args a;
@@ -1142,7 +1325,7 @@ class Construct {
                                    limits::kMaxPyCallDepth));
     }
     Frame f;
-    f.scope = std::make_shared<PyScope>();
+    f.scope = new_scope();
     f.scope->parent = fn.closure;
     f.depth = caller.depth;
     f.file = fn.file;
@@ -1177,7 +1360,7 @@ class Construct {
     PyList extra;
     PyValue kwargs;
     kwargs.kind = PyValue::Kind::Dict;
-    kwargs.dict = std::make_shared<PyDict>();
+    kwargs.dict = new_dict();
     size_t positional = 0;
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (args.keywords[i].empty()) {
@@ -1219,10 +1402,19 @@ class Construct {
     if (f.depth + 1 >= limits::kMaxPyInstanceDepth) {
       unsupported_here(call.span, "modules nested too deeply (recursive module?)");
     }
-    auto inst = std::make_shared<Instance>();
+    auto inst = new_instance();
     inst->cls = &cls;
     std::map<std::string, PyValue> params;
     const Stmt* init_def = L.find_method(cls, "__init__", 0);
+    if (init_def == nullptr && is_dataclass(cls)) {
+      ModuleDef m;
+      m.kind = ModuleDef::User;
+      m.span = call.span;
+      m.instance = inst;
+      PyValue self = make_module(std::move(m));
+      dataclass_init(cls, args, call, self);
+      return self;
+    }
     if (init_def != nullptr) {
       PyScope scope;
       bind_parameters(*init_def, 1, args, call, scope, L.file_of(init_def_owner(cls)));
@@ -1390,7 +1582,7 @@ class Construct {
     if (n == "dict" || n == "OrderedDict" || n == "collections.OrderedDict") {
       PyValue d;
       d.kind = PyValue::Kind::Dict;
-      d.dict = std::make_shared<PyDict>();
+      d.dict = new_dict();
       for (size_t i = 0; i < args.values.size(); ++i) {
         if (!args.keywords[i].empty()) {
           dict_set(*d.dict, data_str(args.keywords[i], at), args.values[i]);
@@ -1495,6 +1687,14 @@ class Construct {
                         args.keywords.end());
       return p;
     }
+    if (n == "typing.cast") return arg(1);  // cast(T, v) is v
+    if (n == "copy.copy" || n == "copy.deepcopy") return copied(arg(0));
+    if (n.rfind("typing.", 0) == 0) {
+      PyValue p;
+      p.kind = PyValue::Kind::Opaque;
+      p.name = n;
+      return p;
+    }
     if (n == "super") {
       PyValue s = PyValue::builtin("super");
       return s;
@@ -1502,6 +1702,22 @@ class Construct {
     raise(at, "unknown function `" + n + "`",
           "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
           "the value in the file, or pass it with --arg");
+  }
+
+  // copy.copy / copy.deepcopy: a new container or a new object with the same attributes (the
+  // values inside are plain data or modules nobody changes in place).
+  PyValue copied(const PyValue& v) {
+    PyValue c = v;
+    if (v.kind == PyValue::Kind::List) c.list = new_list(*v.list);
+    if (v.kind == PyValue::Kind::Dict) c.dict = new_dict(*v.dict);
+    if (v.kind == PyValue::Kind::Module) {
+      c.module = std::make_shared<ModuleDef>(*v.module);
+      if (v.module->instance) {
+        c.module->instance = new_instance();
+        *c.module->instance = *v.module->instance;
+      }
+    }
+    return c;
   }
 
   PyValue attribute_by_name(const std::string& n, Args& args, const Expr& call, Frame& f) {
@@ -1566,13 +1782,24 @@ class Construct {
         if (const PyValue* v = dict_find(d, arg(0), at)) return *v;
         return args.values.size() > 1 ? args.values[1] : PyValue::none(at);
       }
+      if (name == "pop") {
+        for (auto it = d.begin(); it != d.end(); ++it) {
+          if (equal(it->first, arg(0), at)) {
+            PyValue v = it->second;
+            d.erase(it);
+            return v;
+          }
+        }
+        if (args.values.size() > 1) return args.values[1];
+        raise(at, "key " + text_of(arg(0)) + " is not in the dict");
+      }
       if (name == "update") {
         for (const auto& [k, v] : *arg(0).dict) dict_set(d, k, v);
         return PyValue::none(at);
       }
       if (name == "copy") {
         PyValue c = self;
-        c.dict = std::make_shared<PyDict>(d);
+        c.dict = new_dict(d);
         return c;
       }
       unsupported_here(at, "dict method `" + name + "`");
@@ -1723,6 +1950,9 @@ class Construct {
       if (t == "list") return v.kind == PyValue::Kind::List;
       if (t == "tuple") return v.kind == PyValue::Kind::Tuple;
       if (t == "dict") return v.kind == PyValue::Kind::Dict;
+      if (t == "typing.Sequence" || t == "typing.List")
+        return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple;
+      if (t == "typing.Dict" || t == "typing.Mapping") return v.kind == PyValue::Kind::Dict;
       if (v.kind != PyValue::Kind::Module) return false;
       if (t == "nn.Module") return true;
       if (t == "nn.Sequential") return v.module->kind == ModuleDef::Sequential;
@@ -2236,12 +2466,12 @@ class Construct {
     bool dict = e.text == "dict";
     size_t first_clause = dict ? 2 : 1;
     Frame f = outer;
-    f.scope = std::make_shared<PyScope>();
+    f.scope = new_scope();
     f.scope->parent = outer.scope;
     PyList out;
     PyValue d;
     d.kind = PyValue::Kind::Dict;
-    d.dict = std::make_shared<PyDict>();
+    d.dict = new_dict();
     std::function<void(size_t)> clause = [&](size_t i) {
       if (i >= e.items.size()) {
         if (dict)
@@ -2359,7 +2589,21 @@ std::optional<ModuleDef> Lowerer::call_factory(const Candidate& model) {
   return c.call_factory(model);
 }
 
+Lowerer::~Lowerer() {
+  for (const auto& weak : py_scopes_)
+    if (auto s = weak.lock()) s->vars.clear();
+  for (const auto& weak : py_instances_)
+    if (auto i = weak.lock()) i->values.clear();
+  for (const auto& weak : g_lists)
+    if (auto l = weak.lock()) l->clear();
+  for (const auto& weak : g_dicts)
+    if (auto d = weak.lock()) d->clear();
+  g_lists.clear();
+  g_dicts.clear();
+}
+
 bool Lowerer::init_model(const std::shared_ptr<Instance>& inst) {
+  py_instances_.push_back(inst);
   Construct c(*this);
   c.init_def_class_name_ = inst->cls->name;
   return c.init_model(inst);

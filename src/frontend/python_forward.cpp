@@ -385,7 +385,11 @@ bool Lowerer::forward_statement(const Stmt& s, Frame& f, std::optional<FValue>& 
     case Stmt::Kind::Continue:
       f.loop = Frame::Continue;
       return true;
-    case Stmt::Kind::AnnAssign:
+    case Stmt::Kind::AnnAssign: {  // `aux: Optional[Tensor] = None`: the annotation is dropped
+      if (!s.value) return true;
+      std::optional<FValue> v = eval(*s.value, f);
+      return v && assign(s.targets[0], *v, f);
+    }
     case Stmt::Kind::While:
     case Stmt::Kind::Assert:
     case Stmt::Kind::Del:

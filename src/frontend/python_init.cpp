@@ -225,6 +225,7 @@ bool Lowerer::build_module(const Expr& call, Instance& inst, Scope* scope, Modul
     out.kind = ModuleDef::User;
     out.span = call.span;
     out.instance = std::make_shared<Instance>();
+    py_instances_.push_back(out.instance);
     out.instance->cls = cls->second;
     Scope params;
     std::vector<std::string> names;

@@ -73,6 +73,7 @@ struct ModuleChild {
 
 // One object of a model class: its submodules and `self.k` constants.
 struct PyValue;
+struct PyScope;
 
 struct Instance {
   const py::Stmt* cls = nullptr;
@@ -155,6 +156,9 @@ class Lowerer {
  public:
   Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
           Diagnostics& diags);
+  ~Lowerer();
+  Lowerer(const Lowerer&) = delete;
+  Lowerer& operator=(const Lowerer&) = delete;
   std::optional<Program> run();
   void collect_for_listing(PythonModelList& list);
 
@@ -169,6 +173,8 @@ class Lowerer {
   std::vector<std::unique_ptr<py::Module>> owned_modules_;
   std::map<std::string, int> file_by_path_;         // loaded files; -1: read and broken
   std::map<const py::Stmt*, uint32_t> class_file_;  // the file each class is defined in
+  std::vector<std::weak_ptr<PyScope>> py_scopes_;   // the interpreter's, to break cycles
+  std::vector<std::weak_ptr<Instance>> py_instances_;
   const SourceFile& source(uint32_t file) const;
   uint32_t file_of(const py::Stmt* cls) const;
   // The file `module` names from file `from` (`.unet_parts`, `..ops.misc`, `models.resnet`),

@@ -71,7 +71,7 @@ TEST_CASE("run: Linear forward is x W^T + b") {
           doctest::Approx(b[o2] + x[0] * w[o2 * 3] + x[1] * w[o2 * 3 + 1] + x[2] * w[o2 * 3 + 2]));
 }
 
-TEST_CASE("run: a symbolic batch binds to --batch; weights are deterministic per seed") {
+TEST_CASE("run: a symbolic batch binds to --batch, weights are deterministic per seed") {
   auto m = check_ns("input x: [B, 3, 8, 8]\nConv2d(3, 4, 3)\nflatten(1)\n");
   ExecOptions o;
   o.batch = 3;

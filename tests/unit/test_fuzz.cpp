@@ -1,4 +1,5 @@
-// Never a crash: the first 1,000 byte-level mutations of every file in models/ each end with
+// Never a crash: the first 1,000 byte-level mutations of every file in models/ and
+// tests/py_models/ each end with
 // exit 0, 1 or 2, and every failure carries a message. Run under ASan+UBSan in CI.
 #include <filesystem>
 #include <fstream>
@@ -56,12 +57,18 @@ struct Mutator {
   }
 };
 
+// The shipped models and the Python corpus (tests/py_models: the interpreter's helpers, loops,
+// imports), without the scripts and package markers there.
 std::vector<std::filesystem::path> model_files() {
   std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(
-           std::string(NETSHAPE_SOURCE_DIR) + "/models")) {
-    auto ext = e.path().extension();
-    if (ext == ".ns" || ext == ".py") files.push_back(e.path());
+  for (const char* dir : {"/models", "/tests/py_models"}) {
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(std::string(NETSHAPE_SOURCE_DIR) + dir)) {
+      auto ext = e.path().extension();
+      auto name = e.path().filename().string();
+      if (name == "gen_golden.py" || name == "__init__.py") continue;
+      if (ext == ".ns" || ext == ".py") files.push_back(e.path());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;

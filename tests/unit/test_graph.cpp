@@ -122,7 +122,7 @@ TEST_CASE("graph: the module hierarchy of a .py model, with paths as named_modul
   CHECK(m.analysis.totals.macs == 710656);
 }
 
-TEST_CASE("graph: tensors are ids; a layer's inputs and output are tensors of the graph") {
+TEST_CASE("graph: tensors are ids, a layer's inputs and output are tensors of the graph") {
   LoadedModel m = analyze_file(NETSHAPE_SOURCE_DIR "/models/lenet.ns");
   REQUIRE(m.exit == ExitCode::Ok);
   const Graph& g = *m.graph;

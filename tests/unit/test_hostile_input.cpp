@@ -156,7 +156,7 @@ TEST_CASE("B3: run of a dilation overflow stops at check, never reads out of bou
   CHECK(r.out.find("dilation is too large") != std::string::npos);
 }
 
-TEST_CASE("B13: INT64_MIN / -1 and INT64_MIN // -1 overflow; INT64_MIN % -1 is 0, as in Python") {
+TEST_CASE("B13: INT64_MIN / -1 and INT64_MIN // -1 overflow, INT64_MIN % -1 is 0, as in Python") {
   check_file("tests/hostile/B13_int_min_div_neg1.ns", 2,
              "2:12: error: integer arithmetic overflows 64 bits", true);
   check_file("tests/hostile/fuzz_crash-7189aabcb8ed33e65a51bf66760a3baa206c260d.ns", 2,
@@ -197,7 +197,7 @@ TEST_CASE("B1b: ten thousand signs before a bad token give one error") {
   CHECK(count(r.out, "error:") == 1);
 }
 
-TEST_CASE("Errors past the limit are counted, not printed; JSON says how many") {
+TEST_CASE("Errors past the limit are counted, not printed, JSON says how many") {
   std::string text = "input [1, 4]\n";
   for (int i = 0; i < 30; ++i) text += "relu" + std::to_string(i) + " = ReLU(oops=)\n";
   fs::path p = write_temp("many.ns", text);
@@ -274,7 +274,7 @@ TEST_CASE("B2: long .py chains are refused at their line, or at the chain limit,
   }
 }
 
-TEST_CASE("B6: a 200,000-element Sequential on one line is refused; over lines it is read") {
+TEST_CASE("B6: a 200,000-element Sequential on one line is refused, over lines it is read") {
   std::string items = "nn.ReLU()" + repeat(", nn.ReLU()", 200000);
   // = B6_py_wide_sequential_200k.py
   std::string text =

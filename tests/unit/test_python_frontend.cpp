@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "netshape/netshape.hpp"
 #include "netshape/python_frontend.hpp"
 
 using namespace netshape;
@@ -132,7 +133,7 @@ TEST_CASE("python: CIFAR CNN lowers module calls, reuse names, DimRef and spans"
   CHECK(p.outputs[0].name == "fc2");
 }
 
-TEST_CASE("python: --arg overrides defaults; unbound parameter is an error with help") {
+TEST_CASE("python: --arg overrides defaults, unbound parameter is an error with help") {
   PythonOptions opts;
   opts.args = {{"num_class", "7"}};
   Parsed r = parse(kCifarCnn, opts);
@@ -395,7 +396,7 @@ TEST_CASE("python: errors are positioned and return nullopt") {
   }
 }
 
-TEST_CASE("python: unused modules never cause errors; exact `/`") {
+TEST_CASE("python: unused modules never cause errors, `/` is true division") {
   Parsed r = parse(R"(class N(nn.Module):
     def __init__(self, k):
         super().__init__()
@@ -407,13 +408,18 @@ TEST_CASE("python: unused modules never cause errors; exact `/`") {
   REQUIRE(r.program);
   const Statement& fc = r.program->statements.at(0);
   CHECK(fc.args[0].value.i == 34);
-  CHECK(fc.args[1].value.i == 64);
-  Parsed inexact = parse(
+  // `/` is Python's true division: 128 / 2 is 64.0, which PyTorch refuses as a size.
+  CHECK(fc.args[1].value.kind == Value::Kind::Float);
+  CHECK(fc.args[1].value.f == 64.0);
+  LoadedModel m = analyze_text(
       "class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
       "        self.fc = nn.Linear(7 / 2, 3)\n    def forward(self, x):\n"
-      "        return self.fc(x)\n");
-  CHECK_FALSE(inexact.program);
-  CHECK(first_error(inexact).find("`/`") != std::string::npos);
+      "        return self.fc(x)\n# input: [1, 3]\n",
+      "n.py");
+  CHECK(m.exit == ExitCode::ShapeError);
+  REQUIRE(!m.diags.items().empty());
+  CHECK(m.diags.items()[0].message ==
+        "Linear(): argument 'in_features' must be an int, not a float");
 }
 
 TEST_CASE("python: CRLF, tabs, bad bytes and deep nesting never crash") {
