@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""netshape reading torchvision's own model sources, against the models torchvision builds.
+
+For every classification builder of torchvision, runs `netshape check <its source file> --model
+<builder> --input 1,3,224,224 --format json` (299 for inception_v3) and compares with the model
+torchvision builds in this process (weights=None, eval mode): the output shape, the number of
+parameters (model.parameters()), and the output shape of every call of every leaf module by its
+named_modules() name (netshape names the n-th call of a module `name_n`).
+
+A model netshape reads must be exact: any difference is a failure (exit 1). A model netshape
+refuses with a clear error is reported, not failed: the goal is all, the floor is never wrong.
+Usage: torchvision_parity.py NETSHAPE_BINARY
+"""
+import inspect
+import json
+import subprocess
+import sys
+
+import torch
+import torchvision
+
+BUILDERS = [
+    "alexnet",
+    "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnext50_32x4d", "wide_resnet50_2",
+    "squeezenet1_0", "squeezenet1_1",
+    "densenet121", "densenet161", "densenet169", "densenet201",
+    "googlenet", "inception_v3",
+    "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
+    "shufflenet_v2_x1_0", "mnasnet1_0", "efficientnet_b0", "regnet_y_400mf",
+]
+
+
+def torch_side(name, shape):
+    kwargs = {"init_weights": False} if name in ("googlenet", "inception_v3") else {}
+    model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+    calls = {}
+    for mname, m in model.named_modules():
+        container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))
+        if mname and not container and len(list(m.children())) == 0:
+            m.register_forward_hook(
+                lambda mod, inp, out, mname=mname: calls.setdefault(mname, []).append(list(out.shape)))
+    with torch.no_grad():
+        out = model(torch.zeros(*shape))
+    return list(out.shape), sum(p.numel() for p in model.parameters()), calls
+
+
+def netshape_side(binary, name, shape):
+    source = inspect.getsourcefile(inspect.unwrap(getattr(torchvision.models, name)))
+    dims = ",".join(str(d) for d in shape)
+    run = subprocess.run([binary, "check", source, "--model", name, "--input", dims, "--format", "json"],
+                         capture_output=True, text=True, timeout=60)
+    report = json.loads(run.stdout) if run.stdout.strip() else {}
+    errors = [d for d in report.get("diagnostics", []) if d["severity"] == "error"]
+    return run.returncode, report, errors
+
+
+def compare(name, binary):
+    shape = [1, 3, 299, 299] if name == "inception_v3" else [1, 3, 224, 224]
+    out, params, calls = torch_side(name, shape)
+    code, report, errors = netshape_side(binary, name, shape)
+    if code != 0:
+        what = errors[0]["message"] if errors else f"exit {code}"
+        return "refused", what
+    layers = {l["name"]: l["output_shape"] for l in report["layers"]}
+    outputs = list(report["outputs"].values())
+    problems = []
+    if outputs != [out]:
+        problems.append(f"output {outputs} != torch {out}")
+    if report["totals"]["params"] != params:
+        problems.append(f"params {report['totals']['params']:,} != torch {params:,}")
+    for mname, shapes in calls.items():
+        for k, s in enumerate(shapes):
+            row = mname if k == 0 else f"{mname}_{k + 1}"
+            if layers.get(row) != s:
+                problems.append(f"{row}: {layers.get(row)} != torch {s}")
+                break
+    return ("exact", f"{params:,} params") if not problems else ("DIFFERENT", "; ".join(problems[:3]))
+
+
+def main():
+    binary = sys.argv[1]
+    results = []
+    for name in BUILDERS:
+        status, detail = compare(name, binary)
+        results.append((name, status, detail))
+        print(f"{name:22} {status:9} {detail}", flush=True)
+    exact = sum(1 for r in results if r[1] == "exact")
+    different = [r for r in results if r[1] == "DIFFERENT"]
+    print(f"torchvision parity: {exact} of {len(results)} builders exact, "
+          f"{len(results) - exact - len(different)} refused with an error, {len(different)} different")
+    return 1 if different else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
