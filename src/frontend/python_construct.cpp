@@ -2592,8 +2592,12 @@ std::optional<ModuleDef> Lowerer::call_factory(const Candidate& model) {
 Lowerer::~Lowerer() {
   for (const auto& weak : py_scopes_)
     if (auto s = weak.lock()) s->vars.clear();
-  for (const auto& weak : py_instances_)
-    if (auto i = weak.lock()) i->values.clear();
+  for (const auto& weak : py_instances_) {
+    if (auto i = weak.lock()) {  // `self.x = self` makes an object own itself
+      i->values.clear();
+      i->modules.clear();
+    }
+  }
   for (const auto& weak : g_lists)
     if (auto l = weak.lock()) l->clear();
   for (const auto& weak : g_dicts)
