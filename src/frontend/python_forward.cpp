@@ -652,6 +652,21 @@ std::optional<FValue> Lowerer::eval_subscript(const Expr& e, Frame& f) {
   return std::nullopt;
 }
 
+// The arguments of a module call: tensors only (a module takes its settings in __init__).
+std::optional<std::vector<FValue>> Lowerer::module_inputs(const Expr& e, Frame& f) {
+  std::vector<FValue> inputs;
+  for (size_t i = 1; i < e.items.size(); ++i) {
+    std::optional<FValue> v = eval(e.items[i], f);
+    if (!v) return std::nullopt;
+    if (v->kind != FValue::Tensor || !e.keywords[i - 1].empty()) {
+      unsupported(e.arg_spans[i - 1], "non-tensor argument to a module call");
+      return std::nullopt;
+    }
+    inputs.push_back(*v);
+  }
+  return inputs;
+}
+
 // call: self.a(x) | F.op(x, ...) | torch.op(x, ...) | x.method(...) | nn.Op(...)(x) | op(x, ...)
 std::optional<FValue> Lowerer::eval_call(const Expr& e, Frame& f) {
   const Expr& callee = e.items[0];
@@ -689,34 +704,18 @@ std::optional<FValue> Lowerer::eval_call(const Expr& e, Frame& f) {
       unsupported(callee.span, "calling this value in forward");
       return std::nullopt;
     }
-    std::vector<FValue> inputs;
-    for (size_t i = 1; i < e.items.size(); ++i) {
-      std::optional<FValue> v = eval(e.items[i], f);
-      if (!v) return std::nullopt;
-      if (v->kind != FValue::Tensor || !e.keywords[i - 1].empty()) {
-        unsupported(e.arg_spans[i - 1], "non-tensor argument to a module call");
-        return std::nullopt;
-      }
-      inputs.push_back(*v);
-    }
-    return call_module(*m->module, m->tensor, inputs, e.span, true, f.module, f.depth);
+    std::optional<std::vector<FValue>> inputs = module_inputs(e, f);
+    if (!inputs) return std::nullopt;
+    return call_module(*m->module, m->tensor, *inputs, e.span, true, f.module, f.depth);
   }
   if (callee.kind == Expr::Kind::Call) {  // nn.ReLU()(x): a module built and applied in place
     std::string ctor = dotted(callee.items[0]);
     if (ctor.rfind("nn.", 0) == 0 || ctor.rfind("torch.nn.", 0) == 0) {
       ModuleDef m;
       if (!build_module(callee, f.inst, nullptr, m, true, f.depth)) return std::nullopt;
-      std::vector<FValue> inputs;
-      for (size_t i = 1; i < e.items.size(); ++i) {
-        std::optional<FValue> v = eval(e.items[i], f);
-        if (!v) return std::nullopt;
-        if (v->kind != FValue::Tensor || !e.keywords[i - 1].empty()) {
-          unsupported(e.arg_spans[i - 1], "non-tensor argument to a module call");
-          return std::nullopt;
-        }
-        inputs.push_back(*v);
-      }
-      return call_module(m, "", inputs, e.span, false, f.module, f.depth);
+      std::optional<std::vector<FValue>> inputs = module_inputs(e, f);
+      if (!inputs) return std::nullopt;
+      return call_module(m, "", *inputs, e.span, false, f.module, f.depth);
     }
   }
   std::string ns = namespace_of(name);

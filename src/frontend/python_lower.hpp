@@ -265,6 +265,7 @@ class Lowerer {
   std::optional<FValue> call_helper(const py::Expr& e, const py::Stmt& method, Frame& f);
   std::optional<FValue> eval(const py::Expr& e, Frame& f);
   std::optional<FValue> eval_call(const py::Expr& e, Frame& f);
+  std::optional<std::vector<FValue>> module_inputs(const py::Expr& e, Frame& f);
   std::optional<FValue> eval_attribute(const py::Expr& e, Frame& f);
   std::optional<FValue> eval_subscript(const py::Expr& e, Frame& f);
   std::optional<FValue> eval_binary_fwd(const py::Expr& e, Frame& f);

@@ -481,16 +481,27 @@ class Parser {
     s.kind = Stmt::Kind::If;
     s.span = take().span;
     s.value = test();
+    body_after_header(s);
+    if (at_kw("elif")) {
+      s.orelse.push_back(if_stmt());
+    } else {
+      s.orelse = else_clause();
+    }
+    return s;
+  }
+
+  // ':' suite after a compound statement's header (the statement's span is its header).
+  void body_after_header(Stmt& s) {
     expect_op(":");
     s.span = span_from(s.span);
     s.body = suite();
-    if (at_kw("elif")) {
-      s.orelse.push_back(if_stmt());
-    } else if (accept_kw("else")) {
-      expect_op(":");
-      s.orelse = suite();
-    }
-    return s;
+  }
+
+  // ['else' ':' suite]
+  std::vector<Stmt> else_clause() {
+    if (!accept_kw("else")) return {};
+    expect_op(":");
+    return suite();
   }
 
   // for_stmt: 'for' exprlist 'in' testlist ':' suite ['else' ':' suite]
@@ -503,13 +514,8 @@ class Parser {
     s.targets.push_back(std::move(target));
     expect_kw("in");
     s.value = testlist();
-    expect_op(":");
-    s.span = span_from(s.span);
-    s.body = suite();
-    if (accept_kw("else")) {
-      expect_op(":");
-      s.orelse = suite();
-    }
+    body_after_header(s);
+    s.orelse = else_clause();
     return s;
   }
 
@@ -519,13 +525,8 @@ class Parser {
     s.kind = Stmt::Kind::While;
     s.span = take().span;
     s.value = test();
-    expect_op(":");
-    s.span = span_from(s.span);
-    s.body = suite();
-    if (accept_kw("else")) {
-      expect_op(":");
-      s.orelse = suite();
-    }
+    body_after_header(s);
+    s.orelse = else_clause();
     return s;
   }
 
