@@ -553,6 +553,8 @@ class Construct {
   }
 
   void skipped(const Expr& call) {
+    Span at = call.items[0].span;  // once per call site, however many objects run it
+    if (!L.skipped_at_.insert({at.file, at.line, at.column}).second) return;
     std::string callee = dotted(call.items[0]);
     L.diags_
         .warning(call.items[0].span,

@@ -69,6 +69,14 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
   } else {
     roots.push_back(files_[0].dir);
     for (const std::string& p : opts_.paths) roots.push_back(p);
+    // A file inside a package (torchvision/models/resnet.py) imports the package absolutely
+    // (`torchvision.ops`): its root is the directory above the outermost `__init__.py`.
+    std::error_code ec;
+    std::filesystem::path top = files_[0].dir;
+    while (std::filesystem::is_regular_file(top / "__init__.py", ec) && top.has_parent_path() &&
+           top.parent_path() != top)
+      top = top.parent_path();
+    if (top != std::filesystem::path(files_[0].dir)) roots.push_back(top);
   }
   for (const auto& root : roots) {
     for (const auto& candidate : {root / (rest + ".py"), root / rest / "__init__.py"}) {

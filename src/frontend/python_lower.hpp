@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "netshape/python_frontend.hpp"
@@ -171,9 +172,10 @@ class Lowerer {
   std::vector<PyFile> files_;  // [0] is the main file
   std::vector<std::shared_ptr<const SourceFile>> owned_sources_;
   std::vector<std::unique_ptr<py::Module>> owned_modules_;
-  std::map<std::string, int> file_by_path_;         // loaded files; -1: read and broken
-  std::map<const py::Stmt*, uint32_t> class_file_;  // the file each class is defined in
-  std::vector<std::weak_ptr<PyScope>> py_scopes_;   // the interpreter's, to break cycles
+  std::map<std::string, int> file_by_path_;              // loaded files; -1: read and broken
+  std::map<const py::Stmt*, uint32_t> class_file_;       // the file each class is defined in
+  std::vector<std::weak_ptr<PyScope>> py_scopes_;        // the interpreter's, to break cycles
+  std::set<std::tuple<uint32_t, int, int>> skipped_at_;  // call sites already warned about
   std::vector<std::weak_ptr<Instance>> py_instances_;
   const SourceFile& source(uint32_t file) const;
   uint32_t file_of(const py::Stmt* cls) const;
