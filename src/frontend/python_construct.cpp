@@ -657,8 +657,12 @@ class Construct {
         return;
       case Expr::Kind::Attribute:
         return set_attribute(eval(target.items[0], f), target.text, v, target.span);
-      case Expr::Kind::Subscript:
-        return set_item(eval(target.items[0], f), eval(target.items[1], f), v, target.span);
+      case Expr::Kind::Subscript: {  // left to right, as Python: the order of C++ arguments is
+                                     // unspecified
+        PyValue obj = eval(target.items[0], f);
+        PyValue index = eval(target.items[1], f);
+        return set_item(obj, index, v, target.span);
+      }
       case Expr::Kind::Tuple:
       case Expr::Kind::List: {
         if (is_failed(v)) rethrow(v);
@@ -771,6 +775,7 @@ class Construct {
     if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, e.items[0].span);
     switch (obj.kind) {
       case PyValue::Kind::Builtin:
+        if (obj.method_self) unsupported_here(e.span, "an attribute of a method");
         return namespace_member(obj.name, name, e);
       case PyValue::Kind::Module:
         return module_attribute(obj, name, e, f);
@@ -976,8 +981,11 @@ class Construct {
         return get_attribute(eval(e.items[0], f), e, f);
       case Expr::Kind::Call:
         return call_expr(e, f);
-      case Expr::Kind::Subscript:
-        return subscript(eval(e.items[0], f), eval(e.items[1], f), e.span);
+      case Expr::Kind::Subscript: {
+        PyValue obj = eval(e.items[0], f);  // left to right, as Python
+        PyValue index = eval(e.items[1], f);
+        return subscript(obj, index, e.span);
+      }
       case Expr::Kind::Tuple:
         return make_tuple(elements(e, f));
       case Expr::Kind::List:
@@ -1038,7 +1046,8 @@ class Construct {
         for (const auto& [k, v] : *other.dict) dict_set(*d.dict, k, v);
         continue;
       }
-      dict_set(*d.dict, eval(e.items[i], f), eval(e.items[i + 1], f));
+      PyValue key = eval(e.items[i], f);  // left to right, as Python
+      dict_set(*d.dict, key, eval(e.items[i + 1], f));
     }
     return d;
   }
@@ -1151,6 +1160,12 @@ class Construct {
     if (!name.empty() && name[0] >= 'A' && name[0] <= 'Z') return PyValue::builtin("nn." + name);
     raise(at, "name `" + name + "` is not defined here",
           "define it before use, or write the value itself");
+  }
+
+  // Argument i of a call, or an error at the call when it has fewer.
+  static const PyValue& nth(const Args& args, size_t i, Span at) {
+    if (i >= args.values.size()) raise(at, "this call needs more arguments");
+    return args.values[i];
   }
 
   // ---- imports ----
@@ -1542,7 +1557,7 @@ class Construct {
       if (i >= args.values.size()) raise(at, n + "() needs more arguments");
       return args.values[i];
     };
-    if (n.rfind("method.", 0) == 0 || n.rfind("module.", 0) == 0)
+    if (callee.method_self)  // a method of a value: `layers.append(...)`
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
     if (n.rfind("nn.init", 0) == 0 || n == "print" || n == "nn.Parameter") {
@@ -1796,6 +1811,7 @@ class Construct {
         raise(at, "key " + text_of(arg(0)) + " is not in the dict");
       }
       if (name == "update") {
+        if (arg(0).kind != PyValue::Kind::Dict) raise(at, "update() takes a dict");
         for (const auto& [k, v] : *arg(0).dict) dict_set(d, k, v);
         return PyValue::none(at);
       }
@@ -1857,7 +1873,7 @@ class Construct {
     if (name == "join") {
       std::string out;
       bool first = true;
-      for (const PyValue& v : iterate(args.values.at(0), at)) {
+      for (const PyValue& v : iterate(nth(args, 0, at), at)) {
         out += (first ? "" : s) + text_of(v);
         first = false;
       }
@@ -1871,7 +1887,7 @@ class Construct {
       return data_str(out, at);
     }
     if (name == "startswith" || name == "endswith") {
-      std::string x = text_of(args.values.at(0));
+      std::string x = text_of(nth(args, 0, at));
       bool r = name == "startswith"
                    ? s.rfind(x, 0) == 0
                    : s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
@@ -1896,7 +1912,7 @@ class Construct {
       return PyValue::none(at);
     }
     if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
-      PyList items = name == "append" ? PyList{args.values.at(0)} : iterate(args.values.at(0), at);
+      PyList items = name == "append" ? PyList{nth(args, 0, at)} : iterate(nth(args, 0, at), at);
       for (const PyValue& v : items) {
         if (v.kind != PyValue::Kind::Module) raise(at, name + "() takes modules");
         m.children.emplace_back(std::to_string(m.children.size()), *v.module);
@@ -1977,7 +1993,7 @@ class Construct {
 
   PyValue fold(const std::string& n, Args& args, Span at) {
     PyList items = args.values.size() == 1 && n != "sum" ? iterate(args.values[0], at)
-                   : n == "sum"                          ? iterate(args.values.at(0), at)
+                   : n == "sum"                          ? iterate(nth(args, 0, at), at)
                                                          : args.values;
     if (n == "sum") {
       PyValue total = args.values.size() > 1 ? args.values[1] : data_int(0, at);
@@ -2017,7 +2033,8 @@ class Construct {
       if ((e.text == "and") != t) return lhs;
       return eval(e.items[1], f);
     }
-    return binary(e.text, eval(e.items[0], f), eval(e.items[1], f), e.span);
+    PyValue lhs = eval(e.items[0], f);  // left to right, as Python
+    return binary(e.text, lhs, eval(e.items[1], f), e.span);
   }
 
   PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
@@ -2476,9 +2493,10 @@ class Construct {
     d.dict = new_dict();
     std::function<void(size_t)> clause = [&](size_t i) {
       if (i >= e.items.size()) {
-        if (dict)
-          dict_set(*d.dict, eval(e.items[0], f), eval(e.items[1], f));
-        else
+        if (dict) {
+          PyValue key = eval(e.items[0], f);  // left to right, as Python
+          dict_set(*d.dict, key, eval(e.items[1], f));
+        } else
           out.push_back(eval(e.items[0], f));
         return;
       }

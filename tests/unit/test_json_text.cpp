@@ -46,9 +46,9 @@ TEST_CASE("render_json equals the nlohmann dump on errors, notes, inferred sizes
       {"input x: []\n", "empty.ns"},
       {"", "nothing.ns"},
   };
-  for (const auto& [text, name] : cases) {
-    LoadedModel m = analyze_text(text, name);
-    CAPTURE(name);
+  for (const auto& c : cases) {  // not a structured binding: clang 14 cannot capture one
+    LoadedModel m = analyze_text(c.first, c.second);
+    CAPTURE(c.second);
     CHECK(render_json(m.analysis, m.diags) == reference(m));
   }
   // Labelled notes (an error inside a reused module) become "related".

@@ -53,9 +53,10 @@ TEST_CASE("py models: every model of the corpus equals PyTorch, module by module
       if (op_info(l.op).is_module()) calls[owner].push_back(dims_of(*l.output));
     }
     size_t modules = 0;
-    for (const auto& [name, shapes] : g["modules"].items()) {
+    for (const auto& item : g["modules"].items()) {
+      std::string name = item.key();
       CAPTURE(name);
-      CHECK(calls[name] == shapes.get<std::vector<std::vector<int64_t>>>());
+      CHECK(calls[name] == item.value().get<std::vector<std::vector<int64_t>>>());
       ++modules;
     }
     CHECK(modules == calls.size());
