@@ -1550,13 +1550,10 @@ class Construct {
     return make_module(std::move(seq));
   }
 
+  // A function netshape implements: nn's layers and containers, then Python's builtins by kind.
   PyValue call_builtin(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
     const std::string& n = callee.name;
     Span at = call.span;
-    auto arg = [&](size_t i) -> const PyValue& {
-      if (i >= args.values.size()) raise(at, n + "() needs more arguments");
-      return args.values[i];
-    };
     if (callee.method_self)  // a method of a value: `layers.append(...)`
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
@@ -1565,20 +1562,20 @@ class Construct {
     }
     if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos)
       return construct_layer(n.substr(3), args, call);
-    if (n == "range") {
-      int64_t r[3] = {0, 0, 1};
-      if (args.values.size() == 1) {
-        r[1] = int_of(arg(0), at);
-      } else {
-        for (size_t i = 0; i < args.values.size() && i < 3; ++i) r[i] = int_of(arg(i), at);
-      }
-      if (r[2] == 0) raise(at, "range() arg 3 must not be zero");
-      PyValue p;
-      p.kind = PyValue::Kind::Range;
-      std::copy(r, r + 3, p.range);
-      return p;
-    }
-    if (n == "len") return data_int(static_cast<int64_t>(iterate(arg(0), at).size()), at);
+    if (auto v = number_builtin(n, args, at)) return *v;
+    if (auto v = sequence_builtin(n, args, at)) return *v;
+    if (auto v = object_builtin(n, args, call, f)) return *v;
+    raise(at, "unknown function `" + n + "`",
+          "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
+          "the value in the file, or pass it with --arg");
+  }
+
+  // int, float, bool, str, abs, round, min, max, sum, math.*: nullopt for another name.
+  std::optional<PyValue> number_builtin(const std::string& n, Args& args, Span at) {
+    auto arg = [&](size_t i) -> const PyValue& {
+      if (i >= args.values.size()) raise(at, n + "() needs more arguments");
+      return args.values[i];
+    };
     if (n == "int") {
       const PyValue& v = arg(0);
       if (v.is(Value::Kind::Float)) {
@@ -1592,32 +1589,6 @@ class Construct {
     if (n == "float") return PyValue::of(Value::floating(number_of(arg(0), at), at));
     if (n == "bool") return data_bool(truthy(arg(0), at), at);
     if (n == "str") return data_str(args.values.empty() ? "" : text_of(arg(0)), at);
-    if (n == "list" || n == "tuple") {
-      PyList items = args.values.empty() ? PyList{} : iterate(arg(0), at);
-      return n == "list" ? make_list(std::move(items)) : make_tuple(std::move(items));
-    }
-    if (n == "dict" || n == "OrderedDict" || n == "collections.OrderedDict") {
-      PyValue d;
-      d.kind = PyValue::Kind::Dict;
-      d.dict = new_dict();
-      for (size_t i = 0; i < args.values.size(); ++i) {
-        if (!args.keywords[i].empty()) {
-          dict_set(*d.dict, data_str(args.keywords[i], at), args.values[i]);
-          continue;
-        }
-        const PyValue& src = args.values[i];
-        if (src.kind == PyValue::Kind::Dict) {
-          for (const auto& [k, v] : *src.dict) dict_set(*d.dict, k, v);
-          continue;
-        }
-        for (const PyValue& pair : iterate(src, at)) {
-          PyList kv = iterate(pair, at);
-          if (kv.size() != 2) raise(at, n + "() needs (key, value) pairs");
-          dict_set(*d.dict, kv[0], kv[1]);
-        }
-      }
-      return d;
-    }
     if (n == "min" || n == "max" || n == "sum") return fold(n, args, at);
     if (n == "abs") {
       const PyValue& v = arg(0);
@@ -1649,6 +1620,55 @@ class Construct {
                  : n == "math.log2" ? std::log2(x)
                                     : std::exp(x);
       return PyValue::of(Value::floating(r, at));
+    }
+    return std::nullopt;
+  }
+
+  // range, len, list, tuple, dict, zip, enumerate, reversed, sorted, any, all.
+  std::optional<PyValue> sequence_builtin(const std::string& n, Args& args, Span at) {
+    auto arg = [&](size_t i) -> const PyValue& {
+      if (i >= args.values.size()) raise(at, n + "() needs more arguments");
+      return args.values[i];
+    };
+    if (n == "range") {
+      int64_t r[3] = {0, 0, 1};
+      if (args.values.size() == 1) {
+        r[1] = int_of(arg(0), at);
+      } else {
+        for (size_t i = 0; i < args.values.size() && i < 3; ++i) r[i] = int_of(arg(i), at);
+      }
+      if (r[2] == 0) raise(at, "range() arg 3 must not be zero");
+      PyValue p;
+      p.kind = PyValue::Kind::Range;
+      std::copy(r, r + 3, p.range);
+      return p;
+    }
+    if (n == "len") return data_int(static_cast<int64_t>(iterate(arg(0), at).size()), at);
+    if (n == "list" || n == "tuple") {
+      PyList items = args.values.empty() ? PyList{} : iterate(arg(0), at);
+      return n == "list" ? make_list(std::move(items)) : make_tuple(std::move(items));
+    }
+    if (n == "dict" || n == "OrderedDict" || n == "collections.OrderedDict") {
+      PyValue d;
+      d.kind = PyValue::Kind::Dict;
+      d.dict = new_dict();
+      for (size_t i = 0; i < args.values.size(); ++i) {
+        if (!args.keywords[i].empty()) {
+          dict_set(*d.dict, data_str(args.keywords[i], at), args.values[i]);
+          continue;
+        }
+        const PyValue& src = args.values[i];
+        if (src.kind == PyValue::Kind::Dict) {
+          for (const auto& [k, v] : *src.dict) dict_set(*d.dict, k, v);
+          continue;
+        }
+        for (const PyValue& pair : iterate(src, at)) {
+          PyList kv = iterate(pair, at);
+          if (kv.size() != 2) raise(at, n + "() needs (key, value) pairs");
+          dict_set(*d.dict, kv[0], kv[1]);
+        }
+      }
+      return d;
     }
     if (n == "zip") {
       std::vector<PyList> lists;
@@ -1690,6 +1710,17 @@ class Construct {
       }
       return data_bool(n == "any" ? any : all, at);
     }
+    return std::nullopt;
+  }
+
+  // isinstance, getattr and kin, functools.partial, typing, copy, super.
+  std::optional<PyValue> object_builtin(const std::string& n, Args& args, const Expr& call,
+                                        Frame& f) {
+    Span at = call.span;
+    auto arg = [&](size_t i) -> const PyValue& {
+      if (i >= args.values.size()) raise(at, n + "() needs more arguments");
+      return args.values[i];
+    };
     if (n == "isinstance") return data_bool(is_instance(arg(0), arg(1), at), at);
     if (n == "hasattr" || n == "getattr") return attribute_by_name(n, args, call, f);
     if (n == "setattr") {
@@ -1716,9 +1747,7 @@ class Construct {
       PyValue s = PyValue::builtin("super");
       return s;
     }
-    raise(at, "unknown function `" + n + "`",
-          "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
-          "the value in the file, or pass it with --arg");
+    return std::nullopt;
   }
 
   // copy.copy / copy.deepcopy: a new container or a new object with the same attributes (the
