@@ -1,6 +1,7 @@
 # Builds the fuzzer's seed corpus from the repository's files, one corpus file each, the first
 # byte choosing the frontend as tests/fuzz/fuzz_pipeline.hpp reads it ('0': .ns, '1': .py):
 #   models/*.ns, models/notes/*.py   the shipped models (valid input, the whole language)
+#   tests/py_models/*.py             model files in the styles people write (the interpreter)
 #   tests/hostile/*.ns, *.py         reproducers of fixed bugs: the fuzzer explores around them
 #   tests/fuzz/regressions/*         fuzz inputs kept as tests, already with their first byte
 # Nothing is copied into the repository; the corpus lives in the build directory.
@@ -12,7 +13,9 @@ foreach(v SOURCE_DIR OUT_DIR)
 endforeach()
 
 file(GLOB ns_models "${SOURCE_DIR}/models/*.ns")
-file(GLOB py_models "${SOURCE_DIR}/models/notes/*.py")
+file(GLOB py_models "${SOURCE_DIR}/models/notes/*.py" "${SOURCE_DIR}/tests/py_models/*.py"
+     "${SOURCE_DIR}/tests/py_models/unet/*.py")
+list(FILTER py_models EXCLUDE REGEX "(gen_golden|__init__)\\.py$")
 if(NOT ns_models OR NOT py_models)
   message(FATAL_ERROR "make_corpus.cmake: no models found under ${SOURCE_DIR}/models")
 endif()
