@@ -46,6 +46,10 @@ struct PyError {
 
 enum class Flow { Normal, Break, Continue, Return };
 
+// The longest string the interpreter builds (layer names and messages are short; a loop doubling
+// a string would otherwise exhaust memory).
+constexpr size_t kMaxText = 1 << 16;
+
 // Every list and dict the interpreter makes, so the Lowerer can empty them when it ends: a list
 // can hold itself (`l.append(l)`), and a cycle of shared pointers is never freed.
 thread_local std::vector<std::weak_ptr<PyList>> g_lists;
@@ -1891,7 +1895,7 @@ class Construct {
               if (args.keywords[k] == field) v = &args.values[k];
             if (v == nullptr) raise(at, "format(): no argument `" + field + "`");
           }
-          out += formatted(*v, spec, at);
+          append_text(out, formatted(*v, spec, at), at);
           i = close;
         } else {
           out += s[i];
@@ -1903,7 +1907,7 @@ class Construct {
       std::string out;
       bool first = true;
       for (const PyValue& v : iterate(nth(args, 0, at), at)) {
-        out += (first ? "" : s) + text_of(v);
+        append_text(out, (first ? "" : s) + text_of(v), at);
         first = false;
       }
       return data_str(out, at);
@@ -2073,6 +2077,8 @@ class Construct {
         (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
     if (op == "+" && sequences) {
       PyList out = iterate(a, at), more = iterate(b, at);
+      if (static_cast<int64_t>(out.size() + more.size()) > limits::kMaxPySteps)
+        raise(at, "list too long to build");
       out.insert(out.end(), more.begin(), more.end());
       return a.kind == PyValue::Kind::List ? make_list(std::move(out)) : make_tuple(std::move(out));
     }
@@ -2088,8 +2094,10 @@ class Construct {
       return seq.kind == PyValue::Kind::List ? make_list(std::move(out))
                                              : make_tuple(std::move(out));
     }
-    if (a.is(Value::Kind::String) && b.is(Value::Kind::String) && op == "+")
+    if (a.is(Value::Kind::String) && b.is(Value::Kind::String) && op == "+") {
+      if (a.data.s.size() + b.data.s.size() > kMaxText) raise(at, "string too long to build");
       return data_str(a.data.s + b.data.s, at);
+    }
     if (a.is(Value::Kind::String) && op == "%") return data_str(percent_format(a, b, at), at);
     if (a.kind != PyValue::Kind::Data || b.kind != PyValue::Kind::Data)
       raise(at, "unsupported Python construct: operator `" + op + "` on these values");
@@ -2133,8 +2141,10 @@ class Construct {
       return data_int(*v, at);
     } else if (op == "**") {
       if (b < 0) return PyValue::of(Value::floating(std::pow(double(a), double(b)), at));
+      if (a == 0 || a == 1) return data_int(b == 0 ? 1 : a, at);  // no loop for 1 ** 10**18
+      if (a == -1) return data_int(b % 2 == 0 ? 1 : -1, at);
       r = 1;
-      for (int64_t k = 0; k < b && r.ok(); ++k) r = r * a;
+      for (int64_t k = 0; k < b && r.ok(); ++k) r = r * a;  // |a| >= 2: overflows within 63
     } else if (op == "<<" || op == ">>") {
       if (b < 0 || b > 62) raise(at, "shift count out of range");
       if (op == ">>") return data_int(a >> b, at);
@@ -2552,7 +2562,7 @@ class Construct {
     std::string out;
     for (size_t i = 0; i < e.items.size(); ++i) {
       if (e.keywords[i].empty() && e.items[i].kind == Expr::Kind::String) {
-        out += e.items[i].text;
+        append_text(out, e.items[i].text, e.span);
         continue;
       }
       std::string spec = e.keywords[i];
@@ -2565,17 +2575,32 @@ class Construct {
         spec = spec.substr(1);
       }
       if (conversion == "r" && v.is(Value::Kind::String)) {
-        out += formatted(data_str("'" + v.data.s + "'", e.span), spec, e.span);
+        append_text(out, formatted(data_str("'" + v.data.s + "'", e.span), spec, e.span), e.span);
       } else {
-        out += formatted(v, spec, e.span);
+        append_text(out, formatted(v, spec, e.span), e.span);
       }
     }
     return out;
   }
 
   // format(v, spec) for the specs names are built with: [[fill]align][width][.precision][type].
+  static void append_text(std::string& out, const std::string& piece, Span at) {
+    if (out.size() + piece.size() > kMaxText) raise(at, "string too long to build");
+    out += piece;
+  }
+
   std::string formatted(const PyValue& v, const std::string& spec, Span at) {
     if (spec.empty()) return text_of(v);
+    // A width like `{:>1000000000}` would build a string of that size.
+    int64_t width = 0;
+    for (char c : spec) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) {
+        width = 0;
+        continue;
+      }
+      width = std::min<int64_t>(width * 10 + (c - '0'), kMaxText + 1);
+      if (width > static_cast<int64_t>(kMaxText)) raise(at, "format width too large");
+    }
     std::string fmt_spec = "{:" + spec + "}";
     try {
       if (v.is(Value::Kind::Int)) return fmt::format(fmt::runtime(fmt_spec), v.data.i);
@@ -2608,11 +2633,13 @@ class Construct {
       char type = s[j];
       const PyValue& v = values[next++];
       if (type == 'd' || type == 'i') {
-        out += formatted(data_int(int_of(v, at), at), spec + "d", at);
+        append_text(out, formatted(data_int(int_of(v, at), at), spec + "d", at), at);
       } else if (type == 'f' || type == 'g' || type == 'e') {
-        out += formatted(PyValue::of(Value::floating(number_of(v, at), at)), spec + type, at);
+        append_text(out,
+                    formatted(PyValue::of(Value::floating(number_of(v, at), at)), spec + type, at),
+                    at);
       } else {
-        out += formatted(data_str(text_of(v), at), spec, at);
+        append_text(out, formatted(data_str(text_of(v), at), spec, at), at);
       }
       i = j;
     }

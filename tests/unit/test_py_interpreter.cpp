@@ -312,3 +312,44 @@ model = nn.Sequential(Block(3, 8))
   CHECK(first_error(missing) == "`Block` comes from `missing_package`, which netshape cannot find");
   fs::remove_all(dir);
 }
+
+TEST_CASE("interpreter: values that would grow without end stop with an error") {
+  const char* text = R"(import torch.nn as nn
+
+
+class N(nn.Module):
+    def __init__(self, m=0):
+        super().__init__()
+        width = 1 ** 10**18 + 1
+        name = "ab"
+        if m == 1:
+            for i in range(40):
+                name = name + name
+        if m == 2:
+            name = f"{1:>999999999}"
+        layers = [0]
+        if m == 3:
+            for i in range(40):
+                layers = layers + layers
+        self.body = nn.Sequential()
+        self.body.add_module(name, nn.Linear(2, width * len(layers)))
+
+    def forward(self, x):
+        return self.body(x)
+
+# input: [1, 2]
+)";
+  LoadedModel fine = read(text);
+  REQUIRE(fine.exit == ExitCode::Ok);
+  CHECK(fine.analysis.totals.params == 2 * 2 + 2);  // 1 ** 10**18 is 1, without a loop
+  const char* messages[] = {"", "string too long to build", "format width too large",
+                            "list too long to build"};
+  for (int m = 1; m <= 3; ++m) {
+    LoadOptions opts;
+    opts.args = {{"m", std::to_string(m)}};
+    LoadedModel grown = read(text, opts);
+    CAPTURE(m);
+    CHECK(grown.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(grown) == messages[m]);
+  }
+}
