@@ -48,7 +48,7 @@ enum class Flow { Normal, Break, Continue, Return };
 
 // The longest string the interpreter builds (layer names and messages are short; a loop doubling
 // a string would otherwise exhaust memory).
-constexpr size_t kMaxText = 1 << 16;
+constexpr size_t kMaxText = limits::kMaxPyText;
 
 // Every list and dict the interpreter makes, so the Lowerer can empty them when it ends: a list
 // can hold itself (`l.append(l)`), and a cycle of shared pointers is never freed.
