@@ -495,17 +495,24 @@ class Construct {
     try {
       callee = eval(e.items[0], f);
     } catch (const PyError& err) {
-      if (!cannot_see(err)) throw;
+      if (!cannot_see(err, e.items[0])) throw;
       return skipped(e);
     }
     if (callee.kind == PyValue::Kind::Builtin && !knows_builtin(callee.name)) return skipped(e);
     eval(e, f);
   }
 
-  static bool cannot_see(const PyError& err) {
+  // Whether the callee's own name is unknown (`track`, `logger.info` with `logger` unknown), not
+  // a value it reads (`features.append` where `features` holds an error of its own).
+  static bool cannot_see(const PyError& err, const Expr& callee) {
+    const Expr* root = &callee;
+    while (root->kind == Expr::Kind::Attribute) root = &root->items[0];
+    bool at_root = root->kind == Expr::Kind::Name && err.d.span.line == root->span.line &&
+                   err.d.span.column == root->span.column && err.d.span.file == root->span.file;
     const std::string& m = err.d.message;
-    return (m.rfind("name `", 0) == 0 && m.find("is not defined here") != std::string::npos) ||
-           m.find("which netshape cannot find") != std::string::npos;
+    return at_root &&
+           ((m.rfind("name `", 0) == 0 && m.find("is not defined here") != std::string::npos) ||
+            m.find("which netshape cannot find") != std::string::npos);
   }
 
   // Whether call_builtin implements `name` (else calling it is an unknown function).

@@ -191,10 +191,9 @@ std::optional<FValue> Lowerer::compare_fwd(const Expr& e, Frame& f) {
     std::optional<FValue> v = eval(item, f);
     if (!v) return std::nullopt;
     if (v->kind != FValue::Constant || v->value.kind == Value::Kind::DimRef) {
+      size_t before = diags_.error_count();
       truth(*v, item.span);  // reports a tensor's values or shape
-      if (v->kind == FValue::Module || v->kind == FValue::Tensors) {
-        unsupported(item.span, "comparing this value in forward");
-      }
+      if (diags_.error_count() == before) unsupported(item.span, "comparing this value in forward");
       return std::nullopt;
     }
     values.push_back(std::move(*v));

@@ -360,6 +360,10 @@ std::optional<Program> Lowerer::run() {
   bool ok = model->cls != nullptr       ? lower_class_model(*model)
             : model->factory != nullptr ? lower_factory_model(*model)
                                         : lower_sequential_model(*model);
+  if (!ok && !diags_.has_errors()) {  // the contract: a refused model always says why
+    error(model->span,
+          "netshape could not read this model (it did not record why: please report it)");
+  }
   if (!ok || diags_.has_errors()) return std::nullopt;
   if (!attach_input_shapes(*model)) return std::nullopt;
   return std::move(program_);

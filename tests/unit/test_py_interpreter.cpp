@@ -353,3 +353,42 @@ class N(nn.Module):
     CHECK(first_error(grown) == messages[m]);
   }
 }
+
+TEST_CASE("interpreter: a refused model always says why (fuzz finding)") {
+  // `self > fc(x)` compared the module itself: the reader stopped without a message.
+  LoadedModel cmp = read(R"(import torch.nn as nn
+
+
+class N(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        x = self>fc(x)
+        return x
+
+# input: [1, 2]
+)");
+  CHECK(cmp.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(cmp) == "unsupported Python construct: comparing this value in forward");
+  // `features.append(...)` on a list whose value failed is that failure, not a skipped call.
+  LoadedModel append = read(R"(import torch.nn as nn
+
+
+class N(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = [nn.Linear(2, undefined_width)]
+        layers.append(nn.ReLU())
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.body(x)
+
+# input: [1, 2]
+)");
+  CHECK(append.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(append) == "name `undefined_width` is not defined here");
+  for (const Diagnostic& d : append.diags.items()) CHECK(d.code != "skipped-call");
+}
