@@ -532,19 +532,7 @@ class Parser {
 
   // exprlist: (bitor | star_expr) (',' (bitor | star_expr))* [',']   -> Tuple when commas
   // (not `test`: in `for x in xs` the `in` ends the target instead of starting a comparison)
-  Expr target_list() {
-    Span start = cur().span;
-    Expr first = star_or_bitor();
-    if (!at_op(",")) return first;
-    Expr tuple = make(Expr::Kind::Tuple, start);
-    tuple.items.push_back(std::move(first));
-    while (accept_op(",")) {
-      if (!starts_expression()) break;
-      tuple.items.push_back(star_or_bitor());
-    }
-    tuple.span = span_from(start);
-    return tuple;
-  }
+  Expr target_list() { return comma_list(&Parser::star_or_bitor); }
 
   Expr star_or_bitor() {
     if (at_op("*")) return starred();
@@ -600,15 +588,18 @@ class Parser {
   Expr testlist_star() { return testlist(); }
 
   // testlist: test (',' test)* [',']
-  Expr testlist() {
+  Expr testlist() { return comma_list(&Parser::star_or_test); }
+
+  // item (',' item)* [','] with `item` the element rule: one item alone, else a Tuple.
+  Expr comma_list(Expr (Parser::*item)()) {
     Span start = cur().span;
-    Expr first = star_or_test();
+    Expr first = (this->*item)();
     if (!at_op(",")) return first;
     Expr tuple = make(Expr::Kind::Tuple, start);
     tuple.items.push_back(std::move(first));
     while (accept_op(",")) {
       if (!starts_expression()) break;
-      tuple.items.push_back(star_or_test());
+      tuple.items.push_back((this->*item)());
     }
     tuple.span = span_from(start);
     return tuple;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
 
 using namespace netshape;
 
@@ -224,16 +225,10 @@ class N(nn.Module):
 }
 
 TEST_CASE("netshape list: a file's models and factories with their signatures") {
-  std::string cmd = std::string(NETSHAPE_BINARY) + " list " + NETSHAPE_SOURCE_DIR +
-                    "/tests/py_models/vgg_cfg.py 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  CHECK(pclose(p) == 0);
-  CHECK(out ==
+  test::ShellRun r = test::run_shell(std::string(NETSHAPE_BINARY) + " list " + NETSHAPE_SOURCE_DIR +
+                                     "/tests/py_models/vgg_cfg.py 2>&1");
+  CHECK(r.code == 0);
+  CHECK(r.out ==
         "def make_layers(cfg, batch_norm=False, in_channels=3)  (line 11)\n"
         "class VGG(features, num_classes=10, width=512, spatial=1)  (line 26)\n"
         "def vgg11_bn(**kwargs)  (line 51)\n"
