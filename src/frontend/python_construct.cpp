@@ -1,7 +1,8 @@
-// The construction interpreter: runs a model's `__init__`, the helpers it calls
-// (`self._make_layer(...)`), the file's functions (`make_layers(cfg)`, `conv3x3(...)`) and its
-// constants (`cfgs = {...}`) with Python's semantics over plain values, and builds the module
-// tree the forward lowering reads (python_forward.cpp). It never runs anything outside the model:
+// The interpreter: runs a model's `__init__`, the helpers it calls (`self._make_layer(...)`), the
+// file's functions (`make_layers(cfg)`, `conv3x3(...)`) and its constants (`cfgs = {...}`) with
+// Python's semantics over plain values, building the module tree; then `forward` over the same
+// values plus tensors, appending a statement per op (see "forward" below). It never runs anything
+// outside the model:
 // names resolve only to the file's own definitions and to what netshape knows (builtins, nn,
 // math, functools); loops and calls are bounded (docs/limits.md).
 //
@@ -315,19 +316,20 @@ class Construct {
 
   // ---- __init__ ----
 
-  // The class (itself or a base) whose body holds __init__, for the file its code sees.
-  const Stmt* init_def_owner(const Stmt& cls, int depth = 0) {
+  // The class (itself or a base) whose body defines `method`, for the file its code sees.
+  const Stmt* method_owner(const Stmt& cls, const std::string& method, int depth = 0) {
     for (const Stmt& s : cls.body)
-      if (s.kind == Stmt::Kind::FunctionDef && s.name == "__init__") return &cls;
+      if (s.kind == Stmt::Kind::FunctionDef && s.name == method) return &cls;
     if (depth < limits::kMaxPyInstanceDepth) {
       for (const Expr& b : cls.bases) {
         auto it = L.classes_.find(dotted(b));
         if (it != L.classes_.end() && it->second != &cls)
-          return init_def_owner(*it->second, depth + 1);
+          return method_owner(*it->second, method, depth + 1);
       }
     }
     return &cls;
   }
+  const Stmt* init_def_owner(const Stmt& cls) { return method_owner(cls, "__init__"); }
 
   // The fields of a @dataclass, in order (its bases' first), as its generated __init__ takes them.
   std::vector<const Stmt*> dataclass_fields(const Stmt& cls, int depth = 0) {
@@ -470,7 +472,7 @@ class Construct {
       case Stmt::Kind::ClassDef:
         unsupported_here(s.span, "a class defined inside a function");
       case Stmt::Kind::Other:
-        unsupported_here(s.span, s.what + " in __init__");
+        unsupported_here(s.span, s.what + " in " + where());
     }
     return Flow::Normal;
   }
@@ -559,8 +561,10 @@ class Construct {
                                          "copy.deepcopy"};
     for (const char* k : kKnown)
       if (name == k) return true;
-    return name.rfind("method.", 0) == 0 || name.rfind("module.", 0) == 0 ||
-           name.rfind("nn.", 0) == 0 || name.rfind("typing.", 0) == 0;
+    bool tensor_op = name.rfind("F.", 0) == 0 || name.rfind("torch.", 0) == 0;
+    return (forward_ && tensor_op) || name.rfind("method.", 0) == 0 ||
+           name.rfind("module.", 0) == 0 || name.rfind("nn.", 0) == 0 ||
+           name.rfind("typing.", 0) == 0;
   }
 
   void skipped(const Expr& call) {
@@ -701,7 +705,7 @@ class Construct {
         return;
       }
       default:
-        unsupported_here(target.span, "assignment target in __init__");
+        unsupported_here(target.span, std::string("assignment target in ") + where());
     }
   }
 
@@ -798,6 +802,8 @@ class Construct {
       case PyValue::Kind::Opaque:
         if (is_failed(obj)) rethrow(obj);
         return obj;
+      case PyValue::Kind::Tensor:
+        return tensor_attribute(obj, e);
       default:
         break;
     }
@@ -825,12 +831,8 @@ class Construct {
     ModuleDef& m = *obj.module;
     if (m.kind == ModuleDef::User) {
       Instance& inst = *m.instance;
-      if (auto it = inst.modules.find(name); it != inst.modules.end()) {
-        PyValue p;
-        p.kind = PyValue::Kind::Module;
-        p.module = std::shared_ptr<ModuleDef>(m.instance, &it->second);  // the attribute itself
-        return p;
-      }
+      if (auto it = inst.modules.find(name); it != inst.modules.end())
+        return child_module(obj, it->second, name);  // the attribute itself
       if (auto it = inst.attrs.find(name); it != inst.attrs.end()) return from_const(it->second, e);
       if (auto it = inst.values.find(name); it != inst.values.end()) return *it->second;
       if (name == "training") return data_bool(false, e.span);  // eval mode
@@ -846,23 +848,35 @@ class Construct {
         method.method_self = std::make_shared<PyValue>(obj);
         return method;
       }
-      return class_attribute(*inst.cls, name, e, std::make_shared<PyValue>(obj));
+      try {
+        return class_attribute(*inst.cls, name, e, std::make_shared<PyValue>(obj));
+      } catch (const PyError& err) {
+        if (err.d.message.find("is not set before this use") == std::string::npos) throw;
+        missing_attribute(inst, e);
+      }
     }
     if (m.kind == ModuleDef::Leaf) return leaf_attribute(m, name, e);
     if (m.kind == ModuleDef::Sequential) {
-      for (auto& child : m.children) {
-        if (child.index == name) {
-          PyValue p;
-          p.kind = PyValue::Kind::Module;
-          p.module = std::shared_ptr<ModuleDef>(obj.module, &child.def);
-          return p;
-        }
-      }
+      for (auto& child : m.children)
+        if (child.index == name) return child_module(obj, child.def, name);
     }
     (void)f;
     PyValue method = PyValue::builtin("module." + name);
     method.method_self = std::make_shared<PyValue>(obj);
     return method;
+  }
+
+  // `self.nope`: neither __init__ nor the class sets it; the nearest name it does set, if any.
+  [[noreturn]] static void missing_attribute(const Instance& inst, const Expr& e) {
+    std::vector<std::string> names;
+    for (const auto& [n, m] : inst.modules) names.push_back(n);
+    for (const auto& [n, c] : inst.attrs) names.push_back(n);
+    for (const auto& [n, v] : inst.values) names.push_back(n);
+    std::string near = nearest_name(e.text, names);
+    std::string object = dotted(e.items[0]);
+    raise(e.span, "`" + dotted(e) + "` is not defined in __init__ nor in class " + inst.cls->name,
+          !near.empty() ? "did you mean `" + object + "." + near + "`?"
+                        : "assign `" + dotted(e) + " = ...` in __init__ first");
   }
 
   // nn.Module's own methods, when the class does not define its own.
@@ -921,7 +935,8 @@ class Construct {
   PyValue class_attribute(const Stmt& cls, const std::string& name, const Expr& e,
                           std::shared_ptr<PyValue> self, int depth = 0) {
     bool instance = self && self->kind == PyValue::Kind::Module;
-    for (const Stmt& s : cls.body) {
+    for (auto stmt = cls.body.rbegin(); stmt != cls.body.rend(); ++stmt) {  // the last binding wins
+      const Stmt& s = *stmt;
       if (s.kind == Stmt::Kind::FunctionDef && s.name == name) {
         PyValue fn;
         fn.kind = PyValue::Kind::Function;
@@ -1028,7 +1043,7 @@ class Construct {
       case Expr::Kind::Starred:
       case Expr::Kind::Ellipsis:
       case Expr::Kind::Other:
-        unsupported_here(e.span, py::unread_construct(e) + " in __init__");
+        unsupported_here(e.span, py::unread_construct(e) + " in " + where());
     }
     unsupported_here(e.span, "expression");
   }
@@ -1074,7 +1089,7 @@ class Construct {
   // A value found through a name points at the name, so errors point at the use.
   static PyValue found(PyValue v, Span at) {
     if (is_failed(v)) rethrow(v);
-    if (v.kind == PyValue::Kind::Data) v.data.span = at;
+    if (v.kind == PyValue::Kind::Data || v.kind == PyValue::Kind::Tensor) v.data.span = at;
     return v;
   }
 
@@ -1196,7 +1211,8 @@ class Construct {
     if (module == "math") return PyValue::builtin("math." + name);
     if (module == "functools" || module == "collections") return PyValue::builtin(name);
     if (module == "typing") return PyValue::builtin("typing." + name);
-    if (module == "__future__" || module == "torch") {
+    if (module == "torch") return PyValue::builtin("torch." + name);  // torch.cat, Tensor
+    if (module == "__future__") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = full;
@@ -1335,13 +1351,15 @@ class Construct {
         }
         return call_value(callee.items[0], merged, call, f);
       }
+      case PyValue::Kind::Module:
+        return apply_module(callee, args, call);
       case PyValue::Kind::Opaque:
         if (is_failed(callee)) rethrow(callee);
         break;
       default:
         break;
     }
-    unsupported_here(call.span, "calling this value in __init__");
+    unsupported_here(call.span, std::string("calling this value in ") + where());
   }
 
   // A function of the file (or a method): arguments bound to its parameters as Python binds them.
@@ -1568,11 +1586,13 @@ class Construct {
     if (callee.method_self)  // a method of a value: `layers.append(...)`
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
+    if (n == "nn.Parameter" && !free_parameter_at_.valid()) free_parameter_at_ = at;
     if (n.rfind("nn.init", 0) == 0 || n == "print" || n == "nn.Parameter") {
       return PyValue::none(at);
     }
     if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos)
       return construct_layer(n.substr(3), args, call);
+    if (auto v = torch_function(n, args, call)) return *v;
     if (auto v = number_builtin(n, args, at)) return *v;
     if (auto v = sequence_builtin(n, args, at)) return *v;
     if (auto v = object_builtin(n, args, call, f)) return *v;
@@ -1802,6 +1822,7 @@ class Construct {
       if (i >= args.values.size()) raise(at, name + "() needs more arguments");
       return args.values[i];
     };
+    if (self.kind == PyValue::Kind::Tensor) return tensor_method(self, name, args, call);
     if (self.kind == PyValue::Kind::List) {
       PyList& l = *self.list;
       if (name == "append") {
@@ -1966,6 +1987,7 @@ class Construct {
       if (name == "parameters" || name == "named_parameters") out.clear();  // tensors: not followed
       return make_list(std::move(out));
     }
+    if (name == "register_parameter" && !free_parameter_at_.valid()) free_parameter_at_ = at;
     if (name == "apply" || name == "register_buffer" || name == "register_parameter" ||
         name == "train" || name == "eval" || name == "to" || name == "requires_grad_") {
       return PyValue::none(at);
@@ -2008,6 +2030,7 @@ class Construct {
       if (t == "list") return v.kind == PyValue::Kind::List;
       if (t == "tuple") return v.kind == PyValue::Kind::Tuple;
       if (t == "dict") return v.kind == PyValue::Kind::Dict;
+      if (t == "torch.Tensor") return v.kind == PyValue::Kind::Tensor;
       if (t == "typing.Sequence" || t == "typing.List")
         return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple;
       if (t == "typing.Dict" || t == "typing.Mapping") return v.kind == PyValue::Kind::Dict;
@@ -2053,6 +2076,7 @@ class Construct {
 
   PyValue unary(const Expr& e, const PyValue& v) {
     if (e.text == "not") return data_bool(!truthy(v, e.span), e.span);
+    if (v.kind == PyValue::Kind::Tensor && (e.text == "-" || e.text == "+")) return v;
     if (v.is(Value::Kind::Int)) {
       if (e.text == "-") {
         if (v.data.i == INT64_MIN) raise(e.span, "integer overflow in `-`");
@@ -2080,6 +2104,12 @@ class Construct {
   PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (a.kind == PyValue::Kind::Unbound) unbound_error(a, at);
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
+    if (a.kind == PyValue::Kind::Tensor || b.kind == PyValue::Kind::Tensor)
+      return tensor_arithmetic(op, a, b, at);
+    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef)) {
+      unsupported_here(at, "arithmetic on a tensor's size",
+                       "pass `x.size(i)` to view/reshape as it is, or a number");
+    }
     bool sequences =
         (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
     if (op == "+" && sequences) {
@@ -2182,12 +2212,19 @@ class Construct {
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (op == "is" || op == "is not") {
       bool same = (a.is_none() && b.is_none()) ||
+                  (a.kind == PyValue::Kind::Tensor && b.kind == PyValue::Kind::Tensor &&
+                   a.name == b.name) ||
                   (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module &&
                    a.module.get() == b.module.get()) ||
                   (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data &&
                    a.data.kind == Value::Kind::Bool && b.data.kind == Value::Kind::Bool &&
                    a.data.b == b.data.b);
       return (op == "is") == same;
+    }
+    for (const PyValue* v : {&a, &b}) {
+      if (v->kind == PyValue::Kind::Tensor || v->kind == PyValue::Kind::Shape)
+        tensor_values_error(at);
+      if (v->is(Value::Kind::DimRef)) shape_control_error(at);
     }
     if (op == "in" || op == "not in") {
       bool found = false;
@@ -2273,9 +2310,14 @@ class Construct {
             return v.data.f != 0.0;
           case Value::Kind::String:
             return !v.data.s.empty();
+          case Value::Kind::DimRef:
+            shape_control_error(at);
           default:
             return true;
         }
+      case PyValue::Kind::Tensor:
+      case PyValue::Kind::Shape:
+        tensor_values_error(at);
       case PyValue::Kind::Tuple:
         return !v.items.empty();
       case PyValue::Kind::List:
@@ -2338,6 +2380,10 @@ class Construct {
         return "a class";
       case PyValue::Kind::Function:
         return "a function";
+      case PyValue::Kind::Tensor:
+        return "a tensor";
+      case PyValue::Kind::Shape:
+        return "a tensor's shape";
       default:
         return "this value";
     }
@@ -2429,16 +2475,18 @@ class Construct {
       case PyValue::Kind::Module: {
         PyList out;
         if (v.module->kind == ModuleDef::Sequential) {
-          for (auto& child : v.module->children) {
-            PyValue p;
-            p.kind = PyValue::Kind::Module;
-            p.module = std::shared_ptr<ModuleDef>(v.module, &child.def);
-            out.push_back(p);
-          }
+          for (auto& child : v.module->children)
+            out.push_back(child_module(v, child.def, child.index));
           return out;
         }
         break;
       }
+      case PyValue::Kind::Shape:
+        unsupported_here(at, "unpacking or iterating a tensor's shape",
+                         "index it instead: `n, c = x.size(0), x.size(1)`");
+      case PyValue::Kind::Tensor:
+        unsupported_here(at, "iterating over a tensor",
+                         "netshape follows whole tensors; use x.size(i) for sizes");
       case PyValue::Kind::Data:
         if (v.is(Value::Kind::String)) {
           PyList out;
@@ -2467,6 +2515,17 @@ class Construct {
 
   PyValue subscript(const PyValue& obj, const PyValue& index, Span at) {
     if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, at);
+    if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
+      return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
+    if (obj.kind == PyValue::Kind::Tensor) {
+      unsupported_here(at, "tensor indexing",
+                       "netshape follows whole tensors; use view/reshape/flatten");
+    }
+    if (obj.kind == PyValue::Kind::Module && index.is(Value::Kind::String)) {  // nn.ModuleDict
+      for (auto& child : obj.module->children)
+        if (child.index == index.data.s) return child_module(obj, child.def, child.index);
+      raise(at, "no module " + text_of(index) + " in this container");
+    }
     if (obj.kind == PyValue::Kind::Dict) {
       if (const PyValue* v = dict_find(*obj.dict, index, at)) return *v;
       raise(at, "key " + text_of(index) + " is not in the dict");
@@ -2652,13 +2711,464 @@ class Construct {
     }
     return out;
   }
+
+  // ---- forward: the same interpreter, over tensors ----
+  //
+  // A tensor is a value holding the name of the statement (or input) that produces it. Every
+  // module call, functional op, tensor method and tensor arithmetic appends one Statement to the
+  // program; `x.size(1)` is a reference to a dimension that inference resolves. Control flow runs
+  // on the constructor's values; a tensor's values cannot decide it.
+
+ public:
+  // Applies `root` (the model) to the inputs and declares what it returns as the program's
+  // outputs. False (reported) on an error.
+  bool apply_model(ModuleDef& root, const std::vector<std::pair<std::string, Span>>& inputs,
+                   Span span) {
+    bool was_forward = forward_;
+    forward_ = true;
+    try {
+      PyValue model;
+      model.kind = PyValue::Kind::Module;
+      model.module = std::shared_ptr<ModuleDef>(std::shared_ptr<ModuleDef>(), &root);
+      PyList args;
+      for (const auto& [name, at] : inputs) args.push_back(PyValue::tensor(name, at));
+      PyValue out = call_module(model, args, span, -1);
+      forward_ = was_forward;
+      return add_outputs(out, span) && all_parameters_counted(model);
+    } catch (const PyError& e) {
+      forward_ = was_forward;
+      L.diags_.add(e.d);
+      return false;
+    }
+  }
+
+ private:
+  Span free_parameter_at_;  // the first nn.Parameter the model makes
+  bool forward_ = false;    // running forward: calls of F./torch. functions are tensor ops
+  const char* where() const { return forward_ ? "forward" : "__init__"; }
+  int module_ = -1;                     // the ModuleDecl whose forward runs; -1 for the model
+  std::map<std::string, int> applied_;  // how many times forward applied each module path
+
+  // model.parameters() counts every registered module, called or not; netshape counts the layers
+  // forward applies. A layer with weights that forward never applies, or a free nn.Parameter,
+  // would make the total wrong: refused until netshape can count them.
+  bool all_parameters_counted(const PyValue& model) {
+    if (free_parameter_at_.valid()) {
+      return L.error(free_parameter_at_,
+                     "unsupported Python construct: nn.Parameter (netshape does not count free "
+                     "parameters yet, and model.parameters() would)",
+                     "netshape counts the parameters of layers; keep weights inside nn layers");
+    }
+    std::string path;
+    const ModuleDef* unused = never_applied(*model.module, model.name, path);
+    if (unused == nullptr) return true;
+    return L.error(unused->span,
+                   "`" + path + "` (nn." + unused->op +
+                       ") is never applied in forward: model.parameters() counts its weights, "
+                       "which netshape only counts for layers forward applies",
+                   "netshape cannot give this model's parameter count yet; remove the unused layer "
+                   "to analyse the rest");
+  }
+
+  // The first layer with weights under `m` that forward did not apply (its path in `path`).
+  static const ModuleDef* never_applied(const ModuleDef& m, const std::string& at,
+                                        std::string& path) {
+    auto child = [&](const std::string& key) { return at.empty() ? key : at + "." + key; };
+    if (m.kind == ModuleDef::Leaf) {
+      if (!m.first_call.empty() || !has_weights(m)) return nullptr;
+      path = at;
+      return &m;
+    }
+    if (m.kind == ModuleDef::User) {
+      for (const std::string& key : m.instance->order) {
+        auto it = m.instance->modules.find(key);
+        if (it == m.instance->modules.end()) continue;
+        if (const ModuleDef* u = never_applied(it->second, child(key), path)) return u;
+      }
+    }
+    for (const ModuleChild& c : m.children)
+      if (const ModuleDef* u = never_applied(c.def, child(c.index), path)) return u;
+    return nullptr;
+  }
+
+  // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.
+  static bool has_weights(const ModuleDef& m) {
+    std::optional<OpId> id = find_op(m.op);
+    if (!id) return false;
+    switch (op_info(*id).family) {
+      case Family::conv:
+      case Family::conv_transpose:
+      case Family::linear:
+      case Family::batch_norm:
+      case Family::layer_norm:
+      case Family::group_norm:
+        return true;
+      case Family::instance_norm: {  // InstanceNorm2d(num_features, eps, momentum, affine, ...)
+        size_t position = 0;
+        for (const Arg& a : m.args) {
+          bool affine = a.keyword == "affine" || (a.keyword.empty() && position++ == 3);
+          if (affine) return a.value.kind != Value::Kind::Bool || a.value.b;
+        }
+        return false;
+      }
+      default:
+        return false;
+    }
+  }
+
+  bool add_outputs(const PyValue& out, Span fallback) {
+    auto declare = [&](const PyValue& t) {
+      Span at = t.data.span.valid() ? t.data.span : fallback;
+      L.program_.outputs.push_back(OutputDecl{t.name, at});
+    };
+    if (out.kind == PyValue::Kind::Tensor) {
+      declare(out);
+      return true;
+    }
+    if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
+      PyList items = iterate(out, fallback);
+      bool tensors = !items.empty();
+      for (const PyValue& t : items) tensors = tensors && t.kind == PyValue::Kind::Tensor;
+      if (tensors) {
+        for (const PyValue& t : items) declare(t);
+        return true;
+      }
+    }
+    Span at = out.kind == PyValue::Kind::Data && out.data.span.valid() ? out.data.span : fallback;
+    return L.error(at, "forward must return a tensor", "return the output tensor, e.g. `return x`");
+  }
+
+  // A child of a module value, named as named_modules() names it: `layer1.0.conv1`.
+  static PyValue child_module(const PyValue& parent, ModuleDef& child, const std::string& key) {
+    PyValue p;
+    p.kind = PyValue::Kind::Module;
+    p.module = std::shared_ptr<ModuleDef>(parent.module, &child);
+    bool user = parent.module->kind == ModuleDef::User;
+    p.name = parent.name.empty() ? (user ? key : "") : parent.name + "." + key;
+    return p;
+  }
+
+  // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.
+  PyValue apply_module(const PyValue& callee, Args& args, const Expr& call) {
+    if (!forward_) unsupported_here(call.span, "calling a module in __init__");
+    PyList inputs;
+    bool user = callee.module->kind == ModuleDef::User;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (!user && (args.values[i].kind != PyValue::Kind::Tensor || !args.keywords[i].empty())) {
+        unsupported_here(args.spans[i], "non-tensor argument to a module call",
+                         "modules take their settings in __init__; pass only tensors in forward");
+      }
+      inputs.push_back(args.values[i]);
+    }
+    std::string path = dotted(call.items[0]);
+    if (inputs.empty()) {
+      raise(call.span, "`" + path + "` is called without a tensor", "call it as `" + path + "(x)`");
+    }
+    PyValue applied = callee;
+    if (!applied.name.empty()) {
+      int count = ++applied_[applied.name];
+      if (count > 1) applied.name += "_" + std::to_string(count);
+    }
+    return call_module(applied, inputs, call.span, module_);
+  }
+
+  // Applies module `mod` (a child of ModuleDecl `parent`) to `inputs`.
+  PyValue call_module(const PyValue& mod, const PyList& inputs, Span call_span, int parent) {
+    ModuleDef& m = *mod.module;
+    const std::string& name = mod.name;
+    switch (m.kind) {
+      case ModuleDef::Broken:
+        throw PyError{m.error};
+      case ModuleDef::Leaf:
+        return apply_layer(m, name, inputs, call_span, parent);
+      case ModuleDef::Sequential: {
+        if (m.list) {
+          raise(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
+                "call its modules: `for m in self." + name + ": x = m(x)`");
+        }
+        int self = L.declare_module(m, name, "Sequential", parent, call_span);
+        PyList current = inputs;
+        for (auto& child : m.children) {
+          PyValue c = child_module(mod, child.def, child.index);
+          current = {call_module(c, current, call_span, self)};
+        }
+        if (current.size() != 1)
+          unsupported_here(call_span, "nn.Sequential applied to several tensors");
+        return current[0];
+      }
+      case ModuleDef::User: {
+        const Stmt* forward = L.find_method(*m.instance->cls, "forward", 0);
+        if (forward == nullptr)
+          raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
+        int self = L.declare_module(m, name, m.instance->cls->name, parent, call_span);
+        size_t before = L.program_.statements.size();
+        PyValue out = run_forward(mod, *forward, inputs, self, call_span);
+        bool passed_through = out.kind == PyValue::Kind::Tensor &&
+                              L.program_.statements.size() == before &&
+                              m.instance->modules.empty() && !name.empty();
+        if (!passed_through) return out;
+        // A module without submodules whose forward returns its input unchanged (a drop path in
+        // eval mode) is still a module PyTorch calls: a row of its own, as nn.Identity's.
+        Statement st;
+        st.named = true;
+        st.name = L.unique_name(name);
+        st.op = "Identity";
+        st.op_span = m.span;
+        st.span = m.span;
+        st.inputs = {out.name};
+        st.input_spans = {call_span};
+        st.module = self;
+        return PyValue::tensor(emit(std::move(st)), call_span);
+      }
+    }
+    raise(call_span, "this module cannot be applied");
+  }
+
+  // A layer applied: one statement; a layer applied again shares its first call's parameters.
+  PyValue apply_layer(ModuleDef& m, const std::string& name, const PyList& inputs, Span call_span,
+                      int parent) {
+    for (size_t i = 0; i < m.pending.size(); ++i) {
+      const Const& c = m.pending[i];
+      if (c.state == Const::Unbound) {
+        raise(m.pending_spans[i], "constructor parameter `" + c.param + "` has no value",
+              "pass --arg " + c.param + "=<value> or give it a default");
+      }
+      throw PyError{c.error};
+    }
+    Statement st;
+    st.named = !name.empty();
+    if (st.named) st.name = L.unique_name(name);
+    st.op = m.op;
+    st.op_span = m.op_span;
+    st.span = m.span;
+    st.args = m.args;
+    st.module = parent;
+    for (const PyValue& in : inputs) {
+      st.inputs.push_back(in.name);
+      st.input_spans.push_back(in.data.span.valid() ? in.data.span : call_span);
+    }
+    st.fix_prefix = m.fix_prefix;
+    st.shares_params_with = m.first_call;  // a module called again owns no new params
+    std::string out = emit(std::move(st));
+    if (m.first_call.empty()) m.first_call = out;
+    return PyValue::tensor(out, call_span);
+  }
+
+  std::string emit(Statement st) {
+    if (L.program_.statements.size() >= limits::kMaxStatements) {
+      raise(st.span,
+            fmt::format("the model has more than {} layers, the most netshape analyses",
+                        with_commas(static_cast<int64_t>(limits::kMaxStatements))),
+            "split the model (docs/limits.md lists every limit)");
+    }
+    return *L.emit(std::move(st));
+  }
+
+  // A module's forward, with `self` the module and the inputs bound to its parameters.
+  PyValue run_forward(const PyValue& mod, const Stmt& forward, const PyList& inputs, int module,
+                      Span call_span) {
+    if (++calls_ > limits::kMaxPyCallDepth) {
+      --calls_;
+      unsupported_here(forward.span, "modules nested too deeply (recursive module?)");
+    }
+    const Stmt& cls = *mod.module->instance->cls;
+    Frame f;
+    f.scope = new_scope();
+    f.self = std::make_shared<PyValue>(mod);
+    f.cls = &cls;
+    f.file = L.file_of(method_owner(cls, "forward"));
+    if (forward.params.empty()) raise(forward.span, "forward() takes no `self`");
+    f.scope->vars[forward.params[0].name] = mod;
+    Expr at;
+    at.span = call_span;
+    Args args;
+    for (const PyValue& v : inputs) {
+      args.values.push_back(v);
+      args.keywords.emplace_back();
+      args.spans.push_back(v.data.span.valid() ? v.data.span : call_span);
+      args.exprs.push_back(&at);
+    }
+    bind_parameters(forward, 1, args, at, *f.scope, f.file);
+    int outer = module_;
+    module_ = module;
+    Flow flow = Flow::Normal;
+    try {
+      flow = exec_block(forward.body, f);
+    } catch (...) {
+      module_ = outer;
+      --calls_;
+      throw;
+    }
+    module_ = outer;
+    --calls_;
+    if (flow != Flow::Return)
+      raise(forward.name_span, "forward has no `return`", "end forward with `return x`");
+    return f.ret;
+  }
+
+  // F.relu(x), torch.cat([a, b], 1), x.view(n, -1): tensors (alone or in a list) become the
+  // statement's inputs, everything else its arguments, in order.
+  PyValue tensor_op(const std::string& op, Span op_span, const PyValue* self, const Args& args,
+                    const Expr& call) {
+    Statement st;
+    st.op = op;
+    st.module = module_;
+    st.op_span = op_span;
+    st.span = call.span;
+    auto input = [&](const PyValue& t) {
+      st.inputs.push_back(t.name);
+      st.input_spans.push_back(t.data.span.valid() ? t.data.span : call.span);
+    };
+    if (self != nullptr) input(*self);
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      if (v.kind == PyValue::Kind::Tensor) {
+        input(v);
+        continue;
+      }
+      if (is_tensor_sequence(v)) {
+        for (const PyValue& t : iterate(v, call.span)) input(t);
+        continue;
+      }
+      if (v.kind == PyValue::Kind::Shape) {
+        unsupported_here(args.spans[i], "a whole shape as an argument",
+                         "pass its dimensions, e.g. `x.size(0)`");
+      }
+      st.args.push_back(Arg{args.keywords[i], to_ir(v, args.spans[i]), args.spans[i]});
+    }
+    if (st.inputs.empty()) {
+      unsupported_here(call.span, "`" + op + "(...)` without a tensor argument",
+                       "netshape follows tensors computed from forward's inputs");
+    }
+    return PyValue::tensor(emit(std::move(st)), call.span);
+  }
+
+  bool is_tensor_sequence(const PyValue& v) {
+    if (v.kind != PyValue::Kind::Tuple && v.kind != PyValue::Kind::List) return false;
+    PyList items = iterate(v, Span{});
+    return !items.empty() && std::all_of(items.begin(), items.end(), [](const PyValue& t) {
+      return t.kind == PyValue::Kind::Tensor;
+    });
+  }
+
+  // The functions of torch and torch.nn.functional netshape follows in forward, by the op name
+  // they lower to; nullopt for another name.
+  std::optional<PyValue> torch_function(const std::string& n, Args& args, const Expr& call) {
+    if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
+      return data_bool(false, call.span);
+    if (n == "torch.jit.annotate") return nth(args, 1, call.span);
+    if (n == "torch._assert") {
+      if (!truthy(nth(args, 0, call.span), call.span))
+        raise(call.span, "assertion failed: " + text_of(nth(args, 1, call.span)));
+      return PyValue::none(call.span);
+    }
+    std::string op;
+    if (n.rfind("F.", 0) == 0) op = n.substr(2);
+    if (n.rfind("torch.", 0) == 0 && n.find('.', 6) == std::string::npos) op = n.substr(6);
+    if (op.empty() || !forward_) return std::nullopt;
+    const Expr& callee = call.items[0];
+    Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    return tensor_op(op, op_span, nullptr, args, call);
+  }
+
+  // x.shape, x.T, x.dtype: what netshape follows of a tensor's attributes.
+  PyValue tensor_attribute(const PyValue& t, const Expr& e) {
+    if (e.text == "shape") {
+      PyValue s = t;
+      s.kind = PyValue::Kind::Shape;
+      return s;
+    }
+    if (e.text == "data") return t;
+    if (e.text == "dtype" || e.text == "device" || e.text == "requires_grad") {
+      PyValue p;
+      p.kind = PyValue::Kind::Opaque;
+      p.name = "tensor." + e.text;
+      return p;
+    }
+    PyValue m = PyValue::builtin("method." + e.text);  // a method, bound to the tensor
+    m.method_self = std::make_shared<PyValue>(t);
+    return m;
+  }
+
+  // Methods that return the same tensor as far as shapes go: no statement for them.
+  static bool is_identity_method(const std::string& m) {
+    for (const char* name : {"contiguous", "clone", "detach", "float", "double", "half", "cpu",
+                             "cuda", "to", "type", "type_as", "requires_grad_", "relu_"}) {
+      if (m == name) return true;
+    }
+    return false;
+  }
+
+  // x.size(i) -> a reference to that dimension; x.size() -> the shape; x.view(...) and the other
+  // methods -> the op of that name, with the tensor as its first input.
+  PyValue tensor_method(const PyValue& t, const std::string& name, Args& args, const Expr& call) {
+    if (name == "size") {
+      if (args.values.empty()) {
+        PyValue s = t;
+        s.kind = PyValue::Kind::Shape;
+        return s;
+      }
+      if (args.values.size() == 1 && args.values[0].is(Value::Kind::Int))
+        return PyValue::of(Value::dim_ref(t.name, args.values[0].data.i, call.span));
+      unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
+    }
+    if (is_identity_method(name)) return t;
+    if (name == "dim" || name == "numel" || name == "item" || name == "tolist")
+      unsupported_here(call.span, "`." + name + "()`");
+    const Expr& callee = call.items[0];
+    Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    return tensor_op(name, op_span, &t, args, call);
+  }
+
+  // tensor + tensor -> add (sub, mul, div); a tensor and a number keep the tensor's shape.
+  PyValue tensor_arithmetic(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
+    if (ta && tb) {
+      static const std::map<std::string, std::string> kOps = {
+          {"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"@", "matmul"}};
+      auto it = kOps.find(op);
+      if (it == kOps.end()) unsupported_here(at, "operator `" + op + "` on tensors");
+      Statement st;
+      st.op = it->second;
+      st.op_span = at;
+      st.span = at;
+      st.inputs = {a.name, b.name};
+      st.input_spans = {a.data.span, b.data.span};
+      st.module = module_;
+      return PyValue::tensor(emit(std::move(st)), at);
+    }
+    const PyValue& other = ta ? b : a;
+    bool number =
+        other.is(Value::Kind::Int) || other.is(Value::Kind::Float) || other.is(Value::Kind::Bool);
+    if (!number || op == "@")
+      unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
+    PyValue kept = ta ? a : b;  // elementwise with a scalar: the tensor's shape
+    kept.data.span = at;
+    return kept;
+  }
+
+  [[noreturn]] static void tensor_values_error(Span at) {
+    raise(at,
+          "control flow that depends on a tensor's values cannot be analysed statically: "
+          "PyTorch decides it only when the data is known",
+          "netshape follows shapes, not values; write the branch the model takes");
+  }
+  [[noreturn]] static void shape_control_error(Span at) {
+    unsupported_here(at, "control flow on a tensor's shape",
+                     "netshape decides `if` and loops in forward from the constructor's values; "
+                     "write the branch the model takes");
+  }
 };
 
 // ---- entry points of the Lowerer ----
 
+Construct& Lowerer::interpreter() {
+  if (interpreter_ == nullptr) interpreter_ = new Construct(*this);
+  return *interpreter_;
+}
+
 std::optional<ModuleDef> Lowerer::build_top_level(const Expr& call) {
-  Construct c(*this);
-  std::optional<PyValue> v = c.call_top_level(call);
+  std::optional<PyValue> v = interpreter().call_top_level(call);
   if (!v) return std::nullopt;
   if (v->kind != PyValue::Kind::Module) {
     error(call.span, "this does not build a module", "assign an nn.Sequential(...) or a model");
@@ -2668,11 +3178,22 @@ std::optional<ModuleDef> Lowerer::build_top_level(const Expr& call) {
 }
 
 std::optional<ModuleDef> Lowerer::call_factory(const Candidate& model) {
-  Construct c(*this);
-  return c.call_factory(model);
+  return interpreter().call_factory(model);
+}
+
+bool Lowerer::init_model(const std::shared_ptr<Instance>& inst) {
+  py_instances_.push_back(inst);
+  interpreter().init_def_class_name_ = inst->cls->name;
+  return interpreter().init_model(inst);
+}
+
+bool Lowerer::apply_model(ModuleDef& root, const std::vector<std::pair<std::string, Span>>& inputs,
+                          Span span) {
+  return interpreter().apply_model(root, inputs, span);
 }
 
 Lowerer::~Lowerer() {
+  delete interpreter_;
   for (const auto& weak : py_scopes_)
     if (auto s = weak.lock()) s->vars.clear();
   for (const auto& weak : py_instances_) {
@@ -2687,37 +3208,6 @@ Lowerer::~Lowerer() {
     if (auto d = weak.lock()) d->clear();
   g_lists.clear();
   g_dicts.clear();
-}
-
-bool Lowerer::init_model(const std::shared_ptr<Instance>& inst) {
-  py_instances_.push_back(inst);
-  Construct c(*this);
-  c.init_def_class_name_ = inst->cls->name;
-  return c.init_model(inst);
-}
-
-bool Lowerer::run_init(Instance& inst, const Scope& params, int depth) {
-  std::map<std::string, PyValue> values;
-  for (const auto& [name, c] : params) {
-    if (c.state == Const::Ok) {
-      values[name] = PyValue::of(c.value);
-    } else if (c.state == Const::Unbound) {
-      PyValue u;
-      u.kind = PyValue::Kind::Unbound;
-      u.name = c.param;
-      values[name] = u;
-    } else {
-      PyValue f;
-      f.kind = PyValue::Kind::Opaque;
-      f.name = "failed";
-      f.data = Value::string(c.error.message, c.error.span);
-      f.keywords = {c.error.help};
-      values[name] = f;
-    }
-  }
-  // The instance is owned by its caller; the interpreter holds it without owning it.
-  std::shared_ptr<Instance> held(std::shared_ptr<Instance>(), &inst);
-  return Construct(*this).run_init(held, std::move(values), depth);
 }
 
 }  // namespace netshape::pylower

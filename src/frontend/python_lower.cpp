@@ -386,7 +386,7 @@ bool Lowerer::lower_factory_model(const Candidate& model) {
 
 // Applies a built module to the model's inputs: a user module's forward parameters, else `x`.
 bool Lowerer::lower_module(ModuleDef& root, const std::string& name, Span span) {
-  std::vector<FValue> args;
+  std::vector<std::pair<std::string, Span>> inputs;
   if (root.kind == ModuleDef::User) {
     const Stmt* forward = find_method(*root.instance->cls, "forward", 0);
     if (forward == nullptr) {
@@ -397,15 +397,13 @@ bool Lowerer::lower_module(ModuleDef& root, const std::string& name, Span span) 
       const py::Param& p = forward->params[i];
       if (p.stars != 0 || p.default_value) continue;
       add_input(p.name, p.span);
-      args.push_back(FValue::tensor_of(p.name, p.span));
+      inputs.emplace_back(p.name, p.span);
     }
   } else {
     add_input("x", span);
-    args.push_back(FValue::tensor_of("x", span));
+    inputs.emplace_back("x", span);
   }
-  std::optional<FValue> out = call_module(root, "", args, span, /*named=*/false, -1);
-  if (!out) return false;
-  return add_outputs(*out, span);
+  return apply_model(root, inputs, span);
 }
 
 void Lowerer::add_input(const std::string& name, Span span) {
@@ -425,33 +423,39 @@ bool Lowerer::lower_class_model(const Candidate& model) {
     return error(model.cls->name_span, "class " + model.name + " has no forward method",
                  "add `def forward(self, x):` returning the output");
   }
-  std::vector<FValue> args;
+  std::vector<std::pair<std::string, Span>> inputs;
   for (size_t i = 1; i < forward->params.size(); ++i) {
     const py::Param& p = forward->params[i];
     if (p.stars != 0 || p.default_value) continue;  // optional arguments are not tensors
     add_input(p.name, p.span);
-    args.push_back(FValue::tensor_of(p.name, p.span));
+    inputs.emplace_back(p.name, p.span);
   }
-  if (args.empty()) {
+  if (inputs.empty()) {
     return error(forward->name_span, "forward takes no tensor argument",
                  "write `def forward(self, x):`");
   }
-  std::optional<FValue> out = run_forward(*inst, *forward, args, "", -1, 0);
-  if (!out) return false;
-  return add_outputs(*out, forward->name_span);
+  ModuleDef root;
+  root.kind = ModuleDef::User;
+  root.instance = inst;
+  root.span = model.span;
+  return apply_model(root, inputs, forward->name_span);
 }
 
-bool Lowerer::add_outputs(const FValue& out, Span fallback) {
-  if (out.kind == FValue::Tensor) {
-    program_.outputs.push_back(OutputDecl{out.tensor, out.span.valid() ? out.span : fallback});
-    return true;
-  }
-  if (out.kind == FValue::Tensors) {
-    for (const FValue& t : out.items) program_.outputs.push_back(OutputDecl{t.tensor, t.span});
-    return true;
-  }
-  return error(out.span.valid() ? out.span : fallback, "forward must return a tensor",
-               "return the output tensor, e.g. `return x`");
+// The ModuleDecl of a container or user module, made at its first application: its path is the
+// name it was applied under, so a module applied twice stays one module.
+int Lowerer::declare_module(ModuleDef& m, const std::string& name, const std::string& kind,
+                            int parent, Span call_span) {
+  if (m.module_index >= 0) return m.module_index;
+  if (name.empty()) return parent;  // the model itself (a Sequential model), or built in place
+  ModuleDecl decl;
+  decl.path = name;
+  decl.kind = kind;
+  decl.parent = parent;
+  decl.constructed_at = m.span;
+  decl.applied_at = call_span;
+  m.module_index = static_cast<int>(program_.modules.size());
+  program_.modules.push_back(std::move(decl));
+  return m.module_index;
 }
 
 // Binds call arguments to parameter names (positional first, then keywords).
@@ -503,9 +507,11 @@ void Lowerer::track_origin(Value& value, const std::string& param, const Expr& a
   program_.origins.push_back(std::move(o));
 }
 
+// The last `def` of that name wins, as in Python (torchvision stacks `@torch.jit._overload_method`
+// stubs before the real forward).
 const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int depth) const {
-  for (const Stmt& s : cls.body) {
-    if (s.kind == Stmt::Kind::FunctionDef && s.name == name) return &s;
+  for (auto it = cls.body.rbegin(); it != cls.body.rend(); ++it) {
+    if (it->kind == Stmt::Kind::FunctionDef && it->name == name) return &*it;
   }
   if (depth > kMaxInstanceDepth) return nullptr;
   for (const Expr& b : cls.bases) {

@@ -1,6 +1,6 @@
 // Internal to the Python frontend: the state shared by python_lower.cpp (model selection),
-// python_init.cpp (constants and __init__), python_forward.cpp (forward) and python_input.cpp
-// (input shapes).
+// python_construct.cpp (the interpreter that runs __init__ and forward), python_init.cpp
+// (constant folding for input shapes) and python_input.cpp (input shapes).
 #pragma once
 #include <map>
 #include <memory>
@@ -87,38 +87,9 @@ struct Instance {
   // they were registered, are what its forward applies.
   bool sequential = false;
   std::vector<std::string> order;
-  std::map<std::string, int> calls;  // per attribute: how many times forward called it
 };
 
 using Scope = std::map<std::string, Const>;
-
-// A value in forward: a tensor (by the statement or input name that produces it), several
-// tensors (tuple/list), a constant, or `x.shape` / `x.size()` waiting for an index.
-struct FValue {
-  // Module: a submodule used as a value in forward (`for blk in self.blocks`, `self.blocks[0]`),
-  // `module` pointing into the instance, `tensor` holding its name.
-  enum Kind { Tensor, Tensors, Constant, Shape, Self, Module };
-  Kind kind = Constant;
-  ModuleDef* module = nullptr;
-  std::string tensor;
-  Span span;
-  std::vector<FValue> items;
-  Value value;
-  static FValue tensor_of(std::string name, Span sp) {
-    FValue v;
-    v.kind = Tensor;
-    v.tensor = std::move(name);
-    v.span = sp;
-    return v;
-  }
-  static FValue constant(Value val, Span sp) {
-    FValue v;
-    v.kind = Constant;
-    v.value = std::move(val);
-    v.span = sp;
-    return v;
-  }
-};
 
 struct Candidate {
   std::string name;
@@ -213,8 +184,14 @@ class Lowerer {
   std::optional<ModuleDef> call_factory(const Candidate& model);
   std::optional<ModuleDef> build_top_level(const py::Expr& call);
   void add_input(const std::string& name, Span span);
-  bool add_outputs(const FValue& out, Span fallback);
   bool init_model(const std::shared_ptr<Instance>& inst);
+  // Runs the model's forward on its inputs (python_construct.cpp); false (reported) on an error.
+  bool apply_model(ModuleDef& root, const std::vector<std::pair<std::string, Span>>& inputs,
+                   Span span);
+  Construct& interpreter();
+  // One interpreter for __init__ and forward, so the file's globals are computed once. A plain
+  // pointer to an incomplete type: created by interpreter(), deleted by ~Lowerer.
+  Construct* interpreter_ = nullptr;
   void bind_call_args(const py::Expr& call, const std::vector<std::string>& names,
                       std::map<std::string, Const>& params, const Scope* scope, Instance* self,
                       bool track_origins = false);
@@ -227,56 +204,12 @@ class Lowerer {
   // python_init.cpp
   Const eval_name(const std::string& name, Span span, const Scope* scope);
   Const eval_binary(const py::Expr& e, const Const& lhs, const Const& rhs);
-  bool run_init(Instance& inst, const Scope& params, int depth);
   bool is_super_init(const py::Expr& e) const;
-  bool build_module(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
-                    bool qualifier_only, int depth);
-  bool is_sequential_call_expr(const py::Expr& e) const;
-  bool sequential_child(const py::Expr& child, bool keyword, Instance& inst, Scope* scope,
-                        ModuleDef& m, int depth);
-  bool build_sequential(const py::Expr& call, Instance& inst, Scope* scope, ModuleDef& out,
-                        bool qualifier_only, int depth = 0);
   std::string fix_prefix_for(const py::Expr& call, Span op_span, bool qualifier_only) const;
 
-  // python_forward.cpp
-  std::optional<FValue> run_forward(Instance& inst, const py::Stmt& forward,
-                                    const std::vector<FValue>& args, const std::string& prefix,
-                                    int module, int depth);
-  // Applies module `m` (a child of module `parent`, -1 for the model) to `inputs`.
-  std::optional<FValue> call_module(ModuleDef& m, const std::string& name,
-                                    const std::vector<FValue>& inputs, Span call_span, bool named,
-                                    int parent, int depth = 0);
+  // The ModuleDecl of a container or user module, made at its first application.
   int declare_module(ModuleDef& m, const std::string& name, const std::string& kind, int parent,
                      Span call_span);
-  bool check_pending(const ModuleDef& m);
-  struct Frame {
-    Instance& inst;
-    std::map<std::string, FValue> vars;
-    std::string prefix;
-    int module;  // the ModuleDecl whose forward this is; -1 for the model
-    int depth;
-    enum Loop { None, Break, Continue } loop = None;  // a `break`/`continue` leaving a block
-  };
-  bool run_block(const std::vector<py::Stmt>& body, Frame& f, std::optional<FValue>& result);
-  std::optional<bool> condition(const py::Expr& e, Frame& f);
-  std::optional<bool> truth(const FValue& v, Span at);
-  std::optional<FValue> compare_fwd(const py::Expr& e, Frame& f);
-  bool for_loop(const py::Stmt& s, Frame& f, std::optional<FValue>& result);
-  std::optional<std::vector<FValue>> loop_items(const py::Expr& e, Frame& f);
-  std::optional<FValue> self_member(const py::Expr& e, Frame& f);
-  std::optional<FValue> call_helper(const py::Expr& e, const py::Stmt& method, Frame& f);
-  std::optional<FValue> eval(const py::Expr& e, Frame& f);
-  std::optional<FValue> eval_call(const py::Expr& e, Frame& f);
-  std::optional<std::vector<FValue>> module_inputs(const py::Expr& e, Frame& f);
-  std::optional<FValue> eval_attribute(const py::Expr& e, Frame& f);
-  std::optional<FValue> eval_subscript(const py::Expr& e, Frame& f);
-  std::optional<FValue> eval_binary_fwd(const py::Expr& e, Frame& f);
-  std::optional<FValue> call_self_module(const py::Expr& e, const std::string& attr, Frame& f);
-  std::optional<FValue> call_function(const py::Expr& e, const std::string& op, Span op_span,
-                                      const FValue* self_tensor, size_t first_arg, Frame& f);
-  std::optional<FValue> call_method(const py::Expr& e, const FValue& obj, Frame& f);
-  bool forward_statement(const py::Stmt& s, Frame& f, std::optional<FValue>& result);
-  bool assign(const py::Expr& target, const FValue& value, Frame& f);
 
   // python_input.cpp
   bool attach_input_shapes(const Candidate& model);

@@ -1,7 +1,9 @@
 // Internal to the Python frontend: the values of the construction interpreter
 // (python_construct.cpp), which runs `__init__`, its helpers and the file's functions with Python's
 // semantics over plain values: numbers, strings, tuples, lists, dicts, functions, classes, and
-// the modules they build. Nothing outside the model runs: no I/O, no imports, bounded loops.
+// the modules they build; then `forward`, over the same values plus tensors (a tensor is the name
+// of the statement that produces it). Nothing outside the model runs: no I/O, no imports, bounded
+// loops.
 #pragma once
 #include <map>
 #include <memory>
@@ -32,6 +34,8 @@ struct PyValue {
     Opaque,    // a value netshape does not follow (a weight tensor for nn.init): only passed on
     Unbound,   // a constructor parameter without a value (name)
     File,      // an imported file of the model, as a module (`import blocks`): file
+    Tensor,    // in forward: a tensor, by the name of the statement or input producing it (name)
+    Shape,     // in forward: `x.shape` / `x.size()` of the tensor `name`, read by index
   };
   Kind kind = Kind::Data;
   Value data;
@@ -44,7 +48,7 @@ struct PyValue {
   const py::Stmt* def_ = nullptr;
   std::shared_ptr<PyScope> closure;
   std::shared_ptr<PyValue> method_self;  // Function: bound to this `self`
-  std::string name;
+  std::string name;  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward
   uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
 
   static PyValue of(Value v) {
@@ -57,6 +61,13 @@ struct PyValue {
     PyValue p;
     p.kind = Kind::Builtin;
     p.name = std::move(n);
+    return p;
+  }
+  static PyValue tensor(std::string n, Span at) {
+    PyValue p;
+    p.kind = Kind::Tensor;
+    p.name = std::move(n);
+    p.data.span = at;
     return p;
   }
   bool is(Value::Kind k) const { return kind == Kind::Data && data.kind == k; }

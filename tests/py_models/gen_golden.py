@@ -6,6 +6,8 @@ each (file, --model, input) below it builds the model as the file defines it, ru
 zeros, and records the output shape, model.parameters()'s count, and the output shape of every
 call of every leaf module, by its named_modules() name (netshape names the n-th call `name_n`).
 The unit test (tests/unit/test_py_models.cpp) compares netshape's analysis with these numbers.
+The PENDING models (files in pending/, which netshape does not read correctly yet) are left out
+unless `--with-pending` is given.
 """
 import importlib.util
 import json
@@ -29,6 +31,88 @@ MODELS = [
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),
+    ("resnext_grouped.py", "ResNeXt29_2x32d", [1, 3, 32, 32]),
+    ("resnext_grouped.py", "ResNeXt29_8x8d", [1, 3, 32, 32]),
+    ("preact_resnet_depth.py", "preresnet20", [2, 3, 32, 32]),
+    ("preact_resnet_depth.py", "preresnet56", [2, 3, 32, 32]),
+    ("wrn_wide_basic.py", "wrn_28_2", [2, 3, 32, 32]),
+    ("vgg_variants.py", "vgg13", [2, 3, 32, 32]),
+    ("vgg_variants.py", "vgg16", [2, 3, 32, 32]),
+    ("mobilenet_v1.py", "MobileNet", [2, 3, 32, 32]),
+    ("mobilenet_v2_cifar.py", "MobileNetV2", [2, 3, 32, 32]),
+    ("mobilenet_v2_cifar.py", "mobilenet_v2_half", [2, 3, 32, 32]),
+    ("mobilenet_v3_small.py", None, [2, 3, 64, 64]),
+    ("efficientnet_lite.py", None, [2, 3, 32, 32]),
+    ("efficientnet_lite.py", "efficientnet_lite_w05", [2, 3, 32, 32]),
+    ("densenet_bc.py", "densenet_cifar", [1, 3, 32, 32]),
+    ("densenet_bc.py", "densenet_tiny", [1, 3, 32, 32]),
+    ("squeezenet.py", None, [2, 3, 64, 64]),
+    ("googlenet_cifar.py", "GoogLeNet", [1, 3, 32, 32]),
+    ("xception_lite.py", None, [2, 3, 32, 32]),
+    ("alexnet_small.py", None, [2, 3, 127, 127]),
+    ("nin.py", None, [2, 3, 32, 32]),
+    ("dcgan.py", "generator", [4, 100, 1, 1]),
+    ("dcgan.py", "discriminator", [4, 3, 64, 64]),
+    ("conv_autoencoder.py", None, [8, 1, 28, 28]),
+    ("lenet_variants.py", "LeNet5", [4, 1, 28, 28]),
+    ("lenet_variants.py", "ReLULeNet", [4, 3, 32, 32]),
+    ("mnist_convnet.py", "Net", [4, 1, 28, 28]),
+    ("mnist_convnet.py", "CifarNet", [4, 3, 32, 32]),
+    ("keypoint_regressor.py", None, [2, 1, 96, 96]),
+    ("ecg_resnet1d.py", None, [2, 12, 4096]),
+    ("audio_m5.py", None, [4, 1, 8000]),
+    ("inception_time_1d.py", None, [4, 3, 128]),
+    ("signal_autoencoder_1d.py", None, [4, 6, 256]),
+    ("c3d_video.py", None, [1, 3, 8, 32, 32]),
+    ("ordered_dict_seq.py", None, [2, 3, 32, 32]),
+    ("config_dataclass.py", None, [2, 3, 64, 64]),
+    ("hparams_classmethod.py", "small_cnn", [2, 3, 32, 32]),
+    ("hparams_classmethod.py", "large_cnn", [2, 3, 32, 32]),
+    ("nested_builders.py", None, [2, 3, 32, 32]),
+    ("base_class_template.py", "plain", [2, 3, 32, 32]),
+    ("base_class_template.py", "strided", [2, 1, 64, 64]),
+    ("activation_zoo.py", None, [2, 3, 32, 32]),
+    ("norm_choices.py", "groupnorm_net", [2, 3, 32, 32]),
+    ("norm_choices.py", "instancenorm_net", [2, 3, 32, 32]),
+    ("norm_choices.py", "layernorm_net", [2, 3, 32, 32]),
+    ("norm_choices.py", "plain_net", [2, 3, 32, 32]),
+    ("fcn_upsample.py", None, [1, 3, 64, 64]),
+    ("hrnet_fusion.py", None, [1, 3, 64, 64]),
+    ("darknet_tiny.py", None, [1, 3, 64, 64]),
+    ("mlp_mixer.py", None, [2, 3, 32, 32]),
+    ("segnet/model.py", None, [1, 3, 64, 64]),
+]
+
+# Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
+# in golden.json unless asked (`gen_golden.py --with-pending`); move an entry to MODELS (and its
+# file out of pending/) when netshape reads it.
+PENDING = [
+    ("pending/resnet_family.py", "resnet10", [2, 3, 64, 64]),
+    ("pending/resnet_family.py", "resnet34", [2, 3, 64, 64]),
+    ("pending/resnet_family.py", "resnet26", [2, 3, 64, 64]),
+    ("pending/preact_resnet.py", "PreActResNet18", [1, 3, 32, 32]),
+    ("pending/preact_resnet.py", "PreActResNet50", [1, 3, 32, 32]),
+    ("pending/wide_resnet.py", "wrn_16_4", [2, 3, 32, 32]),
+    ("pending/wide_resnet.py", "wrn_10_2", [2, 3, 32, 32]),
+    ("pending/se_resnet.py", "se_resnet20", [2, 3, 32, 32]),
+    ("pending/vae_conv.py", None, [4, 3, 32, 32]),
+    ("pending/lenet_blitz.py", "Net", [1, 1, 32, 32]),
+    ("pending/sequential_ordereddict.py", None, [2, 1, 28, 28]),
+    ("pending/getattr_stages.py", None, [2, 3, 32, 32]),
+    ("pending/modulelist_zip.py", None, [2, 3, 32, 32]),
+    ("pending/patchgan.py", "define_D", [1, 6, 64, 64]),
+    ("pending/patchgan.py", "batchnorm_D", [1, 3, 64, 64]),
+    ("pending/tf_same_padding.py", None, [2, 3, 32, 32]),
+    ("pending/spectrogram_cnn.py", None, [2, 1, 64, 256]),
+    ("pending/attention_unet.py", None, [1, 3, 64, 64]),
+    ("pending/vit_patch.py", None, [2, 3, 32, 32]),
+    ("pending/shufflenet_v2.py", None, [2, 3, 32, 32]),
+    ("pending/densenet_features_list.py", None, [2, 3, 32, 32]),
+    ("pending/moduledict_branches.py", None, [2, 3, 32, 32]),
+    ("pending/inception_aux.py", None, [2, 3, 32, 32]),
+    ("pending/tcn.py", None, [4, 1, 784]),
+    ("pending/crnn_lstm.py", None, [2, 1, 32, 100]),
+    ("pending/unet_fpad.py", None, [1, 1, 50, 70]),
 ]
 
 
@@ -44,6 +128,13 @@ def load(path):
     return module
 
 
+def shape_of(out):
+    # a module returning a tuple (nn.LSTM: output, (h, c)) is recorded by its first tensor
+    while isinstance(out, (tuple, list)):
+        out = out[0]
+    return list(out.shape)
+
+
 def golden(file, selector, shape):
     module = load(os.path.join(HERE, file))
     model = getattr(module, selector)() if selector else module.model
@@ -53,7 +144,7 @@ def golden(file, selector, shape):
         container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))
         if len(list(m.children())) == 0 and name and not container:  # an empty Sequential is a no-op
             m.register_forward_hook(
-                lambda mod, inp, out, name=name: calls.setdefault(name, []).append(list(out.shape)))
+                lambda mod, inp, out, name=name: calls.setdefault(name, []).append(shape_of(out)))
     with torch.no_grad():
         out = model(torch.zeros(*shape))
     return {
@@ -67,7 +158,8 @@ def golden(file, selector, shape):
 
 
 def main():
-    entries = [golden(*m) for m in MODELS]
+    models = MODELS + PENDING if "--with-pending" in sys.argv[1:] else MODELS
+    entries = [golden(*m) for m in models]
     text = json.dumps(entries, indent=1)
     text = re.sub(r"\[\s+([-\d,\s]+?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
     with open(os.path.join(HERE, "golden.json"), "w") as f:

@@ -18,7 +18,7 @@ const char* const kBreakers[] = {
     "with torch.no_grad():\n            x = self.relu(x)\n",
     "try:\n            x = self.relu(x)\n        except Exception:\n            pass\n",
     "x = {1: x}\n",
-    "global y\n",
+    "x = x.item()\n",
     "del x\n",
     "x = x if x else x\n",
     "x = (x\n",
