@@ -113,7 +113,8 @@ struct Expr {
     FString,  // f"...": items alternate String literals and formatted expressions; keywords: ""
               // for a literal, else the conversion and spec as written after the expression
               // ("", "!r", ":>8", "!s:^4")
-    Other     // valid Python outside what netshape reads (lambda, `:=`, await, yield, ...)
+    Lambda,   // `lambda a, b=1: body`: function, a FunctionDef whose body returns the expression
+    Other     // valid Python outside what netshape reads (`:=`, await, yield, ...)
   };
   Kind kind = Kind::None;
   Span span;         // the whole expression (clipped to its first line)
@@ -129,6 +130,7 @@ struct Expr {
   std::vector<Span> arg_spans;        // Call: each whole `keyword=value` argument
   Span name_span;                     // Attribute: the attribute name
   std::vector<std::string> ops;       // Compare: the operators ("<", "in", "not in", "is not")
+  std::shared_ptr<const struct Stmt> function;  // Lambda
 };
 
 struct Param {

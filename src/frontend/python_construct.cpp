@@ -557,6 +557,7 @@ class Construct {
                                          "print",
                                          "nn.Sequential",
                                          "nn.Parameter",
+                                         "type",
                                          "copy.copy",
                                          "copy.deepcopy"};
     for (const char* k : kKnown)
@@ -804,6 +805,23 @@ class Construct {
         return obj;
       case PyValue::Kind::Tensor:
         return tensor_attribute(obj, e);
+      case PyValue::Kind::Partial:
+        if (name == "func") return obj.items[0];
+        if (name == "args" || name == "keywords") {
+          PyList positional;
+          PyValue keywords;
+          keywords.kind = PyValue::Kind::Dict;
+          keywords.dict = new_dict();
+          for (size_t i = 1; i < obj.items.size(); ++i) {
+            const std::string& k = obj.keywords[i - 1];
+            if (k.empty())
+              positional.push_back(obj.items[i]);
+            else
+              dict_set(*keywords.dict, data_str(k, e.span), obj.items[i]);
+          }
+          return name == "args" ? make_tuple(std::move(positional)) : keywords;
+        }
+        break;
       default:
         break;
     }
@@ -882,6 +900,9 @@ class Construct {
   // nn.Module's own methods, when the class does not define its own.
   static bool is_module_method(const std::string& name) {
     for (const char* m : {"modules",
+                          "items",  // nn.ModuleDict's, also of a class deriving from it
+                          "keys",
+                          "values",
                           "children",
                           "named_modules",
                           "named_children",
@@ -922,12 +943,23 @@ class Construct {
         std::string pname = a.keyword.empty() && position < op.params.size()
                                 ? op.params[position++].name
                                 : a.keyword;
-        if (pname == name) return PyValue::of(a.value);
+        if (pname == name) return as_stored(op, name, PyValue::of(a.value));
       }
       for (const ParamSpec& p : op.params)
-        if (p.name == name && !p.required) return PyValue::of(p.default_value);
+        if (p.name == name && !p.required) return as_stored(op, name, PyValue::of(p.default_value));
     }
     unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
+  }
+
+  // A layer's argument as the layer keeps it: convolutions store their sizes as tuples
+  // (`nn.Conv2d(3, 8, 3).kernel_size` is `(3, 3)`); other layers keep what they were given.
+  static PyValue as_stored(const OpInfo& op, const std::string& name, PyValue v) {
+    bool conv = op.family == Family::conv || op.family == Family::conv_transpose;
+    bool size = name == "kernel_size" || name == "stride" || name == "dilation" ||
+                name == "output_padding" || name == "padding";
+    if (!conv || !size || !v.is(Value::Kind::Int)) return v;
+    PyList items(static_cast<size_t>(std::max(op.spatial_dims, 1)), v);
+    return make_tuple(std::move(items));
   }
 
   // A class attribute (`expansion = 4`, read as `block.expansion` or `self.expansion`), or a
@@ -1039,6 +1071,14 @@ class Construct {
           s.items.push_back(e.int_value & (1 << i) ? eval(e.items[static_cast<size_t>(i)], f)
                                                    : PyValue::none(e.span));
         return s;
+      }
+      case Expr::Kind::Lambda: {
+        PyValue fn;
+        fn.kind = PyValue::Kind::Function;
+        fn.def_ = e.function.get();
+        fn.closure = f.scope;
+        fn.file = f.file;
+        return fn;
       }
       case Expr::Kind::Starred:
       case Expr::Kind::Ellipsis:
@@ -1167,7 +1207,7 @@ class Construct {
           "tuple",   "dict",      "min",      "max",     "sum",         "abs",     "round",
           "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr", "getattr",
           "setattr", "print",     "super",    "partial", "OrderedDict", "any",     "all",
-          "map",     "divmod",    "pow"}) {
+          "map",     "divmod",    "pow",      "type"}) {
       if (name == builtin) return PyValue::builtin(name);
     }
     for (const char* never : {"open", "eval", "exec", "compile", "__import__", "input", "os", "sys",
@@ -1353,9 +1393,14 @@ class Construct {
       }
       case PyValue::Kind::Module:
         return apply_module(callee, args, call);
-      case PyValue::Kind::Opaque:
+      case PyValue::Kind::Opaque: {
+        // `m.weight.data.fill_(1)`: a method of a value netshape does not follow (weight
+        // init). Its result is not followed either: using it as a size is an error.
         if (is_failed(callee)) rethrow(callee);
-        break;
+        PyValue result = callee;
+        result.name = "result of " + dotted(call.items[0]);
+        return result;
+      }
       default:
         break;
     }
@@ -1515,11 +1560,24 @@ class Construct {
       }
       return make_module(std::move(m));
     }
-    if (op == "ModuleDict") {
-      m.kind = ModuleDef::Broken;
-      m.error.span = call.span;
-      m.error.message = "unsupported Python construct: nn." + op;
-      m.error.help = "list the layers as separate attributes, or use nn.Sequential";
+    if (op == "ModuleDict") {  // a container forward indexes by key or iterates
+      m.kind = ModuleDef::Sequential;
+      m.list = true;
+      if (!args.values.empty()) {
+        const PyValue& d = args.values[0];
+        PyList pairs;
+        if (d.kind == PyValue::Kind::Dict) {
+          for (const auto& [k, v] : *d.dict) pairs.push_back(make_tuple({k, v}));
+        } else {
+          pairs = iterate(d, call.span);
+        }
+        for (const PyValue& pair : pairs) {
+          PyList kv = iterate(pair, call.span);
+          if (kv.size() != 2 || kv[1].kind != PyValue::Kind::Module)
+            raise(call.span, "nn.ModuleDict holds (name, module) pairs");
+          m.children.emplace_back(text_of(kv[0]), *kv[1].module);
+        }
+      }
       return make_module(std::move(m));
     }
     for (size_t i = 0; i < args.values.size(); ++i) {
@@ -1767,6 +1825,7 @@ class Construct {
       return p;
     }
     if (n == "typing.cast") return arg(1);  // cast(T, v) is v
+    if (n == "type") return type_of(arg(0));
     if (n == "copy.copy" || n == "copy.deepcopy") return copied(arg(0));
     if (n.rfind("typing.", 0) == 0) {
       PyValue p;
@@ -1843,6 +1902,19 @@ class Construct {
         return v;
       } else if (name == "copy") {
         return make_list(l);
+      } else if (name == "reverse") {
+        std::reverse(l.begin(), l.end());
+      } else if (name == "clear") {
+        l.clear();
+      } else if (name == "index" || name == "count") {
+        int64_t count = 0;
+        for (size_t i = 0; i < l.size(); ++i) {
+          if (!equal(l[i], arg(0), at)) continue;
+          if (name == "index") return data_int(static_cast<int64_t>(i), at);
+          ++count;
+        }
+        if (name == "index") raise(at, text_of(arg(0)) + " is not in list");
+        return data_int(count, at);
       } else {
         unsupported_here(at, "list method `" + name + "`");
       }
@@ -1980,6 +2052,20 @@ class Construct {
       }
       return PyValue::none(at);
     }
+    if (name == "items" || name == "keys" || name == "values") {  // nn.ModuleDict
+      PyList out;
+      auto add = [&](const std::string& key, ModuleDef& def) {
+        PyValue k = data_str(key, at), child = child_module(self, def, key);
+        out.push_back(name == "items" ? make_tuple({k, child}) : name == "keys" ? k : child);
+      };
+      if (m.kind == ModuleDef::User) {
+        for (const std::string& key : m.instance->order)
+          if (auto it = m.instance->modules.find(key); it != m.instance->modules.end())
+            add(key, it->second);
+      }
+      for (auto& child : m.children) add(child.index, child.def);
+      return make_list(std::move(out));
+    }
     if (name == "modules" || name == "children" || name == "named_modules" ||
         name == "parameters" || name == "named_parameters") {
       PyList out;
@@ -2013,6 +2099,52 @@ class Construct {
     } else if (m.kind == ModuleDef::Sequential) {
       for (auto& child : root.module->children) add(root.module, &child.def);
     }
+  }
+
+  // type(v): a class, or the builtin type netshape names it by (compared with `==` and `is`).
+  PyValue type_of(const PyValue& v) {
+    if (v.kind == PyValue::Kind::Module && v.module->kind == ModuleDef::User) {
+      PyValue c;
+      c.kind = PyValue::Kind::Class;
+      c.def_ = v.module->instance->cls;
+      c.file = L.file_of(c.def_);
+      return c;
+    }
+    switch (v.kind) {
+      case PyValue::Kind::Module:
+        return PyValue::builtin(v.module->kind == ModuleDef::Leaf ? "nn." + v.module->op
+                                                                  : "nn.Sequential");
+      case PyValue::Kind::Partial:
+        return PyValue::builtin("functools.partial");
+      case PyValue::Kind::List:
+        return PyValue::builtin("list");
+      case PyValue::Kind::Tuple:
+        return PyValue::builtin("tuple");
+      case PyValue::Kind::Dict:
+        return PyValue::builtin("dict");
+      case PyValue::Kind::Tensor:
+        return PyValue::builtin("torch.Tensor");
+      case PyValue::Kind::Data:
+        switch (v.data.kind) {
+          case Value::Kind::Int:
+            return PyValue::builtin("int");
+          case Value::Kind::Float:
+            return PyValue::builtin("float");
+          case Value::Kind::Bool:
+            return PyValue::builtin("bool");
+          case Value::Kind::String:
+            return PyValue::builtin("str");
+          default:
+            break;
+        }
+        break;
+      default:
+        break;
+    }
+    PyValue p;
+    p.kind = PyValue::Kind::Opaque;
+    p.name = "type of " + describe(v);
+    return p;
   }
 
   bool is_instance(const PyValue& v, const PyValue& type, Span at) {
@@ -2211,14 +2343,18 @@ class Construct {
 
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (op == "is" || op == "is not") {
-      bool same = (a.is_none() && b.is_none()) ||
-                  (a.kind == PyValue::Kind::Tensor && b.kind == PyValue::Kind::Tensor &&
-                   a.name == b.name) ||
-                  (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module &&
-                   a.module.get() == b.module.get()) ||
-                  (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data &&
-                   a.data.kind == Value::Kind::Bool && b.data.kind == Value::Kind::Bool &&
-                   a.data.b == b.data.b);
+      bool same =
+          (a.is_none() && b.is_none()) ||
+          (a.kind == PyValue::Kind::Tensor && b.kind == PyValue::Kind::Tensor &&
+           a.name == b.name) ||
+          (a.kind == PyValue::Kind::Builtin && b.kind == PyValue::Kind::Builtin &&
+           a.name == b.name && !a.method_self && !b.method_self) ||
+          (a.kind == PyValue::Kind::Class && b.kind == PyValue::Kind::Class && a.def_ == b.def_) ||
+          (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module &&
+           a.module.get() == b.module.get()) ||
+          (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data &&
+           a.data.kind == Value::Kind::Bool && b.data.kind == Value::Kind::Bool &&
+           a.data.b == b.data.b);
       return (op == "is") == same;
     }
     for (const PyValue* v : {&a, &b}) {
@@ -3012,6 +3148,8 @@ class Construct {
                     const Expr& call) {
     Statement st;
     st.op = op;
+    if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1)))
+      st.op.pop_back();  // F.relu_(x), x.sigmoid_(): in place, the same shape as relu
     st.module = module_;
     st.op_span = op_span;
     st.span = call.span;

@@ -113,6 +113,7 @@ Const Lowerer::eval_const(const Expr& e, const Scope* scope, Instance* self, int
     case Expr::Kind::Slice:
     case Expr::Kind::Ellipsis:
     case Expr::Kind::FString:
+    case Expr::Kind::Lambda:
     case Expr::Kind::Other:
       return fail_at(e.span, "unsupported Python construct: " + py::unread_construct(e));
   }

@@ -640,10 +640,20 @@ class Parser {
     DepthGuard guard(*this);
     Span start = cur().span;
     if (accept_kw("lambda")) {
-      if (!at_op(":")) parameters_until_colon();
+      auto def = std::make_shared<Stmt>();
+      def->kind = Stmt::Kind::FunctionDef;
+      def->name = "<lambda>";
+      def->span = def->name_span = start;
+      def->params = parameters_until_colon();
       expect_op(":");
-      test();
-      return make(Expr::Kind::Other, span_from(start), "lambda");
+      Stmt body;
+      body.kind = Stmt::Kind::Return;
+      body.span = cur().span;
+      body.value = test();
+      def->body.push_back(std::move(body));
+      Expr e = make(Expr::Kind::Lambda, span_from(start), "lambda");
+      e.function = std::move(def);
+      return e;
     }
     if (accept_kw("yield")) {
       if (accept_kw("from") || starts_expression()) testlist();
@@ -667,14 +677,19 @@ class Parser {
     return e;
   }
 
-  // lambda parameters: NAME ['=' test] (',' ...)*  up to ':'
-  void parameters_until_colon() {
+  // lambda parameters: ['*'|'**'] NAME ['=' test] (',' ...)*  up to ':'
+  std::vector<Param> parameters_until_colon() {
+    std::vector<Param> params;
     while (!at_op(":")) {
-      if (!accept_op("*")) accept_op("**");
-      expect_name();
-      if (accept_op("=")) test();
+      Param p;
+      p.span = cur().span;
+      p.stars = accept_op("*") ? 1 : accept_op("**") ? 2 : 0;
+      p.name = expect_name().text;
+      if (accept_op("=")) p.default_value = test();
+      params.push_back(std::move(p));
       if (!accept_op(",")) break;
     }
+    return params;
   }
 
   // or_test: and_test ('or' and_test)*   and_test: not_test ('and' not_test)*
@@ -1282,6 +1297,8 @@ std::string unread_construct(const Expr& e) {
       return e.text == "generator" ? "generator expression" : "comprehension";
     case Expr::Kind::Slice:
       return "slicing";
+    case Expr::Kind::Lambda:
+      return "lambda";
     case Expr::Kind::Ellipsis:
       return "`...`";
     case Expr::Kind::FString:

@@ -388,3 +388,55 @@ class N(nn.Module):
   CHECK(first_error(append) == "name `undefined_width` is not defined here");
   for (const Diagnostic& d : append.diags.items()) CHECK(d.code != "skipped-call");
 }
+
+TEST_CASE(
+    "interpreter: forward runs on the same interpreter (lambdas, helpers, lists of tensors)") {
+  // A lambda as a layer factory, a module-level function called from forward, a list of tensors
+  // concatenated, type() of a partial, an nn.ModuleDict iterated, in-place init on weights.
+  LoadedModel m = read(R"(import functools
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def drop_path(x, p, training):
+    if not training or p == 0.0:
+        return x
+    return x * 0.5
+
+
+class Net(nn.Module):
+    def __init__(self, norm=functools.partial(nn.BatchNorm2d, eps=1e-3)):
+        super().__init__()
+        conv = lambda cin, cout: nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+        self.stem = conv(3, 8)
+        self.bn = norm(8) if type(norm) == functools.partial else nn.BatchNorm2d(8)
+        self.branches = nn.ModuleDict({"a": conv(8, 4), "b": conv(8, 4)})
+        self.fc = nn.Linear(16 * 16 * 16, 10)
+        for mod in self.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                mod.weight.data.fill_(1)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        feats = [x]
+        for name, branch in self.branches.items():
+            feats.append(branch(x))
+        x = torch.cat(feats[1:] + [x], 1)
+        x = drop_path(x, 0.2, self.training)
+        x = F.max_pool2d(x, 2)
+        return self.fc(x.view(x.size(0), -1))
+
+# input: [2, 3, 32, 32]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.outputs.size() == 1);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 10]");
+  // 3*8*9 + 2*8 + 2*(8*4*9) + 4096*10 + 10 (PyTorch: sum(p.numel() for p in model.parameters()))
+  CHECK(m.analysis.totals.params == 216 + 16 + 576 + 40970);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.push_back(l.name);
+  CHECK(std::find(names.begin(), names.end(), "branches.a") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "branches.b") != names.end());
+}
