@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "netshape/diagnostics.hpp"
 #include "netshape/source.hpp"
 
 namespace netshape {
@@ -158,6 +159,13 @@ struct Program {
   std::vector<OutputDecl> outputs;   // empty: the last statement
   std::vector<ModuleDecl> modules;   // the user modules and containers (.py); empty for .ns
   std::vector<ValueOrigin> origins;  // see Value::origin
+  // Where forward first computed with a tensor's size (`.py`): the statements depend on the input
+  // shapes the frontend was given, so inference must not rerun them with others.
+  Span sizes_read_at;
+  // Where the frontend stopped reading forward because the statements so far already fail
+  // (their error is then inference's to report); `stop_error` is that error.
+  Span stopped_at;
+  Diagnostic stop_error;
 };
 
 }  // namespace netshape

@@ -29,6 +29,9 @@ constexpr int kMaxPyCallDepth = 64;      // nested calls of the file's own funct
 constexpr size_t kMaxPyFiles = 64;       // files one model imports
 constexpr size_t kMaxPyText = 1 << 16;   // bytes of a string the interpreter builds
 constexpr int64_t kMaxPySteps = 1'000'000;  // statements and loop iterations run building a model
+// Tensors whose shape forward asks shape inference for (`c // groups` with c = x.size(1)): each
+// question analyses the statements read so far, so they are bounded.
+constexpr int kMaxShapeQueries = 1000;
 
 // Both frontends, as they produce statements; and shape inference (src/infer/infer.cpp).
 constexpr size_t kMaxStatements = 1'000'000;  // layers in one model

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,9 +14,20 @@
 
 #include "netshape/diagnostics.hpp"
 #include "netshape/ir.hpp"
+#include "netshape/shape.hpp"
 #include "netshape/source.hpp"
 
 namespace netshape {
+
+// The shape of `tensor` after the statements read so far (`partial`), as shape inference finds it
+// for the model's inputs: forward asks when it computes with a size (`c // groups`, `if
+// x.size(-1) != 7:`, `b, c, h, w = x.size()`). Without it such a forward is refused. The answer
+// is the error inference gives when the statements so far already fail.
+struct ShapeAnswer {
+  std::optional<Shape> shape;
+  Diagnostic error;
+};
+using ShapeOracle = std::function<ShapeAnswer(const Program& partial, const std::string& tensor)>;
 
 struct PythonOptions {
   std::string model;  // --model NAME: which class / Sequential variable (empty: automatic)
@@ -24,6 +36,7 @@ struct PythonOptions {
   // Filled with the other files the model imports, in Span::file order from 1, so diagnostics
   // can show their lines (optional).
   std::vector<std::shared_ptr<const SourceFile>>* imported = nullptr;
+  ShapeOracle shape_of;
 };
 
 // Returns a Program, or nullopt with errors in `diags` (exit code 2 for the caller).

@@ -117,6 +117,36 @@ static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing
   d.notes.push_back(fmt::format("the smallest input that gets past {} is [{}]", d.layer, dims));
 }
 
+// What the Python reader asks when forward computes with a size: the shape of one tensor after
+// the statements read so far, by the same lowering and inference as the whole model, with the
+// same inputs (the file's, then --input).
+static ShapeAnswer shape_after(const Program& partial, const std::string& tensor,
+                               const std::string& input_dims) {
+  ShapeAnswer answer;
+  Program p = partial;
+  Diagnostics diags;
+  if (!input_dims.empty() && !apply_input_override(p, input_dims, diags)) {
+    answer.error = diags.items().front();
+    return answer;
+  }
+  p.outputs.clear();
+  Graph g = lower(std::move(p));
+  AnalyzeOptions probe;
+  probe.probe = true;  // no weight tensors: only shapes are wanted
+  Analysis a = analyze(g, diags, probe);
+  for (const auto& [name, shape] : a.inputs)
+    if (name == tensor) answer.shape = shape;
+  for (const LayerInfo& l : a.layers)
+    if (l.name == tensor && l.output) answer.shape = *l.output;
+  if (diags.has_errors()) {
+    answer.shape.reset();
+    answer.error = diags.items().front();
+  } else if (!answer.shape) {
+    answer.error.message = "netshape cannot tell the shape of `" + tensor + "` here";
+  }
+  return answer;
+}
+
 // The frontend for the file's language, then --input.
 static std::optional<Program> parse_program(
     const SourceFile& src, const LoadOptions& opts, Diagnostics& diags,
@@ -129,6 +159,9 @@ static std::optional<Program> parse_program(
     py.args = opts.args;
     py.paths = opts.paths;
     py.imported = imported;
+    py.shape_of = [&opts](const Program& partial, const std::string& tensor) {
+      return shape_after(partial, tensor, opts.input_dims);
+    };
     prog = parse_python(src, py, diags);
   } else {
     prog = parse_ns(src, diags);
@@ -149,8 +182,17 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   AnalyzeOptions analyze_options;
   analyze_options.explain = opts.explain;
   m.analysis = analyze(*m.graph, m.diags, analyze_options);
+  const Program& read = m.graph->program();
+  if (read.stopped_at.valid() && !m.diags.has_errors()) {
+    // The reader stopped at an error the statements so far gave; inference must give it too.
+    Diagnostic d = read.stop_error;
+    if (!d.span.valid()) d.span = read.stopped_at;
+    m.diags.add(std::move(d));
+  }
+  // A forward that computed with sizes holds numbers of these input shapes: no other is tried.
+  bool fixed_shapes = read.sizes_read_at.valid();
   for (Diagnostic& d : m.diags.items()) {
-    if (d.code == "input-too-small")
+    if (d.code == "input-too-small" && !fixed_shapes)
       suggest_smallest_input(*m.graph, d, m.analysis.layers.size() - 1);
   }
   if (!m.diags.has_errors()) {

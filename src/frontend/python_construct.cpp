@@ -2238,10 +2238,8 @@ class Construct {
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
     if (a.kind == PyValue::Kind::Tensor || b.kind == PyValue::Kind::Tensor)
       return tensor_arithmetic(op, a, b, at);
-    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef)) {
-      unsupported_here(at, "arithmetic on a tensor's size",
-                       "pass `x.size(i)` to view/reshape as it is, or a number");
-    }
+    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
+      return binary(op, resolved(a, at), resolved(b, at), at);
     bool sequences =
         (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
     if (op == "+" && sequences) {
@@ -2360,8 +2358,9 @@ class Construct {
     for (const PyValue* v : {&a, &b}) {
       if (v->kind == PyValue::Kind::Tensor || v->kind == PyValue::Kind::Shape)
         tensor_values_error(at);
-      if (v->is(Value::Kind::DimRef)) shape_control_error(at);
     }
+    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
+      return compare(op, resolved(a, at), resolved(b, at), at);
     if (op == "in" || op == "not in") {
       bool found = false;
       if (b.is(Value::Kind::String)) {
@@ -2383,6 +2382,8 @@ class Construct {
   }
 
   bool equal(const PyValue& a, const PyValue& b, Span at) {
+    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
+      return equal(resolved(a, at), resolved(b, at), at);
     if (a.kind == PyValue::Kind::Unbound || b.kind == PyValue::Kind::Unbound)
       binary("==", a, b, at);
     if (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data) {
@@ -2415,6 +2416,8 @@ class Construct {
   }
 
   bool less(const PyValue& a, const PyValue& b, Span at) {
+    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
+      return less(resolved(a, at), resolved(b, at), at);
     if (a.is(Value::Kind::String) && b.is(Value::Kind::String)) return a.data.s < b.data.s;
     if ((a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind) {
       PyList x = iterate(a, at), y = iterate(b, at);
@@ -2447,7 +2450,7 @@ class Construct {
           case Value::Kind::String:
             return !v.data.s.empty();
           case Value::Kind::DimRef:
-            shape_control_error(at);
+            return truthy(resolved(v, at), at);
           default:
             return true;
         }
@@ -2473,6 +2476,7 @@ class Construct {
 
   int64_t int_of(const PyValue& v, Span at) {
     if (v.is(Value::Kind::Int)) return v.data.i;
+    if (v.is(Value::Kind::DimRef)) return dim_value(v.data, at);
     if (v.is(Value::Kind::Bool)) return v.data.b ? 1 : 0;
     if (v.kind == PyValue::Kind::Unbound) binary("+", v, v, at);
     raise(v.kind == PyValue::Kind::Data && v.data.span.valid() ? v.data.span : at,
@@ -2618,8 +2622,7 @@ class Construct {
         break;
       }
       case PyValue::Kind::Shape:
-        unsupported_here(at, "unpacking or iterating a tensor's shape",
-                         "index it instead: `n, c = x.size(0), x.size(1)`");
+        return shape_items(v, at);
       case PyValue::Kind::Tensor:
         unsupported_here(at, "iterating over a tensor",
                          "netshape follows whole tensors; use x.size(i) for sizes");
@@ -2871,6 +2874,13 @@ class Construct {
       PyValue out = call_module(model, args, span, -1);
       forward_ = was_forward;
       return add_outputs(out, span) && all_parameters_counted(model);
+    } catch (const ForwardStopped& stop) {
+      // The statements so far already fail: inference reports that, at the failing layer.
+      forward_ = was_forward;
+      L.program_.outputs = {OutputDecl{stop.tensor, stop.at}};
+      L.program_.stopped_at = stop.at;
+      L.program_.stop_error = stop.error;
+      return true;
     } catch (const PyError& e) {
       forward_ = was_forward;
       L.diags_.add(e.d);
@@ -2879,8 +2889,75 @@ class Construct {
   }
 
  private:
-  Span free_parameter_at_;  // the first nn.Parameter the model makes
-  bool forward_ = false;    // running forward: calls of F./torch. functions are tensor ops
+  Span free_parameter_at_;               // the first nn.Parameter the model makes
+  std::map<std::string, Shape> shapes_;  // tensors whose shape forward asked for (immutable)
+  int shape_queries_ = 0;
+
+  // Thrown when forward asks for a shape the statements so far cannot give (they fail): reading
+  // stops there, and the program ends with that tensor.
+  struct ForwardStopped {
+    std::string tensor;
+    Span at;
+    Diagnostic error;
+  };
+
+  // The shape of `tensor` now, asked of shape inference over the statements read so far. Values
+  // computed from it depend on the model's input shapes: the program says so (sizes_read_at).
+  const Shape& shape_now(const std::string& tensor, Span at) {
+    if (auto it = shapes_.find(tensor); it != shapes_.end()) return it->second;
+    if (!L.opts_.shape_of) {
+      unsupported_here(at, "computing with a tensor's size",
+                       "pass `x.size(i)` to view/reshape as it is, or a number");
+    }
+    if (++shape_queries_ > limits::kMaxShapeQueries) {
+      raise(at,
+            fmt::format("forward computes with tensor sizes more than {} times",
+                        limits::kMaxShapeQueries),
+            "netshape stops here (docs/limits.md)");
+    }
+    if (!L.program_.sizes_read_at.valid()) L.program_.sizes_read_at = at;
+    ShapeAnswer answer = L.opts_.shape_of(L.program_, tensor);
+    if (!answer.shape) throw ForwardStopped{tensor, at, answer.error};
+    return shapes_[tensor] = *answer.shape;
+  }
+
+  // The size `x.size(i)` refers to, as a number.
+  int64_t dim_value(const Value& ref, Span at) {
+    const Shape& shape = shape_now(ref.s, at);
+    int64_t rank = static_cast<int64_t>(shape.size());
+    int64_t i = ref.i < 0 ? ref.i + rank : ref.i;
+    if (i < 0 || i >= rank) {
+      raise(at,
+            fmt::format("Dimension out of range (expected to be in range of [{}, {}], but "
+                        "got {})",
+                        -rank, rank - 1, ref.i),
+            fmt::format("`{}` has {} dims here", ref.s, rank));
+    }
+    const Dim& d = shape[static_cast<size_t>(i)];
+    if (d.symbolic()) {
+      raise(at,
+            fmt::format("size {} of `{}` is the symbolic {}: netshape cannot compute with it",
+                        ref.i, ref.s, to_string(d)),
+            "give the input a number for it, e.g. --input with a batch size");
+    }
+    return d.value;
+  }
+
+  // A size reference as the number it is; any other value as it is.
+  PyValue resolved(const PyValue& v, Span at) {
+    if (!v.is(Value::Kind::DimRef)) return v;
+    return data_int(dim_value(v.data, v.data.span.valid() ? v.data.span : at), at);
+  }
+
+  // x.size() unpacked or iterated: a reference to each of its dims.
+  PyList shape_items(const PyValue& shape, Span at) {
+    PyList out;
+    size_t rank = shape_now(shape.name, at).size();
+    for (size_t i = 0; i < rank; ++i)
+      out.push_back(PyValue::of(Value::dim_ref(shape.name, static_cast<int64_t>(i), at)));
+    return out;
+  }
+  bool forward_ = false;  // running forward: calls of F./torch. functions are tensor ops
   const char* where() const { return forward_ ? "forward" : "__init__"; }
   int module_ = -1;                     // the ModuleDecl whose forward runs; -1 for the model
   std::map<std::string, int> applied_;  // how many times forward applied each module path
@@ -3217,6 +3294,8 @@ class Construct {
       return s;
     }
     if (e.text == "data") return t;
+    if (e.text == "ndim")
+      return data_int(static_cast<int64_t>(shape_now(t.name, e.span).size()), e.span);
     if (e.text == "dtype" || e.text == "device" || e.text == "requires_grad") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
@@ -3251,8 +3330,17 @@ class Construct {
       unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
     }
     if (is_identity_method(name)) return t;
-    if (name == "dim" || name == "numel" || name == "item" || name == "tolist")
-      unsupported_here(call.span, "`." + name + "()`");
+    if (name == "dim" || name == "ndimension")
+      return data_int(static_cast<int64_t>(shape_now(t.name, call.span).size()), call.span);
+    if (name == "numel") {
+      Checked n = 1;
+      for (const PyValue& d : shape_items(t, call.span)) n = n * int_of(d, call.span);
+      if (!n.ok()) raise(call.span, "integer overflow in numel()");
+      return data_int(*n.get(), call.span);
+    }
+    if (name == "item" || name == "tolist")
+      unsupported_here(call.span, "`." + name + "()`",
+                       "netshape follows shapes, not values; write the value the model uses");
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     return tensor_op(name, op_span, &t, args, call);
@@ -3327,6 +3415,9 @@ bool Lowerer::init_model(const std::shared_ptr<Instance>& inst) {
 
 bool Lowerer::apply_model(ModuleDef& root, const std::vector<std::pair<std::string, Span>>& inputs,
                           Span span) {
+  // Before forward: it may ask for the shapes of its tensors, which start from the inputs'.
+  if (model_ != nullptr && !attach_input_shapes(*model_)) return false;
+  inputs_attached_ = true;
   return interpreter().apply_model(root, inputs, span);
 }
 

@@ -357,6 +357,7 @@ std::optional<Program> Lowerer::run() {
   if (model == nullptr) return std::nullopt;
   program_.model_name = model->name;
   program_.model_span = model->span;
+  model_ = model;
   bool ok = model->cls != nullptr       ? lower_class_model(*model)
             : model->factory != nullptr ? lower_factory_model(*model)
                                         : lower_sequential_model(*model);
@@ -365,7 +366,7 @@ std::optional<Program> Lowerer::run() {
           "netshape could not read this model (it did not record why: please report it)");
   }
   if (!ok || diags_.has_errors()) return std::nullopt;
-  if (!attach_input_shapes(*model)) return std::nullopt;
+  if (!inputs_attached_ && !attach_input_shapes(*model)) return std::nullopt;
   return std::move(program_);
 }
 

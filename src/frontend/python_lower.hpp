@@ -161,6 +161,8 @@ class Lowerer {
   std::map<std::string, const py::Stmt*> classes_;
   std::map<std::string, const py::Stmt*> functions_;  // top-level `def`s
   std::vector<Candidate> candidates_;
+  const Candidate* model_ = nullptr;  // the one being read
+  bool inputs_attached_ = false;
   std::vector<Instantiation> instances_;
   std::map<std::string, const py::Expr*> random_tensors_;  // `x = torch.randn(...)` at top level
   Scope globals_;

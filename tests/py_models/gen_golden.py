@@ -98,6 +98,7 @@ MODELS = [
     ("attention_unet.py", None, [1, 3, 64, 64]),
     ("densenet_features_list.py", None, [2, 3, 32, 32]),
     ("moduledict_branches.py", None, [2, 3, 32, 32]),
+    ("lenet_blitz.py", "Net", [1, 1, 32, 32]),
 ]
 
 # Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
@@ -105,7 +106,6 @@ MODELS = [
 # file out of pending/) when netshape reads it.
 PENDING = [
     ("pending/se_resnet.py", "se_resnet20", [2, 3, 32, 32]),
-    ("pending/lenet_blitz.py", "Net", [1, 1, 32, 32]),
     ("pending/sequential_ordereddict.py", None, [2, 1, 28, 28]),
     ("pending/vit_patch.py", None, [2, 3, 32, 32]),
     ("pending/shufflenet_v2.py", None, [2, 3, 32, 32]),

@@ -440,3 +440,79 @@ class Net(nn.Module):
   CHECK(std::find(names.begin(), names.end(), "branches.a") != names.end());
   CHECK(std::find(names.begin(), names.end(), "branches.b") != names.end());
 }
+
+namespace {
+
+const char* kShapeForward = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.pool = nn.AdaptiveAvgPool2d(7)
+        self.fc = nn.Linear(8 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if x.size(-1) != 7:
+            x = self.pool(x)
+        b, c, h, w = x.size()
+        return self.fc(x.view(b, c * h * w))
+
+# input: [B, 3, 32, 32]
+)";
+
+std::vector<std::string> layer_names(const LoadedModel& m) {
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.push_back(l.name);
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("interpreter: forward computes with sizes and branches on them, for the given input") {
+  // 32x32 -> conv 30x30 -> pooled to 7x7; a 9x9 input gives 7x7 already: no pool applied.
+  LoadedModel big = read(kShapeForward);
+  INFO(render_diagnostics(big));
+  REQUIRE(big.exit == ExitCode::Ok);
+  CHECK(layer_names(big) == std::vector<std::string>{"conv", "pool", "view3", "fc"});
+  CHECK(to_string(big.analysis.outputs[0].second) == "[B, 10]");  // `b` stays the symbol
+  CHECK(big.analysis.totals.params == 224 + 3930);
+  LoadOptions small;
+  small.input_dims = "2,3,9,9";
+  LoadedModel m = read(kShapeForward, small);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(layer_names(m) == std::vector<std::string>{"conv", "view2", "fc"});
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 10]");
+  // Arithmetic on the symbolic batch would bake in a number: refused at the use.
+  std::string text = kShapeForward;
+  text.replace(text.find("x.view(b, "), 10, "x.view(b * 2, ");
+  LoadedModel sym = read(text);
+  CHECK(sym.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(sym) == "size 0 of `pool` is the symbolic B: netshape cannot compute with it");
+}
+
+TEST_CASE("interpreter: a size asked of layers that already fail stops reading at their error") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3)
+        self.fc = nn.Linear(8 * 30 * 30, 10)
+
+    def forward(self, x):
+        x = self.conv(x)
+        n = x.size(1) * x.size(2) * x.size(3)
+        return self.fc(x.view(-1, n))
+
+# input: [2, 3, 32, 32]
+)");
+  CHECK(m.exit == ExitCode::ShapeError);  // the table up to the failing layer, as without sizes
+  CHECK(first_error(m).find("expected input[2, 3, 32, 32] to have 4 channels, but got 3") !=
+        std::string::npos);
+  REQUIRE(m.analysis.layers.size() == 1);
+  CHECK(m.analysis.layers[0].name == "conv");
+}
