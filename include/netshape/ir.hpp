@@ -151,6 +151,15 @@ struct OutputDecl {
   Span span;
 };
 
+// A layer forward never applies, and the outermost module around it that forward never applies
+// either (itself when its parent was applied), by which reports group them.
+struct UnappliedLayer {
+  Statement layer;
+  std::string module;       // e.g. "aux1"
+  std::string module_kind;  // e.g. "InceptionAux"
+  Span module_span;         // where the module is built
+};
+
 struct Program {
   std::string model_name;
   Span model_span;
@@ -159,6 +168,9 @@ struct Program {
   std::vector<OutputDecl> outputs;   // empty: the last statement
   std::vector<ModuleDecl> modules;   // the user modules and containers (.py); empty for .ns
   std::vector<ValueOrigin> origins;  // see Value::origin
+  // Layers with weights the model registers but forward never applies (`.py`: an auxiliary head
+  // in eval mode): no rows, but model.parameters() counts them, and so does the total.
+  std::vector<UnappliedLayer> unapplied;
   // Where forward first computed with a tensor's size (`.py`): the statements depend on the input
   // shapes the frontend was given, so inference must not rerun them with others.
   Span sizes_read_at;

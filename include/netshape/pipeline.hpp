@@ -35,6 +35,9 @@ struct LoadOptions {
 
 // Parses and analyses `m.source` (the pipeline: frontend -> IR -> inference).
 void load_model(LoadedModel& m, const LoadOptions& opts);
+// Input shapes (as --input text) to try for `layer` alone, best first: `netshape params` and the
+// parameters of layers forward never applies are counted with the first that fits.
+std::vector<std::string> inputs_that_fit(const Statement& layer);
 // Renders every diagnostic of `m` (stderr text).
 std::string render_diagnostics(const LoadedModel& m);
 

@@ -7,6 +7,7 @@
 
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/op_table.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/python_frontend.hpp"
 
@@ -117,6 +118,55 @@ static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing
   d.notes.push_back(fmt::format("the smallest input that gets past {} is [{}]", d.layer, dims));
 }
 
+// The value written for `param` of `op` in `st` (by keyword or by position), if any.
+static const Value* argument(const Statement& st, const OpInfo& op, std::string_view param) {
+  size_t position = 0;
+  for (const Arg& a : st.args) {
+    if (!a.keyword.empty()) {
+      if (a.keyword == param) return &a.value;
+      continue;
+    }
+    if (position < op.params.size() && op.params[position].name == param) return &a.value;
+    ++position;
+  }
+  return nullptr;
+}
+
+// A layer's parameters do not depend on its input, so any input the layer accepts will do: its
+// family says which argument sizes the input (ops.def's family table), else generic shapes are
+// tried in turn.
+std::vector<std::string> inputs_that_fit(const Statement& layer) {
+  std::vector<std::string> candidates;
+  std::optional<OpId> id = find_op(layer.op);
+  int nd = id ? op_info(*id).spatial_dims : 0;
+  auto spatial = [](int n) {
+    std::string dims;
+    for (int i = 0; i < n; ++i) dims += ",16";
+    return dims;
+  };
+  if (id) {
+    const OpInfo& op = op_info(*id);
+    const FamilyInfo& family = family_info(op.family);
+    const Value* size = family.feature_axis == FeatureAxis::None
+                            ? nullptr
+                            : argument(layer, op, family.feature_param);
+    std::string features;  // "32", or "4,8" for LayerNorm((4, 8))
+    if (size && size->kind == Value::Kind::Int) features = std::to_string(size->i);
+    if (size && size->is_sequence()) {
+      for (const Value& v : size->items)
+        if (v.kind == Value::Kind::Int)
+          features += (features.empty() ? "" : ",") + std::to_string(v.i);
+    }
+    if (!features.empty() && family.feature_axis == FeatureAxis::Channel)
+      candidates.push_back("1," + features + spatial(std::max(nd, 1)));
+    if (!features.empty() && family.feature_axis == FeatureAxis::Last)
+      candidates.push_back("1," + features);
+  }
+  if (nd > 0) candidates.push_back("1,1" + spatial(nd));
+  for (const char* generic : {"1,16,16,16", "1,16,16", "1,16", "16"}) candidates.push_back(generic);
+  return candidates;
+}
+
 // What the Python reader asks when forward computes with a size: the shape of one tensor after
 // the statements read so far, by the same lowering and inference as the whole model, with the
 // same inputs (the file's, then --input).
@@ -171,6 +221,62 @@ static std::optional<Program> parse_program(
   return prog;
 }
 
+// The parameters of one layer alone, with the first input it accepts; nullopt when none fits.
+static std::optional<Totals> layer_totals(const Statement& layer) {
+  for (const std::string& dims : inputs_that_fit(layer)) {
+    Program p;
+    p.model_name = layer.name;
+    Diagnostics diags;
+    if (!apply_input_override(p, dims, diags)) continue;
+    Statement alone = layer;
+    alone.inputs = {p.inputs[0].name};
+    alone.inputs_explicit = true;
+    alone.module = -1;
+    p.statements = {alone};
+    Graph g = lower(std::move(p));
+    Analysis a = analyze(g, diags, AnalyzeOptions{});
+    if (a.ok && !diags.has_errors()) return a.totals;
+  }
+  return std::nullopt;
+}
+
+// Layers with weights the model registers but forward never applies have no rows; their
+// parameters count in the total as model.parameters() counts them, and a warning per module
+// (the auxiliary head, not each of its layers) says so. A layer netshape cannot count is an
+// error, never a smaller total.
+static void count_unapplied(LoadedModel& m) {
+  const std::vector<UnappliedLayer>& unapplied = m.graph->program().unapplied;
+  for (size_t i = 0; i < unapplied.size();) {
+    const UnappliedLayer& group = unapplied[i];
+    int64_t params = 0, layers = 0;
+    for (; i < unapplied.size() && unapplied[i].module == group.module; ++i, ++layers) {
+      const Statement& layer = unapplied[i].layer;
+      std::optional<Totals> t = layer_totals(layer);
+      if (!t) {
+        m.diags.error(layer.span,
+                      "netshape cannot count the parameters of `" + layer.name +
+                          "`, which forward never applies (model.parameters() counts them)",
+                      "check the layer's arguments");
+        return;
+      }
+      Totals& total = m.analysis.totals;
+      total.params += t->params;
+      total.trainable_params += t->trainable_params;
+      total.non_trainable_params += t->non_trainable_params;
+      params += t->params;
+    }
+    Diagnostic& d = m.diags.warning(
+        group.module_span,
+        fmt::format("`{}` ({}) is never applied in forward: its {} parameters{} have no row but "
+                    "count in the total, as model.parameters() counts them",
+                    group.module, group.module_kind, with_commas(params),
+                    layers > 1 ? fmt::format(" (in {} layers)", layers) : ""),
+        "nothing to fix if it is only used in training (an auxiliary head); else apply it in "
+        "forward or remove it");
+    d.code = "unapplied-module";
+  }
+}
+
 void load_model(LoadedModel& m, const LoadOptions& opts) {
   auto program = parse_program(m.source, opts, m.diags, &m.imported);
   if (!program) {
@@ -195,6 +301,7 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
     if (d.code == "input-too-small" && !fixed_shapes)
       suggest_smallest_input(*m.graph, d, m.analysis.layers.size() - 1);
   }
+  if (!m.diags.has_errors()) count_unapplied(m);
   if (!m.diags.has_errors()) {
     warn_suspicious(*m.graph, m.analysis, m.diags);
     m.exit = ExitCode::Ok;

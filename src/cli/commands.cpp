@@ -131,58 +131,13 @@ int command_shape(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
-// The value written for `param` of `op` in `st` (by keyword or by position), if any.
-static const Value* argument(const Statement& st, const OpInfo& op, std::string_view param) {
-  size_t position = 0;
-  for (const Arg& a : st.args) {
-    if (!a.keyword.empty()) {
-      if (a.keyword == param) return &a.value;
-      continue;
-    }
-    if (position < op.params.size() && op.params[position].name == param) return &a.value;
-    ++position;
-  }
-  return nullptr;
-}
-
-// Inputs to try for a snippet given without --input, best first. A layer's parameters do not
-// depend on the input except through `?`, so any input the first layer accepts will do: its
-// family says which argument sizes the input (ops.def's family table), else generic shapes are
-// tried in turn.
+// Inputs to try for a snippet given without --input: those its first layer accepts, best first.
 static std::vector<std::string> fitting_inputs(const std::string& text) {
-  std::vector<std::string> candidates;
   SourceFile src("<layers>", text);
   Diagnostics scratch;
   auto prog = parse_ns(src, scratch);
-  std::optional<OpId> id;
-  if (prog && !prog->statements.empty()) id = find_op(prog->statements[0].op);
-  int nd = id ? op_info(*id).spatial_dims : 0;
-  auto spatial = [](int n) {
-    std::string dims;
-    for (int i = 0; i < n; ++i) dims += ",16";
-    return dims;
-  };
-  if (id) {
-    const OpInfo& op = op_info(*id);
-    const FamilyInfo& family = family_info(op.family);
-    const Value* size = family.feature_axis == FeatureAxis::None
-                            ? nullptr
-                            : argument(prog->statements[0], op, family.feature_param);
-    std::string features;  // "32", or "4,8" for LayerNorm((4, 8))
-    if (size && size->kind == Value::Kind::Int) features = std::to_string(size->i);
-    if (size && size->is_sequence()) {
-      for (const Value& v : size->items)
-        if (v.kind == Value::Kind::Int)
-          features += (features.empty() ? "" : ",") + std::to_string(v.i);
-    }
-    if (!features.empty() && family.feature_axis == FeatureAxis::Channel)
-      candidates.push_back("1," + features + spatial(std::max(nd, 1)));
-    if (!features.empty() && family.feature_axis == FeatureAxis::Last)
-      candidates.push_back("1," + features);
-  }
-  if (nd > 0) candidates.push_back("1,1" + spatial(nd));
-  for (const char* generic : {"1,16,16,16", "1,16,16", "1,16", "16"}) candidates.push_back(generic);
-  return candidates;
+  if (prog && !prog->statements.empty()) return inputs_that_fit(prog->statements[0]);
+  return inputs_that_fit(Statement{});
 }
 
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {

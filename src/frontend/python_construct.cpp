@@ -2962,9 +2962,9 @@ class Construct {
   int module_ = -1;                     // the ModuleDecl whose forward runs; -1 for the model
   std::map<std::string, int> applied_;  // how many times forward applied each module path
 
-  // model.parameters() counts every registered module, called or not; netshape counts the layers
-  // forward applies. A layer with weights that forward never applies, or a free nn.Parameter,
-  // would make the total wrong: refused until netshape can count them.
+  // model.parameters() counts every registered module, applied or not: the layers with weights
+  // forward never applies (an auxiliary head in eval mode) go to Program::unapplied, whose
+  // parameters the total includes. A free nn.Parameter is refused: it would be missing.
   bool all_parameters_counted(const PyValue& model) {
     if (free_parameter_at_.valid()) {
       return L.error(free_parameter_at_,
@@ -2972,36 +2972,48 @@ class Construct {
                      "parameters yet, and model.parameters() would)",
                      "netshape counts the parameters of layers; keep weights inside nn layers");
     }
-    std::string path;
-    const ModuleDef* unused = never_applied(*model.module, model.name, path);
-    if (unused == nullptr) return true;
-    return L.error(unused->span,
-                   "`" + path + "` (nn." + unused->op +
-                       ") is never applied in forward: model.parameters() counts its weights, "
-                       "which netshape only counts for layers forward applies",
-                   "netshape cannot give this model's parameter count yet; remove the unused layer "
-                   "to analyse the rest");
+    collect_unapplied(*model.module, model.name);
+    return true;
   }
 
-  // The first layer with weights under `m` that forward did not apply (its path in `path`).
-  static const ModuleDef* never_applied(const ModuleDef& m, const std::string& at,
-                                        std::string& path) {
+  // The layers with weights under `m` (at path `at`) that forward did not apply; `group` is the
+  // outermost module around them forward did not apply either.
+  void collect_unapplied(const ModuleDef& m, const std::string& at, UnappliedLayer group = {}) {
     auto child = [&](const std::string& key) { return at.empty() ? key : at + "." + key; };
-    if (m.kind == ModuleDef::Leaf) {
-      if (!m.first_call.empty() || !has_weights(m)) return nullptr;
-      path = at;
-      return &m;
+    bool applied = m.kind == ModuleDef::Leaf ? !m.first_call.empty() : m.module_index >= 0;
+    if (!applied && group.module.empty() && !at.empty()) {
+      group.module = at;
+      group.module_kind = m.kind == ModuleDef::User         ? m.instance->cls->name
+                          : m.kind == ModuleDef::Sequential ? "Sequential"
+                                                            : m.op;
+      group.module_span = m.span;
+    }
+    if (m.kind == ModuleDef::Leaf && !applied && has_weights(m)) {
+      for (size_t i = 0; i < m.pending.size(); ++i) {  // its arguments must be known to count it
+        if (m.pending[i].state == Const::Unbound) {
+          raise(m.pending_spans[i],
+                "constructor parameter `" + m.pending[i].param + "` has no value",
+                "pass --arg " + m.pending[i].param + "=<value> or give it a default");
+        }
+        throw PyError{m.pending[i].error};
+      }
+      group.layer.named = true;
+      group.layer.name = at;
+      group.layer.op = m.op;
+      group.layer.op_span = m.op_span;
+      group.layer.span = m.span;
+      group.layer.args = m.args;
+      group.layer.fix_prefix = m.fix_prefix;
+      group.layer.python = true;
+      L.program_.unapplied.push_back(group);
     }
     if (m.kind == ModuleDef::User) {
       for (const std::string& key : m.instance->order) {
         auto it = m.instance->modules.find(key);
-        if (it == m.instance->modules.end()) continue;
-        if (const ModuleDef* u = never_applied(it->second, child(key), path)) return u;
+        if (it != m.instance->modules.end()) collect_unapplied(it->second, child(key), group);
       }
     }
-    for (const ModuleChild& c : m.children)
-      if (const ModuleDef* u = never_applied(c.def, child(c.index), path)) return u;
-    return nullptr;
+    for (const ModuleChild& c : m.children) collect_unapplied(c.def, child(c.index), group);
   }
 
   // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.

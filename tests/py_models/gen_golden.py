@@ -99,6 +99,7 @@ MODELS = [
     ("densenet_features_list.py", None, [2, 3, 32, 32]),
     ("moduledict_branches.py", None, [2, 3, 32, 32]),
     ("lenet_blitz.py", "Net", [1, 1, 32, 32]),
+    ("inception_aux.py", None, [2, 3, 32, 32]),
 ]
 
 # Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
@@ -109,7 +110,6 @@ PENDING = [
     ("pending/sequential_ordereddict.py", None, [2, 1, 28, 28]),
     ("pending/vit_patch.py", None, [2, 3, 32, 32]),
     ("pending/shufflenet_v2.py", None, [2, 3, 32, 32]),
-    ("pending/inception_aux.py", None, [2, 3, 32, 32]),
     ("pending/tcn.py", None, [4, 1, 784]),
     ("pending/crnn_lstm.py", None, [2, 1, 32, 100]),
     ("pending/unet_fpad.py", None, [1, 1, 50, 70]),

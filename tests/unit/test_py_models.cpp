@@ -62,3 +62,24 @@ TEST_CASE("py models: every model of the corpus equals PyTorch, module by module
     CHECK(modules == calls.size());
   }
 }
+
+TEST_CASE("py models: a module forward never applies counts in the total, with one warning") {
+  // inception_aux.py's aux1 runs only in training; model.parameters() counts its 281,482
+  // parameters (PyTorch: sum(p.numel() for p in model.aux1.parameters())), in 4 layers.
+  LoadOptions opts;
+  LoadedModel m = analyze_file(NETSHAPE_SOURCE_DIR "/tests/py_models/inception_aux.py", opts);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<const Diagnostic*> unapplied;
+  for (const Diagnostic& d : m.diags.items())
+    if (d.code == "unapplied-module") unapplied.push_back(&d);
+  REQUIRE(unapplied.size() == 1);
+  CHECK(unapplied[0]->severity == Severity::Warning);
+  CHECK(unapplied[0]->message ==
+        "`aux1` (InceptionAux) is never applied in forward: its 281,482 parameters (in 4 layers) "
+        "have no row but count in the total, as model.parameters() counts them");
+  CHECK(unapplied[0]->span.line == 63);  // self.aux1 = InceptionAux(256, num_classes)
+  int64_t in_rows = 0;
+  for (const LayerInfo& l : m.analysis.layers) in_rows += l.params;
+  CHECK(m.analysis.totals.params == in_rows + 281482);
+}
