@@ -78,11 +78,14 @@ std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* o
 
 // The fastest of `runs` whole-process checks of `model_path` (the machine is noisy: the minimum
 // is the run least disturbed).
-std::optional<Spawned> time_process(const std::string& model_path, int runs) {
+std::optional<Spawned> time_process(const std::string& model_path, int runs,
+                                    const std::vector<std::string>& more = {}) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::vector<std::string> args = {self, "check", model_path, "--format", "json"};
+  args.insert(args.end(), more.begin(), more.end());
   std::optional<Spawned> best;
   for (int i = 0; i < runs; ++i) {
-    auto s = spawn({self, "check", model_path, "--format", "json"}, "/dev/null");
+    auto s = spawn(args, "/dev/null");
     if (!s) return std::nullopt;
     if (!best || s->ms < best->ms) best = s;
   }
@@ -116,6 +119,48 @@ std::optional<double> torch_meta_forward_ms(int64_t layers, const std::string& d
   std::ifstream in(out_path);
   if (!(in >> ms)) return std::nullopt;
   return ms;
+}
+
+// How long `import torch` takes, and where torchvision's resnet.py is; nullopt without them.
+struct TorchvisionSource {
+  double import_ms = 0;
+  std::string resnet_py;
+};
+std::optional<TorchvisionSource> find_torchvision(const std::string& dir) {
+  const char* python = "/usr/bin/python3";
+  if (access(python, X_OK) != 0) return std::nullopt;
+  std::string script_path = dir + "/find_tv.py", out_path = dir + "/find_tv.out";
+  std::ofstream(script_path) << "import time\nt = time.perf_counter()\nimport torch\n"
+                                "print((time.perf_counter() - t) * 1000)\n"
+                                "import torchvision.models.resnet as r\nprint(r.__file__)\n";
+  auto s = spawn({python, script_path}, out_path.c_str());
+  if (!s || !WIFEXITED(s->status) || WEXITSTATUS(s->status) != 0) return std::nullopt;
+  TorchvisionSource tv;
+  std::ifstream in(out_path);
+  if (!(in >> tv.import_ms >> tv.resnet_py)) return std::nullopt;
+  return tv;
+}
+
+// torchvision's own resnet.py read and resnet152 analysed, in this process (best of `runs`).
+std::optional<double> time_resnet152(const std::string& resnet_py, int runs) {
+  std::optional<double> best;
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    LoadedModel m;
+    std::string error;
+    auto source = read_source(resnet_py, error);
+    if (!source) return std::nullopt;
+    m.source = std::move(*source);
+    LoadOptions opts;
+    opts.model = "resnet152";
+    opts.input_dims = "1,3,224,224";
+    load_model(m, opts);
+    std::string json = render_json(m.analysis, m.diags);
+    double ms = ms_between(start, Clock::now());
+    if (m.exit != ExitCode::Ok) return std::nullopt;
+    best = best ? std::min(*best, ms) : ms;
+  }
+  return best;
 }
 
 struct Phases {
@@ -204,6 +249,18 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
         *torch, whole ? *torch / whole->ms : 0.0, *torch / std::max(p.infer, 1e-3));
   } else {
     out << "PyTorch: not installed (/usr/bin/python3 with torch), no comparison\n";
+  }
+  if (auto tv = find_torchvision(dir)) {
+    auto in_process = time_resnet152(tv->resnet_py, 5);
+    auto process =
+        time_process(tv->resnet_py, 3, {"--model", "resnet152", "--input", "1,3,224,224"});
+    if (in_process && process) {
+      out << fmt::format(
+          "torchvision's resnet.py, resnet152 read and analysed: {:.1f} ms in process, {:.1f} ms "
+          "as a whole process; `import torch` alone takes {:.0f} ms ({:.0f}x the whole "
+          "process)\n",
+          *in_process, process->ms, tv->import_ms, tv->import_ms / process->ms);
+    }
   }
   std::filesystem::remove_all(dir, ec);
   return p.ok ? 0 : 1;
