@@ -3068,8 +3068,14 @@ class Construct {
     PyValue p;
     p.kind = PyValue::Kind::Module;
     p.module = std::shared_ptr<ModuleDef>(parent.module, &child);
-    bool user = parent.module->kind == ModuleDef::User;
-    p.name = parent.name.empty() ? (user ? key : "") : parent.name + "." + key;
+    // The model's own children are named by their key, except the positional children of a
+    // model that is an nn.Sequential: those stay unnamed rows (`<op><index>`, as the model
+    // language names them), so a Sequential model's table reads as its .ns twin's.
+    bool positional = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c));
+    });
+    bool unnamed = parent.module->kind != ModuleDef::User && positional;
+    p.name = !parent.name.empty() ? parent.name + "." + key : unnamed ? "" : key;
     return p;
   }
 

@@ -100,6 +100,7 @@ MODELS = [
     ("moduledict_branches.py", None, [2, 3, 32, 32]),
     ("lenet_blitz.py", "Net", [1, 1, 32, 32]),
     ("inception_aux.py", None, [2, 3, 32, 32]),
+    ("sequential_ordereddict.py", None, [2, 1, 28, 28]),
 ]
 
 # Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
@@ -107,7 +108,6 @@ MODELS = [
 # file out of pending/) when netshape reads it.
 PENDING = [
     ("pending/se_resnet.py", "se_resnet20", [2, 3, 32, 32]),
-    ("pending/sequential_ordereddict.py", None, [2, 1, 28, 28]),
     ("pending/vit_patch.py", None, [2, 3, 32, 32]),
     ("pending/shufflenet_v2.py", None, [2, 3, 32, 32]),
     ("pending/tcn.py", None, [4, 1, 784]),
