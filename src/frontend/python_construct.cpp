@@ -1080,8 +1080,9 @@ class Construct {
         fn.file = f.file;
         return fn;
       }
-      case Expr::Kind::Starred:
       case Expr::Kind::Ellipsis:
+        return PyValue::builtin("Ellipsis");
+      case Expr::Kind::Starred:
       case Expr::Kind::Other:
         unsupported_here(e.span, py::unread_construct(e) + " in " + where());
     }
@@ -2656,10 +2657,7 @@ class Construct {
     if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, at);
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
-    if (obj.kind == PyValue::Kind::Tensor) {
-      unsupported_here(at, "tensor indexing",
-                       "netshape follows whole tensors; use view/reshape/flatten");
-    }
+    if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
     if (obj.kind == PyValue::Kind::Module && index.is(Value::Kind::String)) {  // nn.ModuleDict
       for (auto& child : obj.module->children)
         if (child.index == index.data.s) return child_module(obj, child.def, child.index);
@@ -3299,9 +3297,195 @@ class Construct {
     if (n.rfind("F.", 0) == 0) op = n.substr(2);
     if (n.rfind("torch.", 0) == 0 && n.find('.', 6) == std::string::npos) op = n.substr(6);
     if (op.empty() || !forward_) return std::nullopt;
+    if (is_split(op) && !args.values.empty() && args.values[0].kind == PyValue::Kind::Tensor) {
+      PyValue t = args.values[0];
+      Args rest = args;
+      rest.values.erase(rest.values.begin());
+      rest.keywords.erase(rest.keywords.begin());
+      rest.spans.erase(rest.spans.begin());
+      rest.exprs.erase(rest.exprs.begin());
+      return split_tensor(t, op, rest, call.span);
+    }
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     return tensor_op(op, op_span, nullptr, args, call);
+  }
+
+  static bool is_split(const std::string& op) {
+    return op == "chunk" || op == "split" || op == "unbind";
+  }
+
+  // One statement `op(input, args...)` the interpreter writes itself (indexing, chunks).
+  PyValue tensor_statement(const std::string& op, const PyValue& input, std::vector<Value> args,
+                           Span at) {
+    Statement st;
+    st.op = op;
+    st.op_span = at;
+    st.span = at;
+    st.module = module_;
+    st.inputs = {input.name};
+    st.input_spans = {input.data.span.valid() ? input.data.span : at};
+    for (Value& v : args) st.args.push_back(Arg{"", std::move(v), at});
+    return PyValue::tensor(emit(std::move(st)), at);
+  }
+
+  // The argument at `position`, or given as `keyword`; null when neither.
+  static const PyValue* argument(const Args& args, size_t position, const std::string& keyword) {
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (args.keywords[i] == keyword) return &args.values[i];
+      if (args.keywords[i].empty() && positional++ == position) return &args.values[i];
+    }
+    return nullptr;
+  }
+
+  // dim as PyTorch wraps it for a tensor of `rank` dims (an error out of range).
+  static int64_t wrap_dim(int64_t dim, int64_t rank, Span at) {
+    int64_t r = std::max<int64_t>(rank, 1);
+    if (dim < -r || dim >= r) {
+      raise(at, fmt::format("Dimension out of range (expected to be in range of [{}, {}], but "
+                            "got {})",
+                            -r, r - 1, dim));
+    }
+    return dim < 0 ? dim + r : dim;
+  }
+
+  // x.chunk(n, dim), x.split(size or sizes, dim), x.unbind(dim): the pieces PyTorch returns, each
+  // a narrow (or, for unbind, a select) of the tensor, sized from its shape now.
+  PyValue split_tensor(const PyValue& t, const std::string& how, const Args& args, Span at) {
+    int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
+    const PyValue* dim_arg = argument(args, how == "unbind" ? 0 : 1, "dim");
+    int64_t dim = wrap_dim(dim_arg != nullptr ? int_of(*dim_arg, at) : 0, rank, at);
+    int64_t size = dim_value(Value::dim_ref(t.name, dim, at), at);
+    PyList pieces;
+    if (how == "unbind") {
+      for (int64_t i = 0; i < size; ++i)
+        pieces.push_back(tensor_statement("select", t, {int_value(dim, at), int_value(i, at)}, at));
+      return make_tuple(std::move(pieces));
+    }
+    std::vector<int64_t> lengths;
+    const char* what = how == "chunk" ? "chunks" : "split_size_or_sections";
+    const PyValue* count = argument(args, 0, what);
+    if (count == nullptr) count = argument(args, 0, "split_size");
+    if (count == nullptr) raise(at, how + "() missing required argument: '" + what + "'");
+    if (how == "chunk") {
+      int64_t chunks = int_of(*count, at);
+      if (chunks <= 0)
+        raise(at, fmt::format("chunk expects `chunks` to be greater than 0, got: {}", chunks));
+      int64_t each = size == 0 ? 0 : (size + chunks - 1) / chunks;
+      for (int64_t start = 0; start < size; start += each)
+        lengths.push_back(std::min(each, size - start));
+    } else if (count->kind == PyValue::Kind::List || count->kind == PyValue::Kind::Tuple) {
+      std::string sizes;
+      int64_t sum = 0;
+      for (const PyValue& v : iterate(*count, at)) {
+        lengths.push_back(int_of(v, at));
+        sizes += (sizes.empty() ? "" : ", ") + std::to_string(lengths.back());
+        sum += lengths.back();
+      }
+      if (sum != size) {
+        raise(at, fmt::format("split_with_sizes expects split_sizes to sum exactly to {} (input "
+                              "tensor's size at dimension {}), but got split_sizes=[{}]",
+                              size, dim, sizes));
+      }
+    } else {
+      int64_t each = int_of(*count, at);
+      if (each <= 0) {
+        raise(at, fmt::format("split_size can only be 0 if dimension size is 0, but got "
+                              "dimension size of {}",
+                              size));
+      }
+      for (int64_t start = 0; start < size; start += each)
+        lengths.push_back(std::min(each, size - start));
+    }
+    int64_t start = 0;
+    for (int64_t length : lengths) {
+      pieces.push_back(tensor_statement(
+          "narrow", t, {int_value(dim, at), int_value(start, at), int_value(length, at)}, at));
+      start += length;
+    }
+    return make_tuple(std::move(pieces));
+  }
+
+  static Value int_value(int64_t v, Span at) { return Value::integer(v, at); }
+
+  static bool is_ellipsis(const PyValue& v) {
+    return v.kind == PyValue::Kind::Builtin && v.name == "Ellipsis";
+  }
+
+  // x[i], x[:, 0], x[..., :-1], x[:, None]: basic indexing from the left, as PyTorch does it: an
+  // integer selects (the dim goes), a slice narrows, None inserts a dim, `...` skips dims.
+  PyValue index_tensor(const PyValue& t, const PyValue& index, Span at) {
+    bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
+    PyList items = several ? index.items : PyList{index};
+    int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
+    int64_t used = 0, ellipses = 0;
+    for (const PyValue& i : items) {
+      ellipses += is_ellipsis(i) ? 1 : 0;
+      used += i.is_none() || is_ellipsis(i) ? 0 : 1;
+    }
+    if (ellipses > 1) raise(at, "an index can only have a single ellipsis ('...')");
+    if (used > rank) raise(at, fmt::format("too many indices for tensor of dimension {}", rank));
+    PyValue current = t;
+    int64_t dim = 0;  // the dim of `current` the next index applies to
+    for (const PyValue& i : items) {
+      if (is_ellipsis(i)) {
+        dim += rank - used;
+      } else if (i.is_none()) {
+        current = tensor_statement("unsqueeze", current, {int_value(dim, at)}, at);
+        ++dim;
+      } else if (i.kind == PyValue::Kind::Tuple && i.name == "slice") {
+        current = narrow_slice(current, dim, i, at);
+        ++dim;
+      } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::Bool) || i.is(Value::Kind::DimRef)) {
+        current = tensor_statement("select", current,
+                                   {int_value(dim, at), int_value(int_of(i, at), at)}, at);
+      } else {
+        unsupported_here(at, "indexing a tensor with " + describe(i),
+                         "netshape follows basic indexing: integers, slices, None and ...");
+      }
+    }
+    return current;
+  }
+
+  // x[..., a:b] at `dim`: the rows a slice keeps, as one narrow (none for a whole `:`).
+  PyValue narrow_slice(const PyValue& t, int64_t dim, const PyValue& slice, Span at) {
+    const PyValue &lower = slice.items[0], &upper = slice.items[1], &step = slice.items[2];
+    if (!step.is_none() && int_of(step, at) != 1) {
+      if (int_of(step, at) <= 0) raise(at, "step must be greater than zero");
+      unsupported_here(at, "slicing a tensor with a step", "netshape follows slices with step 1");
+    }
+    if (lower.is_none() && upper.is_none()) return t;
+    int64_t n = dim_value(Value::dim_ref(t.name, dim, at), at);
+    auto bound = [&](const PyValue& b, int64_t fallback) {
+      if (b.is_none()) return fallback;
+      int64_t x = int_of(b, at);
+      return std::clamp(x < 0 ? x + n : x, int64_t{0}, n);
+    };
+    int64_t lo = bound(lower, 0), hi = bound(upper, n);
+    return tensor_statement(
+        "narrow", t,
+        {int_value(dim, at), int_value(lo, at), int_value(std::max<int64_t>(hi - lo, 0), at)}, at);
+  }
+
+  // y.expand_as(x), y.view_as(x), y.reshape_as(x): the op with x's dims as references.
+  PyValue like_other(const PyValue& t, const std::string& name, const Args& args,
+                     const Expr& call) {
+    const PyValue& other = nth(args, 0, call.span);
+    if (other.kind != PyValue::Kind::Tensor) raise(call.span, name + "() takes a tensor");
+    PyValue shape = other;
+    shape.kind = PyValue::Kind::Shape;
+    Args dims;
+    for (PyValue& d : shape_items(shape, call.span)) {
+      dims.values.push_back(std::move(d));
+      dims.keywords.emplace_back();
+      dims.spans.push_back(call.span);
+      dims.exprs.push_back(&call);
+    }
+    std::string op = name.substr(0, name.size() - 3);  // expand_as -> expand
+    const Expr& callee = call.items[0];
+    Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    return tensor_op(op, op_span, &t, dims, call);
   }
 
   // x.shape, x.T, x.dtype: what netshape follows of a tensor's attributes.
@@ -3348,6 +3532,9 @@ class Construct {
       unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
     }
     if (is_identity_method(name)) return t;
+    if (is_split(name)) return split_tensor(t, name, args, call.span);
+    if (name == "expand_as" || name == "view_as" || name == "reshape_as")
+      return like_other(t, name, args, call);
     if (name == "dim" || name == "ndimension")
       return data_int(static_cast<int64_t>(shape_now(t.name, call.span).size()), call.span);
     if (name == "numel") {
