@@ -12,8 +12,6 @@ using py::Stmt;
 
 namespace {
 
-constexpr int kMaxInstanceDepth = limits::kMaxPyInstanceDepth;
-
 Const fail_at(Span span, std::string message, std::string help = {}) {
   Diagnostic d;
   d.span = span;
