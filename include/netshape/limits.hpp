@@ -26,6 +26,7 @@ constexpr int kMaxPyExprDepth = 100;     // nested brackets, calls and operators
 constexpr int kMaxPyChain = 1000;        // links of chains (`a.b.c`, `1+1+1`, `x[0][0]`)
 constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
 constexpr int kMaxPyCallDepth = 64;      // nested calls of the file's own functions
+constexpr size_t kMaxPyInstances = 20'000;  // objects of the file's classes one model builds
 constexpr size_t kMaxPyFiles = 64;       // files one model imports
 constexpr size_t kMaxPyText = 1 << 16;   // bytes of a string the interpreter builds
 constexpr int64_t kMaxPySteps = 1'000'000;  // statements and loop iterations run building a model

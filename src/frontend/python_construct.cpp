@@ -29,8 +29,11 @@ using py::Stmt;
 
 namespace {
 
+// An error of the model's code. A limit reached (steps, nesting, sizes) is `fatal`: no caller
+// keeps it for later, as a failed assignment is kept, since going on would only hit it again.
 struct PyError {
   Diagnostic d;
+  bool fatal = false;
 };
 
 [[noreturn]] void raise(Span at, std::string message, std::string help = {}) {
@@ -39,6 +42,14 @@ struct PyError {
   d.message = std::move(message);
   d.help = std::move(help);
   throw PyError{std::move(d)};
+}
+
+[[noreturn]] void limit_reached(Span at, std::string message, std::string help) {
+  Diagnostic d;
+  d.span = at;
+  d.message = std::move(message);
+  d.help = std::move(help);
+  throw PyError{std::move(d), true};
 }
 
 [[noreturn]] void unsupported_here(Span at, const std::string& what, std::string help = {}) {
@@ -251,7 +262,8 @@ class Construct {
         try {
           Frame f = module_frame();
           v = eval(*e, f);
-        } catch (const PyError&) {
+        } catch (const PyError& err) {
+          if (err.fatal) throw;
         }
       }
       if (!v) {
@@ -270,7 +282,17 @@ class Construct {
  private:
   Lowerer& L;
   int64_t steps_ = 0;
-  int calls_ = 0;
+  int calls_ = 0;  // calls of the file's functions (and forwards) now running
+
+  // Counts one call while it runs, however it ends: an error caught by a caller (a failed
+  // assignment is kept for later) must not leave the depth counted.
+  struct CallDepth {
+    int& calls;
+    explicit CallDepth(int& c) : calls(++c) {}
+    ~CallDepth() { --calls; }
+    CallDepth(const CallDepth&) = delete;
+    CallDepth& operator=(const CallDepth&) = delete;
+  };
   const Expr* whole_line_call_ = nullptr;  // the `self.a = nn.X(...)` call whose line is its fix
   // Each file's top-level names, computed when first used.
   std::map<std::pair<uint32_t, std::string>, PyValue> globals_;
@@ -299,7 +321,13 @@ class Construct {
     L.py_scopes_.push_back(s);
     return s;
   }
-  std::shared_ptr<Instance> new_instance() {
+  std::shared_ptr<Instance> new_instance(Span at) {
+    if (L.py_instances_.size() >= limits::kMaxPyInstances) {
+      limit_reached(at,
+                    fmt::format("the model builds more than {} modules of its own classes",
+                                with_commas(static_cast<int64_t>(limits::kMaxPyInstances))),
+                    "netshape stops here (docs/limits.md): does a module build itself?");
+    }
     auto i = std::make_shared<Instance>();
     L.py_instances_.push_back(i);
     return i;
@@ -307,10 +335,11 @@ class Construct {
 
   void step(Span at) {
     if (++steps_ > limits::kMaxPySteps) {
-      raise(at,
-            fmt::format("building the model runs more than {} statements and loop iterations",
-                        with_commas(limits::kMaxPySteps)),
-            "netshape stops here (docs/limits.md): is this loop meant to end?");
+      limit_reached(
+          at,
+          fmt::format("building the model runs more than {} statements and loop iterations",
+                      with_commas(limits::kMaxPySteps)),
+          "netshape stops here (docs/limits.md): is this loop meant to end?");
     }
   }
 
@@ -497,7 +526,7 @@ class Construct {
     try {
       callee = eval(e.items[0], f);
     } catch (const PyError& err) {
-      if (!cannot_see(err, e.items[0])) throw;
+      if (err.fatal || !cannot_see(err, e.items[0])) throw;
       return skipped(e);
     }
     if (callee.kind == PyValue::Kind::Builtin && !knows_builtin(callee.name)) return skipped(e);
@@ -642,6 +671,7 @@ class Construct {
       return v;
     } catch (const PyError& e) {
       whole_line_call_ = saved;
+      if (e.fatal) throw;
       return failed(e.d);
     }
   }
@@ -1343,6 +1373,7 @@ class Construct {
         try {
           a.values.push_back(eval(item, f));
         } catch (const PyError& err) {
+          if (err.fatal) throw;
           a.values.push_back(failed(err.d));
         }
       } else {
@@ -1411,11 +1442,13 @@ class Construct {
   // A function of the file (or a method): arguments bound to its parameters as Python binds them.
   PyValue invoke(const PyValue& fn, Args& args, const Expr& call, Frame& caller, const Stmt* cls) {
     const Stmt& def = *fn.def_;
-    if (++calls_ > limits::kMaxPyCallDepth) {
-      --calls_;
-      raise(call.span, fmt::format("calls nested more than {} deep (a function calling itself?)",
-                                   limits::kMaxPyCallDepth));
+    if (calls_ + 1 > limits::kMaxPyCallDepth) {
+      limit_reached(call.span,
+                    fmt::format("calls nested more than {} deep (a function calling itself?)",
+                                limits::kMaxPyCallDepth),
+                    "netshape stops here (docs/limits.md)");
     }
+    CallDepth depth(calls_);
     Frame f;
     f.scope = new_scope();
     f.scope->parent = fn.closure;
@@ -1431,7 +1464,6 @@ class Construct {
     }
     bind_parameters(def, first, args, call, *f.scope, f.file);
     exec_block(def.body, f);
-    --calls_;
     return f.ret.kind == PyValue::Kind::Data && f.ret.data.kind == Value::Kind::None &&
                    !f.ret.data.span.valid()
                ? PyValue::none(call.span)
@@ -1492,9 +1524,11 @@ class Construct {
   // `Block(16, 64)`: a user module, its __init__ run with the arguments bound.
   PyValue construct_user_module(const Stmt& cls, Args& args, const Expr& call, Frame& f) {
     if (f.depth + 1 >= limits::kMaxPyInstanceDepth) {
-      unsupported_here(call.span, "modules nested too deeply (recursive module?)");
+      limit_reached(call.span,
+                    "unsupported Python construct: modules nested too deeply (recursive module?)",
+                    "netshape stops here (docs/limits.md): does a module build itself?");
     }
-    auto inst = new_instance();
+    auto inst = new_instance(call.span);
     inst->cls = &cls;
     std::map<std::string, PyValue> params;
     const Stmt* init_def = L.find_method(cls, "__init__", 0);
@@ -1603,6 +1637,7 @@ class Construct {
         try {
           arg.value = to_ir(v, at);
         } catch (const PyError& err) {
+          if (err.fatal) throw;
           m.pending.push_back(Const::failed(err.d));
           m.pending_spans.push_back(at);
           arg.value = Value::none(at);
@@ -1850,7 +1885,7 @@ class Construct {
     if (v.kind == PyValue::Kind::Module) {
       c.module = std::make_shared<ModuleDef>(*v.module);
       if (v.module->instance) {
-        c.module->instance = new_instance();
+        c.module->instance = new_instance(Span{});
         *c.module->instance = *v.module->instance;
       }
     }
@@ -1867,7 +1902,8 @@ class Construct {
     try {
       PyValue v = get_attribute(args.values[0], fake, f);
       return n == "hasattr" ? data_bool(true, call.span) : v;
-    } catch (const PyError&) {
+    } catch (const PyError& err) {
+      if (err.fatal) throw;
       if (n == "hasattr") return data_bool(false, call.span);
       if (args.values.size() > 2) return args.values[2];
       throw;
@@ -2908,10 +2944,10 @@ class Construct {
                        "pass `x.size(i)` to view/reshape as it is, or a number");
     }
     if (++shape_queries_ > limits::kMaxShapeQueries) {
-      raise(at,
-            fmt::format("forward computes with tensor sizes more than {} times",
-                        limits::kMaxShapeQueries),
-            "netshape stops here (docs/limits.md)");
+      limit_reached(at,
+                    fmt::format("forward computes with tensor sizes more than {} times",
+                                limits::kMaxShapeQueries),
+                    "netshape stops here (docs/limits.md)");
     }
     if (!L.program_.sizes_read_at.valid()) L.program_.sizes_read_at = at;
     ShapeAnswer answer = L.opts_.shape_of(L.program_, tensor);
@@ -3185,10 +3221,10 @@ class Construct {
 
   std::string emit(Statement st) {
     if (L.program_.statements.size() >= limits::kMaxStatements) {
-      raise(st.span,
-            fmt::format("the model has more than {} layers, the most netshape analyses",
-                        with_commas(static_cast<int64_t>(limits::kMaxStatements))),
-            "split the model (docs/limits.md lists every limit)");
+      limit_reached(st.span,
+                    fmt::format("the model has more than {} layers, the most netshape analyses",
+                                with_commas(static_cast<int64_t>(limits::kMaxStatements))),
+                    "split the model (docs/limits.md lists every limit)");
     }
     return *L.emit(std::move(st));
   }
@@ -3196,10 +3232,12 @@ class Construct {
   // A module's forward, with `self` the module and the inputs bound to its parameters.
   PyValue run_forward(const PyValue& mod, const Stmt& forward, const PyList& inputs, int module,
                       Span call_span) {
-    if (++calls_ > limits::kMaxPyCallDepth) {
-      --calls_;
-      unsupported_here(forward.span, "modules nested too deeply (recursive module?)");
+    if (calls_ + 1 > limits::kMaxPyCallDepth) {
+      limit_reached(forward.span,
+                    "unsupported Python construct: modules nested too deeply (recursive module?)",
+                    "netshape stops here (docs/limits.md): does a module apply itself?");
     }
+    CallDepth depth(calls_);
     const Stmt& cls = *mod.module->instance->cls;
     Frame f;
     f.scope = new_scope();
@@ -3225,11 +3263,9 @@ class Construct {
       flow = exec_block(forward.body, f);
     } catch (...) {
       module_ = outer;
-      --calls_;
       throw;
     }
     module_ = outer;
-    --calls_;
     if (flow != Flow::Return)
       raise(forward.name_span, "forward has no `return`", "end forward with `return x`");
     return f.ret;

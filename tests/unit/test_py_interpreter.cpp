@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -515,4 +516,53 @@ class Net(nn.Module):
         std::string::npos);
   REQUIRE(m.analysis.layers.size() == 1);
   CHECK(m.analysis.layers[0].name == "conv");
+}
+
+TEST_CASE("interpreter: errors kept for later do not count as calls still running") {
+  // 100 failed calls, each kept in a variable nobody reads, then a helper that works: the
+  // nesting of calls is counted while they run, not left counted by the error.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+def broken():
+    return undefined_name
+
+
+def width():
+    return 8
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        for i in range(100):
+            unused = broken()
+        self.fc = nn.Linear(4, width())
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 4]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 4 * 8 + 8);
+}
+
+TEST_CASE("interpreter: a module that builds itself several times stops at once (fuzz finding)") {
+  // Each level builds four more: the nesting limit is reached on the first path, and nothing
+  // keeps that error to go on with the other three (4^16 modules would take hours).
+  std::string text =
+      "import torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n";
+  for (const char* name : {"a", "b", "c", "d"})
+    text += std::string("        self.") + name + " = M()\n";
+  text += "\n    def forward(self, x):\n        return x\n\n# input: [1, 4]\n";
+  auto start = std::chrono::steady_clock::now();
+  LoadedModel m = read(text);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m) ==
+        "unsupported Python construct: modules nested too deeply (recursive module?)");
+  CHECK(seconds < 1.0);
 }
