@@ -525,6 +525,8 @@ bool infer_mean(RuleContext& ctx) {
   std::vector<bool> reduce(x.size(), all);
   std::vector<Value> dims = v.is_sequence() ? v.items : std::vector<Value>{v};
   if (!all) {
+    // PyTorch wraps every dim before it looks for one named twice.
+    std::vector<int64_t> wrapped;
     for (const Value& d : dims) {
       auto w = d.kind == Value::Kind::Int ? wrap_dim(d.i, rank) : std::nullopt;
       if (!w) {
@@ -535,11 +537,16 @@ bool infer_mean(RuleContext& ctx) {
                         -r, r - 1, to_source(d)),
             fmt::format("the input {} has {} dims", to_string(x), rank));
       }
-      if (reduce[static_cast<size_t>(*w)])
+      wrapped.push_back(*w);
+    }
+    std::vector<bool> seen(std::max<size_t>(x.size(), 1), false);  // a 0-dim tensor has dim 0
+    for (int64_t w : wrapped) {
+      if (seen[static_cast<size_t>(w)])
         return ctx.fail_at("dim",
-                           fmt::format("dim {} appears multiple times in the list of dims", *w),
+                           fmt::format("dim {} appears multiple times in the list of dims", w),
                            "list each dim once");
-      reduce[static_cast<size_t>(*w)] = true;
+      seen[static_cast<size_t>(w)] = true;
+      if (static_cast<size_t>(w) < reduce.size()) reduce[static_cast<size_t>(w)] = true;
     }
   }
   Shape s;

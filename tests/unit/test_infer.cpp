@@ -528,7 +528,7 @@ TEST_CASE("pad: pairs from the last dim, negative pads crop, every mode's rules 
         "Invalid padding size, expected 2 but got 4");
 }
 
-TEST_CASE("sum reduces as mean does; an empty dim list reduces everything") {
+TEST_CASE("sum reduces as mean does, and an empty dim list reduces everything") {
   CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum()\n")) == "[]");
   CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum(1)\n")) == "[2, 4]");
   CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum((0, 2))\n")) == "[3]");
@@ -539,6 +539,14 @@ TEST_CASE("sum reduces as mean does; an empty dim list reduces everything") {
         "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
   CHECK(error_of("input x: [2, 3, 4]\nsum((1, -2))\n") ==
         "dim 1 appears multiple times in the list of dims");
+  // Every dim is wrapped before PyTorch looks for one named twice.
+  CHECK(error_of("input x: [2, 2, 2]\nsum((-2, 1, 3))\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  // A 0-dim tensor reduces over dim 0 (or -1) to itself.
+  CHECK(out_shape(check_ns("input x: [3]\nselect(0, 1)\nsum(0)\n")) == "[]");
+  CHECK(out_shape(check_ns("input x: [3]\nselect(0, 1)\nmean(-1, keepdim=True)\n")) == "[]");
+  CHECK(error_of("input x: [3]\nselect(0, 1)\nsum((0, 0))\n") ==
+        "dim 0 appears multiple times in the list of dims");
   CHECK(op_info(OpId::sum).kind == OpKind::sum);
   CHECK(op_info(OpId::sum).family == op_info(OpId::mean).family);
 }
