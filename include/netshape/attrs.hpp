@@ -30,8 +30,9 @@ struct Attrs {
   std::vector<int64_t> kernel_size, stride, dilation;
   // conv: the real per-side pads ('same' may pad one more at the end than at the beginning)
   std::vector<int64_t> pad_begin, pad_end;
-  PaddingMode padding_mode = PaddingMode::zeros;
-  // conv_transpose, max_pool, avg_pool: per spatial dim; constant_pad: left, right, top, bottom
+  PaddingMode padding_mode = PaddingMode::zeros;  // conv; pad (F.pad's 'constant' is zeros)
+  // conv_transpose, max_pool, avg_pool: per spatial dim; constant_pad: left, right, top, bottom;
+  // pad: F.pad's list (before and after of the last dim, then of the one before, ...)
   std::vector<int64_t> padding;
   std::vector<int64_t> output_padding;  // conv_transpose
 
@@ -54,10 +55,13 @@ struct Attrs {
   double negative_slope = 0.01;                         // leaky_relu
   double alpha = 1.0;                                   // elu
 
-  int64_t dim = 0;                     // softmax, cat, unsqueeze (wrapped to be non-negative)
+  // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
+  int64_t dim = 0;
+  int64_t start = 0;                   // narrow: the first index kept; select: the index (wrapped)
   int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
-  std::vector<int64_t> dims;           // transpose: the two swapped dims; mean: the reduced dims
-  double value = 0.0;                  // constant_pad: the fill value
+  // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order
+  std::vector<int64_t> dims;
+  double value = 0.0;  // constant_pad, pad: the fill value
 
   // interpolate
   InterpolateMode mode = InterpolateMode::nearest;

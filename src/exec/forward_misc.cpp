@@ -416,7 +416,7 @@ void forward_transpose(ForwardCtx& ctx) {
   }
 }
 
-// x: [...] -> mean over the reduced dims (kept as 1 with keepdim)
+// x: [...] -> mean (or sum, by the op's kind) over the reduced dims (kept as 1 with keepdim)
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   const auto& dims = ctx.layer.attrs.dims;
@@ -438,8 +438,10 @@ void forward_mean(ForwardCtx& ctx) {
       idx[i] = 0;
     }
   }
+  bool add = op_info(ctx.layer.op).kind == OpKind::sum;
   for (size_t i = 0; i < sum.size(); ++i)
-    ctx.out.data[i] = static_cast<float>(sum[i] / static_cast<double>(std::max<int64_t>(count, 1)));
+    ctx.out.data[i] = static_cast<float>(
+        add ? sum[i] : sum[i] / static_cast<double>(std::max<int64_t>(count, 1)));
 }
 
 }  // namespace netshape

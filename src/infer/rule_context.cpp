@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "netshape/shape_rules.hpp"
@@ -342,6 +343,47 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
   return ctx.fail_overflow(
       "padding", before == after ? fmt::format("the padded input {} + 2 * {}", in, before)
                                  : fmt::format("the padded input {} + {} + {}", in, before, after));
+}
+
+bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& out) {
+  auto d = ctx.int_arg(param, std::numeric_limits<int64_t>::min());
+  if (!d) return false;
+  auto w = wrap_dim(*d, rank);
+  if (!w) {
+    int64_t r = std::max<int64_t>(rank, 1);
+    return ctx.fail_at(
+        param,
+        fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r,
+                    r - 1, *d),
+        fmt::format("the input {} has {} dims; use {}={}", to_string(ctx.x()), rank, param, r - 1));
+  }
+  out = *w;
+  return true;
+}
+
+std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape s(rank);
+  for (size_t i = rank; i-- > 0;) {  // from the last dim, as PyTorch reports the mismatch
+    const Dim* da = i + a.size() >= rank ? &a[i + a.size() - rank] : nullptr;
+    const Dim* db = i + b.size() >= rank ? &b[i + b.size() - rank] : nullptr;
+    if (!da) {
+      s[i] = *db;
+    } else if (!db) {
+      s[i] = *da;
+    } else if (*da == *db || (!db->symbolic() && db->value == 1)) {
+      s[i] = *da;
+    } else if (!da->symbolic() && da->value == 1) {
+      s[i] = *db;
+    } else {
+      error = fmt::format(
+          "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton "
+          "dimension {}",
+          to_string(*da), to_string(*db), i);
+      return std::nullopt;
+    }
+  }
+  return s;
 }
 
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank) {

@@ -135,5 +135,11 @@ bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
 bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after);
 // Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
 std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);
+// The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
+// PyTorch's "Dimension out of range" at the argument.
+bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& out);
+// PyTorch's broadcasting of two shapes (infer_size), from the last dim; nullopt with PyTorch's
+// message in `error` for the last pair of dims that do not broadcast.
+std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error);
 
 }  // namespace netshape

@@ -9,22 +9,6 @@
 namespace netshape {
 namespace {
 
-bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& out) {
-  auto d = ctx.int_arg(param, std::numeric_limits<int64_t>::min());
-  if (!d) return false;
-  auto w = wrap_dim(*d, rank);
-  if (!w) {
-    int64_t r = std::max<int64_t>(rank, 1);
-    return ctx.fail_at(
-        param,
-        fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r,
-                    r - 1, *d),
-        fmt::format("the input {} has {} dims; use {}={}", to_string(ctx.x()), rank, param, r - 1));
-  }
-  out = *w;
-  return true;
-}
-
 bool check_probability(RuleContext& ctx) {
   if (!ctx.has_param("p")) return true;
   auto p = ctx.float_arg("p");
@@ -427,35 +411,16 @@ bool infer_add(RuleContext& ctx) {
   }
   const Shape& a = ctx.in()[0];
   const Shape& b = ctx.in()[1];
-  size_t rank = std::max(a.size(), b.size());
-  Shape s(rank);
-  for (size_t i = rank; i-- > 0;) {  // from the last dim, as PyTorch reports the mismatch
-    const Dim* da = i + a.size() >= rank ? &a[i + a.size() - rank] : nullptr;
-    const Dim* db = i + b.size() >= rank ? &b[i + b.size() - rank] : nullptr;
-    if (!da) {
-      s[i] = *db;
-      continue;
-    }
-    if (!db) {
-      s[i] = *da;
-      continue;
-    }
-    if (*da == *db || (!db->symbolic() && db->value == 1))
-      s[i] = *da;
-    else if (!da->symbolic() && da->value == 1)
-      s[i] = *db;
-    else {
-      return ctx.fail(ctx.st.op_span,
-                      fmt::format("The size of tensor a ({}) must match the size of tensor b ({}) "
-                                  "at non-singleton dimension {}",
-                                  to_string(*da), to_string(*db), i),
-                      fmt::format("{} combines {} ({}) and {} ({}); make the shapes equal, e.g. "
-                                  "with a 1x1 Conv2d (and the same stride) on the shortcut",
-                                  ctx.name(), ctx.layer.inputs[0], to_string(a),
-                                  ctx.layer.inputs[1], to_string(b)));
-    }
+  std::string error;
+  auto s = broadcast_shapes(a, b, error);
+  if (!s) {
+    return ctx.fail(ctx.st.op_span, error,
+                    fmt::format("{} combines {} ({}) and {} ({}); make the shapes equal, e.g. "
+                                "with a 1x1 Conv2d (and the same stride) on the shortcut",
+                                ctx.name(), ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1],
+                                to_string(b)));
   }
-  ctx.set_output(s);
+  ctx.set_output(*s);
   return true;
 }
 
@@ -547,16 +512,21 @@ bool infer_transpose(RuleContext& ctx) {
   return true;
 }
 
-// x: [...] -> reduced over `dim` (an int or a list; None: everything), kept as 1 with keepdim
+// x: [...] -> reduced over `dim` (an int or a list; None or []: everything), kept as 1 with
+// keepdim; mean and sum (the forward adds or averages, by the op's kind)
 bool infer_mean(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
   auto keepdim = ctx.bool_arg("keepdim");
   if (!keepdim) return false;
-  std::vector<bool> reduce(x.size(), ctx.is_none("dim"));
   const Value& v = ctx.value("dim");
+  // PyTorch 1.13 reduces every dim for an empty list too (`x.sum(())`).
+  bool all = ctx.is_none("dim") || (v.is_sequence() && v.items.empty());
+  std::vector<bool> reduce(x.size(), all);
   std::vector<Value> dims = v.is_sequence() ? v.items : std::vector<Value>{v};
-  if (!ctx.is_none("dim")) {
+  if (!all) {
+    // PyTorch wraps every dim before it looks for one named twice.
+    std::vector<int64_t> wrapped;
     for (const Value& d : dims) {
       auto w = d.kind == Value::Kind::Int ? wrap_dim(d.i, rank) : std::nullopt;
       if (!w) {
@@ -567,11 +537,16 @@ bool infer_mean(RuleContext& ctx) {
                         -r, r - 1, to_source(d)),
             fmt::format("the input {} has {} dims", to_string(x), rank));
       }
-      if (reduce[static_cast<size_t>(*w)])
+      wrapped.push_back(*w);
+    }
+    std::vector<bool> seen(std::max<size_t>(x.size(), 1), false);  // a 0-dim tensor has dim 0
+    for (int64_t w : wrapped) {
+      if (seen[static_cast<size_t>(w)])
         return ctx.fail_at("dim",
-                           fmt::format("dim {} appears multiple times in the list of dims", *w),
+                           fmt::format("dim {} appears multiple times in the list of dims", w),
                            "list each dim once");
-      reduce[static_cast<size_t>(*w)] = true;
+      seen[static_cast<size_t>(w)] = true;
+      if (static_cast<size_t>(w) < reduce.size()) reduce[static_cast<size_t>(w)] = true;
     }
   }
   Shape s;

@@ -211,7 +211,9 @@ class Lowering {
           names.emplace_back(v.s, v.span);
         }
       }
-      bool binary = op.family == Family::add;  // add/sub/mul/div: `add(x)` means previous + x
+      // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w
+      bool binary =
+          op.family == Family::add || op.family == Family::matmul || op.family == Family::bmm;
       if (names.empty() || (binary && names.size() == 1)) {
         node.inputs.push_back(previous);
         node.input_spans.push_back(st.op_span);
@@ -306,6 +308,18 @@ class Lowering {
     auto it = std::find_if(op.params.begin(), op.params.end(), [&](const ParamSpec& p) {
       return p.name == a.keyword && !p.var_positional && !p.var_keyword;
     });
+    // PyTorch's int lists also bind by name as one sequence: `x.permute(dims=(0, 2, 1))`.
+    auto list = std::find_if(op.params.begin(), op.params.end(), [&](const ParamSpec& p) {
+      return p.name == a.keyword && p.var_positional;
+    });
+    if (list != op.params.end() && !var_keyword) {
+      if (!node.var_positional.empty())
+        return fail(node, a.span,
+                    fmt::format("{}() got multiple values for argument '{}'", op.name, list->name),
+                    "give each argument once");
+      node.var_positional.push_back(&a.value);
+      return true;
+    }
     if (it == op.params.end()) {
       if (var_keyword) return true;
       std::vector<std::string> names;

@@ -207,6 +207,14 @@ def count_macs(module, in_shape, out_shape):
     return 0
 
 
+def count_function_macs(op, in_shapes, out_shape):
+    """matmul and bmm: every output element is a dot product of length k (netshape's extension of
+    the contract's rule, docs/counting.md); other functions multiply nothing."""
+    if op in ("matmul", "bmm"):
+        return numel(out_shape) * in_shapes[0][-1]
+    return 0
+
+
 # ---------------------------------------------------------------- `?` inference for modules
 def infer_value(param, op, x):
     shape = list(x.shape)
@@ -242,9 +250,16 @@ def build_module(op, args, kwargs, x):
 FUNCTIONAL = {
     "view": lambda x, *shape: x.view(*shape),
     "reshape": lambda x, *shape: x.reshape(*shape),
+    "permute": lambda x, *dims: x.permute(*dims),
+    "expand": lambda x, *size: x.expand(*size),
+    "repeat": lambda x, *sizes: x.repeat(*sizes),
     "flatten": torch.flatten,
     "add": torch.add,
 }
+
+
+# `add(b)` adds b to the previous output; `matmul(b)`, `bmm(b)` multiply it by b.
+BINARY = ("add", "matmul", "bmm")
 
 
 def functional(op):
@@ -303,20 +318,23 @@ def run_model(path):
                     out = module(*xs)
                     entry["macs"] = count_macs(module, list(xs[0].shape), list(out.shape))
                 else:  # a torch / torch.nn.functional function
-                    if op == "cat":
+                    if op in ("cat", "stack"):
                         seq = args[0] if args and isinstance(args[0], (list, tuple)) else []
                         inputs = [t.name for t in seq if isinstance(t, TensorRef)] or [prev]
                         entry["inputs"] = inputs
-                        out = torch.cat([tensors[n] for n in inputs], *args[1:], **kwargs)
+                        out = getattr(torch, op)([tensors[n] for n in inputs], *args[1:], **kwargs)
                     else:
                         lead = 0
                         while lead < len(args) and isinstance(args[lead], TensorRef):
                             lead += 1
                         inputs = [t.name for t in args[:lead]]
-                        if not inputs or (op == "add" and len(inputs) == 1):
+                        if not inputs or (op in BINARY and len(inputs) == 1):
                             inputs = [prev] + inputs
                         entry["inputs"] = inputs
-                        out = functional(op)(*[tensors[n] for n in inputs], *args[lead:], **kwargs)
+                        xs = [tensors[n] for n in inputs]
+                        out = functional(op)(*xs, *args[lead:], **kwargs)
+                        entry["macs"] = count_function_macs(op, [list(t.shape) for t in xs],
+                                                            list(out.shape))
                 entry["output_shape"] = list(out.shape)
             except NsSyntaxError:
                 raise

@@ -102,11 +102,12 @@ def make_layer(st, tensors, prev):
         module, _ = gg.build_module(op, args, kwargs, tensors[inputs[0]])
         module.eval()
         return inputs, (lambda xs: module(*xs)), module
-    if op == "cat":
+    if op in ("cat", "stack"):
         seq = args[0] if args and isinstance(args[0], (list, tuple)) else []
         inputs = [t.name for t in seq if isinstance(t, gg.TensorRef)] or [prev]
         rest = args[1:]
-        return inputs, (lambda xs: torch.cat(list(xs), *rest, **kwargs)), None
+        join = getattr(torch, op)
+        return inputs, (lambda xs: join(list(xs), *rest, **kwargs)), None
     lead = 0
     while lead < len(args) and isinstance(args[lead], gg.TensorRef):
         lead += 1
@@ -116,7 +117,7 @@ def make_layer(st, tensors, prev):
         if not all(isinstance(t, gg.TensorRef) for t in refs):
             raise ParityError(f"line {st['line']}: function applied to a non-tensor")
         inputs = [t.name for t in refs] + inputs
-    if not inputs or (op == "add" and len(inputs) == 1):
+    if not inputs or (op in gg.BINARY and len(inputs) == 1):
         inputs = [prev] + inputs
     fn = gg.functional(op)
     rest = args[lead:]

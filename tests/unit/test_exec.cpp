@@ -2,6 +2,7 @@
 // layer's actual shape equal to inference's, and reference forwards compute the right numbers.
 #include <filesystem>
 
+#include "../../src/exec/forward.hpp"
 #include "netshape/exec.hpp"
 #include "test_helpers.hpp"
 
@@ -103,4 +104,146 @@ TEST_CASE("run: a conv followed by its ReLU is fused in the kernel with the same
   // The unfused conv output has negatives; after the ReLU none are left.
   CHECK(std::any_of(b.outputs[0].second.data.begin(), b.outputs[0].second.data.end(),
                     [](float v) { return v < 0; }));
+}
+
+namespace {
+
+// x = arange(numel).reshape(shape) + offset, as torch.arange builds it.
+Tensor arange(std::vector<int64_t> shape, float offset = 0.0f) {
+  Tensor t = Tensor::zeros(std::move(shape));
+  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(i) + offset;
+  return t;
+}
+
+// Layer 0 of a .ns snippet run by its reference forward (`forward_<family>`, with the attributes
+// inference decided) on the given inputs.
+Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vector<Tensor> inputs) {
+  LoadedModel m = check_ns(ns);
+  REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
+  const LayerInfo& l = m.analysis.layers.at(0);
+  Tensor out;
+  ForwardCtx ctx{l, {}, {}, out};
+  for (const Tensor& t : inputs) ctx.in.push_back(&t);
+  forward(ctx);
+  CHECK(out.shape == bind_shape(*l.output, 1));  // the forward's shape is inference's
+  return out;
+}
+
+}  // namespace
+
+// Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
+// 3, 4); x.permute(2, 0, 1)), printed flat.
+TEST_CASE("run: permute, narrow, select, expand, repeat compute PyTorch's values") {
+  Tensor x = arange({2, 3, 4});
+  Tensor p = forward_of("input x: [2, 3, 4]\npermute(2, 0, 1)\n", forward_permute, {x});
+  CHECK(p.shape == std::vector<int64_t>{4, 2, 3});
+  CHECK(p.data == std::vector<float>{0, 4, 8,  12, 16, 20, 1, 5, 9,  13, 17, 21,
+                                     2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23});
+  Tensor n = forward_of("input x: [2, 3, 4]\nnarrow(2, -3, 2)\n", forward_narrow, {x});
+  CHECK(n.data == std::vector<float>{1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22});
+  Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
+  CHECK(s.shape == std::vector<int64_t>{2, 4});
+  CHECK(s.data == std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23});
+  Tensor e = forward_of("input x: [3, 1]\nexpand(2, -1, 4)\n", forward_expand, {arange({3, 1})});
+  CHECK(e.shape == std::vector<int64_t>{2, 3, 4});
+  CHECK(e.data ==
+        std::vector<float>{0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2});
+  Tensor r = forward_of("input x: [2, 3]\nrepeat(2, 1, 2)\n", forward_repeat, {arange({2, 3})});
+  CHECK(r.shape == std::vector<int64_t>{2, 2, 6});
+  CHECK(r.data ==
+        std::vector<float>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
+}
+
+TEST_CASE("run: pad computes PyTorch's values in every mode") {
+  Tensor c =
+      forward_of("input x: [2, 3]\npad((1, -1, 1, 0), value=9.0)\n", forward_pad, {arange({2, 3})});
+  CHECK(c.shape == std::vector<int64_t>{3, 3});
+  CHECK(c.data == std::vector<float>{9, 9, 9, 9, 0, 1, 9, 3, 4});
+  Tensor r = forward_of("input x: [1, 2, 4]\npad((2, 1), mode='reflect')\n", forward_pad,
+                        {arange({1, 2, 4})});
+  CHECK(r.data == std::vector<float>{2, 1, 0, 1, 2, 3, 2, 6, 5, 4, 5, 6, 7, 6});
+  Tensor r2 = forward_of("input x: [1, 3, 3]\npad((1, 1, 2, 1), mode='reflect')\n", forward_pad,
+                         {arange({1, 3, 3})});
+  CHECK(r2.shape == std::vector<int64_t>{1, 6, 5});
+  CHECK(r2.data == std::vector<float>{7, 6, 7, 8, 7, 4, 3, 4, 5, 4, 1, 0, 1, 2, 1,
+                                      4, 3, 4, 5, 4, 7, 6, 7, 8, 7, 4, 3, 4, 5, 4});
+  Tensor e = forward_of("input x: [1, 2, 3]\npad((1, 2, 2, 1), mode='replicate')\n", forward_pad,
+                        {arange({1, 2, 3})});
+  CHECK(e.shape == std::vector<int64_t>{1, 5, 6});
+  CHECK(e.data == std::vector<float>{0, 0, 1, 2, 2, 2, 0, 0, 1, 2, 2, 2, 0, 0, 1,
+                                     2, 2, 2, 3, 3, 4, 5, 5, 5, 3, 3, 4, 5, 5, 5});
+  Tensor w = forward_of("input x: [1, 1, 4]\npad((2, -1), mode='circular')\n", forward_pad,
+                        {arange({1, 1, 4})});
+  CHECK(w.data == std::vector<float>{1, 2, 0, 1, 2});  // crops first, then wraps what is left
+  auto pad_1d = [](const std::string& call) {
+    return forward_of("input x: [1, 1, 4]\n" + call + "\n", forward_pad, {arange({1, 1, 4})}).data;
+  };
+  CHECK(pad_1d("pad((-1, 3), mode='circular')") == std::vector<float>{1, 2, 3, 1, 2, 3});
+  CHECK(pad_1d("pad((2, -1), mode='reflect')") == std::vector<float>{2, 1, 0, 1, 2});
+  CHECK(pad_1d("pad((-1, 2), mode='reflect')") == std::vector<float>{1, 2, 3, 2, 1});
+  CHECK(pad_1d("pad((-1, 2), mode='replicate')") == std::vector<float>{1, 2, 3, 3, 3});
+  CHECK(pad_1d("pad((2, -3), mode='replicate')") == std::vector<float>{0, 0, 0});
+  CHECK(pad_1d("pad((2, -3), value=-1.0)") == std::vector<float>{-1, -1, 0});
+  Tensor w2 = forward_of("input x: [1, 1, 3, 3]\npad((1, -1, -1, 2), mode='circular')\n",
+                         forward_pad, {arange({1, 1, 3, 3})});
+  CHECK(w2.shape == std::vector<int64_t>{1, 1, 4, 3});
+  CHECK(w2.data == std::vector<float>{4, 3, 4, 7, 6, 7, 4, 3, 4, 7, 6, 7});
+}
+
+TEST_CASE("run: sum adds where mean averages") {
+  Tensor x = arange({2, 3, 4});
+  Tensor s = forward_of("input x: [2, 3, 4]\nsum([0, 2])\n", forward_mean, {x});
+  CHECK(s.data == std::vector<float>{60, 92, 124});
+  Tensor k = forward_of("input x: [2, 3, 4]\nsum(1, keepdim=True)\n", forward_mean, {x});
+  CHECK(k.shape == std::vector<int64_t>{2, 1, 4});
+  CHECK(k.data == std::vector<float>{12, 15, 18, 21, 48, 51, 54, 57});
+  Tensor m = forward_of("input x: [2, 3, 4]\nmean([0, 2])\n", forward_mean, {x});
+  CHECK(m.data == std::vector<float>{7.5f, 11.5f, 15.5f});
+}
+
+TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
+  Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
+                        {arange({2, 3, 4}, -5), arange({4, 2})});
+  CHECK(a.shape == std::vector<int64_t>{2, 3, 2});
+  CHECK(a.data == std::vector<float>{-32, -46, 16, 18, 64, 82, 112, 146, 160, 210, 208, 274});
+  Tensor v = forward_of("input a: [3]\ninput b: [2, 3, 4]\nmatmul(a, b)\n", forward_matmul,
+                        {arange({3}), arange({2, 3, 4})});
+  CHECK(v.shape == std::vector<int64_t>{2, 4});
+  CHECK(v.data == std::vector<float>{20, 23, 26, 29, 56, 59, 62, 65});
+  Tensor bc = forward_of("input a: [2, 1, 2, 3]\ninput b: [3, 3, 2]\nmatmul(a, b)\n",
+                         forward_matmul, {arange({2, 1, 2, 3}, -4), arange({3, 3, 2})});
+  CHECK(bc.shape == std::vector<int64_t>{2, 3, 2, 2});
+  CHECK(bc.data == std::vector<float>{-14, -23, 4,  4,  -68, -77, 4,   4,   -122, -131, 4,   4,
+                                      22,  31,  40, 58, 76,  85,  148, 166, 130,  139,  256, 274});
+  Tensor dot = forward_of("input a: [3]\ninput b: [3]\nmatmul(a, b)\n", forward_matmul,
+                          {arange({3}), arange({3}, 1)});
+  CHECK(dot.shape.empty());
+  CHECK(dot.data == std::vector<float>{8});
+  Tensor b = forward_of("input a: [2, 2, 3]\ninput b: [2, 3, 2]\nbmm(a, b)\n", forward_bmm,
+                        {arange({2, 2, 3}), arange({2, 3, 2}, -3)});
+  CHECK(b.data == std::vector<float>{1, 4, -8, 4, 109, 130, 154, 184});
+  Tensor s1 = forward_of("input a: [2, 3]\ninput b: [2, 3]\nstack([a, b], dim=1)\n", forward_stack,
+                         {arange({2, 3}), arange({2, 3}, 100)});
+  CHECK(s1.shape == std::vector<int64_t>{2, 2, 3});
+  CHECK(s1.data == std::vector<float>{0, 1, 2, 100, 101, 102, 3, 4, 5, 103, 104, 105});
+  Tensor s2 = forward_of("input a: [2, 3]\ninput b: [2, 3]\nstack([a, b], dim=-1)\n", forward_stack,
+                         {arange({2, 3}), arange({2, 3}, 100)});
+  CHECK(s2.shape == std::vector<int64_t>{2, 3, 2});
+  CHECK(s2.data == std::vector<float>{0, 100, 1, 101, 2, 102, 3, 103, 4, 104, 5, 105});
+}
+
+TEST_CASE("run: a model of the new tensor ops runs with a batch of 3, every shape as inferred") {
+  std::string err;
+  auto src = read_source(std::string(NETSHAPE_SOURCE_DIR) + "/models/attention_ops.ns", err);
+  REQUIRE(src);
+  LoadedModel m;
+  m.source = *src;
+  load_model(m, {});
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.batch = 3;
+  ExecResult r = execute(m.analysis, o);
+  INFO(r.error);
+  CHECK(r.match);
+  CHECK(r.layers.back().actual == std::vector<int64_t>{3, 10});
 }

@@ -341,3 +341,357 @@ TEST_CASE("a name used twice is reported where it is reused, before any layer ru
   CHECK(first_error(m).span.line == 3);
   CHECK(m.analysis.layers.empty());
 }
+
+// The shapes and messages below are PyTorch 1.13's for the same calls on torch.zeros inputs
+// (e.g. torch.zeros(2, 3, 4).permute(0, 1) for the first message).
+namespace {
+std::string error_of(const std::string& ns) {
+  auto m = check_ns(ns);
+  CHECK(m.exit == ExitCode::ShapeError);
+  return first_error(m).message;
+}
+}  // namespace
+
+TEST_CASE("permute: ints or one tuple, every dim once, PyTorch's messages") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npermute(2, 0, 1)\n")) == "[4, 2, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npermute((2, 0, 1))\n")) == "[4, 2, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npermute([-1, 0, 1])\n")) == "[4, 2, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npermute(dims=(0, 2, 1))\n")) == "[2, 4, 3]");
+  CHECK(out_shape(check_ns("input x: [B, 3, 4]\ny = permute(x, 0, 2, 1)\n")) == "[B, 4, 3]");
+  CHECK(error_of("input x: [2, 3, 4]\npermute(0, 1)\n") ==
+        "permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+        "of the desired ordering of dimensions i.e. input.dim() = 3 is not equal to len(dims) = 2");
+  CHECK(error_of("input x: [2, 3, 4]\npermute(0, 0, 1)\n") ==
+        "permute(): duplicate dims are not allowed.");
+  CHECK(error_of("input x: [2, 3, 4]\npermute(0, -3, 1)\n") ==
+        "permute(): duplicate dims are not allowed.");
+  CHECK(error_of("input x: [2, 3, 4]\npermute(0, 1, 3)\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  CHECK(error_of("input x: [2, 3, 4]\npermute()\n") ==
+        "permute() missing 1 required positional arguments: \"dims\"");
+  CHECK(error_of("input x: [2, 3, 4]\npermute(0, 1, 2.0)\n") ==
+        "permute(): argument 'dims' must be tuple of ints, but found element of type float at pos "
+        "3");
+  CHECK(error_of("input x: [2, 3, 4]\npermute(0, (1, 2))\n") ==
+        "permute(): argument 'dims' must be tuple of ints, but found element of type tuple at pos "
+        "2");
+  auto twice = check_ns("input x: [2, 3, 4]\npermute(0, 1, 2, dims=(0, 1, 2))\n");
+  CHECK(first_error(twice).message == "permute() got multiple values for argument 'dims'");
+}
+
+TEST_CASE("narrow and select: negative start and index wrap, PyTorch's messages") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nnarrow(2, 1, 2)\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nnarrow(-1, -2, 2)\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nnarrow(2, 4, 0)\n")) == "[2, 3, 0]");
+  CHECK(out_shape(check_ns("input x: [B, 3, 4]\nnarrow(1, 0, 2)\n")) == "[B, 2, 4]");
+  CHECK(error_of("input x: [6]\nnarrow(0, 5, 3)\n") ==
+        "start (5) + length (3) exceeds dimension size (6).");
+  CHECK(error_of("input x: [2, 6]\nnarrow(1, -1, 2)\n") ==
+        "start (5) + length (2) exceeds dimension size (6).");
+  CHECK(error_of("input x: [2, 3, 4]\nnarrow(2, 0, -1)\n") ==
+        "start (0) + length (-1) exceeds dimension size (4).");
+  CHECK(error_of("input x: [2, 3, 4]\nnarrow(2, 5, 0)\n") ==
+        "Dimension out of range (expected to be in range of [-4, 3], but got 5)");
+  CHECK(error_of("input x: [2, 3, 4]\nnarrow(3, 0, 1)\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  CHECK(error_of("input x: [3]\nselect(0, 1)\nnarrow(0, 0, 1)\n") ==
+        "narrow() cannot be applied to a 0-dim tensor.");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nselect(1, 2)\n")) == "[2, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nselect(-2, -1)\n")) == "[2, 4]");
+  CHECK(out_shape(check_ns("input x: [B, 3, 4]\nselect(0, -1)\n")) == "[3, 4]");
+  CHECK(error_of("input x: [2, 3]\nselect(1, 5)\n") ==
+        "select(): index 5 out of range for tensor of size [2, 3] at dimension 1");
+  CHECK(error_of("input x: [2, 3]\nselect(-1, -4)\n") ==
+        "select(): index -4 out of range for tensor of size [2, 3] at dimension 1");
+  CHECK(error_of("input x: [2, 3]\nselect(2, 0)\n") ==
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  CHECK(error_of("input x: [3]\nselect(0, 1)\nselect(0, 0)\n") ==
+        "select() cannot be applied to a 0-dim tensor.");
+  CHECK(error_of("input x: [B, 3]\nselect(0, 1)\n").rfind("select(): index 1 of the batch", 0) ==
+        0);
+}
+
+TEST_CASE("expand and repeat: -1, new leading dims, tiling, PyTorch's messages") {
+  CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(2, 4)\n")) == "[2, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(-1, 4)\n")) == "[2, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(3, 2, 4)\n")) == "[3, 2, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 1]\nexpand((2, 4))\n")) == "[2, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(size=[2, 0])\n")) == "[2, 0]");
+  CHECK(out_shape(check_ns("input x: [B, 1]\nexpand(-1, 4)\n")) == "[B, 4]");
+  CHECK(out_shape(check_ns("input x: [1, 3]\nexpand(B, 3)\n")) == "error");  // no batch here
+  CHECK(error_of("input x: [2, 1]\nexpand(-1, 2, 4)\n") ==
+        "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension "
+        "0");
+  CHECK(error_of("input x: [2, 3]\nexpand(2, 4)\n") ==
+        "The expanded size of the tensor (4) must match the existing size (3) at non-singleton "
+        "dimension 1.  Target sizes: [2, 4].  Tensor sizes: [2, 3]");
+  CHECK(error_of("input x: [2, 3]\nexpand(3, 4)\n") ==
+        "The expanded size of the tensor (4) must match the existing size (3) at non-singleton "
+        "dimension 1.  Target sizes: [3, 4].  Tensor sizes: [2, 3]");
+  CHECK(error_of("input x: [2, 3]\nexpand(3)\n") ==
+        "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be "
+        "greater or equal to the number of dimensions in the tensor (2)");
+  CHECK(error_of("input x: [2, 1]\nexpand(2, -2)\n") == "numel: integer multiplication overflow");
+  CHECK(error_of("input x: [2, 3, 4]\nexpand(2, 3, 4.0)\n") ==
+        "expand(): argument 'size' must be tuple of SymInts, but found element of type float at "
+        "pos 3");
+  CHECK(out_shape(check_ns("input x: [2, 3]\nrepeat(2, 2)\n")) == "[4, 6]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\nrepeat(2, 1, 2)\n")) == "[2, 2, 6]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\nrepeat((2, 2))\n")) == "[4, 6]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\nrepeat(2, 0)\n")) == "[4, 0]");
+  CHECK(out_shape(check_ns("input x: [B, 3]\nrepeat(2, 1)\n")) == "[2*B, 3]");
+  CHECK(error_of("input x: [2, 3]\nrepeat(2)\n") ==
+        "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+        "tensor");
+  CHECK(error_of("input x: [2, 3]\nrepeat(2, -1)\n") ==
+        "Trying to create tensor with negative dimension -3: [4, -3]");
+}
+
+TEST_CASE("pad: pairs from the last dim, negative pads crop, every mode's rules and messages") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 2))\n")) == "[2, 3, 7]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 2, 3, 4))\n")) == "[2, 10, 7]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 1, 1, 1, 1, 1))\n")) == "[4, 5, 6]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad([1, 1], value=2.0)\n")) == "[2, 3, 6]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((-1, -1))\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((-2, -2))\n")) == "[2, 3, 0]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad(())\n")) == "[2, 3, 4]");
+  CHECK(out_shape(check_ns("input x: [B, 3, 4]\npad((1, 1, 1, 1))\n")) == "[B, 5, 6]");
+  CHECK(error_of("input x: [2, 3, 4]\npad((1,))\n") == "Padding length must be divisible by 2");
+  CHECK(error_of("input x: [2, 3, 4]\npad((1, 1, 1, 1, 1, 1, 1, 1))\n") ==
+        "Padding length too large");
+  CHECK(error_of("input x: [2, 3, 4]\npad(1)\n") ==
+        "pad(): argument 'pad' (position 2) must be tuple of ints, not int");
+  // Constant mode crops first, with at::narrow's messages.
+  CHECK(error_of("input x: [2, 3, 4]\npad((-3, -2))\n") ==
+        "start (0) + length (-1) exceeds dimension size (1).");
+  CHECK(error_of("input x: [2, 3, 4]\npad((-5, 0))\n") ==
+        "Dimension out of range (expected to be in range of [-4, 3], but got 5)");
+  CHECK(error_of("input x: [2, 3, 4]\npad((-2, -2, 1, 1))\n") ==
+        "The input size 4, plus negative padding -2 and -2 resulted in a negative output size, "
+        "which is invalid. Check dimension 2 of your input.");
+  CHECK(error_of("input x: [2, 3, 4]\npad((1, 1), mode='foo')\n") ==
+        "Unrecognised padding mode foo");
+  CHECK(error_of("input x: [2, 3, 4]\npad((1, 1), mode='reflect', value=1.0)\n") ==
+        "Padding mode \"reflect\" doesn't take in value argument");
+  // reflect
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 1), mode='reflect', value=0.0)\n")) ==
+        "[2, 3, 6]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((3, 3), mode='reflect')\n")) == "[2, 3, 10]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 1, 1, 1), mode='reflect')\n")) ==
+        "[2, 5, 6]");
+  CHECK(error_of("input x: [1, 2, 3, 4]\npad((1, 1), mode='reflect')\n") ==
+        "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now");
+  CHECK(error_of("input x: [2, 3, 4]\npad((4, 1), mode='reflect')\n") ==
+        "Argument #4: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (4, 1) at dimension 2 of input [2, 3, 4]");
+  CHECK(error_of("input x: [1, 2, 3, 4]\npad((1, 1, 3, 1), mode='reflect')\n") ==
+        "Argument #6: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (3, 1) at dimension 2 of input 4");
+  CHECK(error_of("input x: [1, 1, 2, 3, 4]\npad((1, 1, 1, 1, 2, 1), mode='reflect')\n") ==
+        "Argument #8: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (2, 1) at dimension 2 of input [1, 1, 2, 3, 4]");
+  CHECK(error_of("input x: [2, 3, 4]\npad((-2, -2), mode='reflect')\n") ==
+        "2input (W: 4)is too small. Calculated output W: 0");
+  CHECK(error_of("input x: [1, 2, 3, 4]\npad((-2, -2, -2, -2), mode='reflect')\n") ==
+        "input (H: 3, W: 4)is too small. Calculated output H: -1 W: 0");
+  CHECK(error_of("input x: [2, 3, 4]\nnarrow(1, 0, 0)\npad((1, 1), mode='reflect')\n") ==
+        "2D or 3D (batch mode) tensor expected for input, but got: [ torch.FloatTensor{2,0,4} ]");
+  // replicate
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((5, 5), mode='replicate')\n")) == "[2, 3, 14]");
+  CHECK(out_shape(check_ns("input x: [1, 1, 2, 3, 4]\npad((1, 1, 1, 1, 1, 1), "
+                           "mode='replicate')\n")) == "[1, 1, 4, 5, 6]");
+  CHECK(out_shape(check_ns("input x: [1, 2, 3, 4]\npad((-2, -2, 0, 0), mode='replicate')\n")) ==
+        "[1, 2, 3, 0]");
+  CHECK(error_of("input x: [2, 3, 4]\npad((-2, -2), mode='replicate')\n") ==
+        "input (W: 4) is too small. Calculated output W: 0");
+  CHECK(error_of("input x: [1, 2, 3, 4]\npad((-2, -2, -3, -3), mode='replicate')\n") ==
+        "input (H: 3, W: 4 ) is too small. Calculated output H: -3 W: 0");
+  CHECK(error_of("input x: [1, 1, 2, 3, 4]\npad((-2, -2, -3, -3, -2, -2), mode='replicate')\n") ==
+        "input (D: 2 H: 3, W: 4) is too small. Calculated output D: -2 H: -3 W: 0");
+  CHECK(error_of("input x: [1, 2, 3, 4]\npad((0, 0, -2, -2), mode='replicate')\n") ==
+        "Trying to create tensor with negative dimension -1: [1, 2, -1, 4]");
+  CHECK(error_of("input x: [2, 3, 4]\nnarrow(2, 0, 0)\npad((1, 1), mode='replicate')\n") ==
+        "Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and other non-zero "
+        "dimensions for input, but got: [2, 3, 0]");
+  // circular
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((4, 4), mode='circular')\n")) == "[2, 3, 12]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((-1, 2), mode='circular')\n")) == "[2, 3, 5]");
+  CHECK(out_shape(check_ns("input x: [1, 2, 3, 4]\npad((1, 1, 3, 3), mode='circular')\n")) ==
+        "[1, 2, 9, 6]");
+  CHECK(error_of("input x: [2, 3, 4]\npad((5, 1), mode='circular')\n") ==
+        "Padding value causes wrapping around more than once.");
+  CHECK(error_of("input x: [2, 3, 4]\npad((-6, 1), mode='circular')\n") ==
+        "Negative padding value is resulting in an empty dimension");
+  CHECK(error_of("input x: [3, 4]\npad((1, 1), mode='circular')\n") ==
+        "Invalid padding size, expected 0 but got 2");
+  CHECK(error_of("input x: [2, 3, 4]\npad((1, 1, 1, 1), mode='circular')\n") ==
+        "Invalid padding size, expected 2 but got 4");
+}
+
+TEST_CASE("sum reduces as mean does, and an empty dim list reduces everything") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum()\n")) == "[]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum(1)\n")) == "[2, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum((0, 2))\n")) == "[3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum(1, keepdim=True)\n")) == "[2, 1, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsum(())\n")) == "[]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nmean([])\n")) == "[]");
+  CHECK(error_of("input x: [2, 3, 4]\nsum(3)\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  CHECK(error_of("input x: [2, 3, 4]\nsum((1, -2))\n") ==
+        "dim 1 appears multiple times in the list of dims");
+  // Every dim is wrapped before PyTorch looks for one named twice.
+  CHECK(error_of("input x: [2, 2, 2]\nsum((-2, 1, 3))\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  // A 0-dim tensor reduces over dim 0 (or -1) to itself.
+  CHECK(out_shape(check_ns("input x: [3]\nselect(0, 1)\nsum(0)\n")) == "[]");
+  CHECK(out_shape(check_ns("input x: [3]\nselect(0, 1)\nmean(-1, keepdim=True)\n")) == "[]");
+  CHECK(error_of("input x: [3]\nselect(0, 1)\nsum((0, 0))\n") ==
+        "dim 0 appears multiple times in the list of dims");
+  CHECK(op_info(OpId::sum).kind == OpKind::sum);
+  CHECK(op_info(OpId::sum).family == op_info(OpId::mean).family);
+}
+
+TEST_CASE("matmul: every rank combination, broadcast batch dims, MACs, PyTorch's messages") {
+  auto mm = [](const std::string& a, const std::string& b) {
+    return check_ns("input a: " + a + "\ninput b: " + b + "\nmatmul(a, b)\n");
+  };
+  auto dot = mm("[3]", "[3]");
+  CHECK(out_shape(dot) == "[]");
+  CHECK(dot.analysis.layers[0].macs == 3);
+  CHECK(out_shape(mm("[2, 3]", "[3]")) == "[2]");
+  CHECK(out_shape(mm("[3]", "[3, 4]")) == "[4]");
+  auto m22 = mm("[2, 3]", "[3, 4]");
+  CHECK(out_shape(m22) == "[2, 4]");
+  CHECK(m22.analysis.layers[0].macs == 2 * 4 * 3);
+  auto m32 = mm("[5, 2, 3]", "[3, 4]");
+  CHECK(out_shape(m32) == "[5, 2, 4]");
+  CHECK(m32.analysis.layers[0].macs == 5 * 2 * 4 * 3);
+  CHECK(out_shape(mm("[5, 2, 3]", "[3]")) == "[5, 2]");
+  CHECK(out_shape(mm("[3]", "[5, 3, 4]")) == "[5, 4]");
+  CHECK(out_shape(mm("[2, 3]", "[5, 3, 4]")) == "[5, 2, 4]");
+  CHECK(out_shape(mm("[5, 2, 3]", "[1, 3, 4]")) == "[5, 2, 4]");
+  auto m43 = mm("[7, 1, 2, 3]", "[5, 3, 4]");
+  CHECK(out_shape(m43) == "[7, 5, 2, 4]");
+  CHECK(m43.analysis.layers[0].macs == 7 * 5 * 2 * 4 * 3);
+  CHECK(out_shape(mm("[7, 5, 2, 3]", "[3]")) == "[7, 5, 2]");
+  CHECK(out_shape(mm("[2]", "[7, 5, 2, 3]")) == "[7, 5, 3]");
+  auto sym = check_ns("input x: [B, 16, 8]\ninput w: [8, 4]\nmatmul(x, w)\n");
+  CHECK(out_shape(sym) == "[B, 16, 4]");
+  CHECK(sym.analysis.layers[0].macs == 16 * 4 * 8);
+  // matmul(b) multiplies the previous output by b, as add(b) adds.
+  CHECK(out_shape(check_ns("input a: [2, 3]\ninput b: [3, 4]\nLinear(3, 3)(a)\nmatmul(b)\n")) ==
+        "[2, 4]");
+  auto msg = [&](const std::string& a, const std::string& b) {
+    auto m = mm(a, b);
+    CHECK(m.exit == ExitCode::ShapeError);
+    return first_error(m).message;
+  };
+  CHECK(msg("[3]", "[4]") ==
+        "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of "
+        "elements, but got 3 and 4 elements respectively");
+  CHECK(msg("[2, 3]", "[4]") == "size mismatch, got 2, 2x3,4");
+  CHECK(msg("[2]", "[3, 4]") == "mat1 and mat2 shapes cannot be multiplied (1x2 and 3x4)");
+  CHECK(msg("[2, 3]", "[4, 5]") == "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
+  CHECK(msg("[5, 2, 3]", "[4, 5]") == "mat1 and mat2 shapes cannot be multiplied (10x3 and 4x5)");
+  CHECK(msg("[5, 2, 3]", "[4]") == "size mismatch, got 10, 10x3,4");
+  CHECK(msg("[2]", "[5, 3, 4]") == "size mismatch, got 20, 20x3,2");
+  CHECK(msg("[2, 3]", "[5, 4, 4]") == "mat1 and mat2 shapes cannot be multiplied (20x4 and 3x2)");
+  CHECK(msg("[7, 5, 2, 3]", "[4, 4]") ==
+        "mat1 and mat2 shapes cannot be multiplied (70x3 and 4x4)");
+  CHECK(msg("[3]", "[7, 5, 2, 3]") == "size mismatch, got 105, 105x2,3");
+  CHECK(
+      msg("[5, 2, 3]", "[4, 3, 4]") ==
+      "The size of tensor a (5) must match the size of tensor b (4) at non-singleton dimension 0");
+  CHECK(
+      msg("[7, 2, 2, 3]", "[5, 3, 4]") ==
+      "The size of tensor a (2) must match the size of tensor b (5) at non-singleton dimension 1");
+  CHECK(
+      msg("[2, 1, 5, 2, 3]", "[4, 3, 4]") ==
+      "The size of tensor a (5) must match the size of tensor b (4) at non-singleton dimension 2");
+  CHECK(msg("[5, 2, 3]", "[5, 4, 4]") ==
+        "Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [5, 4].");
+  CHECK(msg("[7, 5, 2, 3]", "[7, 5, 4, 4]") ==
+        "Expected size for first two dimensions of batch2 tensor to be: [35, 3] but got: [35, 4].");
+  CHECK(error_of("input a: [3]\nd = matmul(a, a)\nmatmul(d, a)\n") ==
+        "both arguments to matmul need to be at least 1D, but they are 0D and 1D");
+}
+
+TEST_CASE("bmm: 3-D only, no broadcasting, PyTorch's messages") {
+  auto bmm = [](const std::string& a, const std::string& b) {
+    return check_ns("input a: " + a + "\ninput b: " + b + "\nbmm(a, b)\n");
+  };
+  auto ok = bmm("[5, 2, 3]", "[5, 3, 4]");
+  CHECK(out_shape(ok) == "[5, 2, 4]");
+  CHECK(ok.analysis.layers[0].macs == 5 * 2 * 4 * 3);
+  CHECK(first_error(bmm("[2, 3]", "[5, 3, 4]")).message == "batch1 must be a 3D tensor");
+  CHECK(first_error(bmm("[1, 5, 2, 3]", "[5, 3, 4]")).message == "batch1 must be a 3D tensor");
+  CHECK(first_error(bmm("[5, 2, 3]", "[3, 4]")).message == "batch2 must be a 3D tensor");
+  CHECK(first_error(bmm("[5, 2, 3]", "[4, 3, 4]")).message ==
+        "Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [4, 3].");
+  CHECK(first_error(bmm("[1, 2, 3]", "[4, 3, 4]")).message ==
+        "Expected size for first two dimensions of batch2 tensor to be: [1, 3] but got: [4, 3].");
+  CHECK(first_error(bmm("[5, 2, 3]", "[5, 4, 4]")).message ==
+        "Expected size for first two dimensions of batch2 tensor to be: [5, 3] but got: [5, 4].");
+}
+
+TEST_CASE("stack: a new dim in [-rank-1, rank], inputs of one shape") {
+  const std::string two = "input a: [2, 3]\ninput b: [2, 3]\n";
+  CHECK(out_shape(check_ns(two + "stack([a, b])\n")) == "[2, 2, 3]");
+  CHECK(out_shape(check_ns(two + "stack([a, b], dim=2)\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns(two + "stack([a, b, a], -1)\n")) == "[2, 3, 3]");
+  CHECK(error_of(two + "stack([a, b], dim=3)\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  CHECK(error_of(two + "stack([a, b], dim=-4)\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got -4)");
+  CHECK(error_of("input a: [2, 3]\ninput b: [2, 4]\nstack([a, b])\n") ==
+        "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [2, 4] at "
+        "entry 1");
+  CHECK(error_of("input a: [2, 3]\ninput b: [2, 3, 1]\nstack([a, b], dim=2)\n") ==
+        "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [2, 3, 1] at "
+        "entry 1");
+  CHECK(error_of("input a: [2, 3]\ninput c: [3, 3]\nstack([a, a, c])\n") ==
+        "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [3, 3] at "
+        "entry 2");
+}
+
+TEST_CASE("python: permute, @, bmm, stack, sum, narrow, select, expand, repeat and F.pad") {
+  auto m = check_ns(R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# input: [2, 8, 16]
+
+
+class Attention(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.head = nn.Linear(2 * 16, 10)
+
+    def forward(self, x):
+        x = x.permute(0, 2, 1)
+        qkv = self.qkv(x)
+        q = qkv.narrow(2, 0, 8)
+        k = torch.narrow(qkv, 2, 8, 8)
+        v = qkv.narrow(-1, 16, 8)
+        attn = F.softmax(q @ k.transpose(1, 2), dim=-1)
+        out = torch.matmul(attn, v)
+        out2 = torch.bmm(attn, v)
+        both = torch.stack([out, out2], dim=1).sum(dim=1)
+        t = torch.permute(both, (0, 2, 1)).select(1, 0)
+        t = t.unsqueeze(1).expand(-1, 2, -1).repeat(1, 1, 1)
+        t = F.pad(t, (1, 1), mode="reflect")
+        t = t.narrow(2, 1, 16)
+        return self.head(t.flatten(1))
+)",
+                    "attention.py");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 10]");  // PyTorch: torch.Size([2, 10]), 546 parameters
+  CHECK(m.analysis.totals.params == 546);
+  std::vector<std::string> ops;
+  for (const LayerInfo& l : m.analysis.layers) ops.emplace_back(op_info(l.op).name);
+  CHECK(std::count(ops.begin(), ops.end(), "matmul") == 2);  // `@` and torch.matmul
+  CHECK(std::count(ops.begin(), ops.end(), "permute") == 2);
+  CHECK(std::count(ops.begin(), ops.end(), "pad") == 1);
+}

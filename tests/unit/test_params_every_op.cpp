@@ -29,7 +29,14 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"dim1", "1"},
                                                      {"padding", "1"},
                                                      {"value", "0.0"},
-                                                     {"shape", "-1"}};
+                                                     {"start", "0"},
+                                                     {"length", "2"},
+                                                     {"index", "0"},
+                                                     {"pad", "(1, 1)"},
+                                                     {"shape", "-1"},
+                                                     {"dims", "0, 2, 1"},
+                                                     {"size", "3, -1, -1, -1, -1"},
+                                                     {"sizes", "1, 2, 1, 1"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {
@@ -41,7 +48,10 @@ const std::map<std::string, std::string> kWhole = {
     {"sub", "sub(x)"},
     {"mul", "mul(x)"},
     {"div", "div(x)"},
-    {"cat", "cat([x, x], dim=1)"}};
+    {"cat", "cat([x, x], dim=1)"},
+    {"stack", "stack([x, x], dim=1)"},
+    {"matmul", "matmul(x)"},
+    {"bmm", "bmm(x)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {{"Conv1d", 8 * 4 * 3 + 8},
@@ -62,7 +72,7 @@ std::string example_call(const OpInfo& op) {
   if (kWhole.count(name)) return kWhole.at(name);
   std::string args;
   for (const ParamSpec& p : op.params) {
-    if (!p.required && !(p.var_positional && p.name == "shape")) continue;  // not Identity(*args)
+    if (!p.required && !(p.var_positional && p.name != "args")) continue;  // not Identity(*args)
     REQUIRE_MESSAGE(kExample.count(p.name), "no example value for " << name << "'s " << p.name);
     args += (args.empty() ? "" : ", ") + kExample.at(p.name);
   }

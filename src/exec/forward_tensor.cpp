@@ -1,0 +1,294 @@
+// Reference forwards of indexing, reordering, tiling, padding, stacking and matrix products.
+// Each computes its output's shape from the actual inputs; the executor compares it with
+// inference's.
+#include <algorithm>
+
+#include "forward.hpp"
+
+namespace netshape {
+namespace {
+
+int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
+  return p;
+}
+
+// Row-major strides of a shape.
+std::vector<int64_t> strides_of(const std::vector<int64_t>& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
+// Fills out[flat] = x.data[source(index)] over every index of `out` (row-major), where `source`
+// maps an output index to the input's flat offset.
+template <typename Source>
+void gather(Tensor& out, const Tensor& x, Source source) {
+  const size_t rank = out.shape.size();
+  std::vector<int64_t> idx(rank, 0);
+  for (size_t flat = 0; flat < out.data.size(); ++flat) {
+    out.data[flat] = x.data[static_cast<size_t>(source(idx))];
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < out.shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+// The input's shape with leading 1s up to `rank` dims (expand, repeat, and the batch dims of a
+// matrix product).
+std::vector<int64_t> padded_front(const std::vector<int64_t>& s, size_t rank) {
+  std::vector<int64_t> p(rank - std::min(rank, s.size()), 1);
+  p.insert(p.end(), s.begin(), s.end());
+  return p;
+}
+
+// PyTorch's index mapping of each padding mode, for an output position `o` of a dim of size `n`
+// padded by `before` and `after`: the input position, or -1 for the constant fill. Reflect and
+// replicate mirror or repeat the input's own edges; circular first crops the negative pads and
+// then wraps around what is left (_pad_circular copies the kept part, then its ends).
+int64_t pad_source(PaddingMode mode, int64_t o, int64_t n, int64_t before, int64_t after) {
+  int64_t i = o - before;
+  if (mode == PaddingMode::circular) {
+    int64_t crop_begin = std::max<int64_t>(-before, 0);
+    int64_t kept = n - crop_begin - std::max<int64_t>(-after, 0);
+    int64_t k = o - std::max<int64_t>(before, 0);  // position in the kept part
+    return kept > 0 ? crop_begin + ((k % kept) + kept) % kept : -1;
+  }
+  if (i >= 0 && i < n) return i;
+  switch (mode) {
+    case PaddingMode::reflect:  // the edge is not repeated: -1 -> 1, n -> n - 2
+      return i < 0 ? -i : 2 * (n - 1) - i;
+    case PaddingMode::replicate:
+      return i < 0 ? 0 : n - 1;
+    default:
+      return -1;
+  }
+}
+
+// c[batch, n, p] = sum_k a[batch_a, n, k] * b[batch_b, k, p], the batch dims broadcast.
+void batched_product(ForwardCtx& ctx, std::vector<int64_t> sa, std::vector<int64_t> sb,
+                     std::vector<int64_t> out_shape) {
+  const Tensor& a = *ctx.in.at(0);
+  const Tensor& b = *ctx.in.at(1);
+  size_t batch_rank = std::max(sa.size(), sb.size()) - 2;
+  int64_t rows = sa[sa.size() - 2], inner = sa.back(), cols = sb.back();
+  if (sb[sb.size() - 2] != inner) throw ForwardError("matrix product: inner dims differ");
+  std::vector<int64_t> ba =
+      padded_front(std::vector<int64_t>(sa.begin(), sa.end() - 2), batch_rank);
+  std::vector<int64_t> bb =
+      padded_front(std::vector<int64_t>(sb.begin(), sb.end() - 2), batch_rank);
+  std::vector<int64_t> batch(batch_rank);
+  for (size_t i = 0; i < batch_rank; ++i) {
+    if (ba[i] != bb[i] && ba[i] != 1 && bb[i] != 1)
+      throw ForwardError("matrix product: batch dims do not broadcast");
+    batch[i] = ba[i] == 1 ? bb[i] : ba[i];
+  }
+  if (product(batch, 0, batch.size()) * rows * cols != product(out_shape, 0, out_shape.size()))
+    throw ForwardError("matrix product: the output shape does not hold the product");
+  ctx.out = Tensor::zeros(std::move(out_shape));
+  std::vector<int64_t> sta = strides_of(ba), stb = strides_of(bb), idx(batch_rank, 0);
+  int64_t count = product(batch, 0, batch.size());
+  for (int64_t m = 0; m < count; ++m) {
+    int64_t oa = 0, ob = 0;  // the matrices of a and b this batch entry reads
+    for (size_t i = 0; i < batch_rank; ++i) {
+      oa += (ba[i] == 1 ? 0 : idx[i]) * sta[i];
+      ob += (bb[i] == 1 ? 0 : idx[i]) * stb[i];
+    }
+    const float* pa = a.data.data() + oa * rows * inner;
+    const float* pb = b.data.data() + ob * inner * cols;
+    float* pc = ctx.out.data.data() + m * rows * cols;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        double acc = 0.0;
+        for (int64_t k = 0; k < inner; ++k)
+          acc += static_cast<double>(pa[r * inner + k]) * pb[k * cols + c];
+        pc[r * cols + c] = static_cast<float>(acc);
+      }
+    for (size_t i = batch_rank; i-- > 0;) {
+      if (++idx[i] < batch[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+// x: [d0, d1, ...] -> [d_dims[0], d_dims[1], ...] (a copy in the new order)
+void forward_permute(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const auto& dims = ctx.layer.attrs.dims;
+  if (dims.size() != x.shape.size()) throw ForwardError("permute: the order names other dims");
+  std::vector<int64_t> shape, in_stride = strides_of(x.shape), stride;
+  for (int64_t d : dims) {
+    shape.push_back(x.shape[static_cast<size_t>(d)]);
+    stride.push_back(in_stride[static_cast<size_t>(d)]);
+  }
+  ctx.out = Tensor::zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
+    return src;
+  });
+}
+
+// x: [..., d, ...] -> [..., length, ...] from `start`
+void forward_narrow(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  int64_t start = ctx.layer.attrs.start;
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  if (shape.size() != x.shape.size() || start + shape[dim] > x.shape[dim])
+    throw ForwardError("narrow: the slice leaves the input");
+  std::vector<int64_t> stride = strides_of(x.shape);
+  ctx.out = Tensor::zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = start * stride[dim];
+    for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
+    return src;
+  });
+}
+
+// x: [..., d, ...] -> [..., ...] at `index` (negative counts from the end)
+void forward_select(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  if (dim >= x.shape.size()) throw ForwardError("select: no such dim");
+  int64_t index = ctx.layer.attrs.start;
+  if (index < 0) index += x.shape[dim];
+  if (index < 0 || index >= x.shape[dim]) throw ForwardError("select: index out of range");
+  std::vector<int64_t> shape = x.shape, stride = strides_of(x.shape);
+  shape.erase(shape.begin() + static_cast<std::ptrdiff_t>(dim));
+  int64_t base = index * stride[dim];
+  stride.erase(stride.begin() + static_cast<std::ptrdiff_t>(dim));
+  ctx.out = Tensor::zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = base;
+    for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
+    return src;
+  });
+}
+
+// x -> the target size, size-1 (and new leading) dims read with stride 0
+void forward_expand(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  if (shape.size() < x.shape.size()) throw ForwardError("expand: fewer dims than the input");
+  std::vector<int64_t> in = padded_front(x.shape, shape.size()), stride = strides_of(in);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (in[i] != shape[i] && in[i] != 1) throw ForwardError("expand: a dim other than 1 grows");
+    if (in[i] == 1) stride[i] = 0;
+  }
+  ctx.out = Tensor::zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
+    return src;
+  });
+}
+
+// x -> tiled: out[i] = x[i mod in] on every dim (x taken with leading 1s)
+void forward_repeat(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  if (shape.size() < x.shape.size()) throw ForwardError("repeat: fewer dims than the input");
+  std::vector<int64_t> in = padded_front(x.shape, shape.size()), stride = strides_of(in);
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (in[i] == 0 ? shape[i] != 0 : shape[i] % in[i] != 0)
+      throw ForwardError("repeat: a dim is not a multiple of the input's");
+  ctx.out = Tensor::zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i) src += (idx[i] % in[i]) * stride[i];
+    return src;
+  });
+}
+
+// x: [..., d_k] -> [..., d_k + pad[0] + pad[1]] and so on backwards; constant, reflect,
+// replicate or circular
+void forward_pad(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Attrs& a = ctx.layer.attrs;
+  const auto& pad = a.padding;
+  size_t rank = x.shape.size(), padded = pad.size() / 2;
+  if (padded > rank) throw ForwardError("pad: more pads than dims");
+  std::vector<int64_t> shape = x.shape, before(rank, 0), after(rank, 0);
+  for (size_t j = 0; j < padded; ++j) {
+    size_t i = rank - 1 - j;
+    before[i] = pad[2 * j];
+    after[i] = pad[2 * j + 1];
+    shape[i] += pad[2 * j] + pad[2 * j + 1];
+    if (shape[i] < 0) throw ForwardError("pad: a negative size");
+  }
+  ctx.out = Tensor::zeros(shape);
+  std::vector<int64_t> stride = strides_of(x.shape), idx(rank, 0);
+  float fill = static_cast<float>(a.value);
+  for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
+    int64_t src = 0;
+    for (size_t i = 0; i < rank && src >= 0; ++i) {
+      int64_t s = pad_source(a.padding_mode, idx[i], x.shape[i], before[i], after[i]);
+      if (s < 0 || s >= x.shape[i]) {
+        if (a.padding_mode != PaddingMode::zeros) throw ForwardError("pad: a source outside");
+        src = -1;
+      } else {
+        src += s * stride[i];
+      }
+    }
+    ctx.out.data[flat] = src < 0 ? fill : x.data[static_cast<size_t>(src)];
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+// tensors: each [*s] -> [..., count at dim, ...]
+void forward_stack(ForwardCtx& ctx) {
+  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  const std::vector<int64_t>& s = ctx.x().shape;
+  for (const Tensor* t : ctx.in)
+    if (t->shape != s) throw ForwardError("stack: tensors of different shapes");
+  std::vector<int64_t> shape = s;
+  shape.insert(shape.begin() + static_cast<std::ptrdiff_t>(dim),
+               static_cast<int64_t>(ctx.in.size()));
+  ctx.out = Tensor::zeros(shape);
+  int64_t outer = product(s, 0, dim), inner = product(s, dim, s.size());
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (const Tensor* t : ctx.in) {
+      std::copy_n(t->data.data() + o * inner, inner, y);
+      y += inner;
+    }
+}
+
+// a @ b with PyTorch's rules: a 1-D a is [1, k], a 1-D b is [k, 1] (those dims dropped after);
+// the batch dims broadcast
+void forward_matmul(ForwardCtx& ctx) {
+  std::vector<int64_t> sa = ctx.in.at(0)->shape, sb = ctx.in.at(1)->shape;
+  if (sa.empty() || sb.empty()) throw ForwardError("matmul: a 0-D operand");
+  bool a_vector = sa.size() == 1, b_vector = sb.size() == 1;
+  if (a_vector) sa.insert(sa.begin(), 1);
+  if (b_vector) sb.push_back(1);
+  std::vector<int64_t> out;
+  size_t batch_rank = std::max(sa.size(), sb.size()) - 2;
+  std::vector<int64_t> ba =
+      padded_front(std::vector<int64_t>(sa.begin(), sa.end() - 2), batch_rank);
+  std::vector<int64_t> bb =
+      padded_front(std::vector<int64_t>(sb.begin(), sb.end() - 2), batch_rank);
+  for (size_t i = 0; i < batch_rank; ++i) out.push_back(ba[i] == 1 ? bb[i] : ba[i]);
+  if (!a_vector) out.push_back(sa[sa.size() - 2]);
+  if (!b_vector) out.push_back(sb.back());
+  batched_product(ctx, sa, sb, out);
+}
+
+// a: [b, n, k], b: [b, k, p] -> [b, n, p]
+void forward_bmm(ForwardCtx& ctx) {
+  const auto& sa = ctx.in.at(0)->shape;
+  const auto& sb = ctx.in.at(1)->shape;
+  if (sa.size() != 3 || sb.size() != 3 || sa[0] != sb[0])
+    throw ForwardError("bmm: operands are not [b, n, k] and [b, k, p]");
+  batched_product(ctx, sa, sb, {sa[0], sa[1], sb[2]});
+}
+
+}  // namespace netshape

@@ -1,0 +1,777 @@
+// Shape rules for indexing, reordering, tiling, padding, stacking and matrix products:
+// permute, narrow, select, expand, repeat, pad, stack, matmul, bmm. Messages are PyTorch 1.13's.
+#include <limits>
+
+#include "netshape/shape_rules.hpp"
+#include "rule_context.hpp"
+
+namespace netshape {
+namespace {
+
+constexpr int64_t kAnyInt = std::numeric_limits<int64_t>::min();
+
+// Python's name for a value's type, as PyTorch's argument parser prints it.
+const char* python_type(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::Int:
+      return "int";
+    case Value::Kind::Float:
+      return "float";
+    case Value::Kind::String:
+      return "str";
+    case Value::Kind::Bool:
+      return "bool";
+    case Value::Kind::None:
+      return "NoneType";
+    case Value::Kind::Tuple:
+      return "tuple";
+    case Value::Kind::List:
+      return "list";
+    default:
+      return "name";
+  }
+}
+
+// The name of the op's `*dims`-style parameter (the first var-positional one of its signature).
+const std::string& list_param(const RuleContext& ctx) {
+  for (const ParamSpec& p : ctx.op.params)
+    if (p.var_positional) return p.name;
+  return ctx.op.params.at(0).name;
+}
+
+// The entries of a `*dims`-style argument: the values written, or the items of the one tuple or
+// list written.
+const std::vector<Value>& list_items(const RuleContext& ctx) {
+  const std::vector<Value>& given = ctx.var_positional;
+  return given.size() == 1 && given[0].is_sequence() ? given[0].items : given;
+}
+
+// A `*dims` / `*size` argument as PyTorch's parser reads an int list: ints one by one
+// (`permute(0, 2, 1)`) or one tuple or list (`permute((0, 2, 1))`), possibly empty. Each entry
+// is accepted by `entry` (which fills the result); else PyTorch's TypeError, naming `what`
+// ("ints" or "SymInts") and the entry's 1-based position.
+template <typename T, typename Entry>
+std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry entry,
+                                       const std::string& example) {
+  const std::vector<Value>& given = ctx.var_positional;
+  const std::string& name = list_param(ctx);
+  if (given.empty()) {
+    ctx.fail(ctx.st.op_span,
+             fmt::format("{}() missing 1 required positional arguments: \"{}\"", ctx.op.name, name),
+             fmt::format("e.g. {}", example));
+    return std::nullopt;
+  }
+  const std::vector<Value>& items = list_items(ctx);
+  std::vector<T> out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::optional<T> v = entry(items[i]);
+    if (!v) {
+      ctx.fail(items[i].span,
+               fmt::format("{}(): argument '{}' must be tuple of {}, but found element of type {} "
+                           "at pos {}",
+                           ctx.op.name, name, what, python_type(items[i]), i + 1),
+               fmt::format("e.g. {}", example));
+      return std::nullopt;
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+// An int entry (a bool is an int to Python).
+std::optional<int64_t> int_entry(const Value& v) {
+  if (v.kind == Value::Kind::Int) return v.i;
+  if (v.kind == Value::Kind::Bool) return v.b ? 1 : 0;
+  return std::nullopt;
+}
+
+// A size entry: an int, `x.size(0)` resolved to a batch-sized dim, or the batch symbol by name
+// when the input has it (`expand(B, -1)`).
+auto size_entry(const Shape& x) {
+  return [&x](const Value& v) -> std::optional<Dim> {
+    if (auto i = int_entry(v)) return fixed(*i);
+    if (v.kind == Value::Kind::DimRef && v.s.rfind("#", 0) == 0)
+      return Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
+    if (v.kind == Value::Kind::Ident)
+      for (const Dim& d : x)
+        if (d.symbolic() && d.symbol() == v.s) return Dim::of_symbol(1, v.s);
+    return std::nullopt;
+  };
+}
+
+std::string dims_list(const std::vector<Dim>& dims) {
+  std::string out = "[";
+  for (size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + to_string(dims[i]);
+  return out + "]";
+}
+
+// "0, 1, 2" for a tensor of `rank` dims, reversed for permute's example.
+std::string dim_indices(size_t rank, bool reversed) {
+  std::string out;
+  for (size_t i = 0; i < rank; ++i)
+    out += (i ? ", " : "") + std::to_string(reversed ? rank - 1 - i : i);
+  return out;
+}
+
+// "2, 3, 4": a shape's dims as a call's arguments.
+std::string dims_args(const Shape& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + to_string(s[i]);
+  return out.empty() ? "()" : out;
+}
+
+// A dim as PyTorch prints it in the messages of the matrix products: the batch counts as 1,
+// as in Linear's "mat1 and mat2 shapes cannot be multiplied".
+int64_t n(const Dim& d) {
+  return d.count_value();
+}
+
+// at::narrow's checks on a dim of `size`: `start` may equal the size (an empty slice at the end)
+// or count from the end; start + length must stay inside. The wrapped start, or PyTorch's message.
+std::optional<int64_t> narrow_start(int64_t size, int64_t start, int64_t length,
+                                    std::string& error) {
+  if (start != size) {
+    auto w = wrap_dim(start, size);  // maybe_wrap_dim with the size as the rank
+    if (!w) {
+      int64_t r = std::max<int64_t>(size, 1);
+      error =
+          fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})",
+                      -r, r - 1, start);
+      return std::nullopt;
+    }
+    start = *w;
+  }
+  if (length < 0 || start > size - length) {
+    error =
+        fmt::format("start ({}) + length ({}) exceeds dimension size ({}).", start, length, size);
+    return std::nullopt;
+  }
+  return start;
+}
+
+}  // namespace
+
+// x: [d0, d1, ...] -> [d_dims[0], d_dims[1], ...]
+bool infer_permute(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  size_t rank = x.size();
+  std::string example = fmt::format("permute({})", dim_indices(rank, true));
+  auto dims = list_arg<int64_t>(ctx, "ints", int_entry, example);
+  if (!dims) return false;
+  if (dims->size() != rank) {
+    return ctx.fail(
+        ctx.st.op_span,
+        fmt::format("permute(sparse_coo): number of dimensions in the tensor input does not match "
+                    "the length of the desired ordering of dimensions i.e. input.dim() = {} is "
+                    "not equal to len(dims) = {}",
+                    rank, dims->size()),
+        fmt::format("the input {} has {} dims: name each once, e.g. {}", to_string(x), rank,
+                    example));
+  }
+  const std::vector<Value>& items = list_items(ctx);
+  std::vector<bool> seen(rank, false);
+  Shape s;
+  std::vector<int64_t> order;
+  for (size_t i = 0; i < rank; ++i) {
+    auto w = wrap_dim((*dims)[i], static_cast<int64_t>(rank));
+    if (!w) {
+      int64_t r = static_cast<int64_t>(rank);
+      return ctx.fail(
+          items[i].span,
+          fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})",
+                      -r, r - 1, (*dims)[i]),
+          fmt::format("the input {} has {} dims: use dims in [{}, {}]", to_string(x), rank, -r,
+                      r - 1));
+    }
+    if (seen[static_cast<size_t>(*w)])
+      return ctx.fail(items[i].span, "permute(): duplicate dims are not allowed.",
+                      fmt::format("name each dim once, e.g. {}", example));
+    seen[static_cast<size_t>(*w)] = true;
+    order.push_back(*w);
+    s.push_back(x[static_cast<size_t>(*w)]);
+  }
+  ctx.layer.attrs.dims = order;
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [..., d, ...] -> [..., length, ...], keeping [start, start + length) of dim
+bool infer_narrow(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0)
+    return ctx.fail_input("narrow() cannot be applied to a 0-dim tensor.",
+                          "narrow a tensor that has dims");
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+  auto start = ctx.int_arg("start", kAnyInt);
+  if (!start) return false;
+  auto length = ctx.int_arg("length", kAnyInt);
+  if (!length) return false;
+  const Dim& d = x[static_cast<size_t>(dim)];
+  if (d.symbolic())
+    return ctx.fail_at("dim", fmt::format("cannot narrow the batch-sized dim {}", to_string(d)),
+                       "netshape does not know the batch size; narrow a dim of known size");
+  std::string error;
+  auto first = narrow_start(d.value, *start, *length, error);
+  if (!first) {
+    bool at_start = error.rfind("Dimension", 0) == 0;
+    return ctx.fail_at(at_start ? "start" : "length", error,
+                       fmt::format("dim {} of {} has size {}: start + length must be at most {}",
+                                   dim, to_string(x), d.value, d.value));
+  }
+  Shape s = x;
+  s[static_cast<size_t>(dim)] = fixed(*length);
+  ctx.layer.attrs.dim = dim;
+  ctx.layer.attrs.start = *first;
+  ctx.explain("narrow dim {}: [{}, {}) of {}", dim, *first, *first + *length, d.value);
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [..., d, ...] -> [..., ...] (dim removed), the slice at index
+bool infer_select(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0)
+    return ctx.fail_input("select() cannot be applied to a 0-dim tensor.",
+                          "select from a tensor that has dims");
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+  auto index = ctx.int_arg("index", kAnyInt);
+  if (!index) return false;
+  const Dim& d = x[static_cast<size_t>(dim)];
+  int64_t wrapped = *index;
+  if (d.symbolic()) {
+    // The batch is at least 1: its first and last entries always exist.
+    if (*index != 0 && *index != -1)
+      return ctx.fail_at("index",
+                         fmt::format("select(): index {} of the batch-sized dim {} may be out of "
+                                     "range",
+                                     *index, to_string(d)),
+                         "netshape does not know the batch size; use index 0 or -1");
+    wrapped = 0;  // with the batch bound, the forward takes the actual position (attrs.start < 0)
+    ctx.layer.attrs.start = *index;
+  } else {
+    if (*index < -d.value || *index >= d.value)
+      return ctx.fail_at(
+          "index",
+          fmt::format("select(): index {} out of range for tensor of size {} at dimension {}",
+                      *index, to_string(x), dim),
+          fmt::format("dim {} has size {}: use an index in [{}, {}]", dim, d.value, -d.value,
+                      d.value - 1));
+    wrapped = *index < 0 ? *index + d.value : *index;
+    ctx.layer.attrs.start = wrapped;
+  }
+  Shape s = x;
+  s.erase(s.begin() + dim);
+  ctx.layer.attrs.dim = dim;
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [d0, ..., d_k] -> size (with leading dims added); -1 keeps a dim; size-1 dims broadcast
+bool infer_expand(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  std::string example = fmt::format("expand({})", dims_args(x));
+  auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(x), example);
+  if (!sizes) return false;
+  size_t ndim = sizes->size(), rank = x.size();
+  if (ndim < rank) {
+    return ctx.fail(
+        ctx.st.op_span,
+        fmt::format("expand(torch.FloatTensor{{{}}}, size={}): the number of sizes "
+                    "provided ({}) must be greater or equal to the number of "
+                    "dimensions in the tensor ({})",
+                    to_string(x), dims_list(*sizes), ndim, rank),
+        fmt::format("give a size for each of the input's {} dims, e.g. {}", rank, example));
+  }
+  Shape s(ndim);
+  for (size_t i = ndim; i-- > 0;) {  // from the last dim, as PyTorch's inferExpandGeometry
+    Dim target = (*sizes)[i];
+    bool existing = i + rank >= ndim;
+    Dim size = existing ? x[i + rank - ndim] : fixed(1);
+    if (rank == 0) {  // a 0-dim tensor takes the sizes as given
+      s[i] = target;
+      continue;
+    }
+    if (!target.symbolic() && target.value == -1) {
+      if (!existing)
+        return ctx.fail(ctx.st.op_span,
+                        fmt::format("The expanded size of the tensor (-1) isn't allowed in a "
+                                    "leading, non-existing dimension {}",
+                                    i),
+                        "give new leading dims a size");
+      target = size;
+    }
+    if (!(size == target)) {
+      if (size.symbolic() || size.value != 1)
+        return ctx.fail(
+            ctx.st.op_span,
+            fmt::format("The expanded size of the tensor ({}) must match the existing size ({}) "
+                        "at non-singleton dimension {}.  Target sizes: {}.  Tensor sizes: {}",
+                        to_string(target), to_string(size), i, dims_list(*sizes), to_string(x)),
+            "only size-1 dims expand: use -1 to keep a dim, or repeat() to tile it");
+    }
+    s[i] = target;
+  }
+  for (const Dim& d : s)
+    if (!d.symbolic() && d.value < 0)
+      return ctx.fail(ctx.st.op_span, "numel: integer multiplication overflow",
+                      "sizes must be >= 0, or -1 to keep a dim");
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [d0, ..., d_k] -> [s0 * 1, ..., s_j * d0, ..., s_n * d_k] (x taken with leading 1s)
+bool infer_repeat(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  std::string ones;
+  for (size_t i = 0; i < x.size(); ++i) ones += (i ? ", 1" : "1");
+  std::string example = fmt::format("repeat({})", ones.empty() ? "()" : ones);
+  auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(x), example);
+  if (!sizes) return false;
+  size_t ndim = sizes->size(), rank = x.size();
+  if (ndim < rank)
+    return ctx.fail(ctx.st.op_span,
+                    "Number of dimensions of repeat dims can not be smaller than number of "
+                    "dimensions of tensor",
+                    fmt::format("the input {} has {} dims: give a count for each, e.g. {}",
+                                to_string(x), rank, example));
+  Shape s(ndim);
+  for (size_t i = 0; i < ndim; ++i) {
+    Dim d = i + rank >= ndim ? x[i + rank - ndim] : fixed(1);
+    const Dim& r = (*sizes)[i];
+    if (d.symbolic() && r.symbolic())
+      return ctx.fail(ctx.st.op_span, "two batch-sized factors are not supported",
+                      "repeat the batch-sized dim a known number of times");
+    auto v = checked_mul(d.value, r.value);
+    if (!v) return ctx.fail(ctx.st.op_span, "the repeated size overflows 64 bits", "repeat less");
+    s[i] = Dim{*v, d.symbolic() ? d.sym : r.sym};
+  }
+  for (const Dim& d : s)
+    if (d.value < 0)
+      return ctx.fail(ctx.st.op_span,
+                      fmt::format("Trying to create tensor with negative dimension {}: {}",
+                                  to_string(d), to_string(s)),
+                      "repeat counts must be >= 0");
+  ctx.set_output(s);
+  return true;
+}
+
+namespace {
+
+// F.pad's constant mode, as constant_pad_nd computes it: negative pads narrow the input first
+// (the outermost padded dim first; at::narrow's messages), then the positive ones grow it.
+bool constant_pad_shape(RuleContext& ctx, const std::vector<int64_t>& pad, Shape& s) {
+  const Shape& x = ctx.x();
+  size_t rank = x.size(), l_pad = pad.size() / 2, l_diff = rank - l_pad;
+  bool all_non_positive = true;
+  Shape narrowed = x;
+  for (size_t i = l_diff; i < rank; ++i) {
+    size_t k = 2 * (rank - i - 1);
+    for (int side = 0; side < 2; ++side) {
+      int64_t p = pad[k + static_cast<size_t>(side)];
+      if (p > 0) all_non_positive = false;
+      if (p >= 0) continue;
+      Dim& d = narrowed[i];
+      if (p == kAnyInt) return ctx.fail_overflow("pad", fmt::format("-({})", p));
+      if (d.symbolic())
+        return ctx.fail_at("pad", fmt::format("cannot crop the batch-sized dim {}", to_string(d)),
+                           "pad dims of known size");
+      std::string error;
+      // narrow(i, -p, size + p) before, narrow(i, 0, size + p) after
+      auto start = narrow_start(d.value, side == 0 ? -p : 0, d.value + p, error);
+      if (!start)
+        return ctx.fail_at(
+            "pad", error,
+            fmt::format("dim {} of {} has size {}: crop less", i, to_string(x), x[i].value));
+      d.value += p;
+    }
+  }
+  if (all_non_positive) {
+    s = narrowed;
+    return true;
+  }
+  s = x;
+  for (size_t i = l_diff; i < rank; ++i) {
+    size_t k = 2 * (rank - i - 1);
+    int64_t before = pad[k], after = pad[k + 1];
+    if (x[i].symbolic() && before == 0 && after == 0) continue;
+    if (x[i].symbolic())
+      return ctx.fail_at("pad", fmt::format("cannot pad the batch-sized dim {}", to_string(x[i])),
+                         "pad dims of known size");
+    auto out = padded_size(x[i].value, before, after);
+    if (!out)
+      return ctx.fail_overflow(
+          "pad", fmt::format("the padded size {} + {} + {}", x[i].value, before, after));
+    if (*out <= 0)
+      return ctx.fail_at(
+          "pad",
+          fmt::format("The input size {}, plus negative padding {} and {} resulted in a negative "
+                      "output size, which is invalid. Check dimension {} of your input.",
+                      x[i].value, before, after, i),
+          "crop less");
+    s[i] = fixed(*out);
+  }
+  return true;
+}
+
+// "[2, 3, 0]" and "[ torch.FloatTensor{2,3,0} ]": how PyTorch prints an input's sizes, and an
+// (empty) input tensor itself.
+std::string tensor_text(const Shape& x) {
+  std::string dims;
+  for (size_t i = 0; i < x.size(); ++i) dims += (i ? "," : "") + to_string(x[i]);
+  return "[ torch.FloatTensor{" + dims + "} ]";
+}
+
+// F.pad's reflect, replicate and circular modes: the kernel PyTorch dispatches to by the pad's
+// length and the input's rank, with its checks in its order.
+bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, const std::vector<int64_t>& pad, Shape& s) {
+  const Shape& x = ctx.x();
+  size_t rank = x.size(), nd = pad.size() / 2;
+  bool dispatched = (nd == 1 && (rank == 2 || rank == 3)) ||
+                    (nd == 2 && (rank == 3 || rank == 4)) || (nd == 3 && (rank == 4 || rank == 5));
+  if (!dispatched)
+    return ctx.fail_at(
+        "pad", "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now",
+        fmt::format("mode='{}' pads the last 1, 2 or 3 dims of an input with one or "
+                    "two more: 2 values for [C, L] or [N, C, L], 4 for [C, H, W] or "
+                    "[N, C, H, W], 6 for [C, D, H, W] or [N, C, D, H, W]",
+                    name_of(mode)));
+  // in[j], before[j], after[j] for the padded dims j = 0 (outermost) .. nd-1 (last)
+  std::vector<int64_t> in(nd), before(nd), after(nd), out(nd);
+  for (size_t j = 0; j < nd; ++j) {
+    const Dim& d = x[rank - nd + j];
+    if (d.symbolic())
+      return ctx.fail_at("pad", fmt::format("cannot pad the batch-sized dim {}", to_string(d)),
+                         "pad dims of known size");
+    in[j] = d.value;
+    before[j] = pad[2 * (nd - 1 - j)];
+    after[j] = pad[2 * (nd - 1 - j) + 1];
+    auto o = padded_size(in[j], before[j], after[j]);
+    if (!o)
+      return ctx.fail_overflow(
+          "pad", fmt::format("the padded size {} + {} + {}", in[j], before[j], after[j]));
+    out[j] = *o;
+  }
+  s = x;
+  for (size_t j = 0; j < nd; ++j) s[rank - nd + j] = fixed(out[j]);
+  std::string help = fmt::format("use smaller pads with mode='{}'", name_of(mode));
+  if (mode == PaddingMode::circular) {
+    if (pad.size() + 4 != rank * 2)
+      return ctx.fail_at("pad",
+                         fmt::format("Invalid padding size, expected {} but got {}",
+                                     2 * (static_cast<int64_t>(rank) - 2), pad.size()),
+                         "circular padding takes a batched input: [N, C, L], [N, C, H, W] or "
+                         "[N, C, D, H, W]");
+    for (size_t j = 0; j < nd; ++j) {
+      if (before[j] > in[j] || after[j] > in[j])
+        return ctx.fail_at("pad", "Padding value causes wrapping around more than once.", help);
+      if (out[j] < 0)
+        return ctx.fail_at("pad", "Negative padding value is resulting in an empty dimension",
+                           "crop less");
+    }
+    return true;
+  }
+  // The dims a reflect/replicate kernel requires non-empty: all but a batch.
+  bool batched = rank == nd + 2;
+  for (size_t i = batched ? 1 : 0; i < rank; ++i) {
+    bool reflect_skips = mode == PaddingMode::reflect && nd < 3 && i == 0;  // [C, ...]: C may be 0
+    if (reflect_skips || x[i].symbolic() || x[i].value != 0) continue;
+    if (mode == PaddingMode::reflect && nd < 3)
+      return ctx.fail_input(fmt::format("{}D or {}D (batch mode) tensor expected for input, but "
+                                        "got: {}",
+                                        nd + 1, nd + 2, tensor_text(x)),
+                            "pad a tensor without empty dims");
+    return ctx.fail_input(fmt::format("Expected {}D or {}D (batch mode) tensor with possibly 0 "
+                                      "batch size and other non-zero dimensions for input, but "
+                                      "got: {}",
+                                      nd + 1, nd + 2, to_string(x)),
+                          "pad a tensor without empty dims");
+  }
+  if (mode == PaddingMode::reflect) {
+    for (size_t j = nd; j-- > 0;) {  // W, then H, then D
+      if (before[j] < in[j] && after[j] < in[j]) continue;
+      std::string input = nd == 2 ? std::to_string(rank) : to_string(x);
+      return ctx.fail_at(
+          "pad",
+          fmt::format("Argument #{}: Padding size should be less than the corresponding input "
+                      "dimension, but got: padding ({}, {}) at dimension {} of input {}",
+                      4 + 2 * (nd - 1 - j), before[j], after[j], rank - nd + j, input),
+          help);
+    }
+  }
+  bool all_small = true, any_negative = false;
+  for (size_t j = 0; j < nd; ++j) {
+    all_small = all_small && out[j] < 1;
+    any_negative = any_negative || out[j] < 0;
+  }
+  if (all_small) {
+    std::string message;
+    bool r = mode == PaddingMode::reflect;
+    if (nd == 1)
+      message = fmt::format("{}input (W: {}){}is too small. Calculated output W: {}", r ? "2" : "",
+                            in[0], r ? "" : " ", out[0]);
+    else if (nd == 2)
+      message = fmt::format("input (H: {}, W: {}{}is too small. Calculated output H: {} W: {}",
+                            in[0], in[1], r ? ")" : " ) ", out[0], out[1]);
+    else
+      message = fmt::format(
+          "input (D: {} H: {}, W: {}) is too small. Calculated output D: {} H: {} W: {}", in[0],
+          in[1], in[2], out[0], out[1], out[2]);
+    return ctx.fail_at("pad", message, "crop less");
+  }
+  if (any_negative) {
+    if (mode == PaddingMode::reflect && nd == 2)
+      return ctx.fail_at("pad", "numel: integer multiplication overflow", "crop less");
+    const Dim* first = nullptr;
+    for (const Dim& d : s)
+      if (!first && !d.symbolic() && d.value < 0) first = &d;
+    return ctx.fail_at("pad",
+                       fmt::format("Trying to create tensor with negative dimension {}: {}",
+                                   first->value, to_string(s)),
+                       "crop less");
+  }
+  return true;
+}
+
+}  // namespace
+
+// x: [..., d_k-1, d_k] -> [..., d_k-1 + pad[2] + pad[3], d_k + pad[0] + pad[1]]
+bool infer_pad(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  const Value& v = ctx.value("pad");
+  std::vector<int64_t> pad;
+  if (!v.is_sequence())
+    return ctx.fail_at(
+        "pad",
+        fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, not {}",
+                    python_type(v)),
+        "write pad=(1, 1) (left, right of the last dim), or (1, 1, 2, 2) for the last two");
+  for (const Value& item : v.items) {
+    auto i = int_entry(item);
+    if (!i)
+      return ctx.fail_at("pad",
+                         fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, "
+                                     "not {}",
+                                     python_type(v)),
+                         "pads are ints");
+    pad.push_back(*i);
+  }
+  auto mode_text = ctx.string_arg("mode");
+  if (!mode_text) return false;
+  std::optional<PaddingMode> mode;
+  if (*mode_text == "constant")
+    mode = PaddingMode::zeros;
+  else if (*mode_text != "zeros")
+    mode = parse_padding_mode(*mode_text);
+  if (!mode)
+    return ctx.fail_at("mode", fmt::format("Unrecognised padding mode {}", *mode_text),
+                       "use mode='constant', 'reflect', 'replicate' or 'circular'");
+  std::optional<double> value;
+  if (!ctx.is_none("value")) {
+    value = ctx.float_arg("value");
+    if (!value) return false;
+  }
+  if (pad.size() % 2 != 0)
+    return ctx.fail_at("pad", "Padding length must be divisible by 2",
+                       "give a (before, after) pair for each padded dim");
+  if (pad.size() > 2 * x.size())
+    return ctx.fail_at("pad", "Padding length too large",
+                       fmt::format("the input {} has {} dims: give at most {} values", to_string(x),
+                                   x.size(), 2 * x.size()));
+  Shape s;
+  if (*mode == PaddingMode::zeros) {
+    if (!constant_pad_shape(ctx, pad, s)) return false;
+  } else {
+    if (value && *value != 0.0)
+      return ctx.fail_at(
+          "value",
+          fmt::format("Padding mode \"{}\" doesn't take in value argument", name_of(*mode)),
+          "remove value=, or use mode='constant'");
+    if (!mode_pad_shape(ctx, *mode, pad, s)) return false;
+  }
+  Attrs& at = ctx.layer.attrs;
+  at.padding = pad;
+  at.padding_mode = *mode;
+  at.value = value.value_or(0.0);
+  ctx.set_output(s);
+  return true;
+}
+
+// tensors: each [*s] -> [..., count at dim, ...]
+bool infer_stack(RuleContext& ctx) {
+  const auto& ins = ctx.in();
+  const Shape& first = ins[0];
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", static_cast<int64_t>(first.size()) + 1, dim)) return false;
+  for (size_t t = 1; t < ins.size(); ++t) {
+    if (ins[t] == first) continue;
+    return ctx.fail(
+        ctx.st.op_span,
+        fmt::format("stack expects each tensor to be equal size, but got {} at entry 0 "
+                    "and {} at entry {}",
+                    to_string(first), to_string(ins[t]), t),
+        fmt::format("{} is {} and {} is {}; stack takes tensors of one shape (cat "
+                    "joins along an existing dim)",
+                    ctx.layer.inputs[0], to_string(first), ctx.layer.inputs[t], to_string(ins[t])));
+  }
+  Shape s = first;
+  s.insert(s.begin() + dim, fixed(static_cast<int64_t>(ins.size())));
+  ctx.layer.attrs.dim = dim;
+  ctx.set_output(s);
+  return true;
+}
+
+namespace {
+
+bool two_inputs(RuleContext& ctx) {
+  if (ctx.in().size() == 2) return true;
+  return ctx.fail(
+      ctx.st.op_span, fmt::format("{} takes two tensors, got {}", ctx.op.name, ctx.in().size()),
+      fmt::format("write {0}(a, b), or {0}(b) for the previous output times b", ctx.op.name));
+}
+
+std::string mm_message(int64_t r1, int64_t c1, int64_t r2, int64_t c2) {
+  return fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", r1, c1, r2, c2);
+}
+std::string mv_message(int64_t rows, int64_t cols, int64_t len) {
+  return fmt::format("size mismatch, got {}, {}x{},{}", rows, rows, cols, len);
+}
+
+// out = [*out], MACs prod(out) * k (the batch counted as 1)
+bool set_product(RuleContext& ctx, Shape out, const Dim& k) {
+  auto elements = count_product(out);
+  if (!elements) return ctx.fail(ctx.st.op_span, "the output size overflows 64 bits");
+  if (!ctx.add_macs({*elements, n(k)})) return false;
+  ctx.explain("MACs = prod({}) * {} = {}", to_string(out), n(k), ctx.layer.macs);
+  ctx.set_output(std::move(out));
+  return true;
+}
+
+}  // namespace
+
+// a: [*batch_a, n, k] (or [k]), b: [*batch_b, k, p] (or [k]) -> [*broadcast(batch), n, p]
+// without the n of a 1-D a and the p of a 1-D b
+bool infer_matmul(RuleContext& ctx) {
+  if (!two_inputs(ctx)) return false;
+  const Shape& a = ctx.in()[0];
+  const Shape& b = ctx.in()[1];
+  size_t da = a.size(), db = b.size();
+  std::string help = fmt::format(
+      "{} is {} and {} is {}: the last dim of the first must equal the "
+      "{} of the second",
+      ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b),
+      db == 1 ? "size" : "second-to-last dim");
+  if (da == 0 || db == 0)
+    return ctx.fail(ctx.st.op_span,
+                    fmt::format("both arguments to matmul need to be at least 1D, but they are "
+                                "{}D and {}D",
+                                da, db),
+                    "multiply tensors with dims (a 0-D tensor multiplies with mul)");
+  const Dim& k = a[da - 1];
+  if (da == 1 && db == 1) {  // dot
+    if (!(k == b[0]))
+      return ctx.fail(ctx.st.op_span,
+                      fmt::format("inconsistent tensor size, expected tensor [{}] and src [{}] to "
+                                  "have the same number of elements, but got {} and {} elements "
+                                  "respectively",
+                                  n(k), n(b[0]), n(k), n(b[0])),
+                      help);
+    return set_product(ctx, {}, k);
+  }
+  if (da <= 2 && db <= 2) {
+    const Dim& k2 = b[0];
+    if (!(k == k2)) {
+      if (db == 1) return ctx.fail(ctx.st.op_span, mv_message(n(a[0]), n(k), n(k2)), help);
+      return ctx.fail(ctx.st.op_span, mm_message(da == 1 ? 1 : n(a[0]), n(k), n(k2), n(b[1])),
+                      help);
+    }
+    Shape out;
+    if (da == 2) out.push_back(a[0]);
+    if (db == 2) out.push_back(b[1]);
+    return set_product(ctx, out, k);
+  }
+  if (da <= 2 || db <= 2) {
+    // PyTorch folds the batch of the larger operand into its rows and runs one mm/mv (for
+    // contiguous tensors); a larger b is transposed first: b.mT @ a.T.
+    bool a_larger = da >= 3;
+    const Shape& big = a_larger ? a : b;
+    const Shape& small = a_larger ? b : a;
+    size_t rb = big.size();
+    // The rows of the folded matrix: a's dims but the last, or b.mT's dims but the last.
+    std::optional<int64_t> folded = count_product(big, 0, rb - 1);
+    if (!a_larger) {
+      auto lead = count_product(big, 0, rb - 2);
+      folded = lead ? checked_mul(*lead, n(big[rb - 1])) : std::nullopt;
+    }
+    if (!folded) return ctx.fail(ctx.st.op_span, "the folded batch overflows 64 bits");
+    const Dim& inner = a_larger ? big[rb - 1] : big[rb - 2];                    // the folded cols
+    const Dim& other = small.size() == 2 ? small[a_larger ? 0 : 1] : small[0];  // must equal it
+    if (!(inner == other)) {
+      if (small.size() == 1)
+        return ctx.fail(ctx.st.op_span, mv_message(*folded, n(inner), n(other)), help);
+      return ctx.fail(ctx.st.op_span,
+                      a_larger ? mm_message(*folded, n(inner), n(small[0]), n(small[1]))
+                               : mm_message(*folded, n(inner), n(small[1]), n(small[0])),
+                      help);
+    }
+    Shape out;
+    if (a_larger) {
+      out.assign(a.begin(), a.end() - 1);
+      if (db == 2) out.push_back(b[1]);
+    } else {
+      out.assign(b.begin(), b.end() - 2);
+      if (da == 2) out.push_back(a[0]);
+      out.push_back(b[rb - 1]);
+    }
+    return set_product(ctx, out, inner);
+  }
+  // Both at least 3-D: the batch dims broadcast, then one bmm.
+  Shape batch_a(a.begin(), a.end() - 2), batch_b(b.begin(), b.end() - 2);
+  std::string error;
+  auto batch = broadcast_shapes(batch_a, batch_b, error);
+  if (!batch)
+    return ctx.fail(ctx.st.op_span, error,
+                    fmt::format("{} and {} have batch dims {} and {}, which do not broadcast",
+                                ctx.layer.inputs[0], ctx.layer.inputs[1], to_string(batch_a),
+                                to_string(batch_b)));
+  if (!(k == b[db - 2])) {
+    auto bs = count_product(*batch);
+    if (!bs) return ctx.fail(ctx.st.op_span, "the batch overflows 64 bits");
+    return ctx.fail(ctx.st.op_span,
+                    fmt::format("Expected size for first two dimensions of batch2 tensor to be: "
+                                "[{}, {}] but got: [{}, {}].",
+                                *bs, n(k), *bs, n(b[db - 2])),
+                    help);
+  }
+  Shape out = *batch;
+  out.push_back(a[da - 2]);
+  out.push_back(b[db - 1]);
+  return set_product(ctx, out, k);
+}
+
+// a: [b, n, k], b: [b, k, p] -> [b, n, p]
+bool infer_bmm(RuleContext& ctx) {
+  if (!two_inputs(ctx)) return false;
+  const Shape& a = ctx.in()[0];
+  const Shape& b = ctx.in()[1];
+  if (a.size() != 3 || b.size() != 3)
+    return ctx.fail(
+        ctx.st.op_span, fmt::format("batch{} must be a 3D tensor", a.size() != 3 ? 1 : 2),
+        fmt::format("{} is {} and {} is {}: bmm multiplies [b, n, k] by [b, k, p] "
+                    "(matmul also broadcasts and takes other ranks)",
+                    ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b)));
+  if (!(b[0] == a[0]) || !(b[1] == a[2]))
+    return ctx.fail(
+        ctx.st.op_span,
+        fmt::format("Expected size for first two dimensions of batch2 tensor to be: "
+                    "[{}, {}] but got: [{}, {}].",
+                    n(a[0]), n(a[2]), n(b[0]), n(b[1])),
+        fmt::format("{} is {} and {} is {}: bmm multiplies [b, n, k] by [b, k, p]",
+                    ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b)));
+  return set_product(ctx, {a[0], a[1], b[2]}, a[2]);
+}
+
+}  // namespace netshape
