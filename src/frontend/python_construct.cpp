@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <set>
 #include <tuple>
 
 #include "netshape/checked.hpp"
@@ -107,9 +108,13 @@ PyValue make_tuple(PyList items) {
   return p;
 }
 
+// Identities of modules, new for each module built (see ModuleDef::id).
+thread_local int g_next_module_id = 0;
+
 PyValue make_module(ModuleDef m) {
   PyValue p;
   p.kind = PyValue::Kind::Module;
+  if (m.id < 0) m.id = g_next_module_id++;
   p.module = std::make_shared<ModuleDef>(std::move(m));
   return p;
 }
@@ -1883,11 +1888,26 @@ class Construct {
     if (v.kind == PyValue::Kind::List) c.list = new_list(*v.list);
     if (v.kind == PyValue::Kind::Dict) c.dict = new_dict(*v.dict);
     if (v.kind == PyValue::Kind::Module) {
-      c.module = std::make_shared<ModuleDef>(*v.module);
-      if (v.module->instance) {
-        c.module->instance = new_instance(Span{});
-        *c.module->instance = *v.module->instance;
-      }
+      std::map<int, int> ids;
+      c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids));
+    }
+    return c;
+  }
+
+  // copy.deepcopy of a module: new modules all the way down, with new identities; a module
+  // shared inside the original is shared inside the copy (`ids` maps old to new, as deepcopy's
+  // memo does).
+  ModuleDef deep_copy(const ModuleDef& m, std::map<int, int>& ids) {
+    ModuleDef c = m;
+    auto [it, fresh] = ids.emplace(m.id, g_next_module_id);
+    if (fresh) ++g_next_module_id;
+    c.id = it->second;
+    c.module_index = -1;
+    for (ModuleChild& child : c.children) child.def = deep_copy(child.def, ids);
+    if (m.instance) {
+      c.instance = new_instance(Span{});
+      *c.instance = *m.instance;
+      for (auto& [name, def] : c.instance->modules) def = deep_copy(def, ids);
     }
     return c;
   }
@@ -2903,6 +2923,8 @@ class Construct {
       PyValue model;
       model.kind = PyValue::Kind::Module;
       model.module = std::shared_ptr<ModuleDef>(std::shared_ptr<ModuleDef>(), &root);
+      if (model.module->id < 0) model.module->id = g_next_module_id++;
+      name_modules(model);
       PyList args;
       for (const auto& [name, at] : inputs) args.push_back(PyValue::tensor(name, at));
       PyValue out = call_module(model, args, span, -1);
@@ -2993,8 +3015,45 @@ class Construct {
   }
   bool forward_ = false;  // running forward: calls of F./torch. functions are tensor ops
   const char* where() const { return forward_ ? "forward" : "__init__"; }
-  int module_ = -1;                     // the ModuleDecl whose forward runs; -1 for the model
-  std::map<std::string, int> applied_;  // how many times forward applied each module path
+  int module_ = -1;                        // the ModuleDecl whose forward runs; -1 for the model
+  std::map<std::string, int> applied_;     // how many times forward applied each module path
+  std::map<int, std::string> first_call_;  // by module id: the statement of a layer's first call
+  std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
+  std::map<int, std::string> canonical_;   // by module id: its named_modules() name
+  std::set<int> counted_;                  // modules whose parameters collect_unapplied has seen
+
+  // named_modules()'s names: each module by the first path that reaches it, in registration
+  // order, so a module registered twice (`self.conv1`, then inside `self.net`) has one name.
+  void name_modules(const PyValue& parent) {
+    ModuleDef& m = *parent.module;
+    auto visit = [&](ModuleDef& def, const std::string& key) {
+      PyValue child = child_module(parent, def, key);
+      if (!canonical_.emplace(def.id, child.name).second) return;
+      name_modules(child);
+    };
+    if (m.kind == ModuleDef::User) {
+      for (const std::string& key : m.instance->order)
+        if (auto it = m.instance->modules.find(key); it != m.instance->modules.end())
+          visit(it->second, key);
+    }
+    for (ModuleChild& c : m.children) visit(c.def, c.index);
+  }
+
+  // A module value named by its named_modules() name.
+  PyValue canonical(PyValue v) {
+    auto it = canonical_.find(v.module->id);
+    if (it != canonical_.end() && !v.name.empty()) v.name = it->second;
+    return v;
+  }
+
+  // The ModuleDecl of a container or block, one per module however many paths reach it.
+  int declare(ModuleDef& m, const std::string& name, const std::string& kind, int parent,
+              Span call_span) {
+    if (auto it = declared_.find(m.id); it != declared_.end()) return it->second;
+    int index = L.declare_module(m, name, kind, parent, call_span);
+    if (!name.empty()) declared_[m.id] = index;
+    return index;
+  }
 
   // model.parameters() counts every registered module, applied or not: the layers with weights
   // forward never applies (an auxiliary head in eval mode) go to Program::unapplied, whose
@@ -3014,7 +3073,9 @@ class Construct {
   // outermost module around them forward did not apply either.
   void collect_unapplied(const ModuleDef& m, const std::string& at, UnappliedLayer group = {}) {
     auto child = [&](const std::string& key) { return at.empty() ? key : at + "." + key; };
-    bool applied = m.kind == ModuleDef::Leaf ? !m.first_call.empty() : m.module_index >= 0;
+    if (!counted_.insert(m.id).second) return;  // registered twice: its parameters count once
+    bool applied =
+        m.kind == ModuleDef::Leaf ? first_call_.count(m.id) != 0 : declared_.count(m.id) != 0;
     if (!applied && group.module.empty() && !at.empty()) {
       group.module = at;
       group.module_kind = m.kind == ModuleDef::User         ? m.instance->cls->name
@@ -3129,7 +3190,7 @@ class Construct {
     if (inputs.empty()) {
       raise(call.span, "`" + path + "` is called without a tensor", "call it as `" + path + "(x)`");
     }
-    PyValue applied = callee;
+    PyValue applied = canonical(callee);
     if (!applied.name.empty()) {
       int count = ++applied_[applied.name];
       if (count > 1) applied.name += "_" + std::to_string(count);
@@ -3151,10 +3212,10 @@ class Construct {
           raise(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
                 "call its modules: `for m in self." + name + ": x = m(x)`");
         }
-        int self = L.declare_module(m, name, "Sequential", parent, call_span);
+        int self = declare(m, name, "Sequential", parent, call_span);
         PyList current = inputs;
         for (auto& child : m.children) {
-          PyValue c = child_module(mod, child.def, child.index);
+          PyValue c = canonical(child_module(mod, child.def, child.index));
           current = {call_module(c, current, call_span, self)};
         }
         if (current.size() != 1)
@@ -3165,7 +3226,7 @@ class Construct {
         const Stmt* forward = L.find_method(*m.instance->cls, "forward", 0);
         if (forward == nullptr)
           raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
-        int self = L.declare_module(m, name, m.instance->cls->name, parent, call_span);
+        int self = declare(m, name, m.instance->cls->name, parent, call_span);
         size_t before = L.program_.statements.size();
         PyValue out = run_forward(mod, *forward, inputs, self, call_span);
         bool passed_through = out.kind == PyValue::Kind::Tensor &&
@@ -3213,9 +3274,10 @@ class Construct {
       st.input_spans.push_back(in.data.span.valid() ? in.data.span : call_span);
     }
     st.fix_prefix = m.fix_prefix;
-    st.shares_params_with = m.first_call;  // a module called again owns no new params
+    std::string& first_call = first_call_[m.id];
+    st.shares_params_with = first_call;  // a module called again owns no new params
     std::string out = emit(std::move(st));
-    if (m.first_call.empty()) m.first_call = out;
+    if (first_call.empty()) first_call = out;
     return PyValue::tensor(out, call_span);
   }
 

@@ -59,9 +59,11 @@ struct ModuleDef {
   std::vector<ModuleChild> children;   // Sequential: (index, child)
   std::shared_ptr<Instance> instance;  // User
   Diagnostic error;                    // Broken: reported when called
-  std::string first_call;  // Leaf: the statement of its first call (later calls share its params)
-  bool list = false;       // Sequential: an nn.ModuleList (iterated and indexed, not called)
-  int module_index = -1;   // Sequential, User: its ModuleDecl once forward has applied it
+  bool list = false;      // Sequential: an nn.ModuleList (iterated and indexed, not called)
+  int module_index = -1;  // Sequential, User: its ModuleDecl once forward has applied it
+  // The module's identity: a module registered under two names (`self.conv1` and inside
+  // `self.net`) is copied into both places, and the copies share it, as Python shares the object.
+  int id = -1;
 };
 
 // A Sequential child and its index (or name). Not a std::pair: pair<string, ModuleDef> inside

@@ -566,3 +566,34 @@ TEST_CASE("interpreter: a module that builds itself several times stops at once 
         "unsupported Python construct: modules nested too deeply (recursive module?)");
   CHECK(seconds < 1.0);
 }
+
+TEST_CASE("interpreter: one module under two names is one module; deepcopy makes new ones") {
+  // PyTorch: 288 parameters (3 copies of Linear(8, 8) + the shared one, counted once), and
+  // named_modules() lists the shared layer once, as `shared.0`.
+  LoadedModel m = read(R"(import copy
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = nn.Linear(8, 8)
+        self.layers = nn.ModuleList([copy.deepcopy(layer) for _ in range(3)])
+        self.shared = nn.ModuleList([layer, layer])
+
+    def forward(self, x):
+        for block in self.layers:
+            x = block(x)
+        for block in self.shared:
+            x = block(x)
+        return x
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 288);
+  CHECK(layer_names(m) ==
+        std::vector<std::string>{"layers.0", "layers.1", "layers.2", "shared.0", "shared.0_2"});
+  CHECK(m.analysis.layers[4].params == 0);  // the second call shares the first's weights
+}

@@ -46,12 +46,21 @@ TEST_CASE("py models: every model of the corpus equals PyTorch, module by module
     REQUIRE(m.analysis.outputs.size() == 1);
     CHECK(dims_of(m.analysis.outputs[0].second) == g["output"].get<std::vector<int64_t>>());
     CHECK(m.analysis.totals.params == g["params"].get<int64_t>());
-    // Each module's calls, in order, are the layers whose parameters it owns.
-    std::map<std::string, std::vector<std::vector<int64_t>>> calls;
+    // Each module's calls, in order, are the layers whose parameters it owns. A module of the
+    // file's own without submodules (a leaf to PyTorch, e.g. a Chomp1d slicing its input) has
+    // functional rows only: each call is a run of its rows, and the call's output is the last.
+    std::map<std::string, std::vector<std::vector<int64_t>>> calls, runs;
+    std::string previous;
     for (const LayerInfo& l : m.analysis.layers) {
       std::string owner(m.graph->owner_path(l.node));
       if (op_info(l.op).is_module()) calls[owner].push_back(dims_of(*l.output));
+      if (owner != previous || runs[owner].empty()) runs[owner].emplace_back();
+      runs[owner].back() = dims_of(*l.output);
+      previous = owner;
     }
+    for (const auto& item : g["modules"].items())
+      if (calls.count(item.key()) == 0 && runs.count(item.key()) != 0)
+        calls[item.key()] = runs[item.key()];
     size_t modules = 0;
     for (const auto& item : g["modules"].items()) {
       std::string name = item.key();

@@ -261,7 +261,10 @@ class Net(nn.Module):
   CHECK(names[0] == "features.0");
   CHECK(names[1] == "features.1.0");
   CHECK(names[2] == "features.1.1");
-  CHECK(names[3] == "features_2.0");
+  // The second call of `features` calls `features.0` a second time: its row is `features.0_2`,
+  // the n-th call of the module named as named_modules() names it.
+  CHECK(names[3] == "features.0_2");
+  CHECK(names[4] == "features.1.0_2");
   CHECK(attr.program->statements[6].op == "flatten");
   CHECK(names[7] == "head");
 }
