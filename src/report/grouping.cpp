@@ -1,0 +1,164 @@
+// The layer table grouped by module: rows from the graph's module table (by id), totals from the
+// analysis's layers (see grouping.hpp).
+#include "netshape/grouping.hpp"
+
+#include "netshape/checked.hpp"
+
+namespace netshape {
+namespace {
+
+class Grouper {
+ public:
+  Grouper(const Analysis& a, const Graph& g, int depth)
+      : a_(a),
+        g_(g),
+        depth_(depth),
+        module_depth_(g.modules.size(), 0),
+        module_row_(g.modules.size(), kNoRow),
+        layer_row_(g.nodes.size(), kNoRow) {
+    out_.depth = depth;
+    for (ModuleId m = 1; m < g.modules.size(); ++m) module_depth_[m] = module_depth_[parent(m)] + 1;
+  }
+
+  Grouping run() {
+    if (g_.modules.empty()) return std::move(out_);
+    ModuleRow root;
+    root.kind = g_.name(g_.modules[kRootModule].kind);
+    root.module = kRootModule;
+    root.named_module = true;
+    module_row_[kRootModule] = add(std::move(root));
+    // Modules come in the order of their first application; each is placed where that starts,
+    // so one that applies no layer (an empty nn.Sequential as a shortcut) has its place too.
+    ModuleId next = 1;
+    for (size_t i = 0; i < a_.layers.size() && a_.layers[i].node < g_.nodes.size(); ++i) {
+      while (next < g_.modules.size() && g_.modules[next].first_node <= i) show_module(next++);
+      add_layer(a_.layers[i]);
+    }
+    // Applied after the last layer without applying one: only when inference got there.
+    bool complete = a_.layers.size() == g_.nodes.size() &&
+                    (a_.layers.empty() || a_.layers.back().output.has_value());
+    while (complete && next < g_.modules.size()) show_module(next++);
+    for (ModuleRow& r : out_.rows) set_output(r);
+    return std::move(out_);
+  }
+
+ private:
+  const Analysis& a_;
+  const Graph& g_;
+  int depth_;
+  Grouping out_;
+  std::vector<int> module_depth_;     // by ModuleId
+  std::vector<uint32_t> module_row_;  // by ModuleId: its row, when shown
+  std::vector<uint32_t> layer_row_;   // by NodeId: the row of a layer shown on its own
+
+  // Lowering declares a parent before its children; anything else is treated as the model's.
+  ModuleId parent(ModuleId m) const {
+    ModuleId p = g_.modules[m].parent;
+    return p < m ? p : kRootModule;
+  }
+
+  uint32_t add(ModuleRow row) {
+    out_.rows.push_back(std::move(row));
+    return static_cast<uint32_t>(out_.rows.size() - 1);
+  }
+
+  // The rows of `m` and of its ancestors, down to the depth shown, parents first.
+  void show_module(ModuleId m) {
+    std::vector<ModuleId> chain;
+    for (ModuleId c = m; module_row_[c] == kNoRow; c = parent(c)) chain.push_back(c);
+    for (auto it = chain.rbegin(); it != chain.rend() && module_depth_[*it] <= depth_; ++it) {
+      ModuleRow row;
+      row.name = g_.module_path(*it);
+      row.kind = g_.name(g_.modules[*it].kind);
+      row.depth = module_depth_[*it];
+      row.parent = module_row_[parent(*it)];
+      row.module = *it;
+      row.named_module = true;
+      module_row_[*it] = add(std::move(row));
+    }
+  }
+
+  // The row a layer counts in: the deepest shown module applying it, or its own row when that
+  // module is shown expanded (a layer module called again joins its first call's row).
+  uint32_t row_of(const LayerInfo& l) {
+    const GraphNode& node = g_.nodes[l.node];
+    ModuleId m = node.module < g_.modules.size() ? node.module : kRootModule;
+    show_module(m);
+    if (module_depth_[m] + 1 > depth_) {
+      while (module_depth_[m] > depth_) m = parent(m);
+      return module_row_[m];
+    }
+    NodeId key = l.node;
+    NodeId first = node.shares_params_with;
+    if (first < l.node && g_.nodes[first].module == node.module) key = first;
+    if (layer_row_[key] == kNoRow) {
+      const GraphNode& owner = g_.nodes[key];
+      ModuleRow row;
+      row.named_module =
+          op_info(owner.op).is_module() && owner.statement != nullptr && owner.statement->named;
+      row.name = row.named_module ? g_.owner_path(key) : g_.name(owner.name);
+      row.kind = a_.layers[key].op_name;
+      row.depth = module_depth_[m] + 1;
+      row.parent = module_row_[m];
+      row.layer = key;
+      layer_row_[key] = add(std::move(row));
+    }
+    return layer_row_[key];
+  }
+
+  void add_layer(const LayerInfo& l) {
+    uint32_t row = row_of(l);
+    // The model's row holds every layer: if its sums fit, every row's do.
+    const ModuleRow& all = out_.rows[0];
+    bool failed = !l.output || !checked_add(all.params, l.params) ||
+                  !checked_add(all.trainable_params, l.trainable_params) ||
+                  !checked_add(all.macs, l.macs);
+    for (uint32_t r = row; r != kNoRow; r = out_.rows[r].parent) {
+      ModuleRow& m = out_.rows[r];
+      ++m.layers;
+      if (failed || m.failed) {
+        m.failed = true;
+        continue;
+      }
+      m.params += l.params;
+      m.trainable_params += l.trainable_params;
+      m.macs += l.macs;
+      m.output = l.output;
+    }
+  }
+
+  // A module's output is what its last call returned (the model's: its output); else, and for a
+  // layer, the output of the last layer it applies.
+  void set_output(ModuleRow& r) {
+    if (r.failed) {
+      r.output.reset();
+      return;
+    }
+    if (r.module == kRootModule) {
+      if (a_.outputs.size() == 1) r.output = a_.outputs[0].second;
+      return;
+    }
+    if (r.module == kNoId) return;
+    if (auto s = tensor_shape(g_.modules[r.module].output)) r.output = std::move(s);
+  }
+
+  std::optional<Shape> tensor_shape(TensorId t) const {
+    if (t >= g_.tensors.size()) return std::nullopt;
+    NodeId producer = g_.tensors[t].producer;
+    if (producer != kNoId) {
+      if (producer < a_.layers.size()) return a_.layers[producer].output;
+      return std::nullopt;
+    }
+    for (size_t k = 0; k < a_.input_ids.size() && k < a_.inputs.size(); ++k)
+      if (a_.input_ids[k] == t) return a_.inputs[k].second;
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+Grouping group_layers(const Analysis& a, const Graph& g, int depth) {
+  return Grouper(a, g, depth < 0 ? 0 : depth).run();
+}
+
+}  // namespace netshape
