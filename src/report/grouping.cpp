@@ -50,6 +50,7 @@ class Grouper {
   std::vector<int> module_depth_;     // by ModuleId
   std::vector<uint32_t> module_row_;  // by ModuleId: its row, when shown
   std::vector<uint32_t> layer_row_;   // by NodeId: the row of a layer shown on its own
+  std::vector<ModuleId> chain_;       // show_module's scratch: modules without a row yet
 
   // Lowering declares a parent before its children; anything else is treated as the model's.
   ModuleId parent(ModuleId m) const {
@@ -64,9 +65,9 @@ class Grouper {
 
   // The rows of `m` and of its ancestors, down to the depth shown, parents first.
   void show_module(ModuleId m) {
-    std::vector<ModuleId> chain;
-    for (ModuleId c = m; module_row_[c] == kNoRow; c = parent(c)) chain.push_back(c);
-    for (auto it = chain.rbegin(); it != chain.rend() && module_depth_[*it] <= depth_; ++it) {
+    chain_.clear();
+    for (ModuleId c = m; module_row_[c] == kNoRow; c = parent(c)) chain_.push_back(c);
+    for (auto it = chain_.rbegin(); it != chain_.rend() && module_depth_[*it] <= depth_; ++it) {
       ModuleRow row;
       row.name = g_.module_path(*it);
       row.kind = g_.name(g_.modules[*it].kind);
@@ -88,6 +89,7 @@ class Grouper {
       while (module_depth_[m] > depth_) m = parent(m);
       return module_row_[m];
     }
+    if (passes_through(node, m)) return module_row_[m];
     NodeId key = l.node;
     NodeId first = node.shares_params_with;
     if (first < l.node && g_.nodes[first].module == node.module) key = first;
@@ -104,6 +106,15 @@ class Grouper {
       layer_row_[key] = add(std::move(row));
     }
     return layer_row_[key];
+  }
+
+  // A user module whose forward returns its input unchanged is applied as an Identity row of its
+  // own (the reader emits it so the call is a row): that row is the module, not a child of it.
+  bool passes_through(const GraphNode& node, ModuleId m) const {
+    if (m == kRootModule || node.op != OpId::Identity || node.statement == nullptr) return false;
+    const Span& at = node.statement->span;
+    const Span& built = g_.modules[m].constructed_at;
+    return at.line == built.line && at.column == built.column && at.file == built.file;
   }
 
   void add_layer(const LayerInfo& l) {

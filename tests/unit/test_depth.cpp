@@ -272,6 +272,57 @@ class Net(nn.Module):
   check_partition(m.analysis, inner);
 }
 
+TEST_CASE("depth: a module whose forward returns its input is one row of its own class") {
+  // PyTorch 1.13: named_modules() is '', b1, b1.conv, b1.drop_path, b2, b2.conv, b2.drop_path;
+  // the flat table gives each DropPath call an Identity row, which is the module's own row here.
+  LoadedModel m = analyze_text(R"(import torch.nn as nn
+
+
+class DropPath(nn.Module):
+    def __init__(self, p=0.0):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        return x
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.drop_path = DropPath(0.1)
+
+    def forward(self, x):
+        return x + self.drop_path(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b1 = Block(4)
+        self.b2 = Block(4)
+
+    def forward(self, x):
+        return self.b2(self.b1(x))
+
+# input: [1, 4, 8, 8]
+)",
+                               "droppath.py");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  Grouping g = group_layers(m, 2);
+  std::vector<std::string> rows;
+  for (const ModuleRow& r : g.rows) rows.push_back(r.name + " " + r.kind);
+  CHECK(rows == std::vector<std::string>{" Net", "b1 Block", "b1.conv Conv2d",
+                                         "b1.drop_path DropPath", "add3 add", "b2 Block",
+                                         "b2.conv Conv2d", "b2.drop_path DropPath", "add6 add"});
+  CHECK(g.rows[3].layers == 1);
+  REQUIRE(g.rows[3].output);
+  CHECK(to_string(*g.rows[3].output) == "[1, 4, 8, 8]");
+  check_partition(m.analysis, g);
+}
+
 TEST_CASE("depth: a .ns model is flat, and an error stops the rows at the failing layer") {
   LoadedModel lenet = analyze_file(kRoot + "/models/lenet.ns");
   REQUIRE(lenet.exit == ExitCode::Ok);
