@@ -15,9 +15,9 @@ namespace netshape {
 
 inline constexpr uint32_t kNoRow = UINT32_MAX;
 
-// One row: a module of the hierarchy (the model, a container, a user block, a layer module), or
-// a layer that is no module of its own (a functional op such as F.relu or `+`, a layer built in
-// place) directly inside a module that is shown expanded.
+// One row: a module of the hierarchy (the model, a container, a user block, a layer module, a
+// module forward never applies), or a layer that is no module of its own (a functional op such as
+// F.relu or `+`, a layer built in place) directly inside a module that is shown expanded.
 struct ModuleRow {
   // The module's named_modules() path (`layer1.0`, `conv1`; "" for the model), or the layer's
   // row name in the flat table (`relu3`) when it is no named module.
@@ -27,10 +27,11 @@ struct ModuleRow {
   uint32_t parent = kNoRow;   // the row of the enclosing module
   ModuleId module = kNoId;    // the graph module it stands for (the model, a container, a block)
   NodeId layer = kNoId;       // or the layer: a layer module's first call, or the op
+                              // (neither: a module forward never applies, Analysis::unapplied)
   bool named_module = false;  // `name` is a named_modules() path
   // The output of its last call (of the last layer it applies when that call returned several
-  // tensors); nullopt when it failed, or in the rare case where it is not known (a module that
-  // applies no layer and returns several tensors).
+  // tensors); nullopt when it failed, when it is never called, or in the rare case where it is
+  // not known (a module that applies no layer and returns several tensors).
   std::optional<Shape> output;
   bool failed = false;  // it holds the layer where inference stopped with an error
   // Over every layer it applies, at any depth, in every call; a module called twice owns its
@@ -43,9 +44,9 @@ struct ModuleRow {
 
 struct Grouping {
   int depth = 0;
-  // The model first; then in execution order (a module where its first call starts), each row
-  // after its parent. The rows without children hold every layer once: their params and MACs
-  // add up to the flat table's totals.
+  // A tree, depth first: the model first, each row followed by the rows below it, in the order of
+  // their first call (modules forward never applies last). The rows without children hold every
+  // layer once: their params and MACs add up to the flat table's totals.
   std::vector<ModuleRow> rows;
 };
 

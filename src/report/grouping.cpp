@@ -21,7 +21,7 @@ class Grouper {
   }
 
   Grouping run() {
-    if (g_.modules.empty()) return std::move(out_);
+    if (g_.modules.empty()) return std::move(out_);  // no rows: not even the model's
     ModuleRow root;
     root.kind = g_.name(g_.modules[kRootModule].kind);
     root.module = kRootModule;
@@ -38,8 +38,9 @@ class Grouper {
     bool complete = a_.layers.size() == g_.nodes.size() &&
                     (a_.layers.empty() || a_.layers.back().output.has_value());
     while (complete && next < g_.modules.size()) show_module(next++);
+    for (const UnappliedModule& u : a_.unapplied) add_unapplied(u);
     for (ModuleRow& r : out_.rows) set_output(r);
-    return std::move(out_);
+    return in_tree_order();
   }
 
  private:
@@ -136,6 +137,70 @@ class Grouper {
       m.macs += l.macs;
       m.output = l.output;
     }
+  }
+
+  // A module forward never applies has no layers, but its parameters count in the totals: a row
+  // under the module that holds it (the nearest one in the graph), or in that module's row when it
+  // is deeper than the depth shown.
+  void add_unapplied(const UnappliedModule& u) {
+    ModuleId m = holder(u.path);
+    show_module(m);
+    uint32_t row = kNoRow;
+    if (module_depth_[m] + 1 <= depth_) {
+      ModuleRow r;
+      r.name = u.path;
+      r.kind = u.kind;
+      r.depth = module_depth_[m] + 1;
+      r.parent = module_row_[m];
+      r.named_module = true;
+      row = add(std::move(r));
+    } else {
+      while (module_depth_[m] > depth_) m = parent(m);
+      row = module_row_[m];
+    }
+    for (uint32_t r = row; r != kNoRow; r = out_.rows[r].parent) {
+      out_.rows[r].params += u.params;
+      out_.rows[r].trainable_params += u.trainable_params;
+    }
+  }
+
+  // The module of the graph whose path is the longest proper prefix of `path` (the model if none).
+  ModuleId holder(const std::string& path) const {
+    for (size_t dot = path.rfind('.'); dot != std::string::npos && dot > 0;
+         dot = path.rfind('.', dot - 1)) {
+      std::optional<NameId> id = g_.names.find(std::string_view(path).substr(0, dot));
+      if (!id) continue;
+      for (ModuleId m = 1; m < g_.modules.size(); ++m)
+        if (g_.modules[m].path == *id) return m;
+    }
+    return kRootModule;
+  }
+
+  // The rows as a tree, depth first: each row's children right after it, in the order they came
+  // (a module called again can add a child after its siblings' rows, an unapplied module comes
+  // last).
+  Grouping in_tree_order() {
+    if (out_.rows.empty()) return std::move(out_);
+    std::vector<std::vector<uint32_t>> children(out_.rows.size());
+    for (uint32_t r = 1; r < out_.rows.size(); ++r) children[out_.rows[r].parent].push_back(r);
+    std::vector<uint32_t> order, stack = {0}, new_index(out_.rows.size(), kNoRow);
+    order.reserve(out_.rows.size());
+    while (!stack.empty()) {
+      uint32_t r = stack.back();
+      stack.pop_back();
+      new_index[r] = static_cast<uint32_t>(order.size());
+      order.push_back(r);
+      stack.insert(stack.end(), children[r].rbegin(), children[r].rend());
+    }
+    Grouping sorted;
+    sorted.depth = out_.depth;
+    sorted.rows.reserve(order.size());
+    for (uint32_t r : order) {
+      ModuleRow row = std::move(out_.rows[r]);
+      if (row.parent != kNoRow) row.parent = new_index[row.parent];
+      sorted.rows.push_back(std::move(row));
+    }
+    return sorted;
   }
 
   // A module's output is what its last call returned (the model's: its output); else, and for a

@@ -323,6 +323,72 @@ class Net(nn.Module):
   check_partition(m.analysis, g);
 }
 
+TEST_CASE("depth: the rows are a tree, and a module forward never applies is a row of its own") {
+  // Block's F.relu runs in both calls: the second call's relu is a row under block too, right
+  // after the first one's, not after pool's row.
+  LoadedModel twice = analyze_text(R"(import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.block(self.pool(self.block(x)))
+
+# input: [1, 4, 8, 8]
+)",
+                                   "twice_relu.py");
+  INFO(render_diagnostics(twice));
+  REQUIRE(twice.exit == ExitCode::Ok);
+  Grouping g = group_layers(twice, 2);
+  std::vector<std::string> names;
+  std::vector<uint32_t> parents;
+  for (const ModuleRow& r : g.rows) {
+    names.push_back(r.name);
+    parents.push_back(r.parent);
+  }
+  CHECK(names == std::vector<std::string>{"", "block", "block.conv", "relu2", "relu5", "pool"});
+  CHECK(parents == std::vector<uint32_t>{kNoRow, 0, 1, 1, 1, 0});
+  check_partition(twice.analysis, g);
+
+  // PyTorch 1.13, SmallGoogLeNet in eval mode: aux1 is never called, yet model.parameters()
+  // counts its 281,482 parameters (805,948 in all).
+  LoadedModel aux = analyze_file(kRoot + "/tests/py_models/inception_aux.py");
+  REQUIRE(aux.exit == ExitCode::Ok);
+  CHECK(aux.analysis.totals.params == 805948);
+  REQUIRE(aux.analysis.unapplied.size() == 1);
+  Grouping a1 = group_layers(aux, 1);
+  const ModuleRow& head = a1.rows.back();
+  CHECK(head.name == "aux1");
+  CHECK(head.kind == "InceptionAux");
+  CHECK(head.depth == 1);
+  CHECK(head.params == 281482);
+  CHECK(head.macs == 0);
+  CHECK(head.layers == 0);
+  CHECK(!head.output);
+  CHECK(!head.failed);
+  CHECK(a1.rows[0].params == 805948);
+  check_partition(aux.analysis, a1);
+  Grouping a0 = group_layers(aux, 0);
+  CHECK(a0.rows.size() == 1);
+  CHECK(a0.rows[0].params == 805948);
+  std::string table = render(aux, ReportFormat::Table, 1);
+  CHECK(table.find("  aux1 ") != std::string::npos);
+}
+
 TEST_CASE("depth: a .ns model is flat, and an error stops the rows at the failing layer") {
   LoadedModel lenet = analyze_file(kRoot + "/models/lenet.ns");
   REQUIRE(lenet.exit == ExitCode::Ok);
