@@ -15,6 +15,7 @@ struct CheckOptions {
   LoadOptions load;
   ReportFormat format = ReportFormat::Table;
   bool explain = false;
+  int depth = -1;  // --depth N: one row per module down to depth N; -1: the flat layer table
 };
 
 struct RunOptions {

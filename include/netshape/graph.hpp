@@ -62,6 +62,8 @@ struct GraphModule {
   std::vector<NodeId> nodes;  // the nodes this module applies directly (not its children's)
   Span constructed_at;        // where the parent built it (`self.b3 = Block(16, 64)`)
   Span applied_at;            // the call in the parent's forward that first applied it
+  NodeId first_node = 0;      // the nodes before its first application (its place in order)
+  TensorId output = kNoId;    // what its last application returned (kNoId: several tensors)
 };
 
 // One op applied to tensors. Its arguments are bound to the op's PyTorch signature: `bound[i]` is

@@ -56,6 +56,15 @@ struct Totals {
   int64_t activation_elements = 0;  // sum of every layer's output elements (per sample if symbolic)
 };
 
+// A module forward never applies (`.py`: an auxiliary head in eval mode): it has no layers, but
+// its parameters count in the totals, as model.parameters() counts them (load_model adds them).
+struct UnappliedModule {
+  std::string path;  // its named_modules() name, e.g. "aux1"
+  std::string kind;  // its class, e.g. "InceptionAux"
+  int64_t params = 0;
+  int64_t trainable_params = 0;
+};
+
 struct Analysis {
   std::string model_name;
   std::vector<std::pair<std::string, Shape>> inputs;
@@ -65,6 +74,7 @@ struct Analysis {
   std::vector<TensorId> output_ids;
   size_t tensor_count = 0;  // the graph's tensors: ids above are below this
   Totals totals;
+  std::vector<UnappliedModule> unapplied;  // counted in `totals`, without layers
   bool ok = false;
 };
 

@@ -135,6 +135,10 @@ struct ModuleDecl {
   int parent = -1;      // index into Program::modules; -1: the model itself
   Span constructed_at;  // the constructor call in the parent's __init__
   Span applied_at;      // the call in the parent's forward that first applied it
+  // How many statements came before its first application: where it starts in execution order.
+  size_t first_statement = 0;
+  // The tensor its last application returned (its output); empty when it returned several.
+  std::string output;
 };
 
 // Where a value came from when it crossed a constructor call: `Block(16, 64)` passes 16 as `cin`.
@@ -162,6 +166,7 @@ struct UnappliedLayer {
 
 struct Program {
   std::string model_name;
+  std::string model_class;  // the model's class when it is not model_name (`Sequential`)
   Span model_span;
   std::vector<InputDecl> inputs;
   std::vector<Statement> statements;

@@ -30,6 +30,10 @@ LoadedModel analyze_file(const std::string& path, const LoadOptions& options = {
 
 // What `netshape check --format` prints for the model (table, markdown, csv or json).
 std::string render(const LoadedModel& model, ReportFormat format);
+// The same grouped by module down to `depth` (`check --depth`): group_layers()'s rows.
+std::string render(const LoadedModel& model, ReportFormat format, int depth);
+// The layers grouped by module down to `depth` (>= 0); no rows when the file did not parse.
+Grouping group_layers(const LoadedModel& model, int depth);
 
 // A forward pass with seeded random weights and input (what `netshape run` does), checking every
 // layer's actual shape against the inferred one. Needs model.exit == ExitCode::Ok; call

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "netshape/diagnostics.hpp"
+#include "netshape/grouping.hpp"
 #include "netshape/infer.hpp"
 
 namespace netshape {
@@ -13,12 +14,20 @@ enum class ReportFormat { Table, Markdown, Csv, Json };
 std::string render_table(const Analysis& a);
 std::string render_markdown(const Analysis& a);
 std::string render_csv(const Analysis& a);
+// The same with one row per module (`check --depth N`; group_layers() makes the rows).
+std::string render_table(const Analysis& a, const Grouping& modules);
+std::string render_markdown(const Analysis& a, const Grouping& modules);
+std::string render_csv(const Analysis& a, const Grouping& modules);
 // The JSON report as a tree (for programs that want to edit it), and as text: render_json is
 // to_json(a, diags).dump(2) plus a newline, byte for byte, written without building the tree.
-nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags);
-std::string render_json(const Analysis& a, const Diagnostics& diags);
+// With a grouping, the report has one more member, "modules" (docs/json.md).
+nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
+                               const Grouping* modules = nullptr);
+std::string render_json(const Analysis& a, const Diagnostics& diags,
+                        const Grouping* modules = nullptr);
 std::string render_explain(const Analysis& a);
-std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f);
+std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f,
+                          const Grouping* modules = nullptr);
 
 // JSON form of a shape: numbers, and strings for symbolic dims ("B", "2*B").
 nlohmann::ordered_json shape_json(const Shape& s);

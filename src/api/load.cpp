@@ -248,7 +248,7 @@ static void count_unapplied(LoadedModel& m) {
   const std::vector<UnappliedLayer>& unapplied = m.graph->program().unapplied;
   for (size_t i = 0; i < unapplied.size();) {
     const UnappliedLayer& group = unapplied[i];
-    int64_t params = 0, layers = 0;
+    int64_t params = 0, trainable = 0, layers = 0;
     for (; i < unapplied.size() && unapplied[i].module == group.module; ++i, ++layers) {
       const Statement& layer = unapplied[i].layer;
       std::optional<Totals> t = layer_totals(layer);
@@ -264,7 +264,10 @@ static void count_unapplied(LoadedModel& m) {
       total.trainable_params += t->trainable_params;
       total.non_trainable_params += t->non_trainable_params;
       params += t->params;
+      trainable += t->trainable_params;
     }
+    m.analysis.unapplied.push_back(
+        UnappliedModule{group.module, group.module_kind, params, trainable});
     Diagnostic& d = m.diags.warning(
         group.module_span,
         fmt::format("`{}` ({}) is never applied in forward: its {} parameters{} have no row but "

@@ -30,6 +30,16 @@ std::string render(const LoadedModel& model, ReportFormat format) {
   return render_report(model.analysis, model.diags, format);
 }
 
+Grouping group_layers(const LoadedModel& model, int depth) {
+  if (!model.graph) return Grouping{depth < 0 ? 0 : depth, {}};
+  return group_layers(model.analysis, *model.graph, depth);
+}
+
+std::string render(const LoadedModel& model, ReportFormat format, int depth) {
+  Grouping modules = group_layers(model, depth);
+  return render_report(model.analysis, model.diags, format, &modules);
+}
+
 ExecResult run_forward(const LoadedModel& model, const ExecOptions& options) {
   return execute(model.analysis, options);
 }

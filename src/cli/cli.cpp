@@ -130,6 +130,10 @@ int run_cli(int argc, char** argv) {
       ->check(kNonEmpty);
   check_cmd->add_option("--format", format, "table | markdown | csv | json");
   check_cmd->add_flag("--explain", check.explain, "show every formula with its numbers");
+  check_cmd
+      ->add_option("--depth", check.depth,
+                   "one row per module down to this depth (0: the model; 1: its children; ...)")
+      ->transform(int_in<int>(0, INT32_MAX));
   check_cmd->add_option("--model", check.load.model, "which model of a .py file")->check(kNonEmpty);
   check_cmd->add_option("--arg", raw_args, "constructor argument of a .py model, name=value");
   check_cmd

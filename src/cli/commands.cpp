@@ -8,6 +8,7 @@
 
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/netshape.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/python_frontend.hpp"
 
@@ -52,8 +53,10 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   bool errors = m.diags.has_errors();
   if (errors) err << render_diagnostics(m);
   bool analysed = m.exit != ExitCode::UsageOrParse;
+  std::optional<Grouping> modules;
+  if (o.depth >= 0) modules = group_layers(m, o.depth);
   if (analysed || o.format == ReportFormat::Json)
-    out << render_report(m.analysis, m.diags, o.format);
+    out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   if (!errors) {
     out.flush();

@@ -3212,7 +3212,9 @@ class Construct {
           raise(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
                 "call its modules: `for m in self." + name + ": x = m(x)`");
         }
-        int self = declare(m, name, "Sequential", parent, call_span);
+        // A subclass (`class ConvBNReLU(nn.Sequential)`) is an instance of its own class.
+        std::string kind = m.instance && m.instance->cls ? m.instance->cls->name : "Sequential";
+        int self = declare(m, name, kind, parent, call_span);
         PyList current = inputs;
         for (auto& child : m.children) {
           PyValue c = canonical(child_module(mod, child.def, child.index));
@@ -3220,6 +3222,7 @@ class Construct {
         }
         if (current.size() != 1)
           unsupported_here(call_span, "nn.Sequential applied to several tensors");
+        L.note_output(m, self, output_name(current[0]));
         return current[0];
       }
       case ModuleDef::User: {
@@ -3232,7 +3235,10 @@ class Construct {
         bool passed_through = out.kind == PyValue::Kind::Tensor &&
                               L.program_.statements.size() == before &&
                               m.instance->modules.empty() && !name.empty();
-        if (!passed_through) return out;
+        if (!passed_through) {
+          L.note_output(m, self, output_name(out));
+          return out;
+        }
         // A module without submodules whose forward returns its input unchanged (a drop path in
         // eval mode) is still a module PyTorch calls: a row of its own, as nn.Identity's.
         Statement st;
@@ -3244,10 +3250,17 @@ class Construct {
         st.inputs = {out.name};
         st.input_spans = {call_span};
         st.module = self;
-        return PyValue::tensor(emit(std::move(st)), call_span);
+        PyValue identity = PyValue::tensor(emit(std::move(st)), call_span);
+        L.note_output(m, self, identity.name);
+        return identity;
       }
     }
     raise(call_span, "this module cannot be applied");
+  }
+
+  // The tensor a module's call returned, for its row in the table by module ("" for several).
+  static std::string output_name(const PyValue& out) {
+    return out.kind == PyValue::Kind::Tensor ? out.name : "";
   }
 
   // A layer applied: one statement; a layer applied again shares its first call's parameters.

@@ -374,6 +374,7 @@ std::optional<Program> Lowerer::run() {
 bool Lowerer::lower_sequential_model(const Candidate& model) {
   std::optional<ModuleDef> seq = build_top_level(*model.sequential);
   if (!seq) return false;
+  program_.model_class = "Sequential";
   return lower_module(*seq, model.name, model.span);
 }
 
@@ -382,6 +383,7 @@ bool Lowerer::lower_factory_model(const Candidate& model) {
   std::optional<ModuleDef> root = call_factory(model);
   if (!root) return false;
   if (root->kind == ModuleDef::User) program_.model_name = root->instance->cls->name;
+  if (root->kind == ModuleDef::Sequential) program_.model_class = "Sequential";
   return lower_module(*root, model.name, model.span);
 }
 
@@ -454,9 +456,17 @@ int Lowerer::declare_module(ModuleDef& m, const std::string& name, const std::st
   decl.parent = parent;
   decl.constructed_at = m.span;
   decl.applied_at = call_span;
+  decl.first_statement = program_.statements.size();
   m.module_index = static_cast<int>(program_.modules.size());
   program_.modules.push_back(std::move(decl));
   return m.module_index;
+}
+
+// What a module's application returned, kept on its ModuleDecl (the last application's wins):
+// the output of its row when the table is grouped by module (`check --depth`).
+void Lowerer::note_output(const ModuleDef& m, int self, const std::string& tensor) {
+  if (self < 0 || self != m.module_index) return;  // the model, or a module built in place
+  program_.modules[static_cast<size_t>(self)].output = tensor;
 }
 
 // Binds call arguments to parameter names (positional first, then keywords).

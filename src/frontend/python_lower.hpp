@@ -214,6 +214,8 @@ class Lowerer {
   // The ModuleDecl of a container or user module, made at its first application.
   int declare_module(ModuleDef& m, const std::string& name, const std::string& kind, int parent,
                      Span call_span);
+  // What an application of module `self` returned (a tensor's name; "" for several tensors).
+  void note_output(const ModuleDef& m, int self, const std::string& tensor);
 
   // python_input.cpp
   bool attach_input_shapes(const Candidate& model);

@@ -47,10 +47,12 @@ class Lowering {
     TensorId previous = g_.inputs.empty() ? kNoId : g_.inputs[0].tensor;
     g_.nodes.reserve(prog_.statements.size());
     for (size_t i = 0; i < prog_.statements.size(); ++i) {
-      if (!lower_statement(prog_.statements[i], names[i], previous)) return;
+      if (!lower_statement(prog_.statements[i], names[i], previous))
+        return resolve_module_outputs();
       previous = g_.nodes.back().output;
     }
     collect_outputs(previous);
+    resolve_module_outputs();
   }
 
  private:
@@ -73,7 +75,7 @@ class Lowering {
   void build_modules() {
     GraphModule root;
     root.path = g_.names.intern("");
-    root.kind = g_.names.intern(g_.model_name);
+    root.kind = g_.names.intern(prog_.model_class.empty() ? g_.model_name : prog_.model_class);
     root.constructed_at = prog_.model_span;
     g_.modules.push_back(root);
     for (const ModuleDecl& m : prog_.modules) {
@@ -83,9 +85,19 @@ class Lowering {
       gm.parent = m.parent < 0 ? kRootModule : static_cast<ModuleId>(m.parent + 1);
       gm.constructed_at = m.constructed_at;
       gm.applied_at = m.applied_at;
+      gm.first_node = static_cast<NodeId>(m.first_statement);
       ModuleId id = static_cast<ModuleId>(g_.modules.size());
       g_.modules.push_back(gm);
       if (gm.parent < id) g_.modules[gm.parent].children.push_back(id);
+    }
+  }
+
+  // What each module's last application returned, once every name is a tensor (past a failed
+  // node, names are unknown: kNoId).
+  void resolve_module_outputs() {
+    for (size_t m = 0; m < prog_.modules.size() && m + 1 < g_.modules.size(); ++m) {
+      const std::string& out = prog_.modules[m].output;
+      if (!out.empty()) g_.modules[m + 1].output = find_tensor(out);
     }
   }
 

@@ -51,6 +51,11 @@ void JsonText::value(std::string_view s) {
   quoted(s);
 }
 
+void JsonText::boolean(bool b) {
+  element();
+  out_ += b ? "true" : "false";
+}
+
 void JsonText::null() {
   element();
   out_ += "null";

@@ -71,6 +71,28 @@ std::string render_grid(const std::vector<Column>& cols,
   return out;
 }
 
+// What follows the grid: the outputs, the sizes `?` became, the totals and the memory.
+std::string table_footer(const Analysis& a) {
+  if (!a.ok) return "\n(stopped at the first error)\n";
+  const Totals& t = a.totals;
+  std::string per = has_symbolic_batch(a) ? " per sample" : "";
+  std::string out = "\n";
+  for (const auto& [name, shape] : a.outputs)
+    out += fmt::format("output {}: {}\n", name, to_string(shape));
+  for (const LayerInfo& l : a.layers) {
+    for (const auto& [param, v] : l.inferred) {
+      out += fmt::format("inferred {}.{} = {}  (from `?`)\n", l.name, param, v);
+    }
+  }
+  out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
+                     with_commas(t.trainable_params), with_commas(t.non_trainable_params));
+  out += fmt::format("MACs: {}{}\n", with_commas(t.macs), per);
+  out += fmt::format("parameter memory: {:.2f} MB, activation memory: {:.2f} MB{} (float32)\n",
+                     static_cast<double>(t.params) * 4.0 / kBytesPerMB,
+                     static_cast<double>(t.activation_elements) * 4.0 / kBytesPerMB, per);
+  return out;
+}
+
 }  // namespace
 
 nlohmann::ordered_json shape_json(const Shape& s) {
@@ -98,24 +120,41 @@ std::string render_table(const Analysis& a) {
   }
   std::string out = fmt::format("model {}  (input {})\n\n", a.model_name, inputs_line(a));
   out += render_grid(cols, rows);
-  if (!a.ok) return out + "\n(stopped at the first error)\n";
-  const Totals& t = a.totals;
-  std::string per = has_symbolic_batch(a) ? " per sample" : "";
-  out += "\n";
-  for (const auto& [name, shape] : a.outputs)
-    out += fmt::format("output {}: {}\n", name, to_string(shape));
-  for (const LayerInfo& l : a.layers) {
-    for (const auto& [param, v] : l.inferred) {
-      out += fmt::format("inferred {}.{} = {}  (from `?`)\n", l.name, param, v);
-    }
-  }
-  out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
-                     with_commas(t.trainable_params), with_commas(t.non_trainable_params));
-  out += fmt::format("MACs: {}{}\n", with_commas(t.macs), per);
-  out += fmt::format("parameter memory: {:.2f} MB, activation memory: {:.2f} MB{} (float32)\n",
-                     static_cast<double>(t.params) * 4.0 / kBytesPerMB,
-                     static_cast<double>(t.activation_elements) * 4.0 / kBytesPerMB, per);
+  return out + table_footer(a);
+}
+
+namespace {
+
+// The display name of a grouped row: the model is `(model)` (its named_modules() name is
+// empty); every row is indented by its depth.
+std::string indented_name(const ModuleRow& r, std::string_view indent) {
+  std::string out;
+  for (int d = 0; d < r.depth; ++d) out += indent;
+  out += r.depth == 0 && r.name.empty() ? std::string("(model)") : r.name;
   return out;
+}
+
+std::string row_shape(const ModuleRow& r) {
+  if (r.failed) return "error";
+  return r.output ? to_string(*r.output) : "-";
+}
+
+}  // namespace
+
+std::string render_table(const Analysis& a, const Grouping& modules) {
+  std::vector<Column> cols = {{"#", true},      {"module", false},
+                              {"class", false}, {"output shape", false},
+                              {"params", true}, {"MACs", true}};
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(modules.rows.size());
+  for (size_t i = 0; i < modules.rows.size(); ++i) {
+    const ModuleRow& r = modules.rows[i];
+    rows.push_back({std::to_string(i + 1), indented_name(r, "  "), r.kind, row_shape(r),
+                    r.failed ? "-" : with_commas(r.params), r.failed ? "-" : with_commas(r.macs)});
+  }
+  std::string out = fmt::format("model {}  (input {})\n\n", a.model_name, inputs_line(a));
+  out += render_grid(cols, rows);
+  return out + table_footer(a);
 }
 
 std::string render_markdown(const Analysis& a) {
@@ -134,6 +173,33 @@ std::string render_markdown(const Analysis& a) {
   if (a.ok) {
     out += fmt::format("| | **total** | | | | **{}** | **{}** |\n", with_commas(a.totals.params),
                        with_commas(a.totals.macs));
+  }
+  return out;
+}
+
+std::string render_markdown(const Analysis& a, const Grouping& modules) {
+  std::string out = fmt::format("**{}** — input {}\n\n", a.model_name, inputs_line(a));
+  out += "| # | module | class | output shape | params | MACs |\n|---:|---|---|---|---:|---:|\n";
+  for (size_t i = 0; i < modules.rows.size(); ++i) {
+    const ModuleRow& r = modules.rows[i];
+    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", i + 1, indented_name(r, "&nbsp;&nbsp;"),
+                       r.kind, row_shape(r), r.failed ? "-" : with_commas(r.params),
+                       r.failed ? "-" : with_commas(r.macs));
+  }
+  return out;
+}
+
+std::string render_csv(const Analysis& a, const Grouping& modules) {
+  (void)a;
+  std::string out = "index,module,class,depth,parent,output_shape,params,trainable_params,macs\n";
+  for (size_t i = 0; i < modules.rows.size(); ++i) {
+    const ModuleRow& r = modules.rows[i];
+    bool shape = !r.failed && r.output;
+    std::string parent = r.parent == kNoRow ? "" : std::to_string(r.parent + 1);
+    out += fmt::format("{},{},{},{},{},\"{}\",{},{},{}\n", i + 1, r.name, r.kind, r.depth, parent,
+                       shape ? to_string(*r.output) : "", r.failed ? "" : std::to_string(r.params),
+                       r.failed ? "" : std::to_string(r.trainable_params),
+                       r.failed ? "" : std::to_string(r.macs));
   }
   return out;
 }
@@ -157,7 +223,8 @@ std::string render_csv(const Analysis& a) {
   return out;
 }
 
-nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
+nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
+                               const Grouping* modules) {
   nlohmann::ordered_json j;
   j["model"] = a.model_name;
   j["inputs"] = nlohmann::ordered_json::object();
@@ -182,6 +249,26 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags) {
                  {"trainable_params", a.totals.trainable_params},
                  {"non_trainable_params", a.totals.non_trainable_params},
                  {"macs", a.totals.macs}};
+  if (modules) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const ModuleRow& r : modules->rows) {
+      nlohmann::ordered_json e;
+      e["name"] = r.name;
+      e["class"] = r.kind;
+      e["depth"] = r.depth;
+      e["parent"] =
+          r.parent == kNoRow ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.parent);
+      e["named_module"] = r.named_module;
+      e["output_shape"] =
+          !r.failed && r.output ? shape_json(*r.output) : nlohmann::ordered_json(nullptr);
+      e["params"] = r.params;
+      e["trainable_params"] = r.trainable_params;
+      e["macs"] = r.macs;
+      e["layers"] = r.layers;
+      rows.push_back(e);
+    }
+    j["modules"] = {{"depth", modules->depth}, {"rows", rows}};
+  }
   j["diagnostics"] = nlohmann::ordered_json::array();
   for (const Diagnostic& d : diags.items()) {
     nlohmann::ordered_json e;
@@ -291,6 +378,37 @@ void write_diagnostic(JsonText& j, const Diagnostic& d) {
   j.end_object();
 }
 
+void write_module_row(JsonText& j, const ModuleRow& r) {
+  j.begin_object();
+  j.key("name");
+  j.value(r.name);
+  j.key("class");
+  j.value(r.kind);
+  j.key("depth");
+  j.value(int64_t{r.depth});
+  j.key("parent");
+  if (r.parent == kNoRow)
+    j.null();
+  else
+    j.value(int64_t{r.parent});
+  j.key("named_module");
+  j.boolean(r.named_module);
+  j.key("output_shape");
+  if (!r.failed && r.output)
+    write_shape(j, *r.output);
+  else
+    j.null();
+  j.key("params");
+  j.value(r.params);
+  j.key("trainable_params");
+  j.value(r.trainable_params);
+  j.key("macs");
+  j.value(r.macs);
+  j.key("layers");
+  j.value(int64_t{r.layers});
+  j.end_object();
+}
+
 void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Shape>>& shapes) {
   j.begin_object();
   for (const auto& [name, shape] : shapes) {
@@ -303,7 +421,7 @@ void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Sh
 }  // namespace
 
 // to_json(a, diags).dump(2), written directly (docs/json.md).
-std::string render_json(const Analysis& a, const Diagnostics& diags) {
+std::string render_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules) {
   std::string out;
   out.reserve(192 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
   JsonText j(out);
@@ -329,6 +447,17 @@ std::string render_json(const Analysis& a, const Diagnostics& diags) {
   j.key("macs");
   j.value(a.totals.macs);
   j.end_object();
+  if (modules) {
+    j.key("modules");
+    j.begin_object();
+    j.key("depth");
+    j.value(int64_t{modules->depth});
+    j.key("rows");
+    j.begin_array();
+    for (const ModuleRow& r : modules->rows) write_module_row(j, r);
+    j.end_array();
+    j.end_object();
+  }
   j.key("diagnostics");
   j.begin_array();
   for (const Diagnostic& d : diags.items()) write_diagnostic(j, d);
@@ -356,16 +485,17 @@ std::string render_explain(const Analysis& a) {
   return out;
 }
 
-std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f) {
+std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f,
+                          const Grouping* modules) {
   switch (f) {
     case ReportFormat::Table:
-      return render_table(a);
+      return modules ? render_table(a, *modules) : render_table(a);
     case ReportFormat::Markdown:
-      return render_markdown(a);
+      return modules ? render_markdown(a, *modules) : render_markdown(a);
     case ReportFormat::Csv:
-      return render_csv(a);
+      return modules ? render_csv(a, *modules) : render_csv(a);
     case ReportFormat::Json:
-      return render_json(a, diags);
+      return render_json(a, diags, modules);
   }
   return {};
 }

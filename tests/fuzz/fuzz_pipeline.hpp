@@ -6,7 +6,8 @@
 //   bit 0 of byte 0: 0 = a .ns file, 1 = a .py file (the seed corpus uses '0' and '1');
 //   bit 1 of byte 0: 1 = without --explain (so '0' and '1' exercise the explain formulas too).
 // Then, as the CLI does (src/api/load.cpp, src/cli/commands.cpp): load_model (parse, analyse, the
-// smallest-input search), every diagnostic rendered, every report format, the explain text.
+// smallest-input search), every diagnostic rendered, every report format, the explain text, and
+// the table by module (`--depth`) at three depths.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +51,23 @@ inline std::string run_pipeline(const uint8_t* data, size_t size) {
     render_report(m.analysis, m.diags, ReportFormat::Csv);
     if (explain) render_explain(m.analysis);
     for (const auto& output : m.analysis.outputs) to_string(output.second);  // `netshape shape`
+  }
+  // `check --depth N`: the table by module, for the model alone, one level and every module.
+  if (m.graph) {
+    for (int depth : {0, 1, 1000}) {
+      const Grouping modules = group_layers(m.analysis, *m.graph, depth);
+      const std::string grouped = render_report(m.analysis, m.diags, ReportFormat::Json, &modules);
+      if (!nlohmann::json::accept(grouped))
+        return "--depth: --format json is not valid JSON\n" + grouped;
+      render_report(m.analysis, m.diags, ReportFormat::Table, &modules);
+      render_report(m.analysis, m.diags, ReportFormat::Markdown, &modules);
+      render_report(m.analysis, m.diags, ReportFormat::Csv, &modules);
+      if (m.analysis.ok &&
+          (modules.rows.empty() || modules.rows[0].params != m.analysis.totals.params ||
+           modules.rows[0].macs != m.analysis.totals.macs))
+        return "--depth " + std::to_string(depth) + ": the model's row is not the totals\n" +
+               grouped;
+    }
   }
   return {};
 }

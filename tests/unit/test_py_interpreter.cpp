@@ -567,7 +567,7 @@ TEST_CASE("interpreter: a module that builds itself several times stops at once 
   CHECK(seconds < 1.0);
 }
 
-TEST_CASE("interpreter: one module under two names is one module; deepcopy makes new ones") {
+TEST_CASE("interpreter: one module under two names is one module, and deepcopy makes new ones") {
   // PyTorch: 288 parameters (3 copies of Linear(8, 8) + the shared one, counted once), and
   // named_modules() lists the shared layer once, as `shared.0`.
   LoadedModel m = read(R"(import copy

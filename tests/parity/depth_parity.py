@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""`netshape check --depth` against PyTorch, module by module, on every model of tests/py_models.
+
+For each (file, --model, input) of tests/py_models/gen_golden.py, PyTorch builds the model and
+runs a forward on zeros with a hook on every module of named_modules(); netshape prints its table
+by module with every module shown (`--depth 100 --format json`). Then:
+- the rows that are named modules are exactly the modules PyTorch called, by named_modules() name,
+  each with its class, and the modules forward never applies (rows without layers or output);
+- each has sum(p.numel() for p in module.parameters()), the output shape of its last call (when
+  that call returned one tensor), and the MACs of the Conv/ConvTranspose/Linear calls made while
+  its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
+  `self.conv1` inside `self.net`, counts in the module that called it);
+- the model's row is the model (its class, its output) and the layers add up to the totals.
+Exit 1 on any difference.
+
+Usage: depth_parity.py NETSHAPE_BINARY
+"""
+import contextlib
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+
+import torch
+
+sys.dont_write_bytecode = True  # importing the corpus leaves no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY_MODELS = os.path.join(HERE, "..", "py_models")
+sys.path.insert(0, PY_MODELS)
+import gen_golden  # noqa: E402  (the corpus and its loader)
+
+
+def layer_macs(mod, inp, out):
+    if isinstance(mod, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)):
+        return out.numel() * (mod.in_channels // mod.groups) * math.prod(mod.kernel_size)
+    if isinstance(mod, (torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.ConvTranspose3d)):
+        return inp[0].numel() * (mod.out_channels // mod.groups) * math.prod(mod.kernel_size)
+    if isinstance(mod, torch.nn.Linear):
+        return out.numel() // mod.out_features * mod.in_features * mod.out_features
+    return 0
+
+
+def torch_modules(file, selector, shape):
+    module = gen_golden.load(os.path.join(PY_MODELS, file))
+    model = getattr(module, selector)() if selector else module.model
+    model.eval()
+    seen = {}  # name -> [class, params, last output shape, MACs]
+    called = set()
+    running = []  # the modules whose forward is running, outermost first
+    for name, m in model.named_modules():
+        seen[name] = [type(m).__name__, sum(p.numel() for p in m.parameters()), None, 0]
+
+        def enter(mod, inp, name=name):
+            called.add(name)
+            running.append(name)
+
+        def leave(mod, inp, out, name=name):
+            running.pop()
+            seen[name][2] = list(out.shape) if torch.is_tensor(out) else None
+            macs = layer_macs(mod, inp, out)
+            if macs:  # counts in the module and in every module whose forward called it
+                for caller in set(running + [name]):
+                    seen[caller][3] += macs
+
+        m.register_forward_pre_hook(enter)
+        m.register_forward_hook(leave)
+    with torch.no_grad():
+        model(torch.zeros(*shape))
+    return seen, called
+
+
+def main():
+    binary = sys.argv[1]
+    failures = 0
+    for file, selector, shape in gen_golden.MODELS:
+        label = f"{file} {selector or ''}".strip()
+        cmd = [binary, "check", os.path.join(PY_MODELS, file), "--input", ",".join(map(str, shape)),
+               "--depth", "100", "--format", "json"]
+        if selector:
+            cmd += ["--model", selector]
+        report = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
+        rows = report["modules"]["rows"]
+        with contextlib.redirect_stdout(io.StringIO()):  # some model files print
+            seen, called = torch_modules(file, selector, shape)
+        want = {name: v for name, v in seen.items() if name in called}
+        problems = []
+        got = {r["name"]: r for r in rows if r["named_module"]}
+        # A module forward never applies (an auxiliary head in eval mode): a row without layers or
+        # output, with its parameters, as model.parameters() counts them.
+        for name in set(got) - set(want):
+            r = got[name]
+            if name in seen and r["layers"] == 0 and r["output_shape"] is None:
+                want[name] = [seen[name][0], seen[name][1], None, 0]
+        if set(got) != set(want):
+            problems.append(f"modules: netshape has {sorted(set(got) - set(want))} more, "
+                            f"PyTorch {sorted(set(want) - set(got))} more")
+        for name in sorted(set(got) & set(want)):
+            r, (cls, params, out, macs) = got[name], want[name]
+            mine = [r["class"], r["params"], r["output_shape"], r["macs"]]
+            if out is None:  # a call returning several tensors: netshape shows the last layer's
+                mine[2] = None
+            if mine != [cls, params, out, macs]:
+                problems.append(f"{name or '(model)'}: netshape {mine}, PyTorch {[cls, params, out, macs]}")
+        if rows[0]["params"] != report["totals"]["params"] or rows[0]["macs"] != report["totals"]["macs"]:
+            problems.append("the model's row is not the totals")
+        if problems:
+            failures += 1
+            print(f"depth parity: {label}: FAILED")
+            for p in problems:
+                print("  " + p)
+        else:
+            print(f"depth parity: {label}: {len(got)} modules equal PyTorch's")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `netshape check --depth` against PyTorch, module by module (depth_parity.py): on every model of
+# tests/py_models, the rows that are named modules are exactly the modules PyTorch calls, by their
+# named_modules() names, with PyTorch's class, parameter count, last output shape and MACs.
+# Skips (exit 0) without a Python that has torch; exit 1 on any difference.
+#
+# Usage: tests/parity/run_depth_parity.sh [NETSHAPE]   (default build/netshape; PYTHON=... to choose)
+set -u
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+NETSHAPE="${1:-build/netshape}"
+case "$NETSHAPE" in
+  /*) ;;
+  *) [ -e "$NETSHAPE" ] || NETSHAPE="$ROOT/$NETSHAPE" ;;
+esac
+
+. "$ROOT/tests/parity/find_python.sh"
+PY="$(find_python 'torch')"
+if [ -z "$PY" ]; then
+  echo "depth parity: no python with torch; skipping"
+  exit 0
+fi
+if [ ! -x "$NETSHAPE" ]; then
+  echo "depth parity: no netshape binary at $NETSHAPE"
+  exit 1
+fi
+"$PY" -W ignore "$ROOT/tests/parity/depth_parity.py" "$NETSHAPE"
