@@ -270,9 +270,10 @@ static void count_unapplied(LoadedModel& m) {
         UnappliedModule{group.module, group.module_kind, params, trainable});
     Diagnostic& d = m.diags.warning(
         group.module_span,
-        fmt::format("`{}` ({}) is never applied in forward: its {} parameters{} have no row but "
+        fmt::format("`{}` ({}) is never {} in forward: its {} parameters{} have no row but "
                     "count in the total, as model.parameters() counts them",
-                    group.module, group.module_kind, with_commas(params),
+                    group.module, group.module_kind,
+                    group.module_kind == "nn.Parameter" ? "read" : "applied", with_commas(params),
                     layers > 1 ? fmt::format(" (in {} layers)", layers) : ""),
         "nothing to fix if it is only used in training (an auxiliary head); else apply it in "
         "forward or remove it");

@@ -292,3 +292,17 @@ void forward_bmm(ForwardCtx& ctx) {
 }
 
 }  // namespace netshape
+
+namespace netshape {
+
+// () -> [*size]: a Parameter is its weight (seeded as every layer's), ones is 1, the rest 0.
+void forward_source(ForwardCtx& ctx) {
+  ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  if (const Tensor* w = ctx.weight("weight")) {
+    ctx.out.data = w->data;
+  } else if (op_info(ctx.layer.op).kind == OpKind::ones) {
+    std::fill(ctx.out.data.begin(), ctx.out.data.end(), 1.0f);
+  }
+}
+
+}  // namespace netshape

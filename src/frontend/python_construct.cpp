@@ -619,8 +619,8 @@ class Construct {
     if (callee == "_log_api_usage_once") return false;  // skipped with a warning, not silently
     for (const char* prefix :
          {"print", "nn.init.", "torch.nn.init.", "init.", "logging.", "logger.", "warnings.",
-          "torch.manual_seed", "self.save_hyperparameters", "self.apply", "self.register_buffer",
-          "self.init_weights", "self._init_weights", "self.reset_parameters"}) {
+          "torch.manual_seed", "self.save_hyperparameters", "self.apply", "self.init_weights",
+          "self._init_weights", "self.reset_parameters"}) {
       if (callee.rfind(prefix, 0) == 0) return true;
     }
     return false;
@@ -887,7 +887,11 @@ class Construct {
       if (auto it = inst.modules.find(name); it != inst.modules.end())
         return child_module(obj, it->second, name);  // the attribute itself
       if (auto it = inst.attrs.find(name); it != inst.attrs.end()) return from_const(it->second, e);
-      if (auto it = inst.values.find(name); it != inst.values.end()) return *it->second;
+      if (auto it = inst.values.find(name); it != inst.values.end()) {
+        if (forward_ && it->second->kind == PyValue::Kind::Made)
+          return materialize(*it->second, obj.name.empty() ? name : obj.name + "." + name, e.span);
+        return *it->second;
+      }
       if (name == "training") return data_bool(false, e.span);  // eval mode
       if (name == "__class__") {
         PyValue c;
@@ -1685,8 +1689,8 @@ class Construct {
     if (callee.method_self)  // a method of a value: `layers.append(...)`
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
-    if (n == "nn.Parameter" && !free_parameter_at_.valid()) free_parameter_at_ = at;
-    if (n.rfind("nn.init", 0) == 0 || n == "print" || n == "nn.Parameter") {
+    if (n == "nn.Parameter") return parameter(args, at);
+    if (n.rfind("nn.init", 0) == 0 || n == "print") {
       return PyValue::none(at);
     }
     if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos)
@@ -2130,9 +2134,16 @@ class Construct {
       if (name == "parameters" || name == "named_parameters") out.clear();  // tensors: not followed
       return make_list(std::move(out));
     }
-    if (name == "register_parameter" && !free_parameter_at_.valid()) free_parameter_at_ = at;
-    if (name == "apply" || name == "register_buffer" || name == "register_parameter" ||
-        name == "train" || name == "eval" || name == "to" || name == "requires_grad_") {
+    if (name == "register_buffer" || name == "register_parameter") {
+      const PyValue& value = nth(args, 1, at);
+      if (name == "register_parameter" && !value.is_none() &&
+          !(value.kind == PyValue::Kind::Made && value.name == "parameter"))
+        raise(at, "register_parameter() takes an nn.Parameter or None");
+      set_attribute(self, text_of(nth(args, 0, at)), value, at);
+      return PyValue::none(at);
+    }
+    if (name == "apply" || name == "train" || name == "eval" || name == "to" ||
+        name == "requires_grad_") {
       return PyValue::none(at);
     }
     (void)f;
@@ -2295,6 +2306,12 @@ class Construct {
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
     if (a.kind == PyValue::Kind::Tensor || b.kind == PyValue::Kind::Tensor)
       return tensor_arithmetic(op, a, b, at);
+    if (a.kind == PyValue::Kind::Made || b.kind == PyValue::Kind::Made) {
+      const PyValue& made = a.kind == PyValue::Kind::Made ? a : b;
+      const PyValue& other = a.kind == PyValue::Kind::Made ? b : a;
+      if (other.is(Value::Kind::Int) || other.is(Value::Kind::Float)) return made;
+      unsupported_here(at, "operator `" + op + "` on a tensor made in __init__");
+    }
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return binary(op, resolved(a, at), resolved(b, at), at);
     bool sequences =
@@ -2581,6 +2598,8 @@ class Construct {
         return "a tensor";
       case PyValue::Kind::Shape:
         return "a tensor's shape";
+      case PyValue::Kind::Made:
+        return v.name == "parameter" ? "an nn.Parameter" : "a tensor made in __init__";
       default:
         return "this value";
     }
@@ -2945,8 +2964,10 @@ class Construct {
   }
 
  private:
-  Span free_parameter_at_;               // the first nn.Parameter the model makes
-  std::map<std::string, Shape> shapes_;  // tensors whose shape forward asked for (immutable)
+  int next_made_ = 0;                        // identities of tensors made in __init__
+  std::map<int, std::string> materialized_;  // by identity: the statement of a made tensor
+  std::set<int> counted_made_;               // nn.Parameters collect_unapplied has seen
+  std::map<std::string, Shape> shapes_;      // tensors whose shape forward asked for (immutable)
   int shape_queries_ = 0;
 
   // Thrown when forward asks for a shape the statements so far cannot give (they fail): reading
@@ -3055,18 +3076,34 @@ class Construct {
     return index;
   }
 
-  // model.parameters() counts every registered module, applied or not: the layers with weights
-  // forward never applies (an auxiliary head in eval mode) go to Program::unapplied, whose
-  // parameters the total includes. A free nn.Parameter is refused: it would be missing.
+  // model.parameters() counts every registered module and nn.Parameter, used or not: the layers
+  // with weights forward never applies (an auxiliary head in eval mode) and the parameters it
+  // never reads go to Program::unapplied, whose parameters the total includes.
   bool all_parameters_counted(const PyValue& model) {
-    if (free_parameter_at_.valid()) {
-      return L.error(free_parameter_at_,
-                     "unsupported Python construct: nn.Parameter (netshape does not count free "
-                     "parameters yet, and model.parameters() would)",
-                     "netshape counts the parameters of layers; keep weights inside nn layers");
-    }
     collect_unapplied(*model.module, model.name);
     return true;
+  }
+
+  // A tensor made in __init__, read in forward as `self.<path>`: one statement, at its first read.
+  PyValue materialize(const PyValue& made, const std::string& path, Span at) {
+    if (auto it = materialized_.find(made.made); it != materialized_.end())
+      return PyValue::tensor(it->second, at);
+    Statement st = made_statement(made, path);
+    st.module = module_;
+    std::string out = emit(std::move(st));
+    materialized_[made.made] = out;
+    return PyValue::tensor(out, at);
+  }
+
+  static Statement made_statement(const PyValue& made, const std::string& path) {
+    Statement st;
+    st.named = true;  // named as named_parameters() / named_buffers() name it
+    st.name = path;
+    st.op = made.name;
+    st.op_span = st.span = made.data.span;
+    for (const PyValue& size : made.items) st.args.push_back(Arg{"", size.data, made.data.span});
+    st.python = true;
+    return st;
   }
 
   // The layers with weights under `m` (at path `at`) that forward did not apply; `group` is the
@@ -3109,6 +3146,21 @@ class Construct {
       }
     }
     for (const ModuleChild& c : m.children) collect_unapplied(c.def, child(c.index), group);
+    if (m.kind != ModuleDef::User) return;
+    for (const auto& [key, value] : m.instance->values) {  // nn.Parameters forward never reads
+      const PyValue& v = *value;
+      if (v.kind != PyValue::Kind::Made || v.name != "parameter" || materialized_.count(v.made))
+        continue;
+      if (!counted_made_.insert(v.made).second) continue;
+      UnappliedLayer p = group;
+      if (p.module.empty()) {
+        p.module = child(key);
+        p.module_kind = "nn.Parameter";
+        p.module_span = v.data.span;
+      }
+      p.layer = made_statement(v, child(key));
+      L.program_.unapplied.push_back(p);
+    }
   }
 
   // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.
@@ -3378,7 +3430,9 @@ class Construct {
       }
       st.args.push_back(Arg{args.keywords[i], to_ir(v, args.spans[i]), args.spans[i]});
     }
-    if (st.inputs.empty()) {
+    std::optional<OpId> id = find_op(st.op);
+    bool made = id && op_info(*id).family == Family::source;  // torch.zeros(b, 8) in forward
+    if (st.inputs.empty() && !made) {
       unsupported_here(call.span, "`" + op + "(...)` without a tensor argument",
                        "netshape follows tensors computed from forward's inputs");
     }
@@ -3395,7 +3449,47 @@ class Construct {
 
   // The functions of torch and torch.nn.functional netshape follows in forward, by the op name
   // they lower to; nullopt for another name.
+  // torch.zeros(1, 1, 768) in __init__: a tensor netshape knows by its sizes (a buffer, or the
+  // data of an nn.Parameter); nullopt for another name.
+  std::optional<PyValue> made_tensor(const std::string& n, const Args& args, Span at) {
+    std::string op = n.rfind("torch.", 0) == 0 ? n.substr(6) : "";
+    if (op != "zeros" && op != "ones" && op != "empty" && op != "randn" && op != "rand")
+      return std::nullopt;
+    PyValue t;
+    t.kind = PyValue::Kind::Made;
+    t.name = op;
+    t.made = next_made_++;
+    t.data.span = at;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (!args.keywords[i].empty()) continue;  // dtype=, device=, requires_grad=
+      for (const PyValue& v :
+           args.values[i].kind == PyValue::Kind::Tuple || args.values[i].kind == PyValue::Kind::List
+               ? iterate(args.values[i], at)
+               : PyList{args.values[i]})
+        t.items.push_back(data_int(int_of(v, at), at));
+    }
+    return t;
+  }
+
+  // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
+  PyValue parameter(const Args& args, Span at) {
+    const PyValue& data = nth(args, 0, at);
+    if (data.kind != PyValue::Kind::Made) {
+      unsupported_here(at, "nn.Parameter of " + describe(data),
+                       "netshape follows nn.Parameter(torch.zeros(...)) (or ones, randn, rand, "
+                       "empty) with the sizes written");
+    }
+    PyValue p = data;
+    p.name = "parameter";
+    p.made = next_made_++;
+    p.data.span = at;
+    return p;
+  }
+
   std::optional<PyValue> torch_function(const std::string& n, Args& args, const Expr& call) {
+    if (!forward_) {
+      if (auto made = made_tensor(n, args, call.span)) return made;
+    }
     if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
       return data_bool(false, call.span);
     if (n == "torch.jit.annotate") return nth(args, 1, call.span);

@@ -36,6 +36,8 @@ struct PyValue {
     File,      // an imported file of the model, as a module (`import blocks`): file
     Tensor,    // in forward: a tensor, by the name of the statement or input producing it (name)
     Shape,     // in forward: `x.shape` / `x.size()` of the tensor `name`, read by index
+    Made,      // a tensor made in __init__ (nn.Parameter, a buffer, torch.zeros): `name` its op
+               // (Parameter, zeros, ...), items its sizes; a statement where forward first reads it
   };
   Kind kind = Kind::Data;
   Value data;
@@ -50,6 +52,7 @@ struct PyValue {
   std::shared_ptr<PyValue> method_self;  // Function: bound to this `self`
   std::string name;  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward
   uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
+  int made = -1;      // Made: its identity (one statement, however often forward reads it)
 
   static PyValue of(Value v) {
     PyValue p;

@@ -775,3 +775,39 @@ bool infer_bmm(RuleContext& ctx) {
 }
 
 }  // namespace netshape
+
+namespace netshape {
+
+// () -> [*size]: a tensor made from nothing. A Parameter's elements are weights (params); the
+// others' (zeros, ones, randn, rand, empty) are not.
+bool infer_source(RuleContext& ctx) {
+  std::string example = fmt::format("{}(1, 1, 768)", ctx.op.name);
+  Shape none;
+  auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(none), example);
+  if (!sizes) return false;
+  for (const Dim& d : *sizes) {
+    if (d.symbolic() || d.value >= 0) continue;
+    return ctx.fail(ctx.st.op_span,
+                    fmt::format("Trying to create tensor with negative dimension {}: {}", d.value,
+                                dims_list(*sizes)),
+                    "sizes are 0 or more");
+  }
+  Shape s;
+  for (const Dim& d : *sizes) s.push_back(d);
+  if (ctx.op.kind == OpKind::parameter) {
+    std::vector<int64_t> dims;
+    for (const Dim& d : s) {
+      if (d.symbolic())
+        return ctx.fail(
+            ctx.st.op_span,
+            fmt::format("a parameter of size {} depends on the batch", dims_list(*sizes)),
+            "a parameter's size is fixed when the model is built");
+      dims.push_back(d.value);
+    }
+    if (!ctx.add_weight("weight", dims)) return false;
+  }
+  ctx.set_output(s);
+  return true;
+}
+
+}  // namespace netshape

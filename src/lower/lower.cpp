@@ -209,6 +209,7 @@ class Lowering {
 
   // Functional ops take leading tensor-name arguments as inputs; otherwise the previous output.
   bool resolve_inputs(GraphNode& node, const Statement& st, const OpInfo& op, TensorId previous) {
+    if (op.family == Family::source) return true;  // made from nothing: no input, not even x
     std::vector<std::pair<std::string_view, Span>> names;
     for (size_t i = 0; i < st.inputs.size(); ++i)
       names.emplace_back(st.inputs[i], i < st.input_spans.size() ? st.input_spans[i] : st.span);

@@ -7,8 +7,8 @@ by module with every module shown (`--depth 100 --format json`). Then:
 - the rows that are named modules are exactly the modules PyTorch called, by named_modules() name,
   each with its class, and the modules forward never applies (rows without layers or output);
 - each has sum(p.numel() for p in module.parameters()), the output shape of its last call (when
-  that call returned one tensor), and the MACs of the Conv/ConvTranspose/Linear calls made while
-  its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
+  that call returned one tensor), and the MACs of the Conv/ConvTranspose/Linear calls and of the
+  matrix products (`@`, matmul, bmm) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
   `self.conv1` inside `self.net`, counts in the module that called it);
 - the model's row is the model (its class, its output) and the layers add up to the totals.
 Exit 1 on any difference.
@@ -66,9 +66,28 @@ def torch_modules(file, selector, shape):
 
         m.register_forward_pre_hook(enter)
         m.register_forward_hook(leave)
-    with torch.no_grad():
+    with torch.no_grad(), MatmulMacs(seen, running):
         model(torch.zeros(*shape))
     return seen, called
+
+
+class MatmulMacs(torch.overrides.TorchFunctionMode):
+    """Credits the MACs of `a @ b`, torch.matmul and torch.bmm (prod(out) * k, docs/counting.md)
+    to every module whose forward is running: they are functional, so no module hook sees them."""
+
+    def __init__(self, seen, running):
+        super().__init__()
+        self.seen, self.running = seen, running
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        names = {torch.matmul, torch.bmm, torch.Tensor.matmul, torch.Tensor.bmm,
+                 torch.Tensor.__matmul__}
+        if func in names and torch.is_tensor(out):
+            macs = out.numel() * args[0].shape[-1]
+            for caller in set(self.running):
+                self.seen[caller][3] += macs
+        return out
 
 
 def main():

@@ -51,21 +51,29 @@ const std::map<std::string, std::string> kWhole = {
     {"cat", "cat([x, x], dim=1)"},
     {"stack", "stack([x, x], dim=1)"},
     {"matmul", "matmul(x)"},
-    {"bmm", "bmm(x)"}};
+    {"bmm", "bmm(x)"},
+    {"parameter", "parameter(1, 1, 768)"},
+    {"zeros", "zeros(2, 3)"},
+    {"ones", "ones(2, 3)"},
+    {"empty", "empty(2, 3)"},
+    {"randn", "randn(2, 3)"},
+    {"rand", "rand(2, 3)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
-const std::map<std::string, int64_t> kParams = {{"Conv1d", 8 * 4 * 3 + 8},
-                                                {"Conv2d", 8 * 4 * 9 + 8},
-                                                {"Conv3d", 8 * 4 * 27 + 8},
-                                                {"ConvTranspose1d", 4 * 8 * 3 + 8},
-                                                {"ConvTranspose2d", 4 * 8 * 9 + 8},
-                                                {"ConvTranspose3d", 4 * 8 * 27 + 8},
-                                                {"BatchNorm1d", 8},
-                                                {"BatchNorm2d", 8},
-                                                {"BatchNorm3d", 8},
-                                                {"LayerNorm", 16},
-                                                {"GroupNorm", 8},
-                                                {"Linear", 8 * 4 + 4}};
+const std::map<std::string, int64_t> kParams = {
+    {"Conv1d", 8 * 4 * 3 + 8},
+    {"Conv2d", 8 * 4 * 9 + 8},
+    {"Conv3d", 8 * 4 * 27 + 8},
+    {"ConvTranspose1d", 4 * 8 * 3 + 8},
+    {"ConvTranspose2d", 4 * 8 * 9 + 8},
+    {"ConvTranspose3d", 4 * 8 * 27 + 8},
+    {"BatchNorm1d", 8},
+    {"BatchNorm2d", 8},
+    {"BatchNorm3d", 8},
+    {"LayerNorm", 16},
+    {"GroupNorm", 8},
+    {"Linear", 8 * 4 + 4},
+    {"parameter", 768}};  // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {
   std::string name(op.name);

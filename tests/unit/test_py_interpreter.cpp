@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "netshape/netshape.hpp"
@@ -596,4 +597,40 @@ class Net(nn.Module):
   CHECK(layer_names(m) ==
         std::vector<std::string>{"layers.0", "layers.1", "layers.2", "shared.0", "shared.0_2"});
   CHECK(m.analysis.layers[4].params == 0);  // the second call shares the first's weights
+}
+
+TEST_CASE("interpreter: nn.Parameter and buffers are tensors forward reads, parameters counted") {
+  // PyTorch: 96 parameters (Linear 72 + scale 8 + unused 16; the buffer is none), output [2, 8].
+  LoadedModel m = read(R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1, 8) * 0.5)
+        self.unused = nn.Parameter(torch.randn(4, 4) * 0.02)
+        self.register_buffer("mask", torch.zeros(1, 8))
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(0), 8)
+        x = self.fc(x) * self.scale + self.mask + h
+        return x
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 8]");
+  CHECK(m.analysis.totals.params == 96);
+  std::map<std::string, int64_t> params;
+  for (const LayerInfo& l : m.analysis.layers) params[l.name] = l.params;
+  CHECK(params.at("scale") == 8);
+  CHECK(params.at("mask") == 0);
+  bool warned = false;
+  for (const Diagnostic& d : m.diags.items())
+    warned |= d.code == "unapplied-module" &&
+              d.message.rfind("`unused` (nn.Parameter) is never read in forward: its 16", 0) == 0;
+  CHECK(warned);
 }
