@@ -3,6 +3,7 @@
 // from the actual input with the shared formulas of shape_rules.hpp, so a disagreement between
 // inference and the executor shows up as a shape mismatch.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +31,14 @@ inline std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, in
   for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i)
     a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
   return a;
+}
+
+// The product of dims [begin, end) of a shape the executor holds (its sizes fit: inference
+// checked every element count).
+inline int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
+  int64_t p = 1;
+  for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
+  return p;
 }
 
 // Raised by a forward that cannot run (reported as the layer's error, never a crash).

@@ -9,12 +9,6 @@
 namespace netshape {
 namespace {
 
-int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
-  int64_t p = 1;
-  for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
-  return p;
-}
-
 // Reshapes keep the data; the new shape must hold exactly the same number of elements.
 void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
   if (product(shape, 0, shape.size()) != ctx.x().numel())

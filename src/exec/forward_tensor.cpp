@@ -8,12 +8,6 @@
 namespace netshape {
 namespace {
 
-int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
-  int64_t p = 1;
-  for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
-  return p;
-}
-
 // Row-major strides of a shape.
 std::vector<int64_t> strides_of(const std::vector<int64_t>& s) {
   std::vector<int64_t> st(s.size(), 1);

@@ -308,6 +308,23 @@ void write_shape(JsonText& j, const Shape& s) {
   j.end_array();
 }
 
+// The counts a layer row and a module row both have: output shape (null when unknown), params,
+// trainable params, MACs.
+void write_counts(JsonText& j, const Shape* output, int64_t params, int64_t trainable,
+                  int64_t macs) {
+  j.key("output_shape");
+  if (output)
+    write_shape(j, *output);
+  else
+    j.null();
+  j.key("params");
+  j.value(params);
+  j.key("trainable_params");
+  j.value(trainable);
+  j.key("macs");
+  j.value(macs);
+}
+
 void write_layer(JsonText& j, const LayerInfo& l) {
   j.begin_object();
   j.key("name");
@@ -320,17 +337,7 @@ void write_layer(JsonText& j, const LayerInfo& l) {
   j.begin_array();
   for (const auto& in : l.inputs) j.value(in);
   j.end_array();
-  j.key("output_shape");
-  if (l.output)
-    write_shape(j, *l.output);
-  else
-    j.null();
-  j.key("params");
-  j.value(l.params);
-  j.key("trainable_params");
-  j.value(l.trainable_params);
-  j.key("macs");
-  j.value(l.macs);
+  write_counts(j, l.output ? &*l.output : nullptr, l.params, l.trainable_params, l.macs);
   if (!l.inferred.empty()) {
     j.key("inferred");
     j.begin_object();
@@ -393,17 +400,8 @@ void write_module_row(JsonText& j, const ModuleRow& r) {
     j.value(int64_t{r.parent});
   j.key("named_module");
   j.boolean(r.named_module);
-  j.key("output_shape");
-  if (!r.failed && r.output)
-    write_shape(j, *r.output);
-  else
-    j.null();
-  j.key("params");
-  j.value(r.params);
-  j.key("trainable_params");
-  j.value(r.trainable_params);
-  j.key("macs");
-  j.value(r.macs);
+  write_counts(j, !r.failed && r.output ? &*r.output : nullptr, r.params, r.trainable_params,
+               r.macs);
   j.key("layers");
   j.value(int64_t{r.layers});
   j.end_object();
