@@ -3406,6 +3406,9 @@ class Construct {
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1)))
       st.op.pop_back();  // F.relu_(x), x.sigmoid_(): in place, the same shape as relu
+    // F.interpolate's deprecated aliases, as torch.nn.functional defines them.
+    bool bilinear = op == "upsample_bilinear";
+    if (op == "upsample" || op == "upsample_nearest" || bilinear) st.op = "interpolate";
     st.module = module_;
     st.op_span = op_span;
     st.span = call.span;
@@ -3429,6 +3432,10 @@ class Construct {
                          "pass its dimensions, e.g. `x.size(0)`");
       }
       st.args.push_back(Arg{args.keywords[i], to_ir(v, args.spans[i]), args.spans[i]});
+    }
+    if (bilinear) {
+      st.args.push_back(Arg{"mode", Value::string("bilinear", call.span), call.span});
+      st.args.push_back(Arg{"align_corners", Value::boolean(true, call.span), call.span});
     }
     std::optional<OpId> id = find_op(st.op);
     bool made = id && op_info(*id).family == Family::source;  // torch.zeros(b, 8) in forward

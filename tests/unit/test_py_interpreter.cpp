@@ -634,3 +634,29 @@ class Net(nn.Module):
               d.message.rfind("`unused` (nn.Parameter) is never read in forward: its 16", 0) == 0;
   CHECK(warned);
 }
+
+TEST_CASE(
+    "interpreter: F.upsample, F.upsample_bilinear are F.interpolate, as PyTorch defines them") {
+  LoadedModel m = read(R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = F.upsample(self.conv(x), scale_factor=2)
+        return F.upsample_bilinear(y, scale_factor=2)
+
+# input: [1, 3, 8, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[1, 4, 32, 32]");  // PyTorch's
+  REQUIRE(m.analysis.layers.size() == 3);
+  CHECK(m.analysis.layers[2].op_name == "interpolate");
+  CHECK(m.analysis.layers[2].attrs.align_corners == std::optional<bool>(true));
+}
