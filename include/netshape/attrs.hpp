@@ -61,7 +61,8 @@ struct Attrs {
   int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
   // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order
   std::vector<int64_t> dims;
-  double value = 0.0;  // constant_pad, pad: the fill value
+  double value = 0.0;              // constant_pad, pad: the fill value
+  double first = 0.0, step = 1.0;  // arange: the first value and the step
 
   // interpolate
   InterpolateMode mode = InterpolateMode::nearest;

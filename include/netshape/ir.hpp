@@ -125,6 +125,9 @@ struct Statement {
   // statement named here, so they are counted once, as model.parameters() does.
   std::string shares_params_with;
   int module = -1;  // index into Program::modules of the module whose forward applied it; -1: root
+  // One of several tensors one call returns (`x.chunk(2)`, `x.max(dim)`'s indices): leaving it
+  // unused is no mistake, so it is not warned about.
+  bool one_of_several = false;
 };
 
 // A module of the model's hierarchy as a frontend found it: a user block (`self.b3 =

@@ -27,8 +27,8 @@ constexpr int kMaxPyChain = 1000;        // links of chains (`a.b.c`, `1+1+1`, `
 constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
 constexpr int kMaxPyCallDepth = 64;      // nested calls of the file's own functions
 constexpr size_t kMaxPyInstances = 20'000;  // objects of the file's classes one model builds
-constexpr size_t kMaxPyFiles = 64;       // files one model imports
-constexpr size_t kMaxPyText = 1 << 16;   // bytes of a string the interpreter builds
+constexpr size_t kMaxPyFiles = 64;          // files one model imports
+constexpr size_t kMaxPyText = 1 << 16;      // bytes of a string the interpreter builds
 constexpr int64_t kMaxPySteps = 1'000'000;  // statements and loop iterations run building a model
 // Tensors whose shape forward asks shape inference for (`c // groups` with c = x.size(1)): each
 // question analyses the statements read so far, so they are bounded.

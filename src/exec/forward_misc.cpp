@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 #include "forward.hpp"
 
@@ -85,6 +86,10 @@ float combine(OpKind kind, float x, float y, float alpha) {
       return x * y;
     case OpKind::div:
       return x / y;
+    case OpKind::maximum:
+      return std::max(x, y);
+    case OpKind::minimum:
+      return std::min(x, y);
     default:
       return x + alpha * y;
   }
@@ -410,32 +415,50 @@ void forward_transpose(ForwardCtx& ctx) {
   }
 }
 
-// x: [...] -> mean (or sum, by the op's kind) over the reduced dims (kept as 1 with keepdim)
+// x: [...] -> over the reduced dims (kept as 1 with keepdim), by the op's kind: the mean, the sum,
+// the largest or smallest (amax, amin), or its position along them (argmax, argmin)
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  const auto& dims = ctx.layer.attrs.dims;
   std::vector<bool> reduce(s.size(), false);
-  for (int64_t d : dims) reduce[static_cast<size_t>(d)] = true;
+  for (int64_t d : ctx.layer.attrs.dims) reduce[static_cast<size_t>(d)] = true;
   ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
-  std::vector<double> sum(ctx.out.data.size(), 0.0);
+  OpKind kind = op_info(ctx.layer.op).kind;
+  bool largest = kind == OpKind::amax || kind == OpKind::argmax;
+  bool smallest = kind == OpKind::amin || kind == OpKind::argmin;
+  double start = largest    ? -std::numeric_limits<double>::infinity()
+                 : smallest ? std::numeric_limits<double>::infinity()
+                            : 0.0;
+  std::vector<double> acc(ctx.out.data.size(), start);
+  std::vector<int64_t> where(ctx.out.data.size(), 0);  // arg*: the position along reduced dims
   int64_t count = 1;
   for (size_t i = 0; i < s.size(); ++i)
     if (reduce[i]) count *= s[i];
   std::vector<int64_t> idx(s.size(), 0);
   for (size_t flat = 0; flat < ctx.x().data.size(); ++flat) {
-    int64_t out = 0;  // the input position with reduced dims dropped
-    for (size_t i = 0; i < s.size(); ++i)
-      if (!reduce[i]) out = out * s[i] + idx[i];
-    sum[static_cast<size_t>(out)] += ctx.x().data[flat];
+    int64_t out = 0, along = 0;  // the position with reduced dims dropped, and within them
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (reduce[i])
+        along = along * s[i] + idx[i];
+      else
+        out = out * s[i] + idx[i];
+    }
+    double v = ctx.x().data[flat];
+    double& a = acc[static_cast<size_t>(out)];
+    if (largest ? v > a : smallest ? v < a : true) {  // the first of equal extremes, as PyTorch
+      a = largest || smallest ? v : a + v;
+      where[static_cast<size_t>(out)] = along;
+    }
     for (size_t i = s.size(); i-- > 0;) {
       if (++idx[i] < s[i]) break;
       idx[i] = 0;
     }
   }
-  bool add = op_info(ctx.layer.op).kind == OpKind::sum;
-  for (size_t i = 0; i < sum.size(); ++i)
-    ctx.out.data[i] = static_cast<float>(
-        add ? sum[i] : sum[i] / static_cast<double>(std::max<int64_t>(count, 1)));
+  for (size_t i = 0; i < acc.size(); ++i) {
+    double v = kind == OpKind::argmax || kind == OpKind::argmin ? static_cast<double>(where[i])
+               : kind == OpKind::none ? acc[i] / static_cast<double>(std::max<int64_t>(count, 1))
+                                      : acc[i];
+    ctx.out.data[i] = static_cast<float>(v);
+  }
 }
 
 }  // namespace netshape

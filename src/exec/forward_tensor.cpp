@@ -289,13 +289,19 @@ void forward_bmm(ForwardCtx& ctx) {
 
 namespace netshape {
 
-// () -> [*size]: a Parameter is its weight (seeded as every layer's), ones is 1, the rest 0.
+// () -> [*size]: a parameter is its weight (seeded as every layer's), ones is 1, arange counts
+// from its first value by its step, the rest 0.
 void forward_source(ForwardCtx& ctx) {
   ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  OpKind kind = op_info(ctx.layer.op).kind;
   if (const Tensor* w = ctx.weight("weight")) {
     ctx.out.data = w->data;
-  } else if (op_info(ctx.layer.op).kind == OpKind::ones) {
+  } else if (kind == OpKind::ones) {
     std::fill(ctx.out.data.begin(), ctx.out.data.end(), 1.0f);
+  } else if (kind == OpKind::arange) {
+    const Attrs& a = ctx.layer.attrs;
+    for (size_t i = 0; i < ctx.out.data.size(); ++i)
+      ctx.out.data[i] = static_cast<float>(a.first + static_cast<double>(i) * a.step);
   }
 }
 

@@ -3509,14 +3509,15 @@ class Construct {
     if (n.rfind("F.", 0) == 0) op = n.substr(2);
     if (n.rfind("torch.", 0) == 0 && n.find('.', 6) == std::string::npos) op = n.substr(6);
     if (op.empty() || !forward_) return std::nullopt;
-    if (is_split(op) && !args.values.empty() && args.values[0].kind == PyValue::Kind::Tensor) {
+    bool tensor_first = !args.values.empty() && args.values[0].kind == PyValue::Kind::Tensor;
+    if (tensor_first && (is_split(op) || op == "max" || op == "min")) {
       PyValue t = args.values[0];
       Args rest = args;
       rest.values.erase(rest.values.begin());
       rest.keywords.erase(rest.keywords.begin());
       rest.spans.erase(rest.spans.begin());
       rest.exprs.erase(rest.exprs.begin());
-      return split_tensor(t, op, rest, call.span);
+      return is_split(op) ? split_tensor(t, op, rest, call.span) : max_min(t, op, rest, call);
     }
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
@@ -3571,8 +3572,10 @@ class Construct {
     int64_t size = dim_value(Value::dim_ref(t.name, dim, at), at);
     PyList pieces;
     if (how == "unbind") {
-      for (int64_t i = 0; i < size; ++i)
+      for (int64_t i = 0; i < size; ++i) {
         pieces.push_back(tensor_statement("select", t, {int_value(dim, at), int_value(i, at)}, at));
+        one_of_several(pieces.back());
+      }
       return make_tuple(std::move(pieces));
     }
     std::vector<int64_t> lengths;
@@ -3614,6 +3617,7 @@ class Construct {
     for (int64_t length : lengths) {
       pieces.push_back(tensor_statement(
           "narrow", t, {int_value(dim, at), int_value(start, at), int_value(length, at)}, at));
+      one_of_several(pieces.back());
       start += length;
     }
     return make_tuple(std::move(pieces));
@@ -3678,6 +3682,31 @@ class Construct {
     return tensor_statement(
         "narrow", t,
         {int_value(dim, at), int_value(lo, at), int_value(std::max<int64_t>(hi - lo, 0), at)}, at);
+  }
+
+  // x.max() is amax over every dim; x.max(dim[, keepdim]) is PyTorch's (values, indices), amax
+  // and argmax; x.max(y) is the elementwise maximum (min likewise).
+  PyValue max_min(const PyValue& t, const std::string& name, const Args& args, const Expr& call) {
+    bool max = name == "max";
+    const Expr& callee = call.items[0];
+    Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    const PyValue* other = argument(args, 0, "other");
+    if (other != nullptr && other->kind == PyValue::Kind::Tensor)
+      return tensor_op(max ? "maximum" : "minimum", op_span, &t, args, call);
+    PyValue values = tensor_op(max ? "amax" : "amin", op_span, &t, args, call);
+    if (argument(args, 0, "dim") == nullptr) return values;
+    PyValue indices = tensor_op(max ? "argmax" : "argmin", op_span, &t, args, call);
+    for (const PyValue& part : {values, indices}) one_of_several(part);
+    return make_tuple({values, indices});
+  }
+
+  // Marks the statement of `part` as one of several tensors its call returns.
+  void one_of_several(const PyValue& part) {
+    for (auto it = L.program_.statements.rbegin(); it != L.program_.statements.rend(); ++it) {
+      if (it->name != part.name) continue;
+      it->one_of_several = true;
+      return;
+    }
   }
 
   // y.expand_as(x), y.view_as(x), y.reshape_as(x): the op with x's dims as references.
@@ -3745,6 +3774,7 @@ class Construct {
     }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
+    if (name == "max" || name == "min") return max_min(t, name, args, call);
     if (name == "expand_as" || name == "view_as" || name == "reshape_as")
       return like_other(t, name, args, call);
     if (name == "dim" || name == "ndimension")

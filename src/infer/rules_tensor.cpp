@@ -1,5 +1,6 @@
 // Shape rules for indexing, reordering, tiling, padding, stacking and matrix products:
 // permute, narrow, select, expand, repeat, pad, stack, matmul, bmm. Messages are PyTorch 1.13's.
+#include <cmath>
 #include <limits>
 
 #include "netshape/shape_rules.hpp"
@@ -778,9 +779,46 @@ bool infer_bmm(RuleContext& ctx) {
 
 namespace netshape {
 
+// () -> [n]: arange(end), arange(start, end[, step]): n = ceil((end - start) / step).
+static bool infer_arange(RuleContext& ctx) {
+  auto number = [&](const char* param, double& out) {
+    const Value& v = ctx.value(param);
+    if (v.kind == Value::Kind::Int)
+      out = static_cast<double>(v.i);
+    else if (v.kind == Value::Kind::Float)
+      out = v.f;
+    else if (v.kind == Value::Kind::Bool)
+      out = v.b ? 1 : 0;
+    else
+      return ctx.fail_at(param,
+                         fmt::format("arange(): {} must be a number, got {}", param, to_source(v)),
+                         "e.g. arange(0, 10, 2)");
+    return true;
+  };
+  double start = 0, end = 0, step = 1;
+  if (!number("start", start) || !number("step", step)) return false;
+  if (ctx.is_none("end")) {
+    end = start;
+    start = 0;
+  } else if (!number("end", end)) {
+    return false;
+  }
+  if (step == 0) return ctx.fail_at("step", "step must be nonzero", "e.g. arange(0, 10, 2)");
+  if ((step > 0 && end < start) || (step < 0 && end > start))
+    return ctx.fail_at("step", "upper bound and larger bound inconsistent with step sign",
+                       "a positive step needs end >= start, a negative one end <= start");
+  double n = std::ceil((end - start) / step);
+  if (!(n < 9.2e18)) return ctx.fail_overflow("end", "the number of elements of arange");
+  ctx.layer.attrs.first = start;
+  ctx.layer.attrs.step = step;
+  ctx.set_output(Shape{fixed(static_cast<int64_t>(n))});
+  return true;
+}
+
 // () -> [*size]: a tensor made from nothing. A Parameter's elements are weights (params); the
 // others' (zeros, ones, randn, rand, empty) are not.
 bool infer_source(RuleContext& ctx) {
+  if (ctx.op.kind == OpKind::arange) return infer_arange(ctx);
   std::string example = fmt::format("{}(1, 1, 768)", ctx.op.name);
   Shape none;
   auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(none), example);

@@ -282,6 +282,7 @@ void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<b
                   Diagnostics& diags) {
   if (l.statement == nullptr || used[l.output_id] || writes_in_place(node)) return;
   const Statement& st = *l.statement;
+  if (st.one_of_several) return;
   std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)
                                             : fmt::format("`{}` ({})", l.name, l.op_name);
   std::string help = st.python ? "use it (in a later call or in `return`) or remove the call"

@@ -201,6 +201,28 @@ TEST_CASE("run: sum adds where mean averages") {
   CHECK(m.data == std::vector<float>{7.5f, 11.5f, 15.5f});
 }
 
+// x = [[1, 5, 2], [7, 0, 7]]: PyTorch gives amax(1) [5, 7], argmax(1) [1, 0] (the first of equal
+// extremes), amin() 0, argmin(0) [0, 1, 0], maximum(x, [3, 3, 3]) [[3, 5, 3], [7, 3, 7]], and
+// arange(0.5, 3, 0.75) [0.5, 1.25, 2, 2.75].
+TEST_CASE("run: amax, argmax, amin, argmin, maximum and arange compute PyTorch's values") {
+  Tensor x = Tensor::zeros({2, 3});
+  x.data = {1, 5, 2, 7, 0, 7};
+  CHECK(forward_of("input x: [2, 3]\namax(1)\n", forward_mean, {x}).data ==
+        std::vector<float>{5, 7});
+  CHECK(forward_of("input x: [2, 3]\nargmax(1)\n", forward_mean, {x}).data ==
+        std::vector<float>{1, 0});
+  CHECK(forward_of("input x: [2, 3]\namin()\n", forward_mean, {x}).data == std::vector<float>{0});
+  CHECK(forward_of("input x: [2, 3]\nargmin(0)\n", forward_mean, {x}).data ==
+        std::vector<float>{0, 1, 0});
+  Tensor three = Tensor::zeros({3});
+  three.data = {3, 3, 3};
+  CHECK(
+      forward_of("input x: [2, 3]\ninput y: [3]\nmaximum(x, y)\n", forward_add, {x, three}).data ==
+      std::vector<float>{3, 5, 3, 7, 3, 7});
+  CHECK(forward_of("input x: [2, 3]\narange(0.5, 3, 0.75)\n", forward_source, {}).data ==
+        std::vector<float>{0.5f, 1.25f, 2.0f, 2.75f});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

@@ -695,3 +695,58 @@ class Attention(nn.Module):
   CHECK(std::count(ops.begin(), ops.end(), "permute") == 2);
   CHECK(std::count(ops.begin(), ops.end(), "pad") == 1);
 }
+
+TEST_CASE("made tensors, extremes and arange: PyTorch's shapes and messages") {
+  CHECK(out_shape(check_ns("input x: [2, 3]\nzeros(4, 5)\n")) == "[4, 5]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\nparameter((1, 1, 768))\n")) == "[1, 1, 768]");
+  CHECK(error_of("input x: [2, 3]\nzeros(-1, 3)\n") ==
+        "Trying to create tensor with negative dimension -1: [-1, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\narange(10)\n")) == "[10]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\narange(0.5, 3, 0.75)\n")) == "[4]");
+  CHECK(out_shape(check_ns("input x: [2, 3]\narange(10, 0, -3)\n")) == "[4]");
+  CHECK(error_of("input x: [2, 3]\narange(0, 10, 0)\n") == "step must be nonzero");
+  CHECK(error_of("input x: [2, 3]\narange(10, 0, 1)\n") ==
+        "upper bound and larger bound inconsistent with step sign");
+  CHECK(out_shape(check_ns("input x: [B, 3, 4]\namax(1)\n")) == "[B, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\namin()\n")) == "[]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nargmax(2, keepdim=True)\n")) == "[2, 3, 1]");
+  CHECK(error_of("input x: [2, 3]\nargmax(dim=2)\n") ==
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  CHECK(out_shape(check_ns("input x: [2, 3]\ninput y: [3]\nmaximum(x, y)\n")) == "[2, 3]");
+}
+
+TEST_CASE("python: x.max() and torch.max as PyTorch returns them, torch.arange in forward") {
+  // PyTorch: y.max(dim=1, keepdim=True) is (values, indices), each [2, 1, 8, 8]; torch.max(y, 2)
+  // [2, 4, 8] twice; y.min() a 0-dim tensor; torch.maximum broadcasts; the output is [2, 4].
+  LoadedModel m = check_ns(R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        values, indices = y.max(dim=1, keepdim=True)
+        m, _ = torch.max(y, 2)
+        pos = torch.arange(0, y.size(-1), 2)
+        z = torch.maximum(y, values) + y.min() + torch.argmax(y, dim=1, keepdim=True)
+        return z.amax(dim=(2, 3)) + m.sum() + pos.float().sum()
+
+# input: [2, 3, 8, 8]
+)",
+                           "net.py");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 4]");
+  std::map<std::string, std::string> shapes;
+  for (const LayerInfo& l : m.analysis.layers) shapes[l.name] = to_string(*l.output);
+  CHECK(shapes.at("amax2") == "[2, 1, 8, 8]");
+  CHECK(shapes.at("argmax3") == "[2, 1, 8, 8]");
+  CHECK(shapes.at("amax4") == "[2, 4, 8]");
+  CHECK(shapes.at("arange6") == "[4]");
+  CHECK(shapes.at("amin8") == "[]");
+  for (const Diagnostic& d : m.diags.items()) CHECK(d.code != "unused-tensor");  // `_`: no warning
+}

@@ -57,7 +57,10 @@ const std::map<std::string, std::string> kWhole = {
     {"ones", "ones(2, 3)"},
     {"empty", "empty(2, 3)"},
     {"randn", "randn(2, 3)"},
-    {"rand", "rand(2, 3)"}};
+    {"rand", "rand(2, 3)"},
+    {"arange", "arange(0, 10, 3)"},
+    {"maximum", "maximum(x)"},
+    {"minimum", "minimum(x)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {
