@@ -128,6 +128,9 @@ struct Statement {
   // One of several tensors one call returns (`x.chunk(2)`, `x.max(dim)`'s indices): leaving it
   // unused is no mistake, so it is not warned about.
   bool one_of_several = false;
+  // Where the layer was built when that was inside the file's functions or loops (`.py`), innermost
+  // first: "`conv3x3(...)` called here", "in pass 3 of this loop". Errors about it show them.
+  std::vector<Label> built_via;
 };
 
 // A module of the model's hierarchy as a frontend found it: a user block (`self.b3 =

@@ -288,6 +288,16 @@ class Construct {
   Lowerer& L;
   int64_t steps_ = 0;
   int calls_ = 0;  // calls of the file's functions (and forwards) now running
+  // The calls of the file's functions and the loop passes now running, outermost first: a layer
+  // built inside them keeps them, so an error about it can point at each (Statement::built_via).
+  std::vector<Label> building_;
+  struct Building {
+    std::vector<Label>& stack;
+    Building(std::vector<Label>& s, Label l) : stack(s) { stack.push_back(std::move(l)); }
+    ~Building() { stack.pop_back(); }
+    Building(const Building&) = delete;
+    Building& operator=(const Building&) = delete;
+  };
 
   // Counts one call while it runs, however it ends: an error caught by a caller (a failed
   // assignment is kept for later) must not leave the depth counted.
@@ -760,9 +770,11 @@ class Construct {
 
   Flow for_loop(const Stmt& s, Frame& f) {
     PyList items = iterate(eval(*s.value, f), s.value->span);
-    for (const PyValue& item : items) {
+    Building pass(building_, Label{s.span, ""});
+    for (size_t n = 0; n < items.size(); ++n) {
       step(s.span);
-      assign_value(s.targets[0], item, f);
+      building_.back().message = fmt::format("in pass {} of this loop", n + 1);
+      assign_value(s.targets[0], items[n], f);
       Flow flow = exec_block(s.body, f);
       if (flow == Flow::Break) return Flow::Normal;
       if (flow == Flow::Return) return flow;
@@ -1458,6 +1470,7 @@ class Construct {
                     "netshape stops here (docs/limits.md)");
     }
     CallDepth depth(calls_);
+    Building called(building_, Label{call.span, "`" + def.name + "(...)` called here"});
     Frame f;
     f.scope = new_scope();
     f.scope->parent = fn.closure;
@@ -1595,6 +1608,9 @@ class Construct {
     m.op_span = fn.kind == Expr::Kind::Attribute ? fn.name_span : fn.span;
     m.span = call.span;
     m.fix_prefix = L.fix_prefix_for(call, m.op_span, whole_line_call_ != &call);
+    // The innermost few calls and loop passes it is built in (deeper ones add little).
+    for (auto it = building_.rbegin(); it != building_.rend() && m.built_via.size() < 4; ++it)
+      m.built_via.push_back(*it);
     if (op == "ModuleList") {  // a container forward iterates or indexes
       m.kind = ModuleDef::Sequential;
       m.list = true;
@@ -3339,6 +3355,7 @@ class Construct {
       st.input_spans.push_back(in.data.span.valid() ? in.data.span : call_span);
     }
     st.fix_prefix = m.fix_prefix;
+    st.built_via = m.built_via;
     std::string& first_call = first_call_[m.id];
     st.shares_params_with = first_call;  // a module called again owns no new params
     std::string out = emit(std::move(st));

@@ -59,8 +59,9 @@ struct ModuleDef {
   std::vector<ModuleChild> children;   // Sequential: (index, child)
   std::shared_ptr<Instance> instance;  // User
   Diagnostic error;                    // Broken: reported when called
-  bool list = false;      // Sequential: an nn.ModuleList (iterated and indexed, not called)
-  int module_index = -1;  // Sequential, User: its ModuleDecl once forward has applied it
+  bool list = false;             // Sequential: an nn.ModuleList (iterated and indexed, not called)
+  int module_index = -1;         // Sequential, User: its ModuleDecl once forward has applied it
+  std::vector<Label> built_via;  // Leaf: the calls and loop passes it was built in (Statement's)
   // The module's identity: a module registered under two names (`self.conv1` and inside
   // `self.net`) is copied into both places, and the copies share it, as Python shares the object.
   int id = -1;

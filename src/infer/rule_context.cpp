@@ -46,6 +46,8 @@ void RuleContext::add_origin_labels(Diagnostic& d) const {
           Label{origin.argument, fmt::format("{}={} is passed here", origin.param, to_source(*v))});
     }
   }
+  // The file's functions and loop passes that built the layer, innermost first.
+  for (const Label& l : st.built_via) d.labels.push_back(l);
   // Each user module around the layer, innermost first: which of its uses this is.
   for (ModuleId m = node.module; m != kRootModule && m < graph.modules.size();
        m = graph.modules[m].parent) {

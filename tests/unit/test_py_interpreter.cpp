@@ -660,3 +660,35 @@ class Net(nn.Module):
   CHECK(m.analysis.layers[2].op_name == "interpolate");
   CHECK(m.analysis.layers[2].attrs.align_corners == std::optional<bool>(true));
 }
+
+TEST_CASE(
+    "interpreter: an error in a layer a helper built in a loop points at the call and the pass") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+def conv3x3(cin, cout):
+    return nn.Conv2d(cin, cout, 3, padding=1)
+
+
+class Net(nn.Module):
+    def __init__(self, widths=(3, 8, 16)):
+        super().__init__()
+        layers = []
+        for i in range(len(widths) - 1):
+            layers.append(conv3x3(widths[i] * 2 if i == 1 else widths[i], widths[i + 1]))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.body(x)
+
+# input: [1, 3, 8, 8]
+)");
+  CHECK(m.exit == ExitCode::ShapeError);
+  const Diagnostic& d = m.diags.items().front();
+  CHECK(d.span.line == 5);  // inside conv3x3, where PyTorch's layer is made
+  REQUIRE(d.labels.size() == 2);
+  CHECK(d.labels[0].span.line == 13);
+  CHECK(d.labels[0].message == "`conv3x3(...)` called here");
+  CHECK(d.labels[1].span.line == 12);
+  CHECK(d.labels[1].message == "in pass 2 of this loop");
+}
