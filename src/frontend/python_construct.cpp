@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <tuple>
@@ -3852,8 +3853,15 @@ class Construct {
 
 // ---- entry points of the Lowerer ----
 
+Lowerer::Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
+                 Diagnostics& diags)
+    : src_(src), module_(module), opts_(opts), diags_(diags) {
+  std::string dir = std::filesystem::path(src.path()).parent_path().string();
+  files_.push_back(PyFile{&src, &module, dir.empty() ? "." : dir});
+}
+
 Construct& Lowerer::interpreter() {
-  if (interpreter_ == nullptr) interpreter_ = new Construct(*this);
+  if (!interpreter_) interpreter_ = std::make_unique<Construct>(*this);
   return *interpreter_;
 }
 
@@ -3886,7 +3894,7 @@ bool Lowerer::apply_model(ModuleDef& root, const std::vector<std::pair<std::stri
 }
 
 Lowerer::~Lowerer() {
-  delete interpreter_;
+  interpreter_.reset();  // first: its values hold the scopes and objects emptied below
   for (const auto& weak : py_scopes_)
     if (auto s = weak.lock()) s->vars.clear();
   for (const auto& weak : py_instances_) {
@@ -3901,6 +3909,7 @@ Lowerer::~Lowerer() {
     if (auto d = weak.lock()) d->clear();
   g_lists.clear();
   g_dicts.clear();
+  g_next_module_id = 0;  // identities matter within one model only
 }
 
 }  // namespace netshape::pylower

@@ -37,13 +37,6 @@ std::string lower(std::string s) {
 
 // ---- the lowering context ----
 
-Lowerer::Lowerer(const SourceFile& src, const py::Module& module, const PythonOptions& opts,
-                 Diagnostics& diags)
-    : src_(src), module_(module), opts_(opts), diags_(diags) {
-  std::string dir = std::filesystem::path(src.path()).parent_path().string();
-  files_.push_back(PyFile{&src, &module, dir.empty() ? "." : dir});
-}
-
 const SourceFile& Lowerer::source(uint32_t file) const {
   return file < files_.size() ? *files_[file].src : src_;
 }

@@ -194,9 +194,10 @@ class Lowerer {
   bool apply_model(ModuleDef& root, const std::vector<std::pair<std::string, Span>>& inputs,
                    Span span);
   Construct& interpreter();
-  // One interpreter for __init__ and forward, so the file's globals are computed once. A plain
-  // pointer to an incomplete type: created by interpreter(), deleted by ~Lowerer.
-  Construct* interpreter_ = nullptr;
+  // One interpreter for __init__ and forward, so the file's globals are computed once; made on
+  // first use. (Lowerer's constructor and destructor are in python_construct.cpp, where
+  // Construct is complete.)
+  std::unique_ptr<Construct> interpreter_;
   void bind_call_args(const py::Expr& call, const std::vector<std::string>& names,
                       std::map<std::string, Const>& params, const Scope* scope, Instance* self,
                       bool track_origins = false);
