@@ -3,8 +3,12 @@
 // computed in checked 64-bit arithmetic: a result that leaves int64 is nullopt (an error for the
 // caller to report at the argument), never a wrapped number.
 #pragma once
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "netshape/checked.hpp"
 
@@ -56,6 +60,21 @@ inline int64_t adaptive_start(int64_t i, int64_t out, int64_t in) {
 }
 inline int64_t adaptive_end(int64_t i, int64_t out, int64_t in) {
   return static_cast<int64_t>(((static_cast<__int128>(i) + 1) * in + out - 1) / out);
+}
+
+// A possibly negative dim index for a tensor of `rank` dims, as PyTorch's maybe_wrap_dim wraps it
+// (a 0-dim tensor takes dim 0 or -1); nullopt out of range.
+inline std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank) {
+  int64_t r = std::max<int64_t>(rank, 1);
+  if (dim < -r || dim >= r) return std::nullopt;
+  return dim < 0 ? dim + r : dim;
+}
+
+// PyTorch's message for a dim `got` (as written) out of range for a tensor of `rank` dims.
+inline std::string dim_out_of_range(const std::string& got, int64_t rank) {
+  int64_t r = std::max<int64_t>(rank, 1);
+  return fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r,
+                     r - 1, got);
 }
 
 }  // namespace netshape

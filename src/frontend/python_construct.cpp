@@ -22,6 +22,7 @@
 #include "netshape/checked.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
+#include "netshape/shape_rules.hpp"
 #include "python_value.hpp"
 
 namespace netshape::pylower {
@@ -3019,15 +3020,15 @@ class Construct {
   int64_t dim_value(const Value& ref, Span at) {
     const Shape& shape = shape_now(ref.s, at);
     int64_t rank = static_cast<int64_t>(shape.size());
-    int64_t i = ref.i < 0 ? ref.i + rank : ref.i;
-    if (i < 0 || i >= rank) {
-      raise(at,
-            fmt::format("Dimension out of range (expected to be in range of [{}, {}], but "
-                        "got {})",
-                        -rank, rank - 1, ref.i),
-            fmt::format("`{}` has {} dims here", ref.s, rank));
+    if (rank == 0) {
+      raise(at, fmt::format("Dimension specified as {} but tensor has no dimensions", ref.i),
+            fmt::format("`{}` is a 0-dim tensor here", ref.s));
     }
-    const Dim& d = shape[static_cast<size_t>(i)];
+    std::optional<int64_t> i = wrap_dim(ref.i, rank);
+    if (!i)
+      raise(at, dim_out_of_range(std::to_string(ref.i), rank),
+            fmt::format("`{}` has {} dims here", ref.s, rank));
+    const Dim& d = shape[static_cast<size_t>(*i)];
     if (d.symbolic()) {
       raise(at,
             fmt::format("size {} of `{}` is the symbolic {}: netshape cannot compute with it",
@@ -3478,8 +3479,10 @@ class Construct {
   // data of an nn.Parameter); nullopt for another name.
   std::optional<PyValue> made_tensor(const std::string& n, const Args& args, Span at) {
     std::string op = n.rfind("torch.", 0) == 0 ? n.substr(6) : "";
-    if (op != "zeros" && op != "ones" && op != "empty" && op != "randn" && op != "rand")
-      return std::nullopt;
+    std::optional<OpId> id = find_op(op);  // the source family's ops that take sizes
+    bool sized = id && op_info(*id).family == Family::source &&
+                 op_info(*id).kind != OpKind::parameter && op_info(*id).kind != OpKind::arange;
+    if (!sized) return std::nullopt;
     PyValue t;
     t.kind = PyValue::Kind::Made;
     t.name = op;
@@ -3571,14 +3574,10 @@ class Construct {
   }
 
   // dim as PyTorch wraps it for a tensor of `rank` dims (an error out of range).
-  static int64_t wrap_dim(int64_t dim, int64_t rank, Span at) {
-    int64_t r = std::max<int64_t>(rank, 1);
-    if (dim < -r || dim >= r) {
-      raise(at, fmt::format("Dimension out of range (expected to be in range of [{}, {}], but "
-                            "got {})",
-                            -r, r - 1, dim));
-    }
-    return dim < 0 ? dim + r : dim;
+  static int64_t wrapped_dim(int64_t dim, int64_t rank, Span at) {
+    std::optional<int64_t> w = wrap_dim(dim, rank);
+    if (!w) raise(at, dim_out_of_range(std::to_string(dim), rank));
+    return *w;
   }
 
   // x.chunk(n, dim), x.split(size or sizes, dim), x.unbind(dim): the pieces PyTorch returns, each
@@ -3586,13 +3585,13 @@ class Construct {
   PyValue split_tensor(const PyValue& t, const std::string& how, const Args& args, Span at) {
     int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
     const PyValue* dim_arg = argument(args, how == "unbind" ? 0 : 1, "dim");
-    int64_t dim = wrap_dim(dim_arg != nullptr ? int_of(*dim_arg, at) : 0, rank, at);
+    int64_t dim = wrapped_dim(dim_arg != nullptr ? int_of(*dim_arg, at) : 0, rank, at);
     int64_t size = dim_value(Value::dim_ref(t.name, dim, at), at);
     PyList pieces;
     if (how == "unbind") {
       for (int64_t i = 0; i < size; ++i) {
         pieces.push_back(tensor_statement("select", t, {int_value(dim, at), int_value(i, at)}, at));
-        one_of_several(pieces.back());
+        last_is_one_of_several();
       }
       return make_tuple(std::move(pieces));
     }
@@ -3635,7 +3634,7 @@ class Construct {
     for (int64_t length : lengths) {
       pieces.push_back(tensor_statement(
           "narrow", t, {int_value(dim, at), int_value(start, at), int_value(length, at)}, at));
-      one_of_several(pieces.back());
+      last_is_one_of_several();
       start += length;
     }
     return make_tuple(std::move(pieces));
@@ -3713,19 +3712,14 @@ class Construct {
       return tensor_op(max ? "maximum" : "minimum", op_span, &t, args, call);
     PyValue values = tensor_op(max ? "amax" : "amin", op_span, &t, args, call);
     if (argument(args, 0, "dim") == nullptr) return values;
+    last_is_one_of_several();
     PyValue indices = tensor_op(max ? "argmax" : "argmin", op_span, &t, args, call);
-    for (const PyValue& part : {values, indices}) one_of_several(part);
+    last_is_one_of_several();
     return make_tuple({values, indices});
   }
 
-  // Marks the statement of `part` as one of several tensors its call returns.
-  void one_of_several(const PyValue& part) {
-    for (auto it = L.program_.statements.rbegin(); it != L.program_.statements.rend(); ++it) {
-      if (it->name != part.name) continue;
-      it->one_of_several = true;
-      return;
-    }
-  }
+  // Marks the statement just written as one of several tensors its call returns.
+  void last_is_one_of_several() { L.program_.statements.back().one_of_several = true; }
 
   // y.expand_as(x), y.view_as(x), y.reshape_as(x): the op with x's dims as references.
   PyValue like_other(const PyValue& t, const std::string& name, const Args& args,

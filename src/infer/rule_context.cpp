@@ -352,12 +352,9 @@ bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& 
   if (!d) return false;
   auto w = wrap_dim(*d, rank);
   if (!w) {
-    int64_t r = std::max<int64_t>(rank, 1);
-    return ctx.fail_at(
-        param,
-        fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r,
-                    r - 1, *d),
-        fmt::format("the input {} has {} dims; use {}={}", to_string(ctx.x()), rank, param, r - 1));
+    return ctx.fail_at(param, dim_out_of_range(std::to_string(*d), rank),
+                       fmt::format("the input {} has {} dims; use {}={}", to_string(ctx.x()), rank,
+                                   param, std::max<int64_t>(rank, 1) - 1));
   }
   out = *w;
   return true;
@@ -386,12 +383,6 @@ std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::strin
     }
   }
   return s;
-}
-
-std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank) {
-  int64_t r = std::max<int64_t>(rank, 1);
-  if (dim < -r || dim >= r) return std::nullopt;
-  return dim < 0 ? dim + r : dim;
 }
 
 }  // namespace netshape

@@ -133,8 +133,6 @@ bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
                          const std::vector<int64_t>& dilation);
 // An input of size `in` padded by `before` and `after` left int64: an error at padding.
 bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after);
-// Normalises a possibly negative dim index for a tensor of `rank` dims (PyTorch's wrap_dim).
-std::optional<int64_t> wrap_dim(int64_t dim, int64_t rank);
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& out);

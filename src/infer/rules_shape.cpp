@@ -530,12 +530,8 @@ bool infer_mean(RuleContext& ctx) {
     for (const Value& d : dims) {
       auto w = d.kind == Value::Kind::Int ? wrap_dim(d.i, rank) : std::nullopt;
       if (!w) {
-        int64_t r = std::max<int64_t>(rank, 1);
-        return ctx.fail_at(
-            "dim",
-            fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})",
-                        -r, r - 1, to_source(d)),
-            fmt::format("the input {} has {} dims", to_string(x), rank));
+        return ctx.fail_at("dim", dim_out_of_range(to_source(d), rank),
+                           fmt::format("the input {} has {} dims", to_string(x), rank));
       }
       wrapped.push_back(*w);
     }

@@ -134,10 +134,7 @@ std::optional<int64_t> narrow_start(int64_t size, int64_t start, int64_t length,
   if (start != size) {
     auto w = wrap_dim(start, size);  // maybe_wrap_dim with the size as the rank
     if (!w) {
-      int64_t r = std::max<int64_t>(size, 1);
-      error =
-          fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})",
-                      -r, r - 1, start);
+      error = dim_out_of_range(std::to_string(start), size);
       return std::nullopt;
     }
     start = *w;
@@ -176,13 +173,10 @@ bool infer_permute(RuleContext& ctx) {
   for (size_t i = 0; i < rank; ++i) {
     auto w = wrap_dim((*dims)[i], static_cast<int64_t>(rank));
     if (!w) {
-      int64_t r = static_cast<int64_t>(rank);
-      return ctx.fail(
-          items[i].span,
-          fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})",
-                      -r, r - 1, (*dims)[i]),
-          fmt::format("the input {} has {} dims: use dims in [{}, {}]", to_string(x), rank, -r,
-                      r - 1));
+      int64_t r = static_cast<int64_t>(rank);  // at least 1: the loop runs
+      return ctx.fail(items[i].span, dim_out_of_range(std::to_string((*dims)[i]), r),
+                      fmt::format("the input {} has {} dims: use dims in [{}, {}]", to_string(x),
+                                  rank, -r, r - 1));
     }
     if (seen[static_cast<size_t>(*w)])
       return ctx.fail(items[i].span, "permute(): duplicate dims are not allowed.",

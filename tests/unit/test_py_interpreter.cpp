@@ -493,6 +493,14 @@ TEST_CASE("interpreter: forward computes with sizes and branches on them, for th
   LoadedModel sym = read(text);
   CHECK(sym.exit == ExitCode::UsageOrParse);
   CHECK(first_error(sym) == "size 0 of `pool` is the symbolic B: netshape cannot compute with it");
+  // Sizes out of range are PyTorch's IndexErrors, a 0-dim tensor's its own.
+  std::string wide = kShapeForward;
+  wide.replace(wide.find("if x.size(-1) != 7:"), 19, "if x.size(4) != 7:");
+  CHECK(first_error(read(wide)) ==
+        "Dimension out of range (expected to be in range of [-4, 3], but got 4)");
+  std::string scalar = kShapeForward;
+  scalar.replace(scalar.find("if x.size(-1) != 7:"), 19, "if x.sum().size(0) != 7:");
+  CHECK(first_error(read(scalar)) == "Dimension specified as 0 but tensor has no dimensions");
 }
 
 TEST_CASE("interpreter: a size asked of layers that already fail stops reading at their error") {
