@@ -1,4 +1,6 @@
-# Sourced by the parity scripts. find_python "MODULES": prints the first interpreter ($PYTHON
+# Sourced by the parity scripts.
+#
+# find_python "MODULES": prints the first interpreter ($PYTHON
 # first, then python3, /usr/bin/python3, python) that can `import MODULES`, or nothing.
 find_python() {
   local cand
@@ -8,4 +10,15 @@ find_python() {
       return
     fi
   done
+}
+
+# netshape_path ARG ROOT: the netshape binary a script was given (default build/netshape), a
+# relative path taken from the repository root when it is not found from here.
+netshape_path() {
+  local path="${1:-build/netshape}"
+  case "$path" in
+    /*) ;;
+    *) [ -e "$path" ] || path="$2/$path" ;;
+  esac
+  echo "$path"
 }

@@ -7,13 +7,8 @@
 # Usage: tests/parity/run_depth_parity.sh [NETSHAPE]   (default build/netshape; PYTHON=... to choose)
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-NETSHAPE="${1:-build/netshape}"
-case "$NETSHAPE" in
-  /*) ;;
-  *) [ -e "$NETSHAPE" ] || NETSHAPE="$ROOT/$NETSHAPE" ;;
-esac
-
 . "$ROOT/tests/parity/find_python.sh"
+NETSHAPE="$(netshape_path "${1:-}" "$ROOT")"
 PY="$(find_python 'torch')"
 if [ -z "$PY" ]; then
   echo "depth parity: no python with torch; skipping"

@@ -8,13 +8,8 @@
 # Usage: tests/parity/run_numeric_parity.sh [NETSHAPE]   (default build/netshape; PYTHON=... to choose)
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-NETSHAPE="${1:-build/netshape}"
-case "$NETSHAPE" in
-  /*) ;;
-  *) [ -e "$NETSHAPE" ] || NETSHAPE="$ROOT/$NETSHAPE" ;;
-esac
-
 . "$ROOT/tests/parity/find_python.sh"
+NETSHAPE="$(netshape_path "${1:-}" "$ROOT")"
 PY="$(find_python 'torch, numpy')"
 if [ -z "$PY" ]; then
   echo "numeric parity: no python with torch and numpy; skipping"
