@@ -3138,6 +3138,14 @@ class Construct {
                                                             : m.op;
       group.module_span = m.span;
     }
+    bool loss = m.op.size() > 4 && m.op.compare(m.op.size() - 4, 4, "Loss") == 0;  // no weights
+    if (m.kind == ModuleDef::Leaf && !applied && !find_op(m.op) && !loss) {
+      raise(m.span,
+            "`" + at + "` (nn." + m.op +
+                ") is never applied in forward, and netshape does not know nn." + m.op +
+                ": it cannot count its parameters, which model.parameters() includes",
+            "remove it from __init__ (or apply it in forward) to analyse the rest");
+    }
     if (m.kind == ModuleDef::Leaf && !applied && has_weights(m)) {
       for (size_t i = 0; i < m.pending.size(); ++i) {  // its arguments must be known to count it
         if (m.pending[i].state == Const::Unbound) {

@@ -700,3 +700,35 @@ class Net(nn.Module):
   CHECK(d.labels[1].span.line == 12);
   CHECK(d.labels[1].message == "in pass 2 of this loop");
 }
+
+TEST_CASE("interpreter: an unknown layer forward never applies is an error, not a smaller total") {
+  // model.parameters() counts an unused nn.LSTM's weights, which netshape cannot count; a loss
+  // module has none.
+  const char* text = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        self.criterion = nn.CrossEntropyLoss()
+        self.rnn = nn.LSTM(4, 8)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 4]
+)";
+  LoadedModel m = read(text);
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m) ==
+        "`rnn` (nn.LSTM) is never applied in forward, and netshape does not know nn.LSTM: it "
+        "cannot count its parameters, which model.parameters() includes");
+  std::string without = text;
+  without.erase(without.find("        self.rnn"),
+                std::string("        self.rnn = nn.LSTM(4, 8)\n").size());
+  LoadedModel ok = read(without);
+  INFO(render_diagnostics(ok));
+  CHECK(ok.exit == ExitCode::Ok);
+  CHECK(ok.analysis.totals.params == 10);
+}
