@@ -99,7 +99,4 @@ Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& o
 // errors only: it reads the graph and the layers, and only adds warnings.
 void warn_suspicious(const Graph& graph, const Analysis& a, Diagnostics& diags);
 
-// The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
-std::string auto_name(const std::string& op, size_t index);
-
 }  // namespace netshape

@@ -88,6 +88,9 @@ struct Value {
 // Source text of a value as the user would write it (`(3, 5)`, `'same'`, `True`, `?`).
 std::string to_source(const Value& v);
 
+// The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
+std::string auto_name(const std::string& op, size_t index);
+
 struct Arg {
   std::string keyword;  // empty for positional
   Value value;
@@ -109,14 +112,21 @@ struct InputDecl {
 
 // `name = Op(args...)` or `name = Op(args...)(a, b)` or `op(a, args...)`.
 struct Statement {
-  std::string name;  // unique; filled in for unnamed statements as <op><index>
-  bool named = false;
+  // Unique. A frontend may leave it empty for an unnamed statement: lowering then names it
+  // <op><index>.
+  std::string name;
+  bool named = false;               // the name was written in the file
   std::string op;                   // as written, without `nn.`/`F.`/`torch.` prefix
   Span op_span;                     // the op name
   Span span;                        // the whole statement (first line)
   std::vector<Arg> args;            // constructor / call arguments (tensor inputs removed)
   std::vector<std::string> inputs;  // explicit tensor inputs; empty = previous statement's output
   std::vector<Span> input_spans;
+  // The inputs as written, when the program names them otherwise (`x` inside a block): for help.
+  std::vector<std::string> inputs_written;
+  // The tensor a call without tensor inputs reads; empty: the previous statement's output. A
+  // block's first statement reads the block's input, wherever the use came in the file.
+  std::string previous;
   bool inputs_explicit = false;  // inputs were given (module applied to tensors / py frontend)
   // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).
   std::string fix_prefix;  // text before the call in the fix line (e.g. "self.fc1 = nn.")
@@ -155,6 +165,10 @@ struct ValueOrigin {
   int line_offset = 0;    // where the argument starts in line_text
   int parent = -1;        // the origin of the argument itself, when it was a parameter too
 };
+
+// Fills `line_text` and `line_offset` of an origin whose `argument` is set, from the use site's
+// line: only when the whole call (starting at `call`) is on that line, so the help can rewrite it.
+void set_use_site_line(ValueOrigin& origin, std::string_view line, Span call);
 
 struct OutputDecl {
   std::string name;

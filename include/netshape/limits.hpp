@@ -18,6 +18,10 @@ constexpr int kMaxShownLineBytes = 160;  // a longer source line is cut around t
 // The .ns parser (src/frontend/ns_parser.cpp).
 constexpr int kMaxNsNesting = 64;     // brackets and signs nested in one expression
 constexpr size_t kMaxNsItems = 1024;  // arguments of a call, elements of a tuple, list or shape
+constexpr int kMaxBlockDepth = 32;    // blocks used inside blocks, nested
+// Statements and modules the uses of blocks expand to: `A * 1000` with A using `B * 1000` must
+// not cost a gigabyte.
+constexpr size_t kMaxBlockExpansion = 250'000;
 
 // The .py reader (src/frontend/python_*.cpp).
 constexpr int kMaxPyBracketDepth = 200;  // CPython's own limit

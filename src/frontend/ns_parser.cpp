@@ -1,13 +1,24 @@
 // Recursive-descent parser for .ns files. One function per grammar rule, the rule above it.
 // Integer arithmetic is folded here, with overflow and division by zero reported as errors.
+//
+// Blocks are expanded here too, as a C preprocessor expands macros: a block's body is kept as
+// tokens and read again at every use by a parser of its own, whose scope binds the block's
+// parameters to the use's values and its input names to the use's tensors. Every statement keeps
+// the spans of its lines inside the block; the use site becomes a module of the program
+// (`layer1.0`, class `Bottleneck`), and a value passed unchanged keeps where it was passed
+// (`ValueOrigin`), so an error inside the block can point at both and fix the use.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "netshape/checked.hpp"
 #include "netshape/frontend.hpp"
+#include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
 #include "token_window.hpp"
 
@@ -16,15 +27,98 @@ namespace {
 
 constexpr int kMaxNesting = limits::kMaxNsNesting;  // deeper is an error, not a stack overflow
 
+struct BlockParam {
+  std::string name;
+  Span span;
+  std::optional<Value> default_value;  // evaluated where the block is defined, as Python does
+};
+
+// `block Name(params):` ... `end`: the body is the tokens of its layer statements.
+struct BlockDef {
+  std::string name;
+  Span span;  // the name in `block Name(...)`
+  std::vector<BlockParam> params;
+  std::vector<std::pair<std::string, Span>> inputs;  // `input x, skip`; default: one, named x
+  std::vector<OutputDecl> outputs;                   // `output a, b`; default: the last layer
+  std::vector<Token> body;
+  bool failed = false;  // a use failed: its error is shown once, not at every use
+};
+
+// A call as written: `Conv2d(1, 8, 3)`, `Bottleneck(256, 64) * 3`, `Sequential(a, b * 2)`.
+struct Call {
+  std::string op;  // without `nn.` / `F.` / `torch.`
+  Span op_span;
+  Span span;  // from the op to the closing ')'
+  std::vector<Arg> args;
+  bool sequential = false;
+  std::vector<Call> items;  // Sequential's
+  int64_t repeat = 1;       // `* n`
+  bool repeated = false;
+};
+
+// What the parsers of one file share: its source, the blocks defined so far, the uses being
+// expanded (outermost first: a block that uses itself is refused), and what stopped expansion.
+struct Shared {
+  const SourceFile& src;
+  Diagnostics& diags;
+  std::unordered_map<std::string, BlockDef> blocks;  // node-based: a BlockDef& stays valid
+  std::vector<const BlockDef*> active;
+  std::vector<std::string> symbols;  // the inputs' symbolic batch dims (`B`)
+  bool stopped = false;  // expansion hit a limit: reported once, nothing more is expanded
+};
+
+// The names statements see: the model's at the top level, a block instance's inside it.
+struct Scope {
+  const BlockDef* block = nullptr;  // null at the top level
+  std::string prefix;               // "layer1.0." inside the instance at layer1.0
+  std::string path;                 // "layer1.0"
+  int module = -1;                  // its Program::modules index; -1: the model
+  std::unordered_map<std::string, Value> params;
+  // The name statements use for a tensor -> the program's tensor. At the top level only the names
+  // of block and Sequential uses are here (their outputs); the others are the program's own.
+  std::unordered_map<std::string, std::string> tensors;
+  std::unordered_set<std::string> used;  // names taken in this scope
+  std::string previous;  // what the next call without inputs reads; "": the model's input
+  size_t position = 0;   // layer statements so far: `<op><position>` names the unnamed
+};
+
 class Parser {
  public:
-  Parser(NsTokenizer& tokenizer, Diagnostics& diags) : tokens_(Fill{tokenizer}), diags_(diags) {}
+  // The tokens come from the file's tokenizer, or again from a block's body.
+  struct Fill {
+    NsTokenizer* tokenizer = nullptr;
+    const std::vector<Token>* replay = nullptr;
+    size_t next = 0;
+    bool operator()(std::deque<Token>& out) {
+      if (tokenizer) {
+        out.push_back(tokenizer->next());
+      } else if (next < replay->size()) {
+        out.push_back((*replay)[next++]);
+      } else {
+        Token end;
+        if (!replay->empty()) end.span = replay->back().span;
+        out.push_back(std::move(end));
+      }
+      return true;  // End again and again after the last token: the stream never ends
+    }
+  };
+
+  Parser(Fill fill, Shared& shared, Scope& scope)
+      : tokens_(std::move(fill)), shared_(shared), diags_(shared.diags), scope_(scope) {}
 
   // program := { statement NEWLINE }
   // `lines` sizes the statement list up front: a model is about a statement per line.
   Program program(size_t lines) {
     Program prog;
     prog.statements.reserve(std::min(lines, limits::kMaxStatements) + 1);
+    size_t before = failures();
+    statements(prog);
+    if (failures() == before && !shared_.blocks.empty()) finish_blocks(prog);
+    return prog;
+  }
+
+  // The statements of the file, or of a block's body at one use.
+  void statements(Program& prog) {
     while (!at(TokenKind::End)) {
       if (accept(TokenKind::Newline)) continue;
       size_t failures_before = failures();
@@ -42,25 +136,18 @@ class Parser {
         error_here("expected the end of the statement", "put one statement per line");
         recover();
       }
+      if (scope_.block && failures() != failures_before) return;  // one error per use
     }
-    return prog;
   }
 
  private:
-  // The tokenizer gives End again and again after the last token: the stream never ends.
-  struct Fill {
-    NsTokenizer& tokenizer;
-    bool operator()(std::deque<Token>& out) const {
-      out.push_back(tokenizer.next());
-      return true;
-    }
-  };
-
   mutable TokenWindow<Token, Fill> tokens_;
+  Shared& shared_;
   Diagnostics& diags_;
+  Scope& scope_;
   size_t pos_ = 0;
-  // Failures already explained by the lexer (an Invalid token): they stop the statement
-  // without a second message.
+  // Failures already explained elsewhere (an Invalid token, a block whose use already failed):
+  // they stop the statement without a second message.
   size_t silent_failures_ = 0;
   int nesting_ = 0;
   bool seen_statement_ = false;
@@ -70,6 +157,9 @@ class Parser {
   const Token& ahead(size_t n) const { return tokens_.at(pos_ + n); }
   bool at(TokenKind k) const { return cur().kind == k; }
   bool at_ident(const char* word) const { return at(TokenKind::Ident) && cur().text == word; }
+  bool at_line_end(size_t n) const {
+    return ahead(n).kind == TokenKind::Newline || ahead(n).kind == TokenKind::End;
+  }
   // The current token, and moves past it (never past End). The reference stays valid until
   // the next call.
   const Token& take() {
@@ -101,8 +191,12 @@ class Parser {
     error_here(std::string("expected ") + what, help);
     return false;
   }
+  bool fail(Span span, std::string message, std::string help) {
+    diags_.error(span, std::move(message), std::move(help));
+    return false;
+  }
 
-  // statement := model_decl | input_decl | output_decl | layer
+  // statement := model_decl | input_decl | output_decl | block_def | layer
   void statement(Program& prog) {
     if (at_ident("model") && ahead(1).kind == TokenKind::Ident &&
         ahead(2).kind != TokenKind::LParen) {
@@ -113,6 +207,12 @@ class Parser {
     } else if (at_ident("output") && ahead(1).kind != TokenKind::Equals &&
                ahead(1).kind != TokenKind::LParen) {
       output_decl(prog);
+    } else if (at_ident("block") && ahead(1).kind == TokenKind::Ident &&
+               ahead(2).kind == TokenKind::LParen) {
+      block_def();
+    } else if (at_ident("end") && at_line_end(1)) {
+      fail(cur().span, "`end` without a block",
+           "remove it, or start the block with `block Name():`");
     } else {
       layer(prog);
     }
@@ -157,6 +257,9 @@ class Parser {
                    "give at least one dimension, e.g. `input [1, 28, 28]`");
       return;
     }
+    scope_.used.insert(in.name);
+    if (prog.inputs.empty() && scope_.previous.empty()) scope_.previous = in.name;
+    if (!in.dims[0].symbol.empty()) shared_.symbols.push_back(in.dims[0].symbol);
     prog.inputs.push_back(std::move(in));
     seen_statement_ = true;
   }
@@ -191,58 +294,234 @@ class Parser {
   // output_decl := 'output' IDENT {',' IDENT}
   void output_decl(Program& prog) {
     take();
-    do {
-      if (!at(TokenKind::Ident)) {
-        error_here("expected a tensor name after `output`", "write `output fc2`");
-        return;
-      }
-      prog.outputs.push_back(OutputDecl{cur().text, cur().span});
-      take();
-    } while (accept(TokenKind::Comma));
+    names_list(prog.outputs, "after `output`", "write `output fc2`");
     seen_statement_ = true;
   }
 
-  // layer := [IDENT '='] qualname '(' [args] ')' ['(' [IDENT {',' IDENT}] ')']
-  void layer(Program& prog) {
-    Statement st;
-    st.span = cur().span;
-    if (at(TokenKind::Ident) && ahead(1).kind == TokenKind::Equals) {
-      st.name = take().text;
-      st.named = true;
+  bool names_list(std::vector<OutputDecl>& out, const char* where, const char* help) {
+    do {
+      if (!at(TokenKind::Ident)) {
+        error_here(fmt::format("expected a tensor name {}", where), help);
+        return false;
+      }
+      out.push_back(OutputDecl{cur().text, cur().span});
       take();
+    } while (accept(TokenKind::Comma));
+    return true;
+  }
+
+  // block_def  := 'block' IDENT '(' [param {',' param}] ')' ':' NEWLINE
+  //               { block_line NEWLINE } 'end'
+  // block_line := 'input' IDENT {',' IDENT} | 'output' IDENT {',' IDENT} | layer
+  // The layer lines are kept as tokens, read at each use (block_use).
+  void block_def() {
+    Span keyword = take().span;
+    BlockDef def;
+    def.name = cur().text;
+    def.span = take().span;
+    if (!block_params(def) ||
+        !expect(TokenKind::Colon, "':' after the block's parameters",
+                fmt::format("write `block {}(...):`", def.name)) ||
+        !expect(TokenKind::Newline, "a new line after `:`",
+                "put the block's layers on the lines below"))
+      return skip_block();
+    while (!at_ident("end") || !at_line_end(1)) {
+      if (at(TokenKind::End)) {
+        fail(keyword, fmt::format("block `{}` has no `end`", def.name),
+             "close the block with a line `end`");
+        return;
+      }
+      if (!accept(TokenKind::Newline) && !block_line(def)) return skip_block();
+    }
+    take();
+    if (!check_block_name(def)) return;
+    shared_.blocks.emplace(def.name, std::move(def));
+    seen_statement_ = true;
+  }
+
+  // param := IDENT ['=' expr]
+  bool block_params(BlockDef& def) {
+    if (!expect(TokenKind::LParen, "'('", "write `block Name(cin, cout, stride=1):`")) return false;
+    while (!at(TokenKind::RParen)) {
+      if (too_many(def.params.size(), "parameters of one block")) return false;
+      if (!at(TokenKind::Ident)) {
+        error_here("expected a parameter name", "parameters are names: `block B(cin, cout=64):`");
+        return false;
+      }
+      BlockParam p{cur().text, cur().span, std::nullopt};
+      take();
+      for (const BlockParam& q : def.params)
+        if (q.name == p.name)
+          return fail(p.span,
+                      fmt::format("duplicate parameter '{}' in block `{}`", p.name, def.name),
+                      "give each parameter its own name");
+      if (accept(TokenKind::Equals)) {
+        size_t before = failures();
+        p.default_value = expr();
+        if (failures() != before) return false;
+        if (p.default_value->kind == Value::Kind::Ident)
+          return fail(p.default_value->span, "a parameter's default must be a constant",
+                      "write a number, a tuple, a string, True/False or None");
+      } else if (!def.params.empty() && def.params.back().default_value) {
+        return fail(p.span, "non-default parameter follows default parameter",
+                    "put the parameters with defaults last");
+      }
+      def.params.push_back(std::move(p));
+      if (!accept(TokenKind::Comma)) break;
+    }
+    return expect(TokenKind::RParen, "',' or ')'", "close the parameters with ')'");
+  }
+
+  bool block_line(BlockDef& def) {
+    if (at_ident("input") && ahead(1).kind != TokenKind::Equals &&
+        ahead(1).kind != TokenKind::LParen) {
+      Span kw = take().span;
+      if (!def.body.empty() || !def.inputs.empty())
+        return fail(kw, "a block's `input` line comes first, and once",
+                    "name all its inputs on its first line: `input x, skip`");
+      std::vector<OutputDecl> names;
+      if (!names_list(names, "after `input`", "name the block's inputs: `input x`")) return false;
+      for (const OutputDecl& n : names) def.inputs.emplace_back(n.name, n.span);
+      return expect(TokenKind::Newline, "the end of the line", "one statement per line");
+    }
+    if (at_ident("output") && ahead(1).kind != TokenKind::Equals &&
+        ahead(1).kind != TokenKind::LParen) {
+      Span kw = take().span;
+      if (!def.outputs.empty())
+        return fail(kw, "a block has one `output` line",
+                    "name all its outputs on it: `output a, b`");
+      if (!names_list(def.outputs, "after `output`", "write `output relu2`")) return false;
+      return expect(TokenKind::Newline, "the end of the line", "one statement per line");
+    }
+    for (const char* word : {"block", "model"}) {
+      if (at_ident(word) && ahead(1).kind == TokenKind::Ident)
+        return fail(cur().span, fmt::format("`{}` inside a block", word),
+                    "define blocks at the top level of the file; a block may use other blocks");
+    }
+    while (!at(TokenKind::Newline) && !at(TokenKind::End)) {
+      if (at(TokenKind::Invalid)) return ++silent_failures_, false;
+      def.body.push_back(take());
+    }
+    def.body.push_back(take());  // the Newline: each statement of the body ends in one
+    return true;
+  }
+
+  void skip_block() {
+    while (!at(TokenKind::End) && !(at_ident("end") && at_line_end(1))) take();
+    take();
+  }
+
+  bool check_block_name(BlockDef& def) {
+    if (find_op(def.name) || def.name == "Sequential")
+      return fail(def.span, fmt::format("block `{}` has the name of a layer", def.name),
+                  fmt::format("rename the block, e.g. `{}Block`", def.name));
+    auto it = shared_.blocks.find(def.name);
+    if (it != shared_.blocks.end()) {
+      Diagnostic& d = diags_.error(def.span, fmt::format("block `{}` is defined twice", def.name),
+                                   "rename one of them");
+      d.labels.push_back(Label{it->second.span, "first defined here"});
+      return false;
+    }
+    if (def.inputs.empty()) def.inputs.emplace_back("x", def.span);
+    return true;
+  }
+
+  // layer   := [targets '='] call ['*' expr | '(' [IDENT {',' IDENT}] ')']
+  // targets := IDENT {',' IDENT}
+  void layer(Program& prog) {
+    Span start = cur().span;
+    std::vector<OutputDecl> targets;
+    if (at(TokenKind::Ident) &&
+        (ahead(1).kind == TokenKind::Equals || ahead(1).kind == TokenKind::Comma)) {
+      if (!names_list(targets, "before '='", "write `a, b = Block(...)`") ||
+          !expect(TokenKind::Equals, "'='", "write `name = Op(...)`"))
+        return;
     }
     if (!at(TokenKind::Ident)) {
       error_here("expected a layer call like `Conv2d(1, 32, 5)`",
                  "statements are `name = Op(args)`, `input [...]`, `output name` or `model Name`");
       return;
     }
-    qualname(st);
-    if (!expect(TokenKind::LParen, "'(' after the op name",
-                fmt::format("call it: `{}(...)`", st.op)))
-      return;
-    if (!args(st.args, TokenKind::RParen)) return;
-    if (at(TokenKind::LParen)) {
+    Call call;
+    if (!call_expr(call)) return;
+    std::vector<OutputDecl> tensors;
+    bool applied = false;
+    if (at(TokenKind::Star)) {
       take();
-      st.inputs_explicit = true;
+      if (!repeat_count(call)) return;
+    } else if (at(TokenKind::LParen)) {
+      take();
+      applied = true;
       while (!at(TokenKind::RParen)) {
         if (!at(TokenKind::Ident)) {
           error_here("expected a tensor name",
                      "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
           return;
         }
-        st.inputs.push_back(cur().text);
-        st.input_spans.push_back(take().span);
+        tensors.push_back(OutputDecl{cur().text, cur().span});
+        take();
         if (!accept(TokenKind::Comma)) break;
       }
       if (!expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'"))
         return;
     }
     seen_statement_ = true;
-    prog.statements.push_back(std::move(st));
+    ++scope_.position;
+    apply(prog, start, targets, call, applied, tensors);
+  }
+
+  // call := qualname '(' [args] ')' | 'Sequential' '(' [item {',' item}] ')'
+  // item := call ['*' expr]
+  bool call_expr(Call& call) {
+    if (nesting_ >= kMaxNesting)
+      return fail(cur().span, "Sequential nested too deeply", "use blocks to nest modules");
+    qualname(call);
+    if (!expect(TokenKind::LParen, "'(' after the op name",
+                fmt::format("call it: `{}(...)`", call.op)))
+      return false;
+    if (call.op == "Sequential") {
+      call.sequential = true;
+      ++nesting_;
+      bool ok = sequential_items(call);
+      --nesting_;
+      if (!ok) return false;
+    } else if (!args(call.args, TokenKind::RParen)) {
+      return false;
+    }
+    call.span = widen(call.op_span, tokens_.at(pos_ - 1).span);
+    return true;
+  }
+
+  bool sequential_items(Call& call) {
+    while (!at(TokenKind::RParen)) {
+      if (too_many(call.items.size(), "modules in one Sequential")) return false;
+      if (!at(TokenKind::Ident)) {
+        error_here("expected a module like `Conv2d(1, 8, 3)`",
+                   "Sequential takes modules: `Sequential(Conv2d(1, 8, 3), ReLU())`");
+        return false;
+      }
+      call.items.emplace_back();
+      if (!call_expr(call.items.back())) return false;
+      if (accept(TokenKind::Star) && !repeat_count(call.items.back())) return false;
+      if (!accept(TokenKind::Comma)) break;
+    }
+    return expect(TokenKind::RParen, "',' or ')' in Sequential", "close it with ')'");
+  }
+
+  bool repeat_count(Call& call) {
+    size_t before = failures();
+    Value n = expr();
+    if (failures() != before) return false;
+    if (n.kind != Value::Kind::Int || n.i < 0)
+      return fail(n.span, fmt::format("a repeat count is a whole number, found {}", to_source(n)),
+                  fmt::format("write `{}(...) * 3`", call.op));
+    call.repeat = n.i;
+    call.repeated = true;
+    return true;
   }
 
   // qualname := IDENT {'.' IDENT}
-  void qualname(Statement& st) {
+  void qualname(Call& call) {
     std::string full = cur().text;
     Span first = take().span;
     Span last = first;
@@ -251,10 +530,487 @@ class Parser {
       full += "." + cur().text;
       last = take().span;
     }
-    st.op = strip_op_prefix(full);
-    st.op_span = first;
-    st.op_span.length =
+    call.op = strip_op_prefix(full);
+    call.op_span = first;
+    call.op_span.length =
         last.line == first.line ? last.column + last.length - first.column : first.length;
+  }
+
+  // ---- What a statement does: a layer of the program, or a use of a block or Sequential ----
+
+  void apply(Program& prog, Span start, const std::vector<OutputDecl>& targets, Call& call,
+             bool applied, const std::vector<OutputDecl>& tensors) {
+    auto block = shared_.blocks.find(call.op);
+    bool is_block = block != shared_.blocks.end();
+    if (targets.size() > 1 &&
+        (!is_block || call.repeated || block->second.outputs.size() != targets.size())) {
+      fail(targets[1].span,
+           fmt::format("`{}` returns one tensor; only a block with {} outputs assigns {} names",
+                       call.op, targets.size(), targets.size()),
+           fmt::format("name one tensor: `{} = {}(...)`", targets[0].name, call.op));
+      return;
+    }
+    if (!call.sequential && !call.repeated && !is_block)
+      return layer_statement(prog, start, targets, std::move(call), applied, tensors);
+    if (shared_.stopped || (is_block && block->second.failed)) {
+      ++silent_failures_;
+      return;
+    }
+    std::vector<std::string> inputs;
+    if (!use_inputs(applied, tensors, call.op_span, inputs)) return;
+    std::string local = targets.empty() ? fresh_name(call.op) : targets[0].name;
+    if (!claim(local, targets.empty() ? call.op_span : targets[0].span)) return;
+    std::string path = scope_.prefix + local;
+    std::vector<std::string> outputs;
+    if (call.sequential || call.repeated) {
+      if (inputs.size() != 1)
+        return void(fail(call.op_span, "Sequential and repeats take one tensor",
+                         "apply it to one tensor: `Sequential(...)(x)`"));
+      auto out = use_sequential(prog, call, path, scope_.module, inputs[0]);
+      if (!out) return;
+      outputs.push_back(*out);
+    } else {
+      auto outs = use_block(prog, block->second, call, path, scope_.module, inputs);
+      if (!outs) return;
+      outputs = std::move(*outs);
+    }
+    for (size_t i = 0; i < targets.size() && i < outputs.size(); ++i) {
+      if (i > 0 && !claim(targets[i].name, targets[i].span)) return;
+      scope_.tensors[targets[i].name] = outputs[i];
+    }
+    if (targets.empty()) scope_.tensors[local] = outputs[0];
+    scope_.previous = outputs[0];
+  }
+
+  // A layer of the program, named in this scope (`layer1.0.conv1` inside a block).
+  void layer_statement(Program& prog, Span start, const std::vector<OutputDecl>& targets, Call call,
+                       bool applied, const std::vector<OutputDecl>& tensors) {
+    Statement st;
+    st.span = start;
+    st.op = std::move(call.op);
+    st.op_span = call.op_span;
+    st.args = std::move(call.args);
+    st.inputs_explicit = applied;
+    std::string local;
+    if (!targets.empty()) {
+      local = targets[0].name;
+      st.named = true;
+      if (!claim(local, targets[0].span)) return;
+    } else {
+      local = fresh_name(st.op);
+    }
+    for (const OutputDecl& t : tensors) {
+      std::string name = tensor_of(t.name, t.span);
+      if (name.empty()) return;
+      st.inputs.push_back(std::move(name));
+      st.input_spans.push_back(t.span);
+      if (scope_.block) st.inputs_written.push_back(t.name);
+    }
+    if (scope_.block || !scope_.tensors.empty())
+      for (Arg& a : st.args)
+        if (!tensor_names_in(a.value)) return;
+    st.name = scope_.prefix + local;
+    if (scope_.block) scope_.tensors[local] = st.name;
+    emit(prog, std::move(st));
+  }
+
+  // Appends a statement of this scope, reading `previous` unless it reads its own inputs.
+  void emit(Program& prog, Statement st) {
+    if (!scope_.previous.empty() &&
+        (prog.statements.empty() || prog.statements.back().name != scope_.previous))
+      st.previous = scope_.previous;
+    st.module = scope_.module;
+    scope_.previous = st.name;
+    prog.statements.push_back(std::move(st));
+  }
+
+  // `<op><position>`, with `_2`, `_3` when that name is taken, as lowering names them.
+  std::string fresh_name(const std::string& op) {
+    std::string base = auto_name(op, scope_.position);
+    std::string name = base;
+    for (int k = 2; scope_.used.count(name); ++k) name = fmt::format("{}_{}", base, k);
+    scope_.used.insert(name);
+    return name;
+  }
+
+  // Takes a written name. At the top level a name written twice is lowering's to report (where
+  // the table shows it); inside a block it is reported here, in the block's own names.
+  bool claim(const std::string& name, Span span) {
+    if (scope_.used.insert(name).second || !scope_.block) return true;
+    return fail(span,
+                fmt::format("the name '{}' is used twice in block `{}`", name, scope_.block->name),
+                fmt::format("rename this layer, e.g. `{}_2 = ...`", name));
+  }
+
+  // The program's name of a tensor this scope calls `local`; "" (and an error) if none.
+  std::string tensor_of(const std::string& local, Span span) {
+    auto it = scope_.tensors.find(local);
+    if (it != scope_.tensors.end()) return it->second;
+    if (!scope_.block) return local;  // the top level's names are the program's: lowering checks
+    if (scope_.params.count(local)) {
+      fail(
+          span,
+          fmt::format("'{}' is a parameter of block `{}`, not a tensor", local, scope_.block->name),
+          fmt::format("apply the layer to a tensor: {}", known_names(false)));
+      return "";
+    }
+    std::string near = nearest_name(local, names_in_scope());
+    fail(span, fmt::format("name '{}' is not defined in block `{}`", local, scope_.block->name),
+         near.empty()
+             ? fmt::format("a block sees its inputs, layers and parameters: {}", known_names(true))
+             : fmt::format("did you mean '{}'?", near));
+    return "";
+  }
+
+  // Rewrites the tensor names in an argument (`add(bn2, x)`) to the program's.
+  bool tensor_names_in(Value& v) {
+    if (v.is_sequence()) {
+      for (Value& item : v.items)
+        if (!tensor_names_in(item)) return false;
+      return true;
+    }
+    if (v.kind != Value::Kind::Ident) return true;
+    if (!scope_.block) {
+      auto it = scope_.tensors.find(v.s);
+      if (it != scope_.tensors.end()) v.s = it->second;
+      return true;
+    }
+    // The batch symbol by name (`view(B, -1)`) stays a name.
+    if (!scope_.tensors.count(v.s) && !scope_.params.count(v.s) &&
+        std::find(shared_.symbols.begin(), shared_.symbols.end(), v.s) != shared_.symbols.end())
+      return true;
+    v.s = tensor_of(v.s, v.span);
+    return !v.s.empty();
+  }
+
+  std::vector<std::string> names_in_scope() const {
+    std::vector<std::string> names;
+    for (const auto& [name, _] : scope_.tensors) names.push_back(name);
+    for (const auto& [name, _] : scope_.params) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::string known_names(bool with_params) const {
+    std::vector<std::string> names;
+    for (const auto& [name, _] : scope_.tensors) names.push_back(name);
+    if (with_params)
+      for (const auto& [name, _] : scope_.params) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (size_t i = 0; i < names.size() && i < 8; ++i) out += (i ? ", " : "") + names[i];
+    return out;
+  }
+
+  bool use_inputs(bool applied, const std::vector<OutputDecl>& tensors, Span at,
+                  std::vector<std::string>& inputs) {
+    for (const OutputDecl& t : tensors) {
+      std::string name = tensor_of(t.name, t.span);
+      if (name.empty()) return false;
+      if (!scope_.block && !scope_.used.count(name) && !scope_.tensors.count(t.name)) {
+        std::vector<std::string> known(scope_.used.begin(), scope_.used.end());
+        std::sort(known.begin(), known.end());
+        std::string near = nearest_name(t.name, known);
+        return fail(t.span, fmt::format("unknown tensor '{}'", t.name),
+                    near.empty() ? "use the name of an input or of an earlier layer"
+                                 : fmt::format("did you mean '{}'?", near));
+      }
+      inputs.push_back(std::move(name));
+    }
+    if (applied) return true;
+    if (!scope_.previous.empty()) {
+      inputs.push_back(scope_.previous);
+      return true;
+    }
+    return fail(at, "there is no tensor to apply this to",
+                "declare the model's input first: `input x: [1, 3, 224, 224]`");
+  }
+  // ---- Expansion: a use of a block or Sequential becomes statements in a module ----
+
+  // Expands a use of `def` at `path` reading `inputs` (the program's tensors): binds its
+  // parameters, then reads its body with a parser of its own. Returns its outputs' names.
+  std::optional<std::vector<std::string>> use_block(Program& prog, BlockDef& def, const Call& call,
+                                                    const std::string& path, int parent,
+                                                    std::vector<std::string> inputs) {
+    if (!may_expand(prog, def, call)) return std::nullopt;
+    if (inputs.size() != def.inputs.size()) {
+      fail(call.op_span,
+           fmt::format("block `{}` takes {} input tensor{} but {} {} given", def.name,
+                       def.inputs.size(), def.inputs.size() == 1 ? "" : "s", inputs.size(),
+                       inputs.size() == 1 ? "was" : "were"),
+           fmt::format("apply it to {}: `{}(...)({})`",
+                       def.inputs.size() == 1 ? "one tensor" : "its inputs", def.name,
+                       input_list(def)));
+      return std::nullopt;
+    }
+    Scope inner;
+    inner.block = &def;
+    inner.path = path;
+    inner.prefix = path + ".";
+    if (!bind_params(prog, def, call, inner)) return std::nullopt;
+    inner.module = add_module(prog, path, def.name, parent, call);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      inner.tensors[def.inputs[i].first] = inputs[i];
+      inner.used.insert(def.inputs[i].first);
+    }
+    inner.previous = inputs[0];
+    size_t before = diags_.count();
+    shared_.active.push_back(&def);
+    Parser body(Fill{nullptr, &def.body, 0}, shared_, inner);
+    body.statements(prog);
+    shared_.active.pop_back();
+    std::vector<std::string> outputs;
+    bool ok = !body.has_failed_since(before) && block_outputs(def, inner, outputs);
+    if (!ok) {
+      label_use(before, call, path, def);
+      def.failed = true;
+      ++silent_failures_;
+      return std::nullopt;
+    }
+    if (outputs.size() == 1) prog.modules[static_cast<size_t>(inner.module)].output = outputs[0];
+    return outputs;
+  }
+
+  bool has_failed_since(size_t diagnostics_before) const {
+    return silent_failures_ > 0 || diags_.count() != diagnostics_before;
+  }
+
+  static std::string input_list(const BlockDef& def) {
+    std::string out;
+    for (size_t i = 0; i < def.inputs.size(); ++i) out += (i ? ", " : "") + def.inputs[i].first;
+    return out;
+  }
+
+  // Refuses a block that uses itself, nesting too deep, and expansion past its limit.
+  bool may_expand(Program& prog, const BlockDef& def, const Call& call) {
+    if (std::find(shared_.active.begin(), shared_.active.end(), &def) != shared_.active.end()) {
+      std::string chain;
+      for (const BlockDef* b : shared_.active) chain += b->name + " -> ";
+      Diagnostic& d = diags_.error(call.op_span, fmt::format("block `{}` uses itself", def.name),
+                                   "a block cannot use itself, directly or through other blocks");
+      d.notes.push_back("uses: " + chain + def.name);
+      return false;
+    }
+    if (shared_.active.size() >= static_cast<size_t>(limits::kMaxBlockDepth))
+      return fail(
+          call.op_span,
+          fmt::format("blocks used inside blocks more than {} deep", limits::kMaxBlockDepth),
+          "flatten the nesting (docs/limits.md lists every limit)");
+    return within_limit(prog, call);
+  }
+
+  bool within_limit(Program& prog, const Call& call) {
+    if (prog.statements.size() + prog.modules.size() < limits::kMaxBlockExpansion) return true;
+    shared_.stopped = true;
+    return fail(call.op_span,
+                fmt::format("the uses of blocks expand to more than {} layers and modules",
+                            with_commas(static_cast<int64_t>(limits::kMaxBlockExpansion))),
+                "use fewer repeats (docs/limits.md lists every limit)");
+  }
+
+  // Python's binding of a call's arguments to the block's parameters, with Python's errors.
+  bool bind_params(Program& prog, const BlockDef& def, const Call& call, Scope& inner) {
+    size_t positional = 0;
+    std::vector<bool> bound(def.params.size(), false);
+    for (const Arg& a : call.args) {
+      size_t i = 0;
+      if (a.keyword.empty()) {
+        if (positional >= def.params.size())
+          return fail(a.span,
+                      fmt::format("{}() takes {} positional argument{} but {} were given", def.name,
+                                  def.params.size(), def.params.size() == 1 ? "" : "s",
+                                  std::count_if(call.args.begin(), call.args.end(),
+                                                [](const Arg& x) { return x.keyword.empty(); })),
+                      fmt::format("the block is {}", signature(def)));
+        i = positional++;
+      } else {
+        auto it = std::find_if(def.params.begin(), def.params.end(),
+                               [&](const BlockParam& p) { return p.name == a.keyword; });
+        if (it == def.params.end()) {
+          std::vector<std::string> names;
+          for (const BlockParam& p : def.params) names.push_back(p.name);
+          std::string near = nearest_name(a.keyword, names);
+          return fail(
+              a.span,
+              fmt::format("{}() got an unexpected keyword argument '{}'", def.name, a.keyword),
+              near.empty() ? fmt::format("the block is {}", signature(def))
+                           : fmt::format("did you mean '{}'?", near));
+        }
+        i = static_cast<size_t>(it - def.params.begin());
+        if (bound[i])
+          return fail(
+              a.span,
+              fmt::format("{}() got multiple values for argument '{}'", def.name, a.keyword),
+              "give each argument once");
+      }
+      if (a.value.kind == Value::Kind::Ident)
+        return fail(
+            a.value.span,
+            fmt::format("{}() argument '{}' is the name '{}': a block's arguments are "
+                        "values, its tensors are applied",
+                        def.name, def.params[i].name, a.value.s),
+            fmt::format("apply the block to the tensor: `{}(...)({})`", def.name, a.value.s));
+      bound[i] = true;
+      inner.params[def.params[i].name] = passed(prog, a.value, def.params[i].name, call);
+    }
+    for (size_t i = 0; i < def.params.size(); ++i) {
+      if (bound[i]) continue;
+      if (!def.params[i].default_value)
+        return fail(
+            call.op_span,
+            fmt::format("{}() missing required argument: '{}'", def.name, def.params[i].name),
+            fmt::format("the block is {}", signature(def)));
+      inner.params[def.params[i].name] = *def.params[i].default_value;
+    }
+    return true;
+  }
+
+  static std::string signature(const BlockDef& def) {
+    std::string out = def.name + "(";
+    for (size_t i = 0; i < def.params.size(); ++i) {
+      out += (i ? ", " : "") + def.params[i].name;
+      if (def.params[i].default_value) out += "=" + to_source(*def.params[i].default_value);
+    }
+    return out + ")";
+  }
+
+  // The value as the block sees it: it remembers that it was passed as `param` here.
+  Value passed(Program& prog, Value v, const std::string& param, const Call& call) {
+    ValueOrigin o;
+    o.param = param;
+    o.argument = v.span;
+    o.parent = v.origin;
+    set_use_site_line(o, shared_.src.line_text(v.span.line), call.span);
+    v.origin = static_cast<int>(prog.origins.size());
+    prog.origins.push_back(std::move(o));
+    return v;
+  }
+
+  int add_module(Program& prog, const std::string& path, const std::string& kind, int parent,
+                 const Call& call) {
+    ModuleDecl m;
+    m.path = path;
+    m.kind = kind;
+    m.parent = parent;
+    m.constructed_at = call.span;
+    m.applied_at = call.span;
+    m.first_statement = prog.statements.size();
+    prog.modules.push_back(std::move(m));
+    return static_cast<int>(prog.modules.size() - 1);
+  }
+
+  // The block's outputs as the program names them: `output a, b`, or its last layer's.
+  bool block_outputs(const BlockDef& def, Scope& inner, std::vector<std::string>& outputs) {
+    if (def.outputs.empty()) {
+      outputs.push_back(inner.previous);
+      return true;
+    }
+    for (const OutputDecl& o : def.outputs) {
+      auto it = inner.tensors.find(o.name);
+      if (it != inner.tensors.end()) {
+        outputs.push_back(it->second);
+        continue;
+      }
+      std::vector<std::string> names;
+      for (const auto& [name, _] : inner.tensors) names.push_back(name);
+      std::sort(names.begin(), names.end());
+      std::string near = nearest_name(o.name, names);
+      return fail(o.span,
+                  fmt::format("`output {}` names no tensor of block `{}`", o.name, def.name),
+                  near.empty() ? "name one of the block's inputs or layers"
+                               : fmt::format("did you mean '{}'?", near));
+    }
+    return true;
+  }
+
+  // Each error a use's body produced also points at the use (innermost use first).
+  void label_use(size_t before, const Call& call, const std::string& path, const BlockDef& def) {
+    auto& items = diags_.items();
+    for (size_t i = std::min(before, items.size()); i < items.size(); ++i)
+      items[i].labels.push_back(
+          Label{call.span, fmt::format("in `{}` ({}), used here", path, def.name)});
+  }
+
+  // Expands `Sequential(items)` (or `Call * n`) at `path`: children named 0, 1, ..., each
+  // reading the one before. Returns the last one's output.
+  std::optional<std::string> use_sequential(Program& prog, const Call& call,
+                                            const std::string& path, int parent,
+                                            std::string current) {
+    if (!within_limit(prog, call)) return std::nullopt;
+    int module = add_module(prog, path, "Sequential", parent, call);
+    std::vector<const Call*> children;
+    if (call.sequential) {
+      for (const Call& item : call.items)
+        for (int64_t k = 0; k < item.repeat && children.size() < limits::kMaxBlockExpansion; ++k)
+          children.push_back(&item);
+    } else {
+      for (int64_t k = 0; k < call.repeat && children.size() < limits::kMaxBlockExpansion; ++k)
+        children.push_back(&call);
+    }
+    for (size_t i = 0; i < children.size(); ++i) {
+      auto out =
+          sequential_child(prog, *children[i], fmt::format("{}.{}", path, i), module, current);
+      if (!out) return std::nullopt;
+      current = std::move(*out);
+    }
+    prog.modules[static_cast<size_t>(module)].output = current;
+    return current;
+  }
+
+  std::optional<std::string> sequential_child(Program& prog, const Call& child,
+                                              const std::string& path, int module,
+                                              const std::string& input) {
+    if (child.sequential) return use_sequential(prog, child, path, module, input);
+    auto block = shared_.blocks.find(child.op);
+    if (block != shared_.blocks.end()) {
+      if (block->second.outputs.size() > 1) {
+        fail(child.op_span,
+             fmt::format("block `{}` returns {} tensors; in Sequential each module returns one",
+                         child.op, block->second.outputs.size()),
+             "use it on a line of its own: `a, b = Block(...)`");
+        return std::nullopt;
+      }
+      auto outs = use_block(prog, block->second, child, path, module, {input});
+      if (!outs) return std::nullopt;
+      return (*outs)[0];
+    }
+    if (child.op.empty() || !std::isupper(static_cast<unsigned char>(child.op[0]))) {
+      fail(child.op_span, fmt::format("`{}` is a function; Sequential holds modules", child.op),
+           "use its module, e.g. `Flatten()` for `flatten(1)`");
+      return std::nullopt;
+    }
+    if (!within_limit(prog, child)) return std::nullopt;
+    Statement st;
+    st.span = child.span;
+    st.op = child.op;
+    st.op_span = child.op_span;
+    st.args = child.args;
+    for (Arg& a : st.args)
+      if (!tensor_names_in(a.value)) return std::nullopt;
+    st.name = path;
+    st.previous = input;
+    st.module = module;
+    prog.statements.push_back(std::move(st));
+    return path;
+  }
+
+  // After the file: a block used above its definition, and the outputs by their program names.
+  void finish_blocks(Program& prog) {
+    for (const Statement& st : prog.statements) {
+      if (shared_.blocks.count(st.op)) {
+        fail(st.op_span, fmt::format("block `{}` is used before its definition", st.op),
+             fmt::format("move `block {}(...):` above its first use", st.op));
+        return;
+      }
+    }
+    for (OutputDecl& o : prog.outputs) {
+      auto it = scope_.tensors.find(o.name);
+      if (it != scope_.tensors.end()) o.name = it->second;
+    }
+    // The default output is the last statement's: after a use, the use's output is.
+    if (prog.outputs.empty() && !prog.statements.empty() &&
+        prog.statements.back().name != scope_.previous)
+      prog.outputs.push_back(OutputDecl{scope_.previous, Span{}});
   }
 
   // args := [arg {',' arg} [',']]      arg := [IDENT '='] expr
@@ -370,6 +1126,15 @@ class Parser {
     Token t = take();
     if (t.text == "True" || t.text == "False") return Value::boolean(t.text == "True", t.span);
     if (t.text == "None") return Value::none(t.span);
+    if (scope_.block) {
+      // A block's parameter: the use's value, where it is used, still knowing where it came from.
+      auto it = scope_.params.find(t.text);
+      if (it != scope_.params.end()) {
+        Value v = it->second;
+        v.span = t.span;
+        return v;
+      }
+    }
     return Value::ident(t.text, t.span);
   }
 
@@ -533,7 +1298,9 @@ std::string strip_op_prefix(const std::string& qualified) {
 std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   size_t errors_before = diags.error_count();
   NsTokenizer tokenizer(src, diags);
-  Parser parser(tokenizer, diags);
+  Shared shared{src, diags, {}, {}, {}, false};
+  Scope top;
+  Parser parser(Parser::Fill{&tokenizer, nullptr, 0}, shared, top);
   size_t lines = static_cast<size_t>(std::count(src.text().begin(), src.text().end(), '\n'));
   Program prog = parser.program(lines);
   if (diags.error_count() != errors_before) return std::nullopt;

@@ -497,16 +497,7 @@ void Lowerer::track_origin(Value& value, const std::string& param, const Expr& a
   o.argument = argument.span;
   o.parent = value.origin;
   // The help rewrites the use site's line: only when the whole call is on it.
-  std::string_view line = source(argument.span.file).line_text(argument.span.line);
-  size_t indent = line.find_first_not_of(" \t");
-  int depth = 0;
-  for (char c : line) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
-  bool comment = line.find('#') != std::string_view::npos;
-  if (call.span.line == argument.span.line && depth == 0 && !comment &&
-      indent != std::string_view::npos) {
-    o.line_text = std::string(line.substr(indent));
-    o.line_offset = argument.span.column - 1 - static_cast<int>(indent);
-  }
+  set_use_site_line(o, source(argument.span.file).line_text(argument.span.line), call.span);
   value.origin = static_cast<int>(program_.origins.size());
   program_.origins.push_back(std::move(o));
 }

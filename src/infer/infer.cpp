@@ -259,12 +259,6 @@ class Analyzer {
 
 }  // namespace
 
-std::string auto_name(const std::string& op, size_t index) {
-  std::string base;
-  for (char c : op) base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return fmt::format("{}{}", base, index);
-}
-
 Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& options) {
   return Analyzer(graph, diags, options).run();
 }

@@ -271,7 +271,8 @@ std::string RuleContext::call_with(
   call += ")";
   if (st.inputs_explicit && !st.python && op.is_module()) {
     call += "(";
-    for (size_t i = 0; i < st.inputs.size(); ++i) call += (i ? ", " : "") + st.inputs[i];
+    const auto& inputs = st.inputs_written.empty() ? st.inputs : st.inputs_written;
+    for (size_t i = 0; i < inputs.size(); ++i) call += (i ? ", " : "") + inputs[i];
     call += ")";
   }
   return call;

@@ -4,6 +4,24 @@
 
 namespace netshape {
 
+std::string auto_name(const std::string& op, size_t index) {
+  std::string base;
+  for (char c : op) base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return fmt::format("{}{}", base, index);
+}
+
+void set_use_site_line(ValueOrigin& origin, std::string_view line, Span call) {
+  size_t indent = line.find_first_not_of(" \t");
+  int depth = 0;
+  for (char c : line) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+  bool comment = line.find('#') != std::string_view::npos;
+  if (call.line == origin.argument.line && depth == 0 && !comment &&
+      indent != std::string_view::npos) {
+    origin.line_text = std::string(line.substr(indent));
+    origin.line_offset = origin.argument.column - 1 - static_cast<int>(indent);
+  }
+}
+
 std::string to_source(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int:

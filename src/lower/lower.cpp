@@ -125,7 +125,7 @@ class Lowering {
     names.reserve(prog_.statements.size());
     for (size_t i = 0; i < prog_.statements.size(); ++i) {
       const Statement& st = prog_.statements[i];
-      if (st.named) {
+      if (!st.name.empty()) {
         NameId id = g_.names.intern(st.name);
         if (!use(id) && !g_.fatal) {
           Diagnostic d;
@@ -173,6 +173,7 @@ class Lowering {
     if (!op) return unknown_op(node, st);
     node.op = *op;
     const OpInfo& info = op_info(*op);
+    if (!st.previous.empty()) previous = find_tensor(st.previous);
     if (!resolve_inputs(node, st, info, previous)) return false;
     if (!bind_arguments(node, st, info)) return false;
     if (!st.shares_params_with.empty()) {
