@@ -46,7 +46,8 @@ struct BlockDef {
 
 // A call as written: `Conv2d(1, 8, 3)`, `Bottleneck(256, 64) * 3`, `Sequential(a, b * 2)`.
 struct Call {
-  std::string op;  // without `nn.` / `F.` / `torch.`
+  std::string name;  // a Sequential item's own name (`conv0=Conv2d(...)`); else numbered
+  std::string op;    // without `nn.` / `F.` / `torch.`
   Span op_span;
   Span span;  // from the op to the closing ')'
   std::vector<Arg> args;
@@ -471,7 +472,7 @@ class Parser {
   }
 
   // call := qualname '(' [args] ')' | 'Sequential' '(' [item {',' item}] ')'
-  // item := call ['*' expr]
+  // item := [IDENT '='] call ['*' expr]
   bool call_expr(Call& call) {
     if (nesting_ >= kMaxNesting)
       return fail(cur().span, "Sequential nested too deeply", "use blocks to nest modules");
@@ -501,8 +502,20 @@ class Parser {
         return false;
       }
       call.items.emplace_back();
-      if (!call_expr(call.items.back())) return false;
-      if (accept(TokenKind::Star) && !repeat_count(call.items.back())) return false;
+      Call& item = call.items.back();
+      if (ahead(1).kind == TokenKind::Equals) {  // a named child, as OrderedDict names them
+        item.name = take().text;
+        take();
+        if (!at(TokenKind::Ident)) {
+          error_here("expected a module after '='", "write `Sequential(conv=Conv2d(1, 8, 3))`");
+          return false;
+        }
+      }
+      if (!call_expr(item)) return false;
+      if (at(TokenKind::Star) && !item.name.empty())
+        return fail(cur().span, "a named module of Sequential cannot repeat",
+                    "repeat unnamed modules only: `Block(...) * 3`");
+      if (accept(TokenKind::Star) && !repeat_count(item)) return false;
       if (!accept(TokenKind::Comma)) break;
     }
     return expect(TokenKind::RParen, "',' or ')' in Sequential", "close it with ')'");
@@ -947,9 +960,16 @@ class Parser {
       for (int64_t k = 0; k < call.repeat && children.size() < limits::kMaxBlockExpansion; ++k)
         children.push_back(&call);
     }
+    std::unordered_set<std::string> names;
     for (size_t i = 0; i < children.size(); ++i) {
-      auto out =
-          sequential_child(prog, *children[i], fmt::format("{}.{}", path, i), module, current);
+      const Call& child = *children[i];
+      std::string name = child.name.empty() ? std::to_string(i) : child.name;
+      if (!names.insert(name).second) {
+        fail(child.op_span, fmt::format("two modules of Sequential are named '{}'", name),
+             "give each its own name");
+        return std::nullopt;
+      }
+      auto out = sequential_child(prog, child, path + "." + name, module, current);
       if (!out) return std::nullopt;
       current = std::move(*out);
     }
