@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -235,13 +236,22 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     if (!r.error.empty()) j["run_error"] = r.error;
     out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
-    out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10}\n", "#", "layer", "op", "inferred",
-                       "actual", "ms");
+    // Columns as wide as their longest entry (block paths like `layer4.1.downsample.0` are long).
+    size_t w_name = 5, w_op = 2, w_shape = 8;
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+      w_name = std::max(w_name, r.layers[i].name.size());
+      w_op = std::max(w_op, m.analysis.layers[i].op_name.size());
+      w_shape = std::max(
+          {w_shape, dims_text(r.layers[i].expected).size(), dims_text(r.layers[i].actual).size()});
+    }
+    size_t w_index = std::to_string(r.layers.size()).size() + 2;
+    out << fmt::format("{:<{}}{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>10}\n", "#", w_index, "layer",
+                       w_name, "op", w_op, "inferred", w_shape, "actual", w_shape, "ms");
     for (size_t i = 0; i < r.layers.size(); ++i) {
       const LayerRun& l = r.layers[i];
-      out << fmt::format("{:<4}{:<16}{:<16}{:<22}{:<22}{:>10.3f}{}\n", i + 1, l.name,
-                         m.analysis.layers[i].op_name, dims_text(l.expected),
-                         l.actual.empty() ? "-" : dims_text(l.actual), l.ms,
+      out << fmt::format("{:<{}}{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:>10.3f}{}\n", i + 1, w_index,
+                         l.name, w_name, m.analysis.layers[i].op_name, w_op, dims_text(l.expected),
+                         w_shape, l.actual.empty() ? "-" : dims_text(l.actual), w_shape, l.ms,
                          l.match ? "" : "  MISMATCH");
     }
     out << (r.match ? "all shapes match\n" : "");
