@@ -45,7 +45,11 @@ struct LayerInfo {
   std::vector<ParamTensor> weights;
   Attrs attrs;                              // what the rule decided, for the forward
   std::map<std::string, int64_t> inferred;  // `?` arguments and what was chosen
-  std::vector<std::string> explain;         // formulas with the numbers substituted
+  // In a model with a module hierarchy (blocks, `.py` modules): the module that applies it
+  // (`layer1.0`; "" the model) and its depth as torchinfo counts it (`layer1.0.conv1`: 3).
+  std::string module;
+  int depth = 0;                     // 0: the model has no hierarchy
+  std::vector<std::string> explain;  // formulas with the numbers substituted
 };
 
 struct Totals {

@@ -141,6 +141,11 @@ class Analyzer {
     const Statement& st = *node.statement;
     layer.name = std::string(g_.name(node.name));
     layer.op_name = st.op;
+    if (g_.modules.size() > 1) {
+      layer.module = std::string(g_.module_path(node.module));
+      layer.depth = 1;
+      for (ModuleId m = node.module; m != kRootModule; m = g_.modules[m].parent) ++layer.depth;
+    }
     layer.statement = &st;
     layer.node = static_cast<NodeId>(&node - g_.nodes.data());
     layer.output_id = node.output;

@@ -241,6 +241,10 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
     e["trainable_params"] = l.trainable_params;
     e["macs"] = l.macs;
     if (!l.inferred.empty()) e["inferred"] = l.inferred;
+    if (l.depth > 0) {
+      e["module"] = l.module;
+      e["depth"] = l.depth;
+    }
     j["layers"].push_back(e);
   }
   j["outputs"] = nlohmann::ordered_json::object();
@@ -346,6 +350,12 @@ void write_layer(JsonText& j, const LayerInfo& l) {
       j.value(v);
     }
     j.end_object();
+  }
+  if (l.depth > 0) {
+    j.key("module");
+    j.value(l.module);
+    j.key("depth");
+    j.value(int64_t{l.depth});
   }
   j.end_object();
 }
