@@ -2355,7 +2355,8 @@ class Construct {
     if (!v || v->is_none()) return std::nullopt;
     if (v->kind == PyValue::Kind::Builtin && !v->method_self)
       if (auto d = dtype_named(v->name)) return d;
-    unsupported_here(at, "a tensor of values of dtype " + text_of(*v),
+    std::string name = v->kind == PyValue::Kind::Builtin ? v->name : text_of(*v);
+    unsupported_here(at, "a tensor of values of dtype " + name,
                      "netshape computes with float32, int64, int32 and bool tensors");
   }
 
@@ -3916,6 +3917,9 @@ class Construct {
 
   // nn.Parameter(torch.tensor([1.0, 2.0])): weights of its size; the values are not followed.
   PyValue parameter_of_values(const ValueTensor& t, Span at) {
+    if (t.scalar)
+      unsupported_here(at, "nn.Parameter of a 0-dim tensor",
+                       "netshape follows parameters of 1 or more dims; write torch.ones(1)");
     PyValue p;
     p.kind = PyValue::Kind::Made;
     p.name = "parameter";

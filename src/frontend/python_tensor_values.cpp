@@ -349,7 +349,9 @@ size_t arange_length(double start, double end, double step) {
   if ((step > 0 && end < start) || (step < 0 && end > start))
     refuse("upper bound and larger bound inconsistent with step sign");
   double n = std::ceil((end - start) / step);
-  if (n > static_cast<double>(limits::kMaxPyTensorValues)) check_size(SIZE_MAX);
+  if (n > static_cast<double>(limits::kMaxPyTensorValues))
+    refuse(fmt::format("torch.arange() of {:.0f} values: netshape computes with at most {}", n,
+                       limits::kMaxPyTensorValues));
   return static_cast<size_t>(n);
 }
 
