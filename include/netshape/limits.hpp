@@ -34,6 +34,9 @@ constexpr size_t kMaxPyInstances = 20'000;  // objects of the file's classes one
 constexpr size_t kMaxPyFiles = 64;          // files one model imports
 constexpr size_t kMaxPyText = 1 << 16;      // bytes of a string the interpreter builds
 constexpr int64_t kMaxPySteps = 1'000'000;  // statements and loop iterations run building a model
+// Elements of a tensor whose values __init__ computes with (`torch.arange(depth) * w_a`), each
+// held in memory.
+constexpr size_t kMaxPyTensorValues = 1 << 16;
 // Tensors whose shape forward asks shape inference for (`c // groups` with c = x.size(1)): each
 // question analyses the statements read so far, so they are bounded.
 constexpr int kMaxShapeQueries = 1000;

@@ -591,6 +591,8 @@ class Construct {
                                          "enumerate",
                                          "reversed",
                                          "sorted",
+                                         "set",
+                                         "frozenset",
                                          "any",
                                          "all",
                                          "isinstance",
@@ -650,6 +652,15 @@ class Construct {
         Instance& inst = *f.self->module->instance;
         inst.sequential = true;
         Args args = arguments(call, f);
+        if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
+          // super().__init__(OrderedDict(...)): the children by their keys.
+          for (const auto& [k, v] : *args.values[0].dict) {
+            if (v.kind != PyValue::Kind::Module)
+              raise(call.span, "nn.Sequential holds modules only");
+            set_attribute(*f.self, text_of(k), v, call.span);
+          }
+          return;
+        }
         for (const PyValue& v : args.values) {
           if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.Sequential holds modules only");
           set_attribute(*f.self, std::to_string(inst.order.size()), v, call.span);
@@ -854,6 +865,8 @@ class Construct {
         return obj;
       case PyValue::Kind::Tensor:
         return tensor_attribute(obj, e);
+      case PyValue::Kind::Values:
+        return values_attribute(obj, e);
       case PyValue::Kind::Partial:
         if (name == "func") return obj.items[0];
         if (name == "args" || name == "keywords") {
@@ -1257,11 +1270,11 @@ class Construct {
       if (name == known) return PyValue::builtin(name == "init" ? "nn.init" : name);
     }
     for (const char* builtin :
-         {"range",   "len",       "int",      "float",   "bool",        "str",     "list",
-          "tuple",   "dict",      "min",      "max",     "sum",         "abs",     "round",
-          "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr", "getattr",
-          "setattr", "print",     "super",    "partial", "OrderedDict", "any",     "all",
-          "map",     "divmod",    "pow",      "type"}) {
+         {"range",   "len",       "int",      "float",   "bool",        "str",      "list",
+          "tuple",   "dict",      "min",      "max",     "sum",         "abs",      "round",
+          "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr",  "getattr",
+          "setattr", "print",     "super",    "partial", "OrderedDict", "any",      "all",
+          "map",     "divmod",    "pow",      "type",    "set",         "frozenset"}) {
       if (name == builtin) return PyValue::builtin(name);
     }
     for (const char* never : {"open", "eval", "exec", "compile", "__import__", "input", "os", "sys",
@@ -1728,6 +1741,9 @@ class Construct {
       if (i >= args.values.size()) raise(at, n + "() needs more arguments");
       return args.values[i];
     };
+    if ((n == "int" || n == "float" || n == "bool") && !args.values.empty() &&
+        arg(0).kind == PyValue::Kind::Values)
+      return values_number(n, *arg(0).values, at);
     if (n == "int") {
       const PyValue& v = arg(0);
       if (v.is(Value::Kind::Float)) {
@@ -1795,7 +1811,13 @@ class Construct {
       std::copy(r, r + 3, p.range);
       return p;
     }
-    if (n == "len") return data_int(static_cast<int64_t>(iterate(arg(0), at).size()), at);
+    if (n == "len") {
+      if (arg(0).kind == PyValue::Kind::Values && arg(0).values->scalar)
+        raise(at, "len() of a 0-d tensor");
+      return data_int(static_cast<int64_t>(any_order(arg(0), at).size()), at);
+    }
+    if (n == "set" || n == "frozenset")
+      return make_set(args.values.empty() ? PyList{} : any_order(arg(0), at), at);
     if (n == "list" || n == "tuple") {
       PyList items = args.values.empty() ? PyList{} : iterate(arg(0), at);
       return n == "list" ? make_list(std::move(items)) : make_tuple(std::move(items));
@@ -1844,7 +1866,7 @@ class Construct {
       return make_list(std::move(out));
     }
     if (n == "reversed" || n == "sorted") {
-      PyList items = iterate(arg(0), at);
+      PyList items = n == "sorted" ? any_order(arg(0), at) : iterate(arg(0), at);
       if (n == "reversed") {
         std::reverse(items.begin(), items.end());
       } else {
@@ -1961,6 +1983,7 @@ class Construct {
       return args.values[i];
     };
     if (self.kind == PyValue::Kind::Tensor) return tensor_method(self, name, args, call);
+    if (self.kind == PyValue::Kind::Values) return values_method(self, name, args, call);
     if (self.kind == PyValue::Kind::List) {
       PyList& l = *self.list;
       if (name == "append") {
@@ -2273,7 +2296,7 @@ class Construct {
   }
 
   PyValue fold(const std::string& n, Args& args, Span at) {
-    PyList items = args.values.size() == 1 && n != "sum" ? iterate(args.values[0], at)
+    PyList items = args.values.size() == 1 && n != "sum" ? any_order(args.values[0], at)
                    : n == "sum"                          ? iterate(nth(args, 0, at), at)
                                                          : args.values;
     if (n == "sum") {
@@ -2290,11 +2313,318 @@ class Construct {
     return best;
   }
 
+  // ---- tensors of values (python_tensor_values.hpp) ----
+  //
+  // `torch.arange(depth) * w_a + w_0` in __init__ computes numbers (RegNet's widths): its values
+  // are followed exactly, never turned into a row. In forward, torch.arange with plain numbers
+  // stays the row it was.
+
+  template <class Fn>
+  PyValue with_values(Span at, Fn&& fn) {
+    try {
+      return PyValue::of_values(fn(), at);
+    } catch (const ValueTensorError& e) {
+      raise(at, e.message, e.help);
+    }
+  }
+
+  // A tensor of values or a Python number as an operand of a tensor op.
+  ValueTensor operand(const PyValue& v, Span at) {
+    if (v.kind == PyValue::Kind::Values) return *v.values;
+    if (v.is(Value::Kind::Bool)) return ValueTensor::of_bool(v.data.b, true);
+    if (v.is(Value::Kind::Int)) return ValueTensor::of_int(v.data.i, true);
+    if (v.is(Value::Kind::Float)) return ValueTensor::of_float(v.data.f, true);
+    if (v.is(Value::Kind::DimRef)) return operand(resolved(v, at), at);
+    unsupported_here(at, describe(v) + " in an op of a tensor of values",
+                     "netshape computes such tensors with numbers and each other");
+  }
+
+  static std::optional<DType> dtype_named(const std::string& n) {
+    static const std::pair<const char*, DType> kNames[] = {
+        {"torch.float32", DType::Float32}, {"torch.float", DType::Float32},
+        {"torch.int64", DType::Int64},     {"torch.long", DType::Int64},
+        {"torch.int32", DType::Int32},     {"torch.int", DType::Int32},
+        {"torch.bool", DType::Bool}};
+    for (const auto& [name, d] : kNames)
+      if (n == name) return d;
+    return std::nullopt;
+  }
+
+  // The dtype= of torch.tensor / torch.arange / .to(): nullopt when not given.
+  std::optional<DType> dtype_argument(const PyValue* v, Span at) {
+    if (!v || v->is_none()) return std::nullopt;
+    if (v->kind == PyValue::Kind::Builtin && !v->method_self)
+      if (auto d = dtype_named(v->name)) return d;
+    std::string name = v->kind == PyValue::Kind::Builtin ? v->name : text_of(*v);
+    unsupported_here(at, "a tensor of values of dtype " + name,
+                     "netshape computes with float32, int64, int32 and bool tensors");
+  }
+
+  // Element i as the Python number .tolist() and .item() give.
+  static PyValue python_number(const ValueTensor& t, size_t i, Span at) {
+    if (t.is_float()) return PyValue::of(Value::floating(t.floats[i], at));
+    if (t.dtype == DType::Bool) return data_bool(t.ints[i] != 0, at);
+    return data_int(t.ints[i], at);
+  }
+
+  PyValue tolist(const ValueTensor& t, Span at) {
+    if (t.scalar) return python_number(t, 0, at);
+    PyList items;
+    for (size_t i = 0; i < t.size(); ++i) items.push_back(python_number(t, i, at));
+    return make_list(std::move(items));
+  }
+
+  static std::optional<ValueOp> value_op(const std::string& op) {
+    static const std::pair<const char*, ValueOp> kOps[] = {
+        {"+", ValueOp::Add},           {"-", ValueOp::Sub},
+        {"*", ValueOp::Mul},           {"/", ValueOp::Div},
+        {"//", ValueOp::FloorDiv},     {"%", ValueOp::Mod},
+        {"**", ValueOp::Pow},          {"==", ValueOp::Eq},
+        {"!=", ValueOp::Ne},           {"<", ValueOp::Lt},
+        {"<=", ValueOp::Le},           {">", ValueOp::Gt},
+        {">=", ValueOp::Ge},           {"add", ValueOp::Add},
+        {"sub", ValueOp::Sub},         {"subtract", ValueOp::Sub},
+        {"mul", ValueOp::Mul},         {"multiply", ValueOp::Mul},
+        {"div", ValueOp::Div},         {"divide", ValueOp::Div},
+        {"true_divide", ValueOp::Div}, {"floor_divide", ValueOp::FloorDiv},
+        {"remainder", ValueOp::Mod},   {"pow", ValueOp::Pow},
+        {"eq", ValueOp::Eq},           {"ne", ValueOp::Ne},
+        {"lt", ValueOp::Lt},           {"le", ValueOp::Le},
+        {"gt", ValueOp::Gt},           {"ge", ValueOp::Ge}};
+    for (const auto& [name, o] : kOps)
+      if (op == name) return o;
+    return std::nullopt;
+  }
+
+  static std::optional<ValueFn> value_fn(const std::string& n) {
+    static const std::pair<const char*, ValueFn> kFns[] = {
+        {"log", ValueFn::Log},     {"exp", ValueFn::Exp},     {"sqrt", ValueFn::Sqrt},
+        {"round", ValueFn::Round}, {"floor", ValueFn::Floor}, {"ceil", ValueFn::Ceil},
+        {"trunc", ValueFn::Trunc}, {"abs", ValueFn::Abs},     {"neg", ValueFn::Neg},
+        {"negative", ValueFn::Neg}};
+    for (const auto& [name, fn] : kFns)
+      if (n == name) return fn;
+    return std::nullopt;
+  }
+
+  PyValue values_binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    std::optional<ValueOp> o = value_op(op);
+    if (!o) unsupported_here(at, "operator `" + op + "` on a tensor of values");
+    return with_values(at, [&] { return value_binary(*o, operand(a, at), operand(b, at)); });
+  }
+
+  static bool has_values(const Args& args) {
+    return std::any_of(args.values.begin(), args.values.end(),
+                       [](const PyValue& v) { return v.kind == PyValue::Kind::Values; });
+  }
+
+  // torch.arange / torch.tensor in __init__, and torch's functions of tensors of values
+  // (`torch.round(t)`, `torch.pow(w_m, t)`); nullopt for a call that is none of these.
+  std::optional<PyValue> values_function(const std::string& n, Args& args, const Expr& call) {
+    if (n.rfind("torch.", 0) != 0) return std::nullopt;
+    std::string fn = n.substr(6);
+    bool tensors = std::any_of(args.values.begin(), args.values.end(),
+                               [](const PyValue& v) { return v.kind == PyValue::Kind::Tensor; });
+    if (tensors) return std::nullopt;
+    if (fn == "arange" && !forward_) return arange(args, call.span);
+    if (fn == "tensor" || fn == "as_tensor") return tensor_of(args, call.span);
+    if (!has_values(args)) return std::nullopt;
+    return values_operation(fn, args, call.span);
+  }
+
+  PyValue arange(const Args& args, Span at) {
+    std::vector<ArangeBound> bounds;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      if (k == "dtype" || k == "device" || k == "requires_grad") continue;
+      if (!k.empty() && k != "start" && k != "end" && k != "step")
+        unsupported_here(args.spans[i], "argument `" + k + "` of torch.arange");
+      const PyValue& v = args.values[i];
+      bool f = v.is(Value::Kind::Float);
+      bounds.push_back({f, f ? 0 : int_of(v, args.spans[i]), f ? v.data.f : 0.0});
+    }
+    std::optional<DType> dtype = dtype_argument(argument(args, SIZE_MAX, "dtype"), at);
+    return with_values(at, [&] { return value_arange(bounds, dtype); });
+  }
+
+  PyValue tensor_of(const Args& args, Span at) {
+    const PyValue& data = nth(args, 0, at);
+    bool scalar = data.kind == PyValue::Kind::Data ||
+                  (data.kind == PyValue::Kind::Values && data.values->scalar);
+    std::optional<DType> dtype = dtype_argument(argument(args, SIZE_MAX, "dtype"), at);
+    if (data.kind == PyValue::Kind::Values && !dtype) dtype = data.values->dtype;
+    std::vector<ValueTensor> items;
+    if (data.kind == PyValue::Kind::Values && !data.values->scalar) {
+      for (size_t i = 0; i < data.values->size(); ++i) items.push_back(data.values->element(i));
+    } else {
+      for (const PyValue& v : scalar ? PyList{data} : iterate(data, at)) {
+        // A Python float joins as a float32: exact for a float32 tensor, not for an integer one.
+        bool to_int = dtype && *dtype != DType::Float32 && *dtype != DType::Bool;
+        if (to_int && v.is(Value::Kind::Float) &&
+            static_cast<double>(static_cast<float>(v.data.f)) != v.data.f)
+          unsupported_here(at, "torch.tensor() of " + text_of(v) + " as an integer");
+        items.push_back(operand(v, at));
+      }
+    }
+    return with_values(at, [&] { return value_from_items(items, scalar, dtype); });
+  }
+
+  // torch.<fn>(...) or t.<fn>(...) of tensors of values: the arguments as PyTorch takes them.
+  PyValue values_operation(const std::string& fn, const Args& args, Span at) {
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      bool known = k.empty() || (fn == "diff" && (k == "n" || k == "dim")) ||
+                   ((fn == "div" || fn == "divide") && k == "rounding_mode");
+      if (!known) unsupported_here(args.spans[i], "argument `" + k + "` of " + fn + "()");
+    }
+    if (auto f = value_fn(fn)) {
+      if (args.values.size() != 1) unsupported_here(at, fn + "() with these arguments");
+      return with_values(at, [&] { return value_unary(*f, operand(args.values[0], at)); });
+    }
+    if (auto o = value_op(fn); o && args.values.size() >= 2) {
+      const PyValue* mode = argument(args, 2, "rounding_mode");
+      if (mode && !mode->is_none()) {
+        if (!mode->is(Value::Kind::String) || mode->data.s != "floor")
+          unsupported_here(at, "rounding_mode=" + text_of(*mode) + " of a tensor of values");
+        o = ValueOp::FloorDiv;
+      }
+      return with_values(at, [&] {
+        return value_binary(*o, operand(args.values[0], at), operand(args.values[1], at));
+      });
+    }
+    return values_reduction(fn, args, at);
+  }
+
+  PyValue values_reduction(const std::string& fn, const Args& args, Span at) {
+    if (fn == "diff") {
+      const PyValue* n = argument(args, 1, "n");
+      const PyValue* dim = argument(args, 2, "dim");
+      if (dim && int_of(*dim, at) != -1 && int_of(*dim, at) != 0)
+        raise(at, "Dimension out of range (expected to be in range of [-1, 0], but got " +
+                      text_of(*dim) + ")");
+      return with_values(
+          at, [&] { return value_diff(operand(nth(args, 0, at), at), n ? int_of(*n, at) : 1); });
+    }
+    if ((fn == "sum" || fn == "max" || fn == "min") && args.values.size() == 1)
+      return with_values(at, [&] { return value_reduce(fn, operand(args.values[0], at)); });
+    unsupported_here(at, "torch." + fn + "() of a tensor of values",
+                     "netshape computes tensors of values with arithmetic, round, floor, ceil, "
+                     "log, exp, sqrt, pow, diff, sum, max, min, int(), float() and tolist()");
+  }
+
+  // t.tolist(), t.int(), t.round(), t.size() ...: the method, or the torch function with t first.
+  PyValue values_method(const PyValue& self, const std::string& name, Args& args,
+                        const Expr& call) {
+    Span at = call.span;
+    const ValueTensor& t = *self.values;
+    if (name == "tolist") return tolist(t, at);
+    if (name == "item") return python_number(t, single_element(t, at), at);
+    if (name == "numel") return data_int(static_cast<int64_t>(t.size()), at);
+    if (name == "dim" || name == "ndimension") return data_int(t.scalar ? 0 : 1, at);
+    if (name == "size") return values_size(t, args, at);
+    for (const char* same : {"clone", "detach", "contiguous", "cpu"})
+      if (name == same) return self;
+    static const std::pair<const char*, DType> kCasts[] = {{"int", DType::Int32},
+                                                           {"long", DType::Int64},
+                                                           {"float", DType::Float32},
+                                                           {"bool", DType::Bool}};
+    for (const auto& [method, d] : kCasts) {
+      if (name == method) return with_values(at, [&, d = d] { return value_cast(t, d); });
+    }
+    if (name == "to" && args.values.size() == 1) {
+      std::optional<DType> d = dtype_argument(&args.values[0], at);
+      return with_values(at, [&] { return value_cast(t, *d); });
+    }
+    Args with_self = args;
+    with_self.values.insert(with_self.values.begin(), self);
+    with_self.keywords.insert(with_self.keywords.begin(), "");
+    with_self.spans.insert(with_self.spans.begin(), self.data.span);
+    with_self.exprs.insert(with_self.exprs.begin(), &call);
+    return values_operation(name, with_self, at);
+  }
+
+  PyValue values_size(const ValueTensor& t, const Args& args, Span at) {
+    PyList dims;
+    if (!t.scalar) dims.push_back(data_int(static_cast<int64_t>(t.size()), at));
+    if (args.values.empty()) return make_tuple(std::move(dims));
+    return dims[static_cast<size_t>(wrapped_dim(int_of(args.values[0], at), t.scalar ? 0 : 1, at))];
+  }
+
+  // The index of the one element of a tensor that must have exactly one (item(), int(), if).
+  static size_t single_element(const ValueTensor& t, Span at) {
+    if (t.size() != 1)
+      raise(at, t.size() == 0 ? "a Tensor with 0 elements cannot be converted to Scalar"
+                              : fmt::format("a Tensor with {} elements cannot be converted to "
+                                            "Scalar",
+                                            t.size()));
+    return 0;
+  }
+
+  PyValue values_attribute(const PyValue& t, const Expr& e) {
+    const ValueTensor& v = *t.values;
+    if (e.text == "shape") return values_size(v, Args{}, e.span);
+    if (e.text == "ndim") return data_int(v.scalar ? 0 : 1, e.span);
+    if (e.text == "dtype") return PyValue::builtin(std::string("torch.") + dtype_name(v.dtype));
+    if (e.text == "data") return t;
+    PyValue m = PyValue::builtin("method." + e.text);  // a method, bound to the tensor
+    m.method_self = std::make_shared<PyValue>(t);
+    return m;
+  }
+
+  // t[i] (a 0-dim tensor) and t[a:b].
+  PyValue values_subscript(const PyValue& obj, const PyValue& index, Span at) {
+    const ValueTensor& t = *obj.values;
+    if (t.scalar) raise(at, "invalid index of a 0-dim tensor");
+    if (index.kind == PyValue::Kind::Tuple && index.name == "slice") {
+      PyList positions = make_range_items(t.size(), index, at);
+      std::vector<size_t> picked;
+      for (const PyValue& p : positions) picked.push_back(static_cast<size_t>(p.data.i));
+      return with_values(at, [&] { return value_take(t, picked); });
+    }
+    if (!index.is(Value::Kind::Int) && !index.is(Value::Kind::Bool))
+      unsupported_here(at, "indexing a tensor of values with " + describe(index));
+    size_t i = index_of(int_of(index, at), t.size(), at);
+    return PyValue::of_values(t.element(i), at);
+  }
+
+  // The positions a slice picks from `n` elements (tensors take only positive steps).
+  PyList make_range_items(size_t n, const PyValue& slice, Span at) {
+    if (!slice.items[2].is_none() && int_of(slice.items[2], at) <= 0)
+      raise(at, "step must be greater than zero");
+    PyList all;
+    for (size_t i = 0; i < n; ++i) all.push_back(data_int(static_cast<int64_t>(i), at));
+    return iterate(subscript(make_list(std::move(all)), slice, at), at);
+  }
+
+  // int(t), float(t), bool(t) of a one-element tensor, as Python converts it.
+  PyValue values_number(const std::string& n, const ValueTensor& t, Span at) {
+    PyValue v = python_number(t, single_element(t, at), at);
+    if (n == "bool") return data_bool(truthy(v, at), at);
+    if (n == "float") return PyValue::of(Value::floating(number_of(v, at), at));
+    if (v.is(Value::Kind::Float)) {
+      double f = v.data.f;
+      if (!std::isfinite(f) || std::fabs(f) > 9.2e18) raise(at, "int() overflow");
+      return data_int(static_cast<int64_t>(f), at);  // toward zero
+    }
+    return data_int(int_of(v, at), at);
+  }
+
+  bool values_truthy(const ValueTensor& t, Span at) {
+    if (t.size() != 1)
+      raise(at, t.size() == 0 ? "Boolean value of Tensor with no values is ambiguous"
+                              : "Boolean value of Tensor with more than one value is ambiguous");
+    return truthy(python_number(t, 0, at), at);
+  }
+
   // ---- operators ----
 
   PyValue unary(const Expr& e, const PyValue& v) {
     if (e.text == "not") return data_bool(!truthy(v, e.span), e.span);
     if (v.kind == PyValue::Kind::Tensor && (e.text == "-" || e.text == "+")) return v;
+    if (v.kind == PyValue::Kind::Values && (e.text == "-" || e.text == "+")) {
+      if (e.text == "+") return v;
+      return with_values(e.span, [&] { return value_unary(ValueFn::Neg, *v.values); });
+    }
     if (v.is(Value::Kind::Int)) {
       if (e.text == "-") {
         if (v.data.i == INT64_MIN) raise(e.span, "integer overflow in `-`");
@@ -2324,6 +2654,10 @@ class Construct {
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
     if (a.kind == PyValue::Kind::Tensor || b.kind == PyValue::Kind::Tensor)
       return tensor_arithmetic(op, a, b, at);
+    if (a.kind == PyValue::Kind::Values || b.kind == PyValue::Kind::Values) {
+      if (a.kind != PyValue::Kind::Made && b.kind != PyValue::Kind::Made)
+        return values_binary(op, a, b, at);
+    }
     if (a.kind == PyValue::Kind::Made || b.kind == PyValue::Kind::Made) {
       const PyValue& made = a.kind == PyValue::Kind::Made ? a : b;
       const PyValue& other = a.kind == PyValue::Kind::Made ? b : a;
@@ -2425,6 +2759,14 @@ class Construct {
     PyValue left = eval(e.items[0], f);
     for (size_t i = 0; i < e.ops.size(); ++i) {
       PyValue right = eval(e.items[i + 1], f);
+      bool values = left.kind == PyValue::Kind::Values || right.kind == PyValue::Kind::Values;
+      if (values && value_op(e.ops[i])) {
+        // Elementwise, a bool tensor; a chain goes on as Python's `and` of the links would.
+        PyValue r = values_binary(e.ops[i], left, right, e.span);
+        if (i + 1 == e.ops.size() || !values_truthy(*r.values, e.span)) return r;
+        left = std::move(right);
+        continue;
+      }
       if (!compare(e.ops[i], left, right, e.span)) return data_bool(false, e.span);
       left = std::move(right);
     }
@@ -2450,6 +2792,8 @@ class Construct {
     for (const PyValue* v : {&a, &b}) {
       if (v->kind == PyValue::Kind::Tensor || v->kind == PyValue::Kind::Shape)
         tensor_values_error(at);
+      if (v->kind == PyValue::Kind::Values && (op == "in" || op == "not in"))
+        unsupported_here(at, "`" + op + "` with a tensor of values");
     }
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return compare(op, resolved(a, at), resolved(b, at), at);
@@ -2460,7 +2804,7 @@ class Construct {
       } else if (b.kind == PyValue::Kind::Dict) {
         found = dict_find(*b.dict, a, at) != nullptr;
       } else {
-        for (const PyValue& v : iterate(b, at)) found |= equal(a, v, at);
+        for (const PyValue& v : any_order(b, at)) found |= equal(a, v, at);
       }
       return (op == "in") == found;
     }
@@ -2474,6 +2818,9 @@ class Construct {
   }
 
   bool equal(const PyValue& a, const PyValue& b, Span at) {
+    if (a.kind == PyValue::Kind::Values || b.kind == PyValue::Kind::Values)
+      unsupported_here(at, "comparing a tensor of values here",
+                       "its `==` is a tensor; compare its .tolist()");
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return equal(resolved(a, at), resolved(b, at), at);
     if (a.kind == PyValue::Kind::Unbound || b.kind == PyValue::Kind::Unbound)
@@ -2508,6 +2855,9 @@ class Construct {
   }
 
   bool less(const PyValue& a, const PyValue& b, Span at) {
+    if (a.kind == PyValue::Kind::Values || b.kind == PyValue::Kind::Values)
+      unsupported_here(at, "ordering tensors of values here",
+                       "its `<` is a tensor; compare its .tolist()");
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return less(resolved(a, at), resolved(b, at), at);
     if (a.is(Value::Kind::String) && b.is(Value::Kind::String)) return a.data.s < b.data.s;
@@ -2549,6 +2899,8 @@ class Construct {
       case PyValue::Kind::Tensor:
       case PyValue::Kind::Shape:
         tensor_values_error(at);
+      case PyValue::Kind::Values:
+        return values_truthy(*v.values, at);
       case PyValue::Kind::Tuple:
         return !v.items.empty();
       case PyValue::Kind::List:
@@ -2603,7 +2955,7 @@ class Construct {
       case PyValue::Kind::List:
         return "a list";
       case PyValue::Kind::Tuple:
-        return "a tuple";
+        return v.name == "set" ? "a set" : "a tuple";
       case PyValue::Kind::Dict:
         return "a dict";
       case PyValue::Kind::Module:
@@ -2618,6 +2970,10 @@ class Construct {
         return "a tensor's shape";
       case PyValue::Kind::Made:
         return v.name == "parameter" ? "an nn.Parameter" : "a tensor made in __init__";
+      case PyValue::Kind::Values:
+        return fmt::format(
+            "a tensor of values ({}, {})", dtype_name(v.values->dtype),
+            v.values->scalar ? std::string("0-dim") : fmt::format("{} elements", v.values->size()));
       default:
         return "this value";
     }
@@ -2649,6 +3005,9 @@ class Construct {
       if (v.kind == PyValue::Kind::Tuple && items.size() == 1) out += ",";
       return out + (v.kind == PyValue::Kind::List ? "]" : ")");
     }
+    if (v.kind == PyValue::Kind::Values)
+      unsupported_here(v.data.span, "the text of a tensor of values",
+                       "format its .tolist() or .item()");
     return describe(v);
   }
 
@@ -2683,11 +3042,43 @@ class Construct {
           "pass --arg " + v.name + "=<value> or give it a default");
   }
 
+  // The elements where their order does not matter (len, in, sorted, min, max): a set's too.
+  PyList any_order(const PyValue& v, Span at) {
+    if (v.kind == PyValue::Kind::Tuple && v.name == "set") return v.items;
+    return iterate(v, at);
+  }
+
+  // set(items): each distinct element once. Kept as a tuple marked "set", which iterate()
+  // refuses, since Python orders a set by hashes, not as the elements came.
+  PyValue make_set(const PyList& items, Span at) {
+    PyList unique;
+    for (const PyValue& v : items) {
+      if (v.kind != PyValue::Kind::Data && v.kind != PyValue::Kind::Tuple)
+        raise(at, "unhashable type: " + describe(v));
+      bool seen = std::any_of(unique.begin(), unique.end(),
+                              [&](const PyValue& u) { return equal(u, v, at); });
+      if (!seen) unique.push_back(v);
+    }
+    PyValue s = make_tuple(std::move(unique));
+    s.name = "set";
+    return s;
+  }
+
   PyList iterate(const PyValue& v, Span at) {
     if (v.kind == PyValue::Kind::Unbound) unbound_error(v, at);
     switch (v.kind) {
       case PyValue::Kind::Tuple:
+        if (v.name == "set")
+          unsupported_here(at, "the order of a set's elements",
+                           "Python orders a set by hashes; use sorted(...)");
         return v.items;
+      case PyValue::Kind::Values: {
+        if (v.values->scalar) raise(at, "iteration over a 0-d tensor");
+        PyList out;
+        for (size_t i = 0; i < v.values->size(); ++i)
+          out.push_back(PyValue::of_values(v.values->element(i), at));
+        return out;
+      }
       case PyValue::Kind::List:
         return *v.list;
       case PyValue::Kind::Dict: {
@@ -2751,6 +3142,7 @@ class Construct {
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
+    if (obj.kind == PyValue::Kind::Values) return values_subscript(obj, index, at);
     if (obj.kind == PyValue::Kind::Module && index.is(Value::Kind::String)) {  // nn.ModuleDict
       for (auto& child : obj.module->children)
         if (child.index == index.data.s) return child_module(obj, child.def, child.index);
@@ -3510,6 +3902,7 @@ class Construct {
   // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
   PyValue parameter(const Args& args, Span at) {
     const PyValue& data = nth(args, 0, at);
+    if (data.kind == PyValue::Kind::Values) return parameter_of_values(*data.values, at);
     if (data.kind != PyValue::Kind::Made) {
       unsupported_here(at, "nn.Parameter of " + describe(data),
                        "netshape follows nn.Parameter(torch.zeros(...)) (or ones, randn, rand, "
@@ -3522,7 +3915,22 @@ class Construct {
     return p;
   }
 
+  // nn.Parameter(torch.tensor([1.0, 2.0])): weights of its size; the values are not followed.
+  PyValue parameter_of_values(const ValueTensor& t, Span at) {
+    if (t.scalar)
+      unsupported_here(at, "nn.Parameter of a 0-dim tensor",
+                       "netshape follows parameters of 1 or more dims; write torch.ones(1)");
+    PyValue p;
+    p.kind = PyValue::Kind::Made;
+    p.name = "parameter";
+    p.made = next_made_++;
+    p.data.span = at;
+    if (!t.scalar) p.items.push_back(data_int(static_cast<int64_t>(t.size()), at));
+    return p;
+  }
+
   std::optional<PyValue> torch_function(const std::string& n, Args& args, const Expr& call) {
+    if (auto v = values_function(n, args, call)) return v;
     if (!forward_) {
       if (auto made = made_tensor(n, args, call.span)) return made;
     }

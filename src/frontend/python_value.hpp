@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "python_lower.hpp"
+#include "python_tensor_values.hpp"
 
 namespace netshape::pylower {
 
@@ -38,6 +39,8 @@ struct PyValue {
     Shape,     // in forward: `x.shape` / `x.size()` of the tensor `name`, read by index
     Made,      // a tensor made in __init__ (nn.Parameter, a buffer, torch.zeros): `name` its op
                // (Parameter, zeros, ...), items its sizes; a statement where forward first reads it
+    Values,    // a tensor whose elements are known (`torch.arange(depth) * w_a` in __init__),
+               // computed with, never a row: `values`
   };
   Kind kind = Kind::Data;
   Value data;
@@ -53,6 +56,7 @@ struct PyValue {
   std::string name;  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward
   uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
   int made = -1;      // Made: its identity (one statement, however often forward reads it)
+  std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
 
   static PyValue of(Value v) {
     PyValue p;
@@ -70,6 +74,13 @@ struct PyValue {
     PyValue p;
     p.kind = Kind::Tensor;
     p.name = std::move(n);
+    p.data.span = at;
+    return p;
+  }
+  static PyValue of_values(ValueTensor t, Span at) {
+    PyValue p;
+    p.kind = Kind::Values;
+    p.values = std::make_shared<const ValueTensor>(std::move(t));
     p.data.span = at;
     return p;
   }
