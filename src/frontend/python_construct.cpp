@@ -1500,11 +1500,32 @@ class Construct {
       first = 1;
     }
     bind_parameters(def, first, args, call, *f.scope, f.file);
+    track_origins(def, first, args, call, f.scope->vars);
     exec_block(def.body, f);
     return f.ret.kind == PyValue::Kind::Data && f.ret.data.kind == Value::Kind::None &&
                    !f.ret.data.span.valid()
                ? PyValue::none(call.span)
                : f.ret;
+  }
+
+  // Where each argument came from (`conv3x3(64, 128)`, `Block(16, 64)`), so an error about a
+  // layer built from it can point at the call too, and its help can fix the call.
+  void track_origins(const Stmt& def, size_t first, const Args& args, const Expr& call,
+                     std::map<std::string, PyValue>& vars) {
+    for (size_t i = 0, positional = 0; i < args.values.size(); ++i) {
+      std::string name = args.keywords[i];
+      if (name.empty()) {
+        size_t k = 0;
+        for (size_t j = first; j < def.params.size(); ++j) {
+          if (def.params[j].stars != 0) continue;
+          if (k++ == positional) name = def.params[j].name;
+        }
+        ++positional;
+      }
+      auto it = vars.find(name);
+      if (it != vars.end() && it->second.kind == PyValue::Kind::Data && args.exprs[i] != &call)
+        L.track_origin(it->second.data, name, *args.exprs[i], call);
+    }
   }
 
   void bind_parameters(const Stmt& def, size_t first, Args& args, const Expr& call, PyScope& scope,
@@ -1582,21 +1603,7 @@ class Construct {
       PyScope scope;
       bind_parameters(*init_def, 1, args, call, scope, L.file_of(init_def_owner(cls)));
       params = std::move(scope.vars);
-      // Where each argument came from, so an error inside the module can point here too.
-      for (size_t i = 0, positional = 0; i < args.values.size(); ++i) {
-        std::string name = args.keywords[i];
-        if (name.empty()) {
-          size_t k = 0;
-          for (size_t j = 1; j < init_def->params.size(); ++j) {
-            if (init_def->params[j].stars != 0) continue;
-            if (k++ == positional) name = init_def->params[j].name;
-          }
-          ++positional;
-        }
-        auto it = params.find(name);
-        if (it != params.end() && it->second.kind == PyValue::Kind::Data && args.exprs[i] != &call)
-          L.track_origin(it->second.data, name, *args.exprs[i], call);
-      }
+      track_origins(*init_def, 1, args, call, params);
     }
     ModuleDef m;
     m.kind = ModuleDef::User;

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "netshape/ir.hpp"
 
 namespace netshape {
@@ -15,7 +17,14 @@ void set_use_site_line(ValueOrigin& origin, std::string_view line, Span call) {
   int depth = 0;
   for (char c : line) depth += c == '(' ? 1 : c == ')' ? -1 : 0;
   bool comment = line.find('#') != std::string_view::npos;
-  if (call.line == origin.argument.line && depth == 0 && !comment &&
+  // Only a literal (`16`, `(3, 3)`) is the fix's to replace: an expression (`widths[i]`, `c * 2`)
+  // may be right for the other uses of the same line (a loop's other passes).
+  size_t start = static_cast<size_t>(std::max(0, origin.argument.column - 1));
+  std::string_view argument = line.substr(std::min(start, line.size()),
+                                          static_cast<size_t>(std::max(0, origin.argument.length)));
+  bool literal = !argument.empty() &&
+                 argument.find_first_not_of("0123456789-+., ()[]") == std::string_view::npos;
+  if (call.line == origin.argument.line && depth == 0 && !comment && literal &&
       indent != std::string_view::npos) {
     origin.line_text = std::string(line.substr(indent));
     origin.line_offset = origin.argument.column - 1 - static_cast<int>(indent);

@@ -694,11 +694,45 @@ class Net(nn.Module):
   CHECK(m.exit == ExitCode::ShapeError);
   const Diagnostic& d = m.diags.items().front();
   CHECK(d.span.line == 5);  // inside conv3x3, where PyTorch's layer is made
-  REQUIRE(d.labels.size() == 2);
+  REQUIRE(d.labels.size() == 3);
   CHECK(d.labels[0].span.line == 13);
-  CHECK(d.labels[0].message == "`conv3x3(...)` called here");
-  CHECK(d.labels[1].span.line == 12);
-  CHECK(d.labels[1].message == "in pass 2 of this loop");
+  CHECK(d.labels[0].message == "cin=16 is passed here");
+  CHECK(d.labels[1].span.line == 13);
+  CHECK(d.labels[1].message == "`conv3x3(...)` called here");
+  CHECK(d.labels[2].span.line == 12);
+  CHECK(d.labels[2].message == "in pass 2 of this loop");
+  // The argument is an expression of the loop's variable: replacing it with 8 would break the
+  // other passes, so the help fixes the layer, not the call.
+  CHECK(d.help.find("layers.append") == std::string::npos);
+}
+
+TEST_CASE("interpreter: a literal passed to a helper function is fixed at the call") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+def conv3x3(in_planes, out_planes, stride=1):
+    return nn.Conv2d(in_planes, out_planes, 3, stride=stride, padding=1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = conv3x3(3, 16)
+        self.b = conv3x3(32, 16)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+# input: [1, 3, 32, 32]
+)");
+  CHECK(m.exit == ExitCode::ShapeError);
+  const Diagnostic& d = m.diags.items().front();
+  CHECK(d.span.line == 5);
+  REQUIRE(!d.labels.empty());
+  CHECK(d.labels[0].message == "in_planes=32 is passed here");
+  CHECK(d.labels[0].span.line == 12);
+  CHECK(d.help ==
+        "b receives 16 channels, so it needs in_channels=16; use self.b = conv3x3(16, 16)");
 }
 
 TEST_CASE("interpreter: an unknown layer forward never applies is an error, not a smaller total") {
