@@ -121,7 +121,7 @@ TEST_CASE("zoo: every file has golden data, a header naming its paper and its in
     CHECK(text.find("\n# Input: ") != std::string::npos);
   }
   std::set<std::string> stems;
-  for (const auto& [stem, value] : golden().items()) stems.insert(stem);
+  for (auto it = golden().begin(); it != golden().end(); ++it) stems.insert(it.key());
   CHECK(files == stems);
   CHECK(files.size() == 14);
 }

@@ -25,7 +25,6 @@ import sys
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torchvision.models as tvm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
