@@ -41,8 +41,11 @@ std::string shape_text(const nlohmann::json& dims) {
   return s + "]";
 }
 
-LoadedModel analyze(const std::string& stem) {
-  LoadedModel m = analyze_file((kRoot / "models/zoo" / (stem + ".ns")).string());
+// The file declares a symbolic batch (`run --batch 8` binds it); golden.json is at batch 1.
+LoadedModel analyze(const std::string& stem, const std::string& input_dims = "") {
+  LoadOptions o;
+  o.input_dims = input_dims;
+  LoadedModel m = analyze_file((kRoot / "models/zoo" / (stem + ".ns")).string(), o);
   INFO(render_diagnostics(m));
   REQUIRE(m.exit == ExitCode::Ok);
   return m;
@@ -54,11 +57,16 @@ void check_model(const std::string& stem) {
   REQUIRE(golden().contains(stem));
   const nlohmann::json& g = golden()[stem];
   CHECK(g["file"] == "models/zoo/" + stem + ".ns");
-  LoadedModel m = analyze(stem);
+  std::string declared = shape_text(g["input"]);
+  REQUIRE(declared.rfind("[1, ", 0) == 0);
+  LoadedModel as_written = analyze(stem);
+  REQUIRE(as_written.analysis.inputs.size() == 1);
+  CHECK(to_string(as_written.analysis.inputs[0].second) == "[B, " + declared.substr(4));
+  LoadedModel m = analyze(stem, declared);
   const Analysis& a = m.analysis;
 
   REQUIRE(a.inputs.size() == 1);
-  CHECK(to_string(a.inputs[0].second) == shape_text(g["input"]));
+  CHECK(to_string(a.inputs[0].second) == declared);
   REQUIRE(a.outputs.size() == 1);
   CHECK(to_string(a.outputs[0].second) == shape_text(g["output"]));
   CHECK(a.totals.params == g["params"].get<int64_t>());
@@ -179,20 +187,20 @@ TEST_CASE("zoo: the totals are torchvision's, literally") {
     const char* output;
   };
   const Total totals[] = {
-      {"alexnet", 61'100'840, 714'188'480, "[1, 1000]"},
-      {"vgg11", 132'863'336, 7'609'090'048, "[1, 1000]"},
-      {"vgg16", 138'357'544, 15'470'264'320, "[1, 1000]"},
-      {"resnet18", 11'689'512, 1'814'073'344, "[1, 1000]"},
-      {"resnet34", 21'797'672, 3'663'761'408, "[1, 1000]"},
-      {"resnet50", 25'557'032, 4'089'184'256, "[1, 1000]"},
-      {"resnet101", 44'549'160, 7'801'405'440, "[1, 1000]"},
-      {"resnet152", 60'192'808, 11'513'626'624, "[1, 1000]"},
-      {"mobilenet_v2", 3'504'872, 300'774'272, "[1, 1000]"},
-      {"densenet121", 7'978'856, 2'834'161'664, "[1, 1000]"},
-      {"squeezenet1_1", 1'235'496, 349'151'936, "[1, 1000]"},
-      {"googlenet", 6'624'904, 1'498'376'192, "[1, 1000]"},
-      {"inception_v3", 23'834'568, 5'713'216'096, "[1, 1000]"},
-      {"unet", 31'030'658, 48'096'083'968, "[1, 2, 256, 256]"},
+      {"alexnet", 61'100'840, 714'188'480, "[B, 1000]"},
+      {"vgg11", 132'863'336, 7'609'090'048, "[B, 1000]"},
+      {"vgg16", 138'357'544, 15'470'264'320, "[B, 1000]"},
+      {"resnet18", 11'689'512, 1'814'073'344, "[B, 1000]"},
+      {"resnet34", 21'797'672, 3'663'761'408, "[B, 1000]"},
+      {"resnet50", 25'557'032, 4'089'184'256, "[B, 1000]"},
+      {"resnet101", 44'549'160, 7'801'405'440, "[B, 1000]"},
+      {"resnet152", 60'192'808, 11'513'626'624, "[B, 1000]"},
+      {"mobilenet_v2", 3'504'872, 300'774'272, "[B, 1000]"},
+      {"densenet121", 7'978'856, 2'834'161'664, "[B, 1000]"},
+      {"squeezenet1_1", 1'235'496, 349'151'936, "[B, 1000]"},
+      {"googlenet", 6'624'904, 1'498'376'192, "[B, 1000]"},
+      {"inception_v3", 23'834'568, 5'713'216'096, "[B, 1000]"},
+      {"unet", 31'030'658, 48'096'083'968, "[B, 2, 256, 256]"},
   };
   for (const Total& t : totals) {
     CAPTURE(t.stem);
