@@ -159,6 +159,9 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     size_t index = static_cast<size_t>(&l - a.layers.data());
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
     for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
+    if (!l.input_ids.empty() && last[l.input_ids[0]] == index &&
+        std::count(l.input_ids.begin(), l.input_ids.end(), l.input_ids[0]) == 1)
+      ctx.dying_x = &live[l.input_ids[0]].value();
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
     LayerRun run;
     run.name = l.name;

@@ -20,7 +20,12 @@ struct ForwardCtx {
   int threads = 1;
   int64_t batch = 1;
   bool fuse_relu = false;  // a conv whose only reader is the next ReLU applies it in the kernel
+  // The first input when this layer is its last reader (and reads it once): a forward that
+  // computes in place (activations, BatchNorm, add) takes it as its output instead of copying.
+  Tensor* dying_x = nullptr;
   const Tensor& x() const { return *in.at(0); }
+  // The first input to overwrite with the output: moved when it dies here, else a copy.
+  Tensor take_x() { return dying_x ? std::move(*dying_x) : *in.at(0); }
   const Tensor* weight(const std::string& name) const;
 };
 

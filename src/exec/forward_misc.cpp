@@ -99,12 +99,23 @@ float combine(OpKind kind, float x, float y, float alpha) {
 
 // x: [N, C, *] -> same; inference mode: running mean 0 and variance 1 (PyTorch's initial buffers)
 void forward_batch_norm(ForwardCtx& ctx) {
-  const auto& s = ctx.x().shape;
+  std::vector<int64_t> s = ctx.x().shape;
   double eps = ctx.layer.attrs.eps;
-  ctx.out = ctx.x();
+  ctx.out = ctx.take_x();
+  // Eval mode with the running statistics PyTorch starts with (mean 0, var 1):
+  // y = x / sqrt(1 + eps) * weight[c] + bias[c], one multiply-add per value.
   float scale = static_cast<float>(1.0 / std::sqrt(1.0 + eps));
-  for (float& v : ctx.out.data) v *= scale;
-  channel_affine(ctx, s[0], s[1], product(s, 2, s.size()));
+  const Tensor* w = ctx.weight("weight");
+  const Tensor* b = ctx.weight("bias");
+  int64_t channels = s[1], inner = product(s, 2, s.size());
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < s[0]; ++o)
+    for (int64_t c = 0; c < channels; ++c) {
+      float m = w ? scale * w->data[static_cast<size_t>(c)] : scale;
+      float a = b ? b->data[static_cast<size_t>(c)] : 0.0f;
+      float* row = y + (o * channels + c) * inner;
+      for (int64_t i = 0; i < inner; ++i) row[i] = row[i] * m + a;
+    }
 }
 
 // x: [N, C, *] -> same; statistics per (sample, channel)
@@ -148,9 +159,16 @@ void forward_group_norm(ForwardCtx& ctx) {
 
 // x: [*] -> [*]
 void forward_elementwise(ForwardCtx& ctx) {
-  ctx.out = ctx.x();
-  for (float& v : ctx.out.data)
-    v = apply_activation(op_info(ctx.layer.op).kind, v, ctx.layer.attrs);
+  ctx.out = ctx.take_x();
+  OpKind kind = op_info(ctx.layer.op).kind;
+  // The common kinds get a loop of their own (the compiler vectorises it); the others go
+  // through the one definition of each activation.
+  auto each = [&](auto f) {
+    for (float& v : ctx.out.data) v = f(v);
+  };
+  if (kind == OpKind::relu) return each([](float v) { return v > 0.0f ? v : 0.0f; });
+  if (kind == OpKind::relu6) return each([](float v) { return std::clamp(v, 0.0f, 6.0f); });
+  each([&](float v) { return apply_activation(kind, v, ctx.layer.attrs); });
 }
 
 // x: [*] -> [*] (inference mode: identity)
@@ -343,6 +361,19 @@ void forward_add(ForwardCtx& ctx) {
     if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
   }
   float alpha = static_cast<float>(ctx.layer.attrs.alpha);  // add/sub: x + alpha * y
+  OpKind kind = op_info(ctx.layer.op).kind;
+  if (a.shape == b.shape) {          // the residual add: no broadcasting, one pass
+    const float* y = b.data.data();  // b is not the first input's tensor: it stays where it is
+    ctx.out = ctx.take_x();
+    float* out = ctx.out.data.data();
+    size_t n = ctx.out.data.size();
+    if (kind == OpKind::add && alpha == 1.0f) {
+      for (size_t i = 0; i < n; ++i) out[i] += y[i];
+    } else {
+      for (size_t i = 0; i < n; ++i) out[i] = combine(kind, out[i], y[i], alpha);
+    }
+    return;
+  }
   ctx.out = Tensor::zeros(so);
   std::vector<int64_t> idx(rank, 0);
   for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
@@ -352,7 +383,7 @@ void forward_add(ForwardCtx& ctx) {
       ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
     }
     float x = a.data[static_cast<size_t>(ia)], y = b.data[static_cast<size_t>(ib)];
-    ctx.out.data[flat] = combine(op_info(ctx.layer.op).kind, x, y, alpha);
+    ctx.out.data[flat] = combine(kind, x, y, alpha);
     for (size_t i = rank; i-- > 0;) {
       if (++idx[i] < so[i]) break;
       idx[i] = 0;

@@ -63,6 +63,30 @@ void for_each_output(int64_t planes, const std::array<int64_t, 3>& out, Fn fn) {
         for (int64_t ow = 0; ow < out[2]; ++ow) fn(pl, std::array<int64_t, 3>{od, oh, ow});
 }
 
+// The common 2-D, undilated max pool (a 1-D one is the case H = 1): the same taps in the same
+// order as forward_max_pool's general loop, with the window's rows clipped once per output row.
+void max_pool_2d_undilated(const float* x, float* y, const Planes& in, const Window& w) {
+  const int64_t H = in.sp[1], W = in.sp[2];
+  for (int64_t pl = 0; pl < in.planes * in.sp[0]; ++pl) {
+    const float* plane = x + pl * H * W;
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      int64_t h0 = oh * w.s[1] - w.p[1];
+      int64_t hlo = std::max<int64_t>(h0, 0), hhi = std::min(h0 + w.k[1], H);
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+        int64_t w0 = ow * w.s[2] - w.p[2];
+        int64_t wlo = std::max<int64_t>(w0, 0), whi = std::min(w0 + w.k[2], W);
+        float best = -std::numeric_limits<float>::infinity();
+        for (int64_t h = hlo; h < hhi; ++h)
+          for (int64_t c = wlo; c < whi; ++c) {
+            float v = plane[h * W + c];
+            if (v > best || std::isnan(v)) best = v;
+          }
+        *y++ = best;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // x: [N, C, *in] -> [N, C, *out], max over each (dilated) window; padding never wins. Only the
@@ -75,6 +99,8 @@ void forward_max_pool(ForwardCtx& ctx) {
   ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
+  if (w.d == std::array<int64_t, 3>{1, 1, 1} && w.k[0] == 1 && w.s[0] == 1 && w.p[0] == 0)
+    return max_pool_2d_undilated(x, y, in, w);
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
     const auto t = window_taps(o, w.s, w.p, w.d, w.k, in.sp);
     float best = -std::numeric_limits<float>::infinity();

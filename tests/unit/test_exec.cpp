@@ -269,3 +269,50 @@ TEST_CASE("run: a model of the new tensor ops runs with a batch of 3, every shap
   CHECK(r.match);
   CHECK(r.layers.back().actual == std::vector<int64_t>{3, 10});
 }
+
+TEST_CASE("run: a layer computing in place never changes a tensor another layer still reads") {
+  // x is read by the ReLU and, after it, by the add and the BatchNorm; only its last reader
+  // may take it as its output.
+  auto m = check_ns(
+      "input x: [1, 3, 4, 4]\nr = ReLU()(x)\ns = add(r, x)\nbn = BatchNorm2d(3)(x)\n"
+      "t = add(s, bn)\noutput t\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions keep;
+  keep.keep_outputs = true;  // copies of everything: the expected values
+  ExecResult k = execute(m.analysis, keep);
+  REQUIRE(k.match);
+  const auto& x = k.inputs[0].second.data;
+  const auto& bn = k.outputs[2].second.data;
+  ExecResult r = execute(m.analysis, ExecOptions{});  // in place where it may
+  REQUIRE(r.match);
+  const auto& t = r.model_outputs.at(0).second.data;
+  REQUIRE(t.size() == x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    CHECK(t[i] == doctest::Approx(std::max(0.0f, x[i]) + x[i] + bn[i]));
+  // BatchNorm in eval mode with PyTorch's initial statistics: x / sqrt(1 + eps) * w + b
+  const auto& w = k.weights[0].second.data;
+  const auto& b = k.weights[1].second.data;
+  CHECK(bn[5] == doctest::Approx(x[5] / std::sqrt(1.0f + 1e-5f) * w[0] + b[0]));
+  CHECK(bn[16 + 3] == doctest::Approx(x[16 + 3] / std::sqrt(1.0f + 1e-5f) * w[1] + b[1]));
+}
+
+TEST_CASE("run: the 2-D max pool takes the max of each clipped window, as the general loop") {
+  auto m = check_ns("input x: [1, 2, 7, 7]\np = MaxPool2d(3, stride=2, padding=1)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const auto& x = r.inputs[0].second.data;
+  const auto& y = r.outputs[0].second.data;
+  REQUIRE(y.size() == 2 * 4 * 4);
+  for (int c = 0; c < 2; ++c)
+    for (int oh = 0; oh < 4; ++oh)
+      for (int ow = 0; ow < 4; ++ow) {
+        float best = -INFINITY;
+        for (int h = oh * 2 - 1; h <= oh * 2 + 1; ++h)
+          for (int w = ow * 2 - 1; w <= ow * 2 + 1; ++w)
+            if (h >= 0 && h < 7 && w >= 0 && w < 7) best = std::max(best, x[(c * 7 + h) * 7 + w]);
+        CHECK(y[(c * 4 + oh) * 4 + ow] == best);
+      }
+}
