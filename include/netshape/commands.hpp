@@ -1,10 +1,12 @@
 // The commands behind the CLI. Each writes its report to `out`, diagnostics to `err`, and returns
 // the contract's exit code.
 #pragma once
+#include <optional>
 #include <ostream>
 #include <string>
 
 #include "netshape/bench.hpp"
+#include "netshape/exec.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
@@ -29,9 +31,19 @@ struct RunOptions {
   int64_t memory_limit = 0;  // --memory-limit in bytes; 0: the memory this machine has available
 };
 
+// `netshape bench run FILE`: the forward pass of a model, netshape against PyTorch.
+struct RunBenchOptions {
+  std::string file;
+  int64_t batch = 1;
+  int threads = 1;
+  int runs = 5;             // timed runs, after one warm-up; the fastest counts
+  std::string torchvision;  // the torchvision builder to compare with; "" = the file's stem
+};
+
 struct BenchOptions {
   ConvBenchOptions conv;
   int64_t check_layers = 10000;
+  RunBenchOptions run;
 };
 
 struct QuizOptions {
@@ -46,6 +58,17 @@ int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& e
 // `netshape list FILE`: the models and functions of a .py file, and which one check reads.
 int command_list(const std::string& file, std::ostream& out, std::ostream& err);
 int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& err);
+int command_bench_run(const BenchOptions& o, std::ostream& out, std::ostream& err);
+// What a forward pass will need at its peak: netshape's estimate, plus what the process already
+// holds, and the memory available to it (--memory-limit, else the machine's).
+struct RunBudget {
+  MemoryEstimate estimate;
+  int64_t need_bytes = 0;
+  std::optional<int64_t> limit_bytes;
+};
+// run's guards (memory and work) before a forward pass; nullopt: refused, the reason on `err`.
+std::optional<RunBudget> guard_run(const Analysis& a, const ExecOptions& eo, int64_t memory_limit,
+                                   std::ostream& err);
 int command_shape(const QuizOptions& o, std::ostream& out, std::ostream& err);
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err);
 

@@ -3,11 +3,7 @@
 // lower, infer, render JSON, exit), with its peak RSS; the same model with an input too small
 // for its last layer (the smallest-input search reruns inference); and, when PyTorch is
 // installed, its meta-device forward of the same nn.Sequential (docs/cli.md, "bench check").
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,23 +11,19 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "netshape/commands.hpp"
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
-
-extern char** environ;
+#include "process.hpp"
 
 namespace netshape {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
+using Clock = BenchClock;
 
 // The layers of the generated model, in the model language and in PyTorch, repeated in order.
 struct BlockLayer {
@@ -46,35 +38,6 @@ constexpr BlockLayer kBlock[] = {
      "nn.Conv2d(16, 16, kernel_size=(3, 3), stride=1, padding=(1, 1), bias=False, "
      "device='meta')"},
 };
-
-struct Spawned {
-  double ms = 0;
-  long peak_rss_kb = 0;
-  int status = -1;
-  std::string output;  // stdout, when captured
-};
-
-// Runs argv to its end with stdout to `out_path` (or /dev/null) and stderr to /dev/null.
-std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* out_path) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  auto start = Clock::now();
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return std::nullopt;
-  Spawned s;
-  struct rusage usage {};
-  if (wait4(pid, &s.status, 0, &usage) < 0) return std::nullopt;
-  s.ms = ms_between(start, Clock::now());
-  s.peak_rss_kb = usage.ru_maxrss;
-  return s;
-}
 
 // The fastest of `runs` whole-process checks of `model_path` (the machine is noisy: the minimum
 // is the run least disturbed).
@@ -95,8 +58,6 @@ std::optional<Spawned> time_process(const std::string& model_path, int runs,
 // PyTorch's forward of the same nn.Sequential on the meta device (shapes only, no data), in
 // milliseconds; nullopt without /usr/bin/python3 and torch.
 std::optional<double> torch_meta_forward_ms(int64_t layers, const std::string& dir) {
-  const char* python = "/usr/bin/python3";
-  if (access(python, X_OK) != 0) return std::nullopt;
   std::string script = "import time, torch, torch.nn as nn\nblock = [";
   for (const BlockLayer& b : kBlock) script += fmt::format("lambda: {}, ", b.torch);
   script += fmt::format(
@@ -111,13 +72,9 @@ std::optional<double> torch_meta_forward_ms(int64_t layers, const std::string& d
       "    best = ms if best is None else min(best, ms)\n"
       "print(best)\n",
       layers);
-  std::string script_path = dir + "/torch_meta.py", out_path = dir + "/torch_meta.out";
-  std::ofstream(script_path) << script;
-  auto s = spawn({python, script_path}, out_path.c_str());
-  if (!s || !WIFEXITED(s->status) || WEXITSTATUS(s->status) != 0) return std::nullopt;
+  auto text = run_python(script, dir, "torch_meta");
   double ms = 0;
-  std::ifstream in(out_path);
-  if (!(in >> ms)) return std::nullopt;
+  if (!text || !(std::istringstream(*text) >> ms)) return std::nullopt;
   return ms;
 }
 
@@ -127,17 +84,13 @@ struct TorchvisionSource {
   std::string resnet_py;
 };
 std::optional<TorchvisionSource> find_torchvision(const std::string& dir) {
-  const char* python = "/usr/bin/python3";
-  if (access(python, X_OK) != 0) return std::nullopt;
-  std::string script_path = dir + "/find_tv.py", out_path = dir + "/find_tv.out";
-  std::ofstream(script_path) << "import time\nt = time.perf_counter()\nimport torch\n"
-                                "print((time.perf_counter() - t) * 1000)\n"
-                                "import torchvision.models.resnet as r\nprint(r.__file__)\n";
-  auto s = spawn({python, script_path}, out_path.c_str());
-  if (!s || !WIFEXITED(s->status) || WEXITSTATUS(s->status) != 0) return std::nullopt;
+  auto text = run_python(
+      "import time\nt = time.perf_counter()\nimport torch\n"
+      "print((time.perf_counter() - t) * 1000)\n"
+      "import torchvision.models.resnet as r\nprint(r.__file__)\n",
+      dir, "find_tv");
   TorchvisionSource tv;
-  std::ifstream in(out_path);
-  if (!(in >> tv.import_ms >> tv.resnet_py)) return std::nullopt;
+  if (!text || !(std::istringstream(*text) >> tv.import_ms >> tv.resnet_py)) return std::nullopt;
   return tv;
 }
 

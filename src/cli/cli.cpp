@@ -188,6 +188,20 @@ int run_cli(int argc, char** argv) {
       ->default_val(10000)
       ->transform(int_in<int64_t>(1, limits::kMaxBenchLayers));
 
+  auto* bench_run = bench_cmd->add_subcommand(
+      "run", "time a model's forward pass against PyTorch's (torchvision's model of that name)");
+  bench_run->add_option("FILE", bench.run.file, "model file")->required()->check(kNonEmpty);
+  bench_run->add_option("--batch", bench.run.batch, "bind a symbolic batch to this size")
+      ->transform(int_in<int64_t>(1, limits::kMaxBatch));
+  bench_run->add_option("--threads", bench.run.threads, "threads (default 1)")
+      ->transform(int_in<int>(1, limits::kMaxThreads));
+  bench_run->add_option("--runs", bench.run.runs, "timed runs after a warm-up (default 5)")
+      ->transform(int_in<int>(1, 1000));
+  bench_run
+      ->add_option("--torchvision", bench.run.torchvision,
+                   "torchvision builder to compare with (default: the file's name)")
+      ->check(kNonEmpty);
+
   QuizOptions quiz;
   auto* shape_cmd = app.add_subcommand("shape", "print the output shape of a few layers");
   shape_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
@@ -241,6 +255,7 @@ int run_cli(int argc, char** argv) {
   if (list_cmd->parsed()) return command_list(list_file, std::cout, std::cerr);
   if (bench_cmd->parsed()) {
     if (bench_conv->parsed()) return command_bench_conv(bench, std::cout, std::cerr);
+    if (bench_run->parsed()) return command_bench_run(bench, std::cout, std::cerr);
     return command_bench_check(bench, std::cout, std::cerr);
   }
   if (shape_cmd->parsed()) return command_shape(quiz, std::cout, std::cerr);

@@ -105,6 +105,49 @@ std::optional<int64_t> available_bytes(int threads, std::string& source) {
 
 }  // namespace
 
+// run's guards, before anything is allocated: everything the forward pass will allocate at its
+// peak (live activations, one layer's weights, packed weights and kernel scratch; see
+// estimate_memory) on top of what the process holds now, against the memory available, and the
+// work it would do. Refused with the numbers rather than ending in an allocation failure, the
+// OOM killer or a run that does not end. The budget, or nullopt (the refusal on err).
+std::optional<RunBudget> guard_run(const Analysis& a, const ExecOptions& eo, int64_t memory_limit,
+                                   std::ostream& err) {
+  const MemoryEstimate est = estimate_memory(a, eo);
+  const int64_t resident = resident_bytes();
+  std::optional<int64_t> need;
+  if (est.peak_bytes)
+    need = (Checked(resident) + *est.peak_bytes + limits::kRunOverheadBytes).get();
+  std::string source = "--memory-limit";
+  std::optional<int64_t> limit;
+  if (memory_limit > 0) {
+    limit = memory_limit;
+  } else if (auto avail = available_bytes(eo.threads, source)) {
+    limit = (Checked(resident) + *avail).get().value_or(INT64_MAX);
+  }
+  if (!need || (limit && *need > *limit)) {
+    std::string where = est.peak_at.empty() ? "" : fmt::format(" (its peak is at {})", est.peak_at);
+    err << render_command_error(
+        fmt::format("running this model needs {} of memory{}, more than the {} available ({})",
+                    need ? "about " + human_bytes(*need) : std::string("more than 8 EiB"), where,
+                    limit ? human_bytes(*limit) : std::string("memory"), source),
+        "`netshape check` needs no tensors; to run it, use a smaller input or --batch, or set "
+        "the budget with --memory-limit SIZE");
+    return std::nullopt;
+  }
+
+  const WorkEstimate work = estimate_work(a, eo);
+  if (!work.operations || *work.operations > limits::kMaxRunWork) {
+    err << render_command_error(
+        fmt::format("running this model needs {} operations (multiply-adds and window taps; the "
+                    "most at {}), more than the {} `run` does (docs/limits.md)",
+                    work.operations ? with_commas(*work.operations) : std::string("more than 2^63"),
+                    work.largest_at, with_commas(limits::kMaxRunWork)),
+        "`netshape check` has no such limit; to run it, use a smaller input or --batch");
+    return std::nullopt;
+  }
+  return RunBudget{est, *need, limit};
+}
+
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::string error;
   auto src = read_source(o.file, error);
@@ -135,43 +178,9 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   eo.batch = o.batch;
   const bool save = !o.save_dir.empty();
 
-  // The memory guard: everything the forward pass will allocate at its peak (live activations,
-  // one layer's weights, packed weights and kernel scratch; see estimate_memory) on top of what
-  // the process holds now, against the memory available. Refused here, with the numbers,
-  // rather than ending in an allocation failure or the OOM killer.
-  const MemoryEstimate est = estimate_memory(m.analysis, eo);
-  const int64_t resident = resident_bytes();
-  std::optional<int64_t> need;
-  if (est.peak_bytes)
-    need = (Checked(resident) + *est.peak_bytes + limits::kRunOverheadBytes).get();
-  std::string source = "--memory-limit";
-  std::optional<int64_t> limit;
-  if (o.memory_limit > 0) {
-    limit = o.memory_limit;
-  } else if (auto avail = available_bytes(eo.threads, source)) {
-    limit = (Checked(resident) + *avail).get().value_or(INT64_MAX);
-  }
-  if (!need || (limit && *need > *limit)) {
-    std::string where = est.peak_at.empty() ? "" : fmt::format(" (its peak is at {})", est.peak_at);
-    err << render_command_error(
-        fmt::format("running this model needs {} of memory{}, more than the {} available ({})",
-                    need ? "about " + human_bytes(*need) : std::string("more than 8 EiB"), where,
-                    limit ? human_bytes(*limit) : std::string("memory"), source),
-        "`netshape check` needs no tensors; to run it, use a smaller input or --batch, or set "
-        "the budget with --memory-limit SIZE");
-    return 2;
-  }
-
-  const WorkEstimate work = estimate_work(m.analysis, eo);
-  if (!work.operations || *work.operations > limits::kMaxRunWork) {
-    err << render_command_error(
-        fmt::format("running this model needs {} operations (multiply-adds and window taps; the "
-                    "most at {}), more than the {} `run` does (docs/limits.md)",
-                    work.operations ? with_commas(*work.operations) : std::string("more than 2^63"),
-                    work.largest_at, with_commas(limits::kMaxRunWork)),
-        "`netshape check` has no such limit; to run it, use a smaller input or --batch");
-    return 2;
-  }
+  std::optional<RunBudget> budget = guard_run(m.analysis, eo, o.memory_limit, err);
+  if (!budget) return 2;
+  const MemoryEstimate& est = budget->estimate;
 
   std::string save_dir;
   if (save) {
@@ -231,8 +240,8 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
       j["layers"][i]["ms"] = r.layers[i].ms;
     }
     j["match"] = r.match;
-    j["memory"] = {{"estimated_peak_bytes", *need}};
-    if (limit) j["memory"]["limit_bytes"] = *limit;
+    j["memory"] = {{"estimated_peak_bytes", budget->need_bytes}};
+    if (budget->limit_bytes) j["memory"]["limit_bytes"] = *budget->limit_bytes;
     if (!r.error.empty()) j["run_error"] = r.error;
     out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {

@@ -316,3 +316,17 @@ TEST_CASE("run: the 2-D max pool takes the max of each clipped window, as the ge
         CHECK(y[(c * 4 + oh) * 4 + ow] == best);
       }
 }
+
+TEST_CASE("bench run: times a model's forward pass and names where the time went") {
+  std::string bin = NETSHAPE_BINARY;
+  std::string model = std::string(NETSHAPE_SOURCE_DIR) + "/models/lenet.ns";
+  test::ShellRun r = test::run_shell("\"" + bin + "\" bench run " + model +
+                                     " --runs 1 --torchvision no_such_model 2>&1");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("input [1, 28, 28], 1 thread, fastest of 1 runs") != std::string::npos);
+  CHECK(r.out.find("netshape forward: ") != std::string::npos);
+  CHECK(r.out.find("Conv2d ") != std::string::npos);
+  CHECK(r.out.find("PyTorch: no comparison") != std::string::npos);  // no such builder
+  test::ShellRun bad = test::run_shell("\"" + bin + "\" bench run " + model + " --batch 0 2>&1");
+  CHECK(bad.code == 2);
+}

@@ -1,0 +1,51 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace netshape {
+
+std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* out_path) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  auto start = BenchClock::now();
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return std::nullopt;
+  Spawned s;
+  struct rusage usage {};
+  if (wait4(pid, &s.status, 0, &usage) < 0) return std::nullopt;
+  s.ms = ms_between(start, BenchClock::now());
+  s.peak_rss_kb = usage.ru_maxrss;
+  return s;
+}
+
+std::optional<std::string> run_python(const std::string& script, const std::string& dir,
+                                      const std::string& name) {
+  const char* python = "/usr/bin/python3";
+  if (access(python, X_OK) != 0) return std::nullopt;
+  std::string script_path = dir + "/" + name + ".py", out_path = dir + "/" + name + ".out";
+  std::ofstream(script_path) << script;
+  auto s = spawn({python, script_path}, out_path.c_str());
+  if (!s || !WIFEXITED(s->status) || WEXITSTATUS(s->status) != 0) return std::nullopt;
+  std::ifstream in(out_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace netshape
