@@ -17,7 +17,10 @@ struct CheckOptions {
   LoadOptions load;
   ReportFormat format = ReportFormat::Table;
   bool explain = false;
-  int depth = -1;  // --depth N: one row per module down to depth N; -1: the flat layer table
+  int depth = -1;       // --depth N: one row per module down to depth N; -1: the flat layer table
+  bool memory = false;  // --memory: parameters, inference peak, a training step
+  std::string dtype = "float32";  // --dtype, for --memory
+  int64_t batch = 1;              // --batch, for --memory: binds a symbolic batch
 };
 
 struct RunOptions {

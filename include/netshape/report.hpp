@@ -33,3 +33,9 @@ std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFor
 nlohmann::ordered_json shape_json(const Shape& s);
 
 }  // namespace netshape
+
+namespace netshape {
+struct ModelMemory;
+// `check --memory`: parameters, the inference peak and a training step's memory (docs/counting.md).
+std::string render_memory(const ModelMemory& m);
+}  // namespace netshape

@@ -134,6 +134,12 @@ int run_cli(int argc, char** argv) {
       ->add_option("--depth", check.depth,
                    "one row per module down to this depth (0: the model; 1: its children; ...)")
       ->transform(int_in<int>(0, INT32_MAX));
+  check_cmd->add_flag("--memory", check.memory,
+                      "memory: parameters, inference peak, a training step (SGD, Adam)");
+  check_cmd->add_option("--dtype", check.dtype, "for --memory: float32 | float16 | bfloat16 | int8")
+      ->check(CLI::IsMember({"float32", "float16", "bfloat16", "int8"}));
+  check_cmd->add_option("--batch", check.batch, "for --memory: bind a symbolic batch to this size")
+      ->transform(int_in<int64_t>(1, limits::kMaxBatch));
   check_cmd->add_option("--model", check.load.model, "which model of a .py file")->check(kNonEmpty);
   check_cmd->add_option("--arg", raw_args, "constructor argument of a .py model, name=value");
   check_cmd

@@ -8,6 +8,7 @@
 
 #include "netshape/frontend.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/memory.hpp"
 #include "netshape/netshape.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/python_frontend.hpp"
@@ -58,6 +59,15 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   if (analysed || o.format == ReportFormat::Json)
     out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
+  if (o.memory && m.exit == ExitCode::Ok && o.format != ReportFormat::Json) {
+    MemoryOptions mo;
+    mo.dtype = parse_dtype(o.dtype).value_or(DType::float32);
+    mo.batch = o.batch;
+    if (auto memory = estimate_model_memory(m.analysis, mo))
+      out << "\n" << render_memory(*memory);
+    else
+      err << render_command_error("the memory estimate leaves 64 bits", "use a smaller --batch");
+  }
   if (!errors) {
     out.flush();
     err << render_diagnostics(m);

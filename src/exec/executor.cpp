@@ -11,6 +11,7 @@
 
 #include "forward.hpp"
 #include "netshape/exec.hpp"
+#include "netshape/memory.hpp"
 #include "netshape/shape_rules.hpp"
 
 namespace netshape {
@@ -105,18 +106,6 @@ std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
   return *bound;
 }
 
-// The index of the last layer that reads each tensor, so activations are freed right after it:
-// peak memory is the live activations plus one layer's weights, not every activation. By tensor
-// id; kNeverRead for a tensor nobody reads.
-constexpr size_t kNeverRead = SIZE_MAX;
-std::vector<size_t> last_uses(const Analysis& a) {
-  std::vector<size_t> last(a.tensor_count, kNeverRead);
-  for (size_t i = 0; i < a.layers.size(); ++i)
-    for (TensorId t : a.layers[i].input_ids) last[t] = i;
-  for (TensorId t : a.output_ids) last[t] = a.layers.size();
-  return last;
-}
-
 // Whether layer i is a convolution whose output is read only by the ReLU right after it: the
 // kernel can then apply the ReLU as it writes (ReLU of the result is unchanged by a second ReLU).
 bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) {
@@ -132,7 +121,7 @@ bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) 
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::vector<std::optional<Tensor>> live(a.tensor_count);  // by tensor id
-  auto last = last_uses(a);
+  auto last = last_readers(a);
   // Hands a tensor to the sink; false (with r.error set) when the sink refuses it.
   auto give = [&](const std::string& name, const Tensor& t) {
     if (!opts.sink) return true;
@@ -291,7 +280,7 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
 
 MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
   MemoryEstimate e;
-  auto last = last_uses(a);
+  auto last = last_readers(a);
   std::vector<int64_t> live(a.tensor_count, -1);  // bytes of each live activation, by tensor id
   Checked live_sum = 0, kept = 0, peak = 0, sink = 0;
   auto at_peak = [&](Checked now, const std::string& where, int64_t layer) {

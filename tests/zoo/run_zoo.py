@@ -2,7 +2,7 @@
 """Every zoo model through `netshape run` at batch 1 and 8: each must validate every shape.
 
 Prints, per run, the forward time, the peak RSS of the netshape process and netshape's own
-estimate of its peak (run frees each activation after its last reader and makes each layer's
+estimate of its peak (the memory guard of `run`: the peak RSS must not exceed it) (run frees each activation after its last reader and makes each layer's
 weights only for that layer, so the estimate is the largest set of live activations plus one
 layer's weights and scratch). Exit 1 on any failure.
 
@@ -45,7 +45,8 @@ def main():
     files = [os.path.join(ROOT, "models", "zoo", n + ".ns") for n in a.names] or sorted(
         glob.glob(os.path.join(ROOT, "models", "zoo", "*.ns")))
     failed = 0
-    print(f"{'model':18} {'batch':>5} {'forward ms':>11} {'peak RSS MB':>12} {'estimate MB':>12}")
+    print(f"{'model':18} {'batch':>5} {'forward ms':>11} {'peak RSS MB':>12} {'estimate MB':>12}"
+          f" {'ratio':>6}")
     for batch in (int(b) for b in a.batches.split(",")):
         for path in files:
             name = os.path.basename(path)[:-3]
@@ -55,7 +56,11 @@ def main():
                 print(f"{name} batch {batch}: netshape run failed:\n{e}")
                 failed += 1
                 continue
-            print(f"{name:18} {batch:5} {ms:11.1f} {rss / 2**20:12.1f} {estimate / 2**20:12.1f}")
+            print(f"{name:18} {batch:5} {ms:11.1f} {rss / 2**20:12.1f} {estimate / 2**20:12.1f}"
+                  f" {rss / estimate:6.2f}")
+            if rss > estimate:  # run's memory guard must never under-estimate
+                print(f"{name} batch {batch}: the peak RSS is above run's estimate")
+                failed += 1
             if not match:
                 print(f"{name} batch {batch}: the forward pass's shapes differ from inference's")
                 failed += 1

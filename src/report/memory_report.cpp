@@ -1,0 +1,33 @@
+// The memory block of `check --memory`: a pure rendering of estimate_model_memory's numbers.
+#include <fmt/format.h>
+
+#include "netshape/memory.hpp"
+#include "netshape/report.hpp"
+
+namespace netshape {
+
+namespace {
+std::string mb(int64_t bytes) {
+  return fmt::format("{:.2f} MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+}
+}  // namespace
+
+std::string render_memory(const ModelMemory& m) {
+  std::string out =
+      fmt::format("memory ({}, batch {}; MB of 2^20 bytes):\n", dtype_name(m.dtype), m.batch);
+  out += fmt::format("  parameters                      {:>12}\n", mb(m.parameter_bytes));
+  out += fmt::format(
+      "  inference, activations at peak  {:>12}  (at {}; each freed after its last reader)\n",
+      mb(m.inference_peak_bytes), m.inference_peak_at.empty() ? "the input" : m.inference_peak_at);
+  out += fmt::format("  inference, with the parameters  {:>12}\n",
+                     mb(m.parameter_bytes + m.inference_peak_bytes));
+  out += fmt::format("  training, saved for backward    {:>12}\n", mb(m.saved_for_backward_bytes));
+  out += fmt::format("  training, gradients             {:>12}\n", mb(m.gradient_bytes));
+  out += fmt::format("  training step, SGD + momentum   {:>12}  (optimizer state {})\n",
+                     mb(m.training_sgd_bytes()), mb(m.sgd_momentum_bytes));
+  out += fmt::format("  training step, Adam             {:>12}  (optimizer state {})\n",
+                     mb(m.training_adam_bytes()), mb(m.adam_bytes));
+  return out;
+}
+
+}  // namespace netshape

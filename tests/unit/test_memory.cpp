@@ -1,0 +1,107 @@
+// check --memory: parameters, the inference peak of live activations, and a training step. The
+// bytes saved for backward are PyTorch 1.13's, measured with saved-tensor hooks on torchvision's
+// models by tests/zoo/saved_for_backward.py (each storage once; parameters and buffers excluded).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "netshape/memory.hpp"
+#include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::check_ns;
+
+namespace {
+
+ModelMemory zoo_memory(const std::string& stem, int64_t batch = 1, DType dtype = DType::float32) {
+  LoadedModel m = analyze_file(std::string(NETSHAPE_SOURCE_DIR) + "/models/zoo/" + stem + ".ns");
+  REQUIRE(m.exit == ExitCode::Ok);
+  MemoryOptions o;
+  o.batch = batch;
+  o.dtype = dtype;
+  auto memory = estimate_model_memory(m.analysis, o);
+  REQUIRE(memory);
+  return *memory;
+}
+
+}  // namespace
+
+TEST_CASE("memory: the bytes saved for backward are what PyTorch saves, for eight zoo models") {
+  struct Case {
+    const char* stem;
+    int64_t batch;
+    int64_t saved;
+  };
+  const Case cases[] = {
+      {"resnet18", 1, 22'218'240},     {"resnet50", 1, 86'121'984},
+      {"mobilenet_v2", 1, 78'596'864}, {"vgg16", 1, 73'355'264},
+      {"alexnet", 1, 3'741'184},       {"squeezenet1_1", 1, 21'069'728},
+      {"densenet121", 1, 130'695'936}, {"googlenet", 1, 48'429'824},
+      {"resnet50", 2, 172'031'488},    {"mobilenet_v2", 2, 157'057'280},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.stem);
+    CAPTURE(c.batch);
+    CHECK(zoo_memory(c.stem, c.batch).saved_for_backward_bytes == c.saved);
+  }
+}
+
+TEST_CASE("memory: parameters, gradients and optimizer state scale with the dtype") {
+  ModelMemory f32 = zoo_memory("resnet50");
+  CHECK(f32.parameter_bytes == int64_t{25'557'032} * 4);
+  CHECK(f32.gradient_bytes == f32.parameter_bytes);
+  CHECK(f32.sgd_momentum_bytes == f32.parameter_bytes);
+  CHECK(f32.adam_bytes == 2 * f32.parameter_bytes);
+  CHECK(f32.training_adam_bytes() == 4 * f32.parameter_bytes + f32.saved_for_backward_bytes);
+  ModelMemory f16 = zoo_memory("resnet50", 1, DType::float16);
+  CHECK(f16.parameter_bytes == int64_t{25'557'032} * 2);
+  CHECK(f16.inference_peak_bytes * 2 == f32.inference_peak_bytes);
+  ModelMemory i8 = zoo_memory("resnet50", 1, DType::int8);
+  CHECK(i8.parameter_bytes == 25'557'032);
+}
+
+TEST_CASE("memory: the inference peak is the largest set of activations alive at once") {
+  // x [1,1,8,8] = 256 B; a = conv [1,4,8,8] = 1024 B; b = relu(a) 1024 B, a dies at b;
+  // c = add(b, x): x and b alive with c: 256 + 1024 + 1024 = 2304 B, the peak.
+  auto m = check_ns(
+      "input x: [1, 1, 8, 8]\na = Conv2d(1, 4, 3, padding=1)\nb = ReLU()\nc = add(b, x)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->output_bytes == std::vector<int64_t>{1024, 1024, 1024});
+  // At a: x + a = 1280; at b: x + a + b = 2304 (a is freed after b reads it); at c: x + b + c.
+  CHECK(memory->inference_peak_bytes == 2304);
+  CHECK(memory->inference_peak_at == "b");
+  // Saved: the conv's input x (256), the ReLU's output b (1024); add saves nothing.
+  CHECK(memory->saved_for_backward_bytes == 256 + 1024);
+  CHECK(memory->parameter_bytes == (4 * 9 + 4) * 4);
+}
+
+TEST_CASE("memory: a symbolic batch binds to --batch, views are the bytes they view") {
+  auto m =
+      check_ns("input x: [B, 3, 4, 4]\nf = flatten(1)\nfc = Linear(48, 2)\np = MaxPool1d(2)(fc)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  MemoryOptions o;
+  o.batch = 5;
+  auto memory = estimate_model_memory(m.analysis, o);
+  REQUIRE(memory);
+  // Linear saves its input, the flatten of x: x's own 5*48 floats; MaxPool1d saves its input
+  // (5*2 floats) and int64 indices (5*1).
+  CHECK(memory->saved_for_backward_bytes == 5 * 48 * 4 + 5 * 2 * 4 + 5 * 1 * 8);
+}
+
+TEST_CASE("memory: check --memory prints the block after the table, at the dtype and batch") {
+  std::string bin = NETSHAPE_BINARY;
+  std::string model = std::string(NETSHAPE_SOURCE_DIR) + "/models/zoo/resnet50.ns";
+  test::ShellRun r = test::run_shell("\"" + bin + "\" check " + model +
+                                     " --memory --dtype float16 --batch 2 2>&1");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("memory (float16, batch 2; MB of 2^20 bytes):") != std::string::npos);
+  // 25,557,032 params * 2 bytes = 48.75 MB; saved for backward: 172,031,488 / 2 bytes... at
+  // float16 the activations halve, the int64 indices and float32 statistics do not.
+  CHECK(r.out.find("parameters                          48.75 MB") != std::string::npos);
+  test::ShellRun bad =
+      test::run_shell("\"" + bin + "\" check " + model + " --memory --dtype float64 2>&1");
+  CHECK(bad.code == 2);
+}
