@@ -145,6 +145,44 @@ Phases time_phases(const std::string& path) {
   return p;
 }
 
+// A residual network of `blocks` uses of one block (conv, batch norm, add, ReLU), written with
+// the model language's blocks and a repeat: what expansion costs.
+std::string generate_block_model(int64_t blocks) {
+  return fmt::format(
+      "model DeepResidual\ninput x: [B, 16, 32, 32]\n"
+      "block Res(c):\n  conv = Conv2d(c, c, 3, padding=1, bias=False)\n  bn = BatchNorm2d(c)\n"
+      "  sum = add(bn, x)\n  out = ReLU()(sum)\nend\nbody = Res(16) * {}\n",
+      blocks);
+}
+
+// The zoo's ResNet-152 (blocks expanded) and a generated 10,000-block residual network: the
+// analysis in process, and the whole process.
+void time_blocks(const std::string& dir, std::ostream& out) {
+  std::string zoo = "models/zoo/resnet152.ns";  // run from the repository's root
+  if (!std::filesystem::exists(zoo)) {
+    out << "models/zoo/resnet152.ns: not found from here (run from the repository's root)\n";
+  } else {
+    Phases best;
+    for (int i = 0; i < 5; ++i) {
+      Phases p = time_phases(zoo);
+      if (i == 0 || p.total() < best.total()) best = p;
+    }
+    out << fmt::format(
+        "models/zoo/resnet152.ns (blocks expanded), best of 5 in process: parse and expand "
+        "{:.2f} ms, lower {:.2f}, infer {:.2f}; analysis (lower + infer) {:.2f} ms ({})\n",
+        best.parse, best.lower, best.infer, best.lower + best.infer, best.ok ? "ok" : "failed");
+  }
+  std::string path = dir + "/residual_blocks.ns";
+  std::ofstream(path) << generate_block_model(10000);
+  Phases p = time_phases(path);
+  auto whole = time_process(path, 3);
+  out << fmt::format(
+      "a generated 10,000-block residual network (40,000 layers): parse and expand {:.1f} ms, "
+      "lower {:.1f}, infer {:.1f}; whole process (best of 3) {:.1f} ms, peak RSS {:.1f} MB\n",
+      p.parse, p.lower, p.infer, whole ? whole->ms : 0.0,
+      whole ? whole->peak_rss_kb / 1024.0 : 0.0);
+}
+
 }  // namespace
 
 std::string generate_deep_model(int64_t layers) {
@@ -203,6 +241,7 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
   } else {
     out << "PyTorch: not installed (/usr/bin/python3 with torch), no comparison\n";
   }
+  time_blocks(dir, out);
   if (auto tv = find_torchvision(dir)) {
     auto in_process = time_resnet152(tv->resnet_py, 5);
     auto process =
