@@ -41,7 +41,8 @@ struct BlockDef {
   std::vector<std::pair<std::string, Span>> inputs;  // `input x, skip`; default: one, named x
   std::vector<OutputDecl> outputs;                   // `output a, b`; default: the last layer
   std::vector<Token> body;
-  bool failed = false;  // a use failed: its error is shown once, not at every use
+  size_t statements = 0;  // layer lines of the body (a use makes at least as many statements)
+  bool failed = false;    // a use failed: its error is shown once, not at every use
 };
 
 // A call as written: `Conv2d(1, 8, 3)`, `Bottleneck(256, 64) * 3`, `Sequential(a, b * 2)`.
@@ -404,6 +405,7 @@ class Parser {
       def.body.push_back(take());
     }
     def.body.push_back(take());  // the Newline: each statement of the body ends in one
+    ++def.statements;
     return true;
   }
 
@@ -960,6 +962,7 @@ class Parser {
       for (int64_t k = 0; k < call.repeat && children.size() < limits::kMaxBlockExpansion; ++k)
         children.push_back(&call);
     }
+    reserve_for(prog, children);
     std::unordered_set<std::string> names;
     for (size_t i = 0; i < children.size(); ++i) {
       const Call& child = *children[i];
@@ -975,6 +978,18 @@ class Parser {
     }
     prog.modules[static_cast<size_t>(module)].output = current;
     return current;
+  }
+
+  // Room for the statements a Sequential's children make at least, so a long repeat does not
+  // move the program's statements again and again as it grows.
+  void reserve_for(Program& prog, const std::vector<const Call*>& children) const {
+    size_t more = 0;
+    for (const Call* child : children) {
+      auto block = shared_.blocks.find(child->op);
+      more += block != shared_.blocks.end() ? block->second.statements : 1;
+    }
+    size_t want = std::min(prog.statements.size() + more, limits::kMaxBlockExpansion);
+    if (want > prog.statements.capacity()) prog.statements.reserve(want);
   }
 
   std::optional<std::string> sequential_child(Program& prog, const Call& child,
