@@ -15,7 +15,8 @@ struct CheckOptions {
   LoadOptions load;
   ReportFormat format = ReportFormat::Table;
   bool explain = false;
-  int depth = -1;  // --depth N: one row per module down to depth N; -1: the flat layer table
+  int depth = -1;   // --depth N: one row per module down to depth N; -1: the flat layer table
+  bool rf = false;  // --rf: receptive-field columns (and JSON members) and rf-misaligned warnings
 };
 
 struct RunOptions {
@@ -27,6 +28,14 @@ struct RunOptions {
   bool json = false;
   std::string save_dir;
   int64_t memory_limit = 0;  // --memory-limit in bytes; 0: the memory this machine has available
+};
+
+// `netshape sizes FILE [--range LO..HI] [--solve LAYER.in=N]`.
+struct SizesOptions {
+  std::string file;
+  LoadOptions load;
+  std::string range = "16..512";
+  std::string solve;  // "" or e.g. "fc1.in=2048"
 };
 
 struct BenchOptions {
@@ -42,6 +51,7 @@ struct QuizOptions {
 
 int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
+int command_sizes(const SizesOptions& o, std::ostream& out, std::ostream& err);
 int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err);
 // `netshape list FILE`: the models and functions of a .py file, and which one check reads.
 int command_list(const std::string& file, std::ostream& out, std::ostream& err);
