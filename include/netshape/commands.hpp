@@ -17,8 +17,9 @@ struct CheckOptions {
   LoadOptions load;
   ReportFormat format = ReportFormat::Table;
   bool explain = false;
-  int depth = -1;       // --depth N: one row per module down to depth N; -1: the flat layer table
-  bool memory = false;  // --memory: parameters, inference peak, a training step
+  int depth = -1;   // --depth N: one row per module down to depth N; -1: the flat layer table
+  bool rf = false;  // --rf: receptive-field columns (and JSON members) and rf-misaligned warnings
+  bool memory = false;            // --memory: parameters, inference peak, a training step
   std::string dtype = "float32";  // --dtype, for --memory
   int64_t batch = 1;              // --batch, for --memory: binds a symbolic batch
 };
@@ -43,6 +44,14 @@ struct RunBenchOptions {
   std::string torchvision;  // the torchvision builder to compare with; "" = the file's stem
 };
 
+// `netshape sizes FILE [--range LO..HI] [--solve LAYER.in=N]`.
+struct SizesOptions {
+  std::string file;
+  LoadOptions load;
+  std::string range = "16..512";
+  std::string solve;  // "" or e.g. "fc1.in=2048"
+};
+
 struct BenchOptions {
   ConvBenchOptions conv;
   int64_t check_layers = 10000;
@@ -57,6 +66,7 @@ struct QuizOptions {
 
 int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
+int command_sizes(const SizesOptions& o, std::ostream& out, std::ostream& err);
 int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err);
 // `netshape list FILE`: the models and functions of a .py file, and which one check reads.
 int command_list(const std::string& file, std::ostream& out, std::ostream& err);

@@ -103,4 +103,10 @@ Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& o
 // errors only: it reads the graph and the layers, and only adds warnings.
 void warn_suspicious(const Graph& graph, const Analysis& a, Diagnostics& diags);
 
+// Per spatial dim of a window layer (ConvNd, max/avg pooling without ceil_mode), the real input
+// rows its floor never reads (the "floor-drops-input" warning); empty for other layers.
+std::vector<int64_t> floor_dropped_rows(const LayerInfo& l);
+// "1 row and 2 columns", naming only the dims that drop something.
+std::string floor_dropped_text(const std::vector<int64_t>& dropped);
+
 }  // namespace netshape

@@ -6,14 +6,17 @@
 #include "netshape/diagnostics.hpp"
 #include "netshape/grouping.hpp"
 #include "netshape/infer.hpp"
+#include "netshape/receptive_field.hpp"
 
 namespace netshape {
 
 enum class ReportFormat { Table, Markdown, Csv, Json };
 
-std::string render_table(const Analysis& a);
-std::string render_markdown(const Analysis& a);
-std::string render_csv(const Analysis& a);
+// With `rf` (check --rf), the flat table, markdown and CSV have three more columns (RF, jump,
+// start) and the JSON layers an "rf" member (docs/receptive_field.md).
+std::string render_table(const Analysis& a, const ReceptiveFields* rf = nullptr);
+std::string render_markdown(const Analysis& a, const ReceptiveFields* rf = nullptr);
+std::string render_csv(const Analysis& a, const ReceptiveFields* rf = nullptr);
 // The same with one row per module (`check --depth N`; group_layers() makes the rows).
 std::string render_table(const Analysis& a, const Grouping& modules);
 std::string render_markdown(const Analysis& a, const Grouping& modules);
@@ -22,12 +25,13 @@ std::string render_csv(const Analysis& a, const Grouping& modules);
 // to_json(a, diags).dump(2) plus a newline, byte for byte, written without building the tree.
 // With a grouping, the report has one more member, "modules" (docs/json.md).
 nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
-                               const Grouping* modules = nullptr);
+                               const Grouping* modules = nullptr,
+                               const ReceptiveFields* rf = nullptr);
 std::string render_json(const Analysis& a, const Diagnostics& diags,
-                        const Grouping* modules = nullptr);
+                        const Grouping* modules = nullptr, const ReceptiveFields* rf = nullptr);
 std::string render_explain(const Analysis& a);
 std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f,
-                          const Grouping* modules = nullptr);
+                          const Grouping* modules = nullptr, const ReceptiveFields* rf = nullptr);
 
 // JSON form of a shape: numbers, and strings for symbolic dims ("B", "2*B").
 nlohmann::ordered_json shape_json(const Shape& s);

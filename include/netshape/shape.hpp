@@ -39,6 +39,11 @@ std::string to_string(const Dim& d);      // "32", "B", "2*B"
 std::string to_string(const Shape& s);    // "[B, 32, 24, 24]"
 std::string to_x_string(const Shape& s);  // "32x24x24" (PyTorch's error style)
 
+// How many trailing dims of a model input are spatial, as the smallest-input search, `sizes` and
+// the receptive field read it: [N, C, *spatial] for rank >= 4; rank 3 is [C, H, W], or [B, C, L]
+// when its first dim is symbolic; none below rank 3.
+size_t spatial_axis_count(const Shape& input);
+
 // 1234567 -> "1,234,567"
 std::string with_commas(int64_t v);
 

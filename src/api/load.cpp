@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "netshape/frontend.hpp"
+#include "netshape/input_sizes.hpp"
 #include "netshape/limits.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/pipeline.hpp"
@@ -47,32 +48,12 @@ static bool apply_input_override(Program& prog, const std::string& dims_text, Di
   return true;
 }
 
-// How many trailing dims of an input are spatial: [N, C, *] -> rank-2; [C, H, W] -> 2; [B, C, L]
-// -> 1.
-static size_t spatial_dims(const InputDecl& in) {
-  size_t rank = in.dims.size();
-  if (rank >= 4) return rank - 2;
-  if (rank == 3) return in.dims[0].symbol.empty() ? 2 : 1;
-  return 0;
-}
-
 // The declared shape of every input, the first one's spatial dims grown by `grow`; nullopt when
 // a grown dim leaves int64.
 static std::optional<std::vector<Shape>> grown_inputs(const Graph& g, int64_t grow) {
-  std::vector<Shape> shapes;
-  for (size_t k = 0; k < g.inputs.size(); ++k) {
-    const InputDecl& in = *g.inputs[k].decl;
-    Shape s;
-    for (size_t i = 0; i < in.dims.size(); ++i) {
-      const InputDim& d = in.dims[i];
-      bool spatial = k == 0 && i >= in.dims.size() - spatial_dims(in);
-      auto value = spatial ? checked_add(d.value, grow) : std::optional<int64_t>(d.value);
-      if (!value) return std::nullopt;
-      s.push_back(d.symbol.empty() ? fixed(*value) : Dim::of_symbol(1, d.symbol));
-    }
-    shapes.push_back(std::move(s));
-  }
-  return shapes;
+  size_t spatial = g.inputs.empty() ? 0 : spatial_axis_count(declared_shape(*g.inputs[0].decl));
+  return resized_inputs(g, spatial,
+                        [grow](size_t, int64_t declared) { return checked_add(declared, grow); });
 }
 
 // Index of the first failing layer when every spatial dim of the first input grows by `grow`.
@@ -95,7 +76,7 @@ static size_t first_failure(const Graph& g, int64_t grow, size_t failing) {
 // When a layer's window does not fit, find by bisection the smallest input (growing every spatial
 // dim by the same amount) that gets past that layer, and say it in a note.
 static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing) {
-  if (g.inputs.empty() || spatial_dims(*g.inputs[0].decl) == 0) return;
+  if (g.inputs.empty() || spatial_axis_count(declared_shape(*g.inputs[0].decl)) == 0) return;
   int64_t lo = 0, hi = 1;
   while (first_failure(g, hi, failing) <= failing) {
     if (hi > 8192) return;
@@ -107,9 +88,10 @@ static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing
     (first_failure(g, mid, failing) <= failing ? lo : hi) = mid;
   }
   const InputDecl& in = *g.inputs[0].decl;
+  size_t spatial_axes = spatial_axis_count(declared_shape(in));
   std::string dims;
   for (size_t i = 0; i < in.dims.size(); ++i) {
-    bool spatial = i >= in.dims.size() - spatial_dims(in);
+    bool spatial = i >= in.dims.size() - spatial_axes;
     std::string v = in.dims[i].symbol.empty()
                         ? std::to_string(in.dims[i].value + (spatial ? hi : 0))
                         : in.dims[i].symbol;
@@ -195,6 +177,30 @@ static ShapeAnswer shape_after(const Program& partial, const std::string& tensor
     answer.error.message = "netshape cannot tell the shape of `" + tensor + "` here";
   }
   return answer;
+}
+
+Shape declared_shape(const InputDecl& in) {
+  Shape s;
+  for (const InputDim& d : in.dims)
+    s.push_back(d.symbol.empty() ? fixed(d.value) : Dim::of_symbol(1, d.symbol));
+  return s;
+}
+
+std::optional<std::vector<Shape>> resized_inputs(
+    const Graph& g, size_t spatial,
+    const std::function<std::optional<int64_t>(size_t, int64_t)>& resize) {
+  std::vector<Shape> shapes;
+  for (size_t k = 0; k < g.inputs.size(); ++k) {
+    Shape s = declared_shape(*g.inputs[k].decl);
+    size_t varied = k == 0 ? std::min(spatial, s.size()) : 0;
+    for (size_t i = s.size() - varied; i < s.size(); ++i) {
+      auto value = resize(i - (s.size() - varied), s[i].value);
+      if (!value) return std::nullopt;
+      s[i] = fixed(*value);
+    }
+    shapes.push_back(std::move(s));
+  }
+  return shapes;
 }
 
 // The frontend for the file's language, then --input.

@@ -146,6 +146,27 @@ int run_cli(int argc, char** argv) {
       ->add_option("--path", check.load.paths, "directory where a .py model's imports are found")
       ->check(kNonEmpty);
 
+  check_cmd->add_flag("--rf", check.rf,
+                      "add the receptive field (size, jump, start per spatial axis) to the table");
+
+  SizesOptions sizes;
+  std::vector<std::string> sizes_raw_args;
+  auto* sizes_cmd = app.add_subcommand("sizes", "which input sizes the model accepts");
+  sizes_cmd->add_option("FILE", sizes.file, "model file (.ns or .py), or - for stdin")->required();
+  sizes_cmd->add_option("--range", sizes.range, "the sizes to try, LO..HI (default 16..512)")
+      ->check(kNonEmpty);
+  sizes_cmd
+      ->add_option("--solve", sizes.solve,
+                   "the sizes that give a layer this last dim, e.g. fc1.in=2048")
+      ->check(kNonEmpty);
+  sizes_cmd->add_option("--input", sizes.load.input_dims, "input shape whose sizes are varied")
+      ->check(kNonEmpty);
+  sizes_cmd->add_option("--model", sizes.load.model, "which model of a .py file")->check(kNonEmpty);
+  sizes_cmd->add_option("--arg", sizes_raw_args, "constructor argument of a .py model, name=value");
+  sizes_cmd
+      ->add_option("--path", sizes.load.paths, "directory where a .py model's imports are found")
+      ->check(kNonEmpty);
+
   RunOptions run;
   std::string run_format = "table";
   std::vector<std::string> run_raw_args;
@@ -244,6 +265,13 @@ int run_cli(int argc, char** argv) {
       return 2;
     }
     if (!ok) return 2;
+    if (check.rf && check.depth >= 0) {
+      std::cerr << render_command_error(
+          "--rf shows the receptive field of each layer, not of "
+          "module rows (--depth)",
+          "drop --depth, or --rf");
+      return 2;
+    }
     check.format = *f;
     return command_check(check, std::cout, std::cerr);
   }
@@ -257,6 +285,11 @@ int run_cli(int argc, char** argv) {
     run.load.args = split_args(run_raw_args, ok);
     if (!ok) return 2;
     return command_run(run, std::cout, std::cerr);
+  }
+  if (sizes_cmd->parsed()) {
+    sizes.load.args = split_args(sizes_raw_args, ok);
+    if (!ok) return 2;
+    return command_sizes(sizes, std::cout, std::cerr);
   }
   if (list_cmd->parsed()) return command_list(list_file, std::cout, std::cerr);
   if (bench_cmd->parsed()) {

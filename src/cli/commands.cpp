@@ -56,8 +56,12 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   bool analysed = m.exit != ExitCode::UsageOrParse;
   std::optional<Grouping> modules;
   if (o.depth >= 0) modules = group_layers(m, o.depth);
+  // The receptive field needs every layer's shape: only a model without errors has one.
+  std::optional<ReceptiveFields> fields;
+  if (o.rf && m.graph && !errors) fields = receptive_fields(*m.graph, m.analysis, m.diags);
   if (analysed || o.format == ReportFormat::Json)
-    out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr);
+    out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr,
+                         fields ? &*fields : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   if (o.memory && m.exit == ExitCode::Ok && o.format != ReportFormat::Json) {
     MemoryOptions mo;

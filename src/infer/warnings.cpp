@@ -217,21 +217,13 @@ std::string floor_help(const LayerInfo& l, const Window& w, const std::vector<in
 }
 
 void check_floor(const LayerInfo& l, Diagnostics& diags) {
-  auto w = read_attrs(l).window;
-  if (!w || w->ceil_mode || l.input_shapes.empty()) return;  // ceil_mode covers the end
-  const Shape& x = l.input_shapes[0];
-  size_t nd = w->kernel.size();
-  for (const auto* v : {&w->stride, &w->dilation, &w->pad_begin, &w->pad_end})
-    if (v->size() != nd) return;
-  if (nd == 0 || x.size() < nd) return;
-  std::vector<int64_t> in(nd), dropped(nd);
-  for (size_t i = 0; i < nd; ++i) {
-    in[i] = x[x.size() - nd + i].value;
-    auto d = dropped_rows(*w, i, in[i], w->pad_end[i]);
-    if (!d) return;
-    dropped[i] = *d;
-  }
+  std::vector<int64_t> dropped = floor_dropped_rows(l);
   if (std::all_of(dropped.begin(), dropped.end(), [](int64_t d) { return d == 0; })) return;
+  auto w = read_attrs(l).window;
+  const Shape& x = l.input_shapes[0];
+  size_t nd = dropped.size();
+  std::vector<int64_t> in(nd);
+  for (size_t i = 0; i < nd; ++i) in[i] = x[x.size() - nd + i].value;
   std::string message = fmt::format("{}'s floor drops the last {} of its {} input", l.op_name,
                                     dropped_text(dropped), sizes_text(in));
   warn(diags, l, op_span(l), message, floor_help(l, *w, in, dropped), "floor-drops-input");
@@ -293,6 +285,27 @@ void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<b
 }
 
 }  // namespace
+
+std::vector<int64_t> floor_dropped_rows(const LayerInfo& l) {
+  auto w = read_attrs(l).window;
+  if (!w || w->ceil_mode || l.input_shapes.empty()) return {};  // ceil_mode covers the end
+  const Shape& x = l.input_shapes[0];
+  size_t nd = w->kernel.size();
+  for (const auto* v : {&w->stride, &w->dilation, &w->pad_begin, &w->pad_end})
+    if (v->size() != nd) return {};
+  if (nd == 0 || x.size() < nd) return {};
+  std::vector<int64_t> dropped(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    auto d = dropped_rows(*w, i, x[x.size() - nd + i].value, w->pad_end[i]);
+    if (!d) return {};
+    dropped[i] = *d;
+  }
+  return dropped;
+}
+
+std::string floor_dropped_text(const std::vector<int64_t>& dropped) {
+  return dropped_text(dropped);
+}
 
 // Layer by layer, so the warnings come in source order.
 void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {

@@ -103,6 +103,13 @@ std::optional<Dim> dim_product(const Shape& s, size_t begin, size_t end) {
   return out;
 }
 
+size_t spatial_axis_count(const Shape& input) {
+  size_t rank = input.size();
+  if (rank >= 4) return rank - 2;
+  if (rank == 3) return input[0].symbolic() ? 1 : 2;
+  return 0;
+}
+
 std::string with_commas(int64_t v) {
   std::string digits = std::to_string(v < 0 ? -(v + 1) + 1ULL : static_cast<unsigned long long>(v));
   std::string out;

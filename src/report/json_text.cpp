@@ -46,6 +46,11 @@ void JsonText::value(int64_t v) {
   out_.append(text.data(), text.size());
 }
 
+void JsonText::number(std::string_view text) {
+  element();
+  out_.append(text);
+}
+
 void JsonText::value(std::string_view s) {
   element();
   quoted(s);

@@ -19,6 +19,7 @@ class JsonText {
   void key(std::string_view k);  // the next value is this member's
   void value(int64_t v);
   void value(std::string_view s);
+  void number(std::string_view text);  // a number already formatted as JSON (e.g. by nlohmann)
   void boolean(bool b);  // not value(bool): a string literal would convert to bool first
   void null();
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "json_text.hpp"
+#include "rf_cells.hpp"
 
 namespace netshape {
 namespace {
@@ -106,10 +107,11 @@ nlohmann::ordered_json shape_json(const Shape& s) {
   return j;
 }
 
-std::string render_table(const Analysis& a) {
+std::string render_table(const Analysis& a, const ReceptiveFields* rf) {
   std::vector<Column> cols = {{"#", true},      {"layer", false},        {"op", false},
                               {"input", false}, {"output shape", false}, {"params", true},
                               {"MACs", true}};
+  if (rf) cols.insert(cols.end(), {{"RF", false}, {"jump", false}, {"start", false}});
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
@@ -117,9 +119,16 @@ std::string render_table(const Analysis& a) {
     bool ok = l.output.has_value();
     rows.push_back({std::to_string(i + 1), l.name, l.op_name, inputs, shape_cell(l),
                     ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-"});
+    if (rf && i < rf->layers.size()) {
+      for (std::string& cell : rf_cells(rf->layers[i])) rows.back().push_back(std::move(cell));
+    } else if (rf) {
+      rows.back().insert(rows.back().end(), 3, "-");
+    }
   }
   std::string out = fmt::format("model {}  (input {})\n\n", a.model_name, inputs_line(a));
   out += render_grid(cols, rows);
+  std::string notes = rf && a.ok ? rf_footer(*rf) : "";
+  if (!notes.empty()) out += "\n" + notes;
   return out + table_footer(a);
 }
 
@@ -157,22 +166,29 @@ std::string render_table(const Analysis& a, const Grouping& modules) {
   return out + table_footer(a);
 }
 
-std::string render_markdown(const Analysis& a) {
+std::string render_markdown(const Analysis& a, const ReceptiveFields* rf) {
   std::string out = fmt::format("**{}** — input {}\n\n", a.model_name, inputs_line(a));
-  out +=
-      "| # | layer | op | input | output shape | params | MACs "
-      "|\n|---:|---|---|---|---|---:|---:|\n";
+  out += rf ? "| # | layer | op | input | output shape | params | MACs | RF | jump | start "
+              "|\n|---:|---|---|---|---|---:|---:|---|---|---|\n"
+            : "| # | layer | op | input | output shape | params | MACs "
+              "|\n|---:|---|---|---|---|---:|---:|\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
     std::string inputs = joined_inputs(l, ", ");
     bool ok = l.output.has_value();
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", i + 1, l.name, l.op_name, inputs,
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |", i + 1, l.name, l.op_name, inputs,
                        shape_cell(l), ok ? with_commas(l.params) : "-",
                        ok ? with_commas(l.macs) : "-");
+    if (rf) {
+      auto cells = i < rf->layers.size() ? rf_cells(rf->layers[i])
+                                         : std::array<std::string, 3>{"-", "-", "-"};
+      out += fmt::format(" {} | {} | {} |", cells[0], cells[1], cells[2]);
+    }
+    out += "\n";
   }
   if (a.ok) {
-    out += fmt::format("| | **total** | | | | **{}** | **{}** |\n", with_commas(a.totals.params),
-                       with_commas(a.totals.macs));
+    out += fmt::format("| | **total** | | | | **{}** | **{}** |{}\n", with_commas(a.totals.params),
+                       with_commas(a.totals.macs), rf ? " | | |" : "");
   }
   return out;
 }
@@ -204,33 +220,41 @@ std::string render_csv(const Analysis& a, const Grouping& modules) {
   return out;
 }
 
-std::string render_csv(const Analysis& a) {
-  std::string out = "index,layer,op,line,inputs,output_shape,params,trainable_params,macs\n";
+std::string render_csv(const Analysis& a, const ReceptiveFields* rf) {
+  std::string out = "index,layer,op,line,inputs,output_shape,params,trainable_params,macs";
+  out += rf ? ",rf,jump,start\n" : "\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
     std::string inputs = joined_inputs(l, " ");
     bool ok = l.output.has_value();
     int line = l.statement ? l.statement->span.line : 0;
     out +=
-        fmt::format("{},{},{},{},{},\"{}\",{},{},{}\n", i + 1, l.name, l.op_name, line, inputs,
+        fmt::format("{},{},{},{},{},\"{}\",{},{},{}", i + 1, l.name, l.op_name, line, inputs,
                     ok ? to_string(*l.output) : "", ok ? std::to_string(l.params) : "",
                     ok ? std::to_string(l.trainable_params) : "", ok ? std::to_string(l.macs) : "");
+    if (rf) {
+      auto cells = i < rf->layers.size() ? rf_cells(rf->layers[i])
+                                         : std::array<std::string, 3>{"-", "-", "-"};
+      out += fmt::format(",{},{},\"{}\"", cells[0], cells[1], cells[2]);
+    }
+    out += "\n";
   }
   if (a.ok) {
-    out += fmt::format("total,,,,,,{},{},{}\n", a.totals.params, a.totals.trainable_params,
-                       a.totals.macs);
+    out += fmt::format("total,,,,,,{},{},{}{}\n", a.totals.params, a.totals.trainable_params,
+                       a.totals.macs, rf ? ",,," : "");
   }
   return out;
 }
 
-nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
-                               const Grouping* modules) {
+nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules,
+                               const ReceptiveFields* rf) {
   nlohmann::ordered_json j;
   j["model"] = a.model_name;
   j["inputs"] = nlohmann::ordered_json::object();
   for (const auto& [name, shape] : a.inputs) j["inputs"][name] = shape_json(shape);
   j["layers"] = nlohmann::ordered_json::array();
-  for (const LayerInfo& l : a.layers) {
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const LayerInfo& l = a.layers[i];
     nlohmann::ordered_json e;
     e["name"] = l.name;
     e["op"] = l.op_name;
@@ -244,6 +268,10 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
     if (l.depth > 0) {
       e["module"] = l.module;
       e["depth"] = l.depth;
+    }
+    if (rf && i < rf->layers.size()) {
+      e["rf"] = rf_json(rf->layers[i]);
+      if (rf->layers[i].kind != FieldKind::Grid) e["rf_note"] = rf->layers[i].reason;
     }
     j["layers"].push_back(e);
   }
@@ -329,7 +357,7 @@ void write_counts(JsonText& j, const Shape* output, int64_t params, int64_t trai
   j.value(macs);
 }
 
-void write_layer(JsonText& j, const LayerInfo& l) {
+void write_layer(JsonText& j, const LayerInfo& l, const LayerField* rf) {
   j.begin_object();
   j.key("name");
   j.value(l.name);
@@ -356,6 +384,14 @@ void write_layer(JsonText& j, const LayerInfo& l) {
     j.value(l.module);
     j.key("depth");
     j.value(int64_t{l.depth});
+  }
+  if (rf) {
+    j.key("rf");
+    write_rf(j, *rf);
+    if (rf->kind != FieldKind::Grid) {
+      j.key("rf_note");
+      j.value(rf->reason);
+    }
   }
   j.end_object();
 }
@@ -429,7 +465,8 @@ void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Sh
 }  // namespace
 
 // to_json(a, diags).dump(2), written directly (docs/json.md).
-std::string render_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules) {
+std::string render_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules,
+                        const ReceptiveFields* rf) {
   std::string out;
   out.reserve(192 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
   JsonText j(out);
@@ -440,7 +477,8 @@ std::string render_json(const Analysis& a, const Diagnostics& diags, const Group
   write_named_shapes(j, a.inputs);
   j.key("layers");
   j.begin_array();
-  for (const LayerInfo& l : a.layers) write_layer(j, l);
+  for (size_t i = 0; i < a.layers.size(); ++i)
+    write_layer(j, a.layers[i], rf && i < rf->layers.size() ? &rf->layers[i] : nullptr);
   j.end_array();
   j.key("outputs");
   write_named_shapes(j, a.outputs);
@@ -494,16 +532,16 @@ std::string render_explain(const Analysis& a) {
 }
 
 std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f,
-                          const Grouping* modules) {
+                          const Grouping* modules, const ReceptiveFields* rf) {
   switch (f) {
     case ReportFormat::Table:
-      return modules ? render_table(a, *modules) : render_table(a);
+      return modules ? render_table(a, *modules) : render_table(a, rf);
     case ReportFormat::Markdown:
-      return modules ? render_markdown(a, *modules) : render_markdown(a);
+      return modules ? render_markdown(a, *modules) : render_markdown(a, rf);
     case ReportFormat::Csv:
-      return modules ? render_csv(a, *modules) : render_csv(a);
+      return modules ? render_csv(a, *modules) : render_csv(a, rf);
     case ReportFormat::Json:
-      return render_json(a, diags, modules);
+      return render_json(a, diags, modules, rf);
   }
   return {};
 }
