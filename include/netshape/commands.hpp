@@ -5,6 +5,7 @@
 #include <string>
 
 #include "netshape/bench.hpp"
+#include "netshape/columns.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
@@ -16,7 +17,16 @@ struct CheckOptions {
   ReportFormat format = ReportFormat::Table;
   bool explain = false;
   int depth = -1;  // --depth N: one row per module down to depth N; -1: the flat layer table
+  // --columns and --convention: the table with these columns, counted in this convention; unset:
+  // the default table (the contract's output, byte for byte).
+  std::optional<std::vector<ColumnId>> columns;
+  std::optional<Convention> convention;
+  bool conventions = false;  // --conventions: every convention's total side by side
 };
+
+// The report `check` prints for an analysed model, as its options ask (src/cli/check_report.cpp).
+std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
+                                const Grouping* modules);
 
 struct RunOptions {
   std::string file;

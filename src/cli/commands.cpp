@@ -56,7 +56,7 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<Grouping> modules;
   if (o.depth >= 0) modules = group_layers(m, o.depth);
   if (analysed || o.format == ReportFormat::Json)
-    out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr);
+    out << render_check_report(m, o, modules ? &*modules : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   if (!errors) {
     out.flush();
