@@ -6,6 +6,7 @@
 #include <string>
 
 #include "netshape/bench.hpp"
+#include "netshape/columns.hpp"
 #include "netshape/exec.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
@@ -22,7 +23,16 @@ struct CheckOptions {
   bool memory = false;            // --memory: parameters, inference peak, a training step
   std::string dtype = "float32";  // --dtype, for --memory
   int64_t batch = 1;              // --batch, for --memory: binds a symbolic batch
+  // --columns and --convention: the table with these columns, counted in this convention; unset:
+  // the default table (the contract's output, byte for byte).
+  std::optional<std::vector<ColumnId>> columns;
+  std::optional<Convention> convention;
+  bool conventions = false;  // --conventions: every convention's total side by side
 };
+
+// The report `check` prints for an analysed model, as its options ask (src/cli/check_report.cpp).
+std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
+                                const Grouping* modules, const ReceptiveFields* rf = nullptr);
 
 struct RunOptions {
   std::string file;

@@ -140,6 +140,15 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"float32", "float16", "bfloat16", "int8"}));
   check_cmd->add_option("--batch", check.batch, "for --memory: bind a symbolic batch to this size")
       ->transform(int_in<int64_t>(1, limits::kMaxBatch));
+  std::string columns, convention;
+  check_cmd->add_option("--columns", columns,
+                        "table columns in order: name,op,from,input,output,params,"
+                        "params_percent,kernel,macs,flops,memory");
+  check_cmd->add_option("--convention", convention,
+                        "count MACs as: netshape (default), torchinfo, fvcore, ptflops, thop, "
+                        "flops");
+  check_cmd->add_flag("--conventions", check.conventions,
+                      "print the total under every counting convention, side by side");
   check_cmd->add_option("--model", check.load.model, "which model of a .py file")->check(kNonEmpty);
   check_cmd->add_option("--arg", raw_args, "constructor argument of a .py model, name=value");
   check_cmd
@@ -272,7 +281,35 @@ int run_cli(int argc, char** argv) {
           "drop --depth, or --rf");
       return 2;
     }
+    if (check.rf &&
+        (check_cmd->count("--columns") || check_cmd->count("--convention") || check.conventions)) {
+      std::cerr << render_command_error(
+          "--rf adds its columns to the default table; it does not combine with --columns, "
+          "--convention or --conventions yet",
+          "run them separately");
+      return 2;
+    }
     check.format = *f;
+    if (check_cmd->count("--columns")) {
+      std::string error;
+      check.columns = parse_columns(columns, error);
+      if (!check.columns) {
+        std::cerr << render_command_error(
+            fmt::format("--columns: {}", error),
+            "use a comma-separated list of name, op, from, input, output, params, "
+            "params_percent, kernel, macs, flops, memory");
+        return 2;
+      }
+    }
+    if (check_cmd->count("--convention")) {
+      check.convention = parse_convention(convention);
+      if (!check.convention) {
+        std::cerr << render_command_error(
+            fmt::format("unknown --convention '{}'", convention),
+            "use netshape, torchinfo, fvcore, ptflops, thop or flops");
+        return 2;
+      }
+    }
     return command_check(check, std::cout, std::cerr);
   }
   if (run_cmd->parsed()) {

@@ -60,8 +60,7 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<ReceptiveFields> fields;
   if (o.rf && m.graph && !errors) fields = receptive_fields(*m.graph, m.analysis, m.diags);
   if (analysed || o.format == ReportFormat::Json)
-    out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr,
-                         fields ? &*fields : nullptr);
+    out << render_check_report(m, o, modules ? &*modules : nullptr, fields ? &*fields : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   if (o.memory && m.exit == ExitCode::Ok && o.format != ReportFormat::Json) {
     MemoryOptions mo;

@@ -1,0 +1,282 @@
+// Counting conventions (docs/counting.md): every rule on small layers counted by hand from the
+// tools' formulas, the zoo's totals against tests/conventions/golden.json (the same rules run as
+// hooks on torchvision's models by gen_conventions.py) and against the figures the tools publish,
+// and the --columns / --convention / --conventions command line.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "netshape/columns.hpp"
+#include "netshape/conventions.hpp"
+#include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRoot = NETSHAPE_SOURCE_DIR;
+
+// The last layer of `body` (after `input x: <input>`) counted under every convention, in the
+// order of kAllConventions: netshape, torchinfo, fvcore, ptflops, thop, flops.
+std::vector<int64_t> counts_of(const std::string& input, const std::string& body) {
+  LoadedModel m = test::check_ns("input x: " + input + "\n" + body + "\n");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<int64_t> out;
+  for (Convention c : kAllConventions) {
+    auto n = count_layer(m.analysis.layers.back(), c);
+    REQUIRE(n.has_value());
+    out.push_back(*n);
+  }
+  return out;
+}
+
+using V = std::vector<int64_t>;
+
+// G with two decimals, as torchinfo, ptflops, thop and DeepSpeed print their totals.
+std::string giga(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(v) / 1e9);
+  return buf;
+}
+
+int64_t zoo_total(const std::string& stem, Convention c) {
+  LoadedModel m = analyze_file((kRoot / "models/zoo" / (stem + ".ns")).string());
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto counts = count_analysis(m.analysis, c);
+  REQUIRE(counts.total.has_value());
+  return *counts.total;
+}
+
+}  // namespace
+
+TEST_CASE("conventions: convolution with and without bias") {
+  // [2, 8, 8, 8] out: 1,024 outputs, MACs 2*8*64*(3*9) = 27,648.
+  CHECK(counts_of("[2, 3, 8, 8]", "c = Conv2d(3, 8, 3, padding=1)") ==
+        V{27648,    // netshape
+          28672,    // torchinfo: (216 weights + 8 biases) * (2 * 64)
+          27648,    // fvcore: no bias
+          28672,    // ptflops: + one add per output for the bias
+          27648,    // thop: no bias
+          56320});  // flops: 2 * 27,648 + 1,024
+  CHECK(counts_of("[2, 3, 8, 8]", "c = Conv2d(3, 8, 3, padding=1, bias=False)") ==
+        V{27648, 27648, 27648, 27648, 27648, 55296});
+}
+
+TEST_CASE("conventions: transposed convolution") {
+  // [1, 4, 3, 3] -> [1, 2, 6, 6]: MACs 4*9*2*4 = 288 over the input grid.
+  CHECK(counts_of("[1, 4, 3, 3]", "t = ConvTranspose2d(4, 2, 2, stride=2)") ==
+        V{288,
+          1224,   // torchinfo: (32 + 2) * (1 * 36), the output grid
+          288,    // fvcore: the input grid
+          1224,   // ptflops: 36 output positions * 4 * 4 * 2 + 72 bias adds
+          288,    // thop: 36 inputs * 2 * 4
+          578});  // flops: 2 * 288 + 2 bias adds on the grid (3 - 2)//2 + 1 = 1
+}
+
+TEST_CASE("conventions: linear") {
+  CHECK(counts_of("[4, 10]", "fc = Linear(10, 5)") == V{200, 220, 200, 205, 200, 400});
+  // torchinfo multiplies by output[0] only; ptflops adds the bias once.
+  CHECK(counts_of("[2, 3, 10]", "fc = Linear(10, 5)") == V{300, 110, 300, 305, 300, 600});
+}
+
+TEST_CASE("conventions: batch norm in eval mode and the other norms") {
+  // 1,024 elements.
+  CHECK(counts_of("[2, 8, 8, 8]", "bn = BatchNorm2d(8)") == V{0, 32, 2048, 2048, 4096, 2048});
+  CHECK(counts_of("[2, 8, 8, 8]", "bn = BatchNorm2d(8, affine=False)") ==
+        V{0, 0, 1024, 1024, 2048, 1024});
+  // 20 elements: fvcore and DeepSpeed 5 per element, ptflops 1 (LayerNorm has no `affine`).
+  CHECK(counts_of("[2, 10]", "ln = LayerNorm(10)") == V{0, 40, 100, 20, 80, 100});
+  // 36 elements.
+  CHECK(counts_of("[1, 4, 3, 3]", "gn = GroupNorm(2, 4)") == V{0, 8, 180, 72, 144, 180});
+  CHECK(counts_of("[1, 4, 3, 3]", "inorm = InstanceNorm2d(4)") == V{0, 0, 144, 36, 72, 144});
+}
+
+TEST_CASE("conventions: activations as modules and as functions") {
+  // 1,024 elements. nn.ReLU calls F.relu: ptflops counts its module hook and the functional.
+  CHECK(counts_of("[2, 8, 8, 8]", "r = ReLU()") == V{0, 0, 0, 2048, 0, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "r = relu()") == V{0, 0, 0, 1024, 0, 1024});
+  // nn.ReLU6 calls F.hardtanh, which neither ptflops nor DeepSpeed patches.
+  CHECK(counts_of("[2, 8, 8, 8]", "r = ReLU6()") == V{0, 0, 0, 1024, 0, 0});
+  CHECK(counts_of("[2, 8, 8, 8]", "r = relu6()") == V{0, 0, 0, 1024, 0, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "r = LeakyReLU()") == V{0, 0, 0, 1024, 0, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "r = GELU()") == V{0, 0, 0, 2048, 0, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "r = SiLU()") == V{0, 0, 0, 1024, 0, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "r = Sigmoid()") == V{0, 0, 0, 0, 0, 0});
+}
+
+TEST_CASE("conventions: pooling") {
+  CHECK(counts_of("[2, 8, 8, 8]", "p = MaxPool2d(2)") == V{0, 0, 0, 2048, 0, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "p = max_pool2d(2)") == V{0, 0, 0, 1024, 0, 1024});
+  // thop: 2*8 rows of 8*8 window inputs (1,024 adds) + 16 divides.
+  CHECK(counts_of("[2, 8, 8, 8]", "p = AdaptiveAvgPool2d(1)") == V{0, 0, 1024, 2048, 1040, 1024});
+  CHECK(counts_of("[2, 8, 8, 8]", "p = adaptive_avg_pool2d(1)") == V{0, 0, 1024, 1024, 0, 1024});
+  // thop's windows on [5, 5] -> [3, 3] (k 3, s 2, p 1): 3 + 3 + 3 inputs per axis with the
+  // padding counted, 2 + 3 + 2 without; + 9 divides.
+  CHECK(counts_of("[1, 1, 5, 5]", "p = AvgPool2d(3, stride=2, padding=1)") ==
+        V{0, 0, 0, 50, 90, 25});
+  CHECK(counts_of("[1, 1, 5, 5]", "p = AvgPool2d(3, stride=2, padding=1, count_include_pad=False)")
+            .at(4) == 58);
+}
+
+TEST_CASE("conventions: upsample nearest and bilinear") {
+  // [1, 3, 4, 4] (48) -> [1, 3, 8, 8] (192).
+  CHECK(counts_of("[1, 3, 4, 4]", "u = Upsample(scale_factor=2)") ==
+        V{0, 0, 192, 288, 0, 48});  // ptflops: 192 (hook) + 48 * 2 ** 1 (F.interpolate)
+  CHECK(counts_of("[1, 3, 4, 4]", "u = Upsample(scale_factor=2, mode='bilinear')") ==
+        V{0, 0, 768, 288, 2112, 48});
+  CHECK(counts_of("[1, 3, 4, 4]", "u = Upsample(size=(8, 8))") == V{0, 0, 192, 256, 0, 64});
+  CHECK(counts_of("[1, 3, 4, 4]", "u = Upsample(size=8)") == V{0, 0, 192, 200, 0, 8});
+  CHECK(counts_of("[1, 3, 4, 4]", "u = interpolate(scale_factor=2)") == V{0, 0, 192, 96, 0, 48});
+}
+
+TEST_CASE("conventions: softmax, add, matmul") {
+  CHECK(counts_of("[2, 10]", "s = Softmax(dim=1)") == V{0, 0, 0, 20, 58, 20});
+  CHECK(counts_of("[2, 10]", "s = LogSoftmax(dim=1)") == V{0, 0, 0, 0, 60, 0});
+  CHECK(counts_of("[2, 8]", "a = add(x, x)") == V{0, 0, 0, 0, 0, 0});
+  CHECK(counts_of("[2, 3, 4]", "w = ones(4, 5)\nm = matmul(x, w)") == V{120, 0, 120, 120, 0, 240});
+}
+
+TEST_CASE("conventions: names, labels and the category of a layer") {
+  for (Convention c : kAllConventions) CHECK(parse_convention(name_of(c)) == c);
+  CHECK_FALSE(parse_convention("deepspeed").has_value());
+  CHECK(count_label(Convention::netshape) == "MACs");
+  CHECK(count_label(Convention::ptflops) == "MACs (ptflops)");
+  CHECK(count_label(Convention::flops) == "FLOPs");
+  CHECK(short_count(4089184256) == "4.09 G");
+  CHECK(short_count(54120, true) == "+54.12 K");
+  CHECK(short_count(-512, true) == "-512");
+}
+
+// The zoo against the same rules run on torchvision's modules (tests/conventions/golden.json).
+TEST_CASE("conventions: zoo totals match the rules run on torchvision") {
+  std::ifstream in(kRoot / "tests/conventions/golden.json");
+  REQUIRE(in);
+  nlohmann::json golden = nlohmann::json::parse(in);
+  for (const std::string stem : {"resnet50", "mobilenet_v2"}) {
+    for (Convention c : kAllConventions) {
+      CAPTURE(stem);
+      CAPTURE(name_of(c));
+      CHECK(zoo_total(stem, c) == golden["totals"][stem][std::string(name_of(c))].get<int64_t>());
+    }
+  }
+}
+
+// The figures each tool publishes, to the digits it prints (docs/counting.md says where a
+// published figure and the tool's current rules disagree).
+TEST_CASE("conventions: zoo totals against the published figures") {
+  CHECK(zoo_total("resnet50", Convention::netshape) == 4089184256);
+  CHECK(giga(zoo_total("resnet50", Convention::torchinfo)) == "4.09");  // torchinfo: 4.09 G
+  CHECK(giga(zoo_total("resnet50", Convention::ptflops)) == "4.13");    // ptflops: 4.13 GMac
+  CHECK(giga(zoo_total("resnet50", Convention::flops)) == "8.21");      // DeepSpeed/calflops
+  // fvcore before 0.1.5 published 4.09 G (convolutions and matrix products only); 0.1.5's
+  // handles for batch norm and adaptive pooling give 4.11 G.
+  CHECK(giga(zoo_total("resnet50", Convention::fvcore)) == "4.11");
+  // thop's README table says 4.14; its rules give 4,133,742,592 (4.13).
+  CHECK(zoo_total("resnet50", Convention::thop) == 4133742592);
+  CHECK(giga(zoo_total("mobilenet_v2", Convention::netshape)) == "0.30");  // torchvision: 0.30
+  CHECK(giga(zoo_total("mobilenet_v2", Convention::torchinfo)) == "0.30");
+  CHECK(giga(zoo_total("mobilenet_v2", Convention::ptflops)) == "0.32");  // ptflops: 0.32
+  CHECK(giga(zoo_total("mobilenet_v2", Convention::thop)) == "0.33");     // thop: 0.33
+  CHECK(zoo_total("mobilenet_v2", Convention::flops) == 614967488);       // OpenVINO: 0.615 G
+}
+
+TEST_CASE("conventions: the gap to netshape by op kind") {
+  LoadedModel m = analyze_file((kRoot / "models/zoo/resnet50.ns").string());
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto reference = count_analysis(m.analysis, Convention::netshape);
+  auto gaps =
+      gap_by_category(m.analysis, count_analysis(m.analysis, Convention::ptflops), reference);
+  // BatchNorm 2 * 11,113,984; ReLU 2 * 9,608,704 (module hook and F.relu); pooling 2 * (802,816
+  // + 100,352); Linear: the bias once.
+  REQUIRE(gaps.size() == 4);
+  CHECK(gaps[0].category == "BatchNorm");
+  CHECK(gaps[0].gap == 22227968);
+  CHECK(gaps[1].category == "ReLU");
+  CHECK(gaps[1].gap == 19217408);
+  CHECK(gaps[2].category == "pooling");
+  CHECK(gaps[2].gap == 1806336);
+  CHECK(gaps[3].category == "Linear");
+  CHECK(gaps[3].gap == 1000);
+}
+
+TEST_CASE("conventions: --columns parsing") {
+  std::string error;
+  auto cols =
+      parse_columns("name,op,input,output,params,params_percent,kernel,macs,flops,memory", error);
+  REQUIRE(cols.has_value());
+  CHECK(cols->size() == 10);
+  CHECK(cols->front() == ColumnId::name);
+  CHECK(cols->back() == ColumnId::memory);
+  CHECK_FALSE(parse_columns("name,rf", error).has_value());
+  CHECK(error == "the rf column (receptive field) is not implemented yet");
+  CHECK_FALSE(parse_columns("name,nope", error).has_value());
+  CHECK(error == "unknown column 'nope'");
+  CHECK_FALSE(parse_columns("name,name", error).has_value());
+  CHECK(error == "column 'name' is given twice");
+  CHECK_FALSE(parse_columns("", error).has_value());
+}
+
+TEST_CASE("conventions: the table with chosen columns") {
+  LoadedModel m = test::check_ns(
+      "model M\ninput x: [1, 1, 6, 6]\nconv1 = Conv2d(1, 2, 3)\nr = ReLU()\nfc = Linear(4, 3)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  TableOptions o;
+  std::string error;
+  o.columns = *parse_columns("name,kernel,params,params_percent,macs,flops,memory", error);
+  o.convention = Convention::ptflops;
+  std::string table = render_columns(m.analysis, o, ReportFormat::Table);
+  // conv1: [1, 2, 4, 4]: 20 params, MACs 2*16*9 = 288, + 32 bias adds; FLOPs 2*288 + 32;
+  // 32 outputs * 4 bytes. fc: [1, 2, 4, 3]: 15 params, MACs 8*4*3 = 96, + 3 (ptflops' bias).
+  CHECK(table ==
+        "model M  (input x: [1, 1, 6, 6])\n\n"
+        "#  layer  kernel  params  params %  MACs (ptflops)  FLOPs  memory (bytes)\n"
+        "-------------------------------------------------------------------------\n"
+        "1  conv1  [3, 3]      20    57.14%             320    608             128\n"
+        "2  r      -            0         -              64     32             128\n"
+        "3  fc     -           15    42.86%              99    192              96\n"
+        "\n"
+        "output fc: [1, 2, 4, 3]\n"
+        "params: 35 (trainable 35, non-trainable 0)\n"
+        "MACs (ptflops): 483\n"
+        "FLOPs: 832\n"
+        "parameter memory: 0.00 MB, activation memory: 0.00 MB (float32)\n");
+  TableOptions two;
+  two.columns = *parse_columns("name,macs", error);
+  std::string markdown = render_columns(m.analysis, two, ReportFormat::Markdown);
+  CHECK(markdown.find("| 3 | fc | 96 |\n|  | **total** | **384** |\n") != std::string::npos);
+  std::string csv = render_columns(m.analysis, o, ReportFormat::Csv);
+  CHECK(csv ==
+        "index,layer,kernel,params,params_percent,macs_ptflops,flops,memory_bytes\n"
+        "1,conv1,\"[3, 3]\",20,57.14%,320,608,128\n"
+        "2,r,\"\",0,,64,32,128\n"
+        "3,fc,\"\",15,42.86%,99,192,96\n"
+        "total,,,35,,483,832,352\n");
+}
+
+TEST_CASE("conventions: check on the command line") {
+  std::string bin = NETSHAPE_BINARY;
+  std::string model = (kRoot / "models/zoo/resnet50.ns").string();
+  auto r = test::run_shell(bin + " check " + model + " --conventions 2>&1");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("netshape     4.09 G MACs  4,089,184,256\n") != std::string::npos);
+  CHECK(r.out.find("ptflops      4.13 G MACs  4,132,436,968  +43.25 M: BatchNorm +22.23 M, ReLU "
+                   "+19.22 M, pooling +1.81 M, Linear +1.00 K\n") != std::string::npos);
+  CHECK(r.out.find("flops       8.21 G FLOPs  8,211,108,352") != std::string::npos);
+  auto bad = test::run_shell(bin + " check " + model + " --columns name,rf 2>&1");
+  CHECK(bad.code == 2);
+  CHECK(bad.out.find("--columns: the rf column (receptive field) is not implemented yet") !=
+        std::string::npos);
+  auto unknown = test::run_shell(bin + " check " + model + " --convention deepspeed 2>&1");
+  CHECK(unknown.code == 2);
+  // The default table is the contract's: no convention named in it.
+  auto plain = test::run_shell(bin + " check " + model + " 2>&1");
+  auto named = test::run_shell(bin + " check " + model + " --convention netshape 2>&1");
+  CHECK(plain.out == named.out);
+  auto thop = test::run_shell(bin + " check " + model + " --convention thop 2>&1");
+  CHECK(thop.out.find("MACs (thop): 4,133,742,592 per sample\n") != std::string::npos);
+}
