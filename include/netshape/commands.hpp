@@ -15,7 +15,8 @@ struct CheckOptions {
   LoadOptions load;
   ReportFormat format = ReportFormat::Table;
   bool explain = false;
-  int depth = -1;  // --depth N: one row per module down to depth N; -1: the flat layer table
+  bool formulas = false;  // --formulas: the LaTeX table writes each count's factors
+  int depth = -1;         // --depth N: one row per module down to depth N; -1: the flat layer table
 };
 
 struct RunOptions {
@@ -40,7 +41,15 @@ struct QuizOptions {
   bool explain = false;
 };
 
+// `netshape diff A B`: the two models' layers side by side (docs/cli.md).
+struct DiffOptions {
+  std::string file_a, file_b;
+  LoadOptions load;  // --input, --path: the same for both models
+  bool json = false;
+};
+
 int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
+int command_diff(const DiffOptions& o, std::ostream& out, std::ostream& err);
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err);
 // `netshape list FILE`: the models and functions of a .py file, and which one check reads.

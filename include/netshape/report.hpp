@@ -9,7 +9,8 @@
 
 namespace netshape {
 
-enum class ReportFormat { Table, Markdown, Csv, Json };
+// Latex, Html, Dot and Svg are the pasteable reports of report_formats.hpp.
+enum class ReportFormat { Table, Markdown, Csv, Json, Latex, Html, Dot, Svg };
 
 std::string render_table(const Analysis& a);
 std::string render_markdown(const Analysis& a);

@@ -11,6 +11,7 @@
 #include "netshape/netshape.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/python_frontend.hpp"
+#include "netshape/report_formats.hpp"
 
 namespace netshape {
 
@@ -55,7 +56,9 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   bool analysed = m.exit != ExitCode::UsageOrParse;
   std::optional<Grouping> modules;
   if (o.depth >= 0) modules = group_layers(m, o.depth);
-  if (analysed || o.format == ReportFormat::Json)
+  if (analysed && o.format == ReportFormat::Latex)
+    out << render_latex(m.analysis, {o.formulas});
+  else if (analysed || o.format == ReportFormat::Json)
     out << render_report(m.analysis, m.diags, o.format, modules ? &*modules : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   if (!errors) {
