@@ -28,6 +28,7 @@ struct CheckOptions {
   std::optional<std::vector<ColumnId>> columns;
   std::optional<Convention> convention;
   bool conventions = false;  // --conventions: every convention's total side by side
+  bool formulas = false;     // --formulas: the LaTeX table writes each count's factors
 };
 
 // The report `check` prints for an analysed model, as its options ask (src/cli/check_report.cpp).
@@ -74,7 +75,15 @@ struct QuizOptions {
   bool explain = false;
 };
 
+// `netshape diff A B`: the two models' layers side by side (docs/cli.md).
+struct DiffOptions {
+  std::string file_a, file_b;
+  LoadOptions load;  // --input, --path: the same for both models
+  bool json = false;
+};
+
 int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
+int command_diff(const DiffOptions& o, std::ostream& out, std::ostream& err);
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 int command_sizes(const SizesOptions& o, std::ostream& out, std::ostream& err);
 int command_bench_conv(const BenchOptions& o, std::ostream& out, std::ostream& err);

@@ -59,4 +59,10 @@ constexpr int64_t kMaxRunWork = int64_t{1'000'000'000'000};
 // `netshape bench check` (src/cli/commands.cpp).
 constexpr int64_t kMaxBenchLayers = 10'000'000;
 
+// `check --format svg|html` (src/report/layered_layout.cpp): the points that route long edges
+// beside the boxes. They grow with the square of the depth when every layer reads one early
+// tensor (3,000 layers each adding the input make 4.5 million); past this many, the remaining
+// long edges are drawn straight from source to target.
+constexpr size_t kMaxDiagramDummyPoints = 200'000;
+
 }  // namespace netshape::limits

@@ -10,7 +10,8 @@
 
 namespace netshape {
 
-enum class ReportFormat { Table, Markdown, Csv, Json };
+// Latex, Html, Dot and Svg are the pasteable reports of report_formats.hpp.
+enum class ReportFormat { Table, Markdown, Csv, Json, Latex, Html, Dot, Svg };
 
 // With `rf` (check --rf), the flat table, markdown and CSV have three more columns (RF, jump,
 // start) and the JSON layers an "rf" member (docs/receptive_field.md).

@@ -21,7 +21,45 @@ std::optional<ReportFormat> parse_format(const std::string& f) {
   if (f == "markdown" || f == "md") return ReportFormat::Markdown;
   if (f == "csv") return ReportFormat::Csv;
   if (f == "json") return ReportFormat::Json;
+  if (f == "latex" || f == "tex") return ReportFormat::Latex;
+  if (f == "html") return ReportFormat::Html;
+  if (f == "dot") return ReportFormat::Dot;
+  if (f == "svg") return ReportFormat::Svg;
   return std::nullopt;
+}
+
+// The pasteable formats (latex, html, dot, svg) are one layer per row (or node) and nothing
+// else on stdout: options that add rows by module or text after the report do not combine with
+// them, and --formulas is for LaTeX only. A usage error, not a silently ignored option.
+bool check_format_options(const CheckOptions& c) {
+  bool pasteable = c.format == ReportFormat::Latex || c.format == ReportFormat::Html ||
+                   c.format == ReportFormat::Dot || c.format == ReportFormat::Svg;
+  if (pasteable && c.depth >= 0) {
+    std::cerr << render_command_error(
+        "--depth gives rows by module, which --format latex, html, "
+        "dot and svg do not have",
+        "use --depth with table, markdown, csv or json");
+    return false;
+  }
+  if (pasteable && c.explain) {
+    std::cerr << render_command_error(
+        "--explain adds text after the report, which would break a LaTeX, HTML, DOT or SVG file",
+        "for the formulas in the LaTeX table use --format latex --formulas");
+    return false;
+  }
+  if (pasteable && (c.columns || c.convention || c.conventions || c.rf || c.memory)) {
+    std::cerr << render_command_error(
+        "--format latex, html, dot and svg have the notes' columns and counts only: they do not "
+        "combine with --columns, --convention, --conventions, --rf or --memory",
+        "use those with table, markdown, csv or json");
+    return false;
+  }
+  if (c.formulas && c.format != ReportFormat::Latex) {
+    std::cerr << render_command_error("--formulas writes the LaTeX table's formulas",
+                                      "use it with --format latex (or see --explain)");
+    return false;
+  }
+  return true;
 }
 
 std::vector<std::pair<std::string, std::string>> split_args(const std::vector<std::string>& raw,
@@ -128,8 +166,11 @@ int run_cli(int argc, char** argv) {
   check_cmd->add_option("FILE", check.file, "model file (.ns or .py), or - for stdin")->required();
   check_cmd->add_option("--input", check.load.input_dims, "input shape, e.g. 1x28x28 or B,1,28,28")
       ->check(kNonEmpty);
-  check_cmd->add_option("--format", format, "table | markdown | csv | json");
+  check_cmd->add_option("--format", format,
+                        "table | markdown | csv | json | latex | html | dot | svg");
   check_cmd->add_flag("--explain", check.explain, "show every formula with its numbers");
+  check_cmd->add_flag("--formulas", check.formulas,
+                      "with --format latex: write every count with its factors, as the notes do");
   check_cmd
       ->add_option("--depth", check.depth,
                    "one row per module down to this depth (0: the model; 1: its children; ...)")
@@ -238,6 +279,17 @@ int run_cli(int argc, char** argv) {
                    "torchvision builder to compare with (default: the file's name)")
       ->check(kNonEmpty);
 
+  DiffOptions diff;
+  std::string diff_format = "table";
+  auto* diff_cmd = app.add_subcommand("diff", "compare two models layer by layer");
+  diff_cmd->add_option("A", diff.file_a, "the first model (.ns or .py)")->required();
+  diff_cmd->add_option("B", diff.file_b, "the second model (.ns or .py)")->required();
+  diff_cmd->add_option("--input", diff.load.input_dims, "input shape for both models")
+      ->check(kNonEmpty);
+  diff_cmd->add_option("--format", diff_format, "table | json");
+  diff_cmd->add_option("--path", diff.load.paths, "directory where .py models' imports are found")
+      ->check(kNonEmpty);
+
   QuizOptions quiz;
   auto* shape_cmd = app.add_subcommand("shape", "print the output shape of a few layers");
   shape_cmd->add_option("LAYERS", quiz.text, "layers separated by ; or newlines")->required();
@@ -270,7 +322,7 @@ int run_cli(int argc, char** argv) {
     check.load.args = split_args(raw_args, ok);
     if (!f) {
       std::cerr << render_command_error(fmt::format("unknown --format '{}'", format),
-                                        "use table, markdown, csv or json");
+                                        "use table, markdown, csv, json, latex, html, dot or svg");
       return 2;
     }
     if (!ok) return 2;
@@ -310,6 +362,7 @@ int run_cli(int argc, char** argv) {
         return 2;
       }
     }
+    if (!check_format_options(check)) return 2;
     return command_check(check, std::cout, std::cerr);
   }
   if (run_cmd->parsed()) {
@@ -327,6 +380,15 @@ int run_cli(int argc, char** argv) {
     sizes.load.args = split_args(sizes_raw_args, ok);
     if (!ok) return 2;
     return command_sizes(sizes, std::cout, std::cerr);
+  }
+  if (diff_cmd->parsed()) {
+    if (diff_format != "table" && diff_format != "json") {
+      std::cerr << render_command_error(fmt::format("unknown --format '{}' for diff", diff_format),
+                                        "use table or json");
+      return 2;
+    }
+    diff.json = diff_format == "json";
+    return command_diff(diff, std::cout, std::cerr);
   }
   if (list_cmd->parsed()) return command_list(list_file, std::cout, std::cerr);
   if (bench_cmd->parsed()) {

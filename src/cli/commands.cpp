@@ -12,6 +12,7 @@
 #include "netshape/netshape.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/python_frontend.hpp"
+#include "netshape/report_formats.hpp"
 
 namespace netshape {
 
@@ -59,10 +60,13 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   // The receptive field needs every layer's shape: only a model without errors has one.
   std::optional<ReceptiveFields> fields;
   if (o.rf && m.graph && !errors) fields = receptive_fields(*m.graph, m.analysis, m.diags);
-  if (analysed || o.format == ReportFormat::Json)
+  if (analysed && o.format == ReportFormat::Latex)
+    out << render_latex(m.analysis, {o.formulas});
+  else if (analysed || o.format == ReportFormat::Json)
     out << render_check_report(m, o, modules ? &*modules : nullptr, fields ? &*fields : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
-  if (o.memory && m.exit == ExitCode::Ok && o.format != ReportFormat::Json) {
+  if (o.memory && m.exit == ExitCode::Ok &&
+      (o.format == ReportFormat::Table || o.format == ReportFormat::Markdown)) {
     MemoryOptions mo;
     mo.dtype = parse_dtype(o.dtype).value_or(DType::float32);
     mo.batch = o.batch;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "json_text.hpp"
+#include "netshape/report_formats.hpp"
 #include "rf_cells.hpp"
 
 namespace netshape {
@@ -542,6 +543,14 @@ std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFor
       return modules ? render_csv(a, *modules) : render_csv(a, rf);
     case ReportFormat::Json:
       return render_json(a, diags, modules, rf);
+    case ReportFormat::Latex:
+      return render_latex(a);
+    case ReportFormat::Html:
+      return render_html(a);
+    case ReportFormat::Dot:
+      return render_dot(a);
+    case ReportFormat::Svg:
+      return render_svg(a);
   }
   return {};
 }
