@@ -10,6 +10,7 @@
 
 #include "netshape/conventions.hpp"
 #include "netshape/grouping.hpp"
+#include "netshape/receptive_field.hpp"
 #include "netshape/report.hpp"
 
 namespace netshape {
@@ -26,11 +27,11 @@ enum class ColumnId {
   macs,            // the count under the chosen convention (default netshape: MACs)
   flops,           // the count under the `flops` convention (FLOPs)
   memory,          // output activation bytes (float32)
+  rf,              // the receptive field: size, jump and start per spatial axis (check --rf)
 };
 
 // "name,op,input,output,params" -> the columns, in that order. A name that is not a column, an
-// empty list or a column given twice is an error (`error` says which); `rf` (receptive field) is
-// recognised but not implemented yet, and is an error that says so.
+// empty list or a column given twice is an error (`error` says which).
 std::optional<std::vector<ColumnId>> parse_columns(std::string_view text, std::string& error);
 
 // The columns of the default table: name, op, from, output, params, macs.
@@ -39,6 +40,7 @@ std::vector<ColumnId> default_columns();
 struct TableOptions {
   std::vector<ColumnId> columns = default_columns();
   Convention convention = Convention::netshape;
+  const ReceptiveFields* rf = nullptr;  // the `rf` column's fields (flat tables only)
 };
 
 // The per-row counts of a grouped table under a convention: the rows of `group_layers` run on the

@@ -32,6 +32,7 @@ std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
   }
   TableOptions table;
   table.convention = c;
+  table.rf = rf;
   if (o.columns) table.columns = *o.columns;
   bool wants_flops =
       std::find(table.columns.begin(), table.columns.end(), ColumnId::flops) != table.columns.end();

@@ -31,6 +31,28 @@ std::optional<ReportFormat> parse_format(const std::string& f) {
 // The pasteable formats (latex, html, dot, svg) are one layer per row (or node) and nothing
 // else on stdout: options that add rows by module or text after the report do not combine with
 // them, and --formulas is for LaTeX only. A usage error, not a silently ignored option.
+// The receptive field is a layer's: the `rf` column is --rf, and neither has module rows; with
+// other columns or a convention it is a column of that table.
+bool rf_options(CheckOptions& c) {
+  bool column = c.columns &&
+                std::find(c.columns->begin(), c.columns->end(), ColumnId::rf) != c.columns->end();
+  if (c.rf && (c.columns || c.convention || c.conventions) && !column) {
+    std::cerr << render_command_error(
+        "--rf adds its columns to the default table, not to --columns, --convention or "
+        "--conventions",
+        "ask for the receptive field as a column: --columns ...,rf");
+    return false;
+  }
+  c.rf = c.rf || column;
+  if (c.rf && c.depth >= 0) {
+    std::cerr << render_command_error(
+        "--rf shows the receptive field of each layer, not of module rows (--depth)",
+        "drop --depth, or --rf");
+    return false;
+  }
+  return true;
+}
+
 bool check_format_options(const CheckOptions& c) {
   bool pasteable = c.format == ReportFormat::Latex || c.format == ReportFormat::Html ||
                    c.format == ReportFormat::Dot || c.format == ReportFormat::Svg;
@@ -326,21 +348,6 @@ int run_cli(int argc, char** argv) {
       return 2;
     }
     if (!ok) return 2;
-    if (check.rf && check.depth >= 0) {
-      std::cerr << render_command_error(
-          "--rf shows the receptive field of each layer, not of "
-          "module rows (--depth)",
-          "drop --depth, or --rf");
-      return 2;
-    }
-    if (check.rf &&
-        (check_cmd->count("--columns") || check_cmd->count("--convention") || check.conventions)) {
-      std::cerr << render_command_error(
-          "--rf adds its columns to the default table; it does not combine with --columns, "
-          "--convention or --conventions yet",
-          "run them separately");
-      return 2;
-    }
     check.format = *f;
     if (check_cmd->count("--columns")) {
       std::string error;
@@ -349,7 +356,7 @@ int run_cli(int argc, char** argv) {
         std::cerr << render_command_error(
             fmt::format("--columns: {}", error),
             "use a comma-separated list of name, op, from, input, output, params, "
-            "params_percent, kernel, macs, flops, memory");
+            "params_percent, kernel, macs, flops, memory, rf");
         return 2;
       }
     }
@@ -362,7 +369,7 @@ int run_cli(int argc, char** argv) {
         return 2;
       }
     }
-    if (!check_format_options(check)) return 2;
+    if (!rf_options(check) || !check_format_options(check)) return 2;
     return command_check(check, std::cout, std::cerr);
   }
   if (run_cmd->parsed()) {

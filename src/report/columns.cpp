@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "rf_cells.hpp"
+
 namespace netshape {
 namespace {
 
@@ -30,6 +32,7 @@ constexpr ColumnName kColumnNames[] = {
     {ColumnId::macs, "macs"},
     {ColumnId::flops, "flops"},
     {ColumnId::memory, "memory"},
+    {ColumnId::rf, "rf"},
 };
 
 std::string_view column_name(ColumnId id) {
@@ -68,6 +71,8 @@ std::string header(ColumnId id, bool grouped, Convention c) {
       return count_label(Convention::flops);
     case ColumnId::memory:
       return "memory (bytes)";
+    case ColumnId::rf:
+      return "receptive field (size; jump; start)";
   }
   return "";
 }
@@ -148,6 +153,13 @@ std::string input_shapes(const LayerInfo& l, const char* sep) {
   return shapes.empty() ? "-" : joined(shapes, sep);
 }
 
+// The `rf` column's cell: "22x22; 6x6; 10.5, 10.5" (size; jump; start), "-" past the grid.
+std::string rf_cell(const LayerField& f) {
+  auto cells = rf_cells(f);
+  if (cells[0] == "-" || cells[0] == "?") return cells[0];
+  return cells[0] + "; " + cells[1] + "; " + cells[2];
+}
+
 // The counts every row of a table needs, whatever its columns.
 struct Counts {
   ConventionCounts chosen;
@@ -156,7 +168,7 @@ struct Counts {
 
 // One flat-table row's cells, in the order of `cols`.
 std::vector<std::string> layer_cells(const Analysis& a, size_t i, const std::vector<ColumnId>& cols,
-                                     const Counts& counts, bool csv) {
+                                     const Counts& counts, bool csv, const ReceptiveFields* rf) {
   const LayerInfo& l = a.layers[i];
   bool ok = l.output.has_value();
   std::vector<std::string> row;
@@ -194,6 +206,9 @@ std::vector<std::string> layer_cells(const Analysis& a, size_t i, const std::vec
         break;
       case ColumnId::memory:
         row.push_back(count_text(output_bytes(l.output), csv));
+        break;
+      case ColumnId::rf:
+        row.push_back(rf && i < rf->layers.size() ? rf_cell(rf->layers[i]) : "-");
         break;
     }
   }
@@ -253,6 +268,9 @@ std::vector<std::string> module_cells(const Analysis& a, const ModuleRow& r,
         break;
       case ColumnId::memory:
         row.push_back(count_text(r.failed ? std::nullopt : output_bytes(r.output), csv));
+        break;
+      case ColumnId::rf:  // a layer's, not a module's: `check` refuses --depth with it
+        row.push_back("-");
         break;
     }
   }
@@ -334,7 +352,8 @@ std::string csv_line(const std::vector<std::string>& cells, const std::vector<bo
 std::vector<bool> quoted_cells(size_t leading, const std::vector<ColumnId>& cols) {
   std::vector<bool> out(leading, false);
   for (ColumnId c : cols)
-    out.push_back(c == ColumnId::output || c == ColumnId::input || c == ColumnId::kernel);
+    out.push_back(c == ColumnId::output || c == ColumnId::input || c == ColumnId::kernel ||
+                  c == ColumnId::rf);
   return out;
 }
 
@@ -380,7 +399,7 @@ std::string render_flat(const Analysis& a, const TableOptions& o, ReportFormat f
   rows.reserve(a.layers.size());
   for (size_t i = 0; i < a.layers.size(); ++i) {
     rows.push_back({std::to_string(i + 1)});
-    auto cells = layer_cells(a, i, cols, counts, csv);
+    auto cells = layer_cells(a, i, cols, counts, csv, o.rf);
     rows.back().insert(rows.back().end(), cells.begin(), cells.end());
   }
   std::vector<std::string> titles = {csv ? "index" : "#"};
@@ -474,10 +493,6 @@ std::optional<std::vector<ColumnId>> parse_columns(std::string_view text, std::s
     start = end + 1;
     if (name.empty()) {
       error = "an empty column name";
-      return std::nullopt;
-    }
-    if (name == "rf") {
-      error = "the rf column (receptive field) is not implemented yet";
       return std::nullopt;
     }
     auto known = std::find_if(std::begin(kColumnNames), std::end(kColumnNames),

@@ -212,8 +212,9 @@ TEST_CASE("conventions: --columns parsing") {
   CHECK(cols->size() == 10);
   CHECK(cols->front() == ColumnId::name);
   CHECK(cols->back() == ColumnId::memory);
-  CHECK_FALSE(parse_columns("name,rf", error).has_value());
-  CHECK(error == "the rf column (receptive field) is not implemented yet");
+  auto with_rf = parse_columns("name, rf", error);
+  REQUIRE(with_rf.has_value());
+  CHECK(with_rf->back() == ColumnId::rf);
   CHECK_FALSE(parse_columns("name,nope", error).has_value());
   CHECK(error == "unknown column 'nope'");
   CHECK_FALSE(parse_columns("name,name", error).has_value());
@@ -267,10 +268,17 @@ TEST_CASE("conventions: check on the command line") {
   CHECK(r.out.find("ptflops      4.13 G MACs  4,132,436,968  +43.25 M: BatchNorm +22.23 M, ReLU "
                    "+19.22 M, pooling +1.81 M, Linear +1.00 K\n") != std::string::npos);
   CHECK(r.out.find("flops       8.21 G FLOPs  8,211,108,352") != std::string::npos);
-  auto bad = test::run_shell(bin + " check " + model + " --columns name,rf 2>&1");
-  CHECK(bad.code == 2);
-  CHECK(bad.out.find("--columns: the rf column (receptive field) is not implemented yet") !=
-        std::string::npos);
+  // The receptive field as a column: LeNet's pool2 sees 22x22 pixels, 6 apart, from 10.5.
+  std::string lenet = (kRoot / "models/lenet.ns").string();
+  auto rf =
+      test::run_shell(bin + " check " + lenet + " --columns name,rf --convention ptflops 2>&1");
+  CHECK(rf.code == 0);
+  CHECK(rf.out.find("pool2  22x22; 6x6; 10.5, 10.5") != std::string::npos);
+  auto rf_depth = test::run_shell(bin + " check " + lenet + " --columns name,rf --depth 1 2>&1");
+  CHECK(rf_depth.code == 2);
+  auto rf_flag = test::run_shell(bin + " check " + lenet + " --rf --columns name,op 2>&1");
+  CHECK(rf_flag.code == 2);  // --rf's columns belong to the default table; ask for the column
+  CHECK(rf_flag.out.find("--columns ...,rf") != std::string::npos);
   auto unknown = test::run_shell(bin + " check " + model + " --convention deepspeed 2>&1");
   CHECK(unknown.code == 2);
   // The default table is the contract's: no convention named in it.
