@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "model_line.hpp"
 #include "rf_cells.hpp"
 
 namespace netshape {
@@ -99,18 +100,6 @@ std::string csv_header(ColumnId id, bool grouped, Convention c) {
     default:
       return std::string(column_name(id));
   }
-}
-
-bool has_symbolic_batch(const Analysis& a) {
-  return std::any_of(a.inputs.begin(), a.inputs.end(),
-                     [](const auto& in) { return !in.second.empty() && in.second[0].symbolic(); });
-}
-
-std::string inputs_line(const Analysis& a) {
-  std::string out;
-  for (const auto& [name, shape] : a.inputs)
-    out += (out.empty() ? "" : ", ") + name + ": " + to_string(shape);
-  return out;
 }
 
 std::string count_text(std::optional<int64_t> v, bool csv) {

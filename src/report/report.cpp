@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "json_text.hpp"
+#include "model_line.hpp"
 #include "netshape/report_formats.hpp"
 #include "rf_cells.hpp"
 
@@ -21,18 +22,6 @@ std::string shape_cell(const LayerInfo& l) {
 std::string joined_inputs(const LayerInfo& l, const char* sep) {
   std::string out;
   for (const auto& n : l.inputs) out += (out.empty() ? "" : sep) + n;
-  return out;
-}
-
-bool has_symbolic_batch(const Analysis& a) {
-  return std::any_of(a.inputs.begin(), a.inputs.end(),
-                     [](const auto& in) { return !in.second.empty() && in.second[0].symbolic(); });
-}
-
-std::string inputs_line(const Analysis& a) {
-  std::string out;
-  for (const auto& [name, shape] : a.inputs)
-    out += (out.empty() ? "" : ", ") + name + ": " + to_string(shape);
   return out;
 }
 
