@@ -10,6 +10,10 @@
 
 namespace netshape::kernels {
 
+// Pixels converted at a time: a tile of them in NCHW16c (64 x 16 floats, 4 KB) stays in L1
+// while its 16 channels are written or read one by one.
+constexpr int64_t kLayoutTile = 64;
+
 // [N, C, H, W] -> [N, C16/16, H, W, 16c]
 void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
   const int64_t HW = H * W, CB = round_up16(C) / 16;
@@ -18,9 +22,12 @@ void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t
       float* d = dst + (n * CB + cb) * HW * 16;
       const int64_t cn = std::min<int64_t>(16, C - cb * 16);
       if (cn < 16) std::memset(d, 0, sizeof(float) * static_cast<size_t>(HW * 16));
-      for (int64_t c = 0; c < cn; ++c) {
-        const float* s = src + (n * C + cb * 16 + c) * HW;
-        for (int64_t i = 0; i < HW; ++i) d[i * 16 + c] = s[i];
+      for (int64_t i0 = 0; i0 < HW; i0 += kLayoutTile) {
+        const int64_t i1 = std::min(HW, i0 + kLayoutTile);
+        for (int64_t c = 0; c < cn; ++c) {
+          const float* s = src + (n * C + cb * 16 + c) * HW;
+          for (int64_t i = i0; i < i1; ++i) d[i * 16 + c] = s[i];
+        }
       }
     }
 }
@@ -29,10 +36,16 @@ void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t
 void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
   const int64_t HW = H * W, CB = round_up16(C) / 16;
   for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c) {
-      const float* s = src + (n * CB + c / 16) * HW * 16 + c % 16;
-      float* d = dst + (n * C + c) * HW;
-      for (int64_t i = 0; i < HW; ++i) d[i] = s[i * 16];
+    for (int64_t cb = 0; cb < CB; ++cb) {
+      const int64_t cn = std::min<int64_t>(16, C - cb * 16);
+      const float* s = src + (n * CB + cb) * HW * 16;
+      for (int64_t i0 = 0; i0 < HW; i0 += kLayoutTile) {
+        const int64_t i1 = std::min(HW, i0 + kLayoutTile);
+        for (int64_t c = 0; c < cn; ++c) {
+          float* d = dst + (n * C + cb * 16 + c) * HW;
+          for (int64_t i = i0; i < i1; ++i) d[i] = s[i * 16 + c];
+        }
+      }
     }
 }
 
@@ -125,20 +138,26 @@ int64_t packed_weights_size(const Conv2dParams& p, Conv2dPath path) {
 
 namespace {
 
-// oihw [K, Cg, R, S] -> [G, Kg16/16, Cg16/16, R, S, 16i, 16o]
+// oihw [K, Cg, R, S] -> [G, Kg16/16, Cg16/16, R, S, 16i, 16o]. Each 16x16 block of one kernel
+// position is written from contiguous reads (for one output channel, its 16 input channels'
+// R*S taps lie together); the block (R*S*256 floats) stays in L1 while it fills.
 void pack_blocked(const Conv2dParams& p, const float* w, float* out) {
   const int64_t G = p.groups, Cg = p.C / G, Kg = p.K / G;
   const int64_t CB = round_up16(Cg) / 16, KB = round_up16(Kg) / 16, RS = p.R * p.S;
   for (int64_t g = 0; g < G; ++g)
     for (int64_t kb = 0; kb < KB; ++kb)
-      for (int64_t cb = 0; cb < CB; ++cb)
-        for (int64_t rs = 0; rs < RS; ++rs)
-          for (int64_t i = 0; i < 16; ++i)
-            for (int64_t o = 0; o < 16; ++o) {
-              const int64_t c = cb * 16 + i, k = kb * 16 + o;
-              const bool inside = c < Cg && k < Kg;
-              *out++ = inside ? w[((g * Kg + k) * Cg + c) * RS + rs] : 0.0f;
-            }
+      for (int64_t cb = 0; cb < CB; ++cb) {
+        float* tile = out + ((g * KB + kb) * CB + cb) * RS * 256;
+        const bool whole = (kb + 1) * 16 <= Kg && (cb + 1) * 16 <= Cg;
+        if (!whole) std::fill_n(tile, RS * 256, 0.0f);
+        const int64_t kn = std::min<int64_t>(16, Kg - kb * 16);
+        const int64_t cn = std::min<int64_t>(16, Cg - cb * 16);
+        for (int64_t o = 0; o < kn; ++o) {
+          const float* src = w + ((g * Kg + kb * 16 + o) * Cg + cb * 16) * RS;
+          for (int64_t i = 0; i < cn; ++i)
+            for (int64_t rs = 0; rs < RS; ++rs) tile[(rs * 16 + i) * 16 + o] = src[i * RS + rs];
+        }
+      }
 }
 
 // oihw [K, C, R, S] -> [K16/16, C, R, S, 16o]
