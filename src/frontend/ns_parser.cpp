@@ -574,7 +574,7 @@ class Parser {
     std::vector<std::string> inputs;
     if (!use_inputs(applied, tensors, call.op_span, inputs)) return;
     std::string local = targets.empty() ? fresh_name(call.op) : targets[0].name;
-    if (!claim(local, targets.empty() ? call.op_span : targets[0].span)) return;
+    if (!targets.empty() && !claim(local, targets[0].span, true)) return;  // fresh_name took it
     std::string path = scope_.prefix + local;
     std::vector<std::string> outputs;
     if (call.sequential || call.repeated) {
@@ -590,7 +590,7 @@ class Parser {
       outputs = std::move(*outs);
     }
     for (size_t i = 0; i < targets.size() && i < outputs.size(); ++i) {
-      if (i > 0 && !claim(targets[i].name, targets[i].span)) return;
+      if (i > 0 && !claim(targets[i].name, targets[i].span, true)) return;
       scope_.tensors[targets[i].name] = outputs[i];
     }
     if (targets.empty()) scope_.tensors[local] = outputs[0];
@@ -648,13 +648,20 @@ class Parser {
     return name;
   }
 
-  // Takes a written name. At the top level a name written twice is lowering's to report (where
-  // the table shows it); inside a block it is reported here, in the block's own names.
-  bool claim(const std::string& name, Span span) {
-    if (scope_.used.insert(name).second || !scope_.block) return true;
-    return fail(span,
-                fmt::format("the name '{}' is used twice in block `{}`", name, scope_.block->name),
-                fmt::format("rename this layer, e.g. `{}_2 = ...`", name));
+  // Takes a written name; a name is given once. At the top level a layer's name written twice is
+  // lowering's to report (where the table shows it, as before blocks); a use of a block or
+  // Sequential (`module`), or a name one of them took, is reported here.
+  bool claim(const std::string& name, Span span, bool module = false) {
+    if (scope_.block && scope_.params.count(name))  // `c` would then mean two things
+      return fail(span,
+                  fmt::format("'{}' is a parameter of block `{}`; a layer cannot take its name",
+                              name, scope_.block->name),
+                  fmt::format("rename the layer, e.g. `{}_out = ...`", name));
+    if (scope_.used.insert(name).second) return true;
+    if (!scope_.block && !module && !scope_.tensors.count(name)) return true;
+    std::string where = scope_.block ? fmt::format(" in block `{}`", scope_.block->name) : "";
+    return fail(span, fmt::format("the name '{}' is used twice{}", name, where),
+                fmt::format("rename this one, e.g. `{}_2 = ...`", name));
   }
 
   // The program's name of a tensor this scope calls `local`; "" (and an error) if none.

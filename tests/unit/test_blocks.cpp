@@ -203,7 +203,7 @@ TEST_CASE("blocks: every mistake in defining or using one is an error at its pla
       {"no end", "  c = Conv2d(cin, cout, 1)\n", 2, "block `B` has no `end`",
        "close the block with a line `end`"},
       {"a name used twice", "  c = Conv2d(cin, cout, 1)\n  c = ReLU()\nend\nB(16)\n", 4,
-       "the name 'c' is used twice in block `B`", "rename this layer, e.g. `c_2 = ...`"},
+       "the name 'c' is used twice in block `B`", "rename this one, e.g. `c_2 = ...`"},
       {"a tensor as an argument", "  c = Conv2d(cin, cout, 1)\nend\nB(x)\n", 5,
        "B() argument 'cin' is the name 'x'", "apply the block to the tensor: `B(...)(x)`"},
       {"used before its definition", "  c = Conv2d(cin, cout, 1)\nend\nA(1)\nblock A(c):\nend\n", 5,
@@ -213,6 +213,9 @@ TEST_CASE("blocks: every mistake in defining or using one is an error at its pla
       {"a function in Sequential",
        "  c = Conv2d(cin, cout, 1)\nend\nSequential(B(16), flatten(1))\n", 5,
        "`flatten` is a function; Sequential holds modules", "use its module"},
+      {"a layer named as a parameter", "  cout = Conv2d(cin, cout, 1)\nend\nB(16)\n", 3,
+       "'cout' is a parameter of block `B`; a layer cannot take its name",
+       "rename the layer, e.g. `cout_out = ...`"},
       {"a negative repeat", "  c = Conv2d(cin, cout, 1)\nend\nB(16) * -1\n", 5,
        "a repeat count is a whole number, found -1", "write `B(...) * 3`"},
   };
@@ -260,4 +263,31 @@ C()
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m).message.find("expand to more than 250,000 layers and modules") !=
         std::string::npos);
+}
+
+TEST_CASE("blocks: a name is given once, whether a layer's or a use's") {
+  const std::string head = "input x: [1, 4, 8, 8]\nblock B(c):\n  conv = Conv2d(c, c, 1)\nend\n";
+  struct Twice {
+    const char* text;
+    int line;
+  };
+  const Twice cases[] = {
+      {"a = B(4)\na = B(4)\n", 6},          // two uses
+      {"a = B(4)\na = ReLU()\n", 6},        // a layer after a use of that name
+      {"a = ReLU()\na = B(4)\n", 6},        // a use after a layer of that name
+      {"p, p = Sequential(B(4))(x)\n", 5},  // not a multi-output use, but named twice
+  };
+  for (const Twice& c : cases) {
+    LoadedModel m = check_ns(head + c.text);
+    std::string text = c.text;
+    CAPTURE(text);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).span.line == c.line);
+  }
+  // Unnamed uses inside a block get their own names: two unnamed uses are two modules.
+  LoadedModel ok = check_ns(head + "block Two(c):\n  B(c)\n  B(c)\nend\nt = Two(4)\n");
+  REQUIRE(ok.exit == ExitCode::Ok);
+  CHECK(ok.analysis.layers.size() == 2);
+  CHECK(ok.analysis.layers[0].name == "t.b1.conv");
+  CHECK(ok.analysis.layers[1].name == "t.b2.conv");
 }
