@@ -14,8 +14,7 @@
 namespace netshape {
 namespace {
 
-constexpr double kBytesPerMB = 1024.0 * 1024.0;  // as the default footer (torchsummary's MB)
-constexpr int64_t kBytesPerElement = 4;          // float32 activations
+constexpr int64_t kBytesPerElement = 4;  // float32 activations
 
 struct ColumnName {
   ColumnId id;
@@ -304,27 +303,15 @@ bool shows(const std::vector<ColumnId>& cols, ColumnId id) {
 // columns shown.
 std::string footer(const Analysis& a, const TableOptions& o, const Counts& counts) {
   if (!a.ok) return "\n(stopped at the first error)\n";
-  const Totals& t = a.totals;
-  std::string per = has_symbolic_batch(a) ? " per sample" : "";
-  std::string out = "\n";
-  for (const auto& [name, shape] : a.outputs)
-    out += fmt::format("output {}: {}\n", name, to_string(shape));
-  for (const LayerInfo& l : a.layers)
-    for (const auto& [param, v] : l.inferred)
-      out += fmt::format("inferred {}.{} = {}  (from `?`)\n", l.name, param, v);
-  out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
-                     with_commas(t.trainable_params), with_commas(t.non_trainable_params));
+  std::string out = footer_head(a);
   auto total_line = [&](Convention c, const std::optional<int64_t>& total) {
-    return total ? fmt::format("{}: {}{}\n", count_label(c), with_commas(*total), per)
+    return total ? fmt::format("{}: {}{}\n", count_label(c), with_commas(*total), per_sample(a))
                  : fmt::format("{}: - (the count does not fit in 64 bits)\n", count_label(c));
   };
   out += total_line(o.convention, counts.chosen.total);
   if (shows(o.columns, ColumnId::flops) && o.convention != Convention::flops)
     out += total_line(Convention::flops, counts.flops.total);
-  out += fmt::format("parameter memory: {:.2f} MB, activation memory: {:.2f} MB{} (float32)\n",
-                     static_cast<double>(t.params) * 4.0 / kBytesPerMB,
-                     static_cast<double>(t.activation_elements) * 4.0 / kBytesPerMB, per);
-  return out;
+  return out + footer_memory(a);
 }
 
 // A CSV line; shapes and kernels are quoted (they hold commas).

@@ -13,8 +13,6 @@
 namespace netshape {
 namespace {
 
-constexpr double kBytesPerMB = 1024.0 * 1024.0;  // float32 memory, as torchsummary reports it
-
 std::string shape_cell(const LayerInfo& l) {
   return l.output ? to_string(*l.output) : "error";
 }
@@ -65,23 +63,8 @@ std::string render_grid(const std::vector<Column>& cols,
 // What follows the grid: the outputs, the sizes `?` became, the totals and the memory.
 std::string table_footer(const Analysis& a) {
   if (!a.ok) return "\n(stopped at the first error)\n";
-  const Totals& t = a.totals;
-  std::string per = has_symbolic_batch(a) ? " per sample" : "";
-  std::string out = "\n";
-  for (const auto& [name, shape] : a.outputs)
-    out += fmt::format("output {}: {}\n", name, to_string(shape));
-  for (const LayerInfo& l : a.layers) {
-    for (const auto& [param, v] : l.inferred) {
-      out += fmt::format("inferred {}.{} = {}  (from `?`)\n", l.name, param, v);
-    }
-  }
-  out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
-                     with_commas(t.trainable_params), with_commas(t.non_trainable_params));
-  out += fmt::format("MACs: {}{}\n", with_commas(t.macs), per);
-  out += fmt::format("parameter memory: {:.2f} MB, activation memory: {:.2f} MB{} (float32)\n",
-                     static_cast<double>(t.params) * 4.0 / kBytesPerMB,
-                     static_cast<double>(t.activation_elements) * 4.0 / kBytesPerMB, per);
-  return out;
+  return footer_head(a) + fmt::format("MACs: {}{}\n", with_commas(a.totals.macs), per_sample(a)) +
+         footer_memory(a);
 }
 
 }  // namespace
