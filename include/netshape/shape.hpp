@@ -47,6 +47,12 @@ size_t spatial_axis_count(const Shape& input);
 // 1234567 -> "1,234,567"
 std::string with_commas(int64_t v);
 
+// The sizes of `s` with a symbolic batch bound to `batch` (`2*B` at batch 8: 16), and their
+// product; nullopt when a size or the product leaves int64. What `run` allocates and what
+// `check --memory` counts.
+std::optional<std::vector<int64_t>> bind_batch(const Shape& s, int64_t batch);
+std::optional<int64_t> elements_at_batch(const Shape& s, int64_t batch);
+
 // Checked 64-bit arithmetic: nullopt on overflow.
 std::optional<int64_t> checked_mul(int64_t a, int64_t b);
 std::optional<int64_t> checked_add(int64_t a, int64_t b);

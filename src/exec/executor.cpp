@@ -88,19 +88,8 @@ const Tensor* ForwardCtx::weight(const std::string& name) const {
   return nullptr;
 }
 
-// Inference's shape with the batch bound; nullopt when a dim leaves int64.
-static std::optional<std::vector<int64_t>> checked_bind(const Shape& s, int64_t batch) {
-  std::vector<int64_t> out;
-  for (const Dim& d : s) {
-    auto v = d.symbolic() ? (Checked(d.value) * batch).get() : std::optional<int64_t>(d.value);
-    if (!v) return std::nullopt;
-    out.push_back(*v);
-  }
-  return out;
-}
-
 std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
-  auto bound = checked_bind(s, batch);
+  auto bound = bind_batch(s, batch);
   // run's memory guard has bound every shape (estimate_memory) before a forward asks for it.
   if (!bound) throw ForwardError("a dim with the batch bound leaves int64");
   return *bound;
@@ -206,13 +195,9 @@ std::optional<int64_t> param_bytes(const ParamTensor& p) {
   return n ? (Checked(*n) * int64_t{sizeof(float)}).get() : std::nullopt;
 }
 
-// Elements and float32 bytes of inference's shape `s` with the batch bound; nullopt on overflow.
-std::optional<int64_t> tensor_elements(const Shape& s, int64_t batch) {
-  auto dims = checked_bind(s, batch);
-  return dims ? checked_product(*dims) : std::nullopt;
-}
+// Float32 bytes of inference's shape `s` with the batch bound; nullopt on overflow.
 std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
-  auto n = tensor_elements(s, batch);
+  auto n = elements_at_batch(s, batch);
   return n ? (Checked(*n) * int64_t{sizeof(float)}).get() : std::nullopt;
 }
 
@@ -222,7 +207,7 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
   Family family = op_info(l.op).family;
   if (family == Family::conv) {
     if (l.input_shapes.empty()) return 0;
-    auto in = checked_bind(l.input_shapes[0], batch);
+    auto in = bind_batch(l.input_shapes[0], batch);
     if (!in) return std::nullopt;
     try {
       return conv_scratch_bytes(l, *in);
@@ -258,10 +243,10 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
   for (const LayerInfo& l : a.layers) {
     if (!l.output) break;
     Family family = op_info(l.op).family;
-    auto out = tensor_elements(*l.output, opts.batch);
+    auto out = elements_at_batch(*l.output, opts.batch);
     Checked elements = out ? Checked(*out) : Checked::overflowed();
     for (const Shape& s : l.input_shapes) {
-      auto in = tensor_elements(s, opts.batch);
+      auto in = elements_at_batch(s, opts.batch);
       elements = elements + (in ? Checked(*in) : Checked::overflowed());
     }
     Checked layer = Checked(l.macs) * opts.batch + elements;

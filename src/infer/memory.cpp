@@ -59,9 +59,8 @@ constexpr int64_t kIndexBytes = 8;  // max pooling's indices are int64
 constexpr int64_t kStatBytes = 4;   // normalisation statistics stay float32
 
 Checked elements(const Shape& s, int64_t batch) {
-  Checked n = 1;
-  for (const Dim& d : s) n = n * (d.symbolic() ? Checked(d.value) * batch : Checked(d.value));
-  return n;
+  auto n = elements_at_batch(s, batch);
+  return n ? Checked(*n) : Checked::overflowed();
 }
 
 // What one layer's backward reads, as PyTorch saves it.

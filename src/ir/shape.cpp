@@ -120,4 +120,19 @@ std::string with_commas(int64_t v) {
   return v < 0 ? "-" + out : out;
 }
 
+std::optional<std::vector<int64_t>> bind_batch(const Shape& s, int64_t batch) {
+  std::vector<int64_t> out;
+  for (const Dim& d : s) {
+    auto v = d.symbolic() ? (Checked(d.value) * batch).get() : std::optional<int64_t>(d.value);
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
+std::optional<int64_t> elements_at_batch(const Shape& s, int64_t batch) {
+  auto dims = bind_batch(s, batch);
+  return dims ? checked_product(*dims) : std::nullopt;
+}
+
 }  // namespace netshape
