@@ -4,7 +4,6 @@
 // for its last layer (the smallest-input search reruns inference); and, when PyTorch is
 // installed, its meta-device forward of the same nn.Sequential (docs/cli.md, "bench check").
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -197,16 +196,13 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
         fmt::format("--layers must be between 1 and {}", limits::kMaxBenchLayers));
     return 2;
   }
-  std::error_code ec;
-  std::string dir = (std::filesystem::temp_directory_path(ec) /
-                     fmt::format("netshape-bench-{}", static_cast<long>(getpid())))
-                        .string();
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    err << render_command_error(fmt::format("cannot create '{}': {}", dir, ec.message()),
-                                "set TMPDIR to a writable directory");
+  std::string error;
+  auto scratch = make_bench_dir("bench", error);
+  if (!scratch) {
+    err << render_command_error(error, "set TMPDIR to a writable directory");
     return 2;
   }
+  const std::string& dir = *scratch;
   std::string text = generate_deep_model(o.check_layers);
   std::string clean = dir + "/deep.ns", small = dir + "/deep_too_small.ns";
   std::ofstream(clean) << text;
@@ -254,6 +250,7 @@ int command_bench_check(const BenchOptions& o, std::ostream& out, std::ostream& 
           *in_process, process->ms, tv->import_ms, tv->import_ms / process->ms);
     }
   }
+  std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return p.ok ? 0 : 1;
 }

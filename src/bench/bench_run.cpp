@@ -3,7 +3,6 @@
 // the same shape and the same number of threads; the fastest of a few runs of each, after a
 // warm-up, taken in one process run (docs/cli.md, "bench run").
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -49,12 +48,10 @@ std::optional<ForwardTimes> time_forward(const Analysis& a, const ExecOptions& e
 // /usr/bin/python3, torch, torchvision or that builder.
 std::optional<double> torch_forward_ms(const std::string& builder, const std::vector<int64_t>& dims,
                                        int threads, int runs) {
-  std::error_code ec;
-  std::string dir = (std::filesystem::temp_directory_path(ec) /
-                     fmt::format("netshape-bench-run-{}", static_cast<long>(getpid())))
-                        .string();
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return std::nullopt;
+  std::string error;
+  auto scratch = make_bench_dir("bench-run", error);
+  if (!scratch) return std::nullopt;
+  const std::string& dir = *scratch;
   std::string script = fmt::format(
       "import time, torch, torchvision\n"
       "torch.set_num_threads({})\n"
@@ -71,6 +68,7 @@ std::optional<double> torch_forward_ms(const std::string& builder, const std::ve
       "print(best)\n",
       threads, builder, fmt::join(dims, ", "), runs);
   auto text = run_python(script, dir, "torch_forward");
+  std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   double ms = 0;
   if (!text || !(std::istringstream(*text) >> ms)) return std::nullopt;

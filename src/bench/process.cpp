@@ -1,11 +1,13 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +34,17 @@ std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* o
   s.ms = ms_between(start, BenchClock::now());
   s.peak_rss_kb = usage.ru_maxrss;
   return s;
+}
+
+std::optional<std::string> make_bench_dir(const std::string& name, std::string& error) {
+  std::error_code ec;
+  std::string dir = (std::filesystem::temp_directory_path(ec) /
+                     fmt::format("netshape-{}-{}", name, static_cast<long>(getpid())))
+                        .string();
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) return dir;
+  error = fmt::format("cannot create '{}': {}", dir, ec.message());
+  return std::nullopt;
 }
 
 std::optional<std::string> run_python(const std::string& script, const std::string& dir,

@@ -23,6 +23,10 @@ struct Spawned {
 // Runs argv to its end with stdout to `out_path` (or /dev/null) and stderr to /dev/null.
 std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* out_path);
 
+// A fresh scratch directory for one benchmark, `$TMPDIR/netshape-<name>-<pid>`; nullopt (and
+// `error` says why) when it cannot be made.
+std::optional<std::string> make_bench_dir(const std::string& name, std::string& error);
+
 // /usr/bin/python3 running `script` (written to `dir`), its stdout's text; nullopt without that
 // Python or when the script fails (e.g. torch is not installed).
 std::optional<std::string> run_python(const std::string& script, const std::string& dir,

@@ -676,7 +676,7 @@ class Parser {
           fmt::format("apply the layer to a tensor: {}", known_names(false)));
       return "";
     }
-    std::string near = nearest_name(local, names_in_scope());
+    std::string near = nearest_name(local, names_in(scope_, true));
     fail(span, fmt::format("name '{}' is not defined in block `{}`", local, scope_.block->name),
          near.empty()
              ? fmt::format("a block sees its inputs, layers and parameters: {}", known_names(true))
@@ -705,20 +705,19 @@ class Parser {
     return !v.s.empty();
   }
 
-  std::vector<std::string> names_in_scope() const {
+  // The names a block's statements may use, sorted (suggestions must not depend on hashing).
+  static std::vector<std::string> names_in(const Scope& scope, bool with_params) {
     std::vector<std::string> names;
-    for (const auto& [name, _] : scope_.tensors) names.push_back(name);
-    for (const auto& [name, _] : scope_.params) names.push_back(name);
+    for (const auto& [name, _] : scope.tensors) names.push_back(name);
+    if (with_params)
+      for (const auto& [name, _] : scope.params) names.push_back(name);
     std::sort(names.begin(), names.end());
     return names;
   }
 
+  // The first few of them, for a help line.
   std::string known_names(bool with_params) const {
-    std::vector<std::string> names;
-    for (const auto& [name, _] : scope_.tensors) names.push_back(name);
-    if (with_params)
-      for (const auto& [name, _] : scope_.params) names.push_back(name);
-    std::sort(names.begin(), names.end());
+    std::vector<std::string> names = names_in(scope_, with_params);
     std::string out;
     for (size_t i = 0; i < names.size() && i < 8; ++i) out += (i ? ", " : "") + names[i];
     return out;
@@ -933,10 +932,7 @@ class Parser {
         outputs.push_back(it->second);
         continue;
       }
-      std::vector<std::string> names;
-      for (const auto& [name, _] : inner.tensors) names.push_back(name);
-      std::sort(names.begin(), names.end());
-      std::string near = nearest_name(o.name, names);
+      std::string near = nearest_name(o.name, names_in(inner, false));
       return fail(o.span,
                   fmt::format("`output {}` names no tensor of block `{}`", o.name, def.name),
                   near.empty() ? "name one of the block's inputs or layers"
