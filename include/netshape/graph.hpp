@@ -5,39 +5,24 @@
 // arguments as written stay in the Program the graph owns.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "netshape/diagnostics.hpp"
 #include "netshape/ir.hpp"
+#include "netshape/name_table.hpp"
 #include "netshape/op_table.hpp"
 
 namespace netshape {
 
-using NameId = uint32_t;
 using TensorId = uint32_t;
 using NodeId = uint32_t;
 using ModuleId = uint32_t;
 inline constexpr uint32_t kNoId = UINT32_MAX;
 inline constexpr ModuleId kRootModule = 0;
-
-// Interned strings: each distinct name is stored once and compared as an id.
-class NameTable {
- public:
-  NameId intern(std::string_view s);
-  std::optional<NameId> find(std::string_view s) const;
-  std::string_view str(NameId id) const { return strings_[id]; }
-  size_t size() const { return strings_.size(); }
-
- private:
-  std::deque<std::string> strings_;  // a deque: growing it never moves a stored string
-  std::unordered_map<std::string_view, NameId> ids_;
-};
 
 // A value flowing between nodes: a model input or a node's output.
 struct GraphTensor {

@@ -37,8 +37,7 @@ struct LayerInfo {
   // created them, else kNoId.
   NodeId shares_params_with = kNoId;
   std::vector<Shape> input_shapes;
-  std::optional<Shape> input_flattened_from;  // first input came from this shape via flatten/view
-  std::optional<Shape> output;                // nullopt when the layer failed
+  std::optional<Shape> output;  // nullopt when the layer failed
   int64_t params = 0;
   int64_t trainable_params = 0;
   int64_t macs = 0;

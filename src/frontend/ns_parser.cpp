@@ -18,6 +18,7 @@
 
 #include "netshape/checked.hpp"
 #include "netshape/frontend.hpp"
+#include "netshape/name_table.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
 #include "token_window.hpp"
@@ -79,7 +80,7 @@ struct Scope {
   // The name statements use for a tensor -> the program's tensor. At the top level only the names
   // of block and Sequential uses are here (their outputs); the others are the program's own.
   std::unordered_map<std::string, std::string> tensors;
-  std::unordered_set<std::string> used;  // names taken in this scope
+  NameTable used;        // names taken in this scope
   std::string previous;  // what the next call without inputs reads; "": the model's input
   size_t position = 0;   // layer statements so far: `<op><position>` names the unnamed
 };
@@ -643,7 +644,7 @@ class Parser {
   std::string fresh_name(const std::string& op) {
     std::string base = auto_name(op, scope_.position);
     std::string name = base;
-    for (int k = 2; scope_.used.count(name); ++k) name = fmt::format("{}_{}", base, k);
+    for (int k = 2; scope_.used.contains(name); ++k) name = fmt::format("{}_{}", base, k);
     scope_.used.insert(name);
     return name;
   }
@@ -728,8 +729,8 @@ class Parser {
     for (const OutputDecl& t : tensors) {
       std::string name = tensor_of(t.name, t.span);
       if (name.empty()) return false;
-      if (!scope_.block && !scope_.used.count(name) && !scope_.tensors.count(t.name)) {
-        std::vector<std::string> known(scope_.used.begin(), scope_.used.end());
+      if (!scope_.block && !scope_.used.contains(name) && !scope_.tensors.count(t.name)) {
+        std::vector<std::string> known(scope_.used.all().begin(), scope_.used.all().end());
         std::sort(known.begin(), known.end());
         std::string near = nearest_name(t.name, known);
         return fail(t.span, fmt::format("unknown tensor '{}'", t.name),
@@ -1338,8 +1339,9 @@ std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   NsTokenizer tokenizer(src, diags);
   Shared shared{src, diags, {}, {}, {}, false};
   Scope top;
-  Parser parser(Parser::Fill{&tokenizer, nullptr, 0}, shared, top);
   size_t lines = static_cast<size_t>(std::count(src.text().begin(), src.text().end(), '\n'));
+  top.used.reserve(std::min(lines, limits::kMaxStatements) + 1);
+  Parser parser(Parser::Fill{&tokenizer, nullptr, 0}, shared, top);
   Program prog = parser.program(lines);
   if (diags.error_count() != errors_before) return std::nullopt;
   return prog;

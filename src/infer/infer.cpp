@@ -28,7 +28,9 @@ static_assert(std::size(kRules) == kOpCount, "every op in ops.def needs a shape 
 struct Tensor {
   bool known = false;  // computed (an input, or a node inference has run)
   Shape shape;
-  std::optional<Shape> before_flatten;  // for help lines: the shape a flatten/view consumed
+  // For help lines: the layer (a flatten/view) whose first input's shape this tensor flattens.
+  // An index, not a copy: most tensors have none, and a Shape is large.
+  uint32_t flattened_by = kNoId;
 };
 
 class Analyzer {
@@ -48,13 +50,11 @@ class Analyzer {
       return a;
     }
     for (const GraphNode& node : g_.nodes) {
-      LayerInfo layer;
-      bool ok = run_node(node, layer);
-      a.layers.push_back(std::move(layer));
-      if (!ok) return a;
+      // Built in place: a LayerInfo is large, and moving 100,000 of them costs.
+      if (!run_node(node, a.layers.emplace_back(), a.layers)) return a;
       const LayerInfo& done = a.layers.back();
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
-      tensors_[node.output] = Tensor{true, *done.output, flatten_source(done)};
+      tensors_[node.output] = Tensor{true, *done.output, flatten_source(a.layers)};
       if (!accumulate(a.totals, done, *node.statement)) return a;
       if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
     }
@@ -89,7 +89,7 @@ class Analyzer {
       declared[name] = true;
       std::optional<Shape> s = input_shape(k, in);
       if (!s) return false;
-      tensors_[g_.inputs[k].tensor] = Tensor{true, *s, std::nullopt};
+      tensors_[g_.inputs[k].tensor] = Tensor{true, *s, kNoId};
       a.inputs.emplace_back(in.name, *s);
       a.input_ids.push_back(g_.inputs[k].tensor);
     }
@@ -131,13 +131,15 @@ class Analyzer {
     return false;
   }
 
-  static std::optional<Shape> flatten_source(const LayerInfo& l) {
+  // The last layer's index when it flattens (reshapes) its first input.
+  static uint32_t flatten_source(const std::vector<LayerInfo>& layers) {
+    const LayerInfo& l = layers.back();
     bool reshapes = op_info(l.op).kind == OpKind::reshape;
-    if (reshapes && !l.input_shapes.empty()) return l.input_shapes[0];
-    return std::nullopt;
+    return reshapes && !l.input_shapes.empty() ? static_cast<uint32_t>(layers.size() - 1) : kNoId;
   }
 
-  bool run_node(const GraphNode& node, LayerInfo& layer) {
+  // `layers` holds the layers so far (reserved up front: addresses in it stay valid).
+  bool run_node(const GraphNode& node, LayerInfo& layer, const std::vector<LayerInfo>& layers) {
     const Statement& st = *node.statement;
     layer.name = std::string(g_.name(node.name));
     layer.op_name = st.op;
@@ -150,13 +152,14 @@ class Analyzer {
     layer.node = static_cast<NodeId>(&node - g_.nodes.data());
     layer.output_id = node.output;
     layer.op = node.op;
+    uint32_t flattened_by = kNoId;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       TensorId t = node.inputs[i];
       if (t == kNoId) continue;
       layer.inputs.emplace_back(g_.tensor_name(t));
       layer.input_ids.push_back(t);
       layer.input_shapes.push_back(tensors_[t].shape);
-      if (i == 0) layer.input_flattened_from = tensors_[t].before_flatten;
+      if (i == 0) flattened_by = tensors_[t].flattened_by;
     }
     if (node.error >= 0) {
       diags_.add(g_.errors[static_cast<size_t>(node.error)]);
@@ -166,6 +169,7 @@ class Analyzer {
     RuleContext ctx(op, g_, node, layer, diags_);
     ctx.want_explain = options_.explain;
     ctx.keep_weights = !options_.probe;
+    if (flattened_by != kNoId) ctx.input_flattened_from = &layers[flattened_by].input_shapes[0];
     bind(ctx, node);
     if (!kRules[static_cast<size_t>(node.op)](ctx)) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");

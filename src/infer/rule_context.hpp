@@ -35,6 +35,8 @@ class RuleContext {
   std::forward_list<Value>
       resolved;  // storage for values rewritten while binding (x.size(0)); stable addresses
   std::vector<Value> var_positional;  // `*shape`
+  // The shape the first input had before a flatten/view made it (for help lines), or null.
+  const Shape* input_flattened_from = nullptr;
   int index_of(std::string_view param) const {
     for (size_t i = 0; i < op.params.size(); ++i)
       if (op.params[i].name == param) return static_cast<int>(i);

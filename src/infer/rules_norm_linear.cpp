@@ -186,7 +186,7 @@ bool infer_linear(RuleContext& ctx) {
     std::string message = fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
                                       *rows, to_string(last), *in, *out);
     auto per_sample = x.size() >= 4 ? count_product(x, 1) : std::nullopt;
-    if (per_sample && !ctx.layer.input_flattened_from) {
+    if (per_sample && !ctx.input_flattened_from) {
       // PyTorch multiplies the last dim only, but a Linear on a 4-D feature map is almost always
       // a missing flatten: that fix first, the literal one as a note.
       std::string flatten = ctx.st.python
@@ -203,10 +203,9 @@ bool infer_linear(RuleContext& ctx) {
                                        ctx.call_with("in_features", to_string(last))));
       return false;
     }
-    std::string where =
-        ctx.layer.input_flattened_from
-            ? fmt::format(" ({} flattened)", to_string(*ctx.layer.input_flattened_from))
-            : "";
+    std::string where = ctx.input_flattened_from
+                            ? fmt::format(" ({} flattened)", to_string(*ctx.input_flattened_from))
+                            : "";
     return ctx.fail_at("in_features", message,
                        fmt::format("{} receives {} features{}; use {}", ctx.name(), to_string(last),
                                    where, ctx.call_with("in_features", to_string(last))));
@@ -217,9 +216,9 @@ bool infer_linear(RuleContext& ctx) {
   if (!ctx.add_weight("weight", {*out, *in})) return false;
   if (*bias && !ctx.add_weight("bias", {*out})) return false;
   if (!ctx.add_macs({*rows, *in, *out})) return false;
-  if (ctx.want_explain && ctx.layer.input_flattened_from) {
+  if (ctx.want_explain && ctx.input_flattened_from) {
     // The trailing dims of the pre-flatten shape that multiply up to in_features.
-    const Shape& f = *ctx.layer.input_flattened_from;
+    const Shape& f = *ctx.input_flattened_from;
     std::string factors;
     int64_t product = 1;
     for (size_t i = f.size(); i-- > 0 && product < *in && !f[i].symbolic();) {

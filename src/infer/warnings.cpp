@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,10 @@
 namespace netshape {
 namespace {
 
-// A sliding window's geometry per spatial dim, as the conv and pooling rules decided it.
+// A sliding window's geometry per spatial dim, as the conv and pooling rules decided it: views of
+// the layer's attributes, which outlive it.
 struct Window {
-  std::vector<int64_t> kernel, stride, dilation, pad_begin, pad_end;
+  std::span<const int64_t> kernel, stride, dilation, pad_begin, pad_end;
   bool ceil_mode = false;
   bool pooling = false;  // pooling has ceil_mode and padding <= kernel_size/2; convolution not
 };
@@ -171,9 +173,11 @@ std::string sizes_text(const std::vector<int64_t>& sizes, bool adjective = true)
 std::optional<int64_t> covering_padding(const Window& w, size_t i, int64_t in) {
   if (w.pad_begin[i] != w.pad_end[i]) return std::nullopt;
   int64_t limit = w.pooling ? w.kernel[i] / 2 : w.pad_begin[i] + w.stride[i];
+  std::vector<int64_t> pads(w.pad_begin.begin(), w.pad_begin.end());
   Window trial = w;
+  trial.pad_begin = pads;
   for (int64_t p = w.pad_begin[i] + 1; p <= limit; ++p) {
-    trial.pad_begin[i] = p;
+    pads[i] = p;
     if (dropped_rows(trial, i, in, p) == 0) return p;
   }
   return std::nullopt;
@@ -182,7 +186,7 @@ std::optional<int64_t> covering_padding(const Window& w, size_t i, int64_t in) {
 // "padding=1" (or per dim "padding=(1, 0)") when every dim that drops rows has one.
 std::optional<std::string> padding_fix(const Window& w, const std::vector<int64_t>& in,
                                        const std::vector<int64_t>& dropped) {
-  std::vector<int64_t> pads = w.pad_begin;
+  std::vector<int64_t> pads(w.pad_begin.begin(), w.pad_begin.end());
   for (size_t i = 0; i < in.size(); ++i) {
     if (dropped[i] == 0) continue;
     auto p = covering_padding(w, i, in[i]);

@@ -11,21 +11,6 @@
 
 namespace netshape {
 
-NameId NameTable::intern(std::string_view s) {
-  auto it = ids_.find(s);
-  if (it != ids_.end()) return it->second;
-  NameId id = static_cast<NameId>(strings_.size());
-  strings_.emplace_back(s);
-  ids_.emplace(strings_.back(), id);
-  return id;
-}
-
-std::optional<NameId> NameTable::find(std::string_view s) const {
-  auto it = ids_.find(s);
-  if (it == ids_.end()) return std::nullopt;
-  return it->second;
-}
-
 std::string_view Graph::owner_path(NodeId n) const {
   const GraphNode& node = nodes[n];
   if (node.shares_params_with != kNoId) return owner_path(node.shares_params_with);
@@ -40,6 +25,8 @@ class Lowering {
 
   void run() {
     g_.model_name = prog_.model_name.empty() ? "model" : prog_.model_name;
+    // About a name per statement, input and module (a module's path and its class).
+    g_.names.reserve(prog_.statements.size() + prog_.inputs.size() + 2 * prog_.modules.size() + 2);
     build_modules();
     declare_inputs();
     std::vector<NameId> names = name_statements();

@@ -441,7 +441,7 @@ void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Sh
 std::string render_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules,
                         const ReceptiveFields* rf) {
   std::string out;
-  out.reserve(192 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
+  out.reserve(320 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
   JsonText j(out);
   j.begin_object();
   j.key("model");

@@ -1,0 +1,45 @@
+// Interned strings: each distinct name is stored once, in an arena, and compared as an id. An
+// open-addressing table over the ids finds a name with one hash and, usually, one compare: a model
+// of 100,000 layers interns 100,000 names, and a node-based hash map would allocate for each.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace netshape {
+
+using NameId = uint32_t;
+
+class NameTable {
+ public:
+  // The id of `s`, added when new; `.second` tells whether it was.
+  std::pair<NameId, bool> insert(std::string_view s);
+  NameId intern(std::string_view s) { return insert(s).first; }
+  std::optional<NameId> find(std::string_view s) const;
+  bool contains(std::string_view s) const { return find(s).has_value(); }
+  // Valid as long as the table: the arena never moves a stored string.
+  std::string_view str(NameId id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+  // Room for `n` names without rehashing (a model's statement count is known up front).
+  void reserve(size_t n);
+  // Every name, in the order they were added.
+  const std::vector<std::string_view>& all() const { return strings_; }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  std::vector<std::string_view> strings_;
+  std::vector<uint32_t> hashes_;  // by id, so growing the table rehashes nothing
+  std::vector<uint32_t> slots_;   // ids; a power of two in size, at most half full
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t chunk_used_ = 0, chunk_size_ = 0;
+
+  static uint32_t hash(std::string_view s);
+  size_t slot_of(std::string_view s, uint32_t h) const;  // its slot, or the empty one it would take
+  std::string_view store(std::string_view s);
+  void rehash(size_t slots);
+};
+
+}  // namespace netshape

@@ -1,0 +1,72 @@
+#include "netshape/name_table.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace netshape {
+
+uint32_t NameTable::hash(std::string_view s) {
+  uint32_t h = 2166136261u;  // FNV-1a: names are short, and this needs no state
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+size_t NameTable::slot_of(std::string_view s, uint32_t h) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    uint32_t id = slots_[i];
+    if (id == kEmpty || (hashes_[id] == h && strings_[id] == s)) return i;
+  }
+}
+
+std::optional<NameId> NameTable::find(std::string_view s) const {
+  if (slots_.empty()) return std::nullopt;
+  uint32_t id = slots_[slot_of(s, hash(s))];
+  if (id == kEmpty) return std::nullopt;
+  return id;
+}
+
+std::pair<NameId, bool> NameTable::insert(std::string_view s) {
+  if (2 * (strings_.size() + 1) > slots_.size()) rehash(std::max<size_t>(64, 2 * slots_.size()));
+  uint32_t h = hash(s);
+  size_t slot = slot_of(s, h);
+  if (slots_[slot] != kEmpty) return {slots_[slot], false};
+  NameId id = static_cast<NameId>(strings_.size());
+  strings_.push_back(store(s));
+  hashes_.push_back(h);
+  slots_[slot] = id;
+  return {id, true};
+}
+
+void NameTable::reserve(size_t n) {
+  strings_.reserve(n);
+  hashes_.reserve(n);
+  size_t slots = 64;
+  while (slots < 2 * n) slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
+}
+
+std::string_view NameTable::store(std::string_view s) {
+  if (s.empty()) return {};
+  if (chunk_used_ + s.size() > chunk_size_) {
+    chunk_size_ = std::max<size_t>(s.size(), size_t{64} << 10);
+    chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+    chunk_used_ = 0;
+  }
+  char* at = chunks_.back().get() + chunk_used_;
+  std::memcpy(at, s.data(), s.size());
+  chunk_used_ += s.size();
+  return {at, s.size()};
+}
+
+void NameTable::rehash(size_t slots) {
+  slots_.assign(slots, kEmpty);
+  size_t mask = slots - 1;
+  for (NameId id = 0; id < strings_.size(); ++id) {
+    size_t i = hashes_[id] & mask;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask;
+    slots_[i] = id;
+  }
+}
+
+}  // namespace netshape
