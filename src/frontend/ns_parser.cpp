@@ -149,6 +149,7 @@ class Parser {
   Diagnostics& diags_;
   Scope& scope_;
   size_t pos_ = 0;
+  mutable const Token* cur_ = nullptr;  // tokens_.at(pos_), once asked for
   // Failures already explained elsewhere (an Invalid token, a block whose use already failed):
   // they stop the statement without a second message.
   size_t silent_failures_ = 0;
@@ -156,7 +157,12 @@ class Parser {
   bool seen_statement_ = false;
 
   size_t failures() const { return diags_.count() + silent_failures_; }
-  const Token& cur() const { return tokens_.at(pos_); }
+  // The current token, looked up once per token: the parser asks for it many times, and a token
+  // in the window never moves (TokenWindow keeps references valid until it is dropped).
+  const Token& cur() const {
+    if (!cur_) cur_ = &tokens_.at(pos_);
+    return *cur_;
+  }
   const Token& ahead(size_t n) const { return tokens_.at(pos_ + n); }
   bool at(TokenKind k) const { return cur().kind == k; }
   bool at_ident(const char* word) const { return at(TokenKind::Ident) && cur().text == word; }
@@ -169,6 +175,7 @@ class Parser {
     const Token& t = cur();
     if (t.kind == TokenKind::End) return t;
     tokens_.drop_before(pos_++);
+    cur_ = nullptr;
     return t;
   }
   bool accept(TokenKind k) {
