@@ -27,7 +27,7 @@ std::optional<NameId> NameTable::find(std::string_view s) const {
 }
 
 std::pair<NameId, bool> NameTable::insert(std::string_view s) {
-  if (2 * (strings_.size() + 1) > slots_.size()) rehash(std::max<size_t>(64, 2 * slots_.size()));
+  if (2 * (strings_.size() + 1) > slots_.size()) rehash(std::max<size_t>(16, 2 * slots_.size()));
   uint32_t h = hash(s);
   size_t slot = slot_of(s, h);
   if (slots_[slot] != kEmpty) return {slots_[slot], false};
@@ -41,7 +41,7 @@ std::pair<NameId, bool> NameTable::insert(std::string_view s) {
 void NameTable::reserve(size_t n) {
   strings_.reserve(n);
   hashes_.reserve(n);
-  size_t slots = 64;
+  size_t slots = 16;
   while (slots < 2 * n) slots *= 2;
   if (slots > slots_.size()) rehash(slots);
 }
@@ -49,7 +49,9 @@ void NameTable::reserve(size_t n) {
 std::string_view NameTable::store(std::string_view s) {
   if (s.empty()) return {};
   if (chunk_used_ + s.size() > chunk_size_) {
-    chunk_size_ = std::max<size_t>(s.size(), size_t{64} << 10);
+    // Chunks double from 256 bytes to 64 KB: a block's scope holds a few names, a model 100,000.
+    size_t next = std::clamp<size_t>(2 * chunk_size_, 256, size_t{64} << 10);
+    chunk_size_ = std::max(s.size(), next);
     chunks_.push_back(std::make_unique<char[]>(chunk_size_));
     chunk_used_ = 0;
   }
