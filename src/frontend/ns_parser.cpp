@@ -605,10 +605,26 @@ class Parser {
     scope_.previous = outputs[0];
   }
 
-  // A layer of the program, named in this scope (`layer1.0.conv1` inside a block).
+  // A layer of the program, named in this scope (`layer1.0.conv1` inside a block). Built in
+  // place at the end of the program's statements (a Statement is large), and taken back when
+  // it fails.
   void layer_statement(Program& prog, Span start, const std::vector<OutputDecl>& targets, Call call,
                        bool applied, const std::vector<OutputDecl>& tensors) {
-    Statement st;
+    Statement& st = prog.statements.emplace_back();
+    if (!fill_layer(st, start, targets, std::move(call), applied, tensors)) {
+      prog.statements.pop_back();
+      return;
+    }
+    // It reads `previous` unless it reads its own inputs, or `previous` is the statement before.
+    size_t n = prog.statements.size();
+    if (!scope_.previous.empty() && (n < 2 || prog.statements[n - 2].name != scope_.previous))
+      st.previous = scope_.previous;
+    st.module = scope_.module;
+    scope_.previous = st.name;
+  }
+
+  bool fill_layer(Statement& st, Span start, const std::vector<OutputDecl>& targets, Call call,
+                  bool applied, const std::vector<OutputDecl>& tensors) {
     st.span = start;
     st.op = std::move(call.op);
     st.op_span = call.op_span;
@@ -618,33 +634,23 @@ class Parser {
     if (!targets.empty()) {
       local = targets[0].name;
       st.named = true;
-      if (!claim(local, targets[0].span)) return;
+      if (!claim(local, targets[0].span)) return false;
     } else {
       local = fresh_name(st.op);
     }
     for (const OutputDecl& t : tensors) {
       std::string name = tensor_of(t.name, t.span);
-      if (name.empty()) return;
+      if (name.empty()) return false;
       st.inputs.push_back(std::move(name));
       st.input_spans.push_back(t.span);
       if (scope_.block) st.inputs_written.push_back(t.name);
     }
     if (scope_.block || !scope_.tensors.empty())
       for (Arg& a : st.args)
-        if (!tensor_names_in(a.value)) return;
+        if (!tensor_names_in(a.value)) return false;
     st.name = scope_.prefix + local;
     if (scope_.block) scope_.tensors[local] = st.name;
-    emit(prog, std::move(st));
-  }
-
-  // Appends a statement of this scope, reading `previous` unless it reads its own inputs.
-  void emit(Program& prog, Statement st) {
-    if (!scope_.previous.empty() &&
-        (prog.statements.empty() || prog.statements.back().name != scope_.previous))
-      st.previous = scope_.previous;
-    st.module = scope_.module;
-    scope_.previous = st.name;
-    prog.statements.push_back(std::move(st));
+    return true;
   }
 
   // `<op><position>`, with `_2`, `_3` when that name is taken, as lowering names them.
