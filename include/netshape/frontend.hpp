@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netshape/diagnostics.hpp"
@@ -38,7 +39,9 @@ enum class TokenKind {
 
 struct Token {
   TokenKind kind = TokenKind::End;
-  std::string text;  // identifier / string contents / number spelling / bad character
+  // Identifier / string contents / number spelling / bad character: a view of the source text,
+  // which outlives the tokens (block bodies keep tokens and read them again at every use).
+  std::string_view text;
   int64_t int_value = 0;
   double float_value = 0.0;
   Span span;

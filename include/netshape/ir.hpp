@@ -13,12 +13,12 @@ namespace netshape {
 
 // An argument value. `?` is Infer; a bare identifier is Ident (a tensor name, or e.g. a symbol);
 // DimRef is `x.size(i)` / `x.shape[i]` from the PyTorch subset, resolved during inference.
+// The members are ordered largest first: a model holds a Value per argument, and padding between
+// them would be an eighth of its size.
 struct Value {
-  enum class Kind { Int, Float, String, Bool, None, Infer, Ident, Tuple, List, DimRef };
-  Kind kind = Kind::None;
+  enum class Kind : uint8_t { Int, Float, String, Bool, None, Infer, Ident, Tuple, List, DimRef };
   int64_t i = 0;             // Int; DimRef index
   double f = 0.0;            // Float
-  bool b = false;            // Bool
   std::string s;             // String, Ident; DimRef tensor name
   std::vector<Value> items;  // Tuple, List
   Span span;
@@ -26,6 +26,8 @@ struct Value {
   // its ValueOrigin in Program::origins (the use site), or -1. Errors about the value can then
   // point at the place that passed it, where the fix usually belongs.
   int origin = -1;
+  Kind kind = Kind::None;
+  bool b = false;  // Bool
 
   static Value integer(int64_t v, Span sp) {
     Value x;
@@ -115,7 +117,6 @@ struct Statement {
   // Unique. A frontend may leave it empty for an unnamed statement: lowering then names it
   // <op><index>.
   std::string name;
-  bool named = false;               // the name was written in the file
   std::string op;                   // as written, without `nn.`/`F.`/`torch.` prefix
   Span op_span;                     // the op name
   Span span;                        // the whole statement (first line)
@@ -127,20 +128,23 @@ struct Statement {
   // The tensor a call without tensor inputs reads; empty: the previous statement's output. A
   // block's first statement reads the block's input, wherever the use came in the file.
   std::string previous;
-  bool inputs_explicit = false;  // inputs were given (module applied to tensors / py frontend)
   // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).
   std::string fix_prefix;  // text before the call in the fix line (e.g. "self.fc1 = nn.")
-  bool python = false;     // written in the PyTorch subset: fixes are shown in Python terms
   // A module instance called a second time (`self.relu` twice): its parameters belong to the
   // statement named here, so they are counted once, as model.parameters() does.
   std::string shares_params_with;
-  int module = -1;  // index into Program::modules of the module whose forward applied it; -1: root
-  // One of several tensors one call returns (`x.chunk(2)`, `x.max(dim)`'s indices): leaving it
-  // unused is no mistake, so it is not warned about.
-  bool one_of_several = false;
   // Where the layer was built when that was inside the file's functions or loops (`.py`), innermost
   // first: "`conv3x3(...)` called here", "in pass 3 of this loop". Errors about it show them.
   std::vector<Label> built_via;
+
+  // The small members last: between the strings each would take eight bytes.
+  int module = -1;  // index into Program::modules of the module whose forward applied it; -1: root
+  bool named = false;            // the name was written in the file
+  bool inputs_explicit = false;  // inputs were given (module applied to tensors / py frontend)
+  bool python = false;           // written in the PyTorch subset: fixes are shown in Python terms
+  // One of several tensors one call returns (`x.chunk(2)`, `x.max(dim)`'s indices): leaving it
+  // unused is no mistake, so it is not warned about.
+  bool one_of_several = false;
 };
 
 // A module of the model's hierarchy as a frontend found it: a user block (`self.b3 =

@@ -110,7 +110,7 @@ class Lexer {
            (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
       advance();
     }
-    t.text = text_.substr(start, pos_ - start);
+    t.text = std::string_view(text_).substr(start, pos_ - start);
     t.span.length = static_cast<int>(t.text.size());
     return t;
   }
@@ -144,10 +144,9 @@ class Lexer {
         column_ = save_col;
       }
     }
-    std::string spelled;
-    for (size_t i = start; i < pos_; ++i)
-      if (text_[i] != '_') spelled += text_[i];
-    t.text = text_.substr(start, pos_ - start);
+    t.text = std::string_view(text_).substr(start, pos_ - start);
+    std::string spelled(t.text);  // without the `_` separators
+    std::erase(spelled, '_');
     t.span.length = static_cast<int>(t.text.size());
     if (is_float) {
       t.kind = TokenKind::Float;
@@ -156,7 +155,7 @@ class Lexer {
     }
     auto [ptr, ec] = std::from_chars(spelled.data(), spelled.data() + spelled.size(), t.int_value);
     if (ec != std::errc() || ptr != spelled.data() + spelled.size()) {
-      diags_.error(t.span, "integer literal '" + t.text + "' does not fit in 64 bits",
+      diags_.error(t.span, fmt::format("integer literal '{}' does not fit in 64 bits", t.text),
                    "use a smaller number");
       t.kind = TokenKind::Invalid;
     }
@@ -168,10 +167,9 @@ class Lexer {
     char quote = text_[pos_];
     int start_col = column_;
     advance();
-    while (pos_ < text_.size() && text_[pos_] != quote && text_[pos_] != '\n') {
-      t.text += text_[pos_];
-      advance();
-    }
+    size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != quote && text_[pos_] != '\n') advance();
+    t.text = std::string_view(text_).substr(start, pos_ - start);
     if (pos_ >= text_.size() || text_[pos_] != quote) {
       t.span.length = column_ - start_col;
       diags_.error(t.span, "unterminated string", std::string("close it with ") + quote);
@@ -186,7 +184,7 @@ class Lexer {
   Token punctuation() {
     Token t = make(TokenKind::Invalid, 1);
     char c = text_[pos_];
-    t.text = std::string(1, c);
+    t.text = std::string_view(text_).substr(pos_, 1);
     switch (c) {
       case '(':
         t.kind = TokenKind::LParen;
@@ -230,7 +228,7 @@ class Lexer {
       case '/':
         if (peek(1) == '/') {
           t.kind = TokenKind::SlashSlash;
-          t.text = "//";
+          t.text = std::string_view(text_).substr(pos_, 2);
           t.span.length = 2;
           advance();
         } else
@@ -247,7 +245,7 @@ class Lexer {
         ++t.span.length;
       }
       unsigned char uc = static_cast<unsigned char>(c);
-      std::string shown = uc >= 0x20 && uc < 0x7f ? "'" + t.text + "'" : fmt_byte(uc);
+      std::string shown = uc >= 0x20 && uc < 0x7f ? fmt::format("'{}'", t.text) : fmt_byte(uc);
       diags_.error(t.span,
                    t.span.length == 1
                        ? "unexpected character " + shown

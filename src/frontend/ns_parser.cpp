@@ -192,8 +192,9 @@ class Parser {
       ++silent_failures_;
       return;
     }
-    std::string found =
-        at(TokenKind::Newline) || at(TokenKind::End) ? "end of line" : "'" + cur().text + "'";
+    std::string found = at(TokenKind::Newline) || at(TokenKind::End)
+                            ? "end of line"
+                            : fmt::format("'{}'", cur().text);
     diags_.error(cur().span, message + ", found " + found, help);
   }
   bool expect(TokenKind k, const char* what, const std::string& help) {
@@ -233,7 +234,7 @@ class Parser {
     Span kw = take().span;
     if (seen_statement_ || !prog.model_name.empty()) {
       diags_.error(kw, "`model` must be the first statement",
-                   "move `model " + cur().text + "` to the top of the file");
+                   fmt::format("move `model {}` to the top of the file", cur().text));
     }
     prog.model_name = cur().text;
     prog.model_span = take().span;
@@ -314,7 +315,7 @@ class Parser {
         error_here(fmt::format("expected a tensor name {}", where), help);
         return false;
       }
-      out.push_back(OutputDecl{cur().text, cur().span});
+      out.push_back(OutputDecl{std::string(cur().text), cur().span});
       take();
     } while (accept(TokenKind::Comma));
     return true;
@@ -358,7 +359,7 @@ class Parser {
         error_here("expected a parameter name", "parameters are names: `block B(cin, cout=64):`");
         return false;
       }
-      BlockParam p{cur().text, cur().span, std::nullopt};
+      BlockParam p{std::string(cur().text), cur().span, std::nullopt};
       take();
       for (const BlockParam& q : def.params)
         if (q.name == p.name)
@@ -469,7 +470,7 @@ class Parser {
                      "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
           return;
         }
-        tensors.push_back(OutputDecl{cur().text, cur().span});
+        tensors.push_back(OutputDecl{std::string(cur().text), cur().span});
         take();
         if (!accept(TokenKind::Comma)) break;
       }
@@ -545,12 +546,12 @@ class Parser {
 
   // qualname := IDENT {'.' IDENT}
   void qualname(Call& call) {
-    std::string full = cur().text;
+    std::string full(cur().text);
     Span first = take().span;
     Span last = first;
     while (at(TokenKind::Dot) && ahead(1).kind == TokenKind::Ident) {
       take();
-      full += "." + cur().text;
+      (full += '.') += cur().text;
       last = take().span;
     }
     call.op = strip_op_prefix(full);
@@ -1157,7 +1158,7 @@ class Parser {
         return Value::floating(t.float_value, t.span);
       case TokenKind::String:
         take();
-        return Value::string(t.text, t.span);
+        return Value::string(std::string(t.text), t.span);
       case TokenKind::Question:
         take();
         return Value::infer(t.span);
@@ -1180,14 +1181,14 @@ class Parser {
     if (t.text == "None") return Value::none(t.span);
     if (scope_.block) {
       // A block's parameter: the use's value, where it is used, still knowing where it came from.
-      auto it = scope_.params.find(t.text);
+      auto it = scope_.params.find(std::string(t.text));
       if (it != scope_.params.end()) {
         Value v = it->second;
         v.span = t.span;
         return v;
       }
     }
-    return Value::ident(t.text, t.span);
+    return Value::ident(std::string(t.text), t.span);
   }
 
   Value parenthesised() {
