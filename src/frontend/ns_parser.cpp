@@ -186,7 +186,8 @@ class Parser {
   void recover() {
     while (!at(TokenKind::End) && !at(TokenKind::Newline)) take();
   }
-  void error_here(const std::string& message, const std::string& help) {
+  // Views, not strings: the help of every expect() is built only when it is shown.
+  void error_here(std::string_view message, std::string_view help) {
     // A lexical error already explains an Invalid token; don't pile a second one on it.
     if (at(TokenKind::Invalid)) {
       ++silent_failures_;
@@ -195,9 +196,9 @@ class Parser {
     std::string found = at(TokenKind::Newline) || at(TokenKind::End)
                             ? "end of line"
                             : fmt::format("'{}'", cur().text);
-    diags_.error(cur().span, message + ", found " + found, help);
+    diags_.error(cur().span, fmt::format("{}, found {}", message, found), std::string(help));
   }
-  bool expect(TokenKind k, const char* what, const std::string& help) {
+  bool expect(TokenKind k, const char* what, std::string_view help) {
     if (accept(k)) return true;
     error_here(std::string("expected ") + what, help);
     return false;
@@ -488,9 +489,11 @@ class Parser {
     if (nesting_ >= kMaxNesting)
       return fail(cur().span, "Sequential nested too deeply", "use blocks to nest modules");
     qualname(call);
-    if (!expect(TokenKind::LParen, "'(' after the op name",
-                fmt::format("call it: `{}(...)`", call.op)))
+    if (!at(TokenKind::LParen)) {  // the help is formatted only when it is shown
+      error_here("expected '(' after the op name", fmt::format("call it: `{}(...)`", call.op));
       return false;
+    }
+    take();
     if (call.op == "Sequential") {
       call.sequential = true;
       ++nesting_;

@@ -15,7 +15,7 @@ int64_t ParamTensor::numel() const {
   return n;
 }
 
-Span RuleContext::span_of(const std::string& param) const {
+Span RuleContext::span_of(std::string_view param) const {
   int i = index_of(param);
   return i >= 0 && given[static_cast<size_t>(i)].valid() ? given[static_cast<size_t>(i)]
                                                          : st.op_span;
@@ -109,7 +109,7 @@ bool RuleContext::fail_too_small(std::string message, std::string help) {
   return false;
 }
 
-bool RuleContext::fail_overflow(const std::string& param, const std::string& what) {
+bool RuleContext::fail_overflow(std::string_view param, const std::string& what) {
   report(span_of(param),
          fmt::format("{} is too large: {} does not fit in a 64-bit integer", param, what),
          fmt::format("use a smaller {}", param))
@@ -143,7 +143,7 @@ static const char* kind_name(const Value& v) {
   return "a value";
 }
 
-std::optional<int64_t> RuleContext::int_arg(const std::string& param, int64_t min_value) {
+std::optional<int64_t> RuleContext::int_arg(std::string_view param, int64_t min_value) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Bool) return v.b ? 1 : 0;  // Python: bool is an int
   if (v.kind != Value::Kind::Int) {
@@ -162,7 +162,7 @@ std::optional<int64_t> RuleContext::int_arg(const std::string& param, int64_t mi
   return v.i;
 }
 
-std::optional<std::vector<int64_t>> RuleContext::ints_arg(const std::string& param, size_t n,
+std::optional<std::vector<int64_t>> RuleContext::ints_arg(std::string_view param, size_t n,
                                                           int64_t min_value) {
   const Value& v = value(param);
   std::vector<int64_t> out;
@@ -195,7 +195,7 @@ std::optional<std::vector<int64_t>> RuleContext::ints_arg(const std::string& par
   return out;
 }
 
-std::optional<int64_t> RuleContext::size_or_inferred(const std::string& param, const Dim& from) {
+std::optional<int64_t> RuleContext::size_or_inferred(std::string_view param, const Dim& from) {
   if (!is_infer(param)) return int_arg(param, 1);
   if (from.symbolic()) {
     fail_at(param, fmt::format("cannot infer {} from the symbolic dim {}", param, to_string(from)),
@@ -206,7 +206,7 @@ std::optional<int64_t> RuleContext::size_or_inferred(const std::string& param, c
   return from.value;
 }
 
-std::optional<bool> RuleContext::bool_arg(const std::string& param) {
+std::optional<bool> RuleContext::bool_arg(std::string_view param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Bool) return v.b;
   if (v.kind == Value::Kind::Int) return v.i != 0;
@@ -217,7 +217,7 @@ std::optional<bool> RuleContext::bool_arg(const std::string& param) {
   return std::nullopt;
 }
 
-std::optional<double> RuleContext::float_arg(const std::string& param) {
+std::optional<double> RuleContext::float_arg(std::string_view param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Float) return v.f;
   if (v.kind == Value::Kind::Int) return static_cast<double>(v.i);
@@ -227,7 +227,7 @@ std::optional<double> RuleContext::float_arg(const std::string& param) {
   return std::nullopt;
 }
 
-std::optional<std::string> RuleContext::string_arg(const std::string& param) {
+std::optional<std::string> RuleContext::string_arg(std::string_view param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::String) return v.s;
   fail_at(param,
@@ -236,8 +236,8 @@ std::optional<std::string> RuleContext::string_arg(const std::string& param) {
   return std::nullopt;
 }
 
-std::string RuleContext::call_with(const std::string& param, const std::string& replacement) const {
-  return call_with({{param, replacement}});
+std::string RuleContext::call_with(std::string_view param, const std::string& replacement) const {
+  return call_with({{std::string(param), replacement}});
 }
 
 std::string RuleContext::call_with(
@@ -348,7 +348,7 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
                                  : fmt::format("the padded input {} + {} + {}", in, before, after));
 }
 
-bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& out) {
+bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out) {
   auto d = ctx.int_arg(param, std::numeric_limits<int64_t>::min());
   if (!d) return false;
   auto w = wrap_dim(*d, rank);

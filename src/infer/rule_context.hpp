@@ -50,34 +50,33 @@ class RuleContext {
   const std::string& name() const { return layer.name; }
 
   // --- reading arguments ---
-  const Value& value(const std::string& param) const {
+  const Value& value(std::string_view param) const {
     return *bound->at(static_cast<size_t>(index_of(param)));
   }
-  bool is_given(const std::string& param) const {
+  bool is_given(std::string_view param) const {
     int i = index_of(param);
     return i >= 0 && given[static_cast<size_t>(i)].valid();
   }
-  bool is_none(const std::string& param) const { return value(param).kind == Value::Kind::None; }
-  bool is_infer(const std::string& param) const { return value(param).kind == Value::Kind::Infer; }
-  Span span_of(const std::string& param) const;
+  bool is_none(std::string_view param) const { return value(param).kind == Value::Kind::None; }
+  bool is_infer(std::string_view param) const { return value(param).kind == Value::Kind::Infer; }
+  Span span_of(std::string_view param) const;
   // An int >= min_value (PyTorch's bounds), or an error naming the parameter.
-  std::optional<int64_t> int_arg(const std::string& param, int64_t min_value);
+  std::optional<int64_t> int_arg(std::string_view param, int64_t min_value);
   // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
-  std::optional<std::vector<int64_t>> ints_arg(const std::string& param, size_t n,
-                                               int64_t min_value);
+  std::optional<std::vector<int64_t>> ints_arg(std::string_view param, size_t n, int64_t min_value);
   // A size that may be written `?`: then it is taken from the input dim `from` and reported.
-  std::optional<int64_t> size_or_inferred(const std::string& param, const Dim& from);
-  std::optional<bool> bool_arg(const std::string& param);
-  std::optional<double> float_arg(const std::string& param);
-  std::optional<std::string> string_arg(const std::string& param);
+  std::optional<int64_t> size_or_inferred(std::string_view param, const Dim& from);
+  std::optional<bool> bool_arg(std::string_view param);
+  std::optional<double> float_arg(std::string_view param);
+  std::optional<std::string> string_arg(std::string_view param);
 
   // --- reporting ---
   bool fail(Span span, std::string message, std::string help = {});
-  bool fail_at(const std::string& param, std::string message, std::string help = {}) {
+  bool fail_at(std::string_view param, std::string message, std::string help = {}) {
     return fail(span_of(param), std::move(message), std::move(help));
   }
   // The same, handing back the diagnostic so the rule can add notes (other possible fixes).
-  Diagnostic& error_at(const std::string& param, std::string message, std::string help = {}) {
+  Diagnostic& error_at(std::string_view param, std::string message, std::string help = {}) {
     return report(span_of(param), std::move(message), std::move(help));
   }
   bool fail_input(std::string message, std::string help = {});  // at the statement
@@ -85,10 +84,10 @@ class RuleContext {
   bool fail_too_small(std::string message, std::string help);
   // A size computed from `param` left int64 (`what` shows the computation): PyTorch would wrap
   // it into a wrong shape or a garbled message; netshape stops at the argument instead.
-  bool fail_overflow(const std::string& param, const std::string& what);
+  bool fail_overflow(std::string_view param, const std::string& what);
   // The statement's call, rewritten with `param` set to `replacement` (for help lines). In
   // Python statements the whole corrected line (`self.fc1 = nn.Linear(4608, 64)`).
-  std::string call_with(const std::string& param, const std::string& replacement) const;
+  std::string call_with(std::string_view param, const std::string& replacement) const;
   std::string call_with(const std::vector<std::pair<std::string, std::string>>& replacements) const;
 
   // --- results ---
@@ -104,7 +103,7 @@ class RuleContext {
   void explain(fmt::format_string<Args...> f, Args&&... args) {
     if (want_explain) layer.explain.push_back(fmt::format(f, std::forward<Args>(args)...));
   }
-  void set_inferred(const std::string& param, int64_t v) { layer.inferred[param] = v; }
+  void set_inferred(std::string_view param, int64_t v) { layer.inferred[std::string(param)] = v; }
   // The batch as counted: leading dims before the `feature_dims` trailing ones; symbol = 1.
   std::optional<int64_t> leading_count(const Shape& s, size_t feature_dims);
 
@@ -137,7 +136,7 @@ bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
 bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after);
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
-bool dim_arg(RuleContext& ctx, const std::string& param, int64_t rank, int64_t& out);
+bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);
 // PyTorch's broadcasting of two shapes (infer_size), from the last dim; nullopt with PyTorch's
 // message in `error` for the last pair of dims that do not broadcast.
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error);

@@ -25,7 +25,7 @@ class JsonText {
 
  private:
   std::string& out_;
-  std::vector<bool> empty_;  // per open container: nothing written in it yet
+  std::vector<char> empty_;  // per open container: nothing written in it yet (not vector<bool>)
   bool after_key_ = false;
   void open(char bracket);
   void close(char bracket);
