@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace netshape {
@@ -75,26 +77,38 @@ void JsonText::null() {
   out_ += "null";
 }
 
+// Bytes that JSON text cannot hold as they are: control characters, '"', '\\', and (for the
+// UTF-8 check below) bytes past ASCII.
+constexpr std::array<bool, 256> kNeedsCare = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return t;
+}();
+
 // nlohmann's escaping with ensure_ascii off: the two-character escapes, \u00XX for the other
 // control characters, UTF-8 kept. Text with bytes past ASCII goes through nlohmann itself, which
 // also replaces invalid UTF-8 the way the reference does.
 void JsonText::quoted(std::string_view s) {
-  bool plain = true;  // the common case, names and numbers: copied as they are
+  bool plain = true;  // the common case, names and numbers: copied as they are, in one append
+  for (char c : s) plain = plain && !kNeedsCare[static_cast<unsigned char>(c)];
+  if (plain) {
+    char quote = '"';
+    size_t at = out_.size();
+    out_.resize(at + s.size() + 2);
+    char* p = out_.data() + at;
+    p[0] = quote;
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = quote;
+    return;
+  }
   for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
       out_ += nlohmann::json(std::string(s))
                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
-    plain = plain && u >= 0x20 && c != '"' && c != '\\';
   }
   out_ += '"';
-  if (plain) {
-    out_.append(s);
-    out_ += '"';
-    return;
-  }
   for (char c : s) {
     switch (c) {
       case '"':
