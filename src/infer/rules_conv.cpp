@@ -63,7 +63,7 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
   }
   auto p = ctx.ints_arg("padding", nd, 0);
   if (!p) return false;
-  a.padding = *p;
+  a.padding = std::move(*p);
   return true;
 }
 
@@ -97,9 +97,9 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   auto bias = ctx.bool_arg("bias");
   auto mode = bias ? ctx.string_arg("padding_mode") : std::nullopt;
   if (!mode) return std::nullopt;
-  a.kernel = *kernel;
-  a.stride = *stride;
-  a.dilation = *dilation;
+  a.kernel = std::move(*kernel);
+  a.stride = std::move(*stride);
+  a.dilation = std::move(*dilation);
   a.bias = *bias;
   if (!check_kernel_extent(ctx, a.kernel, a.dilation)) return std::nullopt;
   if (transposed && *mode != "zeros") {
@@ -138,18 +138,19 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
 
 // What both convolution forwards read (padding is stored by each rule: conv and transposed
 // conv pad differently).
-void store_conv_attrs(Attrs& at, const ConvArgs& a) {
+// Takes the lists: the rule is done with them.
+void store_conv_attrs(Attrs& at, ConvArgs&& a) {
   at.in_channels = a.in_c;
   at.out_channels = a.out_c;
   at.groups = a.groups;
-  at.kernel_size = a.kernel;
-  at.stride = a.stride;
-  at.dilation = a.dilation;
+  at.kernel_size = std::move(a.kernel);
+  at.stride = std::move(a.stride);
+  at.dilation = std::move(a.dilation);
   at.bias = a.bias;
 }
 
 bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
-                       std::vector<int64_t> weight) {
+                       const std::vector<int64_t>& weight) {
   if (!c.symbolic() && c.value == a.in_c) return true;
   Shape batched = ctx.x();
   if (c_axis == 0) batched.insert(batched.begin(), fixed(1));
@@ -281,10 +282,10 @@ bool infer_conv(RuleContext& ctx) {
                 a->out_c, product_text(out), a->in_c / a->groups, product_text(a->kernel),
                 with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
-  store_conv_attrs(at, *a);
-  at.pad_begin = pad_begin;
-  at.pad_end = pad_end;
   at.padding_mode = a->padding_mode;
+  store_conv_attrs(at, std::move(*a));
+  at.pad_begin = std::move(pad_begin);
+  at.pad_end = std::move(pad_end);
   return true;
 }
 
@@ -382,9 +383,9 @@ bool infer_conv_transpose(RuleContext& ctx) {
   ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in),
               a->out_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
   auto& at = ctx.layer.attrs;
-  store_conv_attrs(at, *a);
-  at.padding = a->padding;
-  at.output_padding = *output_padding;
+  at.padding = std::move(a->padding);
+  at.output_padding = std::move(*output_padding);
+  store_conv_attrs(at, std::move(*a));
   return true;
 }
 
