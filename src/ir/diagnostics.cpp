@@ -176,23 +176,31 @@ std::string render_diagnostics(const Diagnostics& diags, const SourceSet& source
   return out;
 }
 
+// Edits between two names, ignoring case, with a swap of two neighbours as one edit (optimal
+// string alignment): `Lienar` is one typo away from `Linear`, not two.
 static size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  auto same = [](char x, char y) { return std::tolower(x) == std::tolower(y); };
+  std::vector<size_t> before(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      size_t subst = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+      size_t subst = prev[j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+      if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]))
+        cur[j] = std::min(cur[j], before[j - 2] + 1);
     }
+    std::swap(before, prev);
     std::swap(prev, cur);
   }
   return prev[b.size()];
 }
 
+// The candidate a typo most likely meant, or "" when none is close: one edit for a name of up to
+// four letters (two would turn `LSTM` into `sum`), a third of the length for longer ones.
 std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  size_t best_distance = (word.size() <= 4 ? 1 : std::max<size_t>(2, word.size() / 3)) + 1;
   for (const auto& c : candidates) {
     size_t d = edit_distance(word, c);
     if (d < best_distance) {
