@@ -61,6 +61,7 @@ struct SizesOptions {
   LoadOptions load;
   std::string range = "16..512";
   std::string solve;  // "" or e.g. "fc1.in=2048"
+  bool json = false;  // --format json
 };
 
 struct BenchOptions {

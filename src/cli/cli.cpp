@@ -234,6 +234,8 @@ int run_cli(int argc, char** argv) {
   sizes_cmd->add_option("--input", sizes.load.input_dims, "input shape whose sizes are varied")
       ->check(kNonEmpty);
   sizes_cmd->add_option("--model", sizes.load.model, "which model of a .py file")->check(kNonEmpty);
+  std::string sizes_format = "text";
+  sizes_cmd->add_option("--format", sizes_format, "text | json");
   sizes_cmd->add_option("--arg", sizes_raw_args, "constructor argument of a .py model, name=value");
   sizes_cmd
       ->add_option("--path", sizes.load.paths, "directory where a .py model's imports are found")
@@ -384,6 +386,12 @@ int run_cli(int argc, char** argv) {
     return command_run(run, std::cout, std::cerr);
   }
   if (sizes_cmd->parsed()) {
+    if (sizes_format != "text" && sizes_format != "json") {
+      std::cerr << render_command_error(
+          fmt::format("unknown --format '{}' for sizes", sizes_format), "use text or json");
+      return 2;
+    }
+    sizes.json = sizes_format == "json";
     sizes.load.args = split_args(sizes_raw_args, ok);
     if (!ok) return 2;
     return command_sizes(sizes, std::cout, std::cerr);

@@ -94,11 +94,12 @@ int command_sizes(const SizesOptions& o, std::ostream& out, std::ostream& err) {
   std::string input = g.inputs[0].decl->name;
   bool found = false;
   for (const SizeVariant& v : survey.variants) found |= v.smallest.has_value();
-  if (target) {
+  if (o.json)
+    out << render_sizes_json(survey, target, g.model_name, input);
+  else if (target)
     out << render_solutions(survey, *target, g.model_name, input);
-  } else {
+  else
     out << render_sizes(survey, g.model_name, input);
-  }
   return static_cast<int>(found ? ExitCode::Ok : ExitCode::ShapeError);
 }
 

@@ -142,4 +142,15 @@ void JsonText::quoted(std::string_view s) {
   out_ += '"';
 }
 
+void write_shape(JsonText& j, const Shape& s) {
+  j.begin_array();
+  for (const Dim& d : s) {
+    if (d.symbolic())
+      j.value(to_string(d));
+    else
+      j.value(d.value);
+  }
+  j.end_array();
+}
+
 }  // namespace netshape

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "netshape/shape.hpp"
+
 namespace netshape {
 
 class JsonText {
@@ -32,5 +34,8 @@ class JsonText {
   void element();  // the separator and indentation before an element or a member
   void quoted(std::string_view s);
 };
+
+// A shape as the reports write it: sizes as numbers, a symbolic dim as its text ("B", "2*B").
+void write_shape(JsonText& j, const Shape& s);
 
 }  // namespace netshape

@@ -302,17 +302,6 @@ const char* severity_text(Severity s) {
   return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "note";
 }
 
-void write_shape(JsonText& j, const Shape& s) {
-  j.begin_array();
-  for (const Dim& d : s) {
-    if (d.symbolic())
-      j.value(to_string(d));
-    else
-      j.value(d.value);
-  }
-  j.end_array();
-}
-
 // The counts a layer row and a module row both have: output shape (null when unknown), params,
 // trainable params, MACs.
 void write_counts(JsonText& j, const Shape* output, int64_t params, int64_t trainable,

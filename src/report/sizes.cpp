@@ -3,6 +3,7 @@
 // that give the asked dim. A pure function of the survey.
 #include <fmt/format.h>
 
+#include "json_text.hpp"
 #include "netshape/sizes_report.hpp"
 
 namespace netshape {
@@ -110,6 +111,128 @@ std::string render_solutions(const SizeSurvey& s, const SizeTarget& t, const std
       out += fmt::format(" (and below the range, from {})", *v.smallest);
     out += "\n";
   }
+  return out;
+}
+
+namespace {
+
+void write_probe(JsonText& j, const SizeProbe& p, bool solving) {
+  j.begin_object();
+  j.key("size");
+  j.value(p.size);
+  if (solving) {  // a probe stops at the target layer: the dim it reads, not validity
+    j.key("value");
+    if (p.solved_value)
+      j.value(*p.solved_value);
+    else
+      j.null();
+    j.end_object();
+    return;
+  }
+  j.key("valid");
+  j.boolean(p.valid);
+  if (!p.valid) {
+    j.key("error_at");
+    if (p.failing_layer.empty())
+      j.null();
+    else
+      j.value(p.failing_layer);
+    j.end_object();
+    return;
+  }
+  j.key("outputs");
+  j.begin_object();
+  for (const auto& [name, shape] : p.outputs) {
+    j.key(name);
+    write_shape(j, shape);
+  }
+  j.end_object();
+  j.key("floor_drops");
+  j.begin_array();
+  for (const FloorDrop& d : p.drops) {
+    j.begin_object();
+    j.key("layer");
+    j.value(d.layer);
+    j.key("dropped");
+    j.begin_array();
+    for (int64_t n : d.dropped) j.value(n);
+    j.end_array();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+}
+
+void write_variant(JsonText& j, const SizeVariant& v, const std::optional<SizeTarget>& t) {
+  j.begin_object();
+  j.key("name");
+  j.value(v.name);
+  j.key("axes");
+  j.begin_array();
+  for (size_t a : v.axes) j.value(static_cast<int64_t>(a));
+  j.end_array();
+  j.key("probes");
+  j.begin_array();
+  for (const SizeProbe& p : v.probes) write_probe(j, p, t.has_value());
+  j.end_array();
+  if (t) {
+    j.key("solutions");
+    j.begin_array();
+    for (const SizeProbe& p : v.probes)
+      if (p.solved_value == t->value) j.value(p.size);
+    j.end_array();
+  } else {
+    int64_t valid = 0;
+    for (const SizeProbe& p : v.probes) valid += p.valid ? 1 : 0;
+    j.key("valid");
+    j.value(valid);
+  }
+  j.key("smallest");
+  if (v.smallest)
+    j.value(*v.smallest);
+  else
+    j.null();
+  j.end_object();
+}
+
+}  // namespace
+
+std::string render_sizes_json(const SizeSurvey& s, const std::optional<SizeTarget>& t,
+                              const std::string& model, const std::string& input) {
+  std::string out;
+  JsonText j(out);
+  j.begin_object();
+  j.key("model");
+  j.value(model);
+  j.key("input");
+  j.begin_object();
+  j.key("name");
+  j.value(input);
+  j.key("shape");
+  write_shape(j, s.declared);
+  j.end_object();
+  j.key("range");
+  j.begin_array();
+  j.value(s.lo);
+  j.value(s.hi);
+  j.end_array();
+  if (t) {
+    j.key("solve");
+    j.begin_object();
+    j.key("layer");
+    j.value(t->layer);
+    j.key("side");
+    j.value(t->output ? "out" : "in");
+    j.key("value");
+    j.value(t->value);
+    j.end_object();
+  }
+  j.key("variants");
+  j.begin_array();
+  for (const SizeVariant& v : s.variants) write_variant(j, v, t);
+  j.end_array();
+  j.end_object();
+  out += '\n';
   return out;
 }
 

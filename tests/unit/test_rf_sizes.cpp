@@ -378,3 +378,34 @@ TEST_CASE("rfsizes: a batched 1-d input of rank 3 varies its length only") {
         std::vector<int64_t>{1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007});
   CHECK(to_string(probe_at(s.variants[0], 1007).outputs[0].second) == "[8, 4]");  // PyTorch: (8, 4)
 }
+
+TEST_CASE("rfsizes: sizes --format json holds every probe, and the solutions of --solve") {
+  LoadedModel m = check_ns(read_model("models/cifar_cnn.ns"));
+  SizeSurvey s = survey_input_sizes(*m.graph, 29, 31);
+  auto j = nlohmann::json::parse(render_sizes_json(s, std::nullopt, "CifarCNN", "x"));
+  CHECK(j["model"] == "CifarCNN");
+  CHECK(j["input"]["shape"] == nlohmann::json::parse(R"(["B", 3, 32, 32])"));
+  CHECK(j["range"] == nlohmann::json::parse("[29, 31]"));
+  REQUIRE(j["variants"].size() == 3);
+  const auto& square = j["variants"][0];
+  CHECK(square["name"] == "H=W");
+  CHECK(square["axes"] == nlohmann::json::parse("[0, 1]"));
+  CHECK(square["probes"][0] == nlohmann::json::parse(R"({"size": 29, "valid": false,
+                                                        "error_at": "fc1"})"));
+  CHECK(square["probes"][1]["outputs"]["fc2"] == nlohmann::json::parse(R"(["B", 10])"));
+  CHECK(square["probes"][1]["floor_drops"].empty());
+  CHECK(square["probes"][2]["floor_drops"] ==
+        nlohmann::json::parse(R"([{"layer": "pool1", "dropped": [1, 1]}])"));
+  CHECK(square["valid"] == 2);
+  CHECK(square["smallest"] == 30);
+  SizeTarget t{"fc1", false, 2048};
+  SizeSurvey solved = survey_input_sizes(*m.graph, 28, 35, t);
+  auto js = nlohmann::json::parse(render_sizes_json(solved, t, "CifarCNN", "x"));
+  CHECK(js["solve"] == nlohmann::json::parse(R"({"layer": "fc1", "side": "in", "value": 2048})"));
+  CHECK(js["variants"][0]["solutions"] == nlohmann::json::parse("[30, 31, 32, 33]"));
+  CHECK(js["variants"][0]["probes"][0] == nlohmann::json::parse(R"({"size": 28, "value": 1152})"));
+  auto cli = run_cli("sizes models/cifar_cnn.ns --range 29..31 --format json");
+  CHECK(cli.code == 0);
+  CHECK(nlohmann::json::parse(cli.out)["variants"][1]["name"] == "H");
+  CHECK(run_cli("sizes models/cifar_cnn.ns --format yaml").code == 2);
+}
