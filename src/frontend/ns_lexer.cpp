@@ -45,10 +45,13 @@ class Lexer {
       track_depth(t.kind);
       return produced(std::move(t));
     }
-    if (last_kind_ != TokenKind::Newline && last_kind_ != TokenKind::End)
-      return produced(make(TokenKind::Newline, 0));
+    // After the text, both point just past its last token: an error there ("expected ')'")
+    // shows the line that is cut short, not the empty line after it.
+    // Inside an open bracket the statement is cut short by the end of the file: no Newline.
+    if (depth_ == 0 && last_kind_ != TokenKind::Newline && last_kind_ != TokenKind::End)
+      return produced(at_text_end(TokenKind::Newline));
     last_kind_ = TokenKind::End;
-    return make(TokenKind::End, 0);
+    return at_text_end(TokenKind::End);
   }
 
  private:
@@ -62,8 +65,17 @@ class Lexer {
   // Newline (End only after all text).
   TokenKind last_kind_ = TokenKind::Invalid;
 
+  Span after_last_;  // just past the last token that is not a Newline
+
   Token produced(Token t) {
     last_kind_ = t.kind;
+    if (t.kind != TokenKind::Newline)
+      after_last_ = Span{t.span.line, t.span.column + t.span.length};
+    return t;
+  }
+  Token at_text_end(TokenKind kind) const {
+    Token t = make(kind, 0);
+    if (after_last_.valid()) t.span = after_last_;
     return t;
   }
 

@@ -193,9 +193,10 @@ class Parser {
       ++silent_failures_;
       return;
     }
-    std::string found = at(TokenKind::Newline) || at(TokenKind::End)
-                            ? "end of line"
-                            : fmt::format("'{}'", cur().text);
+    std::string found = at(TokenKind::Newline)                ? "end of line"
+                        : at(TokenKind::End) && !scope_.block ? "the end of the file"
+                        : at(TokenKind::End)                  ? "end of line"
+                                                              : fmt::format("'{}'", cur().text);
     diags_.error(cur().span, fmt::format("{}, found {}", message, found), std::string(help));
   }
   bool expect(TokenKind k, const char* what, std::string_view help) {

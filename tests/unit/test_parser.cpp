@@ -111,3 +111,19 @@ TEST_CASE("every op of ops.def is documented in docs/ops.md, with its table's si
     CHECK(doc.find(row) != std::string::npos);  // else: run docs/tools/gen_ops_md.py
   }
 }
+
+TEST_CASE(
+    "parser: a file cut short inside a call points past its last token, not at an empty line") {
+  auto e = check_ns("model M\ninput x: [1, 3, 8, 8]\nc = Conv2d(3, 4,\n\n");
+  CHECK(first_error(e).span.line == 3);
+  CHECK(first_error(e).span.column == 17);  // just after `4,`
+  CHECK(first_error(e).message == "expected a value, found the end of the file");
+  auto shape = check_ns("input x: [1, 3");
+  CHECK(first_error(shape).span.line == 1);
+  CHECK(first_error(shape).span.column == 15);
+  CHECK(first_error(shape).message ==
+        "expected ',' or ']' in the input shape, found the end of the file");
+  // A last statement without a newline is complete: no error at the end.
+  auto whole = check_ns("input x: [1, 3, 8, 8]\nc = Conv2d(3, 4, 3)");
+  CHECK(whole.exit == ExitCode::Ok);
+}
