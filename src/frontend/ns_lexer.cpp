@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <string_view>
+#include <vector>
 
 #include "netshape/frontend.hpp"
 
@@ -42,12 +43,15 @@ class Lexer {
         continue;
       }
       Token t = next_token();
-      track_depth(t.kind);
+      track_depth(t);
       return produced(std::move(t));
     }
-    // After the text, both point just past its last token: an error there ("expected ')'")
-    // shows the line that is cut short, not the empty line after it.
-    // Inside an open bracket the statement is cut short by the end of the file: no Newline.
+    // A bracket still open at the end of the file is the mistake, and where it opened is where
+    // to look (as Python says it): one error there, an Invalid token the parser stays quiet at.
+    if (depth_ > 0 && last_kind_ != TokenKind::Invalid && last_kind_ != TokenKind::End)
+      return produced(unclosed_bracket());
+    // After the text, both point just past its last token: an error there shows the line that
+    // is cut short, not the empty line after it.
     if (depth_ == 0 && last_kind_ != TokenKind::Newline && last_kind_ != TokenKind::End)
       return produced(at_text_end(TokenKind::Newline));
     last_kind_ = TokenKind::End;
@@ -60,7 +64,14 @@ class Lexer {
   size_t pos_ = 0;
   int line_ = 1;
   int column_ = 1;
-  int depth_ = 0;  // open brackets: newlines inside them continue the statement
+  size_t depth_ = 0;  // open brackets: newlines inside them continue the statement
+  // Where the open brackets opened, outermost first; a hostile file's thousands are not kept.
+  static constexpr size_t kMaxOpenKept = 256;
+  struct OpenBracket {
+    Span span;
+    char bracket;
+  };
+  std::vector<OpenBracket> open_;
   // The last token produced; Invalid before the first, so that an empty file still gets its
   // Newline (End only after all text).
   TokenKind last_kind_ = TokenKind::Invalid;
@@ -100,9 +111,24 @@ class Lexer {
     while (pos_ < text_.size() && text_[pos_] != '\n') advance();
   }
 
-  void track_depth(TokenKind k) {
-    if (k == TokenKind::LParen || k == TokenKind::LBracket) ++depth_;
-    if ((k == TokenKind::RParen || k == TokenKind::RBracket) && depth_ > 0) --depth_;
+  void track_depth(const Token& t) {
+    if (t.kind == TokenKind::LParen || t.kind == TokenKind::LBracket) {
+      if (open_.size() < kMaxOpenKept) open_.push_back(OpenBracket{t.span, t.text[0]});
+      ++depth_;
+    }
+    if ((t.kind == TokenKind::RParen || t.kind == TokenKind::RBracket) && depth_ > 0) {
+      if (open_.size() == depth_) open_.pop_back();
+      --depth_;
+    }
+  }
+
+  Token unclosed_bracket() {
+    const OpenBracket& open = open_.back();  // the innermost one kept
+    diags_.error(open.span, fmt::format("`{}` was never closed", open.bracket),
+                 "add the closing bracket");
+    Token t = make(TokenKind::Invalid, 1);
+    t.span = open.span;
+    return t;
   }
 
   Token next_token() {

@@ -112,17 +112,22 @@ TEST_CASE("every op of ops.def is documented in docs/ops.md, with its table's si
   }
 }
 
-TEST_CASE(
-    "parser: a file cut short inside a call points past its last token, not at an empty line") {
+TEST_CASE("parser: a bracket never closed is reported where it opened, once") {
   auto e = check_ns("model M\ninput x: [1, 3, 8, 8]\nc = Conv2d(3, 4,\n\n");
+  CHECK(e.exit == ExitCode::UsageOrParse);
+  CHECK(e.diags.error_count() == 1);
   CHECK(first_error(e).span.line == 3);
-  CHECK(first_error(e).span.column == 17);  // just after `4,`
-  CHECK(first_error(e).message == "expected a value, found the end of the file");
+  CHECK(first_error(e).span.column == 11);  // the `(` of Conv2d(
+  CHECK(first_error(e).message == "`(` was never closed");
+  CHECK(first_error(e).help == "add the closing bracket");
   auto shape = check_ns("input x: [1, 3");
-  CHECK(first_error(shape).span.line == 1);
-  CHECK(first_error(shape).span.column == 15);
-  CHECK(first_error(shape).message ==
-        "expected ',' or ']' in the input shape, found the end of the file");
+  CHECK(first_error(shape).span.column == 10);
+  CHECK(first_error(shape).message == "`[` was never closed");
+  auto inner = check_ns("input x: [1, 3, 8, 8]\nc = Conv2d(3, 4, (3, 3)\n");
+  CHECK(first_error(inner).span.column == 11);  // (3, 3) is closed; Conv2d( is not
+  // A file cut short outside brackets points just past its last token, not at an empty line.
+  auto cut = check_ns("input x: [1, 3, 8, 8]\nc = Conv2d(3, 4, 3) *\n\n");
+  CHECK(first_error(cut).span.line == 2);
   // A last statement without a newline is complete: no error at the end.
   auto whole = check_ns("input x: [1, 3, 8, 8]\nc = Conv2d(3, 4, 3)");
   CHECK(whole.exit == ExitCode::Ok);
