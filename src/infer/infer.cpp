@@ -25,9 +25,10 @@ constexpr RuleFn kRules[] = {
 };
 static_assert(std::size(kRules) == kOpCount, "every op in ops.def needs a shape rule");
 
+// A tensor inference has computed (an input, or a node it has run): where its shape is kept, in
+// the analysis (its input list and its layers are reserved up front, so the address holds).
 struct Tensor {
-  bool known = false;  // computed (an input, or a node inference has run)
-  Shape shape;
+  const Shape* shape = nullptr;  // null: not computed yet
   // For help lines: the layer (a flatten/view) whose first input's shape this tensor flattens.
   // An index, not a copy: most tensors have none, and a Shape is large.
   uint32_t flattened_by = kNoId;
@@ -54,7 +55,7 @@ class Analyzer {
       if (!run_node(node, a.layers.emplace_back(), a.layers)) return a;
       const LayerInfo& done = a.layers.back();
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
-      tensors_[node.output] = Tensor{true, *done.output, flatten_source(a.layers)};
+      tensors_[node.output] = Tensor{&*done.output, flatten_source(a.layers)};
       if (!accumulate(a.totals, done, *node.statement)) return a;
       if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
     }
@@ -78,6 +79,7 @@ class Analyzer {
       return false;
     }
     std::vector<bool> declared(g_.names.size(), false);
+    a.inputs.reserve(g_.inputs.size());  // tensors_ points at these shapes
     for (size_t k = 0; k < g_.inputs.size(); ++k) {
       const InputDecl& in = *g_.inputs[k].decl;
       NameId name = g_.tensors[g_.inputs[k].tensor].name;
@@ -89,8 +91,8 @@ class Analyzer {
       declared[name] = true;
       std::optional<Shape> s = input_shape(k, in);
       if (!s) return false;
-      tensors_[g_.inputs[k].tensor] = Tensor{true, *s, kNoId};
       a.inputs.emplace_back(in.name, *s);
+      tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId};
       a.input_ids.push_back(g_.inputs[k].tensor);
     }
     return true;
@@ -158,7 +160,7 @@ class Analyzer {
       if (t == kNoId) continue;
       layer.inputs.emplace_back(g_.tensor_name(t));
       layer.input_ids.push_back(t);
-      layer.input_shapes.push_back(tensors_[t].shape);
+      layer.input_shapes.push_back(*tensors_[t].shape);
       if (i == 0) flattened_by = tensors_[t].flattened_by;
     }
     if (node.error >= 0) {
@@ -210,8 +212,8 @@ class Analyzer {
   Value resolve_dim_refs(const Value& v) const {
     if (v.kind == Value::Kind::DimRef) {
       TensorId t = g_.find_tensor(v.s);
-      if (t == kNoId || !tensors_[t].known) return v;
-      const Shape& s = tensors_[t].shape;
+      if (t == kNoId || !tensors_[t].shape) return v;
+      const Shape& s = *tensors_[t].shape;
       int64_t rank = static_cast<int64_t>(s.size());
       int64_t i = v.i < 0 ? v.i + rank : v.i;
       if (i < 0 || i >= rank) return v;
@@ -259,7 +261,7 @@ class Analyzer {
       return false;
     }
     for (const GraphOutput& o : g_.outputs) {
-      a.outputs.emplace_back(std::string(g_.tensor_name(o.tensor)), tensors_[o.tensor].shape);
+      a.outputs.emplace_back(std::string(g_.tensor_name(o.tensor)), *tensors_[o.tensor].shape);
       a.output_ids.push_back(o.tensor);
     }
     return true;
