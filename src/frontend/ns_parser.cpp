@@ -634,6 +634,7 @@ class Parser {
     st.op = std::move(call.op);
     st.op_span = call.op_span;
     st.args = std::move(call.args);
+    st.args.shrink_to_fit();  // kept for the whole run: without the spare room of its growth
     st.inputs_explicit = applied;
     std::string local;
     if (!targets.empty()) {
