@@ -124,7 +124,7 @@ void forward_instance_norm(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   size_t c_axis = s.size() - static_cast<size_t>(nd) - 1;
   int64_t inner = product(s, c_axis + 1, s.size());
-  ctx.out = Tensor::zeros(s);
+  ctx.out = ctx.zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
                    ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs.eps);
   channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
@@ -134,7 +134,7 @@ void forward_instance_norm(ForwardCtx& ctx) {
 void forward_layer_norm(ForwardCtx& ctx) {
   const auto& norm = ctx.layer.attrs.normalized_shape;
   int64_t size = product(norm, 0, norm.size());
-  ctx.out = Tensor::zeros(ctx.x().shape);
+  ctx.out = ctx.zeros(ctx.x().shape);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
                    ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs.eps);
   const Tensor* w = ctx.weight("weight");
@@ -151,7 +151,7 @@ void forward_group_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   int64_t groups = ctx.layer.attrs.num_groups;
   int64_t inner = product(s, 2, s.size());
-  ctx.out = Tensor::zeros(s);
+  ctx.out = ctx.zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(), s[0] * groups, s[1] / groups * inner,
                    ctx.layer.attrs.eps);
   channel_affine(ctx, s[0], s[1], inner);
@@ -230,7 +230,7 @@ void forward_linear(ForwardCtx& ctx) {
     throw ForwardError("Linear input features differ from in_features");
   int64_t rows = ctx.x().numel() / in_f;
   shape.back() = out_f;
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   const float* x = ctx.x().data.data();
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t o = 0; o < out_f; ++o) {
@@ -252,7 +252,7 @@ void forward_constant_pad(ForwardCtx& ctx) {
   int64_t oh = h + pad[2] + pad[3], ow = w + pad[0] + pad[1];
   shape[r - 2] = oh;
   shape[r - 1] = ow;
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   std::fill(ctx.out.data.begin(), ctx.out.data.end(), value);
   int64_t planes = product(shape, 0, r - 2);
   for (int64_t p = 0; p < planes; ++p)
@@ -274,7 +274,7 @@ void forward_interpolate(ForwardCtx& ctx) {
   const auto& size = a.size;
   std::vector<int64_t> shape(s.begin(), s.begin() + 2);
   shape.insert(shape.end(), size.begin(), size.end());
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   bool linear = mode == InterpolateMode::linear || mode == InterpolateMode::bilinear ||
                 mode == InterpolateMode::trilinear;
   if (!linear && mode != InterpolateMode::nearest && mode != InterpolateMode::nearest_exact) {
@@ -374,7 +374,7 @@ void forward_add(ForwardCtx& ctx) {
     }
     return;
   }
-  ctx.out = Tensor::zeros(so);
+  ctx.out = ctx.zeros(so);
   std::vector<int64_t> idx(rank, 0);
   for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
     int64_t ia = 0, ib = 0;
@@ -397,7 +397,7 @@ void forward_cat(ForwardCtx& ctx) {
   std::vector<int64_t> shape = ctx.x().shape;
   shape[dim] = 0;
   for (const Tensor* t : ctx.in) shape[dim] += t->shape.at(dim);
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   int64_t outer = product(shape, 0, dim), inner = product(shape, dim + 1, shape.size());
   float* y = ctx.out.data.data();
   for (int64_t o = 0; o < outer; ++o)
@@ -428,7 +428,7 @@ void forward_transpose(ForwardCtx& ctx) {
   if (s.empty()) return reshape_to(ctx, {});
   size_t d0 = static_cast<size_t>(dims.at(0)), d1 = static_cast<size_t>(dims.at(1));
   std::swap(out_shape[d0], out_shape[d1]);
-  ctx.out = Tensor::zeros(out_shape);
+  ctx.out = ctx.zeros(out_shape);
   std::vector<int64_t> in_stride(s.size(), 1);
   for (size_t i = s.size() - 1; i-- > 0;) in_stride[i] = in_stride[i + 1] * s[i + 1];
   std::vector<int64_t> idx(s.size(), 0);
@@ -452,7 +452,7 @@ void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   std::vector<bool> reduce(s.size(), false);
   for (int64_t d : ctx.layer.attrs.dims) reduce[static_cast<size_t>(d)] = true;
-  ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;
   bool largest = kind == OpKind::amax || kind == OpKind::argmax;
   bool smallest = kind == OpKind::amin || kind == OpKind::argmin;

@@ -7,6 +7,7 @@
 
 #include "netshape/kernels/conv.hpp"
 #include "netshape/limits.hpp"
+#include "parallel.hpp"
 
 namespace netshape::kernels {
 
@@ -14,39 +15,43 @@ namespace netshape::kernels {
 // while its 16 channels are written or read one by one.
 constexpr int64_t kLayoutTile = 64;
 
-// [N, C, H, W] -> [N, C16/16, H, W, 16c]
-void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
-  const int64_t HW = H * W, CB = round_up16(C) / 16;
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t cb = 0; cb < CB; ++cb) {
+// [N, C, H, W] -> [N, C16/16, H, W, 16c]. Work item: one tile of one channel block.
+void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int threads) {
+  const int64_t HW = H * W, CB = round_up16(C) / 16, tiles = (HW + kLayoutTile - 1) / kLayoutTile;
+  const int t = threads_for_floats(N * CB * 16 * HW, threads);
+  parallel_for(N * CB * tiles, t, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t i0 = it % tiles * kLayoutTile, i1 = std::min(HW, i0 + kLayoutTile);
+      const int64_t cb = it / tiles % CB, n = it / tiles / CB;
       float* d = dst + (n * CB + cb) * HW * 16;
       const int64_t cn = std::min<int64_t>(16, C - cb * 16);
-      if (cn < 16) std::memset(d, 0, sizeof(float) * static_cast<size_t>(HW * 16));
-      for (int64_t i0 = 0; i0 < HW; i0 += kLayoutTile) {
-        const int64_t i1 = std::min(HW, i0 + kLayoutTile);
-        for (int64_t c = 0; c < cn; ++c) {
-          const float* s = src + (n * C + cb * 16 + c) * HW;
-          for (int64_t i = i0; i < i1; ++i) d[i * 16 + c] = s[i];
-        }
+      if (cn < 16) std::fill(d + i0 * 16, d + i1 * 16, 0.0f);
+      for (int64_t c = 0; c < cn; ++c) {
+        const float* s = src + (n * C + cb * 16 + c) * HW;
+        for (int64_t i = i0; i < i1; ++i) d[i * 16 + c] = s[i];
       }
     }
+  });
 }
 
-// [N, C16/16, H, W, 16c] -> [N, C, H, W]
-void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
-  const int64_t HW = H * W, CB = round_up16(C) / 16;
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t cb = 0; cb < CB; ++cb) {
+// [N, C16/16, H, W, 16c] -> [N, C, H, W]. Work item: one tile of one channel block.
+void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int threads) {
+  const int64_t HW = H * W, CB = round_up16(C) / 16, tiles = (HW + kLayoutTile - 1) / kLayoutTile;
+  const int t = threads_for_floats(N * CB * 16 * HW, threads);
+  parallel_for(N * CB * tiles, t, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t i0 = it % tiles * kLayoutTile, i1 = std::min(HW, i0 + kLayoutTile);
+      const int64_t cb = it / tiles % CB, n = it / tiles / CB;
       const int64_t cn = std::min<int64_t>(16, C - cb * 16);
       const float* s = src + (n * CB + cb) * HW * 16;
-      for (int64_t i0 = 0; i0 < HW; i0 += kLayoutTile) {
-        const int64_t i1 = std::min(HW, i0 + kLayoutTile);
-        for (int64_t c = 0; c < cn; ++c) {
-          float* d = dst + (n * C + cb * 16 + c) * HW;
-          for (int64_t i = i0; i < i1; ++i) d[i] = s[i * 16 + c];
-        }
+      for (int64_t c = 0; c < cn; ++c) {
+        float* d = dst + (n * C + cb * 16 + c) * HW;
+        for (int64_t i = i0; i < i1; ++i) d[i] = s[i * 16 + c];
       }
     }
+  });
 }
 
 const char* path_name(Conv2dPath path) {
@@ -140,24 +145,27 @@ namespace {
 
 // oihw [K, Cg, R, S] -> [G, Kg16/16, Cg16/16, R, S, 16i, 16o]. Each 16x16 block of one kernel
 // position is written from contiguous reads (for one output channel, its 16 input channels'
-// R*S taps lie together); the block (R*S*256 floats) stays in L1 while it fills.
-void pack_blocked(const Conv2dParams& p, const float* w, float* out) {
+// R*S taps lie together); the block (R*S*256 floats) stays in L1 while it fills. Work item: one
+// (group, output block, input block) tile.
+void pack_blocked(const Conv2dParams& p, const float* w, float* out, int threads) {
   const int64_t G = p.groups, Cg = p.C / G, Kg = p.K / G;
   const int64_t CB = round_up16(Cg) / 16, KB = round_up16(Kg) / 16, RS = p.R * p.S;
-  for (int64_t g = 0; g < G; ++g)
-    for (int64_t kb = 0; kb < KB; ++kb)
-      for (int64_t cb = 0; cb < CB; ++cb) {
-        float* tile = out + ((g * KB + kb) * CB + cb) * RS * 256;
-        const bool whole = (kb + 1) * 16 <= Kg && (cb + 1) * 16 <= Cg;
-        if (!whole) std::fill_n(tile, RS * 256, 0.0f);
-        const int64_t kn = std::min<int64_t>(16, Kg - kb * 16);
-        const int64_t cn = std::min<int64_t>(16, Cg - cb * 16);
-        for (int64_t o = 0; o < kn; ++o) {
-          const float* src = w + ((g * Kg + kb * 16 + o) * Cg + cb * 16) * RS;
-          for (int64_t i = 0; i < cn; ++i)
-            for (int64_t rs = 0; rs < RS; ++rs) tile[(rs * 16 + i) * 16 + o] = src[i * RS + rs];
-        }
+  const int t = threads_for_floats(G * KB * CB * RS * 256, threads);
+  parallel_for(G * KB * CB, t, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t cb = it % CB, kb = it / CB % KB, g = it / CB / KB;
+      float* tile = out + it * RS * 256;
+      const bool whole = (kb + 1) * 16 <= Kg && (cb + 1) * 16 <= Cg;
+      if (!whole) std::fill_n(tile, RS * 256, 0.0f);
+      const int64_t kn = std::min<int64_t>(16, Kg - kb * 16);
+      const int64_t cn = std::min<int64_t>(16, Cg - cb * 16);
+      for (int64_t o = 0; o < kn; ++o) {
+        const float* src = w + ((g * Kg + kb * 16 + o) * Cg + cb * 16) * RS;
+        for (int64_t i = 0; i < cn; ++i)
+          for (int64_t rs = 0; rs < RS; ++rs) tile[(rs * 16 + i) * 16 + o] = src[i * RS + rs];
       }
+    }
+  });
 }
 
 // oihw [K, C, R, S] -> [K16/16, C, R, S, 16o]
@@ -185,13 +193,14 @@ void pack_depthwise(const Conv2dParams& p, const float* w, float* out) {
 
 }  // namespace
 
-void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed) {
+void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed,
+                  int threads) {
   if (!path_supports(path, p))
     throw std::invalid_argument(std::string("pack_weights: path ") + path_name(path) +
                                 " cannot compute this convolution");
   switch (path) {
     case Conv2dPath::Blocked:
-      return pack_blocked(p, oihw, packed);
+      return pack_blocked(p, oihw, packed, threads);
     case Conv2dPath::FirstLayer:
       return pack_first_layer(p, oihw, packed);
     case Conv2dPath::Depthwise:

@@ -4,6 +4,7 @@
 
 #include "../../src/exec/forward.hpp"
 #include "netshape/exec.hpp"
+#include "netshape/kernels/conv.hpp"
 #include "test_helpers.hpp"
 
 using namespace netshape;
@@ -55,6 +56,34 @@ TEST_CASE("run: reference forwards compute known values") {
         doctest::Approx((pool.data[0] + pool.data[1] + pool.data[2] + pool.data[3]) / 4));
   const Tensor& sm = r.outputs[4].second;
   CHECK(sm.data[0] + sm.data[1] == doctest::Approx(1.0f));
+}
+
+TEST_CASE("run: convolutions on reused buffers compute the reference convolution") {
+  // Three convolutions of one shape: the later ones run on the packed weights and NCHW16c
+  // buffers the earlier ones freed (stale contents), on 2 threads; each output must still be
+  // the naive reference convolution of its kept input and weights.
+  auto m = check_ns(
+      "input x: [2, 20, 9, 11]\nc1 = Conv2d(20, 20, 3, padding=1)\nc2 = Conv2d(20, 20, 3, "
+      "padding=1)\nc3 = Conv2d(20, 20, 3, padding=1)\nc4 = Conv2d(20, 20, 3, padding=1)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  o.threads = 2;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const Tensor* in = &r.inputs.at(0).second;
+  for (size_t layer = 0; layer < 4; ++layer) {
+    kernels::Conv2dParams p;
+    p.N = 2, p.C = 20, p.H = 9, p.W = 11, p.K = 20, p.R = p.S = 3, p.pad_h = p.pad_w = 1;
+    p.bias = r.weights.at(2 * layer + 1).second.data.data();
+    const Tensor& w = r.weights.at(2 * layer).second;
+    CHECK(r.weights.at(2 * layer).first == "c" + std::to_string(layer + 1) + ".weight");
+    std::vector<float> want(static_cast<size_t>(2 * 20 * 9 * 11));
+    kernels::conv2d_reference(p, in->data.data(), w.data.data(), want.data());
+    const Tensor& got = r.outputs.at(layer).second;
+    CHECK(kernels::max_relative_error(got.data, want) < 1e-5);
+    in = &got;
+  }
 }
 
 TEST_CASE("run: Linear forward is x W^T + b") {
