@@ -110,12 +110,13 @@ double max_relative_error(const std::vector<float>& got, const std::vector<float
 // ---- Layout conversion ----
 
 // [N, C, H, W] -> [N, ceil(C/16), H, W, 16c]; padding channels are written as zeros. Large
-// tensors are converted on up to `threads` threads (the kernels' pool).
+// tensors are converted on up to `threads` threads (the kernels' pool); with AVX-512, 16 pixels
+// x 16 channels at a time through a register transpose (the same values).
 void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
-                     int threads = 1);
+                     int threads = 1, Isa isa = Isa::Auto);
 // [N, ceil(C/16), H, W, 16c] -> [N, C, H, W]; padding channels are dropped.
 void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
-                     int threads = 1);
+                     int threads = 1, Isa isa = Isa::Auto);
 
 // ---- Optimised direct convolution ----
 
