@@ -5,10 +5,24 @@
 #include <cmath>
 #include <limits>
 
+#include "../kernels/parallel.hpp"
 #include "forward.hpp"
 
 namespace netshape {
 namespace {
+
+// The dot product of n floats in 16 partial sums (vectorised; the order of the additions is not
+// the serial one, so results differ from a serial sum by float rounding only).
+float dot(const float* a, const float* b, int64_t n) {
+  float lanes[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; ++l) lanes[l] += a[i + l] * b[i + l];
+  float sum = 0.0f;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (float v : lanes) sum += v;
+  return sum;
+}
 
 // Reshapes keep the data; the new shape must hold exactly the same number of elements.
 void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
@@ -109,13 +123,16 @@ void forward_batch_norm(ForwardCtx& ctx) {
   const Tensor* b = ctx.weight("bias");
   int64_t channels = s[1], inner = product(s, 2, s.size());
   float* y = ctx.out.data.data();
-  for (int64_t o = 0; o < s[0]; ++o)
-    for (int64_t c = 0; c < channels; ++c) {
+  const int threads = kernels::threads_for_floats(s[0] * channels * inner, ctx.threads);
+  kernels::parallel_for(s[0] * channels, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {  // plane = o * channels + c
+      const int64_t c = plane % channels;
       float m = w ? scale * w->data[static_cast<size_t>(c)] : scale;
       float a = b ? b->data[static_cast<size_t>(c)] : 0.0f;
-      float* row = y + (o * channels + c) * inner;
+      float* row = y + plane * inner;
       for (int64_t i = 0; i < inner; ++i) row[i] = row[i] * m + a;
     }
+  });
 }
 
 // x: [N, C, *] -> same; statistics per (sample, channel)
@@ -163,8 +180,13 @@ void forward_elementwise(ForwardCtx& ctx) {
   OpKind kind = op_info(ctx.layer.op).kind;
   // The common kinds get a loop of their own (the compiler vectorises it); the others go
   // through the one definition of each activation.
+  float* y = ctx.out.data.data();
+  const auto n = static_cast<int64_t>(ctx.out.data.size());
+  const int threads = kernels::threads_for_floats(n, ctx.threads);
   auto each = [&](auto f) {
-    for (float& v : ctx.out.data) v = f(v);
+    kernels::parallel_for(n, threads, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) y[i] = f(y[i]);
+    });
   };
   if (kind == OpKind::relu) return each([](float v) { return v > 0.0f ? v : 0.0f; });
   if (kind == OpKind::relu6) return each([](float v) { return std::clamp(v, 0.0f, 6.0f); });
@@ -232,14 +254,17 @@ void forward_linear(ForwardCtx& ctx) {
   shape.back() = out_f;
   ctx.out = ctx.zeros(shape);
   const float* x = ctx.x().data.data();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t o = 0; o < out_f; ++o) {
-      float acc = b ? b->data[static_cast<size_t>(o)] : 0.0f;
+  float* y = ctx.out.data.data();
+  // Output features split over the threads; each weight row is read once (from memory) and
+  // then for every input row from cache.
+  const int threads = kernels::threads_for_floats(out_f * in_f, ctx.threads);
+  kernels::parallel_for(out_f, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o) {
       const float* wr = w.data.data() + o * in_f;
-      const float* xr = x + r * in_f;
-      for (int64_t i = 0; i < in_f; ++i) acc += xr[i] * wr[i];
-      ctx.out.data[static_cast<size_t>(r * out_f + o)] = acc;
+      const float bias = b ? b->data[static_cast<size_t>(o)] : 0.0f;
+      for (int64_t r = 0; r < rows; ++r) y[r * out_f + o] = bias + dot(x + r * in_f, wr, in_f);
     }
+  });
 }
 
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
@@ -367,11 +392,15 @@ void forward_add(ForwardCtx& ctx) {
     ctx.out = ctx.take_x();
     float* out = ctx.out.data.data();
     size_t n = ctx.out.data.size();
-    if (kind == OpKind::add && alpha == 1.0f) {
-      for (size_t i = 0; i < n; ++i) out[i] += y[i];
-    } else {
-      for (size_t i = 0; i < n; ++i) out[i] = combine(kind, out[i], y[i], alpha);
-    }
+    const int threads = kernels::threads_for_floats(static_cast<int64_t>(n), ctx.threads);
+    const bool plain = kind == OpKind::add && alpha == 1.0f;
+    kernels::parallel_for(static_cast<int64_t>(n), threads, [&](int64_t begin, int64_t end) {
+      if (plain) {
+        for (int64_t i = begin; i < end; ++i) out[i] += y[i];
+      } else {
+        for (int64_t i = begin; i < end; ++i) out[i] = combine(kind, out[i], y[i], alpha);
+      }
+    });
     return;
   }
   ctx.out = ctx.zeros(so);
