@@ -101,6 +101,30 @@ TEST_CASE("run: Linear forward is x W^T + b") {
           doctest::Approx(b[o2] + x[0] * w[o2 * 3] + x[1] * w[o2 * 3 + 1] + x[2] * w[o2 * 3 + 2]));
 }
 
+TEST_CASE("run: Linear with several rows, a tail of features and two threads is x W^T + b") {
+  // 300 features: 18 blocks of 16 and a tail of 12; 500 x 300 weights are enough for 2 threads.
+  auto m = check_ns("input x: [3, 300]\nfc = Linear(300, 500)\n");
+  ExecOptions o;
+  o.keep_outputs = true;
+  o.threads = 2;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const auto& x = r.inputs[0].second.data;
+  const auto& w = r.weights[0].second.data;
+  const auto& b = r.weights[1].second.data;
+  const auto& y = r.outputs[0].second.data;
+  REQUIRE(y.size() == 1500);
+  double worst = 0;
+  for (size_t row = 0; row < 3; ++row)
+    for (size_t f = 0; f < 500; ++f) {
+      double want = b[f];  // in double: the serial sum's rounding is not the truth either
+      for (size_t i = 0; i < 300; ++i)
+        want += static_cast<double>(x[row * 300 + i]) * w[f * 300 + i];
+      worst = std::max(worst, std::abs(y[row * 500 + f] - want) / std::max(1.0, std::abs(want)));
+    }
+  CHECK(worst < 1e-5);
+}
+
 TEST_CASE("run: a symbolic batch binds to --batch, weights are deterministic per seed") {
   auto m = check_ns("input x: [B, 3, 8, 8]\nConv2d(3, 4, 3)\nflatten(1)\n");
   ExecOptions o;
