@@ -9,6 +9,7 @@
 #include <map>
 #include <string_view>
 
+#include "buffer_pool.hpp"
 #include "forward.hpp"
 #include "netshape/exec.hpp"
 #include "netshape/memory.hpp"
@@ -46,6 +47,11 @@ uint64_t hash_name(const std::string& s) {
   return h;
 }
 
+// estimate_memory, also giving the bytes it counts in use while each layer runs (by layer index,
+// up to where the estimate stops).
+MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
+                                 std::vector<int64_t>* layer_bytes);
+
 // The layer that owns a layer's parameters: itself, or the first call of a reused module.
 const LayerInfo& param_owner(const Analysis& a, const LayerInfo& l) {
   return l.shares_params_with < a.layers.size() ? a.layers[l.shares_params_with] : l;
@@ -54,8 +60,10 @@ const LayerInfo& param_owner(const Analysis& a, const LayerInfo& l) {
 // PyTorch's default init bound for layers with a fan-in: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 // Seeded by the owner's name, so a reused module gets the same weights at every call.
 Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTensor& p,
-                     uint64_t seed) {
-  Tensor t = Tensor::zeros(p.shape);
+                     uint64_t seed, BufferPool& pool) {
+  Tensor t;
+  t.shape = p.shape;
+  t.data = pool.take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));  // all overwritten
   Rng rng{seed ^ hash_name(owner.name + "." + p.name)};
   int64_t fan_in = 1;
   if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
@@ -88,6 +96,22 @@ const Tensor* ForwardCtx::weight(const std::string& name) const {
   return nullptr;
 }
 
+Tensor ForwardCtx::zeros(std::vector<int64_t> shape) const {
+  if (!pool) return Tensor::zeros(std::move(shape));
+  Tensor t;
+  t.shape = std::move(shape);
+  t.data = pool->take_zeroed(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));
+  return t;
+}
+
+Tensor ForwardCtx::for_overwrite(std::vector<int64_t> shape) const {
+  if (!pool) return Tensor::zeros(std::move(shape));
+  Tensor t;
+  t.shape = std::move(shape);
+  t.data = pool->take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));
+  return t;
+}
+
 std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
   auto bound = bind_batch(s, batch);
   // run's memory guard has bound every shape (estimate_memory) before a forward asks for it.
@@ -111,6 +135,15 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::vector<std::optional<Tensor>> live(a.tensor_count);  // by tensor id
   auto last = last_readers(a);
+  // Freed buffers are reused, but the pool may hold only what the memory estimate leaves beside
+  // the layer running: then what is in use never exceeds the estimated peak (run's guard).
+  std::vector<int64_t> in_use_at;  // what the estimate counts in use while layer i runs
+  const int64_t peak = estimate_by_layer(a, opts, &in_use_at).peak_bytes.value_or(0);
+  BufferPool pool;
+  auto pool_limit_at = [&](size_t layer) {
+    return layer < in_use_at.size() ? peak - in_use_at[layer] : 0;
+  };
+  pool.limit_to(pool_limit_at(0));
   // Hands a tensor to the sink; false (with r.error set) when the sink refuses it.
   auto give = [&](const std::string& name, const Tensor& t) {
     if (!opts.sink) return true;
@@ -130,12 +163,15 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     if (!give("input." + name, t)) return r;
   }
   for (const LayerInfo& l : a.layers) {
+    size_t index = static_cast<size_t>(&l - a.layers.data());
+    pool.limit_to(pool_limit_at(index));
     std::vector<Tensor> weights;
     const LayerInfo& owner = param_owner(a, l);
-    for (const ParamTensor& p : l.weights) weights.push_back(random_weight(owner, l, p, opts.seed));
+    for (const ParamTensor& p : l.weights)
+      weights.push_back(random_weight(owner, l, p, opts.seed, pool));
     Tensor out;
-    size_t index = static_cast<size_t>(&l - a.layers.data());
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
+    ctx.pool = &pool;
     for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
     if (!l.input_ids.empty() && last[l.input_ids[0]] == index &&
         std::count(l.input_ids.begin(), l.input_ids.end(), l.input_ids[0]) == 1)
@@ -146,6 +182,8 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     run.expected = bind_shape(*l.output, opts.batch);
     auto start = std::chrono::steady_clock::now();
     try {
+      if (op_info(l.op).family == Family::conv) prepare_conv(ctx);  // part of making weights
+      start = std::chrono::steady_clock::now();
       kForwards[static_cast<size_t>(l.op)](ctx);
     } catch (const ForwardError& e) {
       r.error = l.name + ": " + e.what();
@@ -169,9 +207,17 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     }
     if (!give(l.name, out)) return r;
     if (keep) r.outputs.emplace_back(l.name, out);
-    for (TensorId t : l.input_ids)
-      if (last[t] == index) live[t].reset();
-    if (last[l.output_id] != kNeverRead) live[l.output_id] = std::move(out);
+    pool.give(std::move(ctx.packed_weights));  // left when the forward stopped before its use
+    for (Tensor& w : weights) pool.give(std::move(w.data));  // moved out when kept
+    for (TensorId t : l.input_ids) {
+      if (last[t] != index || !live[t]) continue;
+      pool.give(std::move(live[t]->data));
+      live[t].reset();
+    }
+    if (last[l.output_id] != kNeverRead)
+      live[l.output_id] = std::move(out);
+    else
+      pool.give(std::move(out.data));
   }
   for (size_t k = 0; k < a.outputs.size(); ++k) {
     const std::string& name = a.outputs[k].first;
@@ -263,7 +309,10 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
   return w;
 }
 
-MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
+namespace {
+
+MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
+                                 std::vector<int64_t>* layer_bytes) {
   MemoryEstimate e;
   auto last = last_readers(a);
   std::vector<int64_t> live(a.tensor_count, -1);  // bytes of each live activation, by tensor id
@@ -310,7 +359,9 @@ MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
       e.peak_layer = static_cast<int64_t>(i);
       return fail();
     }
-    at_peak(live_sum + kept + weights + *out + *scratch, l.name, static_cast<int64_t>(i));
+    const Checked in_use = live_sum + kept + weights + *out + *scratch;
+    at_peak(in_use, l.name, static_cast<int64_t>(i));
+    if (layer_bytes) layer_bytes->push_back(in_use.get().value_or(INT64_MAX));
     if (&param_owner(a, l) == &l) {
       sink = sink + weights;
       e.sink_tensors += l.weights.size();
@@ -334,6 +385,12 @@ MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
   e.peak_bytes = peak.get();
   e.sink_bytes = sink.get();
   return e;
+}
+
+}  // namespace
+
+MemoryEstimate estimate_memory(const Analysis& a, const ExecOptions& opts) {
+  return estimate_by_layer(a, opts, nullptr);
 }
 
 std::string write_npy(const std::string& path, const Tensor& t) {

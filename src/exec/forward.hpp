@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "buffer_pool.hpp"
 #include "netshape/exec.hpp"
 
 namespace netshape {
@@ -23,10 +24,27 @@ struct ForwardCtx {
   // The first input when this layer is its last reader (and reads it once): a forward that
   // computes in place (activations, BatchNorm, add) takes it as its output instead of copying.
   Tensor* dying_x = nullptr;
+  // The executor's pool of freed buffers (nullptr: allocate fresh). A forward's tensors and
+  // scratch come from it through zeros / for_overwrite and go back through release.
+  BufferPool* pool = nullptr;
+  // The convolution's weights in the layout its kernel reads, when the executor made them so
+  // before the forward (prepare_conv); empty otherwise (the forward packs them itself).
+  std::vector<float> packed_weights{};
   const Tensor& x() const { return *in.at(0); }
   // The first input to overwrite with the output: moved when it dies here, else a copy.
   Tensor take_x() { return dying_x ? std::move(*dying_x) : *in.at(0); }
   const Tensor* weight(const std::string& name) const;
+  // A tensor of `shape` filled with zeros.
+  Tensor zeros(std::vector<int64_t> shape) const;
+  // A tensor of `shape` whose values the caller overwrites, every one (contents unspecified).
+  Tensor for_overwrite(std::vector<int64_t> shape) const;
+  // Scratch of `n` floats (contents unspecified), and its return once the forward is done.
+  std::vector<float> scratch(size_t n) const {
+    return pool ? pool->take(n) : std::vector<float>(n);
+  }
+  void release(std::vector<float>&& v) const {
+    if (pool) pool->give(std::move(v));
+  }
 };
 
 // An attribute of `nd` spatial values as 3 values (D, H, W), the missing leading ones `fill`:
@@ -57,6 +75,12 @@ struct ForwardError : std::runtime_error {
 // count leaves int64. Throws ForwardError where forward_conv would.
 std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
                                           const std::vector<int64_t>& in_shape);
+
+// Packs a 1-D or 2-D convolution's weights into ctx.packed_weights for the kernel path its
+// forward will take (nothing for other convolutions). The executor calls it as it makes the
+// weights, outside the forward's time, as a PyTorch model's weights exist before its forward.
+// Throws ForwardError where forward_conv would.
+void prepare_conv(ForwardCtx& ctx);
 
 #define NS_FAMILY(family, ...) void forward_##family(ForwardCtx& ctx);
 #include "netshape/op_families.def"

@@ -140,6 +140,44 @@ kernels::Conv2dParams conv2d_params(const ConvSetup& c, bool fuse_relu) {
   return p;
 }
 
+// A 1-D or 2-D convolution on the blocked kernel, its weights packed and its NCHW input and
+// output converted to and from NCHW16c in buffers of the executor's pool, every step on the
+// forward's threads. The output, the packed weights and both NCHW16c copies are held together,
+// as the memory guard counts them (packed_conv2d_bytes): the guard's estimate stays exact.
+Tensor conv2d_blocked(ForwardCtx& ctx, const kernels::Conv2dParams& p, const float* x,
+                      const float* oihw, std::vector<int64_t> shape) {
+  namespace k = kernels;
+  if (const char* why = p.invalid_reason(); *why) throw ForwardError(why);
+  const k::Conv2dPath path = k::choose_conv2d_path(p);
+  if (path == k::Conv2dPath::Reference) {
+    Tensor out = ctx.zeros(std::move(shape));
+    k::conv2d_reference(p, x, oihw, out.data.data());
+    return out;
+  }
+  Tensor out = ctx.for_overwrite(std::move(shape));  // nchw16c_to_nchw writes every value
+  const auto packed_size = static_cast<size_t>(k::packed_weights_size(p, path));
+  std::vector<float> packed = std::move(ctx.packed_weights);
+  if (packed.size() != packed_size) {  // not prepared (prepare_conv)
+    ctx.release(std::move(packed));
+    packed = ctx.scratch(packed_size);
+    k::pack_weights(p, path, oihw, packed.data(), ctx.threads);
+  }
+  std::vector<float> in16;
+  if (path != k::Conv2dPath::FirstLayer) {  // FirstLayer reads plain NCHW directly
+    in16 = ctx.scratch(static_cast<size_t>(p.N * k::round_up16(p.C) * p.H * p.W));
+    k::nchw_to_nchw16c(x, in16.data(), p.N, p.C, p.H, p.W, ctx.threads);
+    x = in16.data();
+  }
+  const int64_t P = p.P(), Q = p.Q();
+  std::vector<float> out16 = ctx.scratch(static_cast<size_t>(p.N * k::round_up16(p.K) * P * Q));
+  k::conv2d_nchw16c_direct(p, path, x, packed.data(), out16.data(), ctx.threads);
+  k::nchw16c_to_nchw(out16.data(), out.data.data(), p.N, p.K, P, Q, ctx.threads);
+  ctx.release(std::move(out16));
+  ctx.release(std::move(in16));
+  ctx.release(std::move(packed));
+  return out;
+}
+
 }  // namespace
 
 std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
@@ -155,6 +193,18 @@ std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
   return bytes.get();
 }
 
+void prepare_conv(ForwardCtx& ctx) {
+  const ConvSetup c = conv_setup(ctx.layer, ctx.x().shape);
+  if (c.nd > 2) return;
+  const kernels::Conv2dParams p = conv2d_params(c, ctx.fuse_relu);
+  if (*p.invalid_reason()) return;  // the forward reports it
+  const kernels::Conv2dPath path = kernels::choose_conv2d_path(p);
+  if (path == kernels::Conv2dPath::Reference) return;
+  ctx.packed_weights = ctx.scratch(static_cast<size_t>(kernels::packed_weights_size(p, path)));
+  kernels::pack_weights(p, path, ctx.weight("weight")->data.data(), ctx.packed_weights.data(),
+                        ctx.threads);
+}
+
 // x: [N, C, *in] -> [N, K, *out]
 void forward_conv(ForwardCtx& ctx) {
   const ConvSetup c = conv_setup(ctx.layer, ctx.x().shape);
@@ -167,13 +217,14 @@ void forward_conv(ForwardCtx& ctx) {
     padded_storage = pad_input(ctx.x(), c.in, c.pad_lo, c.pad_hi, c.mode, p);
     src = &padded_storage;
   }
-  ctx.out = Tensor::zeros(out_shape(c.l, c.k, c.o, c.nd));
   if (c.nd <= 2) {
-    kernels::PackedConv2d conv(conv2d_params(c, ctx.fuse_relu), w->data.data(),
-                               b ? b->data.data() : nullptr);
-    conv.run(src->data.data(), ctx.out.data.data(), ctx.threads);
+    kernels::Conv2dParams p = conv2d_params(c, ctx.fuse_relu);
+    p.bias = b ? b->data.data() : nullptr;
+    ctx.out =
+        conv2d_blocked(ctx, p, src->data.data(), w->data.data(), out_shape(c.l, c.k, c.o, c.nd));
     return;
   }
+  ctx.out = ctx.zeros(out_shape(c.l, c.k, c.o, c.nd));
   kernels::ConvNdParams p;
   p.N = c.l.n;
   p.C = c.l.c;
@@ -213,7 +264,7 @@ void forward_conv_transpose(ForwardCtx& ctx) {
                                       p.output_padding[i])
                .value_or(0);
   if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0) throw ForwardError("transposed conv output is empty");
-  ctx.out = Tensor::zeros(out_shape(l, p.K, o, nd));
+  ctx.out = ctx.zeros(out_shape(l, p.K, o, nd));
   kernels::conv_transpose_reference(p, ctx.x().data.data(), ctx.weight("weight")->data.data(),
                                     ctx.out.data.data());
 }

@@ -5,10 +5,24 @@
 #include <cmath>
 #include <limits>
 
+#include "../kernels/parallel.hpp"
 #include "forward.hpp"
 
 namespace netshape {
 namespace {
+
+// The dot product of n floats in 16 partial sums (vectorised; the order of the additions is not
+// the serial one, so results differ from a serial sum by float rounding only).
+float dot(const float* a, const float* b, int64_t n) {
+  float lanes[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; ++l) lanes[l] += a[i + l] * b[i + l];
+  float sum = 0.0f;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (float v : lanes) sum += v;
+  return sum;
+}
 
 // Reshapes keep the data; the new shape must hold exactly the same number of elements.
 void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
@@ -109,13 +123,16 @@ void forward_batch_norm(ForwardCtx& ctx) {
   const Tensor* b = ctx.weight("bias");
   int64_t channels = s[1], inner = product(s, 2, s.size());
   float* y = ctx.out.data.data();
-  for (int64_t o = 0; o < s[0]; ++o)
-    for (int64_t c = 0; c < channels; ++c) {
+  const int threads = kernels::threads_for_floats(s[0] * channels * inner, ctx.threads);
+  kernels::parallel_for(s[0] * channels, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {  // plane = o * channels + c
+      const int64_t c = plane % channels;
       float m = w ? scale * w->data[static_cast<size_t>(c)] : scale;
       float a = b ? b->data[static_cast<size_t>(c)] : 0.0f;
-      float* row = y + (o * channels + c) * inner;
+      float* row = y + plane * inner;
       for (int64_t i = 0; i < inner; ++i) row[i] = row[i] * m + a;
     }
+  });
 }
 
 // x: [N, C, *] -> same; statistics per (sample, channel)
@@ -124,7 +141,7 @@ void forward_instance_norm(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   size_t c_axis = s.size() - static_cast<size_t>(nd) - 1;
   int64_t inner = product(s, c_axis + 1, s.size());
-  ctx.out = Tensor::zeros(s);
+  ctx.out = ctx.zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
                    ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs.eps);
   channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
@@ -134,7 +151,7 @@ void forward_instance_norm(ForwardCtx& ctx) {
 void forward_layer_norm(ForwardCtx& ctx) {
   const auto& norm = ctx.layer.attrs.normalized_shape;
   int64_t size = product(norm, 0, norm.size());
-  ctx.out = Tensor::zeros(ctx.x().shape);
+  ctx.out = ctx.zeros(ctx.x().shape);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
                    ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs.eps);
   const Tensor* w = ctx.weight("weight");
@@ -151,7 +168,7 @@ void forward_group_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   int64_t groups = ctx.layer.attrs.num_groups;
   int64_t inner = product(s, 2, s.size());
-  ctx.out = Tensor::zeros(s);
+  ctx.out = ctx.zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(), s[0] * groups, s[1] / groups * inner,
                    ctx.layer.attrs.eps);
   channel_affine(ctx, s[0], s[1], inner);
@@ -163,8 +180,13 @@ void forward_elementwise(ForwardCtx& ctx) {
   OpKind kind = op_info(ctx.layer.op).kind;
   // The common kinds get a loop of their own (the compiler vectorises it); the others go
   // through the one definition of each activation.
+  float* y = ctx.out.data.data();
+  const auto n = static_cast<int64_t>(ctx.out.data.size());
+  const int threads = kernels::threads_for_floats(n, ctx.threads);
   auto each = [&](auto f) {
-    for (float& v : ctx.out.data) v = f(v);
+    kernels::parallel_for(n, threads, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) y[i] = f(y[i]);
+    });
   };
   if (kind == OpKind::relu) return each([](float v) { return v > 0.0f ? v : 0.0f; });
   if (kind == OpKind::relu6) return each([](float v) { return std::clamp(v, 0.0f, 6.0f); });
@@ -230,16 +252,19 @@ void forward_linear(ForwardCtx& ctx) {
     throw ForwardError("Linear input features differ from in_features");
   int64_t rows = ctx.x().numel() / in_f;
   shape.back() = out_f;
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   const float* x = ctx.x().data.data();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t o = 0; o < out_f; ++o) {
-      float acc = b ? b->data[static_cast<size_t>(o)] : 0.0f;
+  float* y = ctx.out.data.data();
+  // Output features split over the threads; each weight row is read once (from memory) and
+  // then for every input row from cache.
+  const int threads = kernels::threads_for_floats(out_f * in_f, ctx.threads);
+  kernels::parallel_for(out_f, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o) {
       const float* wr = w.data.data() + o * in_f;
-      const float* xr = x + r * in_f;
-      for (int64_t i = 0; i < in_f; ++i) acc += xr[i] * wr[i];
-      ctx.out.data[static_cast<size_t>(r * out_f + o)] = acc;
+      const float bias = b ? b->data[static_cast<size_t>(o)] : 0.0f;
+      for (int64_t r = 0; r < rows; ++r) y[r * out_f + o] = bias + dot(x + r * in_f, wr, in_f);
     }
+  });
 }
 
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
@@ -252,7 +277,7 @@ void forward_constant_pad(ForwardCtx& ctx) {
   int64_t oh = h + pad[2] + pad[3], ow = w + pad[0] + pad[1];
   shape[r - 2] = oh;
   shape[r - 1] = ow;
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   std::fill(ctx.out.data.begin(), ctx.out.data.end(), value);
   int64_t planes = product(shape, 0, r - 2);
   for (int64_t p = 0; p < planes; ++p)
@@ -274,7 +299,7 @@ void forward_interpolate(ForwardCtx& ctx) {
   const auto& size = a.size;
   std::vector<int64_t> shape(s.begin(), s.begin() + 2);
   shape.insert(shape.end(), size.begin(), size.end());
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   bool linear = mode == InterpolateMode::linear || mode == InterpolateMode::bilinear ||
                 mode == InterpolateMode::trilinear;
   if (!linear && mode != InterpolateMode::nearest && mode != InterpolateMode::nearest_exact) {
@@ -367,14 +392,18 @@ void forward_add(ForwardCtx& ctx) {
     ctx.out = ctx.take_x();
     float* out = ctx.out.data.data();
     size_t n = ctx.out.data.size();
-    if (kind == OpKind::add && alpha == 1.0f) {
-      for (size_t i = 0; i < n; ++i) out[i] += y[i];
-    } else {
-      for (size_t i = 0; i < n; ++i) out[i] = combine(kind, out[i], y[i], alpha);
-    }
+    const int threads = kernels::threads_for_floats(static_cast<int64_t>(n), ctx.threads);
+    const bool plain = kind == OpKind::add && alpha == 1.0f;
+    kernels::parallel_for(static_cast<int64_t>(n), threads, [&](int64_t begin, int64_t end) {
+      if (plain) {
+        for (int64_t i = begin; i < end; ++i) out[i] += y[i];
+      } else {
+        for (int64_t i = begin; i < end; ++i) out[i] = combine(kind, out[i], y[i], alpha);
+      }
+    });
     return;
   }
-  ctx.out = Tensor::zeros(so);
+  ctx.out = ctx.zeros(so);
   std::vector<int64_t> idx(rank, 0);
   for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
     int64_t ia = 0, ib = 0;
@@ -397,7 +426,7 @@ void forward_cat(ForwardCtx& ctx) {
   std::vector<int64_t> shape = ctx.x().shape;
   shape[dim] = 0;
   for (const Tensor* t : ctx.in) shape[dim] += t->shape.at(dim);
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   int64_t outer = product(shape, 0, dim), inner = product(shape, dim + 1, shape.size());
   float* y = ctx.out.data.data();
   for (int64_t o = 0; o < outer; ++o)
@@ -428,7 +457,7 @@ void forward_transpose(ForwardCtx& ctx) {
   if (s.empty()) return reshape_to(ctx, {});
   size_t d0 = static_cast<size_t>(dims.at(0)), d1 = static_cast<size_t>(dims.at(1));
   std::swap(out_shape[d0], out_shape[d1]);
-  ctx.out = Tensor::zeros(out_shape);
+  ctx.out = ctx.zeros(out_shape);
   std::vector<int64_t> in_stride(s.size(), 1);
   for (size_t i = s.size() - 1; i-- > 0;) in_stride[i] = in_stride[i + 1] * s[i + 1];
   std::vector<int64_t> idx(s.size(), 0);
@@ -452,7 +481,7 @@ void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   std::vector<bool> reduce(s.size(), false);
   for (int64_t d : ctx.layer.attrs.dims) reduce[static_cast<size_t>(d)] = true;
-  ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;
   bool largest = kind == OpKind::amax || kind == OpKind::argmax;
   bool smallest = kind == OpKind::amin || kind == OpKind::argmin;

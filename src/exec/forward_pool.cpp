@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../kernels/parallel.hpp"
 #include "forward.hpp"
 #include "netshape/shape_rules.hpp"
 #include "netshape/window.hpp"
@@ -63,28 +64,48 @@ void for_each_output(int64_t planes, const std::array<int64_t, 3>& out, Fn fn) {
         for (int64_t ow = 0; ow < out[2]; ++ow) fn(pl, std::array<int64_t, 3>{od, oh, ow});
 }
 
-// The common 2-D, undilated max pool (a 1-D one is the case H = 1): the same taps in the same
-// order as forward_max_pool's general loop, with the window's rows clipped once per output row.
-void max_pool_2d_undilated(const float* x, float* y, const Planes& in, const Window& w) {
-  const int64_t H = in.sp[1], W = in.sp[2];
-  for (int64_t pl = 0; pl < in.planes * in.sp[0]; ++pl) {
-    const float* plane = x + pl * H * W;
-    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
-      int64_t h0 = oh * w.s[1] - w.p[1];
-      int64_t hlo = std::max<int64_t>(h0, 0), hhi = std::min(h0 + w.k[1], H);
-      for (int64_t ow = 0; ow < w.out[2]; ++ow) {
-        int64_t w0 = ow * w.s[2] - w.p[2];
-        int64_t wlo = std::max<int64_t>(w0, 0), whi = std::min(w0 + w.k[2], W);
-        float best = -std::numeric_limits<float>::infinity();
-        for (int64_t h = hlo; h < hhi; ++h)
-          for (int64_t c = wlo; c < whi; ++c) {
-            float v = plane[h * W + c];
-            if (v > best || std::isnan(v)) best = v;
-          }
-        *y++ = best;
-      }
+// The larger of two values the way PyTorch's max pool compares them: a NaN wins and stays.
+inline float max_or_nan(float best, float v) {
+  return v > best || std::isnan(v) ? v : best;
+}
+
+// The common 2-D, undilated max pool (a 1-D one is the case H = 1) of one plane of H x W, in two
+// passes per output row: the max of the window's (clipped) rows down each column, then the max
+// of the window's columns of that. The max of a set is the same value in any order (up to the
+// sign of a zero; a NaN anywhere gives NaN), so this is the general loop's result with fewer
+// comparisons.
+void max_pool_plane(const float* plane, float* y, int64_t H, int64_t W, const Window& w,
+                    std::vector<float>& column_max) {
+  column_max.resize(static_cast<size_t>(W));
+  float* cm = column_max.data();
+  for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+    int64_t h0 = oh * w.s[1] - w.p[1];
+    int64_t hlo = std::max<int64_t>(h0, 0), hhi = std::min(h0 + w.k[1], H);
+    std::fill(cm, cm + W, -std::numeric_limits<float>::infinity());
+    for (int64_t h = hlo; h < hhi; ++h) {
+      const float* row = plane + h * W;
+      for (int64_t c = 0; c < W; ++c) cm[c] = max_or_nan(cm[c], row[c]);
+    }
+    for (int64_t ow = 0; ow < w.out[2]; ++ow) {
+      int64_t w0 = ow * w.s[2] - w.p[2];
+      int64_t wlo = std::max<int64_t>(w0, 0), whi = std::min(w0 + w.k[2], W);
+      float best = -std::numeric_limits<float>::infinity();
+      for (int64_t c = wlo; c < whi; ++c) best = max_or_nan(best, cm[c]);
+      *y++ = best;
     }
   }
+}
+
+// Planes are split over the forward's threads.
+void max_pool_2d_undilated(const float* x, float* y, const Planes& in, const Window& w,
+                           int threads) {
+  const int64_t H = in.sp[1], W = in.sp[2], planes = in.planes * in.sp[0];
+  const int t = kernels::threads_for_floats(planes * H * W, threads);
+  kernels::parallel_for(planes, t, [&](int64_t begin, int64_t end) {
+    std::vector<float> column_max;
+    for (int64_t pl = begin; pl < end; ++pl)
+      max_pool_plane(x + pl * H * W, y + pl * w.out[1] * w.out[2], H, W, w, column_max);
+  });
 }
 
 }  // namespace
@@ -96,11 +117,11 @@ void forward_max_pool(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
   Window w = window_of(ctx, in, nd);
-  ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
+  ctx.out = ctx.for_overwrite(pooled_shape(ctx.x(), nd, w.out));  // every output is written
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
   if (w.d == std::array<int64_t, 3>{1, 1, 1} && w.k[0] == 1 && w.s[0] == 1 && w.p[0] == 0)
-    return max_pool_2d_undilated(x, y, in, w);
+    return max_pool_2d_undilated(x, y, in, w, ctx.threads);
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
     const auto t = window_taps(o, w.s, w.p, w.d, w.k, in.sp);
     float best = -std::numeric_limits<float>::infinity();
@@ -124,7 +145,7 @@ void forward_avg_pool(ForwardCtx& ctx) {
   Window w = window_of(ctx, in, nd);
   bool include_pad = ctx.layer.attrs.count_include_pad;
   int64_t divisor_override = ctx.layer.attrs.divisor_override.value_or(0);
-  ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, w.out));
+  ctx.out = ctx.zeros(pooled_shape(ctx.x(), nd, w.out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
@@ -154,7 +175,7 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
   auto out = spatial3(ctx.layer.attrs.output_size, nd, 1);
-  ctx.out = Tensor::zeros(pooled_shape(ctx.x(), nd, out));
+  ctx.out = ctx.zeros(pooled_shape(ctx.x(), nd, out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
   for_each_output(in.planes, out, [&](int64_t pl, const std::array<int64_t, 3>& o) {

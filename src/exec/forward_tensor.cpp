@@ -81,7 +81,7 @@ void batched_product(ForwardCtx& ctx, std::vector<int64_t> sa, std::vector<int64
   }
   if (product(batch, 0, batch.size()) * rows * cols != product(out_shape, 0, out_shape.size()))
     throw ForwardError("matrix product: the output shape does not hold the product");
-  ctx.out = Tensor::zeros(std::move(out_shape));
+  ctx.out = ctx.zeros(std::move(out_shape));
   std::vector<int64_t> sta = strides_of(ba), stb = strides_of(bb), idx(batch_rank, 0);
   int64_t count = product(batch, 0, batch.size());
   for (int64_t m = 0; m < count; ++m) {
@@ -119,7 +119,7 @@ void forward_permute(ForwardCtx& ctx) {
     shape.push_back(x.shape[static_cast<size_t>(d)]);
     stride.push_back(in_stride[static_cast<size_t>(d)]);
   }
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
     int64_t src = 0;
     for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
@@ -136,7 +136,7 @@ void forward_narrow(ForwardCtx& ctx) {
   if (shape.size() != x.shape.size() || start + shape[dim] > x.shape[dim])
     throw ForwardError("narrow: the slice leaves the input");
   std::vector<int64_t> stride = strides_of(x.shape);
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
     int64_t src = start * stride[dim];
     for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
@@ -156,7 +156,7 @@ void forward_select(ForwardCtx& ctx) {
   shape.erase(shape.begin() + static_cast<std::ptrdiff_t>(dim));
   int64_t base = index * stride[dim];
   stride.erase(stride.begin() + static_cast<std::ptrdiff_t>(dim));
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
     int64_t src = base;
     for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
@@ -174,7 +174,7 @@ void forward_expand(ForwardCtx& ctx) {
     if (in[i] != shape[i] && in[i] != 1) throw ForwardError("expand: a dim other than 1 grows");
     if (in[i] == 1) stride[i] = 0;
   }
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
     int64_t src = 0;
     for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i];
@@ -191,7 +191,7 @@ void forward_repeat(ForwardCtx& ctx) {
   for (size_t i = 0; i < shape.size(); ++i)
     if (in[i] == 0 ? shape[i] != 0 : shape[i] % in[i] != 0)
       throw ForwardError("repeat: a dim is not a multiple of the input's");
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
     int64_t src = 0;
     for (size_t i = 0; i < idx.size(); ++i) src += (idx[i] % in[i]) * stride[i];
@@ -215,7 +215,7 @@ void forward_pad(ForwardCtx& ctx) {
     shape[i] += pad[2 * j] + pad[2 * j + 1];
     if (shape[i] < 0) throw ForwardError("pad: a negative size");
   }
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   std::vector<int64_t> stride = strides_of(x.shape), idx(rank, 0);
   float fill = static_cast<float>(a.value);
   for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
@@ -246,7 +246,7 @@ void forward_stack(ForwardCtx& ctx) {
   std::vector<int64_t> shape = s;
   shape.insert(shape.begin() + static_cast<std::ptrdiff_t>(dim),
                static_cast<int64_t>(ctx.in.size()));
-  ctx.out = Tensor::zeros(shape);
+  ctx.out = ctx.zeros(shape);
   int64_t outer = product(s, 0, dim), inner = product(s, dim, s.size());
   float* y = ctx.out.data.data();
   for (int64_t o = 0; o < outer; ++o)
@@ -292,7 +292,7 @@ namespace netshape {
 // () -> [*size]: a parameter is its weight (seeded as every layer's), ones is 1, arange counts
 // from its first value by its step, the rest 0.
 void forward_source(ForwardCtx& ctx) {
-  ctx.out = Tensor::zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;
   if (const Tensor* w = ctx.weight("weight")) {
     ctx.out.data = w->data;

@@ -16,15 +16,12 @@
 
 #include <algorithm>
 #include <array>
-#include <condition_variable>
-#include <functional>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "netshape/kernels/conv.hpp"
+#include "parallel.hpp"
 
 namespace netshape::kernels {
 namespace {
@@ -434,93 +431,6 @@ struct KernelChooser {
 
 // ---------------------------------------------------------------------------------------
 // Driver.
-
-// A small persistent pool: starting std::threads on every call costs ~10-50 us, which is
-// several percent of a 0.5 ms layer. Workers sleep on a condition variable between calls.
-// One caller at a time uses the pool; a second concurrent caller (or a call from inside a
-// pool worker) falls back to plain std::threads, so the pool never deadlocks.
-class ThreadPool {
- public:
-  using Job = std::function<void(int64_t, int64_t)>;
-
-  static ThreadPool& instance() {
-    static ThreadPool* pool = new ThreadPool;  // never destroyed: workers may outlive main
-    return *pool;
-  }
-
-  // Runs job on `t` contiguous chunks of [0, items); returns false if the pool is busy.
-  bool try_run(int64_t items, int64_t t, const Job& job) {
-    if (in_worker_) return false;
-    std::unique_lock<std::mutex> call(call_mu_, std::try_to_lock);
-    if (!call.owns_lock()) return false;
-    while (static_cast<int64_t>(workers_.size()) < t - 1) {
-      const int idx = static_cast<int>(workers_.size());
-      workers_.emplace_back([this, idx] { worker(idx); });
-      workers_.back().detach();
-    }
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      job_ = &job;
-      items_ = items;
-      chunks_ = t;
-      pending_ = t - 1;
-      ++generation_;
-    }
-    work_cv_.notify_all();
-    job(0, items / t);
-    std::unique_lock<std::mutex> lk(mu_);
-    done_cv_.wait(lk, [&] { return pending_ == 0; });
-    job_ = nullptr;
-    return true;
-  }
-
- private:
-  void worker(int idx) {
-    in_worker_ = true;
-    uint64_t seen = 0;
-    for (;;) {
-      std::unique_lock<std::mutex> lk(mu_);
-      work_cv_.wait(lk, [&] { return generation_ != seen; });
-      seen = generation_;
-      const int64_t chunk = idx + 1;
-      if (chunk >= chunks_) continue;  // not needed for this call
-      const Job* job = job_;
-      const int64_t items = items_, t = chunks_;
-      lk.unlock();
-      (*job)(items * chunk / t, items * (chunk + 1) / t);
-      lk.lock();
-      if (--pending_ == 0) done_cv_.notify_one();
-    }
-  }
-
-  static thread_local bool in_worker_;
-  std::mutex call_mu_, mu_;
-  std::condition_variable work_cv_, done_cv_;
-  std::vector<std::thread> workers_;
-  uint64_t generation_ = 0;
-  const Job* job_ = nullptr;
-  int64_t items_ = 0, chunks_ = 0, pending_ = 0;
-};
-thread_local bool ThreadPool::in_worker_ = false;
-
-// Runs f(begin, end) over [0, items) split into `threads` contiguous chunks; the calling
-// thread takes the first chunk. Contiguous chunks keep each thread on its own output
-// rows / channel blocks, so its data stays in its own L2.
-template <class F>
-void parallel_for(int64_t items, int threads, F f) {
-  const int64_t t = std::clamp<int64_t>(threads, 1, std::max<int64_t>(items, 1));
-  if (t == 1) {
-    f(int64_t{0}, items);
-    return;
-  }
-  const ThreadPool::Job job = f;
-  if (ThreadPool::instance().try_run(items, t, job)) return;
-  std::vector<std::thread> pool;  // pool busy (concurrent caller): plain threads
-  pool.reserve(static_cast<size_t>(t - 1));
-  for (int64_t i = 1; i < t; ++i) pool.emplace_back(f, items * i / t, items * (i + 1) / t);
-  f(int64_t{0}, items / t);
-  for (auto& th : pool) th.join();
-}
 
 // Geometry shared by all paths (element strides assume the path's input layout).
 struct Geometry {

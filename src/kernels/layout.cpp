@@ -1,12 +1,15 @@
 // Layout conversion between NCHW and the channel-blocked NCHW16c, and weight packing
 // for each direct-convolution path. Padding channels are always zero so the kernels can
 // run whole 16-channel blocks without tail handling in the inner loops.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "netshape/kernels/conv.hpp"
 #include "netshape/limits.hpp"
+#include "parallel.hpp"
 
 namespace netshape::kernels {
 
@@ -14,39 +17,110 @@ namespace netshape::kernels {
 // while its 16 channels are written or read one by one.
 constexpr int64_t kLayoutTile = 64;
 
-// [N, C, H, W] -> [N, C16/16, H, W, 16c]
-void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
-  const int64_t HW = H * W, CB = round_up16(C) / 16;
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t cb = 0; cb < CB; ++cb) {
-      float* d = dst + (n * CB + cb) * HW * 16;
-      const int64_t cn = std::min<int64_t>(16, C - cb * 16);
-      if (cn < 16) std::memset(d, 0, sizeof(float) * static_cast<size_t>(HW * 16));
-      for (int64_t i0 = 0; i0 < HW; i0 += kLayoutTile) {
-        const int64_t i1 = std::min(HW, i0 + kLayoutTile);
-        for (int64_t c = 0; c < cn; ++c) {
-          const float* s = src + (n * C + cb * 16 + c) * HW;
-          for (int64_t i = i0; i < i1; ++i) d[i * 16 + c] = s[i];
-        }
-      }
-    }
+namespace {
+
+// Transposes the 16 x 16 floats r[row][column] in place (row i becomes column i): pairs of rows
+// interleave by 32 bits, then by 64 bits, then 128-bit lanes are exchanged twice. (The maskz
+// forms with a full mask: GCC 12 reports the plain forms' undefined source as uninitialised.)
+__attribute__((target("avx512f"))) inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_maskz_unpacklo_ps(0xFFFF, r[i], r[i + 1]);
+    t[i + 1] = _mm512_maskz_unpackhi_ps(0xFFFF, r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+    const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(0xFF, a, c));
+    r[i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(0xFF, a, c));
+    r[i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(0xFF, b, d));
+    r[i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(0xFF, b, d));
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_maskz_shuffle_f32x4(0xFFFF, r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_maskz_shuffle_f32x4(0xFFFF, r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_maskz_shuffle_f32x4(0xFFFF, r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_maskz_shuffle_f32x4(0xFFFF, r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_maskz_shuffle_f32x4(0xFFFF, t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_maskz_shuffle_f32x4(0xFFFF, t[i], t[i + 8], 0xdd);
+  }
 }
 
-// [N, C16/16, H, W, 16c] -> [N, C, H, W]
-void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W) {
-  const int64_t HW = H * W, CB = round_up16(C) / 16;
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t cb = 0; cb < CB; ++cb) {
-      const int64_t cn = std::min<int64_t>(16, C - cb * 16);
-      const float* s = src + (n * CB + cb) * HW * 16;
-      for (int64_t i0 = 0; i0 < HW; i0 += kLayoutTile) {
-        const int64_t i1 = std::min(HW, i0 + kLayoutTile);
-        for (int64_t c = 0; c < cn; ++c) {
-          float* d = dst + (n * C + cb * 16 + c) * HW;
-          for (int64_t i = i0; i < i1; ++i) d[i] = s[i * 16 + c];
-        }
-      }
+// Pixels [i0, i1) of one channel block: `s` is its first channel's plane of HW pixels (cn of
+// its 16 channels exist), `d` its NCHW16c block. Channels beyond cn are written as zeros.
+void to_blocked_scalar(const float* s, int64_t HW, int64_t cn, float* d, int64_t i0, int64_t i1) {
+  if (cn < 16) std::fill(d + i0 * 16, d + i1 * 16, 0.0f);
+  for (int64_t c = 0; c < cn; ++c)
+    for (int64_t i = i0; i < i1; ++i) d[i * 16 + c] = s[c * HW + i];
+}
+
+// The same, 16 pixels x 16 channels at a time through a register transpose.
+__attribute__((target("avx512f"))) void to_blocked_avx512(const float* s, int64_t HW, int64_t cn,
+                                                          float* d, int64_t i0, int64_t i1) {
+  int64_t i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    __m512 r[16];
+    for (int64_t c = 0; c < 16; ++c)
+      r[c] = c < cn ? _mm512_loadu_ps(s + c * HW + i) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int64_t j = 0; j < 16; ++j) _mm512_storeu_ps(d + (i + j) * 16, r[j]);
+  }
+  to_blocked_scalar(s, HW, cn, d, i, i1);
+}
+
+// Pixels [i0, i1) of one channel block back to cn planes of HW pixels starting at `d`.
+void from_blocked_scalar(const float* s, int64_t HW, int64_t cn, float* d, int64_t i0, int64_t i1) {
+  for (int64_t c = 0; c < cn; ++c)
+    for (int64_t i = i0; i < i1; ++i) d[c * HW + i] = s[i * 16 + c];
+}
+
+__attribute__((target("avx512f"))) void from_blocked_avx512(const float* s, int64_t HW, int64_t cn,
+                                                            float* d, int64_t i0, int64_t i1) {
+  int64_t i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    __m512 r[16];
+    for (int64_t j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(s + (i + j) * 16);
+    transpose16(r);
+    for (int64_t c = 0; c < cn; ++c) _mm512_storeu_ps(d + c * HW + i, r[c]);
+  }
+  from_blocked_scalar(s, HW, cn, d, i, i1);
+}
+
+}  // namespace
+
+// [N, C, H, W] -> [N, C16/16, H, W, 16c]. Work item: one tile of one channel block.
+void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int threads, Isa isa) {
+  const int64_t HW = H * W, CB = round_up16(C) / 16, tiles = (HW + kLayoutTile - 1) / kLayoutTile;
+  const int t = threads_for_floats(N * CB * 16 * HW, threads);
+  const auto tile_fn = resolve_isa(isa) == Isa::Avx512 ? &to_blocked_avx512 : &to_blocked_scalar;
+  parallel_for(N * CB * tiles, t, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t i0 = it % tiles * kLayoutTile, i1 = std::min(HW, i0 + kLayoutTile);
+      const int64_t cb = it / tiles % CB, n = it / tiles / CB;
+      tile_fn(src + (n * C + cb * 16) * HW, HW, std::min<int64_t>(16, C - cb * 16),
+              dst + (n * CB + cb) * HW * 16, i0, i1);
     }
+  });
+}
+
+// [N, C16/16, H, W, 16c] -> [N, C, H, W]. Work item: one tile of one channel block.
+void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int threads, Isa isa) {
+  const int64_t HW = H * W, CB = round_up16(C) / 16, tiles = (HW + kLayoutTile - 1) / kLayoutTile;
+  const int t = threads_for_floats(N * CB * 16 * HW, threads);
+  const auto tile_fn =
+      resolve_isa(isa) == Isa::Avx512 ? &from_blocked_avx512 : &from_blocked_scalar;
+  parallel_for(N * CB * tiles, t, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t i0 = it % tiles * kLayoutTile, i1 = std::min(HW, i0 + kLayoutTile);
+      const int64_t cb = it / tiles % CB, n = it / tiles / CB;
+      tile_fn(src + (n * CB + cb) * HW * 16, HW, std::min<int64_t>(16, C - cb * 16),
+              dst + (n * C + cb * 16) * HW, i0, i1);
+    }
+  });
 }
 
 const char* path_name(Conv2dPath path) {
@@ -140,24 +214,27 @@ namespace {
 
 // oihw [K, Cg, R, S] -> [G, Kg16/16, Cg16/16, R, S, 16i, 16o]. Each 16x16 block of one kernel
 // position is written from contiguous reads (for one output channel, its 16 input channels'
-// R*S taps lie together); the block (R*S*256 floats) stays in L1 while it fills.
-void pack_blocked(const Conv2dParams& p, const float* w, float* out) {
+// R*S taps lie together); the block (R*S*256 floats) stays in L1 while it fills. Work item: one
+// (group, output block, input block) tile.
+void pack_blocked(const Conv2dParams& p, const float* w, float* out, int threads) {
   const int64_t G = p.groups, Cg = p.C / G, Kg = p.K / G;
   const int64_t CB = round_up16(Cg) / 16, KB = round_up16(Kg) / 16, RS = p.R * p.S;
-  for (int64_t g = 0; g < G; ++g)
-    for (int64_t kb = 0; kb < KB; ++kb)
-      for (int64_t cb = 0; cb < CB; ++cb) {
-        float* tile = out + ((g * KB + kb) * CB + cb) * RS * 256;
-        const bool whole = (kb + 1) * 16 <= Kg && (cb + 1) * 16 <= Cg;
-        if (!whole) std::fill_n(tile, RS * 256, 0.0f);
-        const int64_t kn = std::min<int64_t>(16, Kg - kb * 16);
-        const int64_t cn = std::min<int64_t>(16, Cg - cb * 16);
-        for (int64_t o = 0; o < kn; ++o) {
-          const float* src = w + ((g * Kg + kb * 16 + o) * Cg + cb * 16) * RS;
-          for (int64_t i = 0; i < cn; ++i)
-            for (int64_t rs = 0; rs < RS; ++rs) tile[(rs * 16 + i) * 16 + o] = src[i * RS + rs];
-        }
+  const int t = threads_for_floats(G * KB * CB * RS * 256, threads);
+  parallel_for(G * KB * CB, t, [&](int64_t begin, int64_t end) {
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t cb = it % CB, kb = it / CB % KB, g = it / CB / KB;
+      float* tile = out + it * RS * 256;
+      const bool whole = (kb + 1) * 16 <= Kg && (cb + 1) * 16 <= Cg;
+      if (!whole) std::fill_n(tile, RS * 256, 0.0f);
+      const int64_t kn = std::min<int64_t>(16, Kg - kb * 16);
+      const int64_t cn = std::min<int64_t>(16, Cg - cb * 16);
+      for (int64_t o = 0; o < kn; ++o) {
+        const float* src = w + ((g * Kg + kb * 16 + o) * Cg + cb * 16) * RS;
+        for (int64_t i = 0; i < cn; ++i)
+          for (int64_t rs = 0; rs < RS; ++rs) tile[(rs * 16 + i) * 16 + o] = src[i * RS + rs];
       }
+    }
+  });
 }
 
 // oihw [K, C, R, S] -> [K16/16, C, R, S, 16o]
@@ -185,13 +262,14 @@ void pack_depthwise(const Conv2dParams& p, const float* w, float* out) {
 
 }  // namespace
 
-void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed) {
+void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed,
+                  int threads) {
   if (!path_supports(path, p))
     throw std::invalid_argument(std::string("pack_weights: path ") + path_name(path) +
                                 " cannot compute this convolution");
   switch (path) {
     case Conv2dPath::Blocked:
-      return pack_blocked(p, oihw, packed);
+      return pack_blocked(p, oihw, packed, threads);
     case Conv2dPath::FirstLayer:
       return pack_first_layer(p, oihw, packed);
     case Conv2dPath::Depthwise:

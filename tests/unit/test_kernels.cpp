@@ -244,6 +244,60 @@ TEST_CASE("layout round trip nchw -> nchw16c -> nchw") {
   }
 }
 
+TEST_CASE("layout conversions place every value on every ISA, around the 16-pixel transpose") {
+  std::mt19937 rng(5);
+  // Pixel counts below, at and around multiples of 16 and of the 64-pixel tile (7x7 = 49,
+  // 9x15 = 135); channel counts with and without a partial last block.
+  for (k::Isa isa : k::supported_isas())
+    for (int64_t C : {3, 16, 17, 40})
+      for (auto [H, W] : {std::pair<int64_t, int64_t>{1, 5}, {4, 4}, {1, 17}, {7, 7}, {9, 15}}) {
+        const int64_t N = 2, HW = H * W, CB = k::round_up16(C) / 16;
+        const auto x = random_vec(static_cast<size_t>(N * C * HW), rng);
+        std::vector<float> b(static_cast<size_t>(N * CB * 16 * HW), -1.0f), y(x.size(), -2.0f);
+        k::nchw_to_nchw16c(x.data(), b.data(), N, C, H, W, 1, isa);
+        bool placed = true;
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t c = 0; c < CB * 16; ++c)
+            for (int64_t i = 0; i < HW; ++i) {
+              const float want = c < C ? x[static_cast<size_t>((n * C + c) * HW + i)] : 0.0f;
+              placed &= b[static_cast<size_t>(((n * CB + c / 16) * HW + i) * 16 + c % 16)] == want;
+            }
+        CHECK_MESSAGE(placed, k::isa_name(isa) << " C" << C << " " << H << "x" << W);
+        k::nchw16c_to_nchw(b.data(), y.data(), N, C, H, W, 1, isa);
+        CHECK_MESSAGE(x == y, k::isa_name(isa) << " C" << C << " " << H << "x" << W);
+      }
+}
+
+TEST_CASE("layout conversions and blocked packing on several threads place every value") {
+  // Large enough that 2 threads share the work (at least 64K floats each).
+  const int64_t N = 2, C = 33, H = 45, W = 47, HW = H * W, CB = 3;
+  std::mt19937 rng(4);
+  const auto x = random_vec(static_cast<size_t>(N * C * HW), rng);
+  std::vector<float> one(static_cast<size_t>(N * CB * 16 * HW), -1.0f), two(one.size(), -2.0f);
+  k::nchw_to_nchw16c(x.data(), one.data(), N, C, H, W, 1);
+  k::nchw_to_nchw16c(x.data(), two.data(), N, C, H, W, 2);
+  CHECK(one == two);
+  // Image 1, channel 32 (block 2, lane 0), pixel 2000; lane 1 of that block is padding.
+  CHECK(two[static_cast<size_t>(((1 * CB + 2) * HW + 2000) * 16)] ==
+        x[static_cast<size_t>((1 * C + 32) * HW + 2000)]);
+  CHECK(two[static_cast<size_t>(((1 * CB + 2) * HW + 2000) * 16 + 1)] == 0.0f);
+  std::vector<float> back(x.size(), -3.0f);
+  k::nchw16c_to_nchw(two.data(), back.data(), N, C, H, W, 2);
+  CHECK(back == x);
+
+  const auto p = make(1, 128, 8, 8, 144, 3, 3, 1, 1);  // 9 x 8 blocks of 9 x 256 floats
+  const auto w = random_vec(static_cast<size_t>(p.K * p.C * 9), rng);
+  const auto size = static_cast<size_t>(k::packed_weights_size(p, k::Conv2dPath::Blocked));
+  std::vector<float> p1(size, -1.0f), p2(size, -2.0f);
+  k::pack_weights(p, k::Conv2dPath::Blocked, w.data(), p1.data(), 1);
+  k::pack_weights(p, k::Conv2dPath::Blocked, w.data(), p2.data(), 2);
+  CHECK(p1 == p2);
+  // [KB, CB, R, S, 16i, 16o]: output 140 (block 8, lane 12), input 37 (block 2, lane 5), tap 7.
+  const int64_t kb = 8, o = 12, cb = 2, i = 5, rs = 7;
+  CHECK(p2[static_cast<size_t>(((kb * 8 + cb) * 9 + rs) * 256 + i * 16 + o)] ==
+        w[static_cast<size_t>((140 * 128 + 37) * 9 + rs)]);
+}
+
 TEST_CASE("ISA selection") {
   CHECK(k::isa_supported(k::Isa::Scalar));
   CHECK(k::resolve_isa(k::Isa::Auto) == k::best_isa());

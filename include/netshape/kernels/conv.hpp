@@ -109,10 +109,14 @@ double max_relative_error(const std::vector<float>& got, const std::vector<float
 
 // ---- Layout conversion ----
 
-// [N, C, H, W] -> [N, ceil(C/16), H, W, 16c]; padding channels are written as zeros.
-void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W);
+// [N, C, H, W] -> [N, ceil(C/16), H, W, 16c]; padding channels are written as zeros. Large
+// tensors are converted on up to `threads` threads (the kernels' pool); with AVX-512, 16 pixels
+// x 16 channels at a time through a register transpose (the same values).
+void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int threads = 1, Isa isa = Isa::Auto);
 // [N, ceil(C/16), H, W, 16c] -> [N, C, H, W]; padding channels are dropped.
-void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W);
+void nchw16c_to_nchw(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int threads = 1, Isa isa = Isa::Auto);
 
 // ---- Optimised direct convolution ----
 
@@ -132,7 +136,9 @@ bool path_supports(Conv2dPath path, const Conv2dParams& p);
 
 // Floats needed for the packed weights of `path` (zero-padded), and the packing itself.
 int64_t packed_weights_size(const Conv2dParams& p, Conv2dPath path);
-void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed);
+// Large Blocked kernels are packed on up to `threads` threads.
+void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, float* packed,
+                  int threads = 1);
 
 // The optimised kernel on already-converted tensors. Layouts depend on `path`:
 //   Blocked, Depthwise: in [N, C16/16, H, W, 16c] -> out [N, K16/16, P, Q, 16k]
