@@ -116,16 +116,20 @@ std::string render_solutions(const SizeSurvey& s, const SizeTarget& t, const std
 
 namespace {
 
+void value_or_null(JsonText& j, const std::optional<int64_t>& v) {
+  if (v)
+    j.value(*v);
+  else
+    j.null();
+}
+
 void write_probe(JsonText& j, const SizeProbe& p, bool solving) {
   j.begin_object();
   j.key("size");
   j.value(p.size);
   if (solving) {  // a probe stops at the target layer: the dim it reads, not validity
     j.key("value");
-    if (p.solved_value)
-      j.value(*p.solved_value);
-    else
-      j.null();
+    value_or_null(j, p.solved_value);
     j.end_object();
     return;
   }
@@ -188,10 +192,7 @@ void write_variant(JsonText& j, const SizeVariant& v, const std::optional<SizeTa
     j.value(valid);
   }
   j.key("smallest");
-  if (v.smallest)
-    j.value(*v.smallest);
-  else
-    j.null();
+  value_or_null(j, v.smallest);
   j.end_object();
 }
 
