@@ -126,8 +126,10 @@ static std::string render_at(Span span, const char* severity, const std::string&
   std::string out =
       fmt::format("{}:{}:{}: {}: {}\n", source.path(), span.line, span.column, severity, message);
   ShownLine shown = shown_line(source.line_text(span.line), span.column, span.length);
-  out += fmt::format("{:>5} | {}\n", span.line, shown.text);
-  out += fmt::format("{:>5} | {}\n", "",
+  // The gutter is 5 wide, wider for a line number of more digits, so the bars line up.
+  size_t width = std::max<size_t>(5, std::to_string(span.line).size());
+  out += fmt::format("{:>{}} | {}\n", span.line, width, shown.text);
+  out += fmt::format("{:>{}} | {}\n", "", width,
                      caret_line(shown.text, shown.caret_column, shown.caret_length));
   return out;
 }

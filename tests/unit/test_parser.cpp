@@ -132,3 +132,15 @@ TEST_CASE("parser: a bracket never closed is reported where it opened, once") {
   auto whole = check_ns("input x: [1, 3, 8, 8]\nc = Conv2d(3, 4, 3)");
   CHECK(whole.exit == ExitCode::Ok);
 }
+
+TEST_CASE("diagnostics: the gutter widens for a line number of six digits, so the bars line up") {
+  SourceFile src("big.ns", std::string(100001, '\n') + "c = Conv2d(3, 4, 3)\n");
+  Diagnostic d;
+  d.severity = Severity::Error;
+  d.span = Span{100002, 5, 6};
+  d.message = "m";
+  std::string text = render_diagnostic(d, src);
+  CHECK(text.find("100002 | c = Conv2d(3, 4, 3)\n       |     ^^^^^^\n") != std::string::npos);
+  d.span = Span{100002 - 100000, 1, 1};  // line 2 (empty): the usual five
+  CHECK(render_diagnostic(d, src).find("    2 | \n      | ^\n") != std::string::npos);
+}
