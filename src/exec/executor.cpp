@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 #include <string_view>
 
 #include "buffer_pool.hpp"
@@ -123,7 +124,8 @@ std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
 // kernel can then apply the ReLU as it writes (ReLU of the result is unchanged by a second ReLU).
 bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) {
   const LayerInfo& l = a.layers[i];
-  bool conv = op_info(l.op).family == Family::conv;
+  const Family family = op_info(l.op).family;
+  const bool conv = family == Family::conv || family == Family::conv_transpose;
   if (!conv || i + 1 >= a.layers.size()) return false;
   const LayerInfo& next = a.layers[i + 1];
   bool relu = op_info(next.op).kind == OpKind::relu;
@@ -248,20 +250,24 @@ std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
 }
 
 // Bytes a forward allocates besides its inputs, weights and output: the convolutions' padded
-// copies and packed kernels, the double accumulators of the transposed convolution and of mean.
+// copies and packed kernels (transposed: packed weights and input panel), the double
+// accumulators of mean.
 std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
   Family family = op_info(l.op).family;
-  if (family == Family::conv) {
+  if (family == Family::conv || family == Family::conv_transpose) {
     if (l.input_shapes.empty()) return 0;
     auto in = bind_batch(l.input_shapes[0], batch);
     if (!in) return std::nullopt;
     try {
-      return conv_scratch_bytes(l, *in);
+      return family == Family::conv ? conv_scratch_bytes(l, *in)
+                                    : conv_transpose_scratch_bytes(l, *in);
     } catch (const ForwardError&) {
       return 0;  // the forward stops at this layer with the same error, before allocating
+    } catch (const std::invalid_argument&) {
+      return 0;  // the kernel refuses the parameters the same way, before allocating
     }
   }
-  if (family == Family::conv_transpose || family == Family::mean) {
+  if (family == Family::mean) {
     auto out = tensor_bytes(*l.output, batch);
     return out ? (Checked(*out) * 2).get() : std::nullopt;  // doubles: 2 x the float32 output
   }

@@ -1,4 +1,7 @@
-// Reference forwards of ConvNd / ConvTransposeNd; 2-D convolutions run on the blocked kernel.
+// Forwards of ConvNd / ConvTransposeNd: 1-D and 2-D convolutions run on the blocked kernel, 3-D
+// on the reference, transposed ones on conv_transpose_taps.
+#include <stdexcept>
+
 #include "forward.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "netshape/shape_rules.hpp"
@@ -240,11 +243,13 @@ void forward_conv(ForwardCtx& ctx) {
   kernels::conv_reference(p, src->data.data(), w->data.data(), ctx.out.data.data());
 }
 
-// x: [N, C, *in] -> [N, K, *out]
-void forward_conv_transpose(ForwardCtx& ctx) {
-  const Attrs& at = ctx.layer.attrs;
-  int nd = op_info(ctx.layer.op).spatial_dims;
-  Layout l = layout_of(ctx.x().shape, nd);
+// The transposed convolution of `layer` on an input of `in_shape` (layout in `l`); bias unset.
+kernels::ConvTransposeNdParams conv_transpose_params(const LayerInfo& layer,
+                                                     const std::vector<int64_t>& in_shape,
+                                                     Layout& l) {
+  const Attrs& at = layer.attrs;
+  const int nd = op_info(layer.op).spatial_dims;
+  l = layout_of(in_shape, nd);
   kernels::ConvTransposeNdParams p;
   p.N = l.n;
   p.C = l.c;
@@ -256,17 +261,33 @@ void forward_conv_transpose(ForwardCtx& ctx) {
   p.output_padding = spatial3(at.output_padding, nd, 0);
   p.dilation = spatial3(at.dilation, nd, 1);
   p.groups = at.groups;
+  const auto o = p.out();
+  if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0) throw ForwardError("transposed conv output is empty");
+  return p;
+}
+
+std::optional<int64_t> conv_transpose_scratch_bytes(const LayerInfo& layer,
+                                                    const std::vector<int64_t>& in_shape) {
+  Layout l;
+  return kernels::conv_transpose_taps_scratch_bytes(conv_transpose_params(layer, in_shape, l));
+}
+
+// x: [N, C, *in] -> [N, K, *out]; the optimised kernel (conv_transpose_reference is the tests'
+// oracle).
+void forward_conv_transpose(ForwardCtx& ctx) {
+  Layout l;
+  kernels::ConvTransposeNdParams p = conv_transpose_params(ctx.layer, ctx.x().shape, l);
   const Tensor* b = ctx.weight("bias");
   p.bias = b ? b->data.data() : nullptr;
-  std::array<int64_t, 3> o{};
-  for (size_t i = 0; i < 3; ++i)
-    o[i] = conv_transpose_output_size(l.sp[i], p.kernel[i], p.stride[i], p.pad[i], p.dilation[i],
-                                      p.output_padding[i])
-               .value_or(0);
-  if (o[0] <= 0 || o[1] <= 0 || o[2] <= 0) throw ForwardError("transposed conv output is empty");
-  ctx.out = ctx.zeros(out_shape(l, p.K, o, nd));
-  kernels::conv_transpose_reference(p, ctx.x().data.data(), ctx.weight("weight")->data.data(),
-                                    ctx.out.data.data());
+  p.fuse_relu = ctx.fuse_relu;
+  // conv_transpose_taps writes every output: no zeroing needed.
+  ctx.out = ctx.for_overwrite(out_shape(l, p.K, p.out(), op_info(ctx.layer.op).spatial_dims));
+  try {
+    kernels::conv_transpose_taps(p, ctx.x().data.data(), ctx.weight("weight")->data.data(),
+                                 ctx.out.data.data(), ctx.threads);
+  } catch (const std::invalid_argument& e) {  // inference refuses these first; never a crash
+    throw ForwardError(e.what());
+  }
 }
 
 }  // namespace netshape

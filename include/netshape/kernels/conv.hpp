@@ -1,7 +1,8 @@
 #pragma once
 // Convolution kernels: a naive N-d reference (the truth for tests), a reference
-// transposed convolution, and an optimised direct 2-D convolution on the channel-blocked
-// NCHW16c layout (see docs/executor.md, "Convolution kernels").
+// transposed convolution, an optimised direct 2-D convolution on the channel-blocked
+// NCHW16c layout and an optimised transposed convolution (see docs/executor.md,
+// "Convolution kernels").
 //
 // Layout vocabulary used in comments and names:
 //   NCHW      activations [N, C, H, W]
@@ -103,9 +104,25 @@ void conv2d_reference(const Conv2dParams& p, const float* in, const float* w, fl
 // in: [N, C, D, H, W]; w: [C, K/groups, kD, kH, kW]; out: [N, K, oD, oH, oW].
 void conv_transpose_reference(const ConvTransposeNdParams& p, const float* in, const float* w,
                               float* out);
+
 // How tests and the bench compare a kernel with the reference: the largest element-wise error
 // relative to max(1, |reference|).
 double max_relative_error(const std::vector<float>& got, const std::vector<float>& want);
+
+// ---- Optimised transposed convolution ----
+
+// The same transposed convolution as conv_transpose_reference, same layouts, in float: one
+// register-blocked product (Kg x Cg) . (Cg x input pixels) per kernel tap and group, added into
+// the output positions the tap lands on (docs/executor.md, "Transposed convolution"). Writes
+// every output (bias, then the taps, then the optional ReLU). `threads`: the run's thread count;
+// the (batch, group) items run serially for now (see the .cpp). Throws std::invalid_argument
+// for the parameters the reference refuses.
+void conv_transpose_taps(const ConvTransposeNdParams& p, const float* in, const float* w,
+                         float* out, int threads, Isa isa = Isa::Auto);
+// Bytes conv_transpose_taps allocates besides its input, weights and output (packed weights,
+// the packed input panel, the tap plan); nullopt if that leaves int64.
+std::optional<int64_t> conv_transpose_taps_scratch_bytes(const ConvTransposeNdParams& p,
+                                                         Isa isa = Isa::Auto);
 
 // ---- Layout conversion ----
 
