@@ -196,6 +196,7 @@ struct Plan {
   int64_t pixels = 1, out_pixels = 1;  // input and output D*H*W
   int64_t tiles = 1, panel_tiles = 1;  // tiles of the input pixels; tiles per panel
   std::vector<Tap> landing;            // the taps with at least one input inside the output
+  bool dense = true;                   // run_dense, else run_sparse (choose_dense)
 };
 
 // Throws std::invalid_argument like conv_transpose_reference for parameters it refuses.
@@ -346,43 +347,94 @@ void scatter(const Plan& pl, const float* y, const Segment* seg, int64_t segment
   }
 }
 
+// Whether every landing tap should look at every tile (run_dense, the usual case: each tap
+// lands on most of the input) or each tap only at the tiles its inputs are in (run_sparse, for
+// many taps that each land on few inputs, e.g. a kernel as long as the input with a padding that
+// leaves a short output). The dense walk visits landing taps x tiles (tap, tile) pairs; the
+// sparse one about the input rows and tiles each tap lands on, which the work itself bounds.
+bool choose_dense(const Plan& pl) {
+  constexpr int64_t kWastedVisitsPerUsefulOne = 8;
+  Checked useful = 0;
+  for (const Tap& t : pl.landing) {
+    const Checked rows = Checked(t.axis[0].hi - t.axis[0].lo) * (t.axis[1].hi - t.axis[1].lo);
+    const auto volume = (rows * (t.axis[2].hi - t.axis[2].lo)).get();
+    useful = useful + rows + (volume ? ceil_div(*volume, int64_t{pl.b.tile}) : 0);
+  }
+  const auto visits = (Checked(static_cast<int64_t>(pl.landing.size())) * pl.tiles).get();
+  const auto bound = (useful * kWastedVisitsPerUsefulOne).get();
+  return visits && bound && *visits <= *bound;
+}
+
 // Per-thread buffers of run_group.
 struct Scratch {
   std::vector<float> panel, y;
   std::vector<Segment> segments;
 };
 
+// Every landing tap's product for one tile (pixels [q0, q0 + TILE), packed at x_tile),
+// scattered into the output channels of block kb of the group at out_g.
+void tile_tap(const Plan& pl, const Tap& tap, int64_t q0, const float* x_tile, const float* w_group,
+              float* out_g, int64_t kb, Scratch& s) {
+  const int64_t nk = pl.b.nk;
+  const int64_t segments =
+      tile_segments(pl, tap, q0, std::min(q0 + pl.b.tile, pl.pixels), s.segments.data());
+  if (segments == 0) return;
+  const int64_t valid = std::min(nk, pl.kg - kb * nk);
+  const float* w = w_group + (kb * pl.taps + tap.index) * pl.cg * nk;
+  pl.b.micro[static_cast<size_t>(valid)](x_tile, w, pl.cg, s.y.data());
+  scatter(pl, s.y.data(), s.segments.data(), segments, out_g + kb * nk * pl.out_pixels, valid);
+}
+
+// Panels of tiles, each packed once and read by every channel block and landing tap.
+void run_dense(const Plan& pl, const float* x, const float* w_group, float* out_g, Scratch& s) {
+  const int64_t tile = pl.b.tile;
+  for (int64_t first = 0; first < pl.tiles; first += pl.panel_tiles) {
+    const int64_t count = std::min(pl.panel_tiles, pl.tiles - first);
+    pack_panel(pl, x, first, count, s.panel.data());
+    for (int64_t kb = 0; kb < pl.blocks; ++kb)
+      for (int64_t mt = 0; mt < count; ++mt)
+        for (const Tap& tap : pl.landing)
+          tile_tap(pl, tap, (first + mt) * tile, s.panel.data() + mt * pl.cg * tile, w_group, out_g,
+                   kb, s);
+  }
+}
+
+// Tap by tap, only the tiles holding the tap's landing input rows, each packed when reached.
+void run_sparse(const Plan& pl, const float* x, const float* w_group, float* out_g, Scratch& s) {
+  const auto& in = pl.p.in;
+  const int64_t tile = pl.b.tile;
+  for (const Tap& tap : pl.landing) {
+    const auto& [td, th, tw] = tap.axis;
+    int64_t done = -1;  // the last tile computed for this tap (rows come in increasing order)
+    for (int64_t id = td.lo; id < td.hi; ++id)
+      for (int64_t ih = th.lo; ih < th.hi; ++ih) {
+        const int64_t row = (id * in[1] + ih) * in[2];
+        const int64_t last = (row + tw.hi - 1) / tile;
+        for (int64_t t = std::max(done + 1, (row + tw.lo) / tile); t <= last; ++t) {
+          pack_panel(pl, x, t, 1, s.panel.data());
+          for (int64_t kb = 0; kb < pl.blocks; ++kb)
+            tile_tap(pl, tap, t * tile, s.panel.data(), w_group, out_g, kb, s);
+          done = t;
+        }
+      }
+  }
+}
+
 // One (batch n, group g): output channels of the group set to the bias, every landing tap's
 // product scattered in, then the ReLU.
 void run_group(const Plan& pl, int64_t n, int64_t g, const float* in, const float* packed_w,
                float* out, Scratch& s) {
   const ConvTransposeNdParams& p = pl.p;
-  const int64_t nk = pl.b.nk, tile = pl.b.tile;
   float* out_g = out + (n * p.K + g * pl.kg) * pl.out_pixels;
   for (int64_t k = 0; k < pl.kg; ++k)
     std::fill(out_g + k * pl.out_pixels, out_g + (k + 1) * pl.out_pixels,
               p.bias ? p.bias[g * pl.kg + k] : 0.0f);
   const float* x = in + (n * p.C + g * pl.cg) * pl.pixels;
-  for (int64_t first = 0; first < pl.tiles; first += pl.panel_tiles) {
-    const int64_t count = std::min(pl.panel_tiles, pl.tiles - first);
-    pack_panel(pl, x, first, count, s.panel.data());
-    for (int64_t kb = 0; kb < pl.blocks; ++kb) {
-      const int64_t valid = std::min(nk, pl.kg - kb * nk);
-      const MicroFn micro = pl.b.micro[static_cast<size_t>(valid)];
-      const float* w_block = packed_w + (g * pl.blocks + kb) * pl.taps * pl.cg * nk;
-      float* out_k0 = out_g + kb * nk * pl.out_pixels;
-      for (int64_t mt = 0; mt < count; ++mt) {
-        const int64_t q0 = (first + mt) * tile, q1 = std::min(q0 + tile, pl.pixels);
-        const float* x_tile = s.panel.data() + mt * pl.cg * tile;
-        for (const Tap& tap : pl.landing) {
-          const int64_t segments = tile_segments(pl, tap, q0, q1, s.segments.data());
-          if (segments == 0) continue;
-          micro(x_tile, w_block + tap.index * pl.cg * nk, pl.cg, s.y.data());
-          scatter(pl, s.y.data(), s.segments.data(), segments, out_k0, valid);
-        }
-      }
-    }
-  }
+  const float* w_group = packed_w + g * pl.blocks * pl.taps * pl.cg * pl.b.nk;
+  if (pl.dense)
+    run_dense(pl, x, w_group, out_g, s);
+  else
+    run_sparse(pl, x, w_group, out_g, s);
   if (p.fuse_relu)
     for (float* v = out_g; v != out_g + pl.kg * pl.out_pixels; ++v) *v = std::max(*v, 0.0f);
 }
@@ -393,6 +445,7 @@ void conv_transpose_taps(const ConvTransposeNdParams& p, const float* in, const 
                          float* out, int threads, Isa isa) {
   Plan pl = make_plan(p, isa);
   pl.landing = landing_taps(p, pl.o);
+  pl.dense = choose_dense(pl);
   const std::vector<float> packed_w = pack_weights(pl, w);
   Scratch s;
   s.panel.resize(static_cast<size_t>(pl.panel_tiles * pl.cg * pl.b.tile));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Numeric parity of the zoo: `netshape run` of models/zoo/resnet18.ns and mobilenet_v2.ns against
 # torchvision's models with netshape's weights, every module's output within 1e-4, at batch 1 and
-# 8 (tests/parity/zoo_numeric_parity.py). Exits 0 with a message when no Python with torch,
+# 8, and models/zoo/unet.ns against the reference U-Net of tests/zoo/gen_golden.py at batch 1
+# (tests/parity/zoo_numeric_parity.py). Exits 0 with a message when no Python with torch,
 # torchvision and numpy is available, 1 on any mismatch.
 #
 # Usage: tests/parity/run_zoo_parity.sh [NETSHAPE]   (default build/netshape; PYTHON=... to choose)
@@ -19,4 +20,7 @@ status=0
 for batch in 1 8; do
   "$PY" "$ROOT/tests/parity/zoo_numeric_parity.py" --netshape "$NETSHAPE" --zoo "$ROOT/models/zoo" --batch "$batch" || status=1
 done
+# The U-Net (transposed convolutions) against tests/zoo/gen_golden.py's reference, batch 1 only
+# (~11 s; its batch-8 tensors alone would be ~2 GB on disk).
+"$PY" "$ROOT/tests/parity/zoo_numeric_parity.py" --netshape "$NETSHAPE" --zoo "$ROOT/models/zoo" --batch 1 unet || status=1
 exit $status

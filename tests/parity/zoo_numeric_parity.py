@@ -9,6 +9,8 @@ the output of every module netshape saved a tensor for (forward hooks, first cal
 output. Error = max|netshape - torch| / max(1, max|torch|), must be < --tol (1e-4) for every one.
 
 Usage: zoo_numeric_parity.py --netshape build/netshape [--zoo models/zoo] [--batch N] [NAME ...]
+NAME: resnet18 and mobilenet_v2 (the default), or unet (the reference U-Net of
+tests/zoo/gen_golden.py; run by name only).
 """
 import argparse
 import os
@@ -25,6 +27,20 @@ MODELS = {
     "resnet18": ("resnet18", {}),
     "mobilenet_v2": ("mobilenet_v2", {}),
 }
+# Also comparable, by name only (not in the default run): the zoo's U-Net against the reference
+# U-Net of tests/zoo/gen_golden.py (its ConvTranspose2d up-convolutions run on conv_transpose_taps).
+EXTRA_MODELS = {
+    "unet": ("unet", {}),
+}
+
+
+def build(builder, kwargs):
+    if builder == "unet":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zoo"))
+        import gen_golden  # the reference U-Net; importing it runs nothing
+
+        return gen_golden.UNet(**kwargs)
+    return getattr(torchvision.models, builder)(weights=None, **kwargs)
 
 
 def load(path):
@@ -44,7 +60,7 @@ def parity(netshape, path, builder, kwargs, batch, tol):
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
             return False, f"netshape run failed: {run.stderr.strip()[:400]}"
-        model = getattr(torchvision.models, builder)(weights=None, **kwargs).eval()
+        model = build(builder, kwargs).eval()
         with torch.no_grad():
             for name, p in model.named_parameters():
                 f = os.path.join(tmp, name + ".npy")
@@ -91,7 +107,7 @@ def main():
     torch.set_num_threads(2)
     failed = 0
     for name in a.names or MODELS:
-        builder, kwargs = MODELS[name]
+        builder, kwargs = {**MODELS, **EXTRA_MODELS}[name]
         ok, msg = parity(a.netshape, os.path.join(a.zoo, name + ".ns"), builder, kwargs, a.batch, a.tol)
         print(f"{name:16} batch {a.batch}  {'ok  ' if ok else 'FAIL'}  {msg}")
         failed += not ok

@@ -46,8 +46,10 @@ int64_t elements(int64_t n, int64_t c, const std::array<int64_t, 3>& sp) {
 }
 
 // The largest relative error of conv_transpose_taps against the reference over every supported
-// ISA (threads 1 and 3); the output starts as NaN so an output the kernel skips shows up.
-double worst_error(k::ConvTransposeNdParams p, bool with_bias, uint32_t seed) {
+// ISA (threads 1 and 3), reported when it reaches `tolerance`; the output starts as NaN so an
+// output the kernel skips shows up.
+double worst_error(k::ConvTransposeNdParams p, bool with_bias, uint32_t seed,
+                   double tolerance = 1e-5) {
   std::mt19937 rng(seed);
   const auto x = uniform(static_cast<size_t>(elements(p.N, p.C, p.in)), rng);
   const auto w = uniform(
@@ -65,8 +67,8 @@ double worst_error(k::ConvTransposeNdParams p, bool with_bias, uint32_t seed) {
       double err = k::max_relative_error(got, want);
       for (float v : got)
         if (std::isnan(v)) err = std::numeric_limits<double>::infinity();
-      if (err >= 1e-5)
-        FAIL_CHECK(describe(p) << " isa=" << k::isa_name(isa) << " threads=" << threads
+      if (err >= tolerance)
+        FAIL_CHECK(describe(p) << " isa=" << std::string(k::isa_name(isa)) << " threads=" << threads
                                << " max rel err=" << err);
       worst = std::max(worst, err);
     }
@@ -91,7 +93,7 @@ k::ConvTransposeNdParams make2d(int64_t C, int64_t K, int64_t H, int64_t W, int6
 
 TEST_CASE("conv transpose taps: hand-computed cases on every ISA") {
   for (k::Isa isa : k::supported_isas()) {
-    CAPTURE(k::isa_name(isa));
+    CAPTURE(std::string(k::isa_name(isa)));
     // 1-D [1, 2] with kernel [1, 1, 1], stride 2: 1 at 0..2, 2 at 2..4 -> [1, 1, 3, 2, 2].
     k::ConvTransposeNdParams p;
     p.in = {1, 1, 2};
@@ -213,6 +215,36 @@ TEST_CASE("conv transpose taps: groups, batch, 1-D and 3-D") {
   three.groups = 1;
   three.kernel = {3, 1, 4};
   CHECK(worst_error(three, false, 8) < 1e-5);
+}
+
+TEST_CASE("conv transpose taps: many taps that each land on few inputs") {
+  // A kernel as long as the input and a padding that leaves 19 outputs: each of the 3000 taps
+  // lands on about 19 inputs, so the kernel visits, tap by tap, only the tiles those are in
+  // (run_sparse) instead of 3000 taps x every tile. Each output sums thousands of products,
+  // added tap by tap in float (the reference: in double), hence the 1e-4 of the parity tests.
+  k::ConvTransposeNdParams p;
+  p.C = 3, p.K = 5;
+  p.in = {1, 1, 3000};
+  p.kernel = {1, 1, 3000};
+  p.pad = {0, 0, 2990};
+  REQUIRE(p.out()[2] == 19);
+  CHECK(worst_error(p, true, 1, 1e-4) < 1e-4);
+  // 2-D: 5 x 800 input, 3 x 800 kernel, padding (1, 795): a 5 x 9 output.
+  k::ConvTransposeNdParams q;
+  q.C = 2, q.K = 9;
+  q.in = {1, 5, 800};
+  q.kernel = {1, 3, 800};
+  q.pad = {0, 1, 795};
+  REQUIRE(q.out() == std::array<int64_t, 3>{1, 5, 9});
+  CHECK(worst_error(q, false, 2, 1e-4) < 1e-4);
+  // 200,000 taps over 200,000 inputs: visiting every (tap, tile) pair would be 8e8 steps; the
+  // sparse walk is about 4e5 (this case takes milliseconds).
+  k::ConvTransposeNdParams r;
+  r.in = {1, 1, 200000};
+  r.kernel = {1, 1, 200000};
+  r.pad = {0, 0, 199990};
+  REQUIRE(r.out()[2] == 19);
+  CHECK(worst_error(r, true, 3, 1e-4) < 1e-4);
 }
 
 TEST_CASE("conv transpose taps: seeded random sweep") {
