@@ -1,9 +1,11 @@
 // Tests for the optimised transposed convolution (conv_transpose_taps): hand-computed values and
 // agreement with conv_transpose_reference (double accumulation) on every ISA the CPU supports,
 // over grids of channels around the register blocks (4, 6 and 8 output channels), pixel counts
-// around the tiles (16 and 48 pixels) and panels, and every geometry parameter.
+// around the tiles (16 and 48 pixels) and panels, and every geometry parameter; and the
+// executor's ConvTranspose2d (which runs it) against the reference.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -11,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "netshape/exec.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "netshape/kernels/cpu.hpp"
+#include "test_helpers.hpp"
 
 namespace k = netshape::kernels;
 
@@ -297,4 +301,50 @@ TEST_CASE("conv transpose taps: refusals and scratch bytes") {
   REQUIRE(bytes.has_value());
   CHECK(*bytes >= 1024);
   CHECK(*bytes < 1024 + 2048);
+}
+
+namespace {
+
+const netshape::Tensor& named(const std::vector<std::pair<std::string, netshape::Tensor>>& list,
+                              const std::string& name) {
+  for (const auto& [n, t] : list)
+    if (n == name) return t;
+  FAIL("no tensor " << name);
+  return list.front().second;
+}
+
+}  // namespace
+
+TEST_CASE("conv transpose taps: the executor's ConvTranspose2d equals the reference") {
+  // Grouped, strided, padded, output_padding; followed by its only reader, a ReLU.
+  auto m = netshape::test::check_ns(
+      "input x: [2, 6, 5, 7]\nup = ConvTranspose2d(6, 10, 3, stride=2, padding=1, "
+      "output_padding=1, groups=2)\nr = ReLU()\n");
+  REQUIRE(m.exit == netshape::ExitCode::Ok);
+  netshape::ExecOptions fused, kept;
+  kept.keep_outputs = true;  // keeps every tensor (and turns the ReLU fusion off)
+  const netshape::ExecResult a = netshape::execute(m.analysis, fused);
+  const netshape::ExecResult b = netshape::execute(m.analysis, kept);
+  REQUIRE(a.match);
+  REQUIRE(b.match);
+  k::ConvTransposeNdParams p;
+  p.N = 2, p.C = 6, p.K = 10, p.groups = 2;
+  p.in = {1, 5, 7};
+  p.kernel = {1, 3, 3};
+  p.stride = {1, 2, 2};
+  p.pad = {0, 1, 1};
+  p.output_padding = {0, 1, 1};
+  p.bias = named(b.weights, "up.bias").data.data();
+  REQUIRE(p.out() == std::array<int64_t, 3>{1, 10, 14});
+  std::vector<float> want(2 * 10 * 10 * 14);
+  k::conv_transpose_reference(p, named(b.inputs, "x").data.data(),
+                              named(b.weights, "up.weight").data.data(), want.data());
+  const auto& up = named(b.outputs, "up");
+  CHECK(up.shape == std::vector<int64_t>{2, 10, 10, 14});
+  CHECK(k::max_relative_error(up.data, want) < 1e-5);
+  CHECK(std::any_of(want.begin(), want.end(), [](float v) { return v < 0; }));
+  // The ReLU fused into the kernel gives what the separate ReLU gives.
+  for (float& v : want) v = std::max(v, 0.0f);
+  CHECK(k::max_relative_error(a.model_outputs.at(0).second.data, want) < 1e-5);
+  CHECK(k::max_relative_error(b.model_outputs.at(0).second.data, want) < 1e-5);
 }
