@@ -250,9 +250,9 @@ std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
 }
 
 // Bytes a forward allocates besides its inputs, weights and output: the convolutions' padded
-// copies and packed kernels (transposed: packed weights and input panel), the double
-// accumulators of mean.
-std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
+// copies and packed kernels (transposed: packed weights and the input panel of each of
+// `threads` threads), the double accumulators of mean.
+std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch, int threads) {
   Family family = op_info(l.op).family;
   if (family == Family::conv || family == Family::conv_transpose) {
     if (l.input_shapes.empty()) return 0;
@@ -260,7 +260,7 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch) {
     if (!in) return std::nullopt;
     try {
       return family == Family::conv ? conv_scratch_bytes(l, *in)
-                                    : conv_transpose_scratch_bytes(l, *in);
+                                    : conv_transpose_scratch_bytes(l, *in, threads);
     } catch (const ForwardError&) {
       return 0;  // the forward stops at this layer with the same error, before allocating
     } catch (const std::invalid_argument&) {
@@ -359,7 +359,7 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
     }
     auto out = tensor_bytes(*l.output, opts.batch);
     // Scratch only once the output and weights fit: its channel rounding assumes they do.
-    auto scratch = out && weights.ok() ? scratch_bytes(l, opts.batch) : std::nullopt;
+    auto scratch = out && weights.ok() ? scratch_bytes(l, opts.batch, opts.threads) : std::nullopt;
     if (!scratch) {
       e.peak_at = l.name;
       e.peak_layer = static_cast<int64_t>(i);

@@ -82,11 +82,12 @@ std::optional<int64_t> conv_scratch_bytes(const LayerInfo& layer,
 // Throws ForwardError where forward_conv would.
 void prepare_conv(ForwardCtx& ctx);
 
-// Bytes forward_conv_transpose allocates besides the input, the weights and the output
-// (conv_transpose_taps_scratch_bytes). nullopt if the count leaves int64. Throws ForwardError
-// where forward_conv_transpose would.
+// Bytes forward_conv_transpose allocates on `threads` threads besides the input, the weights and
+// the output (conv_transpose_taps_scratch_bytes). nullopt if the count leaves int64. Throws
+// ForwardError where forward_conv_transpose would.
 std::optional<int64_t> conv_transpose_scratch_bytes(const LayerInfo& layer,
-                                                    const std::vector<int64_t>& in_shape);
+                                                    const std::vector<int64_t>& in_shape,
+                                                    int threads);
 
 #define NS_FAMILY(family, ...) void forward_##family(ForwardCtx& ctx);
 #include "netshape/op_families.def"

@@ -267,9 +267,11 @@ kernels::ConvTransposeNdParams conv_transpose_params(const LayerInfo& layer,
 }
 
 std::optional<int64_t> conv_transpose_scratch_bytes(const LayerInfo& layer,
-                                                    const std::vector<int64_t>& in_shape) {
+                                                    const std::vector<int64_t>& in_shape,
+                                                    int threads) {
   Layout l;
-  return kernels::conv_transpose_taps_scratch_bytes(conv_transpose_params(layer, in_shape, l));
+  return kernels::conv_transpose_taps_scratch_bytes(conv_transpose_params(layer, in_shape, l),
+                                                    threads);
 }
 
 // x: [N, C, *in] -> [N, K, *out]; the optimised kernel (conv_transpose_reference is the tests'

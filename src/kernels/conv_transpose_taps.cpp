@@ -31,6 +31,7 @@
 #include "netshape/checked.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "netshape/window.hpp"
+#include "parallel.hpp"
 
 namespace netshape::kernels {
 namespace {
@@ -385,22 +386,30 @@ void tile_tap(const Plan& pl, const Tap& tap, int64_t q0, const float* x_tile, c
   scatter(pl, s.y.data(), s.segments.data(), segments, out_g + kb * nk * pl.out_pixels, valid);
 }
 
+// The work of one item: output-channel blocks [kb_begin, kb_end) of one (image, group).
+struct Item {
+  const float* x;        // the group's input channels [Cg][pixels]
+  const float* w_group;  // the group's packed weights
+  float* out_g;          // the group's output channels [Kg][out pixels]
+  int64_t kb_begin, kb_end;
+};
+
 // Panels of tiles, each packed once and read by every channel block and landing tap.
-void run_dense(const Plan& pl, const float* x, const float* w_group, float* out_g, Scratch& s) {
+void run_dense(const Plan& pl, const Item& it, Scratch& s) {
   const int64_t tile = pl.b.tile;
   for (int64_t first = 0; first < pl.tiles; first += pl.panel_tiles) {
     const int64_t count = std::min(pl.panel_tiles, pl.tiles - first);
-    pack_panel(pl, x, first, count, s.panel.data());
-    for (int64_t kb = 0; kb < pl.blocks; ++kb)
+    pack_panel(pl, it.x, first, count, s.panel.data());
+    for (int64_t kb = it.kb_begin; kb < it.kb_end; ++kb)
       for (int64_t mt = 0; mt < count; ++mt)
         for (const Tap& tap : pl.landing)
-          tile_tap(pl, tap, (first + mt) * tile, s.panel.data() + mt * pl.cg * tile, w_group, out_g,
-                   kb, s);
+          tile_tap(pl, tap, (first + mt) * tile, s.panel.data() + mt * pl.cg * tile, it.w_group,
+                   it.out_g, kb, s);
   }
 }
 
 // Tap by tap, only the tiles holding the tap's landing input rows, each packed when reached.
-void run_sparse(const Plan& pl, const float* x, const float* w_group, float* out_g, Scratch& s) {
+void run_sparse(const Plan& pl, const Item& it, Scratch& s) {
   const auto& in = pl.p.in;
   const int64_t tile = pl.b.tile;
   for (const Tap& tap : pl.landing) {
@@ -411,32 +420,50 @@ void run_sparse(const Plan& pl, const float* x, const float* w_group, float* out
         const int64_t row = (id * in[1] + ih) * in[2];
         const int64_t last = (row + tw.hi - 1) / tile;
         for (int64_t t = std::max(done + 1, (row + tw.lo) / tile); t <= last; ++t) {
-          pack_panel(pl, x, t, 1, s.panel.data());
-          for (int64_t kb = 0; kb < pl.blocks; ++kb)
-            tile_tap(pl, tap, t * tile, s.panel.data(), w_group, out_g, kb, s);
+          pack_panel(pl, it.x, t, 1, s.panel.data());
+          for (int64_t kb = it.kb_begin; kb < it.kb_end; ++kb)
+            tile_tap(pl, tap, t * tile, s.panel.data(), it.w_group, it.out_g, kb, s);
           done = t;
         }
       }
   }
 }
 
-// One (batch n, group g): output channels of the group set to the bias, every landing tap's
-// product scattered in, then the ReLU.
-void run_group(const Plan& pl, int64_t n, int64_t g, const float* in, const float* packed_w,
-               float* out, Scratch& s) {
-  const ConvTransposeNdParams& p = pl.p;
-  float* out_g = out + (n * p.K + g * pl.kg) * pl.out_pixels;
-  for (int64_t k = 0; k < pl.kg; ++k)
-    std::fill(out_g + k * pl.out_pixels, out_g + (k + 1) * pl.out_pixels,
-              p.bias ? p.bias[g * pl.kg + k] : 0.0f);
-  const float* x = in + (n * p.C + g * pl.cg) * pl.pixels;
-  const float* w_group = packed_w + g * pl.blocks * pl.taps * pl.cg * pl.b.nk;
+// One item: its output channels set to the bias, every landing tap's product scattered in,
+// then the ReLU.
+void run_item(const Plan& pl, const Item& it, int64_t g, Scratch& s) {
+  const int64_t k_begin = it.kb_begin * pl.b.nk, k_end = std::min(pl.kg, it.kb_end * pl.b.nk);
+  for (int64_t k = k_begin; k < k_end; ++k)
+    std::fill(it.out_g + k * pl.out_pixels, it.out_g + (k + 1) * pl.out_pixels,
+              pl.p.bias ? pl.p.bias[g * pl.kg + k] : 0.0f);
   if (pl.dense)
-    run_dense(pl, x, w_group, out_g, s);
+    run_dense(pl, it, s);
   else
-    run_sparse(pl, x, w_group, out_g, s);
-  if (p.fuse_relu)
-    for (float* v = out_g; v != out_g + pl.kg * pl.out_pixels; ++v) *v = std::max(*v, 0.0f);
+    run_sparse(pl, it, s);
+  if (pl.p.fuse_relu)
+    for (float* v = it.out_g + k_begin * pl.out_pixels; v != it.out_g + k_end * pl.out_pixels; ++v)
+      *v = std::max(*v, 0.0f);
+}
+
+// Threads worth using: waking one costs ~5-20 us, so below ~2 MFLOP per thread (the products
+// of every tile with every landing tap) extra threads cost more than they save; never more than
+// there are channel blocks to share.
+int threads_for(const Plan& pl, int threads) {
+  const double flops = 2.0 * static_cast<double>(pl.p.N) * static_cast<double>(pl.p.groups) *
+                       static_cast<double>(pl.blocks * pl.b.nk) * static_cast<double>(pl.cg) *
+                       static_cast<double>(pl.tiles * pl.b.tile) *
+                       static_cast<double>(pl.landing.size());
+  const double blocks = static_cast<double>(pl.p.N) * static_cast<double>(pl.p.groups) *
+                        static_cast<double>(pl.blocks);
+  return static_cast<int>(
+      std::clamp<double>(std::min(flops / 2e6, blocks), 1.0, std::max(threads, 1)));
+}
+
+// Channel-block chunks per (image, group): one when there are enough (image, group) pairs for
+// every thread twice (each packs its input once), else enough chunks for that.
+int64_t chunks_for(const Plan& pl, int threads) {
+  const int64_t pairs = pl.p.N * pl.p.groups;
+  return std::clamp<int64_t>(ceil_div(2 * int64_t{threads}, pairs), 1, pl.blocks);
 }
 
 }  // namespace
@@ -447,28 +474,40 @@ void conv_transpose_taps(const ConvTransposeNdParams& p, const float* in, const 
   pl.landing = landing_taps(p, pl.o);
   pl.dense = choose_dense(pl);
   const std::vector<float> packed_w = pack_weights(pl, w);
-  Scratch s;
-  s.panel.resize(static_cast<size_t>(pl.panel_tiles * pl.cg * pl.b.tile));
-  s.y.resize(static_cast<size_t>(pl.b.nk * pl.b.tile));
-  s.segments.resize(static_cast<size_t>(pl.b.tile));
-  // The (batch, group) items write disjoint output channels, so they can run on separate
-  // threads. They run serially on the calling thread until the kernels' shared thread pool
-  // (src/kernels/parallel.hpp) is on this branch; `threads` is accepted so callers already
-  // pass the run's thread count.
-  (void)threads;
-  for (int64_t n = 0; n < p.N; ++n)
-    for (int64_t g = 0; g < p.groups; ++g) run_group(pl, n, g, in, packed_w.data(), out, s);
+  // Items (image, group, chunk of output-channel blocks) write disjoint output channels.
+  const int t = threads_for(pl, threads);
+  const int64_t chunks = t == 1 ? 1 : chunks_for(pl, t);
+  parallel_for(p.N * p.groups * chunks, t, [&](int64_t begin, int64_t end) {
+    Scratch s;
+    s.panel.resize(static_cast<size_t>(pl.panel_tiles * pl.cg * pl.b.tile));
+    s.y.resize(static_cast<size_t>(pl.b.nk * pl.b.tile));
+    s.segments.resize(static_cast<size_t>(pl.b.tile));
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t pair = i / chunks, chunk = i % chunks, n = pair / p.groups, g = pair % p.groups;
+      const Item it{in + (n * p.C + g * pl.cg) * pl.pixels,
+                    packed_w.data() + g * pl.blocks * pl.taps * pl.cg * pl.b.nk,
+                    out + (n * p.K + g * pl.kg) * pl.out_pixels, pl.blocks * chunk / chunks,
+                    pl.blocks * (chunk + 1) / chunks};
+      run_item(pl, it, g, s);
+    }
+  });
 }
 
-std::optional<int64_t> conv_transpose_taps_scratch_bytes(const ConvTransposeNdParams& p, Isa isa) {
+std::optional<int64_t> conv_transpose_taps_scratch_bytes(const ConvTransposeNdParams& p,
+                                                         int threads, Isa isa) {
   const Plan pl = make_plan(p, isa);
   const Checked nk = pl.b.nk, tile = pl.b.tile;
   const Checked packed_w = Checked(p.groups) * pl.blocks * pl.taps * pl.cg * nk;
-  const Checked panel = Checked(pl.panel_tiles) * pl.cg * tile;
-  const Checked floats = packed_w + panel + nk * tile;
+  // Each thread's panel, Y and segments; at most one thread per channel block.
+  const Checked blocks = Checked(p.N) * p.groups * pl.blocks;
+  const int64_t most_threads =
+      blocks.ok() ? std::clamp<int64_t>(*blocks.get(), 1, std::max(threads, 1)) : threads;
+  const Checked per_thread =
+      (Checked(pl.panel_tiles) * pl.cg * tile + nk * tile) * int64_t{sizeof(float)} +
+      tile * int64_t{sizeof(Segment)};
   const Checked taps = Checked(pl.taps) * int64_t{sizeof(Tap)} +
                        Checked(p.kernel[0] + p.kernel[1] + p.kernel[2]) * int64_t{sizeof(TapRange)};
-  return (floats * int64_t{sizeof(float)} + taps + tile * int64_t{sizeof(Segment)}).get();
+  return (packed_w * int64_t{sizeof(float)} + per_thread * most_threads + taps).get();
 }
 
 }  // namespace netshape::kernels

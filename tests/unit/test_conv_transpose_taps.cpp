@@ -251,6 +251,27 @@ TEST_CASE("conv transpose taps: many taps that each land on few inputs") {
   CHECK(worst_error(r, true, 3, 1e-4) < 1e-4);
 }
 
+TEST_CASE("conv transpose taps: several threads share images, groups and channel blocks") {
+  // Big enough (> 2 MFLOP per thread) that 3 threads are used: one image and group, so the
+  // output-channel blocks are split into chunks; then 3 images x 2 groups; then the sparse walk.
+  CHECK(worst_error(make2d(64, 40, 20, 24, 3, 2, 1, 1), true, 1) < 1e-5);
+  auto grouped = make2d(32, 34, 9, 13, 4, 3, 2, 2, 1, 2, true);
+  grouped.N = 3;
+  CHECK(worst_error(grouped, true, 2) < 1e-5);
+  k::ConvTransposeNdParams sparse;
+  sparse.N = 2, sparse.C = 8, sparse.K = 24;
+  sparse.in = {1, 1, 3000};
+  sparse.kernel = {1, 1, 3000};
+  sparse.pad = {0, 0, 2990};
+  CHECK(worst_error(sparse, true, 3, 1e-4) < 1e-4);
+  // The memory guard's bound grows with the threads' panels, up to one thread per block.
+  const auto one = k::conv_transpose_taps_scratch_bytes(make2d(64, 40, 20, 24, 3, 2), 1);
+  const auto four = k::conv_transpose_taps_scratch_bytes(make2d(64, 40, 20, 24, 3, 2), 4);
+  REQUIRE(one.has_value());
+  REQUIRE(four.has_value());
+  CHECK(*four > *one);
+}
+
 TEST_CASE("conv transpose taps: seeded random sweep") {
   std::mt19937 rng(20261130);
   auto pick = [&](int64_t lo, int64_t hi) {
@@ -297,7 +318,7 @@ TEST_CASE("conv transpose taps: refusals and scratch bytes") {
   // packed weights 2 groups x 1 block x 4 taps x 4 channels x 4 = 128 floats, one panel of one
   // tile 4 x 16 = 64 floats, Y 4 x 16 = 64 floats: 1024 bytes, plus the tap plan.
   auto small = make2d(8, 6, 4, 4, 2, 2, 0, 0, 1, 2);
-  const auto bytes = k::conv_transpose_taps_scratch_bytes(small, k::Isa::Scalar);
+  const auto bytes = k::conv_transpose_taps_scratch_bytes(small, 1, k::Isa::Scalar);
   REQUIRE(bytes.has_value());
   CHECK(*bytes >= 1024);
   CHECK(*bytes < 1024 + 2048);

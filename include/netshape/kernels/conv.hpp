@@ -114,15 +114,16 @@ double max_relative_error(const std::vector<float>& got, const std::vector<float
 // The same transposed convolution as conv_transpose_reference, same layouts, in float: one
 // register-blocked product (Kg x Cg) . (Cg x input pixels) per kernel tap and group, added into
 // the output positions the tap lands on (docs/executor.md, "Transposed convolution"). Writes
-// every output (bias, then the taps, then the optional ReLU). `threads`: the run's thread count;
-// the (batch, group) items run serially for now (see the .cpp). Throws std::invalid_argument
-// for the parameters the reference refuses.
+// every output (bias, then the taps, then the optional ReLU). Splits (image, group, output-channel
+// blocks) over up to `threads` threads. Throws std::invalid_argument for the parameters the
+// reference refuses.
 void conv_transpose_taps(const ConvTransposeNdParams& p, const float* in, const float* w,
                          float* out, int threads, Isa isa = Isa::Auto);
-// Bytes conv_transpose_taps allocates besides its input, weights and output (packed weights,
-// the packed input panel, the tap plan); nullopt if that leaves int64.
+// Bytes conv_transpose_taps(p, ..., threads, isa) allocates besides its input, weights and
+// output (packed weights, each thread's packed input panel, the tap plan; an upper bound);
+// nullopt if that leaves int64.
 std::optional<int64_t> conv_transpose_taps_scratch_bytes(const ConvTransposeNdParams& p,
-                                                         Isa isa = Isa::Auto);
+                                                         int threads, Isa isa = Isa::Auto);
 
 // ---- Layout conversion ----
 
