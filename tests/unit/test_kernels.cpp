@@ -250,7 +250,10 @@ TEST_CASE("layout conversions place every value on every ISA, around the 16-pixe
   // 9x15 = 135); channel counts with and without a partial last block.
   for (k::Isa isa : k::supported_isas())
     for (int64_t C : {3, 16, 17, 40})
-      for (auto [H, W] : {std::pair<int64_t, int64_t>{1, 5}, {4, 4}, {1, 17}, {7, 7}, {9, 15}}) {
+      for (auto hw : {std::pair<int64_t, int64_t>{1, 5}, {4, 4}, {1, 17}, {7, 7}, {9, 15}}) {
+        // Plain variables, not a structured binding: CHECK_MESSAGE captures them in a lambda,
+        // which clang 14 refuses for bindings.
+        const int64_t H = hw.first, W = hw.second;
         const int64_t N = 2, HW = H * W, CB = k::round_up16(C) / 16;
         const auto x = random_vec(static_cast<size_t>(N * C * HW), rng);
         std::vector<float> b(static_cast<size_t>(N * CB * 16 * HW), -1.0f), y(x.size(), -2.0f);
