@@ -158,6 +158,13 @@ class Analyzer {
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       TensorId t = node.inputs[i];
       if (t == kNoId) continue;
+      if (!tensors_[t].shape) {  // lowering orders nodes after what they read: never expected
+        diags_.error(
+            st.span,
+            fmt::format("internal error: '{}' is read before it is computed", g_.tensor_name(t)),
+            "please report this model to netshape's maintainers");
+        return false;
+      }
       layer.inputs.emplace_back(g_.tensor_name(t));
       layer.input_ids.push_back(t);
       layer.input_shapes.push_back(*tensors_[t].shape);
@@ -261,6 +268,13 @@ class Analyzer {
       return false;
     }
     for (const GraphOutput& o : g_.outputs) {
+      if (!tensors_[o.tensor].shape) {  // every node ran: never expected
+        diags_.error(
+            o.span,
+            fmt::format("internal error: output '{}' was never computed", g_.tensor_name(o.tensor)),
+            "please report this model to netshape's maintainers");
+        return false;
+      }
       a.outputs.emplace_back(std::string(g_.tensor_name(o.tensor)), *tensors_[o.tensor].shape);
       a.output_ids.push_back(o.tensor);
     }
