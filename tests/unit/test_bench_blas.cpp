@@ -12,18 +12,12 @@
 
 #include "../../src/bench/im2col_blas.hpp"
 #include "netshape/kernels/conv.hpp"
+#include "test_helpers.hpp"
 
 namespace {
 
 namespace k = netshape::kernels;
 namespace nb = netshape::bench;
-
-std::vector<float> random_floats(int64_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 }  // namespace
 
@@ -50,9 +44,9 @@ TEST_CASE("im2col_blas matches conv2d_reference: stride / pad / dilation / group
               CAPTURE(groups);
               CAPTURE(with_bias);
               REQUIRE(*p.invalid_reason() == '\0');
-              const auto in = random_floats(p.N * p.C * p.H * p.W, rng);
-              const auto w = random_floats(p.K * (p.C / p.groups) * p.R * p.S, rng);
-              const auto bias = random_floats(p.K, rng);
+              const auto in = netshape::test::random_floats(p.N * p.C * p.H * p.W, rng);
+              const auto w = netshape::test::random_floats(p.K * (p.C / p.groups) * p.R * p.S, rng);
+              const auto bias = netshape::test::random_floats(p.K, rng);
               p.bias = with_bias ? bias.data() : nullptr;
               const size_t n_out = static_cast<size_t>(p.N * p.K * p.P() * p.Q());
               std::vector<float> want(n_out), got(n_out, 12345.0f);
@@ -87,9 +81,9 @@ TEST_CASE("im2col_blas: 1x1 (no im2col copy), depthwise, asymmetric stride, relu
     CAPTURE(c.C);
     CAPTURE(c.R);
     CAPTURE(c.G);
-    const auto in = random_floats(p.N * p.C * p.H * p.W, rng);
-    const auto w = random_floats(p.K * (p.C / p.groups) * p.R * p.S, rng);
-    const auto bias = random_floats(p.K, rng);
+    const auto in = netshape::test::random_floats(p.N * p.C * p.H * p.W, rng);
+    const auto w = netshape::test::random_floats(p.K * (p.C / p.groups) * p.R * p.S, rng);
+    const auto bias = netshape::test::random_floats(p.K, rng);
     p.bias = bias.data();
     const size_t n_out = static_cast<size_t>(p.N * p.K * p.P() * p.Q());
     std::vector<float> want(n_out), got(n_out, 12345.0f);

@@ -22,13 +22,6 @@ namespace k = netshape::kernels;
 
 namespace {
 
-std::vector<float> uniform(size_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
-
 std::string describe(const k::ConvTransposeNdParams& p) {
   std::ostringstream os;
   auto axes = [&](const char* name, const std::array<int64_t, 3>& a) {
@@ -55,10 +48,10 @@ int64_t elements(int64_t n, int64_t c, const std::array<int64_t, 3>& sp) {
 double worst_error(k::ConvTransposeNdParams p, bool with_bias, uint32_t seed,
                    double tolerance = 1e-5) {
   std::mt19937 rng(seed);
-  const auto x = uniform(static_cast<size_t>(elements(p.N, p.C, p.in)), rng);
-  const auto w = uniform(
+  const auto x = netshape::test::random_floats(static_cast<size_t>(elements(p.N, p.C, p.in)), rng);
+  const auto w = netshape::test::random_floats(
       static_cast<size_t>(p.C * (p.K / p.groups) * p.kernel[0] * p.kernel[1] * p.kernel[2]), rng);
-  const auto bias = uniform(static_cast<size_t>(p.K), rng);
+  const auto bias = netshape::test::random_floats(static_cast<size_t>(p.K), rng);
   p.bias = with_bias ? bias.data() : nullptr;
   const size_t out_size = static_cast<size_t>(elements(p.N, p.K, p.out()));
   std::vector<float> want(out_size);

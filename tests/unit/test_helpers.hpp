@@ -3,13 +3,24 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
 namespace netshape::test {
+
+// `n` floats uniform in [-1, 1]: the kernels' test inputs and weights.
+inline std::vector<float> random_floats(int64_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (auto& x : v) x = d(rng);
+  return v;
+}
 
 // Whether this build runs under AddressSanitizer (GCC defines __SANITIZE_ADDRESS__, clang has
 // __has_feature): it reserves shadow memory, so memory limits and measurements do not apply.

@@ -13,17 +13,11 @@
 
 #include "netshape/kernels/conv.hpp"
 #include "netshape/kernels/cpu.hpp"
+#include "test_helpers.hpp"
 
 namespace k = netshape::kernels;
 
 namespace {
-
-std::vector<float> random_vec(size_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 std::string describe(const k::Conv2dParams& p) {
   std::ostringstream os;
@@ -39,9 +33,10 @@ std::string describe(const k::Conv2dParams& p) {
 bool check_conv(k::Conv2dParams p, bool with_bias, uint32_t seed,
                 k::Conv2dPath path = k::Conv2dPath::Auto, int threads = 1) {
   std::mt19937 rng(seed);
-  const auto in = random_vec(static_cast<size_t>(p.N * p.C * p.H * p.W), rng);
-  const auto w = random_vec(static_cast<size_t>(p.K * (p.C / p.groups) * p.R * p.S), rng);
-  const auto bias = random_vec(static_cast<size_t>(p.K), rng);
+  const auto in = netshape::test::random_floats(static_cast<size_t>(p.N * p.C * p.H * p.W), rng);
+  const auto w =
+      netshape::test::random_floats(static_cast<size_t>(p.K * (p.C / p.groups) * p.R * p.S), rng);
+  const auto bias = netshape::test::random_floats(static_cast<size_t>(p.K), rng);
   p.bias = with_bias ? bias.data() : nullptr;
   const size_t out_size = static_cast<size_t>(p.N * p.K * p.P() * p.Q());
   std::vector<float> want(out_size);
@@ -130,8 +125,8 @@ TEST_CASE("reference conv: 1-D, 3-D and 2-D agree where they should") {
   p3.in = {4, 5, 6};
   p3.kernel = {1, 3, 2};
   p3.pad = {0, 1, 0};
-  const auto in = random_vec(static_cast<size_t>(2 * 4 * 5 * 6), rng);
-  const auto w = random_vec(static_cast<size_t>(3 * 2 * 3 * 2), rng);
+  const auto in = netshape::test::random_floats(static_cast<size_t>(2 * 4 * 5 * 6), rng);
+  const auto w = netshape::test::random_floats(static_cast<size_t>(3 * 2 * 3 * 2), rng);
   const auto o = p3.out();
   std::vector<float> out3(static_cast<size_t>(3 * o[0] * o[1] * o[2]));
   k::conv_reference(p3, in.data(), w.data(), out3.data());
@@ -220,8 +215,8 @@ TEST_CASE("reference transposed conv is the adjoint of conv (3-D, strided, group
   REQUIRE(t.out() == c.in);
   const size_t nx = static_cast<size_t>(c.N * c.C * c.in[0] * c.in[1] * c.in[2]);
   const size_t ny = static_cast<size_t>(c.N * c.K * o[0] * o[1] * o[2]);
-  const auto x = random_vec(nx, rng), y = random_vec(ny, rng);
-  const auto w = random_vec(static_cast<size_t>(c.K * 2 * 2 * 3 * 2), rng);
+  const auto x = netshape::test::random_floats(nx, rng), y = netshape::test::random_floats(ny, rng);
+  const auto w = netshape::test::random_floats(static_cast<size_t>(c.K * 2 * 2 * 3 * 2), rng);
   std::vector<float> cx(ny), ty(nx);
   k::conv_reference(c, x.data(), w.data(), cx.data());
   k::conv_transpose_reference(t, y.data(), w.data(), ty.data());
@@ -234,7 +229,7 @@ TEST_CASE("reference transposed conv is the adjoint of conv (3-D, strided, group
 TEST_CASE("layout round trip nchw -> nchw16c -> nchw") {
   std::mt19937 rng(3);
   for (int64_t C : {1, 15, 16, 17, 33}) {
-    const auto x = random_vec(static_cast<size_t>(2 * C * 3 * 5), rng);
+    const auto x = netshape::test::random_floats(static_cast<size_t>(2 * C * 3 * 5), rng);
     std::vector<float> b(static_cast<size_t>(2 * k::round_up16(C) * 15), -1.0f), y(x.size());
     k::nchw_to_nchw16c(x.data(), b.data(), 2, C, 3, 5);
     k::nchw16c_to_nchw(b.data(), y.data(), 2, C, 3, 5);
@@ -255,7 +250,7 @@ TEST_CASE("layout conversions place every value on every ISA, around the 16-pixe
         // which clang 14 refuses for bindings.
         const int64_t H = hw.first, W = hw.second;
         const int64_t N = 2, HW = H * W, CB = k::round_up16(C) / 16;
-        const auto x = random_vec(static_cast<size_t>(N * C * HW), rng);
+        const auto x = netshape::test::random_floats(static_cast<size_t>(N * C * HW), rng);
         std::vector<float> b(static_cast<size_t>(N * CB * 16 * HW), -1.0f), y(x.size(), -2.0f);
         k::nchw_to_nchw16c(x.data(), b.data(), N, C, H, W, 1, isa);
         bool placed = true;
@@ -275,7 +270,7 @@ TEST_CASE("layout conversions and blocked packing on several threads place every
   // Large enough that 2 threads share the work (at least 64K floats each).
   const int64_t N = 2, C = 33, H = 45, W = 47, HW = H * W, CB = 3;
   std::mt19937 rng(4);
-  const auto x = random_vec(static_cast<size_t>(N * C * HW), rng);
+  const auto x = netshape::test::random_floats(static_cast<size_t>(N * C * HW), rng);
   std::vector<float> one(static_cast<size_t>(N * CB * 16 * HW), -1.0f), two(one.size(), -2.0f);
   k::nchw_to_nchw16c(x.data(), one.data(), N, C, H, W, 1);
   k::nchw_to_nchw16c(x.data(), two.data(), N, C, H, W, 2);
@@ -289,7 +284,7 @@ TEST_CASE("layout conversions and blocked packing on several threads place every
   CHECK(back == x);
 
   const auto p = make(1, 128, 8, 8, 144, 3, 3, 1, 1);  // 9 x 8 blocks of 9 x 256 floats
-  const auto w = random_vec(static_cast<size_t>(p.K * p.C * 9), rng);
+  const auto w = netshape::test::random_floats(static_cast<size_t>(p.K * p.C * 9), rng);
   const auto size = static_cast<size_t>(k::packed_weights_size(p, k::Conv2dPath::Blocked));
   std::vector<float> p1(size, -1.0f), p2(size, -2.0f);
   k::pack_weights(p, k::Conv2dPath::Blocked, w.data(), p1.data(), 1);
@@ -406,8 +401,8 @@ TEST_CASE("concurrent callers of the threaded kernel") {
   // threads. Several callers at once must all get correct results.
   auto p = make(2, 32, 12, 30, 48, 3, 3, 1, 1);
   std::mt19937 rng(99);
-  const auto in = random_vec(static_cast<size_t>(p.N * p.C * p.H * p.W), rng);
-  const auto w = random_vec(static_cast<size_t>(p.K * p.C * p.R * p.S), rng);
+  const auto in = netshape::test::random_floats(static_cast<size_t>(p.N * p.C * p.H * p.W), rng);
+  const auto w = netshape::test::random_floats(static_cast<size_t>(p.K * p.C * p.R * p.S), rng);
   const size_t out_size = static_cast<size_t>(p.N * p.K * p.P() * p.Q());
   std::vector<float> want(out_size);
   k::conv2d_reference(p, in.data(), w.data(), want.data());
