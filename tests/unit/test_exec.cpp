@@ -62,15 +62,9 @@ TEST_CASE("run: convolutions on reused buffers compute the reference convolution
   // Three convolutions of one shape: the later ones run on the packed weights and NCHW16c
   // buffers the earlier ones freed (stale contents), on 2 threads; each output must still be
   // the naive reference convolution of its kept input and weights.
-  auto m = check_ns(
+  ExecResult r = netshape::test::run_kept(
       "input x: [2, 20, 9, 11]\nc1 = Conv2d(20, 20, 3, padding=1)\nc2 = Conv2d(20, 20, 3, "
       "padding=1)\nc3 = Conv2d(20, 20, 3, padding=1)\nc4 = Conv2d(20, 20, 3, padding=1)\n");
-  REQUIRE(m.exit == ExitCode::Ok);
-  ExecOptions o;
-  o.keep_outputs = true;
-  o.threads = 2;
-  ExecResult r = execute(m.analysis, o);
-  REQUIRE(r.match);
   const Tensor* in = &r.inputs.at(0).second;
   for (size_t layer = 0; layer < 4; ++layer) {
     kernels::Conv2dParams p;
@@ -103,12 +97,7 @@ TEST_CASE("run: Linear forward is x W^T + b") {
 
 TEST_CASE("run: Linear with several rows, a tail of features and two threads is x W^T + b") {
   // 300 features: 18 blocks of 16 and a tail of 12; 500 x 300 weights are enough for 2 threads.
-  auto m = check_ns("input x: [3, 300]\nfc = Linear(300, 500)\n");
-  ExecOptions o;
-  o.keep_outputs = true;
-  o.threads = 2;
-  ExecResult r = execute(m.analysis, o);
-  REQUIRE(r.match);
+  ExecResult r = netshape::test::run_kept("input x: [3, 300]\nfc = Linear(300, 500)\n");
   const auto& x = r.inputs[0].second.data;
   const auto& w = r.weights[0].second.data;
   const auto& b = r.weights[1].second.data;

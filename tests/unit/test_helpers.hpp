@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "netshape/exec.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
@@ -57,6 +58,19 @@ inline LoadedModel check_ns(const std::string& text, const std::string& path = "
   m.source = SourceFile(path, text);
   load_model(m, {});
   return m;
+}
+
+// Checks a .ns snippet and runs its forward pass on `threads`, keeping every output; both must
+// succeed.
+inline ExecResult run_kept(const std::string& text, int threads = 2) {
+  LoadedModel m = check_ns(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  o.threads = threads;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  return r;
 }
 
 inline std::string out_shape(const LoadedModel& m) {

@@ -17,6 +17,7 @@
 
 using namespace netshape;
 using netshape::test::check_ns;
+using netshape::test::run_kept;
 namespace fs = std::filesystem;
 
 namespace {
@@ -73,17 +74,6 @@ std::string b8_save_all_outputs() {
   std::string s = "input [1, 500000000]\n";
   for (int i = 0; i < 10; ++i) s += "ReLU()\n";
   return s;
-}
-
-ExecResult run_kept(const std::string& text) {
-  auto m = check_ns(text);
-  REQUIRE(m.exit == ExitCode::Ok);
-  ExecOptions o;
-  o.keep_outputs = true;
-  o.threads = 2;
-  ExecResult r = execute(m.analysis, o);
-  REQUIRE(r.match);
-  return r;
 }
 
 }  // namespace
