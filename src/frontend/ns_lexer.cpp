@@ -1,8 +1,10 @@
 // Lexer for .ns files: one pass over the bytes, tracking line/column for every token.
 #include <fmt/format.h>
 
+#include <array>
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -10,6 +12,27 @@
 
 namespace netshape {
 namespace {
+
+// What a byte can be in a token, looked up once per byte (std::isalnum asks the locale).
+enum CharClass : uint8_t { kOther = 0, kLetter = 1, kDigit = 2 };
+constexpr auto kCharClass = [] {
+  std::array<uint8_t, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = kLetter;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = kLetter;
+  table['_'] = kLetter;
+  for (int c = '0'; c <= '9'; ++c) table[c] = kDigit;
+  return table;
+}();
+inline uint8_t char_class(char c) {
+  return kCharClass[static_cast<unsigned char>(c)];
+}
+// A letter, digit or `_`: what continues an identifier.
+inline bool word_char(char c) {
+  return char_class(c) != kOther;
+}
+inline bool digit(char c) {
+  return char_class(c) == kDigit;
+}
 
 class Lexer {
  public:
@@ -133,10 +156,9 @@ class Lexer {
 
   Token next_token() {
     char c = text_[pos_];
-    unsigned char uc = static_cast<unsigned char>(c);
-    if (std::isalpha(uc) || c == '_') return identifier();
-    if (std::isdigit(uc) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1)))))
-      return number();
+    uint8_t cls = char_class(c);
+    if (cls == kLetter) return identifier();
+    if (cls == kDigit || (c == '.' && digit(peek(1)))) return number();
     if (c == '\'' || c == '"') return string_literal();
     return punctuation();
   }
@@ -144,24 +166,41 @@ class Lexer {
   Token identifier() {
     Token t = make(TokenKind::Ident, 0);
     size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
-      advance();
-    }
+    size_t end = pos_;
+    while (end < text_.size() && word_char(text_[end])) ++end;
+    column_ += static_cast<int>(end - pos_);
+    pos_ = end;
     t.text = std::string_view(text_).substr(start, pos_ - start);
     t.span.length = static_cast<int>(t.text.size());
     return t;
   }
 
+  // Plain decimal digits followed by no `.`, `e` or `_` (nearly every integer in a model): read
+  // in place. Anything else, and a value that may not fit, goes the general way.
+  std::optional<Token> plain_integer() {
+    size_t end = pos_;
+    uint64_t v = 0;
+    while (end < text_.size() && digit(text_[end]) && end - pos_ < 18) {
+      v = v * 10 + static_cast<uint64_t>(text_[end] - '0');
+      ++end;
+    }
+    char after = end < text_.size() ? text_[end] : '\0';
+    if (word_char(after) || after == '.') return std::nullopt;
+    Token t = make(TokenKind::Int, static_cast<int>(end - pos_));
+    t.text = std::string_view(text_).substr(pos_, end - pos_);
+    t.int_value = static_cast<int64_t>(v);  // at most 18 digits: fits
+    column_ += static_cast<int>(end - pos_);
+    pos_ = end;
+    return t;
+  }
+
   Token number() {
+    if (auto t = plain_integer()) return *t;
     Token t = make(TokenKind::Int, 0);
     size_t start = pos_;
     bool is_float = false;
     auto digits = [&] {
-      while (pos_ < text_.size() &&
-             (std::isdigit(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
-        advance();
-      }
+      while (pos_ < text_.size() && (digit(text_[pos_]) || text_[pos_] == '_')) advance();
     };
     digits();
     if (peek(0) == '.' && !std::isalpha(static_cast<unsigned char>(peek(1)))) {
@@ -174,7 +213,7 @@ class Lexer {
       int save_col = column_;
       advance();
       if (peek(0) == '+' || peek(0) == '-') advance();
-      if (std::isdigit(static_cast<unsigned char>(peek(0)))) {
+      if (digit(peek(0))) {
         is_float = true;
         digits();
       } else {

@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
+#include <iterator>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
@@ -92,17 +92,12 @@ class Parser {
     NsTokenizer* tokenizer = nullptr;
     const std::vector<Token>* replay = nullptr;
     size_t next = 0;
-    bool operator()(std::deque<Token>& out) {
-      if (tokenizer) {
-        out.push_back(tokenizer->next());
-      } else if (next < replay->size()) {
-        out.push_back((*replay)[next++]);
-      } else {
-        Token end;
-        if (!replay->empty()) end.span = replay->back().span;
-        out.push_back(std::move(end));
-      }
-      return true;  // End again and again after the last token: the stream never ends
+    Token operator()() {
+      if (tokenizer) return tokenizer->next();
+      if (next < replay->size()) return (*replay)[next++];
+      Token end;  // End again and again after the last token: the stream never ends
+      if (!replay->empty()) end.span = replay->back().span;
+      return end;
     }
   };
 
@@ -144,7 +139,7 @@ class Parser {
   }
 
  private:
-  mutable TokenWindow<Token, Fill> tokens_;
+  mutable TokenRing<Token, Fill> tokens_;
   Shared& shared_;
   Diagnostics& diags_;
   Scope& scope_;
@@ -155,10 +150,13 @@ class Parser {
   size_t silent_failures_ = 0;
   int nesting_ = 0;
   bool seen_statement_ = false;
+  std::vector<Arg> arg_scratch_;     // see args()
+  std::vector<OutputDecl> targets_;  // see layer()
+  std::vector<Value> item_scratch_;  // see take_item_scratch()
 
   size_t failures() const { return diags_.count() + silent_failures_; }
   // The current token, looked up once per token: the parser asks for it many times, and a token
-  // in the window never moves (TokenWindow keeps references valid until it is dropped).
+  // in the window never moves (TokenRing keeps references valid until 16 more are read).
   const Token& cur() const {
     if (!cur_) cur_ = &tokens_.at(pos_);
     return *cur_;
@@ -444,7 +442,8 @@ class Parser {
   // targets := IDENT {',' IDENT}
   void layer(Program& prog) {
     Span start = cur().span;
-    std::vector<OutputDecl> targets;
+    std::vector<OutputDecl>& targets = targets_;  // reused: its room stays from line to line
+    targets.clear();
     if (at(TokenKind::Ident) &&
         (ahead(1).kind == TokenKind::Equals || ahead(1).kind == TokenKind::Comma)) {
       if (!names_list(targets, "before '='", "write `a, b = Block(...)`") ||
@@ -550,8 +549,14 @@ class Parser {
 
   // qualname := IDENT {'.' IDENT}
   void qualname(Call& call) {
-    std::string full(cur().text);
-    Span first = take().span;
+    Span first = cur().span;
+    std::string_view first_text = take().text;  // a view of the source: stays valid
+    call.op_span = first;
+    if (!at(TokenKind::Dot) || ahead(1).kind != TokenKind::Ident) {  // `Conv2d`: nothing to strip
+      call.op.assign(first_text);
+      return;
+    }
+    std::string full(first_text);
     Span last = first;
     while (at(TokenKind::Dot) && ahead(1).kind == TokenKind::Ident) {
       take();
@@ -559,7 +564,6 @@ class Parser {
       last = take().span;
     }
     call.op = strip_op_prefix(full);
-    call.op_span = first;
     call.op_span.length =
         last.line == first.line ? last.column + last.length - first.column : first.length;
   }
@@ -579,7 +583,7 @@ class Parser {
       return;
     }
     if (!call.sequential && !call.repeated && !is_block)
-      return layer_statement(prog, start, targets, std::move(call), applied, tensors);
+      return layer_statement(prog, start, targets, call, applied, tensors);
     if (shared_.stopped || (is_block && block->second.failed)) {
       ++silent_failures_;
       return;
@@ -613,10 +617,10 @@ class Parser {
   // A layer of the program, named in this scope (`layer1.0.conv1` inside a block). Built in
   // place at the end of the program's statements (a Statement is large), and taken back when
   // it fails.
-  void layer_statement(Program& prog, Span start, const std::vector<OutputDecl>& targets, Call call,
-                       bool applied, const std::vector<OutputDecl>& tensors) {
+  void layer_statement(Program& prog, Span start, const std::vector<OutputDecl>& targets,
+                       Call& call, bool applied, const std::vector<OutputDecl>& tensors) {
     Statement& st = prog.statements.emplace_back();
-    if (!fill_layer(st, start, targets, std::move(call), applied, tensors)) {
+    if (!fill_layer(st, start, targets, call, applied, tensors)) {
       prog.statements.pop_back();
       return;
     }
@@ -628,13 +632,13 @@ class Parser {
     scope_.previous = st.name;
   }
 
-  bool fill_layer(Statement& st, Span start, const std::vector<OutputDecl>& targets, Call call,
+  // Takes the call's op and arguments.
+  bool fill_layer(Statement& st, Span start, const std::vector<OutputDecl>& targets, Call& call,
                   bool applied, const std::vector<OutputDecl>& tensors) {
     st.span = start;
     st.op = std::move(call.op);
     st.op_span = call.op_span;
     st.args = std::move(call.args);
-    st.args.shrink_to_fit();  // kept for the whole run: without the spare room of its growth
     st.inputs_explicit = applied;
     std::string local;
     if (!targets.empty()) {
@@ -1072,8 +1076,18 @@ class Parser {
   }
 
   // args := [arg {',' arg} [',']]      arg := [IDENT '='] expr
+  // Kept for the whole run, so `out` gets exactly its arguments: they are read into a list whose
+  // room is reused from call to call, then moved out in one allocation (none for `ReLU()`).
   bool args(std::vector<Arg>& out, TokenKind close) {
-    out.reserve(4);  // most calls have a few arguments: one allocation, not one per growth
+    std::vector<Arg> parsed = std::move(arg_scratch_);
+    parsed.clear();
+    bool ok = arg_list(parsed, close);
+    out.assign(std::make_move_iterator(parsed.begin()), std::make_move_iterator(parsed.end()));
+    arg_scratch_ = std::move(parsed);
+    return ok;
+  }
+
+  bool arg_list(std::vector<Arg>& out, TokenKind close) {
     while (!at(close)) {
       if (too_many(out.size(), "arguments in one call")) return false;
       Arg a;
@@ -1105,6 +1119,11 @@ class Parser {
       diags_.error(cur().span, "expression nested too deeply", "simplify the expression");
       return Value::none(cur().span);
     }
+    if (lone_value()) {  // most arguments: no operator chain to walk
+      Value v = primary();
+      --nesting_;
+      return v;
+    }
     size_t errors_before = failures();
     Value left = term();
     // After an error the rest of the statement is skipped: one mistake, one message.
@@ -1115,6 +1134,17 @@ class Parser {
     }
     --nesting_;
     return left;
+  }
+
+  // A value followed by `,` or a closing bracket (`16`, `'same'`, `x`): term() and unary() would
+  // only pass primary()'s value through.
+  bool lone_value() const {
+    TokenKind k = cur().kind;
+    if (k != TokenKind::Int && k != TokenKind::Float && k != TokenKind::String &&
+        k != TokenKind::Ident && k != TokenKind::Question)
+      return false;
+    TokenKind next = ahead(1).kind;
+    return next == TokenKind::Comma || next == TokenKind::RParen || next == TokenKind::RBracket;
   }
 
   // term := unary {('*' | '//' | '/' | '%') unary}
@@ -1209,33 +1239,49 @@ class Parser {
       first.span = widen(open, first.span);
       return first;
     }
-    Value tup;
-    tup.kind = Value::Kind::Tuple;
-    tup.items.push_back(first);
+    std::vector<Value> items = take_item_scratch();
+    items.push_back(std::move(first));
     while (accept(TokenKind::Comma)) {
       if (at(TokenKind::RParen)) break;
-      if (too_many(tup.items.size(), "elements in one tuple")) return Value::none(open);
-      tup.items.push_back(expr());
+      if (too_many(items.size(), "elements in one tuple")) return Value::none(open);
+      items.push_back(expr());
     }
+    Value tup;
+    tup.kind = Value::Kind::Tuple;
     tup.span = widen(open, cur().span);
     if (!expect(TokenKind::RParen, "',' or ')' in the tuple", "close the tuple with ')'"))
       return Value::none(open);
+    keep_items(tup, items);
     return tup;
   }
 
   Value list_value() {
     Span open = take().span;
-    Value list;
-    list.kind = Value::Kind::List;
+    std::vector<Value> items = take_item_scratch();
     while (!at(TokenKind::RBracket)) {
-      if (too_many(list.items.size(), "elements in one list")) return Value::none(open);
-      list.items.push_back(expr());
+      if (too_many(items.size(), "elements in one list")) return Value::none(open);
+      items.push_back(expr());
       if (!accept(TokenKind::Comma)) break;
     }
+    Value list;
+    list.kind = Value::Kind::List;
     list.span = widen(open, cur().span);
     if (!expect(TokenKind::RBracket, "',' or ']' in the list", "close the list with ']'"))
       return Value::none(open);
+    keep_items(list, items);
     return list;
+  }
+
+  // A tuple's or list's items are read into a list whose room is reused (a nested one takes a
+  // fresh list), and kept in one allocation of exactly their number: they last the whole run.
+  std::vector<Value> take_item_scratch() {
+    std::vector<Value> items = std::move(item_scratch_);
+    items.clear();
+    return items;
+  }
+  void keep_items(Value& v, std::vector<Value>& items) {
+    v.items.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    item_scratch_ = std::move(items);
   }
 
   // Whether a list already holds limits::kMaxNsItems; then an error at the next item.

@@ -3,8 +3,10 @@
 // dropped, so memory does not grow with the file. Both parsers use it.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <deque>
+#include <stdexcept>
 #include <utility>
 
 namespace netshape {
@@ -36,6 +38,38 @@ class TokenWindow {
   std::deque<Token> buf_;
   size_t base_ = 0;  // the number of buf_[0]
   bool ended_ = false;
+};
+
+// A window for a parser that looks only a few tokens around the current one (the .ns parser: one
+// back, two ahead): a ring of kCapacity slots, reused, never moved, so a reference stays valid
+// until kCapacity more tokens are read, and reading a token costs no allocation. `Next` returns
+// the next token (End again and again after the last).
+template <typename Token, typename Next, size_t kCapacity = 16>
+class TokenRing {
+ public:
+  explicit TokenRing(Next next) : next_(std::move(next)) {}
+
+  // Token number i (0-based in the file), read on demand.
+  const Token& at(size_t i) {
+    if (i < base_) throw std::logic_error("token window: a token was read after it was dropped");
+    while (end_ <= i) {
+      if (end_ - base_ == kCapacity)
+        throw std::logic_error("token window: the parser looked too far ahead");
+      slots_[end_ % kCapacity] = next_();
+      ++end_;
+    }
+    return slots_[i % kCapacity];
+  }
+  // Forgets the tokens before number i, keeping at least the last one read.
+  void drop_before(size_t i) {
+    if (end_ > 0) base_ = std::max(base_, std::min(i, end_ - 1));
+  }
+
+ private:
+  Next next_;
+  std::array<Token, kCapacity> slots_{};
+  size_t base_ = 0;  // the first token kept
+  size_t end_ = 0;   // one past the last token read
 };
 
 }  // namespace netshape
