@@ -4,9 +4,11 @@
 // graph. Inside the graph everything is an index (names, tensors, nodes, modules); spans and the
 // arguments as written stay in the Program the graph owns.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,35 @@ using NodeId = uint32_t;
 using ModuleId = uint32_t;
 inline constexpr uint32_t kNoId = UINT32_MAX;
 inline constexpr ModuleId kRootModule = 0;
+
+// Storage for the nodes' short lists (inputs, bound arguments, their spans): chunks that never
+// move, so a node's spans stay valid as the graph grows, and one allocation per chunk instead of
+// one per list.
+template <typename T>
+class ListPool {
+ public:
+  // A copy of `items` that lives as long as the pool.
+  std::span<const T> keep(std::span<const T> items) {
+    if (items.empty()) return {};
+    if (items.size() > free_) {
+      size_t size = std::max(kChunk, items.size());
+      chunks_.push_back(std::make_unique<T[]>(size));
+      next_ = chunks_.back().get();
+      free_ = size;
+    }
+    T* out = next_;
+    std::copy(items.begin(), items.end(), out);
+    next_ += items.size();
+    free_ -= items.size();
+    return {out, items.size()};
+  }
+
+ private:
+  static constexpr size_t kChunk = 4096;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  T* next_ = nullptr;
+  size_t free_ = 0;
+};
 
 // A value flowing between nodes: a model input or a node's output.
 struct GraphTensor {
@@ -59,14 +90,15 @@ struct GraphNode {
   TensorId output = kNoId;
   ModuleId module = kRootModule;
   const Statement* statement = nullptr;  // positions and the call as written
-  std::vector<TensorId> inputs;
-  std::vector<Span> input_spans;
-  std::vector<const Value*> bound;
-  std::vector<Span> given;
-  std::vector<const Value*> var_positional;  // `*shape`
-  size_t first_arg = 0;                      // statement->args from here are the op's arguments
-  NodeId shares_params_with = kNoId;         // a module called again: its first call's node
-  bool frozen = false;                       // `frozen=True`: its parameters are not trainable
+  // The lists live in the graph's pools (Graph::keep).
+  std::span<const TensorId> inputs;
+  std::span<const Span> input_spans;
+  std::span<const Value* const> bound;
+  std::span<const Span> given;
+  std::span<const Value* const> var_positional;  // `*shape`
+  size_t first_arg = 0;                          // statement->args from here are the op's arguments
+  NodeId shares_params_with = kNoId;             // a module called again: its first call's node
+  bool frozen = false;                           // `frozen=True`: its parameters are not trainable
   int error = -1;  // index into Graph::errors: lowering failed here; inference reports it
 };
 
@@ -99,6 +131,15 @@ class Graph {
     return id && *id < tensor_by_name.size() ? tensor_by_name[*id] : kNoId;
   }
 
+  // Where the nodes' lists are kept (GraphNode::inputs and the others).
+  std::span<const TensorId> keep(std::span<const TensorId> items) {
+    return tensor_lists_.keep(items);
+  }
+  std::span<const Span> keep(std::span<const Span> items) { return span_lists_.keep(items); }
+  std::span<const Value* const> keep(std::span<const Value* const> items) {
+    return value_lists_.keep(items);
+  }
+
   const Program& program() const { return *program_; }
   std::string_view name(NameId id) const { return names.str(id); }
   std::string_view tensor_name(TensorId t) const { return names.str(tensors[t].name); }
@@ -112,6 +153,9 @@ class Graph {
 
  private:
   std::unique_ptr<const Program> program_;  // owned: nodes point at its statements and values
+  ListPool<TensorId> tensor_lists_;
+  ListPool<Span> span_lists_;
+  ListPool<const Value*> value_lists_;
 };
 
 // The one lowering: names unnamed statements (`relu3`), resolves tensor names to ids, moves a

@@ -193,9 +193,9 @@ class Analyzer {
     for (size_t i = 0; i < node.bound.size(); ++i) {
       const Value* v = node.bound[i];
       if (!v || !has_dim_ref(*v)) continue;
-      if (ctx.bound != &ctx.resolved_bound) {
-        ctx.resolved_bound = node.bound;
-        ctx.bound = &ctx.resolved_bound;
+      if (ctx.bound.data() != ctx.resolved_bound.data()) {
+        ctx.resolved_bound.assign(node.bound.begin(), node.bound.end());
+        ctx.bound = ctx.resolved_bound;
       }
       ctx.resolved_bound[i] = resolve_value(ctx, *v);
     }

@@ -7,6 +7,8 @@
 #include <forward_list>
 #include <map>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +31,8 @@ class RuleContext {
   // Per parameter of op.params (same index): its value (the argument written, or the default)
   // and where it was written (an invalid span for a default). The node's own lists, unless an
   // argument holds `x.size(i)`: then `bound` is a copy with that argument resolved.
-  const std::vector<const Value*>* bound = &node.bound;
-  const std::vector<Span>& given = node.given;
+  std::span<const Value* const> bound = node.bound;
+  std::span<const Span> given = node.given;
   std::vector<const Value*> resolved_bound;
   std::forward_list<Value>
       resolved;  // storage for values rewritten while binding (x.size(0)); stable addresses
@@ -51,7 +53,9 @@ class RuleContext {
 
   // --- reading arguments ---
   const Value& value(std::string_view param) const {
-    return *bound->at(static_cast<size_t>(index_of(param)));
+    int i = index_of(param);
+    if (i < 0) throw std::out_of_range("RuleContext::value: no such parameter");
+    return *bound[static_cast<size_t>(i)];
   }
   bool is_given(std::string_view param) const {
     int i = index_of(param);

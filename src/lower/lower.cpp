@@ -47,6 +47,29 @@ class Lowering {
   const Program& prog_;
   std::vector<TensorId>& tensor_of_name_ = g_.tensor_by_name;
   std::vector<NodeId> node_of_name_;  // by NameId: the node that produced it
+  // The lists of the node being lowered, built here and kept in the graph's pools by keep_lists()
+  // (their room is reused from node to node).
+  std::vector<TensorId> inputs_;
+  std::vector<Span> input_spans_;
+  std::vector<const Value*> bound_;
+  std::vector<Span> given_;
+  std::vector<const Value*> var_positional_;
+
+  void clear_lists() {
+    inputs_.clear();
+    input_spans_.clear();
+    bound_.clear();
+    given_.clear();
+    var_positional_.clear();
+  }
+  // Also after a failure: inference reports a node's error with what was bound.
+  void keep_lists(GraphNode& node) {
+    node.inputs = g_.keep(std::span<const TensorId>(inputs_));
+    node.input_spans = g_.keep(std::span<const Span>(input_spans_));
+    node.bound = g_.keep(std::span<const Value* const>(bound_));
+    node.given = g_.keep(std::span<const Span>(given_));
+    node.var_positional = g_.keep(std::span<const Value* const>(var_positional_));
+  }
 
   TensorId add_tensor(NameId name, NodeId producer, uint32_t input) {
     TensorId t = static_cast<TensorId>(g_.tensors.size());
@@ -161,8 +184,10 @@ class Lowering {
     node.op = *op;
     const OpInfo& info = op_info(*op);
     if (!st.previous.empty()) previous = find_tensor(st.previous);
-    if (!resolve_inputs(node, st, info, previous)) return false;
-    if (!bind_arguments(node, st, info)) return false;
+    clear_lists();
+    bool bound = resolve_inputs(node, st, info, previous) && bind_arguments(node, st, info);
+    keep_lists(node);
+    if (!bound) return false;
     if (!st.shares_params_with.empty()) {
       auto first = g_.names.find(st.shares_params_with);
       if (first && *first < node_of_name_.size()) node.shares_params_with = node_of_name_[*first];
@@ -216,20 +241,20 @@ class Lowering {
       bool binary =
           op.family == Family::add || op.family == Family::matmul || op.family == Family::bmm;
       if (names.empty() || (binary && names.size() == 1)) {
-        node.inputs.push_back(previous);
-        node.input_spans.push_back(st.op_span);
+        inputs_.push_back(previous);
+        input_spans_.push_back(st.op_span);
       }
     } else if (names.empty()) {
-      node.inputs.push_back(previous);
-      node.input_spans.push_back(st.op_span);
+      inputs_.push_back(previous);
+      input_spans_.push_back(st.op_span);
     }
     for (const auto& [name, span] : names) {
       TensorId t = find_tensor(name);
       if (t == kNoId) return unknown_tensor(node, name, span);
-      node.inputs.push_back(t);
-      node.input_spans.push_back(span);
+      inputs_.push_back(t);
+      input_spans_.push_back(span);
     }
-    if (std::find(node.inputs.begin(), node.inputs.end(), kNoId) != node.inputs.end())
+    if (std::find(inputs_.begin(), inputs_.end(), kNoId) != inputs_.end())
       return unknown_tensor(node, "", st.op_span);
     return true;
   }
@@ -257,8 +282,8 @@ class Lowering {
       var_positional |= p.var_positional;
       var_keyword |= p.var_keyword;
     }
-    node.bound.assign(op.params.size(), nullptr);
-    node.given.assign(op.params.size(), Span{});
+    bound_.assign(op.params.size(), nullptr);
+    given_.assign(op.params.size(), Span{});
     for (size_t k = node.first_arg; k < st.args.size(); ++k) {
       const Arg& a = st.args[k];
       if (!a.keyword.empty()) {
@@ -268,10 +293,10 @@ class Lowering {
       if (positional < op.params.size() && !op.params[positional].var_positional &&
           !op.params[positional].var_keyword) {
         size_t i = positional++;
-        node.bound[i] = &a.value;
-        node.given[i] = a.span;
+        bound_[i] = &a.value;
+        given_[i] = a.span;
       } else if (var_positional) {
-        node.var_positional.push_back(&a.value);
+        var_positional_.push_back(&a.value);
       } else {
         size_t max_args = op.params.size();
         return fail(node, a.span,
@@ -282,13 +307,13 @@ class Lowering {
     }
     for (size_t i = 0; i < op.params.size(); ++i) {
       const ParamSpec& p = op.params[i];
-      if (p.var_positional || p.var_keyword || node.bound[i]) continue;
+      if (p.var_positional || p.var_keyword || bound_[i]) continue;
       if (p.required) {
         return fail(node, st.op_span,
                     fmt::format("{}() missing required argument: '{}'", op.name, p.name),
                     fmt::format("the signature is {}({})", op.name, op.signature));
       }
-      node.bound[i] = &p.default_value;
+      bound_[i] = &p.default_value;
     }
     return true;
   }
@@ -314,11 +339,11 @@ class Lowering {
       return p.name == a.keyword && p.var_positional;
     });
     if (list != op.params.end() && !var_keyword) {
-      if (!node.var_positional.empty())
+      if (!var_positional_.empty())
         return fail(node, a.span,
                     fmt::format("{}() got multiple values for argument '{}'", op.name, list->name),
                     "give each argument once");
-      node.var_positional.push_back(&a.value);
+      var_positional_.push_back(&a.value);
       return true;
     }
     if (it == op.params.end()) {
@@ -334,13 +359,13 @@ class Lowering {
                                : fmt::format("did you mean '{}'?", near));
     }
     size_t i = static_cast<size_t>(it - op.params.begin());
-    if (node.bound[i]) {
+    if (bound_[i]) {
       return fail(node, a.span,
                   fmt::format("{}() got multiple values for argument '{}'", op.name, it->name),
                   "give each argument once");
     }
-    node.bound[i] = &a.value;
-    node.given[i] = a.span;
+    bound_[i] = &a.value;
+    given_[i] = a.span;
     return true;
   }
 
