@@ -5,6 +5,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+#include <vector>
+
+#include "netshape/name_table.hpp"
 
 namespace netshape {
 namespace {
@@ -93,11 +96,29 @@ const OpInfo& op_info(OpId id) {
   return table()[static_cast<size_t>(id)];
 }
 
+// Every op's name, interned, and the op each names (the first row with it, as a scan finds it):
+// a lowering looks up one op per statement, and comparing against every row's name was a tenth
+// of lowering.
+struct OpNames {
+  NameTable names;
+  std::vector<OpId> op_of;  // by NameId
+};
+const OpNames& op_names() {
+  static const OpNames index = [] {
+    OpNames n;
+    n.names.reserve(kOpCount);
+    for (const auto& op : table())
+      if (n.names.insert(op.name).second) n.op_of.push_back(op.id);
+    return n;
+  }();
+  return index;
+}
+
 std::optional<OpId> find_op(std::string_view name) {
-  for (const auto& op : table()) {
-    if (op.name == name) return op.id;
-  }
-  return std::nullopt;
+  const OpNames& index = op_names();
+  auto id = index.names.find(name);
+  if (!id) return std::nullopt;
+  return index.op_of[*id];
 }
 
 std::vector<std::string> all_op_names() {

@@ -123,9 +123,9 @@ class Lowering {
   // counts as used from where it appears (an auto name may take a name written later: that later
   // statement is then the one named twice).
   std::vector<NameId> name_statements() {
-    std::vector<bool> used;
+    std::vector<bool> used(g_.names.size() + prog_.statements.size() + 1, false);
     auto use = [&](NameId id) {
-      if (used.size() <= id) used.resize(id + 1, false);
+      if (used.size() <= id) used.resize(2 * id + 1, false);
       bool fresh = !used[id];
       used[id] = true;
       return fresh;
