@@ -2,154 +2,135 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <cstring>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace netshape {
+namespace {
 
-void JsonText::element() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (empty_.empty()) return;  // the top-level value
-  // The separator and the indentation in one append: a layer table writes hundreds of thousands.
-  static constexpr std::string_view kBreak =
-      ",\n                                                                ";  // 64 spaces
-  size_t skip = empty_.back() ? 1 : 0;  // the first element has no comma
-  size_t indent = 2 * empty_.size();
-  empty_.back() = false;
-  if (indent + 2 <= kBreak.size()) {
-    out_.append(kBreak.data() + skip, 2 - skip + indent);
-  } else {
-    out_.append(kBreak.data() + skip, 2 - skip);
-    out_.append(indent, ' ');
-  }
-}
-
-void JsonText::open(char bracket) {
-  element();
-  out_ += bracket;
-  empty_.push_back(true);
-}
-
-void JsonText::close(char bracket) {
-  bool empty = empty_.back();
-  empty_.pop_back();
-  if (!empty) {
-    out_ += '\n';
-    out_.append(2 * empty_.size(), ' ');
-  }
-  out_ += bracket;
-}
-
-void JsonText::key(std::string_view k) {
-  element();
-  quoted(k);
-  out_ += ": ";
-  after_key_ = true;
-}
-
-void JsonText::value(int64_t v) {
-  element();
-  fmt::format_int text(v);
-  out_.append(text.data(), text.size());
-}
-
-void JsonText::number(std::string_view text) {
-  element();
-  out_.append(text);
-}
-
-void JsonText::value(std::string_view s) {
-  element();
-  quoted(s);
-}
-
-void JsonText::boolean(bool b) {
-  element();
-  out_ += b ? "true" : "false";
-}
-
-void JsonText::null() {
-  element();
-  out_ += "null";
-}
-
-// Bytes that JSON text cannot hold as they are: control characters, '"', '\\', and (for the
-// UTF-8 check below) bytes past ASCII.
-constexpr std::array<bool, 256> kNeedsCare = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-  return t;
-}();
-
-// nlohmann's escaping with ensure_ascii off: the two-character escapes, \u00XX for the other
-// control characters, UTF-8 kept. Text with bytes past ASCII goes through nlohmann itself, which
-// also replaces invalid UTF-8 the way the reference does.
-void JsonText::quoted(std::string_view s) {
-  bool plain = true;  // the common case, names and numbers: copied as they are, in one append
-  for (char c : s) plain = plain && !kNeedsCare[static_cast<unsigned char>(c)];
-  if (plain) {
-    char quote = '"';
-    size_t at = out_.size();
-    out_.resize(at + s.size() + 2);
-    char* p = out_.data() + at;
-    p[0] = quote;
-    std::memcpy(p + 1, s.data(), s.size());
-    p[s.size() + 1] = quote;
-    return;
-  }
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      out_ += nlohmann::json(std::string(s))
-                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return;
-    }
-  }
-  out_ += '"';
+// nlohmann's escaping with ensure_ascii off, quotes included: the two-character escapes, \u00XX
+// for the other control characters, UTF-8 kept. Text with bytes past ASCII goes through nlohmann
+// itself, which also replaces invalid UTF-8 the way the reference does.
+std::string escape(std::string_view s) {
+  if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+    return nlohmann::json(std::string(s))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = "\"";
   for (char c : s) {
     switch (c) {
       case '"':
-        out_ += "\\\"";
+        out += "\\\"";
         break;
       case '\\':
-        out_ += "\\\\";
+        out += "\\\\";
         break;
       case '\b':
-        out_ += "\\b";
+        out += "\\b";
         break;
       case '\f':
-        out_ += "\\f";
+        out += "\\f";
         break;
       case '\n':
-        out_ += "\\n";
+        out += "\\n";
         break;
       case '\r':
-        out_ += "\\r";
+        out += "\\r";
         break;
       case '\t':
-        out_ += "\\t";
+        out += "\\t";
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20)
-          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", static_cast<unsigned>(c));
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
         else
-          out_ += c;
+          out += c;
     }
   }
-  out_ += '"';
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+JsonText::JsonText(std::string& out)
+    : out_(out), pos_(out.data() + out.size()), end_(out.data() + out.size()) {}
+
+// A writer dropped with a value still open (an exception) leaves `out` as the text written, not
+// the room past it; a complete value has already cut `out` (finish), which may have grown since.
+JsonText::~JsonText() {
+  if (indent_ > 0) complete();
+}
+
+void JsonText::complete() {
+  out_.resize(static_cast<size_t>(pos_ - out_.data()));
+  end_ = pos_;
+}
+
+// At least `n` bytes of room past the text. The capacity doubles (or is what the caller reserved
+// first); the size grows by steps: std::string cannot grow without filling, and filling far ahead
+// of the text would touch memory (page faults of a fresh process) that the text may never need.
+void JsonText::grow(size_t n) {
+  constexpr size_t kStep = 64 * 1024;
+  size_t length = static_cast<size_t>(pos_ - out_.data());
+  size_t wanted = length + std::max(n, kStep);
+  if (wanted > out_.capacity()) out_.reserve(std::max(wanted, 2 * out_.capacity()));
+  out_.resize(wanted);
+  pos_ = out_.data() + length;
+  end_ = out_.data() + out_.size();
+}
+
+// Indentation deeper than kBreak holds (more than 32 open containers).
+char* JsonText::deep_line_break(char* p, size_t lead) const {
+  std::memcpy(p, json_text_detail::kBreak.data() + 2 - lead, lead);
+  std::memset(p + lead, ' ', indent_);
+  return p + lead + indent_;
+}
+
+// The slow path of quoted() and member(): `s` escaped and followed by `after`, once the `before`
+// bytes written before it (separator, key).
+void JsonText::escaped(size_t before, std::string_view s, std::string_view after) {
+  std::string text = escape(s);
+  text += after;
+  char* p = room(before + text.size()) + before;
+  std::memcpy(p, text.data(), text.size());
+  finish(p + text.size());
+}
+
+void JsonText::raw(std::string_view text) {
+  char* p = start(text.size());
+  std::memcpy(p, text.data(), text.size());
+  finish(p + text.size());
+}
+
+void JsonText::key(std::string_view k) {
+  quoted(k, ": ");
+  lead_ = 0;
+}
+
+void JsonText::symbolic_dim(const Dim& d) {
+  if (d.value != 1) return value(to_string(d));  // "2*B"
+  if (d.sym != last_symbol_) {
+    last_symbol_ = d.sym;
+    last_symbol_text_ = d.symbol();
+  }
+  value(last_symbol_text_);
+}
+
+void JsonText::number(std::string_view text) {
+  raw(text);
+}
+
+void JsonText::boolean(bool b) {
+  raw(b ? "true" : "false");
+}
+
+void JsonText::null() {
+  raw("null");
 }
 
 void write_shape(JsonText& j, const Shape& s) {
   j.begin_array();
-  for (const Dim& d : s) {
-    if (d.symbolic())
-      j.value(to_string(d));
-    else
-      j.value(d.value);
-  }
+  for (const Dim& d : s) j.dim(d);
   j.end_array();
 }
 

@@ -306,34 +306,28 @@ const char* severity_text(Severity s) {
 // trainable params, MACs.
 void write_counts(JsonText& j, const Shape* output, int64_t params, int64_t trainable,
                   int64_t macs) {
-  j.key("output_shape");
+  j.fixed_key("output_shape");
   if (output)
     write_shape(j, *output);
   else
     j.null();
-  j.key("params");
-  j.value(params);
-  j.key("trainable_params");
-  j.value(trainable);
-  j.key("macs");
-  j.value(macs);
+  j.member("params", params);
+  j.member("trainable_params", trainable);
+  j.member("macs", macs);
 }
 
 void write_layer(JsonText& j, const LayerInfo& l, const LayerField* rf) {
   j.begin_object();
-  j.key("name");
-  j.value(l.name);
-  j.key("op");
-  j.value(l.op_name);
-  j.key("line");
-  j.value(int64_t{l.statement ? l.statement->span.line : 0});
-  j.key("inputs");
+  j.member("name", l.name);
+  j.member("op", l.op_name);
+  j.member("line", int64_t{l.statement ? l.statement->span.line : 0});
+  j.fixed_key("inputs");
   j.begin_array();
   for (const auto& in : l.inputs) j.value(in);
   j.end_array();
   write_counts(j, l.output ? &*l.output : nullptr, l.params, l.trainable_params, l.macs);
   if (!l.inferred.empty()) {
-    j.key("inferred");
+    j.fixed_key("inferred");
     j.begin_object();
     for (const auto& [param, v] : l.inferred) {
       j.key(param);
@@ -342,50 +336,37 @@ void write_layer(JsonText& j, const LayerInfo& l, const LayerField* rf) {
     j.end_object();
   }
   if (l.depth > 0) {
-    j.key("module");
-    j.value(l.module);
-    j.key("depth");
-    j.value(int64_t{l.depth});
+    j.member("module", l.module);
+    j.member("depth", int64_t{l.depth});
   }
   if (rf) {
-    j.key("rf");
+    j.fixed_key("rf");
     write_rf(j, *rf);
-    if (rf->kind != FieldKind::Grid) {
-      j.key("rf_note");
-      j.value(rf->reason);
-    }
+    if (rf->kind != FieldKind::Grid) j.member("rf_note", rf->reason);
   }
   j.end_object();
 }
 
 void write_diagnostic(JsonText& j, const Diagnostic& d) {
   j.begin_object();
-  j.key("severity");
-  j.value(severity_text(d.severity));
-  j.key("line");
-  j.value(int64_t{d.span.line});
-  j.key("column");
-  j.value(int64_t{d.span.column});
-  j.key("layer");
+  j.member("severity", severity_text(d.severity));
+  j.member("line", int64_t{d.span.line});
+  j.member("column", int64_t{d.span.column});
+  j.fixed_key("layer");
   if (d.layer.empty())
     j.null();
   else
     j.value(d.layer);
-  j.key("message");
-  j.value(d.message);
-  j.key("help");
-  j.value(d.help);
+  j.member("message", d.message);
+  j.member("help", d.help);
   if (!d.labels.empty()) {
-    j.key("related");
+    j.fixed_key("related");
     j.begin_array();
     for (const Label& l : d.labels) {
       j.begin_object();
-      j.key("line");
-      j.value(int64_t{l.span.line});
-      j.key("column");
-      j.value(int64_t{l.span.column});
-      j.key("message");
-      j.value(l.message);
+      j.member("line", int64_t{l.span.line});
+      j.member("column", int64_t{l.span.column});
+      j.member("message", l.message);
       j.end_object();
     }
     j.end_array();
@@ -395,23 +376,19 @@ void write_diagnostic(JsonText& j, const Diagnostic& d) {
 
 void write_module_row(JsonText& j, const ModuleRow& r) {
   j.begin_object();
-  j.key("name");
-  j.value(r.name);
-  j.key("class");
-  j.value(r.kind);
-  j.key("depth");
-  j.value(int64_t{r.depth});
-  j.key("parent");
+  j.member("name", r.name);
+  j.member("class", r.kind);
+  j.member("depth", int64_t{r.depth});
+  j.fixed_key("parent");
   if (r.parent == kNoRow)
     j.null();
   else
     j.value(int64_t{r.parent});
-  j.key("named_module");
+  j.fixed_key("named_module");
   j.boolean(r.named_module);
   write_counts(j, !r.failed && r.output ? &*r.output : nullptr, r.params, r.trainable_params,
                r.macs);
-  j.key("layers");
-  j.value(int64_t{r.layers});
+  j.member("layers", int64_t{r.layers});
   j.end_object();
 }
 
@@ -433,47 +410,38 @@ std::string render_json(const Analysis& a, const Diagnostics& diags, const Group
   out.reserve(320 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
   JsonText j(out);
   j.begin_object();
-  j.key("model");
-  j.value(a.model_name);
-  j.key("inputs");
+  j.member("model", a.model_name);
+  j.fixed_key("inputs");
   write_named_shapes(j, a.inputs);
-  j.key("layers");
+  j.fixed_key("layers");
   j.begin_array();
   for (size_t i = 0; i < a.layers.size(); ++i)
     write_layer(j, a.layers[i], rf && i < rf->layers.size() ? &rf->layers[i] : nullptr);
   j.end_array();
-  j.key("outputs");
+  j.fixed_key("outputs");
   write_named_shapes(j, a.outputs);
-  j.key("totals");
+  j.fixed_key("totals");
   j.begin_object();
-  j.key("params");
-  j.value(a.totals.params);
-  j.key("trainable_params");
-  j.value(a.totals.trainable_params);
-  j.key("non_trainable_params");
-  j.value(a.totals.non_trainable_params);
-  j.key("macs");
-  j.value(a.totals.macs);
+  j.member("params", a.totals.params);
+  j.member("trainable_params", a.totals.trainable_params);
+  j.member("non_trainable_params", a.totals.non_trainable_params);
+  j.member("macs", a.totals.macs);
   j.end_object();
   if (modules) {
-    j.key("modules");
+    j.fixed_key("modules");
     j.begin_object();
-    j.key("depth");
-    j.value(int64_t{modules->depth});
-    j.key("rows");
+    j.member("depth", int64_t{modules->depth});
+    j.fixed_key("rows");
     j.begin_array();
     for (const ModuleRow& r : modules->rows) write_module_row(j, r);
     j.end_array();
     j.end_object();
   }
-  j.key("diagnostics");
+  j.fixed_key("diagnostics");
   j.begin_array();
   for (const Diagnostic& d : diags.items()) write_diagnostic(j, d);
   j.end_array();
-  if (diags.dropped() > 0) {
-    j.key("diagnostics_not_shown");
-    j.value(static_cast<int64_t>(diags.dropped()));
-  }
+  if (diags.dropped() > 0) j.member("diagnostics_not_shown", static_cast<int64_t>(diags.dropped()));
   j.end_object();
   out += '\n';
   return out;
