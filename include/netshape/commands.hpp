@@ -34,6 +34,9 @@ struct CheckOptions {
 // The report `check` prints for an analysed model, as its options ask (src/cli/check_report.cpp).
 std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
                                 const Grouping* modules, const ReceptiveFields* rf = nullptr);
+// The same, written to `out`; the JSON report is streamed as it is made (write_json).
+void write_check_report(std::ostream& out, const LoadedModel& m, const CheckOptions& o,
+                        const Grouping* modules, const ReceptiveFields* rf = nullptr);
 
 struct RunOptions {
   std::string file;

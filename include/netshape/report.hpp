@@ -1,5 +1,6 @@
 // Reporters are pure: they turn an Analysis (and diagnostics) into text, nothing else.
 #pragma once
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -30,6 +31,10 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags,
                                const ReceptiveFields* rf = nullptr);
 std::string render_json(const Analysis& a, const Diagnostics& diags,
                         const Grouping* modules = nullptr, const ReceptiveFields* rf = nullptr);
+// The same text written to `out` as it is made, 64 KB at a time: a report of any size never sits
+// whole in memory (a 100,000-layer report is 27 MB).
+void write_json(std::ostream& out, const Analysis& a, const Diagnostics& diags,
+                const Grouping* modules = nullptr, const ReceptiveFields* rf = nullptr);
 std::string render_explain(const Analysis& a);
 std::string render_report(const Analysis& a, const Diagnostics& diags, ReportFormat f,
                           const Grouping* modules = nullptr, const ReceptiveFields* rf = nullptr);

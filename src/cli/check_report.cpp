@@ -2,6 +2,7 @@
 // asked, the table with chosen columns and convention (--columns, --convention) or every
 // convention's total (--conventions).
 #include <algorithm>
+#include <ostream>
 
 #include "netshape/commands.hpp"
 #include "netshape/netshape.hpp"
@@ -17,6 +18,15 @@ std::optional<Grouping> regrouped(const LoadedModel& m, const CheckOptions& o, C
 }
 
 }  // namespace
+
+void write_check_report(std::ostream& out, const LoadedModel& m, const CheckOptions& o,
+                        const Grouping* modules, const ReceptiveFields* rf) {
+  bool json = o.format == ReportFormat::Json;
+  Convention c = o.convention.value_or(Convention::netshape);
+  if (json && !o.conventions && c == Convention::netshape)  // the big one: streamed
+    return write_json(out, m.analysis, m.diags, modules, o.columns || o.convention ? nullptr : rf);
+  out << render_check_report(m, o, modules, rf);
+}
 
 std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
                                 const Grouping* modules, const ReceptiveFields* rf) {

@@ -63,7 +63,7 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   if (analysed && o.format == ReportFormat::Latex)
     out << render_latex(m.analysis, {o.formulas});
   else if (analysed || o.format == ReportFormat::Json)
-    out << render_check_report(m, o, modules ? &*modules : nullptr, fields ? &*fields : nullptr);
+    write_check_report(out, m, o, modules ? &*modules : nullptr, fields ? &*fields : nullptr);
   if (o.explain && analysed) out << "\n" << render_explain(m.analysis);
   if (o.memory && m.exit == ExitCode::Ok &&
       (o.format == ReportFormat::Table || o.format == ReportFormat::Markdown)) {

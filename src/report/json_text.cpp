@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 namespace netshape {
 namespace {
@@ -55,6 +56,10 @@ std::string escape(std::string_view s) {
 JsonText::JsonText(std::string& out)
     : out_(out), pos_(out.data() + out.size()), end_(out.data() + out.size()) {}
 
+JsonText::JsonText(std::string& buffer, std::ostream& sink) : JsonText(buffer) {
+  sink_ = &sink;
+}
+
 // A writer dropped with a value still open (an exception) leaves `out` as the text written, not
 // the room past it; a complete value has already cut `out` (finish), which may have grown since.
 JsonText::~JsonText() {
@@ -63,7 +68,11 @@ JsonText::~JsonText() {
 
 void JsonText::complete() {
   out_.resize(static_cast<size_t>(pos_ - out_.data()));
-  end_ = pos_;
+  if (sink_) {
+    sink_->write(out_.data(), static_cast<std::streamsize>(out_.size()));
+    out_.clear();
+  }
+  pos_ = end_ = out_.data() + out_.size();
 }
 
 // At least `n` bytes of room past the text. The capacity doubles (or is what the caller reserved
@@ -72,6 +81,10 @@ void JsonText::complete() {
 void JsonText::grow(size_t n) {
   constexpr size_t kStep = 64 * 1024;
   size_t length = static_cast<size_t>(pos_ - out_.data());
+  if (sink_ && length >= kStep) {  // streaming: the text so far goes, its room is reused
+    sink_->write(out_.data(), static_cast<std::streamsize>(length));
+    length = 0;
+  }
   size_t wanted = length + std::max(n, kStep);
   if (wanted > out_.capacity()) out_.reserve(std::max(wanted, 2 * out_.capacity()));
   out_.resize(wanted);
@@ -89,9 +102,12 @@ char* JsonText::deep_line_break(char* p, size_t lead) const {
 // The slow path of quoted() and member(): `s` escaped and followed by `after`, once the `before`
 // bytes written before it (separator, key).
 void JsonText::escaped(size_t before, std::string_view s, std::string_view after) {
-  std::string text = escape(s);
+  // The separator and key come first: room() may pass the text so far to a stream and reuse its
+  // memory, and these bytes are not part of the text yet.
+  std::string text(pos_, before);
+  text += escape(s);
   text += after;
-  char* p = room(before + text.size()) + before;
+  char* p = room(text.size());
   std::memcpy(p, text.data(), text.size());
   finish(p + text.size());
 }

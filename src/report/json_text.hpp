@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,10 @@ class JsonText {
   };
 
   explicit JsonText(std::string& out);
+  // Streaming: `buffer` holds the text until it reaches 64 KB, then goes to `sink` and is reused,
+  // so a report of any size takes 64 KB of memory (and no page faults past them); the rest goes
+  // when the top-level value closes.
+  JsonText(std::string& buffer, std::ostream& sink);
   ~JsonText();
   JsonText(const JsonText&) = delete;
   JsonText& operator=(const JsonText&) = delete;
@@ -63,8 +68,9 @@ class JsonText {
 
  private:
   std::string& out_;
-  char* pos_;          // where the text ends
-  char* end_;          // where out_ ends: [pos_, end_) is room to write into
+  std::ostream* sink_ = nullptr;  // streaming: where full buffers go
+  char* pos_;                     // where the text ends
+  char* end_;                     // where out_ ends: [pos_, end_) is room to write into
   size_t indent_ = 0;  // of the elements of the innermost open container: 2 per open container
   // What precedes the next element: 0 nothing (after a key, at the top level), 1 a line break
   // and indentation (a container's first element), 2 a comma first.

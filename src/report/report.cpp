@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ostream>
 
 #include "json_text.hpp"
 #include "model_line.hpp"
@@ -401,14 +402,9 @@ void write_named_shapes(JsonText& j, const std::vector<std::pair<std::string, Sh
   j.end_object();
 }
 
-}  // namespace
-
-// to_json(a, diags).dump(2), written directly (docs/json.md).
-std::string render_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules,
-                        const ReceptiveFields* rf) {
-  std::string out;
-  out.reserve(320 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
-  JsonText j(out);
+// to_json(a, diags).dump(2) and a newline, written into `j` (docs/json.md).
+void write_report(JsonText& j, const Analysis& a, const Diagnostics& diags, const Grouping* modules,
+                  const ReceptiveFields* rf) {
   j.begin_object();
   j.member("model", a.model_name);
   j.fixed_key("inputs");
@@ -443,8 +439,30 @@ std::string render_json(const Analysis& a, const Diagnostics& diags, const Group
   j.end_array();
   if (diags.dropped() > 0) j.member("diagnostics_not_shown", static_cast<int64_t>(diags.dropped()));
   j.end_object();
+}
+
+}  // namespace
+
+std::string render_json(const Analysis& a, const Diagnostics& diags, const Grouping* modules,
+                        const ReceptiveFields* rf) {
+  std::string out;
+  out.reserve(320 * a.layers.size() + 4096);  // about a layer's entry; grows if names are long
+  {
+    JsonText j(out);
+    write_report(j, a, diags, modules, rf);
+  }
   out += '\n';
   return out;
+}
+
+void write_json(std::ostream& out, const Analysis& a, const Diagnostics& diags,
+                const Grouping* modules, const ReceptiveFields* rf) {
+  std::string buffer;
+  {
+    JsonText j(buffer, out);
+    write_report(j, a, diags, modules, rf);
+  }
+  out << '\n';
 }
 
 std::string render_explain(const Analysis& a) {

@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../../src/report/json_text.hpp"
 #include "netshape/report.hpp"
+#include "test_helpers.hpp"
 
 using namespace netshape;
 using Json = nlohmann::ordered_json;
@@ -41,6 +43,17 @@ void write(JsonText& j, const Json& v) {
   } else {
     j.null();
   }
+}
+
+// The same, streamed: 64 KB at a time to `sink`, the buffer reused.
+std::string streamed(const Json& v) {
+  std::ostringstream sink;
+  std::string buffer;
+  {
+    JsonText j(buffer, sink);
+    write(j, v);
+  }
+  return sink.str();
 }
 
 std::string reference(const Json& v) {
@@ -122,6 +135,31 @@ TEST_CASE("JsonText equals nlohmann dump(2) on text that regrows the output many
     big.push_back({{"n", i}, {"s", std::string(i % 97, 'a') + "\"\x02"}});
   big.push_back(std::string(300000, '\\'));  // one escaped string longer than a growth step
   CHECK(written(big) == reference(big));
+  // Streamed, the text leaves in pieces of 64 KB: escaped strings and keys cross those seams.
+  CHECK(streamed(big) == reference(big));
+  // Strings six times longer escaped than as written: near a seam, the room checked for the
+  // written form is short for the escaped one, so the escape itself streams the text out.
+  // As array elements and as keys, each after its separator.
+  Json wide = Json::array(), keys = Json::object();
+  for (int i = 0; i < 200; ++i) {
+    wide.push_back(std::string(1000 + i, '\x01'));
+    keys[std::string(1000 + i, '\x02')] = i;
+  }
+  CHECK(streamed(wide) == reference(wide));
+  CHECK(streamed(keys) == reference(keys));
+}
+
+TEST_CASE("write_json streams the same text render_json returns") {
+  std::string model = "model Deep\ninput x: [B, 3, 32, 32]\n";
+  for (int i = 0; i < 800; ++i)  // about 240 KB of JSON: four streamed pieces
+    model += i % 2 ? "ReLU()\n" : "Conv2d(?, 3, 3, padding=1)\n";
+  LoadedModel m = test::check_ns(model);
+  REQUIRE(m.analysis.ok);
+  std::string whole = render_json(m.analysis, m.diags);
+  CHECK(whole.size() > 3 * 64 * 1024);
+  std::ostringstream streamed;
+  write_json(streamed, m.analysis, m.diags);
+  CHECK(streamed.str() == whole);
 }
 
 TEST_CASE("JsonText fixed keys and members equal the generic key and value") {
