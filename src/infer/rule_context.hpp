@@ -108,7 +108,8 @@ class RuleContext {
   }
   bool want_explain = false;
   bool keep_weights = true;  // false in probes: params are counted, the tensors not kept
-  // Records a formula line; formatted only when --explain asked for it.
+  // Records a formula line; formatted only when --explain asked for it. Its arguments are
+  // evaluated on every call: a rule builds costly ones (strings) under `if (want_explain)`.
   template <typename... Args>
   void explain(fmt::format_string<Args...> f, Args&&... args) {
     if (want_explain) layer.explain.push_back(fmt::format(f, std::forward<Args>(args)...));

@@ -184,12 +184,13 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, std::span<const int
                         std::span<const int64_t> pad_begin, std::span<const int64_t> pad_end) {
   const Shape& x = ctx.x();
   size_t nd = in.size(), rank = x.size();
+  auto fix = [&] {
+    return fmt::format("use a smaller padding with padding_mode='{}'", name_of(a.padding_mode));
+  };
   for (size_t i = nd; i-- > 0;) {
     int64_t b = pad_begin[i], e = pad_end[i];
-    std::string fix =
-        fmt::format("use a smaller padding with padding_mode='{}'", name_of(a.padding_mode));
     if (a.padding_mode == PaddingMode::circular && (b > in[i] || e > in[i]))
-      return ctx.fail_at("padding", "Padding value causes wrapping around more than once.", fix);
+      return ctx.fail_at("padding", "Padding value causes wrapping around more than once.", fix());
     if (a.padding_mode == PaddingMode::reflect && (b >= in[i] || e >= in[i])) {
       // reflection_pad2d names the rank; the 1-D and 3-D kernels print the whole shape.
       std::string input = nd == 2 ? std::to_string(rank) : shape_list(x);
@@ -198,7 +199,7 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, std::span<const int
           fmt::format("Argument #{}: Padding size should be less than the corresponding input "
                       "dimension, but got: padding ({}, {}) at dimension {} of input {}",
                       4 + 2 * (nd - 1 - i), b, e, rank - nd + i, input),
-          fix);
+          fix());
     }
   }
   return true;
@@ -206,6 +207,20 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, std::span<const int
 
 std::string product_text(std::span<const int64_t> v) {
   return join(v, "*");
+}
+
+void explain_conv_transpose(RuleContext& ctx, const ConvArgs& a, std::span<const int64_t> in,
+                            std::span<const int64_t> output_padding, std::span<const int64_t> out,
+                            int64_t batch) {
+  size_t nd = in.size();
+  for (size_t i = 0; i < nd; ++i) {
+    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(nd, i), in[i],
+                a.stride[i], a.padding[i], a.dilation[i], a.kernel[i], output_padding[i], out[i]);
+  }
+  ctx.explain("params = {}*({}*{}){} = {}", a.in_c, a.out_c / a.groups, product_text(a.kernel),
+              a.bias ? fmt::format(" + {}", a.out_c) : "", with_commas(ctx.layer.params));
+  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", batch, a.in_c, product_text(in), a.out_c / a.groups,
+              product_text(a.kernel), with_commas(ctx.layer.macs));
 }
 
 }  // namespace
@@ -372,15 +387,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
   macs.push_back(a->out_c / a->groups);
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
-  for (size_t i = 0; i < nd; ++i) {
-    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(nd, i),
-                (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i],
-                (*output_padding)[i], out[i]);
-  }
-  ctx.explain("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),
-              a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
-  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in),
-              a->out_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
+  if (ctx.want_explain) explain_conv_transpose(ctx, *a, *in, *output_padding, out, *batch);
   auto& at = ctx.layer.attrs;
   at.padding = AttrInts(a->padding);
   at.output_padding = AttrInts(*output_padding);

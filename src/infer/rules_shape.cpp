@@ -110,10 +110,12 @@ bool infer_flatten(RuleContext& ctx) {
   s.insert(s.end(), x.begin() + end + 1, x.end());
   ctx.layer.attrs.start_dim = start;
   ctx.layer.attrs.end_dim = end;
-  std::string factors;
-  for (int64_t i = start; i <= end; ++i)
-    factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
-  ctx.explain("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged));
+  if (ctx.want_explain) {
+    std::string factors;
+    for (int64_t i = start; i <= end; ++i)
+      factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
+    ctx.explain("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged));
+  }
   ctx.set_output(s);
   return true;
 }

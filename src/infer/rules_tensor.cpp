@@ -640,7 +640,8 @@ bool set_product(RuleContext& ctx, Shape out, const Dim& k) {
   auto elements = count_product(out);
   if (!elements) return ctx.fail(ctx.st.op_span, "the output size overflows 64 bits");
   if (!ctx.add_macs({*elements, n(k)})) return false;
-  ctx.explain("MACs = prod({}) * {} = {}", to_string(out), n(k), ctx.layer.macs);
+  if (ctx.want_explain)
+    ctx.explain("MACs = prod({}) * {} = {}", to_string(out), n(k), ctx.layer.macs);
   ctx.set_output(std::move(out));
   return true;
 }

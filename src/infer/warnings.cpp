@@ -72,7 +72,8 @@ Span op_span(const LayerInfo& l) {
 struct Layout {
   bool from_input = false;
   bool unbatched = false;
-  std::string input;  // the model input it comes from
+  size_t input = 0;  // the model input it comes from (an index of Analysis::inputs): every layer
+                     // copies its input's Layout, so no name is copied
 };
 
 Layout layout_after(const LayerInfo& l, const Layout& in) {
@@ -96,21 +97,20 @@ std::string dims_text(const Shape& s, const char* sep) {
 void warn_unbatched_flatten(const LayerInfo& l, const Layout& in, const Analysis& a,
                             Diagnostics& diags) {
   const Shape& x = l.input_shapes[0];
-  auto input = std::find_if(a.inputs.begin(), a.inputs.end(),
-                            [&](const auto& i) { return i.first == in.input; });
-  if (input == a.inputs.end() || x.empty() || !l.output) return;
-  Shape batched = input->second;
+  if (in.input >= a.inputs.size() || x.empty() || !l.output) return;
+  const auto& input = a.inputs[in.input];
+  Shape batched = input.second;
   batched.insert(batched.begin(), fixed(1));
   auto all = dim_product(x);
   std::string message = fmt::format(
       "{} receives {}, which has no batch dim (the input {}: {} is unbatched): {} keeps the first "
       "dim ({} channels) as a batch and gives {}",
-      l.name, to_string(x), in.input, to_string(input->second), l.op_name, to_string(x[0]),
+      l.name, to_string(x), input.first, to_string(input.second), l.op_name, to_string(x[0]),
       to_string(*l.output));
   std::string declare =
       l.statement != nullptr && l.statement->python
           ? fmt::format("`# input: {}` or --input {}", to_string(batched), dims_text(batched, "x"))
-          : fmt::format("`input {}: {}`", in.input, to_string(batched));
+          : fmt::format("`input {}: {}`", input.first, to_string(batched));
   std::string help = fmt::format("give the input a batch dim ({})", declare);
   if (all) help += fmt::format(", or flatten everything with start_dim=0 ([{}])", to_string(*all));
   warn(diags, l, op_span(l), message, help, "unbatched-flatten");
@@ -315,8 +315,7 @@ std::string floor_dropped_text(std::span<const int64_t> dropped) {
 void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
   std::vector<bool> used = used_tensors(g, a);
   std::vector<Layout> layouts(g.tensors.size());
-  for (size_t k = 0; k < a.inputs.size(); ++k)
-    layouts[a.input_ids[k]] = Layout{true, false, a.inputs[k].first};
+  for (size_t k = 0; k < a.inputs.size(); ++k) layouts[a.input_ids[k]] = Layout{true, false, k};
   for (const LayerInfo& l : a.layers) {
     check_unbatched_flatten(l, a, layouts, diags);
     check_floor(l, diags);
