@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "netshape/small_dims.hpp"
+
 namespace netshape {
 
 // The sets PyTorch accepts are closed, so each is an enum; the rules parse the argument as
@@ -20,6 +22,11 @@ std::optional<InterpolateMode> parse_interpolate_mode(std::string_view s);
 const char* name_of(PaddingMode m);
 const char* name_of(InterpolateMode m);
 
+// An attribute's list of ints: one per spatial dim, inline (up to 3), so a layer's attributes
+// cost no allocation; longer lists (F.pad's, permute's order, a long normalized_shape) go to the
+// heap.
+using AttrInts = SmallVector<int64_t, 3>;
+
 // Spatial values are normalised to one per spatial dim. Each field is written by the rules of the
 // families named in its comment; the other families leave it at its default (PyTorch's where the
 // forward relies on one).
@@ -27,27 +34,27 @@ struct Attrs {
   // conv, conv_transpose (bias also linear; kernel_size, stride and dilation also the pools)
   int64_t in_channels = 0, out_channels = 0, groups = 1;
   bool bias = true;  // not read by the forwards: the weights show it
-  std::vector<int64_t> kernel_size, stride, dilation;
+  AttrInts kernel_size, stride, dilation;
   // conv: the real per-side pads ('same' may pad one more at the end than at the beginning)
-  std::vector<int64_t> pad_begin, pad_end;
+  AttrInts pad_begin, pad_end;
   PaddingMode padding_mode = PaddingMode::zeros;  // conv; pad (F.pad's 'constant' is zeros)
   // conv_transpose, max_pool, avg_pool: per spatial dim; constant_pad: left, right, top, bottom;
   // pad: F.pad's list (before and after of the last dim, then of the one before, ...)
-  std::vector<int64_t> padding;
-  std::vector<int64_t> output_padding;  // conv_transpose
+  AttrInts padding;
+  AttrInts output_padding;  // conv_transpose
 
   // max_pool, avg_pool (the last two avg_pool only)
   bool ceil_mode = false;
   bool count_include_pad = true;
   std::optional<int64_t> divisor_override;
 
-  std::vector<int64_t> output_size;  // adaptive pools
+  AttrInts output_size;  // adaptive pools
 
   // batch_norm, instance_norm, layer_norm, group_norm
   double eps = 1e-5;
   bool affine = true;  // batch_norm, instance_norm, group_norm; not read: the weights show it
-  std::vector<int64_t> normalized_shape;  // layer_norm
-  int64_t num_groups = 1;                 // group_norm
+  AttrInts normalized_shape;  // layer_norm
+  int64_t num_groups = 1;     // group_norm
 
   // elementwise (activations, dropout), dropout_nd
   double p = 0.5;                                       // dropout; inference mode does not use it
@@ -60,13 +67,13 @@ struct Attrs {
   int64_t start = 0;                   // narrow: the first index kept; select: the index (wrapped)
   int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
   // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order
-  std::vector<int64_t> dims;
+  AttrInts dims;
   double value = 0.0;              // constant_pad, pad: the fill value
   double first = 0.0, step = 1.0;  // arange: the first value and the step
 
   // interpolate
   InterpolateMode mode = InterpolateMode::nearest;
-  std::vector<int64_t> size;                   // the output's spatial size
+  AttrInts size;                               // the output's spatial size
   std::vector<double> scale_factor;            // per spatial dim when given (empty when size was)
   std::optional<bool> align_corners;           // None means False
   std::optional<bool> recompute_scale_factor;  // True: the forward uses in/out, not scale_factor

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netshape/attrs.hpp"
@@ -18,8 +20,8 @@ namespace netshape {
 
 // A learnable tensor of a layer (`weight` [64, 32, 5, 5], `bias` [64]).
 struct ParamTensor {
-  std::string name;
-  std::vector<int64_t> shape;
+  std::string_view name;  // "weight" or "bias": a literal of the rule, never freed
+  IntList shape;          // inline: adding a weight allocates nothing
   int64_t numel() const;
 };
 
@@ -104,8 +106,8 @@ void warn_suspicious(const Graph& graph, const Analysis& a, Diagnostics& diags);
 
 // Per spatial dim of a window layer (ConvNd, max/avg pooling without ceil_mode), the real input
 // rows its floor never reads (the "floor-drops-input" warning); empty for other layers.
-std::vector<int64_t> floor_dropped_rows(const LayerInfo& l);
+IntList floor_dropped_rows(const LayerInfo& l);
 // "1 row and 2 columns", naming only the dims that drop something.
-std::string floor_dropped_text(const std::vector<int64_t>& dropped);
+std::string floor_dropped_text(std::span<const int64_t> dropped);
 
 }  // namespace netshape

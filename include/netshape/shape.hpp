@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,7 +58,7 @@ std::optional<int64_t> elements_at_batch(const Shape& s, int64_t batch);
 std::optional<int64_t> checked_mul(int64_t a, int64_t b);
 std::optional<int64_t> checked_add(int64_t a, int64_t b);
 // Product of `factors`; nullopt on overflow.
-std::optional<int64_t> checked_product(const std::vector<int64_t>& factors);
+std::optional<int64_t> checked_product(std::span<const int64_t> factors);
 // Product of count_value() over dims [begin, end); nullopt on overflow.
 std::optional<int64_t> count_product(const Shape& s, size_t begin = 0, size_t end = SIZE_MAX);
 // Product of dims as a Dim (symbolic if any is); nullopt on overflow or two different symbols.

@@ -1,13 +1,16 @@
-// The storage of a Shape: the dims inline up to kInline (every real model's tensors), on the heap
-// beyond (hostile ranks up to limits::kMaxRank), so copying a shape costs no allocation. The
-// subset of std::vector's interface the rules use, with the same meaning.
+// The storage of a Shape and of the rules' lists of ints: the items inline up to kInline (every
+// real model's), on the heap beyond (hostile ranks up to limits::kMaxRank, long lists), so
+// copying one costs no allocation. The subset of std::vector's interface the rules use, with the
+// same meaning.
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <iterator>
-#include <memory>
+#include <span>
+#include <stdexcept>
 
 namespace netshape {
 
@@ -31,6 +34,8 @@ class SmallVector {
   SmallVector(It first, It last) {
     assign(first, last);
   }
+  // A copy of any contiguous list (a std::vector, a SmallVector of another inline size).
+  explicit SmallVector(std::span<const T> items) { assign(items.begin(), items.end()); }
   SmallVector(const SmallVector& o) { assign(o.begin(), o.end()); }
   SmallVector(SmallVector&& o) noexcept { take(o); }
   SmallVector& operator=(const SmallVector& o) {
@@ -39,16 +44,15 @@ class SmallVector {
   }
   SmallVector& operator=(SmallVector&& o) noexcept {
     if (this != &o) {
-      heap_.reset();
-      size_ = 0;
-      capacity_ = kInline;
+      release();
       take(o);
     }
     return *this;
   }
+  ~SmallVector() { release(); }
 
-  T* data() { return heap_ ? heap_.get() : inline_; }
-  const T* data() const { return heap_ ? heap_.get() : inline_; }
+  T* data() { return on_heap() ? heap_ : inline_; }
+  const T* data() const { return on_heap() ? heap_ : inline_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   iterator begin() { return data(); }
@@ -84,14 +88,19 @@ class SmallVector {
     T copy = v;
     grow(n);
     for (size_t i = size_; i < n; ++i) data()[i] = copy;
-    size_ = n;
+    size_ = static_cast<uint32_t>(n);  // grow(n) checked that it fits
   }
-  template <typename It>
+  void assign(size_t n, const T& v) {
+    T copy = v;  // v may live in this vector
+    clear();
+    resize(n, copy);
+  }
+  template <typename It, typename = decltype(*std::declval<It&>())>
   void assign(It first, It last) {
     size_t n = static_cast<size_t>(std::distance(first, last));
     grow(n);
     std::copy(first, last, data());
-    size_ = n;
+    size_ = static_cast<uint32_t>(n);  // grow(n) checked that it fits
   }
   iterator insert(const_iterator pos, const T& v) { return insert(pos, size_t{1}, v); }
   iterator insert(const_iterator pos, size_t n, const T& v) {
@@ -112,7 +121,7 @@ class SmallVector {
     size_t at = static_cast<size_t>(first - data());
     size_t n = static_cast<size_t>(last - first);
     std::memmove(data() + at, data() + at + n, (size_ - at - n) * sizeof(T));
-    size_ -= n;
+    size_ -= static_cast<uint32_t>(n);
     return data() + at;
   }
 
@@ -122,38 +131,58 @@ class SmallVector {
   friend bool operator!=(const SmallVector& a, const SmallVector& b) { return !(a == b); }
 
  private:
-  T inline_[kInline] = {};
-  std::unique_ptr<T[]> heap_;
-  size_t size_ = 0;
-  size_t capacity_ = kInline;
+  static_assert(kInline * sizeof(T) >= sizeof(T*), "the heap pointer shares the inline storage");
+  // The items inline, or (capacity_ > kInline) the pointer to them on the heap: a list costs its
+  // inline items and two counts, which matters in the per-layer attributes.
+  union {
+    T inline_[kInline] = {};
+    T* heap_;
+  };
+  uint32_t size_ = 0;
+  uint32_t capacity_ = kInline;
 
+  bool on_heap() const { return capacity_ > kInline; }
+  void release() {
+    if (on_heap()) delete[] heap_;
+    size_ = 0;
+    capacity_ = kInline;
+  }
   void grow(size_t n) {
     if (n <= capacity_) return;
-    size_t capacity = std::max(n, 2 * capacity_);
-    std::unique_ptr<T[]> bigger(new T[capacity]);
-    std::memcpy(bigger.get(), data(), size_ * sizeof(T));
-    heap_ = std::move(bigger);
-    capacity_ = capacity;
+    if (n > UINT32_MAX) throw std::length_error("SmallVector: too many items");
+    size_t capacity = std::min<size_t>(std::max<size_t>(n, 2 * size_t{capacity_}), UINT32_MAX);
+    T* bigger = new T[capacity];
+    std::memcpy(bigger, data(), size_ * sizeof(T));
+    if (on_heap()) delete[] heap_;
+    heap_ = bigger;
+    capacity_ = static_cast<uint32_t>(capacity);
   }
   // Moves [pos, end) right by n; returns pos as an index.
   size_t open_gap(const_iterator pos, size_t n) {
     size_t at = static_cast<size_t>(pos - data());
     grow(size_ + n);
     std::memmove(data() + at + n, data() + at, (size_ - at) * sizeof(T));
-    size_ += n;
+    size_ += static_cast<uint32_t>(n);
     return at;
   }
+  // Takes o's items (this holds none): its heap block, or a copy of its inline items.
   void take(SmallVector& o) {
-    if (o.heap_) {
-      heap_ = std::move(o.heap_);
+    if (o.on_heap()) {
+      heap_ = o.heap_;
       capacity_ = o.capacity_;
+      o.capacity_ = kInline;
     } else {
       std::memcpy(inline_, o.inline_, o.size_ * sizeof(T));
     }
     size_ = o.size_;
     o.size_ = 0;
-    o.capacity_ = kInline;
   }
 };
+
+// A rule's list of ints: a weight's shape, a size per spatial dim, the factors of a count. Inline
+// up to 8 (a 3-D convolution's weight has 5 dims); longer lists (F.pad's, a hostile rank's) go to
+// the heap. Functions that only read a list take std::span<const int64_t>, so a std::vector
+// passes too.
+using IntList = SmallVector<int64_t, 8>;
 
 }  // namespace netshape

@@ -66,9 +66,9 @@ SizeProbe probe(const Graph& g, size_t spatial, const SizeVariant& v, int64_t si
   }
   p.outputs = a.outputs;
   for (const LayerInfo& l : a.layers) {
-    std::vector<int64_t> dropped = floor_dropped_rows(l);
+    IntList dropped = floor_dropped_rows(l);
     if (std::any_of(dropped.begin(), dropped.end(), [](int64_t d) { return d > 0; }))
-      p.drops.push_back(FloorDrop{l.name, dropped});
+      p.drops.push_back(FloorDrop{l.name, std::vector<int64_t>(dropped.begin(), dropped.end())});
   }
   return p;
 }

@@ -63,9 +63,9 @@ const LayerInfo& param_owner(const Analysis& a, const LayerInfo& l) {
 Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTensor& p,
                      uint64_t seed, BufferPool& pool) {
   Tensor t;
-  t.shape = p.shape;
+  t.shape.assign(p.shape.begin(), p.shape.end());
   t.data = pool.take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));  // all overwritten
-  Rng rng{seed ^ hash_name(owner.name + "." + p.name)};
+  Rng rng{seed ^ hash_name(owner.name + "." + std::string(p.name))};
   int64_t fan_in = 1;
   if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
     for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
@@ -199,8 +199,9 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     r.layers.push_back(run);
     if (&owner == &l) {  // a reused module's weights were saved with its first call
       for (size_t i = 0; i < weights.size(); ++i) {
-        if (!give(l.name + "." + l.weights[i].name, weights[i])) return r;
-        if (keep) r.weights.emplace_back(l.name + "." + l.weights[i].name, std::move(weights[i]));
+        std::string name = l.name + "." + std::string(l.weights[i].name);
+        if (!give(name, weights[i])) return r;
+        if (keep) r.weights.emplace_back(std::move(name), std::move(weights[i]));
       }
     }
     if (!run.match) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <span>
 #include <stdexcept>
 
 #include "buffer_pool.hpp"
@@ -49,7 +50,7 @@ struct ForwardCtx {
 
 // An attribute of `nd` spatial values as 3 values (D, H, W), the missing leading ones `fill`:
 // the 1-D and 2-D cases then run through the same 3-D loops.
-inline std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, int64_t fill) {
+inline std::array<int64_t, 3> spatial3(std::span<const int64_t> v, int nd, int64_t fill) {
   std::array<int64_t, 3> a{fill, fill, fill};
   for (int i = 0; i < nd && static_cast<size_t>(i) < v.size(); ++i)
     a[static_cast<size_t>(3 - nd + i)] = v[static_cast<size_t>(i)];
@@ -58,7 +59,7 @@ inline std::array<int64_t, 3> spatial3(const std::vector<int64_t>& v, int nd, in
 
 // The product of dims [begin, end) of a shape the executor holds (its sizes fit: inference
 // checked every element count).
-inline int64_t product(const std::vector<int64_t>& s, size_t begin, size_t end) {
+inline int64_t product(std::span<const int64_t> s, size_t begin, size_t end) {
   int64_t p = 1;
   for (size_t i = begin; i < std::min(end, s.size()); ++i) p *= s[i];
   return p;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <span>
 
 #include "netshape/op_table.hpp"
 
@@ -25,7 +26,7 @@ Count plus(Count a, Count b) {
   if (!a || !b) return std::nullopt;
   return checked_add(*a, *b);
 }
-Count product(const std::vector<int64_t>& v) {
+Count product(std::span<const int64_t> v) {
   return checked_product(v);
 }
 

@@ -155,6 +155,9 @@ class Analyzer {
     layer.output_id = node.output;
     layer.op = node.op;
     uint32_t flattened_by = kNoId;
+    layer.inputs.reserve(node.inputs.size());  // one exact allocation per list
+    layer.input_ids.reserve(node.inputs.size());
+    layer.input_shapes.reserve(node.inputs.size());
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       TensorId t = node.inputs[i];
       if (t == kNoId) continue;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <span>
 
 namespace netshape {
 
@@ -203,7 +204,7 @@ bool has_window(const Attrs& at, size_t nd) {
   return at.kernel_size.size() == nd && at.stride.size() == nd && at.dilation.size() == nd;
 }
 
-LayerField window_layer(const LayerInfo& l, const LayerField& in, const std::vector<int64_t>& pad) {
+LayerField window_layer(const LayerInfo& l, const LayerField& in, std::span<const int64_t> pad) {
   const Attrs& at = l.attrs;
   size_t nd = at.kernel_size.size();
   if (!has_window(at, nd) || pad.size() != nd) return unknown(layer_label(l) + ": no window");
@@ -240,7 +241,7 @@ LayerField adaptive_layer(const LayerInfo& l, const LayerField& in) {
 
 // ZeroPad2d / ConstantPad2d: (left, right, top, bottom) on the last two dims.
 LayerField constant_pad_layer(const LayerInfo& l, const LayerField& in) {
-  const std::vector<int64_t>& p = l.attrs.padding;
+  const AttrInts& p = l.attrs.padding;
   if (p.size() != 4 || in.axes.size() < 2)
     return no_grid("the spatial grid ends at " + layer_label(l));
   std::vector<int64_t> before = {p[2], p[0]};  // H, then W
@@ -251,7 +252,7 @@ LayerField constant_pad_layer(const LayerInfo& l, const LayerField& in) {
 // F.pad: (before, after) pairs from the last dim backwards; pads beyond the grid (channels)
 // leave it as it is.
 LayerField pad_layer(const LayerInfo& l, const LayerField& in) {
-  const std::vector<int64_t>& p = l.attrs.padding;
+  const AttrInts& p = l.attrs.padding;
   size_t nd = in.axes.size();
   return per_axis(l, in, nd, [&](const AxisField& f, size_t i) {
     size_t from_last = nd - 1 - i;
@@ -264,7 +265,8 @@ LayerField interpolate_layer(const LayerInfo& l, const LayerField& in) {
   size_t nd = l.attrs.size.size();
   if (l.input_shapes.empty() || l.input_shapes[0].size() < nd || nd == 0)
     return unknown(layer_label(l) + ": no spatial size");
-  std::vector<int64_t> from = trailing(l.input_shapes[0], nd), to = l.attrs.size;
+  std::vector<int64_t> from = trailing(l.input_shapes[0], nd);
+  const AttrInts& to = l.attrs.size;
   InterpolateMode mode = l.attrs.mode;
   bool nearest = mode == InterpolateMode::nearest || mode == InterpolateMode::nearest_exact;
   bool area = mode == InterpolateMode::area;
@@ -302,7 +304,7 @@ LayerField reduce_layer(const LayerInfo& l, const LayerField& in) {
   const Shape& x = l.input_shapes[0];
   size_t rank = x.size(), nd = in.axes.size();
   bool keepdim = l.output->size() == rank;
-  const std::vector<int64_t>& reduced = l.attrs.dims;
+  const AttrInts& reduced = l.attrs.dims;
   auto is_reduced = [&](size_t d) {
     return std::find(reduced.begin(), reduced.end(), static_cast<int64_t>(d)) != reduced.end();
   };

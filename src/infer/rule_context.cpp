@@ -162,10 +162,9 @@ std::optional<int64_t> RuleContext::int_arg(std::string_view param, int64_t min_
   return v.i;
 }
 
-std::optional<std::vector<int64_t>> RuleContext::ints_arg(std::string_view param, size_t n,
-                                                          int64_t min_value) {
+std::optional<IntList> RuleContext::ints_arg(std::string_view param, size_t n, int64_t min_value) {
   const Value& v = value(param);
-  std::vector<int64_t> out;
+  IntList out;
   if (v.kind == Value::Kind::Int) {
     out.assign(n, v.i);
   } else if (v.is_sequence() && v.items.size() == n &&
@@ -278,18 +277,21 @@ std::string RuleContext::call_with(
   return call;
 }
 
-bool RuleContext::add_weight(const std::string& wname, std::vector<int64_t> shape) {
+bool RuleContext::add_weight(std::string_view wname, std::span<const int64_t> shape) {
   auto n = checked_product(shape);
   auto total = n ? checked_add(layer.params, *n) : std::nullopt;
   if (!total)
     return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
                 "use smaller sizes");
   layer.params = *total;
-  if (keep_weights) layer.weights.push_back(ParamTensor{wname, std::move(shape)});
+  if (keep_weights) {
+    if (layer.weights.empty()) layer.weights.reserve(2);  // a weight and a bias, one allocation
+    layer.weights.push_back(ParamTensor{wname, IntList(shape)});
+  }
   return true;
 }
 
-bool RuleContext::add_macs(const std::vector<int64_t>& factors) {
+bool RuleContext::add_macs(std::span<const int64_t> factors) {
   auto p = checked_product(factors);
   auto total = p ? checked_add(layer.macs, *p) : std::nullopt;
   if (!total)
@@ -297,10 +299,6 @@ bool RuleContext::add_macs(const std::vector<int64_t>& factors) {
                 "use a smaller input or layer");
   layer.macs = *total;
   return true;
-}
-
-bool RuleContext::add_macs(std::initializer_list<int64_t> factors) {
-  return add_macs(std::vector<int64_t>(factors));
 }
 
 std::optional<int64_t> RuleContext::leading_count(const Shape& s, size_t feature_dims) {
@@ -312,7 +310,7 @@ std::optional<int64_t> RuleContext::leading_count(const Shape& s, size_t feature
   return n;
 }
 
-std::string join(const std::vector<int64_t>& v, const char* sep) {
+std::string join(std::span<const int64_t> v, const char* sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + std::to_string(v[i]);
   return out;
@@ -330,8 +328,8 @@ std::string shape_list(const Shape& s) {
 }
 
 // PyTorch would wrap these into a wrong shape; netshape stops at the argument.
-bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
-                         const std::vector<int64_t>& dilation) {
+bool check_kernel_extent(RuleContext& ctx, std::span<const int64_t> kernel,
+                         std::span<const int64_t> dilation) {
   for (size_t i = 0; i < kernel.size(); ++i) {
     if (!effective_kernel_size(kernel[i], dilation[i])) {
       return ctx.fail_overflow(

@@ -67,7 +67,7 @@ class RuleContext {
   // An int >= min_value (PyTorch's bounds), or an error naming the parameter.
   std::optional<int64_t> int_arg(std::string_view param, int64_t min_value);
   // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
-  std::optional<std::vector<int64_t>> ints_arg(std::string_view param, size_t n, int64_t min_value);
+  std::optional<IntList> ints_arg(std::string_view param, size_t n, int64_t min_value);
   // A size that may be written `?`: then it is taken from the input dim `from` and reported.
   std::optional<int64_t> size_or_inferred(std::string_view param, const Dim& from);
   std::optional<bool> bool_arg(std::string_view param);
@@ -96,13 +96,20 @@ class RuleContext {
 
   // --- results ---
   void set_output(Shape s) { layer.output = std::move(s); }
-  bool add_weight(const std::string& name, std::vector<int64_t> shape);
+  // `name` is a literal ("weight", "bias"): the layer keeps a view of it.
+  bool add_weight(std::string_view name, std::span<const int64_t> shape);
+  bool add_weight(std::string_view name, std::initializer_list<int64_t> shape) {
+    return add_weight(name, std::span<const int64_t>(shape.begin(), shape.size()));
+  }
   // MACs += product of factors, with overflow reported.
-  bool add_macs(std::initializer_list<int64_t> factors);
-  bool add_macs(const std::vector<int64_t>& factors);
+  bool add_macs(std::span<const int64_t> factors);
+  bool add_macs(std::initializer_list<int64_t> factors) {
+    return add_macs(std::span<const int64_t>(factors.begin(), factors.size()));
+  }
   bool want_explain = false;
   bool keep_weights = true;  // false in probes: params are counted, the tensors not kept
-  // Records a formula line; formatted only when --explain asked for it.
+  // Records a formula line; formatted only when --explain asked for it. Its arguments are
+  // evaluated on every call: a rule builds costly ones (strings) under `if (want_explain)`.
   template <typename... Args>
   void explain(fmt::format_string<Args...> f, Args&&... args) {
     if (want_explain) layer.explain.push_back(fmt::format(f, std::forward<Args>(args)...));
@@ -130,12 +137,12 @@ class RuleContext {
 #undef NS_FAMILY
 
 // Shared helpers of the rules.
-std::string join(const std::vector<int64_t>& v, const char* sep);  // {4, 4}, " x " -> "4 x 4"
-const char* spatial_name(size_t nd, size_t i);                     // 2, 0 -> "H"
+std::string join(std::span<const int64_t> v, const char* sep);  // {4, 4}, " x " -> "4 x 4"
+const char* spatial_name(size_t nd, size_t i);                  // 2, 0 -> "H"
 std::string shape_list(const Shape& s);  // "[1, 31, 8, 8]" with the symbol counted as 1
 // Every window extent d(k-1)+1 fits in int64; else an error at dilation (or kernel_size).
-bool check_kernel_extent(RuleContext& ctx, const std::vector<int64_t>& kernel,
-                         const std::vector<int64_t>& dilation);
+bool check_kernel_extent(RuleContext& ctx, std::span<const int64_t> kernel,
+                         std::span<const int64_t> dilation);
 // An input of size `in` padded by `before` and `after` left int64: an error at padding.
 bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after);
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else

@@ -26,8 +26,8 @@ std::optional<size_t> channel_axis(RuleContext& ctx, const char* fn) {
 }
 
 // The input's concrete spatial sizes (a symbolic spatial dim is not supported).
-std::optional<std::vector<int64_t>> spatial_sizes(RuleContext& ctx, size_t c_axis) {
-  std::vector<int64_t> sizes;
+std::optional<IntList> spatial_sizes(RuleContext& ctx, size_t c_axis) {
+  IntList sizes;
   for (size_t i = c_axis + 1; i < ctx.x().size(); ++i) {
     if (ctx.x()[i].symbolic()) {
       ctx.fail_input(
@@ -42,7 +42,7 @@ std::optional<std::vector<int64_t>> spatial_sizes(RuleContext& ctx, size_t c_axi
 
 struct ConvArgs {
   int64_t in_c = 0, out_c = 0, groups = 1;
-  std::vector<int64_t> kernel, stride, padding, dilation;
+  IntList kernel, stride, padding, dilation;
   bool bias = true;
   bool same = false;
   PaddingMode padding_mode = PaddingMode::zeros;
@@ -121,7 +121,7 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   if (a.same) {
     for (size_t i = 0; i < nd; ++i) {
       if (a.stride[i] != 1) {
-        std::vector<int64_t> pads(nd);
+        IntList pads(nd);
         for (size_t j = 0; j < nd; ++j) pads[j] = a.dilation[j] * (a.kernel[j] - 1) / 2;
         bool uniform =
             std::all_of(pads.begin(), pads.end(), [&](int64_t p) { return p == pads[0]; });
@@ -143,14 +143,14 @@ void store_conv_attrs(Attrs& at, ConvArgs&& a) {
   at.in_channels = a.in_c;
   at.out_channels = a.out_c;
   at.groups = a.groups;
-  at.kernel_size = std::move(a.kernel);
-  at.stride = std::move(a.stride);
-  at.dilation = std::move(a.dilation);
+  at.kernel_size = AttrInts(a.kernel);
+  at.stride = AttrInts(a.stride);
+  at.dilation = AttrInts(a.dilation);
   at.bias = a.bias;
 }
 
 bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
-                       const std::vector<int64_t>& weight) {
+                       std::span<const int64_t> weight) {
   if (!c.symbolic() && c.value == a.in_c) return true;
   Shape batched = ctx.x();
   if (c_axis == 0) batched.insert(batched.begin(), fixed(1));
@@ -167,8 +167,8 @@ bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t
       fix);
 }
 
-void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t>& in,
-                  const std::vector<int64_t>& out) {
+void explain_conv(RuleContext& ctx, const ConvArgs& a, std::span<const int64_t> in,
+                  std::span<const int64_t> out) {
   int nd = ctx.nd();
   for (int i = 0; i < nd; ++i) {
     size_t k = static_cast<size_t>(i);
@@ -180,17 +180,17 @@ void explain_conv(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t
 
 // reflect/circular padding as F.pad checks it, on the real per-side pads (for 'same' too): the
 // last dim first, PyTorch's message for the first that fails.
-bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, const std::vector<int64_t>& in,
-                        const std::vector<int64_t>& pad_begin,
-                        const std::vector<int64_t>& pad_end) {
+bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, std::span<const int64_t> in,
+                        std::span<const int64_t> pad_begin, std::span<const int64_t> pad_end) {
   const Shape& x = ctx.x();
   size_t nd = in.size(), rank = x.size();
+  auto fix = [&] {
+    return fmt::format("use a smaller padding with padding_mode='{}'", name_of(a.padding_mode));
+  };
   for (size_t i = nd; i-- > 0;) {
     int64_t b = pad_begin[i], e = pad_end[i];
-    std::string fix =
-        fmt::format("use a smaller padding with padding_mode='{}'", name_of(a.padding_mode));
     if (a.padding_mode == PaddingMode::circular && (b > in[i] || e > in[i]))
-      return ctx.fail_at("padding", "Padding value causes wrapping around more than once.", fix);
+      return ctx.fail_at("padding", "Padding value causes wrapping around more than once.", fix());
     if (a.padding_mode == PaddingMode::reflect && (b >= in[i] || e >= in[i])) {
       // reflection_pad2d names the rank; the 1-D and 3-D kernels print the whole shape.
       std::string input = nd == 2 ? std::to_string(rank) : shape_list(x);
@@ -199,14 +199,28 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, const std::vector<i
           fmt::format("Argument #{}: Padding size should be less than the corresponding input "
                       "dimension, but got: padding ({}, {}) at dimension {} of input {}",
                       4 + 2 * (nd - 1 - i), b, e, rank - nd + i, input),
-          fix);
+          fix());
     }
   }
   return true;
 }
 
-std::string product_text(const std::vector<int64_t>& v) {
+std::string product_text(std::span<const int64_t> v) {
   return join(v, "*");
+}
+
+void explain_conv_transpose(RuleContext& ctx, const ConvArgs& a, std::span<const int64_t> in,
+                            std::span<const int64_t> output_padding, std::span<const int64_t> out,
+                            int64_t batch) {
+  size_t nd = in.size();
+  for (size_t i = 0; i < nd; ++i) {
+    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(nd, i), in[i],
+                a.stride[i], a.padding[i], a.dilation[i], a.kernel[i], output_padding[i], out[i]);
+  }
+  ctx.explain("params = {}*({}*{}){} = {}", a.in_c, a.out_c / a.groups, product_text(a.kernel),
+              a.bias ? fmt::format(" + {}", a.out_c) : "", with_commas(ctx.layer.params));
+  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", batch, a.in_c, product_text(in), a.out_c / a.groups,
+              product_text(a.kernel), with_commas(ctx.layer.macs));
 }
 
 }  // namespace
@@ -220,13 +234,13 @@ bool infer_conv(RuleContext& ctx) {
   const Dim& c = ctx.x()[*c_axis];
   auto a = read_conv_args(ctx, c, false);
   if (!a) return false;
-  std::vector<int64_t> weight = {a->out_c, a->in_c / a->groups};
+  IntList weight = {a->out_c, a->in_c / a->groups};
   weight.insert(weight.end(), a->kernel.begin(), a->kernel.end());
   if (!check_in_channels(ctx, *a, c, *c_axis, weight)) return false;
   auto in = spatial_sizes(ctx, *c_axis);
   if (!in) return false;
   size_t nd = in->size();
-  std::vector<int64_t> out(nd), padded(nd), eff(nd), pad_begin(nd), pad_end(nd);
+  IntList out(nd), padded(nd), eff(nd), pad_begin(nd), pad_end(nd);
   for (size_t i = 0; i < nd; ++i) {
     eff[i] = *effective_kernel_size(a->kernel[i], a->dilation[i]);  // checked by read_conv_args
     if (a->same) {  // total padding d(k-1), the extra one on the right (PyTorch's _conv_forward)
@@ -267,7 +281,7 @@ bool infer_conv(RuleContext& ctx) {
   if (a->bias && !ctx.add_weight("bias", {a->out_c})) return false;
   auto batch = ctx.leading_count(s, nd + 1);
   if (!batch) return false;
-  std::vector<int64_t> macs = {*batch, a->out_c};
+  IntList macs = {*batch, a->out_c};
   macs.insert(macs.end(), out.begin(), out.end());
   macs.push_back(a->in_c / a->groups);
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
@@ -284,8 +298,8 @@ bool infer_conv(RuleContext& ctx) {
   auto& at = ctx.layer.attrs;
   at.padding_mode = a->padding_mode;
   store_conv_attrs(at, std::move(*a));
-  at.pad_begin = std::move(pad_begin);
-  at.pad_end = std::move(pad_end);
+  at.pad_begin = AttrInts(pad_begin);
+  at.pad_end = AttrInts(pad_end);
   return true;
 }
 
@@ -307,7 +321,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
   size_t nd = static_cast<size_t>(ctx.nd());
   auto output_padding = ctx.ints_arg("output_padding", nd, 0);
   if (!output_padding) return false;
-  std::vector<int64_t> weight = {a->in_c, a->out_c / a->groups};
+  IntList weight = {a->in_c, a->out_c / a->groups};
   weight.insert(weight.end(), a->kernel.begin(), a->kernel.end());
   if (!c.symbolic() && c.value != a->in_c) {
     Shape batched = ctx.x();
@@ -340,7 +354,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
   }
   auto in = spatial_sizes(ctx, *c_axis);
   if (!in) return false;
-  std::vector<int64_t> out(nd);
+  IntList out(nd);
   for (size_t i = 0; i < nd; ++i) {
     auto o = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
                                         a->dilation[i], (*output_padding)[i]);
@@ -368,23 +382,15 @@ bool infer_conv_transpose(RuleContext& ctx) {
   if (a->bias && !ctx.add_weight("bias", {a->out_c})) return false;
   auto batch = ctx.leading_count(s, nd + 1);
   if (!batch) return false;
-  std::vector<int64_t> macs = {*batch, a->in_c};
+  IntList macs = {*batch, a->in_c};
   macs.insert(macs.end(), in->begin(), in->end());
   macs.push_back(a->out_c / a->groups);
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
-  for (size_t i = 0; i < nd; ++i) {
-    ctx.explain("{}_out = ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1 = {}", spatial_name(nd, i),
-                (*in)[i], a->stride[i], a->padding[i], a->dilation[i], a->kernel[i],
-                (*output_padding)[i], out[i]);
-  }
-  ctx.explain("params = {}*({}*{}){} = {}", a->in_c, a->out_c / a->groups, product_text(a->kernel),
-              a->bias ? fmt::format(" + {}", a->out_c) : "", with_commas(ctx.layer.params));
-  ctx.explain("MACs = {}*{}*{}*({}*{}) = {}", *batch, a->in_c, product_text(*in),
-              a->out_c / a->groups, product_text(a->kernel), with_commas(ctx.layer.macs));
+  if (ctx.want_explain) explain_conv_transpose(ctx, *a, *in, *output_padding, out, *batch);
   auto& at = ctx.layer.attrs;
-  at.padding = std::move(a->padding);
-  at.output_padding = std::move(*output_padding);
+  at.padding = AttrInts(a->padding);
+  at.output_padding = AttrInts(*output_padding);
   store_conv_attrs(at, std::move(*a));
   return true;
 }

@@ -78,7 +78,7 @@ bool infer_instance_norm(RuleContext& ctx) {
 // x: [*, normalized_shape...] -> same shape
 bool infer_layer_norm(RuleContext& ctx) {
   const Value& v = ctx.value("normalized_shape");
-  std::vector<int64_t> norm;
+  AttrInts norm;
   if (v.kind == Value::Kind::Infer) {
     if (ctx.x().empty() || ctx.x().back().symbolic())
       return ctx.fail_at("normalized_shape", "cannot infer normalized_shape", "give it");

@@ -32,7 +32,7 @@ std::optional<size_t> first_spatial_axis(RuleContext& ctx) {
 }
 
 struct PoolArgs {
-  std::vector<int64_t> kernel, stride, padding, dilation;
+  IntList kernel, stride, padding, dilation;
   bool ceil_mode = false;
 };
 
@@ -41,13 +41,13 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   PoolArgs a;
   auto kernel = ctx.ints_arg("kernel_size", nd, 0);
   if (!kernel) return std::nullopt;
-  a.kernel = *kernel;
+  a.kernel = std::move(*kernel);
   if (ctx.is_none("stride")) {
     a.stride = a.kernel;  // PyTorch: stride=None means stride=kernel_size
   } else {
     auto s = ctx.ints_arg("stride", nd, 0);
     if (!s) return std::nullopt;
-    a.stride = *s;
+    a.stride = std::move(*s);
   }
   for (size_t i = 0; i < nd; ++i) {
     if (a.stride[i] == 0) {
@@ -62,11 +62,11 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   }
   auto padding = ctx.ints_arg("padding", nd, 0);
   if (!padding) return std::nullopt;
-  a.padding = *padding;
+  a.padding = std::move(*padding);
   if (has_dilation) {
     auto d = ctx.ints_arg("dilation", nd, 1);
     if (!d) return std::nullopt;
-    a.dilation = *d;
+    a.dilation = std::move(*d);
   } else {
     a.dilation.assign(nd, 1);
   }
@@ -94,7 +94,7 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
 bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* formula_note) {
   size_t nd = a.kernel.size();
   const Shape& x = ctx.x();
-  std::vector<int64_t> in(nd), out(nd);
+  IntList in(nd), out(nd);
   for (size_t i = 0; i < nd; ++i) {
     in[i] = x[axis + i].value;
     // The kernel extent fits and padding <= kernel_size/2: only in + 2p can leave int64.
@@ -105,7 +105,7 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
   }
   if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o < 1; })) {
     std::string c = axis > 0 ? to_string(x[axis - 1]) + "x" : "";
-    std::vector<int64_t> need(nd);
+    IntList need(nd);
     for (size_t i = 0; i < nd; ++i)
       need[i] = a.dilation[i] * (a.kernel[i] - 1) + 1 - 2 * a.padding[i];
     return ctx.fail_too_small(
@@ -125,10 +125,10 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
                 a.stride[i], out[i], formula_note);
   }
   auto& at = ctx.layer.attrs;
-  at.kernel_size = a.kernel;
-  at.stride = a.stride;
-  at.padding = a.padding;
-  at.dilation = a.dilation;
+  at.kernel_size = AttrInts(a.kernel);
+  at.stride = AttrInts(a.stride);
+  at.padding = AttrInts(a.padding);
+  at.dilation = AttrInts(a.dilation);
   at.ceil_mode = a.ceil_mode;
   return true;
 }
@@ -185,7 +185,7 @@ static bool adaptive_pool(RuleContext& ctx) {
                                                                      : "(1, 1, 1)"));
   }
   Shape s = ctx.x();
-  std::vector<int64_t> out(nd);
+  AttrInts out(nd);
   for (size_t i = 0; i < nd; ++i) {
     if (items[i].kind == Value::Kind::None) {
       out[i] = s[*axis + i].value;

@@ -110,10 +110,12 @@ bool infer_flatten(RuleContext& ctx) {
   s.insert(s.end(), x.begin() + end + 1, x.end());
   ctx.layer.attrs.start_dim = start;
   ctx.layer.attrs.end_dim = end;
-  std::string factors;
-  for (int64_t i = start; i <= end; ++i)
-    factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
-  ctx.explain("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged));
+  if (ctx.want_explain) {
+    std::string factors;
+    for (int64_t i = start; i <= end; ++i)
+      factors += (i > start ? "*" : "") + to_string(x[static_cast<size_t>(i)]);
+    ctx.explain("flatten dims {}..{}: {} = {}", start, end, factors, to_string(*merged));
+  }
   ctx.set_output(s);
   return true;
 }
@@ -256,7 +258,7 @@ bool infer_view(RuleContext& ctx) {
 bool infer_constant_pad(RuleContext& ctx) {
   const Shape& x = ctx.x();
   const Value& v = ctx.value("padding");
-  std::vector<int64_t> pad;
+  AttrInts pad;
   if (v.kind == Value::Kind::Int)
     pad.assign(4, v.i);
   else if (v.is_sequence() && v.items.size() == 4 &&
@@ -290,7 +292,7 @@ bool infer_constant_pad(RuleContext& ctx) {
                          "use less negative padding");
     d.value = out;
   }
-  ctx.layer.attrs.padding = pad;
+  ctx.layer.attrs.padding = std::move(pad);
   ctx.set_output(s);
   return true;
 }
@@ -332,12 +334,12 @@ bool infer_interpolate(RuleContext& ctx) {
                     "give size=(H, W) or scale_factor=2");
   }
   Shape s = x;
-  std::vector<int64_t> out(nd);
+  AttrInts out(nd);
   std::vector<double> scales;  // per spatial dim, when given instead of size
   if (has_size) {
     auto sz = ctx.ints_arg("size", nd, 1);
     if (!sz) return false;
-    out = *sz;
+    out = AttrInts(*sz);
   } else {
     const Value& v = ctx.value("scale_factor");
     std::vector<Value> items = v.is_sequence() ? v.items : std::vector<Value>(nd, v);
@@ -376,7 +378,7 @@ bool infer_interpolate(RuleContext& ctx) {
   }
   Attrs& at = ctx.layer.attrs;
   at.mode = *parsed_mode;
-  at.size = out;
+  at.size = std::move(out);
   at.scale_factor = std::move(scales);
   std::optional<bool> antialias;
   if (!optional_bool_param(ctx, "recompute_scale_factor", at.recompute_scale_factor) ||
@@ -546,7 +548,7 @@ bool infer_mean(RuleContext& ctx) {
     }
   }
   Shape s;
-  std::vector<int64_t> reduced;
+  AttrInts reduced;
   for (size_t i = 0; i < x.size(); ++i) {
     if (!reduce[i])
       s.push_back(x[i]);
@@ -555,7 +557,7 @@ bool infer_mean(RuleContext& ctx) {
       if (*keepdim) s.push_back(fixed(1));
     }
   }
-  ctx.layer.attrs.dims = reduced;
+  ctx.layer.attrs.dims = std::move(reduced);
   ctx.set_output(s);
   return true;
 }

@@ -169,7 +169,7 @@ bool infer_permute(RuleContext& ctx) {
   const std::vector<Value>& items = list_items(ctx);
   std::vector<bool> seen(rank, false);
   Shape s;
-  std::vector<int64_t> order;
+  AttrInts order;
   for (size_t i = 0; i < rank; ++i) {
     auto w = wrap_dim((*dims)[i], static_cast<int64_t>(rank));
     if (!w) {
@@ -185,7 +185,7 @@ bool infer_permute(RuleContext& ctx) {
     order.push_back(*w);
     s.push_back(x[static_cast<size_t>(*w)]);
   }
-  ctx.layer.attrs.dims = order;
+  ctx.layer.attrs.dims = std::move(order);
   ctx.set_output(s);
   return true;
 }
@@ -358,7 +358,7 @@ namespace {
 
 // F.pad's constant mode, as constant_pad_nd computes it: negative pads narrow the input first
 // (the outermost padded dim first; at::narrow's messages), then the positive ones grow it.
-bool constant_pad_shape(RuleContext& ctx, const std::vector<int64_t>& pad, Shape& s) {
+bool constant_pad_shape(RuleContext& ctx, std::span<const int64_t> pad, Shape& s) {
   const Shape& x = ctx.x();
   size_t rank = x.size(), l_pad = pad.size() / 2, l_diff = rank - l_pad;
   bool all_non_positive = true;
@@ -422,7 +422,7 @@ std::string tensor_text(const Shape& x) {
 
 // F.pad's reflect, replicate and circular modes: the kernel PyTorch dispatches to by the pad's
 // length and the input's rank, with its checks in its order.
-bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, const std::vector<int64_t>& pad, Shape& s) {
+bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t> pad, Shape& s) {
   const Shape& x = ctx.x();
   size_t rank = x.size(), nd = pad.size() / 2;
   bool dispatched = (nd == 1 && (rank == 2 || rank == 3)) ||
@@ -435,7 +435,7 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, const std::vector<int64_
                     "[N, C, H, W], 6 for [C, D, H, W] or [N, C, D, H, W]",
                     name_of(mode)));
   // in[j], before[j], after[j] for the padded dims j = 0 (outermost) .. nd-1 (last)
-  std::vector<int64_t> in(nd), before(nd), after(nd), out(nd);
+  IntList in(nd), before(nd), after(nd), out(nd);
   for (size_t j = 0; j < nd; ++j) {
     const Dim& d = x[rank - nd + j];
     if (d.symbolic())
@@ -537,7 +537,7 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, const std::vector<int64_
 bool infer_pad(RuleContext& ctx) {
   const Shape& x = ctx.x();
   const Value& v = ctx.value("pad");
-  std::vector<int64_t> pad;
+  AttrInts pad;
   if (!v.is_sequence())
     return ctx.fail_at(
         "pad",
@@ -588,7 +588,7 @@ bool infer_pad(RuleContext& ctx) {
     if (!mode_pad_shape(ctx, *mode, pad, s)) return false;
   }
   Attrs& at = ctx.layer.attrs;
-  at.padding = pad;
+  at.padding = std::move(pad);
   at.padding_mode = *mode;
   at.value = value.value_or(0.0);
   ctx.set_output(s);
@@ -640,7 +640,8 @@ bool set_product(RuleContext& ctx, Shape out, const Dim& k) {
   auto elements = count_product(out);
   if (!elements) return ctx.fail(ctx.st.op_span, "the output size overflows 64 bits");
   if (!ctx.add_macs({*elements, n(k)})) return false;
-  ctx.explain("MACs = prod({}) * {} = {}", to_string(out), n(k), ctx.layer.macs);
+  if (ctx.want_explain)
+    ctx.explain("MACs = prod({}) * {} = {}", to_string(out), n(k), ctx.layer.macs);
   ctx.set_output(std::move(out));
   return true;
 }

@@ -72,7 +72,8 @@ Span op_span(const LayerInfo& l) {
 struct Layout {
   bool from_input = false;
   bool unbatched = false;
-  std::string input;  // the model input it comes from
+  size_t input = 0;  // the model input it comes from (an index of Analysis::inputs): every layer
+                     // copies its input's Layout, so no name is copied
 };
 
 Layout layout_after(const LayerInfo& l, const Layout& in) {
@@ -96,21 +97,20 @@ std::string dims_text(const Shape& s, const char* sep) {
 void warn_unbatched_flatten(const LayerInfo& l, const Layout& in, const Analysis& a,
                             Diagnostics& diags) {
   const Shape& x = l.input_shapes[0];
-  auto input = std::find_if(a.inputs.begin(), a.inputs.end(),
-                            [&](const auto& i) { return i.first == in.input; });
-  if (input == a.inputs.end() || x.empty() || !l.output) return;
-  Shape batched = input->second;
+  if (in.input >= a.inputs.size() || x.empty() || !l.output) return;
+  const auto& input = a.inputs[in.input];
+  Shape batched = input.second;
   batched.insert(batched.begin(), fixed(1));
   auto all = dim_product(x);
   std::string message = fmt::format(
       "{} receives {}, which has no batch dim (the input {}: {} is unbatched): {} keeps the first "
       "dim ({} channels) as a batch and gives {}",
-      l.name, to_string(x), in.input, to_string(input->second), l.op_name, to_string(x[0]),
+      l.name, to_string(x), input.first, to_string(input.second), l.op_name, to_string(x[0]),
       to_string(*l.output));
   std::string declare =
       l.statement != nullptr && l.statement->python
           ? fmt::format("`# input: {}` or --input {}", to_string(batched), dims_text(batched, "x"))
-          : fmt::format("`input {}: {}`", in.input, to_string(batched));
+          : fmt::format("`input {}: {}`", input.first, to_string(batched));
   std::string help = fmt::format("give the input a batch dim ({})", declare);
   if (all) help += fmt::format(", or flatten everything with start_dim=0 ([{}])", to_string(*all));
   warn(diags, l, op_span(l), message, help, "unbatched-flatten");
@@ -146,7 +146,7 @@ std::optional<int64_t> dropped_rows(const Window& w, size_t i, int64_t in, int64
 }
 
 // "1 row and 2 columns", naming only the dims that drop something.
-std::string dropped_text(const std::vector<int64_t>& dropped) {
+std::string dropped_text(std::span<const int64_t> dropped) {
   static const char* kNames[3][3] = {{"element"}, {"row", "column"}, {"plane", "row", "column"}};
   std::vector<std::string> parts;
   size_t nd = dropped.size();
@@ -162,7 +162,7 @@ std::string dropped_text(const std::vector<int64_t>& dropped) {
 }
 
 // "25x25", or "length-25" for one dim when `adjective`.
-std::string sizes_text(const std::vector<int64_t>& sizes, bool adjective = true) {
+std::string sizes_text(std::span<const int64_t> sizes, bool adjective = true) {
   std::string out;
   for (size_t i = 0; i < sizes.size(); ++i) out += (i ? "x" : "") + std::to_string(sizes[i]);
   return sizes.size() == 1 && adjective ? "length-" + out : out;
@@ -184,8 +184,8 @@ std::optional<int64_t> covering_padding(const Window& w, size_t i, int64_t in) {
 }
 
 // "padding=1" (or per dim "padding=(1, 0)") when every dim that drops rows has one.
-std::optional<std::string> padding_fix(const Window& w, const std::vector<int64_t>& in,
-                                       const std::vector<int64_t>& dropped) {
+std::optional<std::string> padding_fix(const Window& w, std::span<const int64_t> in,
+                                       std::span<const int64_t> dropped) {
   std::vector<int64_t> pads(w.pad_begin.begin(), w.pad_begin.end());
   for (size_t i = 0; i < in.size(); ++i) {
     if (dropped[i] == 0) continue;
@@ -200,12 +200,12 @@ std::optional<std::string> padding_fix(const Window& w, const std::vector<int64_
   return fmt::format("padding=({})", list);
 }
 
-std::string floor_help(const LayerInfo& l, const Window& w, const std::vector<int64_t>& in,
-                       const std::vector<int64_t>& dropped) {
+std::string floor_help(const LayerInfo& l, const Window& w, std::span<const int64_t> in,
+                       std::span<const int64_t> dropped) {
   std::vector<std::string> fixes;
   if (auto padding = padding_fix(w, in, dropped)) fixes.push_back(*padding);
   if (w.pooling) fixes.push_back("ceil_mode=True");
-  std::vector<int64_t> smaller = in, larger = in;
+  IntList smaller(in), larger(in);
   for (size_t i = 0; i < in.size(); ++i) {
     if (dropped[i] == 0) continue;
     smaller[i] -= dropped[i];  // the dropped rows removed: the last window ends at the input's end
@@ -221,12 +221,12 @@ std::string floor_help(const LayerInfo& l, const Window& w, const std::vector<in
 }
 
 void check_floor(const LayerInfo& l, Diagnostics& diags) {
-  std::vector<int64_t> dropped = floor_dropped_rows(l);
+  IntList dropped = floor_dropped_rows(l);
   if (std::all_of(dropped.begin(), dropped.end(), [](int64_t d) { return d == 0; })) return;
   auto w = read_attrs(l).window;
   const Shape& x = l.input_shapes[0];
   size_t nd = dropped.size();
-  std::vector<int64_t> in(nd);
+  IntList in(nd);
   for (size_t i = 0; i < nd; ++i) in[i] = x[x.size() - nd + i].value;
   std::string message = fmt::format("{}'s floor drops the last {} of its {} input", l.op_name,
                                     dropped_text(dropped), sizes_text(in));
@@ -290,7 +290,7 @@ void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<b
 
 }  // namespace
 
-std::vector<int64_t> floor_dropped_rows(const LayerInfo& l) {
+IntList floor_dropped_rows(const LayerInfo& l) {
   auto w = read_attrs(l).window;
   if (!w || w->ceil_mode || l.input_shapes.empty()) return {};  // ceil_mode covers the end
   const Shape& x = l.input_shapes[0];
@@ -298,7 +298,7 @@ std::vector<int64_t> floor_dropped_rows(const LayerInfo& l) {
   for (const auto* v : {&w->stride, &w->dilation, &w->pad_begin, &w->pad_end})
     if (v->size() != nd) return {};
   if (nd == 0 || x.size() < nd) return {};
-  std::vector<int64_t> dropped(nd);
+  IntList dropped(nd);
   for (size_t i = 0; i < nd; ++i) {
     auto d = dropped_rows(*w, i, x[x.size() - nd + i].value, w->pad_end[i]);
     if (!d) return {};
@@ -307,7 +307,7 @@ std::vector<int64_t> floor_dropped_rows(const LayerInfo& l) {
   return dropped;
 }
 
-std::string floor_dropped_text(const std::vector<int64_t>& dropped) {
+std::string floor_dropped_text(std::span<const int64_t> dropped) {
   return dropped_text(dropped);
 }
 
@@ -315,8 +315,7 @@ std::string floor_dropped_text(const std::vector<int64_t>& dropped) {
 void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
   std::vector<bool> used = used_tensors(g, a);
   std::vector<Layout> layouts(g.tensors.size());
-  for (size_t k = 0; k < a.inputs.size(); ++k)
-    layouts[a.input_ids[k]] = Layout{true, false, a.inputs[k].first};
+  for (size_t k = 0; k < a.inputs.size(); ++k) layouts[a.input_ids[k]] = Layout{true, false, k};
   for (const LayerInfo& l : a.layers) {
     check_unbatched_flatten(l, a, layouts, diags);
     check_floor(l, diags);

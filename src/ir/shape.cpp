@@ -69,7 +69,7 @@ std::optional<int64_t> checked_add(int64_t a, int64_t b) {
   return (Checked(a) + b).get();
 }
 
-std::optional<int64_t> checked_product(const std::vector<int64_t>& factors) {
+std::optional<int64_t> checked_product(std::span<const int64_t> factors) {
   int64_t p = 1;
   for (int64_t f : factors) {
     auto r = checked_mul(p, f);

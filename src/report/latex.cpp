@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include "markup.hpp"
 #include "netshape/report_formats.hpp"
@@ -55,7 +56,7 @@ struct Formula {
 };
 
 // A weight's shape as factor groups: its first dim, its second, the rest (a kernel).
-FactorGroups shape_groups(const std::vector<int64_t>& shape) {
+FactorGroups shape_groups(std::span<const int64_t> shape) {
   FactorGroups g;
   for (size_t i = 0; i < shape.size() && i < 2; ++i) g.push_back({shape[i]});
   if (shape.size() > 2) g.emplace_back(shape.begin() + 2, shape.end());
@@ -107,7 +108,7 @@ std::vector<int64_t> dims_of(const Shape& s, size_t begin, size_t end) {
 std::optional<Formula> macs_formula(const LayerInfo& l) {
   const OpInfo& op = op_info(l.op);
   if (!l.output || l.weights.empty() || l.input_shapes.empty()) return std::nullopt;
-  const std::vector<int64_t>& w = l.weights[0].shape;
+  const IntList& w = l.weights[0].shape;
   size_t nd = static_cast<size_t>(op.spatial_dims);
   FactorGroups g;
   if (op.family == Family::conv || op.family == Family::conv_transpose) {
