@@ -36,7 +36,7 @@ std::string_view quantity_of(Convention c);
 std::string count_label(Convention c);
 
 // One layer's count under a convention; nullopt when the layer failed or the count overflows.
-std::optional<int64_t> count_layer(const LayerInfo& layer, Convention c);
+std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c);
 
 // The op kind a layer's count is reported under when conventions are compared ("BatchNorm",
 // "ReLU", "pooling", "convolution", ...).

@@ -32,13 +32,13 @@ struct LayerInfo {
   std::string op_name;  // as written, e.g. "Conv2d" or "max_pool2d"
   const Statement* statement = nullptr;
   NodeId node = kNoId;
-  std::vector<std::string> inputs;
-  std::vector<TensorId> input_ids;  // the tensors `inputs` names
+  // The tensors it reads, in order: their names and shapes are the analysis's (Analysis::name_of,
+  // shape_of), not copied into every layer.
+  SmallVector<TensorId, 4> input_ids;
   TensorId output_id = kNoId;
   // A module called again (`self.relu` twice) owns no new parameters: the layer whose call
   // created them, else kNoId.
   NodeId shares_params_with = kNoId;
-  std::vector<Shape> input_shapes;
   std::optional<Shape> output;  // nullopt when the layer failed
   int64_t params = 0;
   int64_t trainable_params = 0;
@@ -81,6 +81,19 @@ struct Analysis {
   Totals totals;
   std::vector<UnappliedModule> unapplied;  // counted in `totals`, without layers
   bool ok = false;
+  // By TensorId: where a tensor's name and shape are: the input sources[t] (>= 0) or the output
+  // of the layer -1 - sources[t]; kNotComputed for a tensor no layer computed.
+  static constexpr int32_t kNotComputed = INT32_MIN;
+  std::vector<int32_t> sources;
+
+  // The shape of tensor `t` (empty when it was never computed) and its name.
+  const Shape& shape_of(TensorId t) const;
+  std::string_view name_of(TensorId t) const;
+  // The shape of a layer's input k, and its name (the tensor's).
+  const Shape& input_shape(const LayerInfo& l, size_t k) const { return shape_of(l.input_ids[k]); }
+  std::string_view input_name(const LayerInfo& l, size_t k) const {
+    return name_of(l.input_ids[k]);
+  }
 };
 
 // Runs inference over the graph: pure, so it may run again on the same graph (the smallest-input
@@ -106,7 +119,7 @@ void warn_suspicious(const Graph& graph, const Analysis& a, Diagnostics& diags);
 
 // Per spatial dim of a window layer (ConvNd, max/avg pooling without ceil_mode), the real input
 // rows its floor never reads (the "floor-drops-input" warning); empty for other layers.
-IntList floor_dropped_rows(const LayerInfo& l);
+IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l);
 // "1 row and 2 columns", naming only the dims that drop something.
 std::string floor_dropped_text(std::span<const int64_t> dropped);
 

@@ -55,7 +55,7 @@ SizeProbe probe(const Graph& g, size_t spatial, const SizeVariant& v, int64_t si
   if (target && target_index && a.layers.size() > *target_index) {
     const LayerInfo& l = a.layers[*target_index];
     const Shape* s = target->output ? (l.output ? &*l.output : nullptr)
-                                    : (l.input_shapes.empty() ? nullptr : &l.input_shapes[0]);
+                                    : (l.input_ids.empty() ? nullptr : &a.input_shape(l, 0));
     if (s && !s->empty() && !s->back().symbolic()) p.solved_value = s->back().value;
     return p;
   }
@@ -66,7 +66,7 @@ SizeProbe probe(const Graph& g, size_t spatial, const SizeVariant& v, int64_t si
   }
   p.outputs = a.outputs;
   for (const LayerInfo& l : a.layers) {
-    IntList dropped = floor_dropped_rows(l);
+    IntList dropped = floor_dropped_rows(a, l);
     if (std::any_of(dropped.begin(), dropped.end(), [](int64_t d) { return d > 0; }))
       p.drops.push_back(FloorDrop{l.name, std::vector<int64_t>(dropped.begin(), dropped.end())});
   }

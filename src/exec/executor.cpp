@@ -253,11 +253,12 @@ std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
 // Bytes a forward allocates besides its inputs, weights and output: the convolutions' padded
 // copies and packed kernels (transposed: packed weights and the input panel of each of
 // `threads` threads), the double accumulators of mean.
-std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch, int threads) {
+std::optional<int64_t> scratch_bytes(const Analysis& a, const LayerInfo& l, int64_t batch,
+                                     int threads) {
   Family family = op_info(l.op).family;
   if (family == Family::conv || family == Family::conv_transpose) {
-    if (l.input_shapes.empty()) return 0;
-    auto in = bind_batch(l.input_shapes[0], batch);
+    if (l.input_ids.empty()) return 0;
+    auto in = bind_batch(a.input_shape(l, 0), batch);
     if (!in) return std::nullopt;
     try {
       return family == Family::conv ? conv_scratch_bytes(l, *in)
@@ -277,10 +278,10 @@ std::optional<int64_t> scratch_bytes(const LayerInfo& l, int64_t batch, int thre
 
 // A pooling window's taps that can land in the input: at most the kernel's extent, and never
 // more than the input along that axis.
-Checked pooling_taps(const LayerInfo& l) {
+Checked pooling_taps(const Analysis& a, const LayerInfo& l) {
   const auto& kernel = l.attrs.kernel_size;
-  if (l.input_shapes.empty() || kernel.empty()) return 1;
-  const Shape& in = l.input_shapes[0];
+  if (l.input_ids.empty() || kernel.empty()) return 1;
+  const Shape& in = a.input_shape(l, 0);
   Checked taps = 1;
   for (size_t i = 0; i < kernel.size() && i < in.size(); ++i)
     taps = taps * std::min(kernel[kernel.size() - 1 - i], in[in.size() - 1 - i].value);
@@ -298,13 +299,13 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
     Family family = op_info(l.op).family;
     auto out = elements_at_batch(*l.output, opts.batch);
     Checked elements = out ? Checked(*out) : Checked::overflowed();
-    for (const Shape& s : l.input_shapes) {
-      auto in = elements_at_batch(s, opts.batch);
+    for (TensorId t : l.input_ids) {
+      auto in = elements_at_batch(a.shape_of(t), opts.batch);
       elements = elements + (in ? Checked(*in) : Checked::overflowed());
     }
     Checked layer = Checked(l.macs) * opts.batch + elements;
     if (family == Family::max_pool || family == Family::avg_pool)
-      layer = layer + elements * pooling_taps(l);
+      layer = layer + elements * pooling_taps(a, l);
     total = total + layer;
     if (!layer.ok()) break;
     if (*layer.get() > largest) {
@@ -360,7 +361,8 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
     }
     auto out = tensor_bytes(*l.output, opts.batch);
     // Scratch only once the output and weights fit: its channel rounding assumes they do.
-    auto scratch = out && weights.ok() ? scratch_bytes(l, opts.batch, opts.threads) : std::nullopt;
+    auto scratch =
+        out && weights.ok() ? scratch_bytes(a, l, opts.batch, opts.threads) : std::nullopt;
     if (!scratch) {
       e.peak_at = l.name;
       e.peak_layer = static_cast<int64_t>(i);

@@ -34,13 +34,15 @@ Count product(std::span<const int64_t> v) {
 struct Facts {
   const LayerInfo& layer;
   const OpInfo& op;
-  Shape in;   // the first input ([] when the op has none)
-  Shape out;  // the output
+  Shape in;      // the first input ([] when the op has none)
+  Shape second;  // the second input ([] when the op has none)
+  Shape out;     // the output
   Count in_elements, out_elements;
   int64_t weight = 0, bias = 0;  // elements of the `weight` and `bias` tensors (0 when absent)
 
-  explicit Facts(const LayerInfo& l) : layer(l), op(op_info(l.op)) {
-    if (!l.input_shapes.empty()) in = l.input_shapes[0];
+  Facts(const Analysis& a, const LayerInfo& l) : layer(l), op(op_info(l.op)) {
+    if (!l.input_ids.empty()) in = a.input_shape(l, 0);
+    if (l.input_ids.size() > 1) second = a.input_shape(l, 1);
     out = *l.output;
     in_elements = count_product(in);
     out_elements = count_product(out);
@@ -84,8 +86,8 @@ struct Facts {
   }
   // prod(a.shape) * b.shape[-1]: the matrix-product rule of ptflops, fvcore and DeepSpeed.
   Count matmul_rule() const {
-    if (layer.input_shapes.size() < 2 || layer.input_shapes[1].empty()) return layer.macs;
-    return times(in_elements, layer.input_shapes[1].back().count_value());
+    if (second.empty()) return layer.macs;
+    return times(in_elements, second.back().count_value());
   }
 };
 
@@ -144,8 +146,7 @@ Count fvcore_rule(const Facts& f) {
     case Family::bmm:             // aten::bmm: n * c * t * d
       return f.layer.macs;
     case Family::matmul:  // aten::matmul: prod(a) * b[-1]; its handle asserts on a 1-D operand
-      if (f.in.size() < 2 || f.layer.input_shapes.size() < 2 || f.layer.input_shapes[1].size() < 2)
-        return 0;
+      if (f.in.size() < 2 || f.second.size() < 2) return 0;
       return f.matmul_rule();
     case Family::batch_norm:  // eval mode: 2 per element with affine, else 1
       return times(f.in_elements, f.has_weight() ? 2 : 1);
@@ -464,9 +465,9 @@ std::string count_label(Convention c) {
   return std::string(quantity_of(c)) + " (" + std::string(name_of(c)) + ")";
 }
 
-std::optional<int64_t> count_layer(const LayerInfo& layer, Convention c) {
+std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c) {
   if (!layer.output) return std::nullopt;
-  Facts f(layer);
+  Facts f(a, layer);
   switch (c) {
     case Convention::netshape:
       return layer.macs;
@@ -551,7 +552,7 @@ ConventionCounts count_analysis(const Analysis& a, Convention c) {
   out.layers.reserve(a.layers.size());
   Count total = a.ok ? Count{0} : std::nullopt;
   for (const LayerInfo& l : a.layers) {
-    out.layers.push_back(count_layer(l, c));
+    out.layers.push_back(count_layer(a, l, c));
     total = plus(total, out.layers.back());
   }
   out.total = total;

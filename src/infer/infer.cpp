@@ -43,6 +43,7 @@ class Analyzer {
     Analysis a;
     a.layers.reserve(g_.nodes.size());
     a.tensor_count = g_.tensors.size();
+    a.sources.assign(g_.tensors.size(), Analysis::kNotComputed);
     tensors_.resize(g_.tensors.size());
     a.model_name = g_.model_name;
     if (!declare_inputs(a)) return a;
@@ -56,6 +57,7 @@ class Analyzer {
       const LayerInfo& done = a.layers.back();
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
       tensors_[node.output] = Tensor{&*done.output, flatten_source(a.layers)};
+      a.sources[node.output] = -static_cast<int32_t>(a.layers.size());  // -1 - its index
       if (!accumulate(a.totals, done, *node.statement)) return a;
       if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
     }
@@ -93,6 +95,7 @@ class Analyzer {
       if (!s) return false;
       a.inputs.emplace_back(in.name, *s);
       tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId};
+      a.sources[g_.inputs[k].tensor] = static_cast<int32_t>(k);
       a.input_ids.push_back(g_.inputs[k].tensor);
     }
     return true;
@@ -137,7 +140,7 @@ class Analyzer {
   static uint32_t flatten_source(const std::vector<LayerInfo>& layers) {
     const LayerInfo& l = layers.back();
     bool reshapes = op_info(l.op).kind == OpKind::reshape;
-    return reshapes && !l.input_shapes.empty() ? static_cast<uint32_t>(layers.size() - 1) : kNoId;
+    return reshapes && !l.input_ids.empty() ? static_cast<uint32_t>(layers.size() - 1) : kNoId;
   }
 
   // `layers` holds the layers so far (reserved up front: addresses in it stay valid).
@@ -155,9 +158,7 @@ class Analyzer {
     layer.output_id = node.output;
     layer.op = node.op;
     uint32_t flattened_by = kNoId;
-    layer.inputs.reserve(node.inputs.size());  // one exact allocation per list
-    layer.input_ids.reserve(node.inputs.size());
-    layer.input_shapes.reserve(node.inputs.size());
+    InputShapes inputs;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       TensorId t = node.inputs[i];
       if (t == kNoId) continue;
@@ -168,9 +169,8 @@ class Analyzer {
             "please report this model to netshape's maintainers");
         return false;
       }
-      layer.inputs.emplace_back(g_.tensor_name(t));
       layer.input_ids.push_back(t);
-      layer.input_shapes.push_back(*tensors_[t].shape);
+      inputs.push_back(tensors_[t].shape);
       if (i == 0) flattened_by = tensors_[t].flattened_by;
     }
     if (node.error >= 0) {
@@ -178,10 +178,11 @@ class Analyzer {
       return false;
     }
     const OpInfo& op = op_info(node.op);
-    RuleContext ctx(op, g_, node, layer, diags_);
+    RuleContext ctx(op, g_, node, layer, inputs, diags_);
     ctx.want_explain = options_.explain;
     ctx.keep_weights = !options_.probe;
-    if (flattened_by != kNoId) ctx.input_flattened_from = &layers[flattened_by].input_shapes[0];
+    if (flattened_by != kNoId)
+      ctx.input_flattened_from = tensors_[layers[flattened_by].input_ids[0]].shape;
     bind(ctx, node);
     if (!kRules[static_cast<size_t>(node.op)](ctx)) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
@@ -286,6 +287,22 @@ class Analyzer {
 };
 
 }  // namespace
+
+const Shape& Analysis::shape_of(TensorId t) const {
+  static const Shape kNone{};
+  int32_t source = t < sources.size() ? sources[t] : kNotComputed;
+  if (source == kNotComputed) return kNone;
+  if (source >= 0) return inputs[static_cast<size_t>(source)].second;
+  const LayerInfo& l = layers[static_cast<size_t>(-1 - source)];
+  return l.output ? *l.output : kNone;
+}
+
+std::string_view Analysis::name_of(TensorId t) const {
+  int32_t source = t < sources.size() ? sources[t] : kNotComputed;
+  if (source == kNotComputed) return "";
+  if (source >= 0) return inputs[static_cast<size_t>(source)].first;
+  return layers[static_cast<size_t>(-1 - source)].name;
+}
 
 Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& options) {
   return Analyzer(graph, diags, options).run();

@@ -71,11 +71,11 @@ struct Saved {
   Checked extra_bytes = 0;  // indices, masks, statistics
 };
 
-Saved saved_by(const LayerInfo& l, int64_t batch, int64_t element_bytes) {
+Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t element_bytes) {
   const OpInfo& op = op_info(l.op);
   Saved s;
   const Shape& out = *l.output;
-  const Shape& in = l.input_shapes.empty() ? out : l.input_shapes[0];
+  const Shape& in = l.input_ids.empty() ? out : a.input_shape(l, 0);
   // The normalised groups' count: N*C for batch/instance norm, N*G for group norm, the leading
   // dims for layer norm; two float32 statistics each (mean and inverse std).
   auto stats = [&](Checked groups) { s.extra_bytes = groups * 2 * kStatBytes; };
@@ -177,7 +177,7 @@ std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
   std::vector<bool> kept(a.tensor_count, false);
   Checked extra = 0;
   for (const LayerInfo& l : a.layers) {
-    Saved s = saved_by(l, o.batch, dtype_bytes(o.dtype));
+    Saved s = saved_by(a, l, o.batch, dtype_bytes(o.dtype));
     extra = extra + s.extra_bytes;
     for (size_t i = 0; i < l.input_ids.size(); ++i)
       if (s.all_inputs || (s.input && i == 0)) kept[root[l.input_ids[i]]] = true;

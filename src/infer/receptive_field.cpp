@@ -225,10 +225,10 @@ LayerField transposed_layer(const LayerInfo& l, const LayerField& in) {
 
 // An adaptive pool whose input size is a multiple of its output size is a plain pool with
 // kernel = stride = in/out; other sizes give windows of unequal size.
-LayerField adaptive_layer(const LayerInfo& l, const LayerField& in) {
+LayerField adaptive_layer(const Analysis& a, const LayerInfo& l, const LayerField& in) {
   size_t nd = static_cast<size_t>(op_info(l.op).spatial_dims);
-  if (l.input_shapes.empty() || !l.output || l.input_shapes[0].size() < nd) return in;
-  std::vector<int64_t> from = trailing(l.input_shapes[0], nd), to = trailing(*l.output, nd);
+  if (l.input_ids.empty() || !l.output || a.input_shape(l, 0).size() < nd) return in;
+  std::vector<int64_t> from = trailing(a.input_shape(l, 0), nd), to = trailing(*l.output, nd);
   for (size_t i = 0; i < nd; ++i)
     if (to[i] <= 0 || from[i] % to[i] != 0)
       return unknown(fmt::format("{}: {} does not divide into {} equal windows", layer_label(l),
@@ -261,11 +261,11 @@ LayerField pad_layer(const LayerInfo& l, const LayerField& in) {
   });
 }
 
-LayerField interpolate_layer(const LayerInfo& l, const LayerField& in) {
+LayerField interpolate_layer(const Analysis& a, const LayerInfo& l, const LayerField& in) {
   size_t nd = l.attrs.size.size();
-  if (l.input_shapes.empty() || l.input_shapes[0].size() < nd || nd == 0)
+  if (l.input_ids.empty() || a.input_shape(l, 0).size() < nd || nd == 0)
     return unknown(layer_label(l) + ": no spatial size");
-  std::vector<int64_t> from = trailing(l.input_shapes[0], nd);
+  std::vector<int64_t> from = trailing(a.input_shape(l, 0), nd);
   const AttrInts& to = l.attrs.size;
   InterpolateMode mode = l.attrs.mode;
   bool nearest = mode == InterpolateMode::nearest || mode == InterpolateMode::nearest_exact;
@@ -299,9 +299,9 @@ LayerField interpolate_layer(const LayerInfo& l, const LayerField& in) {
 // mean, sum, amax, ... over dims: a grid axis reduced with keepdim=True is one window over the
 // whole axis (k = s = its size); reducing only dims before the grid (channels) keeps it; a grid
 // axis reduced away ends it.
-LayerField reduce_layer(const LayerInfo& l, const LayerField& in) {
-  if (l.input_shapes.empty() || !l.output) return unknown(layer_label(l) + ": no shape");
-  const Shape& x = l.input_shapes[0];
+LayerField reduce_layer(const Analysis& a, const LayerInfo& l, const LayerField& in) {
+  if (l.input_ids.empty() || !l.output) return unknown(layer_label(l) + ": no shape");
+  const Shape& x = a.input_shape(l, 0);
   size_t rank = x.size(), nd = in.axes.size();
   bool keepdim = l.output->size() == rank;
   const AttrInts& reduced = l.attrs.dims;
@@ -335,8 +335,8 @@ std::string axis_name(size_t nd, size_t i) {
 // add, mul, cat along channels, ...: the largest field per axis; a warning when the inputs'
 // grids do not line up (different jumps or starts), since then one output position mixes
 // different places of the input.
-LayerField merge_layer(const LayerInfo& l, const std::vector<const LayerField*>& ins,
-                       Diagnostics& diags) {
+LayerField merge_layer(const Analysis& a, const LayerInfo& l,
+                       const std::vector<const LayerField*>& ins, Diagnostics& diags) {
   std::vector<size_t> grids;
   const LayerField* gridless = nullptr;  // an input that depends on the input but has no grid
   for (size_t k = 0; k < ins.size(); ++k) {
@@ -368,7 +368,7 @@ LayerField merge_layer(const LayerInfo& l, const std::vector<const LayerField*>&
       if (static_cast<__int128>(f.size.num) * o.size.den >
           static_cast<__int128>(o.size.num) * f.size.den)
         o.size = f.size;
-      if (l.output && broadcast_along(l.input_shapes[k], *l.output, nd - 1 - i)) continue;
+      if (l.output && broadcast_along(a.input_shape(l, k), *l.output, nd - 1 - i)) continue;
       if (aligned_to == SIZE_MAX) {
         aligned_to = k;
         o.jump = f.jump;
@@ -379,8 +379,8 @@ LayerField merge_layer(const LayerInfo& l, const std::vector<const LayerField*>&
       if (first.jump != f.jump || first.start != f.start)
         mismatches.push_back(fmt::format(
             "along {}, `{}` has jump {} and start {} but `{}` has jump {} and start {}",
-            axis_name(nd, i), l.inputs[aligned_to], to_string(first.jump), to_string(first.start),
-            l.inputs[k], to_string(f.jump), to_string(f.start)));
+            axis_name(nd, i), a.input_name(l, aligned_to), to_string(first.jump),
+            to_string(first.start), a.input_name(l, k), to_string(f.jump), to_string(f.start)));
     }
   }
   if (!mismatches.empty()) {
@@ -401,7 +401,7 @@ LayerField merge_layer(const LayerInfo& l, const std::vector<const LayerField*>&
 
 // Layers that change nothing about where their outputs look: activations, normalisation (its
 // statistics span the plane, but no window; see the docs), dropout, softmax over channels.
-bool pointwise(const LayerInfo& l, size_t grid_axes) {
+bool pointwise(const Analysis& a, const LayerInfo& l, size_t grid_axes) {
   switch (op_info(l.op).family) {
     case Family::elementwise:
     case Family::dropout_nd:
@@ -411,8 +411,8 @@ bool pointwise(const LayerInfo& l, size_t grid_axes) {
     case Family::layer_norm:
       return true;
     case Family::softmax:
-      return l.input_shapes.empty() ||
-             static_cast<size_t>(l.attrs.dim) + grid_axes < l.input_shapes[0].size();
+      return l.input_ids.empty() ||
+             static_cast<size_t>(l.attrs.dim) + grid_axes < a.input_shape(l, 0).size();
     default:
       return false;
   }
@@ -453,7 +453,7 @@ class FieldWalker {
     std::vector<const LayerField*> ins;
     for (TensorId t : l.input_ids) ins.push_back(&tensors_[t]);
     Family family = op_info(l.op).family;
-    if (family == Family::add) return merge_layer(l, ins, diags_);
+    if (family == Family::add) return merge_layer(a_, l, ins, diags_);
     if (ins.empty() ||
         std::all_of(ins.begin(), ins.end(), [](const LayerField* f) { return f->constant; })) {
       LayerField constant = no_grid(layer_label(l) + " depends on no input");
@@ -463,7 +463,7 @@ class FieldWalker {
     const LayerField& in = *ins[0];
     if (family == Family::cat) return cat_layer(l, ins);
     if (in.kind != FieldKind::Grid) return in;
-    if (pointwise(l, in.axes.size())) return in;
+    if (pointwise(a_, l, in.axes.size())) return in;
     switch (family) {
       case Family::conv:
         return window_layer(l, in, l.attrs.pad_begin);
@@ -474,15 +474,15 @@ class FieldWalker {
         return transposed_layer(l, in);
       case Family::adaptive_avg_pool:
       case Family::adaptive_max_pool:
-        return adaptive_layer(l, in);
+        return adaptive_layer(a_, l, in);
       case Family::constant_pad:
         return constant_pad_layer(l, in);
       case Family::pad:
         return pad_layer(l, in);
       case Family::interpolate:
-        return interpolate_layer(l, in);
+        return interpolate_layer(a_, l, in);
       case Family::mean:
-        return reduce_layer(l, in);
+        return reduce_layer(a_, l, in);
       default:
         return no_grid("the spatial grid ends at " + layer_label(l));
     }
@@ -497,7 +497,7 @@ class FieldWalker {
     size_t rank = l.output ? l.output->size() : 0;
     if (grid_axes > 0 && static_cast<size_t>(l.attrs.dim) + grid_axes >= rank)
       return unknown(layer_label(l) + " joins grids along a spatial axis");
-    return merge_layer(l, ins, diags_);
+    return merge_layer(a_, l, ins, diags_);
   }
 };
 

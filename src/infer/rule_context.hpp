@@ -17,11 +17,34 @@
 
 namespace netshape {
 
+// The shapes of a layer's inputs, in order: views of the shapes inference keeps for each tensor,
+// not copies.
+class InputShapes {
+ public:
+  void push_back(const Shape* s) { shapes_.push_back(s); }
+  size_t size() const { return shapes_.size(); }
+  bool empty() const { return shapes_.empty(); }
+  const Shape& operator[](size_t k) const { return *shapes_[k]; }
+  const Shape& at(size_t k) const {
+    if (k >= shapes_.size()) throw std::out_of_range("InputShapes::at");
+    return *shapes_[k];
+  }
+
+ private:
+  SmallVector<const Shape*, 4> shapes_;
+};
+
 class RuleContext {
  public:
   RuleContext(const OpInfo& op, const Graph& graph, const GraphNode& node, LayerInfo& layer,
-              Diagnostics& diags)
-      : op(op), graph(graph), node(node), st(*node.statement), layer(layer), diags_(diags) {}
+              const InputShapes& inputs, Diagnostics& diags)
+      : op(op),
+        graph(graph),
+        node(node),
+        st(*node.statement),
+        layer(layer),
+        inputs_(inputs),
+        diags_(diags) {}
 
   const OpInfo& op;
   const Graph& graph;
@@ -46,8 +69,10 @@ class RuleContext {
   }
   bool has_param(std::string_view param) const { return index_of(param) >= 0; }
 
-  const std::vector<Shape>& in() const { return layer.input_shapes; }
-  const Shape& x() const { return layer.input_shapes.at(0); }
+  const InputShapes& in() const { return inputs_; }
+  const Shape& x() const { return inputs_.at(0); }
+  // The name of input k (the tensor's), for messages.
+  std::string_view input_name(size_t k) const { return graph.tensor_name(layer.input_ids[k]); }
   int nd() const { return op.spatial_dims; }
   const std::string& name() const { return layer.name; }
 
@@ -128,6 +153,7 @@ class RuleContext {
   std::string use_site_fix(
       const std::vector<std::pair<std::string, std::string>>& replacements) const;
   Span input_span() const;  // where an error about the input points
+  const InputShapes& inputs_;
   Diagnostics& diags_;
 };
 

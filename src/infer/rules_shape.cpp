@@ -416,11 +416,11 @@ bool infer_add(RuleContext& ctx) {
   std::string error;
   auto s = broadcast_shapes(a, b, error);
   if (!s) {
-    return ctx.fail(ctx.st.op_span, error,
-                    fmt::format("{} combines {} ({}) and {} ({}); make the shapes equal, e.g. "
-                                "with a 1x1 Conv2d (and the same stride) on the shortcut",
-                                ctx.name(), ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1],
-                                to_string(b)));
+    return ctx.fail(
+        ctx.st.op_span, error,
+        fmt::format("{} combines {} ({}) and {} ({}); make the shapes equal, e.g. "
+                    "with a 1x1 Conv2d (and the same stride) on the shortcut",
+                    ctx.name(), ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
   }
   ctx.set_output(*s);
   return true;
@@ -452,8 +452,8 @@ bool infer_cat(RuleContext& ctx) {
             fmt::format("{} is {} and {} is {}; make dim {} equal, e.g. resize one with "
                         "interpolate(size=...) or fix the layer that made it (a ConvTranspose2d "
                         "may need output_padding or another kernel_size)",
-                        ctx.layer.inputs[0], to_string(first), ctx.layer.inputs[t],
-                        to_string(ins[t]), i));
+                        ctx.input_name(0), to_string(first), ctx.input_name(t), to_string(ins[t]),
+                        i));
       }
     }
     Dim& d = s[axis];

@@ -610,7 +610,7 @@ bool infer_stack(RuleContext& ctx) {
                     to_string(first), to_string(ins[t]), t),
         fmt::format("{} is {} and {} is {}; stack takes tensors of one shape (cat "
                     "joins along an existing dim)",
-                    ctx.layer.inputs[0], to_string(first), ctx.layer.inputs[t], to_string(ins[t])));
+                    ctx.input_name(0), to_string(first), ctx.input_name(t), to_string(ins[t])));
   }
   Shape s = first;
   s.insert(s.begin() + dim, fixed(static_cast<int64_t>(ins.size())));
@@ -658,7 +658,7 @@ bool infer_matmul(RuleContext& ctx) {
   std::string help = fmt::format(
       "{} is {} and {} is {}: the last dim of the first must equal the "
       "{} of the second",
-      ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b),
+      ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b),
       db == 1 ? "size" : "second-to-last dim");
   if (da == 0 || db == 0)
     return ctx.fail(ctx.st.op_span,
@@ -729,10 +729,10 @@ bool infer_matmul(RuleContext& ctx) {
   std::string error;
   auto batch = broadcast_shapes(batch_a, batch_b, error);
   if (!batch)
-    return ctx.fail(ctx.st.op_span, error,
-                    fmt::format("{} and {} have batch dims {} and {}, which do not broadcast",
-                                ctx.layer.inputs[0], ctx.layer.inputs[1], to_string(batch_a),
-                                to_string(batch_b)));
+    return ctx.fail(
+        ctx.st.op_span, error,
+        fmt::format("{} and {} have batch dims {} and {}, which do not broadcast",
+                    ctx.input_name(0), ctx.input_name(1), to_string(batch_a), to_string(batch_b)));
   if (!(k == b[db - 2])) {
     auto bs = count_product(*batch);
     if (!bs) return ctx.fail(ctx.st.op_span, "the batch overflows 64 bits");
@@ -754,19 +754,18 @@ bool infer_bmm(RuleContext& ctx) {
   const Shape& a = ctx.in()[0];
   const Shape& b = ctx.in()[1];
   if (a.size() != 3 || b.size() != 3)
-    return ctx.fail(
-        ctx.st.op_span, fmt::format("batch{} must be a 3D tensor", a.size() != 3 ? 1 : 2),
-        fmt::format("{} is {} and {} is {}: bmm multiplies [b, n, k] by [b, k, p] "
-                    "(matmul also broadcasts and takes other ranks)",
-                    ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b)));
+    return ctx.fail(ctx.st.op_span,
+                    fmt::format("batch{} must be a 3D tensor", a.size() != 3 ? 1 : 2),
+                    fmt::format("{} is {} and {} is {}: bmm multiplies [b, n, k] by [b, k, p] "
+                                "(matmul also broadcasts and takes other ranks)",
+                                ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
   if (!(b[0] == a[0]) || !(b[1] == a[2]))
-    return ctx.fail(
-        ctx.st.op_span,
-        fmt::format("Expected size for first two dimensions of batch2 tensor to be: "
-                    "[{}, {}] but got: [{}, {}].",
-                    n(a[0]), n(a[2]), n(b[0]), n(b[1])),
-        fmt::format("{} is {} and {} is {}: bmm multiplies [b, n, k] by [b, k, p]",
-                    ctx.layer.inputs[0], to_string(a), ctx.layer.inputs[1], to_string(b)));
+    return ctx.fail(ctx.st.op_span,
+                    fmt::format("Expected size for first two dimensions of batch2 tensor to be: "
+                                "[{}, {}] but got: [{}, {}].",
+                                n(a[0]), n(a[2]), n(b[0]), n(b[1])),
+                    fmt::format("{} is {} and {} is {}: bmm multiplies [b, n, k] by [b, k, p]",
+                                ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
   return set_product(ctx, {a[0], a[1], b[2]}, a[2]);
 }
 

@@ -76,12 +76,12 @@ struct Layout {
                      // copies its input's Layout, so no name is copied
 };
 
-Layout layout_after(const LayerInfo& l, const Layout& in) {
+Layout layout_after(const Analysis& a, const LayerInfo& l, const Layout& in) {
   const OpInfo& op = op_info(l.op);
   BatchDim batch = family_info(op.family).batch_dim;
   if (!in.from_input || batch == BatchDim::Changes) return {};
   if (batch == BatchDim::Keeps || op.spatial_dims == 0) return in;
-  size_t rank = l.input_shapes[0].size(), nd = static_cast<size_t>(op.spatial_dims);
+  size_t rank = a.input_shape(l, 0).size(), nd = static_cast<size_t>(op.spatial_dims);
   if (rank == nd + 2) return {};  // batched: nothing to warn about downstream
   Layout out = in;
   out.unbatched = out.unbatched || rank == nd + 1;
@@ -96,7 +96,7 @@ std::string dims_text(const Shape& s, const char* sep) {
 
 void warn_unbatched_flatten(const LayerInfo& l, const Layout& in, const Analysis& a,
                             Diagnostics& diags) {
-  const Shape& x = l.input_shapes[0];
+  const Shape& x = a.input_shape(l, 0);
   if (in.input >= a.inputs.size() || x.empty() || !l.output) return;
   const auto& input = a.inputs[in.input];
   Shape batched = input.second;
@@ -120,10 +120,10 @@ void warn_unbatched_flatten(const LayerInfo& l, const Layout& in, const Analysis
 // the inputs and earlier layers.
 void check_unbatched_flatten(const LayerInfo& l, const Analysis& a, std::vector<Layout>& layouts,
                              Diagnostics& diags) {
-  if (l.input_ids.empty() || l.input_shapes.empty()) return;
+  if (l.input_ids.empty()) return;
   const Layout& in = layouts[l.input_ids[0]];
   if (in.unbatched && read_attrs(l).start_dim == 1) warn_unbatched_flatten(l, in, a, diags);
-  layouts[l.output_id] = layout_after(l, in);
+  layouts[l.output_id] = layout_after(a, l, in);
 }
 
 // ---- 2. a window whose floor drops the last rows of its input -------------------------------
@@ -220,11 +220,11 @@ std::string floor_help(const LayerInfo& l, const Window& w, std::span<const int6
   return fmt::format("to use the whole input, use {}, or {}", joined, sizes);
 }
 
-void check_floor(const LayerInfo& l, Diagnostics& diags) {
-  IntList dropped = floor_dropped_rows(l);
+void check_floor(const Analysis& a, const LayerInfo& l, Diagnostics& diags) {
+  IntList dropped = floor_dropped_rows(a, l);
   if (std::all_of(dropped.begin(), dropped.end(), [](int64_t d) { return d == 0; })) return;
   auto w = read_attrs(l).window;
-  const Shape& x = l.input_shapes[0];
+  const Shape& x = a.input_shape(l, 0);
   size_t nd = dropped.size();
   IntList in(nd);
   for (size_t i = 0; i < nd; ++i) in[i] = x[x.size() - nd + i].value;
@@ -290,10 +290,10 @@ void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<b
 
 }  // namespace
 
-IntList floor_dropped_rows(const LayerInfo& l) {
+IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l) {
   auto w = read_attrs(l).window;
-  if (!w || w->ceil_mode || l.input_shapes.empty()) return {};  // ceil_mode covers the end
-  const Shape& x = l.input_shapes[0];
+  if (!w || w->ceil_mode || l.input_ids.empty()) return {};  // ceil_mode covers the end
+  const Shape& x = a.input_shape(l, 0);
   size_t nd = w->kernel.size();
   for (const auto* v : {&w->stride, &w->dilation, &w->pad_begin, &w->pad_end})
     if (v->size() != nd) return {};
@@ -318,7 +318,7 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
   for (size_t k = 0; k < a.inputs.size(); ++k) layouts[a.input_ids[k]] = Layout{true, false, k};
   for (const LayerInfo& l : a.layers) {
     check_unbatched_flatten(l, a, layouts, diags);
-    check_floor(l, diags);
+    check_floor(a, l, diags);
     check_unused(g.nodes[l.node], l, used, diags);
   }
 }

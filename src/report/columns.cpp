@@ -135,10 +135,17 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string input_shapes(const LayerInfo& l, const char* sep) {
+std::string input_shapes(const Analysis& a, const LayerInfo& l, const char* sep) {
   std::vector<std::string> shapes;
-  for (const Shape& s : l.input_shapes) shapes.push_back(to_string(s));
+  for (TensorId t : l.input_ids) shapes.push_back(to_string(a.shape_of(t)));
   return shapes.empty() ? "-" : joined(shapes, sep);
+}
+
+// The `from` column: the names of the tensors it reads.
+std::string input_names(const Analysis& a, const LayerInfo& l, const char* sep) {
+  std::vector<std::string> names;
+  for (TensorId t : l.input_ids) names.emplace_back(a.name_of(t));
+  return joined(names, sep);
 }
 
 // The `rf` column's cell: "22x22; 6x6; 10.5, 10.5" (size; jump; start), "-" past the grid.
@@ -169,10 +176,10 @@ std::vector<std::string> layer_cells(const Analysis& a, size_t i, const std::vec
         row.push_back(l.op_name);
         break;
       case ColumnId::from:
-        row.push_back(joined(l.inputs, csv ? " " : ", "));
+        row.push_back(input_names(a, l, csv ? " " : ", "));
         break;
       case ColumnId::input:
-        row.push_back(input_shapes(l, csv ? " " : ", "));
+        row.push_back(input_shapes(a, l, csv ? " " : ", "));
         break;
       case ColumnId::output:
         row.push_back(ok ? to_string(*l.output) : (csv ? "" : "error"));
@@ -229,10 +236,10 @@ std::vector<std::string> module_cells(const Analysis& a, const ModuleRow& r,
         row.push_back(r.kind);
         break;
       case ColumnId::from:
-        row.push_back(layer ? joined(layer->inputs, csv ? " " : ", ") : "-");
+        row.push_back(layer ? input_names(a, *layer, csv ? " " : ", ") : "-");
         break;
       case ColumnId::input:
-        row.push_back(layer ? input_shapes(*layer, csv ? " " : ", ") : "-");
+        row.push_back(layer ? input_shapes(a, *layer, csv ? " " : ", ") : "-");
         break;
       case ColumnId::output:
         row.push_back(r.failed   ? (csv ? "" : "error")

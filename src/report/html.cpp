@@ -24,17 +24,18 @@ std::string cell(std::string_view text, bool number = false) {
   return fmt::format("<td{}>{}</td>", number ? " class=\"num\"" : "", xml_escape(text));
 }
 
-std::string joined(const std::vector<std::string>& names) {
+// The names of the tensors a layer reads.
+std::string input_names(const Analysis& a, const LayerInfo& l) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (TensorId t : l.input_ids) (out += out.empty() ? "" : ", ") += a.name_of(t);
   return out;
 }
 
-std::string layer_row(size_t index, const LayerInfo& l) {
+std::string layer_row(const Analysis& a, size_t index, const LayerInfo& l) {
   bool ok = l.output.has_value();
   std::string row = ok ? "<tr>" : "<tr class=\"error\">";
   row += cell(std::to_string(index), true) + cell(l.name) + "<td><code>" + xml_escape(l.op_name) +
-         "</code></td>" + cell(joined(l.inputs)) + cell(ok ? to_string(*l.output) : "error") +
+         "</code></td>" + cell(input_names(a, l)) + cell(ok ? to_string(*l.output) : "error") +
          cell(ok ? with_commas(l.params) : "-", true) + cell(ok ? with_commas(l.macs) : "-", true);
   return row + "</tr>\n";
 }
@@ -74,7 +75,7 @@ std::string render_html(const Analysis& a) {
       "<table>\n<thead><tr><th class=\"num\">#</th><th>layer</th><th>op</th><th>input</th>"
       "<th>output shape</th><th class=\"num\">params</th><th class=\"num\">MACs</th></tr>"
       "</thead>\n<tbody>\n";
-  for (size_t i = 0; i < a.layers.size(); ++i) out += layer_row(i + 1, a.layers[i]);
+  for (size_t i = 0; i < a.layers.size(); ++i) out += layer_row(a, i + 1, a.layers[i]);
   out += "</tbody>\n";
   if (a.ok) {
     out += fmt::format(

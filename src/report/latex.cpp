@@ -105,15 +105,15 @@ std::vector<int64_t> dims_of(const Shape& s, size_t begin, size_t end) {
 // Products (MACs), in the notes' order: batch, output features, input features per group,
 // spatial size, kernel (`64 \cdot 32 \cdot 4^2 \cdot 5^2`). Conv: N*C_out*prod(out)*(C_in/g)*
 // prod(k); ConvTranspose: N*C_in*prod(in)*(C_out/g)*prod(k); Linear: rows*out*in.
-std::optional<Formula> macs_formula(const LayerInfo& l) {
+std::optional<Formula> macs_formula(const Analysis& a, const LayerInfo& l) {
   const OpInfo& op = op_info(l.op);
-  if (!l.output || l.weights.empty() || l.input_shapes.empty()) return std::nullopt;
+  if (!l.output || l.weights.empty() || l.input_ids.empty()) return std::nullopt;
   const IntList& w = l.weights[0].shape;
   size_t nd = static_cast<size_t>(op.spatial_dims);
   FactorGroups g;
   if (op.family == Family::conv || op.family == Family::conv_transpose) {
     bool transposed = op.family == Family::conv_transpose;
-    const Shape& spatial_from = transposed ? l.input_shapes[0] : *l.output;
+    const Shape& spatial_from = transposed ? a.input_shape(l, 0) : *l.output;
     if (w.size() != nd + 2 || spatial_from.size() < nd + 1) return std::nullopt;
     size_t channel = spatial_from.size() - nd - 1;
     g = {dims_of(spatial_from, 0, channel),
@@ -162,24 +162,25 @@ bool reads_previous(const Analysis& a, size_t i) {
   return l.input_ids[0] == previous;
 }
 
-bool names_an_input(const LayerInfo& l, const Value& v) {
+bool names_an_input(const Analysis& a, const LayerInfo& l, const Value& v) {
   return v.kind == Value::Kind::Ident &&
-         std::find(l.inputs.begin(), l.inputs.end(), v.s) != l.inputs.end();
+         std::any_of(l.input_ids.begin(), l.input_ids.end(),
+                     [&](TensorId t) { return a.name_of(t) == v.s; });
 }
 
 // How many of a functional call's leading arguments are its tensors (`add(stem_relu)`,
 // `cat([skip, up], 1)`): lowering made them the layer's inputs, which the cell shows itself.
 // `listed` tells whether they were written as one list.
-size_t tensor_arguments(const LayerInfo& l, bool& listed) {
+size_t tensor_arguments(const Analysis& a, const LayerInfo& l, bool& listed) {
   listed = false;
   if (!l.statement) return 0;
   const auto& args = l.statement->args;
   size_t n = 0;
-  while (n < args.size() && args[n].keyword.empty() && names_an_input(l, args[n].value)) ++n;
+  while (n < args.size() && args[n].keyword.empty() && names_an_input(a, l, args[n].value)) ++n;
   if (n == 0 && !args.empty() && args[0].keyword.empty() && args[0].value.is_sequence() &&
       !args[0].value.items.empty() &&
       std::all_of(args[0].value.items.begin(), args[0].value.items.end(),
-                  [&](const Value& v) { return names_an_input(l, v); })) {
+                  [&](const Value& v) { return names_an_input(a, l, v); })) {
     listed = true;
     n = 1;
   }
@@ -192,7 +193,7 @@ size_t tensor_arguments(const LayerInfo& l, bool& listed) {
 std::string call_text(const Analysis& a, size_t i) {
   const LayerInfo& l = a.layers[i];
   bool listed = false;
-  size_t first = tensor_arguments(l, listed);
+  size_t first = tensor_arguments(a, l, listed);
   std::string args;
   if (l.statement) {
     const auto& all = l.statement->args;
@@ -202,7 +203,7 @@ std::string call_text(const Analysis& a, size_t i) {
   }
   std::string inputs;
   if (listed || !reads_previous(a, i))
-    for (const auto& name : l.inputs) inputs += (inputs.empty() ? "" : ", ") + name;
+    for (TensorId t : l.input_ids) (inputs += inputs.empty() ? "" : ", ") += a.name_of(t);
   if (listed) inputs = "[" + inputs + "]";
   std::string op = l.statement ? l.statement->op : l.op_name;
   if (op_info(l.op).is_module())
@@ -211,9 +212,9 @@ std::string call_text(const Analysis& a, size_t i) {
   return fmt::format("{}({})", op, all);
 }
 
-std::string input_cell(const LayerInfo& l) {
+std::string input_cell(const Analysis& a, const LayerInfo& l) {
   std::string out;
-  for (const Shape& s : l.input_shapes) out += (out.empty() ? "" : ", ") + shape_latex(s);
+  for (TensorId t : l.input_ids) out += (out.empty() ? "" : ", ") + shape_latex(a.shape_of(t));
   return out;
 }
 
@@ -240,13 +241,13 @@ std::string render_latex(const Analysis& a, const LatexOptions& options) {
     const LayerInfo& l = a.layers[i];
     std::string layer = "\\texttt{" + latex_escape(call_text(a, i)) + "}";
     if (!l.output) {
-      out += fmt::format("{} & {} & error & -- & -- \\\\\n", input_cell(l), layer);
+      out += fmt::format("{} & {} & error & -- & -- \\\\\n", input_cell(a, l), layer);
       continue;
     }
-    out +=
-        fmt::format("{} & {} & {} & {} & {} \\\\\n", input_cell(l), layer, shape_latex(*l.output),
-                    count_cell(l.params, params_formula(l), options.formulas),
-                    count_cell(l.macs, macs_formula(l), options.formulas));
+    out += fmt::format("{} & {} & {} & {} & {} \\\\\n", input_cell(a, l), layer,
+                       shape_latex(*l.output),
+                       count_cell(l.params, params_formula(l), options.formulas),
+                       count_cell(l.macs, macs_formula(a, l), options.formulas));
   }
   out += "\\midrule\n";
   if (a.ok) {

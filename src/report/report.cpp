@@ -18,9 +18,10 @@ std::string shape_cell(const LayerInfo& l) {
   return l.output ? to_string(*l.output) : "error";
 }
 
-std::string joined_inputs(const LayerInfo& l, const char* sep) {
+// The names of the tensors a layer reads.
+std::string joined_inputs(const Analysis& a, const LayerInfo& l, const char* sep) {
   std::string out;
-  for (const auto& n : l.inputs) out += (out.empty() ? "" : sep) + n;
+  for (TensorId t : l.input_ids) (out += out.empty() ? "" : sep) += a.name_of(t);
   return out;
 }
 
@@ -89,7 +90,7 @@ std::string render_table(const Analysis& a, const ReceptiveFields* rf) {
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
-    std::string inputs = joined_inputs(l, ", ");
+    std::string inputs = joined_inputs(a, l, ", ");
     bool ok = l.output.has_value();
     rows.push_back({std::to_string(i + 1), l.name, l.op_name, inputs, shape_cell(l),
                     ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-"});
@@ -148,7 +149,7 @@ std::string render_markdown(const Analysis& a, const ReceptiveFields* rf) {
               "|\n|---:|---|---|---|---|---:|---:|\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
-    std::string inputs = joined_inputs(l, ", ");
+    std::string inputs = joined_inputs(a, l, ", ");
     bool ok = l.output.has_value();
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |", i + 1, l.name, l.op_name, inputs,
                        shape_cell(l), ok ? with_commas(l.params) : "-",
@@ -199,7 +200,7 @@ std::string render_csv(const Analysis& a, const ReceptiveFields* rf) {
   out += rf ? ",rf,jump,start\n" : "\n";
   for (size_t i = 0; i < a.layers.size(); ++i) {
     const LayerInfo& l = a.layers[i];
-    std::string inputs = joined_inputs(l, " ");
+    std::string inputs = joined_inputs(a, l, " ");
     bool ok = l.output.has_value();
     int line = l.statement ? l.statement->span.line : 0;
     out +=
@@ -233,7 +234,8 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, cons
     e["name"] = l.name;
     e["op"] = l.op_name;
     e["line"] = l.statement ? l.statement->span.line : 0;
-    e["inputs"] = l.inputs;
+    e["inputs"] = nlohmann::ordered_json::array();
+    for (TensorId t : l.input_ids) e["inputs"].push_back(a.name_of(t));
     e["output_shape"] = l.output ? shape_json(*l.output) : nlohmann::ordered_json(nullptr);
     e["params"] = l.params;
     e["trainable_params"] = l.trainable_params;
@@ -317,14 +319,14 @@ void write_counts(JsonText& j, const Shape* output, int64_t params, int64_t trai
   j.member("macs", macs);
 }
 
-void write_layer(JsonText& j, const LayerInfo& l, const LayerField* rf) {
+void write_layer(JsonText& j, const Analysis& a, const LayerInfo& l, const LayerField* rf) {
   j.begin_object();
   j.member("name", l.name);
   j.member("op", l.op_name);
   j.member("line", int64_t{l.statement ? l.statement->span.line : 0});
   j.fixed_key("inputs");
   j.begin_array();
-  for (const auto& in : l.inputs) j.value(in);
+  for (TensorId t : l.input_ids) j.value(a.name_of(t));
   j.end_array();
   write_counts(j, l.output ? &*l.output : nullptr, l.params, l.trainable_params, l.macs);
   if (!l.inferred.empty()) {
@@ -412,7 +414,7 @@ void write_report(JsonText& j, const Analysis& a, const Diagnostics& diags, cons
   j.fixed_key("layers");
   j.begin_array();
   for (size_t i = 0; i < a.layers.size(); ++i)
-    write_layer(j, a.layers[i], rf && i < rf->layers.size() ? &rf->layers[i] : nullptr);
+    write_layer(j, a, a.layers[i], rf && i < rf->layers.size() ? &rf->layers[i] : nullptr);
   j.end_array();
   j.fixed_key("outputs");
   write_named_shapes(j, a.outputs);
@@ -470,7 +472,7 @@ std::string render_explain(const Analysis& a) {
   size_t width = 0;
   for (const auto& l : a.layers) width = std::max(width, l.name.size());
   for (const LayerInfo& l : a.layers) {
-    std::string in = l.input_shapes.empty() ? "" : to_string(l.input_shapes[0]);
+    std::string in = l.input_ids.empty() ? "" : to_string(a.input_shape(l, 0));
     out += fmt::format("{:<{}}  {} {} -> {}\n", l.name, width, l.op_name, in, shape_cell(l));
     for (const auto& [param, v] : l.inferred)
       out += fmt::format("{:<{}}  {} = ? -> {} (from the input)\n", "", width, param, v);

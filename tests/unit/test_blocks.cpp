@@ -72,12 +72,15 @@ TEST_CASE("blocks: a residual network expands to named_modules() paths with PyTo
   REQUIRE(shortcut);
   CHECK(shortcut->params == 512);
   CHECK(to_string(*shortcut->output) == "[2, 32, 16, 16]");
-  REQUIRE(shortcut->inputs.size() == 1);
-  CHECK(shortcut->inputs[0] == "stem.out");  // the block's `x`: the use's input
+  REQUIRE(test::input_names(m.analysis, *shortcut).size() == 1);
+  CHECK(test::input_names(m.analysis, *shortcut)[0] ==
+        "stem.out");  // the block's `x`: the use's input
   const LayerInfo* sum = layer(m, "layer1.2.sum");
   REQUIRE(sum);
-  CHECK(sum->inputs == std::vector<std::string>{"layer1.2.bn2", "layer1.1.out"});
-  CHECK(layer(m, "pool")->inputs[0] == "layer1.2.out");  // a use's output: its last layer
+  CHECK(test::input_names(m.analysis, *sum) ==
+        std::vector<std::string>{"layer1.2.bn2", "layer1.1.out"});
+  CHECK(test::input_names(m.analysis, *layer(m, "pool"))[0] ==
+        "layer1.2.out");  // a use's output: its last layer
   // conv1 of layer1.0: 16*32*9 multiplies per output element of [2, 32, 16, 16]
   CHECK(layer(m, "layer1.0.conv1")->macs == int64_t{4608} * 16 * 16 * 2);
 }
@@ -145,8 +148,9 @@ output cat
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(out_shape(m) == "[1, 12, 8, 8]");
   CHECK(layer(m, "act2.2.relu"));  // `<op><position>` names an unnamed use, as a layer
-  CHECK(layer(m, "act2.0.relu")->inputs[0] == "p.c1");  // after several outputs: the first
-  CHECK(layer(m, "act2.1.relu")->inputs[0] == "act2.0.relu");
+  CHECK(test::input_names(m.analysis, *layer(m, "act2.0.relu"))[0] ==
+        "p.c1");  // after several outputs: the first
+  CHECK(test::input_names(m.analysis, *layer(m, "act2.1.relu"))[0] == "act2.0.relu");
 }
 
 TEST_CASE("blocks: a shape error in the second of three uses points inside and at that use") {

@@ -28,7 +28,7 @@ std::vector<int64_t> counts_of(const std::string& input, const std::string& body
   REQUIRE(m.exit == ExitCode::Ok);
   std::vector<int64_t> out;
   for (Convention c : kAllConventions) {
-    auto n = count_layer(m.analysis.layers.back(), c);
+    auto n = count_layer(m.analysis, m.analysis.layers.back(), c);
     REQUIRE(n.has_value());
     out.push_back(*n);
   }

@@ -133,9 +133,11 @@ TEST_CASE("graph: tensors are ids, a layer's inputs and output are tensors of th
     CHECK(l.node == i);
     CHECK(l.output_id == g.nodes[i].output);
     CHECK(g.tensors[l.output_id].producer == i);
-    REQUIRE(l.input_ids.size() == l.inputs.size());
-    for (size_t k = 0; k < l.inputs.size(); ++k)
-      CHECK(g.tensor_name(l.input_ids[k]) == l.inputs[k]);
+    REQUIRE(l.input_ids.size() == g.nodes[i].inputs.size());
+    for (size_t k = 0; k < l.input_ids.size(); ++k) {
+      CHECK(l.input_ids[k] == g.nodes[i].inputs[k]);
+      CHECK(m.analysis.input_name(l, k) == g.tensor_name(l.input_ids[k]));
+    }
   }
   CHECK(g.modules.size() == 1);  // a .ns model has only the root (blocks come with the language)
   CHECK(g.owner_path(0) == "conv1");

@@ -78,6 +78,13 @@ inline std::string out_shape(const LoadedModel& m) {
   return to_string(*m.analysis.layers.back().output);
 }
 
+// The names of the tensors a layer reads, in order.
+inline std::vector<std::string> input_names(const Analysis& a, const LayerInfo& l) {
+  std::vector<std::string> names;
+  for (TensorId t : l.input_ids) names.emplace_back(a.name_of(t));
+  return names;
+}
+
 inline const Diagnostic& first_error(const LoadedModel& m) {
   REQUIRE(!m.diags.items().empty());
   return m.diags.items().front();

@@ -254,7 +254,7 @@ TEST_CASE("binding: keywords, unknown names, frozen, outputs") {
   auto two = check_ns("input x: [1, 4]\na = Linear(4, 4)\nb = Linear(4, 2)(x)\noutput a, b\n");
   REQUIRE(two.analysis.outputs.size() == 2);
   CHECK(to_string(two.analysis.outputs[1].second) == "[1, 2]");
-  CHECK(two.analysis.layers[1].inputs[0] == "x");
+  CHECK(two.analysis.input_name(two.analysis.layers[1], 0) == "x");
   CHECK(first_error(check_ns("input x: [1, 4]\nLinear(4, 4)(y)\n")).message ==
         "unknown tensor 'y'");
 }
