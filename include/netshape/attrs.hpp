@@ -2,8 +2,10 @@
 // exactly what inference computed (no string-keyed lookups between the two).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "netshape/small_dims.hpp"
@@ -78,6 +80,24 @@ struct Attrs {
   std::optional<bool> align_corners;           // None means False
   std::optional<bool> recompute_scale_factor;  // True: the forward uses in/out, not scale_factor
   bool antialias = false;
+
+  // Every field equal: inference keeps one record per distinct set (AttrsTable), so a model's
+  // layers share them (a ResNet's 3x3 convolutions have a handful between them).
+  bool operator==(const Attrs&) const = default;
+};
+
+// The distinct attribute records of an analysis: each layer points at one, shared by every layer
+// with the same values (a record is 568 bytes; a 10,000-layer model has a few distinct ones).
+// Records are immutable once kept, so an analysis and its copies may share them.
+class AttrsTable {
+ public:
+  // The kept record equal to `a` (kept now if it is new).
+  std::shared_ptr<const Attrs> keep(const Attrs& a);
+  // The record of a layer whose rule wrote none: every default.
+  static const std::shared_ptr<const Attrs>& defaults();
+
+ private:
+  std::unordered_map<uint64_t, std::vector<std::shared_ptr<const Attrs>>> by_hash_;
 };
 
 }  // namespace netshape

@@ -44,7 +44,9 @@ struct LayerInfo {
   int64_t trainable_params = 0;
   int64_t macs = 0;
   std::vector<ParamTensor> weights;
-  Attrs attrs;                              // what the rule decided, for the forward
+  // What the rule decided, for the forward: a record shared by the layers with the same values
+  // (AttrsTable), never null.
+  std::shared_ptr<const Attrs> attrs = AttrsTable::defaults();
   std::map<std::string, int64_t> inferred;  // `?` arguments and what was chosen
   // In a model with a module hierarchy (blocks, `.py` modules): the module that applies it
   // (`layer1.0`; "" the model) and its depth as torchinfo counts it (`layer1.0.conv1`: 3).

@@ -279,7 +279,7 @@ std::optional<int64_t> scratch_bytes(const Analysis& a, const LayerInfo& l, int6
 // A pooling window's taps that can land in the input: at most the kernel's extent, and never
 // more than the input along that axis.
 Checked pooling_taps(const Analysis& a, const LayerInfo& l) {
-  const auto& kernel = l.attrs.kernel_size;
+  const auto& kernel = l.attrs->kernel_size;
   if (l.input_ids.empty() || kernel.empty()) return 1;
   const Shape& in = a.input_shape(l, 0);
   Checked taps = 1;

@@ -91,7 +91,7 @@ struct ConvSetup {
 };
 
 ConvSetup conv_setup(const LayerInfo& layer, const std::vector<int64_t>& in_shape) {
-  const Attrs& at = layer.attrs;
+  const Attrs& at = *layer.attrs;
   ConvSetup c;
   c.nd = op_info(layer.op).spatial_dims;
   c.in = c.l = layout_of(in_shape, c.nd);
@@ -247,7 +247,7 @@ void forward_conv(ForwardCtx& ctx) {
 kernels::ConvTransposeNdParams conv_transpose_params(const LayerInfo& layer,
                                                      const std::vector<int64_t>& in_shape,
                                                      Layout& l) {
-  const Attrs& at = layer.attrs;
+  const Attrs& at = *layer.attrs;
   const int nd = op_info(layer.op).spatial_dims;
   l = layout_of(in_shape, nd);
   kernels::ConvTransposeNdParams p;

@@ -114,7 +114,7 @@ float combine(OpKind kind, float x, float y, float alpha) {
 // x: [N, C, *] -> same; inference mode: running mean 0 and variance 1 (PyTorch's initial buffers)
 void forward_batch_norm(ForwardCtx& ctx) {
   std::vector<int64_t> s = ctx.x().shape;
-  double eps = ctx.layer.attrs.eps;
+  double eps = ctx.layer.attrs->eps;
   ctx.out = ctx.take_x();
   // Eval mode with the running statistics PyTorch starts with (mean 0, var 1):
   // y = x / sqrt(1 + eps) * weight[c] + bias[c], one multiply-add per value.
@@ -143,17 +143,17 @@ void forward_instance_norm(ForwardCtx& ctx) {
   int64_t inner = product(s, c_axis + 1, s.size());
   ctx.out = ctx.zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
-                   ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs.eps);
+                   ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs->eps);
   channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
 }
 
 // x: [*, normalized_shape] -> same
 void forward_layer_norm(ForwardCtx& ctx) {
-  const auto& norm = ctx.layer.attrs.normalized_shape;
+  const auto& norm = ctx.layer.attrs->normalized_shape;
   int64_t size = product(norm, 0, norm.size());
   ctx.out = ctx.zeros(ctx.x().shape);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
-                   ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs.eps);
+                   ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs->eps);
   const Tensor* w = ctx.weight("weight");
   const Tensor* b = ctx.weight("bias");
   for (size_t i = 0; i < ctx.out.data.size(); ++i) {
@@ -166,11 +166,11 @@ void forward_layer_norm(ForwardCtx& ctx) {
 // x: [N, C, *] -> same; statistics per (sample, group of C/G channels)
 void forward_group_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  int64_t groups = ctx.layer.attrs.num_groups;
+  int64_t groups = ctx.layer.attrs->num_groups;
   int64_t inner = product(s, 2, s.size());
   ctx.out = ctx.zeros(s);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(), s[0] * groups, s[1] / groups * inner,
-                   ctx.layer.attrs.eps);
+                   ctx.layer.attrs->eps);
   channel_affine(ctx, s[0], s[1], inner);
 }
 
@@ -190,7 +190,7 @@ void forward_elementwise(ForwardCtx& ctx) {
   };
   if (kind == OpKind::relu) return each([](float v) { return v > 0.0f ? v : 0.0f; });
   if (kind == OpKind::relu6) return each([](float v) { return std::clamp(v, 0.0f, 6.0f); });
-  each([&](float v) { return apply_activation(kind, v, ctx.layer.attrs); });
+  each([&](float v) { return apply_activation(kind, v, (*ctx.layer.attrs)); });
 }
 
 // x: [*] -> [*] (inference mode: identity)
@@ -201,7 +201,7 @@ void forward_dropout_nd(ForwardCtx& ctx) {
 // x: [*] -> [*], normalised along dim
 void forward_softmax(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
   bool log = op_info(ctx.layer.op).kind == OpKind::log_softmax;
   int64_t outer = product(s, 0, dim), len = s.empty() ? 1 : s[dim],
           inner = product(s, dim + 1, s.size());
@@ -225,8 +225,8 @@ void forward_softmax(ForwardCtx& ctx) {
 void forward_flatten(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   if (s.empty()) return reshape_to(ctx, {1});
-  size_t start = static_cast<size_t>(ctx.layer.attrs.start_dim);
-  size_t end = static_cast<size_t>(ctx.layer.attrs.end_dim);
+  size_t start = static_cast<size_t>(ctx.layer.attrs->start_dim);
+  size_t end = static_cast<size_t>(ctx.layer.attrs->end_dim);
   std::vector<int64_t> shape(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(start));
   shape.push_back(product(s, start, end + 1));
   shape.insert(shape.end(), s.begin() + static_cast<std::ptrdiff_t>(end) + 1, s.end());
@@ -269,8 +269,8 @@ void forward_linear(ForwardCtx& ctx) {
 
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
 void forward_constant_pad(ForwardCtx& ctx) {
-  const auto& pad = ctx.layer.attrs.padding;  // left, right, top, bottom
-  float value = static_cast<float>(ctx.layer.attrs.value);
+  const auto& pad = ctx.layer.attrs->padding;  // left, right, top, bottom
+  float value = static_cast<float>(ctx.layer.attrs->value);
   auto shape = ctx.x().shape;
   size_t r = shape.size();
   int64_t h = shape[r - 2], w = shape[r - 1];
@@ -292,7 +292,7 @@ void forward_constant_pad(ForwardCtx& ctx) {
 
 // x: [N, C, *in] -> [N, C, *size]; nearest (PyTorch's legacy index rule) and (bi/tri)linear
 void forward_interpolate(ForwardCtx& ctx) {
-  const Attrs& a = ctx.layer.attrs;
+  const Attrs& a = (*ctx.layer.attrs);
   InterpolateMode mode = a.mode;
   const auto& s = ctx.x().shape;
   size_t nd = s.size() - 2;
@@ -385,7 +385,7 @@ void forward_add(ForwardCtx& ctx) {
     so[i] = std::max(sa[i], sb[i]);
     if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
   }
-  float alpha = static_cast<float>(ctx.layer.attrs.alpha);  // add/sub: x + alpha * y
+  float alpha = static_cast<float>(ctx.layer.attrs->alpha);  // add/sub: x + alpha * y
   OpKind kind = op_info(ctx.layer.op).kind;
   if (a.shape == b.shape) {          // the residual add: no broadcasting, one pass
     const float* y = b.data.data();  // b is not the first input's tensor: it stays where it is
@@ -422,7 +422,7 @@ void forward_add(ForwardCtx& ctx) {
 
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...]
 void forward_cat(ForwardCtx& ctx) {
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
   std::vector<int64_t> shape = ctx.x().shape;
   shape[dim] = 0;
   for (const Tensor* t : ctx.in) shape[dim] += t->shape.at(dim);
@@ -452,7 +452,7 @@ void forward_unsqueeze(ForwardCtx& ctx) {
 // x: [..., a, ..., b, ...] -> [..., b, ..., a, ...] (a copy with swapped strides)
 void forward_transpose(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
-  const auto& dims = ctx.layer.attrs.dims;
+  const auto& dims = ctx.layer.attrs->dims;
   std::vector<int64_t> out_shape = s;
   if (s.empty()) return reshape_to(ctx, {});
   size_t d0 = static_cast<size_t>(dims.at(0)), d1 = static_cast<size_t>(dims.at(1));
@@ -480,7 +480,7 @@ void forward_transpose(ForwardCtx& ctx) {
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   std::vector<bool> reduce(s.size(), false);
-  for (int64_t d : ctx.layer.attrs.dims) reduce[static_cast<size_t>(d)] = true;
+  for (int64_t d : ctx.layer.attrs->dims) reduce[static_cast<size_t>(d)] = true;
   ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;
   bool largest = kind == OpKind::amax || kind == OpKind::argmax;

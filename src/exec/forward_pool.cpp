@@ -43,7 +43,7 @@ struct Window {
 };
 
 Window window_of(const ForwardCtx& ctx, const Planes& in, int nd) {
-  const Attrs& a = ctx.layer.attrs;
+  const Attrs& a = (*ctx.layer.attrs);
   Window w;
   w.k = spatial3(a.kernel_size, nd, 1);
   w.s = spatial3(a.stride, nd, 1);
@@ -143,8 +143,8 @@ void forward_avg_pool(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
   Window w = window_of(ctx, in, nd);
-  bool include_pad = ctx.layer.attrs.count_include_pad;
-  int64_t divisor_override = ctx.layer.attrs.divisor_override.value_or(0);
+  bool include_pad = ctx.layer.attrs->count_include_pad;
+  int64_t divisor_override = ctx.layer.attrs->divisor_override.value_or(0);
   ctx.out = ctx.zeros(pooled_shape(ctx.x(), nd, w.out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
@@ -174,7 +174,7 @@ void forward_avg_pool(ForwardCtx& ctx) {
 static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
-  auto out = spatial3(ctx.layer.attrs.output_size, nd, 1);
+  auto out = spatial3(ctx.layer.attrs->output_size, nd, 1);
   ctx.out = ctx.zeros(pooled_shape(ctx.x(), nd, out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();

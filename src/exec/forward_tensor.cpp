@@ -112,7 +112,7 @@ void batched_product(ForwardCtx& ctx, std::vector<int64_t> sa, std::vector<int64
 // x: [d0, d1, ...] -> [d_dims[0], d_dims[1], ...] (a copy in the new order)
 void forward_permute(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
-  const auto& dims = ctx.layer.attrs.dims;
+  const auto& dims = ctx.layer.attrs->dims;
   if (dims.size() != x.shape.size()) throw ForwardError("permute: the order names other dims");
   std::vector<int64_t> shape, in_stride = strides_of(x.shape), stride;
   for (int64_t d : dims) {
@@ -130,8 +130,8 @@ void forward_permute(ForwardCtx& ctx) {
 // x: [..., d, ...] -> [..., length, ...] from `start`
 void forward_narrow(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
-  int64_t start = ctx.layer.attrs.start;
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
+  int64_t start = ctx.layer.attrs->start;
   std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
   if (shape.size() != x.shape.size() || start + shape[dim] > x.shape[dim])
     throw ForwardError("narrow: the slice leaves the input");
@@ -147,9 +147,9 @@ void forward_narrow(ForwardCtx& ctx) {
 // x: [..., d, ...] -> [..., ...] at `index` (negative counts from the end)
 void forward_select(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
   if (dim >= x.shape.size()) throw ForwardError("select: no such dim");
-  int64_t index = ctx.layer.attrs.start;
+  int64_t index = ctx.layer.attrs->start;
   if (index < 0) index += x.shape[dim];
   if (index < 0 || index >= x.shape[dim]) throw ForwardError("select: index out of range");
   std::vector<int64_t> shape = x.shape, stride = strides_of(x.shape);
@@ -203,7 +203,7 @@ void forward_repeat(ForwardCtx& ctx) {
 // replicate or circular
 void forward_pad(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
-  const Attrs& a = ctx.layer.attrs;
+  const Attrs& a = (*ctx.layer.attrs);
   const auto& pad = a.padding;
   size_t rank = x.shape.size(), padded = pad.size() / 2;
   if (padded > rank) throw ForwardError("pad: more pads than dims");
@@ -239,7 +239,7 @@ void forward_pad(ForwardCtx& ctx) {
 
 // tensors: each [*s] -> [..., count at dim, ...]
 void forward_stack(ForwardCtx& ctx) {
-  size_t dim = static_cast<size_t>(ctx.layer.attrs.dim);
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
   const std::vector<int64_t>& s = ctx.x().shape;
   for (const Tensor* t : ctx.in)
     if (t->shape != s) throw ForwardError("stack: tensors of different shapes");
@@ -299,7 +299,7 @@ void forward_source(ForwardCtx& ctx) {
   } else if (kind == OpKind::ones) {
     std::fill(ctx.out.data.begin(), ctx.out.data.end(), 1.0f);
   } else if (kind == OpKind::arange) {
-    const Attrs& a = ctx.layer.attrs;
+    const Attrs& a = (*ctx.layer.attrs);
     for (size_t i = 0; i < ctx.out.data.size(); ++i)
       ctx.out.data[i] = static_cast<float>(a.first + static_cast<double>(i) * a.step);
   }

@@ -3,6 +3,7 @@
 #include "netshape/attrs.hpp"
 
 #include <array>
+#include <bit>
 #include <cstddef>
 
 namespace netshape {
@@ -21,7 +22,37 @@ std::optional<Enum> parse(const std::array<const char*, N>& names, std::string_v
   return std::nullopt;
 }
 
+// A hash of the fields that tell records apart most often. Equal records hash equal; records
+// that differ only elsewhere share a bucket and are told apart by operator==.
+uint64_t hash_of(const Attrs& a) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  for (int64_t v : {a.in_channels, a.out_channels, a.groups, a.dim, a.start_dim, a.end_dim, a.start,
+                    a.num_groups})
+    mix(static_cast<uint64_t>(v));
+  for (const AttrInts* list : {&a.kernel_size, &a.stride, &a.dilation, &a.pad_begin, &a.padding,
+                               &a.output_size, &a.normalized_shape, &a.dims, &a.size}) {
+    mix(list->size());
+    for (int64_t v : *list) mix(static_cast<uint64_t>(v));
+  }
+  for (double v : {a.eps, a.p, a.negative_slope, a.value}) mix(std::bit_cast<uint64_t>(v));
+  return h;
+}
+
 }  // namespace
+
+std::shared_ptr<const Attrs> AttrsTable::keep(const Attrs& a) {
+  auto& bucket = by_hash_[hash_of(a)];
+  for (const auto& kept : bucket)
+    if (*kept == a) return kept;
+  bucket.push_back(std::make_shared<const Attrs>(a));
+  return bucket.back();
+}
+
+const std::shared_ptr<const Attrs>& AttrsTable::defaults() {
+  static const std::shared_ptr<const Attrs> none = std::make_shared<const Attrs>();
+  return none;
+}
 
 std::optional<PaddingMode> parse_padding_mode(std::string_view s) {
   return parse<PaddingMode>(kPaddingModes, s);

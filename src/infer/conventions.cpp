@@ -51,7 +51,7 @@ struct Facts {
       if (p.name == "bias") bias = p.numel();
     }
   }
-  const Attrs& attrs() const { return layer.attrs; }
+  const Attrs& attrs() const { return *layer.attrs; }
   bool is_module() const { return op.is_module(); }
   bool has_weight() const { return weight > 0; }
   bool has_bias() const { return bias > 0; }

@@ -70,6 +70,7 @@ class Analyzer {
   Diagnostics& diags_;
   const AnalyzeOptions& options_;
   std::vector<Tensor> tensors_;  // by TensorId
+  AttrsTable attrs_;             // the layers' distinct attribute records
 
   bool declare_inputs(Analysis& a) {
     const Program& prog = g_.program();
@@ -184,7 +185,9 @@ class Analyzer {
     if (flattened_by != kNoId)
       ctx.input_flattened_from = tensors_[layers[flattened_by].input_ids[0]].shape;
     bind(ctx, node);
-    if (!kRules[static_cast<size_t>(node.op)](ctx)) return false;
+    bool ok = kRules[static_cast<size_t>(node.op)](ctx);
+    layer.attrs = attrs_.keep(ctx.attrs);
+    if (!ok) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
     if (!st.shares_params_with.empty()) layer.params = 0;  // counted at the first call
     layer.shares_params_with = node.shares_params_with;

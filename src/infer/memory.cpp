@@ -101,13 +101,13 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
     case Family::layer_norm: {
       s.input = true;
       size_t kept = op.family == Family::layer_norm
-                        ? in.size() - std::min(in.size(), l.attrs.normalized_shape.size())
+                        ? in.size() - std::min(in.size(), l.attrs->normalized_shape.size())
                         : std::min<size_t>(in.size(), 2);
       Shape lead;
       for (size_t i = 0; i < kept; ++i) lead.push_back(in[i]);
       Checked groups = elements(lead, batch);
       if (op.family == Family::group_norm && in.size() > 1 && in[1].value > 0)
-        groups = floor_div(groups * l.attrs.num_groups, in[1].value);
+        groups = floor_div(groups * l.attrs->num_groups, in[1].value);
       stats(groups);
       break;
     }

@@ -205,7 +205,7 @@ bool has_window(const Attrs& at, size_t nd) {
 }
 
 LayerField window_layer(const LayerInfo& l, const LayerField& in, std::span<const int64_t> pad) {
-  const Attrs& at = l.attrs;
+  const Attrs& at = *l.attrs;
   size_t nd = at.kernel_size.size();
   if (!has_window(at, nd) || pad.size() != nd) return unknown(layer_label(l) + ": no window");
   return per_axis(l, in, nd, [&](const AxisField& f, size_t i) {
@@ -214,7 +214,7 @@ LayerField window_layer(const LayerInfo& l, const LayerField& in, std::span<cons
 }
 
 LayerField transposed_layer(const LayerInfo& l, const LayerField& in) {
-  const Attrs& at = l.attrs;
+  const Attrs& at = *l.attrs;
   size_t nd = at.kernel_size.size();
   if (!has_window(at, nd) || at.padding.size() != nd)
     return unknown(layer_label(l) + ": no window");
@@ -241,7 +241,7 @@ LayerField adaptive_layer(const Analysis& a, const LayerInfo& l, const LayerFiel
 
 // ZeroPad2d / ConstantPad2d: (left, right, top, bottom) on the last two dims.
 LayerField constant_pad_layer(const LayerInfo& l, const LayerField& in) {
-  const AttrInts& p = l.attrs.padding;
+  const AttrInts& p = l.attrs->padding;
   if (p.size() != 4 || in.axes.size() < 2)
     return no_grid("the spatial grid ends at " + layer_label(l));
   std::vector<int64_t> before = {p[2], p[0]};  // H, then W
@@ -252,7 +252,7 @@ LayerField constant_pad_layer(const LayerInfo& l, const LayerField& in) {
 // F.pad: (before, after) pairs from the last dim backwards; pads beyond the grid (channels)
 // leave it as it is.
 LayerField pad_layer(const LayerInfo& l, const LayerField& in) {
-  const AttrInts& p = l.attrs.padding;
+  const AttrInts& p = l.attrs->padding;
   size_t nd = in.axes.size();
   return per_axis(l, in, nd, [&](const AxisField& f, size_t i) {
     size_t from_last = nd - 1 - i;
@@ -262,16 +262,16 @@ LayerField pad_layer(const LayerInfo& l, const LayerField& in) {
 }
 
 LayerField interpolate_layer(const Analysis& a, const LayerInfo& l, const LayerField& in) {
-  size_t nd = l.attrs.size.size();
+  size_t nd = l.attrs->size.size();
   if (l.input_ids.empty() || a.input_shape(l, 0).size() < nd || nd == 0)
     return unknown(layer_label(l) + ": no spatial size");
   std::vector<int64_t> from = trailing(a.input_shape(l, 0), nd);
-  const AttrInts& to = l.attrs.size;
-  InterpolateMode mode = l.attrs.mode;
+  const AttrInts& to = l.attrs->size;
+  InterpolateMode mode = l.attrs->mode;
   bool nearest = mode == InterpolateMode::nearest || mode == InterpolateMode::nearest_exact;
   bool area = mode == InterpolateMode::area;
   int64_t taps = mode == InterpolateMode::bicubic ? 4 : nearest ? 1 : 2;
-  if (l.attrs.align_corners.value_or(false) || l.attrs.antialias)
+  if (l.attrs->align_corners.value_or(false) || l.attrs->antialias)
     return unknown(
         fmt::format("{}: netshape does not follow resampling with align_corners or "
                     "antialias",
@@ -304,7 +304,7 @@ LayerField reduce_layer(const Analysis& a, const LayerInfo& l, const LayerField&
   const Shape& x = a.input_shape(l, 0);
   size_t rank = x.size(), nd = in.axes.size();
   bool keepdim = l.output->size() == rank;
-  const AttrInts& reduced = l.attrs.dims;
+  const AttrInts& reduced = l.attrs->dims;
   auto is_reduced = [&](size_t d) {
     return std::find(reduced.begin(), reduced.end(), static_cast<int64_t>(d)) != reduced.end();
   };
@@ -412,7 +412,7 @@ bool pointwise(const Analysis& a, const LayerInfo& l, size_t grid_axes) {
       return true;
     case Family::softmax:
       return l.input_ids.empty() ||
-             static_cast<size_t>(l.attrs.dim) + grid_axes < a.input_shape(l, 0).size();
+             static_cast<size_t>(l.attrs->dim) + grid_axes < a.input_shape(l, 0).size();
     default:
       return false;
   }
@@ -466,10 +466,10 @@ class FieldWalker {
     if (pointwise(a_, l, in.axes.size())) return in;
     switch (family) {
       case Family::conv:
-        return window_layer(l, in, l.attrs.pad_begin);
+        return window_layer(l, in, l.attrs->pad_begin);
       case Family::max_pool:
       case Family::avg_pool:  // ceil_mode adds a last window; the first is where it was
-        return window_layer(l, in, l.attrs.padding);
+        return window_layer(l, in, l.attrs->padding);
       case Family::conv_transpose:
         return transposed_layer(l, in);
       case Family::adaptive_avg_pool:
@@ -495,7 +495,7 @@ class FieldWalker {
     for (const LayerField* f : ins)
       if (f->kind == FieldKind::Grid) grid_axes = std::max(grid_axes, f->axes.size());
     size_t rank = l.output ? l.output->size() : 0;
-    if (grid_axes > 0 && static_cast<size_t>(l.attrs.dim) + grid_axes >= rank)
+    if (grid_axes > 0 && static_cast<size_t>(l.attrs->dim) + grid_axes >= rank)
       return unknown(layer_label(l) + " joins grids along a spatial axis");
     return merge_layer(a_, l, ins, diags_);
   }

@@ -295,7 +295,7 @@ bool infer_conv(RuleContext& ctx) {
     ctx.explain("MACs = {}{}*{}*({}*{}) = {}", *batch == 1 ? "" : fmt::format("{}*", *batch),
                 a->out_c, product_text(out), a->in_c / a->groups, product_text(a->kernel),
                 with_commas(ctx.layer.macs));
-  auto& at = ctx.layer.attrs;
+  auto& at = ctx.attrs;
   at.padding_mode = a->padding_mode;
   store_conv_attrs(at, std::move(*a));
   at.pad_begin = AttrInts(pad_begin);
@@ -388,7 +388,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
   macs.insert(macs.end(), a->kernel.begin(), a->kernel.end());
   if (!ctx.add_macs(macs)) return false;
   if (ctx.want_explain) explain_conv_transpose(ctx, *a, *in, *output_padding, out, *batch);
-  auto& at = ctx.layer.attrs;
+  auto& at = ctx.attrs;
   at.padding = AttrInts(a->padding);
   at.output_padding = AttrInts(*output_padding);
   store_conv_attrs(at, std::move(*a));

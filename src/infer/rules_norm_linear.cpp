@@ -44,8 +44,8 @@ bool infer_batch_norm(RuleContext& ctx) {
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   ctx.set_output(ctx.x());
-  ctx.layer.attrs.eps = *eps;
-  ctx.layer.attrs.affine = *affine;
+  ctx.attrs.eps = *eps;
+  ctx.attrs.affine = *affine;
   if (*affine)
     ctx.explain("params = 2*{} = {}  (weight and bias; running mean/var are buffers)", *n, 2 * *n);
   return add_affine(ctx, *n, *affine, *affine);
@@ -70,8 +70,8 @@ bool infer_instance_norm(RuleContext& ctx) {
                        channel_fix(ctx, "num_features", c));
   }
   ctx.set_output(ctx.x());
-  ctx.layer.attrs.eps = *eps;
-  ctx.layer.attrs.affine = *affine;
+  ctx.attrs.eps = *eps;
+  ctx.attrs.affine = *affine;
   return add_affine(ctx, *n, *affine, *affine);
 }
 
@@ -125,8 +125,8 @@ bool infer_layer_norm(RuleContext& ctx) {
   auto eps = bias ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   ctx.set_output(x);
-  ctx.layer.attrs.normalized_shape = norm;
-  ctx.layer.attrs.eps = *eps;
+  ctx.attrs.normalized_shape = norm;
+  ctx.attrs.eps = *eps;
   if (!checked_product(norm))
     return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
   if (*affine && !ctx.add_weight("weight", norm)) return false;
@@ -163,9 +163,9 @@ bool infer_group_norm(RuleContext& ctx) {
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   ctx.set_output(x);
-  ctx.layer.attrs.num_groups = *groups;
-  ctx.layer.attrs.eps = *eps;
-  ctx.layer.attrs.affine = *affine;
+  ctx.attrs.num_groups = *groups;
+  ctx.attrs.eps = *eps;
+  ctx.attrs.affine = *affine;
   return add_affine(ctx, *channels, *affine, *affine);
 }
 
@@ -236,7 +236,7 @@ bool infer_linear(RuleContext& ctx) {
   if (ctx.want_explain)
     ctx.explain("MACs = {}{}*{} = {}", *rows == 1 ? "" : fmt::format("{}*", *rows), *in, *out,
                 with_commas(ctx.layer.macs));
-  ctx.layer.attrs.bias = *bias;
+  ctx.attrs.bias = *bias;
   return true;
 }
 

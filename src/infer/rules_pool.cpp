@@ -124,7 +124,7 @@ bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* f
                 a.ceil_mode ? "ceil" : "floor", in[i], a.padding[i], a.dilation[i], a.kernel[i],
                 a.stride[i], out[i], formula_note);
   }
-  auto& at = ctx.layer.attrs;
+  auto& at = ctx.attrs;
   at.kernel_size = AttrInts(a.kernel);
   at.stride = AttrInts(a.stride);
   at.padding = AttrInts(a.padding);
@@ -159,11 +159,11 @@ bool infer_avg_pool(RuleContext& ctx) {
   if (!a) return false;
   auto cip = ctx.bool_arg("count_include_pad");
   if (!cip) return false;
-  ctx.layer.attrs.count_include_pad = *cip;
+  ctx.attrs.count_include_pad = *cip;
   if (ctx.has_param("divisor_override") && !ctx.is_none("divisor_override")) {
     auto div = ctx.int_arg("divisor_override", 1);
     if (!div) return false;
-    ctx.layer.attrs.divisor_override = *div;
+    ctx.attrs.divisor_override = *div;
   }
   return pool_output(ctx, *a, *axis,
                      ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
@@ -201,7 +201,7 @@ static bool adaptive_pool(RuleContext& ctx) {
     s[*axis + i] = fixed(out[i]);
   }
   ctx.set_output(s);
-  ctx.layer.attrs.output_size = out;
+  ctx.attrs.output_size = out;
   return true;
 }
 

@@ -19,7 +19,7 @@ bool check_probability(RuleContext& ctx) {
                                    to_source(ctx.value("p"))),
                        "use a probability such as p=0.5");
   }
-  ctx.layer.attrs.p = *p;
+  ctx.attrs.p = *p;
   return true;
 }
 
@@ -46,7 +46,7 @@ bool optional_bool_param(RuleContext& ctx, const char* param, std::optional<bool
 // x: [*] -> [*]
 bool infer_elementwise(RuleContext& ctx) {
   if (!check_probability(ctx)) return false;
-  Attrs& at = ctx.layer.attrs;
+  Attrs& at = ctx.attrs;
   if (ctx.has_param("approximate")) {
     auto a = ctx.string_arg("approximate");
     if (!a) return false;
@@ -82,7 +82,7 @@ bool infer_softmax(RuleContext& ctx) {
   } else if (!dim_arg(ctx, "dim", rank, dim)) {
     return false;
   }
-  ctx.layer.attrs.dim = dim;
+  ctx.attrs.dim = dim;
   ctx.set_output(ctx.x());
   return true;
 }
@@ -108,8 +108,8 @@ bool infer_flatten(RuleContext& ctx) {
   Shape s(x.begin(), x.begin() + start);
   s.push_back(*merged);
   s.insert(s.end(), x.begin() + end + 1, x.end());
-  ctx.layer.attrs.start_dim = start;
-  ctx.layer.attrs.end_dim = end;
+  ctx.attrs.start_dim = start;
+  ctx.attrs.end_dim = end;
   if (ctx.want_explain) {
     std::string factors;
     for (int64_t i = start; i <= end; ++i)
@@ -271,7 +271,7 @@ bool infer_constant_pad(RuleContext& ctx) {
         fmt::format("{}: padding must be an int or a 4-tuple (left, right, top, bottom), got {}",
                     ctx.op.name, to_source(v)),
         "write padding=(1, 1, 2, 2)");
-  if (!float_param(ctx, "value", ctx.layer.attrs.value)) return false;
+  if (!float_param(ctx, "value", ctx.attrs.value)) return false;
   if (x.size() < 2)
     return ctx.fail_input(
         "Padding length too large",
@@ -292,7 +292,7 @@ bool infer_constant_pad(RuleContext& ctx) {
                          "use less negative padding");
     d.value = out;
   }
-  ctx.layer.attrs.padding = std::move(pad);
+  ctx.attrs.padding = std::move(pad);
   ctx.set_output(s);
   return true;
 }
@@ -306,7 +306,7 @@ bool infer_interpolate(RuleContext& ctx) {
                                ctx.op.id == OpId::UpsamplingBilinear2d ? "bilinear" : "nearest")
                          : ctx.string_arg("mode");
   if (!mode) return false;
-  if (ctx.op.id == OpId::UpsamplingBilinear2d) ctx.layer.attrs.align_corners = true;
+  if (ctx.op.id == OpId::UpsamplingBilinear2d) ctx.attrs.align_corners = true;
   if (x.size() < 3 || x.size() > 5) {
     return ctx.fail_input(
         fmt::format("Input Error: Only 3D, 4D and 5D input Tensors supported (got {}D)", x.size()),
@@ -376,7 +376,7 @@ bool infer_interpolate(RuleContext& ctx) {
           "use a larger size or scale_factor");
     s[2 + i] = fixed(out[i]);
   }
-  Attrs& at = ctx.layer.attrs;
+  Attrs& at = ctx.attrs;
   at.mode = *parsed_mode;
   at.size = std::move(out);
   at.scale_factor = std::move(scales);
@@ -409,7 +409,7 @@ bool infer_add(RuleContext& ctx) {
   if (ctx.has_param("alpha")) {  // add, sub: a + alpha * b
     auto alpha = ctx.float_arg("alpha");
     if (!alpha) return false;
-    ctx.layer.attrs.alpha = *alpha;
+    ctx.attrs.alpha = *alpha;
   }
   const Shape& a = ctx.in()[0];
   const Shape& b = ctx.in()[1];
@@ -466,7 +466,7 @@ bool infer_cat(RuleContext& ctx) {
       return ctx.fail(ctx.st.op_span, "the concatenated size overflows", "use smaller tensors");
     d.value = *sum;
   }
-  ctx.layer.attrs.dim = dim;
+  ctx.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }
@@ -498,7 +498,7 @@ bool infer_unsqueeze(RuleContext& ctx) {
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(s.size()) + 1, dim)) return false;
   s.insert(s.begin() + dim, fixed(1));
-  ctx.layer.attrs.dim = dim;
+  ctx.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }
@@ -509,7 +509,7 @@ bool infer_transpose(RuleContext& ctx) {
   int64_t rank = static_cast<int64_t>(s.size()), d0 = 0, d1 = 0;
   if (!dim_arg(ctx, "dim0", rank, d0) || !dim_arg(ctx, "dim1", rank, d1)) return false;
   if (!s.empty()) std::swap(s[static_cast<size_t>(d0)], s[static_cast<size_t>(d1)]);
-  ctx.layer.attrs.dims = {d0, d1};
+  ctx.attrs.dims = {d0, d1};
   ctx.set_output(s);
   return true;
 }
@@ -557,7 +557,7 @@ bool infer_mean(RuleContext& ctx) {
       if (*keepdim) s.push_back(fixed(1));
     }
   }
-  ctx.layer.attrs.dims = std::move(reduced);
+  ctx.attrs.dims = std::move(reduced);
   ctx.set_output(s);
   return true;
 }

@@ -185,7 +185,7 @@ bool infer_permute(RuleContext& ctx) {
     order.push_back(*w);
     s.push_back(x[static_cast<size_t>(*w)]);
   }
-  ctx.layer.attrs.dims = std::move(order);
+  ctx.attrs.dims = std::move(order);
   ctx.set_output(s);
   return true;
 }
@@ -217,8 +217,8 @@ bool infer_narrow(RuleContext& ctx) {
   }
   Shape s = x;
   s[static_cast<size_t>(dim)] = fixed(*length);
-  ctx.layer.attrs.dim = dim;
-  ctx.layer.attrs.start = *first;
+  ctx.attrs.dim = dim;
+  ctx.attrs.start = *first;
   ctx.explain("narrow dim {}: [{}, {}) of {}", dim, *first, *first + *length, d.value);
   ctx.set_output(s);
   return true;
@@ -246,7 +246,7 @@ bool infer_select(RuleContext& ctx) {
                                      *index, to_string(d)),
                          "netshape does not know the batch size; use index 0 or -1");
     wrapped = 0;  // with the batch bound, the forward takes the actual position (attrs.start < 0)
-    ctx.layer.attrs.start = *index;
+    ctx.attrs.start = *index;
   } else {
     if (*index < -d.value || *index >= d.value)
       return ctx.fail_at(
@@ -256,11 +256,11 @@ bool infer_select(RuleContext& ctx) {
           fmt::format("dim {} has size {}: use an index in [{}, {}]", dim, d.value, -d.value,
                       d.value - 1));
     wrapped = *index < 0 ? *index + d.value : *index;
-    ctx.layer.attrs.start = wrapped;
+    ctx.attrs.start = wrapped;
   }
   Shape s = x;
   s.erase(s.begin() + dim);
-  ctx.layer.attrs.dim = dim;
+  ctx.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }
@@ -587,7 +587,7 @@ bool infer_pad(RuleContext& ctx) {
           "remove value=, or use mode='constant'");
     if (!mode_pad_shape(ctx, *mode, pad, s)) return false;
   }
-  Attrs& at = ctx.layer.attrs;
+  Attrs& at = ctx.attrs;
   at.padding = std::move(pad);
   at.padding_mode = *mode;
   at.value = value.value_or(0.0);
@@ -614,7 +614,7 @@ bool infer_stack(RuleContext& ctx) {
   }
   Shape s = first;
   s.insert(s.begin() + dim, fixed(static_cast<int64_t>(ins.size())));
-  ctx.layer.attrs.dim = dim;
+  ctx.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }
@@ -803,8 +803,8 @@ static bool infer_arange(RuleContext& ctx) {
                        "a positive step needs end >= start, a negative one end <= start");
   double n = std::ceil((end - start) / step);
   if (!(n < 9.2e18)) return ctx.fail_overflow("end", "the number of elements of arange");
-  ctx.layer.attrs.first = start;
-  ctx.layer.attrs.step = step;
+  ctx.attrs.first = start;
+  ctx.attrs.step = step;
   ctx.set_output(Shape{fixed(static_cast<int64_t>(n))});
   return true;
 }

@@ -32,7 +32,7 @@ struct LayerAttrs {
 // The only place that knows how the rules store attributes (rules_conv.cpp, rules_pool.cpp,
 // rules_shape.cpp): when Attrs changes, this function is what follows.
 LayerAttrs read_attrs(const LayerInfo& l) {
-  const Attrs& at = l.attrs;
+  const Attrs& at = *l.attrs;
   LayerAttrs out;
   switch (op_info(l.op).family) {
     case Family::conv:  // padding is stored per side (padding='same' pads unevenly)

@@ -122,10 +122,10 @@ std::string kernel_text(const LayerInfo& l) {
   Family f = op_info(l.op).family;
   bool windowed = f == Family::conv || f == Family::conv_transpose || f == Family::max_pool ||
                   f == Family::avg_pool;
-  if (!windowed || !l.output || l.attrs.kernel_size.empty()) return "-";
+  if (!windowed || !l.output || l.attrs->kernel_size.empty()) return "-";
   std::string out = "[";
-  for (size_t i = 0; i < l.attrs.kernel_size.size(); ++i)
-    out += (i ? ", " : "") + std::to_string(l.attrs.kernel_size[i]);
+  for (size_t i = 0; i < l.attrs->kernel_size.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(l.attrs->kernel_size[i]);
   return out + "]";
 }
 

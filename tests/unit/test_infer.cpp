@@ -750,3 +750,30 @@ class Net(nn.Module):
   CHECK(shapes.at("amin8") == "[]");
   for (const Diagnostic& d : m.diags.items()) CHECK(d.code != "unused-tensor");  // `_`: no warning
 }
+
+TEST_CASE("layers with the same attributes share one record, others keep their own") {
+  auto m = test::check_ns(
+      "input x: [1, 4, 16, 16]\n"
+      "a = Conv2d(4, 4, 3, padding=1)\n"
+      "b = ReLU()\n"
+      "c = Conv2d(4, 4, 3, padding=1)\n"
+      "d = Conv2d(4, 4, 3, padding=1, stride=2)\n"
+      "e = ReLU()\n");
+  REQUIRE(m.analysis.ok);
+  const auto& l = m.analysis.layers;
+  CHECK(l[0].attrs == l[2].attrs);  // the same record
+  CHECK(l[0].attrs != l[3].attrs);  // stride 2: its own
+  CHECK(l[3].attrs->stride == AttrInts{2, 2});
+  CHECK(l[2].attrs->stride == AttrInts{1, 1});
+  CHECK(l[2].attrs->pad_begin == AttrInts{1, 1});
+  CHECK(l[1].attrs == l[4].attrs);
+  AttrsTable table;
+  Attrs conv;
+  conv.kernel_size = {3, 3};
+  Attrs other = conv;
+  other.alpha = 2.0;  // a field the table's hash does not read: told apart by ==
+  CHECK(table.keep(conv) == table.keep(conv));
+  CHECK(table.keep(other) != table.keep(conv));
+  CHECK(table.keep(other)->alpha == 2.0);
+  CHECK(table.keep(conv)->alpha == 1.0);
+}

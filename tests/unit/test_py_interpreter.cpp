@@ -666,7 +666,7 @@ class Net(nn.Module):
   CHECK(to_string(m.analysis.outputs[0].second) == "[1, 4, 32, 32]");  // PyTorch's
   REQUIRE(m.analysis.layers.size() == 3);
   CHECK(m.analysis.layers[2].op_name == "interpolate");
-  CHECK(m.analysis.layers[2].attrs.align_corners == std::optional<bool>(true));
+  CHECK(m.analysis.layers[2].attrs->align_corners == std::optional<bool>(true));
 }
 
 TEST_CASE(
