@@ -26,10 +26,12 @@ struct ParamTensor {
 };
 
 // What inference found for one node of the graph (layers[i] is nodes[i]).
+// Its names are views of the graph's (its names table, the statements as written): an analysis
+// lives no longer than the graph it was made from, as `statement` already says.
 struct LayerInfo {
-  std::string name;
+  std::string_view name;
   OpId op = OpId::Identity;
-  std::string op_name;  // as written, e.g. "Conv2d" or "max_pool2d"
+  std::string_view op_name;  // as written, e.g. "Conv2d" or "max_pool2d"
   const Statement* statement = nullptr;
   NodeId node = kNoId;
   // The tensors it reads, in order: their names and shapes are the analysis's (Analysis::name_of,
@@ -50,7 +52,7 @@ struct LayerInfo {
   std::map<std::string, int64_t> inferred;  // `?` arguments and what was chosen
   // In a model with a module hierarchy (blocks, `.py` modules): the module that applies it
   // (`layer1.0`; "" the model) and its depth as torchinfo counts it (`layer1.0.conv1`: 3).
-  std::string module;
+  std::string_view module;
   int depth = 0;                     // 0: the model has no hierarchy
   std::vector<std::string> explain;  // formulas with the numbers substituted
 };

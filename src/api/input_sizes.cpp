@@ -68,7 +68,8 @@ SizeProbe probe(const Graph& g, size_t spatial, const SizeVariant& v, int64_t si
   for (const LayerInfo& l : a.layers) {
     IntList dropped = floor_dropped_rows(a, l);
     if (std::any_of(dropped.begin(), dropped.end(), [](int64_t d) { return d > 0; }))
-      p.drops.push_back(FloorDrop{l.name, std::vector<int64_t>(dropped.begin(), dropped.end())});
+      p.drops.push_back(
+          FloorDrop{std::string(l.name), std::vector<int64_t>(dropped.begin(), dropped.end())});
   }
   return p;
 }

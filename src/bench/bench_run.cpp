@@ -36,7 +36,7 @@ std::optional<ForwardTimes> time_forward(const Analysis& a, const ExecOptions& e
     ForwardTimes t;
     for (size_t k = 0; k < r.layers.size(); ++k) {
       t.total_ms += r.layers[k].ms;
-      t.by_op[a.layers[k].op_name] += r.layers[k].ms;
+      t.by_op[std::string(a.layers[k].op_name)] += r.layers[k].ms;
     }
     if (i > 0 && (!best || t.total_ms < best->total_ms)) best = std::move(t);
   }

@@ -65,7 +65,7 @@ Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTens
   Tensor t;
   t.shape.assign(p.shape.begin(), p.shape.end());
   t.data = pool.take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));  // all overwritten
-  Rng rng{seed ^ hash_name(owner.name + "." + std::string(p.name))};
+  Rng rng{seed ^ hash_name(std::string(owner.name) + "." + std::string(p.name))};
   int64_t fan_in = 1;
   if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
     for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
@@ -147,9 +147,9 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   };
   pool.limit_to(pool_limit_at(0));
   // Hands a tensor to the sink; false (with r.error set) when the sink refuses it.
-  auto give = [&](const std::string& name, const Tensor& t) {
+  auto give = [&](std::string_view name, const Tensor& t) {
     if (!opts.sink) return true;
-    r.sink_error = opts.sink(name, t);
+    r.sink_error = opts.sink(std::string(name), t);
     if (r.sink_error.empty()) return true;
     r.error = r.sink_error;
     return false;
@@ -188,7 +188,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       start = std::chrono::steady_clock::now();
       kForwards[static_cast<size_t>(l.op)](ctx);
     } catch (const ForwardError& e) {
-      r.error = l.name + ": " + e.what();
+      r.error = std::string(l.name) + ": " + e.what();
       r.layers.push_back(run);
       return r;
     }
@@ -199,13 +199,14 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     r.layers.push_back(run);
     if (&owner == &l) {  // a reused module's weights were saved with its first call
       for (size_t i = 0; i < weights.size(); ++i) {
-        std::string name = l.name + "." + std::string(l.weights[i].name);
+        std::string name = std::string(l.name) + "." + std::string(l.weights[i].name);
         if (!give(name, weights[i])) return r;
         if (keep) r.weights.emplace_back(std::move(name), std::move(weights[i]));
       }
     }
     if (!run.match) {
-      r.error = l.name + ": the forward pass produced a different shape than inference";
+      r.error =
+          std::string(l.name) + ": the forward pass produced a different shape than inference";
       return r;
     }
     if (!give(l.name, out)) return r;
@@ -325,7 +326,7 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
   auto last = last_readers(a);
   std::vector<int64_t> live(a.tensor_count, -1);  // bytes of each live activation, by tensor id
   Checked live_sum = 0, kept = 0, peak = 0, sink = 0;
-  auto at_peak = [&](Checked now, const std::string& where, int64_t layer) {
+  auto at_peak = [&](Checked now, std::string_view where, int64_t layer) {
     if (!now.ok() || !peak.ok()) {
       peak = Checked::overflowed();
       return;

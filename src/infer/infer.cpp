@@ -126,7 +126,7 @@ class Analyzer {
 
   // Models use a handful of dims; thousands (a hostile view or unsqueeze chain) would make every
   // shape copy and message as long as the file.
-  bool within_rank_limit(const Shape& s, Span at, const std::string& layer) {
+  bool within_rank_limit(const Shape& s, Span at, std::string_view layer) {
     if (s.size() <= limits::kMaxRank) return true;
     diags_
         .error(at,
@@ -147,10 +147,10 @@ class Analyzer {
   // `layers` holds the layers so far (reserved up front: addresses in it stay valid).
   bool run_node(const GraphNode& node, LayerInfo& layer, const std::vector<LayerInfo>& layers) {
     const Statement& st = *node.statement;
-    layer.name = std::string(g_.name(node.name));
+    layer.name = g_.name(node.name);
     layer.op_name = st.op;
     if (g_.modules.size() > 1) {
-      layer.module = std::string(g_.module_path(node.module));
+      layer.module = g_.module_path(node.module);
       layer.depth = 1;
       for (ModuleId m = node.module; m != kRootModule; m = g_.modules[m].parent) ++layer.depth;
     }

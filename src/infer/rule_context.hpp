@@ -75,7 +75,7 @@ class RuleContext {
   // The name of input k (the tensor's), for messages.
   std::string_view input_name(size_t k) const { return graph.tensor_name(layer.input_ids[k]); }
   int nd() const { return op.spatial_dims; }
-  const std::string& name() const { return layer.name; }
+  std::string_view name() const { return layer.name; }
 
   // --- reading arguments ---
   const Value& value(std::string_view param) const {

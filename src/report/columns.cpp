@@ -170,10 +170,10 @@ std::vector<std::string> layer_cells(const Analysis& a, size_t i, const std::vec
   for (ColumnId c : cols) {
     switch (c) {
       case ColumnId::name:
-        row.push_back(l.name);
+        row.emplace_back(l.name);
         break;
       case ColumnId::op:
-        row.push_back(l.op_name);
+        row.emplace_back(l.op_name);
         break;
       case ColumnId::from:
         row.push_back(input_names(a, l, csv ? " " : ", "));

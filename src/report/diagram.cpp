@@ -32,8 +32,8 @@ Diagram make_diagram(const Analysis& a) {
   }
   for (const LayerInfo& l : a.layers) {
     size_t self = d.nodes.size();
-    d.nodes.push_back(
-        {DiagramNode::Kind::Layer, l.name, l.op_name, !l.output.has_value(), l.params > 0});
+    d.nodes.push_back({DiagramNode::Kind::Layer, std::string(l.name), std::string(l.op_name),
+                       !l.output.has_value(), l.params > 0});
     for (TensorId t : l.input_ids)
       if (producers.known(t)) d.edges.push_back({producers.node[t], self, producers.shape[t]});
     if (l.output) producers.set(l.output_id, self, to_string(*l.output));

@@ -205,7 +205,7 @@ std::string call_text(const Analysis& a, size_t i) {
   if (listed || !reads_previous(a, i))
     for (TensorId t : l.input_ids) (inputs += inputs.empty() ? "" : ", ") += a.name_of(t);
   if (listed) inputs = "[" + inputs + "]";
-  std::string op = l.statement ? l.statement->op : l.op_name;
+  std::string_view op = l.statement ? std::string_view(l.statement->op) : l.op_name;
   if (op_info(l.op).is_module())
     return fmt::format("{}({}){}", op, args, inputs.empty() ? "" : "(" + inputs + ")");
   std::string all = inputs + (!inputs.empty() && !args.empty() ? ", " : "") + args;

@@ -123,8 +123,8 @@ std::string count_change(int64_t a, int64_t b) {
                      d ? signed_commas(*d) : std::string("difference past 64 bits"));
 }
 
-std::string text_change(const std::string& a, const std::string& b) {
-  return a == b ? a : a + " -> " + b;
+std::string text_change(std::string_view a, std::string_view b) {
+  return a == b ? std::string(a) : fmt::format("{} -> {}", a, b);
 }
 
 std::string shape_text(const LayerInfo& l) {
@@ -139,8 +139,8 @@ std::vector<std::string> row_cells(const Analysis& a, const Analysis& b, const L
     const LayerInfo& l = r.a == kNoLayer ? b.layers[r.b] : a.layers[r.a];
     bool ok = l.output.has_value();
     return {mark,
-            l.name,
-            l.op_name,
+            std::string(l.name),
+            std::string(l.op_name),
             shape_text(l),
             ok ? with_commas(l.params) : "-",
             ok ? with_commas(l.macs) : "-"};

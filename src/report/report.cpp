@@ -92,8 +92,9 @@ std::string render_table(const Analysis& a, const ReceptiveFields* rf) {
     const LayerInfo& l = a.layers[i];
     std::string inputs = joined_inputs(a, l, ", ");
     bool ok = l.output.has_value();
-    rows.push_back({std::to_string(i + 1), l.name, l.op_name, inputs, shape_cell(l),
-                    ok ? with_commas(l.params) : "-", ok ? with_commas(l.macs) : "-"});
+    rows.push_back({std::to_string(i + 1), std::string(l.name), std::string(l.op_name), inputs,
+                    shape_cell(l), ok ? with_commas(l.params) : "-",
+                    ok ? with_commas(l.macs) : "-"});
     if (rf && i < rf->layers.size()) {
       for (std::string& cell : rf_cells(rf->layers[i])) rows.back().push_back(std::move(cell));
     } else if (rf) {

@@ -742,7 +742,7 @@ class Net(nn.Module):
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(to_string(m.analysis.outputs[0].second) == "[2, 4]");
   std::map<std::string, std::string> shapes;
-  for (const LayerInfo& l : m.analysis.layers) shapes[l.name] = to_string(*l.output);
+  for (const LayerInfo& l : m.analysis.layers) shapes[std::string(l.name)] = to_string(*l.output);
   CHECK(shapes.at("amax2") == "[2, 1, 8, 8]");
   CHECK(shapes.at("argmax3") == "[2, 1, 8, 8]");
   CHECK(shapes.at("amax4") == "[2, 4, 8]");

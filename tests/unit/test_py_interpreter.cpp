@@ -438,7 +438,7 @@ class Net(nn.Module):
   // 3*8*9 + 2*8 + 2*(8*4*9) + 4096*10 + 10 (PyTorch: sum(p.numel() for p in model.parameters()))
   CHECK(m.analysis.totals.params == 216 + 16 + 576 + 40970);
   std::vector<std::string> names;
-  for (const LayerInfo& l : m.analysis.layers) names.push_back(l.name);
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
   CHECK(std::find(names.begin(), names.end(), "branches.a") != names.end());
   CHECK(std::find(names.begin(), names.end(), "branches.b") != names.end());
 }
@@ -467,7 +467,7 @@ class Net(nn.Module):
 
 std::vector<std::string> layer_names(const LoadedModel& m) {
   std::vector<std::string> names;
-  for (const LayerInfo& l : m.analysis.layers) names.push_back(l.name);
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
   return names;
 }
 
@@ -633,7 +633,7 @@ class Net(nn.Module):
   CHECK(to_string(m.analysis.outputs[0].second) == "[2, 8]");
   CHECK(m.analysis.totals.params == 96);
   std::map<std::string, int64_t> params;
-  for (const LayerInfo& l : m.analysis.layers) params[l.name] = l.params;
+  for (const LayerInfo& l : m.analysis.layers) params[std::string(l.name)] = l.params;
   CHECK(params.at("scale") == 8);
   CHECK(params.at("mask") == 0);
   bool warned = false;

@@ -93,7 +93,7 @@ TEST_CASE("tensors of values: widths computed in float32 as PyTorch computes the
   CHECK(m.analysis.totals.params == 373226);
   CHECK(to_string(m.analysis.outputs[0].second) == "[1, 10]");
   std::map<std::string, std::string> shapes;
-  for (const LayerInfo& l : m.analysis.layers) shapes[l.name] = to_string(*l.output);
+  for (const LayerInfo& l : m.analysis.layers) shapes[std::string(l.name)] = to_string(*l.output);
   CHECK(shapes.at("features.1") == "[1, 16, 16, 16]");
   CHECK(shapes.at("features.3") == "[1, 32, 8, 8]");
   CHECK(shapes.at("features.9") == "[1, 112, 2, 2]");
