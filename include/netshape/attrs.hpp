@@ -86,18 +86,34 @@ struct Attrs {
   bool operator==(const Attrs&) const = default;
 };
 
-// The distinct attribute records of an analysis: each layer points at one, shared by every layer
-// with the same values (a record is 568 bytes; a 10,000-layer model has a few distinct ones).
-// Records are immutable once kept, so an analysis and its copies may share them.
-class AttrsTable {
+// Immutable records shared by equal values: an analysis keeps one record per distinct value (a
+// layer's attributes, its weight shapes), and each layer points at its own. A record is read
+// by many layers and changed by none, so an analysis and its copies may share them. `hash_of`
+// (for T, in T's namespace) hashes the fields that tell values apart most often; operator==
+// decides.
+template <typename T>
+class RecordTable {
  public:
-  // The kept record equal to `a` (kept now if it is new).
-  std::shared_ptr<const Attrs> keep(const Attrs& a);
-  // The record of a layer whose rule wrote none: every default.
-  static const std::shared_ptr<const Attrs>& defaults();
+  // The kept record equal to `v` (kept now if it is new).
+  std::shared_ptr<const T> keep(const T& v) {
+    auto& bucket = by_hash_[hash_of(v)];
+    for (const auto& kept : bucket)
+      if (*kept == v) return kept;
+    bucket.push_back(std::make_shared<const T>(v));
+    return bucket.back();
+  }
 
  private:
-  std::unordered_map<uint64_t, std::vector<std::shared_ptr<const Attrs>>> by_hash_;
+  std::unordered_map<uint64_t, std::vector<std::shared_ptr<const T>>> by_hash_;
+};
+
+uint64_t hash_of(const Attrs& a);
+
+// A layer's attributes: 568 bytes, of which a model has a handful of distinct sets.
+class AttrsTable : public RecordTable<Attrs> {
+ public:
+  // The record of a layer whose rule wrote none: every default.
+  static const std::shared_ptr<const Attrs>& defaults();
 };
 
 }  // namespace netshape

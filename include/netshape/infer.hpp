@@ -23,7 +23,16 @@ struct ParamTensor {
   std::string_view name;  // "weight" or "bias": a literal of the rule, never freed
   IntList shape;          // inline: adding a weight allocates nothing
   int64_t numel() const;
+  bool operator==(const ParamTensor&) const = default;
 };
+
+// A layer's parameter tensors, in order: a record shared by the layers with the same (a model's
+// convolutions have a handful of distinct weight shapes between them).
+using ParamTensors = std::vector<ParamTensor>;
+uint64_t hash_of(const ParamTensors& w);
+using WeightsTable = RecordTable<ParamTensors>;
+// The record of a layer without parameters.
+const std::shared_ptr<const ParamTensors>& no_weights();
 
 // What inference found for one node of the graph (layers[i] is nodes[i]).
 // Its names are views of the graph's (its names table, the statements as written): an analysis
@@ -45,7 +54,7 @@ struct LayerInfo {
   int64_t params = 0;
   int64_t trainable_params = 0;
   int64_t macs = 0;
-  std::vector<ParamTensor> weights;
+  std::shared_ptr<const ParamTensors> weights = no_weights();  // never null
   // What the rule decided, for the forward: a record shared by the layers with the same values
   // (AttrsTable), never null.
   std::shared_ptr<const Attrs> attrs = AttrsTable::defaults();

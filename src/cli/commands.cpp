@@ -183,7 +183,7 @@ int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   for (const LayerInfo& l : m->analysis.layers) {
     if (!l.output) continue;
     out << fmt::format("{} ({}): {} params\n", l.name, l.op_name, with_commas(l.params));
-    for (const ParamTensor& w : l.weights) {
+    for (const ParamTensor& w : *l.weights) {
       std::string dims;
       for (size_t i = 0; i < w.shape.size(); ++i)
         dims += (i ? ", " : "") + std::to_string(w.shape[i]);

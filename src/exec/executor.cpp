@@ -67,9 +67,9 @@ Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTens
   t.data = pool.take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));  // all overwritten
   Rng rng{seed ^ hash_name(std::string(owner.name) + "." + std::string(p.name))};
   int64_t fan_in = 1;
-  if (!l.weights.empty() && l.weights[0].shape.size() >= 2)
-    for (size_t i = 1; i < l.weights[0].shape.size(); ++i) fan_in *= l.weights[0].shape[i];
-  bool norm = l.weights[0].shape.size() == 1 || op_info(l.op).family == Family::layer_norm;
+  if (!l.weights->empty() && (*l.weights)[0].shape.size() >= 2)
+    for (size_t i = 1; i < (*l.weights)[0].shape.size(); ++i) fan_in *= (*l.weights)[0].shape[i];
+  bool norm = (*l.weights)[0].shape.size() == 1 || op_info(l.op).family == Family::layer_norm;
   float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fan_in, 1)));
   for (float& v : t.data)
     v = norm && p.name == "weight" ? rng.uniform(0.5f, 1.5f) : rng.uniform(-bound, bound);
@@ -92,8 +92,8 @@ Tensor Tensor::zeros(std::vector<int64_t> shape) {
 }
 
 const Tensor* ForwardCtx::weight(const std::string& name) const {
-  for (size_t i = 0; i < layer.weights.size() && i < weights.size(); ++i)
-    if (layer.weights[i].name == name) return weights[i];
+  for (size_t i = 0; i < layer.weights->size() && i < weights.size(); ++i)
+    if ((*layer.weights)[i].name == name) return weights[i];
   return nullptr;
 }
 
@@ -169,7 +169,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     pool.limit_to(pool_limit_at(index));
     std::vector<Tensor> weights;
     const LayerInfo& owner = param_owner(a, l);
-    for (const ParamTensor& p : l.weights)
+    for (const ParamTensor& p : *l.weights)
       weights.push_back(random_weight(owner, l, p, opts.seed, pool));
     Tensor out;
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
@@ -199,7 +199,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     r.layers.push_back(run);
     if (&owner == &l) {  // a reused module's weights were saved with its first call
       for (size_t i = 0; i < weights.size(); ++i) {
-        std::string name = std::string(l.name) + "." + std::string(l.weights[i].name);
+        std::string name = std::string(l.name) + "." + std::string((*l.weights)[i].name);
         if (!give(name, weights[i])) return r;
         if (keep) r.weights.emplace_back(std::move(name), std::move(weights[i]));
       }
@@ -356,7 +356,7 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
     const LayerInfo& l = a.layers[i];
     if (!l.output) break;
     Checked weights = 0;
-    for (const ParamTensor& p : l.weights) {
+    for (const ParamTensor& p : *l.weights) {
       auto b = param_bytes(p);
       weights = b ? weights + *b : Checked::overflowed();
     }
@@ -374,7 +374,7 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
     if (layer_bytes) layer_bytes->push_back(in_use.get().value_or(INT64_MAX));
     if (&param_owner(a, l) == &l) {
       sink = sink + weights;
-      e.sink_tensors += l.weights.size();
+      e.sink_tensors += l.weights->size();
       if (opts.keep_outputs) kept = kept + weights;
     }
     sink = sink + *out;

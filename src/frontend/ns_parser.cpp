@@ -21,6 +21,7 @@
 #include "netshape/name_table.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
+#include "ns_lexer.hpp"
 #include "token_window.hpp"
 
 namespace netshape {
@@ -89,7 +90,7 @@ class Parser {
  public:
   // The tokens come from the file's tokenizer, or again from a block's body.
   struct Fill {
-    NsTokenizer* tokenizer = nullptr;
+    NsLexer* tokenizer = nullptr;
     const std::vector<Token>* replay = nullptr;
     size_t next = 0;
     Token operator()() {
@@ -1401,7 +1402,7 @@ std::string strip_op_prefix(const std::string& qualified) {
 
 std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   size_t errors_before = diags.error_count();
-  NsTokenizer tokenizer(src, diags);
+  NsLexer tokenizer(src, diags);
   Shared shared{src, diags, {}, {}, {}, false};
   Scope top;
   size_t lines = static_cast<size_t>(std::count(src.text().begin(), src.text().end(), '\n'));

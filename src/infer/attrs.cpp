@@ -22,6 +22,8 @@ std::optional<Enum> parse(const std::array<const char*, N>& names, std::string_v
   return std::nullopt;
 }
 
+}  // namespace
+
 // A hash of the fields that tell records apart most often. Equal records hash equal; records
 // that differ only elsewhere share a bucket and are told apart by operator==.
 uint64_t hash_of(const Attrs& a) {
@@ -37,16 +39,6 @@ uint64_t hash_of(const Attrs& a) {
   }
   for (double v : {a.eps, a.p, a.negative_slope, a.value}) mix(std::bit_cast<uint64_t>(v));
   return h;
-}
-
-}  // namespace
-
-std::shared_ptr<const Attrs> AttrsTable::keep(const Attrs& a) {
-  auto& bucket = by_hash_[hash_of(a)];
-  for (const auto& kept : bucket)
-    if (*kept == a) return kept;
-  bucket.push_back(std::make_shared<const Attrs>(a));
-  return bucket.back();
 }
 
 const std::shared_ptr<const Attrs>& AttrsTable::defaults() {

@@ -46,7 +46,7 @@ struct Facts {
     out = *l.output;
     in_elements = count_product(in);
     out_elements = count_product(out);
-    for (const ParamTensor& p : l.weights) {
+    for (const ParamTensor& p : *l.weights) {
       if (p.name == "weight") weight = p.numel();
       if (p.name == "bias") bias = p.numel();
     }
@@ -80,7 +80,7 @@ struct Facts {
   }
   // Linear's out_features (its weight is [out, in]).
   int64_t out_features() const {
-    for (const ParamTensor& p : layer.weights)
+    for (const ParamTensor& p : *layer.weights)
       if (p.name == "weight" && !p.shape.empty()) return p.shape[0];
     return 0;
   }

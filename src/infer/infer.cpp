@@ -71,6 +71,7 @@ class Analyzer {
   const AnalyzeOptions& options_;
   std::vector<Tensor> tensors_;  // by TensorId
   AttrsTable attrs_;             // the layers' distinct attribute records
+  WeightsTable weights_;         // and weight lists
 
   bool declare_inputs(Analysis& a) {
     const Program& prog = g_.program();
@@ -187,6 +188,7 @@ class Analyzer {
     bind(ctx, node);
     bool ok = kRules[static_cast<size_t>(node.op)](ctx);
     layer.attrs = attrs_.keep(ctx.attrs);
+    if (!ctx.weights.empty()) layer.weights = weights_.keep(ctx.weights);
     if (!ok) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
     if (!st.shares_params_with.empty()) layer.params = 0;  // counted at the first call
@@ -290,6 +292,18 @@ class Analyzer {
 };
 
 }  // namespace
+
+uint64_t hash_of(const ParamTensors& w) {
+  uint64_t h = 1469598103934665603ull;
+  for (const ParamTensor& p : w)
+    for (int64_t v : p.shape) h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
+  return h;
+}
+
+const std::shared_ptr<const ParamTensors>& no_weights() {
+  static const std::shared_ptr<const ParamTensors> none = std::make_shared<const ParamTensors>();
+  return none;
+}
 
 const Shape& Analysis::shape_of(TensorId t) const {
   static const Shape kNone{};

@@ -284,10 +284,7 @@ bool RuleContext::add_weight(std::string_view wname, std::span<const int64_t> sh
     return fail(st.op_span, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
                 "use smaller sizes");
   layer.params = *total;
-  if (keep_weights) {
-    if (layer.weights.empty()) layer.weights.reserve(2);  // a weight and a bias, one allocation
-    layer.weights.push_back(ParamTensor{wname, IntList(shape)});
-  }
+  if (keep_weights) weights.push_back(ParamTensor{wname, IntList(shape)});
   return true;
 }
 

@@ -52,6 +52,7 @@ class RuleContext {
   const Statement& st;  // node.statement: positions and the call as written
   LayerInfo& layer;
   Attrs attrs;  // what the rule decides, for the forward: kept in the layer once it is done
+  ParamTensors weights;  // add_weight's, kept in the layer the same way
   // Per parameter of op.params (same index): its value (the argument written, or the default)
   // and where it was written (an invalid span for a default). The node's own lists, unless an
   // argument holds `x.size(i)`: then `bound` is a copy with that argument resolved.

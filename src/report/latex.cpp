@@ -67,7 +67,7 @@ FactorGroups shape_groups(std::span<const int64_t> shape) {
 // as the notes write `64 \cdot (32 \cdot 5^2+1)`. Tensors of one shape (BatchNorm's weight and
 // bias): `2 \cdot 16`. Otherwise the sum of every tensor's size.
 std::optional<Formula> params_formula(const LayerInfo& l) {
-  const auto& w = l.weights;
+  const auto& w = *l.weights;
   if (w.empty()) return std::nullopt;
   if (w.size() == 2 && w[0].shape.size() >= 2 && w[1].shape.size() == 1 &&
       w[1].shape[0] == w[0].shape[0]) {
@@ -107,8 +107,8 @@ std::vector<int64_t> dims_of(const Shape& s, size_t begin, size_t end) {
 // prod(k); ConvTranspose: N*C_in*prod(in)*(C_out/g)*prod(k); Linear: rows*out*in.
 std::optional<Formula> macs_formula(const Analysis& a, const LayerInfo& l) {
   const OpInfo& op = op_info(l.op);
-  if (!l.output || l.weights.empty() || l.input_ids.empty()) return std::nullopt;
-  const IntList& w = l.weights[0].shape;
+  if (!l.output || l.weights->empty() || l.input_ids.empty()) return std::nullopt;
+  const IntList& w = (*l.weights)[0].shape;
   size_t nd = static_cast<size_t>(op.spatial_dims);
   FactorGroups g;
   if (op.family == Family::conv || op.family == Family::conv_transpose) {

@@ -751,7 +751,8 @@ class Net(nn.Module):
   for (const Diagnostic& d : m.diags.items()) CHECK(d.code != "unused-tensor");  // `_`: no warning
 }
 
-TEST_CASE("layers with the same attributes share one record, others keep their own") {
+TEST_CASE(
+    "layers with the same attributes or weight shapes share one record, others keep their own") {
   auto m = test::check_ns(
       "input x: [1, 4, 16, 16]\n"
       "a = Conv2d(4, 4, 3, padding=1)\n"
@@ -767,6 +768,13 @@ TEST_CASE("layers with the same attributes share one record, others keep their o
   CHECK(l[2].attrs->stride == AttrInts{1, 1});
   CHECK(l[2].attrs->pad_begin == AttrInts{1, 1});
   CHECK(l[1].attrs == l[4].attrs);
+  // Weight lists the same way: the three convolutions' shapes are equal, ReLU has none.
+  CHECK(l[0].weights == l[3].weights);
+  REQUIRE(l[0].weights->size() == 2);
+  CHECK((*l[0].weights)[0].shape == IntList{4, 4, 3, 3});
+  CHECK((*l[0].weights)[1].name == "bias");
+  CHECK(l[1].weights->empty());
+  CHECK(l[0].params == 4 * 4 * 9 + 4);
   AttrsTable table;
   Attrs conv;
   conv.kernel_size = {3, 3};
