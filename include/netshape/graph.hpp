@@ -94,12 +94,20 @@ struct GraphNode {
   std::span<const TensorId> inputs;
   std::span<const Span> input_spans;
   std::span<const Value* const> bound;
-  std::span<const Span> given;
+  // Per parameter, where it was written: 1 + the index of its argument in statement->args, 0 for
+  // a default (given_span(i) is that argument's span: a number, not a copy of the span).
+  std::span<const uint32_t> given_args;
   std::span<const Value* const> var_positional;  // `*shape`
   size_t first_arg = 0;                          // statement->args from here are the op's arguments
   NodeId shares_params_with = kNoId;             // a module called again: its first call's node
   bool frozen = false;                           // `frozen=True`: its parameters are not trainable
   int error = -1;  // index into Graph::errors: lowering failed here; inference reports it
+
+  bool is_given(size_t param) const { return given_args[param] != 0; }
+  // Where parameter `param` was written (`keyword=value`); invalid for a default.
+  Span given_span(size_t param) const {
+    return is_given(param) ? statement->args[given_args[param] - 1].span : Span{};
+  }
 };
 
 struct GraphOutput {

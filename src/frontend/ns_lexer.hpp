@@ -89,7 +89,7 @@ class NsLexer {
   }
 
  private:
-  const std::string& text_;
+  std::string_view text_;
   Diagnostics& diags_;
   size_t pos_ = 0;
   int line_ = 1;
@@ -178,7 +178,7 @@ class NsLexer {
     while (end < text_.size() && ns_lexer_detail::word_char(text_[end])) ++end;
     column_ += static_cast<int>(end - pos_);
     pos_ = end;
-    t.text = std::string_view(text_).substr(start, pos_ - start);
+    t.text = text_.substr(start, pos_ - start);
     t.span.length = static_cast<int>(t.text.size());
     return t;
   }
@@ -195,7 +195,7 @@ class NsLexer {
     char after = end < text_.size() ? text_[end] : '\0';
     if (ns_lexer_detail::word_char(after) || after == '.') return std::nullopt;
     Token t = make(TokenKind::Int, static_cast<int>(end - pos_));
-    t.text = std::string_view(text_).substr(pos_, end - pos_);
+    t.text = text_.substr(pos_, end - pos_);
     t.int_value = static_cast<int64_t>(v);  // at most 18 digits: fits
     column_ += static_cast<int>(end - pos_);
     pos_ = end;
@@ -230,7 +230,7 @@ class NsLexer {
         column_ = save_col;
       }
     }
-    t.text = std::string_view(text_).substr(start, pos_ - start);
+    t.text = text_.substr(start, pos_ - start);
     std::string spelled(t.text);  // without the `_` separators
     std::erase(spelled, '_');
     t.span.length = static_cast<int>(t.text.size());
@@ -255,7 +255,7 @@ class NsLexer {
     advance();
     size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != quote && text_[pos_] != '\n') advance();
-    t.text = std::string_view(text_).substr(start, pos_ - start);
+    t.text = text_.substr(start, pos_ - start);
     if (pos_ >= text_.size() || text_[pos_] != quote) {
       t.span.length = column_ - start_col;
       diags_.error(t.span, "unterminated string", std::string("close it with ") + quote);
@@ -270,7 +270,7 @@ class NsLexer {
   Token punctuation() {
     Token t = make(TokenKind::Invalid, 1);
     char c = text_[pos_];
-    t.text = std::string_view(text_).substr(pos_, 1);
+    t.text = text_.substr(pos_, 1);
     switch (c) {
       case '(':
         t.kind = TokenKind::LParen;
@@ -314,7 +314,7 @@ class NsLexer {
       case '/':
         if (peek(1) == '/') {
           t.kind = TokenKind::SlashSlash;
-          t.text = std::string_view(text_).substr(pos_, 2);
+          t.text = text_.substr(pos_, 2);
           t.span.length = 2;
           advance();
         } else

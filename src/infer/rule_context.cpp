@@ -17,7 +17,7 @@ int64_t ParamTensor::numel() const {
 
 Span RuleContext::span_of(std::string_view param) const {
   int i = index_of(param);
-  return i >= 0 && given[static_cast<size_t>(i)].valid() ? given[static_cast<size_t>(i)]
+  return i >= 0 && node.is_given(static_cast<size_t>(i)) ? node.given_span(static_cast<size_t>(i))
                                                          : st.op_span;
 }
 
@@ -30,8 +30,8 @@ Diagnostic& RuleContext::report(Span span, std::string message, std::string help
 
 // The value of the argument the error points at, as the frontend wrote it (not resolved).
 static const Value* argument_at(const GraphNode& node, Span span) {
-  for (size_t i = 0; i < node.given.size(); ++i) {
-    const Span& g = node.given[i];
+  for (size_t i = 0; i < node.given_args.size(); ++i) {
+    Span g = node.given_span(i);
     if (g.valid() && g.line == span.line && g.column == span.column) return node.bound[i];
   }
   return nullptr;

@@ -54,10 +54,9 @@ class RuleContext {
   Attrs attrs;  // what the rule decides, for the forward: kept in the layer once it is done
   ParamTensors weights;  // add_weight's, kept in the layer the same way
   // Per parameter of op.params (same index): its value (the argument written, or the default)
-  // and where it was written (an invalid span for a default). The node's own lists, unless an
+  // and where it was written (node.given_span). The node's own list, unless an
   // argument holds `x.size(i)`: then `bound` is a copy with that argument resolved.
   std::span<const Value* const> bound = node.bound;
-  std::span<const Span> given = node.given;
   std::vector<const Value*> resolved_bound;
   std::forward_list<Value>
       resolved;  // storage for values rewritten while binding (x.size(0)); stable addresses
@@ -86,7 +85,7 @@ class RuleContext {
   }
   bool is_given(std::string_view param) const {
     int i = index_of(param);
-    return i >= 0 && given[static_cast<size_t>(i)].valid();
+    return i >= 0 && node.is_given(static_cast<size_t>(i));
   }
   bool is_none(std::string_view param) const { return value(param).kind == Value::Kind::None; }
   bool is_infer(std::string_view param) const { return value(param).kind == Value::Kind::Infer; }

@@ -52,7 +52,7 @@ class Lowering {
   std::vector<TensorId> inputs_;
   std::vector<Span> input_spans_;
   std::vector<const Value*> bound_;
-  std::vector<Span> given_;
+  std::vector<uint32_t> given_;  // GraphNode::given_args
   std::vector<const Value*> var_positional_;
 
   void clear_lists() {
@@ -67,7 +67,7 @@ class Lowering {
     node.inputs = g_.keep(std::span<const TensorId>(inputs_));
     node.input_spans = g_.keep(std::span<const Span>(input_spans_));
     node.bound = g_.keep(std::span<const Value* const>(bound_));
-    node.given = g_.keep(std::span<const Span>(given_));
+    node.given_args = g_.keep(std::span<const uint32_t>(given_));
     node.var_positional = g_.keep(std::span<const Value* const>(var_positional_));
   }
 
@@ -283,18 +283,18 @@ class Lowering {
       var_keyword |= p.var_keyword;
     }
     bound_.assign(op.params.size(), nullptr);
-    given_.assign(op.params.size(), Span{});
+    given_.assign(op.params.size(), 0);
     for (size_t k = node.first_arg; k < st.args.size(); ++k) {
       const Arg& a = st.args[k];
       if (!a.keyword.empty()) {
-        if (!bind_keyword(node, op, a, var_keyword)) return false;
+        if (!bind_keyword(node, op, st, k, var_keyword)) return false;
         continue;
       }
       if (positional < op.params.size() && !op.params[positional].var_positional &&
           !op.params[positional].var_keyword) {
         size_t i = positional++;
         bound_[i] = &a.value;
-        given_[i] = a.span;
+        given_[i] = static_cast<uint32_t>(k + 1);
       } else if (var_positional) {
         var_positional_.push_back(&a.value);
       } else {
@@ -324,7 +324,10 @@ class Lowering {
                       [](const Arg& a) { return a.keyword.empty(); }));
   }
 
-  bool bind_keyword(GraphNode& node, const OpInfo& op, const Arg& a, bool var_keyword) {
+  // Binds st.args[k], a keyword argument.
+  bool bind_keyword(GraphNode& node, const OpInfo& op, const Statement& st, size_t k,
+                    bool var_keyword) {
+    const Arg& a = st.args[k];
     if (a.keyword == "frozen" && op.is_module()) {
       if (a.value.kind != Value::Kind::Bool)
         return fail(node, a.span, "frozen= takes True or False", "write frozen=True");
@@ -365,7 +368,7 @@ class Lowering {
                   "give each argument once");
     }
     bound_[i] = &a.value;
-    given_[i] = a.span;
+    given_[i] = static_cast<uint32_t>(k + 1);
     return true;
   }
 
