@@ -2,6 +2,7 @@
 // inference consumes. Values are already folded (integer arithmetic is evaluated by the parser).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,6 +113,46 @@ struct InputDecl {
   Span span;
 };
 
+// What only some statements carry (layers of `.py` modules, of block instances): kept apart, so a
+// plain statement stays small (a model of 100,000 layers has 100,000 of them).
+struct StatementExtras {
+  // The inputs as written, when the program names them otherwise (`x` inside a block): for help.
+  std::vector<std::string> inputs_written;
+  // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).
+  std::string fix_prefix;  // text before the call in the fix line (e.g. "self.fc1 = nn.")
+  // A module instance called a second time (`self.relu` twice): its parameters belong to the
+  // statement named here, so they are counted once, as model.parameters() does.
+  std::string shares_params_with;
+  // Where the layer was built when that was inside the file's functions or loops (`.py`), innermost
+  // first: "`conv3x3(...)` called here", "in pass 3 of this loop". Errors about it show them.
+  std::vector<Label> built_via;
+};
+
+// A statement's extras on the heap when it has any, copied with the statement.
+class ExtrasBox {
+ public:
+  ExtrasBox() = default;
+  ExtrasBox(const ExtrasBox& o) : p_(o.p_ ? std::make_unique<StatementExtras>(*o.p_) : nullptr) {}
+  ExtrasBox(ExtrasBox&&) noexcept = default;
+  ExtrasBox& operator=(const ExtrasBox& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<StatementExtras>(*o.p_) : nullptr;
+    return *this;
+  }
+  ExtrasBox& operator=(ExtrasBox&&) noexcept = default;
+
+  const StatementExtras& get() const {
+    static const StatementExtras kNone;
+    return p_ ? *p_ : kNone;
+  }
+  StatementExtras& make() {  // made on the first write
+    if (!p_) p_ = std::make_unique<StatementExtras>();
+    return *p_;
+  }
+
+ private:
+  std::unique_ptr<StatementExtras> p_;
+};
+
 // `name = Op(args...)` or `name = Op(args...)(a, b)` or `op(a, args...)`.
 struct Statement {
   // Unique. A frontend may leave it empty for an unnamed statement: lowering then names it
@@ -123,19 +164,12 @@ struct Statement {
   std::vector<Arg> args;            // constructor / call arguments (tensor inputs removed)
   std::vector<std::string> inputs;  // explicit tensor inputs; empty = previous statement's output
   std::vector<Span> input_spans;
-  // The inputs as written, when the program names them otherwise (`x` inside a block): for help.
-  std::vector<std::string> inputs_written;
   // The tensor a call without tensor inputs reads; empty: the previous statement's output. A
   // block's first statement reads the block's input, wherever the use came in the file.
   std::string previous;
-  // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).
-  std::string fix_prefix;  // text before the call in the fix line (e.g. "self.fc1 = nn.")
-  // A module instance called a second time (`self.relu` twice): its parameters belong to the
-  // statement named here, so they are counted once, as model.parameters() does.
-  std::string shares_params_with;
-  // Where the layer was built when that was inside the file's functions or loops (`.py`), innermost
-  // first: "`conv3x3(...)` called here", "in pass 3 of this loop". Errors about it show them.
-  std::vector<Label> built_via;
+  ExtrasBox extras_box;
+  const StatementExtras& extras() const { return extras_box.get(); }
+  StatementExtras& extras_for_write() { return extras_box.make(); }
 
   // The small members last: between the strings each would take eight bytes.
   int module = -1;  // index into Program::modules of the module whose forward applied it; -1: root

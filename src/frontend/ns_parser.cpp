@@ -654,7 +654,7 @@ class Parser {
       if (name.empty()) return false;
       st.inputs.push_back(std::move(name));
       st.input_spans.push_back(t.span);
-      if (scope_.block) st.inputs_written.push_back(t.name);
+      if (scope_.block) st.extras_for_write().inputs_written.push_back(t.name);
     }
     if (scope_.block || !scope_.tensors.empty())
       for (Arg& a : st.args)

@@ -3560,7 +3560,7 @@ class Construct {
       group.layer.op_span = m.op_span;
       group.layer.span = m.span;
       group.layer.args = m.args;
-      group.layer.fix_prefix = m.fix_prefix;
+      group.layer.extras_for_write().fix_prefix = m.fix_prefix;
       group.layer.python = true;
       L.program_.unapplied.push_back(group);
     }
@@ -3763,10 +3763,11 @@ class Construct {
       st.inputs.push_back(in.name);
       st.input_spans.push_back(in.data.span.valid() ? in.data.span : call_span);
     }
-    st.fix_prefix = m.fix_prefix;
-    st.built_via = m.built_via;
+    st.extras_for_write().fix_prefix = m.fix_prefix;
+    st.extras_for_write().built_via = m.built_via;
     std::string& first_call = first_call_[m.id];
-    st.shares_params_with = first_call;  // a module called again owns no new params
+    st.extras_for_write().shares_params_with =
+        first_call;  // a module called again owns no new params
     std::string out = emit(std::move(st));
     if (first_call.empty()) first_call = out;
     return PyValue::tensor(out, call_span);

@@ -191,7 +191,7 @@ class Analyzer {
     if (!ctx.weights.empty()) layer.weights = weights_.keep(ctx.weights);
     if (!ok) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
-    if (!st.shares_params_with.empty()) layer.params = 0;  // counted at the first call
+    if (!st.extras().shares_params_with.empty()) layer.params = 0;  // counted at the first call
     layer.shares_params_with = node.shares_params_with;
     layer.trainable_params = node.frozen ? 0 : layer.params;
     return true;

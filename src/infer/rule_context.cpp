@@ -47,7 +47,7 @@ void RuleContext::add_origin_labels(Diagnostic& d) const {
     }
   }
   // The file's functions and loop passes that built the layer, innermost first.
-  for (const Label& l : st.built_via) d.labels.push_back(l);
+  for (const Label& l : st.extras().built_via) d.labels.push_back(l);
   // Each user module around the layer, innermost first: which of its uses this is.
   for (ModuleId m = node.module; m != kRootModule && m < graph.modules.size();
        m = graph.modules[m].parent) {
@@ -265,12 +265,14 @@ std::string RuleContext::call_with(
     if (!done.count(param)) parts.push_back(param + "=" + repl);
   }
   std::string call =
-      std::string(st.python && !st.fix_prefix.empty() ? st.fix_prefix : "") + st.op + "(";
+      std::string(st.python && !st.extras().fix_prefix.empty() ? st.extras().fix_prefix : "") +
+      st.op + "(";
   for (size_t i = 0; i < parts.size(); ++i) call += (i ? ", " : "") + parts[i];
   call += ")";
   if (st.inputs_explicit && !st.python && op.is_module()) {
     call += "(";
-    const auto& inputs = st.inputs_written.empty() ? st.inputs : st.inputs_written;
+    const auto& written = st.extras().inputs_written;
+    const auto& inputs = written.empty() ? st.inputs : written;
     for (size_t i = 0; i < inputs.size(); ++i) call += (i ? ", " : "") + inputs[i];
     call += ")";
   }

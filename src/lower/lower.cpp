@@ -188,8 +188,8 @@ class Lowering {
     bool bound = resolve_inputs(node, st, info, previous) && bind_arguments(node, st, info);
     keep_lists(node);
     if (!bound) return false;
-    if (!st.shares_params_with.empty()) {
-      auto first = g_.names.find(st.shares_params_with);
+    if (!st.extras().shares_params_with.empty()) {
+      auto first = g_.names.find(st.extras().shares_params_with);
       if (first && *first < node_of_name_.size()) node.shares_params_with = node_of_name_[*first];
     }
     tensor_of_name_[name] = node.output;

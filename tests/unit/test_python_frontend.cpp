@@ -106,7 +106,7 @@ TEST_CASE("python: CIFAR CNN lowers module calls, reuse names, DimRef and spans"
   CHECK(conv1.args[0].value.kind == Value::Kind::Int);
   CHECK(conv1.args[0].value.i == 3);  // num_channel default
   CHECK(conv1.args[2].keyword == "kernel_size");
-  CHECK(conv1.fix_prefix == "self.conv1 = nn.");
+  CHECK(conv1.extras().fix_prefix == "self.conv1 = nn.");
 
   const Statement& fc1 = stmt(p, "fc1");
   REQUIRE(fc1.args.size() == 2);
@@ -239,7 +239,7 @@ optimizer = optim.Adam(model.parameters(), lr=1e-5)
   CHECK_FALSE(p.statements[0].named);
   CHECK(p.statements[0].inputs == std::vector<std::string>{"x"});
   CHECK(p.statements[1].inputs == std::vector<std::string>{p.statements[0].name});
-  CHECK(p.statements[1].fix_prefix == "nn.");
+  CHECK(p.statements[1].extras().fix_prefix == "nn.");
   CHECK(p.statements[1].span.line == 4);
   CHECK(p.statements[1].span.column == 19);
 
