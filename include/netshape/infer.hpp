@@ -58,12 +58,29 @@ struct LayerInfo {
   // What the rule decided, for the forward: a record shared by the layers with the same values
   // (AttrsTable), never null.
   std::shared_ptr<const Attrs> attrs = AttrsTable::defaults();
-  std::map<std::string, int64_t> inferred;  // `?` arguments and what was chosen
   // In a model with a module hierarchy (blocks, `.py` modules): the module that applies it
   // (`layer1.0`; "" the model) and its depth as torchinfo counts it (`layer1.0.conv1`: 3).
   std::string_view module;
-  int depth = 0;                     // 0: the model has no hierarchy
-  std::vector<std::string> explain;  // formulas with the numbers substituted
+  int depth = 0;  // 0: the model has no hierarchy
+  // What most layers have none of (kept apart, so they cost a pointer): the `?` arguments and
+  // what was chosen, and the formulas with the numbers substituted (--explain).
+  const std::map<std::string, int64_t>& inferred() const { return notes().inferred; }
+  const std::vector<std::string>& explain() const { return notes().explain; }
+  struct Notes {
+    std::map<std::string, int64_t> inferred;
+    std::vector<std::string> explain;
+  };
+  Notes& notes_for_write() {
+    if (!notes_) notes_ = std::make_shared<Notes>();
+    return *notes_;
+  }
+
+ private:
+  const Notes& notes() const {
+    static const Notes kNone;
+    return notes_ ? *notes_ : kNone;
+  }
+  std::shared_ptr<Notes> notes_;  // written only while the layer is inferred
 };
 
 struct Totals {

@@ -138,9 +138,12 @@ class RuleContext {
   // evaluated on every call: a rule builds costly ones (strings) under `if (want_explain)`.
   template <typename... Args>
   void explain(fmt::format_string<Args...> f, Args&&... args) {
-    if (want_explain) layer.explain.push_back(fmt::format(f, std::forward<Args>(args)...));
+    if (want_explain)
+      layer.notes_for_write().explain.push_back(fmt::format(f, std::forward<Args>(args)...));
   }
-  void set_inferred(std::string_view param, int64_t v) { layer.inferred[std::string(param)] = v; }
+  void set_inferred(std::string_view param, int64_t v) {
+    layer.notes_for_write().inferred[std::string(param)] = v;
+  }
   // The batch as counted: leading dims before the `feature_dims` trailing ones; symbol = 1.
   std::optional<int64_t> leading_count(const Shape& s, size_t feature_dims);
 

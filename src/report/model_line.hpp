@@ -37,7 +37,7 @@ inline std::string footer_head(const Analysis& a) {
   for (const auto& [name, shape] : a.outputs)
     out += fmt::format("output {}: {}\n", name, to_string(shape));
   for (const LayerInfo& l : a.layers)
-    for (const auto& [param, v] : l.inferred)
+    for (const auto& [param, v] : l.inferred())
       out += fmt::format("inferred {}.{} = {}  (from `?`)\n", l.name, param, v);
   out += fmt::format("params: {} (trainable {}, non-trainable {})\n", with_commas(t.params),
                      with_commas(t.trainable_params), with_commas(t.non_trainable_params));

@@ -241,7 +241,7 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, cons
     e["params"] = l.params;
     e["trainable_params"] = l.trainable_params;
     e["macs"] = l.macs;
-    if (!l.inferred.empty()) e["inferred"] = l.inferred;
+    if (!l.inferred().empty()) e["inferred"] = l.inferred();
     if (l.depth > 0) {
       e["module"] = l.module;
       e["depth"] = l.depth;
@@ -330,10 +330,10 @@ void write_layer(JsonText& j, const Analysis& a, const LayerInfo& l, const Layer
   for (TensorId t : l.input_ids) j.value(a.name_of(t));
   j.end_array();
   write_counts(j, l.output ? &*l.output : nullptr, l.params, l.trainable_params, l.macs);
-  if (!l.inferred.empty()) {
+  if (!l.inferred().empty()) {
     j.fixed_key("inferred");
     j.begin_object();
-    for (const auto& [param, v] : l.inferred) {
+    for (const auto& [param, v] : l.inferred()) {
       j.key(param);
       j.value(v);
     }
@@ -475,9 +475,9 @@ std::string render_explain(const Analysis& a) {
   for (const LayerInfo& l : a.layers) {
     std::string in = l.input_ids.empty() ? "" : to_string(a.input_shape(l, 0));
     out += fmt::format("{:<{}}  {} {} -> {}\n", l.name, width, l.op_name, in, shape_cell(l));
-    for (const auto& [param, v] : l.inferred)
+    for (const auto& [param, v] : l.inferred())
       out += fmt::format("{:<{}}  {} = ? -> {} (from the input)\n", "", width, param, v);
-    for (const auto& e : l.explain) out += fmt::format("{:<{}}  {}\n", "", width, e);
+    for (const auto& e : l.explain()) out += fmt::format("{:<{}}  {}\n", "", width, e);
   }
   return out;
 }

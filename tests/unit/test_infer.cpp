@@ -182,7 +182,7 @@ TEST_CASE("Linear: in_features check, help with the flattened shape, ? inference
   CHECK_FALSE(m.analysis.layers.back().output.has_value());
   auto q = check_ns("input [4, 7]\nfc = Linear(?, 3)\n");
   CHECK(q.analysis.layers[0].params == 24);
-  CHECK(q.analysis.layers[0].inferred.at("in_features") == 7);
+  CHECK(q.analysis.layers[0].inferred().at("in_features") == 7);
   auto c = check_ns("input [1, 3, 8, 8]\nConv2d(?, 4, 3)\n");
   CHECK(c.analysis.layers[0].params == 4 * 27 + 4);
   CHECK(check_ns("input [2, 5, 8]\nLinear(8, 4)\n").analysis.layers[0].macs == 10 * 8 * 4);

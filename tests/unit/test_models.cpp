@@ -134,8 +134,8 @@ TEST_CASE("models agree with PyTorch layer by layer") {
         for (const auto& [key, v] : g.at("inferred").items()) {
           const std::string k = key;  // CAPTURE's lambda cannot capture a binding (clang < 16)
           CAPTURE(k);
-          REQUIRE(l.inferred.count(k) == 1);
-          CHECK(l.inferred.at(k) == v.get<int64_t>());
+          REQUIRE(l.inferred().count(k) == 1);
+          CHECK(l.inferred().at(k) == v.get<int64_t>());
         }
       }
     }
