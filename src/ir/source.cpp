@@ -32,12 +32,15 @@ std::string_view SourceFile::line_text(int line) const {
 
 // Reads at most limits::kMaxFileBytes + 1 bytes into `text` (one more than allowed tells that
 // the input was larger). False on a read error.
-static bool read_bounded(std::istream& in, std::string& text) {
+// `expected`: the file's size when known, read in one piece (no room left over from growing by
+// chunks); a file that grew since is read on up to the limit.
+static bool read_bounded(std::istream& in, std::string& text, size_t expected = 0) {
   constexpr size_t kChunk = 1 << 16;
   while (in && text.size() <= static_cast<size_t>(limits::kMaxFileBytes)) {
     size_t old_size = text.size();
-    text.resize(old_size + kChunk);
-    in.read(text.data() + old_size, static_cast<std::streamsize>(kChunk));
+    size_t want = old_size == 0 && expected > 0 ? expected + 1 : kChunk;
+    text.resize(old_size + want);
+    in.read(text.data() + old_size, static_cast<std::streamsize>(want));
     text.resize(old_size + static_cast<size_t>(in.gcount()));
   }
   return !in.bad();
@@ -81,6 +84,7 @@ std::optional<SourceFile> read_source(const std::string& path, std::string& erro
     error = fmt::format("cannot read '{}': not a regular file (a device or a socket)", path);
     return std::nullopt;
   }
+  size_t expected = 0;
   if (std::filesystem::is_regular_file(status)) {
     auto size = std::filesystem::file_size(path, ec);
     if (!ec && size > static_cast<uintmax_t>(limits::kMaxFileBytes)) {
@@ -89,13 +93,14 @@ std::optional<SourceFile> read_source(const std::string& path, std::string& erro
           too_large(fmt::format("the file ({} bytes)", with_commas(static_cast<int64_t>(size)))));
       return std::nullopt;
     }
+    if (!ec) expected = static_cast<size_t>(size);
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = fmt::format("cannot read '{}': no such file or not readable", path);
     return std::nullopt;
   }
-  if (!read_bounded(in, text)) {
+  if (!read_bounded(in, text, expected)) {
     error = fmt::format("cannot read '{}': read error", path);
     return std::nullopt;
   }
