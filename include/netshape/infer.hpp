@@ -26,8 +26,8 @@ struct ParamTensor {
   bool operator==(const ParamTensor&) const = default;
 };
 
-// A layer's parameter tensors, in order: a record shared by the layers with the same (a model's
-// convolutions have a handful of distinct weight shapes between them).
+// A layer's parameter tensors, in order: a record shared by the layers whose tensors have the same
+// names and shapes (a model's convolutions have a handful of distinct weight shapes between them).
 using ParamTensors = std::vector<ParamTensor>;
 uint64_t hash_of(const ParamTensors& w);
 using WeightsTable = RecordTable<ParamTensors>;

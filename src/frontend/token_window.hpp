@@ -1,6 +1,8 @@
 // The tokens a recursive-descent parser looks at, read from its tokenizer on demand: from the one
 // before the current (for spans that end there) to the furthest one peeked at. Earlier tokens are
-// dropped, so memory does not grow with the file. Both parsers use it.
+// dropped, so memory does not grow with the file. The Python parser uses TokenWindow (its tokenizer
+// may give several tokens at once: dedents); the .ns parser, which looks at most two ahead, the
+// ring below.
 #pragma once
 #include <algorithm>
 #include <array>
