@@ -107,6 +107,12 @@ class RecordTable {
   std::unordered_map<uint64_t, std::vector<std::shared_ptr<const T>>> by_hash_;
 };
 
+// FNV-1a over 64-bit words, for the records' hash_of: one mixing step, from kRecordHashSeed.
+inline constexpr uint64_t kRecordHashSeed = 1469598103934665603ull;
+inline uint64_t record_hash_mix(uint64_t h, uint64_t v) {
+  return (h ^ v) * 1099511628211ull;
+}
+
 uint64_t hash_of(const Attrs& a);
 
 // A layer's attributes: 568 bytes, of which a model has a handful of distinct sets.

@@ -3,6 +3,7 @@
 // convention's total (--conventions).
 #include <algorithm>
 #include <ostream>
+#include <sstream>
 
 #include "netshape/commands.hpp"
 #include "netshape/netshape.hpp"
@@ -19,26 +20,24 @@ std::optional<Grouping> regrouped(const LoadedModel& m, const CheckOptions& o, C
 
 }  // namespace
 
+// One dispatch for both: the JSON report is streamed as it is made (write_json).
 void write_check_report(std::ostream& out, const LoadedModel& m, const CheckOptions& o,
                         const Grouping* modules, const ReceptiveFields* rf) {
-  bool json = o.format == ReportFormat::Json;
-  Convention c = o.convention.value_or(Convention::netshape);
-  if (json && !o.conventions && c == Convention::netshape)  // the big one: streamed
-    return write_json(out, m.analysis, m.diags, modules, o.columns || o.convention ? nullptr : rf);
-  out << render_check_report(m, o, modules, rf);
-}
-
-std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
-                                const Grouping* modules, const ReceptiveFields* rf) {
   if (o.conventions) {
-    return o.format == ReportFormat::Json ? render_conventions_json(m.analysis, m.diags)
-                                          : render_conventions(m.analysis);
+    out << (o.format == ReportFormat::Json ? render_conventions_json(m.analysis, m.diags)
+                                           : render_conventions(m.analysis));
+    return;
   }
-  if (!o.columns && !o.convention) return render_report(m.analysis, m.diags, o.format, modules, rf);
+  if (!o.columns && !o.convention) {
+    if (o.format == ReportFormat::Json) return write_json(out, m.analysis, m.diags, modules, rf);
+    out << render_report(m.analysis, m.diags, o.format, modules, rf);
+    return;
+  }
   Convention c = o.convention.value_or(Convention::netshape);
   if (o.format == ReportFormat::Json) {
-    if (c == Convention::netshape) return render_report(m.analysis, m.diags, o.format, modules);
-    return render_json_convention(m.analysis, m.diags, c, modules);
+    if (c == Convention::netshape) return write_json(out, m.analysis, m.diags, modules);
+    out << render_json_convention(m.analysis, m.diags, c, modules);
+    return;
   }
   TableOptions table;
   table.convention = c;
@@ -49,8 +48,15 @@ std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
   std::optional<Grouping> chosen, flops;
   if (modules && c != Convention::netshape) chosen = regrouped(m, o, c);
   if (modules && wants_flops) flops = regrouped(m, o, Convention::flops);
-  return render_columns(m.analysis, table, o.format, modules, chosen ? &*chosen : nullptr,
+  out << render_columns(m.analysis, table, o.format, modules, chosen ? &*chosen : nullptr,
                         flops ? &*flops : nullptr);
+}
+
+std::string render_check_report(const LoadedModel& m, const CheckOptions& o,
+                                const Grouping* modules, const ReceptiveFields* rf) {
+  std::ostringstream out;
+  write_check_report(out, m, o, modules, rf);
+  return out.str();
 }
 
 }  // namespace netshape

@@ -151,9 +151,10 @@ class Parser {
   size_t silent_failures_ = 0;
   int nesting_ = 0;
   bool seen_statement_ = false;
-  std::vector<Arg> arg_scratch_;     // see args()
+  // Lists read before they are kept (take_scratch, keep_exact): arguments, tuple and list items.
+  std::vector<Arg> arg_scratch_;
+  std::vector<Value> item_scratch_;
   std::vector<OutputDecl> targets_;  // see layer()
-  std::vector<Value> item_scratch_;  // see take_item_scratch()
 
   size_t failures() const { return diags_.count() + silent_failures_; }
   // The current token, looked up once per token: the parser asks for it many times, and a token
@@ -1077,14 +1078,11 @@ class Parser {
   }
 
   // args := [arg {',' arg} [',']]      arg := [IDENT '='] expr
-  // Kept for the whole run, so `out` gets exactly its arguments: they are read into a list whose
-  // room is reused from call to call, then moved out in one allocation (none for `ReLU()`).
+  // `out` gets exactly its arguments (keep_exact): no allocation for `ReLU()`.
   bool args(std::vector<Arg>& out, TokenKind close) {
-    std::vector<Arg> parsed = std::move(arg_scratch_);
-    parsed.clear();
+    std::vector<Arg> parsed = take_scratch(arg_scratch_);
     bool ok = arg_list(parsed, close);
-    out.assign(std::make_move_iterator(parsed.begin()), std::make_move_iterator(parsed.end()));
-    arg_scratch_ = std::move(parsed);
+    keep_exact(out, parsed, arg_scratch_);
     return ok;
   }
 
@@ -1240,7 +1238,7 @@ class Parser {
       first.span = widen(open, first.span);
       return first;
     }
-    std::vector<Value> items = take_item_scratch();
+    std::vector<Value> items = take_scratch(item_scratch_);
     items.push_back(std::move(first));
     while (accept(TokenKind::Comma)) {
       if (at(TokenKind::RParen)) break;
@@ -1252,13 +1250,13 @@ class Parser {
     tup.span = widen(open, cur().span);
     if (!expect(TokenKind::RParen, "',' or ')' in the tuple", "close the tuple with ')'"))
       return Value::none(open);
-    keep_items(tup, items);
+    keep_exact(tup.items, items, item_scratch_);
     return tup;
   }
 
   Value list_value() {
     Span open = take().span;
-    std::vector<Value> items = take_item_scratch();
+    std::vector<Value> items = take_scratch(item_scratch_);
     while (!at(TokenKind::RBracket)) {
       if (too_many(items.size(), "elements in one list")) return Value::none(open);
       items.push_back(expr());
@@ -1269,20 +1267,23 @@ class Parser {
     list.span = widen(open, cur().span);
     if (!expect(TokenKind::RBracket, "',' or ']' in the list", "close the list with ']'"))
       return Value::none(open);
-    keep_items(list, items);
+    keep_exact(list.items, items, item_scratch_);
     return list;
   }
 
-  // A tuple's or list's items are read into a list whose room is reused (a nested one takes a
-  // fresh list), and kept in one allocation of exactly their number: they last the whole run.
-  std::vector<Value> take_item_scratch() {
-    std::vector<Value> items = std::move(item_scratch_);
+  // Argument lists and tuple or list items last the whole run, so each is kept in one allocation
+  // of exactly its size: read into a list whose room is reused (a nested one takes a fresh list),
+  // then moved out.
+  template <typename T>
+  static std::vector<T> take_scratch(std::vector<T>& scratch) {
+    std::vector<T> items = std::move(scratch);
     items.clear();
     return items;
   }
-  void keep_items(Value& v, std::vector<Value>& items) {
-    v.items.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
-    item_scratch_ = std::move(items);
+  template <typename T>
+  static void keep_exact(std::vector<T>& out, std::vector<T>& items, std::vector<T>& scratch) {
+    out.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    scratch = std::move(items);
   }
 
   // Whether a list already holds limits::kMaxNsItems; then an error at the next item.

@@ -27,8 +27,8 @@ std::optional<Enum> parse(const std::array<const char*, N>& names, std::string_v
 // A hash of the fields that tell records apart most often. Equal records hash equal; records
 // that differ only elsewhere share a bucket and are told apart by operator==.
 uint64_t hash_of(const Attrs& a) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  uint64_t h = kRecordHashSeed;
+  auto mix = [&](uint64_t v) { h = record_hash_mix(h, v); };
   for (int64_t v : {a.in_channels, a.out_channels, a.groups, a.dim, a.start_dim, a.end_dim, a.start,
                     a.num_groups})
     mix(static_cast<uint64_t>(v));

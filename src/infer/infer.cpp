@@ -294,9 +294,9 @@ class Analyzer {
 }  // namespace
 
 uint64_t hash_of(const ParamTensors& w) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = kRecordHashSeed;
   for (const ParamTensor& p : w)
-    for (int64_t v : p.shape) h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
+    for (int64_t v : p.shape) h = record_hash_mix(h, static_cast<uint64_t>(v));
   return h;
 }
 
