@@ -21,6 +21,7 @@
 #include "netshape/name_table.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
+#include "ns_expansion.hpp"
 #include "ns_lexer.hpp"
 #include "token_window.hpp"
 
@@ -35,6 +36,15 @@ struct BlockParam {
   std::optional<Value> default_value;  // evaluated where the block is defined, as Python does
 };
 
+struct BlockDef;
+
+// A use expanded by reading the body, kept for later uses with the same values (copy_expansion).
+struct ExpandedUse {
+  BlockExpansion made;
+  size_t depth_below = 0;                      // how far below it its body's uses nested blocks
+  std::vector<const BlockDef*> blocks_inside;  // the blocks its body used, at any depth
+};
+
 // `block Name(params):` ... `end`: the body is the tokens of its layer statements.
 struct BlockDef {
   std::string name;
@@ -45,6 +55,7 @@ struct BlockDef {
   std::vector<Token> body;
   size_t statements = 0;  // layer lines of the body (a use makes at least as many statements)
   bool failed = false;    // a use failed: its error is shown once, not at every use
+  std::unordered_map<std::string, ExpandedUse> expanded;  // by expansion_key
 };
 
 // A call as written: `Conv2d(1, 8, 3)`, `Bottleneck(256, 64) * 3`, `Sequential(a, b * 2)`.
@@ -63,10 +74,15 @@ struct Call {
 // What the parsers of one file share: its source, the blocks defined so far, the uses being
 // expanded (outermost first: a block that uses itself is refused), and what stopped expansion.
 struct Shared {
+  Shared(const SourceFile& src, Diagnostics& diags) : src(src), diags(diags) {}
   const SourceFile& src;
   Diagnostics& diags;
   std::unordered_map<std::string, BlockDef> blocks;  // node-based: a BlockDef& stays valid
   std::vector<const BlockDef*> active;
+  // For what a use's body did below it (ExpandedUse): the deepest `active` a use was checked at,
+  // and every use checked, in order (cleared between top-level uses).
+  size_t deepest = 0;
+  std::vector<const BlockDef*> checked;
   std::vector<std::string> symbols;  // the inputs' symbolic batch dims (`B`)
   bool stopped = false;  // expansion hit a limit: reported once, nothing more is expanded
 };
@@ -794,7 +810,14 @@ class Parser {
     inner.block = &def;
     inner.path = path;
     inner.prefix = path + ".";
+    BlockExpansion made;
+    made.first_origin = prog.origins.size();
     if (!bind_params(prog, def, call, inner)) return std::nullopt;
+    std::string key = expansion_key(def, call, inner);
+    BlockUseSite use{path, parent, call.span, inputs, made.first_origin};
+    if (auto copy = copy_expanded(prog, def, key, use)) return copy;
+    made.bound_origins_end = prog.origins.size();
+    made.first_statement = prog.statements.size();
     inner.module = add_module(prog, path, def.name, parent, call);
     for (size_t i = 0; i < inputs.size(); ++i) {
       inner.tensors[def.inputs[i].first] = inputs[i];
@@ -802,10 +825,14 @@ class Parser {
     }
     inner.previous = inputs[0];
     size_t before = diags_.count();
+    size_t level = shared_.active.size(), first_checked = shared_.checked.size();
+    size_t deepest_outside = std::exchange(shared_.deepest, level);
     shared_.active.push_back(&def);
     Parser body(Fill{nullptr, &def.body, 0}, shared_, inner);
     body.statements(prog);
     shared_.active.pop_back();
+    size_t depth_below = shared_.deepest - level;
+    shared_.deepest = std::max(deepest_outside, shared_.deepest);
     std::vector<std::string> outputs;
     bool ok = !body.has_failed_since(before) && block_outputs(def, inner, outputs);
     if (!ok) {
@@ -815,6 +842,88 @@ class Parser {
       return std::nullopt;
     }
     if (outputs.size() == 1) prog.modules[static_cast<size_t>(inner.module)].output = outputs[0];
+    made.first_module = static_cast<size_t>(inner.module);
+    made.path = path;
+    made.inputs = std::move(use.inputs);
+    made.outputs = outputs;
+    remember_expansion(prog, def, std::move(key), std::move(made), depth_below, first_checked);
+    if (shared_.active.empty()) shared_.checked.clear();
+    return outputs;
+  }
+
+  // What decides what a use's body becomes: which parameter each argument binds, in order (their
+  // origins are made in that order), and the value each parameter has in the body, where it
+  // takes the span of the name that reads it (so a top-level span does not count, nor a
+  // top-level origin: it is this use's own).
+  static std::string expansion_key(const BlockDef& def, const Call& call, const Scope& inner) {
+    std::string key;
+    for (const Arg& a : call.args) (key += a.keyword) += ',';
+    for (const BlockParam& p : def.params) append_key(key, inner.params.at(p.name), false);
+    return key;
+  }
+
+  static void append_key(std::string& key, const Value& v, bool item) {
+    auto bytes = [&key](const auto& x) { key.append(reinterpret_cast<const char*>(&x), sizeof x); };
+    bytes(v.kind);
+    bytes(v.i);
+    bytes(v.f);
+    bytes(v.b);
+    bytes(v.s.size());
+    key += v.s;
+    if (item) {
+      bytes(v.span);
+      bytes(v.origin);
+    }
+    bytes(v.items.size());
+    for (const Value& x : v.items) append_key(key, x, true);
+  }
+
+  // Keeps a use just read for later uses with the same key, when its copy can be renamed: the
+  // tensors it read are distinct and none is a batch symbol (`B` could then mean either).
+  void remember_expansion(Program& prog, BlockDef& def, std::string key, BlockExpansion made,
+                          size_t depth_below, size_t first_checked) {
+    for (size_t i = 0; i < made.inputs.size(); ++i) {
+      const std::string& in = made.inputs[i];
+      if (std::count(made.inputs.begin(), made.inputs.end(), in) > 1 ||
+          std::find(shared_.symbols.begin(), shared_.symbols.end(), in) != shared_.symbols.end())
+        return;
+    }
+    made.statements_end = prog.statements.size();
+    made.modules_end = prog.modules.size();
+    made.origins_end = prog.origins.size();
+    ExpandedUse kept{std::move(made), depth_below, {}};
+    for (size_t i = first_checked; i < shared_.checked.size(); ++i)
+      if (std::find(kept.blocks_inside.begin(), kept.blocks_inside.end(), shared_.checked[i]) ==
+          kept.blocks_inside.end())
+        kept.blocks_inside.push_back(shared_.checked[i]);
+    def.expanded.emplace(std::move(key), std::move(kept));
+  }
+
+  // A copy of an earlier use with the same key, when reading the body again would make exactly
+  // it: the limits it would meet are not met, no block it uses is being expanded around it (that
+  // would be a block using itself), and binding made as many origins.
+  std::optional<std::vector<std::string>> copy_expanded(Program& prog, const BlockDef& def,
+                                                        const std::string& key,
+                                                        const BlockUseSite& use) {
+    auto it = def.expanded.find(key);
+    if (it == def.expanded.end()) return std::nullopt;
+    const ExpandedUse& e = it->second;
+    const BlockExpansion& m = e.made;
+    size_t statements = prog.statements.size() + (m.statements_end - m.first_statement);
+    size_t modules = prog.modules.size() + (m.modules_end - m.first_module);
+    size_t level = shared_.active.size();
+    bool fits = statements + modules < limits::kMaxBlockExpansion &&
+                statements <= limits::kMaxStatements &&
+                level + e.depth_below < static_cast<size_t>(limits::kMaxBlockDepth) &&
+                prog.origins.size() - use.first_origin == m.bound_origins_end - m.first_origin;
+    for (const BlockDef* inside : e.blocks_inside)
+      fits = fits && std::find(shared_.active.begin(), shared_.active.end(), inside) ==
+                         shared_.active.end();
+    if (!fits) return std::nullopt;
+    shared_.deepest = std::max(shared_.deepest, level + e.depth_below);
+    shared_.checked.insert(shared_.checked.end(), e.blocks_inside.begin(), e.blocks_inside.end());
+    std::vector<std::string> outputs = copy_expansion(prog, m, use);
+    if (shared_.active.empty()) shared_.checked.clear();
     return outputs;
   }
 
@@ -830,6 +939,8 @@ class Parser {
 
   // Refuses a block that uses itself, nesting too deep, and expansion past its limit.
   bool may_expand(Program& prog, const BlockDef& def, const Call& call) {
+    shared_.deepest = std::max(shared_.deepest, shared_.active.size());
+    shared_.checked.push_back(&def);
     if (std::find(shared_.active.begin(), shared_.active.end(), &def) != shared_.active.end()) {
       std::string chain;
       for (const BlockDef* b : shared_.active) chain += b->name + " -> ";
@@ -1404,7 +1515,7 @@ std::string strip_op_prefix(const std::string& qualified) {
 std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   size_t errors_before = diags.error_count();
   NsLexer tokenizer(src, diags);
-  Shared shared{src, diags, {}, {}, {}, false};
+  Shared shared(src, diags);
   Scope top;
   size_t lines = static_cast<size_t>(std::count(src.text().begin(), src.text().end(), '\n'));
   top.used.reserve(std::min(lines, limits::kMaxStatements) + 1);

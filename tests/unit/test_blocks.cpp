@@ -295,3 +295,129 @@ TEST_CASE("blocks: a name is given once, whether a layer's or a use's") {
   CHECK(ok.analysis.layers[0].name == "t.b1.conv");
   CHECK(ok.analysis.layers[1].name == "t.b2.conv");
 }
+
+// A use with the same values as an earlier one is copied from it, not read again
+// (ns_expansion.hpp): everything below must be what reading the body again would make.
+TEST_CASE("blocks: a use copied from an earlier one points at its own use site") {
+  LoadedModel m = check_ns(R"(input x: [1, 16, 32, 32]
+block Block(cin, cout):
+  conv = Conv2d(cin, cout, 3, padding=1)
+  relu = ReLU()
+end
+a = Block(16, 16)
+b = Block(16, 16)
+widen = Conv2d(16, 32, 1)
+c = Block(16, 16)
+)");
+  CHECK(m.exit == ExitCode::ShapeError);
+  const Diagnostic& d = first_error(m);
+  CHECK(d.span.line == 3);
+  CHECK(d.message.find("expected input[1, 32, 32, 32] to have 16 channels") != std::string::npos);
+  REQUIRE(d.labels.size() == 2);
+  CHECK(d.labels[0].span.line == 9);  // the third use's argument, not the first use's
+  CHECK(d.labels[0].message == "cin=16 is passed here");
+  CHECK(d.labels[1].span.line == 9);
+  CHECK(d.labels[1].message == "in `c` (Block), applied here");
+  CHECK(d.help.find("use c = Block(32, 16)") != std::string::npos);
+  CHECK(test::input_names(m.analysis, *layer(m, "b.conv"))[0] == "a.relu");
+  CHECK(test::input_names(m.analysis, *layer(m, "c.conv"))[0] == "widen");
+}
+
+TEST_CASE("blocks: copied uses keep nested blocks, Sequential, several inputs and the origins") {
+  LoadedModel m = check_ns(R"(input x: [1, 8, 16, 16]
+input skip: [1, 8, 16, 16]
+block ConvBN(cin, cout):
+  conv = Conv2d(cin, cout, 3, padding=1, bias=False)
+  bn = BatchNorm2d(cout)
+end
+block Pair(c):
+  input a, b
+  s = add(a, b)
+  f = ConvBN(c, c)(s)
+  g = Sequential(ConvBN(c, c), ReLU())(s)
+  output f, g
+end
+p, q = Pair(8)(x, skip)
+r, t = Pair(8)(q, p)
+u, v = Pair(8)(t, r)
+fc = Conv2d(4, 4, 1)(v)
+)");
+  CHECK(m.exit == ExitCode::ShapeError);
+  // The three uses: each reads its own inputs, each instance owns its parameters.
+  // (a use's path is its first target's name: `r, t = Pair(8)(q, p)` is module `r`)
+  CHECK(test::input_names(m.analysis, *layer(m, "r.s")) ==
+        std::vector<std::string>{"p.g.1", "p.f.bn"});
+  CHECK(test::input_names(m.analysis, *layer(m, "u.s")) ==
+        std::vector<std::string>{"r.g.1", "r.f.bn"});
+  CHECK(test::input_names(m.analysis, *layer(m, "u.g.0.conv"))[0] == "u.s");
+  CHECK(layer(m, "u.g.0.conv")->params == 8 * 8 * 9);
+  CHECK(m.analysis.totals.params == 3 * 2 * (8 * 8 * 9 + 16));  // before fc fails
+  REQUIRE(m.graph);
+  Grouping g3 = group_layers(m.analysis, *m.graph, 3);
+  std::vector<std::string> paths;
+  for (const ModuleRow& r : g3.rows)
+    if (r.name.rfind("u", 0) == 0) paths.push_back(r.name + ":" + r.kind);
+  CHECK(paths == std::vector<std::string>{"u:Pair", "u.s:add", "u.f:ConvBN", "u.f.conv:Conv2d",
+                                          "u.f.bn:BatchNorm2d", "u.g:Sequential", "u.g.0:ConvBN",
+                                          "u.g.1:ReLU"});
+  const Diagnostic& d = first_error(m);
+  CHECK(d.span.line == 17);
+}
+
+TEST_CASE("blocks: an error in a nested block of a copied use names that use") {
+  LoadedModel m = check_ns(R"(input x: [1, 8, 16, 16]
+block Inner(c):
+  conv = Conv2d(c, c, 1)
+end
+block Outer(c):
+  i = Inner(c)
+end
+a = Outer(8)
+b = Outer(8)
+up = Conv2d(8, 4, 1)
+c = Outer(8)
+)");
+  CHECK(m.exit == ExitCode::ShapeError);
+  const Diagnostic& d = first_error(m);
+  CHECK(d.span.line == 3);
+  std::string labels;
+  for (const Label& l : d.labels) labels += std::to_string(l.span.line) + ":" + l.message + "\n";
+  CAPTURE(labels);
+  // c=8 came from the third use of Outer (line 11) through Inner's use (line 6).
+  CHECK(labels.find("11:") != std::string::npos);
+  CHECK(labels.find("8:") == std::string::npos);
+  CHECK(labels.find("9:") == std::string::npos);
+  CHECK(d.help.find("c = Outer(4)") != std::string::npos);
+}
+
+TEST_CASE("blocks: a copy is not made where reading the body would fail") {
+  SUBCASE("a block that uses itself through a block already expanded without it") {
+    // B's first use expands D(0), which repeats B zero times; D(1) then uses B, which uses D.
+    LoadedModel m = check_ns(R"(input x: [1, 4, 8, 8]
+block B(n):
+  d = D(n)
+end
+block D(n):
+  b = B(0) * n
+  r = ReLU()
+end
+first = B(0)
+second = D(1)
+)");
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).message.find("uses itself") != std::string::npos);
+  }
+  SUBCASE("nesting too deep where the copy would land, though not where it was read") {
+    // L0 .. L32 each use the one before; `small = L4(1)` expands L0..L4 near the top first.
+    std::string text = "input x: [1, 4, 8, 8]\nblock L0(n):\n  r = ReLU()\nend\n";
+    for (int i = 1; i <= 32; ++i)
+      text +=
+          "block L" + std::to_string(i) + "(n):\n  l = L" + std::to_string(i - 1) + "(n)\nend\n";
+    LoadedModel alone = check_ns(text + "deep = L32(1)\n");
+    LoadedModel copied = check_ns(text + "small = L4(1)\ndeep = L32(1)\n");
+    CHECK(alone.exit == ExitCode::UsageOrParse);
+    CHECK(copied.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(copied).message == first_error(alone).message);
+    CHECK(first_error(copied).message.find("more than 32 deep") != std::string::npos);
+  }
+}

@@ -1,0 +1,136 @@
+#include "ns_expansion.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace netshape {
+namespace {
+
+// The first use's names made the later use's: its inputs become the use's inputs, its path
+// prefix the use's. Other names (a batch symbol like `B`) stay.
+class Renamer {
+ public:
+  Renamer(const BlockExpansion& e, const BlockUseSite& use)
+      : from_(e.path + "."), to_(use.path + "."), e_(e), use_(use) {}
+
+  std::string operator()(const std::string& name) const {
+    for (size_t i = 0; i < e_.inputs.size(); ++i)
+      if (name == e_.inputs[i]) return use_.inputs[i];
+    if (std::string_view(name).starts_with(from_)) return to_ + name.substr(from_.size());
+    return name;
+  }
+  const std::string& path() const { return use_.path; }
+
+ private:
+  std::string from_, to_;
+  const BlockExpansion& e_;
+  const BlockUseSite& use_;
+};
+
+// Index shifts from the first use's ranges to the copy's.
+struct Shifts {
+  size_t first_origin, origins_end, new_first_origin;
+  size_t first_module, modules_end, new_first_module;
+  size_t first_statement, new_first_statement;
+
+  int origin(int o) const {
+    auto u = static_cast<size_t>(o);
+    return o >= 0 && u >= first_origin && u < origins_end
+               ? static_cast<int>(u - first_origin + new_first_origin)
+               : o;
+  }
+  int module(int m) const {
+    auto u = static_cast<size_t>(m);
+    return m >= 0 && u >= first_module && u < modules_end
+               ? static_cast<int>(u - first_module + new_first_module)
+               : m;
+  }
+};
+
+// A value of a copied statement: tensor names as the use calls them, origins the use's.
+void copy_value(Value& v, const Renamer& rename, const Shifts& shift) {
+  v.origin = shift.origin(v.origin);
+  if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) v.s = rename(v.s);
+  for (Value& item : v.items) copy_value(item, rename, shift);
+}
+
+void copy_origins(Program& prog, const BlockExpansion& e, const Shifts& shift) {
+  for (size_t k = e.bound_origins_end; k < e.origins_end; ++k) {
+    ValueOrigin o = prog.origins[k];
+    o.parent = shift.origin(o.parent);
+    prog.origins.push_back(std::move(o));
+  }
+}
+
+void copy_modules(Program& prog, const BlockExpansion& e, const BlockUseSite& use,
+                  const Renamer& rename, const Shifts& shift) {
+  for (size_t k = e.first_module; k < e.modules_end; ++k) {
+    ModuleDecl m = prog.modules[k];
+    m.first_statement = m.first_statement - e.first_statement + shift.new_first_statement;
+    if (!m.output.empty()) m.output = rename(m.output);
+    if (k == e.first_module) {  // the use itself: its place is the use's
+      m.path = use.path;
+      m.parent = use.parent;
+      m.constructed_at = use.call;
+      m.applied_at = use.call;
+    } else {
+      m.path = rename(m.path);
+      m.parent = shift.module(m.parent);
+    }
+    prog.modules.push_back(std::move(m));
+  }
+}
+
+// The tensor a statement without inputs reads, when its `previous` was left empty because it was
+// the statement before: the first statement's may not be in the copy.
+void copy_previous(Statement& st, const Statement* before, const Program& prog,
+                   const Renamer& rename) {
+  if (!st.previous.empty()) {
+    st.previous = rename(st.previous);
+    return;
+  }
+  if (!before) return;
+  std::string read = rename(before->name);
+  if (prog.statements.empty() || prog.statements.back().name != read) st.previous = read;
+}
+
+void copy_statements(Program& prog, const BlockExpansion& e, const Renamer& rename,
+                     const Shifts& shift) {
+  for (size_t k = e.first_statement; k < e.statements_end; ++k) {
+    Statement st = prog.statements[k];
+    st.name = rename(st.name);
+    for (std::string& input : st.inputs) input = rename(input);
+    for (Arg& a : st.args) copy_value(a.value, rename, shift);
+    st.module = shift.module(st.module);
+    const Statement* before = k > 0 ? &prog.statements[k - 1] : nullptr;
+    copy_previous(st, before, prog, rename);
+    prog.statements.push_back(std::move(st));
+  }
+}
+
+// Room for `more` items, growing as push_back would: a use after use must not reallocate each time.
+template <typename T>
+void reserve_more(std::vector<T>& v, size_t more) {
+  if (v.size() + more > v.capacity()) v.reserve(std::max(v.size() + more, 2 * v.capacity()));
+}
+
+}  // namespace
+
+std::vector<std::string> copy_expansion(Program& prog, const BlockExpansion& e,
+                                        const BlockUseSite& use) {
+  Shifts shift{e.first_origin, e.origins_end,       use.first_origin,  e.first_module,
+               e.modules_end,  prog.modules.size(), e.first_statement, prog.statements.size()};
+  Renamer rename(e, use);
+  // Room first: the copies are read from the same lists they are appended to.
+  reserve_more(prog.origins, e.origins_end - e.bound_origins_end);
+  reserve_more(prog.modules, e.modules_end - e.first_module);
+  reserve_more(prog.statements, e.statements_end - e.first_statement);
+  copy_origins(prog, e, shift);
+  copy_modules(prog, e, use, rename, shift);
+  copy_statements(prog, e, rename, shift);
+  std::vector<std::string> outputs;
+  for (const std::string& o : e.outputs) outputs.push_back(rename(o));
+  return outputs;
+}
+
+}  // namespace netshape
