@@ -14,12 +14,16 @@ class Renamer {
       : from_(e.path + "."), to_(use.path + "."), e_(e), use_(use) {}
 
   std::string operator()(const std::string& name) const {
-    for (size_t i = 0; i < e_.inputs.size(); ++i)
-      if (name == e_.inputs[i]) return use_.inputs[i];
-    if (std::string_view(name).starts_with(from_)) return to_ + name.substr(from_.size());
-    return name;
+    std::string out = name;
+    in_place(out);
+    return out;
   }
-  const std::string& path() const { return use_.path; }
+  // The same, rewriting `name` where it is (a copied statement's strings have their room).
+  void in_place(std::string& name) const {
+    for (size_t i = 0; i < e_.inputs.size(); ++i)
+      if (name == e_.inputs[i]) return void(name = use_.inputs[i]);
+    if (std::string_view(name).starts_with(from_)) name.replace(0, from_.size(), to_);
+  }
 
  private:
   std::string from_, to_;
@@ -50,7 +54,7 @@ struct Shifts {
 // A value of a copied statement: tensor names as the use calls them, origins the use's.
 void copy_value(Value& v, const Renamer& rename, const Shifts& shift) {
   v.origin = shift.origin(v.origin);
-  if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) v.s = rename(v.s);
+  if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) rename.in_place(v.s);
   for (Value& item : v.items) copy_value(item, rename, shift);
 }
 
@@ -67,26 +71,26 @@ void copy_modules(Program& prog, const BlockExpansion& e, const BlockUseSite& us
   for (size_t k = e.first_module; k < e.modules_end; ++k) {
     ModuleDecl m = prog.modules[k];
     m.first_statement = m.first_statement - e.first_statement + shift.new_first_statement;
-    if (!m.output.empty()) m.output = rename(m.output);
+    rename.in_place(m.output);
     if (k == e.first_module) {  // the use itself: its place is the use's
       m.path = use.path;
       m.parent = use.parent;
       m.constructed_at = use.call;
       m.applied_at = use.call;
     } else {
-      m.path = rename(m.path);
+      rename.in_place(m.path);
       m.parent = shift.module(m.parent);
     }
     prog.modules.push_back(std::move(m));
   }
 }
 
-// The tensor a statement without inputs reads, when its `previous` was left empty because it was
-// the statement before: the first statement's may not be in the copy.
+// The tensor a statement without inputs reads. Left empty, it is the statement before: inside the
+// copy that is the copy of the one before; the first statement's is the use's input now.
 void copy_previous(Statement& st, const Statement* before, const Program& prog,
                    const Renamer& rename) {
   if (!st.previous.empty()) {
-    st.previous = rename(st.previous);
+    rename.in_place(st.previous);
     return;
   }
   if (!before) return;
@@ -98,12 +102,12 @@ void copy_statements(Program& prog, const BlockExpansion& e, const Renamer& rena
                      const Shifts& shift) {
   for (size_t k = e.first_statement; k < e.statements_end; ++k) {
     Statement st = prog.statements[k];
-    st.name = rename(st.name);
-    for (std::string& input : st.inputs) input = rename(input);
+    rename.in_place(st.name);
+    for (std::string& input : st.inputs) rename.in_place(input);
     for (Arg& a : st.args) copy_value(a.value, rename, shift);
     st.module = shift.module(st.module);
-    const Statement* before = k > 0 ? &prog.statements[k - 1] : nullptr;
-    copy_previous(st, before, prog, rename);
+    if (k == e.first_statement || !st.previous.empty())
+      copy_previous(st, k > 0 ? &prog.statements[k - 1] : nullptr, prog, rename);
     prog.statements.push_back(std::move(st));
   }
 }
