@@ -1,10 +1,14 @@
 // The model IR: what both frontends (.ns parser, PyTorch-subset reader) produce and what shape
 // inference consumes. Values are already folded (integer arithmetic is evaluated by the parser).
 #pragma once
+#include <fmt/core.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "netshape/diagnostics.hpp"
@@ -12,16 +16,88 @@
 
 namespace netshape {
 
+// A string that costs one pointer when empty, as most values' and arguments' strings are (an
+// Int has none, a positional argument no keyword): its text is on the heap otherwise. It reads
+// as a const std::string&; a model holds one per argument, and a std::string is 32 bytes.
+class CompactString {
+ public:
+  CompactString() = default;
+  CompactString(std::string s) { assign(std::move(s)); }         // NOLINT: `v.s = name` as before
+  CompactString(std::string_view s) { assign(std::string(s)); }  // NOLINT
+  CompactString(const char* s) { assign(std::string(s)); }       // NOLINT
+  CompactString(const CompactString& o)
+      : p_(o.p_ ? std::make_unique<std::string>(*o.p_) : nullptr) {}
+  CompactString(CompactString&&) noexcept = default;
+  CompactString& operator=(const CompactString& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<std::string>(*o.p_) : nullptr;
+    return *this;
+  }
+  CompactString& operator=(CompactString&&) noexcept = default;
+
+  const std::string& str() const { return p_ ? *p_ : no_text(); }
+  operator const std::string&() const { return str(); }  // NOLINT: reads as a string
+  operator std::string_view() const { return str(); }    // NOLINT
+  bool empty() const { return !p_; }
+  size_t size() const { return p_ ? p_->size() : 0; }
+  friend bool operator==(const CompactString& a, std::string_view b) { return a.str() == b; }
+
+ private:
+  std::unique_ptr<std::string> p_;  // null for ""
+  void assign(std::string s) {
+    p_ = s.empty() ? nullptr : std::make_unique<std::string>(std::move(s));
+  }
+  static const std::string& no_text() {
+    static const std::string kEmpty;
+    return kEmpty;
+  }
+};
+
+struct Value;
+
+// A tuple's or list's items: one pointer when there are none (most values are numbers), a
+// vector on the heap otherwise. The subset of std::vector the frontends and rules use.
+class ValueList {
+ public:
+  ValueList() = default;
+  ValueList(std::vector<Value> items);  // NOLINT: `v.items = std::move(list)` as before
+  ValueList(const ValueList& o);
+  ValueList(ValueList&&) noexcept = default;
+  ValueList& operator=(const ValueList& o);
+  ValueList& operator=(ValueList&&) noexcept = default;
+  ~ValueList();
+
+  bool empty() const { return size() == 0; }
+  size_t size() const;
+  Value* begin();
+  Value* end();
+  const Value* begin() const;
+  const Value* end() const;
+  Value& operator[](size_t i);
+  const Value& operator[](size_t i) const;
+  Value& back();
+  const Value& back() const;
+  void push_back(Value v);
+  template <typename... A>
+  Value& emplace_back(A&&... a);
+  // The items as a vector (empty when there are none), for code that takes one.
+  const std::vector<Value>& vec() const;
+  operator const std::vector<Value>&() const { return vec(); }  // NOLINT: reads as a vector
+
+ private:
+  std::unique_ptr<std::vector<Value>> p_;  // null when there are none
+  std::vector<Value>& made();
+};
+
 // An argument value. `?` is Infer; a bare identifier is Ident (a tensor name, or e.g. a symbol);
 // DimRef is `x.size(i)` / `x.shape[i]` from the PyTorch subset, resolved during inference.
 // The members are ordered largest first: a model holds a Value per argument, and padding between
 // them would be an eighth of its size.
 struct Value {
   enum class Kind : uint8_t { Int, Float, String, Bool, None, Infer, Ident, Tuple, List, DimRef };
-  int64_t i = 0;             // Int; DimRef index
-  double f = 0.0;            // Float
-  std::string s;             // String, Ident; DimRef tensor name
-  std::vector<Value> items;  // Tuple, List
+  int64_t i = 0;    // Int; DimRef index
+  double f = 0.0;   // Float
+  CompactString s;  // String, Ident; DimRef tensor name
+  ValueList items;  // Tuple, List
   Span span;
   // A value passed into a user module's constructor and used unchanged inside it: the index of
   // its ValueOrigin in Program::origins (the use site), or -1. Errors about the value can then
@@ -88,6 +164,59 @@ struct Value {
   bool is_sequence() const { return kind == Kind::Tuple || kind == Kind::List; }
 };
 
+// ValueList's members that need a whole Value.
+inline ValueList::ValueList(std::vector<Value> items)
+    : p_(items.empty() ? nullptr : std::make_unique<std::vector<Value>>(std::move(items))) {}
+inline ValueList::ValueList(const ValueList& o)
+    : p_(o.p_ ? std::make_unique<std::vector<Value>>(*o.p_) : nullptr) {}
+inline ValueList& ValueList::operator=(const ValueList& o) {
+  if (this != &o) p_ = o.p_ ? std::make_unique<std::vector<Value>>(*o.p_) : nullptr;
+  return *this;
+}
+inline ValueList::~ValueList() = default;
+inline size_t ValueList::size() const {
+  return p_ ? p_->size() : 0;
+}
+inline Value* ValueList::begin() {
+  return p_ ? p_->data() : nullptr;
+}
+inline const Value* ValueList::begin() const {
+  return p_ ? p_->data() : nullptr;
+}
+inline Value* ValueList::end() {
+  return begin() + size();
+}
+inline const Value* ValueList::end() const {
+  return begin() + size();
+}
+inline Value& ValueList::operator[](size_t i) {
+  return begin()[i];
+}
+inline const Value& ValueList::operator[](size_t i) const {
+  return begin()[i];
+}
+inline Value& ValueList::back() {
+  return end()[-1];
+}
+inline const Value& ValueList::back() const {
+  return end()[-1];
+}
+inline void ValueList::push_back(Value v) {
+  made().push_back(std::move(v));
+}
+template <typename... A>
+Value& ValueList::emplace_back(A&&... a) {
+  return made().emplace_back(std::forward<A>(a)...);
+}
+inline const std::vector<Value>& ValueList::vec() const {
+  static const std::vector<Value> kNone;
+  return p_ ? *p_ : kNone;
+}
+inline std::vector<Value>& ValueList::made() {
+  if (!p_) p_ = std::make_unique<std::vector<Value>>();
+  return *p_;
+}
+
 // Source text of a value as the user would write it (`(3, 5)`, `'same'`, `True`, `?`).
 std::string to_source(const Value& v);
 
@@ -95,7 +224,7 @@ std::string to_source(const Value& v);
 std::string auto_name(const std::string& op, size_t index);
 
 struct Arg {
-  std::string keyword;  // empty for positional
+  CompactString keyword;  // empty for positional
   Value value;
   Span span;  // the whole `keyword=value`
 };
@@ -244,3 +373,12 @@ struct Program {
 };
 
 }  // namespace netshape
+
+// `fmt::format("{}", v.s)` as with a std::string.
+template <>
+struct fmt::formatter<netshape::CompactString> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const netshape::CompactString& s, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(s.str(), ctx);
+  }
+};

@@ -24,6 +24,11 @@ class Renamer {
       if (name == e_.inputs[i]) return void(name = use_.inputs[i]);
     if (std::string_view(name).starts_with(from_)) name.replace(0, from_.size(), to_);
   }
+  void in_place(CompactString& name) const {
+    std::string text = name;
+    in_place(text);
+    name = std::move(text);
+  }
 
  private:
   std::string from_, to_;

@@ -1396,6 +1396,11 @@ class Parser {
     out.assign(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
     scratch = std::move(items);
   }
+  static void keep_exact(ValueList& out, std::vector<Value>& items, std::vector<Value>& scratch) {
+    out = std::vector<Value>(std::make_move_iterator(items.begin()),
+                             std::make_move_iterator(items.end()));
+    scratch = std::move(items);
+  }
 
   // Whether a list already holds limits::kMaxNsItems; then an error at the next item.
   bool too_many(size_t n, const char* what) {

@@ -1008,7 +1008,7 @@ class Construct {
       for (const Arg& a : m.args) {
         std::string pname = a.keyword.empty() && position < op.params.size()
                                 ? op.params[position++].name
-                                : a.keyword;
+                                : a.keyword.str();
         if (pname == name) return as_stored(op, name, PyValue::of(a.value));
       }
       for (const ParamSpec& p : op.params)
@@ -2696,7 +2696,7 @@ class Construct {
     }
     if (a.is(Value::Kind::String) && b.is(Value::Kind::String) && op == "+") {
       if (a.data.s.size() + b.data.s.size() > kMaxText) raise(at, "string too long to build");
-      return data_str(a.data.s + b.data.s, at);
+      return data_str(a.data.s.str() + b.data.s.str(), at);
     }
     if (a.is(Value::Kind::String) && op == "%") return data_str(percent_format(a, b, at), at);
     if (a.kind != PyValue::Kind::Data || b.kind != PyValue::Kind::Data)
@@ -2807,7 +2807,7 @@ class Construct {
     if (op == "in" || op == "not in") {
       bool found = false;
       if (b.is(Value::Kind::String)) {
-        found = b.data.s.find(text_of(a)) != std::string::npos;
+        found = b.data.s.str().find(text_of(a)) != std::string::npos;
       } else if (b.kind == PyValue::Kind::Dict) {
         found = dict_find(*b.dict, a, at) != nullptr;
       } else {
@@ -2867,7 +2867,8 @@ class Construct {
                        "its `<` is a tensor; compare its .tolist()");
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return less(resolved(a, at), resolved(b, at), at);
-    if (a.is(Value::Kind::String) && b.is(Value::Kind::String)) return a.data.s < b.data.s;
+    if (a.is(Value::Kind::String) && b.is(Value::Kind::String))
+      return a.data.s.str() < b.data.s.str();
     if ((a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind) {
       PyList x = iterate(a, at), y = iterate(b, at);
       for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
@@ -3007,7 +3008,8 @@ class Construct {
       std::string out = v.kind == PyValue::Kind::List ? "[" : "(";
       for (size_t i = 0; i < items.size(); ++i) {
         out += (i ? ", " : "");
-        out += items[i].is(Value::Kind::String) ? "'" + items[i].data.s + "'" : text_of(items[i]);
+        out += items[i].is(Value::Kind::String) ? "'" + items[i].data.s.str() + "'"
+                                                : text_of(items[i]);
       }
       if (v.kind == PyValue::Kind::Tuple && items.size() == 1) out += ",";
       return out + (v.kind == PyValue::Kind::List ? "]" : ")");
@@ -3121,7 +3123,7 @@ class Construct {
       case PyValue::Kind::Data:
         if (v.is(Value::Kind::String)) {
           PyList out;
-          for (char c : v.data.s) out.push_back(data_str(std::string(1, c), at));
+          for (char c : v.data.s.str()) out.push_back(data_str(std::string(1, c), at));
           return out;
         }
         if (v.is(Value::Kind::Tuple) || v.is(Value::Kind::List)) {
@@ -3270,7 +3272,8 @@ class Construct {
         spec = spec.substr(1);
       }
       if (conversion == "r" && v.is(Value::Kind::String)) {
-        append_text(out, formatted(data_str("'" + v.data.s + "'", e.span), spec, e.span), e.span);
+        append_text(out, formatted(data_str("'" + v.data.s.str() + "'", e.span), spec, e.span),
+                    e.span);
       } else {
         append_text(out, formatted(v, spec, e.span), e.span);
       }

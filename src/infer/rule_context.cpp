@@ -252,10 +252,10 @@ std::string RuleContext::call_with(
     std::string pname = a.keyword;
     if (pname.empty() && positional < op.params.size()) pname = op.params[positional++].name;
     std::string text =
-        a.keyword.empty() ? to_source(a.value) : a.keyword + "=" + to_source(a.value);
+        a.keyword.empty() ? to_source(a.value) : a.keyword.str() + "=" + to_source(a.value);
     for (const auto& [param, repl] : replacements) {
       if (param == pname) {
-        text = a.keyword.empty() ? repl : a.keyword + "=" + repl;
+        text = a.keyword.empty() ? repl : a.keyword.str() + "=" + repl;
         done.insert(param);
       }
     }

@@ -175,7 +175,7 @@ static bool adaptive_pool(RuleContext& ctx) {
   if (!axis) return false;
   size_t nd = static_cast<size_t>(ctx.nd());
   const Value& v = ctx.value("output_size");
-  std::vector<Value> items = v.is_sequence() ? v.items : std::vector<Value>(nd, v);
+  std::vector<Value> items = v.is_sequence() ? v.items.vec() : std::vector<Value>(nd, v);
   if (items.size() != nd) {
     return ctx.fail_at("output_size",
                        fmt::format("{}: output_size must be an int or a tuple of {} ints, got {}",

@@ -193,7 +193,7 @@ bool infer_view(RuleContext& ctx) {
     Dim d;
     if (v.kind == Value::Kind::Int) {
       d = fixed(v.i);
-    } else if (v.kind == Value::Kind::DimRef && v.s.rfind("#", 0) == 0) {
+    } else if (v.kind == Value::Kind::DimRef && v.s.str().rfind("#", 0) == 0) {
       d = Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
     } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol()) {
       d = Dim::of_symbol(1, v.s);  // `view(B, -1)`: the symbolic batch by name
@@ -342,7 +342,7 @@ bool infer_interpolate(RuleContext& ctx) {
     out = AttrInts(*sz);
   } else {
     const Value& v = ctx.value("scale_factor");
-    std::vector<Value> items = v.is_sequence() ? v.items : std::vector<Value>(nd, v);
+    std::vector<Value> items = v.is_sequence() ? v.items.vec() : std::vector<Value>(nd, v);
     if (items.size() != nd)
       return ctx.fail_at(
           "scale_factor",
@@ -525,7 +525,7 @@ bool infer_mean(RuleContext& ctx) {
   // PyTorch 1.13 reduces every dim for an empty list too (`x.sum(())`).
   bool all = ctx.is_none("dim") || (v.is_sequence() && v.items.empty());
   std::vector<bool> reduce(x.size(), all);
-  std::vector<Value> dims = v.is_sequence() ? v.items : std::vector<Value>{v};
+  std::vector<Value> dims = v.is_sequence() ? v.items.vec() : std::vector<Value>{v};
   if (!all) {
     // PyTorch wraps every dim before it looks for one named twice.
     std::vector<int64_t> wrapped;

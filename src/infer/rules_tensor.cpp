@@ -44,7 +44,7 @@ const std::string& list_param(const RuleContext& ctx) {
 // list written.
 const std::vector<Value>& list_items(const RuleContext& ctx) {
   const std::vector<Value>& given = ctx.var_positional;
-  return given.size() == 1 && given[0].is_sequence() ? given[0].items : given;
+  return given.size() == 1 && given[0].is_sequence() ? given[0].items.vec() : given;
 }
 
 // A `*dims` / `*size` argument as PyTorch's parser reads an int list: ints one by one
@@ -91,7 +91,7 @@ std::optional<int64_t> int_entry(const Value& v) {
 auto size_entry(const Shape& x) {
   return [&x](const Value& v) -> std::optional<Dim> {
     if (auto i = int_entry(v)) return fixed(*i);
-    if (v.kind == Value::Kind::DimRef && v.s.rfind("#", 0) == 0)
+    if (v.kind == Value::Kind::DimRef && v.s.str().rfind("#", 0) == 0)
       return Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
     if (v.kind == Value::Kind::Ident)
       for (const Dim& d : x)

@@ -6,6 +6,11 @@
 
 namespace netshape {
 
+// A model holds a Value per argument (an Arg each): what they cost is what a 100,000-layer model
+// costs. Strings and items are a pointer each, null when empty (CompactString, ValueList).
+static_assert(sizeof(Value) <= 56, "Value grew: a model holds one per argument");
+static_assert(sizeof(Arg) <= 80, "Arg grew: a model holds one per argument");
+
 std::string auto_name(const std::string& op, size_t index) {
   std::string base;
   for (char c : op) base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -43,7 +48,7 @@ std::string to_source(const Value& v) {
       return s;
     }
     case Value::Kind::String:
-      return "'" + v.s + "'";
+      return "'" + v.s.str() + "'";
     case Value::Kind::Bool:
       return v.b ? "True" : "False";
     case Value::Kind::None:

@@ -198,8 +198,8 @@ std::string call_text(const Analysis& a, size_t i) {
   if (l.statement) {
     const auto& all = l.statement->args;
     for (size_t k = first; k < all.size(); ++k)
-      args += (args.empty() ? "" : ", ") + (all[k].keyword.empty() ? "" : all[k].keyword + "=") +
-              to_source(all[k].value);
+      args += (args.empty() ? "" : ", ") +
+              (all[k].keyword.empty() ? "" : all[k].keyword.str() + "=") + to_source(all[k].value);
   }
   std::string inputs;
   if (listed || !reads_previous(a, i))
