@@ -295,7 +295,7 @@ struct Statement {
   std::vector<Span> input_spans;
   // The tensor a call without tensor inputs reads; empty: the previous statement's output. A
   // block's first statement reads the block's input, wherever the use came in the file.
-  std::string previous;
+  CompactString previous;  // a pointer: most statements read the one before
   ExtrasBox extras_box;
   const StatementExtras& extras() const { return extras_box.get(); }
   StatementExtras& extras_for_write() { return extras_box.make(); }

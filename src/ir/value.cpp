@@ -10,6 +10,7 @@ namespace netshape {
 // costs. Strings and items are a pointer each, null when empty (CompactString, ValueList).
 static_assert(sizeof(Value) <= 56, "Value grew: a model holds one per argument");
 static_assert(sizeof(Arg) <= 80, "Arg grew: a model holds one per argument");
+static_assert(sizeof(Statement) <= 192, "Statement grew: a model holds one per layer");
 
 std::string auto_name(const std::string& op, size_t index) {
   std::string base;
