@@ -11,6 +11,7 @@
 
 #include "netshape/limits.hpp"
 #include "rule_context.hpp"
+#include "rule_memo.hpp"
 
 namespace netshape {
 namespace {
@@ -72,6 +73,7 @@ class Analyzer {
   std::vector<Tensor> tensors_;  // by TensorId
   AttrsTable attrs_;             // the layers' distinct attribute records
   WeightsTable weights_;         // and weight lists
+  RuleMemo memo_;                // the rules' answers, for layers asking again
 
   bool declare_inputs(Analysis& a) {
     const Program& prog = g_.program();
@@ -179,21 +181,42 @@ class Analyzer {
       diags_.add(g_.errors[static_cast<size_t>(node.error)]);
       return false;
     }
-    const OpInfo& op = op_info(node.op);
-    RuleContext ctx(op, g_, node, layer, inputs, diags_);
+    const Shape* flattened_from =
+        flattened_by != kNoId ? tensors_[layers[flattened_by].input_ids[0]].shape : nullptr;
+    bool asked = !options_.explain && memo_.ask(node, inputs, flattened_from);
+    const RuleMemo::Answer* known = asked ? memo_.answer() : nullptr;
+    if (known) {
+      layer.output = known->output;
+      layer.params = known->params;
+      layer.macs = known->macs;
+      layer.attrs = known->attrs;
+      layer.weights = known->weights;
+    } else if (!run_rule(node, layer, inputs, flattened_from, asked)) {
+      return false;
+    }
+    if (!st.extras().shares_params_with.empty()) layer.params = 0;  // counted at the first call
+    layer.shares_params_with = node.shares_params_with;
+    layer.trainable_params = node.frozen ? 0 : layer.params;
+    return true;
+  }
+
+  // Runs the node's rule; keeps its answer for later layers asking the same (RuleMemo) when it
+  // reported nothing and noted nothing.
+  bool run_rule(const GraphNode& node, LayerInfo& layer, const InputShapes& inputs,
+                const Shape* flattened_from, bool asked) {
+    RuleContext ctx(op_info(node.op), g_, node, layer, inputs, diags_);
     ctx.want_explain = options_.explain;
     ctx.keep_weights = !options_.probe;
-    if (flattened_by != kNoId)
-      ctx.input_flattened_from = tensors_[layers[flattened_by].input_ids[0]].shape;
+    ctx.input_flattened_from = flattened_from;
     bind(ctx, node);
+    size_t reported = diags_.count();
     bool ok = kRules[static_cast<size_t>(node.op)](ctx);
     layer.attrs = attrs_.keep(ctx.attrs);
     if (!ctx.weights.empty()) layer.weights = weights_.keep(ctx.weights);
     if (!ok) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
-    if (!st.extras().shares_params_with.empty()) layer.params = 0;  // counted at the first call
-    layer.shares_params_with = node.shares_params_with;
-    layer.trainable_params = node.frozen ? 0 : layer.params;
+    if (asked && diags_.count() == reported && layer.inferred().empty() && layer.explain().empty())
+      memo_.keep({*layer.output, layer.params, layer.macs, layer.attrs, layer.weights});
     return true;
   }
 
