@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,6 +35,36 @@ using WeightsTable = RecordTable<ParamTensors>;
 // The record of a layer without parameters.
 const std::shared_ptr<const ParamTensors>& no_weights();
 
+// A layer's output shape: a record shared by the layers with equal shapes (a deep model's
+// layers have a handful of distinct shapes, and a Shape is 136 bytes), or none when the layer
+// failed. It reads as the std::optional<Shape> it replaces.
+uint64_t hash_of(const Shape& s);
+using ShapeTable = RecordTable<Shape>;
+class LayerShape {
+ public:
+  LayerShape() = default;
+  LayerShape(std::shared_ptr<const Shape> s) : p_(std::move(s)) {}          // NOLINT: a kept record
+  LayerShape(Shape s) : p_(std::make_shared<const Shape>(std::move(s))) {}  // NOLINT: one's own
+  explicit operator bool() const { return p_ != nullptr; }
+  bool has_value() const { return p_ != nullptr; }
+  const Shape& operator*() const { return *p_; }
+  const Shape* operator->() const { return p_.get(); }
+  const Shape& value() const {
+    if (!p_) throw std::bad_optional_access();
+    return *p_;
+  }
+  void reset() { p_.reset(); }
+  const std::shared_ptr<const Shape>& record() const { return p_; }
+  // A copy, for what keeps a shape of its own (a module's row).
+  std::optional<Shape> copy() const { return p_ ? std::optional<Shape>(*p_) : std::nullopt; }
+  friend bool operator==(const LayerShape& a, const LayerShape& b) {
+    return a.p_ == b.p_ || (a.p_ && b.p_ && *a.p_ == *b.p_);
+  }
+
+ private:
+  std::shared_ptr<const Shape> p_;
+};
+
 // What inference found for one node of the graph (layers[i] is nodes[i]).
 // Its names are views of the graph's (its names table, the statements as written): an analysis
 // lives no longer than the graph it was made from, as `statement` already says.
@@ -50,7 +81,7 @@ struct LayerInfo {
   // A module called again (`self.relu` twice) owns no new parameters: the layer whose call
   // created them, else kNoId.
   NodeId shares_params_with = kNoId;
-  std::optional<Shape> output;  // nullopt when the layer failed
+  LayerShape output;  // none when the layer failed
   int64_t params = 0;
   int64_t trainable_params = 0;
   int64_t macs = 0;

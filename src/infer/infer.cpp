@@ -73,6 +73,7 @@ class Analyzer {
   std::vector<Tensor> tensors_;  // by TensorId
   AttrsTable attrs_;             // the layers' distinct attribute records
   WeightsTable weights_;         // and weight lists
+  ShapeTable shapes_;            // and output shapes
   RuleMemo memo_;                // the rules' answers, for layers asking again
 
   bool declare_inputs(Analysis& a) {
@@ -213,10 +214,11 @@ class Analyzer {
     bool ok = kRules[static_cast<size_t>(node.op)](ctx);
     layer.attrs = attrs_.keep(ctx.attrs);
     if (!ctx.weights.empty()) layer.weights = weights_.keep(ctx.weights);
+    if (ctx.output) layer.output = shapes_.keep(*ctx.output);
     if (!ok) return false;
     if (!layer.output) return ctx.fail_input("internal error: the rule produced no shape");
     if (asked && diags_.count() == reported && layer.inferred().empty() && layer.explain().empty())
-      memo_.keep({*layer.output, layer.params, layer.macs, layer.attrs, layer.weights});
+      memo_.keep({layer.output.record(), layer.params, layer.macs, layer.attrs, layer.weights});
     return true;
   }
 
@@ -315,6 +317,13 @@ class Analyzer {
 };
 
 }  // namespace
+
+uint64_t hash_of(const Shape& s) {
+  uint64_t h = record_hash_mix(kRecordHashSeed, s.size());
+  for (const Dim& d : s)
+    h = record_hash_mix(record_hash_mix(h, static_cast<uint64_t>(d.value)), d.sym);
+  return h;
+}
 
 uint64_t hash_of(const ParamTensors& w) {
   uint64_t h = kRecordHashSeed;

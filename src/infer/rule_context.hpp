@@ -121,7 +121,8 @@ class RuleContext {
   std::string call_with(const std::vector<std::pair<std::string, std::string>>& replacements) const;
 
   // --- results ---
-  void set_output(Shape s) { layer.output = std::move(s); }
+  void set_output(Shape s) { output = std::move(s); }
+  std::optional<Shape> output;  // set_output's: the layer keeps the record of an equal shape
   // `name` is a literal ("weight", "bias"): the layer keeps a view of it.
   bool add_weight(std::string_view name, std::span<const int64_t> shape);
   bool add_weight(std::string_view name, std::initializer_list<int64_t> shape) {

@@ -25,7 +25,7 @@ class RuleMemo {
  public:
   // A rule's answer: what it sets in a layer.
   struct Answer {
-    Shape output;
+    std::shared_ptr<const Shape> output;
     int64_t params = 0;
     int64_t macs = 0;
     std::shared_ptr<const Attrs> attrs;

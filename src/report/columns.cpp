@@ -200,7 +200,7 @@ std::vector<std::string> layer_cells(const Analysis& a, size_t i, const std::vec
         row.push_back(count_text(counts.flops.layers[i], csv));
         break;
       case ColumnId::memory:
-        row.push_back(count_text(output_bytes(l.output), csv));
+        row.push_back(count_text(output_bytes(l.output.copy()), csv));
         break;
       case ColumnId::rf:
         row.push_back(rf && i < rf->layers.size() ? rf_cell(rf->layers[i]) : "-");

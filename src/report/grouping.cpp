@@ -135,7 +135,7 @@ class Grouper {
       m.params += l.params;
       m.trainable_params += l.trainable_params;
       m.macs += l.macs;
-      m.output = l.output;
+      m.output = l.output.copy();
     }
   }
 
@@ -222,7 +222,7 @@ class Grouper {
     if (t >= g_.tensors.size()) return std::nullopt;
     NodeId producer = g_.tensors[t].producer;
     if (producer != kNoId) {
-      if (producer < a_.layers.size()) return a_.layers[producer].output;
+      if (producer < a_.layers.size()) return a_.layers[producer].output.copy();
       return std::nullopt;
     }
     for (size_t k = 0; k < a_.input_ids.size() && k < a_.inputs.size(); ++k)
