@@ -10,8 +10,11 @@
 // (--explain: the text names the layer) or notes a `?` it worked out, runs its rule every time.
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "netshape/attrs.hpp"
@@ -40,14 +43,39 @@ class RuleMemo {
   void keep(Answer a);
 
  private:
+  // The key is written into key_ through a pointer (a model asks once per layer: appending piece
+  // by piece to a string would cost more than some rules).
   std::string key_;
-  std::unordered_map<std::string, Answer> answers_;
+  char* at_ = nullptr;
+  // Eight bytes a step: a key is a few hundred bytes, and std::hash reads them one at a time.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      uint64_t h = s.size() * 0x9E3779B97F4A7C15ull;
+      size_t i = 0;
+      for (; i + 8 <= s.size(); i += 8) {
+        uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+      }
+      for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001B3ull;
+      return static_cast<size_t>(h ^ (h >> 29));
+    }
+  };
+  std::unordered_map<std::string, Answer, KeyHash, std::equal_to<>> answers_;
 
+  std::string_view key() const { return {key_.data(), static_cast<size_t>(at_ - key_.data())}; }
+  void room(size_t n) {  // room for n more bytes of key
+    if (static_cast<size_t>(key_.data() + key_.size() - at_) < n) grow(n);
+  }
+  void grow(size_t n);
   bool add_value(const Value& v);
   void add_shape(const Shape& s);
   template <typename T>
   void add(const T& x) {
-    key_.append(reinterpret_cast<const char*>(&x), sizeof x);
+    std::memcpy(at_, &x, sizeof x);
+    at_ += sizeof x;
   }
 };
 
