@@ -54,6 +54,7 @@ class Lowering {
   std::vector<const Value*> bound_;
   std::vector<uint32_t> given_;  // GraphNode::given_args
   std::vector<const Value*> var_positional_;
+  std::vector<std::pair<std::string_view, Span>> input_names_;  // resolve_inputs': reused
 
   void clear_lists() {
     inputs_.clear();
@@ -223,7 +224,8 @@ class Lowering {
   // Functional ops take leading tensor-name arguments as inputs; otherwise the previous output.
   bool resolve_inputs(GraphNode& node, const Statement& st, const OpInfo& op, TensorId previous) {
     if (op.family == Family::source) return true;  // made from nothing: no input, not even x
-    std::vector<std::pair<std::string_view, Span>> names;
+    std::vector<std::pair<std::string_view, Span>>& names = input_names_;
+    names.clear();
     for (size_t i = 0; i < st.inputs.size(); ++i)
       names.emplace_back(st.inputs[i], i < st.input_spans.size() ? st.input_spans[i] : st.span);
     if (!st.inputs_explicit && !op.is_module()) {
