@@ -3,6 +3,7 @@
 // of 100,000 layers interns 100,000 names, and a node-based hash map would allocate for each.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -12,6 +13,21 @@
 namespace netshape {
 
 using NameId = uint32_t;
+
+// A hash of bytes, eight a step (a layer's path is often longer than eight), the rest one at a
+// time: names, and the keys of the rules' answers (RuleMemo).
+inline uint64_t hash_bytes(std::string_view s) {
+  uint64_t h = 1469598103934665603ull ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 1099511628211ull;
+  return h ^ (h >> 32);
+}
 
 class NameTable {
  public:

@@ -19,6 +19,7 @@
 
 #include "netshape/attrs.hpp"
 #include "netshape/graph.hpp"
+#include "netshape/name_table.hpp"
 #include "netshape/shape.hpp"
 #include "rule_context.hpp"
 
@@ -47,21 +48,10 @@ class RuleMemo {
   // by piece to a string would cost more than some rules).
   std::string key_;
   char* at_ = nullptr;
-  // Eight bytes a step: a key is a few hundred bytes, and std::hash reads them one at a time.
+  // A key is a few hundred bytes; std::hash would read them one at a time.
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const {
-      uint64_t h = s.size() * 0x9E3779B97F4A7C15ull;
-      size_t i = 0;
-      for (; i + 8 <= s.size(); i += 8) {
-        uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 31;
-      }
-      for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001B3ull;
-      return static_cast<size_t>(h ^ (h >> 29));
-    }
+    size_t operator()(std::string_view s) const { return static_cast<size_t>(hash_bytes(s)); }
   };
   std::unordered_map<std::string, Answer, KeyHash, std::equal_to<>> answers_;
 

@@ -5,18 +5,8 @@
 
 namespace netshape {
 
-// Eight bytes a step (a layer's path is often longer than eight), the rest a byte at a time.
 uint32_t NameTable::hash(std::string_view s) {
-  uint64_t h = 1469598103934665603ull ^ s.size();
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-  }
-  for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 1099511628211ull;
-  return static_cast<uint32_t>(h ^ (h >> 32));
+  return static_cast<uint32_t>(hash_bytes(s));
 }
 
 size_t NameTable::slot_of(std::string_view s, uint32_t h) const {
