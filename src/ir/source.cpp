@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,8 +15,14 @@ namespace netshape {
 SourceFile::SourceFile(std::string path, std::string text)
     : path_(std::move(path)), text_(std::move(text)) {
   line_starts_.push_back(0);
-  for (size_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  // memchr scans many bytes a step: a 100,000-line model is 4 MB.
+  const char* begin = text_.data();
+  const char* end = begin + text_.size();
+  for (const char* p = begin; p < end;) {
+    const void* newline = std::memchr(p, '\n', static_cast<size_t>(end - p));
+    if (!newline) break;
+    p = static_cast<const char*>(newline) + 1;
+    line_starts_.push_back(static_cast<size_t>(p - begin));
   }
 }
 
