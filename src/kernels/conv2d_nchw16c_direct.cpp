@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "conv2d_depthwise_nchw16c_rows.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "parallel.hpp"
 
@@ -713,10 +714,12 @@ void conv2d_nchw16c_direct(const Conv2dParams& p_in, Conv2dPath path, const floa
   }
   const float* b = p.bias ? bias16.data() : nullptr;
   const Geometry g{p, p.P(), p.Q(), path == Conv2dPath::FirstLayer ? 1 : 16};
+  const KernelChooser kc{resolve_isa(isa), path, p.stride_w, g.Q <= kAvx512NarrowUW};
+  if (path == Conv2dPath::Depthwise && depthwise_rows_supports(p, kc.isa))
+    return conv2d_depthwise_nchw16c_rows(p, in, packed, b, out, threads);
   // Waking a thread costs ~5-20 us; below ~2 MFLOP per thread (~12 us of work at
   // AVX-512 speed) extra threads cost more than they save.
   threads = static_cast<int>(std::clamp<double>(p.flops() / 2e6, 1.0, std::max(threads, 1)));
-  const KernelChooser kc{resolve_isa(isa), path, p.stride_w, g.Q <= kAvx512NarrowUW};
   if (path == Conv2dPath::Depthwise)
     run_depthwise(g, kc, in, packed, b, out, threads);
   else
