@@ -2841,7 +2841,7 @@ class Construct {
         return int_of(a, at) == int_of(b, at);
       }
       if (a.data.kind != b.data.kind) return false;
-      if (a.is(Value::Kind::String)) return a.data.s == b.data.s;
+      if (a.is(Value::Kind::String)) return a.data.s.str() == b.data.s.str();
       return a.is_none();
     }
     bool seq =
