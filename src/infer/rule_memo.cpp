@@ -57,7 +57,7 @@ bool RuleMemo::add_value(const Value& v) {
     case Value::Kind::String:
     case Value::Kind::Ident: {
       const std::string& text = v.s;
-      room(text.size());
+      room(sizeof(uint32_t) + text.size());
       add(static_cast<uint32_t>(text.size()));
       std::memcpy(at_, text.data(), text.size());
       at_ += text.size();

@@ -85,3 +85,16 @@ class Views(nn.Module):
   CHECK(to_string(*m.analysis.layers[0].output) == "[3, 8]");
   CHECK(to_string(*m.analysis.layers[1].output) == "[2, 12]");
 }
+
+TEST_CASE("rule answers: a string argument of any length fits the question's key") {
+  // The key starts with 512 bytes: strings around that length, written twice, must not overrun
+  // it (the ASan build checks the writes) and must be refused, as PyTorch refuses them, each time.
+  for (size_t n = 380; n <= 560; ++n) {
+    std::string mode(n, 'z');
+    std::string line = "Conv2d(3, 3, 3, padding_mode='" + mode + "')\n";
+    LoadedModel m = check_ns("input x: [1, 3, 8, 8]\nc = " + line + "d = " + line);
+    CAPTURE(n);
+    CHECK(m.exit == ExitCode::ShapeError);
+    CHECK(first_error(m).message.find("padding_mode must be one of") != std::string::npos);
+  }
+}
