@@ -9,27 +9,13 @@
 #include <cmath>
 #include <cstdint>
 #include <iostream>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
+#include "heap_policy.hpp"
 #include "netshape/commands.hpp"
 #include "netshape/limits.hpp"
 
 namespace netshape {
 namespace {
-
-// Analysis builds a whole Analysis per inference and frees it between the probes of the
-// smallest-input search and of `sizes`: a 100,000-layer model's is about 100 MB, which glibc
-// would unmap when freed and fault in again, page by page, at the next probe. Kept in the heap,
-// the next probe reuses pages already there (the search of bench check's 100,000-layer model:
-// 4.0x -> 2.2x the clean model). Not for `run`: its memory guard needs freed tensors returned.
-void keep_freed_memory_for_reuse() {
-#if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
-}
 
 std::optional<ReportFormat> parse_format(const std::string& f) {
   if (f == "table") return ReportFormat::Table;
@@ -357,7 +343,7 @@ int run_cli(int argc, char** argv) {
 
   bool ok = true;
   if (check_cmd->parsed()) {
-    keep_freed_memory_for_reuse();
+    use_heap_for_analysis();
     auto f = parse_format(format);
     check.load.args = split_args(raw_args, ok);
     if (!f) {
@@ -402,7 +388,7 @@ int run_cli(int argc, char** argv) {
     return command_run(run, std::cout, std::cerr);
   }
   if (sizes_cmd->parsed()) {
-    keep_freed_memory_for_reuse();
+    use_heap_for_analysis();
     if (sizes_format != "text" && sizes_format != "json") {
       std::cerr << render_command_error(
           fmt::format("unknown --format '{}' for sizes", sizes_format), "use text or json");

@@ -1,0 +1,58 @@
+// The CLI's heap policy for analysis: the heap grown once and advised as transparent huge pages.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "../../src/cli/heap_policy.hpp"  // internal: a policy of the executable
+
+namespace {
+
+// The VmFlags of the mapping that holds `address`, from /proc/self/smaps.
+std::string vm_flags_at(uintptr_t address) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    unsigned long lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream header(line);
+    if (header >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = lo <= address && address < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+bool kernel_has_thp() {
+  return std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled");
+}
+
+}  // namespace
+
+TEST_CASE("heap policy: the grown heap is advised as huge pages, and still allocates") {
+  std::optional<netshape::AdvisedHeap> advised = netshape::use_heap_for_analysis();
+#if defined(__GLIBC__) && !defined(NETSHAPE_SANITIZED)
+  if (kernel_has_thp()) REQUIRE(advised.has_value());
+#endif
+  if (!advised) return;
+  CHECK(advised->first % (2u << 20) == 0);
+  CHECK(advised->bytes % (2u << 20) == 0);
+  CHECK(advised->bytes >= (250u << 20));  // the 256 MiB step, less the alignment at its ends
+  std::string flags = vm_flags_at(advised->first);
+  CHECK(flags.find(" hg") != std::string::npos);
+  CHECK(vm_flags_at(advised->first + advised->bytes - 1).find(" hg") != std::string::npos);
+  // The heap works as before: an allocation inside the advised part holds what is written.
+  auto* block = static_cast<unsigned char*>(std::malloc(8u << 20));
+  REQUIRE(block != nullptr);
+  for (size_t i = 0; i < (8u << 20); i += 4096) block[i] = static_cast<unsigned char>(i >> 12);
+  CHECK(block[4096 * 7] == 7);
+  std::free(block);
+  // The step is taken once: glibc's padding is back to its default, so the next growth is small.
+  CHECK(!netshape::use_heap_for_analysis().has_value());
+}
