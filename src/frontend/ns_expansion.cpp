@@ -24,10 +24,15 @@ class Renamer {
       if (name == e_.inputs[i]) return void(name = use_.inputs[i]);
     if (std::string_view(name).starts_with(from_)) name.replace(0, from_.size(), to_);
   }
+  // A CompactString is rewritten only when renamed: keeping it costs no copy of its text.
   void in_place(CompactString& name) const {
-    std::string text = name;
-    in_place(text);
-    name = std::move(text);
+    const std::string& text = name;
+    for (size_t i = 0; i < e_.inputs.size(); ++i)
+      if (text == e_.inputs[i]) return void(name = use_.inputs[i]);
+    if (!std::string_view(text).starts_with(from_)) return;
+    std::string renamed = text;
+    renamed.replace(0, from_.size(), to_);
+    name = std::move(renamed);
   }
 
  private:
