@@ -39,6 +39,28 @@ inline bool digit(char c) {
   return char_class(c) == kDigit;
 }
 
+// The token a one-byte punctuation mark is (`/` may start `//`: the lexer looks again); Invalid
+// for bytes that are none.
+inline constexpr auto kPunctuation = [] {
+  std::array<TokenKind, 256> table{};
+  table.fill(TokenKind::Invalid);
+  table['('] = TokenKind::LParen;
+  table[')'] = TokenKind::RParen;
+  table['['] = TokenKind::LBracket;
+  table[']'] = TokenKind::RBracket;
+  table[','] = TokenKind::Comma;
+  table['='] = TokenKind::Equals;
+  table[':'] = TokenKind::Colon;
+  table['.'] = TokenKind::Dot;
+  table['+'] = TokenKind::Plus;
+  table['-'] = TokenKind::Minus;
+  table['*'] = TokenKind::Star;
+  table['%'] = TokenKind::Percent;
+  table['?'] = TokenKind::Question;
+  table['/'] = TokenKind::Slash;
+  return table;
+}();
+
 }  // namespace ns_lexer_detail
 
 class NsLexer {
@@ -49,21 +71,25 @@ class NsLexer {
   Token next() {
     while (pos_ < text_.size()) {
       char c = text_[pos_];
+      if (c == ' ') {  // the most common byte between tokens: a run of them in one loop
+        do ++pos_;
+        while (pos_ < text_.size() && text_[pos_] == ' ');
+        continue;
+      }
       if (c == '#') {
         skip_comment();
         continue;
       }
       if (c == '\n' || c == ';') {
-        bool ends_statement = depth_ == 0 && last_kind_ != TokenKind::Newline;
-        Token t = make(TokenKind::Newline, 1);
-        if (c == '\n')
-          advance_line();
-        else
-          advance();
-        if (ends_statement) return produced(t);
+        if (depth_ == 0 && last_kind_ != TokenKind::Newline) {  // it ends a statement
+          Token t = make(TokenKind::Newline, 1);
+          step_over(c);
+          return produced(t);
+        }
+        step_over(c);
         continue;
       }
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      if (c == '\t' || c == '\r' || c == '\f' || c == '\v') {
         advance();
         continue;
       }
@@ -93,7 +119,9 @@ class NsLexer {
   Diagnostics& diags_;
   size_t pos_ = 0;
   int line_ = 1;
-  int column_ = 1;
+  // Where the current line starts: a column is the distance from it (1-based), so moving along a
+  // line is only `++pos_`. A file is at most limits::kMaxFileBytes, so a column fits an int.
+  size_t line_start_ = 0;
   size_t depth_ = 0;  // open brackets: newlines inside them continue the statement
   // Where the open brackets opened, outermost first; a hostile file's thousands are not kept.
   static constexpr size_t kMaxOpenKept = 256;
@@ -121,19 +149,23 @@ class NsLexer {
   }
 
   char peek(size_t ahead) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
-  void advance() {
-    ++pos_;
-    ++column_;
-  }
+  int column() const { return static_cast<int>(pos_ - line_start_) + 1; }
+  void advance() { ++pos_; }
   void advance_line() {
     ++pos_;
     ++line_;
-    column_ = 1;
+    line_start_ = pos_;
+  }
+  void step_over(char c) {  // a `\n` or a `;`
+    if (c == '\n')
+      advance_line();
+    else
+      advance();
   }
   Token make(TokenKind kind, int length) const {
     Token t;
     t.kind = kind;
-    t.span = Span{line_, column_, std::max(1, length)};
+    t.span = Span{line_, column(), std::max(1, length)};
     return t;
   }
 
@@ -176,7 +208,6 @@ class NsLexer {
     size_t start = pos_;
     size_t end = pos_;
     while (end < text_.size() && ns_lexer_detail::word_char(text_[end])) ++end;
-    column_ += static_cast<int>(end - pos_);
     pos_ = end;
     t.text = text_.substr(start, pos_ - start);
     t.span.length = static_cast<int>(t.text.size());
@@ -185,7 +216,7 @@ class NsLexer {
 
   // Plain decimal digits followed by no `.`, `e` or `_` (nearly every integer in a model): read
   // in place. Anything else, and a value that may not fit, goes the general way.
-  std::optional<Token> plain_integer() {
+  Token number() {
     size_t end = pos_;
     uint64_t v = 0;
     while (end < text_.size() && ns_lexer_detail::digit(text_[end]) && end - pos_ < 18) {
@@ -193,17 +224,16 @@ class NsLexer {
       ++end;
     }
     char after = end < text_.size() ? text_[end] : '\0';
-    if (ns_lexer_detail::word_char(after) || after == '.') return std::nullopt;
+    if (ns_lexer_detail::word_char(after) || after == '.') return general_number();
     Token t = make(TokenKind::Int, static_cast<int>(end - pos_));
     t.text = text_.substr(pos_, end - pos_);
     t.int_value = static_cast<int64_t>(v);  // at most 18 digits: fits
-    column_ += static_cast<int>(end - pos_);
     pos_ = end;
     return t;
   }
 
-  Token number() {
-    if (auto t = plain_integer()) return *t;
+  // Floats, `_` separators, exponents, and integers of 19 digits or more.
+  [[gnu::noinline]] Token general_number() {
     Token t = make(TokenKind::Int, 0);
     size_t start = pos_;
     bool is_float = false;
@@ -219,7 +249,6 @@ class NsLexer {
     }
     if (peek(0) == 'e' || peek(0) == 'E') {
       size_t save = pos_;
-      int save_col = column_;
       advance();
       if (peek(0) == '+' || peek(0) == '-') advance();
       if (ns_lexer_detail::digit(peek(0))) {
@@ -227,7 +256,6 @@ class NsLexer {
         digits();
       } else {
         pos_ = save;
-        column_ = save_col;
       }
     }
     t.text = text_.substr(start, pos_ - start);
@@ -251,19 +279,19 @@ class NsLexer {
   Token string_literal() {
     Token t = make(TokenKind::String, 0);
     char quote = text_[pos_];
-    int start_col = column_;
+    size_t open = pos_;
     advance();
     size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != quote && text_[pos_] != '\n') advance();
     t.text = text_.substr(start, pos_ - start);
     if (pos_ >= text_.size() || text_[pos_] != quote) {
-      t.span.length = column_ - start_col;
+      t.span.length = static_cast<int>(pos_ - open);
       diags_.error(t.span, "unterminated string", std::string("close it with ") + quote);
       t.kind = TokenKind::Invalid;
       return t;
     }
     advance();
-    t.span.length = column_ - start_col;
+    t.span.length = static_cast<int>(pos_ - open);
     return t;
   }
 
@@ -271,75 +299,33 @@ class NsLexer {
     Token t = make(TokenKind::Invalid, 1);
     char c = text_[pos_];
     t.text = text_.substr(pos_, 1);
-    switch (c) {
-      case '(':
-        t.kind = TokenKind::LParen;
-        break;
-      case ')':
-        t.kind = TokenKind::RParen;
-        break;
-      case '[':
-        t.kind = TokenKind::LBracket;
-        break;
-      case ']':
-        t.kind = TokenKind::RBracket;
-        break;
-      case ',':
-        t.kind = TokenKind::Comma;
-        break;
-      case '=':
-        t.kind = TokenKind::Equals;
-        break;
-      case ':':
-        t.kind = TokenKind::Colon;
-        break;
-      case '.':
-        t.kind = TokenKind::Dot;
-        break;
-      case '+':
-        t.kind = TokenKind::Plus;
-        break;
-      case '-':
-        t.kind = TokenKind::Minus;
-        break;
-      case '*':
-        t.kind = TokenKind::Star;
-        break;
-      case '%':
-        t.kind = TokenKind::Percent;
-        break;
-      case '?':
-        t.kind = TokenKind::Question;
-        break;
-      case '/':
-        if (peek(1) == '/') {
-          t.kind = TokenKind::SlashSlash;
-          t.text = text_.substr(pos_, 2);
-          t.span.length = 2;
-          advance();
-        } else
-          t.kind = TokenKind::Slash;
-        break;
-      default:
-        break;
+    t.kind = ns_lexer_detail::kPunctuation[static_cast<unsigned char>(c)];
+    if (c == '/' && peek(1) == '/') {
+      t.kind = TokenKind::SlashSlash;
+      t.text = text_.substr(pos_, 2);
+      t.span.length = 2;
+      advance();
     }
     advance();
-    if (t.kind == TokenKind::Invalid) {
-      // A run of stray bytes is one mistake: one token, one error.
-      while (pos_ < text_.size() && !starts_token(text_[pos_])) {
-        advance();
-        ++t.span.length;
-      }
-      unsigned char uc = static_cast<unsigned char>(c);
-      std::string shown = uc >= 0x20 && uc < 0x7f ? fmt::format("'{}'", t.text) : fmt_byte(uc);
-      diags_.error(t.span,
-                   t.span.length == 1
-                       ? "unexpected character " + shown
-                       : fmt::format("unexpected character {} (and {} more stray bytes)", shown,
-                                     t.span.length - 1),
-                   "statements look like `name = Conv2d(1, 32, kernel_size=5)`");
-    }
+    if (t.kind == TokenKind::Invalid) stray_bytes(t, c);
     return t;
+  }
+
+  // A run of stray bytes is one mistake: one token, one error. Out of line: punctuation() runs
+  // for every bracket and comma, this only for mistakes.
+  [[gnu::noinline]] void stray_bytes(Token& t, char c) {
+    while (pos_ < text_.size() && !starts_token(text_[pos_])) {
+      advance();
+      ++t.span.length;
+    }
+    unsigned char uc = static_cast<unsigned char>(c);
+    std::string shown = uc >= 0x20 && uc < 0x7f ? fmt::format("'{}'", t.text) : fmt_byte(uc);
+    diags_.error(t.span,
+                 t.span.length == 1
+                     ? "unexpected character " + shown
+                     : fmt::format("unexpected character {} (and {} more stray bytes)", shown,
+                                   t.span.length - 1),
+                 "statements look like `name = Conv2d(1, 32, kernel_size=5)`");
   }
 
   // Whether `c` can begin a token, whitespace, a comment or a statement break.

@@ -1,11 +1,18 @@
 // Helpers for the inference tests: run a .ns snippet through the real pipeline.
 #pragma once
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,6 +58,52 @@ inline ShellRun run_shell(const std::string& cmd) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, std::move(out)};
+}
+
+// The built binary's run (no shell), from the repository's root: exit code, stdout and stderr
+// merged, and its own peak memory (wait4).
+struct BinaryRun {
+  int code = -1;
+  std::string out;
+  long max_rss_kb = 0;
+};
+// Small: the child runs with transparent huge pages disabled (prctl, kept across execv), so its
+// resident set counts 4 KiB pages whatever the binary advises.
+enum class Pages { AsTheBinaryAsks, Small };
+inline BinaryRun run_binary(const std::vector<std::string>& args, Pages pages,
+                            const std::string& stdin_path = "/dev/null") {
+  namespace fs = std::filesystem;
+  fs::path out_path =
+      fs::temp_directory_path() / ("netshape_binary_out_" + std::to_string(getpid()));
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int in = open(stdin_path.c_str(), O_RDONLY);
+    if (out < 0 || in < 0 || chdir(NETSHAPE_SOURCE_DIR) != 0) _exit(127);
+    if (pages == Pages::Small) prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(NETSHAPE_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(NETSHAPE_BINARY, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  REQUIRE(wait4(pid, &status, 0, &usage) == pid);
+  BinaryRun r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.max_rss_kb = usage.ru_maxrss;
+  std::ifstream f(out_path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  r.out = ss.str();
+  fs::remove(out_path);
+  return r;
 }
 
 inline LoadedModel check_ns(const std::string& text, const std::string& path = "t.ns") {

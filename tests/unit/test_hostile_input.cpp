@@ -22,47 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kRoot = NETSHAPE_SOURCE_DIR;
+using Run = test::BinaryRun;
 
-struct Run {
-  int code = -1;
-  std::string out;      // stdout and stderr, merged
-  long max_rss_kb = 0;  // of this run alone
-};
-
-// Runs the built binary (no shell) with its output in a temporary file; wait4 gives this child's
-// own peak memory.
+// The binary's run, from the repository's root. Without transparent huge pages, so the peak
+// counts what the run allocates and touches, in 4 KiB pages: `check` advises its heap as 2 MiB
+// pages (src/cli/heap_policy.cpp), which makes partly touched stretches resident whole (up to a
+// fifth more; test_heap_policy.cpp bounds that separately).
 Run run_cli(const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null") {
-  fs::path out_path =
-      fs::temp_directory_path() / ("netshape_hostile_out_" + std::to_string(getpid()));
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = open(stdin_path.c_str(), O_RDONLY);
-    if (out < 0 || in < 0 || chdir(kRoot.c_str()) != 0) _exit(127);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(NETSHAPE_BINARY));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(NETSHAPE_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  REQUIRE(wait4(pid, &status, 0, &usage) == pid);
-  Run r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.max_rss_kb = usage.ru_maxrss;
-  std::ifstream f(out_path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  r.out = ss.str();
-  fs::remove(out_path);
-  return r;
+  return test::run_binary(args, test::Pages::Small, stdin_path);
 }
 
 fs::path write_temp(const std::string& name, const std::string& text) {
