@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <set>
 
@@ -28,6 +29,7 @@ class Lowering {
     // About a name per statement, input and module (a module's path and its class).
     g_.names.reserve(prog_.statements.size() + prog_.inputs.size() + 2 * prog_.modules.size() + 2);
     build_modules();
+    reserve_module_nodes();
     declare_inputs();
     std::vector<NameId> names = name_statements();
     if (g_.fatal) return;
@@ -55,6 +57,25 @@ class Lowering {
   std::vector<uint32_t> given_;  // GraphNode::given_args
   std::vector<const Value*> var_positional_;
   std::vector<std::pair<std::string_view, Span>> input_names_;  // resolve_inputs': reused
+
+  // find_op with the last few answers kept: a model repeats a handful of ops (conv, norm,
+  // activation), and comparing a short name is cheaper than hashing it into the op table.
+  class RecentOps {
+   public:
+    std::optional<OpId> find(std::string_view name) {
+      for (const auto& [seen, op] : recent_)
+        if (seen.data() && seen == name) return op;
+      auto op = find_op(name);
+      if (op) recent_[next_++ % recent_.size()] = {name, *op};
+      return op;
+    }
+
+   private:
+    // Views of Statement::op in the Program, which outlives the lowering.
+    std::array<std::pair<std::string_view, OpId>, 4> recent_{};
+    size_t next_ = 0;
+  };
+  RecentOps ops_;
 
   void clear_lists() {
     inputs_.clear();
@@ -101,6 +122,17 @@ class Lowering {
       g_.modules.push_back(gm);
       if (gm.parent < id) g_.modules[gm.parent].children.push_back(id);
     }
+  }
+
+  // Each module's node list sized first: a network of blocks has thousands of modules of a few
+  // nodes each, and growing every list one node at a time would reallocate it several times.
+  void reserve_module_nodes() {
+    std::vector<uint32_t> count(g_.modules.size(), 0);
+    for (const Statement& st : prog_.statements) {
+      size_t m = st.module < 0 ? kRootModule : static_cast<size_t>(st.module) + 1;
+      if (m < count.size()) ++count[m];
+    }
+    for (size_t m = 0; m < count.size(); ++m) g_.modules[m].nodes.reserve(count[m]);
   }
 
   // What each module's last application returned, once every name is a tensor (past a failed
@@ -180,7 +212,7 @@ class Lowering {
     node.output = add_tensor(name, id, kNoId);
     tensor_of_name_[name] = kNoId;  // visible to later statements only
     if (node_of_name_.size() <= name) node_of_name_.resize(name + 1, kNoId);
-    auto op = find_op(st.op);
+    auto op = ops_.find(st.op);
     if (!op) return unknown_op(node, st);
     node.op = *op;
     const OpInfo& info = op_info(*op);
