@@ -412,6 +412,7 @@ int run_cli(int argc, char** argv) {
   if (bench_cmd->parsed()) {
     if (bench_conv->parsed()) return command_bench_conv(bench, std::cout, std::cerr);
     if (bench_run->parsed()) return command_bench_run(bench, std::cout, std::cerr);
+    use_heap_for_analysis();  // its in-process phases run under check's heap policy
     return command_bench_check(bench, std::cout, std::cerr);
   }
   if (shape_cmd->parsed()) return command_shape(quiz, std::cout, std::cerr);
