@@ -1197,25 +1197,33 @@ class Parser {
     return ok;
   }
 
+  // Each argument is built where it is kept: a Value is written field by field, and moving one
+  // just written reads those fields back as wider words, which the CPU cannot forward from its
+  // pending stores (it stalls until they land). Most arguments are a lone value (`16`, `x`),
+  // written straight into its Arg.
   bool arg_list(std::vector<Arg>& out, TokenKind close) {
     while (!at(close)) {
       if (too_many(out.size(), "arguments in one call")) return false;
-      Arg a;
+      bool after_keyword = !out.empty() && !out.back().keyword.empty();
+      Arg& a = out.emplace_back();
       a.span = cur().span;
       if (at(TokenKind::Ident) && ahead(1).kind == TokenKind::Equals) {
         a.keyword = take().text;
         take();
-      } else if (!out.empty() && !out.back().keyword.empty()) {
+      } else if (after_keyword) {
+        out.pop_back();
         diags_.error(cur().span, "positional argument follows keyword argument",
                      "put positional arguments before keyword arguments");
         return false;
       }
       size_t errors_before = failures();
-      a.value = expr();
-      if (failures() != errors_before) return false;
+      value_into(a.value);
+      if (failures() != errors_before) {
+        out.pop_back();
+        return false;
+      }
       int end = a.value.span.column + a.value.span.length;
       if (a.value.span.line == a.span.line) a.span.length = std::max(1, end - a.span.column);
-      out.push_back(std::move(a));
       if (!accept(TokenKind::Comma)) break;
     }
     return expect(close, close == TokenKind::RParen ? "',' or ')'" : "',' or ']'",
@@ -1244,6 +1252,35 @@ class Parser {
     }
     --nesting_;
     return left;
+  }
+
+  // expr(), written into `v` (a default Value): a lone number, string or `?` in place.
+  void value_into(Value& v) {
+    if (nesting_ < kMaxNesting && lone_value()) {
+      const Token& t = cur();
+      switch (t.kind) {
+        case TokenKind::Int:
+          v.kind = Value::Kind::Int;
+          v.i = t.int_value;
+          v.span = t.span;
+          take();
+          return;
+        case TokenKind::Float:
+          v.kind = Value::Kind::Float;
+          v.f = t.float_value;
+          v.span = t.span;
+          take();
+          return;
+        case TokenKind::Question:
+          v.kind = Value::Kind::Infer;
+          v.span = t.span;
+          take();
+          return;
+        default:
+          break;
+      }
+    }
+    v = expr();
   }
 
   // A value followed by `,` or a closing bracket (`16`, `'same'`, `x`): term() and unary() would
@@ -1344,17 +1381,18 @@ class Parser {
       v.span = open;
       return v;
     }
-    Value first = expr();
+    std::vector<Value> items = take_scratch(item_scratch_);
+    value_into(items.emplace_back());  // the first item, or the one value in brackets
     if (accept(TokenKind::RParen)) {
+      Value first = std::move(items[0]);
+      item_scratch_ = std::move(items);  // its room, for the next tuple
       first.span = widen(open, first.span);
       return first;
     }
-    std::vector<Value> items = take_scratch(item_scratch_);
-    items.push_back(std::move(first));
     while (accept(TokenKind::Comma)) {
       if (at(TokenKind::RParen)) break;
       if (too_many(items.size(), "elements in one tuple")) return Value::none(open);
-      items.push_back(expr());
+      value_into(items.emplace_back());  // in place, as arg_list's
     }
     Value tup;
     tup.kind = Value::Kind::Tuple;
@@ -1370,7 +1408,7 @@ class Parser {
     std::vector<Value> items = take_scratch(item_scratch_);
     while (!at(TokenKind::RBracket)) {
       if (too_many(items.size(), "elements in one list")) return Value::none(open);
-      items.push_back(expr());
+      value_into(items.emplace_back());
       if (!accept(TokenKind::Comma)) break;
     }
     Value list;
