@@ -101,6 +101,9 @@ struct GraphNode {
   size_t first_arg = 0;                          // statement->args from here are the op's arguments
   NodeId shares_params_with = kNoId;             // a module called again: its first call's node
   bool frozen = false;                           // `frozen=True`: its parameters are not trainable
+  // A bound argument holds a name or a size read (`x`, `x.size(0)`, a list of them): it may refer
+  // to a tensor, so the unused-tensor warning reads it (the rest it can skip unread).
+  bool arguments_hold_names = false;
   int error = -1;  // index into Graph::errors: lowering failed here; inference reports it
 
   bool is_given(size_t param) const { return given_args[param] != 0; }

@@ -179,7 +179,8 @@ Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& o
 void warn_suspicious(const Graph& graph, const Analysis& a, Diagnostics& diags);
 
 // Per spatial dim of a window layer (ConvNd, max/avg pooling without ceil_mode), the real input
-// rows its floor never reads (the "floor-drops-input" warning); empty for other layers.
+// rows its floor never reads (the "floor-drops-input" warning); empty for other layers and for
+// windows of stride 1 (which read every row).
 IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l);
 // "1 row and 2 columns", naming only the dims that drop something.
 std::string floor_dropped_text(std::span<const int64_t> dropped);

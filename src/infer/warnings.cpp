@@ -23,34 +23,35 @@ struct Window {
   bool pooling = false;  // pooling has ceil_mode and padding <= kernel_size/2; convolution not
 };
 
-// What the checks read of a layer's attributes.
-struct LayerAttrs {
-  std::optional<Window> window;      // ConvNd and max/avg pooling
-  std::optional<int64_t> start_dim;  // flatten, normalised to >= 0
-};
+// The only places that know how the rules store attributes (rules_conv.cpp, rules_pool.cpp,
+// rules_shape.cpp): when Attrs changes, these two functions are what follows. Each returns its
+// answer whole, built in the caller's variable: copying a struct of spans just built from a
+// bigger one makes the CPU read back stores it cannot forward yet, and this runs for every layer.
 
-// The only place that knows how the rules store attributes (rules_conv.cpp, rules_pool.cpp,
-// rules_shape.cpp): when Attrs changes, this function is what follows.
-LayerAttrs read_attrs(const LayerInfo& l) {
+// The window of a ConvNd or a max/avg pooling layer; nullopt for other ops.
+std::optional<Window> read_window(const LayerInfo& l) {
   const Attrs& at = *l.attrs;
-  LayerAttrs out;
+  std::optional<Window> w;
   switch (op_info(l.op).family) {
     case Family::conv:  // padding is stored per side (padding='same' pads unevenly)
-      out.window =
-          Window{at.kernel_size, at.stride, at.dilation, at.pad_begin, at.pad_end, false, false};
+      w.emplace(
+          Window{at.kernel_size, at.stride, at.dilation, at.pad_begin, at.pad_end, false, false});
       break;
     case Family::max_pool:
     case Family::avg_pool:  // avg pooling stores dilation 1
-      out.window = Window{at.kernel_size, at.stride,    at.dilation, at.padding,
-                          at.padding,     at.ceil_mode, true};
-      break;
-    case Family::flatten:
-      out.start_dim = at.start_dim;
+      w.emplace(Window{at.kernel_size, at.stride, at.dilation, at.padding, at.padding, at.ceil_mode,
+                       true});
       break;
     default:
       break;
   }
-  return out;
+  return w;
+}
+
+// flatten's start_dim, normalised to >= 0; nullopt for other ops.
+std::optional<int64_t> read_start_dim(const LayerInfo& l) {
+  if (op_info(l.op).family != Family::flatten) return std::nullopt;
+  return l.attrs->start_dim;
 }
 
 void warn(Diagnostics& diags, const LayerInfo& l, Span at, std::string message, std::string help,
@@ -122,7 +123,7 @@ void check_unbatched_flatten(const LayerInfo& l, const Analysis& a, std::vector<
                              Diagnostics& diags) {
   if (l.input_ids.empty()) return;
   const Layout& in = layouts[l.input_ids[0]];
-  if (in.unbatched && read_attrs(l).start_dim == 1) warn_unbatched_flatten(l, in, a, diags);
+  if (in.unbatched && read_start_dim(l) == 1) warn_unbatched_flatten(l, in, a, diags);
   layouts[l.output_id] = layout_after(a, l, in);
 }
 
@@ -223,7 +224,7 @@ std::string floor_help(const LayerInfo& l, const Window& w, std::span<const int6
 void check_floor(const Analysis& a, const LayerInfo& l, Diagnostics& diags) {
   IntList dropped = floor_dropped_rows(a, l);
   if (std::all_of(dropped.begin(), dropped.end(), [](int64_t d) { return d == 0; })) return;
-  auto w = read_attrs(l).window;
+  std::optional<Window> w = read_window(l);
   const Shape& x = a.input_shape(l, 0);
   size_t nd = dropped.size();
   IntList in(nd);
@@ -250,7 +251,9 @@ std::vector<bool> used_tensors(const Graph& g, const Analysis& a) {
   for (TensorId t : a.output_ids) used[t] = true;
   for (const LayerInfo& l : a.layers) {
     for (TensorId t : l.input_ids) used[t] = true;
-    for (const Value* v : g.nodes[l.node].bound)
+    const GraphNode& node = g.nodes[l.node];
+    if (!node.arguments_hold_names) continue;  // nothing to read (the values are cold by now)
+    for (const Value* v : node.bound)
       if (v) collect_referenced(g, *v, used);
   }
   return used;
@@ -291,8 +294,10 @@ void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<b
 }  // namespace
 
 IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l) {
-  auto w = read_attrs(l).window;
+  std::optional<Window> w = read_window(l);
   if (!w || w->ceil_mode || l.input_ids.empty()) return {};  // ceil_mode covers the end
+  // A window moving one row at a time reads every row (most layers: no shape is read for them).
+  if (std::all_of(w->stride.begin(), w->stride.end(), [](int64_t s) { return s == 1; })) return {};
   const Shape& x = a.input_shape(l, 0);
   size_t nd = w->kernel.size();
   for (const auto* v : {&w->stride, &w->dilation, &w->pad_begin, &w->pad_end})

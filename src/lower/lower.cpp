@@ -349,7 +349,14 @@ class Lowering {
       }
       bound_[i] = &p.default_value;
     }
+    node.arguments_hold_names = std::any_of(bound_.begin(), bound_.end(),
+                                            [](const Value* v) { return v && holds_name(*v); });
     return true;
+  }
+
+  static bool holds_name(const Value& v) {
+    if (v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef) return true;
+    return std::any_of(v.items.begin(), v.items.end(), holds_name);
   }
 
   static size_t count_positional(const GraphNode& node, const Statement& st) {
