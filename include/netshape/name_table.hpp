@@ -14,8 +14,8 @@ namespace netshape {
 
 using NameId = uint32_t;
 
-// A hash of bytes, eight a step (a layer's path is often longer than eight), the rest one at a
-// time: names, and the keys of the rules' answers (RuleMemo).
+// A hash of a name's bytes, eight a step (a layer's path is often longer than eight), the rest one
+// at a time.
 inline uint64_t hash_bytes(std::string_view s) {
   uint64_t h = 1469598103934665603ull ^ s.size();
   size_t i = 0;

@@ -13,13 +13,14 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "netshape/attrs.hpp"
 #include "netshape/graph.hpp"
-#include "netshape/name_table.hpp"
 #include "netshape/shape.hpp"
 #include "rule_context.hpp"
 
@@ -44,29 +45,52 @@ class RuleMemo {
   void keep(Answer a);
 
  private:
-  // The key is written into key_ through a pointer (a model asks once per layer: appending piece
-  // by piece to a string would cost more than some rules).
-  std::string key_;
-  char* at_ = nullptr;
-  // A key is a few hundred bytes; std::hash would read them one at a time.
+  // The key is a list of 8-byte words, each written whole at its own place and read back the same
+  // way (hashed and compared word by word): a key written in pieces of 1 to 8 bytes and then read
+  // as wider words makes the CPU wait for every store to land, as it cannot forward several
+  // stores into one load, and this runs once per layer.
+  using Word = uint64_t;
+  std::vector<Word> key_;
+  size_t used_ = 0;  // words of the key asked last
+  uint64_t hash_ = 0;
+  std::span<const Word> key() const { return {key_.data(), used_}; }
+
+  struct Stored {  // a kept key, with its hash
+    std::vector<Word> words;
+    uint64_t hash;
+  };
+  struct Probe {  // the key asked, as it is looked up
+    std::span<const Word> words;
+    uint64_t hash;
+  };
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return static_cast<size_t>(hash_bytes(s)); }
+    size_t operator()(const Stored& k) const { return static_cast<size_t>(k.hash); }
+    size_t operator()(const Probe& k) const { return static_cast<size_t>(k.hash); }
   };
-  std::unordered_map<std::string, Answer, KeyHash, std::equal_to<>> answers_;
+  struct KeyEqual {
+    using is_transparent = void;
+    static bool same(std::span<const Word> a, std::span<const Word> b) {
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i)  // a word at a time: each load is one store's
+        if (a[i] != b[i]) return false;
+      return true;
+    }
+    bool operator()(const Stored& a, const Stored& b) const { return same(a.words, b.words); }
+    bool operator()(const Probe& a, const Stored& b) const { return same(a.words, b.words); }
+    bool operator()(const Stored& a, const Probe& b) const { return same(a.words, b.words); }
+  };
+  std::unordered_map<Stored, Answer, KeyHash, KeyEqual> answers_;
 
-  std::string_view key() const { return {key_.data(), static_cast<size_t>(at_ - key_.data())}; }
-  void room(size_t n) {  // room for n more bytes of key
-    if (static_cast<size_t>(key_.data() + key_.size() - at_) < n) grow(n);
+  void add(Word w) {
+    if (used_ == key_.size()) key_.resize(2 * key_.size() + 64);
+    key_[used_++] = w;
   }
-  void grow(size_t n);
+  uint64_t hash_key() const;
+  void add_signed(int64_t v) { add(static_cast<Word>(v)); }
+  void add_text(std::string_view text);
   bool add_value(const Value& v);
   void add_shape(const Shape& s);
-  template <typename T>
-  void add(const T& x) {
-    std::memcpy(at_, &x, sizeof x);
-    at_ += sizeof x;
-  }
 };
 
 }  // namespace netshape

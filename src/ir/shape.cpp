@@ -61,14 +61,6 @@ std::string to_x_string(const Shape& s) {
   return out;
 }
 
-std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
-  return (Checked(a) * b).get();
-}
-
-std::optional<int64_t> checked_add(int64_t a, int64_t b) {
-  return (Checked(a) + b).get();
-}
-
 std::optional<int64_t> checked_product(std::span<const int64_t> factors) {
   int64_t p = 1;
   for (int64_t f : factors) {
