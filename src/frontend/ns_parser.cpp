@@ -1254,7 +1254,7 @@ class Parser {
     return left;
   }
 
-  // expr(), written into `v` (a default Value): a lone number, string or `?` in place.
+  // expr(), written into `v` (a default Value): a lone number or `?` in place, the rest by expr().
   void value_into(Value& v) {
     if (nesting_ < kMaxNesting && lone_value()) {
       const Token& t = cur();
