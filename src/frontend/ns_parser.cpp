@@ -1254,7 +1254,7 @@ class Parser {
     return left;
   }
 
-  // expr(), written into `v` (a default Value): a lone number or `?` in place, the rest by expr().
+  // expr(), written into `v` (a default Value): a lone value in place, the rest by expr().
   void value_into(Value& v) {
     if (nesting_ < kMaxNesting && lone_value()) {
       const Token& t = cur();
@@ -1276,6 +1276,14 @@ class Parser {
           v.span = t.span;
           take();
           return;
+        case TokenKind::String:
+          v.kind = Value::Kind::String;
+          v.s = t.text;
+          v.span = t.span;
+          take();
+          return;
+        case TokenKind::Ident:
+          return identifier_into(v);
         default:
           break;
       }
@@ -1358,19 +1366,32 @@ class Parser {
   }
 
   Value identifier_value() {
+    Value v;
+    identifier_into(v);
+    return v;
+  }
+
+  // True, False, None, a block's parameter or a name, written into `v` (a default Value).
+  void identifier_into(Value& v) {
     Token t = take();
-    if (t.text == "True" || t.text == "False") return Value::boolean(t.text == "True", t.span);
-    if (t.text == "None") return Value::none(t.span);
+    v.span = t.span;
+    if (t.text == "True" || t.text == "False") {
+      v.kind = Value::Kind::Bool;
+      v.b = t.text == "True";
+      return;
+    }
+    if (t.text == "None") return void(v.kind = Value::Kind::None);
     if (scope_.block) {
       // A block's parameter: the use's value, where it is used, still knowing where it came from.
       auto it = scope_.params.find(std::string(t.text));
       if (it != scope_.params.end()) {
-        Value v = it->second;
+        v = it->second;
         v.span = t.span;
-        return v;
+        return;
       }
     }
-    return Value::ident(std::string(t.text), t.span);
+    v.kind = Value::Kind::Ident;
+    v.s = t.text;
   }
 
   Value parenthesised() {
