@@ -56,7 +56,14 @@ class Lowering {
   std::vector<const Value*> bound_;
   std::vector<uint32_t> given_;  // GraphNode::given_args
   std::vector<const Value*> var_positional_;
-  std::vector<std::pair<std::string_view, Span>> input_names_;  // resolve_inputs': reused
+  // resolve_inputs' list (its room reused): each input's name and span, and its tensor when
+  // already looked up (a leading argument is looked up to tell that it is a tensor).
+  struct InputName {
+    std::string_view name;
+    Span span;
+    TensorId known = kNoId;
+  };
+  std::vector<InputName> input_names_;
 
   // find_op with the last few answers kept: a model repeats a handful of ops (conv, norm,
   // activation), and comparing a short name is cheaper than hashing it into the op table.
@@ -244,33 +251,41 @@ class Lowering {
     return fail(node, st.op_span, fmt::format("{} '{}'", what, st.op), help, "unknown-op");
   }
 
-  bool is_tensor_name(const Value& v) const {
-    return v.kind == Value::Kind::Ident && find_tensor(v.s) != kNoId;
+  TensorId tensor_named(const Value& v) const {
+    return v.kind == Value::Kind::Ident ? find_tensor(v.s) : kNoId;
   }
-  bool is_tensor_list(const Value& v) const {
-    return v.is_sequence() && !v.items.empty() &&
-           std::all_of(v.items.begin(), v.items.end(),
-                       [&](const Value& i) { return is_tensor_name(i); });
+  // Appends the tensors `v` names (a name, or a tuple or list of names) to `names`; false, and
+  // nothing appended, when it is not all tensor names.
+  bool append_tensors(const Value& v, std::vector<InputName>& names) const {
+    size_t before = names.size();
+    if (TensorId t = tensor_named(v); t != kNoId) {
+      names.push_back(InputName{v.s, v.span, t});
+      return true;
+    }
+    if (!v.is_sequence() || v.items.empty()) return false;
+    for (const Value& item : v.items) {
+      TensorId t = tensor_named(item);
+      if (t == kNoId) {
+        names.resize(before);
+        return false;
+      }
+      names.push_back(InputName{item.s, item.span, t});
+    }
+    return true;
   }
 
   // Functional ops take leading tensor-name arguments as inputs; otherwise the previous output.
   bool resolve_inputs(GraphNode& node, const Statement& st, const OpInfo& op, TensorId previous) {
     if (op.family == Family::source) return true;  // made from nothing: no input, not even x
-    std::vector<std::pair<std::string_view, Span>>& names = input_names_;
+    std::vector<InputName>& names = input_names_;
     names.clear();
     for (size_t i = 0; i < st.inputs.size(); ++i)
-      names.emplace_back(st.inputs[i], i < st.input_spans.size() ? st.input_spans[i] : st.span);
+      names.push_back(
+          InputName{st.inputs[i], i < st.input_spans.size() ? st.input_spans[i] : st.span});
     if (!st.inputs_explicit && !op.is_module()) {
       while (node.first_arg < st.args.size() && st.args[node.first_arg].keyword.empty() &&
-             (is_tensor_name(st.args[node.first_arg].value) ||
-              is_tensor_list(st.args[node.first_arg].value))) {
-        const Value& v = st.args[node.first_arg++].value;
-        if (v.is_sequence()) {
-          for (const Value& item : v.items) names.emplace_back(item.s, item.span);
-        } else {
-          names.emplace_back(v.s, v.span);
-        }
-      }
+             append_tensors(st.args[node.first_arg].value, names))
+        ++node.first_arg;
       // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w
       bool binary =
           op.family == Family::add || op.family == Family::matmul || op.family == Family::bmm;
@@ -282,11 +297,11 @@ class Lowering {
       inputs_.push_back(previous);
       input_spans_.push_back(st.op_span);
     }
-    for (const auto& [name, span] : names) {
-      TensorId t = find_tensor(name);
-      if (t == kNoId) return unknown_tensor(node, name, span);
+    for (const InputName& in : names) {
+      TensorId t = in.known != kNoId ? in.known : find_tensor(in.name);
+      if (t == kNoId) return unknown_tensor(node, in.name, in.span);
       inputs_.push_back(t);
-      input_spans_.push_back(span);
+      input_spans_.push_back(in.span);
     }
     if (std::find(inputs_.begin(), inputs_.end(), kNoId) != inputs_.end())
       return unknown_tensor(node, "", st.op_span);
