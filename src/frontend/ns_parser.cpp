@@ -1103,11 +1103,12 @@ class Parser {
         children.push_back(&call);
     }
     reserve_for(prog, children);
+    // Only written names can clash: a numbered one is digits, a written one an identifier.
     std::unordered_set<std::string> names;
     for (size_t i = 0; i < children.size(); ++i) {
       const Call& child = *children[i];
       std::string name = child.name.empty() ? std::to_string(i) : child.name;
-      if (!names.insert(name).second) {
+      if (!child.name.empty() && !names.insert(name).second) {
         fail(child.op_span, fmt::format("two modules of Sequential are named '{}'", name),
              "give each its own name");
         return std::nullopt;

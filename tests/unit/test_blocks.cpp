@@ -222,6 +222,9 @@ TEST_CASE("blocks: every mistake in defining or using one is an error at its pla
        "rename the layer, e.g. `cout_out = ...`"},
       {"a negative repeat", "  c = Conv2d(cin, cout, 1)\nend\nB(16) * -1\n", 5,
        "a repeat count is a whole number, found -1", "write `B(...) * 3`"},
+      {"two modules of Sequential with one name",
+       "  c = Conv2d(cin, cout, 1)\nend\nSequential(a=B(16), ReLU(), a=ReLU())\n", 5,
+       "two modules of Sequential are named 'a'", "give each its own name"},
   };
   for (const BlockMistake& c : cases) {
     LoadedModel m = check_ns(head + c.text);
