@@ -108,16 +108,18 @@ int64_t parse_int(const std::string& text, const Column& c, const std::string& w
 }
 
 // Bytes the bench allocates for a layer at most: the random data, the blocked kernel's packed
-// weights and NCHW16c tensors, plain copies of input and output, and im2col's scratch (an
-// upper bound: not all of these live at once). nullopt if it leaves int64.
+// weights and NCHW16c input (packed_conv2d_bytes), the NCHW16c output time_blocked writes, plain
+// copies of input and output, and im2col's scratch (an upper bound: not all of these live at
+// once). nullopt if it leaves int64.
 std::optional<int64_t> layer_bytes(const k::Conv2dParams& p) {
   const int64_t f = sizeof(float);
   const Checked in = Checked(p.N) * p.C * p.H * p.W, out = Checked(p.N) * p.K * p.P() * p.Q();
+  const Checked out16 = Checked(p.N) * k::round_up16(p.K) * p.P() * p.Q();
   const Checked w = Checked(p.K) * (p.C / p.groups) * p.R * p.S;
   const Checked col = Checked(p.C / p.groups) * p.R * p.S * p.P() * p.Q();
   const auto packed = k::packed_conv2d_bytes(p);
   if (!packed) return std::nullopt;
-  return ((in * 2 + w + p.K + out + col) * f + *packed).get();
+  return ((in * 2 + w + p.K + out + out16 + col) * f + *packed).get();
 }
 
 // Parses the layer CSV; `source` names the file in messages ("file:line: ...").

@@ -143,10 +143,11 @@ kernels::Conv2dParams conv2d_params(const ConvSetup& c, bool fuse_relu) {
   return p;
 }
 
-// A 1-D or 2-D convolution on the blocked kernel, its weights packed and its NCHW input and
-// output converted to and from NCHW16c in buffers of the executor's pool, every step on the
-// forward's threads. The output, the packed weights and both NCHW16c copies are held together,
-// as the memory guard counts them (packed_conv2d_bytes): the guard's estimate stays exact.
+// A 1-D or 2-D convolution on the blocked kernel, its weights packed and its NCHW input
+// converted to NCHW16c in buffers of the executor's pool, every step on the forward's threads;
+// the kernel writes the NCHW output itself, strip by strip (conv2d_nchw16c_direct_to_nchw), so
+// no NCHW16c output exists. The output, the packed weights and the NCHW16c input are held
+// together, as the memory guard counts them (packed_conv2d_bytes): the estimate stays exact.
 Tensor conv2d_blocked(ForwardCtx& ctx, const kernels::Conv2dParams& p, const float* x,
                       const float* oihw, std::vector<int64_t> shape) {
   namespace k = kernels;
@@ -157,7 +158,7 @@ Tensor conv2d_blocked(ForwardCtx& ctx, const kernels::Conv2dParams& p, const flo
     k::conv2d_reference(p, x, oihw, out.data.data());
     return out;
   }
-  Tensor out = ctx.for_overwrite(std::move(shape));  // nchw16c_to_nchw writes every value
+  Tensor out = ctx.for_overwrite(std::move(shape));  // the kernel writes every value
   const auto packed_size = static_cast<size_t>(k::packed_weights_size(p, path));
   std::vector<float> packed = std::move(ctx.packed_weights);
   if (packed.size() != packed_size) {  // not prepared (prepare_conv)
@@ -171,11 +172,7 @@ Tensor conv2d_blocked(ForwardCtx& ctx, const kernels::Conv2dParams& p, const flo
     k::nchw_to_nchw16c(x, in16.data(), p.N, p.C, p.H, p.W, ctx.threads);
     x = in16.data();
   }
-  const int64_t P = p.P(), Q = p.Q();
-  std::vector<float> out16 = ctx.scratch(static_cast<size_t>(p.N * k::round_up16(p.K) * P * Q));
-  k::conv2d_nchw16c_direct(p, path, x, packed.data(), out16.data(), ctx.threads);
-  k::nchw16c_to_nchw(out16.data(), out.data.data(), p.N, p.K, P, Q, ctx.threads);
-  ctx.release(std::move(out16));
+  k::conv2d_nchw16c_direct_to_nchw(p, path, x, packed.data(), out.data.data(), ctx.threads);
   ctx.release(std::move(in16));
   ctx.release(std::move(packed));
   return out;

@@ -106,6 +106,7 @@ __attribute__((target("avx512f"))) void dw_chunk_avx512(const DwChunk& a) {
 // 8-24 (stride 1 by 5-20% on rows of 7-28 pixels, stride 2 by 0-10%).
 constexpr int kMaxUW = 16;
 constexpr int kPairUW = 8;
+static_assert(kMaxUW <= kMaxStripPixels && 2 * kPairUW <= kMaxStripPixels);  // run_chunk_to_planes
 
 template <int S, int SW, int ROWS, bool CHECK, int... I>
 constexpr std::array<ChunkFn, kMaxUW> chunk_row(std::integer_sequence<int, I...>) {
@@ -137,6 +138,20 @@ const ChunkTable& table(int64_t stride_w) {
   return stride_w == 1 ? t1 : t2;
 }
 
+// Runs chunk `a` (n_rows rows of uw pixels) into a buffer on the stack and converts it at once,
+// while in L1, to the `channels` planes (plane_stride apart) whose row of output row 0 starts at
+// `row0` (rows are q_stride apart).
+void run_chunk_to_planes(ChunkFn fn, DwChunk a, int n_rows, int uw, float* row0, int64_t q_stride,
+                         int64_t plane_stride, int64_t channels) {
+  alignas(64) float buf[kMaxStripFloats];
+  a.out = buf;
+  a.out_row_stride = uw * 16;
+  fn(a);
+  for (int r = 0; r < n_rows; ++r)
+    blocked_pixels_to_planes(buf + r * uw * 16, uw, channels, row0 + r * q_stride, plane_stride,
+                             Isa::Avx512);
+}
+
 }  // namespace
 
 bool depthwise_rows_supports(const Conv2dParams& p, Isa isa) {
@@ -145,7 +160,7 @@ bool depthwise_rows_supports(const Conv2dParams& p, Isa isa) {
 }
 
 void conv2d_depthwise_nchw16c_rows(const Conv2dParams& p, const float* in, const float* w,
-                                   const float* bias16, float* out, int threads) {
+                                   const float* bias16, ConvOutput out, int threads) {
   const int64_t P = p.P(), Q = p.Q(), CB = round_up16(p.C) / 16, HW = p.H * p.W;
   const int64_t groups = (P + 1) / 2;  // row pairs per channel block (the last may be one row)
   const ChunkTable& tab = table(p.stride_w);
@@ -165,7 +180,9 @@ void conv2d_depthwise_nchw16c_rows(const Conv2dParams& p, const float* in, const
       a.t_lo = std::max<int64_t>(0, a.base0);
       a.t_hi = std::min(p.H, a.base0 + (n_rows - 1) * p.stride_h + p.R);
       a.relu = p.fuse_relu;
-      float* out_row = out + ((n * CB + cb) * P + oh0) * Q * 16;
+      // NCHW16c: the chunk's first output row; NCHW: that row in the block's first plane.
+      float* out_row = out.nchw ? out.data + ((n * p.C + cb * 16) * P + oh0) * Q
+                                : out.data + ((n * CB + cb) * P + oh0) * Q * 16;
       // Near-equal chunks of at most max_uw pixels; a chunk reading a padding column is checked.
       const int max_uw = n_rows == 2 ? kPairUW : kMaxUW;
       const int64_t n_chunks = (Q + max_uw - 1) / max_uw, base = Q / n_chunks, rem = Q % n_chunks;
@@ -174,8 +191,14 @@ void conv2d_depthwise_nchw16c_rows(const Conv2dParams& p, const float* in, const
         const int uw = static_cast<int>(base + (i < rem ? 1 : 0));
         a.c0 = q0 * p.stride_w - p.pad_w;
         const bool check = a.c0 < 0 || a.c0 + (uw - 1) * p.stride_w + p.S > p.W;
-        a.out = out_row + q0 * 16;
-        tab[n_rows - 1][check][uw - 1](a);
+        const ChunkFn fn = tab[n_rows - 1][check][uw - 1];
+        if (out.nchw) {
+          run_chunk_to_planes(fn, a, n_rows, uw, out_row + q0, Q, P * Q,
+                              std::min<int64_t>(16, p.C - cb * 16));
+        } else {
+          a.out = out_row + q0 * 16;
+          fn(a);
+        }
         q0 += uw;
       }
     }

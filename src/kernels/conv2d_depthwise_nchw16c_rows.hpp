@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "conv_output.hpp"
 #include "netshape/kernels/conv.hpp"
 
 namespace netshape::kernels {
@@ -13,8 +14,9 @@ namespace netshape::kernels {
 bool depthwise_rows_supports(const Conv2dParams& p, Isa isa);
 
 // in [N, C16/16, H, W, 16c], w [C16/16, R, S, 16c], bias16 (C16 values or nullptr)
-// -> out [N, C16/16, P, Q, 16c]. Requires depthwise_rows_supports.
+// -> out [N, C16/16, P, Q, 16c], or [N, C, P, Q] when out.nchw. Requires
+// depthwise_rows_supports.
 void conv2d_depthwise_nchw16c_rows(const Conv2dParams& p, const float* in, const float* w,
-                                   const float* bias16, float* out, int threads);
+                                   const float* bias16, ConvOutput out, int threads);
 
 }  // namespace netshape::kernels

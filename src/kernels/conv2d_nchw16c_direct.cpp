@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "conv2d_depthwise_nchw16c_rows.hpp"
+#include "conv_output.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "parallel.hpp"
 
@@ -319,6 +320,10 @@ constexpr int kAvx2MaxUW = 6;
 // Depthwise needs only UW accumulators + 1 weight vector: use wider strips to amortise
 // the per-strip setup over more FMAs.
 constexpr int kAvx512DwMaxUW = 28;
+// Every strip fits the stack buffer of a strip converted to NCHW (run_strip_to_planes).
+static_assert(2 * kAvx512MaxUW <= kMaxStripPixels && kAvx512DwMaxUW <= kMaxStripPixels &&
+              kAvx512NarrowNoc * kAvx512NarrowUW <= kMaxStripPixels &&
+              kAvx2MaxUW <= kMaxStripPixels && kMaxScalarUW <= kMaxStripPixels);
 
 template <int NOC, int ICB, int QS, bool CHECK, int... I>
 constexpr std::array<StripFn, kAvx512MaxUW> avx512_row(std::integer_sequence<int, I...>) {
@@ -554,13 +559,38 @@ struct StripPlan {
   }
 };
 
+// Where run_row puts the strips of a row when the output is NCHW: the row of the first of the
+// item's output channels (the planes of the next channels follow every plane_stride floats) and
+// how many output channels there are from that one on (the item's last block may be padding).
+struct PlaneRow {
+  float* row;
+  int64_t plane_stride;
+  int64_t channels;
+  Isa isa;
+};
+
+// Runs strip `e` into a buffer on the stack (NCHW16c: st.noc blocks of e.uw pixels) and converts
+// it at once, while in L1, into its pixels [q0, q0 + uw) of the NCHW planes of `planes`.
+void run_strip_to_planes(const StripPlan::Entry& e, bool tail, Strip st, const PlaneRow& planes) {
+  alignas(64) float buf[kMaxStripFloats];
+  st.out = buf;
+  st.out_oc_stride = e.uw * 16;
+  e.fn[tail](st);
+  for (int o = 0; o < st.noc && 16 * o < planes.channels; ++o)
+    blocked_pixels_to_planes(
+        buf + o * e.uw * 16, e.uw, std::min<int64_t>(16, planes.channels - 16 * o),
+        planes.row + 16 * o * planes.plane_stride + e.q0, planes.plane_stride, planes.isa);
+}
+
 // Computes output row `oh` of one image / group / output-channel-block range.
 // `st` arrives with the per-image pointers and strides filled in; this fills the
-// per-row and per-strip fields and runs the strips.
-void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, bool tail) {
+// per-row and per-strip fields and runs the strips, into the NCHW16c output at st.out, or,
+// given `planes`, into the NCHW output.
+void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, bool tail,
+             const PlaneRow* planes) {
   const Conv2dParams& p = g.p;
   const auto [r_lo, n_r] = row_taps(p, oh);
-  float* out_row = st.out + oh * g.Q * 16;
+  float* out_row = planes ? nullptr : st.out + oh * g.Q * 16;
   if (n_r == 0) st.n_cb = 0;  // the row sees only padding: bias (and ReLU) only
   const float* w_row = st.w + r_lo * st.w_r_stride;
   const int64_t n_cb = st.n_cb;
@@ -575,8 +605,12 @@ void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, boo
     st.n_cb = e.n_s > 0 ? n_cb : 0;
     st.in_off = row_off + (e.q0 * p.stride_w - p.pad_w + e.s_lo * p.dilation_w) * g.pix;
     st.w = w_row + e.s_lo * st.w_s_stride;
-    st.out = out_row + e.q0 * 16;
     st.uw = e.uw;
+    if (planes) {
+      run_strip_to_planes(e, tail, st, *planes);
+      continue;
+    }
+    st.out = out_row + e.q0 * 16;
     e.fn[tail](st);
   }
 }
@@ -584,9 +618,9 @@ void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, boo
 // Blocked and FirstLayer paths. Work item = (n, g, block of NOC output-channel blocks, oh).
 //   Blocked:    in [N, C16/16, H, W, 16c], w [G, KBg, CBg, R, S, 16i, 16o]
 //   FirstLayer: in [N, C, H, W],           w [KB, C, R, S, 16o]
-//   out [N, K16/16, P, Q, 16k]
+//   out [N, K16/16, P, Q, 16k], or [N, K, P, Q] when out.nchw
 void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, const float* w,
-               const float* bias16, float* out, int threads) {
+               const float* bias16, ConvOutput out, int threads) {
   const Conv2dParams& p = g.p;
   const bool first = kc.path == Conv2dPath::FirstLayer;
   const int64_t G = p.groups, HW = p.H * p.W, RS = p.R * p.S, PQ = g.P * g.Q;
@@ -629,19 +663,26 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
       st.w_oc_stride = w_block;
       st.w_r_stride = p.S * icb * 16;
       st.w_s_stride = icb * 16;
-      st.out = out + (n * KB + kb) * PQ * 16;
-      st.out_oc_stride = PQ * 16;
       st.bias = bias16 ? bias16 + kb * 16 : nullptr;
       st.relu = p.fuse_relu;
-      run_row(g, plan, st, oh, tail);
+      if (out.nchw) {
+        const PlaneRow planes{out.data + ((n * p.K + kb * 16) * g.P + oh) * g.Q, PQ, p.K - kb * 16,
+                              kc.isa};
+        run_row(g, plan, st, oh, tail, &planes);
+        continue;
+      }
+      st.out = out.data + (n * KB + kb) * PQ * 16;
+      st.out_oc_stride = PQ * 16;
+      run_row(g, plan, st, oh, tail, nullptr);
     }
   });
 }
 
 // Depthwise path. Work item = (n, channel block, oh).
-//   in [N, C16/16, H, W, 16c], w [C16/16, R, S, 16c] -> out [N, C16/16, P, Q, 16c]
+//   in [N, C16/16, H, W, 16c], w [C16/16, R, S, 16c] -> out [N, C16/16, P, Q, 16c], or
+//   [N, C, P, Q] when out.nchw
 void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, const float* w,
-                   const float* bias16, float* out, int threads) {
+                   const float* bias16, ConvOutput out, int threads) {
   const Conv2dParams& p = g.p;
   const int64_t CB = round_up16(p.C) / 16, HW = p.H * p.W, PQ = g.P * g.Q;
   const int64_t items = p.N * CB * g.P;
@@ -661,10 +702,16 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
       st.w = w + cb * p.R * p.S * 16;
       st.w_r_stride = p.S * 16;
       st.w_s_stride = 16;
-      st.out = out + (n * CB + cb) * PQ * 16;
       st.bias = bias16 ? bias16 + cb * 16 : nullptr;
       st.relu = p.fuse_relu;
-      run_row(g, plan, st, oh, false);
+      if (out.nchw) {
+        const PlaneRow planes{out.data + ((n * p.C + cb * 16) * g.P + oh) * g.Q, PQ, p.C - cb * 16,
+                              kc.isa};
+        run_row(g, plan, st, oh, false, &planes);
+        continue;
+      }
+      st.out = out.data + (n * CB + cb) * PQ * 16;
+      run_row(g, plan, st, oh, false, nullptr);
     }
   });
 }
@@ -696,8 +743,12 @@ std::optional<int64_t> conv2d_direct_scratch_bytes(const Conv2dParams& p_in, Con
   return bytes.get();
 }
 
-void conv2d_nchw16c_direct(const Conv2dParams& p_in, Conv2dPath path, const float* in,
-                           const float* packed, float* out, int threads, Isa isa) {
+namespace {
+
+// conv2d_nchw16c_direct and conv2d_nchw16c_direct_to_nchw: the same kernels and work items,
+// only where a computed strip is stored differs.
+void run_direct(const Conv2dParams& p_in, Conv2dPath path, const float* in, const float* packed,
+                ConvOutput out, int threads, Isa isa) {
   // A kernel extent of 1 makes its dilation irrelevant: drop it before it enters any stride.
   const Conv2dParams p = without_unused_dilation(p_in);
   if (const char* why = p.invalid_reason(); *why)
@@ -724,6 +775,18 @@ void conv2d_nchw16c_direct(const Conv2dParams& p_in, Conv2dPath path, const floa
     run_depthwise(g, kc, in, packed, b, out, threads);
   else
     run_dense(g, kc, in, packed, b, out, threads);
+}
+
+}  // namespace
+
+void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* in,
+                           const float* packed, float* out, int threads, Isa isa) {
+  run_direct(p, path, in, packed, ConvOutput{out, false}, threads, isa);
+}
+
+void conv2d_nchw16c_direct_to_nchw(const Conv2dParams& p, Conv2dPath path, const float* in,
+                                   const float* packed, float* nchw_out, int threads, Isa isa) {
+  run_direct(p, path, in, packed, ConvOutput{nchw_out, true}, threads, isa);
 }
 
 }  // namespace netshape::kernels

@@ -1,5 +1,5 @@
 // PackedConv2d: weights packed once for the chosen path, then run on plain NCHW tensors
-// (converting to / from the blocked layout around the optimised kernel).
+// (the input converted to the blocked layout, the output converted back strip by strip).
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -48,10 +48,7 @@ void PackedConv2d::run(const float* nchw_in, float* nchw_out, int threads) const
     nchw_to_nchw16c(nchw_in, in16.data(), p.N, p.C, p.H, p.W);
     in = in16.data();
   }
-  const int64_t P = p.P(), Q = p.Q();
-  std::vector<float> out16(static_cast<size_t>(p.N * round_up16(p.K) * P * Q));
-  run_blocked(in, out16.data(), threads);
-  nchw16c_to_nchw(out16.data(), nchw_out, p.N, p.K, P, Q);
+  conv2d_nchw16c_direct_to_nchw(with_bias(), path_, in, weights_.data(), nchw_out, threads, isa_);
 }
 
 std::optional<int64_t> packed_conv2d_bytes(const Conv2dParams& p, Isa isa, Conv2dPath path) {
@@ -61,7 +58,6 @@ std::optional<int64_t> packed_conv2d_bytes(const Conv2dParams& p, Isa isa, Conv2
   if (path != Conv2dPath::Reference) {
     if (path != Conv2dPath::FirstLayer)  // the NCHW16c input copy
       bytes = bytes + Checked(p.N) * round_up16(p.C) * p.H * p.W * f;
-    bytes = bytes + Checked(p.N) * round_up16(p.K) * p.P() * p.Q() * f;  // the NCHW16c output
     const auto direct = conv2d_direct_scratch_bytes(p, path, isa);
     bytes = direct ? bytes + *direct : Checked::overflowed();
   }

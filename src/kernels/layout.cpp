@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "conv_output.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "netshape/limits.hpp"
 #include "parallel.hpp"
@@ -88,7 +89,31 @@ __attribute__((target("avx512f"))) void from_blocked_avx512(const float* s, int6
   from_blocked_scalar(s, HW, cn, d, i, i1);
 }
 
+// One output strip of one channel block to its planes (blocked_pixels_to_planes): 16 pixels at a
+// time, the last group loaded and stored under a mask, so a strip of 1-15 pixels is one
+// transpose too.
+__attribute__((target("avx512f"))) void pixels_to_planes_avx512(const float* s, int64_t pixels,
+                                                                int64_t cn, float* d,
+                                                                int64_t plane) {
+  for (int64_t i = 0; i < pixels; i += 16) {
+    const int64_t n = std::min<int64_t>(16, pixels - i);
+    const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+    __m512 r[16];
+    for (int64_t j = 0; j < 16; ++j)
+      r[j] = j < n ? _mm512_loadu_ps(s + (i + j) * 16) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int64_t c = 0; c < cn; ++c) _mm512_mask_storeu_ps(d + c * plane + i, m, r[c]);
+  }
+}
+
 }  // namespace
+
+void blocked_pixels_to_planes(const float* blocked, int64_t pixels, int64_t channels, float* nchw,
+                              int64_t plane_stride, Isa isa) {
+  if (isa == Isa::Avx512)  // already resolved: this runs once per strip
+    return pixels_to_planes_avx512(blocked, pixels, channels, nchw, plane_stride);
+  from_blocked_scalar(blocked, plane_stride, channels, nchw, 0, pixels);
+}
 
 // [N, C, H, W] -> [N, C16/16, H, W, 16c]. Work item: one tile of one channel block.
 void nchw_to_nchw16c(const float* src, float* dst, int64_t N, int64_t C, int64_t H, int64_t W,

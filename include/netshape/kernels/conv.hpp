@@ -166,6 +166,14 @@ void pack_weights(const Conv2dParams& p, Conv2dPath path, const float* oihw, flo
 // `path` must be Blocked, FirstLayer or Depthwise and path_supports(path, p).
 void conv2d_nchw16c_direct(const Conv2dParams& p, Conv2dPath path, const float* in,
                            const float* packed, float* out, int threads, Isa isa = Isa::Auto);
+// The same convolution, same kernels, work items and values, writing plain NCHW [N, K, P, Q]:
+// each strip of output pixels is computed into a small buffer on the stack and converted to
+// NCHW right away, while it is in L1, instead of the whole NCHW16c output being written to
+// memory and converted by nchw16c_to_nchw in another pass. Allocates nothing more than
+// conv2d_nchw16c_direct (conv2d_direct_scratch_bytes).
+void conv2d_nchw16c_direct_to_nchw(const Conv2dParams& p, Conv2dPath path, const float* in,
+                                   const float* packed, float* nchw_out, int threads,
+                                   Isa isa = Isa::Auto);
 
 // Bytes conv2d_nchw16c_direct allocates for `p` on `path` (the bias padded to 16 channels and
 // the strip plan of a row; an upper bound), 0 for Reference; nullopt if it leaves int64.
@@ -179,7 +187,8 @@ class PackedConv2d {
   PackedConv2d(const Conv2dParams& p, const float* oihw, const float* bias, Isa isa = Isa::Auto,
                Conv2dPath path = Conv2dPath::Auto);
 
-  // in: [N, C, H, W] -> out: [N, K, P, Q] (plain layouts; converts internally).
+  // in: [N, C, H, W] -> out: [N, K, P, Q] (plain layouts; converts the input to NCHW16c, the
+  // kernel writes NCHW: conv2d_nchw16c_direct_to_nchw).
   void run(const float* nchw_in, float* nchw_out, int threads) const;
   // Same, on the layouts of conv2d_nchw16c_direct for path() (no conversion).
   void run_blocked(const float* in, float* out, int threads) const;
@@ -199,9 +208,10 @@ class PackedConv2d {
 };
 
 // Bytes a PackedConv2d(p, ..., isa, path) holds (packed weights, bias) plus what one run()
-// allocates besides its NCHW input and output (the NCHW16c copies of both, zero-padded to 16
-// channels, and conv2d_direct_scratch_bytes); nullopt if that leaves int64. What the executor's
-// memory guard counts for a 1-D or 2-D convolution.
+// allocates besides its NCHW input and output (the NCHW16c copy of the input, zero-padded to 16
+// channels, except on FirstLayer, and conv2d_direct_scratch_bytes; the output is written to
+// NCHW directly); nullopt if that leaves int64. What the executor's memory guard counts for a
+// 1-D or 2-D convolution.
 std::optional<int64_t> packed_conv2d_bytes(const Conv2dParams& p, Isa isa = Isa::Auto,
                                            Conv2dPath path = Conv2dPath::Auto);
 
