@@ -1257,38 +1257,7 @@ class Parser {
 
   // expr(), written into `v` (a default Value): a lone value in place, the rest by expr().
   void value_into(Value& v) {
-    if (nesting_ < kMaxNesting && lone_value()) {
-      const Token& t = cur();
-      switch (t.kind) {
-        case TokenKind::Int:
-          v.kind = Value::Kind::Int;
-          v.i = t.int_value;
-          v.span = t.span;
-          take();
-          return;
-        case TokenKind::Float:
-          v.kind = Value::Kind::Float;
-          v.f = t.float_value;
-          v.span = t.span;
-          take();
-          return;
-        case TokenKind::Question:
-          v.kind = Value::Kind::Infer;
-          v.span = t.span;
-          take();
-          return;
-        case TokenKind::String:
-          v.kind = Value::Kind::String;
-          v.s = t.text;
-          v.span = t.span;
-          take();
-          return;
-        case TokenKind::Ident:
-          return identifier_into(v);
-        default:
-          break;
-      }
-    }
+    if (nesting_ < kMaxNesting && lone_value()) return primary_into(v);
     v = expr();
   }
 
@@ -1339,37 +1308,49 @@ class Parser {
   // primary := INT | FLOAT | STRING | True | False | None | '?' | IDENT
   //          | '(' expr ')' | '(' [expr {',' expr}] ')' | '[' [expr {',' expr}] ']'
   Value primary() {
+    Value v;
+    primary_into(v);
+    return v;
+  }
+
+  // primary(), written into `v` (a default Value): a literal or name where it is kept.
+  void primary_into(Value& v) {
     const Token& t = cur();
+    v.span = t.span;
     switch (t.kind) {
       case TokenKind::Int:
+        v.kind = Value::Kind::Int;
+        v.i = t.int_value;
         take();
-        return Value::integer(t.int_value, t.span);
+        return;
       case TokenKind::Float:
+        v.kind = Value::Kind::Float;
+        v.f = t.float_value;
         take();
-        return Value::floating(t.float_value, t.span);
+        return;
       case TokenKind::String:
+        v.kind = Value::Kind::String;
+        v.s = t.text;
         take();
-        return Value::string(std::string(t.text), t.span);
+        return;
       case TokenKind::Question:
+        v.kind = Value::Kind::Infer;
         take();
-        return Value::infer(t.span);
+        return;
       case TokenKind::Ident:
-        return identifier_value();
+        return identifier_into(v);
       case TokenKind::LParen:
-        return parenthesised();
+        v = parenthesised();
+        return;
       case TokenKind::LBracket:
-        return list_value();
+        v = list_value();
+        return;
       default:
         error_here("expected a value",
                    "values are numbers, (tuples), 'strings', True/False, None or ?");
-        return Value::none(t.span);
+        v = Value::none(t.span);
+        return;
     }
-  }
-
-  Value identifier_value() {
-    Value v;
-    identifier_into(v);
-    return v;
   }
 
   // True, False, None, a block's parameter or a name, written into `v` (a default Value).
