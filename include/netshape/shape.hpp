@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netshape/checked.hpp"
 #include "netshape/small_dims.hpp"
 
 namespace netshape {
@@ -54,18 +55,14 @@ std::string with_commas(int64_t v);
 std::optional<std::vector<int64_t>> bind_batch(const Shape& s, int64_t batch);
 std::optional<int64_t> elements_at_batch(const Shape& s, int64_t batch);
 
-// Checked 64-bit arithmetic: nullopt on overflow. Inline: a std::optional returned from a call
-// comes back through memory, its flag written as a byte and read back as a word, which stalls the
-// CPU (every layer's totals add three of them).
+// Checked 64-bit arithmetic (Checked, checked.hpp): nullopt on overflow. Inline: a std::optional
+// returned from a call comes back through memory, its flag written as a byte and read back as a
+// word, which stalls the CPU (every layer's totals add three of them).
 inline std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_mul_overflow(a, b, &out)) return std::nullopt;
-  return out;
+  return (Checked(a) * b).get();
 }
 inline std::optional<int64_t> checked_add(int64_t a, int64_t b) {
-  int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out)) return std::nullopt;
-  return out;
+  return (Checked(a) + b).get();
 }
 // Product of `factors`; nullopt on overflow.
 std::optional<int64_t> checked_product(std::span<const int64_t> factors);

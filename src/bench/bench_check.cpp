@@ -38,33 +38,32 @@ constexpr BlockLayer kBlock[] = {
      "device='meta')"},
 };
 
-// The fastest of `runs` whole-process checks of `model_path` (the machine is noisy: the minimum
-// is the run least disturbed).
-std::optional<Spawned> time_process(const std::string& model_path, int runs,
-                                    const std::vector<std::string>& more = {}) {
-  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::vector<std::string> args = {self, "check", model_path, "--format", "json"};
-  args.insert(args.end(), more.begin(), more.end());
+// The fastest of `runs` runs of this executable with `args` (the machine is noisy: the minimum is
+// the run least disturbed).
+std::optional<Spawned> fastest_run(const std::vector<std::string>& args, int runs) {
+  std::vector<std::string> argv = {std::filesystem::read_symlink("/proc/self/exe").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
   std::optional<Spawned> best;
   for (int i = 0; i < runs; ++i) {
-    auto s = spawn(args, "/dev/null");
+    auto s = spawn(argv, "/dev/null");
     if (!s) return std::nullopt;
     if (!best || s->ms < best->ms) best = s;
   }
   return best;
 }
 
+// The fastest of `runs` whole-process checks of `model_path`.
+std::optional<Spawned> time_process(const std::string& model_path, int runs,
+                                    const std::vector<std::string>& more = {}) {
+  std::vector<std::string> args = {"check", model_path, "--format", "json"};
+  args.insert(args.end(), more.begin(), more.end());
+  return fastest_run(args, runs);
+}
+
 // The fastest of `runs` starts and exits of this executable (`--version`): the floor under every
 // whole-process time (loading, relocation, the command line's setup).
 std::optional<Spawned> time_start(int runs) {
-  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  std::optional<Spawned> best;
-  for (int i = 0; i < runs; ++i) {
-    auto s = spawn({self, "--version"}, "/dev/null");
-    if (!s) return std::nullopt;
-    if (!best || s->ms < best->ms) best = s;
-  }
-  return best;
+  return fastest_run({"--version"}, runs);
 }
 
 // The physical reference of parsing: reading the file and cutting it into tokens, nothing built

@@ -1,6 +1,7 @@
 #include "ns_expansion.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 namespace netshape {
@@ -14,28 +15,27 @@ class Renamer {
       : from_(e.path + "."), to_(use.path + "."), e_(e), use_(use) {}
 
   std::string operator()(const std::string& name) const {
-    std::string out = name;
-    in_place(out);
-    return out;
+    auto r = renamed(name);
+    return r ? std::move(*r) : name;
   }
-  // The same, rewriting `name` where it is (a copied statement's strings have their room).
+  // The same, rewriting `name` where it is, and only when it is renamed (keeping it costs no copy
+  // of its text).
   void in_place(std::string& name) const {
-    for (size_t i = 0; i < e_.inputs.size(); ++i)
-      if (name == e_.inputs[i]) return void(name = use_.inputs[i]);
-    if (std::string_view(name).starts_with(from_)) name.replace(0, from_.size(), to_);
+    if (auto r = renamed(name)) name = std::move(*r);
   }
-  // A CompactString is rewritten only when renamed: keeping it costs no copy of its text.
   void in_place(CompactString& name) const {
-    const std::string& text = name;
-    for (size_t i = 0; i < e_.inputs.size(); ++i)
-      if (text == e_.inputs[i]) return void(name = use_.inputs[i]);
-    if (!std::string_view(text).starts_with(from_)) return;
-    std::string renamed = text;
-    renamed.replace(0, from_.size(), to_);
-    name = std::move(renamed);
+    if (auto r = renamed(name)) name = std::move(*r);
   }
 
  private:
+  // What `name` becomes, or nothing when it stays.
+  std::optional<std::string> renamed(std::string_view name) const {
+    for (size_t i = 0; i < e_.inputs.size(); ++i)
+      if (name == e_.inputs[i]) return use_.inputs[i];
+    if (!name.starts_with(from_)) return std::nullopt;
+    return to_ + std::string(name.substr(from_.size()));
+  }
+
   std::string from_, to_;
   const BlockExpansion& e_;
   const BlockUseSite& use_;

@@ -87,8 +87,9 @@ class Views(nn.Module):
 }
 
 TEST_CASE("rule answers: a string argument of any length fits the question's key") {
-  // The key starts with 512 bytes: strings around that length, written twice, must not overrun
-  // it (the ASan build checks the writes) and must be refused, as PyTorch refuses them, each time.
+  // The key grows as it is written (64 words, then doubling): strings whose words cross that
+  // first growth, written twice, must not overrun it (the ASan build checks the writes) and must
+  // be refused, as PyTorch refuses them, each time.
   for (size_t n = 380; n <= 560; ++n) {
     std::string mode(n, 'z');
     std::string line = "Conv2d(3, 3, 3, padding_mode='" + mode + "')\n";
