@@ -23,6 +23,10 @@ struct ConvBenchOptions {
 // (message "file:line: what is wrong" on `err`).
 int run_conv_bench(const ConvBenchOptions& options, std::ostream& out, std::ostream& err);
 
+// Whether this build of the benchmark compares with oneDNN or OpenBLAS. The `netshape` executable
+// is static and never does: netshape-bench-ref, built beside it when CMake finds them, does.
+bool conv_bench_compares();
+
 // The built-in layer set as CSV text (header + rows).
 const char* builtin_conv_layers_csv();
 

@@ -535,7 +535,8 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
         "# oneDNN {}.{}.{} convolution_direct, format any; vs_onednn = blocked / oneDNN\n",
         DNNL_VERSION_MAJOR, DNNL_VERSION_MINOR, DNNL_VERSION_PATCH);
 #else
-    out << "# oneDNN not available in this build (no vs_onednn column)\n";
+    out << "# oneDNN not available in this build (no vs_onednn column; netshape-bench-ref, "
+           "built when CMake finds oneDNN, compares with it)\n";
 #endif
 #ifdef NETSHAPE_HAVE_OPENBLAS
     if (b.blas_ok)
@@ -546,7 +547,8 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
     else
       out << "# im2col_blas failed its self-test (see stderr); no vs_blas column\n";
 #else
-    out << "# OpenBLAS not available in this build (no vs_blas column)\n";
+    out << "# OpenBLAS not available in this build (no vs_blas column; netshape-bench-ref, "
+           "built when CMake finds OpenBLAS, compares with it)\n";
 #endif
   }
   if (opt.format == "json") {
@@ -571,6 +573,14 @@ int run_conv_bench(const ConvBenchOptions& opt, std::ostream& out, std::ostream&
     print_table(b, layers, out);
   }
   return 0;
+}
+
+bool conv_bench_compares() {
+#if defined(NETSHAPE_HAVE_DNNL) || defined(NETSHAPE_HAVE_OPENBLAS)
+  return true;
+#else
+  return false;
+#endif
 }
 
 }  // namespace netshape

@@ -36,6 +36,16 @@ std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* o
   return s;
 }
 
+void exec_beside_self(const char* name, char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return;
+  std::string path = (self.parent_path() / name).string();
+  if (access(path.c_str(), X_OK) != 0) return;
+  argv[0] = path.data();
+  execv(path.c_str(), argv);  // returns only when it failed
+}
+
 std::optional<std::string> make_bench_dir(const std::string& name, std::string& error) {
   std::error_code ec;
   std::string dir = (std::filesystem::temp_directory_path(ec) /

@@ -23,6 +23,10 @@ struct Spawned {
 // Runs argv to its end with stdout to `out_path` (or /dev/null) and stderr to /dev/null.
 std::optional<Spawned> spawn(const std::vector<std::string>& args, const char* out_path);
 
+// Replaces this process with the executable `name` in this executable's directory, given `argv`
+// (argv[0] becomes its path). Returns only when there is none there or it cannot be run.
+void exec_beside_self(const char* name, char** argv);
+
 // A fresh scratch directory for one benchmark, `$TMPDIR/netshape-<name>-<pid>`; nullopt (and
 // `error` says why) when it cannot be made.
 std::optional<std::string> make_bench_dir(const std::string& name, std::string& error);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <iostream>
 
+#include "../bench/process.hpp"
 #include "heap_policy.hpp"
 #include "netshape/commands.hpp"
 #include "netshape/limits.hpp"
@@ -410,7 +411,14 @@ int run_cli(int argc, char** argv) {
   }
   if (list_cmd->parsed()) return command_list(list_file, std::cout, std::cerr);
   if (bench_cmd->parsed()) {
-    if (bench_conv->parsed()) return command_bench_conv(bench, std::cout, std::cerr);
+    if (bench_conv->parsed()) {
+#ifdef NETSHAPE_BENCH_REF
+      // The comparisons with oneDNN and OpenBLAS are another executable (this one is static and
+      // loads no shared library); it runs in this one's place when it is beside it.
+      if (!conv_bench_compares()) exec_beside_self(NETSHAPE_BENCH_REF, argv);
+#endif
+      return command_bench_conv(bench, std::cout, std::cerr);
+    }
     if (bench_run->parsed()) return command_bench_run(bench, std::cout, std::cerr);
     use_heap_for_analysis();  // its in-process phases run under check's heap policy
     return command_bench_check(bench, std::cout, std::cerr);
