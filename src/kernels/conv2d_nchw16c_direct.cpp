@@ -615,6 +615,21 @@ void run_row(const Geometry& g, const StripPlan& plan, Strip st, int64_t oh, boo
   }
 }
 
+// Runs output row `oh` of image `n` from channel block `block` on (st.noc blocks) into `out`, of
+// `channels` output channels: into their NCHW planes, or into the NCHW16c blocks.
+void run_row_into(ConvOutput out, const Geometry& g, const StripPlan& plan, Strip st, int64_t oh,
+                  bool tail, int64_t n, int64_t block, int64_t channels, Isa isa) {
+  const int64_t PQ = g.P * g.Q;
+  if (out.nchw) {
+    const PlaneRow planes{out.data + ((n * channels + block * 16) * g.P + oh) * g.Q, PQ,
+                          channels - block * 16, isa};
+    return run_row(g, plan, st, oh, tail, &planes);
+  }
+  st.out = out.data + (n * (round_up16(channels) / 16) + block) * PQ * 16;
+  st.out_oc_stride = PQ * 16;
+  run_row(g, plan, st, oh, tail, nullptr);
+}
+
 // Blocked and FirstLayer paths. Work item = (n, g, block of NOC output-channel blocks, oh).
 //   Blocked:    in [N, C16/16, H, W, 16c], w [G, KBg, CBg, R, S, 16i, 16o]
 //   FirstLayer: in [N, C, H, W],           w [KB, C, R, S, 16o]
@@ -623,7 +638,7 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
                const float* bias16, ConvOutput out, int threads) {
   const Conv2dParams& p = g.p;
   const bool first = kc.path == Conv2dPath::FirstLayer;
-  const int64_t G = p.groups, HW = p.H * p.W, RS = p.R * p.S, PQ = g.P * g.Q;
+  const int64_t G = p.groups, HW = p.H * p.W, RS = p.R * p.S;
   const int64_t CB = first ? p.C : round_up16(p.C) / 16;  // channel "blocks" in the input
   const int64_t CBg = first ? p.C : CB / G;
   const int64_t KB = round_up16(p.K) / 16, KBg = KB / G;
@@ -665,15 +680,7 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
       st.w_s_stride = icb * 16;
       st.bias = bias16 ? bias16 + kb * 16 : nullptr;
       st.relu = p.fuse_relu;
-      if (out.nchw) {
-        const PlaneRow planes{out.data + ((n * p.K + kb * 16) * g.P + oh) * g.Q, PQ, p.K - kb * 16,
-                              kc.isa};
-        run_row(g, plan, st, oh, tail, &planes);
-        continue;
-      }
-      st.out = out.data + (n * KB + kb) * PQ * 16;
-      st.out_oc_stride = PQ * 16;
-      run_row(g, plan, st, oh, tail, nullptr);
+      run_row_into(out, g, plan, st, oh, tail, n, kb, p.K, kc.isa);
     }
   });
 }
@@ -684,7 +691,7 @@ void run_dense(const Geometry& g, const KernelChooser& kc, const float* in, cons
 void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, const float* w,
                    const float* bias16, ConvOutput out, int threads) {
   const Conv2dParams& p = g.p;
-  const int64_t CB = round_up16(p.C) / 16, HW = p.H * p.W, PQ = g.P * g.Q;
+  const int64_t CB = round_up16(p.C) / 16, HW = p.H * p.W;
   const int64_t items = p.N * CB * g.P;
   const StripPlan plan(p, g.Q, kc, 1, 1);
   parallel_for(items, threads, [&](int64_t begin, int64_t end) {
@@ -704,14 +711,7 @@ void run_depthwise(const Geometry& g, const KernelChooser& kc, const float* in, 
       st.w_s_stride = 16;
       st.bias = bias16 ? bias16 + cb * 16 : nullptr;
       st.relu = p.fuse_relu;
-      if (out.nchw) {
-        const PlaneRow planes{out.data + ((n * p.C + cb * 16) * g.P + oh) * g.Q, PQ, p.C - cb * 16,
-                              kc.isa};
-        run_row(g, plan, st, oh, false, &planes);
-        continue;
-      }
-      st.out = out.data + (n * CB + cb) * PQ * 16;
-      run_row(g, plan, st, oh, false, nullptr);
+      run_row_into(out, g, plan, st, oh, false, n, cb, p.C, kc.isa);
     }
   });
 }
