@@ -42,8 +42,10 @@ void exec_beside_self(const char* name, char** argv) {
   if (ec) return;
   std::string path = (self.parent_path() / name).string();
   if (access(path.c_str(), X_OK) != 0) return;
+  char* own_name = argv[0];
   argv[0] = path.data();
   execv(path.c_str(), argv);  // returns only when it failed
+  argv[0] = own_name;         // `path` ends here
 }
 
 std::optional<std::string> make_bench_dir(const std::string& name, std::string& error) {
