@@ -824,7 +824,8 @@ class Construct {
       unsupported_here(at, "setting an attribute of this object");
     }
     Instance& inst = *obj.module->instance;
-    inst.modules.erase(name);
+    if (auto node = inst.modules.extract(name))
+      inst.replaced.push_back(std::make_shared<decltype(node)>(std::move(node)));
     inst.attrs.erase(name);
     inst.values.erase(name);
     if (v.kind == PyValue::Kind::Module) {
@@ -4322,6 +4323,7 @@ Lowerer::~Lowerer() {
     if (auto i = weak.lock()) {  // `self.x = self` makes an object own itself
       i->values.clear();
       i->modules.clear();
+      i->replaced.clear();
     }
   }
   for (const auto& weak : g_lists)

@@ -2,6 +2,7 @@
 // python_construct.cpp (the interpreter that runs __init__ and forward), python_init.cpp
 // (constant folding for input shapes) and python_input.cpp (input shapes).
 #pragma once
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,7 +57,9 @@ struct ModuleDef {
   std::vector<Arg> args;
   std::vector<Const> pending;  // argument values still to check (errors, unbound params)
   std::vector<Span> pending_spans;
-  std::vector<ModuleChild> children;   // Sequential: (index, child)
+  // Sequential: (index, child). A list: a value read from a child (`first = self.layers[0]`)
+  // refers into it, and a later append() must not move the child away under it.
+  std::list<ModuleChild> children;
   std::shared_ptr<Instance> instance;  // User
   Diagnostic error;                    // Broken: reported when called
   bool list = false;             // Sequential: an nn.ModuleList (iterated and indexed, not called)
@@ -82,6 +85,10 @@ struct PyScope;
 struct Instance {
   const py::Stmt* cls = nullptr;
   std::map<std::string, ModuleDef> modules;
+  // Submodules a later `self.k = ...` replaced, kept: a value read before (`old = self.k`, the
+  // loop variable of `for m in self.modules()`) refers into its node, as Python's still would.
+  // Shared, as a node can only move: a copy of the instance keeps them too.
+  std::vector<std::shared_ptr<std::map<std::string, ModuleDef>::node_type>> replaced;
   std::map<std::string, Const> attrs;
   // Attributes that are neither modules nor plain data (lists, dicts, functions, classes),
   // visible to __init__ and its helpers.

@@ -443,6 +443,62 @@ class Net(nn.Module):
   CHECK(std::find(names.begin(), names.end(), "branches.b") != names.end());
 }
 
+TEST_CASE(
+    "interpreter: a module read before its attribute is replaced or its list grows stays that "
+    "module") {
+  // Python keeps the object a name was bound to: `old` is still the BatchNorm1d after
+  // `self.bn = nn.Identity()`, and `first` still the first Linear after twenty appends (both
+  // once referred to memory the reassignment and the appends had freed).
+  LoadedModel replaced = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(8)
+        old = self.bn
+        self.bn = nn.Identity()
+        for m in self.modules():
+            if m is old:
+                self.bn = nn.Identity()
+        self.fc = nn.Linear(8, 2) if isinstance(old, nn.BatchNorm1d) else nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc(self.bn(x))
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(replaced));
+  REQUIRE(replaced.exit == ExitCode::Ok);
+  CHECK(to_string(replaced.analysis.outputs[0].second) == "[2, 2]");
+  CHECK(replaced.analysis.totals.params == 18);  // PyTorch: the Identity has none, fc 8*2+2
+
+  LoadedModel grown = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        self.layers.append(nn.Linear(8, 8))
+        first = self.layers[0]
+        for _ in range(20):
+            self.layers.append(nn.Linear(8, 8))
+        self.head = nn.Linear(first.out_features, 2) if isinstance(first, nn.Linear) else None
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(x)
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(grown));
+  REQUIRE(grown.exit == ExitCode::Ok);
+  CHECK(to_string(grown.analysis.outputs[0].second) == "[2, 2]");
+  CHECK(grown.analysis.totals.params == 21 * 72 + 18);  // PyTorch: 1530
+}
+
 namespace {
 
 const char* kShapeForward = R"(import torch.nn as nn
