@@ -293,6 +293,9 @@ class Construct {
   // The calls of the file's functions and the loop passes now running, outermost first: a layer
   // built inside them keeps them, so an error about it can point at each (Statement::built_via).
   std::vector<Label> building_;
+  // Children `del self.layers[i]` took out of their container, kept where they are: a value read
+  // before (`last = self.layers[-1]`) refers into them.
+  std::list<ModuleChild> deleted_children_;
   struct Building {
     std::vector<Label>& stack;
     Building(std::vector<Label>& s, Label l) : stack(s) { stack.push_back(std::move(l)); }
@@ -502,9 +505,8 @@ class Construct {
               "check the constructor arguments");
       case Stmt::Kind::Del:
         for (const Expr& t :
-             s.targets[0].kind == Expr::Kind::Tuple ? s.targets[0].items : s.targets) {
-          if (t.kind == Expr::Kind::Name) f.scope->vars.erase(t.text);
-        }
+             s.targets[0].kind == Expr::Kind::Tuple ? s.targets[0].items : s.targets)
+          delete_target(t, f);
         return Flow::Normal;
       case Stmt::Kind::FunctionDef: {
         PyValue fn;
@@ -803,6 +805,67 @@ class Construct {
       if (flow == Flow::Return) return flow;
     }
     return exec_block(s.orelse, f);
+  }
+
+  // `del name`, `del self.k`, `del items[i]`, `del table[key]`, `del self.layers[i]`: what Python
+  // deletes. Anything else is refused, never skipped: a layer deleted in the file and still
+  // counted here would be a wrong total.
+  void delete_target(const Expr& t, Frame& f) {
+    if (t.kind == Expr::Kind::Name) return void(f.scope->vars.erase(t.text));
+    if (t.kind == Expr::Kind::Attribute) {
+      PyValue obj = eval(t.items[0], f);
+      return delete_attribute(obj, t.text, t.span);
+    }
+    if (t.kind == Expr::Kind::Subscript && !has_slice(t)) {
+      PyValue obj = eval(t.items[0], f);
+      PyValue key = eval(t.items[1], f);
+      return delete_item(obj, key, t.span);
+    }
+    unsupported_here(t.span, "this `del` target",
+                     "delete one item at a time (`del layers[-1]`), or build the list without it");
+  }
+
+  void delete_attribute(const PyValue& obj, const std::string& name, Span at) {
+    if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User)
+      unsupported_here(at, "deleting an attribute of this object",
+                       "build the object without it instead");
+    Instance& inst = *obj.module->instance;
+    bool found = inst.attrs.erase(name) + inst.values.erase(name) > 0;
+    if (auto node = inst.modules.extract(name)) {
+      inst.replaced.push_back(std::make_shared<decltype(node)>(std::move(node)));
+      std::erase(inst.order, name);
+      found = true;
+    }
+    if (!found) raise(at, "'" + inst.cls->name + "' object has no attribute '" + name + "'");
+  }
+
+  void delete_item(const PyValue& obj, const PyValue& key, Span at) {
+    if (obj.kind == PyValue::Kind::List) {
+      PyList& l = *obj.list;
+      size_t k = index_of(int_of(key, at), l.size(), at);
+      l.erase(l.begin() + static_cast<std::ptrdiff_t>(k));
+      return;
+    }
+    if (obj.kind == PyValue::Kind::Dict) {
+      PyDict& d = *obj.dict;
+      for (auto it = d.begin(); it != d.end(); ++it)
+        if (equal(it->first, key, at)) return void(d.erase(it));
+      raise(at, "key " + text_of(key) + " is not in the dict");
+    }
+    // nn.Sequential and nn.ModuleList renumber their children after a deletion, as PyTorch's
+    // __delitem__ does ("To preserve numbering").
+    if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
+        obj.module->op != "ModuleDict" && key.is(Value::Kind::Int)) {
+      std::list<ModuleChild>& children = obj.module->children;
+      size_t k = index_of(int_of(key, at), children.size(), at);
+      deleted_children_.splice(deleted_children_.end(), children,
+                               std::next(children.begin(), static_cast<std::ptrdiff_t>(k)));
+      size_t i = 0;
+      for (ModuleChild& c : children) c.index = std::to_string(i++);
+      return;
+    }
+    unsupported_here(at, "deleting an item of this object",
+                     "build the container without it instead");
   }
 
   // ---- attributes ----
@@ -2177,9 +2240,11 @@ class Construct {
       return make_list(std::move(out));
     }
     if (name == "modules" || name == "children" || name == "named_modules" ||
-        name == "parameters" || name == "named_parameters") {
+        name == "named_children" || name == "parameters" || name == "named_parameters") {
       PyList out;
-      collect_modules(self, name == "children", out);
+      std::set<int> seen;
+      bool direct = name == "children" || name == "named_children";
+      collect_modules(self, "", direct, name.starts_with("named_"), seen, out, at);
       if (name == "parameters" || name == "named_parameters") out.clear();  // tensors: not followed
       return make_list(std::move(out));
     }
@@ -2199,22 +2264,35 @@ class Construct {
     unsupported_here(at, "module method `" + name + "`");
   }
 
-  void collect_modules(const PyValue& root, bool direct, PyList& out) {
+  // modules() and children() as PyTorch yields them: in registration order, each module once (one
+  // registered under two names at its first); named_*: (path, module) pairs, the path dotted from
+  // the module asked (`body.0.conv`, '' for itself).
+  void collect_modules(const PyValue& root, const std::string& path, bool direct, bool named,
+                       std::set<int>& seen, PyList& out, Span at) {
     const ModuleDef& m = *root.module;
-    if (!direct) out.push_back(root);
-    auto add = [&](std::shared_ptr<ModuleDef> owner, ModuleDef* child) {
+    auto yield = [&](const PyValue& v, const std::string& name) {
+      out.push_back(named ? make_tuple({data_str(name, at), v}) : v);
+    };
+    if (!direct) {
+      if (m.id >= 0) seen.insert(m.id);
+      yield(root, path);
+    }
+    auto add = [&](const std::string& key, ModuleDef* child) {
+      if (child->id >= 0 && !seen.insert(child->id).second) return;
       PyValue p;
       p.kind = PyValue::Kind::Module;
-      p.module = std::shared_ptr<ModuleDef>(owner, child);
+      p.module = std::shared_ptr<ModuleDef>(root.module, child);
       if (direct)
-        out.push_back(p);
+        yield(p, key);
       else
-        collect_modules(p, false, out);
+        collect_modules(p, path.empty() ? key : path + "." + key, false, named, seen, out, at);
     };
     if (m.kind == ModuleDef::User) {
-      for (auto& [k, child] : m.instance->modules) add(root.module, &child);
+      for (const std::string& key : m.instance->order)
+        if (auto it = m.instance->modules.find(key); it != m.instance->modules.end())
+          add(key, &it->second);
     } else if (m.kind == ModuleDef::Sequential) {
-      for (auto& child : root.module->children) add(root.module, &child.def);
+      for (auto& child : root.module->children) add(child.index, &child.def);
     }
   }
 

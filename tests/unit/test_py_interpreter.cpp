@@ -499,6 +499,103 @@ class Net(nn.Module):
   CHECK(grown.analysis.totals.params == 21 * 72 + 18);  // PyTorch: 1530
 }
 
+TEST_CASE("interpreter: modules(), named_modules() and named_children() in registration order") {
+  // PyTorch yields each module once (`self.again` is `self.stem`), in the order it was
+  // registered (zeta before alpha), named by its dotted path; the head's width encodes that.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, padding=1)
+        self.body = nn.Sequential(Block(), Block())
+        self.again = self.stem
+        self.zeta = nn.Linear(64, 8)
+        self.alpha = nn.Linear(8, 16)
+        convs = []
+        for name, m in self.named_modules():
+            if isinstance(m, nn.Conv2d):
+                convs.append(name)
+        last = None
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                last = m
+        width = 5 if convs == ["stem", "body.0.conv", "body.1.conv"] else 7
+        kids = [name for name, _ in self.named_children()]
+        depth = 2 if kids == ["stem", "body", "zeta", "alpha"] else 3
+        self.head = nn.Linear(last.out_features, width * depth)
+
+    def forward(self, x):
+        x = self.body(self.stem(x)).mean(dim=(2, 3))
+        x = nn.functional.pad(x, (0, 60))
+        return self.head(self.alpha(self.zeta(x)))
+
+# input: [2, 3, 8, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 10]");
+  CHECK(m.analysis.totals.params == 1242);  // PyTorch 1.13: sum(p.numel() for p in parameters())
+}
+
+TEST_CASE("interpreter: del removes what Python removes; what it cannot follow is an error") {
+  // A list item, a dict key, a Sequential's last child (renumbered), a ModuleList's first, an
+  // attribute: none of them counts any more (PyTorch: 286 parameters; ignoring the dels gave 1268).
+  const char* text = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = [nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU()]
+        del layers[-1]
+        cfg = {"hidden": 8, "drop": 0.5}
+        del cfg["drop"]
+        self.features = nn.Sequential(*layers, nn.Linear(8, 4), nn.Linear(4, 4))
+        last = self.features[-1]
+        del self.features[-1]
+        self.blocks = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, 6)])
+        del self.blocks[0]
+        self.aux = nn.Linear(8, 100)
+        del self.aux
+        self.head = nn.Linear(6, last.out_features * len(cfg) + len(self.features))
+
+    def forward(self, x):
+        x = self.features(x)
+        for b in self.blocks:
+            x = b(x)
+        return self.head(x)
+
+# input: [2, 8]
+)";
+  LoadedModel m = read(text);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 8]");
+  CHECK(m.analysis.totals.params == 286);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
+  CHECK(names == std::vector<std::string>{"features.0", "features.1", "features.2", "features.3",
+                                          "blocks.0", "blocks.1", "head"});
+
+  std::string sliced = text;
+  sliced.replace(sliced.find("del self.features[-1]"), 21, "del self.features[1:]");
+  LoadedModel refused = read(sliced);
+  CHECK(refused.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(refused) == "unsupported Python construct: this `del` target");
+}
+
 namespace {
 
 const char* kShapeForward = R"(import torch.nn as nn
