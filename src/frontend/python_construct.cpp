@@ -601,6 +601,7 @@ class Construct {
                                          "hasattr",
                                          "getattr",
                                          "setattr",
+                                         "delattr",
                                          "functools.partial",
                                          "partial",
                                          "super",
@@ -1334,11 +1335,11 @@ class Construct {
       if (name == known) return PyValue::builtin(name == "init" ? "nn.init" : name);
     }
     for (const char* builtin :
-         {"range",   "len",       "int",      "float",   "bool",        "str",      "list",
-          "tuple",   "dict",      "min",      "max",     "sum",         "abs",      "round",
-          "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr",  "getattr",
-          "setattr", "print",     "super",    "partial", "OrderedDict", "any",      "all",
-          "map",     "divmod",    "pow",      "type",    "set",         "frozenset"}) {
+         {"range",   "len",       "int",      "float",   "bool",        "str",       "list",
+          "tuple",   "dict",      "min",      "max",     "sum",         "abs",       "round",
+          "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr",   "getattr",
+          "setattr", "print",     "super",    "partial", "OrderedDict", "any",       "all",
+          "map",     "divmod",    "pow",      "type",    "set",         "frozenset", "delattr"}) {
       if (name == builtin) return PyValue::builtin(name);
     }
     for (const char* never : {"open", "eval", "exec", "compile", "__import__", "input", "os", "sys",
@@ -1968,6 +1969,10 @@ class Construct {
     };
     if (n == "isinstance") return data_bool(is_instance(arg(0), arg(1), at), at);
     if (n == "hasattr" || n == "getattr") return attribute_by_name(n, args, call, f);
+    if (n == "delattr") {
+      delete_attribute(arg(0), text_of(arg(1)), at);
+      return PyValue::none(at);
+    }
     if (n == "setattr") {
       set_attribute(arg(0), text_of(arg(1)), arg(2), at);
       return PyValue::none(at);
@@ -3276,7 +3281,31 @@ class Construct {
       (*obj.list)[index_of(int_of(index, at), obj.list->size(), at)] = v;
       return;
     }
-    unsupported_here(at, "item assignment to " + describe(obj));
+    if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
+        v.kind == PyValue::Kind::Module)
+      return replace_child(*obj.module, index, *v.module, at);
+    unsupported_here(at, "item assignment to " + describe(obj),
+                     "build it with the value in place instead");
+  }
+
+  // `self.classifier[6] = nn.Linear(4096, 10)`, `self.heads["cls"] = ...`: the child at that
+  // index (or key) is replaced where it stands, as PyTorch's __setitem__ does; a new key of an
+  // nn.ModuleDict is added at the end. The replaced child is kept (deleted_children_): a value
+  // read before refers into it.
+  void replace_child(ModuleDef& container, const PyValue& index, const ModuleDef& v, Span at) {
+    std::list<ModuleChild>& children = container.children;
+    std::list<ModuleChild>::iterator it;
+    if (container.op == "ModuleDict") {
+      if (!index.is(Value::Kind::String)) raise(at, "nn.ModuleDict keys are strings");
+      it = std::find_if(children.begin(), children.end(),
+                        [&](const ModuleChild& c) { return c.index == text_of(index); });
+      if (it == children.end()) return void(children.emplace_back(text_of(index), v));
+    } else {
+      size_t k = index_of(int_of(index, at), children.size(), at);
+      it = std::next(children.begin(), static_cast<std::ptrdiff_t>(k));
+    }
+    children.insert(it, ModuleChild(it->index, v));
+    deleted_children_.splice(deleted_children_.end(), children, it);
   }
 
   const PyValue* dict_find(const PyDict& d, const PyValue& key, Span at) {

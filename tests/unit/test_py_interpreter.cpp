@@ -596,6 +596,46 @@ class Net(nn.Module):
   CHECK(first_error(refused) == "unsupported Python construct: this `del` target");
 }
 
+TEST_CASE("interpreter: a container's child replaced by index or key, an attribute by delattr") {
+  // `classifier[2] = ...` and `blocks[-1] = ...` replace in place, a ModuleDict key is replaced
+  // or added at the end, delattr removes: PyTorch 1.13 gives [2, 2] and 248 parameters, with
+  // these module names.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.classifier = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))
+        old = self.classifier[2]
+        self.classifier[2] = nn.Linear(8, old.out_features + 2)
+        self.blocks = nn.ModuleList([nn.Linear(5, 5), nn.Linear(5, 5)])
+        self.blocks[-1] = nn.Linear(5, 6)
+        self.heads = nn.ModuleDict({"a": nn.Linear(6, 6)})
+        self.heads["a"] = nn.Linear(6, 7)
+        self.heads["b"] = nn.Linear(7, 2)
+        self.unused = nn.Linear(100, 100)
+        delattr(self, "unused")
+
+    def forward(self, x):
+        x = self.classifier(x)
+        for b in self.blocks:
+            x = b(x)
+        return self.heads["b"](self.heads["a"](x))
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.diags.items().empty());  // delattr is followed, not skipped with a warning
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 2]");
+  CHECK(m.analysis.totals.params == 248);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
+  CHECK(names == std::vector<std::string>{"classifier.0", "classifier.1", "classifier.2",
+                                          "blocks.0", "blocks.1", "heads.a", "heads.b"});
+}
+
 namespace {
 
 const char* kShapeForward = R"(import torch.nn as nn
