@@ -549,6 +549,33 @@ class Net(nn.Module):
   CHECK(m.analysis.totals.params == 1242);  // PyTorch 1.13: sum(p.numel() for p in parameters())
 }
 
+TEST_CASE("interpreter: modules() of a module that holds itself ends, each module once") {
+  // `self.me = self`: PyTorch's modules() yields Net and fc (me is Net again), so n == 2. The
+  // walk used to recurse into itself until the stack overflowed.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+        self.me = self
+        n = 0
+        for m in self.modules():
+            n += 1
+        self.out = nn.Linear(2, n)
+
+    def forward(self, x):
+        return self.out(self.fc(x))
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 2]");
+  CHECK(m.analysis.totals.params == 24);  // PyTorch 1.13: 18 + 6
+}
+
 TEST_CASE("interpreter: del removes what Python removes; what it cannot follow is an error") {
   // A list item, a dict key, a Sequential's last child (renumbered), a ModuleList's first, an
   // attribute: none of them counts any more (PyTorch: 286 parameters; ignoring the dels gave 1268).
