@@ -576,7 +576,7 @@ class Net(nn.Module):
   CHECK(m.analysis.totals.params == 24);  // PyTorch 1.13: 18 + 6
 }
 
-TEST_CASE("interpreter: del removes what Python removes; what it cannot follow is an error") {
+TEST_CASE("interpreter: del removes what Python removes, and what it cannot follow is an error") {
   // A list item, a dict key, a Sequential's last child (renumbered), a ModuleList's first, an
   // attribute: none of them counts any more (PyTorch: 286 parameters; ignoring the dels gave 1268).
   const char* text = R"(import torch.nn as nn
