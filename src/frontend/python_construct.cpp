@@ -832,8 +832,7 @@ class Construct {
                        "build the object without it instead");
     Instance& inst = *obj.module->instance;
     bool found = inst.attrs.erase(name) + inst.values.erase(name) > 0;
-    if (auto node = inst.modules.extract(name)) {
-      inst.replaced.push_back(std::make_shared<decltype(node)>(std::move(node)));
+    if (retire_module(inst, name)) {
       std::erase(inst.order, name);
       found = true;
     }
@@ -841,17 +840,10 @@ class Construct {
   }
 
   void delete_item(const PyValue& obj, const PyValue& key, Span at) {
-    if (obj.kind == PyValue::Kind::List) {
-      PyList& l = *obj.list;
-      size_t k = index_of(int_of(key, at), l.size(), at);
-      l.erase(l.begin() + static_cast<std::ptrdiff_t>(k));
-      return;
-    }
+    if (obj.kind == PyValue::Kind::List) return void(list_take(*obj.list, int_of(key, at), at));
     if (obj.kind == PyValue::Kind::Dict) {
-      PyDict& d = *obj.dict;
-      for (auto it = d.begin(); it != d.end(); ++it)
-        if (equal(it->first, key, at)) return void(d.erase(it));
-      raise(at, "key " + text_of(key) + " is not in the dict");
+      if (!dict_take(*obj.dict, key, at)) raise(at, "key " + text_of(key) + " is not in the dict");
+      return;
     }
     // nn.Sequential and nn.ModuleList renumber their children after a deletion, as PyTorch's
     // __delitem__ does ("To preserve numbering").
@@ -859,14 +851,27 @@ class Construct {
         obj.module->op != "ModuleDict" && key.is(Value::Kind::Int)) {
       std::list<ModuleChild>& children = obj.module->children;
       size_t k = index_of(int_of(key, at), children.size(), at);
-      deleted_children_.splice(deleted_children_.end(), children,
-                               std::next(children.begin(), static_cast<std::ptrdiff_t>(k)));
+      retire_child(children, std::next(children.begin(), static_cast<std::ptrdiff_t>(k)));
       size_t i = 0;
       for (ModuleChild& c : children) c.index = std::to_string(i++);
       return;
     }
     unsupported_here(at, "deleting an item of this object",
                      "build the container without it instead");
+  }
+
+  // Takes submodule `name` out of `inst` (false when it has none), keeping its node: a value read
+  // before refers into it (Instance::replaced).
+  static bool retire_module(Instance& inst, const std::string& name) {
+    auto node = inst.modules.extract(name);
+    if (!node) return false;
+    inst.replaced.push_back(std::make_shared<decltype(node)>(std::move(node)));
+    return true;
+  }
+
+  // Takes a child out of its container, keeping it where it is (deleted_children_).
+  void retire_child(std::list<ModuleChild>& children, std::list<ModuleChild>::iterator it) {
+    deleted_children_.splice(deleted_children_.end(), children, it);
   }
 
   // ---- attributes ----
@@ -888,8 +893,7 @@ class Construct {
       unsupported_here(at, "setting an attribute of this object");
     }
     Instance& inst = *obj.module->instance;
-    if (auto node = inst.modules.extract(name))
-      inst.replaced.push_back(std::make_shared<decltype(node)>(std::move(node)));
+    retire_module(inst, name);
     inst.attrs.erase(name);
     inst.values.erase(name);
     if (v.kind == PyValue::Kind::Module) {
@@ -2073,11 +2077,7 @@ class Construct {
         l.insert(l.begin() + i, arg(1));
       } else if (name == "pop") {
         if (l.empty()) raise(at, "pop from empty list");
-        int64_t i = args.values.empty() ? -1 : int_of(arg(0), at);
-        size_t k = index_of(i, l.size(), at);
-        PyValue v = l[k];
-        l.erase(l.begin() + static_cast<std::ptrdiff_t>(k));
-        return v;
+        return list_take(l, args.values.empty() ? -1 : int_of(arg(0), at), at);
       } else if (name == "copy") {
         return make_list(l);
       } else if (name == "reverse") {
@@ -2111,13 +2111,7 @@ class Construct {
         return args.values.size() > 1 ? args.values[1] : PyValue::none(at);
       }
       if (name == "pop") {
-        for (auto it = d.begin(); it != d.end(); ++it) {
-          if (equal(it->first, arg(0), at)) {
-            PyValue v = it->second;
-            d.erase(it);
-            return v;
-          }
-        }
+        if (std::optional<PyValue> v = dict_take(d, arg(0), at)) return *v;
         if (args.values.size() > 1) return args.values[1];
         raise(at, "key " + text_of(arg(0)) + " is not in the dict");
       }
@@ -3305,7 +3299,26 @@ class Construct {
       it = std::next(children.begin(), static_cast<std::ptrdiff_t>(k));
     }
     children.insert(it, ModuleChild(it->index, v));
-    deleted_children_.splice(deleted_children_.end(), children, it);
+    retire_child(children, it);
+  }
+
+  // list.pop(i) and `del l[i]`: the item at Python index `i`, removed.
+  PyValue list_take(PyList& l, int64_t i, Span at) {
+    size_t k = index_of(i, l.size(), at);
+    PyValue v = l[k];
+    l.erase(l.begin() + static_cast<std::ptrdiff_t>(k));
+    return v;
+  }
+
+  // dict.pop(key) and `del d[key]`: the value at `key`, removed; nullopt when there is none.
+  std::optional<PyValue> dict_take(PyDict& d, const PyValue& key, Span at) {
+    for (auto it = d.begin(); it != d.end(); ++it) {
+      if (!equal(it->first, key, at)) continue;
+      PyValue v = it->second;
+      d.erase(it);
+      return v;
+    }
+    return std::nullopt;
   }
 
   const PyValue* dict_find(const PyDict& d, const PyValue& key, Span at) {
