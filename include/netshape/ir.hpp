@@ -255,6 +255,9 @@ struct StatementExtras {
   // Where the layer was built when that was inside the file's functions or loops (`.py`), innermost
   // first: "`conv3x3(...)` called here", "in pass 3 of this loop". Errors about it show them.
   std::vector<Label> built_via;
+  // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
+  // `frozen=True` among the arguments instead).
+  bool frozen = false;
 };
 
 // A statement's extras on the heap when it has any, copied with the statement.

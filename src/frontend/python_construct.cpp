@@ -296,6 +296,11 @@ class Construct {
   // Children `del self.layers[i]` took out of their container, kept where they are: a value read
   // before (`last = self.layers[-1]`) refers into them.
   std::list<ModuleChild> deleted_children_;
+  // requires_grad as __init__ leaves it: the layers (by module id) and the nn.Parameters (by
+  // made id) whose parameters do not train. Not on the ModuleDef: a module registered twice is
+  // copied, and Python freezes the one object.
+  std::set<int> frozen_layers_;
+  std::set<int> frozen_made_;
   struct Building {
     std::vector<Label>& stack;
     Building(std::vector<Label>& s, Label l) : stack(s) { stack.push_back(std::move(l)); }
@@ -530,7 +535,7 @@ class Construct {
   void expression_statement(const Expr& e, Frame& f) {
     if (e.kind == Expr::Kind::String || e.kind == Expr::Kind::FString) return;  // docstring
     if (e.kind == Expr::Kind::Call && is_super_init(e)) return super_init(e, f);
-    if (e.kind == Expr::Kind::Call && ignorable(e)) return;
+    if (e.kind == Expr::Kind::Call && ignorable(e)) return refuse_skipped_freeze(e, f);
     if (e.kind == Expr::Kind::Call && dotted(e.items[0]) == "_log_api_usage_once") {
       return skipped(e);  // torchvision's telemetry: nothing to do with shapes
     }
@@ -629,6 +634,29 @@ class Construct {
                      "(...)`: it cannot see that function, and its result is not used",
                  "if it changes the model's layers, compute them in the file instead")
         .code = "skipped-call";
+  }
+
+  // A call skipped as weight init (`self.apply(init_fn)`, `self._init_weights()`) must not be
+  // where parameters are frozen: the function it runs is read, and setting requires_grad there
+  // is refused.
+  void refuse_skipped_freeze(const Expr& call, Frame& f) {
+    if (forward_ || dotted(call.items[0]).rfind("self.", 0) != 0) return;  // the file's methods
+    std::vector<const Expr*> functions = {&call.items[0]};
+    if (dotted(call.items[0]) == "self.apply" && call.items.size() > 1)
+      functions = {&call.items[1]};
+    for (const Expr* fn : functions) {
+      PyValue v;
+      try {
+        v = eval(*fn, f);
+      } catch (const PyError& err) {
+        if (err.fatal) throw;
+        continue;  // not a function of the file: nothing to read
+      }
+      if (v.kind != PyValue::Kind::Function || !v.def_) continue;
+      if (const Expr* use = requires_grad_use(v.def_->body, {}))
+        unsupported_here(use->span, "setting requires_grad in a function netshape skips",
+                         std::string("netshape skips weight init; ") + kFreezeHelp);
+    }
   }
 
   static bool ignorable(const Expr& call) {
@@ -786,6 +814,7 @@ class Construct {
 
   Flow for_loop(const Stmt& s, Frame& f) {
     PyList items = iterate(eval(*s.value, f), s.value->span);
+    if (auto flow = freeze_loop(s, items, f)) return *flow;
     Building pass(building_, Label{s.span, ""});
     for (size_t n = 0; n < items.size(); ++n) {
       step(s.span);
@@ -796,6 +825,142 @@ class Construct {
       if (flow == Flow::Return) return flow;
     }
     return exec_block(s.orelse, f);
+  }
+
+  // ---- requires_grad: which parameters train ----
+
+  // `for p in m.parameters(): p.requires_grad = False` (or named_parameters(), requires_grad_()).
+  // parameters() yields nothing netshape follows, so the loop would run no pass: it sets
+  // requires_grad on every parameter of m instead, as its passes would. A loop that sets it on
+  // some of them only (a condition, a slice of the list) is refused: the trainable count would
+  // be wrong. nullopt: not such a loop, run it.
+  std::optional<Flow> freeze_loop(const Stmt& s, const PyList& items, Frame& f) {
+    if (forward_ || !items.empty()) return std::nullopt;
+    std::set<std::string> names;
+    loop_names(s.targets[0], names);
+    if (names.empty()) return std::nullopt;
+    const Expr* use = requires_grad_use(s.body, names);
+    if (!use) return std::nullopt;
+    if (std::optional<bool> trains = whole_module_requires_grad(s)) {
+      PyValue owner = eval(s.value->items[0].items[0], f);
+      if (owner.kind == PyValue::Kind::Module) {
+        set_requires_grad(owner, *trains);
+        return exec_block(s.orelse, f);
+      }
+    }
+    unsupported_here(use->span, "setting requires_grad on some of the parameters", kFreezeHelp);
+  }
+
+  static constexpr const char* kFreezeHelp =
+      "netshape follows freezing whole modules: `for p in self.features.parameters(): "
+      "p.requires_grad = False`, or `self.features.requires_grad_(False)`";
+
+  static void loop_names(const Expr& target, std::set<std::string>& out) {
+    if (target.kind == Expr::Kind::Name) out.insert(target.text);
+    if (target.kind == Expr::Kind::Tuple || target.kind == Expr::Kind::List)
+      for (const Expr& item : target.items) loop_names(item, out);
+  }
+
+  // Whether `e` is `<one of names>.requires_grad`, or `<one of names>.requires_grad_`; with no
+  // names, of anything.
+  static bool grad_attribute_of(const Expr& e, const std::set<std::string>& names,
+                                const char* attribute) {
+    if (e.kind != Expr::Kind::Attribute || e.text != attribute) return false;
+    return names.empty() ||
+           (e.items[0].kind == Expr::Kind::Name && names.count(e.items[0].text) != 0);
+  }
+
+  // The first `v.requires_grad_(...)` call in `e`, v one of `names`; null when none.
+  static const Expr* requires_grad_call(const Expr& e, const std::set<std::string>& names) {
+    if (e.kind == Expr::Kind::Call && grad_attribute_of(e.items[0], names, "requires_grad_"))
+      return &e;
+    for (const Expr& item : e.items)
+      if (const Expr* found = requires_grad_call(item, names)) return found;
+    return nullptr;
+  }
+
+  // The first place in `body` that sets requires_grad of one of `names` (`p.requires_grad =
+  // False`, `p.requires_grad_(False)`), at any depth; null when none does.
+  static const Expr* requires_grad_use(const std::vector<Stmt>& body,
+                                       const std::set<std::string>& names) {
+    for (const Stmt& st : body) {
+      for (const Expr& t : st.targets) {
+        if (grad_attribute_of(t, names, "requires_grad")) return &t;
+        for (const Expr& item : t.items)
+          if (grad_attribute_of(item, names, "requires_grad")) return &item;
+      }
+      for (const std::optional<Expr>* e : {&st.value, &st.extra})
+        if (*e)
+          if (const Expr* found = requires_grad_call(**e, names)) return found;
+      if (const Expr* found = requires_grad_use(st.body, names)) return found;
+      if (const Expr* found = requires_grad_use(st.orelse, names)) return found;
+    }
+    return nullptr;
+  }
+
+  // The requires_grad a loop `for p in m.parameters(): p.requires_grad = <bool>` (or
+  // `p.requires_grad_(<bool>)`, or `for name, p in m.named_parameters(): ...`) gives every
+  // parameter of m; nullopt for any other loop.
+  static std::optional<bool> whole_module_requires_grad(const Stmt& s) {
+    const Expr& it = *s.value;
+    if (it.kind != Expr::Kind::Call || it.items.size() != 1 ||
+        it.items[0].kind != Expr::Kind::Attribute ||
+        (it.items[0].text != "parameters" && it.items[0].text != "named_parameters"))
+      return std::nullopt;
+    const Expr& target = s.targets[0];
+    const Expr* var = it.items[0].text == "parameters" ? &target
+                      : target.kind == Expr::Kind::Tuple && target.items.size() == 2
+                          ? &target.items[1]
+                          : nullptr;
+    if (!var || var->kind != Expr::Kind::Name || s.body.size() != 1) return std::nullopt;
+    std::set<std::string> names = {var->text};
+    const Stmt& only = s.body[0];
+    if (only.kind == Stmt::Kind::Assign && only.targets.size() == 1 &&
+        grad_attribute_of(only.targets[0], names, "requires_grad") &&
+        only.value->kind == Expr::Kind::Bool)
+      return only.value->int_value != 0;
+    if (only.kind == Stmt::Kind::Expr && only.value->kind == Expr::Kind::Call &&
+        grad_attribute_of(only.value->items[0], names, "requires_grad_")) {
+      const Expr& call = *only.value;
+      if (call.items.size() == 1) return true;  // requires_grad_() sets True
+      if (call.items.size() == 2 && call.items[1].kind == Expr::Kind::Bool &&
+          (call.keywords[0].empty() || call.keywords[0] == "requires_grad"))
+        return call.items[1].int_value != 0;
+    }
+    return std::nullopt;
+  }
+
+  // Sets requires_grad of every parameter of `module`, as module.requires_grad_() does: its
+  // layers' and its nn.Parameters', at any depth.
+  void set_requires_grad(const PyValue& module, bool trains) {
+    std::set<int> seen;
+    set_requires_grad(*module.module, trains, seen);
+  }
+  void set_requires_grad(const ModuleDef& m, bool trains, std::set<int>& seen) {
+    if (!seen.insert(m.id).second) return;  // a module that holds itself, or one held twice
+    auto mark = [trains](std::set<int>& frozen, int id) {
+      if (trains)
+        frozen.erase(id);
+      else
+        frozen.insert(id);
+    };
+    if (m.kind == ModuleDef::Leaf) mark(frozen_layers_, m.id);
+    for (const ModuleChild& c : m.children) set_requires_grad(c.def, trains, seen);
+    if (m.kind != ModuleDef::User) return;
+    for (const auto& [key, child] : m.instance->modules) set_requires_grad(child, trains, seen);
+    for (const auto& [key, value] : m.instance->values)
+      if (value->kind == PyValue::Kind::Made && value->name == "parameter")
+        mark(frozen_made_, value->made);
+  }
+
+  // requires_grad of an nn.Parameter set after it is made (`self.pos.requires_grad = False`).
+  void set_parameter_requires_grad(const PyValue& parameter, const PyValue& v, Span at) {
+    if (v.kind != PyValue::Kind::Data || v.data.kind != Value::Kind::Bool)
+      unsupported_here(at, "requires_grad set to " + describe(v), "write True or False");
+    if (v.data.b)
+      frozen_made_.erase(parameter.made);
+    else
+      frozen_made_.insert(parameter.made);
   }
 
   Flow while_loop(const Stmt& s, Frame& f) {
@@ -889,6 +1054,10 @@ class Construct {
       }
       return;
     }
+    if (obj.kind == PyValue::Kind::Made && obj.name == "parameter" && name == "requires_grad")
+      return set_parameter_requires_grad(obj, v, at);
+    if (name == "requires_grad")  // `self.conv.weight.requires_grad = False`
+      unsupported_here(at, "setting requires_grad of one tensor of a layer", kFreezeHelp);
     if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User) {
       unsupported_here(at, "setting an attribute of this object");
     }
@@ -931,6 +1100,8 @@ class Construct {
         return global(obj.file, name, e.span);
       case PyValue::Kind::Opaque:
         if (is_failed(obj)) rethrow(obj);
+        if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
+          unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
         return obj;
       case PyValue::Kind::Tensor:
         return tensor_attribute(obj, e);
@@ -1008,7 +1179,7 @@ class Construct {
         missing_attribute(inst, e);
       }
     }
-    if (m.kind == ModuleDef::Leaf) return leaf_attribute(m, name, e);
+    if (m.kind == ModuleDef::Leaf && !is_leaf_method(name)) return leaf_attribute(m, name, e);
     if (m.kind == ModuleDef::Sequential) {
       for (auto& child : m.children)
         if (child.index == name) return child_module(obj, child.def, name);
@@ -1057,6 +1228,16 @@ class Construct {
                           "float",
                           "double",
                           "half"}) {
+      if (name == m) return true;
+    }
+    return false;
+  }
+
+  // nn.Module's methods a layer is asked for in __init__ (freezing it, walking it).
+  static bool is_leaf_method(const std::string& name) {
+    for (const char* m :
+         {"parameters", "named_parameters", "requires_grad_", "modules", "named_modules",
+          "children", "named_children", "apply", "train", "eval", "to"}) {
       if (name == m) return true;
     }
     return false;
@@ -2255,8 +2436,22 @@ class Construct {
       set_attribute(self, text_of(nth(args, 0, at)), value, at);
       return PyValue::none(at);
     }
-    if (name == "apply" || name == "train" || name == "eval" || name == "to" ||
-        name == "requires_grad_") {
+    if (name == "requires_grad_") {
+      const PyValue* trains = argument(args, 0, "requires_grad");
+      if (trains && !trains->is(Value::Kind::Bool))
+        unsupported_here(at, "requires_grad_() of " + describe(*trains), "write True or False");
+      set_requires_grad(self, !trains || trains->data.b);
+      return self;
+    }
+    if (name == "apply") {  // weight init, nothing to shapes: not run
+      const PyValue* fn = argument(args, 0, "fn");
+      if (fn && fn->kind == PyValue::Kind::Function && fn->def_)
+        if (const Expr* use = requires_grad_use(fn->def_->body, {}))
+          unsupported_here(use->span, "setting requires_grad in a function given to apply()",
+                           kFreezeHelp);
+      return PyValue::none(at);
+    }
+    if (name == "train" || name == "eval" || name == "to") {
       return PyValue::none(at);
     }
     (void)f;
@@ -3358,7 +3553,9 @@ class Construct {
         return;
       }
       if (e.keywords[i] == "for") {
-        for (const PyValue& v : iterate(eval(e.items[i + 1], f), e.items[i + 1].span)) {
+        PyList items = iterate(eval(e.items[i + 1], f), e.items[i + 1].span);
+        if (items.empty() && !forward_) refuse_comprehension_freeze(e, i);
+        for (const PyValue& v : items) {
           step(e.span);
           assign_value(e.items[i], v, f);
           clause(i + 2);
@@ -3374,6 +3571,20 @@ class Construct {
     clause(first_clause);
     if (dict) return d;
     return make_list(std::move(out));
+  }
+
+  // `[p.requires_grad_(False) for p in m.parameters()]`: parameters() yields nothing netshape
+  // follows, so the element would never be computed; refused rather than skipped.
+  void refuse_comprehension_freeze(const Expr& e, size_t clause) {
+    std::set<std::string> names;
+    loop_names(e.items[clause], names);
+    if (names.empty()) return;
+    for (size_t k = 0; k < e.items.size(); ++k) {
+      if (e.keywords[k] == "for") continue;  // a target
+      if (const Expr* use = requires_grad_call(e.items[k], names))
+        unsupported_here(use->span, "setting requires_grad in a comprehension",
+                         std::string("write it as a loop; ") + kFreezeHelp);
+    }
   }
 
   std::string format_fstring(const Expr& e, Frame& f) {
@@ -3636,8 +3847,9 @@ class Construct {
     return PyValue::tensor(out, at);
   }
 
-  static Statement made_statement(const PyValue& made, const std::string& path) {
+  Statement made_statement(const PyValue& made, const std::string& path) const {
     Statement st;
+    if (frozen_made_.count(made.made)) st.extras_for_write().frozen = true;
     st.named = true;  // named as named_parameters() / named_buffers() name it
     st.name = path;
     st.op = made.name;
@@ -3684,6 +3896,7 @@ class Construct {
       group.layer.op_span = m.op_span;
       group.layer.span = m.span;
       group.layer.args = m.args;
+      group.layer.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
       group.layer.extras_for_write().fix_prefix = m.fix_prefix;
       group.layer.python = true;
       L.program_.unapplied.push_back(group);
@@ -3882,6 +4095,7 @@ class Construct {
     st.op_span = m.op_span;
     st.span = m.span;
     st.args = m.args;
+    st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.module = parent;
     for (const PyValue& in : inputs) {
       st.inputs.push_back(in.name);
@@ -4032,18 +4246,24 @@ class Construct {
   }
 
   // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
+  // requires_grad=False: it does not train.
   PyValue parameter(const Args& args, Span at) {
     const PyValue& data = nth(args, 0, at);
-    if (data.kind == PyValue::Kind::Values) return parameter_of_values(*data.values, at);
-    if (data.kind != PyValue::Kind::Made) {
+    PyValue p;
+    if (data.kind == PyValue::Kind::Values) {
+      p = parameter_of_values(*data.values, at);
+    } else if (data.kind == PyValue::Kind::Made) {
+      p = data;
+      p.name = "parameter";
+      p.made = next_made_++;
+      p.data.span = at;
+    } else {
       unsupported_here(at, "nn.Parameter of " + describe(data),
                        "netshape follows nn.Parameter(torch.zeros(...)) (or ones, randn, rand, "
                        "empty) with the sizes written");
     }
-    PyValue p = data;
-    p.name = "parameter";
-    p.made = next_made_++;
-    p.data.span = at;
+    if (const PyValue* trains = argument(args, 1, "requires_grad"))
+      set_parameter_requires_grad(p, *trains, at);
     return p;
   }
 

@@ -222,6 +222,7 @@ class Lowering {
     auto op = ops_.find(st.op);
     if (!op) return unknown_op(node, st);
     node.op = *op;
+    node.frozen = st.extras().frozen;  // `frozen=True` among the arguments may say so too
     const OpInfo& info = op_info(*op);
     if (!st.previous.empty()) previous = find_tensor(st.previous);
     clear_lists();

@@ -986,3 +986,155 @@ class Net(nn.Module):
   CHECK(ok.exit == ExitCode::Ok);
   CHECK(ok.analysis.totals.params == 10);
 }
+
+TEST_CASE("interpreter: parameters frozen in __init__ are not trainable, as requires_grad says") {
+  // Every way of freezing whole modules, applied in order (freeze all, unfreeze the head, ...),
+  // through a helper function, a ModuleList item, nn.Parameter(requires_grad=False) and a
+  // parameter's own flag. PyTorch 1.13: 1594 parameters, 762 trainable, 832 not.
+  LoadedModel m = read(R"(import torch
+import torch.nn as nn
+
+
+def freeze(module):
+    for p in module.parameters():
+        p.requires_grad = False
+
+
+class Backbone(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU())
+        self.body = nn.ModuleList([nn.Conv2d(width, width, 3, padding=1) for _ in range(2)])
+        self.scale = nn.Parameter(torch.ones(1, width, 1, 1))
+
+    def forward(self, x):
+        x = self.stem(x)
+        for conv in self.body:
+            x = conv(x)
+        return x * self.scale
+
+
+class Net(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.backbone = Backbone()
+        self.pos = nn.Parameter(torch.zeros(1, 8, 1, 1), requires_grad=False)
+        self.bias = nn.Parameter(torch.zeros(1, 8, 1, 1))
+        self.bias.requires_grad = False
+        self.neck = nn.Conv2d(8, 8, 1)
+        self.head = nn.Linear(8, num_classes)
+        for p in self.parameters():
+            p.requires_grad = False
+        for p in self.head.parameters():
+            p.requires_grad_(True)
+        for name, p in self.neck.named_parameters():
+            p.requires_grad = True
+        freeze(self.backbone.body[1])
+        self.backbone.stem.requires_grad_(False)
+        self.backbone.body[0].requires_grad_()
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.requires_grad_(True)
+
+    def forward(self, x):
+        x = self.neck(self.backbone(x) + self.pos + self.bias)
+        x = x.mean((2, 3))
+        return self.head(x)
+
+# input: [2, 3, 16, 16]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 1594);
+  CHECK(m.analysis.totals.trainable_params == 762);
+  CHECK(m.analysis.totals.non_trainable_params == 832);
+  std::map<std::string, int64_t> trainable;
+  for (const LayerInfo& l : m.analysis.layers) trainable[std::string(l.name)] = l.trainable_params;
+  CHECK(trainable["backbone.stem.0"] == 0);    // 224 frozen by stem.requires_grad_(False)
+  CHECK(trainable["backbone.stem.1"] == 16);   // BatchNorm unfrozen by the modules() loop
+  CHECK(trainable["backbone.body.0"] == 584);  // requires_grad_() after freezing all
+  CHECK(trainable["backbone.body.1"] == 0);    // freeze(...)
+  CHECK(trainable["neck"] == 72);
+  CHECK(trainable["head"] == 90);
+}
+
+TEST_CASE("interpreter: a module frozen under one name is frozen under all; unapplied ones count") {
+  // `self.conv` is also `self.net[0]`: freezing it through either freezes the one module. The
+  // aux head forward never applies is frozen too. Weight init over parameters() still reads.
+  // PyTorch 1.13: 796 parameters, 148 trainable.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.net = nn.Sequential(self.conv, nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1))
+        self.aux = nn.Linear(4, 100)
+        self.net[0].requires_grad_(False)
+        for p in self.aux.parameters():
+            p.requires_grad = False
+        for p in self.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+
+    def forward(self, x):
+        return self.conv(self.net(x))
+
+# input: [1, 4, 8, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 796);
+  CHECK(m.analysis.totals.trainable_params == 148);
+  CHECK(m.analysis.totals.non_trainable_params == 648);
+}
+
+TEST_CASE("interpreter: freezing some of a module's parameters is an error, never skipped") {
+  // parameters() yields nothing netshape follows: these would otherwise leave every parameter
+  // trainable (PyTorch freezes some of them).
+  const std::string base = R"(import torch.nn as nn
+
+
+def init_fn(m):
+    if isinstance(m, nn.Linear):
+        m.weight.requires_grad = False
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.head = nn.Linear(8, 10)
+BODY
+    def forward(self, x):
+        return self.head(self.conv(x).mean((2, 3)))
+
+# input: [1, 3, 8, 8]
+)";
+  const std::pair<const char*, const char*> cases[] = {
+      {"        for name, p in self.named_parameters():\n            if 'head' not in name:\n"
+       "                p.requires_grad = False\n",
+       "setting requires_grad on some of the parameters"},
+      {"        for p in list(self.parameters())[:-2]:\n            p.requires_grad = False\n",
+       "setting requires_grad on some of the parameters"},
+      {"        for i, p in enumerate(self.parameters()):\n            p.requires_grad_(i > 1)\n",
+       "setting requires_grad on some of the parameters"},
+      {"        self.conv.bias.requires_grad = False\n",
+       "setting requires_grad of one tensor of a layer"},
+      {"        self.conv.weight.requires_grad_(False)\n",
+       "setting requires_grad of one tensor of a layer"},
+      {"        [p.requires_grad_(False) for p in self.conv.parameters()]\n",
+       "setting requires_grad in a comprehension"},
+      {"        self.apply(init_fn)\n", "setting requires_grad in a function netshape skips"},
+  };
+  for (const auto& [body, message] : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY\n"), 5, body);
+    LoadedModel m = read(text);
+    INFO(body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) == std::string("unsupported Python construct: ") + message);
+    CHECK(render_diagnostics(m).find("help: ") != std::string::npos);
+  }
+}
