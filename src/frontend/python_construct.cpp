@@ -841,10 +841,10 @@ class Construct {
     if (names.empty()) return std::nullopt;
     const Expr* use = requires_grad_use(s.body, names);
     if (!use) return std::nullopt;
-    if (std::optional<bool> trains = whole_module_requires_grad(s)) {
+    if (std::optional<const Expr*> value = whole_module_requires_grad(s)) {
       PyValue owner = eval(s.value->items[0].items[0], f);
-      if (owner.kind == PyValue::Kind::Module) {
-        set_requires_grad(owner, *trains);
+      if (owner.kind == PyValue::Kind::Module && (!*value || !mentions(**value, names))) {
+        set_requires_grad(owner, !*value || bool_of(eval(**value, f), (*value)->span));
         return exec_block(s.orelse, f);
       }
     }
@@ -898,10 +898,10 @@ class Construct {
     return nullptr;
   }
 
-  // The requires_grad a loop `for p in m.parameters(): p.requires_grad = <bool>` (or
-  // `p.requires_grad_(<bool>)`, or `for name, p in m.named_parameters(): ...`) gives every
-  // parameter of m; nullopt for any other loop.
-  static std::optional<bool> whole_module_requires_grad(const Stmt& s) {
+  // The value a loop `for p in m.parameters(): p.requires_grad = <value>` (or
+  // `p.requires_grad_(<value>)`, or `for name, p in m.named_parameters(): ...`) gives every
+  // parameter of m, null for `requires_grad_()` (True); nullopt for any other loop.
+  static std::optional<const Expr*> whole_module_requires_grad(const Stmt& s) {
     const Expr& it = *s.value;
     if (it.kind != Expr::Kind::Call || it.items.size() != 1 ||
         it.items[0].kind != Expr::Kind::Attribute ||
@@ -916,18 +916,31 @@ class Construct {
     std::set<std::string> names = {var->text};
     const Stmt& only = s.body[0];
     if (only.kind == Stmt::Kind::Assign && only.targets.size() == 1 &&
-        grad_attribute_of(only.targets[0], names, "requires_grad") &&
-        only.value->kind == Expr::Kind::Bool)
-      return only.value->int_value != 0;
+        grad_attribute_of(only.targets[0], names, "requires_grad"))
+      return &*only.value;
     if (only.kind == Stmt::Kind::Expr && only.value->kind == Expr::Kind::Call &&
         grad_attribute_of(only.value->items[0], names, "requires_grad_")) {
       const Expr& call = *only.value;
-      if (call.items.size() == 1) return true;  // requires_grad_() sets True
-      if (call.items.size() == 2 && call.items[1].kind == Expr::Kind::Bool &&
+      if (call.items.size() == 1) return nullptr;  // requires_grad_() sets True
+      if (call.items.size() == 2 &&
           (call.keywords[0].empty() || call.keywords[0] == "requires_grad"))
-        return call.items[1].int_value != 0;
+        return &call.items[1];
     }
     return std::nullopt;
+  }
+
+  // Whether `e` reads one of `names` (then it differs from pass to pass of a loop over them).
+  static bool mentions(const Expr& e, const std::set<std::string>& names) {
+    if (e.kind == Expr::Kind::Name && names.count(e.text)) return true;
+    return std::any_of(e.items.begin(), e.items.end(),
+                       [&](const Expr& item) { return mentions(item, names); });
+  }
+
+  // The True or False requires_grad is set to.
+  bool bool_of(const PyValue& v, Span at) {
+    if (v.kind != PyValue::Kind::Data || v.data.kind != Value::Kind::Bool)
+      unsupported_here(at, "requires_grad set to " + describe(v), "write True or False");
+    return v.data.b;
   }
 
   // Sets requires_grad of every parameter of `module`, as module.requires_grad_() does: its
@@ -955,9 +968,7 @@ class Construct {
 
   // requires_grad of an nn.Parameter set after it is made (`self.pos.requires_grad = False`).
   void set_parameter_requires_grad(const PyValue& parameter, const PyValue& v, Span at) {
-    if (v.kind != PyValue::Kind::Data || v.data.kind != Value::Kind::Bool)
-      unsupported_here(at, "requires_grad set to " + describe(v), "write True or False");
-    if (v.data.b)
+    if (bool_of(v, at))
       frozen_made_.erase(parameter.made);
     else
       frozen_made_.insert(parameter.made);
@@ -1159,7 +1170,8 @@ class Construct {
           return materialize(*it->second, obj.name.empty() ? name : obj.name + "." + name, e.span);
         return *it->second;
       }
-      if (name == "training") return data_bool(false, e.span);  // eval mode
+      // A module is built in training mode; netshape's forward runs in eval mode.
+      if (name == "training") return data_bool(!forward_, e.span);
       if (name == "__class__") {
         PyValue c;
         c.kind = PyValue::Kind::Class;
@@ -2438,9 +2450,7 @@ class Construct {
     }
     if (name == "requires_grad_") {
       const PyValue* trains = argument(args, 0, "requires_grad");
-      if (trains && !trains->is(Value::Kind::Bool))
-        unsupported_here(at, "requires_grad_() of " + describe(*trains), "write True or False");
-      set_requires_grad(self, !trains || trains->data.b);
+      set_requires_grad(self, !trains || bool_of(*trains, at));
       return self;
     }
     if (name == "apply") {  // weight init, nothing to shapes: not run

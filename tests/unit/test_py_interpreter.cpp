@@ -1138,3 +1138,32 @@ BODY
     CHECK(render_diagnostics(m).find("help: ") != std::string::npos);
   }
 }
+
+TEST_CASE("interpreter: requires_grad set from a value, and self.training in __init__ is True") {
+  // PyTorch 1.13: a module is built in training mode, so `mode_seen` is Linear(8, 2) and the
+  // head stays trainable; `not freeze` freezes the conv. 332 parameters, 108 trainable.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, freeze=True):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.head = nn.Linear(8, 10)
+        self.mode_seen = nn.Linear(8, 2 if self.training else 3)
+        for p in self.conv.parameters():
+            p.requires_grad = not freeze
+        for p in self.head.parameters():
+            p.requires_grad = self.training
+
+    def forward(self, x):
+        return self.head(self.conv(x).mean((2, 3)))
+
+# input: [1, 3, 8, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 332);
+  CHECK(m.analysis.totals.trainable_params == 108);
+  CHECK(m.analysis.totals.non_trainable_params == 224);
+}
