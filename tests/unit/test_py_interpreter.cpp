@@ -1058,7 +1058,7 @@ class Net(nn.Module):
   CHECK(trainable["head"] == 90);
 }
 
-TEST_CASE("interpreter: a module frozen under one name is frozen under all; unapplied ones count") {
+TEST_CASE("interpreter: a module frozen under one name is frozen under all, unapplied ones count frozen") {
   // `self.conv` is also `self.net[0]`: freezing it through either freezes the one module. The
   // aux head forward never applies is frozen too. Weight init over parameters() still reads.
   // PyTorch 1.13: 796 parameters, 148 trainable.
