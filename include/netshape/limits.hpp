@@ -24,12 +24,13 @@ constexpr int kMaxBlockDepth = 32;    // blocks used inside blocks, nested
 constexpr size_t kMaxBlockExpansion = 250'000;
 
 // The .py reader (src/frontend/python_*.cpp).
-constexpr int kMaxPyBracketDepth = 200;  // CPython's own limit
-constexpr int kMaxPyIndentDepth = 100;   // nested blocks
-constexpr int kMaxPyExprDepth = 100;     // nested brackets, calls and operators in one expression
-constexpr int kMaxPyChain = 1000;        // links of chains (`a.b.c`, `1+1+1`, `x[0][0]`)
-constexpr int kMaxPyInstanceDepth = 16;  // user modules containing user modules
-constexpr int kMaxPyCallDepth = 64;      // nested calls of the file's own functions
+constexpr int kMaxPyBracketDepth = 200;    // CPython's own limit
+constexpr int kMaxPyIndentDepth = 100;     // nested blocks
+constexpr int kMaxPyExprDepth = 100;       // nested brackets, calls and operators in one expression
+constexpr int kMaxPyChain = 1000;          // links of chains (`a.b.c`, `1+1+1`, `x[0][0]`)
+constexpr int kMaxPyInstanceDepth = 16;    // user modules containing user modules
+constexpr int kMaxPyContainerDepth = 100;  // nn.Sequential / ModuleList inside each other
+constexpr int kMaxPyCallDepth = 64;        // nested calls of the file's own functions
 constexpr size_t kMaxPyInstances = 20'000;  // objects of the file's classes one model builds
 constexpr size_t kMaxPyFiles = 64;          // files one model imports
 constexpr size_t kMaxPyText = 1 << 16;      // bytes of a string the interpreter builds

@@ -259,10 +259,12 @@ static void count_unapplied(LoadedModel& m) {
       const Statement& layer = unapplied[i].layer;
       std::optional<Totals> t = layer_totals(layer);
       if (!t) {
-        m.diags.error(layer.span,
-                      "netshape cannot count the parameters of `" + layer.name +
-                          "`, which forward never applies (model.parameters() counts them)",
-                      "check the layer's arguments");
+        Diagnostic& d =
+            m.diags.error(layer.span,
+                          "netshape cannot count the parameters of `" + layer.name +
+                              "`, which forward never applies (model.parameters() counts them)",
+                          "check the layer's arguments");
+        d.code = "uncountable";  // what netshape cannot read, not a shape error: exit 2
         return;
       }
       Totals& total = m.analysis.totals;
@@ -319,7 +321,8 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   }
   // Everything found by inference is a shape error, except what makes the file unreadable.
   bool unreadable = m.analysis.inputs.empty();  // no input shape: a usage problem
-  for (const Diagnostic& d : m.diags.items()) unreadable |= d.code == "unknown-op";
+  for (const Diagnostic& d : m.diags.items())
+    unreadable |= d.code == "unknown-op" || d.code == "uncountable";
   m.exit = unreadable ? ExitCode::UsageOrParse : ExitCode::ShapeError;
 }
 

@@ -385,6 +385,40 @@ class Construct {
   }
   const Stmt* init_def_owner(const Stmt& cls) { return method_owner(cls, "__init__"); }
 
+  // An object of a class of the file that is no nn.Module (`class Helper:`, a config class):
+  // an attribute holding it is no submodule, and the layers inside it are not registered.
+  bool plain_object(const PyValue& v) {
+    const ModuleDef& m = *v.module;
+    return m.kind == ModuleDef::User && m.instance && m.instance->cls &&
+           !module_class(*m.instance->cls, 0);
+  }
+  // Whether `cls` derives from something other than `object`: nn.Module or any class from
+  // outside the file is taken for a module (netshape cannot see it).
+  bool module_class(const Stmt& cls, int depth) {
+    for (const Expr& b : cls.bases) {
+      std::string base = dotted(b);
+      if (base == "object") continue;
+      auto it = L.classes_.find(base);
+      if (it == L.classes_.end() || it->second == &cls || depth >= limits::kMaxPyInstanceDepth)
+        return true;
+      if (module_class(*it->second, depth + 1)) return true;
+    }
+    return false;
+  }
+
+  // The class (`cls` or a base) whose body holds `def`; null when none does.
+  const Stmt* class_defining(const Stmt& cls, const Stmt& def, int depth = 0) {
+    for (const Stmt& s : cls.body)
+      if (&s == &def) return &cls;
+    if (depth >= limits::kMaxPyInstanceDepth) return nullptr;
+    for (const Expr& b : cls.bases) {
+      auto it = L.classes_.find(dotted(b));
+      if (it == L.classes_.end() || it->second == &cls) continue;
+      if (const Stmt* owner = class_defining(*it->second, def, depth + 1)) return owner;
+    }
+    return nullptr;
+  }
+
   // The fields of a @dataclass, in order (its bases' first), as its generated __init__ takes them.
   std::vector<const Stmt*> dataclass_fields(const Stmt& cls, int depth = 0) {
     std::vector<const Stmt*> fields;
@@ -731,8 +765,25 @@ class Construct {
     } catch (const PyError& e) {
       whole_line_call_ = saved;
       if (e.fatal) throw;
-      return failed(e.d);
+      PyValue v = failed(e.d);
+      v.may_hold_weights = may_build_weights(value);
+      return v;
     }
+  }
+
+  // Whether `e` calls something that may build a module or an nn.Parameter: nn.*, torchvision,
+  // timm, a class (a capitalised name).
+  static bool may_build_weights(const Expr& e) {
+    if (e.kind == Expr::Kind::Call) {
+      std::string callee = dotted(e.items[0]);
+      size_t dot = callee.rfind('.');
+      char first = callee.empty() ? '\0' : callee[dot == std::string::npos ? 0 : dot + 1];
+      for (const char* prefix : {"nn.", "torch.nn.", "torchvision.", "models.", "timm."})
+        if (callee.rfind(prefix, 0) == 0) return true;
+      if (first >= 'A' && first <= 'Z') return true;
+    }
+    return std::any_of(e.items.begin(), e.items.end(),
+                       [](const Expr& item) { return may_build_weights(item); });
   }
 
   static PyValue failed(const Diagnostic& d) {
@@ -870,9 +921,16 @@ class Construct {
            (e.items[0].kind == Expr::Kind::Name && names.count(e.items[0].text) != 0);
   }
 
-  // The first `v.requires_grad_(...)` call in `e`, v one of `names`; null when none.
+  // The first `v.requires_grad_(...)` or `setattr(v, 'requires_grad', ...)` call in `e`, v one
+  // of `names`; null when none.
   static const Expr* requires_grad_call(const Expr& e, const std::set<std::string>& names) {
     if (e.kind == Expr::Kind::Call && grad_attribute_of(e.items[0], names, "requires_grad_"))
+      return &e;
+    if (e.kind == Expr::Kind::Call && e.items[0].kind == Expr::Kind::Name &&
+        e.items[0].text == "setattr" && e.items.size() >= 3 &&
+        e.items[2].kind == Expr::Kind::String && e.items[2].text == "requires_grad" &&
+        (names.empty() ||
+         (e.items[1].kind == Expr::Kind::Name && names.count(e.items[1].text) != 0)))
       return &e;
     for (const Expr& item : e.items)
       if (const Expr* found = requires_grad_call(item, names)) return found;
@@ -1053,6 +1111,12 @@ class Construct {
   // ---- attributes ----
 
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf &&
+        (name == "weight" || name == "bias")) {  // `self.dec.weight = self.enc.weight`
+      unsupported_here(at, "setting the " + name + " of a layer (tied weights)",
+                       "netshape cannot count a tensor two layers share; analyse the model "
+                       "without the tying (the total then counts the shared tensor twice)");
+    }
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf) {
       // `self.fc.stddev = 0.001`: a note on a layer for weight init, nothing to shapes. A
       // constructor argument changed afterwards (`conv.stride = 2`) would change them: refused.
@@ -1076,7 +1140,8 @@ class Construct {
     retire_module(inst, name);
     inst.attrs.erase(name);
     inst.values.erase(name);
-    if (v.kind == PyValue::Kind::Module) {
+    if (v.kind == PyValue::Kind::Module && !plain_object(v)) {
+      check_container_depth(*v.module, at);
       inst.modules[name] = *v.module;
       if (std::find(inst.order.begin(), inst.order.end(), name) == inst.order.end())
         inst.order.push_back(name);
@@ -1090,6 +1155,7 @@ class Construct {
       d.message = v.data.s;
       d.help = v.keywords.empty() ? "" : v.keywords[0];
       inst.attrs[name] = Const::failed(d);
+      inst.attrs[name].may_hold_weights = v.may_hold_weights;
     } else {
       inst.values[name] = std::make_shared<PyValue>(v);
     }
@@ -1101,6 +1167,7 @@ class Construct {
     switch (obj.kind) {
       case PyValue::Kind::Builtin:
         if (obj.method_self) unsupported_here(e.span, "an attribute of a method");
+        if (obj.name == "super") return super_attribute(name, e, f);
         return namespace_member(obj.name, name, e);
       case PyValue::Kind::Module:
         return module_attribute(obj, name, e, f);
@@ -1243,6 +1310,20 @@ class Construct {
       if (name == m) return true;
     }
     return false;
+  }
+
+  // `super().build()` in a method of the file's class: the base class's `build`, bound to self
+  // (`super().__init__()` is super_init's). A base outside the file is not followed.
+  PyValue super_attribute(const std::string& name, const Expr& e, Frame& f) {
+    if (f.cls != nullptr && f.self) {
+      for (const Expr& b : f.cls->bases) {
+        auto it = L.classes_.find(dotted(b));
+        if (it == L.classes_.end() || it->second == f.cls) continue;
+        return class_attribute(*it->second, name, e, f.self);
+      }
+    }
+    unsupported_here(e.span, "super()." + name + " of a class not defined in the file",
+                     "call the method it means directly, or define the base class in the file");
   }
 
   // nn.Module's methods a layer is asked for in __init__ (freezing it, walking it).
@@ -1754,6 +1835,12 @@ class Construct {
     f.depth = caller.depth;
     f.file = fn.file;
     f.cls = cls != nullptr ? cls : caller.cls;
+    // A method of self's class or a base: the class whose body defines it, as super() sees it.
+    if (cls == nullptr && fn.method_self && fn.method_self->kind == PyValue::Kind::Module &&
+        fn.method_self->module->instance && fn.method_self->module->instance->cls) {
+      if (const Stmt* owner = class_defining(*fn.method_self->module->instance->cls, def))
+        f.cls = owner;
+    }
     size_t first = 0;
     if (fn.method_self) {
       if (def.params.empty()) raise(call.span, def.name + "() takes no `self`");
@@ -1902,6 +1989,7 @@ class Construct {
         if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.ModuleList holds modules only");
         m.children.emplace_back(std::to_string(m.children.size()), *v.module);
       }
+      check_container_depth(m, call.span);
       return make_module(std::move(m));
     }
     if (op == "ModuleDict") {  // a container forward indexes by key or iterates
@@ -1957,6 +2045,32 @@ class Construct {
     return make_module(std::move(m));
   }
 
+  // Modules inside modules, at most limits::kMaxPyContainerDepth deep: a loop wrapping a
+  // Sequential (or a module of the file) in another thousands of times would copy it at every
+  // pass, and every walk over the modules would recurse that deep.
+  static void check_container_depth(const ModuleDef& m, Span at) {
+    std::set<int> seen;
+    if (module_depth(m, 0, seen) > limits::kMaxPyContainerDepth) {
+      limit_reached(at, "unsupported Python construct: modules nested too deeply",
+                    fmt::format("netshape stops at {} levels of modules inside modules "
+                                "(docs/limits.md)",
+                                limits::kMaxPyContainerDepth));
+    }
+  }
+  // Each module once (a module held twice is walked once, not once per path).
+  static int module_depth(const ModuleDef& m, int depth, std::set<int>& seen) {
+    if (!seen.insert(m.id).second) return depth;
+    int deepest = depth;
+    auto below = [&](const ModuleDef& child) {
+      if (deepest <= limits::kMaxPyContainerDepth)
+        deepest = std::max(deepest, module_depth(child, depth + 1, seen));
+    };
+    for (const ModuleChild& c : m.children) below(c.def);
+    if (m.kind == ModuleDef::User)
+      for (const auto& [key, child] : m.instance->modules) below(child);
+    return deepest;
+  }
+
   // nn.Sequential(m1, m2, ...) or nn.Sequential(OrderedDict([(name, m), ...])).
   PyValue construct_sequential(const Args& args, const Expr& call) {
     ModuleDef seq;
@@ -1968,6 +2082,7 @@ class Construct {
           raise(call.span, "nn.Sequential child is not a module");
         seq.children.emplace_back(text_of(k), *v.module);
       }
+      check_container_depth(seq, call.span);
       return make_module(std::move(seq));
     }
     for (size_t i = 0; i < args.values.size(); ++i) {
@@ -1979,6 +2094,7 @@ class Construct {
       }
       seq.children.emplace_back(std::to_string(i), *v.module);
     }
+    check_container_depth(seq, call.span);
     return make_module(std::move(seq));
   }
 
@@ -2184,6 +2300,13 @@ class Construct {
     }
     if (n == "typing.cast") return arg(1);  // cast(T, v) is v
     if (n == "type") return type_of(arg(0));
+    std::set<int> seen;  // a config object of the file's is copied as before
+    if (n == "copy.copy" && arg(0).kind == PyValue::Kind::Module &&
+        holds_weights(*arg(0).module, seen)) {
+      unsupported_here(call.span, "copy.copy of a module (the copy shares its parameters)",
+                       "use copy.deepcopy for a module with parameters of its own, or apply the "
+                       "same module twice");
+    }
     if (n == "copy.copy" || n == "copy.deepcopy") return copied(arg(0));
     if (n.rfind("typing.", 0) == 0) {
       PyValue p;
@@ -2206,7 +2329,8 @@ class Construct {
     if (v.kind == PyValue::Kind::Dict) c.dict = new_dict(*v.dict);
     if (v.kind == PyValue::Kind::Module) {
       std::map<int, int> ids;
-      c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids));
+      std::map<int, int> made_ids;
+      c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids, made_ids));
     }
     return c;
   }
@@ -2214,17 +2338,29 @@ class Construct {
   // copy.deepcopy of a module: new modules all the way down, with new identities; a module
   // shared inside the original is shared inside the copy (`ids` maps old to new, as deepcopy's
   // memo does).
-  ModuleDef deep_copy(const ModuleDef& m, std::map<int, int>& ids) {
+  // Its tensors made in __init__ (nn.Parameters, buffers) are new ones too (`made_ids`): the copy
+  // has parameters of its own, which model.parameters() counts again.
+  ModuleDef deep_copy(const ModuleDef& m, std::map<int, int>& ids, std::map<int, int>& made_ids) {
     ModuleDef c = m;
     auto [it, fresh] = ids.emplace(m.id, g_next_module_id);
     if (fresh) ++g_next_module_id;
     c.id = it->second;
     c.module_index = -1;
-    for (ModuleChild& child : c.children) child.def = deep_copy(child.def, ids);
+    if (frozen_layers_.count(m.id)) frozen_layers_.insert(c.id);  // deepcopy copies requires_grad
+    for (ModuleChild& child : c.children) child.def = deep_copy(child.def, ids, made_ids);
     if (m.instance) {
       c.instance = new_instance(Span{});
       *c.instance = *m.instance;
-      for (auto& [name, def] : c.instance->modules) def = deep_copy(def, ids);
+      for (auto& [name, def] : c.instance->modules) def = deep_copy(def, ids, made_ids);
+      for (auto& [name, value] : c.instance->values) {
+        if (value->kind != PyValue::Kind::Made) continue;
+        auto copy = std::make_shared<PyValue>(*value);
+        auto [made, fresh_made] = made_ids.emplace(value->made, next_made_);
+        if (fresh_made) ++next_made_;
+        copy->made = made->second;
+        if (frozen_made_.count(value->made)) frozen_made_.insert(copy->made);
+        value = std::move(copy);
+      }
     }
     return c;
   }
@@ -2403,6 +2539,7 @@ class Construct {
         raise(at, name + "() takes a name and a module");
       std::string child = text_of(args.values[0]);
       if (m.kind == ModuleDef::Sequential) {
+        check_container_depth(*args.values[1].module, at);
         m.children.emplace_back(child, *args.values[1].module);
       } else {
         set_attribute(self, child, args.values[1], at);
@@ -2413,6 +2550,7 @@ class Construct {
       PyList items = name == "append" ? PyList{nth(args, 0, at)} : iterate(nth(args, 0, at), at);
       for (const PyValue& v : items) {
         if (v.kind != PyValue::Kind::Module) raise(at, name + "() takes modules");
+        check_container_depth(*v.module, at);
         m.children.emplace_back(std::to_string(m.children.size()), *v.module);
       }
       return PyValue::none(at);
@@ -3822,6 +3960,33 @@ class Construct {
     for (ModuleChild& c : m.children) visit(c.def, c.index);
   }
 
+  // A module with weights forward applies that the model does not register (held in a plain
+  // list, dict or tuple, or built in forward): PyTorch's parameters() does not count its weights
+  // (and an optimizer would never train them), so no total netshape gives would be PyTorch's.
+  void refuse_unregistered(const PyValue& module, const Expr& call) {
+    std::set<int> seen;
+    if (!holds_weights(*module.module, seen)) return;
+    std::string path = dotted(call.items[0]);
+    raise(call.span,
+          "`" + (path.empty() ? "this layer" : path) +
+              "` has weights but is not a registered submodule: model.parameters() does not "
+              "count them, and an optimizer would never train them",
+          "hold the layers in nn.ModuleList([...]) or nn.ModuleDict({...}) instead of a list, "
+          "dict or tuple, and build them in __init__");
+  }
+  bool holds_weights(const ModuleDef& m, std::set<int>& seen) const {
+    if (!seen.insert(m.id).second) return false;
+    if (m.kind == ModuleDef::Leaf) return has_weights(m);
+    for (const ModuleChild& c : m.children)
+      if (holds_weights(c.def, seen)) return true;
+    if (m.kind != ModuleDef::User) return false;
+    for (const auto& [key, child] : m.instance->modules)
+      if (holds_weights(child, seen)) return true;
+    for (const auto& [key, value] : m.instance->values)
+      if (value->kind == PyValue::Kind::Made && value->name == "parameter") return true;
+    return false;
+  }
+
   // A module value named by its named_modules() name.
   PyValue canonical(PyValue v) {
     auto it = canonical_.find(v.module->id);
@@ -3919,6 +4084,16 @@ class Construct {
     }
     for (const ModuleChild& c : m.children) collect_unapplied(c.def, child(c.index), group);
     if (m.kind != ModuleDef::User) return;
+    for (const auto& [key, c] : m.instance->attrs) {  // values netshape could not compute
+      if (c.state == Const::Failed && c.may_hold_weights) {
+        raise(c.error.span,
+              "netshape cannot count the weights `" + child(key) +
+                  "` may hold, which model.parameters() counts: " + c.error.message,
+              c.error.help.empty() ? "build it from layers and tensors netshape follows, or "
+                                     "remove it if the model does not need it"
+                                   : c.error.help);
+      }
+    }
     for (const auto& [key, value] : m.instance->values) {  // nn.Parameters forward never reads
       const PyValue& v = *value;
       if (v.kind != PyValue::Kind::Made || v.name != "parameter" || materialized_.count(v.made))
@@ -4014,6 +4189,7 @@ class Construct {
     if (inputs.empty()) {
       raise(call.span, "`" + path + "` is called without a tensor", "call it as `" + path + "(x)`");
     }
+    if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
     PyValue applied = canonical(callee);
     if (!applied.name.empty()) {
       int count = ++applied_[applied.name];
@@ -4245,7 +4421,8 @@ class Construct {
     t.made = next_made_++;
     t.data.span = at;
     for (size_t i = 0; i < args.values.size(); ++i) {
-      if (!args.keywords[i].empty()) continue;  // dtype=, device=, requires_grad=
+      if (!args.keywords[i].empty() && args.keywords[i] != "size")
+        continue;  // dtype=, device=, requires_grad=
       for (const PyValue& v :
            args.values[i].kind == PyValue::Kind::Tuple || args.values[i].kind == PyValue::Kind::List
                ? iterate(args.values[i], at)

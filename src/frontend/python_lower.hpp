@@ -21,8 +21,9 @@ struct Const {
   enum State { Ok, Unbound, Failed };
   State state = Failed;
   Value value;
-  std::string param;  // Unbound: the parameter's name
-  Diagnostic error;   // Failed: reported when used
+  std::string param;              // Unbound: the parameter's name
+  Diagnostic error;               // Failed: reported when used
+  bool may_hold_weights = false;  // Failed: see PyValue::may_hold_weights
   static Const ok(Value v) {
     Const c;
     c.state = Ok;

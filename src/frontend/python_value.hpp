@@ -56,6 +56,9 @@ struct PyValue {
   std::string name;  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward
   uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
   int made = -1;      // Made: its identity (one statement, however often forward reads it)
+  // A value that failed (an Opaque "failed") whose expression may build a module or an
+  // nn.Parameter: unused, its weights would still be in model.parameters().
+  bool may_hold_weights = false;
   std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
 
   static PyValue of(Value v) {

@@ -1058,7 +1058,9 @@ class Net(nn.Module):
   CHECK(trainable["head"] == 90);
 }
 
-TEST_CASE("interpreter: a module frozen under one name is frozen under all, unapplied ones count frozen") {
+TEST_CASE(
+    "interpreter: a module frozen under one name is frozen under all, unapplied ones count "
+    "frozen") {
   // `self.conv` is also `self.net[0]`: freezing it through either freezes the one module. The
   // aux head forward never applies is frozen too. Weight init over parameters() still reads.
   // PyTorch 1.13: 796 parameters, 148 trainable.
@@ -1166,4 +1168,155 @@ class Net(nn.Module):
   CHECK(m.analysis.totals.params == 332);
   CHECK(m.analysis.totals.trainable_params == 108);
   CHECK(m.analysis.totals.non_trainable_params == 224);
+}
+
+TEST_CASE("interpreter: weights PyTorch would not count as netshape does are an error") {
+  // Each of these exited 0 with a total that was not PyTorch's (PyTorch 1.13 in brackets): tied
+  // weights counted twice (288), layers in a plain list counted (36), a shallow copy counted
+  // twice (72), an unused nn.Parameter netshape cannot size dropped (52), layers inside an
+  // object that is no nn.Module counted (36), setattr(p, 'requires_grad', False) skipped.
+  const std::string base = R"(import copy
+import torch
+import torch.nn as nn
+
+
+class Helper:
+    def __init__(self):
+        self.proj = nn.Linear(8, 8)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(8, 8)
+        self.dec = nn.Linear(8, 8)
+        self.layers = [nn.Linear(8, 8), nn.Linear(8, 8)]
+        self.h = Helper()
+BODY
+    def forward(self, x):
+        x = self.dec(self.enc(x))
+FORWARD
+        return x
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    const char* forward;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"        self.dec.weight = self.enc.weight\n", "",
+       "unsupported Python construct: setting the weight of a layer (tied weights)"},
+      {"", "        for layer in self.layers:\n            x = layer(x)\n",
+       "`layer` has weights but is not a registered submodule: model.parameters() does not count "
+       "them, and an optimizer would never train them"},
+      {"        self.again = copy.copy(self.enc)\n", "        x = self.again(x)\n",
+       "unsupported Python construct: copy.copy of a module (the copy shares its parameters)"},
+      {"        self.b = nn.Parameter(torch.eye(4))\n", "",
+       "netshape cannot count the weights `b` may hold, which model.parameters() counts: "
+       "unsupported Python construct: nn.Parameter of this value"},
+      {"", "        x = self.h.proj(x)\n",
+       "`self.h.proj` has weights but is not a registered submodule: model.parameters() does not "
+       "count them, and an optimizer would never train them"},
+      {"        for p in self.enc.parameters():\n            setattr(p, 'requires_grad', False)\n",
+       "", "unsupported Python construct: setting requires_grad on some of the parameters"},
+      {"        s = nn.Linear(8, 8)\n        for i in range(200):\n            s = "
+       "nn.Sequential(s)\n",
+       "", "unsupported Python construct: modules nested too deeply"},
+  };
+  for (const Case& c : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY\n"), 5, c.body);
+    text.replace(text.find("FORWARD\n"), 8, c.forward);
+    LoadedModel m = read(text);
+    INFO(text);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) == c.message);
+    CHECK(render_diagnostics(m).find("help: ") != std::string::npos);
+  }
+  // Without any of them: PyTorch's 144 (the list and the helper's layer are not counted).
+  std::string plain = base;
+  plain.replace(plain.find("BODY\n"), 5, "");
+  plain.replace(plain.find("FORWARD\n"), 8, "");
+  LoadedModel ok = read(plain);
+  INFO(render_diagnostics(ok));
+  REQUIRE(ok.exit == ExitCode::Ok);
+  CHECK(ok.analysis.totals.params == 144);
+}
+
+TEST_CASE("interpreter: super().method(), deepcopy's own nn.Parameters, torch.zeros(size=...)") {
+  // PyTorch 1.13: 80 + 34 + 4 + 4 = 122 parameters, 114 trainable, [2, 16]: `build` is Net's,
+  // which runs A's through super() (out_ch 16, which the skipped call left at 8); the deepcopy
+  // of the frozen Scale has a parameter of its own (netshape counted the two as one), frozen
+  // too.
+  LoadedModel m = read(R"(import copy
+import torch
+import torch.nn as nn
+
+
+class Scale(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(size=(4,)))
+
+    def forward(self, x):
+        return x * self.w
+
+
+class A(nn.Module):
+    out_ch = 8
+
+    def __init__(self):
+        super().__init__()
+        self.build()
+        self.s = Scale()
+        self.s.requires_grad_(False)
+        self.t = copy.deepcopy(self.s)
+
+    def build(self):
+        self.out_ch = 16
+
+    def forward(self, x):
+        return self.fc(self.t(self.s(x)))
+
+
+class Net(A):
+    def build(self):
+        super().build()
+        self.fc = nn.Linear(4, self.out_ch)
+        self.head = nn.Linear(self.out_ch, 2)
+
+    def forward(self, x):
+        return super().forward(x)
+
+# input: [2, 4]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 16]");
+  CHECK(m.analysis.totals.params == 122);
+  CHECK(m.analysis.totals.trainable_params == 114);
+}
+
+TEST_CASE("interpreter: an unused layer netshape cannot count exits 2, with no partial total") {
+  // 3037000500 squared leaves 64 bits: netshape cannot count it, and model.parameters() would.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3037000500, 3037000500)
+        self.out = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.out(x)
+
+# input: [2, 8]
+)");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m) ==
+        "netshape cannot count the parameters of `fc`, which forward never applies "
+        "(model.parameters() counts them)");
 }
