@@ -3971,8 +3971,10 @@ class Construct {
           "`" + (path.empty() ? "this layer" : path) +
               "` has weights but is not a registered submodule: model.parameters() does not "
               "count them, and an optimizer would never train them",
-          "hold the layers in nn.ModuleList([...]) or nn.ModuleDict({...}) instead of a list, "
-          "dict or tuple, and build them in __init__");
+          plain_object(module)
+              ? "derive class " + module.module->instance->cls->name + " from nn.Module"
+              : "hold the layers in nn.ModuleList([...]) or nn.ModuleDict({...}) instead of a "
+                "list, dict or tuple, and build them in __init__");
   }
   bool holds_weights(const ModuleDef& m, std::set<int>& seen) const {
     if (!seen.insert(m.id).second) return false;
