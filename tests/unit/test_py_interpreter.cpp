@@ -1130,13 +1130,13 @@ BODY
        "setting requires_grad in a comprehension"},
       {"        self.apply(init_fn)\n", "setting requires_grad in a function netshape skips"},
   };
-  for (const auto& [body, message] : cases) {
+  for (const auto& c : cases) {  // not a structured binding: clang 14 cannot capture one in INFO
     std::string text = base;
-    text.replace(text.find("BODY\n"), 5, body);
+    text.replace(text.find("BODY\n"), 5, c.first);
     LoadedModel m = read(text);
-    INFO(body);
+    INFO(c.first);
     CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(first_error(m) == std::string("unsupported Python construct: ") + message);
+    CHECK(first_error(m) == std::string("unsupported Python construct: ") + c.second);
     CHECK(render_diagnostics(m).find("help: ") != std::string::npos);
   }
 }
