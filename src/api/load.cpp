@@ -322,7 +322,7 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   // Everything found by inference is a shape error, except what makes the file unreadable.
   bool unreadable = m.analysis.inputs.empty();  // no input shape: a usage problem
   for (const Diagnostic& d : m.diags.items())
-    unreadable |= d.code == "unknown-op" || d.code == "uncountable";
+    unreadable |= d.code == "unknown-op" || d.code == "uncountable" || d.code == "unsupported";
   m.exit = unreadable ? ExitCode::UsageOrParse : ExitCode::ShapeError;
 }
 

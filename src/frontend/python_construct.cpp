@@ -4731,6 +4731,12 @@ class Construct {
   // x.size(i) -> a reference to that dimension; x.size() -> the shape; x.view(...) and the other
   // methods -> the op of that name, with the tensor as its first input.
   PyValue tensor_method(const PyValue& t, const std::string& name, Args& args, const Expr& call) {
+    for (const char* reshaping : {"unsqueeze_", "squeeze_", "transpose_", "t_", "swapdims_",
+                                  "swapaxes_", "resize_", "resize_as_", "as_strided_"}) {
+      if (name == reshaping)  // it changes the tensor a name holds, which netshape does not follow
+        unsupported_here(call.span, "`" + name + "()`, which changes a tensor's shape in place",
+                         "write `x = x." + name.substr(0, name.size() - 1) + "(...)`");
+    }
     if (name == "size") {
       if (args.values.empty()) {
         PyValue s = t;

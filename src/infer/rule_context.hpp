@@ -110,6 +110,11 @@ class RuleContext {
     return report(span_of(param), std::move(message), std::move(help));
   }
   bool fail_input(std::string message, std::string help = {});  // at the statement
+  // What PyTorch runs and netshape does not follow (exit 2, not a shape error).
+  bool fail_unsupported(std::string_view param, std::string message, std::string help) {
+    error_at(param, std::move(message), std::move(help)).code = "unsupported";
+    return false;
+  }
   // The input is too small for this layer's window: the CLI then searches the smallest input.
   bool fail_too_small(std::string message, std::string help);
   // A size computed from `param` left int64 (`what` shows the computation): PyTorch would wrap

@@ -10,6 +10,13 @@ bool add_affine(RuleContext& ctx, int64_t n, bool weight, bool bias) {
   return true;
 }
 
+// Whether the last `nd` dims of `x` are all 1 (known, not symbolic).
+bool single_spatial_element(const Shape& x, size_t nd) {
+  for (size_t i = x.size() - nd; i < x.size(); ++i)
+    if (x[i].symbolic() || x[i].value != 1) return false;
+  return true;
+}
+
 std::string channel_fix(RuleContext& ctx, const char* param, const Dim& c) {
   return fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c),
                      ctx.call_with(param, to_string(c)));
@@ -68,6 +75,19 @@ bool infer_instance_norm(RuleContext& ctx) {
     return ctx.fail_at("num_features",
                        fmt::format("weight should contain {} elements not {}", to_string(c), *n),
                        channel_fix(ctx, "num_features", c));
+  }
+  // Without running stats it normalises with the input's own (eval mode too): a single spatial
+  // element has none to normalise with.
+  auto track = ctx.bool_arg("track_running_stats");
+  if (!track) return false;
+  if (!*track && single_spatial_element(ctx.x(), nd)) {
+    Shape batched = ctx.x();
+    if (rank == nd + 1) batched.insert(batched.begin(), fixed(1));  // PyTorch adds the batch
+    return ctx.fail_input(
+        fmt::format("Expected more than 1 spatial element when training, got input size "
+                    "torch.Size({})",
+                    to_string(batched)),
+        "give it an input larger than 1 in some spatial dim, or use track_running_stats=True");
   }
   ctx.set_output(ctx.x());
   ctx.attrs.eps = *eps;

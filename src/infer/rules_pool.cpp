@@ -144,9 +144,9 @@ bool infer_max_pool(RuleContext& ctx) {
   auto ri = ctx.bool_arg("return_indices");
   if (!ri) return false;
   if (*ri)
-    return ctx.fail_at("return_indices",
-                       "return_indices=True makes a tuple; netshape follows single tensors",
-                       "remove return_indices=True");
+    return ctx.fail_unsupported(
+        "return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
+        "remove return_indices=True");
   return pool_output(ctx, *a, *axis,
                      ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
 }
@@ -213,9 +213,9 @@ bool infer_adaptive_max_pool(RuleContext& ctx) {
   auto ri = ctx.bool_arg("return_indices");
   if (!ri) return false;
   if (*ri)
-    return ctx.fail_at("return_indices",
-                       "return_indices=True makes a tuple; netshape follows single tensors",
-                       "remove return_indices=True");
+    return ctx.fail_unsupported(
+        "return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
+        "remove return_indices=True");
   return adaptive_pool(ctx);
 }
 

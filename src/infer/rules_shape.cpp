@@ -367,6 +367,15 @@ bool infer_interpolate(RuleContext& ctx) {
       scales.push_back(f);
     }
   }
+  if (has_size && ctx.has_param("recompute_scale_factor") &&
+      !ctx.is_none("recompute_scale_factor")) {  // F.interpolate's own check
+    auto recompute = ctx.bool_arg("recompute_scale_factor");
+    if (!recompute) return false;
+    if (*recompute)
+      return ctx.fail_at("recompute_scale_factor",
+                         "recompute_scale_factor is not meaningful with an explicit size.",
+                         "remove recompute_scale_factor, or give scale_factor instead of size");
+  }
   for (size_t i = 0; i < nd; ++i) {
     if (out[i] <= 0)
       return ctx.fail_at(

@@ -1320,3 +1320,51 @@ class Net(nn.Module):
         "netshape cannot count the parameters of `fc`, which forward never applies "
         "(model.parameters() counts them)");
 }
+
+TEST_CASE("interpreter: forward errors PyTorch raises, and what netshape does not follow") {
+  // Each exited 0 (or 1 where PyTorch runs); PyTorch 1.13's outcome in the expected columns.
+  const std::string base = R"(import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.InstanceNorm2d(4)
+        self.tracked = nn.InstanceNorm2d(4, track_running_stats=True)
+        self.pool = nn.MaxPool2d(2, return_indices=True)
+
+    def forward(self, x):
+BODY
+
+# input: [2, 4, 1, 1]
+)";
+  struct Case {
+    const char* body;
+    ExitCode exit;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"        return self.norm(x)", ExitCode::ShapeError,
+       "Expected more than 1 spatial element when training, got input size "
+       "torch.Size([2, 4, 1, 1])"},
+      {"        return self.tracked(x)", ExitCode::Ok, ""},  // running stats in eval mode
+      {"        return F.interpolate(x, size=(5, 5), recompute_scale_factor=True)",
+       ExitCode::ShapeError, "recompute_scale_factor is not meaningful with an explicit size."},
+      {"        return F.interpolate(x, size=(5, 5), recompute_scale_factor=False)", ExitCode::Ok,
+       ""},
+      {"        return self.pool(x.repeat(1, 1, 2, 2))[0]", ExitCode::UsageOrParse,
+       "return_indices=True makes a tuple; netshape follows single tensors"},
+      {"        x.unsqueeze_(1)\n        return x", ExitCode::UsageOrParse,
+       "unsupported Python construct: `unsqueeze_()`, which changes a tensor's shape in place"},
+  };
+  for (const Case& c : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY\n"), 5, std::string(c.body) + "\n");
+    LoadedModel m = read(text);
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    CHECK(m.exit == c.exit);
+    CHECK(first_error(m) == c.message);
+  }
+}
