@@ -4,7 +4,7 @@ import re
 
 # The rule text of each family, from op_families.def's last column.
 FORMULAS = {}
-for m in re.finditer(r'NS_FAMILY\((\w+), "[^"]*", \w+, \w+,\s*"([^"]*)"\)',
+for m in re.finditer(r'NS_FAMILY\((\w+), "[^"]*", \w+, \w+, \w+,\s*"([^"]*)"\)',
                      open('include/netshape/op_families.def').read()):
     FORMULAS[m.group(1)] = m.group(2)
 

@@ -68,7 +68,8 @@ struct Attrs {
   int64_t dim = 0;
   int64_t start = 0;                   // narrow: the first index kept; select: the index (wrapped)
   int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
-  // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order
+  // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order;
+  // squeeze: the dims it removes
   AttrInts dims;
   double value = 0.0;              // constant_pad, pad: the fill value
   double first = 0.0, step = 1.0;  // arange: the first value and the step

@@ -258,6 +258,9 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
+  // The inputs (indexes into `inputs`) read through `.contiguous()`: whatever view or permute
+  // made them, the statement reads a contiguous copy.
+  std::vector<uint32_t> contiguous_inputs;
 };
 
 // A statement's extras on the heap when it has any, copied with the statement.

@@ -79,12 +79,25 @@ enum class FeatureAxis { None, Channel, Last };
 // What an op's output dim 0 is (op_families.def explains the three).
 enum class BatchDim { Keeps, Unbatched, Changes };
 
+// How PyTorch lays out an op's output in memory, which decides whether a later `view` of it is
+// allowed (src/infer/layout.cpp follows it).
+enum class LayoutRule {
+  Fresh,        // a new contiguous tensor, however the input lies (Linear, softmax, reductions)
+  LikeInput,    // contiguous, unless the input is channels-last (convolution, pooling, norms):
+                // PyTorch may keep channels-last then, which netshape does not follow
+  Elementwise,  // TensorIterator's output, in its inputs' order of strides (activations, add);
+                // Identity and dropout at inference return their input itself
+  View,         // the input's own memory, its strides moved as the op moves dims
+  Join,         // cat, stack: contiguous unless the inputs are channels-last
+};
+
 struct FamilyInfo {
   Family id;
   std::string_view name;
   std::string_view feature_param;  // e.g. "in_channels"; empty when the family has none
   FeatureAxis feature_axis;
   BatchDim batch_dim;
+  LayoutRule layout;
   std::string_view rule;  // the rule in words (docs/ops.md)
 };
 

@@ -4249,8 +4249,7 @@ class Construct {
         st.op = "Identity";
         st.op_span = m.span;
         st.span = m.span;
-        st.inputs = {out.name};
-        st.input_spans = {call_span};
+        add_input(st, out, call_span, call_span);
         st.module = self;
         PyValue identity = PyValue::tensor(emit(std::move(st)), call_span);
         L.note_output(m, self, identity.name);
@@ -4285,10 +4284,7 @@ class Construct {
     st.args = m.args;
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.module = parent;
-    for (const PyValue& in : inputs) {
-      st.inputs.push_back(in.name);
-      st.input_spans.push_back(in.data.span.valid() ? in.data.span : call_span);
-    }
+    for (const PyValue& in : inputs) add_input(st, in, in.data.span, call_span);
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.extras_for_write().built_via = m.built_via;
     std::string& first_call = first_call_[m.id];
@@ -4365,10 +4361,7 @@ class Construct {
     st.module = module_;
     st.op_span = op_span;
     st.span = call.span;
-    auto input = [&](const PyValue& t) {
-      st.inputs.push_back(t.name);
-      st.input_spans.push_back(t.data.span.valid() ? t.data.span : call.span);
-    };
+    auto input = [&](const PyValue& t) { add_input(st, t, t.data.span, call.span); };
     if (self != nullptr) input(*self);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
@@ -4506,6 +4499,29 @@ class Construct {
     return op == "chunk" || op == "split" || op == "unbind";
   }
 
+  // `.contiguous(memory_format=torch.channels_last)` (or `.to(...)`) lays a tensor out
+  // channels-last, which netshape does not follow (src/infer/layout.cpp): refused, unless the
+  // format is torch.contiguous_format. `contiguous` may also take it positionally.
+  static void default_memory_format(const Args& args, bool positional) {
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      bool format = args.keywords[i] == "memory_format" || (positional && i == 0);
+      const PyValue& v = args.values[i];
+      if (!format || (v.kind == PyValue::Kind::Builtin && v.name == "torch.contiguous_format"))
+        continue;
+      unsupported_here(args.spans[i], "a memory format other than torch.contiguous_format",
+                       "netshape follows PyTorch's default layout; remove `memory_format=`");
+    }
+  }
+
+  // Tensor `t` as the next input of `st`, written at `span` (`fallback` when that is not
+  // known); an input read through `.contiguous()` is marked so.
+  static void add_input(Statement& st, const PyValue& t, Span span, Span fallback) {
+    if (t.contiguous_copy)
+      st.extras_for_write().contiguous_inputs.push_back(static_cast<uint32_t>(st.inputs.size()));
+    st.inputs.push_back(t.name);
+    st.input_spans.push_back(span.valid() ? span : fallback);
+  }
+
   // One statement `op(input, args...)` the interpreter writes itself (indexing, chunks).
   PyValue tensor_statement(const std::string& op, const PyValue& input, std::vector<Value> args,
                            Span at) {
@@ -4514,8 +4530,7 @@ class Construct {
     st.op_span = at;
     st.span = at;
     st.module = module_;
-    st.inputs = {input.name};
-    st.input_spans = {input.data.span.valid() ? input.data.span : at};
+    add_input(st, input, input.data.span, at);
     for (Value& v : args) st.args.push_back(Arg{"", std::move(v), at});
     return PyValue::tensor(emit(std::move(st)), at);
   }
@@ -4747,6 +4762,12 @@ class Construct {
         return PyValue::of(Value::dim_ref(t.name, args.values[0].data.i, call.span));
       unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
     }
+    if (name == "contiguous" || name == "to") default_memory_format(args, name == "contiguous");
+    if (name == "contiguous") {
+      PyValue copy = t;
+      copy.contiguous_copy = true;
+      return copy;
+    }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
@@ -4780,8 +4801,8 @@ class Construct {
       st.op = it->second;
       st.op_span = at;
       st.span = at;
-      st.inputs = {a.name, b.name};
-      st.input_spans = {a.data.span, b.data.span};
+      add_input(st, a, a.data.span, a.data.span);
+      add_input(st, b, b.data.span, b.data.span);
       st.module = module_;
       return PyValue::tensor(emit(std::move(st)), at);
     }

@@ -59,6 +59,9 @@ struct PyValue {
   // A value that failed (an Opaque "failed") whose expression may build a module or an
   // nn.Parameter: unused, its weights would still be in model.parameters().
   bool may_hold_weights = false;
+  // Tensor: read through `.contiguous()`, so an op reading it reads contiguous memory whatever
+  // view made it (src/infer/layout.cpp).
+  bool contiguous_copy = false;
   std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
 
   static PyValue of(Value v) {

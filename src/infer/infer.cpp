@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "layout.hpp"
 #include "netshape/limits.hpp"
 #include "rule_context.hpp"
 #include "rule_memo.hpp"
@@ -33,6 +34,7 @@ struct Tensor {
   // For help lines: the layer (a flatten/view) whose first input's shape this tensor flattens.
   // An index, not a copy: most tensors have none, and a Shape is large.
   uint32_t flattened_by = kNoId;
+  uint32_t layout = 0;  // index into Analyzer::layouts_; 0: contiguous, as most are
 };
 
 class Analyzer {
@@ -57,7 +59,9 @@ class Analyzer {
       if (!run_node(node, a.layers.emplace_back(), a.layers)) return a;
       const LayerInfo& done = a.layers.back();
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
-      tensors_[node.output] = Tensor{&*done.output, flatten_source(a.layers)};
+      uint32_t layout = 0;
+      if (!lay_out(node, done, layout)) return a;
+      tensors_[node.output] = Tensor{&*done.output, flatten_source(a.layers), layout};
       a.sources[node.output] = -static_cast<int32_t>(a.layers.size());  // -1 - its index
       if (!accumulate(a.totals, done, *node.statement)) return a;
       if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
@@ -70,11 +74,12 @@ class Analyzer {
   const Graph& g_;
   Diagnostics& diags_;
   const AnalyzeOptions& options_;
-  std::vector<Tensor> tensors_;  // by TensorId
-  AttrsTable attrs_;             // the layers' distinct attribute records
-  WeightsTable weights_;         // and weight lists
-  ShapeTable shapes_;            // and output shapes
-  RuleMemo memo_;                // the rules' answers, for layers asking again
+  std::vector<Tensor> tensors_;            // by TensorId
+  std::vector<Layout> layouts_{Layout{}};  // the tensors' layouts, [0] the contiguous one
+  AttrsTable attrs_;                       // the layers' distinct attribute records
+  WeightsTable weights_;                   // and weight lists
+  ShapeTable shapes_;                      // and output shapes
+  RuleMemo memo_;                          // the rules' answers, for layers asking again
 
   bool declare_inputs(Analysis& a) {
     const Program& prog = g_.program();
@@ -199,6 +204,61 @@ class Analyzer {
     layer.shares_params_with = node.shares_params_with;
     layer.trainable_params = node.frozen ? 0 : layer.params;
     return true;
+  }
+
+  // The memory layout of the node's output (layout.hpp), kept in `index`; a `view` PyTorch
+  // would refuse is an error here, after the rule (a rule's answer is kept for every layer of
+  // the same shapes, whatever their inputs' layouts).
+  bool lay_out(const GraphNode& node, const LayerInfo& layer, uint32_t& index) {
+    SmallVector<LaidOut, 4> inputs;
+    const std::vector<uint32_t>& copied = node.statement->extras().contiguous_inputs;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      TensorId t = node.inputs[i];
+      if (t == kNoId) continue;
+      bool made_contiguous = std::find(copied.begin(), copied.end(), i) != copied.end();
+      inputs.push_back({tensors_[t].shape, &layouts_[made_contiguous ? 0 : tensors_[t].layout]});
+    }
+    NodeId id = static_cast<NodeId>(&node - g_.nodes.data());
+    LayoutStep step = follow_layout(layer, id, inputs);
+    if (step.status != LayoutStep::Status::Ok) return view_error(node, layer, step);
+    index = 0;
+    if (step.out.kind == Layout::Kind::Contiguous) return true;
+    index = static_cast<uint32_t>(layouts_.size());
+    layouts_.push_back(std::move(step.out));
+    return true;
+  }
+
+  bool view_error(const GraphNode& node, const LayerInfo& layer, const LayoutStep& step) {
+    const Statement& st = *node.statement;
+    std::string help = st.python
+                           ? "call `.contiguous()` before `.view(...)`, or use `.reshape(...)`"
+                           : "use reshape(...), which copies when it must";
+    NodeId since = step.out.since;
+    std::string maker = since < g_.nodes.size() ? g_.nodes[since].statement->op : "";
+    Diagnostic* d = nullptr;
+    bool lost = step.out.kind == Layout::Kind::Unknown;
+    if (step.status == LayoutStep::Status::ViewDoesNotFit) {
+      d = &diags_.error(st.op_span,
+                        "view size is not compatible with input tensor's size and stride (at "
+                        "least one dimension spans across two contiguous subspaces). Use "
+                        ".reshape(...) instead.",
+                        help);
+    } else {
+      std::string why =
+          lost ? fmt::format("it does not follow how `{}` lays out its output in memory",
+                             maker.empty() ? st.op : maker)
+               : "PyTorch allows it for some batch sizes only";
+      d = &diags_.error(st.op_span, "netshape cannot tell whether this view is allowed: " + why,
+                        help);
+      d->code = "unsupported";
+    }
+    d->layer = layer.name;
+    if (!maker.empty()) {
+      std::string what = lost ? fmt::format("the layout is lost at this `{}`", maker)
+                              : fmt::format("`{}` makes the tensor non-contiguous here", maker);
+      d->labels.push_back(Label{g_.nodes[since].statement->op_span, what});
+    }
+    return false;
   }
 
   // Runs the node's rule; keeps its answer for later layers asking the same (RuleMemo) when it

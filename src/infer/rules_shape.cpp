@@ -487,15 +487,16 @@ namespace netshape {
 // x: [..., 1, ...] -> without size-1 dims (all of them, or `dim` when it is 1)
 bool infer_squeeze(RuleContext& ctx) {
   const Shape& x = ctx.x();
+  int64_t dim = -1;  // every size-1 dim
+  if (!ctx.is_none("dim") && !dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim))
+    return false;
   Shape s;
-  if (ctx.is_none("dim")) {
-    for (const Dim& d : x)
-      if (d.symbolic() || d.value != 1) s.push_back(d);
-  } else {
-    int64_t dim = 0;
-    if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (static_cast<int64_t>(i) != dim || x[i].symbolic() || x[i].value != 1) s.push_back(x[i]);
+  for (size_t i = 0; i < x.size(); ++i) {
+    bool removed = (dim < 0 || static_cast<int64_t>(i) == dim) && x[i] == fixed(1);
+    if (removed)
+      ctx.attrs.dims.push_back(static_cast<int64_t>(i));  // for the strides of what is kept
+    else
+      s.push_back(x[i]);
   }
   ctx.set_output(s);
   return true;

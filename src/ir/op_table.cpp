@@ -83,8 +83,9 @@ const std::array<OpInfo, kOpCount>& table() {
 
 const FamilyInfo& family_info(Family f) {
   static const FamilyInfo families[] = {
-#define NS_FAMILY(family, feature_param, feature_axis, batch_dim, rule) \
-  {Family::family, #family, feature_param, FeatureAxis::feature_axis, BatchDim::batch_dim, rule},
+#define NS_FAMILY(family, feature_param, feature_axis, batch_dim, layout, rule)                \
+  {Family::family,     #family, feature_param, FeatureAxis::feature_axis, BatchDim::batch_dim, \
+   LayoutRule::layout, rule},
 #include "netshape/op_families.def"
 #undef NS_FAMILY
   };

@@ -785,3 +785,34 @@ TEST_CASE(
   CHECK(table.keep(other)->alpha == 2.0);
   CHECK(table.keep(conv)->alpha == 1.0);
 }
+
+TEST_CASE("infer: view of a transposed tensor is refused as PyTorch refuses it, at any batch") {
+  // PyTorch 1.13 at batch 2 raises for the first two, runs the third and the fourth.
+  struct Case {
+    const char* body;
+    ExitCode exit;
+    const char* output;
+  };
+  const Case cases[] = {
+      {"t = transpose(2, 3)\nv = view(B, 3, 20)\n", ExitCode::ShapeError, ""},
+      {"t = transpose(0, 1)\nv = view(3, -1)\n", ExitCode::ShapeError, ""},  // B leaves dim 0
+      {"t = transpose(2, 3)\nv = view(-1, 5, 4)\n", ExitCode::Ok, "[3*B, 5, 4]"},
+      {"t = transpose(2, 3)\nv = reshape(B, 3, 20)\n", ExitCode::Ok, "[B, 3, 20]"},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = check_ns(std::string("input x: [B, 3, 4, 5]\n") + c.body);
+    INFO(c.body);
+    CHECK(m.exit == c.exit);
+    if (c.exit == ExitCode::Ok) {
+      CHECK(out_shape(m) == c.output);
+    } else {
+      const Diagnostic& d = first_error(m);
+      CHECK(d.message.rfind("view size is not compatible with input tensor's size and stride", 0) ==
+            0);
+      CHECK(d.help == "use reshape(...), which copies when it must");
+      REQUIRE(d.labels.size() == 1);
+      CHECK(d.labels[0].message == "`transpose` makes the tensor non-contiguous here");
+      CHECK(d.labels[0].span.line == 2);
+    }
+  }
+}

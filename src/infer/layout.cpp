@@ -1,0 +1,479 @@
+// Following strides as PyTorch 1.13 computes them (layout.hpp). Each function below names the
+// ATen function it mirrors. Sizes and strides are Dims: a symbolic batch B stands for any batch
+// of 2 or more; a comparison that would depend on B's value leaves the answer undecided.
+#include "layout.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+namespace netshape {
+namespace {
+
+using Status = LayoutStep::Status;
+
+// a * b, nullopt when it leaves int64 or multiplies two symbolic dims.
+std::optional<Dim> times(Dim a, Dim b) {
+  if (a.symbolic() && b.symbolic()) return std::nullopt;
+  auto v = checked_mul(a.value, b.value);
+  if (!v) return std::nullopt;
+  return Dim{*v, *v == 0 ? 0 : (a.sym ? a.sym : b.sym)};
+}
+
+// -1, 0 or 1; nullopt when the order depends on the batch size. A batch is 2 or more (as
+// squeeze keeps a symbolic dim), so k < c*B when k < 2c.
+std::optional<int> compare(Dim a, Dim b) {
+  if (a.value == 0) a.sym = 0;
+  if (b.value == 0) b.sym = 0;
+  if (a.sym == b.sym) return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+  auto below_batch = [](Dim k, Dim batch) {
+    auto least = checked_mul(batch.value, 2);
+    return !k.symbolic() && batch.value > 0 && least && k.value < *least;
+  };
+  if (!a.symbolic() && b.symbolic() && below_batch(a, b)) return -1;
+  if (a.symbolic() && !b.symbolic() && below_batch(b, a)) return 1;
+  return std::nullopt;
+}
+
+bool is_one(Dim d) {
+  return !d.symbolic() && d.value == 1;
+}
+bool below_two(Dim d) {  // a symbolic batch is at least 2
+  return !d.symbolic() && d.value < 2;
+}
+bool is_zero(Dim d) {
+  return d.value == 0;
+}
+
+// A tri-state answer: true, false, or depends on the batch size.
+using Maybe = std::optional<bool>;
+
+// TensorImpl's default strides: each the product of the sizes after it (a 0 counts as 1).
+std::optional<Shape> contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size(), fixed(1));
+  Dim next = fixed(1);
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = next;
+    auto n = times(next, is_zero(shape[i]) ? fixed(1) : shape[i]);
+    if (!n) return std::nullopt;
+    next = *n;
+  }
+  return strides;
+}
+
+// The strides a layout stands for; nullopt when unknown or not representable.
+std::optional<Shape> strides_of(const Shape& shape, const Layout& l) {
+  if (l.kind == Layout::Kind::Strided) return l.strides;
+  if (l.kind == Layout::Kind::Contiguous) return contiguous_strides(shape);
+  return std::nullopt;
+}
+
+bool has_zero(const Shape& shape) {
+  return std::any_of(shape.begin(), shape.end(), is_zero);
+}
+
+// TensorImpl::compute_contiguous: size-1 dims may have any stride.
+Maybe is_contiguous(const Shape& shape, const Shape& strides) {
+  if (has_zero(shape)) return true;
+  Dim expected = fixed(1);
+  for (size_t d = shape.size(); d-- > 0;) {
+    if (is_one(shape[d])) continue;
+    auto c = compare(strides[d], expected);
+    if (!c) return std::nullopt;
+    if (*c != 0) return false;
+    auto n = times(expected, shape[d]);
+    if (!n) return std::nullopt;
+    expected = *n;
+  }
+  return true;
+}
+
+// The dims of a channels-last tensor, innermost first (C, then W, H, (D,) N).
+std::span<const size_t> channels_last_order(size_t rank) {
+  static constexpr size_t k2d[] = {1, 3, 2, 0};
+  static constexpr size_t k3d[] = {1, 4, 3, 2, 0};
+  if (rank == 4) return k2d;
+  if (rank == 5) return k3d;
+  return {};
+}
+
+// TensorImpl::compute_channels_last_contiguous_2d / _3d.
+Maybe is_channels_last_contiguous(const Shape& shape, const Shape& strides) {
+  std::span<const size_t> order = channels_last_order(shape.size());
+  if (order.empty()) return false;
+  Dim expected = fixed(1);
+  for (size_t d : order) {
+    if (is_one(shape[d])) continue;
+    auto c = compare(strides[d], expected);
+    if (!c) return std::nullopt;
+    if (*c != 0) return false;
+    auto n = times(expected, shape[d]);
+    if (!n) return std::nullopt;
+    expected = *n;
+  }
+  return true;
+}
+
+// is_channels_last_strides_2d / _3d (c10/core/MemoryFormat.h): whether suggest_memory_format()
+// says ChannelsLast, which layers such as Conv2d and BatchNorm2d then keep.
+Maybe suggests_channels_last(const Shape& shape, const Shape& strides) {
+  std::span<const size_t> order = channels_last_order(shape.size());
+  if (order.empty() || is_zero(strides[1])) return false;
+  Dim min = fixed(0);
+  for (size_t d : order) {
+    if (is_zero(shape[d])) return false;
+    auto below = compare(strides[d], min);
+    if (!below) return std::nullopt;
+    if (*below < 0) return false;
+    if (d == 0) {  // N111 with one stride everywhere: NCHW, PyTorch's default when ambiguous
+      auto same = compare(min, strides[1]);
+      if (!same) return std::nullopt;
+      if (*same == 0) return false;
+    }
+    min = strides[d];
+    if (!below_two(shape[d])) {
+      auto n = times(min, shape[d]);
+      if (!n) return std::nullopt;
+      min = *n;
+    }
+  }
+  return true;
+}
+
+// get_channels_last_strides_2d / _3d.
+std::optional<Shape> channels_last_strides(const Shape& shape) {
+  Shape strides(shape.size(), fixed(1));
+  Dim next = fixed(1);
+  for (size_t d : channels_last_order(shape.size())) {
+    strides[d] = next;
+    auto n = times(next, shape[d]);
+    if (!n) return std::nullopt;
+    next = *n;
+  }
+  return strides;
+}
+
+// TensorImpl::compute_non_overlapping_and_dense: the dims of size 2 or more, by stride, tile
+// memory without gaps.
+Maybe is_non_overlapping_and_dense(const Shape& shape, const Shape& strides) {
+  std::vector<size_t> dims;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (!below_two(shape[d])) dims.push_back(d);
+  for (size_t i = 1; i < dims.size(); ++i) {  // insertion sort by stride
+    for (size_t j = i; j > 0; --j) {
+      auto c = compare(strides[dims[j]], strides[dims[j - 1]]);
+      if (!c) return std::nullopt;
+      if (*c >= 0) break;
+      std::swap(dims[j], dims[j - 1]);
+    }
+  }
+  Dim required = fixed(1);
+  for (size_t d : dims) {
+    auto c = compare(strides[d], required);
+    if (!c) return std::nullopt;
+    if (*c != 0) return false;
+    auto n = times(required, shape[d]);
+    if (!n) return std::nullopt;
+    required = *n;
+  }
+  return true;
+}
+
+Layout unknown(NodeId since) {
+  Layout l;
+  l.kind = Layout::Kind::Unknown;
+  l.since = since;
+  return l;
+}
+
+// Strided, or Contiguous when the strides are the default ones.
+Layout strided(const Shape& shape, Shape strides, NodeId since) {
+  Layout l;
+  if (contiguous_strides(shape) == strides) return l;
+  l.kind = Layout::Kind::Strided;
+  l.strides = std::move(strides);
+  l.since = since;
+  return l;
+}
+
+LayoutStep ok(Layout l) {
+  return LayoutStep{Status::Ok, std::move(l)};
+}
+
+// The node a derived layout is charged to: the input's, if it already was not contiguous.
+NodeId since_of(const Layout& in, NodeId node) {
+  return in.kind == Layout::Kind::Contiguous ? node : in.since;
+}
+
+// computeStride (aten/src/ATen/TensorUtils.cpp): the strides of `shape`'s memory seen as
+// `view_shape`, dims merged only where their memory is contiguous.
+Status view_strides(const Shape& shape, const Shape& strides, const Shape& view_shape, Shape& out) {
+  out.assign(view_shape.size(), fixed(1));
+  if (shape.empty() || has_zero(shape)) {  // nothing to span: PyTorch's default strides
+    auto c = contiguous_strides(view_shape);
+    if (!c) return Status::ViewUndecided;
+    out = *c;
+    return Status::Ok;
+  }
+  int64_t view_d = static_cast<int64_t>(view_shape.size()) - 1;
+  Dim chunk_base_stride = strides.back();
+  Dim tensor_numel = fixed(1), view_numel = fixed(1);
+  for (int64_t tensor_d = static_cast<int64_t>(shape.size()) - 1; tensor_d >= 0; --tensor_d) {
+    auto tn = times(tensor_numel, shape[static_cast<size_t>(tensor_d)]);
+    if (!tn) return Status::ViewUndecided;
+    tensor_numel = *tn;
+    bool chunk_ends = tensor_d == 0;
+    if (!chunk_ends && !is_one(shape[static_cast<size_t>(tensor_d) - 1])) {
+      auto spans = times(tensor_numel, chunk_base_stride);
+      if (!spans) return Status::ViewUndecided;
+      auto c = compare(strides[static_cast<size_t>(tensor_d) - 1], *spans);
+      if (!c) return Status::ViewUndecided;
+      chunk_ends = *c != 0;
+    }
+    if (!chunk_ends) continue;
+    while (view_d >= 0) {
+      Dim size = view_shape[static_cast<size_t>(view_d)];
+      auto c = compare(view_numel, tensor_numel);
+      if (!c) return Status::ViewUndecided;
+      if (*c >= 0 && !is_one(size)) break;
+      auto s = times(view_numel, chunk_base_stride);
+      auto vn = times(view_numel, size);
+      if (!s || !vn) return Status::ViewUndecided;
+      out[static_cast<size_t>(view_d)] = *s;
+      view_numel = *vn;
+      --view_d;
+    }
+    auto c = compare(view_numel, tensor_numel);
+    if (!c) return Status::ViewUndecided;
+    if (*c != 0) return Status::ViewDoesNotFit;
+    if (tensor_d > 0) {
+      chunk_base_stride = strides[static_cast<size_t>(tensor_d) - 1];
+      tensor_numel = fixed(1);
+      view_numel = fixed(1);
+    }
+  }
+  return view_d == -1 ? Status::Ok : Status::ViewDoesNotFit;
+}
+
+// view (must fit), reshape and flatten (a copy when it does not fit), Unflatten (splits one dim:
+// always fits).
+LayoutStep view_like(const LayerInfo& layer, const LaidOut& in) {
+  const Shape& out = *layer.output;
+  const Family family = op_info(layer.op).family;
+  bool must_fit = layer.op == OpId::view;
+  if (family == Family::flatten && !in.shape->empty() &&
+      layer.attrs->start_dim == layer.attrs->end_dim)
+    return ok(*in.layout);  // flatten of one dim returns the tensor itself
+  if (in.layout->kind == Layout::Kind::Contiguous) return ok(Layout{});
+  std::optional<Shape> strides = strides_of(*in.shape, *in.layout);
+  if (!strides) return {must_fit ? Status::ViewUndecided : Status::Ok, *in.layout};
+  Shape out_strides;
+  Status fit = view_strides(*in.shape, *strides, out, out_strides);
+  if (fit == Status::Ok) return ok(strided(out, std::move(out_strides), in.layout->since));
+  if (must_fit) return {fit, *in.layout};
+  if (fit == Status::ViewDoesNotFit && family != Family::unflatten)
+    return ok(Layout{});  // reshape copies into a new tensor
+  return ok(unknown(in.layout->since));
+}
+
+// inferExpandGeometry: a broadcast dim repeats its memory (stride 0); a new leading dim of
+// size 1 gets the stride of the dims after it.
+std::optional<Shape> expanded_strides(const Shape& in, const Shape& in_strides, const Shape& out) {
+  Shape strides(out.size(), fixed(0));
+  size_t offset = out.size() - in.size();
+  for (size_t i = out.size(); i-- > 0;) {
+    bool existing = i >= offset;
+    Dim size = existing ? in[i - offset] : fixed(1);
+    std::optional<Dim> stride = existing             ? in_strides[i - offset]
+                                : i + 1 < out.size() ? times(out[i + 1], strides[i + 1])
+                                                     : fixed(1);
+    if (!stride) return std::nullopt;
+    strides[i] = size == out[i] ? *stride : fixed(0);
+  }
+  return strides;
+}
+
+// transpose, permute, narrow, select, squeeze, unsqueeze, expand: the input's strides, moved.
+LayoutStep moved_strides(const LayerInfo& layer, NodeId node, const LaidOut& in) {
+  const Shape& out = *layer.output;
+  const Attrs& a = *layer.attrs;
+  std::optional<Shape> s = strides_of(*in.shape, *in.layout);
+  if (!s) return ok(unknown(in.layout->since));
+  NodeId since = since_of(*in.layout, node);
+  switch (op_info(layer.op).family) {
+    case Family::transpose:
+      if (!s->empty())
+        std::swap((*s)[static_cast<size_t>(a.dims[0])], (*s)[static_cast<size_t>(a.dims[1])]);
+      return ok(strided(out, *s, since));
+    case Family::permute: {
+      Shape p;
+      for (int64_t d : a.dims) p.push_back((*s)[static_cast<size_t>(d)]);
+      return ok(strided(out, p, since));
+    }
+    case Family::narrow:
+      return ok(strided(out, *s, since));
+    case Family::select:
+      s->erase(s->begin() + a.dim);
+      return ok(strided(out, *s, since));
+    case Family::squeeze: {
+      Shape kept;
+      for (size_t d = 0; d < s->size(); ++d)
+        if (std::find(a.dims.begin(), a.dims.end(), static_cast<int64_t>(d)) == a.dims.end())
+          kept.push_back((*s)[d]);
+      return ok(strided(out, kept, since));
+    }
+    case Family::unsqueeze: {
+      size_t d = static_cast<size_t>(a.dim);
+      std::optional<Dim> stride = d >= s->size() ? fixed(1) : times((*in.shape)[d], (*s)[d]);
+      if (!stride) return ok(unknown(since));
+      s->insert(s->begin() + a.dim, *stride);
+      return ok(strided(out, *s, since));
+    }
+    case Family::expand: {
+      std::optional<Shape> e = expanded_strides(*in.shape, *s, out);
+      return e ? ok(strided(out, *e, since)) : ok(unknown(since));
+    }
+    default:
+      return ok(unknown(since));  // every View family is one of the above or view_like's
+  }
+}
+
+// TensorIteratorBase::compute_fast_setup_type: every input of the output's shape, all
+// contiguous, all channels-last, or all dense with one set of strides. nullopt: not this way.
+std::optional<LayoutStep> fast_setup(const Shape& out, const std::vector<Shape>& strides,
+                                     std::span<const LaidOut> inputs, NodeId node) {
+  for (const LaidOut& in : inputs)
+    if (!(*in.shape == out)) return std::nullopt;
+  bool all_contiguous = true, all_channels_last = true, all_dense = true;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    Maybe c = is_contiguous(out, strides[k]);
+    Maybe cl = is_channels_last_contiguous(out, strides[k]);
+    Maybe dense = is_non_overlapping_and_dense(out, strides[k]);
+    if (!c || !cl || !dense) return ok(unknown(node));
+    all_contiguous &= *c;
+    all_channels_last &= *cl;
+    all_dense &= *dense;
+  }
+  if (all_contiguous) return ok(Layout{});
+  if (all_channels_last) {
+    std::optional<Shape> cl = channels_last_strides(out);
+    return cl ? ok(strided(out, *cl, node)) : ok(unknown(node));
+  }
+  if (!all_dense) return std::nullopt;
+  for (const Shape& s : strides)
+    if (!(s == strides[0])) return std::nullopt;
+  return ok(strided(out, strides[0], since_of(*inputs[0].layout, node)));
+}
+
+// TensorIteratorBase::reorder_dimensions and compatible_stride: the output's dims ordered by
+// the inputs' strides (the first input that tells two dims apart decides; broadcast dims do
+// not count), then laid out densely in that order.
+LayoutStep iterator_order(const Shape& out, const std::vector<Shape>& strides, NodeId node) {
+  size_t n = out.size();
+  std::vector<Shape> ts;  // per input, its strides aligned to the output's dims
+  for (size_t k = 0; k < strides.size(); ++k) ts.emplace_back(n, fixed(0));
+  for (size_t k = 0; k < strides.size(); ++k) {
+    size_t rank = strides[k].size(), offset = n - rank;
+    for (size_t i = 0; i < rank; ++i) ts[k][offset + i] = strides[k][i];
+  }
+  auto should_swap = [&](size_t d0, size_t d1) -> std::optional<int> {
+    for (const Shape& s : ts) {
+      if (is_zero(s[d0]) || is_zero(s[d1])) continue;
+      auto c = compare(s[d0], s[d1]);
+      if (!c) return std::nullopt;
+      if (*c != 0) return *c;
+      auto by_size = compare(out[d0], out[d1]);
+      if (!by_size) return std::nullopt;
+      if (*by_size > 0) return 1;
+    }
+    return 0;
+  };
+  std::vector<size_t> perm(n);  // perm[0] is the fastest-moving dim
+  std::iota(perm.rbegin(), perm.rend(), size_t{0});
+  for (size_t i = 1; i < n; ++i) {
+    size_t dim1 = i;
+    for (size_t dim0 = i; dim0-- > 0;) {
+      std::optional<int> c = should_swap(perm[dim0], perm[dim1]);
+      if (!c) return ok(unknown(node));
+      if (*c > 0) {
+        std::swap(perm[dim0], perm[dim1]);
+        dim1 = dim0;
+      } else if (*c < 0) {
+        break;
+      }
+    }
+  }
+  bool inverted = true;
+  for (size_t j = 0; j < n; ++j) inverted &= perm[j] == n - j - 1;
+  if (inverted) return ok(Layout{});
+  Shape result(n, fixed(1));
+  Dim next = fixed(1);
+  for (size_t j = 0; j < n; ++j) {
+    result[perm[j]] = next;
+    auto m = times(next, out[perm[j]]);
+    if (!m) return ok(unknown(node));
+    next = *m;
+  }
+  return ok(strided(out, result, node));
+}
+
+// An elementwise op's output, as TensorIterator allocates it.
+LayoutStep elementwise(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
+  const Shape& out = *layer.output;
+  bool all_contiguous = true;
+  for (const LaidOut& in : inputs) {
+    if (in.layout->kind == Layout::Kind::Unknown) return ok(*in.layout);
+    all_contiguous &= in.layout->kind == Layout::Kind::Contiguous && *in.shape == out;
+  }
+  if (all_contiguous) return ok(Layout{});
+  if (op_info(layer.op).kind == OpKind::none || op_info(layer.op).family == Family::dropout_nd)
+    return ok(*inputs[0].layout);  // Identity, dropout at inference: the input itself
+  std::vector<Shape> strides;
+  for (const LaidOut& in : inputs) {
+    // TensorIteratorBase::compute_strides: a dim broadcast from size 1 reads one element.
+    std::optional<Shape> s = strides_of(*in.shape, *in.layout);
+    if (!s) return ok(unknown(node));
+    size_t offset = out.size() - in.shape->size();
+    for (size_t i = 0; i < s->size(); ++i)
+      if (is_one((*in.shape)[i]) && !is_one(out[offset + i])) (*s)[i] = fixed(0);
+    strides.push_back(std::move(*s));
+  }
+  if (std::optional<LayoutStep> fast = fast_setup(out, strides, inputs, node)) return *fast;
+  return iterator_order(out, strides, node);
+}
+
+}  // namespace
+
+LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
+  const FamilyInfo& family = family_info(op_info(layer.op).family);
+  if (family.layout == LayoutRule::Fresh || inputs.empty()) return ok(Layout{});
+  const LaidOut& first = inputs[0];
+  switch (family.layout) {
+    case LayoutRule::LikeInput: {
+      if (first.layout->kind == Layout::Kind::Contiguous) return ok(Layout{});
+      std::optional<Shape> s = strides_of(*first.shape, *first.layout);
+      Maybe cl = s ? suggests_channels_last(*first.shape, *s) : std::nullopt;
+      if (cl && !*cl) return ok(Layout{});
+      return ok(unknown(node));  // channels-last: PyTorch may keep it; not followed
+    }
+    case LayoutRule::Join:
+      for (const LaidOut& in : inputs) {
+        std::optional<Shape> s = strides_of(*in.shape, *in.layout);
+        Maybe cl = s ? suggests_channels_last(*in.shape, *s) : std::nullopt;
+        if (!cl || *cl) return ok(unknown(node));
+      }
+      return ok(Layout{});
+    case LayoutRule::Elementwise:
+      return elementwise(layer, node, inputs);
+    case LayoutRule::View: {
+      Family f = family.id;
+      bool reshapes = f == Family::view || f == Family::flatten || f == Family::unflatten;
+      return reshapes ? view_like(layer, first) : moved_strides(layer, node, first);
+    }
+    case LayoutRule::Fresh:
+      break;
+  }
+  return ok(Layout{});
+}
+
+}  // namespace netshape

@@ -1,0 +1,136 @@
+"""Layout parity: random chains of view-making ops (permute, transpose, slicing, select,
+unsqueeze, squeeze, expand, flatten, reshape), activations and additions, ending in a `view`.
+PyTorch 1.13 decides whether the view is allowed (it refuses one that spans non-contiguous
+memory); netshape must say the same: exit 0 when PyTorch runs it, exit 1 with PyTorch's message
+when it raises, or exit 2 (it says it cannot tell), never the opposite answer.
+
+usage: layout_parity.py NETSHAPE [COUNT] [SEED]
+"""
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import torch
+import torch.nn.functional as F
+
+NETSHAPE = sys.argv[1]
+COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+
+
+def step(x):
+    """One random op applicable to x: (python source using `x`, the op applied to the tensor)."""
+    r = x.dim()
+    options = []
+    if r >= 2:
+        perm = list(range(r))
+        rng.shuffle(perm)
+        options.append((f"x.permute({', '.join(map(str, perm))})", lambda t, perm=perm: t.permute(*perm)))
+        i, j = rng.sample(range(r), 2)
+        options.append((f"x.transpose({i}, {j})", lambda t, i=i, j=j: t.transpose(i, j)))
+        d = rng.randrange(r)
+        if x.size(d) > 1:
+            lead = ":, " * d
+            options.append((f"x[{lead}1:]", lambda t, d=d: t.narrow(d, 1, t.size(d) - 1)))
+        if r >= 3:
+            d = rng.randrange(r)
+            lead = ":, " * d
+            options.append((f"x[{lead}0]", lambda t, d=d: t.select(d, 0)))
+        options.append((f"x.flatten({d})", lambda t, d=d: t.flatten(d)))
+        if d + 1 < r:
+            merged = list(x.shape[:d]) + [x.size(d) * x.size(d + 1)] + list(x.shape[d + 2:])
+            options.append((f"x.reshape({', '.join(map(str, merged))})",
+                            lambda t, m=merged: t.reshape(m)))
+    if r < 6:
+        d = rng.randrange(r + 1)
+        options.append((f"x.unsqueeze({d})", lambda t, d=d: t.unsqueeze(d)))
+    ones = [d for d in range(r) if x.size(d) == 1]
+    if ones:
+        d = rng.choice(ones)
+        options.append((f"x.squeeze({d})", lambda t, d=d: t.squeeze(d)))
+        sizes = [3 if k == d else -1 for k in range(r)]
+        options.append((f"x.expand({', '.join(map(str, sizes))})", lambda t, sizes=sizes: t.expand(*sizes)))
+    options.append(("F.relu(x)", F.relu))
+    options.append(("x + x", lambda t: t + t))
+    options.append(("torch.sigmoid(x)", torch.sigmoid))
+    shape = ", ".join(map(str, x.shape))
+    options.append((f"x + torch.zeros({shape})", lambda t: t + torch.zeros(t.shape)))
+    options.append((f"torch.zeros({shape}) + x", lambda t: torch.zeros(t.shape) + t))
+    if r >= 1:
+        options.append(("x * torch.ones(" + str(x.size(-1)) + ")", lambda t: t * torch.ones(t.size(-1))))
+    options.append(("x.contiguous()", lambda t: t.contiguous()))
+    if r == 4:
+        options.append(("F.max_pool2d(x, 1)", lambda t: F.max_pool2d(t, 1)))
+        options.append(("F.avg_pool2d(x, 1)", lambda t: F.avg_pool2d(t, 1)))
+    if r >= 1:
+        d = rng.randrange(r)
+        options.append((f"torch.cat([x, x], {d})", lambda t, d=d: torch.cat([t, t], d)))
+        options.append((f"torch.stack([x, x], {d})", lambda t, d=d: torch.stack([t, t], d)))
+    options.append(("F.softmax(x, dim=-1)", lambda t: F.softmax(t, dim=-1)))
+    return rng.choice(options)
+
+
+def final_view(x):
+    r = x.dim()
+    if r >= 2 and rng.random() < 0.5:
+        d = rng.randrange(r - 1)
+        shape = list(x.shape[:d]) + [-1] + list(x.shape[d + 2:])
+        return f"x.view({', '.join(map(str, shape))})", lambda t, shape=shape: t.view(shape)
+    return "x.view(-1)", lambda t: t.view(-1)
+
+
+def model():
+    dims = [rng.choice([1, 2, 3, 4]) for _ in range(rng.choice([2, 3, 4]))]
+    dims[0] = 2
+    x = torch.zeros(dims)
+    lines = []
+    for _ in range(rng.randrange(1, 5)):
+        src, fn = step(x)
+        x = fn(x)
+        lines.append(src)
+    src, fn = final_view(x)
+    lines.append(src)
+    try:
+        fn(x)
+        raised = None
+    except RuntimeError as e:
+        raised = str(e)
+    body = "\n".join(f"        x = {s}" for s in lines)
+    text = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
+        "class M(nn.Module):\n    def forward(self, x):\n"
+        f"{body}\n        return x\n\n# input: [{', '.join(map(str, dims))}]\n"
+    )
+    return text, raised
+
+
+def main():
+    agree = refused = raises = 0
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.py")
+        for i in range(COUNT):
+            text, raised = model()
+            raises += raised is not None
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([NETSHAPE, "check", path], capture_output=True, text=True)
+            said_raise = p.returncode == 1 and "view size is not compatible" in p.stderr
+            if p.returncode == 2 and "cannot tell whether this view" in p.stderr:
+                refused += 1
+            elif (raised is not None) == said_raise and p.returncode in (0, 1):
+                agree += 1
+            else:
+                failures.append((text, raised, p.returncode, p.stderr[-600:]))
+    for text, raised, rc, err in failures[:5]:
+        print("---- MISMATCH: PyTorch", "raised" if raised else "ran", "; netshape exit", rc)
+        print(text)
+        print(err)
+    print(f"layout parity: {agree} of {COUNT} agree with PyTorch ({raises} views PyTorch "
+          f"refuses), {refused} refused as undecided, {len(failures)} different")
+    sys.exit(1 if failures else 0)
+
+
+main()
