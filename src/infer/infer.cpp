@@ -210,6 +210,14 @@ class Analyzer {
   // would refuse is an error here, after the rule (a rule's answer is kept for every layer of
   // the same shapes, whatever their inputs' layouts).
   bool lay_out(const GraphNode& node, const LayerInfo& layer, uint32_t& index) {
+    index = 0;
+    // Most layers read contiguous tensors and make one: no need to look further.
+    LayoutRule rule = family_info(op_info(node.op).family).layout;
+    bool one_input = node.inputs.size() == 1;
+    if (rule != LayoutRule::View && (rule != LayoutRule::Elementwise || one_input) &&
+        std::all_of(node.inputs.begin(), node.inputs.end(),
+                    [&](TensorId t) { return t == kNoId || tensors_[t].layout == 0; }))
+      return true;
     SmallVector<LaidOut, 4> inputs;
     const std::vector<uint32_t>& copied = node.statement->extras().contiguous_inputs;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -221,7 +229,6 @@ class Analyzer {
     NodeId id = static_cast<NodeId>(&node - g_.nodes.data());
     LayoutStep step = follow_layout(layer, id, inputs);
     if (step.status != LayoutStep::Status::Ok) return view_error(node, layer, step);
-    index = 0;
     if (step.out.kind == Layout::Kind::Contiguous) return true;
     index = static_cast<uint32_t>(layouts_.size());
     layouts_.push_back(std::move(step.out));
