@@ -258,9 +258,16 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
-  // The inputs (indexes into `inputs`) read through `.contiguous()`: whatever view or permute
-  // made them, the statement reads a contiguous copy.
-  std::vector<uint32_t> contiguous_inputs;
+  // The inputs read through a copy that changes their memory layout (`.contiguous()`: a
+  // contiguous one; `x * 2`, `x.clone()`: a dense one in the input's order of strides).
+  struct CopiedInput {
+    uint32_t input = 0;  // index into `inputs`
+    bool contiguous = false;
+  };
+  std::vector<CopiedInput> copied_inputs;
+  // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
+  // cannot grow by broadcasting, and keeps its memory layout.
+  bool in_place = false;
 };
 
 // A statement's extras on the heap when it has any, copied with the statement.

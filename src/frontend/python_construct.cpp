@@ -301,6 +301,8 @@ class Construct {
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
   std::set<int> frozen_made_;
+  // The list and dict defaults of the file's functions, each one object as in Python.
+  std::map<const py::Param*, PyValue> shared_defaults_;
   struct Building {
     std::vector<Label>& stack;
     Building(std::vector<Label>& s, Label l) : stack(s) { stack.push_back(std::move(l)); }
@@ -858,6 +860,10 @@ class Construct {
     if (current.kind == PyValue::Kind::List && op == "+") {  // in place: every reference sees it
       PyList more = iterate(rhs, s.value->span);
       current.list->insert(current.list->end(), more.begin(), more.end());
+      return;
+    }
+    if (current.kind == PyValue::Kind::Tensor && op != "@") {  // x += y is x.add_(y)
+      assign_value(t, tensor_arithmetic(op, current, rhs, s.span, true), f);
       return;
     }
     assign_value(t, binary(op, current, rhs, s.span), f);
@@ -1877,6 +1883,18 @@ class Construct {
     }
   }
 
+  // A parameter's default. Python evaluates it once, when the `def` runs, so a list or dict
+  // default is one object every call shares (`def __init__(self, c, seen=[])` appends to the
+  // same list for every instance): kept by parameter and handed out again.
+  PyValue default_of(const py::Param& p, uint32_t file) {
+    auto kept = shared_defaults_.find(&p);
+    if (kept != shared_defaults_.end()) return kept->second;
+    Frame d = module_frame(file);
+    PyValue v = eval(*p.default_value, d);
+    if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Dict) shared_defaults_[&p] = v;
+    return v;
+  }
+
   void bind_parameters(const Stmt& def, size_t first, Args& args, const Expr& call, PyScope& scope,
                        uint32_t file = 0) {
     const py::Param* var_positional = nullptr;
@@ -1921,8 +1939,7 @@ class Construct {
       if (!p->default_value) {
         raise(call.span, fmt::format("{}() missing required argument: '{}'", def.name, p->name));
       }
-      Frame d = module_frame(file);
-      scope.vars[p->name] = eval(*p->default_value, d);
+      scope.vars[p->name] = default_of(*p, file);
     }
     if (var_positional) scope.vars[var_positional->name] = make_tuple(std::move(extra));
     if (var_keyword) scope.vars[var_keyword->name] = kwargs;
@@ -4351,10 +4368,13 @@ class Construct {
   // statement's inputs, everything else its arguments, in order.
   PyValue tensor_op(const std::string& op, Span op_span, const PyValue* self, const Args& args,
                     const Expr& call) {
+    if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     Statement st;
     st.op = op;
-    if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1)))
-      st.op.pop_back();  // F.relu_(x), x.sigmoid_(): in place, the same shape as relu
+    if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
+      st.op.pop_back();  // F.relu_(x), x.add_(y): in place, the shape of relu, of add
+      st.extras_for_write().in_place = true;
+    }
     // F.interpolate's deprecated aliases, as torch.nn.functional defines them.
     bool bilinear = op == "upsample_bilinear";
     if (op == "upsample" || op == "upsample_nearest" || bilinear) st.op = "interpolate";
@@ -4390,6 +4410,32 @@ class Construct {
                        "netshape follows tensors computed from forward's inputs");
     }
     return PyValue::tensor(emit(std::move(st)), call.span);
+  }
+
+  // `x.add(1)`, `torch.mul(x, 0.5)`, `x.div_(255)`: arithmetic of one tensor and a number keeps
+  // the tensor's shape, as `x + 1` does. nullopt when it is not that.
+  std::optional<PyValue> with_number(const std::string& op, const PyValue* self, const Args& args,
+                                     Span at) {
+    bool in_place = !op.empty() && op.back() == '_';
+    std::string base = in_place ? op.substr(0, op.size() - 1) : op;
+    static const std::map<std::string, std::string> kSymbols = {
+        {"add", "+"}, {"sub", "-"}, {"mul", "*"}, {"div", "/"}};
+    auto symbol = kSymbols.find(base);
+    if (symbol == kSymbols.end()) return std::nullopt;
+    PyList operands;
+    if (self) operands.push_back(*self);
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      if (k.empty() || k == "input" || k == "other") operands.push_back(args.values[i]);
+    }
+    if (operands.size() != 2) return std::nullopt;
+    bool t0 = operands[0].kind == PyValue::Kind::Tensor;
+    bool t1 = operands[1].kind == PyValue::Kind::Tensor;
+    const PyValue& other = t0 ? operands[1] : operands[0];
+    bool number =
+        other.is(Value::Kind::Int) || other.is(Value::Kind::Float) || other.is(Value::Kind::Bool);
+    if (t0 == t1 || !number) return std::nullopt;
+    return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place);
   }
 
   bool is_tensor_sequence(const PyValue& v) {
@@ -4499,25 +4545,42 @@ class Construct {
     return op == "chunk" || op == "split" || op == "unbind";
   }
 
-  // `.contiguous(memory_format=torch.channels_last)` (or `.to(...)`) lays a tensor out
-  // channels-last, which netshape does not follow (src/infer/layout.cpp): refused, unless the
-  // format is torch.contiguous_format. `contiguous` may also take it positionally.
-  static void default_memory_format(const Args& args, bool positional) {
+  // The memory format a copy asks for (`.contiguous(...)`, `.to(...)`, `.clone(...)`):
+  // torch.contiguous_format, torch.preserve_format (None when not given). Channels-last is not
+  // followed (src/infer/layout.cpp): refused. `contiguous` may also take it positionally.
+  static PyValue::Copy memory_format(const Args& args, bool positional, PyValue::Copy given) {
+    PyValue::Copy format = given;
     for (size_t i = 0; i < args.values.size(); ++i) {
-      bool format = args.keywords[i] == "memory_format" || (positional && i == 0);
+      if (args.keywords[i] != "memory_format" && !(positional && i == 0)) continue;
       const PyValue& v = args.values[i];
-      if (!format || (v.kind == PyValue::Kind::Builtin && v.name == "torch.contiguous_format"))
-        continue;
-      unsupported_here(args.spans[i], "a memory format other than torch.contiguous_format",
-                       "netshape follows PyTorch's default layout; remove `memory_format=`");
+      bool builtin = v.kind == PyValue::Kind::Builtin;
+      if (builtin && v.name == "torch.contiguous_format") {
+        format = PyValue::Copy::Contiguous;
+      } else if (builtin && v.name == "torch.preserve_format") {
+        format = PyValue::Copy::Dense;
+      } else {
+        unsupported_here(args.spans[i], "a memory format other than torch.contiguous_format",
+                         "netshape follows PyTorch's default layout; remove `memory_format=`");
+      }
     }
+    return format;
+  }
+
+  // `x.to(memory_format=...)` returns x itself or a copy depending on x's layout: not followed.
+  static void no_memory_format(const Args& args) {
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i] == "memory_format")
+        unsupported_here(args.spans[i], "`.to(memory_format=...)`",
+                         "use `.contiguous()`, which netshape follows");
   }
 
   // Tensor `t` as the next input of `st`, written at `span` (`fallback` when that is not
-  // known); an input read through `.contiguous()` is marked so.
+  // known); an input read through a copy (`.contiguous()`, `x * 2`) is marked so.
   static void add_input(Statement& st, const PyValue& t, Span span, Span fallback) {
-    if (t.contiguous_copy)
-      st.extras_for_write().contiguous_inputs.push_back(static_cast<uint32_t>(st.inputs.size()));
+    if (t.copy != PyValue::Copy::None) {
+      st.extras_for_write().copied_inputs.push_back(
+          {static_cast<uint32_t>(st.inputs.size()), t.copy == PyValue::Copy::Contiguous});
+    }
     st.inputs.push_back(t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
   }
@@ -4762,12 +4825,13 @@ class Construct {
         return PyValue::of(Value::dim_ref(t.name, args.values[0].data.i, call.span));
       unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
     }
-    if (name == "contiguous" || name == "to") default_memory_format(args, name == "contiguous");
-    if (name == "contiguous") {
-      PyValue copy = t;
-      copy.contiguous_copy = true;
-      return copy;
-    }
+    using Copy = PyValue::Copy;
+    if (name == "contiguous") return t.copied(memory_format(args, true, Copy::Contiguous));
+    if (name == "to") no_memory_format(args);
+    // Copies with the memory format preserved (as far as netshape follows dtypes, `float()` and
+    // `to()` return the tensor itself).
+    if (name == "clone") return t.copied(memory_format(args, false, Copy::Dense));
+    if (name == "double" || name == "half") return t.copied(Copy::Dense);
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
@@ -4790,7 +4854,9 @@ class Construct {
   }
 
   // tensor + tensor -> add (sub, mul, div); a tensor and a number keep the tensor's shape.
-  PyValue tensor_arithmetic(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+  // `in_place`: `a += b`, which writes into a's memory (a cannot grow).
+  PyValue tensor_arithmetic(const std::string& op, const PyValue& a, const PyValue& b, Span at,
+                            bool in_place = false) {
     bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
     if (ta && tb) {
       static const std::map<std::string, std::string> kOps = {
@@ -4804,6 +4870,7 @@ class Construct {
       add_input(st, a, a.data.span, a.data.span);
       add_input(st, b, b.data.span, b.data.span);
       st.module = module_;
+      if (in_place) st.extras_for_write().in_place = true;
       return PyValue::tensor(emit(std::move(st)), at);
     }
     const PyValue& other = ta ? b : a;
@@ -4811,7 +4878,10 @@ class Construct {
         other.is(Value::Kind::Int) || other.is(Value::Kind::Float) || other.is(Value::Kind::Bool);
     if (!number || op == "@")
       unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
-    PyValue kept = ta ? a : b;  // elementwise with a scalar: the tensor's shape
+    // elementwise with a scalar: the tensor's shape, in a new tensor laid out as TensorIterator
+    // lays out a copy (`x += 1` writes into x itself)
+    PyValue kept = ta ? a : b;
+    if (!in_place) kept = kept.copied(PyValue::Copy::Dense);
     kept.data.span = at;
     return kept;
   }

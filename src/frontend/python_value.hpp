@@ -5,6 +5,7 @@
 // of the statement that produces it). Nothing outside the model runs: no I/O, no imports, bounded
 // loops.
 #pragma once
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,9 +60,16 @@ struct PyValue {
   // A value that failed (an Opaque "failed") whose expression may build a module or an
   // nn.Parameter: unused, its weights would still be in model.parameters().
   bool may_hold_weights = false;
-  // Tensor: read through `.contiguous()`, so an op reading it reads contiguous memory whatever
-  // view made it (src/infer/layout.cpp).
-  bool contiguous_copy = false;
+  // Tensor: read through a copy, which changes its memory layout but not its shape
+  // (src/infer/layout.cpp): `x * 2` and `x.clone()` make a dense copy in x's order of strides,
+  // `x.contiguous()` a contiguous one (a contiguous copy of a dense copy is contiguous).
+  enum class Copy : uint8_t { None, Dense, Contiguous };
+  Copy copy = Copy::None;
+  PyValue copied(Copy c) const {
+    PyValue v = *this;
+    v.copy = std::max(copy, c);
+    return v;
+  }
   std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
 
   static PyValue of(Value v) {

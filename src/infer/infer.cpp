@@ -208,9 +208,13 @@ class Analyzer {
 
   // The memory layout of the node's output (layout.hpp), kept in `index`; a `view` PyTorch
   // would refuse is an error here, after the rule (a rule's answer is kept for every layer of
-  // the same shapes, whatever their inputs' layouts).
+  // the same shapes, whatever their inputs' layouts), and so is an in-place op PyTorch refuses.
   bool lay_out(const GraphNode& node, const LayerInfo& layer, uint32_t& index) {
     index = 0;
+    bool in_place = writes_in_place(node);
+    bool has_first = !node.inputs.empty() && node.inputs[0] != kNoId;
+    if (in_place && has_first && !(*layer.output == *tensors_[node.inputs[0]].shape))
+      return grows_in_place(node, layer);
     // Most layers read contiguous tensors and make one: no need to look further.
     LayoutRule rule = family_info(op_info(node.op).family).layout;
     bool one_input = node.inputs.size() == 1;
@@ -218,21 +222,97 @@ class Analyzer {
         std::all_of(node.inputs.begin(), node.inputs.end(),
                     [&](TensorId t) { return t == kNoId || tensors_[t].layout == 0; }))
       return true;
-    SmallVector<LaidOut, 4> inputs;
-    const std::vector<uint32_t>& copied = node.statement->extras().contiguous_inputs;
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      TensorId t = node.inputs[i];
-      if (t == kNoId) continue;
-      bool made_contiguous = std::find(copied.begin(), copied.end(), i) != copied.end();
-      inputs.push_back({tensors_[t].shape, &layouts_[made_contiguous ? 0 : tensors_[t].layout]});
-    }
     NodeId id = static_cast<NodeId>(&node - g_.nodes.data());
-    LayoutStep step = follow_layout(layer, id, inputs);
+    std::vector<Layout> read;  // what each input reads: its tensor, or a copy of it
+    read.reserve(node.inputs.size());
+    SmallVector<LaidOut, 4> inputs;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] == kNoId) continue;
+      read.push_back(read_layout(node, i, id));
+      inputs.push_back({tensors_[node.inputs[i]].shape, &read.back()});
+    }
+    LayoutStep step;
+    if (has_first && (in_place || returns_input(node))) {
+      if (in_place && overlaps(*inputs[0].shape, *inputs[0].layout))
+        return overlapping_write(node, layer);
+      step.out = *inputs[0].layout;  // the result is the first input's memory
+    } else {
+      step = follow_layout(layer, id, inputs);
+    }
     if (step.status != LayoutStep::Status::Ok) return view_error(node, layer, step);
     if (step.out.kind == Layout::Kind::Contiguous) return true;
     index = static_cast<uint32_t>(layouts_.size());
     layouts_.push_back(std::move(step.out));
     return true;
+  }
+
+  // The layout input i of the node reads: its tensor's, or that of the copy the statement reads
+  // it through (`x.contiguous()`, `x * 2`).
+  Layout read_layout(const GraphNode& node, size_t i, NodeId id) const {
+    const Tensor& t = tensors_[node.inputs[i]];
+    for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs)
+      if (c.input == i)
+        return c.contiguous ? Layout{} : dense_copy(*t.shape, layouts_[t.layout], id);
+    return layouts_[t.layout];
+  }
+
+  static const Value* bound_value(const GraphNode& node, std::string_view param) {
+    const OpInfo& op = op_info(node.op);
+    for (size_t i = 0; i < op.params.size() && i < node.bound.size(); ++i)
+      if (op.params[i].name == param) return node.bound[i];
+    return nullptr;
+  }
+  static bool bound_true(const GraphNode& node, std::string_view param) {
+    const Value* v = bound_value(node, param);
+    return v && v->kind == Value::Kind::Bool && v->b;
+  }
+
+  // `x += y`, `x.add_(y)`, `F.relu_(x)`, `nn.ReLU(inplace=True)`: written into the first input.
+  static bool writes_in_place(const GraphNode& node) {
+    return node.statement->extras().in_place || bound_true(node, "inplace");
+  }
+
+  // Identity, and dropout at inference (modules run in eval mode; `F.dropout` takes `training`,
+  // True unless given): they return their input itself.
+  static bool returns_input(const GraphNode& node) {
+    switch (node.op) {
+      case OpId::Identity:
+      case OpId::Dropout:
+      case OpId::Dropout1d:
+      case OpId::Dropout2d:
+      case OpId::Dropout3d:
+        return true;
+      case OpId::dropout:
+      case OpId::dropout2d:
+        return !bound_true(node, "training");
+      default:
+        return false;
+    }
+  }
+
+  // PyTorch's messages for an in-place op it refuses.
+  bool grows_in_place(const GraphNode& node, const LayerInfo& layer) {
+    const Statement& st = *node.statement;
+    diags_
+        .error(st.op_span,
+               fmt::format("output with shape {} doesn't match the broadcast shape {}",
+                           to_string(*tensors_[node.inputs[0]].shape), to_string(*layer.output)),
+               st.python ? "an in-place op writes into its first tensor, which cannot grow; "
+                           "write it out of place: `x = x + y`"
+                         : "an in-place op writes into its first tensor, which cannot grow")
+        .layer = layer.name;
+    return false;
+  }
+  bool overlapping_write(const GraphNode& node, const LayerInfo& layer) {
+    diags_
+        .error(node.statement->op_span,
+               "unsupported operation: more than one element of the written-to tensor refers to "
+               "a single memory location. Please clone() the tensor before performing the "
+               "operation.",
+               "the tensor is expanded (several elements share memory): clone() it first, or "
+               "write the op out of place")
+        .layer = layer.name;
+    return false;
   }
 
   bool view_error(const GraphNode& node, const LayerInfo& layer, const LayoutStep& step) {

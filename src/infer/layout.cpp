@@ -255,6 +255,32 @@ Status view_strides(const Shape& shape, const Shape& strides, const Shape& view_
   return view_d == -1 ? Status::Ok : Status::ViewDoesNotFit;
 }
 
+// Whether `view_shape` only splits `shape`'s dims, or adds and removes size-1 dims: such a view
+// fits whatever the strides (channel shuffle's `view(b, g, c // g, h, w)`, `view(n, -1)` of
+// [n, c, 1, 1]).
+bool only_splits(const Shape& shape, const Shape& view_shape) {
+  if (has_zero(shape)) return false;
+  size_t j = 0;
+  auto skip_ones = [&] {
+    while (j < view_shape.size() && is_one(view_shape[j])) ++j;
+  };
+  for (const Dim& d : shape) {
+    if (is_one(d)) continue;
+    Dim product = fixed(1);
+    for (;;) {
+      skip_ones();
+      if (j == view_shape.size()) return false;
+      std::optional<Dim> p = times(product, view_shape[j++]);
+      std::optional<int> c = p ? compare(*p, d) : std::nullopt;
+      if (!c || *c > 0) return false;
+      product = *p;
+      if (*c == 0) break;
+    }
+  }
+  skip_ones();
+  return j == view_shape.size();
+}
+
 // view (must fit), reshape and flatten (a copy when it does not fit), Unflatten (splits one dim:
 // always fits).
 LayoutStep view_like(const LayerInfo& layer, const LaidOut& in) {
@@ -266,7 +292,10 @@ LayoutStep view_like(const LayerInfo& layer, const LaidOut& in) {
     return ok(*in.layout);  // flatten of one dim returns the tensor itself
   if (in.layout->kind == Layout::Kind::Contiguous) return ok(Layout{});
   std::optional<Shape> strides = strides_of(*in.shape, *in.layout);
-  if (!strides) return {must_fit ? Status::ViewUndecided : Status::Ok, *in.layout};
+  if (!strides) {
+    bool fits = !must_fit || only_splits(*in.shape, out);
+    return {fits ? Status::Ok : Status::ViewUndecided, *in.layout};
+  }
   Shape out_strides;
   Status fit = view_strides(*in.shape, *strides, out, out_strides);
   if (fit == Status::Ok) return ok(strided(out, std::move(out_strides), in.layout->since));
@@ -291,6 +320,19 @@ std::optional<Shape> expanded_strides(const Shape& in, const Shape& in_strides, 
     strides[i] = size == out[i] ? *stride : fixed(0);
   }
   return strides;
+}
+
+// inferUnsqueezeGeometry: the new size-1 dim at `dim` spans the dim it displaces.
+std::optional<Shape> unsqueezed_strides(const Shape& shape, Shape strides, size_t dim) {
+  std::optional<Dim> stride = dim >= strides.size() ? fixed(1) : times(shape[dim], strides[dim]);
+  if (!stride) return std::nullopt;
+  strides.insert(strides.begin() + static_cast<std::ptrdiff_t>(dim), *stride);
+  return strides;
+}
+
+Shape unsqueezed_shape(Shape shape, size_t dim) {
+  shape.insert(shape.begin() + static_cast<std::ptrdiff_t>(dim), fixed(1));
+  return shape;
 }
 
 // transpose, permute, narrow, select, squeeze, unsqueeze, expand: the input's strides, moved.
@@ -323,11 +365,8 @@ LayoutStep moved_strides(const LayerInfo& layer, NodeId node, const LaidOut& in)
       return ok(strided(out, kept, since));
     }
     case Family::unsqueeze: {
-      size_t d = static_cast<size_t>(a.dim);
-      std::optional<Dim> stride = d >= s->size() ? fixed(1) : times((*in.shape)[d], (*s)[d]);
-      if (!stride) return ok(unknown(since));
-      s->insert(s->begin() + a.dim, *stride);
-      return ok(strided(out, *s, since));
+      std::optional<Shape> u = unsqueezed_strides(*in.shape, *s, static_cast<size_t>(a.dim));
+      return u ? ok(strided(out, *u, since)) : ok(unknown(since));
     }
     case Family::expand: {
       std::optional<Shape> e = expanded_strides(*in.shape, *s, out);
@@ -426,8 +465,6 @@ LayoutStep elementwise(const LayerInfo& layer, NodeId node, std::span<const Laid
     all_contiguous &= in.layout->kind == Layout::Kind::Contiguous && *in.shape == out;
   }
   if (all_contiguous) return ok(Layout{});
-  if (op_info(layer.op).kind == OpKind::none || op_info(layer.op).family == Family::dropout_nd)
-    return ok(*inputs[0].layout);  // Identity, dropout at inference: the input itself
   std::vector<Shape> strides;
   for (const LaidOut& in : inputs) {
     // TensorIteratorBase::compute_strides: a dim broadcast from size 1 reads one element.
@@ -442,27 +479,79 @@ LayoutStep elementwise(const LayerInfo& layer, NodeId node, std::span<const Laid
   return iterator_order(out, strides, node);
 }
 
+// Whether a layer keeping its input's memory format would lay its output out channels-last.
+// The 1-d pools run the 2-d kernel on the input unsqueezed at -2 (avg_pool1d, the adaptive
+// ones, max_pool1d with autograd on), so the unsqueezed geometry decides for them.
+Maybe keeps_channels_last(const LayerInfo& layer, const Shape& shape, const Shape& strides) {
+  Family f = op_info(layer.op).family;
+  bool pool = f == Family::max_pool || f == Family::avg_pool || f == Family::adaptive_avg_pool ||
+              f == Family::adaptive_max_pool;
+  if (pool && shape.size() == 3) {
+    std::optional<Shape> u = unsqueezed_strides(shape, strides, 2);
+    if (!u) return std::nullopt;
+    return suggests_channels_last(unsqueezed_shape(shape, 2), *u);
+  }
+  return suggests_channels_last(shape, strides);
+}
+
+// Layers that allocate their output in the input's suggested memory format: contiguous unless
+// that is channels-last, which PyTorch keeps or not by the kernel it picks (not followed).
+// F.pad with no positive pad returns a clone of the input (preserve format): not followed.
+LayoutStep like_input(const LayerInfo& layer, NodeId node, const LaidOut& in) {
+  if (in.layout->kind == Layout::Kind::Contiguous) return ok(Layout{});
+  Family f = op_info(layer.op).family;
+  const AttrInts& pads = layer.attrs->padding;
+  bool pads_nothing = std::none_of(pads.begin(), pads.end(), [](int64_t p) { return p > 0; });
+  if ((f == Family::pad || f == Family::constant_pad) && pads_nothing) return ok(unknown(node));
+  std::optional<Shape> s = strides_of(*in.shape, *in.layout);
+  Maybe cl = s ? keeps_channels_last(layer, *in.shape, *s) : std::nullopt;
+  if (cl && !*cl) return ok(Layout{});
+  return ok(unknown(node));
+}
+
+// cat_compute_output_memory_format: contiguous unless every input suggests channels-last.
+// stack of tensors that are not all contiguous is not followed: PyTorch 1.13 keeps a
+// channels-last input's strides in ways its unsqueezed inputs do not suggest.
+LayoutStep joined(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
+  bool stack = op_info(layer.op).family == Family::stack;
+  for (const LaidOut& in : inputs) {
+    if (stack) {
+      if (in.layout->kind != Layout::Kind::Contiguous) return ok(unknown(node));
+      continue;
+    }
+    std::optional<Shape> s = strides_of(*in.shape, *in.layout);
+    Maybe cl = s ? suggests_channels_last(*in.shape, *s) : std::nullopt;
+    if (cl && !*cl) return ok(Layout{});
+  }
+  return stack ? ok(Layout{}) : ok(unknown(node));
+}
+
 }  // namespace
+
+Layout dense_copy(const Shape& shape, const Layout& layout, NodeId node) {
+  if (layout.kind != Layout::Kind::Strided) return layout;
+  Maybe dense = is_non_overlapping_and_dense(shape, layout.strides);
+  if (!dense) return unknown(node);
+  if (*dense) return layout;
+  return iterator_order(shape, {layout.strides}, node).out;
+}
+
+bool overlaps(const Shape& shape, const Layout& layout) {
+  if (layout.kind != Layout::Kind::Strided) return false;
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (is_zero(layout.strides[d]) && !below_two(shape[d])) return true;
+  return false;
+}
 
 LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
   const FamilyInfo& family = family_info(op_info(layer.op).family);
   if (family.layout == LayoutRule::Fresh || inputs.empty()) return ok(Layout{});
   const LaidOut& first = inputs[0];
   switch (family.layout) {
-    case LayoutRule::LikeInput: {
-      if (first.layout->kind == Layout::Kind::Contiguous) return ok(Layout{});
-      std::optional<Shape> s = strides_of(*first.shape, *first.layout);
-      Maybe cl = s ? suggests_channels_last(*first.shape, *s) : std::nullopt;
-      if (cl && !*cl) return ok(Layout{});
-      return ok(unknown(node));  // channels-last: PyTorch may keep it; not followed
-    }
+    case LayoutRule::LikeInput:
+      return like_input(layer, node, first);
     case LayoutRule::Join:
-      for (const LaidOut& in : inputs) {
-        std::optional<Shape> s = strides_of(*in.shape, *in.layout);
-        Maybe cl = s ? suggests_channels_last(*in.shape, *s) : std::nullopt;
-        if (!cl || *cl) return ok(unknown(node));
-      }
-      return ok(Layout{});
+      return joined(layer, node, inputs);
     case LayoutRule::Elementwise:
       return elementwise(layer, node, inputs);
     case LayoutRule::View: {

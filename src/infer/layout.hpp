@@ -43,6 +43,15 @@ struct LayoutStep {
   Layout out;
 };
 
+// The layout of a copy PyTorch makes with the input's memory format preserved (`x * 2`,
+// `x.clone()`, as TensorIterator allocates it): a dense input's strides, else dense strides in
+// the input's order.
+Layout dense_copy(const Shape& shape, const Layout& layout, NodeId node);
+
+// Whether two elements share memory (a dim expanded with stride 0): PyTorch refuses to write
+// into such a tensor in place.
+bool overlaps(const Shape& shape, const Layout& layout);
+
 // The layout of `layer`'s output (node `node`), from its inputs' in order, as its family's
 // layout rule (op_families.def) says PyTorch lays it out.
 LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs);

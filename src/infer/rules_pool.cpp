@@ -1,4 +1,6 @@
 // Shape rules for max/avg pooling and adaptive pooling.
+#include <cstdint>
+
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 
@@ -57,6 +59,20 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
     }
     if (a.kernel[i] == 0) {
       ctx.fail_at("kernel_size", "kernel size should be greater than zero", "use kernel_size=2");
+      return std::nullopt;
+    }
+  }
+  // PyTorch's kernels for 2-d and 3-d pooling (and avg_pool1d, which is avg_pool2d) narrow the
+  // stride to a 32-bit int: larger is "integer out of range", or a garbled negative stride. (A
+  // kernel that large is larger than any input: that error comes first.)
+  bool narrowed = (nd >= 2 || !has_dilation) && ctx.is_given("stride");
+  for (size_t i = 0; i < nd && narrowed; ++i) {
+    if (a.stride[i] > INT32_MAX) {
+      ctx.fail_at(
+          "stride",
+          fmt::format("integer out of range: PyTorch's {} takes a stride below 2^31, got {}",
+                      ctx.op.name, a.stride[i]),
+          "use a smaller stride");
       return std::nullopt;
     }
   }

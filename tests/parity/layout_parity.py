@@ -1,5 +1,6 @@
 """Layout parity: random chains of view-making ops (permute, transpose, slicing, select,
-unsqueeze, squeeze, expand, flatten, reshape), activations and additions, ending in a `view`.
+unsqueeze, squeeze, expand, flatten, reshape), copies (`x * 2`, clone, contiguous, dropout),
+in-place ops, activations, additions, cat/stack and pooling, ending in a `view`.
 PyTorch 1.13 decides whether the view is allowed (it refuses one that spans non-contiguous
 memory); netshape must say the same: exit 0 when PyTorch runs it, exit 1 with PyTorch's message
 when it raises, or exit 2 (it says it cannot tell), never the opposite answer.
@@ -61,6 +62,14 @@ def step(x):
     if r >= 1:
         options.append(("x * torch.ones(" + str(x.size(-1)) + ")", lambda t: t * torch.ones(t.size(-1))))
     options.append(("x.contiguous()", lambda t: t.contiguous()))
+    options.append(("x * 2", lambda t: t * 2))
+    options.append(("x.clone()", lambda t: t.clone()))
+    options.append(("F.dropout(x, 0.1)", lambda t: F.dropout(t, 0.1)))
+    options.append(("F.dropout(x, 0.1, training=False)", lambda t: F.dropout(t, 0.1, training=False)))
+    expanded = any(st == 0 and n > 1 for st, n in zip(x.stride(), x.shape))
+    if not expanded:  # an in-place write into an expanded tensor raises (not a view question)
+        options.append(("F.relu(x, inplace=True)", lambda t: F.relu(t, inplace=True)))
+        options.append(("x.add_(1)", lambda t: t.add_(1)))
     if r == 4:
         options.append(("F.max_pool2d(x, 1)", lambda t: F.max_pool2d(t, 1)))
         options.append(("F.avg_pool2d(x, 1)", lambda t: F.avg_pool2d(t, 1)))

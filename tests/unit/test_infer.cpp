@@ -816,3 +816,33 @@ TEST_CASE("infer: view of a transposed tensor is refused as PyTorch refuses it, 
     }
   }
 }
+
+TEST_CASE("infer: 2-d and 3-d pooling take a stride below 2^31, as PyTorch's kernels do") {
+  // PyTorch 1.13: max_pool2d, max_pool3d, avg_pool3d raise "integer out of range"; avg_pool1d and
+  // avg_pool2d wrap it to a negative stride and raise; max_pool1d and conv run.
+  struct Case {
+    const char* model;
+    ExitCode exit;
+    const char* output;
+  };
+  const Case cases[] = {
+      {"input x: [1, 1, 8, 8]\nMaxPool2d(2, stride=2147483648)\n", ExitCode::ShapeError, ""},
+      {"input x: [1, 1, 8, 8]\nmax_pool2d(2, stride=4611686018427387904)\n", ExitCode::ShapeError,
+       ""},
+      {"input x: [1, 1, 8, 8]\nAvgPool2d(2, stride=2147483648)\n", ExitCode::ShapeError, ""},
+      {"input x: [1, 1, 8]\nAvgPool1d(2, stride=2147483648)\n", ExitCode::ShapeError, ""},
+      {"input x: [1, 1, 4, 4, 4]\nMaxPool3d(2, stride=2147483648)\n", ExitCode::ShapeError, ""},
+      {"input x: [1, 1, 8, 8]\nMaxPool2d(2, stride=2147483647)\n", ExitCode::Ok, "[1, 1, 1, 1]"},
+      {"input x: [1, 1, 8]\nMaxPool1d(2, stride=2147483648)\n", ExitCode::Ok, "[1, 1, 1]"},
+      {"input x: [1, 1, 8, 8]\nConv2d(1, 1, 2, stride=2147483648)\n", ExitCode::Ok, "[1, 1, 1, 1]"},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = check_ns(c.model);
+    INFO(c.model);
+    CHECK(m.exit == c.exit);
+    if (c.exit == ExitCode::Ok)
+      CHECK(out_shape(m) == c.output);
+    else
+      CHECK(first_error(m).message.rfind("integer out of range: PyTorch's ", 0) == 0);
+  }
+}

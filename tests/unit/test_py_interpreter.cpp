@@ -1446,3 +1446,175 @@ class Net(nn.Module):
   CHECK(shown.find("help: call `.contiguous()` before `.view(...)`, or use `.reshape(...)`") !=
         std::string::npos);
 }
+
+TEST_CASE("interpreter: in-place ops write into their first tensor, which cannot grow") {
+  // PyTorch 1.13's outcome for each; the first three exited 0 before (netshape broadcast them).
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+BODY
+
+# input: [2, 3, 4, 6]
+)";
+  const std::string grows =
+      "output with shape [2, 1, 4, 6] doesn't match the broadcast shape [2, 3, 4, 6]";
+  const std::string refused =
+      "view size is not compatible with input tensor's size and stride (at least one dimension "
+      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  struct Case {
+    const char* body;
+    ExitCode exit;
+    const char* output;  // the output shape, or the first error
+  };
+  const Case cases[] = {
+      {"        y = x.mean(1, keepdim=True)\n        y += x\n        return y",
+       ExitCode::ShapeError, grows.c_str()},
+      {"        return x.mean(1, keepdim=True).add_(x)", ExitCode::ShapeError, grows.c_str()},
+      {"        return self.relu(x[..., 1:]).view(2, -1)", ExitCode::ShapeError, refused.c_str()},
+      {"        return F.relu_(x[..., 1:]).view(2, -1)", ExitCode::ShapeError, refused.c_str()},
+      {"        return x.transpose(2, 3).mul_(x.transpose(2, 3)).view(2, 3, 24)",
+       ExitCode::ShapeError, refused.c_str()},
+      {"        y = x.mean(1, keepdim=True)\n        x += y\n        return x", ExitCode::Ok,
+       "[2, 3, 4, 6]"},
+      {"        return x.add_(x.mean(1, keepdim=True))", ExitCode::Ok, "[2, 3, 4, 6]"},
+      {"        return F.relu(x[..., 1:]).view(2, -1)", ExitCode::Ok, "[2, 60]"},
+  };
+  for (const Case& c : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY"), 4, c.body);
+    LoadedModel m = read(text);
+    INFO(std::string(c.body));
+    INFO(render_diagnostics(m));
+    CHECK(m.exit == c.exit);
+    if (c.exit == ExitCode::Ok)
+      CHECK(to_string(*m.analysis.layers.back().output) == c.output);
+    else
+      CHECK(first_error(m) == c.output);
+  }
+}
+
+TEST_CASE("interpreter: a list default is one list for every call, as in Python") {
+  // PyTorch: 105 parameters, output [2, 10] (Block(5) sees [4, 5]); netshape said 75, [2, 5].
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, c, seen=[]):
+        super().__init__()
+        seen.append(c)
+        self.fc = nn.Linear(c, c * len(seen))
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Block(4)
+        self.b = nn.Linear(4, 5)
+        self.c = Block(5)
+
+    def forward(self, x):
+        return self.c(self.b(self.a(x)))
+
+# input: [2, 4]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 105);
+  CHECK(to_string(*m.analysis.layers.back().output) == "[2, 10]");
+}
+
+TEST_CASE(
+    "interpreter: copies, in-place writes and 1-d pools keep or change the layout as in PyTorch") {
+  // PyTorch 1.13's outcome for each (a second reading of the layout rules found them).
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool1 = nn.AvgPool1d(2)
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+
+    def forward(self, x):
+BODY
+
+# input: [2, 3, 4, 5]
+)";
+  const std::string refused =
+      "view size is not compatible with input tensor's size and stride (at least one dimension "
+      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  const std::string overlap =
+      "unsupported operation: more than one element of the written-to tensor refers to a single "
+      "memory location. Please clone() the tensor before performing the operation.";
+  struct Case {
+    const char* body;
+    ExitCode exit;
+    const char* output;  // the output shape, or the first error (its start for exit 2)
+  };
+  const Case cases[] = {
+      // PyTorch raises: the 1-d pool keeps the transposed layout (its 2-d kernel sees it as
+      // channels-last); netshape does not follow that and says so
+      {"        return self.pool1(x.flatten(1, 2).transpose(1, 2)).view(2, -1)",
+       ExitCode::UsageOrParse, "netshape cannot tell whether this view is allowed"},
+      {"        return F.relu(x[..., 1:], inplace=True).view(2, -1)", ExitCode::ShapeError,
+       refused.c_str()},
+      {"        return F.relu(x[:, :1].expand(2, 3, 4, 5), inplace=True)", ExitCode::ShapeError,
+       overlap.c_str()},
+      {"        return F.pad(x.transpose(2, 3), (0, 0, 0, 0)).view(2, 3, 20)",
+       ExitCode::UsageOrParse, "netshape cannot tell whether this view is allowed"},
+      {"        return (x[..., 1:] * 2).view(2, -1)", ExitCode::Ok, "[2, 48]"},
+      {"        return x[..., 1:].clone().view(2, -1)", ExitCode::Ok, "[2, 48]"},
+      {"        return x.transpose(2, 3).clone(memory_format=torch.contiguous_format)"
+       ".view(2, 3, 20)",
+       ExitCode::Ok, "[2, 3, 20]"},
+      {"        return x.transpose(2, 3).clone().view(2, 3, 20)", ExitCode::ShapeError,
+       refused.c_str()},
+      {"        return x[..., 1:].double().view(2, -1)", ExitCode::Ok, "[2, 48]"},
+      {"        return F.dropout(x[..., 1:], 0.1).view(2, -1)", ExitCode::Ok, "[2, 48]"},
+      {"        return F.dropout(x[..., 1:], 0.1, training=False).view(2, -1)",
+       ExitCode::ShapeError, refused.c_str()},
+      {"        return x.add(1).view(2, -1)", ExitCode::Ok, "[2, 60]"},
+      {"        return torch.mul(x, 0.5).view(2, -1)", ExitCode::Ok, "[2, 60]"},
+      {"        return x.add_(1).view(2, -1)", ExitCode::Ok, "[2, 60]"},
+      {"        y = x.transpose(2, 3)\n        y += 1\n        return y.view(2, 3, 20)",
+       ExitCode::ShapeError, refused.c_str()},
+      {"        cl = self.conv(x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2))\n"
+       "        return torch.cat([cl, self.conv(x)], 1).view(2, -1)",
+       ExitCode::Ok, "[2, 240]"},
+      // PyTorch raises for both; netshape cannot follow them
+      {"        a = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)\n"
+       "        return torch.stack([a, a], 1).view(2, -1)",
+       ExitCode::UsageOrParse, "netshape cannot tell whether this view is allowed"},
+      {"        return x.transpose(2, 3).to(memory_format=torch.contiguous_format)",
+       ExitCode::UsageOrParse, "unsupported Python construct: `.to(memory_format=...)`"},
+      // splitting a dim fits whatever the layout (channel shuffle after a channels-last conv)
+      {"        cl = self.conv(x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2))\n"
+       "        return cl.view(2, 2, 3, 4, 5)",
+       ExitCode::Ok, "[2, 2, 3, 4, 5]"},
+  };
+  for (const Case& c : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY"), 4, c.body);
+    LoadedModel m = read(text);
+    INFO(std::string(c.body));
+    INFO(render_diagnostics(m));
+    CHECK(m.exit == c.exit);
+    if (c.exit == ExitCode::Ok)
+      CHECK(to_string(*m.analysis.layers.back().output) == c.output);
+    else
+      CHECK(first_error(m).rfind(c.output, 0) == 0);
+  }
+}
