@@ -301,8 +301,12 @@ class Construct {
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
   std::set<int> frozen_made_;
-  // The list and dict defaults of the file's functions, each one object as in Python.
-  std::map<const py::Param*, PyValue> shared_defaults_;
+  // The defaults of the file's functions, each one object as in Python (default_of).
+  std::map<std::pair<const py::Param*, const PyScope*>,
+           std::pair<std::shared_ptr<PyScope>, PyValue>>
+      shared_defaults_;
+  // The class attributes (`registry = []` in a class body), each one object, evaluated once.
+  std::map<const Stmt*, PyValue> class_values_;
   struct Building {
     std::vector<Label>& stack;
     Building(std::vector<Label>& s, Label l) : stack(s) { stack.push_back(std::move(l)); }
@@ -1417,8 +1421,12 @@ class Construct {
       if (!assigns) continue;
       for (const Expr& t : s.targets) {
         if (t.kind == Expr::Kind::Name && t.text == name) {
+          auto kept = class_values_.find(&s);  // the class body runs once
+          if (kept != class_values_.end()) return kept->second;
           Frame f = module_frame(L.file_of(&cls));
-          return eval(*s.value, f);
+          PyValue v = eval(*s.value, f);
+          class_values_.emplace(&s, v);
+          return v;
         }
       }
     }
@@ -1883,15 +1891,18 @@ class Construct {
     }
   }
 
-  // A parameter's default. Python evaluates it once, when the `def` runs, so a list or dict
-  // default is one object every call shares (`def __init__(self, c, seen=[])` appends to the
-  // same list for every instance): kept by parameter and handed out again.
-  PyValue default_of(const py::Param& p, uint32_t file) {
-    auto kept = shared_defaults_.find(&p);
-    if (kept != shared_defaults_.end()) return kept->second;
+  // A parameter's default. Python evaluates it once, when the `def` runs, so a default is one
+  // object every call of that function shares (`def __init__(self, c, seen=[])` appends to the
+  // same list for every instance; `norm=nn.LayerNorm(8)` is one module): kept by parameter and
+  // by the scope a nested `def` closes over (each run of the enclosing function makes a new
+  // function with new defaults). The scope is kept alive so its address names only it.
+  PyValue default_of(const py::Param& p, uint32_t file, const std::shared_ptr<PyScope>& closure) {
+    auto key = std::make_pair(&p, static_cast<const PyScope*>(closure.get()));
+    auto kept = shared_defaults_.find(key);
+    if (kept != shared_defaults_.end()) return kept->second.second;
     Frame d = module_frame(file);
     PyValue v = eval(*p.default_value, d);
-    if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Dict) shared_defaults_[&p] = v;
+    shared_defaults_.emplace(key, std::make_pair(closure, v));
     return v;
   }
 
@@ -1939,7 +1950,7 @@ class Construct {
       if (!p->default_value) {
         raise(call.span, fmt::format("{}() missing required argument: '{}'", def.name, p->name));
       }
-      scope.vars[p->name] = default_of(*p, file);
+      scope.vars[p->name] = default_of(*p, file, scope.parent);
     }
     if (var_positional) scope.vars[var_positional->name] = make_tuple(std::move(extra));
     if (var_keyword) scope.vars[var_keyword->name] = kwargs;
@@ -4368,6 +4379,9 @@ class Construct {
   // statement's inputs, everything else its arguments, in order.
   PyValue tensor_op(const std::string& op, Span op_span, const PyValue* self, const Args& args,
                     const Expr& call) {
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i] == "out")
+        unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     Statement st;
     st.op = op;
@@ -4564,6 +4578,29 @@ class Construct {
       }
     }
     return format;
+  }
+
+  // `x.to(torch.float64)`, `x.type(torch.half)`, `x.to(..., copy=True)`: a copy (preserving the
+  // memory format). To float32, the dtype of every tensor netshape follows, x itself.
+  static bool converts(const Args& args) {
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      const std::string& k = args.keywords[i];
+      if (k == "copy" && v.is(Value::Kind::Bool) && v.data.b) return true;
+      bool dtype = k.empty() || k == "dtype";
+      if (dtype && v.kind == PyValue::Kind::Builtin && v.name.rfind("torch.", 0) == 0 &&
+          v.name != "torch.float32" && v.name != "torch.float" && dtype_like(v.name))
+        return true;
+    }
+    return false;
+  }
+  static bool dtype_like(const std::string& name) {
+    for (const char* d :
+         {"torch.float64", "torch.double", "torch.float16", "torch.half", "torch.bfloat16",
+          "torch.int64", "torch.long", "torch.int32", "torch.int", "torch.int16", "torch.short",
+          "torch.int8", "torch.uint8", "torch.bool", "torch.complex64", "torch.cfloat"})
+      if (name == d) return true;
+    return false;
   }
 
   // `x.to(memory_format=...)` returns x itself or a copy depending on x's layout: not followed.
@@ -4828,6 +4865,7 @@ class Construct {
     using Copy = PyValue::Copy;
     if (name == "contiguous") return t.copied(memory_format(args, true, Copy::Contiguous));
     if (name == "to") no_memory_format(args);
+    if ((name == "to" || name == "type") && converts(args)) return t.copied(Copy::Dense);
     // Copies with the memory format preserved (as far as netshape follows dtypes, `float()` and
     // `to()` return the tensor itself).
     if (name == "clone") return t.copied(memory_format(args, false, Copy::Dense));

@@ -233,7 +233,8 @@ class Analyzer {
     }
     LayoutStep step;
     if (has_first && (in_place || returns_input(node))) {
-      if (in_place && overlaps(*inputs[0].shape, *inputs[0].layout))
+      bool writes = in_place && !returns_input(node);  // eval dropout writes nothing
+      if (writes && overlaps(*inputs[0].shape, *inputs[0].layout))
         return overlapping_write(node, layer);
       step.out = *inputs[0].layout;  // the result is the first input's memory
     } else {
@@ -283,8 +284,12 @@ class Analyzer {
       case OpId::Dropout3d:
         return true;
       case OpId::dropout:
-      case OpId::dropout2d:
-        return !bound_true(node, "training");
+      case OpId::dropout2d: {
+        const Value* p = bound_value(node, "p");
+        bool drops_nothing = p && ((p->kind == Value::Kind::Float && p->f == 0.0) ||
+                                   (p->kind == Value::Kind::Int && p->i == 0));
+        return drops_nothing || !bound_true(node, "training");
+      }
       default:
         return false;
     }

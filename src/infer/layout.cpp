@@ -72,11 +72,11 @@ bool has_zero(const Shape& shape) {
   return std::any_of(shape.begin(), shape.end(), is_zero);
 }
 
-// TensorImpl::compute_contiguous: size-1 dims may have any stride.
-Maybe is_contiguous(const Shape& shape, const Shape& strides) {
-  if (has_zero(shape)) return true;
+// Whether the dims, innermost first in `order`, tile memory without gaps (size-1 dims may have
+// any stride).
+Maybe dense_in_order(const Shape& shape, const Shape& strides, std::span<const size_t> order) {
   Dim expected = fixed(1);
-  for (size_t d = shape.size(); d-- > 0;) {
+  for (size_t d : order) {
     if (is_one(shape[d])) continue;
     auto c = compare(strides[d], expected);
     if (!c) return std::nullopt;
@@ -86,6 +86,14 @@ Maybe is_contiguous(const Shape& shape, const Shape& strides) {
     expected = *n;
   }
   return true;
+}
+
+// TensorImpl::compute_contiguous.
+Maybe is_contiguous(const Shape& shape, const Shape& strides) {
+  if (has_zero(shape)) return true;
+  SmallVector<size_t, 8> order;
+  for (size_t d = shape.size(); d-- > 0;) order.push_back(d);
+  return dense_in_order(shape, strides, order);
 }
 
 // The dims of a channels-last tensor, innermost first (C, then W, H, (D,) N).
@@ -101,17 +109,7 @@ std::span<const size_t> channels_last_order(size_t rank) {
 Maybe is_channels_last_contiguous(const Shape& shape, const Shape& strides) {
   std::span<const size_t> order = channels_last_order(shape.size());
   if (order.empty()) return false;
-  Dim expected = fixed(1);
-  for (size_t d : order) {
-    if (is_one(shape[d])) continue;
-    auto c = compare(strides[d], expected);
-    if (!c) return std::nullopt;
-    if (*c != 0) return false;
-    auto n = times(expected, shape[d]);
-    if (!n) return std::nullopt;
-    expected = *n;
-  }
-  return true;
+  return dense_in_order(shape, strides, order);
 }
 
 // is_channels_last_strides_2d / _3d (c10/core/MemoryFormat.h): whether suggest_memory_format()
@@ -167,16 +165,7 @@ Maybe is_non_overlapping_and_dense(const Shape& shape, const Shape& strides) {
       std::swap(dims[j], dims[j - 1]);
     }
   }
-  Dim required = fixed(1);
-  for (size_t d : dims) {
-    auto c = compare(strides[d], required);
-    if (!c) return std::nullopt;
-    if (*c != 0) return false;
-    auto n = times(required, shape[d]);
-    if (!n) return std::nullopt;
-    required = *n;
-  }
-  return true;
+  return dense_in_order(shape, strides, dims);
 }
 
 Layout unknown(NodeId since) {

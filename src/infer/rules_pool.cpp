@@ -63,8 +63,10 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
     }
   }
   // PyTorch's kernels for 2-d and 3-d pooling (and avg_pool1d, which is avg_pool2d) narrow the
-  // stride to a 32-bit int: larger is "integer out of range", or a garbled negative stride. (A
-  // kernel that large is larger than any input: that error comes first.)
+  // stride to a 32-bit int: larger is "integer out of range", or a stride wrapped to another
+  // value. (A kernel that large is larger than any input: that error comes first.) max_pool1d
+  // keeps 64 bits when its input does not require grad, and runs the 2-d kernel when it does;
+  // netshape follows the first.
   bool narrowed = (nd >= 2 || !has_dilation) && ctx.is_given("stride");
   for (size_t i = 0; i < nd && narrowed; ++i) {
     if (a.stride[i] > INT32_MAX) {

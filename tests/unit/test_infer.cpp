@@ -819,7 +819,8 @@ TEST_CASE("infer: view of a transposed tensor is refused as PyTorch refuses it, 
 
 TEST_CASE("infer: 2-d and 3-d pooling take a stride below 2^31, as PyTorch's kernels do") {
   // PyTorch 1.13: max_pool2d, max_pool3d, avg_pool3d raise "integer out of range"; avg_pool1d and
-  // avg_pool2d wrap it to a negative stride and raise; max_pool1d and conv run.
+  // avg_pool2d wrap it to a negative stride and raise; max_pool1d of an input that does not
+  // require grad and conv run.
   struct Case {
     const char* model;
     ExitCode exit;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <span>
 #include <string>
 
 #include "netshape/netshape.hpp"
@@ -1369,6 +1370,29 @@ BODY
   }
 }
 
+// A forward written into `base` at BODY, and PyTorch 1.13's outcome for it: the output shape
+// when it runs, else the start of netshape's first error.
+struct ForwardCase {
+  const char* body;
+  ExitCode exit;
+  const char* outcome;
+};
+
+static void check_forward_cases(const std::string& base, std::span<const ForwardCase> cases) {
+  for (const ForwardCase& c : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY"), 4, c.body);
+    LoadedModel m = read(text);
+    INFO(std::string(c.body));
+    INFO(render_diagnostics(m));
+    CHECK(m.exit == c.exit);
+    if (c.exit == ExitCode::Ok)
+      CHECK(to_string(*m.analysis.layers.back().output) == c.outcome);
+    else
+      CHECK(first_error(m).rfind(c.outcome, 0) == 0);
+  }
+}
+
 TEST_CASE("interpreter: a view PyTorch refuses because the memory is not contiguous") {
   // PyTorch 1.13's outcome for each (view raises "view size is not compatible with input
   // tensor's size and stride"); netshape exited 0 on every one before it followed strides.
@@ -1391,12 +1415,7 @@ class Net(nn.Module):
   const std::string refused =
       "view size is not compatible with input tensor's size and stride (at least one dimension "
       "spans across two contiguous subspaces). Use .reshape(...) instead.";
-  struct Case {
-    const char* body;
-    ExitCode exit;
-    const char* output;  // the output shape, or the first error
-  };
-  const Case cases[] = {
+  const ForwardCase cases[] = {
       {"x.transpose(2, 3).view(2, 3, 20)", ExitCode::ShapeError, refused.c_str()},
       {"x.transpose(2, 3).view(6, 5, 4)", ExitCode::Ok, "[6, 5, 4]"},
       {"x[:, :, 1:].view(2, 3, 15)", ExitCode::Ok, "[2, 3, 15]"},
@@ -1425,18 +1444,7 @@ class Net(nn.Module):
        ExitCode::UsageOrParse,
        "unsupported Python construct: a memory format other than torch.contiguous_format"},
   };
-  for (const Case& c : cases) {
-    std::string text = base;
-    text.replace(text.find("BODY"), 4, c.body);
-    LoadedModel m = read(text);
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    CHECK(m.exit == c.exit);
-    if (c.exit == ExitCode::Ok)
-      CHECK(to_string(*m.analysis.layers.back().output) == c.output);
-    else
-      CHECK(first_error(m) == c.output);
-  }
+  check_forward_cases(base, cases);
   // The error points at the view and, in a note, at the op that made the tensor non-contiguous.
   std::string text = base;
   text.replace(text.find("BODY"), 4, "x.transpose(2, 3).view(2, 3, 20)");
@@ -1469,12 +1477,7 @@ BODY
   const std::string refused =
       "view size is not compatible with input tensor's size and stride (at least one dimension "
       "spans across two contiguous subspaces). Use .reshape(...) instead.";
-  struct Case {
-    const char* body;
-    ExitCode exit;
-    const char* output;  // the output shape, or the first error
-  };
-  const Case cases[] = {
+  const ForwardCase cases[] = {
       {"        y = x.mean(1, keepdim=True)\n        y += x\n        return y",
        ExitCode::ShapeError, grows.c_str()},
       {"        return x.mean(1, keepdim=True).add_(x)", ExitCode::ShapeError, grows.c_str()},
@@ -1487,18 +1490,7 @@ BODY
       {"        return x.add_(x.mean(1, keepdim=True))", ExitCode::Ok, "[2, 3, 4, 6]"},
       {"        return F.relu(x[..., 1:]).view(2, -1)", ExitCode::Ok, "[2, 60]"},
   };
-  for (const Case& c : cases) {
-    std::string text = base;
-    text.replace(text.find("BODY"), 4, c.body);
-    LoadedModel m = read(text);
-    INFO(std::string(c.body));
-    INFO(render_diagnostics(m));
-    CHECK(m.exit == c.exit);
-    if (c.exit == ExitCode::Ok)
-      CHECK(to_string(*m.analysis.layers.back().output) == c.output);
-    else
-      CHECK(first_error(m) == c.output);
-  }
+  check_forward_cases(base, cases);
 }
 
 TEST_CASE("interpreter: a list default is one list for every call, as in Python") {
@@ -1547,6 +1539,7 @@ class Net(nn.Module):
         super().__init__()
         self.pool1 = nn.AvgPool1d(2)
         self.conv = nn.Conv2d(3, 6, 3, padding=1)
+        self.drop = nn.Dropout(0.1, inplace=True)
 
     def forward(self, x):
 BODY
@@ -1559,12 +1552,7 @@ BODY
   const std::string overlap =
       "unsupported operation: more than one element of the written-to tensor refers to a single "
       "memory location. Please clone() the tensor before performing the operation.";
-  struct Case {
-    const char* body;
-    ExitCode exit;
-    const char* output;  // the output shape, or the first error (its start for exit 2)
-  };
-  const Case cases[] = {
+  const ForwardCase cases[] = {
       // PyTorch raises: the 1-d pool keeps the transposed layout (its 2-d kernel sees it as
       // channels-last); netshape does not follow that and says so
       {"        return self.pool1(x.flatten(1, 2).transpose(1, 2)).view(2, -1)",
@@ -1600,21 +1588,67 @@ BODY
        ExitCode::UsageOrParse, "netshape cannot tell whether this view is allowed"},
       {"        return x.transpose(2, 3).to(memory_format=torch.contiguous_format)",
        ExitCode::UsageOrParse, "unsupported Python construct: `.to(memory_format=...)`"},
+      {"        return F.dropout(x[..., 1:], 0.0).view(2, -1)", ExitCode::ShapeError,
+       refused.c_str()},  // p=0: the input itself
+      {"        return self.drop(x[:, :1].expand(2, 3, 4, 5))", ExitCode::Ok, "[2, 3, 4, 5]"},
+      {"        return x[..., 1:].to(torch.float64).view(2, -1)", ExitCode::Ok, "[2, 48]"},
+      {"        return x[..., 1:].to(torch.float32).view(2, -1)", ExitCode::ShapeError,
+       refused.c_str()},
+      {"        return torch.add(x, 1, out=x)", ExitCode::UsageOrParse,
+       "unsupported Python construct: `out=`"},
       // splitting a dim fits whatever the layout (channel shuffle after a channels-last conv)
       {"        cl = self.conv(x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2))\n"
        "        return cl.view(2, 2, 3, 4, 5)",
        ExitCode::Ok, "[2, 2, 3, 4, 5]"},
   };
-  for (const Case& c : cases) {
-    std::string text = base;
-    text.replace(text.find("BODY"), 4, c.body);
-    LoadedModel m = read(text);
-    INFO(std::string(c.body));
-    INFO(render_diagnostics(m));
-    CHECK(m.exit == c.exit);
-    if (c.exit == ExitCode::Ok)
-      CHECK(to_string(*m.analysis.layers.back().output) == c.output);
-    else
-      CHECK(first_error(m).rfind(c.output, 0) == 0);
-  }
+  check_forward_cases(base, cases);
+}
+
+TEST_CASE("interpreter: defaults and class attributes are one object, as Python makes them") {
+  // PyTorch: 196 parameters and [2, 4]. The class list and the list inside a tuple default grow
+  // with each Block, the LayerNorm default is one module (counted once), and the nested def's
+  // list is new at each call of widths (2 + 2). netshape said [2, 0] and 0 parameters for a.fc.
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Block(nn.Module):
+    registry = []
+
+    def __init__(self, c, state=([],), norm=nn.LayerNorm(4)):
+        super().__init__()
+        self.registry.append(c)
+        state[0].append(c)
+        self.norm = norm
+        self.fc = nn.Linear(c, c * len(self.registry) * len(state[0]))
+
+    def forward(self, x):
+        return self.fc(self.norm(x))
+
+
+def widths(c):
+    def grow(k, acc=[]):
+        acc.append(k)
+        return len(acc)
+
+    grow(c)
+    return grow(c)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Block(4)
+        self.b = nn.Linear(4, 4)
+        self.c = Block(4)
+        self.d = nn.Linear(16, widths(3) + widths(5))
+
+    def forward(self, x):
+        return self.d(self.c(self.b(self.a(x))))
+
+# input: [2, 4]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 196);
+  CHECK(to_string(*m.analysis.layers.back().output) == "[2, 4]");
 }
