@@ -2795,6 +2795,11 @@ class Construct {
                      "netshape computes such tensors with numbers and each other");
   }
 
+  // An int, float or bool: what arithmetic and comparisons take as a Python number.
+  static bool is_number(const PyValue& v) {
+    return v.is(Value::Kind::Int) || v.is(Value::Kind::Float) || v.is(Value::Kind::Bool);
+  }
+
   static std::optional<DType> dtype_named(const std::string& n) {
     static const std::pair<const char*, DType> kNames[] = {
         {"torch.float32", DType::Float32}, {"torch.float", DType::Float32},
@@ -3282,9 +3287,7 @@ class Construct {
     if (a.kind == PyValue::Kind::Unbound || b.kind == PyValue::Kind::Unbound)
       binary("==", a, b, at);
     if (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data) {
-      bool na = a.is(Value::Kind::Int) || a.is(Value::Kind::Float) || a.is(Value::Kind::Bool);
-      bool nb = b.is(Value::Kind::Int) || b.is(Value::Kind::Float) || b.is(Value::Kind::Bool);
-      if (na && nb) {
+      if (is_number(a) && is_number(b)) {
         if (a.is(Value::Kind::Float) || b.is(Value::Kind::Float))
           return number_of(a, at) == number_of(b, at);
         return int_of(a, at) == int_of(b, at);
@@ -4445,10 +4448,7 @@ class Construct {
     if (operands.size() != 2) return std::nullopt;
     bool t0 = operands[0].kind == PyValue::Kind::Tensor;
     bool t1 = operands[1].kind == PyValue::Kind::Tensor;
-    const PyValue& other = t0 ? operands[1] : operands[0];
-    bool number =
-        other.is(Value::Kind::Int) || other.is(Value::Kind::Float) || other.is(Value::Kind::Bool);
-    if (t0 == t1 || !number) return std::nullopt;
+    if (t0 == t1 || !is_number(t0 ? operands[1] : operands[0])) return std::nullopt;
     return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place);
   }
 
@@ -4588,13 +4588,12 @@ class Construct {
       const std::string& k = args.keywords[i];
       if (k == "copy" && v.is(Value::Kind::Bool) && v.data.b) return true;
       bool dtype = k.empty() || k == "dtype";
-      if (dtype && v.kind == PyValue::Kind::Builtin && v.name.rfind("torch.", 0) == 0 &&
-          v.name != "torch.float32" && v.name != "torch.float" && dtype_like(v.name))
-        return true;
+      if (dtype && v.kind == PyValue::Kind::Builtin && other_than_float32(v.name)) return true;
     }
     return false;
   }
-  static bool dtype_like(const std::string& name) {
+  // The name of a dtype other than float32 (torch.float64, torch.half, torch.long, ...).
+  static bool other_than_float32(const std::string& name) {
     for (const char* d :
          {"torch.float64", "torch.double", "torch.float16", "torch.half", "torch.bfloat16",
           "torch.int64", "torch.long", "torch.int32", "torch.int", "torch.int16", "torch.short",
@@ -4912,9 +4911,7 @@ class Construct {
       return PyValue::tensor(emit(std::move(st)), at);
     }
     const PyValue& other = ta ? b : a;
-    bool number =
-        other.is(Value::Kind::Int) || other.is(Value::Kind::Float) || other.is(Value::Kind::Bool);
-    if (!number || op == "@")
+    if (!is_number(other) || op == "@")
       unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
     // elementwise with a scalar: the tensor's shape, in a new tensor laid out as TensorIterator
     // lays out a copy (`x += 1` writes into x itself)

@@ -232,8 +232,9 @@ class Analyzer {
       inputs.push_back({tensors_[node.inputs[i]].shape, &read.back()});
     }
     LayoutStep step;
-    if (has_first && (in_place || returns_input(node))) {
-      bool writes = in_place && !returns_input(node);  // eval dropout writes nothing
+    bool returns = returns_input(node);
+    if (has_first && (in_place || returns)) {
+      bool writes = in_place && !returns;  // eval dropout writes nothing
       if (writes && overlaps(*inputs[0].shape, *inputs[0].layout))
         return overlapping_write(node, layer);
       step.out = *inputs[0].layout;  // the result is the first input's memory
