@@ -45,7 +45,7 @@ bool kernel_has_thp() {
 
 }  // namespace
 
-TEST_CASE("heap policy: the grown heap is advised as huge pages, and still allocates") {
+TEST_CASE("heap policy: the grown heap is advised as huge pages, and allocates on them") {
   std::optional<netshape::AdvisedHeap> advised = netshape::use_heap_for_analysis();
   if (kPolicyApplies && kernel_has_thp()) REQUIRE(advised.has_value());
   if (!advised) return;
@@ -58,6 +58,10 @@ TEST_CASE("heap policy: the grown heap is advised as huge pages, and still alloc
   // The heap works as before: an allocation inside the advised part holds what is written.
   auto* block = static_cast<unsigned char*>(std::malloc(8u << 20));
   REQUIRE(block != nullptr);
+  // ... and on huge pages from the first byte: the stretch below the first huge page is taken.
+  auto at = reinterpret_cast<uintptr_t>(block);
+  CHECK(at >= advised->first);
+  CHECK(at < advised->first + advised->bytes);
   for (size_t i = 0; i < (8u << 20); i += 4096) block[i] = static_cast<unsigned char>(i >> 12);
   CHECK(block[4096 * 7] == 7);
   std::free(block);
