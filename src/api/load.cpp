@@ -306,6 +306,7 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
     Diagnostic d = read.stop_error;
     if (!d.span.valid()) d.span = read.stopped_at;
     m.diags.add(std::move(d));
+    m.analysis.ok = false;  // the model fails there: no output, no totals
   }
   // A forward that computed with sizes holds numbers of these input shapes: no other is tried.
   bool fixed_shapes = read.sizes_read_at.valid();

@@ -1195,6 +1195,14 @@ class Construct {
         return tensor_attribute(obj, e);
       case PyValue::Kind::Values:
         return values_attribute(obj, e);
+      case PyValue::Kind::Tuple:  // a named tuple's field (max_min)
+        for (size_t i = 0; i < obj.keywords.size() && i < obj.items.size(); ++i)
+          if (obj.keywords[i] == name) return obj.items[i];
+        if (!obj.keywords.empty() && obj.name.rfind("torch.return_types.", 0) == 0) {
+          raise(e.span, fmt::format("'{}' object has no attribute '{}'", obj.name, name),
+                fmt::format("its fields are `.{}`", fmt::join(obj.keywords, "`, `.")));
+        }
+        break;
       case PyValue::Kind::Partial:
         if (name == "func") return obj.items[0];
         if (name == "args" || name == "keywords") {
@@ -3933,14 +3941,14 @@ class Construct {
   int64_t dim_value(const Value& ref, Span at) {
     const Shape& shape = shape_now(ref.s, at);
     int64_t rank = static_cast<int64_t>(shape.size());
+    PyValue tensor = PyValue::tensor(ref.s, at);
     if (rank == 0) {
-      raise(at, fmt::format("Dimension specified as {} but tensor has no dimensions", ref.i),
-            fmt::format("`{}` is a 0-dim tensor here", ref.s));
+      torch_error(tensor, at,
+                  fmt::format("Dimension specified as {} but tensor has no dimensions", ref.i),
+                  "the tensor has no dims here: it is a single number");
     }
     std::optional<int64_t> i = wrap_dim(ref.i, rank);
-    if (!i)
-      raise(at, dim_out_of_range(std::to_string(ref.i), rank),
-            fmt::format("`{}` has {} dims here", ref.s, rank));
+    if (!i) torch_error(tensor, at, dim_out_of_range(std::to_string(ref.i), rank), dims_help(rank));
     const Dim& d = shape[static_cast<size_t>(*i)];
     if (d.symbolic()) {
       raise(at,
@@ -4656,7 +4664,11 @@ class Construct {
   PyValue split_tensor(const PyValue& t, const std::string& how, const Args& args, Span at) {
     int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
     const PyValue* dim_arg = argument(args, how == "unbind" ? 0 : 1, "dim");
-    int64_t dim = wrapped_dim(dim_arg != nullptr ? int_of(*dim_arg, at) : 0, rank, at);
+    int64_t given = dim_arg != nullptr ? int_of(*dim_arg, at) : 0;
+    std::optional<int64_t> wrapped = wrap_dim(given, rank);
+    if (!wrapped)
+      torch_error(t, at, dim_out_of_range(std::to_string(given), rank), dims_help(rank));
+    int64_t dim = *wrapped;
     int64_t size = dim_value(Value::dim_ref(t.name, dim, at), at);
     PyList pieces;
     if (how == "unbind") {
@@ -4673,8 +4685,11 @@ class Construct {
     if (count == nullptr) raise(at, how + "() missing required argument: '" + what + "'");
     if (how == "chunk") {
       int64_t chunks = int_of(*count, at);
-      if (chunks <= 0)
-        raise(at, fmt::format("chunk expects `chunks` to be greater than 0, got: {}", chunks));
+      if (chunks <= 0) {
+        torch_error(t, at,
+                    fmt::format("chunk expects `chunks` to be greater than 0, got: {}", chunks),
+                    "split into one or more chunks");
+      }
       int64_t each = size == 0 ? 0 : (size + chunks - 1) / chunks;
       for (int64_t start = 0; start < size; start += each)
         lengths.push_back(std::min(each, size - start));
@@ -4687,16 +4702,20 @@ class Construct {
         sum += lengths.back();
       }
       if (sum != size) {
-        raise(at, fmt::format("split_with_sizes expects split_sizes to sum exactly to {} (input "
-                              "tensor's size at dimension {}), but got split_sizes=[{}]",
-                              size, dim, sizes));
+        torch_error(t, at,
+                    fmt::format("split_with_sizes expects split_sizes to sum exactly to {} (input "
+                                "tensor's size at dimension {}), but got split_sizes=[{}]",
+                                size, dim, sizes),
+                    fmt::format("give sizes that add up to {}", size));
       }
     } else {
       int64_t each = int_of(*count, at);
       if (each <= 0) {
-        raise(at, fmt::format("split_size can only be 0 if dimension size is 0, but got "
-                              "dimension size of {}",
-                              size));
+        torch_error(t, at,
+                    fmt::format("split_size can only be 0 if dimension size is 0, but got "
+                                "dimension size of {}",
+                                size),
+                    "give a split size of 1 or more");
       }
       for (int64_t start = 0; start < size; start += each)
         lengths.push_back(std::min(each, size - start));
@@ -4786,7 +4805,15 @@ class Construct {
     last_is_one_of_several();
     PyValue indices = tensor_op(max ? "argmax" : "argmin", op_span, &t, args, call);
     last_is_one_of_several();
-    return make_tuple({values, indices});
+    return return_type(name, {values, indices}, {"values", "indices"});
+  }
+
+  // torch.return_types.<op>: a tuple whose items are also attributes (`x.max(1).values`).
+  static PyValue return_type(const std::string& op, PyList items, std::vector<std::string> fields) {
+    PyValue p = make_tuple(std::move(items));
+    p.name = "torch.return_types." + op;
+    p.keywords = std::move(fields);
+    return p;
   }
 
   // Marks the statement just written as one of several tensors its call returns.
@@ -4828,9 +4855,57 @@ class Construct {
       p.name = "tensor." + e.text;
       return p;
     }
+    if (e.text == "T" || e.text == "mT" || e.text == "H" || e.text == "mH")
+      return transposed(t, e.text, e.span);
     PyValue m = PyValue::builtin("method." + e.text);  // a method, bound to the tensor
     m.method_self = std::make_shared<PyValue>(t);
     return m;
+  }
+
+  // x.T reverses the dims (a tensor of fewer than 2 is itself); x.mT and x.mH swap the last two,
+  // x.H the two of a matrix (real tensors: the conjugate is the tensor). PyTorch 1.13's errors
+  // for tensors of other ranks.
+  PyValue transposed(const PyValue& t, const std::string& which, Span at) {
+    int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
+    if (which == "T") {
+      if (rank < 2) return t;
+      std::vector<Value> dims;
+      for (int64_t d = rank - 1; d >= 0; --d) dims.push_back(int_value(d, at));
+      return tensor_statement("permute", t, std::move(dims), at);
+    }
+    if (which == "H" && rank != 2) {
+      torch_error(
+          t, at,
+          fmt::format("tensor.H is only supported on matrices (2-D tensors). Got {}-D "
+                      "tensor.{}",
+                      rank, rank > 2 ? " For batches of matrices, consider using tensor.mH" : ""),
+          rank > 2 ? "use `.mH` (or `.mT`) to swap the last two dims" : "`.H` needs a 2-D tensor");
+    }
+    if (rank < 2) {
+      torch_error(t, at,
+                  fmt::format("tensor.{} is only supported on matrices or batches of matrices. "
+                              "Got {}-D tensor.",
+                              which, rank),
+                  "it swaps the last two dims: the tensor needs at least two");
+    }
+    return tensor_statement("transpose", t, {int_value(-2, at), int_value(-1, at)}, at);
+  }
+
+  // The help of a dim out of range for a tensor of `rank` dims (rank >= 1).
+  static std::string dims_help(int64_t rank) {
+    return fmt::format("the tensor has {} dims here: use a dim from {} to {}", rank, -rank,
+                       rank - 1);
+  }
+
+  // An error PyTorch raises in forward at `at`, where `input` is the last tensor read: reading
+  // stops there and the model fails at that point (exit 1), as a layer's error does.
+  [[noreturn]] static void torch_error(const PyValue& input, Span at, std::string message,
+                                       std::string help) {
+    Diagnostic d;
+    d.span = at;
+    d.message = std::move(message);
+    d.help = std::move(help);
+    throw ForwardStopped{input.name, at, std::move(d)};
   }
 
   // Methods that return the same tensor as far as shapes go: no statement for them.

@@ -46,7 +46,9 @@ struct PyValue {
   Kind kind = Kind::Data;
   Value data;
   std::vector<PyValue> items;
-  std::vector<std::string> keywords;  // Partial: keywords of items[1..] ("" = positional)
+  // Partial: keywords of items[1..] ("" = positional); Tuple: the field names of a named tuple
+  // (`x.max(1).values`), or none
+  std::vector<std::string> keywords;
   std::shared_ptr<PyList> list;
   std::shared_ptr<PyDict> dict;
   int64_t range[3] = {0, 0, 1};

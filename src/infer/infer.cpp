@@ -11,6 +11,7 @@
 
 #include "layout.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 #include "rule_memo.hpp"
 
@@ -363,6 +364,7 @@ class Analyzer {
     ctx.keep_weights = !options_.probe;
     ctx.input_flattened_from = flattened_from;
     bind(ctx, node);
+    if (!dim_refs_in_range(node)) return false;
     size_t reported = diags_.count();
     bool ok = kRules[static_cast<size_t>(node.op)](ctx);
     layer.attrs = attrs_.keep(ctx.attrs);
@@ -388,6 +390,39 @@ class Analyzer {
     }
     for (const Value* v : node.var_positional)
       ctx.var_positional.push_back(*resolve_value(ctx, *v));
+  }
+
+  // `x.size(i)` of a dim x does not have is PyTorch's error where forward asks for it, before
+  // the op that would use it (an error, false).
+  bool dim_refs_in_range(const GraphNode& node) const {
+    for (const Value* v : node.bound)
+      if (v && !dim_ref_in_range(*v)) return false;
+    for (const Value* v : node.var_positional)
+      if (!dim_ref_in_range(*v)) return false;
+    return true;
+  }
+  bool dim_ref_in_range(const Value& v) const {
+    if (v.is_sequence())
+      return std::all_of(v.items.begin(), v.items.end(),
+                         [this](const Value& item) { return dim_ref_in_range(item); });
+    if (v.kind != Value::Kind::DimRef || v.s.str().rfind("#", 0) == 0) return true;
+    TensorId t = g_.find_tensor(v.s);
+    if (t == kNoId || !tensors_[t].shape) return true;
+    int64_t rank = static_cast<int64_t>(tensors_[t].shape->size());
+    int64_t i = v.i < 0 ? v.i + rank : v.i;
+    if (i >= 0 && i < rank) return true;
+    std::string help = rank == 0
+                           ? "the tensor has no dims here: it is a single number"
+                           : fmt::format("the tensor has {} dims here: use a dim from {} to {}",
+                                         rank, -rank, rank - 1);
+    if (rank == 0) {
+      diags_.error(v.span,
+                   fmt::format("Dimension specified as {} but tensor has no dimensions", v.i),
+                   std::move(help));
+    } else {
+      diags_.error(v.span, dim_out_of_range(std::to_string(v.i), rank), std::move(help));
+    }
+    return false;
   }
 
   static bool has_dim_ref(const Value& v) {

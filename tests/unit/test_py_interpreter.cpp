@@ -1393,6 +1393,76 @@ static void check_forward_cases(const std::string& base, std::span<const Forward
   }
 }
 
+TEST_CASE("interpreter: x.T, x.mT, x.H and x.mH, and the fields of x.max(dim)") {
+  // PyTorch 1.13's outcome for each; netshape refused all of them before, with a misleading
+  // message ("non-tensor argument to a module call", "forward must return a tensor").
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        return BODY
+
+# input: [2, 3, 4, 5]
+)";
+  const std::string not_contiguous =
+      "view size is not compatible with input tensor's size and stride (at least one dimension "
+      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  const ForwardCase cases[] = {
+      {"x.T", ExitCode::Ok, "[5, 4, 3, 2]"},
+      {"x.mT", ExitCode::Ok, "[2, 3, 5, 4]"},
+      {"x.mH", ExitCode::Ok, "[2, 3, 5, 4]"},
+      {"x.sum(0).mT", ExitCode::Ok, "[3, 5, 4]"},
+      {"x.flatten(1).T", ExitCode::Ok, "[60, 2]"},
+      {"x.flatten(1).H", ExitCode::Ok, "[60, 2]"},
+      {"x.flatten().T", ExitCode::Ok, "[120]"},
+      {"x.H", ExitCode::ShapeError,
+       "tensor.H is only supported on matrices (2-D tensors). Got 4-D tensor. For batches of "
+       "matrices, consider using tensor.mH"},
+      {"x.flatten().mT", ExitCode::ShapeError,
+       "tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor."},
+      {"x.T.view(2, -1)", ExitCode::ShapeError, not_contiguous.c_str()},
+      {"x.T.reshape(2, -1)", ExitCode::Ok, "[2, 60]"},
+      {"x.mT.contiguous().view(2, -1)", ExitCode::Ok, "[2, 60]"},
+      {"x.max(dim=1).values", ExitCode::Ok, "[2, 4, 5]"},
+      {"x.max(1).indices", ExitCode::Ok, "[2, 4, 5]"},
+      {"torch.max(x, 1, keepdim=True).values", ExitCode::Ok, "[2, 1, 4, 5]"},
+      {"x.min(dim=-1)[0]", ExitCode::Ok, "[2, 3, 4]"},
+      {"x.max(dim=1).counts", ExitCode::UsageOrParse,
+       "'torch.return_types.max' object has no attribute 'counts'"},
+  };
+  check_forward_cases(base, cases);
+  // PyTorch's errors the reader finds as it splits or sizes a tensor are shape errors too (they
+  // exited 2 before, as if the file could not be read).
+  const ForwardCase raised[] = {
+      {"x.chunk(2, dim=7)[0]", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 7)"},
+      {"x.unbind(9)[0]", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 9)"},
+      {"x.view(x.size(7), -1)", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 7)"},
+      {"torch.split(x, [1, 1], 1)[0]", ExitCode::ShapeError,
+       "split_with_sizes expects split_sizes to sum exactly to 3 (input tensor's size at "
+       "dimension 1), but got split_sizes=[1, 1]"},
+      {"x.split(0, 1)[0]", ExitCode::ShapeError,
+       "split_size can only be 0 if dimension size is 0, but got dimension size of 3"},
+      {"x.chunk(0, 1)[0]", ExitCode::ShapeError,
+       "chunk expects `chunks` to be greater than 0, got: 0"},
+      {"x.view(x.sum().size(0))", ExitCode::ShapeError,
+       "Dimension specified as 0 but tensor has no dimensions"},
+      {"x.chunk(2, dim=1)[1]", ExitCode::Ok, "[2, 1, 4, 5]"},
+  };
+  check_forward_cases(base, raised);
+  // The error is at the attribute, after the layers before it (exit 1, as a layer's error).
+  std::string text = base;
+  text.replace(text.find("BODY"), 4, "x.flatten().mT");
+  LoadedModel m = read(text);
+  REQUIRE(m.diags.has_errors());
+  CHECK(m.diags.items()[0].span.line == 7);
+  CHECK(m.diags.items()[0].span.column == 16);
+}
+
 TEST_CASE("interpreter: a view PyTorch refuses because the memory is not contiguous") {
   // PyTorch 1.13's outcome for each (view raises "view size is not compatible with input
   // tensor's size and stride"); netshape exited 0 on every one before it followed strides.
