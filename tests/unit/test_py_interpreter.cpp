@@ -1461,6 +1461,8 @@ class Net(nn.Module):
   REQUIRE(m.diags.has_errors());
   CHECK(m.diags.items()[0].span.line == 7);
   CHECK(m.diags.items()[0].span.column == 16);
+  CHECK(!m.analysis.ok);  // the report stops there: no output line, no totals
+  CHECK(m.analysis.layers.size() == 1);  // flatten, the layer before
 }
 
 TEST_CASE("interpreter: a view PyTorch refuses because the memory is not contiguous") {
