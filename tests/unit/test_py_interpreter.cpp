@@ -1461,7 +1461,7 @@ class Net(nn.Module):
   REQUIRE(m.diags.has_errors());
   CHECK(m.diags.items()[0].span.line == 7);
   CHECK(m.diags.items()[0].span.column == 16);
-  CHECK(!m.analysis.ok);  // the report stops there: no output line, no totals
+  CHECK(!m.analysis.ok);                 // the report stops there: no output line, no totals
   CHECK(m.analysis.layers.size() == 1);  // flatten, the layer before
 }
 
