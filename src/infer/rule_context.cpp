@@ -216,6 +216,11 @@ std::optional<bool> RuleContext::bool_arg(std::string_view param) {
   return std::nullopt;
 }
 
+std::optional<bool> RuleContext::flag_arg(std::string_view param) {
+  if (value(param).kind == Value::Kind::None) return false;
+  return bool_arg(param);
+}
+
 std::optional<double> RuleContext::float_arg(std::string_view param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Float) return v.f;

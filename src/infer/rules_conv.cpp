@@ -94,7 +94,7 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   if (!stride) return std::nullopt;
   auto dilation = ctx.ints_arg("dilation", nd, 1);
   if (!dilation || !read_padding(ctx, a, nd, transposed)) return std::nullopt;
-  auto bias = ctx.bool_arg("bias");
+  auto bias = ctx.flag_arg("bias");
   auto mode = bias ? ctx.string_arg("padding_mode") : std::nullopt;
   if (!mode) return std::nullopt;
   a.kernel = std::move(*kernel);

@@ -71,15 +71,24 @@ bool infer_instance_norm(RuleContext& ctx) {
   auto affine = n ? ctx.bool_arg("affine") : std::nullopt;
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
-  if (*affine && (c.symbolic() || c.value != *n)) {  // PyTorch checks only when there is a weight
-    return ctx.fail_at("num_features",
-                       fmt::format("weight should contain {} elements not {}", to_string(c), *n),
-                       channel_fix(ctx, "num_features", c));
+  auto track = ctx.bool_arg("track_running_stats");
+  if (!track) return false;
+  // PyTorch checks the channels only against a weight or running stats, which it repeats for
+  // each sample of the batch: its message counts both over the batch.
+  bool checked = *affine || *track;
+  if (checked && (c.symbolic() || c.value != *n)) {
+    Dim batch = rank == nd + 2 ? ctx.x()[0] : fixed(1);
+    auto has = dim_product(Shape{batch, c});
+    auto wants = dim_product(Shape{batch, fixed(*n)});
+    if (!has || !wants) return ctx.fail_input("the batch times the channels overflows 64 bits");
+    return ctx.fail_at(
+        "num_features",
+        fmt::format("{} should contain {} elements not {}", *affine ? "weight" : "running_mean",
+                    to_string(*has), to_string(*wants)),
+        channel_fix(ctx, "num_features", c));
   }
   // Without running stats it normalises with the input's own (eval mode too): a single spatial
   // element has none to normalise with.
-  auto track = ctx.bool_arg("track_running_stats");
-  if (!track) return false;
   if (!*track && single_spatial_element(ctx.x(), nd)) {
     Shape batched = ctx.x();
     if (rank == nd + 1) batched.insert(batched.begin(), fixed(1));  // PyTorch adds the batch
@@ -140,9 +149,8 @@ bool infer_layer_norm(RuleContext& ctx) {
                                       want, want, shape_list(x)),
                           fix);
   }
-  auto affine = ctx.bool_arg("elementwise_affine");
-  auto bias = affine ? ctx.bool_arg("bias") : std::nullopt;
-  auto eps = bias ? ctx.float_arg("eps") : std::nullopt;
+  auto affine = ctx.bool_arg("elementwise_affine");  // weight and bias (PyTorch 1.13 has no bias=)
+  auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   ctx.set_output(x);
   ctx.attrs.normalized_shape = norm;
@@ -150,7 +158,7 @@ bool infer_layer_norm(RuleContext& ctx) {
   if (!checked_product(norm))
     return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
   if (*affine && !ctx.add_weight("weight", norm)) return false;
-  if (*affine && *bias && !ctx.add_weight("bias", norm)) return false;
+  if (*affine && !ctx.add_weight("bias", norm)) return false;
   return true;
 }
 
@@ -198,7 +206,7 @@ bool infer_linear(RuleContext& ctx) {
   const Dim& last = x.back();
   auto in = ctx.size_or_inferred("in_features", last);
   auto out = in ? ctx.int_arg("out_features", 0) : std::nullopt;
-  auto bias = out ? ctx.bool_arg("bias") : std::nullopt;
+  auto bias = out ? ctx.flag_arg("bias") : std::nullopt;
   if (!bias) return false;
   auto rows = count_product(x, 0, x.size() - 1);
   if (!rows) return ctx.fail_input("the input is too large", "use a smaller input");

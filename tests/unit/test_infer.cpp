@@ -167,6 +167,25 @@ TEST_CASE("normalisation layers: params are weight+bias, buffers are not") {
         ExitCode::Ok);  // PyTorch only warns
   CHECK(first_error(check_ns("input [1, 4, 4, 4]\nInstanceNorm2d(3, affine=True)\n")).message ==
         "weight should contain 4 elements not 3");
+  // PyTorch 1.13: running stats are checked too, and both counts are over the batch (instance
+  // norm is batch norm over [1, N*C, ...]); netshape accepted the first before.
+  CHECK(first_error(check_ns("input [2, 4, 6, 6]\nInstanceNorm2d(8, track_running_stats=True)\n"))
+            .message == "running_mean should contain 8 elements not 16");
+  CHECK(first_error(check_ns("input [4, 6, 6]\nInstanceNorm2d(3, track_running_stats=True)\n"))
+            .message == "running_mean should contain 4 elements not 3");
+  CHECK(first_error(check_ns("input [3, 4, 6, 6]\nInstanceNorm2d(3, affine=True)\n")).message ==
+        "weight should contain 12 elements not 9");
+  CHECK(first_error(check_ns("input [B, 4, 6, 6]\nInstanceNorm2d(8, affine=True)\n")).message ==
+        "weight should contain 4*B elements not 8*B");
+  // PyTorch 1.13's LayerNorm has no bias= (2.1 added it); bias=None is no bias for Conv and Linear.
+  CHECK(first_error(check_ns("input [2, 16, 8]\nLayerNorm(8, bias=False)\n")).message ==
+        "LayerNorm() got an unexpected keyword argument 'bias'");
+  CHECK(check_ns("input [2, 3, 8, 8]\nConv2d(3, 8, 3, bias=None)\n").analysis.layers[0].params ==
+        216);
+  CHECK(check_ns("input [2, 4]\nLinear(4, 4, bias=None)\n").analysis.layers[0].params == 16);
+  CHECK(check_ns("input [2, 3, 8, 8]\nConvTranspose2d(3, 8, 3, bias=None)\n")
+            .analysis.layers[0]
+            .params == 216);
 }
 
 TEST_CASE("Linear: in_features check, help with the flattened shape, ? inference") {
