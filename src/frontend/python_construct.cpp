@@ -4410,6 +4410,15 @@ class Construct {
     if (self != nullptr) input(*self);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
+      if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
+        // `torch.cat((x), 1)`: brackets alone make no tuple
+        torch_error(v, args.spans[i],
+                    fmt::format("{}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                                "not Tensor",
+                                op),
+                    fmt::format("pass a list or tuple: `torch.{}([a, b], 1)`, `torch.{}((x,), 1)`",
+                                op, op));
+      }
       if (v.kind == PyValue::Kind::Tensor) {
         input(v);
         continue;

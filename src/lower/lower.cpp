@@ -306,7 +306,30 @@ class Lowering {
     }
     if (std::find(inputs_.begin(), inputs_.end(), kNoId) != inputs_.end())
       return unknown_tensor(node, "", st.op_span);
+    if (inputs_.size() > 1 && !takes_several_tensors(op.family)) return extra_tensors(node, st, op);
     return true;
+  }
+
+  // add/sub/mul/div (and maximum, minimum), matmul, bmm, cat and stack take several tensors;
+  // every other op one (a layer's forward(input), F.relu(input, inplace)).
+  static bool takes_several_tensors(Family f) {
+    return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::cat ||
+           f == Family::stack;
+  }
+
+  // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and
+  // one tensor); for a function, the tensor lands on an argument that is not a tensor.
+  bool extra_tensors(GraphNode& node, const Statement& st, const OpInfo& op) {
+    Span at = input_spans_.size() > 1 ? input_spans_[1] : st.op_span;
+    if (op.is_module()) {
+      return fail(node, at,
+                  fmt::format("{}.forward() takes 2 positional arguments but {} were given",
+                              op.name, inputs_.size() + 1),
+                  "a layer takes one tensor: call it as `layer(x)`");
+    }
+    return fail(node, at,
+                fmt::format("{}() takes one tensor, but {} were given", op.name, inputs_.size()),
+                fmt::format("the signature is {}(input, {})", op.name, op.signature));
   }
 
   std::vector<std::string> known_tensor_names() const {

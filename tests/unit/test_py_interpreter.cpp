@@ -1465,6 +1465,50 @@ class Net(nn.Module):
   CHECK(m.analysis.layers.size() == 1);  // flatten, the layer before
 }
 
+TEST_CASE("interpreter: a layer or function given more tensors than it takes is an error") {
+  // PyTorch 1.13 raises on each; netshape dropped the extra tensor and exited 0 before.
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 4)
+        self.seq = nn.Sequential(nn.ReLU())
+
+    def forward(self, x):
+        return BODY
+
+# input: [2, 4, 6, 6]
+)";
+  const ForwardCase cases[] = {
+      {"self.fc(x, x)", ExitCode::ShapeError,
+       "Linear.forward() takes 2 positional arguments but 3 were given"},
+      {"self.seq(x, x)", ExitCode::ShapeError,
+       "ReLU.forward() takes 2 positional arguments but 3 were given"},
+      {"F.relu(x, x)", ExitCode::ShapeError, "relu() takes one tensor, but 2 were given"},
+      {"torch.cat(x, 1)", ExitCode::ShapeError,
+       "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"},
+      {"torch.cat((x), 1)", ExitCode::ShapeError,
+       "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"},
+      {"torch.stack(x, 1)", ExitCode::ShapeError,
+       "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"},
+      {"torch.cat((x,), 1)", ExitCode::Ok, "[2, 4, 6, 6]"},
+      {"torch.cat([x, x], 1)", ExitCode::Ok, "[2, 8, 6, 6]"},
+      {"self.fc(x) + self.fc(x)", ExitCode::Ok, "[2, 4, 6, 4]"},
+  };
+  check_forward_cases(base, cases);
+  // The same in the model language: a layer applied to two tensors.
+  auto two = test::check_ns("input a: [2, 6]\ninput b: [2, 6]\nfc = Linear(6, 4)(a, b)\n");
+  REQUIRE(two.diags.has_errors());
+  CHECK(two.diags.items()[0].message ==
+        "Linear.forward() takes 2 positional arguments but 3 were given");
+  CHECK(two.diags.items()[0].span.column == 22);
+  CHECK(two.exit == ExitCode::ShapeError);
+}
+
 TEST_CASE("interpreter: a view PyTorch refuses because the memory is not contiguous") {
   // PyTorch 1.13's outcome for each (view raises "view size is not compatible with input
   // tensor's size and stride"); netshape exited 0 on every one before it followed strides.
