@@ -717,11 +717,13 @@ class Construct {
   // an nn.Sequential base, its arguments are the first modules.
   void super_init(const Expr& call, Frame& f) {
     if (f.cls == nullptr || !f.self) return;
+    Instance& self = *f.self->module->instance;
     for (const Expr& b : f.cls->bases) {
       std::string base = dotted(b);
       if (base == "nn.Sequential" || base == "torch.nn.Sequential" || base == "Sequential") {
-        Instance& inst = *f.self->module->instance;
+        Instance& inst = self;
         inst.sequential = true;
+        inst.module_init_ran = true;
         Args args = arguments(call, f);
         if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
           // super().__init__(OrderedDict(...)): the children by their keys.
@@ -744,11 +746,15 @@ class Construct {
       if (it == L.classes_.end() || it->second == f.cls) continue;
       const Stmt* base_init = L.find_method(*it->second, "__init__", 0);
       if (base_init == nullptr && is_dataclass(*it->second)) {
+        self.module_init_ran = true;  // not followed further: taken as done
         Args args = arguments(call, f);
         dataclass_init(*it->second, args, call, *f.self);
         return;
       }
-      if (base_init == nullptr) return;
+      if (base_init == nullptr) {  // the base's own base's __init__ runs: taken as done
+        self.module_init_ran = true;
+        return;
+      }
       PyValue fn;
       fn.kind = PyValue::Kind::Function;
       fn.def_ = base_init;
@@ -758,6 +764,7 @@ class Construct {
       invoke(fn, args, call, f, it->second);
       return;
     }
+    self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
   }
 
   // An assignment stores the error of a value it cannot compute, to report it where used.
@@ -1147,6 +1154,7 @@ class Construct {
       unsupported_here(at, "setting an attribute of this object");
     }
     Instance& inst = *obj.module->instance;
+    registers_before_module_init(inst, v, at);
     retire_module(inst, name);
     inst.attrs.erase(name);
     inst.values.erase(name);
@@ -1169,6 +1177,18 @@ class Construct {
     } else {
       inst.values[name] = std::make_shared<PyValue>(v);
     }
+  }
+
+  // `self.fc = nn.Linear(...)` before `super().__init__()`: nn.Module.__setattr__ has no
+  // registry yet to put it in (PyTorch's AttributeError). Plain values may come first.
+  void registers_before_module_init(const Instance& inst, const PyValue& v, Span at) {
+    if (inst.module_init_ran || !inst.cls || !module_class(*inst.cls, 0)) return;
+    const char* what = nullptr;
+    if (v.kind == PyValue::Kind::Module && !plain_object(v)) what = "module";
+    if (v.kind == PyValue::Kind::Made && v.name == "parameter") what = "parameters";
+    if (what == nullptr) return;
+    raise(at, fmt::format("cannot assign {} before Module.__init__() call", what),
+          "call `super().__init__()` first in __init__");
   }
 
   PyValue get_attribute(const PyValue& obj, const Expr& e, Frame& f) {

@@ -98,6 +98,9 @@ struct Instance {
   // they were registered, are what its forward applies.
   bool sequential = false;
   std::vector<std::string> order;
+  // nn.Module.__init__ has run (super().__init__() reached a base outside the file): before it,
+  // PyTorch refuses to register a submodule or a parameter.
+  bool module_init_ran = false;
 };
 
 using Scope = std::map<std::string, Const>;

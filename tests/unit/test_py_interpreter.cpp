@@ -1465,6 +1465,63 @@ class Net(nn.Module):
   CHECK(m.analysis.layers.size() == 1);  // flatten, the layer before
 }
 
+TEST_CASE("interpreter: a layer registered before super().__init__() is PyTorch's error") {
+  // PyTorch 1.13: AttributeError from nn.Module.__setattr__; netshape counted the layer before.
+  struct Case {
+    const char* init;
+    const char* error;  // empty: PyTorch builds it (36 params)
+  };
+  const Case cases[] = {
+      {"        self.fc = nn.Linear(8, 4)\n", "cannot assign module before Module.__init__() call"},
+      {"        self.fc = nn.Linear(8, 4)\n        super().__init__()\n",
+       "cannot assign module before Module.__init__() call"},
+      {"        self.w = nn.Parameter(torch.zeros(4))\n        super().__init__()\n"
+       "        self.fc = nn.Linear(8, 4)\n",
+       "cannot assign parameters before Module.__init__() call"},
+      {"        self.n = 4\n        super().__init__()\n        self.fc = nn.Linear(8, self.n)\n",
+       ""},
+      {"        super(Net, self).__init__()\n        self.fc = nn.Linear(8, 4)\n", ""},
+      {"        nn.Module.__init__(self)\n        self.fc = nn.Linear(8, 4)\n", ""},
+  };
+  for (const Case& c : cases) {
+    std::string text =
+        "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n" +
+        std::string(c.init) +
+        "\n    def forward(self, x):\n        return self.fc(x)\n\n# input: [2, 8]\n";
+    LoadedModel m = read(text);
+    INFO(text);
+    INFO(render_diagnostics(m));
+    if (*c.error == '\0') {
+      CHECK(m.exit == ExitCode::Ok);
+      CHECK(m.analysis.totals.params == 36);
+    } else {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(first_error(m) == c.error);
+    }
+  }
+  // A base class of the file whose __init__ calls super().__init__() registers for its subclass.
+  LoadedModel based = read(R"(import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+
+class Net(Base):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  CHECK(based.exit == ExitCode::Ok);
+}
+
 TEST_CASE("interpreter: a layer or function given more tensors than it takes is an error") {
   // PyTorch 1.13 raises on each; netshape dropped the extra tensor and exited 0 before.
   const std::string base = R"(import torch
