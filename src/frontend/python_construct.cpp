@@ -3598,6 +3598,7 @@ class Construct {
       case PyValue::Kind::Shape:
         return shape_items(v, at);
       case PyValue::Kind::Tensor:
+        unknown_op_of(v);  // `out, (h, c) = self.lstm(x)`: the LSTM is what netshape lacks
         unsupported_here(at, "iterating over a tensor",
                          "netshape follows whole tensors; use x.size(i) for sizes");
       case PyValue::Kind::Data:
@@ -4196,6 +4197,19 @@ class Construct {
     }
   }
 
+  // When the statement that made `t` is an op netshape does not know, that is the error to give
+  // (lowering would give it), not what the code did next with its result.
+  void unknown_op_of(const PyValue& t) {
+    const auto& sts = L.program_.statements;
+    for (auto it = sts.rbegin(); it != sts.rend(); ++it) {
+      if (it->name != t.name) continue;
+      if (!find_op(it->op))
+        unsupported_here(it->op_span, "unknown layer or op '" + it->op + "'",
+                         "netshape does not know this op; see docs/python.md and docs/ops.md");
+      return;
+    }
+  }
+
   bool add_outputs(const PyValue& out, Span fallback) {
     auto declare = [&](const PyValue& t) {
       Span at = t.data.span.valid() ? t.data.span : fallback;
@@ -4215,6 +4229,10 @@ class Construct {
       }
     }
     Span at = out.kind == PyValue::Kind::Data && out.data.span.valid() ? out.data.span : fallback;
+    if (out.kind == PyValue::Kind::Dict) {
+      return L.error(at, "unsupported Python construct: forward returning a dict",
+                     "return the tensors as a tuple for netshape, e.g. `return a, b`");
+    }
     return L.error(at, "forward must return a tensor", "return the output tensor, e.g. `return x`");
   }
 

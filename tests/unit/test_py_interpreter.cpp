@@ -1522,6 +1522,44 @@ class Net(Base):
   CHECK(based.exit == ExitCode::Ok);
 }
 
+TEST_CASE("interpreter: what netshape cannot read is named, not what the code did next") {
+  // An LSTM's output unpacked: the LSTM is unknown (it said "iterating over a tensor" before).
+  LoadedModel lstm = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 16, batch_first=True)
+
+    def forward(self, x):
+        out, (h, c) = self.lstm(x)
+        return out
+
+# input: [2, 5, 8]
+)");
+  CHECK(lstm.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'LSTM'");
+  REQUIRE(lstm.diags.has_errors());
+  CHECK(lstm.diags.items()[0].span.line == 7);
+  // A dict of outputs (it said "forward must return a tensor").
+  LoadedModel dict = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return {"a": self.a(x)}
+
+# input: [2, 8]
+)");
+  CHECK(dict.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(dict) == "unsupported Python construct: forward returning a dict");
+}
+
 TEST_CASE("interpreter: a layer or function given more tensors than it takes is an error") {
   // PyTorch 1.13 raises on each; netshape dropped the extra tensor and exited 0 before.
   const std::string base = R"(import torch
