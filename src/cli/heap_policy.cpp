@@ -8,6 +8,25 @@
 
 namespace netshape {
 
+#if defined(__GLIBC__) && !defined(NETSHAPE_SANITIZED)
+// The heap below the first huge page (up to 2 MiB from where it stood) cannot be a huge page:
+// the analysis would fault it in 4 KiB at a time (280 faults for bench check's 10,000 layers, a
+// sixth of the whole process). One block, kept and never touched, takes that stretch from the
+// heap's free top, so what the analysis allocates next lies on huge pages. It costs address
+// space only: malloc does not clear it, and an untouched page is never resident. Volatile, so
+// the compiler may not elide the allocation.
+void* volatile heap_gap_block = nullptr;
+
+static void skip_to(uintptr_t first) {
+  void* probe = malloc(1);  // where the next allocation would go
+  auto at = reinterpret_cast<uintptr_t>(probe);
+  free(probe);
+  constexpr uintptr_t kChunkHeader = 2 * sizeof(size_t);
+  if (at == 0 || at + 2 * kChunkHeader >= first) return;
+  heap_gap_block = malloc(first - at - kChunkHeader);
+}
+#endif
+
 // Analysis builds a whole Analysis per inference and frees it between the probes of the
 // smallest-input search and of `sizes`: a 100,000-layer model's is about 100 MB, which glibc
 // would unmap when freed and fault in again, page by page, at the next probe. Kept in the heap,
@@ -22,25 +41,6 @@ namespace netshape {
 // the advice changes nothing. If the address space is too tight for the step (ulimit -v), the
 // allocation fails here and nothing changes. The padding goes back to glibc's default at once,
 // so later growth never asks for kHeapAhead again.
-#if defined(__GLIBC__) && !defined(NETSHAPE_SANITIZED)
-// The heap below the first huge page (up to 2 MiB from where it stood) cannot be a huge page:
-// the analysis would fault it in 4 KiB at a time (280 faults for bench check's 10,000 layers, a
-// sixth of the whole process). One block, kept and never touched, takes that stretch from the
-// heap's free top, so what the analysis allocates next lies on huge pages. Virtual only: a
-// block malloc does not clear costs no memory until written.
-// Volatile and kept: the compiler may not elide the allocation.
-void* volatile heap_gap_block = nullptr;
-
-static void skip_to(uintptr_t first) {
-  void* probe = malloc(1);  // where the next allocation would go
-  auto at = reinterpret_cast<uintptr_t>(probe);
-  free(probe);
-  constexpr uintptr_t kChunkHeader = 2 * sizeof(size_t);
-  if (at == 0 || at + 2 * kChunkHeader >= first) return;
-  heap_gap_block = malloc(first - at - kChunkHeader);
-}
-#endif
-
 std::optional<AdvisedHeap> use_heap_for_analysis() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
