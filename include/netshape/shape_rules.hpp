@@ -77,4 +77,25 @@ inline std::string dim_out_of_range(const std::string& got, int64_t rank) {
                      r - 1, got);
 }
 
+// The help beside an out-of-range dim: the dims the tensor has.
+inline std::string dims_help(int64_t rank) {
+  if (rank == 0) return "the tensor has no dims here: it is a single number";
+  return fmt::format("the tensor has {} dims here: use a dim from {} to {}", rank, -rank, rank - 1);
+}
+
+// `x.size(dim)` of a tensor of `rank` dims when it has no such dim: PyTorch's message and the
+// help; nullopt when it has.
+struct DimError {
+  std::string message;
+  std::string help;
+};
+inline std::optional<DimError> size_dim_error(int64_t dim, int64_t rank) {
+  if (rank == 0) {
+    return DimError{fmt::format("Dimension specified as {} but tensor has no dimensions", dim),
+                    dims_help(rank)};
+  }
+  if (wrap_dim(dim, rank)) return std::nullopt;
+  return DimError{dim_out_of_range(std::to_string(dim), rank), dims_help(rank)};
+}
+
 }  // namespace netshape

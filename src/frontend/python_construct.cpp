@@ -721,9 +721,8 @@ class Construct {
     for (const Expr& b : f.cls->bases) {
       std::string base = dotted(b);
       if (base == "nn.Sequential" || base == "torch.nn.Sequential" || base == "Sequential") {
-        Instance& inst = self;
-        inst.sequential = true;
-        inst.module_init_ran = true;
+        self.sequential = true;
+        self.module_init_ran = true;
         Args args = arguments(call, f);
         if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
           // super().__init__(OrderedDict(...)): the children by their keys.
@@ -736,7 +735,7 @@ class Construct {
         }
         for (const PyValue& v : args.values) {
           if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.Sequential holds modules only");
-          set_attribute(*f.self, std::to_string(inst.order.size()), v, call.span);
+          set_attribute(*f.self, std::to_string(self.order.size()), v, call.span);
         }
         return;
       }
@@ -3962,15 +3961,9 @@ class Construct {
   int64_t dim_value(const Value& ref, Span at) {
     const Shape& shape = shape_now(ref.s, at);
     int64_t rank = static_cast<int64_t>(shape.size());
-    PyValue tensor = PyValue::tensor(ref.s, at);
-    if (rank == 0) {
-      torch_error(tensor, at,
-                  fmt::format("Dimension specified as {} but tensor has no dimensions", ref.i),
-                  "the tensor has no dims here: it is a single number");
-    }
-    std::optional<int64_t> i = wrap_dim(ref.i, rank);
-    if (!i) torch_error(tensor, at, dim_out_of_range(std::to_string(ref.i), rank), dims_help(rank));
-    const Dim& d = shape[static_cast<size_t>(*i)];
+    if (std::optional<DimError> error = size_dim_error(ref.i, rank))
+      torch_error(PyValue::tensor(ref.s, at), at, error->message, error->help);
+    const Dim& d = shape[static_cast<size_t>(*wrap_dim(ref.i, rank))];
     if (d.symbolic()) {
       raise(at,
             fmt::format("size {} of `{}` is the symbolic {}: netshape cannot compute with it",
@@ -4936,12 +4929,6 @@ class Construct {
                   "it swaps the last two dims: the tensor needs at least two");
     }
     return tensor_statement("transpose", t, {int_value(-2, at), int_value(-1, at)}, at);
-  }
-
-  // The help of a dim out of range for a tensor of `rank` dims (rank >= 1).
-  static std::string dims_help(int64_t rank) {
-    return fmt::format("the tensor has {} dims here: use a dim from {} to {}", rank, -rank,
-                       rank - 1);
   }
 
   // An error PyTorch raises in forward at `at`, where `input` is the last tensor read: reading

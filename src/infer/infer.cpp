@@ -409,19 +409,9 @@ class Analyzer {
     TensorId t = g_.find_tensor(v.s);
     if (t == kNoId || !tensors_[t].shape) return true;
     int64_t rank = static_cast<int64_t>(tensors_[t].shape->size());
-    int64_t i = v.i < 0 ? v.i + rank : v.i;
-    if (i >= 0 && i < rank) return true;
-    std::string help = rank == 0
-                           ? "the tensor has no dims here: it is a single number"
-                           : fmt::format("the tensor has {} dims here: use a dim from {} to {}",
-                                         rank, -rank, rank - 1);
-    if (rank == 0) {
-      diags_.error(v.span,
-                   fmt::format("Dimension specified as {} but tensor has no dimensions", v.i),
-                   std::move(help));
-    } else {
-      diags_.error(v.span, dim_out_of_range(std::to_string(v.i), rank), std::move(help));
-    }
+    std::optional<DimError> error = size_dim_error(v.i, rank);
+    if (!error) return true;
+    diags_.error(v.span, std::move(error->message), std::move(error->help));
     return false;
   }
 
