@@ -1370,6 +1370,11 @@ BODY
   }
 }
 
+// PyTorch 1.13's error for a view of memory that does not fit it.
+constexpr const char* kViewRefused =
+    "view size is not compatible with input tensor's size and stride (at least one dimension "
+    "spans across two contiguous subspaces). Use .reshape(...) instead.";
+
 // A forward written into `base` at BODY, and PyTorch 1.13's outcome for it: the output shape
 // when it runs, else the start of netshape's first error.
 struct ForwardCase {
@@ -1406,9 +1411,7 @@ class Net(nn.Module):
 
 # input: [2, 3, 4, 5]
 )";
-  const std::string not_contiguous =
-      "view size is not compatible with input tensor's size and stride (at least one dimension "
-      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  const std::string not_contiguous = kViewRefused;
   const ForwardCase cases[] = {
       {"x.T", ExitCode::Ok, "[5, 4, 3, 2]"},
       {"x.mT", ExitCode::Ok, "[2, 3, 5, 4]"},
@@ -1623,9 +1626,7 @@ class Net(nn.Module):
 
 # input: [2, 3, 4, 5]
 )";
-  const std::string refused =
-      "view size is not compatible with input tensor's size and stride (at least one dimension "
-      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  const std::string refused = kViewRefused;
   const ForwardCase cases[] = {
       {"x.transpose(2, 3).view(2, 3, 20)", ExitCode::ShapeError, refused.c_str()},
       {"x.transpose(2, 3).view(6, 5, 4)", ExitCode::Ok, "[6, 5, 4]"},
@@ -1685,9 +1686,7 @@ BODY
 )";
   const std::string grows =
       "output with shape [2, 1, 4, 6] doesn't match the broadcast shape [2, 3, 4, 6]";
-  const std::string refused =
-      "view size is not compatible with input tensor's size and stride (at least one dimension "
-      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  const std::string refused = kViewRefused;
   const ForwardCase cases[] = {
       {"        y = x.mean(1, keepdim=True)\n        y += x\n        return y",
        ExitCode::ShapeError, grows.c_str()},
@@ -1757,9 +1756,7 @@ BODY
 
 # input: [2, 3, 4, 5]
 )";
-  const std::string refused =
-      "view size is not compatible with input tensor's size and stride (at least one dimension "
-      "spans across two contiguous subspaces). Use .reshape(...) instead.";
+  const std::string refused = kViewRefused;
   const std::string overlap =
       "unsupported operation: more than one element of the written-to tensor refers to a single "
       "memory location. Please clone() the tensor before performing the operation.";
