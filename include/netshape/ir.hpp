@@ -17,34 +17,58 @@
 namespace netshape {
 
 // A string that costs one pointer when empty, as most values' and arguments' strings are (an
-// Int has none, a positional argument no keyword): its text is on the heap otherwise. It reads
-// as a const std::string&; a model holds one per argument, and a std::string is 32 bytes.
+// Int has none, a positional argument no keyword): its text is on the heap otherwise, or, for a
+// name the program never frees (an op parameter's, `padding`), that name's own string, borrowed:
+// most keywords are those, and copying each was a tenth of a parse's memory. It reads as a const
+// std::string&; a model holds one per argument, and a std::string is 32 bytes.
 class CompactString {
  public:
   CompactString() = default;
   CompactString(std::string s) { assign(std::move(s)); }         // NOLINT: `v.s = name` as before
   CompactString(std::string_view s) { assign(std::string(s)); }  // NOLINT
   CompactString(const char* s) { assign(std::string(s)); }       // NOLINT
-  CompactString(const CompactString& o)
-      : p_(o.p_ ? std::make_unique<std::string>(*o.p_) : nullptr) {}
-  CompactString(CompactString&&) noexcept = default;
+  // The text of `immortal`, which outlives every CompactString (a static table's string).
+  static CompactString borrowed(const std::string& immortal) {
+    CompactString c;
+    if (!immortal.empty()) c.bits_ = reinterpret_cast<uintptr_t>(&immortal) | kBorrowed;
+    return c;
+  }
+  CompactString(const CompactString& o) : bits_(o.copy_bits()) {}
+  CompactString(CompactString&& o) noexcept : bits_(std::exchange(o.bits_, 0)) {}
   CompactString& operator=(const CompactString& o) {
-    if (this != &o) p_ = o.p_ ? std::make_unique<std::string>(*o.p_) : nullptr;
+    if (this != &o) reset(o.copy_bits());
     return *this;
   }
-  CompactString& operator=(CompactString&&) noexcept = default;
+  CompactString& operator=(CompactString&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.bits_, 0));
+    return *this;
+  }
+  ~CompactString() { reset(0); }
 
-  const std::string& str() const { return p_ ? *p_ : no_text(); }
+  const std::string& str() const { return bits_ ? *text() : no_text(); }
   operator const std::string&() const { return str(); }  // NOLINT: reads as a string
   operator std::string_view() const { return str(); }    // NOLINT
-  bool empty() const { return !p_; }
-  size_t size() const { return p_ ? p_->size() : 0; }
+  bool empty() const { return bits_ == 0; }
+  size_t size() const { return bits_ ? text()->size() : 0; }
   friend bool operator==(const CompactString& a, std::string_view b) { return a.str() == b; }
 
  private:
-  std::unique_ptr<std::string> p_;  // null for ""
+  // The string's address (0 for ""), its low bit set when the string is borrowed, not owned.
+  static constexpr uintptr_t kBorrowed = 1;
+  uintptr_t bits_ = 0;
+  const std::string* text() const {
+    return reinterpret_cast<const std::string*>(bits_ & ~kBorrowed);
+  }
+  uintptr_t copy_bits() const {
+    if (bits_ == 0 || (bits_ & kBorrowed)) return bits_;
+    return reinterpret_cast<uintptr_t>(new std::string(*text()));
+  }
+  void reset(uintptr_t bits) {
+    if (bits_ != 0 && !(bits_ & kBorrowed)) delete text();
+    bits_ = bits;
+  }
   void assign(std::string s) {
-    p_ = s.empty() ? nullptr : std::make_unique<std::string>(std::move(s));
+    reset(s.empty() ? 0 : reinterpret_cast<uintptr_t>(new std::string(std::move(s))));
   }
   static const std::string& no_text() {
     static const std::string kEmpty;

@@ -126,5 +126,8 @@ struct OpInfo {
 const OpInfo& op_info(OpId id);
 std::optional<OpId> find_op(std::string_view name);
 std::vector<std::string> all_op_names();
+// `name` as an argument's keyword: borrowed from the op table when some op has a parameter of that
+// name (nearly every keyword written), a copy otherwise.
+CompactString keyword_name(std::string_view name);
 
 }  // namespace netshape

@@ -1209,7 +1209,7 @@ class Parser {
       Arg& a = out.emplace_back();
       a.span = cur().span;
       if (at(TokenKind::Ident) && ahead(1).kind == TokenKind::Equals) {
-        a.keyword = take().text;
+        a.keyword = keyword_name(take().text);
         take();
       } else if (after_keyword) {
         out.pop_back();

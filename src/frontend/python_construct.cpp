@@ -2069,7 +2069,7 @@ class Construct {
     }
     for (size_t i = 0; i < args.values.size(); ++i) {
       Arg arg;
-      arg.keyword = args.keywords[i];
+      arg.keyword = keyword_name(args.keywords[i]);
       arg.span = args.spans[i];
       const PyValue& v = args.values[i];
       Span at = args.exprs[i]->span;

@@ -122,6 +122,29 @@ std::optional<OpId> find_op(std::string_view name) {
   return index.op_of[*id];
 }
 
+// Every parameter name of every op, and its string in the table (which lives as long as the
+// program): keywords borrow it instead of a copy each.
+struct ParamNames {
+  NameTable names;
+  std::vector<const std::string*> text;  // by NameId
+};
+const ParamNames& param_names() {
+  static const ParamNames index = [] {
+    ParamNames n;
+    for (const auto& op : table())
+      for (const auto& p : op.params)
+        if (n.names.insert(p.name).second) n.text.push_back(&p.name);
+    return n;
+  }();
+  return index;
+}
+
+CompactString keyword_name(std::string_view name) {
+  const ParamNames& index = param_names();
+  auto id = index.names.find(name);
+  return id ? CompactString::borrowed(*index.text[*id]) : CompactString(name);
+}
+
 std::vector<std::string> all_op_names() {
   std::vector<std::string> names;
   for (const auto& op : table()) names.emplace_back(op.name);

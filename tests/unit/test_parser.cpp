@@ -144,3 +144,32 @@ TEST_CASE("diagnostics: the gutter widens for a line number of six digits, so th
   d.span = Span{100002 - 100000, 1, 1};  // line 2 (empty): the usual five
   CHECK(render_diagnostic(d, src).find("    2 | \n      | ^\n") != std::string::npos);
 }
+
+// Keywords an op has as a parameter borrow the op table's string (no copy per argument); any
+// other keyword is a copy of its own, and both read, copy and move as strings.
+TEST_CASE("keywords borrow the op table's parameter names") {
+  CompactString padding = keyword_name("padding");
+  const std::string& table_padding = padding.str();  // the first op's with such a parameter
+  CHECK(table_padding == "padding");
+  CHECK(&keyword_name("padding").str() == &table_padding);
+  CompactString copied = padding;
+  CHECK(&copied.str() == &table_padding);
+  CompactString unknown = keyword_name("not_a_parameter");
+  CHECK(unknown == "not_a_parameter");
+  CompactString unknown_copy = unknown;
+  CHECK(&unknown_copy.str() != &unknown.str());
+  CHECK(unknown_copy == "not_a_parameter");
+  unknown = std::move(padding);
+  CHECK(&unknown.str() == &table_padding);
+  CHECK(padding.empty());
+  {
+    CompactString gone = copied;  // a borrowed string is not freed with it
+  }
+  CHECK(table_padding == "padding");
+  CHECK(keyword_name("").empty());
+
+  auto m = check_ns("model M\ninput x: [1, 3, 8, 8]\nc = Conv2d(3, 4, 3, padding=1)\n", "m.ns");
+  REQUIRE(m.program);
+  CHECK(&m.program->statements[0].args[3].keyword.str() == &table_padding);
+  CHECK(out_shape(m) == "[1, 4, 8, 8]");
+}
