@@ -59,6 +59,80 @@ struct PyError {
   raise(at, "unsupported Python construct: " + what, std::move(help));
 }
 
+// The element types by the names torch gives them (`torch.double` is torch.float64); the first
+// name of each is the one messages use.
+constexpr std::pair<const char*, ElementType> kElementTypeNames[] = {
+    {"torch.float32", ElementType::Float32},     {"torch.float", ElementType::Float32},
+    {"torch.float64", ElementType::Float64},     {"torch.double", ElementType::Float64},
+    {"torch.float16", ElementType::Float16},     {"torch.half", ElementType::Float16},
+    {"torch.bfloat16", ElementType::BFloat16},   {"torch.int64", ElementType::Int64},
+    {"torch.long", ElementType::Int64},          {"torch.int32", ElementType::Int32},
+    {"torch.int", ElementType::Int32},           {"torch.int16", ElementType::Int16},
+    {"torch.short", ElementType::Int16},         {"torch.int8", ElementType::Int8},
+    {"torch.uint8", ElementType::UInt8},         {"torch.bool", ElementType::Bool},
+    {"torch.complex64", ElementType::Complex64}, {"torch.cfloat", ElementType::Complex64}};
+
+std::optional<ElementType> element_type_named(const std::string& name) {
+  for (const auto& [n, type] : kElementTypeNames)
+    if (name == n) return type;
+  return std::nullopt;
+}
+
+const char* element_type_name(ElementType type) {
+  for (const auto& [n, t] : kElementTypeNames)
+    if (t == type) return n;
+  return "torch.float32";
+}
+
+bool is_floating(ElementType type) {
+  return type == ElementType::Float32 || type == ElementType::Float64 ||
+         type == ElementType::Float16 || type == ElementType::BFloat16 ||
+         type == ElementType::Complex64;
+}
+
+// The methods that cast: `x.double()` is `x.to(torch.float64)`.
+constexpr std::pair<const char*, ElementType> kCastMethods[] = {
+    {"float", ElementType::Float32},   {"double", ElementType::Float64},
+    {"half", ElementType::Float16},    {"bfloat16", ElementType::BFloat16},
+    {"long", ElementType::Int64},      {"int", ElementType::Int32},
+    {"short", ElementType::Int16},     {"char", ElementType::Int8},
+    {"byte", ElementType::UInt8},      {"bool", ElementType::Bool},
+    {"cfloat", ElementType::Complex64}};
+
+// Ops that only move, select or copy elements: a tensor of any dtype goes through them as it is.
+bool keeps_element_type(const std::string& op) {
+  std::optional<OpId> id = find_op(op);
+  if (!id) return false;
+  if (*id == OpId::Identity) return true;
+  switch (op_info(*id).family) {
+    case Family::flatten:
+    case Family::unflatten:
+    case Family::view:
+    case Family::squeeze:
+    case Family::unsqueeze:
+    case Family::transpose:
+    case Family::permute:
+    case Family::narrow:
+    case Family::select:
+    case Family::expand:
+    case Family::repeat:
+    case Family::cat:
+    case Family::stack:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Layers whose weight is float32 (netshape builds no layer of another dtype): an input of
+// another dtype is PyTorch's RuntimeError.
+bool has_float32_weight(const std::string& op) {
+  std::optional<OpId> id = find_op(op);
+  if (!id) return false;
+  Family f = op_info(*id).family;
+  return f == Family::conv || f == Family::conv_transpose || f == Family::linear;
+}
+
 enum class Flow { Normal, Break, Continue, Return };
 
 // The longest string the interpreter builds (layer names and messages are short; a loop doubling
@@ -3989,7 +4063,9 @@ class Construct {
   }
   bool forward_ = false;  // running forward: calls of F./torch. functions are tensor ops
   const char* where() const { return forward_ ? "forward" : "__init__"; }
-  int module_ = -1;                        // the ModuleDecl whose forward runs; -1 for the model
+  int module_ = -1;  // the ModuleDecl whose forward runs; -1 for the model
+  // The element type of the statement being built, from its inputs (check_element_type).
+  ElementType output_type_ = ElementType::Float32;
   std::map<std::string, int> applied_;     // how many times forward applied each module path
   std::map<int, std::string> first_call_;  // by module id: the statement of a layer's first call
   std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
@@ -4321,7 +4397,7 @@ class Construct {
         st.span = m.span;
         add_input(st, out, call_span, call_span);
         st.module = self;
-        PyValue identity = PyValue::tensor(emit(std::move(st)), call_span);
+        PyValue identity = emitted(std::move(st), call_span);
         L.note_output(m, self, identity.name);
         return identity;
       }
@@ -4360,9 +4436,9 @@ class Construct {
     std::string& first_call = first_call_[m.id];
     st.extras_for_write().shares_params_with =
         first_call;  // a module called again owns no new params
-    std::string out = emit(std::move(st));
-    if (first_call.empty()) first_call = out;
-    return PyValue::tensor(out, call_span);
+    PyValue out = emitted(std::move(st), call_span);
+    if (first_call.empty()) first_call = out.name;
+    return out;
   }
 
   std::string emit(Statement st) {
@@ -4474,7 +4550,7 @@ class Construct {
       unsupported_here(call.span, "`" + op + "(...)` without a tensor argument",
                        "netshape follows tensors computed from forward's inputs");
     }
-    return PyValue::tensor(emit(std::move(st)), call.span);
+    return emitted(std::move(st), call.span);
   }
 
   // `x.add(1)`, `torch.mul(x, 0.5)`, `x.div_(255)`: arithmetic of one tensor and a number keeps
@@ -4660,13 +4736,123 @@ class Construct {
 
   // Tensor `t` as the next input of `st`, written at `span` (`fallback` when that is not
   // known); an input read through a copy (`.contiguous()`, `x * 2`) is marked so.
-  static void add_input(Statement& st, const PyValue& t, Span span, Span fallback) {
+  void add_input(Statement& st, const PyValue& t, Span span, Span fallback) {
+    check_element_type(st, t, span.valid() ? span : fallback);
     if (t.copy != PyValue::Copy::None) {
       st.extras_for_write().copied_inputs.push_back(
           {static_cast<uint32_t>(st.inputs.size()), t.copy == PyValue::Copy::Contiguous});
     }
     st.inputs.push_back(t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
+  }
+
+  // Tensor `t` as the next input of `st` as far as dtypes go: a layer with a float32 weight
+  // takes only float32 (PyTorch's RuntimeError otherwise); a tensor of another dtype goes only
+  // through the ops that move elements (a view, a cat of tensors of its dtype), which keep it
+  // (`output_type_` is the statement's); any other op of it is refused, not guessed.
+  void check_element_type(const Statement& st, const PyValue& t, Span at) {
+    bool first = st.inputs.empty();
+    if (t.dtype == ElementType::Float32 && (first || output_type_ == ElementType::Float32)) {
+      output_type_ = ElementType::Float32;
+      return;
+    }
+    const char* type = element_type_name(t.dtype);
+    if (has_float32_weight(st.op)) {
+      torch_error(t, at,
+                  fmt::format("expected a float32 input: {}'s weight is float32, but its input "
+                              "is {}",
+                              st.op, type),
+                  "PyTorch raises a RuntimeError here; cast the input with `.float()` first");
+    }
+    std::optional<OpId> id = find_op(st.op);
+    if (id && op_info(*id).family == Family::add) {  // add, sub, mul, div, maximum, minimum
+      output_type_ = first ? t.dtype : promoted(st, output_type_, t, at);
+      return;
+    }
+    if (!keeps_element_type(st.op)) {
+      unsupported_here(at, fmt::format("`{}` of a {} tensor", st.op, type),
+                       "netshape follows tensors of other dtypes than float32 only through "
+                       "views and cat; cast it with `.float()` first");
+    }
+    if (!first && t.dtype != output_type_) {
+      unsupported_here(at,
+                       fmt::format("`{}` of tensors of different dtypes ({} and {})", st.op,
+                                   element_type_name(output_type_), type),
+                       "cast them to one dtype first");
+    }
+    output_type_ = t.dtype;
+  }
+
+  // The element type of an elementwise op of two tensors, by PyTorch's type promotion: the
+  // higher category (bool < integer < floating) wins with its type, even from a 0-dim tensor
+  // (int64 + 0-dim float64 is float64: only Python numbers give the default type); within one
+  // category the wider type, and a 0-dim tensor (`y.min()`) gives way to a dimensioned one.
+  // Integer division is true division (float32). Bool subtraction is PyTorch's error: not
+  // followed.
+  ElementType promoted(const Statement& st, ElementType a, const PyValue& b, Span at) {
+    auto category = [](ElementType t) {
+      if (t == ElementType::Bool) return 0;
+      if (t == ElementType::Complex64) return 3;
+      return is_floating(t) ? 2 : 1;
+    };
+    if ((a == ElementType::Bool || b.dtype == ElementType::Bool) && st.op == "sub")
+      unsupported_here(at, "subtraction with a bool tensor", "cast it with `.float()` first");
+    bool a_zero = shape_now(st.inputs[0], at).empty();
+    bool b_zero = shape_now(b.name, at).empty();
+    ElementType out;
+    if (category(a) != category(b.dtype)) {
+      out = category(a) > category(b.dtype) ? a : b.dtype;
+    } else if (a_zero != b_zero) {
+      out = a_zero ? b.dtype : a;
+    } else {
+      out = wider(a, b.dtype);
+    }
+    if (st.op == "div" && category(out) < 2) out = ElementType::Float32;
+    return out;
+  }
+
+  // The wider of two types of one category (float16 and bfloat16 make float32, as PyTorch's).
+  static ElementType wider(ElementType a, ElementType b) {
+    if (a == b) return a;
+    auto rank = [](ElementType t) {
+      switch (t) {
+        case ElementType::UInt8:
+        case ElementType::Int8:
+          return 1;
+        case ElementType::Int16:
+          return 2;
+        case ElementType::Int32:
+          return 3;
+        case ElementType::Int64:
+          return 4;
+        case ElementType::Float16:
+        case ElementType::BFloat16:
+          return 5;
+        case ElementType::Float32:
+          return 6;
+        case ElementType::Float64:
+          return 7;
+        default:
+          return 0;
+      }
+    };
+    bool halves = (a == ElementType::Float16 || a == ElementType::BFloat16) &&
+                  (b == ElementType::Float16 || b == ElementType::BFloat16);
+    bool bytes = (a == ElementType::UInt8 || a == ElementType::Int8) &&
+                 (b == ElementType::UInt8 || b == ElementType::Int8);
+    if (halves) return ElementType::Float32;
+    if (bytes) return ElementType::Int16;
+    return rank(a) >= rank(b) ? a : b;
+  }
+
+  // The tensor a statement just built computes: its element type is its inputs' (after
+  // check_element_type), int64 for argmax and argmin, float32 for one without inputs.
+  PyValue emitted(Statement st, Span at) {
+    ElementType type = st.inputs.empty() ? ElementType::Float32 : output_type_;
+    if (st.op == "argmax" || st.op == "argmin") type = ElementType::Int64;
+    PyValue out = PyValue::tensor(emit(std::move(st)), at);
+    out.dtype = type;
+    return out;
   }
 
   // One statement `op(input, args...)` the interpreter writes itself (indexing, chunks).
@@ -4679,7 +4865,7 @@ class Construct {
     st.module = module_;
     add_input(st, input, input.data.span, at);
     for (Value& v : args) st.args.push_back(Arg{"", std::move(v), at});
-    return PyValue::tensor(emit(std::move(st)), at);
+    return emitted(std::move(st), at);
   }
 
   // The argument at `position`, or given as `keyword`; null when neither.
@@ -4942,6 +5128,37 @@ class Construct {
     throw ForwardStopped{input.name, at, std::move(d)};
   }
 
+  // The element type `x.<name>(args)` casts to: `x.double()`, `x.to(torch.long)`,
+  // `x.type(torch.float16)`, `x.to(y)`, `x.type_as(y)`; nullopt for another method or a `.to()`
+  // that names only a device.
+  static std::optional<ElementType> cast_target(const std::string& name, const Args& args) {
+    for (const auto& [method, type] : kCastMethods)
+      if (name == method) return type;
+    bool to = name == "to";
+    if (!to && name != "type" && name != "type_as") return std::nullopt;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      const std::string& k = args.keywords[i];
+      if (v.kind == PyValue::Kind::Tensor && k.empty() && name != "type") return v.dtype;
+      if (v.kind == PyValue::Kind::Builtin && (k.empty() || k == "dtype") && name != "type_as")
+        if (std::optional<ElementType> type = element_type_named(v.name)) return type;
+    }
+    return std::nullopt;
+  }
+
+  // `t` cast to `type`: t itself when it already is (as PyTorch returns it, unless `copy=True`),
+  // else a dense copy of that type.
+  static PyValue cast(const PyValue& t, ElementType type, const Args& args) {
+    bool copy = false;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      copy |= args.keywords[i] == "copy" && args.values[i].is(Value::Kind::Bool) &&
+              args.values[i].data.b;
+    if (type == t.dtype && !copy) return t;
+    PyValue c = t.copied(PyValue::Copy::Dense);
+    c.dtype = type;
+    return c;
+  }
+
   // Methods that return the same tensor as far as shapes go: no statement for them.
   static bool is_identity_method(const std::string& m) {
     for (const char* name : {"contiguous", "clone", "detach", "float", "double", "half", "cpu",
@@ -4973,11 +5190,10 @@ class Construct {
     using Copy = PyValue::Copy;
     if (name == "contiguous") return t.copied(memory_format(args, true, Copy::Contiguous));
     if (name == "to") no_memory_format(args);
+    if (std::optional<ElementType> type = cast_target(name, args)) return cast(t, *type, args);
     if ((name == "to" || name == "type") && converts(args)) return t.copied(Copy::Dense);
-    // Copies with the memory format preserved (as far as netshape follows dtypes, `float()` and
-    // `to()` return the tensor itself).
+    // Copies with the memory format preserved.
     if (name == "clone") return t.copied(memory_format(args, false, Copy::Dense));
-    if (name == "double" || name == "half") return t.copied(Copy::Dense);
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
@@ -5017,7 +5233,7 @@ class Construct {
       add_input(st, b, b.data.span, b.data.span);
       st.module = module_;
       if (in_place) st.extras_for_write().in_place = true;
-      return PyValue::tensor(emit(std::move(st)), at);
+      return emitted(std::move(st), at);
     }
     const PyValue& other = ta ? b : a;
     if (!is_number(other) || op == "@")
@@ -5027,7 +5243,22 @@ class Construct {
     PyValue kept = ta ? a : b;
     if (!in_place) kept = kept.copied(PyValue::Copy::Dense);
     kept.data.span = at;
+    if (!is_floating(kept.dtype)) kept.dtype = arithmetic_type(kept, other, op, at);
     return kept;
+  }
+
+  // An integer tensor and a number: a float number or true division makes float32 (the default
+  // dtype), an int keeps the tensor's type. Bool tensors (and bool numbers) have rules of their
+  // own (`b - 1` is an error): not followed.
+  static ElementType arithmetic_type(const PyValue& t, const PyValue& number, const std::string& op,
+                                     Span at) {
+    if (t.dtype == ElementType::Bool || number.is(Value::Kind::Bool)) {
+      unsupported_here(
+          at, fmt::format("arithmetic of a {} tensor and a number", element_type_name(t.dtype)),
+          "cast the tensor with `.float()` first");
+    }
+    if (op == "/" || number.is(Value::Kind::Float)) return ElementType::Float32;
+    return t.dtype;
   }
 
   [[noreturn]] static void tensor_values_error(Span at) {

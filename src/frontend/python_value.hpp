@@ -21,6 +21,22 @@ using PyList = std::vector<PyValue>;
 using PyDict = std::vector<std::pair<PyValue, PyValue>>;  // insertion-ordered, as Python's
 struct PyScope;
 
+// The element type of a tensor in forward: torch.float32 (the model's inputs, every layer's
+// output) unless a cast (`x.double()`, `x.to(torch.long)`) or argmax made it another.
+enum class ElementType : uint8_t {
+  Float32,
+  Float64,
+  Float16,
+  BFloat16,
+  Int64,
+  Int32,
+  Int16,
+  Int8,
+  UInt8,
+  Bool,
+  Complex64
+};
+
 struct PyValue {
   enum class Kind {
     Data,      // None, bool, int, float, str: `data` (with its span and origin)
@@ -67,6 +83,7 @@ struct PyValue {
   // `x.contiguous()` a contiguous one (a contiguous copy of a dense copy is contiguous).
   enum class Copy : uint8_t { None, Dense, Contiguous };
   Copy copy = Copy::None;
+  ElementType dtype = ElementType::Float32;  // Tensor
   PyValue copied(Copy c) const {
     PyValue v = *this;
     v.copy = std::max(copy, c);
