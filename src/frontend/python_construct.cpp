@@ -4327,7 +4327,11 @@ class Construct {
     PyList inputs;
     bool user = callee.module->kind == ModuleDef::User;
     for (size_t i = 0; i < args.values.size(); ++i) {
-      if (!user && (args.values[i].kind != PyValue::Kind::Tensor || !args.keywords[i].empty())) {
+      if (!user && !args.keywords[i].empty()) {
+        torch_module_keyword(*callee.module, args, i, inputs);
+        continue;
+      }
+      if (!user && args.values[i].kind != PyValue::Kind::Tensor) {
         unsupported_here(args.spans[i], "non-tensor argument to a module call",
                          "modules take their settings in __init__; pass only tensors in forward");
       }
@@ -4344,6 +4348,37 @@ class Construct {
       if (count > 1) applied.name += "_" + std::to_string(count);
     }
     return call_module(applied, inputs, call.span, module_);
+  }
+
+  // A keyword argument of a torch.nn module's call: every forward netshape follows names its
+  // tensor `input` (`self.fc(input=x)` is `self.fc(x)`); ConvTranspose's `output_size=` is not
+  // followed; any other keyword is PyTorch's TypeError (exit 1, where forward calls it).
+  void torch_module_keyword(const ModuleDef& m, const Args& args, size_t i, PyList& inputs) {
+    const std::string& k = args.keywords[i];
+    const PyValue& v = args.values[i];
+    std::string forward = (m.kind == ModuleDef::Sequential ? "Sequential" : m.op) + ".forward()";
+    if (k == "input" && v.kind == PyValue::Kind::Tensor) {
+      if (!inputs.empty()) {
+        torch_error(v, args.spans[i], forward + " got multiple values for argument 'input'",
+                    "give the tensor once");
+      }
+      inputs.push_back(v);
+      return;
+    }
+    if (k == "input") {
+      unsupported_here(args.spans[i], "non-tensor argument to a module call",
+                       "modules take their settings in __init__; pass only tensors in forward");
+    }
+    if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose")) {
+      unsupported_here(args.spans[i], "`output_size=` in a transposed convolution's call",
+                       "give the layer the `output_padding=` that makes that size, in __init__");
+    }
+    const PyValue* tensor = v.kind == PyValue::Kind::Tensor ? &v : nullptr;
+    if (!tensor && !inputs.empty()) tensor = &inputs.front();
+    std::string message = fmt::format("{} got an unexpected keyword argument '{}'", forward, k);
+    std::string help = "pass the tensor alone: `layer(x)` (or `layer(input=x)`)";
+    if (!tensor) raise(args.spans[i], message, help);
+    torch_error(*tensor, args.spans[i], message, help);
   }
 
   // Applies module `mod` (a child of ModuleDecl `parent`) to `inputs`.

@@ -1916,3 +1916,29 @@ TEST_CASE("interpreter: dtypes of forward's tensors, checked at layers with floa
   };
   check_forward_cases(base, cases);
 }
+
+// A torch.nn module's call names its tensor `input` (every forward netshape follows); another
+// keyword is PyTorch's TypeError where forward makes the call (PyTorch 1.13's messages).
+TEST_CASE("interpreter: keyword arguments of a module's call") {
+  const std::string base =
+      "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(8, 4)\n"
+      "        self.body = nn.Sequential(nn.Linear(8, 8), nn.ReLU())\n"
+      "        self.up = nn.ConvTranspose1d(2, 2, 3, stride=2)\n\n"
+      "    def forward(self, x):\n        return BODY\n\n# input: [2, 8]\n";
+  const ForwardCase cases[] = {
+      {"self.fc(input=x)", ExitCode::Ok, "[2, 4]"},
+      {"self.fc(input=self.body(input=x))", ExitCode::Ok, "[2, 4]"},
+      {"self.fc(inp=x)", ExitCode::ShapeError,
+       "Linear.forward() got an unexpected keyword argument 'inp'"},
+      {"self.fc(x, input=x)", ExitCode::ShapeError,
+       "Linear.forward() got multiple values for argument 'input'"},
+      {"self.body(x, scale=2)", ExitCode::ShapeError,
+       "Sequential.forward() got an unexpected keyword argument 'scale'"},
+      {"self.fc(input=3)", ExitCode::UsageOrParse,
+       "unsupported Python construct: non-tensor argument to a module call"},
+      {"self.up(x.view(2, 2, 4), output_size=[2, 2, 10])", ExitCode::UsageOrParse,
+       "unsupported Python construct: `output_size=` in a transposed convolution's call"},
+  };
+  check_forward_cases(base, cases);
+}
