@@ -90,6 +90,70 @@ bool is_floating(ElementType type) {
          type == ElementType::Complex64;
 }
 
+// The legacy tensor types `x.type()` names and `x.type(...)` takes (`torch.LongTensor`, as a
+// class or a string; the CUDA ones alike): the first of each is what `x.type()` returns.
+constexpr std::pair<const char*, ElementType> kTensorTypeNames[] = {
+    {"torch.FloatTensor", ElementType::Float32},
+    {"torch.DoubleTensor", ElementType::Float64},
+    {"torch.HalfTensor", ElementType::Float16},
+    {"torch.BFloat16Tensor", ElementType::BFloat16},
+    {"torch.LongTensor", ElementType::Int64},
+    {"torch.IntTensor", ElementType::Int32},
+    {"torch.ShortTensor", ElementType::Int16},
+    {"torch.CharTensor", ElementType::Int8},
+    {"torch.ByteTensor", ElementType::UInt8},
+    {"torch.BoolTensor", ElementType::Bool},
+    {"torch.ComplexFloatTensor", ElementType::Complex64}};
+
+std::optional<ElementType> tensor_type_named(std::string name) {
+  if (name.starts_with("torch.cuda.")) name.erase(6, 5);
+  for (const auto& [n, type] : kTensorTypeNames)
+    if (name == n) return type;
+  return std::nullopt;
+}
+
+const char* tensor_type_name(ElementType type) {
+  for (const auto& [n, t] : kTensorTypeNames)
+    if (t == type) return n;
+  return "torch.FloatTensor";
+}
+
+// PyTorch's categories for type promotion: bool < integer < floating < complex.
+int type_category(ElementType type) {
+  if (type == ElementType::Bool) return 0;
+  if (type == ElementType::Complex64) return 3;
+  return is_floating(type) ? 2 : 1;
+}
+
+// The ScalarType name PyTorch's messages use ("Float", "Long").
+const char* scalar_type_name(ElementType type) {
+  switch (type) {
+    case ElementType::Float32:
+      return "Float";
+    case ElementType::Float64:
+      return "Double";
+    case ElementType::Float16:
+      return "Half";
+    case ElementType::BFloat16:
+      return "BFloat16";
+    case ElementType::Int64:
+      return "Long";
+    case ElementType::Int32:
+      return "Int";
+    case ElementType::Int16:
+      return "Short";
+    case ElementType::Int8:
+      return "Char";
+    case ElementType::UInt8:
+      return "Byte";
+    case ElementType::Bool:
+      return "Bool";
+    case ElementType::Complex64:
+      return "ComplexFloat";
+  }
+  return "Float";
+}
+
 // The methods that cast: `x.double()` is `x.to(torch.float64)`.
 constexpr std::pair<const char*, ElementType> kCastMethods[] = {
     {"float", ElementType::Float32},   {"double", ElementType::Float64},
@@ -116,8 +180,6 @@ bool keeps_element_type(const std::string& op) {
     case Family::select:
     case Family::expand:
     case Family::repeat:
-    case Family::cat:
-    case Family::stack:
       return true;
     default:
       return false;
@@ -4066,6 +4128,7 @@ class Construct {
   int module_ = -1;  // the ModuleDecl whose forward runs; -1 for the model
   // The element type of the statement being built, from its inputs (check_element_type).
   ElementType output_type_ = ElementType::Float32;
+  ElementType first_input_type_ = ElementType::Float32;  // the in-place ops' receiver
   std::map<std::string, int> applied_;     // how many times forward applied each module path
   std::map<int, std::string> first_call_;  // by module id: the statement of a layer's first call
   std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
@@ -4144,13 +4207,18 @@ class Construct {
 
   // A tensor made in __init__, read in forward as `self.<path>`: one statement, at its first read.
   PyValue materialize(const PyValue& made, const std::string& path, Span at) {
-    if (auto it = materialized_.find(made.made); it != materialized_.end())
-      return PyValue::tensor(it->second, at);
-    Statement st = made_statement(made, path);
-    st.module = module_;
-    std::string out = emit(std::move(st));
-    materialized_[made.made] = out;
-    return PyValue::tensor(out, at);
+    std::string out;
+    if (auto it = materialized_.find(made.made); it != materialized_.end()) {
+      out = it->second;
+    } else {
+      Statement st = made_statement(made, path);
+      st.module = module_;
+      out = emit(std::move(st));
+      materialized_[made.made] = out;
+    }
+    PyValue t = PyValue::tensor(out, at);
+    t.dtype = made.dtype;
+    return t;
   }
 
   Statement made_statement(const PyValue& made, const std::string& path) const {
@@ -4282,6 +4350,9 @@ class Construct {
   bool add_outputs(const PyValue& out, Span fallback) {
     auto declare = [&](const PyValue& t) {
       Span at = t.data.span.valid() ? t.data.span : fallback;
+      // The same tensor returned twice (`return h, h`, `return h, h.double()`) is one output.
+      for (const OutputDecl& o : L.program_.outputs)
+        if (o.name == t.name) return;
       L.program_.outputs.push_back(OutputDecl{t.name, at});
     };
     if (out.kind == PyValue::Kind::Tensor) {
@@ -4573,7 +4644,9 @@ class Construct {
         unsupported_here(args.spans[i], "a whole shape as an argument",
                          "pass its dimensions, e.g. `x.size(0)`");
       }
-      st.args.push_back(Arg{args.keywords[i], to_ir(v, args.spans[i]), args.spans[i]});
+      if (is_factory_keyword(op, args.keywords[i])) continue;  // made_type reads dtype=
+      st.args.push_back(
+          Arg{keyword_name(args.keywords[i]), to_ir(v, args.spans[i]), args.spans[i]});
     }
     if (bilinear) {
       st.args.push_back(Arg{"mode", Value::string("bilinear", call.span), call.span});
@@ -4585,6 +4658,7 @@ class Construct {
       unsupported_here(call.span, "`" + op + "(...)` without a tensor argument",
                        "netshape follows tensors computed from forward's inputs");
     }
+    if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
     return emitted(std::move(st), call.span);
   }
 
@@ -4608,7 +4682,9 @@ class Construct {
     bool t0 = operands[0].kind == PyValue::Kind::Tensor;
     bool t1 = operands[1].kind == PyValue::Kind::Tensor;
     if (t0 == t1 || !is_number(t0 ? operands[1] : operands[0])) return std::nullopt;
-    return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place);
+    const PyValue* rounding = argument(args, SIZE_MAX, "rounding_mode");
+    return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place,
+                             rounding && !rounding->is_none());
   }
 
   bool is_tensor_sequence(const PyValue& v) {
@@ -4634,6 +4710,11 @@ class Construct {
     t.name = op;
     t.made = next_made_++;
     t.data.span = at;
+    if (const PyValue* dtype = argument(args, SIZE_MAX, "dtype"); dtype && !dtype->is_none()) {
+      std::optional<ElementType> type = element_type_of(*dtype);
+      if (!type) unsupported_here(at, "this dtype= of " + n, "write a dtype: `torch.float32`");
+      t.dtype = *type;
+    }
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (!args.keywords[i].empty() && args.keywords[i] != "size")
         continue;  // dtype=, device=, requires_grad=
@@ -4690,6 +4771,8 @@ class Construct {
     if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
       return data_bool(false, call.span);
     if (n == "torch.jit.annotate") return nth(args, 1, call.span);
+    if (n == "torch.get_default_dtype" && args.values.empty())
+      return PyValue::builtin("torch.float32");  // netshape's model: PyTorch's default
     if (n == "torch._assert") {
       if (!truthy(nth(args, 0, call.span), call.span))
         raise(call.span, "assertion failed: " + text_of(nth(args, 1, call.span)));
@@ -4787,6 +4870,7 @@ class Construct {
   // (`output_type_` is the statement's); any other op of it is refused, not guessed.
   void check_element_type(const Statement& st, const PyValue& t, Span at) {
     bool first = st.inputs.empty();
+    if (first) first_input_type_ = t.dtype;
     if (t.dtype == ElementType::Float32 && (first || output_type_ == ElementType::Float32)) {
       output_type_ = ElementType::Float32;
       return;
@@ -4800,8 +4884,18 @@ class Construct {
                   "PyTorch raises a RuntimeError here; cast the input with `.float()` first");
     }
     std::optional<OpId> id = find_op(st.op);
-    if (id && op_info(*id).family == Family::add) {  // add, sub, mul, div, maximum, minimum
+    Family family = id ? op_info(*id).family : Family::source;
+    // add, sub, mul, div, maximum, minimum; cat and stack promote too
+    if (id && (family == Family::add || family == Family::cat || family == Family::stack)) {
       output_type_ = first ? t.dtype : promoted(st, output_type_, t, at);
+      return;
+    }
+    if (id && family == Family::mean) {  // reductions: sum, mean, amax, amin, argmax, argmin
+      output_type_ = reduced_type(t, st.op, at);
+      return;
+    }
+    if (id && t.dtype == ElementType::Float64 && runs_in_float64(family)) {
+      output_type_ = t.dtype;
       return;
     }
     if (!keeps_element_type(st.op)) {
@@ -4818,18 +4912,44 @@ class Construct {
     output_type_ = t.dtype;
   }
 
+  // A reduction's type: sum makes int64 of integers and bools, mean takes only floating types
+  // (PyTorch's error otherwise), the others keep the type (argmax's int64 is emitted's).
+  static ElementType reduced_type(const PyValue& t, const std::string& op, Span at) {
+    if (op == "sum" && !is_floating(t.dtype)) return ElementType::Int64;
+    if (op == "mean" && !is_floating(t.dtype)) {
+      torch_error(t, at,
+                  fmt::format("mean(): could not infer output dtype. Input dtype must be either "
+                              "a floating point or complex dtype. Got: {}",
+                              scalar_type_name(t.dtype)),
+                  "cast it with `.float()` first");
+    }
+    return t.dtype;
+  }
+
+  // Families whose CPU kernels take float64 and give float64 (activations, dropout, pooling,
+  // softmax); other types go through them in some kernels and not others: not followed.
+  static bool runs_in_float64(Family family) {
+    switch (family) {
+      case Family::elementwise:
+      case Family::dropout_nd:
+      case Family::max_pool:
+      case Family::avg_pool:
+      case Family::adaptive_avg_pool:
+      case Family::adaptive_max_pool:
+      case Family::softmax:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   // The element type of an elementwise op of two tensors, by PyTorch's type promotion: the
   // higher category (bool < integer < floating) wins with its type, even from a 0-dim tensor
   // (int64 + 0-dim float64 is float64: only Python numbers give the default type); within one
   // category the wider type, and a 0-dim tensor (`y.min()`) gives way to a dimensioned one.
-  // Integer division is true division (float32). Bool subtraction is PyTorch's error: not
-  // followed.
+  // Bool subtraction is PyTorch's error: not followed.
   ElementType promoted(const Statement& st, ElementType a, const PyValue& b, Span at) {
-    auto category = [](ElementType t) {
-      if (t == ElementType::Bool) return 0;
-      if (t == ElementType::Complex64) return 3;
-      return is_floating(t) ? 2 : 1;
-    };
+    auto category = type_category;
     if ((a == ElementType::Bool || b.dtype == ElementType::Bool) && st.op == "sub")
       unsupported_here(at, "subtraction with a bool tensor", "cast it with `.float()` first");
     bool a_zero = shape_now(st.inputs[0], at).empty();
@@ -4842,7 +4962,6 @@ class Construct {
     } else {
       out = wider(a, b.dtype);
     }
-    if (st.op == "div" && category(out) < 2) out = ElementType::Float32;
     return out;
   }
 
@@ -4882,12 +5001,63 @@ class Construct {
 
   // The tensor a statement just built computes: its element type is its inputs' (after
   // check_element_type), int64 for argmax and argmin, float32 for one without inputs.
-  PyValue emitted(Statement st, Span at) {
-    ElementType type = st.inputs.empty() ? ElementType::Float32 : output_type_;
+  // `made`: the type of a tensor made in forward (torch.arange, torch.zeros).
+  PyValue emitted(Statement st, Span at, std::optional<ElementType> made = std::nullopt) {
+    ElementType type = made ? *made : st.inputs.empty() ? ElementType::Float32 : output_type_;
     if (st.op == "argmax" || st.op == "argmin") type = ElementType::Int64;
+    if (st.op == "div" && type_category(type) < 2 && !rounds(st)) type = ElementType::Float32;
+    if (st.extras().in_place && !st.inputs.empty())
+      type = written_type(PyValue::tensor(st.inputs[0], at), first_input_type_, type, at);
     PyValue out = PyValue::tensor(emit(std::move(st)), at);
     out.dtype = type;
     return out;
+  }
+
+  // `div` with a rounding_mode keeps an integer type (true division makes float32).
+  static bool rounds(const Statement& st) {
+    return std::any_of(st.args.begin(), st.args.end(), [](const Arg& a) {
+      return a.keyword == "rounding_mode" && a.value.kind != Value::Kind::None;
+    });
+  }
+
+  // An in-place op writes its result into `receiver` (of type `into`): the result must cast to
+  // it without leaving its category (float into long is PyTorch's error), and takes its type.
+  static ElementType written_type(const PyValue& receiver, ElementType into, ElementType result,
+                                  Span at) {
+    if (type_category(result) > type_category(into)) {
+      torch_error(receiver, at,
+                  fmt::format("result type {} can't be cast to the desired output type {}",
+                              scalar_type_name(result), scalar_type_name(into)),
+                  "write the result to a new tensor (`y = x + ...`), or cast x first");
+    }
+    return into;
+  }
+
+  // torch.zeros(..., dtype=, device=): the tensor's type and place, not a size.
+  static bool is_factory_keyword(const std::string& op, const std::string& keyword) {
+    std::optional<OpId> id = find_op(op);
+    if (!id || op_info(*id).family != Family::source) return false;
+    for (const char* k : {"dtype", "device", "layout", "requires_grad", "pin_memory"})
+      if (keyword == k) return true;
+    return false;
+  }
+
+  // The type of torch.arange / zeros / ones / rand(n) ... made in forward: its dtype=, else
+  // int64 for an arange of ints, float32 for the rest.
+  static std::optional<ElementType> made_type(const std::string& op, const Args& args) {
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (args.keywords[i] != "dtype" || args.values[i].is_none()) continue;
+      if (std::optional<ElementType> type = element_type_of(args.values[i])) return type;
+      unsupported_here(args.spans[i], "this dtype= of torch." + op,
+                       "write a dtype: `torch.float32`");
+    }
+    if (op != "arange") return ElementType::Float32;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i].empty() || args.keywords[i] == "start" || args.keywords[i] == "end" ||
+          args.keywords[i] == "step")
+        if (!args.values[i].is(Value::Kind::Int) && !args.values[i].is(Value::Kind::DimRef))
+          return ElementType::Float32;
+    return ElementType::Int64;
   }
 
   // One statement `op(input, args...)` the interpreter writes itself (indexing, chunks).
@@ -5110,7 +5280,8 @@ class Construct {
     if (e.text == "data") return t;
     if (e.text == "ndim")
       return data_int(static_cast<int64_t>(shape_now(t.name, e.span).size()), e.span);
-    if (e.text == "dtype" || e.text == "device" || e.text == "requires_grad") {
+    if (e.text == "dtype") return PyValue::builtin(element_type_name(t.dtype));
+    if (e.text == "device" || e.text == "requires_grad") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = "tensor." + e.text;
@@ -5164,21 +5335,57 @@ class Construct {
   }
 
   // The element type `x.<name>(args)` casts to: `x.double()`, `x.to(torch.long)`,
-  // `x.type(torch.float16)`, `x.to(y)`, `x.type_as(y)`; nullopt for another method or a `.to()`
-  // that names only a device.
-  static std::optional<ElementType> cast_target(const std::string& name, const Args& args) {
+  // `x.type(torch.float16)`, `x.type(torch.LongTensor)` (or its name as a string), `x.to(y)`,
+  // `x.type_as(y)` (y a tensor of forward, a buffer or a layer's weight), `x.to(y.dtype)`;
+  // nullopt for another method or a `.to()` that names only a device. An argument whose dtype
+  // netshape does not know is refused: guessing it could hide PyTorch's error or invent one.
+  std::optional<ElementType> cast_target(const std::string& name, const Args& args) {
     for (const auto& [method, type] : kCastMethods)
       if (name == method) return type;
-    bool to = name == "to";
-    if (!to && name != "type" && name != "type_as") return std::nullopt;
+    if (name != "to" && name != "type" && name != "type_as") return std::nullopt;
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       const std::string& k = args.keywords[i];
-      if (v.kind == PyValue::Kind::Tensor && k.empty() && name != "type") return v.dtype;
-      if (v.kind == PyValue::Kind::Builtin && (k.empty() || k == "dtype") && name != "type_as")
-        if (std::optional<ElementType> type = element_type_named(v.name)) return type;
+      if (k == "device" || k == "non_blocking" || k == "copy" || k == "memory_format") continue;
+      if (k != "" && k != "dtype" && k != "other")
+        unsupported_here(args.spans[i], fmt::format("argument `{}` of `.{}()`", k, name));
+      if (is_device(v)) continue;
+      if (std::optional<ElementType> type = element_type_of(v)) return type;
+      unsupported_here(
+          args.spans[i],
+          fmt::format("`.{}()` of {}, whose dtype netshape does not know", name, describe(v)),
+          "write the dtype: `x.to(torch.float32)`");
     }
     return std::nullopt;
+  }
+
+  // A device as `.to()` takes it: 'cuda', torch.device('cpu'), x.device.
+  static bool is_device(const PyValue& v) {
+    if (v.is(Value::Kind::String) && !tensor_type_named(v.data.s)) return true;
+    if (v.kind == PyValue::Kind::Opaque && v.name == "tensor.device") return true;
+    return v.kind == PyValue::Kind::Builtin && v.name.starts_with("torch.device");
+  }
+
+  // The element type a value names or has: a dtype (`torch.long`, `x.dtype`), a legacy tensor
+  // type (`torch.LongTensor`, 'torch.LongTensor'), a tensor of forward, a buffer or parameter
+  // made in __init__, a layer's weight or bias (float32: netshape builds no layer of another).
+  static std::optional<ElementType> element_type_of(const PyValue& v) {
+    switch (v.kind) {
+      case PyValue::Kind::Builtin:
+        if (auto type = element_type_named(v.name)) return type;
+        return tensor_type_named(v.name);
+      case PyValue::Kind::Data:
+        if (v.is(Value::Kind::String)) return tensor_type_named(v.data.s);
+        return std::nullopt;
+      case PyValue::Kind::Tensor:
+      case PyValue::Kind::Made:
+        return v.dtype;
+      case PyValue::Kind::Opaque:
+        if (v.name == "weight" || v.name == "bias") return ElementType::Float32;
+        return std::nullopt;
+      default:
+        return std::nullopt;
+    }
   }
 
   // `t` cast to `type`: t itself when it already is (as PyTorch returns it, unless `copy=True`),
@@ -5225,6 +5432,12 @@ class Construct {
     using Copy = PyValue::Copy;
     if (name == "contiguous") return t.copied(memory_format(args, true, Copy::Contiguous));
     if (name == "to") no_memory_format(args);
+    if (name == "is_floating_point" && args.values.empty())
+      return data_bool(type_category(t.dtype) == 2, call.span);
+    if (name == "is_complex" && args.values.empty())
+      return data_bool(t.dtype == ElementType::Complex64, call.span);
+    if (name == "type" && args.values.empty())  // the legacy type's name, a string
+      return PyValue::of(Value::string(tensor_type_name(t.dtype), call.span));
     if (std::optional<ElementType> type = cast_target(name, args)) return cast(t, *type, args);
     if ((name == "to" || name == "type") && converts(args)) return t.copied(Copy::Dense);
     // Copies with the memory format preserved.
@@ -5252,8 +5465,9 @@ class Construct {
 
   // tensor + tensor -> add (sub, mul, div); a tensor and a number keep the tensor's shape.
   // `in_place`: `a += b`, which writes into a's memory (a cannot grow).
+  // `rounding`: a div with a rounding_mode (an integer tensor then stays integer).
   PyValue tensor_arithmetic(const std::string& op, const PyValue& a, const PyValue& b, Span at,
-                            bool in_place = false) {
+                            bool in_place = false, bool rounding = false) {
     bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
     if (ta && tb) {
       static const std::map<std::string, std::string> kOps = {
@@ -5278,7 +5492,9 @@ class Construct {
     PyValue kept = ta ? a : b;
     if (!in_place) kept = kept.copied(PyValue::Copy::Dense);
     kept.data.span = at;
-    if (!is_floating(kept.dtype)) kept.dtype = arithmetic_type(kept, other, op, at);
+    ElementType into = kept.dtype;
+    if (!is_floating(kept.dtype)) kept.dtype = arithmetic_type(kept, other, op, at, rounding);
+    if (in_place) kept.dtype = written_type(kept, into, kept.dtype, at);
     return kept;
   }
 
@@ -5286,13 +5502,13 @@ class Construct {
   // dtype), an int keeps the tensor's type. Bool tensors (and bool numbers) have rules of their
   // own (`b - 1` is an error): not followed.
   static ElementType arithmetic_type(const PyValue& t, const PyValue& number, const std::string& op,
-                                     Span at) {
+                                     Span at, bool rounding) {
     if (t.dtype == ElementType::Bool || number.is(Value::Kind::Bool)) {
       unsupported_here(
           at, fmt::format("arithmetic of a {} tensor and a number", element_type_name(t.dtype)),
           "cast the tensor with `.float()` first");
     }
-    if (op == "/" || number.is(Value::Kind::Float)) return ElementType::Float32;
+    if ((op == "/" && !rounding) || number.is(Value::Kind::Float)) return ElementType::Float32;
     return t.dtype;
   }
 

@@ -1867,8 +1867,10 @@ class Net(nn.Module):
 // an error where it raises; where netshape does not follow the op for that dtype it says so.
 TEST_CASE("interpreter: dtypes of forward's tensors, checked at layers with float32 weights") {
   const std::string base =
-      "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-      "        super().__init__()\n        self.fc = nn.Linear(8, 4)\n\n"
+      "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n"
+      "class Net(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(8, 4)\n"
+      "        self.register_buffer('ref', torch.ones(8, dtype=torch.float64))\n\n"
       "    def forward(self, x):\n        a = x.long()\n        b = x.double()\n"
       "        z = x.sum()\n        return self.fc(BODY)\n\n"
       "# input: [2, 8]\n";
@@ -1908,11 +1910,37 @@ TEST_CASE("interpreter: dtypes of forward's tensors, checked at layers with floa
       // ops netshape does not follow for other dtypes: said, not guessed
       {"torch.relu(x.half())", ExitCode::UsageOrParse,
        "unsupported Python construct: `relu` of a torch.float16 tensor"},
-      {"torch.cat([b, x], 1)[:, :8]", ExitCode::UsageOrParse,
-       "unsupported Python construct: `cat` of tensors of different dtypes (torch.float64 and "
-       "torch.float32)"},
+      {"torch.cat([b, x], 1)[:, :8]", ExitCode::ShapeError, f64.c_str()},  // cat promotes
+      {"torch.cat([a, x], 1)[:, :8]", ExitCode::Ok, "[2, 4]"},
       {"x.bool() * 1", ExitCode::UsageOrParse,
        "unsupported Python construct: arithmetic of a torch.bool tensor and a number"},
+      // where the type comes from: legacy type names, .dtype, buffers, weights, factories
+      {"x.type(torch.LongTensor)", ExitCode::ShapeError, i64.c_str()},
+      {"x.type('torch.DoubleTensor')", ExitCode::ShapeError, f64.c_str()},
+      {"b.type(x.type())", ExitCode::Ok, "[2, 4]"},
+      {"x.to(b.dtype)", ExitCode::ShapeError, f64.c_str()},
+      {"a.to(x.dtype)", ExitCode::Ok, "[2, 4]"},
+      {"x.type_as(self.ref)", ExitCode::ShapeError, f64.c_str()},
+      {"x * self.ref", ExitCode::ShapeError, f64.c_str()},
+      {"b.type_as(self.fc.weight)", ExitCode::Ok, "[2, 4]"},
+      {"x.half().to(self.fc.weight.dtype)", ExitCode::Ok, "[2, 4]"},
+      {"x.to('cpu', torch.float64)", ExitCode::ShapeError, f64.c_str()},
+      {"x.to(torch.get_default_dtype())", ExitCode::Ok, "[2, 4]"},
+      {"x if x.dtype == torch.float32 else b", ExitCode::Ok, "[2, 4]"},
+      {"x if b.is_floating_point() else a", ExitCode::Ok, "[2, 4]"},
+      {"torch.arange(8).expand(2, 8)", ExitCode::ShapeError, i64.c_str()},
+      {"torch.arange(8.0).expand(2, 8)", ExitCode::Ok, "[2, 4]"},
+      {"torch.zeros(2, 8, dtype=torch.long)", ExitCode::ShapeError, i64.c_str()},
+      {"x + torch.arange(8)", ExitCode::Ok, "[2, 4]"},
+      // division keeps integers with a rounding mode; reductions
+      {"torch.div(a, 2, rounding_mode='floor')", ExitCode::ShapeError, i64.c_str()},
+      {"torch.div(a, a, rounding_mode='trunc')", ExitCode::ShapeError, i64.c_str()},
+      {"a.sum(1, keepdim=True).expand(2, 8)", ExitCode::ShapeError, i64.c_str()},
+      {"a.mean(1, keepdim=True).expand(2, 8)", ExitCode::ShapeError,
+       "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+       "complex dtype. Got: Long"},
+      {"F.relu(b)", ExitCode::ShapeError, f64.c_str()},
+      {"F.relu(b).float()", ExitCode::Ok, "[2, 4]"},
   };
   check_forward_cases(base, cases);
 }
@@ -1941,4 +1969,34 @@ TEST_CASE("interpreter: keyword arguments of a module's call") {
        "unsupported Python construct: `output_size=` in a transposed convolution's call"},
   };
   check_forward_cases(base, cases);
+}
+
+// In-place ops write into their receiver: a result of a higher category does not fit
+// (PyTorch: `result type Float can't be cast to the desired output type Long`), a lower one takes
+// the receiver's type. A tensor returned twice is one output (the report names outputs).
+TEST_CASE("interpreter: dtypes of in-place ops, and a tensor returned twice") {
+  const std::string base =
+      "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(8, 4)\n\n"
+      "    def forward(self, x):\n        BODY\n\n# input: [2, 8]\n";
+  const ForwardCase cases[] = {
+      {"h = x.long()\n        h += x\n        return self.fc(h.float())", ExitCode::ShapeError,
+       "result type Float can't be cast to the desired output type Long"},
+      {"h = x.int()\n        h -= 0.5\n        return self.fc(h.float())", ExitCode::ShapeError,
+       "result type Float can't be cast to the desired output type Int"},
+      {"h = x.long()\n        h.add_(x)\n        return self.fc(h.float())", ExitCode::ShapeError,
+       "result type Float can't be cast to the desired output type Long"},
+      {"h = x.long()\n        h += 1\n        return self.fc(h.float())", ExitCode::Ok, "[2, 4]"},
+      {"h = x.half()\n        h *= x\n        return self.fc(h)", ExitCode::ShapeError,
+       "expected a float32 input: Linear's weight is float32, but its input is torch.float16"},
+      {"h = x.clone()\n        h += x.double()\n        return self.fc(h)", ExitCode::Ok, "[2, 4]"},
+  };
+  check_forward_cases(base, cases);
+  std::string text = base;
+  text.replace(text.find("BODY"), 4, "h = self.fc(x)\n        return h, h.double(), h");
+  LoadedModel m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.outputs.size() == 1);
+  CHECK(m.analysis.outputs[0].first == "fc");
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 4]");
 }
