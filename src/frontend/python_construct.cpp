@@ -3383,6 +3383,8 @@ class Construct {
     PyValue left = eval(e.items[0], f);
     for (size_t i = 0; i < e.ops.size(); ++i) {
       PyValue right = eval(e.items[i + 1], f);
+      if (e.ops.size() == 1 && is_tensor_comparison(e.ops[i], left, right))
+        return comparison_mask(left.kind == PyValue::Kind::Tensor ? left : right, e.span);
       bool values = left.kind == PyValue::Kind::Values || right.kind == PyValue::Kind::Values;
       if (values && value_op(e.ops[i])) {
         // Elementwise, a bool tensor; a chain goes on as Python's `and` of the links would.
@@ -3395,6 +3397,26 @@ class Construct {
       left = std::move(right);
     }
     return data_bool(true, e.span);
+  }
+
+  // `x > 0`, `h == 0`: a tensor compared with a number, elementwise (a chain `0 < x < 1` asks
+  // Python's `and` of two tensors, which PyTorch refuses: not this).
+  bool is_tensor_comparison(const std::string& op, const PyValue& a, const PyValue& b) {
+    static const std::set<std::string> kOps = {"<", ">", "<=", ">=", "==", "!="};
+    if (!kOps.count(op)) return false;
+    bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
+    if (ta && tb)
+      unsupported_here(a.data.span, "comparing two tensors elementwise",
+                       "netshape follows a tensor compared with a number (`x > 0`)");
+    return (ta && is_number(b)) || (tb && is_number(a));
+  }
+
+  // The mask a comparison makes: a new bool tensor of the tensor's shape.
+  static PyValue comparison_mask(const PyValue& t, Span at) {
+    PyValue mask = t.copied(PyValue::Copy::Dense);
+    mask.dtype = ElementType::Bool;
+    mask.data.span = at;
+    return mask;
   }
 
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
@@ -4670,8 +4692,10 @@ class Construct {
     std::string base = in_place ? op.substr(0, op.size() - 1) : op;
     static const std::map<std::string, std::string> kSymbols = {
         {"add", "+"}, {"sub", "-"}, {"mul", "*"}, {"div", "/"}};
+    static const std::set<std::string> kComparisons = {"gt", "lt", "ge", "le", "eq", "ne"};
     auto symbol = kSymbols.find(base);
-    if (symbol == kSymbols.end()) return std::nullopt;
+    bool comparison = !in_place && kComparisons.count(base) != 0;
+    if (symbol == kSymbols.end() && !comparison) return std::nullopt;
     PyList operands;
     if (self) operands.push_back(*self);
     for (size_t i = 0; i < args.values.size(); ++i) {
@@ -4682,6 +4706,7 @@ class Construct {
     bool t0 = operands[0].kind == PyValue::Kind::Tensor;
     bool t1 = operands[1].kind == PyValue::Kind::Tensor;
     if (t0 == t1 || !is_number(t0 ? operands[1] : operands[0])) return std::nullopt;
+    if (comparison) return comparison_mask(t0 ? operands[0] : operands[1], at);
     const PyValue* rounding = argument(args, SIZE_MAX, "rounding_mode");
     return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place,
                              rounding && !rounding->is_none());
@@ -4771,6 +4796,16 @@ class Construct {
     if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
       return data_bool(false, call.span);
     if (n == "torch.jit.annotate") return nth(args, 1, call.span);
+    // netshape analyses the model on the CPU: no accelerator is available.
+    if (n == "torch.cuda.is_available" || n == "torch.backends.mps.is_available" ||
+        n == "torch.backends.cudnn.is_available")
+      return data_bool(false, call.span);
+    if (n == "torch.device") {  // a place, which shapes do not depend on
+      PyValue p;
+      p.kind = PyValue::Kind::Opaque;
+      p.name = "torch.device";
+      return p;
+    }
     if (n == "torch.get_default_dtype" && args.values.empty())
       return PyValue::builtin("torch.float32");  // netshape's model: PyTorch's default
     if (n == "torch._assert") {
@@ -5362,7 +5397,8 @@ class Construct {
   // A device as `.to()` takes it: 'cuda', torch.device('cpu'), x.device.
   static bool is_device(const PyValue& v) {
     if (v.is(Value::Kind::String) && !tensor_type_named(v.data.s)) return true;
-    if (v.kind == PyValue::Kind::Opaque && v.name == "tensor.device") return true;
+    if (v.kind == PyValue::Kind::Opaque && (v.name == "tensor.device" || v.name == "torch.device"))
+      return true;
     return v.kind == PyValue::Kind::Builtin && v.name.starts_with("torch.device");
   }
 

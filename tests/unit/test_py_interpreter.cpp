@@ -2000,3 +2000,33 @@ TEST_CASE("interpreter: dtypes of in-place ops, and a tensor returned twice") {
   CHECK(m.analysis.outputs[0].first == "fc");
   CHECK(to_string(m.analysis.outputs[0].second) == "[2, 4]");
 }
+
+// A tensor compared with a number is a bool mask of its shape (`(x > 0).float()`, `x * (x > 0)`,
+// `x.gt(0)`); the device idiom of tutorials reads as the CPU (nothing is moved, shapes do not
+// change). PyTorch 1.13's outcomes, but for the last two: PyTorch raises for the chain and runs
+// the comparison of two tensors, both of which netshape refuses (exit 2).
+TEST_CASE("interpreter: comparison masks and torch.device") {
+  const std::string base =
+      "import torch\nimport torch.nn as nn\n\n"
+      "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n\n"
+      "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.fc = nn.Linear(8, 4)\n        self.dev = device\n\n"
+      "    def forward(self, x):\n        x = x.to(device)\n        return self.fc(BODY)\n\n"
+      "# input: [2, 8]\n";
+  const ForwardCase cases[] = {
+      {"x * (x > 0)", ExitCode::Ok, "[2, 4]"},
+      {"x + (x > 0).float()", ExitCode::Ok, "[2, 4]"},
+      {"x * x.gt(0)", ExitCode::Ok, "[2, 4]"},
+      {"x * torch.eq(x, 0)", ExitCode::Ok, "[2, 4]"},
+      {"x + torch.zeros(2, 8, device=self.dev)", ExitCode::Ok, "[2, 4]"},
+      {"x.to(torch.device('cpu'))", ExitCode::Ok, "[2, 4]"},
+      {"x > 0", ExitCode::ShapeError,
+       "expected a float32 input: Linear's weight is float32, but its input is torch.bool"},
+      {"(x > 0).long() * 2", ExitCode::ShapeError,
+       "expected a float32 input: Linear's weight is float32, but its input is torch.int64"},
+      {"x * (0 < x < 1)", ExitCode::UsageOrParse, "control flow that depends on a tensor's values"},
+      {"x * (x > x)", ExitCode::UsageOrParse,
+       "unsupported Python construct: comparing two tensors elementwise"},
+  };
+  check_forward_cases(base, cases);
+}
