@@ -3244,7 +3244,7 @@ class Construct {
 
   PyValue unary(const Expr& e, const PyValue& v) {
     if (e.text == "not") return data_bool(!truthy(v, e.span), e.span);
-    if (v.kind == PyValue::Kind::Tensor && (e.text == "-" || e.text == "+")) return v;
+    if (v.kind == PyValue::Kind::Tensor) return tensor_unary(e.text, v, e.span);
     if (v.kind == PyValue::Kind::Values && (e.text == "-" || e.text == "+")) {
       if (e.text == "+") return v;
       return with_values(e.span, [&] { return value_unary(ValueFn::Neg, *v.values); });
@@ -3260,6 +3260,21 @@ class Construct {
     if (v.is(Value::Kind::Float) && (e.text == "-" || e.text == "+"))
       return PyValue::of(Value::floating(e.text == "-" ? -v.data.f : v.data.f, e.span));
     raise(e.span, "unsupported Python construct: operator `" + e.text + "` on this value");
+  }
+
+  // `-x` (a new tensor of x's shape and type), `+x` (x itself, as torch.positive returns it),
+  // `~mask` (a bool or integer tensor's bitwise not).
+  static PyValue tensor_unary(const std::string& op, const PyValue& t, Span at) {
+    if (op == "+") return t;
+    bool integral = type_category(t.dtype) < 2;
+    if ((op == "-" && t.dtype == ElementType::Bool) || (op == "~" && !integral) ||
+        (op != "-" && op != "~")) {
+      unsupported_here(at,
+                       fmt::format("operator `{}` on a {} tensor", op, element_type_name(t.dtype)));
+    }
+    PyValue out = t.copied(PyValue::Copy::Dense);
+    out.data.span = at;
+    return out;
   }
 
   PyValue binary_expr(const Expr& e, Frame& f) {
@@ -4629,6 +4644,7 @@ class Construct {
       if (args.keywords[i] == "out")
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
+    if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
     Statement st;
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
@@ -4710,6 +4726,56 @@ class Construct {
     const PyValue* rounding = argument(args, SIZE_MAX, "rounding_mode");
     return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place,
                              rounding && !rounding->is_none());
+  }
+
+  // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor
+  // keeps its shape, as arithmetic with a number does (a new tensor, x itself when in place).
+  // Floating tensors keep their type; the float-valued functions make float32 of integers and
+  // bools; the rest of other types is not followed. Tensor arguments (`x.pow(y)`) neither.
+  std::optional<PyValue> unary_math(const std::string& op, const PyValue* self, const Args& args,
+                                    Span at) {
+    static const std::set<std::string> kFloatValued = {
+        "exp",  "exp2",  "expm1", "log", "log2", "log10",     "log1p",
+        "sqrt", "rsqrt", "sin",   "cos", "erf",  "reciprocal"};
+    static const std::set<std::string> kSameType = {
+        "abs",   "neg",  "negative", "square", "sign", "floor",     "ceil",     "round",
+        "trunc", "frac", "pow",      "clamp",  "clip", "clamp_min", "clamp_max"};
+    bool in_place = op.size() > 1 && op.back() == '_';
+    std::string base = in_place ? op.substr(0, op.size() - 1) : op;
+    bool float_valued = kFloatValued.count(base) != 0;
+    if (!float_valued && !kSameType.count(base)) return std::nullopt;
+    const PyValue* t = self;
+    size_t first = 0;
+    if (!t && !args.values.empty() && args.keywords[0].empty()) t = &args.values[first++];
+    if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
+    std::vector<const PyValue*> numbers;
+    for (size_t i = first; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      if (v.kind == PyValue::Kind::Tensor || v.kind == PyValue::Kind::Values)
+        unsupported_here(args.spans[i], fmt::format("`{}` with a tensor argument", op),
+                         "netshape follows elementwise math of one tensor and numbers");
+      if (!is_number(v) && !v.is_none())
+        unsupported_here(args.spans[i], fmt::format("this argument of `{}`", op));
+      numbers.push_back(&v);
+    }
+    if ((base == "clamp" || base == "clip") &&
+        std::all_of(numbers.begin(), numbers.end(),
+                    [](const PyValue* v) { return v->is_none(); })) {
+      torch_error(*t, at, "torch.clamp: At least one of 'min' or 'max' must not be None",
+                  "give a bound: `x.clamp(min=0)`");
+    }
+    ElementType type = t->dtype;
+    if (type_category(type) < 2) {
+      if (!float_valued)
+        unsupported_here(at, fmt::format("`{}` of a {} tensor", op, element_type_name(type)),
+                         "cast it with `.float()` first");
+      type = ElementType::Float32;
+    }
+    PyValue out = in_place ? *t : t->copied(PyValue::Copy::Dense);
+    if (in_place) type = written_type(*t, t->dtype, type, at);
+    out.dtype = type;
+    out.data.span = at;
+    return out;
   }
 
   bool is_tensor_sequence(const PyValue& v) {
@@ -5523,6 +5589,15 @@ class Construct {
     const PyValue& other = ta ? b : a;
     if (!is_number(other) || op == "@")
       unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
+    if (op == "**") {  // x ** 2, 2 ** x: elementwise, the tensor's shape
+      const PyValue& t = ta ? a : b;
+      if (type_category(t.dtype) < 2)
+        unsupported_here(at, fmt::format("`**` of a {} tensor", element_type_name(t.dtype)),
+                         "cast it with `.float()` first");
+      PyValue out = in_place ? t : t.copied(PyValue::Copy::Dense);
+      out.data.span = at;
+      return out;
+    }
     // elementwise with a scalar: the tensor's shape, in a new tensor laid out as TensorIterator
     // lays out a copy (`x += 1` writes into x itself)
     PyValue kept = ta ? a : b;

@@ -2030,3 +2030,39 @@ TEST_CASE("interpreter: comparison masks and torch.device") {
   };
   check_forward_cases(base, cases);
 }
+
+// Elementwise math of one tensor (and numbers) keeps its shape, as arithmetic with a number does:
+// no row of its own. PyTorch 1.13's outcomes, but for the last two, which netshape refuses:
+// `a.abs()` (integer math is not followed; PyTorch's Linear then raises) and `x.pow(x)` (a
+// tensor exponent, which PyTorch runs).
+TEST_CASE("interpreter: elementwise math of a tensor and numbers") {
+  const std::string base =
+      "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(8, 4)\n\n"
+      "    def forward(self, x):\n        a = x.long()\n        b = x.double()\n"
+      "        return self.fc(BODY)\n\n# input: [2, 8]\n";
+  const char* kNotFloat32 =
+      "expected a float32 input: Linear's weight is float32, but its input is ";
+  std::string f64 = std::string(kNotFloat32) + "torch.float64";
+  std::string i64 = std::string(kNotFloat32) + "torch.int64";
+  const ForwardCase cases[] = {
+      {"x.abs()", ExitCode::Ok, "[2, 4]"},
+      {"torch.exp(x)", ExitCode::Ok, "[2, 4]"},
+      {"x.pow(2) + torch.pow(x, 0.5)", ExitCode::Ok, "[2, 4]"},
+      {"x ** 2 + 2 ** x", ExitCode::Ok, "[2, 4]"},
+      {"x.clamp(0, 1) + torch.clamp(x, min=0) + x.clip(max=1.0)", ExitCode::Ok, "[2, 4]"},
+      {"torch.sqrt(a)", ExitCode::Ok, "[2, 4]"},  // float-valued: int64 makes float32
+      {"(x > 0).exp()", ExitCode::Ok, "[2, 4]"},
+      {"-x + x.neg() + torch.square(x) + x.rsqrt() + x.sin()", ExitCode::Ok, "[2, 4]"},
+      {"~(x > 0) * x", ExitCode::Ok, "[2, 4]"},
+      {"b.exp()", ExitCode::ShapeError, f64.c_str()},
+      {"-a", ExitCode::ShapeError, i64.c_str()},
+      {"x.clamp()", ExitCode::ShapeError,
+       "torch.clamp: At least one of 'min' or 'max' must not be None"},
+      {"a.abs()", ExitCode::UsageOrParse,
+       "unsupported Python construct: `abs` of a torch.int64 tensor"},
+      {"x.pow(x)", ExitCode::UsageOrParse,
+       "unsupported Python construct: `pow` with a tensor argument"},
+  };
+  check_forward_cases(base, cases);
+}
