@@ -82,8 +82,9 @@ struct GraphModule {
   TensorId output = kNoId;    // what its last application returned (kNoId: several tensors)
 };
 
-// One op applied to tensors. Its arguments are bound to the op's PyTorch signature: `bound[i]` is
-// the value of `op_info(op).params[i]` (written or default), `given[i]` where it was written.
+// One op applied to tensors. Its arguments are bound to the op's PyTorch signature: `bound(i)` is
+// the value of `op_info(op).params[i]` (written or default), `given_args[i]` where it was written
+// (the values are the statement's and the op table's: a node keeps no pointer to them).
 struct GraphNode {
   OpId op = OpId::Identity;
   NameId name = kNoId;
@@ -93,7 +94,6 @@ struct GraphNode {
   // The lists live in the graph's pools (Graph::keep).
   std::span<const TensorId> inputs;
   std::span<const Span> input_spans;
-  std::span<const Value* const> bound;
   // Per parameter, where it was written: 1 + the index of its argument in statement->args, 0 for
   // a default (given_span(i) is that argument's span: a number, not a copy of the span).
   std::span<const uint32_t> given_args;
@@ -107,6 +107,14 @@ struct GraphNode {
   int error = -1;  // index into Graph::errors: lowering failed here; inference reports it
 
   bool is_given(size_t param) const { return given_args[param] != 0; }
+  // How many parameters were bound (all of the op's; none when binding failed), and the value of
+  // parameter `param`: its argument, or its default; null for `*shape` and `**kwargs`.
+  size_t bound_count() const { return given_args.size(); }
+  const Value* bound(size_t param) const {
+    if (is_given(param)) return &statement->args[given_args[param] - 1].value;
+    const ParamSpec& p = op_info(op).params[param];
+    return p.var_positional || p.var_keyword ? nullptr : &p.default_value;
+  }
   // Where parameter `param` was written (`keyword=value`); invalid for a default.
   Span given_span(size_t param) const {
     return is_given(param) ? statement->args[given_args[param] - 1].span : Span{};

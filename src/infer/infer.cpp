@@ -261,8 +261,8 @@ class Analyzer {
 
   static const Value* bound_value(const GraphNode& node, std::string_view param) {
     const OpInfo& op = op_info(node.op);
-    for (size_t i = 0; i < op.params.size() && i < node.bound.size(); ++i)
-      if (op.params[i].name == param) return node.bound[i];
+    for (size_t i = 0; i < op.params.size() && i < node.bound_count(); ++i)
+      if (op.params[i].name == param) return node.bound(i);
     return nullptr;
   }
   static bool bound_true(const GraphNode& node, std::string_view param) {
@@ -379,14 +379,9 @@ class Analyzer {
 
   // The rule sees the lowering's bound arguments, with `x.size(i)` resolved to the dim it names.
   void bind(RuleContext& ctx, const GraphNode& node) const {
-    for (size_t i = 0; i < node.bound.size(); ++i) {
-      const Value* v = node.bound[i];
-      if (!v || !has_dim_ref(*v)) continue;
-      if (ctx.bound.data() != ctx.resolved_bound.data()) {
-        ctx.resolved_bound.assign(node.bound.begin(), node.bound.end());
-        ctx.bound = ctx.resolved_bound;
-      }
-      ctx.resolved_bound[i] = resolve_value(ctx, *v);
+    for (size_t i = 0; i < ctx.bound.size(); ++i) {
+      const Value* v = ctx.bound[i];
+      if (v && has_dim_ref(*v)) ctx.bound[i] = resolve_value(ctx, *v);
     }
     for (const Value* v : node.var_positional)
       ctx.var_positional.push_back(*resolve_value(ctx, *v));
@@ -395,8 +390,8 @@ class Analyzer {
   // `x.size(i)` of a dim x does not have is PyTorch's error where forward asks for it, before
   // the op that would use it (an error, false).
   bool dim_refs_in_range(const GraphNode& node) const {
-    for (const Value* v : node.bound)
-      if (v && !dim_ref_in_range(*v)) return false;
+    for (size_t i = 0; i < node.bound_count(); ++i)
+      if (const Value* v = node.bound(i); v && !dim_ref_in_range(*v)) return false;
     for (const Value* v : node.var_positional)
       if (!dim_ref_in_range(*v)) return false;
     return true;

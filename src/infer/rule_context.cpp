@@ -32,7 +32,7 @@ Diagnostic& RuleContext::report(Span span, std::string message, std::string help
 static const Value* argument_at(const GraphNode& node, Span span) {
   for (size_t i = 0; i < node.given_args.size(); ++i) {
     Span g = node.given_span(i);
-    if (g.valid() && g.line == span.line && g.column == span.column) return node.bound[i];
+    if (g.valid() && g.line == span.line && g.column == span.column) return node.bound(i);
   }
   return nullptr;
 }
@@ -69,7 +69,7 @@ std::string RuleContext::use_site_fix(
   const ValueOrigin* site = nullptr;
   for (const auto& [param, repl] : replacements) {
     int i = index_of(param);
-    const Value* v = i >= 0 ? node.bound[static_cast<size_t>(i)] : nullptr;
+    const Value* v = i >= 0 ? node.bound(static_cast<size_t>(i)) : nullptr;
     if (v == nullptr || v->origin < 0) return "";
     const ValueOrigin* o = &prog.origins[static_cast<size_t>(v->origin)];
     while (o->parent >= 0) o = &prog.origins[static_cast<size_t>(o->parent)];

@@ -53,11 +53,9 @@ class RuleContext {
   LayerInfo& layer;
   Attrs attrs;  // what the rule decides, for the forward: kept in the layer once it is done
   ParamTensors weights;  // add_weight's, kept in the layer the same way
-  // Per parameter of op.params (same index): its value (the argument written, or the default)
-  // and where it was written (node.given_span). The node's own list, unless an
-  // argument holds `x.size(i)`: then `bound` is a copy with that argument resolved.
-  std::span<const Value* const> bound = node.bound;
-  std::vector<const Value*> resolved_bound;
+  // Per parameter of op.params (same index): its value (the argument written, or the default;
+  // `x.size(i)` resolved to the dim it names) and where it was written (node.given_span).
+  SmallVector<const Value*, 16> bound = bound_values(node);
   std::forward_list<Value>
       resolved;  // storage for values rewritten while binding (x.size(0)); stable addresses
   std::vector<Value> var_positional;  // `*shape`
@@ -78,6 +76,12 @@ class RuleContext {
   std::string_view name() const { return layer.name; }
 
   // --- reading arguments ---
+  static SmallVector<const Value*, 16> bound_values(const GraphNode& node) {
+    SmallVector<const Value*, 16> values(node.bound_count());
+    for (size_t i = 0; i < values.size(); ++i) values[i] = node.bound(i);
+    return values;
+  }
+
   const Value& value(std::string_view param) const {
     int i = index_of(param);
     if (i < 0) throw std::out_of_range("RuleContext::value: no such parameter");

@@ -12,9 +12,9 @@ namespace netshape {
 bool RuleMemo::ask(const GraphNode& node, const InputShapes& inputs, const Shape* flattened_from) {
   used_ = 0;
   add(static_cast<Word>(node.op));
-  add(node.bound.size());
-  for (size_t i = 0; i < node.bound.size(); ++i) {
-    const Value* v = node.bound[i];
+  add(node.bound_count());
+  for (size_t i = 0; i < node.bound_count(); ++i) {
+    const Value* v = node.bound(i);
     add(static_cast<Word>(node.is_given(i) + 2 * (v != nullptr)));
     if (v && !add_value(*v)) return false;
   }

@@ -253,8 +253,8 @@ std::vector<bool> used_tensors(const Graph& g, const Analysis& a) {
     for (TensorId t : l.input_ids) used[t] = true;
     const GraphNode& node = g.nodes[l.node];
     if (!node.arguments_hold_names) continue;  // nothing to read (the values are cold by now)
-    for (const Value* v : node.bound)
-      if (v) collect_referenced(g, *v, used);
+    for (size_t i = 0; i < node.bound_count(); ++i)
+      if (const Value* v = node.bound(i)) collect_referenced(g, *v, used);
   }
   return used;
 }
@@ -263,7 +263,7 @@ std::vector<bool> used_tensors(const Graph& g, const Analysis& a) {
 bool writes_in_place(const GraphNode& node) {
   const OpInfo& op = op_info(node.op);
   for (size_t i = 0; i < op.params.size(); ++i) {
-    const Value* v = node.bound[i];
+    const Value* v = node.bound(i);
     if (op.params[i].name == "inplace" && v) return v->kind == Value::Kind::Bool && v->b;
   }
   return false;

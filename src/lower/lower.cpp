@@ -95,7 +95,6 @@ class Lowering {
   void keep_lists(GraphNode& node) {
     node.inputs = g_.keep(std::span<const TensorId>(inputs_));
     node.input_spans = g_.keep(std::span<const Span>(input_spans_));
-    node.bound = g_.keep(std::span<const Value* const>(bound_));
     node.given_args = g_.keep(std::span<const uint32_t>(given_));
     node.var_positional = g_.keep(std::span<const Value* const>(var_positional_));
   }
