@@ -2100,6 +2100,10 @@ class Construct {
       auto p = std::find_if(named.begin(), named.end(),
                             [&](const py::Param* q) { return q->name == args.keywords[i]; });
       if (p != named.end()) {
+        if (scope.vars.count((*p)->name)) {
+          raise(args.spans[i], fmt::format("{}() got multiple values for argument '{}'", def.name,
+                                           args.keywords[i]));
+        }
         scope.vars[(*p)->name] = args.values[i];
       } else if (var_keyword) {
         dict_set(*kwargs.dict, data_str(args.keywords[i], args.spans[i]), args.values[i]);
@@ -4433,12 +4437,14 @@ class Construct {
   PyValue apply_module(const PyValue& callee, Args& args, const Expr& call) {
     if (!forward_) unsupported_here(call.span, "calling a module in __init__");
     PyList inputs;
+    std::vector<std::string> keywords;  // a user module's forward binds them by name
     bool user = callee.module->kind == ModuleDef::User;
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (!user && !args.keywords[i].empty()) {
         torch_module_keyword(*callee.module, args, i, inputs);
         continue;
       }
+      if (user) keywords.push_back(args.keywords[i]);
       if (!user && args.values[i].kind != PyValue::Kind::Tensor) {
         unsupported_here(args.spans[i], "non-tensor argument to a module call",
                          "modules take their settings in __init__; pass only tensors in forward");
@@ -4455,7 +4461,7 @@ class Construct {
       int count = ++applied_[applied.name];
       if (count > 1) applied.name += "_" + std::to_string(count);
     }
-    return call_module(applied, inputs, call.span, module_);
+    return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
   }
 
   // A keyword argument of a torch.nn module's call: every forward netshape follows names its
@@ -4489,8 +4495,10 @@ class Construct {
     torch_error(*tensor, args.spans[i], message, help);
   }
 
-  // Applies module `mod` (a child of ModuleDecl `parent`) to `inputs`.
-  PyValue call_module(const PyValue& mod, const PyList& inputs, Span call_span, int parent) {
+  // Applies module `mod` (a child of ModuleDecl `parent`) to `inputs` (given by the names in
+  // `keywords` where those are not empty: a user module's forward binds them).
+  PyValue call_module(const PyValue& mod, const PyList& inputs, Span call_span, int parent,
+                      const std::vector<std::string>* keywords = nullptr) {
     ModuleDef& m = *mod.module;
     const std::string& name = mod.name;
     switch (m.kind) {
@@ -4522,7 +4530,7 @@ class Construct {
           raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
         int self = declare(m, name, m.instance->cls->name, parent, call_span);
         size_t before = L.program_.statements.size();
-        PyValue out = run_forward(mod, *forward, inputs, self, call_span);
+        PyValue out = run_forward(mod, *forward, inputs, self, call_span, keywords);
         bool passed_through = out.kind == PyValue::Kind::Tensor &&
                               L.program_.statements.size() == before &&
                               m.instance->modules.empty() && !name.empty();
@@ -4596,7 +4604,7 @@ class Construct {
 
   // A module's forward, with `self` the module and the inputs bound to its parameters.
   PyValue run_forward(const PyValue& mod, const Stmt& forward, const PyList& inputs, int module,
-                      Span call_span) {
+                      Span call_span, const std::vector<std::string>* keywords = nullptr) {
     if (calls_ + 1 > limits::kMaxPyCallDepth) {
       limit_reached(forward.span,
                     "unsupported Python construct: modules nested too deeply (recursive module?)",
@@ -4614,9 +4622,10 @@ class Construct {
     Expr at;
     at.span = call_span;
     Args args;
-    for (const PyValue& v : inputs) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const PyValue& v = inputs[i];
       args.values.push_back(v);
-      args.keywords.emplace_back();
+      args.keywords.push_back(keywords && i < keywords->size() ? (*keywords)[i] : std::string());
       args.spans.push_back(v.data.span.valid() ? v.data.span : call_span);
       args.exprs.push_back(&at);
     }
@@ -4645,6 +4654,7 @@ class Construct {
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
+    if (std::optional<PyValue> like = made_like(op, self, args, call)) return *like;
     Statement st;
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
@@ -4676,6 +4686,12 @@ class Construct {
       }
       if (is_tensor_sequence(v)) {
         for (const PyValue& t : iterate(v, call.span)) input(t);
+        continue;
+      }
+      if (v.kind == PyValue::Kind::Shape && is_factory(op) && args.keywords[i].empty()) {
+        // torch.rand(x.shape), torch.zeros(h.size()): the sizes, as `*x.shape` passes them
+        for (const PyValue& d : shape_items(v, args.spans[i]))
+          st.args.push_back(Arg{"", to_ir(d, args.spans[i]), args.spans[i]});
         continue;
       }
       if (v.kind == PyValue::Kind::Shape) {
@@ -4744,12 +4760,18 @@ class Construct {
     std::string base = in_place ? op.substr(0, op.size() - 1) : op;
     bool float_valued = kFloatValued.count(base) != 0;
     if (!float_valued && !kSameType.count(base)) return std::nullopt;
+    // The tensor: `x.exp()`'s self, else `torch.exp(x)`'s first argument or `input=`.
     const PyValue* t = self;
-    size_t first = 0;
-    if (!t && !args.values.empty() && args.keywords[0].empty()) t = &args.values[first++];
+    size_t tensor_arg = SIZE_MAX;
+    for (size_t i = 0; !t && i < args.values.size(); ++i)
+      if ((i == 0 && args.keywords[i].empty()) || args.keywords[i] == "input")
+        t = &args.values[tensor_arg = i];
+    if (base == "pow" && !self && t && is_number(*t))  // torch.pow(2, x): the exponent's shape
+      return number_power(args, at);
     if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
     std::vector<const PyValue*> numbers;
-    for (size_t i = first; i < args.values.size(); ++i) {
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (i == tensor_arg) continue;
       const PyValue& v = args.values[i];
       if (v.kind == PyValue::Kind::Tensor || v.kind == PyValue::Kind::Values)
         unsupported_here(args.spans[i], fmt::format("`{}` with a tensor argument", op),
@@ -4765,6 +4787,10 @@ class Construct {
                   "give a bound: `x.clamp(min=0)`");
     }
     ElementType type = t->dtype;
+    if (type == ElementType::Float16 && !has_half_cpu_kernel(base))
+      unsupported_here(at, fmt::format("`{}` of a torch.float16 tensor", op),
+                       "PyTorch 1.13 has no CPU kernel for most math of float16 tensors; cast "
+                       "it with `.float()` first");
     if (type_category(type) < 2) {
       if (!float_valued)
         unsupported_here(at, fmt::format("`{}` of a {} tensor", op, element_type_name(type)),
@@ -4774,6 +4800,67 @@ class Construct {
     PyValue out = in_place ? *t : t->copied(PyValue::Copy::Dense);
     if (in_place) type = written_type(*t, t->dtype, type, at);
     out.dtype = type;
+    out.data.span = at;
+    return out;
+  }
+
+  // torch.zeros_like(x) (ones, empty, rand, randn, full): a new tensor of x's shape and type
+  // (or its dtype=), laid out as x, with no row of its own (as `x * 0` has none).
+  // x.new_zeros(2, 3) (new_ones, new_empty, new_full): torch.zeros(2, 3) of x's type.
+  std::optional<PyValue> made_like(const std::string& op, const PyValue* self, const Args& args,
+                                   const Expr& call) {
+    static const std::set<std::string> kLike = {"zeros_like", "ones_like",  "empty_like",
+                                                "rand_like",  "randn_like", "full_like"};
+    static const std::map<std::string, std::string> kNew = {{"new_zeros", "zeros"},
+                                                            {"new_ones", "ones"},
+                                                            {"new_empty", "empty"},
+                                                            {"new_full", "zeros"}};
+    if (kLike.count(op)) {
+      const PyValue* t = self ? self : argument(args, 0, "input");
+      if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
+      PyValue out = t->copied(PyValue::Copy::Dense);
+      if (std::optional<ElementType> type = made_type(op, args);
+          type && argument(args, SIZE_MAX, "dtype"))
+        out.dtype = *type;
+      out.data.span = call.span;
+      return out;
+    }
+    auto made = kNew.find(op);
+    if (made == kNew.end() || !self) return std::nullopt;
+    Args sizes;  // new_full's fill value is not a size
+    size_t size_args = op == "new_full" ? 1 : args.values.size();
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      bool positional = args.keywords[i].empty();
+      if ((positional && i >= size_args) || args.keywords[i] == "fill_value") continue;
+      sizes.values.push_back(args.values[i]);
+      sizes.keywords.push_back(args.keywords[i] == "size" ? "" : args.keywords[i]);
+      sizes.spans.push_back(args.spans[i]);
+      sizes.exprs.push_back(args.exprs[i]);
+    }
+    PyValue out = tensor_op(made->second, call.span, nullptr, sizes, call);
+    if (!argument(args, SIZE_MAX, "dtype")) out.dtype = self->dtype;
+    return out;
+  }
+
+  // The elementwise math PyTorch 1.13's CPU kernels do for float16 tensors (the rest raise
+  // `"clamp_scalar_cpu" not implemented for 'Half'` and the like).
+  static bool has_half_cpu_kernel(const std::string& base) {
+    for (const char* op :
+         {"abs", "neg", "negative", "pow", "reciprocal", "square", "sign", "frac", "exp2"})
+      if (base == op) return true;
+    return false;
+  }
+
+  // torch.pow(2, x): a number to the powers of a tensor, of its shape (a floating one keeps its
+  // type; other types are not followed).
+  PyValue number_power(const Args& args, Span at) {
+    const PyValue* exponent = argument(args, 1, "exponent");
+    if (!exponent || exponent->kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "this use of `torch.pow`", "write `base ** x` or `x.pow(2)`");
+    if (type_category(exponent->dtype) < 2)
+      unsupported_here(at, fmt::format("`pow` of a {} tensor", element_type_name(exponent->dtype)),
+                       "cast it with `.float()` first");
+    PyValue out = exponent->copied(PyValue::Copy::Dense);
     out.data.span = at;
     return out;
   }
@@ -4826,6 +4913,9 @@ class Construct {
     if (data.kind == PyValue::Kind::Values) {
       p = parameter_of_values(*data.values, at);
     } else if (data.kind == PyValue::Kind::Made) {
+      if (data.items.empty())
+        unsupported_here(at, "nn.Parameter of a 0-dim tensor",
+                         "netshape follows parameters of 1 or more dims; write torch.ones(1)");
       p = data;
       p.name = "parameter";
       p.made = next_made_++;
@@ -5134,10 +5224,15 @@ class Construct {
     return into;
   }
 
+  // torch.zeros, ones, empty, rand, randn, arange: a tensor made from sizes.
+  static bool is_factory(const std::string& op) {
+    std::optional<OpId> id = find_op(op);
+    return id && op_info(*id).family == Family::source;
+  }
+
   // torch.zeros(..., dtype=, device=): the tensor's type and place, not a size.
   static bool is_factory_keyword(const std::string& op, const std::string& keyword) {
-    std::optional<OpId> id = find_op(op);
-    if (!id || op_info(*id).family != Family::source) return false;
+    if (!is_factory(op)) return false;
     for (const char* k : {"dtype", "device", "layout", "requires_grad", "pin_memory"})
       if (keyword == k) return true;
     return false;
