@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 111, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 113, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 35, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -62,6 +62,8 @@ enum class OpKind {
   mul,
   div,
   sum,        // the mean family adds instead of averaging
+  std,        // the mean family: the standard deviation, the variance (Bessel-corrected unless
+  var,        // unbiased=False or another correction=)
   parameter,  // the source family: weights, counted as params
   ones,       // the source family: filled with ones
   arange,     // the source family: start, start + step, ... below end

@@ -271,8 +271,11 @@ std::optional<int64_t> scratch_bytes(const Analysis& a, const LayerInfo& l, int6
     }
   }
   if (family == Family::mean) {
+    // doubles: 2 x the float32 output (sums, positions); var and std keep their squares too
+    OpKind kind = op_info(l.op).kind;
+    int64_t copies = kind == OpKind::var || kind == OpKind::std ? 3 : 2;
     auto out = tensor_bytes(*l.output, batch);
-    return out ? (Checked(*out) * 2).get() : std::nullopt;  // doubles: 2 x the float32 output
+    return out ? (Checked(*out) * copies).get() : std::nullopt;
   }
   return 0;
 }

@@ -476,7 +476,34 @@ void forward_transpose(ForwardCtx& ctx) {
 }
 
 // x: [...] -> over the reduced dims (kept as 1 with keepdim), by the op's kind: the mean, the sum,
-// the largest or smallest (amax, amin), or its position along them (argmax, argmin)
+// the largest or smallest (amax, amin), its position along them (argmax, argmin), or the
+// variance and standard deviation (var, std: a second pass over the deviations from the mean)
+// var and std from the sums over the reduced dims: the squared deviations from each mean, over
+// (count - correction) (NaN when that is not positive, as PyTorch's).
+static void deviations(ForwardCtx& ctx, const std::vector<bool>& reduce,
+                       const std::vector<double>& sums, int64_t count, bool root) {
+  const auto& s = ctx.x().shape;
+  std::vector<double> squares(sums.size(), 0.0);
+  double n = static_cast<double>(count);
+  std::vector<int64_t> idx(s.size(), 0);
+  for (size_t flat = 0; flat < ctx.x().data.size(); ++flat) {
+    int64_t out = 0;
+    for (size_t i = 0; i < s.size(); ++i)
+      if (!reduce[i]) out = out * s[i] + idx[i];
+    double d = ctx.x().data[flat] - sums[static_cast<size_t>(out)] / n;
+    squares[static_cast<size_t>(out)] += d * d;
+    for (size_t i = s.size(); i-- > 0;) {
+      if (++idx[i] < s[i]) break;
+      idx[i] = 0;
+    }
+  }
+  double divisor = n - ctx.layer.attrs->correction;
+  for (size_t i = 0; i < squares.size(); ++i) {
+    double v = divisor > 0 ? squares[i] / divisor : std::numeric_limits<double>::quiet_NaN();
+    ctx.out.data[i] = static_cast<float>(root ? std::sqrt(v) : v);
+  }
+}
+
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   std::vector<bool> reduce(s.size(), false);
@@ -513,6 +540,8 @@ void forward_mean(ForwardCtx& ctx) {
       idx[i] = 0;
     }
   }
+  if (kind == OpKind::var || kind == OpKind::std)
+    return deviations(ctx, reduce, acc, count, kind == OpKind::std);
   for (size_t i = 0; i < acc.size(); ++i) {
     double v = kind == OpKind::argmax || kind == OpKind::argmin ? static_cast<double>(where[i])
                : kind == OpKind::none ? acc[i] / static_cast<double>(std::max<int64_t>(count, 1))

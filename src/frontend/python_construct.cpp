@@ -5106,6 +5106,10 @@ class Construct {
   // A reduction's type: sum makes int64 of integers and bools, mean takes only floating types
   // (PyTorch's error otherwise), the others keep the type (argmax's int64 is emitted's).
   static ElementType reduced_type(const PyValue& t, const std::string& op, Span at) {
+    if ((op == "std" || op == "var") && !is_floating(t.dtype)) {
+      torch_error(t, at, "std and var only support floating point and complex dtypes",
+                  "cast it with `.float()` first");
+    }
     if (op == "sum" && !is_floating(t.dtype)) return ElementType::Int64;
     if (op == "mean" && !is_floating(t.dtype)) {
       torch_error(t, at,

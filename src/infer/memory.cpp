@@ -139,7 +139,11 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       s.all_inputs = true;
       break;
     case Family::mean:
-      s.input = op.kind == OpKind::amax || op.kind == OpKind::amin;
+      // amax/amin: the input (where the extremes were); var: the input and its mean; std also
+      // its result
+      s.input = op.kind == OpKind::amax || op.kind == OpKind::amin || op.kind == OpKind::var ||
+                op.kind == OpKind::std;
+      s.output = op.kind == OpKind::std;
       break;
     default:  // views, cat, stack, pad, interpolate, repeat, sources: nothing
       break;

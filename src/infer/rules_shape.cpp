@@ -526,6 +526,21 @@ bool infer_transpose(RuleContext& ctx) {
 
 // x: [...] -> reduced over `dim` (an int or a list; None or []: everything), kept as 1 with
 // keepdim; mean and sum (the forward adds or averages, by the op's kind)
+// std and var: `correction=` (a number), else `unbiased` (True: 1, Bessel's; False: 0).
+static bool deviation_correction(RuleContext& ctx) {
+  if (ctx.is_given("correction") && !ctx.is_none("correction")) {
+    const Value& c = ctx.value("correction");
+    if (c.kind != Value::Kind::Int && c.kind != Value::Kind::Float)
+      return ctx.fail_at("correction", "correction must be a number", "write correction=0 or 1");
+    ctx.attrs.correction = c.kind == Value::Kind::Int ? static_cast<double>(c.i) : c.f;
+    return true;
+  }
+  auto unbiased = ctx.bool_arg("unbiased");
+  if (!unbiased) return false;
+  ctx.attrs.correction = *unbiased ? 1.0 : 0.0;
+  return true;
+}
+
 bool infer_mean(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
@@ -568,6 +583,7 @@ bool infer_mean(RuleContext& ctx) {
     }
   }
   ctx.attrs.dims = std::move(reduced);
+  if (ctx.has_param("correction") && !deviation_correction(ctx)) return false;
   ctx.set_output(s);
   return true;
 }

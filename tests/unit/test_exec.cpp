@@ -1,5 +1,6 @@
 // The executor proves the inferred shapes: every shipped model that checks clean runs with every
 // layer's actual shape equal to inference's, and reference forwards compute the right numbers.
+#include <cmath>
 #include <filesystem>
 
 #include "../../src/exec/forward.hpp"
@@ -263,6 +264,32 @@ TEST_CASE("run: amax, argmax, amin, argmin, maximum and arange compute PyTorch's
       std::vector<float>{3, 5, 3, 7, 3, 7});
   CHECK(forward_of("input x: [2, 3]\narange(0.5, 3, 0.75)\n", forward_source, {}).data ==
         std::vector<float>{0.5f, 1.25f, 2.0f, 2.75f});
+}
+
+// x = [[1, 5, 2], [7, 0, 7]]: PyTorch 1.13 gives var(1) [4.3333, 16.3333], std(1) [2.0817, 4.0415],
+// var(1, unbiased=False) [2.8889, 10.8889], std((0, 1), correction=0) 2.8087, var(0, keepdim=True)
+// [[18, 12.5, 12.5]], and NaN for the variance of one value (the count less the correction is 0).
+TEST_CASE("run: var and std compute PyTorch's values") {
+  Tensor x = Tensor::zeros({2, 3});
+  x.data = {1, 5, 2, 7, 0, 7};
+  auto near = [](const std::vector<float>& got, std::vector<float> want) {
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5));
+  };
+  near(forward_of("input x: [2, 3]\nvar(1)\n", forward_mean, {x}).data, {4.333333f, 16.333334f});
+  near(forward_of("input x: [2, 3]\nstd(1)\n", forward_mean, {x}).data, {2.081666f, 4.041452f});
+  near(forward_of("input x: [2, 3]\nvar(1, unbiased=False)\n", forward_mean, {x}).data,
+       {2.888889f, 10.888889f});
+  near(forward_of("input x: [2, 3]\nstd((0, 1), correction=0)\n", forward_mean, {x}).data,
+       {2.808717f});
+  Tensor k = forward_of("input x: [2, 3]\nvar(0, keepdim=True)\n", forward_mean, {x});
+  CHECK(k.shape == std::vector<int64_t>{1, 3});
+  near(k.data, {18.0f, 12.5f, 12.5f});
+  Tensor one = Tensor::zeros({2, 1});
+  one.data = {1, 7};
+  Tensor n = forward_of("input x: [2, 1]\nvar(1)\n", forward_mean, {one});
+  CHECK(std::isnan(n.data[0]));
+  CHECK(std::isnan(n.data[1]));
 }
 
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {

@@ -2132,3 +2132,27 @@ TEST_CASE("interpreter: tensors made like another, and more forms of elementwise
   CHECK(first_error(m).rfind("unsupported Python construct: nn.Parameter of a 0-dim tensor", 0) ==
         0);
 }
+
+// std and var reduce as mean does (rows of their own); a hand-written LayerNorm reads through.
+// PyTorch 1.13's outcomes.
+TEST_CASE("interpreter: std and var") {
+  const std::string base =
+      "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(8, 4)\n\n"
+      "    def forward(self, x):\n        a = x.long()\n        return BODY\n\n# input: [2, 8]\n";
+  const ForwardCase cases[] = {
+      {"x.std(1)", ExitCode::Ok, "[2]"},
+      {"torch.var(x, dim=1, keepdim=True)", ExitCode::Ok, "[2, 1]"},
+      {"x.var(unbiased=False)", ExitCode::Ok, "[]"},
+      {"x.std(1, True, True)", ExitCode::Ok, "[2, 1]"},
+      {"x.std(dim=(0, 1), correction=0)", ExitCode::Ok, "[]"},
+      {"self.fc((x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True, "
+       "unbiased=False) + 1e-5))",
+       ExitCode::Ok, "[2, 4]"},
+      {"x.std(2)", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-2, 1], but got 2)"},
+      {"a.std(1)", ExitCode::ShapeError,
+       "std and var only support floating point and complex dtypes"},
+  };
+  check_forward_cases(base, cases);
+}
