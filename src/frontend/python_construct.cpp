@@ -163,27 +163,14 @@ constexpr std::pair<const char*, ElementType> kCastMethods[] = {
     {"byte", ElementType::UInt8},      {"bool", ElementType::Bool},
     {"cfloat", ElementType::Complex64}};
 
-// Ops that only move, select or copy elements: a tensor of any dtype goes through them as it is.
+// Ops that only move, select or copy elements (the views of the family table, repeat,
+// Identity): a tensor of any dtype goes through them as it is.
 bool keeps_element_type(const std::string& op) {
   std::optional<OpId> id = find_op(op);
   if (!id) return false;
-  if (*id == OpId::Identity) return true;
-  switch (op_info(*id).family) {
-    case Family::flatten:
-    case Family::unflatten:
-    case Family::view:
-    case Family::squeeze:
-    case Family::unsqueeze:
-    case Family::transpose:
-    case Family::permute:
-    case Family::narrow:
-    case Family::select:
-    case Family::expand:
-    case Family::repeat:
-      return true;
-    default:
-      return false;
-  }
+  Family family = op_info(*id).family;
+  return *id == OpId::Identity || family == Family::repeat ||
+         family_info(family).layout == LayoutRule::View;
 }
 
 // Layers whose weight is float32 (netshape builds no layer of another dtype): an input of

@@ -154,21 +154,8 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
 // Whether a layer's output is a view of its input (the same memory): reshapes, transposes,
 // slices and broadcasts.
 bool is_view(const LayerInfo& l) {
-  switch (op_info(l.op).family) {
-    case Family::flatten:
-    case Family::unflatten:
-    case Family::view:
-    case Family::squeeze:
-    case Family::unsqueeze:
-    case Family::transpose:
-    case Family::permute:
-    case Family::narrow:
-    case Family::select:
-    case Family::expand:
-      return !l.input_ids.empty();
-    default:
-      return false;
-  }
+  // the family table's views: flatten, view, transpose, narrow, expand, ...
+  return family_info(op_info(l.op).family).layout == LayoutRule::View && !l.input_ids.empty();
 }
 
 // The tensors autograd keeps, each once, a view counted as the tensor it views.
