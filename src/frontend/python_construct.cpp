@@ -2954,15 +2954,20 @@ class Construct {
     return v.is(Value::Kind::Int) || v.is(Value::Kind::Float) || v.is(Value::Kind::Bool);
   }
 
+  // The dtypes a tensor of values may have, by the names of kElementTypeNames.
   static std::optional<DType> dtype_named(const std::string& n) {
-    static const std::pair<const char*, DType> kNames[] = {
-        {"torch.float32", DType::Float32}, {"torch.float", DType::Float32},
-        {"torch.int64", DType::Int64},     {"torch.long", DType::Int64},
-        {"torch.int32", DType::Int32},     {"torch.int", DType::Int32},
-        {"torch.bool", DType::Bool}};
-    for (const auto& [name, d] : kNames)
-      if (n == name) return d;
-    return std::nullopt;
+    switch (element_type_named(n).value_or(ElementType::Complex64)) {
+      case ElementType::Float32:
+        return DType::Float32;
+      case ElementType::Int64:
+        return DType::Int64;
+      case ElementType::Int32:
+        return DType::Int32;
+      case ElementType::Bool:
+        return DType::Bool;
+      default:
+        return std::nullopt;
+    }
   }
 
   // The dtype= of torch.tensor / torch.arange / .to(): nullopt when not given.
@@ -4433,8 +4438,7 @@ class Construct {
       }
       if (user) keywords.push_back(args.keywords[i]);
       if (!user && args.values[i].kind != PyValue::Kind::Tensor) {
-        unsupported_here(args.spans[i], "non-tensor argument to a module call",
-                         "modules take their settings in __init__; pass only tensors in forward");
+        non_tensor_argument(args.spans[i]);
       }
       inputs.push_back(args.values[i]);
     }
@@ -4449,6 +4453,11 @@ class Construct {
       if (count > 1) applied.name += "_" + std::to_string(count);
     }
     return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
+  }
+
+  [[noreturn]] static void non_tensor_argument(Span at) {
+    unsupported_here(at, "non-tensor argument to a module call",
+                     "modules take their settings in __init__; pass only tensors in forward");
   }
 
   // A keyword argument of a torch.nn module's call: every forward netshape follows names its
@@ -4467,8 +4476,7 @@ class Construct {
       return;
     }
     if (k == "input") {
-      unsupported_here(args.spans[i], "non-tensor argument to a module call",
-                       "modules take their settings in __init__; pass only tensors in forward");
+      non_tensor_argument(args.spans[i]);
     }
     if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose")) {
       unsupported_here(args.spans[i], "`output_size=` in a transposed convolution's call",
@@ -4693,8 +4701,7 @@ class Construct {
       st.args.push_back(Arg{"mode", Value::string("bilinear", call.span), call.span});
       st.args.push_back(Arg{"align_corners", Value::boolean(true, call.span), call.span});
     }
-    std::optional<OpId> id = find_op(st.op);
-    bool made = id && op_info(*id).family == Family::source;  // torch.zeros(b, 8) in forward
+    bool made = is_factory(st.op);  // torch.zeros(b, 8) in forward
     if (st.inputs.empty() && !made) {
       unsupported_here(call.span, "`" + op + "(...)` without a tensor argument",
                        "netshape follows tensors computed from forward's inputs");
@@ -5000,25 +5007,12 @@ class Construct {
     return format;
   }
 
-  // `x.to(torch.float64)`, `x.type(torch.half)`, `x.to(..., copy=True)`: a copy (preserving the
-  // memory format). To float32, the dtype of every tensor netshape follows, x itself.
-  static bool converts(const Args& args) {
-    for (size_t i = 0; i < args.values.size(); ++i) {
-      const PyValue& v = args.values[i];
-      const std::string& k = args.keywords[i];
-      if (k == "copy" && v.is(Value::Kind::Bool) && v.data.b) return true;
-      bool dtype = k.empty() || k == "dtype";
-      if (dtype && v.kind == PyValue::Kind::Builtin && other_than_float32(v.name)) return true;
-    }
-    return false;
-  }
-  // The name of a dtype other than float32 (torch.float64, torch.half, torch.long, ...).
-  static bool other_than_float32(const std::string& name) {
-    for (const char* d :
-         {"torch.float64", "torch.double", "torch.float16", "torch.half", "torch.bfloat16",
-          "torch.int64", "torch.long", "torch.int32", "torch.int", "torch.int16", "torch.short",
-          "torch.int8", "torch.uint8", "torch.bool", "torch.complex64", "torch.cfloat"})
-      if (name == d) return true;
+  // `x.to(..., copy=True)`: a copy (preserving the memory format) even where x itself would do.
+  static bool copy_requested(const Args& args) {
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i] == "copy" && args.values[i].is(Value::Kind::Bool) &&
+          args.values[i].data.b)
+        return true;
     return false;
   }
 
@@ -5131,14 +5125,13 @@ class Construct {
   // category the wider type, and a 0-dim tensor (`y.min()`) gives way to a dimensioned one.
   // Bool subtraction is PyTorch's error: not followed.
   ElementType promoted(const Statement& st, ElementType a, const PyValue& b, Span at) {
-    auto category = type_category;
     if ((a == ElementType::Bool || b.dtype == ElementType::Bool) && st.op == "sub")
       unsupported_here(at, "subtraction with a bool tensor", "cast it with `.float()` first");
     bool a_zero = shape_now(st.inputs[0], at).empty();
     bool b_zero = shape_now(b.name, at).empty();
     ElementType out;
-    if (category(a) != category(b.dtype)) {
-      out = category(a) > category(b.dtype) ? a : b.dtype;
+    if (type_category(a) != type_category(b.dtype)) {
+      out = type_category(a) > type_category(b.dtype) ? a : b.dtype;
     } else if (a_zero != b_zero) {
       out = a_zero ? b.dtype : a;
     } else {
@@ -5579,11 +5572,7 @@ class Construct {
   // `t` cast to `type`: t itself when it already is (as PyTorch returns it, unless `copy=True`),
   // else a dense copy of that type.
   static PyValue cast(const PyValue& t, ElementType type, const Args& args) {
-    bool copy = false;
-    for (size_t i = 0; i < args.values.size(); ++i)
-      copy |= args.keywords[i] == "copy" && args.values[i].is(Value::Kind::Bool) &&
-              args.values[i].data.b;
-    if (type == t.dtype && !copy) return t;
+    if (type == t.dtype && !copy_requested(args)) return t;
     PyValue c = t.copied(PyValue::Copy::Dense);
     c.dtype = type;
     return c;
@@ -5627,7 +5616,7 @@ class Construct {
     if (name == "type" && args.values.empty())  // the legacy type's name, a string
       return PyValue::of(Value::string(tensor_type_name(t.dtype), call.span));
     if (std::optional<ElementType> type = cast_target(name, args)) return cast(t, *type, args);
-    if ((name == "to" || name == "type") && converts(args)) return t.copied(Copy::Dense);
+    if ((name == "to" || name == "type") && copy_requested(args)) return t.copied(Copy::Dense);
     // Copies with the memory format preserved.
     if (name == "clone") return t.copied(memory_format(args, false, Copy::Dense));
     if (is_identity_method(name)) return t;
