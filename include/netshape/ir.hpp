@@ -292,6 +292,10 @@ struct StatementExtras {
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
   // cannot grow by broadcasting, and keeps its memory layout.
   bool in_place = false;
+  // The first in-place write into this statement's output by an op with no layer of its own
+  // (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`): inference checks it as it checks in-place layers
+  // (PyTorch refuses to write into an expanded tensor).
+  Span written_in_place;
 };
 
 // A statement's extras on the heap when it has any, copied with the statement.

@@ -412,7 +412,8 @@ class Construct {
  private:
   Lowerer& L;
   int64_t steps_ = 0;
-  int calls_ = 0;  // calls of the file's functions (and forwards) now running
+  int calls_ = 0;             // calls of the file's functions (and forwards) now running
+  uint32_t copies_made_ = 0;  // copy_of()'s last number
   // The calls of the file's functions and the loop passes now running, outermost first: a layer
   // built inside them keeps them, so an error about it can point at each (Statement::built_via).
   std::vector<Label> building_;
@@ -3260,7 +3261,7 @@ class Construct {
 
   // `-x` (a new tensor of x's shape and type), `+x` (x itself, as torch.positive returns it),
   // `~mask` (a bool or integer tensor's bitwise not).
-  static PyValue tensor_unary(const std::string& op, const PyValue& t, Span at) {
+  PyValue tensor_unary(const std::string& op, const PyValue& t, Span at) {
     if (op == "+") return t;
     bool integral = type_category(t.dtype) < 2;
     if ((op == "-" && t.dtype == ElementType::Bool) || (op == "~" && !integral) ||
@@ -3268,7 +3269,7 @@ class Construct {
       unsupported_here(at,
                        fmt::format("operator `{}` on a {} tensor", op, element_type_name(t.dtype)));
     }
-    PyValue out = t.copied(PyValue::Copy::Dense);
+    PyValue out = copy_of(t, PyValue::Copy::Dense);
     out.data.span = at;
     return out;
   }
@@ -3423,8 +3424,8 @@ class Construct {
   }
 
   // The mask a comparison makes: a new bool tensor of the tensor's shape.
-  static PyValue comparison_mask(const PyValue& t, Span at) {
-    PyValue mask = t.copied(PyValue::Copy::Dense);
+  PyValue comparison_mask(const PyValue& t, Span at) {
+    PyValue mask = copy_of(t, PyValue::Copy::Dense);
     mask.dtype = ElementType::Bool;
     mask.data.span = at;
     return mask;
@@ -4381,11 +4382,22 @@ class Construct {
   }
 
   bool add_outputs(const PyValue& out, Span fallback) {
+    std::vector<const PyValue*> declared;
     auto declare = [&](const PyValue& t) {
       Span at = t.data.span.valid() ? t.data.span : fallback;
-      // The same tensor returned twice (`return h, h`, `return h, h.double()`) is one output.
-      for (const OutputDecl& o : L.program_.outputs)
-        if (o.name == t.name) return;
+      for (const PyValue* d : declared) {
+        if (d->name != t.name) continue;
+        // The same tensor returned twice (`return h, h`) is one output. Elementwise math with
+        // numbers has no layer (`return h, h.abs()`): its result is a second output by h's name.
+        if (d->instance != t.instance)
+          unsupported_here(at,
+                           "returning a tensor beside one computed from it with no layer of its "
+                           "own (`h, h.abs()`)",
+                           "netshape lists each output by the layer that makes it; return one "
+                           "of the two");
+        return;
+      }
+      declared.push_back(&t);
       L.program_.outputs.push_back(OutputDecl{t.name, at});
     };
     if (out.kind == PyValue::Kind::Tensor) {
@@ -4742,6 +4754,14 @@ class Construct {
   // keeps its shape, as arithmetic with a number does (a new tensor, x itself when in place).
   // Floating tensors keep their type; the float-valued functions make float32 of integers and
   // bools; the rest of other types is not followed. Tensor arguments (`x.pow(y)`) neither.
+  // A new tensor with t's shape and name, made with no layer of its own (`x * 2`, `x.abs()`,
+  // `x.clone()`): a value of its own for add_outputs (`return h, h.abs()` are two tensors).
+  PyValue copy_of(const PyValue& t, PyValue::Copy c) {
+    PyValue v = t.copied(c);
+    v.instance = ++copies_made_;
+    return v;
+  }
+
   std::optional<PyValue> unary_math(const std::string& op, const PyValue* self, const Args& args,
                                     Span at) {
     static const std::set<std::string> kFloatValued = {
@@ -4791,8 +4811,11 @@ class Construct {
                          "cast it with `.float()` first");
       type = ElementType::Float32;
     }
-    PyValue out = in_place ? *t : t->copied(PyValue::Copy::Dense);
-    if (in_place) type = written_type(*t, t->dtype, type, at);
+    PyValue out = in_place ? *t : copy_of(*t, PyValue::Copy::Dense);
+    if (in_place) {
+      type = written_type(*t, t->dtype, type, at);
+      note_in_place_write(*t, at);
+    }
     out.dtype = type;
     out.data.span = at;
     return out;
@@ -4812,7 +4835,7 @@ class Construct {
     if (kLike.count(op)) {
       const PyValue* t = self ? self : argument(args, 0, "input");
       if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
-      PyValue out = t->copied(PyValue::Copy::Dense);
+      PyValue out = copy_of(*t, PyValue::Copy::Dense);
       if (std::optional<ElementType> type = made_type(op, args);
           type && argument(args, SIZE_MAX, "dtype"))
         out.dtype = *type;
@@ -4854,7 +4877,7 @@ class Construct {
     if (type_category(exponent->dtype) < 2)
       unsupported_here(at, fmt::format("`pow` of a {} tensor", element_type_name(exponent->dtype)),
                        "cast it with `.float()` first");
-    PyValue out = exponent->copied(PyValue::Copy::Dense);
+    PyValue out = copy_of(*exponent, PyValue::Copy::Dense);
     out.data.span = at;
     return out;
   }
@@ -5206,6 +5229,19 @@ class Construct {
                   "write the result to a new tensor (`y = x + ...`), or cast x first");
     }
     return into;
+  }
+
+  // An in-place write with no layer of its own (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`) into
+  // the tensor `t` holds: the statement that made it keeps where, for inference's check that the
+  // tensor is not expanded. A copy (`(y * 2).clamp_(0, 1)`) or an input is never expanded.
+  void note_in_place_write(const PyValue& t, Span at) {
+    if (t.kind != PyValue::Kind::Tensor || t.copy != PyValue::Copy::None) return;
+    std::vector<Statement>& statements = L.program_.statements;
+    for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
+      if (it->name != t.name) continue;
+      if (!it->extras().written_in_place.valid()) it->extras_for_write().written_in_place = at;
+      return;
+    }
   }
 
   // torch.zeros, ones, empty, rand, randn, arange: a tensor made from sizes.
@@ -5571,9 +5607,9 @@ class Construct {
 
   // `t` cast to `type`: t itself when it already is (as PyTorch returns it, unless `copy=True`),
   // else a dense copy of that type.
-  static PyValue cast(const PyValue& t, ElementType type, const Args& args) {
+  PyValue cast(const PyValue& t, ElementType type, const Args& args) {
     if (type == t.dtype && !copy_requested(args)) return t;
-    PyValue c = t.copied(PyValue::Copy::Dense);
+    PyValue c = copy_of(t, PyValue::Copy::Dense);
     c.dtype = type;
     return c;
   }
@@ -5607,7 +5643,7 @@ class Construct {
       unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
     }
     using Copy = PyValue::Copy;
-    if (name == "contiguous") return t.copied(memory_format(args, true, Copy::Contiguous));
+    if (name == "contiguous") return copy_of(t, memory_format(args, true, Copy::Contiguous));
     if (name == "to") no_memory_format(args);
     if (name == "is_floating_point" && args.values.empty())
       return data_bool(type_category(t.dtype) == 2, call.span);
@@ -5616,9 +5652,10 @@ class Construct {
     if (name == "type" && args.values.empty())  // the legacy type's name, a string
       return PyValue::of(Value::string(tensor_type_name(t.dtype), call.span));
     if (std::optional<ElementType> type = cast_target(name, args)) return cast(t, *type, args);
-    if ((name == "to" || name == "type") && copy_requested(args)) return t.copied(Copy::Dense);
+    if ((name == "to" || name == "type") && copy_requested(args)) return copy_of(t, Copy::Dense);
     // Copies with the memory format preserved.
-    if (name == "clone") return t.copied(memory_format(args, false, Copy::Dense));
+    if (name == "clone") return copy_of(t, memory_format(args, false, Copy::Dense));
+    if (name == "relu_") note_in_place_write(t, call.span);
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
@@ -5669,18 +5706,22 @@ class Construct {
       if (type_category(t.dtype) < 2)
         unsupported_here(at, fmt::format("`**` of a {} tensor", element_type_name(t.dtype)),
                          "cast it with `.float()` first");
-      PyValue out = in_place ? t : t.copied(PyValue::Copy::Dense);
+      PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
+      if (in_place) note_in_place_write(t, at);
       out.data.span = at;
       return out;
     }
     // elementwise with a scalar: the tensor's shape, in a new tensor laid out as TensorIterator
     // lays out a copy (`x += 1` writes into x itself)
     PyValue kept = ta ? a : b;
-    if (!in_place) kept = kept.copied(PyValue::Copy::Dense);
+    if (!in_place) kept = copy_of(kept, PyValue::Copy::Dense);
     kept.data.span = at;
     ElementType into = kept.dtype;
     if (!is_floating(kept.dtype)) kept.dtype = arithmetic_type(kept, other, op, at, rounding);
-    if (in_place) kept.dtype = written_type(kept, into, kept.dtype, at);
+    if (in_place) {
+      kept.dtype = written_type(kept, into, kept.dtype, at);
+      note_in_place_write(kept, at);
+    }
     return kept;
   }
 

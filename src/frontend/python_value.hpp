@@ -84,6 +84,9 @@ struct PyValue {
   enum class Copy : uint8_t { None, Dense, Contiguous };
   Copy copy = Copy::None;
   ElementType dtype = ElementType::Float32;  // Tensor
+  // Tensor: 0 for the tensor its statement or input made; each tensor computed from it with no
+  // layer of its own (`copy_of`: `h * 2`, `h.abs()`, `h.clone()`) has a number of its own.
+  uint32_t instance = 0;
   PyValue copied(Copy c) const {
     PyValue v = *this;
     v.copy = std::max(copy, c);

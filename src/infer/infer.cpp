@@ -237,13 +237,16 @@ class Analyzer {
     if (has_first && (in_place || returns)) {
       bool writes = in_place && !returns;  // eval dropout writes nothing
       if (writes && overlaps(*inputs[0].shape, *inputs[0].layout))
-        return overlapping_write(node, layer);
+        return overlapping_write(layer, node.statement->op_span);
       step.out = *inputs[0].layout;  // the result is the first input's memory
     } else {
       step = follow_layout(layer, id, inputs);
     }
     if (step.status != LayoutStep::Status::Ok) return view_error(node, layer, step);
     if (step.out.kind == Layout::Kind::Contiguous) return true;
+    Span written = node.statement->extras().written_in_place;
+    if (written.valid() && overlaps(*layer.output, step.out))
+      return overlapping_write(layer, written);
     index = static_cast<uint32_t>(layouts_.size());
     layouts_.push_back(std::move(step.out));
     return true;
@@ -310,9 +313,10 @@ class Analyzer {
         .layer = layer.name;
     return false;
   }
-  bool overlapping_write(const GraphNode& node, const LayerInfo& layer) {
+  // `at`: the in-place op, the node's own or a later one with no layer (`y += 1`).
+  bool overlapping_write(const LayerInfo& layer, Span at) {
     diags_
-        .error(node.statement->op_span,
+        .error(at,
                "unsupported operation: more than one element of the written-to tensor refers to "
                "a single memory location. Please clone() the tensor before performing the "
                "operation.",

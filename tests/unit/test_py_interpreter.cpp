@@ -1812,6 +1812,76 @@ BODY
   check_forward_cases(base, cases);
 }
 
+// An in-place write with no layer of its own (numbers, elementwise math, `relu_()`) into an
+// expanded tensor is PyTorch's error as an in-place layer's is, at the write; a tensor returned
+// beside one computed from it with no layer is refused (it would be listed as one output).
+// PyTorch 1.13's outcome for each (the refused ones run there).
+TEST_CASE("interpreter: in-place math on an expanded tensor, and outputs made with no layer") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 5)
+
+    def forward(self, x):
+BODY
+
+# input: [2, 3, 4, 5]
+)";
+  const char* overlap =
+      "unsupported operation: more than one element of the written-to tensor refers to a single "
+      "memory location. Please clone() the tensor before performing the operation.";
+  const char* two_outputs = "unsupported Python construct: returning a tensor beside one computed";
+  const char* expanded = "        q = x[:, :1].expand(2, 3, 4, 5)\n";
+  auto with_expanded = [&](const char* rest) { return std::string(expanded) + rest; };
+  const std::string bodies[] = {
+      with_expanded("        q += 1\n        return q"),
+      with_expanded("        q.clamp_(0, 1)\n        return q"),
+      with_expanded("        q.relu_()\n        return q"),
+      with_expanded("        q.mul_(2)\n        return q"),
+      with_expanded("        q = q.transpose(1, 2)\n        q **= 2\n        return q"),
+      "        q = x[:, :1].expand(2, 3, 4, 5) * 1\n        q.clamp_(0, 1)\n        return q",
+      with_expanded("        q = q.select(1, 0)\n        q.exp_()\n        return q"),
+      "        q = x[:, :1].expand(2, 1, 4, 5)\n        q.sub_(1)\n        return q",
+      with_expanded("        q = q.contiguous()\n        q.abs_()\n        return q"),
+      "        h = self.fc(x)\n        return h, h.abs()",
+      "        h = self.fc(x)\n        return h * 2, h.exp()",
+  };
+  const ForwardCase cases[] = {
+      {bodies[0].c_str(), ExitCode::ShapeError, overlap},
+      {bodies[1].c_str(), ExitCode::ShapeError, overlap},
+      {bodies[2].c_str(), ExitCode::ShapeError, overlap},
+      {bodies[3].c_str(), ExitCode::ShapeError, overlap},
+      {bodies[4].c_str(), ExitCode::ShapeError, overlap},
+      {bodies[5].c_str(), ExitCode::Ok, "[2, 3, 4, 5]"},
+      {bodies[6].c_str(), ExitCode::Ok, "[2, 4, 5]"},
+      {bodies[7].c_str(), ExitCode::Ok, "[2, 1, 4, 5]"},
+      {bodies[8].c_str(), ExitCode::Ok, "[2, 3, 4, 5]"},
+      {bodies[9].c_str(), ExitCode::UsageOrParse, two_outputs},
+      {bodies[10].c_str(), ExitCode::UsageOrParse, two_outputs},
+  };
+  check_forward_cases(base, cases);
+
+  std::string text = base;  // the error points at the write, not at the expand
+  text.replace(text.find("BODY"), 4, bodies[1]);
+  LoadedModel m = read(text);
+  REQUIRE(!m.diags.items().empty());
+  CHECK(m.diags.items()[0].span.line == 13);
+  CHECK(m.diags.items()[0].span.column == 9);
+
+  text = base;  // one tensor returned three times is one output
+  text.replace(text.find("BODY"), 4,
+               "        h = self.fc(x)\n        return h, h.float(), h.detach()");
+  m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.outputs.size() == 1);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 3, 4, 5]");
+}
+
 TEST_CASE("interpreter: defaults and class attributes are one object, as Python makes them") {
   // PyTorch: 196 parameters and [2, 4]. The class list and the list inside a tuple default grow
   // with each Block, the LayerNorm default is one module (counted once), and the nested def's
@@ -1993,7 +2063,7 @@ TEST_CASE("interpreter: dtypes of in-place ops, and a tensor returned twice") {
   };
   check_forward_cases(base, cases);
   std::string text = base;
-  text.replace(text.find("BODY"), 4, "h = self.fc(x)\n        return h, h.double(), h");
+  text.replace(text.find("BODY"), 4, "h = self.fc(x)\n        return h, h.float(), h");
   LoadedModel m = read(text);
   REQUIRE(m.exit == ExitCode::Ok);
   REQUIRE(m.analysis.outputs.size() == 1);
