@@ -143,6 +143,14 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
       candidates.push_back("1," + features + spatial(std::max(nd, 1)));
     if (!features.empty() && family.feature_axis == FeatureAxis::Last)
       candidates.push_back("1," + features);
+    // pixel_shuffle and its inverse: r*r channels, a side of a multiple of r fit both
+    const Value* factor = op.family == Family::pixel_shuffle && !op.params.empty()
+                              ? argument(layer, op, op.params[0].name)
+                              : nullptr;
+    if (factor && factor->kind == Value::Kind::Int && factor->i > 0 && factor->i <= 64) {
+      std::string r2 = std::to_string(factor->i * factor->i), side = std::to_string(factor->i * 4);
+      candidates.push_back(fmt::format("1,{},{},{}", r2, side, side));
+    }
   }
   if (nd > 0) candidates.push_back("1,1" + spatial(nd));
   for (const char* generic : {"1,16,16,16", "1,16,16", "1,16", "16"}) candidates.push_back(generic);

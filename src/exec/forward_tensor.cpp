@@ -199,6 +199,35 @@ void forward_repeat(ForwardCtx& ctx) {
   });
 }
 
+// x: [*, C*r*r, H, W] -> [*, C, H*r, W*r]: out[.., c, h*r + i, w*r + j] = x[.., c*r*r + i*r + j,
+// h, w]; pixel_unshuffle moves the same elements back
+void forward_pixel_shuffle(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  int64_t r = ctx.layer.attrs->factor;
+  bool unshuffle = op_info(ctx.layer.op).kind == OpKind::pixel_unshuffle;
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  size_t rank = shape.size();
+  if (rank < 3 || x.shape.size() != rank) throw ForwardError("pixel_shuffle: rank mismatch");
+  std::vector<int64_t> stride = strides_of(x.shape);
+  ctx.out = ctx.zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i + 3 < rank; ++i) src += idx[i] * stride[i];
+    int64_t c = idx[rank - 3], h = idx[rank - 2], w = idx[rank - 1];
+    int64_t sc, sh, sw;  // the source's channel, row and column
+    if (unshuffle) {     // c = c_in*r*r + i*r + j
+      sc = c / (r * r);
+      sh = h * r + (c / r) % r;
+      sw = w * r + c % r;
+    } else {
+      sc = c * r * r + (h % r) * r + w % r;
+      sh = h / r;
+      sw = w / r;
+    }
+    return src + sc * stride[rank - 3] + sh * stride[rank - 2] + sw * stride[rank - 1];
+  });
+}
+
 // x: [..., d_k] -> [..., d_k + pad[0] + pad[1]] and so on backwards; constant, reflect,
 // replicate or circular
 void forward_pad(ForwardCtx& ctx) {

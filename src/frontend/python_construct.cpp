@@ -154,6 +154,104 @@ const char* scalar_type_name(ElementType type) {
   return "Float";
 }
 
+// Where PyTorch 1.13 defines each functional op of ops.def (the lowercase ones): `torch.X`,
+// `F.X` (torch.nn.functional), the Tensor method `x.X`. Another spelling is Python's
+// AttributeError (`torch.gelu`, `x.max_pool2d`, `F.view`), not a layer.
+struct PythonSpelling {
+  std::string_view op;
+  bool torch, functional, method;
+};
+constexpr PythonSpelling kPythonSpellings[] = {
+    {"max_pool1d", true, true, false},
+    {"max_pool2d", true, true, false},
+    {"max_pool3d", true, true, false},
+    {"avg_pool1d", true, true, false},
+    {"avg_pool2d", false, true, false},
+    {"avg_pool3d", false, true, false},
+    {"adaptive_avg_pool1d", true, true, false},
+    {"adaptive_avg_pool2d", false, true, false},
+    {"adaptive_avg_pool3d", false, true, false},
+    {"adaptive_max_pool2d", false, true, false},
+    {"relu", true, true, true},
+    {"relu6", false, true, false},
+    {"leaky_relu", false, true, false},
+    {"elu", false, true, false},
+    {"gelu", false, true, false},
+    {"silu", false, true, false},
+    {"sigmoid", true, true, true},
+    {"tanh", true, true, true},
+    {"hardswish", false, true, false},
+    {"hardsigmoid", false, true, false},
+    {"dropout", true, true, false},
+    {"dropout2d", false, true, false},
+    {"softmax", true, true, true},
+    {"log_softmax", true, true, true},
+    {"flatten", true, false, true},
+    {"view", false, false, true},
+    {"reshape", true, false, true},
+    {"squeeze", true, false, true},
+    {"unsqueeze", true, false, true},
+    {"transpose", true, false, true},
+    {"permute", true, false, true},
+    {"narrow", true, false, true},
+    {"select", true, false, true},
+    {"expand", false, false, true},
+    {"repeat", false, false, true},
+    {"mean", true, false, true},
+    {"amax", true, false, true},
+    {"amin", true, false, true},
+    {"argmax", true, false, true},
+    {"argmin", true, false, true},
+    {"sum", true, false, true},
+    {"std", true, false, true},
+    {"var", true, false, true},
+    {"pixel_shuffle", true, true, false},
+    {"pixel_unshuffle", true, true, false},
+    {"pad", false, true, false},
+    {"interpolate", false, true, false},
+    {"add", true, false, true},
+    {"sub", true, false, true},
+    {"mul", true, false, true},
+    {"div", true, false, true},
+    {"maximum", true, false, true},
+    {"minimum", true, false, true},
+    {"cat", true, false, false},
+    {"stack", true, false, false},
+    {"matmul", true, false, true},
+    {"bmm", true, false, true},
+    {"parameter", false, false, false},
+    {"zeros", true, false, false},
+    {"ones", true, false, false},
+    {"empty", true, false, false},
+    {"randn", true, false, false},
+    {"rand", true, false, false},
+    {"arange", true, false, false},
+};
+
+// Every lowercase op of ops.def has its row: a new functional op fails to compile until it does.
+constexpr bool every_functional_op_spelled() {
+  constexpr std::string_view kNames[] = {
+#define NS_OP(id, name, nd, family, kind, schema) name,
+#include "netshape/ops.def"
+#undef NS_OP
+  };
+  for (std::string_view name : kNames) {
+    if (name[0] < 'a' || name[0] > 'z') continue;
+    bool found = false;
+    for (const PythonSpelling& s : kPythonSpellings) found = found || s.op == name;
+    if (!found) return false;
+  }
+  return true;
+}
+static_assert(every_functional_op_spelled(),
+              "a lowercase op of ops.def lacks its row in kPythonSpellings");
+
+const PythonSpelling* python_spelling(std::string_view op) {
+  for (const PythonSpelling& s : kPythonSpellings)
+    if (s.op == op) return &s;
+  return nullptr;
+}
+
 // The methods that cast: `x.double()` is `x.to(torch.float64)`.
 constexpr std::pair<const char*, ElementType> kCastMethods[] = {
     {"float", ElementType::Float32},   {"double", ElementType::Float64},
@@ -5002,7 +5100,31 @@ class Construct {
     }
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
     return tensor_op(op, op_span, nullptr, args, call);
+  }
+
+  enum class Namespace { Torch, Functional, Method };
+  // An op of ops.def written where PyTorch 1.13 has no such name (`torch.gelu(x)`,
+  // `x.max_pool2d(2)`, `F.view(x, -1)`): Python's AttributeError, with the spelling that exists.
+  void check_spelling(const std::string& op, Namespace where, Span at) {
+    const PythonSpelling* s = python_spelling(op);
+    bool in_place = !s && op.size() > 1 && op.back() == '_';
+    if (in_place) s = python_spelling(std::string_view(op).substr(0, op.size() - 1));
+    if (!s) return;
+    bool exists = where == Namespace::Torch        ? s->torch
+                  : where == Namespace::Functional ? s->functional
+                                                   : s->method;
+    if (exists) return;
+    std::string message = where == Namespace::Torch        ? "module 'torch'"
+                          : where == Namespace::Functional ? "module 'torch.nn.functional'"
+                                                           : "'Tensor' object";
+    std::string fix = s->functional ? fmt::format("F.{}", s->op)
+                      : s->torch    ? fmt::format("torch.{}", s->op)
+                      : s->method   ? fmt::format("x.{}", s->op)
+                                    : "";
+    raise(at, fmt::format("{} has no attribute '{}'", message, op),
+          fix.empty() ? "" : fmt::format("PyTorch has it as `{}`", fix));
   }
 
   static bool is_split(const std::string& op) {
@@ -5674,6 +5796,7 @@ class Construct {
                        "netshape follows shapes, not values; write the value the model uses");
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    check_spelling(name, Namespace::Method, op_span);
     return tensor_op(name, op_span, &t, args, call);
   }
 

@@ -1,7 +1,9 @@
 // Shape rules for indexing, reordering, tiling, padding, stacking and matrix products:
-// permute, narrow, select, expand, repeat, pad, stack, matmul, bmm. Messages are PyTorch 1.13's.
+// permute, narrow, select, expand, repeat, pixel_shuffle, pad, stack, matmul, bmm. Messages are
+// PyTorch 1.13's.
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
@@ -350,6 +352,71 @@ bool infer_repeat(RuleContext& ctx) {
                       fmt::format("Trying to create tensor with negative dimension {}: {}",
                                   to_string(d), to_string(s)),
                       "repeat counts must be >= 0");
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [*, C*r*r, H, W] -> [*, C, H*r, W*r] (pixel_shuffle, r = upscale_factor);
+// pixel_unshuffle: [*, C, H*r, W*r] -> [*, C*r*r, H, W] (r = downscale_factor)
+bool infer_pixel_shuffle(RuleContext& ctx) {
+  bool unshuffle = ctx.op.kind == OpKind::pixel_unshuffle;
+  std::string_view name = unshuffle ? "pixel_unshuffle" : "pixel_shuffle";
+  std::string_view param = unshuffle ? "downscale_factor" : "upscale_factor";
+  const Value& v = ctx.value(param);
+  if (v.kind != Value::Kind::Int)  // PyTorch's parser takes no bool for an int here
+    return ctx.fail_at(param,
+                       fmt::format("{}(): argument '{}' (position 2) must be int, not {}", name,
+                                   param, python_type(v)),
+                       fmt::format("write {}=2", param));
+  const Shape& x = ctx.x();
+  if (x.size() < 3)
+    return ctx.fail_input(fmt::format("{} expects input to have at least 3 dimensions, but got "
+                                      "input with {} dimension(s)",
+                                      name, x.size()),
+                          "give it [N, C, H, W] (or [C, H, W])");
+  int64_t r = v.i;
+  if (r <= 0)
+    return ctx.fail_at(param, fmt::format("{} expects a positive {}, but got {}", name, param, r),
+                       fmt::format("use {}=2", param));
+  auto squared = checked_mul(r, r);
+  if (!squared) return ctx.fail_at(param, fmt::format("{} is too large", param));
+  Shape s = x;
+  size_t c = x.size() - 3, h = c + 1, w = c + 2;
+  // A dim divided by the factor: a symbolic one only when its known multiple divides.
+  auto divide = [&](size_t i, int64_t by, const char* what) -> bool {
+    if (x[i].value % by == 0) {
+      s[i] = Dim{x[i].value / by, x[i].sym};
+      return true;
+    }
+    if (x[i].symbolic())
+      return ctx.fail_input(
+          fmt::format("netshape cannot tell whether the batch-sized {} {} is divisible by {}", what,
+                      to_string(x[i]), by),
+          "give that dim a size with --input");
+    if (unshuffle)
+      return ctx.fail_input(
+          fmt::format("pixel_unshuffle expects {} to be divisible by downscale_factor, but "
+                      "input.size({})={} is not divisible by {}",
+                      what, i == h ? -2 : -1, x[i].value, by),
+          fmt::format("pad or crop the input to a multiple of {}, or use downscale_factor={}", by,
+                      std::gcd(x[i].value, by)));
+    return ctx.fail_input(
+        fmt::format("pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+                    "square of upscale_factor, but input.size(-3)={} is not divisible by {}",
+                    x[i].value, by),
+        fmt::format("give it a multiple of {} channels (e.g. {}), or change upscale_factor", by,
+                    by * std::max<int64_t>(1, x[i].value / by)));
+  };
+  auto multiply = [&](size_t i, int64_t by) -> bool {
+    auto m = checked_mul(x[i].value, by);
+    if (!m) return ctx.fail_input("the output size overflows 64 bits", "use a smaller factor");
+    s[i] = Dim{*m, x[i].sym};
+    return true;
+  };
+  bool ok = unshuffle ? divide(h, r, "height") && divide(w, r, "width") && multiply(c, *squared)
+                      : divide(c, *squared, "channel") && multiply(h, r) && multiply(w, r);
+  if (!ok) return false;
+  ctx.attrs.factor = r;
   ctx.set_output(s);
   return true;
 }

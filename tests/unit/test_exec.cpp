@@ -292,6 +292,21 @@ TEST_CASE("run: var and std compute PyTorch's values") {
   CHECK(std::isnan(n.data[1]));
 }
 
+// PyTorch 1.13: F.pixel_shuffle(torch.arange(24.).reshape(1, 8, 1, 3), 2) and
+// F.pixel_unshuffle(torch.arange(24.).reshape(2, 1, 2, 6), 2), printed flat.
+TEST_CASE("run: pixel_shuffle and pixel_unshuffle move PyTorch's elements") {
+  Tensor x = arange({1, 8, 1, 3});
+  Tensor s = forward_of("input x: [1, 8, 1, 3]\npixel_shuffle(2)\n", forward_pixel_shuffle, {x});
+  CHECK(s.shape == std::vector<int64_t>{1, 2, 2, 6});
+  CHECK(s.data == std::vector<float>{0,  3,  1,  4,  2,  5,  6,  9,  7,  10, 8,  11,
+                                     12, 15, 13, 16, 14, 17, 18, 21, 19, 22, 20, 23});
+  Tensor y = arange({2, 1, 2, 6});
+  Tensor u = forward_of("input x: [2, 1, 2, 6]\nPixelUnshuffle(2)\n", forward_pixel_shuffle, {y});
+  CHECK(u.shape == std::vector<int64_t>{2, 4, 1, 3});
+  CHECK(u.data == std::vector<float>{0,  2,  4,  1,  3,  5,  6,  8,  10, 7,  9,  11,
+                                     12, 14, 16, 13, 15, 17, 18, 20, 22, 19, 21, 23});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

@@ -36,7 +36,9 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"shape", "-1"},
                                                      {"dims", "0, 2, 1"},
                                                      {"size", "3, -1, -1, -1, -1"},
-                                                     {"sizes", "1, 2, 1, 1"}};
+                                                     {"sizes", "1, 2, 1, 1"},
+                                                     {"upscale_factor", "3"},
+                                                     {"downscale_factor", "3"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {

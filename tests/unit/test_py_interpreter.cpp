@@ -1398,6 +1398,54 @@ static void check_forward_cases(const std::string& base, std::span<const Forward
   }
 }
 
+// PyTorch 1.13's outcome for each, on an input [1, 8, 4, 6]: pixel_shuffle and pixel_unshuffle in
+// their three spellings and PyTorch's errors; an op written where PyTorch has no such name is
+// Python's AttributeError (netshape read `torch.gelu`, `x.pixel_shuffle` as the op before).
+TEST_CASE("interpreter: pixel_shuffle, and ops only where PyTorch defines them") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.PixelShuffle(2)
+
+    def forward(self, x):
+        BODY
+
+# input: [1, 8, 4, 6]
+)";
+  const ForwardCase cases[] = {
+      {"return self.up(x)", ExitCode::Ok, "[1, 2, 8, 12]"},
+      {"return F.pixel_shuffle(x, 2)", ExitCode::Ok, "[1, 2, 8, 12]"},
+      {"return torch.pixel_shuffle(x, upscale_factor=2)", ExitCode::Ok, "[1, 2, 8, 12]"},
+      {"return nn.PixelUnshuffle(2)(x)", ExitCode::Ok, "[1, 32, 2, 3]"},
+      {"return self.up(x.unsqueeze(0))", ExitCode::Ok, "[1, 1, 2, 8, 12]"},
+      {"return F.pixel_shuffle(x, 3)", ExitCode::ShapeError,
+       "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+       "upscale_factor, but input.size(-3)=8 is not divisible by 9"},
+      {"return F.pixel_unshuffle(x, 4)", ExitCode::ShapeError,
+       "pixel_unshuffle expects width to be divisible by downscale_factor, but input.size(-1)=6 "
+       "is not divisible by 4"},
+      {"return self.up(x[0, 0])", ExitCode::ShapeError,
+       "pixel_shuffle expects input to have at least 3 dimensions, but got input with 2 "
+       "dimension(s)"},
+      {"return F.pixel_shuffle(x, 0)", ExitCode::ShapeError,
+       "pixel_shuffle expects a positive upscale_factor, but got 0"},
+      {"return x.pixel_shuffle(2)", ExitCode::UsageOrParse,
+       "'Tensor' object has no attribute 'pixel_shuffle'"},
+      {"return x.relu6()", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'relu6'"},
+      {"return torch.gelu(x)", ExitCode::UsageOrParse, "module 'torch' has no attribute 'gelu'"},
+      {"return F.view(x, -1)", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'view'"},
+      {"return x.view(-1)", ExitCode::Ok, "[192]"},
+      {"return torch.max_pool2d(x, 2)", ExitCode::Ok, "[1, 8, 2, 3]"},
+  };
+  check_forward_cases(base, cases);
+}
+
 TEST_CASE("interpreter: x.T, x.mT, x.H and x.mH, and the fields of x.max(dim)") {
   // PyTorch 1.13's outcome for each; netshape refused all of them before, with a misleading
   // message ("non-tensor argument to a module call", "forward must return a tensor").
