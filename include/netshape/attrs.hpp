@@ -63,6 +63,7 @@ struct Attrs {
   GeluApproximate approximate = GeluApproximate::none;  // gelu
   double negative_slope = 0.01;                         // leaky_relu
   double alpha = 1.0;                                   // elu
+  double beta = 1.0, threshold = 20.0;                  // softplus
 
   // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
   int64_t dim = 0;

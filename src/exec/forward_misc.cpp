@@ -32,6 +32,12 @@ void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
   ctx.out.data = ctx.x().data;
 }
 
+// PyTorch's softplus: log(1 + exp(beta v)) / beta, and v itself where beta v > threshold.
+float softplus(float v, float beta, float threshold) {
+  float scaled = v * beta;
+  return scaled > threshold ? v : std::log1p(std::exp(scaled)) / beta;
+}
+
 float apply_activation(OpKind kind, float v, const Attrs& a) {
   switch (kind) {
     case OpKind::relu:
@@ -57,6 +63,12 @@ float apply_activation(OpKind kind, float v, const Attrs& a) {
       return std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
     case OpKind::hardswish:
       return v * std::clamp(v + 3.0f, 0.0f, 6.0f) / 6.0f;
+    case OpKind::softplus:
+      return softplus(v, static_cast<float>(a.beta), static_cast<float>(a.threshold));
+    case OpKind::mish:
+      return v * std::tanh(softplus(v, 1.0f, 20.0f));
+    case OpKind::logsigmoid:  // log(1 / (1 + exp(-v))), without overflow: -softplus(-v)
+      return std::min(v, 0.0f) - std::log1p(std::exp(-std::abs(v)));
     default:
       return v;  // Identity; Dropout in inference mode
   }

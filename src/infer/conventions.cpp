@@ -538,6 +538,12 @@ std::string_view count_category(const LayerInfo& layer) {
           return "Hardswish";
         case OpKind::hardsigmoid:
           return "Hardsigmoid";
+        case OpKind::softplus:
+          return "Softplus";
+        case OpKind::mish:
+          return "Mish";
+        case OpKind::logsigmoid:
+          return "LogSigmoid";
         default:
           return "other";
       }

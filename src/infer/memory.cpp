@@ -120,6 +120,8 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         s.output = true;
       } else if (op.kind != OpKind::none) {
         s.input = true;  // hardtanh (relu6), leaky_relu, elu, gelu, silu, hardswish, ...
+        // log_sigmoid's CPU forward keeps a buffer of the input's size for its backward
+        if (op.kind == OpKind::logsigmoid) s.extra_bytes = elements(in, batch) * element_bytes;
       }
       break;
     case Family::dropout_nd:  // the noise has one value per (sample, channel)

@@ -59,7 +59,8 @@ bool infer_elementwise(RuleContext& ctx) {
     at.approximate = *approximate;
   }
   if (!float_param(ctx, "negative_slope", at.negative_slope) ||
-      !float_param(ctx, "alpha", at.alpha))
+      !float_param(ctx, "alpha", at.alpha) || !float_param(ctx, "beta", at.beta) ||
+      !float_param(ctx, "threshold", at.threshold))
     return false;
   ctx.set_output(ctx.x());
   return true;

@@ -307,6 +307,27 @@ TEST_CASE("run: pixel_shuffle and pixel_unshuffle move PyTorch's elements") {
                                      12, 14, 16, 13, 15, 17, 18, 20, 22, 19, 21, 23});
 }
 
+// PyTorch 1.13 on x = [-30, -2, -0.5, 0, 0.5, 2, 10.5, 30]: F.softplus(x), F.softplus(x, beta=2,
+// threshold=5) (x itself where beta x > 5), F.mish(x), F.logsigmoid(x).
+TEST_CASE("run: softplus, mish and logsigmoid compute PyTorch's values") {
+  Tensor x = Tensor::zeros({8});
+  x.data = {-30, -2, -0.5f, 0, 0.5f, 2, 10.5f, 30};
+  auto near = [](const std::vector<float>& got, std::vector<float> want) {
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i)
+      CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5).scale(1e-12));
+  };
+  near(forward_of("input x: [8]\nsoftplus()\n", forward_elementwise, {x}).data,
+       {9.357623e-14f, 0.126928f, 0.474077f, 0.693147f, 0.974077f, 2.126928f, 10.500028f, 30.0f});
+  near(forward_of("input x: [8]\nSoftplus(beta=2, threshold=5)\n", forward_elementwise, {x}).data,
+       {4.378255e-27f, 0.009075f, 0.156631f, 0.346574f, 0.656631f, 2.009075f, 10.5f, 30.0f});
+  near(forward_of("input x: [8]\nMish()\n", forward_elementwise, {x}).data,
+       {-2.807287e-12f, -0.252501f, -0.220744f, 0.0f, 0.375245f, 1.943959f, 10.5f, 30.0f});
+  near(forward_of("input x: [8]\nlogsigmoid()\n", forward_elementwise, {x}).data,
+       {-30.0f, -2.126928f, -0.974077f, -0.693147f, -0.474077f, -0.126928f, -2.753607e-05f,
+        -9.357623e-14f});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

@@ -78,6 +78,23 @@ TEST_CASE("memory: the inference peak is the largest set of activations alive at
   CHECK(memory->parameter_bytes == (4 * 9 + 4) * 4);
 }
 
+// PyTorch 1.13 (tests/zoo/saved_for_backward.py's count on the same nn.Sequential): 10,592 bytes
+// with Softplus or Mish, 14,688 with LogSigmoid, whose CPU forward keeps a buffer of its input's
+// size beside the input.
+TEST_CASE("memory: Softplus and Mish save their input, LogSigmoid its input and a buffer") {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"Softplus()", 10'592}, {"Mish()", 10'592}, {"LogSigmoid()", 14'688}};
+  for (const auto& [act, saved] : cases) {
+    auto m = check_ns(std::string("input x: [2, 3, 10, 10]\nConv2d(3, 8, 3)\n") + act +
+                      "\nConv2d(8, 4, 3)\n");
+    REQUIRE(m.exit == ExitCode::Ok);
+    auto memory = estimate_model_memory(m.analysis, {});
+    REQUIRE(memory);
+    INFO(act);
+    CHECK(memory->saved_for_backward_bytes == saved);
+  }
+}
+
 TEST_CASE("memory: a symbolic batch binds to --batch, views are the bytes they view") {
   auto m =
       check_ns("input x: [B, 3, 4, 4]\nf = flatten(1)\nfc = Linear(48, 2)\np = MaxPool1d(2)(fc)\n");

@@ -1446,6 +1446,43 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each: Softplus, Mish and LogSigmoid as modules and F functions
+// (they are neither torch.X nor Tensor methods); softplus has no integer kernel.
+TEST_CASE("interpreter: Softplus, Mish and LogSigmoid") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.act = nn.Mish(inplace=True)
+        self.soft = nn.Softplus(beta=2, threshold=10)
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 3, 10, 10]
+)";
+  const ForwardCase cases[] = {
+      {"return self.act(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return self.soft(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return nn.LogSigmoid()(self.conv(x)).flatten(1)", ExitCode::Ok, "[2, 512]"},
+      {"return F.softplus(self.conv(x), 2)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return F.mish(self.conv(x), inplace=True)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return F.logsigmoid(x)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return F.mish(x.double()).float()", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return self.conv(x).softplus()", ExitCode::UsageOrParse,
+       "'Tensor' object has no attribute 'softplus'"},
+      {"return torch.mish(x)", ExitCode::UsageOrParse, "module 'torch' has no attribute 'mish'"},
+      {"return F.softplus(x.long())", ExitCode::UsageOrParse,
+       "unsupported Python construct: `softplus` of a torch.int64 tensor"},
+  };
+  check_forward_cases(base, cases);
+}
+
 TEST_CASE("interpreter: x.T, x.mT, x.H and x.mH, and the fields of x.max(dim)") {
   // PyTorch 1.13's outcome for each; netshape refused all of them before, with a misleading
   // message ("non-tensor argument to a module call", "forward must return a tensor").
