@@ -64,6 +64,7 @@ struct Attrs {
   double negative_slope = 0.01;                         // leaky_relu
   double alpha = 1.0;                                   // elu
   double beta = 1.0, threshold = 20.0;                  // softplus
+  double init = 0.25;                                   // prelu: its weight's first value
 
   // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
   int64_t dim = 0;

@@ -65,6 +65,10 @@ Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTens
   Tensor t;
   t.shape.assign(p.shape.begin(), p.shape.end());
   t.data = pool.take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));  // all overwritten
+  if (op_info(l.op).family == Family::prelu) {  // nn.PReLU's init: one value, 0.25 by default
+    std::fill(t.data.begin(), t.data.end(), static_cast<float>(l.attrs->init));
+    return t;
+  }
   Rng rng{seed ^ hash_name(std::string(owner.name) + "." + std::string(p.name))};
   int64_t fan_in = 1;
   if (!l.weights->empty() && (*l.weights)[0].shape.size() >= 2)

@@ -123,6 +123,22 @@ float combine(OpKind kind, float x, float y, float alpha) {
 
 }  // namespace
 
+// x: [*] -> [*]: x where positive, else x times its channel's slope (dim 1), or the one slope
+void forward_prelu(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Tensor* w = ctx.weight("weight");
+  if (!w || w->data.empty()) throw ForwardError("PReLU: no weight");
+  int64_t slopes = w->numel();
+  int64_t inner = 1;
+  for (size_t i = 2; i < x.shape.size(); ++i) inner *= x.shape[i];
+  ctx.out = ctx.zeros(x.shape);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    float v = x.data[static_cast<size_t>(i)];
+    float slope = w->data[static_cast<size_t>(slopes == 1 ? 0 : (i / inner) % slopes)];
+    ctx.out.data[static_cast<size_t>(i)] = v > 0.0f ? v : slope * v;
+  }
+}
+
 // x: [N, C, *] -> same; inference mode: running mean 0 and variance 1 (PyTorch's initial buffers)
 void forward_batch_norm(ForwardCtx& ctx) {
   std::vector<int64_t> s = ctx.x().shape;

@@ -280,7 +280,8 @@ bool has_float32_weight(const std::string& op) {
   std::optional<OpId> id = find_op(op);
   if (!id) return false;
   Family f = op_info(*id).family;
-  return f == Family::conv || f == Family::conv_transpose || f == Family::linear;
+  return f == Family::conv || f == Family::conv_transpose || f == Family::linear ||
+         f == Family::prelu;
 }
 
 enum class Flow { Normal, Break, Continue, Return };
@@ -4455,6 +4456,7 @@ class Construct {
       case Family::batch_norm:
       case Family::layer_norm:
       case Family::group_norm:
+      case Family::prelu:
         return true;
       case Family::instance_norm: {  // InstanceNorm2d(num_features, eps, momentum, affine, ...)
         size_t position = 0;

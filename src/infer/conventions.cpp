@@ -212,6 +212,8 @@ Count ptflops_rule(const Facts& f) {
       return f.in_elements;
     case Family::elementwise:
       return ptflops_activation(f);
+    case Family::prelu:  // relu_flops_counter_hook + the patched F.prelu: input elements each
+      return times(f.in_elements, 2);
     case Family::max_pool:  // pool_flops_counter_hook + the patched F.*pool*: input elements each
     case Family::avg_pool:
     case Family::adaptive_avg_pool:
@@ -335,6 +337,8 @@ Count thop_rule(const Facts& f) {
       return times(f.out_elements, f.weight / std::max<int64_t>(f.out_features(), 1));
     case Family::interpolate:
       return times(f.out_elements, thop_upsample_per_output(a.mode));
+    case Family::prelu:  // count_prelu: input elements (in eval mode, which profile() sets)
+      return f.in_elements;
     default:  // ReLU, ReLU6, LeakyReLU, max pools: zero_ops; other activations have no rule
       return 0;
   }
@@ -407,6 +411,8 @@ Count flops_rule(const Facts& f) {
       return times(times(f.in_elements, f.out_features()), 2);
     case Family::elementwise:
       return deepspeed_activation(f);
+    case Family::prelu:  // _prelu_flops_compute: input elements
+      return f.in_elements;
     case Family::batch_norm:  // eval: 2 per element with affine, else 1
       return times(f.in_elements, f.has_weight() ? 2 : 1);
     case Family::layer_norm:  // 5 per element with affine, else 4
@@ -516,6 +522,8 @@ std::string_view count_category(const LayerInfo& layer) {
       return "upsample";
     case Family::add:
       return "add/mul";
+    case Family::prelu:
+      return "PReLU";
     case Family::elementwise:
       switch (op.kind) {
         case OpKind::relu:

@@ -124,6 +124,9 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         if (op.kind == OpKind::logsigmoid) s.extra_bytes = elements(in, batch) * element_bytes;
       }
       break;
+    case Family::prelu:  // its input (and its weight, a parameter)
+      s.input = true;
+      break;
     case Family::dropout_nd:  // the noise has one value per (sample, channel)
       s.extra_bytes =
           elements(Shape{in.begin(), in.begin() + std::min<size_t>(in.size(), 2)}, batch) *

@@ -66,6 +66,40 @@ bool infer_elementwise(RuleContext& ctx) {
   return true;
 }
 
+// x: [*] -> [*]; weight [num_parameters], one slope per channel (dim 1) or one for all
+bool infer_prelu(RuleContext& ctx) {
+  const Value& n_value = ctx.value("num_parameters");
+  if (n_value.kind != Value::Kind::Int)  // nn.PReLU's torch.empty(num_parameters)
+    return ctx.fail_at("num_parameters",
+                       "empty() received an invalid combination of arguments: num_parameters "
+                       "must be an int",
+                       "write num_parameters=<channels>, or leave it out for one slope");
+  int64_t n = n_value.i;
+  if (n < 0)
+    return ctx.fail_at(
+        "num_parameters",
+        fmt::format("Trying to create tensor with negative dimension {}: [{}]", n, n),
+        "use num_parameters=1 or the input's channels");
+  const Shape& x = ctx.x();
+  if (x.empty() && n != 1)
+    return ctx.fail_input("Not allow zero-dim input tensor.",
+                          "a 0-dim input takes PReLU() (one slope)");
+  Dim channels = x.size() >= 2 ? x[1] : fixed(1);
+  if (n != 1 && (channels.symbolic() || channels.value != n))
+    return ctx.fail_at(
+        "num_parameters",
+        fmt::format("Mismatch of parameter numbers and input channel size. Found parameter "
+                    "numbers = {} and channel size = {}.",
+                    n, to_string(channels)),
+        channels.symbolic() ? "give PReLU the input's channels, or 1 for one slope"
+                            : fmt::format("use PReLU({}) for one slope per channel, or PReLU() "
+                                          "for one in all",
+                                          channels.value));
+  if (!float_param(ctx, "init", ctx.attrs.init)) return false;
+  ctx.set_output(x);
+  return ctx.add_weight("weight", {n});
+}
+
 // x: [*] -> [*]  (Dropout1d/2d/3d zero whole channels; the shape is unchanged)
 bool infer_dropout_nd(RuleContext& ctx) {
   if (!check_probability(ctx)) return false;

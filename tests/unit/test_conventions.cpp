@@ -107,6 +107,13 @@ TEST_CASE("conventions: activations as modules and as functions") {
   CHECK(counts_of("[2, 8, 8, 8]", "r = GELU()") == V{0, 0, 0, 2048, 0, 1024});
   CHECK(counts_of("[2, 8, 8, 8]", "r = SiLU()") == V{0, 0, 0, 1024, 0, 1024});
   CHECK(counts_of("[2, 8, 8, 8]", "r = Sigmoid()") == V{0, 0, 0, 0, 0, 0});
+  // Neither hooked nor patched anywhere (ptflops, thop, DeepSpeed), no parameters (torchinfo).
+  for (const char* op : {"Softplus()", "softplus()", "Mish()", "mish()", "LogSigmoid()",
+                         "logsigmoid()", "PixelShuffle(2)", "pixel_unshuffle(2)"})
+    CHECK(counts_of("[2, 8, 8, 8]", std::string("r = ") + op) == V{0, 0, 0, 0, 0, 0});
+  // PReLU: torchinfo its 8 slopes times output[0]; ptflops relu_flops_counter_hook and the
+  // patched F.prelu; thop count_prelu; DeepSpeed's F.prelu: input elements; fvcore no handle.
+  CHECK(counts_of("[2, 8, 8, 8]", "r = PReLU(8)") == V{0, 16, 0, 2048, 1024, 1024});
 }
 
 TEST_CASE("conventions: pooling") {

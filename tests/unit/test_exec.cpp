@@ -328,6 +328,27 @@ TEST_CASE("run: softplus, mish and logsigmoid compute PyTorch's values") {
         -9.357623e-14f});
 }
 
+// PyTorch 1.13: torch.prelu(x, w) of x = [[[-1, 2], [-3, 4]]] with w = [0.5, 0.25] (a slope per
+// channel, dim 1) and with w = [0.25].
+TEST_CASE("run: PReLU scales the negatives by their channel's slope") {
+  Tensor x = Tensor::zeros({1, 2, 2});
+  x.data = {-1, 2, -3, 4};
+  auto prelu = [&](const char* ns, std::vector<float> slopes) {
+    LoadedModel m = check_ns(ns);
+    REQUIRE(m.exit == ExitCode::Ok);
+    Tensor w = Tensor::zeros({static_cast<int64_t>(slopes.size())});
+    w.data = slopes;
+    Tensor out;
+    ForwardCtx ctx{m.analysis.layers.at(0), {&x}, {&w}, out};
+    forward_prelu(ctx);
+    return out.data;
+  };
+  CHECK(prelu("input x: [1, 2, 2]\nPReLU(2)\n", {0.5f, 0.25f}) ==
+        std::vector<float>{-0.5f, 2, -0.75f, 4});
+  CHECK(prelu("input x: [1, 2, 2]\nPReLU()\n", {0.25f}) ==
+        std::vector<float>{-0.25f, 2, -0.75f, 4});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

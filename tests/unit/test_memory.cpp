@@ -79,11 +79,11 @@ TEST_CASE("memory: the inference peak is the largest set of activations alive at
 }
 
 // PyTorch 1.13 (tests/zoo/saved_for_backward.py's count on the same nn.Sequential): 10,592 bytes
-// with Softplus or Mish, 14,688 with LogSigmoid, whose CPU forward keeps a buffer of its input's
-// size beside the input.
-TEST_CASE("memory: Softplus and Mish save their input, LogSigmoid its input and a buffer") {
+// with Softplus, Mish or PReLU(8), 14,688 with LogSigmoid, whose CPU forward keeps a buffer of its
+// input's size beside the input.
+TEST_CASE("memory: Softplus, Mish and PReLU save their input, LogSigmoid its input and a buffer") {
   const std::pair<const char*, int64_t> cases[] = {
-      {"Softplus()", 10'592}, {"Mish()", 10'592}, {"LogSigmoid()", 14'688}};
+      {"Softplus()", 10'592}, {"Mish()", 10'592}, {"LogSigmoid()", 14'688}, {"PReLU(8)", 10'592}};
   for (const auto& [act, saved] : cases) {
     auto m = check_ns(std::string("input x: [2, 3, 10, 10]\nConv2d(3, 8, 3)\n") + act +
                       "\nConv2d(8, 4, 3)\n");

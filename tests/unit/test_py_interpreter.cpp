@@ -1483,6 +1483,54 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each: one slope or one per channel (dim 1; an input of fewer than 2
+// dims has 1 channel), PyTorch's errors, a float32 weight; parameters counted as
+// model.parameters() counts them, the unused PReLU's too (224 + 8 + 1 + 3 + 10).
+TEST_CASE("interpreter: PReLU") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.act = nn.PReLU(8)
+        self.one = nn.PReLU()
+        self.three = nn.PReLU(3, init=0.1)
+        self.ten = nn.PReLU(num_parameters=10)
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 3, 10, 10]
+)";
+  const ForwardCase cases[] = {
+      {"return self.act(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return self.one(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return self.three(x)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return self.one(x[0, 0, 0, 0])", ExitCode::Ok, "[]"},
+      {"return self.one(self.conv(x).flatten())", ExitCode::Ok, "[1024]"},
+      {"return self.ten(x[0, 0])", ExitCode::Ok, "[10, 10]"},
+      {"return self.act(x)", ExitCode::ShapeError,
+       "Mismatch of parameter numbers and input channel size. Found parameter numbers = 8 and "
+       "channel size = 3."},
+      {"return self.three(x[0, 0, 0])", ExitCode::ShapeError,
+       "Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and "
+       "channel size = 1."},
+      {"return self.three(x[0, 0, 0, 0])", ExitCode::ShapeError,
+       "Not allow zero-dim input tensor."},
+      {"return self.act(self.conv(x).double())", ExitCode::ShapeError,
+       "expected a float32 input: PReLU's weight is float32, but its input is torch.float64"},
+  };
+  check_forward_cases(base, cases);
+  std::string text = base;
+  text.replace(text.find("BODY"), 4, "return self.act(self.conv(x))");
+  LoadedModel m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 224 + 8 + 1 + 3 + 10);
+}
+
 TEST_CASE("interpreter: x.T, x.mT, x.H and x.mH, and the fields of x.max(dim)") {
   // PyTorch 1.13's outcome for each; netshape refused all of them before, with a misleading
   // message ("non-tensor argument to a module call", "forward must return a tensor").
