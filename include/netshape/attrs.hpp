@@ -59,7 +59,7 @@ struct Attrs {
   int64_t num_groups = 1;     // group_norm
 
   // elementwise (activations, dropout), dropout_nd
-  double p = 0.5;                                       // dropout; inference mode does not use it
+  double p = 0.5;  // dropout (inference mode does not use it); norm: the order (2 for 'fro')
   GeluApproximate approximate = GeluApproximate::none;  // gelu
   double negative_slope = 0.01;                         // leaky_relu
   double alpha = 1.0;                                   // elu

@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 124, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 126, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 37, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -74,7 +74,9 @@ enum class OpKind {
   amin,
   argmax,
   argmin,
-  maximum,  // the add family: elementwise larger / smaller of two tensors
+  norm,       // the mean family: the p-norm of the reduced values
+  logsumexp,  // the mean family: log(sum(exp(x))), computed from the largest
+  maximum,    // the add family: elementwise larger / smaller of two tensors
   minimum,
   pixel_unshuffle,  // the pixel_shuffle family: channels to space is its default, this the inverse
 };

@@ -503,28 +503,38 @@ void forward_transpose(ForwardCtx& ctx) {
   }
 }
 
-// x: [...] -> over the reduced dims (kept as 1 with keepdim), by the op's kind: the mean, the sum,
-// the largest or smallest (amax, amin), its position along them (argmax, argmin), or the
-// variance and standard deviation (var, std: a second pass over the deviations from the mean)
-// var and std from the sums over the reduced dims: the squared deviations from each mean, over
-// (count - correction) (NaN when that is not positive, as PyTorch's).
-static void deviations(ForwardCtx& ctx, const std::vector<bool>& reduce,
-                       const std::vector<double>& sums, int64_t count, bool root) {
-  const auto& s = ctx.x().shape;
-  std::vector<double> squares(sums.size(), 0.0);
-  double n = static_cast<double>(count);
+// Visits every element of x with its place in the output (the reduced dims dropped) and its
+// place within the reduced dims: f(out, along, value).
+template <typename F>
+static void each_reduced(const Tensor& x, const std::vector<bool>& reduce, F f) {
+  const auto& s = x.shape;
   std::vector<int64_t> idx(s.size(), 0);
-  for (size_t flat = 0; flat < ctx.x().data.size(); ++flat) {
-    int64_t out = 0;
-    for (size_t i = 0; i < s.size(); ++i)
-      if (!reduce[i]) out = out * s[i] + idx[i];
-    double d = ctx.x().data[flat] - sums[static_cast<size_t>(out)] / n;
-    squares[static_cast<size_t>(out)] += d * d;
+  for (size_t flat = 0; flat < x.data.size(); ++flat) {
+    int64_t out = 0, along = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (reduce[i])
+        along = along * s[i] + idx[i];
+      else
+        out = out * s[i] + idx[i];
+    }
+    f(static_cast<size_t>(out), along, static_cast<double>(x.data[flat]));
     for (size_t i = s.size(); i-- > 0;) {
       if (++idx[i] < s[i]) break;
       idx[i] = 0;
     }
   }
+}
+
+// var and std from the sums over the reduced dims: the squared deviations from each mean, over
+// (count - correction) (NaN when that is not positive, as PyTorch's).
+static void deviations(ForwardCtx& ctx, const std::vector<bool>& reduce,
+                       const std::vector<double>& sums, int64_t count, bool root) {
+  std::vector<double> squares(sums.size(), 0.0);
+  double n = static_cast<double>(count);
+  each_reduced(ctx.x(), reduce, [&](size_t out, int64_t, double v) {
+    double d = v - sums[out] / n;
+    squares[out] += d * d;
+  });
   double divisor = n - ctx.layer.attrs->correction;
   for (size_t i = 0; i < squares.size(); ++i) {
     double v = divisor > 0 ? squares[i] / divisor : std::numeric_limits<double>::quiet_NaN();
@@ -532,12 +542,54 @@ static void deviations(ForwardCtx& ctx, const std::vector<bool>& reduce,
   }
 }
 
+// The p-norm of each output's values: (sum |v|^p)^(1/p); the largest |v| for inf, the smallest
+// for -inf, the count of non-zeros for 0.
+static void p_norm(ForwardCtx& ctx, const std::vector<bool>& reduce) {
+  double p = ctx.layer.attrs->p;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<double> acc(ctx.out.data.size(), p == -kInf ? kInf : 0.0);
+  each_reduced(ctx.x(), reduce, [&](size_t out, int64_t, double v) {
+    double a = std::abs(v);
+    if (p == kInf)
+      acc[out] = std::max(acc[out], a);
+    else if (p == -kInf)
+      acc[out] = std::min(acc[out], a);
+    else if (p == 0)
+      acc[out] += a != 0.0 ? 1.0 : 0.0;
+    else
+      acc[out] += std::pow(a, p);
+  });
+  bool root = p != 0 && std::isfinite(p);
+  for (size_t i = 0; i < acc.size(); ++i)
+    ctx.out.data[i] = static_cast<float>(root ? std::pow(acc[i], 1.0 / p) : acc[i]);
+}
+
+// log(sum(exp(v))) of each output's values, from the largest (exp of the rest cannot overflow).
+static void log_sum_exp(ForwardCtx& ctx, const std::vector<bool>& reduce) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<double> largest(ctx.out.data.size(), -kInf), sums(largest.size(), 0.0);
+  each_reduced(ctx.x(), reduce,
+               [&](size_t out, int64_t, double v) { largest[out] = std::max(largest[out], v); });
+  each_reduced(ctx.x(), reduce, [&](size_t out, int64_t, double v) {
+    if (std::isfinite(largest[out])) sums[out] += std::exp(v - largest[out]);
+  });
+  for (size_t i = 0; i < sums.size(); ++i)
+    ctx.out.data[i] =
+        static_cast<float>(std::isfinite(largest[i]) ? largest[i] + std::log(sums[i]) : largest[i]);
+}
+
+// x: [...] -> over the reduced dims (kept as 1 with keepdim), by the op's kind: the mean, the sum,
+// the largest or smallest (amax, amin), its position along them (argmax, argmin), the
+// variance and standard deviation (var, std: a second pass over the deviations from the mean),
+// the p-norm (norm) or log(sum(exp)) (logsumexp)
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   std::vector<bool> reduce(s.size(), false);
   for (int64_t d : ctx.layer.attrs->dims) reduce[static_cast<size_t>(d)] = true;
   ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;
+  if (kind == OpKind::norm) return p_norm(ctx, reduce);
+  if (kind == OpKind::logsumexp) return log_sum_exp(ctx, reduce);
   bool largest = kind == OpKind::amax || kind == OpKind::argmax;
   bool smallest = kind == OpKind::amin || kind == OpKind::argmin;
   double start = largest    ? -std::numeric_limits<double>::infinity()
@@ -548,26 +600,13 @@ void forward_mean(ForwardCtx& ctx) {
   int64_t count = 1;
   for (size_t i = 0; i < s.size(); ++i)
     if (reduce[i]) count *= s[i];
-  std::vector<int64_t> idx(s.size(), 0);
-  for (size_t flat = 0; flat < ctx.x().data.size(); ++flat) {
-    int64_t out = 0, along = 0;  // the position with reduced dims dropped, and within them
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (reduce[i])
-        along = along * s[i] + idx[i];
-      else
-        out = out * s[i] + idx[i];
-    }
-    double v = ctx.x().data[flat];
-    double& a = acc[static_cast<size_t>(out)];
+  each_reduced(ctx.x(), reduce, [&](size_t out, int64_t along, double v) {
+    double& a = acc[out];
     if (largest ? v > a : smallest ? v < a : true) {  // the first of equal extremes, as PyTorch
       a = largest || smallest ? v : a + v;
-      where[static_cast<size_t>(out)] = along;
+      where[out] = along;
     }
-    for (size_t i = s.size(); i-- > 0;) {
-      if (++idx[i] < s[i]) break;
-      idx[i] = 0;
-    }
-  }
+  });
   if (kind == OpKind::var || kind == OpKind::std)
     return deviations(ctx, reduce, acc, count, kind == OpKind::std);
   for (size_t i = 0; i < acc.size(); ++i) {

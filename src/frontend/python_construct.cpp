@@ -13,9 +13,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -208,6 +210,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"sum", true, false, true},
     {"std", true, false, true},
     {"var", true, false, true},
+    {"norm", true, false, true},
+    {"logsumexp", true, false, true},
     {"pixel_shuffle", true, true, false},
     {"pixel_unshuffle", true, true, false},
     {"pad", false, true, false},
@@ -2405,6 +2409,28 @@ class Construct {
           "the value in the file, or pass it with --arg");
   }
 
+  // Python's float() of a string: a decimal number, inf, infinity or nan (any case, a sign,
+  // spaces around), else its ValueError.
+  static double parse_float(const std::string& text, Span at) {
+    size_t begin = text.find_first_not_of(" \t\n"), end = text.find_last_not_of(" \t\n");
+    std::string s = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+    std::string lower;
+    for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool negative = !lower.empty() && lower[0] == '-';
+    std::string bare =
+        !lower.empty() && (lower[0] == '-' || lower[0] == '+') ? lower.substr(1) : lower;
+    if (bare == "inf" || bare == "infinity")
+      return negative ? -std::numeric_limits<double>::infinity()
+                      : std::numeric_limits<double>::infinity();
+    if (bare == "nan") return std::numeric_limits<double>::quiet_NaN();
+    double v = 0.0;
+    auto [ptr, ec] = std::from_chars(bare.data(), bare.data() + bare.size(), v);
+    if (bare.empty() || ec != std::errc() || ptr != bare.data() + bare.size() ||
+        !(std::isdigit(static_cast<unsigned char>(bare[0])) || bare[0] == '.'))
+      raise(at, fmt::format("could not convert string to float: '{}'", text));
+    return negative ? -v : v;
+  }
+
   // int, float, bool, str, abs, round, min, max, sum, math.*: nullopt for another name.
   std::optional<PyValue> number_builtin(const std::string& n, Args& args, Span at) {
     auto arg = [&](size_t i) -> const PyValue& {
@@ -2424,6 +2450,8 @@ class Construct {
       if (v.is(Value::Kind::String)) return data_int(parse_int(v.data.s, at), at);
       return data_int(int_of(v, at), at);
     }
+    if (n == "float" && arg(0).is(Value::Kind::String))
+      return PyValue::of(Value::floating(parse_float(std::string(arg(0).data.s), at), at));
     if (n == "float") return PyValue::of(Value::floating(number_of(arg(0), at), at));
     if (n == "bool") return data_bool(truthy(arg(0), at), at);
     if (n == "str") return data_str(args.values.empty() ? "" : text_of(arg(0)), at);
@@ -4764,6 +4792,10 @@ class Construct {
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
+    for (size_t i = 0; op == "norm" && i < args.values.size(); ++i)
+      if (args.values[i].is(Value::Kind::String) && args.values[i].data.s != "fro")
+        unsupported_here(args.spans[i], "this norm (`p=" + text_of(args.values[i]) + "`)",
+                         "netshape follows vector norms (p a number, inf, or 'fro')");
     if (std::optional<PyValue> like = made_like(op, self, args, call)) return *like;
     Statement st;
     st.op = op;
@@ -5105,6 +5137,7 @@ class Construct {
     }
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    if (n == "F.normalize") return normalize(args, op_span, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
     return tensor_op(op, op_span, nullptr, args, call);
   }
@@ -5234,13 +5267,22 @@ class Construct {
     output_type_ = t.dtype;
   }
 
-  // A reduction's type: sum makes int64 of integers and bools, mean takes only floating types
-  // (PyTorch's error otherwise), the others keep the type (argmax's int64 is emitted's).
+  // A reduction's type: sum makes int64 of integers and bools, logsumexp float32, mean and norm
+  // take only floating types (PyTorch's error otherwise), the others keep the type (argmax's
+  // int64 is emitted's).
   static ElementType reduced_type(const PyValue& t, const std::string& op, Span at) {
     if ((op == "std" || op == "var") && !is_floating(t.dtype)) {
       torch_error(t, at, "std and var only support floating point and complex dtypes",
                   "cast it with `.float()` first");
     }
+    if (op == "norm" && !is_floating(t.dtype)) {
+      torch_error(t, at,
+                  fmt::format("norm(): input dtype should be either floating point or complex. "
+                              "Got {} instead.",
+                              scalar_type_name(t.dtype)),
+                  "cast it with `.float()` first");
+    }
+    if (op == "logsumexp" && !is_floating(t.dtype)) return ElementType::Float32;
     if (op == "sum" && !is_floating(t.dtype)) return ElementType::Int64;
     if (op == "mean" && !is_floating(t.dtype)) {
       torch_error(t, at,
@@ -5401,6 +5443,27 @@ class Construct {
         if (!args.values[i].is(Value::Kind::Int) && !args.values[i].is(Value::Kind::DimRef))
           return ElementType::Float32;
     return ElementType::Int64;
+  }
+
+  // F.normalize(input, p=2.0, dim=1, eps=1e-12) is, as torch.nn.functional writes it,
+  // `input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)`: a norm row and a
+  // div row (the clamp and the expand have no row; the division broadcasts).
+  PyValue normalize(const Args& args, Span op_span, Span at) {
+    const PyValue* x = argument(args, 0, "input");
+    if (!x || x->kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "F.normalize of something other than a tensor");
+    const PyValue* out = argument(args, 4, "out");
+    if (out && !out->is_none())
+      unsupported_here(at, "`out=`", "assign the result instead: `y = F.normalize(x)`");
+    auto number_or = [&](size_t position, const char* keyword, Value fallback) {
+      const PyValue* v = argument(args, position, keyword);
+      return v ? to_ir(*v, at) : fallback;
+    };
+    Value p = number_or(1, "p", Value::floating(2.0, at));
+    Value dim = number_or(2, "dim", Value::integer(1, at));
+    number_or(3, "eps", Value::floating(1e-12, at));  // only the values: a number, not followed
+    PyValue norm = tensor_statement("norm", *x, {p, dim, Value::boolean(true, at)}, op_span);
+    return tensor_arithmetic("/", *x, norm, at);
   }
 
   // One statement `op(input, args...)` the interpreter writes itself (indexing, chunks).

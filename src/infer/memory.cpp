@@ -144,11 +144,11 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       s.all_inputs = true;
       break;
     case Family::mean:
-      // amax/amin: the input (where the extremes were); var: the input and its mean; std also
-      // its result
+      // amax/amin: the input (where the extremes were); var: the input and its mean; std, norm
+      // and logsumexp also their result
       s.input = op.kind == OpKind::amax || op.kind == OpKind::amin || op.kind == OpKind::var ||
-                op.kind == OpKind::std;
-      s.output = op.kind == OpKind::std;
+                op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
+      s.output = op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       break;
     default:  // views, cat, stack, pad, interpolate, repeat, sources: nothing
       break;

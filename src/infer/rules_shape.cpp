@@ -576,6 +576,30 @@ static bool deviation_correction(RuleContext& ctx) {
   return true;
 }
 
+// norm's `p`: a number, None or 'fro' (2; 'fro' over at most two dims), inf and -inf.
+static bool norm_order(RuleContext& ctx, size_t dims, bool all) {
+  const Value& p = ctx.value("p");
+  if (p.kind == Value::Kind::None || (p.kind == Value::Kind::String && p.s == "fro")) {
+    if (p.kind == Value::Kind::String && !all && dims > 2)
+      return ctx.fail_at("p",
+                         fmt::format("Expected at most 2 dimensions, but got {} dimensions "
+                                     "instead.",
+                                     dims),
+                         "use p=2, the same norm over any number of dims");
+    ctx.attrs.p = 2.0;
+    return true;
+  }
+  if (p.kind == Value::Kind::Int || p.kind == Value::Kind::Float) {
+    ctx.attrs.p = p.kind == Value::Kind::Int ? static_cast<double>(p.i) : p.f;
+    return true;
+  }
+  if (p.kind == Value::Kind::Bool)
+    return ctx.fail_at("p", "norm_kernel_tensor_iterator_impl expects norm to be integer or float",
+                       "give p a number: p=2");
+  return ctx.fail_at("p", fmt::format("p={} is not a norm netshape computes", to_source(p)),
+                     "use a number, float('inf') or 'fro' (the nuclear norm is not followed)");
+}
+
 bool infer_mean(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
@@ -617,6 +641,15 @@ bool infer_mean(RuleContext& ctx) {
       if (*keepdim) s.push_back(fixed(1));
     }
   }
+  // PyTorch 1.13's logsumexp resizes a result with no dims wrongly when it reduces every dim
+  // of an empty list
+  if (ctx.op.kind == OpKind::logsumexp && v.is_sequence() && v.items.empty() && !x.empty() &&
+      !*keepdim)
+    return ctx.fail_at("dim",
+                       fmt::format("output with shape [] doesn't match the broadcast shape {}",
+                                   to_string(Shape(x.size(), fixed(1)))),
+                       "name the dims to reduce: `logsumexp(dim=(0, 1))`");
+  if (ctx.op.kind == OpKind::norm && !norm_order(ctx, dims.size(), all)) return false;
   ctx.attrs.dims = std::move(reduced);
   if (ctx.has_param("correction") && !deviation_correction(ctx)) return false;
   ctx.set_output(s);

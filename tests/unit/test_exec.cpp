@@ -349,6 +349,33 @@ TEST_CASE("run: PReLU scales the negatives by their channel's slope") {
         std::vector<float>{-0.25f, 2, -0.75f, 4});
 }
 
+// PyTorch 1.13 on x = torch.arange(24.).reshape(2, 3, 4) - 10, the first values of each: x.norm(),
+// x.norm(dim=1), x.norm(1, 2, keepdim=True), x.norm(0, 1), x.norm(-1, 1) (a zero makes it 0),
+// torch.logsumexp(x, 1), x.logsumexp((1, 2)).
+TEST_CASE("run: norm and logsumexp compute PyTorch's values") {
+  Tensor x = arange({2, 3, 4}, -10);
+  auto first = [](const Tensor& t, size_t n) {
+    return std::vector<float>(t.data.begin(), t.data.begin() + static_cast<ptrdiff_t>(n));
+  };
+  auto near = [](const std::vector<float>& got, std::vector<float> want) {
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-5));
+  };
+  const std::string in = "input x: [2, 3, 4]\n";
+  near(forward_of(in + "norm()\n", forward_mean, {x}).data, {34.698704f});
+  near(first(forward_of(in + "norm(dim=1)\n", forward_mean, {x}), 6),
+       {11.832160f, 10.344080f, 8.944272f, 7.681146f, 11.832160f, 13.379088f});
+  Tensor l1 = forward_of(in + "norm(1, 2, keepdim=True)\n", forward_mean, {x});
+  CHECK(l1.shape == std::vector<int64_t>{2, 3, 1});
+  near(l1.data, {34, 18, 4, 14, 30, 46});
+  near(first(forward_of(in + "norm(0, 1)\n", forward_mean, {x}), 6), {3, 3, 2, 3, 3, 3});
+  near(first(forward_of(in + "norm(-1, 1)\n", forward_mean, {x}), 6),
+       {1.304348f, 0.762712f, 0.0f, 0.677419f, 1.304348f, 1.763359f});
+  near(first(forward_of(in + "logsumexp(1)\n", forward_mean, {x}), 6),
+       {-1.981521f, -0.981521f, 0.018479f, 1.018479f, 10.018479f, 11.018479f});
+  near(forward_of(in + "logsumexp((1, 2))\n", forward_mean, {x}).data, {1.458669f, 13.458669f});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

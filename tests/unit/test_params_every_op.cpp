@@ -78,7 +78,7 @@ const std::map<std::string, int64_t> kParams = {
     {"LayerNorm", 16},
     {"GroupNorm", 8},
     {"Linear", 8 * 4 + 4},
-    {"PReLU", 1},  // one slope unless num_parameters= says more
+    {"PReLU", 1},         // one slope unless num_parameters= says more
     {"parameter", 768}};  // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {

@@ -1531,6 +1531,54 @@ class Net(nn.Module):
   CHECK(m.analysis.totals.params == 224 + 8 + 1 + 3 + 10);
 }
 
+// PyTorch 1.13's outcome for each: norm and logsumexp as methods and torch functions, their
+// errors, F.normalize as its norm and its division; the nuclear norm is refused (exit 2).
+TEST_CASE("interpreter: norm, logsumexp and F.normalize") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 3, 4]
+)";
+  const ForwardCase cases[] = {
+      {"return x.norm()", ExitCode::Ok, "[]"},
+      {"return torch.norm(x, 2, 1)", ExitCode::Ok, "[2, 4]"},
+      {"return x.norm(p=1, dim=2, keepdim=True)", ExitCode::Ok, "[2, 3, 1]"},
+      {"return x.norm(p=float('inf'), dim=1)", ExitCode::Ok, "[2, 4]"},
+      {"return x.norm(3, (0, 2))", ExitCode::Ok, "[3]"},
+      {"return x.norm(p='fro', dim=(0, 1, 2))", ExitCode::ShapeError,
+       "Expected at most 2 dimensions, but got 3 dimensions instead."},
+      {"return x.norm(dim=3)", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-3, 2], but got 3)"},
+      {"return x.long().norm()", ExitCode::ShapeError,
+       "norm(): input dtype should be either floating point or complex. Got Long instead."},
+      {"return torch.logsumexp(x, 1)", ExitCode::Ok, "[2, 4]"},
+      {"return x.logsumexp(dim=(1, 2))", ExitCode::Ok, "[2]"},
+      {"return self.fc(x.long().logsumexp(1))", ExitCode::Ok, "[2, 4]"},
+      {"return x.logsumexp(1) - x.logsumexp(1, keepdim=True)", ExitCode::Ok, "[2, 2, 4]"},
+      {"return F.normalize(x)", ExitCode::Ok, "[2, 3, 4]"},
+      {"return F.normalize(self.fc(x), dim=-1)", ExitCode::Ok, "[2, 3, 4]"},
+      {"return torch.nn.functional.normalize(x, 2, 1, 1e-6)", ExitCode::Ok, "[2, 3, 4]"},
+      {"return self.fc(F.normalize(x, dim=(1, 2)))", ExitCode::Ok, "[2, 3, 4]"},
+      {"return F.normalize(x[0, 0], dim=1)", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-1, 0], but got 1)"},
+      {"return F.normalize(x.long())", ExitCode::ShapeError,
+       "norm(): input dtype should be either floating point or complex. Got Long instead."},
+      {"return torch.norm(x, p='nuc', dim=(0, 1))", ExitCode::UsageOrParse,
+       "unsupported Python construct: this norm"},
+  };
+  check_forward_cases(base, cases);
+}
+
 TEST_CASE("interpreter: x.T, x.mT, x.H and x.mH, and the fields of x.max(dim)") {
   // PyTorch 1.13's outcome for each; netshape refused all of them before, with a misleading
   // message ("non-tensor argument to a module call", "forward must return a tensor").
