@@ -85,16 +85,20 @@ bool infer_prelu(RuleContext& ctx) {
     return ctx.fail_input("Not allow zero-dim input tensor.",
                           "a 0-dim input takes PReLU() (one slope)");
   Dim channels = x.size() >= 2 ? x[1] : fixed(1);
-  if (n != 1 && (channels.symbolic() || channels.value != n))
+  if (n != 1 && channels.symbolic())
+    return ctx.fail_at("num_parameters",
+                       fmt::format("netshape cannot tell whether the batch-sized channel dim {} "
+                                   "equals num_parameters={}",
+                                   to_string(channels), n),
+                       "give the input's channels a size with --input");
+  if (n != 1 && channels.value != n)
     return ctx.fail_at(
         "num_parameters",
         fmt::format("Mismatch of parameter numbers and input channel size. Found parameter "
                     "numbers = {} and channel size = {}.",
                     n, to_string(channels)),
-        channels.symbolic() ? "give PReLU the input's channels, or 1 for one slope"
-                            : fmt::format("use PReLU({}) for one slope per channel, or PReLU() "
-                                          "for one in all",
-                                          channels.value));
+        fmt::format("use PReLU({}) for one slope per channel, or PReLU() for one in all",
+                    channels.value));
   if (!float_param(ctx, "init", ctx.attrs.init)) return false;
   ctx.set_output(x);
   return ctx.add_weight("weight", {n});
