@@ -75,7 +75,7 @@ struct Attrs {
   AttrInts dims;
   int64_t factor = 1;              // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
   double correction = 1.0;         // std, var: the divisor is the count minus this (Bessel's: 1)
-  double value = 0.0;              // constant_pad, pad: the fill value
+  double value = 0.0;              // constant_pad, pad, masked_fill: the fill value
   double first = 0.0, step = 1.0;  // arange: the first value and the step
 
   // interpolate

@@ -222,6 +222,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"div", true, false, true},
     {"maximum", true, false, true},
     {"minimum", true, false, true},
+    {"masked_fill", true, false, true},
     {"cat", true, false, false},
     {"stack", true, false, false},
     {"matmul", true, false, true},
@@ -4792,6 +4793,12 @@ class Construct {
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
+    if (op == "masked_fill" || op == "masked_fill_") {  // the value: a number (or a 0-dim tensor)
+      const PyValue* value = argument(args, self ? 1 : 2, "value");
+      if (value && value->kind != PyValue::Kind::Data)
+        unsupported_here(call.span, "masked_fill with a tensor as its value",
+                         "write the value as a number: `x.masked_fill(mask, -1e9)`");
+    }
     for (size_t i = 0; op == "norm" && i < args.values.size(); ++i)
       if (args.values[i].is(Value::Kind::String) && args.values[i].data.s != "fro")
         unsupported_here(args.spans[i], "this norm (`p=" + text_of(args.values[i]) + "`)",
@@ -5226,6 +5233,10 @@ class Construct {
   void check_element_type(const Statement& st, const PyValue& t, Span at) {
     bool first = st.inputs.empty();
     if (first) first_input_type_ = t.dtype;
+    if (st.op == "masked_fill") {  // the tensor's type, whatever the mask's (bool, or numbers)
+      if (first) output_type_ = t.dtype;
+      return;
+    }
     if (t.dtype == ElementType::Float32 && (first || output_type_ == ElementType::Float32)) {
       output_type_ = ElementType::Float32;
       return;

@@ -124,6 +124,9 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         if (op.kind == OpKind::logsigmoid) s.extra_bytes = elements(in, batch) * element_bytes;
       }
       break;
+    case Family::masked_fill:  // its mask, one byte an element (bool)
+      if (l.input_ids.size() > 1) s.extra_bytes = elements(a.input_shape(l, 1), batch);
+      break;
     case Family::prelu:  // its input (and its weight, a parameter)
       s.input = true;
       break;

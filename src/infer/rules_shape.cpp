@@ -474,6 +474,30 @@ bool infer_add(RuleContext& ctx) {
   return true;
 }
 
+// x: [*], mask: [*] -> broadcast(x, mask), `value` where the mask is set
+bool infer_masked_fill(RuleContext& ctx) {
+  if (ctx.in().size() != 2)
+    return ctx.fail(
+        ctx.st.op_span,
+        fmt::format("masked_fill takes a tensor and a mask, got {} tensors", ctx.in().size()),
+        "write masked_fill(x, mask, value=0.0)");
+  const Value& v = ctx.value("value");
+  if (v.kind != Value::Kind::Int && v.kind != Value::Kind::Float && v.kind != Value::Kind::Bool)
+    return ctx.fail_at("value", "masked_fill's value must be a number",
+                       "write the fill value as a number: masked_fill(x, mask, -1e9)");
+  ctx.attrs.value = v.kind == Value::Kind::Float ? v.f
+                    : v.kind == Value::Kind::Int ? static_cast<double>(v.i)
+                                                 : (v.b ? 1.0 : 0.0);
+  std::string error;
+  auto s = broadcast_shapes(ctx.in()[1], ctx.in()[0], error);  // PyTorch expands (mask, x)
+  if (!s)
+    return ctx.fail(ctx.st.op_span, error,
+                    fmt::format("the mask {} must broadcast with the tensor {}",
+                                to_string(ctx.in()[1]), to_string(ctx.in()[0])));
+  ctx.set_output(*s);
+  return true;
+}
+
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...] along dim
 bool infer_cat(RuleContext& ctx) {
   const auto& ins = ctx.in();

@@ -286,9 +286,10 @@ class Lowering {
       while (node.first_arg < st.args.size() && st.args[node.first_arg].keyword.empty() &&
              append_tensors(st.args[node.first_arg].value, names))
         ++node.first_arg;
-      // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w
-      bool binary =
-          op.family == Family::add || op.family == Family::matmul || op.family == Family::bmm;
+      // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w,
+      // `masked_fill(m, 0.0)` the previous output filled where m is set
+      bool binary = op.family == Family::add || op.family == Family::matmul ||
+                    op.family == Family::bmm || op.family == Family::masked_fill;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -309,11 +310,12 @@ class Lowering {
     return true;
   }
 
-  // add/sub/mul/div (and maximum, minimum), matmul, bmm, cat and stack take several tensors;
-  // every other op one (a layer's forward(input), F.relu(input, inplace)).
+  // add/sub/mul/div (and maximum, minimum), matmul, bmm, cat, stack and masked_fill (a tensor
+  // and its mask) take several tensors; every other op one (a layer's forward(input),
+  // F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::cat ||
-           f == Family::stack;
+           f == Family::stack || f == Family::masked_fill;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

@@ -376,6 +376,22 @@ TEST_CASE("run: norm and logsumexp compute PyTorch's values") {
   near(forward_of(in + "logsumexp((1, 2))\n", forward_mean, {x}).data, {1.458669f, 13.458669f});
 }
 
+// PyTorch 1.13: torch.arange(6.).reshape(2, 3).masked_fill(tensor([True, False, True]), -1) and
+// torch.arange(3.).masked_fill(tensor([[True], [False]]), 9), which broadcasts to [2, 3].
+TEST_CASE("run: masked_fill fills where the mask is set, broadcasting both") {
+  Tensor mask = Tensor::zeros({3});
+  mask.data = {1, 0, 1};
+  Tensor a = forward_of("input x: [2, 3]\ninput m: [3]\nmasked_fill(x, m, -1)\n",
+                        forward_masked_fill, {arange({2, 3}), mask});
+  CHECK(a.data == std::vector<float>{-1, 1, -1, -1, 4, -1});
+  Tensor column = Tensor::zeros({2, 1});
+  column.data = {1, 0};
+  Tensor b = forward_of("input x: [3]\ninput m: [2, 1]\nmasked_fill(x, m, 9)\n",
+                        forward_masked_fill, {arange({3}), column});
+  CHECK(b.shape == std::vector<int64_t>{2, 3});
+  CHECK(b.data == std::vector<float>{9, 9, 9, 0, 1, 2});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

@@ -109,6 +109,17 @@ TEST_CASE("memory: norm and logsumexp save their input and their result") {
   }
 }
 
+// PyTorch 1.13 (tests/zoo/saved_for_backward.py) on `h = fc(x); h.masked_fill(h[0] > 0, 0.)`,
+// x [2, 3, 4]: the Linear's input (96 bytes) and the bool mask (12).
+TEST_CASE("memory: masked_fill saves its mask, a byte an element") {
+  auto m =
+      check_ns("input x: [2, 3, 4]\nh = Linear(4, 4)\nm = select(0, 0)\nmasked_fill(h, m, 0.0)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 96 + 12);
+}
+
 TEST_CASE("memory: a symbolic batch binds to --batch, views are the bytes they view") {
   auto m =
       check_ns("input x: [B, 3, 4, 4]\nf = flatten(1)\nfc = Linear(48, 2)\np = MaxPool1d(2)(fc)\n");

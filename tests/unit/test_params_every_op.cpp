@@ -62,7 +62,8 @@ const std::map<std::string, std::string> kWhole = {
     {"rand", "rand(2, 3)"},
     {"arange", "arange(0, 10, 3)"},
     {"maximum", "maximum(x)"},
-    {"minimum", "minimum(x)"}};
+    {"minimum", "minimum(x)"},
+    {"masked_fill", "masked_fill(x, 0.0)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {

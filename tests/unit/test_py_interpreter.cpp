@@ -1579,6 +1579,47 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each: masked_fill broadcasts the tensor and its mask (the mask's
+// size first in the message), keeps the tensor's dtype, fills in place where `_`; a tensor value
+// is refused; there is no F.masked_fill.
+TEST_CASE("interpreter: masked_fill") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x, mask):
+        BODY
+
+# input x: [2, 3, 4]
+# input mask: [3, 4]
+)";
+  const ForwardCase cases[] = {
+      {"return x.masked_fill(mask == 0, float('-inf'))", ExitCode::Ok, "[2, 3, 4]"},
+      {"return torch.masked_fill(self.fc(x), x > 0, 0)", ExitCode::Ok, "[2, 3, 4]"},
+      {"return F.softmax(self.fc(x).masked_fill(mask[0] > 0, -1e9), dim=-1)", ExitCode::Ok,
+       "[2, 3, 4]"},
+      {"return mask.masked_fill(x > 0, 1.0)", ExitCode::Ok, "[2, 3, 4]"},
+      {"return self.fc(x.long().masked_fill(mask == 0, 0.5).float())", ExitCode::Ok, "[2, 3, 4]"},
+      {"return x.masked_fill_(mask > 0, 0.)", ExitCode::Ok, "[2, 3, 4]"},
+      {"return x.transpose(1, 2).masked_fill(mask.transpose(0, 1) > 0, 0.).view(2, -1)",
+       ExitCode::Ok, "[2, 12]"},
+      {"return x.masked_fill(mask[:, :3] == 0, 0.)", ExitCode::ShapeError,
+       "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension "
+       "2"},
+      {"return x.masked_fill(mask > 0, torch.ones(2))", ExitCode::UsageOrParse,
+       "unsupported Python construct: masked_fill with a tensor as its value"},
+      {"return F.masked_fill(x, mask > 0, 0.)", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'masked_fill'"},
+  };
+  check_forward_cases(base, cases);
+}
+
 TEST_CASE("interpreter: x.T, x.mT, x.H and x.mH, and the fields of x.max(dim)") {
   // PyTorch 1.13's outcome for each; netshape refused all of them before, with a misleading
   // message ("non-tensor argument to a module call", "forward must return a tensor").
