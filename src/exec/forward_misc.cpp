@@ -397,6 +397,31 @@ void forward_interpolate(ForwardCtx& ctx) {
         }
 }
 
+// out[i] = f(a's element, b's element) over broadcast(a, b), the shape `out` has: a dim of size
+// 1 reads its one element (both taken with leading 1s up to out's rank).
+template <typename F>
+static void each_broadcast(const Tensor& a, const Tensor& b, Tensor& out, F f) {
+  size_t rank = out.shape.size();
+  std::vector<int64_t> sa(rank, 1), sb(rank, 1);
+  std::copy(a.shape.begin(), a.shape.end(),
+            sa.begin() + static_cast<std::ptrdiff_t>(rank - a.shape.size()));
+  std::copy(b.shape.begin(), b.shape.end(),
+            sb.begin() + static_cast<std::ptrdiff_t>(rank - b.shape.size()));
+  std::vector<int64_t> idx(rank, 0);
+  for (float& y : out.data) {
+    int64_t ia = 0, ib = 0;
+    for (size_t i = 0; i < rank; ++i) {
+      ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
+      ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
+    }
+    y = f(a.data[static_cast<size_t>(ia)], b.data[static_cast<size_t>(ib)]);
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < out.shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
 // a: [*], b: [*] -> broadcast(a op b); add/sub scale b by alpha
 void forward_add(ForwardCtx& ctx) {
   const Tensor& a = *ctx.in.at(0);
@@ -432,20 +457,19 @@ void forward_add(ForwardCtx& ctx) {
     return;
   }
   ctx.out = ctx.zeros(so);
-  std::vector<int64_t> idx(rank, 0);
-  for (size_t flat = 0; flat < ctx.out.data.size(); ++flat) {
-    int64_t ia = 0, ib = 0;
-    for (size_t i = 0; i < rank; ++i) {
-      ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
-      ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
-    }
-    float x = a.data[static_cast<size_t>(ia)], y = b.data[static_cast<size_t>(ib)];
-    ctx.out.data[flat] = combine(kind, x, y, alpha);
-    for (size_t i = rank; i-- > 0;) {
-      if (++idx[i] < so[i]) break;
-      idx[i] = 0;
-    }
-  }
+  each_broadcast(a, b, ctx.out, [&](float x, float y) { return combine(kind, x, y, alpha); });
+}
+
+// x: [*], mask: [*] -> broadcast: `value` where the mask is non-zero, else x
+void forward_masked_fill(ForwardCtx& ctx) {
+  const Tensor& x = *ctx.in.at(0);
+  const Tensor& mask = *ctx.in.at(1);
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  if (x.shape.size() > shape.size() || mask.shape.size() > shape.size())
+    throw ForwardError("masked_fill: more dims than the output");
+  float value = static_cast<float>(ctx.layer.attrs->value);
+  ctx.out = ctx.zeros(shape);
+  each_broadcast(x, mask, ctx.out, [&](float v, float m) { return m != 0.0f ? value : v; });
 }
 
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...]

@@ -199,33 +199,6 @@ void forward_repeat(ForwardCtx& ctx) {
   });
 }
 
-// x: [*], mask: [*] -> broadcast: `value` where the mask is non-zero, else x
-void forward_masked_fill(ForwardCtx& ctx) {
-  const Tensor& x = *ctx.in.at(0);
-  const Tensor& mask = *ctx.in.at(1);
-  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
-  size_t rank = shape.size();
-  if (x.shape.size() > rank || mask.shape.size() > rank)
-    throw ForwardError("masked_fill: more dims than the output");
-  std::vector<int64_t> sx = padded_front(x.shape, rank), sm = padded_front(mask.shape, rank);
-  std::vector<int64_t> tx = strides_of(sx), tm = strides_of(sm);
-  float value = static_cast<float>(ctx.layer.attrs->value);
-  ctx.out = ctx.zeros(shape);
-  std::vector<int64_t> idx(rank, 0);
-  for (float& out : ctx.out.data) {
-    int64_t at_x = 0, at_m = 0;  // a broadcast dim (size 1) reads its one element
-    for (size_t i = 0; i < rank; ++i) {
-      at_x += (sx[i] == 1 ? 0 : idx[i]) * tx[i];
-      at_m += (sm[i] == 1 ? 0 : idx[i]) * tm[i];
-    }
-    out = mask.data[static_cast<size_t>(at_m)] != 0.0f ? value : x.data[static_cast<size_t>(at_x)];
-    for (size_t i = rank; i-- > 0;) {
-      if (++idx[i] < shape[i]) break;
-      idx[i] = 0;
-    }
-  }
-}
-
 // x: [*, C*r*r, H, W] -> [*, C, H*r, W*r]: out[.., c, h*r + i, w*r + j] = x[.., c*r*r + i*r + j,
 // h, w]; pixel_unshuffle moves the same elements back
 void forward_pixel_shuffle(ForwardCtx& ctx) {

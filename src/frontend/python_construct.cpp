@@ -4892,10 +4892,6 @@ class Construct {
                              rounding && !rounding->is_none());
   }
 
-  // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor
-  // keeps its shape, as arithmetic with a number does (a new tensor, x itself when in place).
-  // Floating tensors keep their type; the float-valued functions make float32 of integers and
-  // bools; the rest of other types is not followed. Tensor arguments (`x.pow(y)`) neither.
   // A new tensor with t's shape and name, made with no layer of its own (`x * 2`, `x.abs()`,
   // `x.clone()`): a value of its own for add_outputs (`return h, h.abs()` are two tensors).
   PyValue copy_of(const PyValue& t, PyValue::Copy c) {
@@ -4904,6 +4900,10 @@ class Construct {
     return v;
   }
 
+  // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor
+  // keeps its shape, as arithmetic with a number does (a new tensor, x itself when in place).
+  // Floating tensors keep their type; the float-valued functions make float32 of integers and
+  // bools; the rest of other types is not followed. Tensor arguments (`x.pow(y)`) neither.
   std::optional<PyValue> unary_math(const std::string& op, const PyValue* self, const Args& args,
                                     Span at) {
     static const std::set<std::string> kFloatValued = {
@@ -5472,7 +5472,8 @@ class Construct {
     };
     Value p = number_or(1, "p", Value::floating(2.0, at));
     Value dim = number_or(2, "dim", Value::integer(1, at));
-    number_or(3, "eps", Value::floating(1e-12, at));  // only the values: a number, not followed
+    // eps changes values only; reading it still refuses what is not a layer argument
+    number_or(3, "eps", Value::floating(1e-12, at));
     PyValue norm = tensor_statement("norm", *x, {p, dim, Value::boolean(true, at)}, op_span);
     return tensor_arithmetic("/", *x, norm, at);
   }
