@@ -972,6 +972,9 @@ class Construct {
       }
     }
     for (const Expr& b : f.cls->bases) {
+      if (auto op = torch_layer_base(b, L.file_of(f.cls))) return layer_base_init(*op, call, f);
+    }
+    for (const Expr& b : f.cls->bases) {
       auto it = L.classes_.find(dotted(b));
       if (it == L.classes_.end() || it->second == f.cls) continue;
       const Stmt* base_init = L.find_method(*it->second, "__init__", 0);
@@ -995,6 +998,60 @@ class Construct {
       return;
     }
     self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
+  }
+
+  // The torch layer a base names (`nn.Conv3d`, `torch.nn.LayerNorm`, `Conv2d` imported from
+  // torch.nn), as ops.def spells it; nullopt for a class of the file, nn.Module and the rest.
+  std::optional<std::string> torch_layer_base(const Expr& base, uint32_t file) {
+    if (L.classes_.count(dotted(base))) return std::nullopt;
+    PyValue v;
+    try {
+      Frame f = module_frame(file);
+      v = eval(base, f);
+    } catch (const PyError&) {
+      return std::nullopt;  // a base netshape does not know: nn.Module's __init__, as before
+    }
+    if (v.kind != PyValue::Kind::Builtin || v.name.rfind("nn.", 0) != 0) return std::nullopt;
+    std::string op = v.name.substr(3);
+    std::optional<OpId> id = find_op(op);
+    if (!id || !op_info(*id).is_module()) return std::nullopt;
+    return op;
+  }
+
+  // super().__init__(...) of a subclass of a torch layer: the layer, built from these
+  // arguments as `nn.Conv3d(...)` would be, becomes the instance's base layer
+  // (Instance::layer_base). `nn.Conv3d.__init__(self, ...)` passes self first: not an argument.
+  void layer_base_init(const std::string& op, const Expr& call, Frame& f) {
+    Instance& self = *f.self->module->instance;
+    self.module_init_ran = true;
+    Args args = arguments(call, f, /*keep_errors=*/true);
+    const Expr& receiver = call.items[0].items[0];
+    bool explicit_base =
+        !(receiver.kind == Expr::Kind::Call && dotted(receiver.items[0]) == "super");
+    if (explicit_base && !args.values.empty() && args.keywords[0].empty()) {
+      auto drop_first = [](auto& v) {
+        if (!v.empty()) v.erase(v.begin());
+      };
+      drop_first(args.values);
+      drop_first(args.keywords);
+      drop_first(args.spans);
+      drop_first(args.exprs);
+    }
+    PyValue layer = construct_layer(op, args, call);
+    layer.module->fix_prefix.clear();  // a fix spells the layer, not `super().__init__`
+    self.layer_base = layer.module;
+  }
+
+  // The torch layer `cls` derives from, through the file's classes; nullopt for none.
+  std::optional<std::string> torch_layer_of(const Stmt& cls, int depth = 0) {
+    for (const Expr& b : cls.bases) {
+      if (auto op = torch_layer_base(b, L.file_of(&cls))) return op;
+      auto it = L.classes_.find(dotted(b));
+      if (it != L.classes_.end() && it->second != &cls && depth < limits::kMaxPyInstanceDepth) {
+        if (auto op = torch_layer_of(*it->second, depth + 1)) return op;
+      }
+    }
+    return std::nullopt;
   }
 
   // An assignment stores the error of a value it cannot compute, to report it where used.
@@ -1523,6 +1580,7 @@ class Construct {
         return class_attribute(*inst.cls, name, e, std::make_shared<PyValue>(obj));
       } catch (const PyError& err) {
         if (err.d.message.find("is not set before this use") == std::string::npos) throw;
+        if (inst.layer_base) return leaf_attribute(*inst.layer_base, name, e);
         missing_attribute(inst, e);
       }
     }
@@ -1588,6 +1646,14 @@ class Construct {
         auto it = L.classes_.find(dotted(b));
         if (it == L.classes_.end() || it->second == f.cls) continue;
         return class_attribute(*it->second, name, e, f.self);
+      }
+      // `super().forward(x)` in a subclass of a torch layer: the layer's forward (module_method).
+      const PyValue& self = *f.self;
+      if (name == "forward" && self.kind == PyValue::Kind::Module && self.module->instance &&
+          self.module->instance->layer_base) {
+        PyValue method = PyValue::builtin("module.forward");
+        method.method_self = f.self;
+        return method;
       }
     }
     unsupported_here(e.span, "super()." + name + " of a class not defined in the file",
@@ -2243,6 +2309,11 @@ class Construct {
       bind_parameters(*init_def, 1, args, call, scope, L.file_of(init_def_owner(cls)));
       params = std::move(scope.vars);
       track_origins(*init_def, 1, args, call, params);
+    } else if (auto op = torch_layer_of(cls)) {  // `class SameConv(nn.Conv2d)`: its __init__
+      PyValue layer = construct_layer(*op, args, call);
+      layer.module->fix_prefix.clear();
+      inst->layer_base = layer.module;
+      inst->module_init_ran = true;
     }
     ModuleDef m;
     m.kind = ModuleDef::User;
@@ -2848,6 +2919,8 @@ class Construct {
                         Frame& f) {
     Span at = call.span;
     ModuleDef& m = *self.module;
+    if (name == "forward" && forward_ && m.kind == ModuleDef::User && m.instance->layer_base)
+      return apply_layer_base(self, args, call);
     if (name == "add_module" || name == "register_module") {
       if (args.values.size() < 2 || args.values[1].kind != PyValue::Kind::Module)
         raise(at, name + "() takes a name and a module");
@@ -4339,6 +4412,7 @@ class Construct {
     for (const ModuleChild& c : m.children)
       if (holds_weights(c.def, seen)) return true;
     if (m.kind != ModuleDef::User) return false;
+    if (m.instance->layer_base && holds_weights(*m.instance->layer_base, seen)) return true;
     for (const auto& [key, child] : m.instance->modules)
       if (holds_weights(child, seen)) return true;
     for (const auto& [key, value] : m.instance->values)
@@ -4441,6 +4515,7 @@ class Construct {
       L.program_.unapplied.push_back(group);
     }
     if (m.kind == ModuleDef::User) {
+      if (m.instance->layer_base) collect_unapplied(*m.instance->layer_base, at, group);
       for (const std::string& key : m.instance->order) {
         auto it = m.instance->modules.find(key);
         if (it != m.instance->modules.end()) collect_unapplied(it->second, child(key), group);
@@ -4665,6 +4740,8 @@ class Construct {
       }
       case ModuleDef::User: {
         const Stmt* forward = L.find_method(*m.instance->cls, "forward", 0);
+        if (forward == nullptr && m.instance->layer_base)  // the torch layer's forward
+          return apply_layer(*m.instance->layer_base, name, inputs, call_span, parent);
         if (forward == nullptr)
           raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
         int self = declare(m, name, m.instance->cls->name, parent, call_span);
@@ -4701,6 +4778,19 @@ class Construct {
   }
 
   // A layer applied: one statement; a layer applied again shares its first call's parameters.
+  // `super().forward(x)` (or `self.forward(x)` with no forward of the class's own) in a subclass
+  // of a torch layer: the layer applied, its row named by the module's path.
+  PyValue apply_layer_base(const PyValue& self, Args& args, const Expr& call) {
+    PyList inputs;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (!args.keywords[i].empty() || args.values[i].kind != PyValue::Kind::Tensor)
+        non_tensor_argument(args.spans[i]);
+      inputs.push_back(args.values[i]);
+    }
+    if (inputs.empty()) raise(call.span, "forward() is called without a tensor");
+    return apply_layer(*self.module->instance->layer_base, self.name, inputs, call.span, module_);
+  }
+
   PyValue apply_layer(ModuleDef& m, const std::string& name, const PyList& inputs, Span call_span,
                       int parent) {
     for (size_t i = 0; i < m.pending.size(); ++i) {

@@ -101,6 +101,11 @@ struct Instance {
   // nn.Module.__init__ has run (super().__init__() reached a base outside the file): before it,
   // PyTorch refuses to register a submodule or a parameter.
   bool module_init_ran = false;
+  // A subclass of a torch layer (`class Conv3DSimple(nn.Conv3d)`): the layer its
+  // `super().__init__(...)` built. Its attributes (`self.weight`, `self.normalized_shape`) are
+  // the instance's, and its forward is the class's when the class has none (or calls
+  // `super().forward(x)`). Null for every other class.
+  std::shared_ptr<ModuleDef> layer_base;
 };
 
 using Scope = std::map<std::string, Const>;

@@ -29,12 +29,27 @@ BUILDERS = [
     "googlenet", "inception_v3",
     "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
     "shufflenet_v2_x1_0", "mnasnet1_0", "efficientnet_b0", "regnet_y_400mf",
+    "video.r3d_18", "video.mc3_18", "video.r2plus1d_18",
 ]
+
+
+# A builder by its name under torchvision.models ("video.r3d_18" is torchvision.models.video's).
+def builder(name):
+    namespace = torchvision.models
+    if name.startswith("video."):
+        namespace, name = torchvision.models.video, name[len("video."):]
+    return getattr(namespace, name)
+
+
+def input_shape(name):
+    if name.startswith("video."):
+        return [1, 3, 16, 112, 112]  # a clip: 16 frames of 112 x 112
+    return [1, 3, 299, 299] if name == "inception_v3" else [1, 3, 224, 224]
 
 
 def torch_side(name, shape):
     kwargs = {"init_weights": False} if name in ("googlenet", "inception_v3") else {}
-    model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+    model = builder(name)(weights=None, **kwargs).eval()
     calls = {}
     for mname, m in model.named_modules():
         container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))
@@ -47,9 +62,10 @@ def torch_side(name, shape):
 
 
 def netshape_side(binary, name, shape):
-    source = inspect.getsourcefile(inspect.unwrap(getattr(torchvision.models, name)))
+    source = inspect.getsourcefile(inspect.unwrap(builder(name)))
     dims = ",".join(str(d) for d in shape)
-    run = subprocess.run([binary, "check", source, "--model", name, "--input", dims, "--format", "json"],
+    run = subprocess.run([binary, "check", source, "--model", name.split(".")[-1], "--input", dims,
+                          "--format", "json"],
                          capture_output=True, text=True, timeout=60)
     report = json.loads(run.stdout) if run.stdout.strip() else {}
     errors = [d for d in report.get("diagnostics", []) if d["severity"] == "error"]
@@ -57,7 +73,7 @@ def netshape_side(binary, name, shape):
 
 
 def compare(name, binary):
-    shape = [1, 3, 299, 299] if name == "inception_v3" else [1, 3, 224, 224]
+    shape = input_shape(name)
     out, params, calls = torch_side(name, shape)
     code, report, errors = netshape_side(binary, name, shape)
     if code != 0:

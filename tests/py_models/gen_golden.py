@@ -58,6 +58,7 @@ MODELS = [
     ("lenet_variants.py", "ReLULeNet", [4, 3, 32, 32]),
     ("mnist_convnet.py", "Net", [4, 1, 28, 28]),
     ("mnist_convnet.py", "CifarNet", [4, 3, 32, 32]),
+    ("layer_subclass.py", None, [2, 3, 45, 45]),
     ("keypoint_regressor.py", None, [2, 1, 96, 96]),
     ("ecg_resnet1d.py", None, [2, 12, 4096]),
     ("audio_m5.py", None, [4, 1, 8000]),

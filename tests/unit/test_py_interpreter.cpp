@@ -2448,3 +2448,72 @@ TEST_CASE("interpreter: std and var") {
   };
   check_forward_cases(base, cases);
 }
+
+// A class deriving from a torch layer (`class Conv3x3(nn.Conv2d)`, as torchvision's video
+// Conv3DSimple): super().__init__(...) builds the layer; with no forward of its own the class is
+// that layer, with one it may call super().forward(x); `self.kernel_size` and the other
+// arguments read through. A wrong argument is PyTorch's error at super().__init__, with the use
+// site that passed it and a fix there. PyTorch 1.13's numbers.
+TEST_CASE("interpreter: subclasses of torch layers") {
+  const std::string net = R"(import torch
+import torch.nn as nn
+
+
+class Conv3x3(nn.Conv2d):
+    def __init__(self, cin, cout):
+        super().__init__(cin, cout, 3, padding=1, bias=False)
+
+
+class Plain(nn.Conv2d):
+    pass
+
+
+class Halved(nn.Linear):
+    def forward(self, x):
+        return super().forward(x[:, : self.in_features]) * 0.5
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Conv3x3(3, 8)
+        self.b = Plain(8, 16, kernel_size=3, stride=2)
+        self.c = Conv3x3(C_IN, 8)
+        self.unused = Conv3x3(8, 8)
+        self.fc = Halved(self.c.out_channels * 2, 4)
+
+    def forward(self, x):
+        x = self.c(self.b(self.a(x)))
+        return self.fc(x.flatten(1))
+
+# input: [1, 3, 9, 9]
+)";
+  auto with = [&](const char* c_in) {
+    std::string text = net;
+    text.replace(text.find("C_IN"), 4, c_in);
+    return read(text);
+  };
+  LoadedModel m = with("16");
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.layers.size() == 6);  // a, b, c, flatten, the narrow of x[:, :16], fc
+  CHECK(m.analysis.layers[0].params == 8 * 3 * 9);
+  CHECK(to_string(*m.analysis.layers[1].output) == "[1, 16, 4, 4]");
+  CHECK(m.analysis.layers[1].params == 16 * 8 * 9 + 16);
+  CHECK(m.analysis.layers[2].name == "c");
+  CHECK(to_string(*m.analysis.layers[5].output) == "[1, 4]");
+  CHECK(m.analysis.layers[5].name == "fc");
+  // model.parameters(): 216 + 1168 + 1152 + 576 (never applied) + 68.
+  CHECK(m.analysis.totals.params == 3180);
+
+  LoadedModel bad = with("4");
+  CHECK(bad.exit == ExitCode::ShapeError);
+  REQUIRE(!bad.diags.items().empty());
+  const Diagnostic& d = bad.diags.items()[0];
+  CHECK(d.message ==
+        "Given groups=1, weight of size [8, 4, 3, 3], expected input[1, 16, 4, 4] to have 4 "
+        "channels, but got 16 channels instead");
+  CHECK(d.span.line == 7);  // super().__init__(cin, ...)
+  REQUIRE(d.labels.size() == 1);
+  CHECK(d.labels[0].span.line == 24);  // self.c = Conv3x3(4, 8)
+  CHECK(d.help.find("use self.c = Conv3x3(16, 8)") != std::string::npos);
+}
