@@ -1322,6 +1322,7 @@ class Construct {
     if (m.kind == ModuleDef::Leaf) mark(frozen_layers_, m.id);
     for (const ModuleChild& c : m.children) set_requires_grad(c.def, trains, seen);
     if (m.kind != ModuleDef::User) return;
+    if (m.instance->layer_base) set_requires_grad(*m.instance->layer_base, trains, seen);
     for (const auto& [key, child] : m.instance->modules) set_requires_grad(child, trains, seen);
     for (const auto& [key, value] : m.instance->values)
       if (value->kind == PyValue::Kind::Made && value->name == "parameter")
@@ -1580,11 +1581,15 @@ class Construct {
         return class_attribute(*inst.cls, name, e, std::make_shared<PyValue>(obj));
       } catch (const PyError& err) {
         if (err.d.message.find("is not set before this use") == std::string::npos) throw;
-        if (inst.layer_base) return leaf_attribute(*inst.layer_base, name, e);
+        if (inst.layer_base) {
+          PyValue base = obj;  // the layer, at the instance's path
+          base.module = inst.layer_base;
+          return leaf_attribute(base, name, e);
+        }
         missing_attribute(inst, e);
       }
     }
-    if (m.kind == ModuleDef::Leaf && !is_leaf_method(name)) return leaf_attribute(m, name, e);
+    if (m.kind == ModuleDef::Leaf && !is_leaf_method(name)) return leaf_attribute(obj, name, e);
     if (m.kind == ModuleDef::Sequential) {
       for (auto& child : m.children)
         if (child.index == name) return child_module(obj, child.def, name);
@@ -1671,12 +1676,15 @@ class Construct {
   }
 
   // `conv.out_channels`: the argument of that name (or its default); `conv.weight`: a tensor
-  // netshape does not follow (weight init passes it to nn.init, which does nothing to shapes).
-  PyValue leaf_attribute(const ModuleDef& m, const std::string& name, const Expr& e) {
+  // netshape does not follow (weight init passes it to nn.init, which does nothing to shapes),
+  // which knows its layer (`layer`, a Module value at its path) for F.layer_norm.
+  PyValue leaf_attribute(const PyValue& layer, const std::string& name, const Expr& e) {
+    const ModuleDef& m = *layer.module;
     if (name == "weight" || name == "bias") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = name;
+      p.method_self = std::make_shared<PyValue>(layer);
       return p;
     }
     if (auto id = find_op(m.op)) {
@@ -1697,6 +1705,8 @@ class Construct {
   // A layer's argument as the layer keeps it: convolutions store their sizes as tuples
   // (`nn.Conv2d(3, 8, 3).kernel_size` is `(3, 3)`); other layers keep what they were given.
   static PyValue as_stored(const OpInfo& op, const std::string& name, PyValue v) {
+    if (op.family == Family::layer_norm && name == "normalized_shape" && v.is(Value::Kind::Int))
+      return make_tuple({v});  // nn.LayerNorm(8).normalized_shape is (8,)
     bool conv = op.family == Family::conv || op.family == Family::conv_transpose;
     bool size = name == "kernel_size" || name == "stride" || name == "dilation" ||
                 name == "output_padding" || name == "padding";
@@ -5235,6 +5245,7 @@ class Construct {
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     if (n == "F.normalize") return normalize(args, op_span, call.span);
+    if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
     return tensor_op(op, op_span, nullptr, args, call);
   }
@@ -5566,6 +5577,72 @@ class Construct {
     number_or(3, "eps", Value::floating(1e-12, at));
     PyValue norm = tensor_statement("norm", *x, {p, dim, Value::boolean(true, at)}, op_span);
     return tensor_arithmetic("/", *x, norm, at);
+  }
+
+  // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05). With the weight and
+  // bias of one nn.LayerNorm (`self.weight`, `self.bias` in a subclass of it, as ConvNeXt's
+  // LayerNorm2d writes its forward), that layer applied: its row, its parameters counted once.
+  // With neither, a LayerNorm row without parameters. Any other weight is refused.
+  PyValue layer_norm(const Args& args, Span op_span, Span at) {
+    const PyValue* x = argument(args, 0, "input");
+    const PyValue* shape = argument(args, 1, "normalized_shape");
+    const PyValue* weight = argument(args, 2, "weight");
+    const PyValue* bias = argument(args, 3, "bias");
+    const PyValue* eps = argument(args, 4, "eps");
+    if (!x || x->kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "F.layer_norm of something other than a tensor");
+    if (!shape)
+      raise(at, "layer_norm() missing 1 required positional argument: \"normalized_shape\"");
+    Value dims = to_ir(*shape, at);
+    if (dims.kind != Value::Kind::Tuple && dims.kind != Value::Kind::List) {
+      torch_error(*x, at,
+                  fmt::format("layer_norm(): argument 'normalized_shape' (position 2) must be "
+                              "tuple of ints, not {}",
+                              type_of(*shape).name),
+                  fmt::format("pass a tuple: `({},)`", text_of(*shape)));
+    }
+    Value epsilon = eps ? to_ir(*eps, at) : Value::floating(1e-5, at);  // values only
+    auto absent = [](const PyValue* v) { return !v || v->is_none(); };
+    if (absent(weight) && absent(bias))
+      return tensor_statement("LayerNorm", *x, {dims, epsilon, Value::boolean(false, at)}, op_span);
+    const PyValue* layer = weight_owner(weight, "weight");
+    if (!layer || layer->module->op != "LayerNorm" || weight_owner(bias, "bias") == nullptr ||
+        weight_owner(bias, "bias")->module != layer->module) {
+      unsupported_here(at, "F.layer_norm with a weight and bias other than one nn.LayerNorm's",
+                       "apply the nn.LayerNorm itself: `self.norm(x)`");
+    }
+    Expr here;
+    here.span = at;
+    std::vector<int64_t> own =
+        int_list(to_ir(leaf_attribute(*layer, "normalized_shape", here), at));
+    if (int_list(dims) != own) {
+      torch_error(*x, at,
+                  fmt::format("Expected weight to be of same shape as normalized_shape, but got "
+                              "weight of shape [{}] and normalized_shape = [{}]",
+                              fmt::join(own, ", "), fmt::join(int_list(dims), ", ")),
+                  "pass the layer's own: `self.normalized_shape`");
+    }
+    return apply_layer(*layer->module, layer->name, {*x}, at, module_);
+  }
+
+  // The layer whose `weight` or `bias` (as `what`) `v` is; null for anything else.
+  static const PyValue* weight_owner(const PyValue* v, const char* what) {
+    if (!v || v->kind != PyValue::Kind::Opaque || v->name != what || !v->method_self)
+      return nullptr;
+    const PyValue& layer = *v->method_self;
+    return layer.kind == PyValue::Kind::Module && layer.module ? &layer : nullptr;
+  }
+
+  // A size or a tuple of sizes as a list (`8` and `(8,)` alike); empty when it is neither.
+  static std::vector<int64_t> int_list(const Value& v) {
+    if (v.kind == Value::Kind::Int) return {v.i};
+    std::vector<int64_t> out;
+    if (v.kind != Value::Kind::Tuple && v.kind != Value::Kind::List) return out;
+    for (const Value& item : v.items) {
+      if (item.kind != Value::Kind::Int) return {};
+      out.push_back(item.i);
+    }
+    return out;
   }
 
   // One statement `op(input, args...)` the interpreter writes itself (indexing, chunks).

@@ -1,7 +1,8 @@
 # Layers that subclass torch's own: a 3x3 conv that only fixes its arguments (no forward of its
 # own, as torchvision's video Conv3DSimple), a TF-style "same" conv that pads and then calls
-# super().forward(x), the old-style `nn.Conv2d.__init__(self, ...)` call, and a Linear whose
-# width the next layer reads (`self.proj.out_features`).
+# super().forward(x), the old-style `nn.Conv2d.__init__(self, ...)` call, a Linear whose width
+# the next layer reads (`self.proj.out_features`), a LayerNorm over the channels of an NCHW map
+# through F.layer_norm with its own weight and bias, and F.layer_norm without any.
 import math
 
 import torch
@@ -34,6 +35,15 @@ class PointwiseConv(nn.Conv2d):
         nn.Conv2d.__init__(self, in_planes, out_planes, 1, stride)
 
 
+class ChannelNorm(nn.LayerNorm):
+    """LayerNorm over the channels of an NCHW map."""
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
 class ScaledLinear(nn.Linear):
     def __init__(self, in_features, out_features, scale=0.5):
         super(ScaledLinear, self).__init__(in_features, out_features)
@@ -64,14 +74,16 @@ class SubclassNet(nn.Module):
     def __init__(self, num_classes=10):
         super().__init__()
         self.stem = SamePadConv2d(3, 16, kernel_size=5, stride=2)
+        self.stem_norm = ChannelNorm(16, eps=1e-6)
         self.layer1 = Block(16, 32, 2)
         self.layer2 = Block(32, 32, 1)
         self.proj = ScaledLinear(self.layer2.conv2.out_channels, 64)
         self.head = nn.Linear(self.proj.out_features, num_classes)
 
     def forward(self, x):
-        x = self.layer2(self.layer1(self.stem(x)))
+        x = self.layer2(self.layer1(self.stem_norm(self.stem(x))))
         x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        x = F.layer_norm(x, x.shape[-1:])
         return self.head(F.relu(self.proj(x)))
 
 

@@ -2517,3 +2517,53 @@ class Net(nn.Module):
   CHECK(d.labels[0].span.line == 24);  // self.c = Conv3x3(4, 8)
   CHECK(d.help.find("use self.c = Conv3x3(16, 8)") != std::string::npos);
 }
+
+// F.layer_norm: with one nn.LayerNorm's weight and bias that layer's row (ConvNeXt's LayerNorm2d
+// forward), with none a LayerNorm row without parameters; any other weight, or other dims than
+// the layer's, refused rather than guessed. PyTorch 1.13's outcomes on an input [2, 3, 8].
+TEST_CASE("interpreter: F.layer_norm") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        y = BODY
+        return self.ln(self.fc(y))
+
+# input: [2, 3, 8]
+)";
+  const ForwardCase cases[] = {
+      {"F.layer_norm(x, (8,))", ExitCode::Ok, "[2, 3, 8]"},
+      {"F.layer_norm(x, x.shape[1:], eps=1e-6)", ExitCode::Ok, "[2, 3, 8]"},
+      {"torch.layer_norm(x, [8], self.ln.weight, self.ln.bias)", ExitCode::Ok, "[2, 3, 8]"},
+      {"F.layer_norm(x, [4])", ExitCode::ShapeError,
+       "Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3, "
+       "8]"},
+      {"F.layer_norm(x, (8,), self.fc.weight, self.fc.bias)", ExitCode::UsageOrParse,
+       "unsupported Python construct: F.layer_norm with a weight and bias other than one "
+       "nn.LayerNorm's"},
+      {"F.layer_norm(x, (3, 8), self.ln.weight, self.ln.bias)", ExitCode::ShapeError,
+       "Expected weight to be of same shape as normalized_shape, but got weight of shape [8] and "
+       "normalized_shape = [3, 8]"},
+      {"F.layer_norm(x, 8)", ExitCode::ShapeError,
+       "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int"},
+      {"F.layer_norm(x, self.ln.normalized_shape, self.ln.weight, self.ln.bias, self.ln.eps)",
+       ExitCode::Ok, "[2, 3, 8]"},
+  };
+  check_forward_cases(base, cases);
+  // The LayerNorm applied through its weight is its row: its 16 parameters counted once.
+  std::string text = base;
+  text.replace(text.find("BODY"), 4, "F.layer_norm(x, (8,), self.ln.weight, self.ln.bias)");
+  LoadedModel m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.layers[0].name == "ln");
+  CHECK(m.analysis.layers[0].params == 16);
+  CHECK(m.analysis.totals.params == 16 + 72);
+}

@@ -53,7 +53,9 @@ TEST_CASE("py models: every model of the corpus equals PyTorch, module by module
     std::string previous;
     for (const LayerInfo& l : m.analysis.layers) {
       std::string owner(m.graph->owner_path(l.node));
-      if (op_info(l.op).is_module()) calls[owner].push_back(dims_of(*l.output));
+      // (F.layer_norm without a weight is a LayerNorm row of no module: unnamed)
+      bool module_call = op_info(l.op).is_module() && m.graph->nodes[l.node].statement->named;
+      if (module_call) calls[owner].push_back(dims_of(*l.output));
       if (owner != previous || runs[owner].empty()) runs[owner].emplace_back();
       runs[owner].back() = dims_of(*l.output);
       previous = owner;
@@ -61,6 +63,16 @@ TEST_CASE("py models: every model of the corpus equals PyTorch, module by module
     for (const auto& item : g["modules"].items())
       if (calls.count(item.key()) == 0 && runs.count(item.key()) != 0)
         calls[item.key()] = runs[item.key()];
+    // Such a module may also apply a layer it derives from (a LayerNorm over channels that
+    // permutes, normalises and permutes back): its one call's output is the module's.
+    std::map<TensorId, std::vector<int64_t>> shape_of;
+    for (const LayerInfo& l : m.analysis.layers)
+      shape_of[m.graph->nodes[l.node].output] = dims_of(*l.output);
+    for (const GraphModule& mod : m.graph->modules) {
+      std::string path(m.graph->name(mod.path));
+      if (g["modules"].contains(path) && g["modules"][path].size() == 1 && mod.output != kNoId)
+        calls[path] = {shape_of[mod.output]};
+    }
     size_t modules = 0;
     for (const auto& item : g["modules"].items()) {
       std::string name = item.key();
