@@ -57,19 +57,23 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
   std::vector<std::filesystem::path> roots;
   if (dots > 0) {
     std::filesystem::path base = files_[from].dir;
-    for (size_t i = 1; i < dots; ++i) base = base.parent_path();
+    // `..` rather than parent_path(): the main file's directory may be "." (run inside it)
+    for (size_t i = 1; i < dots; ++i) base = (base / "..").lexically_normal();
     roots.push_back(base);
   } else {
     roots.push_back(files_[0].dir);
     for (const std::string& p : opts_.paths) roots.push_back(p);
     // A file inside a package (torchvision/models/resnet.py) imports the package absolutely
     // (`torchvision.ops`): its root is the directory above the outermost `__init__.py`.
+    // (from the file's absolute directory: `check resnet.py` run inside torchvision/models)
     std::error_code ec;
-    std::filesystem::path top = files_[0].dir;
+    std::filesystem::path top = std::filesystem::absolute(files_[0].dir, ec);
+    if (ec) top = files_[0].dir;
     while (std::filesystem::is_regular_file(top / "__init__.py", ec) && top.has_parent_path() &&
            top.parent_path() != top)
       top = top.parent_path();
-    if (top != std::filesystem::path(files_[0].dir)) roots.push_back(top);
+    if (top != std::filesystem::absolute(files_[0].dir, ec) && top != top.parent_path())
+      roots.push_back(top);
   }
   for (const auto& root : roots) {
     for (const auto& candidate : {root / (rest + ".py"), root / rest / "__init__.py"}) {
@@ -224,10 +228,12 @@ static bool is_sequential_call(const Expr& e) {
 
 void Lowerer::collect_top_level() {
   // The model's other files that the main one imports by name (`from unet_parts import Down`):
-  // read now, so `model = UNet(...)` finds an imported class.
+  // read now, so `model = UNet(...)` finds an imported class. PyTorch's own (`torch`,
+  // `torch.nn`) are names netshape knows, not files; torchvision's are files (maxvit.py imports
+  // `from torchvision.models._api import WeightsEnum`, the base of its weights class).
   for (const Stmt& s : module_.body) {
-    if (s.kind == Stmt::Kind::Import && !s.name.empty() && s.name.rfind("torch", 0) != 0)
-      import_file(0, s.name, s.span);
+    bool torch = s.name == "torch" || s.name.rfind("torch.", 0) == 0;
+    if (s.kind == Stmt::Kind::Import && !s.name.empty() && !torch) import_file(0, s.name, s.span);
   }
   for (const Stmt& s : module_.body) {
     if (s.kind == Stmt::Kind::ClassDef) {

@@ -2567,3 +2567,42 @@ class Net(nn.Module):
   CHECK(m.analysis.layers[0].params == 16);
   CHECK(m.analysis.totals.params == 16 + 72);
 }
+
+// A model file inside a package, read from inside its directory (`netshape check net.py` in
+// pkg/models, as one reads torchvision/models/maxvit.py): `from ..ops.blocks import ...` goes up
+// from there, and `from pkg.models._base import ...` (the package by its own name) is read
+// before the file's classes are, so a class deriving from an imported base finds its methods.
+TEST_CASE("interpreter: a package's files, read from inside the package") {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("netshape_pkg_" + std::to_string(getpid()));
+  fs::create_directories(root / "pkg" / "models");
+  fs::create_directories(root / "pkg" / "ops");
+  auto write = [&](const fs::path& p, const std::string& text) { std::ofstream(root / p) << text; };
+  write("pkg/__init__.py", "");
+  write("pkg/models/__init__.py", "");
+  write("pkg/ops/__init__.py", "");
+  write("pkg/models/_base.py",
+        "class WeightsBase:\n    @classmethod\n    def verify(cls, obj):\n        return obj\n");
+  write("pkg/ops/blocks.py",
+        "import torch.nn as nn\n\n\nclass ConvBN(nn.Sequential):\n"
+        "    def __init__(self, cin, cout):\n"
+        "        super().__init__(nn.Conv2d(cin, cout, 3, bias=False), nn.BatchNorm2d(cout))\n");
+  write("pkg/models/net.py",
+        "import torch.nn as nn\nfrom pkg.models._base import WeightsBase\n"
+        "from ..ops.blocks import ConvBN\n\n\nclass NetWeights(WeightsBase):\n    DEFAULT = "
+        "None\n\n\n"
+        "def net(weights=None):\n    weights = NetWeights.verify(weights)\n"
+        "    return nn.Sequential(ConvBN(3, 8), nn.ReLU())\n");
+  fs::path before = fs::current_path();
+  fs::current_path(root / "pkg" / "models");
+  LoadOptions opts;
+  opts.model = "net";
+  opts.input_dims = "1,3,10,10";
+  LoadedModel m = analyze_file("net.py", opts);
+  fs::current_path(before);
+  fs::remove_all(root);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs.at(0).second) == "[1, 8, 8, 8]");
+  CHECK(m.analysis.totals.params == 8 * 3 * 9 + 16);
+}
