@@ -287,6 +287,9 @@ struct StatementExtras {
   struct CopiedInput {
     uint32_t input = 0;  // index into `inputs`
     bool contiguous = false;
+    // Which tensor computed from that input with no row it is (1, 2, ...): two statements that
+    // read the same one read one tensor (what autograd saves is counted once per tensor).
+    uint32_t instance = 0;
   };
   std::vector<CopiedInput> copied_inputs;
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
@@ -392,6 +395,20 @@ struct UnappliedLayer {
   Span module_span;         // where the module is built
 };
 
+// An op of forward with no row whose backward keeps a tensor (PyTorch 1.13's derivatives.yaml):
+// `x.abs()`, `x.clamp(0, 1)`, `x ** 2` keep their input, `x.exp()`, `x.sqrt()`, `1 / x` their
+// result, `x * 2`, `x / 2` the number, as a 0-dim tensor of 8 bytes (int64 or float64), `2 ** x`
+// its result and the base, as a 0-dim tensor of x's dtype. Only when `tensor` needs a gradient,
+// which inference knows (a model input does not).
+struct UnrowedSave {
+  enum class Kept : uint8_t { Input, Result, Number, Base };
+  Kept kept = Kept::Input;
+  std::string tensor;            // what it reads: a statement's output or a model input
+  uint32_t input_instance = 0;   // which copy of it made with no row (0: the tensor itself)
+  uint32_t result_instance = 0;  // Result: the copy it makes
+  Span at;
+};
+
 struct Program {
   std::string model_name;
   std::string model_class;  // the model's class when it is not model_name (`Sequential`)
@@ -411,6 +428,13 @@ struct Program {
   // (their error is then inference's to report); `stop_error` is that error.
   Span stopped_at;
   Diagnostic stop_error;
+  // The ops of forward with no row whose backward keeps a tensor: `--memory` counts what they
+  // save with the rows'.
+  std::vector<UnrowedSave> unrowed_saves;
+  // The first such op whose saved tensor netshape does not know (an in-place one: `x.clamp_()`):
+  // what a training step saves is then not counted (`--memory` says so, and where).
+  Span unrowed_save_at;
+  std::string unrowed_save_op;
 };
 
 }  // namespace netshape

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netshape/diagnostics.hpp"
 #include "netshape/infer.hpp"
 
 namespace netshape {
@@ -22,6 +23,11 @@ int64_t dtype_bytes(DType d);
 struct MemoryOptions {
   DType dtype = DType::float32;
   int64_t batch = 1;  // a symbolic batch binds to this
+  // The graph analysed: its program's ops with no row whose backward keeps a tensor
+  // (Program::unrowed_saves) are counted with the rows' saves (null: none are), and when one
+  // keeps a tensor netshape does not know (Program::unrowed_save_at) what training saves is not
+  // counted.
+  const Graph* graph = nullptr;
 };
 
 struct ModelMemory {
@@ -37,6 +43,9 @@ struct ModelMemory {
   // view counted as the tensor it views, plus max-pooling indices, dropout masks and
   // normalisation statistics), the gradients (one per parameter), and the optimizer's state.
   int64_t saved_for_backward_bytes = 0;
+  // Why the saved tensors (and so the training steps) are not counted, at the place that makes
+  // them unknown (message empty: counted).
+  Label saved_not_counted;
   int64_t gradient_bytes = 0;
   int64_t sgd_momentum_bytes = 0;  // SGD with momentum: one buffer per parameter
   int64_t adam_bytes = 0;          // Adam: two (exp_avg, exp_avg_sq)

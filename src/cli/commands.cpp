@@ -70,6 +70,7 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     MemoryOptions mo;
     mo.dtype = parse_dtype(o.dtype).value_or(DType::float32);
     mo.batch = o.batch;
+    mo.graph = m.graph ? &*m.graph : nullptr;
     if (auto memory = estimate_model_memory(m.analysis, mo))
       out << "\n" << render_memory(*memory);
     else

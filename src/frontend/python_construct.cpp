@@ -5058,9 +5058,45 @@ class Construct {
       type = written_type(*t, t->dtype, type, at);
       note_in_place_write(*t, at);
     }
+    // What its backward keeps (PyTorch 1.13's derivatives.yaml): these their result, the
+    // rest but neg, sign and the roundings (whose gradient needs nothing) their input.
+    static const std::set<std::string> kKeepsResult = {"exp",  "exp2",  "expm1",
+                                                       "sqrt", "rsqrt", "reciprocal"};
+    static const std::set<std::string> kKeepsNothing = {"neg",  "negative", "sign",  "floor",
+                                                        "ceil", "round",    "trunc", "frac"};
+    if (in_place && !kKeepsNothing.count(base)) {
+      note_unknown_save(op, at);
+    } else if (!in_place && kKeepsResult.count(base)) {
+      note_unrowed_save(UnrowedSave::Kept::Result, *t, &out, op, at);
+    } else if (!in_place && !kKeepsNothing.count(base)) {
+      note_unrowed_save(UnrowedSave::Kept::Input, *t, nullptr, op, at);
+    }
     out.dtype = type;
     out.data.span = at;
     return out;
+  }
+
+  // An op with no row whose backward keeps a tensor: `--memory` counts it with the rows
+  // (Program::unrowed_saves) when `source` needs a gradient. `result`: the copy it makes.
+  void note_unrowed_save(UnrowedSave::Kept kept, const PyValue& source, const PyValue* result,
+                         const std::string& op, Span at) {
+    if (!forward_) return;
+    if (source.copy == PyValue::Copy::Contiguous) return note_unknown_save(op, at);
+    UnrowedSave u;
+    u.kept = kept;
+    u.tensor = source.name;
+    u.input_instance = source.instance;
+    u.result_instance = result ? result->instance : 0;
+    u.at = at;
+    L.program_.unrowed_saves.push_back(std::move(u));
+  }
+  // One whose saved tensor netshape does not know (in place: `x.clamp_(0, 1)`): `--memory` does
+  // not count what training saves (Program::unrowed_save_at).
+  void note_unknown_save(const std::string& op, Span at) {
+    if (forward_ && !L.program_.unrowed_save_at.valid()) {
+      L.program_.unrowed_save_at = at;
+      L.program_.unrowed_save_op = op;
+    }
   }
 
   // torch.zeros_like(x) (ones, empty, rand, randn, full): a new tensor of x's shape and type
@@ -5120,6 +5156,8 @@ class Construct {
       unsupported_here(at, fmt::format("`pow` of a {} tensor", element_type_name(exponent->dtype)),
                        "cast it with `.float()` first");
     PyValue out = copy_of(*exponent, PyValue::Copy::Dense);
+    note_unrowed_save(UnrowedSave::Kept::Result, *exponent, &out, "pow", at);
+    note_unrowed_save(UnrowedSave::Kept::Base, *exponent, nullptr, "pow", at);
     out.data.span = at;
     return out;
   }
@@ -5320,8 +5358,9 @@ class Construct {
   void add_input(Statement& st, const PyValue& t, Span span, Span fallback) {
     check_element_type(st, t, span.valid() ? span : fallback);
     if (t.copy != PyValue::Copy::None) {
-      st.extras_for_write().copied_inputs.push_back(
-          {static_cast<uint32_t>(st.inputs.size()), t.copy == PyValue::Copy::Contiguous});
+      st.extras_for_write().copied_inputs.push_back({static_cast<uint32_t>(st.inputs.size()),
+                                                     t.copy == PyValue::Copy::Contiguous,
+                                                     t.instance});
     }
     st.inputs.push_back(t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
@@ -5576,7 +5615,10 @@ class Construct {
     // eps changes values only; reading it still refuses what is not a layer argument
     number_or(3, "eps", Value::floating(1e-12, at));
     PyValue norm = tensor_statement("norm", *x, {p, dim, Value::boolean(true, at)}, op_span);
-    return tensor_arithmetic("/", *x, norm, at);
+    // clamp_min keeps the norm; the division keeps x and the clamped norm, a tensor of its own
+    PyValue clamped = copy_of(norm, PyValue::Copy::Dense);
+    note_unrowed_save(UnrowedSave::Kept::Input, norm, nullptr, "clamp_min", op_span);
+    return tensor_arithmetic("/", *x, clamped, at);
   }
 
   // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05). With the weight and
@@ -6077,7 +6119,15 @@ class Construct {
         unsupported_here(at, fmt::format("`**` of a {} tensor", element_type_name(t.dtype)),
                          "cast it with `.float()` first");
       PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
-      if (in_place) note_in_place_write(t, at);
+      if (in_place) {
+        note_in_place_write(t, at);
+        note_unknown_save("**=", at);
+      } else if (ta) {  // x ** 2 keeps x
+        note_unrowed_save(UnrowedSave::Kept::Input, t, nullptr, "**", at);
+      } else {  // 2 ** x its result and the 2
+        note_unrowed_save(UnrowedSave::Kept::Result, t, &out, "**", at);
+        note_unrowed_save(UnrowedSave::Kept::Base, t, nullptr, "**", at);
+      }
       out.data.span = at;
       return out;
     }
@@ -6085,6 +6135,14 @@ class Construct {
     // lays out a copy (`x += 1` writes into x itself)
     PyValue kept = ta ? a : b;
     if (!in_place) kept = copy_of(kept, PyValue::Copy::Dense);
+    // `x * 2`, `x / 2` keep the number, a 0-dim tensor; `2 / x` is `x.reciprocal() * 2`, which
+    // also keeps the reciprocal
+    if (op == "/" && tb && !in_place) {
+      PyValue reciprocal = copy_of(b, PyValue::Copy::Dense);
+      note_unrowed_save(UnrowedSave::Kept::Result, b, &reciprocal, "/", at);
+    }
+    if (op == "*" || op == "/")
+      note_unrowed_save(UnrowedSave::Kept::Number, ta ? a : b, nullptr, op, at);
     kept.data.span = at;
     ElementType into = kept.dtype;
     if (!is_floating(kept.dtype)) kept.dtype = arithmetic_type(kept, other, op, at, rounding);

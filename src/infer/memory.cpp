@@ -4,6 +4,8 @@
 #include "netshape/memory.hpp"
 
 #include <algorithm>
+#include <set>
+#include <unordered_map>
 
 #include "netshape/checked.hpp"
 #include "netshape/op_table.hpp"
@@ -57,6 +59,8 @@ namespace {
 
 constexpr int64_t kIndexBytes = 8;  // max pooling's indices are int64
 constexpr int64_t kStatBytes = 4;   // normalisation statistics stay float32
+// `x * 2` keeps the number as a 0-dim tensor, int64 or float64 whatever x's dtype
+constexpr int64_t kWrappedNumberBytes = 8;
 
 Checked elements(const Shape& s, int64_t batch) {
   auto n = elements_at_batch(s, batch);
@@ -166,25 +170,125 @@ bool is_view(const LayerInfo& l) {
   return family_info(op_info(l.op).family).layout == LayoutRule::View && !l.input_ids.empty();
 }
 
-// The tensors autograd keeps, each once, a view counted as the tensor it views.
+// How layer input i was read: the tensor itself, or a copy made with no row (`x * 2`,
+// `x.abs()`, `x.clone()`: a new tensor; `x.contiguous()`: a new one only when x is not).
+const StatementExtras::CopiedInput* copied_input(const LayerInfo& l, size_t i) {
+  if (!l.statement) return nullptr;
+  for (const StatementExtras::CopiedInput& c : l.statement->extras().copied_inputs)
+    if (c.input == i) return &c;
+  return nullptr;
+}
+
+// Which tensors need a gradient: autograd saves nothing for an op none of whose inputs and
+// parameters do (a pooling of the model's input), and some ops keep an input only for the other
+// input's gradient. A layer's output needs one when an input does or it has trainable
+// parameters (its own, or those of the call that made them); argmax's indices never do.
+struct Gradients {
+  std::vector<bool> of_tensor;
+  std::vector<bool> own_weights;  // by layer: its parameters train
+};
+
+Gradients gradients(const Analysis& a) {
+  Gradients g{std::vector<bool>(a.tensor_count, false), std::vector<bool>(a.layers.size())};
+  std::unordered_map<NodeId, size_t> layer_of;
+  for (size_t i = 0; i < a.layers.size(); ++i) layer_of[a.layers[i].node] = i;
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const LayerInfo& l = a.layers[i];
+    auto maker = layer_of.find(l.shares_params_with);
+    bool own = l.trainable_params > 0 ||
+               (maker != layer_of.end() && a.layers[maker->second].trainable_params > 0);
+    bool any_input = std::any_of(l.input_ids.begin(), l.input_ids.end(),
+                                 [&](TensorId t) { return g.of_tensor[t]; });
+    OpKind kind = op_info(l.op).kind;
+    bool indices = kind == OpKind::argmax || kind == OpKind::argmin;
+    g.own_weights[i] = own;
+    g.of_tensor[l.output_id] = (own || any_input) && !indices;
+  }
+  return g;
+}
+
+// Whether layer l (number `at`), whose output needs a gradient, keeps input i. Linear keeps its
+// input for its weight's gradient only; mul, matmul and bmm keep each input for the other's
+// gradient; div keeps its divisor, and its dividend for the divisor's gradient (PyTorch 1.13's
+// generated autograd saves only what a needed gradient reads).
+bool keeps_input(const LayerInfo& l, size_t at, const Saved& s, size_t i, const Gradients& g) {
+  if (!s.all_inputs && !(s.input && i == 0)) return false;
+  const OpInfo& op = op_info(l.op);
+  if (op.family == Family::linear) return g.own_weights[at];
+  if (l.input_ids.size() != 2) return true;
+  bool other_needs = g.of_tensor[l.input_ids[1 - i]];
+  if (op.kind == OpKind::div) return i == 1 || other_needs;
+  if (op.kind == OpKind::mul || op.family == Family::matmul || op.family == Family::bmm)
+    return other_needs;
+  return true;
+}
+
+// An nn.Parameter, or a buffer (`register_buffer`, a tensor made in `__init__`): the `.py`
+// frontend names their rows by their paths; a tensor made in forward has no name of its own.
+bool is_parameter_or_buffer(const LayerInfo& l) {
+  const OpInfo& op = op_info(l.op);
+  if (op.kind == OpKind::parameter) return true;
+  return l.input_ids.empty() && l.statement && l.statement->python && l.statement->named;
+}
+
+// The tensors autograd keeps, each once, a view counted as the tensor it views, a copy made with
+// no row as a tensor of its own (two layers reading one copy: once). nullopt when a count leaves
+// int64; `unknown` set when a kept `x.contiguous()` may or may not be x itself and that changes
+// the count (x kept too, or x a view of fewer elements than the tensor it views).
 std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
-                                   const std::vector<Checked>& tensor_bytes) {
+                                   const std::vector<Checked>& tensor_bytes, bool& unknown) {
   std::vector<TensorId> root(a.tensor_count);
   for (size_t t = 0; t < root.size(); ++t) root[t] = static_cast<TensorId>(t);
   for (const LayerInfo& l : a.layers)
     if (is_view(l)) root[l.output_id] = root[l.input_ids[0]];
-  std::vector<bool> kept(a.tensor_count, false);
+  Gradients g = gradients(a);
+  std::vector<bool> kept(a.tensor_count, false), kept_contiguous(a.tensor_count, false);
+  std::set<uint32_t> copies;  // by instance: each copy is one tensor
   Checked extra = 0;
-  for (const LayerInfo& l : a.layers) {
+  auto keep_copy = [&](uint32_t instance, TensorId of) {  // a new tensor of `of`'s size
+    if (copies.insert(instance).second) extra = extra + tensor_bytes[of];
+  };
+  auto keep_input = [&](const LayerInfo& l, size_t i) {
+    TensorId t = l.input_ids[i];
+    const StatementExtras::CopiedInput* c = copied_input(l, i);
+    if (c && !c->contiguous) return keep_copy(c->instance, t);
+    if (c && tensor_bytes[t].get() != tensor_bytes[root[t]].get()) unknown = true;
+    (c ? kept_contiguous : kept)[root[t]] = true;
+  };
+  for (size_t k = 0; k < a.layers.size(); ++k) {
+    const LayerInfo& l = a.layers[k];
+    if (!g.of_tensor[l.output_id]) continue;  // no backward: nothing saved
     Saved s = saved_by(a, l, o.batch, dtype_bytes(o.dtype));
     extra = extra + s.extra_bytes;
     for (size_t i = 0; i < l.input_ids.size(); ++i)
-      if (s.all_inputs || (s.input && i == 0)) kept[root[l.input_ids[i]]] = true;
+      if (keeps_input(l, k, s, i, g)) keep_input(l, i);
     if (s.output) kept[root[l.output_id]] = true;
   }
+  // The ops with no row (`x.abs()`, `x * 2`) of tensors that need a gradient.
+  const std::vector<UnrowedSave> none;
+  for (const UnrowedSave& u : o.graph ? o.graph->program().unrowed_saves : none) {
+    TensorId t = o.graph->find_tensor(u.tensor);
+    if (t == kNoId || t >= a.tensor_count || !g.of_tensor[t]) continue;
+    if (u.kept == UnrowedSave::Kept::Number) {
+      extra = extra + kWrappedNumberBytes;
+    } else if (u.kept == UnrowedSave::Kept::Base) {
+      extra = extra + dtype_bytes(o.dtype);
+    } else if (u.kept == UnrowedSave::Kept::Result) {
+      keep_copy(u.result_instance, t);
+    } else if (u.input_instance != 0) {
+      keep_copy(u.input_instance, t);
+    } else {
+      kept[root[t]] = true;
+    }
+  }
+  // Parameters and buffers exist anyway: what keeps them is not more memory.
+  for (const LayerInfo& l : a.layers)
+    if (is_parameter_or_buffer(l)) kept[l.output_id] = kept_contiguous[l.output_id] = false;
   Checked total = extra;
-  for (size_t t = 0; t < kept.size(); ++t)
-    if (kept[t]) total = total + tensor_bytes[t];
+  for (size_t t = 0; t < kept.size(); ++t) {
+    if (kept[t] && kept_contiguous[t]) unknown = true;
+    if (kept[t] || kept_contiguous[t]) total = total + tensor_bytes[t];
+  }
   return total.get();
 }
 
@@ -236,9 +340,21 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
     if (last[l.output_id] == kNeverRead) live = live - bytes[l.output_id];
   }
   m.inference_peak_bytes = *peak.get();
-  auto saved = saved_bytes(a, o, bytes);
+  bool unknown = false;
+  auto saved = saved_bytes(a, o, bytes, unknown);
   if (!saved) return std::nullopt;
   m.saved_for_backward_bytes = *saved;
+  const Program* program = o.graph ? &o.graph->program() : nullptr;
+  if (program && program->unrowed_save_at.valid()) {
+    m.saved_not_counted.span = program->unrowed_save_at;
+    m.saved_not_counted.message = "`" + program->unrowed_save_op +
+                                  "` has no row of its own, and what its backward keeps is not "
+                                  "known (an op in place)";
+  } else if (unknown) {
+    m.saved_not_counted.message =
+        "a layer keeps a tensor read through `.contiguous()`, which is a copy or the tensor "
+        "itself depending on its memory layout";
+  }
   return m;
 }
 

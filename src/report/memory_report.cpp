@@ -21,12 +21,21 @@ std::string render_memory(const ModelMemory& m) {
       mb(m.inference_peak_bytes), m.inference_peak_at.empty() ? "the input" : m.inference_peak_at);
   out += fmt::format("  inference, with the parameters  {:>12}\n",
                      mb(m.parameter_bytes + m.inference_peak_bytes));
-  out += fmt::format("  training, saved for backward    {:>12}\n", mb(m.saved_for_backward_bytes));
+  // What training saves is unknown: its lines say so rather than show a number that is wrong.
+  bool counted = m.saved_not_counted.message.empty();
+  auto training = [&](int64_t bytes) { return counted ? mb(bytes) : std::string("not counted"); };
+  out += fmt::format("  training, saved for backward    {:>12}\n",
+                     training(m.saved_for_backward_bytes));
   out += fmt::format("  training, gradients             {:>12}\n", mb(m.gradient_bytes));
   out += fmt::format("  training step, SGD + momentum   {:>12}  (optimizer state {})\n",
-                     mb(m.training_sgd_bytes()), mb(m.sgd_momentum_bytes));
+                     training(m.training_sgd_bytes()), mb(m.sgd_momentum_bytes));
   out += fmt::format("  training step, Adam             {:>12}  (optimizer state {})\n",
-                     mb(m.training_adam_bytes()), mb(m.adam_bytes));
+                     training(m.training_adam_bytes()), mb(m.adam_bytes));
+  if (!counted) {
+    const Label& why = m.saved_not_counted;
+    out += fmt::format("  not counted: {}{} (docs/counting.md, \"Memory\")\n", why.message,
+                       why.span.valid() ? fmt::format(" (line {})", why.span.line) : "");
+  }
   return out;
 }
 
