@@ -435,6 +435,9 @@ struct Program {
   // what a training step saves is then not counted (`--memory` says so, and where).
   Span unrowed_save_at;
   std::string unrowed_save_op;
+  // Where forward first read `self.training` (False: netshape follows eval mode), so a training
+  // step may take other branches (a stochastic depth that multiplies by noise).
+  Span training_read_at;
 };
 
 }  // namespace netshape

@@ -46,6 +46,8 @@ struct ModelMemory {
   // Why the saved tensors (and so the training steps) are not counted, at the place that makes
   // them unknown (message empty: counted).
   Label saved_not_counted;
+  // Where forward reads `self.training`: the saved tensors are those of its eval branches.
+  Span eval_branches_at;
   int64_t gradient_bytes = 0;
   int64_t sgd_momentum_bytes = 0;  // SGD with momentum: one buffer per parameter
   int64_t adam_bytes = 0;          // Adam: two (exp_avg, exp_avg_sq)

@@ -47,5 +47,7 @@ nlohmann::ordered_json shape_json(const Shape& s);
 namespace netshape {
 struct ModelMemory;
 // `check --memory`: parameters, the inference peak and a training step's memory (docs/counting.md).
-std::string render_memory(const ModelMemory& m);
+// `files`: the path of each Span::file (the model's, then what it imports), for the places the
+// notes name; without them, a line number alone.
+std::string render_memory(const ModelMemory& m, const std::vector<std::string>& files = {});
 }  // namespace netshape

@@ -71,8 +71,10 @@ int command_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     mo.dtype = parse_dtype(o.dtype).value_or(DType::float32);
     mo.batch = o.batch;
     mo.graph = m.graph ? &*m.graph : nullptr;
+    std::vector<std::string> files = {m.source.path()};
+    for (const auto& f : m.imported) files.push_back(f->path());
     if (auto memory = estimate_model_memory(m.analysis, mo))
-      out << "\n" << render_memory(*memory);
+      out << "\n" << render_memory(*memory, files);
     else
       err << render_command_error("the memory estimate leaves 64 bits", "use a smaller --batch");
   }

@@ -1564,7 +1564,10 @@ class Construct {
         return *it->second;
       }
       // A module is built in training mode; netshape's forward runs in eval mode.
-      if (name == "training") return data_bool(!forward_, e.span);
+      if (name == "training") {
+        if (forward_ && !L.program_.training_read_at.valid()) L.program_.training_read_at = e.span;
+        return data_bool(!forward_, e.span);
+      }
       if (name == "__class__") {
         PyValue c;
         c.kind = PyValue::Kind::Class;

@@ -345,6 +345,7 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   if (!saved) return std::nullopt;
   m.saved_for_backward_bytes = *saved;
   const Program* program = o.graph ? &o.graph->program() : nullptr;
+  if (program) m.eval_branches_at = program->training_read_at;
   if (program && program->unrowed_save_at.valid()) {
     m.saved_not_counted.span = program->unrowed_save_at;
     m.saved_not_counted.message = "`" + program->unrowed_save_op +

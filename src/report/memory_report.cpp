@@ -12,7 +12,11 @@ std::string mb(int64_t bytes) {
 }
 }  // namespace
 
-std::string render_memory(const ModelMemory& m) {
+std::string render_memory(const ModelMemory& m, const std::vector<std::string>& files) {
+  auto where = [&](Span at) {
+    return at.file < files.size() ? fmt::format("{}:{}", files[at.file], at.line)
+                                  : fmt::format("line {}", at.line);
+  };
   std::string out =
       fmt::format("memory ({}, batch {}; MB of 2^20 bytes):\n", dtype_name(m.dtype), m.batch);
   out += fmt::format("  parameters                      {:>12}\n", mb(m.parameter_bytes));
@@ -31,10 +35,16 @@ std::string render_memory(const ModelMemory& m) {
                      training(m.training_sgd_bytes()), mb(m.sgd_momentum_bytes));
   out += fmt::format("  training step, Adam             {:>12}  (optimizer state {})\n",
                      training(m.training_adam_bytes()), mb(m.adam_bytes));
+  if (counted && m.eval_branches_at.valid()) {
+    out += fmt::format(
+        "  note: forward reads `self.training` ({}): saved for backward follows its eval "
+        "branches; training may take others (a stochastic depth keeps its noise)\n",
+        where(m.eval_branches_at));
+  }
   if (!counted) {
     const Label& why = m.saved_not_counted;
     out += fmt::format("  not counted: {}{} (docs/counting.md, \"Memory\")\n", why.message,
-                       why.span.valid() ? fmt::format(" (line {})", why.span.line) : "");
+                       why.span.valid() ? " (" + where(why.span) + ")" : "");
   }
   return out;
 }

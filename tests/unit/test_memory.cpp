@@ -238,3 +238,24 @@ TEST_CASE("memory: in-place math with no row leaves what training saves not coun
     CHECK(shown.find("(line 11)") != std::string::npos);
   }
 }
+
+// netshape follows forward in eval mode: where forward reads `self.training` (a stochastic depth
+// that multiplies by noise only in training), the saved bytes are its eval branches', and the
+// block says so and where.
+TEST_CASE("memory: a forward that reads self.training gets a note") {
+  LoadedModel m = analyze_text(
+      "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n"
+      "    def forward(self, x):\n        h = self.fc(x)\n        if self.training:\n"
+      "            h = h * 2\n        return h\n\n# input: [2, 4]\n",
+      "m.py");
+  REQUIRE(m.exit == ExitCode::Ok);
+  MemoryOptions o;
+  o.graph = &*m.graph;
+  auto memory = estimate_model_memory(m.analysis, o);
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 2 * 4 * 4);  // the eval branch: the Linear's input
+  CHECK(memory->eval_branches_at.line == 11);
+  CHECK(render_memory(*memory, {"m.py"}).find("forward reads `self.training` (m.py:11)") !=
+        std::string::npos);
+}
