@@ -299,6 +299,9 @@ struct StatementExtras {
   // (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`): inference checks it as it checks in-place layers
   // (PyTorch refuses to write into an expanded tensor).
   Span written_in_place;
+  // A layer that is a module of a class deriving from its op, with no forward of its own
+  // (`class Conv3x3(nn.Conv2d)`): that class, as named_modules() shows the module (--depth).
+  std::string module_class;
 };
 
 // A statement's extras on the heap when it has any, copied with the statement.

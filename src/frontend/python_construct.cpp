@@ -1585,8 +1585,9 @@ class Construct {
       } catch (const PyError& err) {
         if (err.d.message.find("is not set before this use") == std::string::npos) throw;
         if (inst.layer_base) {
-          PyValue base = obj;  // the layer, at the instance's path
+          PyValue base = obj;  // the layer, a row inside the instance when applied
           base.module = inst.layer_base;
+          base.name.clear();
           return leaf_attribute(base, name, e);
         }
         missing_attribute(inst, e);
@@ -4753,8 +4754,10 @@ class Construct {
       }
       case ModuleDef::User: {
         const Stmt* forward = L.find_method(*m.instance->cls, "forward", 0);
-        if (forward == nullptr && m.instance->layer_base)  // the torch layer's forward
-          return apply_layer(*m.instance->layer_base, name, inputs, call_span, parent);
+        if (forward == nullptr && m.instance->layer_base) {  // the torch layer's forward
+          return apply_layer(*m.instance->layer_base, name, inputs, call_span, parent,
+                             m.instance->cls->name);
+        }
         if (forward == nullptr)
           raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
         int self = declare(m, name, m.instance->cls->name, parent, call_span);
@@ -4790,9 +4793,9 @@ class Construct {
     return out.kind == PyValue::Kind::Tensor ? out.name : "";
   }
 
-  // A layer applied: one statement; a layer applied again shares its first call's parameters.
   // `super().forward(x)` (or `self.forward(x)` with no forward of the class's own) in a subclass
-  // of a torch layer: the layer applied, its row named by the module's path.
+  // of a torch layer: the layer applied, a row inside the module (the module's path names the
+  // module, whose output is its forward's).
   PyValue apply_layer_base(const PyValue& self, Args& args, const Expr& call) {
     PyList inputs;
     for (size_t i = 0; i < args.values.size(); ++i) {
@@ -4801,11 +4804,13 @@ class Construct {
       inputs.push_back(args.values[i]);
     }
     if (inputs.empty()) raise(call.span, "forward() is called without a tensor");
-    return apply_layer(*self.module->instance->layer_base, self.name, inputs, call.span, module_);
+    return apply_layer(*self.module->instance->layer_base, "", inputs, call.span, module_);
   }
 
+  // A layer applied: one statement; a layer applied again shares its first call's parameters.
+  // `module_class`: the class of a module deriving from the layer (StatementExtras).
   PyValue apply_layer(ModuleDef& m, const std::string& name, const PyList& inputs, Span call_span,
-                      int parent) {
+                      int parent, const std::string& module_class = "") {
     for (size_t i = 0; i < m.pending.size(); ++i) {
       const Const& c = m.pending[i];
       if (c.state == Const::Unbound) {
@@ -4826,6 +4831,7 @@ class Construct {
     for (const PyValue& in : inputs) add_input(st, in, in.data.span, call_span);
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.extras_for_write().built_via = m.built_via;
+    if (!module_class.empty()) st.extras_for_write().module_class = module_class;
     std::string& first_call = first_call_[m.id];
     st.extras_for_write().shares_params_with =
         first_call;  // a module called again owns no new params

@@ -100,7 +100,8 @@ class Grouper {
       row.named_module =
           op_info(owner.op).is_module() && owner.statement != nullptr && owner.statement->named;
       row.name = row.named_module ? g_.owner_path(key) : g_.name(owner.name);
-      row.kind = a_.layers[key].op_name;
+      const std::string& subclass = owner.statement ? owner.statement->extras().module_class : "";
+      row.kind = subclass.empty() ? a_.layers[key].op_name : std::string_view(subclass);
       row.depth = module_depth_[m] + 1;
       row.parent = module_row_[m];
       row.layer = key;

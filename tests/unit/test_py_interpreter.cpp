@@ -2501,7 +2501,8 @@ class Net(nn.Module):
   CHECK(m.analysis.layers[1].params == 16 * 8 * 9 + 16);
   CHECK(m.analysis.layers[2].name == "c");
   CHECK(to_string(*m.analysis.layers[5].output) == "[1, 4]");
-  CHECK(m.analysis.layers[5].name == "fc");
+  CHECK(m.analysis.layers[5].op_name == "Linear");  // super().forward: a row inside module fc
+  CHECK(m.analysis.layers[5].module == "fc");
   // model.parameters(): 216 + 1168 + 1152 + 576 (never applied) + 68.
   CHECK(m.analysis.totals.params == 3180);
 
