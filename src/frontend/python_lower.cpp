@@ -67,13 +67,13 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
     // (`torchvision.ops`): its root is the directory above the outermost `__init__.py`.
     // (from the file's absolute directory: `check resnet.py` run inside torchvision/models)
     std::error_code ec;
-    std::filesystem::path top = std::filesystem::absolute(files_[0].dir, ec);
-    if (ec) top = files_[0].dir;
+    std::filesystem::path dir = std::filesystem::absolute(files_[0].dir, ec);
+    if (ec) dir = files_[0].dir;
+    std::filesystem::path top = dir;
     while (std::filesystem::is_regular_file(top / "__init__.py", ec) && top.has_parent_path() &&
            top.parent_path() != top)
       top = top.parent_path();
-    if (top != std::filesystem::absolute(files_[0].dir, ec) && top != top.parent_path())
-      roots.push_back(top);
+    if (top != dir && top != top.parent_path()) roots.push_back(top);
   }
   for (const auto& root : roots) {
     for (const auto& candidate : {root / (rest + ".py"), root / rest / "__init__.py"}) {

@@ -100,8 +100,9 @@ class Grouper {
       row.named_module =
           op_info(owner.op).is_module() && owner.statement != nullptr && owner.statement->named;
       row.name = row.named_module ? g_.owner_path(key) : g_.name(owner.name);
-      const std::string& subclass = owner.statement ? owner.statement->extras().module_class : "";
-      row.kind = subclass.empty() ? a_.layers[key].op_name : std::string_view(subclass);
+      std::string_view subclass;  // a module deriving from the layer: its class
+      if (owner.statement) subclass = owner.statement->extras().module_class;
+      row.kind = subclass.empty() ? a_.layers[key].op_name : subclass;
       row.depth = module_depth_[m] + 1;
       row.parent = module_row_[m];
       row.layer = key;
