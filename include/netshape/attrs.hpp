@@ -78,6 +78,11 @@ struct Attrs {
   double value = 0.0;              // constant_pad, pad, masked_fill: the fill value
   double first = 0.0, step = 1.0;  // arange: the first value and the step
 
+  // attention (nn.MultiheadAttention); add_bias_kv shows in the weights (bias_k, bias_v)
+  int64_t num_heads = 1;
+  bool batch_first = false;
+  bool add_zero_attn = false;
+
   // interpolate
   InterpolateMode mode = InterpolateMode::nearest;
   AttrInts size;                               // the output's spatial size

@@ -1,6 +1,8 @@
 // The pipeline in one call: source text -> frontend (.ns or .py) -> IR -> shape inference, with
 // every diagnostic collected. The CLI, the public API (netshape.hpp) and the fuzz target use it.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +40,10 @@ void load_model(LoadedModel& m, const LoadOptions& opts);
 // Input shapes (as --input text) to try for `layer` alone, best first: `netshape params` and the
 // parameters of layers forward never applies are counted with the first that fits.
 std::vector<std::string> inputs_that_fit(const Statement& layer);
+// nn.MultiheadAttention takes three tensors: the widths of the query, key and value a lone one
+// is applied to (embed_dim, kdim, vdim as written; kdim and vdim default to embed_dim); nullopt
+// for every other op, or when embed_dim is not a written int.
+std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer);
 // Renders every diagnostic of `m` (stderr text).
 std::string render_diagnostics(const LoadedModel& m);
 

@@ -235,8 +235,50 @@ static std::optional<Program> parse_program(
   return prog;
 }
 
+std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer) {
+  std::optional<OpId> id = find_op(layer.op);
+  if (!id || op_info(*id).family != Family::attention) return std::nullopt;
+  const OpInfo& op = op_info(*id);
+  const Value* embed = argument(layer, op, "embed_dim");
+  if (!embed || embed->kind != Value::Kind::Int) return std::nullopt;
+  auto width = [&](std::string_view param) {
+    const Value* v = argument(layer, op, param);
+    return v && v->kind == Value::Kind::Int ? v->i : embed->i;
+  };
+  return std::array<int64_t, 3>{embed->i, width("kdim"), width("vdim")};
+}
+
+// nn.MultiheadAttention alone: applied to a query, key and value of its widths, [1, width] each.
+static std::optional<Totals> attention_totals(const Statement& layer,
+                                              const std::array<int64_t, 3>& widths) {
+  Program p;
+  p.model_name = layer.name;
+  Statement alone = layer;
+  alone.inputs.clear();
+  alone.input_spans.clear();
+  const char* names[] = {"query", "key", "value"};
+  for (size_t i = 0; i < 3; ++i) {
+    InputDecl in;
+    in.name = names[i];
+    in.dims = {InputDim{1, "", layer.span}, InputDim{widths[i], "", layer.span}};
+    in.span = layer.span;
+    p.inputs.push_back(std::move(in));
+    alone.inputs.push_back(names[i]);
+    alone.input_spans.push_back(layer.span);
+  }
+  alone.inputs_explicit = true;
+  alone.module = -1;
+  p.statements = {alone};
+  Diagnostics diags;
+  Graph g = lower(std::move(p));
+  Analysis a = analyze(g, diags, AnalyzeOptions{});
+  if (a.ok && !diags.has_errors()) return a.totals;
+  return std::nullopt;
+}
+
 // The parameters of one layer alone, with the first input it accepts; nullopt when none fits.
 static std::optional<Totals> layer_totals(const Statement& layer) {
+  if (auto widths = attention_widths(layer)) return attention_totals(layer, *widths);
   for (const std::string& dims : inputs_that_fit(layer)) {
     Program p;
     p.model_name = layer.name;

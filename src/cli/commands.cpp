@@ -163,12 +163,31 @@ static std::vector<std::string> fitting_inputs(const std::string& text) {
   return inputs_that_fit(Statement{});
 }
 
+// `MultiheadAttention(8, 2)` alone, given no input: applied to a query, key and value of its
+// widths (its forward takes the three), declared in the snippet.
+static std::optional<std::string> with_attention_inputs(const std::string& text) {
+  SourceFile src("<layers>", text);
+  Diagnostics scratch;
+  auto prog = parse_ns(src, scratch);
+  if (!prog || prog->statements.size() != 1 || prog->statements[0].inputs_explicit)
+    return std::nullopt;
+  auto widths = attention_widths(prog->statements[0]);
+  if (!widths) return std::nullopt;
+  size_t end = text.find_last_not_of(" \t\n;");
+  return fmt::format("input query: [1, {}]\ninput key: [1, {}]\ninput value: [1, {}]\n{}(query, key, value)\n",
+                     (*widths)[0], (*widths)[1], (*widths)[2], text.substr(0, end + 1));
+}
+
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<LoadedModel> m;
+  auto attention = o.input_dims.empty() ? with_attention_inputs(quiz_to_ns(o.text)) : std::nullopt;
   std::vector<std::string> inputs =
-      o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text)) : std::vector{o.input_dims};
+      attention               ? std::vector<std::string>{""}
+      : o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text))
+                             : std::vector{o.input_dims};
   for (const std::string& dims : inputs) {
     QuizOptions q = o;
+    if (attention) q.text = *attention;
     q.input_dims = dims;
     auto trial = load_quiz(q, err, false);
     if (!trial) return 2;  // a usage error, whatever the input

@@ -2792,6 +2792,11 @@ class Construct {
     };
     if (self.kind == PyValue::Kind::Tensor) return tensor_method(self, name, args, call);
     if (self.kind == PyValue::Kind::Values) return values_method(self, name, args, call);
+    // `torch.empty(1, n, d).normal_(std=0.02)` in __init__: an in-place init returns the tensor,
+    // whose sizes are what netshape follows (its values are not).
+    if (self.kind == PyValue::Kind::Made && !forward_ &&
+        (name == "normal_" || name == "uniform_" || name == "zero_" || name == "fill_"))
+      return self;
     if (self.kind == PyValue::Kind::List) {
       PyList& l = *self.list;
       if (name == "append") {
@@ -4658,9 +4663,96 @@ class Construct {
     return p;
   }
 
+  // `self.attn(q, k, v, need_weights=False)`: nn.MultiheadAttention's forward(query, key, value,
+  // key_padding_mask=None, need_weights=True, attn_mask=None, average_attn_weights=True) returns
+  // (output, attention weights). The output is the layer's row; the weights (None with
+  // need_weights=False) are not followed: using them is an error where they are used.
+  PyValue apply_attention(const PyValue& callee, Args& args, const Expr& call) {
+    static const char* const kParams[] = {"query",     "key",          "value",
+                                          "key_padding_mask", "need_weights", "attn_mask",
+                                          "average_attn_weights"};
+    const std::string forward = "MultiheadAttention.forward()";
+    std::array<const PyValue*, 7> bound{};
+    std::array<Span, 7> spans{};
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      size_t slot = 0;
+      if (args.keywords[i].empty()) {
+        if (positional >= bound.size()) {
+          raise(args.spans[i], fmt::format("{} takes from 4 to 8 positional arguments but {} were "
+                                           "given",
+                                           forward, args.values.size() + 1));
+        }
+        slot = positional++;
+      } else {
+        auto it = std::find(std::begin(kParams), std::end(kParams), args.keywords[i]);
+        if (it == std::end(kParams)) {
+          raise(args.spans[i], fmt::format("{} got an unexpected keyword argument '{}'", forward,
+                                           args.keywords[i]),
+                "its arguments are query, key, value, need_weights and the masks");
+        }
+        slot = static_cast<size_t>(it - std::begin(kParams));
+        if (bound[slot]) {
+          raise(args.spans[i], fmt::format("{} got multiple values for argument '{}'", forward,
+                                           kParams[slot]));
+        }
+      }
+      bound[slot] = &args.values[i];
+      spans[slot] = args.spans[i];
+    }
+    std::vector<std::string> missing;
+    for (size_t i = 0; i < 3; ++i)
+      if (!bound[i]) missing.push_back(fmt::format("'{}'", kParams[i]));
+    if (!missing.empty()) {
+      std::string names = missing.size() == 1   ? missing[0]
+                          : missing.size() == 2 ? missing[0] + " and " + missing[1]
+                                                : "'query', 'key', and 'value'";
+      raise(call.span,
+            fmt::format("{} missing {} required positional argument{}: {}", forward,
+                        missing.size(), missing.size() == 1 ? "" : "s", names),
+            "apply it to query, key and value: self.attn(x, x, x) for self-attention");
+    }
+    PyList inputs;
+    for (size_t i = 0; i < 3; ++i) {
+      if (bound[i]->kind != PyValue::Kind::Tensor) non_tensor_argument(spans[i]);
+      inputs.push_back(*bound[i]);
+    }
+    for (size_t mask : {size_t{3}, size_t{5}}) {
+      if (bound[mask] && !bound[mask]->is_none()) {
+        unsupported_here(spans[mask], fmt::format("nn.MultiheadAttention's `{}`", kParams[mask]),
+                         "check the model without the mask: it does not change the output's "
+                         "shape");
+      }
+    }
+    bool weights = !bound[4] || bool_of(*bound[4], spans[4]);
+    if (bound[6]) bool_of(*bound[6], spans[6]);  // a bool, as PyTorch's `if` reads it
+    PyValue applied = canonical(callee);
+    if (!applied.name.empty()) {
+      int count = ++applied_[applied.name];
+      if (count > 1) applied.name += "_" + std::to_string(count);
+    }
+    PyValue out = call_module(applied, inputs, call.span, module_);
+    PyValue second = PyValue::none(call.span);
+    if (weights) {
+      Diagnostic d;
+      d.span = call.span;
+      d.message =
+          "unsupported Python construct: the attention weights nn.MultiheadAttention returns";
+      d.help = "netshape follows its output: call it with need_weights=False, or leave the "
+               "weights unused (`out, _ = self.attn(x, x, x)`)";
+      d.code = "unsupported";
+      second = failed(d);
+    }
+    return make_tuple({out, second});
+  }
+
   // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.
   PyValue apply_module(const PyValue& callee, Args& args, const Expr& call) {
     if (!forward_) unsupported_here(call.span, "calling a module in __init__");
+    if (callee.module->kind == ModuleDef::Leaf && callee.module->op == "MultiheadAttention") {
+      if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
+      return apply_attention(callee, args, call);
+    }
     PyList inputs;
     std::vector<std::string> keywords;  // a user module's forward binds them by name
     bool user = callee.module->kind == ModuleDef::User;
@@ -5227,6 +5319,7 @@ class Construct {
       p.made = next_made_++;
       p.data.span = at;
     } else {
+      if (is_failed(data)) rethrow(data);
       unsupported_here(at, "nn.Parameter of " + describe(data),
                        "netshape follows nn.Parameter(torch.zeros(...)) (or ones, randn, rand, "
                        "empty) with the sizes written");

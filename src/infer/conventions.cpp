@@ -473,6 +473,11 @@ std::string count_label(Convention c) {
 
 std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c) {
   if (!layer.output) return std::nullopt;
+  // nn.MultiheadAttention: what each tool sees depends on the path PyTorch takes (the fused
+  // kernel in eval mode, traced aten ops, or the module's own hook): not counted ("-") rather
+  // than guessed.
+  if (c != Convention::netshape && op_info(layer.op).family == Family::attention)
+    return std::nullopt;
   Facts f(a, layer);
   switch (c) {
     case Convention::netshape:
@@ -500,6 +505,8 @@ std::string_view count_category(const LayerInfo& layer) {
       return "transposed convolution";
     case Family::linear:
       return "Linear";
+    case Family::attention:
+      return "attention";
     case Family::matmul:
     case Family::bmm:
       return "matmul";

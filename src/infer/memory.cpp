@@ -346,7 +346,17 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   m.saved_for_backward_bytes = *saved;
   const Program* program = o.graph ? &o.graph->program() : nullptr;
   if (program) m.eval_branches_at = program->training_read_at;
-  if (program && program->unrowed_save_at.valid()) {
+  auto attention = std::find_if(a.layers.begin(), a.layers.end(), [](const LayerInfo& l) {
+    return op_info(l.op).family == Family::attention;
+});
+  if (attention != a.layers.end()) {
+    // Its backward keeps the projections, the attention weights and dropout's mask, which
+    // depend on PyTorch's path (the fused kernel or not): not counted rather than guessed.
+    m.saved_not_counted.message = fmt::format(
+        "`{}` (MultiheadAttention) keeps its projections and attention weights, which netshape "
+        "does not count",
+        attention->name);
+  } else if (program && program->unrowed_save_at.valid()) {
     m.saved_not_counted.span = program->unrowed_save_at;
     m.saved_not_counted.message = "`" + program->unrowed_save_op +
                                   "` has no row of its own, and what its backward keeps is not "

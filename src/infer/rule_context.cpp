@@ -104,6 +104,11 @@ bool RuleContext::fail_input(std::string message, std::string help) {
   return fail(input_span(), std::move(message), std::move(help));
 }
 
+bool RuleContext::fail_input_unsupported(std::string message, std::string help) {
+  report(input_span(), std::move(message), std::move(help)).code = "unsupported";
+  return false;
+}
+
 bool RuleContext::fail_too_small(std::string message, std::string help) {
   report(input_span(), std::move(message), std::move(help)).code = "input-too-small";
   return false;

@@ -122,6 +122,8 @@ class RuleContext {
     error_at(param, std::move(message), std::move(help)).code = "unsupported";
     return false;
   }
+  // The same about the input (at the statement).
+  bool fail_input_unsupported(std::string message, std::string help);
   // The input is too small for this layer's window: the CLI then searches the smallest input.
   bool fail_too_small(std::string message, std::string help);
   // A size computed from `param` left int64 (`what` shows the computation): PyTorch would wrap

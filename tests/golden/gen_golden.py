@@ -207,6 +207,20 @@ def count_macs(module, in_shape, out_shape):
     return 0
 
 
+def count_attention_macs(module, q, k):
+    """nn.MultiheadAttention (docs/counting.md): the input projections, the scores q k^T and the
+    weighted sum of the values over S' keys (S plus the rows add_bias_kv and add_zero_attn
+    append), and out_proj."""
+    e = module.embed_dim
+    if module.batch_first and len(q) == 3:
+        q, k = [q[1], q[0], q[2]], [k[1], k[0], k[2]]
+    n = q[1] if len(q) == 3 else 1
+    length, src = q[0], k[0]
+    attended = src + (module.bias_k is not None) + module.add_zero_attn
+    return n * (length * e * e + src * module.kdim * e + src * module.vdim * e
+                + 2 * length * attended * e + length * e * e)
+
+
 def count_function_macs(op, in_shapes, out_shape):
     """matmul and bmm: every output element is a dot product of length k (netshape's extension of
     the contract's rule, docs/counting.md); other functions multiply nothing."""
@@ -316,7 +330,11 @@ def run_model(path):
                     entry["trainable_params"] = sum(p.numel() for p in module.parameters() if p.requires_grad)
                     module.eval() if isinstance(module, nn.modules.batchnorm._BatchNorm) else module.train()
                     out = module(*xs)
-                    entry["macs"] = count_macs(module, list(xs[0].shape), list(out.shape))
+                    if isinstance(module, nn.MultiheadAttention):  # (output, attention weights)
+                        out = out[0]
+                        entry["macs"] = count_attention_macs(module, list(xs[0].shape), list(xs[1].shape))
+                    else:
+                        entry["macs"] = count_macs(module, list(xs[0].shape), list(out.shape))
                 else:  # a torch / torch.nn.functional function
                     if op in ("cat", "stack"):
                         seq = args[0] if args and isinstance(args[0], (list, tuple)) else []

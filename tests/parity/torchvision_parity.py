@@ -30,6 +30,7 @@ BUILDERS = [
     "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
     "shufflenet_v2_x1_0", "mnasnet1_0", "efficientnet_b0", "regnet_y_400mf",
     "convnext_tiny", "convnext_small", "video.r3d_18", "video.mc3_18", "video.r2plus1d_18",
+    "vit_b_16", "vit_b_32",
 ]
 
 

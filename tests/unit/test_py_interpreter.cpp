@@ -1216,7 +1216,7 @@ FORWARD
        "unsupported Python construct: copy.copy of a module (the copy shares its parameters)"},
       {"        self.b = nn.Parameter(torch.eye(4))\n", "",
        "netshape cannot count the weights `b` may hold, which model.parameters() counts: "
-       "unsupported Python construct: nn.Parameter of this value"},
+       "unknown function `torch.eye`"},
       {"", "        x = self.h.proj(x)\n",
        "`self.h.proj` has weights but is not a registered submodule: model.parameters() does not "
        "count them, and an optimizer would never train them"},
