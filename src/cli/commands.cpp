@@ -174,17 +174,17 @@ static std::optional<std::string> with_attention_inputs(const std::string& text)
   auto widths = attention_widths(prog->statements[0]);
   if (!widths) return std::nullopt;
   size_t end = text.find_last_not_of(" \t\n;");
-  return fmt::format("input query: [1, {}]\ninput key: [1, {}]\ninput value: [1, {}]\n{}(query, key, value)\n",
-                     (*widths)[0], (*widths)[1], (*widths)[2], text.substr(0, end + 1));
+  return fmt::format(
+      "input query: [1, {}]\ninput key: [1, {}]\ninput value: [1, {}]\n{}(query, key, value)\n",
+      (*widths)[0], (*widths)[1], (*widths)[2], text.substr(0, end + 1));
 }
 
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<LoadedModel> m;
   auto attention = o.input_dims.empty() ? with_attention_inputs(quiz_to_ns(o.text)) : std::nullopt;
-  std::vector<std::string> inputs =
-      attention               ? std::vector<std::string>{""}
-      : o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text))
-                             : std::vector{o.input_dims};
+  std::vector<std::string> inputs = attention              ? std::vector<std::string>{""}
+                                    : o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text))
+                                                           : std::vector{o.input_dims};
   for (const std::string& dims : inputs) {
     QuizOptions q = o;
     if (attention) q.text = *attention;

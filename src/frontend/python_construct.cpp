@@ -4668,8 +4668,12 @@ class Construct {
   // (output, attention weights). The output is the layer's row; the weights (None with
   // need_weights=False) are not followed: using them is an error where they are used.
   PyValue apply_attention(const PyValue& callee, Args& args, const Expr& call) {
-    static const char* const kParams[] = {"query",     "key",          "value",
-                                          "key_padding_mask", "need_weights", "attn_mask",
+    static const char* const kParams[] = {"query",
+                                          "key",
+                                          "value",
+                                          "key_padding_mask",
+                                          "need_weights",
+                                          "attn_mask",
                                           "average_attn_weights"};
     const std::string forward = "MultiheadAttention.forward()";
     std::array<const PyValue*, 7> bound{};
@@ -4687,14 +4691,15 @@ class Construct {
       } else {
         auto it = std::find(std::begin(kParams), std::end(kParams), args.keywords[i]);
         if (it == std::end(kParams)) {
-          raise(args.spans[i], fmt::format("{} got an unexpected keyword argument '{}'", forward,
-                                           args.keywords[i]),
-                "its arguments are query, key, value, need_weights and the masks");
+          raise(
+              args.spans[i],
+              fmt::format("{} got an unexpected keyword argument '{}'", forward, args.keywords[i]),
+              "its arguments are query, key, value, need_weights and the masks");
         }
         slot = static_cast<size_t>(it - std::begin(kParams));
         if (bound[slot]) {
-          raise(args.spans[i], fmt::format("{} got multiple values for argument '{}'", forward,
-                                           kParams[slot]));
+          raise(args.spans[i],
+                fmt::format("{} got multiple values for argument '{}'", forward, kParams[slot]));
         }
       }
       bound[slot] = &args.values[i];
@@ -4708,8 +4713,8 @@ class Construct {
                           : missing.size() == 2 ? missing[0] + " and " + missing[1]
                                                 : "'query', 'key', and 'value'";
       raise(call.span,
-            fmt::format("{} missing {} required positional argument{}: {}", forward,
-                        missing.size(), missing.size() == 1 ? "" : "s", names),
+            fmt::format("{} missing {} required positional argument{}: {}", forward, missing.size(),
+                        missing.size() == 1 ? "" : "s", names),
             "apply it to query, key and value: self.attn(x, x, x) for self-attention");
     }
     PyList inputs;
@@ -4738,8 +4743,9 @@ class Construct {
       d.span = call.span;
       d.message =
           "unsupported Python construct: the attention weights nn.MultiheadAttention returns";
-      d.help = "netshape follows its output: call it with need_weights=False, or leave the "
-               "weights unused (`out, _ = self.attn(x, x, x)`)";
+      d.help =
+          "netshape follows its output: call it with need_weights=False, or leave the "
+          "weights unused (`out, _ = self.attn(x, x, x)`)";
       d.code = "unsupported";
       second = failed(d);
     }

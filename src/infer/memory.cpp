@@ -348,7 +348,7 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   if (program) m.eval_branches_at = program->training_read_at;
   auto attention = std::find_if(a.layers.begin(), a.layers.end(), [](const LayerInfo& l) {
     return op_info(l.op).family == Family::attention;
-});
+  });
   if (attention != a.layers.end()) {
     // Its backward keeps the projections, the attention weights and dropout's mask, which
     // depend on PyTorch's path (the fused kernel or not): not counted rather than guessed.

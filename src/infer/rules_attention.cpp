@@ -44,9 +44,12 @@ std::optional<Heads> read_heads(RuleContext& ctx) {
     return std::nullopt;
   }
   if (floor_divide(*embed, *heads) * *heads != *embed) {
-    ctx.fail_at("num_heads", "embed_dim must be divisible by num_heads",
-                fmt::format("use a num_heads that divides {}, e.g. {}", *embed,
-                            ctx.call_with("num_heads", "1")));
+    int64_t divisor = std::min(*heads, *embed);  // the most heads up to num_heads that divide
+    while (divisor > 1 && *embed % divisor != 0) --divisor;
+    ctx.fail_at(
+        "num_heads", "embed_dim must be divisible by num_heads",
+        fmt::format("use a num_heads that divides {}, e.g. {}", *embed,
+                    ctx.call_with("num_heads", std::to_string(std::max<int64_t>(divisor, 1)))));
     return std::nullopt;
   }
   h.embed = *embed;
@@ -149,26 +152,25 @@ bool infer_attention(RuleContext& ctx) {
   const Dim &len = q[0], &batch = q[1], &embed = q[2], &src = k[0];
   if (embed.symbolic() || embed.value != h->embed) {
     return ctx.fail_at("embed_dim",
-                       fmt::format("was expecting embedding dimension of {}, but got {}",
-                                   h->embed, to_string(embed)),
-                       fmt::format("{} receives {} features; use {}", ctx.name(),
-                                   to_string(embed),
+                       fmt::format("was expecting embedding dimension of {}, but got {}", h->embed,
+                                   to_string(embed)),
+                       fmt::format("{} receives {} features; use {}", ctx.name(), to_string(embed),
                                    ctx.call_with("embed_dim", to_string(embed))));
   }
   std::string kv_help = "key and value need the same sequence length and batch";
   if (h->packed()) {
     if (!(k == v)) {
-      return ctx.fail_input(fmt::format("key shape {} does not match value shape {}",
-                                        torch_size(k), torch_size(v)),
-                            kv_help);
+      return ctx.fail_input(
+          fmt::format("key shape {} does not match value shape {}", torch_size(k), torch_size(v)),
+          kv_help);
     }
     if (!(k[2] == embed)) {  // linear(k, w_k) (or w_kv when key is value)
       return ctx.fail_input(
           fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
                       message_product({counted(k[0]), counted(k[1])}), to_string(k[2]), h->embed,
                       same_kv && !self_attention ? 2 * h->embed : h->embed),
-          fmt::format("key and value have {} features; give {} kdim={} and vdim={}", to_string(k[2]),
-                      ctx.name(), to_string(k[2]), to_string(v[2])));
+          fmt::format("key and value have {} features; give {} kdim={} and vdim={}",
+                      to_string(k[2]), ctx.name(), to_string(k[2]), to_string(v[2])));
     }
   } else {
     if (!(k[0] == v[0] && k[1] == v[1])) {
@@ -190,19 +192,20 @@ bool infer_attention(RuleContext& ctx) {
   if (!(k[1] == batch)) {
     std::string message =
         h->bias_kv
-            ? fmt::format("Sizes of tensors must match except in dimension 0. Expected size {} "
-                          "but got size {} for tensor number 1 in the list.",
-                          to_string(k[1]), to_string(batch))
+            ? fmt::format(
+                  "Sizes of tensors must match except in dimension 0. Expected size {} "
+                  "but got size {} for tensor number 1 in the list.",
+                  to_string(k[1]), to_string(batch))
             : fmt::format("shape '[{}, {}, {}]' is invalid for input of size {}", counted(src),
                           message_product({counted(batch), h->heads}), h->embed / h->heads,
                           message_product({counted(src), counted(k[1]), h->embed}));
     return ctx.fail_input(message, "query, key and value need the same batch");
   }
   if (h->heads < 0)  // PyTorch builds it; its forward's view of the query fails
-    return ctx.fail_at("num_heads",
-                       fmt::format("invalid shape dimension {}",
-                                   message_product({counted(batch), h->heads})),
-                       "use a positive num_heads");
+    return ctx.fail_at(
+        "num_heads",
+        fmt::format("invalid shape dimension {}", message_product({counted(batch), h->heads})),
+        "use a positive num_heads");
   Shape out = batched ? Shape{len, batch, embed} : Shape{len, embed};
   if (h->batch_first && batched) std::swap(out[0], out[1]);
   ctx.set_output(out);

@@ -8,7 +8,7 @@ by module with every module shown (`--depth 100 --format json`). Then:
   each with its class, and the modules forward never applies (rows without layers or output);
 - each has sum(p.numel() for p in module.parameters()), the output shape of its last call (when
   that call returned one tensor), and the MACs of the Conv/ConvTranspose/Linear calls and of the
-  matrix products (`@`, matmul, bmm) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
+  matrix products (`@`, matmul, bmm, and nn.MultiheadAttention's F.linear projections) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
   `self.conv1` inside `self.net`, counts in the module that called it);
 - the model's row is the model (its class, its output) and the layers add up to the totals.
 Exit 1 on any difference.
@@ -71,6 +71,18 @@ def torch_modules(file, selector, shape):
     return seen, called
 
 
+def attention_macs(query, key, value, embed_dim, num_heads, in_proj_weight, in_proj_bias, bias_k,
+                   bias_v, add_zero_attn, *rest):
+    """The projections in, q k^T and the weighted sum over S' keys, out_proj (query [L, N, E] or
+    [L, E]; key [S, N, kdim], value [S, N, vdim])."""
+    batch = query.shape[1] if query.dim() == 3 else 1
+    length, src = query.shape[0], key.shape[0]
+    attended = src + (bias_k is not None) + bool(add_zero_attn)
+    e = embed_dim
+    return batch * (length * e * e + src * key.shape[-1] * e + src * value.shape[-1] * e
+                    + 2 * length * attended * e + length * e * e)
+
+
 class MatmulMacs(torch.overrides.TorchFunctionMode):
     """Credits the MACs of `a @ b`, torch.matmul and torch.bmm (prod(out) * k, docs/counting.md)
     to every module whose forward is running: they are functional, so no module hook sees them."""
@@ -83,10 +95,15 @@ class MatmulMacs(torch.overrides.TorchFunctionMode):
         out = func(*args, **(kwargs or {}))
         names = {torch.matmul, torch.bmm, torch.Tensor.matmul, torch.Tensor.bmm,
                  torch.Tensor.__matmul__}
+        macs = 0
         if func in names and torch.is_tensor(out):
             macs = out.numel() * args[0].shape[-1]
-            for caller in set(self.running):
-                self.seen[caller][3] += macs
+        # nn.MultiheadAttention calls F.multi_head_attention_forward, whose own products (run
+        # inside this call, where the mode is off) count by docs/counting.md's rule.
+        elif func is torch.nn.functional.multi_head_attention_forward:
+            macs = attention_macs(*args)
+        for caller in set(self.running) if macs else ():
+            self.seen[caller][3] += macs
         return out
 
 

@@ -21,6 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # file, the model netshape picks (None: the file's `model = ...` line), input shape
 MODELS = [
+    ("vit_tiny.py", "TinyViT", [2, 3, 32, 32]),
+    ("vit_tiny.py", "perceiver_lite", [2, 3, 32, 32]),
     ("cifar_resnet.py", "ResNet18", [1, 3, 32, 32]),
     ("vgg_cfg.py", "vgg11_bn", [2, 3, 32, 32]),
     ("vgg_cfg.py", "vgg_small", [2, 3, 32, 32]),
@@ -143,7 +145,10 @@ def golden(file, selector, shape):
     calls = {}
     for name, m in model.named_modules():
         container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))
-        if len(list(m.children())) == 0 and name and not container:  # an empty Sequential is a no-op
+        # nn.MultiheadAttention is one layer: its out_proj only holds weights its forward reads
+        # (its output is the first of (output, attention weights))
+        attention = isinstance(m, torch.nn.MultiheadAttention)
+        if (len(list(m.children())) == 0 or attention) and name and not container:  # an empty Sequential is a no-op
             m.register_forward_hook(
                 lambda mod, inp, out, name=name: calls.setdefault(name, []).append(shape_of(out)))
     with torch.no_grad():

@@ -1,0 +1,170 @@
+// nn.MultiheadAttention against PyTorch 1.13 (the numbers and messages below were read off
+// torch.nn.MultiheadAttention on tensors of these shapes): shapes, parameters, MACs, every check
+// of its forward in PyTorch's order, the reader's call (need_weights, masks) and the forward pass.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "netshape/exec.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using namespace netshape::test;
+
+namespace {
+
+struct AttentionCase {
+  const char* inputs;  // `input` lines
+  const char* layer;   // the statement
+  const char* shape;   // the output, or "error"
+  int64_t params;
+  int64_t macs;
+  const char* error;  // the message, when it fails
+};
+
+// E = 64, 8 heads unless said: params 4*E*E + 4*E = 16,640; MACs per sample L*E*E (q) +
+// S*kdim*E (k) + S*vdim*E (v) + 2*L*S'*E (scores, weighted sum) + L*E*E (out_proj).
+const AttentionCase kCases[] = {
+    {"input x: [10, 2, 64]", "a = MultiheadAttention(64, 8)(x, x, x)", "[10, 2, 64]", 16640,
+     2 * (10 * 4096 * 3 + 2 * 10 * 10 * 64 + 10 * 4096), ""},
+    {"input q: [10, 64]\ninput kv: [7, 64]", "a = MultiheadAttention(64, 8)(q, kv, kv)", "[10, 64]",
+     16640, 10 * 4096 + 2 * 7 * 4096 + 2 * 10 * 7 * 64 + 10 * 4096, ""},
+    {"input x: [B, 10, 64]\ninput k: [B, 7, 32]\ninput v: [B, 7, 16]",
+     "a = MultiheadAttention(64, 8, kdim=32, vdim=16, add_bias_kv=True, add_zero_attn=True, "
+     "batch_first=True)(x, k, v)",
+     "[B, 10, 64]", 11648, 10 * 4096 + 7 * 32 * 64 + 7 * 16 * 64 + 2 * 10 * 9 * 64 + 10 * 4096, ""},
+    {"input x: [2, 10, 64]", "a = MultiheadAttention(64, 8, bias=False, batch_first=True)(x, x, x)",
+     "[2, 10, 64]", 16384, 2 * (10 * 4096 * 3 + 2 * 10 * 10 * 64 + 10 * 4096), ""},
+    // errors, in the order PyTorch checks
+    {"input x: [64]", "a = MultiheadAttention(64, 8)(x, x, x)", "error", 0, 0,
+     "query should be unbatched 2D or batched 3D tensor but received 1-D query tensor"},
+    {"input x: [10, 2, 64]\ninput k: [7, 64]", "a = MultiheadAttention(64, 8)(x, k, k)", "error", 0,
+     0,
+     "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found 2-D and 2-D "
+     "tensors respectively"},
+    {"input x: [10, 64]\ninput k: [7, 2, 64]", "a = MultiheadAttention(64, 8)(x, k, k)", "error", 0,
+     0,
+     "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found 3-D and 3-D "
+     "tensors respectively"},
+    {"input x: [2, 10, 64]\ninput k: [64]",
+     "a = MultiheadAttention(64, 8, batch_first=True)(x, k, k)", "error", 0, 0,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"},
+    {"input x: [10, 2, 32]", "a = MultiheadAttention(64, 8)(x, x, x)", "error", 0, 0,
+     "was expecting embedding dimension of 64, but got 32"},
+    {"input x: [10, 2, 64]\ninput k: [7, 2, 64]\ninput v: [6, 2, 64]",
+     "a = MultiheadAttention(64, 8)(x, k, v)", "error", 0, 0,
+     "key shape torch.Size([7, 2, 64]) does not match value shape torch.Size([6, 2, 64])"},
+    {"input x: [10, 64]\ninput k: [7, 64]\ninput v: [6, 64]",
+     "a = MultiheadAttention(64, 8)(x, k, v)", "error", 0, 0,
+     "key shape torch.Size([7, 1, 64]) does not match value shape torch.Size([6, 1, 64])"},
+    {"input x: [10, 2, 64]\ninput k: [7, 2, 32]", "a = MultiheadAttention(64, 8)(x, k, k)", "error",
+     0, 0, "mat1 and mat2 shapes cannot be multiplied (14x32 and 64x128)"},
+    {"input x: [10, 2, 64]\ninput k: [7, 2, 32]\ninput v: [7, 2, 32]",
+     "a = MultiheadAttention(64, 8)(x, k, v)", "error", 0, 0,
+     "mat1 and mat2 shapes cannot be multiplied (14x32 and 64x64)"},
+    {"input x: [10, 64]\ninput k: [7, 32]\ninput v: [6, 32]",
+     "a = MultiheadAttention(64, 8, kdim=32, vdim=32)(x, k, v)", "error", 0, 0,
+     "key's sequence and batch dims torch.Size([7, 1]) do not match value's torch.Size([6, 1])"},
+    {"input x: [10, 2, 64]\ninput k: [7, 2, 16]\ninput v: [7, 2, 16]",
+     "a = MultiheadAttention(64, 8, kdim=32, vdim=16)(x, k, v)", "error", 0, 0,
+     "expecting key weights shape of (64, 16), but got torch.Size([64, 32])"},
+    {"input x: [10, 2, 64]\ninput k: [7, 3, 64]", "a = MultiheadAttention(64, 8)(x, k, k)", "error",
+     0, 0, "shape '[7, 16, 8]' is invalid for input of size 1344"},
+    {"input x: [10, 2, 64]\ninput k: [7, 3, 64]",
+     "a = MultiheadAttention(64, 8, add_bias_kv=True)(x, k, k)", "error", 0, 0,
+     "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 2 for "
+     "tensor number 1 in the list."},
+    {"input x: [10, 2, 64]", "a = MultiheadAttention(64, 8)(x)", "error", 0, 0,
+     "MultiheadAttention.forward() missing 2 required positional arguments: 'key' and 'value'"},
+    {"input x: [10, 2, 64]", "a = MultiheadAttention(64, 7)(x, x, x)", "error", 0, 0,
+     "embed_dim must be divisible by num_heads"},
+    {"input x: [10, 2, 64]", "a = MultiheadAttention(64, 0)(x, x, x)", "error", 0, 0,
+     "integer division or modulo by zero"},
+    {"input x: [10, 2, 64]", "a = MultiheadAttention(64, -8)(x, x, x)", "error", 0, 0,
+     "invalid shape dimension -16"},
+};
+
+}  // namespace
+
+TEST_CASE("MultiheadAttention: shapes, parameters, MACs and errors as PyTorch's") {
+  for (const AttentionCase& c : kCases) {
+    std::string text = std::string("model M\n") + c.inputs + "\n" + c.layer + "\n";
+    CAPTURE(text);
+    LoadedModel m = check_ns(text);
+    if (std::string(c.shape) == "error") {
+      CHECK(m.exit != ExitCode::Ok);
+      if (*c.error) CHECK(first_error(m).message == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    const LayerInfo& a = m.analysis.layers.back();
+    CHECK(out_shape(m) == c.shape);
+    CHECK(a.params == c.params);
+    CHECK(a.macs == c.macs);
+  }
+}
+
+TEST_CASE("MultiheadAttention: PyTorch's parameters by name, and the help at the argument") {
+  LoadedModel m = check_ns(
+      "model M\ninput x: [B, 10, 64]\ninput k: [B, 7, 32]\ninput v: [B, 7, 16]\n"
+      "a = MultiheadAttention(64, 8, kdim=32, vdim=16, add_bias_kv=True, batch_first=True)"
+      "(x, k, v)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> names;
+  for (const ParamTensor& w : *m.analysis.layers[0].weights) names.emplace_back(w.name);
+  CHECK(names == std::vector<std::string>{"q_proj_weight", "k_proj_weight", "v_proj_weight",
+                                          "in_proj_bias", "bias_k", "bias_v", "out_proj.weight",
+                                          "out_proj.bias"});
+
+  m = check_ns("model M\ninput x: [10, 2, 32]\na = MultiheadAttention(64, 8)(x, x, x)\n");
+  CHECK(first_error(m).help == "a receives 32 features; use MultiheadAttention(32, 8)(x, x, x)");
+  m = check_ns("model M\ninput x: [10, 2, 64]\na = MultiheadAttention(64, 10)(x, x, x)\n");
+  CHECK(first_error(m).help ==
+        "use a num_heads that divides 64, e.g. MultiheadAttention(64, 8)(x, x, x)");
+}
+
+// One key: softmax gives it weight 1 for every query, so each output row is
+// out_proj(v_proj(value)), whatever the query: computed here from the executor's own weights.
+TEST_CASE("MultiheadAttention: the forward pass with one key is out_proj(v_proj(value))") {
+  ExecResult r = run_kept(
+      "model M\ninput x: [3, 16]\ninput k: [1, 8]\n"
+      "a = MultiheadAttention(16, 4, kdim=8, vdim=8)(x, k, k)\n");
+  auto find = [](const std::vector<std::pair<std::string, Tensor>>& v, const std::string& name) {
+    for (const auto& [n, t] : v)
+      if (n == name) return &t;
+    FAIL("no tensor " << name);
+    return static_cast<const Tensor*>(nullptr);
+  };
+  const Tensor& value = *find(r.inputs, "k");
+  const Tensor& wv = *find(r.weights, "a.v_proj_weight");
+  const Tensor& bias = *find(r.weights, "a.in_proj_bias");
+  const Tensor& wo = *find(r.weights, "a.out_proj.weight");
+  const Tensor& bo = *find(r.weights, "a.out_proj.bias");
+  const Tensor& out = *find(r.outputs, "a");
+  REQUIRE(out.shape == std::vector<int64_t>{3, 16});
+  std::vector<float> v(16);
+  for (int o = 0; o < 16; ++o) {
+    v[o] = bias.data[32 + o];
+    for (int i = 0; i < 8; ++i) v[o] += wv.data[o * 8 + i] * value.data[i];
+  }
+  for (int row = 0; row < 3; ++row) {
+    for (int o = 0; o < 16; ++o) {
+      float want = bo.data[o];
+      for (int i = 0; i < 16; ++i) want += wo.data[o * 16 + i] * v[i];
+      CHECK(out.data[row * 16 + o] == doctest::Approx(want).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("MultiheadAttention: the forward pass runs in every layout") {
+  for (const char* layer :
+       {"input x: [2, 5, 16]\na = MultiheadAttention(16, 4, batch_first=True)(x, x, x)",
+        "input x: [5, 2, 16]\ninput k: [3, 2, 8]\n"
+        "a = MultiheadAttention(16, 2, kdim=8, vdim=8, add_bias_kv=True, add_zero_attn=True)"
+        "(x, k, k)",
+        "input x: [5, 16]\na = MultiheadAttention(16, 1, bias=False)(x, x, x)"}) {
+    CAPTURE(layer);
+    ExecResult r = run_kept(std::string("model M\n") + layer + "\n");
+    CHECK(r.layers.back().actual == r.layers.back().expected);
+  }
+}
