@@ -6,6 +6,7 @@
 #include <string>
 
 #include "netshape/exec.hpp"
+#include "netshape/netshape.hpp"
 #include "test_helpers.hpp"
 
 using namespace netshape;
@@ -166,5 +167,70 @@ TEST_CASE("MultiheadAttention: the forward pass runs in every layout") {
     CAPTURE(layer);
     ExecResult r = run_kept(std::string("model M\n") + layer + "\n");
     CHECK(r.layers.back().actual == r.layers.back().expected);
+  }
+}
+
+namespace {
+
+const char* kAttentionPy = R"(import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim=32, heads=4):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.fc = nn.Linear(dim, 10)
+
+    def forward(self, x):
+CALL
+        return self.fc(y)
+)";
+
+LoadedModel read_block(const std::string& call) {
+  std::string text = kAttentionPy;
+  text.replace(text.find("CALL\n"), 5, call);
+  LoadOptions o;
+  o.input_dims = "2,6,32";
+  return analyze_text(text, "block.py", o);
+}
+
+}  // namespace
+
+TEST_CASE("MultiheadAttention in a .py forward: its call as PyTorch binds it, its weights refused") {
+  struct Case {
+    const char* call;
+    const char* error;  // "" when it reads: [2, 6, 10], 32*32*4 + 4*32 + 330 params
+  };
+  const Case cases[] = {
+      {"        y, _ = self.attn(x, x, x)\n", ""},
+      {"        y = self.attn(x, x, x, need_weights=False)[0]\n", ""},
+      {"        y, w = self.attn(query=x, key=x, value=x, need_weights=False)\n"
+       "        assert w is None\n",
+       ""},
+      {"        y = self.attn(x, x, x, None, False)[0]\n", ""},
+      {"        y, w = self.attn(x, x, x)\n        y = y * w.mean()\n",
+       "unsupported Python construct: the attention weights nn.MultiheadAttention returns"},
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6))[0]\n",
+       "unsupported Python construct: nn.MultiheadAttention's `attn_mask`"},
+      {"        y = self.attn(x, x)[0]\n",
+       "MultiheadAttention.forward() missing 1 required positional argument: 'value'"},
+      {"        y = self.attn(x, x, x, need_weight=False)[0]\n",
+       "MultiheadAttention.forward() got an unexpected keyword argument 'need_weight'"},
+      {"        y = self.attn(x, x, x, query=x)[0]\n",
+       "MultiheadAttention.forward() got multiple values for argument 'query'"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.call);
+    LoadedModel m = read_block(c.call);
+    if (*c.error) {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(first_error(m).message == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == "[2, 6, 10]");
+    CHECK(m.analysis.totals.params == 4 * 32 * 32 + 4 * 32 + 330);
+    CHECK(m.analysis.layers[0].name == "attn");
   }
 }
