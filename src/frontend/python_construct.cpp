@@ -776,9 +776,17 @@ class Construct {
                 "the model's own check fails for these arguments");
         }
         return Flow::Normal;
-      case Stmt::Kind::Raise:
-        raise(s.span, "the model raises an exception here for these arguments",
-              "check the constructor arguments");
+      case Stmt::Kind::Raise: {
+        // `raise ValueError("...")`: its message, as Python would print it
+        std::string why;
+        if (s.value && s.value->kind == Expr::Kind::Call && s.value->items.size() > 1 &&
+            s.value->keywords[0].empty()) {
+          PyValue text = eval(s.value->items[1], f);
+          if (text.is(Value::Kind::String)) why = text.data.s;
+        }
+        raise(s.span, why.empty() ? "the model raises an exception here for these arguments" : why,
+              "the model's own check fails here for these arguments");
+      }
       case Stmt::Kind::Del:
         for (const Expr& t :
              s.targets[0].kind == Expr::Kind::Tuple ? s.targets[0].items : s.targets)
@@ -2484,8 +2492,11 @@ class Construct {
     if (n.rfind("nn.init", 0) == 0 || n == "print") {
       return PyValue::none(at);
     }
-    if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos)
+    if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos) {
+      if (const Stmt* cls = L.torch_nn_class(n.substr(3)))  // nn.TransformerEncoderLayer, ...
+        return construct_user_module(*cls, args, call, f);
       return construct_layer(n.substr(3), args, call);
+    }
     if (auto v = torch_function(n, args, call)) return *v;
     if (auto v = number_builtin(n, args, at)) return *v;
     if (auto v = sequence_builtin(n, args, at)) return *v;

@@ -119,6 +119,47 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
   return -1;
 }
 
+extern const char* const kTorchNnPrelude;  // generated from torch_nn_prelude.py
+
+// The names of the prelude's classes, from its `class X(` lines: whether a name is one is
+// known without parsing the prelude, which is parsed only for a model that uses one.
+static const std::set<std::string>& prelude_class_names() {
+  static const std::set<std::string> names = [] {
+    std::set<std::string> out;
+    std::string_view text = kTorchNnPrelude;
+    for (size_t at = text.find("\nclass "); at != std::string_view::npos;
+         at = text.find("\nclass ", at + 1)) {
+      size_t begin = at + 7, end = text.find_first_of("(:", begin);
+      if (end != std::string_view::npos) out.emplace(text.substr(begin, end - begin));
+    }
+    return out;
+  }();
+  return names;
+}
+
+const py::Stmt* Lowerer::torch_nn_class(const std::string& name) {
+  if (!prelude_class_names().count(name)) return nullptr;
+  if (!prelude_read_) {
+    prelude_read_ = true;
+    auto owned =
+        std::make_shared<const SourceFile>("netshape/torch_nn_prelude.py", kTorchNnPrelude);
+    uint32_t index = static_cast<uint32_t>(files_.size());
+    owned_sources_.push_back(owned);
+    if (opts_.imported) opts_.imported->push_back(owned);
+    auto parsed = py::parse_module(*owned, diags_, index);
+    if (!parsed) return nullptr;  // never: the unit tests read it
+    owned_modules_.push_back(std::make_unique<py::Module>(std::move(*parsed)));
+    files_.push_back(PyFile{owned.get(), owned_modules_.back().get(), ""});
+    for (const Stmt& s : owned_modules_.back()->body) {
+      if (s.kind != Stmt::Kind::ClassDef) continue;
+      class_file_[&s] = index;
+      torch_nn_classes_.emplace(s.name, &s);  // not in classes_: the model's names stay its own
+    }
+  }
+  auto it = torch_nn_classes_.find(name);
+  return it == torch_nn_classes_.end() ? nullptr : it->second;
+}
+
 bool Lowerer::error(Span span, std::string message, std::string help) {
   diags_.error(span, std::move(message), std::move(help));
   return false;

@@ -173,6 +173,12 @@ class Lowerer {
   // read and parsed on first use: its index, -1 when no such file exists, -2 when it exists but
   // cannot be read (reported).
   int import_file(uint32_t from, const std::string& module, Span at);
+  // torch.nn's modules written in Python (torch_nn_prelude.py: TransformerEncoderLayer, ...): the
+  // class named `name`, the prelude read and parsed as a file of the model on first use; null
+  // for any other name.
+  const py::Stmt* torch_nn_class(const std::string& name);
+  std::map<std::string, const py::Stmt*> torch_nn_classes_;
+  bool prelude_read_ = false;
   const PythonOptions& opts_;
   Diagnostics& diags_;
   Program program_;

@@ -46,6 +46,12 @@ def torch_modules(file, selector, shape):
     module = gen_golden.load(os.path.join(PY_MODELS, file))
     model = getattr(module, selector)() if selector else module.model
     model.eval()
+    # In eval mode PyTorch runs a batch-first nn.TransformerEncoderLayer as one fused kernel, and
+    # its submodules' hooks never fire; in training mode it calls them, as netshape shows them
+    # (dropout changes values only).
+    for m in model.modules():
+        if isinstance(m, (torch.nn.TransformerEncoderLayer, torch.nn.TransformerDecoderLayer)):
+            m.train()
     seen = {}  # name -> [class, params, last output shape, MACs]
     called = set()
     running = []  # the modules whose forward is running, outermost first

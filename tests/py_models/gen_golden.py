@@ -23,6 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = [
     ("vit_tiny.py", "TinyViT", [2, 3, 32, 32]),
     ("vit_tiny.py", "perceiver_lite", [2, 3, 32, 32]),
+    ("transformer_layers.py", "SeriesClassifier", [4, 20, 8]),
+    ("transformer_layers.py", "Seq2Seq", [9, 3, 32]),
+    ("transformer_layers.py", "captioner", [2, 3, 32, 32]),
     ("cifar_resnet.py", "ResNet18", [1, 3, 32, 32]),
     ("vgg_cfg.py", "vgg11_bn", [2, 3, 32, 32]),
     ("vgg_cfg.py", "vgg_small", [2, 3, 32, 32]),
@@ -142,6 +145,12 @@ def golden(file, selector, shape):
     module = load(os.path.join(HERE, file))
     model = getattr(module, selector)() if selector else module.model
     model.eval()
+    # In eval mode PyTorch runs a batch-first nn.TransformerEncoderLayer as one fused kernel, and
+    # its submodules' hooks never fire; in training mode it calls them, as netshape shows them
+    # (dropout changes values only).
+    for m in model.modules():
+        if isinstance(m, (torch.nn.TransformerEncoderLayer, torch.nn.TransformerDecoderLayer)):
+            m.train()
     calls = {}
     for name, m in model.named_modules():
         container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))

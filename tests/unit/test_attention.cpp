@@ -6,6 +6,7 @@
 #include <string>
 
 #include "netshape/exec.hpp"
+#include "netshape/grouping.hpp"
 #include "netshape/netshape.hpp"
 #include "test_helpers.hpp"
 
@@ -197,7 +198,8 @@ LoadedModel read_block(const std::string& call) {
 
 }  // namespace
 
-TEST_CASE("MultiheadAttention in a .py forward: its call as PyTorch binds it, its weights refused") {
+TEST_CASE(
+    "MultiheadAttention in a .py forward: its call as PyTorch binds it, its weights refused") {
   struct Case {
     const char* call;
     const char* error;  // "" when it reads: [2, 6, 10], 32*32*4 + 4*32 + 330 params
@@ -233,4 +235,59 @@ TEST_CASE("MultiheadAttention in a .py forward: its call as PyTorch binds it, it
     CHECK(m.analysis.totals.params == 4 * 32 * 32 + 4 * 32 + 330);
     CHECK(m.analysis.layers[0].name == "attn");
   }
+}
+
+namespace {
+
+const char* kTransformerPy = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.t = nn.Transformer(d_model=32, nhead=4, num_encoder_layers=1, num_decoder_layers=1,
+                                dim_feedforward=64ARGS)
+
+    def forward(self, src):
+        return self.t(src, TGT)
+)";
+
+LoadedModel read_transformer(const std::string& args, const std::string& tgt,
+                             const std::string& heads = "nhead=4") {
+  std::string text = kTransformerPy;
+  text.replace(text.find("nhead=4"), 7, heads);
+  text.replace(text.find("ARGS"), 4, args);
+  text.replace(text.find("TGT"), 3, tgt);
+  LoadOptions o;
+  o.input_dims = "9,2,32";
+  return analyze_text(text, "seq.py", o);
+}
+
+}  // namespace
+
+// nn.Transformer and its layers are read from netshape's Python for them
+// (src/frontend/torch_nn_prelude.py): PyTorch 1.13's numbers (sum(p.numel()) of
+// nn.Transformer(32, 4, 1, 1, 64) and its output) and its errors.
+TEST_CASE("nn.Transformer: PyTorch's modules, parameters and errors, read from the prelude") {
+  LoadedModel m = read_transformer("", "src[:5]");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[5, 2, 32]");
+  CHECK(m.analysis.totals.params == 21504);
+  Grouping g = group_layers(m, 2);
+  std::vector<std::string> classes;
+  for (const ModuleRow& r : g.rows) classes.push_back(r.kind);
+  CHECK(std::find(classes.begin(), classes.end(), "TransformerEncoder") != classes.end());
+  CHECK(std::find(classes.begin(), classes.end(), "TransformerDecoder") != classes.end());
+
+  m = read_transformer("", "src[:5, :1]");
+  CHECK(first_error(m).message == "the batch number of src and tgt must be equal");
+  m = read_transformer(", activation='tanh'", "src[:5]");
+  CHECK(first_error(m).message == "activation should be relu/gelu, not tanh");
+  // an error inside the prelude shows its line, and the model's line that built the layer
+  m = read_transformer("", "src[:5]", "nhead=5");
+  CHECK(first_error(m).message == "embed_dim must be divisible by num_heads");
+  std::string shown = render_diagnostics(m);
+  CHECK(shown.find("netshape/torch_nn_prelude.py:") != std::string::npos);
+  CHECK(shown.find("seq.py:8:") != std::string::npos);
 }
