@@ -172,11 +172,12 @@ static std::optional<std::string> with_attention_inputs(const std::string& text)
   if (!prog || prog->statements.size() != 1 || prog->statements[0].inputs_explicit)
     return std::nullopt;
   auto widths = attention_widths(prog->statements[0]);
-  if (!widths) return std::nullopt;
-  size_t end = text.find_last_not_of(" \t\n;");
+  if (!widths || (*widths)[0] <= 0 || (*widths)[1] <= 0 || (*widths)[2] <= 0) return std::nullopt;
+  std::string call = text.substr(0, text.find('#'));  // `(query, ...)` goes before a comment
+  size_t end = call.find_last_not_of(" \t\n;");
   return fmt::format(
       "input query: [1, {}]\ninput key: [1, {}]\ninput value: [1, {}]\n{}(query, key, value)\n",
-      (*widths)[0], (*widths)[1], (*widths)[2], text.substr(0, end + 1));
+      (*widths)[0], (*widths)[1], (*widths)[2], call.substr(0, end + 1));
 }
 
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {

@@ -4591,6 +4591,7 @@ class Construct {
       case Family::layer_norm:
       case Family::group_norm:
       case Family::prelu:
+      case Family::attention:  // its projections, with or without biases
         return true;
       case Family::instance_norm: {  // InstanceNorm2d(num_features, eps, momentum, affine, ...)
         size_t position = 0;
@@ -4689,24 +4690,27 @@ class Construct {
     const std::string forward = "MultiheadAttention.forward()";
     std::array<const PyValue*, 7> bound{};
     std::array<Span, 7> spans{};
-    size_t positional = 0;
+    // Python reports an unknown keyword before too many positional arguments.
+    size_t positional = 0, given = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      given += k.empty() ? 1 : 0;
+      if (k.empty() || std::find(std::begin(kParams), std::end(kParams), k) != std::end(kParams))
+        continue;
+      raise(args.spans[i], fmt::format("{} got an unexpected keyword argument '{}'", forward, k),
+            "its arguments are query, key, value, need_weights and the masks");
+    }
     for (size_t i = 0; i < args.values.size(); ++i) {
       size_t slot = 0;
       if (args.keywords[i].empty()) {
         if (positional >= bound.size()) {
-          raise(args.spans[i], fmt::format("{} takes from 4 to 8 positional arguments but {} were "
-                                           "given",
-                                           forward, args.values.size() + 1));
+          raise(args.spans[i],
+                fmt::format("{} takes from 4 to 8 positional arguments but {} were given", forward,
+                            given + 1));
         }
         slot = positional++;
       } else {
         auto it = std::find(std::begin(kParams), std::end(kParams), args.keywords[i]);
-        if (it == std::end(kParams)) {
-          raise(
-              args.spans[i],
-              fmt::format("{} got an unexpected keyword argument '{}'", forward, args.keywords[i]),
-              "its arguments are query, key, value, need_weights and the masks");
-        }
         slot = static_cast<size_t>(it - std::begin(kParams));
         if (bound[slot]) {
           raise(args.spans[i],

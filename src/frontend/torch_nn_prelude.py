@@ -118,6 +118,8 @@ class TransformerEncoder(nn.Module):
         self.norm = norm
 
     def forward(self, src, mask=None, src_key_padding_mask=None):
+        if len(self.layers) == 0:  # PyTorch 1.13 reads its first layer before anything
+            raise IndexError("index 0 is out of range")
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask)

@@ -349,18 +349,19 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   auto attention = std::find_if(a.layers.begin(), a.layers.end(), [](const LayerInfo& l) {
     return op_info(l.op).family == Family::attention;
   });
-  if (attention != a.layers.end()) {
-    // Its backward keeps the projections, the attention weights and dropout's mask, which
-    // depend on PyTorch's path (the fused kernel or not): not counted rather than guessed.
-    m.saved_not_counted.message = fmt::format(
-        "`{}` (MultiheadAttention) keeps its projections and attention weights, which netshape "
-        "does not count",
-        attention->name);
-  } else if (program && program->unrowed_save_at.valid()) {
+  if (program && program->unrowed_save_at.valid()) {
     m.saved_not_counted.span = program->unrowed_save_at;
     m.saved_not_counted.message = "`" + program->unrowed_save_op +
                                   "` has no row of its own, and what its backward keeps is not "
                                   "known (an op in place)";
+  } else if (attention != a.layers.end()) {
+    // Its backward keeps the projections, the attention weights and dropout's mask, which
+    // depend on PyTorch's path (the fused kernel or not): not counted rather than guessed.
+    if (o.graph) m.saved_not_counted.span = o.graph->nodes[attention->node].statement->span;
+    m.saved_not_counted.message = fmt::format(
+        "`{}` (MultiheadAttention) keeps its projections and attention weights, which netshape "
+        "does not count",
+        attention->name);
   } else if (unknown) {
     m.saved_not_counted.message =
         "a layer keeps a tensor read through `.contiguous()`, which is a copy or the tensor "

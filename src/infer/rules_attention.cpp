@@ -33,17 +33,60 @@ struct Heads {
   bool packed() const { return kdim == embed && vdim == embed; }
 };
 
+// The weights PyTorch creates next, in order: a negative size is torch.empty's error; an
+// embed_dim of 0 is xavier_uniform_'s division by zero (fan_in + fan_out of a [0, 0] weight).
+bool check_weight_sizes(RuleContext& ctx, const Heads& h) {
+  int64_t e = h.embed;
+  auto negative = [&](const char* param, int64_t rows, int64_t cols) {
+    int64_t bad = rows < 0 ? rows : cols;
+    return ctx.fail_at(param,
+                       fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
+                                   bad, rows, cols),
+                       fmt::format("use a positive {}", param));
+  };
+  if (e < 0) return h.packed() ? negative("embed_dim", 3 * e, e) : negative("embed_dim", e, e);
+  if (h.kdim < 0) return negative("kdim", e, h.kdim);
+  if (h.vdim < 0) return negative("vdim", e, h.vdim);
+  if (e == 0) return ctx.fail_at("embed_dim", "float division by zero", "use embed_dim=1 or more");
+  return true;
+}
+
+// F.multi_head_attention_forward's view of the query, q.view(L, N * num_heads, head_dim), when
+// num_heads is negative (PyTorch builds such a layer): the message of its size inference.
+std::string query_view_error(int64_t len, int64_t batch, const Heads& h) {
+  int64_t rows = message_product({batch, h.heads}), head_dim = floor_divide(h.embed, h.heads);
+  bool inferred = false;
+  for (int64_t d : {len, rows, head_dim}) {
+    if (d == -1 && inferred) return "only one dimension can be inferred";
+    if (d == -1) inferred = true;
+    if (d < -1) return fmt::format("invalid shape dimension {}", d);
+  }
+  return fmt::format(
+      "cannot reshape tensor of 0 elements into shape [{}, {}, -1] because the unspecified "
+      "dimension size -1 can be any value and is ambiguous",
+      len, rows);
+}
+
 // The constructor's arguments, with its one check (`embed_dim must be divisible by num_heads`).
 std::optional<Heads> read_heads(RuleContext& ctx) {
   Heads h;
-  auto embed = ctx.int_arg("embed_dim", 0);
+  // `?`: the query's features (its last dim)
+  bool inferred = ctx.is_infer("embed_dim") && !ctx.in().empty() && !ctx.in()[0].empty();
+  auto embed = inferred ? ctx.size_or_inferred("embed_dim", ctx.in()[0].back())
+                        : ctx.int_arg("embed_dim", INT64_MIN);
+  // 3 * embed_dim (the packed weight's rows) must fit in int64, as PyTorch's sizes do
+  if (embed && (*embed > INT64_MAX / 4 || *embed < INT64_MIN / 4)) {
+    ctx.fail_overflow("embed_dim", "3 * embed_dim");
+    return std::nullopt;
+  }
   auto heads = embed ? ctx.int_arg("num_heads", INT64_MIN) : std::nullopt;
   if (!heads) return std::nullopt;
   if (*heads == 0) {
     ctx.fail_at("num_heads", "integer division or modulo by zero", "use num_heads=1 or more");
     return std::nullopt;
   }
-  if (floor_divide(*embed, *heads) * *heads != *embed) {
+  // (in 128 bits: a num_heads larger than embed_dim gives a quotient of -1 or 0)
+  if (static_cast<__int128>(floor_divide(*embed, *heads)) * *heads != *embed) {
     int64_t divisor = std::min(*heads, *embed);  // the most heads up to num_heads that divide
     while (divisor > 1 && *embed % divisor != 0) --divisor;
     ctx.fail_at(
@@ -56,7 +99,7 @@ std::optional<Heads> read_heads(RuleContext& ctx) {
   h.heads = *heads;
   auto dim_or_embed = [&](const char* param) -> std::optional<int64_t> {
     if (ctx.is_none(param)) return h.embed;
-    return ctx.int_arg(param, 0);
+    return ctx.int_arg(param, INT64_MIN);
   };
   auto kdim = dim_or_embed("kdim");
   auto vdim = kdim ? dim_or_embed("vdim") : std::nullopt;
@@ -72,6 +115,7 @@ std::optional<Heads> read_heads(RuleContext& ctx) {
   h.bias_kv = *bias_kv;
   h.zero_attn = *zero_attn;
   h.batch_first = *batch_first;
+  if (!check_weight_sizes(ctx, h)) return std::nullopt;
   return h;
 }
 
@@ -150,6 +194,14 @@ bool infer_attention(RuleContext& ctx) {
   if (!batched)  // F.multi_head_attention_forward works on [L, 1, E]
     for (Shape* s : {&q, &k, &v}) s->insert(s->begin() + 1, fixed(1));
   const Dim &len = q[0], &batch = q[1], &embed = q[2], &src = k[0];
+  if (len.symbolic() || src.symbolic()) {
+    // The products grow with L * S: counted with a symbol as 1, "per sample" would be wrong.
+    return ctx.fail_input_unsupported(
+        fmt::format("MultiheadAttention reads dim 0 of {} as its sequence, not a batch: netshape "
+                    "counts it per sample only with the batch symbolic",
+                    to_string(len.symbolic() ? ctx.in()[0] : ctx.in()[1])),
+        "give the sequence length as a number, or put the batch first with batch_first=True");
+  }
   if (embed.symbolic() || embed.value != h->embed) {
     return ctx.fail_at("embed_dim",
                        fmt::format("was expecting embedding dimension of {}, but got {}", h->embed,
@@ -189,23 +241,26 @@ bool infer_attention(RuleContext& ctx) {
                                      ctx.call_with(param, to_string(dim))));
     }
   }
-  if (!(k[1] == batch)) {
-    std::string message =
-        h->bias_kv
-            ? fmt::format(
-                  "Sizes of tensors must match except in dimension 0. Expected size {} "
-                  "but got size {} for tensor number 1 in the list.",
-                  to_string(k[1]), to_string(batch))
-            : fmt::format("shape '[{}, {}, {}]' is invalid for input of size {}", counted(src),
-                          message_product({counted(batch), h->heads}), h->embed / h->heads,
-                          message_product({counted(src), counted(k[1]), h->embed}));
-    return ctx.fail_input(message, "query, key and value need the same batch");
+  // In PyTorch's order: add_bias_kv's cat of the keys, the view of the query, that of the keys.
+  std::string batch_help = "query, key and value need the same batch";
+  if (!(k[1] == batch) && h->bias_kv) {
+    return ctx.fail_input(fmt::format("Sizes of tensors must match except in dimension 0. "
+                                      "Expected size {} but got size {} for tensor number 1 in "
+                                      "the list.",
+                                      to_string(k[1]), to_string(batch)),
+                          batch_help);
   }
-  if (h->heads < 0)  // PyTorch builds it; its forward's view of the query fails
-    return ctx.fail_at(
-        "num_heads",
-        fmt::format("invalid shape dimension {}", message_product({counted(batch), h->heads})),
-        "use a positive num_heads");
+  if (h->heads < 0) {  // PyTorch builds it; its forward's view of the query fails
+    return ctx.fail_at("num_heads", query_view_error(counted(len), counted(batch), *h),
+                       "use a positive num_heads");
+  }
+  if (!(k[1] == batch)) {
+    return ctx.fail_input(
+        fmt::format("shape '[{}, {}, {}]' is invalid for input of size {}", counted(src),
+                    message_product({counted(batch), h->heads}), h->embed / h->heads,
+                    message_product({counted(src), counted(k[1]), h->embed})),
+        batch_help);
+  }
   Shape out = batched ? Shape{len, batch, embed} : Shape{len, embed};
   if (h->batch_first && batched) std::swap(out[0], out[1]);
   ctx.set_output(out);

@@ -84,6 +84,20 @@ const AttentionCase kCases[] = {
      "integer division or modulo by zero"},
     {"input x: [10, 2, 64]", "a = MultiheadAttention(64, -8)(x, x, x)", "error", 0, 0,
      "invalid shape dimension -16"},
+    {"input x: [3, 1, 8]", "a = MultiheadAttention(8, -1)(x, x, x)", "error", 0, 0,
+     "invalid shape dimension -8"},
+    {"input x: [3, 2, 8]\ninput k: [3, 3, 8]", "a = MultiheadAttention(8, -2)(x, k, k)", "error", 0,
+     0, "invalid shape dimension -4"},  // the query's view comes before the keys'
+    {"input x: [3, 2, 8]", "a = MultiheadAttention(-8, 2)(x, x, x)", "error", 0, 0,
+     "Trying to create tensor with negative dimension -24: [-24, -8]"},
+    {"input x: [3, 2, 8]", "a = MultiheadAttention(0, 1)(x, x, x)", "error", 0, 0,
+     "float division by zero"},
+    {"input x: [3, 2, 8]", "a = MultiheadAttention(?, 2)(x, x, x)", "[3, 2, 8]", 4 * 8 * 8 + 4 * 8,
+     2 * (3 * 64 * 3 + 2 * 3 * 3 * 8 + 3 * 64), ""},
+    // netshape's own limit: a symbolic sequence would make "per sample" MACs wrong
+    {"input x: [B, 10, 64]", "a = MultiheadAttention(64, 8)(x, x, x)", "error", 0, 0,
+     "MultiheadAttention reads dim 0 of [B, 10, 64] as its sequence, not a batch: netshape counts "
+     "it per sample only with the batch symbolic"},
 };
 
 }  // namespace
@@ -221,6 +235,13 @@ TEST_CASE(
        "MultiheadAttention.forward() got an unexpected keyword argument 'need_weight'"},
       {"        y = self.attn(x, x, x, query=x)[0]\n",
        "MultiheadAttention.forward() got multiple values for argument 'query'"},
+      {"        y = self.attn(x, x, x, None, True, None, True, 5, foo=1)[0]\n",
+       "MultiheadAttention.forward() got an unexpected keyword argument 'foo'"},
+      {"        y = self.attn(x, x, x, None, True, None, True, 5)[0]\n",
+       "MultiheadAttention.forward() takes from 4 to 8 positional arguments but 9 were given"},
+      {"        y = nn.MultiheadAttention(32, 4)(x, x, x)[0]\n",
+       "`this layer` has weights but is not a registered submodule: "
+       "model.parameters() does not count them, and an optimizer would never train them"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.call);
@@ -279,6 +300,16 @@ TEST_CASE("nn.Transformer: PyTorch's modules, parameters and errors, read from t
   for (const ModuleRow& r : g.rows) classes.push_back(r.kind);
   CHECK(std::find(classes.begin(), classes.end(), "TransformerEncoder") != classes.end());
   CHECK(std::find(classes.begin(), classes.end(), "TransformerDecoder") != classes.end());
+
+  // an nn.MultiheadAttention forward never applies counts in the total (PyTorch: 21504 + 288)
+  std::string unused = kTransformerPy;
+  unused.replace(unused.find("ARGS)"), 5, ")\n        self.unused = nn.MultiheadAttention(8, 2)");
+  unused.replace(unused.find("TGT"), 3, "src[:5]");
+  LoadOptions o;
+  o.input_dims = "9,2,32";
+  m = analyze_text(unused, "seq.py", o);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 21504 + 288);
 
   m = read_transformer("", "src[:5, :1]");
   CHECK(first_error(m).message == "the batch number of src and tgt must be equal");
