@@ -248,26 +248,19 @@ std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer) {
   return std::array<int64_t, 3>{embed->i, width("kdim"), width("vdim")};
 }
 
-// nn.MultiheadAttention alone: applied to a query, key and value of its widths, [1, width] each.
-static std::optional<Totals> attention_totals(const Statement& layer,
-                                              const std::array<int64_t, 3>& widths) {
-  Program p;
-  p.model_name = layer.name;
+// The totals of `layer` applied alone to the inputs `p` declares (all of them, in order);
+// nullopt when it fails on them.
+static std::optional<Totals> totals_alone(Program p, const Statement& layer) {
   Statement alone = layer;
   alone.inputs.clear();
   alone.input_spans.clear();
-  const char* names[] = {"query", "key", "value"};
-  for (size_t i = 0; i < 3; ++i) {
-    InputDecl in;
-    in.name = names[i];
-    in.dims = {InputDim{1, "", layer.span}, InputDim{widths[i], "", layer.span}};
-    in.span = layer.span;
-    p.inputs.push_back(std::move(in));
-    alone.inputs.push_back(names[i]);
+  for (const InputDecl& in : p.inputs) {
+    alone.inputs.push_back(in.name);
     alone.input_spans.push_back(layer.span);
   }
   alone.inputs_explicit = true;
   alone.module = -1;
+  p.model_name = layer.name;
   p.statements = {alone};
   Diagnostics diags;
   Graph g = lower(std::move(p));
@@ -276,22 +269,29 @@ static std::optional<Totals> attention_totals(const Statement& layer,
   return std::nullopt;
 }
 
+// nn.MultiheadAttention alone: applied to a query, key and value of its widths, [1, width] each.
+static std::optional<Totals> attention_totals(const Statement& layer,
+                                              const std::array<int64_t, 3>& widths) {
+  Program p;
+  const char* names[] = {"query", "key", "value"};
+  for (size_t i = 0; i < 3; ++i) {
+    InputDecl in;
+    in.name = names[i];
+    in.dims = {InputDim{1, "", layer.span}, InputDim{widths[i], "", layer.span}};
+    in.span = layer.span;
+    p.inputs.push_back(std::move(in));
+  }
+  return totals_alone(std::move(p), layer);
+}
+
 // The parameters of one layer alone, with the first input it accepts; nullopt when none fits.
 static std::optional<Totals> layer_totals(const Statement& layer) {
   if (auto widths = attention_widths(layer)) return attention_totals(layer, *widths);
   for (const std::string& dims : inputs_that_fit(layer)) {
     Program p;
-    p.model_name = layer.name;
     Diagnostics diags;
     if (!apply_input_override(p, dims, diags)) continue;
-    Statement alone = layer;
-    alone.inputs = {p.inputs[0].name};
-    alone.inputs_explicit = true;
-    alone.module = -1;
-    p.statements = {alone};
-    Graph g = lower(std::move(p));
-    Analysis a = analyze(g, diags, AnalyzeOptions{});
-    if (a.ok && !diags.has_errors()) return a.totals;
+    if (auto totals = totals_alone(std::move(p), layer)) return totals;
   }
   return std::nullopt;
 }

@@ -4675,6 +4675,17 @@ class Construct {
     return p;
   }
 
+  // The module a call in forward applies, named for its row: the n-th call of `name` is
+  // `name_n` (n > 1).
+  PyValue applied_call(const PyValue& callee) {
+    PyValue applied = canonical(callee);
+    if (!applied.name.empty()) {
+      int count = ++applied_[applied.name];
+      if (count > 1) applied.name += "_" + std::to_string(count);
+    }
+    return applied;
+  }
+
   // `self.attn(q, k, v, need_weights=False)`: nn.MultiheadAttention's forward(query, key, value,
   // key_padding_mask=None, need_weights=True, attn_mask=None, average_attn_weights=True) returns
   // (output, attention weights). The output is the layer's row; the weights (None with
@@ -4746,11 +4757,7 @@ class Construct {
     }
     bool weights = !bound[4] || bool_of(*bound[4], spans[4]);
     if (bound[6]) bool_of(*bound[6], spans[6]);  // a bool, as PyTorch's `if` reads it
-    PyValue applied = canonical(callee);
-    if (!applied.name.empty()) {
-      int count = ++applied_[applied.name];
-      if (count > 1) applied.name += "_" + std::to_string(count);
-    }
+    PyValue applied = applied_call(callee);
     PyValue out = call_module(applied, inputs, call.span, module_);
     PyValue second = PyValue::none(call.span);
     if (weights) {
@@ -4793,11 +4800,7 @@ class Construct {
       raise(call.span, "`" + path + "` is called without a tensor", "call it as `" + path + "(x)`");
     }
     if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
-    PyValue applied = canonical(callee);
-    if (!applied.name.empty()) {
-      int count = ++applied_[applied.name];
-      if (count > 1) applied.name += "_" + std::to_string(count);
-    }
+    PyValue applied = applied_call(callee);
     return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
   }
 
