@@ -83,6 +83,12 @@ struct Attrs {
   bool batch_first = false;
   bool add_zero_attn = false;
 
+  // einsum: the loops of its sum, one per label and per dim of `...`, the output's first (in its
+  // order), then the summed ones; each operand's dims as loop numbers (a label repeated in one
+  // operand names one loop twice: its diagonal)
+  int64_t loops = 0, output_loops = 0;
+  std::vector<AttrInts> operand_loops;
+
   // interpolate
   InterpolateMode mode = InterpolateMode::nearest;
   AttrInts size;                               // the output's spatial size

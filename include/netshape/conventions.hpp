@@ -37,6 +37,10 @@ std::string count_label(Convention c);
 
 // One layer's count under a convention; nullopt when the layer failed or the count overflows.
 std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c);
+// nn.MultiheadAttention and einsum: what each other tool counts depends on the path PyTorch
+// takes (the fused kernel in eval mode, traced aten ops, the module's own hook, opt_einsum), so
+// only netshape's convention counts them; the others show "-".
+bool counted_by_netshape_only(const LayerInfo& layer);
 
 // The op kind a layer's count is reported under when conventions are compared ("BatchNorm",
 // "ReLU", "pooling", "convolution", ...).

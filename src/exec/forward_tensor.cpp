@@ -335,3 +335,58 @@ void forward_source(ForwardCtx& ctx) {
 }
 
 }  // namespace netshape
+
+namespace netshape {
+
+// einsum: out[output loops] = sum over the summed loops of the product of the operands, each read
+// at its dims' loops (a size-1 dim at 0: broadcast; a loop named twice: the diagonal). The loops,
+// and which dims read them, are inference's (Attrs::operand_loops).
+void forward_einsum(ForwardCtx& ctx) {
+  const Attrs& a = *ctx.layer.attrs;
+  if (a.operand_loops.size() != ctx.in.size()) throw ForwardError("einsum: operands changed");
+  auto loops = static_cast<size_t>(a.loops);
+  std::vector<int64_t> size(loops, 1);
+  for (size_t i = 0; i < ctx.in.size(); ++i) {
+    const std::vector<int64_t>& s = ctx.in[i]->shape;
+    if (s.size() != a.operand_loops[i].size()) throw ForwardError("einsum: an operand's rank");
+    for (size_t d = 0; d < s.size(); ++d) {
+      int64_t& loop = size[static_cast<size_t>(a.operand_loops[i][d])];
+      if (s[d] != 1) loop = s[d];
+    }
+  }
+  std::vector<int64_t> out_shape(size.begin(), size.begin() + a.output_loops);
+  ctx.out = ctx.zeros(out_shape);
+  if (ctx.out.data.empty()) return;
+  // Each operand's stride per loop (0 where it does not read the loop, or reads it broadcast).
+  std::vector<std::vector<int64_t>> stride(ctx.in.size(), std::vector<int64_t>(loops, 0));
+  for (size_t i = 0; i < ctx.in.size(); ++i) {
+    std::vector<int64_t> st = strides_of(ctx.in[i]->shape);
+    for (size_t d = 0; d < st.size(); ++d)
+      if (ctx.in[i]->shape[d] != 1) stride[i][static_cast<size_t>(a.operand_loops[i][d])] += st[d];
+  }
+  std::vector<int64_t> out_stride = strides_of(out_shape);
+  out_stride.resize(loops, 0);  // the summed loops write to one place
+  for (int64_t s : size)
+    if (s == 0) return;  // nothing summed: zeros
+  std::vector<int64_t> idx(loops, 0);
+  std::vector<int64_t> offset(ctx.in.size(), 0);
+  int64_t out_offset = 0;
+  while (true) {
+    float product = 1.0f;
+    for (size_t i = 0; i < ctx.in.size(); ++i)
+      product *= ctx.in[i]->data[static_cast<size_t>(offset[i])];
+    ctx.out.data[static_cast<size_t>(out_offset)] += product;
+    size_t l = loops;
+    while (l-- > 0) {  // the odometer: the last loop turns fastest
+      for (size_t i = 0; i < ctx.in.size(); ++i) offset[i] += stride[i][l];
+      out_offset += out_stride[l];
+      if (++idx[l] < size[l]) break;
+      for (size_t i = 0; i < ctx.in.size(); ++i) offset[i] -= stride[i][l] * size[l];
+      out_offset -= out_stride[l] * size[l];
+      idx[l] = 0;
+    }
+    if (l == static_cast<size_t>(-1)) return;
+  }
+}
+
+}  // namespace netshape

@@ -658,6 +658,33 @@ class Parser {
     st.op_span = call.op_span;
     st.args = std::move(call.args);
     st.inputs_explicit = applied;
+    std::vector<OutputDecl> einsum_operands;
+    if (!applied && einsum_operands_of(st, einsum_operands)) {
+      st.inputs_explicit = true;
+      return fill_layer_inputs(st, targets, einsum_operands);
+    }
+    return fill_layer_inputs(st, targets, tensors);
+  }
+
+  // `einsum('ij,jk->ik', a, b)` takes its equation first and its operands after it, as
+  // torch.einsum does: those (names written after the equation) are its inputs. False for every
+  // other call, and for an einsum of the previous output alone (`einsum('ij->ji')`).
+  static bool einsum_operands_of(Statement& st, std::vector<OutputDecl>& operands) {
+    if (st.op != "einsum" || st.args.size() < 2 || !st.args[0].keyword.empty()) return false;
+    size_t end = 1;
+    while (end < st.args.size() && st.args[end].keyword.empty() &&
+           st.args[end].value.kind == Value::Kind::Ident)
+      ++end;
+    if (end == 1) return false;
+    for (size_t i = 1; i < end; ++i)
+      operands.push_back(OutputDecl{st.args[i].value.s, st.args[i].value.span});
+    st.args.erase(st.args.begin() + 1, st.args.begin() + static_cast<std::ptrdiff_t>(end));
+    return true;
+  }
+
+  // The statement's name and inputs.
+  bool fill_layer_inputs(Statement& st, const std::vector<OutputDecl>& targets,
+                         const std::vector<OutputDecl>& tensors) {
     std::string local;
     if (!targets.empty()) {
       local = targets[0].name;

@@ -227,6 +227,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"stack", true, false, false},
     {"matmul", true, false, true},
     {"bmm", true, false, true},
+    {"einsum", true, false, false},
     {"parameter", false, false, false},
     {"zeros", true, false, false},
     {"ones", true, false, false},
@@ -2682,6 +2683,32 @@ class Construct {
     return std::nullopt;
   }
 
+  // map(fn, a, b, ...): fn of the items at each position, up to the shortest iterable, all called
+  // at once (as unpacking `q, k, v = map(...)` consumes them), as a list (as zip's is).
+  PyValue map_builtin(Args& args, const Expr& call, Frame& f) {
+    for (const std::string& k : args.keywords)
+      if (!k.empty()) raise(call.span, "map() takes no keyword arguments");
+    if (args.values.size() < 2) raise(call.span, "map() must have at least two arguments.");
+    std::vector<PyList> lists;
+    size_t shortest = SIZE_MAX;
+    for (size_t i = 1; i < args.values.size(); ++i) {
+      lists.push_back(iterate(args.values[i], call.span));
+      shortest = std::min(shortest, lists.back().size());
+    }
+    PyList out;
+    for (size_t k = 0; k < shortest; ++k) {
+      Args one;
+      for (const PyList& l : lists) {
+        one.values.push_back(l[k]);
+        one.keywords.emplace_back();
+        one.spans.push_back(call.span);
+        one.exprs.push_back(&call);
+      }
+      out.push_back(call_value(args.values[0], one, call, f));
+    }
+    return make_list(std::move(out));
+  }
+
   // isinstance, getattr and kin, functools.partial, typing, copy, super.
   std::optional<PyValue> object_builtin(const std::string& n, Args& args, const Expr& call,
                                         Frame& f) {
@@ -2691,6 +2718,7 @@ class Construct {
       return args.values[i];
     };
     if (n == "isinstance") return data_bool(is_instance(arg(0), arg(1), at), at);
+    if (n == "map") return map_builtin(args, call, f);
     if (n == "hasattr" || n == "getattr") return attribute_by_name(n, args, call, f);
     if (n == "delattr") {
       delete_attribute(arg(0), text_of(arg(1)), at);
@@ -5029,6 +5057,7 @@ class Construct {
         unsupported_here(args.spans[i], "this norm (`p=" + text_of(args.values[i]) + "`)",
                          "netshape follows vector norms (p a number, inf, or 'fro')");
     if (std::optional<PyValue> like = made_like(op, self, args, call)) return *like;
+    if (op == "einsum") einsum_call_form(args, call.span);
     Statement st;
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
@@ -5087,6 +5116,19 @@ class Construct {
     }
     if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
     return emitted(std::move(st), call.span);
+  }
+
+  // torch.einsum's wrapper (torch/functional.py) before the op: at least an equation and an
+  // operand; the sublist format (`einsum(a, [0, 1], b, [1, 2])`) is not followed.
+  static void einsum_call_form(const Args& args, Span at) {
+    if (args.values.size() < 2)
+      raise(at,
+            "einsum(): must specify the equation string and at least one operand, or at least "
+            "one operand and its subscripts list",
+            "pass the operands after the equation: `torch.einsum('ij,jk->ik', a, b)`");
+    if (args.values[0].kind == PyValue::Kind::Tensor)
+      unsupported_here(at, "einsum's sublist format (`einsum(a, [0, 1], b, [1, 2])`)",
+                       "write the equation as a string: `torch.einsum('ij,jk->ik', a, b)`");
   }
 
   // `x.add(1)`, `torch.mul(x, 0.5)`, `x.div_(255)`: arithmetic of one tensor and a number keeps

@@ -473,11 +473,7 @@ std::string count_label(Convention c) {
 
 std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c) {
   if (!layer.output) return std::nullopt;
-  // nn.MultiheadAttention: what each tool sees depends on the path PyTorch takes (the fused
-  // kernel in eval mode, traced aten ops, or the module's own hook): not counted ("-") rather
-  // than guessed.
-  if (c != Convention::netshape && op_info(layer.op).family == Family::attention)
-    return std::nullopt;
+  if (c != Convention::netshape && counted_by_netshape_only(layer)) return std::nullopt;
   Facts f(a, layer);
   switch (c) {
     case Convention::netshape:
@@ -496,6 +492,11 @@ std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Co
   return std::nullopt;
 }
 
+bool counted_by_netshape_only(const LayerInfo& layer) {
+  Family f = op_info(layer.op).family;
+  return f == Family::attention || f == Family::einsum;
+}
+
 std::string_view count_category(const LayerInfo& layer) {
   const OpInfo& op = op_info(layer.op);
   switch (op.family) {
@@ -510,6 +511,8 @@ std::string_view count_category(const LayerInfo& layer) {
     case Family::matmul:
     case Family::bmm:
       return "matmul";
+    case Family::einsum:
+      return "einsum";
     case Family::batch_norm:
       return "BatchNorm";
     case Family::instance_norm:

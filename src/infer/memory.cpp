@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "netshape/checked.hpp"
+#include "netshape/conventions.hpp"
 #include "netshape/op_table.hpp"
 
 namespace netshape {
@@ -346,22 +347,27 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   m.saved_for_backward_bytes = *saved;
   const Program* program = o.graph ? &o.graph->program() : nullptr;
   if (program) m.eval_branches_at = program->training_read_at;
-  auto attention = std::find_if(a.layers.begin(), a.layers.end(), [](const LayerInfo& l) {
-    return op_info(l.op).family == Family::attention;
-  });
+  auto uncounted = std::find_if(a.layers.begin(), a.layers.end(), counted_by_netshape_only);
   if (program && program->unrowed_save_at.valid()) {
     m.saved_not_counted.span = program->unrowed_save_at;
     m.saved_not_counted.message = "`" + program->unrowed_save_op +
                                   "` has no row of its own, and what its backward keeps is not "
                                   "known (an op in place)";
-  } else if (attention != a.layers.end()) {
-    // Its backward keeps the projections, the attention weights and dropout's mask, which
-    // depend on PyTorch's path (the fused kernel or not): not counted rather than guessed.
-    if (o.graph) m.saved_not_counted.span = o.graph->nodes[attention->node].statement->span;
-    m.saved_not_counted.message = fmt::format(
-        "`{}` (MultiheadAttention) keeps its projections and attention weights, which netshape "
-        "does not count",
-        attention->name);
+  } else if (uncounted != a.layers.end()) {
+    // MultiheadAttention's backward keeps the projections, the attention weights and dropout's
+    // mask, which depend on PyTorch's path (the fused kernel or not); einsum's the operands as
+    // its bmm reads them (copies or views, by their layout): not counted rather than guessed.
+    if (o.graph) m.saved_not_counted.span = o.graph->nodes[uncounted->node].statement->span;
+    bool attention = op_info(uncounted->op).family == Family::attention;
+    m.saved_not_counted.message =
+        attention ? fmt::format(
+                        "`{}` (MultiheadAttention) keeps its projections and attention "
+                        "weights, which netshape does not count",
+                        uncounted->name)
+                  : fmt::format(
+                        "`{}` (einsum) keeps its operands as its matrix product reads "
+                        "them, which netshape does not count",
+                        uncounted->name);
   } else if (unknown) {
     m.saved_not_counted.message =
         "a layer keeps a tensor read through `.contiguous()`, which is a copy or the tensor "

@@ -312,16 +312,15 @@ bool shows(const std::vector<ColumnId>& cols, ColumnId id) {
 std::string footer(const Analysis& a, const TableOptions& o, const Counts& counts) {
   if (!a.ok) return "\n(stopped at the first error)\n";
   std::string out = footer_head(a);
-  // Only netshape counts nn.MultiheadAttention (docs/counting.md): without it the total is unknown.
-  bool attention = std::any_of(a.layers.begin(), a.layers.end(), [](const LayerInfo& l) {
-    return op_info(l.op).family == Family::attention;
-  });
+  // Only netshape counts nn.MultiheadAttention and einsum (docs/counting.md): without them the
+  // total is unknown.
+  auto uncounted = std::find_if(a.layers.begin(), a.layers.end(), counted_by_netshape_only);
   auto total_line = [&](Convention c, const std::optional<int64_t>& total) {
     if (total) return fmt::format("{}: {}{}\n", count_label(c), with_commas(*total), per_sample(a));
-    return fmt::format("{}: - ({})\n", count_label(c),
-                       attention && c != Convention::netshape
-                           ? "this convention's count of MultiheadAttention is not known"
-                           : "the count does not fit in 64 bits");
+    if (uncounted != a.layers.end() && c != Convention::netshape)
+      return fmt::format("{}: - (this convention's count of {} is not known)\n", count_label(c),
+                         op_info(uncounted->op).name);
+    return fmt::format("{}: - (the count does not fit in 64 bits)\n", count_label(c));
   };
   out += total_line(o.convention, counts.chosen.total);
   if (shows(o.columns, ColumnId::flops) && o.convention != Convention::flops)

@@ -22,6 +22,7 @@ import re
 import sys
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -229,6 +230,28 @@ def count_function_macs(op, in_shapes, out_shape):
     return 0
 
 
+class BmmMacs(TorchDispatchMode):
+    """The MACs of the aten::bmm calls PyTorch makes (torch.einsum runs one for two operands with
+    a label summed in both, and multiplies elementwise otherwise): b * n * k * p each."""
+
+    def __init__(self):
+        super().__init__()
+        self.macs = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func is torch.ops.aten.bmm.default:
+            (b, n, k), p = args[0].shape, args[1].shape[-1]
+            self.macs += b * n * k * p
+        return func(*args, **(kwargs or {}))
+
+
+def run_einsum(equation, xs):
+    """torch.einsum's output, and the MACs of the products PyTorch ran for it."""
+    with BmmMacs() as counter:
+        out = torch.einsum(equation, *xs)
+    return out, counter.macs
+
+
 # ---------------------------------------------------------------- `?` inference for modules
 def infer_value(param, op, x):
     shape = list(x.shape)
@@ -341,6 +364,10 @@ def run_model(path):
                         inputs = [t.name for t in seq if isinstance(t, TensorRef)] or [prev]
                         entry["inputs"] = inputs
                         out = getattr(torch, op)([tensors[n] for n in inputs], *args[1:], **kwargs)
+                    elif op == "einsum":  # einsum(equation, a, b): the operands after the equation
+                        inputs = [t.name for t in args[1:] if isinstance(t, TensorRef)] or [prev]
+                        entry["inputs"] = inputs
+                        out, entry["macs"] = run_einsum(args[0], [tensors[n] for n in inputs])
                     else:
                         lead = 0
                         while lead < len(args) and isinstance(args[lead], TensorRef):

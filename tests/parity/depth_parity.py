@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.dont_write_bytecode = True  # importing the corpus leaves no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -89,6 +90,28 @@ def attention_macs(query, key, value, embed_dim, num_heads, in_proj_weight, in_p
                     + 2 * length * attended * e + length * e * e)
 
 
+class BmmMacs(TorchDispatchMode):
+    """Adds up b * n * k * p of every aten::bmm call made while it is on."""
+
+    def __init__(self):
+        super().__init__()
+        self.macs = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func is torch.ops.aten.bmm.default:
+            (b, n, k), p = args[0].shape, args[1].shape[-1]
+            self.macs += b * n * k * p
+        return func(*args, **(kwargs or {}))
+
+
+def einsum_macs(equation, operands):
+    """The MACs of torch.einsum as PyTorch runs it: its aten::bmm calls, traced (it multiplies
+    elementwise, no MACs, when no label is summed in both operands)."""
+    with BmmMacs() as counter:
+        torch.einsum(equation, *operands)
+    return counter.macs
+
+
 class MatmulMacs(torch.overrides.TorchFunctionMode):
     """Credits the MACs of `a @ b`, torch.matmul and torch.bmm (prod(out) * k, docs/counting.md)
     to every module whose forward is running: they are functional, so no module hook sees them."""
@@ -108,6 +131,9 @@ class MatmulMacs(torch.overrides.TorchFunctionMode):
         # inside this call, where the mode is off) count by docs/counting.md's rule.
         elif func is torch.nn.functional.multi_head_attention_forward:
             macs = attention_macs(*args)
+        # torch.einsum: the products of the aten::bmm calls it makes (run again, traced).
+        elif func is torch.einsum:
+            macs = einsum_macs(args[0], args[1:])
         for caller in set(self.running) if macs else ():
             self.seen[caller][3] += macs
         return out

@@ -110,6 +110,9 @@ def make_layer(st, tensors, prev):
         rest = args[1:]
         join = getattr(torch, op)
         return inputs, (lambda xs: join(list(xs), *rest, **kwargs)), None
+    if op == "einsum":  # einsum(equation, a, b): the operands after the equation
+        inputs = [t.name for t in args[1:] if isinstance(t, gg.TensorRef)] or [prev]
+        return inputs, (lambda xs: torch.einsum(args[0], *xs)), None
     lead = 0
     while lead < len(args) and isinstance(args[lead], gg.TensorRef):
         lead += 1

@@ -40,7 +40,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"upscale_factor", "3"},
                                                      {"downscale_factor", "3"},
                                                      {"embed_dim", "8"},
-                                                     {"num_heads", "2"}};
+                                                     {"num_heads", "2"},
+                                                     {"equation", "'...->...'"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {
@@ -81,9 +82,9 @@ const std::map<std::string, int64_t> kParams = {
     {"LayerNorm", 16},
     {"GroupNorm", 8},
     {"Linear", 8 * 4 + 4},
-    {"PReLU", 1},  // one slope unless num_parameters= says more
+    {"PReLU", 1},                               // one slope unless num_parameters= says more
     {"MultiheadAttention", 4 * 8 * 8 + 4 * 8},  // in_proj 3E*E + 3E, out_proj E*E + E
-    {"parameter", 768}};  // nn.Parameter(zeros(1, 1, 768))
+    {"parameter", 768}};                        // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {
   std::string name(op.name);
