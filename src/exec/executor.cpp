@@ -296,6 +296,22 @@ Checked pooling_taps(const Analysis& a, const LayerInfo& l) {
   return taps;
 }
 
+// The products einsum's forward computes: one per point of all its loops (summed or not, the
+// reference runs them all), the loops' sizes read off its inputs at the run's batch.
+Checked einsum_products(const Analysis& a, const LayerInfo& l, int64_t batch) {
+  const Attrs& attrs = *l.attrs;
+  std::vector<int64_t> size(static_cast<size_t>(attrs.loops), 1);
+  for (size_t i = 0; i < l.input_ids.size() && i < attrs.operand_loops.size(); ++i) {
+    auto dims = bind_batch(a.shape_of(l.input_ids[i]), batch);
+    if (!dims) return Checked::overflowed();
+    for (size_t d = 0; d < dims->size() && d < attrs.operand_loops[i].size(); ++d)
+      if ((*dims)[d] != 1) size[static_cast<size_t>(attrs.operand_loops[i][d])] = (*dims)[d];
+  }
+  Checked products = 1;
+  for (int64_t s : size) products = products * s;
+  return products;
+}
+
 }  // namespace
 
 WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
@@ -314,6 +330,7 @@ WorkEstimate estimate_work(const Analysis& a, const ExecOptions& opts) {
     Checked layer = Checked(l.macs) * opts.batch + elements;
     if (family == Family::max_pool || family == Family::avg_pool)
       layer = layer + elements * pooling_taps(a, l);
+    if (family == Family::einsum) layer = layer + einsum_products(a, l, opts.batch);
     total = total + layer;
     if (!layer.ok()) break;
     if (*layer.get() > largest) {
