@@ -77,6 +77,7 @@ struct Attrs {
   double correction = 1.0;         // std, var: the divisor is the count minus this (Bessel's: 1)
   double value = 0.0;              // constant_pad, pad, masked_fill: the fill value
   double first = 0.0, step = 1.0;  // arange: the first value and the step
+  int64_t diagonal = 0;            // triangle: the diagonal that bounds what tril/triu keep
 
   // attention (nn.MultiheadAttention); add_bias_kv shows in the weights (bias_k, bias_v)
   int64_t num_heads = 1;

@@ -390,3 +390,23 @@ void forward_einsum(ForwardCtx& ctx) {
 }
 
 }  // namespace netshape
+
+namespace netshape {
+
+// tril/triu: the input with each matrix's elements past the diagonal zeroed (tril keeps
+// column - row <= diagonal, triu column - row >= diagonal)
+void forward_triangle(ForwardCtx& ctx) {
+  if (ctx.x().shape.size() < 2) throw ForwardError("tril/triu: fewer than 2 dims");
+  ctx.out = ctx.take_x();
+  const std::vector<int64_t>& shape = ctx.out.shape;
+  int64_t rows = shape[shape.size() - 2], cols = shape.back();
+  int64_t diagonal = ctx.layer.attrs->diagonal;
+  bool upper = op_info(ctx.layer.op).kind == OpKind::triu;
+  size_t at = 0;
+  for (size_t m = 0; m * static_cast<size_t>(rows * cols) < ctx.out.data.size(); ++m)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j, ++at)
+        if (upper ? j - i < diagonal : j - i > diagonal) ctx.out.data[at] = 0.0f;
+}
+
+}  // namespace netshape

@@ -228,6 +228,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"matmul", true, false, true},
     {"bmm", true, false, true},
     {"einsum", true, false, false},
+    {"tril", true, false, true},
+    {"triu", true, false, true},
     {"parameter", false, false, false},
     {"zeros", true, false, false},
     {"ones", true, false, false},
@@ -276,7 +278,7 @@ bool keeps_element_type(const std::string& op) {
   std::optional<OpId> id = find_op(op);
   if (!id) return false;
   Family family = op_info(*id).family;
-  return *id == OpId::Identity || family == Family::repeat ||
+  return *id == OpId::Identity || family == Family::repeat || family == Family::triangle ||
          family_info(family).layout == LayoutRule::View;
 }
 
@@ -2836,6 +2838,9 @@ class Construct {
     if (self.kind == PyValue::Kind::Made && !forward_ &&
         (name == "normal_" || name == "uniform_" || name == "zero_" || name == "fill_"))
       return self;
+    if (self.kind == PyValue::Kind::Made && !forward_) {
+      if (std::optional<PyValue> made = made_method(self, name, args, at)) return *made;
+    }
     if (self.kind == PyValue::Kind::List) {
       PyList& l = *self.list;
       if (name == "append") {
@@ -5369,6 +5374,59 @@ class Construct {
     return t;
   }
 
+  // A tensor made in __init__ (a buffer's, a causal mask's) reshaped or cut to a triangle there:
+  // `torch.tril(torch.ones(n, n)).view(1, 1, n, n)`. Its sizes are followed, its values not (a
+  // triangle is `empty` to the forward). nullopt for another method.
+  std::optional<PyValue> made_method(const PyValue& made, const std::string& name, const Args& args,
+                                     Span at) {
+    if (name == "tril" || name == "triu") {
+      if (made.items.size() < 2)
+        raise(at,
+              made.items.empty() ? "Dimension specified as -2 but tensor has no dimensions"
+                                 : "Dimension out of range (expected to be in range of [-1, 0], "
+                                   "but got -2)",
+              name + " takes matrices (at least 2 dims)");
+      if (const PyValue* d = argument(args, 0, "diagonal")) int_of(*d, at);
+      PyValue t = made;
+      t.name = "empty";
+      t.made = next_made_++;
+      return t;
+    }
+    if (name != "view" && name != "reshape") return std::nullopt;
+    std::vector<int64_t> sizes;
+    for (const PyValue& v :
+         args.values.size() == 1 && (args.values[0].kind == PyValue::Kind::Tuple ||
+                                     args.values[0].kind == PyValue::Kind::List)
+             ? iterate(args.values[0], at)
+             : args.values)
+      sizes.push_back(int_of(v, at));
+    Checked elements = 1, known = 1;
+    for (const PyValue& d : made.items) elements = elements * int_of(d, at);
+    size_t inferred = SIZE_MAX;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (sizes[i] == -1 && inferred == SIZE_MAX) {
+        inferred = i;
+        continue;
+      }
+      if (sizes[i] < 0) raise(at, fmt::format("invalid shape dimension {}", sizes[i]));
+      known = known * sizes[i];
+    }
+    if (!elements.ok() || !known.ok()) raise(at, "integer overflow in the sizes of " + name);
+    int64_t count = *elements.get(), product = *known.get();
+    bool fits = inferred == SIZE_MAX ? product == count : product != 0 && count % product == 0;
+    if (!fits)
+      raise(at,
+            fmt::format("shape '[{}]' is invalid for input of size {}", fmt::join(sizes, ", "),
+                        count),
+            "the sizes must multiply to the tensor's element count");
+    if (inferred != SIZE_MAX) sizes[inferred] = count / product;
+    PyValue t = made;
+    t.items.clear();
+    for (int64_t s : sizes) t.items.push_back(data_int(s, at));
+    t.made = next_made_++;
+    return t;
+  }
+
   // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
   // requires_grad=False: it does not train.
   PyValue parameter(const Args& args, Span at) {
@@ -5413,6 +5471,15 @@ class Construct {
     if (auto v = values_function(n, args, call)) return v;
     if (!forward_) {
       if (auto made = made_tensor(n, args, call.span)) return made;
+      bool tril = n == "torch.tril" || n == "torch.triu";
+      if (tril && !args.values.empty() && args.values[0].kind == PyValue::Kind::Made) {
+        Args rest = args;
+        rest.values.erase(rest.values.begin());
+        rest.keywords.erase(rest.keywords.begin());
+        rest.spans.erase(rest.spans.begin());
+        rest.exprs.erase(rest.exprs.begin());
+        return made_method(args.values[0], n.substr(6), rest, call.span);
+      }
     }
     if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
       return data_bool(false, call.span);

@@ -910,3 +910,23 @@ bool infer_source(RuleContext& ctx) {
 }
 
 }  // namespace netshape
+
+namespace netshape {
+
+// x: [*, n, m] -> [*, n, m]: tril/triu zero what lies above/below the `diagonal`-th diagonal of
+// each matrix (the last two dims); PyTorch's check is its dim -2 (messages of 1.13)
+bool infer_triangle(RuleContext& ctx) {
+  auto diagonal = ctx.int_arg("diagonal", std::numeric_limits<int64_t>::min());
+  if (!diagonal) return false;
+  const Shape& x = ctx.x();
+  std::string help = fmt::format("{} is {}: {} takes matrices (at least 2 dims)", ctx.input_name(0),
+                                 to_string(x), ctx.op.name);
+  if (x.empty())
+    return ctx.fail_input("Dimension specified as -2 but tensor has no dimensions", help);
+  if (x.size() == 1) return ctx.fail_input(dim_out_of_range("-2", 1), help);
+  ctx.attrs.diagonal = *diagonal;
+  ctx.set_output(x);
+  return true;
+}
+
+}  // namespace netshape

@@ -21,6 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # file, the model netshape picks (None: the file's `model = ...` line), input shape
 MODELS = [
+    ("causal_transformer.py", "SeriesGPT", [2, 20, 6]),
+    ("causal_transformer.py", "NextStepScorer", [2, 20, 6]),
     ("einsum_models.py", "EinsumViT", [2, 3, 32, 32]),
     ("einsum_models.py", "BilinearCNN", [2, 3, 32, 32]),
     ("vit_tiny.py", "TinyViT", [2, 3, 32, 32]),
