@@ -28,7 +28,8 @@ BUILDERS = [
     "densenet121", "densenet161", "densenet169", "densenet201",
     "googlenet", "inception_v3",
     "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
-    "shufflenet_v2_x1_0", "mnasnet1_0", "efficientnet_b0", "regnet_y_400mf",
+    "shufflenet_v2_x1_0", "shufflenet_v2_x0_5", "mnasnet1_0", "mnasnet0_5", "efficientnet_b0",
+    "efficientnet_v2_s", "regnet_y_400mf", "regnet_x_400mf",
     "convnext_tiny", "convnext_small", "video.r3d_18", "video.mc3_18", "video.r2plus1d_18",
     "vit_b_16", "vit_b_32",
 ]
