@@ -5404,7 +5404,8 @@ class Construct {
     for (const PyValue& d : made.items) elements = elements * int_of(d, at);
     size_t inferred = SIZE_MAX;
     for (size_t i = 0; i < sizes.size(); ++i) {
-      if (sizes[i] == -1 && inferred == SIZE_MAX) {
+      if (sizes[i] == -1 && inferred != SIZE_MAX) raise(at, "only one dimension can be inferred");
+      if (sizes[i] == -1) {
         inferred = i;
         continue;
       }
@@ -5421,6 +5422,8 @@ class Construct {
             "the sizes must multiply to the tensor's element count");
     if (inferred != SIZE_MAX) sizes[inferred] = count / product;
     PyValue t = made;
+    // A view of an nn.Parameter is a plain tensor: module attributes of it are no parameters.
+    if (t.name == "parameter") t.name = "empty";
     t.items.clear();
     for (int64_t s : sizes) t.items.push_back(data_int(s, at));
     t.made = next_made_++;

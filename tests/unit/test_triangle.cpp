@@ -104,6 +104,8 @@ TEST_CASE("tril, triu in a .py model: causal masks as buffers and in forward") {
        "Dimension out of range (expected to be in range of [-1, 0], but got -2)"},
       {"        self.register_buffer('mask', torch.tril(torch.ones(n, n)).view(1, n, 7))\n", "",
        "shape '[1, 8, 7]' is invalid for input of size 64"},
+      {"        self.register_buffer('mask', torch.tril(torch.ones(n, n)).view(-1, -1))\n", "",
+       "only one dimension can be inferred"},
       {"", "        att = att + torch.tril(torch.ones(T, T + 1))\n",
        "The size of tensor a (8) must match the size of tensor b (9) at non-singleton dimension 2"},
   };
@@ -120,4 +122,21 @@ TEST_CASE("tril, triu in a .py model: causal masks as buffers and in forward") {
     CHECK(out_shape(m) == "[2, 8, 8]");
     CHECK(m.analysis.totals.params == 16 * 32 + 32);
   }
+}
+
+// `nn.Parameter(...).view(16)` is a plain tensor (PyTorch's Module.__setattr__ registers only
+// Parameters): model.parameters() has the Linear's 34 only, as here.
+TEST_CASE("a view of an nn.Parameter made in __init__ is no parameter") {
+  LoadOptions o;
+  o.input_dims = "3,16";
+  LoadedModel m = analyze_text(
+      "import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+      "    def __init__(self):\n        super().__init__()\n"
+      "        self.w = nn.Parameter(torch.zeros(4, 4)).view(16)\n"
+      "        self.fc = nn.Linear(16, 2)\n\n    def forward(self, x):\n"
+      "        return self.fc(x + self.w)\n",
+      "view_of_parameter.py", o);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[3, 2]");
+  CHECK(m.analysis.totals.params == 34);
 }
