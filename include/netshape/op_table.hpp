@@ -98,6 +98,8 @@ enum class LayoutRule {
                 // Identity and dropout at inference return their input itself
   View,         // the input's own memory, its strides moved as the op moves dims
   Join,         // cat, stack: contiguous unless the inputs are channels-last
+  Contraction,  // einsum: contiguous when its one bmm's output is already in the output's order,
+                // else (a permuted bmm output, a view of one operand, a product) not followed
 };
 
 struct FamilyInfo {

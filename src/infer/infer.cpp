@@ -219,7 +219,8 @@ class Analyzer {
     // Most layers read contiguous tensors and make one: no need to look further.
     LayoutRule rule = family_info(op_info(node.op).family).layout;
     bool one_input = node.inputs.size() == 1;
-    if (rule != LayoutRule::View && (rule != LayoutRule::Elementwise || one_input) &&
+    if (rule != LayoutRule::View && rule != LayoutRule::Contraction &&
+        (rule != LayoutRule::Elementwise || one_input) &&
         std::all_of(node.inputs.begin(), node.inputs.end(),
                     [&](TensorId t) { return t == kNoId || tensors_[t].layout == 0; }))
       return true;

@@ -532,6 +532,36 @@ bool overlaps(const Shape& shape, const Layout& layout) {
   return false;
 }
 
+// einsum of two operands with a label summed in both: PyTorch 1.13 runs one bmm, whose output
+// it views as [dims in both, dims of the first only, dims of the second only] (each group in the
+// output's order) and permutes to the output's order: contiguous when the output already lists
+// them so (size-1 dims aside; checked against torch.einsum on 40,000 random equations, operands
+// contiguous or not). One operand (a view of it: permuted, a diagonal) and an elementwise
+// product (laid out as its operands) are not followed.
+LayoutStep contraction(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
+  const Attrs& a = *layer.attrs;
+  if (inputs.size() != 2 || a.operand_loops.size() != 2) return ok(unknown(node));
+  std::vector<int> has(static_cast<size_t>(a.loops), 0);  // per loop: bit i, operand i has it
+  for (size_t i = 0; i < 2; ++i) {
+    const Shape& s = *inputs[i].shape;
+    for (size_t d = 0; d < s.size() && d < a.operand_loops[i].size(); ++d)
+      if (s[d].symbolic() || s[d].value != 1)
+        has[static_cast<size_t>(a.operand_loops[i][d])] |= 1 << i;
+  }
+  bool contracted = false;
+  for (size_t loop = static_cast<size_t>(a.output_loops); loop < has.size(); ++loop)
+    contracted = contracted || has[loop] == 3;
+  if (!contracted) return ok(unknown(node));
+  int group = 0;  // 0: in both, 1: the first's only, 2: the second's only
+  for (size_t loop = 0; loop < static_cast<size_t>(a.output_loops); ++loop) {
+    if (has[loop] == 0) continue;  // size 1: no stride matters
+    int g = has[loop] == 3 ? 0 : has[loop] == 1 ? 1 : 2;
+    if (g < group) return ok(unknown(node));
+    group = g;
+  }
+  return ok(Layout{});
+}
+
 LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
   const FamilyInfo& family = family_info(op_info(layer.op).family);
   if (family.layout == LayoutRule::Fresh || inputs.empty()) return ok(Layout{});
@@ -548,6 +578,8 @@ LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const La
       bool reshapes = f == Family::view || f == Family::flatten || f == Family::unflatten;
       return reshapes ? view_like(layer, first) : moved_strides(layer, node, first);
     }
+    case LayoutRule::Contraction:
+      return contraction(layer, node, inputs);
     case LayoutRule::Fresh:
       break;
   }

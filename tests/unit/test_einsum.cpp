@@ -287,3 +287,30 @@ TEST_CASE("einsum in a .py forward: torch.einsum, the imported name, a list of o
     CHECK(m.analysis.totals.params == 16 * 16 + 16);
   }
 }
+
+// A view of einsum's output: PyTorch's bmm output is in the output's order for `bij,bjk->bik`
+// (view allowed, as torch.einsum(...).view(-1) runs) but permuted for `bij,bjk->bki` and a view
+// of the operand for `bij->bji` (PyTorch: "view size is not compatible with input tensor's size
+// and stride"): netshape follows the first and refuses to guess the others.
+TEST_CASE("einsum: a view of its output is allowed only where PyTorch's layout is known") {
+  auto view_after = [](const std::string& einsum) {
+    return check_ns("model M\ninput a: [2, 3, 4]\ninput b: [2, 4, 3]\ny = " + einsum +
+                    "\nv = view(y, -1)\n");
+  };
+  LoadedModel m = view_after("einsum('bij,bjk->bik', a, b)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[18]");
+  for (const char* undecided :
+       {"einsum('bij,bjk->bki', a, b)", "einsum('bij->bji', a)", "einsum('bij,bij->bij', a, a)"}) {
+    CAPTURE(undecided);
+    m = view_after(undecided);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).message ==
+          "netshape cannot tell whether this view is allowed: it does not follow how `einsum` "
+          "lays out its output in memory");
+  }
+  m = check_ns(
+      "model M\ninput a: [2, 3, 4]\ninput b: [2, 4, 3]\ny = einsum('bij,bjk->bki', a, b)\n"
+      "v = reshape(y, -1)\n");
+  CHECK(m.exit == ExitCode::Ok);  // reshape copies where a view cannot
+}
