@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "netshape/checked.hpp"
@@ -81,6 +82,33 @@ inline std::string dim_out_of_range(const std::string& got, int64_t rank) {
 inline std::string dims_help(int64_t rank) {
   if (rank == 0) return "the tensor has no dims here: it is a single number";
   return fmt::format("the tensor has {} dims here: use a dim from {} to {}", rank, -rank, rank - 1);
+}
+
+// PyTorch's infer_size (view, reshape): whether sizes whose product without the -1 is `known`
+// fit a tensor of `numel` elements (`shape` is the sizes as written, for the message). nullopt
+// when they fit, the -1 (if any) then being numel / known; else PyTorch's message. A -1 among
+// sizes that multiply to 0 is ambiguous even where the element counts agree.
+inline std::optional<std::string> view_size_error(int64_t numel, int64_t known, bool has_inferred,
+                                                  const std::string& shape) {
+  if (numel == known || (has_inferred && known > 0 && numel % known == 0)) {
+    if (!has_inferred || known != 0) return std::nullopt;
+    return fmt::format(
+        "cannot reshape tensor of 0 elements into shape [{}] because the unspecified dimension "
+        "size -1 can be any value and is ambiguous",
+        shape);
+  }
+  return fmt::format("shape '[{}]' is invalid for input of size {}", shape, numel);
+}
+
+// einsum: each dim of an operand sets the size of the loop it reads (`dim_loops`, inference's
+// Attrs::operand_loops); a size-1 dim broadcasts and sets nothing. The forward and run's work
+// estimate size the loops this way, so they cannot disagree.
+inline void einsum_read_loops(std::span<int64_t> loop_sizes, std::span<const int64_t> dim_loops,
+                              std::span<const int64_t> dims) {
+  for (size_t d = 0; d < dims.size() && d < dim_loops.size(); ++d) {
+    auto loop = static_cast<size_t>(dim_loops[d]);
+    if (dims[d] != 1 && loop < loop_sizes.size()) loop_sizes[loop] = dims[d];
+  }
 }
 
 // `x.size(dim)` of a tensor of `rank` dims when it has no such dim: PyTorch's message and the

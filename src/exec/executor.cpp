@@ -304,8 +304,7 @@ Checked einsum_products(const Analysis& a, const LayerInfo& l, int64_t batch) {
   for (size_t i = 0; i < l.input_ids.size() && i < attrs.operand_loops.size(); ++i) {
     auto dims = bind_batch(a.shape_of(l.input_ids[i]), batch);
     if (!dims) return Checked::overflowed();
-    for (size_t d = 0; d < dims->size() && d < attrs.operand_loops[i].size(); ++d)
-      if ((*dims)[d] != 1) size[static_cast<size_t>(attrs.operand_loops[i][d])] = (*dims)[d];
+    einsum_read_loops(size, attrs.operand_loops[i], *dims);
   }
   Checked products = 1;
   for (int64_t s : size) products = products * s;

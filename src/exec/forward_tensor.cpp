@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "forward.hpp"
+#include "netshape/shape_rules.hpp"
 
 namespace netshape {
 namespace {
@@ -349,10 +350,7 @@ void forward_einsum(ForwardCtx& ctx) {
   for (size_t i = 0; i < ctx.in.size(); ++i) {
     const std::vector<int64_t>& s = ctx.in[i]->shape;
     if (s.size() != a.operand_loops[i].size()) throw ForwardError("einsum: an operand's rank");
-    for (size_t d = 0; d < s.size(); ++d) {
-      int64_t& loop = size[static_cast<size_t>(a.operand_loops[i][d])];
-      if (s[d] != 1) loop = s[d];
-    }
+    einsum_read_loops(size, a.operand_loops[i], s);
   }
   std::vector<int64_t> out_shape(size.begin(), size.begin() + a.output_loops);
   ctx.out = ctx.zeros(out_shape);

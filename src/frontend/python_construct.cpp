@@ -372,6 +372,16 @@ class Construct {
     std::vector<std::string> keywords;  // "" = positional
     std::vector<Span> spans;            // each argument as written
     std::vector<const Expr*> exprs;
+    // The arguments after the first: `torch.split(x, 2)` read as `x.split(2)`.
+    Args without_first() const {
+      Args rest = *this;
+      if (rest.values.empty()) return rest;
+      rest.values.erase(rest.values.begin());
+      rest.keywords.erase(rest.keywords.begin());
+      rest.spans.erase(rest.spans.begin());
+      rest.exprs.erase(rest.exprs.begin());
+      return rest;
+    }
   };
 
   explicit Construct(Lowerer& lowerer) : L(lowerer) {}
@@ -5414,13 +5424,14 @@ class Construct {
     }
     if (!elements.ok() || !known.ok()) raise(at, "integer overflow in the sizes of " + name);
     int64_t count = *elements.get(), product = *known.get();
-    bool fits = inferred == SIZE_MAX ? product == count : product != 0 && count % product == 0;
-    if (!fits)
-      raise(at,
-            fmt::format("shape '[{}]' is invalid for input of size {}", fmt::join(sizes, ", "),
-                        count),
-            "the sizes must multiply to the tensor's element count");
-    if (inferred != SIZE_MAX) sizes[inferred] = count / product;
+    bool has_inferred = inferred != SIZE_MAX;
+    if (auto error = view_size_error(count, product, has_inferred,
+                                     fmt::format("{}", fmt::join(sizes, ", "))))
+      raise(at, *error,
+            has_inferred && product == 0 && count == 0
+                ? "write every size: with a 0 among them, -1 is any"
+                : "the sizes must multiply to the tensor's element count");
+    if (has_inferred) sizes[inferred] = count / product;
     PyValue t = made;
     // A view of an nn.Parameter is a plain tensor: module attributes of it are no parameters.
     if (t.name == "parameter") t.name = "empty";
@@ -5476,12 +5487,7 @@ class Construct {
       if (auto made = made_tensor(n, args, call.span)) return made;
       bool tril = n == "torch.tril" || n == "torch.triu";
       if (tril && !args.values.empty() && args.values[0].kind == PyValue::Kind::Made) {
-        Args rest = args;
-        rest.values.erase(rest.values.begin());
-        rest.keywords.erase(rest.keywords.begin());
-        rest.spans.erase(rest.spans.begin());
-        rest.exprs.erase(rest.exprs.begin());
-        return made_method(args.values[0], n.substr(6), rest, call.span);
+        return made_method(args.values[0], n.substr(6), args.without_first(), call.span);
       }
     }
     if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
@@ -5511,11 +5517,7 @@ class Construct {
     bool tensor_first = !args.values.empty() && args.values[0].kind == PyValue::Kind::Tensor;
     if (tensor_first && (is_split(op) || op == "max" || op == "min")) {
       PyValue t = args.values[0];
-      Args rest = args;
-      rest.values.erase(rest.values.begin());
-      rest.keywords.erase(rest.keywords.begin());
-      rest.spans.erase(rest.spans.begin());
-      rest.exprs.erase(rest.exprs.begin());
+      Args rest = args.without_first();
       return is_split(op) ? split_tensor(t, op, rest, call.span) : max_min(t, op, rest, call);
     }
     const Expr& callee = call.items[0];

@@ -264,7 +264,13 @@ bool infer_view(RuleContext& ctx) {
   // numel = n * S^a ; known = k * S^b ; the -1 gets (n/k) * S^(a-b).
   bool symbol_ok = !known.symbolic() || (numel->symbolic() && numel->sym == known.sym);
   bool fits = false;
-  if (infer_at >= 0) {
+  if (!known.symbolic() && !numel->symbolic()) {
+    auto error = view_size_error(numel->value, known.value, infer_at >= 0, requested);
+    if (error && infer_at >= 0 && known.value == 0 && numel->value == 0)  // "ambiguous"
+      return ctx.fail(ctx.st.op_span, *error, "write every size: with a 0 among them, -1 is any");
+    fits = !error;
+    if (fits && infer_at >= 0) s[static_cast<size_t>(infer_at)] = fixed(numel->value / known.value);
+  } else if (infer_at >= 0) {
     if (symbol_ok && known.value != 0 && numel->value % known.value == 0) {
       Dim d{numel->value / known.value, known.symbolic() ? 0 : numel->sym};
       s[static_cast<size_t>(infer_at)] = d;

@@ -145,18 +145,12 @@ TEST_CASE("MultiheadAttention: the forward pass with one key is out_proj(v_proj(
   ExecResult r = run_kept(
       "model M\ninput x: [3, 16]\ninput k: [1, 8]\n"
       "a = MultiheadAttention(16, 4, kdim=8, vdim=8)(x, k, k)\n");
-  auto find = [](const std::vector<std::pair<std::string, Tensor>>& v, const std::string& name) {
-    for (const auto& [n, t] : v)
-      if (n == name) return &t;
-    FAIL("no tensor " << name);
-    return static_cast<const Tensor*>(nullptr);
-  };
-  const Tensor& value = *find(r.inputs, "k");
-  const Tensor& wv = *find(r.weights, "a.v_proj_weight");
-  const Tensor& bias = *find(r.weights, "a.in_proj_bias");
-  const Tensor& wo = *find(r.weights, "a.out_proj.weight");
-  const Tensor& bo = *find(r.weights, "a.out_proj.bias");
-  const Tensor& out = *find(r.outputs, "a");
+  const Tensor& value = tensor_named(r.inputs, "k");
+  const Tensor& wv = tensor_named(r.weights, "a.v_proj_weight");
+  const Tensor& bias = tensor_named(r.weights, "a.in_proj_bias");
+  const Tensor& wo = tensor_named(r.weights, "a.out_proj.weight");
+  const Tensor& bo = tensor_named(r.weights, "a.out_proj.bias");
+  const Tensor& out = tensor_named(r.outputs, "a");
   REQUIRE(out.shape == std::vector<int64_t>{3, 16});
   std::vector<float> v(16);
   for (int o = 0; o < 16; ++o) {
@@ -203,11 +197,7 @@ CALL
 )";
 
 LoadedModel read_block(const std::string& call) {
-  std::string text = kAttentionPy;
-  text.replace(text.find("CALL\n"), 5, call);
-  LoadOptions o;
-  o.input_dims = "2,6,32";
-  return analyze_text(text, "block.py", o);
+  return analyze_py(replaced(kAttentionPy, "CALL\n", call), "block.py", "2,6,32");
 }
 
 }  // namespace
@@ -276,13 +266,8 @@ class Net(nn.Module):
 
 LoadedModel read_transformer(const std::string& args, const std::string& tgt,
                              const std::string& heads = "nhead=4") {
-  std::string text = kTransformerPy;
-  text.replace(text.find("nhead=4"), 7, heads);
-  text.replace(text.find("ARGS"), 4, args);
-  text.replace(text.find("TGT"), 3, tgt);
-  LoadOptions o;
-  o.input_dims = "9,2,32";
-  return analyze_text(text, "seq.py", o);
+  std::string text = replaced(kTransformerPy, "nhead=4", heads);
+  return analyze_py(replaced(replaced(text, "ARGS", args), "TGT", tgt), "seq.py", "9,2,32");
 }
 
 }  // namespace

@@ -170,18 +170,6 @@ TEST_CASE("einsum: other conventions do not guess its count") {
   CHECK_FALSE(count_layer(m.analysis, l, Convention::thop).has_value());
 }
 
-namespace {
-
-const Tensor& tensor_named(const std::vector<std::pair<std::string, Tensor>>& v,
-                           const std::string& name) {
-  for (const auto& [n, t] : v)
-    if (n == name) return t;
-  FAIL("no tensor " << name);
-  return v.front().second;
-}
-
-}  // namespace
-
 // The executor's sums against ones computed here from its own inputs: a matrix product, a trace
 // (a label repeated), a broadcast label (size 1 in one operand) and an ellipsis.
 TEST_CASE("einsum: the forward pass sums what the equation says") {
@@ -244,11 +232,7 @@ CALL
 )";
 
 LoadedModel read_mixer(const std::string& call) {
-  std::string text = kEinsumPy;
-  text.replace(text.find("CALL\n"), 5, call);
-  LoadOptions o;
-  o.input_dims = "2,6,16";
-  return analyze_text(text, "mixer.py", o);
+  return analyze_py(replaced(kEinsumPy, "CALL\n", call), "mixer.py", "2,6,16");
 }
 
 }  // namespace

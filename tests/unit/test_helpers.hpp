@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "netshape/exec.hpp"
+#include "netshape/netshape.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/report.hpp"
 
@@ -136,6 +137,30 @@ inline std::vector<std::string> input_names(const Analysis& a, const LayerInfo& 
   std::vector<std::string> names;
   for (TensorId t : l.input_ids) names.emplace_back(a.name_of(t));
   return names;
+}
+
+// `text` with the first `from` replaced by `to`: a model template filled in for one case.
+inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+// A .py model analysed for inputs of `dims` ("2,6,32").
+inline LoadedModel analyze_py(const std::string& text, const std::string& path,
+                              const std::string& dims) {
+  LoadOptions o;
+  o.input_dims = dims;
+  return analyze_text(text, path, o);
+}
+
+// The tensor called `name` among a run's inputs, outputs or weights.
+inline const Tensor& tensor_named(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                                  const std::string& name) {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return t;
+  FAIL("no tensor " << name);
+  return tensors.front().second;
 }
 
 inline const Diagnostic& first_error(const LoadedModel& m) {

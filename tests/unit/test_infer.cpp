@@ -214,6 +214,13 @@ TEST_CASE("view, reshape, flatten, unflatten") {
         "only one dimension can be inferred");
   CHECK(first_error(check_ns("input [1, 64, 2, 2]\nreshape(3, 100)\n")).message ==
         "shape '[3, 100]' is invalid for input of size 256");
+  // 0 elements: a -1 among sizes multiplying to 0 is ambiguous; beside sizes that do not, it is 0
+  CHECK(first_error(check_ns("input [2, 4]\nnarrow(1, 4, 0)\nview(-1, 0)\n")).message ==
+        "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified "
+        "dimension size -1 can be any value and is ambiguous");
+  CHECK(out_shape(check_ns("input [2, 4]\nnarrow(1, 4, 0)\nview(3, -1)\n")) == "[3, 0]");
+  CHECK(first_error(check_ns("input [2, 4]\nnarrow(1, 4, 0)\nview(3, 1)\n")).message ==
+        "shape '[3, 1]' is invalid for input of size 0");
   CHECK(out_shape(check_ns("input [1, 64, 2, 2]\nreshape((4, -1))\n")) == "[4, 64]");
   CHECK(out_shape(check_ns("input [2, 3, 4, 5]\nFlatten()\n")) == "[2, 60]");
   CHECK(out_shape(check_ns("input [2, 3, 4, 5]\nflatten()\n")) == "[120]");

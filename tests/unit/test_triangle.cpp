@@ -72,12 +72,8 @@ FORWARD
 )";
 
 LoadedModel read_causal(const std::string& init, const std::string& forward) {
-  std::string text = kCausalPy;
-  text.replace(text.find("INIT\n"), 5, init);
-  text.replace(text.find("FORWARD\n"), 8, forward);
-  LoadOptions o;
-  o.input_dims = "2,8,16";
-  return analyze_text(text, "causal.py", o);
+  std::string text = replaced(replaced(kCausalPy, "INIT\n", init), "FORWARD\n", forward);
+  return analyze_py(text, "causal.py", "2,8,16");
 }
 
 }  // namespace
@@ -106,6 +102,9 @@ TEST_CASE("tril, triu in a .py model: causal masks as buffers and in forward") {
        "shape '[1, 8, 7]' is invalid for input of size 64"},
       {"        self.register_buffer('mask', torch.tril(torch.ones(n, n)).view(-1, -1))\n", "",
        "only one dimension can be inferred"},
+      {"        self.register_buffer('mask', torch.ones(n, 0).view(0, -1))\n", "",
+       "cannot reshape tensor of 0 elements into shape [0, -1] because the unspecified "
+       "dimension size -1 can be any value and is ambiguous"},
       {"", "        att = att + torch.tril(torch.ones(T, T + 1))\n",
        "The size of tensor a (8) must match the size of tensor b (9) at non-singleton dimension 2"},
   };
