@@ -733,9 +733,11 @@ class Construct {
     self_def.instance = inst;
     f.self = std::make_shared<PyValue>(make_module(std::move(self_def)));
     f.scope->vars["self"] = *f.self;
-    f.cls = inst->cls;
+    // The class whose body defines __init__ (a base's, when the class has none): super() in it
+    // means that class's base, not the instance's.
+    f.cls = init_def_owner(*inst->cls);
     f.depth = depth;
-    f.file = L.file_of(init_def_owner(*inst->cls));
+    f.file = L.file_of(f.cls);
     exec_block(init_def->body, f);
   }
 
@@ -991,6 +993,9 @@ class Construct {
         }
         return;
       }
+      if (base == "nn.ModuleDict" || base == "torch.nn.ModuleDict" || base == "ModuleDict" ||
+          base == "nn.ModuleList" || base == "torch.nn.ModuleList" || base == "ModuleList")
+        return container_base_init(base.ends_with("Dict"), call, f);
     }
     for (const Expr& b : f.cls->bases) {
       if (auto op = torch_layer_base(b, L.file_of(f.cls))) return layer_base_init(*op, call, f);
@@ -1015,10 +1020,43 @@ class Construct {
       fn.file = L.file_of(init_def_owner(*it->second));
       fn.method_self = f.self;
       Args args = arguments(call, f);
-      invoke(fn, args, call, f, it->second);
+      invoke(fn, args, call, f, init_def_owner(*it->second));
       return;
     }
     self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
+  }
+
+  // super().__init__(modules) of a class deriving from nn.ModuleDict (torchvision's
+  // IntermediateLayerGetter) or nn.ModuleList: the modules become its children, by their keys or
+  // positions, as the container's __init__ registers them; the class's forward uses them.
+  void container_base_init(bool dict, const Expr& call, Frame& f) {
+    Instance& self = *f.self->module->instance;
+    self.module_init_ran = true;
+    (dict ? self.module_dict : self.module_list) = true;
+    Args args = arguments(call, f);
+    if (args.values.empty() || args.values[0].is_none()) return;
+    const char* container = dict ? "nn.ModuleDict" : "nn.ModuleList";
+    std::vector<std::pair<PyValue, PyValue>> entries;  // (key, module)
+    if (dict && args.values[0].kind == PyValue::Kind::Dict) {
+      for (const auto& [k, v] : *args.values[0].dict) entries.emplace_back(k, v);
+    } else {
+      for (const PyValue& item : iterate(args.values[0], call.span)) {
+        if (!dict) {
+          entries.emplace_back(data_str(std::to_string(entries.size()), call.span), item);
+          continue;
+        }
+        PyList pair = item.kind == PyValue::Kind::Tuple || item.kind == PyValue::Kind::List
+                          ? iterate(item, call.span)
+                          : PyList{};
+        if (pair.size() != 2) raise(call.span, "nn.ModuleDict holds (name, module) pairs");
+        entries.emplace_back(pair[0], pair[1]);
+      }
+    }
+    for (const auto& [key, module] : entries) {
+      if (module.kind != PyValue::Kind::Module)
+        raise(call.span, fmt::format("{} holds modules only", container));
+      set_attribute(*f.self, text_of(key), module, call.span);
+    }
   }
 
   // The torch layer a base names (`nn.Conv3d`, `torch.nn.LayerNorm`, `Conv2d` imported from
@@ -1618,6 +1656,12 @@ class Construct {
     if (m.kind == ModuleDef::Sequential) {
       for (auto& child : m.children)
         if (child.index == name) return child_module(obj, child.def, name);
+      if (m.instance) {  // a subclass of nn.Sequential with no forward: `self.out_channels = c`
+        if (auto it = m.instance->attrs.find(name); it != m.instance->attrs.end())
+          return from_const(it->second, e);
+        if (auto it = m.instance->values.find(name); it != m.instance->values.end())
+          return *it->second;
+      }
     }
     (void)f;
     PyValue method = PyValue::builtin("module." + name);
@@ -1780,6 +1824,7 @@ class Construct {
       if (!assigns) continue;
       for (const Expr& t : s.targets) {
         if (t.kind == Expr::Kind::Name && t.text == name) {
+          if (is_enum(cls)) enum_member_refused(cls, e);
           auto kept = class_values_.find(&s);  // the class body runs once
           if (kept != class_values_.end()) return kept->second;
           Frame f = module_frame(L.file_of(&cls));
@@ -1798,6 +1843,45 @@ class Construct {
     }
     raise(e.span, "`" + dotted(e) + "` is not set before this use",
           "assign it in __init__ (or in the class) first");
+  }
+
+  // A class deriving from enum.Enum (torchvision's `ResNet50_Weights`, through WeightsEnum):
+  // its members are instances of the class, which netshape does not model.
+  bool is_enum(const Stmt& cls, int depth = 0) {
+    for (const Expr& b : cls.bases) {
+      std::string base = dotted(b);
+      for (const char* e : {"Enum", "IntEnum", "Flag", "IntFlag"})
+        if (base == e || base == std::string("enum.") + e) return true;
+      const Stmt* base_cls = nullptr;
+      if (auto it = L.classes_.find(base); it != L.classes_.end()) {
+        base_cls = it->second;
+      } else {  // a class imported from another file (`from .._utils import StrEnum`)
+        try {
+          Frame f = module_frame(L.file_of(&cls));
+          PyValue v = eval(b, f);
+          if (v.kind == PyValue::Kind::Class) base_cls = v.def_;
+        } catch (const PyError&) {
+          // a base netshape cannot see: not taken as an Enum
+        }
+      }
+      if (base_cls && base_cls != &cls && depth < limits::kMaxPyInstanceDepth &&
+          is_enum(*base_cls, depth + 1))
+        return true;
+    }
+    return false;
+  }
+
+  // A member of an Enum is refused rather than read as the value assigned to it (which Python
+  // does not give: `Color.RED == 1` is False). Pretrained weights are such members: PyTorch would
+  // download them, and the builder may change the model for them (torchvision's segmentation
+  // models add their auxiliary head).
+  [[noreturn]] void enum_member_refused(const Stmt& cls, const Expr& e) {
+    unsupported_here(e.span, fmt::format("`{}`, a member of the Enum {}", dotted(e), cls.name),
+                     cls.name.ends_with("_Weights")
+                         ? "netshape reads the model without pretrained weights (never "
+                           "downloaded): pass None where they are asked for, e.g. `--arg "
+                           "weights_backbone=None`"
+                         : "netshape does not follow Enums; write the value it stands for");
   }
 
   // ---- expressions ----
@@ -2915,10 +2999,42 @@ class Construct {
       unsupported_here(at, "dict method `" + name + "`");
     }
     if (self.is(Value::Kind::String)) return string_method(self.data.s, name, args, at);
+    if (self.kind == PyValue::Kind::Tuple && self.name == "set")
+      return set_method(self.items, name, arg(0), at);
     if (self.kind == PyValue::Kind::Module) return module_method(self, name, args, call, f);
     if (self.kind == PyValue::Kind::Builtin && self.name == "super")
       unsupported_here(at, "super()." + name + "(...)");
     unsupported_here(at, "method `" + name + "` of this value");
+  }
+
+  // A set's comparisons and combinations with another iterable (`set(wanted).issubset(names)`, as
+  // torchvision's IntermediateLayerGetter checks its layers); a new set, never a change of it.
+  PyValue set_method(const PyList& items, const std::string& name, const PyValue& other, Span at) {
+    PyList theirs = any_order(other, at);
+    auto in = [&](const PyList& list, const PyValue& v) {
+      return std::any_of(list.begin(), list.end(),
+                         [&](const PyValue& u) { return equal(u, v, at); });
+    };
+    auto all_in = [&](const PyList& some, const PyList& list) {
+      return std::all_of(some.begin(), some.end(), [&](const PyValue& v) { return in(list, v); });
+    };
+    if (name == "issubset") return data_bool(all_in(items, theirs), at);
+    if (name == "issuperset") return data_bool(all_in(theirs, items), at);
+    if (name == "isdisjoint")
+      return data_bool(
+          std::none_of(items.begin(), items.end(), [&](const PyValue& v) { return in(theirs, v); }),
+          at);
+    PyList out;
+    if (name == "union") {
+      out = items;
+      out.insert(out.end(), theirs.begin(), theirs.end());
+    } else if (name == "intersection" || name == "difference") {
+      for (const PyValue& v : items)
+        if (in(theirs, v) == (name == "intersection")) out.push_back(v);
+    } else {
+      unsupported_here(at, "set method `" + name + "`");
+    }
+    return make_set(out, at);
   }
 
   PyValue string_method(const std::string& s, const std::string& name, Args& args, Span at) {
@@ -4039,6 +4155,17 @@ class Construct {
             out.push_back(child_module(v, child.def, child.index));
           return out;
         }
+        const Instance* inst =
+            v.module->kind == ModuleDef::User ? v.module->instance.get() : nullptr;
+        if (inst && (inst->sequential || inst->module_list || inst->module_dict)) {
+          // `for mod in self:` in the forward of a subclass of a container
+          for (const std::string& key : inst->order) {
+            auto it = v.module->instance->modules.find(key);
+            if (it == v.module->instance->modules.end()) continue;
+            out.push_back(inst->module_dict ? data_str(key, at) : child_module(v, it->second, key));
+          }
+          return out;
+        }
         break;
       }
       case PyValue::Kind::Shape:
@@ -4082,6 +4209,11 @@ class Construct {
     if (obj.kind == PyValue::Kind::Module && index.is(Value::Kind::String)) {  // nn.ModuleDict
       for (auto& child : obj.module->children)
         if (child.index == index.data.s) return child_module(obj, child.def, child.index);
+      if (const Instance* inst = obj.module->instance.get(); inst && inst->module_dict) {
+        auto it = obj.module->instance->modules.find(index.data.s);
+        if (it != obj.module->instance->modules.end())  // a subclass of nn.ModuleDict
+          return child_module(obj, it->second, it->first);
+      }
       raise(at, "no module " + text_of(index) + " in this container");
     }
     if (obj.kind == PyValue::Kind::Dict) {
@@ -4688,16 +4820,35 @@ class Construct {
     if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
       PyList items = iterate(out, fallback);
       bool tensors = !items.empty();
-      for (const PyValue& t : items) tensors = tensors && t.kind == PyValue::Kind::Tensor;
+      for (const PyValue& t : items) {
+        if (is_failed(t)) rethrow(t);  // the error that made it, at its place
+        tensors = tensors && t.kind == PyValue::Kind::Tensor;
+      }
       if (tensors) {
         for (const PyValue& t : items) declare(t);
         return true;
       }
     }
+    // A dict of tensors (torchvision's segmentation models return {"out": ..., "aux": ...}): its
+    // values, in the dict's order, are the outputs.
+    if (out.kind == PyValue::Kind::Dict && !out.dict->empty() &&
+        std::all_of(out.dict->begin(), out.dict->end(),
+                    [](const auto& kv) { return kv.second.kind == PyValue::Kind::Tensor; })) {
+      for (const auto& [key, t] : *out.dict) declare(t);
+      return true;
+    }
     Span at = out.kind == PyValue::Kind::Data && out.data.span.valid() ? out.data.span : fallback;
     if (out.kind == PyValue::Kind::Dict) {
-      return L.error(at, "unsupported Python construct: forward returning a dict",
-                     "return the tensors as a tuple for netshape, e.g. `return a, b`");
+      for (const auto& [key, v] : *out.dict) {
+        if (is_failed(v)) rethrow(v);  // the error that made it, at its place
+        if (v.kind != PyValue::Kind::Tensor)
+          return L.error(at,
+                         fmt::format("forward must return tensors; its dict's '{}' is {}",
+                                     text_of(key), describe(v)),
+                         "return the output tensors, e.g. `return {\"out\": x}`");
+      }
+      return L.error(at, "forward must return a tensor; it returns an empty dict",
+                     "return the output tensor, e.g. `return x`");
     }
     return L.error(at, "forward must return a tensor", "return the output tensor, e.g. `return x`");
   }

@@ -261,10 +261,12 @@ static bool is_module_base(const std::string& name) {
   return last == "Module" || last == "LightningModule";
 }
 
+static bool is_sequential_base(const std::string& name) {
+  return name == "nn.Sequential" || name == "torch.nn.Sequential" || name == "Sequential";
+}
+
 static bool is_sequential_call(const Expr& e) {
-  if (e.kind != Expr::Kind::Call) return false;
-  std::string callee = dotted(e.items[0]);
-  return callee == "nn.Sequential" || callee == "torch.nn.Sequential" || callee == "Sequential";
+  return e.kind == Expr::Kind::Call && is_sequential_base(dotted(e.items[0]));
 }
 
 void Lowerer::collect_top_level() {
@@ -357,6 +359,16 @@ const Candidate* Lowerer::choose_model() {
     }
     for (const Instantiation& inst : instances_) {
       if (inst.variable == opts_.model) return find_candidate(inst.class_name);
+    }
+    // A subclass of nn.Sequential (`class Head(nn.Sequential)`), asked for by name: a model too,
+    // though never the one picked without --model (it is usually a part of the file's model).
+    if (auto cls = classes_.find(opts_.model); cls != classes_.end()) {
+      for (const Expr& b : cls->second->bases) {
+        if (!is_sequential_base(dotted(b))) continue;
+        candidates_.push_back(
+            Candidate{opts_.model, cls->second, nullptr, nullptr, nullptr, cls->second->name_span});
+        return &candidates_.back();
+      }
     }
     std::vector<std::string> names;
     for (const Candidate& c : candidates_) names.push_back(c.name);
@@ -462,6 +474,16 @@ bool Lowerer::lower_class_model(const Candidate& model) {
   inst->cls = model.cls;
   if (!init_model(inst)) return false;
   const Stmt* forward = find_method(*model.cls, "forward", 0);
+  if (forward == nullptr && inst->sequential) {  // nn.Sequential's forward: its modules in order
+    ModuleDef root;
+    root.kind = ModuleDef::Sequential;
+    root.instance = inst;
+    root.span = model.span;
+    for (const std::string& name : inst->order)
+      if (auto it = inst->modules.find(name); it != inst->modules.end())
+        root.children.emplace_back(name, it->second);
+    return lower_module(root, model.name, model.span);
+  }
   if (forward == nullptr) {
     return error(model.cls->name_span, "class " + model.name + " has no forward method",
                  "add `def forward(self, x):` returning the output");

@@ -97,6 +97,9 @@ struct Instance {
   // A subclass of nn.Sequential (`class ConvBNReLU(nn.Sequential)`): its modules, in the order
   // they were registered, are what its forward applies.
   bool sequential = false;
+  // A subclass of nn.ModuleList or nn.ModuleDict (torchvision's IntermediateLayerGetter):
+  // iterating it gives its modules, or its keys, in the order they were registered.
+  bool module_list = false, module_dict = false;
   std::vector<std::string> order;
   // nn.Module.__init__ has run (super().__init__() reached a base outside the file): before it,
   // PyTorch refuses to register a submodule or a parameter.

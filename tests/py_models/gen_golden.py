@@ -116,6 +116,8 @@ MODELS = [
     ("unet_fpad.py", None, [1, 1, 50, 70]),
     ("tcn.py", None, [4, 1, 784]),
     ("vit_patch.py", None, [2, 3, 32, 32]),
+    ("segmentation_heads.py", "pyramid_segmenter", [2, 3, 64, 64]),
+    ("segmentation_heads.py", "plain_segmenter", [1, 3, 48, 40]),
 ]
 
 # Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
@@ -170,7 +172,8 @@ def golden(file, selector, shape):
         "file": file,
         "model": selector or "",
         "input": shape,
-        "output": list(out.shape),
+        # a dict of outputs (segmentation models: {"out": ..., "aux": ...}): each value's shape
+        "output": [list(v.shape) for v in out.values()] if isinstance(out, dict) else list(out.shape),
         "params": sum(p.numel() for p in model.parameters()),
         "modules": calls,
     }

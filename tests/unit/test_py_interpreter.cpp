@@ -1767,22 +1767,35 @@ class Net(nn.Module):
   CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'LSTM'");
   REQUIRE(lstm.diags.has_errors());
   CHECK(lstm.diags.items()[0].span.line == 7);
-  // A dict of outputs (it said "forward must return a tensor").
-  LoadedModel dict = read(R"(import torch.nn as nn
+  // A dict of outputs: its tensors are the outputs, in order (torchvision's segmentation models
+  // return {"out": ..., "aux": ...}); anything else in it is named.
+  const std::string dict_net = R"(import torch.nn as nn
 
 
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.a = nn.Linear(8, 4)
+        self.b = nn.Linear(8, 3)
 
     def forward(self, x):
-        return {"a": self.a(x)}
+        return {"a": self.a(x), "b": self.b(x)RETURN}
 
 # input: [2, 8]
-)");
-  CHECK(dict.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(dict) == "unsupported Python construct: forward returning a dict");
+)";
+  LoadedModel dict = read(test::replaced(dict_net, "RETURN", ""));
+  REQUIRE(dict.exit == ExitCode::Ok);
+  REQUIRE(dict.analysis.outputs.size() == 2);
+  CHECK(to_string(dict.analysis.outputs[0].second) == "[2, 4]");
+  CHECK(to_string(dict.analysis.outputs[1].second) == "[2, 3]");
+  LoadedModel other = read(test::replaced(dict_net, "RETURN", ", \"n\": 3"));
+  CHECK(other.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(other) == "forward must return tensors; its dict's 'n' is 3");
+  // An error in computing a value of the dict is that error, at its place.
+  LoadedModel failed =
+      read(test::replaced(test::replaced(dict_net, "RETURN", ""), "self.b(x)", "self.c(x)"));
+  CHECK(failed.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(failed) == "`self.c` is not defined in __init__ nor in class Net");
 }
 
 TEST_CASE("interpreter: a layer or function given more tensors than it takes is an error") {
@@ -2606,4 +2619,163 @@ TEST_CASE("interpreter: a package's files, read from inside the package") {
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(to_string(m.analysis.outputs.at(0).second) == "[1, 8, 8, 8]");
   CHECK(m.analysis.totals.params == 8 * 3 * 9 + 16);
+}
+
+// A class with no __init__ of its own runs its base's; super() in that __init__ is the base's
+// base (Python's __class__ cell), not the instance's class again, which ran the same __init__
+// with no arguments ("missing required argument").
+TEST_CASE("interpreter: super() in an __init__ a subclass inherits") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, width, classes=10):
+        super().__init__()
+        self.body = nn.Conv2d(3, width, 3)
+        self.fc = nn.Linear(width, classes)
+
+    def forward(self, x):
+        return self.fc(self.body(x).mean((2, 3)))
+
+
+class Small(Base):
+    pass
+
+
+class Smaller(Small):
+    pass
+
+
+model = Smaller(8, classes=4)
+# input: [2, 3, 16, 16]
+)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == (3 * 9 * 8 + 8) + (8 * 4 + 4));
+  CHECK(test::out_shape(m) == "[2, 4]");
+}
+
+// Python's set methods, on sets of names (as a feature extractor checks the stages it taps).
+TEST_CASE("interpreter: set methods") {
+  struct Case {
+    const char* expr;
+    int64_t channels;  // Conv2d(3, channels, 1): what the expression computes
+  };
+  const Case cases[] = {
+      {"8 if set(['a', 'b']).issubset(['b', 'c', 'a']) else 1", 8},
+      {"8 if set(['a', 'd']).issubset(['b', 'c', 'a']) else 1", 1},
+      {"8 if set(['a', 'b', 'c']).issuperset(('a', 'c')) else 1", 8},
+      {"8 if set(['a']).isdisjoint(['b']) else 1", 8},
+      {"len(set([1, 2]).union([2, 3, 4]))", 4},
+      {"len(set([1, 2, 3]).intersection([2, 3, 4]))", 2},
+      {"sorted(set([1, 2, 3]).difference([2]))[1]", 3},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.expr);
+    LoadedModel m =
+        read(std::string("import torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, ") + c.expr +
+             ", 1))\n# input: [1, 3, 4, 4]\n");
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
+  }
+  LoadedModel odd = read(
+      "import torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, "
+      "len(set([1]).symmetric_difference([2])), 1))\n# input: [1, 3, 4, 4]\n");
+  CHECK(odd.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(odd) == "unsupported Python construct: set method `symmetric_difference`");
+}
+
+// Subclasses of the containers: nn.ModuleDict's and nn.ModuleList's __init__ register the modules
+// passed to super().__init__, iterating the object gives its keys or modules, and a subclass of
+// nn.Sequential with no forward keeps the attributes its __init__ set.
+TEST_CASE("interpreter: subclasses of nn.ModuleDict, nn.ModuleList and nn.Sequential") {
+  LoadedModel m = read(R"(from collections import OrderedDict
+import torch.nn as nn
+
+
+class ConvAct(nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU())
+        self.out_channels = cout
+
+
+class Stages(nn.ModuleDict):
+    def __init__(self, widths):
+        stages = OrderedDict()
+        for i in range(len(widths) - 1):
+            stages[f"s{i}"] = ConvAct(widths[i], widths[i + 1])
+        super().__init__(stages)
+
+    def forward(self, x):
+        for key in self:
+            x = self[key](x)
+        return x
+
+
+class Heads(nn.ModuleList):
+    def __init__(self, cin, outs):
+        super().__init__([nn.Conv2d(cin, n, 1) for n in outs])
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stages = Stages([3, 8, 16])
+        last = self.stages["s1"].out_channels
+        self.heads = Heads(last, [2, 5])
+
+    def forward(self, x):
+        x = self.stages(x)
+        return tuple(head(x) for head in self.heads)
+
+# input: [1, 3, 8, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.outputs.size() == 2);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[1, 2, 8, 8]");
+  CHECK(to_string(m.analysis.outputs[1].second) == "[1, 5, 8, 8]");
+  CHECK(m.analysis.totals.params ==
+        (3 * 9 * 8 + 8) + (8 * 9 * 16 + 16) + (16 * 2 + 2) + (16 * 5 + 5));
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
+  CHECK(names == std::vector<std::string>{"stages.s0.0", "stages.s0.1", "stages.s1.0",
+                                          "stages.s1.1", "heads.0", "heads.1"});
+}
+
+// Members of an Enum are instances of its class; netshape refuses them rather than take the
+// value assigned (Python's `Color.RED == 1` is False). torchvision's pretrained weights are such
+// members (`ResNet50_Weights.IMAGENET1K_V1`, through WeightsEnum): the help says to pass None.
+TEST_CASE("interpreter: an Enum member is refused, pretrained weights with a help") {
+  const std::string base = R"(import enum
+import torch.nn as nn
+
+
+class Base(enum.Enum):
+    pass
+
+
+class NAME(Base):
+    SMALL = 8
+
+
+def build(width=NAME.SMALL):
+    return nn.Conv2d(3, 8, 3)
+)";
+  LoadOptions o;
+  o.model = "build";
+  o.input_dims = "1,3,8,8";
+  LoadedModel plain = read(test::replaced(test::replaced(base, "NAME", "Size"), "NAME", "Size"), o);
+  CHECK(plain.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(plain) ==
+        "unsupported Python construct: `Size.SMALL`, a member of the Enum Size");
+  std::string weights = base;
+  for (int i = 0; i < 2; ++i) weights = test::replaced(weights, "NAME", "Tiny_Weights");
+  LoadedModel pretrained = read(weights, o);
+  CHECK(pretrained.exit == ExitCode::UsageOrParse);
+  REQUIRE(!pretrained.diags.items().empty());
+  CHECK(pretrained.diags.items().front().help.find("without pretrained weights") !=
+        std::string::npos);
+  // Passed None, the member is never read.
+  o.args = {{"width", "None"}};
+  CHECK(read(weights, o).exit == ExitCode::Ok);
 }
