@@ -1662,6 +1662,14 @@ class Construct {
         if (auto it = m.instance->values.find(name); it != m.instance->values.end())
           return *it->second;
       }
+      // PyTorch's AttributeError, which getattr(b, "_is_cn", False) and hasattr() catch (a
+      // method value here would be truthy: torchvision's LR-ASPP would tap the wrong stage).
+      bool method = is_module_method(name) || is_leaf_method(name) || name == "append" ||
+                    name == "extend" || name == "forward";
+      if (!method) {
+        std::string type = m.instance ? m.instance->cls->name : m.op.empty() ? "Sequential" : m.op;
+        raise(e.span, fmt::format("'{}' object has no attribute '{}'", type, name));
+      }
     }
     (void)f;
     PyValue method = PyValue::builtin("module." + name);

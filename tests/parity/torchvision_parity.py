@@ -32,15 +32,32 @@ BUILDERS = [
     "efficientnet_v2_s", "regnet_y_400mf", "regnet_x_400mf",
     "convnext_tiny", "convnext_small", "video.r3d_18", "video.mc3_18", "video.r2plus1d_18",
     "vit_b_16", "vit_b_32",
+    "segmentation.fcn_resnet50", "segmentation.deeplabv3_resnet50",
+    "segmentation.deeplabv3_mobilenet_v3_large", "segmentation.lraspp_mobilenet_v3_large",
 ]
 
 
-# A builder by its name under torchvision.models ("video.r3d_18" is torchvision.models.video's).
+# A builder by its name under torchvision.models ("video.r3d_18" is torchvision.models.video's,
+# "segmentation.fcn_resnet50" torchvision.models.segmentation's).
 def builder(name):
     namespace = torchvision.models
-    if name.startswith("video."):
-        namespace, name = torchvision.models.video, name[len("video."):]
+    for package in ("video", "segmentation"):
+        if name.startswith(package + "."):
+            namespace, name = getattr(torchvision.models, package), name[len(package) + 1:]
     return getattr(namespace, name)
+
+
+# The builder's arguments beside weights=None: a segmentation model's backbone without its
+# pretrained weights (by default torchvision downloads them; netshape refuses that).
+def builder_args(name):
+    if name.startswith("segmentation."):
+        return {"weights_backbone": None}
+    return {"init_weights": False} if name in ("googlenet", "inception_v3") else {}
+
+
+# The output's shapes: a segmentation model returns a dict ({"out": ...}), in order.
+def output_shapes(out):
+    return [list(v.shape) for v in out.values()] if isinstance(out, dict) else [list(out.shape)]
 
 
 def input_shape(name):
@@ -50,8 +67,7 @@ def input_shape(name):
 
 
 def torch_side(name, shape):
-    kwargs = {"init_weights": False} if name in ("googlenet", "inception_v3") else {}
-    model = builder(name)(weights=None, **kwargs).eval()
+    model = builder(name)(weights=None, **builder_args(name)).eval()
     calls = {}
     for mname, m in model.named_modules():
         container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))
@@ -60,14 +76,15 @@ def torch_side(name, shape):
                 lambda mod, inp, out, mname=mname: calls.setdefault(mname, []).append(list(out.shape)))
     with torch.no_grad():
         out = model(torch.zeros(*shape))
-    return list(out.shape), sum(p.numel() for p in model.parameters()), calls
+    return output_shapes(out), sum(p.numel() for p in model.parameters()), calls
 
 
 def netshape_side(binary, name, shape):
     source = inspect.getsourcefile(inspect.unwrap(builder(name)))
     dims = ",".join(str(d) for d in shape)
+    args = [f"--arg={k}={v}" for k, v in builder_args(name).items() if v is None]
     run = subprocess.run([binary, "check", source, "--model", name.split(".")[-1], "--input", dims,
-                          "--format", "json", "--depth", "99"],
+                          "--format", "json", "--depth", "99"] + args,
                          capture_output=True, text=True, timeout=60)
     report = json.loads(run.stdout) if run.stdout.strip() else {}
     errors = [d for d in report.get("diagnostics", []) if d["severity"] == "error"]
@@ -92,7 +109,7 @@ def compare(name, binary):
             modules.setdefault(m["name"], m["output_shape"])
     outputs = list(report["outputs"].values())
     problems = []
-    if outputs != [out]:
+    if outputs != out:
         problems.append(f"output {outputs} != torch {out}")
     if report["totals"]["params"] != params:
         problems.append(f"params {report['totals']['params']:,} != torch {params:,}")

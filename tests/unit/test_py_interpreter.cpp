@@ -2779,3 +2779,47 @@ def build(width=NAME.SMALL):
   o.args = {{"width", "None"}};
   CHECK(read(weights, o).exit == ExitCode::Ok);
 }
+
+// getattr(module, name, default) and hasattr on layers and containers that lack the attribute:
+// PyTorch's AttributeError, so the default (torchvision's `getattr(b, "_is_cn", False)` over a
+// backbone's blocks picks the stages to tap; a truthy value there tapped the wrong one).
+TEST_CASE("interpreter: getattr with a default, hasattr on layers and containers") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class Tagged(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self._is_cn = True
+        self.c = nn.Conv2d(3, 3, 1)
+
+    def forward(self, x):
+        return self.c(x)
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        parts = [nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Sequential(nn.ReLU()), nn.ModuleList([nn.ReLU()]),
+                 nn.ModuleDict({"a": nn.ReLU()}), Tagged()]
+        tagged = [i for i, p in enumerate(parts) if getattr(p, "_is_cn", False)]
+        n = 10 * len(tagged) + tagged[0] + sum(1 for p in parts if hasattr(p, "foo"))
+        self.c = nn.Conv2d(3, n, 1)
+
+    def forward(self, x):
+        return self.c(x)
+
+# input: [1, 3, 4, 4]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[1, 15, 4, 4]");
+  LoadedModel direct = read(R"(import torch.nn as nn
+
+seq = nn.Sequential(nn.ReLU())
+model = nn.Sequential(nn.Conv2d(3, seq.out_channels, 1))
+# input: [1, 3, 4, 4]
+)");
+  CHECK(direct.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(direct) == "'Sequential' object has no attribute 'out_channels'");
+}
