@@ -4872,7 +4872,8 @@ class Construct {
     bool positional = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
       return std::isdigit(static_cast<unsigned char>(c));
     });
-    bool unnamed = parent.module->kind != ModuleDef::User && positional;
+    bool unnamed =
+        parent.module->kind != ModuleDef::User && positional && child.kind == ModuleDef::Leaf;
     p.name = !parent.name.empty() ? parent.name + "." + key : unnamed ? "" : key;
     return p;
   }

@@ -2823,3 +2823,30 @@ model = nn.Sequential(nn.Conv2d(3, seq.out_channels, 1))
   CHECK(direct.exit == ExitCode::UsageOrParse);
   CHECK(first_error(direct) == "'Sequential' object has no attribute 'out_channels'");
 }
+
+// A block inside a Sequential model is named by its position, as named_modules() names it, so
+// its layers are `0.c` and `1.c`: without the position they read `c` and `c_2`, which says "the
+// layer c called twice" (shared weights), not two blocks. Leaf layers there stay unnamed rows.
+TEST_CASE("interpreter: blocks of a Sequential model are named by their position") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class B(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        return self.c(x)
+
+
+model = nn.Sequential(B(), B(), nn.Sequential(nn.Conv2d(4, 2, 1)), nn.ReLU())
+# input: [1, 4, 8, 8]
+)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
+  CHECK(names == std::vector<std::string>{"0.c", "1.c", "2.0", "relu4"});
+  CHECK(m.analysis.layers[1].params == 148);
+  CHECK(m.analysis.totals.params == 148 * 2 + 10);
+}
