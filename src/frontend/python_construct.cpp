@@ -2153,23 +2153,51 @@ class Construct {
         if (imported == "*") {  // from m import *: the names m defines
           if (known_import(s.name, name)) continue;
           int idx = L.import_file(file, s.name, s.span);
-          if (idx >= 0 && defines(static_cast<uint32_t>(idx), name))
-            return global(static_cast<uint32_t>(idx), name, at);
+          if (idx < 0) continue;
+          if (auto v = defined_or_reexported(static_cast<uint32_t>(idx), name, at)) return v;
           continue;
         }
         std::string bound = !s.aliases[i].empty() ? s.aliases[i] : imported;
         if (bound != name) continue;
         if (auto known = known_import(s.name, imported)) return known;
         int idx = L.import_file(file, s.name, s.span);
+        // A package importing its own submodule (`from torchvision import models` in
+        // torchvision/__init__.py) binds the submodule, not the name it is importing.
+        if (idx == static_cast<int>(file)) idx = -1;
         if (idx >= 0 && defines(static_cast<uint32_t>(idx), imported))
           return global(static_cast<uint32_t>(idx), imported, at);
+        // As Python: a submodule of that name (`from torchvision import models`), else a name
+        // the package imports (`from torchvision.models import resnet18`).
         std::string sub = s.name + (s.name.back() == '.' ? "" : ".") + imported;
         if (L.import_file(file, sub, s.span) >= 0) return file_module(file, sub, name, s.span, at);
+        if (idx >= 0) {
+          if (auto v = defined_or_reexported(static_cast<uint32_t>(idx), imported, at)) return v;
+        }
         return file_module(file, s.name, name, s.span, at);
       }
     }
     return std::nullopt;
   }
+
+  // `name` as file `idx` has it: defined there, or imported there (a package's __init__.py
+  // re-exports its modules' names: `from .resnet import *` in torchvision/models). Import chains
+  // nest at most kMaxReexportDepth deep, so files that import each other end.
+  std::optional<PyValue> defined_or_reexported(uint32_t idx, const std::string& name, Span at) {
+    if (defines(idx, name)) return global(idx, name, at);
+    constexpr int kMaxReexportDepth = 8;
+    if (reexport_depth_ >= kMaxReexportDepth) return std::nullopt;
+    ++reexport_depth_;
+    std::optional<PyValue> v;
+    try {
+      v = import_binding(idx, name, at);
+    } catch (...) {
+      --reexport_depth_;
+      throw;
+    }
+    --reexport_depth_;
+    return v;
+  }
+  int reexport_depth_ = 0;
 
   // A module of the model's files as a value; an error at the use when no such file exists.
   PyValue file_module(uint32_t file, const std::string& module, const std::string& name,
@@ -2184,7 +2212,7 @@ class Construct {
     }
     raise(at, "`" + name + "` comes from `" + module + "`, which netshape cannot find",
           "put that file next to the model (or pass --path DIR); netshape reads the model's own "
-          "files, torch.nn, math and functools");
+          "files, an installed torchvision, torch.nn, math and functools");
   }
 
   // ---- calls ----

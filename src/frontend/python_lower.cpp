@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -46,6 +47,39 @@ uint32_t Lowerer::file_of(const Stmt* cls) const {
   return it == class_file_.end() ? 0 : it->second;
 }
 
+// Where torchvision is installed, as Python would find it: the directories of PYTHONPATH, then
+// the interpreter's site directories (/usr/local/lib/python3.X/{dist,site}-packages, Debian's
+// /usr/lib/python3/dist-packages); only those holding a `torchvision` package. Read only for an
+// import of torchvision, whose sources netshape is tested on; other installed packages are not
+// looked for (numpy's files would be read for nothing).
+static const std::vector<std::filesystem::path>& torchvision_roots() {
+  static const std::vector<std::filesystem::path> roots = [] {
+    std::vector<std::filesystem::path> dirs;
+    if (const char* path = std::getenv("PYTHONPATH")) {
+      std::string_view rest = path;
+      while (!rest.empty()) {
+        size_t colon = rest.find(':');
+        if (colon != 0) dirs.emplace_back(rest.substr(0, colon));
+        rest = colon == std::string_view::npos ? "" : rest.substr(colon + 1);
+      }
+    }
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/usr/local/lib", ec)) {
+      std::string name = entry.path().filename().string();
+      if (name.rfind("python3", 0) != 0) continue;
+      dirs.push_back(entry.path() / "dist-packages");
+      dirs.push_back(entry.path() / "site-packages");
+    }
+    dirs.emplace_back("/usr/lib/python3/dist-packages");
+    std::vector<std::filesystem::path> found;
+    for (const auto& dir : dirs)
+      if (std::filesystem::is_regular_file(dir / "torchvision" / "__init__.py", ec))
+        found.push_back(dir);
+    return found;
+  }();
+  return roots;
+}
+
 // Python's module lookup, reduced to files: `.a.b` from a file in D is D/a/b.py (or
 // D/a/b/__init__.py), each further leading dot one directory up; `a.b` is looked for under the
 // main file's directory, then under each --path root. Nothing is run: the file is only read.
@@ -74,6 +108,8 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
            top.parent_path() != top)
       top = top.parent_path();
     if (top != dir && top != top.parent_path()) roots.push_back(top);
+    if (rest == "torchvision" || rest.rfind("torchvision/", 0) == 0)
+      for (const auto& root : torchvision_roots()) roots.push_back(root);
   }
   for (const auto& root : roots) {
     for (const auto& candidate : {root / (rest + ".py"), root / rest / "__init__.py"}) {
@@ -108,15 +144,39 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
       files_.push_back(
           PyFile{owned.get(), owned_modules_.back().get(), candidate.parent_path().string()});
       file_by_path_[key] = static_cast<int>(index);
-      for (const Stmt& s : owned_modules_.back()->body) {
+      const py::Module& module = *owned_modules_.back();
+      for (const Stmt& s : module.body) {
         if (s.kind != Stmt::Kind::ClassDef) continue;
         class_file_[&s] = index;
         classes_.emplace(s.name, &s);  // bases and calls find it by name, as in one file
       }
+      import_base_files(index, module);
       return static_cast<int>(index);
     }
   }
   return -1;
+}
+
+// The files that give an imported file's classes their bases (`class ResNet18_Weights(
+// WeightsEnum)` with `from ._api import WeightsEnum`), read now as the main file's imports are:
+// bases are found by name. Only those: a file's other imports (numpy's dozens) are read when a
+// name of theirs is used.
+void Lowerer::import_base_files(uint32_t index, const py::Module& module) {
+  for (const Stmt& cls : module.body) {
+    if (cls.kind != Stmt::Kind::ClassDef) continue;
+    for (const Expr& b : cls.bases) {
+      std::string base = dotted(b);
+      if (base.empty() || classes_.count(base)) continue;
+      for (const Stmt& s : module.body) {
+        if (s.kind != Stmt::Kind::Import || s.name.empty()) continue;
+        for (size_t i = 0; i < s.names.size(); ++i) {
+          const std::string& bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
+          bool torch = s.name == "torch" || s.name.rfind("torch.", 0) == 0;
+          if (bound == base && !torch) import_file(index, s.name, s.span);
+        }
+      }
+    }
+  }
 }
 
 extern const char* const kTorchNnPrelude;  // generated from torch_nn_prelude.py

@@ -11,8 +11,10 @@ A model netshape reads must be exact: any difference is a failure (exit 1). A mo
 refuses with a clear error is reported, not failed: the goal is all, the floor is never wrong.
 Usage: torchvision_parity.py NETSHAPE_BINARY
 """
+import importlib.util
 import inspect
 import json
+import os
 import subprocess
 import sys
 
@@ -66,8 +68,24 @@ def input_shape(name):
     return [1, 3, 299, 299] if name == "inception_v3" else [1, 3, 224, 224]
 
 
+# Files of our own that use torchvision's builders (tests/parity/torchvision_users/): netshape
+# finds the installed torchvision as Python does. (file, class, input shape)
+USER_FILES = [
+    ("transfer_resnet.py", "FineTuned", [2, 3, 96, 96]),
+    ("mobilenet_features.py", "BoxRegressor", [2, 3, 96, 96]),
+    ("segmentation_finetune.py", "Segmenter", [1, 3, 96, 80]),
+]
+USERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torchvision_users")
+
+
 def torch_side(name, shape):
-    model = builder(name)(weights=None, **builder_args(name)).eval()
+    return run_model(builder(name)(weights=None, **builder_args(name)), shape)
+
+
+# A model's output shapes, its parameter counts (all, trainable) and every call of its leaf
+# modules, in eval mode on zeros.
+def run_model(model, shape):
+    model.eval()
     calls = {}
     for mname, m in model.named_modules():
         container = isinstance(m, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict))
@@ -76,15 +94,21 @@ def torch_side(name, shape):
                 lambda mod, inp, out, mname=mname: calls.setdefault(mname, []).append(list(out.shape)))
     with torch.no_grad():
         out = model(torch.zeros(*shape))
-    return output_shapes(out), sum(p.numel() for p in model.parameters()), calls
+    params = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return output_shapes(out), (params, trainable), calls
 
 
 def netshape_side(binary, name, shape):
     source = inspect.getsourcefile(inspect.unwrap(builder(name)))
-    dims = ",".join(str(d) for d in shape)
     args = [f"--arg={k}={v}" for k, v in builder_args(name).items() if v is None]
-    run = subprocess.run([binary, "check", source, "--model", name.split(".")[-1], "--input", dims,
-                          "--format", "json", "--depth", "99"] + args,
+    return netshape_json(binary, source, name.split(".")[-1], shape, args)
+
+
+def netshape_json(binary, source, model, shape, args=()):
+    dims = ",".join(str(d) for d in shape)
+    run = subprocess.run([binary, "check", source, "--model", model, "--input", dims,
+                          "--format", "json", "--depth", "99"] + list(args),
                          capture_output=True, text=True, timeout=60)
     report = json.loads(run.stdout) if run.stdout.strip() else {}
     errors = [d for d in report.get("diagnostics", []) if d["severity"] == "error"]
@@ -93,8 +117,21 @@ def netshape_side(binary, name, shape):
 
 def compare(name, binary):
     shape = input_shape(name)
-    out, params, calls = torch_side(name, shape)
-    code, report, errors = netshape_side(binary, name, shape)
+    return differences(torch_side(name, shape), netshape_side(binary, name, shape))
+
+
+def compare_user_file(file, cls, shape, binary):
+    spec = importlib.util.spec_from_file_location(file[:-3], os.path.join(USERS_DIR, file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    torch_result = run_model(getattr(module, cls)(), shape)
+    return differences(torch_result, netshape_json(binary, os.path.join(USERS_DIR, file), cls, shape))
+
+
+# "exact" when netshape's report equals PyTorch's model, else what differs (or why it refused).
+def differences(torch_result, netshape_result):
+    out, (params, trainable), calls = torch_result
+    code, report, errors = netshape_result
     if code != 0:
         what = errors[0]["message"] if errors else f"exit {code}"
         return "refused", what
@@ -113,6 +150,8 @@ def compare(name, binary):
         problems.append(f"output {outputs} != torch {out}")
     if report["totals"]["params"] != params:
         problems.append(f"params {report['totals']['params']:,} != torch {params:,}")
+    if report["totals"]["trainable_params"] != trainable:
+        problems.append(f"trainable {report['totals']['trainable_params']:,} != torch {trainable:,}")
     for mname, shapes in calls.items():
         for k, s in enumerate(shapes):
             row = mname if k == 0 else f"{mname}_{k + 1}"
@@ -131,9 +170,13 @@ def main():
         status, detail = compare(name, binary)
         results.append((name, status, detail))
         print(f"{name:22} {status:9} {detail}", flush=True)
+    for file, cls, shape in USER_FILES:
+        status, detail = compare_user_file(file, cls, shape, binary)
+        results.append((file, status, detail))
+        print(f"{file:22} {status:9} {detail}", flush=True)
     exact = sum(1 for r in results if r[1] == "exact")
     different = [r for r in results if r[1] == "DIFFERENT"]
-    print(f"torchvision parity: {exact} of {len(results)} builders exact, "
+    print(f"torchvision parity: {exact} of {len(results)} builders and files exact, "
           f"{len(results) - exact - len(different)} refused with an error, {len(different)} different")
     return 1 if different else 0
 

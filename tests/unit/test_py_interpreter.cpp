@@ -2850,3 +2850,37 @@ model = nn.Sequential(B(), B(), nn.Sequential(nn.Conv2d(4, 2, 1)), nn.ReLU())
   CHECK(m.analysis.layers[1].params == 148);
   CHECK(m.analysis.totals.params == 148 * 2 + 10);
 }
+
+// A model file using a package as one uses torchvision's: a name its __init__.py re-exports
+// (`from .factories import *`), a submodule the __init__ imports from itself, and a class whose
+// base comes from a third file of the package (read when the class's file is).
+TEST_CASE("interpreter: a package used from outside, its names re-exported") {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("netshape_zoo_" + std::to_string(getpid()));
+  fs::create_directories(root / "zoo");
+  auto write = [&](const fs::path& p, const std::string& text) { std::ofstream(root / p) << text; };
+  write("zoo/__init__.py", "from .factories import *\nfrom zoo import heads\n");
+  write("zoo/_base.py",
+        "import torch.nn as nn\n\n\nclass Base(nn.Module):\n"
+        "    def __init__(self, width):\n        super().__init__()\n"
+        "        self.conv = nn.Conv2d(3, width, 3)\n\n"
+        "    def forward(self, x):\n        return self.conv(x)\n");
+  write("zoo/factories.py",
+        "from ._base import Base\n\n\nclass Small(Base):\n    pass\n\n\n"
+        "def small(width=4):\n    return Small(width)\n");
+  write("zoo/heads.py",
+        "import torch.nn as nn\n\n\ndef head(c, n):\n    return nn.Conv2d(c, n, 1)\n");
+  write("net.py",
+        "import torch.nn as nn\nfrom zoo import small\nfrom zoo import heads\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.body = small(width=6)\n        self.head = heads.head(6, 2)\n\n"
+        "    def forward(self, x):\n        return self.head(self.body(x))\n");
+  LoadOptions opts;
+  opts.input_dims = "1,3,10,10";
+  LoadedModel m = analyze_file((root / "net.py").string(), opts);
+  fs::remove_all(root);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs.at(0).second) == "[1, 2, 8, 8]");
+  CHECK(m.analysis.totals.params == (3 * 9 * 6 + 6) + (6 * 2 + 2));
+}
