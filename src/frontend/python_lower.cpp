@@ -454,11 +454,44 @@ const Candidate* Lowerer::choose_model() {
   }
   if (chosen != nullptr) return find_candidate(chosen->class_name);
   if (candidates_.empty()) {
+    // A script's `model = models.resnet18(...)` (often changed by the lines after it): netshape
+    // runs no top-level code, but reads the same lines in a function.
+    if (const Stmt* script = imported_model_assignment()) {
+      std::string name = script->targets[0].text;
+      error(script->targets[0].span,
+            fmt::format("`{}` is built by top-level code, which netshape does not run", name),
+            fmt::format("put its lines in a function, `def build():` ... `return {}`, and pass "
+                        "--model build",
+                        name));
+      return nullptr;
+    }
     error(Span{}, "no model found in the Python file",
           "define `class Net(nn.Module)` with a forward method, or `model = nn.Sequential(...)`");
     return nullptr;
   }
   return &candidates_.back();
+}
+
+// The file's first top-level `name = f(...)` whose callee comes from torchvision
+// (`model = models.resnet18(weights=None)`, `net = torchvision.models.vgg11()`), or null.
+const Stmt* Lowerer::imported_model_assignment() const {
+  std::set<std::string> imported;
+  for (const Stmt& s : module_.body) {
+    if (s.kind != Stmt::Kind::Import) continue;
+    for (size_t i = 0; i < s.names.size(); ++i) {
+      const std::string& module = s.name.empty() ? s.names[i] : s.name;
+      if (module != "torchvision" && module.rfind("torchvision.", 0) != 0) continue;
+      std::string bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
+      imported.insert(s.name.empty() ? bound.substr(0, bound.find('.')) : bound);
+    }
+  }
+  for (const Stmt& s : module_.body) {
+    if (s.kind != Stmt::Kind::Assign || !s.value || s.value->kind != Expr::Kind::Call) continue;
+    if (s.targets.size() != 1 || s.targets[0].kind != Expr::Kind::Name) continue;
+    std::string callee = dotted(s.value->items[0]);
+    if (imported.count(callee.substr(0, callee.find('.')))) return &s;
+  }
+  return nullptr;
 }
 
 // ---- driving ----

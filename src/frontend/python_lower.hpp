@@ -176,6 +176,7 @@ class Lowerer {
   // read and parsed on first use: its index, -1 when no such file exists, -2 when it exists but
   // cannot be read (reported).
   int import_file(uint32_t from, const std::string& module, Span at);
+  const py::Stmt* imported_model_assignment() const;
   void import_base_files(uint32_t index, const py::Module& module);
   // torch.nn's modules written in Python (torch_nn_prelude.py: TransformerEncoderLayer, ...): the
   // class named `name`, the prelude read and parsed as a file of the model on first use; null

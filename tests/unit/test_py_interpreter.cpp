@@ -2884,3 +2884,21 @@ TEST_CASE("interpreter: a package used from outside, its names re-exported") {
   CHECK(to_string(m.analysis.outputs.at(0).second) == "[1, 2, 8, 8]");
   CHECK(m.analysis.totals.params == (3 * 9 * 6 + 6) + (6 * 2 + 2));
 }
+
+// A script that builds its model at the top level (and changes it in the lines after) is not
+// run; the error says how to read the same lines as a factory.
+TEST_CASE("interpreter: a torchvision model built by top-level code is named, with the fix") {
+  LoadedModel m = read(R"(import torch.nn as nn
+from torchvision import models
+
+model = models.resnet18(weights=None)
+model.fc = nn.Linear(512, 10)
+)");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  REQUIRE(!m.diags.items().empty());
+  const Diagnostic& d = m.diags.items().front();
+  CHECK(d.message == "`model` is built by top-level code, which netshape does not run");
+  CHECK(d.span.line == 4);
+  CHECK(d.help ==
+        "put its lines in a function, `def build():` ... `return model`, and pass --model build");
+}
