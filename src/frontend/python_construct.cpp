@@ -620,18 +620,13 @@ class Construct {
 
   // ---- __init__ ----
 
-  // The class (itself or a base) whose body defines `method`, for the file its code sees.
-  const Stmt* method_owner(const Stmt& cls, const std::string& method, int depth = 0) {
-    for (const Stmt& s : cls.body)
-      if (s.kind == Stmt::Kind::FunctionDef && s.name == method) return &cls;
-    if (depth < limits::kMaxPyInstanceDepth) {
-      for (const Expr& b : cls.bases) {
-        auto it = L.classes_.find(dotted(b));
-        if (it != L.classes_.end() && it->second != &cls)
-          return method_owner(*it->second, method, depth + 1);
-      }
-    }
-    return &cls;
+  // The class (itself or a base) whose body defines the `method` find_method finds, for the
+  // file its code sees and the base its super() means: `class Net(Mixin, Base)` runs Base's
+  // __init__ when Mixin has none, in Base's file.
+  const Stmt* method_owner(const Stmt& cls, const std::string& method) {
+    const Stmt* def = L.find_method(cls, method, 0);
+    const Stmt* owner = def != nullptr ? class_defining(cls, *def) : nullptr;
+    return owner != nullptr ? owner : &cls;
   }
   const Stmt* init_def_owner(const Stmt& cls) { return method_owner(cls, "__init__"); }
 
@@ -648,10 +643,10 @@ class Construct {
     for (const Expr& b : cls.bases) {
       std::string base = dotted(b);
       if (base == "object") continue;
-      auto it = L.classes_.find(base);
-      if (it == L.classes_.end() || it->second == &cls || depth >= limits::kMaxPyInstanceDepth)
+      const Stmt* base_cls = L.base_class(cls, b);
+      if (base_cls == nullptr || base_cls == &cls || depth >= limits::kMaxPyInstanceDepth)
         return true;
-      if (module_class(*it->second, depth + 1)) return true;
+      if (module_class(*base_cls, depth + 1)) return true;
     }
     return false;
   }
@@ -662,9 +657,9 @@ class Construct {
       if (&s == &def) return &cls;
     if (depth >= limits::kMaxPyInstanceDepth) return nullptr;
     for (const Expr& b : cls.bases) {
-      auto it = L.classes_.find(dotted(b));
-      if (it == L.classes_.end() || it->second == &cls) continue;
-      if (const Stmt* owner = class_defining(*it->second, def, depth + 1)) return owner;
+      const Stmt* base = L.base_class(cls, b);
+      if (base == nullptr || base == &cls) continue;
+      if (const Stmt* owner = class_defining(*base, def, depth + 1)) return owner;
     }
     return nullptr;
   }
@@ -674,9 +669,9 @@ class Construct {
     std::vector<const Stmt*> fields;
     if (depth < limits::kMaxPyInstanceDepth) {
       for (const Expr& b : cls.bases) {
-        auto it = L.classes_.find(dotted(b));
-        if (it != L.classes_.end() && it->second != &cls) {
-          auto more = dataclass_fields(*it->second, depth + 1);
+        const Stmt* base = L.base_class(cls, b);
+        if (base != nullptr && base != &cls) {
+          auto more = dataclass_fields(*base, depth + 1);
           fields.insert(fields.end(), more.begin(), more.end());
         }
       }
@@ -1001,13 +996,13 @@ class Construct {
       if (auto op = torch_layer_base(b, L.file_of(f.cls))) return layer_base_init(*op, call, f);
     }
     for (const Expr& b : f.cls->bases) {
-      auto it = L.classes_.find(dotted(b));
-      if (it == L.classes_.end() || it->second == f.cls) continue;
-      const Stmt* base_init = L.find_method(*it->second, "__init__", 0);
-      if (base_init == nullptr && is_dataclass(*it->second)) {
+      const Stmt* base = L.base_class(*f.cls, b);
+      if (base == nullptr || base == f.cls) continue;
+      const Stmt* base_init = L.find_method(*base, "__init__", 0);
+      if (base_init == nullptr && is_dataclass(*base)) {
         self.module_init_ran = true;  // not followed further: taken as done
         Args args = arguments(call, f);
-        dataclass_init(*it->second, args, call, *f.self);
+        dataclass_init(*base, args, call, *f.self);
         return;
       }
       if (base_init == nullptr) {  // the base's own base's __init__ runs: taken as done
@@ -1017,10 +1012,11 @@ class Construct {
       PyValue fn;
       fn.kind = PyValue::Kind::Function;
       fn.def_ = base_init;
-      fn.file = L.file_of(init_def_owner(*it->second));
+      const Stmt* owner = init_def_owner(*base);
+      fn.file = L.file_of(owner);
       fn.method_self = f.self;
       Args args = arguments(call, f);
-      invoke(fn, args, call, f, init_def_owner(*it->second));
+      invoke(fn, args, call, f, owner);
       return;
     }
     self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
@@ -1105,9 +1101,9 @@ class Construct {
   std::optional<std::string> torch_layer_of(const Stmt& cls, int depth = 0) {
     for (const Expr& b : cls.bases) {
       if (auto op = torch_layer_base(b, L.file_of(&cls))) return op;
-      auto it = L.classes_.find(dotted(b));
-      if (it != L.classes_.end() && it->second != &cls && depth < limits::kMaxPyInstanceDepth) {
-        if (auto op = torch_layer_of(*it->second, depth + 1)) return op;
+      const Stmt* base = L.base_class(cls, b);
+      if (base != nullptr && base != &cls && depth < limits::kMaxPyInstanceDepth) {
+        if (auto op = torch_layer_of(*base, depth + 1)) return op;
       }
     }
     return std::nullopt;
@@ -1656,11 +1652,20 @@ class Construct {
     if (m.kind == ModuleDef::Sequential) {
       for (auto& child : m.children)
         if (child.index == name) return child_module(obj, child.def, name);
+      if (name == "training") {  // as a user module's (below): netshape's forward is eval mode
+        if (forward_ && !L.program_.training_read_at.valid()) L.program_.training_read_at = e.span;
+        return data_bool(!forward_, e.span);
+      }
       if (m.instance) {  // a subclass of nn.Sequential with no forward: `self.out_channels = c`
         if (auto it = m.instance->attrs.find(name); it != m.instance->attrs.end())
           return from_const(it->second, e);
         if (auto it = m.instance->values.find(name); it != m.instance->values.end())
           return *it->second;
+        try {  // its class's attributes and methods (`expansion = 4`, `def width(self)`)
+          return class_attribute(*m.instance->cls, name, e, std::make_shared<PyValue>(obj));
+        } catch (const PyError& err) {
+          if (err.d.message.find("is not set before this use") == std::string::npos) throw;
+        }
       }
       // PyTorch's AttributeError, which getattr(b, "_is_cn", False) and hasattr() catch (a
       // method value here would be truthy: torchvision's LR-ASPP would tap the wrong stage).
@@ -1725,9 +1730,9 @@ class Construct {
   PyValue super_attribute(const std::string& name, const Expr& e, Frame& f) {
     if (f.cls != nullptr && f.self) {
       for (const Expr& b : f.cls->bases) {
-        auto it = L.classes_.find(dotted(b));
-        if (it == L.classes_.end() || it->second == f.cls) continue;
-        return class_attribute(*it->second, name, e, f.self);
+        const Stmt* base = L.base_class(*f.cls, b);
+        if (base == nullptr || base == f.cls) continue;
+        return class_attribute(*base, name, e, f.self);
       }
       // `super().forward(x)` in a subclass of a torch layer: the layer's forward (module_method).
       const PyValue& self = *f.self;
@@ -1835,8 +1840,18 @@ class Construct {
           if (is_enum(cls)) enum_member_refused(cls, e);
           auto kept = class_values_.find(&s);  // the class body runs once
           if (kept != class_values_.end()) return kept->second;
+          // `class A: Y = B.X` with `class B: X = A.Y`: an error, not an endless recursion
+          if (!class_values_computing_.insert(&s).second)
+            raise(e.span, "`" + dotted(e) + "` is defined in terms of itself");
           Frame f = module_frame(L.file_of(&cls));
-          PyValue v = eval(*s.value, f);
+          PyValue v;
+          try {
+            v = eval(*s.value, f);
+          } catch (...) {
+            class_values_computing_.erase(&s);
+            throw;
+          }
+          class_values_computing_.erase(&s);
           class_values_.emplace(&s, v);
           return v;
         }
@@ -1844,9 +1859,9 @@ class Construct {
     }
     if (depth < limits::kMaxPyInstanceDepth) {
       for (const Expr& b : cls.bases) {
-        auto it = L.classes_.find(dotted(b));
-        if (it != L.classes_.end() && it->second != &cls)
-          return class_attribute(*it->second, name, e, self, depth + 1);
+        const Stmt* base = L.base_class(cls, b);
+        if (base != nullptr && base != &cls)
+          return class_attribute(*base, name, e, self, depth + 1);
       }
     }
     raise(e.span, "`" + dotted(e) + "` is not set before this use",
@@ -1856,25 +1871,15 @@ class Construct {
   // A class deriving from enum.Enum (torchvision's `ResNet50_Weights`, through WeightsEnum):
   // its members are instances of the class, which netshape does not model.
   bool is_enum(const Stmt& cls, int depth = 0) {
+    if (depth >= limits::kMaxPyInstanceDepth) return false;
     for (const Expr& b : cls.bases) {
       std::string base = dotted(b);
-      for (const char* e : {"Enum", "IntEnum", "Flag", "IntFlag"})
-        if (base == e || base == std::string("enum.") + e) return true;
-      const Stmt* base_cls = nullptr;
-      if (auto it = L.classes_.find(base); it != L.classes_.end()) {
-        base_cls = it->second;
-      } else {  // a class imported from another file (`from .._utils import StrEnum`)
-        try {
-          Frame f = module_frame(L.file_of(&cls));
-          PyValue v = eval(b, f);
-          if (v.kind == PyValue::Kind::Class) base_cls = v.def_;
-        } catch (const PyError&) {
-          // a base netshape cannot see: not taken as an Enum
-        }
+      const Stmt* base_cls = L.base_class(cls, b);  // the file's own `Enum` is not enum's
+      if (base_cls == nullptr) {
+        for (const char* e : {"Enum", "IntEnum", "Flag", "IntFlag"})
+          if (base == e || base == std::string("enum.") + e) return true;
       }
-      if (base_cls && base_cls != &cls && depth < limits::kMaxPyInstanceDepth &&
-          is_enum(*base_cls, depth + 1))
-        return true;
+      if (base_cls && base_cls != &cls && is_enum(*base_cls, depth + 1)) return true;
     }
     return false;
   }
@@ -2164,15 +2169,13 @@ class Construct {
         // A package importing its own submodule (`from torchvision import models` in
         // torchvision/__init__.py) binds the submodule, not the name it is importing.
         if (idx == static_cast<int>(file)) idx = -1;
-        if (idx >= 0 && defines(static_cast<uint32_t>(idx), imported))
-          return global(static_cast<uint32_t>(idx), imported, at);
-        // As Python: a submodule of that name (`from torchvision import models`), else a name
-        // the package imports (`from torchvision.models import resnet18`).
-        std::string sub = s.name + (s.name.back() == '.' ? "" : ".") + imported;
-        if (L.import_file(file, sub, s.span) >= 0) return file_module(file, sub, name, s.span, at);
+        // As Python: what the package binds, by itself or by its imports (`from .alexnet
+        // import *` rebinds `alexnet` to the function), else its submodule of that name.
         if (idx >= 0) {
           if (auto v = defined_or_reexported(static_cast<uint32_t>(idx), imported, at)) return v;
         }
+        std::string sub = s.name + (s.name.back() == '.' ? "" : ".") + imported;
+        if (L.import_file(file, sub, s.span) >= 0) return file_module(file, sub, name, s.span, at);
         return file_module(file, s.name, name, s.span, at);
       }
     }
@@ -2185,7 +2188,10 @@ class Construct {
   std::optional<PyValue> defined_or_reexported(uint32_t idx, const std::string& name, Span at) {
     if (defines(idx, name)) return global(idx, name, at);
     constexpr int kMaxReexportDepth = 8;
-    if (reexport_depth_ >= kMaxReexportDepth) return std::nullopt;
+    // Each file once per lookup: files that star-import each other are searched in linear time.
+    if (reexport_depth_ == 0) reexport_seen_.clear();
+    if (reexport_depth_ >= kMaxReexportDepth || !reexport_seen_.insert(idx).second)
+      return std::nullopt;
     ++reexport_depth_;
     std::optional<PyValue> v;
     try {
@@ -2198,6 +2204,8 @@ class Construct {
     return v;
   }
   int reexport_depth_ = 0;
+  std::set<uint32_t> reexport_seen_;
+  std::set<const Stmt*> class_values_computing_;  // class-body assignments being evaluated
 
   // A module of the model's files as a value; an error at the use when no such file exists.
   PyValue file_module(uint32_t file, const std::string& module, const std::string& name,
@@ -3036,7 +3044,7 @@ class Construct {
     }
     if (self.is(Value::Kind::String)) return string_method(self.data.s, name, args, at);
     if (self.kind == PyValue::Kind::Tuple && self.name == "set")
-      return set_method(self.items, name, arg(0), at);
+      return set_method(self.items, name, args, at);
     if (self.kind == PyValue::Kind::Module) return module_method(self, name, args, call, f);
     if (self.kind == PyValue::Kind::Builtin && self.name == "super")
       unsupported_here(at, "super()." + name + "(...)");
@@ -3045,8 +3053,24 @@ class Construct {
 
   // A set's comparisons and combinations with another iterable (`set(wanted).issubset(names)`, as
   // torchvision's IntermediateLayerGetter checks its layers); a new set, never a change of it.
-  PyValue set_method(const PyList& items, const std::string& name, const PyValue& other, Span at) {
-    PyList theirs = any_order(other, at);
+  PyValue set_method(const PyList& items, const std::string& name, const Args& args, Span at) {
+    bool combines = name == "union" || name == "intersection" || name == "difference";
+    if (!args.keywords.empty() &&
+        std::any_of(args.keywords.begin(), args.keywords.end(), [](auto& k) { return !k.empty(); }))
+      raise(at, fmt::format("set.{}() takes no keyword arguments", name));
+    if (!combines && args.values.size() != 1)
+      raise(at, fmt::format("set.{}() takes exactly one argument ({} given)", name,
+                            args.values.size()));
+    if (combines && args.values.size() > 1) {  // `a.union(b, c)`: one argument after another
+      Args one = args;
+      one.values.resize(1);
+      one.keywords.resize(1);
+      PyValue partial = set_method(items, name, one, at);
+      Args rest = args.without_first();
+      return set_method(partial.items, name, rest, at);
+    }
+    if (args.values.empty()) return make_set(items, at);  // `a.union()`: a copy
+    PyList theirs = any_order(args.values[0], at);
     auto in = [&](const PyList& list, const PyValue& v) {
       return std::any_of(list.begin(), list.end(),
                          [&](const PyValue& u) { return equal(u, v, at); });
@@ -3326,8 +3350,8 @@ class Construct {
         if (c == type.def_) return true;
         const Stmt* base = nullptr;
         for (const Expr& b : c->bases) {
-          auto it = L.classes_.find(dotted(b));
-          if (it != L.classes_.end() && it->second != c) base = it->second;
+          const Stmt* found = L.base_class(*c, b);
+          if (found != nullptr && found != c) base = found;
         }
         c = base;
       }

@@ -128,7 +128,7 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
       auto src = read_source(candidate.string(), why);
       if (!src) {
         error(at, "cannot read `" + candidate.string() + "`: " + why, "check the file");
-        file_by_path_[key] = -1;
+        if (!quiet_import_) file_by_path_[key] = -1;
         return -2;
       }
       auto owned = std::make_shared<const SourceFile>(std::move(*src));
@@ -137,7 +137,7 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
       if (opts_.imported) opts_.imported->push_back(owned);
       auto parsed = py::parse_module(*owned, diags_, index);
       if (!parsed) {
-        file_by_path_[key] = -1;
+        if (!quiet_import_) file_by_path_[key] = -1;  // read again, and reported, when used
         return -2;
       }
       owned_modules_.push_back(std::make_unique<py::Module>(std::move(*parsed)));
@@ -151,6 +151,7 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
         classes_.emplace(s.name, &s);  // bases and calls find it by name, as in one file
       }
       import_base_files(index, module);
+      resolve_bases(index, module);
       return static_cast<int>(index);
     }
   }
@@ -172,11 +173,56 @@ void Lowerer::import_base_files(uint32_t index, const py::Module& module) {
         for (size_t i = 0; i < s.names.size(); ++i) {
           const std::string& bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
           bool torch = s.name == "torch" || s.name.rfind("torch.", 0) == 0;
-          if (bound == base && !torch) import_file(index, s.name, s.span);
+          if (bound == base && !torch) import_quietly(index, s.name, s.span);
         }
       }
     }
   }
+}
+
+// import_file for a file read ahead of its use (a base class's): a file netshape cannot read
+// is not reported (nor remembered as broken) here, but where a name of it is used.
+int Lowerer::import_quietly(uint32_t from, const std::string& module, Span at) {
+  Diagnostics quiet;
+  std::swap(quiet, diags_);
+  bool was_quiet = quiet_import_;
+  quiet_import_ = true;
+  int index = import_file(from, module, at);
+  quiet_import_ = was_quiet;
+  std::swap(quiet, diags_);
+  return index;
+}
+
+void Lowerer::resolve_bases(uint32_t file, const py::Module& module) {
+  auto class_in = [](const py::Module& m, const std::string& name) -> const Stmt* {
+    for (const Stmt& s : m.body)
+      if (s.kind == Stmt::Kind::ClassDef && s.name == name) return &s;
+    return nullptr;
+  };
+  for (const Stmt& cls : module.body) {
+    if (cls.kind != Stmt::Kind::ClassDef) continue;
+    for (const Expr& b : cls.bases) {
+      std::string name = dotted(b);
+      const Stmt* found = name.empty() ? nullptr : class_in(module, name);
+      for (const Stmt& s : module.body) {
+        if (found || s.kind != Stmt::Kind::Import || s.name.empty()) continue;
+        for (size_t i = 0; i < s.names.size() && !found; ++i) {
+          const std::string& bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
+          if (bound != name) continue;
+          int at = import_quietly(file, s.name, s.span);  // read already (import_base_files)
+          if (at >= 0) found = class_in(*files_[static_cast<size_t>(at)].module, s.names[i]);
+        }
+      }
+      if (found && found != &cls) bases_[{&cls, name}] = found;
+    }
+  }
+}
+
+const Stmt* Lowerer::base_class(const Stmt& cls, const Expr& base) const {
+  std::string name = dotted(base);
+  if (auto it = bases_.find({&cls, name}); it != bases_.end()) return it->second;
+  auto it = classes_.find(name);
+  return it == classes_.end() ? nullptr : it->second;
 }
 
 extern const char* const kTorchNnPrelude;  // generated from torch_nn_prelude.py
@@ -338,6 +384,7 @@ void Lowerer::collect_top_level() {
     bool torch = s.name == "torch" || s.name.rfind("torch.", 0) == 0;
     if (s.kind == Stmt::Kind::Import && !s.name.empty() && !torch) import_file(0, s.name, s.span);
   }
+  resolve_bases(0, module_);
   for (const Stmt& s : module_.body) {
     if (s.kind == Stmt::Kind::ClassDef) {
       classes_[s.name] = &s;
@@ -672,9 +719,9 @@ const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int d
   }
   if (depth > kMaxInstanceDepth) return nullptr;
   for (const Expr& b : cls.bases) {
-    auto it = classes_.find(dotted(b));
-    if (it != classes_.end() && it->second != &cls) {
-      if (const Stmt* m = find_method(*it->second, name, depth + 1)) return m;
+    const Stmt* base = base_class(cls, b);
+    if (base != nullptr && base != &cls) {
+      if (const Stmt* m = find_method(*base, name, depth + 1)) return m;
     }
   }
   return nullptr;

@@ -178,6 +178,8 @@ class Lowerer {
   int import_file(uint32_t from, const std::string& module, Span at);
   const py::Stmt* imported_model_assignment() const;
   void import_base_files(uint32_t index, const py::Module& module);
+  int import_quietly(uint32_t from, const std::string& module, Span at);
+  bool quiet_import_ = false;  // import_base_files: a broken file is reported where it is used
   // torch.nn's modules written in Python (torch_nn_prelude.py: TransformerEncoderLayer, ...): the
   // class named `name`, the prelude read and parsed as a file of the model on first use; null
   // for any other name.
@@ -189,6 +191,13 @@ class Lowerer {
   Program program_;
   std::set<std::string> taken_;
   std::map<std::string, const py::Stmt*> classes_;
+  // Each base of a class of the model's files, as its own file names it (a class of that file,
+  // or one it imports by that name): torchvision's `Conv2dNormActivation(ConvNormActivation)`
+  // is torchvision's base even when the model's file has a class of that name.
+  std::map<std::pair<const py::Stmt*, std::string>, const py::Stmt*> bases_;
+  void resolve_bases(uint32_t file, const py::Module& module);
+  // The class a base of `cls` names: bases_, else the model's class of that name; null if none.
+  const py::Stmt* base_class(const py::Stmt& cls, const py::Expr& base) const;
   std::map<std::string, const py::Stmt*> functions_;  // top-level `def`s
   std::vector<Candidate> candidates_;
   const Candidate* model_ = nullptr;  // the one being read

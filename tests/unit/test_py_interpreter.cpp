@@ -2668,6 +2668,9 @@ TEST_CASE("interpreter: set methods") {
       {"len(set([1, 2]).union([2, 3, 4]))", 4},
       {"len(set([1, 2, 3]).intersection([2, 3, 4]))", 2},
       {"sorted(set([1, 2, 3]).difference([2]))[1]", 3},
+      {"len(set([1, 2]).union([2, 3], [7, 8]))", 5},
+      {"len(set([1, 2, 3]).difference([1], [2]))", 1},
+      {"len(set([1, 2, 3]).intersection([1, 2], [2]))", 1},
   };
   for (const Case& c : cases) {
     CAPTURE(c.expr);
@@ -2822,6 +2825,54 @@ model = nn.Sequential(nn.Conv2d(3, seq.out_channels, 1))
 )");
   CHECK(direct.exit == ExitCode::UsageOrParse);
   CHECK(first_error(direct) == "'Sequential' object has no attribute 'out_channels'");
+  // What a container does have: `training`, and a subclass's class attributes and methods.
+  LoadedModel has = read(R"(import torch.nn as nn
+
+
+class Head(nn.Sequential):
+    expansion = 4
+
+    def __init__(self, c):
+        super().__init__(nn.Conv2d(c, c, 1))
+
+    def width(self):
+        return 5
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = Head(3)
+        self.body = nn.Sequential(nn.Conv2d(3, 3, 1))
+        k = 2 if hasattr(self.body, "training") else 1
+        k *= getattr(self.head, "expansion", 1) * self.head.width()
+        self.fc = nn.Conv2d(3, k, 1)
+
+    def forward(self, x):
+        return self.fc(self.body(self.head(x)))
+
+# input: [1, 3, 8, 8]
+)");
+  INFO(render_diagnostics(has));
+  REQUIRE(has.exit == ExitCode::Ok);
+  CHECK(test::out_shape(has) == "[1, 40, 8, 8]");
+  // Class attributes defined in terms of each other: Python's NameError; an error, not a loop.
+  LoadedModel cyclic = read(R"(import torch.nn as nn
+
+
+class A:
+    Y = B.X
+
+
+class B:
+    X = A.Y
+
+
+model = nn.Sequential(nn.Conv2d(3, A.Y, 1))
+# input: [1, 3, 8, 8]
+)");
+  CHECK(cyclic.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(cyclic).find("is defined in terms of itself") != std::string::npos);
 }
 
 // A block inside a Sequential model is named by its position, as named_modules() names it, so
@@ -2851,31 +2902,47 @@ model = nn.Sequential(B(), B(), nn.Sequential(nn.Conv2d(4, 2, 1)), nn.ReLU())
   CHECK(m.analysis.totals.params == 148 * 2 + 10);
 }
 
-// A model file using a package as one uses torchvision's: a name its __init__.py re-exports
-// (`from .factories import *`), a submodule the __init__ imports from itself, and a class whose
-// base comes from a third file of the package (read when the class's file is).
+// A model file using a package as one uses torchvision's: a function its __init__.py re-exports
+// from a submodule of the same name (`from .small import *`, as torchvision's `alexnet`), a
+// submodule the __init__ imports from itself, files that star-import each other (searched once
+// each), a class whose bases come from other files of the package (one base a mixin with no
+// __init__), found as the package's file names them although the model's file has a class of
+// that name, and an unused class whose base's file netshape cannot parse.
 TEST_CASE("interpreter: a package used from outside, its names re-exported") {
   namespace fs = std::filesystem;
   fs::path root = fs::temp_directory_path() / ("netshape_zoo_" + std::to_string(getpid()));
   fs::create_directories(root / "zoo");
   auto write = [&](const fs::path& p, const std::string& text) { std::ofstream(root / p) << text; };
-  write("zoo/__init__.py", "from .factories import *\nfrom zoo import heads\n");
+  write("zoo/__init__.py", "from .cyc0 import *\nfrom .small import *\nfrom zoo import heads\n");
+  for (int i = 0; i < 6; ++i) {
+    std::string text;
+    for (int j = 0; j < 6; ++j)
+      if (j != i) text += fmt::format("from .cyc{} import *\n", j);
+    write(fmt::format("zoo/cyc{}.py", i), text);
+  }
   write("zoo/_base.py",
         "import torch.nn as nn\n\n\nclass Base(nn.Module):\n"
         "    def __init__(self, width):\n        super().__init__()\n"
         "        self.conv = nn.Conv2d(3, width, 3)\n\n"
         "    def forward(self, x):\n        return self.conv(x)\n");
-  write("zoo/factories.py",
-        "from ._base import Base\n\n\nclass Small(Base):\n    pass\n\n\n"
+  write("zoo/mixin.py", "class Mixin:\n    def describe(self):\n        return 'small'\n");
+  write("zoo/_broken.py", "async def f(x):\n    return [i async for i in x]\n");
+  write("zoo/small.py",
+        "from ._base import Base\nfrom .mixin import Mixin\nfrom ._broken import Odd\n\n\n"
+        "class Unused(Odd):\n    pass\n\n\n"
+        "class Small(Mixin, Base):\n    pass\n\n\n"
         "def small(width=4):\n    return Small(width)\n");
   write("zoo/heads.py",
         "import torch.nn as nn\n\n\ndef head(c, n):\n    return nn.Conv2d(c, n, 1)\n");
   write("net.py",
         "import torch.nn as nn\nfrom zoo import small\nfrom zoo import heads\n\n\n"
+        "class Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.other = nn.Conv2d(3, 99, 1)\n\n\n"
         "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
         "        self.body = small(width=6)\n        self.head = heads.head(6, 2)\n\n"
         "    def forward(self, x):\n        return self.head(self.body(x))\n");
   LoadOptions opts;
+  opts.model = "Net";
   opts.input_dims = "1,3,10,10";
   LoadedModel m = analyze_file((root / "net.py").string(), opts);
   fs::remove_all(root);
