@@ -1049,6 +1049,8 @@ class Construct {
       }
     }
     for (const auto& [key, module] : entries) {
+      if (dict && !key.is(Value::Kind::String))  // Module.add_module's check
+        raise(call.span, "module name should be a string. Got " + type_of(key).name);
       if (module.kind != PyValue::Kind::Module)
         raise(call.span, fmt::format("{} holds modules only", container));
       set_attribute(*f.self, text_of(key), module, call.span);

@@ -48,10 +48,11 @@ uint32_t Lowerer::file_of(const Stmt* cls) const {
 }
 
 // Where torchvision is installed, as Python would find it: the directories of PYTHONPATH, then
-// the interpreter's site directories (/usr/local/lib/python3.X/{dist,site}-packages, Debian's
-// /usr/lib/python3/dist-packages); only those holding a `torchvision` package. Read only for an
-// import of torchvision, whose sources netshape is tested on; other installed packages are not
-// looked for (numpy's files would be read for nothing).
+// the site directories of an active virtualenv or conda environment, of the user
+// (~/.local/lib/python3.X/site-packages) and of the system (/usr/local/lib/python3.X/...,
+// Debian's /usr/lib/python3/dist-packages); only those holding a `torchvision` package. Read only
+// for an import of torchvision, whose sources netshape is tested on; other installed packages are
+// not looked for (numpy's files would be read for nothing).
 static const std::vector<std::filesystem::path>& torchvision_roots() {
   static const std::vector<std::filesystem::path> roots = [] {
     std::vector<std::filesystem::path> dirs;
@@ -64,12 +65,22 @@ static const std::vector<std::filesystem::path>& torchvision_roots() {
       }
     }
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/usr/local/lib", ec)) {
-      std::string name = entry.path().filename().string();
-      if (name.rfind("python3", 0) != 0) continue;
-      dirs.push_back(entry.path() / "dist-packages");
-      dirs.push_back(entry.path() / "site-packages");
-    }
+    // lib/python3.X/{site,dist}-packages under a prefix: an active virtualenv or conda
+    // environment first, then the user's site, then the system's
+    auto site_dirs_under = [&](const std::filesystem::path& lib) {
+      for (const auto& entry : std::filesystem::directory_iterator(lib, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.rfind("python3", 0) != 0) continue;
+        dirs.push_back(entry.path() / "site-packages");
+        dirs.push_back(entry.path() / "dist-packages");
+      }
+    };
+    for (const char* prefix : {"VIRTUAL_ENV", "CONDA_PREFIX"})
+      if (const char* dir = std::getenv(prefix))
+        site_dirs_under(std::filesystem::path(dir) / "lib");
+    if (const char* home = std::getenv("HOME"))
+      site_dirs_under(std::filesystem::path(home) / ".local" / "lib");
+    site_dirs_under("/usr/local/lib");
     dirs.emplace_back("/usr/lib/python3/dist-packages");
     std::vector<std::filesystem::path> found;
     for (const auto& dir : dirs)

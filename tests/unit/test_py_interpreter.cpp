@@ -2743,6 +2743,20 @@ class Net(nn.Module):
   for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
   CHECK(names == std::vector<std::string>{"stages.s0.0", "stages.s0.1", "stages.s1.0",
                                           "stages.s1.1", "heads.0", "heads.1"});
+  // PyTorch's add_module refuses a key that is no string.
+  LoadedModel int_key = read(R"(import torch.nn as nn
+
+
+class Stages(nn.ModuleDict):
+    def __init__(self):
+        super().__init__({1: nn.ReLU()})
+
+
+model = nn.Sequential(Stages(), nn.Conv2d(3, 3, 1))
+# input: [1, 3, 8, 8]
+)");
+  CHECK(int_key.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(int_key) == "module name should be a string. Got int");
 }
 
 // Members of an Enum are instances of its class; netshape refuses them rather than take the
