@@ -161,34 +161,11 @@ int Lowerer::import_file(uint32_t from, const std::string& module, Span at) {
         class_file_[&s] = index;
         classes_.emplace(s.name, &s);  // bases and calls find it by name, as in one file
       }
-      import_base_files(index, module);
       resolve_bases(index, module);
       return static_cast<int>(index);
     }
   }
   return -1;
-}
-
-// The files that give an imported file's classes their bases (`class ResNet18_Weights(
-// WeightsEnum)` with `from ._api import WeightsEnum`), read now as the main file's imports are:
-// bases are found by name. Only those: a file's other imports (numpy's dozens) are read when a
-// name of theirs is used.
-void Lowerer::import_base_files(uint32_t index, const py::Module& module) {
-  for (const Stmt& cls : module.body) {
-    if (cls.kind != Stmt::Kind::ClassDef) continue;
-    for (const Expr& b : cls.bases) {
-      std::string base = dotted(b);
-      if (base.empty() || classes_.count(base)) continue;
-      for (const Stmt& s : module.body) {
-        if (s.kind != Stmt::Kind::Import || s.name.empty()) continue;
-        for (size_t i = 0; i < s.names.size(); ++i) {
-          const std::string& bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
-          bool torch = s.name == "torch" || s.name.rfind("torch.", 0) == 0;
-          if (bound == base && !torch) import_quietly(index, s.name, s.span);
-        }
-      }
-    }
-  }
 }
 
 // import_file for a file read ahead of its use (a base class's): a file netshape cannot read
@@ -204,6 +181,10 @@ int Lowerer::import_quietly(uint32_t from, const std::string& module, Span at) {
   return index;
 }
 
+// Finds each base of a file's classes as that file names it (bases_), reading the files that
+// give them (`class ResNet18_Weights(WeightsEnum)` with `from ._api import WeightsEnum`) as the
+// class's file is read; a file's other imports (numpy's dozens) are read
+// only when a name of theirs is used, and torch's never (its names are known, not files).
 void Lowerer::resolve_bases(uint32_t file, const py::Module& module) {
   auto class_in = [](const py::Module& m, const std::string& name) -> const Stmt* {
     for (const Stmt& s : m.body)
@@ -216,11 +197,12 @@ void Lowerer::resolve_bases(uint32_t file, const py::Module& module) {
       std::string name = dotted(b);
       const Stmt* found = name.empty() ? nullptr : class_in(module, name);
       for (const Stmt& s : module.body) {
-        if (found || s.kind != Stmt::Kind::Import || s.name.empty()) continue;
+        bool torch = s.name == "torch" || s.name.rfind("torch.", 0) == 0;
+        if (found || s.kind != Stmt::Kind::Import || s.name.empty() || torch) continue;
         for (size_t i = 0; i < s.names.size() && !found; ++i) {
           const std::string& bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
           if (bound != name) continue;
-          int at = import_quietly(file, s.name, s.span);  // read already (import_base_files)
+          int at = import_quietly(file, s.name, s.span);
           if (at >= 0) found = class_in(*files_[static_cast<size_t>(at)].module, s.names[i]);
         }
       }

@@ -177,9 +177,8 @@ class Lowerer {
   // cannot be read (reported).
   int import_file(uint32_t from, const std::string& module, Span at);
   const py::Stmt* imported_model_assignment() const;
-  void import_base_files(uint32_t index, const py::Module& module);
   int import_quietly(uint32_t from, const std::string& module, Span at);
-  bool quiet_import_ = false;  // import_base_files: a broken file is reported where it is used
+  bool quiet_import_ = false;  // resolve_bases: a broken file is reported where it is used
   // torch.nn's modules written in Python (torch_nn_prelude.py: TransformerEncoderLayer, ...): the
   // class named `name`, the prelude read and parsed as a file of the model on first use; null
   // for any other name.
