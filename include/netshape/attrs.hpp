@@ -84,6 +84,11 @@ struct Attrs {
   bool batch_first = false;
   bool add_zero_attn = false;
 
+  // recurrent (nn.RNN, LSTM, GRU; batch_first above); the sizes show in the weights
+  int64_t num_layers = 1;
+  bool bidirectional = false;
+  bool relu_nonlinearity = false;  // RNN: nonlinearity='relu' (tanh otherwise)
+
   // einsum: the loops of its sum, one per label and per dim of `...`, the output's first (in its
   // order), then the summed ones; each operand's dims as loop numbers (a label repeated in one
   // operand names one loop twice: its diagonal)

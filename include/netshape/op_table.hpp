@@ -35,8 +35,8 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 131, "ops.def changed: update this count after adding the op everywhere");
-static_assert(kFamilyCount == 41, "op_families.def changed: give the family its rule and forward");
+static_assert(kOpCount == 134, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kFamilyCount == 42, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
 // the forward of the elementwise family applies `relu` or `sigmoid`, the executor fuses a `relu`
@@ -80,7 +80,16 @@ enum class OpKind {
   minimum,
   pixel_unshuffle,  // the pixel_shuffle family: channels to space is its default, this the inverse
   triu,             // the triangle family: keeps the upper triangle (tril, the default, the lower)
+  rnn,              // the recurrent family: an Elman cell (tanh or relu), an LSTM's, a GRU's
+  lstm,
+  gru,
 };
+
+// The gates a recurrent cell computes per hidden unit (its weights' rows are gates * hidden_size):
+// an LSTM's input, forget, cell and output gates, a GRU's reset, update and new, an RNN's one.
+inline int64_t recurrent_gates(OpKind kind) {
+  return kind == OpKind::lstm ? 4 : kind == OpKind::gru ? 3 : 1;
+}
 
 // Where an op reads the size its feature parameter names.
 enum class FeatureAxis { None, Channel, Last };

@@ -25,6 +25,12 @@ inline std::optional<int64_t> padded_size(int64_t in, int64_t before, int64_t af
   return (Checked(in) + before + after).get();
 }
 
+// A recurrent layer's input width: the model's input for layer 0, both directions' h after it
+inline int64_t recurrent_layer_input(int64_t layer, int64_t input, int64_t directions,
+                                     int64_t hidden_out) {
+  return layer == 0 ? input : directions * hidden_out;
+}
+
 // Conv / MaxPool: floor((in + 2p - d(k-1) - 1)/s) + 1
 inline std::optional<int64_t> conv_output_size(int64_t in, int64_t k, int64_t s, int64_t p,
                                                int64_t d) {

@@ -308,8 +308,9 @@ class Parser {
       d.symbol = take().text;
       return true;
     }
+    size_t failures_before = failures();  // (an earlier statement's error is not this dim's)
     Value v = expr();
-    if (diags_.has_errors()) return false;
+    if (failures() != failures_before) return false;
     if (v.kind != Value::Kind::Int || v.i <= 0) {
       diags_.error(
           v.span, fmt::format("input dimension must be a positive integer, found {}", to_source(v)),

@@ -4816,6 +4816,12 @@ class Construct {
     }
   }
 
+  // nn.RNN, nn.LSTM, nn.GRU: applied with their state, returning (output, final state).
+  static bool is_recurrent(const std::string& op) {
+    std::optional<OpId> id = find_op(op);
+    return id && op_info(*id).family == Family::recurrent;
+  }
+
   // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.
   static bool has_weights(const ModuleDef& m) {
     std::optional<OpId> id = find_op(m.op);
@@ -4829,6 +4835,7 @@ class Construct {
       case Family::group_norm:
       case Family::prelu:
       case Family::attention:  // its projections, with or without biases
+      case Family::recurrent:  // its weight_ih and weight_hh
         return true;
       case Family::instance_norm: {  // InstanceNorm2d(num_features, eps, momentum, affine, ...)
         size_t position = 0;
@@ -5031,12 +5038,85 @@ class Construct {
     return make_tuple({out, second});
   }
 
+  // `out, h_n = self.gru(x, h0)`, `out, (h_n, c_n) = self.lstm(x)`: nn.RNN's, GRU's and LSTM's
+  // forward(input, hx=None) returns (output, h_n), an LSTM's hx and state being (h, c) pairs.
+  // The output is the layer's row and the given state its further inputs; the final state is
+  // not followed: using it is an error where it is used.
+  PyValue apply_recurrent(const PyValue& callee, Args& args, const Expr& call) {
+    static const char* const kParams[] = {"input", "hx"};
+    const std::string& op = callee.module->op;
+    const std::string forward = op + ".forward()";
+    const bool lstm = op == "LSTM";
+    std::array<const PyValue*, 2> bound{};
+    std::array<Span, 2> spans{};
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      size_t slot = positional;
+      if (k.empty()) {
+        if (positional++ >= bound.size()) {
+          raise(args.spans[i],
+                fmt::format("{} takes from 2 to 3 positional arguments but {} were given", forward,
+                            positional + 1),
+                "apply it to the input, and the initial state if any: rnn(x) or rnn(x, h0)");
+        }
+      } else {
+        auto it = std::find(std::begin(kParams), std::end(kParams), k);
+        if (it == std::end(kParams)) {
+          raise(args.spans[i],
+                fmt::format("{} got an unexpected keyword argument '{}'", forward, k),
+                "its arguments are input and hx");
+        }
+        slot = static_cast<size_t>(it - std::begin(kParams));
+      }
+      if (bound[slot]) {
+        raise(args.spans[i],
+              fmt::format("{} got multiple values for argument '{}'", forward, kParams[slot]));
+      }
+      bound[slot] = &args.values[i];
+      spans[slot] = args.spans[i];
+    }
+    if (!bound[0]) {
+      raise(call.span, fmt::format("{} missing 1 required positional argument: 'input'", forward),
+            "apply it to the input sequence: rnn(x)");
+    }
+    if (bound[0]->kind != PyValue::Kind::Tensor) non_tensor_argument(spans[0]);
+    PyList inputs = {*bound[0]};
+    if (bound[1] && !bound[1]->is_none()) {
+      const PyValue& hx = *bound[1];
+      bool pair = hx.kind == PyValue::Kind::Tuple && hx.items.size() == 2;
+      if (lstm && !pair) {
+        unsupported_here(spans[1], "an LSTM state that is not a pair (h0, c0)",
+                         "give nn.LSTM its initial state as a tuple: self.lstm(x, (h0, c0))");
+      }
+      for (const PyValue& t : lstm ? hx.items : PyList{hx}) {
+        if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(spans[1]);
+        inputs.push_back(t);
+      }
+    }
+    PyValue out = call_module(applied_call(callee), inputs, call.span, module_);
+    Diagnostic d;
+    d.span = call.span;
+    d.message =
+        fmt::format("unsupported Python construct: the final hidden state nn.{} returns", op);
+    d.help =
+        "netshape follows its output: read the last step of it (`out[:, -1]` with "
+        "batch_first=True, `out[-1]` otherwise), which is h_n[-1] for one direction";
+    d.code = "unsupported";
+    PyValue state = failed(d);
+    return make_tuple({out, lstm ? make_tuple({state, state}) : state});
+  }
+
   // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.
   PyValue apply_module(const PyValue& callee, Args& args, const Expr& call) {
     if (!forward_) unsupported_here(call.span, "calling a module in __init__");
     if (callee.module->kind == ModuleDef::Leaf && callee.module->op == "MultiheadAttention") {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_attention(callee, args, call);
+    }
+    if (callee.module->kind == ModuleDef::Leaf && is_recurrent(callee.module->op)) {
+      if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
+      return apply_recurrent(callee, args, call);
     }
     PyList inputs;
     std::vector<std::string> keywords;  // a user module's forward binds them by name

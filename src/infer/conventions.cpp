@@ -494,7 +494,7 @@ std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Co
 
 bool counted_by_netshape_only(const LayerInfo& layer) {
   Family f = op_info(layer.op).family;
-  return f == Family::attention || f == Family::einsum;
+  return f == Family::attention || f == Family::einsum || f == Family::recurrent;
 }
 
 std::string_view count_category(const LayerInfo& layer) {
@@ -508,6 +508,8 @@ std::string_view count_category(const LayerInfo& layer) {
       return "Linear";
     case Family::attention:
       return "attention";
+    case Family::recurrent:
+      return "recurrent";
     case Family::matmul:
     case Family::bmm:
       return "matmul";

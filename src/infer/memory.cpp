@@ -232,6 +232,30 @@ bool is_parameter_or_buffer(const LayerInfo& l) {
   return l.input_ids.empty() && l.statement && l.statement->python && l.statement->named;
 }
 
+// Why a layer's saved tensors are not counted. MultiheadAttention's backward keeps the
+// projections, the attention weights and dropout's mask, which depend on PyTorch's path (the
+// fused kernel or not); einsum's the operands as its bmm reads them (copies or views, by their
+// layout); a recurrent layer's every step's gates, in a layout that depends on the backend
+// (cuDNN's workspace or the native cells): not counted rather than guessed.
+std::string uncounted_save_message(const LayerInfo& l) {
+  switch (op_info(l.op).family) {
+    case Family::attention:
+      return fmt::format(
+          "`{}` (MultiheadAttention) keeps its projections and attention weights, which "
+          "netshape does not count",
+          l.name);
+    case Family::recurrent:
+      return fmt::format(
+          "`{}` ({}) keeps every step's gates and states, which netshape does not count", l.name,
+          op_info(l.op).name);
+    default:
+      return fmt::format(
+          "`{}` (einsum) keeps its operands as its matrix product reads them, which netshape "
+          "does not count",
+          l.name);
+  }
+}
+
 // The tensors autograd keeps, each once, a view counted as the tensor it views, a copy made with
 // no row as a tensor of its own (two layers reading one copy: once). nullopt when a count leaves
 // int64; `unknown` set when a kept `x.contiguous()` may or may not be x itself and that changes
@@ -354,20 +378,8 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
                                   "` has no row of its own, and what its backward keeps is not "
                                   "known (an op in place)";
   } else if (uncounted != a.layers.end()) {
-    // MultiheadAttention's backward keeps the projections, the attention weights and dropout's
-    // mask, which depend on PyTorch's path (the fused kernel or not); einsum's the operands as
-    // its bmm reads them (copies or views, by their layout): not counted rather than guessed.
     if (o.graph) m.saved_not_counted.span = o.graph->nodes[uncounted->node].statement->span;
-    bool attention = op_info(uncounted->op).family == Family::attention;
-    m.saved_not_counted.message =
-        attention ? fmt::format(
-                        "`{}` (MultiheadAttention) keeps its projections and attention "
-                        "weights, which netshape does not count",
-                        uncounted->name)
-                  : fmt::format(
-                        "`{}` (einsum) keeps its operands as its matrix product reads "
-                        "them, which netshape does not count",
-                        uncounted->name);
+    m.saved_not_counted.message = uncounted_save_message(*uncounted);
   } else if (unknown) {
     m.saved_not_counted.message =
         "a layer keeps a tensor read through `.contiguous()`, which is a copy or the tensor "

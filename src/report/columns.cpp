@@ -312,8 +312,8 @@ bool shows(const std::vector<ColumnId>& cols, ColumnId id) {
 std::string footer(const Analysis& a, const TableOptions& o, const Counts& counts) {
   if (!a.ok) return "\n(stopped at the first error)\n";
   std::string out = footer_head(a);
-  // Only netshape counts nn.MultiheadAttention and einsum (docs/counting.md): without them the
-  // total is unknown.
+  // Only netshape counts nn.MultiheadAttention, einsum and the recurrent layers
+  // (docs/counting.md): without them the total is unknown.
   auto uncounted = std::find_if(a.layers.begin(), a.layers.end(), counted_by_netshape_only);
   auto total_line = [&](Convention c, const std::optional<int64_t>& total) {
     if (total) return fmt::format("{}: {}{}\n", count_label(c), with_commas(*total), per_sample(a));

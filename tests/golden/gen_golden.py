@@ -222,6 +222,28 @@ def count_attention_macs(module, q, k):
                 + 2 * length * attended * e + length * e * e)
 
 
+def count_recurrent_macs(module, x):
+    """nn.RNN, LSTM and GRU (docs/counting.md): at every step of every sample, each layer's and
+    direction's matrix products, x by weight_ih, h by weight_hh and an LSTM's projection by
+    weight_hr: one MAC per element of each weight matrix."""
+    batched = len(x) == 3
+    steps = x[1] if module.batch_first and batched else x[0]
+    n = (x[0] if module.batch_first else x[1]) if batched else 1
+    return steps * n * sum(p.numel() for name, p in module.named_parameters() if name.startswith("weight_"))
+
+
+def call_module(module, xs):
+    """A module's output row: nn.MultiheadAttention's and a recurrent layer's first result (the
+    second, the attention weights or the final hidden state, is not a row); a recurrent layer
+    takes its state as h0, an LSTM as (h0, c0)."""
+    if isinstance(module, nn.RNNBase):
+        state = None if len(xs) == 1 else xs[1] if len(xs) == 2 else tuple(xs[1:])
+        return module(xs[0], state)[0]
+    if isinstance(module, nn.MultiheadAttention):
+        return module(*xs)[0]
+    return module(*xs)
+
+
 def count_function_macs(op, in_shapes, out_shape):
     """matmul and bmm: every output element is a dot product of length k (netshape's extension of
     the contract's rule, docs/counting.md); other functions multiply nothing."""
@@ -258,7 +280,7 @@ def infer_value(param, op, x):
     if param == "in_channels":
         nd = int(re.search(r"(\d)d$", op).group(1))
         return shape[1] if len(shape) == nd + 2 else shape[0]
-    if param == "in_features":
+    if param in ("in_features", "input_size"):
         return shape[-1]
     if param in ("num_features", "num_channels"):
         return shape[1] if len(shape) >= 2 else shape[0]
@@ -267,13 +289,19 @@ def infer_value(param, op, x):
     raise NsSyntaxError(f"cannot infer {param} for {op}")
 
 
+# nn.RNN, LSTM and GRU take (*args, **kwargs): RNNBase's parameters after its mode.
+RECURRENT_PARAMS = ["input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
+                    "bidirectional", "proj_size"]
+
+
 def build_module(op, args, kwargs, x):
     cls = getattr(nn, op, None)
     if cls is None or not (inspect.isclass(cls) and issubclass(cls, nn.Module)):
         raise NsSyntaxError(f"unknown module {op}")
     inferred = {}
     if any(a is INFER for a in args) or any(v is INFER for v in kwargs.values()):
-        params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        params = RECURRENT_PARAMS if issubclass(cls, nn.RNNBase) else \
+            [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
         args = list(args)
         for i, a in enumerate(args):
             if a is INFER:
@@ -352,10 +380,11 @@ def run_model(path):
                     entry["params"] = sum(p.numel() for p in module.parameters())
                     entry["trainable_params"] = sum(p.numel() for p in module.parameters() if p.requires_grad)
                     module.eval() if isinstance(module, nn.modules.batchnorm._BatchNorm) else module.train()
-                    out = module(*xs)
-                    if isinstance(module, nn.MultiheadAttention):  # (output, attention weights)
-                        out = out[0]
+                    out = call_module(module, xs)
+                    if isinstance(module, nn.MultiheadAttention):
                         entry["macs"] = count_attention_macs(module, list(xs[0].shape), list(xs[1].shape))
+                    elif isinstance(module, nn.RNNBase):
+                        entry["macs"] = count_recurrent_macs(module, list(xs[0].shape))
                     else:
                         entry["macs"] = count_macs(module, list(xs[0].shape), list(out.shape))
                 else:  # a torch / torch.nn.functional function

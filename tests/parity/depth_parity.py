@@ -8,7 +8,7 @@ by module with every module shown (`--depth 100 --format json`). Then:
   each with its class, and the modules forward never applies (rows without layers or output);
 - each has sum(p.numel() for p in module.parameters()), the output shape of its last call (when
   that call returned one tensor), and the MACs of the Conv/ConvTranspose/Linear calls and of the
-  matrix products (`@`, matmul, bmm, and nn.MultiheadAttention's F.linear projections) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
+  matrix products (`@`, matmul, bmm, nn.MultiheadAttention's F.linear projections and a recurrent layer's products with its weights) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
   `self.conv1` inside `self.net`, counts in the module that called it);
 - the model's row is the model (its class, its output) and the layers add up to the totals.
 Exit 1 on any difference.
@@ -40,6 +40,8 @@ def layer_macs(mod, inp, out):
         return inp[0].numel() * (mod.out_channels // mod.groups) * math.prod(mod.kernel_size)
     if isinstance(mod, torch.nn.Linear):
         return out.numel() // mod.out_features * mod.in_features * mod.out_features
+    if isinstance(mod, torch.nn.RNNBase):  # its products run inside one _VF call
+        return ns_golden.count_recurrent_macs(mod, list(inp[0].shape))
     return 0
 
 

@@ -118,13 +118,17 @@ MODELS = [
     ("vit_patch.py", None, [2, 3, 32, 32]),
     ("segmentation_heads.py", "pyramid_segmenter", [2, 3, 64, 64]),
     ("segmentation_heads.py", "plain_segmenter", [1, 3, 48, 40]),
+    ("crnn_lstm.py", None, [2, 1, 32, 100]),
+    ("sequence_models.py", "row_lstm", [4, 28, 28]),
+    ("sequence_models.py", "gru_tagger", [30, 4, 40]),
+    ("sequence_models.py", "conv_recurrent", [4, 3, 64]),
 ]
 
 # Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
 # in golden.json unless asked (`gen_golden.py --with-pending`); move an entry to MODELS (and its
 # file out of pending/) when netshape reads it.
 PENDING = [
-    ("pending/crnn_lstm.py", None, [2, 1, 32, 100]),
+    ("pending/lstm_last_hidden.py", None, [4, 12, 50]),
 ]
 
 

@@ -41,6 +41,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"downscale_factor", "3"},
                                                      {"embed_dim", "8"},
                                                      {"num_heads", "2"},
+                                                     {"input_size", "8"},
+                                                     {"hidden_size", "4"},
                                                      {"equation", "'...->...'"}};
 
 // Calls that need more than their required parameters to be valid.
@@ -84,6 +86,9 @@ const std::map<std::string, int64_t> kParams = {
     {"Linear", 8 * 4 + 4},
     {"PReLU", 1},                               // one slope unless num_parameters= says more
     {"MultiheadAttention", 4 * 8 * 8 + 4 * 8},  // in_proj 3E*E + 3E, out_proj E*E + E
+    {"RNN", 4 * 8 + 4 * 4 + 2 * 4},             // weight_ih, weight_hh, bias_ih, bias_hh
+    {"GRU", 3 * (4 * 8 + 4 * 4 + 2 * 4)},       // three gates
+    {"LSTM", 4 * (4 * 8 + 4 * 4 + 2 * 4)},      // four gates
     {"parameter", 768}};                        // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {

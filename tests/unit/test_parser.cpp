@@ -75,6 +75,19 @@ TEST_CASE("several errors are collected before stopping") {
   CHECK(m.diags.items().size() >= 2);
 }
 
+TEST_CASE("an error in one input line is not blamed on the next one") {
+  // The next line's dims were read as failed because an error had been reported before: it said
+  // "expected the end of the statement, found ','" at a correct line.
+  auto m = check_ns("model M\ninput x: [B, 3]\ninput h: [2, B, 4]\ninput c: [2, 5]\n");
+  REQUIRE(m.diags.items().size() == 1);
+  CHECK(first_error(m).message == "only the first (batch) dimension may be symbolic, found 'B'");
+  CHECK(first_error(m).span.line == 3);
+  m = check_ns("model M\ninput x: [0, 3]\ninput c: [2, 5]\ninput d: [-1]\n");
+  REQUIRE(m.diags.items().size() == 2);
+  CHECK(m.diags.items()[1].message == "input dimension must be a positive integer, found -1");
+  CHECK(m.diags.items()[1].span.line == 4);
+}
+
 TEST_CASE("diagnostic rendering: file:line:col, source line, caret, help") {
   auto m = check_ns("input x: [1, 4608]\nfc1 = Linear(2048, 64)\n", "broken.ns");
   std::string text = render_diagnostics(m);

@@ -957,8 +957,8 @@ class Net(nn.Module):
 }
 
 TEST_CASE("interpreter: an unknown layer forward never applies is an error, not a smaller total") {
-  // model.parameters() counts an unused nn.LSTM's weights, which netshape cannot count; a loss
-  // module has none.
+  // model.parameters() counts an unused nn.Embedding's weights, which netshape cannot count; a
+  // loss module has none.
   const char* text = R"(import torch.nn as nn
 
 
@@ -967,7 +967,7 @@ class Net(nn.Module):
         super().__init__()
         self.fc = nn.Linear(4, 2)
         self.criterion = nn.CrossEntropyLoss()
-        self.rnn = nn.LSTM(4, 8)
+        self.emb = nn.Embedding(4, 8)
 
     def forward(self, x):
         return self.fc(x)
@@ -977,11 +977,11 @@ class Net(nn.Module):
   LoadedModel m = read(text);
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m) ==
-        "`rnn` (nn.LSTM) is never applied in forward, and netshape does not know nn.LSTM: it "
-        "cannot count its parameters, which model.parameters() includes");
+        "`emb` (nn.Embedding) is never applied in forward, and netshape does not know "
+        "nn.Embedding: it cannot count its parameters, which model.parameters() includes");
   std::string without = text;
-  without.erase(without.find("        self.rnn"),
-                std::string("        self.rnn = nn.LSTM(4, 8)\n").size());
+  without.erase(without.find("        self.emb"),
+                std::string("        self.emb = nn.Embedding(4, 8)\n").size());
   LoadedModel ok = read(without);
   INFO(render_diagnostics(ok));
   CHECK(ok.exit == ExitCode::Ok);
@@ -1748,23 +1748,23 @@ class Net(Base):
 }
 
 TEST_CASE("interpreter: what netshape cannot read is named, not what the code did next") {
-  // An LSTM's output unpacked: the LSTM is unknown (it said "iterating over a tensor" before).
+  // An LSTMCell's (h, c) unpacked: the cell is unknown (it said "iterating over a tensor" before).
   LoadedModel lstm = read(R"(import torch.nn as nn
 
 
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.lstm = nn.LSTM(8, 16, batch_first=True)
+        self.lstm = nn.LSTMCell(8, 16)
 
     def forward(self, x):
-        out, (h, c) = self.lstm(x)
-        return out
+        h, c = self.lstm(x)
+        return h
 
-# input: [2, 5, 8]
+# input: [2, 8]
 )");
   CHECK(lstm.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'LSTM'");
+  CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'LSTMCell'");
   REQUIRE(lstm.diags.has_errors());
   CHECK(lstm.diags.items()[0].span.line == 7);
   // A dict of outputs: its tensors are the outputs, in order (torchvision's segmentation models

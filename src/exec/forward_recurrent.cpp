@@ -1,0 +1,145 @@
+// The reference forwards of nn.RNN, nn.LSTM and nn.GRU (eval mode: no dropout between layers),
+// step by step as PyTorch 1.13's cells compute them (torch/nn/modules/rnn.py documents the
+// equations; the gates are laid out in weight_ih's rows in that order).
+#include <cmath>
+
+#include "forward.hpp"
+#include "netshape/op_table.hpp"
+#include "netshape/shape_rules.hpp"
+
+namespace netshape {
+namespace {
+
+float sigmoid(float v) {
+  return 1.0f / (1.0f + std::exp(-v));
+}
+
+// One layer's weights in one direction, and its sizes.
+struct CellWeights {
+  const float* w_ih = nullptr;  // [G*H, in]
+  const float* w_hh = nullptr;  // [G*H, H_out]
+  const float* b_ih = nullptr;  // [G*H] or null (bias=False)
+  const float* b_hh = nullptr;
+  const float* w_hr = nullptr;  // [H_out, H] (an LSTM's projection) or null
+  int64_t in = 0, hidden = 0, hidden_out = 0;
+};
+
+// rows [G*H] = w [G*H, cols] times v [cols] plus bias (none when null)
+void affine(const float* w, const float* bias, const float* v, int64_t rows, int64_t cols,
+            float* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* wr = w + r * cols;
+    float acc = bias ? bias[r] : 0.0f;
+    for (int64_t c = 0; c < cols; ++c) acc += wr[c] * v[c];
+    out[r] = acc;
+  }
+}
+
+// One step of one sample: h (and c) updated from x. `gx` and `gh` are scratch of G*H.
+void step(OpKind kind, bool relu, const CellWeights& w, const float* x, float* h, float* c,
+          std::vector<float>& gx, std::vector<float>& gh, std::vector<float>& full_h) {
+  const int64_t H = w.hidden, G = recurrent_gates(kind) * H;
+  affine(w.w_ih, w.b_ih, x, G, w.in, gx.data());
+  affine(w.w_hh, w.b_hh, h, G, w.hidden_out, gh.data());
+  if (kind == OpKind::rnn) {  // h' = act(W_ih x + b_ih + W_hh h + b_hh)
+    for (int64_t j = 0; j < H; ++j) {
+      float v = gx[j] + gh[j];
+      h[j] = relu ? std::max(v, 0.0f) : std::tanh(v);
+    }
+  } else if (kind == OpKind::gru) {  // gates r, z, n
+    for (int64_t j = 0; j < H; ++j) {
+      float r = sigmoid(gx[j] + gh[j]);
+      float z = sigmoid(gx[H + j] + gh[H + j]);
+      float n = std::tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+      h[j] = (1.0f - z) * n + z * h[j];
+    }
+  } else {  // LSTM: gates i, f, g, o; h = o * tanh(c), projected by w_hr when given
+    for (int64_t j = 0; j < H; ++j) {
+      float i = sigmoid(gx[j] + gh[j]);
+      float f = sigmoid(gx[H + j] + gh[H + j]);
+      float g = std::tanh(gx[2 * H + j] + gh[2 * H + j]);
+      float o = sigmoid(gx[3 * H + j] + gh[3 * H + j]);
+      c[j] = f * c[j] + i * g;
+      full_h[j] = o * std::tanh(c[j]);
+    }
+    if (w.w_hr) {
+      affine(w.w_hr, nullptr, full_h.data(), w.hidden_out, H, h);
+    } else {
+      std::copy_n(full_h.data(), H, h);
+    }
+  }
+}
+
+}  // namespace
+
+// input [L, N, H_in] ([N, L, H_in] batch_first; [L, H_in] unbatched), optional h0 (and c0)
+// -> [L, N, D*H_out]
+void forward_recurrent(ForwardCtx& ctx) {
+  const Attrs& a = *ctx.layer.attrs;
+  const OpKind kind = op_info(ctx.layer.op).kind;
+  const Tensor& x = ctx.x();
+  const bool batched = x.shape.size() == 3;
+  if (x.shape.size() != 3 && x.shape.size() != 2)
+    throw ForwardError("recurrent layer: the input must be 2-D or 3-D");
+  const int64_t L = batched && a.batch_first ? x.shape[1] : x.shape[0];
+  const int64_t N = batched ? (a.batch_first ? x.shape[0] : x.shape[1]) : 1;
+  const int64_t D = a.bidirectional ? 2 : 1;
+  const int64_t G = recurrent_gates(kind);
+  const Tensor* first_ih = ctx.weight("weight_ih_l0");
+  const Tensor* first_hh = ctx.weight("weight_hh_l0");
+  if (!first_ih || !first_hh) throw ForwardError("recurrent layer: its weights are missing");
+  const int64_t H = first_ih->shape[0] / G, H_out = first_hh->shape[1];
+  const int64_t input = x.shape.back();
+  // The row of step l, sample n in an [L, N, F] or [N, L, F] tensor.
+  auto row = [&](int64_t l, int64_t n) { return a.batch_first ? n * L + l : l * N + n; };
+  // Each layer's input sequence as [L, N, F] rows, then its output [L, N, D*H_out].
+  std::vector<float> seq(static_cast<size_t>(L * N * input));
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t n = 0; n < N; ++n)
+      std::copy_n(x.data.data() + row(l, n) * input, input, seq.data() + (l * N + n) * input);
+  const Tensor* h0 = ctx.in.size() > 1 ? ctx.in[1] : nullptr;
+  const Tensor* c0 = ctx.in.size() > 2 ? ctx.in[2] : nullptr;
+  std::vector<float> gx(static_cast<size_t>(G * H)), gh(gx.size()), full_h(static_cast<size_t>(H));
+  for (int64_t layer = 0; layer < a.num_layers; ++layer) {
+    const int64_t in = recurrent_layer_input(layer, input, D, H_out);
+    std::vector<float> next(static_cast<size_t>(L * N * D * H_out));
+    for (int64_t d = 0; d < D; ++d) {
+      std::string suffix = fmt::format("_l{}{}", layer, d == 1 ? "_reverse" : "");
+      auto weight = [&](const char* what) {
+        const Tensor* t = ctx.weight(what + suffix);
+        return t ? t->data.data() : nullptr;
+      };
+      CellWeights w{weight("weight_ih"),
+                    weight("weight_hh"),
+                    weight("bias_ih"),
+                    weight("bias_hh"),
+                    weight("weight_hr"),
+                    in,
+                    H,
+                    H_out};
+      if (!w.w_ih || !w.w_hh) throw ForwardError("recurrent layer: its weights are missing");
+      const int64_t state = layer * D + d;  // h0's and c0's index
+      for (int64_t n = 0; n < N; ++n) {
+        std::vector<float> h(static_cast<size_t>(H_out), 0.0f), c(static_cast<size_t>(H), 0.0f);
+        if (h0) std::copy_n(h0->data.data() + (state * N + n) * H_out, H_out, h.data());
+        if (c0) std::copy_n(c0->data.data() + (state * N + n) * H, H, c.data());
+        for (int64_t t = 0; t < L; ++t) {
+          int64_t l = d == 0 ? t : L - 1 - t;
+          step(kind, a.relu_nonlinearity, w, seq.data() + (l * N + n) * in, h.data(), c.data(), gx,
+               gh, full_h);
+          std::copy_n(h.data(), H_out, next.data() + ((l * N + n) * D + d) * H_out);
+        }
+      }
+    }
+    seq = std::move(next);
+  }
+  std::vector<int64_t> out_shape = x.shape;
+  out_shape.back() = D * H_out;
+  ctx.out = ctx.for_overwrite(out_shape);
+  const int64_t width = D * H_out;
+  for (int64_t l = 0; l < L; ++l)
+    for (int64_t n = 0; n < N; ++n)
+      std::copy_n(seq.data() + (l * N + n) * width, width, ctx.out.data.data() + row(l, n) * width);
+}
+
+}  // namespace netshape

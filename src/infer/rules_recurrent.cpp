@@ -1,0 +1,273 @@
+// Shape rule for nn.RNN, nn.LSTM and nn.GRU, following PyTorch 1.13's RNNBase.__init__ and each
+// module's forward check by check, in their order, with their messages.
+#include <mutex>
+#include <set>
+
+#include "netshape/shape_rules.hpp"
+#include "rule_context.hpp"
+
+namespace netshape {
+namespace {
+
+struct Recurrent {
+  OpKind kind = OpKind::lstm;
+  int64_t input = 0, hidden = 0, layers = 1, proj = 0;
+  bool bias = true, batch_first = false, bidirectional = false, relu = false;
+  int64_t directions() const { return bidirectional ? 2 : 1; }
+  int64_t gates() const { return recurrent_gates(kind); }
+  int64_t hidden_out() const { return proj > 0 ? proj : hidden; }  // h's size: proj_size or H
+  const char* module() const {
+    return kind == OpKind::lstm ? "LSTM" : kind == OpKind::gru ? "GRU" : "RNN";
+  }
+};
+
+// A weight's name (`weight_ih_l1_reverse`), kept for the program's life: a layer keeps a view of
+// its weights' names, and a recurrent layer's depend on its number of layers.
+std::string_view kept_name(std::string name) {
+  static std::mutex guard;
+  static std::set<std::string, std::less<>> names;
+  std::lock_guard<std::mutex> lock(guard);
+  return *names.insert(std::move(name)).first;
+}
+
+// batch_first and bidirectional go to _VF.lstm (or gru, rnn_tanh) as bools: an int there is
+// its TypeError (`bool_arg` reads 0 and 1 as Python's `if` does).
+std::optional<bool> strict_bool(RuleContext& ctx, std::string_view param, const Recurrent& r) {
+  const Value& v = ctx.value(param);
+  if (v.kind == Value::Kind::Bool) return v.b;
+  ctx.fail_at(param,
+              fmt::format("{}() received an invalid combination of arguments: {} must be a bool, "
+                          "not {}",
+                          r.kind == OpKind::lstm  ? "lstm"
+                          : r.kind == OpKind::gru ? "gru"
+                          : r.relu                ? "rnn_relu"
+                                                  : "rnn_tanh",
+                          param, to_source(v)),
+              fmt::format("write {}=True or {}=False", param, param));
+  return std::nullopt;
+}
+
+// RNN.__init__ (nonlinearity, proj_size), then RNNBase.__init__'s checks in order: dropout,
+// proj_size, then the weights' sizes (torch.empty's negative dimension) and num_layers (an empty
+// list of weights fails flatten_parameters).
+bool read_constructor(RuleContext& ctx, Recurrent& r) {
+  if (r.kind != OpKind::lstm && ctx.is_given("proj_size")) {
+    return ctx.fail_at("proj_size", "proj_size argument is only supported for LSTM, not RNN or GRU",
+                       "remove proj_size, or use nn.LSTM");
+  }
+  if (r.kind == OpKind::rnn) {
+    auto nonlinearity = ctx.string_arg("nonlinearity");
+    if (!nonlinearity) return false;
+    if (*nonlinearity != "tanh" && *nonlinearity != "relu") {
+      return ctx.fail_at("nonlinearity", fmt::format("Unknown nonlinearity '{}'", *nonlinearity),
+                         "use nonlinearity='tanh' or nonlinearity='relu'");
+    }
+    r.relu = *nonlinearity == "relu";
+  }
+  // `?`: the input's features (its last dim)
+  bool inferred = ctx.is_infer("input_size") && !ctx.x().empty();
+  auto input = inferred ? ctx.size_or_inferred("input_size", ctx.x().back())
+                        : ctx.int_arg("input_size", INT64_MIN);
+  auto hidden = input ? ctx.int_arg("hidden_size", INT64_MIN) : std::nullopt;
+  auto layers = hidden ? ctx.int_arg("num_layers", INT64_MIN) : std::nullopt;
+  auto bias = layers ? ctx.flag_arg("bias") : std::nullopt;
+  if (!bias) return false;
+  const Value& dropout = ctx.value("dropout");
+  bool number = dropout.kind == Value::Kind::Int || dropout.kind == Value::Kind::Float;
+  double p = dropout.kind == Value::Kind::Int ? static_cast<double>(dropout.i) : dropout.f;
+  if (!number || !(p >= 0 && p <= 1)) {
+    return ctx.fail_at("dropout",
+                       "dropout should be a number in range [0, 1] representing the probability "
+                       "of an element being zeroed",
+                       "use a dropout between 0 and 1, e.g. dropout=0.2");
+  }
+  auto proj = r.kind == OpKind::lstm ? ctx.int_arg("proj_size", INT64_MIN) : int64_t{0};
+  if (!proj) return false;
+  if (*proj < 0) {
+    return ctx.fail_at("proj_size",
+                       "proj_size should be a positive integer or zero to disable projections",
+                       "use proj_size=0 (no projection) or a positive size below hidden_size");
+  }
+  if (*proj >= *hidden) {
+    bool projecting = *proj > 0;
+    return ctx.fail_at(
+        projecting ? "proj_size" : "hidden_size", "proj_size has to be smaller than hidden_size",
+        projecting ? "use a proj_size below hidden_size" : "use a hidden_size of 1 or more");
+  }
+  // 4 * hidden_size (an LSTM's weights' rows) must fit in int64, as PyTorch's sizes do
+  if (*hidden > INT64_MAX / 4) return ctx.fail_overflow("hidden_size", "4 * hidden_size");
+  if (*layers >= 1 && *input < 0) {
+    return ctx.fail_at("input_size",
+                       fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
+                                   *input, recurrent_gates(r.kind) * *hidden, *input),
+                       "use a positive input_size");
+  }
+  if (*layers < 1) {
+    return ctx.fail_at("num_layers", "list index out of range", "use num_layers=1 or more");
+  }
+  r.input = *input;
+  r.hidden = *hidden;
+  r.layers = *layers;
+  r.proj = *proj;
+  r.bias = *bias;
+  auto batch_first = strict_bool(ctx, "batch_first", r);
+  auto bidirectional = batch_first ? strict_bool(ctx, "bidirectional", r) : std::nullopt;
+  if (!bidirectional) return false;
+  r.batch_first = *batch_first;
+  r.bidirectional = *bidirectional;
+  return true;
+}
+
+// PyTorch's parameters, in named_parameters() order, each layer's and direction's together.
+bool add_recurrent_weights(RuleContext& ctx, const Recurrent& r) {
+  const int64_t g = r.gates() * r.hidden;
+  for (int64_t layer = 0; layer < r.layers; ++layer) {
+    for (int64_t direction = 0; direction < r.directions(); ++direction) {
+      const char* suffix = direction == 1 ? "_reverse" : "";
+      auto name = [&](const char* what) {
+        return kept_name(fmt::format("{}_l{}{}", what, layer, suffix));
+      };
+      int64_t in = recurrent_layer_input(layer, r.input, r.directions(), r.hidden_out());
+      bool ok = ctx.add_weight(name("weight_ih"), {g, in}) &&
+                ctx.add_weight(name("weight_hh"), {g, r.hidden_out()});
+      if (ok && r.bias)
+        ok = ctx.add_weight(name("bias_ih"), {g}) && ctx.add_weight(name("bias_hh"), {g});
+      if (ok && r.proj > 0) ok = ctx.add_weight(name("weight_hr"), {r.proj, r.hidden});
+      if (!ok) return false;
+    }
+  }
+  return true;
+}
+
+// The matrix products of every layer and direction at every step: x by weight_ih, h by
+// weight_hh, and an LSTM's projection.
+bool add_recurrent_macs(RuleContext& ctx, const Recurrent& r, int64_t steps, int64_t batch) {
+  const int64_t g = r.gates() * r.hidden;
+  for (int64_t layer = 0; layer < r.layers; ++layer) {
+    int64_t in = recurrent_layer_input(layer, r.input, r.directions(), r.hidden_out());
+    for (int64_t direction = 0; direction < r.directions(); ++direction) {
+      if (!ctx.add_macs({steps, batch, g, in}) || !ctx.add_macs({steps, batch, g, r.hidden_out()}))
+        return false;
+      if (r.proj > 0 && !ctx.add_macs({steps, batch, r.hidden, r.proj})) return false;
+    }
+  }
+  return true;
+}
+
+// "(2, 4, 64)": the expected size as PyTorch prints its tuple (a symbolic batch by its name).
+std::string size_tuple(int64_t layers, const Dim& batch, int64_t size) {
+  return fmt::format("({}, {}, {})", layers, to_string(batch), size);
+}
+
+// The hidden state given to forward (h0, and c0 for an LSTM): its rank against the input's, then
+// its size against the expected one (check_forward_args).
+bool check_hidden(RuleContext& ctx, const Recurrent& r, bool batched, const Dim& batch) {
+  size_t given = ctx.in().size() - 1;
+  size_t wanted = r.kind == OpKind::lstm ? 2 : 1;
+  if (given == 0) return true;
+  if (given != wanted) {
+    return ctx.fail_input_unsupported(
+        fmt::format("{} takes its input and {}; netshape was given {} tensors", r.module(),
+                    wanted == 2 ? "a tuple (h0, c0)" : "h0", given + 1),
+        wanted == 2 ? "call it as lstm(x) or lstm(x, (h0, c0))"
+                    : "call it as rnn(x) or rnn(x, h0)");
+  }
+  size_t rank = batched ? 3 : 2;
+  const Shape& h0 = ctx.in()[1];
+  if (wanted == 1 && h0.size() != rank) {
+    return ctx.fail_input(
+        fmt::format("For {} {}-D input, hx should also be {}-D but got {}-D tensor",
+                    batched ? "batched" : "unbatched", rank, rank, h0.size()),
+        fmt::format("give h0 as [num_layers * num_directions, {}hidden_size]",
+                    batched ? "batch, " : ""));
+  }
+  if (wanted == 2 && (h0.size() != rank || ctx.in()[2].size() != rank)) {
+    return ctx.fail_input(
+        fmt::format("For {} {}-D input, hx and cx should also be {}-D but got ({}-D, {}-D) tensors",
+                    batched ? "batched" : "unbatched", rank, rank, h0.size(), ctx.in()[2].size()),
+        fmt::format("give h0 and c0 as [num_layers * num_directions, {}hidden_size]",
+                    batched ? "batch, " : ""));
+  }
+  const int64_t stacked = r.layers * r.directions();
+  for (size_t k = 1; k <= wanted; ++k) {
+    Shape h = ctx.in()[k];
+    if (!batched) h.insert(h.begin() + 1, fixed(1));
+    int64_t size = k == 2 ? r.hidden : r.hidden_out();
+    Shape expected = {fixed(stacked), batch, fixed(size)};
+    if (h == expected) continue;
+    std::string which = wanted == 1 ? "hidden" : k == 1 ? "hidden[0]" : "hidden[1]";
+    return ctx.fail_input(fmt::format("Expected {} size {}, got {}", which,
+                                      size_tuple(stacked, batch, size), shape_list(h)),
+                          fmt::format("{} is {}: [num_layers * num_directions, batch, {}]",
+                                      k == 2 ? "c0" : "h0", size_tuple(stacked, batch, size),
+                                      k == 2 || r.proj == 0 ? "hidden_size" : "proj_size"));
+  }
+  return true;
+}
+
+}  // namespace
+
+// input [L, N, H_in] ([N, L, H_in] with batch_first; unbatched [L, H_in]), optional h0 (and c0)
+// [D*num_layers, N, H_out] -> [L, N, D*H_out] ([N, L, D*H_out]; [L, D*H_out]). The returned
+// hidden state is not a row.
+// params: per layer and direction G*H*in + G*H*H_out (+ 2*G*H) (+ proj*H)
+// MACs: N*L*(G*H*in + G*H*H_out (+ H*proj)) per layer and direction
+bool infer_recurrent(RuleContext& ctx) {
+  Recurrent r;
+  r.kind = ctx.op.kind;
+  if (!read_constructor(ctx, r)) return false;
+  // forward: a 2-D input is unbatched (unsqueezed at the batch dim); then check_input
+  Shape x = ctx.x();
+  bool batched = x.size() == 3;
+  if (!batched) {
+    size_t at = r.batch_first ? 0 : 1;
+    if (at > x.size()) {
+      return ctx.fail_input(
+          "Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+          fmt::format("give {} [L, N, input_size], or [L, input_size] unbatched", r.module()));
+    }
+    x.insert(x.begin() + static_cast<ptrdiff_t>(at), fixed(1));
+  }
+  if (x.size() != 3) {
+    return ctx.fail_input(
+        fmt::format("input must have 3 dimensions, got {}", x.size()),
+        fmt::format(
+            "{} reads {}: flatten or reshape the input to that", r.module(),
+            r.batch_first ? "[batch, sequence, input_size]" : "[sequence, batch, input_size]"));
+  }
+  const Dim &steps = r.batch_first ? x[1] : x[0], &batch = r.batch_first ? x[0] : x[1];
+  if (x[2].symbolic() || x[2].value != r.input) {
+    return ctx.fail_at(
+        "input_size",
+        fmt::format("input.size(-1) must be equal to input_size. Expected {}, got {}", r.input,
+                    to_string(x[2])),
+        fmt::format("{} receives {} features; use {}", ctx.name(), to_string(x[2]),
+                    ctx.call_with("input_size", to_string(x[2]))));
+  }
+  if (!check_hidden(ctx, r, batched, batch)) return false;
+  if (steps.symbolic()) {
+    // The products grow with the sequence: counted with a symbol as 1, "per sample" is wrong.
+    return ctx.fail_input_unsupported(
+        fmt::format("{} reads dim {} of {} as its sequence, not a batch: netshape counts it per "
+                    "sample only with the batch symbolic",
+                    r.module(), r.batch_first ? 1 : 0, to_string(ctx.x())),
+        r.batch_first ? "give the sequence length as a number"
+                      : "give the sequence length as a number, or put the batch first with "
+                        "batch_first=True");
+  }
+  if (steps.value == 0) {
+    return ctx.fail_input("Expected sequence length to be larger than 0 in RNN",
+                          "give the input at least one step");
+  }
+  Shape out = ctx.x();
+  out.back() = fixed(r.directions() * r.hidden_out());
+  ctx.set_output(out);
+  ctx.attrs.batch_first = r.batch_first;
+  ctx.attrs.num_layers = r.layers;
+  ctx.attrs.bidirectional = r.bidirectional;
+  ctx.attrs.relu_nonlinearity = r.relu;
+  if (!add_recurrent_weights(ctx, r)) return false;
+  return add_recurrent_macs(ctx, r, steps.value, batch.count_value());
+}
+
+}  // namespace netshape

@@ -1,0 +1,236 @@
+// nn.RNN, nn.LSTM and nn.GRU against PyTorch 1.13 (the numbers and messages below were read off
+// torch.nn's modules on tensors of these shapes): shapes, parameters, MACs, the checks of their
+// constructors and forwards in PyTorch's order, the reader's call and the forward pass.
+#include <doctest/doctest.h>
+#include <fmt/ranges.h>
+
+#include <cmath>
+#include <string>
+
+#include "netshape/exec.hpp"
+#include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using namespace netshape::test;
+
+namespace {
+
+struct RecurrentCase {
+  const char* inputs;  // `input` lines
+  const char* layer;   // the statement
+  const char* shape;   // the output, or "error"
+  int64_t params;
+  int64_t macs;
+  const char* error;  // the message, when it fails
+};
+
+// params per layer and direction: G*H*(in + H_out) + 2*G*H biases (+ proj*H); MACs: steps *
+// batch * the weight matrices' elements (G = 4 LSTM, 3 GRU, 1 RNN).
+const RecurrentCase kCases[] = {
+    {"input x: [7, 2, 20]", "a = LSTM(20, 32)", "[7, 2, 32]", 4 * 32 * 52 + 2 * 128,
+     7 * 2 * 4 * 32 * 52, ""},
+    {"input x: [2, 7, 20]", "a = GRU(20, 32, 2, batch_first=True, bidirectional=True)",
+     "[2, 7, 64]", 2 * (96 * 52 + 192) + 2 * (96 * 96 + 192), 7 * 2 * (2 * 96 * 52 + 2 * 96 * 96),
+     ""},
+    {"input x: [7, 20]", "a = RNN(20, 32, bias=False, nonlinearity='relu')", "[7, 32]", 1664,
+     7 * 1664, ""},
+    {"input x: [5, 4, 20]", "a = LSTM(20, 32, 3, proj_size=8, bidirectional=True)", "[5, 4, 16]",
+     22528, 5 * 4 * (22528 - 3 * 2 * 2 * 128), ""},
+    {"input x: [B, 9, 20]", "a = LSTM(?, 16, batch_first=True)", "[B, 9, 16]", 4 * 16 * 36 + 2 * 64,
+     9 * 4 * 16 * 36, ""},
+    // the constructor's checks, in PyTorch's order
+    {"input x: [5, 2, 4]", "a = GRU(4, 8, proj_size=2)", "error", 0, 0,
+     "proj_size argument is only supported for LSTM, not RNN or GRU"},
+    {"input x: [5, 2, 4]", "a = RNN(4, 8, nonlinearity='sigmoid')", "error", 0, 0,
+     "Unknown nonlinearity 'sigmoid'"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, dropout=1.5)", "error", 0, 0,
+     "dropout should be a number in range [0, 1] representing the probability of an element "
+     "being zeroed"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, 2, True, False, True)", "error", 0, 0,
+     "dropout should be a number in range [0, 1] representing the probability of an element "
+     "being zeroed"},
+    {"input x: [5, 2, 4]", "a = GRU(4, 0)", "error", 0, 0,
+     "proj_size has to be smaller than hidden_size"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, proj_size=8)", "error", 0, 0,
+     "proj_size has to be smaller than hidden_size"},
+    {"input x: [5, 2, 4]", "a = GRU(-2, 3)", "error", 0, 0,
+     "Trying to create tensor with negative dimension -2: [9, -2]"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, num_layers=0)", "error", 0, 0,
+     "list index out of range"},
+    // the forward's
+    {"input x: [1, 5, 2, 4]", "a = LSTM(4, 8)", "error", 0, 0,
+     "input must have 3 dimensions, got 5"},
+    {"input x: [4]", "a = LSTM(4, 8)", "error", 0, 0, "input must have 3 dimensions, got 2"},
+    {"input x: [5, 2, 3]", "a = LSTM(4, 8)", "error", 0, 0,
+     "input.size(-1) must be equal to input_size. Expected 4, got 3"},
+    {"input x: [5, 2, 4]\ninput h: [2, 3, 8]", "a = GRU(4, 8, num_layers=2)(x, h)", "error", 0, 0,
+     "Expected hidden size (2, 2, 8), got [2, 3, 8]"},
+    {"input x: [5, 2, 4]\ninput h: [2, 8]", "a = GRU(4, 8)(x, h)", "error", 0, 0,
+     "For batched 3-D input, hx should also be 3-D but got 2-D tensor"},
+    {"input x: [5, 4]\ninput h: [1, 1, 8]", "a = RNN(4, 8)(x, h)", "error", 0, 0,
+     "For unbatched 2-D input, hx should also be 2-D but got 3-D tensor"},
+    {"input x: [5, 2, 4]\ninput h: [1, 2, 8]\ninput c: [1, 2, 8]",
+     "a = LSTM(4, 8, proj_size=2)(x, h, c)", "error", 0, 0,
+     "Expected hidden[0] size (1, 2, 2), got [1, 2, 8]"},
+    {"input x: [5, 2, 4]\ninput h: [1, 2, 2]\ninput c: [1, 2, 2]",
+     "a = LSTM(4, 8, proj_size=2)(x, h, c)", "error", 0, 0,
+     "Expected hidden[1] size (1, 2, 8), got [1, 2, 2]"},
+    {"input x: [5, 2, 4]\ninput h: [2, 8]\ninput c: [1, 2, 8]", "a = LSTM(4, 8)(x, h, c)", "error",
+     0, 0, "For batched 3-D input, hx and cx should also be 3-D but got (2-D, 3-D) tensors"},
+    // counted per sample only when the batch is the symbol
+    {"input x: [B, 5, 4]", "a = LSTM(4, 8)", "error", 0, 0,
+     "LSTM reads dim 0 of [B, 5, 4] as its sequence, not a batch: netshape counts it per sample "
+     "only with the batch symbolic"},
+};
+
+}  // namespace
+
+TEST_CASE("RNN, LSTM, GRU: shapes, parameters, MACs and errors as PyTorch's") {
+  for (const RecurrentCase& c : kCases) {
+    std::string text = std::string("model M\n") + c.inputs + "\n" + c.layer + "\n";
+    CAPTURE(text);
+    LoadedModel m = check_ns(text);
+    if (std::string(c.shape) == "error") {
+      CHECK(m.exit != ExitCode::Ok);
+      CHECK(first_error(m).message == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    const LayerInfo& a = m.analysis.layers.back();
+    CHECK(out_shape(m) == c.shape);
+    CHECK(a.params == c.params);
+    CHECK(a.macs == c.macs);
+  }
+}
+
+TEST_CASE("RNN, LSTM, GRU: PyTorch's parameters by name, and the help at the argument") {
+  LoadedModel m = check_ns(
+      "model M\ninput x: [5, 2, 10]\na = LSTM(10, 20, 2, bias=False, "
+      "bidirectional=True, proj_size=5)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> names;
+  for (const ParamTensor& w : *m.analysis.layers[0].weights) names.emplace_back(w.name);
+  CHECK(names == std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "weight_hr_l0",
+                                          "weight_ih_l0_reverse", "weight_hh_l0_reverse",
+                                          "weight_hr_l0_reverse", "weight_ih_l1", "weight_hh_l1",
+                                          "weight_hr_l1", "weight_ih_l1_reverse",
+                                          "weight_hh_l1_reverse", "weight_hr_l1_reverse"});
+
+  m = check_ns("model M\ninput x: [B, 28, 28]\nrnn = LSTM(32, 64, batch_first=True)\n");
+  CHECK(first_error(m).help == "rnn receives 28 features; use LSTM(28, 64, batch_first=True)");
+  m = check_ns("model M\ninput x: [5, 2, 4]\nrnn = GRU(4, 8, bidirectional=1)\n");
+  CHECK(first_error(m).message ==
+        "gru() received an invalid combination of arguments: bidirectional must be a bool, not 1");
+}
+
+// One step from a given h0: out = act(W_ih x + b_ih + W_hh h0 + b_hh), computed here from the
+// executor's own weights, for tanh and relu.
+TEST_CASE("RNN: the forward pass of one step from h0 is the cell's equation") {
+  for (bool relu : {false, true}) {
+    CAPTURE(relu);
+    ExecResult r =
+        run_kept(std::string("model M\ninput x: [1, 2, 3]\ninput h: [1, 2, 4]\n") +
+                 "a = RNN(3, 4, nonlinearity='" + (relu ? "relu" : "tanh") + "')(x, h)\n");
+    const Tensor& x = tensor_named(r.inputs, "x");
+    const Tensor& h = tensor_named(r.inputs, "h");
+    const Tensor& w_ih = tensor_named(r.weights, "a.weight_ih_l0");
+    const Tensor& w_hh = tensor_named(r.weights, "a.weight_hh_l0");
+    const Tensor& b_ih = tensor_named(r.weights, "a.bias_ih_l0");
+    const Tensor& b_hh = tensor_named(r.weights, "a.bias_hh_l0");
+    const Tensor& out = tensor_named(r.outputs, "a");
+    REQUIRE(out.shape == std::vector<int64_t>{1, 2, 4});
+    for (int n = 0; n < 2; ++n) {
+      for (int j = 0; j < 4; ++j) {
+        float v = b_ih.data[j] + b_hh.data[j];
+        for (int i = 0; i < 3; ++i) v += w_ih.data[j * 3 + i] * x.data[n * 3 + i];
+        for (int i = 0; i < 4; ++i) v += w_hh.data[j * 4 + i] * h.data[n * 4 + i];
+        float want = relu ? std::max(v, 0.0f) : std::tanh(v);
+        CHECK(out.data[n * 4 + j] == doctest::Approx(want).epsilon(1e-5));
+      }
+    }
+  }
+}
+
+// The values are PyTorch's in numeric parity (models/recurrent.ns); here every layout and state
+// runs, with the inferred shape.
+TEST_CASE("RNN, LSTM, GRU: the forward pass runs in every layout") {
+  for (const char* model :
+       {"input x: [4, 3, 5]\na = LSTM(5, 6, 2, bidirectional=True, proj_size=3)",
+        "input x: [3, 4, 5]\na = GRU(5, 6, batch_first=True, bidirectional=True)",
+        "input x: [4, 5]\ninput h: [2, 6]\na = GRU(5, 6, bidirectional=True)(x, h)",
+        "input x: [4, 5]\ninput h: [1, 3]\ninput c: [1, 6]\na = LSTM(5, 6, proj_size=3)(x, h, c)",
+        "input x: [3, 4, 5]\na = RNN(5, 6, 3, batch_first=True, nonlinearity='relu')"}) {
+    CAPTURE(model);
+    LoadedModel m = check_ns(std::string("model M\n") + model + "\n");
+    REQUIRE(m.exit == ExitCode::Ok);
+    ExecResult r = run_kept(std::string("model M\n") + model + "\n");
+    const Tensor& out = tensor_named(r.outputs, "a");
+    CHECK(out_shape(m) == fmt::format("[{}]", fmt::join(out.shape, ", ")));
+    for (float v : out.data) CHECK(std::isfinite(v));
+  }
+}
+
+namespace {
+
+// The tutorial LSTM: its (h0, c0) made in forward, the output unpacked, the last step classified.
+const char* const kRowLstm = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, hidden=32, layers=2):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.lstm = nn.LSTM(28, hidden, layers, batch_first=True)
+        self.fc = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        c0 = torch.zeros(self.layers, x.size(0), self.hidden)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.fc(out[:, -1, :])
+)";
+
+}  // namespace
+
+TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, h_n refused") {
+  LoadedModel m = analyze_py(kRowLstm, "rows.py", "4,28,28");
+  REQUIRE(m.exit == ExitCode::Ok);
+  const LayerInfo& lstm = m.analysis.layers[2];
+  CHECK(lstm.name == "lstm");
+  CHECK(input_names(m.analysis, lstm) == std::vector<std::string>{"x", "zeros1", "zeros2"});
+  CHECK(lstm.params == 4 * 32 * (28 + 32) + 2 * 128 + 4 * 32 * 64 + 2 * 128);
+  CHECK(out_shape(m) == "[4, 10]");
+
+  // hx by keyword, or None
+  for (const char* call : {"self.lstm(x, hx=(h0, c0))", "self.lstm(input=x, hx=None)"}) {
+    CAPTURE(call);
+    LoadedModel k =
+        analyze_py(replaced(kRowLstm, "self.lstm(x, (h0, c0))", call), "rows.py", "4,28,28");
+    CHECK(k.exit == ExitCode::Ok);
+    CHECK(out_shape(k) == "[4, 10]");
+  }
+  // a state of the wrong batch is PyTorch's error; h0 alone is not an LSTM's state
+  LoadedModel bad = analyze_py(replaced(kRowLstm, "c0 = torch.zeros(self.layers, x.size(0)",
+                                        "c0 = torch.zeros(self.layers, 3"),
+                               "rows.py", "4,28,28");
+  CHECK(first_error(bad).message == "Expected hidden[1] size (2, 4, 32), got [2, 3, 32]");
+  LoadedModel single = analyze_py(replaced(kRowLstm, "(h0, c0))", "h0)"), "rows.py", "4,28,28");
+  CHECK(single.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(single).message ==
+        "unsupported Python construct: an LSTM state that is not a pair (h0, c0)");
+  LoadedModel extra =
+      analyze_py(replaced(kRowLstm, "(h0, c0))", "(h0, c0), x)"), "rows.py", "4,28,28");
+  CHECK(first_error(extra).message ==
+        "LSTM.forward() takes from 2 to 3 positional arguments but 4 were given");
+  // the final state is not a row: using it is an error at the call
+  LoadedModel hidden =
+      analyze_py(replaced(replaced(kRowLstm, "out, _ = self.lstm", "out, (h, c) = self.lstm"),
+                          "self.fc(out[:, -1, :])", "self.fc(h[-1])"),
+                 "rows.py", "4,28,28");
+  CHECK(hidden.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(hidden).message ==
+        "unsupported Python construct: the final hidden state nn.LSTM returns");
+  CHECK(first_error(hidden).span.line == 15);
+}
