@@ -968,8 +968,8 @@ class Construct {
     if (f.cls == nullptr || !f.self) return;
     Instance& self = *f.self->module->instance;
     for (const Expr& b : f.cls->bases) {
-      std::string base = dotted(b);
-      if (base == "nn.Sequential" || base == "torch.nn.Sequential" || base == "Sequential") {
+      ContainerBase container = container_base(dotted(b));
+      if (container == ContainerBase::Sequential) {
         self.sequential = true;
         self.module_init_ran = true;
         Args args = arguments(call, f);
@@ -988,9 +988,8 @@ class Construct {
         }
         return;
       }
-      if (base == "nn.ModuleDict" || base == "torch.nn.ModuleDict" || base == "ModuleDict" ||
-          base == "nn.ModuleList" || base == "torch.nn.ModuleList" || base == "ModuleList")
-        return container_base_init(base.ends_with("Dict"), call, f);
+      if (container != ContainerBase::None)
+        return container_base_init(container == ContainerBase::ModuleDict, call, f);
     }
     for (const Expr& b : f.cls->bases) {
       if (auto op = torch_layer_base(b, L.file_of(f.cls))) return layer_base_init(*op, call, f);
@@ -2190,9 +2189,11 @@ class Construct {
   std::optional<PyValue> defined_or_reexported(uint32_t idx, const std::string& name, Span at) {
     if (defines(idx, name)) return global(idx, name, at);
     constexpr int kMaxReexportDepth = 8;
-    // Each file once per lookup: files that star-import each other are searched in linear time.
+    // Each file once per name and lookup: files that star-import each other are searched in
+    // linear time, and a lookup of another name nested in this one (a value the file computes
+    // from its own imports) still searches a file this one has.
     if (reexport_depth_ == 0) reexport_seen_.clear();
-    if (reexport_depth_ >= kMaxReexportDepth || !reexport_seen_.insert(idx).second)
+    if (reexport_depth_ >= kMaxReexportDepth || !reexport_seen_.emplace(idx, name).second)
       return std::nullopt;
     ++reexport_depth_;
     std::optional<PyValue> v;
@@ -2206,7 +2207,7 @@ class Construct {
     return v;
   }
   int reexport_depth_ = 0;
-  std::set<uint32_t> reexport_seen_;
+  std::set<std::pair<uint32_t, std::string>> reexport_seen_;  // (file, name) searched
   std::set<const Stmt*> class_values_computing_;  // class-body assignments being evaluated
 
   // A module of the model's files as a value; an error at the use when no such file exists.

@@ -360,12 +360,9 @@ static bool is_module_base(const std::string& name) {
   return last == "Module" || last == "LightningModule";
 }
 
-static bool is_sequential_base(const std::string& name) {
-  return name == "nn.Sequential" || name == "torch.nn.Sequential" || name == "Sequential";
-}
-
 static bool is_sequential_call(const Expr& e) {
-  return e.kind == Expr::Kind::Call && is_sequential_base(dotted(e.items[0]));
+  return e.kind == Expr::Kind::Call &&
+         container_base(dotted(e.items[0])) == ContainerBase::Sequential;
 }
 
 void Lowerer::collect_top_level() {
@@ -464,7 +461,7 @@ const Candidate* Lowerer::choose_model() {
     // though never the one picked without --model (it is usually a part of the file's model).
     if (auto cls = classes_.find(opts_.model); cls != classes_.end()) {
       for (const Expr& b : cls->second->bases) {
-        if (!is_sequential_base(dotted(b))) continue;
+        if (container_base(dotted(b)) != ContainerBase::Sequential) continue;
         candidates_.push_back(
             Candidate{opts_.model, cls->second, nullptr, nullptr, nullptr, cls->second->name_span});
         return &candidates_.back();

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -43,6 +44,23 @@ struct Const {
     return c;
   }
 };
+
+// The torch.nn container a class derives from (`class Head(nn.Sequential)`), by the base's name
+// as written: `nn.X`, `torch.nn.X` or `X` imported from torch.nn.
+enum class ContainerBase { None, Sequential, ModuleList, ModuleDict };
+inline ContainerBase container_base(const std::string& base) {
+  std::string_view last = base;
+  for (std::string_view prefix : {"torch.nn.", "nn."}) {
+    if (last.starts_with(prefix)) {
+      last.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  if (last == "Sequential") return ContainerBase::Sequential;
+  if (last == "ModuleList") return ContainerBase::ModuleList;
+  if (last == "ModuleDict") return ContainerBase::ModuleDict;
+  return ContainerBase::None;
+}
 
 struct Instance;
 struct ModuleChild;

@@ -2966,6 +2966,32 @@ TEST_CASE("interpreter: a package used from outside, its names re-exported") {
   CHECK(m.analysis.totals.params == (3 * 9 * 6 + 6) + (6 * 2 + 2));
 }
 
+// A package's module-level value computed from a name the package re-exports from another
+// submodule: looking that name up inside the first lookup searches the package's __init__.py
+// again, for the other name (it was skipped as already searched, and the value failed).
+TEST_CASE("interpreter: a re-exported value computed from another re-exported name") {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("netshape_pkg_" + std::to_string(getpid()));
+  fs::create_directories(root / "pkg");
+  auto write = [&](const fs::path& p, const std::string& text) { std::ofstream(root / p) << text; };
+  write("pkg/__init__.py", "from .consts import *\nfrom .layers import *\n");
+  write("pkg/consts.py", "WIDTH = 16\n");
+  write("pkg/layers.py", "from pkg import WIDTH\n\nDOUBLE = WIDTH * 2\n");
+  write("net.py",
+        "import torch.nn as nn\nfrom pkg import DOUBLE\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(8, DOUBLE)\n\n"
+        "    def forward(self, x):\n        return self.fc(x)\n");
+  LoadOptions opts;
+  opts.input_dims = "2,8";
+  LoadedModel m = analyze_file((root / "net.py").string(), opts);
+  fs::remove_all(root);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs.at(0).second) == "[2, 32]");
+  CHECK(m.analysis.totals.params == 8 * 32 + 32);
+}
+
 // A script that builds its model at the top level (and changes it in the lines after) is not
 // run; the error says how to read the same lines as a factory.
 TEST_CASE("interpreter: a torchvision model built by top-level code is named, with the fix") {
