@@ -1551,6 +1551,10 @@ class Construct {
       case PyValue::Kind::File:
         return global(obj.file, name, e.span);
       case PyValue::Kind::Opaque:
+        if (is_failed(obj) && obj.final_state) {  // `self.gru(x)[1].squeeze(0)`
+          PyValue whole = whole_state_or(obj, e.span);
+          if (!is_failed(whole)) return get_attribute(whole, e, f);
+        }
         if (is_failed(obj)) rethrow(obj);
         if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
           unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
@@ -1920,7 +1924,7 @@ class Construct {
       case Expr::Kind::Call:
         return call_expr(e, f);
       case Expr::Kind::Subscript: {
-        PyValue obj = eval(e.items[0], f);  // left to right, as Python
+        PyValue obj = indexed_object(e.items[0], f);  // left to right, as Python
         PyValue index = eval(e.items[1], f);
         return subscript(obj, index, e.span);
       }
@@ -1999,12 +2003,39 @@ class Construct {
     return d;
   }
 
+  // The object of `obj[i]`: a name holding a recurrent layer's final state is read as it is, its
+  // rows being followed (final_state_item); any other use of it is its error.
+  PyValue indexed_object(const Expr& e, Frame& f) {
+    if (e.kind != Expr::Kind::Name) return eval(e, f);
+    for (PyScope* s = f.scope.get(); s != nullptr; s = s->parent.get()) {
+      auto it = s->vars.find(e.text);
+      if (it == s->vars.end()) continue;
+      if (is_failed(it->second) && it->second.final_state) return it->second;
+      break;
+    }
+    return eval(e, f);
+  }
+
   PyValue name_value(const Expr& e, Frame& f) {
     for (PyScope* s = f.scope.get(); s != nullptr; s = s->parent.get()) {
       auto it = s->vars.find(e.text);
-      if (it != s->vars.end()) return found(it->second, e.span);
+      if (it != s->vars.end()) return found(whole_state_or(it->second, e.span), e.span);
     }
     return found(global(f.file, e.text, e.span), e.span);
+  }
+
+  // `v`, or, when it is the final state of a recurrent layer of one layer and one direction, that
+  // state as the tensor it is: the output's last step, unsqueezed (`h.squeeze(0)`, `self.fc(h)`).
+  // Made at its first use, once.
+  PyValue whole_state_or(const PyValue& v, Span at) {
+    if (!is_failed(v) || !v.final_state) return v;
+    FinalState& s = *v.final_state;
+    if (s.layers * s.directions != 1) return v;
+    if (!s.whole) {
+      PyValue last = final_state_item(v, data_int(-1, at), at);
+      s.whole = tensor_statement("unsqueeze", last, {int_value(0, at)}, at);
+    }
+    return *s.whole;
   }
 
   // A value found through a name points at the name, so errors point at the use.
@@ -4265,6 +4296,7 @@ class Construct {
 
   PyValue subscript(const PyValue& obj, const PyValue& index, Span at) {
     if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, at);
+    if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
@@ -5096,16 +5128,91 @@ class Construct {
       }
     }
     PyValue out = call_module(applied_call(callee), inputs, call.span, module_);
-    Diagnostic d;
-    d.span = call.span;
-    d.message =
-        fmt::format("unsupported Python construct: the final hidden state nn.{} returns", op);
-    d.help =
-        "netshape follows its output: read the last step of it (`out[:, -1]` with "
-        "batch_first=True, `out[-1]` otherwise), which is h_n[-1] for one direction";
-    d.code = "unsupported";
-    PyValue state = failed(d);
-    return make_tuple({out, lstm ? make_tuple({state, state}) : state});
+    return make_tuple({out, final_state(*callee.module, out, call.span)});
+  }
+
+  // What a recurrent layer returns besides its output: h_n (an LSTM: (h_n, c_n)), read where
+  // h_n is a step of the output (final_state_item); c_n, and h_n used otherwise, are errors at
+  // the call.
+  PyValue final_state(const ModuleDef& m, const PyValue& out, Span at) {
+    auto error = [&](const char* state, const char* help) {
+      Diagnostic d;
+      d.span = at;
+      d.message = fmt::format("unsupported Python construct: the {} nn.{} returns", state, m.op);
+      d.help = help;
+      d.code = "unsupported";
+      return failed(d);
+    };
+    PyValue h = error("final hidden state",
+                      "netshape follows h_n[-1] (the last layer's state; h_n[-2] the forward "
+                      "direction's when bidirectional), or the last step of the output, "
+                      "`out[:, -1]` with batch_first=True and `out[-1]` otherwise");
+    auto state = std::make_shared<FinalState>();
+    state->output = out;
+    const Value* layers = leaf_argument(m, "num_layers");
+    const Value* bidirectional = leaf_argument(m, "bidirectional");
+    const Value* batch_first = leaf_argument(m, "batch_first");
+    state->layers = layers && layers->kind == Value::Kind::Int ? layers->i : 1;
+    state->directions =
+        bidirectional && bidirectional->kind == Value::Kind::Bool && bidirectional->b ? 2 : 1;
+    state->batch_first = batch_first && batch_first->kind == Value::Kind::Bool && batch_first->b;
+    h.final_state = std::move(state);
+    if (m.op != "LSTM") return h;
+    return make_tuple({h, error("final cell state",
+                                "netshape follows the output and h_n[-1]; the cell state is "
+                                "no part of the output")});
+  }
+
+  // h_n[i] (h_n[i, ...]): the last layer's rows of a recurrent layer's final state, as the step
+  // of the output they equal (the forward direction's last step, the reverse direction's first);
+  // an earlier layer's row is an error.
+  PyValue final_state_item(const PyValue& h_n, const PyValue& index, Span at) {
+    const FinalState& s = *h_n.final_state;
+    bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
+    const PyValue& first = several ? index.items[0] : index;
+    if (!first.is(Value::Kind::Int)) rethrow(h_n);
+    const Shape& shape = shape_now(s.output.name, at);  // [L, N, D * H_out], or [L, D * H_out]
+    const int64_t rows = s.layers * s.directions;
+    const int64_t i = first.data.i < 0 ? first.data.i + rows : first.data.i;
+    if (i < 0 || i >= rows) {
+      raise(at, fmt::format("index {} is out of bounds for dimension 0 with size {}", first.data.i,
+                            rows));
+    }
+    if (i / s.directions != s.layers - 1) {
+      unsupported_here(at, "the final hidden state of a recurrent layer before the last",
+                       fmt::format("netshape follows the last layer's state, h_n[{}]",
+                                   s.directions == 2 ? "-2] and h_n[-1" : "-1"));
+    }
+    const bool reverse = i % s.directions == 1;
+    const bool batched = shape.size() == 3;
+    PyValue step = tensor_statement(
+        "select", s.output,
+        {int_value(batched && s.batch_first ? 1 : 0, at), int_value(reverse ? 0 : -1, at)}, at);
+    if (s.directions == 2) {
+      const int64_t hidden_out = shape.back().value / 2;
+      step = tensor_statement(
+          "narrow", step,
+          {int_value(-1, at), int_value(reverse ? hidden_out : 0, at), int_value(hidden_out, at)},
+          at);
+    }
+    if (!several || index.items.size() == 1) return step;
+    return index_tensor(step, make_tuple(PyList(index.items.begin() + 1, index.items.end())), at);
+  }
+
+  // The value of `param` among a leaf layer's constructor arguments, by keyword or by its
+  // position in the op's PyTorch signature (ops.def); null when it is not given.
+  static const Value* leaf_argument(const ModuleDef& m, std::string_view param) {
+    std::optional<OpId> id = find_op(m.op);
+    if (!id) return nullptr;
+    const std::vector<ParamSpec>& params = op_info(*id).params;
+    auto spec = std::find_if(params.begin(), params.end(),
+                             [&](const ParamSpec& p) { return p.name == param; });
+    size_t index = static_cast<size_t>(spec - params.begin()), position = 0;
+    for (const Arg& a : m.args) {
+      if (a.keyword == param) return &a.value;
+      if (a.keyword.empty() && position++ == index) return &a.value;
+    }
+    return nullptr;
   }
 
   // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.

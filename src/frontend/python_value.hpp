@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct PyValue;
 using PyList = std::vector<PyValue>;
 using PyDict = std::vector<std::pair<PyValue, PyValue>>;  // insertion-ordered, as Python's
 struct PyScope;
+struct FinalState;
 
 // The element type of a tensor in forward: torch.float32 (the model's inputs, every layer's
 // output) unless a cast (`x.double()`, `x.to(torch.long)`) or argmax made it another.
@@ -93,6 +95,9 @@ struct PyValue {
     return v;
   }
   std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
+  // Opaque "failed": a recurrent layer's final hidden state h_n, read where it is a step of the
+  // layer's output (FinalState); any other use is its error.
+  std::shared_ptr<FinalState> final_state;
 
   static PyValue of(Value v) {
     PyValue p;
@@ -122,6 +127,17 @@ struct PyValue {
   }
   bool is(Value::Kind k) const { return kind == Kind::Data && data.kind == k; }
   bool is_none() const { return is(Value::Kind::None); }
+};
+
+// A recurrent layer's h_n: [layers * directions, N, H_out] (unbatched: [layers * directions,
+// H_out]). Its last layer's rows are steps of the output, which is all layers' last: the forward
+// direction's state is the output's last step, the reverse direction's its first (the features
+// after H_out when bidirectional). Earlier layers' rows are no part of the output.
+struct FinalState {
+  PyValue output;  // the layer's output tensor
+  int64_t layers = 1, directions = 1;
+  bool batch_first = false;
+  std::optional<PyValue> whole;  // h_n itself, once a use made it (one layer, one direction)
 };
 
 // A function's local variables, and the scope its `def` was in (for nested functions).

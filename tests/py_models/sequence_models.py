@@ -1,6 +1,7 @@
 """Recurrent models written the way tutorials and course repos write them: an MNIST-rows LSTM
-that builds its (h0, c0) in forward, a bidirectional GRU tagger configured by a dict, and a
-1-D conv front end feeding a stacked relu RNN and a projected LSTM."""
+that builds its (h0, c0) in forward, a bidirectional GRU tagger configured by a dict, a 1-D conv
+front end feeding a stacked relu RNN and a projected LSTM, and a sentence classifier joining the
+two directions' final states of a stacked bidirectional GRU."""
 import torch
 import torch.nn as nn
 
@@ -57,6 +58,23 @@ class ConvRecurrent(nn.Module):
         return self.head(y.mean(dim=1))
 
 
+class BiGRUClassifier(nn.Module):
+    def __init__(self, embed_dim=30, hidden_dim=24, n_layers=2, n_classes=4, dropout=0.3):
+        super().__init__()
+        self.rnn = nn.GRU(embed_dim, hidden_dim, num_layers=n_layers, bidirectional=True,
+                          dropout=dropout, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(hidden_dim * 2, n_classes)
+
+    def forward(self, embedded):
+        # embedded = [batch size, sent len, emb dim]
+        output, hidden = self.rnn(embedded)
+        # hidden = [n layers * n directions, batch size, hid dim]: the last layer's two
+        # directions, forward then backward
+        hidden = self.dropout(torch.cat((hidden[-2, :, :], hidden[-1, :, :]), dim=1))
+        return self.fc(hidden)
+
+
 def row_lstm():
     return RowLSTM()
 
@@ -67,3 +85,7 @@ def gru_tagger():
 
 def conv_recurrent():
     return ConvRecurrent()
+
+
+def bigru_classifier():
+    return BiGRUClassifier()

@@ -194,7 +194,7 @@ class Net(nn.Module):
 
 }  // namespace
 
-TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, h_n refused") {
+TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, c_n refused") {
   LoadedModel m = analyze_py(kRowLstm, "rows.py", "4,28,28");
   REQUIRE(m.exit == ExitCode::Ok);
   const LayerInfo& lstm = m.analysis.layers[2];
@@ -224,13 +224,85 @@ TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, h
       analyze_py(replaced(kRowLstm, "(h0, c0))", "(h0, c0), x)"), "rows.py", "4,28,28");
   CHECK(first_error(extra).message ==
         "LSTM.forward() takes from 2 to 3 positional arguments but 4 were given");
-  // the final state is not a row: using it is an error at the call
-  LoadedModel hidden =
+  // the cell state is no part of the output: using it is an error at the call
+  LoadedModel cell =
       analyze_py(replaced(replaced(kRowLstm, "out, _ = self.lstm", "out, (h, c) = self.lstm"),
-                          "self.fc(out[:, -1, :])", "self.fc(h[-1])"),
+                          "self.fc(out[:, -1, :])", "self.fc(c[-1])"),
                  "rows.py", "4,28,28");
-  CHECK(hidden.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(hidden).message ==
-        "unsupported Python construct: the final hidden state nn.LSTM returns");
-  CHECK(first_error(hidden).span.line == 15);
+  CHECK(cell.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(cell).message ==
+        "unsupported Python construct: the final cell state nn.LSTM returns");
+  CHECK(first_error(cell).span.line == 15);
+}
+
+namespace {
+
+// Reading h_n: the last layer's rows are steps of the output.
+const char* const kHidden = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(10, 16, num_layers=2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(32, 3)
+
+    def forward(self, x):
+        _, hidden = self.gru(x)
+        return self.fc(torch.cat((hidden[-2], hidden[-1]), dim=1))
+)";
+
+}  // namespace
+
+TEST_CASE("RNN, LSTM, GRU in a .py file: h_n of the last layer read as steps of the output") {
+  // hidden[-2], the forward direction's, is the output's last step, its first 16 features;
+  // hidden[-1], the reverse direction's, the output's first step, its last 16.
+  LoadedModel m = analyze_py(kHidden, "bigru.py", "4,7,10");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> rows;
+  for (const LayerInfo& l : m.analysis.layers)
+    rows.push_back(std::string(op_info(l.op).name) + " " + to_string(*l.output));
+  CHECK(rows == std::vector<std::string>{"GRU [4, 7, 32]", "select [4, 32]", "narrow [4, 16]",
+                                         "select [4, 32]", "narrow [4, 16]", "cat [4, 32]",
+                                         "Linear [4, 3]"});
+  CHECK(m.analysis.layers[1].attrs->dim == 1);     // the step dim (batch_first)
+  CHECK(m.analysis.layers[1].attrs->start == 6);   // the last step
+  CHECK(m.analysis.layers[2].attrs->start == 0);   // the forward half
+  CHECK(m.analysis.layers[3].attrs->start == 0);   // the first step
+  CHECK(m.analysis.layers[4].attrs->start == 16);  // the reverse half
+  // an index in brackets with more: the rest applies to the row
+  const std::string sliced_text = replaced(replaced(kHidden, "hidden[-2]", "hidden[-2, :, :8]"),
+                                           "hidden[-1]", "hidden[-1, :, 8:]");
+  LoadedModel sliced = analyze_py(replaced(sliced_text, "nn.Linear(32, 3)", "nn.Linear(16, 3)"),
+                                  "bigru.py", "4,7,10");
+  REQUIRE(sliced.exit == ExitCode::Ok);
+  CHECK(to_string(*sliced.analysis.layers[3].output) == "[4, 8]");  // hidden[-2, :, :8]
+  CHECK(to_string(*sliced.analysis.layers[6].output) == "[4, 8]");  // hidden[-1, :, 8:]
+  CHECK(sliced.analysis.layers[6].attrs->start == 8);
+  // an earlier layer's state is no part of the output; an index out of range is PyTorch's
+  LoadedModel early =
+      analyze_py(replaced(kHidden, "hidden[-2]", "hidden[1]"), "bigru.py", "4,7,10");
+  CHECK(first_error(early).message ==
+        "unsupported Python construct: the final hidden state of a recurrent layer before the "
+        "last");
+  LoadedModel out_of_range =
+      analyze_py(replaced(kHidden, "hidden[-2]", "hidden[4]"), "bigru.py", "4,7,10");
+  CHECK(first_error(out_of_range).message ==
+        "index 4 is out of bounds for dimension 0 with size 4");
+  // one layer, one direction: h_n itself is the last step unsqueezed, made once
+  const std::string one =
+      replaced(replaced(kHidden,
+                        "num_layers=2, batch_first=True, "
+                        "bidirectional=True",
+                        "batch_first=True"),
+               "torch.cat((hidden[-2], hidden[-1]), dim=1)", "hidden.squeeze(0) + hidden[0]");
+  LoadedModel whole =
+      analyze_py(replaced(one, "nn.Linear(32, 3)", "nn.Linear(16, 3)"), "gru.py", "4,7,10");
+  REQUIRE(whole.exit == ExitCode::Ok);
+  CHECK(out_shape(whole) == "[4, 3]");
+  int unsqueezes = 0;
+  for (const LayerInfo& l : whole.analysis.layers)
+    unsqueezes += op_info(l.op).name == "unsqueeze" ? 1 : 0;
+  CHECK(unsqueezes == 1);
 }
