@@ -4983,6 +4983,48 @@ class Construct {
     return applied;
   }
 
+  // A torch.nn module's forward arguments bound to its parameters as Python binds them, each
+  // mistake PyTorch's TypeError at the argument: an unknown keyword (reported first, as Python
+  // does), too many positional arguments, one given twice. The first `required` parameters have
+  // no default.
+  struct ForwardArguments {
+    std::vector<const PyValue*> values;  // by parameter; null when not given
+    std::vector<Span> spans;
+  };
+  ForwardArguments bind_forward(const std::string& forward, std::span<const char* const> params,
+                                size_t required, const Args& args, const char* help) {
+    ForwardArguments b{std::vector<const PyValue*>(params.size()),
+                       std::vector<Span>(params.size())};
+    size_t given = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      given += k.empty() ? 1 : 0;
+      if (k.empty() || std::find(params.begin(), params.end(), k) != params.end()) continue;
+      raise(args.spans[i], fmt::format("{} got an unexpected keyword argument '{}'", forward, k),
+            help);
+    }
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      size_t slot = positional;
+      if (!args.keywords[i].empty()) {
+        slot = static_cast<size_t>(std::find(params.begin(), params.end(), args.keywords[i]) -
+                                   params.begin());
+      } else if (positional++ >= params.size()) {
+        raise(args.spans[i],
+              fmt::format("{} takes from {} to {} positional arguments but {} were given", forward,
+                          required + 1, params.size() + 1, given + 1),
+              help);
+      }
+      if (b.values[slot]) {
+        raise(args.spans[i],
+              fmt::format("{} got multiple values for argument '{}'", forward, params[slot]));
+      }
+      b.values[slot] = &args.values[i];
+      b.spans[slot] = args.spans[i];
+    }
+    return b;
+  }
+
   // `self.attn(q, k, v, need_weights=False)`: nn.MultiheadAttention's forward(query, key, value,
   // key_padding_mask=None, need_weights=True, attn_mask=None, average_attn_weights=True) returns
   // (output, attention weights). The output is the layer's row; the weights (None with
@@ -4996,38 +5038,9 @@ class Construct {
                                           "attn_mask",
                                           "average_attn_weights"};
     const std::string forward = "MultiheadAttention.forward()";
-    std::array<const PyValue*, 7> bound{};
-    std::array<Span, 7> spans{};
-    // Python reports an unknown keyword before too many positional arguments.
-    size_t positional = 0, given = 0;
-    for (size_t i = 0; i < args.values.size(); ++i) {
-      const std::string& k = args.keywords[i];
-      given += k.empty() ? 1 : 0;
-      if (k.empty() || std::find(std::begin(kParams), std::end(kParams), k) != std::end(kParams))
-        continue;
-      raise(args.spans[i], fmt::format("{} got an unexpected keyword argument '{}'", forward, k),
-            "its arguments are query, key, value, need_weights and the masks");
-    }
-    for (size_t i = 0; i < args.values.size(); ++i) {
-      size_t slot = 0;
-      if (args.keywords[i].empty()) {
-        if (positional >= bound.size()) {
-          raise(args.spans[i],
-                fmt::format("{} takes from 4 to 8 positional arguments but {} were given", forward,
-                            given + 1));
-        }
-        slot = positional++;
-      } else {
-        auto it = std::find(std::begin(kParams), std::end(kParams), args.keywords[i]);
-        slot = static_cast<size_t>(it - std::begin(kParams));
-        if (bound[slot]) {
-          raise(args.spans[i],
-                fmt::format("{} got multiple values for argument '{}'", forward, kParams[slot]));
-        }
-      }
-      bound[slot] = &args.values[i];
-      spans[slot] = args.spans[i];
-    }
+    auto [bound, spans] = bind_forward(forward, kParams, 3, args,
+                                       "its arguments are query, key, value, need_weights and the "
+                                       "masks");
     std::vector<std::string> missing;
     for (size_t i = 0; i < 3; ++i)
       if (!bound[i]) missing.push_back(fmt::format("'{}'", kParams[i]));
@@ -5080,35 +5093,7 @@ class Construct {
     const std::string& op = callee.module->op;
     const std::string forward = op + ".forward()";
     const bool lstm = op == "LSTM";
-    std::array<const PyValue*, 2> bound{};
-    std::array<Span, 2> spans{};
-    size_t positional = 0;
-    for (size_t i = 0; i < args.values.size(); ++i) {
-      const std::string& k = args.keywords[i];
-      size_t slot = positional;
-      if (k.empty()) {
-        if (positional++ >= bound.size()) {
-          raise(args.spans[i],
-                fmt::format("{} takes from 2 to 3 positional arguments but {} were given", forward,
-                            positional + 1),
-                "apply it to the input, and the initial state if any: rnn(x) or rnn(x, h0)");
-        }
-      } else {
-        auto it = std::find(std::begin(kParams), std::end(kParams), k);
-        if (it == std::end(kParams)) {
-          raise(args.spans[i],
-                fmt::format("{} got an unexpected keyword argument '{}'", forward, k),
-                "its arguments are input and hx");
-        }
-        slot = static_cast<size_t>(it - std::begin(kParams));
-      }
-      if (bound[slot]) {
-        raise(args.spans[i],
-              fmt::format("{} got multiple values for argument '{}'", forward, kParams[slot]));
-      }
-      bound[slot] = &args.values[i];
-      spans[slot] = args.spans[i];
-    }
+    auto [bound, spans] = bind_forward(forward, kParams, 1, args, "its arguments are input and hx");
     if (!bound[0]) {
       raise(call.span, fmt::format("{} missing 1 required positional argument: 'input'", forward),
             "apply it to the input sequence: rnn(x)");
