@@ -45,6 +45,7 @@ constexpr int kMaxShapeQueries = 1000;
 // Both frontends, as they produce statements; and shape inference (src/infer/infer.cpp).
 constexpr size_t kMaxStatements = 1'000'000;  // layers in one model
 constexpr size_t kMaxRank = 64;               // dims of one tensor
+constexpr int64_t kMaxRecurrentLayers = 10'000;  // num_layers of one RNN, LSTM or GRU
 
 // `netshape run` (src/cli/run_command.cpp) and the kernels.
 // What a run touches besides the tensors the estimate counts: the kernels' code paged in, the

@@ -4952,6 +4952,7 @@ class Construct {
       return L.error(at, "forward must return a tensor; it returns an empty dict",
                      "return the output tensor, e.g. `return x`");
     }
+    if (is_failed(out)) rethrow(out);  // the error that made it (a final state), at its place
     return L.error(at, "forward must return a tensor", "return the output tensor, e.g. `return x`");
   }
 
@@ -5102,18 +5103,22 @@ class Construct {
     PyList inputs = {*bound[0]};
     if (bound[1] && !bound[1]->is_none()) {
       const PyValue& hx = *bound[1];
-      bool pair = hx.kind == PyValue::Kind::Tuple && hx.items.size() == 2;
-      if (lstm && !pair) {
+      // an LSTM's (h0, c0), a tuple or a list
+      const PyList* pair = hx.kind == PyValue::Kind::Tuple  ? &hx.items
+                           : hx.kind == PyValue::Kind::List ? hx.list.get()
+                                                            : nullptr;
+      if (lstm && (!pair || pair->size() != 2)) {
+        if (is_failed(hx)) rethrow(hx);
         unsupported_here(spans[1], "an LSTM state that is not a pair (h0, c0)",
                          "give nn.LSTM its initial state as a tuple: self.lstm(x, (h0, c0))");
       }
-      for (const PyValue& t : lstm ? hx.items : PyList{hx}) {
+      for (const PyValue& t : lstm ? *pair : PyList{hx}) {
+        if (is_failed(t)) rethrow(t);  // a state carried over from a call (c_n): its error
         if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(spans[1]);
         inputs.push_back(t);
       }
     }
-    PyValue out = call_module(applied_call(callee), inputs, call.span, module_);
-    return make_tuple({out, final_state(*callee.module, out, call.span)});
+    return call_module(applied_call(callee), inputs, call.span, module_);  // (output, state)
   }
 
   // What a recurrent layer returns besides its output: h_n (an LSTM: (h_n, c_n)), read where
@@ -5374,7 +5379,17 @@ class Construct {
     st.args = m.args;
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.module = parent;
-    for (const PyValue& in : inputs) add_input(st, in, in.data.span, call_span);
+    for (const PyValue& in : inputs) {
+      if (is_failed(in)) rethrow(in);
+      if (in.kind != PyValue::Kind::Tensor) {  // what an nn.Sequential passes on (an LSTM's tuple)
+        raise(call_span,
+              fmt::format("{}.forward(): argument 'input' must be Tensor, not {}", m.op,
+                          describe(in)),
+              "give the layer a tensor: a recurrent layer returns (output, h_n), of which "
+              "`output` is the tensor");
+      }
+      add_input(st, in, in.data.span, call_span);
+    }
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.extras_for_write().built_via = m.built_via;
     if (!module_class.empty()) st.extras_for_write().module_class = module_class;
@@ -5383,6 +5398,9 @@ class Construct {
         first_call;  // a module called again owns no new params
     PyValue out = emitted(std::move(st), call_span);
     if (first_call.empty()) first_call = out.name;
+    // nn.RNN, LSTM, GRU return (output, h_n) however they are called: in forward, in an
+    // nn.Sequential (whose next module receives the tuple), as a subclass's torch forward
+    if (is_recurrent(m.op)) return make_tuple({out, final_state(m, out, call_span)});
     return out;
   }
 

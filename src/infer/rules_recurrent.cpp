@@ -3,6 +3,7 @@
 #include <mutex>
 #include <set>
 
+#include "netshape/limits.hpp"
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 
@@ -30,21 +31,47 @@ std::string_view kept_name(std::string name) {
   return *names.insert(std::move(name)).first;
 }
 
-// batch_first and bidirectional go to _VF.lstm (or gru, rnn_tanh) as bools: an int there is
-// its TypeError (`bool_arg` reads 0 and 1 as Python's `if` does).
-std::optional<bool> strict_bool(RuleContext& ctx, std::string_view param, const Recurrent& r) {
-  const Value& v = ctx.value(param);
-  if (v.kind == Value::Kind::Bool) return v.b;
-  ctx.fail_at(param,
-              fmt::format("{}() received an invalid combination of arguments: {} must be a bool, "
-                          "not {}",
-                          r.kind == OpKind::lstm  ? "lstm"
-                          : r.kind == OpKind::gru ? "gru"
-                          : r.relu                ? "rnn_relu"
-                                                  : "rnn_tanh",
-                          param, to_source(v)),
-              fmt::format("write {}=True or {}=False", param, param));
-  return std::nullopt;
+// Python's truth value of an argument (`if bias:`, `2 if bidirectional else 1`).
+bool truthy(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::Bool:
+      return v.b;
+    case Value::Kind::Int:
+      return v.i != 0;
+    case Value::Kind::Float:
+      return v.f != 0;
+    case Value::Kind::None:
+      return false;
+    default:
+      return !v.s.empty() || !v.items.empty();
+  }
+}
+
+// The function forward hands the layer to (_VF.lstm, gru, rnn_tanh, rnn_relu), for its messages.
+const char* vf_function(const Recurrent& r) {
+  return r.kind == OpKind::lstm  ? "lstm"
+         : r.kind == OpKind::gru ? "gru"
+         : r.relu                ? "rnn_relu"
+                                 : "rnn_tanh";
+}
+
+// _VF's argument parsing, which forward reaches after its own checks: has_biases, num_layers,
+// bidirectional and batch_first must be a bool, an int and two bools (the constructor reads
+// them as Python's `if` does, so 1 and 0 build a layer that cannot run).
+bool check_vf_types(RuleContext& ctx, const Recurrent& r) {
+  for (const char* param : {"bias", "num_layers", "bidirectional", "batch_first"}) {
+    const Value& v = ctx.value(param);
+    bool integer = std::string_view(param) == "num_layers";
+    if (integer ? v.kind == Value::Kind::Int : v.kind == Value::Kind::Bool) continue;
+    return ctx.fail_at(
+        param,
+        fmt::format("{}() received an invalid combination of arguments: {} must "
+                    "be {}, not {}",
+                    vf_function(r), param, integer ? "an int" : "a bool", to_source(v)),
+        integer ? fmt::format("write {}=2", param)
+                : fmt::format("write {}=True or {}=False", param, param));
+  }
+  return true;
 }
 
 // RNN.__init__ (nonlinearity, proj_size), then RNNBase.__init__'s checks in order: dropout,
@@ -52,17 +79,33 @@ std::optional<bool> strict_bool(RuleContext& ctx, std::string_view param, const 
 // list of weights fails flatten_parameters).
 bool read_constructor(RuleContext& ctx, Recurrent& r) {
   if (r.kind != OpKind::lstm && ctx.is_given("proj_size")) {
-    return ctx.fail_at("proj_size", "proj_size argument is only supported for LSTM, not RNN or GRU",
-                       "remove proj_size, or use nn.LSTM");
+    bool by_keyword = std::any_of(ctx.st.args.begin(), ctx.st.args.end(),
+                                  [](const Arg& a) { return a.keyword == "proj_size"; });
+    if (by_keyword) {
+      return ctx.fail_at("proj_size",
+                         "proj_size argument is only supported for LSTM, not RNN or GRU",
+                         "remove proj_size, or use nn.LSTM");
+    }
+    if (truthy(ctx.value("proj_size"))) {  // PyTorch builds projected weights its forward misreads
+      return ctx.fail_unsupported("proj_size",
+                                  "netshape does not follow an RNN or GRU given a proj_size by "
+                                  "position (PyTorch builds projected weights it cannot run)",
+                                  "remove the eighth argument, or use nn.LSTM");
+    }
   }
   if (r.kind == OpKind::rnn) {
-    auto nonlinearity = ctx.string_arg("nonlinearity");
-    if (!nonlinearity) return false;
-    if (*nonlinearity != "tanh" && *nonlinearity != "relu") {
-      return ctx.fail_at("nonlinearity", fmt::format("Unknown nonlinearity '{}'", *nonlinearity),
-                         "use nonlinearity='tanh' or nonlinearity='relu'");
+    const Value& nonlinearity = ctx.value("nonlinearity");
+    bool known = nonlinearity.kind == Value::Kind::String &&
+                 (nonlinearity.s == "tanh" || nonlinearity.s == "relu");
+    if (!known) {
+      return ctx.fail_at(
+          "nonlinearity",
+          fmt::format("Unknown nonlinearity '{}'", nonlinearity.kind == Value::Kind::String
+                                                       ? nonlinearity.s.str()
+                                                       : to_source(nonlinearity)),
+          "use nonlinearity='tanh' or nonlinearity='relu'");
     }
-    r.relu = *nonlinearity == "relu";
+    r.relu = nonlinearity.s == "relu";
   }
   // `?`: the input's features (its last dim)
   bool inferred = ctx.is_infer("input_size") && !ctx.x().empty();
@@ -70,9 +113,13 @@ bool read_constructor(RuleContext& ctx, Recurrent& r) {
                         : ctx.int_arg("input_size", INT64_MIN);
   auto hidden = input ? ctx.int_arg("hidden_size", INT64_MIN) : std::nullopt;
   auto layers = hidden ? ctx.int_arg("num_layers", INT64_MIN) : std::nullopt;
-  auto bias = layers ? ctx.flag_arg("bias") : std::nullopt;
-  if (!bias) return false;
+  if (!layers) return false;
   const Value& dropout = ctx.value("dropout");
+  if (dropout.kind == Value::Kind::None) {  // its float(dropout) comes first
+    return ctx.fail_at("dropout",
+                       "float() argument must be a string or a real number, not 'NoneType'",
+                       "use a dropout between 0 and 1, e.g. dropout=0.2");
+  }
   bool number = dropout.kind == Value::Kind::Int || dropout.kind == Value::Kind::Float;
   double p = dropout.kind == Value::Kind::Int ? static_cast<double>(dropout.i) : dropout.f;
   if (!number || !(p >= 0 && p <= 1)) {
@@ -102,19 +149,28 @@ bool read_constructor(RuleContext& ctx, Recurrent& r) {
                                    *input, recurrent_gates(r.kind) * *hidden, *input),
                        "use a positive input_size");
   }
+  if (*layers >= 1 && *proj > 0 && ctx.value("proj_size").kind == Value::Kind::Bool) {
+    return ctx.fail_at("proj_size",
+                       "empty() received an invalid combination of arguments - got (tuple, "
+                       "dtype=NoneType, device=NoneType), but expected one of:",
+                       "use an int proj_size");
+  }
   if (*layers < 1) {
     return ctx.fail_at("num_layers", "list index out of range", "use num_layers=1 or more");
+  }
+  if (*layers > limits::kMaxRecurrentLayers) {
+    return ctx.fail_unsupported("num_layers",
+                                fmt::format("num_layers={} is more than netshape analyses ({})",
+                                            *layers, with_commas(limits::kMaxRecurrentLayers)),
+                                "use fewer layers (docs/limits.md lists every limit)");
   }
   r.input = *input;
   r.hidden = *hidden;
   r.layers = *layers;
   r.proj = *proj;
-  r.bias = *bias;
-  auto batch_first = strict_bool(ctx, "batch_first", r);
-  auto bidirectional = batch_first ? strict_bool(ctx, "bidirectional", r) : std::nullopt;
-  if (!bidirectional) return false;
-  r.batch_first = *batch_first;
-  r.bidirectional = *bidirectional;
+  r.bias = truthy(ctx.value("bias"));
+  r.batch_first = truthy(ctx.value("batch_first"));
+  r.bidirectional = truthy(ctx.value("bidirectional"));
   return true;
 }
 
@@ -159,9 +215,9 @@ std::string size_tuple(int64_t layers, const Dim& batch, int64_t size) {
   return fmt::format("({}, {}, {})", layers, to_string(batch), size);
 }
 
-// The hidden state given to forward (h0, and c0 for an LSTM): its rank against the input's, then
-// its size against the expected one (check_forward_args).
-bool check_hidden(RuleContext& ctx, const Recurrent& r, bool batched, const Dim& batch) {
+// The hidden state given to forward (h0, and c0 for an LSTM): its rank against the input's,
+// which forward checks before the input itself.
+bool check_hidden_ranks(RuleContext& ctx, const Recurrent& r, bool batched) {
   size_t given = ctx.in().size() - 1;
   size_t wanted = r.kind == OpKind::lstm ? 2 : 1;
   if (given == 0) return true;
@@ -188,14 +244,20 @@ bool check_hidden(RuleContext& ctx, const Recurrent& r, bool batched, const Dim&
         fmt::format("give h0 and c0 as [num_layers * num_directions, {}hidden_size]",
                     batched ? "batch, " : ""));
   }
+  return true;
+}
+
+// The given state's sizes against the expected ones (check_forward_args, after check_input).
+bool check_hidden_sizes(RuleContext& ctx, const Recurrent& r, bool batched, const Dim& batch) {
   const int64_t stacked = r.layers * r.directions();
-  for (size_t k = 1; k <= wanted; ++k) {
+  const size_t given = ctx.in().size() - 1;
+  for (size_t k = 1; k <= given; ++k) {
     Shape h = ctx.in()[k];
     if (!batched) h.insert(h.begin() + 1, fixed(1));
     int64_t size = k == 2 ? r.hidden : r.hidden_out();
     Shape expected = {fixed(stacked), batch, fixed(size)};
     if (h == expected) continue;
-    std::string which = wanted == 1 ? "hidden" : k == 1 ? "hidden[0]" : "hidden[1]";
+    std::string which = given == 1 ? "hidden" : k == 1 ? "hidden[0]" : "hidden[1]";
     return ctx.fail_input(fmt::format("Expected {} size {}, got {}", which,
                                       size_tuple(stacked, batch, size), shape_list(h)),
                           fmt::format("{} is {}: [num_layers * num_directions, batch, {}]",
@@ -203,6 +265,23 @@ bool check_hidden(RuleContext& ctx, const Recurrent& r, bool batched, const Dim&
                                       k == 2 || r.proj == 0 ? "hidden_size" : "proj_size"));
   }
   return true;
+}
+
+// check_input: the input, unsqueezed when unbatched, must be 3-D with input_size features.
+bool check_input(RuleContext& ctx, const Recurrent& r, const Shape& x) {
+  if (x.size() != 3) {
+    return ctx.fail_input(
+        fmt::format("input must have 3 dimensions, got {}", x.size()),
+        fmt::format(
+            "{} reads {}: flatten or reshape the input to that", r.module(),
+            r.batch_first ? "[batch, sequence, input_size]" : "[sequence, batch, input_size]"));
+  }
+  if (!x[2].symbolic() && x[2].value == r.input) return true;
+  return ctx.fail_at("input_size",
+                     fmt::format("input.size(-1) must be equal to input_size. Expected {}, got {}",
+                                 r.input, to_string(x[2])),
+                     fmt::format("{} receives {} features; use {}", ctx.name(), to_string(x[2]),
+                                 ctx.call_with("input_size", to_string(x[2]))));
 }
 
 }  // namespace
@@ -216,9 +295,10 @@ bool infer_recurrent(RuleContext& ctx) {
   Recurrent r;
   r.kind = ctx.op.kind;
   if (!read_constructor(ctx, r)) return false;
-  // forward: a 2-D input is unbatched (unsqueezed at the batch dim); then check_input
+  // forward: an input that is not 3-D is unbatched (unsqueezed at the batch dim), then the
+  // state's rank, check_input, the state's sizes, and _VF's argument types
   Shape x = ctx.x();
-  bool batched = x.size() == 3;
+  const bool batched = x.size() == 3;
   if (!batched) {
     size_t at = r.batch_first ? 0 : 1;
     if (at > x.size()) {
@@ -228,32 +308,19 @@ bool infer_recurrent(RuleContext& ctx) {
     }
     x.insert(x.begin() + static_cast<ptrdiff_t>(at), fixed(1));
   }
-  if (x.size() != 3) {
-    return ctx.fail_input(
-        fmt::format("input must have 3 dimensions, got {}", x.size()),
-        fmt::format(
-            "{} reads {}: flatten or reshape the input to that", r.module(),
-            r.batch_first ? "[batch, sequence, input_size]" : "[sequence, batch, input_size]"));
-  }
+  if (!check_hidden_ranks(ctx, r, batched) || !check_input(ctx, r, x)) return false;
   const Dim &steps = r.batch_first ? x[1] : x[0], &batch = r.batch_first ? x[0] : x[1];
-  if (x[2].symbolic() || x[2].value != r.input) {
-    return ctx.fail_at(
-        "input_size",
-        fmt::format("input.size(-1) must be equal to input_size. Expected {}, got {}", r.input,
-                    to_string(x[2])),
-        fmt::format("{} receives {} features; use {}", ctx.name(), to_string(x[2]),
-                    ctx.call_with("input_size", to_string(x[2]))));
-  }
-  if (!check_hidden(ctx, r, batched, batch)) return false;
+  if (!check_hidden_sizes(ctx, r, batched, batch) || !check_vf_types(ctx, r)) return false;
   if (steps.symbolic()) {
     // The products grow with the sequence: counted with a symbol as 1, "per sample" is wrong.
+    bool batch_first_helps = batched && !r.batch_first;
     return ctx.fail_input_unsupported(
         fmt::format("{} reads dim {} of {} as its sequence, not a batch: netshape counts it per "
                     "sample only with the batch symbolic",
-                    r.module(), r.batch_first ? 1 : 0, to_string(ctx.x())),
-        r.batch_first ? "give the sequence length as a number"
-                      : "give the sequence length as a number, or put the batch first with "
-                        "batch_first=True");
+                    r.module(), batched && r.batch_first ? 1 : 0, to_string(ctx.x())),
+        batch_first_helps ? "give the sequence length as a number, or put the batch first with "
+                            "batch_first=True"
+                          : "give the sequence length as a number");
   }
   if (steps.value == 0) {
     return ctx.fail_input("Expected sequence length to be larger than 0 in RNN",

@@ -58,7 +58,31 @@ const RecurrentCase kCases[] = {
      "Trying to create tensor with negative dimension -2: [9, -2]"},
     {"input x: [5, 2, 4]", "a = LSTM(4, 8, num_layers=0)", "error", 0, 0,
      "list index out of range"},
-    // the forward's
+    {"input x: [5, 2, 4]", "a = RNN(4, 8, nonlinearity=None)", "error", 0, 0,
+     "Unknown nonlinearity 'None'"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, dropout=None)", "error", 0, 0,
+     "float() argument must be a string or a real number, not 'NoneType'"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, proj_size=True)", "error", 0, 0,
+     "empty() received an invalid combination of arguments - got (tuple, dtype=NoneType, "
+     "device=NoneType), but expected one of:"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, 4611686018427387904)", "error", 0, 0,
+     "num_layers=4611686018427387904 is more than netshape analyses (10,000)"},
+    // proj_size is refused by keyword only: 0 by position is an RNN as any other
+    {"input x: [5, 2, 4]", "a = RNN(4, 8, 1, True, False, 0.0, False, 0)", "[5, 2, 8]", 112,
+     5 * 2 * (32 + 64), ""},
+    // the forward's: the state's rank first, then the input, then the state's sizes, then
+    // _VF's argument types
+    {"input x: [5, 2, 3]\ninput h: [2, 8]\ninput c: [2, 2, 8]", "a = LSTM(4, 8, 2)(x, h, c)",
+     "error", 0, 0,
+     "For batched 3-D input, hx and cx should also be 3-D but got (2-D, 3-D) tensors"},
+    {"input x: [5, 2, 2, 4]\ninput h: [1, 2, 8]", "a = GRU(4, 8)(x, h)", "error", 0, 0,
+     "For unbatched 2-D input, hx should also be 2-D but got 3-D tensor"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, bias=1)", "error", 0, 0,
+     "lstm() received an invalid combination of arguments: bias must be a bool, not 1"},
+    {"input x: [5, 2, 4]", "a = LSTM(4, 8, num_layers=True)", "error", 0, 0,
+     "lstm() received an invalid combination of arguments: num_layers must be an int, not True"},
+    {"input x: [5, 2, 3]", "a = GRU(4, 8, bidirectional=1)", "error", 0, 0,
+     "input.size(-1) must be equal to input_size. Expected 4, got 3"},
     {"input x: [1, 5, 2, 4]", "a = LSTM(4, 8)", "error", 0, 0,
      "input must have 3 dimensions, got 5"},
     {"input x: [4]", "a = LSTM(4, 8)", "error", 0, 0, "input must have 3 dimensions, got 2"},
@@ -82,6 +106,9 @@ const RecurrentCase kCases[] = {
     {"input x: [B, 5, 4]", "a = LSTM(4, 8)", "error", 0, 0,
      "LSTM reads dim 0 of [B, 5, 4] as its sequence, not a batch: netshape counts it per sample "
      "only with the batch symbolic"},
+    {"input x: [B, 4]", "a = GRU(4, 8, batch_first=True)", "error", 0, 0,
+     "GRU reads dim 0 of [B, 4] as its sequence, not a batch: netshape counts it per sample only "
+     "with the batch symbolic"},
 };
 
 }  // namespace
@@ -122,6 +149,9 @@ TEST_CASE("RNN, LSTM, GRU: PyTorch's parameters by name, and the help at the arg
   m = check_ns("model M\ninput x: [5, 2, 4]\nrnn = GRU(4, 8, bidirectional=1)\n");
   CHECK(first_error(m).message ==
         "gru() received an invalid combination of arguments: bidirectional must be a bool, not 1");
+  m = check_ns("model M\ninput x: [5, 2, 4]\nrnn = GRU(4, 8, 1, True, False, 0.0, False, 2)\n");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m).span.column == 45);  // at the eighth argument
 }
 
 // One step from a given h0: out = act(W_ih x + b_ih + W_hh h0 + b_hh), computed here from the
@@ -305,4 +335,58 @@ TEST_CASE("RNN, LSTM, GRU in a .py file: h_n of the last layer read as steps of 
   for (const LayerInfo& l : whole.analysis.layers)
     unsqueezes += op_info(l.op).name == "unsqueeze" ? 1 : 0;
   CHECK(unsqueezes == 1);
+}
+
+// Called other than from forward: in an nn.Sequential the next module receives the tuple
+// (output, h_n), as PyTorch passes it; a subclass of nn.LSTM returns it too.
+TEST_CASE("RNN, LSTM, GRU in a .py file: the tuple in an nn.Sequential and from a subclass") {
+  const char* text = R"(import torch.nn as nn
+
+
+class SelectItem(nn.Module):
+    def __init__(self, i):
+        super().__init__()
+        self.i = i
+
+    def forward(self, inputs):
+        return inputs[self.i]
+
+
+class MyLSTM(nn.LSTM):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.s = nn.Sequential(nn.LSTM(4, 8, batch_first=True), SelectItem(0), nn.Flatten(),
+                               nn.Linear(40, 2))
+        self.l = MyLSTM(4, 8, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.l(x)
+        return self.s(x) + out[:, -1, :2]
+)";
+  LoadedModel m = analyze_py(text, "seq.py", "3,5,4");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[3, 2]");
+  CHECK(m.analysis.totals.params == 2 * (4 * 8 * 12 + 2 * 32) + 40 * 2 + 2);
+  // a layer given the tuple is PyTorch's TypeError
+  LoadedModel bad = analyze_py(
+      replaced(text,
+               "SelectItem(0), nn.Flatten(),\n                               nn.Linear(40, 2)",
+               "nn.Linear(8, 2)"),
+      "seq.py", "3,5,4");
+  CHECK(first_error(bad).message ==
+        "Linear.forward(): argument 'input' must be Tensor, not a tuple");
+  // (h0, c0) as a list, as PyTorch takes it too
+  std::string with_list =
+      replaced(text, "import torch.nn as nn", "import torch\nimport torch.nn as nn");
+  with_list = replaced(with_list, "self.l = MyLSTM(", "self.l = nn.LSTM(");
+  with_list =
+      replaced(with_list, "self.l(x)", "self.l(x, [torch.zeros(1, 3, 8), torch.zeros(1, 3, 8)])");
+  LoadedModel list = analyze_py(with_list, "seq.py", "3,5,4");
+  INFO(render_diagnostics(list));
+  CHECK(list.exit == ExitCode::Ok);
 }
