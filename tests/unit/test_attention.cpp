@@ -15,18 +15,9 @@ using namespace netshape::test;
 
 namespace {
 
-struct AttentionCase {
-  const char* inputs;  // `input` lines
-  const char* layer;   // the statement
-  const char* shape;   // the output, or "error"
-  int64_t params;
-  int64_t macs;
-  const char* error;  // the message, when it fails
-};
-
 // E = 64, 8 heads unless said: params 4*E*E + 4*E = 16,640; MACs per sample L*E*E (q) +
 // S*kdim*E (k) + S*vdim*E (v) + 2*L*S'*E (scores, weighted sum) + L*E*E (out_proj).
-const AttentionCase kCases[] = {
+const LayerCase kCases[] = {
     {"input x: [10, 2, 64]", "a = MultiheadAttention(64, 8)(x, x, x)", "[10, 2, 64]", 16640,
      2 * (10 * 4096 * 3 + 2 * 10 * 10 * 64 + 10 * 4096), ""},
     {"input q: [10, 64]\ninput kv: [7, 64]", "a = MultiheadAttention(64, 8)(q, kv, kv)", "[10, 64]",
@@ -103,21 +94,7 @@ const AttentionCase kCases[] = {
 }  // namespace
 
 TEST_CASE("MultiheadAttention: shapes, parameters, MACs and errors as PyTorch's") {
-  for (const AttentionCase& c : kCases) {
-    std::string text = std::string("model M\n") + c.inputs + "\n" + c.layer + "\n";
-    CAPTURE(text);
-    LoadedModel m = check_ns(text);
-    if (std::string(c.shape) == "error") {
-      CHECK(m.exit != ExitCode::Ok);
-      if (*c.error) CHECK(first_error(m).message == c.error);
-      continue;
-    }
-    REQUIRE(m.exit == ExitCode::Ok);
-    const LayerInfo& a = m.analysis.layers.back();
-    CHECK(out_shape(m) == c.shape);
-    CHECK(a.params == c.params);
-    CHECK(a.macs == c.macs);
-  }
+  check_layer_cases(kCases);
 }
 
 TEST_CASE("MultiheadAttention: PyTorch's parameters by name, and the help at the argument") {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -166,6 +167,37 @@ inline const Tensor& tensor_named(const std::vector<std::pair<std::string, Tenso
 inline const Diagnostic& first_error(const LoadedModel& m) {
   REQUIRE(!m.diags.items().empty());
   return m.diags.items().front();
+}
+
+// One layer of a table-driven test: `inputs` (its `input` lines) and the statement, with
+// PyTorch's answer: the output shape, params and MACs, or "error" and its message ("" when only
+// the failure is checked).
+struct LayerCase {
+  const char* inputs;
+  const char* layer;
+  const char* shape;
+  int64_t params;
+  int64_t macs;
+  const char* error;
+};
+
+// Each case checked as a model of its own: the last layer's numbers, or the first error.
+inline void check_layer_cases(std::span<const LayerCase> cases) {
+  for (const LayerCase& c : cases) {
+    std::string text = std::string("model M\n") + c.inputs + "\n" + c.layer + "\n";
+    CAPTURE(text);
+    LoadedModel m = check_ns(text);
+    if (std::string(c.shape) == "error") {
+      CHECK(m.exit != ExitCode::Ok);
+      if (*c.error) CHECK(first_error(m).message == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    const LayerInfo& a = m.analysis.layers.back();
+    CHECK(out_shape(m) == c.shape);
+    CHECK(a.params == c.params);
+    CHECK(a.macs == c.macs);
+  }
 }
 
 }  // namespace netshape::test

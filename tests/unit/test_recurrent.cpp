@@ -16,18 +16,9 @@ using namespace netshape::test;
 
 namespace {
 
-struct RecurrentCase {
-  const char* inputs;  // `input` lines
-  const char* layer;   // the statement
-  const char* shape;   // the output, or "error"
-  int64_t params;
-  int64_t macs;
-  const char* error;  // the message, when it fails
-};
-
 // params per layer and direction: G*H*(in + H_out) + 2*G*H biases (+ proj*H); MACs: steps *
 // batch * the weight matrices' elements (G = 4 LSTM, 3 GRU, 1 RNN).
-const RecurrentCase kCases[] = {
+const LayerCase kCases[] = {
     {"input x: [7, 2, 20]", "a = LSTM(20, 32)", "[7, 2, 32]", 4 * 32 * 52 + 2 * 128,
      7 * 2 * 4 * 32 * 52, ""},
     {"input x: [2, 7, 20]", "a = GRU(20, 32, 2, batch_first=True, bidirectional=True)",
@@ -114,21 +105,7 @@ const RecurrentCase kCases[] = {
 }  // namespace
 
 TEST_CASE("RNN, LSTM, GRU: shapes, parameters, MACs and errors as PyTorch's") {
-  for (const RecurrentCase& c : kCases) {
-    std::string text = std::string("model M\n") + c.inputs + "\n" + c.layer + "\n";
-    CAPTURE(text);
-    LoadedModel m = check_ns(text);
-    if (std::string(c.shape) == "error") {
-      CHECK(m.exit != ExitCode::Ok);
-      CHECK(first_error(m).message == c.error);
-      continue;
-    }
-    REQUIRE(m.exit == ExitCode::Ok);
-    const LayerInfo& a = m.analysis.layers.back();
-    CHECK(out_shape(m) == c.shape);
-    CHECK(a.params == c.params);
-    CHECK(a.macs == c.macs);
-  }
+  check_layer_cases(kCases);
 }
 
 TEST_CASE("RNN, LSTM, GRU: PyTorch's parameters by name, and the help at the argument") {
