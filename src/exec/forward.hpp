@@ -65,6 +65,10 @@ inline int64_t product(std::span<const int64_t> s, size_t begin, size_t end) {
   return p;
 }
 
+// The activation `kind` (relu, sigmoid, tanh, ...) of one value, PyTorch's formula: the
+// elementwise forwards and the recurrent cells' gates compute it here.
+float apply_activation(OpKind kind, float v, const Attrs& a);
+
 // Raised by a forward that cannot run (reported as the layer's error, never a crash).
 struct ForwardError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -38,6 +38,8 @@ float softplus(float v, float beta, float threshold) {
   return scaled > threshold ? v : std::log1p(std::exp(scaled)) / beta;
 }
 
+}  // namespace
+
 float apply_activation(OpKind kind, float v, const Attrs& a) {
   switch (kind) {
     case OpKind::relu:
@@ -73,6 +75,8 @@ float apply_activation(OpKind kind, float v, const Attrs& a) {
       return v;  // Identity; Dropout in inference mode
   }
 }
+
+namespace {
 
 // Normalises `count` groups of `size` contiguous values, then applies per-channel affine.
 void normalise_groups(const float* x, float* y, int64_t groups, int64_t size, double eps) {

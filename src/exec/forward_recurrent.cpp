@@ -10,8 +10,12 @@
 namespace netshape {
 namespace {
 
-float sigmoid(float v) {
-  return 1.0f / (1.0f + std::exp(-v));
+// The gates' activations, as nn.Sigmoid, nn.Tanh and nn.ReLU compute them.
+float sigmoid(float v, const Attrs& a) {
+  return apply_activation(OpKind::sigmoid, v, a);
+}
+float tanh_of(float v, const Attrs& a) {
+  return apply_activation(OpKind::tanh, v, a);
 }
 
 // One layer's weights in one direction, and its sizes.
@@ -36,7 +40,7 @@ void affine(const float* w, const float* bias, const float* v, int64_t rows, int
 }
 
 // One step of one sample: h (and c) updated from x. `gx` and `gh` are scratch of G*H.
-void step(OpKind kind, bool relu, const CellWeights& w, const float* x, float* h, float* c,
+void step(OpKind kind, const Attrs& a, const CellWeights& w, const float* x, float* h, float* c,
           std::vector<float>& gx, std::vector<float>& gh, std::vector<float>& full_h) {
   const int64_t H = w.hidden, G = recurrent_gates(kind) * H;
   affine(w.w_ih, w.b_ih, x, G, w.in, gx.data());
@@ -44,23 +48,23 @@ void step(OpKind kind, bool relu, const CellWeights& w, const float* x, float* h
   if (kind == OpKind::rnn) {  // h' = act(W_ih x + b_ih + W_hh h + b_hh)
     for (int64_t j = 0; j < H; ++j) {
       float v = gx[j] + gh[j];
-      h[j] = relu ? std::max(v, 0.0f) : std::tanh(v);
+      h[j] = a.relu_nonlinearity ? apply_activation(OpKind::relu, v, a) : tanh_of(v, a);
     }
   } else if (kind == OpKind::gru) {  // gates r, z, n
     for (int64_t j = 0; j < H; ++j) {
-      float r = sigmoid(gx[j] + gh[j]);
-      float z = sigmoid(gx[H + j] + gh[H + j]);
-      float n = std::tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+      float r = sigmoid(gx[j] + gh[j], a);
+      float z = sigmoid(gx[H + j] + gh[H + j], a);
+      float n = tanh_of(gx[2 * H + j] + r * gh[2 * H + j], a);
       h[j] = (1.0f - z) * n + z * h[j];
     }
   } else {  // LSTM: gates i, f, g, o; h = o * tanh(c), projected by w_hr when given
     for (int64_t j = 0; j < H; ++j) {
-      float i = sigmoid(gx[j] + gh[j]);
-      float f = sigmoid(gx[H + j] + gh[H + j]);
-      float g = std::tanh(gx[2 * H + j] + gh[2 * H + j]);
-      float o = sigmoid(gx[3 * H + j] + gh[3 * H + j]);
+      float i = sigmoid(gx[j] + gh[j], a);
+      float f = sigmoid(gx[H + j] + gh[H + j], a);
+      float g = tanh_of(gx[2 * H + j] + gh[2 * H + j], a);
+      float o = sigmoid(gx[3 * H + j] + gh[3 * H + j], a);
       c[j] = f * c[j] + i * g;
-      full_h[j] = o * std::tanh(c[j]);
+      full_h[j] = o * tanh_of(c[j], a);
     }
     if (w.w_hr) {
       affine(w.w_hr, nullptr, full_h.data(), w.hidden_out, H, h);
@@ -125,8 +129,7 @@ void forward_recurrent(ForwardCtx& ctx) {
         if (c0) std::copy_n(c0->data.data() + (state * N + n) * H, H, c.data());
         for (int64_t t = 0; t < L; ++t) {
           int64_t l = d == 0 ? t : L - 1 - t;
-          step(kind, a.relu_nonlinearity, w, seq.data() + (l * N + n) * in, h.data(), c.data(), gx,
-               gh, full_h);
+          step(kind, a, w, seq.data() + (l * N + n) * in, h.data(), c.data(), gx, gh, full_h);
           std::copy_n(h.data(), H_out, next.data() + ((l * N + n) * D + d) * H_out);
         }
       }
