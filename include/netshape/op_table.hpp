@@ -146,6 +146,11 @@ struct OpInfo {
 const OpInfo& op_info(OpId id);
 std::optional<OpId> find_op(std::string_view name);
 std::vector<std::string> all_op_names();
+// The value written for `param` in a call of `op`: by keyword, or by its position in the op's
+// signature (ops.def); null when the call leaves it out (or gives it after a `*shape`, where no
+// position names it).
+const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
+                              std::string_view param);
 // `name` as an argument's keyword: borrowed from the op table when some op has a parameter of that
 // name (nearly every keyword written), a copy otherwise.
 CompactString keyword_name(std::string_view name);

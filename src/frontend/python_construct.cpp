@@ -4870,13 +4870,9 @@ class Construct {
       case Family::attention:  // its projections, with or without biases
       case Family::recurrent:  // its weight_ih and weight_hh
         return true;
-      case Family::instance_norm: {  // InstanceNorm2d(num_features, eps, momentum, affine, ...)
-        size_t position = 0;
-        for (const Arg& a : m.args) {
-          bool affine = a.keyword == "affine" || (a.keyword.empty() && position++ == 3);
-          if (affine) return a.value.kind != Value::Kind::Bool || a.value.b;
-        }
-        return false;
+      case Family::instance_norm: {  // affine=False by default
+        const Value* affine = written_argument(m.args, op_info(*id), "affine");
+        return affine && (affine->kind != Value::Kind::Bool || affine->b);
       }
       default:
         return false;
@@ -5193,16 +5189,7 @@ class Construct {
   // position in the op's PyTorch signature (ops.def); null when it is not given.
   static const Value* leaf_argument(const ModuleDef& m, std::string_view param) {
     std::optional<OpId> id = find_op(m.op);
-    if (!id) return nullptr;
-    const std::vector<ParamSpec>& params = op_info(*id).params;
-    auto spec = std::find_if(params.begin(), params.end(),
-                             [&](const ParamSpec& p) { return p.name == param; });
-    size_t index = static_cast<size_t>(spec - params.begin()), position = 0;
-    for (const Arg& a : m.args) {
-      if (a.keyword == param) return &a.value;
-      if (a.keyword.empty() && position++ == index) return &a.value;
-    }
-    return nullptr;
+    return id ? written_argument(m.args, op_info(*id), param) : nullptr;
   }
 
   // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.

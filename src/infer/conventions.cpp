@@ -91,22 +91,12 @@ struct Facts {
   }
 };
 
-// The argument `name` as written in the call (keyword, else the positional one at `position`).
-const Value* written_arg(const LayerInfo& l, std::string_view name, size_t position) {
-  if (!l.statement) return nullptr;
-  size_t positional = 0;
-  for (const Arg& a : l.statement->args) {
-    if (a.keyword == name) return &a.value;
-    if (a.keyword.empty() && positional++ == position) return &a.value;
-  }
-  return nullptr;
-}
-
 // F.interpolate's count in ptflops (_interpolate_functional_flops_hook) and DeepSpeed
 // (_upsample_flops_compute) when `size` is given: prod(size), or the int itself when one int was
 // written (`size=32` counts 32, not 32*32).
 Count interpolate_size_rule(const Facts& f) {
-  const Value* size = written_arg(f.layer, "size", 0);
+  const Value* size =
+      f.layer.statement ? written_argument(f.layer.statement->args, f.op, "size") : nullptr;
   if (size && size->kind == Value::Kind::Int) return size->i;
   return product(f.attrs().size);
 }

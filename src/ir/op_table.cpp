@@ -122,6 +122,19 @@ std::optional<OpId> find_op(std::string_view name) {
   return index.op_of[*id];
 }
 
+const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
+                              std::string_view param) {
+  std::optional<size_t> index;
+  for (size_t i = 0; i < op.params.size() && !op.params[i].var_positional; ++i)
+    if (op.params[i].name == param) index = i;
+  size_t position = 0;
+  for (const Arg& a : args) {
+    if (a.keyword == param) return &a.value;
+    if (a.keyword.empty() && position++ == index) return &a.value;
+  }
+  return nullptr;
+}
+
 // Every parameter name of every op, and its string in the table (which lives as long as the
 // program): keywords borrow it instead of a copy each.
 struct ParamNames {

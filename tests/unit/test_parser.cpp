@@ -158,6 +158,32 @@ TEST_CASE("diagnostics: the gutter widens for a line number of six digits, so th
   CHECK(render_diagnostic(d, src).find("    2 | \n      | ^\n") != std::string::npos);
 }
 
+// One lookup of a written argument for every reader (the .py frontend's leaf modules, the
+// counting conventions): by keyword, or by the position ops.def's signature gives it.
+TEST_CASE("an argument is found by keyword or by its position in the op's signature") {
+  auto m = check_ns(
+      "model M\ninput x: [1, 3, 8, 8]\na = InstanceNorm2d(3, 1e-5, 0.1, True)\n"
+      "b = InstanceNorm2d(3, affine=True, eps=0.001)\nc = InstanceNorm2d(3)\n"
+      "d = reshape(1, 3, 64)\n",
+      "m.ns");
+  REQUIRE(m.program);
+  const auto& st = m.program->statements;
+  REQUIRE(st.size() == 4);
+  const OpInfo& norm = op_info(*find_op("InstanceNorm2d"));
+  const Value* affine = written_argument(st[0].args, norm, "affine");
+  REQUIRE(affine);
+  CHECK(affine->kind == Value::Kind::Bool);
+  CHECK(affine->b);
+  REQUIRE(written_argument(st[1].args, norm, "eps"));
+  CHECK(written_argument(st[1].args, norm, "eps")->f == doctest::Approx(0.001));
+  CHECK(written_argument(st[1].args, norm, "num_features")->i == 3);
+  CHECK(written_argument(st[2].args, norm, "affine") == nullptr);
+  CHECK(written_argument(st[2].args, norm, "no_such_parameter") == nullptr);
+  // reshape(*shape): the positional numbers are the shape, not a parameter after it.
+  const OpInfo& reshape = op_info(*find_op("reshape"));
+  CHECK(written_argument(st[3].args, reshape, "shape") == nullptr);
+}
+
 // Keywords an op has as a parameter borrow the op table's string (no copy per argument); any
 // other keyword is a copy of its own, and both read, copy and move as strings.
 TEST_CASE("keywords borrow the op table's parameter names") {
