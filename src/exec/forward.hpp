@@ -65,6 +65,26 @@ inline int64_t product(std::span<const int64_t> s, size_t begin, size_t end) {
   return p;
 }
 
+// The dot product of n floats in 16 partial sums (vectorised; the order of the additions is not
+// the serial one, so results differ from a serial sum by float rounding only).
+inline float dot(const float* a, const float* b, int64_t n) {
+  float lanes[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; ++l) lanes[l] += a[i + l] * b[i + l];
+  float sum = 0.0f;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (float v : lanes) sum += v;
+  return sum;
+}
+
+// out [rows] = w [rows, cols] times v [cols], plus bias (none when null): nn.Linear's product for
+// one input row, as the recurrent cells and attention's projections take it.
+inline void matrix_times_vector(const float* w, const float* bias, const float* v, int64_t rows,
+                                int64_t cols, float* out) {
+  for (int64_t r = 0; r < rows; ++r) out[r] = (bias ? bias[r] : 0.0f) + dot(w + r * cols, v, cols);
+}
+
 // The activation `kind` (relu, sigmoid, tanh, ...) of one value, PyTorch's formula: the
 // elementwise forwards and the recurrent cells' gates compute it here.
 float apply_activation(OpKind kind, float v, const Attrs& a);

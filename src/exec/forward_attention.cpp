@@ -38,13 +38,7 @@ void project(const SequenceView& x, const float* w, const float* bias, int64_t o
   for (int64_t l = 0; l < x.len; ++l) {
     for (int64_t n = 0; n < x.batch; ++n) {
       const float* in = x.at(l, n);
-      float* row = y.data() + (l * x.batch + n) * out;
-      for (int64_t o = 0; o < out; ++o) {
-        const float* wr = w + o * x.features;
-        float acc = bias ? bias[o] : 0.0f;
-        for (int64_t i = 0; i < x.features; ++i) acc += wr[i] * in[i];
-        row[o] = acc;
-      }
+      matrix_times_vector(w, bias, in, out, x.features, y.data() + (l * x.batch + n) * out);
     }
   }
 }

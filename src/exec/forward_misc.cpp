@@ -11,19 +11,6 @@
 namespace netshape {
 namespace {
 
-// The dot product of n floats in 16 partial sums (vectorised; the order of the additions is not
-// the serial one, so results differ from a serial sum by float rounding only).
-float dot(const float* a, const float* b, int64_t n) {
-  float lanes[16] = {};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int l = 0; l < 16; ++l) lanes[l] += a[i + l] * b[i + l];
-  float sum = 0.0f;
-  for (; i < n; ++i) sum += a[i] * b[i];
-  for (float v : lanes) sum += v;
-  return sum;
-}
-
 // Reshapes keep the data; the new shape must hold exactly the same number of elements.
 void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
   if (product(shape, 0, shape.size()) != ctx.x().numel())

@@ -28,23 +28,12 @@ struct CellWeights {
   int64_t in = 0, hidden = 0, hidden_out = 0;
 };
 
-// rows [G*H] = w [G*H, cols] times v [cols] plus bias (none when null)
-void affine(const float* w, const float* bias, const float* v, int64_t rows, int64_t cols,
-            float* out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* wr = w + r * cols;
-    float acc = bias ? bias[r] : 0.0f;
-    for (int64_t c = 0; c < cols; ++c) acc += wr[c] * v[c];
-    out[r] = acc;
-  }
-}
-
 // One step of one sample: h (and c) updated from x. `gx` and `gh` are scratch of G*H.
 void step(OpKind kind, const Attrs& a, const CellWeights& w, const float* x, float* h, float* c,
           std::vector<float>& gx, std::vector<float>& gh, std::vector<float>& full_h) {
   const int64_t H = w.hidden, G = recurrent_gates(kind) * H;
-  affine(w.w_ih, w.b_ih, x, G, w.in, gx.data());
-  affine(w.w_hh, w.b_hh, h, G, w.hidden_out, gh.data());
+  matrix_times_vector(w.w_ih, w.b_ih, x, G, w.in, gx.data());
+  matrix_times_vector(w.w_hh, w.b_hh, h, G, w.hidden_out, gh.data());
   if (kind == OpKind::rnn) {  // h' = act(W_ih x + b_ih + W_hh h + b_hh)
     for (int64_t j = 0; j < H; ++j) {
       float v = gx[j] + gh[j];
@@ -67,7 +56,7 @@ void step(OpKind kind, const Attrs& a, const CellWeights& w, const float* x, flo
       full_h[j] = o * tanh_of(c[j], a);
     }
     if (w.w_hr) {
-      affine(w.w_hr, nullptr, full_h.data(), w.hidden_out, H, h);
+      matrix_times_vector(w.w_hr, nullptr, full_h.data(), w.hidden_out, H, h);
     } else {
       std::copy_n(full_h.data(), H, h);
     }
