@@ -137,6 +137,29 @@ bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) 
          last[l.output_id] == i + 1;
 }
 
+// For each tensor: the rows of the smallest Embedding table that reads it as indices, directly
+// or through views (0 when none does). An input read so is drawn as indices below that, the
+// token ids a text model is given; every other input uniformly from [-1, 1].
+std::vector<int64_t> index_bounds(const Analysis& a) {
+  std::vector<int64_t> bound(a.tensor_count, 0);
+  std::vector<const LayerInfo*> producer(a.tensor_count, nullptr);
+  for (const LayerInfo& l : a.layers)
+    if (l.output_id < a.tensor_count) producer[l.output_id] = &l;
+  for (const LayerInfo& l : a.layers) {
+    if (op_info(l.op).family != Family::embedding || l.input_ids.empty()) continue;
+    int64_t rows = l.attrs->in_channels;
+    for (TensorId t = l.input_ids[0]; t < a.tensor_count;) {
+      bound[t] = bound[t] == 0 ? rows : std::min(bound[t], rows);
+      const LayerInfo* p = producer[t];
+      if (!p || p->input_ids.empty() ||
+          family_info(op_info(p->op).family).layout != LayoutRule::View)
+        break;
+      t = p->input_ids[0];
+    }
+  }
+  return bound;
+}
+
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::vector<std::optional<Tensor>> live(a.tensor_count);  // by tensor id
@@ -160,11 +183,18 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   };
   const bool keep = opts.keep_outputs, fuse = !keep && !opts.sink;
   Rng input_rng{opts.seed ^ 0x5eedULL};
+  const std::vector<int64_t> indices_below = index_bounds(a);
   for (size_t k = 0; k < a.inputs.size(); ++k) {
     const auto& [name, shape] = a.inputs[k];
     // Made in place: the input is held once (plus a copy in the result with keep_outputs).
     Tensor& t = live[a.input_ids[k]].emplace(Tensor::zeros(bind_shape(shape, opts.batch)));
-    for (float& v : t.data) v = input_rng.uniform(-1.0f, 1.0f);
+    if (int64_t rows = indices_below[a.input_ids[k]]; rows > 0) {
+      for (float& v : t.data)
+        v = std::min(std::floor(input_rng.uniform(0.0f, static_cast<float>(rows))),
+                     static_cast<float>(rows - 1));
+    } else {
+      for (float& v : t.data) v = input_rng.uniform(-1.0f, 1.0f);
+    }
     if (keep) r.inputs.emplace_back(name, t);
     if (!give("input." + name, t)) return r;
   }

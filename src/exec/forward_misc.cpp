@@ -1,5 +1,7 @@
 // Reference forwards of normalisation, activations, reshaping, Linear, padding, resampling and
 // joining. Straightforward loops: these ops are memory-bound and not where time goes.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -284,6 +286,25 @@ void forward_linear(ForwardCtx& ctx) {
       for (int64_t r = 0; r < rows; ++r) y[r * out_f + o] = bias + dot(x + r * in_f, wr, in_f);
     }
   });
+}
+
+// indices [*] -> [*, E]: row `indices[i]` of the weight [num_embeddings, E] for each index. An
+// index that is not a whole number in [0, num_embeddings) is PyTorch's IndexError.
+void forward_embedding(ForwardCtx& ctx) {
+  const Tensor& w = *ctx.weight("weight");
+  const int64_t rows = w.shape[0], e = w.shape[1];
+  std::vector<int64_t> shape = ctx.x().shape;
+  shape.push_back(e);
+  ctx.out = ctx.zeros(shape);
+  const std::vector<float>& indices = ctx.x().data;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    float v = indices[i];
+    if (!(v >= 0.0f) || v >= static_cast<float>(rows) || v != std::floor(v))
+      throw ForwardError(
+          fmt::format("index out of range in self (index {} of a table of {} rows)", v, rows));
+    std::copy_n(w.data.data() + static_cast<int64_t>(v) * e, e,
+                ctx.out.data.data() + static_cast<int64_t>(i) * e);
+  }
 }
 
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`

@@ -74,11 +74,15 @@ constexpr std::pair<const char*, ElementType> kElementTypeNames[] = {
     {"torch.uint8", ElementType::UInt8},         {"torch.bool", ElementType::Bool},
     {"torch.complex64", ElementType::Complex64}, {"torch.cfloat", ElementType::Complex64}};
 
+}  // namespace
+
 std::optional<ElementType> element_type_named(const std::string& name) {
   for (const auto& [n, type] : kElementTypeNames)
     if (name == n) return type;
   return std::nullopt;
 }
+
+namespace {
 
 const char* element_type_name(ElementType type) {
   for (const auto& [n, t] : kElementTypeNames)
@@ -4578,7 +4582,11 @@ class Construct {
       if (model.module->id < 0) model.module->id = g_next_module_id++;
       name_modules(model);
       PyList args;
-      for (const auto& [name, at] : inputs) args.push_back(PyValue::tensor(name, at));
+      for (const auto& [name, at] : inputs) {
+        args.push_back(PyValue::tensor(name, at));
+        if (auto dtype = L.input_dtypes_.find(name); dtype != L.input_dtypes_.end())
+          args.back().dtype = *element_type_named(dtype->second);
+      }
       PyValue out = call_module(model, args, span, -1);
       forward_ = was_forward;
       return add_outputs(out, span) && all_parameters_counted(model);
@@ -6007,6 +6015,20 @@ class Construct {
     if (first) first_input_type_ = t.dtype;
     if (st.op == "masked_fill") {  // the tensor's type, whatever the mask's (bool, or numbers)
       if (first) output_type_ = t.dtype;
+      return;
+    }
+    if (st.op == "Embedding") {  // indices in, rows of its float32 weight out
+      if (t.dtype != ElementType::Int64 && t.dtype != ElementType::Int32) {
+        torch_error(
+            t, at,
+            fmt::format("Expected tensor for argument #1 'indices' to have one of the "
+                        "following scalar types: Long, Int; but got {} instead (while "
+                        "checking arguments for embedding)",
+                        t.dtype == ElementType::Bool ? "CPUBoolType" : tensor_type_name(t.dtype)),
+            "an Embedding looks up integer indices: give the model's input as token ids "
+            "(`# input: [B, 50] long`), or cast with `.long()`");
+      }
+      output_type_ = ElementType::Float32;
       return;
     }
     if (t.dtype == ElementType::Float32 && (first || output_type_ == ElementType::Float32)) {

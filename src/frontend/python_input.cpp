@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "python_lower.hpp"
+#include "python_value.hpp"
 
 namespace netshape::pylower {
 
@@ -37,6 +38,36 @@ struct CommentCursor {
     return text.substr(start, pos - start);
   }
 };
+
+// The element type written after an input's shape: `# input: [B, 50] long`, `torch.int64`,
+// `, dtype=torch.long`: a torch dtype's name, `torch.` optional. Nothing (float32) when the
+// comment goes on with anything else (prose).
+std::optional<std::string> dtype_after_shape(CommentCursor& cur) {
+  cur.skip_spaces();
+  if (cur.peek() == ',') {
+    ++cur.pos;
+    cur.skip_spaces();
+  }
+  size_t start = cur.pos;
+  std::string word = cur.word();
+  if (word == "dtype") {
+    cur.skip_spaces();
+    if (cur.peek() != '=') return std::nullopt;
+    ++cur.pos;
+    cur.skip_spaces();
+    word = cur.word();
+  }
+  if (word == "torch" && cur.peek() == '.') {
+    ++cur.pos;
+    word = cur.word();
+  }
+  std::string name = "torch." + word;
+  if (word.empty() || !element_type_named(name)) {
+    cur.pos = start;
+    return std::nullopt;
+  }
+  return name;
+}
 
 const char* const kInputHelp = "write e.g. `# input: [B, 3, 32, 32]` (first dim may be a name)";
 
@@ -70,7 +101,7 @@ bool Lowerer::shape_from_comments(bool& found) {
     char open = cur.peek();
     if (open != '[' && open != '(') continue;  // prose such as "# Input: RGB image"
     char close = open == '[' ? ']' : ')';
-    size_t open_pos = cur.pos++;
+    size_t open_pos = cur.pos++, close_pos = 0;
     std::vector<InputDim> dims;
     while (true) {
       cur.skip_spaces();
@@ -101,6 +132,8 @@ bool Lowerer::shape_from_comments(bool& found) {
                    std::string("expected `,` or `") + close + "` in the `# input:` comment",
                    kInputHelp);
     }
+    close_pos = cur.pos++;
+    std::optional<std::string> dtype = dtype_after_shape(cur);
     InputDecl* target = nullptr;
     for (InputDecl& in : program_.inputs) {
       if (!name.empty() && in.name == name) target = &in;
@@ -111,10 +144,22 @@ bool Lowerer::shape_from_comments(bool& found) {
     ++next_input;
     if (target == nullptr) continue;
     target->dims = std::move(dims);
-    target->span = cur.span(open_pos, cur.pos + 1);
+    target->span = cur.span(open_pos, close_pos + 1);
+    if (dtype) input_dtypes_[target->name] = *dtype;
     found = true;
   }
   return true;
+}
+
+// The size of torch.randint(low, high, size) or randint(high, size): `size=`, else the last of
+// two or three positional arguments; null if none.
+static const Expr* randint_size(const Expr& call) {
+  size_t positional = 0;
+  for (size_t k = 1; k < call.items.size(); ++k) {
+    if (call.keywords[k - 1] == "size") return &call.items[k];
+    if (call.keywords[k - 1].empty()) positional = k;
+  }
+  return positional >= 2 ? &call.items[positional] : nullptr;
 }
 
 // (1, 50, 50) -> [B, 1, 50, 50] when add_batch; (10, 1, 20, 20) -> as is.
@@ -155,6 +200,7 @@ bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
     }
     std::string callee = dotted(call.items[0]);
     std::vector<std::vector<InputDim>> shapes;
+    std::vector<std::pair<size_t, std::string>> dtypes;  // by index into shapes
     if (callee == "summary" ||
         (callee.size() > 8 && callee.substr(callee.size() - 8) == ".summary")) {
       if (!is_model_reference(call.items[1], model)) continue;
@@ -179,15 +225,24 @@ bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
           arg = random_tensors_.at(arg->text);
         }
         std::string fn = arg->kind == Expr::Kind::Call ? dotted(arg->items[0]) : "";
+        bool randint = fn == "torch.randint";
         if (fn != "torch.randn" && fn != "torch.rand" && fn != "torch.zeros" &&
-            fn != "torch.ones" && fn != "torch.empty") {
+            fn != "torch.ones" && fn != "torch.empty" && !randint) {
           continue;
         }
         Expr dims_expr;
         dims_expr.kind = Expr::Kind::Tuple;
         dims_expr.span = arg->span;
+        std::string dtype = randint ? "torch.int64" : "";
         for (size_t k = 1; k < arg->items.size(); ++k) {
-          if (arg->keywords[k - 1].empty()) dims_expr.items.push_back(arg->items[k]);
+          const std::string& keyword = arg->keywords[k - 1];
+          if (keyword == "dtype") dtype = dotted(arg->items[k]);
+          if (!randint && keyword.empty()) dims_expr.items.push_back(arg->items[k]);
+        }
+        if (randint) {  // randint(low, high, size), randint(high, size), or size= by keyword
+          const Expr* size = randint_size(*arg);
+          if (size == nullptr) continue;
+          dims_expr.items.push_back(*size);
         }
         if (dims_expr.items.size() == 1 && (dims_expr.items[0].kind == Expr::Kind::Tuple ||
                                             dims_expr.items[0].kind == Expr::Kind::List)) {
@@ -195,13 +250,17 @@ bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
           dims_expr = std::move(inner);
         }
         std::vector<InputDim> dims;
-        if (dims_from_tuple(dims_expr, false, dims)) shapes.push_back(std::move(dims));
+        if (!dims_from_tuple(dims_expr, false, dims)) continue;
+        if (!dtype.empty() && element_type_named(dtype)) dtypes.emplace_back(shapes.size(), dtype);
+        shapes.push_back(std::move(dims));
       }
     }
     if (shapes.empty()) continue;
     for (size_t i = 0; i < shapes.size() && i < program_.inputs.size(); ++i) {
       program_.inputs[i].dims = std::move(shapes[i]);
     }
+    for (const auto& [i, dtype] : dtypes)
+      if (i < program_.inputs.size()) input_dtypes_[program_.inputs[i].name] = dtype;
     found = true;
     return true;
   }

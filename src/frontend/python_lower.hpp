@@ -219,6 +219,9 @@ class Lowerer {
   std::vector<Candidate> candidates_;
   const Candidate* model_ = nullptr;  // the one being read
   bool inputs_attached_ = false;
+  // Inputs declared with an element type (`# input: [B, 50] long`): its torch name
+  // ("torch.long"); the others are float32.
+  std::map<std::string, std::string> input_dtypes_;
   std::vector<Instantiation> instances_;
   std::map<std::string, const py::Expr*> random_tensors_;  // `x = torch.randn(...)` at top level
   Scope globals_;

@@ -39,6 +39,9 @@ enum class ElementType : uint8_t {
   Complex64
 };
 
+// The element type torch names `name` (`torch.long`, `torch.float64`); nullopt for any other.
+std::optional<ElementType> element_type_named(const std::string& name);
+
 struct PyValue {
   enum class Kind {
     Data,      // None, bool, int, float, str: `data` (with its span and origin)

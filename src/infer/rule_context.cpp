@@ -122,7 +122,7 @@ bool RuleContext::fail_overflow(std::string_view param, const std::string& what)
   return false;
 }
 
-static const char* kind_name(const Value& v) {
+const char* kind_name(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int:
       return "an int";

@@ -34,6 +34,9 @@ class InputShapes {
   SmallVector<const Shape*, 4> shapes_;
 };
 
+// How a value is named in messages: "an int", "a float", "a tuple", ...
+const char* kind_name(const Value& v);
+
 class RuleContext {
  public:
   RuleContext(const OpInfo& op, const Graph& graph, const GraphNode& node, LayerInfo& layer,

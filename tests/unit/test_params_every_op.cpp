@@ -43,6 +43,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"num_heads", "2"},
                                                      {"input_size", "8"},
                                                      {"hidden_size", "4"},
+                                                     {"num_embeddings", "10"},
+                                                     {"embedding_dim", "3"},
                                                      {"equation", "'...->...'"}};
 
 // Calls that need more than their required parameters to be valid.
@@ -89,6 +91,7 @@ const std::map<std::string, int64_t> kParams = {
     {"RNN", 4 * 8 + 4 * 4 + 2 * 4},             // weight_ih, weight_hh, bias_ih, bias_hh
     {"GRU", 3 * (4 * 8 + 4 * 4 + 2 * 4)},       // three gates
     {"LSTM", 4 * (4 * 8 + 4 * 4 + 2 * 4)},      // four gates
+    {"Embedding", 10 * 3},                      // the table: one row per index
     {"parameter", 768}};                        // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {

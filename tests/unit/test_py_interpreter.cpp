@@ -957,7 +957,7 @@ class Net(nn.Module):
 }
 
 TEST_CASE("interpreter: an unknown layer forward never applies is an error, not a smaller total") {
-  // model.parameters() counts an unused nn.Embedding's weights, which netshape cannot count; a
+  // model.parameters() counts an unused nn.LSTMCell's weights, which netshape cannot count; a
   // loss module has none.
   const char* text = R"(import torch.nn as nn
 
@@ -967,7 +967,7 @@ class Net(nn.Module):
         super().__init__()
         self.fc = nn.Linear(4, 2)
         self.criterion = nn.CrossEntropyLoss()
-        self.emb = nn.Embedding(4, 8)
+        self.cell = nn.LSTMCell(4, 8)
 
     def forward(self, x):
         return self.fc(x)
@@ -977,11 +977,11 @@ class Net(nn.Module):
   LoadedModel m = read(text);
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m) ==
-        "`emb` (nn.Embedding) is never applied in forward, and netshape does not know "
-        "nn.Embedding: it cannot count its parameters, which model.parameters() includes");
+        "`cell` (nn.LSTMCell) is never applied in forward, and netshape does not know "
+        "nn.LSTMCell: it cannot count its parameters, which model.parameters() includes");
   std::string without = text;
-  without.erase(without.find("        self.emb"),
-                std::string("        self.emb = nn.Embedding(4, 8)\n").size());
+  without.erase(without.find("        self.cell"),
+                std::string("        self.cell = nn.LSTMCell(4, 8)\n").size());
   LoadedModel ok = read(without);
   INFO(render_diagnostics(ok));
   CHECK(ok.exit == ExitCode::Ok);

@@ -1,0 +1,145 @@
+// nn.Embedding against PyTorch 1.13 (the numbers and messages below were read off torch.nn's
+// module on tensors of these shapes): shapes, parameters, the constructor's checks, the indices'
+// dtype in a `.py` file and their source in the model language, and the forward pass.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "netshape/exec.hpp"
+#include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using namespace netshape::test;
+
+namespace {
+
+// params num_embeddings * embedding_dim; MACs 0 (a lookup)
+const LayerCase kCases[] = {
+    {"input x: [B, 50]", "e = Embedding(1000, 64)", "[B, 50, 64]", 64000, 0, ""},
+    {"input x: [3]", "e = Embedding(10, 4, padding_idx=-10)", "[3, 4]", 40, 0, ""},
+    {"input x: [2, 3, 5]", "e = Embedding(10, 4, 9, 1.0)", "[2, 3, 5, 4]", 40, 0, ""},
+    {"input x: [2, 5]", "e = Embedding(10, 0)", "[2, 5, 0]", 0, 0, ""},
+    // the constructor's checks, in PyTorch's order
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=10)", "error", 0, 0,
+     "Padding_idx must be within num_embeddings"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=-11)", "error", 0, 0,
+     "Padding_idx must be within num_embeddings"},
+    {"input x: [2, 5]", "e = Embedding(-1, 3)", "error", 0, 0,
+     "Trying to create tensor with negative dimension -1: [-1, 3]"},
+    {"input x: [2, 5]", "e = Embedding(10, -3)", "error", 0, 0,
+     "Trying to create tensor with negative dimension -3: [10, -3]"},
+    {"input x: [2, 5]", "e = Embedding(10.0, 3)", "error", 0, 0,
+     "empty() received an invalid combination of arguments - got (tuple, dtype=NoneType, "
+     "device=NoneType), but expected one of:"},
+    {"input x: [2, 5]", "e = Embedding(True, 3)", "error", 0, 0,
+     "empty() received an invalid combination of arguments - got (tuple, dtype=NoneType, "
+     "device=NoneType), but expected one of:"},
+    // a table of no rows: any index is out of it
+    {"input x: [2, 5]", "e = Embedding(0, 3)", "error", 0, 0,
+     "index_select(): self indexing axis dim should be positive"},
+};
+
+}  // namespace
+
+TEST_CASE("Embedding: shapes, parameters and the constructor's checks as PyTorch's") {
+  check_layer_cases(kCases);
+}
+
+TEST_CASE("Embedding in the model language reads indices: a model input, an arange or argmax") {
+  auto ok = check_ns(
+      "model M\ninput tokens: [B, 12]\nt = view(B, 3, 4)(tokens)\ne = Embedding(100, 8)(t)\n"
+      "p = arange(12)\npos = Embedding(12, 8)(p)\n");
+  REQUIRE(ok.exit == ExitCode::Ok);
+  CHECK(out_shape(ok) == "[12, 8]");
+  REQUIRE(ok.analysis.layers.size() == 4);
+  CHECK(to_string(*ok.analysis.layers[1].output) == "[B, 3, 4, 8]");
+  CHECK(ok.analysis.totals.params == 100 * 8 + 12 * 8);
+  // a convolution's output is floats: PyTorch's Embedding refuses it; netshape says so
+  auto bad =
+      check_ns("model M\ninput x: [2, 3, 8, 8]\nc = Conv2d(3, 4, 3)\ne = Embedding(10, 3)\n");
+  CHECK(bad.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(bad).message == "e looks up rows by index, and `c` is not made of indices");
+  auto fractional = check_ns("model M\ninput x: [4]\np = arange(0.5, 4)\ne = Embedding(10, 3)\n");
+  CHECK(fractional.exit == ExitCode::UsageOrParse);
+}
+
+TEST_CASE("Embedding in a .py file: indices must be int64 or int32, as PyTorch checks them") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+# input: [B, 20]DTYPE
+
+
+class Tagger(nn.Module):
+    def __init__(self, vocab=500, dim=32):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim, padding_idx=0)
+        self.fc = nn.Linear(dim, 5)
+
+    def forward(self, tokens):
+        return self.fc(self.emb(tokens))
+)";
+  for (const char* dtype : {" long", " torch.int64", ", dtype=torch.long", " int32"}) {
+    CAPTURE(dtype);
+    auto m = analyze_py(replaced(model, "DTYPE", dtype), "tagger.py", "");
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == "[B, 20, 5]");
+    CHECK(m.analysis.totals.params == 500 * 32 + 32 * 5 + 5);
+  }
+  auto floats = analyze_py(replaced(model, "DTYPE", ""), "tagger.py", "");
+  CHECK(floats.exit == ExitCode::ShapeError);
+  CHECK(first_error(floats).message ==
+        "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+        "Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)");
+  auto shorts = analyze_py(replaced(model, "DTYPE", " int16"), "tagger.py", "");
+  CHECK(first_error(shorts).message.find("but got torch.ShortTensor instead") != std::string::npos);
+  // a cast in forward makes the indices; prose after the shape is no dtype
+  auto cast = analyze_py(replaced(replaced(model, "DTYPE", " (token ids)"), "self.emb(tokens)",
+                                  "self.emb(tokens.long())"),
+                         "tagger.py", "");
+  REQUIRE(cast.exit == ExitCode::Ok);
+  CHECK(out_shape(cast) == "[B, 20, 5]");
+}
+
+TEST_CASE("Embedding: a top-level torch.randint call gives the input's shape and int64 dtype") {
+  const char* text = R"(import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Embedding(30, 6), nn.Flatten(), nn.Linear(60, 2))
+logits = model(torch.randint(0, 30, (4, 10)))
+)";
+  auto m = analyze_py(text, "seq.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[4, 2]");
+  CHECK(m.analysis.totals.params == 30 * 6 + 60 * 2 + 2);
+  auto sized =
+      analyze_py(replaced(text, "torch.randint(0, 30, (4, 10))", "torch.randint(30, size=(3, 10))"),
+                 "seq.py", "");
+  REQUIRE(sized.exit == ExitCode::Ok);
+  CHECK(out_shape(sized) == "[3, 2]");
+}
+
+TEST_CASE("Embedding's forward: the rows of its table, the input drawn as indices below it") {
+  auto m = check_ns(
+      "model M\ninput tokens: [2, 6]\ne = Embedding(7, 3)(tokens)\nf = flatten(1)\n"
+      "fc = Linear(18, 2)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions opts;
+  opts.keep_outputs = true;
+  ExecResult r = execute(m.analysis, opts);
+  REQUIRE(r.error.empty());
+  REQUIRE(r.inputs.size() == 1);
+  const Tensor& tokens = r.inputs[0].second;
+  bool all_indices = true;
+  for (float v : tokens.data) all_indices = all_indices && v >= 0 && v < 7 && v == std::floor(v);
+  CHECK(all_indices);
+  const Tensor& e = tensor_named(r.outputs, "e");
+  const Tensor& table = tensor_named(r.weights, "e.weight");
+  REQUIRE(e.shape == std::vector<int64_t>{2, 6, 3});
+  for (size_t i = 0; i < tokens.data.size(); ++i) {
+    auto row = static_cast<size_t>(tokens.data[i]);
+    for (size_t k = 0; k < 3; ++k) CHECK(e.data[i * 3 + k] == table.data[row * 3 + k]);
+  }
+}
