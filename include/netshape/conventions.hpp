@@ -39,7 +39,8 @@ std::string count_label(Convention c);
 std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c);
 // nn.MultiheadAttention and einsum: what each other tool counts depends on the path PyTorch
 // takes (the fused kernel in eval mode, traced aten ops, the module's own hook, opt_einsum), so
-// only netshape's convention counts them; the others show "-".
+// only netshape's convention counts them; the others show "-". So do the recurrent layers and
+// nn.Embedding, which each tool counts by a rule of its own that netshape does not follow yet.
 bool counted_by_netshape_only(const LayerInfo& layer);
 
 // The op kind a layer's count is reported under when conventions are compared ("BatchNorm",

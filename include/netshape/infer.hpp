@@ -134,8 +134,9 @@ struct UnappliedModule {
 struct Analysis {
   std::string model_name;
   std::vector<std::pair<std::string, Shape>> inputs;
-  std::vector<TensorId> input_ids;  // the graph's tensor of each input
-  std::vector<LayerInfo> layers;    // up to and including a failing layer
+  std::vector<TensorId> input_ids;           // the graph's tensor of each input
+  std::vector<uint8_t> input_element_bytes;  // by input: InputDecl::element_bytes
+  std::vector<LayerInfo> layers;             // up to and including a failing layer
   std::vector<std::pair<std::string, Shape>> outputs;
   std::vector<TensorId> output_ids;
   size_t tensor_count = 0;  // the graph's tensors: ids above are below this

@@ -264,6 +264,9 @@ struct InputDecl {
   std::string name;
   std::vector<InputDim> dims;
   Span span;
+  // The bytes of an element of an input declared with a dtype other than float32 (a `.py`
+  // comment's `long`: 8, `int32`: 4), for the memory estimate; 0 for one of its --dtype.
+  uint8_t element_bytes = 0;
 };
 
 // What only some statements carry (layers of `.py` modules, of block instances): kept apart, so a

@@ -125,6 +125,27 @@ const char* tensor_type_name(ElementType type) {
 }
 
 // PyTorch's categories for type promotion: bool < integer < floating < complex.
+// The bytes of one element (for the memory estimate of a declared input); 0 for float32, which
+// the estimate counts at its --dtype.
+uint8_t element_bytes(ElementType type) {
+  switch (type) {
+    case ElementType::Float32:
+      return 0;
+    case ElementType::Float64:
+    case ElementType::Int64:
+    case ElementType::Complex64:
+      return 8;
+    case ElementType::Int32:
+      return 4;
+    case ElementType::Float16:
+    case ElementType::BFloat16:
+    case ElementType::Int16:
+      return 2;
+    default:  // int8, uint8, bool
+      return 1;
+  }
+}
+
 int type_category(ElementType type) {
   if (type == ElementType::Bool) return 0;
   if (type == ElementType::Complex64) return 3;
@@ -4584,8 +4605,11 @@ class Construct {
       PyList args;
       for (const auto& [name, at] : inputs) {
         args.push_back(PyValue::tensor(name, at));
-        if (auto dtype = L.input_dtypes_.find(name); dtype != L.input_dtypes_.end())
+        if (auto dtype = L.input_dtypes_.find(name); dtype != L.input_dtypes_.end()) {
           args.back().dtype = *element_type_named(dtype->second);
+          for (InputDecl& decl : L.program_.inputs)
+            if (decl.name == name) decl.element_bytes = element_bytes(args.back().dtype);
+        }
       }
       PyValue out = call_module(model, args, span, -1);
       forward_ = was_forward;

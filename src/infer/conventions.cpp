@@ -484,7 +484,8 @@ std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Co
 
 bool counted_by_netshape_only(const LayerInfo& layer) {
   Family f = op_info(layer.op).family;
-  return f == Family::attention || f == Family::einsum || f == Family::recurrent;
+  return f == Family::attention || f == Family::einsum || f == Family::recurrent ||
+         f == Family::embedding;
 }
 
 std::string_view count_category(const LayerInfo& layer) {

@@ -108,6 +108,7 @@ class Analyzer {
       tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId};
       a.sources[g_.inputs[k].tensor] = static_cast<int32_t>(k);
       a.input_ids.push_back(g_.inputs[k].tensor);
+      a.input_element_bytes.push_back(in.element_bytes);
     }
     return true;
   }

@@ -132,7 +132,8 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
     case Family::masked_fill:  // its mask, one byte an element (bool)
       if (l.input_ids.size() > 1) s.extra_bytes = elements(a.input_shape(l, 1), batch);
       break;
-    case Family::prelu:  // its input (and its weight, a parameter)
+    case Family::prelu:      // its input (and its weight, a parameter)
+    case Family::embedding:  // its indices, for its weight's gradient (embedding_backward)
       s.input = true;
       break;
     case Family::dropout_nd:  // the noise has one value per (sample, channel)
@@ -169,6 +170,39 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
 bool is_view(const LayerInfo& l) {
   // the family table's views: flatten, view, transpose, narrow, expand, ...
   return family_info(op_info(l.op).family).layout == LayoutRule::View && !l.input_ids.empty();
+}
+
+// Each tensor's bytes per element: `e` (the estimate's --dtype), except for tensors of integers,
+// int64 in PyTorch whatever the model's dtype: an arange of whole numbers, an argmax or argmin,
+// an input declared with its dtype (a `.py` comment's `long`), a model-language input an
+// Embedding reads as its indices; a view has the bytes of the tensor it views.
+std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
+  std::vector<int64_t> bytes(a.tensor_count, e);
+  for (size_t k = 0; k < a.input_ids.size(); ++k)
+    if (k < a.input_element_bytes.size() && a.input_element_bytes[k] > 0)
+      bytes[a.input_ids[k]] = a.input_element_bytes[k];
+  std::vector<const LayerInfo*> maker(a.tensor_count, nullptr);
+  for (const LayerInfo& l : a.layers) {
+    maker[l.output_id] = &l;
+    if (l.statement && makes_int64(op_info(l.op), l.statement->args))
+      bytes[l.output_id] = kIndexBytes;
+    else if (is_view(l))
+      bytes[l.output_id] = bytes[l.input_ids[0]];
+  }
+  // The model language has no dtypes: an input an Embedding reads (through views) is its ids.
+  for (const LayerInfo& l : a.layers) {
+    if (op_info(l.op).family != Family::embedding || (l.statement && l.statement->python)) continue;
+    std::vector<TensorId> chain;
+    TensorId t = l.input_ids[0];
+    while (maker[t] && is_view(*maker[t])) {
+      chain.push_back(t);
+      t = maker[t]->input_ids[0];
+    }
+    if (maker[t]) continue;  // not a model input: an arange or argmax, already int64
+    bytes[t] = kIndexBytes;
+    for (TensorId v : chain) bytes[v] = kIndexBytes;
+  }
+  return bytes;
 }
 
 // How layer input i was read: the tensor itself, or a copy made with no row (`x * 2`,
@@ -215,7 +249,7 @@ Gradients gradients(const Analysis& a) {
 bool keeps_input(const LayerInfo& l, size_t at, const Saved& s, size_t i, const Gradients& g) {
   if (!s.all_inputs && !(s.input && i == 0)) return false;
   const OpInfo& op = op_info(l.op);
-  if (op.family == Family::linear) return g.own_weights[at];
+  if (op.family == Family::linear || op.family == Family::embedding) return g.own_weights[at];
   if (l.input_ids.size() != 2) return true;
   bool other_needs = g.of_tensor[l.input_ids[1 - i]];
   if (op.kind == OpKind::div) return i == 1 || other_needs;
@@ -230,6 +264,12 @@ bool is_parameter_or_buffer(const LayerInfo& l) {
   const OpInfo& op = op_info(l.op);
   if (op.kind == OpKind::parameter) return true;
   return l.input_ids.empty() && l.statement && l.statement->python && l.statement->named;
+}
+
+// The layers whose saved tensors are not counted (uncounted_save_message says why).
+bool saves_not_counted(const LayerInfo& l) {
+  Family f = op_info(l.op).family;
+  return f == Family::attention || f == Family::einsum || f == Family::recurrent;
 }
 
 // Why a layer's saved tensors are not counted. MultiheadAttention's backward keeps the
@@ -325,11 +365,12 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   m.batch = o.batch;
   const int64_t e = dtype_bytes(o.dtype);
   std::vector<Checked> bytes(a.tensor_count, Checked(0));
+  const std::vector<int64_t> element = element_bytes(a, e);
   for (size_t k = 0; k < a.inputs.size(); ++k)
-    bytes[a.input_ids[k]] = elements(a.inputs[k].second, o.batch) * e;
+    bytes[a.input_ids[k]] = elements(a.inputs[k].second, o.batch) * element[a.input_ids[k]];
   for (const LayerInfo& l : a.layers) {
     if (!l.output) return std::nullopt;
-    bytes[l.output_id] = elements(*l.output, o.batch) * e;
+    bytes[l.output_id] = elements(*l.output, o.batch) * element[l.output_id];
     auto b = bytes[l.output_id].get();
     if (!b) return std::nullopt;
     m.output_bytes.push_back(*b);
@@ -371,7 +412,7 @@ std::optional<ModelMemory> estimate_model_memory(const Analysis& a, const Memory
   m.saved_for_backward_bytes = *saved;
   const Program* program = o.graph ? &o.graph->program() : nullptr;
   if (program) m.eval_branches_at = program->training_read_at;
-  auto uncounted = std::find_if(a.layers.begin(), a.layers.end(), counted_by_netshape_only);
+  auto uncounted = std::find_if(a.layers.begin(), a.layers.end(), saves_not_counted);
   if (program && program->unrowed_save_at.valid()) {
     m.saved_not_counted.span = program->unrowed_save_at;
     m.saved_not_counted.message = "`" + program->unrowed_save_op +

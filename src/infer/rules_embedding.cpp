@@ -19,20 +19,7 @@ bool holds_indices(const Graph& g, TensorId t) {
     if (n == kNoId) return true;  // a model input
     const GraphNode& node = g.nodes[n];
     const OpInfo& op = op_info(node.op);
-    if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return true;
-    if (op.kind == OpKind::arange) {  // int64 when start, end and step are ints and no dtype=
-      for (size_t i = 0; i < node.bound_count(); ++i) {
-        const Value* v = node.bound(i);
-        bool whole = v && (v->kind == Value::Kind::Int || v->kind == Value::Kind::None ||
-                           v->kind == Value::Kind::Bool);
-        if (op.params[i].name == "dtype" && v && v->kind != Value::Kind::None) return false;
-        if ((op.params[i].name == "start" || op.params[i].name == "end" ||
-             op.params[i].name == "step") &&
-            !whole)
-          return false;
-      }
-      return true;
-    }
+    if (makes_int64(op, node.statement->args)) return true;
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty()) return false;
     t = node.inputs[0];
   }

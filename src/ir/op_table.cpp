@@ -135,6 +135,21 @@ const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
   return nullptr;
 }
 
+bool makes_int64(const OpInfo& op, const std::vector<Arg>& args) {
+  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return true;
+  if (op.kind != OpKind::arange) return false;
+  for (const char* bound : {"start", "end", "step"}) {
+    const Value* v = written_argument(args, op, bound);
+    if (v && v->kind != Value::Kind::Int && v->kind != Value::Kind::Bool &&
+        v->kind != Value::Kind::None)
+      return false;
+  }
+  const Value* dtype = written_argument(args, op, "dtype");
+  if (!dtype || dtype->kind == Value::Kind::None) return true;
+  std::string_view name = dtype->s;
+  return name == "torch.int64" || name == "torch.long" || name == "int64" || name == "long";
+}
+
 // Every parameter name of every op, and its string in the table (which lives as long as the
 // program): keywords borrow it instead of a copy each.
 struct ParamNames {

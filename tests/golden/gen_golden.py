@@ -235,12 +235,14 @@ def count_recurrent_macs(module, x):
 def call_module(module, xs):
     """A module's output row: nn.MultiheadAttention's and a recurrent layer's first result (the
     second, the attention weights or the final hidden state, is not a row); a recurrent layer
-    takes its state as h0, an LSTM as (h0, c0)."""
+    takes its state as h0, an LSTM as (h0, c0); an nn.Embedding its indices as int64."""
     if isinstance(module, nn.RNNBase):
         state = None if len(xs) == 1 else xs[1] if len(xs) == 2 else tuple(xs[1:])
         return module(xs[0], state)[0]
     if isinstance(module, nn.MultiheadAttention):
         return module(*xs)[0]
+    if isinstance(module, nn.Embedding):  # the model language's indices: int64 in PyTorch
+        return module(xs[0].long())
     return module(*xs)
 
 
@@ -325,6 +327,8 @@ FUNCTIONAL = {
 
 # `add(b)` adds b to the previous output; `matmul(b)`, `bmm(b)` multiply it by b.
 BINARY = ("add", "matmul", "bmm")
+# Ops that make a tensor from sizes alone: the previous output is not their input.
+SOURCES = ("arange", "zeros", "ones", "empty", "rand", "randn")
 
 
 def functional(op):
@@ -402,7 +406,7 @@ def run_model(path):
                         while lead < len(args) and isinstance(args[lead], TensorRef):
                             lead += 1
                         inputs = [t.name for t in args[:lead]]
-                        if not inputs or (op in BINARY and len(inputs) == 1):
+                        if (not inputs and op not in SOURCES) or (op in BINARY and len(inputs) == 1):
                             inputs = [prev] + inputs
                         entry["inputs"] = inputs
                         xs = [tensors[n] for n in inputs]

@@ -76,7 +76,7 @@ def torch_modules(file, selector, shape):
         m.register_forward_pre_hook(enter)
         m.register_forward_hook(leave)
     with torch.no_grad(), MatmulMacs(seen, running):
-        model(torch.zeros(*shape))
+        model(gen_golden.example_input(file, shape))
     return seen, called
 
 

@@ -120,7 +120,7 @@ def make_layer(st, tensors, prev):
         if not all(isinstance(t, gg.TensorRef) for t in refs):
             raise ParityError(f"line {st['line']}: function applied to a non-tensor")
         inputs = [t.name for t in refs] + inputs
-    if not inputs or (op in gg.BINARY and len(inputs) == 1):
+    if (not inputs and op not in gg.SOURCES) or (op in gg.BINARY and len(inputs) == 1):
         inputs = [prev] + inputs
     fn = gg.functional(op)
     rest = args[lead:]

@@ -3,8 +3,9 @@
 
 Run with the Python that has PyTorch (`/usr/bin/python3 tests/py_models/gen_golden.py`). For
 each (file, --model, input) below it builds the model as the file defines it, runs a forward on
-zeros, and records the output shape, model.parameters()'s count, and the output shape of every
-call of every leaf module, by its named_modules() name (netshape names the n-th call `name_n`).
+zeros (int64 token ids for the text models), and records the output shape,
+model.parameters()'s count, and the output shape of every call of every leaf module, by its
+named_modules() name (netshape names the n-th call `name_n`).
 The unit test (tests/unit/test_py_models.cpp) compares netshape's analysis with these numbers.
 The PENDING models (files in pending/, which netshape does not read correctly yet) are left out
 unless `--with-pending` is given.
@@ -124,7 +125,19 @@ MODELS = [
     ("sequence_models.py", "conv_recurrent", [4, 3, 64]),
     ("sequence_models.py", "bigru_classifier", [6, 20, 30]),
     ("lstm_last_hidden.py", None, [4, 12, 50]),
+    ("text_models.py", "KimCNN", [4, 40]),
+    ("text_models.py", "sentiment_lstm", [4, 40]),
+    ("text_models.py", "char_rnn", [4, 40]),
+    ("text_models.py", "tiny_encoder", [4, 40]),
 ]
+
+# Files whose models take token ids (their `# input:` comment says `long`): PyTorch is given
+# int64 zeros, the others float32 zeros.
+INDEX_INPUTS = {"text_models.py"}
+
+
+def example_input(file, shape):
+    return torch.zeros(*shape, dtype=torch.long if file in INDEX_INPUTS else torch.float32)
 
 # Models netshape does not read correctly yet (pending/README.md says why, one line each). Not
 # in golden.json unless asked (`gen_golden.py --with-pending`); move an entry to MODELS (and its
@@ -172,7 +185,7 @@ def golden(file, selector, shape):
             m.register_forward_hook(
                 lambda mod, inp, out, name=name: calls.setdefault(name, []).append(shape_of(out)))
     with torch.no_grad():
-        out = model(torch.zeros(*shape))
+        out = model(example_input(file, shape))
     return {
         "file": file,
         "model": selector or "",

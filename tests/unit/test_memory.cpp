@@ -259,3 +259,34 @@ TEST_CASE("memory: a forward that reads self.training gets a note") {
   CHECK(render_memory(*memory, {"m.py"}).find("forward reads `self.training` (m.py:11)") !=
         std::string::npos);
 }
+
+// PyTorch 1.13, measured with saved_tensors_hooks on nn.Sequential(nn.Embedding(100, 8),
+// nn.Flatten(), nn.Linear(96, 4)) given int64 token ids [2, 12]: it saves the indices (192 B,
+// int64 whatever the model's dtype) and the Linear's input (768 B) besides the parameters.
+TEST_CASE("memory: token ids are int64, and an Embedding keeps them for its weight's gradient") {
+  auto m = check_ns(
+      "model M\ninput tokens: [2, 12]\ne = Embedding(100, 8)(tokens)\nf = flatten(1)\n"
+      "fc = Linear(96, 4)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 192 + 768);
+  CHECK(memory->output_bytes == std::vector<int64_t>{768, 768, 32});
+  // at e the ids (192) and e (768); at f, the ids freed, e and its copy f (768 each)
+  CHECK(memory->inference_peak_bytes == 768 + 768);
+  // an arange of ints and an argmax are int64 too: positions [12] are 96 bytes
+  auto positions = check_ns("model M\ninput x: [2, 12]\np = arange(12)\ne = Embedding(12, 4)(p)\n");
+  REQUIRE(positions.exit == ExitCode::Ok);
+  auto pm = estimate_model_memory(positions.analysis, {});
+  REQUIRE(pm);
+  CHECK(pm->output_bytes == std::vector<int64_t>{96, 192});
+  // a .py input declared int32 counts 4 bytes an element
+  auto py = test::analyze_py(
+      "import torch.nn as nn\n# input: [2, 12] int32\nmodel = nn.Sequential(nn.Embedding(100, "
+      "8), nn.Flatten(), nn.Linear(96, 4))\n",
+      "m.py", "");
+  REQUIRE(py.exit == ExitCode::Ok);
+  auto pym = estimate_model_memory(py.analysis, {});
+  REQUIRE(pym);
+  CHECK(pym->saved_for_backward_bytes == 96 + 768);
+}
