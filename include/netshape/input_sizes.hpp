@@ -20,10 +20,16 @@ Shape declared_shape(const InputDecl& in);
 std::optional<std::vector<Shape>> resized_inputs(
     const Graph& g, size_t spatial,
     const std::function<std::optional<int64_t>(size_t, int64_t)>& resize);
-// The spatial dims of the first input `sizes` varies: spatial_axis_count, except that a rank-3
-// input with a numeric first dim is [N, C, L] when the model's first windowed op is 1-d
-// (Conv1d, MaxPool1d, ...), not [C, H, W].
-size_t varied_axis_count(const Graph& g);
+// The dims of the first input `sizes` varies (indices into its shape, in order): its spatial
+// dims (spatial_axis_count, except that a rank-3 input with a numeric first dim is [N, C, L] when
+// the model's first windowed op is 1-d: Conv1d, MaxPool1d, ...), or, when it is a sequence read
+// first by an Embedding, a recurrent layer or attention, its sequence dim alone (the ids' last
+// dim; dim 0, or 1 with `batch_first=True`), not its features.
+struct VariedAxes {
+  std::vector<size_t> dims;
+  bool sequence = false;  // the sequence dim: named L
+};
+VariedAxes varied_axes(const Graph& g);
 
 // A window layer whose floor leaves real input rows unread at one probed size.
 struct FloorDrop {
@@ -44,7 +50,7 @@ struct SizeProbe {
 // What one survey varies: one spatial axis (the others as declared) or all of them together.
 struct SizeVariant {
   std::string name;                 // "H", "W", "L", "D", or "H=W" / "D=H=W"
-  std::vector<size_t> axes;         // the spatial axes set to the probed size
+  std::vector<size_t> axes;         // which of the varied dims (VariedAxes) take the size
   std::vector<SizeProbe> probes;    // one per size of the range, in order
   std::optional<int64_t> smallest;  // the smallest valid size from 1 up to the range's end
 };
@@ -59,7 +65,8 @@ struct SizeTarget {
 
 struct SizeSurvey {
   int64_t lo = 0, hi = 0;
-  Shape declared;  // the first input's declared shape
+  Shape declared;              // the first input's declared shape
+  std::vector<size_t> varied;  // the dims of it the survey varies (VariedAxes::dims)
   std::vector<SizeVariant> variants;
 };
 

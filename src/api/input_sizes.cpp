@@ -15,10 +15,10 @@ std::optional<size_t> node_index(const Graph& g, const std::string& layer) {
   return std::nullopt;
 }
 
-// The variants a survey tries: each spatial axis alone, then all together when there are
-// several.
-std::vector<SizeVariant> variants_of(size_t spatial) {
+// The variants a survey tries: each varied dim alone, then all together when there are several.
+std::vector<SizeVariant> variants_of(const VariedAxes& varied) {
   static const char* kNames[3][3] = {{"L"}, {"H", "W"}, {"D", "H", "W"}};
+  const size_t spatial = varied.dims.size();
   std::vector<SizeVariant> out;
   auto name = [&](size_t i) {
     return spatial <= 3 ? std::string(kNames[spatial - 1][i]) : fmt::format("dim{}", i);
@@ -34,21 +34,18 @@ std::vector<SizeVariant> variants_of(size_t spatial) {
   return out;
 }
 
-// One probe: the variant's axes set to `size`, inference rerun. With a target it stops after
+// One probe: the variant's dims set to `size`, inference rerun. With a target it stops after
 // the target layer and reads its dim.
-SizeProbe probe(const Graph& g, size_t spatial, const SizeVariant& v, int64_t size,
+SizeProbe probe(const Graph& g, const VariedAxes& varied, const SizeVariant& v, int64_t size,
                 const std::optional<SizeTarget>& target, std::optional<size_t> target_index) {
   SizeProbe p;
   p.size = size;
-  auto resize = [&](size_t axis, int64_t declared) -> std::optional<int64_t> {
-    bool varied = std::find(v.axes.begin(), v.axes.end(), axis) != v.axes.end();
-    return varied ? size : declared;
-  };
-  auto shapes = resized_inputs(g, spatial, resize);
-  if (!shapes) return p;
+  std::vector<Shape> shapes;
+  for (const GraphInput& in : g.inputs) shapes.push_back(declared_shape(*in.decl));
+  for (size_t k : v.axes) shapes[0][varied.dims[k]] = fixed(size);
   Diagnostics scratch;
   AnalyzeOptions options;
-  options.input_shapes = &*shapes;
+  options.input_shapes = &shapes;
   options.probe = true;
   if (target_index) options.stop_after = *target_index;
   Analysis a = analyze(g, scratch, options);
@@ -80,9 +77,11 @@ bool satisfied(const SizeProbe& p, const std::optional<SizeTarget>& target) {
 
 }  // namespace
 
-size_t varied_axis_count(const Graph& g) {
-  if (g.inputs.empty()) return 0;
-  Shape declared = declared_shape(*g.inputs[0].decl);
+namespace {
+
+// The spatial dims of `declared` the survey varies (its last ones): spatial_axis_count, or 1 for
+// a rank-3 input with a numeric first dim that the first windowed op reads as [N, C, L].
+size_t spatial_varied(const Graph& g, const Shape& declared) {
   size_t spatial = spatial_axis_count(declared);
   if (declared.size() != 3 || spatial != 2) return spatial;
   for (const GraphNode& n : g.nodes) {
@@ -90,6 +89,45 @@ size_t varied_axis_count(const Graph& g) {
     if (nd > 0) return nd == 1 ? 1 : spatial;
   }
   return spatial;
+}
+
+// The sequence dim of the first input when the first layer reading it is a sequence layer: an
+// Embedding's ids (their last dim), a recurrent layer's or attention's query (dim 0, or 1 with
+// batch_first=True when batched).
+std::optional<size_t> sequence_dim(const Graph& g, const Shape& declared) {
+  TensorId input = g.inputs[0].tensor;
+  for (const GraphNode& n : g.nodes) {
+    if (n.inputs.empty() || n.inputs[0] != input) {
+      if (std::find(n.inputs.begin(), n.inputs.end(), input) != n.inputs.end()) return std::nullopt;
+      continue;
+    }
+    const OpInfo& op = op_info(n.op);
+    if (declared.empty()) return std::nullopt;
+    if (op.family == Family::embedding) return declared.size() - 1;
+    if (op.family != Family::recurrent && op.family != Family::attention) return std::nullopt;
+    bool batch_first = false;
+    for (size_t i = 0; i < op.params.size() && i < n.bound_count(); ++i)
+      if (op.params[i].name == "batch_first" && n.bound(i) && n.bound(i)->kind == Value::Kind::Bool)
+        batch_first = n.bound(i)->b;
+    return declared.size() == 3 && batch_first ? 1 : 0;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+VariedAxes varied_axes(const Graph& g) {
+  VariedAxes v;
+  if (g.inputs.empty()) return v;
+  Shape declared = declared_shape(*g.inputs[0].decl);
+  if (std::optional<size_t> dim = sequence_dim(g, declared)) {
+    v.dims = {*dim};
+    v.sequence = true;
+    return v;
+  }
+  size_t spatial = spatial_varied(g, declared);
+  for (size_t i = declared.size() - spatial; i < declared.size(); ++i) v.dims.push_back(i);
+  return v;
 }
 
 std::string survey_bound_error(const Graph& g, int64_t lo, int64_t hi) {
@@ -100,7 +138,7 @@ std::string survey_bound_error(const Graph& g, int64_t lo, int64_t hi) {
     return fmt::format("the range {}..{} holds {} sizes; netshape tries at most {} at a time", lo,
                        hi, hi - lo + 1, kMaxSurveySizes);
   // Each variant probes at most `hi` sizes (the smallest valid one may lie below `lo`).
-  size_t spatial = varied_axis_count(g);
+  size_t spatial = varied_axes(g).dims.size();
   int64_t variants = static_cast<int64_t>(spatial + (spatial > 1 ? 1 : 0));
   int64_t layers = std::max<int64_t>(1, static_cast<int64_t>(g.nodes.size()));
   int64_t work = hi * variants * layers;  // below 65536 * 5 * 10^7: fits int64
@@ -120,15 +158,16 @@ SizeSurvey survey_input_sizes(const Graph& g, int64_t lo, int64_t hi,
   survey.hi = hi;
   if (g.inputs.empty()) return survey;
   survey.declared = declared_shape(*g.inputs[0].decl);
-  size_t spatial = varied_axis_count(g);
-  if (spatial == 0) return survey;
+  VariedAxes varied = varied_axes(g);
+  if (varied.dims.empty()) return survey;
+  survey.varied = varied.dims;
   std::optional<size_t> target_index = target ? node_index(g, target->layer) : std::nullopt;
-  survey.variants = variants_of(spatial);
+  survey.variants = variants_of(varied);
   for (SizeVariant& v : survey.variants) {
     for (int64_t size = 1; size < lo && !v.smallest; ++size)
-      if (satisfied(probe(g, spatial, v, size, target, target_index), target)) v.smallest = size;
+      if (satisfied(probe(g, varied, v, size, target, target_index), target)) v.smallest = size;
     for (int64_t size = lo; size <= hi; ++size) {
-      v.probes.push_back(probe(g, spatial, v, size, target, target_index));
+      v.probes.push_back(probe(g, varied, v, size, target, target_index));
       if (!v.smallest && satisfied(v.probes.back(), target)) v.smallest = size;
     }
   }

@@ -102,16 +102,7 @@ static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing
 
 // The value written for `param` of `op` in `st` (by keyword or by position), if any.
 static const Value* argument(const Statement& st, const OpInfo& op, std::string_view param) {
-  size_t position = 0;
-  for (const Arg& a : st.args) {
-    if (!a.keyword.empty()) {
-      if (a.keyword == param) return &a.value;
-      continue;
-    }
-    if (position < op.params.size() && op.params[position].name == param) return &a.value;
-    ++position;
-  }
-  return nullptr;
+  return written_argument(st.args, op, param);
 }
 
 // A layer's parameters do not depend on its input, so any input the layer accepts will do: its

@@ -82,9 +82,10 @@ int command_sizes(const SizesOptions& o, std::ostream& out, std::ostream& err) {
                  "pass each size with --input and run netshape check");
   }
   Shape declared = g.inputs.empty() ? Shape{} : declared_shape(*g.inputs[0].decl);
-  if (varied_axis_count(g) == 0)
+  if (varied_axes(g).dims.empty())
     return usage(err, fmt::format("the input {} has no spatial dims to vary", to_string(declared)),
-                 "netshape sizes varies the H and W of an input such as [B, 3, 32, 32]");
+                 "netshape sizes varies the H and W of an input such as [B, 3, 32, 32], or the "
+                 "sequence length of one an Embedding, RNN or attention reads first");
   if (target && !has_node(g, target->layer))
     return usage(err, fmt::format("--solve: the model has no layer `{}`", target->layer),
                  "use a layer name of netshape check's table");

@@ -18,7 +18,7 @@ std::string variant_title(const SizeSurvey& s, const SizeVariant& v) {
   std::string others;
   for (const SizeVariant& other : s.variants) {
     if (other.axes.size() != 1 || other.axes[0] == v.axes[0]) continue;
-    int64_t declared = s.declared[s.declared.size() - spatial + other.axes[0]].value;
+    int64_t declared = s.declared[s.varied[other.axes[0]]].value;
     others += fmt::format("{}{} = {}", others.empty() ? "" : ", ", other.name, declared);
   }
   return fmt::format("{} ({} as declared)", v.name, others);

@@ -370,7 +370,7 @@ TEST_CASE("rfsizes: a batched 1-d input of rank 3 varies its length only") {
   LoadedModel m =
       check_ns(read_model("tests/py_models/audio_1d.py"), "tests/py_models/audio_1d.py");
   REQUIRE(m.graph.has_value());
-  CHECK(varied_axis_count(*m.graph) == 1);
+  CHECK(varied_axes(*m.graph).dims == std::vector<size_t>{2});
   SizeSurvey s = survey_input_sizes(*m.graph, 985, 1010);
   REQUIRE(s.variants.size() == 1);
   CHECK(s.variants[0].name == "L");
@@ -408,4 +408,31 @@ TEST_CASE("rfsizes: sizes --format json holds every probe, and the solutions of 
   CHECK(cli.code == 0);
   CHECK(nlohmann::json::parse(cli.out)["variants"][1]["name"] == "H");
   CHECK(run_cli("sizes models/cifar_cnn.ns --format yaml").code == 2);
+}
+
+// A sequence model's size is its length, not its features: PyTorch 1.13 runs the text
+// classifier (token ids plus 32 position embeddings, broadcast) for lengths 1 and 32 only, and
+// the recurrent model (batch_first LSTM first) for any length.
+TEST_CASE("rfsizes: a sequence read first by an Embedding or an RNN varies its length") {
+  LoadedModel text = check_ns(read_model("models/text_classifier.ns"), "text_classifier.ns");
+  REQUIRE(text.graph.has_value());
+  VariedAxes axes = varied_axes(*text.graph);
+  CHECK(axes.dims == std::vector<size_t>{1});
+  CHECK(axes.sequence);
+  SizeSurvey s = survey_input_sizes(*text.graph, 1, 40);
+  REQUIRE(s.variants.size() == 1);
+  CHECK(s.variants[0].name == "L");
+  CHECK(valid_sizes(s.variants[0]) == std::vector<int64_t>{1, 32});
+  CHECK(probe_at(s.variants[0], 2).failing_layer == "x");  // add(tok, pos): 2 against 32
+  LoadedModel rnn = check_ns(read_model("models/recurrent.ns"), "recurrent.ns");
+  REQUIRE(rnn.graph.has_value());
+  CHECK(varied_axes(*rnn.graph).dims == std::vector<size_t>{1});  // [3, 12, 20]: batch_first
+  SizeSurvey r = survey_input_sizes(*rnn.graph, 1, 16);
+  REQUIRE(r.variants.size() == 1);
+  CHECK(valid_sizes(r.variants[0]).size() == 16);
+  CHECK(to_string(probe_at(r.variants[0], 5).outputs[0].second) == "[3, 5]");
+  // the sizes of a time-major LSTM's input are its dim 0
+  LoadedModel time_major = check_ns("model M\ninput x: [12, 3, 20]\nl = LSTM(20, 8)\n");
+  REQUIRE(time_major.graph.has_value());
+  CHECK(varied_axes(*time_major.graph).dims == std::vector<size_t>{0});
 }
