@@ -4901,6 +4901,7 @@ class Construct {
       case Family::prelu:
       case Family::attention:  // its projections, with or without biases
       case Family::recurrent:  // its weight_ih and weight_hh
+      case Family::embedding:  // its table
         return true;
       case Family::instance_norm: {  // affine=False by default
         const Value* affine = written_argument(m.args, op_info(*id), "affine");

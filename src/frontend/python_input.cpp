@@ -40,8 +40,8 @@ struct CommentCursor {
 };
 
 // The element type written after an input's shape: `# input: [B, 50] long`, `torch.int64`,
-// `, dtype=torch.long`: a torch dtype's name, `torch.` optional. Nothing (float32) when the
-// comment goes on with anything else (prose).
+// `, dtype=torch.long`: a torch dtype's name, `torch.` optional, ending the comment. Nothing
+// (float32) when the comment goes on with anything else: prose (`[B, 3, 32, 32] half size`).
 std::optional<std::string> dtype_after_shape(CommentCursor& cur) {
   cur.skip_spaces();
   if (cur.peek() == ',') {
@@ -62,7 +62,9 @@ std::optional<std::string> dtype_after_shape(CommentCursor& cur) {
     word = cur.word();
   }
   std::string name = "torch." + word;
-  if (word.empty() || !element_type_named(name)) {
+  cur.skip_spaces();
+  bool last = cur.at_end() || cur.peek() == '#';
+  if (word.empty() || !element_type_named(name) || !last) {
     cur.pos = start;
     return std::nullopt;
   }

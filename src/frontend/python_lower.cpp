@@ -405,7 +405,7 @@ void Lowerer::collect_top_level() {
           instances_.push_back(Instantiation{t.text, callee, &*s.value});
         }
         if (callee == "torch.randn" || callee == "torch.rand" || callee == "torch.zeros" ||
-            callee == "torch.ones" || callee == "torch.empty") {
+            callee == "torch.ones" || callee == "torch.empty" || callee == "torch.randint") {
           random_tensors_[t.text] = &*s.value;
         }
       }

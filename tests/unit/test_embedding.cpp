@@ -143,3 +143,37 @@ TEST_CASE("Embedding's forward: the rows of its table, the input drawn as indice
     for (size_t k = 0; k < 3; ++k) CHECK(e.data[i * 3 + k] == table.data[row * 3 + k]);
   }
 }
+
+// model.parameters() counts an Embedding forward never applies (PyTorch: 800 + 12); prose after
+// an input's shape is no dtype even when it starts with a dtype's name.
+TEST_CASE("Embedding: an unapplied table counts; only a dtype ending the comment is read") {
+  const std::string unused = R"(import torch.nn as nn
+
+# input: [B, 5]
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 8)
+        self.fc = nn.Linear(5, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+)";
+  auto m = analyze_py(unused, "unused.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 812);
+  auto prose = analyze_py(
+      "import torch.nn as nn\n# input: [B, 3, 32, 32] half resolution\n"
+      "model = nn.Sequential(nn.Conv2d(3, 8, 3))\n",
+      "prose.py", "");
+  REQUIRE(prose.exit == ExitCode::Ok);
+  CHECK(out_shape(prose) == "[B, 8, 30, 30]");
+  auto variable = analyze_py(
+      "import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Embedding(30, 6))\n"
+      "ids = torch.randint(0, 30, (4, 10))\nout = model(ids)\n",
+      "variable.py", "");
+  REQUIRE(variable.exit == ExitCode::Ok);
+  CHECK(out_shape(variable) == "[4, 10, 6]");
+}
