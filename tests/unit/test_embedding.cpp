@@ -146,7 +146,7 @@ TEST_CASE("Embedding's forward: the rows of its table, the input drawn as indice
 
 // model.parameters() counts an Embedding forward never applies (PyTorch: 800 + 12); prose after
 // an input's shape is no dtype even when it starts with a dtype's name.
-TEST_CASE("Embedding: an unapplied table counts; only a dtype ending the comment is read") {
+TEST_CASE("Embedding: an unapplied table counts, and only a dtype ending the comment is read") {
   const std::string unused = R"(import torch.nn as nn
 
 # input: [B, 5]
