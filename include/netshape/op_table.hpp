@@ -149,6 +149,9 @@ std::vector<std::string> all_op_names();
 // Whether a call of `op` makes int64 values whatever the model's dtype: argmax, argmin, and an
 // arange of ints (start, end and step whole numbers, no dtype= but int64's).
 bool makes_int64(const OpInfo& op, const std::vector<Arg>& args);
+// Whether a call of `op` is an arange whose values are whole numbers: whole bounds, no dtype= or
+// an integer one (int32 as well as int64).
+bool arange_of_integers(const OpInfo& op, const std::vector<Arg>& args);
 // The value written for `param` in a call of `op`: by keyword, or by its position in the op's
 // signature (ops.def); null when the call leaves it out (or gives it after a `*shape`, where no
 // position names it).

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <set>
 #include <unordered_map>
 
@@ -36,6 +37,7 @@ struct Tensor {
   // An index, not a copy: most tensors have none, and a Shape is large.
   uint32_t flattened_by = kNoId;
   uint32_t layout = 0;  // index into Analyzer::layouts_; 0: contiguous, as most are
+  KnownValues values;
 };
 
 class Analyzer {
@@ -62,7 +64,8 @@ class Analyzer {
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
       uint32_t layout = 0;
       if (!lay_out(node, done, layout)) return a;
-      tensors_[node.output] = Tensor{&*done.output, flatten_source(a.layers), layout};
+      tensors_[node.output] =
+          Tensor{&*done.output, flatten_source(a.layers), layout, known_values(node, done)};
       a.sources[node.output] = -static_cast<int32_t>(a.layers.size());  // -1 - its index
       if (!accumulate(a.totals, done, *node.statement)) return a;
       if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
@@ -105,7 +108,9 @@ class Analyzer {
       std::optional<Shape> s = input_shape(k, in);
       if (!s) return false;
       a.inputs.emplace_back(in.name, *s);
-      tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId};
+      // An input may be token ids (the model language has no dtypes; a `.py` file's reader
+      // checks them): whole numbers, none known.
+      tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId, 0, {.int64 = true}};
       a.sources[g_.inputs[k].tensor] = static_cast<int32_t>(k);
       a.input_ids.push_back(g_.inputs[k].tensor);
       a.input_element_bytes.push_back(in.element_bytes);
@@ -146,6 +151,41 @@ class Analyzer {
                "check the view/reshape/unsqueeze calls that add dims")
         .layer = layer;
     return false;
+  }
+
+  // What is known of the values `node` made (KnownValues): an arange of integers knows them all;
+  // a view moves its input's, all of them unless it narrows or selects; argmax makes int64s.
+  KnownValues known_values(const GraphNode& node, const LayerInfo& done) const {
+    const OpInfo& op = op_info(node.op);
+    const std::vector<Arg>& args = node.statement->args;
+    if (op.kind == OpKind::arange) {
+      KnownValues v{.int64 = makes_int64(op, args)};
+      const Dim& count = (*done.output)[0];  // a batch `B` counts as 1: its values are unknown
+      if (arange_of_integers(op, args) && !count.symbolic())
+        arange_range(*done.attrs, count.value, v);
+      return v;
+    }
+    if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return {.int64 = true};
+    if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
+        node.inputs[0] == kNoId)
+      return {};
+    KnownValues v = tensors_[node.inputs[0]].values;
+    bool drops = op.family == Family::narrow || op.family == Family::select ||
+                 std::any_of(done.output->begin(), done.output->end(),
+                             [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+    if (drops) v.exact_range = false;
+    return v;
+  }
+
+  // The smallest and largest of arange's `count` values, first + k * step (whole numbers here,
+  // exact as doubles below 2^53); unknown when there are none or they are beyond that.
+  static void arange_range(const Attrs& a, int64_t count, KnownValues& v) {
+    constexpr double kExact = 9007199254740992.0;  // 2^53
+    double last = a.first + static_cast<double>(count - 1) * a.step;
+    if (count <= 0 || !(std::abs(a.first) < kExact && std::abs(last) < kExact)) return;
+    v.exact_range = true;
+    v.lo = static_cast<int64_t>(std::min(a.first, last));
+    v.hi = static_cast<int64_t>(std::max(a.first, last));
   }
 
   // The last layer's index when it flattens (reshapes) its first input.
@@ -191,7 +231,8 @@ class Analyzer {
     }
     const Shape* flattened_from =
         flattened_by != kNoId ? tensors_[layers[flattened_by].input_ids[0]].shape : nullptr;
-    bool asked = !options_.explain && memo_.ask(node, inputs, flattened_from);
+    bool reads_values = op_info(node.op).family == Family::embedding;  // not in the memo's key
+    bool asked = !options_.explain && !reads_values && memo_.ask(node, inputs, flattened_from);
     const RuleMemo::Answer* known = asked ? memo_.answer() : nullptr;
     if (known) {
       layer.output = known->output;
@@ -369,6 +410,8 @@ class Analyzer {
     ctx.want_explain = options_.explain;
     ctx.keep_weights = !options_.probe;
     ctx.input_flattened_from = flattened_from;
+    if (!node.inputs.empty() && node.inputs[0] != kNoId)
+      ctx.input_values = tensors_[node.inputs[0]].values;
     bind(ctx, node);
     if (!dim_refs_in_range(node)) return false;
     size_t reported = diags_.count();

@@ -34,8 +34,20 @@ class InputShapes {
   SmallVector<const Shape*, 4> shapes_;
 };
 
+// What inference knows of a tensor's values beyond its shape, for the rule that reads values as
+// indices (Embedding's): whether they are whole numbers PyTorch keeps as int64 (token ids, an
+// arange of ints, an argmax), and, when every value is known, the smallest and the largest (an
+// arange of integers, moved by views that drop none of its values).
+struct KnownValues {
+  bool int64 = false;
+  bool exact_range = false;
+  int64_t lo = 0, hi = 0;  // with exact_range: every value lies in [lo, hi], and both occur
+};
+
 // How a value is named in messages: "an int", "a float", "a tuple", ...
 const char* kind_name(const Value& v);
+// Python's name for a value's type, as PyTorch's argument parser prints it: "int", "NoneType".
+const char* python_type(const Value& v);
 
 class RuleContext {
  public:
@@ -64,6 +76,9 @@ class RuleContext {
   std::vector<Value> var_positional;  // `*shape`
   // The shape the first input had before a flatten/view made it (for help lines), or null.
   const Shape* input_flattened_from = nullptr;
+  // What is known of the first input's values. A rule that reads it runs every time (RuleMemo's
+  // key holds shapes, not values).
+  KnownValues input_values;
   int index_of(std::string_view param) const {
     for (size_t i = 0; i < op.params.size(); ++i)
       if (op.params[i].name == param) return static_cast<int>(i);

@@ -13,28 +13,6 @@ namespace {
 
 constexpr int64_t kAnyInt = std::numeric_limits<int64_t>::min();
 
-// Python's name for a value's type, as PyTorch's argument parser prints it.
-const char* python_type(const Value& v) {
-  switch (v.kind) {
-    case Value::Kind::Int:
-      return "int";
-    case Value::Kind::Float:
-      return "float";
-    case Value::Kind::String:
-      return "str";
-    case Value::Kind::Bool:
-      return "bool";
-    case Value::Kind::None:
-      return "NoneType";
-    case Value::Kind::Tuple:
-      return "tuple";
-    case Value::Kind::List:
-      return "list";
-    default:
-      return "name";
-  }
-}
-
 // The name of the op's `*dims`-style parameter (the first var-positional one of its signature).
 const std::string& list_param(const RuleContext& ctx) {
   for (const ParamSpec& p : ctx.op.params)

@@ -135,19 +135,43 @@ const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
   return nullptr;
 }
 
-bool makes_int64(const OpInfo& op, const std::vector<Arg>& args) {
-  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return true;
-  if (op.kind != OpKind::arange) return false;
+// An arange's start, end and step are whole numbers: ints, bools, or `x.size(i)` (an int).
+static bool whole_bounds(const OpInfo& op, const std::vector<Arg>& args) {
   for (const char* bound : {"start", "end", "step"}) {
     const Value* v = written_argument(args, op, bound);
     if (v && v->kind != Value::Kind::Int && v->kind != Value::Kind::Bool &&
-        v->kind != Value::Kind::None)
+        v->kind != Value::Kind::None && v->kind != Value::Kind::DimRef)
       return false;
   }
+  return true;
+}
+
+// The dtype= written for `op`, without its `torch.` ("" when none is given).
+static std::string_view written_dtype(const OpInfo& op, const std::vector<Arg>& args) {
+  const Value* dtype = written_argument(args, op, "dtype");
+  if (!dtype || dtype->kind != Value::Kind::String) return "";
+  std::string_view name = dtype->s;
+  if (name.starts_with("torch.")) name.remove_prefix(6);
+  return name;
+}
+
+bool makes_int64(const OpInfo& op, const std::vector<Arg>& args) {
+  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return true;
+  if (op.kind != OpKind::arange || !whole_bounds(op, args)) return false;
   const Value* dtype = written_argument(args, op, "dtype");
   if (!dtype || dtype->kind == Value::Kind::None) return true;
-  std::string_view name = dtype->s;
-  return name == "torch.int64" || name == "torch.long" || name == "int64" || name == "long";
+  std::string_view name = written_dtype(op, args);
+  return name == "int64" || name == "long";
+}
+
+bool arange_of_integers(const OpInfo& op, const std::vector<Arg>& args) {
+  if (op.kind != OpKind::arange || !whole_bounds(op, args)) return false;
+  const Value* dtype = written_argument(args, op, "dtype");
+  if (!dtype || dtype->kind == Value::Kind::None) return true;
+  std::string_view name = written_dtype(op, args);
+  for (const char* integer : {"int64", "long", "int32", "int", "int16", "short", "int8", "uint8"})
+    if (name == integer) return true;
+  return false;
 }
 
 // Every parameter name of every op, and its string in the table (which lives as long as the

@@ -39,6 +39,45 @@ const LayerCase kCases[] = {
     // a table of no rows: any index is out of it
     {"input x: [2, 5]", "e = Embedding(0, 3)", "error", 0, 0,
      "index_select(): self indexing axis dim should be positive"},
+    // torch.empty((10, True)): after the first size a bool is an int; a float is refused
+    {"input x: [2, 5]", "e = Embedding(10, True)", "[2, 5, 1]", 10, 0, ""},
+    {"input x: [2, 5]", "e = Embedding(10, False)", "[2, 5, 0]", 0, 0, ""},
+    {"input x: [2, 5]", "e = Embedding(10, 3.0)", "error", 0, 0,
+     "empty(): argument 'size' must be tuple of SymInts, but found element of type float at pos 2"},
+    // padding_idx: compared with 0 (a string cannot be), then the table's row zeroed
+    {"input x: [2, 5]", "e = Embedding(0, 3, padding_idx=0)", "error", 0, 0,
+     "index 0 is out of bounds for dimension 0 with size 0"},
+    {"input x: [2, 5]", "e = Embedding(0, 3, padding_idx=-1)", "error", 0, 0,
+     "Padding_idx must be within num_embeddings"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=1.0)", "error", 0, 0,
+     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+     "indices (got float)"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=11.0)", "error", 0, 0,
+     "Padding_idx must be within num_embeddings"},
+    {"input x: [2, 5]", "e = Embedding(1, 3, padding_idx=True)", "error", 0, 0,
+     "Padding_idx must be within num_embeddings"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=\"a\")", "error", 0, 0,
+     "'>' not supported between instances of 'str' and 'int'"},
+    {"input x: [2, 5]", "e = Embedding(-1, 3, padding_idx=0.0)", "error", 0, 0,
+     "Trying to create tensor with negative dimension -1: [-1, 3]"},
+    // the forward's calls take exactly their types: embedding_renorm_ first, when max_norm is set
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=True)", "error", 0, 0,
+     "embedding(): argument 'padding_idx' (position 3) must be int, not bool"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, sparse=1)", "error", 0, 0,
+     "embedding(): argument 'sparse' (position 5) must be bool, not int"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, scale_grad_by_freq=None)", "error", 0, 0,
+     "embedding(): argument 'scale_grad_by_freq' (position 4) must be bool, not NoneType"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, max_norm=\"a\", sparse=1)", "error", 0, 0,
+     "embedding_renorm_(): argument 'max_norm' (position 3) must be float, not str"},
+    {"input x: [2, 5]", "e = Embedding(10, 3, max_norm=1.0, norm_type=None)", "error", 0, 0,
+     "embedding_renorm_(): argument 'norm_type' (position 4) must be float, not NoneType"},
+    {"input x: [2, 5]", "e = Embedding(0, 3, sparse=1)", "error", 0, 0,
+     "embedding(): argument 'sparse' (position 5) must be bool, not int"},
+    // what the forward accepts: norm_type unread without max_norm, numbers of any kind
+    {"input x: [2, 5]", "e = Embedding(10, 3, norm_type=None)", "[2, 5, 3]", 30, 0, ""},
+    {"input x: [2, 5]", "e = Embedding(10, 3, max_norm=True, norm_type=2)", "[2, 5, 3]", 30, 0, ""},
+    {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=-10, max_norm=-1.0)", "[2, 5, 3]", 30, 0,
+     ""},
 };
 
 }  // namespace
@@ -63,6 +102,78 @@ TEST_CASE("Embedding in the model language reads indices: a model input, an aran
   CHECK(first_error(bad).message == "e looks up rows by index, and `c` is not made of indices");
   auto fractional = check_ns("model M\ninput x: [4]\np = arange(0.5, 4)\ne = Embedding(10, 3)\n");
   CHECK(fractional.exit == ExitCode::UsageOrParse);
+}
+
+// Two Embeddings alike on inputs of one shape: the second reads floats (a mean), and is refused
+// though the first was accepted (a rule's answer for one input is not another's).
+TEST_CASE("Embedding: the same layer on a float tensor of the same shape is still refused") {
+  auto m = check_ns(
+      "model M\ninput t: [2, 5]\ne1 = Embedding(10, 3)(t)\nl = Linear(3, 5)(e1)\n"
+      "m = mean(2)(l)\ne2 = Embedding(10, 3)(m)\n");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m).message == "e2 looks up rows by index, and `m` is not made of indices");
+}
+
+// PyTorch 1.13: nn.Embedding(10, 3)(torch.arange(12)) and (torch.arange(-1, 5)) raise
+// IndexError "index out of range in self"; torch.arange(12).view(3, 4)[:, :2] reads 0..9 and
+// passes (a narrow may drop what is out of the table: netshape no longer knows the values).
+TEST_CASE("Embedding: positions from an arange beyond the table are PyTorch's IndexError") {
+  auto beyond = check_ns(
+      "model M\ninput t: [2, 12]\np = arange(12)\nq = unsqueeze(0)(p)\n"
+      "e = Embedding(10, 3)(q)\n");
+  CHECK(beyond.exit == ExitCode::ShapeError);
+  CHECK(first_error(beyond).message == "index out of range in self");
+  CHECK(first_error(beyond).help.find("reads index 11, and its table has rows 0 to 9") !=
+        std::string::npos);
+  auto negative =
+      check_ns("model M\ninput t: [2, 12]\np = arange(-1, 5)\ne = Embedding(10, 3)(p)\n");
+  CHECK(first_error(negative).message == "index out of range in self");
+  auto stepped =
+      check_ns("model M\ninput t: [2, 12]\np = arange(9, -1, -3)\ne = Embedding(10, 3)(p)\n");
+  REQUIRE(stepped.exit == ExitCode::Ok);  // 9, 6, 3, 0
+  CHECK(out_shape(stepped) == "[4, 3]");
+  auto narrowed = check_ns(
+      "model M\ninput t: [2, 12]\np = arange(12)\nv = view(3, 4)(p)\nn = narrow(1, 0, 2)(v)\n"
+      "e = Embedding(10, 3)(n)\n");
+  REQUIRE(narrowed.exit == ExitCode::Ok);
+  CHECK(out_shape(narrowed) == "[3, 2, 3]");
+}
+
+// A GPT-style model reads positions torch.arange(0, t) for an input of t tokens: a sequence
+// longer than block_size is the forward's IndexError (PyTorch 1.13, t = 12, block_size = 8).
+TEST_CASE("Embedding in a .py file: a sequence longer than the position table is an error") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+# input: [2, SEQ] int64
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, vocab_size=100, block_size=8, n_embd=16):
+        super().__init__()
+        self.tok_emb = nn.Embedding(vocab_size, n_embd)
+        self.pos_emb = nn.Embedding(block_size, n_embd)
+        self.head = nn.Linear(n_embd, vocab_size)
+
+    def forward(self, idx):
+        b, t = idx.size()
+        pos = torch.arange(0, t, dtype=DTYPE, device=idx.device).unsqueeze(0)
+        x = self.tok_emb(idx) + self.pos_emb(pos)
+        return self.head(x)
+)";
+  for (const char* dtype : {"torch.long", "torch.int32"}) {
+    CAPTURE(dtype);
+    auto fits = analyze_py(replaced(replaced(model, "SEQ", "8"), "DTYPE", dtype), "gpt.py", "");
+    REQUIRE(fits.exit == ExitCode::Ok);
+    CHECK(out_shape(fits) == "[2, 8, 100]");
+    CHECK(fits.analysis.totals.params == 100 * 16 + 8 * 16 + 16 * 100 + 100);
+    auto longer = analyze_py(replaced(replaced(model, "SEQ", "12"), "DTYPE", dtype), "gpt.py", "");
+    CHECK(longer.exit == ExitCode::ShapeError);
+    const Diagnostic& d = first_error(longer);
+    CHECK(d.message == "index out of range in self");
+    CHECK(d.span.line == 17);
+    CHECK(d.help.find("give it num_embeddings=12 or more") != std::string::npos);
+  }
 }
 
 TEST_CASE("Embedding in a .py file: indices must be int64 or int32, as PyTorch checks them") {
