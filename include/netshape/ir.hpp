@@ -285,6 +285,9 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
+  // The bytes of an element of the output when its type is not float32 (a `.py` tensor of
+  // int64 ids, an int32 arange: 8, 4), for the memory estimate; 0: the estimate's --dtype.
+  uint8_t element_bytes = 0;
   // The inputs read through a copy that changes their memory layout (`.contiguous()`: a
   // contiguous one; `x * 2`, `x.clone()`: a dense one in the input's order of strides).
   struct CopiedInput {
@@ -293,6 +296,9 @@ struct StatementExtras {
     // Which tensor computed from that input with no row it is (1, 2, ...): two statements that
     // read the same one read one tensor (what autograd saves is counted once per tensor).
     uint32_t instance = 0;
+    // The bytes of the copy's elements when a cast made it of a type other than float32
+    // (`tokens.long()`: 8), for the memory estimate; 0: as its input's.
+    uint8_t element_bytes = 0;
   };
   std::vector<CopiedInput> copied_inputs;
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which

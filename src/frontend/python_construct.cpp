@@ -6025,7 +6025,7 @@ class Construct {
     if (t.copy != PyValue::Copy::None) {
       st.extras_for_write().copied_inputs.push_back({static_cast<uint32_t>(st.inputs.size()),
                                                      t.copy == PyValue::Copy::Contiguous,
-                                                     t.instance});
+                                                     t.instance, element_bytes(t.dtype)});
     }
     st.inputs.push_back(t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
@@ -6205,6 +6205,7 @@ class Construct {
     if (st.op == "div" && type_category(type) < 2 && !rounds(st)) type = ElementType::Float32;
     if (st.extras().in_place && !st.inputs.empty())
       type = written_type(PyValue::tensor(st.inputs[0], at), first_input_type_, type, at);
+    if (uint8_t bytes = element_bytes(type)) st.extras_for_write().element_bytes = bytes;
     PyValue out = PyValue::tensor(emit(std::move(st)), at);
     out.dtype = type;
     return out;

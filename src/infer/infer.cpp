@@ -84,6 +84,7 @@ class Analyzer {
   WeightsTable weights_;                   // and weight lists
   ShapeTable shapes_;                      // and output shapes
   RuleMemo memo_;                          // the rules' answers, for layers asking again
+  bool values_written_ = false;            // a write with no row of its own: KnownValues
 
   bool declare_inputs(Analysis& a) {
     const Program& prog = g_.program();
@@ -155,9 +156,16 @@ class Analyzer {
 
   // What is known of the values `node` made (KnownValues): an arange of integers knows them all;
   // a view moves its input's, all of them unless it narrows or selects; argmax makes int64s.
-  KnownValues known_values(const GraphNode& node, const LayerInfo& done) const {
+  KnownValues known_values(const GraphNode& node, const LayerInfo& done) {
     const OpInfo& op = op_info(node.op);
     const std::vector<Arg>& args = node.statement->args;
+    const StatementExtras& extras = node.statement->extras();
+    // A write into a tensor with no row of its own (`pos += 1`, a view of it `q += 1`) changes
+    // values, and a view shares them: from then on no value is taken as known.
+    bool writes_first = extras.in_place && !node.inputs.empty() && node.inputs[0] != kNoId;
+    if (extras.written_in_place.valid() ||
+        (writes_first && tensors_[node.inputs[0]].values.exact_range))
+      values_written_ = true;
     if (op.kind == OpKind::arange) {
       KnownValues v{.int64 = makes_int64(op, args)};
       const Dim& count = (*done.output)[0];  // a batch `B` counts as 1: its values are unknown
@@ -169,11 +177,21 @@ class Analyzer {
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
         node.inputs[0] == kNoId)
       return {};
-    KnownValues v = tensors_[node.inputs[0]].values;
+    KnownValues v = first_input_values(node);
     bool drops = op.family == Family::narrow || op.family == Family::select ||
                  std::any_of(done.output->begin(), done.output->end(),
                              [](const Dim& d) { return !d.symbolic() && d.value == 0; });
     if (drops) v.exact_range = false;
+    return v;
+  }
+
+  // What is known of the values `node` reads as its first input: its tensor's, but none of them
+  // when it reads a copy made with no row (`p % 12`, `p * 2` change them) or after a write.
+  KnownValues first_input_values(const GraphNode& node) const {
+    KnownValues v = tensors_[node.inputs[0]].values;
+    for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs)
+      if (c.input == 0) v.exact_range = false;
+    if (values_written_) v.exact_range = false;
     return v;
   }
 
@@ -411,7 +429,7 @@ class Analyzer {
     ctx.keep_weights = !options_.probe;
     ctx.input_flattened_from = flattened_from;
     if (!node.inputs.empty() && node.inputs[0] != kNoId)
-      ctx.input_values = tensors_[node.inputs[0]].values;
+      ctx.input_values = first_input_values(node);
     bind(ctx, node);
     if (!dim_refs_in_range(node)) return false;
     size_t reported = diags_.count();

@@ -184,7 +184,9 @@ std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
   std::vector<const LayerInfo*> maker(a.tensor_count, nullptr);
   for (const LayerInfo& l : a.layers) {
     maker[l.output_id] = &l;
-    if (l.statement && makes_int64(op_info(l.op), l.statement->args))
+    if (l.statement && l.statement->extras().element_bytes)  // a `.py` tensor's own type
+      bytes[l.output_id] = l.statement->extras().element_bytes;
+    else if (l.statement && makes_int64(op_info(l.op), l.statement->args))
       bytes[l.output_id] = kIndexBytes;
     else if (is_view(l))
       bytes[l.output_id] = bytes[l.input_ids[0]];
@@ -310,13 +312,15 @@ std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
   std::vector<bool> kept(a.tensor_count, false), kept_contiguous(a.tensor_count, false);
   std::set<uint32_t> copies;  // by instance: each copy is one tensor
   Checked extra = 0;
-  auto keep_copy = [&](uint32_t instance, TensorId of) {  // a new tensor of `of`'s size
-    if (copies.insert(instance).second) extra = extra + tensor_bytes[of];
+  auto keep_copy = [&](uint32_t instance, const Checked& bytes) {  // a new tensor
+    if (copies.insert(instance).second) extra = extra + bytes;
   };
   auto keep_input = [&](const LayerInfo& l, size_t i) {
     TensorId t = l.input_ids[i];
     const StatementExtras::CopiedInput* c = copied_input(l, i);
-    if (c && !c->contiguous) return keep_copy(c->instance, t);
+    if (c && c->element_bytes)  // a cast's copy (`tokens.long()`): its own type's bytes
+      return keep_copy(c->instance, elements(a.shape_of(t), o.batch) * int64_t{c->element_bytes});
+    if (c && !c->contiguous) return keep_copy(c->instance, tensor_bytes[t]);
     if (c && tensor_bytes[t].get() != tensor_bytes[root[t]].get()) unknown = true;
     (c ? kept_contiguous : kept)[root[t]] = true;
   };
@@ -339,9 +343,9 @@ std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
     } else if (u.kept == UnrowedSave::Kept::Base) {
       extra = extra + dtype_bytes(o.dtype);
     } else if (u.kept == UnrowedSave::Kept::Result) {
-      keep_copy(u.result_instance, t);
+      keep_copy(u.result_instance, tensor_bytes[t]);
     } else if (u.input_instance != 0) {
-      keep_copy(u.input_instance, t);
+      keep_copy(u.input_instance, tensor_bytes[t]);
     } else {
       kept[root[t]] = true;
     }

@@ -288,3 +288,29 @@ class Net(nn.Module):
   REQUIRE(variable.exit == ExitCode::Ok);
   CHECK(out_shape(variable) == "[4, 10, 6]");
 }
+
+// Positions changed with no row of their own are not taken as the arange's: `pos + 1` and
+// `pos += 1` read 1..8, which a table of 9 rows holds (PyTorch 1.13 accepts both).
+TEST_CASE("Embedding: positions changed after the arange are not checked as the arange's") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+# input: [2, 8] long
+
+
+class Shifted(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pos_emb = nn.Embedding(9, 4)
+
+    def forward(self, idx):
+        pos = torch.arange(0, idx.size(1))
+        SHIFT
+        return self.pos_emb(pos)
+)";
+  for (const char* shift : {"pos = pos + 1", "pos += 1", "pos.add_(1)"}) {
+    CAPTURE(shift);
+    auto m = analyze_py(replaced(model, "SHIFT", shift), "shifted.py", "");
+    CHECK(m.exit == ExitCode::Ok);
+  }
+}

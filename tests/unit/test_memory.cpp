@@ -290,3 +290,67 @@ TEST_CASE("memory: token ids are int64, and an Embedding keeps them for its weig
   REQUIRE(pym);
   CHECK(pym->saved_for_backward_bytes == 96 + 768);
 }
+
+// PyTorch 1.13, measured with saved_tensors_hooks on this model given a float [2, 12] input: it
+// saves the int64 ids the cat made (384 B), the int32 positions `p % 12` made (96 B) and the
+// Linear's input (1536 B). Tensors of integers keep their own type's bytes at any --dtype.
+TEST_CASE("memory: a .py model's casts, cats and aranges of ids count their own types' bytes") {
+  auto m = test::analyze_py(R"(import torch
+import torch.nn as nn
+
+# input: [2, 12]
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 8)
+        self.pos = nn.Embedding(12, 8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, tokens):
+        ids = torch.cat([tokens.long(), tokens.long()], dim=1)
+        p = torch.arange(0, 24, dtype=torch.int32)
+        h = self.emb(ids) + self.pos(p % 12)
+        return self.fc(h)
+)",
+                            "tagger.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 384 + 96 + 1536);
+  // cat1 int64 [2, 24], arange2 int32 [24], then float32 rows
+  CHECK(memory->output_bytes == std::vector<int64_t>{384, 96, 1536, 768, 1536, 768});
+  MemoryOptions half;
+  half.dtype = DType::float16;
+  auto at_half = estimate_model_memory(m.analysis, half);
+  REQUIRE(at_half);
+  CHECK(at_half->saved_for_backward_bytes == 384 + 96 + 768);
+}
+
+// PyTorch 1.13 (saved_tensors_hooks): nn.Embedding(100, 8) reading `tokens.long()` of a float
+// [2, 12] input saves that int64 copy, 192 B, whatever the model's dtype.
+TEST_CASE("memory: a cast's copy an Embedding keeps counts its type's bytes") {
+  auto m = test::analyze_py(R"(import torch.nn as nn
+
+# input: [2, 12]
+
+
+class Bag(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 8)
+
+    def forward(self, tokens):
+        return self.emb(tokens.long())
+)",
+                            "bag.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  for (DType dtype : {DType::float32, DType::float16}) {
+    MemoryOptions o;
+    o.dtype = dtype;
+    auto memory = estimate_model_memory(m.analysis, o);
+    REQUIRE(memory);
+    CHECK(memory->saved_for_backward_bytes == 192);
+  }
+}
