@@ -156,6 +156,11 @@ struct Analysis {
   std::string_view input_name(const LayerInfo& l, size_t k) const {
     return name_of(l.input_ids[k]);
   }
+  // The layer that computed tensor `t`, or null (a model input, a tensor never computed).
+  const LayerInfo* maker_of(TensorId t) const;
+  // `t`, then the tensor it views, and so on back through views (flatten, view, transpose, ...)
+  // to the first tensor no view made: what an Embedding's indices are read from.
+  std::vector<TensorId> view_chain(TensorId t) const;
 };
 
 // Runs inference over the graph: pure, so it may run again on the same graph (the smallest-input

@@ -142,20 +142,11 @@ bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) 
 // token ids a text model is given; every other input uniformly from [-1, 1].
 std::vector<int64_t> index_bounds(const Analysis& a) {
   std::vector<int64_t> bound(a.tensor_count, 0);
-  std::vector<const LayerInfo*> producer(a.tensor_count, nullptr);
-  for (const LayerInfo& l : a.layers)
-    if (l.output_id < a.tensor_count) producer[l.output_id] = &l;
   for (const LayerInfo& l : a.layers) {
     if (op_info(l.op).family != Family::embedding || l.input_ids.empty()) continue;
     int64_t rows = l.attrs->in_channels;
-    for (TensorId t = l.input_ids[0]; t < a.tensor_count;) {
+    for (TensorId t : a.view_chain(l.input_ids[0]))
       bound[t] = bound[t] == 0 ? rows : std::min(bound[t], rows);
-      const LayerInfo* p = producer[t];
-      if (!p || p->input_ids.empty() ||
-          family_info(op_info(p->op).family).layout != LayoutRule::View)
-        break;
-      t = p->input_ids[0];
-    }
   }
   return bound;
 }

@@ -586,6 +586,22 @@ const Shape& Analysis::shape_of(TensorId t) const {
   return l.output ? *l.output : kNone;
 }
 
+const LayerInfo* Analysis::maker_of(TensorId t) const {
+  int32_t source = t < sources.size() ? sources[t] : kNotComputed;
+  if (source >= 0 || source == kNotComputed) return nullptr;
+  return &layers[static_cast<size_t>(-1 - source)];
+}
+
+std::vector<TensorId> Analysis::view_chain(TensorId t) const {
+  std::vector<TensorId> chain{t};
+  // each step goes to an earlier layer's input: the walk ends
+  for (const LayerInfo* l = maker_of(t);
+       l && !l->input_ids.empty() && family_info(op_info(l->op).family).layout == LayoutRule::View;
+       l = maker_of(chain.back()))
+    chain.push_back(l->input_ids[0]);
+  return chain;
+}
+
 std::string_view Analysis::name_of(TensorId t) const {
   int32_t source = t < sources.size() ? sources[t] : kNotComputed;
   if (source == kNotComputed) return "";

@@ -181,9 +181,7 @@ std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
   for (size_t k = 0; k < a.input_ids.size(); ++k)
     if (k < a.input_element_bytes.size() && a.input_element_bytes[k] > 0)
       bytes[a.input_ids[k]] = a.input_element_bytes[k];
-  std::vector<const LayerInfo*> maker(a.tensor_count, nullptr);
   for (const LayerInfo& l : a.layers) {
-    maker[l.output_id] = &l;
     if (l.statement && l.statement->extras().element_bytes)  // a `.py` tensor's own type
       bytes[l.output_id] = l.statement->extras().element_bytes;
     else if (l.statement && makes_int64(op_info(l.op), l.statement->args))
@@ -194,15 +192,9 @@ std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
   // The model language has no dtypes: an input an Embedding reads (through views) is its ids.
   for (const LayerInfo& l : a.layers) {
     if (op_info(l.op).family != Family::embedding || (l.statement && l.statement->python)) continue;
-    std::vector<TensorId> chain;
-    TensorId t = l.input_ids[0];
-    while (maker[t] && is_view(*maker[t])) {
-      chain.push_back(t);
-      t = maker[t]->input_ids[0];
-    }
-    if (maker[t]) continue;  // not a model input: an arange or argmax, already int64
-    bytes[t] = kIndexBytes;
-    for (TensorId v : chain) bytes[v] = kIndexBytes;
+    std::vector<TensorId> chain = a.view_chain(l.input_ids[0]);
+    if (a.maker_of(chain.back())) continue;  // not a model input: an arange or argmax, int64
+    for (TensorId t : chain) bytes[t] = kIndexBytes;
   }
   return bytes;
 }
