@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
@@ -137,16 +138,35 @@ bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) 
          last[l.output_id] == i + 1;
 }
 
+// The inputs of layer `l` whose values its output holds unchanged: a view's or repeat's first
+// input, every input of cat and stack; none for any other layer.
+static std::span<const TensorId> values_moved_from(const LayerInfo& l) {
+  const Family family = op_info(l.op).family;
+  if (l.input_ids.empty()) return {};
+  if (family == Family::cat || family == Family::stack) return l.input_ids;
+  if (family == Family::repeat || family_info(family).layout == LayoutRule::View)
+    return std::span<const TensorId>(l.input_ids).first(1);
+  return {};
+}
+
 // For each tensor: the rows of the smallest Embedding table that reads it as indices, directly
-// or through views (0 when none does). An input read so is drawn as indices below that, the
-// token ids a text model is given; every other input uniformly from [-1, 1].
+// or through layers that move values unchanged (views, repeat, cat, stack); 0 when none does.
+// An input read so is drawn as indices below that, the token ids a text model is given; every
+// other input uniformly from [-1, 1].
 std::vector<int64_t> index_bounds(const Analysis& a) {
   std::vector<int64_t> bound(a.tensor_count, 0);
   for (const LayerInfo& l : a.layers) {
     if (op_info(l.op).family != Family::embedding || l.input_ids.empty()) continue;
     int64_t rows = l.attrs->in_channels;
-    for (TensorId t : a.view_chain(l.input_ids[0]))
-      bound[t] = bound[t] == 0 ? rows : std::min(bound[t], rows);
+    std::vector<TensorId> pending{l.input_ids[0]};  // each step goes to an earlier layer
+    while (!pending.empty()) {
+      TensorId t = pending.back();
+      pending.pop_back();
+      if (t >= a.tensor_count || (bound[t] != 0 && bound[t] <= rows)) continue;  // seen
+      bound[t] = rows;
+      if (const LayerInfo* maker = a.maker_of(t))
+        for (TensorId from : values_moved_from(*maker)) pending.push_back(from);
+    }
   }
   return bound;
 }

@@ -314,3 +314,40 @@ class Shifted(nn.Module):
     CHECK(m.exit == ExitCode::Ok);
   }
 }
+
+// The token ids an Embedding reads through a cat and a repeat of two long inputs: `run` draws
+// both inputs as indices below the smaller table (a float drawn for either was an index error).
+TEST_CASE("Embedding's forward: inputs read through cat, stack and repeat are drawn as indices") {
+  auto m = analyze_py(R"(import torch
+import torch.nn as nn
+
+# input: [2, 6] long
+# input: [2, 6] long
+
+
+class Pair(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.small = nn.Embedding(5, 4)
+        self.large = nn.Embedding(50, 4)
+
+    def forward(self, a, b):
+        both = torch.cat([a, b], dim=1).repeat(1, 2)
+        stacked = torch.stack([a, b])
+        return self.large(both).sum() + self.small(stacked).sum()
+)",
+                      "pair.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions opts;
+  opts.keep_outputs = true;
+  ExecResult r = execute(m.analysis, opts);
+  REQUIRE(r.error.empty());
+  CHECK(r.match);
+  REQUIRE(r.inputs.size() == 2);
+  for (const auto& [name, t] : r.inputs) {
+    CAPTURE(name);
+    bool below_small = true;
+    for (float v : t.data) below_small = below_small && v >= 0 && v < 5 && v == std::floor(v);
+    CHECK(below_small);
+  }
+}
