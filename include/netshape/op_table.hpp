@@ -146,12 +146,10 @@ struct OpInfo {
 const OpInfo& op_info(OpId id);
 std::optional<OpId> find_op(std::string_view name);
 std::vector<std::string> all_op_names();
-// Whether a call of `op` makes int64 values whatever the model's dtype: argmax, argmin, and an
-// arange of ints (start, end and step whole numbers, no dtype= but int64's).
-bool makes_int64(const OpInfo& op, const std::vector<Arg>& args);
-// Whether a call of `op` is an arange whose values are whole numbers: whole bounds, no dtype= or
-// an integer one (int32 as well as int64).
-bool arange_of_integers(const OpInfo& op, const std::vector<Arg>& args);
+// The bytes of an element of what a call of `op` makes when that is integers whatever the
+// model's dtype, else 0: argmax and argmin (int64), an arange of whole numbers (start, end and
+// step ints) with no dtype= (int64) or an integer one (int32: 4).
+int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args);
 // The value written for `param` in a call of `op`: by keyword, or by its position in the op's
 // signature (ops.def); null when the call leaves it out (or gives it after a `*shape`, where no
 // position names it).

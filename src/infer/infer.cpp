@@ -111,7 +111,7 @@ class Analyzer {
       a.inputs.emplace_back(in.name, *s);
       // An input may be token ids (the model language has no dtypes; a `.py` file's reader
       // checks them): whole numbers, none known.
-      tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId, 0, {.int64 = true}};
+      tensors_[g_.inputs[k].tensor] = Tensor{&a.inputs.back().second, kNoId, 0, {.indices = true}};
       a.sources[g_.inputs[k].tensor] = static_cast<int32_t>(k);
       a.input_ids.push_back(g_.inputs[k].tensor);
       a.input_element_bytes.push_back(in.element_bytes);
@@ -167,13 +167,13 @@ class Analyzer {
         (writes_first && tensors_[node.inputs[0]].values.exact_range))
       values_written_ = true;
     if (op.kind == OpKind::arange) {
-      KnownValues v{.int64 = makes_int64(op, args)};
+      int bytes = integer_element_bytes(op, args);
+      KnownValues v{.indices = bytes == 8 || bytes == 4};
       const Dim& count = (*done.output)[0];  // a batch `B` counts as 1: its values are unknown
-      if (arange_of_integers(op, args) && !count.symbolic())
-        arange_range(*done.attrs, count.value, v);
+      if (bytes > 0 && !count.symbolic()) arange_range(*done.attrs, count.value, v);
       return v;
     }
-    if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return {.int64 = true};
+    if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return {.indices = true};
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
         node.inputs[0] == kNoId)
       return {};

@@ -184,8 +184,8 @@ std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
   for (const LayerInfo& l : a.layers) {
     if (l.statement && l.statement->extras().element_bytes)  // a `.py` tensor's own type
       bytes[l.output_id] = l.statement->extras().element_bytes;
-    else if (l.statement && makes_int64(op_info(l.op), l.statement->args))
-      bytes[l.output_id] = kIndexBytes;
+    else if (int b = l.statement ? integer_element_bytes(op_info(l.op), l.statement->args) : 0)
+      bytes[l.output_id] = b;
     else if (is_view(l))
       bytes[l.output_id] = bytes[l.input_ids[0]];
   }

@@ -35,11 +35,11 @@ class InputShapes {
 };
 
 // What inference knows of a tensor's values beyond its shape, for the rule that reads values as
-// indices (Embedding's): whether they are whole numbers PyTorch keeps as int64 (token ids, an
-// arange of ints, an argmax), and, when every value is known, the smallest and the largest (an
-// arange of integers, moved by views that drop none of its values).
+// indices (Embedding's): whether they are whole numbers of a type an index can be, int64 or
+// int32 (token ids, an arange of ints, an argmax), and, when every value is known, the smallest
+// and the largest (an arange of integers, moved by views that drop none of its values).
 struct KnownValues {
-  bool int64 = false;
+  bool indices = false;
   bool exact_range = false;
   int64_t lo = 0, hi = 0;  // with exact_range: every value lies in [lo, hi], and both occur
 };

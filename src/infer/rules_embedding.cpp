@@ -126,9 +126,10 @@ bool infer_embedding(RuleContext& ctx) {
   if (!ctx.is_none("padding_idx") && !padding_row_exists(ctx, *rows)) return false;
   if (!forward_arguments_ok(ctx)) return false;
   // In the model language tensors have no element type: the indices can only be what is
-  // int64 there (a model input, an arange of ints, an argmax), or one of those moved by views. A
+  // int64 or int32 there (a model input, an arange of ints, an argmax), or one of those moved by
+  // views. A
   // `.py` file's dtypes are the Python reader's to check (it tracks them, casts included).
-  if (!ctx.st.python && !ctx.input_values.int64)
+  if (!ctx.st.python && !ctx.input_values.indices)
     return ctx.fail_input_unsupported(
         fmt::format("{} looks up rows by index, and `{}` is not made of indices", ctx.name(),
                     ctx.input_name(0)),

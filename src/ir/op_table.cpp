@@ -155,23 +155,18 @@ static std::string_view written_dtype(const OpInfo& op, const std::vector<Arg>& 
   return name;
 }
 
-bool makes_int64(const OpInfo& op, const std::vector<Arg>& args) {
-  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return true;
-  if (op.kind != OpKind::arange || !whole_bounds(op, args)) return false;
+int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args) {
+  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return 8;
+  if (op.kind != OpKind::arange || !whole_bounds(op, args)) return 0;
   const Value* dtype = written_argument(args, op, "dtype");
-  if (!dtype || dtype->kind == Value::Kind::None) return true;
+  if (!dtype || dtype->kind == Value::Kind::None) return 8;  // an arange of ints is int64
+  constexpr std::pair<const char*, int> kIntegerTypes[] = {
+      {"int64", 8}, {"long", 8}, {"int32", 4}, {"int", 4},  {"int16", 2},
+      {"short", 2}, {"int8", 1}, {"uint8", 1}, {"char", 1}, {"byte", 1}};
   std::string_view name = written_dtype(op, args);
-  return name == "int64" || name == "long";
-}
-
-bool arange_of_integers(const OpInfo& op, const std::vector<Arg>& args) {
-  if (op.kind != OpKind::arange || !whole_bounds(op, args)) return false;
-  const Value* dtype = written_argument(args, op, "dtype");
-  if (!dtype || dtype->kind == Value::Kind::None) return true;
-  std::string_view name = written_dtype(op, args);
-  for (const char* integer : {"int64", "long", "int32", "int", "int16", "short", "int8", "uint8"})
-    if (name == integer) return true;
-  return false;
+  for (const auto& [type, bytes] : kIntegerTypes)
+    if (name == type) return bytes;
+  return 0;
 }
 
 // Every parameter name of every op, and its string in the table (which lives as long as the

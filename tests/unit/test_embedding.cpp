@@ -102,6 +102,14 @@ TEST_CASE("Embedding in the model language reads indices: a model input, an aran
   CHECK(first_error(bad).message == "e looks up rows by index, and `c` is not made of indices");
   auto fractional = check_ns("model M\ninput x: [4]\np = arange(0.5, 4)\ne = Embedding(10, 3)\n");
   CHECK(fractional.exit == ExitCode::UsageOrParse);
+  // an arange of dtype int32 holds indices too (PyTorch's embedding takes Long and Int)
+  auto int32 =
+      check_ns("model M\ninput x: [4]\np = arange(8, dtype=\"int32\")\ne = Embedding(8, 3)\n");
+  REQUIRE(int32.exit == ExitCode::Ok);
+  CHECK(out_shape(int32) == "[8, 3]");
+  auto int16 =
+      check_ns("model M\ninput x: [4]\np = arange(8, dtype=\"int16\")\ne = Embedding(8, 3)\n");
+  CHECK(int16.exit == ExitCode::UsageOrParse);
 }
 
 // Two Embeddings alike on inputs of one shape: the second reads floats (a mean), and is refused

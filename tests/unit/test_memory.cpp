@@ -280,6 +280,15 @@ TEST_CASE("memory: token ids are int64, and an Embedding keeps them for its weig
   auto pm = estimate_model_memory(positions.analysis, {});
   REQUIRE(pm);
   CHECK(pm->output_bytes == std::vector<int64_t>{96, 192});
+  // int32 positions: 4 bytes each, at any --dtype
+  auto int32 = check_ns(
+      "model M\ninput x: [2, 12]\np = arange(12, dtype=\"int32\")\ne = Embedding(12, 4)(p)\n");
+  REQUIRE(int32.exit == ExitCode::Ok);
+  MemoryOptions half;
+  half.dtype = DType::float16;
+  auto im = estimate_model_memory(int32.analysis, half);
+  REQUIRE(im);
+  CHECK(im->output_bytes == std::vector<int64_t>{48, 96});
   // a .py input declared int32 counts 4 bytes an element
   auto py = test::analyze_py(
       "import torch.nn as nn\n# input: [2, 12] int32\nmodel = nn.Sequential(nn.Embedding(100, "
