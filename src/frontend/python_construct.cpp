@@ -6084,9 +6084,14 @@ class Construct {
       return;
     }
     if (!keeps_element_type(st.op)) {
-      unsupported_here(at, fmt::format("`{}` of a {} tensor", st.op, type),
-                       "netshape follows tensors of other dtypes than float32 only through "
-                       "views and cat; cast it with `.float()` first");
+      // F.embedding takes its indices as they are: a cast to float would be PyTorch's error
+      std::string help =
+          st.op == "embedding"
+              ? "netshape reads a lookup as nn.Embedding: make the table a layer, `self.emb = "
+                "nn.Embedding(num_embeddings, embedding_dim)`, and call `self.emb(ids)`"
+              : "netshape follows tensors of other dtypes than float32 only through views and "
+                "cat; where the op takes floats, cast it with `.float()` first";
+      unsupported_here(at, fmt::format("`{}` of a {} tensor", st.op, type), help);
     }
     if (!first && t.dtype != output_type_) {
       unsupported_here(at,

@@ -191,8 +191,25 @@ bool Lowerer::is_model_reference(const Expr& e, const Candidate& model) const {
   return false;
 }
 
-// summary(model, (1, 50, 50)) | summary(model, input_size=(...)) | model(torch.randn(10, 1, 20,
-// 20))
+// Whether the `summary` called as `callee` is torchinfo's, whose input_size holds the batch
+// (`from torchinfo import summary`, `torchinfo.summary`, `import torchinfo as ti` and
+// `ti.summary`); torchsummary's, the one read when no import says, leaves it out.
+bool Lowerer::torchinfo_summary(const std::string& callee) const {
+  size_t dot = callee.rfind('.');
+  std::string prefix = dot == std::string::npos ? "" : callee.substr(0, dot);
+  for (const Stmt& s : module_.body) {
+    if (s.kind != Stmt::Kind::Import) continue;
+    for (size_t i = 0; i < s.names.size(); ++i) {
+      const std::string& bound = s.aliases[i].empty() ? s.names[i] : s.aliases[i];
+      if (prefix.empty() && !s.name.empty() && bound == "summary") return s.name == "torchinfo";
+      if (!prefix.empty() && s.name.empty() && bound == prefix) return s.names[i] == "torchinfo";
+    }
+  }
+  return false;
+}
+
+// summary(model, (1, 50, 50)) | summary(model, input_size=(...), dtypes=[torch.long]) |
+// model(torch.randn(10, 1, 20, 20))
 bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
   for (const Stmt& s : module_.body) {
     if ((s.kind != Stmt::Kind::Expr && s.kind != Stmt::Kind::Assign) || !s.value) continue;
@@ -207,17 +224,26 @@ bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
         (callee.size() > 8 && callee.substr(callee.size() - 8) == ".summary")) {
       if (!is_model_reference(call.items[1], model)) continue;
       const Expr* size = call.items.size() > 2 ? &call.items[2] : nullptr;
+      const Expr* types = nullptr;  // dtypes=[torch.long]: one per input (torchinfo)
       for (size_t i = 1; i < call.items.size(); ++i) {
         if (call.keywords[i - 1] == "input_size") size = &call.items[i];
+        if (call.keywords[i - 1] == "dtypes") types = &call.items[i];
       }
       if (size == nullptr) continue;
+      if (types && (types->kind == Expr::Kind::List || types->kind == Expr::Kind::Tuple)) {
+        for (size_t i = 0; i < types->items.size(); ++i) {
+          std::string dtype = dotted(types->items[i]);
+          if (element_type_named(dtype)) dtypes.emplace_back(i, dtype);
+        }
+      }
+      bool add_batch = !torchinfo_summary(callee);
       std::vector<InputDim> dims;
-      if (dims_from_tuple(*size, true, dims)) {
+      if (dims_from_tuple(*size, add_batch, dims)) {
         shapes.push_back(std::move(dims));
       } else if (size->kind == Expr::Kind::List || size->kind == Expr::Kind::Tuple) {
         for (const Expr& one : size->items) {  // several inputs: [(1, 28, 28), (1, 28, 28)]
           std::vector<InputDim> d;
-          if (dims_from_tuple(one, true, d)) shapes.push_back(std::move(d));
+          if (dims_from_tuple(one, add_batch, d)) shapes.push_back(std::move(d));
         }
       }
     } else if (is_model_reference(call.items[0], model)) {

@@ -359,3 +359,71 @@ class Pair(nn.Module):
     CHECK(below_small);
   }
 }
+
+// torchinfo's summary(model, input_size=(2, 10), dtypes=[torch.long]) gives token ids (it was
+// read as a float input: PyTorch's embedding error, which the real call does not raise).
+TEST_CASE("Embedding: summary's dtypes= gives the input's dtype") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+from torchinfo import summary
+
+model = nn.Sequential(nn.Embedding(30, 6), nn.Flatten(), nn.Linear(60, 2))
+summary(model, input_size=(2, 10)DTYPES)
+)";
+  auto ids = analyze_py(replaced(model, "DTYPES", ", dtypes=[torch.long]"), "s.py", "");
+  REQUIRE(ids.exit == ExitCode::Ok);
+  CHECK(out_shape(ids) == "[2, 2]");
+  CHECK(ids.analysis.totals.params == 30 * 6 + 60 * 2 + 2);
+  auto floats = analyze_py(replaced(model, "DTYPES", ""), "s.py", "");
+  CHECK(floats.exit == ExitCode::ShapeError);
+}
+
+// F.embedding(ids, weight) is not followed: its help says how to write it as nn.Embedding (a
+// cast to float, the general advice, is PyTorch's error for a lookup).
+TEST_CASE("Embedding: F.embedding is refused with the nn.Embedding it can be written as") {
+  auto m = analyze_py(R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# input: [2, 6] long
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(10, 4))
+
+    def forward(self, ids):
+        return F.embedding(ids, self.table)
+)",
+                      "f.py", "");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m).help.find("`self.emb = nn.Embedding(num_embeddings, embedding_dim)`") !=
+        std::string::npos);
+}
+
+// torchinfo's input_size holds the batch ("include batch size in the tuple"); torchsummary's
+// leaves it out. Which one a file calls is read from its imports.
+TEST_CASE("summary(): torchinfo's input_size holds the batch, torchsummary's does not") {
+  const std::string model = R"(import torch.nn as nn
+IMPORT
+
+model = nn.Sequential(nn.Linear(784, 10))
+CALL(model, (1, 784))
+)";
+  struct Case {
+    const char* import;
+    const char* call;
+    const char* shape;
+  };
+  for (const Case& c : {Case{"from torchinfo import summary", "summary", "[1, 10]"},
+                        Case{"import torchinfo", "torchinfo.summary", "[1, 10]"},
+                        Case{"import torchinfo as ti", "ti.summary", "[1, 10]"},
+                        Case{"from torchsummary import summary", "summary", "[B, 1, 10]"},
+                        Case{"import torchsummary", "torchsummary.summary", "[B, 1, 10]"}}) {
+    CAPTURE(c.import);
+    auto m = analyze_py(replaced(replaced(model, "IMPORT", c.import), "CALL", c.call), "s.py", "");
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == c.shape);
+  }
+}
