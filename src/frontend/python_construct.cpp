@@ -6031,6 +6031,21 @@ class Construct {
     st.input_spans.push_back(span.valid() ? span : fallback);
   }
 
+  // A tensor's type as PyTorch's argument checks name it: the legacy tensor type where one
+  // exists in their table ("torch.HalfTensor"), else the backend's ("CPUBFloat16Type").
+  static const char* checked_type_name(ElementType type) {
+    switch (type) {
+      case ElementType::Bool:
+        return "CPUBoolType";
+      case ElementType::BFloat16:
+        return "CPUBFloat16Type";
+      case ElementType::Complex64:
+        return "CPUComplexFloatType";
+      default:
+        return tensor_type_name(type);
+    }
+  }
+
   // Tensor `t` as the next input of `st` as far as dtypes go: a layer with a float32 weight
   // takes only float32 (PyTorch's RuntimeError otherwise); a tensor of another dtype goes only
   // through the ops that move elements (a view, a cat of tensors of its dtype), which keep it
@@ -6044,14 +6059,13 @@ class Construct {
     }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out
       if (t.dtype != ElementType::Int64 && t.dtype != ElementType::Int32) {
-        torch_error(
-            t, at,
-            fmt::format("Expected tensor for argument #1 'indices' to have one of the "
-                        "following scalar types: Long, Int; but got {} instead (while "
-                        "checking arguments for embedding)",
-                        t.dtype == ElementType::Bool ? "CPUBoolType" : tensor_type_name(t.dtype)),
-            "an Embedding looks up integer indices: give the model's input as token ids "
-            "(`# input: [B, 50] long`), or cast with `.long()`");
+        torch_error(t, at,
+                    fmt::format("Expected tensor for argument #1 'indices' to have one of the "
+                                "following scalar types: Long, Int; but got {} instead (while "
+                                "checking arguments for embedding)",
+                                checked_type_name(t.dtype)),
+                    "an Embedding looks up integer indices: give the model's input as token ids "
+                    "(`# input: [B, 50] long`), or cast with `.long()`");
       }
       output_type_ = ElementType::Float32;
       return;

@@ -2,6 +2,7 @@
 // module on tensors of these shapes): shapes, parameters, the constructor's checks, the indices'
 // dtype in a `.py` file and their source in the model language, and the forward pass.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <string>
@@ -214,6 +215,16 @@ class Tagger(nn.Module):
         "Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)");
   auto shorts = analyze_py(replaced(model, "DTYPE", " int16"), "tagger.py", "");
   CHECK(first_error(shorts).message.find("but got torch.ShortTensor instead") != std::string::npos);
+  // PyTorch 1.13 names the types without a legacy tensor type by their backend
+  for (auto [dtype, name] : {std::pair{" bfloat16", "CPUBFloat16Type"},
+                             {" bool", "CPUBoolType"},
+                             {" float16", "torch.HalfTensor"},
+                             {" uint8", "torch.ByteTensor"}}) {
+    CAPTURE(dtype);
+    auto typed = analyze_py(replaced(model, "DTYPE", dtype), "tagger.py", "");
+    CHECK(first_error(typed).message.find(fmt::format("but got {} instead", name)) !=
+          std::string::npos);
+  }
   // a cast in forward makes the indices; prose after the shape is no dtype
   auto cast = analyze_py(replaced(replaced(model, "DTYPE", " (token ids)"), "self.emb(tokens)",
                                   "self.emb(tokens.long())"),
