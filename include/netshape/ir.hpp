@@ -296,8 +296,8 @@ struct StatementExtras {
     // Which tensor computed from that input with no row it is (1, 2, ...): two statements that
     // read the same one read one tensor (what autograd saves is counted once per tensor).
     uint32_t instance = 0;
-    // The bytes of the copy's elements when a cast made it of a type other than float32
-    // (`tokens.long()`: 8), for the memory estimate; 0: as its input's.
+    // The bytes of the copy's elements (its type's: `tokens.long()` 8, `x.half()` 2), for the
+    // memory estimate; 0 for float32, counted at the estimate's --dtype.
     uint8_t element_bytes = 0;
   };
   std::vector<CopiedInput> copied_inputs;

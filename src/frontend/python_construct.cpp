@@ -6059,11 +6059,15 @@ class Construct {
     }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out
       if (t.dtype != ElementType::Int64 && t.dtype != ElementType::Int32) {
+        // with max_norm, F.embedding renormalises the rows it reads first: that call checks
+        const Value* max_norm = written_argument(st.args, op_info(OpId::Embedding), "max_norm");
+        bool renorms = max_norm && max_norm->kind != Value::Kind::None;
         torch_error(t, at,
-                    fmt::format("Expected tensor for argument #1 'indices' to have one of the "
+                    fmt::format("Expected tensor for argument #{} 'indices' to have one of the "
                                 "following scalar types: Long, Int; but got {} instead (while "
-                                "checking arguments for embedding)",
-                                checked_type_name(t.dtype)),
+                                "checking arguments for {})",
+                                renorms ? 2 : 1, checked_type_name(t.dtype),
+                                renorms ? "embedding_renorm_" : "embedding"),
                     "an Embedding looks up integer indices: give the model's input as token ids "
                     "(`# input: [B, 50] long`), or cast with `.long()`");
       }

@@ -191,21 +191,48 @@ bool Lowerer::is_model_reference(const Expr& e, const Candidate& model) const {
   return false;
 }
 
-// Whether the `summary` called as `callee` is torchinfo's, whose input_size holds the batch
-// (`from torchinfo import summary`, `torchinfo.summary`, `import torchinfo as ti` and
-// `ti.summary`); torchsummary's, the one read when no import says, leaves it out.
-bool Lowerer::torchinfo_summary(const std::string& callee) const {
-  size_t dot = callee.rfind('.');
-  std::string prefix = dot == std::string::npos ? "" : callee.substr(0, dot);
-  for (const Stmt& s : module_.body) {
-    if (s.kind != Stmt::Kind::Import) continue;
+// The imports in `body` that bind the `summary` called as `callee` (`summary`, or `m.summary`
+// for a module bound as `m`), in order: whether each binds torchinfo's, and whether it sits in a
+// compound statement (`try:`, `if`), where which one runs is not known.
+static void summary_imports(const std::vector<py::Stmt>& body, const std::string& prefix,
+                            bool nested, std::vector<std::pair<bool, bool>>& found) {
+  for (const py::Stmt& s : body) {
+    if (s.kind == py::Stmt::Kind::ClassDef || s.kind == py::Stmt::Kind::FunctionDef) continue;
+    summary_imports(s.body, prefix, true, found);
+    summary_imports(s.orelse, prefix, true, found);
+    if (s.kind != py::Stmt::Kind::Import) continue;
+    bool from = !s.name.empty();
+    bool info = s.name == "torchinfo" || s.name.starts_with("torchinfo.");
+    bool summary_module = info || s.name == "torchsummary" || s.name.starts_with("torchsummary.");
     for (size_t i = 0; i < s.names.size(); ++i) {
       const std::string& bound = s.aliases[i].empty() ? s.names[i] : s.aliases[i];
-      if (prefix.empty() && !s.name.empty() && bound == "summary") return s.name == "torchinfo";
-      if (!prefix.empty() && s.name.empty() && bound == prefix) return s.names[i] == "torchinfo";
+      if (prefix.empty() && from && (bound == "summary" || (bound == "*" && summary_module)))
+        found.emplace_back(info, nested);
+      if (!prefix.empty() && !from && bound == prefix)
+        found.emplace_back(s.names[i] == "torchinfo", nested);
     }
   }
-  return false;
+}
+
+// Whether the `summary` called as `callee` is torchinfo's, whose input_size holds the batch
+// (`from torchinfo import summary` or `*`, `torchinfo.summary`, `import torchinfo as ti` and
+// `ti.summary`), or torchsummary's, which leaves it out (also read when no import says). The
+// last top-level import decides, as Python rebinds the name; nullopt when imports in a `try:` or
+// an `if` disagree (which runs is not known).
+std::optional<bool> Lowerer::torchinfo_summary(const std::string& callee) const {
+  size_t dot = callee.rfind('.');
+  std::string prefix = dot == std::string::npos ? "" : callee.substr(0, dot);
+  std::vector<std::pair<bool, bool>> found;  // (torchinfo, nested)
+  summary_imports(module_.body, prefix, false, found);
+  if (found.empty()) return false;
+  bool any_nested = false, all_info = true, no_info = true;
+  for (auto [info, nested] : found) {
+    any_nested = any_nested || nested;
+    all_info = all_info && info;
+    no_info = no_info && !info;
+  }
+  if (!any_nested || all_info || no_info) return found.back().first;
+  return std::nullopt;
 }
 
 // summary(model, (1, 50, 50)) | summary(model, input_size=(...), dtypes=[torch.long]) |
@@ -225,9 +252,12 @@ bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
       if (!is_model_reference(call.items[1], model)) continue;
       const Expr* size = call.items.size() > 2 ? &call.items[2] : nullptr;
       const Expr* types = nullptr;  // dtypes=[torch.long]: one per input (torchinfo)
+      bool batch_dim_given = false;
       for (size_t i = 1; i < call.items.size(); ++i) {
         if (call.keywords[i - 1] == "input_size") size = &call.items[i];
         if (call.keywords[i - 1] == "dtypes") types = &call.items[i];
+        if (call.keywords[i - 1] == "batch_dim" && call.items[i].kind != Expr::Kind::None)
+          batch_dim_given = true;
       }
       if (size == nullptr) continue;
       if (types && (types->kind == Expr::Kind::List || types->kind == Expr::Kind::Tuple)) {
@@ -236,7 +266,10 @@ bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
           if (element_type_named(dtype)) dtypes.emplace_back(i, dtype);
         }
       }
-      bool add_batch = !torchinfo_summary(callee);
+      std::optional<bool> torchinfo = torchinfo_summary(callee);
+      if (!torchinfo) continue;  // torchinfo's or torchsummary's: not known
+      // torchinfo adds a batch dim only when told where (batch_dim=0)
+      bool add_batch = !*torchinfo || batch_dim_given;
       std::vector<InputDim> dims;
       if (dims_from_tuple(*size, add_batch, dims)) {
         shapes.push_back(std::move(dims));

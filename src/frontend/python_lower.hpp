@@ -279,7 +279,7 @@ class Lowerer {
   bool attach_input_shapes(const Candidate& model);
   bool shape_from_comments(bool& found);
   bool shape_from_calls(const Candidate& model, bool& found);
-  bool torchinfo_summary(const std::string& callee) const;
+  std::optional<bool> torchinfo_summary(const std::string& callee) const;
   bool is_model_reference(const py::Expr& e, const Candidate& model) const;
   bool dims_from_tuple(const py::Expr& e, bool add_batch, std::vector<InputDim>& dims);
 };

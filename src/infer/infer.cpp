@@ -160,12 +160,9 @@ class Analyzer {
     const OpInfo& op = op_info(node.op);
     const std::vector<Arg>& args = node.statement->args;
     const StatementExtras& extras = node.statement->extras();
-    // A write into a tensor with no row of its own (`pos += 1`, a view of it `q += 1`) changes
-    // values, and a view shares them: from then on no value is taken as known.
-    bool writes_first = extras.in_place && !node.inputs.empty() && node.inputs[0] != kNoId;
-    if (extras.written_in_place.valid() ||
-        (writes_first && tensors_[node.inputs[0]].values.exact_range))
-      values_written_ = true;
+    // An in-place write (`pos += 1`, `pos[10:].masked_fill_(...)`: a slice shares the memory it
+    // slices) changes values netshape does not follow: from then on none is taken as known.
+    if (extras.in_place || extras.written_in_place.valid()) values_written_ = true;
     if (op.kind == OpKind::arange) {
       int bytes = integer_element_bytes(op, args);
       KnownValues v{.indices = bytes == 8 || bytes == 4};
@@ -204,6 +201,7 @@ class Analyzer {
     v.exact_range = true;
     v.lo = static_cast<int64_t>(std::min(a.first, last));
     v.hi = static_cast<int64_t>(std::max(a.first, last));
+    v.step = count > 1 ? static_cast<int64_t>(std::abs(a.step)) : 1;
   }
 
   // The last layer's index when it flattens (reshapes) its first input.

@@ -184,6 +184,8 @@ std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
   for (const LayerInfo& l : a.layers) {
     if (l.statement && l.statement->extras().element_bytes)  // a `.py` tensor's own type
       bytes[l.output_id] = l.statement->extras().element_bytes;
+    else if (l.statement && l.statement->python)  // its reader gave any type but float32
+      bytes[l.output_id] = is_view(l) ? bytes[l.input_ids[0]] : e;
     else if (int b = l.statement ? integer_element_bytes(op_info(l.op), l.statement->args) : 0)
       bytes[l.output_id] = b;
     else if (is_view(l))
@@ -310,9 +312,10 @@ std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
   auto keep_input = [&](const LayerInfo& l, size_t i) {
     TensorId t = l.input_ids[i];
     const StatementExtras::CopiedInput* c = copied_input(l, i);
-    if (c && c->element_bytes)  // a cast's copy (`tokens.long()`): its own type's bytes
-      return keep_copy(c->instance, elements(a.shape_of(t), o.batch) * int64_t{c->element_bytes});
-    if (c && !c->contiguous) return keep_copy(c->instance, tensor_bytes[t]);
+    if (c && !c->contiguous) {  // a new tensor of the copy's type (`tokens.long()`: int64)
+      int64_t bytes = c->element_bytes ? c->element_bytes : dtype_bytes(o.dtype);
+      return keep_copy(c->instance, elements(a.shape_of(t), o.batch) * bytes);
+    }
     if (c && tensor_bytes[t].get() != tensor_bytes[root[t]].get()) unknown = true;
     (c ? kept_contiguous : kept)[root[t]] = true;
   };

@@ -41,7 +41,8 @@ class InputShapes {
 struct KnownValues {
   bool indices = false;
   bool exact_range = false;
-  int64_t lo = 0, hi = 0;  // with exact_range: every value lies in [lo, hi], and both occur
+  // with exact_range: the values are lo, lo + step, ..., hi (in some order, some repeated)
+  int64_t lo = 0, hi = 0, step = 1;
 };
 
 // How a value is named in messages: "an int", "a float", "a tuple", ...

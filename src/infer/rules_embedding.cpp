@@ -32,29 +32,46 @@ std::optional<int64_t> table_dim(RuleContext& ctx, std::string_view param) {
   return std::nullopt;
 }
 
-// nn.Embedding.__init__'s first check: padding_idx compared with 0 and num_embeddings (an
-// assertion). A float or bool passes it.
-bool padding_in_table(RuleContext& ctx, int64_t rows) {
-  const Value& v = ctx.value("padding_idx");
-  bool outside = false;
-  if (v.kind == Value::Kind::Int || v.kind == Value::Kind::Bool) {
-    int64_t pad = v.kind == Value::Kind::Int ? v.i : v.b;
-    outside = (pad > 0 && pad >= rows) || (pad < 0 && (rows <= 0 || pad < -rows));
-  } else if (v.kind == Value::Kind::Float) {  // NaN compares false both ways: it passes
-    auto table = static_cast<double>(rows);   // -table is exact, even for INT64_MIN
-    outside = (v.f > 0 && v.f >= table) || (v.f < 0 && v.f < -table);
-  } else {
+// nn.Embedding.__init__'s first check, before the weight is made: `padding_idx < num_embeddings`
+// when it is positive, `padding_idx >= -num_embeddings` when negative (an assertion), in Python's
+// arithmetic: a float or bool passes as its number, a string is a TypeError.
+bool padding_in_table(RuleContext& ctx) {
+  const Value& pad = ctx.value("padding_idx");
+  const Value& rows = ctx.value("num_embeddings");
+  auto number = [](const Value& v) -> std::optional<double> {
+    if (v.kind == Value::Kind::Int) return static_cast<double>(v.i);
+    if (v.kind == Value::Kind::Bool) return v.b ? 1.0 : 0.0;
+    if (v.kind == Value::Kind::Float) return v.f;
+    return std::nullopt;
+  };
+  std::optional<double> p = number(pad), n = number(rows);
+  if (!p)
     return ctx.fail_at(
         "padding_idx",
-        fmt::format("'>' not supported between instances of '{}' and 'int'", python_type(v)),
+        fmt::format("'>' not supported between instances of '{}' and 'int'", python_type(pad)),
         "write padding_idx=<integer> (the row of the padding token), or leave it out");
+  if (*p == 0 || std::isnan(*p)) return true;  // compared with 0 only
+  if (!n)
+    return ctx.fail_at("num_embeddings",
+                       *p > 0
+                           ? fmt::format("'<' not supported between instances of '{}' and '{}'",
+                                         python_type(pad), python_type(rows))
+                           : fmt::format("bad operand type for unary -: '{}'", python_type(rows)),
+                       "write num_embeddings=<integer>, the number of rows of the table");
+  bool outside;
+  if (pad.kind != Value::Kind::Float && rows.kind == Value::Kind::Int) {  // exact, in int64
+    int64_t index = pad.kind == Value::Kind::Int ? pad.i : pad.b;
+    outside = index > 0 ? index >= rows.i : (rows.i <= 0 || index < -rows.i);
+  } else {
+    outside = *p > 0 ? *p >= *n : *p < -*n;
   }
-  if (outside)
-    return ctx.fail_at("padding_idx", "Padding_idx must be within num_embeddings",
-                       rows > 0 ? fmt::format("use a padding_idx in [{}, {})", -rows, rows)
-                                : std::string("a table of no rows has no padding row: leave "
-                                              "padding_idx out"));
-  return true;
+  if (!outside) return true;
+  std::string help = "use a padding_idx in [-num_embeddings, num_embeddings)";
+  if (rows.kind == Value::Kind::Int && rows.i > 0)
+    help = fmt::format("use a padding_idx in [{}, {})", -rows.i, rows.i);
+  else if (rows.kind == Value::Kind::Int)
+    help = "a table of no rows has no padding row: leave padding_idx out";
+  return ctx.fail_at("padding_idx", "Padding_idx must be within num_embeddings", help);
 }
 
 // After the weight is made, its padding row is zeroed: `weight[padding_idx]`, which only an int
@@ -103,6 +120,38 @@ bool forward_arguments_ok(RuleContext& ctx) {
   return true;
 }
 
+// Indices known to the last (an arange, `torch.arange(T)` of positions): one outside the table
+// is the forward's error, whatever the data. With max_norm the renorm step reads the rows first,
+// the distinct indices in increasing order, and `select` refuses the first beyond the table (a
+// negative one down to -rows selects from the end); then the lookup refuses any negative one.
+bool indices_in_table(RuleContext& ctx, int64_t rows, int64_t dim) {
+  const KnownValues& ids = ctx.input_values;
+  if (!ids.exact_range || (ids.lo >= 0 && ids.hi < rows)) return true;
+  int64_t first_beyond = ids.hi;  // the smallest index >= rows: lo + k * step
+  if (ids.hi >= rows && ids.lo < rows) {
+    // lo < rows <= hi, so rows - lo is positive and the quotient fits below hi
+    int64_t steps = (rows - ids.lo + ids.step - 1) / ids.step;
+    first_beyond = ids.lo + steps * ids.step;
+  }
+  std::string help = ids.hi >= rows
+                         ? fmt::format(
+                               "{} reads index {}, and its table has rows 0 to {}: give it "
+                               "num_embeddings={} or more, or read fewer positions",
+                               ctx.name(), ids.hi, rows - 1, ids.hi + 1)
+                         : fmt::format(
+                               "{} reads index {}: the indices of a table are 0 to {}, "
+                               "start the positions at 0",
+                               ctx.name(), ids.lo, rows - 1);
+  if (!ctx.is_none("max_norm") && (ids.lo < -rows || ids.hi >= rows)) {
+    int64_t bad = ids.lo < -rows ? ids.lo : first_beyond;
+    return ctx.fail_input(
+        fmt::format("select(): index {} out of range for tensor of size [{}, {}] at dimension 0",
+                    bad, rows, dim),
+        help);
+  }
+  return ctx.fail_input("index out of range in self", help);
+}
+
 }  // namespace
 
 // Embedding(num_embeddings, embedding_dim, padding_idx=None, ...)
@@ -110,10 +159,7 @@ bool forward_arguments_ok(RuleContext& ctx) {
 bool infer_embedding(RuleContext& ctx) {
   // nn.Embedding.__init__: padding_idx is checked first, then the weight is made and its
   // padding row zeroed.
-  const Value& written_rows = ctx.value("num_embeddings");
-  if (written_rows.kind == Value::Kind::Int && !ctx.is_none("padding_idx") &&
-      !padding_in_table(ctx, written_rows.i))
-    return false;
+  if (!ctx.is_none("padding_idx") && !padding_in_table(ctx)) return false;
   auto rows = table_dim(ctx, "num_embeddings");
   auto dim = rows ? table_dim(ctx, "embedding_dim") : std::nullopt;
   if (!dim) return false;
@@ -143,15 +189,7 @@ bool infer_embedding(RuleContext& ctx) {
     return ctx.fail_at("num_embeddings",
                        "index_select(): self indexing axis dim should be positive",
                        "an Embedding needs at least one row: num_embeddings >= 1");
-  // Indices known to the last (an arange, `torch.arange(T)` of positions): one outside the table
-  // is the forward's error, whatever the data.
-  const KnownValues& ids = ctx.input_values;
-  if (ids.exact_range && (ids.lo < 0 || ids.hi >= *rows))
-    return ctx.fail_input(
-        "index out of range in self",
-        fmt::format("{} reads index {}, and its table has rows 0 to {}: give it num_embeddings={} "
-                    "or more, or read fewer positions",
-                    ctx.name(), ids.lo < 0 ? ids.lo : ids.hi, *rows - 1, ids.hi + 1));
+  if (!indices_in_table(ctx, *rows, *dim)) return false;
   Shape s = x;
   s.push_back(fixed(*dim));
   ctx.set_output(s);

@@ -61,6 +61,15 @@ const LayerCase kCases[] = {
      "'>' not supported between instances of 'str' and 'int'"},
     {"input x: [2, 5]", "e = Embedding(-1, 3, padding_idx=0.0)", "error", 0, 0,
      "Trying to create tensor with negative dimension -1: [-1, 3]"},
+    // padding_idx is compared before the table is made, whatever num_embeddings' type
+    {"input x: [2, 5]", "e = Embedding(10.0, 3, padding_idx=20)", "error", 0, 0,
+     "Padding_idx must be within num_embeddings"},
+    {"input x: [2, 5]", "e = Embedding(10.0, 3, padding_idx=\"a\")", "error", 0, 0,
+     "'>' not supported between instances of 'str' and 'int'"},
+    {"input x: [2, 5]", "e = Embedding(\"a\", 3, padding_idx=1)", "error", 0, 0,
+     "'<' not supported between instances of 'int' and 'str'"},
+    {"input x: [2, 5]", "e = Embedding(\"a\", 3, padding_idx=-1)", "error", 0, 0,
+     "bad operand type for unary -: 'str'"},
     // the forward's calls take exactly their types: embedding_renorm_ first, when max_norm is set
     {"input x: [2, 5]", "e = Embedding(10, 3, padding_idx=True)", "error", 0, 0,
      "embedding(): argument 'padding_idx' (position 3) must be int, not bool"},
@@ -427,14 +436,82 @@ CALL(model, (1, 784))
     const char* call;
     const char* shape;
   };
-  for (const Case& c : {Case{"from torchinfo import summary", "summary", "[1, 10]"},
-                        Case{"import torchinfo", "torchinfo.summary", "[1, 10]"},
-                        Case{"import torchinfo as ti", "ti.summary", "[1, 10]"},
-                        Case{"from torchsummary import summary", "summary", "[B, 1, 10]"},
-                        Case{"import torchsummary", "torchsummary.summary", "[B, 1, 10]"}}) {
+  for (const Case& c :
+       {Case{"from torchinfo import summary", "summary", "[1, 10]"},
+        Case{"import torchinfo", "torchinfo.summary", "[1, 10]"},
+        Case{"import torchinfo as ti", "ti.summary", "[1, 10]"},
+        Case{"from torchsummary import summary", "summary", "[B, 1, 10]"},
+        Case{"import torchsummary", "torchsummary.summary", "[B, 1, 10]"},
+        Case{"from torchinfo.torchinfo import summary", "summary", "[1, 10]"},
+        Case{"from torchinfo import *", "summary", "[1, 10]"},
+        Case{"try:\n    from torchinfo import summary\nexcept ImportError:\n    pass", "summary",
+             "[1, 10]"},
+        // Python rebinds the name: the last import decides
+        Case{"from torchinfo import summary\nfrom torchsummary import summary", "summary",
+             "[B, 1, 10]"}}) {
     CAPTURE(c.import);
     auto m = analyze_py(replaced(replaced(model, "IMPORT", c.import), "CALL", c.call), "s.py", "");
     REQUIRE(m.exit == ExitCode::Ok);
     CHECK(out_shape(m) == c.shape);
   }
+  // which runs is not known: no shape is taken from the call (netshape asks for one)
+  auto either = analyze_py(
+      replaced(replaced(model, "IMPORT",
+                        "try:\n    from torchinfo import summary\nexcept ImportError:\n    from "
+                        "torchsummary import summary"),
+               "CALL", "summary"),
+      "s.py", "");
+  CHECK(either.exit != ExitCode::Ok);
+  CHECK(first_error(either).message == "the shape of input 'x' is not given");
+}
+
+// A slice shares the memory it slices: a write into `pos[10:]` changes pos (PyTorch 1.13 runs
+// this model: pos becomes 0..9 then two small ids). The write is not followed, so pos's values
+// are no longer taken as the arange's.
+TEST_CASE("Embedding: a write through a slice of the positions drops what is known of them") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+# input: [2, 12] long
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+
+    def forward(self, idx):
+        pos = torch.arange(12)
+        v = pos[10:]
+        WRITE
+        return self.emb(pos)
+)";
+  for (const char* write : {"v -= idx[0, :2] + 10", "v.masked_fill_(v > 9, 0)"}) {
+    CAPTURE(write);
+    auto m = analyze_py(replaced(model, "WRITE", write), "m.py", "");
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == "[12, 4]");
+  }
+}
+
+// PyTorch 1.13 with max_norm: a float input is refused by the renorm step's check first.
+TEST_CASE("Embedding in a .py file: float indices with max_norm are embedding_renorm_'s error") {
+  auto m = analyze_py(R"(import torch.nn as nn
+
+# input: [2, 6]
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4, max_norm=1.0)
+
+    def forward(self, x):
+        return self.emb(x)
+)",
+                      "m.py", "");
+  CHECK(first_error(m).message ==
+        "Expected tensor for argument #2 'indices' to have one of the following scalar types: "
+        "Long, Int; but got torch.FloatTensor instead (while checking arguments for "
+        "embedding_renorm_)");
 }

@@ -363,3 +363,30 @@ class Bag(nn.Module):
     CHECK(memory->saved_for_backward_bytes == 192);
   }
 }
+
+// PyTorch 1.13 (saved_tensors_hooks): a Linear reading `tokens.float()` of long ids [2, 12]
+// keeps that float32 copy, 96 B (not the ids' 8 bytes an element); a .py arange of dtype
+// float32 is 4 bytes an element (its dtype= is not the estimate's to read).
+TEST_CASE("memory: a cast to float32 and a float arange count float32's bytes") {
+  auto m = test::analyze_py(R"(import torch
+import torch.nn as nn
+
+# input: [2, 12] long
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 3)
+
+    def forward(self, tokens):
+        r = torch.arange(0, 12, dtype=torch.float32)
+        return self.fc(tokens.float()) + self.fc(r)
+)",
+                            "m.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->output_bytes.front() == 12 * 4);  // the arange
+  CHECK(memory->saved_for_backward_bytes == 96 + 48);
+}
