@@ -127,9 +127,9 @@ bool forward_arguments_ok(RuleContext& ctx) {
 bool indices_in_table(RuleContext& ctx, int64_t rows, int64_t dim) {
   const KnownValues& ids = ctx.input_values;
   if (!ids.exact_range || (ids.lo >= 0 && ids.hi < rows)) return true;
-  int64_t first_beyond = ids.hi;  // the smallest index >= rows: lo + k * step
-  if (ids.hi >= rows && ids.lo < rows) {
-    // lo < rows <= hi, so rows - lo is positive and the quotient fits below hi
+  int64_t first_beyond = ids.lo;  // with hi >= rows: the smallest index >= rows, lo + k * step
+  if (ids.lo < rows) {
+    // below 2^53 (KnownValues): rows - lo + step cannot overflow
     int64_t steps = (rows - ids.lo + ids.step - 1) / ids.step;
     first_beyond = ids.lo + steps * ids.step;
   }
@@ -171,10 +171,9 @@ bool infer_embedding(RuleContext& ctx) {
                          "sizes are at least 0");
   if (!ctx.is_none("padding_idx") && !padding_row_exists(ctx, *rows)) return false;
   if (!forward_arguments_ok(ctx)) return false;
-  // In the model language tensors have no element type: the indices can only be what is
-  // int64 or int32 there (a model input, an arange of ints, an argmax), or one of those moved by
-  // views. A
-  // `.py` file's dtypes are the Python reader's to check (it tracks them, casts included).
+  // In the model language tensors have no element type: the indices can only be what is int64
+  // or int32 there (a model input, an arange of ints, an argmax), or one of those moved by views.
+  // A `.py` file's dtypes are the Python reader's to check (it tracks them, casts included).
   if (!ctx.st.python && !ctx.input_values.indices)
     return ctx.fail_input_unsupported(
         fmt::format("{} looks up rows by index, and `{}` is not made of indices", ctx.name(),

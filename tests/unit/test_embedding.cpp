@@ -146,6 +146,27 @@ TEST_CASE("Embedding: positions from an arange beyond the table are PyTorch's In
   auto negative =
       check_ns("model M\ninput t: [2, 12]\np = arange(-1, 5)\ne = Embedding(10, 3)(p)\n");
   CHECK(first_error(negative).message == "index out of range in self");
+  CHECK(first_error(negative).help ==
+        "e reads index -1: the indices of a table are 0 to 9, start the positions at 0");
+  // with max_norm, the renorm step's select refuses the first index beyond the table in
+  // increasing order (PyTorch 1.13: 10 of arange(12), 12 of arange(0, 14, 3), -11 of
+  // arange(-11, 3), 12 of arange(12, 15) and of arange(14, 11, -1)); -1 it selects
+  const char* select_12 =
+      "select(): index 12 out of range for tensor of size [10, 3] at dimension 0";
+  for (auto [range, message] :
+       {std::pair{"12",
+                  "select(): index 10 out of range for tensor of size [10, 3] at dimension 0"},
+        {"0, 14, 3", select_12},
+        {"-11, 3", "select(): index -11 out of range for tensor of size [10, 3] at dimension 0"},
+        {"12, 15", select_12},
+        {"14, 11, -1", select_12},
+        {"-1, 5", "index out of range in self"}}) {
+    CAPTURE(range);
+    auto renormed = check_ns(fmt::format(
+        "model M\ninput t: [2, 12]\np = arange({})\ne = Embedding(10, 3, max_norm=1.0)(p)\n",
+        range));
+    CHECK(first_error(renormed).message == message);
+  }
   auto stepped =
       check_ns("model M\ninput t: [2, 12]\np = arange(9, -1, -3)\ne = Embedding(10, 3)(p)\n");
   REQUIRE(stepped.exit == ExitCode::Ok);  // 9, 6, 3, 0
