@@ -150,6 +150,8 @@ std::vector<std::string> all_op_names();
 // model's dtype, else 0: argmax and argmin (int64), an arange of whole numbers (start, end and
 // step ints) with no dtype= (int64) or an integer one (int32: 4).
 int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args);
+// The bytes of an element of the integer dtype named (`"int32"`, `"torch.long"`), else 0.
+int integer_dtype_bytes(std::string_view dtype);
 // The value written for `param` in a call of `op`: by keyword, or by its position in the op's
 // signature (ops.def); null when the call leaves it out (or gives it after a `*shape`, where no
 // position names it).

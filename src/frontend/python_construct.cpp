@@ -5554,6 +5554,7 @@ class Construct {
       unsupported_here(call.span, "`" + op + "(...)` without a tensor argument",
                        "netshape follows tensors computed from forward's inputs");
     }
+    if (made && op == "arange") integer_bounds(args, made_type(op, args));
     if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
     return emitted(std::move(st), call.span);
   }
@@ -6279,6 +6280,17 @@ class Construct {
     for (const char* k : {"dtype", "device", "layout", "requires_grad", "pin_memory"})
       if (keyword == k) return true;
     return false;
+  }
+
+  // PyTorch truncates torch.arange's fractional bounds for an integer dtype, yet counts some
+  // dtypes' elements from the untruncated ones (arange(-0.5, 7.5) is 7 int64s, 8 int32s): a
+  // fractional bound with an integer dtype is refused, not guessed.
+  static void integer_bounds(const Args& args, std::optional<ElementType> type) {
+    if (!type || type_category(*type) > 1) return;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.values[i].is(Value::Kind::Float) && !is_factory_keyword("arange", args.keywords[i]))
+        unsupported_here(args.spans[i], "torch.arange with a fractional bound and an integer dtype",
+                         "write whole-number bounds: `torch.arange(0, 8, dtype=torch.long)`");
   }
 
   // The type of torch.arange / zeros / ones / rand(n) ... made in forward: its dtype=, else

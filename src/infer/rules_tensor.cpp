@@ -834,6 +834,17 @@ static bool infer_arange(RuleContext& ctx) {
                          "e.g. arange(0, 10, 2)");
     return true;
   };
+  // PyTorch truncates fractional bounds for an integer dtype, yet counts some dtypes' elements
+  // from the untruncated ones (arange(-0.5, 7.5) is 7 int64s, 8 int32s): not followed.
+  const Value& dtype = ctx.value("dtype");
+  if (dtype.kind == Value::Kind::String && integer_dtype_bytes(dtype.s.str()) > 0)
+    for (const char* bound : {"start", "end", "step"})
+      if (ctx.value(bound).kind == Value::Kind::Float)
+        return ctx.fail_unsupported(
+            bound,
+            "netshape does not follow arange() with a fractional bound "
+            "and an integer dtype",
+            "write whole-number bounds, e.g. arange(0, 8, dtype=\"int64\")");
   double start = 0, end = 0, step = 1;
   if (!number("start", start) || !number("step", step)) return false;
   if (ctx.is_none("end")) {

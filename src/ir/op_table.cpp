@@ -155,18 +155,22 @@ static std::string_view written_dtype(const OpInfo& op, const std::vector<Arg>& 
   return name;
 }
 
+int integer_dtype_bytes(std::string_view dtype) {
+  if (dtype.starts_with("torch.")) dtype.remove_prefix(6);
+  constexpr std::pair<const char*, int> kIntegerTypes[] = {
+      {"int64", 8}, {"long", 8}, {"int32", 4}, {"int", 4},  {"int16", 2},
+      {"short", 2}, {"int8", 1}, {"uint8", 1}, {"char", 1}, {"byte", 1}};
+  for (const auto& [type, bytes] : kIntegerTypes)
+    if (dtype == type) return bytes;
+  return 0;
+}
+
 int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args) {
   if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return 8;
   if (op.kind != OpKind::arange || !whole_bounds(op, args)) return 0;
   const Value* dtype = written_argument(args, op, "dtype");
   if (!dtype || dtype->kind == Value::Kind::None) return 8;  // an arange of ints is int64
-  constexpr std::pair<const char*, int> kIntegerTypes[] = {
-      {"int64", 8}, {"long", 8}, {"int32", 4}, {"int", 4},  {"int16", 2},
-      {"short", 2}, {"int8", 1}, {"uint8", 1}, {"char", 1}, {"byte", 1}};
-  std::string_view name = written_dtype(op, args);
-  for (const auto& [type, bytes] : kIntegerTypes)
-    if (name == type) return bytes;
-  return 0;
+  return integer_dtype_bytes(written_dtype(op, args));
 }
 
 // Every parameter name of every op, and its string in the table (which lives as long as the

@@ -153,7 +153,8 @@ TEST_CASE("Embedding: positions from an arange beyond the table are PyTorch's In
   // arange(-11, 3), 12 of arange(12, 15) and of arange(14, 11, -1)); -1 it selects
   const char* select_12 =
       "select(): index 12 out of range for tensor of size [10, 3] at dimension 0";
-  for (auto [range, message] :
+  // (pairs, not structured bindings: clang 14's CAPTURE lambda cannot capture those)
+  for (std::pair<const char*, const char*> c :
        {std::pair{"12",
                   "select(): index 10 out of range for tensor of size [10, 3] at dimension 0"},
         {"0, 14, 3", select_12},
@@ -161,11 +162,12 @@ TEST_CASE("Embedding: positions from an arange beyond the table are PyTorch's In
         {"12, 15", select_12},
         {"14, 11, -1", select_12},
         {"-1, 5", "index out of range in self"}}) {
+    const char* range = c.first;
     CAPTURE(range);
     auto renormed = check_ns(fmt::format(
         "model M\ninput t: [2, 12]\np = arange({})\ne = Embedding(10, 3, max_norm=1.0)(p)\n",
         range));
-    CHECK(first_error(renormed).message == message);
+    CHECK(first_error(renormed).message == std::string(c.second));
   }
   auto stepped =
       check_ns("model M\ninput t: [2, 12]\np = arange(9, -1, -3)\ne = Embedding(10, 3)(p)\n");
@@ -246,13 +248,14 @@ class Tagger(nn.Module):
   auto shorts = analyze_py(replaced(model, "DTYPE", " int16"), "tagger.py", "");
   CHECK(first_error(shorts).message.find("but got torch.ShortTensor instead") != std::string::npos);
   // PyTorch 1.13 names the types without a legacy tensor type by their backend
-  for (auto [dtype, name] : {std::pair{" bfloat16", "CPUBFloat16Type"},
-                             {" bool", "CPUBoolType"},
-                             {" float16", "torch.HalfTensor"},
-                             {" uint8", "torch.ByteTensor"}}) {
+  for (std::pair<const char*, const char*> c : {std::pair{" bfloat16", "CPUBFloat16Type"},
+                                                {" bool", "CPUBoolType"},
+                                                {" float16", "torch.HalfTensor"},
+                                                {" uint8", "torch.ByteTensor"}}) {
+    const char* dtype = c.first;
     CAPTURE(dtype);
     auto typed = analyze_py(replaced(model, "DTYPE", dtype), "tagger.py", "");
-    CHECK(first_error(typed).message.find(fmt::format("but got {} instead", name)) !=
+    CHECK(first_error(typed).message.find(fmt::format("but got {} instead", c.second)) !=
           std::string::npos);
   }
   // a cast in forward makes the indices; prose after the shape is no dtype
@@ -393,10 +396,12 @@ class Pair(nn.Module):
   REQUIRE(r.error.empty());
   CHECK(r.match);
   REQUIRE(r.inputs.size() == 2);
-  for (const auto& [name, t] : r.inputs) {
+  for (const auto& input : r.inputs) {
+    const std::string& name = input.first;
     CAPTURE(name);
     bool below_small = true;
-    for (float v : t.data) below_small = below_small && v >= 0 && v < 5 && v == std::floor(v);
+    for (float v : input.second.data)
+      below_small = below_small && v >= 0 && v < 5 && v == std::floor(v);
     CHECK(below_small);
   }
 }
@@ -535,4 +540,30 @@ class M(nn.Module):
         "Expected tensor for argument #2 'indices' to have one of the following scalar types: "
         "Long, Int; but got torch.FloatTensor instead (while checking arguments for "
         "embedding_renorm_)");
+}
+
+// torch.arange(-0.5, 7.5, dtype=torch.long) is 7 elements in PyTorch 1.13, dtype=torch.int32 8:
+// a fractional bound with an integer dtype is refused in forward; without a dtype it is float32.
+TEST_CASE("python: torch.arange with fractional bounds and an integer dtype is refused") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+# input: [2, 8]
+
+
+class M(nn.Module):
+    def forward(self, x):
+        return torch.arange(-0.5, 7.5DTYPE)
+)";
+  for (const char* dtype : {", dtype=torch.long", ", dtype=torch.int32"}) {
+    CAPTURE(dtype);
+    auto m = analyze_py(replaced(model, "DTYPE", dtype), "m.py", "");
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).message ==
+          "unsupported Python construct: torch.arange with a fractional "
+          "bound and an integer dtype");
+  }
+  auto floats = analyze_py(replaced(model, "DTYPE", ""), "m.py", "");
+  REQUIRE(floats.exit == ExitCode::Ok);
+  CHECK(out_shape(floats) == "[8]");
 }

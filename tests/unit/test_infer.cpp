@@ -730,6 +730,13 @@ TEST_CASE("made tensors, extremes and arange: PyTorch's shapes and messages") {
   CHECK(out_shape(check_ns("input x: [2, 3]\narange(10)\n")) == "[10]");
   CHECK(out_shape(check_ns("input x: [2, 3]\narange(0.5, 3, 0.75)\n")) == "[4]");
   CHECK(out_shape(check_ns("input x: [2, 3]\narange(10, 0, -3)\n")) == "[4]");
+  // PyTorch 1.13: arange(-0.5, 7.5, dtype=torch.int64) has 7 elements, as int32 8: a
+  // fractional bound with an integer dtype is refused, not guessed
+  auto fractional = check_ns("input x: [2, 3]\narange(-0.5, 7.5, dtype=\"int64\")\n");
+  CHECK(fractional.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(fractional).message ==
+        "netshape does not follow arange() with a fractional bound and an integer dtype");
+  CHECK(out_shape(check_ns("input x: [2, 3]\narange(-0.5, 7.5, dtype=\"float32\")\n")) == "[8]");
   CHECK(error_of("input x: [2, 3]\narange(0, 10, 0)\n") == "step must be nonzero");
   CHECK(error_of("input x: [2, 3]\narange(10, 0, 1)\n") ==
         "upper bound and larger bound inconsistent with step sign");
