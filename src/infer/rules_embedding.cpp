@@ -128,8 +128,8 @@ bool indices_in_table(RuleContext& ctx, int64_t rows, int64_t dim) {
   const KnownValues& ids = ctx.input_values;
   if (!ids.exact_range || (ids.lo >= 0 && ids.hi < rows)) return true;
   int64_t first_beyond = ids.lo;  // with hi >= rows: the smallest index >= rows, lo + k * step
-  if (ids.lo < rows) {
-    // below 2^53 (KnownValues): rows - lo + step cannot overflow
+  if (ids.hi >= rows && ids.lo < rows) {
+    // lo < rows <= hi < 2^53 (KnownValues): rows - lo + step cannot overflow
     int64_t steps = (rows - ids.lo + ids.step - 1) / ids.step;
     first_beyond = ids.lo + steps * ids.step;
   }
