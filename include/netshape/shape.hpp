@@ -46,6 +46,10 @@ std::string to_x_string(const Shape& s);  // "32x24x24" (PyTorch's error style)
 // when its first dim is symbolic; none below rank 3.
 size_t spatial_axis_count(const Shape& input);
 
+// PyTorch's broadcasting of two shapes (infer_size), from the last dim; nullopt with PyTorch's
+// message in `error` for the last pair of dims that do not broadcast.
+std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error);
+
 // 1234567 -> "1,234,567"
 std::string with_commas(int64_t v);
 

@@ -25,6 +25,7 @@
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
 #include "netshape/shape_rules.hpp"
+#include "python_made_sizes.hpp"
 #include "python_value.hpp"
 
 namespace netshape::pylower {
@@ -39,6 +40,8 @@ namespace {
 struct PyError {
   Diagnostic d;
   bool fatal = false;
+  // PyTorch's own error for a tensor op (raise_torch): certain, not a limit of netshape's.
+  bool torch_raises = false;
 };
 
 [[noreturn]] void raise(Span at, std::string message, std::string help = {}) {
@@ -55,6 +58,16 @@ struct PyError {
   d.message = std::move(message);
   d.help = std::move(help);
   throw PyError{std::move(d), true};
+}
+
+// An error PyTorch raises for a tensor op, with its message: the construction stops there even
+// where the value is never used (guarded).
+[[noreturn]] void raise_torch(Span at, std::string message, std::string help = {}) {
+  Diagnostic d;
+  d.span = at;
+  d.message = std::move(message);
+  d.help = std::move(help);
+  throw PyError{std::move(d), false, true};
 }
 
 [[noreturn]] void unsupported_here(Span at, const std::string& what, std::string help = {}) {
@@ -1145,7 +1158,9 @@ class Construct {
       return v;
     } catch (const PyError& e) {
       whole_line_call_ = saved;
-      if (e.fatal) throw;
+      // What PyTorch certainly raises (a tensor op's error) stops the construction at this line,
+      // even when the value is never used.
+      if (e.fatal || (e.torch_raises && !forward_)) throw;
       PyValue v = failed(e.d);
       v.may_hold_weights = may_build_weights(value);
       return v;
@@ -1588,6 +1603,12 @@ class Construct {
         return tensor_attribute(obj, e);
       case PyValue::Kind::Values:
         return values_attribute(obj, e);
+      case PyValue::Kind::Made:
+        if (name == "shape") return made_shape(obj, e.span);
+        if (name == "ndim") return data_int(static_cast<int64_t>(obj.items.size()), e.span);
+        if (name == "dtype") return PyValue::builtin(element_type_name(obj.dtype));
+        if (name == "data" && obj.name != "parameter") return obj;
+        break;
       case PyValue::Kind::Tuple:  // a named tuple's field (max_min)
         for (size_t i = 0; i < obj.keywords.size() && i < obj.items.size(); ++i)
           if (obj.keywords[i] == name) return obj.items[i];
@@ -3037,6 +3058,7 @@ class Construct {
       return self;
     if (self.kind == PyValue::Kind::Made && !forward_) {
       if (std::optional<PyValue> made = made_method(self, name, args, at)) return *made;
+      if (std::optional<PyValue> made = made_call(self, name, args, at)) return *made;
     }
     if (self.kind == PyValue::Kind::List) {
       PyList& l = *self.list;
@@ -3668,6 +3690,12 @@ class Construct {
       std::optional<DType> d = dtype_argument(&args.values[0], at);
       return with_values(at, [&] { return value_cast(t, *d); });
     }
+    if (!forward_ && (name == "unsqueeze" || name == "transpose" || name == "permute" ||
+                      name == "t" || name == "expand" || name == "flatten" ||
+                      (made_elementwise_name(name) && !value_fn(name)))) {
+      if (std::optional<PyValue> made = made_call(values_as_made(self, at), name, args, at))
+        return *made;
+    }
     Args with_self = args;
     with_self.values.insert(with_self.values.begin(), self);
     with_self.keywords.insert(with_self.keywords.begin(), "");
@@ -3707,6 +3735,9 @@ class Construct {
   // t[i] (a 0-dim tensor) and t[a:b].
   PyValue values_subscript(const PyValue& obj, const PyValue& index, Span at) {
     const ValueTensor& t = *obj.values;
+    bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
+    if (!forward_ && (several || index.is_none() || is_ellipsis(index)))  // `position[:, None]`
+      return made_subscript(values_as_made(obj, at), index, at);
     if (t.scalar) raise(at, "invalid index of a 0-dim tensor");
     if (index.kind == PyValue::Kind::Tuple && index.name == "slice") {
       PyList positions = make_range_items(t.size(), index, at);
@@ -3749,11 +3780,419 @@ class Construct {
     return truthy(python_number(t, 0, at), at);
   }
 
+  // ---- tensors made in __init__, followed by their sizes (python_made_sizes.hpp) ----
+  // A sinusoidal position table: `position = torch.arange(n).unsqueeze(1)`, `torch.sin(position *
+  // div_term)` written into `pe[:, 0::2]`. Their sizes and dtype are followed and checked as
+  // PyTorch checks them; their values are not (forward reads one it computed as `empty`).
+
+  template <typename Fn>
+  static auto refused_at(Span at, Fn&& fn) {
+    try {
+      return fn();
+    } catch (const ValueTensorError& e) {
+      raise_torch(at, e.message, e.help);
+    }
+  }
+
+  // A dim of a tensor made in __init__, wrapped; PyTorch's error out of range.
+  static int64_t made_dim(int64_t dim, int64_t rank, Span at) {
+    std::optional<int64_t> w = wrap_dim(dim, rank);
+    if (!w) raise_torch(at, dim_out_of_range(std::to_string(dim), rank));
+    return *w;
+  }
+
+  static Sizes sizes_of(const PyValue& made) {
+    Sizes s;
+    for (const PyValue& d : made.items) s.push_back(d.data.i);
+    return s;
+  }
+
+  PyValue made_of(const Sizes& sizes, ElementType dtype, Span at, bool strided = false) {
+    PyValue t;
+    t.kind = PyValue::Kind::Made;
+    t.strided = strided;
+    t.name = "empty";
+    t.made = next_made_++;
+    t.data.span = at;
+    t.dtype = dtype;
+    for (int64_t s : sizes) t.items.push_back(data_int(s, at));
+    return t;
+  }
+
+  static ElementType element_type_of_dtype(DType d) {
+    switch (d) {
+      case DType::Bool:
+        return ElementType::Bool;
+      case DType::Int32:
+        return ElementType::Int32;
+      case DType::Int64:
+        return ElementType::Int64;
+      default:
+        return ElementType::Float32;
+    }
+  }
+
+  // A tensor of values as one followed by its sizes only: for an op whose values netshape does
+  // not compute (sin, unsqueeze), which loses the values but never a size.
+  PyValue values_as_made(const PyValue& v, Span at) {
+    const ValueTensor& t = *v.values;
+    return made_of(t.scalar ? Sizes{} : Sizes{static_cast<int64_t>(t.size())},
+                   element_type_of_dtype(t.dtype), at);
+  }
+
+  // An operand of an elementwise op with a tensor made in __init__: its sizes, and what its dtype
+  // is to PyTorch's promotion (a Python number is `wrapped`: only its kind counts).
+  struct MadeOperand {
+    Sizes sizes;
+    ElementType type = ElementType::Float32;
+    bool zero_dim = false;
+    bool wrapped = false;
+  };
+  MadeOperand made_operand(const PyValue& v, const std::string& op, Span at) {
+    if (v.kind == PyValue::Kind::Made) return {sizes_of(v), v.dtype, v.items.empty(), false};
+    if (v.kind == PyValue::Kind::Values) {
+      const ValueTensor& t = *v.values;
+      return {t.scalar ? Sizes{} : Sizes{static_cast<int64_t>(t.size())},
+              element_type_of_dtype(t.dtype), t.scalar, t.wrapped};
+    }
+    if (v.is(Value::Kind::DimRef)) return made_operand(resolved(v, at), op, at);
+    if (v.is(Value::Kind::Bool)) return {{}, ElementType::Bool, true, true};
+    if (v.is(Value::Kind::Int)) return {{}, ElementType::Int64, true, true};
+    if (v.is(Value::Kind::Float)) return {{}, ElementType::Float32, true, true};
+    unsupported_here(at,
+                     "operator `" + op + "` between a tensor made in __init__ and " + describe(v));
+  }
+
+  // PyTorch's promotion of one type into another (promoteTypes): the higher category's type,
+  // the wider one within a category.
+  static ElementType promoted_type(ElementType a, ElementType b) {
+    if (type_category(a) != type_category(b)) return type_category(a) > type_category(b) ? a : b;
+    return wider(a, b);
+  }
+
+  // at::result_type of two operands: dimensioned tensors over 0-dim ones over Python numbers; a
+  // lower priority changes the type only from a higher category (c10's combine_categories).
+  static ElementType result_type(const MadeOperand& a, const MadeOperand& b) {
+    std::optional<ElementType> dim, zero, wrapped;
+    for (const MadeOperand* o : {&a, &b}) {
+      std::optional<ElementType>& slot = o->wrapped ? wrapped : o->zero_dim ? zero : dim;
+      slot = slot ? promoted_type(*slot, o->type) : o->type;
+    }
+    auto combine = [](std::optional<ElementType> higher, std::optional<ElementType> lower) {
+      if (!higher) return lower;
+      if (!lower || type_category(*higher) >= type_category(*lower)) return higher;
+      return std::optional<ElementType>(promoted_type(*higher, *lower));
+    };
+    return *combine(dim, combine(zero, wrapped));
+  }
+
+  // `a op b` where either is a tensor made in __init__: the broadcast sizes, PyTorch's dtype.
+  PyValue made_binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    std::optional<ValueOp> o = value_op(op);
+    if (!o) unsupported_here(at, "operator `" + op + "` on a tensor made in __init__");
+    MadeOperand x = made_operand(a, op, at), y = made_operand(b, op, at);
+    Sizes sizes = refused_at(at, [&] { return broadcast_sizes(x.sizes, y.sizes); });
+    ElementType type = result_type(x, y);
+    bool strided = a.strided || b.strided;  // the result is laid out as its operands
+    bool comparison = *o == ValueOp::Eq || *o == ValueOp::Ne || *o == ValueOp::Lt ||
+                      *o == ValueOp::Le || *o == ValueOp::Gt || *o == ValueOp::Ge;
+    if (comparison) {
+      type = ElementType::Bool;
+    } else if (type == ElementType::Bool) {
+      unsupported_here(at, "arithmetic on bool tensors", "cast with `.float()` first");
+    } else if (*o == ValueOp::Div && !is_floating(type)) {
+      type = ElementType::Float32;  // true division gives the default float type
+    }
+    return made_of(sizes, type, at, strided);
+  }
+
+  // Elementwise functions of a tensor made in __init__ (`torch.sin(t)`, `t.exp()`): its sizes; a
+  // float type (float32 from an integer one) for those that compute in floats.
+  std::optional<PyValue> made_elementwise(const std::string& fn, const PyValue& t, Span at) {
+    static const std::set<std::string> kSameType = {"abs",    "neg",       "negative", "round",
+                                                    "floor",  "ceil",      "trunc",    "clone",
+                                                    "detach", "contiguous"};
+    ElementType type = t.dtype;
+    if (made_elementwise_name(fn)) {
+      if (!is_floating(type)) type = ElementType::Float32;
+    } else if (kSameType.count(fn)) {
+      if (type == ElementType::Bool && (fn == "neg" || fn == "negative"))
+        raise_torch(at,
+                    "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                    "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+      if (type == ElementType::Bool && fn == "abs")
+        unsupported_here(at, "abs() of a bool tensor", "cast it with `.int()` first");
+    } else {
+      return std::nullopt;
+    }
+    return made_of(sizes_of(t), type, at, t.strided && fn != "contiguous");
+  }
+
+  // The index of t[...] as basic-indexing items; nullopt for another kind of index.
+  std::vector<IndexItem> index_items(const PyValue& index, Span at) {
+    bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
+    std::vector<IndexItem> items;
+    for (const PyValue& i : several ? index.items : PyList{index}) {
+      IndexItem item;
+      if (is_ellipsis(i)) {
+        item.kind = IndexItem::Kind::Ellipsis;
+      } else if (i.is_none()) {
+        item.kind = IndexItem::Kind::NewAxis;
+      } else if (i.kind == PyValue::Kind::Tuple && i.name == "slice") {
+        item.kind = IndexItem::Kind::Slice;
+        auto bound = [&](const PyValue& b) {
+          return b.is_none() ? std::nullopt : std::optional<int64_t>(int_of(b, at));
+        };
+        item.start = bound(i.items[0]);
+        item.stop = bound(i.items[1]);
+        item.step = bound(i.items[2]);
+      } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::DimRef)) {
+        item.index = int_of(i, at);
+      } else {
+        unsupported_here(at, "indexing a tensor made in __init__ with " + describe(i),
+                         "netshape follows basic indexing there: integers, slices, None and ...");
+      }
+      items.push_back(item);
+    }
+    return items;
+  }
+
+  PyValue made_subscript(const PyValue& t, const PyValue& index, Span at) {
+    std::vector<IndexItem> items = index_items(index, at);
+    Sizes sizes = refused_at(at, [&] { return indexed_sizes(sizes_of(t), items); });
+    return made_of(sizes, t.dtype, at, t.strided || !contiguous_after_index(sizes_of(t), items));
+  }
+
+  // `t[...] = value` into a tensor made in __init__: the value must fit the place (PyTorch's
+  // copy_); the tensor keeps its sizes and type.
+  void made_set_item(const PyValue& t, const PyValue& index, const PyValue& v, Span at) {
+    if (is_failed(v)) rethrow(v);
+    std::vector<IndexItem> items = index_items(index, at);
+    Sizes target = refused_at(at, [&] { return indexed_sizes(sizes_of(t), items); });
+    MadeOperand value = made_operand(v, "=", at);
+    refused_at(at, [&] {
+      check_copy_into(target, value.sizes, tensor_type_name(value.type));
+      return 0;
+    });
+  }
+
+  // t.<name>(args) of a tensor made in __init__ that netshape follows by sizes: elementwise
+  // functions, casts, unsqueeze, transpose, permute; nullopt for another method.
+  std::optional<PyValue> made_call(const PyValue& t, const std::string& name, const Args& args,
+                                   Span at) {
+    if (auto out = made_elementwise(name, t, at)) return out;
+    if (name == "requires_grad_") return t;
+    static const std::pair<const char*, ElementType> kCasts[] = {
+        {"float", ElementType::Float32}, {"double", ElementType::Float64},
+        {"half", ElementType::Float16},  {"long", ElementType::Int64},
+        {"int", ElementType::Int32},     {"bool", ElementType::Bool}};
+    for (const auto& [method, type] : kCasts)
+      if (name == method) return made_of(sizes_of(t), type, at, t.strided);
+    if (name == "to" && !args.values.empty()) {
+      std::optional<ElementType> type = element_type_of(args.values[0]);
+      if (!type) return std::nullopt;  // .to(device): not a cast netshape follows here
+      return made_of(sizes_of(t), *type, at, t.strided);
+    }
+    Sizes sizes = sizes_of(t);
+    int64_t rank = static_cast<int64_t>(sizes.size());
+    if (name == "unsqueeze") {
+      int64_t dim = made_dim(int_of(nth(args, 0, at), at), rank + 1, at);
+      sizes.insert(sizes.begin() + dim, 1);
+      return made_of(sizes, t.dtype, at, t.strided);
+    }
+    if (name == "expand") return made_expand(t, args, at);
+    if (name == "flatten") {
+      const PyValue* start = argument(args, 0, "start_dim");
+      const PyValue* end = argument(args, 1, "end_dim");
+      if (rank == 0) return made_of({1}, t.dtype, at, t.strided);
+      int64_t from = made_dim(start ? int_of(*start, at) : 0, rank, at);
+      int64_t to = made_dim(end ? int_of(*end, at) : -1, rank, at);
+      if (from > to)
+        raise_torch(at, "flatten() has invalid args: start_dim cannot come after end_dim");
+      Checked merged = 1;
+      for (int64_t k = from; k <= to; ++k) merged = merged * sizes[static_cast<size_t>(k)];
+      if (!merged.ok()) raise(at, "integer overflow in the sizes of flatten");
+      Sizes out(sizes.begin(), sizes.begin() + from);
+      out.push_back(*merged.get());
+      out.insert(out.end(), sizes.begin() + to + 1, sizes.end());
+      return made_of(out, t.dtype, at, t.strided);
+    }
+    if (name == "transpose" || name == "swapaxes" || name == "t") {
+      if (name == "t" && rank > 2)
+        raise_torch(
+            at, fmt::format("t() expects a tensor with <= 2 dimensions, but self is {}D", rank));
+      int64_t a = name == "t" ? 0 : made_dim(int_of(nth(args, 0, at), at), rank, at);
+      int64_t b = name == "t" ? std::max<int64_t>(rank - 1, 0)
+                              : made_dim(int_of(nth(args, 1, at), at), rank, at);
+      std::vector<int64_t> order;
+      for (int64_t k = 0; k < rank; ++k) order.push_back(k);
+      if (rank > 0) std::swap(order[static_cast<size_t>(a)], order[static_cast<size_t>(b)]);
+      if (rank > 0) std::swap(sizes[static_cast<size_t>(a)], sizes[static_cast<size_t>(b)]);
+      return made_of(sizes, t.dtype, at,
+                     t.strided || !contiguous_after_permute(sizes_of(t), order));
+    }
+    if (name == "permute") {
+      PyList dims = args.values.size() == 1 && (args.values[0].kind == PyValue::Kind::Tuple ||
+                                                args.values[0].kind == PyValue::Kind::List)
+                        ? iterate(args.values[0], at)
+                        : args.values;
+      if (static_cast<int64_t>(dims.size()) != rank)
+        raise_torch(at,
+                    fmt::format("permute(sparse_coo): number of dimensions in the tensor input "
+                                "does not match the length of the desired ordering of dimensions "
+                                "i.e. input.dim() = {} is not equal to len(dims) = {}",
+                                rank, dims.size()));
+      Sizes out;
+      std::vector<int64_t> order;
+      std::set<int64_t> seen;
+      for (const PyValue& d : dims) {
+        int64_t k = made_dim(int_of(d, at), rank, at);
+        if (!seen.insert(k).second) raise_torch(at, "permute(): duplicate dims are not allowed.");
+        out.push_back(sizes[static_cast<size_t>(k)]);
+        order.push_back(k);
+      }
+      return made_of(out, t.dtype, at, t.strided || !contiguous_after_permute(sizes, order));
+    }
+    if (name == "size" || name == "dim") {
+      if (name == "dim") return data_int(rank, at);
+      if (args.values.empty()) return made_shape(t, at);
+      return data_int(sizes[static_cast<size_t>(made_dim(int_of(args.values[0], at), rank, at))],
+                      at);
+    }
+    return std::nullopt;
+  }
+
+  // t.expand(sizes): a view; contiguous while no dim grows (a new leading 1, or -1).
+  PyValue made_expand(const PyValue& t, const Args& args, Span at) {
+    PyList given = args.values.size() == 1 && (args.values[0].kind == PyValue::Kind::Tuple ||
+                                               args.values[0].kind == PyValue::Kind::List)
+                       ? iterate(args.values[0], at)
+                       : args.values;
+    Sizes target;
+    for (const PyValue& v : given) target.push_back(int_of(v, at));
+    Sizes before = sizes_of(t);
+    Sizes out =
+        refused_at(at, [&] { return expanded_sizes(before, target, tensor_type_name(t.dtype)); });
+    Checked before_count = 1, after_count = 1;
+    for (int64_t d : before) before_count = before_count * d;
+    for (int64_t d : out) after_count = after_count * d;
+    bool grows = !before_count.ok() || !after_count.ok() || before_count.get() != after_count.get();
+    return made_of(out, t.dtype, at, t.strided || grows);
+  }
+
+  PyValue made_shape(const PyValue& t, Span at) {
+    PyList dims;
+    for (int64_t s : sizes_of(t)) dims.push_back(data_int(s, at));
+    return make_tuple(std::move(dims));
+  }
+
+  // torch.<fn>(...) in __init__ with a tensor made there, or with a tensor of values where the
+  // function is one netshape follows by sizes only (torch.sin, torch.unsqueeze, torch.outer);
+  // nullopt for any other call.
+  std::optional<PyValue> made_function(const std::string& n, Args& args, Span at) {
+    if (forward_ || n.rfind("torch.", 0) != 0 || args.values.empty()) return std::nullopt;
+    std::string fn = n.substr(6);
+    auto is_made = [](const PyValue& v) { return v.kind == PyValue::Kind::Made; };
+    bool made = std::any_of(args.values.begin(), args.values.end(), is_made);
+    if ((fn == "cat" || fn == "concat" || fn == "stack") &&
+        (args.values[0].kind == PyValue::Kind::List ||
+         args.values[0].kind == PyValue::Kind::Tuple)) {
+      PyList items = iterate(args.values[0], at);
+      made = std::any_of(items.begin(), items.end(), is_made);
+    }
+    bool by_sizes = fn == "outer" || fn == "ger" || fn == "unsqueeze" || fn == "transpose" ||
+                    fn == "permute" || fn == "t" || (made_elementwise_name(fn) && !value_fn(fn));
+    if (!made && !(by_sizes && has_values(args))) return std::nullopt;
+    auto as_made = [&](const PyValue& v) {
+      return v.kind == PyValue::Kind::Values ? values_as_made(v, at) : v;
+    };
+    if (fn == "outer" || fn == "ger") {
+      MadeOperand a = made_operand(as_made(nth(args, 0, at)), fn, at);
+      MadeOperand b = made_operand(as_made(nth(args, 1, at)), fn, at);
+      if (a.sizes.size() != 1 || b.sizes.size() != 1)
+        raise_torch(
+            at,
+            a.sizes.size() != 1
+                ? fmt::format("outer: Expected 1-D argument self, but got {}-D", a.sizes.size())
+                : fmt::format("outer: Expected 1-D argument vec2, but got {}-D", b.sizes.size()));
+      return made_of({a.sizes[0], b.sizes[0]}, result_type(a, b), at);
+    }
+    if (fn == "cat" || fn == "concat" || fn == "stack") return made_join(fn, args, at);
+    if (auto o = value_op(fn); o && args.values.size() == 2 && args.keywords[1].empty())
+      return made_binary(fn, args.values[0], args.values[1], at);
+    const PyValue& first = nth(args, 0, at);
+    if (first.kind != PyValue::Kind::Made && first.kind != PyValue::Kind::Values)
+      return std::nullopt;
+    return made_call(as_made(first), fn, args.without_first(), at);
+  }
+
+  // torch.cat / torch.stack of tensors made in __init__ (`torch.cat([angles.sin(),
+  // angles.cos()], dim=-1)`): PyTorch's checks, its promotion of the items' types.
+  PyValue made_join(const std::string& fn, const Args& args, Span at) {
+    PyList items = iterate(nth(args, 0, at), at);
+    if (items.empty()) raise_torch(at, "torch." + fn + "(): expected a non-empty list of Tensors");
+    std::vector<MadeOperand> parts;
+    for (const PyValue& v : items) {
+      if (v.kind != PyValue::Kind::Made && v.kind != PyValue::Kind::Values)
+        unsupported_here(at, "torch." + fn + "() of " + describe(v) + " in __init__");
+      parts.push_back(
+          made_operand(v.kind == PyValue::Kind::Values ? values_as_made(v, at) : v, fn, at));
+    }
+    const PyValue* dim_arg = argument(args, 1, "dim");
+    int64_t dim = dim_arg ? int_of(*dim_arg, at) : 0;
+    const Sizes& first = parts[0].sizes;
+    int64_t rank = static_cast<int64_t>(first.size());
+    ElementType type = parts[0].type;
+    for (const MadeOperand& p : parts) type = promoted_type(type, p.type);
+    if (fn == "stack") {
+      size_t d = static_cast<size_t>(made_dim(dim, rank + 1, at));
+      for (size_t i = 1; i < parts.size(); ++i)
+        if (parts[i].sizes != first)
+          raise_torch(
+              at, fmt::format("stack expects each tensor to be equal size, but got [{}] at entry "
+                              "0 and [{}] at entry {}",
+                              fmt::join(first, ", "), fmt::join(parts[i].sizes, ", "), i));
+      Sizes out = first;
+      out.insert(out.begin() + static_cast<std::ptrdiff_t>(d), static_cast<int64_t>(parts.size()));
+      return made_of(out, type, at);
+    }
+    if (rank == 0)
+      raise_torch(at, "zero-dimensional tensor (at position 0) cannot be concatenated");
+    size_t d = static_cast<size_t>(made_dim(dim, rank, at));
+    Sizes out = first;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      const Sizes& s = parts[i].sizes;
+      if (s.size() != first.size())
+        raise_torch(at, fmt::format("Tensors must have same number of dimensions: got {} and {}",
+                                    first.size(), s.size()));
+      for (size_t k = 0; k < s.size(); ++k)
+        if (k != d && s[k] != first[k])
+          raise_torch(at,
+                      fmt::format("Sizes of tensors must match except in dimension {}. Expected "
+                                  "size {} but got size {} for tensor number {} in the list.",
+                                  d, first[k], s[k], i));
+      std::optional<int64_t> sum = (Checked(out[d]) + s[d]).get();
+      if (!sum) raise(at, "integer overflow in the sizes of torch." + fn);
+      out[d] = *sum;
+    }
+    return made_of(out, type, at);
+  }
+
+  static bool made_elementwise_name(const std::string& fn) {
+    static const std::set<std::string> kNames = {
+        "sin",  "cos",   "tan",   "tanh",  "sigmoid", "exp",  "exp2",      "expm1", "log",
+        "log2", "log10", "log1p", "sqrt",  "rsqrt",   "erf",  "asin",      "acos",  "atan",
+        "sinh", "cosh",  "asinh", "acosh", "atanh",   "erfc", "reciprocal"};
+    return kNames.count(fn) != 0;
+  }
+
   // ---- operators ----
 
   PyValue unary(const Expr& e, const PyValue& v) {
     if (e.text == "not") return data_bool(!truthy(v, e.span), e.span);
     if (v.kind == PyValue::Kind::Tensor) return tensor_unary(e.text, v, e.span);
+    if (v.kind == PyValue::Kind::Made && !forward_ && (e.text == "-" || e.text == "+"))
+      return e.text == "+" ? v : *made_elementwise("neg", v, e.span);
     if (v.kind == PyValue::Kind::Values && (e.text == "-" || e.text == "+")) {
       if (e.text == "+") return v;
       return with_values(e.span, [&] { return value_unary(ValueFn::Neg, *v.values); });
@@ -3806,12 +4245,8 @@ class Construct {
       if (a.kind != PyValue::Kind::Made && b.kind != PyValue::Kind::Made)
         return values_binary(op, a, b, at);
     }
-    if (a.kind == PyValue::Kind::Made || b.kind == PyValue::Kind::Made) {
-      const PyValue& made = a.kind == PyValue::Kind::Made ? a : b;
-      const PyValue& other = a.kind == PyValue::Kind::Made ? b : a;
-      if (other.is(Value::Kind::Int) || other.is(Value::Kind::Float)) return made;
-      unsupported_here(at, "operator `" + op + "` on a tensor made in __init__");
-    }
+    if (a.kind == PyValue::Kind::Made || b.kind == PyValue::Kind::Made)
+      return made_binary(op, a, b, at);
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return binary(op, resolved(a, at), resolved(b, at), at);
     bool sequences =
@@ -3909,6 +4344,9 @@ class Construct {
       PyValue right = eval(e.items[i + 1], f);
       if (e.ops.size() == 1 && is_tensor_comparison(e.ops[i], left, right))
         return comparison_mask(left.kind == PyValue::Kind::Tensor ? left : right, e.span);
+      bool made = left.kind == PyValue::Kind::Made || right.kind == PyValue::Kind::Made;
+      if (made && e.ops.size() == 1 && value_op(e.ops[i]))  // a mask, by its sizes
+        return made_binary(e.ops[i], left, right, e.span);
       bool values = left.kind == PyValue::Kind::Values || right.kind == PyValue::Kind::Values;
       if (values && value_op(e.ops[i])) {
         // Elementwise, a bool tensor; a chain goes on as Python's `and` of the links would.
@@ -4326,6 +4764,7 @@ class Construct {
       return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
     if (obj.kind == PyValue::Kind::Values) return values_subscript(obj, index, at);
+    if (obj.kind == PyValue::Kind::Made) return made_subscript(obj, index, at);
     if (obj.kind == PyValue::Kind::Module && index.is(Value::Kind::String)) {  // nn.ModuleDict
       for (auto& child : obj.module->children)
         if (child.index == index.data.s) return child_module(obj, child.def, child.index);
@@ -4372,6 +4811,7 @@ class Construct {
 
   void set_item(const PyValue& obj, const PyValue& index, const PyValue& v, Span at) {
     if (obj.kind == PyValue::Kind::Dict) return dict_set(*obj.dict, index, v);
+    if (obj.kind == PyValue::Kind::Made) return made_set_item(obj, index, v, at);
     if (obj.kind == PyValue::Kind::List) {
       (*obj.list)[index_of(int_of(index, at), obj.list->size(), at)] = v;
       return;
@@ -4778,6 +5218,12 @@ class Construct {
 
   // A tensor made in __init__, read in forward as `self.<path>`: one statement, at its first read.
   PyValue materialize(const PyValue& made, const std::string& path, Span at) {
+    if (made.strided)
+      unsupported_here(
+          at,
+          "reading a tensor made in __init__ that is not contiguous there (transposed, "
+          "sliced or expanded): its memory layout is not followed",
+          "make it contiguous where it is made: `.contiguous()`");
     std::string out;
     if (auto it = materialized_.find(made.made); it != materialized_.end()) {
       out = it->second;
@@ -5829,6 +6275,9 @@ class Construct {
       return t;
     }
     if (name != "view" && name != "reshape") return std::nullopt;
+    if (name == "view" && made.strided)
+      unsupported_here(at, "view() of a tensor made in __init__ that is not contiguous there",
+                       "use .reshape(), or .contiguous() first");
     std::vector<int64_t> sizes;
     for (const PyValue& v :
          args.values.size() == 1 && (args.values[0].kind == PyValue::Kind::Tuple ||
@@ -5908,6 +6357,7 @@ class Construct {
   }
 
   std::optional<PyValue> torch_function(const std::string& n, Args& args, const Expr& call) {
+    if (auto v = made_function(n, args, call.span)) return v;
     if (auto v = values_function(n, args, call)) return v;
     if (!forward_) {
       if (auto made = made_tensor(n, args, call.span)) return made;

@@ -249,14 +249,24 @@ ValueTensor ValueTensor::of_bool(bool v, bool wrapped) {
   return t;
 }
 
+DType binary_dtype(ValueOp op, DTypeOf a, DTypeOf b) {
+  ValueTensor ta, tb;  // no elements: result_dtype reads only the dtypes and kinds
+  ta.dtype = a.dtype, ta.scalar = a.scalar, ta.wrapped = a.wrapped;
+  tb.dtype = b.dtype, tb.scalar = b.scalar, tb.wrapped = b.wrapped;
+  if (is_comparison(op)) return DType::Bool;
+  // True division promotes integers to the default float dtype.
+  DType out = op == ValueOp::Div ? DType::Float32 : result_dtype(ta, tb);
+  if (out == DType::Bool)
+    refuse("arithmetic on bool tensors", "netshape computes with int and float tensors");
+  return out;
+}
+
 ValueTensor value_binary(ValueOp op, const ValueTensor& a, const ValueTensor& b) {
   DType common = result_dtype(a, b);
   size_t n = broadcast_size(a, b);
   if (is_comparison(op)) return compared(op, a, b, common, n);
-  // True division promotes integers to the default float dtype.
-  DType out_dtype = op == ValueOp::Div ? DType::Float32 : common;
-  if (out_dtype == DType::Bool)
-    refuse("arithmetic on bool tensors", "netshape computes with int and float tensors");
+  DType out_dtype =
+      binary_dtype(op, {a.dtype, a.scalar, a.wrapped}, {b.dtype, b.scalar, b.wrapped});
   ValueTensor out = shaped(out_dtype, a.scalar && b.scalar, n);
   bool scalar_exponent = op == ValueOp::Pow && b.wrapped;
   for (size_t i = 0; i < n; ++i) {
@@ -297,11 +307,15 @@ float float_fn(ValueFn fn, float x) {
 
 }  // namespace
 
-ValueTensor value_unary(ValueFn fn, const ValueTensor& t) {
-  bool to_float = fn == ValueFn::Log || fn == ValueFn::Exp || fn == ValueFn::Sqrt;
-  if (t.dtype == DType::Bool && (fn == ValueFn::Neg || fn == ValueFn::Abs))
+DType unary_dtype(ValueFn fn, DType t) {
+  if (t == DType::Bool && (fn == ValueFn::Neg || fn == ValueFn::Abs))
     refuse("negating a bool tensor", "PyTorch does not allow it; use ~ or logical_not()");
-  if (to_float || t.is_float()) {
+  bool to_float = fn == ValueFn::Log || fn == ValueFn::Exp || fn == ValueFn::Sqrt;
+  return to_float ? DType::Float32 : t;
+}
+
+ValueTensor value_unary(ValueFn fn, const ValueTensor& t) {
+  if (unary_dtype(fn, t.dtype) == DType::Float32) {
     ValueTensor out = shaped(DType::Float32, t.scalar, t.size());
     for (size_t i = 0; i < t.size(); ++i) out.floats.push_back(float_fn(fn, t.as_float(i)));
     return out;

@@ -44,6 +44,19 @@ struct ValueTensor {
 enum class ValueOp { Add, Sub, Mul, Div, FloorDiv, Mod, Pow, Eq, Ne, Lt, Le, Gt, Ge };
 enum class ValueFn { Log, Exp, Sqrt, Round, Floor, Ceil, Trunc, Abs, Neg };
 
+// What an operand's dtype takes part in PyTorch's promotion as (result_type): a dimensioned
+// tensor over a 0-dim one over a Python number (`wrapped`).
+struct DTypeOf {
+  DType dtype = DType::Int64;
+  bool scalar = false;
+  bool wrapped = false;
+};
+// The dtype of `a op b` (comparisons give bool, true division float32); arithmetic on bool is
+// refused as ValueTensorError. For tensors netshape follows by their sizes only.
+DType binary_dtype(ValueOp op, DTypeOf a, DTypeOf b);
+// The dtype of fn(t): log, exp and sqrt give float32; negating a bool is refused.
+DType unary_dtype(ValueFn fn, DType t);
+
 // Elementwise `a op b` with broadcasting, in the dtype PyTorch promotes to.
 ValueTensor value_binary(ValueOp op, const ValueTensor& a, const ValueTensor& b);
 ValueTensor value_unary(ValueFn fn, const ValueTensor& t);

@@ -80,6 +80,9 @@ struct PyValue {
   std::string name;  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward
   uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
   int made = -1;      // Made: its identity (one statement, however often forward reads it)
+  // Made: not contiguous (transposed, sliced or expanded in __init__, or computed from such a
+  // tensor); forward, which reads a made tensor as a new contiguous one, refuses it.
+  bool strided = false;
   // A value that failed (an Opaque "failed") whose expression may build a module or an
   // nn.Parameter: unused, its weights would still be in model.parameters().
   bool may_hold_weights = false;

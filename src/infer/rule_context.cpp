@@ -390,29 +390,4 @@ bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& ou
   return true;
 }
 
-std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error) {
-  size_t rank = std::max(a.size(), b.size());
-  Shape s(rank);
-  for (size_t i = rank; i-- > 0;) {  // from the last dim, as PyTorch reports the mismatch
-    const Dim* da = i + a.size() >= rank ? &a[i + a.size() - rank] : nullptr;
-    const Dim* db = i + b.size() >= rank ? &b[i + b.size() - rank] : nullptr;
-    if (!da) {
-      s[i] = *db;
-    } else if (!db) {
-      s[i] = *da;
-    } else if (*da == *db || (!db->symbolic() && db->value == 1)) {
-      s[i] = *da;
-    } else if (!da->symbolic() && da->value == 1) {
-      s[i] = *db;
-    } else {
-      error = fmt::format(
-          "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton "
-          "dimension {}",
-          to_string(*da), to_string(*db), i);
-      return std::nullopt;
-    }
-  }
-  return s;
-}
-
 }  // namespace netshape

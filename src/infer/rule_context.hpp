@@ -212,8 +212,5 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);
-// PyTorch's broadcasting of two shapes (infer_size), from the last dim; nullopt with PyTorch's
-// message in `error` for the last pair of dims that do not broadcast.
-std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error);
 
 }  // namespace netshape

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
@@ -125,6 +126,31 @@ std::optional<std::vector<int64_t>> bind_batch(const Shape& s, int64_t batch) {
 std::optional<int64_t> elements_at_batch(const Shape& s, int64_t batch) {
   auto dims = bind_batch(s, batch);
   return dims ? checked_product(*dims) : std::nullopt;
+}
+
+std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape s(rank);
+  for (size_t i = rank; i-- > 0;) {  // from the last dim, as PyTorch reports the mismatch
+    const Dim* da = i + a.size() >= rank ? &a[i + a.size() - rank] : nullptr;
+    const Dim* db = i + b.size() >= rank ? &b[i + b.size() - rank] : nullptr;
+    if (!da) {
+      s[i] = *db;
+    } else if (!db) {
+      s[i] = *da;
+    } else if (*da == *db || (!db->symbolic() && db->value == 1)) {
+      s[i] = *da;
+    } else if (!da->symbolic() && da->value == 1) {
+      s[i] = *db;
+    } else {
+      error = fmt::format(
+          "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton "
+          "dimension {}",
+          to_string(*da), to_string(*db), i);
+      return std::nullopt;
+    }
+  }
+  return s;
 }
 
 }  // namespace netshape

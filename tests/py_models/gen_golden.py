@@ -129,11 +129,14 @@ MODELS = [
     ("text_models.py", "sentiment_lstm", [4, 40]),
     ("text_models.py", "char_rnn", [4, 40]),
     ("text_models.py", "tiny_encoder", [4, 40]),
+    ("positional_encodings.py", "WordLanguageModel", [40, 3]),
+    ("positional_encodings.py", None, [4, 40]),
+    ("positional_encodings.py", "MeanPoolClassifier", [4, 40]),
 ]
 
 # Files whose models take token ids (their `# input:` comment says `long`): PyTorch is given
 # int64 zeros, the others float32 zeros.
-INDEX_INPUTS = {"text_models.py"}
+INDEX_INPUTS = {"text_models.py", "positional_encodings.py"}
 
 
 def example_input(file, shape):

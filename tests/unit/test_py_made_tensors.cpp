@@ -1,0 +1,185 @@
+// Tensors made in __init__ and followed by their sizes (python_made_sizes.cpp): the sinusoidal
+// position tables of transformer tutorials (`pe[:, 0::2] = torch.sin(position * div_term)`),
+// their broadcasting, indexing, slice assignment, cat/stack/outer and views, with PyTorch 1.13's
+// errors at the line that raises them. Every message below is PyTorch's for the same statement
+// (run with torch 1.13 on the same file).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "netshape/netshape.hpp"
+
+using namespace netshape;
+
+namespace {
+
+LoadedModel read(const std::string& text) {
+  return analyze_text(text, "m.py", {});
+}
+
+std::string first_error(const LoadedModel& m) {
+  for (const Diagnostic& d : m.diags.items())
+    if (d.severity == Severity::Error)
+      return std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " + d.message;
+  return "";
+}
+
+// A model whose __init__ runs `statement` (line 10) after making `t` (line 9), and whose forward
+// runs `body`.
+std::string with_init(const std::string& statement, const std::string& body = "self.fc(x)") {
+  return "import math\nimport torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+         "    def __init__(self):\n        super().__init__()\n        t = torch.zeros(4, 3)\n"
+         "        " +
+         statement +
+         "\n        self.fc = nn.Linear(3, 3)\n\n    def forward(self, x):\n        return " +
+         body + "\n\n# input: [2, 3]\n";
+}
+
+// The position table of the PyTorch language-model tutorial, for a model width `d_model`.
+std::string sinusoidal(int d_model) {
+  return "import math\nimport torch\nimport torch.nn as nn\n\n\n"
+         "class Positions(nn.Module):\n"
+         "    def __init__(self, d_model, max_len=50):\n"
+         "        super().__init__()\n"
+         "        position = torch.arange(max_len).unsqueeze(1)\n"
+         "        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / "
+         "d_model))\n"
+         "        pe = torch.zeros(max_len, 1, d_model)\n"
+         "        pe[:, 0, 0::2] = torch.sin(position * div_term)\n"
+         "        pe[:, 0, 1::2] = torch.cos(position * div_term)\n"
+         "        self.register_buffer('pe', pe)\n\n"
+         "    def forward(self, x):\n"
+         "        return x + self.pe[:x.size(0)]\n\n\n"
+         "model = Positions(" +
+         std::to_string(d_model) + ")\n# input: [20, 2, " + std::to_string(d_model) + "]\n";
+}
+
+}  // namespace
+
+TEST_CASE("made tensors: a sinusoidal position table of an even width adds to the input") {
+  LoadedModel m = read(sinusoidal(16));
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.layers.size() == 3);  // the buffer, its first 20 rows, the sum
+  CHECK(to_string(*m.analysis.layers[0].output) == "[50, 1, 16]");
+  CHECK(to_string(*m.analysis.layers[1].output) == "[20, 1, 16]");
+  CHECK(to_string(m.analysis.outputs[0].second) == "[20, 2, 16]");
+  CHECK(m.analysis.totals.params == 0);  // a buffer holds no parameters
+}
+
+TEST_CASE("made tensors: an odd width is PyTorch's error at the cos line") {
+  // sin fills the 8 even columns of 15 with 8 values; cos has 7 odd columns for 8 values.
+  LoadedModel m = read(sinusoidal(15));
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m) ==
+        "13:9: The expanded size of the tensor (7) must match the existing size (8) at "
+        "non-singleton dimension 1.  Target sizes: [50, 7].  Tensor sizes: [50, 8]");
+}
+
+TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value never used") {
+  struct Case {
+    const char* statement;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"t[:, 0::2] = torch.ones(4, 3)",
+       "10:9: The expanded size of the tensor (2) must match the existing size (3) at "
+       "non-singleton dimension 1.  Target sizes: [4, 2].  Tensor sizes: [4, 3]"},
+      {"t[:, 0] = torch.ones(4, 1)",
+       "10:9: expand(torch.FloatTensor{[4, 1]}, size=[4]): the number of sizes provided (1) must "
+       "be greater or equal to the number of dimensions in the tensor (2)"},
+      {"t[0, 1, 2] = 1.0", "10:9: too many indices for tensor of dimension 2"},
+      {"t[:, 3] = 1.0", "10:9: index 3 is out of bounds for dimension 1 with size 3"},
+      {"t[None, 5] = 0", "10:9: index 5 is out of bounds for dimension 1 with size 4"},
+      {"t[::0] = 1", "10:9: slice step cannot be zero"},
+      {"t[::-1] = 1", "10:9: step must be greater than zero"},
+      {"u = t * torch.zeros(4)",
+       "10:13: The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
+       "dimension 1"},
+      {"u = torch.cat([t, torch.zeros(4, 4)])",
+       "10:13: Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 "
+       "for tensor number 1 in the list."},
+      {"u = torch.cat([t, torch.zeros(4, 3, 1)], dim=1)",
+       "10:13: Tensors must have same number of dimensions: got 2 and 3"},
+      {"u = torch.stack([t, t.t()])",
+       "10:13: stack expects each tensor to be equal size, but got [4, 3] at entry 0 and [3, 4] "
+       "at entry 1"},
+      {"u = torch.outer(torch.arange(3), t)",
+       "10:13: outer: Expected 1-D argument vec2, but got 2-D"},
+      {"u = t.unsqueeze(3)",
+       "10:13: Dimension out of range (expected to be in range of [-3, 2], but got 3)"},
+      {"u = t.permute(0, 0)", "10:13: permute(): duplicate dims are not allowed."},
+      {"u = t.expand(2, 3)",
+       "10:13: The expanded size of the tensor (2) must match the existing size (4) at "
+       "non-singleton dimension 0.  Target sizes: [2, 3].  Tensor sizes: [4, 3]"},
+      {"u = t.expand(-1, 4, 3)",
+       "10:13: The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+       "dimension 0"},
+      {"u = -(t > 0)",
+       "10:13: Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+       "to invert a mask, use the `~` or `logical_not()` operator instead."},
+      {"u = t[:, :2].transpose(0, 1) + t[:2, 1]",
+       "10:13: The size of tensor a (4) must match the size of tensor b (2) at non-singleton "
+       "dimension 1"},
+      {"u = t.flatten(1, 0)",
+       "10:13: flatten() has invalid args: start_dim cannot come after end_dim"},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read(with_init(c.statement));
+    INFO(std::string(c.statement));
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) == c.error);
+  }
+}
+
+TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them") {
+  struct Case {
+    const char* statement;
+    const char* body;
+    const char* output;  // the model's output shape; "" for an error
+    const char* error;
+  };
+  const Case cases[] = {
+      // A value with leading 1s fits (they are dropped), a 1-dim one broadcasts along rows.
+      {"t[:2] = torch.ones(1, 1, 3); self.register_buffer('b', t)", "self.fc(x) + self.b[:2]",
+       "[2, 3]", ""},
+      {"t[1:3, None] = torch.arange(3); self.register_buffer('b', t)", "self.fc(x) * self.b[0]",
+       "[2, 3]", ""},
+      // position ids as BERT-style models keep them: int64, so an Embedding reads them.
+      {"self.register_buffer('ids', torch.arange(8).expand((1, -1))); self.e = nn.Embedding(8, 3)",
+       "self.fc(x) + self.e(self.ids[:, :2])[0]", "[2, 3]", ""},
+      // A float table is no index tensor: PyTorch's error at the Embedding.
+      {"self.register_buffer('ids', torch.arange(8).unsqueeze(0) / 2); self.e = nn.Embedding(8, 3)",
+       "self.e(self.ids)", "",
+       "14:23: Expected tensor for argument #1 'indices' to have one of the following scalar "
+       "types: Long, Int; but got torch.FloatTensor instead (while checking arguments for "
+       "embedding)"},
+      // shape, size() and dim() of a made tensor are numbers in __init__.
+      {"self.g = nn.Linear(3, t.shape[1] + t.size(0) + t.dim())", "self.g(self.fc(x))", "[2, 9]",
+       ""},
+      // sin/cos of an outer product, joined along the last dim. Sliced to 3 of its 4 columns the
+      // table has gaps: PyTorch adds it, netshape, which does not follow its layout, refuses it
+      // at the read, and takes it made contiguous.
+      {"a = torch.outer(torch.arange(5).float(), torch.ones(2)); "
+       "self.register_buffer('b', torch.cat([a.sin(), a.cos()], dim=-1)[:, :3])",
+       "self.fc(x) + self.b[:2]", "",
+       "14:29: unsupported Python construct: reading a tensor made in __init__ that is not "
+       "contiguous there (transposed, sliced or expanded): its memory layout is not followed"},
+      {"a = torch.outer(torch.arange(5).float(), torch.ones(2)); "
+       "self.register_buffer('b', torch.stack([a.sin(), a.cos()], dim=-1).flatten(1)[:2, :3]"
+       ".contiguous())",
+       "self.fc(x) + self.b", "[2, 3]", ""},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read(with_init(c.statement, c.body));
+    INFO(std::string(c.statement));
+    INFO(render_diagnostics(m));
+    if (*c.output) {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(to_string(m.analysis.outputs[0].second) == c.output);
+    } else {
+      CHECK(m.exit != ExitCode::Ok);
+      CHECK(first_error(m) == c.error);
+    }
+  }
+}
