@@ -3745,7 +3745,7 @@ class Construct {
       for (const PyValue& p : positions) picked.push_back(static_cast<size_t>(p.data.i));
       return with_values(at, [&] { return value_take(t, picked); });
     }
-    if (!index.is(Value::Kind::Int) && !index.is(Value::Kind::Bool))
+    if (!index.is(Value::Kind::Int))  // t[True] adds a dim: not an element
       unsupported_here(at, "indexing a tensor of values with " + describe(index));
     size_t i = index_of(int_of(index, at), t.size(), at);
     return PyValue::of_values(t.element(i), at);
@@ -6965,25 +6965,32 @@ class Construct {
     bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
     PyList items = several ? index.items : PyList{index};
     int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
-    int64_t used = 0, ellipses = 0;
-    for (const PyValue& i : items) {
-      ellipses += is_ellipsis(i) ? 1 : 0;
-      used += i.is_none() || is_ellipsis(i) ? 0 : 1;
-    }
-    if (ellipses > 1) raise(at, "an index can only have a single ellipsis ('...')");
+    int64_t used = 0;  // the items that name a dim: integers and slices
+    for (const PyValue& i : items)
+      used += i.is_none() || is_ellipsis(i) || i.is(Value::Kind::Bool) ? 0 : 1;
     if (used > rank) raise(at, fmt::format("too many indices for tensor of dimension {}", rank));
     PyValue current = t;
     int64_t dim = 0;  // the dim of `current` the next index applies to
+    int64_t ellipses_seen = 0;
     for (const PyValue& i : items) {
+      // PyTorch 1.13 takes several `...`, each standing for the dims no other item names;
+      // followed while no other item comes after the second.
+      if (ellipses_seen > 1 && !is_ellipsis(i))
+        unsupported_here(at, "an index with other items after a second `...`",
+                         "write one `...` (PyTorch 2 refuses several)");
       if (is_ellipsis(i)) {
+        ++ellipses_seen;
         dim += rank - used;
-      } else if (i.is_none()) {
+      } else if (i.is_none() || i.is(Value::Kind::Bool)) {
+        // x[True] adds a dim of 1 as None does; x[False] one of 0, which netshape does not follow
+        if (i.is(Value::Kind::Bool) && !i.data.b)
+          unsupported_here(at, "indexing a tensor with False (a dim of size 0)");
         current = tensor_statement("unsqueeze", current, {int_value(dim, at)}, at);
         ++dim;
       } else if (i.kind == PyValue::Kind::Tuple && i.name == "slice") {
         current = narrow_slice(current, dim, i, at);
         ++dim;
-      } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::Bool) || i.is(Value::Kind::DimRef)) {
+      } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::DimRef)) {
         current = tensor_statement("select", current,
                                    {int_value(dim, at), int_value(int_of(i, at), at)}, at);
       } else {

@@ -183,3 +183,41 @@ TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them
     }
   }
 }
+
+TEST_CASE("made tensors: forward's basic indexing takes a bool and several `...` as PyTorch 1.13") {
+  // x[True] adds a dim of 1 (it was read as x[1], dropping a dim); several `...` each stand for
+  // the dims no other item names. The shapes are PyTorch's for x = torch.zeros(4, 3, 3).
+  struct Case {
+    const char* index;
+    const char* output;  // "" for netshape's refusal
+  };
+  const Case cases[] = {
+      {"[True]", "[1, 4, 3, 3]"},
+      {"[1, True]", "[1, 3, 3]"},
+      {"[True, 1]", "[1, 3, 3]"},
+      {"[None, True]", "[1, 1, 4, 3, 3]"},
+      {"[..., 0, ...]", "[4, 3]"},
+      {"[..., ...]", "[4, 3, 3]"},
+      {"[..., None, ...]", "[4, 3, 3, 1]"},
+      {"[1, ..., 0, ...]", "[3]"},
+      {"[False]", ""},        // a dim of size 0: refused
+      {"[..., ..., 0]", ""},  // PyTorch's own error is an odd one: refused
+  };
+  for (const Case& c : cases) {
+    std::string text =
+        "import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(3, 3)\n\n"
+        "    def forward(self, x):\n        return self.fc(x)" +
+        std::string(c.index) + "\n\n# input: [4, 3, 3]\n";
+    LoadedModel m = read(text);
+    INFO(std::string(c.index));
+    INFO(render_diagnostics(m));
+    if (*c.output) {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(to_string(m.analysis.outputs[0].second) == c.output);
+    } else {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(first_error(m).find("unsupported Python construct") != std::string::npos);
+    }
+  }
+}
