@@ -6263,11 +6263,12 @@ class Construct {
                                      Span at) {
     if (name == "tril" || name == "triu") {
       if (made.items.size() < 2)
-        raise(at,
-              made.items.empty() ? "Dimension specified as -2 but tensor has no dimensions"
-                                 : "Dimension out of range (expected to be in range of [-1, 0], "
-                                   "but got -2)",
-              name + " takes matrices (at least 2 dims)");
+        raise_torch(at,
+                    made.items.empty()
+                        ? "Dimension specified as -2 but tensor has no dimensions"
+                        : "Dimension out of range (expected to be in range of [-1, 0], "
+                          "but got -2)",
+                    name + " takes matrices (at least 2 dims)");
       if (const PyValue* d = argument(args, 0, "diagonal")) int_of(*d, at);
       PyValue t = made;
       t.name = "empty";
@@ -6289,12 +6290,13 @@ class Construct {
     for (const PyValue& d : made.items) elements = elements * int_of(d, at);
     size_t inferred = SIZE_MAX;
     for (size_t i = 0; i < sizes.size(); ++i) {
-      if (sizes[i] == -1 && inferred != SIZE_MAX) raise(at, "only one dimension can be inferred");
+      if (sizes[i] == -1 && inferred != SIZE_MAX)
+        raise_torch(at, "only one dimension can be inferred");
       if (sizes[i] == -1) {
         inferred = i;
         continue;
       }
-      if (sizes[i] < 0) raise(at, fmt::format("invalid shape dimension {}", sizes[i]));
+      if (sizes[i] < 0) raise_torch(at, fmt::format("invalid shape dimension {}", sizes[i]));
       known = known * sizes[i];
     }
     if (!elements.ok() || !known.ok()) raise(at, "integer overflow in the sizes of " + name);
@@ -6302,10 +6304,10 @@ class Construct {
     bool has_inferred = inferred != SIZE_MAX;
     if (auto error = view_size_error(count, product, has_inferred,
                                      fmt::format("{}", fmt::join(sizes, ", "))))
-      raise(at, *error,
-            has_inferred && product == 0 && count == 0
-                ? "write every size: with a 0 among them, -1 is any"
-                : "the sizes must multiply to the tensor's element count");
+      raise_torch(at, *error,
+                  has_inferred && product == 0 && count == 0
+                      ? "write every size: with a 0 among them, -1 is any"
+                      : "the sizes must multiply to the tensor's element count");
     if (has_inferred) sizes[inferred] = count / product;
     PyValue t = made;
     // A view of an nn.Parameter is a plain tensor: module attributes of it are no parameters.

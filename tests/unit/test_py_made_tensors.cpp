@@ -121,6 +121,7 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
       {"u = t[:, :2].transpose(0, 1) + t[:2, 1]",
        "10:13: The size of tensor a (4) must match the size of tensor b (2) at non-singleton "
        "dimension 1"},
+      {"u = t.view(5, 2)", "10:13: shape '[5, 2]' is invalid for input of size 12"},
       {"u = t.flatten(1, 0)",
        "10:13: flatten() has invalid args: start_dim cannot come after end_dim"},
   };
