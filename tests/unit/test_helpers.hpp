@@ -108,6 +108,14 @@ inline BinaryRun run_binary(const std::vector<std::string>& args, Pages pages,
   return r;
 }
 
+// The first error of a model as "line:col: message" (the position in the file it names).
+inline std::string first_error_at(const LoadedModel& m) {
+  for (const Diagnostic& d : m.diags.items())
+    if (d.severity == Severity::Error)
+      return std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " + d.message;
+  return "";
+}
+
 inline LoadedModel check_ns(const std::string& text, const std::string& path = "t.ns") {
   LoadedModel m;
   m.source = SourceFile(path, text);

@@ -8,20 +8,15 @@
 #include <string>
 
 #include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
 
 using namespace netshape;
+using netshape::test::first_error_at;
 
 namespace {
 
 LoadedModel read(const std::string& text) {
   return analyze_text(text, "m.py", {});
-}
-
-std::string first_error(const LoadedModel& m) {
-  for (const Diagnostic& d : m.diags.items())
-    if (d.severity == Severity::Error)
-      return std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " + d.message;
-  return "";
 }
 
 // A model whose __init__ runs `statement` (line 10) after making `t` (line 9), and whose forward
@@ -71,7 +66,7 @@ TEST_CASE("made tensors: an odd width is PyTorch's error at the cos line") {
   // sin fills the 8 even columns of 15 with 8 values; cos has 7 odd columns for 8 values.
   LoadedModel m = read(sinusoidal(15));
   CHECK(m.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(m) ==
+  CHECK(first_error_at(m) ==
         "13:9: The expanded size of the tensor (7) must match the existing size (8) at "
         "non-singleton dimension 1.  Target sizes: [50, 7].  Tensor sizes: [50, 8]");
 }
@@ -129,7 +124,7 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
     LoadedModel m = read(with_init(c.statement));
     INFO(std::string(c.statement));
     CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(first_error(m) == c.error);
+    CHECK(first_error_at(m) == c.error);
   }
 }
 
@@ -180,7 +175,7 @@ TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them
       CHECK(to_string(m.analysis.outputs[0].second) == c.output);
     } else {
       CHECK(m.exit != ExitCode::Ok);
-      CHECK(first_error(m) == c.error);
+      CHECK(first_error_at(m) == c.error);
     }
   }
 }
@@ -218,7 +213,7 @@ TEST_CASE("made tensors: forward's basic indexing takes a bool and several `...`
       CHECK(to_string(m.analysis.outputs[0].second) == c.output);
     } else {
       CHECK(m.exit == ExitCode::UsageOrParse);
-      CHECK(first_error(m).find("unsupported Python construct") != std::string::npos);
+      CHECK(first_error_at(m).find("unsupported Python construct") != std::string::npos);
     }
   }
 }

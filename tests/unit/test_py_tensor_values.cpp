@@ -7,20 +7,15 @@
 #include <string>
 
 #include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
 
 using namespace netshape;
+using netshape::test::first_error_at;
 
 namespace {
 
 LoadedModel read(const std::string& text) {
   return analyze_text(text, "m.py", {});
-}
-
-std::string first_error(const LoadedModel& m) {
-  for (const Diagnostic& d : m.diags.items())
-    if (d.severity == Severity::Error)
-      return std::to_string(d.span.line) + ":" + std::to_string(d.span.column) + ": " + d.message;
-  return "";
 }
 
 // The asserts hold the values PyTorch 1.13 computes for this file (run with torch): a wrong
@@ -130,7 +125,7 @@ TEST_CASE("tensors of values: a use netshape does not follow is an error at its 
     LoadedModel m = read(computing(c.expr));
     INFO(c.expr);
     CHECK(m.exit != ExitCode::Ok);
-    CHECK(first_error(m) == c.error);
+    CHECK(first_error_at(m) == c.error);
   }
 }
 
@@ -152,7 +147,7 @@ class Net(nn.Module):
 )");
   CHECK(layer.exit != ExitCode::Ok);
   CHECK(
-      first_error(layer) ==
+      first_error_at(layer) ==
       "9:32: unsupported Python construct: a tensor of values (int64, 0-dim) as a layer argument");
   LoadedModel mixed = read(R"(import torch
 import torch.nn as nn
@@ -170,7 +165,7 @@ class Net(nn.Module):
 # input: [1, 2]
 )");
   CHECK(mixed.exit != ExitCode::Ok);
-  CHECK(first_error(mixed) ==
+  CHECK(first_error_at(mixed) ==
         "12:16: unsupported Python construct: operator `*` between a tensor and a tensor of values "
         "(float32, 2 elements)");
 }
