@@ -1260,6 +1260,10 @@ class Construct {
       assign_value(t, tensor_arithmetic(op, current, rhs, s.span, true), f);
       return;
     }
+    if (current.kind == PyValue::Kind::Made && !forward_) {  // in place too
+      made_in_place(op, current, rhs, s.span);
+      return;
+    }
     assign_value(t, binary(op, current, rhs, s.span), f);
   }
 
@@ -1538,6 +1542,15 @@ class Construct {
       unsupported_here(at, "setting an attribute of this object");
     }
     Instance& inst = *obj.module->instance;
+    if (auto it = inst.values.find(name);
+        it != inst.values.end() && trains_or_frozen(*it->second) &&
+        !(v.kind == PyValue::Kind::Made && v.name == "parameter") && !v.is_none() &&
+        is_tensor_made(v))
+      raise_torch(at,
+                  fmt::format("cannot assign '{}' as parameter '{}' (torch.nn.Parameter or "
+                              "None expected)",
+                              tensor_type_name(v.dtype), name),
+                  "wrap it in nn.Parameter(...), or give the tensor another name");
     registers_before_module_init(inst, v, at);
     retire_module(inst, name);
     inst.attrs.erase(name);
@@ -2830,6 +2843,10 @@ class Construct {
     if (n == "len") {
       if (arg(0).kind == PyValue::Kind::Values && arg(0).values->scalar)
         raise(at, "len() of a 0-d tensor");
+      if (arg(0).kind == PyValue::Kind::Made) {  // its first size
+        if (arg(0).items.empty()) raise_torch(at, "len() of a 0-d tensor");
+        return arg(0).items[0];
+      }
       return data_int(static_cast<int64_t>(any_order(arg(0), at).size()), at);
     }
     if (n == "set" || n == "frozenset")
@@ -3891,6 +3908,7 @@ class Construct {
     std::optional<ValueOp> o = value_op(op);
     if (!o) unsupported_here(at, "operator `" + op + "` on a tensor made in __init__");
     MadeOperand x = made_operand(a, op, at), y = made_operand(b, op, at);
+    check_made_operands(*o, x, y, b, at);
     Sizes sizes = refused_at(at, [&] { return broadcast_sizes(x.sizes, y.sizes); });
     ElementType type = result_type(x, y);
     bool strided = a.strided || b.strided;  // the result is laid out as its operands
@@ -3904,6 +3922,71 @@ class Construct {
       type = ElementType::Float32;  // true division gives the default float type
     }
     return made_of(sizes, type, at, strided);
+  }
+
+  // What PyTorch refuses of `a op b` before it broadcasts: subtraction with a bool, an integer
+  // power of a negative integer, integer division by zero (the divisor's values known).
+  void check_made_operands(ValueOp o, const MadeOperand& x, const MadeOperand& y,
+                           const PyValue& second, Span at) {
+    const PyValue& divisor = second;  // or exponent
+    if (o == ValueOp::Sub && (x.type == ElementType::Bool || y.type == ElementType::Bool))
+      raise_torch(at,
+                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+    ElementType type = result_type(x, y);
+    bool integral = !is_floating(type) && type != ElementType::Bool;
+    if (o == ValueOp::Pow && integral && divisor.is(Value::Kind::Int) && divisor.data.i < 0)
+      raise_torch(at, "Integers to negative integer powers are not allowed.");
+    if ((o == ValueOp::FloorDiv || o == ValueOp::Mod) && integral) {
+      bool zero = false;
+      if (divisor.is(Value::Kind::Int) || divisor.is(Value::Kind::Bool))
+        zero = int_of(divisor, at) == 0;
+      else if (divisor.kind == PyValue::Kind::Values)
+        for (size_t i = 0; i < divisor.values->size(); ++i)
+          zero = zero || (!divisor.values->is_float() && divisor.values->ints[i] == 0);
+      else if (divisor.kind == PyValue::Kind::Made)
+        unsupported_here(at, "integer division by a tensor made in __init__",
+                         "its values are not followed; divide by a number");
+      if (zero) raise_torch(at, "ZeroDivisionError");
+    }
+  }
+
+  // `t op= v` of a tensor made in __init__: in place, so the result must keep t's sizes and be
+  // castable to t's type; a parameter that trains refuses it.
+  void made_in_place(const std::string& op, const PyValue& t, const PyValue& v, Span at) {
+    if (trains(t))
+      raise_torch(at, "a leaf Variable that requires grad is being used in an in-place operation.",
+                  "change the tensor before making it an nn.Parameter");
+    PyValue out = made_binary(op, t, v, at);
+    if (sizes_of(out) != sizes_of(t))
+      raise_torch(at, fmt::format("output with shape [{}] doesn't match the broadcast shape [{}]",
+                                  fmt::join(sizes_of(t), ", "), fmt::join(sizes_of(out), ", ")));
+    if (type_category(out.dtype) > type_category(t.dtype))
+      raise_torch(at, fmt::format("result type {} can't be cast to the desired output type {}",
+                                  scalar_type_name(out.dtype), scalar_type_name(t.dtype)));
+  }
+
+  static bool trains_or_frozen(const PyValue& t) {
+    return t.kind == PyValue::Kind::Made && t.name == "parameter";
+  }
+  static bool is_tensor_made(const PyValue& v) {
+    return v.kind == PyValue::Kind::Made || v.kind == PyValue::Kind::Values;
+  }
+
+  // Whether `t` is an nn.Parameter that trains (PyTorch refuses in-place writes into it).
+  bool trains(const PyValue& t) const {
+    return t.kind == PyValue::Kind::Made && t.name == "parameter" && !frozen_made_.count(t.made);
+  }
+
+  [[noreturn]] void made_truthy(const PyValue& t, Span at) {
+    Checked n = 1;
+    for (int64_t s : sizes_of(t)) n = n * s;
+    if (n.ok() && *n.get() == 0)
+      raise_torch(at, "Boolean value of Tensor with no values is ambiguous");
+    if (!n.ok() || *n.get() > 1)
+      raise_torch(at, "Boolean value of Tensor with more than one value is ambiguous");
+    unsupported_here(at, "the truth of a tensor made in __init__",
+                     "its values are not followed: decide with a number");
   }
 
   // Elementwise functions of a tensor made in __init__ (`torch.sin(t)`, `t.exp()`): its sizes; a
@@ -3921,7 +4004,10 @@ class Construct {
                     "Negation, the `-` operator, on a bool tensor is not supported. If you are "
                     "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
       if (type == ElementType::Bool && fn == "abs")
-        unsupported_here(at, "abs() of a bool tensor", "cast it with `.int()` first");
+        raise_torch(at, "\"abs_cpu\" not implemented for 'Bool'");
+      if (type == ElementType::Bool &&
+          (fn == "floor" || fn == "ceil" || fn == "round" || fn == "trunc"))
+        raise_torch(at, fmt::format("\"{}_vml_cpu\" not implemented for 'Bool'", fn));
     } else {
       return std::nullopt;
     }
@@ -3967,11 +4053,16 @@ class Construct {
   // copy_); the tensor keeps its sizes and type.
   void made_set_item(const PyValue& t, const PyValue& index, const PyValue& v, Span at) {
     if (is_failed(v)) rethrow(v);
+    if (trains(t))
+      raise_torch(at,
+                  "a view of a leaf Variable that requires grad is being used in an in-place "
+                  "operation.",
+                  "write the values into the tensor before making it an nn.Parameter");
     std::vector<IndexItem> items = index_items(index, at);
     Sizes target = refused_at(at, [&] { return indexed_sizes(sizes_of(t), items); });
     MadeOperand value = made_operand(v, "=", at);
     refused_at(at, [&] {
-      check_copy_into(target, value.sizes, tensor_type_name(value.type));
+      check_copy_into(target, value.sizes, checked_type_name(value.type));
       return 0;
     });
   }
@@ -4004,9 +4095,9 @@ class Construct {
     if (name == "flatten") {
       const PyValue* start = argument(args, 0, "start_dim");
       const PyValue* end = argument(args, 1, "end_dim");
-      if (rank == 0) return made_of({1}, t.dtype, at, t.strided);
       int64_t from = made_dim(start ? int_of(*start, at) : 0, rank, at);
       int64_t to = made_dim(end ? int_of(*end, at) : -1, rank, at);
+      if (rank == 0) return made_of({1}, t.dtype, at, t.strided);
       if (from > to)
         raise_torch(at, "flatten() has invalid args: start_dim cannot come after end_dim");
       Checked merged = 1;
@@ -4056,8 +4147,10 @@ class Construct {
     if (name == "size" || name == "dim") {
       if (name == "dim") return data_int(rank, at);
       if (args.values.empty()) return made_shape(t, at);
-      return data_int(sizes[static_cast<size_t>(made_dim(int_of(args.values[0], at), rank, at))],
-                      at);
+      int64_t d = int_of(args.values[0], at);
+      if (rank == 0)
+        raise_torch(at, fmt::format("Dimension specified as {} but tensor has no dimensions", d));
+      return data_int(sizes[static_cast<size_t>(made_dim(d, rank, at))], at);
     }
     return std::nullopt;
   }
@@ -4072,11 +4165,12 @@ class Construct {
     for (const PyValue& v : given) target.push_back(int_of(v, at));
     Sizes before = sizes_of(t);
     Sizes out =
-        refused_at(at, [&] { return expanded_sizes(before, target, tensor_type_name(t.dtype)); });
+        refused_at(at, [&] { return expanded_sizes(before, target, checked_type_name(t.dtype)); });
     Checked before_count = 1, after_count = 1;
     for (int64_t d : before) before_count = before_count * d;
     for (int64_t d : out) after_count = after_count * d;
-    bool grows = !before_count.ok() || !after_count.ok() || before_count.get() != after_count.get();
+    if (!after_count.ok()) raise_torch(at, "numel: integer multiplication overflow");
+    bool grows = !before_count.ok() || before_count.get() != after_count.get();
     return made_of(out, t.dtype, at, t.strided || grows);
   }
 
@@ -4140,10 +4234,20 @@ class Construct {
     }
     const PyValue* dim_arg = argument(args, 1, "dim");
     int64_t dim = dim_arg ? int_of(*dim_arg, at) : 0;
-    const Sizes& first = parts[0].sizes;
-    int64_t rank = static_cast<int64_t>(first.size());
     ElementType type = parts[0].type;
     for (const MadeOperand& p : parts) type = promoted_type(type, p.type);
+    if (fn != "stack") {
+      for (size_t i = 0; i < parts.size(); ++i)
+        if (parts[i].sizes.empty())
+          raise_torch(at, fmt::format("zero-dimensional tensor (at position {}) cannot be "
+                                      "concatenated",
+                                      i));
+      // PyTorch 1.13 skips 1-dim tensors of no elements (legacy): `torch.cat([x, torch.zeros(0)])`
+      std::erase_if(parts, [](const MadeOperand& p) { return p.sizes == Sizes{0}; });
+      if (parts.empty()) return made_of({0}, type, at);
+    }
+    const Sizes& first = parts[0].sizes;
+    int64_t rank = static_cast<int64_t>(first.size());
     if (fn == "stack") {
       size_t d = static_cast<size_t>(made_dim(dim, rank + 1, at));
       for (size_t i = 1; i < parts.size(); ++i)
@@ -4156,8 +4260,6 @@ class Construct {
       out.insert(out.begin() + static_cast<std::ptrdiff_t>(d), static_cast<int64_t>(parts.size()));
       return made_of(out, type, at);
     }
-    if (rank == 0)
-      raise_torch(at, "zero-dimensional tensor (at position 0) cannot be concatenated");
     size_t d = static_cast<size_t>(made_dim(dim, rank, at));
     Sizes out = first;
     for (size_t i = 1; i < parts.size(); ++i) {
@@ -4345,8 +4447,11 @@ class Construct {
       if (e.ops.size() == 1 && is_tensor_comparison(e.ops[i], left, right))
         return comparison_mask(left.kind == PyValue::Kind::Tensor ? left : right, e.span);
       bool made = left.kind == PyValue::Kind::Made || right.kind == PyValue::Kind::Made;
-      if (made && e.ops.size() == 1 && value_op(e.ops[i]))  // a mask, by its sizes
-        return made_binary(e.ops[i], left, right, e.span);
+      if (made && value_op(e.ops[i])) {  // a mask, by its sizes; a chain asks for its truth
+        PyValue r = made_binary(e.ops[i], left, right, e.span);
+        if (i + 1 == e.ops.size()) return r;
+        made_truthy(r, e.span);
+      }
       bool values = left.kind == PyValue::Kind::Values || right.kind == PyValue::Kind::Values;
       if (values && value_op(e.ops[i])) {
         // Elementwise, a bool tensor; a chain goes on as Python's `and` of the links would.
@@ -4508,6 +4613,8 @@ class Construct {
         tensor_values_error(at);
       case PyValue::Kind::Values:
         return values_truthy(*v.values, at);
+      case PyValue::Kind::Made:
+        made_truthy(v, at);
       case PyValue::Kind::Tuple:
         return !v.items.empty();
       case PyValue::Kind::List:
@@ -5218,6 +5325,9 @@ class Construct {
 
   // A tensor made in __init__, read in forward as `self.<path>`: one statement, at its first read.
   PyValue materialize(const PyValue& made, const std::string& path, Span at) {
+    if (made.items.empty())
+      unsupported_here(at, "reading a 0-dim tensor made in __init__ in forward",
+                       "netshape follows made tensors of 1 or more dims there");
     if (made.strided)
       unsupported_here(
           at,
@@ -6322,6 +6432,15 @@ class Construct {
   // requires_grad=False: it does not train.
   PyValue parameter(const Args& args, Span at) {
     const PyValue& data = nth(args, 0, at);
+    const PyValue* requires_grad = argument(args, 1, "requires_grad");
+    ElementType type = data.kind == PyValue::Kind::Values
+                           ? element_type_of_dtype(data.values->dtype)
+                       : data.kind == PyValue::Kind::Made ? data.dtype
+                                                          : ElementType::Float32;
+    if (!is_floating(type) && type != ElementType::Complex64 &&
+        (!requires_grad || bool_of(*requires_grad, at)))
+      raise_torch(at, "Only Tensors of floating point and complex dtype can require gradients",
+                  "make it a float tensor, or pass requires_grad=False");
     PyValue p;
     if (data.kind == PyValue::Kind::Values) {
       p = parameter_of_values(*data.values, at);
@@ -6339,8 +6458,8 @@ class Construct {
                        "netshape follows nn.Parameter(torch.zeros(...)) (or ones, randn, rand, "
                        "empty) with the sizes written");
     }
-    if (const PyValue* trains = argument(args, 1, "requires_grad"))
-      set_parameter_requires_grad(p, *trains, at);
+    p.dtype = type;
+    if (requires_grad) set_parameter_requires_grad(p, *requires_grad, at);
     return p;
   }
 

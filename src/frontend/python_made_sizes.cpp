@@ -44,6 +44,12 @@ Sizes indexed_sizes(const Sizes& t, const std::vector<IndexItem>& items) {
   int64_t specified = 0;
   for (const IndexItem& item : items)
     if (item.kind == IndexItem::Kind::Int || item.kind == IndexItem::Kind::Slice) ++specified;
+  bool integer = std::any_of(items.begin(), items.end(),
+                             [](const IndexItem& i) { return i.kind == IndexItem::Kind::Int; });
+  if (rank == 0 && integer)
+    refuse(
+        "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+        "C++ to convert a 0-dim tensor to a number");
   if (specified > rank) refuse(fmt::format("too many indices for tensor of dimension {}", rank));
   Sizes out = t;
   size_t dim = 0;  // the dim of `out` the next item applies to
@@ -81,7 +87,9 @@ Sizes indexed_sizes(const Sizes& t, const std::vector<IndexItem>& items) {
 bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items) {
   // The strides of the view, from t's contiguous ones, as applySlicing makes them.
   Sizes strides(t.size(), 1);
-  for (size_t i = t.size(); i-- > 1;) strides[i - 1] = strides[i] * std::max<int64_t>(t[i], 1);
+  for (size_t i = t.size(); i-- > 1;)
+    if (__builtin_mul_overflow(strides[i], std::max<int64_t>(t[i], 1), &strides[i - 1]))
+      return false;                       // more elements than int64 counts: not followed
   Sizes sizes = indexed_sizes(t, items);  // the checks first: PyTorch's errors
   Sizes view_strides;
   size_t dim = 0;
@@ -95,11 +103,14 @@ bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items)
       case IndexItem::Kind::Int:
         ++source;
         break;
-      case IndexItem::Kind::Slice:
+      case IndexItem::Kind::Slice: {
         if (source >= t.size()) return false;
-        view_strides.push_back(strides[source++] * item.step.value_or(1));
+        int64_t stride = 0;  // a step too large to multiply: not followed
+        if (__builtin_mul_overflow(strides[source++], item.step.value_or(1), &stride)) return false;
+        view_strides.push_back(stride);
         ++dim;
         break;
+      }
       case IndexItem::Kind::NewAxis:
         view_strides.push_back(1);
         ++dim;
@@ -119,7 +130,7 @@ bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items)
     if (sizes[i] == 1) continue;  // a size-1 dim's stride does not matter
     if (sizes[i] == 0) return true;
     if (view_strides[i] != expected) return false;
-    expected *= sizes[i];
+    if (__builtin_mul_overflow(expected, sizes[i], &expected)) return false;
   }
   return true;
 }
@@ -141,6 +152,11 @@ Sizes expanded_sizes(const Sizes& t, const Sizes& target, const std::string& typ
                        "greater or equal to the number of dimensions in the tensor ({})",
                        type_name, listed(t), listed(target), ndim, rank),
            "give a size for each of the tensor's dims");
+  if (rank == 0) {  // a 0-dim tensor takes the sizes as given
+    for (int64_t want : target)
+      if (want < 0) refuse("numel: integer multiplication overflow", "sizes must be >= 0");
+    return target;
+  }
   Sizes out(ndim);
   for (size_t i = ndim; i-- > 0;) {
     bool existing = i + rank >= ndim;

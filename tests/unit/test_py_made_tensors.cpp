@@ -117,6 +117,37 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
        "10:13: The size of tensor a (4) must match the size of tensor b (2) at non-singleton "
        "dimension 1"},
       {"u = t.view(5, 2)", "10:13: shape '[5, 2]' is invalid for input of size 12"},
+      {"n = torch.zeros(4)[0].size(0)",
+       "10:13: Dimension specified as 0 but tensor has no dimensions"},
+      {"c = 1 if torch.zeros(3, 2) > 0 else 2",
+       "10:18: Boolean value of Tensor with more than one value is ambiguous"},
+      {"c = 0 < t < 5", "10:13: Boolean value of Tensor with more than one value is ambiguous"},
+      {"t += torch.zeros(5, 4, 3)",
+       "10:9: output with shape [4, 3] doesn't match the broadcast shape [5, 4, 3]"},
+      {"self.w = nn.Parameter(torch.zeros(3)); self.w *= 2",
+       "10:48: a leaf Variable that requires grad is being used in an in-place operation."},
+      {"self.w = nn.Parameter(torch.zeros(3)); self.w[0] = 1",
+       "10:48: a view of a leaf Variable that requires grad is being used in an in-place "
+       "operation."},
+      {"self.w = nn.Parameter(torch.zeros(3)); self.w = self.w * 2",
+       "10:48: cannot assign 'torch.FloatTensor' as parameter 'w' (torch.nn.Parameter or None "
+       "expected)"},
+      {"u = torch.arange(3).unsqueeze(0) - True",
+       "10:13: Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+       "trying to invert a mask, use the `~` or `logical_not()` operator instead."},
+      {"u = torch.arange(4).unsqueeze(0) ** -1",
+       "10:13: Integers to negative integer powers are not allowed."},
+      {"u = torch.cat([t, torch.zeros(())])",
+       "10:13: zero-dimensional tensor (at position 1) cannot be concatenated"},
+      {"u = torch.zeros(())[0]",
+       "10:13: invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+       "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"},
+      {"u = torch.zeros(()).expand(-1)", "10:13: numel: integer multiplication overflow"},
+      {"u = torch.floor(t > 0)", "10:13: \"floor_vml_cpu\" not implemented for 'Bool'"},
+      {"u = torch.arange(3).unsqueeze(0) // 0", "10:13: ZeroDivisionError"},
+      {"self.p = nn.Parameter(torch.arange(3).unsqueeze(0))",
+       "10:18: Only Tensors of floating point and complex dtype can require gradients"},
+      {"n = len(torch.zeros(4)[0])", "10:13: len() of a 0-d tensor"},
       {"u = t.flatten(1, 0)",
        "10:13: flatten() has invalid args: start_dim cannot come after end_dim"},
   };
@@ -150,6 +181,12 @@ TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them
        "14:23: Expected tensor for argument #1 'indices' to have one of the following scalar "
        "types: Long, Int; but got torch.FloatTensor instead (while checking arguments for "
        "embedding)"},
+      // In place: the result keeps t's type (int64 into float32 is a cast PyTorch makes).
+      {"t *= torch.zeros(3, dtype=torch.long); self.register_buffer('b', t)",
+       "self.fc(x) + self.b[:2]", "[2, 3]", ""},
+      // The legacy empty 1-dim tensor is skipped by torch.cat.
+      {"self.register_buffer('b', torch.cat([t, torch.zeros(0)]))", "self.fc(x) + self.b[:2]",
+       "[2, 3]", ""},
       // shape, size() and dim() of a made tensor are numbers in __init__.
       {"self.g = nn.Linear(3, t.shape[1] + t.size(0) + t.dim())", "self.g(self.fc(x))", "[2, 9]",
        ""},
