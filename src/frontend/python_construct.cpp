@@ -44,30 +44,26 @@ struct PyError {
   bool torch_raises = false;
 };
 
-[[noreturn]] void raise(Span at, std::string message, std::string help = {}) {
+Diagnostic error_at(Span at, std::string message, std::string help) {
   Diagnostic d;
   d.span = at;
   d.message = std::move(message);
   d.help = std::move(help);
-  throw PyError{std::move(d)};
+  return d;
+}
+
+[[noreturn]] void raise(Span at, std::string message, std::string help = {}) {
+  throw PyError{error_at(at, std::move(message), std::move(help))};
 }
 
 [[noreturn]] void limit_reached(Span at, std::string message, std::string help) {
-  Diagnostic d;
-  d.span = at;
-  d.message = std::move(message);
-  d.help = std::move(help);
-  throw PyError{std::move(d), true};
+  throw PyError{error_at(at, std::move(message), std::move(help)), true};
 }
 
 // An error PyTorch raises for a tensor op, with its message: the construction stops there even
 // where the value is never used (guarded).
 [[noreturn]] void raise_torch(Span at, std::string message, std::string help = {}) {
-  Diagnostic d;
-  d.span = at;
-  d.message = std::move(message);
-  d.help = std::move(help);
-  throw PyError{std::move(d), false, true};
+  throw PyError{error_at(at, std::move(message), std::move(help)), false, true};
 }
 
 [[noreturn]] void unsupported_here(Span at, const std::string& what, std::string help = {}) {
@@ -1425,8 +1421,7 @@ class Construct {
     if (m.instance->layer_base) set_requires_grad(*m.instance->layer_base, trains, seen);
     for (const auto& [key, child] : m.instance->modules) set_requires_grad(child, trains, seen);
     for (const auto& [key, value] : m.instance->values)
-      if (value->kind == PyValue::Kind::Made && value->name == "parameter")
-        mark(frozen_made_, value->made);
+      if (is_parameter(*value)) mark(frozen_made_, value->made);
   }
 
   // requires_grad of an nn.Parameter set after it is made (`self.pos.requires_grad = False`).
@@ -1534,7 +1529,7 @@ class Construct {
       }
       return;
     }
-    if (obj.kind == PyValue::Kind::Made && obj.name == "parameter" && name == "requires_grad")
+    if (is_parameter(obj) && name == "requires_grad")
       return set_parameter_requires_grad(obj, v, at);
     if (name == "requires_grad")  // `self.conv.weight.requires_grad = False`
       unsupported_here(at, "setting requires_grad of one tensor of a layer", kFreezeHelp);
@@ -1542,10 +1537,8 @@ class Construct {
       unsupported_here(at, "setting an attribute of this object");
     }
     Instance& inst = *obj.module->instance;
-    if (auto it = inst.values.find(name);
-        it != inst.values.end() && trains_or_frozen(*it->second) &&
-        !(v.kind == PyValue::Kind::Made && v.name == "parameter") && !v.is_none() &&
-        is_tensor_made(v))
+    if (auto it = inst.values.find(name); it != inst.values.end() && is_parameter(*it->second) &&
+                                          !is_parameter(v) && !v.is_none() && is_tensor_made(v))
       raise_torch(at,
                   fmt::format("cannot assign '{}' as parameter '{}' (torch.nn.Parameter or "
                               "None expected)",
@@ -1582,7 +1575,7 @@ class Construct {
     if (inst.module_init_ran || !inst.cls || !module_class(*inst.cls, 0)) return;
     const char* what = nullptr;
     if (v.kind == PyValue::Kind::Module && !plain_object(v)) what = "module";
-    if (v.kind == PyValue::Kind::Made && v.name == "parameter") what = "parameters";
+    if (is_parameter(v)) what = "parameters";
     if (what == nullptr) return;
     raise(at, fmt::format("cannot assign {} before Module.__init__() call", what),
           "call `super().__init__()` first in __init__");
@@ -3314,8 +3307,7 @@ class Construct {
     }
     if (name == "register_buffer" || name == "register_parameter") {
       const PyValue& value = nth(args, 1, at);
-      if (name == "register_parameter" && !value.is_none() &&
-          !(value.kind == PyValue::Kind::Made && value.name == "parameter"))
+      if (name == "register_parameter" && !value.is_none() && !is_parameter(value))
         raise(at, "register_parameter() takes an nn.Parameter or None");
       set_attribute(self, text_of(nth(args, 0, at)), value, at);
       return PyValue::none(at);
@@ -3928,23 +3920,22 @@ class Construct {
   // power of a negative integer, integer division by zero (the divisor's values known).
   void check_made_operands(ValueOp o, const MadeOperand& x, const MadeOperand& y,
                            const PyValue& second, Span at) {
-    const PyValue& divisor = second;  // or exponent
     if (o == ValueOp::Sub && (x.type == ElementType::Bool || y.type == ElementType::Bool))
       raise_torch(at,
                   "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     ElementType type = result_type(x, y);
     bool integral = !is_floating(type) && type != ElementType::Bool;
-    if (o == ValueOp::Pow && integral && divisor.is(Value::Kind::Int) && divisor.data.i < 0)
+    if (o == ValueOp::Pow && integral && second.is(Value::Kind::Int) && second.data.i < 0)
       raise_torch(at, "Integers to negative integer powers are not allowed.");
     if ((o == ValueOp::FloorDiv || o == ValueOp::Mod) && integral) {
       bool zero = false;
-      if (divisor.is(Value::Kind::Int) || divisor.is(Value::Kind::Bool))
-        zero = int_of(divisor, at) == 0;
-      else if (divisor.kind == PyValue::Kind::Values)
-        for (size_t i = 0; i < divisor.values->size(); ++i)
-          zero = zero || (!divisor.values->is_float() && divisor.values->ints[i] == 0);
-      else if (divisor.kind == PyValue::Kind::Made)
+      if (second.is(Value::Kind::Int) || second.is(Value::Kind::Bool))
+        zero = int_of(second, at) == 0;
+      else if (second.kind == PyValue::Kind::Values)
+        for (size_t i = 0; i < second.values->size(); ++i)
+          zero = zero || (!second.values->is_float() && second.values->ints[i] == 0);
+      else if (second.kind == PyValue::Kind::Made)
         unsupported_here(at, "integer division by a tensor made in __init__",
                          "its values are not followed; divide by a number");
       if (zero) raise_torch(at, "ZeroDivisionError");
@@ -3966,7 +3957,8 @@ class Construct {
                                   scalar_type_name(out.dtype), scalar_type_name(t.dtype)));
   }
 
-  static bool trains_or_frozen(const PyValue& t) {
+  // An nn.Parameter made in __init__ (`nn.Parameter(torch.zeros(...))`).
+  static bool is_parameter(const PyValue& t) {
     return t.kind == PyValue::Kind::Made && t.name == "parameter";
   }
   static bool is_tensor_made(const PyValue& v) {
@@ -3974,9 +3966,7 @@ class Construct {
   }
 
   // Whether `t` is an nn.Parameter that trains (PyTorch refuses in-place writes into it).
-  bool trains(const PyValue& t) const {
-    return t.kind == PyValue::Kind::Made && t.name == "parameter" && !frozen_made_.count(t.made);
-  }
+  bool trains(const PyValue& t) const { return is_parameter(t) && !frozen_made_.count(t.made); }
 
   [[noreturn]] void made_truthy(const PyValue& t, Span at) {
     Checked n = 1;
@@ -4046,7 +4036,8 @@ class Construct {
   PyValue made_subscript(const PyValue& t, const PyValue& index, Span at) {
     std::vector<IndexItem> items = index_items(index, at);
     Sizes sizes = refused_at(at, [&] { return indexed_sizes(sizes_of(t), items); });
-    return made_of(sizes, t.dtype, at, t.strided || !contiguous_after_index(sizes_of(t), items));
+    return made_of(sizes, t.dtype, at,
+                   t.strided || !contiguous_after_index(sizes_of(t), items, sizes));
   }
 
   // `t[...] = value` into a tensor made in __init__: the value must fit the place (PyTorch's
@@ -4118,9 +4109,7 @@ class Construct {
       std::vector<int64_t> order;
       for (int64_t k = 0; k < rank; ++k) order.push_back(k);
       if (rank > 0) std::swap(order[static_cast<size_t>(a)], order[static_cast<size_t>(b)]);
-      if (rank > 0) std::swap(sizes[static_cast<size_t>(a)], sizes[static_cast<size_t>(b)]);
-      return made_of(sizes, t.dtype, at,
-                     t.strided || !contiguous_after_permute(sizes_of(t), order));
+      return made_permuted(t, order, at);
     }
     if (name == "permute") {
       PyList dims = args.values.size() == 1 && (args.values[0].kind == PyValue::Kind::Tuple ||
@@ -4133,16 +4122,14 @@ class Construct {
                                 "does not match the length of the desired ordering of dimensions "
                                 "i.e. input.dim() = {} is not equal to len(dims) = {}",
                                 rank, dims.size()));
-      Sizes out;
       std::vector<int64_t> order;
       std::set<int64_t> seen;
       for (const PyValue& d : dims) {
         int64_t k = made_dim(int_of(d, at), rank, at);
         if (!seen.insert(k).second) raise_torch(at, "permute(): duplicate dims are not allowed.");
-        out.push_back(sizes[static_cast<size_t>(k)]);
         order.push_back(k);
       }
-      return made_of(out, t.dtype, at, t.strided || !contiguous_after_permute(sizes, order));
+      return made_permuted(t, order, at);
     }
     if (name == "size" || name == "dim") {
       if (name == "dim") return data_int(rank, at);
@@ -4153,6 +4140,14 @@ class Construct {
       return data_int(sizes[static_cast<size_t>(made_dim(d, rank, at))], at);
     }
     return std::nullopt;
+  }
+
+  // t's dims in `order` (each once): a view, contiguous while the dims longer than 1 keep their
+  // order.
+  PyValue made_permuted(const PyValue& t, const std::vector<int64_t>& order, Span at) {
+    Sizes sizes = sizes_of(t), out;
+    for (int64_t k : order) out.push_back(sizes[static_cast<size_t>(k)]);
+    return made_of(out, t.dtype, at, t.strided || !contiguous_after_permute(sizes, order));
   }
 
   // t.expand(sizes): a view; contiguous while no dim grows (a new leading 1, or -1).
@@ -5295,7 +5290,7 @@ class Construct {
     for (const auto& [key, child] : m.instance->modules)
       if (holds_weights(child, seen)) return true;
     for (const auto& [key, value] : m.instance->values)
-      if (value->kind == PyValue::Kind::Made && value->name == "parameter") return true;
+      if (is_parameter(*value)) return true;
     return false;
   }
 

@@ -84,15 +84,14 @@ Sizes indexed_sizes(const Sizes& t, const std::vector<IndexItem>& items) {
   return out;
 }
 
-bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items) {
+bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items,
+                            const Sizes& view) {
   // The strides of the view, from t's contiguous ones, as applySlicing makes them.
   Sizes strides(t.size(), 1);
   for (size_t i = t.size(); i-- > 1;)
     if (__builtin_mul_overflow(strides[i], std::max<int64_t>(t[i], 1), &strides[i - 1]))
-      return false;                       // more elements than int64 counts: not followed
-  Sizes sizes = indexed_sizes(t, items);  // the checks first: PyTorch's errors
+      return false;  // more elements than int64 counts: not followed
   Sizes view_strides;
-  size_t dim = 0;
   int64_t specified = 0;
   for (const IndexItem& item : items)
     if (item.kind == IndexItem::Kind::Int || item.kind == IndexItem::Kind::Slice) ++specified;
@@ -108,15 +107,13 @@ bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items)
         int64_t stride = 0;  // a step too large to multiply: not followed
         if (__builtin_mul_overflow(strides[source++], item.step.value_or(1), &stride)) return false;
         view_strides.push_back(stride);
-        ++dim;
         break;
       }
       case IndexItem::Kind::NewAxis:
         view_strides.push_back(1);
-        ++dim;
         break;
       case IndexItem::Kind::Ellipsis:
-        for (int64_t k = 0; k < static_cast<int64_t>(t.size()) - specified; ++k, ++dim) {
+        for (int64_t k = 0; k < static_cast<int64_t>(t.size()) - specified; ++k) {
           if (source >= t.size()) return false;
           view_strides.push_back(strides[source++]);
         }
@@ -124,13 +121,13 @@ bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items)
     }
   }
   while (source < t.size()) view_strides.push_back(strides[source++]);
-  if (view_strides.size() != sizes.size()) return false;  // several `...`: not followed
+  if (view_strides.size() != view.size()) return false;  // several `...`: not followed
   int64_t expected = 1;
-  for (size_t i = sizes.size(); i-- > 0;) {
-    if (sizes[i] == 1) continue;  // a size-1 dim's stride does not matter
-    if (sizes[i] == 0) return true;
+  for (size_t i = view.size(); i-- > 0;) {
+    if (view[i] == 1) continue;  // a size-1 dim's stride does not matter
+    if (view[i] == 0) return true;
     if (view_strides[i] != expected) return false;
-    if (__builtin_mul_overflow(expected, sizes[i], &expected)) return false;
+    if (__builtin_mul_overflow(expected, view[i], &expected)) return false;
   }
   return true;
 }

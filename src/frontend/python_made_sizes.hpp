@@ -25,9 +25,10 @@ struct IndexItem {
 // names, an integer drops its dim, None adds a 1).
 Sizes indexed_sizes(const Sizes& t, const std::vector<IndexItem>& items);
 
-// Whether t[items] of a contiguous tensor `t` is contiguous (a step, or a slice of a dim after
-// which another dim has more than one element, leaves gaps).
-bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items);
+// Whether the view t[items] of a contiguous tensor `t`, of sizes `view` (indexed_sizes), is
+// contiguous (a step, or a slice of a dim after which another dim has more than one element,
+// leaves gaps).
+bool contiguous_after_index(const Sizes& t, const std::vector<IndexItem>& items, const Sizes& view);
 
 // t.permute(order) of a contiguous tensor is contiguous when the dims with more than one element
 // keep their order.
