@@ -83,6 +83,9 @@ struct Attrs {
   int64_t num_heads = 1;
   bool batch_first = false;
   bool add_zero_attn = false;
+  // its masks: the input that is each (-1: none), and whether it is bool (else float, added)
+  int key_padding_mask_input = -1, attn_mask_input = -1;
+  bool key_padding_mask_bool = false, attn_mask_bool = false;
 
   // recurrent (nn.RNN, LSTM, GRU; batch_first above); the sizes show in the weights
   int64_t num_layers = 1;

@@ -269,9 +269,20 @@ struct InputDecl {
   uint8_t element_bytes = 0;
 };
 
+// What a tensor input is to an op whose forward takes tensors besides its positional ones:
+// nn.MultiheadAttention's masks, passed by keyword (`attn(q, k, v, attn_mask=m)`). A float mask
+// is added to the attention scores; a bool one (`boolean`) masks the scores where it is true.
+struct InputRole {
+  enum Kind : uint8_t { positional, key_padding_mask, attn_mask };
+  Kind kind = positional;
+  bool boolean = false;
+};
+
 // What only some statements carry (layers of `.py` modules, of block instances): kept apart, so a
 // plain statement stays small (a model of 100,000 layers has 100,000 of them).
 struct StatementExtras {
+  // Per input, when some input is not positional (a mask); empty when all are.
+  std::vector<InputRole> input_roles;
   // The inputs as written, when the program names them otherwise (`x` inside a block): for help.
   std::vector<std::string> inputs_written;
   // Frontends may attach the line a fix should replace (e.g. the Python `self.fc1 = ...` line).

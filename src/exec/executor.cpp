@@ -171,6 +171,25 @@ std::vector<int64_t> index_bounds(const Analysis& a) {
   return bound;
 }
 
+// For each tensor: whether an attention layer reads it as a bool mask (true masks a key). An
+// input read so is drawn as 0 or 1, a quarter of it 1, as a padding mask might be: drawn from
+// [-1, 1] like the others, nearly every key would be masked.
+std::vector<bool> bool_masks(const Analysis& a) {
+  std::vector<bool> masks(a.tensor_count, false);
+  for (const LayerInfo& l : a.layers) {
+    if (op_info(l.op).family != Family::attention || !l.attrs) continue;
+    const Attrs& at = *l.attrs;
+    auto mark = [&](int input, bool boolean) {
+      if (input >= 0 && static_cast<size_t>(input) < l.input_ids.size() && boolean &&
+          l.input_ids[static_cast<size_t>(input)] < a.tensor_count)
+        masks[l.input_ids[static_cast<size_t>(input)]] = true;
+    };
+    mark(at.attn_mask_input, at.attn_mask_bool);
+    mark(at.key_padding_mask_input, at.key_padding_mask_bool || at.attn_mask_bool);
+  }
+  return masks;
+}
+
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::vector<std::optional<Tensor>> live(a.tensor_count);  // by tensor id
@@ -195,6 +214,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   const bool keep = opts.keep_outputs, fuse = !keep && !opts.sink;
   Rng input_rng{opts.seed ^ 0x5eedULL};
   const std::vector<int64_t> indices_below = index_bounds(a);
+  const std::vector<bool> drawn_as_bool = bool_masks(a);
   for (size_t k = 0; k < a.inputs.size(); ++k) {
     const auto& [name, shape] = a.inputs[k];
     // Made in place: the input is held once (plus a copy in the result with keep_outputs).
@@ -203,6 +223,8 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       for (float& v : t.data)
         v = std::min(std::floor(input_rng.uniform(0.0f, static_cast<float>(rows))),
                      static_cast<float>(rows - 1));
+    } else if (drawn_as_bool[a.input_ids[k]]) {
+      for (float& v : t.data) v = input_rng.uniform(0.0f, 1.0f) < 0.25f ? 1.0f : 0.0f;
     } else {
       for (float& v : t.data) v = input_rng.uniform(-1.0f, 1.0f);
     }

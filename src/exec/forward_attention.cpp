@@ -52,13 +52,65 @@ void append_rows(std::vector<float>& rows, int64_t batch, int64_t e, const Tenso
   if (zero) rows.insert(rows.end(), static_cast<size_t>(batch * e), 0.0f);
 }
 
+// What the masks add to the score of query l against key s of sample n, head h (-inf: masked),
+// as F.multi_head_attention_forward merges them: a float attn_mask is added, a bool one masks
+// where true; a key_padding_mask masks where it is true (nonzero, beside a bool attn_mask), and
+// is added when it is float and alone. The keys add_bias_kv and add_zero_attn append are never
+// masked (PyTorch pads the masks with zeros).
+struct Masks {
+  const Tensor* attn = nullptr;
+  const Tensor* key_padding = nullptr;
+  bool attn_bool = false, key_padding_masks = false;
+  int64_t heads = 1, len = 0, src = 0;  // src: the keys given (before the appended ones)
+
+  float at(int64_t n, int64_t h, int64_t l, int64_t s) const {
+    if (s >= src) return 0.0f;
+    float add = 0.0f;
+    if (attn) {
+      int64_t plane = attn->shape.size() == 3 ? (n * heads + h) * len * src : 0;
+      float v = attn->data[static_cast<size_t>(plane + l * src + s)];
+      if (attn_bool && v != 0.0f) return -INFINITY;
+      if (!attn_bool) add += v;
+    }
+    if (key_padding) {
+      float v = key_padding->data[static_cast<size_t>(n * src + s)];
+      if (key_padding_masks && v != 0.0f) return -INFINITY;
+      if (!key_padding_masks) add += v;
+    }
+    return add;
+  }
+};
+
+Masks masks_of(const ForwardCtx& ctx, const Attrs& a, int64_t batch, int64_t len, int64_t src) {
+  Masks m;
+  auto input = [&](int k) {
+    if (k < 0) return static_cast<const Tensor*>(nullptr);
+    if (static_cast<size_t>(k) >= ctx.in.size())
+      throw ForwardError("MultiheadAttention: a mask is missing");
+    return ctx.in[static_cast<size_t>(k)];
+  };
+  m.attn = input(a.attn_mask_input);
+  m.key_padding = input(a.key_padding_mask_input);
+  m.attn_bool = a.attn_mask_bool;
+  m.key_padding_masks = a.key_padding_mask_bool || (m.attn && a.attn_mask_bool);
+  m.heads = a.num_heads;
+  m.len = len;
+  m.src = src;
+  int64_t planes = m.attn && m.attn->shape.size() == 3 ? batch * m.heads : 1;
+  if ((m.attn && m.attn->numel() != planes * len * src) ||
+      (m.key_padding && m.key_padding->numel() != batch * src))
+    throw ForwardError("MultiheadAttention: a mask differs from the layer's shapes");
+  return m;
+}
+
 }  // namespace
 
 // query [L, N, E] ([N, L, E] with batch_first; [L, E] unbatched), key [S, N, kdim], value
-// [S, N, vdim] -> the query's shape
+// [S, N, vdim] -> the query's shape; key_padding_mask [N, S] ([S]), attn_mask [L, S] or
+// [N * num_heads, L, S]
 void forward_attention(ForwardCtx& ctx) {
   const Attrs& a = *ctx.layer.attrs;
-  if (ctx.in.size() != 3) throw ForwardError("MultiheadAttention: needs query, key and value");
+  if (ctx.in.size() < 3) throw ForwardError("MultiheadAttention: needs query, key and value");
   SequenceView q = view_of(*ctx.in[0], a.batch_first), k = view_of(*ctx.in[1], a.batch_first),
                v = view_of(*ctx.in[2], a.batch_first);
   const Tensor* packed = ctx.weight("in_proj_weight");
@@ -81,6 +133,7 @@ void forward_attention(ForwardCtx& ctx) {
   append_rows(kp, q.batch, e, ctx.weight("bias_k"), a.add_zero_attn);
   append_rows(vp, q.batch, e, ctx.weight("bias_v"), a.add_zero_attn);
   const int64_t src = static_cast<int64_t>(kp.size()) / std::max<int64_t>(q.batch * e, 1);
+  const Masks masks = masks_of(ctx, a, q.batch, q.len, k.len);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   // Per sample and head: softmax(q k^T / sqrt(head_dim)) v, into the heads' columns.
   std::vector<float> attended(qp.size(), 0.0f), scores(static_cast<size_t>(src));
@@ -93,6 +146,7 @@ void forward_attention(ForwardCtx& ctx) {
           const float* kr = kp.data() + (s * q.batch + n) * e + h * head_dim;
           float dot = 0.0f;
           for (int64_t d = 0; d < head_dim; ++d) dot += (qr[d] * scale) * kr[d];
+          dot += masks.at(n, h, l, s);
           scores[static_cast<size_t>(s)] = dot;
           top = std::max(top, dot);
         }

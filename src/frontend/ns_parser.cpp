@@ -477,6 +477,7 @@ class Parser {
     Call call;
     if (!call_expr(call)) return;
     std::vector<OutputDecl> tensors;
+    std::vector<InputRole> roles;
     bool applied = false;
     if (at(TokenKind::Star)) {
       take();
@@ -484,22 +485,70 @@ class Parser {
     } else if (at(TokenKind::LParen)) {
       take();
       applied = true;
-      while (!at(TokenKind::RParen)) {
-        if (!at(TokenKind::Ident)) {
-          error_here("expected a tensor name",
-                     "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
-          return;
-        }
-        tensors.push_back(OutputDecl{std::string(cur().text), cur().span});
-        take();
-        if (!accept(TokenKind::Comma)) break;
-      }
-      if (!expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'"))
-        return;
+      if (!tensor_arguments(call, tensors, roles)) return;
     }
     seen_statement_ = true;
     ++scope_.position;
-    apply(prog, start, targets, call, applied, tensors);
+    apply(prog, start, targets, call, applied, tensors, roles);
+  }
+
+  // tensor_arguments := [tensor {',' tensor}] ')'   tensor := [IDENT '='] IDENT
+  // A tensor by keyword is one of nn.MultiheadAttention's masks (`attn_mask=m`); `roles` then
+  // says what each tensor is (empty when all are positional).
+  bool tensor_arguments(const Call& call, std::vector<OutputDecl>& tensors,
+                        std::vector<InputRole>& roles) {
+    while (!at(TokenKind::RParen)) {
+      if (!at(TokenKind::Ident)) {
+        error_here("expected a tensor name", "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
+        return false;
+      }
+      InputRole role;
+      if (ahead(1).kind == TokenKind::Equals) {
+        if (!mask_keyword(call, role, roles)) return false;
+        take();
+        take();
+        if (!at(TokenKind::Ident)) {
+          error_here("expected a tensor name", "give the mask as a tensor: `attn_mask=mask`");
+          return false;
+        }
+        roles.resize(tensors.size());  // the positional ones before it
+      } else if (!roles.empty()) {
+        return fail(cur().span, "positional argument follows keyword argument",
+                    "give the tensors by position first, then the masks by keyword");
+      }
+      tensors.push_back(OutputDecl{std::string(cur().text), cur().span});
+      if (!roles.empty() || role.kind != InputRole::positional) roles.push_back(role);
+      take();
+      if (!accept(TokenKind::Comma)) break;
+    }
+    return expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'");
+  }
+
+  // The mask a keyword at the current token names, as nn.MultiheadAttention's forward binds it.
+  bool mask_keyword(const Call& call, InputRole& role, const std::vector<InputRole>& roles) {
+    std::string_view k = cur().text;
+    if (call.op != "MultiheadAttention" || call.sequential) {
+      return fail(cur().span, fmt::format("`{}` takes its tensors by position", call.op),
+                  "only MultiheadAttention takes tensors by keyword (its masks): write `(x)`");
+    }
+    role.kind = k == "key_padding_mask" ? InputRole::key_padding_mask
+                : k == "attn_mask"      ? InputRole::attn_mask
+                                        : InputRole::positional;
+    if (role.kind == InputRole::positional) {
+      return fail(cur().span,
+                  fmt::format("MultiheadAttention.forward() got an unexpected keyword argument "
+                              "'{}'",
+                              k),
+                  "its tensors are query, key and value by position, then key_padding_mask= "
+                  "and attn_mask=");
+    }
+    for (const InputRole& r : roles) {
+      if (r.kind == role.kind) {
+        return fail(cur().span, fmt::format("keyword argument repeated: {}", k),
+                    "give each mask once");
+      }
+    }
+    return true;
   }
 
   // call := qualname '(' [args] ')' | 'Sequential' '(' [item {',' item}] ')'
@@ -590,7 +639,8 @@ class Parser {
   // ---- What a statement does: a layer of the program, or a use of a block or Sequential ----
 
   void apply(Program& prog, Span start, const std::vector<OutputDecl>& targets, Call& call,
-             bool applied, const std::vector<OutputDecl>& tensors) {
+             bool applied, const std::vector<OutputDecl>& tensors,
+             const std::vector<InputRole>& roles) {
     auto block = shared_.blocks.find(call.op);
     bool is_block = block != shared_.blocks.end();
     if (targets.size() > 1 &&
@@ -602,7 +652,7 @@ class Parser {
       return;
     }
     if (!call.sequential && !call.repeated && !is_block)
-      return layer_statement(prog, start, targets, call, applied, tensors);
+      return layer_statement(prog, start, targets, call, applied, tensors, roles);
     if (shared_.stopped || (is_block && block->second.failed)) {
       ++silent_failures_;
       return;
@@ -637,12 +687,14 @@ class Parser {
   // place at the end of the program's statements (a Statement is large), and taken back when
   // it fails.
   void layer_statement(Program& prog, Span start, const std::vector<OutputDecl>& targets,
-                       Call& call, bool applied, const std::vector<OutputDecl>& tensors) {
+                       Call& call, bool applied, const std::vector<OutputDecl>& tensors,
+                       const std::vector<InputRole>& roles) {
     Statement& st = prog.statements.emplace_back();
     if (!fill_layer(st, start, targets, call, applied, tensors)) {
       prog.statements.pop_back();
       return;
     }
+    if (!roles.empty()) st.extras_for_write().input_roles = roles;
     // It reads `previous` unless it reads its own inputs, or `previous` is the statement before.
     size_t n = prog.statements.size();
     if (!scope_.previous.empty() && (n < 2 || prog.statements[n - 2].name != scope_.previous))

@@ -2708,6 +2708,19 @@ class Construct {
     return make_module(std::move(seq));
   }
 
+  // `nn.Transformer.generate_square_subsequent_mask(sz)`: a static method of a torch.nn class
+  // netshape reads from its prelude; nullopt for another name.
+  std::optional<PyValue> torch_nn_static_method(const std::string& n, Args& args, const Expr& call,
+                                                Frame& f) {
+    size_t dot = n.rfind('.');
+    if (n.rfind("nn.", 0) != 0 || dot <= 3 || n.find('.', 3) != dot) return std::nullopt;
+    const Stmt* cls = L.torch_nn_class(n.substr(3, dot - 3));
+    if (!cls) return std::nullopt;
+    PyValue fn = class_attribute(*cls, n.substr(dot + 1), call, nullptr);
+    if (fn.kind != PyValue::Kind::Function) return std::nullopt;
+    return invoke(fn, args, call, f, cls);
+  }
+
   // A function netshape implements: nn's layers and containers, then Python's builtins by kind.
   PyValue call_builtin(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
     const std::string& n = callee.name;
@@ -2724,6 +2737,7 @@ class Construct {
         return construct_user_module(*cls, args, call, f);
       return construct_layer(n.substr(3), args, call);
     }
+    if (auto v = torch_nn_static_method(n, args, call, f)) return *v;
     if (auto v = torch_function(n, args, call)) return *v;
     if (auto v = number_builtin(n, args, at)) return *v;
     if (auto v = sequence_builtin(n, args, at)) return *v;
@@ -5639,17 +5653,13 @@ class Construct {
       if (bound[i]->kind != PyValue::Kind::Tensor) non_tensor_argument(spans[i]);
       inputs.push_back(*bound[i]);
     }
-    for (size_t mask : {size_t{3}, size_t{5}}) {
-      if (bound[mask] && !bound[mask]->is_none()) {
-        unsupported_here(spans[mask], fmt::format("nn.MultiheadAttention's `{}`", kParams[mask]),
-                         "check the model without the mask: it does not change the output's "
-                         "shape");
-      }
-    }
+    std::vector<InputRole> roles(3);
+    attention_masks(bound[3], spans[3], bound[5], spans[5], inputs, roles);
     bool weights = !bound[4] || bool_of(*bound[4], spans[4]);
     if (bound[6]) bool_of(*bound[6], spans[6]);  // a bool, as PyTorch's `if` reads it
     PyValue applied = applied_call(callee);
-    PyValue out = call_module(applied, inputs, call.span, module_);
+    PyValue out = call_module(applied, inputs, call.span, module_, nullptr,
+                              roles.size() > 3 ? &roles : nullptr);
     PyValue second = PyValue::none(call.span);
     if (weights) {
       Diagnostic d;
@@ -5663,6 +5673,52 @@ class Construct {
       second = failed(d);
     }
     return make_tuple({out, second});
+  }
+
+  // nn.MultiheadAttention's masks (`key_padding_mask`, `attn_mask`; None or absent: none), added
+  // to its inputs with their roles. Their dtypes are checked as PyTorch checks them: a
+  // key_padding_mask bool or floating (the module's first check), an attn_mask floating, bool or
+  // uint8 (read as bool, as PyTorch does after its deprecation warning).
+  void attention_masks(const PyValue* key_padding, Span key_padding_at, const PyValue* attn,
+                       Span attn_at, PyList& inputs, std::vector<InputRole>& roles) {
+    auto floating = [](ElementType t) { return is_floating(t) && t != ElementType::Complex64; };
+    auto mask = [&](const PyValue* m, Span at) -> const PyValue* {
+      if (!m || m->is_none()) return nullptr;
+      if (is_failed(*m)) rethrow(*m);
+      if (m->kind != PyValue::Kind::Tensor) non_tensor_argument(at);
+      return m;
+    };
+    const PyValue* kpm = mask(key_padding, key_padding_at);
+    const PyValue* am = mask(attn, attn_at);
+    // a float mask is added to float32 scores (baddbmm): another float type is refused
+    for (auto [m, at] : {std::pair{kpm, key_padding_at}, std::pair{am, attn_at}}) {
+      if (m && floating(m->dtype) && m->dtype != ElementType::Float32) {
+        unsupported_here(at, fmt::format("a {} mask of nn.MultiheadAttention",
+                                         element_type_name(m->dtype)),
+                         "give the mask as float32 (`.float()`) or bool");
+      }
+    }
+    if (kpm && kpm->dtype != ElementType::Bool && !floating(kpm->dtype)) {
+      torch_error(inputs[0], key_padding_at,
+                  "only bool and floating types of key_padding_mask are supported",
+                  "make it bool, true where a key is padding: `tokens == pad_id`");
+    }
+    if (am && am->dtype != ElementType::Bool && am->dtype != ElementType::UInt8 &&
+        !floating(am->dtype)) {
+      torch_error(inputs[0], attn_at,
+                  fmt::format("Only float, byte, and bool types are supported for attn_mask, not "
+                              "{}",
+                              element_type_name(am->dtype)),
+                  "make it float (added to the scores: 0 or -inf) or bool (true: masked)");
+    }
+    if (kpm) {
+      inputs.push_back(*kpm);
+      roles.push_back({InputRole::key_padding_mask, kpm->dtype == ElementType::Bool});
+    }
+    if (am) {
+      inputs.push_back(*am);
+      roles.push_back({InputRole::attn_mask, !floating(am->dtype)});
+    }
   }
 
   // `out, h_n = self.gru(x, h0)`, `out, (h_n, c_n) = self.lstm(x)`: nn.RNN's, GRU's and LSTM's
@@ -5847,15 +5903,17 @@ class Construct {
 
   // Applies module `mod` (a child of ModuleDecl `parent`) to `inputs` (given by the names in
   // `keywords` where those are not empty: a user module's forward binds them).
+  // `roles`: what each input is to a layer whose forward takes masks (nn.MultiheadAttention).
   PyValue call_module(const PyValue& mod, const PyList& inputs, Span call_span, int parent,
-                      const std::vector<std::string>* keywords = nullptr) {
+                      const std::vector<std::string>* keywords = nullptr,
+                      const std::vector<InputRole>* roles = nullptr) {
     ModuleDef& m = *mod.module;
     const std::string& name = mod.name;
     switch (m.kind) {
       case ModuleDef::Broken:
         throw PyError{m.error};
       case ModuleDef::Leaf:
-        return apply_layer(m, name, inputs, call_span, parent);
+        return apply_layer(m, name, inputs, call_span, parent, "", roles);
       case ModuleDef::Sequential: {
         if (m.list) {
           raise(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
@@ -5878,7 +5936,7 @@ class Construct {
         const Stmt* forward = L.find_method(*m.instance->cls, "forward", 0);
         if (forward == nullptr && m.instance->layer_base) {  // the torch layer's forward
           return apply_layer(*m.instance->layer_base, name, inputs, call_span, parent,
-                             m.instance->cls->name);
+                             m.instance->cls->name, roles);
         }
         if (forward == nullptr)
           raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
@@ -5932,7 +5990,8 @@ class Construct {
   // A layer applied: one statement; a layer applied again shares its first call's parameters.
   // `module_class`: the class of a module deriving from the layer (StatementExtras).
   PyValue apply_layer(ModuleDef& m, const std::string& name, const PyList& inputs, Span call_span,
-                      int parent, const std::string& module_class = "") {
+                      int parent, const std::string& module_class = "",
+                      const std::vector<InputRole>* roles = nullptr) {
     for (size_t i = 0; i < m.pending.size(); ++i) {
       const Const& c = m.pending[i];
       if (c.state == Const::Unbound) {
@@ -5950,7 +6009,8 @@ class Construct {
     st.args = m.args;
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.module = parent;
-    for (const PyValue& in : inputs) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const PyValue& in = inputs[i];
       if (is_failed(in)) rethrow(in);
       if (in.kind != PyValue::Kind::Tensor) {  // what an nn.Sequential passes on (an LSTM's tuple)
         raise(call_span,
@@ -5959,11 +6019,14 @@ class Construct {
               "give the layer a tensor: a recurrent layer returns (output, h_n), of which "
               "`output` is the tensor");
       }
-      add_input(st, in, in.data.span, call_span);
+      // a mask's dtype was checked where it was given (attention_masks)
+      bool mask = roles && i < roles->size() && (*roles)[i].kind != InputRole::positional;
+      add_input(st, in, in.data.span, call_span, !mask);
     }
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.extras_for_write().built_via = m.built_via;
     if (!module_class.empty()) st.extras_for_write().module_class = module_class;
+    if (roles) st.extras_for_write().input_roles = *roles;
     std::string& first_call = first_call_[m.id];
     st.extras_for_write().shares_params_with =
         first_call;  // a module called again owns no new params
@@ -6587,8 +6650,9 @@ class Construct {
 
   // Tensor `t` as the next input of `st`, written at `span` (`fallback` when that is not
   // known); an input read through a copy (`.contiguous()`, `x * 2`) is marked so.
-  void add_input(Statement& st, const PyValue& t, Span span, Span fallback) {
-    check_element_type(st, t, span.valid() ? span : fallback);
+  void add_input(Statement& st, const PyValue& t, Span span, Span fallback,
+                 bool check_type = true) {
+    if (check_type) check_element_type(st, t, span.valid() ? span : fallback);
     if (t.copy != PyValue::Copy::None) {
       st.extras_for_write().copied_inputs.push_back({static_cast<uint32_t>(st.inputs.size()),
                                                      t.copy == PyValue::Copy::Contiguous,

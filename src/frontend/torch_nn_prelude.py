@@ -2,9 +2,10 @@
 # binary (python_prelude.cpp embeds this file) and read by its interpreter when a model builds
 # nn.TransformerEncoderLayer and the rest. The constructors' signatures, the submodules and their
 # names, the order of the layers in forward and the errors are PyTorch 1.13's
-# (torch/nn/modules/transformer.py); masks go to nn.MultiheadAttention, which refuses any but None.
+# (torch/nn/modules/transformer.py); masks go to nn.MultiheadAttention, which checks them.
 import copy
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -175,6 +176,11 @@ class Transformer(nn.Module):
         self.d_model = d_model
         self.nhead = nhead
         self.batch_first = batch_first
+
+    # PyTorch fills a square with -inf and keeps its upper triangle: these are its values.
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device='cpu'):
+        return torch.triu(torch.ones(sz, sz) * float('-inf'), diagonal=1)
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
                 src_key_padding_mask=None, tgt_key_padding_mask=None,

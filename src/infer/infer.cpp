@@ -247,8 +247,11 @@ class Analyzer {
     }
     const Shape* flattened_from =
         flattened_by != kNoId ? tensors_[layers[flattened_by].input_ids[0]].shape : nullptr;
-    bool reads_values = op_info(node.op).family == Family::embedding;  // not in the memo's key
-    bool asked = !options_.explain && !reads_values && memo_.ask(node, inputs, flattened_from);
+    // Not in the memo's key: what Embedding knows of its indices, what the inputs are (masks).
+    bool reads_values = op_info(node.op).family == Family::embedding;
+    bool has_roles = !node.statement->extras().input_roles.empty();
+    bool asked = !options_.explain && !reads_values && !has_roles &&
+                 memo_.ask(node, inputs, flattened_from);
     const RuleMemo::Answer* known = asked ? memo_.answer() : nullptr;
     if (known) {
       layer.output = known->output;

@@ -8,7 +8,8 @@
 // anything (an error, a warning: those name the layer and point at its arguments), a layer whose
 // arguments read another tensor's size (`x.size(0)`), or one whose rule explains its formulas
 // (--explain: the text names the layer) or notes a `?` it worked out, runs its rule every time;
-// so does a rule that reads what is known of its input's values (Embedding's, KnownValues).
+// so does a rule that reads what is known of its input's values (Embedding's, KnownValues), and
+// one whose inputs have roles (nn.MultiheadAttention's masks).
 #pragma once
 #include <cstdint>
 #include <cstring>

@@ -152,6 +152,143 @@ bool check_ranks(RuleContext& ctx, size_t q, size_t k, size_t v) {
       fmt::format("key and value need as many dims as the query ({})", q));
 }
 
+// nn.MultiheadAttention's masks among a row's inputs: by their roles (`key_padding_mask=`,
+// `attn_mask=`), a fourth tensor by position being key_padding_mask, as PyTorch binds it.
+struct Masks {
+  int key_padding = -1, attn = -1;  // input indexes; -1: not given
+  bool key_padding_bool = false, attn_bool = false;
+};
+
+std::optional<Masks> find_masks(RuleContext& ctx) {
+  const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
+  Masks m;
+  for (size_t i = 3; i < ctx.in().size(); ++i) {
+    InputRole r = i < roles.size() ? roles[i] : InputRole{};
+    if (r.kind == InputRole::positional && i == 3) r.kind = InputRole::key_padding_mask;
+    if (r.kind == InputRole::key_padding_mask && m.key_padding < 0) {
+      m.key_padding = static_cast<int>(i);
+      m.key_padding_bool = r.boolean;
+    } else if (r.kind == InputRole::attn_mask && m.attn < 0) {
+      m.attn = static_cast<int>(i);
+      m.attn_bool = r.boolean;
+    } else {
+      ctx.fail_input("MultiheadAttention.forward() takes query, key, value and two masks; a fifth "
+                     "tensor by position would be need_weights, a bool",
+                     "give the attention mask by keyword: attn(q, k, v, attn_mask=mask)");
+      return std::nullopt;
+    }
+  }
+  return m;
+}
+
+// Where mask input k was written (the statement when it has no span of its own).
+Span mask_span(RuleContext& ctx, int k) {
+  size_t i = static_cast<size_t>(k);
+  return i < ctx.node.input_spans.size() && ctx.node.input_spans[i].valid()
+             ? ctx.node.input_spans[i]
+             : ctx.st.span;
+}
+
+// A Python tuple as PyTorch's messages print one: (5, 7).
+std::string python_tuple(std::initializer_list<int64_t> items) {
+  std::string out = "(";
+  for (int64_t v : items) out += (out.size() > 1 ? ", " : "") + std::to_string(v);
+  return out + ")";
+}
+
+// _mha_shape_check's checks of the masks' ranks (after the query's, key's and value's): a
+// key_padding_mask is 2-D for a batched query, 1-D for an unbatched one; an attn_mask 2-D or 3-D,
+// 3-D for an unbatched query being (num_heads, L, S).
+bool check_mask_ranks(RuleContext& ctx, const Masks& m, const Shape& q, const Shape& k,
+                      int64_t heads) {
+  const bool batched = q.size() == 3;
+  const char* kind = batched ? "batched (3-D)" : "unbatched (2-D)";
+  if (m.key_padding >= 0) {
+    size_t rank = ctx.in()[static_cast<size_t>(m.key_padding)].size();
+    size_t want = batched ? 2 : 1;
+    if (rank != want) {
+      return ctx.fail(mask_span(ctx, m.key_padding),
+                      fmt::format("For {} `query`, expected `key_padding_mask` to be `None` or "
+                                  "{}-D but found {}-D tensor instead",
+                                  kind, want, rank),
+                      batched ? "key_padding_mask is [N, S]: a row per sample, a column per key"
+                              : "key_padding_mask is [S]: one value per key");
+    }
+  }
+  if (m.attn < 0) return true;
+  const Shape& a = ctx.in()[static_cast<size_t>(m.attn)];
+  if (a.size() != 2 && a.size() != 3) {
+    return ctx.fail(mask_span(ctx, m.attn),
+                    fmt::format("For {} `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
+                                "but found {}-D tensor instead",
+                                kind, a.size()),
+                    "attn_mask is [L, S], or [N * num_heads, L, S] per sample and head");
+  }
+  if (batched || a.size() != 3) return true;
+  int64_t len = counted(q[0]), src = counted(k[0]);
+  if (a[0] == fixed(heads) && a[1] == fixed(len) && a[2] == fixed(src)) return true;
+  return ctx.fail(mask_span(ctx, m.attn),
+                  fmt::format("Expected `attn_mask` shape to be {} but got {}",
+                              python_tuple({heads, len, src}), torch_size(a)),
+                  fmt::format("an unbatched query's 3-D attn_mask is [num_heads, L, S]: [{}, {}, {}]",
+                              heads, len, src));
+}
+
+// F.multi_head_attention_forward's check of the attn_mask's shape against (L, S) (2-D) or
+// (N * num_heads, L, S) (3-D), after the projections.
+bool check_attn_mask(RuleContext& ctx, const Masks& m, const Dim& len, const Dim& batch,
+                     const Dim& src, int64_t heads) {
+  if (m.attn < 0) return true;
+  const Shape& a = ctx.in()[static_cast<size_t>(m.attn)];
+  if (a.size() == 2) {
+    if (a[0] == len && a[1] == src) return true;
+    return ctx.fail(mask_span(ctx, m.attn),
+                    fmt::format("The shape of the 2D attn_mask is {}, but should be {}.",
+                                torch_size(a), python_tuple({counted(len), counted(src)})),
+                    fmt::format("give a [{}, {}] mask: a row per query position, a column per key",
+                                to_string(len), to_string(src)));
+  }
+  const int64_t factors[] = {batch.value, heads};
+  std::optional<int64_t> rows = checked_product(factors);
+  Dim want = Dim{rows.value_or(INT64_MAX), batch.sym};
+  if (rows && a[0] == want && a[1] == len && a[2] == src) return true;
+  return ctx.fail(mask_span(ctx, m.attn),
+                  fmt::format("The shape of the 3D attn_mask is {}, but should be {}.",
+                              torch_size(a),
+                              python_tuple({message_product({counted(batch), heads}), counted(len),
+                                            counted(src)})),
+                  fmt::format("a 3-D attn_mask is [N * num_heads, L, S]: [{}, {}, {}]",
+                              to_string(want), to_string(len), to_string(src)));
+}
+
+// The last check: the key_padding_mask against (N, S'), S' counting the keys add_bias_kv and
+// add_zero_attn append (the mask is padded by as many columns before it is compared).
+bool check_key_padding_mask(RuleContext& ctx, const Masks& m, bool batched, const Dim& batch,
+                            const Dim& src, int64_t appended) {
+  if (m.key_padding < 0) return true;
+  Shape kpm = ctx.in()[static_cast<size_t>(m.key_padding)];
+  if (!batched) kpm.insert(kpm.begin(), fixed(1));
+  if (kpm[0] == batch && kpm[1] == src) {
+    if (m.attn < 0 || m.key_padding_bool || m.attn_bool) return true;
+    // attn_mask.masked_fill(key_padding_mask, -inf): a float mask must hold only 0 and 1, which
+    // its values decide (the model language's masks are float)
+    ctx.fail_input_unsupported(
+        "a float key_padding_mask beside a float attn_mask: PyTorch reads it as a bool mask whose "
+        "values must be 0 or 1",
+        "give one mask, or make the key_padding_mask bool in a .py model (`tokens == pad_id`)");
+    return false;
+  }
+  kpm[1].value += appended;
+  Dim want = src;
+  want.value += appended;
+  return ctx.fail(mask_span(ctx, m.key_padding),
+                  fmt::format("expecting key_padding_mask shape of {}, but got {}",
+                              python_tuple({counted(batch), counted(want)}), torch_size(kpm)),
+                  batched ? fmt::format("key_padding_mask is [N, S]: [{}, {}]", to_string(batch),
+                                        to_string(src))
+                          : fmt::format("key_padding_mask is [S]: [{}]", to_string(src)));
+}
+
 }  // namespace
 
 // query [L, N, E] ([N, L, E] with batch_first; unbatched [L, E]), key [S, N, kdim], value
@@ -171,11 +308,8 @@ bool infer_attention(RuleContext& ctx) {
                      "'value'",
         "apply it to query, key and value: attn(x, x, x) for self-attention");
   }
-  if (given > 3) {
-    return ctx.fail_input_unsupported(
-        "netshape does not follow MultiheadAttention's masks (a fourth tensor)",
-        "check the model without the mask; it does not change the output's shape");
-  }
+  auto masks = find_masks(ctx);
+  if (!masks) return false;
   Shape q = ctx.in()[0], k = ctx.in()[1], v = ctx.in()[2];
   bool same_kv = ctx.layer.input_ids[1] == ctx.layer.input_ids[2];
   bool self_attention = same_kv && ctx.layer.input_ids[0] == ctx.layer.input_ids[1];
@@ -189,7 +323,9 @@ bool infer_attention(RuleContext& ctx) {
       std::swap((*s)[0], (*s)[1]);
     }
   }
-  if (!check_ranks(ctx, q.size(), k.size(), v.size())) return false;
+  if (!check_ranks(ctx, q.size(), k.size(), v.size()) ||
+      !check_mask_ranks(ctx, *masks, q, k, h->heads))
+    return false;
   bool batched = q.size() == 3;
   if (!batched)  // F.multi_head_attention_forward works on [L, 1, E]
     for (Shape* s : {&q, &k, &v}) s->insert(s->begin() + 1, fixed(1));
@@ -241,6 +377,7 @@ bool infer_attention(RuleContext& ctx) {
                                      ctx.call_with(param, to_string(dim))));
     }
   }
+  if (!check_attn_mask(ctx, *masks, len, batch, src, h->heads)) return false;
   // In PyTorch's order: add_bias_kv's cat of the keys, the view of the query, that of the keys.
   std::string batch_help = "query, key and value need the same batch";
   if (!(k[1] == batch) && h->bias_kv) {
@@ -261,12 +398,18 @@ bool infer_attention(RuleContext& ctx) {
                     message_product({counted(src), counted(k[1]), h->embed})),
         batch_help);
   }
+  int64_t appended = (h->bias_kv ? 1 : 0) + (h->zero_attn ? 1 : 0);
+  if (!check_key_padding_mask(ctx, *masks, batched, batch, src, appended)) return false;
   Shape out = batched ? Shape{len, batch, embed} : Shape{len, embed};
   if (h->batch_first && batched) std::swap(out[0], out[1]);
   ctx.set_output(out);
   ctx.attrs.num_heads = h->heads;
   ctx.attrs.batch_first = h->batch_first;
   ctx.attrs.add_zero_attn = h->zero_attn;
+  ctx.attrs.key_padding_mask_input = masks->key_padding;
+  ctx.attrs.attn_mask_input = masks->attn;
+  ctx.attrs.key_padding_mask_bool = masks->key_padding_bool;
+  ctx.attrs.attn_mask_bool = masks->attn_bool;
   if (!add_attention_weights(ctx, *h)) return false;
   int64_t n = counted(batch), l = counted(len), s = counted(src), e = h->embed;
   int64_t attended = s + (h->bias_kv ? 1 : 0) + (h->zero_attn ? 1 : 0);

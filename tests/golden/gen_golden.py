@@ -166,14 +166,17 @@ def parse_ns(text):
             raise NsSyntaxError(f"line {line}: {e}")
         if not isinstance(call, ast.Call):
             raise NsSyntaxError(f"line {line}: expected a call")
-        applied = None
-        if isinstance(call.func, ast.Call):  # Module(...)(a, b)
-            applied = call.args
+        applied, applied_keywords = None, []
+        if isinstance(call.func, ast.Call):  # Module(...)(a, b), (q, k, v, attn_mask=m)
+            applied, applied_keywords = call.args, call.keywords
             call = call.func
         prog["statements"].append({
             "name": name, "line": line, "op": func_name(call.func),
             "args": call.args, "keywords": call.keywords, "applied": applied,
+            "applied_keywords": [k.arg for k in applied_keywords],
         })
+        prog["statements"][-1]["applied"] = None if applied is None else \
+            list(applied) + [k.value for k in applied_keywords]
     if not prog["inputs"]:
         raise NsSyntaxError("no input")
     return prog
@@ -232,15 +235,17 @@ def count_recurrent_macs(module, x):
     return steps * n * sum(p.numel() for name, p in module.named_parameters() if name.startswith("weight_"))
 
 
-def call_module(module, xs):
+def call_module(module, xs, keywords=()):
     """A module's output row: nn.MultiheadAttention's and a recurrent layer's first result (the
     second, the attention weights or the final hidden state, is not a row); a recurrent layer
-    takes its state as h0, an LSTM as (h0, c0); an nn.Embedding its indices as int64."""
+    takes its state as h0, an LSTM as (h0, c0); an nn.Embedding its indices as int64. The last
+    len(keywords) tensors are given by those keywords (an attention's masks)."""
     if isinstance(module, nn.RNNBase):
         state = None if len(xs) == 1 else xs[1] if len(xs) == 2 else tuple(xs[1:])
         return module(xs[0], state)[0]
     if isinstance(module, nn.MultiheadAttention):
-        return module(*xs)[0]
+        positional = len(xs) - len(keywords)
+        return module(*xs[:positional], **dict(zip(keywords, xs[positional:])))[0]
     if isinstance(module, nn.Embedding):  # the model language's indices: int64 in PyTorch
         return module(xs[0].long())
     return module(*xs)
@@ -384,7 +389,7 @@ def run_model(path):
                     entry["params"] = sum(p.numel() for p in module.parameters())
                     entry["trainable_params"] = sum(p.numel() for p in module.parameters() if p.requires_grad)
                     module.eval() if isinstance(module, nn.modules.batchnorm._BatchNorm) else module.train()
-                    out = call_module(module, xs)
+                    out = call_module(module, xs, st["applied_keywords"])
                     if isinstance(module, nn.MultiheadAttention):
                         entry["macs"] = count_attention_macs(module, list(xs[0].shape), list(xs[1].shape))
                     elif isinstance(module, nn.RNNBase):

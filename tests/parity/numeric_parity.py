@@ -101,7 +101,7 @@ def make_layer(st, tensors, prev):
             inputs = [prev]
         module, _ = gg.build_module(op, args, kwargs, tensors[inputs[0]])
         module.eval()
-        return inputs, (lambda xs: gg.call_module(module, xs)), module
+        return inputs, (lambda xs: gg.call_module(module, xs, st["applied_keywords"])), module
     if op in ("cat", "stack"):
         seq = args[0] if args and isinstance(args[0], (list, tuple)) else []
         inputs = [t.name for t in seq if isinstance(t, gg.TensorRef)] or [prev]

@@ -132,11 +132,15 @@ MODELS = [
     ("positional_encodings.py", "WordLanguageModel", [40, 3]),
     ("positional_encodings.py", None, [4, 40]),
     ("positional_encodings.py", "MeanPoolClassifier", [4, 40]),
+    ("masked_transformers.py", None, [35, 4]),
+    ("masked_transformers.py", "PaddedClassifier", [4, 40]),
+    ("masked_transformers.py", "TinyGPT", [4, 40]),
+    ("masked_transformers.py", "Translator", [4, 12]),
 ]
 
 # Files whose models take token ids (their `# input:` comment says `long`): PyTorch is given
 # int64 zeros, the others float32 zeros.
-INDEX_INPUTS = {"text_models.py", "positional_encodings.py"}
+INDEX_INPUTS = {"text_models.py", "positional_encodings.py", "masked_transformers.py"}
 
 
 def example_input(file, shape):

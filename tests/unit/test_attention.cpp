@@ -3,6 +3,8 @@
 // of its forward in PyTorch's order, the reader's call (need_weights, masks) and the forward pass.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "netshape/exec.hpp"
@@ -91,10 +93,107 @@ const LayerCase kCases[] = {
      "it per sample only with the batch symbolic"},
 };
 
+// The masks (E = 16, 2 heads: 1,088 params; x [5, 3, 16]: 17,760 MACs, unbatched [5, 16]
+// 5,920), given by keyword; a fourth tensor by position is the key_padding_mask.
+constexpr int64_t kMaskedMacs = 3 * (5 * 256 * 3 + 2 * 5 * 5 * 16 + 5 * 256);
+const LayerCase kMaskCases[] = {
+    {"input x: [5, 3, 16]\ninput m: [3, 5]",
+     "a = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m)", "[5, 3, 16]", 1088, kMaskedMacs,
+     ""},
+    {"input x: [5, 3, 16]\ninput m: [3, 5]", "a = MultiheadAttention(16, 2)(x, x, x, m)",
+     "[5, 3, 16]", 1088, kMaskedMacs, ""},
+    {"input x: [5, 3, 16]\ninput m: [5, 5]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
+     "[5, 3, 16]", 1088, kMaskedMacs, ""},
+    {"input x: [5, 3, 16]\ninput m: [6, 5, 5]",
+     "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)", "[5, 3, 16]", 1088, kMaskedMacs, ""},
+    {"input x: [3, 5, 16]\ninput m: [6, 5, 5]",
+     "a = MultiheadAttention(16, 2, batch_first=True)(x, x, x, attn_mask=m)", "[3, 5, 16]", 1088,
+     kMaskedMacs, ""},
+    {"input x: [5, 16]\ninput m: [2, 5, 5]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
+     "[5, 16]", 1088, kMaskedMacs / 3, ""},
+    {"input x: [5, 16]\ninput m: [5]", "a = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m)",
+     "[5, 16]", 1088, kMaskedMacs / 3, ""},
+    // errors, in the order PyTorch checks
+    {"input x: [5, 3, 16]\ninput m: [3]",
+     "a = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m)", "error", 0, 0,
+     "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found 1-D "
+     "tensor instead"},
+    {"input x: [5, 3, 16]\ninput m: [5]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
+     "error", 0, 0,
+     "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found 1-D tensor "
+     "instead"},
+    {"input x: [5, 16]\ninput m: [3, 5, 5]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
+     "error", 0, 0, "Expected `attn_mask` shape to be (2, 5, 5) but got torch.Size([3, 5, 5])"},
+    {"input x: [5, 3, 16]\ninput m: [5, 4]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
+     "error", 0, 0, "The shape of the 2D attn_mask is torch.Size([5, 4]), but should be (5, 5)."},
+    {"input x: [5, 16]\ninput m: [5, 4]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
+     "error", 0, 0, "The shape of the 2D attn_mask is torch.Size([5, 4]), but should be (5, 5)."},
+    {"input x: [5, 3, 16]\ninput m: [5, 5, 5]",
+     "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)", "error", 0, 0,
+     "The shape of the 3D attn_mask is torch.Size([5, 5, 5]), but should be (6, 5, 5)."},
+    {"input x: [5, 3, 16]\ninput m: [3, 4]",
+     "a = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m)", "error", 0, 0,
+     "expecting key_padding_mask shape of (3, 5), but got torch.Size([3, 4])"},
+    {"input x: [5, 3, 16]\ninput m: [3, 4]",
+     "a = MultiheadAttention(16, 2, add_bias_kv=True, add_zero_attn=True)(x, x, x, "
+     "key_padding_mask=m)",
+     "error", 0, 0, "expecting key_padding_mask shape of (3, 7), but got torch.Size([3, 6])"},
+    {"input x: [5, 16]\ninput m: [4]", "a = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m)",
+     "error", 0, 0, "expecting key_padding_mask shape of (1, 5), but got torch.Size([1, 4])"},
+    // the model language's masks are float: both together would need a 0/1 padding mask
+    {"input x: [5, 3, 16]\ninput m: [3, 5]\ninput a: [5, 5]",
+     "a2 = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m, attn_mask=a)", "error", 0, 0,
+     "a float key_padding_mask beside a float attn_mask: PyTorch reads it as a bool mask whose "
+     "values must be 0 or 1"},
+};
+
 }  // namespace
 
 TEST_CASE("MultiheadAttention: shapes, parameters, MACs and errors as PyTorch's") {
   check_layer_cases(kCases);
+}
+
+TEST_CASE("MultiheadAttention's masks: their shapes checked as PyTorch checks them") {
+  check_layer_cases(kMaskCases);
+}
+
+TEST_CASE("MultiheadAttention's masks in the model language: by keyword, as PyTorch binds them") {
+  struct Case {
+    const char* call;
+    const char* error;
+    int column;
+  };
+  const Case cases[] = {
+      {"a = Linear(16, 4)(x, mask=m)", "`Linear` takes its tensors by position", 22},
+      {"a = MultiheadAttention(16, 2)(x, x, x, mask=m)",
+       "MultiheadAttention.forward() got an unexpected keyword argument 'mask'", 40},
+      {"a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m, attn_mask=m)",
+       "keyword argument repeated: attn_mask", 53},
+      {"a = MultiheadAttention(16, 2)(x, attn_mask=m, x, x)",
+       "positional argument follows keyword argument", 47},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.call);
+    LoadedModel m = check_ns(std::string("model M\ninput x: [5, 3, 16]\ninput m: [5, 5]\n") +
+                             c.call + "\n");
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error_at(m) == fmt::format("4:{}: {}", c.column, c.error));
+  }
+}
+
+TEST_CASE("MultiheadAttention: the forward pass applies the masks in every layout") {
+  for (const char* layer :
+       {"input x: [5, 3, 16]\ninput m: [3, 5]\n"
+        "a = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m)",
+        "input x: [3, 5, 16]\ninput m: [6, 5, 5]\n"
+        "a = MultiheadAttention(16, 2, batch_first=True, add_zero_attn=True)(x, x, x, attn_mask=m)",
+        "input x: [5, 16]\ninput k: [7, 8]\ninput m: [5, 7]\n"
+        "a = MultiheadAttention(16, 2, kdim=8, vdim=8, add_bias_kv=True)(x, k, k, attn_mask=m)"}) {
+    CAPTURE(layer);
+    ExecResult r = run_kept(std::string("model M\n") + layer + "\n");
+    REQUIRE(r.error.empty());
+    CHECK(r.layers.back().actual == r.layers.back().expected);
+  }
 }
 
 TEST_CASE("MultiheadAttention: PyTorch's parameters by name, and the help at the argument") {
@@ -194,8 +293,13 @@ TEST_CASE(
       {"        y = self.attn(x, x, x, None, False)[0]\n", ""},
       {"        y, w = self.attn(x, x, x)\n        y = y * w.mean()\n",
        "unsupported Python construct: the attention weights nn.MultiheadAttention returns"},
-      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6))[0]\n",
-       "unsupported Python construct: nn.MultiheadAttention's `attn_mask`"},
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6))[0]\n", ""},
+      {"        y = self.attn(x, x, x, key_padding_mask=x.sum(-1) > 0)[0]\n", ""},
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6), key_padding_mask=x[..., 0] == "
+       "0)[0]\n",
+       ""},
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6, dtype=torch.double))[0]\n",
+       "unsupported Python construct: a torch.float64 mask of nn.MultiheadAttention"},
       {"        y = self.attn(x, x)[0]\n",
        "MultiheadAttention.forward() missing 1 required positional argument: 'value'"},
       {"        y = self.attn(x, x, x, need_weight=False)[0]\n",
@@ -221,7 +325,33 @@ TEST_CASE(
     REQUIRE(m.exit == ExitCode::Ok);
     CHECK(out_shape(m) == "[2, 6, 10]");
     CHECK(m.analysis.totals.params == 4 * 32 * 32 + 4 * 32 + 330);
-    CHECK(m.analysis.layers[0].name == "attn");
+    // after the rows that make its masks
+    CHECK(m.analysis.layers[m.analysis.layers.size() - 2].name == "attn");
+  }
+}
+
+// PyTorch's errors for the masks' dtypes and shapes (exit 1), in a .py forward.
+TEST_CASE("MultiheadAttention in a .py forward: PyTorch's errors for its masks") {
+  struct Case {
+    const char* call;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"        y = self.attn(x, x, x, key_padding_mask=torch.zeros(2, 6, dtype=torch.long))[0]\n",
+       "only bool and floating types of key_padding_mask are supported"},
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6, dtype=torch.int32))[0]\n",
+       "Only float, byte, and bool types are supported for attn_mask, not torch.int32"},
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 5) > 0)[0]\n",
+       "The shape of the 2D attn_mask is torch.Size([6, 5]), but should be (6, 6)."},
+      {"        y = self.attn(x, x, x, key_padding_mask=x[0, :, 0] > 0)[0]\n",
+       "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found 1-D "
+       "tensor instead"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.call);
+    LoadedModel m = read_block(c.call);
+    CHECK(m.exit == ExitCode::ShapeError);
+    CHECK(first_error(m).message == c.error);
   }
 }
 
