@@ -22,5 +22,7 @@ fi
 
 echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__)') via $PY, $NETSHAPE"
 "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" --models "$ROOT/models" || exit 1
+# nn.MultiheadAttention's masks of every dtype, in .py models.
+"$PY" "$ROOT/tests/parity/attention_masks_parity.py" --netshape "$NETSHAPE" || exit 1
 # Edge cases found against PyTorch, kept as probes.
 exec "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" "$ROOT"/tests/parity/probes/*.ns
