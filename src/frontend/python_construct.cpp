@@ -4072,6 +4072,36 @@ class Construct {
     });
   }
 
+  // t.masked_fill(mask, value) of a tensor made in __init__ (an additive attention mask,
+  // `torch.zeros(n, n).masked_fill(causal, float('-inf'))`): t's type, the sizes of t and the mask
+  // broadcast (in place: t's, which must not grow). The mask is bool (uint8 is read as bool, as
+  // PyTorch does after its deprecation warning); one of numbers is refused, as PyTorch takes it
+  // only when its values are 0 and 1. The value is a number.
+  PyValue made_masked_fill(const PyValue& t, const std::string& name, const Args& args, Span at) {
+    const PyValue* mask = argument(args, 0, "mask");
+    const PyValue* value = argument(args, 1, "value");
+    if (!mask || !value) unsupported_here(at, name + " without a mask and a value");
+    MadeOperand m = made_operand(*mask, name, at);
+    if (m.type != ElementType::Bool && m.type != ElementType::UInt8)
+      unsupported_here(at, fmt::format("{} with a {} mask", name, element_type_name(m.type)),
+                       "PyTorch takes a mask of numbers only when its values are 0 and 1: make "
+                       "it bool (`mask == 1`)");
+    const PyValue v = value->is(Value::Kind::DimRef) ? resolved(*value, at) : *value;
+    if (!v.is(Value::Kind::Int) && !v.is(Value::Kind::Float) && !v.is(Value::Kind::Bool))
+      unsupported_here(at, fmt::format("{} with {} as its value", name, describe(v)),
+                       "give the value as a number");
+    if (v.is(Value::Kind::Float) && !is_floating(t.dtype) && t.dtype != ElementType::Bool)
+      unsupported_here(at, fmt::format("{} of a {} tensor with a float value", name,
+                                       element_type_name(t.dtype)),
+                       "fill an integer tensor with an integer");
+    bool in_place = name == "masked_fill_";
+    if (in_place && trains(t))
+      raise_torch(at, "a leaf Variable that requires grad is being used in an in-place operation.",
+                  "fill the values before making the tensor an nn.Parameter");
+    Sizes out = refused_at(at, [&] { return filled_sizes(sizes_of(t), m.sizes, in_place); });
+    return in_place ? t : made_of(out, t.dtype, at);
+  }
+
   // t.<name>(args) of a tensor made in __init__ that netshape follows by sizes: elementwise
   // functions, casts, unsqueeze, transpose, permute; nullopt for another method.
   std::optional<PyValue> made_call(const PyValue& t, const std::string& name, const Args& args,
@@ -4097,6 +4127,7 @@ class Construct {
       return made_of(sizes, t.dtype, at, t.strided);
     }
     if (name == "expand") return made_expand(t, args, at);
+    if (name == "masked_fill" || name == "masked_fill_") return made_masked_fill(t, name, args, at);
     if (name == "flatten") {
       const PyValue* start = argument(args, 0, "start_dim");
       const PyValue* end = argument(args, 1, "end_dim");

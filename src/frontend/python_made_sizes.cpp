@@ -210,4 +210,14 @@ Sizes broadcast_sizes(const Sizes& a, const Sizes& b) {
   return out;
 }
 
+Sizes filled_sizes(const Sizes& t, const Sizes& mask, bool in_place) {
+  Sizes out = broadcast_sizes(mask, t);  // PyTorch's message names the mask first
+  if (in_place && out != t) {
+    refuse(fmt::format("output with shape {} doesn't match the broadcast shape {}", listed(t),
+                       listed(out)),
+           "an in-place fill keeps the tensor's sizes: the mask may not add dims or grow one");
+  }
+  return out;
+}
+
 }  // namespace netshape::pylower

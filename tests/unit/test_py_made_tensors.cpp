@@ -150,6 +150,13 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
       {"n = len(torch.zeros(4)[0])", "10:13: len() of a 0-d tensor"},
       {"u = t.flatten(1, 0)",
        "10:13: flatten() has invalid args: start_dim cannot come after end_dim"},
+      {"u = t.masked_fill(torch.ones(5, 3) > 0, 1.0)",
+       "10:13: The size of tensor a (5) must match the size of tensor b (4) at non-singleton "
+       "dimension 0"},
+      {"t.masked_fill_(torch.ones(2, 4, 3) > 0, 1.0)",
+       "10:9: output with shape [4, 3] doesn't match the broadcast shape [2, 4, 3]"},
+      {"self.w = nn.Parameter(torch.zeros(3)); self.w.masked_fill_(self.w > 0, 1.0)",
+       "10:48: a leaf Variable that requires grad is being used in an in-place operation."},
   };
   for (const Case& c : cases) {
     LoadedModel m = read(with_init(c.statement));
@@ -202,6 +209,14 @@ TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them
        "self.register_buffer('b', torch.stack([a.sin(), a.cos()], dim=-1).flatten(1)[:2, :3]"
        ".contiguous())",
        "self.fc(x) + self.b", "[2, 3]", ""},
+      // An additive mask: a row of it broadcast into the table; an in-place fill keeps its sizes.
+      {"self.register_buffer('b', t.masked_fill(torch.ones(3, dtype=torch.bool), float('-inf')))",
+       "self.fc(x) + self.b[:2]", "[2, 3]", ""},
+      {"t.masked_fill_(torch.arange(3) > 0, 2); self.register_buffer('b', t)",
+       "self.fc(x) + self.b[:2]", "[2, 3]", ""},
+      // PyTorch takes a float mask when its values are 0 and 1, which netshape does not follow
+      {"self.register_buffer('b', t.masked_fill(torch.ones(4, 3), 1.0))", "self.fc(x) + self.b[:2]",
+       "", "10:35: unsupported Python construct: masked_fill with a torch.float32 mask"},
   };
   for (const Case& c : cases) {
     LoadedModel m = read(with_init(c.statement, c.body));
