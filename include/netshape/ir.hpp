@@ -276,6 +276,8 @@ struct InputRole {
   enum Kind : uint8_t { positional, key_padding_mask, attn_mask };
   Kind kind = positional;
   bool boolean = false;
+  // The mask's dtype (`torch.int64`) when PyTorch refuses it: an error where PyTorch checks it.
+  const char* refused_dtype = nullptr;
 };
 
 // What only some statements carry (layers of `.py` modules, of block instances): kept apart, so a

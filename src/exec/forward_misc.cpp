@@ -31,8 +31,8 @@ float softplus(float v, float beta, float threshold) {
 
 float apply_activation(OpKind kind, float v, const Attrs& a) {
   switch (kind) {
-    case OpKind::relu:
-      return v > 0.0f ? v : 0.0f;
+    case OpKind::relu:  // NaN stays NaN, as in PyTorch
+      return v < 0.0f ? 0.0f : v;
     case OpKind::relu6:
       return std::clamp(v, 0.0f, 6.0f);
     case OpKind::leaky_relu:
@@ -209,7 +209,7 @@ void forward_elementwise(ForwardCtx& ctx) {
       for (int64_t i = begin; i < end; ++i) y[i] = f(y[i]);
     });
   };
-  if (kind == OpKind::relu) return each([](float v) { return v > 0.0f ? v : 0.0f; });
+  if (kind == OpKind::relu) return each([](float v) { return v < 0.0f ? 0.0f : v; });
   if (kind == OpKind::relu6) return each([](float v) { return std::clamp(v, 0.0f, 6.0f); });
   each([&](float v) { return apply_activation(kind, v, (*ctx.layer.attrs)); });
 }

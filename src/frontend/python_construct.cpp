@@ -4072,15 +4072,77 @@ class Construct {
     });
   }
 
+  // masked_fill(mask, value), by position or keyword: other arguments are PyTorch's TypeError,
+  // which names their Python types (`got (Tensor, float, value=float)`).
+  static void check_fill_arguments(const std::string& name, const Args& args, Span at) {
+    std::vector<std::string> positional, keywords;
+    bool fits = args.values.size() == 2;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& a = args.values[i];
+      std::string type = a.kind == PyValue::Kind::Made || a.kind == PyValue::Kind::Values ||
+                                 a.kind == PyValue::Kind::Tensor
+                             ? "Tensor"
+                         : a.is(Value::Kind::Float) ? "float"
+                         : a.is(Value::Kind::Bool)  ? "bool"
+                         : a.is(Value::Kind::Int) || a.is(Value::Kind::DimRef) ? "int"
+                                                                               : "object";
+      const std::string& k = args.keywords[i];
+      if (k.empty()) {
+        positional.push_back(type);
+        fits = fits && keywords.empty();
+      } else {
+        keywords.push_back(k + "=" + type);
+        size_t slot = k == "mask" ? 0 : k == "value" ? 1 : 2;
+        fits = fits && slot >= positional.size() && slot < 2;
+      }
+    }
+    bool repeated = args.keywords.size() == 2 && !args.keywords[0].empty() &&
+                    args.keywords[0] == args.keywords[1];
+    if (fits && !repeated) return;
+    std::sort(keywords.begin(), keywords.end());
+    positional.insert(positional.end(), keywords.begin(), keywords.end());
+    raise_torch(at,
+                fmt::format("{}() received an invalid combination of arguments - got ({}), but "
+                            "expected one of:",
+                            name, fmt::join(positional, ", ")),
+                "its arguments are a bool mask and a number: t.masked_fill(mask, value)");
+  }
+
+  // The fill value as the tensor's type holds it: a number it cannot hold is PyTorch's error
+  // (float32 holds up to 3.4e38; infinities and NaN pass), as c10's checked conversion says.
+  static void check_fill_value(ElementType type, const PyValue& v, Span at) {
+    struct Range {
+      ElementType type;
+      const char* name;
+      double lowest, highest;
+    };
+    static const Range kRanges[] = {
+        {ElementType::Float32, "float", -3.4028234663852886e38, 3.4028234663852886e38},
+        {ElementType::Float16, "at::Half", -65504.0, 65504.0},
+        {ElementType::BFloat16, "at::BFloat16", -3.3895313892515355e38, 3.3895313892515355e38},
+        {ElementType::Int32, "int", -2147483648.0, 2147483647.0},
+        {ElementType::Int16, "int16_t", -32768.0, 32767.0},
+        {ElementType::Int8, "int8_t", -128.0, 127.0},
+        {ElementType::UInt8, "uint8_t", -255.0, 255.0},  // a negative one wraps, down to -255
+    };
+    double x = v.is(Value::Kind::Float) ? v.data.f : static_cast<double>(v.data.i);
+    if (v.is(Value::Kind::Bool) || std::isinf(x) || std::isnan(x)) return;
+    for (const Range& r : kRanges) {
+      if (r.type == type && (x < r.lowest || x > r.highest))
+        raise_torch(at, fmt::format("value cannot be converted to type {} without overflow", r.name),
+                    "fill it with a value its type holds");
+    }
+  }
+
   // t.masked_fill(mask, value) of a tensor made in __init__ (an additive attention mask,
   // `torch.zeros(n, n).masked_fill(causal, float('-inf'))`): t's type, the sizes of t and the mask
   // broadcast (in place: t's, which must not grow). The mask is bool (uint8 is read as bool, as
   // PyTorch does after its deprecation warning); one of numbers is refused, as PyTorch takes it
   // only when its values are 0 and 1. The value is a number.
   PyValue made_masked_fill(const PyValue& t, const std::string& name, const Args& args, Span at) {
+    check_fill_arguments(name, args, at);
     const PyValue* mask = argument(args, 0, "mask");
     const PyValue* value = argument(args, 1, "value");
-    if (!mask || !value) unsupported_here(at, name + " without a mask and a value");
     MadeOperand m = made_operand(*mask, name, at);
     if (m.type != ElementType::Bool && m.type != ElementType::UInt8)
       unsupported_here(at, fmt::format("{} with a {} mask", name, element_type_name(m.type)),
@@ -4094,6 +4156,7 @@ class Construct {
       unsupported_here(at, fmt::format("{} of a {} tensor with a float value", name,
                                        element_type_name(t.dtype)),
                        "fill an integer tensor with an integer");
+    check_fill_value(t.dtype, v, at);
     bool in_place = name == "masked_fill_";
     if (in_place && trains(t))
       raise_torch(at, "a leaf Variable that requires grad is being used in an in-place operation.",
@@ -5707,9 +5770,9 @@ class Construct {
   }
 
   // nn.MultiheadAttention's masks (`key_padding_mask`, `attn_mask`; None or absent: none), added
-  // to its inputs with their roles. Their dtypes are checked as PyTorch checks them: a
-  // key_padding_mask bool or floating (the module's first check), an attn_mask floating, bool or
-  // uint8 (read as bool, as PyTorch does after its deprecation warning).
+  // to its inputs with their roles and dtypes: an attn_mask of uint8 is read as bool, as PyTorch
+  // does after its deprecation warning; one of a dtype PyTorch refuses is left to the rule,
+  // which reports it where PyTorch checks it.
   void attention_masks(const PyValue* key_padding, Span key_padding_at, const PyValue* attn,
                        Span attn_at, PyList& inputs, std::vector<InputRole>& roles) {
     auto floating = [](ElementType t) { return is_floating(t) && t != ElementType::Complex64; };
@@ -5729,26 +5792,25 @@ class Construct {
                          "give the mask as float32 (`.float()`) or bool");
       }
     }
-    if (kpm && kpm->dtype != ElementType::Bool && !floating(kpm->dtype)) {
-      torch_error(inputs[0], key_padding_at,
-                  "only bool and floating types of key_padding_mask are supported",
-                  "make it bool, true where a key is padding: `tokens == pad_id`");
-    }
-    if (am && am->dtype != ElementType::Bool && am->dtype != ElementType::UInt8 &&
-        !floating(am->dtype)) {
-      torch_error(inputs[0], attn_at,
-                  fmt::format("Only float, byte, and bool types are supported for attn_mask, not "
-                              "{}",
-                              element_type_name(am->dtype)),
-                  "make it float (added to the scores: 0 or -inf) or bool (true: masked)");
-    }
+    // A mask points at the argument that gave it (not where it was made: perhaps in a function
+    // of netshape's prelude). A dtype PyTorch refuses: the rule reports it where PyTorch checks.
+    auto given = [&](const PyValue* m, Span at) {
+      PyValue v = *m;
+      v.data.span = at;
+      inputs.push_back(std::move(v));
+    };
     if (kpm) {
-      inputs.push_back(*kpm);
-      roles.push_back({InputRole::key_padding_mask, kpm->dtype == ElementType::Bool});
+      given(kpm, key_padding_at);
+      bool refused = kpm->dtype != ElementType::Bool && !floating(kpm->dtype);
+      roles.push_back({InputRole::key_padding_mask, kpm->dtype == ElementType::Bool,
+                       refused ? element_type_name(kpm->dtype) : nullptr});
     }
     if (am) {
-      inputs.push_back(*am);
-      roles.push_back({InputRole::attn_mask, !floating(am->dtype)});
+      given(am, attn_at);
+      bool refused = am->dtype != ElementType::Bool && am->dtype != ElementType::UInt8 &&
+                     !floating(am->dtype);
+      roles.push_back({InputRole::attn_mask, !floating(am->dtype),
+                       refused ? element_type_name(am->dtype) : nullptr});
     }
   }
 

@@ -211,7 +211,8 @@ Sizes broadcast_sizes(const Sizes& a, const Sizes& b) {
 }
 
 Sizes filled_sizes(const Sizes& t, const Sizes& mask, bool in_place) {
-  Sizes out = broadcast_sizes(mask, t);  // PyTorch's message names the mask first
+  // PyTorch's message names the mask first, in place the tensor first
+  Sizes out = in_place ? broadcast_sizes(t, mask) : broadcast_sizes(mask, t);
   if (in_place && out != t) {
     refuse(fmt::format("output with shape {} doesn't match the broadcast shape {}", listed(t),
                        listed(out)),

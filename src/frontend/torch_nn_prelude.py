@@ -177,10 +177,12 @@ class Transformer(nn.Module):
         self.nhead = nhead
         self.batch_first = batch_first
 
-    # PyTorch fills a square with -inf and keeps its upper triangle: these are its values.
+    # PyTorch fills a square with -inf and keeps its upper triangle: -inf above the diagonal, 0
+    # elsewhere (made here so that `run` computes these values).
     @staticmethod
     def generate_square_subsequent_mask(sz, device='cpu'):
-        return torch.triu(torch.ones(sz, sz) * float('-inf'), diagonal=1)
+        above = torch.triu(torch.ones(sz, sz, dtype=torch.bool), diagonal=1)
+        return torch.zeros(sz, sz).masked_fill(above, float('-inf'))
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
                 src_key_padding_mask=None, tgt_key_padding_mask=None,

@@ -157,7 +157,17 @@ bool check_ranks(RuleContext& ctx, size_t q, size_t k, size_t v) {
 struct Masks {
   int key_padding = -1, attn = -1;  // input indexes; -1: not given
   bool key_padding_bool = false, attn_bool = false;
+  const char* key_padding_refused = nullptr;  // a dtype PyTorch refuses (InputRole)
+  const char* attn_refused = nullptr;
 };
+
+// Where mask input k was given (the call when it has no span of its own).
+Span mask_span(RuleContext& ctx, int k) {
+  size_t i = static_cast<size_t>(k);
+  return i < ctx.node.input_spans.size() && ctx.node.input_spans[i].valid()
+             ? ctx.node.input_spans[i]
+             : ctx.st.span;
+}
 
 std::optional<Masks> find_masks(RuleContext& ctx) {
   const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
@@ -168,9 +178,11 @@ std::optional<Masks> find_masks(RuleContext& ctx) {
     if (r.kind == InputRole::key_padding_mask && m.key_padding < 0) {
       m.key_padding = static_cast<int>(i);
       m.key_padding_bool = r.boolean;
+      m.key_padding_refused = r.refused_dtype;
     } else if (r.kind == InputRole::attn_mask && m.attn < 0) {
       m.attn = static_cast<int>(i);
       m.attn_bool = r.boolean;
+      m.attn_refused = r.refused_dtype;
     } else {
       ctx.fail_input("MultiheadAttention.forward() takes query, key, value and two masks; a fifth "
                      "tensor by position would be need_weights, a bool",
@@ -178,15 +190,13 @@ std::optional<Masks> find_masks(RuleContext& ctx) {
       return std::nullopt;
     }
   }
+  // MultiheadAttention.forward's first check
+  if (m.key_padding_refused) {
+    ctx.fail(mask_span(ctx, m.key_padding), "only bool and floating types of key_padding_mask are supported",
+             "make it bool, true where a key is padding: `tokens == pad_id`");
+    return std::nullopt;
+  }
   return m;
-}
-
-// Where mask input k was written (the statement when it has no span of its own).
-Span mask_span(RuleContext& ctx, int k) {
-  size_t i = static_cast<size_t>(k);
-  return i < ctx.node.input_spans.size() && ctx.node.input_spans[i].valid()
-             ? ctx.node.input_spans[i]
-             : ctx.st.span;
 }
 
 // A Python tuple as PyTorch's messages print one: (5, 7).
@@ -239,6 +249,13 @@ bool check_mask_ranks(RuleContext& ctx, const Masks& m, const Shape& q, const Sh
 bool check_attn_mask(RuleContext& ctx, const Masks& m, const Dim& len, const Dim& batch,
                      const Dim& src, int64_t heads) {
   if (m.attn < 0) return true;
+  if (m.attn_refused) {
+    return ctx.fail(mask_span(ctx, m.attn),
+                    fmt::format("Only float, byte, and bool types are supported for attn_mask, "
+                                "not {}",
+                                m.attn_refused),
+                    "make it float (added to the scores: 0 or -inf) or bool (true: masked)");
+  }
   const Shape& a = ctx.in()[static_cast<size_t>(m.attn)];
   if (a.size() == 2) {
     if (a[0] == len && a[1] == src) return true;
@@ -270,11 +287,11 @@ bool check_key_padding_mask(RuleContext& ctx, const Masks& m, bool batched, cons
   if (!batched) kpm.insert(kpm.begin(), fixed(1));
   if (kpm[0] == batch && kpm[1] == src) {
     if (m.attn < 0 || m.key_padding_bool || m.attn_bool) return true;
-    // attn_mask.masked_fill(key_padding_mask, -inf): a float mask must hold only 0 and 1, which
-    // its values decide (the model language's masks are float)
+    // attn_mask.masked_fill(key_padding_mask, -inf) with a float mask: what PyTorch computes,
+    // or whether it raises, depends on the mask's values (the model language's masks are float)
     ctx.fail_input_unsupported(
-        "a float key_padding_mask beside a float attn_mask: PyTorch reads it as a bool mask whose "
-        "values must be 0 or 1",
+        "netshape does not follow a float key_padding_mask beside a float attn_mask: PyTorch "
+        "applies it with masked_fill, whose result depends on its values",
         "give one mask, or make the key_padding_mask bool in a .py model (`tokens == pad_id`)");
     return false;
   }

@@ -39,8 +39,9 @@ using ChunkFn = void (*)(const DwChunk&);
 
 __attribute__((target("avx512f"))) inline __m512 relu512(__m512 v) {
   // The merge-masked max: _mm512_max_ps starts from _mm512_undefined_ps(), which GCC 12
-  // reports as an uninitialised read under -Werror.
-  return _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
+  // reports as an uninitialised read under -Werror. Zero first: max_ps returns its second
+  // operand when one is NaN, and ReLU keeps NaN, as PyTorch's does.
+  return _mm512_mask_max_ps(v, 0xFFFF, _mm512_setzero_ps(), v);
 }
 
 // One input row of a chunk: each of its (UW - 1) * SW + S input vectors is loaded once and

@@ -66,9 +66,10 @@ constexpr bool kSanitizerBuild = false;
 // case and a constant stride lets every broadcast use an immediate displacement.
 
 // ReLU via the merge-masked form: _mm512_max_ps starts from _mm512_undefined_ps(), which
-// GCC 12 reports as an uninitialised read under -Werror.
+// GCC 12 reports as an uninitialised read under -Werror. Zero first: max_ps returns its second
+// operand when one is NaN, and ReLU keeps NaN, as PyTorch's does.
 __attribute__((target("avx512f"))) inline __m512 relu512(__m512 v) {
-  return _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
+  return _mm512_mask_max_ps(v, 0xFFFF, _mm512_setzero_ps(), v);
 }
 
 // One input channel of a strip: NOC weight vectors, UW broadcasts, UW x NOC FMAs.
@@ -211,8 +212,8 @@ __attribute__((target("avx2,fma"))) void strip_avx2(const Strip& a) {
   for (int j = 0; j < UW; ++j) {
     __m256 l = lo[j], h = hi[j];
     if (a.relu) {
-      l = _mm256_max_ps(l, _mm256_setzero_ps());
-      h = _mm256_max_ps(h, _mm256_setzero_ps());
+      l = _mm256_max_ps(_mm256_setzero_ps(), l);
+      h = _mm256_max_ps(_mm256_setzero_ps(), h);
     }
     _mm256_storeu_ps(a.out + j * 16, l);
     _mm256_storeu_ps(a.out + j * 16 + 8, h);
@@ -251,8 +252,8 @@ __attribute__((target("avx2,fma"))) void dw_strip_avx2(const Strip& a) {
   for (int j = 0; j < UW; ++j) {
     __m256 l = lo[j], h = hi[j];
     if (a.relu) {
-      l = _mm256_max_ps(l, _mm256_setzero_ps());
-      h = _mm256_max_ps(h, _mm256_setzero_ps());
+      l = _mm256_max_ps(_mm256_setzero_ps(), l);
+      h = _mm256_max_ps(_mm256_setzero_ps(), h);
     }
     _mm256_storeu_ps(a.out + j * 16, l);
     _mm256_storeu_ps(a.out + j * 16 + 8, h);

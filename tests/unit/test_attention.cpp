@@ -143,8 +143,8 @@ const LayerCase kMaskCases[] = {
     // the model language's masks are float: both together would need a 0/1 padding mask
     {"input x: [5, 3, 16]\ninput m: [3, 5]\ninput a: [5, 5]",
      "a2 = MultiheadAttention(16, 2)(x, x, x, key_padding_mask=m, attn_mask=a)", "error", 0, 0,
-     "a float key_padding_mask beside a float attn_mask: PyTorch reads it as a bool mask whose "
-     "values must be 0 or 1"},
+     "netshape does not follow a float key_padding_mask beside a float attn_mask: PyTorch "
+     "applies it with masked_fill, whose result depends on its values"},
 };
 
 }  // namespace
@@ -346,12 +346,21 @@ TEST_CASE("MultiheadAttention in a .py forward: PyTorch's errors for its masks")
       {"        y = self.attn(x, x, x, key_padding_mask=x[0, :, 0] > 0)[0]\n",
        "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found 1-D "
        "tensor instead"},
+      // PyTorch checks the attn_mask's rank before its dtype
+      {"        y = self.attn(x, x, x, attn_mask=torch.zeros(1, 1, 6, 6, dtype=torch.long))[0]\n",
+       "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found 4-D "
+       "tensor instead"},
+      // a mask made by nn.Transformer: the error points at the argument that gave it
+      {"        y = self.attn(x, x, x, attn_mask=nn.Transformer.generate_square_subsequent_mask(5))"
+       "[0]\n",
+       "The shape of the 2D attn_mask is torch.Size([5, 5]), but should be (6, 6)."},
   };
   for (const Case& c : cases) {
     CAPTURE(c.call);
     LoadedModel m = read_block(c.call);
     CHECK(m.exit == ExitCode::ShapeError);
     CHECK(first_error(m).message == c.error);
+    CHECK(first_error(m).span.line == 12);  // the call in forward
   }
 }
 

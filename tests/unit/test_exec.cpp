@@ -2,6 +2,7 @@
 // layer's actual shape equal to inference's, and reference forwards compute the right numbers.
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "../../src/exec/forward.hpp"
 #include "netshape/exec.hpp"
@@ -290,6 +291,21 @@ TEST_CASE("run: var and std compute PyTorch's values") {
   Tensor n = forward_of("input x: [2, 1]\nvar(1)\n", forward_mean, {one});
   CHECK(std::isnan(n.data[0]));
   CHECK(std::isnan(n.data[1]));
+}
+
+// PyTorch 1.13: torch.relu(torch.tensor([-1., nan, 2.])) is [0, nan, 2] (a NaN passes: a key
+// every mask hides gives NaN attention, which the layers after it must carry on); so do
+// relu6, leaky_relu and elu.
+TEST_CASE("run: activations keep NaN, as PyTorch's") {
+  Tensor x = Tensor::zeros({3});
+  x.data = {-1.0f, std::numeric_limits<float>::quiet_NaN(), 2.0f};
+  for (const char* op : {"ReLU()", "relu()", "ReLU6()", "LeakyReLU()", "ELU()"}) {
+    CAPTURE(op);
+    Tensor y = forward_of(std::string("input x: [3]\n") + op + "\n", forward_elementwise, {x});
+    CHECK(y.data[0] <= 0.0f);
+    CHECK(std::isnan(y.data[1]));
+    CHECK(y.data[2] == 2.0f);
+  }
 }
 
 // PyTorch 1.13: F.pixel_shuffle(torch.arange(24.).reshape(1, 8, 1, 3), 2) and

@@ -155,6 +155,24 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
        "dimension 0"},
       {"t.masked_fill_(torch.ones(2, 4, 3) > 0, 1.0)",
        "10:9: output with shape [4, 3] doesn't match the broadcast shape [2, 4, 3]"},
+      {"t.masked_fill_(torch.ones(5, 3) > 0, 1.0)",
+       "10:9: The size of tensor a (4) must match the size of tensor b (5) at non-singleton "
+       "dimension 0"},
+      {"u = t.masked_fill(t > 0, 1e300)",
+       "10:13: value cannot be converted to type float without overflow"},
+      {"u = t.half().masked_fill(t > 0, 70000)",
+       "10:13: value cannot be converted to type at::Half without overflow"},
+      {"u = t.to(torch.uint8).masked_fill(t > 0, 256)",
+       "10:13: value cannot be converted to type uint8_t without overflow"},
+      {"u = t.masked_fill(t > 0, -1.0, 3)",
+       "10:13: masked_fill() received an invalid combination of arguments - got (Tensor, float, "
+       "int), but expected one of:"},
+      {"u = t.masked_fill(t > 0, value=-1.0, foo=1)",
+       "10:13: masked_fill() received an invalid combination of arguments - got (Tensor, foo=int, "
+       "value=float), but expected one of:"},
+      {"u = t.masked_fill(t > 0)",
+       "10:13: masked_fill() received an invalid combination of arguments - got (Tensor), but "
+       "expected one of:"},
       {"self.w = nn.Parameter(torch.zeros(3)); self.w.masked_fill_(self.w > 0, 1.0)",
        "10:48: a leaf Variable that requires grad is being used in an in-place operation."},
   };
