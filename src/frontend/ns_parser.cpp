@@ -499,7 +499,8 @@ class Parser {
                         std::vector<InputRole>& roles) {
     while (!at(TokenKind::RParen)) {
       if (!at(TokenKind::Ident)) {
-        error_here("expected a tensor name", "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
+        error_here("expected a tensor name",
+                   "apply a module to named tensors: `Conv2d(1, 8, 3)(x)`");
         return false;
       }
       InputRole role;

@@ -4082,8 +4082,8 @@ class Construct {
       std::string type = a.kind == PyValue::Kind::Made || a.kind == PyValue::Kind::Values ||
                                  a.kind == PyValue::Kind::Tensor
                              ? "Tensor"
-                         : a.is(Value::Kind::Float) ? "float"
-                         : a.is(Value::Kind::Bool)  ? "bool"
+                         : a.is(Value::Kind::Float)                            ? "float"
+                         : a.is(Value::Kind::Bool)                             ? "bool"
                          : a.is(Value::Kind::Int) || a.is(Value::Kind::DimRef) ? "int"
                                                                                : "object";
       const std::string& k = args.keywords[i];
@@ -4129,7 +4129,8 @@ class Construct {
     if (v.is(Value::Kind::Bool) || std::isinf(x) || std::isnan(x)) return;
     for (const Range& r : kRanges) {
       if (r.type == type && (x < r.lowest || x > r.highest))
-        raise_torch(at, fmt::format("value cannot be converted to type {} without overflow", r.name),
+        raise_torch(at,
+                    fmt::format("value cannot be converted to type {} without overflow", r.name),
                     "fill it with a value its type holds");
     }
   }
@@ -4153,9 +4154,9 @@ class Construct {
       unsupported_here(at, fmt::format("{} with {} as its value", name, describe(v)),
                        "give the value as a number");
     if (v.is(Value::Kind::Float) && !is_floating(t.dtype) && t.dtype != ElementType::Bool)
-      unsupported_here(at, fmt::format("{} of a {} tensor with a float value", name,
-                                       element_type_name(t.dtype)),
-                       "fill an integer tensor with an integer");
+      unsupported_here(
+          at, fmt::format("{} of a {} tensor with a float value", name, element_type_name(t.dtype)),
+          "fill an integer tensor with an integer");
     check_fill_value(t.dtype, v, at);
     bool in_place = name == "masked_fill_";
     if (in_place && trains(t))
@@ -5787,9 +5788,9 @@ class Construct {
     // a float mask is added to float32 scores (baddbmm): another float type is refused
     for (auto [m, at] : {std::pair{kpm, key_padding_at}, std::pair{am, attn_at}}) {
       if (m && floating(m->dtype) && m->dtype != ElementType::Float32) {
-        unsupported_here(at, fmt::format("a {} mask of nn.MultiheadAttention",
-                                         element_type_name(m->dtype)),
-                         "give the mask as float32 (`.float()`) or bool");
+        unsupported_here(
+            at, fmt::format("a {} mask of nn.MultiheadAttention", element_type_name(m->dtype)),
+            "give the mask as float32 (`.float()`) or bool");
       }
     }
     // A mask points at the argument that gave it (not where it was made: perhaps in a function
@@ -5807,8 +5808,8 @@ class Construct {
     }
     if (am) {
       given(am, attn_at);
-      bool refused = am->dtype != ElementType::Bool && am->dtype != ElementType::UInt8 &&
-                     !floating(am->dtype);
+      bool refused =
+          am->dtype != ElementType::Bool && am->dtype != ElementType::UInt8 && !floating(am->dtype);
       roles.push_back({InputRole::attn_mask, !floating(am->dtype),
                        refused ? element_type_name(am->dtype) : nullptr});
     }

@@ -250,8 +250,8 @@ class Analyzer {
     // Not in the memo's key: what Embedding knows of its indices, what the inputs are (masks).
     bool reads_values = op_info(node.op).family == Family::embedding;
     bool has_roles = !node.statement->extras().input_roles.empty();
-    bool asked = !options_.explain && !reads_values && !has_roles &&
-                 memo_.ask(node, inputs, flattened_from);
+    bool asked =
+        !options_.explain && !reads_values && !has_roles && memo_.ask(node, inputs, flattened_from);
     const RuleMemo::Answer* known = asked ? memo_.answer() : nullptr;
     if (known) {
       layer.output = known->output;

@@ -184,15 +184,17 @@ std::optional<Masks> find_masks(RuleContext& ctx) {
       m.attn_bool = r.boolean;
       m.attn_refused = r.refused_dtype;
     } else {
-      ctx.fail_input("MultiheadAttention.forward() takes query, key, value and two masks; a fifth "
-                     "tensor by position would be need_weights, a bool",
-                     "give the attention mask by keyword: attn(q, k, v, attn_mask=mask)");
+      ctx.fail_input(
+          "MultiheadAttention.forward() takes query, key, value and two masks; a fifth "
+          "tensor by position would be need_weights, a bool",
+          "give the attention mask by keyword: attn(q, k, v, attn_mask=mask)");
       return std::nullopt;
     }
   }
   // MultiheadAttention.forward's first check
   if (m.key_padding_refused) {
-    ctx.fail(mask_span(ctx, m.key_padding), "only bool and floating types of key_padding_mask are supported",
+    ctx.fail(mask_span(ctx, m.key_padding),
+             "only bool and floating types of key_padding_mask are supported",
              "make it bool, true where a key is padding: `tokens == pad_id`");
     return std::nullopt;
   }
@@ -237,11 +239,12 @@ bool check_mask_ranks(RuleContext& ctx, const Masks& m, const Shape& q, const Sh
   if (batched || a.size() != 3) return true;
   int64_t len = counted(q[0]), src = counted(k[0]);
   if (a[0] == fixed(heads) && a[1] == fixed(len) && a[2] == fixed(src)) return true;
-  return ctx.fail(mask_span(ctx, m.attn),
-                  fmt::format("Expected `attn_mask` shape to be {} but got {}",
-                              python_tuple({heads, len, src}), torch_size(a)),
-                  fmt::format("an unbatched query's 3-D attn_mask is [num_heads, L, S]: [{}, {}, {}]",
-                              heads, len, src));
+  return ctx.fail(
+      mask_span(ctx, m.attn),
+      fmt::format("Expected `attn_mask` shape to be {} but got {}", python_tuple({heads, len, src}),
+                  torch_size(a)),
+      fmt::format("an unbatched query's 3-D attn_mask is [num_heads, L, S]: [{}, {}, {}]", heads,
+                  len, src));
 }
 
 // F.multi_head_attention_forward's check of the attn_mask's shape against (L, S) (2-D) or
@@ -269,13 +272,13 @@ bool check_attn_mask(RuleContext& ctx, const Masks& m, const Dim& len, const Dim
   std::optional<int64_t> rows = checked_product(factors);
   Dim want = Dim{rows.value_or(INT64_MAX), batch.sym};
   if (rows && a[0] == want && a[1] == len && a[2] == src) return true;
-  return ctx.fail(mask_span(ctx, m.attn),
-                  fmt::format("The shape of the 3D attn_mask is {}, but should be {}.",
-                              torch_size(a),
-                              python_tuple({message_product({counted(batch), heads}), counted(len),
-                                            counted(src)})),
-                  fmt::format("a 3-D attn_mask is [N * num_heads, L, S]: [{}, {}, {}]",
-                              to_string(want), to_string(len), to_string(src)));
+  return ctx.fail(
+      mask_span(ctx, m.attn),
+      fmt::format(
+          "The shape of the 3D attn_mask is {}, but should be {}.", torch_size(a),
+          python_tuple({message_product({counted(batch), heads}), counted(len), counted(src)})),
+      fmt::format("a 3-D attn_mask is [N * num_heads, L, S]: [{}, {}, {}]", to_string(want),
+                  to_string(len), to_string(src)));
 }
 
 // The last check: the key_padding_mask against (N, S'), S' counting the keys add_bias_kv and

@@ -2,7 +2,6 @@
 // torch.nn.MultiheadAttention on tensors of these shapes): shapes, parameters, MACs, every check
 // of its forward in PyTorch's order, the reader's call (need_weights, masks) and the forward pass.
 #include <doctest/doctest.h>
-
 #include <fmt/format.h>
 
 #include <string>
@@ -120,7 +119,8 @@ const LayerCase kMaskCases[] = {
      "tensor instead"},
     {"input x: [5, 3, 16]\ninput m: [5]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
      "error", 0, 0,
-     "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found 1-D tensor "
+     "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found 1-D "
+     "tensor "
      "instead"},
     {"input x: [5, 16]\ninput m: [3, 5, 5]", "a = MultiheadAttention(16, 2)(x, x, x, attn_mask=m)",
      "error", 0, 0, "Expected `attn_mask` shape to be (2, 5, 5) but got torch.Size([3, 5, 5])"},
@@ -174,8 +174,8 @@ TEST_CASE("MultiheadAttention's masks in the model language: by keyword, as PyTo
   };
   for (const Case& c : cases) {
     CAPTURE(c.call);
-    LoadedModel m = check_ns(std::string("model M\ninput x: [5, 3, 16]\ninput m: [5, 5]\n") +
-                             c.call + "\n");
+    LoadedModel m =
+        check_ns(std::string("model M\ninput x: [5, 3, 16]\ninput m: [5, 5]\n") + c.call + "\n");
     CHECK(m.exit == ExitCode::UsageOrParse);
     CHECK(first_error_at(m) == fmt::format("4:{}: {}", c.column, c.error));
   }
