@@ -83,9 +83,10 @@ struct Attrs {
   int64_t num_heads = 1;
   bool batch_first = false;
   bool add_zero_attn = false;
-  // its masks: the input that is each (-1: none), and whether it is bool (else float, added)
+  // its masks: the input that is each (-1: none), and whether it masks where it is nonzero (a
+  // bool one; a key_padding_mask also beside a bool attn_mask) or is added to the scores
   int key_padding_mask_input = -1, attn_mask_input = -1;
-  bool key_padding_mask_bool = false, attn_mask_bool = false;
+  bool key_padding_mask_masks = false, attn_mask_masks = false;
 
   // recurrent (nn.RNN, LSTM, GRU; batch_first above); the sizes show in the weights
   int64_t num_layers = 1;

@@ -184,8 +184,8 @@ std::vector<bool> bool_masks(const Analysis& a) {
           l.input_ids[static_cast<size_t>(input)] < a.tensor_count)
         masks[l.input_ids[static_cast<size_t>(input)]] = true;
     };
-    mark(at.attn_mask_input, at.attn_mask_bool);
-    mark(at.key_padding_mask_input, at.key_padding_mask_bool || at.attn_mask_bool);
+    mark(at.attn_mask_input, at.attn_mask_masks);
+    mark(at.key_padding_mask_input, at.key_padding_mask_masks);
   }
   return masks;
 }

@@ -91,8 +91,8 @@ Masks masks_of(const ForwardCtx& ctx, const Attrs& a, int64_t batch, int64_t len
   };
   m.attn = input(a.attn_mask_input);
   m.key_padding = input(a.key_padding_mask_input);
-  m.attn_bool = a.attn_mask_bool;
-  m.key_padding_masks = a.key_padding_mask_bool || (m.attn && a.attn_mask_bool);
+  m.attn_bool = a.attn_mask_masks;
+  m.key_padding_masks = a.key_padding_mask_masks;
   m.heads = a.num_heads;
   m.len = len;
   m.src = src;

@@ -3959,16 +3959,22 @@ class Construct {
   // `t op= v` of a tensor made in __init__: in place, so the result must keep t's sizes and be
   // castable to t's type; a parameter that trains refuses it.
   void made_in_place(const std::string& op, const PyValue& t, const PyValue& v, Span at) {
-    if (trains(t))
-      raise_torch(at, "a leaf Variable that requires grad is being used in an in-place operation.",
-                  "change the tensor before making it an nn.Parameter");
+    check_writable(t, at);
     PyValue out = made_binary(op, t, v, at);
-    if (sizes_of(out) != sizes_of(t))
-      raise_torch(at, fmt::format("output with shape [{}] doesn't match the broadcast shape [{}]",
-                                  fmt::join(sizes_of(t), ", "), fmt::join(sizes_of(out), ", ")));
+    refused_at(at, [&] {
+      check_in_place_sizes(sizes_of(t), sizes_of(out));
+      return 0;
+    });
     if (type_category(out.dtype) > type_category(t.dtype))
       raise_torch(at, fmt::format("result type {} can't be cast to the desired output type {}",
                                   scalar_type_name(out.dtype), scalar_type_name(t.dtype)));
+  }
+
+  // An in-place op writes into `t`: PyTorch refuses it for a parameter that trains.
+  void check_writable(const PyValue& t, Span at) const {
+    if (trains(t))
+      raise_torch(at, "a leaf Variable that requires grad is being used in an in-place operation.",
+                  "change the tensor before making it an nn.Parameter");
   }
 
   // An nn.Parameter made in __init__ (`nn.Parameter(torch.zeros(...))`).
@@ -4159,9 +4165,7 @@ class Construct {
           "fill an integer tensor with an integer");
     check_fill_value(t.dtype, v, at);
     bool in_place = name == "masked_fill_";
-    if (in_place && trains(t))
-      raise_torch(at, "a leaf Variable that requires grad is being used in an in-place operation.",
-                  "fill the values before making the tensor an nn.Parameter");
+    if (in_place) check_writable(t, at);
     Sizes out = refused_at(at, [&] { return filled_sizes(sizes_of(t), m.sizes, in_place); });
     return in_place ? t : made_of(out, t.dtype, at);
   }

@@ -210,14 +210,17 @@ Sizes broadcast_sizes(const Sizes& a, const Sizes& b) {
   return out;
 }
 
+void check_in_place_sizes(const Sizes& t, const Sizes& result) {
+  if (result == t) return;
+  refuse(fmt::format("output with shape {} doesn't match the broadcast shape {}", listed(t),
+                     listed(result)),
+         "an in-place op keeps the tensor's sizes: the other operand may not add dims or grow one");
+}
+
 Sizes filled_sizes(const Sizes& t, const Sizes& mask, bool in_place) {
   // PyTorch's message names the mask first, in place the tensor first
   Sizes out = in_place ? broadcast_sizes(t, mask) : broadcast_sizes(mask, t);
-  if (in_place && out != t) {
-    refuse(fmt::format("output with shape {} doesn't match the broadcast shape {}", listed(t),
-                       listed(out)),
-           "an in-place fill keeps the tensor's sizes: the mask may not add dims or grow one");
-  }
+  if (in_place) check_in_place_sizes(t, out);
   return out;
 }
 

@@ -46,6 +46,9 @@ void check_copy_into(const Sizes& target, const Sizes& value, const std::string&
 // The sizes of an elementwise op of tensors of sizes `a` and `b` (broadcasting).
 Sizes broadcast_sizes(const Sizes& a, const Sizes& b);
 
+// An in-place op's result sizes must be t's (broadcasting may not grow t): PyTorch's error.
+void check_in_place_sizes(const Sizes& t, const Sizes& result);
+
 // t.masked_fill(mask, v): the sizes of t and the mask broadcast; in place (masked_fill_) they
 // must be t's, PyTorch's error otherwise.
 Sizes filled_sizes(const Sizes& t, const Sizes& mask, bool in_place);

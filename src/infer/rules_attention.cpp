@@ -428,8 +428,10 @@ bool infer_attention(RuleContext& ctx) {
   ctx.attrs.add_zero_attn = h->zero_attn;
   ctx.attrs.key_padding_mask_input = masks->key_padding;
   ctx.attrs.attn_mask_input = masks->attn;
-  ctx.attrs.key_padding_mask_bool = masks->key_padding_bool;
-  ctx.attrs.attn_mask_bool = masks->attn_bool;
+  // F.multi_head_attention_forward merges a key_padding_mask into a bool attn_mask with
+  // logical_or, into a float one with masked_fill: either way it then masks where nonzero
+  ctx.attrs.key_padding_mask_masks = masks->key_padding_bool || masks->attn_bool;
+  ctx.attrs.attn_mask_masks = masks->attn_bool;
   if (!add_attention_weights(ctx, *h)) return false;
   int64_t n = counted(batch), l = counted(len), s = counted(src), e = h->embed;
   int64_t attended = s + (h->bias_kv ? 1 : 0) + (h->zero_attn ? 1 : 0);
