@@ -280,6 +280,27 @@ struct InputRole {
   const char* refused_dtype = nullptr;
 };
 
+// One elementwise computation forward makes with no row of its own (`x * 2`, `ids == 0`,
+// `x.exp()`, `x.clamp(0, 1)`): the shape stays, the values change. A layer that reads the result
+// reads a copy of its input with the steps applied in order, so `run` computes PyTorch's values.
+// `number` is the operand (`x * 2`: 2; `2 - x` is SubFrom 2; a comparison's right-hand side).
+struct ValueStep {
+  // clang-format off
+  enum class Op : uint8_t {
+    // with a number: `x + n`, `x - n`, `n - x`, ... (`Into`, `From`, `Of`: the number first)
+    Add, Sub, SubFrom, Mul, Div, DivInto, FloorDiv, FloorDivInto, TruncDiv, TruncDivInto,
+    Mod, ModInto, Pow, PowOf,
+    Eq, Ne, Lt, Le, Gt, Ge,  // `x op n`: 1 where true, else 0
+    // of the value alone
+    Neg, LogicalNot, BitNot, Abs, Square, Sign, Floor, Ceil, Round, Trunc, Frac,
+    Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Erf, Reciprocal,
+    ClampMin, ClampMax, ToBool, Fill  // max(x, n), min(x, n), x != 0, n
+  };
+  // clang-format on
+  Op op = Op::Add;
+  double number = 0.0;
+};
+
 // What only some statements carry (layers of `.py` modules, of block instances): kept apart, so a
 // plain statement stays small (a model of 100,000 layers has 100,000 of them).
 struct StatementExtras {
@@ -312,6 +333,8 @@ struct StatementExtras {
     // The bytes of the copy's elements (its type's: `tokens.long()` 8, `x.half()` 2), for the
     // memory estimate; 0 for float32, counted at the estimate's --dtype.
     uint8_t element_bytes = 0;
+    // What forward computed from the input to make the copy, in order (none: the same values).
+    std::vector<ValueStep> steps;
   };
   std::vector<CopiedInput> copied_inputs;
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
@@ -460,6 +483,10 @@ struct Program {
   // what a training step saves is then not counted (`--memory` says so, and where).
   Span unrowed_save_at;
   std::string unrowed_save_op;
+  // Where forward first changed values netshape does not compute (`y += 1` into a layer's
+  // output, `torch.rand_like(x)`): `run`'s values after it are not PyTorch's (its shapes are).
+  Span values_unfollowed_at;
+  std::string values_unfollowed_op;  // what it is, as shown: "`+=`", "a cast to torch.float16"
   // Where forward first read `self.training` (False: netshape follows eval mode), so a training
   // step may take other branches (a stochastic depth that multiplies by noise).
   Span training_read_at;

@@ -35,6 +35,9 @@ constexpr size_t kMaxPyInstances = 20'000;  // objects of the file's classes one
 constexpr size_t kMaxPyFiles = 64;          // files one model imports
 constexpr size_t kMaxPyText = 1 << 16;      // bytes of a string the interpreter builds
 constexpr int64_t kMaxPySteps = 1'000'000;  // statements and loop iterations run building a model
+// Elementwise steps with no row one tensor carries to the layer that reads it (`x * 2 + 1`: 2);
+// more are not computed by `run`, which says so.
+constexpr size_t kMaxValueSteps = 256;
 // Elements of a tensor whose values __init__ computes with (`torch.arange(depth) * w_a`), each
 // held in memory.
 constexpr size_t kMaxPyTensorValues = 1 << 16;
@@ -43,8 +46,8 @@ constexpr size_t kMaxPyTensorValues = 1 << 16;
 constexpr int kMaxShapeQueries = 1000;
 
 // Both frontends, as they produce statements; and shape inference (src/infer/infer.cpp).
-constexpr size_t kMaxStatements = 1'000'000;  // layers in one model
-constexpr size_t kMaxRank = 64;               // dims of one tensor
+constexpr size_t kMaxStatements = 1'000'000;     // layers in one model
+constexpr size_t kMaxRank = 64;                  // dims of one tensor
 constexpr int64_t kMaxRecurrentLayers = 10'000;  // num_layers of one RNN, LSTM or GRU
 
 // `netshape run` (src/cli/run_command.cpp) and the kernels.

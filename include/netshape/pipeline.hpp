@@ -46,5 +46,7 @@ std::vector<std::string> inputs_that_fit(const Statement& layer);
 std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer);
 // Renders every diagnostic of `m` (stderr text).
 std::string render_diagnostics(const LoadedModel& m);
+// One more diagnostic about `m` (a note of a command), rendered against its files.
+std::string render_diagnostic(const LoadedModel& m, const Diagnostic& d);
 
 }  // namespace netshape

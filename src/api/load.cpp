@@ -368,10 +368,18 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   m.exit = unreadable ? ExitCode::UsageOrParse : ExitCode::ShapeError;
 }
 
-std::string render_diagnostics(const LoadedModel& m) {
+static SourceSet files_of(const LoadedModel& m) {
   SourceSet files{&m.source};
   for (const auto& f : m.imported) files.push_back(f.get());
-  return render_diagnostics(m.diags, files);
+  return files;
+}
+
+std::string render_diagnostics(const LoadedModel& m) {
+  return render_diagnostics(m.diags, files_of(m));
+}
+
+std::string render_diagnostic(const LoadedModel& m, const Diagnostic& d) {
+  return render_diagnostic(d, files_of(m));
 }
 
 }  // namespace netshape

@@ -266,6 +266,11 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     j["memory"] = {{"estimated_peak_bytes", budget->need_bytes}};
     if (budget->limit_bytes) j["memory"]["limit_bytes"] = *budget->limit_bytes;
     if (!r.error.empty()) j["run_error"] = r.error;
+    if (m.program && m.program->values_unfollowed_at.valid()) {
+      const Span& at = m.program->values_unfollowed_at;
+      j["values_not_computed"] = {
+          {"what", m.program->values_unfollowed_op}, {"line", at.line}, {"column", at.column}};
+    }
     out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
   } else {
     // Columns as wide as their longest entry (block paths like `layer4.1.downsample.0` are long).
@@ -287,6 +292,23 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
                          l.match ? "" : "  MISMATCH");
     }
     out << (r.match ? "all shapes match\n" : "");
+  }
+  // Values forward changed where netshape computes none: the saved tensors after it differ.
+  if (m.program && m.program->values_unfollowed_at.valid() && !o.json) {
+    Diagnostic note;
+    note.severity = Severity::Note;
+    note.span = m.program->values_unfollowed_at;
+    const std::string& what = m.program->values_unfollowed_op;
+    note.message = fmt::format(
+        "`run` does not compute {} here: the values of the layers that read what it changed are "
+        "not PyTorch's (their shapes are)",
+        what);
+    bool in_place = what.ends_with("=`") || what.ends_with("_`") || what.ends_with("_()`");
+    note.help = in_place ? "write it out of place (`y = y + 1` for `y += 1`) to have `run` "
+                           "compute it"
+                         : "`run` computes elementwise math with numbers, comparisons and casts "
+                           "to int, long and bool";
+    err << render_diagnostic(m, note);
   }
   if (!r.match) {
     err << render_command_error(r.error);

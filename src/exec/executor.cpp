@@ -190,6 +190,26 @@ std::vector<bool> bool_masks(const Analysis& a) {
   return masks;
 }
 
+// The inputs of `l` that forward changed with no row (`x * 2` read by a Linear): a copy of
+// each with its steps applied, which `in` then points at. Reserved, so the pointers stay valid.
+static std::vector<Tensor> stepped_inputs(const LayerInfo& l, std::vector<const Tensor*>& in,
+                                          BufferPool& pool) {
+  std::vector<Tensor> copies;
+  if (!l.statement) return copies;
+  const auto& copied = l.statement->extras().copied_inputs;
+  copies.reserve(copied.size());
+  for (const StatementExtras::CopiedInput& c : copied) {
+    if (c.steps.empty() || c.input >= in.size()) continue;
+    Tensor& t = copies.emplace_back();
+    t.shape = in[c.input]->shape;
+    t.data = pool.take(in[c.input]->data.size());
+    std::copy(in[c.input]->data.begin(), in[c.input]->data.end(), t.data.begin());
+    apply_value_steps(c.steps, t.data);
+    in[c.input] = &t;
+  }
+  return copies;
+}
+
 ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   ExecResult r;
   std::vector<std::optional<Tensor>> live(a.tensor_count);  // by tensor id
@@ -242,9 +262,14 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
     ctx.pool = &pool;
     for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
+    std::vector<Tensor> stepped = stepped_inputs(l, ctx.in, pool);
     if (!l.input_ids.empty() && last[l.input_ids[0]] == index &&
         std::count(l.input_ids.begin(), l.input_ids.end(), l.input_ids[0]) == 1)
       ctx.dying_x = &live[l.input_ids[0]].value();
+    for (Tensor& t : stepped) {  // each read only here: the forward may take it as its output
+      auto read_at = std::find(ctx.in.begin(), ctx.in.end(), &t) - ctx.in.begin();
+      if (read_at == 0) ctx.dying_x = &t;
+    }
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
     LayerRun run;
     run.name = l.name;
@@ -279,6 +304,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     if (!give(l.name, out)) return r;
     if (keep) r.outputs.emplace_back(l.name, out);
     pool.give(std::move(ctx.packed_weights));  // left when the forward stopped before its use
+    for (Tensor& t : stepped) pool.give(std::move(t.data));
     for (Tensor& w : weights) pool.give(std::move(w.data));  // moved out when kept
     for (TensorId t : l.input_ids) {
       if (last[t] != index || !live[t]) continue;
@@ -455,7 +481,15 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
       e.peak_layer = static_cast<int64_t>(i);
       return fail();
     }
-    const Checked in_use = live_sum + kept + weights + *out + *scratch;
+    Checked stepped = 0;  // the copies of inputs forward changed with no row (stepped_inputs)
+    if (l.statement) {
+      for (const StatementExtras::CopiedInput& c : l.statement->extras().copied_inputs) {
+        if (c.steps.empty() || c.input >= l.input_ids.size()) continue;
+        auto bytes = tensor_bytes(a.input_shape(l, c.input), opts.batch);
+        stepped = bytes ? stepped + *bytes : Checked::overflowed();
+      }
+    }
+    const Checked in_use = live_sum + kept + weights + *out + *scratch + stepped;
     at_peak(in_use, l.name, static_cast<int64_t>(i));
     if (layer_bytes) layer_bytes->push_back(in_use.get().value_or(INT64_MAX));
     if (&param_owner(a, l) == &l) {

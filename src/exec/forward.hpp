@@ -48,6 +48,11 @@ struct ForwardCtx {
   }
 };
 
+// One elementwise step forward computes with no row (`x * 2`: ValueStep) on one value, and the
+// steps in order on every value of a tensor (value_steps.cpp).
+float apply_value_step(const ValueStep& s, float v);
+void apply_value_steps(std::span<const ValueStep> steps, std::span<float> values);
+
 // An attribute of `nd` spatial values as 3 values (D, H, W), the missing leading ones `fill`:
 // the 1-D and 2-D cases then run through the same 3-D loops.
 inline std::array<int64_t, 3> spatial3(std::span<const int64_t> v, int nd, int64_t fill) {

@@ -4431,6 +4431,9 @@ class Construct {
                        fmt::format("operator `{}` on a {} tensor", op, element_type_name(t.dtype)));
     }
     PyValue out = copy_of(t, PyValue::Copy::Dense);
+    using Op = ValueStep::Op;
+    Op step = op == "-" ? Op::Neg : t.dtype == ElementType::Bool ? Op::LogicalNot : Op::BitNot;
+    push_step(out, ValueStep{step, 0.0}, at);
     out.data.span = at;
     return out;
   }
@@ -4553,7 +4556,7 @@ class Construct {
     for (size_t i = 0; i < e.ops.size(); ++i) {
       PyValue right = eval(e.items[i + 1], f);
       if (e.ops.size() == 1 && is_tensor_comparison(e.ops[i], left, right))
-        return comparison_mask(left.kind == PyValue::Kind::Tensor ? left : right, e.span);
+        return comparison_mask(e.ops[i], left, right, e.span);
       bool made = left.kind == PyValue::Kind::Made || right.kind == PyValue::Kind::Made;
       if (made && value_op(e.ops[i])) {  // a mask, by its sizes; a chain asks for its truth
         PyValue r = made_binary(e.ops[i], left, right, e.span);
@@ -4586,9 +4589,12 @@ class Construct {
     return (ta && is_number(b)) || (tb && is_number(a));
   }
 
-  // The mask a comparison makes: a new bool tensor of the tensor's shape.
-  PyValue comparison_mask(const PyValue& t, Span at) {
-    PyValue mask = copy_of(t, PyValue::Copy::Dense);
+  // The mask `a op b` makes (one a tensor, the other a number): a new bool tensor of the
+  // tensor's shape.
+  PyValue comparison_mask(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    bool ta = a.kind == PyValue::Kind::Tensor;
+    PyValue mask = copy_of(ta ? a : b, PyValue::Copy::Dense);
+    add_step(mask, arithmetic_step(op, !ta), number_of(ta ? b : a, at), op, at);
     mask.dtype = ElementType::Bool;
     mask.data.span = at;
     return mask;
@@ -6306,10 +6312,25 @@ class Construct {
     bool t0 = operands[0].kind == PyValue::Kind::Tensor;
     bool t1 = operands[1].kind == PyValue::Kind::Tensor;
     if (t0 == t1 || !is_number(t0 ? operands[1] : operands[0])) return std::nullopt;
-    if (comparison) return comparison_mask(t0 ? operands[0] : operands[1], at);
+    if (comparison) {
+      static const std::map<std::string, std::string> kCompared = {
+          {"gt", ">"}, {"lt", "<"}, {"ge", ">="}, {"le", "<="}, {"eq", "=="}, {"ne", "!="}};
+      return comparison_mask(kCompared.at(base), operands[0], operands[1], at);
+    }
     const PyValue* rounding = argument(args, SIZE_MAX, "rounding_mode");
-    return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place,
-                             rounding && !rounding->is_none());
+    std::string mode;
+    if (rounding && !rounding->is_none()) {
+      if (!rounding->is(Value::Kind::String))
+        unsupported_here(at, "a rounding_mode that is not a string", "write 'floor' or 'trunc'");
+      mode = rounding->data.s.str();
+      if (mode != "floor" && mode != "trunc")
+        torch_error(
+            t0 ? operands[0] : operands[1], at,
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '" + mode +
+                "'",
+            "give rounding_mode='floor' (as `//`) or 'trunc'");
+    }
+    return tensor_arithmetic(symbol->second, operands[0], operands[1], at, in_place, mode);
   }
 
   // A new tensor with t's shape and name, made with no layer of its own (`x * 2`, `x.abs()`,
@@ -6377,6 +6398,9 @@ class Construct {
     if (in_place) {
       type = written_type(*t, t->dtype, type, at);
       note_in_place_write(*t, at);
+      note_values_unfollowed("`" + op + "`", at);
+    } else {
+      unary_steps(out, base, args, at);
     }
     // What its backward keeps (PyTorch 1.13's derivatives.yaml): these their result, the
     // rest but neg, sign and the roundings (whose gradient needs nothing) their input.
@@ -6394,6 +6418,50 @@ class Construct {
     out.dtype = type;
     out.data.span = at;
     return out;
+  }
+
+  // The steps of x.<base>(args) (unary_math) on `out`, the copy it makes.
+  void unary_steps(PyValue& out, const std::string& base, const Args& args, Span at) {
+    using Op = ValueStep::Op;
+    static const std::map<std::string, Op> kNoArgument = {
+        {"exp", Op::Exp},      {"exp2", Op::Exp2},
+        {"expm1", Op::Expm1},  {"log", Op::Log},
+        {"log2", Op::Log2},    {"log10", Op::Log10},
+        {"log1p", Op::Log1p},  {"sqrt", Op::Sqrt},
+        {"rsqrt", Op::Rsqrt},  {"sin", Op::Sin},
+        {"cos", Op::Cos},      {"erf", Op::Erf},
+        {"abs", Op::Abs},      {"neg", Op::Neg},
+        {"negative", Op::Neg}, {"square", Op::Square},
+        {"sign", Op::Sign},    {"floor", Op::Floor},
+        {"ceil", Op::Ceil},    {"trunc", Op::Trunc},
+        {"frac", Op::Frac},    {"reciprocal", Op::Reciprocal},
+        {"round", Op::Round}};
+    // a number argument, by its position after the tensor (`torch.clamp(x, 0, 1)` has it first,
+    // `x.clamp(0, 1)` not among args) or by keyword
+    bool tensor_first = !args.values.empty() && args.keywords[0].empty() &&
+                        args.values[0].kind == PyValue::Kind::Tensor;
+    auto number = [&](size_t position, const char* keyword) -> const PyValue* {
+      const PyValue* v = argument(args, position + (tensor_first ? 1 : 0), keyword);
+      return v && is_number(*v) ? v : nullptr;
+    };
+    auto it = kNoArgument.find(base);
+    if (it != kNoArgument.end()) {
+      if (base == "round" && number(0, "decimals"))
+        return note_values_unfollowed("`round(decimals=...)`", at);
+      push_step(out, ValueStep{it->second, 0.0}, at);
+    } else if (base == "pow") {
+      const PyValue* e = number(0, "exponent");
+      if (!e) return note_values_unfollowed("`pow`", at);
+      push_step(out, ValueStep{Op::Pow, number_of(*e, at)}, at);
+    } else if (base == "clamp" || base == "clip" || base == "clamp_min" || base == "clamp_max") {
+      bool only_max = base == "clamp_max";
+      const PyValue* lo = only_max ? nullptr : number(0, "min");
+      const PyValue* hi = base == "clamp_min" ? nullptr : number(only_max ? 0 : 1, "max");
+      if (lo) push_step(out, ValueStep{Op::ClampMin, number_of(*lo, at)}, at);
+      if (hi) push_step(out, ValueStep{Op::ClampMax, number_of(*hi, at)}, at);
+    } else {
+      note_values_unfollowed("`" + base + "`", at);
+    }
   }
 
   // An op with no row whose backward keeps a tensor: `--memory` counts it with the rows
@@ -6419,6 +6487,59 @@ class Construct {
     }
   }
 
+  // A value forward changes that `run` does not compute (in place into a tensor others may hold,
+  // random values): `run` says its values after `at` are not PyTorch's (Program). `what` is
+  // shown as written: "`+=`", "a cast to torch.float16".
+  void note_values_unfollowed(const std::string& what, Span at) {
+    if (forward_ && !L.program_.values_unfollowed_at.valid()) {
+      L.program_.values_unfollowed_at = at;
+      L.program_.values_unfollowed_op = what;
+    }
+  }
+
+  // The step `tensor op number` is (`reversed`: `number op tensor`), a division's rounding_mode
+  // ("floor", "trunc") given; nullopt for an operator `run` does not compute.
+  static std::optional<ValueStep::Op> arithmetic_step(const std::string& op, bool reversed,
+                                                      std::string_view rounding = {}) {
+    using Op = ValueStep::Op;
+    if (op == "+") return Op::Add;
+    if (op == "-") return reversed ? Op::SubFrom : Op::Sub;
+    if (op == "*") return Op::Mul;
+    if ((op == "/" && rounding == "floor") || op == "//")
+      return reversed ? Op::FloorDivInto : Op::FloorDiv;
+    if (op == "/" && rounding == "trunc") return reversed ? Op::TruncDivInto : Op::TruncDiv;
+    if (op == "/") return reversed ? Op::DivInto : Op::Div;
+    if (op == "%") return reversed ? Op::ModInto : Op::Mod;
+    if (op == "**") return reversed ? Op::PowOf : Op::Pow;
+    // `x > 0` is `0 < x`: a comparison with the tensor on the right turns around
+    if (op == "==") return Op::Eq;
+    if (op == "!=") return Op::Ne;
+    if (op == "<") return reversed ? Op::Gt : Op::Lt;
+    if (op == "<=") return reversed ? Op::Ge : Op::Le;
+    if (op == ">") return reversed ? Op::Lt : Op::Gt;
+    if (op == ">=") return reversed ? Op::Le : Op::Ge;
+    return std::nullopt;
+  }
+
+  // `out` (a copy of a tensor) with the step `op number` appended; an op `run` does not compute
+  // is noted instead.
+  void add_step(PyValue& out, std::optional<ValueStep::Op> op, double number,
+                const std::string& written, Span at) {
+    if (op)
+      push_step(out, ValueStep{*op, number}, at);
+    else
+      note_values_unfollowed("`" + written + "`", at);
+  }
+  // One more step of `out`; past limits::kMaxValueSteps (a loop doing `x = x * 2` a million
+  // times), noted instead: a tensor carries its steps in every copy.
+  void push_step(PyValue& out, ValueStep step, Span at) {
+    if (out.steps.size() < limits::kMaxValueSteps)
+      out.steps.push_back(step);
+    else
+      note_values_unfollowed(
+          fmt::format("more than {} elementwise steps on one tensor", limits::kMaxValueSteps), at);
+  }
+
   // torch.zeros_like(x) (ones, empty, rand, randn, full): a new tensor of x's shape and type
   // (or its dtype=), laid out as x, with no row of its own (as `x * 0` has none).
   // x.new_zeros(2, 3) (new_ones, new_empty, new_full): torch.zeros(2, 3) of x's type.
@@ -6437,6 +6558,15 @@ class Construct {
       if (std::optional<ElementType> type = made_type(op, args);
           type && argument(args, SIZE_MAX, "dtype"))
         out.dtype = *type;
+      const PyValue* fill = op == "full_like" ? argument(args, 1, "fill_value") : nullptr;
+      if (op == "zeros_like" || op == "ones_like" || (fill && is_number(*fill))) {
+        double value = op == "zeros_like"  ? 0.0
+                       : op == "ones_like" ? 1.0
+                                           : number_of(*fill, call.span);
+        out.steps.assign(1, ValueStep{ValueStep::Op::Fill, value});
+      } else {
+        note_values_unfollowed("`" + op + "`", call.span);  // random or uninitialised values
+      }
       out.data.span = call.span;
       return out;
     }
@@ -6454,6 +6584,11 @@ class Construct {
     }
     PyValue out = tensor_op(made->second, call.span, nullptr, sizes, call);
     if (!argument(args, SIZE_MAX, "dtype")) out.dtype = self->dtype;
+    if (op == "new_full") {  // a zeros row: its fill value is not computed
+      const PyValue* fill = argument(args, 1, "fill_value");
+      if (!fill || !is_number(*fill) || number_of(*fill, call.span) != 0.0)
+        note_values_unfollowed("`new_full`", call.span);
+    }
     return out;
   }
 
@@ -6476,6 +6611,9 @@ class Construct {
       unsupported_here(at, fmt::format("`pow` of a {} tensor", element_type_name(exponent->dtype)),
                        "cast it with `.float()` first");
     PyValue out = copy_of(*exponent, PyValue::Copy::Dense);
+    const PyValue* base = argument(args, 0, "self");
+    add_step(out, base && is_number(*base) ? std::optional(ValueStep::Op::PowOf) : std::nullopt,
+             base && is_number(*base) ? number_of(*base, at) : 0.0, "pow", at);
     note_unrowed_save(UnrowedSave::Kept::Result, *exponent, &out, "pow", at);
     note_unrowed_save(UnrowedSave::Kept::Base, *exponent, nullptr, "pow", at);
     out.data.span = at;
@@ -6751,10 +6889,10 @@ class Construct {
   void add_input(Statement& st, const PyValue& t, Span span, Span fallback,
                  bool check_type = true) {
     if (check_type) check_element_type(st, t, span.valid() ? span : fallback);
-    if (t.copy != PyValue::Copy::None) {
+    if (t.copy != PyValue::Copy::None || !t.steps.empty()) {
       st.extras_for_write().copied_inputs.push_back({static_cast<uint32_t>(st.inputs.size()),
                                                      t.copy == PyValue::Copy::Contiguous,
-                                                     t.instance, element_bytes(t.dtype)});
+                                                     t.instance, element_bytes(t.dtype), t.steps});
     }
     st.inputs.push_back(t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
@@ -7056,10 +7194,16 @@ class Construct {
     Value p = number_or(1, "p", Value::floating(2.0, at));
     Value dim = number_or(2, "dim", Value::integer(1, at));
     // eps changes values only; reading it still refuses what is not a layer argument
-    number_or(3, "eps", Value::floating(1e-12, at));
+    Value eps = number_or(3, "eps", Value::floating(1e-12, at));
     PyValue norm = tensor_statement("norm", *x, {p, dim, Value::boolean(true, at)}, op_span);
     // clamp_min keeps the norm; the division keeps x and the clamped norm, a tensor of its own
     PyValue clamped = copy_of(norm, PyValue::Copy::Dense);
+    add_step(clamped,
+             eps.kind == Value::Kind::Float || eps.kind == Value::Kind::Int
+                 ? std::optional(ValueStep::Op::ClampMin)
+                 : std::nullopt,
+             eps.kind == Value::Kind::Float ? eps.f : static_cast<double>(eps.i),
+             "F.normalize's eps", at);
     note_unrowed_save(UnrowedSave::Kept::Input, norm, nullptr, "clamp_min", op_span);
     return tensor_arithmetic("/", *x, clamped, at);
   }
@@ -7471,8 +7615,25 @@ class Construct {
   PyValue cast(const PyValue& t, ElementType type, const Args& args) {
     if (type == t.dtype && !copy_requested(args)) return t;
     PyValue c = copy_of(t, PyValue::Copy::Dense);
+    cast_steps(c, t.dtype, type);
     c.dtype = type;
     return c;
+  }
+
+  // The values a cast from `from` to `to` changes: a floating tensor made integer truncates, any
+  // made bool is `!= 0`; to float16 or bfloat16 (rounded) or a narrow integer (wrapped) they are
+  // not computed.
+  void cast_steps(PyValue& c, ElementType from, ElementType to) {
+    bool floating = type_category(from) == 2;
+    if (to == ElementType::Bool && from != ElementType::Bool) {
+      push_step(c, ValueStep{ValueStep::Op::ToBool, 0.0}, c.data.span);
+    } else if ((to == ElementType::Int64 || to == ElementType::Int32) && floating) {
+      push_step(c, ValueStep{ValueStep::Op::Trunc, 0.0}, c.data.span);
+    } else if (to == ElementType::Float16 || to == ElementType::BFloat16 ||
+               (type_category(to) < 2 && to != ElementType::Bool && to != ElementType::Int64 &&
+                to != ElementType::Int32 && from != ElementType::Bool)) {
+      note_values_unfollowed(fmt::format("a cast to {}", element_type_name(to)), c.data.span);
+    }
   }
 
   // Methods that return the same tensor as far as shapes go: no statement for them.
@@ -7516,7 +7677,10 @@ class Construct {
     if ((name == "to" || name == "type") && copy_requested(args)) return copy_of(t, Copy::Dense);
     // Copies with the memory format preserved.
     if (name == "clone") return copy_of(t, memory_format(args, false, Copy::Dense));
-    if (name == "relu_") note_in_place_write(t, call.span);
+    if (name == "relu_") {
+      note_in_place_write(t, call.span);
+      note_values_unfollowed("`relu_()`", call.span);
+    }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
@@ -7541,9 +7705,9 @@ class Construct {
 
   // tensor + tensor -> add (sub, mul, div); a tensor and a number keep the tensor's shape.
   // `in_place`: `a += b`, which writes into a's memory (a cannot grow).
-  // `rounding`: a div with a rounding_mode (an integer tensor then stays integer).
+  // `rounding`: a div's rounding_mode, "floor" or "trunc" (an integer tensor then stays integer).
   PyValue tensor_arithmetic(const std::string& op, const PyValue& a, const PyValue& b, Span at,
-                            bool in_place = false, bool rounding = false) {
+                            bool in_place = false, std::string_view rounding = {}) {
     bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
     if (ta && tb) {
       static const std::map<std::string, std::string> kOps = {
@@ -7569,6 +7733,10 @@ class Construct {
         unsupported_here(at, fmt::format("`**` of a {} tensor", element_type_name(t.dtype)),
                          "cast it with `.float()` first");
       PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
+      if (in_place)
+        note_values_unfollowed("`" + op + "=`", at);
+      else
+        add_step(out, arithmetic_step(op, !ta), number_of(ta ? b : a, at), op, at);
       if (in_place) {
         note_in_place_write(t, at);
         note_unknown_save("**=", at);
@@ -7584,7 +7752,12 @@ class Construct {
     // elementwise with a scalar: the tensor's shape, in a new tensor laid out as TensorIterator
     // lays out a copy (`x += 1` writes into x itself)
     PyValue kept = ta ? a : b;
-    if (!in_place) kept = copy_of(kept, PyValue::Copy::Dense);
+    if (!in_place) {
+      kept = copy_of(kept, PyValue::Copy::Dense);
+      add_step(kept, arithmetic_step(op, !ta, rounding), number_of(other, at), op, at);
+    } else {
+      note_values_unfollowed("`" + op + "=`", at);
+    }
     // `x * 2`, `x / 2` keep the number, a 0-dim tensor; `2 / x` is `x.reciprocal() * 2`, which
     // also keeps the reciprocal
     if (op == "/" && tb && !in_place) {
@@ -7595,7 +7768,8 @@ class Construct {
       note_unrowed_save(UnrowedSave::Kept::Number, ta ? a : b, nullptr, op, at);
     kept.data.span = at;
     ElementType into = kept.dtype;
-    if (!is_floating(kept.dtype)) kept.dtype = arithmetic_type(kept, other, op, at, rounding);
+    if (!is_floating(kept.dtype))
+      kept.dtype = arithmetic_type(kept, other, op, at, !rounding.empty());
     if (in_place) {
       kept.dtype = written_type(kept, into, kept.dtype, at);
       note_in_place_write(kept, at);

@@ -95,6 +95,9 @@ struct PyValue {
   // Tensor: 0 for the tensor its statement or input made; each tensor computed from it with no
   // layer of its own (`copy_of`: `h * 2`, `h.abs()`, `h.clone()`) has a number of its own.
   uint32_t instance = 0;
+  // Tensor: what forward computed elementwise from the tensor `name` with no row, in order
+  // (`x * 2 + 1`: Mul 2, Add 1); a layer reading it reads a copy with them applied.
+  std::vector<ValueStep> steps;
   PyValue copied(Copy c) const {
     PyValue v = *this;
     v.copy = std::max(copy, c);

@@ -24,5 +24,7 @@ echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__
 "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" --models "$ROOT/models" || exit 1
 # nn.MultiheadAttention's masks of every dtype, in .py models.
 "$PY" "$ROOT/tests/parity/attention_masks_parity.py" --netshape "$NETSHAPE" || exit 1
+# Elementwise math with numbers, comparisons, casts (no rows) before a layer, in .py models.
+"$PY" "$ROOT/tests/parity/value_steps_parity.py" --netshape "$NETSHAPE" || exit 1
 # Edge cases found against PyTorch, kept as probes.
 exec "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" "$ROOT"/tests/parity/probes/*.ns

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Numeric parity of what forward computes with no row: does `netshape run` read `x * 2` as 2x?
+
+Elementwise math with numbers (`x * 2`, `2 - x`, `x // 0.3`), comparisons (`ids == 0`), unary
+math (`x.exp()`, `x.clamp(-0.5, 0.5)`), casts (`.long()`, `.bool()`), `-x`, `~mask`,
+`zeros_like` and F.normalize's eps have no row of their own: the layer after them reads the
+changed copy. For each case below a small .py model (written here, into a temporary directory)
+feeds such an expression to a layer; `netshape run --save-tensors` saves its input, weights and
+the layer's output; the same layer, loaded with those weights, runs in PyTorch on the expression
+of the same input; the outputs must agree within 1e-5 relative to max(1, max|PyTorch|).
+
+Usage: value_steps_parity.py --netshape PATH
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# name, the layer, the input comment, what forward feeds it (of x)
+LINEAR = "nn.Linear(6, 3)"
+EMBEDDING = "nn.Embedding(12, 3)"
+CASES = [
+    ("scaled", LINEAR, "x: [4, 6]", "x * 2.5 + 1"),
+    ("divided", LINEAR, "x: [4, 6]", "x / math.sqrt(6) - 0.25"),
+    ("reversed", LINEAR, "x: [4, 6]", "(2 - x) / (3 + x.abs())"),
+    ("floor_div_mod", LINEAR, "x: [4, 6]", "x // 0.3 + x % 0.3 + (-x) % 0.7"),
+    ("rounding_modes", LINEAR, "x: [4, 6]",
+     "x.div(0.3, rounding_mode='trunc') + torch.div(x, -0.3, rounding_mode='floor')"),
+    ("powers", LINEAR, "x: [4, 6]", "x ** 2 + 2 ** x + x.pow(3) + torch.pow(3, x)"),
+    ("comparisons", LINEAR, "x: [4, 6]", "(x > 0).float() + (0.5 <= x).float() + x.lt(-0.2)"),
+    ("unary", LINEAR, "x: [4, 6]",
+     "x.exp() + torch.log1p(x.abs()) + x.sin() + torch.erf(x) + x.sign() + x.frac()"),
+    ("roots", LINEAR, "x: [4, 6]", "(x + 2).sqrt() + torch.rsqrt(x + 2) + (x + 2).reciprocal()"),
+    ("roundings", LINEAR, "x: [4, 6]", "(x * 4).round() + (x * 4).floor() + torch.ceil(x * 4)"),
+    ("clamps", LINEAR, "x: [4, 6]",
+     "x.clamp(-0.5, 0.5) + x.clamp(min=0) + torch.clamp(x, max=0.1) + x.clamp_max(0.2)"),
+    ("negation", LINEAR, "x: [4, 6]", "-x + torch.neg(x * 3)"),
+    ("casts", LINEAR, "x: [4, 6]", "(x * 5).long().float() + x.bool().float() + (x * 3).int()"),
+    ("zeros_like", LINEAR, "x: [4, 6]", "torch.zeros_like(x) + torch.ones_like(x) * 2 + x"),
+    ("full_like", LINEAR, "x: [4, 6]", "torch.full_like(x, 0.75) - x"),
+    ("normalize", LINEAR, "x: [4, 6]", "F.normalize(x * 1e-14, dim=1) + F.normalize(x, dim=0)"),
+    ("ids_shifted", EMBEDDING, "x: [4, 6] long", "(x + 1) % 12"),
+    ("ids_halved", EMBEDDING, "x: [4, 6] long", "x // 2 + 1"),
+    ("ids_compared", EMBEDDING, "x: [4, 6] long", "(x >= 6).long() * 11"),
+    ("ids_inverted", EMBEDDING, "x: [4, 6] long", "~x + 12"),
+    ("mask_not", LINEAR, "x: [4, 6]", "(~(x > 0)).float() * x"),
+]
+
+MODEL = """# input {comment}
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Stepped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = {layer}
+
+    def forward(self, x):
+        return self.layer({expr})
+
+
+model = Stepped()
+"""
+
+
+def run_case(netshape, tmp, name, layer, comment, expr):
+    path = os.path.join(tmp, name + ".py")
+    with open(path, "w") as f:
+        f.write(MODEL.format(comment=comment, layer=layer, expr=expr))
+    saved = os.path.join(tmp, name)
+    r = subprocess.run([netshape, "run", path, "--save-tensors", saved], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        return f"netshape run failed: {r.stdout}{r.stderr}"
+    if "computes no values" in r.stderr:
+        return f"netshape says it does not compute a value: {r.stderr}"
+    load = lambda n: torch.from_numpy(np.load(os.path.join(saved, n + ".npy")))  # noqa: E731
+    x = load("input.x")
+    if comment.endswith("long"):
+        x = x.long()
+    module = eval(layer)  # noqa: S307 - the cases above
+    with torch.no_grad():
+        for p, t in module.named_parameters():
+            t.copy_(load("layer." + p))
+        import math  # noqa: F401 - the expressions use it
+        want = module(eval(expr))  # noqa: S307
+    got = load("layer")
+    if want.shape != got.shape:
+        return f"shape {list(got.shape)} != PyTorch's {list(want.shape)}"
+    scale = max(1.0, want.abs().max().item())
+    worst = (want - got).abs().max().item() / scale
+    return None if worst <= 1e-5 else f"differs from PyTorch by {worst:.2e}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--netshape", required=True)
+    a = ap.parse_args()
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in CASES:
+            error = run_case(a.netshape, tmp, *case)
+            print(f"{'ok' if error is None else 'FAIL':8} {case[0]:16} {error or ''}")
+            failed += error is not None
+    print(f"value steps parity: {len(CASES) - failed}/{len(CASES)} cases match PyTorch")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+// What forward computes elementwise with no row (`x * 2`, `ids == 0`, `x.clamp(0, 1)`): the
+// Python frontend keeps it as value steps of the copy a layer reads, the executor applies them
+// as PyTorch computes them, and what it cannot compute `run` is told about.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "../../src/exec/forward.hpp"
+#include "netshape/exec.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::analyze_py;
+using netshape::test::tensor_named;
+using Op = ValueStep::Op;
+
+namespace {
+
+// A .py model feeding `expr` (of its input x: [4, 6]) to a Linear(6, 3).
+LoadedModel linear_of(const std::string& expr, const std::string& more = "") {
+  std::string text =
+      "import math\nimport torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+      "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(6, 3)\n\n"
+      "    def forward(self, x):\n" +
+      more + "        return self.fc(" + expr + ")\n\n\nmodel = M()\n";
+  return analyze_py(text, "m.py", "4,6");
+}
+
+// The steps of the fc layer's first input.
+std::vector<ValueStep> steps_of(const LoadedModel& m) {
+  REQUIRE(m.exit == ExitCode::Ok);
+  const Statement& fc = *m.analysis.layers.back().statement;
+  REQUIRE(fc.extras().copied_inputs.size() == 1);
+  return fc.extras().copied_inputs[0].steps;
+}
+
+std::string listed(const std::vector<ValueStep>& steps) {
+  std::string s;
+  for (const ValueStep& v : steps)
+    s += std::to_string(static_cast<int>(v.op)) + ":" + std::to_string(v.number) + " ";
+  return s;
+}
+
+std::string expected(std::initializer_list<ValueStep> steps) {
+  return listed(std::vector<ValueStep>(steps));
+}
+
+}  // namespace
+
+TEST_CASE("value steps: each op computes what PyTorch computes for one float32 value") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    Op op;
+    double number;
+    float in, want;
+  };
+  const Case cases[] = {
+      {Op::Add, 1.5, 2, 3.5},
+      {Op::Sub, 1.5, 2, 0.5},
+      {Op::SubFrom, 1.5, 2, -0.5},
+      {Op::Mul, -2, 3, -6},
+      {Op::Div, 4, 3, 0.75},
+      {Op::DivInto, 3, 4, 0.75},
+      {Op::FloorDiv, 2, -3.5, -2},
+      {Op::FloorDiv, -2, 3.5, -2},
+      {Op::FloorDivInto, 5, -3, -2},
+      {Op::TruncDiv, 2, -3.5, -1},
+      {Op::TruncDivInto, 5, -3, -1},
+      {Op::Mod, 2, -3, 1},
+      {Op::Mod, 2, -3.5, 0.5},
+      {Op::ModInto, 5, -3, -1},
+      {Op::Pow, 2, -3, 9},
+      {Op::PowOf, 2, 3, 8},
+      {Op::Eq, 0, 0, 1},
+      {Op::Ne, 0, 0, 0},
+      {Op::Lt, 1, 0.5, 1},
+      {Op::Le, 1, 1, 1},
+      {Op::Gt, 1, 1, 0},
+      {Op::Ge, 1, 1, 1},
+      {Op::Neg, 0, 2, -2},
+      {Op::LogicalNot, 0, 1, 0},
+      {Op::LogicalNot, 0, 0, 1},
+      {Op::BitNot, 0, 5, -6},
+      {Op::Abs, 0, -2, 2},
+      {Op::Square, 0, -3, 9},
+      {Op::Sign, 0, -0.5, -1},
+      {Op::Sign, 0, nan, 0},
+      {Op::Floor, 0, -1.5, -2},
+      {Op::Ceil, 0, -1.5, -1},
+      {Op::Round, 0, 2.5, 2},
+      {Op::Round, 0, 1.5, 2},
+      {Op::Round, 0, -0.5, -0.0f},
+      {Op::Trunc, 0, -1.7f, -1},
+      {Op::Frac, 0, -1.5, -0.5},
+      {Op::Exp, 0, 0, 1},
+      {Op::Exp2, 0, 3, 8},
+      {Op::Expm1, 0, 0, 0},
+      {Op::Log, 0, 1, 0},
+      {Op::Log2, 0, 8, 3},
+      {Op::Log10, 0, 100, 2},
+      {Op::Log1p, 0, 0, 0},
+      {Op::Sqrt, 0, 9, 3},
+      {Op::Rsqrt, 0, 4, 0.5},
+      {Op::Sin, 0, 0, 0},
+      {Op::Cos, 0, 0, 1},
+      {Op::Erf, 0, 0, 0},
+      {Op::Reciprocal, 0, 4, 0.25},
+      {Op::ClampMin, 0.5, 0.2f, 0.5},
+      {Op::ClampMax, 0.5, 0.7f, 0.5},
+      {Op::ToBool, 0, -0.1f, 1},
+      {Op::ToBool, 0, nan, 1},
+      {Op::Fill, 3, -7, 3},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(static_cast<int>(c.op));
+    CAPTURE(c.in);
+    float got = apply_value_step(ValueStep{c.op, c.number}, c.in);
+    CHECK(got == c.want);
+    CHECK(std::signbit(got) == std::signbit(c.want));
+  }
+  // clamp keeps NaN, as torch.clamp does (std::max would not)
+  CHECK(std::isnan(apply_value_step(ValueStep{Op::ClampMin, 0}, nan)));
+  CHECK(std::isnan(apply_value_step(ValueStep{Op::ClampMax, 0}, nan)));
+  // steps apply in order: (x * 2) + 1, not (x + 1) * 2
+  std::vector<float> v = {1, 2};
+  std::vector<ValueStep> both = {{Op::Mul, 2}, {Op::Add, 1}};
+  apply_value_steps(both, v);
+  CHECK(v == std::vector<float>{3, 5});
+}
+
+TEST_CASE("value steps: the Python frontend keeps what forward computes with no row") {
+  CHECK(listed(steps_of(linear_of("x * 2 + 1"))) == expected({{Op::Mul, 2}, {Op::Add, 1}}));
+  CHECK(listed(steps_of(linear_of("x / math.sqrt(4)"))) == expected({{Op::Div, 2}}));
+  CHECK(listed(steps_of(linear_of("1 - x"))) == expected({{Op::SubFrom, 1}}));
+  CHECK(listed(steps_of(linear_of("3 // x"))) == expected({{Op::FloorDivInto, 3}}));
+  CHECK(listed(steps_of(linear_of("x.div(2, rounding_mode='trunc')"))) ==
+        expected({{Op::TruncDiv, 2}}));
+  // a comparison with the tensor on the right turns around; the cast back to float keeps 0/1
+  CHECK(listed(steps_of(linear_of("(0.5 < x).float()"))) == expected({{Op::Gt, 0.5}}));
+  CHECK(listed(steps_of(linear_of("x.le(0).float()"))) == expected({{Op::Le, 0}}));
+  CHECK(listed(steps_of(linear_of("(~(x > 0)).float()"))) ==
+        expected({{Op::Gt, 0}, {Op::LogicalNot, 0}}));
+  CHECK(listed(steps_of(linear_of("torch.clamp(x, max=0.25)"))) ==
+        expected({{Op::ClampMax, 0.25}}));
+  CHECK(listed(steps_of(linear_of("x.clamp(-1, 1).exp()"))) ==
+        expected({{Op::ClampMin, -1}, {Op::ClampMax, 1}, {Op::Exp, 0}}));
+  CHECK(listed(steps_of(linear_of("torch.pow(2, x)"))) == expected({{Op::PowOf, 2}}));
+  CHECK(listed(steps_of(linear_of("x.pow(3)"))) == expected({{Op::Pow, 3}}));
+  CHECK(listed(steps_of(linear_of("(x * 4).long().float()"))) ==
+        expected({{Op::Mul, 4}, {Op::Trunc, 0}}));
+  CHECK(listed(steps_of(linear_of("torch.full_like(x, 0.5)"))) == expected({{Op::Fill, 0.5}}));
+  // nothing computed: no steps, and no note
+  LoadedModel same = linear_of("x.contiguous().float()");
+  CHECK(steps_of(same).empty());
+  CHECK(!same.program->values_unfollowed_at.valid());
+}
+
+TEST_CASE("value steps: what run does not compute is noted at its first place") {
+  // y += 1 changes the tensor every name holding it sees: not followed by steps
+  LoadedModel in_place = linear_of("x", "        x += 1\n");
+  REQUIRE(in_place.exit == ExitCode::Ok);
+  CHECK(in_place.program->values_unfollowed_op == "`+=`");
+  CHECK(in_place.program->values_unfollowed_at.line == 12);
+  CHECK(in_place.program->values_unfollowed_at.column == 9);
+  LoadedModel random = linear_of("torch.rand_like(x) * 2");
+  REQUIRE(random.exit == ExitCode::Ok);
+  CHECK(random.program->values_unfollowed_op == "`rand_like`");
+  LoadedModel halved = linear_of("x.half().float()");
+  REQUIRE(halved.exit == ExitCode::Ok);
+  CHECK(halved.program->values_unfollowed_op == "a cast to torch.float16");
+  // PyTorch's error for a rounding_mode it does not know (exit 1, as its RuntimeError)
+  LoadedModel bad = linear_of("x.div(2, rounding_mode='round')");
+  CHECK(bad.exit == ExitCode::ShapeError);
+  CHECK(netshape::test::first_error(bad).message ==
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'");
+}
+
+TEST_CASE("value steps: run applies them to the copy a layer reads, x itself unchanged") {
+  LoadedModel m = linear_of("x * 2 + 1");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const Tensor& x = r.inputs.at(0).second;
+  const Tensor& w = tensor_named(r.weights, "fc.weight");
+  const Tensor& b = tensor_named(r.weights, "fc.bias");
+  const Tensor& y = tensor_named(r.outputs, "fc");
+  REQUIRE(y.shape == std::vector<int64_t>{4, 3});
+  for (size_t n = 0; n < 4; ++n) {
+    for (size_t k = 0; k < 3; ++k) {
+      float want = b.data[k];
+      for (size_t i = 0; i < 6; ++i) want += (x.data[n * 6 + i] * 2 + 1) * w.data[k * 6 + i];
+      CHECK(y.data[n * 3 + k] == doctest::Approx(want).epsilon(1e-5));
+    }
+  }
+  // the input kept is the one drawn, in [-1, 1]: the copy was changed, not x
+  bool drawn = true;
+  for (float v : x.data) drawn = drawn && v >= -1 && v <= 1;
+  CHECK(drawn);
+  // the memory estimate counts the copy while fc runs: x's 4 * 6 floats more than without
+  ExecOptions plain;
+  auto with_copy = estimate_memory(m.analysis, plain).peak_bytes;
+  auto without = estimate_memory(linear_of("x").analysis, plain).peak_bytes;
+  REQUIRE(with_copy);
+  REQUIRE(without);
+  CHECK(*with_copy - *without == 4 * 6 * 4);
+}
+
+TEST_CASE("value steps: ids changed before an Embedding are drawn as its indices") {
+  std::string text =
+      "# input ids: [2, 5] long\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+      "    def __init__(self):\n        super().__init__()\n        self.e = nn.Embedding(9, 2)\n\n"
+      "    def forward(self, ids):\n        return self.e((ids + 1) % 9)\n\n\nmodel = M()\n";
+  LoadedModel m = analyze_py(text, "e.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const Tensor& ids = r.inputs.at(0).second;
+  const Tensor& table = tensor_named(r.weights, "e.weight");
+  const Tensor& e = tensor_named(r.outputs, "e");
+  for (size_t i = 0; i < ids.data.size(); ++i) {
+    auto row = (static_cast<size_t>(ids.data[i]) + 1) % 9;
+    for (size_t k = 0; k < 2; ++k) CHECK(e.data[i * 2 + k] == table.data[row * 2 + k]);
+  }
+}
+
+TEST_CASE("value steps: run's note says where its values stop being PyTorch's") {
+  namespace fs = std::filesystem;
+  fs::path path =
+      fs::temp_directory_path() / ("netshape_in_place_" + std::to_string(getpid()) + ".py");
+  std::ofstream(path) << "# input x: [2, 6]\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+                         "    def __init__(self):\n        super().__init__()\n"
+                         "        self.a = nn.Linear(6, 6)\n        self.b = nn.Linear(6, 3)\n\n"
+                         "    def forward(self, x):\n        y = self.a(x)\n        y *= 2\n"
+                         "        return self.b(y)\n\n\nmodel = M()\n";
+  auto r =
+      netshape::test::run_binary({"run", path.string()}, netshape::test::Pages::AsTheBinaryAsks);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("all shapes match") != std::string::npos);
+  CHECK(r.out.find(":13:9: note: `run` does not compute `*=` here: the values of the layers that "
+                   "read what it changed are not PyTorch's (their shapes are)") !=
+        std::string::npos);
+  CHECK(r.out.find("help: write it out of place") != std::string::npos);
+  auto json = netshape::test::run_binary({"run", path.string(), "--format", "json"},
+                                         netshape::test::Pages::AsTheBinaryAsks);
+  CHECK(json.code == 0);
+  CHECK(json.out.find("\"what\": \"`*=`\",\n    \"line\": 13,\n    \"column\": 9") !=
+        std::string::npos);
+  // without a change run cannot compute, there is no note
+  std::ofstream(path)
+      << "# input x: [2, 6]\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+         "    def __init__(self):\n        super().__init__()\n"
+         "        self.b = nn.Linear(6, 3)\n\n"
+         "    def forward(self, x):\n        return self.b(x * 2)\n\n\nmodel = M()\n";
+  auto clean =
+      netshape::test::run_binary({"run", path.string()}, netshape::test::Pages::AsTheBinaryAsks);
+  CHECK(clean.code == 0);
+  CHECK(clean.out.find("note:") == std::string::npos);
+  fs::remove(path);
+}
