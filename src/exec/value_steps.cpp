@@ -5,28 +5,10 @@
 #include <cmath>
 
 #include "forward.hpp"
+#include "netshape/elementwise.hpp"
 
 namespace netshape {
 namespace {
-
-// Python's floor division, as PyTorch's div_floor_floating computes it (c10): exact where
-// floor(a / b) would round the quotient first.
-float floor_divide(float a, float b) {
-  if (b == 0) return a / b;
-  float mod = std::fmod(a, b);
-  float div = (a - mod) / b;
-  if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
-  if (div == 0) return std::copysign(0.0f, a / b);
-  float floored = std::floor(div);
-  return div - floored > 0.5f ? floored + 1 : floored;
-}
-
-// Python's remainder (the sign of the divisor), as torch.remainder.
-float remainder(float a, float b) {
-  if (b == 0) return std::fmod(a, b);
-  float mod = std::fmod(a, b);
-  return mod != 0 && (b < 0) != (mod < 0) ? mod + b : mod;
-}
 
 float clamp_below(float v, float lo) {  // NaN stays NaN, as torch.clamp keeps it
   return std::isnan(v) ? v : std::max(v, lo);
@@ -62,11 +44,11 @@ float apply_value_step(const ValueStep& s, float v) {
     case Op::TruncDivInto:
       return std::trunc(n / v);
     case Op::Mod:
-      return remainder(v, n);
+      return python_remainder(v, n);
     case Op::ModInto:
-      return remainder(n, v);
+      return python_remainder(n, v);
     case Op::Pow:
-      return std::pow(v, n);
+      return pow_by_scalar(v, n);
     case Op::PowOf:
       return std::pow(n, v);
     case Op::Eq:

@@ -7612,10 +7612,10 @@ class Construct {
 
   // `t` cast to `type`: t itself when it already is (as PyTorch returns it, unless `copy=True`),
   // else a dense copy of that type.
-  PyValue cast(const PyValue& t, ElementType type, const Args& args) {
+  PyValue cast(const PyValue& t, ElementType type, const Args& args, Span at) {
     if (type == t.dtype && !copy_requested(args)) return t;
     PyValue c = copy_of(t, PyValue::Copy::Dense);
-    cast_steps(c, t.dtype, type);
+    cast_steps(c, t.dtype, type, at);
     c.dtype = type;
     return c;
   }
@@ -7623,16 +7623,16 @@ class Construct {
   // The values a cast from `from` to `to` changes: a floating tensor made integer truncates, any
   // made bool is `!= 0`; to float16 or bfloat16 (rounded) or a narrow integer (wrapped) they are
   // not computed.
-  void cast_steps(PyValue& c, ElementType from, ElementType to) {
+  void cast_steps(PyValue& c, ElementType from, ElementType to, Span at) {
     bool floating = type_category(from) == 2;
     if (to == ElementType::Bool && from != ElementType::Bool) {
-      push_step(c, ValueStep{ValueStep::Op::ToBool, 0.0}, c.data.span);
+      push_step(c, ValueStep{ValueStep::Op::ToBool, 0.0}, at);
     } else if ((to == ElementType::Int64 || to == ElementType::Int32) && floating) {
-      push_step(c, ValueStep{ValueStep::Op::Trunc, 0.0}, c.data.span);
+      push_step(c, ValueStep{ValueStep::Op::Trunc, 0.0}, at);
     } else if (to == ElementType::Float16 || to == ElementType::BFloat16 ||
                (type_category(to) < 2 && to != ElementType::Bool && to != ElementType::Int64 &&
                 to != ElementType::Int32 && from != ElementType::Bool)) {
-      note_values_unfollowed(fmt::format("a cast to {}", element_type_name(to)), c.data.span);
+      note_values_unfollowed(fmt::format("a cast to {}", element_type_name(to)), at);
     }
   }
 
@@ -7673,7 +7673,8 @@ class Construct {
       return data_bool(t.dtype == ElementType::Complex64, call.span);
     if (name == "type" && args.values.empty())  // the legacy type's name, a string
       return PyValue::of(Value::string(tensor_type_name(t.dtype), call.span));
-    if (std::optional<ElementType> type = cast_target(name, args)) return cast(t, *type, args);
+    if (std::optional<ElementType> type = cast_target(name, args))
+      return cast(t, *type, args, call.span);
     if ((name == "to" || name == "type") && copy_requested(args)) return copy_of(t, Copy::Dense);
     // Copies with the memory format preserved.
     if (name == "clone") return copy_of(t, memory_format(args, false, Copy::Dense));

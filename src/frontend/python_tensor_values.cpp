@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "netshape/checked.hpp"
+#include "netshape/elementwise.hpp"
 #include "netshape/limits.hpp"
 
 namespace netshape::pylower {
@@ -90,31 +91,6 @@ bool is_comparison(ValueOp op) {
   return op >= ValueOp::Eq;
 }
 
-// c10::div_floor_floating: floor division as PyTorch's floor_divide computes it for floats.
-float floor_div(float a, float b) {
-  if (b == 0) return a / b;
-  float mod = std::fmod(a, b);
-  float div = (a - mod) / b;
-  if (mod != 0 && (b < 0) != (mod < 0)) div -= 1.0f;
-  if (div == 0) return std::copysign(0.0f, a / b);
-  float floordiv = std::floor(div);
-  if (div - floordiv > 0.5f) floordiv += 1.0f;
-  return floordiv;
-}
-
-// pow(Tensor, Scalar) on floats (ATen/native/cpu/PowKernel.cpp): exponents 0, 1, 2, 3, -2, 0.5,
-// -0.5 have their own kernels, whose roundings differ from std::pow's.
-float pow_by_scalar(float x, float e) {
-  if (e == 0.0f) return 1.0f;
-  if (e == 1.0f) return x;
-  if (e == 2.0f) return x * x;
-  if (e == 3.0f) return x * x * x;
-  if (e == -2.0f) return 1.0f / (x * x);
-  if (e == 0.5f) return std::sqrt(x);
-  if (e == -0.5f) return 1.0f / std::sqrt(x);
-  return std::pow(x, e);
-}
-
 float float_op(ValueOp op, float x, float y, bool scalar_exponent) {
   switch (op) {
     case ValueOp::Add:
@@ -126,12 +102,9 @@ float float_op(ValueOp op, float x, float y, bool scalar_exponent) {
     case ValueOp::Div:
       return x / y;
     case ValueOp::FloorDiv:
-      return floor_div(x, y);
-    case ValueOp::Mod: {
-      float mod = std::fmod(x, y);  // the remainder kernel: the divisor's sign, as Python's
-      if (mod != 0 && (y < 0) != (mod < 0)) mod += y;
-      return mod;
-    }
+      return floor_divide(x, y);
+    case ValueOp::Mod:
+      return python_remainder(x, y);
     default:
       return scalar_exponent ? pow_by_scalar(x, y) : std::pow(x, y);
   }

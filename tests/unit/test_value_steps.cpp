@@ -171,6 +171,8 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
   LoadedModel halved = linear_of("x.half().float()");
   REQUIRE(halved.exit == ExitCode::Ok);
   CHECK(halved.program->values_unfollowed_op == "a cast to torch.float16");
+  CHECK(halved.program->values_unfollowed_at.line == 12);  // at the cast
+  CHECK(halved.program->values_unfollowed_at.column == 24);
   // PyTorch's error for a rounding_mode it does not know (exit 1, as its RuntimeError)
   LoadedModel bad = linear_of("x.div(2, rounding_mode='round')");
   CHECK(bad.exit == ExitCode::ShapeError);
