@@ -124,6 +124,7 @@ struct GraphNode {
 struct GraphOutput {
   TensorId tensor = kNoId;
   Span span;
+  std::vector<ValueStep> steps = {};  // OutputDecl::steps
 };
 
 class Graph {

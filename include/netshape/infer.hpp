@@ -139,6 +139,8 @@ struct Analysis {
   std::vector<LayerInfo> layers;             // up to and including a failing layer
   std::vector<std::pair<std::string, Shape>> outputs;
   std::vector<TensorId> output_ids;
+  // By output: what forward computed from it with no row (`return h * 2`: OutputDecl::steps).
+  std::vector<std::vector<ValueStep>> output_steps;
   size_t tensor_count = 0;  // the graph's tensors: ids above are below this
   Totals totals;
   std::vector<UnappliedModule> unapplied;  // counted in `totals`, without layers

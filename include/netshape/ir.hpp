@@ -432,6 +432,9 @@ void set_use_site_line(ValueOrigin& origin, std::string_view line, Span call);
 struct OutputDecl {
   std::string name;
   Span span;
+  // What forward computed from it with no row before returning it (`return logits / 2`): the
+  // forward pass applies them to the output it hands back.
+  std::vector<ValueStep> steps = {};
 };
 
 // A layer forward never applies, and the outermost module around it that forward never applies

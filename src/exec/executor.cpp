@@ -324,6 +324,8 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     auto first = std::find_if(r.model_outputs.begin(), r.model_outputs.end(),
                               [&](const auto& e) { return e.first == name; });
     Tensor t = first != r.model_outputs.end() ? first->second : std::move(*held);
+    if (first == r.model_outputs.end() && k < a.output_steps.size())
+      apply_value_steps(a.output_steps[k], t.data);  // `return h * 2`
     r.model_outputs.emplace_back(name, std::move(t));
   }
   r.match = true;

@@ -5612,7 +5612,7 @@ class Construct {
         return;
       }
       declared.push_back(&t);
-      L.program_.outputs.push_back(OutputDecl{t.name, at});
+      L.program_.outputs.push_back(OutputDecl{t.name, at, t.steps});
     };
     if (out.kind == PyValue::Kind::Tensor) {
       declare(out);

@@ -552,6 +552,7 @@ class Analyzer {
       }
       a.outputs.emplace_back(std::string(g_.tensor_name(o.tensor)), *tensors_[o.tensor].shape);
       a.output_ids.push_back(o.tensor);
+      a.output_steps.push_back(o.steps);
     }
     return true;
   }

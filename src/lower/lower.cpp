@@ -473,7 +473,7 @@ class Lowering {
             o.span, fmt::format("unknown tensor '{}' in `output`", o.name),
             near.empty() ? "name an input or a layer" : fmt::format("did you mean '{}'?", near));
       }
-      g_.outputs.push_back(GraphOutput{t, o.span});
+      g_.outputs.push_back(GraphOutput{t, o.span, o.steps});
     }
   }
 
