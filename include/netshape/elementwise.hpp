@@ -7,35 +7,38 @@
 namespace netshape {
 
 // c10::div_floor_floating: floor division as PyTorch's floor_divide computes it for floats
-// (exact where floor(a / b) would round the quotient first).
-inline float floor_divide(float a, float b) {
+// (exact where floor(a / b) would round the quotient first). T: float or double.
+template <typename T>
+T floor_divide(T a, T b) {
   if (b == 0) return a / b;
-  float mod = std::fmod(a, b);
-  float div = (a - mod) / b;
-  if (mod != 0 && (b < 0) != (mod < 0)) div -= 1.0f;
-  if (div == 0) return std::copysign(0.0f, a / b);
-  float floordiv = std::floor(div);
-  if (div - floordiv > 0.5f) floordiv += 1.0f;
+  T mod = std::fmod(a, b);
+  T div = (a - mod) / b;
+  if (mod != 0 && (b < 0) != (mod < 0)) div -= T(1);
+  if (div == 0) return std::copysign(T(0), a / b);
+  T floordiv = std::floor(div);
+  if (div - floordiv > T(0.5)) floordiv += T(1);
   return floordiv;
 }
 
 // The remainder kernel: the divisor's sign, as Python's `%`.
-inline float python_remainder(float a, float b) {
-  float mod = std::fmod(a, b);
+template <typename T>
+T python_remainder(T a, T b) {
+  T mod = std::fmod(a, b);
   if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
   return mod;
 }
 
 // pow(Tensor, Scalar) on floats (ATen/native/cpu/PowKernel.cpp): exponents 0, 1, 2, 3, -2, 0.5,
 // -0.5 have their own kernels, whose roundings differ from std::pow's.
-inline float pow_by_scalar(float x, float e) {
-  if (e == 0.0f) return 1.0f;
-  if (e == 1.0f) return x;
-  if (e == 2.0f) return x * x;
-  if (e == 3.0f) return x * x * x;
-  if (e == -2.0f) return 1.0f / (x * x);
-  if (e == 0.5f) return std::sqrt(x);
-  if (e == -0.5f) return 1.0f / std::sqrt(x);
+template <typename T>
+T pow_by_scalar(T x, T e) {
+  if (e == T(0)) return T(1);
+  if (e == T(1)) return x;
+  if (e == T(2)) return x * x;
+  if (e == T(3)) return x * x * x;
+  if (e == T(-2)) return T(1) / (x * x);
+  if (e == T(0.5)) return std::sqrt(x);
+  if (e == T(-0.5)) return T(1) / std::sqrt(x);
   return std::pow(x, e);
 }
 

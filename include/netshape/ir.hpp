@@ -298,7 +298,13 @@ struct ValueStep {
   };
   // clang-format on
   Op op = Op::Add;
-  double number = 0.0;
+  double number = 0.0;  // a Trunc of a cast: the integer's bits (64, 32; 0: no cast)
+  // Computed in double, as PyTorch computes for a float64 tensor (and a bool one); else in
+  // float32, rounded after the step.
+  bool exact = false;
+  // Of an integer tensor (`ids * 31 % 12`): computed in integers of these bits, wrapping as
+  // PyTorch's do (64 for int64, 32 for int32); 0 for a floating or bool one.
+  uint8_t integer_bits = 0;
 };
 
 // What only some statements carry (layers of `.py` modules, of block instances): kept apart, so a

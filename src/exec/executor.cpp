@@ -262,7 +262,17 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
     ctx.pool = &pool;
     for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
-    std::vector<Tensor> stepped = stepped_inputs(l, ctx.in, pool);
+    std::vector<Tensor> stepped;
+    LayerRun run;
+    run.name = l.name;
+    run.expected = bind_shape(*l.output, opts.batch);
+    try {
+      stepped = stepped_inputs(l, ctx.in, pool);
+    } catch (const ForwardError& e) {  // an integer divided by 0, as PyTorch raises it
+      r.error = std::string(l.name) + ": " + e.what();
+      r.layers.push_back(run);
+      return r;
+    }
     if (!l.input_ids.empty() && last[l.input_ids[0]] == index &&
         std::count(l.input_ids.begin(), l.input_ids.end(), l.input_ids[0]) == 1)
       ctx.dying_x = &live[l.input_ids[0]].value();
@@ -271,9 +281,6 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
       if (read_at == 0) ctx.dying_x = &t;
     }
     for (const Tensor& w : weights) ctx.weights.push_back(&w);
-    LayerRun run;
-    run.name = l.name;
-    run.expected = bind_shape(*l.output, opts.batch);
     auto start = std::chrono::steady_clock::now();
     try {
       if (op_info(l.op).family == Family::conv) prepare_conv(ctx);  // part of making weights

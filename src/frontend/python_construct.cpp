@@ -6317,6 +6317,26 @@ class Construct {
           {"gt", ">"}, {"lt", "<"}, {"ge", ">="}, {"le", "<="}, {"eq", "=="}, {"ne", "!="}};
       return comparison_mask(kCompared.at(base), operands[0], operands[1], at);
     }
+    // add/sub's alpha scales the number: x.add(1, alpha=2) is x + 2
+    if (const PyValue* alpha = argument(args, SIZE_MAX, "alpha")) {
+      if (!is_number(*alpha) || !t0 || (base != "add" && base != "sub"))
+        unsupported_here(at, fmt::format("`{}` with this alpha", op),
+                         "write the arithmetic out: `x + 2 * y`");
+      if (type_category(operands[0].dtype) < 2 && alpha->is(Value::Kind::Float))
+        torch_error(operands[0], at,
+                    "For integral input tensors, argument alpha must not be a floating point "
+                    "number.",
+                    "give an integer alpha");
+      Span number_at = operands[1].data.span;
+      if (operands[1].is(Value::Kind::Float) || alpha->is(Value::Kind::Float)) {
+        operands[1] = PyValue::of(
+            Value::floating(number_of(operands[1], at) * number_of(*alpha, at), number_at));
+      } else {
+        Checked product = Checked(int_of(operands[1], at)) * int_of(*alpha, at);
+        if (!product.ok()) raise(at, "integer overflow in alpha * other");
+        operands[1] = PyValue::of(Value::integer(*product.get(), number_at));
+      }
+    }
     const PyValue* rounding = argument(args, SIZE_MAX, "rounding_mode");
     std::string mode;
     if (rounding && !rounding->is_none()) {
@@ -6400,6 +6420,7 @@ class Construct {
       note_in_place_write(*t, at);
       note_values_unfollowed("`" + op + "`", at);
     } else {
+      out.dtype = type;  // the steps compute in the result's type (exp of integers: float32)
       unary_steps(out, base, args, at);
     }
     // What its backward keeps (PyTorch 1.13's derivatives.yaml): these their result, the
@@ -6532,7 +6553,12 @@ class Construct {
   }
   // One more step of `out`; past limits::kMaxValueSteps (a loop doing `x = x * 2` a million
   // times), noted instead: a tensor carries its steps in every copy.
+  // Computed as PyTorch computes in out's dtype (which is the step's result's, or for a
+  // comparison the compared tensor's): a float64 or integer one in double, else in float32.
   void push_step(PyValue& out, ValueStep step, Span at) {
+    step.exact = type_category(out.dtype) < 2 || out.dtype == ElementType::Float64;
+    if (type_category(out.dtype) == 1 && out.dtype != ElementType::UInt8)
+      step.integer_bits = static_cast<uint8_t>(8 * element_bytes(out.dtype));
     if (out.steps.size() < limits::kMaxValueSteps)
       out.steps.push_back(step);
     else
@@ -6563,7 +6589,18 @@ class Construct {
         double value = op == "zeros_like"  ? 0.0
                        : op == "ones_like" ? 1.0
                                            : number_of(*fill, call.span);
-        out.steps.assign(1, ValueStep{ValueStep::Op::Fill, value});
+        // the fill value converted to the tensor's type, as full_like converts it
+        if (out.dtype == ElementType::Bool) value = value != 0 ? 1.0 : 0.0;
+        if (type_category(out.dtype) < 2 && out.dtype != ElementType::Bool) {
+          bool fits = out.dtype == ElementType::UInt8
+                          ? value > -1 && value < 256
+                          : std::fabs(value) < std::ldexp(1.0, 8 * element_bytes(out.dtype) - 1);
+          if (!fits)
+            note_values_unfollowed("a fill value out of the tensor type's range", call.span);
+          value = std::trunc(value);
+        }
+        out.steps.clear();
+        push_step(out, ValueStep{ValueStep::Op::Fill, value}, call.span);
       } else {
         note_values_unfollowed("`" + op + "`", call.span);  // random or uninitialised values
       }
@@ -7615,20 +7652,23 @@ class Construct {
   PyValue cast(const PyValue& t, ElementType type, const Args& args, Span at) {
     if (type == t.dtype && !copy_requested(args)) return t;
     PyValue c = copy_of(t, PyValue::Copy::Dense);
-    cast_steps(c, t.dtype, type, at);
     c.dtype = type;
+    cast_steps(c, t.dtype, type, at);
     return c;
   }
 
-  // The values a cast from `from` to `to` changes: a floating tensor made integer truncates, any
-  // made bool is `!= 0`; to float16 or bfloat16 (rounded) or a narrow integer (wrapped) they are
-  // not computed.
+  // The values a cast from `from` to `to` changes: a floating tensor made integer truncates, a
+  // narrower integer wraps, any made bool is `!= 0`; to float16 or bfloat16 (rounded) or a narrow
+  // integer (wrapped) they are not computed.
   void cast_steps(PyValue& c, ElementType from, ElementType to, Span at) {
     bool floating = type_category(from) == 2;
     if (to == ElementType::Bool && from != ElementType::Bool) {
       push_step(c, ValueStep{ValueStep::Op::ToBool, 0.0}, at);
     } else if ((to == ElementType::Int64 || to == ElementType::Int32) && floating) {
-      push_step(c, ValueStep{ValueStep::Op::Trunc, 0.0}, at);
+      push_step(c, ValueStep{ValueStep::Op::Trunc, to == ElementType::Int64 ? 64.0 : 32.0}, at);
+    } else if (type_category(from) == 1 && type_category(to) == 1 && to != ElementType::UInt8 &&
+               element_bytes(to) < element_bytes(from)) {  // int64 to int32: wraps
+      push_step(c, ValueStep{ValueStep::Op::Trunc, 8.0 * element_bytes(to)}, at);
     } else if (to == ElementType::Float16 || to == ElementType::BFloat16 ||
                (type_category(to) < 2 && to != ElementType::Bool && to != ElementType::Int64 &&
                 to != ElementType::Int32 && from != ElementType::Bool)) {
@@ -7753,12 +7793,14 @@ class Construct {
     // elementwise with a scalar: the tensor's shape, in a new tensor laid out as TensorIterator
     // lays out a copy (`x += 1` writes into x itself)
     PyValue kept = ta ? a : b;
-    if (!in_place) {
+    bool integer_division = op == "//" || op == "%" || (op == "/" && !rounding.empty());
+    if (ta && integer_division && type_category(kept.dtype) == 1 && other.is(Value::Kind::Int) &&
+        other.data.i == 0)
+      torch_error(kept, at, "ZeroDivisionError", "divide by a number other than 0");
+    if (!in_place)
       kept = copy_of(kept, PyValue::Copy::Dense);
-      add_step(kept, arithmetic_step(op, !ta, rounding), number_of(other, at), op, at);
-    } else {
+    else
       note_values_unfollowed("`" + op + "=`", at);
-    }
     // `x * 2`, `x / 2` keep the number, a 0-dim tensor; `2 / x` is `x.reciprocal() * 2`, which
     // also keeps the reciprocal
     if (op == "/" && tb && !in_place) {
@@ -7774,6 +7816,8 @@ class Construct {
     if (in_place) {
       kept.dtype = written_type(kept, into, kept.dtype, at);
       note_in_place_write(kept, at);
+    } else {  // computed in the result's type (`ids / 2`: float32)
+      add_step(kept, arithmetic_step(op, !ta, rounding), number_of(other, at), op, at);
     }
     return kept;
   }

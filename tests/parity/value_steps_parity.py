@@ -50,6 +50,14 @@ CASES = [
     ("ids_compared", EMBEDDING, "x: [4, 6] long", "(x >= 6).long() * 11"),
     ("ids_inverted", EMBEDDING, "x: [4, 6] long", "~x + 12"),
     ("mask_not", LINEAR, "x: [4, 6]", "(~(x > 0)).float() * x"),
+    ("ids_hashed", EMBEDDING, "x: [4, 6] long", "(x * 10000019 % 12 + (x + 2 ** 62) * 4 % 12) % 12"),
+    ("ids_int32_wrap", EMBEDDING, "x: [4, 6] long", "(x * 3000000000).int() % 12"),
+    ("float64_math", LINEAR, "x: [4, 6]", "(x.double() + 1e8 - 1e8).float()"),
+    ("casts_out_of_range", LINEAR, "x: [4, 6]",
+     "((x * 1e20).long().float() + (x - 2).log().int().float()) * 1e-19"),
+    ("alpha", LINEAR, "x: [4, 6]", "x.add(1, alpha=2) + torch.sub(x, 2, alpha=0.5)"),
+    ("full_like_typed", LINEAR, "x: [4, 6]",
+     "torch.full_like(x.long(), 2.7).float() + torch.full_like(x > 0, 5).float()"),
 ]
 
 MODEL = """# input {comment}

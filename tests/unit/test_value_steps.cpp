@@ -40,7 +40,8 @@ std::vector<ValueStep> steps_of(const LoadedModel& m) {
 std::string listed(const std::vector<ValueStep>& steps) {
   std::string s;
   for (const ValueStep& v : steps)
-    s += std::to_string(static_cast<int>(v.op)) + ":" + std::to_string(v.number) + " ";
+    s += std::to_string(static_cast<int>(v.op)) + ":" + std::to_string(v.number) +
+         (v.exact ? " exact " : " ");
   return s;
 }
 
@@ -121,6 +122,48 @@ TEST_CASE("value steps: each op computes what PyTorch computes for one float32 v
     CHECK(got == c.want);
     CHECK(std::signbit(got) == std::signbit(c.want));
   }
+  // a cast to an integer: x86's conversion for NaN and out of range, never -0
+  const ValueStep to_long{Op::Trunc, 64, true}, to_int{Op::Trunc, 32, true};
+  CHECK(apply_value_step(to_long, nan) == -0x1p63f);
+  CHECK(apply_value_step(to_long, 1e20f) == -0x1p63f);
+  CHECK(apply_value_step(to_int, 3e9f) == -0x1p31f);
+  CHECK(apply_value_step(to_int, -2147483648.0f) == -0x1p31f);
+  CHECK(apply_value_step(to_long, -2.7f) == -2);
+  CHECK(!std::signbit(apply_value_step(to_long, -0.5f)));
+  // float32 steps round after each step; exact ones (float64, integers) do not
+  std::vector<float> rounded = {1}, exact = {1};
+  std::vector<ValueStep> f32 = {{Op::Add, 1e8}, {Op::Sub, 1e8}};
+  std::vector<ValueStep> f64 = {{Op::Add, 1e8, true}, {Op::Sub, 1e8, true}};
+  apply_value_steps(f32, rounded);
+  apply_value_steps(f64, exact);
+  CHECK(rounded[0] == 0);  // 1e8 + 1 is 1e8 in float32
+  CHECK(exact[0] == 1);
+  // an integer tensor's steps compute in integers of its bits, wrapping as PyTorch's: a hash
+  // bucket `ids * 10000019 % 12` past float's 24 bits and double's 53, int32 overflow
+  std::vector<float> ids = {5, 11};
+  std::vector<ValueStep> bucket = {{Op::Mul, 10000019, true, 64}, {Op::Mod, 12, true, 64}};
+  apply_value_steps(bucket, ids);
+  CHECK(ids == std::vector<float>{(5 * 10000019) % 12, (11 * 10000019) % 12});
+  std::vector<float> big = {3};
+  std::vector<ValueStep> past_53_bits = {
+      {Op::Add, 0x1p62, true, 64}, {Op::Mul, 4, true, 64}, {Op::Mod, 12, true, 64}};
+  apply_value_steps(past_53_bits, big);
+  CHECK(big[0] == 0);  // (2^62 + 3) * 4 wraps to 12 in int64; 12 % 12 is 0
+  std::vector<float> narrow = {3};
+  std::vector<ValueStep> int32_wrap = {{Op::Mul, 1000000000, true, 32}, {Op::Mod, 12, true, 32}};
+  apply_value_steps(int32_wrap, narrow);
+  CHECK(narrow[0] ==
+        static_cast<float>(((int64_t{3000000000} - (int64_t{1} << 32)) % 12 + 12) % 12));
+  // int64 to int32 wraps (a cast of an integer), a float out of range is the most negative
+  std::vector<float> cast = {2};
+  std::vector<ValueStep> widen_then_narrow = {{Op::Mul, 3000000000, true, 64},
+                                              {Op::Trunc, 32, true, 32}};
+  apply_value_steps(widen_then_narrow, cast);
+  CHECK(cast[0] == static_cast<float>(int64_t{6000000000} - (int64_t{1} << 32)));
+  // an integer divided by zero in run is PyTorch's ZeroDivisionError
+  std::vector<float> zero = {0};
+  std::vector<ValueStep> into = {{Op::FloorDivInto, 7, true, 64}};
+  CHECK_THROWS_WITH_AS(apply_value_steps(into, zero), "ZeroDivisionError", ForwardError);
   // clamp keeps NaN, as torch.clamp does (std::max would not)
   CHECK(std::isnan(apply_value_step(ValueStep{Op::ClampMin, 0}, nan)));
   CHECK(std::isnan(apply_value_step(ValueStep{Op::ClampMax, 0}, nan)));
@@ -142,15 +185,26 @@ TEST_CASE("value steps: the Python frontend keeps what forward computes with no 
   CHECK(listed(steps_of(linear_of("(0.5 < x).float()"))) == expected({{Op::Gt, 0.5}}));
   CHECK(listed(steps_of(linear_of("x.le(0).float()"))) == expected({{Op::Le, 0}}));
   CHECK(listed(steps_of(linear_of("(~(x > 0)).float()"))) ==
-        expected({{Op::Gt, 0}, {Op::LogicalNot, 0}}));
+        expected({{Op::Gt, 0}, {Op::LogicalNot, 0, true}}));
   CHECK(listed(steps_of(linear_of("torch.clamp(x, max=0.25)"))) ==
         expected({{Op::ClampMax, 0.25}}));
   CHECK(listed(steps_of(linear_of("x.clamp(-1, 1).exp()"))) ==
         expected({{Op::ClampMin, -1}, {Op::ClampMax, 1}, {Op::Exp, 0}}));
   CHECK(listed(steps_of(linear_of("torch.pow(2, x)"))) == expected({{Op::PowOf, 2}}));
   CHECK(listed(steps_of(linear_of("x.pow(3)"))) == expected({{Op::Pow, 3}}));
-  CHECK(listed(steps_of(linear_of("(x * 4).long().float()"))) ==
-        expected({{Op::Mul, 4}, {Op::Trunc, 0}}));
+  // a cast to long truncates as an int64 (its bits), and what follows computes exactly
+  CHECK(listed(steps_of(linear_of("((x * 4).long() // 3).float()"))) ==
+        expected({{Op::Mul, 4}, {Op::Trunc, 64, true}, {Op::FloorDiv, 3, true}}));
+  CHECK(listed(steps_of(linear_of("(x.double() + 1e8).float()"))) ==
+        expected({{Op::Add, 1e8, true}}));
+  // add's alpha scales the number
+  CHECK(listed(steps_of(linear_of("x.add(1, alpha=2)"))) == expected({{Op::Add, 2}}));
+  CHECK(listed(steps_of(linear_of("torch.sub(x, 2, alpha=0.5)"))) == expected({{Op::Sub, 1}}));
+  // full_like's value in the tensor's type: 2.7 as a long is 2, 5 as a bool True
+  CHECK(listed(steps_of(linear_of("torch.full_like(x.long(), 2.7).float()"))) ==
+        expected({{Op::Fill, 2, true}}));
+  CHECK(listed(steps_of(linear_of("torch.full_like(x > 0, 5).float()"))) ==
+        expected({{Op::Fill, 1, true}}));
   CHECK(listed(steps_of(linear_of("torch.full_like(x, 0.5)"))) == expected({{Op::Fill, 0.5}}));
   // nothing computed: no steps, and no note
   LoadedModel same = linear_of("x.contiguous().float()");
@@ -173,6 +227,15 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
   CHECK(halved.program->values_unfollowed_op == "a cast to torch.float16");
   CHECK(halved.program->values_unfollowed_at.line == 12);  // at the cast
   CHECK(halved.program->values_unfollowed_at.column == 24);
+  // PyTorch's errors: an integer divided by 0, a float alpha of an integer tensor (exit 1)
+  LoadedModel by_zero = linear_of("(x.long() // 0).float()");
+  CHECK(by_zero.exit == ExitCode::ShapeError);
+  CHECK(netshape::test::first_error(by_zero).message == "ZeroDivisionError");
+  CHECK(linear_of("(x.long() // 0.0).float()").exit == ExitCode::Ok);  // a float: inf
+  LoadedModel alpha = linear_of("x.long().add(1, alpha=0.5).float()");
+  CHECK(alpha.exit == ExitCode::ShapeError);
+  CHECK(netshape::test::first_error(alpha).message ==
+        "For integral input tensors, argument alpha must not be a floating point number.");
   // PyTorch's error for a rounding_mode it does not know (exit 1, as its RuntimeError)
   LoadedModel bad = linear_of("x.div(2, rounding_mode='round')");
   CHECK(bad.exit == ExitCode::ShapeError);
@@ -210,6 +273,14 @@ TEST_CASE("value steps: run applies them to the copy a layer reads, x itself unc
   REQUIRE(with_copy);
   REQUIRE(without);
   CHECK(*with_copy - *without == 4 * 6 * 4);
+}
+
+TEST_CASE("value steps: an integer divided by a zero in run stops it as PyTorch raises") {
+  LoadedModel m = linear_of("(7 % (x * 0).long()).float()");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecResult r = execute(m.analysis, ExecOptions{});
+  CHECK(!r.match);
+  CHECK(r.error == "fc: ZeroDivisionError");
 }
 
 TEST_CASE("value steps: ids changed before an Embedding are drawn as its indices") {
