@@ -568,6 +568,9 @@ class Construct {
   int64_t steps_ = 0;
   int calls_ = 0;             // calls of the file's functions (and forwards) now running
   uint32_t copies_made_ = 0;  // copy_of()'s last number
+  // A tensor written in place by a row (`y.sigmoid_()`), by its name: that row's output, which
+  // every later read of the name reads (current_name).
+  std::map<std::string, std::string> written_into_;
   // The calls of the file's functions and the loop passes now running, outermost first: a layer
   // built inside them keeps them, so an error about it can point at each (Statement::built_via).
   std::vector<Label> building_;
@@ -5612,7 +5615,8 @@ class Construct {
         return;
       }
       declared.push_back(&t);
-      L.program_.outputs.push_back(OutputDecl{t.name, at, t.steps});
+      L.program_.outputs.push_back(
+          OutputDecl{t.instance == 0 ? current_name(t.name) : t.name, at, t.steps});
     };
     if (out.kind == PyValue::Kind::Tensor) {
       declare(out);
@@ -6149,7 +6153,43 @@ class Construct {
                                 with_commas(static_cast<int64_t>(limits::kMaxStatements))),
                     "split the model (docs/limits.md lists every limit)");
     }
-    return *L.emit(std::move(st));
+    bool in_place = forward_ && writes_in_place(st);
+    std::string written = in_place ? st.inputs[0] : std::string();
+    Span at = st.span;
+    bool into_copy =
+        in_place && !st.extras().copied_inputs.empty() && st.extras().copied_inputs[0].input == 0;
+    std::string out = *L.emit(std::move(st));
+    // Every name holding the tensor sees what was written into it (`F.relu(y, inplace=True)`,
+    // `y.sigmoid_()` not assigned): they read the row's output from here on. Written into a copy
+    // (`z = y * 2; z.relu_()`) it is not followed.
+    if (into_copy)
+      note_values_unfollowed("an in-place op on a tensor computed with no row", at);
+    else if (in_place)
+      written_into_[written] = out;
+    return out;
+  }
+
+  // An op that writes its result into its first input: `x.add_(y)`, `F.relu_(x)`, and layers
+  // and functions given inplace=True.
+  static bool writes_in_place(const Statement& st) {
+    if (st.inputs.empty()) return false;
+    if (st.extras().in_place) return true;
+    std::optional<OpId> id = find_op(st.op);
+    const Value* inplace = id ? written_argument(st.args, op_info(*id), "inplace") : nullptr;
+    return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
+  }
+
+  // The tensor the name `name` holds now: the output of the last in-place op that wrote into it.
+  // The chain is shortened as it is walked, so a loop writing in place a million times stays
+  // linear.
+  std::string current_name(const std::string& name) {
+    auto first = written_into_.find(name);
+    if (first == written_into_.end()) return name;
+    std::string now = first->second;
+    for (auto it = written_into_.find(now); it != written_into_.end(); it = written_into_.find(now))
+      now = it->second;
+    first->second = now;
+    return now;
   }
 
   // A module's forward, with `self` the module and the inputs bound to its parameters.
@@ -6357,6 +6397,7 @@ class Construct {
   // `x.clone()`): a value of its own for add_outputs (`return h, h.abs()` are two tensors).
   PyValue copy_of(const PyValue& t, PyValue::Copy c) {
     PyValue v = t.copied(c);
+    if (t.instance == 0) v.name = current_name(t.name);  // a copy of what it holds now
     v.instance = ++copies_made_;
     return v;
   }
@@ -6931,7 +6972,7 @@ class Construct {
                                                      t.copy == PyValue::Copy::Contiguous,
                                                      t.instance, element_bytes(t.dtype), t.steps});
     }
-    st.inputs.push_back(t.name);
+    st.inputs.push_back(t.instance == 0 ? current_name(t.name) : t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
   }
 

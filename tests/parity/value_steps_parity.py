@@ -58,6 +58,10 @@ CASES = [
     ("alpha", LINEAR, "x: [4, 6]", "x.add(1, alpha=2) + torch.sub(x, 2, alpha=0.5)"),
     ("full_like_typed", LINEAR, "x: [4, 6]",
      "torch.full_like(x.long(), 2.7).float() + torch.full_like(x > 0, 5).float()"),
+    # written in place and not assigned: every name holding the tensor sees it
+    ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
+     "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"
+     "        y.masked_fill_(y > 0.6, 0.0)\n        y.add_(x)"),
 ]
 
 MODEL = """# input {comment}
@@ -74,6 +78,7 @@ class Stepped(nn.Module):
         self.layer = {layer}
 
     def forward(self, x):
+        {before}
         return self.layer({expr})
 
 
@@ -81,10 +86,10 @@ model = Stepped()
 """
 
 
-def run_case(netshape, tmp, name, layer, comment, expr):
+def run_case(netshape, tmp, name, layer, comment, expr, before="pass"):
     path = os.path.join(tmp, name + ".py")
     with open(path, "w") as f:
-        f.write(MODEL.format(comment=comment, layer=layer, expr=expr))
+        f.write(MODEL.format(comment=comment, layer=layer, expr=expr, before=before))
     saved = os.path.join(tmp, name)
     r = subprocess.run([netshape, "run", path, "--save-tensors", saved], capture_output=True,
                        text=True)
@@ -101,7 +106,9 @@ def run_case(netshape, tmp, name, layer, comment, expr):
         for p, t in module.named_parameters():
             t.copy_(load("layer." + p))
         import math  # noqa: F401 - the expressions use it
-        want = module(eval(expr))  # noqa: S307
+        env = {"x": x, "torch": torch, "F": F, "math": math}
+        exec(before.replace("\n        ", "\n"), env)  # noqa: S102 - the cases above
+        want = module(eval(expr, env))  # noqa: S307
     got = load("layer")
     if want.shape != got.shape:
         return f"shape {list(got.shape)} != PyTorch's {list(want.shape)}"

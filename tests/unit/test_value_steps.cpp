@@ -337,3 +337,37 @@ TEST_CASE("value steps: run's note says where its values stop being PyTorch's") 
   CHECK(clean.out.find("note:") == std::string::npos);
   fs::remove(path);
 }
+
+TEST_CASE("in-place rows: every name holding the tensor reads what was written into it") {
+  // y.sigmoid_() and F.relu(y, inplace=True) not assigned: PyTorch changed y itself
+  LoadedModel m = linear_of("y",
+                            "        y = torch.tanh(x)\n        y.sigmoid_()\n        z = y\n"
+                            "        torch.nn.functional.relu(z, inplace=True)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  const LayerInfo& fc = m.analysis.layers.back();
+  REQUIRE(m.analysis.layers.size() == 4);
+  CHECK(netshape::test::input_names(m.analysis, fc) ==
+        std::vector<std::string>{std::string(m.analysis.layers[2].name)});
+  CHECK(m.analysis.layers[2].op_name == "relu");
+  for (const Diagnostic& d : m.diags.items())
+    CHECK(d.message.find("never used") == std::string::npos);
+  // into a copy made with no row (`y = x * 2`) it is not followed: noted
+  LoadedModel copy = linear_of("y", "        y = x * 2\n        y.sigmoid_()\n");
+  REQUIRE(copy.exit == ExitCode::Ok);
+  CHECK(copy.program->values_unfollowed_op == "an in-place op on a tensor computed with no row");
+  // run computes sigmoid(tanh(x)) for fc
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const Tensor& x = r.inputs.at(0).second;
+  const Tensor& w = tensor_named(r.weights, "fc.weight");
+  const Tensor& b = tensor_named(r.weights, "fc.bias");
+  const Tensor& y = tensor_named(r.outputs, "fc");
+  for (size_t k = 0; k < 3; ++k) {
+    float want = b.data[k];
+    for (size_t i = 0; i < 6; ++i)
+      want += 1.0f / (1.0f + std::exp(-std::tanh(x.data[i]))) * w.data[k * 6 + i];
+    CHECK(y.data[k] == doctest::Approx(want).epsilon(1e-5));
+  }
+}
