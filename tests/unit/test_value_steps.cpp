@@ -37,6 +37,15 @@ std::vector<ValueStep> steps_of(const LoadedModel& m) {
   return fc.extras().copied_inputs[0].steps;
 }
 
+// The forward pass of `m`, every tensor kept; it must match inference.
+ExecResult run_keeping_tensors(const LoadedModel& m) {
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  return r;
+}
+
 std::string listed(const std::vector<ValueStep>& steps) {
   std::string s;
   for (const ValueStep& v : steps)
@@ -246,10 +255,7 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
 TEST_CASE("value steps: run applies them to the copy a layer reads, x itself unchanged") {
   LoadedModel m = linear_of("x * 2 + 1");
   REQUIRE(m.exit == ExitCode::Ok);
-  ExecOptions o;
-  o.keep_outputs = true;
-  ExecResult r = execute(m.analysis, o);
-  REQUIRE(r.match);
+  ExecResult r = run_keeping_tensors(m);
   const Tensor& x = r.inputs.at(0).second;
   const Tensor& w = tensor_named(r.weights, "fc.weight");
   const Tensor& b = tensor_named(r.weights, "fc.bias");
@@ -290,10 +296,7 @@ TEST_CASE("value steps: ids changed before an Embedding are drawn as its indices
       "    def forward(self, ids):\n        return self.e((ids + 1) % 9)\n\n\nmodel = M()\n";
   LoadedModel m = analyze_py(text, "e.py", "");
   REQUIRE(m.exit == ExitCode::Ok);
-  ExecOptions o;
-  o.keep_outputs = true;
-  ExecResult r = execute(m.analysis, o);
-  REQUIRE(r.match);
+  ExecResult r = run_keeping_tensors(m);
   const Tensor& ids = r.inputs.at(0).second;
   const Tensor& table = tensor_named(r.weights, "e.weight");
   const Tensor& e = tensor_named(r.outputs, "e");
@@ -356,10 +359,7 @@ TEST_CASE("in-place rows: every name holding the tensor reads what was written i
   REQUIRE(copy.exit == ExitCode::Ok);
   CHECK(copy.program->values_unfollowed_op == "an in-place op on a tensor computed with no row");
   // run computes sigmoid(tanh(x)) for fc
-  ExecOptions o;
-  o.keep_outputs = true;
-  ExecResult r = execute(m.analysis, o);
-  REQUIRE(r.match);
+  ExecResult r = run_keeping_tensors(m);
   const Tensor& x = r.inputs.at(0).second;
   const Tensor& w = tensor_named(r.weights, "fc.weight");
   const Tensor& b = tensor_named(r.weights, "fc.bias");
