@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "forward.hpp"
+#include "netshape/checked.hpp"
 #include "netshape/elementwise.hpp"
 
 namespace netshape {
@@ -146,17 +147,12 @@ int64_t wrapped(uint64_t v, int bits) {
   return static_cast<int64_t>((v ^ sign) - sign);
 }
 
-// Python's floor division and remainder of integers (PyTorch's for integer tensors).
-int64_t floor_div_int(int64_t a, int64_t b) {
-  if (b == -1) return static_cast<int64_t>(0 - static_cast<uint64_t>(a));  // INT64_MIN wraps
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+// Python's floor division of integers (checked.hpp), where INT64_MIN // -1 wraps to INT64_MIN as
+// PyTorch's does.
+int64_t floor_divide_int(int64_t a, int64_t b) {
+  return python_floor_div(a, b).value_or(INT64_MIN);
 }
-int64_t remainder_int(int64_t a, int64_t b) {
-  if (b == -1) return 0;
-  int64_t r = a % b;
-  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-}
+
 int64_t pow_int(int64_t base, int64_t e) {
   if (e < 0) throw ForwardError("Integers to negative integer powers are not allowed.");
   uint64_t result = 1, b = static_cast<uint64_t>(base);
@@ -191,10 +187,10 @@ std::optional<int64_t> integer_step(const ValueStep& s, int64_t v) {
       r = uv * un;
       break;
     case Op::FloorDiv:
-      r = static_cast<uint64_t>(floor_div_int(v, divisor(n)));
+      r = static_cast<uint64_t>(floor_divide_int(v, divisor(n)));
       break;
     case Op::FloorDivInto:
-      r = static_cast<uint64_t>(floor_div_int(n, divisor(v)));
+      r = static_cast<uint64_t>(floor_divide_int(n, divisor(v)));
       break;
     case Op::TruncDiv:
       r = static_cast<uint64_t>(n == -1 ? 0 - uv : v / divisor(n));
@@ -203,10 +199,10 @@ std::optional<int64_t> integer_step(const ValueStep& s, int64_t v) {
       r = static_cast<uint64_t>(v == -1 ? 0 - un : n / divisor(v));
       break;
     case Op::Mod:
-      r = static_cast<uint64_t>(remainder_int(v, divisor(n)));
+      r = static_cast<uint64_t>(*python_mod(v, divisor(n)));
       break;
     case Op::ModInto:
-      r = static_cast<uint64_t>(remainder_int(n, divisor(v)));
+      r = static_cast<uint64_t>(*python_mod(n, divisor(v)));
       break;
     case Op::Pow:
       r = static_cast<uint64_t>(pow_int(v, n));
