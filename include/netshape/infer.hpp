@@ -134,9 +134,10 @@ struct UnappliedModule {
 struct Analysis {
   std::string model_name;
   std::vector<std::pair<std::string, Shape>> inputs;
-  std::vector<TensorId> input_ids;           // the graph's tensor of each input
-  std::vector<uint8_t> input_element_bytes;  // by input: InputDecl::element_bytes
-  std::vector<LayerInfo> layers;             // up to and including a failing layer
+  std::vector<TensorId> input_ids;              // the graph's tensor of each input
+  std::vector<uint8_t> input_element_bytes;     // by input: InputDecl::element_bytes
+  std::vector<InputDecl::Values> input_values;  // by input: InputDecl::values
+  std::vector<LayerInfo> layers;                // up to and including a failing layer
   std::vector<std::pair<std::string, Shape>> outputs;
   std::vector<TensorId> output_ids;
   // By output: what forward computed from it with no row (`return h * 2`: OutputDecl::steps).

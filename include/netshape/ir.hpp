@@ -267,6 +267,10 @@ struct InputDecl {
   // The bytes of an element of an input declared with a dtype other than float32 (a `.py`
   // comment's `long`: 8, `int32`: 4), for the memory estimate; 0 for one of its --dtype.
   uint8_t element_bytes = 0;
+  // What its elements hold, as its dtype says (`long`: whole numbers, `bool`: 0 or 1): `run`
+  // draws such values for it.
+  enum class Values : uint8_t { real, whole, boolean };
+  Values values = Values::real;
 };
 
 // What a tensor input is to an op whose forward takes tensors besides its positional ones:

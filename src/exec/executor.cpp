@@ -151,8 +151,10 @@ static std::span<const TensorId> values_moved_from(const LayerInfo& l) {
 
 // For each tensor: the rows of the smallest Embedding table that reads it as indices, directly
 // or through layers that move values unchanged (views, repeat, cat, stack); 0 when none does.
-// An input read so is drawn as indices below that, the token ids a text model is given; every
-// other input uniformly from [-1, 1].
+// An input read so is drawn as indices below that, the token ids a text model is given; another
+// input of whole numbers (`long`) below kWholeInputsBelow, of bools 0 or 1; every other input
+// uniformly from [-1, 1].
+constexpr float kWholeInputsBelow = 16.0f;
 std::vector<int64_t> index_bounds(const Analysis& a) {
   std::vector<int64_t> bound(a.tensor_count, 0);
   for (const LayerInfo& l : a.layers) {
@@ -239,12 +241,16 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     const auto& [name, shape] = a.inputs[k];
     // Made in place: the input is held once (plus a copy in the result with keep_outputs).
     Tensor& t = live[a.input_ids[k]].emplace(Tensor::zeros(bind_shape(shape, opts.batch)));
+    auto values = k < a.input_values.size() ? a.input_values[k] : InputDecl::Values::real;
     if (int64_t rows = indices_below[a.input_ids[k]]; rows > 0) {
       for (float& v : t.data)
         v = std::min(std::floor(input_rng.uniform(0.0f, static_cast<float>(rows))),
                      static_cast<float>(rows - 1));
-    } else if (drawn_as_bool[a.input_ids[k]]) {
+    } else if (drawn_as_bool[a.input_ids[k]] || values == InputDecl::Values::boolean) {
       for (float& v : t.data) v = input_rng.uniform(0.0f, 1.0f) < 0.25f ? 1.0f : 0.0f;
+    } else if (values == InputDecl::Values::whole) {  // a `long` input no Embedding reads
+      for (float& v : t.data)
+        v = std::min(std::floor(input_rng.uniform(0.0f, kWholeInputsBelow)), kWholeInputsBelow - 1);
     } else {
       for (float& v : t.data) v = input_rng.uniform(-1.0f, 1.0f);
     }

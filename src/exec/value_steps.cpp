@@ -2,6 +2,7 @@
 // `x.clamp(0, 1)`: ValueStep, ir.hpp), applied to the copy of its input a layer reads, as
 // PyTorch 1.13 computes them on float32 values (the number cast to float first; a comparison or
 // a cast to bool gives 0 or 1; integer tensors hold exact integers in the executor's floats).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -162,7 +163,7 @@ int64_t pow_int(int64_t base, int64_t e) {
 }
 
 // One step of an integer tensor, its number an integer: integer arithmetic of s.integer_bits,
-// wrapping; nullopt for a step computed as a double (a comparison, a clamp, a float number).
+// wrapping; nullopt for a step computed as a double (a comparison, a float number).
 std::optional<int64_t> integer_step(const ValueStep& s, int64_t v) {
   using Op = ValueStep::Op;
   if (s.number != std::trunc(s.number) || std::fabs(s.number) >= 0x1p63) return std::nullopt;
@@ -221,6 +222,15 @@ std::optional<int64_t> integer_step(const ValueStep& s, int64_t v) {
       break;
     case Op::Square:
       r = uv * uv;
+      break;
+    case Op::Sign:
+      r = static_cast<uint64_t>(int64_t{v > 0} - int64_t{v < 0});
+      break;
+    case Op::ClampMin:  // exact, where a double would round an int64 past 2**53
+      r = static_cast<uint64_t>(std::max(v, n));
+      break;
+    case Op::ClampMax:
+      r = static_cast<uint64_t>(std::min(v, n));
       break;
     case Op::Floor:
     case Op::Ceil:

@@ -4428,8 +4428,13 @@ class Construct {
   PyValue tensor_unary(const std::string& op, const PyValue& t, Span at) {
     if (op == "+") return t;
     bool integral = type_category(t.dtype) < 2;
-    if ((op == "-" && t.dtype == ElementType::Bool) || (op == "~" && !integral) ||
-        (op != "-" && op != "~")) {
+    if (op == "-" && t.dtype == ElementType::Bool) {
+      torch_error(t, at,
+                  "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                  "invert a mask with `~mask`");
+    }
+    if ((op == "~" && !integral) || (op != "-" && op != "~")) {
       unsupported_here(at,
                        fmt::format("operator `{}` on a {} tensor", op, element_type_name(t.dtype)));
     }
@@ -5272,7 +5277,13 @@ class Construct {
         if (auto dtype = L.input_dtypes_.find(name); dtype != L.input_dtypes_.end()) {
           args.back().dtype = *element_type_named(dtype->second);
           for (InputDecl& decl : L.program_.inputs)
-            if (decl.name == name) decl.element_bytes = element_bytes(args.back().dtype);
+            if (decl.name == name) {
+              decl.element_bytes = element_bytes(args.back().dtype);
+              int category = type_category(args.back().dtype);
+              decl.values = category == 0   ? InputDecl::Values::boolean
+                            : category == 1 ? InputDecl::Values::whole
+                                            : InputDecl::Values::real;
+            }
         }
       }
       PyValue out = call_module(model, args, span, -1);
@@ -6449,12 +6460,8 @@ class Construct {
       unsupported_here(at, fmt::format("`{}` of a torch.float16 tensor", op),
                        "PyTorch 1.13 has no CPU kernel for most math of float16 tensors; cast "
                        "it with `.float()` first");
-    if (type_category(type) < 2) {
-      if (!float_valued)
-        unsupported_here(at, fmt::format("`{}` of a {} tensor", op, element_type_name(type)),
-                         "cast it with `.float()` first");
-      type = ElementType::Float32;
-    }
+    if (type_category(type) < 2)
+      type = float_valued ? ElementType::Float32 : integer_math_type(*t, op, numbers, at);
     PyValue out = in_place ? *t : copy_of(*t, PyValue::Copy::Dense);
     if (in_place) {
       type = written_type(*t, t->dtype, type, at);
@@ -6480,6 +6487,54 @@ class Construct {
     out.dtype = type;
     out.data.span = at;
     return out;
+  }
+
+  // The type of `op` (abs, sign, clamp, pow, ...: unary_math's same-type functions) of an integer
+  // or bool tensor with `numbers` (clamp's bounds, pow's exponent), as PyTorch 1.13 gives it: an
+  // integer tensor keeps its type, unless a float number joins it (float32); a bool one becomes
+  // int64 where a number joins it (and in square, pow(2) of it), stays bool in sign. What PyTorch
+  // has no CPU kernel for is its error.
+  static ElementType integer_math_type(const PyValue& t, const std::string& op,
+                                       const std::vector<const PyValue*>& numbers, Span at) {
+    bool in_place = op.size() > 1 && op.back() == '_';
+    std::string base = in_place ? op.substr(0, op.size() - 1) : op;
+    bool is_bool = t.dtype == ElementType::Bool;
+    if (t.dtype == ElementType::UInt8)
+      unsupported_here(at, fmt::format("`{}` of a torch.uint8 tensor", op),
+                       "cast it with `.float()` or `.long()` first");
+    auto no_kernel = [&](const char* kernel) {
+      torch_error(t, at,
+                  fmt::format("\"{}\" not implemented for '{}'", kernel, scalar_type_name(t.dtype)),
+                  "cast it with `.float()` first");
+    };
+    bool decimals = base == "round" && !numbers.empty() && !numbers[0]->is_none();
+    if (base == "frac") no_kernel("frac_cpu");
+    if (decimals) no_kernel("round_cpu");
+    if (is_bool && base == "abs") no_kernel("abs_cpu");
+    if (is_bool && (base == "floor" || base == "ceil" || base == "round" || base == "trunc"))
+      no_kernel((base + "_vml_cpu").c_str());
+    if (is_bool && (base == "neg" || base == "negative")) {
+      torch_error(t, at,
+                  "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                  "invert a mask with `~mask`");
+    }
+    bool with_numbers = base == "pow" || base == "clamp" || base == "clip" || base == "clamp_min" ||
+                        base == "clamp_max";
+    for (const PyValue* n : numbers) {
+      if (n->is(Value::Kind::Bool))
+        unsupported_here(
+            at, fmt::format("`{}` of a {} tensor with a bool", op, element_type_name(t.dtype)),
+            "cast the tensor with `.float()` first");
+      if (with_numbers && n->is(Value::Kind::Float)) return ElementType::Float32;
+    }
+    if (base == "pow" && !numbers.empty() && numbers[0]->is(Value::Kind::Int) &&
+        numbers[0]->data.i < 0) {
+      torch_error(t, at, "Integers to negative integer powers are not allowed.",
+                  "use a float exponent (`x.pow(-1.0)`), or cast the tensor with `.float()` first");
+    }
+    if (is_bool && (with_numbers || base == "square")) return ElementType::Int64;
+    return t.dtype;
   }
 
   // The steps of x.<base>(args) (unary_math) on `out`, the copy it makes.
@@ -7790,6 +7845,10 @@ class Construct {
   // `rounding`: a div's rounding_mode, "floor" or "trunc" (an integer tensor then stays integer).
   PyValue tensor_arithmetic(const std::string& op, const PyValue& a, const PyValue& b, Span at,
                             bool in_place = false, std::string_view rounding = {}) {
+    // `x * d` with `d = x.size(-1)`: the number the size is (the model then depends on its
+    // input shapes, as any use of a size does)
+    if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
+      return tensor_arithmetic(op, resolved(a, at), resolved(b, at), at, in_place, rounding);
     bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
     if (ta && tb) {
       static const std::map<std::string, std::string> kOps = {
@@ -7811,14 +7870,15 @@ class Construct {
       unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
     if (op == "**") {  // x ** 2, 2 ** x: elementwise, the tensor's shape
       const PyValue& t = ta ? a : b;
-      if (type_category(t.dtype) < 2)
-        unsupported_here(at, fmt::format("`**` of a {} tensor", element_type_name(t.dtype)),
-                         "cast it with `.float()` first");
+      ElementType type = power_type(t, other, !ta, at);
       PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
-      if (in_place)
+      if (in_place) {
+        written_type(t, t.dtype, type, at);
         note_values_unfollowed("`" + op + "=`", at);
-      else
-        add_step(out, arithmetic_step(op, !ta), number_of(ta ? b : a, at), op, at);
+      } else {
+        out.dtype = type;  // computed in the result's type (`ids ** 0.5`: float32)
+        add_step(out, arithmetic_step(op, !ta), number_of(other, at), op, at);
+      }
       if (in_place) {
         note_in_place_write(t, at);
         note_unknown_save("**=", at);
@@ -7835,7 +7895,7 @@ class Construct {
     // lays out a copy (`x += 1` writes into x itself)
     PyValue kept = ta ? a : b;
     bool integer_division = op == "//" || op == "%" || (op == "/" && !rounding.empty());
-    if (ta && integer_division && type_category(kept.dtype) == 1 && other.is(Value::Kind::Int) &&
+    if (ta && integer_division && type_category(kept.dtype) <= 1 && other.is(Value::Kind::Int) &&
         other.data.i == 0)
       torch_error(kept, at, "ZeroDivisionError", "divide by a number other than 0");
     if (!in_place)
@@ -7863,18 +7923,40 @@ class Construct {
     return kept;
   }
 
-  // An integer tensor and a number: a float number or true division makes float32 (the default
-  // dtype), an int keeps the tensor's type. Bool tensors (and bool numbers) have rules of their
-  // own (`b - 1` is an error): not followed.
+  // An integer or bool tensor and a number: a float number or true division makes float32 (the
+  // default dtype), an int keeps an integer tensor's type and makes int64 of a bool one
+  // (`mask * 2`). Subtracting with a bool tensor is PyTorch's error; a bool number (whose
+  // results stay bool: `mask * True`) is not followed.
   static ElementType arithmetic_type(const PyValue& t, const PyValue& number, const std::string& op,
                                      Span at, bool rounding) {
-    if (t.dtype == ElementType::Bool || number.is(Value::Kind::Bool)) {
-      unsupported_here(
-          at, fmt::format("arithmetic of a {} tensor and a number", element_type_name(t.dtype)),
-          "cast the tensor with `.float()` first");
+    if (number.is(Value::Kind::Bool) || t.dtype == ElementType::UInt8) {
+      unsupported_here(at,
+                       fmt::format("arithmetic of a {} tensor and a {}", element_type_name(t.dtype),
+                                   number.is(Value::Kind::Bool) ? "bool" : "number"),
+                       "cast the tensor with `.float()` first");
+    }
+    if (t.dtype == ElementType::Bool && op == "-") {
+      torch_error(t, at,
+                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                  "invert a mask with `~mask`, or cast it first: `mask.float()`");
     }
     if ((op == "/" && !rounding) || number.is(Value::Kind::Float)) return ElementType::Float32;
-    return t.dtype;
+    return t.dtype == ElementType::Bool ? ElementType::Int64 : t.dtype;
+  }
+
+  // The type of `t ** n` (`number_first`: `n ** t`), as PyTorch promotes it: a floating tensor
+  // keeps its type; of an integer or bool one a float number makes float32, an int keeps the
+  // integer type (int64 of a bool), and a negative int exponent is PyTorch's error.
+  static ElementType power_type(const PyValue& t, const PyValue& number, bool number_first,
+                                Span at) {
+    if (type_category(t.dtype) >= 2) return t.dtype;
+    ElementType type = arithmetic_type(t, number, "**", at, false);
+    if (!number_first && !is_floating(type) && number.is(Value::Kind::Int) && number.data.i < 0) {
+      torch_error(t, at, "Integers to negative integer powers are not allowed.",
+                  "use a float exponent (`x ** -1.0`), or cast the tensor with `.float()` first");
+    }
+    return type;
   }
 
   [[noreturn]] static void tensor_values_error(Span at) {

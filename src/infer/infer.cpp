@@ -115,6 +115,7 @@ class Analyzer {
       a.sources[g_.inputs[k].tensor] = static_cast<int32_t>(k);
       a.input_ids.push_back(g_.inputs[k].tensor);
       a.input_element_bytes.push_back(in.element_bytes);
+      a.input_values.push_back(in.values);
     }
     return true;
   }

@@ -58,6 +58,17 @@ CASES = [
     ("alpha", LINEAR, "x: [4, 6]", "x.add(1, alpha=2) + torch.sub(x, 2, alpha=0.5)"),
     ("full_like_typed", LINEAR, "x: [4, 6]",
      "torch.full_like(x.long(), 2.7).float() + torch.full_like(x > 0, 5).float()"),
+    # bool and integer tensors with numbers: PyTorch's type promotion picks the step's type
+    ("bool_arithmetic", LINEAR, "x: [4, 6]",
+     "(x > 0) * 2.5 + (x < 0.2) / 4 + ((x > 0.1) * 3).float() + ((x > 0) % 2).float()"),
+    ("bool_math", LINEAR, "x: [4, 6]",
+     "(x > 0).clamp(0, 2.5) + (x > 0.3).pow(2) * 1.5 + 2.0 ** (x < 0) + (x > 0).sign().float()"),
+    ("mask_ids", EMBEDDING, "x: [4, 6] long", "(x > 5) * 7 + (x == 0) + (x < 3) * 2"),
+    ("ids_powers", EMBEDDING, "x: [4, 6] long", "(x ** 2 + 2 ** (x % 3) + x.pow(3)) % 12"),
+    ("ids_clamped", EMBEDDING, "x: [4, 6] long",
+     "(x.clamp(2, 9) + torch.clamp(x - 5, min=0) // 2 + (x - 6).sign() + (x - 6).abs()) % 12"),
+    ("ids_float_clamp", LINEAR, "x: [4, 6]", "(x * 6).long().clamp(-2.5, 2) + (x * 6).int().abs() ** 0.5"),
+    ("size_scaled", LINEAR, "x: [4, 6]", "x * x.size(-1) / x.shape[0] - x.size(0)"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

@@ -2217,8 +2217,10 @@ TEST_CASE("interpreter: dtypes of forward's tensors, checked at layers with floa
        "unsupported Python construct: `relu` of a torch.float16 tensor"},
       {"torch.cat([b, x], 1)[:, :8]", ExitCode::ShapeError, f64.c_str()},  // cat promotes
       {"torch.cat([a, x], 1)[:, :8]", ExitCode::Ok, "[2, 4]"},
-      {"x.bool() * 1", ExitCode::UsageOrParse,
-       "unsupported Python construct: arithmetic of a torch.bool tensor and a number"},
+      {"x.bool() * 1", ExitCode::ShapeError, i64.c_str()},  // bool * int: int64
+      {"x.bool() * 1.5", ExitCode::Ok, "[2, 4]"},           // bool * float: float32
+      {"x.bool() * True", ExitCode::UsageOrParse,
+       "unsupported Python construct: arithmetic of a torch.bool tensor and a bool"},
       // where the type comes from: legacy type names, .dtype, buffers, weights, factories
       {"x.type(torch.LongTensor)", ExitCode::ShapeError, i64.c_str()},
       {"x.type('torch.DoubleTensor')", ExitCode::ShapeError, f64.c_str()},
@@ -2337,9 +2339,8 @@ TEST_CASE("interpreter: comparison masks and torch.device") {
 }
 
 // Elementwise math of one tensor (and numbers) keeps its shape, as arithmetic with a number does:
-// no row of its own. PyTorch 1.13's outcomes, but for the last two, which netshape refuses:
-// `a.abs()` (integer math is not followed; PyTorch's Linear then raises) and `x.pow(x)` (a
-// tensor exponent, which PyTorch runs).
+// no row of its own. PyTorch 1.13's outcomes, but for the last, which netshape refuses: `x.pow(x)`
+// (a tensor exponent, which PyTorch runs).
 TEST_CASE("interpreter: elementwise math of a tensor and numbers") {
   const std::string base =
       "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
@@ -2364,8 +2365,8 @@ TEST_CASE("interpreter: elementwise math of a tensor and numbers") {
       {"-a", ExitCode::ShapeError, i64.c_str()},
       {"x.clamp()", ExitCode::ShapeError,
        "torch.clamp: At least one of 'min' or 'max' must not be None"},
-      {"a.abs()", ExitCode::UsageOrParse,
-       "unsupported Python construct: `abs` of a torch.int64 tensor"},
+      {"a.abs()", ExitCode::ShapeError, i64.c_str()},  // integer math stays int64
+      {"a.clamp(0, 2.5)", ExitCode::Ok, "[2, 4]"},     // a float bound makes float32
       {"x.pow(x)", ExitCode::UsageOrParse,
        "unsupported Python construct: `pow` with a tensor argument"},
   };

@@ -306,6 +306,91 @@ TEST_CASE("value steps: ids changed before an Embedding are drawn as its indices
   }
 }
 
+TEST_CASE("value steps: integer and bool tensors take PyTorch's type of the result") {
+  // a bool tensor with a number: int64 for an int, float32 for a float or true division
+  CHECK(listed(steps_of(linear_of("(x > 0) * 2.5"))) == expected({{Op::Gt, 0}, {Op::Mul, 2.5}}));
+  CHECK(listed(steps_of(linear_of("((x > 0) * 3).float()"))) ==
+        expected({{Op::Gt, 0}, {Op::Mul, 3, true}}));
+  CHECK(listed(steps_of(linear_of("((x > 0) + 1).float()"))) ==
+        expected({{Op::Gt, 0}, {Op::Add, 1, true}}));
+  CHECK(listed(steps_of(linear_of("(x > 0) / 4"))) == expected({{Op::Gt, 0}, {Op::Div, 4}}));
+  // powers of integers stay integers; a float exponent or base makes float32
+  CHECK(listed(steps_of(linear_of("(x.long() ** 2).float()"))) ==
+        expected({{Op::Trunc, 64, true}, {Op::Pow, 2, true}}));
+  CHECK(listed(steps_of(linear_of("x.long() ** 0.5"))) ==
+        expected({{Op::Trunc, 64, true}, {Op::Pow, 0.5}}));
+  CHECK(listed(steps_of(linear_of("(2 ** (x > 0)).float()"))) ==
+        expected({{Op::Gt, 0}, {Op::PowOf, 2, true}}));
+  // clamp of integers: exact with int bounds, float32 with a float one
+  CHECK(listed(steps_of(linear_of("x.long().clamp(0, 3).float()"))) ==
+        expected({{Op::Trunc, 64, true}, {Op::ClampMin, 0, true}, {Op::ClampMax, 3, true}}));
+  CHECK(listed(steps_of(linear_of("x.long().clamp(max=0.5)"))) ==
+        expected({{Op::Trunc, 64, true}, {Op::ClampMax, 0.5}}));
+  CHECK(listed(steps_of(linear_of("(x > 0).sign().float()"))) ==
+        expected({{Op::Gt, 0}, {Op::Sign, 0, true}}));
+  // `x * d` with d a size of x: the number it is
+  CHECK(listed(steps_of(linear_of("x * d", "        d = x.size(-1)\n"))) ==
+        expected({{Op::Mul, 6}}));
+  CHECK(listed(steps_of(linear_of("x / x.shape[0]"))) == expected({{Op::Div, 4}}));
+  // PyTorch's errors for what it has no kernel for (exit 1, as its RuntimeError)
+  auto error_of = [](const std::string& expr) {
+    LoadedModel m = linear_of(expr);
+    CHECK(m.exit == ExitCode::ShapeError);
+    return m.exit == ExitCode::ShapeError ? netshape::test::first_error(m).message : "";
+  };
+  CHECK(error_of("((x > 0) - 1).float()") ==
+        "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+        "to invert a mask, use the `~` or `logical_not()` operator instead.");
+  CHECK(error_of("(1 - (x > 0)).float()").starts_with("Subtraction, the `-` operator"));
+  CHECK(error_of("(x.long() ** -1).float()") ==
+        "Integers to negative integer powers are not allowed.");
+  CHECK(error_of("x.long().pow(-2).float()") ==
+        "Integers to negative integer powers are not allowed.");
+  CHECK(error_of("(x > 0).abs().float()") == "\"abs_cpu\" not implemented for 'Bool'");
+  CHECK(error_of("(x > 0).floor().float()") == "\"floor_vml_cpu\" not implemented for 'Bool'");
+  CHECK(error_of("x.int().frac().float()") == "\"frac_cpu\" not implemented for 'Int'");
+  CHECK(error_of("x.long().round(decimals=1).float()") ==
+        "\"round_cpu\" not implemented for 'Long'");
+  CHECK(error_of("(-(x > 0)).float()").starts_with("Negation, the `-` operator, on a bool"));
+  CHECK(error_of("((x > 0) // 0).float()") == "ZeroDivisionError");
+  // a bool number keeps a bool result: not followed
+  CHECK(linear_of("((x > 0) * True).float()").exit == ExitCode::UsageOrParse);
+}
+
+TEST_CASE("value steps: integer steps clamp and sign exactly, past a double's 53 bits") {
+  ValueStep lo{Op::ClampMin, 3, true, 64}, hi{Op::ClampMax, -1, true, 64};
+  ValueStep sign{Op::Sign, 0, true, 64}, big{Op::Add, 9007199254740993.0, true, 64};
+  std::vector<float> v = {-5, 0, 7};
+  apply_value_steps(std::vector<ValueStep>{lo}, v);
+  CHECK(v == std::vector<float>{3, 3, 7});
+  v = {-5, 0, 7};
+  apply_value_steps(std::vector<ValueStep>{hi}, v);
+  CHECK(v == std::vector<float>{-5, -1, -1});
+  v = {-5, 0, 7};
+  apply_value_steps(std::vector<ValueStep>{sign}, v);
+  CHECK(v == std::vector<float>{-1, 0, 1});
+  // 2**53 + 1 + 2, clamped below 2**53 + 2: an int64 step keeps the odd value a double loses,
+  // and the result (2**53 + 3, as float32 2**53) shows the clamp was taken in integers
+  ValueStep clamp_big{Op::ClampMax, 9007199254740994.0, true, 64};
+  v = {2};
+  apply_value_steps(std::vector<ValueStep>{big, clamp_big}, v);
+  CHECK(v[0] == 9007199254740992.0f);
+}
+
+TEST_CASE("value steps: a long input no Embedding reads is drawn as whole numbers") {
+  std::string text =
+      "# input ids: [3, 6] long\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+      "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(6, 2)\n\n"
+      "    def forward(self, ids):\n        return self.fc((ids == 3).float())\n\n\nmodel = M()\n";
+  LoadedModel m = analyze_py(text, "ids.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  ExecResult r = run_keeping_tensors(m);
+  const Tensor& ids = r.inputs.at(0).second;
+  bool whole = true;
+  for (float v : ids.data) whole = whole && v == std::floor(v) && v >= 0 && v < 16;
+  CHECK(whole);
+}
+
 TEST_CASE("value steps: run's note says where its values stop being PyTorch's") {
   namespace fs = std::filesystem;
   fs::path path =
