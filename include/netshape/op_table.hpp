@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 135, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 138, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 43, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -78,6 +78,9 @@ enum class OpKind {
   logsumexp,  // the mean family: log(sum(exp(x))), computed from the largest
   maximum,    // the add family: elementwise larger / smaller of two tensors
   minimum,
+  logical_and,  // the add family: 1 where both / either / exactly one of two tensors is nonzero
+  logical_or,
+  logical_xor,
   pixel_unshuffle,  // the pixel_shuffle family: channels to space is its default, this the inverse
   triu,             // the triangle family: keeps the upper triangle (tril, the default, the lower)
   rnn,              // the recurrent family: an Elman cell (tanh or relu), an LSTM's, a GRU's
@@ -148,7 +151,7 @@ std::optional<OpId> find_op(std::string_view name);
 std::vector<std::string> all_op_names();
 // The bytes of an element of what a call of `op` makes when that is integers whatever the
 // model's dtype, else 0: argmax and argmin (int64), an arange of whole numbers (start, end and
-// step ints) with no dtype= (int64) or an integer one (int32: 4).
+// step ints) with no dtype= (int64) or an integer one (int32: 4), logical_and/or/xor (bool: 1).
 int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args);
 // The bytes of an element of the integer dtype named (`"int32"`, `"torch.long"`), else 0.
 int integer_dtype_bytes(std::string_view dtype);

@@ -96,7 +96,8 @@ void channel_affine(ForwardCtx& ctx, int64_t outer, int64_t channels, int64_t in
       }
 }
 
-// One element of add / sub / mul / div (true division, as torch.div without rounding_mode).
+// One element of add / sub / mul / div (true division, as torch.div without rounding_mode),
+// maximum / minimum, logical_and / or / xor.
 float combine(OpKind kind, float x, float y, float alpha) {
   switch (kind) {
     case OpKind::sub:
@@ -109,6 +110,12 @@ float combine(OpKind kind, float x, float y, float alpha) {
       return std::max(x, y);
     case OpKind::minimum:
       return std::min(x, y);
+    case OpKind::logical_and:
+      return x != 0.0f && y != 0.0f ? 1.0f : 0.0f;
+    case OpKind::logical_or:
+      return x != 0.0f || y != 0.0f ? 1.0f : 0.0f;
+    case OpKind::logical_xor:
+      return (x != 0.0f) != (y != 0.0f) ? 1.0f : 0.0f;
     default:
       return x + alpha * y;
   }

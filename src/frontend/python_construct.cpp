@@ -256,6 +256,9 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"div", true, false, true},
     {"maximum", true, false, true},
     {"minimum", true, false, true},
+    {"logical_and", true, false, true},
+    {"logical_or", true, false, true},
+    {"logical_xor", true, false, true},
     {"masked_fill", true, false, true},
     {"cat", true, false, false},
     {"stack", true, false, false},
@@ -6428,13 +6431,20 @@ class Construct {
     bool in_place = op.size() > 1 && op.back() == '_';
     std::string base = in_place ? op.substr(0, op.size() - 1) : op;
     bool float_valued = kFloatValued.count(base) != 0;
-    if (!float_valued && !kSameType.count(base)) return std::nullopt;
+    if (!float_valued && !kSameType.count(base) && op != "logical_not") return std::nullopt;
     // The tensor: `x.exp()`'s self, else `torch.exp(x)`'s first argument or `input=`.
     const PyValue* t = self;
     size_t tensor_arg = SIZE_MAX;
     for (size_t i = 0; !t && i < args.values.size(); ++i)
       if ((i == 0 && args.keywords[i].empty()) || args.keywords[i] == "input")
         t = &args.values[tensor_arg = i];
+    if (op == "logical_not") {  // a bool tensor: where each element is zero
+      if (!t || t->kind != PyValue::Kind::Tensor || args.values.size() != (self ? 0 : 1))
+        return std::nullopt;
+      return t->dtype == ElementType::Bool
+                 ? tensor_unary("~", *t, at)
+                 : comparison_mask("==", *t, PyValue::of(Value::integer(0, at)), at);
+    }
     if (base == "pow" && !self && t && is_number(*t))  // torch.pow(2, x): the exponent's shape
       return number_power(args, at);
     if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
@@ -7055,6 +7065,10 @@ class Construct {
     if (first) first_input_type_ = t.dtype;
     if (st.op == "masked_fill") {  // the tensor's type, whatever the mask's (bool, or numbers)
       if (first) output_type_ = t.dtype;
+      return;
+    }
+    if (st.op == "logical_and" || st.op == "logical_or" || st.op == "logical_xor") {
+      output_type_ = ElementType::Bool;  // whether each element is nonzero, of any type
       return;
     }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out
@@ -7853,10 +7867,22 @@ class Construct {
     if (ta && tb) {
       static const std::map<std::string, std::string> kOps = {
           {"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"@", "matmul"}};
+      // `&`, `|`, `^` of two bool tensors (masks) are the logical ops; of integers bitwise ones
+      static const std::map<std::string, std::string> kMaskOps = {
+          {"&", "logical_and"}, {"|", "logical_or"}, {"^", "logical_xor"}};
       auto it = kOps.find(op);
-      if (it == kOps.end()) unsupported_here(at, "operator `" + op + "` on tensors");
+      auto mask_op = kMaskOps.find(op);
+      if (mask_op != kMaskOps.end() &&
+          (a.dtype != ElementType::Bool || b.dtype != ElementType::Bool)) {
+        unsupported_here(at,
+                         fmt::format("operator `{}` of {} and {} tensors", op,
+                                     element_type_name(a.dtype), element_type_name(b.dtype)),
+                         "netshape follows `&`, `|` and `^` of bool tensors (masks)");
+      }
+      if (it == kOps.end() && mask_op == kMaskOps.end())
+        unsupported_here(at, "operator `" + op + "` on tensors");
       Statement st;
-      st.op = it->second;
+      st.op = it != kOps.end() ? it->second : mask_op->second;
       st.op_span = at;
       st.span = at;
       add_input(st, a, a.data.span, a.data.span);

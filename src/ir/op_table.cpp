@@ -167,6 +167,9 @@ int integer_dtype_bytes(std::string_view dtype) {
 
 int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args) {
   if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return 8;
+  if (op.kind == OpKind::logical_and || op.kind == OpKind::logical_or ||
+      op.kind == OpKind::logical_xor)
+    return 1;  // bools
   if (op.kind != OpKind::arange || !whole_bounds(op, args)) return 0;
   const Value* dtype = written_argument(args, op, "dtype");
   if (!dtype || dtype->kind == Value::Kind::None) return 8;  // an arange of ints is int64

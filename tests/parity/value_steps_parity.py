@@ -69,6 +69,11 @@ CASES = [
      "(x.clamp(2, 9) + torch.clamp(x - 5, min=0) // 2 + (x - 6).sign() + (x - 6).abs()) % 12"),
     ("ids_float_clamp", LINEAR, "x: [4, 6]", "(x * 6).long().clamp(-2.5, 2) + (x * 6).int().abs() ** 0.5"),
     ("size_scaled", LINEAR, "x: [4, 6]", "x * x.size(-1) / x.shape[0] - x.size(0)"),
+    # masks combined with `&`, `|`, `^` (logical rows) and logical_not (a step)
+    ("mask_logic", LINEAR, "x: [4, 6]",
+     "x.masked_fill((x > 0) & (x < 0.5) | ~(x > -0.5) ^ (x > 0.8), 0.0) + "
+     "torch.logical_not(x > 0.2) + torch.logical_and(x, x > 0).float() + x.logical_not() + "
+     "torch.logical_xor(x > 0, x < 0.3).float() + torch.logical_or(x < -0.6, x > 0.6)"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

@@ -267,6 +267,22 @@ TEST_CASE("run: amax, argmax, amin, argmin, maximum and arange compute PyTorch's
         std::vector<float>{0.5f, 1.25f, 2.0f, 2.75f});
 }
 
+// x = [[1, 0, 2], [0, 0, -3]], y = [0, 4, 5]: PyTorch gives logical_and(x, y) [[0, 0, 1], [0, 0,
+// 1]], logical_or [[1, 1, 1], [0, 1, 1]], logical_xor [[1, 1, 0], [0, 1, 0]] (as 0/1: bools).
+TEST_CASE("run: logical_and, logical_or and logical_xor compute PyTorch's values") {
+  Tensor x = Tensor::zeros({2, 3});
+  x.data = {1, 0, 2, 0, 0, -3};
+  Tensor y = Tensor::zeros({3});
+  y.data = {0, 4, 5};
+  auto run = [&](const std::string& op) {
+    return forward_of("input x: [2, 3]\ninput y: [3]\n" + op + "(x, y)\n", forward_add, {x, y})
+        .data;
+  };
+  CHECK(run("logical_and") == std::vector<float>{0, 0, 1, 0, 0, 1});
+  CHECK(run("logical_or") == std::vector<float>{1, 1, 1, 0, 1, 1});
+  CHECK(run("logical_xor") == std::vector<float>{1, 1, 0, 0, 1, 0});
+}
+
 // x = [[1, 5, 2], [7, 0, 7]]: PyTorch 1.13 gives var(1) [4.3333, 16.3333], std(1) [2.0817, 4.0415],
 // var(1, unbiased=False) [2.8889, 10.8889], std((0, 1), correction=0) 2.8087, var(0, keepdim=True)
 // [[18, 12.5, 12.5]], and NaN for the variance of one value (the count less the correction is 0).

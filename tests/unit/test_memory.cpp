@@ -61,6 +61,16 @@ TEST_CASE("memory: parameters, gradients and optimizer state scale with the dtyp
   CHECK(i8.parameter_bytes == 25'557'032);
 }
 
+TEST_CASE("memory: a logical op's output is bools, one byte an element, and saves nothing") {
+  auto m = check_ns("input x: [4, 8]\ninput y: [8]\na = logical_and(x, y)\nb = logical_or(a, x)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(*m.analysis.layers[0].output) == "[4, 8]");
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->output_bytes == std::vector<int64_t>{32, 32});
+  CHECK(memory->saved_for_backward_bytes == 0);
+}
+
 TEST_CASE("memory: the inference peak is the largest set of activations alive at once") {
   // x [1,1,8,8] = 256 B; a = conv [1,4,8,8] = 1024 B; b = relu(a) 1024 B, a dies at b;
   // c = add(b, x): x and b alive with c: 256 + 1024 + 1024 = 2304 B, the peak.

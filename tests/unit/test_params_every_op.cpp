@@ -70,6 +70,9 @@ const std::map<std::string, std::string> kWhole = {
     {"arange", "arange(0, 10, 3)"},
     {"maximum", "maximum(x)"},
     {"minimum", "minimum(x)"},
+    {"logical_and", "logical_and(x)"},
+    {"logical_or", "logical_or(x)"},
+    {"logical_xor", "logical_xor(x)"},
     {"masked_fill", "masked_fill(x, 0.0)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.

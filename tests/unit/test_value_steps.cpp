@@ -357,6 +357,24 @@ TEST_CASE("value steps: integer and bool tensors take PyTorch's type of the resu
   CHECK(linear_of("((x > 0) * True).float()").exit == ExitCode::UsageOrParse);
 }
 
+TEST_CASE("value steps: masks combine with logical rows, logical_not is a step") {
+  LoadedModel m = linear_of("x.masked_fill((x > 0) & (x < 0.5) | (x > 0.8), 0.0)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::string ops;
+  for (const LayerInfo& l : m.analysis.layers) ops += std::string(op_info(l.op).name) + " ";
+  CHECK(ops == "logical_and logical_or masked_fill Linear ");
+  // the rows read their masks as steps of x: x > 0 and x < 0.5, then x > 0.8
+  const auto& and_inputs = m.analysis.layers[0].statement->extras().copied_inputs;
+  REQUIRE(and_inputs.size() == 2);
+  CHECK(listed(and_inputs[0].steps) == expected({{Op::Gt, 0}}));
+  CHECK(listed(and_inputs[1].steps) == expected({{Op::Lt, 0.5}}));
+  CHECK(listed(steps_of(linear_of("torch.logical_not(x > 0).float()"))) ==
+        expected({{Op::Gt, 0}, {Op::LogicalNot, 0, true}}));
+  CHECK(listed(steps_of(linear_of("x.logical_not().float()"))) == expected({{Op::Eq, 0}}));
+  // `&` of integer tensors is bitwise: not followed
+  CHECK(linear_of("((x > 0) & x.long()).float()").exit == ExitCode::UsageOrParse);
+}
+
 TEST_CASE("value steps: integer steps clamp and sign exactly, past a double's 53 bits") {
   ValueStep lo{Op::ClampMin, 3, true, 64}, hi{Op::ClampMax, -1, true, 64};
   ValueStep sign{Op::Sign, 0, true, 64}, big{Op::Add, 9007199254740993.0, true, 64};
