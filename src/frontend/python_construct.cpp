@@ -6258,6 +6258,7 @@ class Construct {
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
+    if (op == "where") return where_call(op_span, self, args, call);
     if (op == "masked_fill" || op == "masked_fill_") {  // the value: a number (or a 0-dim tensor)
       const PyValue* value = argument(args, self ? 1 : 2, "value");
       if (value && value->kind != PyValue::Kind::Data)
@@ -6414,6 +6415,52 @@ class Construct {
     if (t.instance == 0) v.name = current_name(t.name);  // a copy of what it holds now
     v.instance = ++copies_made_;
     return v;
+  }
+
+  // torch.where(condition, x, number) is x.masked_fill(~condition, number), and torch.where(
+  // condition, number, x) x.masked_fill(condition, number): a masked_fill row, of PyTorch's shape,
+  // type and values. Two tensors or two numbers are not followed, nor is where(condition) (its
+  // shape depends on the values).
+  PyValue where_call(Span op_span, const PyValue* self, const Args& args, const Expr& call) {
+    Span at = call.span;
+    if (self)
+      unsupported_here(at, "`x.where(condition, y)`", "write `torch.where(condition, x, y)`");
+    const PyValue* condition = argument(args, 0, "condition");
+    const PyValue* a = argument(args, 1, "input");
+    const PyValue* b = argument(args, 2, "other");
+    if (!condition || !a || !b || args.values.size() != 3)
+      unsupported_here(at, "this call of `torch.where`",
+                       "write torch.where(condition, x, number): the nonzero form's shape "
+                       "depends on the values");
+    if (condition->kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "`torch.where` with a condition that is not a tensor");
+    if (condition->dtype != ElementType::Bool) {
+      torch_error(*condition, at,
+                  fmt::format("where expected condition to be a boolean tensor, but got a tensor "
+                              "with dtype {}",
+                              scalar_type_name(condition->dtype)),
+                  "compare to make a mask: `torch.where(x > 0, x, 0.0)`");
+    }
+    bool ta = a->kind == PyValue::Kind::Tensor, tb = b->kind == PyValue::Kind::Tensor;
+    if (ta == tb || !is_number(ta ? *b : *a)) {
+      unsupported_here(at, ta && tb ? "`torch.where` of two tensors" : "this `torch.where`",
+                       "netshape follows torch.where(condition, x, number) (and number, x)");
+    }
+    const PyValue& x = ta ? *a : *b;
+    const PyValue& number = ta ? *b : *a;
+    // masked_fill keeps x's type: where PyTorch promotes (an integer x and a float), not followed
+    if (!is_floating(x.dtype) && !(type_category(x.dtype) == 1 && number.is(Value::Kind::Int))) {
+      unsupported_here(
+          at,
+          fmt::format("`torch.where` of a {} tensor and this number", element_type_name(x.dtype)),
+          "cast the tensor with `.float()` first");
+    }
+    Args fill;
+    fill.values = {ta ? tensor_unary("~", *condition, at) : *condition, number};
+    fill.keywords = {"", ""};
+    fill.spans = {args.spans[0], args.spans[ta ? 2 : 1]};
+    fill.exprs = {&call, &call};
+    return tensor_op("masked_fill", op_span, &x, fill, call);
   }
 
   // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor

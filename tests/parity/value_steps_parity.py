@@ -74,6 +74,11 @@ CASES = [
      "x.masked_fill((x > 0) & (x < 0.5) | ~(x > -0.5) ^ (x > 0.8), 0.0) + "
      "torch.logical_not(x > 0.2) + torch.logical_and(x, x > 0).float() + x.logical_not() + "
      "torch.logical_xor(x > 0, x < 0.3).float() + torch.logical_or(x < -0.6, x > 0.6)"),
+    # torch.where with a number: a masked_fill row of the inverted (or the same) mask
+    ("where", LINEAR, "x: [4, 6]",
+     "torch.where(x > 0, x, 0.0) + torch.where(x < -0.5, -1.0, x * 2) + "
+     "torch.where(condition=x > 0.3, input=x, other=float('-inf')).exp()"),
+    ("where_ids", EMBEDDING, "x: [4, 6] long", "torch.where(x > 8, x - 8, 11)"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

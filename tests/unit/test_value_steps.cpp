@@ -371,6 +371,25 @@ TEST_CASE("value steps: masks combine with logical rows, logical_not is a step")
   CHECK(listed(steps_of(linear_of("torch.logical_not(x > 0).float()"))) ==
         expected({{Op::Gt, 0}, {Op::LogicalNot, 0, true}}));
   CHECK(listed(steps_of(linear_of("x.logical_not().float()"))) == expected({{Op::Eq, 0}}));
+  // torch.where with a number: a masked_fill row, of the inverted mask when x comes first
+  LoadedModel where = linear_of("torch.where(x > 0, x, 0.5)");
+  REQUIRE(where.exit == ExitCode::Ok);
+  const LayerInfo& fill = where.analysis.layers[0];
+  CHECK(std::string(op_info(fill.op).name) == "masked_fill");
+  CHECK(fill.attrs->value == 0.5);
+  REQUIRE(fill.statement->extras().copied_inputs.size() == 1);
+  CHECK(fill.statement->extras().copied_inputs[0].input == 1);  // the mask
+  CHECK(listed(fill.statement->extras().copied_inputs[0].steps) ==
+        expected({{Op::Gt, 0}, {Op::LogicalNot, 0, true}}));
+  LoadedModel where_first = linear_of("torch.where(x > 0, -1.0, x)");
+  REQUIRE(where_first.exit == ExitCode::Ok);
+  CHECK(listed(where_first.analysis.layers[0].statement->extras().copied_inputs[0].steps) ==
+        expected({{Op::Gt, 0}}));
+  LoadedModel not_bool = linear_of("torch.where(x, x, 0.0)");
+  CHECK(not_bool.exit == ExitCode::ShapeError);
+  CHECK(netshape::test::first_error(not_bool).message ==
+        "where expected condition to be a boolean tensor, but got a tensor with dtype Float");
+  CHECK(linear_of("torch.where(x > 0, x, x * 2)").exit == ExitCode::UsageOrParse);
   // `&` of integer tensors is bitwise: not followed
   CHECK(linear_of("((x > 0) & x.long()).float()").exit == ExitCode::UsageOrParse);
 }
