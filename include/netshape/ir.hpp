@@ -354,6 +354,10 @@ struct StatementExtras {
   // (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`): inference checks it as it checks in-place layers
   // (PyTorch refuses to write into an expanded tensor).
   Span written_in_place;
+  // The row lays out its output as TensorIterator does (its inputs in reverse order), not in the
+  // fresh tensor its op makes: torch.where(mask, x, 0.0), read as a masked_fill of (x, ~mask),
+  // follows (mask, x)'s order of strides, as where does.
+  bool laid_out_as_where = false;
   // A layer that is a module of a class deriving from its op, with no forward of its own
   // (`class Conv3x3(nn.Conv2d)`): that class, as named_modules() shows the module (--depth).
   std::string module_class;

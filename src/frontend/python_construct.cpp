@@ -6460,7 +6460,11 @@ class Construct {
     fill.keywords = {"", ""};
     fill.spans = {args.spans[0], args.spans[ta ? 2 : 1]};
     fill.exprs = {&call, &call};
-    return tensor_op("masked_fill", op_span, &x, fill, call);
+    PyValue out = tensor_op("masked_fill", op_span, &x, fill, call);
+    // its output lies as where's does (TensorIterator's), not as masked_fill's fresh one
+    if (!L.program_.statements.empty() && L.program_.statements.back().op == "masked_fill")
+      L.program_.statements.back().extras_for_write().laid_out_as_where = true;
+    return out;
   }
 
   // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor

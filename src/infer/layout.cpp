@@ -564,6 +564,10 @@ LayoutStep contraction(const LayerInfo& layer, NodeId node, std::span<const Laid
 
 LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
   const FamilyInfo& family = family_info(op_info(layer.op).family);
+  if (layer.statement && layer.statement->extras().laid_out_as_where && inputs.size() == 2) {
+    const LaidOut where_order[] = {inputs[1], inputs[0]};  // (condition, x), as where reads them
+    return elementwise(layer, node, where_order);
+  }
   if (family.layout == LayoutRule::Fresh || inputs.empty()) return ok(Layout{});
   const LaidOut& first = inputs[0];
   switch (family.layout) {

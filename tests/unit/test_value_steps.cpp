@@ -390,6 +390,19 @@ TEST_CASE("value steps: masks combine with logical rows, logical_not is a step")
   CHECK(netshape::test::first_error(not_bool).message ==
         "where expected condition to be a boolean tensor, but got a tensor with dtype Float");
   CHECK(linear_of("torch.where(x > 0, x, x * 2)").exit == ExitCode::UsageOrParse);
+  // its output lies as where's (in a permuted x's order of strides: view is PyTorch's error),
+  // where masked_fill's is a fresh contiguous tensor
+  auto viewed = [](const std::string& filled) {
+    return analyze_py(
+        "import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+        "    def forward(self, x):\n        p = x.permute(0, 2, 3, 1)\n        return " +
+            filled + ".view(2, -1)\n\n\nmodel = M()\n",
+        "w.py", "2,6,4,4");
+  };
+  LoadedModel where_view = viewed("torch.where(p > 0, p, 0.0)");
+  CHECK(where_view.exit == ExitCode::ShapeError);
+  CHECK(netshape::test::first_error(where_view).message.starts_with("view size is not compatible"));
+  CHECK(viewed("p.masked_fill(p > 0, 0.0)").exit == ExitCode::Ok);
   // `&` of integer tensors is bitwise: not followed
   CHECK(linear_of("((x > 0) & x.long()).float()").exit == ExitCode::UsageOrParse);
 }
