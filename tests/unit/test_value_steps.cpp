@@ -29,6 +29,18 @@ LoadedModel linear_of(const std::string& expr, const std::string& more = "") {
   return analyze_py(text, "m.py", "4,6");
 }
 
+// A .py model whose layer `self.<name> = <layer>` reads `expr` of its long input ids: [dims].
+LoadedModel of_ids(const std::string& dims, const std::string& name, const std::string& layer,
+                   const std::string& expr) {
+  std::string text = "# input ids: [" + dims +
+                     "] long\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
+                     "    def __init__(self):\n        super().__init__()\n        self." +
+                     name + " = " + layer +
+                     "\n\n    def forward(self, ids):\n        return self." + name + "(" + expr +
+                     ")\n\n\nmodel = M()\n";
+  return analyze_py(text, "ids.py", "");
+}
+
 // The steps of the fc layer's first input.
 std::vector<ValueStep> steps_of(const LoadedModel& m) {
   REQUIRE(m.exit == ExitCode::Ok);
@@ -290,11 +302,7 @@ TEST_CASE("value steps: an integer divided by a zero in run stops it as PyTorch 
 }
 
 TEST_CASE("value steps: ids changed before an Embedding are drawn as its indices") {
-  std::string text =
-      "# input ids: [2, 5] long\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
-      "    def __init__(self):\n        super().__init__()\n        self.e = nn.Embedding(9, 2)\n\n"
-      "    def forward(self, ids):\n        return self.e((ids + 1) % 9)\n\n\nmodel = M()\n";
-  LoadedModel m = analyze_py(text, "e.py", "");
+  LoadedModel m = of_ids("2, 5", "e", "nn.Embedding(9, 2)", "(ids + 1) % 9");
   REQUIRE(m.exit == ExitCode::Ok);
   ExecResult r = run_keeping_tensors(m);
   const Tensor& ids = r.inputs.at(0).second;
@@ -428,11 +436,7 @@ TEST_CASE("value steps: integer steps clamp and sign exactly, past a double's 53
 }
 
 TEST_CASE("value steps: a long input no Embedding reads is drawn as whole numbers") {
-  std::string text =
-      "# input ids: [3, 6] long\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n"
-      "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(6, 2)\n\n"
-      "    def forward(self, ids):\n        return self.fc((ids == 3).float())\n\n\nmodel = M()\n";
-  LoadedModel m = analyze_py(text, "ids.py", "");
+  LoadedModel m = of_ids("3, 6", "fc", "nn.Linear(6, 2)", "(ids == 3).float()");
   REQUIRE(m.exit == ExitCode::Ok);
   ExecResult r = run_keeping_tensors(m);
   const Tensor& ids = r.inputs.at(0).second;
