@@ -154,8 +154,10 @@ int64_t floor_divide_int(int64_t a, int64_t b) {
   return python_floor_div(a, b).value_or(INT64_MIN);
 }
 
+// c10's powi: a negative exponent gives 1 of 1, +-1 of -1, and 0 of any other base (a tensor of
+// exponents, `2 ** ids`: PyTorch refuses only a negative number as the exponent, at the op).
 int64_t pow_int(int64_t base, int64_t e) {
-  if (e < 0) throw ForwardError("Integers to negative integer powers are not allowed.");
+  if (e < 0) return base == 1 ? 1 : base == -1 ? ((-(e + 1)) % 2 == 0 ? -1 : 1) : 0;
   uint64_t result = 1, b = static_cast<uint64_t>(base);
   for (; e > 0; e >>= 1, b *= b)  // wraps as PyTorch's integer pow
     if (e & 1) result *= b;

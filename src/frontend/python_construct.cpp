@@ -4123,6 +4123,11 @@ class Construct {
   // The fill value as the tensor's type holds it: a number it cannot hold is PyTorch's error
   // (float32 holds up to 3.4e38; infinities and NaN pass), as c10's checked conversion says.
   static void check_fill_value(ElementType type, const PyValue& v, Span at) {
+    if (std::optional<std::string> overflow = fill_overflow(type, v))
+      raise_torch(at, *overflow, "fill it with a value its type holds");
+  }
+  // PyTorch's error for a fill value `type` cannot hold, or nullopt.
+  static std::optional<std::string> fill_overflow(ElementType type, const PyValue& v) {
     struct Range {
       ElementType type;
       const char* name;
@@ -4137,14 +4142,14 @@ class Construct {
         {ElementType::Int8, "int8_t", -128.0, 127.0},
         {ElementType::UInt8, "uint8_t", -255.0, 255.0},  // a negative one wraps, down to -255
     };
+    if (!v.is(Value::Kind::Float) && !v.is(Value::Kind::Int)) return std::nullopt;
     double x = v.is(Value::Kind::Float) ? v.data.f : static_cast<double>(v.data.i);
-    if (v.is(Value::Kind::Bool) || std::isinf(x) || std::isnan(x)) return;
+    if (std::isinf(x) || std::isnan(x)) return std::nullopt;
     for (const Range& r : kRanges) {
       if (r.type == type && (x < r.lowest || x > r.highest))
-        raise_torch(at,
-                    fmt::format("value cannot be converted to type {} without overflow", r.name),
-                    "fill it with a value its type holds");
+        return fmt::format("value cannot be converted to type {} without overflow", r.name);
     }
+    return std::nullopt;
   }
 
   // t.masked_fill(mask, value) of a tensor made in __init__ (an additive attention mask,
@@ -6264,6 +6269,11 @@ class Construct {
       if (value && value->kind != PyValue::Kind::Data)
         unsupported_here(call.span, "masked_fill with a tensor as its value",
                          "write the value as a number: `x.masked_fill(mask, -1e9)`");
+      const PyValue* filled = self ? self : argument(args, 0, "input");
+      if (value && filled && filled->kind == PyValue::Kind::Tensor) {
+        if (std::optional<std::string> overflow = fill_overflow(filled->dtype, *value))
+          torch_error(*filled, call.span, *overflow, "fill it with a value its type holds");
+      }
     }
     for (size_t i = 0; op == "norm" && i < args.values.size(); ++i)
       if (args.values[i].is(Value::Kind::String) && args.values[i].data.s != "fro")
@@ -7233,10 +7243,21 @@ class Construct {
   // higher category (bool < integer < floating) wins with its type, even from a 0-dim tensor
   // (int64 + 0-dim float64 is float64: only Python numbers give the default type); within one
   // category the wider type, and a 0-dim tensor (`y.min()`) gives way to a dimensioned one.
-  // Bool subtraction is PyTorch's error: not followed.
+  // Bool subtraction is PyTorch's error.
   ElementType promoted(const Statement& st, ElementType a, const PyValue& b, Span at) {
-    if ((a == ElementType::Bool || b.dtype == ElementType::Bool) && st.op == "sub")
-      unsupported_here(at, "subtraction with a bool tensor", "cast it with `.float()` first");
+    bool both = a == ElementType::Bool && b.dtype == ElementType::Bool;
+    if (both && st.op == "sub") {
+      torch_error(b, at,
+                  "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                  "`^` or `logical_xor()` operator instead.",
+                  "combine masks with `^`, `|` or `&`");
+    }
+    if ((a == ElementType::Bool || b.dtype == ElementType::Bool) && st.op == "sub") {
+      torch_error(b, at,
+                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                  "cast the mask first: `mask.float()`");
+    }
     bool a_zero = shape_now(st.inputs[0], at).empty();
     bool b_zero = shape_now(b.name, at).empty();
     ElementType out;
@@ -7293,10 +7314,22 @@ class Construct {
     if (st.op == "div" && type_category(type) < 2 && !rounds(st)) type = ElementType::Float32;
     if (st.extras().in_place && !st.inputs.empty())
       type = written_type(PyValue::tensor(st.inputs[0], at), first_input_type_, type, at);
+    if (type == ElementType::Bool && st.inputs.size() == 2) bool_arithmetic(st, at);
     if (uint8_t bytes = element_bytes(type)) st.extras_for_write().element_bytes = bytes;
     PyValue out = PyValue::tensor(emit(std::move(st)), at);
     out.dtype = type;
     return out;
+  }
+
+  // add and mul of two bool tensors are PyTorch's logical or and and (a bool result, `m1 + m2`
+  // never 2); true division makes float32 (no row changes); sub is an error (promoted()).
+  static void bool_arithmetic(Statement& st, Span at) {
+    if (st.op != "add" && st.op != "mul") return;
+    if (!st.args.empty())
+      unsupported_here(
+          at, fmt::format("`{}` of bool tensors with `{}`", st.op, to_source(st.args[0].value)),
+          "combine masks with `|` or `&`");
+    st.op = st.op == "add" ? "logical_or" : "logical_and";
   }
 
   // `div` with a rounding_mode keeps an integer type (true division makes float32).
@@ -7945,6 +7978,12 @@ class Construct {
     const PyValue& other = ta ? b : a;
     if (!is_number(other) || op == "@")
       unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
+    if (op == "-" && other.is(Value::Kind::Bool)) {  // `x - True`: a bool is subtracted
+      torch_error(ta ? a : b, at,
+                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                  "subtract a number: `x - 1`");
+    }
     if (op == "**") {  // x ** 2, 2 ** x: elementwise, the tensor's shape
       const PyValue& t = ta ? a : b;
       ElementType type = power_type(t, other, !ta, at);

@@ -79,6 +79,9 @@ CASES = [
      "torch.where(x > 0, x, 0.0) + torch.where(x < -0.5, -1.0, x * 2) + "
      "torch.where(condition=x > 0.3, input=x, other=float('-inf')).exp()"),
     ("where_ids", EMBEDDING, "x: [4, 6] long", "torch.where(x > 8, x - 8, 11)"),
+    ("bool_sum", LINEAR, "x: [4, 6]", "((x > 0) + (x > 0.5) * (x < 0.9)).float()"),
+    ("negative_powers", LINEAR, "x: [4, 6] long",
+     "(7 ** (x - 8) + (-1) ** (x - 9) + 1 ** (x - 8) + 0 ** (x - 8)).float()"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

@@ -361,6 +361,21 @@ TEST_CASE("value steps: integer and bool tensors take PyTorch's type of the resu
         "\"round_cpu\" not implemented for 'Long'");
   CHECK(error_of("(-(x > 0)).float()").starts_with("Negation, the `-` operator, on a bool"));
   CHECK(error_of("((x > 0) // 0).float()") == "ZeroDivisionError");
+  CHECK(error_of("x - True").starts_with("Subtraction, the `-` operator, with a bool tensor"));
+  CHECK(error_of("False - x").starts_with("Subtraction, the `-` operator, with a bool tensor"));
+  CHECK(error_of("((x > 0) - (x < 1)).float()") ==
+        "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+        "`logical_xor()` operator instead.");
+  CHECK(error_of("torch.where(x > 0, (x * 9).int(), 3000000000).float()") ==
+        "value cannot be converted to type int without overflow");
+  CHECK(error_of("(x * 9).int().masked_fill(x > 0, -3000000000).float()") ==
+        "value cannot be converted to type int without overflow");
+  // add and mul of two bool tensors are logical or and and: a bool, never 2
+  LoadedModel summed = linear_of("((x > 0) + (x > 0.5) * (x < 0.9)).float()");
+  REQUIRE(summed.exit == ExitCode::Ok);
+  std::string rows;
+  for (const LayerInfo& l : summed.analysis.layers) rows += std::string(op_info(l.op).name) + " ";
+  CHECK(rows == "logical_and logical_or Linear ");
   // a bool number keeps a bool result: not followed
   CHECK(linear_of("((x > 0) * True).float()").exit == ExitCode::UsageOrParse);
 }
@@ -427,6 +442,15 @@ TEST_CASE("value steps: integer steps clamp and sign exactly, past a double's 53
   v = {-5, 0, 7};
   apply_value_steps(std::vector<ValueStep>{sign}, v);
   CHECK(v == std::vector<float>{-1, 0, 1});
+  // a number to negative integer powers (`b ** ids`): c10's powi, 0 but for bases 1 and -1
+  for (auto [base, want] : {std::pair{2.0, std::vector<float>{0, 0, 1, 4}},
+                            std::pair{-1.0, std::vector<float>{-1, 1, 1, 1}},
+                            std::pair{1.0, std::vector<float>{1, 1, 1, 1}},
+                            std::pair{0.0, std::vector<float>{0, 0, 1, 0}}}) {
+    v = {-3, -2, 0, 2};
+    apply_value_steps(std::vector<ValueStep>{{Op::PowOf, base, true, 64}}, v);
+    CHECK(v == want);
+  }
   // 2**53 + 1 + 2, clamped below 2**53 + 2: an int64 step keeps the odd value a double loses,
   // and the result (2**53 + 3, as float32 2**53) shows the clamp was taken in integers
   ValueStep clamp_big{Op::ClampMax, 9007199254740994.0, true, 64};
