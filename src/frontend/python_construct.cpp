@@ -62,6 +62,14 @@ Diagnostic error_at(Span at, std::string message, std::string help) {
 
 // An error PyTorch raises for a tensor op, with its message: the construction stops there even
 // where the value is never used (guarded).
+// PyTorch's errors for `-` with a bool tensor, word for word.
+constexpr const char* kBoolSubtraction =
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead.";
+constexpr const char* kBoolNegation =
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+    "a mask, use the `~` or `logical_not()` operator instead.";
+
 [[noreturn]] void raise_torch(Span at, std::string message, std::string help = {}) {
   throw PyError{error_at(at, std::move(message), std::move(help)), false, true};
 }
@@ -3941,9 +3949,7 @@ class Construct {
   void check_made_operands(ValueOp o, const MadeOperand& x, const MadeOperand& y,
                            const PyValue& second, Span at) {
     if (o == ValueOp::Sub && (x.type == ElementType::Bool || y.type == ElementType::Bool))
-      raise_torch(at,
-                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+      raise_torch(at, kBoolSubtraction);
     ElementType type = result_type(x, y);
     bool integral = !is_floating(type) && type != ElementType::Bool;
     if (o == ValueOp::Pow && integral && second.is(Value::Kind::Int) && second.data.i < 0)
@@ -4016,9 +4022,7 @@ class Construct {
       if (!is_floating(type)) type = ElementType::Float32;
     } else if (kSameType.count(fn)) {
       if (type == ElementType::Bool && (fn == "neg" || fn == "negative"))
-        raise_torch(at,
-                    "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                    "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        raise_torch(at, kBoolNegation);
       if (type == ElementType::Bool && fn == "abs")
         raise_torch(at, "\"abs_cpu\" not implemented for 'Bool'");
       if (type == ElementType::Bool &&
@@ -4437,10 +4441,7 @@ class Construct {
     if (op == "+") return t;
     bool integral = type_category(t.dtype) < 2;
     if (op == "-" && t.dtype == ElementType::Bool) {
-      torch_error(t, at,
-                  "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
-                  "invert a mask with `~mask`");
+      torch_error(t, at, kBoolNegation, "invert a mask with `~mask`");
     }
     if ((op == "~" && !integral) || (op != "-" && op != "~")) {
       unsupported_here(at,
@@ -6585,10 +6586,7 @@ class Construct {
     if (is_bool && (base == "floor" || base == "ceil" || base == "round" || base == "trunc"))
       no_kernel((base + "_vml_cpu").c_str());
     if (is_bool && (base == "neg" || base == "negative")) {
-      torch_error(t, at,
-                  "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
-                  "invert a mask with `~mask`");
+      torch_error(t, at, kBoolNegation, "invert a mask with `~mask`");
     }
     bool with_numbers = base == "pow" || base == "clamp" || base == "clip" || base == "clamp_min" ||
                         base == "clamp_max";
@@ -7253,10 +7251,7 @@ class Construct {
                   "combine masks with `^`, `|` or `&`");
     }
     if ((a == ElementType::Bool || b.dtype == ElementType::Bool) && st.op == "sub") {
-      torch_error(b, at,
-                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
-                  "cast the mask first: `mask.float()`");
+      torch_error(b, at, kBoolSubtraction, "cast the mask first: `mask.float()`");
     }
     bool a_zero = shape_now(st.inputs[0], at).empty();
     bool b_zero = shape_now(b.name, at).empty();
@@ -7979,10 +7974,7 @@ class Construct {
     if (!is_number(other) || op == "@")
       unsupported_here(at, "operator `" + op + "` between a tensor and " + describe(other));
     if (op == "-" && other.is(Value::Kind::Bool)) {  // `x - True`: a bool is subtracted
-      torch_error(ta ? a : b, at,
-                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
-                  "subtract a number: `x - 1`");
+      torch_error(ta ? a : b, at, kBoolSubtraction, "subtract a number: `x - 1`");
     }
     if (op == "**") {  // x ** 2, 2 ** x: elementwise, the tensor's shape
       const PyValue& t = ta ? a : b;
@@ -8052,9 +8044,7 @@ class Construct {
                        "cast the tensor with `.float()` first");
     }
     if (t.dtype == ElementType::Bool && op == "-") {
-      torch_error(t, at,
-                  "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-                  "trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+      torch_error(t, at, kBoolSubtraction,
                   "invert a mask with `~mask`, or cast it first: `mask.float()`");
     }
     if ((op == "/" && !rounding) || number.is(Value::Kind::Float)) return ElementType::Float32;
