@@ -491,6 +491,41 @@ void forward_masked_fill(ForwardCtx& ctx) {
   each_broadcast(x, mask, ctx.out, [&](float v, float m) { return m != 0.0f ? value : v; });
 }
 
+// condition: [*], x: [*], y: [*] -> broadcast: x where the condition is nonzero, else y
+void forward_where(ForwardCtx& ctx) {
+  const Tensor& condition = *ctx.in.at(0);
+  const Tensor& x = *ctx.in.at(1);
+  const Tensor& y = *ctx.in.at(2);
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  size_t rank = shape.size();
+  if (condition.shape.size() > rank || x.shape.size() > rank || y.shape.size() > rank)
+    throw ForwardError("where: more dims than the output");
+  ctx.out = ctx.zeros(shape);
+  // Each input's sizes with leading 1s up to the output's rank: a size-1 dim reads element 0.
+  auto padded = [rank](const Tensor& t) {
+    std::vector<int64_t> s(rank, 1);
+    std::copy(t.shape.begin(), t.shape.end(),
+              s.begin() + static_cast<std::ptrdiff_t>(rank - t.shape.size()));
+    return s;
+  };
+  std::vector<int64_t> sc = padded(condition), sx = padded(x), sy = padded(y);
+  std::vector<int64_t> idx(rank, 0);
+  for (float& out : ctx.out.data) {
+    int64_t ic = 0, ix = 0, iy = 0;
+    for (size_t i = 0; i < rank; ++i) {
+      ic = ic * sc[i] + (sc[i] == 1 ? 0 : idx[i]);
+      ix = ix * sx[i] + (sx[i] == 1 ? 0 : idx[i]);
+      iy = iy * sy[i] + (sy[i] == 1 ? 0 : idx[i]);
+    }
+    bool set = condition.data[static_cast<size_t>(ic)] != 0.0f;
+    out = set ? x.data[static_cast<size_t>(ix)] : y.data[static_cast<size_t>(iy)];
+    for (size_t i = rank; i-- > 0;) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...]
 void forward_cat(ForwardCtx& ctx) {
   size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);

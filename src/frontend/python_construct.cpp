@@ -268,6 +268,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"logical_or", true, false, true},
     {"logical_xor", true, false, true},
     {"masked_fill", true, false, true},
+    {"where", true, false, true},
     {"cat", true, false, false},
     {"stack", true, false, false},
     {"matmul", true, false, true},
@@ -6257,14 +6258,18 @@ class Construct {
 
   // F.relu(x), torch.cat([a, b], 1), x.view(n, -1): tensors (alone or in a list) become the
   // statement's inputs, everything else its arguments, in order.
+  // What a row tensor_op builds stands for: the call itself, or torch.where (where_call), whose
+  // row of two tensors is `where` and whose row with a number is a masked_fill laid out as where
+  // lays out its output (StatementExtras::laid_out_as_where).
+  enum class RowFor : uint8_t { call, where_of_tensors, where_with_number };
   PyValue tensor_op(const std::string& op, Span op_span, const PyValue* self, const Args& args,
-                    const Expr& call) {
+                    const Expr& call, RowFor row_for = RowFor::call) {
     for (size_t i = 0; i < args.values.size(); ++i)
       if (args.keywords[i] == "out")
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
-    if (op == "where") return where_call(op_span, self, args, call);
+    if (op == "where" && row_for == RowFor::call) return where_call(op_span, self, args, call);
     if (op == "masked_fill" || op == "masked_fill_") {  // the value: a number (or a 0-dim tensor)
       const PyValue* value = argument(args, self ? 1 : 2, "value");
       if (value && value->kind != PyValue::Kind::Data)
@@ -6291,6 +6296,7 @@ class Construct {
     // F.interpolate's deprecated aliases, as torch.nn.functional defines them.
     bool bilinear = op == "upsample_bilinear";
     if (op == "upsample" || op == "upsample_nearest" || bilinear) st.op = "interpolate";
+    if (row_for == RowFor::where_with_number) st.extras_for_write().laid_out_as_where = true;
     st.module = module_;
     st.op_span = op_span;
     st.span = call.span;
@@ -6428,24 +6434,25 @@ class Construct {
     return v;
   }
 
-  // torch.where(condition, x, number) is x.masked_fill(~condition, number), and torch.where(
-  // condition, number, x) x.masked_fill(condition, number): a masked_fill row, of PyTorch's shape,
-  // type and values. Two tensors or two numbers are not followed, nor is where(condition) (its
+  // torch.where(condition, x, y) of two tensors is a `where` row of (condition, x, y). With a
+  // number, torch.where(condition, x, number) is x.masked_fill(~condition, number), and
+  // torch.where(condition, number, x) x.masked_fill(condition, number): a masked_fill row, of
+  // PyTorch's shape, type and values. Two numbers are not followed, nor is where(condition) (its
   // shape depends on the values).
   PyValue where_call(Span op_span, const PyValue* self, const Args& args, const Expr& call) {
     Span at = call.span;
-    if (self)
-      unsupported_here(at, "`x.where(condition, y)`", "write `torch.where(condition, x, y)`");
+    // x.where(condition, y) is torch.where(condition, x, y)
     const PyValue* condition = argument(args, 0, "condition");
-    const PyValue* a = argument(args, 1, "input");
-    const PyValue* b = argument(args, 2, "other");
-    if (!condition || !a || !b || args.values.size() != 3)
+    const PyValue* a = self ? self : argument(args, 1, "input");
+    const PyValue* b = argument(args, self ? 1 : 2, "other");
+    if (!condition || !a || !b || args.values.size() != (self ? 2u : 3u))
       unsupported_here(at, "this call of `torch.where`",
-                       "write torch.where(condition, x, number): the nonzero form's shape "
-                       "depends on the values");
+                       "write torch.where(condition, x, y): the nonzero form's shape depends on "
+                       "the values");
     if (condition->kind != PyValue::Kind::Tensor)
       unsupported_here(at, "`torch.where` with a condition that is not a tensor");
-    if (condition->dtype != ElementType::Bool) {
+    // PyTorch 1.13 takes a uint8 condition too, with a deprecation warning
+    if (condition->dtype != ElementType::Bool && condition->dtype != ElementType::UInt8) {
       torch_error(*condition, at,
                   fmt::format("where expected condition to be a boolean tensor, but got a tensor "
                               "with dtype {}",
@@ -6453,9 +6460,18 @@ class Construct {
                   "compare to make a mask: `torch.where(x > 0, x, 0.0)`");
     }
     bool ta = a->kind == PyValue::Kind::Tensor, tb = b->kind == PyValue::Kind::Tensor;
+    if (ta && tb) {
+      Args three;
+      three.values = {*condition, *a, *b};
+      three.keywords = {"", "", ""};
+      three.spans = {args.spans[0], self ? a->data.span : args.spans[1], args.spans[self ? 1 : 2]};
+      three.exprs = {&call, &call, &call};
+      return tensor_op("where", op_span, nullptr, three, call, RowFor::where_of_tensors);
+    }
     if (ta == tb || !is_number(ta ? *b : *a)) {
-      unsupported_here(at, ta && tb ? "`torch.where` of two tensors" : "this `torch.where`",
-                       "netshape follows torch.where(condition, x, number) (and number, x)");
+      unsupported_here(at, "this `torch.where`",
+                       "netshape follows torch.where(condition, x, y) of tensors, and of a tensor "
+                       "and a number");
     }
     const PyValue& x = ta ? *a : *b;
     const PyValue& number = ta ? *b : *a;
@@ -6466,16 +6482,16 @@ class Construct {
           fmt::format("`torch.where` of a {} tensor and this number", element_type_name(x.dtype)),
           "cast the tensor with `.float()` first");
     }
+    // x where the condition is set: filled where it is not (`~` of a uint8 one is bitwise)
+    PyValue unset = condition->dtype == ElementType::Bool
+                        ? tensor_unary("~", *condition, at)
+                        : comparison_mask("==", *condition, PyValue::of(Value::integer(0, at)), at);
     Args fill;
-    fill.values = {ta ? tensor_unary("~", *condition, at) : *condition, number};
+    fill.values = {ta ? unset : *condition, number};
     fill.keywords = {"", ""};
-    fill.spans = {args.spans[0], args.spans[ta ? 2 : 1]};
+    fill.spans = {args.spans[0], ta ? args.spans[self ? 1 : 2] : args.spans[1]};
     fill.exprs = {&call, &call};
-    PyValue out = tensor_op("masked_fill", op_span, &x, fill, call);
-    // its output lies as where's does (TensorIterator's), not as masked_fill's fresh one
-    if (!L.program_.statements.empty() && L.program_.statements.back().op == "masked_fill")
-      L.program_.statements.back().extras_for_write().laid_out_as_where = true;
-    return out;
+    return tensor_op("masked_fill", op_span, &x, fill, call, RowFor::where_with_number);
   }
 
   // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor
@@ -6533,7 +6549,7 @@ class Construct {
                        "PyTorch 1.13 has no CPU kernel for most math of float16 tensors; cast "
                        "it with `.float()` first");
     if (type_category(type) < 2)
-      type = float_valued ? ElementType::Float32 : integer_math_type(*t, op, numbers, at);
+      type = float_valued ? ElementType::Float32 : integer_math_type(*t, op, base, numbers, at);
     PyValue out = in_place ? *t : copy_of(*t, PyValue::Copy::Dense);
     if (in_place) {
       type = written_type(*t, t->dtype, type, at);
@@ -6565,11 +6581,10 @@ class Construct {
   // or bool tensor with `numbers` (clamp's bounds, pow's exponent), as PyTorch 1.13 gives it: an
   // integer tensor keeps its type, unless a float number joins it (float32); a bool one becomes
   // int64 where a number joins it (and in square, pow(2) of it), stays bool in sign. What PyTorch
-  // has no CPU kernel for is its error.
+  // has no CPU kernel for is its error. `base` is `op` without the `_` of an in-place call.
   static ElementType integer_math_type(const PyValue& t, const std::string& op,
+                                       const std::string& base,
                                        const std::vector<const PyValue*>& numbers, Span at) {
-    bool in_place = op.size() > 1 && op.back() == '_';
-    std::string base = in_place ? op.substr(0, op.size() - 1) : op;
     bool is_bool = t.dtype == ElementType::Bool;
     if (t.dtype == ElementType::UInt8)
       unsupported_here(at, fmt::format("`{}` of a torch.uint8 tensor", op),
@@ -7126,6 +7141,11 @@ class Construct {
       if (first) output_type_ = t.dtype;
       return;
     }
+    if (st.op == "where") {  // the condition (where_call checked it), then x and y promoted
+      if (st.inputs.size() == 1) output_type_ = t.dtype;
+      if (st.inputs.size() == 2) output_type_ = where_type(st, t, at);
+      return;
+    }
     if (st.op == "logical_and" || st.op == "logical_or" || st.op == "logical_xor") {
       output_type_ = ElementType::Bool;  // whether each element is nonzero, of any type
       return;
@@ -7191,6 +7211,14 @@ class Construct {
                        "cast them to one dtype first");
     }
     output_type_ = t.dtype;
+  }
+
+  // The type of torch.where(condition, x, y) of tensors x (st's second input, of output_type_)
+  // and y: at::result_type of the two (a 0-dim tensor gives way to a dimensioned one).
+  ElementType where_type(const Statement& st, const PyValue& y, Span at) {
+    MadeOperand a{{}, output_type_, shape_now(st.inputs[1], at).empty(), false};
+    MadeOperand b{{}, y.dtype, shape_now(y.name, at).empty(), false};
+    return result_type(a, b);
   }
 
   // A reduction's type: sum makes int64 of integers and bools, logsumexp float32, mean and norm

@@ -132,6 +132,9 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
     case Family::masked_fill:  // its mask, one byte an element (bool)
       if (l.input_ids.size() > 1) s.extra_bytes = elements(a.input_shape(l, 1), batch);
       break;
+    case Family::where:  // its condition, one byte an element (bool)
+      if (!l.input_ids.empty()) s.extra_bytes = elements(a.input_shape(l, 0), batch);
+      break;
     case Family::prelu:      // its input (and its weight, a parameter)
     case Family::embedding:  // its indices, for its weight's gradient (embedding_backward)
       s.input = true;

@@ -504,6 +504,27 @@ bool infer_masked_fill(RuleContext& ctx) {
   return true;
 }
 
+// condition: [*], x: [*], y: [*] -> broadcast(condition, x, y), x where the condition is set
+bool infer_where(RuleContext& ctx) {
+  if (ctx.in().size() != 3)
+    return ctx.fail(ctx.st.op_span,
+                    fmt::format("where takes a condition and two tensors, got {} tensor{}",
+                                ctx.in().size(), ctx.in().size() == 1 ? "" : "s"),
+                    "write where(condition, x, y)");
+  // PyTorch's TensorIterator broadcasts its inputs in order: the condition, then x, then y.
+  std::string error;
+  std::optional<Shape> s = broadcast_shapes(ctx.in()[0], ctx.in()[1], error);
+  if (s) s = broadcast_shapes(*s, ctx.in()[2], error);
+  if (!s)
+    return ctx.fail(ctx.st.op_span, error,
+                    fmt::format("where broadcasts the condition {}, {} {} and {} {}; make "
+                                "their shapes broadcast",
+                                to_string(ctx.in()[0]), ctx.input_name(1), to_string(ctx.in()[1]),
+                                ctx.input_name(2), to_string(ctx.in()[2])));
+  ctx.set_output(*s);
+  return true;
+}
+
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...] along dim
 bool infer_cat(RuleContext& ctx) {
   const auto& ins = ctx.in();

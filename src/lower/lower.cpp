@@ -311,12 +311,13 @@ class Lowering {
   }
 
   // add/sub/mul/div (and maximum, minimum), matmul, bmm, einsum, cat, stack, masked_fill (a
-  // tensor and its mask), attention (query, key, value) and recurrent layers (input, h0, c0)
-  // take several tensors; every other op one (a layer's forward(input), F.relu(input, inplace)).
+  // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
+  // recurrent layers (input, h0, c0) take several tensors; every other op one (a layer's
+  // forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
-           f == Family::attention || f == Family::recurrent;
+           f == Family::where || f == Family::attention || f == Family::recurrent;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

@@ -79,6 +79,14 @@ CASES = [
      "torch.where(x > 0, x, 0.0) + torch.where(x < -0.5, -1.0, x * 2) + "
      "torch.where(condition=x > 0.3, input=x, other=float('-inf')).exp()"),
     ("where_ids", EMBEDDING, "x: [4, 6] long", "torch.where(x > 8, x - 8, 11)"),
+    # torch.where of two tensors: a `where` row, broadcasting the three in order
+    ("where_tensors", LINEAR, "x: [4, 6]",
+     "torch.where(x > 0, x * 2, -x) + torch.where(x[:1] < 0.2, x.exp(), x[:, :1]) + "
+     "x.where(x > 0.3, x * 0.5)"),
+    ("where_uint8", LINEAR, "x: [4, 6]",
+     "torch.where((x > 0).byte(), x, 0.5) + torch.where((x < 0).byte(), -1.0, x) + "
+     "torch.where((x > 0.2).byte(), x, -x)"),
+    ("where_ids_tensors", EMBEDDING, "x: [4, 6] long", "torch.where(x > 5, x - 6, x[:, :1] + 1)"),
     ("bool_sum", LINEAR, "x: [4, 6]", "((x > 0) + (x > 0.5) * (x < 0.9)).float()"),
     ("negative_powers", LINEAR, "x: [4, 6] long",
      "(7 ** (x - 8) + (-1) ** (x - 9) + 1 ** (x - 8) + 0 ** (x - 8)).float()"),

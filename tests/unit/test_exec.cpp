@@ -424,6 +424,17 @@ TEST_CASE("run: masked_fill fills where the mask is set, broadcasting both") {
   CHECK(b.data == std::vector<float>{9, 9, 9, 0, 1, 2});
 }
 
+// PyTorch 1.13: torch.where(tensor([[True], [False]]), torch.arange(3.),
+// torch.arange(6.).reshape(2, 3) + 10) broadcasts the three to [2, 3].
+TEST_CASE("run: where takes x where the condition is set, else y, broadcasting the three") {
+  Tensor condition = Tensor::zeros({2, 1});
+  condition.data = {1, 0};
+  Tensor out = forward_of("input c: [2, 1]\ninput x: [3]\ninput y: [2, 3]\nwhere(c, x, y)\n",
+                          forward_where, {condition, arange({3}), arange({2, 3}, 10)});
+  CHECK(out.shape == std::vector<int64_t>{2, 3});
+  CHECK(out.data == std::vector<float>{0, 1, 2, 13, 14, 15});
+}
+
 TEST_CASE("run: matmul, bmm and stack compute PyTorch's values") {
   Tensor a = forward_of("input a: [2, 3, 4]\ninput b: [4, 2]\nmatmul(a, b)\n", forward_matmul,
                         {arange({2, 3, 4}, -5), arange({4, 2})});

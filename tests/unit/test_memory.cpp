@@ -130,6 +130,22 @@ TEST_CASE("memory: masked_fill saves its mask, a byte an element") {
   CHECK(memory->saved_for_backward_bytes == 96 + 12);
 }
 
+// PyTorch 1.13 (tests/zoo/saved_for_backward.py's count) on `h = fc(x); torch.where(h[0] > 0,
+// h, x)`, x [2, 3, 4]: the Linear's input (96 bytes) and the bool condition (12); where of
+// tensors none of which needs a gradient (`torch.where(x > 0, x, x * 2)`) saves nothing.
+TEST_CASE("memory: where saves its condition, a byte an element") {
+  auto m = check_ns("input x: [2, 3, 4]\nh = Linear(4, 4)\nm = select(0, 0)\nwhere(m, h, x)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 96 + 12);
+  auto inputs_only = check_ns("input x: [2, 3, 4]\ninput m: [3, 4]\nwhere(m, x, x)\n");
+  REQUIRE(inputs_only.exit == ExitCode::Ok);
+  auto nothing = estimate_model_memory(inputs_only.analysis, {});
+  REQUIRE(nothing);
+  CHECK(nothing->saved_for_backward_bytes == 0);
+}
+
 TEST_CASE("memory: a symbolic batch binds to --batch, views are the bytes they view") {
   auto m =
       check_ns("input x: [B, 3, 4, 4]\nf = flatten(1)\nfc = Linear(48, 2)\np = MaxPool1d(2)(fc)\n");

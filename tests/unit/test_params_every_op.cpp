@@ -73,7 +73,8 @@ const std::map<std::string, std::string> kWhole = {
     {"logical_and", "logical_and(x)"},
     {"logical_or", "logical_or(x)"},
     {"logical_xor", "logical_xor(x)"},
-    {"masked_fill", "masked_fill(x, 0.0)"}};
+    {"masked_fill", "masked_fill(x, 0.0)"},
+    {"where", "where(x, x, x)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {

@@ -29,6 +29,13 @@ LoadedModel linear_of(const std::string& expr, const std::string& more = "") {
   return analyze_py(text, "m.py", "4,6");
 }
 
+// The message of PyTorch's error (exit 1) that linear_of(expr) stops at.
+std::string error_of(const std::string& expr) {
+  LoadedModel m = linear_of(expr);
+  CHECK(m.exit == ExitCode::ShapeError);
+  return m.exit == ExitCode::ShapeError ? netshape::test::first_error(m).message : "";
+}
+
 // A .py model whose layer `self.<name> = <layer>` reads `expr` of its long input ids: [dims].
 LoadedModel of_ids(const std::string& dims, const std::string& name, const std::string& layer,
                    const std::string& expr) {
@@ -341,11 +348,6 @@ TEST_CASE("value steps: integer and bool tensors take PyTorch's type of the resu
         expected({{Op::Mul, 6}}));
   CHECK(listed(steps_of(linear_of("x / x.shape[0]"))) == expected({{Op::Div, 4}}));
   // PyTorch's errors for what it has no kernel for (exit 1, as its RuntimeError)
-  auto error_of = [](const std::string& expr) {
-    LoadedModel m = linear_of(expr);
-    CHECK(m.exit == ExitCode::ShapeError);
-    return m.exit == ExitCode::ShapeError ? netshape::test::first_error(m).message : "";
-  };
   CHECK(error_of("((x > 0) - 1).float()") ==
         "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
         "to invert a mask, use the `~` or `logical_not()` operator instead.");
@@ -380,6 +382,46 @@ TEST_CASE("value steps: integer and bool tensors take PyTorch's type of the resu
   CHECK(linear_of("((x > 0) * True).float()").exit == ExitCode::UsageOrParse);
 }
 
+// PyTorch 1.13's outcome for each: where(condition, x, y) broadcasts the three in order, its type
+// is x's and y's promoted (a long and a float tensor: float32, a Linear takes it; long and int32:
+// int64, a Linear refuses it), a uint8 condition is taken (with a deprecation warning), another
+// type is its error.
+TEST_CASE("value steps: torch.where of two tensors is a where row") {
+  LoadedModel m = linear_of("torch.where(x > 0, x, x * 2)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  const LayerInfo& where = m.analysis.layers[0];
+  CHECK(std::string(op_info(where.op).name) == "where");
+  CHECK(where.input_ids.size() == 3);
+  CHECK(to_string(*where.output) == "[4, 6]");
+  const auto& copies = where.statement->extras().copied_inputs;
+  REQUIRE(copies.size() == 2);  // the condition x > 0 and y = x * 2, both of x
+  CHECK(copies[0].input == 0);
+  CHECK(listed(copies[0].steps) == expected({{Op::Gt, 0}}));
+  CHECK(copies[1].input == 2);
+  CHECK(listed(copies[1].steps) == expected({{Op::Mul, 2}}));
+  // the method, and broadcasting: [4, 1] against [4, 6]
+  LoadedModel method = linear_of("x.where(x[:, :1] > 0, -x)");
+  REQUIRE(method.exit == ExitCode::Ok);
+  CHECK(std::string(op_info(method.analysis.layers.back().op).name) == "Linear");
+  CHECK(to_string(*method.analysis.layers[1].output) == "[4, 6]");
+  CHECK(
+      error_of("torch.where(x > 0, x, x[:, :2])") ==
+      "The size of tensor a (6) must match the size of tensor b (2) at non-singleton dimension 1");
+  // types
+  CHECK(linear_of("torch.where(x > 0, x.long(), x)").exit == ExitCode::Ok);
+  CHECK(linear_of("torch.where(x > 0, x.long(), x.int())").exit == ExitCode::ShapeError);
+  CHECK(linear_of("torch.where((x > 0).byte(), x, x * 2)").exit == ExitCode::Ok);
+  CHECK(error_of("torch.where(x.long(), x, x)") ==
+        "where expected condition to be a boolean tensor, but got a tensor with dtype Long");
+  // a uint8 condition with a number: set where nonzero (`~` of it would be bitwise)
+  LoadedModel byte = linear_of("torch.where((x > 0).byte(), x, 0.5)");
+  REQUIRE(byte.exit == ExitCode::Ok);
+  const LayerInfo& fill = byte.analysis.layers[0];
+  CHECK(std::string(op_info(fill.op).name) == "masked_fill");
+  REQUIRE(fill.statement->extras().copied_inputs.size() == 1);
+  CHECK(fill.statement->extras().copied_inputs[0].steps.back().op == Op::Eq);
+}
+
 TEST_CASE("value steps: masks combine with logical rows, logical_not is a step") {
   LoadedModel m = linear_of("x.masked_fill((x > 0) & (x < 0.5) | (x > 0.8), 0.0)");
   REQUIRE(m.exit == ExitCode::Ok);
@@ -412,7 +454,6 @@ TEST_CASE("value steps: masks combine with logical rows, logical_not is a step")
   CHECK(not_bool.exit == ExitCode::ShapeError);
   CHECK(netshape::test::first_error(not_bool).message ==
         "where expected condition to be a boolean tensor, but got a tensor with dtype Float");
-  CHECK(linear_of("torch.where(x > 0, x, x * 2)").exit == ExitCode::UsageOrParse);
   // its output lies as where's (in a permuted x's order of strides: view is PyTorch's error),
   // where masked_fill's is a fresh contiguous tensor
   auto viewed = [](const std::string& filled) {
