@@ -332,9 +332,9 @@ std::string axis_name(size_t nd, size_t i) {
   return nd <= 3 ? kNames[nd - 1][i] : fmt::format("dim {}", i);
 }
 
-// add, mul, cat along channels, ...: the largest field per axis; a warning when the inputs'
-// grids do not line up (different jumps or starts), since then one output position mixes
-// different places of the input.
+// add, mul, where, masked_fill, cat along channels, ...: the largest field per axis; a warning when
+// the inputs' grids do not line up (different jumps or starts), since then one output position
+// mixes different places of the input.
 LayerField merge_layer(const Analysis& a, const LayerInfo& l,
                        const std::vector<const LayerField*>& ins, Diagnostics& diags) {
   std::vector<size_t> grids;
@@ -453,7 +453,9 @@ class FieldWalker {
     std::vector<const LayerField*> ins;
     for (TensorId t : l.input_ids) ins.push_back(&tensors_[t]);
     Family family = op_info(l.op).family;
-    if (family == Family::add) return merge_layer(a_, l, ins, diags_);
+    // where and masked_fill pick each element from their inputs at its position, as add does
+    if (family == Family::add || family == Family::where || family == Family::masked_fill)
+      return merge_layer(a_, l, ins, diags_);
     if (ins.empty() ||
         std::all_of(ins.begin(), ins.end(), [](const LayerField* f) { return f->constant; })) {
       LayerField constant = no_grid(layer_label(l) + " depends on no input");

@@ -194,6 +194,21 @@ TEST_CASE("rfsizes: merges take the largest field and warn when the grids do not
   CHECK(field_of(side.model, side.rf, "y") == "?");
 }
 
+TEST_CASE("rfsizes: where and masked_fill merge their inputs' fields as add does") {
+  // a 3x3 and a 5x5 branch picked between by a mask of the 3x3 one: the largest, 5
+  Fields picked = fields_of(
+      "input x: [1, 3, 16, 16]\n"
+      "c = Conv2d(3, 8, 3, padding=1)(x)\n"
+      "d = Conv2d(3, 8, 5, padding=2)(x)\n"
+      "w = where(c, d, c)\n"
+      "f = masked_fill(d, c, 0.0)\n"
+      "p = MaxPool2d(2)(w)\n");
+  CHECK(field_of(picked.model, picked.rf, "w") == "5 1 0");
+  CHECK(field_of(picked.model, picked.rf, "f") == "5 1 0");
+  CHECK(field_of(picked.model, picked.rf, "p") == "6 2 0.5");
+  CHECK(picked.warnings.empty());
+}
+
 TEST_CASE("rfsizes: check --rf adds columns, JSON members and the warning, without it nothing") {
   auto plain = run_cli("check models/lenet.ns");
   auto rf = run_cli("check models/lenet.ns --rf");
