@@ -6468,10 +6468,12 @@ class Construct {
       three.exprs = {&call, &call, &call};
       return tensor_op("where", op_span, nullptr, three, call, RowFor::where_of_tensors);
     }
+    if (!ta && !tb && is_number(*a) && is_number(*b))
+      return where_of_numbers(op_span, *condition, *a, *b, args, call);
     if (ta == tb || !is_number(ta ? *b : *a)) {
       unsupported_here(at, "this `torch.where`",
-                       "netshape follows torch.where(condition, x, y) of tensors, and of a tensor "
-                       "and a number");
+                       "netshape follows torch.where(condition, x, y) of tensors, numbers, or a "
+                       "tensor and a number");
     }
     const PyValue& x = ta ? *a : *b;
     const PyValue& number = ta ? *b : *a;
@@ -6492,6 +6494,28 @@ class Construct {
     fill.spans = {args.spans[0], ta ? args.spans[self ? 1 : 2] : args.spans[1]};
     fill.exprs = {&call, &call};
     return tensor_op("masked_fill", op_span, &x, fill, call, RowFor::where_with_number);
+  }
+
+  // torch.where(condition, a, b) of two numbers: a tensor of the condition's shape and the
+  // numbers' type (float32 when either is a float, else int64) holding b, a masked_fill of a
+  // where the condition is set.
+  PyValue where_of_numbers(Span op_span, const PyValue& condition, const PyValue& a,
+                           const PyValue& b, const Args& args, const Expr& call) {
+    Span at = call.span;
+    if (a.is(Value::Kind::Bool) || b.is(Value::Kind::Bool))
+      unsupported_here(at, "`torch.where` of a bool number", "write the numbers as 1 and 0");
+    bool floats = a.is(Value::Kind::Float) || b.is(Value::Kind::Float);
+    PyValue filled = copy_of(condition, PyValue::Copy::Dense);
+    filled.dtype = floats ? ElementType::Float32 : ElementType::Int64;
+    filled.steps.clear();
+    push_step(filled, ValueStep{ValueStep::Op::Fill, number_of(b, at)}, at);
+    filled.data.span = at;
+    Args fill;
+    fill.values = {condition, a};
+    fill.keywords = {"", ""};
+    fill.spans = {args.spans[0], args.spans[1]};
+    fill.exprs = {&call, &call};
+    return tensor_op("masked_fill", op_span, &filled, fill, call, RowFor::where_with_number);
   }
 
   // x.abs(), torch.exp(x), x.pow(2), x.clamp(0, 1), x.sqrt_(): elementwise math of one tensor

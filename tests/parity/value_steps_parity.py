@@ -87,6 +87,9 @@ CASES = [
      "torch.where((x > 0).byte(), x, 0.5) + torch.where((x < 0).byte(), -1.0, x) + "
      "torch.where((x > 0.2).byte(), x, -x)"),
     ("where_ids_tensors", EMBEDDING, "x: [4, 6] long", "torch.where(x > 5, x - 6, x[:, :1] + 1)"),
+    ("where_numbers", LINEAR, "x: [4, 6]",
+     "torch.where(x > 0, 1.0, -0.5) + torch.where((x < 0.3).byte(), 2, 0.25) * x"),
+    ("where_numbers_ids", EMBEDDING, "x: [4, 6] long", "torch.where(x > 5, 11, 3)"),
     ("bool_sum", LINEAR, "x: [4, 6]", "((x > 0) + (x > 0.5) * (x < 0.9)).float()"),
     ("negative_powers", LINEAR, "x: [4, 6] long",
      "(7 ** (x - 8) + (-1) ** (x - 9) + 1 ** (x - 8) + 0 ** (x - 8)).float()"),

@@ -422,6 +422,24 @@ TEST_CASE("value steps: torch.where of two tensors is a where row") {
   CHECK(fill.statement->extras().copied_inputs[0].steps.back().op == Op::Eq);
 }
 
+// torch.where(x > 0, 1.0, -0.5) in PyTorch 1.13: a float32 tensor of the condition's shape;
+// (1, 0) makes int64 (a Linear refuses it), a bool number is not followed.
+TEST_CASE("value steps: torch.where of two numbers fills a tensor of the condition's shape") {
+  LoadedModel m = linear_of("torch.where(x > 0, 1.0, -0.5)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  const LayerInfo& fill = m.analysis.layers[0];
+  CHECK(std::string(op_info(fill.op).name) == "masked_fill");
+  CHECK(fill.attrs->value == 1.0);
+  CHECK(to_string(*fill.output) == "[4, 6]");
+  const auto& copies = fill.statement->extras().copied_inputs;
+  REQUIRE(copies.size() == 2);  // -0.5 everywhere, and the condition
+  CHECK(listed(copies[0].steps) == expected({{Op::Fill, -0.5}}));
+  CHECK(listed(copies[1].steps) == expected({{Op::Gt, 0}}));
+  CHECK(linear_of("torch.where(x > 0, 1, 0)").exit == ExitCode::ShapeError);
+  CHECK(linear_of("torch.where(x > 0, 1, 0).float()").exit == ExitCode::Ok);
+  CHECK(linear_of("torch.where(x > 0, True, 0.5)").exit == ExitCode::UsageOrParse);
+}
+
 TEST_CASE("value steps: masks combine with logical rows, logical_not is a step") {
   LoadedModel m = linear_of("x.masked_fill((x > 0) & (x < 0.5) | (x > 0.8), 0.0)");
   REQUIRE(m.exit == ExitCode::Ok);
