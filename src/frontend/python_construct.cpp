@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -931,7 +933,13 @@ class Construct {
                                          "math.sqrt",
                                          "math.log",
                                          "math.log2",
+                                         "math.log10",
                                          "math.exp",
+                                         "math.pow",
+                                         "math.gcd",
+                                         "math.prod",
+                                         "pow",
+                                         "divmod",
                                          "zip",
                                          "enumerate",
                                          "reversed",
@@ -2754,12 +2762,106 @@ class Construct {
     }
     if (auto v = torch_nn_static_method(n, args, call, f)) return *v;
     if (auto v = torch_function(n, args, call)) return *v;
+    check_builtin_arguments(n, args);
     if (auto v = number_builtin(n, args, at)) return *v;
     if (auto v = sequence_builtin(n, args, at)) return *v;
     if (auto v = object_builtin(n, args, call, f)) return *v;
     raise(at, "unknown function `" + n + "`",
           "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
           "the value in the file, or pass it with --arg");
+  }
+
+  // The arguments a builtin of number_builtin and sequence_builtin takes, as netshape follows
+  // them: at most `positional` (SIZE_MAX: any number), the keyword `second` only as the second
+  // argument (`round(x, ndigits=2)`), `anywhere` after the positional ones (`sorted(reverse=)`).
+  // Anything else (`sorted(key=...)`, `int(s, 16)`, `min(key=...)`) is refused, not misread.
+  struct BuiltinArguments {
+    std::string_view name;
+    size_t positional;
+    std::string_view second = {};
+    std::string_view anywhere = {};
+  };
+  static void check_builtin_arguments(const std::string& n, const Args& args) {
+    static constexpr BuiltinArguments kArguments[] = {{"int", 1},
+                                                      {"float", 1},
+                                                      {"bool", 1},
+                                                      {"str", 1},
+                                                      {"abs", 1},
+                                                      {"round", 2, "ndigits"},
+                                                      {"min", SIZE_MAX},
+                                                      {"max", SIZE_MAX},
+                                                      {"sum", 2, "start"},
+                                                      {"pow", 2},
+                                                      {"divmod", 2},
+                                                      {"math.ceil", 1},
+                                                      {"math.floor", 1},
+                                                      {"math.sqrt", 1},
+                                                      {"math.log", 2},
+                                                      {"math.log2", 1},
+                                                      {"math.log10", 1},
+                                                      {"math.exp", 1},
+                                                      {"math.pow", 2},
+                                                      {"math.gcd", SIZE_MAX},
+                                                      {"math.prod", 1, "", "start"},
+                                                      {"range", 3},
+                                                      {"len", 1},
+                                                      {"set", 1},
+                                                      {"frozenset", 1},
+                                                      {"list", 1},
+                                                      {"tuple", 1},
+                                                      {"zip", SIZE_MAX},
+                                                      {"enumerate", 2, "start"},
+                                                      {"reversed", 1},
+                                                      {"sorted", 1, "", "reverse"},
+                                                      {"any", 1},
+                                                      {"all", 1}};
+    for (const BuiltinArguments& b : kArguments) {
+      if (b.name != n) continue;
+      size_t positional = 0;
+      for (size_t i = 0; i < args.values.size(); ++i) {
+        const std::string& k = args.keywords[i];
+        bool fits = k.empty()
+                        ? ++positional <= b.positional
+                        : (i == 1 && k == b.second) || (!b.anywhere.empty() && k == b.anywhere);
+        if (!fits)
+          unsupported_here(args.spans[i],
+                           k.empty() ? fmt::format("this many arguments of `{}()`", n)
+                                     : fmt::format("`{}=` of `{}()`", k, n),
+                           "compute the value in the file, or pass it with --arg");
+      }
+      return;
+    }
+  }
+
+  // round(x, ndigits) as Python computes it: an int stays an int (rounded half to even to
+  // 10**-ndigits when that is negative); a float is rounded from its exact binary value, as
+  // Python's correctly rounded repr does (round(2.675, 2) is 2.67), which printf's %.*f does too.
+  PyValue round_digits(const PyValue& value, const PyValue& digits, Span at) {
+    int64_t nd = int_of(digits, at);
+    if (!value.is(Value::Kind::Float)) {
+      int64_t x = int_of(value, at);
+      if (nd >= 0) return data_int(x, at);
+      if (nd < -18) return data_int(0, at);
+      int64_t unit = 1;
+      for (int64_t i = 0; i < -nd; ++i) unit *= 10;
+      int64_t q = x / unit, r = x % unit;  // x = q * unit + r with 0 <= r < unit (floor)
+      if (r < 0) {
+        --q;
+        r += unit;
+      }
+      if (2 * r > unit || (2 * r == unit && q % 2 != 0)) ++q;  // to the nearest, ties to even
+      __int128 rounded = static_cast<__int128>(q) * unit;
+      if (rounded > INT64_MAX || rounded < INT64_MIN) raise(at, "round() overflow");
+      return data_int(static_cast<int64_t>(rounded), at);
+    }
+    double x = value.data.f;
+    if (!std::isfinite(x) || nd > 323) return PyValue::of(Value::floating(x, at));
+    if (nd < 0)
+      unsupported_here(at, "round() of a float to a negative number of digits",
+                       "round an int instead: `round(int(x), -2)`");
+    char text[400];
+    std::snprintf(text, sizeof text, "%.*f", static_cast<int>(nd), x);
+    return PyValue::of(Value::floating(std::strtod(text, nullptr), at));
   }
 
   // Python's float() of a string: a decimal number, inf, infinity or nan (any case, a sign,
@@ -2817,14 +2919,34 @@ class Construct {
       return data_int(x < 0 ? -x : x, at);
     }
     if (n == "round") {
+      if (args.values.size() > 1 && !arg(1).is_none()) return round_digits(arg(0), arg(1), at);
       double x = number_of(arg(0), at);
-      if (args.values.size() > 1) {
-        double scale = std::pow(10.0, static_cast<double>(int_of(arg(1), at)));
-        return PyValue::of(Value::floating(std::nearbyint(x * scale) / scale, at));
-      }
       double r = std::nearbyint(x);  // banker's rounding, as Python (FE_TONEAREST)
       if (!std::isfinite(r) || std::fabs(r) > 9.2e18) raise(at, "round() overflow");
       return data_int(static_cast<int64_t>(r), at);
+    }
+    if (n == "pow" || n == "math.pow") {  // math.pow is float's; pow an int's for ints
+      if (n == "pow") return binary("**", arg(0), arg(1), at);
+      double r = std::pow(number_of(arg(0), at), number_of(arg(1), at));
+      if (std::isnan(r)) raise(at, "math domain error");
+      if (std::isinf(r)) raise(at, "math range error");
+      return PyValue::of(Value::floating(r, at));
+    }
+    if (n == "divmod")
+      return make_tuple({binary("//", arg(0), arg(1), at), binary("%", arg(0), arg(1), at)});
+    if (n == "math.gcd") {
+      int64_t g = 0;
+      for (const PyValue& v : args.values) {
+        int64_t x = int_of(v, at);
+        if (x == INT64_MIN) raise(at, "math.gcd() overflow");
+        g = std::gcd(g, x < 0 ? -x : x);
+      }
+      return data_int(g, at);
+    }
+    if (n == "math.prod") {
+      PyValue product = args.values.size() > 1 ? arg(1) : data_int(1, at);
+      for (const PyValue& v : iterate(arg(0), at)) product = binary("*", product, v, at);
+      return product;
     }
     if (n == "math.ceil" || n == "math.floor") {
       double x = number_of(arg(0), at);
@@ -2832,12 +2954,23 @@ class Construct {
       if (!std::isfinite(r) || std::fabs(r) > 9.2e18) raise(at, n + "() overflow");
       return data_int(static_cast<int64_t>(r), at);
     }
-    if (n == "math.sqrt" || n == "math.log" || n == "math.log2" || n == "math.exp") {
+    if (n == "math.sqrt" || n == "math.log" || n == "math.log2" || n == "math.log10" ||
+        n == "math.exp") {
       double x = number_of(arg(0), at);
-      double r = n == "math.sqrt"   ? std::sqrt(x)
-                 : n == "math.log"  ? std::log(x)
-                 : n == "math.log2" ? std::log2(x)
-                                    : std::exp(x);
+      bool logarithm = n != "math.sqrt" && n != "math.exp";
+      if ((logarithm && x <= 0) || (n == "math.sqrt" && x < 0)) raise(at, "math domain error");
+      double r = n == "math.sqrt"    ? std::sqrt(x)
+                 : n == "math.log"   ? std::log(x)
+                 : n == "math.log2"  ? std::log2(x)
+                 : n == "math.log10" ? std::log10(x)
+                                     : std::exp(x);
+      if (n == "math.log" && args.values.size() > 1) {  // log(x) / log(base), as Python divides
+        double base = number_of(arg(1), at);
+        if (base <= 0) raise(at, "math domain error");
+        if (base == 1) raise(at, "float division by zero");
+        r /= std::log(base);
+      }
+      if (n == "math.exp" && std::isinf(r) && std::isfinite(x)) raise(at, "math range error");
       return PyValue::of(Value::floating(r, at));
     }
     return std::nullopt;
@@ -2922,11 +3055,14 @@ class Construct {
     }
     if (n == "reversed" || n == "sorted") {
       PyList items = n == "sorted" ? any_order(arg(0), at) : iterate(arg(0), at);
+      const PyValue* reverse = n == "sorted" ? argument(args, SIZE_MAX, "reverse") : nullptr;
+      bool descending = reverse && truthy(*reverse, at);
       if (n == "reversed") {
         std::reverse(items.begin(), items.end());
-      } else {
-        std::stable_sort(items.begin(), items.end(),
-                         [&](const PyValue& a, const PyValue& b) { return less(a, b, at); });
+      } else {  // equal items keep their order either way, as Python's sort does
+        std::stable_sort(items.begin(), items.end(), [&](const PyValue& a, const PyValue& b) {
+          return descending ? less(b, a, at) : less(a, b, at);
+        });
       }
       return make_list(std::move(items));
     }

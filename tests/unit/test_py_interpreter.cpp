@@ -2688,6 +2688,57 @@ TEST_CASE("interpreter: set methods") {
   CHECK(first_error(odd) == "unsupported Python construct: set method `symmetric_difference`");
 }
 
+// Builtins with more than one argument compute Python's value (each expected value is Python 3's):
+// math.log's base, sorted's reverse, round's digits (correctly rounded: 2.675 is 2.67499...),
+// an int rounded to tens; what netshape does not follow (a key, int's base) is refused, never
+// read as something else (math.log(8, 2) was ln 8, sorted(reverse=True) ascending).
+TEST_CASE("interpreter: builtins' further arguments") {
+  struct Case {
+    const char* expr;
+    int64_t channels;
+  };
+  const Case cases[] = {
+      {"int(math.log(8, 2))", 3},
+      {"int(math.log(1000, 10))", 2},
+      {"int(math.log10(1000))", 3},
+      {"sorted((16, 64, 32), reverse=True)[0]", 64},
+      {"sorted([3, 1, 2], reverse=False)[0]", 1},
+      {"int(round(2.675, 2) * 1000) - 2600", 70},
+      {"int(round(0.125, 2) * 1000)", 120},
+      {"round(1250, -2) // 100", 12},
+      {"round(1350, -2) // 100", 14},
+      {"round(7, 1)", 7},
+      {"round(2.5, ndigits=0) and 3", 3},
+      {"pow(2, 3)", 8},
+      {"int(pow(2, -1) * 8)", 4},
+      {"divmod(17, 5)[0] + divmod(17, 5)[1]", 5},
+      {"math.gcd(12, 18)", 6},
+      {"math.prod([2, 3, 4])", 24},
+      {"math.prod((2, 3), start=2)", 12},
+      {"int(math.pow(2, 3))", 8},
+      {"list(enumerate([5, 6], start=3))[1][0]", 4},
+      {"sum([1, 2], start=4)", 7},
+  };
+  auto conv_of = [](const std::string& expr) {
+    return read("import math\nimport torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, " + expr +
+                ", 1))\n# input: [1, 3, 4, 4]\n");
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.expr);
+    LoadedModel m = conv_of(c.expr);
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
+  }
+  LoadedModel key = conv_of("sorted([3, 1, 2], key=lambda v: -v)[0]");
+  CHECK(key.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(key) == "unsupported Python construct: `key=` of `sorted()`");
+  LoadedModel base = conv_of("int('ff', 16)");
+  CHECK(base.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(base) == "unsupported Python construct: this many arguments of `int()`");
+  CHECK(first_error(conv_of("int(math.log(0))")) == "math domain error");
+  CHECK(first_error(conv_of("int(math.sqrt(-1))")) == "math domain error");
+}
+
 // Subclasses of the containers: nn.ModuleDict's and nn.ModuleList's __init__ register the modules
 // passed to super().__init__, iterating the object gives its keys or modules, and a subclass of
 // nn.Sequential with no forward keeps the attributes its __init__ set.
