@@ -235,15 +235,30 @@ std::optional<bool> Lowerer::torchinfo_summary(const std::string& callee) const 
   return std::nullopt;
 }
 
+// The first call within `e` (itself, or inside it) that is `summary(...)` or the model applied
+// to tensors, with at least one argument; null when there is none.
+const Expr* Lowerer::model_call_in(const Expr& e, const Candidate& model) const {
+  if (e.kind == Expr::Kind::Call && e.items.size() >= 2) {
+    std::string callee = dotted(e.items[0]);
+    bool summary = callee == "summary" ||
+                   (callee.size() > 8 && callee.substr(callee.size() - 8) == ".summary");
+    if (summary || is_model_reference(e.items[0], model)) return &e;
+  }
+  if (e.kind == Expr::Kind::Lambda) return nullptr;
+  for (const Expr& item : e.items)
+    if (const Expr* found = model_call_in(item, model)) return found;
+  return nullptr;
+}
+
 // summary(model, (1, 50, 50)) | summary(model, input_size=(...), dtypes=[torch.long]) |
 // model(torch.randn(10, 1, 20, 20))
 bool Lowerer::shape_from_calls(const Candidate& model, bool& found) {
-  for (const Stmt& s : module_.body) {
+  for (const Stmt* statement : script_statements()) {
+    const Stmt& s = *statement;
     if ((s.kind != Stmt::Kind::Expr && s.kind != Stmt::Kind::Assign) || !s.value) continue;
-    const Expr& call = *s.value;
-    if (call.kind != Expr::Kind::Call || call.items.size() < 2 || program_.inputs.empty()) {
-      continue;
-    }
+    const Expr* found_call = model_call_in(*s.value, model);  // `print(model(x).shape)` too
+    if (found_call == nullptr || program_.inputs.empty()) continue;
+    const Expr& call = *found_call;
     std::string callee = dotted(call.items[0]);
     std::vector<std::vector<InputDim>> shapes;
     std::vector<std::pair<size_t, std::string>> dtypes;  // by index into shapes

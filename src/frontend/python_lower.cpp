@@ -15,6 +15,7 @@
 
 #include "netshape/python_frontend.hpp"
 #include "netshape/shape.hpp"
+#include "python_value.hpp"
 
 namespace netshape::pylower {
 
@@ -365,6 +366,52 @@ static bool is_sequential_call(const Expr& e) {
          container_base(dotted(e.items[0])) == ContainerBase::Sequential;
 }
 
+// Whether `s` is `if __name__ == "__main__":`, the block a script runs when executed.
+static bool is_main_guard(const Stmt& s) {
+  if (s.kind != Stmt::Kind::If || !s.value || s.value->kind != Expr::Kind::Compare) return false;
+  const Expr& test = *s.value;
+  if (test.ops.size() != 1 || test.ops[0] != "==" || test.items.size() != 2) return false;
+  auto is = [](const Expr& e, Expr::Kind kind, const char* text) {
+    return e.kind == kind && e.text == text;
+  };
+  const Expr &a = test.items[0], &b = test.items[1];
+  return (is(a, Expr::Kind::Name, "__name__") && is(b, Expr::Kind::String, "__main__")) ||
+         (is(b, Expr::Kind::Name, "__name__") && is(a, Expr::Kind::String, "__main__"));
+}
+
+std::vector<const Stmt*> Lowerer::script_statements() const {
+  std::vector<const Stmt*> out;
+  for (const Stmt& s : module_.body) {
+    if (!is_main_guard(s)) {
+      out.push_back(&s);
+      continue;
+    }
+    for (const Stmt& inner : s.body) out.push_back(&inner);
+  }
+  return out;
+}
+
+// `X(...).to(device)`, `.cuda()`, `.cpu()`, `.eval()`, `.train()`: X(...) itself, as shapes go
+// (a device, a mode). A `.to()` that may change the dtype (`.to(torch.float64)`, `dtype=`) is
+// left as it is, so it is not read as the model.
+static const Expr& without_device_moves(const Expr& e) {
+  const Expr* call = &e;
+  while (call->kind == Expr::Kind::Call && call->items[0].kind == Expr::Kind::Attribute &&
+         call->items[0].items[0].kind == Expr::Kind::Call) {
+    const std::string& method = call->items[0].text;
+    bool moves = method == "to" || method == "cuda" || method == "cpu" || method == "eval" ||
+                 method == "train";
+    for (size_t i = 1; moves && i < call->items.size(); ++i) {
+      std::string arg = dotted(call->items[i]);
+      moves = call->keywords[i - 1] != "dtype" && !element_type_named(arg) &&
+              arg.rfind("torch.float", 0) != 0;
+    }
+    if (!moves) break;
+    call = &call->items[0].items[0];
+  }
+  return *call;
+}
+
 void Lowerer::collect_top_level() {
   // The model's other files that the main one imports by name (`from unet_parts import Down`):
   // read now, so `model = UNet(...)` finds an imported class. PyTorch's own (`torch`,
@@ -375,7 +422,8 @@ void Lowerer::collect_top_level() {
     if (s.kind == Stmt::Kind::Import && !s.name.empty() && !torch) import_file(0, s.name, s.span);
   }
   resolve_bases(0, module_);
-  for (const Stmt& s : module_.body) {
+  for (const Stmt* statement : script_statements()) {
+    const Stmt& s = *statement;
     if (s.kind == Stmt::Kind::ClassDef) {
       classes_[s.name] = &s;
       bool is_model = false;
@@ -390,23 +438,24 @@ void Lowerer::collect_top_level() {
       continue;
     }
     if (s.kind != Stmt::Kind::Assign || !s.value) continue;
+    const Expr& value = without_device_moves(*s.value);
     for (const Expr& t : s.targets) {
       if (t.kind != Expr::Kind::Name) continue;
-      if (is_sequential_call(*s.value)) {
-        candidates_.push_back(Candidate{t.text, nullptr, &*s.value, nullptr, nullptr, t.span});
-      } else if (s.value->kind == Expr::Kind::Call) {
-        std::string callee = dotted(s.value->items[0]);
+      if (is_sequential_call(value)) {
+        candidates_.push_back(Candidate{t.text, nullptr, &value, nullptr, nullptr, t.span});
+      } else if (value.kind == Expr::Kind::Call) {
+        std::string callee = dotted(value.items[0]);
         if (classes_.count(callee) != 0)
-          instances_.push_back(Instantiation{t.text, callee, &*s.value});
+          instances_.push_back(Instantiation{t.text, callee, &value});
         auto fn = functions_.find(callee);
         if (fn != functions_.end() && classes_.count(callee) == 0) {
-          Candidate c{callee, nullptr, nullptr, fn->second, &*s.value, t.span};
+          Candidate c{callee, nullptr, nullptr, fn->second, &value, t.span};
           candidates_.push_back(c);
-          instances_.push_back(Instantiation{t.text, callee, &*s.value});
+          instances_.push_back(Instantiation{t.text, callee, &value});
         }
         if (callee == "torch.randn" || callee == "torch.rand" || callee == "torch.zeros" ||
             callee == "torch.ones" || callee == "torch.empty" || callee == "torch.randint") {
-          random_tensors_[t.text] = &*s.value;
+          random_tensors_[t.text] = &value;
         }
       }
       if (s.value->kind != Expr::Kind::Call) {
@@ -522,10 +571,11 @@ const Stmt* Lowerer::imported_model_assignment() const {
       imported.insert(s.name.empty() ? bound.substr(0, bound.find('.')) : bound);
     }
   }
-  for (const Stmt& s : module_.body) {
+  for (const Stmt* statement : script_statements()) {
+    const Stmt& s = *statement;
     if (s.kind != Stmt::Kind::Assign || !s.value || s.value->kind != Expr::Kind::Call) continue;
     if (s.targets.size() != 1 || s.targets[0].kind != Expr::Kind::Name) continue;
-    std::string callee = dotted(s.value->items[0]);
+    std::string callee = dotted(without_device_moves(*s.value).items[0]);
     if (imported.count(callee.substr(0, callee.find('.')))) return &s;
   }
   return nullptr;

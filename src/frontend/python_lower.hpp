@@ -234,6 +234,9 @@ class Lowerer {
 
   // python_lower.cpp
   void collect_top_level();
+  // The file's top-level statements, with those of its `if __name__ == "__main__":` block in its
+  // place: where a script builds its model and the tensor it applies it to.
+  std::vector<const py::Stmt*> script_statements() const;
   const Candidate* find_candidate(const std::string& name) const;
   const Candidate* choose_model();
   bool lower_sequential_model(const Candidate& model);
@@ -279,6 +282,7 @@ class Lowerer {
   bool attach_input_shapes(const Candidate& model);
   bool shape_from_comments(bool& found);
   bool shape_from_calls(const Candidate& model, bool& found);
+  const py::Expr* model_call_in(const py::Expr& e, const Candidate& model) const;
   std::optional<bool> torchinfo_summary(const std::string& callee) const;
   bool is_model_reference(const py::Expr& e, const Candidate& model) const;
   bool dims_from_tuple(const py::Expr& e, bool add_batch, std::vector<InputDim>& dims);

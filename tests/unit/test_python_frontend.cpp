@@ -8,6 +8,7 @@
 
 #include "netshape/netshape.hpp"
 #include "netshape/python_frontend.hpp"
+#include "test_helpers.hpp"
 
 using namespace netshape;
 
@@ -302,6 +303,46 @@ output = cnn(torch.randn(10, 1, 20, 20))
   REQUIRE(kd.size() == 4);
   CHECK(kd[0].value == 10);
   CHECK(kd[0].symbol.empty());
+}
+
+// A script builds its model as `Net(3, 10).to(device)` or inside `if __name__ == '__main__':`
+// and applies it to a random tensor there: its arguments and that tensor's shape are read (they
+// were not: the constructor's parameters had no value). A `.to()` that may change the dtype is
+// not read as the model.
+TEST_CASE("python: a script's model built in its main block, or moved to a device") {
+  const std::string net = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, in_ch, n_cls):
+        super().__init__()
+        self.c = nn.Conv2d(in_ch, 8, 3)
+        self.fc = nn.Linear(8, n_cls)
+
+    def forward(self, x):
+        return self.fc(self.c(x).mean((2, 3)))
+
+)";
+  LoadedModel main_block = test::analyze_py(net + R"(
+if __name__ == "__main__":
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    net = Net(3, 10).to(device)
+    x = torch.randn(2, 3, 16, 16).to(device)
+    print(net(x).shape)
+)",
+                                            "script.py", "");
+  REQUIRE(main_block.exit == ExitCode::Ok);
+  CHECK(test::out_shape(main_block) == "[2, 10]");
+  CHECK(main_block.analysis.totals.params == (3 * 9 * 8 + 8) + (8 * 10 + 10));
+  LoadedModel moved = test::analyze_py(
+      net + "model = Net(1, 4).cuda().eval()\n# input: [1, 1, 8, 8]\n", "m.py", "");
+  REQUIRE(moved.exit == ExitCode::Ok);
+  CHECK(test::out_shape(moved) == "[1, 4]");
+  LoadedModel doubled =
+      test::analyze_py(net + "model = Net(1, 4).to(torch.float64)\n", "m.py", "1,1,8,8");
+  CHECK(doubled.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(doubled).message == "constructor parameter `in_ch` has no value");
 }
 
 TEST_CASE("python: --model choice, default choice, user module inlined") {
