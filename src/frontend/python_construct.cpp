@@ -7010,6 +7010,7 @@ class Construct {
   // torch.zeros(1, 1, 768) in __init__: a tensor netshape knows by its sizes (a buffer, or the
   // data of an nn.Parameter); nullopt for another name.
   std::optional<PyValue> made_tensor(const std::string& n, const Args& args, Span at) {
+    if (auto legacy = legacy_constructor(n, args, at)) return legacy;
     std::string op = n.rfind("torch.", 0) == 0 ? n.substr(6) : "";
     std::optional<OpId> id = find_op(op);  // the source family's ops that take sizes
     bool sized = id && op_info(*id).family == Family::source &&
@@ -7035,6 +7036,44 @@ class Construct {
         t.items.push_back(data_int(int_of(v, at), at));
     }
     return t;
+  }
+
+  // `torch.Tensor(4, 8)`, `torch.FloatTensor(out_features)` (legacy constructors, as custom
+  // layers make their nn.Parameter): an uninitialised tensor of those sizes, torch.empty of the
+  // class's dtype. Given data (`torch.Tensor([1, 2])`) or nothing, it is not followed.
+  std::optional<PyValue> legacy_constructor(const std::string& n, const Args& args, Span at) {
+    static const std::map<std::string, ElementType> kLegacy = {
+        {"torch.Tensor", ElementType::Float32},       {"torch.FloatTensor", ElementType::Float32},
+        {"torch.DoubleTensor", ElementType::Float64}, {"torch.HalfTensor", ElementType::Float16},
+        {"torch.LongTensor", ElementType::Int64},     {"torch.IntTensor", ElementType::Int32},
+        {"torch.ByteTensor", ElementType::UInt8},     {"torch.BoolTensor", ElementType::Bool}};
+    auto legacy = kLegacy.find(n);
+    if (legacy == kLegacy.end()) return std::nullopt;
+    if (args.values.empty())
+      unsupported_here(at, fmt::format("`{}()` without sizes", n),
+                       "give its sizes: `torch.empty(4, 8)`");
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      bool size = args.keywords[i].empty() &&
+                  (args.values[i].is(Value::Kind::Int) || args.values[i].is(Value::Kind::DimRef));
+      if (!size)
+        unsupported_here(args.spans[i], fmt::format("this argument of `{}`", n),
+                         "netshape follows the legacy constructors given sizes: "
+                         "`torch.Tensor(4, 8)`; for data write `torch.tensor([...])`");
+    }
+    return made_of(shape_items_of(args, at), legacy->second, at);
+  }
+
+  Sizes shape_items_of(const Args& args, Span at) {
+    Sizes sizes;
+    for (const PyValue& v : args.values) {
+      int64_t size = int_of(v, at);
+      if (size < 0)
+        raise_torch(
+            at, fmt::format("Trying to create tensor with negative dimension {}: [{}]", size, size),
+            "give sizes of at least 0");
+      sizes.push_back(size);
+    }
+    return sizes;
   }
 
   // A tensor made in __init__ (a buffer's, a causal mask's) reshaped or cut to a triangle there:

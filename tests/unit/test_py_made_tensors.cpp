@@ -184,6 +184,27 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
   }
 }
 
+// A custom layer's weights made with the legacy constructors (`nn.Parameter(torch.FloatTensor(
+// in_features, out_features))`, as graph-convolution code writes them): torch.empty of the
+// class's type, so params are 3*5 + 5 as PyTorch counts them; a LongTensor buffer is int64 (a
+// Linear refuses its sum with a long input); data (`torch.Tensor([1, 2])`) is not followed.
+TEST_CASE("made tensors: the legacy constructors make uninitialised tensors of their sizes") {
+  LoadedModel m = read(with_init(
+      "self.w = nn.Parameter(torch.FloatTensor(3, 5)); self.b = nn.Parameter(torch.Tensor(5))",
+      "torch.matmul(self.fc(x), self.w) + self.b"));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 5]");
+  CHECK(m.analysis.totals.params == 3 * 5 + 5 + (3 * 3 + 3));
+  LoadedModel ids = read(with_init("self.register_buffer('ids', torch.LongTensor(2, 4))",
+                                   "self.fc(x.long() + self.ids[0, :3])"));
+  CHECK(ids.exit == ExitCode::ShapeError);  // a Linear of int64: PyTorch's RuntimeError
+  LoadedModel data = read(
+      with_init("self.w = nn.Parameter(torch.Tensor([1.0, 2.0, 3.0]))", "self.fc(x) * self.w"));
+  CHECK(data.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(data).message ==
+        "unsupported Python construct: this argument of `torch.Tensor`");
+}
+
 TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them") {
   struct Case {
     const char* statement;
