@@ -1750,7 +1750,8 @@ class Construct {
       // PyTorch's AttributeError, which getattr(b, "_is_cn", False) and hasattr() catch (a
       // method value here would be truthy: torchvision's LR-ASPP would tap the wrong stage).
       bool method = is_module_method(name) || is_leaf_method(name) || name == "append" ||
-                    name == "extend" || name == "forward";
+                    name == "extend" || name == "forward" ||
+                    (name == "insert" && m.kind == ModuleDef::Sequential);
       if (!method) {
         std::string type = m.instance ? m.instance->cls->name : m.op.empty() ? "Sequential" : m.op;
         raise(e.span, fmt::format("'{}' object has no attribute '{}'", type, name));
@@ -2615,6 +2616,9 @@ class Construct {
     // The innermost few calls and loop passes it is built in (deeper ones add little).
     for (auto it = building_.rbegin(); it != building_.rend() && m.built_via.size() < 4; ++it)
       m.built_via.push_back(*it);
+    if (op == "ParameterList" || op == "ParameterDict")
+      unsupported_here(call.span, "nn." + op,
+                       "register each parameter as an attribute: `self.w0 = nn.Parameter(...)`");
     if (op == "ModuleList") {  // a container forward iterates or indexes
       m.kind = ModuleDef::Sequential;
       m.list = true;
@@ -2729,6 +2733,35 @@ class Construct {
     }
     check_container_depth(seq, call.span);
     return make_module(std::move(seq));
+  }
+
+  // nn.ModuleList.insert(index, module) and nn.Sequential.insert: the module before the child at
+  // `index`, the children after it numbered one more, as PyTorch renames them (Sequential takes a
+  // negative index from the end, or its IndexError). Returns None for a ModuleList, the container
+  // for a Sequential.
+  PyValue insert_module(const PyValue& self, const Args& args, Span at) {
+    ModuleDef& m = *self.module;
+    int64_t n = static_cast<int64_t>(m.children.size());
+    int64_t index = int_of(nth(args, 0, at), at);
+    const PyValue& module = nth(args, 1, at);
+    if (module.kind != PyValue::Kind::Module) raise(at, "insert() takes a module");
+    int64_t k = 0;
+    for (const ModuleChild& c : m.children)
+      if (c.index != std::to_string(k++))
+        unsupported_here(at, "insert() into a container of named children",
+                         "build the container in order instead");
+    if (!m.list && (index < -n || index > n))
+      raise_torch(at, fmt::format("Index out of range: {}", index), "insert within the container");
+    if (!m.list && index < 0) index += n;
+    if (index < 0 || index > n)
+      unsupported_here(at, "ModuleList.insert() outside the list",
+                       "insert at an index from 0 to len(list)");
+    check_container_depth(*module.module, at);
+    auto where = std::next(m.children.begin(), index);
+    m.children.emplace(where, std::to_string(index), *module.module);
+    k = 0;
+    for (ModuleChild& c : m.children) c.index = std::to_string(k++);
+    return m.list ? PyValue::none(at) : self;
   }
 
   // `nn.Transformer.generate_square_subsequent_mask(sz)`: a static method of a torch.nn class
@@ -3447,6 +3480,7 @@ class Construct {
       }
       return PyValue::none(at);
     }
+    if (name == "insert" && m.kind == ModuleDef::Sequential) return insert_module(self, args, at);
     if (name == "items" || name == "keys" || name == "values") {  // nn.ModuleDict
       PyList out;
       auto add = [&](const std::string& key, ModuleDef& def) {

@@ -2739,6 +2739,55 @@ TEST_CASE("interpreter: builtins' further arguments") {
   CHECK(first_error(conv_of("int(math.sqrt(-1))")) == "math domain error");
 }
 
+// nn.ModuleList.insert and nn.Sequential.insert (PyTorch 1.13 has both): the module before the
+// child at the index, the later children renumbered (Sequential takes -1 from the end); an
+// index out of a Sequential is PyTorch's IndexError. nn.ParameterList is refused where it is
+// built (it was "a module is not iterable" where forward read it).
+TEST_CASE("interpreter: inserting into containers") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ml = nn.ModuleList([nn.Linear(8, 8) for _ in range(2)])
+        self.ml.insert(0, nn.Linear(4, 8))
+        self.seq = nn.Sequential(nn.Linear(8, 6), nn.ReLU())
+        self.seq.insert(-1, nn.Linear(6, 3))
+
+    def forward(self, x):
+        for layer in self.ml:
+            x = layer(x)
+        return self.seq(x)
+
+
+model = M()
+# input: [2, 4]
+)");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::string rows;
+  for (const LayerInfo& l : m.analysis.layers) rows += std::string(l.name) + " ";
+  CHECK(rows == "ml.0 ml.1 ml.2 seq.0 seq.1 seq.2 ");
+  CHECK(std::string(op_info(m.analysis.layers[4].op).name) == "Linear");  // seq.1, inserted
+  CHECK(test::out_shape(m) == "[2, 3]");
+  CHECK(m.analysis.totals.params == (4 * 8 + 8) + 2 * (8 * 8 + 8) + (8 * 6 + 6) + (6 * 3 + 3));
+  LoadedModel out_of_range = read(
+      "import torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.seq = nn.Sequential(nn.ReLU())\n"
+      "        self.seq.insert(3, nn.ReLU())\n\n    def forward(self, x):\n"
+      "        return self.seq(x)\n\n\nmodel = M()\n# input: [2, 4]\n");
+  CHECK(first_error(out_of_range) == "Index out of range: 3");
+  CHECK(first_error(out_of_range) == "Index out of range: 3");
+  LoadedModel params = read(
+      "import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.ps = "
+      "nn.ParameterList([nn.Parameter(torch.zeros(4))])"
+      "\n\n    def forward(self, x):\n        return x + self.ps[0]\n\n\nmodel = M()\n"
+      "# input: [2, 4]\n");
+  CHECK(params.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(params) == "unsupported Python construct: nn.ParameterList");
+}
+
 // Subclasses of the containers: nn.ModuleDict's and nn.ModuleList's __init__ register the modules
 // passed to super().__init__, iterating the object gives its keys or modules, and a subclass of
 // nn.Sequential with no forward keeps the attributes its __init__ set.
