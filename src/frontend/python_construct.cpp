@@ -2007,8 +2007,9 @@ class Construct {
       case Expr::Kind::Tuple:
         return make_tuple(elements(e, f));
       case Expr::Kind::List:
-      case Expr::Kind::Set:
         return make_list(elements(e, f));
+      case Expr::Kind::Set:  // each element once, in no usable order (was a list of them)
+        return make_set(elements(e, f), e.span);
       case Expr::Kind::Dict:
         return dict_display(e, f);
       case Expr::Kind::Unary:
@@ -5325,6 +5326,7 @@ class Construct {
     };
     clause(first_clause);
     if (dict) return d;
+    if (e.text == "set") return make_set(out, e.span);  // each element once, in no usable order
     return make_list(std::move(out));
   }
 

@@ -2672,6 +2672,10 @@ TEST_CASE("interpreter: set methods") {
       {"len(set([1, 2]).union([2, 3], [7, 8]))", 5},
       {"len(set([1, 2, 3]).difference([1], [2]))", 1},
       {"len(set([1, 2, 3]).intersection([1, 2], [2]))", 1},
+      // set displays and comprehensions hold each element once (were lists: len 4, 10)
+      {"len({1, 2, 2, 3})", 3},
+      {"len({x % 3 for x in range(10)})", 3},
+      {"sorted({5, 1, 5})[1]", 5},
   };
   for (const Case& c : cases) {
     CAPTURE(c.expr);
@@ -2686,6 +2690,10 @@ TEST_CASE("interpreter: set methods") {
       "len(set([1]).symmetric_difference([2])), 1))\n# input: [1, 3, 4, 4]\n");
   CHECK(odd.exit == ExitCode::UsageOrParse);
   CHECK(first_error(odd) == "unsupported Python construct: set method `symmetric_difference`");
+  LoadedModel ordered = read(
+      "import torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, [c for c in {64, 32}][0], "
+      "1))\n# input: [1, 3, 4, 4]\n");
+  CHECK(first_error(ordered) == "unsupported Python construct: the order of a set's elements");
 }
 
 // Builtins with more than one argument compute Python's value (each expected value is Python 3's):
