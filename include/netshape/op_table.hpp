@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 139, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 145, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 44, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -86,6 +86,8 @@ enum class OpKind {
   rnn,              // the recurrent family: an Elman cell (tanh or relu), an LSTM's, a GRU's
   lstm,
   gru,
+  reflect,    // the pad family: a module of one mode (nn.ReflectionPad2d), its `padding` an int
+  replicate,  // or a tuple (F.pad takes `pad` and `mode=`)
 };
 
 // The gates a recurrent cell computes per hidden unit (its weights' rows are gates * hidden_size):

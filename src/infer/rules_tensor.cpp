@@ -401,6 +401,11 @@ bool infer_pixel_shuffle(RuleContext& ctx) {
 
 namespace {
 
+// The argument holding the pads: F.pad's `pad`, a padding module's `padding`.
+const char* pad_param(const RuleContext& ctx) {
+  return ctx.op.kind == OpKind::reflect || ctx.op.kind == OpKind::replicate ? "padding" : "pad";
+}
+
 // F.pad's constant mode, as constant_pad_nd computes it: negative pads narrow the input first
 // (the outermost padded dim first; at::narrow's messages), then the positive ones grow it.
 bool constant_pad_shape(RuleContext& ctx, std::span<const int64_t> pad, Shape& s) {
@@ -415,16 +420,17 @@ bool constant_pad_shape(RuleContext& ctx, std::span<const int64_t> pad, Shape& s
       if (p > 0) all_non_positive = false;
       if (p >= 0) continue;
       Dim& d = narrowed[i];
-      if (p == kAnyInt) return ctx.fail_overflow("pad", fmt::format("-({})", p));
+      if (p == kAnyInt) return ctx.fail_overflow(pad_param(ctx), fmt::format("-({})", p));
       if (d.symbolic())
-        return ctx.fail_at("pad", fmt::format("cannot crop the batch-sized dim {}", to_string(d)),
+        return ctx.fail_at(pad_param(ctx),
+                           fmt::format("cannot crop the batch-sized dim {}", to_string(d)),
                            "pad dims of known size");
       std::string error;
       // narrow(i, -p, size + p) before, narrow(i, 0, size + p) after
       auto start = narrow_start(d.value, side == 0 ? -p : 0, d.value + p, error);
       if (!start)
         return ctx.fail_at(
-            "pad", error,
+            pad_param(ctx), error,
             fmt::format("dim {} of {} has size {}: crop less", i, to_string(x), x[i].value));
       d.value += p;
     }
@@ -439,15 +445,16 @@ bool constant_pad_shape(RuleContext& ctx, std::span<const int64_t> pad, Shape& s
     int64_t before = pad[k], after = pad[k + 1];
     if (x[i].symbolic() && before == 0 && after == 0) continue;
     if (x[i].symbolic())
-      return ctx.fail_at("pad", fmt::format("cannot pad the batch-sized dim {}", to_string(x[i])),
+      return ctx.fail_at(pad_param(ctx),
+                         fmt::format("cannot pad the batch-sized dim {}", to_string(x[i])),
                          "pad dims of known size");
     auto out = padded_size(x[i].value, before, after);
     if (!out)
       return ctx.fail_overflow(
-          "pad", fmt::format("the padded size {} + {} + {}", x[i].value, before, after));
+          pad_param(ctx), fmt::format("the padded size {} + {} + {}", x[i].value, before, after));
     if (*out <= 0)
       return ctx.fail_at(
-          "pad",
+          pad_param(ctx),
           fmt::format("The input size {}, plus negative padding {} and {} resulted in a negative "
                       "output size, which is invalid. Check dimension {} of your input.",
                       x[i].value, before, after, i),
@@ -474,7 +481,8 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
                     (nd == 2 && (rank == 3 || rank == 4)) || (nd == 3 && (rank == 4 || rank == 5));
   if (!dispatched)
     return ctx.fail_at(
-        "pad", "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now",
+        pad_param(ctx),
+        "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now",
         fmt::format("mode='{}' pads the last 1, 2 or 3 dims of an input with one or "
                     "two more: 2 values for [C, L] or [N, C, L], 4 for [C, H, W] or "
                     "[N, C, H, W], 6 for [C, D, H, W] or [N, C, D, H, W]",
@@ -484,7 +492,8 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
   for (size_t j = 0; j < nd; ++j) {
     const Dim& d = x[rank - nd + j];
     if (d.symbolic())
-      return ctx.fail_at("pad", fmt::format("cannot pad the batch-sized dim {}", to_string(d)),
+      return ctx.fail_at(pad_param(ctx),
+                         fmt::format("cannot pad the batch-sized dim {}", to_string(d)),
                          "pad dims of known size");
     in[j] = d.value;
     before[j] = pad[2 * (nd - 1 - j)];
@@ -492,7 +501,7 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
     auto o = padded_size(in[j], before[j], after[j]);
     if (!o)
       return ctx.fail_overflow(
-          "pad", fmt::format("the padded size {} + {} + {}", in[j], before[j], after[j]));
+          pad_param(ctx), fmt::format("the padded size {} + {} + {}", in[j], before[j], after[j]));
     out[j] = *o;
   }
   s = x;
@@ -500,16 +509,18 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
   std::string help = fmt::format("use smaller pads with mode='{}'", name_of(mode));
   if (mode == PaddingMode::circular) {
     if (pad.size() + 4 != rank * 2)
-      return ctx.fail_at("pad",
+      return ctx.fail_at(pad_param(ctx),
                          fmt::format("Invalid padding size, expected {} but got {}",
                                      2 * (static_cast<int64_t>(rank) - 2), pad.size()),
                          "circular padding takes a batched input: [N, C, L], [N, C, H, W] or "
                          "[N, C, D, H, W]");
     for (size_t j = 0; j < nd; ++j) {
       if (before[j] > in[j] || after[j] > in[j])
-        return ctx.fail_at("pad", "Padding value causes wrapping around more than once.", help);
+        return ctx.fail_at(pad_param(ctx), "Padding value causes wrapping around more than once.",
+                           help);
       if (out[j] < 0)
-        return ctx.fail_at("pad", "Negative padding value is resulting in an empty dimension",
+        return ctx.fail_at(pad_param(ctx),
+                           "Negative padding value is resulting in an empty dimension",
                            "crop less");
     }
     return true;
@@ -535,7 +546,7 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
       if (before[j] < in[j] && after[j] < in[j]) continue;
       std::string input = nd == 2 ? std::to_string(rank) : to_string(x);
       return ctx.fail_at(
-          "pad",
+          pad_param(ctx),
           fmt::format("Argument #{}: Padding size should be less than the corresponding input "
                       "dimension, but got: padding ({}, {}) at dimension {} of input {}",
                       4 + 2 * (nd - 1 - j), before[j], after[j], rank - nd + j, input),
@@ -560,15 +571,15 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
       message = fmt::format(
           "input (D: {} H: {}, W: {}) is too small. Calculated output D: {} H: {} W: {}", in[0],
           in[1], in[2], out[0], out[1], out[2]);
-    return ctx.fail_at("pad", message, "crop less");
+    return ctx.fail_at(pad_param(ctx), message, "crop less");
   }
   if (any_negative) {
     if (mode == PaddingMode::reflect && nd == 2)
-      return ctx.fail_at("pad", "numel: integer multiplication overflow", "crop less");
+      return ctx.fail_at(pad_param(ctx), "numel: integer multiplication overflow", "crop less");
     const Dim* first = nullptr;
     for (const Dim& d : s)
       if (!first && !d.symbolic() && d.value < 0) first = &d;
-    return ctx.fail_at("pad",
+    return ctx.fail_at(pad_param(ctx),
                        fmt::format("Trying to create tensor with negative dimension {}: {}",
                                    first->value, to_string(s)),
                        "crop less");
@@ -578,9 +589,14 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
 
 }  // namespace
 
+static bool infer_pad_module(RuleContext& ctx);
+static bool pad_output(RuleContext& ctx, AttrInts pad, PaddingMode mode,
+                       std::optional<double> value);
+
 // x: [..., d_k-1, d_k] -> [..., d_k-1 + pad[2] + pad[3], d_k + pad[0] + pad[1]]
 bool infer_pad(RuleContext& ctx) {
-  const Shape& x = ctx.x();
+  if (ctx.op.kind == OpKind::reflect || ctx.op.kind == OpKind::replicate)
+    return infer_pad_module(ctx);
   const Value& v = ctx.value("pad");
   AttrInts pad;
   if (!v.is_sequence())
@@ -614,27 +630,57 @@ bool infer_pad(RuleContext& ctx) {
     value = ctx.float_arg("value");
     if (!value) return false;
   }
+  return pad_output(ctx, std::move(pad), *mode, value);
+}
+
+// nn.ReflectionPad2d(padding) and the other padding modules: F.pad(x, padding, mode), an int
+// padding repeated for each side of each padded dim, a tuple as it is (PyTorch's _ntuple).
+static bool infer_pad_module(RuleContext& ctx) {
+  const Value& v = ctx.value("padding");
+  AttrInts pad;
+  if (v.kind == Value::Kind::Int) {
+    pad.assign(2 * static_cast<size_t>(ctx.op.spatial_dims), v.i);
+  } else {
+    for (const Value& item : v.is_sequence() ? v.items.vec() : std::vector<Value>{v}) {
+      auto i = v.is_sequence() ? int_entry(item) : std::nullopt;
+      if (!i)
+        return ctx.fail_at("padding",
+                           fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, "
+                                       "not {}",
+                                       python_type(v)),
+                           "write padding=1, or a tuple of ints: (1, 1, 2, 2)");
+      pad.push_back(*i);
+    }
+  }
+  PaddingMode mode = ctx.op.kind == OpKind::reflect ? PaddingMode::reflect : PaddingMode::replicate;
+  return pad_output(ctx, std::move(pad), mode, std::nullopt);
+}
+
+// What F.pad(x, pad, mode, value) gives, with its errors in its order; the padding modules' too
+// (their forward calls F.pad).
+static bool pad_output(RuleContext& ctx, AttrInts pad, PaddingMode mode,
+                       std::optional<double> value) {
+  const Shape& x = ctx.x();
   if (pad.size() % 2 != 0)
-    return ctx.fail_at("pad", "Padding length must be divisible by 2",
+    return ctx.fail_at(pad_param(ctx), "Padding length must be divisible by 2",
                        "give a (before, after) pair for each padded dim");
   if (pad.size() > 2 * x.size())
-    return ctx.fail_at("pad", "Padding length too large",
+    return ctx.fail_at(pad_param(ctx), "Padding length too large",
                        fmt::format("the input {} has {} dims: give at most {} values", to_string(x),
                                    x.size(), 2 * x.size()));
   Shape s;
-  if (*mode == PaddingMode::zeros) {
+  if (mode == PaddingMode::zeros) {
     if (!constant_pad_shape(ctx, pad, s)) return false;
   } else {
     if (value && *value != 0.0)
       return ctx.fail_at(
-          "value",
-          fmt::format("Padding mode \"{}\" doesn't take in value argument", name_of(*mode)),
+          "value", fmt::format("Padding mode \"{}\" doesn't take in value argument", name_of(mode)),
           "remove value=, or use mode='constant'");
-    if (!mode_pad_shape(ctx, *mode, pad, s)) return false;
+    if (!mode_pad_shape(ctx, mode, pad, s)) return false;
   }
   Attrs& at = ctx.attrs;
   at.padding = std::move(pad);
-  at.padding_mode = *mode;
+  at.padding_mode = mode;
   at.value = value.value_or(0.0);
   ctx.set_output(s);
   return true;

@@ -26,5 +26,7 @@ echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__
 "$PY" "$ROOT/tests/parity/attention_masks_parity.py" --netshape "$NETSHAPE" || exit 1
 # Elementwise math with numbers, comparisons, casts (no rows) before a layer, in .py models.
 "$PY" "$ROOT/tests/parity/value_steps_parity.py" --netshape "$NETSHAPE" || exit 1
+# The padding modules' shapes and errors, against PyTorch's (a grid of paddings and inputs).
+"$PY" "$ROOT/tests/parity/padding_modules_parity.py" --netshape "$NETSHAPE" || exit 1
 # Edge cases found against PyTorch, kept as probes.
 exec "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" "$ROOT"/tests/parity/probes/*.ns

@@ -198,6 +198,18 @@ TEST_CASE("run: permute, narrow, select, expand, repeat compute PyTorch's values
         std::vector<float>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
 }
 
+// PyTorch 1.13: nn.ReflectionPad1d((2, 1))(torch.arange(8.).reshape(1, 2, 4)) and
+// nn.ReplicationPad2d(1)(torch.arange(4.).reshape(1, 2, 2)).
+TEST_CASE("run: the padding modules compute F.pad's values of their mode") {
+  Tensor r =
+      forward_of("input x: [1, 2, 4]\nReflectionPad1d((2, 1))\n", forward_pad, {arange({1, 2, 4})});
+  CHECK(r.data == std::vector<float>{2, 1, 0, 1, 2, 3, 2, 6, 5, 4, 5, 6, 7, 6});
+  Tensor e =
+      forward_of("input x: [1, 2, 2]\nReplicationPad2d(1)\n", forward_pad, {arange({1, 2, 2})});
+  CHECK(e.shape == std::vector<int64_t>{1, 4, 4});
+  CHECK(e.data == std::vector<float>{0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3});
+}
+
 TEST_CASE("run: pad computes PyTorch's values in every mode") {
   Tensor c =
       forward_of("input x: [2, 3]\npad((1, -1, 1, 0), value=9.0)\n", forward_pad, {arange({2, 3})});

@@ -473,6 +473,25 @@ TEST_CASE("expand and repeat: -1, new leading dims, tiling, PyTorch's messages")
         "Trying to create tensor with negative dimension -3: [4, -3]");
 }
 
+// PyTorch 1.13's shapes and messages: the padding modules call F.pad(x, padding, mode), an int
+// repeated for both sides of each of their dims, a tuple as it is (ReflectionPad2d((1, 2)) pads
+// only the last dim). tests/parity/padding_modules_parity.py checks 240 combinations.
+TEST_CASE("pad: ReflectionPad and ReplicationPad modules are F.pad of their mode") {
+  CHECK(out_shape(check_ns("input x: [1, 2, 4, 4]\nReflectionPad2d(3)\n")) == "[1, 2, 10, 10]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nReflectionPad2d((1, 0, 2, 1))\n")) == "[2, 6, 5]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nReflectionPad2d((1, 2))\n")) == "[2, 3, 7]");
+  CHECK(out_shape(check_ns("input x: [1, 2, 3, 4, 4]\nReplicationPad3d(1)\n")) ==
+        "[1, 2, 5, 6, 6]");
+  CHECK(out_shape(check_ns("input x: [3, 4]\nReplicationPad1d(2)\n")) == "[3, 8]");
+  CHECK(error_of("input x: [2, 3, 4]\nReflectionPad1d((4, 0))\n") ==
+        "Argument #4: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (4, 0) at dimension 2 of input [2, 3, 4]");
+  LoadedModel m = check_ns("input x: [1, 2, 4, 4]\nReplicationPad2d(1)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.layers[0].attrs->padding_mode == PaddingMode::replicate);
+  CHECK(m.analysis.layers[0].attrs->padding == AttrInts{1, 1, 1, 1});
+}
+
 TEST_CASE("pad: pairs from the last dim, negative pads crop, every mode's rules and messages") {
   CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 2))\n")) == "[2, 3, 7]");
   CHECK(out_shape(check_ns("input x: [2, 3, 4]\npad((1, 2, 3, 4))\n")) == "[2, 10, 7]");
