@@ -75,6 +75,10 @@ struct Comment {
   Span span;         // of the '#'
 };
 
+// The characters a string literal's backslash escapes stand for (`\n` one newline, `\x41` an A,
+// `\u00e9` in UTF-8); an escape Python does not know keeps its backslash, as Python keeps it.
+std::string decode_escapes(const std::string& body);
+
 // Python's tokenizer rules, reduced: INDENT/DEDENT from leading whitespace, no NEWLINE inside
 // brackets or after a backslash, comments collected separately. Errors go to `diags`; the first
 // one ends the stream. Tokens are produced on demand, so the parser holds only those it looks at:

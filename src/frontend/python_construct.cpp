@@ -1680,8 +1680,14 @@ class Construct {
     if (full == "nn.init" || full == "torch.nn.init") return PyValue::builtin("nn.init");
     if (full == "torch.nn.Module" || full == "nn.Module") return PyValue::builtin("nn.Module");
     if (is_nn_namespace(ns)) return PyValue::builtin("nn." + name);
-    if (ns == "math" && (name == "pi" || name == "e")) {
-      return PyValue::of(Value::floating(name == "pi" ? M_PI : M_E, e.span));
+    if (ns == "math" &&
+        (name == "pi" || name == "e" || name == "tau" || name == "inf" || name == "nan")) {
+      double v = name == "pi"    ? M_PI
+                 : name == "e"   ? M_E
+                 : name == "tau" ? 2 * M_PI
+                 : name == "inf" ? std::numeric_limits<double>::infinity()
+                                 : std::numeric_limits<double>::quiet_NaN();
+      return PyValue::of(Value::floating(v, e.span));
     }
     return PyValue::builtin(full);
   }
@@ -3290,8 +3296,17 @@ class Construct {
       } else if (name == "clear") {
         l.clear();
       } else if (name == "index" || name == "count") {
+        if (args.values.size() > (name == "index" ? 3u : 1u))
+          unsupported_here(at, fmt::format("this many arguments of list.{}()", name));
+        int64_t n = static_cast<int64_t>(l.size());
+        auto bound = [&](size_t i, int64_t fallback) {  // list.index(x, start, end)
+          if (args.values.size() <= i) return fallback;
+          int64_t x = int_of(args.values[i], at);
+          return std::clamp(x < 0 ? x + n : x, int64_t{0}, n);
+        };
+        size_t lo = static_cast<size_t>(bound(1, 0)), hi = static_cast<size_t>(bound(2, n));
         int64_t count = 0;
-        for (size_t i = 0; i < l.size(); ++i) {
+        for (size_t i = lo; i < hi; ++i) {
           if (!equal(l[i], arg(0), at)) continue;
           if (name == "index") return data_int(static_cast<int64_t>(i), at);
           ++count;
@@ -3431,9 +3446,14 @@ class Construct {
     if (name == "join") {
       std::string out;
       bool first = true;
+      size_t item = 0;
       for (const PyValue& v : iterate(nth(args, 0, at), at)) {
+        if (!v.is(Value::Kind::String))
+          raise(at, fmt::format("sequence item {}: expected str instance, {} found", item,
+                                type_name(v)));
         append_text(out, (first ? "" : s) + text_of(v), at);
         first = false;
+        ++item;
       }
       return data_str(out, at);
     }
@@ -3445,10 +3465,36 @@ class Construct {
       return data_str(out, at);
     }
     if (name == "startswith" || name == "endswith") {
-      std::string x = text_of(nth(args, 0, at));
-      bool r = name == "startswith"
-                   ? s.rfind(x, 0) == 0
-                   : s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+      // s[start:end].startswith(prefix), prefix a str or a tuple of them (any of them)
+      const PyValue& affix = nth(args, 0, at);
+      PyList options = affix.kind == PyValue::Kind::Tuple ? iterate(affix, at) : PyList{affix};
+      for (const PyValue& o : options)
+        if (!o.is(Value::Kind::String))
+          raise(at,
+                fmt::format("{} first arg must be str or a tuple of str, not {}", name,
+                            affix.kind == PyValue::Kind::Tuple ? type_name(o) : type_name(affix)));
+      if (args.values.size() > 3) raise(at, name + "() takes at most 3 arguments");
+      int64_t n = static_cast<int64_t>(s.size());
+      auto bound = [&](size_t i, int64_t fallback) {
+        if (args.values.size() <= i || args.values[i].is_none()) return fallback;
+        int64_t x = int_of(args.values[i], at);
+        return std::clamp(x < 0 ? x + n : x, int64_t{0}, n);
+      };
+      int64_t lo = bound(1, 0), hi = bound(2, n);
+      // a start past the end matches nothing, not even '' (CPython's tailmatch)
+      bool past_end =
+          args.values.size() > 1 && !args.values[1].is_none() && int_of(args.values[1], at) > n;
+      std::string part = lo <= hi ? s.substr(static_cast<size_t>(lo), static_cast<size_t>(hi - lo))
+                                  : std::string();
+      bool r = false;
+      for (const PyValue& o : options) {
+        const std::string& x = o.data.s.str();
+        if (lo > hi || past_end) continue;
+        r = r ||
+            (name == "startswith" ? part.rfind(x, 0) == 0
+                                  : part.size() >= x.size() &&
+                                        part.compare(part.size() - x.size(), x.size(), x) == 0);
+      }
       return data_bool(r, at);
     }
     unsupported_here(at, "string method `" + name + "`");
@@ -4791,6 +4837,24 @@ class Construct {
 
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (op == "is" || op == "is not") {
+      // Which objects are one object: None, True and False, a list's, a dict's, a module's,
+      // class's or function's. Equal numbers, strings and tuples may be one object or two in
+      // CPython (its caches): not followed.
+      bool shared = (a.kind == PyValue::Kind::List && b.kind == PyValue::Kind::List) ||
+                    (a.kind == PyValue::Kind::Dict && b.kind == PyValue::Kind::Dict);
+      if (shared) {
+        bool one = a.kind == PyValue::Kind::List ? a.list.get() == b.list.get()
+                                                 : a.dict.get() == b.dict.get();
+        return (op == "is") == one;
+      }
+      bool data = a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data &&
+                  a.data.kind == b.data.kind && !a.is_none() && a.data.kind != Value::Kind::Bool;
+      bool unknown = data || (a.kind == b.kind && (a.kind == PyValue::Kind::Tuple ||
+                                                   a.kind == PyValue::Kind::Function ||
+                                                   a.kind == PyValue::Kind::Range));
+      if (unknown)
+        unsupported_here(at, "`" + op + "` between " + describe(a) + " and " + describe(b),
+                         "compare values with `==`");
       bool same =
           (a.is_none() && b.is_none()) ||
           (a.kind == PyValue::Kind::Tensor && b.kind == PyValue::Kind::Tensor &&
@@ -4854,6 +4918,21 @@ class Construct {
     bool seq =
         (a.kind == PyValue::Kind::List || a.kind == PyValue::Kind::Tuple) && a.kind == b.kind;
     if (seq) {
+      PyList x = iterate(a, at), y = iterate(b, at);
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!equal(x[i], y[i], at)) return false;
+      return true;
+    }
+    if (a.kind == PyValue::Kind::Dict && b.kind == PyValue::Kind::Dict) {  // keys and values
+      if (a.dict->size() != b.dict->size()) return false;
+      for (const auto& [k, v] : *a.dict) {
+        const PyValue* other = dict_find(*b.dict, k, at);
+        if (!other || !equal(v, *other, at)) return false;
+      }
+      return true;
+    }
+    if (a.kind == PyValue::Kind::Range && b.kind == PyValue::Kind::Range) {  // as sequences
       PyList x = iterate(a, at), y = iterate(b, at);
       if (x.size() != y.size()) return false;
       for (size_t i = 0; i < x.size(); ++i)
@@ -4963,6 +5042,30 @@ class Construct {
     if (!c.ok()) raise(at, "integer too large");
     v = *c.get();
     return neg ? -v : v;
+  }
+
+  // The name of v's Python type, as Python's TypeErrors give it ("int", "list").
+  std::string type_name(const PyValue& v) {
+    if (v.kind == PyValue::Kind::Data) {
+      switch (v.data.kind) {
+        case Value::Kind::Int:
+          return "int";
+        case Value::Kind::Float:
+          return "float";
+        case Value::Kind::String:
+          return "str";
+        case Value::Kind::Bool:
+          return "bool";
+        case Value::Kind::None:
+          return "NoneType";
+        default:
+          break;
+      }
+    }
+    if (v.kind == PyValue::Kind::List) return "list";
+    if (v.kind == PyValue::Kind::Tuple) return v.name == "set" ? "set" : "tuple";
+    if (v.kind == PyValue::Kind::Dict) return "dict";
+    return describe(v);
   }
 
   std::string describe(const PyValue& v) {
@@ -5143,8 +5246,12 @@ class Construct {
                          "netshape follows whole tensors; use x.size(i) for sizes");
       case PyValue::Kind::Data:
         if (v.is(Value::Kind::String)) {
+          const std::string& text = v.data.s.str();
+          // Python's characters are code points, not the UTF-8 bytes netshape holds
+          if (std::any_of(text.begin(), text.end(), [](char c) { return c & 0x80; }))
+            unsupported_here(at, "the characters of a string beyond ASCII");
           PyList out;
-          for (char c : v.data.s.str()) out.push_back(data_str(std::string(1, c), at));
+          for (char c : text) out.push_back(data_str(std::string(1, c), at));
           return out;
         }
         if (v.is(Value::Kind::Tuple) || v.is(Value::Kind::List)) {
@@ -5211,6 +5318,19 @@ class Construct {
         for (const PyValue& m : out)
           seq.children.emplace_back(std::to_string(seq.children.size()), *m.module);
         return make_module(std::move(seq));
+      }
+      if (obj.is(Value::Kind::String)) {  // 'abcdef'[1:3] is 'bc'
+        std::string text;
+        for (const PyValue& c : out) text += c.data.s.str();
+        return data_str(text, at);
+      }
+      if (obj.kind == PyValue::Kind::Range) {  // range(10)[2:5] is range(2, 5)
+        PyValue r = obj;
+        int64_t step = obj.range[2] * by;
+        r.range[2] = step;
+        r.range[0] = out.empty() ? obj.range[0] : int_of(out[0], at);
+        r.range[1] = out.empty() ? r.range[0] : int_of(out.back(), at) + step;
+        return r;
       }
       return obj.kind == PyValue::Kind::Tuple ? make_tuple(std::move(out))
                                               : make_list(std::move(out));

@@ -1,6 +1,8 @@
 // Tokenizer for the PyTorch subset: Python's lexical rules, reduced to what a model file needs.
 // It stops at the first lexical error, because everything after an unterminated string or a
 // bad indent would only produce noise.
+#include <cctype>
+#include <string>
 #include <string_view>
 
 #include "netshape/python_frontend.hpp"
@@ -31,7 +33,70 @@ bool is_string_prefix(std::string_view s) {
   return false;
 }
 
+bool is_octal(char c) {
+  return c >= '0' && c <= '7';
+}
+bool hex_digits(const std::string& s, size_t from, size_t n) {
+  if (from + n > s.size()) return false;
+  for (size_t k = from; k < from + n; ++k)
+    if (!std::isxdigit(static_cast<unsigned char>(s[k]))) return false;
+  return true;
+}
+void append_utf8(std::string& out, unsigned long cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | ((cp >> 18) & 0x07));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
 }  // namespace
+
+std::string decode_escapes(const std::string& body) {
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\\' || i + 1 == body.size()) {
+      out += body[i];
+      continue;
+    }
+    char c = body[++i];
+    static const std::string_view kSimple = "nrtabfv0\\'\"\n";
+    static const char kMeaning[] = {'\n', '\r', '\t', '\a', '\b', '\f',
+                                    '\v', '\0', '\\', '\'', '"'};
+    if (c == '\n') continue;  // a backslash-newline joins the lines
+    if (size_t k = kSimple.find(c); k != std::string_view::npos && k < sizeof kMeaning &&
+                                    !(c == '0' && i + 1 < body.size() && is_octal(body[i + 1]))) {
+      out += kMeaning[k];
+      continue;
+    }
+    size_t digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+    if (digits && hex_digits(body, i + 1, digits)) {
+      append_utf8(out, std::stoul(body.substr(i + 1, digits), nullptr, 16));
+      i += digits;
+      continue;
+    }
+    if (is_octal(c)) {  // up to three octal digits
+      size_t n = 1;
+      while (n < 3 && i + n < body.size() && is_octal(body[i + n])) ++n;
+      append_utf8(out, std::stoul(body.substr(i, n), nullptr, 8));
+      i += n - 1;
+      continue;
+    }
+    out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 class Tokenizer::Impl {
  public:
@@ -246,6 +311,10 @@ class Tokenizer::Impl {
       advance();
     }
     std::string body(text_.substr(body_start, pos_ - body_start));
+    std::string prefix(text_.substr(start, body_start - quote_len - start));
+    bool raw = prefix.find_first_of("rR") != std::string::npos;
+    bool formatted = prefix.find_first_of("fF") != std::string::npos;
+    if (!raw && !formatted) body = decode_escapes(body);  // an f-string's parts: in the parser
     int start_line = span.line;
     for (size_t i = 0; i < quote_len; ++i) advance();
     span.length = line_ == start_line ? static_cast<int>(pos_ - start) : 1;

@@ -1009,15 +1009,19 @@ class Parser {
     return f;
   }
 
-  // The letters before the quote say whether a string is an f-string.
-  bool is_fstring(const Token& t) const {
+  // The letters before the quote (`rf`, `b`): whether a string is an f-string, a raw one.
+  std::string string_prefix(const Token& t) const {
     std::string_view line = src_.line_text(t.span.line);
+    std::string prefix;
     for (size_t i = static_cast<size_t>(std::max(0, t.span.column - 1)); i < line.size(); ++i) {
       char c = line[i];
-      if (c == 'f' || c == 'F') return true;
-      if (c == '\'' || c == '"') return false;
+      if (c == '\'' || c == '"') break;
+      prefix += c;
     }
-    return false;
+    return prefix;
+  }
+  bool is_fstring(const Token& t) const {
+    return string_prefix(t).find_first_of("fF") != std::string::npos;
   }
 
   static void add_literal(Expr& f, std::string_view text, Span span) {
@@ -1035,6 +1039,7 @@ class Parser {
   // Each expression is parsed on its own; its nodes point at the whole string.
   void fstring_parts(const Token& t, Expr& f) {
     const std::string& body = t.text;
+    bool raw = string_prefix(t).find_first_of("rR") != std::string::npos;
     std::string literal;
     size_t i = 0;
     while (i < body.size()) {
@@ -1050,7 +1055,7 @@ class Parser {
         ++i;
         continue;
       }
-      add_literal(f, literal, t.span);
+      add_literal(f, raw ? literal : decode_escapes(literal), t.span);
       literal.clear();
       size_t end = field_end(body, i + 1, t.span);
       size_t expr_end = expression_end(body, i + 1, end);
@@ -1058,7 +1063,7 @@ class Parser {
       f.keywords.push_back(body.substr(expr_end, end - expr_end));
       i = end + 1;
     }
-    add_literal(f, literal, t.span);
+    add_literal(f, raw ? literal : decode_escapes(literal), t.span);
   }
 
   // The index of the `}` closing a field that starts at `from` (nested brackets and quotes

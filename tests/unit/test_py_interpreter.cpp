@@ -2737,6 +2737,42 @@ TEST_CASE("interpreter: builtins' further arguments") {
     REQUIRE(m.exit == ExitCode::Ok);
     CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
   }
+  // found by comparing Python's values with netshape's on ~900 expressions: each was another
+  // value before (a string slice was a list, `\n` two characters, dicts never equal)
+  const Case more[] = {
+      {"7 if 'resnet50'[:6] == 'resnet' else 3", 7},
+      {"int('12345'[::-1][:2])", 54},
+      {"7 if range(10)[2:5] == range(2, 5) else 3", 7},
+      {"7 if range(10)[2:5] == [2, 3, 4] else 3", 3},
+      {"range(10)[::-2][1]", 7},
+      {"7 if {'a': 1, 'b': 2} == {'b': 2, 'a': 1} else 3", 7},
+      {"7 if range(0) == range(5, 2) else 3", 7},
+      {"7 if math.inf > 10 ** 9 else 3", 7},
+      {"int(math.tau * 10)", 62},
+      {"7 if 'abc'.startswith(('x', 'a')) else 3", 7},
+      {"7 if 'abc'.startswith('b', 1) else 3", 7},
+      {"7 if 'abc'.endswith('b', 0, 2) else 3", 7},
+      {"7 if 'abc'.startswith('', 5) else 3", 3},
+      {"[1, 2, 1].index(1, 1) + 5", 7},
+      {"7 if [1] is [1] else 3", 3},
+      {"len('\\n\\x41\\t\\'')", 4},
+      {"len('a\\d')", 3},
+      {"len(r'\\n')", 2},
+      {"len(f'\\n{1}')", 2},
+      {"len('\\012')", 1},
+  };
+  for (const Case& c : more) {
+    CAPTURE(c.expr);
+    LoadedModel m = conv_of(c.expr);
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
+  }
+  CHECK(first_error(conv_of("len('\\u00e9')")) ==
+        "unsupported Python construct: the characters of a string beyond ASCII");
+  CHECK(first_error(conv_of("7 if (1, 2) is (1, 2) else 3")) ==
+        "unsupported Python construct: `is` between a tuple and a tuple");
+  CHECK(first_error(conv_of("len('-'.join([1, 2]))")) ==
+        "sequence item 0: expected str instance, int found");
   LoadedModel key = conv_of("sorted([3, 1, 2], key=lambda v: -v)[0]");
   CHECK(key.exit == ExitCode::UsageOrParse);
   CHECK(first_error(key) == "unsupported Python construct: `key=` of `sorted()`");
