@@ -802,8 +802,10 @@ class Construct {
     switch (s.kind) {
       case Stmt::Kind::Pass:
       case Stmt::Kind::Import:
+        return Flow::Normal;
       case Stmt::Kind::Global:
       case Stmt::Kind::Nonlocal:
+        f.scope->outer.insert(s.names.begin(), s.names.end());
         return Flow::Normal;
       case Stmt::Kind::Expr:
         expression_statement(*s.value, f);
@@ -1224,6 +1226,11 @@ class Construct {
   void assign_value(const Expr& target, const PyValue& v, Frame& f) {
     switch (target.kind) {
       case Expr::Kind::Name:
+        if (f.scope->outer.count(target.text))
+          unsupported_here(target.span,
+                           "assigning `" + target.text + "` declared global or nonlocal",
+                           "netshape does not keep a variable a function changes outside itself; "
+                           "return the value instead");
         f.scope->vars[target.text] = v;
         return;
       case Expr::Kind::Attribute:
@@ -5508,6 +5515,8 @@ class Construct {
       width = std::min<int64_t>(width * 10 + (c - '0'), kMaxText + 1);
       if (width > static_cast<int64_t>(kMaxText)) raise(at, "format width too large");
     }
+    if (spec.find('#') != std::string::npos && spec.back() == 'o')
+      unsupported_here(at, "the `#o` format", "Python writes 0o10 where C writes 010");
     std::string fmt_spec = "{:" + spec + "}";
     try {
       if (v.is(Value::Kind::Int)) return fmt::format(fmt::runtime(fmt_spec), v.data.i);
@@ -5516,6 +5525,31 @@ class Construct {
     } catch (const fmt::format_error&) {
       raise(at, "unsupported format spec `" + spec + "`");
     }
+  }
+
+  // A printf conversion's flags, width and precision (`-5`, `05`, `.2`, `+`) as the format spec
+  // that means the same: right-aligned unless `-` (printf's rule, for strings too), `0` pads
+  // numbers with zeros. `#` and `*` are not followed.
+  static std::string printf_spec(const std::string& printf, char type, Span at) {
+    size_t k = 0;
+    bool left = false, zero = false;
+    std::string sign;
+    for (; k < printf.size() && std::string_view("-+ 0").find(printf[k]) != std::string::npos;
+         ++k) {
+      left = left || printf[k] == '-';
+      zero = zero || printf[k] == '0';
+      if (printf[k] == '+' || (printf[k] == ' ' && sign.empty())) sign = printf[k];
+    }
+    std::string rest = printf.substr(k);  // width, then .precision
+    for (char c : rest)
+      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.')
+        unsupported_here(at, "this `%` conversion (`%" + printf + type + "`)",
+                         "use flags -, +, space and 0, a width and a precision");
+    if (rest.empty() && sign.empty() && !zero) return "";
+    bool number = type != 's';
+    if (!number) return (left ? "<" : ">") + rest;
+    if (left) return "<" + sign + rest;
+    return zero ? sign + "0" + rest : ">" + sign + rest;
   }
 
   std::string percent_format(const PyValue& a, const PyValue& b, Span at) {
@@ -5536,17 +5570,21 @@ class Construct {
       size_t j = i + 1;
       while (j < s.size() && !std::isalpha(static_cast<unsigned char>(s[j]))) ++j;
       if (j >= s.size() || next >= values.size()) raise(at, "bad `%` format");
-      std::string spec = s.substr(i + 1, j - i - 1);
       char type = s[j];
+      std::string spec = printf_spec(s.substr(i + 1, j - i - 1), type, at);
       const PyValue& v = values[next++];
       if (type == 'd' || type == 'i') {
         append_text(out, formatted(data_int(int_of(v, at), at), spec + "d", at), at);
-      } else if (type == 'f' || type == 'g' || type == 'e') {
+      } else if (type == 'f' || type == 'g' || type == 'e' || type == 'F' || type == 'E' ||
+                 type == 'G') {
         append_text(out,
                     formatted(PyValue::of(Value::floating(number_of(v, at), at)), spec + type, at),
                     at);
-      } else {
+      } else if (type == 's') {
         append_text(out, formatted(data_str(text_of(v), at), spec, at), at);
+      } else {
+        unsupported_here(at, fmt::format("the `%{}` conversion", type),
+                         "use %d, %i, %f, %e, %g or %s");
       }
       i = j;
     }

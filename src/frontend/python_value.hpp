@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,9 @@ struct FinalState {
 struct PyScope {
   std::map<std::string, PyValue> vars;
   std::shared_ptr<PyScope> parent;
+  // Names a `global` or `nonlocal` statement of this function declared: assigning one would
+  // change a variable outside the call, which netshape does not keep, so it is refused.
+  std::set<std::string> outer;
 };
 
 }  // namespace netshape::pylower

@@ -2760,6 +2760,10 @@ TEST_CASE("interpreter: builtins' further arguments") {
       {"len(r'\\n')", 2},
       {"len(f'\\n{1}')", 2},
       {"len('\\012')", 1},
+      {"7 if '%5s' % 'ab' == '   ab' else 3", 7},
+      {"7 if '%-5d|' % 42 == '42   |' else 3", 7},
+      {"7 if '%05d' % 42 == '00042' else 3", 7},
+      {"7 if '%-8.3f|' % 3.14159 == '3.142   |' else 3", 7},
   };
   for (const Case& c : more) {
     CAPTURE(c.expr);
@@ -2773,6 +2777,16 @@ TEST_CASE("interpreter: builtins' further arguments") {
         "unsupported Python construct: `is` between a tuple and a tuple");
   CHECK(first_error(conv_of("len('-'.join([1, 2]))")) ==
         "sequence item 0: expected str instance, int found");
+  CHECK(first_error(conv_of("7 if '%x' % 255 == 'ff' else 3")) ==
+        "unsupported Python construct: the `%x` conversion");
+  // a variable changed outside the call is not kept: assigning one is refused (a counter bumped
+  // twice was 2, Python's 3)
+  LoadedModel counter = read(
+      "import torch.nn as nn\n\nG = 1\n\n\ndef bump():\n    global G\n    G += 1\n    return "
+      "G\n\n\n"
+      "model = nn.Sequential(nn.Conv2d(3, bump() + bump(), 1))\n# input: [1, 3, 4, 4]\n");
+  CHECK(first_error(counter) ==
+        "unsupported Python construct: assigning `G` declared global or nonlocal");
   LoadedModel key = conv_of("sorted([3, 1, 2], key=lambda v: -v)[0]");
   CHECK(key.exit == ExitCode::UsageOrParse);
   CHECK(first_error(key) == "unsupported Python construct: `key=` of `sorted()`");
