@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -4732,6 +4733,13 @@ class Construct {
     if (a.is(Value::Kind::String) && op == "%") return data_str(percent_format(a, b, at), at);
     if (a.kind != PyValue::Kind::Data || b.kind != PyValue::Kind::Data)
       raise(at, "unsupported Python construct: operator `" + op + "` on these values");
+    bool bools = a.is(Value::Kind::Bool) && b.is(Value::Kind::Bool);
+    if (bools && (op == "&" || op == "|" || op == "^")) {  // bool's own operators keep a bool
+      bool r = op == "&"   ? a.data.b && b.data.b
+               : op == "|" ? a.data.b || b.data.b
+                           : a.data.b != b.data.b;
+      return data_bool(r, at);
+    }
     bool ints = (a.is(Value::Kind::Int) || a.is(Value::Kind::Bool)) &&
                 (b.is(Value::Kind::Int) || b.is(Value::Kind::Bool));
     if (ints && op != "/") return int_binary(op, int_of(a, at), int_of(b, at), at);
@@ -4746,15 +4754,49 @@ class Construct {
       r = x * y;
     else if (op == "/")
       r = x / y;
-    else if (op == "//")
-      r = std::floor(x / y);
-    else if (op == "%")
-      r = x - std::floor(x / y) * y;
+    else if (op == "//" || op == "%")
+      r = float_div_mod(x, y)[op == "//" ? 0 : 1];
     else if (op == "**")
-      r = std::pow(x, y);
+      r = float_power(x, y, at);
     else
       raise(at, "unsupported Python construct: operator `" + op + "` on numbers");
     return PyValue::of(Value::floating(r, at));
+  }
+
+  // x // y and x % y of floats as CPython computes them (float_divmod): from fmod, the remainder
+  // taking the divisor's sign (a zero one too), the quotient rounded to the nearest whole number
+  // (1 // 0.1 is 9.0, not floor(1 / 0.1) = 10.0).
+  static std::array<double, 2> float_div_mod(double x, double y) {
+    double mod = std::fmod(x, y);
+    double div = (x - mod) / y;
+    if (mod != 0.0) {
+      if ((y < 0) != (mod < 0)) {
+        mod += y;
+        div -= 1.0;
+      }
+    } else {
+      mod = std::copysign(0.0, y);
+    }
+    double floordiv = 0.0;
+    if (div != 0.0) {
+      floordiv = std::floor(div);
+      if (div - floordiv > 0.5) floordiv += 1.0;
+    } else {
+      floordiv = std::copysign(0.0, x / y);
+    }
+    return {floordiv, mod};
+  }
+
+  // x ** y of floats as Python: 0.0 to a negative power and a finite result too large are its
+  // errors; a negative base to a fractional power is a complex number, not followed.
+  static double float_power(double x, double y, Span at) {
+    if (x == 0.0 && y < 0) raise(at, "0.0 cannot be raised to a negative power");
+    if (x < 0 && std::isfinite(y) && y != std::floor(y))
+      unsupported_here(at, "a negative number to a fractional power (a complex number)");
+    double r = std::pow(x, y);
+    if (std::isinf(r) && std::isfinite(x) && std::isfinite(y))
+      raise(at, "(34, 'Numerical result out of range')");
+    return r;
   }
 
   PyValue int_binary(const std::string& op, int64_t a, int64_t b, Span at) {
@@ -4771,7 +4813,7 @@ class Construct {
       if (!v) raise(at, "integer overflow in `" + op + "`");
       return data_int(*v, at);
     } else if (op == "**") {
-      if (b < 0) return PyValue::of(Value::floating(std::pow(double(a), double(b)), at));
+      if (b < 0) return PyValue::of(Value::floating(float_power(double(a), double(b), at), at));
       if (a == 0 || a == 1) return data_int(b == 0 ? 1 : a, at);  // no loop for 1 ** 10**18
       if (a == -1) return data_int(b % 2 == 0 ? 1 : -1, at);
       r = 1;

@@ -2764,6 +2764,10 @@ TEST_CASE("interpreter: builtins' further arguments") {
       {"7 if '%-5d|' % 42 == '42   |' else 3", 7},
       {"7 if '%05d' % 42 == '00042' else 3", 7},
       {"7 if '%-8.3f|' % 3.14159 == '3.142   |' else 3", 7},
+      {"int(1 // 0.1)", 9},  // CPython's float divmod (floor(1 / 0.1) is 10)
+      {"int(1 % 0.1 * 100)", 9},
+      {"7 if str(7.0 % -7) == '-0.0' else 3", 7},
+      {"7 if str(True ^ True) == 'False' else 3", 7},
   };
   for (const Case& c : more) {
     CAPTURE(c.expr);
@@ -2777,6 +2781,8 @@ TEST_CASE("interpreter: builtins' further arguments") {
         "unsupported Python construct: `is` between a tuple and a tuple");
   CHECK(first_error(conv_of("len('-'.join([1, 2]))")) ==
         "sequence item 0: expected str instance, int found");
+  CHECK(first_error(conv_of("int(0.0 ** -1)")) == "0.0 cannot be raised to a negative power");
+  CHECK(first_error(conv_of("len(str(2.0 ** 1024))")) == "(34, 'Numerical result out of range')");
   CHECK(first_error(conv_of("7 if '%x' % 255 == 'ff' else 3")) ==
         "unsupported Python construct: the `%x` conversion");
   // a variable changed outside the call is not kept: assigning one is refused (a counter bumped
