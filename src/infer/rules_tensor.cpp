@@ -589,6 +589,21 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
 
 }  // namespace
 
+// The pads `param` holds, a tuple (or list) of ints; F.pad's TypeError for anything else.
+static bool pad_ints(RuleContext& ctx, const char* param, AttrInts& pad, const char* help) {
+  const Value& v = ctx.value(param);
+  for (const Value& item : v.is_sequence() ? v.items.vec() : std::vector<Value>{}) {
+    auto i = int_entry(item);
+    if (!i) break;
+    pad.push_back(*i);
+  }
+  if (v.is_sequence() && pad.size() == v.items.size()) return true;
+  return ctx.fail_at(param,
+                     fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, not {}",
+                                 python_type(v)),
+                     help);
+}
+
 static bool infer_pad_module(RuleContext& ctx);
 static bool pad_output(RuleContext& ctx, AttrInts pad, PaddingMode mode,
                        std::optional<double> value);
@@ -597,24 +612,10 @@ static bool pad_output(RuleContext& ctx, AttrInts pad, PaddingMode mode,
 bool infer_pad(RuleContext& ctx) {
   if (ctx.op.kind == OpKind::reflect || ctx.op.kind == OpKind::replicate)
     return infer_pad_module(ctx);
-  const Value& v = ctx.value("pad");
   AttrInts pad;
-  if (!v.is_sequence())
-    return ctx.fail_at(
-        "pad",
-        fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, not {}",
-                    python_type(v)),
-        "write pad=(1, 1) (left, right of the last dim), or (1, 1, 2, 2) for the last two");
-  for (const Value& item : v.items) {
-    auto i = int_entry(item);
-    if (!i)
-      return ctx.fail_at("pad",
-                         fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, "
-                                     "not {}",
-                                     python_type(v)),
-                         "pads are ints");
-    pad.push_back(*i);
-  }
+  if (!pad_ints(ctx, "pad", pad,
+                "write pad=(1, 1) (left, right of the last dim), or (1, 1, 2, 2) for the last two"))
+    return false;
   auto mode_text = ctx.string_arg("mode");
   if (!mode_text) return false;
   std::optional<PaddingMode> mode;
@@ -638,20 +639,10 @@ bool infer_pad(RuleContext& ctx) {
 static bool infer_pad_module(RuleContext& ctx) {
   const Value& v = ctx.value("padding");
   AttrInts pad;
-  if (v.kind == Value::Kind::Int) {
+  if (v.kind == Value::Kind::Int)
     pad.assign(2 * static_cast<size_t>(ctx.op.spatial_dims), v.i);
-  } else {
-    for (const Value& item : v.is_sequence() ? v.items.vec() : std::vector<Value>{v}) {
-      auto i = v.is_sequence() ? int_entry(item) : std::nullopt;
-      if (!i)
-        return ctx.fail_at("padding",
-                           fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, "
-                                       "not {}",
-                                       python_type(v)),
-                           "write padding=1, or a tuple of ints: (1, 1, 2, 2)");
-      pad.push_back(*i);
-    }
-  }
+  else if (!pad_ints(ctx, "padding", pad, "write padding=1, or a tuple of ints: (1, 1, 2, 2)"))
+    return false;
   PaddingMode mode = ctx.op.kind == OpKind::reflect ? PaddingMode::reflect : PaddingMode::replicate;
   return pad_output(ctx, std::move(pad), mode, std::nullopt);
 }
