@@ -2907,9 +2907,11 @@ class Construct {
     if (nd < 0)
       unsupported_here(at, "round() of a float to a negative number of digits",
                        "round an int instead: `round(int(x), -2)`");
-    char text[400];
-    std::snprintf(text, sizeof text, "%.*f", static_cast<int>(nd), x);
-    return PyValue::of(Value::floating(std::strtod(text, nullptr), at));
+    // as long as the digits need (1e308 to 323 places is 633 characters), never cut short
+    int length = std::snprintf(nullptr, 0, "%.*f", static_cast<int>(nd), x);
+    std::string text(static_cast<size_t>(length) + 1, '\0');
+    std::snprintf(text.data(), text.size(), "%.*f", static_cast<int>(nd), x);
+    return PyValue::of(Value::floating(std::strtod(text.c_str(), nullptr), at));
   }
 
   // Python's float() of a string: a decimal number, inf, infinity or nan (any case, a sign,
