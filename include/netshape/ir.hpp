@@ -244,6 +244,10 @@ inline std::vector<Value>& ValueList::made() {
 // Source text of a value as the user would write it (`(3, 5)`, `'same'`, `True`, `?`).
 std::string to_source(const Value& v);
 
+// Python's name for a value's type, as Python's and PyTorch's TypeErrors print it: "int",
+// "NoneType", "tuple" ("name" for an identifier, which has no Python value).
+const char* python_type(const Value& v);
+
 // The name an unnamed statement gets: lowercased op + 1-based position, e.g. `relu3`.
 std::string auto_name(const std::string& op, size_t index);
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "../kernels/parallel.hpp"
 #include "forward.hpp"
@@ -416,24 +417,28 @@ void forward_interpolate(ForwardCtx& ctx) {
         }
 }
 
-// out[i] = f(a's element, b's element) over broadcast(a, b), the shape `out` has: a dim of size
-// 1 reads its one element (both taken with leading 1s up to out's rank).
-template <typename F>
-static void each_broadcast(const Tensor& a, const Tensor& b, Tensor& out, F f) {
+// out[i] = f(each input's element) over the broadcast shape `out` has: a dim of size 1 reads its
+// one element (each input taken with leading 1s up to out's rank). Serves add, masked_fill and
+// where alike.
+template <size_t N, typename F>
+static void each_broadcast(const std::array<const Tensor*, N>& in, Tensor& out, F f) {
   size_t rank = out.shape.size();
-  std::vector<int64_t> sa(rank, 1), sb(rank, 1);
-  std::copy(a.shape.begin(), a.shape.end(),
-            sa.begin() + static_cast<std::ptrdiff_t>(rank - a.shape.size()));
-  std::copy(b.shape.begin(), b.shape.end(),
-            sb.begin() + static_cast<std::ptrdiff_t>(rank - b.shape.size()));
+  std::array<std::vector<int64_t>, N> sizes;
+  for (size_t k = 0; k < N; ++k) {
+    const std::vector<int64_t>& s = in[k]->shape;
+    if (s.size() > rank) throw ForwardError("broadcast: an input has more dims than the output");
+    sizes[k].assign(rank, 1);
+    std::copy(s.begin(), s.end(), sizes[k].begin() + static_cast<std::ptrdiff_t>(rank - s.size()));
+  }
   std::vector<int64_t> idx(rank, 0);
+  std::array<float, N> values{};
   for (float& y : out.data) {
-    int64_t ia = 0, ib = 0;
-    for (size_t i = 0; i < rank; ++i) {
-      ia = ia * sa[i] + (sa[i] == 1 ? 0 : idx[i]);
-      ib = ib * sb[i] + (sb[i] == 1 ? 0 : idx[i]);
+    for (size_t k = 0; k < N; ++k) {
+      int64_t flat = 0;
+      for (size_t i = 0; i < rank; ++i) flat = flat * sizes[k][i] + (sizes[k][i] == 1 ? 0 : idx[i]);
+      values[k] = in[k]->data[static_cast<size_t>(flat)];
     }
-    y = f(a.data[static_cast<size_t>(ia)], b.data[static_cast<size_t>(ib)]);
+    y = std::apply(f, values);
     for (size_t i = rank; i-- > 0;) {
       if (++idx[i] < out.shape[i]) break;
       idx[i] = 0;
@@ -476,7 +481,8 @@ void forward_add(ForwardCtx& ctx) {
     return;
   }
   ctx.out = ctx.zeros(so);
-  each_broadcast(a, b, ctx.out, [&](float x, float y) { return combine(kind, x, y, alpha); });
+  each_broadcast<2>({&a, &b}, ctx.out,
+                    [&](float x, float y) { return combine(kind, x, y, alpha); });
 }
 
 // x: [*], mask: [*] -> broadcast: `value` where the mask is non-zero, else x
@@ -484,11 +490,9 @@ void forward_masked_fill(ForwardCtx& ctx) {
   const Tensor& x = *ctx.in.at(0);
   const Tensor& mask = *ctx.in.at(1);
   std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
-  if (x.shape.size() > shape.size() || mask.shape.size() > shape.size())
-    throw ForwardError("masked_fill: more dims than the output");
   float value = static_cast<float>(ctx.layer.attrs->value);
   ctx.out = ctx.zeros(shape);
-  each_broadcast(x, mask, ctx.out, [&](float v, float m) { return m != 0.0f ? value : v; });
+  each_broadcast<2>({&x, &mask}, ctx.out, [&](float v, float m) { return m != 0.0f ? value : v; });
 }
 
 // condition: [*], x: [*], y: [*] -> broadcast: x where the condition is nonzero, else y
@@ -496,34 +500,9 @@ void forward_where(ForwardCtx& ctx) {
   const Tensor& condition = *ctx.in.at(0);
   const Tensor& x = *ctx.in.at(1);
   const Tensor& y = *ctx.in.at(2);
-  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
-  size_t rank = shape.size();
-  if (condition.shape.size() > rank || x.shape.size() > rank || y.shape.size() > rank)
-    throw ForwardError("where: more dims than the output");
-  ctx.out = ctx.zeros(shape);
-  // Each input's sizes with leading 1s up to the output's rank: a size-1 dim reads element 0.
-  auto padded = [rank](const Tensor& t) {
-    std::vector<int64_t> s(rank, 1);
-    std::copy(t.shape.begin(), t.shape.end(),
-              s.begin() + static_cast<std::ptrdiff_t>(rank - t.shape.size()));
-    return s;
-  };
-  std::vector<int64_t> sc = padded(condition), sx = padded(x), sy = padded(y);
-  std::vector<int64_t> idx(rank, 0);
-  for (float& out : ctx.out.data) {
-    int64_t ic = 0, ix = 0, iy = 0;
-    for (size_t i = 0; i < rank; ++i) {
-      ic = ic * sc[i] + (sc[i] == 1 ? 0 : idx[i]);
-      ix = ix * sx[i] + (sx[i] == 1 ? 0 : idx[i]);
-      iy = iy * sy[i] + (sy[i] == 1 ? 0 : idx[i]);
-    }
-    bool set = condition.data[static_cast<size_t>(ic)] != 0.0f;
-    out = set ? x.data[static_cast<size_t>(ix)] : y.data[static_cast<size_t>(iy)];
-    for (size_t i = rank; i-- > 0;) {
-      if (++idx[i] < shape[i]) break;
-      idx[i] = 0;
-    }
-  }
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  each_broadcast<3>({&condition, &x, &y}, ctx.out,
+                    [](float c, float a, float b) { return c != 0.0f ? a : b; });
 }
 
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...]

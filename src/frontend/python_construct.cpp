@@ -5097,22 +5097,10 @@ class Construct {
 
   // The name of v's Python type, as Python's TypeErrors give it ("int", "list").
   std::string type_name(const PyValue& v) {
-    if (v.kind == PyValue::Kind::Data) {
-      switch (v.data.kind) {
-        case Value::Kind::Int:
-          return "int";
-        case Value::Kind::Float:
-          return "float";
-        case Value::Kind::String:
-          return "str";
-        case Value::Kind::Bool:
-          return "bool";
-        case Value::Kind::None:
-          return "NoneType";
-        default:
-          break;
-      }
-    }
+    if (v.kind == PyValue::Kind::Data && !v.data.is_sequence() &&
+        v.data.kind != Value::Kind::Ident && v.data.kind != Value::Kind::Infer &&
+        v.data.kind != Value::Kind::DimRef)
+      return python_type(v.data);
     if (v.kind == PyValue::Kind::List) return "list";
     if (v.kind == PyValue::Kind::Tuple) return v.name == "set" ? "set" : "tuple";
     if (v.kind == PyValue::Kind::Dict) return "dict";

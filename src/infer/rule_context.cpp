@@ -122,28 +122,6 @@ bool RuleContext::fail_overflow(std::string_view param, const std::string& what)
   return false;
 }
 
-// Python's name for a value's type, as PyTorch's argument parser prints it.
-const char* python_type(const Value& v) {
-  switch (v.kind) {
-    case Value::Kind::Int:
-      return "int";
-    case Value::Kind::Float:
-      return "float";
-    case Value::Kind::String:
-      return "str";
-    case Value::Kind::Bool:
-      return "bool";
-    case Value::Kind::None:
-      return "NoneType";
-    case Value::Kind::Tuple:
-      return "tuple";
-    case Value::Kind::List:
-      return "list";
-    default:
-      return "name";
-  }
-}
-
 const char* kind_name(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int:

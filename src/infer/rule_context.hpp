@@ -47,8 +47,6 @@ struct KnownValues {
 
 // How a value is named in messages: "an int", "a float", "a tuple", ...
 const char* kind_name(const Value& v);
-// Python's name for a value's type, as PyTorch's argument parser prints it: "int", "NoneType".
-const char* python_type(const Value& v);
 
 class RuleContext {
  public:

@@ -37,6 +37,27 @@ void set_use_site_line(ValueOrigin& origin, std::string_view line, Span call) {
   }
 }
 
+const char* python_type(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::Int:
+      return "int";
+    case Value::Kind::Float:
+      return "float";
+    case Value::Kind::String:
+      return "str";
+    case Value::Kind::Bool:
+      return "bool";
+    case Value::Kind::None:
+      return "NoneType";
+    case Value::Kind::Tuple:
+      return "tuple";
+    case Value::Kind::List:
+      return "list";
+    default:
+      return "name";
+  }
+}
+
 std::string to_source(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int:
