@@ -62,8 +62,10 @@ struct Attrs {
   double p = 0.5;  // dropout (inference mode does not use it); norm: the order (2 for 'fro')
   GeluApproximate approximate = GeluApproximate::none;  // gelu
   double negative_slope = 0.01;                         // leaky_relu
-  double alpha = 1.0;                                   // elu
-  double beta = 1.0, threshold = 20.0;                  // softplus
+  double alpha = 1.0;                                   // elu, celu
+  double beta = 1.0, threshold = 20.0;                  // softplus; threshold: the threshold
+  double min_val = -1.0, max_val = 1.0;                 // hardtanh
+  double lambd = 0.5;                                   // softshrink, hardshrink
   double init = 0.25;                                   // prelu: its weight's first value
 
   // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
@@ -73,9 +75,10 @@ struct Attrs {
   // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order;
   // squeeze: the dims it removes
   AttrInts dims;
-  int64_t factor = 1;              // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
-  double correction = 1.0;         // std, var: the divisor is the count minus this (Bessel's: 1)
-  double value = 0.0;              // constant_pad, pad, masked_fill: the fill value
+  int64_t factor = 1;       // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
+  double correction = 1.0;  // std, var: the divisor is the count minus this (Bessel's: 1)
+  double value = 0.0;  // constant_pad, pad, masked_fill: the fill value; threshold: what replaces x
+                       // <= threshold
   double first = 0.0, step = 1.0;  // arange: the first value and the step
   int64_t diagonal = 0;            // triangle: the diagonal that bounds what tril/triu keep
 

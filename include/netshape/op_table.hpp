@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 145, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 161, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 44, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -57,6 +57,14 @@ enum class OpKind {
   softplus,  // log(1 + exp(beta x)) / beta, x itself above the threshold
   mish,      // x tanh(softplus(x))
   logsigmoid,
+  hardtanh,    // clamp(x, min_val, max_val) (ReLU6 is hardtanh(x, 0, 6))
+  selu,        // scale * elu(x, alpha) with SELU's fixed alpha and scale
+  celu,        // elu(x / alpha) * alpha for x < 0, x otherwise
+  softsign,    // x / (1 + |x|)
+  tanhshrink,  // x - tanh(x)
+  softshrink,  // x - lambd above lambd, x + lambd below -lambd, 0 between
+  hardshrink,  // x outside [-lambd, lambd], 0 inside
+  threshold,   // value where x <= threshold, x otherwise
   softmax,
   log_softmax,
   reshape,

@@ -22,6 +22,10 @@ void reshape_to(ForwardCtx& ctx, std::vector<int64_t> shape) {
   ctx.out.data = ctx.x().data;
 }
 
+// torch.nn.SELU's constants (aten/src/ATen/native/Activation.cpp), as floats.
+constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
+constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+
 // PyTorch's softplus: log(1 + exp(beta v)) / beta, and v itself where beta v > threshold.
 float softplus(float v, float beta, float threshold) {
   float scaled = v * beta;
@@ -61,6 +65,27 @@ float apply_activation(OpKind kind, float v, const Attrs& a) {
       return v * std::tanh(softplus(v, 1.0f, 20.0f));
     case OpKind::logsigmoid:  // log(1 / (1 + exp(-v))), without overflow: -softplus(-v)
       return std::min(v, 0.0f) - std::log1p(std::exp(-std::abs(v)));
+    case OpKind::hardtanh:  // PyTorch's clamp: max_val wins when min_val > max_val; NaN stays
+      return std::min(std::max(v, static_cast<float>(a.min_val)), static_cast<float>(a.max_val));
+    case OpKind::selu:  // elu with SELU's alpha and scale, as PyTorch's constants
+      return v > 0.0f ? v * kSeluScale : std::expm1(v) * (kSeluAlpha * kSeluScale);
+    case OpKind::celu:
+      return v > 0.0f ? v
+                      : static_cast<float>(a.alpha) * std::expm1(v / static_cast<float>(a.alpha));
+    case OpKind::softsign:
+      return v / (1.0f + std::abs(v));
+    case OpKind::tanhshrink:
+      return v - std::tanh(v);
+    case OpKind::softshrink: {
+      auto l = static_cast<float>(a.lambd);
+      return v > l ? v - l : v < -l ? v + l : 0.0f;
+    }
+    case OpKind::hardshrink: {
+      auto l = static_cast<float>(a.lambd);
+      return v >= -l && v <= l ? 0.0f : v;
+    }
+    case OpKind::threshold:
+      return v <= static_cast<float>(a.threshold) ? static_cast<float>(a.value) : v;
     default:
       return v;  // Identity; Dropout in inference mode
   }

@@ -555,6 +555,22 @@ std::string_view count_category(const LayerInfo& layer) {
           return "Mish";
         case OpKind::logsigmoid:
           return "LogSigmoid";
+        case OpKind::hardtanh:
+          return "Hardtanh";
+        case OpKind::selu:
+          return "SELU";
+        case OpKind::celu:
+          return "CELU";
+        case OpKind::softsign:
+          return "Softsign";
+        case OpKind::tanhshrink:
+          return "Tanhshrink";
+        case OpKind::softshrink:
+          return "Softshrink";
+        case OpKind::hardshrink:
+          return "Hardshrink";
+        case OpKind::threshold:
+          return "Threshold";
         default:
           return "other";
       }

@@ -68,6 +68,19 @@ Checked elements(const Shape& s, int64_t batch) {
   return n ? Checked(*n) : Checked::overflowed();
 }
 
+// leaky_relu_ and elu_ (selu_ and celu_ call it) keep their result, which is their input
+// overwritten; the other in-place activations (hardtanh_, hardswish_, threshold_, ...) keep a copy
+// of the input as it was, as autograd does for an in-place op whose backward needs it.
+bool keeps_result_in_place(const LayerInfo& l) {
+  OpKind k = op_info(l.op).kind;
+  if (!l.statement ||
+      (k != OpKind::leaky_relu && k != OpKind::elu && k != OpKind::selu && k != OpKind::celu))
+    return false;
+  if (l.statement->extras().in_place) return true;
+  const Value* inplace = written_argument(l.statement->args, op_info(l.op), "inplace");
+  return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
+}
+
 // What one layer's backward reads, as PyTorch saves it.
 struct Saved {
   bool input = false;  // its first input (all inputs for mul, div, matmul, bmm)
@@ -123,10 +136,16 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         s.extra_bytes = elements(out, batch) * element_bytes;
       } else if (op.kind == OpKind::relu || op.kind == OpKind::sigmoid || op.kind == OpKind::tanh) {
         s.output = true;
+      } else if (op.kind == OpKind::tanhshrink) {  // x - tanh(x): tanh keeps its result
+        s.extra_bytes = elements(in, batch) * element_bytes;
+      } else if (keeps_result_in_place(l)) {
+        s.output = true;
       } else if (op.kind != OpKind::none) {
         s.input = true;  // hardtanh (relu6), leaky_relu, elu, gelu, silu, hardswish, ...
-        // log_sigmoid's CPU forward keeps a buffer of the input's size for its backward
-        if (op.kind == OpKind::logsigmoid) s.extra_bytes = elements(in, batch) * element_bytes;
+        // log_sigmoid's CPU forward keeps a buffer of the input's size for its backward;
+        // softsign, x / (1 + |x|), keeps x and the divisor
+        if (op.kind == OpKind::logsigmoid || op.kind == OpKind::softsign)
+          s.extra_bytes = elements(in, batch) * element_bytes;
       }
       break;
     case Family::masked_fill:  // its mask, one byte an element (bool)

@@ -41,6 +41,42 @@ bool optional_bool_param(RuleContext& ctx, const char* param, std::optional<bool
   return true;
 }
 
+// Hardtanh's min_val and max_val (nn.Hardtanh's deprecated min_value= and max_value= replace
+// them when given). The module asserts max_val > min_val in its __init__; F.hardtanh does not.
+bool hardtanh_bounds(RuleContext& ctx) {
+  Attrs& at = ctx.attrs;
+  if (!float_param(ctx, "min_val", at.min_val) || !float_param(ctx, "max_val", at.max_val))
+    return false;
+  if (ctx.has_param("min_value") && !ctx.is_none("min_value") &&
+      !float_param(ctx, "min_value", at.min_val))
+    return false;
+  if (ctx.has_param("max_value") && !ctx.is_none("max_value") &&
+      !float_param(ctx, "max_value", at.max_val))
+    return false;
+  if (ctx.op.id != OpId::Hardtanh || at.max_val > at.min_val) return true;
+  return ctx.fail_at(
+      "max_val",
+      fmt::format("AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is {} and "
+                  "max_val {}",
+                  to_source(Value::floating(at.min_val, {})),
+                  to_source(Value::floating(at.max_val, {}))),
+      "give a max_val above min_val, e.g. `Hardtanh(0.0, 20.0)`");
+}
+
+// The checks PyTorch's kernels make of an activation's numbers when it runs.
+bool activation_checks(RuleContext& ctx) {
+  const Attrs& at = ctx.attrs;
+  if (ctx.op.kind == OpKind::celu && at.alpha == 0.0)
+    return ctx.fail_at("alpha", "ZeroDivisionError: alpha cannot be 0 for CELU",
+                       "use a nonzero alpha, e.g. alpha=1.0");
+  if (ctx.op.kind == OpKind::softshrink && !(at.lambd >= 0.0))
+    return ctx.fail_at(
+        "lambd",
+        fmt::format("lambda must be greater or equal to 0, but found to be {:g}.", at.lambd),
+        "use a lambd of 0 or more, e.g. lambd=0.5");
+  return true;
+}
+
 }  // namespace
 
 // x: [*] -> [*]
@@ -60,8 +96,10 @@ bool infer_elementwise(RuleContext& ctx) {
   }
   if (!float_param(ctx, "negative_slope", at.negative_slope) ||
       !float_param(ctx, "alpha", at.alpha) || !float_param(ctx, "beta", at.beta) ||
-      !float_param(ctx, "threshold", at.threshold))
+      !float_param(ctx, "threshold", at.threshold) || !float_param(ctx, "lambd", at.lambd) ||
+      !hardtanh_bounds(ctx) || !activation_checks(ctx))
     return false;
+  if (ctx.op.kind == OpKind::threshold && !float_param(ctx, "value", at.value)) return false;
   ctx.set_output(ctx.x());
   return true;
 }

@@ -108,8 +108,33 @@ TEST_CASE("conventions: activations as modules and as functions") {
   CHECK(counts_of("[2, 8, 8, 8]", "r = SiLU()") == V{0, 0, 0, 1024, 0, 1024});
   CHECK(counts_of("[2, 8, 8, 8]", "r = Sigmoid()") == V{0, 0, 0, 0, 0, 0});
   // Neither hooked nor patched anywhere (ptflops, thop, DeepSpeed), no parameters (torchinfo).
-  for (const char* op : {"Softplus()", "softplus()", "Mish()", "mish()", "LogSigmoid()",
-                         "logsigmoid()", "PixelShuffle(2)", "pixel_unshuffle(2)"})
+  // nn.Hardtanh, SELU and CELU are not ReLU6 or ELU to their type-keyed hooks, and their
+  // functions (F.hardtanh, F.selu, F.celu) are not patched; F.softsign and F.tanhshrink are
+  // Python arithmetic (`/`, `-`), which no tool patches.
+  for (const char* op : {"Softplus()",
+                         "softplus()",
+                         "Mish()",
+                         "mish()",
+                         "LogSigmoid()",
+                         "logsigmoid()",
+                         "PixelShuffle(2)",
+                         "pixel_unshuffle(2)",
+                         "Hardtanh(0, 20)",
+                         "hardtanh()",
+                         "SELU()",
+                         "selu()",
+                         "CELU()",
+                         "celu()",
+                         "Softsign()",
+                         "softsign()",
+                         "Tanhshrink()",
+                         "tanhshrink()",
+                         "Softshrink()",
+                         "softshrink()",
+                         "Hardshrink()",
+                         "hardshrink()",
+                         "Threshold(0.1, 20)",
+                         "threshold(0.1, 20)"})
     CHECK(counts_of("[2, 8, 8, 8]", std::string("r = ") + op) == V{0, 0, 0, 0, 0, 0});
   // PReLU: torchinfo its 8 slopes times output[0]; ptflops relu_flops_counter_hook and the
   // patched F.prelu; thop count_prelu; DeepSpeed's F.prelu: input elements; fvcore no handle.

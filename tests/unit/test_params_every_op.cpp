@@ -45,7 +45,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"hidden_size", "4"},
                                                      {"num_embeddings", "10"},
                                                      {"embedding_dim", "3"},
-                                                     {"equation", "'...->...'"}};
+                                                     {"equation", "'...->...'"},
+                                                     {"threshold", "0.1"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {

@@ -1483,6 +1483,57 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each: Hardtanh, SELU, CELU, Softsign, Tanhshrink, Softshrink,
+// Hardshrink and Threshold as modules, F functions, torch functions and methods where PyTorch
+// defines them, in place too (F.hardtanh_, F.elu_), and PyTorch's errors.
+TEST_CASE("interpreter: Hardtanh, SELU, CELU and the shrinking activations") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.clip = nn.Hardtanh(0, 20, inplace=True)
+        self.selu = nn.SELU()
+        self.shrink = nn.Softshrink(0.25)
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 3, 10, 10]
+)";
+  const ForwardCase cases[] = {
+      {"return self.clip(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return self.shrink(self.selu(self.conv(x)))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return F.hardtanh(self.conv(x), min_val=-2.0, max_val=2.0)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return F.hardtanh_(self.conv(x), 0.0, 6.0)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return torch.selu(x)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return F.celu(self.conv(x), alpha=2.0)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return F.softsign(x) + F.tanhshrink(x)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return self.conv(x).hardshrink(0.3)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return torch.hardshrink(x)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return F.threshold(self.conv(x), 0.1, 20.0)", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return torch.threshold(x, 0.1, 20.0)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return F.elu_(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return torch.celu(x, 0.0)", ExitCode::ShapeError,
+       "ZeroDivisionError: alpha cannot be 0 for CELU"},
+      {"return F.softshrink(x, -1.0)", ExitCode::ShapeError,
+       "lambda must be greater or equal to 0, but found to be -1."},
+      {"return nn.Hardtanh(1.0, -1.0)(x)", ExitCode::ShapeError,
+       "AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is 1.0 and max_val "
+       "-1.0"},
+      {"return torch.hardtanh(x)", ExitCode::UsageOrParse,
+       "module 'torch' has no attribute 'hardtanh'"},
+      {"return x.selu()", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'selu'"},
+      {"return F.selu(x.long())", ExitCode::UsageOrParse,
+       "unsupported Python construct: `selu` of a torch.int64 tensor"},
+  };
+  check_forward_cases(base, cases);
+}
+
 // PyTorch 1.13's outcome for each: one slope or one per channel (dim 1; an input of fewer than 2
 // dims has 1 channel), PyTorch's errors, a float32 weight; parameters counted as
 // model.parameters() counts them, the unused PReLU's too (224 + 8 + 1 + 3 + 10).
