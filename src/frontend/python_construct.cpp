@@ -949,6 +949,7 @@ class Construct {
                                          "math.pow",
                                          "math.gcd",
                                          "math.prod",
+                                         "numpy.prod",
                                          "pow",
                                          "divmod",
                                          "zip",
@@ -2255,7 +2256,7 @@ class Construct {
     if (full == "torch.nn.functional") return PyValue::builtin("F");
     if (full == "torch.nn.init") return PyValue::builtin("nn.init");
     if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
-        full == "copy")
+        full == "copy" || full == "numpy")
       return PyValue::builtin(full);
     if (module == "torch.nn") return PyValue::builtin("nn." + name);
     if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
@@ -2859,6 +2860,7 @@ class Construct {
                                                       {"math.pow", 2},
                                                       {"math.gcd", SIZE_MAX},
                                                       {"math.prod", 1, "", "start"},
+                                                      {"numpy.prod", 1},
                                                       {"range", 3},
                                                       {"len", 1},
                                                       {"set", 1},
@@ -3004,6 +3006,20 @@ class Construct {
     if (n == "math.prod") {
       PyValue product = args.values.size() > 1 ? arg(1) : data_int(1, at);
       for (const PyValue& v : iterate(arg(0), at)) product = binary("*", product, v, at);
+      return product;
+    }
+    // np.prod of ints or floats: their product, 1.0 (a float) of none. numpy's int64 wraps on
+    // overflow; here an overflow is an error.
+    if (n == "numpy.prod") {
+      PyValue product;
+      bool first = true;
+      for (const PyValue& v : iterate(arg(0), at)) {
+        if (!is_number(v)) raise(at, "netshape follows np.prod of numbers only");
+        product = first ? v : binary("*", product, v, at);
+        first = false;
+      }
+      if (first) return PyValue::of(Value::floating(1.0, at));
+      if (product.is(Value::Kind::Bool)) return data_int(product.data.b ? 1 : 0, at);
       return product;
     }
     if (n == "math.ceil" || n == "math.floor") {

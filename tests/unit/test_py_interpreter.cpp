@@ -1483,6 +1483,58 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// A GAN generator as the tutorials write it: numpy imported for np.prod of the image shape.
+// PyTorch 1.13: 1,510,032 parameters, output [64, 1, 28, 28]. np.prod of nothing is 1.0, a float
+// (nn.Linear then refuses it); numpy's other functions are not followed.
+TEST_CASE("interpreter: np.prod of a shape") {
+  const std::string base = R"(import numpy as np
+import torch.nn as nn
+
+img_shape = (1, 28, 28)
+
+
+class Generator(nn.Module):
+    def __init__(self, latent_dim=100):
+        super().__init__()
+
+        def block(in_feat, out_feat, normalize=True):
+            layers = [nn.Linear(in_feat, out_feat)]
+            if normalize:
+                layers.append(nn.BatchNorm1d(out_feat, 0.8))
+            layers.append(nn.LeakyReLU(0.2, inplace=True))
+            return layers
+
+        self.model = nn.Sequential(
+            *block(latent_dim, 128, normalize=False),
+            *block(128, 256),
+            *block(256, 512),
+            nn.Linear(512, SIZE),
+            nn.Tanh()
+        )
+
+    def forward(self, z):
+        img = self.model(z)
+        return img.view(img.size(0), *img_shape)
+
+# input: [64, 100]
+)";
+  LoadedModel m = read(netshape::test::replaced(base, "SIZE", "int(np.prod(img_shape))"));
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 12'928 + 33'024 + 512 + 131'584 + 1'024 + 402'192);
+  CHECK(to_string(*m.analysis.layers.back().output) == "[64, 1, 28, 28]");
+  CHECK(read(netshape::test::replaced(base, "SIZE", "np.prod(img_shape)")).exit == ExitCode::Ok);
+  CHECK(read(netshape::test::replaced(base, "SIZE", "np.prod((2, 392.0))")).exit !=
+        ExitCode::Ok);  // a float
+  LoadedModel sqrt = read(netshape::test::replaced(base, "SIZE", "int(np.sqrt(784))"));
+  CHECK(sqrt.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(sqrt) == "unknown function `numpy.sqrt`");
+  LoadedModel axis =
+      read(netshape::test::replaced(base, "SIZE", "int(np.prod(img_shape, axis=0))"));
+  CHECK(axis.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(axis) == "unsupported Python construct: `axis=` of `numpy.prod()`");
+}
+
 // PyTorch 1.13's outcome for each: Hardtanh, SELU, CELU, Softsign, Tanhshrink, Softshrink,
 // Hardshrink and Threshold as modules, F functions, torch functions and methods where PyTorch
 // defines them, in place too (F.hardtanh_, F.elu_), and PyTorch's errors.
