@@ -314,6 +314,29 @@ constexpr bool every_functional_op_spelled() {
 static_assert(every_functional_op_spelled(),
               "a lowercase op of ops.def lacks its row in kPythonSpellings");
 
+// The in-place spellings PyTorch 1.13 defines, by the op they write (`F.relu_`, `torch.sigmoid_`,
+// `x.add_`); the others (`F.gelu_`, `torch.relu6_`) are Python's AttributeError.
+constexpr PythonSpelling kInPlaceSpellings[] = {
+    {"relu", true, true, true},          {"leaky_relu", false, true, false},
+    {"elu", false, true, false},         {"sigmoid", true, false, true},
+    {"tanh", true, false, true},         {"hardtanh", false, true, false},
+    {"selu", true, true, false},         {"celu", true, true, false},
+    {"threshold", true, true, false},    {"dropout", true, false, false},
+    {"squeeze", false, false, true},     {"unsqueeze", false, false, true},
+    {"transpose", false, false, true},   {"add", false, false, true},
+    {"sub", false, false, true},         {"mul", false, false, true},
+    {"div", false, false, true},         {"logical_and", false, false, true},
+    {"logical_or", false, false, true},  {"logical_xor", false, false, true},
+    {"masked_fill", false, false, true}, {"tril", false, false, true},
+    {"triu", false, false, true}};
+
+const PythonSpelling* in_place_spelling(std::string_view op) {
+  static constexpr PythonSpelling kNowhere = {"", false, false, false};
+  for (const PythonSpelling& s : kInPlaceSpellings)
+    if (s.op == op) return &s;
+  return &kNowhere;
+}
+
 const PythonSpelling* python_spelling(std::string_view op) {
   for (const PythonSpelling& s : kPythonSpellings)
     if (s.op == op) return &s;
@@ -7490,20 +7513,28 @@ class Construct {
   // `x.max_pool2d(2)`, `F.view(x, -1)`): Python's AttributeError, with the spelling that exists.
   void check_spelling(const std::string& op, Namespace where, Span at) {
     const PythonSpelling* s = python_spelling(op);
-    bool in_place = !s && op.size() > 1 && op.back() == '_';
-    if (in_place) s = python_spelling(std::string_view(op).substr(0, op.size() - 1));
+    const PythonSpelling* written = s;
+    if (!s && op.size() > 1 && op.back() == '_') {  // in place: `F.relu_`, `x.add_`
+      s = python_spelling(std::string_view(op).substr(0, op.size() - 1));
+      if (s) written = in_place_spelling(s->op);
+    }
     if (!s) return;
-    bool exists = where == Namespace::Torch        ? s->torch
-                  : where == Namespace::Functional ? s->functional
-                                                   : s->method;
+    bool exists = where == Namespace::Torch        ? written->torch
+                  : where == Namespace::Functional ? written->functional
+                                                   : written->method;
     if (exists) return;
     std::string message = where == Namespace::Torch        ? "module 'torch'"
                           : where == Namespace::Functional ? "module 'torch.nn.functional'"
                                                            : "'Tensor' object";
-    std::string fix = s->functional ? fmt::format("F.{}", s->op)
-                      : s->torch    ? fmt::format("torch.{}", s->op)
-                      : s->method   ? fmt::format("x.{}", s->op)
-                                    : "";
+    auto spelled = [](const PythonSpelling& p, std::string_view name) -> std::string {
+      return p.functional ? fmt::format("F.{}", name)
+             : p.torch    ? fmt::format("torch.{}", name)
+             : p.method   ? fmt::format("x.{}", name)
+                          : "";
+    };
+    // In place where PyTorch has it so (`torch.sigmoid_` for `F.sigmoid_`), else not in place.
+    std::string fix = written != s ? spelled(*written, op) : "";
+    if (fix.empty()) fix = spelled(*s, s->op);
     raise(at, fmt::format("{} has no attribute '{}'", message, op),
           fix.empty() ? "" : fmt::format("PyTorch has it as `{}`", fix));
   }

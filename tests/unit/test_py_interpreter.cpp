@@ -1537,7 +1537,8 @@ class Generator(nn.Module):
 
 // PyTorch 1.13's outcome for each: Hardtanh, SELU, CELU, Softsign, Tanhshrink, Softshrink,
 // Hardshrink and Threshold as modules, F functions, torch functions and methods where PyTorch
-// defines them, in place too (F.hardtanh_, F.elu_), and PyTorch's errors.
+// defines them, in place too (F.hardtanh_, F.elu_; F.gelu_ is Python's AttributeError), and
+// PyTorch's errors.
 TEST_CASE("interpreter: Hardtanh, SELU, CELU and the shrinking activations") {
   const std::string base = R"(import torch
 import torch.nn as nn
@@ -1580,6 +1581,17 @@ class Net(nn.Module):
       {"return torch.hardtanh(x)", ExitCode::UsageOrParse,
        "module 'torch' has no attribute 'hardtanh'"},
       {"return x.selu()", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'selu'"},
+      {"return torch.selu_(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
+      {"return self.conv(x).sigmoid_()", ExitCode::Ok, "[2, 8, 8, 8]"},
+      // in place only where PyTorch defines it so
+      {"return F.softsign_(x)", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'softsign_'"},
+      {"return F.gelu_(self.conv(x))", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'gelu_'"},
+      {"return F.sigmoid_(self.conv(x))", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'sigmoid_'"},
+      {"return F.relu6_(x)", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'relu6_'"},
       {"return F.selu(x.long())", ExitCode::UsageOrParse,
        "unsupported Python construct: `selu` of a torch.int64 tensor"},
   };
