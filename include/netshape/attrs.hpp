@@ -66,7 +66,11 @@ struct Attrs {
   double beta = 1.0, threshold = 20.0;                  // softplus; threshold: the threshold
   double min_val = -1.0, max_val = 1.0;                 // hardtanh
   double lambd = 0.5;                                   // softshrink, hardshrink
-  double init = 0.25;                                   // prelu: its weight's first value
+  // local_response_norm: the channels each output averages over (size), and k (alpha and beta
+  // above)
+  int64_t window = 1;
+  double k = 1.0;
+  double init = 0.25;  // prelu: its weight's first value
 
   // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
   int64_t dim = 0;

@@ -217,6 +217,30 @@ void forward_layer_norm(ForwardCtx& ctx) {
   }
 }
 
+// x: [N, C, *] -> same; each value divided by (k + alpha * the mean square of the `size`
+// channels from c - size/2 to c + (size - 1)/2, zeros outside)^beta
+void forward_local_response_norm(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Attrs& a = *ctx.layer.attrs;
+  ctx.out = ctx.zeros(x.shape);
+  if (x.data.empty()) return;
+  int64_t batch = x.shape[0], channels = x.shape[1], inner = product(x.shape, 2, x.shape.size());
+  int64_t before = a.window / 2, after = (a.window - 1) / 2;
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t i = 0; i < inner; ++i) {
+        double squares = 0.0;
+        for (int64_t o = std::max<int64_t>(0, c - before); o <= std::min(channels - 1, c + after);
+             ++o) {
+          double v = x.data[static_cast<size_t>((n * channels + o) * inner + i)];
+          squares += v * v;
+        }
+        auto at = static_cast<size_t>((n * channels + c) * inner + i);
+        double divisor = std::pow(squares / static_cast<double>(a.window) * a.alpha + a.k, a.beta);
+        ctx.out.data[at] = static_cast<float>(x.data[at] / divisor);
+      }
+}
+
 // x: [N, C, *] -> same; statistics per (sample, group of C/G channels)
 void forward_group_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;

@@ -240,6 +240,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"softshrink", false, true, false},
     {"hardshrink", true, true, true},
     {"threshold", true, true, false},
+    {"local_response_norm", false, true, false},
     {"dropout", true, true, false},
     {"dropout2d", false, true, false},
     {"softmax", true, true, true},

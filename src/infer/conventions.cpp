@@ -91,6 +91,18 @@ struct Facts {
   }
 };
 
+// F.local_response_norm (which nn.LocalResponseNorm calls) as ptflops and DeepSpeed count it:
+// they patch Tensor.mul, Tensor.add (an element each: `x * x`, `* alpha`, `+ k`) and the average
+// pools (an element of the pool's input: the squares with size - 1 more channels, zeros); `pad`,
+// `** beta` and `/` are not patched.
+Count local_response_norm_count(const Facts& f) {
+  if (f.in.size() < 3 || !f.in_elements) return 0;
+  if (*f.in_elements == 0) return 0;  // returned as it is
+  Shape padded = f.in;
+  padded[1].value += f.attrs().window - 1;
+  return plus(times(f.in_elements, 3), count_product(padded));
+}
+
 // F.interpolate's count in ptflops (_interpolate_functional_flops_hook) and DeepSpeed
 // (_upsample_flops_compute) when `size` is given: prod(size), or the int itself when one int was
 // written (`size=32` counts 32, not 32*32).
@@ -202,6 +214,8 @@ Count ptflops_rule(const Facts& f) {
       return f.in_elements;
     case Family::elementwise:
       return ptflops_activation(f);
+    case Family::local_response_norm:
+      return local_response_norm_count(f);
     case Family::prelu:  // relu_flops_counter_hook + the patched F.prelu: input elements each
       return times(f.in_elements, 2);
     case Family::max_pool:  // pool_flops_counter_hook + the patched F.*pool*: input elements each
@@ -393,6 +407,8 @@ Count deepspeed_activation(const Facts& f) {
 
 Count flops_rule(const Facts& f) {
   switch (f.op.family) {
+    case Family::local_response_norm:  // FLOPs only: the patched calls count no MACs
+      return local_response_norm_count(f);
     case Family::conv:
       return deepspeed_conv(f);
     case Family::conv_transpose:
@@ -514,6 +530,8 @@ std::string_view count_category(const LayerInfo& layer) {
       return "LayerNorm";
     case Family::group_norm:
       return "GroupNorm";
+    case Family::local_response_norm:
+      return "LocalResponseNorm";
     case Family::max_pool:
     case Family::avg_pool:
     case Family::adaptive_avg_pool:

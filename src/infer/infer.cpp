@@ -295,6 +295,9 @@ class Analyzer {
       read.push_back(read_layout(node, i, id));
       inputs.push_back({tensors_[node.inputs[i]].shape, &read.back()});
     }
+    if (op_info(node.op).family == Family::local_response_norm && layer.output->size() >= 5 &&
+        !read.empty() && read[0].kind != Layout::Kind::Contiguous)
+      return strided_local_response_norm(node, layer);
     LayoutStep step;
     bool returns = returns_input(node);
     if (has_first && (in_place || returns)) {
@@ -386,6 +389,18 @@ class Analyzer {
                "the tensor is expanded (several elements share memory): clone() it first, or "
                "write the op out of place")
         .layer = layer.name;
+    return false;
+  }
+
+  // F.local_response_norm views the squares of an input of 5 or more dims as [N, 1, C, D, rest],
+  // which PyTorch refuses when the input's trailing dims do not merge: not followed.
+  bool strided_local_response_norm(const GraphNode& node, const LayerInfo& layer) {
+    Diagnostic& d = diags_.error(
+        node.statement->op_span,
+        "unsupported: LocalResponseNorm of a non-contiguous input of 5 or more dims",
+        "call `.contiguous()` on its input first (PyTorch's view inside it may refuse this one)");
+    d.code = "unsupported";
+    d.layer = layer.name;
     return false;
   }
 

@@ -148,6 +148,17 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
           s.extra_bytes = elements(in, batch) * element_bytes;
       }
       break;
+    case Family::local_response_norm: {
+      // F.local_response_norm's steps keep its input (x * x), the squares with the padded
+      // channels (the average pool), the scaled mean before `** beta` and the divisor after it
+      // (the division), and alpha as a 0-dim tensor (`mul(alpha)`)
+      s.input = true;
+      Shape padded = in;
+      if (padded.size() > 1) padded[1].value += l.attrs->window - 1;
+      s.extra_bytes =
+          (elements(padded, batch) + elements(in, batch) * 2) * element_bytes + kWrappedNumberBytes;
+      break;
+    }
     case Family::masked_fill:  // its mask, one byte an element (bool)
       if (l.input_ids.size() > 1) s.extra_bytes = elements(a.input_shape(l, 1), batch);
       break;

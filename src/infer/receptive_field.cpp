@@ -409,6 +409,7 @@ bool pointwise(const Analysis& a, const LayerInfo& l, size_t grid_axes) {
     case Family::instance_norm:
     case Family::group_norm:
     case Family::layer_norm:
+    case Family::local_response_norm:  // across channels, not positions
       return true;
     case Family::softmax:
       return l.input_ids.empty() ||

@@ -1,4 +1,6 @@
 // Shape rules for normalisation layers and Linear.
+#include <algorithm>
+
 #include "rule_context.hpp"
 
 namespace netshape {
@@ -159,6 +161,85 @@ bool infer_layer_norm(RuleContext& ctx) {
     return ctx.fail_at("normalized_shape", "normalized_shape is too large", "use smaller sizes");
   if (*affine && !ctx.add_weight("weight", norm)) return false;
   if (*affine && !ctx.add_weight("bias", norm)) return false;
+  return true;
+}
+
+// A negative size pads the channels by negative amounts (size // 2 before, (size - 1) // 2
+// after, Python's floor division): F.pad narrows them then, with narrow's errors when too few
+// are left.
+bool negative_padding_fits(RuleContext& ctx, const Dim& channels, int64_t size) {
+  if (channels.symbolic())
+    return ctx.fail_unsupported("size", "a negative size on a batch-sized channel dim",
+                                "use a size of 1 or more channels, e.g. size=5");
+  auto floor_half = [](int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); };
+  int64_t left = channels.value;
+  const std::pair<bool, int64_t> pads[] = {{true, floor_half(size)}, {false, floor_half(size - 1)}};
+  for (auto [before, pad] : pads) {
+    if (pad >= 0) continue;
+    int64_t start = before ? -pad : 0, length = left + pad;
+    if (start != left && start >= left)  // maybe_wrap_dim of the start
+      return ctx.fail_at("size",
+                         fmt::format("Dimension out of range (expected to be in range of [{}, {}], "
+                                     "but got {})",
+                                     -left, left - 1, start),
+                         "use a size of 1 or more channels, e.g. size=5");
+    if (length < 0)
+      return ctx.fail_at(
+          "size",
+          fmt::format("start ({}) + length ({}) exceeds dimension size ({}).", start, length, left),
+          "use a size of 1 or more channels, e.g. size=5");
+    left = length;
+  }
+  return true;
+}
+
+// x: [N, C, *] -> same shape (3 or more dims). F.local_response_norm returns an input with no
+// elements as it is (its attributes then keep their defaults: forward has nothing to compute);
+// otherwise it pads the squares' channels for an average pool of (size, 1)
+// or (size, 1, 1), whose checks (the padding at most half the kernel, then a positive kernel)
+// are the errors of a size below 1.
+bool infer_local_response_norm(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  if (x.size() < 3) {
+    return ctx.fail_input(
+        fmt::format("Expected 3D or higher dimensionality input (got {} dimensions)", x.size()),
+        "LocalResponseNorm normalises across the channels of [N, C, L] or [N, C, H, W]");
+  }
+  if (std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; })) {
+    ctx.set_output(x);  // returned as it is, before its arguments are read
+    return true;
+  }
+  const Value& size = ctx.value("size");
+  if (size.kind == Value::Kind::Float) {
+    return ctx.fail_at("size",
+                       fmt::format("pad(): argument 'pad' must be tuple of ints, but found element "
+                                   "of type float at pos {}",
+                                   x.size() == 3 ? 3 : 5),
+                       "give size as a whole number of channels, e.g. size=5");
+  }
+  auto window = ctx.int_arg("size", INT64_MIN);
+  auto alpha = window ? ctx.float_arg("alpha") : std::nullopt;
+  auto beta = alpha ? ctx.float_arg("beta") : std::nullopt;
+  auto k = beta ? ctx.float_arg("k") : std::nullopt;
+  if (!k) return false;
+  if (*window < 0 && !negative_padding_fits(ctx, x[1], *window)) return false;
+  if (*window < 1) {
+    const char* kernel = x.size() == 3 ? "kH: {} kW: 1" : "kT: {} kH: 1 kW: 1";
+    std::string message =
+        *window / 2 < 0  // the pool's check that its padding (0) is at most half its kernel
+            ? fmt::format(
+                  "pad should be at most half of kernel size, but got pad=0 and "
+                  "kernel_size={}",
+                  *window)
+            : "kernel size should be greater than zero, but got " +
+                  fmt::format(fmt::runtime(kernel), *window);
+    return ctx.fail_at("size", message, "use a size of 1 or more channels, e.g. size=5");
+  }
+  ctx.set_output(x);
+  ctx.attrs.window = *window;
+  ctx.attrs.alpha = *alpha;
+  ctx.attrs.beta = *beta;
+  ctx.attrs.k = *k;
   return true;
 }
 

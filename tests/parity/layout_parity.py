@@ -78,6 +78,10 @@ def step(x):
         options.append((f"torch.cat([x, x], {d})", lambda t, d=d: torch.cat([t, t], d)))
         options.append((f"torch.stack([x, x], {d})", lambda t, d=d: torch.stack([t, t], d)))
     options.append(("F.softmax(x, dim=-1)", lambda t: F.softmax(t, dim=-1)))
+    options.append(("F.hardtanh(x)", F.hardtanh))
+    options.append(("F.softsign(x)", F.softsign))
+    if r >= 3 and x.numel() > 0:
+        options.append(("F.local_response_norm(x, 3)", lambda t: F.local_response_norm(t, 3)))
     return rng.choice(options)
 
 

@@ -28,5 +28,7 @@ echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__
 "$PY" "$ROOT/tests/parity/value_steps_parity.py" --netshape "$NETSHAPE" || exit 1
 # The padding modules' shapes and errors, against PyTorch's (a grid of paddings and inputs).
 "$PY" "$ROOT/tests/parity/padding_modules_parity.py" --netshape "$NETSHAPE" || exit 1
+# LocalResponseNorm's shapes and errors (sizes of every sign, 2 to 5 dims), against PyTorch's.
+"$PY" "$ROOT/tests/parity/local_response_norm_parity.py" --netshape "$NETSHAPE" || exit 1
 # Edge cases found against PyTorch, kept as probes.
 exec "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" "$ROOT"/tests/parity/probes/*.ns

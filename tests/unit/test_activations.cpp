@@ -126,3 +126,93 @@ TEST_CASE("activations: what a training step saves, in place or not, as PyTorch 
     CHECK(memory->saved_for_backward_bytes == c.second);
   }
 }
+
+// PyTorch 1.13's outcome for each: nn.LocalResponseNorm and F.local_response_norm take 3 or more
+// dims; a size below 1 fails in the average pool's checks, or earlier where F.pad's negative
+// padding narrows the channels to less than nothing (tests/parity/local_response_norm_parity.py
+// compares 130 shapes and sizes with PyTorch).
+TEST_CASE("local response norm: shapes, and PyTorch's errors") {
+  const LayerCase cases[] = {
+      {"input [2, 8, 6, 6]", "LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)", "[2, 8, 6, 6]",
+       0, 0, ""},
+      {"input [2, 8, 7]", "LocalResponseNorm(3)", "[2, 8, 7]", 0, 0, ""},
+      {"input [1, 5, 2, 2, 2]", "local_response_norm(7)", "[1, 5, 2, 2, 2]", 0, 0, ""},
+      {"input [2, 2, 4, 4]", "LocalResponseNorm(7)", "[2, 2, 4, 4]", 0, 0, ""},  // more than C
+      {"input [2, 3]", "LocalResponseNorm(3)", "error", 0, 0,
+       "Expected 3D or higher dimensionality input (got 2 dimensions)"},
+      {"input [2, 8, 4]", "LocalResponseNorm(0)", "error", 0, 0,
+       "kernel size should be greater than zero, but got kH: 0 kW: 1"},
+      {"input [2, 8, 4, 4]", "LocalResponseNorm(-1)", "error", 0, 0,
+       "kernel size should be greater than zero, but got kT: -1 kH: 1 kW: 1"},
+      {"input [2, 8, 4, 4]", "LocalResponseNorm(-3)", "error", 0, 0,
+       "pad should be at most half of kernel size, but got pad=0 and kernel_size=-3"},
+      {"input [2, 2, 4]", "LocalResponseNorm(-3)", "error", 0, 0,
+       "start (0) + length (-2) exceeds dimension size (0)."},
+      {"input [2, 1, 4, 4]", "LocalResponseNorm(-5)", "error", 0, 0,
+       "Dimension out of range (expected to be in range of [-1, 0], but got 3)"},
+      {"input [2, 8, 4, 5]", "LocalResponseNorm(2.5)", "error", 0, 0,
+       "pad(): argument 'pad' must be tuple of ints, but found element of type float at pos 5"},
+  };
+  check_layer_cases(cases);
+}
+
+// PyTorch 1.13: nn.LocalResponseNorm(3, alpha=1.0, beta=0.75, k=1.0) of
+// torch.arange(24.).reshape(1, 4, 6) / 4 - 2, and LocalResponseNorm(2, alpha=0.5, beta=0.5, k=2.0)
+// of torch.arange(16.).reshape(1, 4, 2, 2) / 4 - 2.
+TEST_CASE("local response norm: run computes PyTorch's values") {
+  struct Case {
+    const char* model;
+    std::vector<int64_t> shape;
+    std::vector<float> want;
+  };
+  const Case cases[] = {
+      {"input x: [1, 4, 6]\nLocalResponseNorm(3, alpha=1.0, beta=0.75, k=1.0)\n",
+       {1, 4, 6},
+       {-1.031852f, -1.024588f, -0.985854f, -0.903477f, -0.770104f, -0.590656f,
+        -0.234137f, -0.123436f, 0.0f,       0.123436f,  0.234137f,  0.32397f,
+        0.390795f,  0.436833f,  0.466199f,  0.483154f,  0.491298f,  0.493382f,
+        0.994805f,  0.964744f,  0.932397f,  0.899815f,  0.868132f,  0.837934f}},
+      {"input x: [1, 4, 2, 2]\nlocal_response_norm(2, alpha=0.5, beta=0.5, k=2.0)\n",
+       {1, 4, 2, 2},
+       {-1.154701f, -1.052305f, -0.937043f, -0.808452f, -0.5547f, -0.439941f, -0.308607f,
+        -0.161165f, 0.0f, 0.170251f, 0.342997f, 0.510754f, 0.666667f, 0.805823f, 0.92582f,
+        1.02653f}},
+  };
+  for (const Case& c : cases) {
+    INFO(c.model);
+    LoadedModel m = check_ns(c.model);
+    REQUIRE(m.exit == ExitCode::Ok);
+    Tensor x = Tensor::zeros(c.shape);
+    for (size_t i = 0; i < x.data.size(); ++i) x.data[i] = static_cast<float>(i) / 4 - 2;
+    Tensor out;
+    ForwardCtx ctx{m.analysis.layers.at(0), {&x}, {}, out};
+    forward_local_response_norm(ctx);
+    REQUIRE(out.data.size() == c.want.size());
+    for (size_t i = 0; i < out.data.size(); ++i)
+      CHECK(out.data[i] == doctest::Approx(c.want[i]).epsilon(1e-5).scale(1e-12));
+  }
+}
+
+// PyTorch 1.13 (tests/zoo/saved_for_backward.py) on Conv, LocalResponseNorm, Conv: besides the
+// convs' inputs, F.local_response_norm keeps its input (x * x), the squares with size - 1 padded
+// channels (the average pool), the scaled mean before `** beta`, the divisor (the division) and
+// alpha as an 8-byte 0-dim tensor.
+TEST_CASE("local response norm: what a training step saves, as PyTorch saves it") {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"input x: [2, 3, 10, 10]\nConv2d(3, 8, 3)\nLocalResponseNorm(5)\nConv2d(8, 4, 3)\n", 24'936},
+      {"input x: [2, 3, 10, 10]\nConv2d(3, 8, 3)\nLocalResponseNorm(2, 1e-4, 0.75, 2.0)\n"
+       "Conv2d(8, 4, 3)\n",
+       23'400},
+      {"input x: [2, 8, 10]\nConv1d(8, 8, 3)\nLocalResponseNorm(3)\nConv1d(8, 4, 3)\n", 3'336},
+      {"input x: [2, 3, 6, 6, 6]\nConv3d(3, 8, 3)\nLocalResponseNorm(3)\nConv3d(8, 4, 3)\n",
+       26'696},
+  };
+  for (const auto& c : cases) {
+    INFO(c.first);
+    auto m = check_ns(c.first);
+    REQUIRE(m.exit == ExitCode::Ok);
+    auto memory = estimate_model_memory(m.analysis, {});
+    REQUIRE(memory);
+    CHECK(memory->saved_for_backward_bytes == c.second);
+  }
+}

@@ -136,6 +136,11 @@ TEST_CASE("conventions: activations as modules and as functions") {
                          "Threshold(0.1, 20)",
                          "threshold(0.1, 20)"})
     CHECK(counts_of("[2, 8, 8, 8]", std::string("r = ") + op) == V{0, 0, 0, 0, 0, 0});
+  // LocalResponseNorm, module or function: ptflops and DeepSpeed count the patched Tensor.mul
+  // and Tensor.add F.local_response_norm calls (x * x, * alpha, + k: 480 each) and its patched
+  // average pool (its input, the squares with 2 padded channels: 600); thop, fvcore, torchinfo 0.
+  CHECK(counts_of("[2, 8, 5, 6]", "n = LocalResponseNorm(3)") == V{0, 0, 0, 2040, 0, 2040});
+  CHECK(counts_of("[2, 8, 7]", "n = local_response_norm(3)") == V{0, 0, 0, 476, 0, 476});
   // PReLU: torchinfo its 8 slopes times output[0]; ptflops relu_flops_counter_hook and the
   // patched F.prelu; thop count_prelu; DeepSpeed's F.prelu: input elements; fvcore no handle.
   CHECK(counts_of("[2, 8, 8, 8]", "r = PReLU(8)") == V{0, 16, 0, 2048, 1024, 1024});
