@@ -3555,7 +3555,143 @@ class Construct {
       }
       return data_bool(r, at);
     }
+    if (std::optional<PyValue> v = string_text_method(s, name, args, at)) return *v;
     unsupported_here(at, "string method `" + name + "`");
+  }
+
+  // The str methods config code uses on names (`arch.split('_')`, `name.replace('-', '_')`,
+  // `s.strip()`, `s.find('x')`), with Python's results and errors; nullopt for another method.
+  std::optional<PyValue> string_text_method(const std::string& s, const std::string& name,
+                                            const Args& args, Span at) {
+    // The argument at `position`, or given as `keyword` unless that is null; null when neither.
+    auto arg_at = [&](size_t position, const char* keyword) -> const PyValue* {
+      if (keyword) return argument(args, position, keyword);
+      size_t positional = 0;
+      for (size_t i = 0; i < args.values.size(); ++i)
+        if (args.keywords[i].empty() && positional++ == position) return &args.values[i];
+      return nullptr;
+    };
+    // The string argument at `position` (or `keyword`); null when not given or None.
+    auto text_arg = [&](size_t position, const char* keyword) -> const std::string* {
+      const PyValue* v = arg_at(position, keyword);
+      if (!v || v->is_none()) return nullptr;
+      if (!v->is(Value::Kind::String)) {  // Python's TypeError of each method
+        std::string type = type_name(*v);
+        raise(at, name == "split" ? fmt::format("must be str or None, not {}", type)
+                  : name == "replace"
+                      ? fmt::format("replace() argument {} must be str, not {}", position + 1, type)
+                  : name.ends_with("strip") ? fmt::format("{} arg must be None or str", name)
+                                            : fmt::format("must be str, not {}", type));
+      }
+      return &v->data.s.str();
+    };
+    auto at_most = [&](size_t n, std::initializer_list<const char*> keywords) {
+      size_t given = 0;
+      for (size_t i = 0; i < args.values.size(); ++i) {
+        bool known = args.keywords[i].empty();
+        for (const char* k : keywords) known = known || args.keywords[i] == k;
+        if (!known) unsupported_here(at, "`" + args.keywords[i] + "=` of str." + name + "()");
+        ++given;
+      }
+      if (given > n)
+        unsupported_here(at, fmt::format("str.{}() with {} arguments", name, given),
+                         fmt::format("netshape follows str.{}() with at most {}", name, n));
+    };
+    constexpr const char* kWhitespace = " \t\n\r\v\f";
+    constexpr const char* kPositional = nullptr;  // taken by position only
+
+    if (name == "split") {
+      at_most(2, {"sep", "maxsplit"});
+      const std::string* sep = text_arg(0, "sep");
+      const PyValue* limit = arg_at(1, "maxsplit");
+      int64_t maxsplit = limit ? int_of(*limit, at) : -1;
+      if (sep && sep->empty()) raise(at, "empty separator");
+      PyList parts;
+      auto add = [&](std::string part) { parts.push_back(data_str(std::move(part), at)); };
+      if (sep) {
+        size_t from = 0;
+        for (size_t hit; (maxsplit < 0 || static_cast<int64_t>(parts.size()) < maxsplit) &&
+                         (hit = s.find(*sep, from)) != std::string::npos;
+             from = hit + sep->size())
+          add(s.substr(from, hit - from));
+        add(s.substr(from));
+      } else {  // runs of whitespace, none at either end (but a maxsplit's rest keeps its end)
+        size_t i = s.find_first_not_of(kWhitespace);
+        while (i != std::string::npos) {
+          if (maxsplit >= 0 && static_cast<int64_t>(parts.size()) == maxsplit) {
+            add(s.substr(i));  // the rest as it is, its trailing whitespace too
+            break;
+          }
+          size_t end = s.find_first_of(kWhitespace, i);
+          add(s.substr(i, end == std::string::npos ? std::string::npos : end - i));
+          i = end == std::string::npos ? end : s.find_first_not_of(kWhitespace, end);
+        }
+      }
+      return make_list(std::move(parts));
+    }
+    if (name == "replace") {
+      at_most(3, {});
+      const std::string* from = text_arg(0, kPositional);
+      const std::string* to = text_arg(1, kPositional);
+      if (!from || !to) raise(at, "replace() takes 2 str arguments");
+      const PyValue* limit = arg_at(2, kPositional);
+      int64_t count = limit ? int_of(*limit, at) : -1;
+      std::string out;
+      if (from->empty()) {  // `to` before each character and at the end
+        int64_t done = 0;
+        for (size_t i = 0; i <= s.size(); ++i) {
+          if (count < 0 || done < count) {
+            append_text(out, *to, at);
+            ++done;
+          }
+          if (i < s.size()) out += s[i];
+        }
+        return data_str(out, at);
+      }
+      size_t from_at = 0;
+      int64_t done = 0;
+      for (size_t hit;
+           (count < 0 || done < count) && (hit = s.find(*from, from_at)) != std::string::npos;
+           from_at = hit + from->size(), ++done)
+        append_text(out, s.substr(from_at, hit - from_at) + *to, at);
+      out += s.substr(from_at);
+      return data_str(out, at);
+    }
+    if (name == "strip" || name == "lstrip" || name == "rstrip") {
+      at_most(1, {});
+      const std::string* chars = text_arg(0, kPositional);
+      std::string set = chars ? *chars : kWhitespace;
+      size_t begin = name == "rstrip" ? 0 : s.find_first_not_of(set);
+      if (begin == std::string::npos) return data_str("", at);
+      size_t end = name == "lstrip" ? s.size() : s.find_last_not_of(set) + 1;
+      return data_str(s.substr(begin, end - begin), at);
+    }
+    if (name == "find" || name == "rfind" || name == "index" || name == "count") {
+      at_most(1, {});
+      const std::string* sub = text_arg(0, kPositional);
+      if (!sub) raise(at, name + "() takes a str argument");
+      if (name == "count") {
+        if (sub->empty()) return data_int(static_cast<int64_t>(s.size()) + 1, at);
+        int64_t n = 0;
+        for (size_t i = s.find(*sub); i != std::string::npos; i = s.find(*sub, i + sub->size()))
+          ++n;
+        return data_int(n, at);
+      }
+      size_t hit = name == "rfind" ? s.rfind(*sub) : s.find(*sub);
+      if (hit == std::string::npos && name == "index") raise(at, "substring not found");
+      return data_int(hit == std::string::npos ? -1 : static_cast<int64_t>(hit), at);
+    }
+    if (name == "isdigit" || name == "isalpha") {
+      at_most(0, {});
+      auto is = [&](unsigned char c) {
+        return name == "isdigit" ? std::isdigit(c) : std::isalpha(c);
+      };
+      return data_bool(
+          !s.empty() && std::all_of(s.begin(), s.end(),
+                                    [&](char c) { return is(static_cast<unsigned char>(c)) != 0; }),
+          at);
+    }
+    return std::nullopt;
   }
 
   PyValue module_method(const PyValue& self, const std::string& name, Args& args, const Expr& call,

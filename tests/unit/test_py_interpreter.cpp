@@ -2811,6 +2811,60 @@ TEST_CASE("interpreter: set methods") {
   CHECK(first_error(ordered) == "unsupported Python construct: the order of a set's elements");
 }
 
+// The str methods config code uses on names, each expected value Python 3's: split (a separator,
+// whitespace runs, maxsplit: the rest keeps its trailing whitespace), replace (a count; the empty
+// string matches between characters), strip/lstrip/rstrip, find/rfind/index/count,
+// isdigit/isalpha; Python's errors.
+TEST_CASE("interpreter: str methods on names") {
+  struct Case {
+    const char* expr;
+    int64_t channels;
+  };
+  const Case cases[] = {
+      {"int('resnet_50'.split('_')[1])", 50},
+      {"len(' a  b '.split())", 2},
+      {"len('a,,b'.split(','))", 3},
+      {"7 if 'a b  c '.split(' ') == ['a', 'b', '', 'c', ''] else 3", 7},
+      {"len('  a b  c  '.split(maxsplit=1)[1])", 6},
+      {"len('  a b  c  '.split(None, 0)[0])", 8},
+      {"len(''.split(','))", 1},
+      {"int('conv3x3'.split('x')[1])", 3},
+      {"7 if 'a-b-c'.replace('-', '_', 1) == 'a_b-c' else 3", 7},
+      {"len('ab'.replace('', '-'))", 5},
+      {"7 if 'aaa'.replace('aa', 'b') == 'ba' else 3", 7},
+      {"len('xxaxx'.strip('x'))", 1},
+      {"len('  x '.lstrip()) + 10 * len('  x '.rstrip())", 32},
+      {"'abcabc'.find('c') + 10 * 'abcabc'.rfind('c')", 52},
+      {"'abcabc'.find('z') + 5", 4},
+      {"'aaaa'.count('aa') + 10 * 'abc'.count('')", 42},
+      {"7 if '123'.isdigit() and not ''.isdigit() and not 'ab1'.isalpha() else 3", 7},
+  };
+  auto conv_of = [](const std::string& expr) {
+    return read("import torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, " + expr +
+                ", 1))\n# input: [1, 3, 4, 4]\n");
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.expr);
+    LoadedModel m = conv_of(c.expr);
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
+  }
+  const std::pair<const char*, const char*> errors[] = {
+      {"len('a'.split(''))", "empty separator"},
+      {"'abc'.index('z')", "substring not found"},
+      {"len('a'.split(1))", "must be str or None, not int"},
+      {"len('abc'.replace('a', 2))", "replace() argument 2 must be str, not int"},
+      {"len('abc'.strip(1))", "strip arg must be None or str"},
+  };
+  for (const auto& [expr, message] : errors) {
+    LoadedModel m = conv_of(expr);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) == message);
+  }
+  CHECK(first_error(conv_of("'abcabc'.find('c', 3)")) ==
+        "unsupported Python construct: str.find() with 2 arguments");
+}
+
 // Builtins with more than one argument compute Python's value (each expected value is Python 3's):
 // math.log's base, sorted's reverse, round's digits (correctly rounded: 2.675 is 2.67499...),
 // an int rounded to tens; what netshape does not follow (a key, int's base) is refused, never
