@@ -7640,6 +7640,10 @@ class Construct {
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     if (n == "F.normalize") return normalize(args, op_span, call.span);
+    if (n == "F.linear") return linear(args, op_span, call.span);
+    if (n == "torch.t") return matrix_transpose(nth(args, 0, call.span), op_span);
+    if (n == "torch.mm")
+      return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
     return tensor_op(op, op_span, nullptr, args, call);
@@ -8077,6 +8081,69 @@ class Construct {
              "F.normalize's eps", at);
     note_unrowed_save(UnrowedSave::Kept::Input, norm, nullptr, "clamp_min", op_span);
     return tensor_arithmetic("/", *x, clamped, at);
+  }
+
+  // x.t(), torch.t(x): a matrix transposed; a tensor of fewer dims is itself.
+  PyValue matrix_transpose(const PyValue& t, Span at) {
+    if (t.kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "t() of something other than a tensor");
+    size_t rank = shape_now(t.name, at).size();
+    if (rank > 2)
+      torch_error(t, at,
+                  fmt::format("t() expects a tensor with <= 2 dimensions, but self is {}D", rank),
+                  "use `.transpose(-2, -1)` (or `.mT`) to swap the last two dims");
+    if (rank < 2) return t;
+    return tensor_statement("transpose", t, {int_value(0, at), int_value(1, at)}, at);
+  }
+
+  // torch.mm(a, b), a.mm(b): the product of two matrices, as matmul computes it.
+  PyValue matrix_product(const PyValue& a, const PyValue& b, Span at) {
+    if (a.kind != PyValue::Kind::Tensor || b.kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "mm() of something other than tensors");
+    if (shape_now(a.name, at).size() != 2)
+      torch_error(a, at, "self must be a matrix", "mm multiplies 2-D tensors: use matmul");
+    if (shape_now(b.name, at).size() != 2)
+      torch_error(b, at, "mat2 must be a matrix", "mm multiplies 2-D tensors: use matmul");
+    return tensor_arithmetic("@", a, b, at);
+  }
+
+  // F.linear(input, weight, bias=None) with tensors of the model (a custom linear layer's own
+  // nn.Parameter weights: `F.linear(x, self.weight, self.bias)`): input @ weight.t() + bias, its
+  // rows a transpose, a matmul and an add. For an input of 2 or 3 dims PyTorch adds the bias in
+  // addmm, whose error a bias that does not fit gets; for more dims, the in-place add's.
+  PyValue linear(const Args& args, Span op_span, Span at) {
+    const PyValue* x = argument(args, 0, "input");
+    const PyValue* weight = argument(args, 1, "weight");
+    const PyValue* bias = argument(args, 2, "bias");
+    if (!x || !weight) raise(at, "linear() missing required argument: 'input' and 'weight'");
+    if (x->kind != PyValue::Kind::Tensor || weight->kind != PyValue::Kind::Tensor ||
+        (bias && !bias->is_none() && bias->kind != PyValue::Kind::Tensor))
+      unsupported_here(at, "F.linear of something other than tensors");
+    const Shape& in = shape_now(x->name, at);
+    const Shape& w = shape_now(weight->name, at);
+    if (in.size() < 2 || w.size() != 2)
+      unsupported_here(at, "F.linear of an input of fewer than 2 dims or a weight of other than 2",
+                       "netshape follows F.linear(x, weight, bias) of [*, in], [out, in], [out]");
+    PyValue y = tensor_arithmetic("@", *x, matrix_transpose(*weight, op_span), at);
+    if (!bias || bias->is_none()) return y;
+    const Shape& b = shape_now(bias->name, at);
+    if (b.size() != 1 || b[0].symbolic() || w[0].symbolic())
+      unsupported_here(at, "F.linear with a bias of other than 1 dim",
+                       "give F.linear a bias of out_features elements");
+    if (b[0].value != w[0].value && b[0].value != 1 && in.size() <= 3) {
+      Checked rows = 1;
+      for (size_t i = 0; i + 1 < in.size(); ++i) rows = rows * in[i].value;
+      if (std::any_of(in.begin(), in.end(), [](const Dim& d) { return d.symbolic(); }) ||
+          !rows.ok())
+        unsupported_here(at, "F.linear with a bias that does not fit a batch-sized input");
+      torch_error(*bias, at,
+                  fmt::format("The expanded size of the tensor ({}) must match the existing size "
+                              "({}) at non-singleton dimension 1.  Target sizes: [{}, {}].  Tensor "
+                              "sizes: [{}]",
+                              w[0].value, b[0].value, *rows.get(), w[0].value, b[0].value),
+                  fmt::format("give the bias {} elements, the weight's rows", w[0].value));
+    }
+    return tensor_arithmetic("+", y, *bias, at);
   }
 
   // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05). With the weight and
@@ -8558,6 +8625,9 @@ class Construct {
     }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
+    if (name == "t" && args.values.empty()) return matrix_transpose(t, call.span);
+    if (name == "mm" && args.values.size() == 1)
+      return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
     if (name == "expand_as" || name == "view_as" || name == "reshape_as")
       return like_other(t, name, args, call);

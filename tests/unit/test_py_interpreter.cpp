@@ -1483,6 +1483,55 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each: a custom linear layer's F.linear(x, self.weight, self.bias)
+// (a transpose, a matmul and an add: 8 * 16 + 16 parameters), x.t(), torch.mm, and their errors
+// (addmm's for a bias of the wrong size with an input of 2 or 3 dims, the in-place add's beyond).
+TEST_CASE("interpreter: F.linear with the model's own weights, t() and mm") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(16, 8))
+        self.bias = nn.Parameter(torch.zeros(16))
+        self.short = nn.Parameter(torch.zeros(10))
+
+    def forward(self, x):
+        BODY
+
+# input: [4, 8]
+)";
+  const ForwardCase cases[] = {
+      {"return F.linear(x, self.weight, self.bias)", ExitCode::Ok, "[4, 16]"},
+      {"return F.linear(x, self.weight)", ExitCode::Ok, "[4, 16]"},
+      {"return F.linear(x.view(2, 2, 1, 8), self.weight, bias=self.bias)", ExitCode::Ok,
+       "[2, 2, 1, 16]"},
+      {"return x.mm(self.weight.t()) + self.bias", ExitCode::Ok, "[4, 16]"},
+      {"return torch.t(x)", ExitCode::Ok, "[8, 4]"},
+      {"return F.linear(x, self.weight.t())", ExitCode::ShapeError,
+       "mat1 and mat2 shapes cannot be multiplied (4x8 and 16x8)"},
+      {"return F.linear(x.unsqueeze(0), self.weight, self.short)", ExitCode::ShapeError,
+       "The expanded size of the tensor (16) must match the existing size (10) at non-singleton "
+       "dimension 1.  Target sizes: [4, 16].  Tensor sizes: [10]"},
+      {"return F.linear(x.view(2, 2, 1, 8), self.weight, self.short)", ExitCode::ShapeError,
+       "The size of tensor a (16) must match the size of tensor b (10) at non-singleton dimension "
+       "3"},
+      {"return torch.mm(x[0], self.weight.t())", ExitCode::ShapeError, "self must be a matrix"},
+      {"return x.mm(self.bias)", ExitCode::ShapeError, "mat2 must be a matrix"},
+      {"return x.unsqueeze(0).t()", ExitCode::ShapeError,
+       "t() expects a tensor with <= 2 dimensions, but self is 3D"},
+  };
+  check_forward_cases(base, cases);
+  std::string text = base;
+  LoadedModel m =
+      read(text.replace(text.find("BODY"), 4, "return F.linear(x, self.weight, self.bias)"));
+  CHECK(m.analysis.totals.params == 8 * 16 + 16 + 10);
+  CHECK(m.analysis.totals.macs == 4 * 8 * 16);
+}
+
 // A GAN generator as the tutorials write it: numpy imported for np.prod of the image shape.
 // PyTorch 1.13: 1,510,032 parameters, output [64, 1, 28, 28]. np.prod of nothing is 1.0, a float
 // (nn.Linear then refuses it); numpy's other functions are not followed.
