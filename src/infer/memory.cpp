@@ -68,17 +68,24 @@ Checked elements(const Shape& s, int64_t batch) {
   return n ? Checked(*n) : Checked::overflowed();
 }
 
-// leaky_relu_ and elu_ (selu_ and celu_ call it) keep their result, which is their input
-// overwritten; the other in-place activations (hardtanh_, hardswish_, threshold_, ...) keep a copy
-// of the input as it was, as autograd does for an in-place op whose backward needs it.
-bool keeps_result_in_place(const LayerInfo& l) {
-  OpKind k = op_info(l.op).kind;
-  if (!l.statement ||
-      (k != OpKind::leaky_relu && k != OpKind::elu && k != OpKind::selu && k != OpKind::celu))
-    return false;
+const StatementExtras::CopiedInput* copied_input(const LayerInfo& l, size_t i);
+
+// `x.add_(y)`, `F.relu_(x)`, `nn.ELU(inplace=True)`: the result is the first input's memory,
+// overwritten (unless the layer reads a copy of it).
+bool writes_in_place(const LayerInfo& l) {
+  if (!l.statement || l.input_ids.empty() || copied_input(l, 0)) return false;
   if (l.statement->extras().in_place) return true;
   const Value* inplace = written_argument(l.statement->args, op_info(l.op), "inplace");
   return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
+}
+
+// leaky_relu_ and elu_ (selu_ and celu_ call it) keep their result, which is their input
+// overwritten; the other in-place ops whose backward reads their input (hardtanh_, hardswish_,
+// threshold_, ...) keep a copy of it as it was, as autograd does (saved_bytes).
+bool keeps_result_in_place(const LayerInfo& l) {
+  OpKind k = op_info(l.op).kind;
+  return (k == OpKind::leaky_relu || k == OpKind::elu || k == OpKind::selu || k == OpKind::celu) &&
+         writes_in_place(l);
 }
 
 // What one layer's backward reads, as PyTorch saves it.
@@ -333,8 +340,8 @@ std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
                                    const std::vector<Checked>& tensor_bytes, bool& unknown) {
   std::vector<TensorId> root(a.tensor_count);
   for (size_t t = 0; t < root.size(); ++t) root[t] = static_cast<TensorId>(t);
-  for (const LayerInfo& l : a.layers)
-    if (is_view(l)) root[l.output_id] = root[l.input_ids[0]];
+  for (const LayerInfo& l : a.layers)  // a view, or an in-place result, is its input's memory
+    if (is_view(l) || writes_in_place(l)) root[l.output_id] = root[l.input_ids[0]];
   Gradients g = gradients(a);
   std::vector<bool> kept(a.tensor_count, false), kept_contiguous(a.tensor_count, false);
   std::set<uint32_t> copies;  // by instance: each copy is one tensor
@@ -344,6 +351,10 @@ std::optional<int64_t> saved_bytes(const Analysis& a, const MemoryOptions& o,
   };
   auto keep_input = [&](const LayerInfo& l, size_t i) {
     TensorId t = l.input_ids[i];
+    if (i == 0 && writes_in_place(l)) {  // the input as it was, copied before it is overwritten
+      extra = extra + tensor_bytes[t];
+      return;
+    }
     const StatementExtras::CopiedInput* c = copied_input(l, i);
     if (c && !c->contiguous) {  // a new tensor of the copy's type (`tokens.long()`: int64)
       int64_t bytes = c->element_bytes ? c->element_bytes : dtype_bytes(o.dtype);

@@ -216,3 +216,27 @@ TEST_CASE("local response norm: what a training step saves, as PyTorch saves it"
     CHECK(memory->saved_for_backward_bytes == c.second);
   }
 }
+
+// PyTorch 1.13 (tests/zoo/saved_for_backward.py) on Conv2d(8, 8, 3, padding=1), the in-place
+// layers, Conv2d(8, 8, 1), input [2, 8, 16, 16]: an in-place result is its input's memory, so
+// two in-place layers that keep their results keep one tensor (16,384 bytes beside the first
+// conv's input, 16,384); one that keeps its input keeps a copy of it as it was.
+TEST_CASE("activations: in-place layers in a row keep one tensor, as PyTorch's do") {
+  const std::pair<const char*, int64_t> cases[] = {
+      {"ELU(inplace=True)\nLeakyReLU(0.1, inplace=True)", 32'768},
+      {"ReLU(inplace=True)\nReLU(inplace=True)", 32'768},
+      {"ELU(inplace=True)", 32'768},
+      {"Hardtanh(0, 20, True)", 49'152},
+      {"Dropout(inplace=True)", 49'152},
+      {"Hardswish(inplace=True)\nELU(inplace=True)", 49'152},
+  };
+  for (const auto& c : cases) {
+    INFO(c.first);
+    auto m = check_ns(std::string("input x: [2, 8, 16, 16]\nConv2d(8, 8, 3, padding=1)\n") +
+                      c.first + "\nConv2d(8, 8, 1)\n");
+    REQUIRE(m.exit == ExitCode::Ok);
+    auto memory = estimate_model_memory(m.analysis, {});
+    REQUIRE(memory);
+    CHECK(memory->saved_for_backward_bytes == c.second);
+  }
+}
