@@ -230,6 +230,7 @@ std::optional<double> RuleContext::float_arg(std::string_view param) {
   const Value& v = value(param);
   if (v.kind == Value::Kind::Float) return v.f;
   if (v.kind == Value::Kind::Int) return static_cast<double>(v.i);
+  if (v.kind == Value::Kind::Bool) return v.b ? 1.0 : 0.0;  // Python's bool is an int
   fail_at(param,
           fmt::format("{}(): argument '{}' must be a number, not {}", op.name, param, to_source(v)),
           fmt::format("write {}=0.5", param));

@@ -217,6 +217,13 @@ bool infer_local_response_norm(RuleContext& ctx) {
                                    x.size() == 3 ? 3 : 5),
                        "give size as a whole number of channels, e.g. size=5");
   }
+  if (size.kind == Value::Kind::Bool) {  // padded as 1 or 0, then refused by the pool
+    return ctx.fail_at("size",
+                       fmt::format("{}(): argument 'kernel_size' (position 2) must be tuple of "
+                                   "ints, not tuple",
+                                   x.size() == 3 ? "avg_pool2d" : "avg_pool3d"),
+                       "give size as a whole number of channels, e.g. size=5");
+  }
   auto window = ctx.int_arg("size", INT64_MIN);
   auto alpha = window ? ctx.float_arg("alpha") : std::nullopt;
   auto beta = alpha ? ctx.float_arg("beta") : std::nullopt;

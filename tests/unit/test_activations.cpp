@@ -47,6 +47,13 @@ TEST_CASE("activations: shapes, and PyTorch's errors for their numbers") {
       {"input [2, 3, 4]", "Hardshrink(-1)", "[2, 3, 4]", 0, 0, ""},  // no check
       {"input [2, 3, 4]", "Threshold(0.1, 20)", "[2, 3, 4]", 0, 0, ""},
       {"input [2, 3, 4]", "threshold(0.1, 20.0, inplace=True)", "[2, 3, 4]", 0, 0, ""},
+      // Python's bools are ints: PyTorch takes them for these numbers
+      {"input [2, 3, 4]", "Hardtanh(False, True)", "[2, 3, 4]", 0, 0, ""},
+      {"input [2, 3, 4]", "Threshold(True, False)", "[2, 3, 4]", 0, 0, ""},
+      {"input [2, 3, 4]", "LeakyReLU(True)", "[2, 3, 4]", 0, 0, ""},
+      {"input [2, 3, 4]", "BatchNorm1d(3, eps=True)", "[2, 3, 4]", 6, 0, ""},
+      {"input [2, 3, 4]", "CELU(alpha=False)", "error", 0, 0,
+       "ZeroDivisionError: alpha cannot be 0 for CELU"},
       {"input [2, 3, 4]", "Threshold(0.1)", "error", 0, 0,
        "Threshold() missing required argument: 'value'"},
   };
@@ -150,6 +157,9 @@ TEST_CASE("local response norm: shapes, and PyTorch's errors") {
        "start (0) + length (-2) exceeds dimension size (0)."},
       {"input [2, 1, 4, 4]", "LocalResponseNorm(-5)", "error", 0, 0,
        "Dimension out of range (expected to be in range of [-1, 0], but got 3)"},
+      {"input [2, 8, 4, 5]", "LocalResponseNorm(2, True, True, True)", "[2, 8, 4, 5]", 0, 0, ""},
+      {"input [2, 8, 4]", "LocalResponseNorm(True)", "error", 0, 0,
+       "avg_pool2d(): argument 'kernel_size' (position 2) must be tuple of ints, not tuple"},
       {"input [2, 8, 4, 5]", "LocalResponseNorm(2.5)", "error", 0, 0,
        "pad(): argument 'pad' must be tuple of ints, but found element of type float at pos 5"},
   };
