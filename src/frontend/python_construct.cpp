@@ -7646,6 +7646,7 @@ class Construct {
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
+    if (n.rfind("torch.", 0) == 0) no_inplace_argument(op, args, call.span);
     return tensor_op(op, op_span, nullptr, args, call);
   }
 
@@ -7678,6 +7679,32 @@ class Construct {
     if (fix.empty()) fix = spelled(*s, s->op);
     raise(at, fmt::format("{} has no attribute '{}'", message, op),
           fix.empty() ? "" : fmt::format("PyTorch has it as `{}`", fix));
+  }
+
+  // torch.selu(x, True), torch.celu(x, inplace=True): torch's functions have no `inplace` (the
+  // signatures of ops.def are torch.nn.functional's): Python's TypeError. torch.dropout takes
+  // its three arguments by position, none of them optional.
+  static void no_inplace_argument(const std::string& op, const Args& args, Span at) {
+    std::string base = op.ends_with('_') ? op.substr(0, op.size() - 1) : op;
+    std::optional<OpId> id = find_op(base);
+    if (!id) return;
+    const OpInfo& info = op_info(*id);
+    size_t takes = 1, required = 1;  // the input, and the parameters before `inplace`
+    for (; takes - 1 < info.params.size() && info.params[takes - 1].name != "inplace"; ++takes)
+      if (info.params[takes - 1].required) ++required;
+    if (takes - 1 == info.params.size()) return;  // no `inplace`
+    if (base == "dropout") required = takes;
+    size_t given = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (args.keywords[i] == "inplace")
+        raise(at, fmt::format("{}() got an unexpected keyword argument 'inplace'", op));
+      given += args.keywords[i].empty();
+    }
+    if (given <= takes) return;
+    std::string count = required == takes
+                            ? fmt::format("{} positional argument{}", takes, takes == 1 ? "" : "s")
+                            : fmt::format("from {} to {} positional arguments", required, takes);
+    raise(at, fmt::format("{}() takes {} but {} were given", op, count, given));
   }
 
   static bool is_split(const std::string& op) {

@@ -1632,6 +1632,16 @@ class Net(nn.Module):
       {"return x.selu()", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'selu'"},
       {"return torch.selu_(self.conv(x))", ExitCode::Ok, "[2, 8, 8, 8]"},
       {"return self.conv(x).sigmoid_()", ExitCode::Ok, "[2, 8, 8, 8]"},
+      // torch's functions have no `inplace` (F's do)
+      {"return torch.selu(x, True)", ExitCode::UsageOrParse,
+       "selu() takes 1 positional argument but 2 were given"},
+      {"return torch.celu(x, inplace=True)", ExitCode::UsageOrParse,
+       "celu() got an unexpected keyword argument 'inplace'"},
+      {"return torch.threshold(x, 0, 1, True)", ExitCode::UsageOrParse,
+       "threshold() takes 3 positional arguments but 4 were given"},
+      {"return torch.celu(x, 1.0, True)", ExitCode::UsageOrParse,
+       "celu() takes from 1 to 2 positional arguments but 3 were given"},
+      {"return F.selu(x, True)", ExitCode::Ok, "[2, 3, 10, 10]"},
       // in place only where PyTorch defines it so
       {"return F.softsign_(x)", ExitCode::UsageOrParse,
        "module 'torch.nn.functional' has no attribute 'softsign_'"},
