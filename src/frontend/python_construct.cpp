@@ -6725,6 +6725,14 @@ class Construct {
     Span at = st.span;
     bool into_copy =
         in_place && !st.extras().copied_inputs.empty() && st.extras().copied_inputs[0].input == 0;
+    // Written into a view (`F.relu_(h[:, :3])`, `self.act(h.permute(1, 0))` in place), the
+    // write changes the tensor viewed too, which `run` does not follow.
+    if (in_place && !into_copy && is_view_output(written)) {
+      // at the view written into (a module's row spans its line in __init__)
+      bool in_forward = !st.input_spans.empty() && st.input_spans[0].valid();
+      note_values_unfollowed("an in-place op on a view of another tensor",
+                             in_forward ? st.input_spans[0] : at);
+    }
     std::string out = *L.emit(std::move(st));
     // Every name holding the tensor sees what was written into it (`F.relu(y, inplace=True)`,
     // `y.sigmoid_()` not assigned): they read the row's output from here on. Written into a copy
@@ -6734,6 +6742,19 @@ class Construct {
     else if (in_place)
       written_into_[written] = out;
     return out;
+  }
+
+  // Whether tensor `name` is the output of a row that views another tensor (select, narrow,
+  // permute, view, ...): its memory is that tensor's. Searched from the last row: an in-place op
+  // usually writes into the row just before it.
+  bool is_view_output(const std::string& name) const {
+    const std::vector<Statement>& statements = L.program_.statements;
+    for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
+      if (it->name != name) continue;
+      std::optional<OpId> id = find_op(it->op);
+      return id && family_info(op_info(*id).family).layout == LayoutRule::View;
+    }
+    return false;  // a model input
   }
 
   // An op that writes its result into its first input: `x.add_(y)`, `F.relu_(x)`, and layers

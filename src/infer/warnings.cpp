@@ -279,7 +279,9 @@ Span flow_span(const LayerInfo& l, const Statement& st) {
 
 void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<bool>& used,
                   Diagnostics& diags) {
-  if (l.statement == nullptr || used[l.output_id] || writes_in_place(node)) return;
+  if (l.statement == nullptr || used[l.output_id] || writes_in_place(node) ||
+      l.statement->extras().in_place)  // `F.relu_(x)`, `torch.selu_(x)`
+    return;
   const Statement& st = *l.statement;
   if (st.one_of_several) return;
   std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)

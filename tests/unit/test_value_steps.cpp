@@ -247,6 +247,16 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
   CHECK(in_place.program->values_unfollowed_op == "`+=`");
   CHECK(in_place.program->values_unfollowed_at.line == 12);
   CHECK(in_place.program->values_unfollowed_at.column == 9);
+  // an in-place op on a view changes the tensor viewed: noted at the view written into
+  LoadedModel into_view = linear_of("x", "        torch.relu_(x[0])\n");
+  REQUIRE(into_view.exit == ExitCode::Ok);
+  CHECK(into_view.program->values_unfollowed_op == "an in-place op on a view of another tensor");
+  CHECK(into_view.program->values_unfollowed_at.line == 12);
+  CHECK(into_view.program->values_unfollowed_at.column == 21);
+  for (const Diagnostic& d : into_view.diags.items())  // it changes x: no unused result
+    CHECK(d.code != "unused-tensor");
+  LoadedModel whole = linear_of("x", "        torch.relu_(x)\n");  // followed: x is its row
+  CHECK(!whole.program->values_unfollowed_at.valid());
   LoadedModel random = linear_of("torch.rand_like(x) * 2");
   REQUIRE(random.exit == ExitCode::Ok);
   CHECK(random.program->values_unfollowed_op == "`rand_like`");
