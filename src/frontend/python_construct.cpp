@@ -3032,13 +3032,16 @@ class Construct {
       for (const PyValue& v : iterate(arg(0), at)) product = binary("*", product, v, at);
       return product;
     }
-    // np.prod of ints or floats: their product, 1.0 (a float) of none. numpy's int64 wraps on
-    // overflow; here an overflow is an error.
+    // np.prod of ints or floats (a tensor's sizes too): their product, 1.0 (a float) of none, a
+    // number itself. numpy's int64 wraps on overflow; here an overflow is an error.
     if (n == "numpy.prod") {
+      auto number = [](const PyValue& v) { return is_number(v) || v.is(Value::Kind::DimRef); };
+      const PyValue& a = arg(0);
+      if (number(a)) return a.is(Value::Kind::Bool) ? data_int(a.data.b ? 1 : 0, at) : a;
       PyValue product;
       bool first = true;
-      for (const PyValue& v : iterate(arg(0), at)) {
-        if (!is_number(v)) raise(at, "netshape follows np.prod of numbers only");
+      for (const PyValue& v : iterate(a, at)) {  // a list, a tuple, a tensor's shape
+        if (!number(v)) raise(at, "netshape follows np.prod of numbers only");
         product = first ? v : binary("*", product, v, at);
         first = false;
       }

@@ -1582,6 +1582,29 @@ class Generator(nn.Module):
       read(netshape::test::replaced(base, "SIZE", "int(np.prod(img_shape, axis=0))"));
   CHECK(axis.exit == ExitCode::UsageOrParse);
   CHECK(first_error(axis) == "unsupported Python construct: `axis=` of `numpy.prod()`");
+  // of a tensor's sizes in forward, as tutorials flatten: x.view(x.shape[0], np.prod(x.shape[1:]))
+  const std::string flat = R"(import numpy as np
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.fc = nn.Linear(8 * 6 * 6, 10)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return self.fc(x.view(x.shape[0], SIZE))
+
+# input: [2, 3, 8, 8]
+)";
+  for (const char* size : {"np.prod(x.shape[1:])", "int(np.prod(x.size()[-3:]))", "np.prod(288)"}) {
+    INFO(size);
+    LoadedModel m = read(netshape::test::replaced(flat, "SIZE", size));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(to_string(*m.analysis.layers.back().output) == "[2, 10]");
+  }
 }
 
 // PyTorch 1.13's outcome for each: Hardtanh, SELU, CELU, Softsign, Tanhshrink, Softshrink,
