@@ -66,6 +66,7 @@ struct Attrs {
   double beta = 1.0, threshold = 20.0;                  // softplus; threshold: the threshold
   double min_val = -1.0, max_val = 1.0;                 // hardtanh
   double lambd = 0.5;                                   // softshrink, hardshrink
+  double lower = 0.125, upper = 1.0 / 3.0;              // rrelu
   // local_response_norm: the channels each output averages over (size), and k (alpha and beta
   // above)
   int64_t window = 1;

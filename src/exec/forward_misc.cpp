@@ -84,6 +84,10 @@ float apply_activation(OpKind kind, float v, const Attrs& a) {
       auto l = static_cast<float>(a.lambd);
       return v >= -l && v <= l ? 0.0f : v;
     }
+    case OpKind::rrelu: {  // eval mode: leaky_relu with the mean slope, computed in double
+      auto slope = static_cast<float>((a.lower + a.upper) / 2);
+      return v > 0.0f ? v : v * slope;
+    }
     case OpKind::threshold:
       return v <= static_cast<float>(a.threshold) ? static_cast<float>(a.value) : v;
     default:

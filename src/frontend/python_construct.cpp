@@ -240,6 +240,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"softshrink", false, true, false},
     {"hardshrink", true, true, true},
     {"threshold", true, true, false},
+    {"rrelu", true, true, false},
     {"local_response_norm", false, true, false},
     {"dropout", true, true, false},
     {"dropout2d", false, true, false},
@@ -329,7 +330,7 @@ constexpr PythonSpelling kInPlaceSpellings[] = {
     {"div", false, false, true},         {"logical_and", false, false, true},
     {"logical_or", false, false, true},  {"logical_xor", false, false, true},
     {"masked_fill", false, false, true}, {"tril", false, false, true},
-    {"triu", false, false, true}};
+    {"triu", false, false, true},        {"rrelu", true, true, false}};
 
 const PythonSpelling* in_place_spelling(std::string_view op) {
   static constexpr PythonSpelling kNowhere = {"", false, false, false};

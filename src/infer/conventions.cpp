@@ -589,6 +589,8 @@ std::string_view count_category(const LayerInfo& layer) {
           return "Hardshrink";
         case OpKind::threshold:
           return "Threshold";
+        case OpKind::rrelu:
+          return "RReLU";
         default:
           return "other";
       }

@@ -79,12 +79,13 @@ bool writes_in_place(const LayerInfo& l) {
   return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
 }
 
-// leaky_relu_ and elu_ (selu_ and celu_ call it) keep their result, which is their input
+// leaky_relu_, rrelu_ and elu_ (selu_ and celu_ call it) keep their result, which is their input
 // overwritten; the other in-place ops whose backward reads their input (hardtanh_, hardswish_,
 // threshold_, ...) keep a copy of it as it was, as autograd does (saved_bytes).
 bool keeps_result_in_place(const LayerInfo& l) {
   OpKind k = op_info(l.op).kind;
-  return (k == OpKind::leaky_relu || k == OpKind::elu || k == OpKind::selu || k == OpKind::celu) &&
+  return (k == OpKind::leaky_relu || k == OpKind::elu || k == OpKind::selu || k == OpKind::celu ||
+          k == OpKind::rrelu) &&
          writes_in_place(l);
 }
 
@@ -147,11 +148,14 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         s.extra_bytes = elements(in, batch) * element_bytes;
       } else if (keeps_result_in_place(l)) {
         s.output = true;
+        if (op.kind == OpKind::rrelu) s.extra_bytes = elements(in, batch) * element_bytes;
       } else if (op.kind != OpKind::none) {
         s.input = true;  // hardtanh (relu6), leaky_relu, elu, gelu, silu, hardswish, ...
         // log_sigmoid's CPU forward keeps a buffer of the input's size for its backward;
         // softsign, x / (1 + |x|), keeps x and the divisor
-        if (op.kind == OpKind::logsigmoid || op.kind == OpKind::softsign)
+        // rrelu_with_noise keeps its noise (the slopes), in eval mode too
+        if (op.kind == OpKind::logsigmoid || op.kind == OpKind::softsign ||
+            op.kind == OpKind::rrelu)
           s.extra_bytes = elements(in, batch) * element_bytes;
       }
       break;

@@ -69,6 +69,9 @@ bool activation_checks(RuleContext& ctx) {
   if (ctx.op.kind == OpKind::celu && at.alpha == 0.0)
     return ctx.fail_at("alpha", "ZeroDivisionError: alpha cannot be 0 for CELU",
                        "use a nonzero alpha, e.g. alpha=1.0");
+  if (ctx.op.kind == OpKind::rrelu && !(at.lower <= at.upper))
+    return ctx.fail_at("upper", "Lower bound should be less than or equal to the upper bound",
+                       "give lower <= upper, e.g. RReLU(0.125, 0.333)");
   if (ctx.op.kind == OpKind::softshrink && !(at.lambd >= 0.0))
     return ctx.fail_at(
         "lambd",
@@ -97,6 +100,7 @@ bool infer_elementwise(RuleContext& ctx) {
   if (!float_param(ctx, "negative_slope", at.negative_slope) ||
       !float_param(ctx, "alpha", at.alpha) || !float_param(ctx, "beta", at.beta) ||
       !float_param(ctx, "threshold", at.threshold) || !float_param(ctx, "lambd", at.lambd) ||
+      !float_param(ctx, "lower", at.lower) || !float_param(ctx, "upper", at.upper) ||
       !hardtanh_bounds(ctx) || !activation_checks(ctx))
     return false;
   if (ctx.op.kind == OpKind::threshold && !float_param(ctx, "value", at.value)) return false;

@@ -54,6 +54,10 @@ TEST_CASE("activations: shapes, and PyTorch's errors for their numbers") {
       {"input [2, 3, 4]", "BatchNorm1d(3, eps=True)", "[2, 3, 4]", 6, 0, ""},
       {"input [2, 3, 4]", "CELU(alpha=False)", "error", 0, 0,
        "ZeroDivisionError: alpha cannot be 0 for CELU"},
+      {"input [2, 3, 4]", "RReLU(0.1, 0.3, inplace=True)", "[2, 3, 4]", 0, 0, ""},
+      {"input [2, 3, 4]", "rrelu(training=True)", "[2, 3, 4]", 0, 0, ""},
+      {"input [2, 3, 4]", "RReLU(0.5, 0.1)", "error", 0, 0,
+       "Lower bound should be less than or equal to the upper bound"},
       {"input [2, 3, 4]", "Threshold(0.1)", "error", 0, 0,
        "Threshold() missing required argument: 'value'"},
   };
@@ -81,6 +85,7 @@ TEST_CASE("activations: run computes PyTorch's values") {
       {"Softshrink(1.0)", {-29, -1, 0, 0, 0, 1, 9.5f, 29}},
       {"Hardshrink(0.5)", {-30, -2, 0, 0, 0, 2, 10.5f, 30}},  // +-lambd itself becomes 0
       {"Threshold(0.5, 20.0)", {20, 20, 20, 20, 20, 2, 10.5f, 30}},
+      {"RReLU(0.1, 0.3)", {-6, -0.4f, -0.1f, 0, 0.5f, 2, 10.5f, 30}},  // eval: the mean slope
   };
   for (const Case& c : cases) {
     INFO(c.layer);
@@ -101,7 +106,7 @@ TEST_CASE("activations: run computes PyTorch's values") {
 // (4,096), and what the activation keeps: its input (4,096), or, for leaky_relu_ and elu_ (and
 // SELU and CELU in place, which call elu_), its result, which is the second conv's input; the
 // other in-place ones keep a copy of their input. Softsign keeps its input and 1 + |x|,
-// Tanhshrink tanh(x).
+// Tanhshrink tanh(x), RReLU its input (in place: its result) and its noise.
 TEST_CASE("activations: what a training step saves, in place or not, as PyTorch saves it") {
   const std::pair<const char*, int64_t> cases[] = {
       {"Hardtanh()", 10'592},
@@ -122,6 +127,9 @@ TEST_CASE("activations: what a training step saves, in place or not, as PyTorch 
       {"Hardshrink()", 10'592},
       {"Threshold(0.1, 20.0)", 10'592},
       {"Threshold(0.1, 20.0, True)", 10'592},
+      {"RReLU()", 14'688},  // its input and its noise (the slopes), in eval mode too
+      {"rrelu()", 14'688},
+      {"RReLU(inplace=True)", 10'592},  // rrelu_: its result and its noise
   };
   for (const auto& c : cases) {  // no structured binding: INFO captures
     INFO(c.first);

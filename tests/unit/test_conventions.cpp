@@ -134,7 +134,9 @@ TEST_CASE("conventions: activations as modules and as functions") {
                          "Hardshrink()",
                          "hardshrink()",
                          "Threshold(0.1, 20)",
-                         "threshold(0.1, 20)"})
+                         "threshold(0.1, 20)",
+                         "RReLU()",
+                         "rrelu()"})
     CHECK(counts_of("[2, 8, 8, 8]", std::string("r = ") + op) == V{0, 0, 0, 0, 0, 0});
   // LocalResponseNorm, module or function: ptflops and DeepSpeed count the patched Tensor.mul
   // and Tensor.add F.local_response_norm calls (x * x, * alpha, + k: 480 each) and its patched

@@ -1665,6 +1665,8 @@ class Net(nn.Module):
       {"return torch.celu(x, 1.0, True)", ExitCode::UsageOrParse,
        "celu() takes from 1 to 2 positional arguments but 3 were given"},
       {"return F.selu(x, True)", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return torch.rrelu(x, 0.1, 0.3) + F.rrelu_(x.clone())", ExitCode::Ok, "[2, 3, 10, 10]"},
+      {"return x.rrelu()", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'rrelu'"},
       // in place only where PyTorch defines it so
       {"return F.softsign_(x)", ExitCode::UsageOrParse,
        "module 'torch.nn.functional' has no attribute 'softsign_'"},
