@@ -2895,16 +2895,32 @@ TEST_CASE("interpreter: set methods") {
   CHECK(first_error(ordered) == "unsupported Python construct: the order of a set's elements");
 }
 
+// A Python expression as a conv's out_channels, and the channels its Python value gives.
+struct ChannelCase {
+  const char* expr;
+  int64_t channels;
+};
+
+static LoadedModel conv_with_channels(const std::string& expr) {
+  return read("import math\nimport torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, " + expr +
+              ", 1))\n# input: [1, 3, 4, 4]\n");
+}
+
+static void check_channel_cases(std::span<const ChannelCase> cases) {
+  for (const ChannelCase& c : cases) {
+    CAPTURE(c.expr);
+    LoadedModel m = conv_with_channels(c.expr);
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
+  }
+}
+
 // The str methods config code uses on names, each expected value Python 3's: split (a separator,
 // whitespace runs, maxsplit: the rest keeps its trailing whitespace), replace (a count; the empty
 // string matches between characters), strip/lstrip/rstrip, find/rfind/index/count,
 // isdigit/isalpha; Python's errors.
 TEST_CASE("interpreter: str methods on names") {
-  struct Case {
-    const char* expr;
-    int64_t channels;
-  };
-  const Case cases[] = {
+  const ChannelCase cases[] = {
       {"int('resnet_50'.split('_')[1])", 50},
       {"len(' a  b '.split())", 2},
       {"len('a,,b'.split(','))", 3},
@@ -2923,16 +2939,7 @@ TEST_CASE("interpreter: str methods on names") {
       {"'aaaa'.count('aa') + 10 * 'abc'.count('')", 42},
       {"7 if '123'.isdigit() and not ''.isdigit() and not 'ab1'.isalpha() else 3", 7},
   };
-  auto conv_of = [](const std::string& expr) {
-    return read("import torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, " + expr +
-                ", 1))\n# input: [1, 3, 4, 4]\n");
-  };
-  for (const Case& c : cases) {
-    CAPTURE(c.expr);
-    LoadedModel m = conv_of(c.expr);
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
-  }
+  check_channel_cases(cases);
   const std::pair<const char*, const char*> errors[] = {
       {"len('a'.split(''))", "empty separator"},
       {"'abc'.index('z')", "substring not found"},
@@ -2941,11 +2948,11 @@ TEST_CASE("interpreter: str methods on names") {
       {"len('abc'.strip(1))", "strip arg must be None or str"},
   };
   for (const auto& [expr, message] : errors) {
-    LoadedModel m = conv_of(expr);
+    LoadedModel m = conv_with_channels(expr);
     CHECK(m.exit == ExitCode::UsageOrParse);
     CHECK(first_error(m) == message);
   }
-  CHECK(first_error(conv_of("'abcabc'.find('c', 3)")) ==
+  CHECK(first_error(conv_with_channels("'abcabc'.find('c', 3)")) ==
         "unsupported Python construct: str.find() with 2 arguments");
 }
 
@@ -2954,11 +2961,7 @@ TEST_CASE("interpreter: str methods on names") {
 // an int rounded to tens; what netshape does not follow (a key, int's base) is refused, never
 // read as something else (math.log(8, 2) was ln 8, sorted(reverse=True) ascending).
 TEST_CASE("interpreter: builtins' further arguments") {
-  struct Case {
-    const char* expr;
-    int64_t channels;
-  };
-  const Case cases[] = {
+  const ChannelCase cases[] = {
       {"int(math.log(8, 2))", 3},
       {"int(math.log(1000, 10))", 2},
       {"int(math.log10(1000))", 3},
@@ -2980,19 +2983,10 @@ TEST_CASE("interpreter: builtins' further arguments") {
       {"list(enumerate([5, 6], start=3))[1][0]", 4},
       {"sum([1, 2], start=4)", 7},
   };
-  auto conv_of = [](const std::string& expr) {
-    return read("import math\nimport torch.nn as nn\n\nmodel = nn.Sequential(nn.Conv2d(3, " + expr +
-                ", 1))\n# input: [1, 3, 4, 4]\n");
-  };
-  for (const Case& c : cases) {
-    CAPTURE(c.expr);
-    LoadedModel m = conv_of(c.expr);
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
-  }
+  check_channel_cases(cases);
   // found by comparing Python's values with netshape's on ~900 expressions: each was another
   // value before (a string slice was a list, `\n` two characters, dicts never equal)
-  const Case more[] = {
+  const ChannelCase more[] = {
       {"7 if 'resnet50'[:6] == 'resnet' else 3", 7},
       {"int('12345'[::-1][:2])", 54},
       {"7 if range(10)[2:5] == range(2, 5) else 3", 7},
@@ -3022,21 +3016,18 @@ TEST_CASE("interpreter: builtins' further arguments") {
       {"7 if str(7.0 % -7) == '-0.0' else 3", 7},
       {"7 if str(True ^ True) == 'False' else 3", 7},
   };
-  for (const Case& c : more) {
-    CAPTURE(c.expr);
-    LoadedModel m = conv_of(c.expr);
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(test::out_shape(m) == fmt::format("[1, {}, 4, 4]", c.channels));
-  }
-  CHECK(first_error(conv_of("len('\\u00e9')")) ==
+  check_channel_cases(more);
+  CHECK(first_error(conv_with_channels("len('\\u00e9')")) ==
         "unsupported Python construct: the characters of a string beyond ASCII");
-  CHECK(first_error(conv_of("7 if (1, 2) is (1, 2) else 3")) ==
+  CHECK(first_error(conv_with_channels("7 if (1, 2) is (1, 2) else 3")) ==
         "unsupported Python construct: `is` between a tuple and a tuple");
-  CHECK(first_error(conv_of("len('-'.join([1, 2]))")) ==
+  CHECK(first_error(conv_with_channels("len('-'.join([1, 2]))")) ==
         "sequence item 0: expected str instance, int found");
-  CHECK(first_error(conv_of("int(0.0 ** -1)")) == "0.0 cannot be raised to a negative power");
-  CHECK(first_error(conv_of("len(str(2.0 ** 1024))")) == "(34, 'Numerical result out of range')");
-  CHECK(first_error(conv_of("7 if '%x' % 255 == 'ff' else 3")) ==
+  CHECK(first_error(conv_with_channels("int(0.0 ** -1)")) ==
+        "0.0 cannot be raised to a negative power");
+  CHECK(first_error(conv_with_channels("len(str(2.0 ** 1024))")) ==
+        "(34, 'Numerical result out of range')");
+  CHECK(first_error(conv_with_channels("7 if '%x' % 255 == 'ff' else 3")) ==
         "unsupported Python construct: the `%x` conversion");
   // a variable changed outside the call is not kept: assigning one is refused (a counter bumped
   // twice was 2, Python's 3)
@@ -3046,14 +3037,14 @@ TEST_CASE("interpreter: builtins' further arguments") {
       "model = nn.Sequential(nn.Conv2d(3, bump() + bump(), 1))\n# input: [1, 3, 4, 4]\n");
   CHECK(first_error(counter) ==
         "unsupported Python construct: assigning `G` declared global or nonlocal");
-  LoadedModel key = conv_of("sorted([3, 1, 2], key=lambda v: -v)[0]");
+  LoadedModel key = conv_with_channels("sorted([3, 1, 2], key=lambda v: -v)[0]");
   CHECK(key.exit == ExitCode::UsageOrParse);
   CHECK(first_error(key) == "unsupported Python construct: `key=` of `sorted()`");
-  LoadedModel base = conv_of("int('ff', 16)");
+  LoadedModel base = conv_with_channels("int('ff', 16)");
   CHECK(base.exit == ExitCode::UsageOrParse);
   CHECK(first_error(base) == "unsupported Python construct: this many arguments of `int()`");
-  CHECK(first_error(conv_of("int(math.log(0))")) == "math domain error");
-  CHECK(first_error(conv_of("int(math.sqrt(-1))")) == "math domain error");
+  CHECK(first_error(conv_with_channels("int(math.log(0))")) == "math domain error");
+  CHECK(first_error(conv_with_channels("int(math.sqrt(-1))")) == "math domain error");
 }
 
 // nn.ModuleList.insert and nn.Sequential.insert (PyTorch 1.13 has both): the module before the
