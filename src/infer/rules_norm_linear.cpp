@@ -171,9 +171,12 @@ bool negative_padding_fits(RuleContext& ctx, const Dim& channels, int64_t size) 
   if (channels.symbolic())
     return ctx.fail_unsupported("size", "a negative size on a batch-sized channel dim",
                                 "use a size of 1 or more channels, e.g. size=5");
-  auto floor_half = [](int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); };
+  // size // 2 and (size - 1) // 2 as Python floors them, without negating or subtracting from
+  // size (INT64_MIN would overflow)
+  int64_t half = size / 2 - (size % 2 != 0 && size < 0);
+  int64_t half_below = size % 2 == 0 ? half - 1 : half;
   int64_t left = channels.value;
-  const std::pair<bool, int64_t> pads[] = {{true, floor_half(size)}, {false, floor_half(size - 1)}};
+  const std::pair<bool, int64_t> pads[] = {{true, half}, {false, half_below}};
   for (auto [before, pad] : pads) {
     if (pad >= 0) continue;
     int64_t start = before ? -pad : 0, length = left + pad;
@@ -242,6 +245,12 @@ bool infer_local_response_norm(RuleContext& ctx) {
                   fmt::format(fmt::runtime(kernel), *window);
     return ctx.fail_at("size", message, "use a size of 1 or more channels, e.g. size=5");
   }
+  // the squares' channels padded by size - 1: a count in int64, or an error
+  if (*window > 1 && !x[1].symbolic() && x[1].value > INT64_MAX - (*window - 1))
+    return ctx.fail_overflow("size", "the channels padded by size - 1");
+  if (*window > 1 && x[1].symbolic())
+    return ctx.fail_unsupported("size", "a LocalResponseNorm over a batch-sized channel dim",
+                                "give the input a fixed number of channels");
   ctx.set_output(x);
   ctx.attrs.window = *window;
   ctx.attrs.alpha = *alpha;

@@ -168,6 +168,11 @@ TEST_CASE("local response norm: shapes, and PyTorch's errors") {
       {"input [2, 8, 4, 5]", "LocalResponseNorm(2, True, True, True)", "[2, 8, 4, 5]", 0, 0, ""},
       {"input [2, 8, 4]", "LocalResponseNorm(True)", "error", 0, 0,
        "avg_pool2d(): argument 'kernel_size' (position 2) must be tuple of ints, not tuple"},
+      // sizes at int64's ends: an overflow error, narrow's error (no wrap)
+      {"input [2, 8, 4, 4]", "LocalResponseNorm(9223372036854775807)", "error", 0, 0,
+       "size is too large: the channels padded by size - 1 does not fit in a 64-bit integer"},
+      {"input [2, 8, 4, 4]", "LocalResponseNorm(-9223372036854775807)", "error", 0, 0,
+       "Dimension out of range (expected to be in range of [-8, 7], but got 4611686018427387904)"},
       {"input [2, 8, 4, 5]", "LocalResponseNorm(2.5)", "error", 0, 0,
        "pad(): argument 'pad' must be tuple of ints, but found element of type float at pos 5"},
   };
