@@ -171,6 +171,10 @@ int integer_dtype_bytes(std::string_view dtype);
 // position names it).
 const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
                               std::string_view param);
+// Whether a statement writes its result into its first input: `x.add_(y)`, `F.relu_(x)` (its
+// extras say so), or a layer or function given inplace=True. The frontends, the memory estimate
+// and the warnings ask this one question.
+bool writes_in_place(const Statement& st);
 // `name` as an argument's keyword: borrowed from the op table when some op has a parameter of that
 // name (nearly every keyword written), a copy otherwise.
 CompactString keyword_name(std::string_view name);

@@ -6724,7 +6724,7 @@ class Construct {
                                 with_commas(static_cast<int64_t>(limits::kMaxStatements))),
                     "split the model (docs/limits.md lists every limit)");
     }
-    bool in_place = forward_ && writes_in_place(st);
+    bool in_place = forward_ && !st.inputs.empty() && writes_in_place(st);
     std::string written = in_place ? st.inputs[0] : std::string();
     Span at = st.span;
     bool into_copy =
@@ -6759,16 +6759,6 @@ class Construct {
       return id && family_info(op_info(*id).family).layout == LayoutRule::View;
     }
     return false;  // a model input
-  }
-
-  // An op that writes its result into its first input: `x.add_(y)`, `F.relu_(x)`, and layers
-  // and functions given inplace=True.
-  static bool writes_in_place(const Statement& st) {
-    if (st.inputs.empty()) return false;
-    if (st.extras().in_place) return true;
-    std::optional<OpId> id = find_op(st.op);
-    const Value* inplace = id ? written_argument(st.args, op_info(*id), "inplace") : nullptr;
-    return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
   }
 
   // The tensor the name `name` holds now: the output of the last in-place op that wrote into it.

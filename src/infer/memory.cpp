@@ -73,10 +73,8 @@ const StatementExtras::CopiedInput* copied_input(const LayerInfo& l, size_t i);
 // `x.add_(y)`, `F.relu_(x)`, `nn.ELU(inplace=True)`: the result is the first input's memory,
 // overwritten (unless the layer reads a copy of it).
 bool writes_in_place(const LayerInfo& l) {
-  if (!l.statement || l.input_ids.empty() || copied_input(l, 0)) return false;
-  if (l.statement->extras().in_place) return true;
-  const Value* inplace = written_argument(l.statement->args, op_info(l.op), "inplace");
-  return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
+  return l.statement && !l.input_ids.empty() && !copied_input(l, 0) &&
+         netshape::writes_in_place(*l.statement);
 }
 
 // leaky_relu_, rrelu_ and elu_ (selu_ and celu_ call it) keep their result, which is their input

@@ -259,16 +259,6 @@ std::vector<bool> used_tensors(const Graph& g, const Analysis& a) {
   return used;
 }
 
-// `F.relu(x, inplace=True)` alone is a real statement: it changes x without a result to use.
-bool writes_in_place(const GraphNode& node) {
-  const OpInfo& op = op_info(node.op);
-  for (size_t i = 0; i < op.params.size(); ++i) {
-    const Value* v = node.bound(i);
-    if (op.params[i].name == "inplace" && v) return v->kind == Value::Kind::Bool && v->b;
-  }
-  return false;
-}
-
 // Where the statement is in the model's data flow. A Python module call's statement span is its
 // `self.a = nn.X(...)` line in __init__; its input points into forward, where the call is.
 Span flow_span(const LayerInfo& l, const Statement& st) {
@@ -277,11 +267,10 @@ Span flow_span(const LayerInfo& l, const Statement& st) {
   return module_call ? st.input_spans[0] : st.span;
 }
 
-void check_unused(const GraphNode& node, const LayerInfo& l, const std::vector<bool>& used,
-                  Diagnostics& diags) {
-  if (l.statement == nullptr || used[l.output_id] || writes_in_place(node) ||
-      l.statement->extras().in_place)  // `F.relu_(x)`, `torch.selu_(x)`
-    return;
+void check_unused(const LayerInfo& l, const std::vector<bool>& used, Diagnostics& diags) {
+  // `F.relu(x, inplace=True)`, `F.relu_(x)` alone are real statements: they change x without a
+  // result to use
+  if (l.statement == nullptr || used[l.output_id] || writes_in_place(*l.statement)) return;
   const Statement& st = *l.statement;
   if (st.one_of_several) return;
   std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)
@@ -326,7 +315,7 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
   for (const LayerInfo& l : a.layers) {
     check_unbatched_flatten(l, a, layouts, diags);
     check_floor(a, l, diags);
-    check_unused(g.nodes[l.node], l, used, diags);
+    check_unused(l, used, diags);
   }
 }
 

@@ -122,6 +122,13 @@ std::optional<OpId> find_op(std::string_view name) {
   return index.op_of[*id];
 }
 
+bool writes_in_place(const Statement& st) {
+  if (st.extras().in_place) return true;
+  std::optional<OpId> id = find_op(st.op);
+  const Value* inplace = id ? written_argument(st.args, op_info(*id), "inplace") : nullptr;
+  return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
+}
+
 const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
                               std::string_view param) {
   std::optional<size_t> index;
