@@ -76,6 +76,7 @@ struct Attrs {
   // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
   int64_t dim = 0;
   int64_t start = 0;                   // narrow: the first index kept; select: the index (wrapped)
+  int64_t slice_step = 1;              // slice: every slice_step-th element from start is kept
   int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
   // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order;
   // squeeze: the dims it removes

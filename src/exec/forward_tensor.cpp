@@ -145,6 +145,24 @@ void forward_narrow(ForwardCtx& ctx) {
   });
 }
 
+// x: [..., d, ...] -> [..., ceil((end - start) / step), ...]: every step-th element from start
+void forward_slice(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
+  int64_t start = ctx.layer.attrs->start, step = ctx.layer.attrs->slice_step;
+  std::vector<int64_t> shape = bind_shape(*ctx.layer.output, ctx.batch);
+  if (shape.size() != x.shape.size() || step <= 0 ||
+      (shape[dim] > 0 && start + (shape[dim] - 1) * step >= x.shape[dim]))
+    throw ForwardError("slice: the slice leaves the input");
+  std::vector<int64_t> stride = strides_of(x.shape);
+  ctx.out = ctx.zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = start * stride[dim];
+    for (size_t i = 0; i < idx.size(); ++i) src += idx[i] * stride[i] * (i == dim ? step : 1);
+    return src;
+  });
+}
+
 // x: [..., d, ...] -> [..., ...] at `index` (negative counts from the end)
 void forward_select(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();

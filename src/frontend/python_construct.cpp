@@ -254,6 +254,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"transpose", true, false, true},
     {"permute", true, false, true},
     {"narrow", true, false, true},
+    {"slice", false, false, false},  // aten::slice: written `x[start:end:step]`
     {"select", true, false, true},
     {"expand", false, false, true},
     {"repeat", false, false, true},
@@ -8403,14 +8404,13 @@ class Construct {
     return current;
   }
 
-  // x[..., a:b] at `dim`: the rows a slice keeps, as one narrow (none for a whole `:`).
+  // x[..., a:b:s] at `dim`: the rows a slice keeps, as one narrow (none for a whole `:`), or a
+  // slice with a step.
   PyValue narrow_slice(const PyValue& t, int64_t dim, const PyValue& slice, Span at) {
     const PyValue &lower = slice.items[0], &upper = slice.items[1], &step = slice.items[2];
-    if (!step.is_none() && int_of(step, at) != 1) {
-      if (int_of(step, at) <= 0) raise(at, "step must be greater than zero");
-      unsupported_here(at, "slicing a tensor with a step", "netshape follows slices with step 1");
-    }
-    if (lower.is_none() && upper.is_none()) return t;
+    int64_t every = step.is_none() ? 1 : int_of(step, at);
+    if (every <= 0) raise(at, "step must be greater than zero");
+    if (lower.is_none() && upper.is_none() && every == 1) return t;
     int64_t n = dim_value(Value::dim_ref(t.name, dim, at), at);
     auto bound = [&](const PyValue& b, int64_t fallback) {
       if (b.is_none()) return fallback;
@@ -8418,6 +8418,12 @@ class Construct {
       return std::clamp(x < 0 ? x + n : x, int64_t{0}, n);
     };
     int64_t lo = bound(lower, 0), hi = bound(upper, n);
+    if (every != 1) {  // x[a:b:s]: a view with the dim's stride times s, as PyTorch's slice
+      return tensor_statement("slice", t,
+                              {int_value(dim, at), int_value(lo, at),
+                               int_value(std::max(hi, lo), at), int_value(every, at)},
+                              at);
+    }
     return tensor_statement(
         "narrow", t,
         {int_value(dim, at), int_value(lo, at), int_value(std::max<int64_t>(hi - lo, 0), at)}, at);

@@ -176,7 +176,8 @@ class Analyzer {
         node.inputs[0] == kNoId)
       return {};
     KnownValues v = first_input_values(node);
-    bool drops = op.family == Family::narrow || op.family == Family::select ||
+    bool drops = op.family == Family::narrow || op.family == Family::slice ||
+                 op.family == Family::select ||
                  std::any_of(done.output->begin(), done.output->end(),
                              [](const Dim& d) { return !d.symbolic() && d.value == 0; });
     if (drops) v.exact_range = false;

@@ -324,7 +324,8 @@ Shape unsqueezed_shape(Shape shape, size_t dim) {
   return shape;
 }
 
-// transpose, permute, narrow, select, squeeze, unsqueeze, expand: the input's strides, moved.
+// transpose, permute, narrow, slice, select, squeeze, unsqueeze, expand: the input's strides,
+// moved.
 LayoutStep moved_strides(const LayerInfo& layer, NodeId node, const LaidOut& in) {
   const Shape& out = *layer.output;
   const Attrs& a = *layer.attrs;
@@ -343,6 +344,13 @@ LayoutStep moved_strides(const LayerInfo& layer, NodeId node, const LaidOut& in)
     }
     case Family::narrow:
       return ok(strided(out, *s, since));
+    case Family::slice: {  // at::slice multiplies the dim's stride by the step
+      Dim& stride = (*s)[static_cast<size_t>(a.dim)];  // a symbolic one: its coefficient
+      std::optional<int64_t> times_step = checked_mul(stride.value, a.slice_step);
+      if (!times_step) return ok(unknown(since));
+      stride.value = *times_step;
+      return ok(strided(out, *s, since));
+    }
     case Family::select:
       s->erase(s->begin() + a.dim);
       return ok(strided(out, *s, since));

@@ -1,6 +1,6 @@
 // Shape rules for indexing, reordering, tiling, padding, stacking and matrix products:
-// permute, narrow, select, expand, repeat, pixel_shuffle, pad, stack, matmul, bmm. Messages are
-// PyTorch 1.13's.
+// permute, narrow, slice, select, expand, repeat, pixel_shuffle, pad, stack, matmul, bmm. Messages
+// are PyTorch 1.13's.
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -200,6 +200,52 @@ bool infer_narrow(RuleContext& ctx) {
   ctx.attrs.dim = dim;
   ctx.attrs.start = *first;
   ctx.explain("narrow dim {}: [{}, {}) of {}", dim, *first, *first + *length, d.value);
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [..., d, ...] -> [..., ceil((end - start) / step), ...]: x[start:end:step] along dim, as
+// at::slice computes it (start and end wrapped once when negative, then clamped into [0, d]; an
+// end before the start keeps nothing).
+bool infer_slice(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0)
+    return ctx.fail_input("slice() cannot be applied to a 0-dim tensor.",
+                          "slice a tensor that has dims");
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+  std::optional<int64_t> start = 0, end = std::numeric_limits<int64_t>::max();
+  if (!ctx.is_none("start") && !(start = ctx.int_arg("start", kAnyInt))) return false;
+  if (!ctx.is_none("end") && !(end = ctx.int_arg("end", kAnyInt))) return false;
+  auto step = ctx.int_arg("step", kAnyInt);
+  if (!step) return false;
+  if (*step <= 0)
+    return ctx.fail_at("step", "slice step must be positive", "use a step of 1 or more");
+  const Dim& d = x[static_cast<size_t>(dim)];
+  bool whole = *start == 0 && *end == std::numeric_limits<int64_t>::max() && *step == 1;
+  if (d.symbolic() && !whole)
+    return ctx.fail_at("dim", fmt::format("cannot slice the batch-sized dim {}", to_string(d)),
+                       "netshape does not know the batch size; slice a dim of known size");
+  int64_t size = d.symbolic() ? 0 : d.value;
+  int64_t first = *start < 0 ? *start + size : *start;
+  int64_t last = *end < 0 ? *end + size : *end;
+  first = std::clamp<int64_t>(first, 0, size);
+  last = std::clamp<int64_t>(last, first, size);
+  int64_t length = last - first;
+  // at::slice rounds up as (length + step - 1) / step, which wraps for a step near 2^63: PyTorch
+  // then fails on a negative size; netshape says so rather than give the true count.
+  if (length > 0 && *step > std::numeric_limits<int64_t>::max() - (length - 1))
+    return ctx.fail_overflow(
+        "step",
+        fmt::format("(length + step - 1) for a slice of {} elements with step {}", length, *step));
+  Shape s = x;
+  if (!d.symbolic()) s[static_cast<size_t>(dim)] = fixed((length + *step - 1) / *step);
+  ctx.attrs.dim = dim;
+  ctx.attrs.start = first;
+  ctx.attrs.slice_step = *step;
+  if (!d.symbolic())
+    ctx.explain("slice dim {}: every {} of [{}, {}) of {}", dim, *step, first, last, d.value);
   ctx.set_output(s);
   return true;
 }

@@ -1,4 +1,5 @@
-"""Layout parity: random chains of view-making ops (permute, transpose, slicing, select,
+"""Layout parity: random chains of view-making ops (permute, transpose, slicing with and without
+a step, select,
 unsqueeze, squeeze, expand, flatten, reshape), copies (`x * 2`, clone, contiguous, dropout),
 in-place ops, activations, additions, cat/stack and pooling, ending in a `view`.
 PyTorch 1.13 decides whether the view is allowed (it refuses one that spans non-contiguous
@@ -35,6 +36,9 @@ def step(x):
         if x.size(d) > 1:
             lead = ":, " * d
             options.append((f"x[{lead}1:]", lambda t, d=d: t.narrow(d, 1, t.size(d) - 1)))
+            # a stepped slice: the dim's stride times the step (x[..., 1::2] of an odd size too)
+            options.append((f"x[{lead}::2]", lambda t, d=d: t[(slice(None),) * d + (slice(None, None, 2),)]))
+            options.append((f"x[{lead}1::3]", lambda t, d=d: t[(slice(None),) * d + (slice(1, None, 3),)]))
         if r >= 3:
             d = rng.randrange(r)
             lead = ":, " * d

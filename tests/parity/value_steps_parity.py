@@ -93,6 +93,9 @@ CASES = [
     ("bool_sum", LINEAR, "x: [4, 6]", "((x > 0) + (x > 0.5) * (x < 0.9)).float()"),
     ("negative_powers", LINEAR, "x: [4, 6] long",
      "(7 ** (x - 8) + (-1) ** (x - 9) + 1 ** (x - 8) + 0 ** (x - 8)).float()"),
+    # stepped slices (views whose stride is the step's multiple), of a feature dim and of rows
+    ("stepped_slices", LINEAR, "x: [4, 12]", "x[:, ::2] - 2 * x[:, 1::2] + x[:, 0:11:2]"),
+    ("stepped_rows", LINEAR, "x: [7, 6]", "x[::3] * 2 + x[2::3][:1] - x[-6:7:4].sum(0)"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

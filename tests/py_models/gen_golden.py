@@ -38,6 +38,8 @@ MODELS = [
     ("partial_inherit.py", None, [4, 3, 64, 64]),
     ("audio_1d.py", None, [8, 1, 1000]),
     ("mobilenet_v2_style.py", None, [2, 3, 64, 64]),
+    ("yolo_focus.py", None, [1, 3, 128, 128]),
+    ("yolo_focus.py", None, [2, 3, 96, 64]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),

@@ -177,7 +177,7 @@ Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vect
 
 // Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
 // 3, 4); x.permute(2, 0, 1)), printed flat.
-TEST_CASE("run: permute, narrow, select, expand, repeat compute PyTorch's values") {
+TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's values") {
   Tensor x = arange({2, 3, 4});
   Tensor p = forward_of("input x: [2, 3, 4]\npermute(2, 0, 1)\n", forward_permute, {x});
   CHECK(p.shape == std::vector<int64_t>{4, 2, 3});
@@ -185,6 +185,12 @@ TEST_CASE("run: permute, narrow, select, expand, repeat compute PyTorch's values
                                      2, 6, 10, 14, 18, 22, 3, 7, 11, 15, 19, 23});
   Tensor n = forward_of("input x: [2, 3, 4]\nnarrow(2, -3, 2)\n", forward_narrow, {x});
   CHECK(n.data == std::vector<float>{1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22});
+  // torch.ops.aten.slice(x, 2, 1, None, 2) and (x, -1, None, None, 3)
+  Tensor sl = forward_of("input x: [2, 3, 4]\nslice(2, 1, None, 2)\n", forward_slice, {x});
+  CHECK(sl.shape == std::vector<int64_t>{2, 3, 2});
+  CHECK(sl.data == std::vector<float>{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23});
+  Tensor every3 = forward_of("input x: [2, 3, 4]\nslice(-1, step=3)\n", forward_slice, {x});
+  CHECK(every3.data == std::vector<float>{0, 3, 4, 7, 8, 11, 12, 15, 16, 19, 20, 23});
   Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
   CHECK(s.shape == std::vector<int64_t>{2, 4});
   CHECK(s.data == std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23});

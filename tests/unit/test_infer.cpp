@@ -437,6 +437,32 @@ TEST_CASE("narrow and select: negative start and index wrap, PyTorch's messages"
         0);
 }
 
+// PyTorch 1.13's torch.ops.aten.slice on the same shapes.
+TEST_CASE("slice: every step-th element from start to end, clamped as at::slice clamps") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(2, 0, None, 2)\n")) == "[2, 3, 3]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(2, 1, None, 2)\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(2, -3, None, 2)\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(2, 7, 2, 2)\n")) == "[2, 3, 0]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(2, -100, 100, 4)\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(2, 4, 1, 1)\n")) == "[2, 3, 0]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(1, 0, 3, 5)\n")) == "[2, 1, 5]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 5]\nslice(step=2)\n")) == "[1, 3, 5]");
+  CHECK(out_shape(check_ns("input x: [B, 3, 5]\nslice(-1, step=3)\n")) == "[B, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [B, 3, 5]\nslice()\n")) == "[B, 3, 5]");
+  CHECK(error_of("input x: [2, 3, 5]\nslice(1, 0, None, 0)\n") == "slice step must be positive");
+  CHECK(error_of("input x: [2, 3, 5]\nslice(1, 0, None, -1)\n") == "slice step must be positive");
+  CHECK(error_of("input x: [3]\nselect(0, 1)\nslice(0)\n") ==
+        "slice() cannot be applied to a 0-dim tensor.");
+  CHECK(error_of("input x: [2, 3]\nslice(2)\n") ==
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  CHECK(error_of("input x: [B, 3]\nslice(0, 0, None, 2)\n")
+            .rfind("cannot slice the batch-sized dim B", 0) == 0);
+  // at::slice's (length + step - 1) / step wraps for a step near 2^63: an error, not a count
+  auto huge = first_error(check_ns("input x: [2, 5]\nslice(1, 1, -1, 9223372036854775807)\n"));
+  CHECK(huge.code == "integer-overflow");
+  CHECK(out_shape(check_ns("input x: [2, 5]\nslice(1, 3, 3, 9223372036854775807)\n")) == "[2, 0]");
+}
+
 TEST_CASE("expand and repeat: -1, new leading dims, tiling, PyTorch's messages") {
   CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(2, 4)\n")) == "[2, 4]");
   CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(-1, 4)\n")) == "[2, 4]");

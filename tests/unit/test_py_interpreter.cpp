@@ -1446,6 +1446,34 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each, on an input [1, 8, 4, 6]: a slice with a step is a view whose
+// stride along its dim is the step's multiple, so a view after it may be refused.
+TEST_CASE("interpreter: slices with a step, as PyTorch's views") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+
+# input: [1, 8, 4, 6]
+)";
+  const ForwardCase cases[] = {
+      {"return x[..., ::2, 1::2]", ExitCode::Ok, "[1, 8, 2, 3]"},
+      {"return x[:, 1:7:3]", ExitCode::Ok, "[1, 2, 4, 6]"},
+      {"return x[0, 5::2, :, -1::2]", ExitCode::Ok, "[2, 4, 1]"},
+      {"return x[:, 100::2]", ExitCode::Ok, "[1, 0, 4, 6]"},
+      {"return x[..., ::3].flatten(2)", ExitCode::Ok, "[1, 8, 8]"},
+      {"return x[:, ::2].reshape(-1)", ExitCode::Ok, "[96]"},
+      {"return x[:, ::2].view(4, -1)", ExitCode::Ok, "[4, 24]"},
+      {"return x[:, :, ::2].view(-1)", ExitCode::ShapeError, kViewRefused},
+      {"return x[..., ::4].view(1, 8, -1)", ExitCode::ShapeError, kViewRefused},
+      {"return x[:, ::-1]", ExitCode::UsageOrParse, "step must be greater than zero"},
+  };
+  check_forward_cases(base, cases);
+}
+
 // PyTorch 1.13's outcome for each: Softplus, Mish and LogSigmoid as modules and F functions
 // (they are neither torch.X nor Tensor methods); softplus has no integer kernel.
 TEST_CASE("interpreter: Softplus, Mish and LogSigmoid") {
