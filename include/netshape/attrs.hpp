@@ -17,10 +17,12 @@ namespace netshape {
 enum class PaddingMode { zeros, reflect, replicate, circular };
 enum class GeluApproximate { none, tanh };
 enum class InterpolateMode { nearest, linear, bilinear, bicubic, trilinear, area, nearest_exact };
+enum class GridPadding { zeros, border, reflection };  // grid_sample's padding_mode
 
 std::optional<PaddingMode> parse_padding_mode(std::string_view s);
 std::optional<GeluApproximate> parse_gelu_approximate(std::string_view s);
 std::optional<InterpolateMode> parse_interpolate_mode(std::string_view s);
+std::optional<GridPadding> parse_grid_padding(std::string_view s);
 const char* name_of(PaddingMode m);
 const char* name_of(InterpolateMode m);
 
@@ -115,6 +117,9 @@ struct Attrs {
   std::optional<bool> align_corners;           // None means False
   std::optional<bool> recompute_scale_factor;  // True: the forward uses in/out, not scale_factor
   bool antialias = false;
+
+  // grid_sample (mode and align_corners above: bilinear, nearest or bicubic)
+  GridPadding grid_padding = GridPadding::zeros;
 
   // Every field equal: inference keeps one record per distinct set (AttrsTable), so a model's
   // layers share them (a ResNet's 3x3 convolutions have a handful between them).

@@ -142,6 +142,16 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
       std::string r2 = std::to_string(factor->i * factor->i), side = std::to_string(factor->i * 4);
       candidates.push_back(fmt::format("1,{},{},{}", r2, side, side));
     }
+    // affine_grid's theta: one 2x3 (3x4) matrix per sample of a 4-D (5-D) size
+    const Value* grid_size =
+        op.family == Family::affine_grid ? argument(layer, op, op.params[0].name) : nullptr;
+    if (grid_size && grid_size->is_sequence() && !grid_size->items.empty() &&
+        grid_size->items[0].kind == Value::Kind::Int) {
+      bool volume = grid_size->items.size() == 5;
+      candidates.push_back(fmt::format("{},{}", grid_size->items[0].i, volume ? "3,4" : "2,3"));
+    }
+    // grid_sample of the input at itself: a 4-D tensor whose last dim holds (x, y)
+    if (op.family == Family::grid_sample) candidates.push_back("1,16,16,2");
   }
   if (nd > 0) candidates.push_back("1,1" + spatial(nd));
   for (const char* generic : {"1,16,16,16", "1,16,16", "1,16", "16"}) candidates.push_back(generic);

@@ -272,6 +272,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"pixel_unshuffle", true, true, false},
     {"pad", false, true, false},
     {"interpolate", false, true, false},
+    {"affine_grid", false, true, false},
+    {"grid_sample", false, true, false},
     {"add", true, false, true},
     {"sub", true, false, true},
     {"mul", true, false, true},
@@ -6887,6 +6889,17 @@ class Construct {
         // torch.rand(x.shape), torch.zeros(h.size()): the sizes, as `*x.shape` passes them
         for (const PyValue& d : shape_items(v, args.spans[i]))
           st.args.push_back(Arg{"", to_ir(d, args.spans[i]), args.spans[i]});
+        continue;
+      }
+      if (v.kind == PyValue::Kind::Shape && op == "affine_grid") {
+        // F.affine_grid(theta, x.size()): the sizes as a torch.Size, as its messages print it
+        Value size;
+        size.kind = Value::Kind::Tuple;
+        size.s = "torch.Size";
+        size.span = args.spans[i];
+        for (const PyValue& d : shape_items(v, args.spans[i]))
+          size.items.push_back(to_ir(d, args.spans[i]));
+        st.args.push_back(Arg{keyword_name(args.keywords[i]), std::move(size), args.spans[i]});
         continue;
       }
       if (v.kind == PyValue::Kind::Shape) {

@@ -14,6 +14,7 @@ constexpr std::array<const char*, 4> kPaddingModes = {"zeros", "reflect", "repli
 constexpr std::array<const char*, 2> kGeluApproximations = {"none", "tanh"};
 constexpr std::array<const char*, 7> kInterpolateModes = {
     "nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"};
+constexpr std::array<const char*, 3> kGridPaddings = {"zeros", "border", "reflection"};
 
 template <typename Enum, size_t N>
 std::optional<Enum> parse(const std::array<const char*, N>& names, std::string_view s) {
@@ -54,6 +55,10 @@ std::optional<GeluApproximate> parse_gelu_approximate(std::string_view s) {
 }
 std::optional<InterpolateMode> parse_interpolate_mode(std::string_view s) {
   return parse<InterpolateMode>(kInterpolateModes, s);
+}
+
+std::optional<GridPadding> parse_grid_padding(std::string_view s) {
+  return parse<GridPadding>(kGridPaddings, s);
 }
 
 const char* name_of(PaddingMode m) {

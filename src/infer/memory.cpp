@@ -192,6 +192,7 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       break;
     case Family::matmul:
     case Family::bmm:
+    case Family::grid_sample:  // grid_sampler_2d/3d_backward reads the input and the grid
       s.all_inputs = true;
       break;
     case Family::mean:
@@ -201,7 +202,7 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
                 op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       s.output = op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       break;
-    default:  // views, cat, stack, pad, interpolate, repeat, sources: nothing
+    default:  // views, cat, stack, pad, interpolate, repeat, affine_grid, sources: nothing
       break;
   }
   return s;

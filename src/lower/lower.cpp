@@ -287,9 +287,11 @@ class Lowering {
              append_tensors(st.args[node.first_arg].value, names))
         ++node.first_arg;
       // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w,
-      // `masked_fill(m, 0.0)` the previous output filled where m is set
+      // `masked_fill(m, 0.0)` the previous output filled where m is set, `grid_sample(g)` the
+      // previous output sampled at g
       bool binary = op.family == Family::add || op.family == Family::matmul ||
-                    op.family == Family::bmm || op.family == Family::masked_fill;
+                    op.family == Family::bmm || op.family == Family::masked_fill ||
+                    op.family == Family::grid_sample;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -312,12 +314,13 @@ class Lowering {
 
   // add/sub/mul/div (and maximum, minimum), matmul, bmm, einsum, cat, stack, masked_fill (a
   // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
-  // recurrent layers (input, h0, c0) take several tensors; every other op one (a layer's
-  // forward(input), F.relu(input, inplace)).
+  // recurrent layers (input, h0, c0) and grid_sample (input, grid) take several tensors; every
+  // other op one (a layer's forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
-           f == Family::where || f == Family::attention || f == Family::recurrent;
+           f == Family::where || f == Family::attention || f == Family::recurrent ||
+           f == Family::grid_sample;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

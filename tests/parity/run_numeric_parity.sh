@@ -26,6 +26,8 @@ echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__
 "$PY" "$ROOT/tests/parity/attention_masks_parity.py" --netshape "$NETSHAPE" || exit 1
 # Elementwise math with numbers, comparisons, casts (no rows) before a layer, in .py models.
 "$PY" "$ROOT/tests/parity/value_steps_parity.py" --netshape "$NETSHAPE" || exit 1
+# F.affine_grid and F.grid_sample in every mode, padding mode and align_corners, 4-D and 5-D.
+"$PY" -W ignore "$ROOT/tests/parity/grid_sample_parity.py" --netshape "$NETSHAPE" || exit 1
 # The padding modules' shapes and errors, against PyTorch's (a grid of paddings and inputs).
 "$PY" "$ROOT/tests/parity/padding_modules_parity.py" --netshape "$NETSHAPE" || exit 1
 # LocalResponseNorm's shapes and errors (sizes of every sign, 2 to 5 dims), against PyTorch's.

@@ -204,6 +204,34 @@ TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's
         std::vector<float>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
 }
 
+// PyTorch 1.13: F.affine_grid of the identity for (1, 1, 2, 3), sampling with it at the corners'
+// centres (align_corners=True) gives the input back, and a sheared theta with border padding.
+TEST_CASE("run: affine_grid and grid_sample compute PyTorch's values") {
+  Tensor identity{{1, 2, 3}, {1, 0, 0, 0, 1, 0}};
+  Tensor grid = forward_of("input t: [1, 2, 3]\naffine_grid((1, 1, 2, 3))\n", forward_affine_grid,
+                           {identity});
+  CHECK(grid.shape == std::vector<int64_t>{1, 2, 3, 2});
+  std::vector<float> want = {-2.0f / 3, -0.5f, 0, -0.5f, 2.0f / 3, -0.5f,
+                             -2.0f / 3, 0.5f,  0, 0.5f,  2.0f / 3, 0.5f};
+  for (size_t i = 0; i < want.size(); ++i) CHECK(grid.data[i] == doctest::Approx(want[i]));
+  Tensor x = arange({1, 1, 2, 3});
+  Tensor aligned = forward_of("input t: [1, 2, 3]\naffine_grid((1, 1, 2, 3), align_corners=True)\n",
+                              forward_affine_grid, {identity});
+  Tensor same = forward_of(
+      "input x: [1, 1, 2, 3]\ninput g: [1, 2, 3, 2]\ngrid_sample(x, g, align_corners=True)\n",
+      forward_grid_sample, {x, aligned});
+  for (size_t i = 0; i < 6; ++i) CHECK(same.data[i] == doctest::Approx(x.data[i]));
+  Tensor sheared{{1, 2, 3}, {0.5f, 0.2f, 0.1f, -0.3f, 0.8f, 0.4f}};
+  Tensor g =
+      forward_of("input t: [1, 2, 3]\naffine_grid((1, 1, 3, 2))\n", forward_affine_grid, {sheared});
+  Tensor border = forward_of(
+      "input x: [1, 1, 2, 3]\ninput g: [1, 3, 2, 2]\ngrid_sample(x, g, padding_mode='border')\n",
+      forward_grid_sample, {x, g});
+  std::vector<float> sampled = {2.125f, 1.975f, 3.775f, 3.775f, 3.975f, 4.725f};
+  for (size_t i = 0; i < sampled.size(); ++i)
+    CHECK(border.data[i] == doctest::Approx(sampled[i]).epsilon(1e-5));
+}
+
 // PyTorch 1.13: nn.ReflectionPad1d((2, 1))(torch.arange(8.).reshape(1, 2, 4)) and
 // nn.ReplicationPad2d(1)(torch.arange(4.).reshape(1, 2, 2)).
 TEST_CASE("run: the padding modules compute F.pad's values of their mode") {

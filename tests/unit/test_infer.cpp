@@ -463,6 +463,65 @@ TEST_CASE("slice: every step-th element from start to end, clamped as at::slice 
   CHECK(out_shape(check_ns("input x: [2, 5]\nslice(1, 3, 3, 9223372036854775807)\n")) == "[2, 0]");
 }
 
+// PyTorch 1.13's F.affine_grid and F.grid_sample on the same shapes: the shapes, and its errors
+// in its order.
+TEST_CASE("affine_grid and grid_sample: the grid's and the sample's shapes, PyTorch's messages") {
+  const std::string theta = "input t: [3, 2, 3]\n";
+  CHECK(out_shape(check_ns(theta + "affine_grid((3, 1, 8, 6))\n")) == "[3, 8, 6, 2]");
+  CHECK(out_shape(check_ns(theta + "affine_grid([3, 5, 8, 6])\n")) == "[3, 8, 6, 2]");
+  CHECK(out_shape(check_ns("input t: [B, 2, 3]\naffine_grid((B, 1, 8, 6))\n")) == "[B, 8, 6, 2]");
+  CHECK(out_shape(check_ns("input t: [3, 3, 4]\naffine_grid([3, 1, 2, 8, 6])\n")) ==
+        "[3, 2, 8, 6, 3]");
+  CHECK(out_shape(check_ns(theta + "affine_grid((3, 0, 1, 6), align_corners=True)\n")) ==
+        "[3, 1, 6, 2]");
+  CHECK(check_ns(theta + "affine_grid((3, 1, 8, 6))\n").analysis.layers[0].macs ==
+        3 * 8 * 6 * 3 * 2);
+  CHECK(error_of(theta + "affine_grid((4, 1, 8, 6))\n") ==
+        "Expected size for first two dimensions of batch2 tensor to be: [4, 3] but got: [3, 3].");
+  CHECK(error_of(theta + "affine_grid([3, 1, 8])\n") ==
+        "affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+        "respectively. Got size [3, 1, 8].");
+  CHECK(error_of(theta + "affine_grid((3, 1, 0, 6))\n") ==
+        "Expected non-zero, positive output size. Got (3, 1, 0, 6)");
+  CHECK(error_of("input t: [3, 3, 4]\naffine_grid((3, 1, 8, 6))\n") ==
+        "Expected a batch of 2D affine matrices of shape Nx2x3 for size (3, 1, 8, 6). Got "
+        "torch.Size([3, 3, 4]).");
+  CHECK(error_of(theta + "affine_grid((3, 1, 8, 6), align_corners=1)\n") ==
+        "affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not int");
+  CHECK(error_of(theta + "affine_grid((3, 1, 8, 6.0))\n") ==
+        "affine_grid_generator(): argument 'size' must be tuple of ints, but found element of "
+        "type float at pos 4");
+  const std::string x = "input x: [3, 2, 10, 12]\n";
+  CHECK(out_shape(check_ns(x + "input g: [3, 5, 7, 2]\ngrid_sample(x, g)\n")) == "[3, 2, 5, 7]");
+  CHECK(out_shape(check_ns(x + "input g: [3, 5, 7, 2]\ngrid_sample(g, mode='bicubic')\n")) ==
+        "[3, 2, 5, 7]");
+  CHECK(out_shape(check_ns("input x: [3, 2, 4, 10, 12]\ninput g: [3, 5, 7, 6, 3]\n"
+                           "grid_sample(x, g)\n")) == "[3, 2, 5, 7, 6]");
+  CHECK(error_of(x + "input g: [2, 5, 7, 2]\ngrid_sample(x, g)\n") ==
+        "grid_sampler(): expected grid and input to have same batch size, but got input with "
+        "sizes [3, 2, 10, 12] and grid with sizes [2, 5, 7, 2]");
+  CHECK(error_of(x + "input g: [3, 5, 7, 3]\ngrid_sample(x, g)\n") ==
+        "grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes "
+        "[3, 5, 7, 3]");
+  CHECK(error_of(x + "input g: [3, 5, 2]\ngrid_sample(x, g)\n") ==
+        "grid_sampler(): expected 4D input and grid with same number of dimensions, but got "
+        "input with sizes [3, 2, 10, 12] and grid with sizes [3, 5, 2]");
+  CHECK(error_of("input x: [3, 2, 10]\ninput g: [3, 5, 2]\ngrid_sample(x, g)\n") ==
+        "grid_sampler(): expected grid to have size 1 in last dimension, but got grid with sizes "
+        "[3, 5, 2]");
+  CHECK(error_of("input x: [3, 2, 4, 10, 12]\ninput g: [3, 5, 7, 6, 3]\n"
+                 "grid_sample(x, g, mode='bicubic')\n") ==
+        "grid_sampler(): bicubic interpolation only supports 4D input");
+  CHECK(error_of(x + "input g: [3, 5, 7, 2]\ngrid_sample(x, g, mode='area')\n") ==
+        "nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+        "got: 'area'");
+  CHECK(error_of(x + "input g: [3, 5, 7, 2]\ngrid_sample(x, g, padding_mode='edge')\n") ==
+        "nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+        "'reflection', but got: 'edge'");
+  CHECK(error_of(x + "input g: [3, 5, 7, 2]\ngrid_sample(x, g, align_corners=1)\n") ==
+        "grid_sampler(): argument 'align_corners' (position 5) must be bool, not int");
+}
+
 TEST_CASE("expand and repeat: -1, new leading dims, tiling, PyTorch's messages") {
   CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(2, 4)\n")) == "[2, 4]");
   CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(-1, 4)\n")) == "[2, 4]");

@@ -416,3 +416,20 @@ class M(nn.Module):
   CHECK(memory->output_bytes.front() == 12 * 4);  // the arange
   CHECK(memory->saved_for_backward_bytes == 96 + 48);
 }
+
+// PyTorch 1.13, measured with saved_tensors_hooks on this spatial transformer given [2, 1, 12,
+// 10]: the Linear keeps its input (a view of x, 960 B), grid_sample the input x (the same
+// memory) and the grid (1,920 B); affine_grid keeps nothing (its backward needs only the size).
+TEST_CASE("memory: grid_sample saves its input and its grid, affine_grid nothing") {
+  auto py = test::analyze_py(
+      "import torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass Net(nn.Module):\n"
+      "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(120, 6)\n\n"
+      "    def forward(self, x):\n        theta = self.fc(x.flatten(1)).view(-1, 2, 3)\n"
+      "        grid = F.affine_grid(theta, x.size(), align_corners=False)\n"
+      "        return F.grid_sample(x, grid, align_corners=False)\n\n# input: [2, 1, 12, 10]\n",
+      "m.py", "");
+  REQUIRE(py.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(py.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 960 + 1920);
+}

@@ -77,7 +77,9 @@ const std::map<std::string, std::string> kWhole = {
     {"logical_or", "logical_or(x)"},
     {"logical_xor", "logical_xor(x)"},
     {"masked_fill", "masked_fill(x, 0.0)"},
-    {"where", "where(x, x, x)"}};
+    {"where", "where(x, x, x)"},
+    {"affine_grid", "affine_grid((1, 1, 4, 4))"},
+    {"grid_sample", "grid_sample(x)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {

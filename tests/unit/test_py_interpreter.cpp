@@ -1474,6 +1474,47 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// PyTorch 1.13's outcome for each, on an input [2, 1, 12, 10]: a spatial transformer's grid made
+// for `x.size()` (a torch.Size, as its messages print it), a list or a tuple, and the sampling.
+TEST_CASE("interpreter: F.affine_grid and F.grid_sample, as a spatial transformer calls them") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(120, 6)
+        self.fc3 = nn.Linear(120, 12)
+
+    def forward(self, x):
+        theta = self.fc(x.flatten(1)).view(-1, 2, 3)
+        BODY
+
+# input: [2, 1, 12, 10]
+)";
+  const ForwardCase cases[] = {
+      {"return F.grid_sample(x, F.affine_grid(theta, x.size()))", ExitCode::Ok, "[2, 1, 12, 10]"},
+      {"return F.affine_grid(theta, x.shape)", ExitCode::Ok, "[2, 12, 10, 2]"},
+      {"return F.affine_grid(theta, [x.size(0), 3, 4, 4])", ExitCode::Ok, "[2, 4, 4, 2]"},
+      {"return F.grid_sample(x, F.affine_grid(theta, (2, 1, 5, 7), align_corners=False), "
+       "mode='nearest', align_corners=False)",
+       ExitCode::Ok, "[2, 1, 5, 7]"},
+      {"return F.affine_grid(self.fc3(x.flatten(1)).view(-1, 3, 4), x.size())",
+       ExitCode::ShapeError,
+       "Expected a batch of 2D affine matrices of shape Nx2x3 for size torch.Size([2, 1, 12, "
+       "10]). Got torch.Size([2, 3, 4])."},
+      {"return F.grid_sample(x[:, :, :0], F.affine_grid(theta, x.size()))", ExitCode::ShapeError,
+       "grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes "
+       "[2, 1, 0, 10] with dimension 2 being empty"},
+      {"return F.grid_sample(x, F.affine_grid(theta, x.size())[:1])", ExitCode::ShapeError,
+       "grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+       "[2, 1, 12, 10] and grid with sizes [1, 12, 10, 2]"},
+  };
+  check_forward_cases(base, cases);
+}
+
 // PyTorch 1.13's outcome for each: Softplus, Mish and LogSigmoid as modules and F functions
 // (they are neither torch.X nor Tensor methods); softplus has no integer kernel.
 TEST_CASE("interpreter: Softplus, Mish and LogSigmoid") {
