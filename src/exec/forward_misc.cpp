@@ -289,6 +289,8 @@ void forward_softmax(ForwardCtx& ctx) {
           inner = product(s, dim + 1, s.size());
   ctx.out = ctx.x();
   float* y = ctx.out.data.data();
+  if (op_info(ctx.layer.op).kind == OpKind::softmin)  // F.softmin is (-input).softmax(dim)
+    for (float& v : ctx.out.data) v = -v;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       auto idx = [&](int64_t k) { return static_cast<size_t>((o * len + k) * inner + i); };
@@ -301,6 +303,25 @@ void forward_softmax(ForwardCtx& ctx) {
         y[idx(k)] = static_cast<float>(log ? v - std::log(sum) : std::exp(v) / sum);
       }
     }
+}
+
+// x: [..., d, ...] -> [..., d / 2, ...]: a * sigmoid(b) of the halves a, b along dim
+void forward_glu(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
+  if (dim >= s.size() || s[dim] % 2 != 0) throw ForwardError("glu: the dim's size is odd");
+  int64_t outer = product(s, 0, dim), half = s[dim] / 2, inner = product(s, dim + 1, s.size());
+  std::vector<int64_t> shape = s;
+  shape[dim] = half;
+  ctx.out = ctx.zeros(shape);
+  const float* x = ctx.x().data.data();
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < half; ++k)
+      for (int64_t i = 0; i < inner; ++i) {
+        float a = x[(o * 2 * half + k) * inner + i], b = x[(o * 2 * half + half + k) * inner + i];
+        y[(o * half + k) * inner + i] = a * (1.0f / (1.0f + std::exp(-b)));
+      }
 }
 
 // x: [..., d_start..d_end, ...] -> [..., prod, ...]

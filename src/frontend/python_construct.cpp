@@ -246,6 +246,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"dropout2d", false, true, false},
     {"softmax", true, true, true},
     {"log_softmax", true, true, true},
+    {"softmin", false, true, false},
+    {"glu", false, true, false},
     {"flatten", true, false, true},
     {"view", false, false, true},
     {"reshape", true, false, true},

@@ -163,6 +163,8 @@ Count fvcore_rule(const Facts& f) {
       return 0;
     case Family::adaptive_avg_pool:  // aten::adaptive_avg_pool2d: 1 per input element
       return f.op.spatial_dims == 2 ? f.in_elements : Count{0};
+    case Family::grid_sample:  // aten::grid_sampler: 4 per output element ("assume bilinear")
+      return times(f.out_elements, 4);
     default:
       return 0;
   }
@@ -331,8 +333,8 @@ Count thop_rule(const Facts& f) {
     case Family::layer_norm:
     case Family::group_norm:
       return times(f.in_elements, f.has_weight() ? 4 : 2);
-    case Family::softmax:
-      return thop_softmax(f);
+    case Family::softmax:  // nn.Softmin has no hook
+      return f.op.kind == OpKind::softmin ? Count{0} : thop_softmax(f);
     case Family::avg_pool:
       return thop_avg_pool(f);
     case Family::adaptive_avg_pool:

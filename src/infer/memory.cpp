@@ -190,6 +190,9 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       s.all_inputs = op.kind == OpKind::mul || op.kind == OpKind::div ||
                      op.kind == OpKind::maximum || op.kind == OpKind::minimum;
       break;
+    case Family::glu:  // glu_backward reads the input
+      s.input = true;
+      break;
     case Family::matmul:
     case Family::bmm:
     case Family::grid_sample:  // grid_sampler_2d/3d_backward reads the input and the grid

@@ -168,6 +168,33 @@ bool infer_softmax(RuleContext& ctx) {
   return true;
 }
 
+// x: [..., d, ...] -> [..., d / 2, ...]: the first half times the sigmoid of the second
+bool infer_glu(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0)
+    return ctx.fail_input("glu does not support scalars because halving size must be even",
+                          "apply it to a tensor with a dim of even size");
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+  const Dim& d = x[static_cast<size_t>(dim)];
+  if (d.symbolic())
+    return ctx.fail_at("dim", fmt::format("cannot halve the batch-sized dim {}", to_string(d)),
+                       "netshape does not know the batch size; halve a dim of known size");
+  if (d.value % 2 != 0)
+    return ctx.fail_at(
+        "dim",
+        fmt::format("Halving dimension must be even, but dimension {} is size {}", dim, d.value),
+        fmt::format("give dim {} an even size (it is split into a value half and a "
+                    "gate half), or halve another dim",
+                    dim));
+  Shape s = x;
+  s[static_cast<size_t>(dim)] = fixed(d.value / 2);
+  ctx.attrs.dim = dim;
+  ctx.set_output(s);
+  return true;
+}
+
 // x: [d0, ..., d_start, ..., d_end, ...] -> [d0, ..., d_start*...*d_end, ...]
 bool infer_flatten(RuleContext& ctx) {
   const Shape& x = ctx.x();

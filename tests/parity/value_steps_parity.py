@@ -96,6 +96,11 @@ CASES = [
     # stepped slices (views whose stride is the step's multiple), of a feature dim and of rows
     ("stepped_slices", LINEAR, "x: [4, 12]", "x[:, ::2] - 2 * x[:, 1::2] + x[:, 0:11:2]"),
     ("stepped_rows", LINEAR, "x: [7, 6]", "x[::3] * 2 + x[2::3][:1] - x[-6:7:4].sum(0)"),
+    # layers with no weights after the math: GLU halves a dim, Softmin is softmax(-x)
+    ("glu", "nn.GLU(1)", "x: [4, 6]", "x * 2"),
+    ("glu_rows", "nn.GLU(0)", "x: [4, 6]", "x - 0.5"),
+    ("softmin", "nn.Softmin(dim=1)", "x: [4, 6]", "x * 3"),
+    ("softmin_implicit_dim", "nn.Softmin()", "x: [4, 6]", "x"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

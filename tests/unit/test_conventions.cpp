@@ -180,6 +180,18 @@ TEST_CASE("conventions: softmax, add, matmul") {
   CHECK(counts_of("[2, 3, 4]", "w = ones(4, 5)\nm = matmul(x, w)") == V{120, 0, 120, 120, 0, 240});
 }
 
+// fvcore's handle of aten::grid_sampler counts 4 per output element ("assume bilinear"); no tool
+// counts aten::affine_grid_generator (netshape counts its bmm), nn.GLU or nn.Softmin (thop hooks
+// nn.Softmax only; F.softmin calls Tensor.softmax, which ptflops and DeepSpeed do not patch).
+TEST_CASE("conventions: affine_grid, grid_sample, GLU and Softmin") {
+  CHECK(counts_of("[2, 2, 3]", "g = affine_grid((2, 1, 4, 5))") == V{240, 0, 0, 0, 0, 0});
+  CHECK(counts_of("[2, 1, 8, 6]", "input g: [2, 4, 5, 2]\ns = grid_sample(x, g)") ==
+        V{0, 0, 160, 0, 0, 0});
+  CHECK(counts_of("[2, 10]", "s = Softmin(dim=1)") == V{0, 0, 0, 0, 0, 0});
+  CHECK(counts_of("[2, 10]", "s = softmin(dim=1)") == V{0, 0, 0, 0, 0, 0});
+  CHECK(counts_of("[2, 10]", "s = GLU()") == V{0, 0, 0, 0, 0, 0});
+}
+
 TEST_CASE("conventions: names, labels and the category of a layer") {
   for (Convention c : kAllConventions) CHECK(parse_convention(name_of(c)) == c);
   CHECK_FALSE(parse_convention("deepspeed").has_value());

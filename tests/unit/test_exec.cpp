@@ -204,6 +204,26 @@ TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's
         std::vector<float>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
 }
 
+// PyTorch 1.13: nn.GLU()(x) and nn.GLU(0)(x), nn.Softmin(dim=2)(x) of x = torch.arange(24.)
+// .reshape(2, 3, 4) / 10, the first values.
+TEST_CASE("run: GLU and Softmin compute PyTorch's values") {
+  Tensor x = arange({2, 3, 4});
+  for (float& v : x.data) v /= 10;
+  Tensor g = forward_of("input x: [2, 3, 4]\nGLU()\n", forward_glu, {x});
+  CHECK(g.shape == std::vector<int64_t>{2, 3, 2});
+  CHECK(g.data[1] == doctest::Approx(0.0574442520737648));
+  CHECK(g.data[2] == doctest::Approx(0.2582625150680542));
+  CHECK(g.data[3] == doctest::Approx(0.3340938687324524));
+  Tensor rows = forward_of("input x: [2, 3, 4]\nGLU(0)\n", forward_glu, {x});
+  CHECK(rows.shape == std::vector<int64_t>{1, 3, 4});
+  CHECK(rows.data[1] == doctest::Approx(0.0785835012793541));
+  CHECK(rows.data[3] == doctest::Approx(0.24527233839035034));
+  Tensor m = forward_of("input x: [2, 3, 4]\nSoftmin(dim=2)\n", forward_softmax, {x});
+  CHECK(m.data[0] == doctest::Approx(0.28865140676498413));
+  CHECK(m.data[1] == doctest::Approx(0.26118260622024536));
+  CHECK(m.data[3] == doctest::Approx(0.21383821964263916));
+}
+
 // PyTorch 1.13: F.affine_grid of the identity for (1, 1, 2, 3), sampling with it at the corners'
 // centres (align_corners=True) gives the input back, and a sheared theta with border padding.
 TEST_CASE("run: affine_grid and grid_sample compute PyTorch's values") {

@@ -522,6 +522,25 @@ TEST_CASE("affine_grid and grid_sample: the grid's and the sample's shapes, PyTo
         "grid_sampler(): argument 'align_corners' (position 5) must be bool, not int");
 }
 
+// PyTorch 1.13's nn.GLU, F.glu, nn.Softmin and F.softmin on the same shapes.
+TEST_CASE("GLU halves a dim of even size, Softmin keeps the shape, PyTorch's messages") {
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nGLU()\n")) == "[2, 3, 2]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nglu(dim=0)\n")) == "[1, 3, 4]");
+  CHECK(out_shape(check_ns("input x: [B, 6]\nGLU(-1)\n")) == "[B, 3]");
+  CHECK(error_of("input x: [2, 3, 4]\nGLU(1)\n") ==
+        "Halving dimension must be even, but dimension 1 is size 3");
+  CHECK(error_of("input x: [2, 3, 4]\nglu(3)\n") ==
+        "Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+  CHECK(error_of("input x: [3]\nselect(0, 1)\nGLU()\n") ==
+        "glu does not support scalars because halving size must be even");
+  CHECK(error_of("input x: [B, 6]\nGLU(0)\n").rfind("cannot halve the batch-sized dim B", 0) == 0);
+  CHECK(check_ns("input x: [2, 8]\nGLU()\n").analysis.totals.params == 0);
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nSoftmin(dim=1)\n")) == "[2, 3, 4]");
+  CHECK(out_shape(check_ns("input x: [2, 3, 4]\nsoftmin(2)\n")) == "[2, 3, 4]");
+  CHECK(error_of("input x: [2, 3]\nSoftmin(dim=2)\n") ==
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
+}
+
 TEST_CASE("expand and repeat: -1, new leading dims, tiling, PyTorch's messages") {
   CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(2, 4)\n")) == "[2, 4]");
   CHECK(out_shape(check_ns("input x: [2, 1]\nexpand(-1, 4)\n")) == "[2, 4]");

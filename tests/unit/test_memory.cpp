@@ -433,3 +433,14 @@ TEST_CASE("memory: grid_sample saves its input and its grid, affine_grid nothing
   REQUIRE(memory);
   CHECK(memory->saved_for_backward_bytes == 960 + 1920);
 }
+
+// PyTorch 1.13, measured with saved_tensors_hooks on nn.Sequential(nn.Linear(4, 8), nn.GLU(),
+// nn.Linear(4, 6), nn.Softmin(dim=1)) given [2, 4]: the Linears' inputs (32 B each), GLU's
+// input (64 B) and the softmax's result inside Softmin (48 B); the negation keeps nothing.
+TEST_CASE("memory: GLU saves its input, Softmin its result") {
+  auto m = check_ns("input x: [2, 4]\nLinear(4, 8)\nGLU()\nLinear(4, 6)\nSoftmin(dim=1)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 32 + 64 + 32 + 48);
+}

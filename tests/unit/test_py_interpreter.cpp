@@ -1442,6 +1442,12 @@ class Net(nn.Module):
        "module 'torch.nn.functional' has no attribute 'view'"},
       {"return x.view(-1)", ExitCode::Ok, "[192]"},
       {"return torch.max_pool2d(x, 2)", ExitCode::Ok, "[1, 8, 2, 3]"},
+      {"return nn.GLU(1)(x)", ExitCode::Ok, "[1, 4, 4, 6]"},
+      {"return F.glu(x)", ExitCode::Ok, "[1, 8, 4, 3]"},
+      {"return nn.Softmin(dim=1)(x)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return F.softmin(x, dim=-1)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return torch.glu(x)", ExitCode::UsageOrParse, "module 'torch' has no attribute 'glu'"},
+      {"return x.softmin(1)", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'softmin'"},
   };
   check_forward_cases(base, cases);
 }
