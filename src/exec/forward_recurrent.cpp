@@ -1,4 +1,5 @@
-// The reference forwards of nn.RNN, nn.LSTM and nn.GRU (eval mode: no dropout between layers),
+// The reference forwards of nn.RNN, nn.LSTM and nn.GRU (eval mode: no dropout between layers)
+// and of the cells nn.RNNCell and nn.GRUCell,
 // step by step as PyTorch 1.13's cells compute them (torch/nn/modules/rnn.py documents the
 // equations; the gates are laid out in weight_ih's rows in that order).
 #include <cmath>
@@ -132,6 +133,36 @@ void forward_recurrent(ForwardCtx& ctx) {
   for (int64_t l = 0; l < L; ++l)
     for (int64_t n = 0; n < N; ++n)
       std::copy_n(seq.data() + (l * N + n) * width, width, ctx.out.data.data() + row(l, n) * width);
+}
+
+// input [N, H_in] ([H_in] unbatched), optional hx [N, H] ([H]) -> [N, H] ([H]): one step
+void forward_recurrent_cell(ForwardCtx& ctx) {
+  const Attrs& a = *ctx.layer.attrs;
+  const OpKind kind = op_info(ctx.layer.op).kind;
+  const Tensor& x = ctx.x();
+  const Tensor* ih = ctx.weight("weight_ih");
+  const Tensor* hh = ctx.weight("weight_hh");
+  if (!ih || !hh || (x.shape.size() != 1 && x.shape.size() != 2))
+    throw ForwardError("recurrent cell: its weights or its input do not fit");
+  const int64_t G = recurrent_gates(kind), H = hh->shape[1], input = x.shape.back();
+  const int64_t N = x.shape.size() == 2 ? x.shape[0] : 1;
+  const Tensor* hx = ctx.in.size() > 1 ? ctx.in[1] : nullptr;
+  if (ih->shape[0] != G * H || ih->shape[1] != input || (hx && hx->numel() != N * H))
+    throw ForwardError("recurrent cell: its weights or its state do not fit");
+  auto data = [&](const char* name) {
+    const Tensor* t = ctx.weight(name);
+    return t ? t->data.data() : nullptr;
+  };
+  CellWeights w{
+      ih->data.data(), hh->data.data(), data("bias_ih"), data("bias_hh"), nullptr, input, H, H};
+  std::vector<float> gx(static_cast<size_t>(G * H)), gh(gx.size()), full_h(static_cast<size_t>(H));
+  std::vector<int64_t> shape = x.shape;
+  shape.back() = H;
+  ctx.out = ctx.zeros(shape);
+  if (hx) std::copy(hx->data.begin(), hx->data.end(), ctx.out.data.begin());
+  for (int64_t n = 0; n < N; ++n)
+    step(kind, a, w, x.data.data() + n * input, ctx.out.data.data() + n * H, nullptr, gx, gh,
+         full_h);
 }
 
 }  // namespace netshape

@@ -6135,6 +6135,10 @@ class Construct {
     std::optional<OpId> id = find_op(op);
     return id && op_info(*id).family == Family::recurrent;
   }
+  static bool is_recurrent_cell(const std::string& op) {
+    std::optional<OpId> id = find_op(op);
+    return id && op_info(*id).family == Family::recurrent_cell;
+  }
 
   // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.
   static bool has_weights(const ModuleDef& m) {
@@ -6150,6 +6154,7 @@ class Construct {
       case Family::prelu:
       case Family::attention:  // its projections, with or without biases
       case Family::recurrent:  // its weight_ih and weight_hh
+      case Family::recurrent_cell:
       case Family::embedding:  // its table
         return true;
       case Family::instance_norm: {  // affine=False by default
@@ -6408,7 +6413,8 @@ class Construct {
   // `out, h_n = self.gru(x, h0)`, `out, (h_n, c_n) = self.lstm(x)`: nn.RNN's, GRU's and LSTM's
   // forward(input, hx=None) returns (output, h_n), an LSTM's hx and state being (h, c) pairs.
   // The output is the layer's row and the given state its further inputs; the final state is
-  // not followed: using it is an error where it is used.
+  // not followed: using it is an error where it is used. A cell (`h = self.cell(x, h)`,
+  // nn.RNNCell, nn.GRUCell) binds the same arguments and returns its new state, the row.
   PyValue apply_recurrent(const PyValue& callee, Args& args, const Expr& call) {
     static const char* const kParams[] = {"input", "hx"};
     const std::string& op = callee.module->op;
@@ -6523,7 +6529,8 @@ class Construct {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_attention(callee, args, call);
     }
-    if (callee.module->kind == ModuleDef::Leaf && is_recurrent(callee.module->op)) {
+    if (callee.module->kind == ModuleDef::Leaf &&
+        (is_recurrent(callee.module->op) || is_recurrent_cell(callee.module->op))) {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_recurrent(callee, args, call);
     }

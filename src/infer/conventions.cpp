@@ -503,7 +503,7 @@ std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Co
 bool counted_by_netshape_only(const LayerInfo& layer) {
   Family f = op_info(layer.op).family;
   return f == Family::attention || f == Family::einsum || f == Family::recurrent ||
-         f == Family::embedding;
+         f == Family::recurrent_cell || f == Family::embedding;
 }
 
 std::string_view count_category(const LayerInfo& layer) {
@@ -518,6 +518,7 @@ std::string_view count_category(const LayerInfo& layer) {
     case Family::attention:
       return "attention";
     case Family::recurrent:
+    case Family::recurrent_cell:
       return "recurrent";
     case Family::matmul:
     case Family::bmm:

@@ -311,7 +311,8 @@ bool is_parameter_or_buffer(const LayerInfo& l) {
 // The layers whose saved tensors are not counted (uncounted_save_message says why).
 bool saves_not_counted(const LayerInfo& l) {
   Family f = op_info(l.op).family;
-  return f == Family::attention || f == Family::einsum || f == Family::recurrent;
+  return f == Family::attention || f == Family::einsum || f == Family::recurrent ||
+         f == Family::recurrent_cell;
 }
 
 // Why a layer's saved tensors are not counted. MultiheadAttention's backward keeps the
@@ -326,6 +327,9 @@ std::string uncounted_save_message(const LayerInfo& l) {
           "`{}` (MultiheadAttention) keeps its projections and attention weights, which "
           "netshape does not count",
           l.name);
+    case Family::recurrent_cell:
+      return fmt::format("`{}` ({}) keeps its gates, which netshape does not count", l.name,
+                         op_info(l.op).name);
     case Family::recurrent:
       return fmt::format(
           "`{}` ({}) keeps every step's gates and states, which netshape does not count", l.name,

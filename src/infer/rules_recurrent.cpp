@@ -1,5 +1,6 @@
-// Shape rule for nn.RNN, nn.LSTM and nn.GRU, following PyTorch 1.13's RNNBase.__init__ and each
-// module's forward check by check, in their order, with their messages.
+// Shape rules for nn.RNN, nn.LSTM, nn.GRU and the cells nn.RNNCell and nn.GRUCell, following
+// PyTorch 1.13's RNNBase.__init__ (RNNCellBase.__init__) and each module's forward check by check,
+// in their order, with their messages.
 #include <mutex>
 #include <set>
 
@@ -335,6 +336,111 @@ bool infer_recurrent(RuleContext& ctx) {
   ctx.attrs.relu_nonlinearity = r.relu;
   if (!add_recurrent_weights(ctx, r)) return false;
   return add_recurrent_macs(ctx, r, steps.value, batch.count_value());
+}
+
+}  // namespace netshape
+
+namespace netshape {
+namespace {
+
+// A cell's constructor: RNNCellBase.__init__'s weights (torch.empty's negative dimension).
+bool read_cell_constructor(RuleContext& ctx, Recurrent& r, const Shape& x) {
+  bool inferred = ctx.is_infer("input_size") && !x.empty();
+  auto input = inferred ? ctx.size_or_inferred("input_size", x.back())
+                        : ctx.int_arg("input_size", INT64_MIN);
+  auto hidden = input ? ctx.int_arg("hidden_size", INT64_MIN) : std::nullopt;
+  if (!hidden) return false;
+  if (*hidden > INT64_MAX / 3 || *hidden < INT64_MIN / 3)
+    return ctx.fail_overflow("hidden_size", "3 * hidden_size");
+  int64_t rows = r.gates() * *hidden;
+  if (rows < 0 || *input < 0) {
+    return ctx.fail_at(rows < 0 ? "hidden_size" : "input_size",
+                       fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
+                                   rows < 0 ? rows : *input, rows, *input),
+                       "use positive sizes");
+  }
+  r.input = *input;
+  r.hidden = *hidden;
+  r.bias = truthy(ctx.value("bias"));
+  return true;
+}
+
+// RNNCell's forward: 'tanh' or 'relu', checked when it runs (the constructor keeps any string).
+bool read_cell_nonlinearity(RuleContext& ctx, Recurrent& r) {
+  if (r.kind != OpKind::rnn) return true;
+  const Value& v = ctx.value("nonlinearity");
+  std::string name = v.kind == Value::Kind::String ? v.s.str() : to_source(v);
+  if (name != "tanh" && name != "relu")
+    return ctx.fail_at("nonlinearity", fmt::format("Unknown nonlinearity: {}", name),
+                       "use nonlinearity='tanh' or nonlinearity='relu'");
+  r.relu = name == "relu";
+  return true;
+}
+
+// check_rnn_cell_forward_hidden: hx (unsqueezed when the input was) against the input's batch
+// and the hidden size; size(0) and size(1) of a tensor with fewer dims are PyTorch's IndexError.
+bool check_cell_hidden(RuleContext& ctx, const Recurrent& r, const Shape& x, Shape hx,
+                       bool batched) {
+  if (!batched) hx.insert(hx.begin(), fixed(1));
+  if (hx.empty())
+    return ctx.fail_input("Dimension specified as 0 but tensor has no dimensions",
+                          "give hx as [batch, hidden_size]");
+  if (hx[0] != x[0])
+    return ctx.fail_input(fmt::format("Input batch size {} doesn't match hidden0 batch size {}",
+                                      to_string(x[0]), to_string(hx[0])),
+                          "give hx one row per sample of the input");
+  if (hx.size() < 2)
+    return ctx.fail_input("Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+                          "give hx as [batch, hidden_size]");
+  if (hx[1] != fixed(r.hidden))
+    return ctx.fail_input(fmt::format("hidden0 has inconsistent hidden_size: got {}, expected {}",
+                                      to_string(hx[1]), r.hidden),
+                          fmt::format("hx is [batch, {}]", r.hidden));
+  if (hx.size() != 2)
+    return ctx.fail_input_unsupported(
+        fmt::format("netshape follows a cell's hx of 2 dims, not {}", hx.size()),
+        "give hx as [batch, hidden_size]");
+  return true;
+}
+
+}  // namespace
+
+// input [N, H_in] (unbatched [H_in]), optional hx [N, H] ([H]) -> [N, H] ([H])
+// params: G*H*H_in + G*H*H (+ 2*G*H); MACs: N*(G*H*H_in + G*H*H)
+bool infer_recurrent_cell(RuleContext& ctx) {
+  Recurrent r;
+  r.kind = ctx.op.kind;
+  const char* cell = r.kind == OpKind::gru ? "GRUCell" : "RNNCell";
+  if (!read_cell_constructor(ctx, r, ctx.x())) return false;
+  if (ctx.in().size() > 2)
+    return ctx.fail_input(fmt::format("{}.forward() takes from 2 to 3 positional arguments but {} "
+                                      "were given",
+                                      cell, ctx.in().size() + 1),
+                          "call it as cell(x) or cell(x, h)");
+  Shape x = ctx.x();
+  if (x.size() != 1 && x.size() != 2)
+    return ctx.fail_input(fmt::format("{}: Expected input to be 1-D or 2-D but received {}-D "
+                                      "tensor",
+                                      cell, x.size()),
+                          fmt::format("give {} one step: [batch, input_size]", cell));
+  const bool batched = x.size() == 2;
+  if (!batched) x.insert(x.begin(), fixed(1));
+  if (!read_cell_nonlinearity(ctx, r)) return false;
+  if (x[1] != fixed(r.input))
+    return ctx.fail_at("input_size",
+                       fmt::format("input has inconsistent input_size: got {} expected {}",
+                                   to_string(x[1]), r.input),
+                       fmt::format("{} receives {} features; use {}", ctx.name(), to_string(x[1]),
+                                   ctx.call_with("input_size", to_string(x[1]))));
+  if (ctx.in().size() == 2 && !check_cell_hidden(ctx, r, x, ctx.in()[1], batched)) return false;
+  Shape out = batched ? Shape{x[0], fixed(r.hidden)} : Shape{fixed(r.hidden)};
+  ctx.set_output(out);
+  ctx.attrs.relu_nonlinearity = r.relu;
+  const int64_t g = r.gates() * r.hidden;
+  bool ok = ctx.add_weight("weight_ih", {g, r.input}) && ctx.add_weight("weight_hh", {g, r.hidden});
+  if (ok && r.bias) ok = ctx.add_weight("bias_ih", {g}) && ctx.add_weight("bias_hh", {g});
+  int64_t batch = x[0].count_value();
+  return ok && ctx.add_macs({batch, g, r.input}) && ctx.add_macs({batch, g, r.hidden});
 }
 
 }  // namespace netshape

@@ -101,6 +101,11 @@ CASES = [
     ("glu_rows", "nn.GLU(0)", "x: [4, 6]", "x - 0.5"),
     ("softmin", "nn.Softmin(dim=1)", "x: [4, 6]", "x * 3"),
     ("softmin_implicit_dim", "nn.Softmin()", "x: [4, 6]", "x"),
+    # recurrent cells, with the state given or zeros, batched or not
+    ("gru_cell", "nn.GRUCell(6, 4)", "x: [4, 6]", "x * 2"),
+    ("gru_cell_state", "nn.GRUCell(6, 4)", "x: [4, 6]", "x, x[:, 2:] - 0.5"),
+    ("rnn_cell_relu", "nn.RNNCell(6, 5, nonlinearity='relu')", "x: [4, 6]", "x - 0.5"),
+    ("rnn_cell_unbatched", "nn.RNNCell(6, 3, bias=False)", "x: [4, 6]", "x[1], x[2, :3]"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"
@@ -151,7 +156,7 @@ def run_case(netshape, tmp, name, layer, comment, expr, before="pass"):
         import math  # noqa: F401 - the expressions use it
         env = {"x": x, "torch": torch, "F": F, "math": math}
         exec(before.replace("\n        ", "\n"), env)  # noqa: S102 - the cases above
-        want = module(eval(expr, env))  # noqa: S307
+        want = module(*eval("(" + expr + ",)", env))  # noqa: S307 - one or more arguments
     got = load("layer")
     if want.shape != got.shape:
         return f"shape {list(got.shape)} != PyTorch's {list(want.shape)}"

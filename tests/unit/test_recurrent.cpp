@@ -367,3 +367,100 @@ class Net(nn.Module):
   INFO(render_diagnostics(list));
   CHECK(list.exit == ExitCode::Ok);
 }
+
+namespace {
+
+// The message of the shape error a model-language model gives.
+std::string cell_error(const std::string& ns) {
+  LoadedModel m = check_ns(ns);
+  CHECK(m.exit == ExitCode::ShapeError);
+  return first_error(m).message;
+}
+
+}  // namespace
+
+// PyTorch 1.13's nn.RNNCell and nn.GRUCell on the same shapes: outputs, parameters, MACs (the
+// two matrix products, per sample) and the errors of their forward, in its order.
+TEST_CASE("RNNCell, GRUCell: shapes, parameters, MACs and errors as PyTorch's") {
+  LoadedModel gru = check_ns("input x: [3, 8]\nGRUCell(8, 16)\n");
+  REQUIRE(gru.exit == ExitCode::Ok);
+  CHECK(out_shape(gru) == "[3, 16]");
+  CHECK(gru.analysis.totals.params == 1248);
+  CHECK(gru.analysis.totals.macs == 3 * (48 * 8 + 48 * 16));
+  CHECK(check_ns("input x: [3, 8]\nRNNCell(8, 16, bias=False)\n").analysis.totals.params == 384);
+  CHECK(out_shape(check_ns("input x: [8]\nGRUCell(8, 16)\n")) == "[16]");
+  CHECK(out_shape(check_ns("input x: [B, 8]\ninput h: [B, 16]\nc = GRUCell(8, 16)(x, h)\n")) ==
+        "[B, 16]");
+  CHECK(out_shape(check_ns("input x: [8]\ninput h: [16]\nc = GRUCell(8, 16)(x, h)\n")) == "[16]");
+  CHECK(out_shape(check_ns("input x: [3, 8]\nGRUCell(?, 4)\n")) == "[3, 4]");
+  CHECK(cell_error("input x: [3, 7]\nGRUCell(8, 16)\n") ==
+        "input has inconsistent input_size: got 7 expected 8");
+  CHECK(cell_error("input x: [3, 8]\ninput h: [2, 16]\nc = GRUCell(8, 16)(x, h)\n") ==
+        "Input batch size 3 doesn't match hidden0 batch size 2");
+  CHECK(cell_error("input x: [3, 8]\ninput h: [3, 15]\nc = GRUCell(8, 16)(x, h)\n") ==
+        "hidden0 has inconsistent hidden_size: got 15, expected 16");
+  CHECK(cell_error("input x: [8]\ninput h: [3, 16]\nc = GRUCell(8, 16)(x, h)\n") ==
+        "hidden0 has inconsistent hidden_size: got 3, expected 16");
+  CHECK(cell_error("input x: [3, 8]\ninput h: [16]\nc = GRUCell(8, 16)(x, h)\n") ==
+        "Input batch size 3 doesn't match hidden0 batch size 16");
+  CHECK(cell_error("input x: [2, 3, 8]\nGRUCell(8, 16)\n") ==
+        "GRUCell: Expected input to be 1-D or 2-D but received 3-D tensor");
+  CHECK(cell_error("input x: [3, 8]\nRNNCell(8, 16, nonlinearity='gelu')\n") ==
+        "Unknown nonlinearity: gelu");
+  CHECK(cell_error("input x: [3, 8]\nGRUCell(8, -1)\n") ==
+        "Trying to create tensor with negative dimension -3: [-3, 8]");
+  CHECK(cell_error("input x: [3, 8]\nGRUCell(-8, 4)\n") ==
+        "Trying to create tensor with negative dimension -8: [12, -8]");
+}
+
+namespace {
+
+// A decoder that feeds a GRUCell its own state step after step, and an RNNCell after it.
+const char* const kDecoder = R"(import torch
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab=20, emb=8, hidden=16, steps=5):
+        super().__init__()
+        self.steps = steps
+        self.hidden = hidden
+        self.embed = nn.Embedding(vocab, emb)
+        self.cell = nn.GRUCell(emb, hidden)
+        self.rnn = nn.RNNCell(hidden, hidden, nonlinearity='relu')
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens):
+        h = torch.zeros(tokens.size(0), self.hidden)
+        outputs = []
+        for t in range(self.steps):
+            x = self.embed(tokens[:, t])
+            h = self.cell(x, h)
+            g = self.rnn(h)
+            outputs.append(self.out(g))
+        return torch.stack(outputs, 1)
+
+# input: [3, 5] long
+)";
+
+}  // namespace
+
+// PyTorch 1.13: the decoder's output [3, 5, 20] and 2,292 parameters (each module counted once
+// however often forward calls it).
+TEST_CASE("RNNCell, GRUCell in a .py file: a state carried through a loop, hx by keyword") {
+  LoadedModel m = analyze_py(kDecoder, "decoder.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[3, 5, 20]");
+  CHECK(m.analysis.totals.params == 2292);
+  for (const char* call :
+       {"self.cell(x, hx=h)", "self.cell(input=x, hx=h)", "self.cell(x, None)"}) {
+    CAPTURE(call);
+    LoadedModel k = analyze_py(replaced(kDecoder, "self.cell(x, h)", call), "decoder.py", "");
+    CHECK(k.exit == ExitCode::Ok);
+    CHECK(out_shape(k) == "[3, 5, 20]");
+  }
+  LoadedModel lstm = analyze_py(
+      replaced(kDecoder, "nn.GRUCell(emb, hidden)", "nn.LSTMCell(emb, hidden)"), "decoder.py", "");
+  CHECK(lstm.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(lstm).message.find("LSTMCell") != std::string::npos);
+}
