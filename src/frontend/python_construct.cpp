@@ -6173,8 +6173,12 @@ class Construct {
     for (auto it = sts.rbegin(); it != sts.rend(); ++it) {
       if (it->name != t.name) continue;
       if (!find_op(it->op))
-        unsupported_here(it->op_span, "unknown layer or op '" + it->op + "'",
-                         "netshape does not know this op; see docs/python.md and docs/ops.md");
+        unsupported_here(
+            it->op_span, "unknown layer or op '" + it->op + "'",
+            it->op == "LSTMCell"
+                ? "netshape follows nn.LSTM over a whole sequence, nn.GRUCell and "
+                  "nn.RNNCell; nn.LSTMCell's (h, c) is not followed yet"
+                : "netshape does not know this op; see docs/python.md and docs/ops.md");
       return;
     }
   }

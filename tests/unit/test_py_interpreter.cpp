@@ -2039,6 +2039,8 @@ class Net(nn.Module):
 )");
   CHECK(lstm.exit == ExitCode::UsageOrParse);
   CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'LSTMCell'");
+  CHECK(render_diagnostics(lstm).find("nn.LSTMCell's (h, c) is not followed yet") !=
+        std::string::npos);
   REQUIRE(lstm.diags.has_errors());
   CHECK(lstm.diags.items()[0].span.line == 7);
   // A dict of outputs: its tensors are the outputs, in order (torchvision's segmentation models
