@@ -8435,7 +8435,8 @@ class Construct {
   PyValue narrow_slice(const PyValue& t, int64_t dim, const PyValue& slice, Span at) {
     const PyValue &lower = slice.items[0], &upper = slice.items[1], &step = slice.items[2];
     int64_t every = step.is_none() ? 1 : int_of(step, at);
-    if (every <= 0) raise(at, "step must be greater than zero");
+    if (every == 0) raise(at, "slice step cannot be zero");  // Python's, making the slice
+    if (every < 0) raise(at, "step must be greater than zero");
     if (lower.is_none() && upper.is_none() && every == 1) return t;
     int64_t n = dim_value(Value::dim_ref(t.name, dim, at), at);
     auto bound = [&](const PyValue& b, int64_t fallback) {

@@ -53,8 +53,11 @@ std::optional<bool> align_corners_arg(RuleContext& ctx, const char* function, in
 // -> [N, D, H, W, 3]
 bool infer_affine_grid(RuleContext& ctx) {
   const Shape& theta = ctx.x();
-  auto align = align_corners_arg(ctx, "affine_grid_generator", 3);
-  if (!align) return false;
+  // Python's truth of align_corners decides a check below; its type is checked after them, where
+  // affine_grid_generator parses its arguments
+  const Value& align_value = ctx.value("align_corners");
+  bool align_true = (align_value.kind == Value::Kind::Bool && align_value.b) ||
+                    (align_value.kind == Value::Kind::Int && align_value.i != 0);
   const Value& size = ctx.value("size");
   if (!size.is_sequence())
     return ctx.fail_at(
@@ -87,15 +90,19 @@ bool infer_affine_grid(RuleContext& ctx) {
         fmt::format("theta holds one {}x{} matrix per sample: `theta.view(-1, {}, {})`", rows,
                     rows + 1, rows, rows + 1));
   std::vector<Dim> spatial(dims.end() - (rank - 2), dims.end());
-  bool unit_span = *align && std::any_of(spatial.begin(), spatial.end(), [](const Dim& d) {
-    return !d.symbolic() && d.value == 1;
-  });
+  bool unit_span = align_true && std::any_of(spatial.begin(), spatial.end(), [](const Dim& d) {
+                     return !d.symbolic() && d.value == 1;
+                   });
   bool positive = std::all_of(dims.begin(), dims.end(),
                               [](const Dim& d) { return d.symbolic() || d.value > 0; });
   if (!unit_span && !positive)
     return ctx.fail_at("size",
                        fmt::format("Expected non-zero, positive output size. Got {}", shown),
                        "give positive sizes");
+  // Python's argument parser looks at the size's first entry, then at align_corners; the other
+  // entries are converted after
+  std::optional<bool> align;
+  if (bad_entry != 0 && !(align = align_corners_arg(ctx, "affine_grid_generator", 3))) return false;
   if (bad_entry >= 0) {
     const Value& v = size.items[static_cast<size_t>(bad_entry)];
     return ctx.fail(v.span,

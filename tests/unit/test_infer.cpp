@@ -488,6 +488,12 @@ TEST_CASE("affine_grid and grid_sample: the grid's and the sample's shapes, PyTo
         "torch.Size([3, 3, 4]).");
   CHECK(error_of(theta + "affine_grid((3, 1, 8, 6), align_corners=1)\n") ==
         "affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not int");
+  CHECK(error_of(theta + "affine_grid((3, 1, 0, 6), align_corners=1)\n") ==
+        "Expected non-zero, positive output size. Got (3, 1, 0, 6)");
+  CHECK(error_of(theta + "affine_grid((3, 1, 8, 6.0), align_corners=1)\n") ==
+        "affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not int");
+  CHECK(error_of(theta + "affine_grid((3, 1, 1, 6), align_corners=1)\n") ==
+        "affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not int");
   CHECK(error_of(theta + "affine_grid((3, 1, 8, 6.0))\n") ==
         "affine_grid_generator(): argument 'size' must be tuple of ints, but found element of "
         "type float at pos 4");

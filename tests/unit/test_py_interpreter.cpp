@@ -1476,6 +1476,7 @@ class Net(nn.Module):
       {"return x[:, :, ::2].view(-1)", ExitCode::ShapeError, kViewRefused},
       {"return x[..., ::4].view(1, 8, -1)", ExitCode::ShapeError, kViewRefused},
       {"return x[:, ::-1]", ExitCode::UsageOrParse, "step must be greater than zero"},
+      {"return x[:, ::0]", ExitCode::UsageOrParse, "slice step cannot be zero"},
   };
   check_forward_cases(base, cases);
 }
