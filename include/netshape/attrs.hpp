@@ -102,6 +102,7 @@ struct Attrs {
   // recurrent (nn.RNN, LSTM, GRU; batch_first above); the sizes show in the weights
   int64_t num_layers = 1;
   bool bidirectional = false;
+  bool cell_state = false;         // an LSTMCell row that gives the new cell state c, not h
   bool relu_nonlinearity = false;  // RNN: nonlinearity='relu' (tanh otherwise)
 
   // einsum: the loops of its sum, one per label and per dim of `...`, the output's first (in its

@@ -351,6 +351,9 @@ struct StatementExtras {
     std::vector<ValueStep> steps;
   };
   std::vector<CopiedInput> copied_inputs;
+  // The row gives its call's second result: an LSTMCell's new cell state c (its first row, named
+  // in shares_params_with, gives h).
+  bool second_output = false;
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
   // cannot grow by broadcasting, and keeps its memory layout.
   bool in_place = false;

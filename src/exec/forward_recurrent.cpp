@@ -1,5 +1,5 @@
 // The reference forwards of nn.RNN, nn.LSTM and nn.GRU (eval mode: no dropout between layers)
-// and of the cells nn.RNNCell and nn.GRUCell,
+// and of the cells nn.RNNCell, nn.GRUCell and nn.LSTMCell,
 // step by step as PyTorch 1.13's cells compute them (torch/nn/modules/rnn.py documents the
 // equations; the gates are laid out in weight_ih's rows in that order).
 #include <cmath>
@@ -147,7 +147,9 @@ void forward_recurrent_cell(ForwardCtx& ctx) {
   const int64_t G = recurrent_gates(kind), H = hh->shape[1], input = x.shape.back();
   const int64_t N = x.shape.size() == 2 ? x.shape[0] : 1;
   const Tensor* hx = ctx.in.size() > 1 ? ctx.in[1] : nullptr;
-  if (ih->shape[0] != G * H || ih->shape[1] != input || (hx && hx->numel() != N * H))
+  const Tensor* cx = ctx.in.size() > 2 ? ctx.in[2] : nullptr;  // an LSTMCell's c
+  if (ih->shape[0] != G * H || ih->shape[1] != input || (hx && hx->numel() != N * H) ||
+      (cx && cx->numel() != N * H))
     throw ForwardError("recurrent cell: its weights or its state do not fit");
   auto data = [&](const char* name) {
     const Tensor* t = ctx.weight(name);
@@ -158,11 +160,14 @@ void forward_recurrent_cell(ForwardCtx& ctx) {
   std::vector<float> gx(static_cast<size_t>(G * H)), gh(gx.size()), full_h(static_cast<size_t>(H));
   std::vector<int64_t> shape = x.shape;
   shape.back() = H;
-  ctx.out = ctx.zeros(shape);
-  if (hx) std::copy(hx->data.begin(), hx->data.end(), ctx.out.data.begin());
-  for (int64_t n = 0; n < N; ++n)
-    step(kind, a, w, x.data.data() + n * input, ctx.out.data.data() + n * H, nullptr, gx, gh,
-         full_h);
+  Tensor h = ctx.zeros(shape), c = ctx.zeros(kind == OpKind::lstm ? shape : std::vector<int64_t>{});
+  if (hx) std::copy(hx->data.begin(), hx->data.end(), h.data.begin());
+  if (cx) std::copy(cx->data.begin(), cx->data.end(), c.data.begin());
+  for (int64_t n = 0; n < N; ++n) {
+    float* c_n = kind == OpKind::lstm ? c.data.data() + n * H : nullptr;
+    step(kind, a, w, x.data.data() + n * input, h.data.data() + n * H, c_n, gx, gh, full_h);
+  }
+  ctx.out = a.cell_state ? std::move(c) : std::move(h);  // an LSTMCell's second row: c
 }
 
 }  // namespace netshape

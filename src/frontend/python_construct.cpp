@@ -6173,12 +6173,8 @@ class Construct {
     for (auto it = sts.rbegin(); it != sts.rend(); ++it) {
       if (it->name != t.name) continue;
       if (!find_op(it->op))
-        unsupported_here(
-            it->op_span, "unknown layer or op '" + it->op + "'",
-            it->op == "LSTMCell"
-                ? "netshape follows nn.LSTM over a whole sequence, nn.GRUCell and "
-                  "nn.RNNCell; nn.LSTMCell's (h, c) is not followed yet"
-                : "netshape does not know this op; see docs/python.md and docs/ops.md");
+        unsupported_here(it->op_span, "unknown layer or op '" + it->op + "'",
+                         "netshape does not know this op; see docs/python.md and docs/ops.md");
       return;
     }
   }
@@ -6423,7 +6419,7 @@ class Construct {
     static const char* const kParams[] = {"input", "hx"};
     const std::string& op = callee.module->op;
     const std::string forward = op + ".forward()";
-    const bool lstm = op == "LSTM";
+    const bool lstm = op == "LSTM" || op == "LSTMCell";
     auto [bound, spans] = bind_forward(forward, kParams, 1, args, "its arguments are input and hx");
     if (!bound[0]) {
       raise(call.span, fmt::format("{} missing 1 required positional argument: 'input'", forward),
@@ -6448,7 +6444,23 @@ class Construct {
         inputs.push_back(t);
       }
     }
-    return call_module(applied_call(callee), inputs, call.span, module_);  // (output, state)
+    PyValue out = call_module(applied_call(callee), inputs, call.span, module_);
+    if (op != "LSTMCell") return out;  // (output, state) of a layer; a cell's new state
+    return make_tuple({out, lstm_cell_state(out)});
+  }
+
+  // An LSTMCell's new cell state c: a second row of the call (its first row, `h`, just emitted:
+  // copied) that owns no parameters and counts no products, named `<h>.c`.
+  PyValue lstm_cell_state(const PyValue& h) {
+    last_is_one_of_several();  // either may go unused (the last step's c) without a warning
+    Statement st = L.program_.statements.back();
+    st.name = L.unique_name(h.name + ".c");
+    st.named = false;
+    // the module's first call owns the parameters (the h row's own owner when it is a later call)
+    if (st.extras().shares_params_with.empty()) st.extras_for_write().shares_params_with = h.name;
+    st.extras_for_write().second_output = true;
+    Span at = st.span;
+    return emitted(std::move(st), at);
   }
 
   // What a recurrent layer returns besides its output: h_n (an LSTM: (h_n, c_n)), read where

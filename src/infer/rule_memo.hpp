@@ -1,6 +1,6 @@
 // What a rule computed, kept for the layers that ask it the same question. A rule is a function
 // of what it reads: the op, its bound arguments (their values, and whether each was written),
-// its `*shape` values and its input shapes; a network repeats the same layer on the same shapes
+// its `*shape` values, its input shapes and whether its row is its call's second result; a network repeats the same layer on the same shapes
 // again and again (a ResNet stage, a generated deep model), and asking the rule again costs more
 // than finding its answer.
 //

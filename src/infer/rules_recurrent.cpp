@@ -350,8 +350,8 @@ bool read_cell_constructor(RuleContext& ctx, Recurrent& r, const Shape& x) {
                         : ctx.int_arg("input_size", INT64_MIN);
   auto hidden = input ? ctx.int_arg("hidden_size", INT64_MIN) : std::nullopt;
   if (!hidden) return false;
-  if (*hidden > INT64_MAX / 3 || *hidden < INT64_MIN / 3)
-    return ctx.fail_overflow("hidden_size", "3 * hidden_size");
+  if (*hidden > INT64_MAX / 4 || *hidden < INT64_MIN / 4)
+    return ctx.fail_overflow("hidden_size", "4 * hidden_size");
   int64_t rows = r.gates() * *hidden;
   if (rows < 0 || *input < 0) {
     return ctx.fail_at(rows < 0 ? "hidden_size" : "input_size",
@@ -377,8 +377,9 @@ bool read_cell_nonlinearity(RuleContext& ctx, Recurrent& r) {
   return true;
 }
 
-// check_rnn_cell_forward_hidden: hx (unsqueezed when the input was) against the input's batch
-// and the hidden size; size(0) and size(1) of a tensor with fewer dims are PyTorch's IndexError.
+// check_rnn_cell_forward_hidden: hx (unsqueezed when the input was; an LSTMCell's h, then its c,
+// both called hidden0 in the messages, as lstm_cell labels them) against the input's batch and
+// the hidden size; size(0) and size(1) of a tensor with fewer dims are PyTorch's IndexError.
 bool check_cell_hidden(RuleContext& ctx, const Recurrent& r, const Shape& x, Shape hx,
                        bool batched) {
   if (!batched) hx.insert(hx.begin(), fixed(1));
@@ -405,18 +406,24 @@ bool check_cell_hidden(RuleContext& ctx, const Recurrent& r, const Shape& x, Sha
 
 }  // namespace
 
-// input [N, H_in] (unbatched [H_in]), optional hx [N, H] ([H]) -> [N, H] ([H])
+// input [N, H_in] (unbatched [H_in]), optional hx [N, H] ([H]; an LSTMCell's h and c) -> [N, H]
+// ([H]): the new h (an LSTMCell's second row: the new c)
 // params: G*H*H_in + G*H*H (+ 2*G*H); MACs: N*(G*H*H_in + G*H*H)
 bool infer_recurrent_cell(RuleContext& ctx) {
   Recurrent r;
   r.kind = ctx.op.kind;
-  const char* cell = r.kind == OpKind::gru ? "GRUCell" : "RNNCell";
+  std::string_view cell = ctx.op.name;  // "RNNCell", "GRUCell", "LSTMCell"
+  const bool lstm = r.kind == OpKind::lstm;
+  const size_t states = lstm ? 2 : 1;
   if (!read_cell_constructor(ctx, r, ctx.x())) return false;
-  if (ctx.in().size() > 2)
-    return ctx.fail_input(fmt::format("{}.forward() takes from 2 to 3 positional arguments but {} "
-                                      "were given",
-                                      cell, ctx.in().size() + 1),
-                          "call it as cell(x) or cell(x, h)");
+  if (ctx.in().size() != 1 && ctx.in().size() != 1 + states)
+    return ctx.fail_input(
+        lstm ? fmt::format("LSTMCell takes its input and the pair (h, c), got {} tensors",
+                           ctx.in().size())
+             : fmt::format("{}.forward() takes from 2 to 3 positional arguments but {} were given",
+                           cell, ctx.in().size() + 1),
+        lstm ? "call it as cell(x) or cell(x, h, c) (in a .py file cell(x, (h, c)))"
+             : "call it as cell(x) or cell(x, h)");
   Shape x = ctx.x();
   if (x.size() != 1 && x.size() != 2)
     return ctx.fail_input(fmt::format("{}: Expected input to be 1-D or 2-D but received {}-D "
@@ -432,14 +439,18 @@ bool infer_recurrent_cell(RuleContext& ctx) {
                                    to_string(x[1]), r.input),
                        fmt::format("{} receives {} features; use {}", ctx.name(), to_string(x[1]),
                                    ctx.call_with("input_size", to_string(x[1]))));
-  if (ctx.in().size() == 2 && !check_cell_hidden(ctx, r, x, ctx.in()[1], batched)) return false;
+  for (size_t k = 1; k < ctx.in().size(); ++k)
+    if (!check_cell_hidden(ctx, r, x, ctx.in()[k], batched)) return false;
   Shape out = batched ? Shape{x[0], fixed(r.hidden)} : Shape{fixed(r.hidden)};
   ctx.set_output(out);
   ctx.attrs.relu_nonlinearity = r.relu;
+  // An LSTMCell's second row (its c): the weights are its first row's, and so are the products.
+  ctx.attrs.cell_state = lstm && ctx.st.extras().second_output;
   const int64_t g = r.gates() * r.hidden;
   bool ok = ctx.add_weight("weight_ih", {g, r.input}) && ctx.add_weight("weight_hh", {g, r.hidden});
   if (ok && r.bias) ok = ctx.add_weight("bias_ih", {g}) && ctx.add_weight("bias_hh", {g});
   int64_t batch = x[0].count_value();
+  if (ctx.attrs.cell_state) return ok;
   return ok && ctx.add_macs({batch, g, r.input}) && ctx.add_macs({batch, g, r.hidden});
 }
 

@@ -106,6 +106,10 @@ CASES = [
     ("gru_cell_state", "nn.GRUCell(6, 4)", "x: [4, 6]", "x, x[:, 2:] - 0.5"),
     ("rnn_cell_relu", "nn.RNNCell(6, 5, nonlinearity='relu')", "x: [4, 6]", "x - 0.5"),
     ("rnn_cell_unbatched", "nn.RNNCell(6, 3, bias=False)", "x: [4, 6]", "x[1], x[2, :3]"),
+    ("lstm_cell", "nn.LSTMCell(6, 4)", "x: [4, 6]", "x * 2"),
+    ("lstm_cell_state", "nn.LSTMCell(6, 4)", "x: [4, 6]", "x, (x[:, 2:] - 0.5, x[:, :4] * 3)"),
+    ("lstm_cell_unbatched", "nn.LSTMCell(6, 3, bias=False)", "x: [4, 6]",
+     "x[1], (x[2, :3], x[3, 3:])"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"
@@ -157,12 +161,15 @@ def run_case(netshape, tmp, name, layer, comment, expr, before="pass"):
         env = {"x": x, "torch": torch, "F": F, "math": math}
         exec(before.replace("\n        ", "\n"), env)  # noqa: S102 - the cases above
         want = module(*eval("(" + expr + ",)", env))  # noqa: S307 - one or more arguments
-    got = load("layer")
-    if want.shape != got.shape:
-        return f"shape {list(got.shape)} != PyTorch's {list(want.shape)}"
-    scale = max(1.0, want.abs().max().item())
-    worst = (want - got).abs().max().item() / scale
-    return None if worst <= 1e-5 else f"differs from PyTorch by {worst:.2e}"
+    # an LSTMCell returns (h, c): its rows `layer` and `layer.c`
+    for saved_name, w in zip(("layer", "layer.c"), want if isinstance(want, tuple) else (want,)):
+        got = load(saved_name)
+        if w.shape != got.shape:
+            return f"{saved_name}: shape {list(got.shape)} != PyTorch's {list(w.shape)}"
+        worst = (w - got).abs().max().item() / max(1.0, w.abs().max().item())
+        if worst > 1e-5:
+            return f"{saved_name} differs from PyTorch by {worst:.2e}"
+    return None
 
 
 def main():

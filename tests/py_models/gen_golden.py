@@ -41,6 +41,8 @@ MODELS = [
     ("yolo_focus.py", None, [1, 3, 128, 128]),
     ("yolo_focus.py", None, [2, 3, 96, 64]),
     ("spatial_transformer.py", None, [4, 3, 32, 32]),
+    ("seq2seq_cells.py", None, [2, 7, 5]),
+    ("seq2seq_cells.py", "CellTagger", [2, 7, 5]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),

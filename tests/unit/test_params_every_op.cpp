@@ -100,10 +100,11 @@ const std::map<std::string, int64_t> kParams = {
     {"RNN", 4 * 8 + 4 * 4 + 2 * 4},             // weight_ih, weight_hh, bias_ih, bias_hh
     {"GRU", 3 * (4 * 8 + 4 * 4 + 2 * 4)},       // three gates
     {"RNNCell", 4 * 8 + 4 * 4 + 2 * 4},
-    {"GRUCell", 3 * (4 * 8 + 4 * 4 + 2 * 4)},  // three gates, as GRU's one layer
-    {"LSTM", 4 * (4 * 8 + 4 * 4 + 2 * 4)},     // four gates
-    {"Embedding", 10 * 3},                     // the table: one row per index
-    {"parameter", 768}};                       // nn.Parameter(zeros(1, 1, 768))
+    {"GRUCell", 3 * (4 * 8 + 4 * 4 + 2 * 4)},   // three gates, as GRU's one layer
+    {"LSTMCell", 4 * (4 * 8 + 4 * 4 + 2 * 4)},  // four gates
+    {"LSTM", 4 * (4 * 8 + 4 * 4 + 2 * 4)},      // four gates
+    {"Embedding", 10 * 3},                      // the table: one row per index
+    {"parameter", 768}};                        // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {
   std::string name(op.name);

@@ -409,6 +409,13 @@ TEST_CASE("RNNCell, GRUCell: shapes, parameters, MACs and errors as PyTorch's") 
         "Unknown nonlinearity: gelu");
   CHECK(cell_error("input x: [3, 8]\nGRUCell(8, -1)\n") ==
         "Trying to create tensor with negative dimension -3: [-3, 8]");
+  CHECK(check_ns("input x: [3, 8]\nLSTMCell(8, 16)\n").analysis.totals.params == 1664);
+  CHECK(out_shape(check_ns("input x: [8]\nLSTMCell(8, 16)\n")) == "[16]");
+  CHECK(cell_error("input x: [3, 8]\ninput h: [3, 16]\ninput c: [2, 16]\n"
+                   "y = LSTMCell(8, 16)(x, h, c)\n") ==
+        "Input batch size 3 doesn't match hidden0 batch size 2");
+  CHECK(cell_error("input x: [2, 3, 8]\nLSTMCell(8, 16)\n") ==
+        "LSTMCell: Expected input to be 1-D or 2-D but received 3-D tensor");
   CHECK(cell_error("input x: [3, 8]\nGRUCell(-8, 4)\n") ==
         "Trying to create tensor with negative dimension -8: [12, -8]");
 }
@@ -459,8 +466,69 @@ TEST_CASE("RNNCell, GRUCell in a .py file: a state carried through a loop, hx by
     CHECK(k.exit == ExitCode::Ok);
     CHECK(out_shape(k) == "[3, 5, 20]");
   }
-  LoadedModel lstm = analyze_py(
-      replaced(kDecoder, "nn.GRUCell(emb, hidden)", "nn.LSTMCell(emb, hidden)"), "decoder.py", "");
-  CHECK(lstm.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(lstm).message.find("LSTMCell") != std::string::npos);
+}
+
+namespace {
+
+// A captioner whose LSTMCell starts from a state made of the image features and carries (h, c)
+// from step to step.
+const char* const kCaptioner = R"(import torch
+import torch.nn as nn
+
+
+class Captioner(nn.Module):
+    def __init__(self, feat=32, vocab=20, emb=8, hidden=16, steps=4):
+        super().__init__()
+        self.steps = steps
+        self.init_h = nn.Linear(feat, hidden)
+        self.init_c = nn.Linear(feat, hidden)
+        self.embed = nn.Embedding(vocab, emb)
+        self.cell = nn.LSTMCell(emb + feat, hidden)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, features, tokens):
+        h = self.init_h(features)
+        c = self.init_c(features)
+        logits = []
+        for t in range(self.steps):
+            x = torch.cat([self.embed(tokens[:, t]), features], dim=1)
+            h, c = self.cell(x, (h, c))
+            logits.append(self.out(h))
+        return torch.stack(logits, 1)
+
+# input features: [3, 32]
+# input tokens: [3, 4] long
+)";
+
+}  // namespace
+
+// PyTorch 1.13: the captioner's output [3, 4, 20] and 5,268 parameters; nn.LSTMCell(8, 16) has
+// 1,664. Each call is two rows,
+// h (the parameters, once, and the products) and c (`cell.c`: none of either).
+TEST_CASE("LSTMCell in a .py file: (h, c) carried through a loop, c a row of its own") {
+  LoadedModel m = analyze_py(kCaptioner, "captioner.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[3, 4, 20]");
+  CHECK(m.analysis.totals.params == 5268);
+  std::vector<std::string> cells;
+  for (const LayerInfo& l : m.analysis.layers)
+    if (l.op == OpId::LSTMCell) cells.push_back(std::string(l.name));
+  CHECK(cells == std::vector<std::string>{"cell", "cell.c", "cell_2", "cell_2.c", "cell_3",
+                                          "cell_3.c", "cell_4", "cell_4.c"});
+  const LayerInfo& c = m.analysis.layers[6];
+  CHECK(c.name == "cell.c");
+  CHECK(c.params == 0);
+  CHECK(c.macs == 0);
+  CHECK(m.analysis.layers[5].macs == 3 * 64 * (40 + 16));
+  CHECK(input_names(m.analysis, m.analysis.layers[11]) ==
+        std::vector<std::string>{"cat11", "cell", "cell.c"});
+  // the state as a tensor, not a pair, is refused; a wrong c is PyTorch's error for hidden1
+  LoadedModel single =
+      analyze_py(replaced(kCaptioner, "self.cell(x, (h, c))", "self.cell(x, h)"), "c.py", "");
+  CHECK(first_error(single).message ==
+        "unsupported Python construct: an LSTM state that is not a pair (h0, c0)");
+  LoadedModel wrong = analyze_py(
+      replaced(kCaptioner, "self.cell(x, (h, c))", "self.cell(x, (h, c[:, :8]))"), "c.py", "");
+  // PyTorch 1.13's lstm_cell labels c hidden0 too
+  CHECK(first_error(wrong).message == "hidden0 has inconsistent hidden_size: got 8, expected 16");
 }
