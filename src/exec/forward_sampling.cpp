@@ -41,8 +41,8 @@ float reflect(float in, int64_t twice_low, int64_t twice_high) {
   float span = static_cast<float>(twice_high - twice_low) / 2;
   in = std::fabs(in - low);
   float extra = std::fmod(in, span);
-  int64_t flips = static_cast<int64_t>(std::floor(in / span));
-  return flips % 2 == 0 ? extra + low : span - extra + low;
+  float flips = std::floor(in / span);  // parity by fmod: no cast of a huge or NaN count
+  return std::fmod(flips, 2.0f) == 0.0f ? extra + low : span - extra + low;
 }
 
 // padding_mode applied to a position: border clips it, reflection mirrors it at the edges.
@@ -55,14 +55,24 @@ float padded(float coord, int64_t size, GridPadding padding, bool align_corners)
   return coord;
 }
 
+// A whole-number position as an index; one far outside any input (NaN, infinite or beyond 2^62:
+// a grid or theta of such values) as -2, outside too, so no cast or step past it overflows.
+int64_t to_index(float whole) {
+  constexpr float kFar = 4.6e18f;  // about 2^62
+  return std::isfinite(whole) && std::fabs(whole) < kFar ? static_cast<int64_t>(whole) : -2;
+}
+
 // The input's plane of one sample and channel, read at integer positions (0 outside).
 struct Plane {
   const float* data;
   std::array<int64_t, 3> size;  // x, y, z extents (W, H, D; D is 1 for a 4-D input)
-  float at(const std::array<int64_t, 3>& p) const {
+  bool inside(const std::array<int64_t, 3>& p) const {
     for (size_t a = 0; a < 3; ++a)
-      if (p[a] < 0 || p[a] >= size[a]) return 0.0f;
-    return data[(p[2] * size[1] + p[1]) * size[0] + p[0]];
+      if (p[a] < 0 || p[a] >= size[a]) return false;
+    return true;
+  }
+  float at(const std::array<int64_t, 3>& p) const {
+    return inside(p) ? data[(p[2] * size[1] + p[1]) * size[0] + p[0]] : 0.0f;
   }
 };
 
@@ -70,7 +80,7 @@ struct Plane {
 float sample_linear(const Plane& plane, const std::array<float, 3>& pos, int nd) {
   std::array<int64_t, 3> low{};
   for (int a = 0; a < nd; ++a)
-    low[static_cast<size_t>(a)] = static_cast<int64_t>(std::floor(pos[static_cast<size_t>(a)]));
+    low[static_cast<size_t>(a)] = to_index(std::floor(pos[static_cast<size_t>(a)]));
   float sum = 0.0f;
   for (int corner = 0; corner < (1 << nd); ++corner) {
     std::array<int64_t, 3> p{};
@@ -82,7 +92,7 @@ float sample_linear(const Plane& plane, const std::array<float, 3>& pos, int nd)
       weight *=
           high ? pos[k] - static_cast<float>(low[k]) : static_cast<float>(low[k] + 1) - pos[k];
     }
-    sum += plane.at(p) * weight;
+    if (plane.inside(p)) sum += plane.at(p) * weight;  // as PyTorch: only corners inside count
   }
   return sum;
 }
@@ -90,7 +100,7 @@ float sample_linear(const Plane& plane, const std::array<float, 3>& pos, int nd)
 float sample_nearest(const Plane& plane, const std::array<float, 3>& pos, int nd) {
   std::array<int64_t, 3> p{};
   for (int a = 0; a < nd; ++a)
-    p[static_cast<size_t>(a)] = static_cast<int64_t>(std::nearbyint(pos[static_cast<size_t>(a)]));
+    p[static_cast<size_t>(a)] = to_index(std::nearbyint(pos[static_cast<size_t>(a)]));
   return plane.at(p);
 }
 
@@ -113,8 +123,7 @@ float sample_cubic(const Plane& plane, const std::array<float, 2>& pos, GridPadd
     for (int i = 0; i < 4; ++i) {
       float x = padded(x0 - 1 + static_cast<float>(i), plane.size[0], padding, align_corners);
       float y = padded(y0 - 1 + static_cast<float>(j), plane.size[1], padding, align_corners);
-      row += plane.at({static_cast<int64_t>(x), static_cast<int64_t>(y), 0}) *
-             wx[static_cast<size_t>(i)];
+      row += plane.at({to_index(x), to_index(y), 0}) * wx[static_cast<size_t>(i)];
     }
     sum += row * wy[static_cast<size_t>(j)];
   }

@@ -204,6 +204,30 @@ TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's
         std::vector<float>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5, 0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5});
 }
 
+// A grid far outside the input (1e30, infinite, NaN: what huge affine matrices make) reads
+// nothing outside it: zeros padding gives 0 where the position is finite, border padding the
+// edge (PyTorch 1.13 gives 0 and 5 for x = arange(6).reshape(1, 1, 2, 3) at (1e30, 1e30)).
+TEST_CASE("run: grid_sample of a grid far outside the input stays inside the input") {
+  Tensor x = arange({1, 1, 2, 3});
+  float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor grid{{1, 1, 3, 2}, {1e30f, 1e30f, inf, -inf, nan, 0.0f}};
+  for (const char* mode : {"bilinear", "nearest", "bicubic"}) {
+    for (const char* padding : {"zeros", "border", "reflection"}) {
+      CAPTURE(mode);
+      CAPTURE(padding);
+      std::string call =
+          fmt::format("grid_sample(x, g, mode='{}', padding_mode='{}')", mode, padding);
+      Tensor out = forward_of("input x: [1, 1, 2, 3]\ninput g: [1, 1, 3, 2]\n" + call + "\n",
+                              forward_grid_sample, {x, grid});
+      REQUIRE(out.data.size() == 3);
+      if (std::string(padding) == "zeros" && std::string(mode) != "bicubic")
+        CHECK(out.data[0] == 0.0f);
+      if (std::string(padding) == "border" && std::string(mode) != "bicubic")
+        CHECK(out.data[0] == 5.0f);
+    }
+  }
+}
+
 // PyTorch 1.13: nn.GLU()(x) and nn.GLU(0)(x), nn.Softmin(dim=2)(x) of x = torch.arange(24.)
 // .reshape(2, 3, 4) / 10, the first values.
 TEST_CASE("run: GLU and Softmin compute PyTorch's values") {
