@@ -1,6 +1,6 @@
-// Shape rules for nn.RNN, nn.LSTM, nn.GRU and the cells nn.RNNCell and nn.GRUCell, following
-// PyTorch 1.13's RNNBase.__init__ (RNNCellBase.__init__) and each module's forward check by check,
-// in their order, with their messages.
+// Shape rules for nn.RNN, nn.LSTM, nn.GRU and the cells nn.RNNCell, nn.GRUCell, nn.LSTMCell,
+// following PyTorch 1.13's RNNBase.__init__ (RNNCellBase.__init__) and each module's forward
+// check by check, in their order, with their messages.
 #include <mutex>
 #include <set>
 
