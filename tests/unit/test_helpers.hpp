@@ -177,6 +177,13 @@ inline const Diagnostic& first_error(const LoadedModel& m) {
   return m.diags.items().front();
 }
 
+// The message of the shape error (exit 1) a model-language model gives.
+inline std::string shape_error_of(const std::string& ns) {
+  LoadedModel m = check_ns(ns);
+  CHECK(m.exit == ExitCode::ShapeError);
+  return first_error(m).message;
+}
+
 // One layer of a table-driven test: `inputs` (its `input` lines) and the statement, with
 // PyTorch's answer: the output shape, params and MACs, or "error" and its message ("" when only
 // the failure is checked).

@@ -372,9 +372,7 @@ TEST_CASE("a name used twice is reported where it is reused, before any layer ru
 // (e.g. torch.zeros(2, 3, 4).permute(0, 1) for the first message).
 namespace {
 std::string error_of(const std::string& ns) {
-  auto m = check_ns(ns);
-  CHECK(m.exit == ExitCode::ShapeError);
-  return first_error(m).message;
+  return test::shape_error_of(ns);
 }
 }  // namespace
 

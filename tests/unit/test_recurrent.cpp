@@ -368,17 +368,6 @@ class Net(nn.Module):
   CHECK(list.exit == ExitCode::Ok);
 }
 
-namespace {
-
-// The message of the shape error a model-language model gives.
-std::string cell_error(const std::string& ns) {
-  LoadedModel m = check_ns(ns);
-  CHECK(m.exit == ExitCode::ShapeError);
-  return first_error(m).message;
-}
-
-}  // namespace
-
 // PyTorch 1.13's nn.RNNCell and nn.GRUCell on the same shapes: outputs, parameters, MACs (the
 // two matrix products, per sample) and the errors of their forward, in its order.
 TEST_CASE("RNNCell, GRUCell: shapes, parameters, MACs and errors as PyTorch's") {
@@ -393,30 +382,30 @@ TEST_CASE("RNNCell, GRUCell: shapes, parameters, MACs and errors as PyTorch's") 
         "[B, 16]");
   CHECK(out_shape(check_ns("input x: [8]\ninput h: [16]\nc = GRUCell(8, 16)(x, h)\n")) == "[16]");
   CHECK(out_shape(check_ns("input x: [3, 8]\nGRUCell(?, 4)\n")) == "[3, 4]");
-  CHECK(cell_error("input x: [3, 7]\nGRUCell(8, 16)\n") ==
+  CHECK(shape_error_of("input x: [3, 7]\nGRUCell(8, 16)\n") ==
         "input has inconsistent input_size: got 7 expected 8");
-  CHECK(cell_error("input x: [3, 8]\ninput h: [2, 16]\nc = GRUCell(8, 16)(x, h)\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\ninput h: [2, 16]\nc = GRUCell(8, 16)(x, h)\n") ==
         "Input batch size 3 doesn't match hidden0 batch size 2");
-  CHECK(cell_error("input x: [3, 8]\ninput h: [3, 15]\nc = GRUCell(8, 16)(x, h)\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\ninput h: [3, 15]\nc = GRUCell(8, 16)(x, h)\n") ==
         "hidden0 has inconsistent hidden_size: got 15, expected 16");
-  CHECK(cell_error("input x: [8]\ninput h: [3, 16]\nc = GRUCell(8, 16)(x, h)\n") ==
+  CHECK(shape_error_of("input x: [8]\ninput h: [3, 16]\nc = GRUCell(8, 16)(x, h)\n") ==
         "hidden0 has inconsistent hidden_size: got 3, expected 16");
-  CHECK(cell_error("input x: [3, 8]\ninput h: [16]\nc = GRUCell(8, 16)(x, h)\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\ninput h: [16]\nc = GRUCell(8, 16)(x, h)\n") ==
         "Input batch size 3 doesn't match hidden0 batch size 16");
-  CHECK(cell_error("input x: [2, 3, 8]\nGRUCell(8, 16)\n") ==
+  CHECK(shape_error_of("input x: [2, 3, 8]\nGRUCell(8, 16)\n") ==
         "GRUCell: Expected input to be 1-D or 2-D but received 3-D tensor");
-  CHECK(cell_error("input x: [3, 8]\nRNNCell(8, 16, nonlinearity='gelu')\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\nRNNCell(8, 16, nonlinearity='gelu')\n") ==
         "Unknown nonlinearity: gelu");
-  CHECK(cell_error("input x: [3, 8]\nGRUCell(8, -1)\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\nGRUCell(8, -1)\n") ==
         "Trying to create tensor with negative dimension -3: [-3, 8]");
   CHECK(check_ns("input x: [3, 8]\nLSTMCell(8, 16)\n").analysis.totals.params == 1664);
   CHECK(out_shape(check_ns("input x: [8]\nLSTMCell(8, 16)\n")) == "[16]");
-  CHECK(cell_error("input x: [3, 8]\ninput h: [3, 16]\ninput c: [2, 16]\n"
-                   "y = LSTMCell(8, 16)(x, h, c)\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\ninput h: [3, 16]\ninput c: [2, 16]\n"
+                       "y = LSTMCell(8, 16)(x, h, c)\n") ==
         "Input batch size 3 doesn't match hidden0 batch size 2");
-  CHECK(cell_error("input x: [2, 3, 8]\nLSTMCell(8, 16)\n") ==
+  CHECK(shape_error_of("input x: [2, 3, 8]\nLSTMCell(8, 16)\n") ==
         "LSTMCell: Expected input to be 1-D or 2-D but received 3-D tensor");
-  CHECK(cell_error("input x: [3, 8]\nGRUCell(-8, 4)\n") ==
+  CHECK(shape_error_of("input x: [3, 8]\nGRUCell(-8, 4)\n") ==
         "Trying to create tensor with negative dimension -8: [12, -8]");
 }
 
