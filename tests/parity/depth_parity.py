@@ -8,7 +8,7 @@ by module with every module shown (`--depth 100 --format json`). Then:
   each with its class, and the modules forward never applies (rows without layers or output);
 - each has sum(p.numel() for p in module.parameters()), the output shape of its last call (when
   that call returned one tensor), and the MACs of the Conv/ConvTranspose/Linear calls and of the
-  matrix products (`@`, matmul, bmm, nn.MultiheadAttention's F.linear projections and a recurrent layer's products with its weights) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
+  matrix products (`@`, matmul, bmm, nn.MultiheadAttention's F.linear projections, a recurrent layer's or cell's products with its weights and F.affine_grid's bmm) made while its forward runs (the counting rules of docs/counting.md; a layer registered twice, as TCN's
   `self.conv1` inside `self.net`, counts in the module that called it);
 - the model's row is the model (its class, its output) and the layers add up to the totals.
 Exit 1 on any difference.
@@ -42,6 +42,10 @@ def layer_macs(mod, inp, out):
         return out.numel() // mod.out_features * mod.in_features * mod.out_features
     if isinstance(mod, torch.nn.RNNBase):  # its products run inside one _VF call
         return ns_golden.count_recurrent_macs(mod, list(inp[0].shape))
+    if isinstance(mod, torch.nn.RNNCellBase):  # x by weight_ih and h by weight_hh, per sample
+        batch = inp[0].shape[0] if inp[0].dim() == 2 else 1
+        rows, features = mod.weight_ih.shape
+        return batch * rows * (features + mod.weight_hh.shape[1])
     return 0
 
 
@@ -126,6 +130,9 @@ class MatmulMacs(torch.overrides.TorchFunctionMode):
         # inside this call, where the mode is off) count by docs/counting.md's rule.
         elif func is torch.nn.functional.multi_head_attention_forward:
             macs = attention_macs(*args)
+        # F.affine_grid: its base grid [N, points, k + 1] by theta transposed, a bmm of k columns.
+        elif func is torch.nn.functional.affine_grid:
+            macs = out.numel() // out.shape[-1] * (out.shape[-1] + 1) * out.shape[-1]
         # torch.einsum: the products of the aten::bmm calls it makes (run again, traced).
         elif func is torch.einsum:
             macs = ns_golden.run_einsum(args[0], args[1:])[1]
