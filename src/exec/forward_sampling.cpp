@@ -30,7 +30,12 @@ float unnormalize(float coord, int64_t size, bool align_corners) {
   return align_corners ? ((coord + 1) / 2) * (n - 1) : ((coord + 1) * n - 1) / 2;
 }
 
-float clip(float coord, int64_t size) {
+// PyTorch's 2-D CPU kernel is vectorised and its 3-D one scalar, and they differ at the edges:
+// the vectorised clip takes NaN to 0 (the scalar one to size - 1), the vectorised bilinear
+// weighs every corner (0 outside: NaN weights give NaN) where the scalar one adds only the
+// corners inside, and nearest rounds halves to even in 2-D, away from zero in 3-D.
+float clip(float coord, int64_t size, bool vectorised) {
+  if (vectorised && std::isnan(coord)) return 0.0f;
   return std::min(static_cast<float>(size - 1), std::max(coord, 0.0f));
 }
 
@@ -46,11 +51,11 @@ float reflect(float in, int64_t twice_low, int64_t twice_high) {
 }
 
 // padding_mode applied to a position: border clips it, reflection mirrors it at the edges.
-float padded(float coord, int64_t size, GridPadding padding, bool align_corners) {
-  if (padding == GridPadding::border) return clip(coord, size);
+float padded(float coord, int64_t size, GridPadding padding, bool align_corners, bool vectorised) {
+  if (padding == GridPadding::border) return clip(coord, size, vectorised);
   if (padding == GridPadding::reflection) {
     coord = align_corners ? reflect(coord, 0, 2 * (size - 1)) : reflect(coord, -1, 2 * size - 1);
-    return clip(coord, size);
+    return clip(coord, size, vectorised);
   }
   return coord;
 }
@@ -77,10 +82,14 @@ struct Plane {
 };
 
 // Bilinear (trilinear for 5-D): the 2^nd corners around the position, weighted by closeness.
+// The weights come from the position's floor as a float, as PyTorch computes them.
 float sample_linear(const Plane& plane, const std::array<float, 3>& pos, int nd) {
-  std::array<int64_t, 3> low{};
-  for (int a = 0; a < nd; ++a)
-    low[static_cast<size_t>(a)] = to_index(std::floor(pos[static_cast<size_t>(a)]));
+  std::array<float, 3> low{};
+  std::array<int64_t, 3> low_index{};
+  for (size_t k = 0; k < static_cast<size_t>(nd); ++k) {
+    low[k] = std::floor(pos[k]);
+    low_index[k] = to_index(low[k]);
+  }
   float sum = 0.0f;
   for (int corner = 0; corner < (1 << nd); ++corner) {
     std::array<int64_t, 3> p{};
@@ -88,19 +97,18 @@ float sample_linear(const Plane& plane, const std::array<float, 3>& pos, int nd)
     for (int a = 0; a < nd; ++a) {
       size_t k = static_cast<size_t>(a);
       bool high = (corner >> a) & 1;
-      p[k] = low[k] + (high ? 1 : 0);
-      weight *=
-          high ? pos[k] - static_cast<float>(low[k]) : static_cast<float>(low[k] + 1) - pos[k];
+      p[k] = low_index[k] + (high ? 1 : 0);
+      weight *= high ? pos[k] - low[k] : (low[k] + 1) - pos[k];
     }
-    if (plane.inside(p)) sum += plane.at(p) * weight;  // as PyTorch: only corners inside count
+    if (nd == 2 || plane.inside(p)) sum += plane.at(p) * weight;
   }
   return sum;
 }
 
 float sample_nearest(const Plane& plane, const std::array<float, 3>& pos, int nd) {
   std::array<int64_t, 3> p{};
-  for (int a = 0; a < nd; ++a)
-    p[static_cast<size_t>(a)] = to_index(std::nearbyint(pos[static_cast<size_t>(a)]));
+  for (size_t k = 0; k < static_cast<size_t>(nd); ++k)
+    p[k] = to_index(nd == 2 ? std::nearbyint(pos[k]) : std::round(pos[k]));
   return plane.at(p);
 }
 
@@ -121,8 +129,8 @@ float sample_cubic(const Plane& plane, const std::array<float, 2>& pos, GridPadd
   for (int j = 0; j < 4; ++j) {
     float row = 0.0f;
     for (int i = 0; i < 4; ++i) {
-      float x = padded(x0 - 1 + static_cast<float>(i), plane.size[0], padding, align_corners);
-      float y = padded(y0 - 1 + static_cast<float>(j), plane.size[1], padding, align_corners);
+      float x = padded(x0 - 1 + static_cast<float>(i), plane.size[0], padding, align_corners, true);
+      float y = padded(y0 - 1 + static_cast<float>(j), plane.size[1], padding, align_corners, true);
       row += plane.at({to_index(x), to_index(y), 0}) * wx[static_cast<size_t>(i)];
     }
     sum += row * wy[static_cast<size_t>(j)];
@@ -197,7 +205,7 @@ void forward_grid_sample(ForwardCtx& ctx) {
         size_t i = static_cast<size_t>(k);
         float u = unnormalize(g[k], extent[i], align);
         if (k < 2) unpadded[i] = u;
-        pos[i] = padded(u, extent[i], a.grid_padding, align);
+        pos[i] = padded(u, extent[i], a.grid_padding, align, nd == 2);
       }
       for (int64_t c = 0; c < x.shape[1]; ++c) {
         Plane plane{x.data.data() + (n * x.shape[1] + c) * plane_size, extent};

@@ -6444,9 +6444,8 @@ class Construct {
         inputs.push_back(t);
       }
     }
-    PyValue out = call_module(applied_call(callee), inputs, call.span, module_);
-    if (op != "LSTMCell") return out;  // (output, state) of a layer; a cell's new state
-    return make_tuple({out, lstm_cell_state(out)});
+    // (output, h_n) of a layer; a cell's new state, an LSTMCell's (h, c)
+    return call_module(applied_call(callee), inputs, call.span, module_);
   }
 
   // An LSTMCell's new cell state c: a second row of the call (its first row, `h`, just emitted:
@@ -6742,6 +6741,7 @@ class Construct {
     // nn.RNN, LSTM, GRU return (output, h_n) however they are called: in forward, in an
     // nn.Sequential (whose next module receives the tuple), as a subclass's torch forward
     if (is_recurrent(m.op)) return make_tuple({out, final_state(m, out, call_span)});
+    if (m.op == "LSTMCell") return make_tuple({out, lstm_cell_state(out)});  // (h, c) likewise
     return out;
   }
 

@@ -14,7 +14,7 @@ namespace {
 // when theta has it (`affine_grid((B, 1, 28, 28))`).
 std::optional<Dim> size_entry(const Value& v, const Shape& theta) {
   if (v.kind == Value::Kind::Int) return fixed(v.i);
-  if (v.kind == Value::Kind::Bool) return fixed(v.b ? 1 : 0);
+  if (v.kind == Value::Kind::Bool) return fixed(v.b ? 1 : 0);  // an int to Python (not first)
   if (v.kind == Value::Kind::DimRef && v.s.str().rfind("#", 0) == 0)
     return Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
   if (v.kind == Value::Kind::Ident)
@@ -60,10 +60,8 @@ bool infer_affine_grid(RuleContext& ctx) {
                     (align_value.kind == Value::Kind::Int && align_value.i != 0);
   const Value& size = ctx.value("size");
   if (!size.is_sequence())
-    return ctx.fail_at(
-        "size",
-        fmt::format("affine_grid(): size must be a tuple of ints, not {}", python_type(size)),
-        "pass the output's size, e.g. `affine_grid(theta, x.size())`");
+    return ctx.fail_at("size", fmt::format("object of type '{}' has no len()", python_type(size)),
+                       "pass the output's size, e.g. `affine_grid(theta, x.size())`");
   std::vector<Dim> dims;
   int bad_entry = -1;  // PyTorch's generator finds it, after the checks below
   for (size_t i = 0; i < size.items.size(); ++i) {
@@ -71,6 +69,8 @@ bool infer_affine_grid(RuleContext& ctx) {
     if (!d && bad_entry < 0) bad_entry = static_cast<int>(i);
     dims.push_back(d.value_or(fixed(1)));
   }
+  // the argument parser checks the first entry's type alone: a bool there is no int to it
+  if (!size.items.empty() && size.items[0].kind == Value::Kind::Bool) bad_entry = 0;
   size_t rank = dims.size();
   std::string shown = printed_size(size, dims);
   if (rank != 4 && rank != 5)
@@ -90,9 +90,11 @@ bool infer_affine_grid(RuleContext& ctx) {
         fmt::format("theta holds one {}x{} matrix per sample: `theta.view(-1, {}, {})`", rows,
                     rows + 1, rows, rows + 1));
   std::vector<Dim> spatial(dims.end() - (rank - 2), dims.end());
-  bool unit_span = align_true && std::any_of(spatial.begin(), spatial.end(), [](const Dim& d) {
-                     return !d.symbolic() && d.value == 1;
-                   });
+  // Python's `align_corners and min(spatial_size) == 1` skips the next check
+  auto smallest = std::min_element(spatial.begin(), spatial.end(), [](const Dim& a, const Dim& b) {
+    return a.count_value() < b.count_value();
+  });
+  bool unit_span = align_true && !smallest->symbolic() && smallest->value == 1;
   bool positive = std::all_of(dims.begin(), dims.end(),
                               [](const Dim& d) { return d.symbolic() || d.value > 0; });
   if (!unit_span && !positive)
@@ -103,7 +105,13 @@ bool infer_affine_grid(RuleContext& ctx) {
   // entries are converted after
   std::optional<bool> align;
   if (bad_entry != 0 && !(align = align_corners_arg(ctx, "affine_grid_generator", 3))) return false;
-  if (bad_entry >= 0) {
+  if (bad_entry == 0)
+    return ctx.fail_at("size",
+                       fmt::format("affine_grid_generator(): argument 'size' (position 2) must be "
+                                   "tuple of ints, not {}",
+                                   size.kind == Value::Kind::List ? "list" : "tuple"),
+                       "give the sizes as ints");
+  if (bad_entry > 0) {
     const Value& v = size.items[static_cast<size_t>(bad_entry)];
     return ctx.fail(v.span,
                     fmt::format("affine_grid_generator(): argument 'size' must be tuple of ints, "

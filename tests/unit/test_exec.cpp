@@ -207,6 +207,35 @@ TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's
 // A grid far outside the input (1e30, infinite, NaN: what huge affine matrices make) reads
 // nothing outside it: zeros padding gives 0 where the position is finite, border padding the
 // edge (PyTorch 1.13 gives 0 and 5 for x = arange(6).reshape(1, 1, 2, 3) at (1e30, 1e30)).
+// PyTorch 1.13: its 2-D kernel (vectorised) clips NaN to 0 and lets a NaN weight through, its 3-D
+// one rounds nearest halves away from zero: F.grid_sample(torch.arange(1, 17.).view(1, 1, 4, 4),
+// [[[[nan, 0]]]]) is 7 (border, bilinear), 9 (border, nearest), nan (zeros, bilinear); the
+// identity grid of (1, 1, 2, 2, 2) on torch.arange(64.).view(1, 1, 4, 4, 4), nearest, picks
+// 21, 23, 29, 31, 53, 55, 61, 63.
+TEST_CASE("run: grid_sample's edges as PyTorch's 2-D and 3-D kernels treat them") {
+  Tensor x = arange({1, 1, 4, 4}, 1.0f);
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor grid{{1, 1, 1, 2}, {nan, 0.0f}};
+  auto sample = [&](const char* mode, const char* padding) {
+    std::string call =
+        fmt::format("grid_sample(x, g, mode='{}', padding_mode='{}')", mode, padding);
+    return forward_of("input x: [1, 1, 4, 4]\ninput g: [1, 1, 1, 2]\n" + call + "\n",
+                      forward_grid_sample, {x, grid})
+        .data[0];
+  };
+  CHECK(sample("bilinear", "border") == 7.0f);
+  CHECK(sample("nearest", "border") == 9.0f);
+  CHECK(sample("bilinear", "reflection") == 7.0f);
+  CHECK(std::isnan(sample("bilinear", "zeros")));
+  Tensor identity{{1, 3, 4}, {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0}};
+  Tensor g3 = forward_of("input t: [1, 3, 4]\naffine_grid((1, 1, 2, 2, 2))\n", forward_affine_grid,
+                         {identity});
+  Tensor nearest = forward_of(
+      "input x: [1, 1, 4, 4, 4]\ninput g: [1, 2, 2, 2, 3]\ngrid_sample(x, g, mode='nearest')\n",
+      forward_grid_sample, {arange({1, 1, 4, 4, 4}), g3});
+  CHECK(nearest.data == std::vector<float>{21, 23, 29, 31, 53, 55, 61, 63});
+}
+
 TEST_CASE("run: grid_sample of a grid far outside the input stays inside the input") {
   Tensor x = arange({1, 1, 2, 3});
   float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();

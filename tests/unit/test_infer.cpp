@@ -486,6 +486,15 @@ TEST_CASE("affine_grid and grid_sample: the grid's and the sample's shapes, PyTo
         "torch.Size([3, 3, 4]).");
   CHECK(error_of(theta + "affine_grid((3, 1, 8, 6), align_corners=1)\n") ==
         "affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not int");
+  // PyTorch skips the positive-size check only when the smallest spatial size is 1
+  CHECK(error_of("input t: [1, 2, 3]\naffine_grid((1, 1, 1, -3), align_corners=True)\n") ==
+        "Expected non-zero, positive output size. Got (1, 1, 1, -3)");
+  CHECK(error_of(theta + "affine_grid((True, 1, 4, 4))\n") ==
+        "affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, not tuple");
+  CHECK(error_of(theta + "affine_grid([3.0, 1, 4, 4])\n") ==
+        "affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, not list");
+  CHECK(out_shape(check_ns(theta + "affine_grid((3, True, 4, 4))\n")) == "[3, 4, 4, 2]");
+  CHECK(error_of(theta + "affine_grid(5)\n") == "object of type 'int' has no len()");
   CHECK(error_of(theta + "affine_grid((3, 1, 0, 6), align_corners=1)\n") ==
         "Expected non-zero, positive output size. Got (3, 1, 0, 6)");
   CHECK(error_of(theta + "affine_grid((3, 1, 8, 6.0), align_corners=1)\n") ==

@@ -511,6 +511,14 @@ TEST_CASE("LSTMCell in a .py file: (h, c) carried through a loop, c a row of its
   CHECK(m.analysis.layers[5].macs == 3 * 64 * (40 + 16));
   CHECK(input_names(m.analysis, m.analysis.layers[11]) ==
         std::vector<std::string>{"cat11", "cell", "cell.c"});
+  // in an nn.Sequential the next module receives the tuple (h, c): PyTorch's TypeError
+  LoadedModel seq = analyze_py(
+      "import torch.nn as nn\n# input: [2, 3]\nmodel = nn.Sequential(nn.LSTMCell(3, 4), "
+      "nn.Linear(4, 2))\n",
+      "s.py", "");
+  CHECK(seq.exit != ExitCode::Ok);
+  CHECK(first_error(seq).message ==
+        "Linear.forward(): argument 'input' must be Tensor, not a tuple");
   // the state as a tensor, not a pair, is refused; a wrong c is PyTorch's error for hidden1
   LoadedModel single =
       analyze_py(replaced(kCaptioner, "self.cell(x, (h, c))", "self.cell(x, h)"), "c.py", "");
