@@ -333,6 +333,15 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
+  // `nn.utils.weight_norm(layer, dim=...)` (`.py`): the layer's `weight` is two parameters,
+  // weight_g (its norms over every dim but `dim`) and weight_v (its direction), and forward
+  // rebuilds it from them. `whole`: dim None (or -1), one norm over the whole weight.
+  struct WeightNorm {
+    int64_t dim = 0;
+    bool whole = false;
+    Span at;  // the weight_norm call
+  };
+  std::optional<WeightNorm> weight_norm;
   // The bytes of an element of the output when its type is not float32 (a `.py` tensor of
   // int64 ids, an int32 arange: 8, 4), for the memory estimate; 0: the estimate's --dtype.
   uint8_t element_bytes = 0;

@@ -60,9 +60,10 @@ const LayerInfo& param_owner(const Analysis& a, const LayerInfo& l) {
 }
 
 // PyTorch's default init bound for layers with a fan-in: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-// Seeded by the owner's name, so a reused module gets the same weights at every call.
-Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTensor& p,
-                     uint64_t seed, BufferPool& pool) {
+// Seeded by the owner's name, so a reused module gets the same weights at every call. `first`
+// is the layer's first parameter as the layer has it without weight_norm (its `weight`).
+Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTensor& first,
+                     const ParamTensor& p, uint64_t seed, BufferPool& pool) {
   Tensor t;
   t.shape.assign(p.shape.begin(), p.shape.end());
   t.data = pool.take(static_cast<size_t>(std::max<int64_t>(t.numel(), 0)));  // all overwritten
@@ -72,13 +73,66 @@ Tensor random_weight(const LayerInfo& owner, const LayerInfo& l, const ParamTens
   }
   Rng rng{seed ^ hash_name(std::string(owner.name) + "." + std::string(p.name))};
   int64_t fan_in = 1;
-  if (!l.weights->empty() && (*l.weights)[0].shape.size() >= 2)
-    for (size_t i = 1; i < (*l.weights)[0].shape.size(); ++i) fan_in *= (*l.weights)[0].shape[i];
-  bool norm = (*l.weights)[0].shape.size() == 1 || op_info(l.op).family == Family::layer_norm;
+  for (size_t i = 1; i < first.shape.size(); ++i) fan_in *= first.shape[i];
+  bool norm = first.shape.size() == 1 || op_info(l.op).family == Family::layer_norm;
   float bound = 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fan_in, 1)));
   for (float& v : t.data)
     v = norm && p.name == "weight" ? rng.uniform(0.5f, 1.5f) : rng.uniform(-bound, bound);
   return t;
+}
+
+// weight_norm's norms of v over every dim but wn.dim (one norm for the whole weight), in double:
+// `slice` gives the norm an element of v belongs to.
+struct WeightNorms {
+  std::vector<double> norms;
+  int64_t inner = 1, size = 1;  // the elements after the dim, and its size
+  size_t slice(size_t i) const {
+    return static_cast<size_t>(static_cast<int64_t>(i) / inner % size);
+  }
+};
+WeightNorms norms_except_dim(const Tensor& v, const StatementExtras::WeightNorm& wn) {
+  WeightNorms n;
+  if (!wn.whole) {
+    auto dim = static_cast<size_t>(*wrap_dim(wn.dim, static_cast<int64_t>(v.shape.size())));
+    n.size = v.shape[dim];
+    for (size_t d = dim + 1; d < v.shape.size(); ++d) n.inner *= v.shape[d];
+  }
+  n.norms.assign(static_cast<size_t>(n.size), 0.0);
+  for (size_t i = 0; i < v.data.size(); ++i) n.norms[n.slice(i)] += double{v.data[i]} * v.data[i];
+  for (double& x : n.norms) x = std::sqrt(x);
+  return n;
+}
+
+// A layer under weight_norm: v is drawn as the layer's weight would be, g is v's norms (as
+// weight_norm sets it), and forward reads the weight rebuilt from them, v * (g / ||v||), as
+// PyTorch's pre-forward hook rebuilds it. `weights` are in the order of l.weights.
+std::vector<Tensor> weight_normed_weights(const LayerInfo& owner, const LayerInfo& l, uint64_t seed,
+                                          BufferPool& pool, Tensor& rebuilt) {
+  const StatementExtras::WeightNorm& wn = *l.statement->extras().weight_norm;
+  const ParamTensors& ps = *l.weights;
+  auto find = [&](std::string_view name) {
+    return static_cast<size_t>(
+        std::find_if(ps.begin(), ps.end(), [&](const ParamTensor& p) { return p.name == name; }) -
+        ps.begin());
+  };
+  size_t gi = find("weight_g"), vi = find("weight_v");
+  ParamTensor plain{"weight", ps[vi].shape};
+  std::vector<Tensor> weights(ps.size());
+  for (size_t i = 0; i < ps.size(); ++i)
+    if (i != gi) weights[i] = random_weight(owner, l, plain, i == vi ? plain : ps[i], seed, pool);
+  const Tensor& v = weights[vi];
+  WeightNorms n = norms_except_dim(v, wn);
+  Tensor& g = weights[gi];
+  g.shape.assign(ps[gi].shape.begin(), ps[gi].shape.end());
+  g.data = pool.take(n.norms.size());
+  for (size_t k = 0; k < n.norms.size(); ++k) g.data[k] = static_cast<float>(n.norms[k]);
+  rebuilt.shape = v.shape;
+  rebuilt.data = pool.take(v.data.size());
+  for (size_t i = 0; i < v.data.size(); ++i) {
+    size_t k = n.slice(i);
+    rebuilt.data[i] = static_cast<float>(v.data[i] * (g.data[k] / n.norms[k]));
+  }
+  return weights;
 }
 
 }  // namespace
@@ -99,7 +153,7 @@ Tensor Tensor::zeros(std::vector<int64_t> shape) {
 const Tensor* ForwardCtx::weight(const std::string& name) const {
   for (size_t i = 0; i < layer.weights->size() && i < weights.size(); ++i)
     if ((*layer.weights)[i].name == name) return weights[i];
-  return nullptr;
+  return name == "weight" ? rebuilt_weight : nullptr;
 }
 
 Tensor ForwardCtx::zeros(std::vector<int64_t> shape) const {
@@ -262,11 +316,17 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     pool.limit_to(pool_limit_at(index));
     std::vector<Tensor> weights;
     const LayerInfo& owner = param_owner(a, l);
-    for (const ParamTensor& p : *l.weights)
-      weights.push_back(random_weight(owner, l, p, opts.seed, pool));
+    Tensor rebuilt;  // the weight a layer under weight_norm rebuilds
+    if (l.statement && l.statement->extras().weight_norm) {
+      weights = weight_normed_weights(owner, l, opts.seed, pool, rebuilt);
+    } else {
+      for (const ParamTensor& p : *l.weights)
+        weights.push_back(random_weight(owner, l, l.weights->front(), p, opts.seed, pool));
+    }
     Tensor out;
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
     ctx.pool = &pool;
+    if (l.statement && l.statement->extras().weight_norm) ctx.rebuilt_weight = &rebuilt;
     for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
     std::vector<Tensor> stepped;
     LayerRun run;
@@ -319,6 +379,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     pool.give(std::move(ctx.packed_weights));  // left when the forward stopped before its use
     for (Tensor& t : stepped) pool.give(std::move(t.data));
     for (Tensor& w : weights) pool.give(std::move(w.data));  // moved out when kept
+    pool.give(std::move(rebuilt.data));
     for (TensorId t : l.input_ids) {
       if (last[t] != index || !live[t]) continue;
       pool.give(std::move(live[t]->data));

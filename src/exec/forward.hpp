@@ -31,6 +31,8 @@ struct ForwardCtx {
   // The convolution's weights in the layout its kernel reads, when the executor made them so
   // before the forward (prepare_conv); empty otherwise (the forward packs them itself).
   std::vector<float> packed_weights{};
+  // The weight a layer under weight_norm rebuilds from weight_g and weight_v (weight("weight")).
+  const Tensor* rebuilt_weight = nullptr;
   const Tensor& x() const { return *in.at(0); }
   // The first input to overwrite with the output: moved when it dies here, else a copy.
   Tensor take_x() { return dying_x ? std::move(*dying_x) : *in.at(0); }

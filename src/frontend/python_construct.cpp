@@ -635,6 +635,8 @@ class Construct {
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
   std::set<int> frozen_made_;
+  // The layers (by module id) nn.utils.weight_norm reparametrised, as requires_grad: by id.
+  std::map<int, StatementExtras::WeightNorm> weight_normed_;
   // The defaults of the file's functions, each one object as in Python (default_of).
   std::map<std::pair<const py::Param*, const PyScope*>,
            std::pair<std::shared_ptr<PyScope>, PyValue>>
@@ -2285,11 +2287,13 @@ class Construct {
     if (full == "torch.nn" || full == "nn") return PyValue::builtin("nn");
     if (full == "torch.nn.functional") return PyValue::builtin("F");
     if (full == "torch.nn.init") return PyValue::builtin("nn.init");
+    if (full == "torch.nn.utils") return PyValue::builtin("nn.utils");
     if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
         full == "copy" || full == "numpy")
       return PyValue::builtin(full);
     if (module == "torch.nn") return PyValue::builtin("nn." + name);
     if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
+    if (module == "torch.nn.utils") return PyValue::builtin("nn.utils." + name);
     if (module == "math") return PyValue::builtin("math." + name);
     if (module == "functools" || module == "collections") return PyValue::builtin(name);
     if (module == "typing") return PyValue::builtin("typing." + name);
@@ -2839,6 +2843,8 @@ class Construct {
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
     if (n == "nn.Parameter") return parameter(args, at);
+    if (n == "nn.utils.weight_norm") return weight_norm(args, at);
+    if (n == "nn.utils.remove_weight_norm") return remove_weight_norm(args, at);
     if (n.rfind("nn.init", 0) == 0 || n == "print") {
       return PyValue::none(at);
     }
@@ -3247,7 +3253,7 @@ class Construct {
                        "use copy.deepcopy for a module with parameters of its own, or apply the "
                        "same module twice");
     }
-    if (n == "copy.copy" || n == "copy.deepcopy") return copied(arg(0));
+    if (n == "copy.copy" || n == "copy.deepcopy") return copied(arg(0), n == "copy.deepcopy", at);
     if (n.rfind("typing.", 0) == 0) {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
@@ -3263,16 +3269,36 @@ class Construct {
 
   // copy.copy / copy.deepcopy: a new container or a new object with the same attributes (the
   // values inside are plain data or modules nobody changes in place).
-  PyValue copied(const PyValue& v) {
+  PyValue copied(const PyValue& v, bool deep, Span at) {
     PyValue c = v;
     if (v.kind == PyValue::Kind::List) c.list = new_list(*v.list);
     if (v.kind == PyValue::Kind::Dict) c.dict = new_dict(*v.dict);
     if (v.kind == PyValue::Kind::Module) {
+      if (deep) refuse_deep_copy_of_weight_norm(*v.module, at);
       std::map<int, int> ids;
       std::map<int, int> made_ids;
       c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids, made_ids));
     }
     return c;
+  }
+
+  // A layer under weight_norm holds its rebuilt weight, a tensor autograd computed, which
+  // copy.deepcopy refuses (PyTorch 1.13), in the layer or in any module around it.
+  void refuse_deep_copy_of_weight_norm(const ModuleDef& m, Span at) {
+    std::set<int> seen;
+    std::function<void(const ModuleDef&)> visit = [&](const ModuleDef& d) {
+      if (!seen.insert(d.id).second) return;
+      if (weight_normed_.count(d.id))
+        raise_torch(at,
+                    "Only Tensors created explicitly by the user (graph leaves) support the "
+                    "deepcopy protocol at the moment",
+                    "deep-copy the layer before weight_norm, and apply weight_norm to each copy");
+      for (const ModuleChild& c : d.children) visit(c.def);
+      if (!d.instance) return;
+      if (d.instance->layer_base) visit(*d.instance->layer_base);
+      for (const auto& [name, child] : d.instance->modules) visit(child);
+    };
+    visit(m);
   }
 
   // copy.deepcopy of a module: new modules all the way down, with new identities; a module
@@ -3287,6 +3313,8 @@ class Construct {
     c.id = it->second;
     c.module_index = -1;
     if (frozen_layers_.count(m.id)) frozen_layers_.insert(c.id);  // deepcopy copies requires_grad
+    if (auto wn = weight_normed_.find(m.id); wn != weight_normed_.end())
+      weight_normed_.emplace(c.id, wn->second);  // and weight_g, weight_v and the hook
     for (ModuleChild& child : c.children) child.def = deep_copy(child.def, ids, made_ids);
     if (m.instance) {
       c.instance = new_instance(Span{});
@@ -6091,6 +6119,7 @@ class Construct {
       group.layer.span = m.span;
       group.layer.args = m.args;
       group.layer.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
+      group.layer.extras_for_write().weight_norm = weight_norm_of(m);
       group.layer.extras_for_write().fix_prefix = m.fix_prefix;
       group.layer.python = true;
       L.program_.unapplied.push_back(group);
@@ -6714,6 +6743,7 @@ class Construct {
     st.span = m.span;
     st.args = m.args;
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
+    st.extras_for_write().weight_norm = weight_norm_of(m);
     st.module = parent;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const PyValue& in = inputs[i];
@@ -7604,6 +7634,73 @@ class Construct {
 
   // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
   // requires_grad=False: it does not train.
+  // nn.utils.weight_norm(module, name='weight', dim=0): the same module, its `weight` now the two
+  // parameters weight_g and weight_v. Inference makes them (it knows the weight's shape, and
+  // refuses a layer that has none, or a dim out of its range).
+  PyValue weight_norm(const Args& args, Span at) {
+    const PyValue& module = *leaf_to_reparametrise(args, "weight_norm", at);
+    const PyValue* name = argument(args, 1, "name");
+    if (name && !(name->is(Value::Kind::String) && name->data.s == "weight"))
+      unsupported_here(name->data.span.valid() ? name->data.span : at,
+                       "weight_norm of a parameter other than `weight`",
+                       "netshape reads weight_norm of a layer's `weight` (the default name)");
+    StatementExtras::WeightNorm wn;
+    wn.at = at;
+    const PyValue* dim = argument(args, 2, "dim");
+    wn.whole = dim && dim->is(Value::Kind::None);
+    if (dim && !wn.whole) wn.dim = int_of(*dim, at);
+    if (wn.dim == -1) wn.whole = true;  // as PyTorch's norm_except_dim reads -1: every dim
+    int id = module.module->id;
+    if (weight_normed_.count(id))
+      raise_torch(at, "Cannot register two weight_norm hooks on the same parameter weight",
+                  "apply weight_norm to the layer once");
+    if (frozen_layers_.count(id))
+      unsupported_here(at, "weight_norm of a layer whose parameters were frozen before",
+                       "freeze it after weight_norm (its new weight_g and weight_v would train)");
+    weight_normed_.emplace(id, wn);
+    return module;
+  }
+
+  // nn.utils.remove_weight_norm(module, name='weight'): the layer's `weight` one parameter again.
+  PyValue remove_weight_norm(const Args& args, Span at) {
+    const PyValue& module = *leaf_to_reparametrise(args, "remove_weight_norm", at);
+    if (!weight_normed_.erase(module.module->id))
+      raise_torch(at, fmt::format("weight_norm of 'weight' not found in {}", module.module->op),
+                  "remove_weight_norm only undoes an nn.utils.weight_norm of the same layer");
+    return module;
+  }
+
+  // The module weight_norm (`what`) is applied to: a layer netshape knows (its first argument).
+  const PyValue* leaf_to_reparametrise(const Args& args, const char* what, Span at) {
+    const PyValue* module = argument(args, 0, "module");
+    if (!module) raise(at, fmt::format("{}() needs the module it applies to", what));
+    if (is_failed(*module)) rethrow(*module);
+    if (module->kind == PyValue::Kind::Data)  // PyTorch's first look at the module
+      raise_torch(at,
+                  fmt::format("'{}' object has no attribute '_forward_pre_hooks'",
+                              python_type(module->data)),
+                  "pass the layer: weight_norm(nn.Conv1d(...))");
+    if (module->kind != PyValue::Kind::Module)
+      raise(at, fmt::format("{}() takes a module, not {}", what, describe(*module)),
+            "pass the layer: weight_norm(nn.Conv1d(...))");
+    if (module->module->kind == ModuleDef::Sequential)
+      raise_torch(at,
+                  fmt::format("'{}' object has no attribute 'weight'",
+                              module->module->op.empty() ? "Sequential" : module->module->op),
+                  "apply it to each layer inside: weight_norm(nn.Conv1d(...))");
+    if (module->module->kind != ModuleDef::Leaf)
+      unsupported_here(at,
+                       fmt::format("{}() of a container or a module of the file's classes", what),
+                       "apply it to each layer: weight_norm(nn.Conv1d(...))");
+    return module;
+  }
+
+  std::optional<StatementExtras::WeightNorm> weight_norm_of(const ModuleDef& m) const {
+    auto it = weight_normed_.find(m.id);
+    if (it == weight_normed_.end()) return std::nullopt;
+    return it->second;
+  }
+
   PyValue parameter(const Args& args, Span at) {
     const PyValue& data = nth(args, 0, at);
     const PyValue* requires_grad = argument(args, 1, "requires_grad");

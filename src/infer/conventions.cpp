@@ -481,7 +481,7 @@ std::string count_label(Convention c) {
 
 std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Convention c) {
   if (!layer.output) return std::nullopt;
-  if (c != Convention::netshape && counted_by_netshape_only(layer)) return std::nullopt;
+  if (!convention_counts(layer, c)) return std::nullopt;
   Facts f(a, layer);
   switch (c) {
     case Convention::netshape:
@@ -504,6 +504,19 @@ bool counted_by_netshape_only(const LayerInfo& layer) {
   Family f = op_info(layer.op).family;
   return f == Family::attention || f == Family::einsum || f == Family::recurrent ||
          f == Family::recurrent_cell || f == Family::embedding;
+}
+
+bool under_weight_norm(const LayerInfo& layer) {
+  return layer.statement && layer.statement->extras().weight_norm;
+}
+
+// torchinfo reads a layer's parameters by name: under weight_norm they are weight_g and
+// weight_v, which it counts by a rule netshape does not follow. The other tools see the layer's
+// `weight` attribute (the rebuilt weight) and the traced conv, as without weight_norm.
+bool convention_counts(const LayerInfo& layer, Convention c) {
+  if (c == Convention::netshape) return true;
+  return !counted_by_netshape_only(layer) &&
+         !(c == Convention::torchinfo && under_weight_norm(layer));
 }
 
 std::string_view count_category(const LayerInfo& layer) {

@@ -314,12 +314,14 @@ std::string footer(const Analysis& a, const TableOptions& o, const Counts& count
   std::string out = footer_head(a);
   // Only netshape counts nn.MultiheadAttention, einsum and the recurrent layers
   // (docs/counting.md): without them the total is unknown.
-  auto uncounted = std::find_if(a.layers.begin(), a.layers.end(), counted_by_netshape_only);
   auto total_line = [&](Convention c, const std::optional<int64_t>& total) {
     if (total) return fmt::format("{}: {}{}\n", count_label(c), with_commas(*total), per_sample(a));
-    if (uncounted != a.layers.end() && c != Convention::netshape)
-      return fmt::format("{}: - (this convention's count of {} is not known)\n", count_label(c),
-                         op_info(uncounted->op).name);
+    auto uncounted = std::find_if(a.layers.begin(), a.layers.end(),
+                                  [c](const LayerInfo& l) { return !convention_counts(l, c); });
+    if (uncounted != a.layers.end())
+      return fmt::format("{}: - (this convention's count of {}{} is not known)\n", count_label(c),
+                         op_info(uncounted->op).name,
+                         under_weight_norm(*uncounted) ? " under weight_norm" : "");
     return fmt::format("{}: - (the count does not fit in 64 bits)\n", count_label(c));
   };
   out += total_line(o.convention, counts.chosen.total);

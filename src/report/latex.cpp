@@ -107,8 +107,12 @@ std::vector<int64_t> dims_of(const Shape& s, size_t begin, size_t end) {
 // prod(k); ConvTranspose: N*C_in*prod(in)*(C_out/g)*prod(k); Linear: rows*out*in.
 std::optional<Formula> macs_formula(const Analysis& a, const LayerInfo& l) {
   const OpInfo& op = op_info(l.op);
-  if (!l.output || l.weights->empty() || l.input_ids.empty()) return std::nullopt;
-  const IntList& w = (*l.weights)[0].shape;
+  // The weight: under weight_norm, weight_v has its shape.
+  auto weight = std::find_if(l.weights->begin(), l.weights->end(), [](const ParamTensor& p) {
+    return p.name == "weight" || p.name == "weight_v";
+  });
+  if (!l.output || weight == l.weights->end() || l.input_ids.empty()) return std::nullopt;
+  const IntList& w = weight->shape;
   size_t nd = static_cast<size_t>(op.spatial_dims);
   FactorGroups g;
   if (op.family == Family::conv || op.family == Family::conv_transpose) {

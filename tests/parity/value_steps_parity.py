@@ -110,6 +110,14 @@ CASES = [
     ("lstm_cell_state", "nn.LSTMCell(6, 4)", "x: [4, 6]", "x, (x[:, 2:] - 0.5, x[:, :4] * 3)"),
     ("lstm_cell_unbatched", "nn.LSTMCell(6, 3, bias=False)", "x: [4, 6]",
      "x[1], (x[2, :3], x[3, 3:])"),
+    # weight_norm: netshape's weight_g and weight_v, loaded into PyTorch, which rebuilds the weight
+    ("weight_norm", "nn.utils.weight_norm(nn.Linear(6, 3))", "x: [4, 6]", "x * 2"),
+    ("weight_norm_dim1", "nn.utils.weight_norm(nn.Linear(6, 3), dim=1)", "x: [4, 6]", "x"),
+    ("weight_norm_whole", "nn.utils.weight_norm(nn.Linear(6, 3), dim=None)", "x: [4, 6]", "x"),
+    ("weight_norm_conv", "nn.utils.weight_norm(nn.Conv1d(2, 3, 3), dim=-2)", "x: [4, 2, 6]",
+     "x"),
+    ("weight_norm_transposed", "nn.utils.weight_norm(nn.ConvTranspose1d(2, 3, 3))",
+     "x: [4, 2, 6]", "x - 1"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"

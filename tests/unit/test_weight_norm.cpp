@@ -1,0 +1,226 @@
+// nn.utils.weight_norm (.py): a layer's `weight` becomes weight_g and weight_v, counted, named
+// and shaped as PyTorch 1.13 registers them, PyTorch's errors where weight_norm is called, and a
+// forward pass that rebuilds the weight from them.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "netshape/conventions.hpp"
+#include "netshape/memory.hpp"
+#include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using namespace netshape::test;
+
+namespace {
+
+// Every way weight_norm is written in model files: imported by name, as nn.utils. and
+// torch.nn.utils., through a module alias, inside a factory function and a submodule, in a loop
+// over modules(), undone by remove_weight_norm (and then deep-copied), on a layer forward never
+// applies, with dim 0, 1, None and -1; then everything frozen but the head.
+const char* kModel = R"(import copy
+
+import torch
+import torch.nn as nn
+from torch.nn.utils import weight_norm
+import torch.nn.utils as nnu
+
+
+def wn_conv(cin, cout, k, **kw):
+    return weight_norm(nn.Conv2d(cin, cout, k, **kw))
+
+
+class Head(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.fc = nn.utils.weight_norm(nn.Linear(width, 10), dim=None)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Net(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.stem = wn_conv(3, width, 3, padding=1)
+        self.body = nn.Sequential(*[nn.Conv2d(width, width, 3, padding=1) for _ in range(2)])
+        for m in self.body.modules():
+            if isinstance(m, nn.Conv2d):
+                torch.nn.utils.weight_norm(m, dim=1)
+        self.up = nnu.weight_norm(nn.ConvTranspose2d(width, width, 2, stride=2))
+        self.plain = nn.utils.remove_weight_norm(weight_norm(nn.Conv2d(width, width, 1)))
+        self.twin = copy.deepcopy(self.plain)
+        self.norm = weight_norm(nn.LayerNorm(width), dim=-1)
+        self.aux = weight_norm(nn.Linear(width, 3))
+        self.head = Head(width)
+        for p in self.parameters():
+            p.requires_grad = False
+        for p in self.head.parameters():
+            p.requires_grad = True
+
+    def forward(self, x):
+        x = self.body(self.stem(x))
+        x = self.twin(self.plain(self.up(x)))
+        x = self.norm(x.permute(0, 2, 3, 1)).mean((1, 2))
+        return self.head(x)
+
+# input: [2, 3, 16, 16]
+)";
+
+std::string params_of(const LayerInfo& l) {
+  std::string s;
+  for (const ParamTensor& p : *l.weights) {
+    s += (s.empty() ? "" : " ") + std::string(p.name) + "[";
+    for (size_t i = 0; i < p.shape.size(); ++i) s += (i ? "," : "") + std::to_string(p.shape[i]);
+    s += "]";
+  }
+  return s;
+}
+
+const LayerInfo& layer_named(const Analysis& a, const std::string& name) {
+  for (const LayerInfo& l : a.layers)
+    if (l.name == name) return l;
+  FAIL("no layer " << name);
+  return a.layers.front();
+}
+
+}  // namespace
+
+TEST_CASE("weight_norm: weight_g and weight_v replace weight, as named_parameters() lists them") {
+  LoadedModel m = analyze_text(kModel, "m.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  // PyTorch 1.13: 1970 parameters (g adds a norm per output channel, or per input channel with
+  // dim=1, or one for the whole weight), 91 of them trainable (the head's).
+  CHECK(m.analysis.totals.params == 1970);
+  CHECK(m.analysis.totals.trainable_params == 91);
+  const Analysis& a = m.analysis;
+  // After the layer's other parameters, as weight_norm registers them.
+  CHECK(params_of(layer_named(a, "stem")) == "bias[8] weight_g[8,1,1,1] weight_v[8,3,3,3]");
+  CHECK(layer_named(a, "stem").params == 232);
+  CHECK(params_of(layer_named(a, "body.0")) == "bias[8] weight_g[1,8,1,1] weight_v[8,8,3,3]");
+  // A transposed convolution's weight is [in, out, k, k]: dim 0 is its input channels.
+  CHECK(params_of(layer_named(a, "up")) == "bias[8] weight_g[8,1,1,1] weight_v[8,8,2,2]");
+  CHECK(params_of(layer_named(a, "plain")) == "weight[8,8,1,1] bias[8]");
+  CHECK(params_of(layer_named(a, "twin")) == "weight[8,8,1,1] bias[8]");
+  CHECK(params_of(layer_named(a, "norm")) == "bias[8] weight_g[] weight_v[8]");
+  CHECK(params_of(layer_named(a, "head.fc")) == "bias[10] weight_g[] weight_v[10,8]");
+  CHECK(layer_named(a, "head.fc").params == 91);
+  CHECK(layer_named(a, "head.fc").trainable_params == 91);
+}
+
+TEST_CASE("weight_norm: PyTorch's errors where weight_norm is called") {
+  struct Case {
+    const char* layer;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"weight_norm(nn.ReLU())", "'ReLU' object has no attribute 'weight'"},
+      {"weight_norm(nn.BatchNorm1d(6, affine=False))",
+       "norm_except_dim(): argument 'v' (position 1) must be Tensor, not NoneType"},
+      {"weight_norm(nn.Linear(6, 3), dim=2)",
+       "Dimension out of range (expected to be in range of [-2, 1], but got 2)"},
+      {"weight_norm(nn.Linear(6, 3), dim=-3)",
+       "Dimension out of range (expected to be in range of [-2, 1], but got -3)"},
+      {"weight_norm(weight_norm(nn.Linear(6, 3)))",
+       "Cannot register two weight_norm hooks on the same parameter weight"},
+      {"remove_weight_norm(nn.Linear(6, 3))", "weight_norm of 'weight' not found in Linear"},
+      {"weight_norm(5)", "'int' object has no attribute '_forward_pre_hooks'"},
+      {"weight_norm(nn.Sequential(nn.Linear(6, 3)))",
+       "'Sequential' object has no attribute 'weight'"},
+      {"weight_norm(nn.ModuleList([nn.Linear(6, 3)]))",
+       "'ModuleList' object has no attribute 'weight'"},
+      {"copy.deepcopy(nn.Sequential(weight_norm(nn.Linear(6, 3))))",
+       "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+       "protocol at the moment"},
+      {"weight_norm(nn.Linear(6, 3), name='bias')",
+       "unsupported Python construct: weight_norm of a parameter other than `weight`"},
+  };
+  const std::string model = R"(# input x: [4, 6]
+import copy
+
+import torch.nn as nn
+from torch.nn.utils import weight_norm, remove_weight_norm
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = LAYER
+
+    def forward(self, x):
+        return self.layer(x)
+)";
+  for (const Case& c : cases) {
+    CAPTURE(c.layer);
+    LoadedModel m = analyze_text(replaced(model, "LAYER", c.layer), "m.py", {});
+    REQUIRE(m.exit != ExitCode::Ok);
+    const Diagnostic& d = first_error(m);
+    CHECK(d.message == c.message);
+    CHECK(d.span.line == 11);
+    CHECK(!d.help.empty());
+  }
+}
+
+TEST_CASE("weight_norm: the forward pass rebuilds the weight from weight_g and weight_v") {
+  const std::string model = R"(# input x: [3, 2, 9]
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = LAYER
+
+    def forward(self, x):
+        return self.conv(x)
+)";
+  LoadedModel plain = analyze_text(replaced(model, "LAYER", "nn.Conv1d(2, 4, 3)"), "m.py", {});
+  LoadedModel normed = analyze_text(
+      replaced(model, "LAYER", "nn.utils.weight_norm(nn.Conv1d(2, 4, 3), dim=2)"), "m.py", {});
+  REQUIRE(plain.exit == ExitCode::Ok);
+  REQUIRE(normed.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult p = execute(plain.analysis, o);
+  ExecResult n = execute(normed.analysis, o);
+  REQUIRE(p.match);
+  REQUIRE(n.match);
+  // v is drawn as the plain layer's weight; g is its norms over dims 0 and 1, one per kernel tap.
+  const Tensor& v = tensor_named(n.weights, "conv.weight_v");
+  const Tensor& g = tensor_named(n.weights, "conv.weight_g");
+  CHECK(v.data == tensor_named(p.weights, "conv.weight").data);
+  REQUIRE(g.shape == std::vector<int64_t>{1, 1, 3});
+  for (int64_t k = 0; k < 3; ++k) {
+    double sum = 0;
+    for (int64_t i = 0; i < 8; ++i) sum += std::pow(v.data[static_cast<size_t>(i * 3 + k)], 2);
+    CHECK(g.data[static_cast<size_t>(k)] == doctest::Approx(std::sqrt(sum)).epsilon(1e-6));
+  }
+  // g is v's norm, so the rebuilt weight is v and the outputs agree.
+  const Tensor& want = tensor_named(p.outputs, "conv");
+  const Tensor& got = tensor_named(n.outputs, "conv");
+  REQUIRE(got.shape == want.shape);
+  for (size_t i = 0; i < want.data.size(); ++i)
+    CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+}
+
+TEST_CASE("weight_norm: what torchinfo and --memory cannot count is said, not guessed") {
+  LoadedModel m = analyze_text(kModel, "m.py", {});
+  REQUIRE(m.exit == ExitCode::Ok);
+  const LayerInfo& stem = layer_named(m.analysis, "stem");
+  const LayerInfo& plain = layer_named(m.analysis, "plain");
+  // torchinfo reads parameters by name (weight_g, weight_v); the hooks and traces of the other
+  // tools see the rebuilt weight, as without weight_norm.
+  CHECK(!count_layer(m.analysis, stem, Convention::torchinfo));
+  CHECK(count_layer(m.analysis, plain, Convention::torchinfo) == 2 * 32 * 32 * 72);
+  CHECK(count_layer(m.analysis, stem, Convention::fvcore) == 2 * 16 * 16 * 8 * 27);
+  MemoryOptions o;
+  o.graph = &*m.graph;
+  auto mem = estimate_model_memory(m.analysis, o);
+  REQUIRE(mem);
+  CHECK(mem->saved_not_counted.message.find("`stem` (under weight_norm)") == 0);
+}
