@@ -42,8 +42,8 @@ std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Co
 // only netshape's convention counts them; the others show "-". So do the recurrent layers and
 // nn.Embedding, which each tool counts by a rule of its own that netshape does not follow yet.
 bool counted_by_netshape_only(const LayerInfo& layer);
-// The layer's weight is nn.utils.weight_norm's weight_g and weight_v.
-bool under_weight_norm(const LayerInfo& layer);
+// "weight_norm" or "spectral_norm" when the layer's weight is one of them (nn.utils), else null.
+const char* weight_normalisation(const LayerInfo& layer);
 // Whether convention `c` has a count of the layer (netshape's always does).
 bool convention_counts(const LayerInfo& layer, Convention c);
 

@@ -333,15 +333,20 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
-  // `nn.utils.weight_norm(layer, dim=...)` (`.py`): the layer's `weight` is two parameters,
-  // weight_g (its norms over every dim but `dim`) and weight_v (its direction), and forward
-  // rebuilds it from them. `whole`: dim None (or -1), one norm over the whole weight.
-  struct WeightNorm {
+  // nn.utils.weight_norm or spectral_norm of the layer (`.py`): its `weight` is parameters of
+  // other names, and forward rebuilds it from them. weight_norm: weight_g (the weight's norms
+  // over every dim but `dim`; `whole`: dim None or -1, one norm) and weight_v (its direction).
+  // spectral_norm: weight_orig, divided by the largest singular value the buffers weight_u and
+  // weight_v estimate (of the weight as a matrix whose rows are its dim `dim`).
+  struct NormedWeight {
+    enum class Kind : uint8_t { weight_norm, spectral_norm };
+    Kind kind = Kind::weight_norm;
     int64_t dim = 0;
     bool whole = false;
-    Span at;  // the weight_norm call
+    Span at;  // the call
+    const char* name() const { return kind == Kind::weight_norm ? "weight_norm" : "spectral_norm"; }
   };
-  std::optional<WeightNorm> weight_norm;
+  std::optional<NormedWeight> normed_weight;
   // The bytes of an element of the output when its type is not float32 (a `.py` tensor of
   // int64 ids, an int32 arange: 8, 4), for the memory estimate; 0: the estimate's --dtype.
   uint8_t element_bytes = 0;

@@ -15,6 +15,7 @@
 #include "forward.hpp"
 #include "netshape/exec.hpp"
 #include "netshape/memory.hpp"
+#include "netshape/normed_weight.hpp"
 #include "netshape/shape_rules.hpp"
 
 namespace netshape {
@@ -90,7 +91,7 @@ struct WeightNorms {
     return static_cast<size_t>(static_cast<int64_t>(i) / inner % size);
   }
 };
-WeightNorms norms_except_dim(const Tensor& v, const StatementExtras::WeightNorm& wn) {
+WeightNorms norms_except_dim(const Tensor& v, const StatementExtras::NormedWeight& wn) {
   WeightNorms n;
   if (!wn.whole) {
     auto dim = static_cast<size_t>(*wrap_dim(wn.dim, static_cast<int64_t>(v.shape.size())));
@@ -103,36 +104,110 @@ WeightNorms norms_except_dim(const Tensor& v, const StatementExtras::WeightNorm&
   return n;
 }
 
-// A layer under weight_norm: v is drawn as the layer's weight would be, g is v's norms (as
-// weight_norm sets it), and forward reads the weight rebuilt from them, v * (g / ||v||), as
-// PyTorch's pre-forward hook rebuilds it. `weights` are in the order of l.weights.
-std::vector<Tensor> weight_normed_weights(const LayerInfo& owner, const LayerInfo& l, uint64_t seed,
-                                          BufferPool& pool, Tensor& rebuilt) {
-  const StatementExtras::WeightNorm& wn = *l.statement->extras().weight_norm;
+// What a layer under weight_norm or spectral_norm runs with besides its parameters.
+struct NormedRun {
+  Tensor weight;  // the weight forward reads, rebuilt from the parameters
+  std::vector<std::pair<std::string_view, Tensor>> buffers;  // spectral_norm's weight_u, weight_v
+};
+
+size_t param_index(const ParamTensors& ps, std::string_view name) {
+  auto at =
+      std::find_if(ps.begin(), ps.end(), [&](const ParamTensor& p) { return p.name == name; });
+  return static_cast<size_t>(at - ps.begin());
+}
+
+// The layer's parameters, `drawn` (weight_v, weight_orig) drawn as the plain layer's weight
+// would be, so `run` gives the same values with and without the normalisation; `skip` (weight_g)
+// is left to the caller.
+std::vector<Tensor> draw_normed(const LayerInfo& owner, const LayerInfo& l, uint64_t seed,
+                                BufferPool& pool, size_t drawn, size_t skip = SIZE_MAX) {
   const ParamTensors& ps = *l.weights;
-  auto find = [&](std::string_view name) {
-    return static_cast<size_t>(
-        std::find_if(ps.begin(), ps.end(), [&](const ParamTensor& p) { return p.name == name; }) -
-        ps.begin());
-  };
-  size_t gi = find("weight_g"), vi = find("weight_v");
-  ParamTensor plain{"weight", ps[vi].shape};
+  ParamTensor plain{"weight", ps[drawn].shape};
   std::vector<Tensor> weights(ps.size());
   for (size_t i = 0; i < ps.size(); ++i)
-    if (i != gi) weights[i] = random_weight(owner, l, plain, i == vi ? plain : ps[i], seed, pool);
+    if (i != skip)
+      weights[i] = random_weight(owner, l, plain, i == drawn ? plain : ps[i], seed, pool);
+  return weights;
+}
+
+// weight_norm: v is drawn as the layer's weight would be, g is v's norms (as weight_norm sets
+// it), and forward reads the weight rebuilt from them, v * (g / ||v||), as PyTorch's pre-forward
+// hook rebuilds it.
+std::vector<Tensor> weight_normed(const LayerInfo& owner, const LayerInfo& l, uint64_t seed,
+                                  BufferPool& pool, NormedRun& run) {
+  const ParamTensors& ps = *l.weights;
+  size_t gi = param_index(ps, "weight_g"), vi = param_index(ps, "weight_v");
+  std::vector<Tensor> weights = draw_normed(owner, l, seed, pool, vi, gi);
   const Tensor& v = weights[vi];
-  WeightNorms n = norms_except_dim(v, wn);
+  WeightNorms n = norms_except_dim(v, *l.statement->extras().normed_weight);
   Tensor& g = weights[gi];
   g.shape.assign(ps[gi].shape.begin(), ps[gi].shape.end());
   g.data = pool.take(n.norms.size());
   for (size_t k = 0; k < n.norms.size(); ++k) g.data[k] = static_cast<float>(n.norms[k]);
-  rebuilt.shape = v.shape;
-  rebuilt.data = pool.take(v.data.size());
+  run.weight.shape = v.shape;
+  run.weight.data = pool.take(v.data.size());
   for (size_t i = 0; i < v.data.size(); ++i) {
     size_t k = n.slice(i);
-    rebuilt.data[i] = static_cast<float>(v.data[i] * (g.data[k] / n.norms[k]));
+    run.weight.data[i] = static_cast<float>(v.data[i] * (g.data[k] / n.norms[k]));
   }
   return weights;
+}
+
+// A vector of `n` values of length 1 (spectral_norm's u and v), seeded by its name.
+Tensor unit_vector(const LayerInfo& owner, std::string_view name, int64_t n, uint64_t seed,
+                   BufferPool& pool) {
+  Rng rng{seed ^ hash_name(std::string(owner.name) + "." + std::string(name))};
+  Tensor t;
+  t.shape = {n};
+  t.data = pool.take(static_cast<size_t>(n));
+  double norm = 0;
+  for (float& x : t.data) {
+    x = rng.uniform(-1.0f, 1.0f);
+    norm += double{x} * x;
+  }
+  float scale = static_cast<float>(1.0 / std::max(std::sqrt(norm), 1e-12));  // normalize()'s eps
+  for (float& x : t.data) x *= scale;
+  return t;
+}
+
+// spectral_norm: weight_orig is drawn as the layer's weight would be, the buffers u and v as
+// unit vectors; forward reads weight_orig / sigma, sigma = u . (W v) with W the weight as a
+// matrix (weight_matrix), as PyTorch's pre-forward hook computes it in eval mode (no power
+// iteration).
+std::vector<Tensor> spectral_normed(const LayerInfo& owner, const LayerInfo& l, uint64_t seed,
+                                    BufferPool& pool, NormedRun& run) {
+  size_t oi = param_index(*l.weights, "weight_orig");
+  std::vector<Tensor> weights = draw_normed(owner, l, seed, pool, oi);
+  const Tensor& w = weights[oi];
+  int64_t dim = l.statement->extras().normed_weight->dim;
+  WeightMatrix m = weight_matrix((*l.weights)[oi].shape, dim);
+  Tensor u = unit_vector(owner, "weight_u", m.rows, seed, pool);
+  Tensor v = unit_vector(owner, "weight_v", m.cols, seed, pool);
+  int64_t inner = 1;  // the elements after the dim: W[row][col] is w[outer, row, in]
+  for (size_t d = static_cast<size_t>(dim) + 1; d < w.shape.size(); ++d) inner *= w.shape[d];
+  std::vector<double> wv(static_cast<size_t>(m.rows), 0.0);
+  for (size_t f = 0; f < w.data.size(); ++f) {
+    int64_t i = static_cast<int64_t>(f);
+    int64_t row = i / inner % m.rows, col = i / (inner * m.rows) * inner + i % inner;
+    wv[static_cast<size_t>(row)] += double{w.data[f]} * v.data[static_cast<size_t>(col)];
+  }
+  double sigma = 0;
+  for (size_t r = 0; r < wv.size(); ++r) sigma += u.data[r] * wv[r];
+  auto s = static_cast<float>(sigma);
+  run.weight.shape = w.shape;
+  run.weight.data = pool.take(w.data.size());
+  for (size_t f = 0; f < w.data.size(); ++f) run.weight.data[f] = w.data[f] / s;
+  run.buffers.emplace_back("weight_u", std::move(u));
+  run.buffers.emplace_back("weight_v", std::move(v));
+  return weights;
+}
+
+std::vector<Tensor> normed_weights(const LayerInfo& owner, const LayerInfo& l, uint64_t seed,
+                                   BufferPool& pool, NormedRun& run) {
+  if (l.statement->extras().normed_weight->kind ==
+      StatementExtras::NormedWeight::Kind::spectral_norm)
+    return spectral_normed(owner, l, seed, pool, run);
+  return weight_normed(owner, l, seed, pool, run);
 }
 
 }  // namespace
@@ -316,9 +391,10 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     pool.limit_to(pool_limit_at(index));
     std::vector<Tensor> weights;
     const LayerInfo& owner = param_owner(a, l);
-    Tensor rebuilt;  // the weight a layer under weight_norm rebuilds
-    if (l.statement && l.statement->extras().weight_norm) {
-      weights = weight_normed_weights(owner, l, opts.seed, pool, rebuilt);
+    NormedRun normed;  // a layer under weight_norm or spectral_norm
+    bool is_normed = l.statement && l.statement->extras().normed_weight;
+    if (is_normed) {
+      weights = normed_weights(owner, l, opts.seed, pool, normed);
     } else {
       for (const ParamTensor& p : *l.weights)
         weights.push_back(random_weight(owner, l, l.weights->front(), p, opts.seed, pool));
@@ -326,7 +402,7 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     Tensor out;
     ForwardCtx ctx{l, {}, {}, out, opts.threads, opts.batch, fuse && fusable_relu(a, index, last)};
     ctx.pool = &pool;
-    if (l.statement && l.statement->extras().weight_norm) ctx.rebuilt_weight = &rebuilt;
+    if (is_normed) ctx.rebuilt_weight = &normed.weight;
     for (TensorId t : l.input_ids) ctx.in.push_back(&live[t].value());
     std::vector<Tensor> stepped;
     LayerRun run;
@@ -368,6 +444,11 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
         if (!give(name, weights[i])) return r;
         if (keep) r.weights.emplace_back(std::move(name), std::move(weights[i]));
       }
+      for (auto& [buffer, t] : normed.buffers) {  // saved too: PyTorch's state_dict has them
+        std::string name = std::string(l.name) + "." + std::string(buffer);
+        if (!give(name, t)) return r;
+        if (keep) r.weights.emplace_back(std::move(name), std::move(t));
+      }
     }
     if (!run.match) {
       r.error =
@@ -379,7 +460,8 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
     pool.give(std::move(ctx.packed_weights));  // left when the forward stopped before its use
     for (Tensor& t : stepped) pool.give(std::move(t.data));
     for (Tensor& w : weights) pool.give(std::move(w.data));  // moved out when kept
-    pool.give(std::move(rebuilt.data));
+    pool.give(std::move(normed.weight.data));
+    for (auto& buffer : normed.buffers) pool.give(std::move(buffer.second.data));
     for (TensorId t : l.input_ids) {
       if (last[t] != index || !live[t]) continue;
       pool.give(std::move(live[t]->data));
@@ -547,6 +629,14 @@ MemoryEstimate estimate_by_layer(const Analysis& a, const ExecOptions& opts,
     for (const ParamTensor& p : *l.weights) {
       auto b = param_bytes(p);
       weights = b ? weights + *b : Checked::overflowed();
+      // The weight weight_norm (spectral_norm) rebuilds from weight_v (weight_orig), of its
+      // shape, and spectral_norm's u and v: alive while the layer runs.
+      if (p.name == "weight_v" || p.name == "weight_orig")
+        weights = b ? weights + *b : Checked::overflowed();
+      if (p.name == "weight_orig") {
+        WeightMatrix m = weight_matrix(p.shape, l.statement->extras().normed_weight->dim);
+        weights = weights + Checked(m.rows) * 4 + Checked(m.cols) * 4;
+      }
     }
     auto out = tensor_bytes(*l.output, opts.batch);
     // Scratch only once the output and weights fit: its channel rounding assumes they do.

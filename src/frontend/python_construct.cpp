@@ -635,8 +635,9 @@ class Construct {
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
   std::set<int> frozen_made_;
-  // The layers (by module id) nn.utils.weight_norm reparametrised, as requires_grad: by id.
-  std::map<int, StatementExtras::WeightNorm> weight_normed_;
+  // The layers (by module id) nn.utils.weight_norm or spectral_norm normalised: by id, as
+  // requires_grad.
+  std::map<int, StatementExtras::NormedWeight> normed_weights_;
   // The defaults of the file's functions, each one object as in Python (default_of).
   std::map<std::pair<const py::Param*, const PyScope*>,
            std::pair<std::shared_ptr<PyScope>, PyValue>>
@@ -1808,7 +1809,7 @@ class Construct {
                     name == "extend" || name == "forward" ||
                     (name == "insert" && m.kind == ModuleDef::Sequential);
       if (!method) {
-        std::string type = m.instance ? m.instance->cls->name : m.op.empty() ? "Sequential" : m.op;
+        std::string type = class_of(m);
         raise(e.span, fmt::format("'{}' object has no attribute '{}'", type, name));
       }
     }
@@ -2844,7 +2845,11 @@ class Construct {
     if (n == "nn.Sequential") return construct_sequential(args, call);
     if (n == "nn.Parameter") return parameter(args, at);
     if (n == "nn.utils.weight_norm") return weight_norm(args, at);
-    if (n == "nn.utils.remove_weight_norm") return remove_weight_norm(args, at);
+    if (n == "nn.utils.spectral_norm") return spectral_norm(args, at);
+    if (n == "nn.utils.remove_weight_norm")
+      return remove_normalisation(args, StatementExtras::NormedWeight::Kind::weight_norm, at);
+    if (n == "nn.utils.remove_spectral_norm")
+      return remove_normalisation(args, StatementExtras::NormedWeight::Kind::spectral_norm, at);
     if (n.rfind("nn.init", 0) == 0 || n == "print") {
       return PyValue::none(at);
     }
@@ -3288,7 +3293,9 @@ class Construct {
     std::set<int> seen;
     std::function<void(const ModuleDef&)> visit = [&](const ModuleDef& d) {
       if (!seen.insert(d.id).second) return;
-      if (weight_normed_.count(d.id))
+      auto normed = normed_weights_.find(d.id);
+      if (normed != normed_weights_.end() &&
+          normed->second.kind == StatementExtras::NormedWeight::Kind::weight_norm)
         raise_torch(at,
                     "Only Tensors created explicitly by the user (graph leaves) support the "
                     "deepcopy protocol at the moment",
@@ -3313,8 +3320,8 @@ class Construct {
     c.id = it->second;
     c.module_index = -1;
     if (frozen_layers_.count(m.id)) frozen_layers_.insert(c.id);  // deepcopy copies requires_grad
-    if (auto wn = weight_normed_.find(m.id); wn != weight_normed_.end())
-      weight_normed_.emplace(c.id, wn->second);  // and weight_g, weight_v and the hook
+    if (auto normed = normed_weights_.find(m.id); normed != normed_weights_.end())
+      normed_weights_.emplace(c.id, normed->second);  // and the new parameters and the hook
     for (ModuleChild& child : c.children) child.def = deep_copy(child.def, ids, made_ids);
     if (m.instance) {
       c.instance = new_instance(Span{});
@@ -6119,7 +6126,7 @@ class Construct {
       group.layer.span = m.span;
       group.layer.args = m.args;
       group.layer.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
-      group.layer.extras_for_write().weight_norm = weight_norm_of(m);
+      group.layer.extras_for_write().normed_weight = normed_weight_of(m);
       group.layer.extras_for_write().fix_prefix = m.fix_prefix;
       group.layer.python = true;
       L.program_.unapplied.push_back(group);
@@ -6743,7 +6750,7 @@ class Construct {
     st.span = m.span;
     st.args = m.args;
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
-    st.extras_for_write().weight_norm = weight_norm_of(m);
+    st.extras_for_write().normed_weight = normed_weight_of(m);
     st.module = parent;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const PyValue& in = inputs[i];
@@ -7632,75 +7639,136 @@ class Construct {
     return t;
   }
 
-  // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
-  // requires_grad=False: it does not train.
+  using NormedWeight = StatementExtras::NormedWeight;
+
   // nn.utils.weight_norm(module, name='weight', dim=0): the same module, its `weight` now the two
   // parameters weight_g and weight_v. Inference makes them (it knows the weight's shape, and
   // refuses a layer that has none, or a dim out of its range).
   PyValue weight_norm(const Args& args, Span at) {
-    const PyValue& module = *leaf_to_reparametrise(args, "weight_norm", at);
-    const PyValue* name = argument(args, 1, "name");
-    if (name && !(name->is(Value::Kind::String) && name->data.s == "weight"))
-      unsupported_here(name->data.span.valid() ? name->data.span : at,
-                       "weight_norm of a parameter other than `weight`",
-                       "netshape reads weight_norm of a layer's `weight` (the default name)");
-    StatementExtras::WeightNorm wn;
+    NormedWeight wn;
     wn.at = at;
+    const PyValue& module = *layer_to_normalise(args, wn, at);
     const PyValue* dim = argument(args, 2, "dim");
     wn.whole = dim && dim->is(Value::Kind::None);
     if (dim && !wn.whole) wn.dim = int_of(*dim, at);
     if (wn.dim == -1) wn.whole = true;  // as PyTorch's norm_except_dim reads -1: every dim
+    return normalised(module, wn, at);
+  }
+
+  // nn.utils.spectral_norm(module, name='weight', n_power_iterations=1, eps=1e-12, dim=None): the
+  // same module, its `weight` now the parameter weight_orig (and the buffers weight_u, weight_v).
+  // dim None is 1 for a transposed convolution (its weight is [in, out, ...]), else 0.
+  PyValue spectral_norm(const Args& args, Span at) {
+    NormedWeight sn;
+    sn.kind = NormedWeight::Kind::spectral_norm;
+    sn.at = at;
+    const PyValue& module = *layer_to_normalise(args, sn, at);
+    const PyValue* iterations = argument(args, 2, "n_power_iterations");
+    if (iterations && int_of(*iterations, at) <= 0)
+      raise_torch(at,
+                  fmt::format("Expected n_power_iterations to be positive, but got "
+                              "n_power_iterations={}",
+                              int_of(*iterations, at)),
+                  "use n_power_iterations=1 (the default) or more");
+    const PyValue* dim = argument(args, 4, "dim");
+    if (dim && !dim->is(Value::Kind::None))
+      sn.dim = int_of(*dim, at);
+    else
+      sn.dim = module.module->op.rfind("ConvTranspose", 0) == 0 ? 1 : 0;
+    return normalised(module, sn, at);
+  }
+
+  // `module` with its weight normalised as `how` says: PyTorch's errors for a second hook on the
+  // weight (of the same kind; of the other, the weight it looks up is gone).
+  PyValue normalised(const PyValue& module, const NormedWeight& how, Span at) {
     int id = module.module->id;
-    if (weight_normed_.count(id))
-      raise_torch(at, "Cannot register two weight_norm hooks on the same parameter weight",
-                  "apply weight_norm to the layer once");
+    if (auto before = normed_weights_.find(id); before != normed_weights_.end()) {
+      if (before->second.kind == how.kind)
+        raise_torch(
+            at,
+            fmt::format("Cannot register two {} hooks on the same parameter weight", how.name()),
+            fmt::format("apply {} to the layer once", how.name()));
+      raise_torch(at, "KeyError: 'weight'",
+                  fmt::format("the layer's weight is {}'s already: apply one of weight_norm and "
+                              "spectral_norm",
+                              before->second.name()));
+    }
     if (frozen_layers_.count(id))
-      unsupported_here(at, "weight_norm of a layer whose parameters were frozen before",
-                       "freeze it after weight_norm (its new weight_g and weight_v would train)");
-    weight_normed_.emplace(id, wn);
+      unsupported_here(
+          at, fmt::format("{} of a layer whose parameters were frozen before", how.name()),
+          fmt::format("freeze it after {} (its new parameters would train)", how.name()));
+    normed_weights_.emplace(id, how);
     return module;
   }
 
-  // nn.utils.remove_weight_norm(module, name='weight'): the layer's `weight` one parameter again.
-  PyValue remove_weight_norm(const Args& args, Span at) {
-    const PyValue& module = *leaf_to_reparametrise(args, "remove_weight_norm", at);
-    if (!weight_normed_.erase(module.module->id))
-      raise_torch(at, fmt::format("weight_norm of 'weight' not found in {}", module.module->op),
-                  "remove_weight_norm only undoes an nn.utils.weight_norm of the same layer");
+  // nn.utils.remove_weight_norm(module) and remove_spectral_norm(module): the layer's `weight` one
+  // parameter again.
+  PyValue remove_normalisation(const Args& args, NormedWeight::Kind kind, Span at) {
+    NormedWeight how;
+    how.kind = kind;
+    const PyValue& module = *layer_to_normalise(args, how, at, "remove_");
+    auto it = normed_weights_.find(module.module->id);
+    if (it == normed_weights_.end() || it->second.kind != kind)
+      raise_torch(
+          at, fmt::format("{} of 'weight' not found in {}", how.name(), class_of(*module.module)),
+          fmt::format("remove_{0} only undoes an nn.utils.{0} of the same layer", how.name()));
+    normed_weights_.erase(it);
     return module;
   }
 
-  // The module weight_norm (`what`) is applied to: a layer netshape knows (its first argument).
-  const PyValue* leaf_to_reparametrise(const Args& args, const char* what, Span at) {
+  // The module weight_norm or spectral_norm (`how`) normalises: a layer netshape knows (the
+  // first argument), its weight's name the default.
+  const PyValue* layer_to_normalise(const Args& args, const NormedWeight& how, Span at,
+                                    const char* prefix = "") {
+    std::string what = prefix + std::string(how.name());
     const PyValue* module = argument(args, 0, "module");
     if (!module) raise(at, fmt::format("{}() needs the module it applies to", what));
     if (is_failed(*module)) rethrow(*module);
+    std::string help = fmt::format("pass the layer: {}(nn.Conv1d(...))", what);
     if (module->kind == PyValue::Kind::Data)  // PyTorch's first look at the module
       raise_torch(at,
                   fmt::format("'{}' object has no attribute '_forward_pre_hooks'",
                               python_type(module->data)),
-                  "pass the layer: weight_norm(nn.Conv1d(...))");
+                  help);
     if (module->kind != PyValue::Kind::Module)
-      raise(at, fmt::format("{}() takes a module, not {}", what, describe(*module)),
-            "pass the layer: weight_norm(nn.Conv1d(...))");
-    if (module->module->kind == ModuleDef::Sequential)
+      raise(at, fmt::format("{}() takes a module, not {}", what, describe(*module)), help);
+    if (*prefix != '\0') return module;  // removing: found among the normalised layers or not
+    const ModuleDef& m = *module->module;
+    if (m.kind == ModuleDef::Sequential) {  // no weight of its own
+      std::string cls = class_of(m);
       raise_torch(at,
-                  fmt::format("'{}' object has no attribute 'weight'",
-                              module->module->op.empty() ? "Sequential" : module->module->op),
-                  "apply it to each layer inside: weight_norm(nn.Conv1d(...))");
-    if (module->module->kind != ModuleDef::Leaf)
+                  how.kind == NormedWeight::Kind::weight_norm
+                      ? fmt::format("'{}' object has no attribute 'weight'", cls)
+                      : std::string("KeyError: 'weight'"),
+                  fmt::format("apply it to each layer inside: {}(nn.Conv1d(...))", what));
+    }
+    if (m.kind != ModuleDef::Leaf)
       unsupported_here(at,
                        fmt::format("{}() of a container or a module of the file's classes", what),
-                       "apply it to each layer: weight_norm(nn.Conv1d(...))");
+                       fmt::format("apply it to each layer: {}(nn.Conv1d(...))", what));
+    const PyValue* name = argument(args, 1, "name");
+    if (name && !(name->is(Value::Kind::String) && name->data.s == "weight"))
+      unsupported_here(
+          name->data.span.valid() ? name->data.span : at,
+          fmt::format("{} of a parameter other than `weight`", what),
+          fmt::format("netshape reads {} of a layer's `weight` (the default name)", what));
     return module;
   }
 
-  std::optional<StatementExtras::WeightNorm> weight_norm_of(const ModuleDef& m) const {
-    auto it = weight_normed_.find(m.id);
-    if (it == weight_normed_.end()) return std::nullopt;
+  // The module's class, as PyTorch's messages name it.
+  static std::string class_of(const ModuleDef& m) {
+    if (m.instance) return m.instance->cls->name;
+    return m.op.empty() ? "Sequential" : m.op;
+  }
+
+  std::optional<NormedWeight> normed_weight_of(const ModuleDef& m) const {
+    auto it = normed_weights_.find(m.id);
+    if (it == normed_weights_.end()) return std::nullopt;
     return it->second;
   }
 
+  // nn.Parameter(torch.zeros(...)): weights of those sizes, counted as the model's parameters.
+  // requires_grad=False: it does not train.
   PyValue parameter(const Args& args, Span at) {
     const PyValue& data = nth(args, 0, at);
     const PyValue* requires_grad = argument(args, 1, "requires_grad");

@@ -506,17 +506,19 @@ bool counted_by_netshape_only(const LayerInfo& layer) {
          f == Family::recurrent_cell || f == Family::embedding;
 }
 
-bool under_weight_norm(const LayerInfo& layer) {
-  return layer.statement && layer.statement->extras().weight_norm;
+const char* weight_normalisation(const LayerInfo& layer) {
+  if (!layer.statement || !layer.statement->extras().normed_weight) return nullptr;
+  return layer.statement->extras().normed_weight->name();
 }
 
 // torchinfo reads a layer's parameters by name: under weight_norm they are weight_g and
-// weight_v, which it counts by a rule netshape does not follow. The other tools see the layer's
-// `weight` attribute (the rebuilt weight) and the traced conv, as without weight_norm.
+// weight_v, under spectral_norm weight_orig, which it counts by a rule netshape does not follow.
+// The other tools see the layer's `weight` attribute (the rebuilt weight) and the traced conv,
+// as without them.
 bool convention_counts(const LayerInfo& layer, Convention c) {
   if (c == Convention::netshape) return true;
   return !counted_by_netshape_only(layer) &&
-         !(c == Convention::torchinfo && under_weight_norm(layer));
+         !(c == Convention::torchinfo && weight_normalisation(layer));
 }
 
 std::string_view count_category(const LayerInfo& layer) {

@@ -12,6 +12,7 @@
 
 #include "layout.hpp"
 #include "netshape/limits.hpp"
+#include "netshape/normed_weight.hpp"
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 #include "rule_memo.hpp"
@@ -265,7 +266,7 @@ class Analyzer {
       return false;
     }
     // Not for a probe of the smallest-input search: it keeps no weights, and counts none.
-    if (st.extras().weight_norm && !options_.probe && !reparametrise_weight_norm(node, layer))
+    if (st.extras().normed_weight && !options_.probe && !normalise_weight(node, layer))
       return false;
     if (!st.extras().shares_params_with.empty()) layer.params = 0;  // counted at the first call
     layer.shares_params_with = node.shares_params_with;
@@ -273,63 +274,24 @@ class Analyzer {
     return true;
   }
 
-  // nn.utils.weight_norm: the layer's `weight` becomes weight_g, its norms over every dim but
-  // `dim` (g's dims are 1 except that one; no dims for the whole weight's norm), and weight_v,
-  // the weight's shape, registered after the layer's other parameters, as PyTorch registers
-  // them. g's elements are parameters more. PyTorch's errors are raised where weight_norm is.
-  bool reparametrise_weight_norm(const GraphNode& node, LayerInfo& layer) {
-    const StatementExtras::WeightNorm& wn = *node.statement->extras().weight_norm;
-    const ParamTensors& plain = *layer.weights;
-    auto weight = std::find_if(plain.begin(), plain.end(),
-                               [](const ParamTensor& p) { return p.name == "weight"; });
-    const OpInfo& op = op_info(node.op);
-    if (weight == plain.end()) {
-      bool switched_off = std::any_of(op.params.begin(), op.params.end(), [](const ParamSpec& p) {
-        return p.name == "affine" || p.name == "elementwise_affine";
-      });
-      return weight_norm_error(
-          wn, layer,
-          switched_off ? "norm_except_dim(): argument 'v' (position 1) must be Tensor, not "
-                         "NoneType"
-                       : fmt::format("'{}' object has no attribute 'weight'", op.name),
-          switched_off
-              ? "this layer has no weight (its affine parameters are off): remove "
-                "weight_norm, or turn them on"
-              : fmt::format("{} has no weight to normalise: remove weight_norm here", op.name));
+  // nn.utils.weight_norm or spectral_norm: the layer's parameters as they make them
+  // (normed_weight.hpp); PyTorch's errors are raised where they are called.
+  bool normalise_weight(const GraphNode& node, LayerInfo& layer) {
+    const StatementExtras::NormedWeight& how = *node.statement->extras().normed_weight;
+    NormedParams normed;
+    std::optional<NormError> error = normed_params(how, op_info(node.op), *layer.weights, normed);
+    auto params = error ? std::nullopt : checked_add(layer.params, normed.added);
+    if (!error && !params)
+      error = NormError{fmt::format("{} has more parameters than fit in 64 bits", layer.name),
+                        "use smaller sizes"};
+    if (error) {
+      Diagnostic& d = diags_.error(how.at, std::move(error->message), std::move(error->help));
+      d.layer = layer.name;
+      return false;
     }
-    ParamTensor g{"weight_g", {}};
-    if (!wn.whole) {
-      int64_t rank = static_cast<int64_t>(weight->shape.size());
-      auto dim = wrap_dim(wn.dim, rank);
-      if (!dim)
-        return weight_norm_error(
-            wn, layer, dim_out_of_range(std::to_string(wn.dim), rank),
-            fmt::format("dim picks a dim of the weight, {}: use one from {} to {} (or None for "
-                        "one norm over the whole weight)",
-                        fmt::format("[{}]", fmt::join(weight->shape, ", ")), -rank, rank - 1));
-      g.shape = IntList(weight->shape.size(), 1);
-      g.shape[static_cast<size_t>(*dim)] = weight->shape[static_cast<size_t>(*dim)];
-    }
-    auto params = checked_add(layer.params, g.numel());
-    if (!params)
-      return weight_norm_error(
-          wn, layer, fmt::format("{} has more parameters than fit in 64 bits", layer.name),
-          "use smaller sizes");
-    ParamTensors reparametrised;
-    for (const ParamTensor& p : plain)
-      if (&p != &*weight) reparametrised.push_back(p);
-    reparametrised.push_back(g);
-    reparametrised.push_back(ParamTensor{"weight_v", weight->shape});
     layer.params = *params;
-    layer.weights = weights_.keep(reparametrised);
+    layer.weights = weights_.keep(normed.weights);
     return true;
-  }
-
-  bool weight_norm_error(const StatementExtras::WeightNorm& wn, const LayerInfo& layer,
-                         std::string message, std::string help) {
-    Diagnostic& d = diags_.error(wn.at, std::move(message), std::move(help));
-    d.layer = layer.name;
-    return false;
   }
 
   // The memory layout of the node's output (layout.hpp), kept in `index`; a `view` PyTorch

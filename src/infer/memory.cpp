@@ -312,21 +312,22 @@ bool is_parameter_or_buffer(const LayerInfo& l) {
 bool saves_not_counted(const LayerInfo& l) {
   Family f = op_info(l.op).family;
   return f == Family::attention || f == Family::einsum || f == Family::recurrent ||
-         f == Family::recurrent_cell || (l.statement && l.statement->extras().weight_norm);
+         f == Family::recurrent_cell || (l.statement && l.statement->extras().normed_weight);
 }
 
 // Why a layer's saved tensors are not counted. MultiheadAttention's backward keeps the
 // projections, the attention weights and dropout's mask, which depend on PyTorch's path (the
 // fused kernel or not); einsum's the operands as its bmm reads them (copies or views, by their
 // layout); a recurrent layer's every step's gates, in a layout that depends on the backend
-// (cuDNN's workspace or the native cells); a layer under weight_norm the weight it rebuilds and
-// the norms (the fused kernel's or the composite's, by dim): not counted rather than guessed.
+// (cuDNN's workspace or the native cells); a layer under weight_norm or spectral_norm the weight
+// it rebuilds and the norms (weight_norm's fused kernel's or the composite's, by dim): not counted
+// rather than guessed.
 std::string uncounted_save_message(const LayerInfo& l) {
-  if (l.statement && l.statement->extras().weight_norm)
+  if (l.statement && l.statement->extras().normed_weight)
     return fmt::format(
-        "`{}` (under weight_norm) keeps the weight it rebuilds from weight_g and weight_v, and "
-        "their norms, which netshape does not count",
-        l.name);
+        "`{}` (under {}) keeps the weight it rebuilds from its parameters, and what rebuilding "
+        "it keeps, which netshape does not count",
+        l.name, l.statement->extras().normed_weight->name());
   switch (op_info(l.op).family) {
     case Family::attention:
       return fmt::format(

@@ -321,7 +321,9 @@ std::string footer(const Analysis& a, const TableOptions& o, const Counts& count
     if (uncounted != a.layers.end())
       return fmt::format("{}: - (this convention's count of {}{} is not known)\n", count_label(c),
                          op_info(uncounted->op).name,
-                         under_weight_norm(*uncounted) ? " under weight_norm" : "");
+                         weight_normalisation(*uncounted)
+                             ? std::string(" under ") + weight_normalisation(*uncounted)
+                             : std::string());
     return fmt::format("{}: - (the count does not fit in 64 bits)\n", count_label(c));
   };
   out += total_line(o.convention, counts.chosen.total);

@@ -107,9 +107,9 @@ std::vector<int64_t> dims_of(const Shape& s, size_t begin, size_t end) {
 // prod(k); ConvTranspose: N*C_in*prod(in)*(C_out/g)*prod(k); Linear: rows*out*in.
 std::optional<Formula> macs_formula(const Analysis& a, const LayerInfo& l) {
   const OpInfo& op = op_info(l.op);
-  // The weight: under weight_norm, weight_v has its shape.
+  // The weight: under weight_norm, weight_v has its shape; under spectral_norm, weight_orig.
   auto weight = std::find_if(l.weights->begin(), l.weights->end(), [](const ParamTensor& p) {
-    return p.name == "weight" || p.name == "weight_v";
+    return p.name == "weight" || p.name == "weight_v" || p.name == "weight_orig";
   });
   if (!l.output || weight == l.weights->end() || l.input_ids.empty()) return std::nullopt;
   const IntList& w = weight->shape;

@@ -118,6 +118,15 @@ CASES = [
      "x"),
     ("weight_norm_transposed", "nn.utils.weight_norm(nn.ConvTranspose1d(2, 3, 3))",
      "x: [4, 2, 6]", "x - 1"),
+    # spectral_norm: weight_orig and the buffers u and v loaded; in eval mode PyTorch divides the
+    # weight by u . (W v) (W: rows the dim `dim`, 1 for a transposed convolution)
+    ("spectral_norm", "nn.utils.spectral_norm(nn.Linear(6, 3))", "x: [4, 6]", "x"),
+    ("spectral_norm_dim1", "nn.utils.spectral_norm(nn.Linear(6, 3), dim=1)", "x: [4, 6]",
+     "x * 2"),
+    ("spectral_norm_conv", "nn.utils.spectral_norm(nn.Conv1d(2, 3, 3), dim=2)", "x: [4, 2, 6]",
+     "x"),
+    ("spectral_norm_transposed", "nn.utils.spectral_norm(nn.ConvTranspose1d(2, 3, 3))",
+     "x: [4, 2, 6]", "x + 1"),
     # written in place and not assigned: every name holding the tensor sees it
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"
@@ -161,10 +170,13 @@ def run_case(netshape, tmp, name, layer, comment, expr, before="pass"):
     x = load("input.x")
     if comment.endswith("long"):
         x = x.long()
-    module = eval(layer)  # noqa: S307 - the cases above
+    module = eval(layer).eval()  # noqa: S307 - the cases above; eval mode, as netshape's
     with torch.no_grad():
         for p, t in module.named_parameters():
             t.copy_(load("layer." + p))
+        for p, t in module.named_buffers():  # spectral_norm's u and v (netshape saves them)
+            if os.path.exists(os.path.join(saved, "layer." + p + ".npy")):
+                t.copy_(load("layer." + p))
         import math  # noqa: F401 - the expressions use it
         env = {"x": x, "torch": torch, "F": F, "math": math}
         exec(before.replace("\n        ", "\n"), env)  # noqa: S102 - the cases above

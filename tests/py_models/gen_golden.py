@@ -45,6 +45,8 @@ MODELS = [
     ("seq2seq_cells.py", "CellTagger", [2, 7, 5]),
     ("weight_norm_tcn.py", "SequenceTCN", [4, 50, 3]),
     ("weight_norm_tcn.py", "NormalisedCritic", [2, 3, 32, 32]),
+    ("spectral_norm_gan.py", "ProjectionCritic", [2, 3, 32, 32]),
+    ("spectral_norm_gan.py", "SNGenerator", [2, 64]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),

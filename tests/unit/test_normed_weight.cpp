@@ -1,6 +1,6 @@
-// nn.utils.weight_norm (.py): a layer's `weight` becomes weight_g and weight_v, counted, named
-// and shaped as PyTorch 1.13 registers them, PyTorch's errors where weight_norm is called, and a
-// forward pass that rebuilds the weight from them.
+// nn.utils.weight_norm and spectral_norm (.py): a layer's `weight` becomes weight_g and weight_v,
+// or weight_orig, counted, named and shaped as PyTorch 1.13 registers them, PyTorch's errors where
+// they are called, and a forward pass that rebuilds the weight from them.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "netshape/conventions.hpp"
 #include "netshape/memory.hpp"
 #include "netshape/netshape.hpp"
+#include "netshape/normed_weight.hpp"
 #include "test_helpers.hpp"
 
 using namespace netshape;
@@ -137,6 +138,19 @@ TEST_CASE("weight_norm: PyTorch's errors where weight_norm is called") {
       {"copy.deepcopy(nn.Sequential(weight_norm(nn.Linear(6, 3))))",
        "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
        "protocol at the moment"},
+      {"spectral_norm(nn.ReLU())", "KeyError: 'weight'"},
+      {"spectral_norm(nn.BatchNorm1d(6, affine=False))",
+       "`SpectralNorm` cannot be applied as parameter `weight` is None"},
+      {"spectral_norm(spectral_norm(nn.Linear(6, 3)))",
+       "Cannot register two spectral_norm hooks on the same parameter weight"},
+      {"spectral_norm(weight_norm(nn.Linear(6, 3)))", "KeyError: 'weight'"},
+      {"spectral_norm(nn.Linear(6, 3), n_power_iterations=0)",
+       "Expected n_power_iterations to be positive, but got n_power_iterations=0"},
+      {"spectral_norm(nn.Linear(6, 3), dim=-1)",
+       "permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+       "of the desired ordering of dimensions i.e. input.dim() = 2 is not equal to len(dims) = 3"},
+      {"nn.utils.remove_spectral_norm(weight_norm(nn.Linear(6, 3)))",
+       "spectral_norm of 'weight' not found in Linear"},
       {"weight_norm(nn.Linear(6, 3), name='bias')",
        "unsupported Python construct: weight_norm of a parameter other than `weight`"},
   };
@@ -144,7 +158,7 @@ TEST_CASE("weight_norm: PyTorch's errors where weight_norm is called") {
 import copy
 
 import torch.nn as nn
-from torch.nn.utils import weight_norm, remove_weight_norm
+from torch.nn.utils import weight_norm, remove_weight_norm, spectral_norm
 
 
 class M(nn.Module):
@@ -223,4 +237,78 @@ TEST_CASE("weight_norm: what torchinfo and --memory cannot count is said, not gu
   auto mem = estimate_model_memory(m.analysis, o);
   REQUIRE(mem);
   CHECK(mem->saved_not_counted.message.find("`stem` (under weight_norm)") == 0);
+}
+
+TEST_CASE("spectral_norm: weight_orig replaces weight, and u and v are buffers, not parameters") {
+  // PyTorch 1.13: 112 + 148 + 15 parameters; a transposed convolution's rows are its output
+  // channels (dim 1 by default), which only the buffers' sizes show.
+  LoadedModel m = analyze_text(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.utils.spectral_norm(nn.Conv2d(3, 4, 3))
+        self.up = nn.utils.spectral_norm(nn.ConvTranspose2d(4, 4, 3))
+        self.embed = nn.utils.spectral_norm(nn.Embedding(5, 3))
+
+    def forward(self, x):
+        return self.up(self.conv(x))
+
+# input: [1, 3, 8, 8]
+)",
+                               "m.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 112 + 148 + 15);
+  CHECK(params_of(layer_named(m.analysis, "conv")) == "bias[4] weight_orig[4,3,3,3]");
+  CHECK(params_of(layer_named(m.analysis, "up")) == "bias[4] weight_orig[4,4,3,3]");
+  CHECK(weight_matrix({4, 6, 3, 3}, 1).rows == 6);
+  CHECK(weight_matrix({4, 6, 3, 3}, 1).cols == 36);
+}
+
+TEST_CASE("spectral_norm: the forward pass divides the weight by u . (W v), as eval mode does") {
+  const std::string model = R"(# input x: [3, 6]
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = LAYER
+
+    def forward(self, x):
+        return self.fc(x)
+)";
+  LoadedModel plain =
+      analyze_text(replaced(model, "LAYER", "nn.Linear(6, 4, bias=False)"), "m.py", {});
+  LoadedModel normed = analyze_text(
+      replaced(model, "LAYER", "nn.utils.spectral_norm(nn.Linear(6, 4, bias=False), dim=1)"),
+      "m.py", {});
+  REQUIRE(plain.exit == ExitCode::Ok);
+  REQUIRE(normed.exit == ExitCode::Ok);
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult p = execute(plain.analysis, o);
+  ExecResult n = execute(normed.analysis, o);
+  REQUIRE(p.match);
+  REQUIRE(n.match);
+  const Tensor& w = tensor_named(n.weights, "fc.weight_orig");
+  const Tensor& u = tensor_named(n.weights, "fc.weight_u");
+  const Tensor& v = tensor_named(n.weights, "fc.weight_v");
+  CHECK(w.data == tensor_named(p.weights, "fc.weight").data);
+  // dim=1: the matrix is W transposed, rows the 6 inputs, columns the 4 outputs; u, v unit.
+  REQUIRE(u.shape == std::vector<int64_t>{6});
+  REQUIRE(v.shape == std::vector<int64_t>{4});
+  double sigma = 0, u_norm = 0;
+  for (size_t r = 0; r < 6; ++r) {
+    u_norm += u.data[r] * u.data[r];
+    for (size_t c = 0; c < 4; ++c) sigma += u.data[r] * w.data[c * 6 + r] * v.data[c];
+  }
+  CHECK(u_norm == doctest::Approx(1.0).epsilon(1e-6));
+  const Tensor& want = tensor_named(p.outputs, "fc");
+  const Tensor& got = tensor_named(n.outputs, "fc");
+  REQUIRE(got.shape == want.shape);
+  for (size_t i = 0; i < want.data.size(); ++i)
+    CHECK(got.data[i] * sigma == doctest::Approx(want.data[i]).epsilon(1e-4));
 }
