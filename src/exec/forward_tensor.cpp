@@ -128,6 +128,24 @@ void forward_permute(ForwardCtx& ctx) {
   });
 }
 
+// x: [...] -> [...], reversed along each of dims (a copy)
+void forward_flip(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  std::vector<bool> reversed(x.shape.size(), false);
+  for (int64_t d : ctx.layer.attrs->dims) {
+    if (d < 0 || static_cast<size_t>(d) >= x.shape.size()) throw ForwardError("flip: no such dim");
+    reversed[static_cast<size_t>(d)] = true;
+  }
+  std::vector<int64_t> stride = strides_of(x.shape);
+  ctx.out = ctx.zeros(x.shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i)
+      src += (reversed[i] ? x.shape[i] - 1 - idx[i] : idx[i]) * stride[i];
+    return src;
+  });
+}
+
 // x: [..., d, ...] -> [..., length, ...] from `start`
 void forward_narrow(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();

@@ -257,6 +257,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"permute", true, false, true},
     {"narrow", true, false, true},
     {"slice", false, false, false},  // aten::slice: written `x[start:end:step]`
+    {"flip", true, false, true},
     {"select", true, false, true},
     {"expand", false, false, true},
     {"repeat", false, false, true},
@@ -7865,8 +7866,34 @@ class Construct {
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
-    if (n.rfind("torch.", 0) == 0) no_inplace_argument(op, args, call.span);
+    if (n.rfind("torch.", 0) == 0) {
+      no_inplace_argument(op, args, call.span);
+      one_list_after_input(op, args, call.span);
+    }
     return tensor_op(op, op_span, nullptr, args, call);
+  }
+
+  // torch.permute(x, 0, 2, 1), torch.flip(x, 1), torch.reshape(x, 2, -1): PyTorch's argument
+  // parser reads an int list item by item only when it is the first argument (the methods:
+  // `x.permute(0, 2, 1)`); after the input it must be one tuple or list: Python's TypeError.
+  void one_list_after_input(const std::string& op, const Args& args, Span at) {
+    std::optional<OpId> id = find_op(op);
+    if (!id || args.values.empty() || args.values[0].kind != PyValue::Kind::Tensor) return;
+    const OpInfo& info = op_info(*id);
+    if (info.params.empty() || !info.params[0].var_positional) return;
+    std::vector<const PyValue*> after;
+    for (size_t i = 1; i < args.values.size(); ++i)
+      if (args.keywords[i].empty()) after.push_back(&args.values[i]);
+    if (after.size() > 1)
+      raise(
+          at,
+          fmt::format("{}() takes 2 positional arguments but {} were given", op, after.size() + 1),
+          fmt::format("pass them as one tuple: torch.{}(x, (...))", op));
+    if (after.size() == 1 && after[0]->kind == PyValue::Kind::Data)
+      raise(at,
+            fmt::format("{}(): argument '{}' (position 2) must be tuple of ints, not {}", op,
+                        info.params[0].name, python_type(after[0]->data)),
+            fmt::format("pass a tuple: torch.{}(x, ({},))", op, text_of(*after[0])));
   }
 
   enum class Namespace { Torch, Functional, Method };

@@ -592,6 +592,8 @@ LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const La
     }
     case LayoutRule::Contraction:
       return contraction(layer, node, inputs);
+    case LayoutRule::Preserve:
+      return ok(dense_copy(*first.shape, *first.layout, node));
     case LayoutRule::Fresh:
       break;
   }

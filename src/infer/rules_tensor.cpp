@@ -170,6 +170,33 @@ bool infer_permute(RuleContext& ctx) {
   return true;
 }
 
+// x: [...] -> [...]: the same shape, reversed along each of dims (each dim at most once)
+bool infer_flip(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  std::string example = rank > 0 ? fmt::format("flip({})", rank - 1) : "flip(0)";
+  auto dims = list_arg<int64_t>(ctx, "ints", int_entry, example);
+  if (!dims) return false;
+  const std::vector<Value>& items = list_items(ctx);
+  std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(rank, 1)), false);
+  AttrInts flipped;
+  for (size_t i = 0; i < dims->size(); ++i) {
+    auto w = wrap_dim((*dims)[i], rank);  // dim_list_to_bitset: wrapped, each once
+    if (!w)
+      return ctx.fail(items[i].span, dim_out_of_range(std::to_string((*dims)[i]), rank),
+                      dims_help(rank));
+    if (seen[static_cast<size_t>(*w)])
+      return ctx.fail(items[i].span,
+                      fmt::format("dim {} appears multiple times in the list of dims", *w),
+                      "name each dim once");
+    seen[static_cast<size_t>(*w)] = true;
+    if (rank > 0) flipped.push_back(*w);
+  }
+  ctx.attrs.dims = std::move(flipped);
+  ctx.set_output(x);
+  return true;
+}
+
 // x: [..., d, ...] -> [..., length, ...], keeping [start, start + length) of dim
 bool infer_narrow(RuleContext& ctx) {
   const Shape& x = ctx.x();

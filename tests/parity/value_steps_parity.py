@@ -110,6 +110,8 @@ CASES = [
     ("lstm_cell_state", "nn.LSTMCell(6, 4)", "x: [4, 6]", "x, (x[:, 2:] - 0.5, x[:, :4] * 3)"),
     ("lstm_cell_unbatched", "nn.LSTMCell(6, 3, bias=False)", "x: [4, 6]",
      "x[1], (x[2, :3], x[3, 3:])"),
+    # flip: rows of their own, reversed copies
+    ("flipped", LINEAR, "x: [4, 6]", "x.flip(1) - 2 * torch.flip(x, [0, 1]) + x.flip([])"),
     # weight_norm: netshape's weight_g and weight_v, loaded into PyTorch, which rebuilds the weight
     ("weight_norm", "nn.utils.weight_norm(nn.Linear(6, 3))", "x: [4, 6]", "x * 2"),
     ("weight_norm_dim1", "nn.utils.weight_norm(nn.Linear(6, 3), dim=1)", "x: [4, 6]", "x"),

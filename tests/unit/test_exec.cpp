@@ -177,7 +177,7 @@ Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vect
 
 // Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
 // 3, 4); x.permute(2, 0, 1)), printed flat.
-TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's values") {
+TEST_CASE("run: permute, narrow, slice, flip, select, expand, repeat compute PyTorch's values") {
   Tensor x = arange({2, 3, 4});
   Tensor p = forward_of("input x: [2, 3, 4]\npermute(2, 0, 1)\n", forward_permute, {x});
   CHECK(p.shape == std::vector<int64_t>{4, 2, 3});
@@ -191,6 +191,12 @@ TEST_CASE("run: permute, narrow, slice, select, expand, repeat compute PyTorch's
   CHECK(sl.data == std::vector<float>{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23});
   Tensor every3 = forward_of("input x: [2, 3, 4]\nslice(-1, step=3)\n", forward_slice, {x});
   CHECK(every3.data == std::vector<float>{0, 3, 4, 7, 8, 11, 12, 15, 16, 19, 20, 23});
+  // x.flip(2, 0) of torch.arange(24.).view(2, 3, 4)
+  Tensor f = forward_of("input x: [2, 3, 4]\nflip(2, 0)\n", forward_flip, {x});
+  CHECK(f.shape == std::vector<int64_t>{2, 3, 4});
+  CHECK(f.data == std::vector<float>{15, 14, 13, 12, 19, 18, 17, 16, 23, 22, 21, 20,
+                                     3,  2,  1,  0,  7,  6,  5,  4,  11, 10, 9,  8});
+  CHECK(forward_of("input x: [2, 3, 4]\nflip([])\n", forward_flip, {x}).data == x.data);
   Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
   CHECK(s.shape == std::vector<int64_t>{2, 4});
   CHECK(s.data == std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23});

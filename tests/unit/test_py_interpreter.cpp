@@ -1481,6 +1481,44 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// torch.flip and x.flip: the shape kept, a new tensor laid out as empty_like(Preserve) lays it
+// (a permuted input's strides kept, so a view after it fails as it fails on the input), and the
+// function form's argument list as PyTorch's parser reads it. PyTorch 1.13's outcome for each.
+TEST_CASE("interpreter: flip keeps the shape, and the layout a view after it reads") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+
+# input: [1, 8, 4, 6]
+)";
+  const ForwardCase cases[] = {
+      {"return x.flip(1)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return torch.flip(x, [0, -1])", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return x.flip(dims=(2, 3)).flatten(1)", ExitCode::Ok, "[1, 192]"},
+      {"return x.flip([]).view(8, -1)", ExitCode::Ok, "[8, 24]"},
+      {"return x.permute(0, 2, 3, 1).flip(1).view(1, -1)", ExitCode::ShapeError, kViewRefused},
+      {"return x.permute(0, 2, 3, 1).flip(1).reshape(1, -1)", ExitCode::Ok, "[1, 192]"},
+      {"return x[:, :, ::2].flip(3).view(1, -1)", ExitCode::Ok, "[1, 96]"},
+      {"return x.flip(4)", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 4)"},
+      {"return x.flip(1, -3)", ExitCode::ShapeError,
+       "dim 1 appears multiple times in the list of dims"},
+      {"return torch.flip(x)", ExitCode::ShapeError,
+       "flip() missing 1 required positional arguments: \"dims\""},
+      {"return torch.flip(x, 1)", ExitCode::UsageOrParse,
+       "flip(): argument 'dims' (position 2) must be tuple of ints, not int"},
+      {"return torch.flip(x, 1, 2)", ExitCode::UsageOrParse,
+       "flip() takes 2 positional arguments but 3 were given"},
+      {"return torch.permute(x, 0, 2, 3, 1)", ExitCode::UsageOrParse,
+       "permute() takes 2 positional arguments but 5 were given"},
+  };
+  check_forward_cases(base, cases);
+}
+
 // PyTorch 1.13's outcome for each, on an input [2, 1, 12, 10]: a spatial transformer's grid made
 // for `x.size()` (a torch.Size, as its messages print it), a list or a tuple, and the sampling.
 TEST_CASE("interpreter: F.affine_grid and F.grid_sample, as a spatial transformer calls them") {
