@@ -1048,7 +1048,38 @@ class Construct {
       if (const Expr* use = requires_grad_use(v.def_->body, {}))
         unsupported_here(use->span, "setting requires_grad in a function netshape skips",
                          std::string("netshape skips weight init; ") + kFreezeHelp);
+      if (const Expr* use = normalisation_call(v.def_->body))
+        unsupported_here(use->span, "weight_norm or spectral_norm in a function netshape skips",
+                         "netshape skips weight init; apply it where the layer is built "
+                         "(`self.conv = weight_norm(nn.Conv2d(...))`) or in a loop in __init__");
     }
+  }
+
+  // The first call of nn.utils.weight_norm, spectral_norm or their removal in `body`, at any
+  // depth (by the callee's last name: `nn.utils.weight_norm(m)`, `weight_norm(m)`).
+  static const Expr* normalisation_call(const std::vector<Stmt>& body) {
+    std::function<const Expr*(const Expr&)> in_expr = [&](const Expr& e) -> const Expr* {
+      if (e.kind == Expr::Kind::Call) {
+        const Expr& callee = e.items[0];
+        std::string name = callee.kind == Expr::Kind::Attribute ? callee.text
+                           : callee.kind == Expr::Kind::Name    ? callee.text
+                                                                : "";
+        for (const char* n :
+             {"weight_norm", "spectral_norm", "remove_weight_norm", "remove_spectral_norm"})
+          if (name == n) return &e;
+      }
+      for (const Expr& item : e.items)
+        if (const Expr* found = in_expr(item)) return found;
+      return nullptr;
+    };
+    for (const Stmt& st : body) {
+      for (const std::optional<Expr>* e : {&st.value, &st.extra})
+        if (*e)
+          if (const Expr* found = in_expr(**e)) return found;
+      if (const Expr* found = normalisation_call(st.body)) return found;
+      if (const Expr* found = normalisation_call(st.orelse)) return found;
+    }
+    return nullptr;
   }
 
   static bool ignorable(const Expr& call) {
@@ -1901,6 +1932,8 @@ class Construct {
   PyValue leaf_attribute(const PyValue& layer, const std::string& name, const Expr& e) {
     const ModuleDef& m = *layer.module;
     if (name == "weight" || name == "bias") {
+      if (!has_weight_attribute(m.op, name))  // hasattr(m, 'weight') is False for a ReLU
+        raise(e.span, fmt::format("'{}' object has no attribute '{}'", m.op, name));
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = name;
@@ -1920,6 +1953,30 @@ class Construct {
         if (p.name == name && !p.required) return as_stored(op, name, PyValue::of(p.default_value));
     }
     unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
+  }
+
+  // Whether a torch.nn layer has the attribute `weight` or `bias` (None when its affine
+  // parameters are off): convolutions, Linear and the norm layers both, Embedding and PReLU a
+  // weight; activations, pools, dropout, the recurrent layers (weight_ih_l0, ...) and
+  // MultiheadAttention (in_proj_weight, ...) neither.
+  static bool has_weight_attribute(const std::string& op, const std::string& name) {
+    std::optional<OpId> id = find_op(op);
+    if (!id) return true;  // not a layer of ops.def: as before, a tensor netshape does not follow
+    switch (op_info(*id).family) {
+      case Family::conv:
+      case Family::conv_transpose:
+      case Family::linear:
+      case Family::batch_norm:
+      case Family::instance_norm:
+      case Family::layer_norm:
+      case Family::group_norm:
+        return true;
+      case Family::embedding:
+      case Family::prelu:
+        return name == "weight";
+      default:
+        return false;
+    }
   }
 
   // A layer's argument as the layer keeps it: convolutions store their sizes as tuples
@@ -3276,11 +3333,11 @@ class Construct {
   // copy.copy / copy.deepcopy: a new container or a new object with the same attributes (the
   // values inside are plain data or modules nobody changes in place).
   PyValue copied(const PyValue& v, bool deep, Span at) {
+    if (deep) refuse_deep_copy_of_weight_norm(v, at);
     PyValue c = v;
     if (v.kind == PyValue::Kind::List) c.list = new_list(*v.list);
     if (v.kind == PyValue::Kind::Dict) c.dict = new_dict(*v.dict);
     if (v.kind == PyValue::Kind::Module) {
-      if (deep) refuse_deep_copy_of_weight_norm(*v.module, at);
       std::map<int, int> ids;
       std::map<int, int> made_ids;
       c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids, made_ids));
@@ -3290,6 +3347,17 @@ class Construct {
 
   // A layer under weight_norm holds its rebuilt weight, a tensor autograd computed, which
   // copy.deepcopy refuses (PyTorch 1.13), in the layer or in any module around it.
+  // In a value deepcopy copies: a module, or one in a list, tuple or dict, at any depth.
+  void refuse_deep_copy_of_weight_norm(const PyValue& v, Span at, int depth = 0) {
+    if (depth > 64) return;  // a list that holds itself
+    if (v.kind == PyValue::Kind::Module) return refuse_deep_copy_of_weight_norm(*v.module, at);
+    for (const PyValue& item : v.items) refuse_deep_copy_of_weight_norm(item, at, depth + 1);
+    if (v.list)
+      for (const PyValue& item : *v.list) refuse_deep_copy_of_weight_norm(item, at, depth + 1);
+    if (v.dict)
+      for (const auto& [key, value] : *v.dict)
+        refuse_deep_copy_of_weight_norm(value, at, depth + 1);
+  }
   void refuse_deep_copy_of_weight_norm(const ModuleDef& m, Span at) {
     std::set<int> seen;
     std::function<void(const ModuleDef&)> visit = [&](const ModuleDef& d) {
@@ -7642,117 +7710,167 @@ class Construct {
 
   using NormedWeight = StatementExtras::NormedWeight;
 
+  // The arguments of a Python function `what(params...)`, the first `required` of them without a
+  // default, bound as Python binds them (by position or keyword), else Python's TypeError.
+  std::vector<const PyValue*> bind_python_args(const Args& args, const char* what,
+                                               std::initializer_list<const char*> params,
+                                               size_t required, Span at) {
+    std::vector<const char*> names(params);
+    std::vector<const PyValue*> bound(names.size(), nullptr);
+    std::string help = fmt::format("its parameters are {}({})", what, fmt::join(names, ", "));
+    size_t positional =
+        static_cast<size_t>(std::count_if(args.keywords.begin(), args.keywords.end(),
+                                          [](const std::string& k) { return k.empty(); }));
+    if (positional > names.size())
+      raise(at,
+            fmt::format("{}() takes from {} to {} positional arguments but {} were given", what,
+                        required, names.size(), positional),
+            help);
+    size_t next = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      size_t slot = next;
+      if (k.empty()) {
+        ++next;
+      } else {
+        auto it = std::find_if(names.begin(), names.end(), [&](const char* n) { return k == n; });
+        if (it == names.end())
+          raise(at, fmt::format("{}() got an unexpected keyword argument '{}'", what, k), help);
+        slot = static_cast<size_t>(it - names.begin());
+        if (bound[slot])
+          raise(at, fmt::format("{}() got multiple values for argument '{}'", what, k), help);
+      }
+      bound[slot] = &args.values[i];
+    }
+    for (size_t i = 0; i < required; ++i)
+      if (!bound[i])
+        raise(at, fmt::format("{}() missing 1 required positional argument: '{}'", what, names[i]),
+              help);
+    return bound;
+  }
+
   // nn.utils.weight_norm(module, name='weight', dim=0): the same module, its `weight` now the two
   // parameters weight_g and weight_v. Inference makes them (it knows the weight's shape, and
-  // refuses a layer that has none, or a dim out of its range).
+  // refuses a layer that has none, or a dim out of its range). PyTorch's checks in its order.
   PyValue weight_norm(const Args& args, Span at) {
+    auto bound = bind_python_args(args, "weight_norm", {"module", "name", "dim"}, 1, at);
     NormedWeight wn;
     wn.at = at;
-    const PyValue& module = *layer_to_normalise(args, wn, at);
-    const PyValue* dim = argument(args, 2, "dim");
-    wn.whole = dim && dim->is(Value::Kind::None);
-    if (dim && !wn.whole) wn.dim = int_of(*dim, at);
+    const PyValue& module = layer_with_hooks(*bound[0], wn, at);
+    if (!normalised_layer(module, wn, bound[1], at)) {
+      raise_torch(at, "KeyError: 'weight'",
+                  "the layer's weight is spectral_norm's already: apply one of them");
+    }
+    wn.whole = bound[2] && bound[2]->is(Value::Kind::None);
+    if (bound[2] && !wn.whole) wn.dim = int_of(*bound[2], at);
     if (wn.dim == -1) wn.whole = true;  // as PyTorch's norm_except_dim reads -1: every dim
-    return normalised(module, wn, at);
+    normed_weights_.emplace(module.module->id, wn);
+    return module;
   }
 
   // nn.utils.spectral_norm(module, name='weight', n_power_iterations=1, eps=1e-12, dim=None): the
   // same module, its `weight` now the parameter weight_orig (and the buffers weight_u, weight_v).
   // dim None is 1 for a transposed convolution (its weight is [in, out, ...]), else 0.
   PyValue spectral_norm(const Args& args, Span at) {
+    auto bound = bind_python_args(args, "spectral_norm",
+                                  {"module", "name", "n_power_iterations", "eps", "dim"}, 1, at);
     NormedWeight sn;
     sn.kind = NormedWeight::Kind::spectral_norm;
     sn.at = at;
-    const PyValue& module = *layer_to_normalise(args, sn, at);
-    const PyValue* iterations = argument(args, 2, "n_power_iterations");
-    if (iterations && int_of(*iterations, at) <= 0)
+    const PyValue& module = layer_with_hooks(*bound[0], sn, at);
+    if (bound[2] && int_of(*bound[2], at) <= 0)
       raise_torch(at,
                   fmt::format("Expected n_power_iterations to be positive, but got "
                               "n_power_iterations={}",
-                              int_of(*iterations, at)),
+                              int_of(*bound[2], at)),
                   "use n_power_iterations=1 (the default) or more");
-    const PyValue* dim = argument(args, 4, "dim");
-    if (dim && !dim->is(Value::Kind::None))
-      sn.dim = int_of(*dim, at);
+    if (!normalised_layer(module, sn, bound[1], at))
+      raise_torch(at, "KeyError: 'weight'",
+                  "the layer's weight is weight_norm's already: apply one of them");
+    if (bound[4] && !bound[4]->is(Value::Kind::None))
+      sn.dim = int_of(*bound[4], at);
     else
       sn.dim = module.module->op.rfind("ConvTranspose", 0) == 0 ? 1 : 0;
-    return normalised(module, sn, at);
-  }
-
-  // `module` with its weight normalised as `how` says: PyTorch's errors for a second hook on the
-  // weight (of the same kind; of the other, the weight it looks up is gone).
-  PyValue normalised(const PyValue& module, const NormedWeight& how, Span at) {
-    int id = module.module->id;
-    if (auto before = normed_weights_.find(id); before != normed_weights_.end()) {
-      if (before->second.kind == how.kind)
-        raise_torch(
-            at,
-            fmt::format("Cannot register two {} hooks on the same parameter weight", how.name()),
-            fmt::format("apply {} to the layer once", how.name()));
-      raise_torch(at, "KeyError: 'weight'",
-                  fmt::format("the layer's weight is {}'s already: apply one of weight_norm and "
-                              "spectral_norm",
-                              before->second.name()));
-    }
-    if (frozen_layers_.count(id))
-      unsupported_here(
-          at, fmt::format("{} of a layer whose parameters were frozen before", how.name()),
-          fmt::format("freeze it after {} (its new parameters would train)", how.name()));
-    normed_weights_.emplace(id, how);
+    normed_weights_.emplace(module.module->id, sn);
     return module;
   }
 
-  // nn.utils.remove_weight_norm(module) and remove_spectral_norm(module): the layer's `weight` one
-  // parameter again.
-  PyValue remove_normalisation(const Args& args, NormedWeight::Kind kind, Span at) {
-    NormedWeight how;
-    how.kind = kind;
-    const PyValue& module = *layer_to_normalise(args, how, at, "remove_");
-    auto it = normed_weights_.find(module.module->id);
-    if (it == normed_weights_.end() || it->second.kind != kind)
-      raise_torch(
-          at, fmt::format("{} of 'weight' not found in {}", how.name(), class_of(*module.module)),
-          fmt::format("remove_{0} only undoes an nn.utils.{0} of the same layer", how.name()));
-    normed_weights_.erase(it);
-    return module;
-  }
-
-  // The module weight_norm or spectral_norm (`how`) normalises: a layer netshape knows (the
-  // first argument), its weight's name the default.
-  const PyValue* layer_to_normalise(const Args& args, const NormedWeight& how, Span at,
-                                    const char* prefix = "") {
-    std::string what = prefix + std::string(how.name());
-    const PyValue* module = argument(args, 0, "module");
-    if (!module) raise(at, fmt::format("{}() needs the module it applies to", what));
-    if (is_failed(*module)) rethrow(*module);
-    std::string help = fmt::format("pass the layer: {}(nn.Conv1d(...))", what);
-    if (module->kind == PyValue::Kind::Data)  // PyTorch's first look at the module
+  // The module a normalisation (`how`) is applied to, as PyTorch first looks at it (its hooks):
+  // a module, not normalised the same way already.
+  const PyValue& layer_with_hooks(const PyValue& module, const NormedWeight& how, Span at) {
+    if (is_failed(module)) rethrow(module);
+    std::string help = fmt::format("pass the layer: {}(nn.Conv1d(...))", how.name());
+    if (module.kind == PyValue::Kind::Data)
       raise_torch(at,
                   fmt::format("'{}' object has no attribute '_forward_pre_hooks'",
-                              python_type(module->data)),
+                              python_type(module.data)),
                   help);
-    if (module->kind != PyValue::Kind::Module)
-      raise(at, fmt::format("{}() takes a module, not {}", what, describe(*module)), help);
-    if (*prefix != '\0') return module;  // removing: found among the normalised layers or not
-    const ModuleDef& m = *module->module;
-    if (m.kind == ModuleDef::Sequential) {  // no weight of its own
-      std::string cls = class_of(m);
+    if (module.kind != PyValue::Kind::Module)
+      raise(at, fmt::format("{}() takes a module, not {}", how.name(), describe(module)), help);
+    auto before = normed_weights_.find(module.module->id);
+    if (before != normed_weights_.end() && before->second.kind == how.kind)
+      raise_torch(
+          at, fmt::format("Cannot register two {} hooks on the same parameter weight", how.name()),
+          fmt::format("apply {} to the layer once", how.name()));
+    return module;
+  }
+
+  // Whether the layer's `weight` can be normalised (`how`), as PyTorch looks it up: a layer
+  // netshape knows, the weight's default name; false when the other normalisation took it.
+  bool normalised_layer(const PyValue& module, const NormedWeight& how, const PyValue* name,
+                        Span at) {
+    const ModuleDef& m = *module.module;
+    if (m.kind == ModuleDef::Sequential)  // no weight of its own
       raise_torch(at,
                   how.kind == NormedWeight::Kind::weight_norm
-                      ? fmt::format("'{}' object has no attribute 'weight'", cls)
+                      ? fmt::format("'{}' object has no attribute 'weight'", class_of(m))
                       : std::string("KeyError: 'weight'"),
-                  fmt::format("apply it to each layer inside: {}(nn.Conv1d(...))", what));
-    }
+                  fmt::format("apply it to each layer inside: {}(nn.Conv1d(...))", how.name()));
     if (m.kind != ModuleDef::Leaf)
-      unsupported_here(at,
-                       fmt::format("{}() of a container or a module of the file's classes", what),
-                       fmt::format("apply it to each layer: {}(nn.Conv1d(...))", what));
-    const PyValue* name = argument(args, 1, "name");
+      unsupported_here(
+          at, fmt::format("{}() of a module of the file's classes", how.name()),
+          fmt::format("apply it to each layer inside: {}(nn.Conv1d(...))", how.name()));
     if (name && !(name->is(Value::Kind::String) && name->data.s == "weight"))
       unsupported_here(
           name->data.span.valid() ? name->data.span : at,
-          fmt::format("{} of a parameter other than `weight`", what),
-          fmt::format("netshape reads {} of a layer's `weight` (the default name)", what));
+          fmt::format("{} of a parameter other than `weight`", how.name()),
+          fmt::format("netshape reads {} of a layer's `weight` (the default name)", how.name()));
+    // spectral_norm keeps the weight as weight_orig (frozen stays frozen); weight_norm's g and v
+    // are new parameters, which train.
+    if (how.kind == NormedWeight::Kind::weight_norm && frozen_layers_.count(m.id))
+      unsupported_here(at,
+                       fmt::format("{} of a layer whose parameters were frozen before", how.name()),
+                       fmt::format("freeze it after {}", how.name()));
+    return !normed_weights_.count(m.id);
+  }
+
+  // nn.utils.remove_weight_norm(module, name='weight') and remove_spectral_norm: the layer's
+  // `weight` one parameter again (a new one, which trains: of a frozen layer, refused).
+  PyValue remove_normalisation(const Args& args, NormedWeight::Kind kind, Span at) {
+    NormedWeight how;
+    how.kind = kind;
+    std::string what = std::string("remove_") + how.name();
+    auto bound = bind_python_args(args, what.c_str(), {"module", "name"}, 1, at);
+    const PyValue& module = *bound[0];
+    if (is_failed(module)) rethrow(module);
+    if (module.kind == PyValue::Kind::Data)
+      raise_torch(at,
+                  fmt::format("'{}' object has no attribute '_forward_pre_hooks'",
+                              python_type(module.data)),
+                  fmt::format("pass the layer: {}(layer)", what));
+    if (module.kind != PyValue::Kind::Module)
+      raise(at, fmt::format("{}() takes a module, not {}", what, describe(module)));
+    std::string name = bound[1] ? text_of(*bound[1]) : "weight";
+    auto it = normed_weights_.find(module.module->id);
+    if (it == normed_weights_.end() || it->second.kind != kind || name != "weight")
+      raise_torch(
+          at, fmt::format("{} of '{}' not found in {}", how.name(), name, class_of(*module.module)),
+          fmt::format("{} only undoes an nn.utils.{} of the same layer", what, how.name()));
+    if (frozen_layers_.count(module.module->id))
+      unsupported_here(at, fmt::format("{} of a frozen layer", what),
+                       "its weight becomes a new parameter that trains while the rest stays "
+                       "frozen, which netshape does not follow: freeze it after the removal");
+    normed_weights_.erase(it);
     return module;
   }
 

@@ -253,8 +253,11 @@ class Analyzer {
     // Not in the memo's key: what Embedding knows of its indices, what the inputs are (masks).
     bool reads_values = op_info(node.op).family == Family::embedding;
     bool has_roles = !node.statement->extras().input_roles.empty();
-    bool asked =
-        !options_.explain && !reads_values && !has_roles && memo_.ask(node, inputs, flattened_from);
+    // A probe keeps no weights, but a layer under weight_norm or spectral_norm needs its own
+    // (its errors depend on them): rules run for it, and keep them.
+    bool normed = st.extras().normed_weight.has_value();
+    bool asked = !options_.explain && !reads_values && !has_roles && !(normed && options_.probe) &&
+                 memo_.ask(node, inputs, flattened_from);
     const RuleMemo::Answer* known = asked ? memo_.answer() : nullptr;
     if (known) {
       layer.output = known->output;
@@ -265,9 +268,7 @@ class Analyzer {
     } else if (!run_rule(node, layer, inputs, flattened_from, asked)) {
       return false;
     }
-    // Not for a probe of the smallest-input search: it keeps no weights, and counts none.
-    if (st.extras().normed_weight && !options_.probe && !normalise_weight(node, layer))
-      return false;
+    if (normed && !normalise_weight(node, layer)) return false;
     if (!st.extras().shares_params_with.empty()) layer.params = 0;  // counted at the first call
     layer.shares_params_with = node.shares_params_with;
     layer.trainable_params = node.frozen ? 0 : layer.params;
@@ -291,6 +292,14 @@ class Analyzer {
     }
     layer.params = *params;
     layer.weights = weights_.keep(normed.weights);
+    if (options_.explain)
+      layer.notes_for_write().explain.push_back(
+          how.kind == StatementExtras::NormedWeight::Kind::weight_norm
+              ? fmt::format("weight_norm: weight becomes weight_g ({} norms) and weight_v: params "
+                            "= {} + {} = {}",
+                            normed.added, layer.params - normed.added, normed.added, layer.params)
+              : std::string("spectral_norm: weight becomes weight_orig (its buffers weight_u and "
+                            "weight_v are no parameters): params unchanged"));
     return true;
   }
 
@@ -468,7 +477,7 @@ class Analyzer {
                 const Shape* flattened_from, bool asked) {
     RuleContext ctx(op_info(node.op), g_, node, layer, inputs, diags_);
     ctx.want_explain = options_.explain;
-    ctx.keep_weights = !options_.probe;
+    ctx.keep_weights = !options_.probe || node.statement->extras().normed_weight.has_value();
     ctx.input_flattened_from = flattened_from;
     if (!node.inputs.empty() && node.inputs[0] != kNoId)
       ctx.input_values = first_input_values(node);

@@ -37,6 +37,17 @@ std::string shape_text(const IntList& shape) {
   return fmt::format("[{}]", fmt::join(shape, ", "));
 }
 
+// The weight viewed as a matrix with its dim `dim` (of size 0) as the rows, `[0, -1]` (or as the
+// columns, `[-1, 0]`): no size for the other side, PyTorch's view error.
+NormError empty_rows(const StatementExtras::NormedWeight& how, const char* shape) {
+  return {fmt::format("cannot reshape tensor of 0 elements into shape {} because the unspecified "
+                      "dimension size -1 can be any value and is ambiguous",
+                      shape),
+          fmt::format("{} normalises along a dim of size 0 here: give the layer at least one "
+                      "element there, or remove {}",
+                      how.name(), how.name())};
+}
+
 }  // namespace
 
 std::optional<NormError> normed_params(const StatementExtras::NormedWeight& how, const OpInfo& op,
@@ -59,6 +70,7 @@ std::optional<NormError> normed_params(const StatementExtras::NormedWeight& how,
                       rank, rank + 1),
           fmt::format("dim picks the rows of the weight, {}: use one from 0 to {}",
                       shape_text(weight->shape), rank - 1)};
+    if (weight->shape[static_cast<size_t>(how.dim)] == 0) return empty_rows(how, "[0, -1]");
     out.weights.push_back(ParamTensor{"weight_orig", weight->shape});
     out.added = 0;
     return std::nullopt;
@@ -71,6 +83,9 @@ std::optional<NormError> normed_params(const StatementExtras::NormedWeight& how,
                        fmt::format("dim picks a dim of the weight, {}: use one from {} to {} (or "
                                    "None for one norm over the whole weight)",
                                    shape_text(weight->shape), -rank, rank - 1)};
+    // norm_except_dim views the weight as [size, -1] (the last dim: [-1, size]).
+    if (weight->shape[static_cast<size_t>(*dim)] == 0)
+      return empty_rows(how, *dim == rank - 1 && *dim != 0 ? "[-1, 0]" : "[0, -1]");
     g.shape = IntList(weight->shape.size(), 1);
     g.shape[static_cast<size_t>(*dim)] = weight->shape[static_cast<size_t>(*dim)];
   }

@@ -124,7 +124,8 @@ class Grouper {
     uint32_t row = row_of(l);
     // The model's row holds every layer: if its sums fit, every row's do.
     const ModuleRow& all = out_.rows[0];
-    bool failed = !l.output || !checked_add(all.params, l.params) ||
+    // INT64_MAX: a count the convention does not know (with_counts), as a row that failed.
+    bool failed = !l.output || l.macs == INT64_MAX || !checked_add(all.params, l.params) ||
                   !checked_add(all.trainable_params, l.trainable_params) ||
                   !checked_add(all.macs, l.macs);
     for (uint32_t r = row; r != kNoRow; r = out_.rows[r].parent) {

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "netshape/columns.hpp"
 #include "netshape/conventions.hpp"
+#include "netshape/grouping.hpp"
 #include "netshape/memory.hpp"
 #include "netshape/netshape.hpp"
 #include "netshape/normed_weight.hpp"
@@ -151,6 +153,25 @@ TEST_CASE("weight_norm: PyTorch's errors where weight_norm is called") {
        "of the desired ordering of dimensions i.e. input.dim() = 2 is not equal to len(dims) = 3"},
       {"nn.utils.remove_spectral_norm(weight_norm(nn.Linear(6, 3)))",
        "spectral_norm of 'weight' not found in Linear"},
+      {"weight_norm(nn.Linear(6, 0))",
+       "cannot reshape tensor of 0 elements into shape [0, -1] because the unspecified dimension "
+       "size -1 can be any value and is ambiguous"},
+      {"spectral_norm(nn.Linear(6, 0))",
+       "cannot reshape tensor of 0 elements into shape [0, -1] because the unspecified dimension "
+       "size -1 can be any value and is ambiguous"},
+      {"weight_norm(nn.Linear(6, 3), foo=1)",
+       "weight_norm() got an unexpected keyword argument 'foo'"},
+      {"spectral_norm(nn.Linear(6, 3), 'weight', 1, 1e-12, 0, 7)",
+       "spectral_norm() takes from 1 to 5 positional arguments but 6 were given"},
+      {"spectral_norm(spectral_norm(nn.Linear(6, 3)), n_power_iterations=0)",
+       "Cannot register two spectral_norm hooks on the same parameter weight"},
+      {"spectral_norm(nn.Sequential(nn.Linear(6, 3)), n_power_iterations=0)",
+       "Expected n_power_iterations to be positive, but got n_power_iterations=0"},
+      {"remove_weight_norm(weight_norm(nn.Linear(6, 3)), 'bias')",
+       "weight_norm of 'bias' not found in Linear"},
+      {"copy.deepcopy([weight_norm(nn.Linear(6, 3))])[0]",
+       "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+       "protocol at the moment"},
       {"weight_norm(nn.Linear(6, 3), name='bias')",
        "unsupported Python construct: weight_norm of a parameter other than `weight`"},
   };
@@ -232,6 +253,18 @@ TEST_CASE("weight_norm: what torchinfo and --memory cannot count is said, not gu
   CHECK(!count_layer(m.analysis, stem, Convention::torchinfo));
   CHECK(count_layer(m.analysis, plain, Convention::torchinfo) == 2 * 32 * 32 * 72);
   CHECK(count_layer(m.analysis, stem, Convention::fvcore) == 2 * 16 * 16 * 8 * 27);
+  // Grouped by module (--depth), an unknown count is `-` for the layer and what holds it, and
+  // the layers after it keep theirs (the sentinel once summed into the model's row hid them).
+  Analysis counted = with_counts(m.analysis, count_analysis(m.analysis, Convention::torchinfo));
+  Grouping g = group_layers(counted, *m.graph, 2);
+  std::map<std::string, const ModuleRow*> rows;
+  for (const ModuleRow& r : g.rows) rows[r.name] = &r;
+  REQUIRE(rows.count("stem"));
+  CHECK(rows["stem"]->failed);
+  CHECK(rows[""]->failed);
+  REQUIRE(rows.count("plain"));
+  CHECK(!rows["plain"]->failed);
+  CHECK(rows["plain"]->macs == 2 * 32 * 32 * 72);
   MemoryOptions o;
   o.graph = &*m.graph;
   auto mem = estimate_model_memory(m.analysis, o);
@@ -311,4 +344,75 @@ class M(nn.Module):
   REQUIRE(got.shape == want.shape);
   for (size_t i = 0; i < want.data.size(); ++i)
     CHECK(got.data[i] * sigma == doctest::Approx(want.data[i]).epsilon(1e-4));
+}
+
+TEST_CASE("weight_norm: a loop over modules() by hasattr, and what netshape refuses to guess") {
+  // hasattr(m, 'weight') is False for a ReLU, as in PyTorch: the loop normalises the two convs
+  // and the BatchNorm (PyTorch 1.13: 296 parameters).
+  LoadedModel m = analyze_text(R"(import torch.nn as nn
+from torch.nn.utils import weight_norm
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.BatchNorm2d(8), nn.Conv2d(8, 4, 1))
+        for m in self.modules():
+            if hasattr(m, 'weight'):
+                weight_norm(m)
+
+    def forward(self, x):
+        return self.body(x)
+
+# input: [1, 3, 8, 8]
+)",
+                               "m.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 296);
+  // In a function netshape skips as weight init, a normalisation would be lost: refused there.
+  LoadedModel skipped = analyze_text(R"(import torch.nn as nn
+
+
+def normalise(m):
+    if isinstance(m, nn.Conv2d):
+        nn.utils.weight_norm(m)
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3)
+        self.apply(normalise)
+
+    def forward(self, x):
+        return self.c(x)
+
+# input: [1, 3, 8, 8]
+)",
+                                     "m.py", {});
+  REQUIRE(skipped.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(skipped).message ==
+        "unsupported Python construct: weight_norm or spectral_norm in a function netshape skips");
+  CHECK(first_error(skipped).span.line == 6);
+  // Removing it from a frozen layer makes its weight a new parameter that trains: refused.
+  LoadedModel removed = analyze_text(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.utils.weight_norm(nn.Linear(4, 4))
+        self.c.requires_grad_(False)
+        nn.utils.remove_weight_norm(self.c)
+
+    def forward(self, x):
+        return self.c(x)
+
+# input: [2, 4]
+)",
+                                     "m.py", {});
+  REQUIRE(removed.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(removed).message ==
+        "unsupported Python construct: remove_weight_norm of a frozen layer");
 }
