@@ -3334,13 +3334,38 @@ class Construct {
   // values inside are plain data or modules nobody changes in place).
   PyValue copied(const PyValue& v, bool deep, Span at) {
     if (deep) refuse_deep_copy_of_weight_norm(v, at);
+    std::map<int, int> ids;
+    std::map<int, int> made_ids;
+    if (deep) return deep_copied(v, ids, made_ids, 0);
     PyValue c = v;
     if (v.kind == PyValue::Kind::List) c.list = new_list(*v.list);
     if (v.kind == PyValue::Kind::Dict) c.dict = new_dict(*v.dict);
-    if (v.kind == PyValue::Kind::Module) {
-      std::map<int, int> ids;
-      std::map<int, int> made_ids;
+    if (v.kind == PyValue::Kind::Module)
       c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids, made_ids));
+    return c;
+  }
+
+  // copy.deepcopy of a value: the modules in a list, tuple or dict are new ones too (a module in
+  // it twice, one new module: `ids` is deepcopy's memo), whose parameters model.parameters()
+  // counts again.
+  PyValue deep_copied(const PyValue& v, std::map<int, int>& ids, std::map<int, int>& made_ids,
+                      int depth) {
+    if (depth > 64) return v;  // a list that holds itself: left as it is
+    PyValue c = v;
+    if (v.kind == PyValue::Kind::Module) {
+      c.module = std::make_shared<ModuleDef>(deep_copy(*v.module, ids, made_ids));
+    } else if (v.kind == PyValue::Kind::List) {
+      PyList items;
+      for (const PyValue& item : *v.list)
+        items.push_back(deep_copied(item, ids, made_ids, depth + 1));
+      c.list = new_list(std::move(items));
+    } else if (v.kind == PyValue::Kind::Dict) {
+      PyDict entries;
+      for (const auto& [key, value] : *v.dict)
+        entries.emplace_back(key, deep_copied(value, ids, made_ids, depth + 1));
+      c.dict = new_dict(std::move(entries));
+    } else if (v.kind == PyValue::Kind::Tuple) {
+      for (PyValue& item : c.items) item = deep_copied(item, ids, made_ids, depth + 1);
     }
     return c;
   }
@@ -7830,6 +7855,14 @@ class Construct {
       unsupported_here(
           at, fmt::format("{}() of a module of the file's classes", how.name()),
           fmt::format("apply it to each layer inside: {}(nn.Conv1d(...))", how.name()));
+    // A layer with no weight at all (a ReLU): PyTorch's lookup fails here, whether or not
+    // forward applies the layer (a norm layer's weight switched off is inference's to report).
+    if (!has_weight_attribute(m.op, "weight"))
+      raise_torch(at,
+                  how.kind == NormedWeight::Kind::weight_norm
+                      ? fmt::format("'{}' object has no attribute 'weight'", m.op)
+                      : std::string("KeyError: 'weight'"),
+                  fmt::format("{} has no weight to normalise: remove {} here", m.op, how.name()));
     if (name && !(name->is(Value::Kind::String) && name->data.s == "weight"))
       unsupported_here(
           name->data.span.valid() ? name->data.span : at,

@@ -370,6 +370,25 @@ class M(nn.Module):
   INFO(render_diagnostics(m));
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(m.analysis.totals.params == 296);
+  // A layer with no weight at all, forward never applying it: PyTorch's error at the call.
+  LoadedModel unapplied = analyze_text(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Linear(4, 4)
+        self.aux = nn.utils.spectral_norm(nn.ReLU())
+
+    def forward(self, x):
+        return self.c(x)
+
+# input: [2, 4]
+)",
+                                       "m.py", {});
+  REQUIRE(unapplied.exit != ExitCode::Ok);
+  CHECK(first_error(unapplied).message == "KeyError: 'weight'");
+  CHECK(first_error(unapplied).span.line == 8);
   // In a function netshape skips as weight init, a normalisation would be lost: refused there.
   LoadedModel skipped = analyze_text(R"(import torch.nn as nn
 

@@ -828,6 +828,35 @@ class Net(nn.Module):
   CHECK(m.analysis.layers[4].params == 0);  // the second call shares the first's weights
 }
 
+TEST_CASE("interpreter: deepcopy of a list copies the modules in it, once each") {
+  // PyTorch 1.13: 60 parameters: the copy of `base` is a new Linear, `base` itself another, and
+  // the copy of [shared, shared] one new Linear (deepcopy's memo), applied twice.
+  LoadedModel m = read(R"(import copy
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        base = [nn.Linear(4, 4)]
+        shared = nn.Linear(4, 4)
+        pair = copy.deepcopy([shared, shared])
+        self.layers = nn.ModuleList(copy.deepcopy(base) + base + pair)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+# input: [2, 4]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 60);
+  CHECK(layer_names(m) ==
+        std::vector<std::string>{"layers.0", "layers.1", "layers.2", "layers.2_2"});
+}
+
 TEST_CASE("interpreter: nn.Parameter and buffers are tensors forward reads, parameters counted") {
   // PyTorch: 96 parameters (Linear 72 + scale 8 + unused 16; the buffer is none), output [2, 8].
   LoadedModel m = read(R"(import torch
