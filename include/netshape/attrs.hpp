@@ -83,6 +83,9 @@ struct Attrs {
   // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order;
   // squeeze: the dims it removes
   AttrInts dims;
+  // roll: how far each of `dims` moves its elements, as written (dims empty: one shift of the
+  // tensor flattened)
+  AttrInts shifts;
   int64_t factor = 1;       // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
   double correction = 1.0;  // std, var: the divisor is the count minus this (Bessel's: 1)
   double value = 0.0;  // constant_pad, pad, masked_fill: the fill value; threshold: what replaces x

@@ -146,6 +146,41 @@ void forward_flip(ForwardCtx& ctx) {
   });
 }
 
+// x: [...] -> [...], element i of each rolled dim moved to (i + shift) mod size (dims empty:
+// of the tensor flattened)
+void forward_roll(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Attrs& a = *ctx.layer.attrs;
+  ctx.out = ctx.zeros(x.shape);
+  // A shift wrapped into [0, size): written ones may be negative, or larger than the size.
+  auto wrapped = [](int64_t shift, int64_t size) {
+    return size == 0 ? 0 : (shift % size + size) % size;
+  };
+  if (a.dims.empty()) {
+    int64_t n = static_cast<int64_t>(x.data.size());
+    int64_t shift = wrapped(a.shifts.empty() ? 0 : a.shifts[0], n);
+    for (int64_t i = 0; i < n; ++i)
+      ctx.out.data[static_cast<size_t>((i + shift) % n)] = x.data[static_cast<size_t>(i)];
+    return;
+  }
+  std::vector<int64_t> shift(x.shape.size(), 0);
+  for (size_t k = 0; k < a.dims.size() && k < a.shifts.size(); ++k) {
+    if (a.dims[k] < 0 || static_cast<size_t>(a.dims[k]) >= x.shape.size())
+      throw ForwardError("roll: no such dim");
+    size_t d = static_cast<size_t>(a.dims[k]);
+    shift[d] = wrapped(shift[d] + wrapped(a.shifts[k], x.shape[d]), x.shape[d]);
+  }
+  std::vector<int64_t> stride = strides_of(x.shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i) {
+      int64_t size = x.shape[i];
+      src += (size == 0 ? 0 : ((idx[i] - shift[i]) % size + size) % size) * stride[i];
+    }
+    return src;
+  });
+}
+
 // x: [..., d, ...] -> [..., length, ...] from `start`
 void forward_narrow(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();

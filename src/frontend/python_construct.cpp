@@ -258,6 +258,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"narrow", true, false, true},
     {"slice", false, false, false},  // aten::slice: written `x[start:end:step]`
     {"flip", true, false, true},
+    {"roll", true, false, true},
     {"select", true, false, true},
     {"expand", false, false, true},
     {"repeat", false, false, true},

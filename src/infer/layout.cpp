@@ -594,6 +594,8 @@ LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const La
       return contraction(layer, node, inputs);
     case LayoutRule::Preserve:
       return ok(dense_copy(*first.shape, *first.layout, node));
+    case LayoutRule::Rearranged:
+      return ok(first.layout->kind == Layout::Kind::Contiguous ? Layout{} : unknown(node));
     case LayoutRule::Fresh:
       break;
   }

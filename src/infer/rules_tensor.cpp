@@ -197,6 +197,52 @@ bool infer_flip(RuleContext& ctx) {
   return true;
 }
 
+// An int or a tuple or list of ints (roll's shifts and dims); nullopt for anything else.
+std::optional<std::vector<int64_t>> int_or_ints(const Value& v) {
+  if (auto i = int_entry(v)) return std::vector<int64_t>{*i};
+  if (!v.is_sequence()) return std::nullopt;
+  std::vector<int64_t> out;
+  for (const Value& item : v.items) {
+    auto i = int_entry(item);
+    if (!i) return std::nullopt;
+    out.push_back(*i);
+  }
+  return out;
+}
+
+// x: [...] -> [...]: the elements moved `shifts` places along `dims`, wrapping round
+bool infer_roll(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  auto shifts = int_or_ints(ctx.value("shifts"));
+  std::optional<std::vector<int64_t>> dims =
+      ctx.is_none("dims") ? std::vector<int64_t>{} : int_or_ints(ctx.value("dims"));
+  for (const char* param : {"shifts", "dims"})
+    if (!(param[0] == 's' ? shifts : dims))
+      return ctx.fail_at(param,
+                         fmt::format("roll(): argument '{}' must be tuple of ints, not {}", param,
+                                     python_type(ctx.value(param))),
+                         "e.g. roll(shifts=(1, 1), dims=(1, 2))");
+  if (shifts->empty()) return ctx.fail_at("shifts", "`shifts` required", "e.g. roll(1, dims=1)");
+  if (dims->empty() ? shifts->size() != 1 : shifts->size() != dims->size())
+    return ctx.fail_at("shifts",
+                       fmt::format("shifts and dimensions must align. shifts: {}, dims:{}",
+                                   shifts->size(), dims->size()),
+                       "give one shift per dim");
+  AttrInts wrapped;
+  for (size_t i = 0; i < dims->size(); ++i) {
+    auto w = wrap_dim((*dims)[i], rank);
+    if (!w)
+      return ctx.fail_at("dims", dim_out_of_range(std::to_string((*dims)[i]), rank),
+                         dims_help(rank));
+    wrapped.push_back(*w);
+  }
+  ctx.attrs.dims = std::move(wrapped);
+  ctx.attrs.shifts = AttrInts(shifts->begin(), shifts->end());  // wrapped by the forward's sizes
+  ctx.set_output(x);
+  return true;
+}
+
 // x: [..., d, ...] -> [..., length, ...], keeping [start, start + length) of dim
 bool infer_narrow(RuleContext& ctx) {
   const Shape& x = ctx.x();

@@ -112,6 +112,8 @@ CASES = [
      "x[1], (x[2, :3], x[3, 3:])"),
     # flip: rows of their own, reversed copies
     ("flipped", LINEAR, "x: [4, 6]", "x.flip(1) - 2 * torch.flip(x, [0, 1]) + x.flip([])"),
+    ("rolled", LINEAR, "x: [4, 6]",
+     "x.roll(2, 1) - 2 * torch.roll(x, shifts=(-1, 9), dims=(0, -1)) + x.roll(-5)"),
     # weight_norm: netshape's weight_g and weight_v, loaded into PyTorch, which rebuilds the weight
     ("weight_norm", "nn.utils.weight_norm(nn.Linear(6, 3))", "x: [4, 6]", "x * 2"),
     ("weight_norm_dim1", "nn.utils.weight_norm(nn.Linear(6, 3), dim=1)", "x: [4, 6]", "x"),

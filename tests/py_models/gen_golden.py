@@ -47,6 +47,7 @@ MODELS = [
     ("weight_norm_tcn.py", "NormalisedCritic", [2, 3, 32, 32]),
     ("spectral_norm_gan.py", "ProjectionCritic", [2, 3, 32, 32]),
     ("spectral_norm_gan.py", "SNGenerator", [2, 64]),
+    ("swin_shift.py", "TinySwin", [2, 3, 64, 64]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),

@@ -177,7 +177,7 @@ Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vect
 
 // Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
 // 3, 4); x.permute(2, 0, 1)), printed flat.
-TEST_CASE("run: permute, narrow, slice, flip, select, expand, repeat compute PyTorch's values") {
+TEST_CASE("run: permute, narrow, slice, flip, roll, select, expand, repeat: PyTorch's values") {
   Tensor x = arange({2, 3, 4});
   Tensor p = forward_of("input x: [2, 3, 4]\npermute(2, 0, 1)\n", forward_permute, {x});
   CHECK(p.shape == std::vector<int64_t>{4, 2, 3});
@@ -197,6 +197,16 @@ TEST_CASE("run: permute, narrow, slice, flip, select, expand, repeat compute PyT
   CHECK(f.data == std::vector<float>{15, 14, 13, 12, 19, 18, 17, 16, 23, 22, 21, 20,
                                      3,  2,  1,  0,  7,  6,  5,  4,  11, 10, 9,  8});
   CHECK(forward_of("input x: [2, 3, 4]\nflip([])\n", forward_flip, {x}).data == x.data);
+  // x.roll(1, 2), x.roll((1, -1), (0, 1)), x.roll(5) (flattened), as PyTorch 1.13 gives them
+  CHECK(forward_of("input x: [2, 3, 4]\nroll(1, 2)\n", forward_roll, {x}).data ==
+        std::vector<float>{3,  0,  1,  2,  7,  4,  5,  6,  11, 8,  9,  10,
+                           15, 12, 13, 14, 19, 16, 17, 18, 23, 20, 21, 22});
+  CHECK(forward_of("input x: [2, 3, 4]\nroll((1, -1), (0, 1))\n", forward_roll, {x}).data ==
+        std::vector<float>{16, 17, 18, 19, 20, 21, 22, 23, 12, 13, 14, 15,
+                           4,  5,  6,  7,  8,  9,  10, 11, 0,  1,  2,  3});
+  CHECK(forward_of("input x: [2, 3, 4]\nroll(5)\n", forward_roll, {x}).data ==
+        std::vector<float>{19, 20, 21, 22, 23, 0,  1,  2,  3,  4,  5,  6,
+                           7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18});
   Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
   CHECK(s.shape == std::vector<int64_t>{2, 4});
   CHECK(s.data == std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23});

@@ -1513,7 +1513,7 @@ class Net(nn.Module):
 // torch.flip and x.flip: the shape kept, a new tensor laid out as empty_like(Preserve) lays it
 // (a permuted input's strides kept, so a view after it fails as it fails on the input), and the
 // function form's argument list as PyTorch's parser reads it. PyTorch 1.13's outcome for each.
-TEST_CASE("interpreter: flip keeps the shape, and the layout a view after it reads") {
+TEST_CASE("interpreter: flip and roll keep the shape, and the layout a view after them reads") {
   const std::string base = R"(import torch
 import torch.nn as nn
 
@@ -1544,6 +1544,19 @@ class Net(nn.Module):
        "flip() takes 2 positional arguments but 3 were given"},
       {"return torch.permute(x, 0, 2, 3, 1)", ExitCode::UsageOrParse,
        "permute() takes 2 positional arguments but 5 were given"},
+      // roll: a cat of two narrows, contiguous for a contiguous input (other layouts not
+      // followed: a view after one is refused as undecided)
+      {"return torch.roll(x, shifts=(-1, -1), dims=(2, 3)).view(1, -1)", ExitCode::Ok, "[1, 192]"},
+      {"return x.roll(5).flatten(1)", ExitCode::Ok, "[1, 192]"},
+      {"return x.permute(0, 2, 3, 1).roll(1, 1).view(1, -1)", ExitCode::UsageOrParse,
+       "netshape cannot tell whether this view is allowed"},
+      {"return x.roll((1, 2), (0,))", ExitCode::ShapeError,
+       "shifts and dimensions must align. shifts: 2, dims:1"},
+      {"return x.roll((1, 2))", ExitCode::ShapeError,
+       "shifts and dimensions must align. shifts: 2, dims:0"},
+      {"return x.roll(())", ExitCode::ShapeError, "`shifts` required"},
+      {"return x.roll(1, 4)", ExitCode::ShapeError,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 4)"},
   };
   check_forward_cases(base, cases);
 }
