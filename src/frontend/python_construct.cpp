@@ -1370,6 +1370,7 @@ class Construct {
   }
 
   Flow for_loop(const Stmt& s, Frame& f) {
+    // `for p in self.parameters():` runs no pass: weight init, or a freeze freeze_loop reads
     PyList items = iterate(eval(*s.value, f), s.value->span);
     if (auto flow = freeze_loop(s, items, f)) return *flow;
     Building pass(building_, Label{s.span, ""});
@@ -3184,6 +3185,7 @@ class Construct {
     if (n == "set" || n == "frozenset")
       return make_set(args.values.empty() ? PyList{} : any_order(arg(0), at), at);
     if (n == "list" || n == "tuple") {
+      if (!args.values.empty() && is_unfollowed_parameters(arg(0))) return arg(0);  // still so
       PyList items = args.values.empty() ? PyList{} : iterate(arg(0), at);
       return n == "list" ? make_list(std::move(items)) : make_tuple(std::move(items));
     }
@@ -3881,7 +3883,7 @@ class Construct {
       std::set<int> seen;
       bool direct = name == "children" || name == "named_children";
       collect_modules(self, "", direct, name.starts_with("named_"), seen, out, at);
-      if (name == "parameters" || name == "named_parameters") out.clear();  // tensors: not followed
+      if (name == "parameters" || name == "named_parameters") return unfollowed_parameters();
       return make_list(std::move(out));
     }
     if (name == "register_buffer" || name == "register_parameter") {
@@ -4029,6 +4031,8 @@ class Construct {
   }
 
   PyValue fold(const std::string& n, Args& args, Span at) {
+    if (!args.values.empty() && is_unfollowed_parameters(args.values[0]))
+      unfollowed_parameters_used(at);
     PyList items = args.values.size() == 1 && n != "sum" ? any_order(args.values[0], at)
                    : n == "sum"                          ? iterate(nth(args, 0, at), at)
                                                          : args.values;
@@ -5527,6 +5531,7 @@ class Construct {
 
   // The elements where their order does not matter (len, in, sorted, min, max): a set's too.
   PyList any_order(const PyValue& v, Span at) {
+    if (is_unfollowed_parameters(v)) unfollowed_parameters_used(at);  // len(), min(), max()
     if (v.kind == PyValue::Kind::Tuple && v.name == "set") return v.items;
     return iterate(v, at);
   }
@@ -5545,6 +5550,26 @@ class Construct {
     PyValue s = make_tuple(std::move(unique));
     s.name = "set";
     return s;
+  }
+
+  // m.parameters(): tensors netshape does not follow in __init__ (inference makes a layer's
+  // weights). A for loop over them runs no pass (weight init, freezing read as a whole); every
+  // other use of them as values (`sum(p.numel() for p in m.parameters())`, `len(list(...))`)
+  // is refused rather than read as none.
+  static constexpr const char* kUnfollowedParameters = "module.parameters()";
+  static PyValue unfollowed_parameters() {
+    PyValue v = make_list({});
+    v.name = kUnfollowedParameters;
+    return v;
+  }
+  static bool is_unfollowed_parameters(const PyValue& v) {
+    return v.kind == PyValue::Kind::List && v.name == kUnfollowedParameters;
+  }
+
+  [[noreturn]] static void unfollowed_parameters_used(Span at) {
+    unsupported_here(at, "the parameters of a module as values in __init__",
+                     "netshape counts parameters in its table; compute a count from the layer's "
+                     "arguments (nn.Linear(a, b): a * b + b)");
   }
 
   PyList iterate(const PyValue& v, Span at) {
@@ -5791,8 +5816,10 @@ class Construct {
         return;
       }
       if (e.keywords[i] == "for") {
-        PyList items = iterate(eval(e.items[i + 1], f), e.items[i + 1].span);
+        PyValue iterable = eval(e.items[i + 1], f);
+        PyList items = iterate(iterable, e.items[i + 1].span);
         if (items.empty() && !forward_) refuse_comprehension_freeze(e, i);
+        if (is_unfollowed_parameters(iterable)) unfollowed_parameters_used(e.items[i + 1].span);
         for (const PyValue& v : items) {
           step(e.span);
           assign_value(e.items[i], v, f);

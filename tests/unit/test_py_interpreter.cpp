@@ -828,6 +828,38 @@ class Net(nn.Module):
   CHECK(m.analysis.layers[4].params == 0);  // the second call shares the first's weights
 }
 
+TEST_CASE(
+    "interpreter: a module's parameters as values in __init__ are refused, not read as none") {
+  // netshape does not follow parameter tensors in __init__ (inference makes them): PyTorch's
+  // sum here is 20, which a list read as empty would make 0 (a Linear(4, 0)).
+  for (const char* use :
+       {"sum(p.numel() for p in self.c.parameters())", "len(list(self.c.parameters()))",
+        "max([p.dim() for p in self.parameters()])"}) {
+    CAPTURE(use);
+    LoadedModel m = read(test::replaced(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Linear(4, 4)
+        n = USE
+        for p in self.c.parameters():
+            nn.init.zeros_(p)
+        self.d = nn.Linear(4, n)
+
+    def forward(self, x):
+        return self.d(self.c(x))
+
+# input: [2, 4]
+)",
+                                        "USE", use));
+    REQUIRE(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) ==
+          "unsupported Python construct: the parameters of a module as values in __init__");
+  }
+}
+
 TEST_CASE("interpreter: deepcopy of a list copies the modules in it, once each") {
   // PyTorch 1.13: 60 parameters: the copy of `base` is a new Linear, `base` itself another, and
   // the copy of [shared, shared] one new Linear (deepcopy's memo), applied twice.
