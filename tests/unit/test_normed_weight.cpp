@@ -2,6 +2,7 @@
 // or weight_orig, counted, named and shaped as PyTorch 1.13 registers them, PyTorch's errors where
 // they are called, and a forward pass that rebuilds the weight from them.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <map>
@@ -82,6 +83,44 @@ std::string params_of(const LayerInfo& l) {
     s += "]";
   }
   return s;
+}
+
+// A model of one layer, `self.layer = <layer>`, applied to an input x of `dims` (a `.py` file
+// importing copy, torch.nn and the normalisations by name).
+LoadedModel one_layer_model(const std::string& dims, const std::string& layer) {
+  return analyze_text(fmt::format(R"(# input x: [{}]
+import copy
+
+import torch.nn as nn
+from torch.nn.utils import weight_norm, remove_weight_norm, spectral_norm
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = {}
+
+    def forward(self, x):
+        return self.layer(x)
+)",
+                                  dims, layer),
+                      "m.py", {});
+}
+
+// The forward passes of the same model with `plain` and with `normed` as its layer (their
+// weights drawn alike), every weight and output kept.
+std::pair<ExecResult, ExecResult> run_both(const std::string& dims, const std::string& plain,
+                                           const std::string& normed) {
+  ExecOptions o;
+  o.keep_outputs = true;
+  std::pair<ExecResult, ExecResult> runs;
+  for (auto [layer, run] : {std::pair{&plain, &runs.first}, std::pair{&normed, &runs.second}}) {
+    LoadedModel m = one_layer_model(dims, *layer);
+    REQUIRE(m.exit == ExitCode::Ok);
+    *run = execute(m.analysis, o);
+    REQUIRE(run->match);
+  }
+  return runs;
 }
 
 const LayerInfo& layer_named(const Analysis& a, const std::string& name) {
@@ -175,24 +214,9 @@ TEST_CASE("weight_norm: PyTorch's errors where weight_norm is called") {
       {"weight_norm(nn.Linear(6, 3), name='bias')",
        "unsupported Python construct: weight_norm of a parameter other than `weight`"},
   };
-  const std::string model = R"(# input x: [4, 6]
-import copy
-
-import torch.nn as nn
-from torch.nn.utils import weight_norm, remove_weight_norm, spectral_norm
-
-
-class M(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.layer = LAYER
-
-    def forward(self, x):
-        return self.layer(x)
-)";
   for (const Case& c : cases) {
     CAPTURE(c.layer);
-    LoadedModel m = analyze_text(replaced(model, "LAYER", c.layer), "m.py", {});
+    LoadedModel m = one_layer_model("4, 6", c.layer);
     REQUIRE(m.exit != ExitCode::Ok);
     const Diagnostic& d = first_error(m);
     CHECK(d.message == c.message);
@@ -202,33 +226,12 @@ class M(nn.Module):
 }
 
 TEST_CASE("weight_norm: the forward pass rebuilds the weight from weight_g and weight_v") {
-  const std::string model = R"(# input x: [3, 2, 9]
-import torch.nn as nn
-
-
-class M(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = LAYER
-
-    def forward(self, x):
-        return self.conv(x)
-)";
-  LoadedModel plain = analyze_text(replaced(model, "LAYER", "nn.Conv1d(2, 4, 3)"), "m.py", {});
-  LoadedModel normed = analyze_text(
-      replaced(model, "LAYER", "nn.utils.weight_norm(nn.Conv1d(2, 4, 3), dim=2)"), "m.py", {});
-  REQUIRE(plain.exit == ExitCode::Ok);
-  REQUIRE(normed.exit == ExitCode::Ok);
-  ExecOptions o;
-  o.keep_outputs = true;
-  ExecResult p = execute(plain.analysis, o);
-  ExecResult n = execute(normed.analysis, o);
-  REQUIRE(p.match);
-  REQUIRE(n.match);
+  auto [p, n] =
+      run_both("3, 2, 9", "nn.Conv1d(2, 4, 3)", "nn.utils.weight_norm(nn.Conv1d(2, 4, 3), dim=2)");
   // v is drawn as the plain layer's weight; g is its norms over dims 0 and 1, one per kernel tap.
-  const Tensor& v = tensor_named(n.weights, "conv.weight_v");
-  const Tensor& g = tensor_named(n.weights, "conv.weight_g");
-  CHECK(v.data == tensor_named(p.weights, "conv.weight").data);
+  const Tensor& v = tensor_named(n.weights, "layer.weight_v");
+  const Tensor& g = tensor_named(n.weights, "layer.weight_g");
+  CHECK(v.data == tensor_named(p.weights, "layer.weight").data);
   REQUIRE(g.shape == std::vector<int64_t>{1, 1, 3});
   for (int64_t k = 0; k < 3; ++k) {
     double sum = 0;
@@ -236,8 +239,8 @@ class M(nn.Module):
     CHECK(g.data[static_cast<size_t>(k)] == doctest::Approx(std::sqrt(sum)).epsilon(1e-6));
   }
   // g is v's norm, so the rebuilt weight is v and the outputs agree.
-  const Tensor& want = tensor_named(p.outputs, "conv");
-  const Tensor& got = tensor_named(n.outputs, "conv");
+  const Tensor& want = tensor_named(p.outputs, "layer");
+  const Tensor& got = tensor_named(n.outputs, "layer");
   REQUIRE(got.shape == want.shape);
   for (size_t i = 0; i < want.data.size(); ++i)
     CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
@@ -301,35 +304,12 @@ class M(nn.Module):
 }
 
 TEST_CASE("spectral_norm: the forward pass divides the weight by u . (W v), as eval mode does") {
-  const std::string model = R"(# input x: [3, 6]
-import torch.nn as nn
-
-
-class M(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = LAYER
-
-    def forward(self, x):
-        return self.fc(x)
-)";
-  LoadedModel plain =
-      analyze_text(replaced(model, "LAYER", "nn.Linear(6, 4, bias=False)"), "m.py", {});
-  LoadedModel normed = analyze_text(
-      replaced(model, "LAYER", "nn.utils.spectral_norm(nn.Linear(6, 4, bias=False), dim=1)"),
-      "m.py", {});
-  REQUIRE(plain.exit == ExitCode::Ok);
-  REQUIRE(normed.exit == ExitCode::Ok);
-  ExecOptions o;
-  o.keep_outputs = true;
-  ExecResult p = execute(plain.analysis, o);
-  ExecResult n = execute(normed.analysis, o);
-  REQUIRE(p.match);
-  REQUIRE(n.match);
-  const Tensor& w = tensor_named(n.weights, "fc.weight_orig");
-  const Tensor& u = tensor_named(n.weights, "fc.weight_u");
-  const Tensor& v = tensor_named(n.weights, "fc.weight_v");
-  CHECK(w.data == tensor_named(p.weights, "fc.weight").data);
+  auto [p, n] = run_both("3, 6", "nn.Linear(6, 4, bias=False)",
+                         "nn.utils.spectral_norm(nn.Linear(6, 4, bias=False), dim=1)");
+  const Tensor& w = tensor_named(n.weights, "layer.weight_orig");
+  const Tensor& u = tensor_named(n.weights, "layer.weight_u");
+  const Tensor& v = tensor_named(n.weights, "layer.weight_v");
+  CHECK(w.data == tensor_named(p.weights, "layer.weight").data);
   // dim=1: the matrix is W transposed, rows the 6 inputs, columns the 4 outputs; u, v unit.
   REQUIRE(u.shape == std::vector<int64_t>{6});
   REQUIRE(v.shape == std::vector<int64_t>{4});
@@ -339,8 +319,8 @@ class M(nn.Module):
     for (size_t c = 0; c < 4; ++c) sigma += u.data[r] * w.data[c * 6 + r] * v.data[c];
   }
   CHECK(u_norm == doctest::Approx(1.0).epsilon(1e-6));
-  const Tensor& want = tensor_named(p.outputs, "fc");
-  const Tensor& got = tensor_named(n.outputs, "fc");
+  const Tensor& want = tensor_named(p.outputs, "layer");
+  const Tensor& got = tensor_named(n.outputs, "layer");
   REQUIRE(got.shape == want.shape);
   for (size_t i = 0; i < want.data.size(); ++i)
     CHECK(got.data[i] * sigma == doctest::Approx(want.data[i]).epsilon(1e-4));

@@ -1513,10 +1513,8 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
-// PyTorch 1.13's outcome for each, on an input [1, 8, 4, 6]: a slice with a step is a view whose
-// stride along its dim is the step's multiple, so a view after it may be refused.
-TEST_CASE("interpreter: slices with a step, as PyTorch's views") {
-  const std::string base = R"(import torch
+// A model whose forward is BODY, on an input [1, 8, 4, 6] (the tensor ops' cases below).
+const std::string kTensorOpBase = R"(import torch
 import torch.nn as nn
 
 
@@ -1526,6 +1524,10 @@ class Net(nn.Module):
 
 # input: [1, 8, 4, 6]
 )";
+
+// PyTorch 1.13's outcome for each, on an input [1, 8, 4, 6]: a slice with a step is a view whose
+// stride along its dim is the step's multiple, so a view after it may be refused.
+TEST_CASE("interpreter: slices with a step, as PyTorch's views") {
   const ForwardCase cases[] = {
       {"return x[..., ::2, 1::2]", ExitCode::Ok, "[1, 8, 2, 3]"},
       {"return x[:, 1:7:3]", ExitCode::Ok, "[1, 2, 4, 6]"},
@@ -1539,23 +1541,13 @@ class Net(nn.Module):
       {"return x[:, ::-1]", ExitCode::UsageOrParse, "step must be greater than zero"},
       {"return x[:, ::0]", ExitCode::UsageOrParse, "slice step cannot be zero"},
   };
-  check_forward_cases(base, cases);
+  check_forward_cases(kTensorOpBase, cases);
 }
 
 // torch.flip and x.flip: the shape kept, a new tensor laid out as empty_like(Preserve) lays it
 // (a permuted input's strides kept, so a view after it fails as it fails on the input), and the
 // function form's argument list as PyTorch's parser reads it. PyTorch 1.13's outcome for each.
 TEST_CASE("interpreter: flip and roll keep the shape, and the layout a view after them reads") {
-  const std::string base = R"(import torch
-import torch.nn as nn
-
-
-class Net(nn.Module):
-    def forward(self, x):
-        BODY
-
-# input: [1, 8, 4, 6]
-)";
   const ForwardCase cases[] = {
       {"return x.flip(1)", ExitCode::Ok, "[1, 8, 4, 6]"},
       {"return torch.flip(x, [0, -1])", ExitCode::Ok, "[1, 8, 4, 6]"},
@@ -1590,7 +1582,7 @@ class Net(nn.Module):
       {"return x.roll(1, 4)", ExitCode::ShapeError,
        "Dimension out of range (expected to be in range of [-4, 3], but got 4)"},
   };
-  check_forward_cases(base, cases);
+  check_forward_cases(kTensorOpBase, cases);
 }
 
 // PyTorch 1.13's outcome for each, on an input [2, 1, 12, 10]: a spatial transformer's grid made
