@@ -1933,15 +1933,16 @@ class Construct {
   // which knows its layer (`layer`, a Module value at its path) for F.layer_norm.
   PyValue leaf_attribute(const PyValue& layer, const std::string& name, const Expr& e) {
     const ModuleDef& m = *layer.module;
-    if (name == "weight" || name == "bias") {
-      if (!has_weight_attribute(m.op, name))  // hasattr(m, 'weight') is False for a ReLU
-        raise(e.span, fmt::format("'{}' object has no attribute '{}'", m.op, name));
+    if ((name == "weight" || name == "bias") && has_weight_attribute(m.op, name)) {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = name;
       p.method_self = std::make_shared<PyValue>(layer);
       return p;
     }
+    // hasattr(m, 'weight') is False for a ReLU; nn.LSTM's `bias` is its constructor's flag (below)
+    if ((name == "weight" || name == "bias") && !has_param(m.op, name))
+      raise(e.span, fmt::format("'{}' object has no attribute '{}'", m.op, name));
     if (auto id = find_op(m.op)) {
       const OpInfo& op = op_info(*id);
       size_t position = 0;
@@ -1957,7 +1958,16 @@ class Construct {
     unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
   }
 
-  // Whether a torch.nn layer has the attribute `weight` or `bias` (None when its affine
+  // Whether layer `op` of ops.def takes a constructor argument called `name`.
+  static bool has_param(const std::string& op, const std::string& name) {
+    std::optional<OpId> id = find_op(op);
+    if (!id) return false;
+    const auto& params = op_info(*id).params;
+    return std::any_of(params.begin(), params.end(),
+                       [&](const ParamSpec& p) { return p.name == name; });
+  }
+
+  // Whether a torch.nn layer has the tensor attribute `weight` or `bias` (None when its affine
   // parameters are off): convolutions, Linear and the norm layers both, Embedding and PReLU a
   // weight; activations, pools, dropout, the recurrent layers (weight_ih_l0, ...) and
   // MultiheadAttention (in_proj_weight, ...) neither.

@@ -350,6 +350,27 @@ class M(nn.Module):
   INFO(render_diagnostics(m));
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(m.analysis.totals.params == 296);
+  // nn.LSTM's `bias` is its constructor's flag (False here), and a ReLU has no `weight`: the
+  // Linear is Linear(8, 2), as in PyTorch.
+  LoadedModel flags = analyze_text(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(4, 8, bias=False)
+        self.act = nn.ReLU()
+        self.fc = nn.Linear(8, 2 + int(self.rnn.bias) + int(hasattr(self.act, 'weight')))
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0])
+
+# input: [5, 2, 4]
+)",
+                                   "m.py", {});
+  INFO(render_diagnostics(flags));
+  REQUIRE(flags.exit == ExitCode::Ok);
+  CHECK(out_shape(flags) == "[5, 2, 2]");
   // A layer with no weight at all, forward never applying it: PyTorch's error at the call.
   LoadedModel unapplied = analyze_text(R"(import torch.nn as nn
 
