@@ -6298,14 +6298,11 @@ class Construct {
     }
   }
 
-  // nn.RNN, nn.LSTM, nn.GRU: applied with their state, returning (output, final state).
-  static bool is_recurrent(const std::string& op) {
+  // Whether layer `op` is of family `f` (nn.RNN, nn.LSTM, nn.GRU: recurrent, applied with their
+  // state, returning (output, final state); the cells: recurrent_cell).
+  static bool in_family(const std::string& op, Family f) {
     std::optional<OpId> id = find_op(op);
-    return id && op_info(*id).family == Family::recurrent;
-  }
-  static bool is_recurrent_cell(const std::string& op) {
-    std::optional<OpId> id = find_op(op);
-    return id && op_info(*id).family == Family::recurrent_cell;
+    return id && op_info(*id).family == f;
   }
 
   // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.
@@ -6713,7 +6710,8 @@ class Construct {
       return apply_attention(callee, args, call);
     }
     if (callee.module->kind == ModuleDef::Leaf &&
-        (is_recurrent(callee.module->op) || is_recurrent_cell(callee.module->op))) {
+        (in_family(callee.module->op, Family::recurrent) ||
+         in_family(callee.module->op, Family::recurrent_cell))) {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_recurrent(callee, args, call);
     }
@@ -6909,7 +6907,8 @@ class Construct {
     if (first_call.empty()) first_call = out.name;
     // nn.RNN, LSTM, GRU return (output, h_n) however they are called: in forward, in an
     // nn.Sequential (whose next module receives the tuple), as a subclass's torch forward
-    if (is_recurrent(m.op)) return make_tuple({out, final_state(m, out, call_span)});
+    if (in_family(m.op, Family::recurrent))
+      return make_tuple({out, final_state(m, out, call_span)});
     if (m.op == "LSTMCell") return make_tuple({out, lstm_cell_state(out)});  // (h, c) likewise
     return out;
   }

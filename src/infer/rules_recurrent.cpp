@@ -338,9 +338,6 @@ bool infer_recurrent(RuleContext& ctx) {
   return add_recurrent_macs(ctx, r, steps.value, batch.count_value());
 }
 
-}  // namespace netshape
-
-namespace netshape {
 namespace {
 
 // A cell's constructor: RNNCellBase.__init__'s weights (torch.empty's negative dimension).
