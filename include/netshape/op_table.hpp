@@ -159,6 +159,13 @@ struct OpInfo {
   OpKind kind;
   std::string_view signature;
   std::vector<ParamSpec> params;  // parsed from signature
+  // The index in `params` of the parameter called `param`, or -1 when the op has none.
+  int param_index(std::string_view param) const {
+    for (size_t i = 0; i < params.size(); ++i)
+      if (params[i].name == param) return static_cast<int>(i);
+    return -1;
+  }
+  bool has_param(std::string_view param) const { return param_index(param) >= 0; }
   bool is_module() const { return !name.empty() && name[0] >= 'A' && name[0] <= 'Z'; }
 };
 

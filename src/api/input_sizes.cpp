@@ -106,9 +106,11 @@ std::optional<size_t> sequence_dim(const Graph& g, const Shape& declared) {
     if (op.family == Family::embedding) return declared.size() - 1;
     if (op.family != Family::recurrent && op.family != Family::attention) return std::nullopt;
     bool batch_first = false;
-    for (size_t i = 0; i < op.params.size() && i < n.bound_count(); ++i)
-      if (op.params[i].name == "batch_first" && n.bound(i) && n.bound(i)->kind == Value::Kind::Bool)
-        batch_first = n.bound(i)->b;
+    int i = op.param_index("batch_first");
+    if (i >= 0 && static_cast<size_t>(i) < n.bound_count()) {
+      const Value* flag = n.bound(static_cast<size_t>(i));
+      batch_first = flag && flag->kind == Value::Kind::Bool && flag->b;
+    }
     return declared.size() == 3 && batch_first ? 1 : 0;
   }
   return std::nullopt;

@@ -1627,13 +1627,9 @@ class Construct {
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf) {
       // `self.fc.stddev = 0.001`: a note on a layer for weight init, nothing to shapes. A
       // constructor argument changed afterwards (`conv.stride = 2`) would change them: refused.
-      if (auto id = find_op(obj.module->op)) {
-        for (const ParamSpec& p : op_info(*id).params) {
-          if (p.name == name)
-            unsupported_here(at, "changing `" + name + "` of a layer after it is built",
-                             "give it to the layer's constructor");
-        }
-      }
+      if (has_param(obj.module->op, name))
+        unsupported_here(at, "changing `" + name + "` of a layer after it is built",
+                         "give it to the layer's constructor");
       return;
     }
     if (is_parameter(obj) && name == "requires_grad")
@@ -1961,10 +1957,7 @@ class Construct {
   // Whether layer `op` of ops.def takes a constructor argument called `name`.
   static bool has_param(const std::string& op, const std::string& name) {
     std::optional<OpId> id = find_op(op);
-    if (!id) return false;
-    const auto& params = op_info(*id).params;
-    return std::any_of(params.begin(), params.end(),
-                       [&](const ParamSpec& p) { return p.name == name; });
+    return id && op_info(*id).has_param(name);
   }
 
   // Whether a torch.nn layer has the tensor attribute `weight` or `bias` (None when its affine

@@ -363,10 +363,10 @@ class Analyzer {
   }
 
   static const Value* bound_value(const GraphNode& node, std::string_view param) {
-    const OpInfo& op = op_info(node.op);
-    for (size_t i = 0; i < op.params.size() && i < node.bound_count(); ++i)
-      if (op.params[i].name == param) return node.bound(i);
-    return nullptr;
+    int i = op_info(node.op).param_index(param);
+    return i >= 0 && static_cast<size_t>(i) < node.bound_count()
+               ? node.bound(static_cast<size_t>(i))
+               : nullptr;
   }
   static bool bound_true(const GraphNode& node, std::string_view param) {
     const Value* v = bound_value(node, param);

@@ -14,9 +14,7 @@ using Kind = StatementExtras::NormedWeight::Kind;
 // No `weight` parameter: none at all (`_parameters['weight']`, getattr), or None (a norm layer
 // with its affine parameters off), which each function reports its own way.
 NormError no_weight(const StatementExtras::NormedWeight& how, const OpInfo& op) {
-  bool switched_off = std::any_of(op.params.begin(), op.params.end(), [](const ParamSpec& p) {
-    return p.name == "affine" || p.name == "elementwise_affine";
-  });
+  bool switched_off = op.has_param("affine") || op.has_param("elementwise_affine");
   std::string help =
       switched_off
           ? fmt::format(

@@ -78,12 +78,8 @@ class RuleContext {
   // What is known of the first input's values. A rule that reads it runs every time (RuleMemo's
   // key holds shapes, not values).
   KnownValues input_values;
-  int index_of(std::string_view param) const {
-    for (size_t i = 0; i < op.params.size(); ++i)
-      if (op.params[i].name == param) return static_cast<int>(i);
-    return -1;
-  }
-  bool has_param(std::string_view param) const { return index_of(param) >= 0; }
+  int index_of(std::string_view param) const { return op.param_index(param); }
+  bool has_param(std::string_view param) const { return op.has_param(param); }
 
   const InputShapes& in() const { return inputs_; }
   const Shape& x() const { return inputs_.at(0); }
