@@ -148,6 +148,29 @@ void forward_flip(ForwardCtx& ctx) {
 
 // x: [...] -> [...], element i of each rolled dim moved to (i + shift) mod size (dims empty:
 // of the tensor flattened)
+// x: [...] -> [...], each element the sum (cumsum) or product (cumprod) of those up to it along
+// dim. PyTorch's CPU kernel runs the float sum or product in double (at::acc_type) and rounds
+// each element: so does this.
+void forward_cumulative(ForwardCtx& ctx) {
+  const auto& s = ctx.x().shape;
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
+  if (!s.empty() && dim >= s.size()) throw ForwardError("cumsum: no such dim");
+  bool product_of = ctx.layer.op == OpId::cumprod;
+  int64_t outer = s.empty() ? 1 : product(s, 0, dim), len = s.empty() ? 1 : s[dim],
+          inner = s.empty() ? 1 : product(s, dim + 1, s.size());
+  ctx.out = ctx.x();
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double running = product_of ? 1.0 : 0.0;
+      for (int64_t k = 0; k < len; ++k) {
+        float& v = y[(o * len + k) * inner + i];
+        running = product_of ? running * v : running + v;
+        v = static_cast<float>(running);
+      }
+    }
+}
+
 void forward_roll(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
   const Attrs& a = *ctx.layer.attrs;

@@ -258,6 +258,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"narrow", true, false, true},
     {"slice", false, false, false},  // aten::slice: written `x[start:end:step]`
     {"flip", true, false, true},
+    {"cumsum", true, false, true},
+    {"cumprod", true, false, true},
     {"roll", true, false, true},
     {"select", true, false, true},
     {"expand", false, false, true},
@@ -1705,7 +1707,9 @@ class Construct {
           if (!is_failed(whole)) return get_attribute(whole, e, f);
         }
         if (is_failed(obj)) rethrow(obj);
-        if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
+        // `self.fc.weight.shape[1]`: refused; its dtype and device are known (float32, CPU)
+        if (forward_ && name != "dtype" && name != "device") refuse_layer_tensor(obj, e.span);
+        if (name == "requires_grad_" && !forward_)       // `self.conv.weight.requires_grad_(False)`
           unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
         return obj;
       case PyValue::Kind::Tensor:
@@ -2541,6 +2545,7 @@ class Construct {
         // `m.weight.data.fill_(1)`: a method of a value netshape does not follow (weight
         // init). Its result is not followed either: using it as a size is an error.
         if (is_failed(callee)) rethrow(callee);
+        if (forward_) refuse_layer_tensor(callee, call.span);
         PyValue result = callee;
         result.name = "result of " + dotted(call.items[0]);
         return result;
@@ -5325,6 +5330,13 @@ class Construct {
     if (a.kind == PyValue::Kind::Class && b.kind == PyValue::Kind::Class) return a.def_ == b.def_;
     if (a.kind == PyValue::Kind::Builtin && b.kind == PyValue::Kind::Builtin)
       return a.name == b.name;
+    // A layer's weight in forward (or what is computed from it) is not unequal to everything:
+    // `tgt.size(1) != src.size(1)` would be taken as true. In __init__ it is a tensor, which
+    // equals no plain value (`m.bias == None` is False).
+    if (forward_) {
+      refuse_layer_tensor(a, at);
+      refuse_layer_tensor(b, at);
+    }
     return false;
   }
 
@@ -6717,6 +6729,7 @@ class Construct {
         continue;
       }
       if (user) keywords.push_back(args.keywords[i]);
+      refuse_layer_tensor(args.values[i], args.spans[i]);
       if (!user && args.values[i].kind != PyValue::Kind::Tensor) {
         non_tensor_argument(args.spans[i]);
       }
@@ -6729,6 +6742,19 @@ class Construct {
     if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
     PyValue applied = applied_call(callee);
     return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
+  }
+
+  // A layer's weight or bias (or a method's result of one) used as a tensor in forward: DETR's
+  // `self.query_embed.weight.unsqueeze(1)`. netshape keeps it for weight init only, so it is
+  // refused where forward uses it, not carried on as a value nothing can compare or size.
+  static void refuse_layer_tensor(const PyValue& v, Span at) {
+    if (v.kind != PyValue::Kind::Opaque) return;
+    bool layer_tensor =
+        v.name == "weight" || v.name == "bias" || v.name.rfind("result of ", 0) == 0;
+    if (!layer_tensor) return;
+    unsupported_here(at, "a layer's weight or bias as a tensor in forward",
+                     "netshape follows the tensors forward computes and nn.Parameter attributes: "
+                     "hold it as one, `self.queries = nn.Parameter(torch.zeros(16, 64))`");
   }
 
   [[noreturn]] static void non_tensor_argument(Span at) {
@@ -7052,6 +7078,8 @@ class Construct {
     st.span = call.span;
     auto input = [&](const PyValue& t) { add_input(st, t, t.data.span, call.span); };
     if (self != nullptr) input(*self);
+    bool cumulative = op == "cumsum" || op == "cumprod";
+    if (cumulative) dim_then_dtype_by_keyword(op, self, args, call.span);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
@@ -7092,7 +7120,8 @@ class Construct {
         unsupported_here(args.spans[i], "a whole shape as an argument",
                          "pass its dimensions, e.g. `x.size(0)`");
       }
-      if (is_factory_keyword(op, args.keywords[i])) continue;  // made_type reads dtype=
+      if (is_factory_keyword(op, args.keywords[i])) continue;   // made_type reads dtype=
+      if (cumulative && args.keywords[i] == "dtype") continue;  // cumulative_type reads it
       st.args.push_back(
           Arg{keyword_name(args.keywords[i]), to_ir(v, args.spans[i]), args.spans[i]});
     }
@@ -7107,7 +7136,62 @@ class Construct {
     }
     if (made && op == "arange") integer_bounds(args, made_type(op, args));
     if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
+    if (cumulative) output_type_ = cumulative_type(op, args, call.span);
     return emitted(std::move(st), call.span);
+  }
+
+  // x.cumsum(dim, *, dtype=None), torch.cumsum(input, dim, *, dtype=None): one int after the
+  // input, the dtype by keyword only (PyTorch's argument parser: a TypeError otherwise).
+  void dim_then_dtype_by_keyword(const std::string& op, const PyValue* self, const Args& args,
+                                 Span at) {
+    std::vector<std::string> got;
+    bool input_first = self == nullptr;  // torch.cumsum(x, 1): the input is the first argument
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (!args.keywords[i].empty()) continue;
+      if (input_first && got.empty() && args.values[i].kind == PyValue::Kind::Tensor) {
+        input_first = false;
+        continue;
+      }
+      const PyValue& v = args.values[i];
+      got.push_back(v.kind == PyValue::Kind::Data     ? python_type(v.data)
+                    : element_type_named(v.name)      ? std::string("torch.dtype")
+                    : v.kind == PyValue::Kind::Tensor ? std::string("Tensor")
+                                                      : describe(v));
+    }
+    if (got.size() <= 1) return;
+    std::string written = fmt::format("{}", fmt::join(got, ", "));
+    raise(
+        at,
+        fmt::format("{}() received an invalid combination of arguments - got ({}), but "
+                    "expected (int dim, *, torch.dtype dtype)",
+                    op, written),
+        fmt::format("give the dim, then the dtype by keyword: `x.{}(1, dtype=torch.float32)`", op));
+  }
+
+  // The type of x.cumsum(dim, dtype=None) (cumprod's too), as PyTorch 1.13 gives it: dtype= when
+  // given (x is cast to it first), else a floating x's type and int64 for integers and bools. Its
+  // CPU kernels have none for float16 (PyTorch's error); other types (bfloat16, int32) are refused,
+  // not guessed.
+  ElementType cumulative_type(const std::string& op, const Args& args, Span at) {
+    ElementType type = first_input_type_;
+    if (const PyValue* dtype = argument(args, SIZE_MAX, "dtype"); dtype && !dtype->is_none()) {
+      std::optional<ElementType> written = element_type_of(*dtype);
+      if (!written || dtype->kind == PyValue::Kind::Tensor)
+        raise(
+            at,
+            fmt::format("{}(): argument 'dtype' must be torch.dtype, not {}", op, describe(*dtype)),
+            "give a dtype: `dtype=torch.float32`");
+      type = *written;
+    } else if (type_category(type) < 2) {
+      type = ElementType::Int64;
+    }
+    if (type == ElementType::Float16)
+      raise(at, fmt::format("\"{}_out_cpu\" not implemented for 'Half'", op),
+            "cast it with `.float()` first");
+    if (type != ElementType::Float32 && type != ElementType::Float64 && type != ElementType::Int64)
+      unsupported_here(at, fmt::format("`{}` giving a {} tensor", op, element_type_name(type)),
+                       "give dtype=torch.float32");
+    return type;
   }
 
   // torch.einsum's wrapper (torch/functional.py) before the op: at least an equation and an
@@ -8221,6 +8305,7 @@ class Construct {
       if (st.inputs.size() == 2) output_type_ = where_type(st, t, at);
       return;
     }
+    if (st.op == "cumsum" || st.op == "cumprod") return;  // tensor_op types it with its dtype=
     if (st.op == "logical_and" || st.op == "logical_or" || st.op == "logical_xor") {
       output_type_ = ElementType::Bool;  // whether each element is nonzero, of any type
       return;

@@ -243,6 +243,15 @@ bool infer_roll(RuleContext& ctx) {
   return true;
 }
 
+// x: [...] -> [...]: the same shape, the sums or products running along dim
+bool infer_cumulative(RuleContext& ctx) {
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", static_cast<int64_t>(ctx.x().size()), dim)) return false;
+  ctx.attrs.dim = dim;
+  ctx.set_output(ctx.x());
+  return true;
+}
+
 // x: [..., d, ...] -> [..., length, ...], keeping [start, start + length) of dim
 bool infer_narrow(RuleContext& ctx) {
   const Shape& x = ctx.x();

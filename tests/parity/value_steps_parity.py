@@ -114,6 +114,13 @@ CASES = [
     ("flipped", LINEAR, "x: [4, 6]", "x.flip(1) - 2 * torch.flip(x, [0, 1]) + x.flip([])"),
     ("rolled", LINEAR, "x: [4, 6]",
      "x.roll(2, 1) - 2 * torch.roll(x, shifts=(-1, 9), dims=(0, -1)) + x.roll(-5)"),
+    # cumsum, cumprod: running sums and products (in double, as PyTorch's CPU kernel), of a
+    # mask's bools made float32 by dtype= as DETR's sine positions count them
+    ("cumulative", LINEAR, "x: [4, 6]",
+     "x.cumsum(1) - torch.cumsum(x, 0) * 0.5 + (x + 1).cumprod(-1) * 0.1"),
+    ("mask_counts", LINEAR, "x: [4, 6]",
+     "x + (x > 0).cumsum(1, dtype=torch.float32) / 6 "
+     "+ (~torch.zeros(4, 6, dtype=torch.bool)).cumsum(0, dtype=torch.float32).sin()"),
     # weight_norm: netshape's weight_g and weight_v, loaded into PyTorch, which rebuilds the weight
     ("weight_norm", "nn.utils.weight_norm(nn.Linear(6, 3))", "x: [4, 6]", "x * 2"),
     ("weight_norm_dim1", "nn.utils.weight_norm(nn.Linear(6, 3), dim=1)", "x: [4, 6]", "x"),

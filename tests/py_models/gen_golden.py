@@ -48,6 +48,8 @@ MODELS = [
     ("spectral_norm_gan.py", "ProjectionCritic", [2, 3, 32, 32]),
     ("spectral_norm_gan.py", "SNGenerator", [2, 64]),
     ("swin_shift.py", "TinySwin", [2, 3, 64, 64]),
+    ("detr_sine.py", "TinyDETR", [2, 3, 64, 64]),
+    ("detr_sine.py", "PositionProbe", [2, 3, 32, 48]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),

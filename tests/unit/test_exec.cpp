@@ -177,7 +177,7 @@ Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vect
 
 // Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
 // 3, 4); x.permute(2, 0, 1)), printed flat.
-TEST_CASE("run: permute, narrow, slice, flip, roll, select, expand, repeat: PyTorch's values") {
+TEST_CASE("run: permute, narrow, slice, flip, roll, cumsum, select, expand, repeat: PyTorch's values") {
   Tensor x = arange({2, 3, 4});
   Tensor p = forward_of("input x: [2, 3, 4]\npermute(2, 0, 1)\n", forward_permute, {x});
   CHECK(p.shape == std::vector<int64_t>{4, 2, 3});
@@ -207,6 +207,16 @@ TEST_CASE("run: permute, narrow, slice, flip, roll, select, expand, repeat: PyTo
   CHECK(forward_of("input x: [2, 3, 4]\nroll(5)\n", forward_roll, {x}).data ==
         std::vector<float>{19, 20, 21, 22, 23, 0,  1,  2,  3,  4,  5,  6,
                            7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18});
+  // x.cumsum(1), x.cumsum(-1), x.cumprod(0)
+  CHECK(forward_of("input x: [2, 3, 4]\ncumsum(1)\n", forward_cumulative, {x}).data ==
+        std::vector<float>{0,  1,  2,  3,  4,  6,  8,  10, 12, 15, 18, 21,
+                           12, 13, 14, 15, 28, 30, 32, 34, 48, 51, 54, 57});
+  CHECK(forward_of("input x: [2, 3, 4]\ncumsum(-1)\n", forward_cumulative, {x}).data ==
+        std::vector<float>{0,  1,  3,  6,  4,  9,  15, 22, 8,  17, 27, 38,
+                           12, 25, 39, 54, 16, 33, 51, 70, 20, 41, 63, 86});
+  CHECK(forward_of("input x: [2, 3, 4]\ncumprod(0)\n", forward_cumulative, {x}).data ==
+        std::vector<float>{0, 1,  2,  3,  4,  5,   6,   7,   8,   9,   10,  11,
+                           0, 13, 28, 45, 64, 85, 108, 133, 160, 189, 220, 253});
   Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
   CHECK(s.shape == std::vector<int64_t>{2, 4});
   CHECK(s.data == std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23});
