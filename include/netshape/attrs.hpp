@@ -59,6 +59,9 @@ struct Attrs {
   bool affine = true;  // batch_norm, instance_norm, group_norm; not read: the weights show it
   AttrInts normalized_shape;  // layer_norm
   int64_t num_groups = 1;     // group_norm
+  // embedding: each row it reads whose norm of order `p` passes max_norm is scaled to it first
+  // (embedding_renorm_); none when not given
+  std::optional<double> max_norm;
 
   // elementwise (activations, dropout), dropout_nd
   double p = 0.5;  // dropout (inference mode does not use it); norm: the order (2 for 'fro')

@@ -370,6 +370,34 @@ void forward_linear(ForwardCtx& ctx) {
   });
 }
 
+// The factor each row of an embedding table `w` is read with: with max_norm, F.embedding first
+// renormalises in place every row it reads whose norm of order p exceeds max_norm, by max_norm /
+// (norm + 1e-7) (embedding_renorm_); a row so scaled stays below max_norm, so a later call reads
+// it unchanged, as scaling the original again gives. 1 for every other row.
+static std::vector<float> row_scales(const Tensor& w, const std::vector<float>& indices,
+                                     std::optional<double> max_norm, double p) {
+  const int64_t rows = w.shape[0], e = w.shape[1];
+  std::vector<float> scale(static_cast<size_t>(rows), 1.0f);
+  if (!max_norm) return scale;
+  std::vector<bool> done(static_cast<size_t>(rows), false);
+  for (float v : indices) {
+    auto row = static_cast<size_t>(v);
+    if (done[row]) continue;
+    done[row] = true;
+    double norm = 0.0;
+    const float* x = w.data.data() + static_cast<int64_t>(row) * e;
+    for (int64_t j = 0; j < e; ++j) {
+      double a = std::abs(static_cast<double>(x[j]));
+      norm = std::isinf(p) ? std::max(norm, a)
+             : p == 0.0    ? norm + (a != 0.0)
+                           : norm + std::pow(a, p);
+    }
+    if (!std::isinf(p) && p != 0.0) norm = std::pow(norm, 1.0 / p);
+    if (norm > *max_norm) scale[row] = static_cast<float>(*max_norm / (norm + 1e-7));
+  }
+  return scale;
+}
+
 // indices [*] -> [*, E]: row `indices[i]` of the weight [num_embeddings, E] for each index. An
 // index that is not a whole number in [0, num_embeddings) is PyTorch's IndexError.
 void forward_embedding(ForwardCtx& ctx) {
@@ -379,13 +407,16 @@ void forward_embedding(ForwardCtx& ctx) {
   shape.push_back(e);
   ctx.out = ctx.zeros(shape);
   const std::vector<float>& indices = ctx.x().data;
-  for (size_t i = 0; i < indices.size(); ++i) {
-    float v = indices[i];
+  for (float v : indices)
     if (!(v >= 0.0f) || v >= static_cast<float>(rows) || v != std::floor(v))
       throw ForwardError(
           fmt::format("index out of range in self (index {} of a table of {} rows)", v, rows));
-    std::copy_n(w.data.data() + static_cast<int64_t>(v) * e, e,
-                ctx.out.data.data() + static_cast<int64_t>(i) * e);
+  std::vector<float> scale = row_scales(w, indices, ctx.layer.attrs->max_norm, ctx.layer.attrs->p);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    auto row = static_cast<int64_t>(indices[i]);
+    const float* from = w.data.data() + row * e;
+    float* to = ctx.out.data.data() + static_cast<int64_t>(i) * e;
+    for (int64_t j = 0; j < e; ++j) to[j] = from[j] * scale[static_cast<size_t>(row)];
   }
 }
 

@@ -189,6 +189,10 @@ bool infer_embedding(RuleContext& ctx) {
                        "index_select(): self indexing axis dim should be positive",
                        "an Embedding needs at least one row: num_embeddings >= 1");
   if (!indices_in_table(ctx, *rows, *dim)) return false;
+  if (!ctx.is_none("max_norm")) {  // numbers: forward_arguments_ok checked them
+    ctx.attrs.max_norm = ctx.float_arg("max_norm");
+    ctx.attrs.p = ctx.float_arg("norm_type").value_or(2.0);
+  }
   Shape s = x;
   s.push_back(fixed(*dim));
   ctx.set_output(s);

@@ -49,6 +49,12 @@ CASES = [
     ("ids_halved", EMBEDDING, "x: [4, 6] long", "x // 2 + 1"),
     ("ids_compared", EMBEDDING, "x: [4, 6] long", "(x >= 6).long() * 11"),
     ("ids_inverted", EMBEDDING, "x: [4, 6] long", "~x + 12"),
+    # max_norm: the rows read are renormalised first (of order 2, 1 and inf)
+    ("ids_max_norm", "nn.Embedding(12, 3, max_norm=0.4)", "x: [4, 6] long", "x"),
+    ("ids_max_norm_l1", "nn.Embedding(12, 5, max_norm=1.0, norm_type=1)", "x: [4, 6] long",
+     "x % 6"),
+    ("ids_max_norm_inf", "nn.Embedding(12, 4, max_norm=0.3, norm_type=float('inf'))",
+     "x: [4, 6] long", "x"),
     ("mask_not", LINEAR, "x: [4, 6]", "(~(x > 0)).float() * x"),
     ("ids_hashed", EMBEDDING, "x: [4, 6] long", "(x * 10000019 % 12 + (x + 2 ** 62) * 4 % 12) % 12"),
     ("ids_int32_wrap", EMBEDDING, "x: [4, 6] long", "(x * 3000000000).int() % 12"),

@@ -687,3 +687,30 @@ TEST_CASE("bench run: times a model's forward pass and names where the time went
   test::ShellRun bad = test::run_shell("\"" + bin + "\" bench run " + model + " --batch 0 2>&1");
   CHECK(bad.code == 2);
 }
+
+// F.embedding with max_norm renormalises each row it reads whose norm passes max_norm (to
+// max_norm / (norm + 1e-7) times it) before the lookup; PyTorch 1.13's values for these weights.
+TEST_CASE("run: an Embedding with max_norm reads its rows renormalised, as F.embedding does") {
+  auto lookup = [](const std::string& layer, std::vector<float> ids) {
+    LoadedModel m = check_ns("input x: [" + std::to_string(ids.size()) + "]\n" + layer + "\n");
+    REQUIRE_MESSAGE(m.exit == ExitCode::Ok, layer);
+    Tensor w = Tensor::zeros({3, 2});
+    w.data = {3, 4, 0.3f, 0.4f, -6, 8};
+    Tensor x = Tensor::zeros({static_cast<int64_t>(ids.size())});
+    x.data = std::move(ids);
+    Tensor out;
+    ForwardCtx ctx{m.analysis.layers.at(0), {&x}, {&w}, out};
+    forward_embedding(ctx);
+    return out.data;
+  };
+  std::vector<float> l2 = lookup("Embedding(3, 2, max_norm=1.0)", {0, 1, 2, 0});
+  std::vector<float> want = {0.6f, 0.8f, 0.3f, 0.4f, -0.6f, 0.8f, 0.6f, 0.8f};
+  REQUIRE(l2.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) CHECK(l2[i] == doctest::Approx(want[i]).epsilon(1e-6));
+  std::vector<float> l1 = lookup("Embedding(3, 2, max_norm=1.0, norm_type=1)", {2, 1});
+  want = {-0.4285714f, 0.5714286f, 0.3f, 0.4f};
+  REQUIRE(l1.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) CHECK(l1[i] == doctest::Approx(want[i]).epsilon(1e-6));
+  // without max_norm the rows are read as they are
+  CHECK(lookup("Embedding(3, 2)", {2}) == std::vector<float>{-6, 8});
+}
