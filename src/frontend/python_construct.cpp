@@ -1709,7 +1709,7 @@ class Construct {
         if (is_failed(obj)) rethrow(obj);
         // `self.fc.weight.shape[1]`: refused; its dtype and device are known (float32, CPU)
         if (forward_ && name != "dtype" && name != "device") refuse_layer_tensor(obj, e.span);
-        if (name == "requires_grad_" && !forward_)       // `self.conv.weight.requires_grad_(False)`
+        if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
           unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
         return obj;
       case PyValue::Kind::Tensor:
@@ -7901,7 +7901,17 @@ class Construct {
                   "the layer's weight is spectral_norm's already: apply one of them");
     }
     wn.whole = bound[2] && bound[2]->is(Value::Kind::None);
-    if (bound[2] && !wn.whole) wn.dim = int_of(*bound[2], at);
+    if (bound[2] && !wn.whole) {
+      // norm_except_dim(weight, 2, dim) takes an int: a bool or float is its TypeError (once the
+      // layer's weight is found: a layer without one is inference's error, as PyTorch's first)
+      if (not_an_int(*bound[2]) && has_weight_attribute(module.module->op, "weight"))
+        raise_torch(at,
+                    fmt::format("norm_except_dim(): argument 'dim' (position 3) must be int, "
+                                "not {}",
+                                python_type(bound[2]->data)),
+                    "give dim as an int (0, the default), or None for the whole weight");
+      wn.dim = int_of(*bound[2], at);
+    }
     if (wn.dim == -1) wn.whole = true;  // as PyTorch's norm_except_dim reads -1: every dim
     normed_weights_.emplace(module.module->id, wn);
     return module;
@@ -7926,12 +7936,25 @@ class Construct {
     if (!normalised_layer(module, sn, bound[1], at))
       raise_torch(at, "KeyError: 'weight'",
                   "the layer's weight is weight_norm's already: apply one of them");
-    if (bound[4] && !bound[4]->is(Value::Kind::None))
-      sn.dim = int_of(*bound[4], at);
-    else
+    if (bound[4] && !bound[4]->is(Value::Kind::None)) {
+      // A dim other than 0 permutes the weight to a matrix, `permute(dim, ...)`, whose parser
+      // takes ints: a bool or float there is its TypeError (one equal to 0 permutes nothing)
+      if (not_an_int(*bound[4]) && number_of(*bound[4], at) != 0.0 &&
+          has_weight_attribute(module.module->op, "weight"))
+        raise_torch(at,
+                    fmt::format("permute(): argument 'dims' (position 1) must be tuple of ints, "
+                                "not {}",
+                                python_type(bound[4]->data)),
+                    "give dim as an int: 0, or 1 for a transposed convolution's weight");
+      sn.dim = not_an_int(*bound[4]) ? 0 : int_of(*bound[4], at);
+    } else
       sn.dim = module.module->op.rfind("ConvTranspose", 0) == 0 ? 1 : 0;
     normed_weights_.emplace(module.module->id, sn);
     return module;
+  }
+
+  static bool not_an_int(const PyValue& v) {
+    return v.is(Value::Kind::Bool) || v.is(Value::Kind::Float);
   }
 
   // The module a normalisation (`how`) is applied to, as PyTorch first looks at it (its hooks):

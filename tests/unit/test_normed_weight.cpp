@@ -213,6 +213,14 @@ TEST_CASE("weight_norm: PyTorch's errors where weight_norm is called") {
        "protocol at the moment"},
       {"weight_norm(nn.Linear(6, 3), name='bias')",
        "unsupported Python construct: weight_norm of a parameter other than `weight`"},
+      // norm_except_dim and permute take int dims: a bool or float is their TypeError
+      {"weight_norm(nn.Linear(6, 3), dim=True)",
+       "norm_except_dim(): argument 'dim' (position 3) must be int, not bool"},
+      {"weight_norm(nn.Linear(6, 3), dim=1.0)",
+       "norm_except_dim(): argument 'dim' (position 3) must be int, not float"},
+      {"spectral_norm(nn.Linear(6, 3), dim=True)",
+       "permute(): argument 'dims' (position 1) must be tuple of ints, not bool"},
+      {"weight_norm(nn.ReLU(), dim=True)", "'ReLU' object has no attribute 'weight'"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.layer);
