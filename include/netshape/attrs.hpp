@@ -18,6 +18,7 @@ enum class PaddingMode { zeros, reflect, replicate, circular };
 enum class GeluApproximate { none, tanh };
 enum class InterpolateMode { nearest, linear, bilinear, bicubic, trilinear, area, nearest_exact };
 enum class GridPadding { zeros, border, reflection };  // grid_sample's padding_mode
+enum class BagMode { sum, mean, max };                 // nn.EmbeddingBag's mode
 
 std::optional<PaddingMode> parse_padding_mode(std::string_view s);
 std::optional<GeluApproximate> parse_gelu_approximate(std::string_view s);
@@ -62,6 +63,13 @@ struct Attrs {
   // embedding: each row it reads whose norm of order `p` passes max_norm is scaled to it first
   // (embedding_renorm_); none when not given
   std::optional<double> max_norm;
+  // embedding (EmbeddingBag): how a bag reduces its rows; which inputs are the offsets and the
+  // per-sample weights (-1: none); offsets with the end of the last bag; the row a bag skips
+  // (-1: none; a negative padding_idx wrapped)
+  BagMode bag_mode = BagMode::mean;
+  int offsets_input = -1, sample_weights_input = -1;
+  bool include_last_offset = false;
+  int64_t padding_idx = -1;
 
   // elementwise (activations, dropout), dropout_nd
   double p = 0.5;  // dropout (inference mode does not use it); norm: the order (2 for 'fro')

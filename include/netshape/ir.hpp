@@ -278,10 +278,12 @@ struct InputDecl {
 };
 
 // What a tensor input is to an op whose forward takes tensors besides its positional ones:
-// nn.MultiheadAttention's masks, passed by keyword (`attn(q, k, v, attn_mask=m)`). A float mask
-// is added to the attention scores; a bool one (`boolean`) masks the scores where it is true.
+// nn.MultiheadAttention's masks, passed by keyword (`attn(q, k, v, attn_mask=m)`), and
+// nn.EmbeddingBag's per_sample_weights given without offsets (`bag(ids, per_sample_weights=w)`). A
+// float mask is added to the attention scores; a bool one (`boolean`) masks the scores where it is
+// true.
 struct InputRole {
-  enum Kind : uint8_t { positional, key_padding_mask, attn_mask };
+  enum Kind : uint8_t { positional, key_padding_mask, attn_mask, per_sample_weights };
   Kind kind = positional;
   bool boolean = false;
   // The mask's dtype (`torch.int64`) when PyTorch refuses it: an error where PyTorch checks it.

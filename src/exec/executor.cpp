@@ -302,6 +302,36 @@ std::vector<int64_t> index_bounds(const Analysis& a) {
   return bound;
 }
 
+// For each tensor an EmbeddingBag reads as its offsets: how many indices they split into bags
+// (-1 for every other tensor), and whether the last offset is their end (include_last_offset). An
+// input read so is drawn as the starts of bags of nearly equal size: offsets PyTorch accepts,
+// which random numbers would not be.
+struct BagOffsets {
+  int64_t indices = -1;
+  bool include_last = false;
+};
+static std::vector<BagOffsets> bag_offsets(const Analysis& a, int64_t batch) {
+  std::vector<BagOffsets> offsets(a.tensor_count);
+  for (const LayerInfo& l : a.layers) {
+    if (l.op != OpId::EmbeddingBag || !l.attrs || l.attrs->offsets_input < 0) continue;
+    TensorId t = l.input_ids[static_cast<size_t>(l.attrs->offsets_input)];
+    if (t >= a.tensor_count) continue;
+    int64_t n = 1;
+    for (int64_t d : bind_shape(a.shape_of(l.input_ids[0]), batch)) n *= d;
+    offsets[t] = BagOffsets{n, l.attrs->include_last_offset};
+  }
+  return offsets;
+}
+
+// One start per element of `t` splitting `how.indices` indices into bags of nearly equal size
+// (with include_last, the last element is the end of the last bag).
+static void draw_offsets(Tensor& t, BagOffsets how) {
+  auto m = static_cast<int64_t>(t.data.size());
+  int64_t bags = how.include_last ? m - 1 : m;
+  for (int64_t i = 0; i < m; ++i)
+    t.data[static_cast<size_t>(i)] = bags <= 0 ? 0.0f : static_cast<float>(i * how.indices / bags);
+}
+
 // For each tensor: whether an attention layer reads it as a bool mask (true masks a key). An
 // input read so is drawn as 0 or 1, a quarter of it 1, as a padding mask might be: drawn from
 // [-1, 1] like the others, nearly every key would be masked.
@@ -366,12 +396,15 @@ ExecResult execute(const Analysis& a, const ExecOptions& opts) {
   Rng input_rng{opts.seed ^ 0x5eedULL};
   const std::vector<int64_t> indices_below = index_bounds(a);
   const std::vector<bool> drawn_as_bool = bool_masks(a);
+  const std::vector<BagOffsets> offsets_of = bag_offsets(a, opts.batch);
   for (size_t k = 0; k < a.inputs.size(); ++k) {
     const auto& [name, shape] = a.inputs[k];
     // Made in place: the input is held once (plus a copy in the result with keep_outputs).
     Tensor& t = live[a.input_ids[k]].emplace(Tensor::zeros(bind_shape(shape, opts.batch)));
     auto values = k < a.input_values.size() ? a.input_values[k] : InputDecl::Values::real;
-    if (int64_t rows = indices_below[a.input_ids[k]]; rows > 0) {
+    if (offsets_of[a.input_ids[k]].indices >= 0) {
+      draw_offsets(t, offsets_of[a.input_ids[k]]);
+    } else if (int64_t rows = indices_below[a.input_ids[k]]; rows > 0) {
       for (float& v : t.data)
         v = std::min(std::floor(input_rng.uniform(0.0f, static_cast<float>(rows))),
                      static_cast<float>(rows - 1));

@@ -398,9 +398,87 @@ static std::vector<float> row_scales(const Tensor& w, const std::vector<float>& 
   return scale;
 }
 
+// Where each bag of an EmbeddingBag starts, and after the last where it ends: the offsets given
+// (with include_last_offset the last is that end, else the indices' count is), or a 2-D input's
+// rows. PyTorch's errors for offsets that do not start at 0 or pass the indices' end.
+static std::vector<int64_t> bag_bounds(const ForwardCtx& ctx) {
+  const Attrs& a = *ctx.layer.attrs;
+  const Tensor& ids = ctx.x();
+  const auto n = static_cast<int64_t>(ids.data.size());
+  std::vector<int64_t> bounds;
+  if (a.offsets_input < 0) {  // [B, N]: F.embedding_bag's arange(0, numel, N)
+    for (int64_t b = 0; b < ids.shape[0]; ++b) bounds.push_back(b * ids.shape[1]);
+  } else {
+    for (float v : ctx.in.at(static_cast<size_t>(a.offsets_input))->data)
+      bounds.push_back(static_cast<int64_t>(v));
+  }
+  if (!a.include_last_offset) bounds.push_back(n);
+  if (bounds.size() > 1 && bounds[0] != 0)
+    throw ForwardError(
+        fmt::format("offsets[0] has to be 0, i.e., the first sequence in the "
+                    "mini-batch has to start from position 0. However, got {}",
+                    bounds[0]));
+  if (bounds.size() > 1 && bounds[bounds.size() - 2] > n)
+    throw ForwardError(
+        fmt::format("offsets[-1] can not be greater than input's length {} but "
+                    "got offsets[-1] of {}",
+                    n, bounds[bounds.size() - 2]));
+  for (size_t i = 1; i < bounds.size(); ++i)
+    if (bounds[i] < bounds[i - 1] || bounds[i] > n)
+      throw ForwardError("embedding_bag: the offsets must not decrease nor pass the indices' end");
+  return bounds;
+}
+
+// indices [B, N] or [N] with offsets -> [bags, E]: each bag's rows (the padding row skipped,
+// with max_norm renormalised first) summed (each times its per-sample weight), averaged, or
+// their elementwise max; a bag with no rows is zeros.
+static void forward_embedding_bag(ForwardCtx& ctx) {
+  const Attrs& a = *ctx.layer.attrs;
+  const Tensor& w = *ctx.weight("weight");
+  const int64_t rows = w.shape[0], e = w.shape[1];
+  const std::vector<float>& ids = ctx.x().data;
+  for (float v : ids)
+    if (!(v >= 0.0f) || v >= static_cast<float>(rows) || v != std::floor(v))
+      throw ForwardError(
+          fmt::format("Index {} is out of bounds: {}, range 0 to {}", v, rows, rows));
+  const std::vector<float>* weights =
+      a.sample_weights_input > 0 ? &ctx.in.at(static_cast<size_t>(a.sample_weights_input))->data
+                                 : nullptr;
+  std::vector<int64_t> bounds = bag_bounds(ctx);
+  std::vector<float> scale = row_scales(w, ids, a.max_norm, a.p);
+  auto bags = static_cast<int64_t>(bounds.size()) - 1;
+  ctx.out = ctx.zeros({bags, e});
+  std::vector<double> acc(static_cast<size_t>(e));
+  for (int64_t b = 0; b < bags; ++b) {
+    std::fill(acc.begin(), acc.end(), a.bag_mode == BagMode::max ? -INFINITY : 0.0);
+    int64_t count = 0;
+    for (int64_t i = bounds[static_cast<size_t>(b)]; i < bounds[static_cast<size_t>(b) + 1]; ++i) {
+      auto row = static_cast<int64_t>(ids[static_cast<size_t>(i)]);
+      if (row == a.padding_idx) continue;
+      ++count;
+      double k =
+          scale[static_cast<size_t>(row)] * (weights ? (*weights)[static_cast<size_t>(i)] : 1.0);
+      const float* x = w.data.data() + row * e;
+      for (int64_t j = 0; j < e; ++j) {
+        double v = x[j] * k;
+        acc[static_cast<size_t>(j)] = a.bag_mode == BagMode::max
+                                          ? std::max(acc[static_cast<size_t>(j)], v)
+                                          : acc[static_cast<size_t>(j)] + v;
+      }
+    }
+    float* y = ctx.out.data.data() + b * e;
+    for (int64_t j = 0; j < e; ++j)
+      y[j] = count == 0 ? 0.0f
+             : a.bag_mode == BagMode::mean
+                 ? static_cast<float>(acc[static_cast<size_t>(j)] / static_cast<double>(count))
+                 : static_cast<float>(acc[static_cast<size_t>(j)]);
+  }
+}
+
 // indices [*] -> [*, E]: row `indices[i]` of the weight [num_embeddings, E] for each index. An
 // index that is not a whole number in [0, num_embeddings) is PyTorch's IndexError.
 void forward_embedding(ForwardCtx& ctx) {
+  if (ctx.layer.op == OpId::EmbeddingBag) return forward_embedding_bag(ctx);
   const Tensor& w = *ctx.weight("weight");
   const int64_t rows = w.shape[0], e = w.shape[1];
   std::vector<int64_t> shape = ctx.x().shape;

@@ -525,12 +525,27 @@ class Parser {
     return expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'");
   }
 
-  // The mask a keyword at the current token names, as nn.MultiheadAttention's forward binds it.
+  // The mask a keyword at the current token names, as nn.MultiheadAttention's forward binds it,
+  // or EmbeddingBag's per-sample weights (`bag(ids, per_sample_weights=w)`).
   bool mask_keyword(const Call& call, InputRole& role, const std::vector<InputRole>& roles) {
     std::string_view k = cur().text;
+    if (call.op == "EmbeddingBag" && !call.sequential) {
+      if (k != "per_sample_weights")
+        return fail(
+            cur().span,
+            fmt::format("EmbeddingBag.forward() got an unexpected keyword argument '{}'", k),
+            "its tensors are the indices and the offsets by position, then "
+            "per_sample_weights=");
+      role.kind = InputRole::per_sample_weights;
+      if (!roles.empty() && roles.back().kind == role.kind)
+        return fail(cur().span, "keyword argument repeated: per_sample_weights",
+                    "give the weights once");
+      return true;
+    }
     if (call.op != "MultiheadAttention" || call.sequential) {
       return fail(cur().span, fmt::format("`{}` takes its tensors by position", call.op),
-                  "only MultiheadAttention takes tensors by keyword (its masks): write `(x)`");
+                  "only MultiheadAttention (its masks) and EmbeddingBag (per_sample_weights) "
+                  "take tensors by keyword: write `(x)`");
     }
     role.kind = k == "key_padding_mask" ? InputRole::key_padding_mask
                 : k == "attn_mask"      ? InputRole::attn_mask

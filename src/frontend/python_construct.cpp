@@ -6585,6 +6585,54 @@ class Construct {
   // The output is the layer's row and the given state its further inputs; the final state is
   // not followed: using it is an error where it is used. A cell (`h = self.cell(x, h)`,
   // nn.RNNCell, nn.GRUCell) binds the same arguments and returns its new state, the row.
+  // `self.bag(ids, offsets)`, `self.bag(ids, per_sample_weights=w)`: nn.EmbeddingBag's forward
+  // (input, offsets=None, per_sample_weights=None) bound as Python binds it. The row's inputs are
+  // the tensors given, in that order (per_sample_weights without offsets by its role); the
+  // kernel's dtype checks are made here: indices and offsets Long or Int, the weights the
+  // table's float32.
+  PyValue apply_embedding_bag(const PyValue& callee, Args& args, const Expr& call) {
+    static const char* const kParams[] = {"input", "offsets", "per_sample_weights"};
+    const std::string forward = "EmbeddingBag.forward()";
+    auto [bound, spans] = bind_forward(forward, kParams, 1, args,
+                                       "its arguments are input, offsets and per_sample_weights");
+    if (!bound[0]) {
+      raise(call.span, fmt::format("{} missing 1 required positional argument: 'input'", forward),
+            "apply it to the indices: self.bag(ids), or self.bag(ids, offsets)");
+    }
+    PyList inputs;
+    std::vector<InputRole> roles;
+    for (size_t i = 0; i < 3; ++i) {
+      if (!bound[i] || bound[i]->is_none()) continue;
+      const PyValue& t = *bound[i];
+      if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(spans[i]);
+      bool indices = i < 2;
+      bool typed = indices ? t.dtype == ElementType::Int64 || t.dtype == ElementType::Int32
+                           : t.dtype == ElementType::Float32;
+      if (!typed && indices)
+        torch_error(t, spans[i],
+                    fmt::format("Expected tensor for argument #1 'indices' to have one of the "
+                                "following scalar types: Long, Int; but got {} instead (while "
+                                "checking arguments for embedding_bag)",
+                                checked_type_name(t.dtype)),
+                    "an EmbeddingBag looks up integer indices: give them as token ids "
+                    "(`# input: [B, 50] long`), or cast with `.long()`");
+      if (!typed)
+        torch_error(t, spans[i],
+                    fmt::format("Expected tensor for argument #1 'weight' to have the same type "
+                                "as tensor for argument #1 'per_sample_weights'; but type "
+                                "torch.FloatTensor does not equal {} (while checking arguments "
+                                "for embedding_bag)",
+                                checked_type_name(t.dtype)),
+                    "give the weights as float32: `.float()`");
+      inputs.push_back(t);
+      InputRole role;
+      if (i == 2) role.kind = InputRole::per_sample_weights;
+      roles.push_back(role);
+    }
+    PyValue applied = applied_call(callee);
+    return call_module(applied, inputs, call.span, module_, nullptr, &roles);
+  }
+
   PyValue apply_recurrent(const PyValue& callee, Args& args, const Expr& call) {
     static const char* const kParams[] = {"input", "hx"};
     const std::string& op = callee.module->op;
@@ -6713,6 +6761,10 @@ class Construct {
     if (callee.module->kind == ModuleDef::Leaf && callee.module->op == "MultiheadAttention") {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_attention(callee, args, call);
+    }
+    if (callee.module->kind == ModuleDef::Leaf && callee.module->op == "EmbeddingBag") {
+      if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
+      return apply_embedding_bag(callee, args, call);
     }
     if (callee.module->kind == ModuleDef::Leaf &&
         (in_family(callee.module->op, Family::recurrent) ||
@@ -8331,6 +8383,10 @@ class Construct {
     if (st.op == "cumsum" || st.op == "cumprod") return;  // tensor_op types it with its dtype=
     if (st.op == "logical_and" || st.op == "logical_or" || st.op == "logical_xor") {
       output_type_ = ElementType::Bool;  // whether each element is nonzero, of any type
+      return;
+    }
+    if (st.op == "EmbeddingBag") {  // apply_embedding_bag checked the types of its tensors
+      output_type_ = ElementType::Float32;
       return;
     }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out

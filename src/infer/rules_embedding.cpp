@@ -71,7 +71,10 @@ bool padding_in_table(RuleContext& ctx) {
     help = fmt::format("use a padding_idx in [{}, {})", -rows.i, rows.i);
   else if (rows.kind == Value::Kind::Int)
     help = "a table of no rows has no padding row: leave padding_idx out";
-  return ctx.fail_at("padding_idx", "Padding_idx must be within num_embeddings", help);
+  return ctx.fail_at("padding_idx",
+                     ctx.op.id == OpId::EmbeddingBag ? "padding_idx must be within num_embeddings"
+                                                     : "Padding_idx must be within num_embeddings",
+                     help);
 }
 
 // After the weight is made, its padding row is zeroed: `weight[padding_idx]`, which only an int
@@ -152,24 +155,170 @@ bool indices_in_table(RuleContext& ctx, int64_t rows, int64_t dim) {
   return ctx.fail_input("index out of range in self", help);
 }
 
+// The table of an Embedding or EmbeddingBag, as its __init__ makes it: padding_idx checked, then
+// the weight [num_embeddings, embedding_dim], then its padding row zeroed. nullopt after an error.
+std::optional<std::pair<int64_t, int64_t>> table_of(RuleContext& ctx) {
+  if (!ctx.is_none("padding_idx") && !padding_in_table(ctx)) return std::nullopt;
+  auto rows = table_dim(ctx, "num_embeddings");
+  auto dim = rows ? table_dim(ctx, "embedding_dim") : std::nullopt;
+  if (!dim) return std::nullopt;
+  for (int64_t d : {*rows, *dim})
+    if (d < 0) {
+      ctx.fail_at(d == *rows ? "num_embeddings" : "embedding_dim",
+                  fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]", d,
+                              *rows, *dim),
+                  "sizes are at least 0");
+      return std::nullopt;
+    }
+  if (!ctx.is_none("padding_idx") && !padding_row_exists(ctx, *rows)) return std::nullopt;
+  return std::pair{*rows, *dim};
+}
+
+// Which of an EmbeddingBag's inputs after the indices are the offsets and the per-sample weights:
+// by position (indices, offsets, per_sample_weights), or by the role the call gave them.
+void bag_inputs(RuleContext& ctx) {
+  const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
+  for (size_t i = 1; i < ctx.in().size(); ++i) {
+    bool weights = (i < roles.size() && roles[i].kind == InputRole::per_sample_weights) || i == 2;
+    (weights ? ctx.attrs.sample_weights_input : ctx.attrs.offsets_input) = static_cast<int>(i);
+  }
+}
+
+// F.embedding_bag's checks of its tensors, in its order (ValueErrors in Python, then the
+// kernel's): per_sample_weights the indices' shape; indices 2-D without offsets, or 1-D with 1-D
+// offsets; the mode; per_sample_weights only with mode 'sum'. The number of bags, or nullopt.
+std::optional<Dim> bags_of(RuleContext& ctx, BagMode mode) {
+  const Shape& ids = ctx.x();
+  const Shape* offsets = ctx.attrs.offsets_input > 0 ? &ctx.in()[1] : nullptr;
+  if (ctx.attrs.sample_weights_input > 0) {
+    const Shape& w = ctx.in()[static_cast<size_t>(ctx.attrs.sample_weights_input)];
+    if (w != ids) {
+      ctx.fail_input(
+          fmt::format("embedding_bag: If per_sample_weights ({}) is not None, then it "
+                      "must have the same shape as the input ({})",
+                      "torch.Size(" + to_string(w) + ")", "torch.Size(" + to_string(ids) + ")"),
+          "give one weight per index: per_sample_weights of the indices' shape");
+      return std::nullopt;
+    }
+  }
+  if (ids.size() == 2 && offsets) {
+    ctx.fail_input(
+        "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+        "fixed length sequences. However, found offsets of type <class 'torch.Tensor'>",
+        "a 2-D input is a batch of bags of one length: leave the offsets out");
+    return std::nullopt;
+  }
+  if (ids.size() == 1 && (!offsets || offsets->size() != 1)) {
+    ctx.fail_input(
+        offsets ? "offsets has to be a 1D Tensor" : "offsets has to be a 1D Tensor but got None",
+        "give a 1-D input with the start of each bag: bag(ids, offsets)");
+    return std::nullopt;
+  }
+  if (ids.size() != 1 && ids.size() != 2) {
+    ctx.fail_input(
+        fmt::format("input has to be 1D or 2D Tensor, but got Tensor of dimension {}", ids.size()),
+        "give a batch of bags [B, N], or the indices [N] with offsets [B]");
+    return std::nullopt;
+  }
+  if (mode == BagMode::max && ctx.bool_arg("scale_grad_by_freq").value_or(false)) {
+    ctx.fail_at("scale_grad_by_freq",
+                "max mode does not support scaling the gradient by the frequency",
+                "use mode='sum' or 'mean', or leave scale_grad_by_freq off");
+    return std::nullopt;
+  }
+  if (mode == BagMode::max && ctx.bool_arg("sparse").value_or(false)) {
+    ctx.fail_at("sparse", "max mode does not support sparse weights",
+                "use mode='sum' or 'mean', or leave sparse off");
+    return std::nullopt;
+  }
+  if (ctx.attrs.sample_weights_input > 0 && mode != BagMode::sum) {
+    ctx.fail_at("mode",
+                fmt::format("embedding_bag: per_sample_weights was not None. per_sample_weights "
+                            "is only supported for mode='sum' (got mode='{}'). Please open a "
+                            "feature request on GitHub.",
+                            mode == BagMode::mean ? "mean" : "max"),
+                "weigh the rows with mode='sum'");
+    return std::nullopt;
+  }
+  if (ids.size() == 2 && !ids[1].symbolic() && ids[1].value == 0) {  // arange's step, 0
+    ctx.fail_input("step must be nonzero", "give each bag at least one index");
+    return std::nullopt;
+  }
+  Dim bags = ids.size() == 2 ? ids[0] : (*offsets)[0];
+  if (!ctx.attrs.include_last_offset) return bags;
+  if (bags.symbolic()) {
+    ctx.fail_input_unsupported(
+        "include_last_offset with a batch-sized number of offsets (one bag fewer than the batch)",
+        "give the offsets a fixed size");
+    return std::nullopt;
+  }
+  if (bags.value == 0) {
+    ctx.fail_input("include_last_offset: number of offset should be at least 1",
+                   "give the offsets the start of every bag and the end of the last");
+    return std::nullopt;
+  }
+  return Dim{bags.value - 1, 0};
+}
+
+// EmbeddingBag(num_embeddings, embedding_dim, max_norm=None, ..., mode='mean', ...,
+// include_last_offset=False, padding_idx=None)
+// indices [B, N] -> [B, embedding_dim]; indices [N], offsets [B] -> [B, embedding_dim] ([B - 1,
+// ...] with include_last_offset); per_sample_weights (mode 'sum') of the indices' shape
+bool infer_embedding_bag(RuleContext& ctx) {
+  auto table = table_of(ctx);
+  if (!table) return false;
+  auto [rows, dim] = *table;
+  auto mode_name = ctx.string_arg("mode");
+  if (!mode_name) return false;
+  BagMode mode = *mode_name == "sum"   ? BagMode::sum
+                 : *mode_name == "max" ? BagMode::max
+                                       : BagMode::mean;
+  bool known_mode = *mode_name == "sum" || *mode_name == "mean" || *mode_name == "max";
+  auto last = ctx.bool_arg("include_last_offset");
+  if (!last) return false;
+  ctx.attrs.include_last_offset = *last;
+  bag_inputs(ctx);
+  if (!known_mode) {  // checked after the inputs' shapes, as F.embedding_bag does
+    if (!bags_of(ctx, BagMode::sum)) return false;
+    return ctx.fail_at("mode", "mode has to be one of sum, mean or max",
+                       "write mode='sum', 'mean' or 'max'");
+  }
+  auto bags = bags_of(ctx, mode);
+  if (!bags || !forward_arguments_ok(ctx)) return false;
+  if (!ctx.st.python && !ctx.input_values.indices)
+    return ctx.fail_input_unsupported(
+        fmt::format("{} looks up rows by index, and `{}` is not made of indices", ctx.name(),
+                    ctx.input_name(0)),
+        "give the EmbeddingBag a model input (the token ids), or an arange or argmax of one");
+  auto count = count_product(ctx.x());
+  if (!count) return ctx.fail_input("the input is too large", "use a smaller input");
+  if (!indices_in_table(ctx, rows, dim)) return false;
+  ctx.attrs.bag_mode = mode;
+  ctx.attrs.in_channels = rows;  // the forward checks each index against it
+  if (!ctx.is_none("max_norm")) {
+    ctx.attrs.max_norm = ctx.float_arg("max_norm");
+    ctx.attrs.p = ctx.float_arg("norm_type").value_or(2.0);
+  }
+  if (const Value& pad = ctx.value("padding_idx"); pad.kind == Value::Kind::Int)
+    ctx.attrs.padding_idx = pad.i < 0 ? pad.i + rows : pad.i;
+  ctx.set_output(Shape{*bags, fixed(dim)});
+  ctx.explain("out = [{}, {}]: one row of {} numbers per bag ({} of its rows)", to_string(*bags),
+              dim, dim, *mode_name);
+  if (ctx.attrs.sample_weights_input > 0 && !ctx.add_macs({*count, dim})) return false;
+  return ctx.add_weight("weight", {rows, dim});
+}
+
 }  // namespace
 
 // Embedding(num_embeddings, embedding_dim, padding_idx=None, ...)
 // indices [*] -> [*, embedding_dim]; weight [num_embeddings, embedding_dim]
 bool infer_embedding(RuleContext& ctx) {
+  if (ctx.op.id == OpId::EmbeddingBag) return infer_embedding_bag(ctx);
   // nn.Embedding.__init__: padding_idx is checked first, then the weight is made and its
   // padding row zeroed.
-  if (!ctx.is_none("padding_idx") && !padding_in_table(ctx)) return false;
-  auto rows = table_dim(ctx, "num_embeddings");
-  auto dim = rows ? table_dim(ctx, "embedding_dim") : std::nullopt;
-  if (!dim) return false;
-  for (int64_t d : {*rows, *dim})
-    if (d < 0)
-      return ctx.fail_at(d == *rows ? "num_embeddings" : "embedding_dim",
-                         fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
-                                     d, *rows, *dim),
-                         "sizes are at least 0");
-  if (!ctx.is_none("padding_idx") && !padding_row_exists(ctx, *rows)) return false;
+  auto table = table_of(ctx);
+  if (!table) return false;
+  auto rows = std::optional{table->first}, dim = std::optional{table->second};
   if (!forward_arguments_ok(ctx)) return false;
   // In the model language tensors have no element type: the indices can only be what is int64
   // or int32 there (a model input, an arange of ints, an argmax), or one of those moved by views.

@@ -597,6 +597,15 @@ bool infer_where(RuleContext& ctx) {
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...] along dim
 bool infer_cat(RuleContext& ctx) {
   const auto& ins = ctx.in();
+  for (size_t t = 0; t < ins.size(); ++t)  // cat's first check (check_cat_no_zero_dim)
+    if (ins[t].empty())
+      return ctx.fail(ctx.st.op_span,
+                      fmt::format("zero-dimensional tensor (at position {}) cannot be "
+                                  "concatenated",
+                                  t),
+                      fmt::format("`{}` has no dims: give it one with .unsqueeze(0), or stack "
+                                  "the tensors (torch.stack) instead",
+                                  ctx.input_name(t)));
   const Shape& first = ins[0];
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(first.size()), dim)) return false;

@@ -308,7 +308,9 @@ class Lowering {
     }
     if (std::find(inputs_.begin(), inputs_.end(), kNoId) != inputs_.end())
       return unknown_tensor(node, "", st.op_span);
-    if (inputs_.size() > 1 && !takes_several_tensors(op.family)) return extra_tensors(node, st, op);
+    // EmbeddingBag's forward(input, offsets=None, per_sample_weights=None)
+    size_t most = op.id == OpId::EmbeddingBag ? 3 : takes_several_tensors(op.family) ? SIZE_MAX : 1;
+    if (inputs_.size() > most) return extra_tensors(node, st, op);
     return true;
   }
 
@@ -328,6 +330,13 @@ class Lowering {
   // one tensor); for a function, the tensor lands on an argument that is not a tensor.
   bool extra_tensors(GraphNode& node, const Statement& st, const OpInfo& op) {
     Span at = input_spans_.size() > 1 ? input_spans_[1] : st.op_span;
+    if (op.id == OpId::EmbeddingBag) {
+      return fail(node, at,
+                  fmt::format("{}.forward() takes from 2 to 4 positional arguments but {} were "
+                              "given",
+                              op.name, inputs_.size() + 1),
+                  "give the indices, then the offsets and the per-sample weights");
+    }
     if (op.is_module()) {
       return fail(node, at,
                   fmt::format("{}.forward() takes 2 positional arguments but {} were given",

@@ -49,6 +49,15 @@ CASES = [
     ("ids_halved", EMBEDDING, "x: [4, 6] long", "x // 2 + 1"),
     ("ids_compared", EMBEDDING, "x: [4, 6] long", "(x >= 6).long() * 11"),
     ("ids_inverted", EMBEDDING, "x: [4, 6] long", "~x + 12"),
+    # EmbeddingBag: bags of a 2-D input's rows, of offsets an arange makes (known values), with
+    # per-sample weights, the padding row skipped, include_last_offset, max_norm
+    ("bag_rows", "nn.EmbeddingBag(12, 3, mode='max', padding_idx=2)", "x: [4, 6] long", "x"),
+    ("bag_offsets", "nn.EmbeddingBag(12, 3, mode='sum')", "x: [4, 6] long",
+     "x.flatten(), torch.arange(0, 24, 5)"),
+    ("bag_weighted", "nn.EmbeddingBag(12, 3, mode='sum', padding_idx=-1)", "x: [4, 6] long",
+     "x, None, x.float() / 12 - 0.3"),
+    ("bag_last_offset", "nn.EmbeddingBag(12, 4, include_last_offset=True, max_norm=0.5)",
+     "x: [4, 6] long", "x.flatten(), torch.arange(0, 25, 8)"),
     # max_norm: the rows read are renormalised first (of order 2, 1 and inf)
     ("ids_max_norm", "nn.Embedding(12, 3, max_norm=0.4)", "x: [4, 6] long", "x"),
     ("ids_max_norm_l1", "nn.Embedding(12, 5, max_norm=1.0, norm_type=1)", "x: [4, 6] long",

@@ -177,7 +177,8 @@ Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vect
 
 // Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
 // 3, 4); x.permute(2, 0, 1)), printed flat.
-TEST_CASE("run: permute, narrow, slice, flip, roll, cumsum, select, expand, repeat: PyTorch's values") {
+TEST_CASE(
+    "run: permute, narrow, slice, flip, roll, cumsum, select, expand, repeat: PyTorch's values") {
   Tensor x = arange({2, 3, 4});
   Tensor p = forward_of("input x: [2, 3, 4]\npermute(2, 0, 1)\n", forward_permute, {x});
   CHECK(p.shape == std::vector<int64_t>{4, 2, 3});
@@ -215,7 +216,7 @@ TEST_CASE("run: permute, narrow, slice, flip, roll, cumsum, select, expand, repe
         std::vector<float>{0,  1,  3,  6,  4,  9,  15, 22, 8,  17, 27, 38,
                            12, 25, 39, 54, 16, 33, 51, 70, 20, 41, 63, 86});
   CHECK(forward_of("input x: [2, 3, 4]\ncumprod(0)\n", forward_cumulative, {x}).data ==
-        std::vector<float>{0, 1,  2,  3,  4,  5,   6,   7,   8,   9,   10,  11,
+        std::vector<float>{0, 1,  2,  3,  4,  5,  6,   7,   8,   9,   10,  11,
                            0, 13, 28, 45, 64, 85, 108, 133, 160, 189, 220, 253});
   Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
   CHECK(s.shape == std::vector<int64_t>{2, 4});
@@ -713,4 +714,44 @@ TEST_CASE("run: an Embedding with max_norm reads its rows renormalised, as F.emb
   for (size_t i = 0; i < want.size(); ++i) CHECK(l1[i] == doctest::Approx(want[i]).epsilon(1e-6));
   // without max_norm the rows are read as they are
   CHECK(lookup("Embedding(3, 2)", {2}) == std::vector<float>{-6, 8});
+}
+
+// EmbeddingBag: each bag's rows reduced (sum, mean, max; the padding row skipped, per-sample
+// weights in mode 'sum', include_last_offset's end); PyTorch 1.13's values for the weight
+// arange(12).view(4, 3).
+TEST_CASE("run: EmbeddingBag reduces each bag of rows as F.embedding_bag does") {
+  auto bags = [](const std::string& ns, std::vector<Tensor> inputs) {
+    LoadedModel m = check_ns(ns);
+    REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
+    Tensor w = arange({4, 3});
+    Tensor out;
+    ForwardCtx ctx{m.analysis.layers.at(0), {}, {&w}, out};
+    for (const Tensor& t : inputs) ctx.in.push_back(&t);
+    forward_embedding(ctx);
+    CHECK(out.shape == bind_shape(*m.analysis.layers.at(0).output, 1));
+    return out.data;
+  };
+  auto tensor = [](std::vector<float> v) {
+    Tensor t = Tensor::zeros({static_cast<int64_t>(v.size())});
+    t.data = std::move(v);
+    return t;
+  };
+  Tensor ids = tensor({0, 1, 2, 1, 3}), offsets = tensor({0, 2, 2});
+  const std::string two = "input ids: [5]\ninput offs: [3]\n";
+  CHECK(bags(two + "EmbeddingBag(4, 3, mode='sum')(ids, offs)\n", {ids, offsets}) ==
+        std::vector<float>{3, 5, 7, 0, 0, 0, 18, 21, 24});
+  CHECK(bags(two + "EmbeddingBag(4, 3, padding_idx=1)(ids, offs)\n", {ids, offsets}) ==
+        std::vector<float>{0, 1, 2, 0, 0, 0, 7.5f, 8.5f, 9.5f});
+  CHECK(bags(two + "EmbeddingBag(4, 3, mode='max')(ids, offs)\n", {ids, offsets}) ==
+        std::vector<float>{3, 4, 5, 0, 0, 0, 9, 10, 11});
+  Tensor rows = Tensor::zeros({2, 2});
+  rows.data = {0, 1, 2, 3};
+  Tensor weights = Tensor::zeros({2, 2});
+  weights.data = {1, 2, 0.5f, -1};
+  CHECK(bags("input ids: [2, 2]\ninput w: [2, 2]\nEmbeddingBag(4, 3, mode='sum')(ids, "
+             "per_sample_weights=w)\n",
+             {rows, weights}) == std::vector<float>{6, 9, 12, -6, -6.5f, -7});
+  CHECK(bags("input ids: [4]\ninput offs: [3]\n"
+             "EmbeddingBag(4, 3, include_last_offset=True)(ids, offs)\n",
+             {tensor({0, 1, 2, 3}), tensor({0, 1, 4})}) == std::vector<float>{0, 1, 2, 6, 7, 8});
 }

@@ -105,6 +105,7 @@ const std::map<std::string, int64_t> kParams = {
     {"LSTMCell", 4 * (4 * 8 + 4 * 4 + 2 * 4)},  // four gates
     {"LSTM", 4 * (4 * 8 + 4 * 4 + 2 * 4)},      // four gates
     {"Embedding", 10 * 3},                      // the table: one row per index
+    {"EmbeddingBag", 10 * 3},                   // the same table, its rows reduced per bag
     {"parameter", 768}};                        // nn.Parameter(zeros(1, 1, 768))
 
 std::string example_call(const OpInfo& op) {

@@ -1018,8 +1018,8 @@ class Net(nn.Module):
 }
 
 TEST_CASE("interpreter: an unknown layer forward never applies is an error, not a smaller total") {
-  // model.parameters() counts an unused nn.EmbeddingBag's weights, which netshape cannot count;
-  // a loss module has none.
+  // model.parameters() counts an unused nn.Bilinear's weights, which netshape cannot count; a
+  // loss module has none.
   const char* text = R"(import torch.nn as nn
 
 
@@ -1028,7 +1028,7 @@ class Net(nn.Module):
         super().__init__()
         self.fc = nn.Linear(4, 2)
         self.criterion = nn.CrossEntropyLoss()
-        self.bag = nn.EmbeddingBag(10, 8)
+        self.bag = nn.Bilinear(10, 8, 4)
 
     def forward(self, x):
         return self.fc(x)
@@ -1038,11 +1038,11 @@ class Net(nn.Module):
   LoadedModel m = read(text);
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m) ==
-        "`bag` (nn.EmbeddingBag) is never applied in forward, and netshape does not know "
-        "nn.EmbeddingBag: it cannot count its parameters, which model.parameters() includes");
+        "`bag` (nn.Bilinear) is never applied in forward, and netshape does not know "
+        "nn.Bilinear: it cannot count its parameters, which model.parameters() includes");
   std::string without = text;
   without.erase(without.find("        self.bag"),
-                std::string("        self.bag = nn.EmbeddingBag(10, 8)\n").size());
+                std::string("        self.bag = nn.Bilinear(10, 8, 4)\n").size());
   LoadedModel ok = read(without);
   INFO(render_diagnostics(ok));
   CHECK(ok.exit == ExitCode::Ok);
@@ -1615,6 +1615,73 @@ TEST_CASE("interpreter: cumsum and cumprod keep the shape and type their result 
       {"return x.cumprod()", ExitCode::ShapeError, "cumprod() missing required argument: 'dim'"},
   };
   check_forward_cases(kTensorOpBase, cases);
+}
+
+// torch.cat of a 0-dim tensor is PyTorch's error before any other check (`run` crashed on it).
+TEST_CASE("interpreter: cat refuses a zero-dimensional tensor as PyTorch does") {
+  const ForwardCase cases[] = {
+      {"return torch.cat([x.sum(), x.amax()])", ExitCode::ShapeError,
+       "zero-dimensional tensor (at position 0) cannot be concatenated"},
+      {"return torch.cat([x.flatten(), x.sum()], 0)", ExitCode::ShapeError,
+       "zero-dimensional tensor (at position 1) cannot be concatenated"},
+      {"return torch.stack([x.sum(), x.amax()])", ExitCode::Ok, "[2]"},
+      {"return torch.cat([x.sum().unsqueeze(0), x.amax().view(1)])", ExitCode::Ok, "[2]"},
+  };
+  check_forward_cases(kTensorOpBase, cases);
+}
+
+// nn.EmbeddingBag's forward(input, offsets=None, per_sample_weights=None), bound as Python binds
+// it, and F.embedding_bag's errors; PyTorch 1.13's outcome for each on ids [3, 5].
+TEST_CASE("interpreter: EmbeddingBag takes bags of a 2-D input or of offsets, as PyTorch") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(10, 4)
+        self.total = nn.EmbeddingBag(10, 4, mode='sum')
+
+    def forward(self, x):
+        BODY
+
+# input: [3, 5] long
+)";
+  const ForwardCase cases[] = {
+      {"return self.bag(x)", ExitCode::Ok, "[3, 4]"},
+      {"return self.bag(x.flatten(), torch.arange(0, 15, 5))", ExitCode::Ok, "[3, 4]"},
+      {"return self.bag(x.flatten(), offsets=torch.arange(0, 15, 3))", ExitCode::Ok, "[5, 4]"},
+      {"return self.total(x, per_sample_weights=x.float() / 10)", ExitCode::Ok, "[3, 4]"},
+      {"return self.bag(input=x.int())", ExitCode::Ok, "[3, 4]"},
+      {"return self.bag(x, per_sample_weights=x.float())", ExitCode::ShapeError,
+       "embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
+       "mode='sum' (got mode='mean')."},
+      {"return self.bag(x, torch.arange(3))", ExitCode::ShapeError,
+       "if input is 2D, then offsets has to be None"},
+      {"return self.bag(x.flatten())", ExitCode::ShapeError,
+       "offsets has to be a 1D Tensor but got None"},
+      {"return self.bag(x.view(1, 3, 5))", ExitCode::ShapeError,
+       "input has to be 1D or 2D Tensor, but got Tensor of dimension 3"},
+      {"return self.total(x, per_sample_weights=x[:, :4].float())", ExitCode::ShapeError,
+       "embedding_bag: If per_sample_weights (torch.Size([3, 4])) is not None, then it must have "
+       "the same shape as the input (torch.Size([3, 5]))"},
+      {"return self.bag(x.float())", ExitCode::ShapeError,
+       "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+       "Long, Int; but got torch.FloatTensor instead (while checking arguments for "
+       "embedding_bag)"},
+      {"return self.total(x, per_sample_weights=x.double())", ExitCode::ShapeError,
+       "Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
+       "'per_sample_weights'"},
+      {"return self.bag(x, lengths=x)", ExitCode::UsageOrParse,
+       "EmbeddingBag.forward() got an unexpected keyword argument 'lengths'"},
+  };
+  check_forward_cases(base, cases);
+  // the mode is checked after the tensors' shapes, as F.embedding_bag checks it
+  LoadedModel min = netshape::test::check_ns("input x: [3, 5]\nEmbeddingBag(10, 4, mode='min')\n");
+  CHECK(first_error(min) == "mode has to be one of sum, mean or max");
+  LoadedModel both = netshape::test::check_ns("input x: [3, 5, 2]\nEmbeddingBag(10, 4, mode='min')\n");
+  CHECK(first_error(both) == "input has to be 1D or 2D Tensor, but got Tensor of dimension 3");
 }
 
 // A layer's weight or bias used as a tensor in forward is refused where it is used (netshape keeps
@@ -2200,7 +2267,7 @@ TEST_CASE("interpreter: what netshape cannot read is named, not what the code di
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.bag = nn.EmbeddingBag(8, 16)
+        self.bag = nn.Bilinear(8, 8, 16)
 
     def forward(self, x):
         h, c = self.bag(x)
@@ -2209,7 +2276,7 @@ class Net(nn.Module):
 # input: [2, 8]
 )");
   CHECK(lstm.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'EmbeddingBag'");
+  CHECK(first_error(lstm) == "unsupported Python construct: unknown layer or op 'Bilinear'");
   REQUIRE(lstm.diags.has_errors());
   CHECK(lstm.diags.items()[0].span.line == 7);
   // A dict of outputs: its tensors are the outputs, in order (torchvision's segmentation models
