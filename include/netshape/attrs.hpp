@@ -19,6 +19,7 @@ enum class GeluApproximate { none, tanh };
 enum class InterpolateMode { nearest, linear, bilinear, bicubic, trilinear, area, nearest_exact };
 enum class GridPadding { zeros, border, reflection };  // grid_sample's padding_mode
 enum class BagMode { sum, mean, max };                 // nn.EmbeddingBag's mode
+enum class Rounding { none, trunc, floor };            // torch.div's rounding_mode
 
 std::optional<PaddingMode> parse_padding_mode(std::string_view s);
 std::optional<GeluApproximate> parse_gelu_approximate(std::string_view s);
@@ -58,11 +59,16 @@ struct Attrs {
   // batch_norm, instance_norm, layer_norm, group_norm
   double eps = 1e-5;
   bool affine = true;  // batch_norm, instance_norm, group_norm; not read: the weights show it
+  // batch_norm, instance_norm: eval mode normalises with the running statistics
+  // (track_running_stats; netshape's are PyTorch's first, mean 0 and variance 1), else with the
+  // input's own
+  bool running_stats = true;
   AttrInts normalized_shape;  // layer_norm
   int64_t num_groups = 1;     // group_norm
   // embedding: each row it reads whose norm of order `p` passes max_norm is scaled to it first
   // (embedding_renorm_); none when not given
   std::optional<double> max_norm;
+  Rounding rounding = Rounding::none;  // div: the quotient truncated or floored (as `//`)
   // embedding (EmbeddingBag): how a bag reduces its rows; which inputs are the offsets and the
   // per-sample weights (-1: none); offsets with the end of the last bag; the row a bag skips
   // (-1: none; a negative padding_idx wrapped)

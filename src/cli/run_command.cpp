@@ -305,10 +305,13 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
         what);
     bool in_place = what.ends_with("=`") || what.ends_with("_`") || what.ends_with("_()`");
     bool into_view = what.ends_with("view of another tensor");
+    bool dropout = what.ends_with("with training=True");
     note.help = in_place    ? "write it out of place (`y = y + 1` for `y += 1`) to have `run` "
                               "compute it"
                 : into_view ? "apply it out of place to a copy (`inplace=False`) to have `run` "
                               "compute it"
+                : dropout   ? "F.dropout drops values whenever training=True, its default, in "
+                              "eval mode too: pass training=self.training"
                             : "`run` computes elementwise math with numbers, comparisons and "
                               "casts to int, long and bool";
     err << render_diagnostic(m, note);

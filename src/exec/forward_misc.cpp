@@ -10,6 +10,7 @@
 
 #include "../kernels/parallel.hpp"
 #include "forward.hpp"
+#include "netshape/elementwise.hpp"
 
 namespace netshape {
 namespace {
@@ -126,6 +127,37 @@ void channel_affine(ForwardCtx& ctx, int64_t outer, int64_t channels, int64_t in
       }
 }
 
+// x: [N, C, *] -> same, normalised per channel with the batch's mean and (biased) variance, as
+// a BatchNorm without running statistics does in eval mode too; then weight[c], bias[c].
+static void batch_norm_with_batch_stats(ForwardCtx& ctx) {
+  const std::vector<int64_t>& s = ctx.x().shape;
+  int64_t batch = s[0], channels = s[1], inner = product(s, 2, s.size());
+  if (batch * inner == 1)
+    throw ForwardError(
+        fmt::format("Expected more than 1 value per channel when training, got "
+                    "input size torch.Size([{}])",
+                    fmt::join(s, ", ")));
+  ctx.out = ctx.zeros(s);
+  const float* x = ctx.x().data.data();
+  float* y = ctx.out.data.data();
+  const double eps = ctx.layer.attrs->eps;
+  for (int64_t c = 0; c < channels; ++c) {
+    double mean = 0.0, var = 0.0;
+    auto at = [&](int64_t n, int64_t i) { return (n * channels + c) * inner + i; };
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t i = 0; i < inner; ++i) mean += x[at(n, i)];
+    mean /= static_cast<double>(std::max<int64_t>(batch * inner, 1));
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t i = 0; i < inner; ++i) var += (x[at(n, i)] - mean) * (x[at(n, i)] - mean);
+    var /= static_cast<double>(std::max<int64_t>(batch * inner, 1));
+    double inv = 1.0 / std::sqrt(var + eps);
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t i = 0; i < inner; ++i)
+        y[at(n, i)] = static_cast<float>((x[at(n, i)] - mean) * inv);
+  }
+  channel_affine(ctx, batch, channels, inner);
+}
+
 // One element of add / sub / mul / div (true division, as torch.div without rounding_mode),
 // maximum / minimum, logical_and / or / xor.
 float combine(OpKind kind, float x, float y, float alpha) {
@@ -173,6 +205,7 @@ void forward_prelu(ForwardCtx& ctx) {
 void forward_batch_norm(ForwardCtx& ctx) {
   std::vector<int64_t> s = ctx.x().shape;
   double eps = ctx.layer.attrs->eps;
+  if (!ctx.layer.attrs->running_stats) return batch_norm_with_batch_stats(ctx);
   ctx.out = ctx.take_x();
   // Eval mode with the running statistics PyTorch starts with (mean 0, var 1):
   // y = x / sqrt(1 + eps) * weight[c] + bias[c], one multiply-add per value.
@@ -193,15 +226,21 @@ void forward_batch_norm(ForwardCtx& ctx) {
   });
 }
 
-// x: [N, C, *] -> same; statistics per (sample, channel)
+// x: [N, C, *] -> same; statistics per (sample, channel), or, with track_running_stats, the
+// running ones eval mode reads (mean 0, variance 1: y = x / sqrt(1 + eps))
 void forward_instance_norm(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   int nd = op_info(ctx.layer.op).spatial_dims;
   size_t c_axis = s.size() - static_cast<size_t>(nd) - 1;
   int64_t inner = product(s, c_axis + 1, s.size());
   ctx.out = ctx.zeros(s);
-  normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
-                   ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs->eps);
+  if (ctx.layer.attrs->running_stats) {
+    auto scale = static_cast<float>(1.0 / std::sqrt(1.0 + ctx.layer.attrs->eps));
+    for (size_t i = 0; i < ctx.out.data.size(); ++i) ctx.out.data[i] = ctx.x().data[i] * scale;
+  } else {
+    normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
+                     ctx.x().numel() / std::max<int64_t>(inner, 1), inner, ctx.layer.attrs->eps);
+  }
   channel_affine(ctx, product(s, 0, c_axis), s[c_axis], inner);
 }
 
@@ -647,6 +686,12 @@ void forward_add(ForwardCtx& ctx) {
   }
   float alpha = static_cast<float>(ctx.layer.attrs->alpha);  // add/sub: x + alpha * y
   OpKind kind = op_info(ctx.layer.op).kind;
+  const Rounding rounding = ctx.layer.attrs->rounding;  // div's rounding_mode
+  auto one = [&](float x, float y) {
+    if (rounding == Rounding::floor) return floor_divide(x, y);
+    if (rounding == Rounding::trunc) return std::trunc(x / y);
+    return combine(kind, x, y, alpha);
+  };
   if (a.shape == b.shape) {          // the residual add: no broadcasting, one pass
     const float* y = b.data.data();  // b is not the first input's tensor: it stays where it is
     ctx.out = ctx.take_x();
@@ -658,14 +703,13 @@ void forward_add(ForwardCtx& ctx) {
       if (plain) {
         for (int64_t i = begin; i < end; ++i) out[i] += y[i];
       } else {
-        for (int64_t i = begin; i < end; ++i) out[i] = combine(kind, out[i], y[i], alpha);
+        for (int64_t i = begin; i < end; ++i) out[i] = one(out[i], y[i]);
       }
     });
     return;
   }
   ctx.out = ctx.zeros(so);
-  each_broadcast<2>({&a, &b}, ctx.out,
-                    [&](float x, float y) { return combine(kind, x, y, alpha); });
+  each_broadcast<2>({&a, &b}, ctx.out, one);
 }
 
 // x: [*], mask: [*] -> broadcast: `value` where the mask is non-zero, else x

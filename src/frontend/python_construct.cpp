@@ -7189,7 +7189,21 @@ class Construct {
     if (made && op == "arange") integer_bounds(args, made_type(op, args));
     if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
     if (cumulative) output_type_ = cumulative_type(op, args, call.span);
+    if (op == "dropout" || op == "dropout2d") dropout_in_eval(st, call.span);
     return emitted(std::move(st), call.span);
+  }
+
+  // F.dropout(x, p) drops values whenever `training` is True, its default, in eval mode too
+  // (`training=self.training` is what follows the model's mode): `run`, which computes eval
+  // mode, keeps them, so the values after it are not PyTorch's. Said where `run` reports it.
+  void dropout_in_eval(const Statement& st, Span at) {
+    const OpInfo& op = op_info(*find_op(st.op));
+    const Value* training = written_argument(st.args, op, "training");
+    const Value* p = written_argument(st.args, op, "p");
+    bool drops = !training || (training->kind == Value::Kind::Bool && training->b);
+    bool none = p && ((p->kind == Value::Kind::Int && p->i == 0) ||
+                      (p->kind == Value::Kind::Float && p->f == 0.0));
+    if (drops && !none) note_values_unfollowed("`F." + st.op + "` with training=True", at);
   }
 
   // x.cumsum(dim, *, dtype=None), torch.cumsum(input, dim, *, dtype=None): one int after the

@@ -19,6 +19,14 @@ bool single_spatial_element(const Shape& x, size_t nd) {
   return true;
 }
 
+// Whether a batch norm's input has a single value per channel (a batch of 1, no spatial size
+// beyond 1): known only when every dim but the channels' is a number.
+bool one_value_per_channel(const Shape& x) {
+  for (size_t i = 0; i < x.size(); ++i)
+    if (i != 1 && (x[i].symbolic() || x[i].value != 1)) return false;
+  return true;
+}
+
 std::string channel_fix(RuleContext& ctx, const char* param, const Dim& c) {
   return fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c),
                      ctx.call_with(param, to_string(c)));
@@ -42,19 +50,28 @@ bool infer_batch_norm(RuleContext& ctx) {
   }
   const Dim& c = ctx.x()[1];
   auto n = ctx.size_or_inferred("num_features", c);
-  if (!n) return false;
-  if (c.symbolic() || c.value != *n) {
-    return ctx.fail_at(
-        "num_features",
-        fmt::format("running_mean should contain {} elements not {}", to_string(c), *n),
-        channel_fix(ctx, "num_features", c));
-  }
-  auto affine = ctx.bool_arg("affine");
+  auto affine = n ? ctx.bool_arg("affine") : std::nullopt;
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
-  if (!eps) return false;
+  auto track = eps ? ctx.bool_arg("track_running_stats") : std::nullopt;
+  if (!track) return false;
+  // Without running statistics eval mode normalises with the batch's own (F.batch_norm with
+  // training=True), which first needs more than one value per channel.
+  if (!*track && one_value_per_channel(ctx.x()))
+    return ctx.fail_input(fmt::format("Expected more than 1 value per channel when training, got "
+                                      "input size torch.Size({})",
+                                      to_string(ctx.x())),
+                          "give it a batch of 2 or more, or use track_running_stats=True");
+  // The channels are checked against the running statistics, else the weight, else not at all.
+  if ((*track || *affine) && (c.symbolic() || c.value != *n)) {
+    return ctx.fail_at("num_features",
+                       fmt::format("{} should contain {} elements not {}",
+                                   *track ? "running_mean" : "weight", to_string(c), *n),
+                       channel_fix(ctx, "num_features", c));
+  }
   ctx.set_output(ctx.x());
   ctx.attrs.eps = *eps;
   ctx.attrs.affine = *affine;
+  ctx.attrs.running_stats = *track;
   if (*affine)
     ctx.explain("params = 2*{} = {}  (weight and bias; running mean/var are buffers)", *n, 2 * *n);
   return add_affine(ctx, *n, *affine, *affine);
@@ -103,6 +120,7 @@ bool infer_instance_norm(RuleContext& ctx) {
   ctx.set_output(ctx.x());
   ctx.attrs.eps = *eps;
   ctx.attrs.affine = *affine;
+  ctx.attrs.running_stats = *track;
   return add_affine(ctx, *n, *affine, *affine);
 }
 

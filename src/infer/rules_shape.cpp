@@ -534,6 +534,17 @@ bool infer_add(RuleContext& ctx) {
     if (!alpha) return false;
     ctx.attrs.alpha = *alpha;
   }
+  if (ctx.has_param("rounding_mode") && !ctx.is_none("rounding_mode")) {  // div
+    auto mode = ctx.string_arg("rounding_mode");
+    if (!mode) return false;
+    if (*mode != "trunc" && *mode != "floor")
+      return ctx.fail_at("rounding_mode",
+                         "div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         "found '" +
+                             *mode + "'",
+                         "give rounding_mode='floor' (as `//`) or 'trunc'");
+    ctx.attrs.rounding = *mode == "trunc" ? Rounding::trunc : Rounding::floor;
+  }
   const Shape& a = ctx.in()[0];
   const Shape& b = ctx.in()[1];
   std::string error;

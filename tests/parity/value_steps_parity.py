@@ -58,6 +58,17 @@ CASES = [
      "x, None, x.float() / 12 - 0.3"),
     ("bag_last_offset", "nn.EmbeddingBag(12, 4, include_last_offset=True, max_norm=0.5)",
      "x: [4, 6] long", "x.flatten(), torch.arange(0, 25, 8)"),
+    # div by a tensor with a rounding_mode: a row, floored or truncated
+    ("div_rounded", LINEAR, "x: [4, 6]",
+     "torch.div(x, x.flip(1) * 0.3 + 2, rounding_mode='floor') "
+     "+ (x * 5).div(x.roll(1, 0) + 1.5, rounding_mode='trunc')"),
+    # eval mode: a BatchNorm without running stats normalises with the batch's, an InstanceNorm
+    # with them reads them (mean 0, var 1)
+    ("bn_batch_stats", "nn.BatchNorm1d(6, track_running_stats=False)", "x: [4, 6]", "x * 3 + 1"),
+    ("bn_batch_stats_2d", "nn.BatchNorm2d(3, affine=False, track_running_stats=False)",
+     "x: [2, 3, 4, 4]", "x * 2 - 1"),
+    ("in_running_stats", "nn.InstanceNorm1d(3, affine=True, track_running_stats=True)",
+     "x: [2, 3, 5]", "x * 2"),
     # max_norm: the rows read are renormalised first (of order 2, 1 and inf)
     ("ids_max_norm", "nn.Embedding(12, 3, max_norm=0.4)", "x: [4, 6] long", "x"),
     ("ids_max_norm_l1", "nn.Embedding(12, 5, max_norm=1.0, norm_type=1)", "x: [4, 6] long",

@@ -755,3 +755,35 @@ TEST_CASE("run: EmbeddingBag reduces each bag of rows as F.embedding_bag does") 
              "EmbeddingBag(4, 3, include_last_offset=True)(ids, offs)\n",
              {tensor({0, 1, 2, 3}), tensor({0, 1, 4})}) == std::vector<float>{0, 1, 2, 6, 7, 8});
 }
+
+// Eval mode: a BatchNorm without running statistics normalises with the batch's (biased
+// variance), an InstanceNorm with them reads them (mean 0, variance 1); PyTorch 1.13's values.
+TEST_CASE("run: norm layers follow track_running_stats in eval mode as PyTorch does") {
+  const float s = 1.0f / std::sqrt(1.0f + 1e-5f);
+  std::vector<float> batch_stats =
+      forward_of("input x: [2, 2]\nBatchNorm1d(2, affine=False, track_running_stats=False)\n",
+                 forward_batch_norm, {arange({2, 2})})
+          .data;
+  std::vector<float> want = {-s, -s, s, s};  // each channel's two values, mean 1 and variance 1
+  for (size_t i = 0; i < want.size(); ++i)
+    CHECK(batch_stats[i] == doctest::Approx(want[i]).epsilon(1e-6));
+  std::vector<float> running =
+      forward_of("input x: [1, 2, 3]\nInstanceNorm1d(2, track_running_stats=True)\n",
+                 forward_instance_norm, {arange({1, 2, 3})})
+          .data;
+  for (size_t i = 0; i < running.size(); ++i)
+    CHECK(running[i] == doctest::Approx(static_cast<float>(i) * s).epsilon(1e-6));
+}
+
+// torch.div of two tensors with a rounding_mode: PyTorch 1.13's floor (div_floor_floating, exact
+// where floor(a / b) would round first) and trunc (of the float32 quotient).
+TEST_CASE("run: div with rounding_mode floors or truncates the quotient as PyTorch does") {
+  Tensor a = Tensor::zeros({5}), b = Tensor::zeros({5});
+  a.data = {7, -7, 7.5f, -7.5f, 1};
+  b.data = {2, 2, -2, 0.3f, 0.1f};
+  const std::string two = "input a: [5]\ninput b: [5]\n";
+  CHECK(forward_of(two + "div(a, b, rounding_mode='floor')\n", forward_add, {a, b}).data ==
+        std::vector<float>{3, -4, -4, -25, 9});
+  CHECK(forward_of(two + "div(a, b, rounding_mode='trunc')\n", forward_add, {a, b}).data ==
+        std::vector<float>{3, -3, -3, -24, 10});
+}

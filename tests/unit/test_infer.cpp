@@ -156,6 +156,19 @@ TEST_CASE("normalisation layers: params are weight+bias, buffers are not") {
         "running_mean should contain 4 elements not 3");
   CHECK(first_error(check_ns("input [1, 3, 4, 4]\nBatchNorm1d(3)\n")).message ==
         "expected 2D or 3D input (got 4D input)");
+  // Without running stats (PyTorch 1.13, eval mode too): the batch's own statistics, which need
+  // more than one value per channel; the channels checked against the weight, or not at all.
+  CHECK(first_error(check_ns("input [1, 3]\nBatchNorm1d(3, track_running_stats=False)\n"))
+            .message ==
+        "Expected more than 1 value per channel when training, got input size torch.Size([1, 3])");
+  CHECK(check_ns("input [1, 3, 2]\nBatchNorm1d(3, track_running_stats=False)\n").exit ==
+        ExitCode::Ok);
+  CHECK(check_ns("input [B, 3]\nBatchNorm1d(3, track_running_stats=False)\n").exit ==
+        ExitCode::Ok);
+  CHECK(first_error(check_ns("input [2, 3, 5, 5]\nBatchNorm2d(4, track_running_stats=False)\n"))
+            .message == "weight should contain 3 elements not 4");
+  CHECK(check_ns("input [2, 3, 5, 5]\nBatchNorm2d(4, affine=False, track_running_stats=False)\n")
+            .exit == ExitCode::Ok);
   CHECK(check_ns("input [1, 8, 4, 4]\nGroupNorm(2, 8)\n").analysis.layers[0].params == 16);
   CHECK(first_error(check_ns("input [1, 8, 4, 4]\nGroupNorm(3, 8)\n")).message ==
         "num_channels must be divisible by num_groups");

@@ -257,6 +257,13 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
     CHECK(d.code != "unused-tensor");
   LoadedModel whole = linear_of("x", "        torch.relu_(x)\n");  // followed: x is its row
   CHECK(!whole.program->values_unfollowed_at.valid());
+  // F.dropout's training defaults to True: it drops values in eval mode too
+  LoadedModel dropped = linear_of("torch.nn.functional.dropout(x, 0.5)");
+  REQUIRE(dropped.exit == ExitCode::Ok);
+  CHECK(dropped.program->values_unfollowed_op == "`F.dropout` with training=True");
+  CHECK(!linear_of("torch.nn.functional.dropout(x, 0.5, self.training)")
+             .program->values_unfollowed_at.valid());
+  CHECK(!linear_of("torch.nn.functional.dropout(x, p=0.0)").program->values_unfollowed_at.valid());
   LoadedModel random = linear_of("torch.rand_like(x) * 2");
   REQUIRE(random.exit == ExitCode::Ok);
   CHECK(random.program->values_unfollowed_op == "`rand_like`");
