@@ -505,6 +505,10 @@ static void forward_embedding_bag(ForwardCtx& ctx) {
                                           : acc[static_cast<size_t>(j)] + v;
       }
     }
+    // PyTorch 1.13 with include_last_offset divides the last bag's sum by the indices from its
+    // start to the end of all of them, not to the last offset: so does this.
+    if (a.bag_mode == BagMode::mean && a.include_last_offset && b == bags - 1)
+      count += static_cast<int64_t>(ids.size()) - bounds[static_cast<size_t>(bags)];
     float* y = ctx.out.data.data() + b * e;
     for (int64_t j = 0; j < e; ++j)
       y[j] = count == 0 ? 0.0f

@@ -505,7 +505,7 @@ class Parser {
       }
       InputRole role;
       if (ahead(1).kind == TokenKind::Equals) {
-        if (!mask_keyword(call, role, roles)) return false;
+        if (!mask_keyword(call, role, roles, tensors.size())) return false;
         take();
         take();
         if (!at(TokenKind::Ident)) {
@@ -527,9 +527,11 @@ class Parser {
 
   // The mask a keyword at the current token names, as nn.MultiheadAttention's forward binds it,
   // or EmbeddingBag's per-sample weights (`bag(ids, per_sample_weights=w)`).
-  bool mask_keyword(const Call& call, InputRole& role, const std::vector<InputRole>& roles) {
+  bool mask_keyword(const Call& call, InputRole& role, const std::vector<InputRole>& roles,
+                    size_t given) {
     std::string_view k = cur().text;
     if (call.op == "EmbeddingBag" && !call.sequential) {
+      if (k == "offsets" && given == 1) return true;  // the second tensor, as by position
       if (k != "per_sample_weights")
         return fail(
             cur().span,

@@ -1934,6 +1934,7 @@ class Construct {
   PyValue leaf_attribute(const PyValue& layer, const std::string& name, const Expr& e) {
     const ModuleDef& m = *layer.module;
     if ((name == "weight" || name == "bias") && has_weight_attribute(m.op, name)) {
+      if (switched_off(m, name)) return PyValue::none(e.span);  // `self.fc.bias is None`
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = name;
@@ -1956,6 +1957,24 @@ class Construct {
         if (p.name == name && !p.required) return as_stored(op, name, PyValue::of(p.default_value));
     }
     unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
+  }
+
+  // Whether a layer's `weight` or `bias` is None: a convolution's or Linear's bias with bias=False
+  // (or None, which its `if bias:` reads as False), a norm layer's both with affine=False
+  // (InstanceNorm's default) or elementwise_affine=False.
+  static bool switched_off(const ModuleDef& m, const std::string& name) {
+    std::optional<OpId> id = find_op(m.op);
+    if (!id) return false;
+    const OpInfo& op = op_info(*id);
+    for (const char* flag : {"bias", "affine", "elementwise_affine"}) {
+      if ((flag == std::string_view("bias") && name != "bias") || !op.has_param(flag)) continue;
+      const Value* v = written_argument(m.args, op, flag);
+      const Value& value =
+          v ? *v : op.params[static_cast<size_t>(op.param_index(flag))].default_value;
+      if (value.kind == Value::Kind::None || (value.kind == Value::Kind::Bool && !value.b))
+        return true;
+    }
+    return false;
   }
 
   // Whether layer `op` of ops.def takes a constructor argument called `name`.
@@ -5401,6 +5420,14 @@ class Construct {
       case PyValue::Kind::Unbound:
         binary("==", v, v, at);  // reports the missing parameter
         return false;
+      case PyValue::Kind::Opaque:
+        if (is_failed(v)) rethrow(v);
+        // `if self.fc.bias:`: a tensor's truth is its one value (PyTorch's RuntimeError for
+        // more), which netshape does not know; `is not None` is what tests for one
+        if (v.name == "weight" || v.name == "bias")
+          unsupported_here(at, "the truth value of a layer's " + v.name,
+                           "test whether it exists: `if self.fc.bias is not None:`");
+        return true;
       default:
         if (is_failed(v)) rethrow(v);
         return true;
@@ -7174,8 +7201,9 @@ class Construct {
       }
       if (is_factory_keyword(op, args.keywords[i])) continue;   // made_type reads dtype=
       if (cumulative && args.keywords[i] == "dtype") continue;  // cumulative_type reads it
-      st.args.push_back(
-          Arg{keyword_name(args.keywords[i]), to_ir(v, args.spans[i]), args.spans[i]});
+      bool axis = cumulative && args.keywords[i] == "axis";     // PyTorch's alias of dim
+      st.args.push_back(Arg{keyword_name(axis ? "dim" : args.keywords[i]), to_ir(v, args.spans[i]),
+                            args.spans[i]});
     }
     if (bilinear) {
       st.args.push_back(Arg{"mode", Value::string("bilinear", call.span), call.span});
@@ -7213,6 +7241,15 @@ class Construct {
     std::vector<std::string> got;
     bool input_first = self == nullptr;  // torch.cumsum(x, 1): the input is the first argument
     for (size_t i = 0; i < args.values.size(); ++i) {
+      bool dim = args.keywords[i] == "dim" || args.keywords[i] == "axis" ||
+                 (args.keywords[i].empty() &&
+                  !(input_first && got.empty() && args.values[i].kind == PyValue::Kind::Tensor));
+      if (dim && got.empty() && args.values[i].is(Value::Kind::Bool))  // an int, not a bool
+        raise(args.spans[i],
+              fmt::format("{}() received an invalid combination of arguments - got (bool), but "
+                          "expected (int dim, *, torch.dtype dtype)",
+                          op),
+              fmt::format("give the dim as an int: `x.{}(1)`", op));
       if (!args.keywords[i].empty()) continue;
       if (input_first && got.empty() && args.values[i].kind == PyValue::Kind::Tensor) {
         input_first = false;
@@ -7247,6 +7284,12 @@ class Construct {
             at,
             fmt::format("{}(): argument 'dtype' must be torch.dtype, not {}", op, describe(*dtype)),
             "give a dtype: `dtype=torch.float32`");
+      if (type_category(*written) < 2 && type_category(type) >= 2)  // run would not truncate
+        unsupported_here(at,
+                         fmt::format("`{}` of a floating tensor with an integer dtype= (each "
+                                     "value is truncated first)",
+                                     op),
+                         fmt::format("cast it first: `x.long().{}(1)`", op));
       type = *written;
     } else if (type_category(type) < 2) {
       type = ElementType::Int64;

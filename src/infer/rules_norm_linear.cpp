@@ -102,7 +102,7 @@ bool infer_instance_norm(RuleContext& ctx) {
     if (!has || !wants) return ctx.fail_input("the batch times the channels overflows 64 bits");
     return ctx.fail_at(
         "num_features",
-        fmt::format("{} should contain {} elements not {}", *affine ? "weight" : "running_mean",
+        fmt::format("{} should contain {} elements not {}", *track ? "running_mean" : "weight",
                     to_string(*has), to_string(*wants)),
         channel_fix(ctx, "num_features", c));
   }

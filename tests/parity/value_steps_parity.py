@@ -58,6 +58,8 @@ CASES = [
      "x, None, x.float() / 12 - 0.3"),
     ("bag_last_offset", "nn.EmbeddingBag(12, 4, include_last_offset=True, max_norm=0.5)",
      "x: [4, 6] long", "x.flatten(), torch.arange(0, 25, 8)"),
+    ("bag_last_mean", "nn.EmbeddingBag(12, 4, include_last_offset=True)", "x: [4, 6] long",
+     "x.flatten(), torch.arange(0, 20, 7)"),
     # div by a tensor with a rounding_mode: a row, floored or truncated
     ("div_rounded", LINEAR, "x: [4, 6]",
      "torch.div(x, x.flip(1) * 0.3 + 2, rounding_mode='floor') "

@@ -742,7 +742,7 @@ TEST_CASE("run: EmbeddingBag reduces each bag of rows as F.embedding_bag does") 
         std::vector<float>{3, 5, 7, 0, 0, 0, 18, 21, 24});
   CHECK(bags(two + "EmbeddingBag(4, 3, padding_idx=1)(ids, offs)\n", {ids, offsets}) ==
         std::vector<float>{0, 1, 2, 0, 0, 0, 7.5f, 8.5f, 9.5f});
-  CHECK(bags(two + "EmbeddingBag(4, 3, mode='max')(ids, offs)\n", {ids, offsets}) ==
+  CHECK(bags(two + "EmbeddingBag(4, 3, mode='max')(ids, offsets=offs)\n", {ids, offsets}) ==
         std::vector<float>{3, 4, 5, 0, 0, 0, 9, 10, 11});
   Tensor rows = Tensor::zeros({2, 2});
   rows.data = {0, 1, 2, 3};
@@ -754,6 +754,15 @@ TEST_CASE("run: EmbeddingBag reduces each bag of rows as F.embedding_bag does") 
   CHECK(bags("input ids: [4]\ninput offs: [3]\n"
              "EmbeddingBag(4, 3, include_last_offset=True)(ids, offs)\n",
              {tensor({0, 1, 2, 3}), tensor({0, 1, 4})}) == std::vector<float>{0, 1, 2, 6, 7, 8});
+  // PyTorch 1.13 divides the last bag of a mean by the indices from its start to the end of all
+  // of them: rows 1 and 2 of ids 0..3 with offsets [0, 1, 3] divided by 3, not 2
+  std::vector<float> quirk = bags(
+      "input ids: [4]\ninput offs: [3]\nEmbeddingBag(4, 3, include_last_offset=True)(ids, offs)\n",
+      {tensor({0, 1, 2, 3}), tensor({0, 1, 3})});
+  std::vector<float> want = {0, 1, 2, 3, 11.0f / 3, 13.0f / 3};
+  REQUIRE(quirk.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i)
+    CHECK(quirk[i] == doctest::Approx(want[i]).epsilon(1e-6));
 }
 
 // Eval mode: a BatchNorm without running statistics normalises with the batch's (biased

@@ -158,13 +158,12 @@ TEST_CASE("normalisation layers: params are weight+bias, buffers are not") {
         "expected 2D or 3D input (got 4D input)");
   // Without running stats (PyTorch 1.13, eval mode too): the batch's own statistics, which need
   // more than one value per channel; the channels checked against the weight, or not at all.
-  CHECK(first_error(check_ns("input [1, 3]\nBatchNorm1d(3, track_running_stats=False)\n"))
-            .message ==
-        "Expected more than 1 value per channel when training, got input size torch.Size([1, 3])");
+  CHECK(
+      first_error(check_ns("input [1, 3]\nBatchNorm1d(3, track_running_stats=False)\n")).message ==
+      "Expected more than 1 value per channel when training, got input size torch.Size([1, 3])");
   CHECK(check_ns("input [1, 3, 2]\nBatchNorm1d(3, track_running_stats=False)\n").exit ==
         ExitCode::Ok);
-  CHECK(check_ns("input [B, 3]\nBatchNorm1d(3, track_running_stats=False)\n").exit ==
-        ExitCode::Ok);
+  CHECK(check_ns("input [B, 3]\nBatchNorm1d(3, track_running_stats=False)\n").exit == ExitCode::Ok);
   CHECK(first_error(check_ns("input [2, 3, 5, 5]\nBatchNorm2d(4, track_running_stats=False)\n"))
             .message == "weight should contain 3 elements not 4");
   CHECK(check_ns("input [2, 3, 5, 5]\nBatchNorm2d(4, affine=False, track_running_stats=False)\n")
@@ -186,6 +185,9 @@ TEST_CASE("normalisation layers: params are weight+bias, buffers are not") {
             .message == "running_mean should contain 8 elements not 16");
   CHECK(first_error(check_ns("input [4, 6, 6]\nInstanceNorm2d(3, track_running_stats=True)\n"))
             .message == "running_mean should contain 4 elements not 3");
+  CHECK(first_error(check_ns("input [2, 3, 4, 4]\nInstanceNorm2d(4, affine=True, "
+                             "track_running_stats=True)\n"))
+            .message == "running_mean should contain 6 elements not 8");
   CHECK(first_error(check_ns("input [3, 4, 6, 6]\nInstanceNorm2d(3, affine=True)\n")).message ==
         "weight should contain 12 elements not 9");
   CHECK(first_error(check_ns("input [B, 4, 6, 6]\nInstanceNorm2d(8, affine=True)\n")).message ==

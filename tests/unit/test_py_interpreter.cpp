@@ -1613,6 +1613,11 @@ TEST_CASE("interpreter: cumsum and cumprod keep the shape and type their result 
       {"return x.cumsum(1, dtype=torch.float16)", ExitCode::UsageOrParse,
        "\"cumsum_out_cpu\" not implemented for 'Half'"},
       {"return x.cumprod()", ExitCode::ShapeError, "cumprod() missing required argument: 'dim'"},
+      {"return x.cumsum(axis=1)", ExitCode::Ok, "[1, 8, 4, 6]"},  // PyTorch's alias
+      {"return x.cumsum(True)", ExitCode::UsageOrParse,
+       "cumsum() received an invalid combination of arguments - got (bool)"},
+      {"return x.cumsum(1, dtype=torch.long)", ExitCode::UsageOrParse,
+       "unsupported Python construct: `cumsum` of a floating tensor with an integer dtype="},
   };
   check_forward_cases(kTensorOpBase, cases);
 }
@@ -1680,8 +1685,43 @@ class Net(nn.Module):
   // the mode is checked after the tensors' shapes, as F.embedding_bag checks it
   LoadedModel min = netshape::test::check_ns("input x: [3, 5]\nEmbeddingBag(10, 4, mode='min')\n");
   CHECK(first_error(min) == "mode has to be one of sum, mean or max");
-  LoadedModel both = netshape::test::check_ns("input x: [3, 5, 2]\nEmbeddingBag(10, 4, mode='min')\n");
+  LoadedModel both =
+      netshape::test::check_ns("input x: [3, 5, 2]\nEmbeddingBag(10, 4, mode='min')\n");
   CHECK(first_error(both) == "input has to be 1D or 2D Tensor, but got Tensor of dimension 3");
+}
+
+// A layer's bias with bias=False, and a norm layer's weight and bias with its affine parameters
+// off (InstanceNorm's default), are None, as `is None` tests them; a tensor's truth is refused.
+TEST_CASE("interpreter: a layer's switched-off weight or bias is None") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 3, bias=False)
+        self.fc2 = nn.Linear(6, 3)
+        self.bn = nn.BatchNorm1d(6, affine=False)
+        self.inorm = nn.InstanceNorm1d(6)
+        self.ln = nn.LayerNorm(6, elementwise_affine=False)
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 6]
+)";
+  const ForwardCase cases[] = {
+      {"return self.fc(x).flatten() if self.fc.bias is None else self.fc(x)", ExitCode::Ok, "[6]"},
+      {"return self.bn(x).flatten() if self.bn.weight is None else x", ExitCode::Ok, "[12]"},
+      {"return x.flatten() if self.inorm.weight is None and self.ln.bias is None else x",
+       ExitCode::Ok, "[12]"},
+      {"return self.fc2(x).flatten() if self.fc2.bias is None else self.fc2(x)", ExitCode::Ok,
+       "[2, 3]"},
+      {"return x if self.fc2.bias else x * 2", ExitCode::UsageOrParse,
+       "unsupported Python construct: the truth value of a layer's bias"},
+  };
+  check_forward_cases(base, cases);
 }
 
 // A layer's weight or bias used as a tensor in forward is refused where it is used (netshape keeps
