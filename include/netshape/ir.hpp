@@ -381,6 +381,9 @@ struct StatementExtras {
   // fresh tensor its op makes: torch.where(mask, x, 0.0), read as a masked_fill of (x, ~mask),
   // follows (mask, x)'s order of strides, as where does.
   bool laid_out_as_where = false;
+  // A div of integer tensors with a rounding_mode: a zero divisor is PyTorch's ZeroDivisionError
+  // (float division gives inf), which `run` raises where it meets one.
+  bool integer_division = false;
   // A layer that is a module of a class deriving from its op, with no forward of its own
   // (`class Conv3x3(nn.Conv2d)`): that class, as named_modules() shows the module (--depth).
   std::string module_class;

@@ -691,6 +691,9 @@ void forward_add(ForwardCtx& ctx) {
   float alpha = static_cast<float>(ctx.layer.attrs->alpha);  // add/sub: x + alpha * y
   OpKind kind = op_info(ctx.layer.op).kind;
   const Rounding rounding = ctx.layer.attrs->rounding;  // div's rounding_mode
+  if (ctx.layer.statement && ctx.layer.statement->extras().integer_division &&
+      std::find(b.data.begin(), b.data.end(), 0.0f) != b.data.end())
+    throw ForwardError("ZeroDivisionError");
   auto one = [&](float x, float y) {
     if (rounding == Rounding::floor) return floor_divide(x, y);
     if (rounding == Rounding::trunc) return std::trunc(x / y);

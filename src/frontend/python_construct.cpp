@@ -8631,6 +8631,7 @@ class Construct {
     ElementType type = made ? *made : st.inputs.empty() ? ElementType::Float32 : output_type_;
     if (st.op == "argmax" || st.op == "argmin") type = ElementType::Int64;
     if (st.op == "div" && type_category(type) < 2 && !rounds(st)) type = ElementType::Float32;
+    if (st.op == "div" && type_category(type) < 2) st.extras_for_write().integer_division = true;
     if (st.extras().in_place && !st.inputs.empty())
       type = written_type(PyValue::tensor(st.inputs[0], at), first_input_type_, type, at);
     if (type == ElementType::Bool && st.inputs.size() == 2) bool_arithmetic(st, at);

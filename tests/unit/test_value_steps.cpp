@@ -323,6 +323,16 @@ TEST_CASE("value steps: an integer divided by a zero in run stops it as PyTorch 
   ExecResult r = execute(m.analysis, ExecOptions{});
   CHECK(!r.match);
   CHECK(r.error == "fc: ZeroDivisionError");
+  // a div row of integer tensors with a rounding_mode likewise (float ones give inf)
+  LoadedModel rows = linear_of(
+      "torch.div(x.long(), (x * 0).long() + x.long(), rounding_mode='floor').float()");
+  REQUIRE(rows.exit == ExitCode::Ok);
+  ExecResult stopped = execute(rows.analysis, ExecOptions{});
+  CHECK(!stopped.match);
+  CHECK(stopped.error.ends_with("ZeroDivisionError"));
+  LoadedModel floats = linear_of("torch.div(x, x * 0, rounding_mode='floor')");
+  REQUIRE(floats.exit == ExitCode::Ok);
+  CHECK(execute(floats.analysis, ExecOptions{}).match);
 }
 
 TEST_CASE("value steps: ids changed before an Embedding are drawn as its indices") {
