@@ -5616,6 +5616,7 @@ class Construct {
 
   PyList iterate(const PyValue& v, Span at) {
     if (v.kind == PyValue::Kind::Unbound) unbound_error(v, at);
+    if (forward_) refuse_layer_tensor(v, at);  // `len(self.fc.weight)`, `for row in ...`
     switch (v.kind) {
       case PyValue::Kind::Tuple:
         if (v.name == "set")
@@ -5705,6 +5706,7 @@ class Construct {
 
   PyValue subscript(const PyValue& obj, const PyValue& index, Span at) {
     if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, at);
+    if (forward_) refuse_layer_tensor(obj, at);  // `self.emb.weight[:2]`
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
@@ -6614,9 +6616,9 @@ class Construct {
   // nn.RNNCell, nn.GRUCell) binds the same arguments and returns its new state, the row.
   // `self.bag(ids, offsets)`, `self.bag(ids, per_sample_weights=w)`: nn.EmbeddingBag's forward
   // (input, offsets=None, per_sample_weights=None) bound as Python binds it. The row's inputs are
-  // the tensors given, in that order (per_sample_weights without offsets by its role); the
-  // kernel's dtype checks are made here: indices and offsets Long or Int, the weights the
-  // table's float32.
+  // the tensors given, in that order (per_sample_weights without offsets by its role). A dtype
+  // the kernel refuses (indices and offsets Long or Int, the weights the table's float32) is
+  // kept in the role: the rule reports it after F.embedding_bag's own checks, as PyTorch does.
   PyValue apply_embedding_bag(const PyValue& callee, Args& args, const Expr& call) {
     static const char* const kParams[] = {"input", "offsets", "per_sample_weights"};
     const std::string forward = "EmbeddingBag.forward()";
@@ -6635,25 +6637,10 @@ class Construct {
       bool indices = i < 2;
       bool typed = indices ? t.dtype == ElementType::Int64 || t.dtype == ElementType::Int32
                            : t.dtype == ElementType::Float32;
-      if (!typed && indices)
-        torch_error(t, spans[i],
-                    fmt::format("Expected tensor for argument #1 'indices' to have one of the "
-                                "following scalar types: Long, Int; but got {} instead (while "
-                                "checking arguments for embedding_bag)",
-                                checked_type_name(t.dtype)),
-                    "an EmbeddingBag looks up integer indices: give them as token ids "
-                    "(`# input: [B, 50] long`), or cast with `.long()`");
-      if (!typed)
-        torch_error(t, spans[i],
-                    fmt::format("Expected tensor for argument #1 'weight' to have the same type "
-                                "as tensor for argument #1 'per_sample_weights'; but type "
-                                "torch.FloatTensor does not equal {} (while checking arguments "
-                                "for embedding_bag)",
-                                checked_type_name(t.dtype)),
-                    "give the weights as float32: `.float()`");
       inputs.push_back(t);
       InputRole role;
       if (i == 2) role.kind = InputRole::per_sample_weights;
+      if (!typed) role.refused_dtype = checked_type_name(t.dtype);
       roles.push_back(role);
     }
     PyValue applied = applied_call(callee);

@@ -260,6 +260,36 @@ std::optional<Dim> bags_of(RuleContext& ctx, BagMode mode) {
   return Dim{bags.value - 1, 0};
 }
 
+// The embedding_bag kernel's dtype checks, after F.embedding_bag's own: the indices and offsets
+// Long or Int, the per-sample weights the table's type (the .py reader keeps a refused dtype in
+// the input's role; the model language has no dtypes).
+bool kernel_dtypes_ok(RuleContext& ctx) {
+  const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
+  for (size_t i = 0; i < roles.size() && i < ctx.in().size(); ++i) {
+    const char* type = roles[i].refused_dtype;
+    if (!type) continue;
+    Span at = i < ctx.node.input_spans.size() && ctx.node.input_spans[i].valid()
+                  ? ctx.node.input_spans[i]
+                  : ctx.st.span;
+    if (static_cast<int>(i) == ctx.attrs.sample_weights_input)
+      return ctx.fail(at,
+                      fmt::format("Expected tensor for argument #1 'weight' to have the same "
+                                  "type as tensor for argument #1 'per_sample_weights'; but type "
+                                  "torch.FloatTensor does not equal {} (while checking arguments "
+                                  "for embedding_bag)",
+                                  type),
+                      "give the weights as float32: `.float()`");
+    return ctx.fail(at,
+                    fmt::format("Expected tensor for argument #1 'indices' to have one of the "
+                                "following scalar types: Long, Int; but got {} instead (while "
+                                "checking arguments for embedding_bag)",
+                                type),
+                    "an EmbeddingBag looks up integer indices: give them as token ids "
+                    "(`# input: [B, 50] long`), or cast with `.long()`");
+  }
+  return true;
+}
+
 // EmbeddingBag(num_embeddings, embedding_dim, max_norm=None, ..., mode='mean', ...,
 // include_last_offset=False, padding_idx=None)
 // indices [B, N] -> [B, embedding_dim]; indices [N], offsets [B] -> [B, embedding_dim] ([B - 1,
@@ -284,7 +314,7 @@ bool infer_embedding_bag(RuleContext& ctx) {
                        "write mode='sum', 'mean' or 'max'");
   }
   auto bags = bags_of(ctx, mode);
-  if (!bags || !forward_arguments_ok(ctx)) return false;
+  if (!bags || !kernel_dtypes_ok(ctx) || !forward_arguments_ok(ctx)) return false;
   if (!ctx.st.python && !ctx.input_values.indices)
     return ctx.fail_input_unsupported(
         fmt::format("{} looks up rows by index, and `{}` is not made of indices", ctx.name(),

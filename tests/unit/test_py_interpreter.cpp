@@ -1671,6 +1671,11 @@ class Net(nn.Module):
       {"return self.total(x, per_sample_weights=x[:, :4].float())", ExitCode::ShapeError,
        "embedding_bag: If per_sample_weights (torch.Size([3, 4])) is not None, then it must have "
        "the same shape as the input (torch.Size([3, 5]))"},
+      // the kernel's dtype checks come after F.embedding_bag's own, as in PyTorch
+      {"return self.bag(x.float().view(1, 3, 5))", ExitCode::ShapeError,
+       "input has to be 1D or 2D Tensor, but got Tensor of dimension 3"},
+      {"return self.bag(x.float(), per_sample_weights=x.float())", ExitCode::ShapeError,
+       "embedding_bag: per_sample_weights was not None."},
       {"return self.bag(x.float())", ExitCode::ShapeError,
        "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
        "Long, Int; but got torch.FloatTensor instead (while checking arguments for "
@@ -1750,6 +1755,8 @@ class Net(nn.Module):
       {"return self.t(x, self.emb.weight)", ExitCode::UsageOrParse, kRefused},
       {"return x * self.fc.weight.size(1)", ExitCode::UsageOrParse, kRefused},
       {"return x + self.fc.weight.shape[1]", ExitCode::UsageOrParse, kRefused},
+      {"return x + self.emb.weight[:2].sum()", ExitCode::UsageOrParse, kRefused},
+      {"return x * len(self.fc.weight)", ExitCode::UsageOrParse, kRefused},
       {"return x if self.fc.bias.shape[0] == 6 else x * 2", ExitCode::UsageOrParse, kRefused},
       {"return self.fc(x.double().to(self.fc.weight.dtype))", ExitCode::Ok, "[5, 2, 6]"},
       {"return self.fc(x.to(self.fc.weight.device))", ExitCode::Ok, "[5, 2, 6]"},
