@@ -530,6 +530,14 @@ struct Program {
   // output, `torch.rand_like(x)`): `run`'s values after it are not PyTorch's (its shapes are).
   Span values_unfollowed_at;
   std::string values_unfollowed_op;  // what it is, as shown: "`+=`", "a cast to torch.float16"
+  // What would make `run` compute it, so its note can say how (the CLI's help is chosen by it).
+  enum class Unfollowed : uint8_t {
+    Other,            // random values, casts, math `run` has no step for
+    InPlace,          // `y += 1`, `x.clamp_()`: written out of place, it is computed
+    IntoView,         // an in-place op on a view: applied to a copy, it is computed
+    DropoutTraining,  // F.dropout with training=True (its default) drops in eval mode too
+  };
+  Unfollowed values_unfollowed_kind = Unfollowed::Other;
   // Where forward first read `self.training` (False: netshape follows eval mode), so a training
   // step may take other branches (a stochastic depth that multiplies by noise).
   Span training_read_at;

@@ -180,15 +180,33 @@ static std::optional<std::string> with_attention_inputs(const std::string& text)
       (*widths)[0], (*widths)[1], (*widths)[2], call.substr(0, end + 1));
 }
 
+// `CosineSimilarity()`, `PairwiseDistance(p=1)`: a layer that compares two tensors, applied to a
+// pair of [2, 8] inputs (alone it would read one, PyTorch's missing-argument error).
+static std::optional<std::string> with_pair_inputs(const std::string& text) {
+  SourceFile src("<layers>", text);
+  Diagnostics scratch;
+  auto prog = parse_ns(src, scratch);
+  if (!prog || prog->statements.size() != 1 || prog->statements[0].inputs_explicit)
+    return std::nullopt;
+  std::optional<OpId> id = find_op(prog->statements[0].op);
+  if (!id || op_info(*id).family != Family::distance || !op_info(*id).is_module())
+    return std::nullopt;
+  std::string call = text.substr(0, text.find('#'));
+  size_t end = call.find_last_not_of(" \t\n;");
+  return fmt::format("input a: [2, 8]\ninput b: [2, 8]\n{}(a, b)\n", call.substr(0, end + 1));
+}
+
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<LoadedModel> m;
-  auto attention = o.input_dims.empty() ? with_attention_inputs(quiz_to_ns(o.text)) : std::nullopt;
-  std::vector<std::string> inputs = attention              ? std::vector<std::string>{""}
+  auto with_inputs =
+      o.input_dims.empty() ? with_attention_inputs(quiz_to_ns(o.text)) : std::nullopt;
+  if (!with_inputs && o.input_dims.empty()) with_inputs = with_pair_inputs(quiz_to_ns(o.text));
+  std::vector<std::string> inputs = with_inputs            ? std::vector<std::string>{""}
                                     : o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text))
                                                            : std::vector{o.input_dims};
   for (const std::string& dims : inputs) {
     QuizOptions q = o;
-    if (attention) q.text = *attention;
+    if (with_inputs) q.text = *with_inputs;
     q.input_dims = dims;
     auto trial = load_quiz(q, err, false);
     if (!trial) return 2;  // a usage error, whatever the input

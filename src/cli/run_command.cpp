@@ -171,6 +171,24 @@ std::optional<RunBudget> guard_run(const Analysis& a, const ExecOptions& eo, int
   return RunBudget{est, *need, limit};
 }
 
+// The help of `run`'s note on values forward changed where `run` computes none: how to write
+// the line so that it does.
+static const char* unfollowed_help(Program::Unfollowed kind) {
+  switch (kind) {
+    case Program::Unfollowed::InPlace:
+      return "write it out of place (`y = y + 1` for `y += 1`) to have `run` compute it";
+    case Program::Unfollowed::IntoView:
+      return "apply it out of place to a copy (`inplace=False`) to have `run` compute it";
+    case Program::Unfollowed::DropoutTraining:
+      return "F.dropout drops values whenever training=True, its default, in eval mode too: "
+             "pass training=self.training";
+    case Program::Unfollowed::Other:
+      break;
+  }
+  return "`run` computes elementwise math with numbers, comparisons and casts to int, long and "
+         "bool";
+}
+
 int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::string error;
   auto src = read_source(o.file, error);
@@ -303,17 +321,7 @@ int command_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
         "`run` does not compute {} here: the values of the layers that read what it changed are "
         "not PyTorch's (their shapes are)",
         what);
-    bool in_place = what.ends_with("=`") || what.ends_with("_`") || what.ends_with("_()`");
-    bool into_view = what.ends_with("view of another tensor");
-    bool dropout = what.ends_with("with training=True");
-    note.help = in_place    ? "write it out of place (`y = y + 1` for `y += 1`) to have `run` "
-                              "compute it"
-                : into_view ? "apply it out of place to a copy (`inplace=False`) to have `run` "
-                              "compute it"
-                : dropout   ? "F.dropout drops values whenever training=True, its default, in "
-                              "eval mode too: pass training=self.training"
-                            : "`run` computes elementwise math with numbers, comparisons and "
-                              "casts to int, long and bool";
+    note.help = unfollowed_help(m.program->values_unfollowed_kind);
     err << render_diagnostic(m, note);
   }
   if (!r.match) {

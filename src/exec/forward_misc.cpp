@@ -672,10 +672,9 @@ static void each_broadcast(const std::array<const Tensor*, N>& in, Tensor& out, 
   }
 }
 
-// a: [*], b: [*] -> broadcast(a op b); add/sub scale b by alpha
-void forward_add(ForwardCtx& ctx) {
-  const Tensor& a = *ctx.in.at(0);
-  const Tensor& b = *ctx.in.at(1);
+// The sizes two tensors broadcast to (PyTorch's rules: each taken with leading 1s up to the
+// larger rank, a 1 stretching to the other's size).
+static std::vector<int64_t> broadcast_sizes(const Tensor& a, const Tensor& b, const char* op) {
   size_t rank = std::max(a.shape.size(), b.shape.size());
   std::vector<int64_t> sa(rank, 1), sb(rank, 1), so(rank);
   std::copy(a.shape.begin(), a.shape.end(),
@@ -684,10 +683,18 @@ void forward_add(ForwardCtx& ctx) {
             sb.begin() + static_cast<std::ptrdiff_t>(rank - b.shape.size()));
   for (size_t i = 0; i < rank; ++i) {
     if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
-      throw ForwardError("add: shapes do not broadcast");
+      throw ForwardError(fmt::format("{}: shapes do not broadcast", op));
     so[i] = std::max(sa[i], sb[i]);
     if (sa[i] == 0 || sb[i] == 0) so[i] = 0;
   }
+  return so;
+}
+
+// a: [*], b: [*] -> broadcast(a op b); add/sub scale b by alpha
+void forward_add(ForwardCtx& ctx) {
+  const Tensor& a = *ctx.in.at(0);
+  const Tensor& b = *ctx.in.at(1);
+  std::vector<int64_t> so = broadcast_sizes(a, b, "add");
   float alpha = static_cast<float>(ctx.layer.attrs->alpha);  // add/sub: x + alpha * y
   OpKind kind = op_info(ctx.layer.op).kind;
   const Rounding rounding = ctx.layer.attrs->rounding;  // div's rounding_mode
@@ -835,24 +842,42 @@ static void deviations(ForwardCtx& ctx, const std::vector<bool>& reduce,
 
 // The p-norm of each output's values: (sum |v|^p)^(1/p); the largest |v| for inf, the smallest
 // for -inf, the count of non-zeros for 0.
+// One value's part of a p-norm: into `acc`, which starts at p_norm_start(p).
+static double p_norm_start(double p) {
+  return p == -std::numeric_limits<double>::infinity() ? std::numeric_limits<double>::infinity()
+                                                       : 0.0;
+}
+static void p_norm_add(double& acc, double v, double p) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  double a = std::abs(v);
+  if (p == kInf)
+    acc = std::max(acc, a);
+  else if (p == -kInf)
+    acc = std::min(acc, a);
+  else if (p == 0)
+    acc += a != 0.0 ? 1.0 : 0.0;
+  else
+    acc += std::pow(a, p);
+}
+static double p_norm_end(double acc, double p) {
+  bool root = p != 0 && std::isfinite(p);
+  return root ? std::pow(acc, 1.0 / p) : acc;
+}
+
 static void p_norm(ForwardCtx& ctx, const std::vector<bool>& reduce) {
   double p = ctx.layer.attrs->p;
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  std::vector<double> acc(ctx.out.data.size(), p == -kInf ? kInf : 0.0);
-  each_reduced(ctx.x(), reduce, [&](size_t out, int64_t, double v) {
-    double a = std::abs(v);
-    if (p == kInf)
-      acc[out] = std::max(acc[out], a);
-    else if (p == -kInf)
-      acc[out] = std::min(acc[out], a);
-    else if (p == 0)
-      acc[out] += a != 0.0 ? 1.0 : 0.0;
-    else
-      acc[out] += std::pow(a, p);
-  });
-  bool root = p != 0 && std::isfinite(p);
+  std::vector<double> acc(ctx.out.data.size(), p_norm_start(p));
+  each_reduced(ctx.x(), reduce, [&](size_t out, int64_t, double v) { p_norm_add(acc[out], v, p); });
   for (size_t i = 0; i < acc.size(); ++i)
-    ctx.out.data[i] = static_cast<float>(root ? std::pow(acc[i], 1.0 / p) : acc[i]);
+    ctx.out.data[i] = static_cast<float>(p_norm_end(acc[i], p));
+}
+
+// The p-norm of `values` (PyTorch's linalg.vector_norm: an empty one is 0 for every p).
+static double p_norm_of(const std::vector<double>& values, double p) {
+  if (values.empty()) return 0.0;
+  double acc = p_norm_start(p);
+  for (double v : values) p_norm_add(acc, v, p);
+  return p_norm_end(acc, p);
 }
 
 // log(sum(exp(v))) of each output's values, from the largest (exp of the rest cannot overflow).
@@ -906,6 +931,41 @@ void forward_mean(ForwardCtx& ctx) {
                                       : acc[i];
     ctx.out.data[i] = static_cast<float>(v);
   }
+}
+
+// a: [*], b: [*] -> broadcast(a, b) reduced along attrs.dim: the cosine similarity
+// sum(a*b) / sqrt(max(sum(a*a), eps^2) * max(sum(b*b), eps^2)) (PyTorch 1.13 clamps each
+// squared norm), or the p-norm of a - b + eps (pairwise_distance, p_norm_of). In double, each
+// result rounded once.
+void forward_distance(ForwardCtx& ctx) {
+  Tensor a = ctx.zeros(broadcast_sizes(*ctx.in.at(0), *ctx.in.at(1), "distance"));
+  Tensor b = ctx.zeros(a.shape);
+  each_broadcast<2>({ctx.in.at(0), ctx.in.at(1)}, a, [](float x, float) { return x; });
+  each_broadcast<2>({ctx.in.at(0), ctx.in.at(1)}, b, [](float, float y) { return y; });
+  const Attrs& at = *ctx.layer.attrs;
+  const auto& s = a.shape;
+  size_t dim = static_cast<size_t>(at.dim);
+  int64_t outer = s.empty() ? 1 : product(s, 0, dim), len = s.empty() ? 1 : s[dim],
+          inner = s.empty() ? 1 : product(s, dim + 1, s.size());
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  bool pairwise = op_info(ctx.layer.op).kind == OpKind::pairwise;
+  std::vector<double> along(static_cast<size_t>(len));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double dot = 0, aa = 0, bb = 0;
+      for (int64_t k = 0; k < len; ++k) {
+        size_t at_k = static_cast<size_t>((o * len + k) * inner + i);
+        double x = a.data[at_k], y = b.data[at_k];
+        dot += x * y;
+        aa += x * x;
+        bb += y * y;
+        along[static_cast<size_t>(k)] = x - y + at.eps;
+      }
+      double floor = at.eps * at.eps;
+      ctx.out.data[static_cast<size_t>(o * inner + i)] =
+          static_cast<float>(pairwise ? p_norm_of(along, at.p)
+                                      : dot / std::sqrt(std::max(aa, floor) * std::max(bb, floor)));
+    }
 }
 
 }  // namespace netshape

@@ -146,8 +146,6 @@ void forward_flip(ForwardCtx& ctx) {
   });
 }
 
-// x: [...] -> [...], element i of each rolled dim moved to (i + shift) mod size (dims empty:
-// of the tensor flattened)
 // x: [...] -> [...], each element the sum (cumsum) or product (cumprod) of those up to it along
 // dim. PyTorch's CPU kernel runs the float sum or product in double (at::acc_type) and rounds
 // each element: so does this.
@@ -171,6 +169,8 @@ void forward_cumulative(ForwardCtx& ctx) {
     }
 }
 
+// x: [...] -> [...], element i of each rolled dim moved to (i + shift) mod size (dims empty:
+// of the tensor flattened)
 void forward_roll(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
   const Attrs& a = *ctx.layer.attrs;

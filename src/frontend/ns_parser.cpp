@@ -493,8 +493,9 @@ class Parser {
   }
 
   // tensor_arguments := [tensor {',' tensor}] ')'   tensor := [IDENT '='] IDENT
-  // A tensor by keyword is one of nn.MultiheadAttention's masks (`attn_mask=m`); `roles` then
-  // says what each tensor is (empty when all are positional).
+  // A tensor by keyword is one of nn.MultiheadAttention's masks (`attn_mask=m`) or EmbeddingBag's
+  // offsets= or per_sample_weights=; `roles` then says what each tensor is (empty when all are
+  // positional).
   bool tensor_arguments(const Call& call, std::vector<OutputDecl>& tensors,
                         std::vector<InputRole>& roles) {
     while (!at(TokenKind::RParen)) {
@@ -505,7 +506,7 @@ class Parser {
       }
       InputRole role;
       if (ahead(1).kind == TokenKind::Equals) {
-        if (!mask_keyword(call, role, roles, tensors.size())) return false;
+        if (!tensor_keyword(call, role, roles, tensors.size())) return false;
         take();
         take();
         if (!at(TokenKind::Ident)) {
@@ -525,10 +526,11 @@ class Parser {
     return expect(TokenKind::RParen, "')' closing the tensor arguments", "close it with ')'");
   }
 
-  // The mask a keyword at the current token names, as nn.MultiheadAttention's forward binds it,
-  // or EmbeddingBag's per-sample weights (`bag(ids, per_sample_weights=w)`).
-  bool mask_keyword(const Call& call, InputRole& role, const std::vector<InputRole>& roles,
-                    size_t given) {
+  // The tensor a keyword at the current token names: one of nn.MultiheadAttention's masks, as its
+  // forward binds them, or EmbeddingBag's offsets or per-sample weights (`bag(ids,
+  // per_sample_weights=w)`).
+  bool tensor_keyword(const Call& call, InputRole& role, const std::vector<InputRole>& roles,
+                      size_t given) {
     std::string_view k = cur().text;
     if (call.op == "EmbeddingBag" && !call.sequential) {
       if (k == "offsets" && given == 1) return true;  // the second tensor, as by position

@@ -296,6 +296,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"matmul", true, false, true},
     {"bmm", true, false, true},
     {"einsum", true, false, false},
+    {"cosine_similarity", true, true, false},
+    {"pairwise_distance", true, true, false},
     {"tril", true, false, true},
     {"triu", true, false, true},
     {"parameter", false, false, false},
@@ -6835,7 +6837,13 @@ class Construct {
     const std::string& k = args.keywords[i];
     const PyValue& v = args.values[i];
     std::string forward = (m.kind == ModuleDef::Sequential ? "Sequential" : m.op) + ".forward()";
-    if (k == "input" && v.kind == PyValue::Kind::Tensor) {
+    bool distance = m.kind == ModuleDef::Leaf && in_family(m.op, Family::distance);
+    if (distance && v.kind == PyValue::Kind::Tensor &&
+        ((k == "x1" && inputs.empty()) || (k == "x2" && inputs.size() == 1))) {
+      inputs.push_back(v);  // forward(x1, x2), by name
+      return;
+    }
+    if (k == "input" && v.kind == PyValue::Kind::Tensor && !distance) {
       if (!inputs.empty()) {
         torch_error(v, args.spans[i], forward + " got multiple values for argument 'input'",
                     "give the tensor once");
@@ -6843,7 +6851,7 @@ class Construct {
       inputs.push_back(v);
       return;
     }
-    if (k == "input") {
+    if (k == "input" && !distance) {
       non_tensor_argument(args.spans[i]);
     }
     if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose")) {
@@ -6853,7 +6861,8 @@ class Construct {
     const PyValue* tensor = v.kind == PyValue::Kind::Tensor ? &v : nullptr;
     if (!tensor && !inputs.empty()) tensor = &inputs.front();
     std::string message = fmt::format("{} got an unexpected keyword argument '{}'", forward, k);
-    std::string help = "pass the tensor alone: `layer(x)` (or `layer(input=x)`)";
+    std::string help = distance ? "give the two tensors by position: `layer(a, b)`"
+                                : "pass the tensor alone: `layer(x)` (or `layer(input=x)`)";
     if (!tensor) raise(args.spans[i], message, help);
     torch_error(*tensor, args.spans[i], message, help);
   }
@@ -7016,7 +7025,7 @@ class Construct {
       // at the view written into (a module's row spans its line in __init__)
       bool in_forward = !st.input_spans.empty() && st.input_spans[0].valid();
       note_values_unfollowed("an in-place op on a view of another tensor",
-                             in_forward ? st.input_spans[0] : at);
+                             in_forward ? st.input_spans[0] : at, Program::Unfollowed::IntoView);
     }
     std::string out = *L.emit(std::move(st));
     // Every name holding the tensor sees what was written into it (`F.relu(y, inplace=True)`,
@@ -7218,7 +7227,9 @@ class Construct {
     bool drops = !training || (training->kind == Value::Kind::Bool && training->b);
     bool none = p && ((p->kind == Value::Kind::Int && p->i == 0) ||
                       (p->kind == Value::Kind::Float && p->f == 0.0));
-    if (drops && !none) note_values_unfollowed("`F." + st.op + "` with training=True", at);
+    if (drops && !none)
+      note_values_unfollowed("`F." + st.op + "` with training=True", at,
+                             Program::Unfollowed::DropoutTraining);
   }
 
   // x.cumsum(dim, *, dtype=None), torch.cumsum(input, dim, *, dtype=None): one int after the
@@ -7519,7 +7530,7 @@ class Construct {
     if (in_place) {
       type = written_type(*t, t->dtype, type, at);
       note_in_place_write(*t, at);
-      note_values_unfollowed("`" + op + "`", at);
+      note_values_unfollowed("`" + op + "`", at, Program::Unfollowed::InPlace);
     } else {
       out.dtype = type;  // the steps compute in the result's type (exp of integers: float32)
       unary_steps(out, base, args, at);
@@ -7656,10 +7667,12 @@ class Construct {
   // A value forward changes that `run` does not compute (in place into a tensor others may hold,
   // random values): `run` says its values after `at` are not PyTorch's (Program). `what` is
   // shown as written: "`+=`", "a cast to torch.float16".
-  void note_values_unfollowed(const std::string& what, Span at) {
+  void note_values_unfollowed(const std::string& what, Span at,
+                              Program::Unfollowed kind = Program::Unfollowed::Other) {
     if (forward_ && !L.program_.values_unfollowed_at.valid()) {
       L.program_.values_unfollowed_at = at;
       L.program_.values_unfollowed_op = what;
+      L.program_.values_unfollowed_kind = kind;
     }
   }
 
@@ -8433,6 +8446,10 @@ class Construct {
       output_type_ = ElementType::Float32;
       return;
     }
+    if (in_family(st.op, Family::distance)) {
+      output_type_ = first ? t.dtype : distance_type(st, t, at);
+      return;
+    }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out
       if (t.dtype != ElementType::Int64 && t.dtype != ElementType::Int32) {
         // with max_norm, F.embedding renormalises the rows it reads first: that call checks
@@ -8575,6 +8592,35 @@ class Construct {
       out = wider(a, b.dtype);
     }
     return out;
+  }
+
+  // The type of a distance between tensors of output_type_ (st's first input) and t, as PyTorch
+  // 1.13 computes it: cosine_similarity in their common type, which must be a float with a CPU
+  // clamp_min (not float16); pairwise_distance as `x1 - x2 + eps` types it (no bool subtraction;
+  // integers make the default float32).
+  ElementType distance_type(const Statement& st, const PyValue& t, Span at) {
+    bool pairwise = op_info(*find_op(st.op)).kind == OpKind::pairwise;
+    bool bools = output_type_ == ElementType::Bool || t.dtype == ElementType::Bool;
+    if (pairwise && output_type_ == ElementType::Bool && t.dtype == ElementType::Bool) {
+      torch_error(t, at,
+                  "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+                  "`^` or `logical_xor()` operator instead.",
+                  "compare float tensors: `a.float()`");
+    }
+    if (pairwise && bools)
+      torch_error(t, at, kBoolSubtraction, "cast the mask first: `mask.float()`");
+    ElementType common = promoted(st, output_type_, t, at);
+    if (pairwise) return type_category(common) < 2 ? ElementType::Float32 : common;
+    if (type_category(common) != 2) {
+      torch_error(t, at,
+                  fmt::format("expected common dtype to be floating point, yet common dtype is {}",
+                              scalar_type_name(common)),
+                  "compare float tensors: cast with `.float()` first");
+    }
+    if (common == ElementType::Float16)
+      torch_error(t, at, "\"clamp_min_cpu\" not implemented for 'Half'",
+                  "compare float32 tensors: cast with `.float()` first");
+    return common;
   }
 
   // The wider of two types of one category (float16 and bfloat16 make float32, as PyTorch's).
@@ -9290,7 +9336,7 @@ class Construct {
     if (name == "clone") return copy_of(t, memory_format(args, false, Copy::Dense));
     if (name == "relu_") {
       note_in_place_write(t, call.span);
-      note_values_unfollowed("`relu_()`", call.span);
+      note_values_unfollowed("`relu_()`", call.span, Program::Unfollowed::InPlace);
     }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span);
@@ -9366,7 +9412,7 @@ class Construct {
       PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
       if (in_place) {
         written_type(t, t.dtype, type, at);
-        note_values_unfollowed("`" + op + "=`", at);
+        note_values_unfollowed("`" + op + "=`", at, Program::Unfollowed::InPlace);
       } else {
         out.dtype = type;  // computed in the result's type (`ids ** 0.5`: float32)
         add_step(out, arithmetic_step(op, !ta), number_of(other, at), op, at);
@@ -9393,7 +9439,7 @@ class Construct {
     if (!in_place)
       kept = copy_of(kept, PyValue::Copy::Dense);
     else
-      note_values_unfollowed("`" + op + "=`", at);
+      note_values_unfollowed("`" + op + "=`", at, Program::Unfollowed::InPlace);
     // `x * 2`, `x / 2` keep the number, a 0-dim tensor; `2 / x` is `x.reciprocal() * 2`, which
     // also keeps the reciprocal
     if (op == "/" && tb && !in_place) {

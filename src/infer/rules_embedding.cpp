@@ -92,10 +92,12 @@ bool padding_row_exists(RuleContext& ctx, int64_t rows) {
   return true;
 }
 
-// F.embedding's arguments as its calls parse them: embedding_renorm_(weight, input, max_norm,
-// norm_type) when max_norm is given, then embedding(weight, input, padding_idx,
-// scale_grad_by_freq, sparse). Each takes exactly its type: an int is no bool, a bool no int.
-bool forward_arguments_ok(RuleContext& ctx) {
+// F.embedding's (F.embedding_bag's) arguments as its calls parse them: embedding_renorm_(weight,
+// input, max_norm, norm_type) when max_norm is given, then embedding(weight, input, padding_idx,
+// scale_grad_by_freq, sparse) (embedding_bag(weight, input, offsets, scale_grad_by_freq, mode,
+// sparse, per_sample_weights, include_last_offset, padding_idx)). Each takes exactly its type: an
+// int is no bool, a bool no int; the first wrong one in its call's order is the error.
+bool forward_arguments_ok(RuleContext& ctx, bool bag) {
   auto number = [](const Value& v) {
     return v.kind == Value::Kind::Int || v.kind == Value::Kind::Float ||
            v.kind == Value::Kind::Bool;
@@ -114,13 +116,25 @@ bool forward_arguments_ok(RuleContext& ctx) {
     if (!number(ctx.value("norm_type")))
       return refuse("embedding_renorm_", "norm_type", 4, "float", "write norm_type=2.0");
   }
-  if (ctx.value("padding_idx").kind == Value::Kind::Bool)
-    return refuse("embedding", "padding_idx", 3, "int", "write padding_idx=<integer>");
+  const char* call = bag ? "embedding_bag" : "embedding";
+  auto padding_ok = [&] {
+    return ctx.value("padding_idx").kind != Value::Kind::Bool ||
+           refuse(call, "padding_idx", bag ? 9 : 3, "int", "write padding_idx=<integer>");
+  };
+  if (!bag && !padding_ok()) return false;
   for (auto [param, position] : {std::pair{"scale_grad_by_freq", 4}, std::pair{"sparse", 5}})
     if (ctx.value(param).kind != Value::Kind::Bool)
-      return refuse("embedding", param, position, "bool",
+      return refuse(call, param, bag && position == 5 ? 6 : position, "bool",
                     fmt::format("write {}=True or {}=False", param, param));
-  return true;
+  return !bag || padding_ok();
+}
+
+// The largest norm a row keeps, as the forward renormalises rows (max_norm and norm_type, numbers
+// forward_arguments_ok checked).
+void keep_max_norm(RuleContext& ctx) {
+  if (ctx.is_none("max_norm")) return;
+  ctx.attrs.max_norm = ctx.float_arg("max_norm");
+  ctx.attrs.p = ctx.float_arg("norm_type").value_or(2.0);
 }
 
 // Indices known to the last (an arange, `torch.arange(T)` of positions): one outside the table
@@ -314,7 +328,7 @@ bool infer_embedding_bag(RuleContext& ctx) {
                        "write mode='sum', 'mean' or 'max'");
   }
   auto bags = bags_of(ctx, mode);
-  if (!bags || !kernel_dtypes_ok(ctx) || !forward_arguments_ok(ctx)) return false;
+  if (!bags || !kernel_dtypes_ok(ctx) || !forward_arguments_ok(ctx, true)) return false;
   if (!ctx.st.python && !ctx.input_values.indices)
     return ctx.fail_input_unsupported(
         fmt::format("{} looks up rows by index, and `{}` is not made of indices", ctx.name(),
@@ -325,10 +339,7 @@ bool infer_embedding_bag(RuleContext& ctx) {
   if (!indices_in_table(ctx, rows, dim)) return false;
   ctx.attrs.bag_mode = mode;
   ctx.attrs.in_channels = rows;  // the forward checks each index against it
-  if (!ctx.is_none("max_norm")) {
-    ctx.attrs.max_norm = ctx.float_arg("max_norm");
-    ctx.attrs.p = ctx.float_arg("norm_type").value_or(2.0);
-  }
+  keep_max_norm(ctx);
   if (const Value& pad = ctx.value("padding_idx"); pad.kind == Value::Kind::Int)
     ctx.attrs.padding_idx = pad.i < 0 ? pad.i + rows : pad.i;
   ctx.set_output(Shape{*bags, fixed(dim)});
@@ -348,8 +359,8 @@ bool infer_embedding(RuleContext& ctx) {
   // padding row zeroed.
   auto table = table_of(ctx);
   if (!table) return false;
-  auto rows = std::optional{table->first}, dim = std::optional{table->second};
-  if (!forward_arguments_ok(ctx)) return false;
+  auto [rows, dim] = *table;
+  if (!forward_arguments_ok(ctx, false)) return false;
   // In the model language tensors have no element type: the indices can only be what is int64
   // or int32 there (a model input, an arange of ints, an argmax), or one of those moved by views.
   // A `.py` file's dtypes are the Python reader's to check (it tracks them, casts included).
@@ -363,21 +374,18 @@ bool infer_embedding(RuleContext& ctx) {
   // Any index is out of a table of no rows (index_select's check); an empty input reads none.
   bool no_indices =
       std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; });
-  if (*rows == 0 && !no_indices)
+  if (rows == 0 && !no_indices)
     return ctx.fail_at("num_embeddings",
                        "index_select(): self indexing axis dim should be positive",
                        "an Embedding needs at least one row: num_embeddings >= 1");
-  if (!indices_in_table(ctx, *rows, *dim)) return false;
-  if (!ctx.is_none("max_norm")) {  // numbers: forward_arguments_ok checked them
-    ctx.attrs.max_norm = ctx.float_arg("max_norm");
-    ctx.attrs.p = ctx.float_arg("norm_type").value_or(2.0);
-  }
+  if (!indices_in_table(ctx, rows, dim)) return false;
+  keep_max_norm(ctx);
   Shape s = x;
-  s.push_back(fixed(*dim));
+  s.push_back(fixed(dim));
   ctx.set_output(s);
-  ctx.attrs.in_channels = *rows;  // the forward checks each index against it
-  ctx.explain("out = {} + [{}] (one row of {} numbers per index)", to_string(x), *dim, *dim);
-  return ctx.add_weight("weight", {*rows, *dim});
+  ctx.attrs.in_channels = rows;  // the forward checks each index against it
+  ctx.explain("out = {} + [{}] (one row of {} numbers per index)", to_string(x), dim, dim);
+  return ctx.add_weight("weight", {rows, dim});
 }
 
 }  // namespace netshape

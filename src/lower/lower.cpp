@@ -291,7 +291,7 @@ class Lowering {
       // previous output sampled at g
       bool binary = op.family == Family::add || op.family == Family::matmul ||
                     op.family == Family::bmm || op.family == Family::masked_fill ||
-                    op.family == Family::grid_sample;
+                    op.family == Family::grid_sample || op.family == Family::distance;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -316,14 +316,14 @@ class Lowering {
 
   // add/sub/mul/div (and maximum, minimum), matmul, bmm, einsum, cat, stack, masked_fill (a
   // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
-  // recurrent layers (input, h0, c0), their cells (input, hx) and grid_sample (input, grid) take
-  // several tensors; every
-  // other op one (a layer's forward(input), F.relu(input, inplace)).
+  // recurrent layers (input, h0, c0), their cells (input, hx), grid_sample (input, grid) and the
+  // distances (x1, x2: their rule counts them) take several tensors; every other op one (a
+  // layer's forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
            f == Family::where || f == Family::attention || f == Family::recurrent ||
-           f == Family::recurrent_cell || f == Family::grid_sample;
+           f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

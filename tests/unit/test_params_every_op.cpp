@@ -80,7 +80,9 @@ const std::map<std::string, std::string> kWhole = {
     {"masked_fill", "masked_fill(x, 0.0)"},
     {"where", "where(x, x, x)"},
     {"affine_grid", "affine_grid((1, 1, 4, 4))"},
-    {"grid_sample", "grid_sample(x)"}};
+    {"grid_sample", "grid_sample(x)"},
+    {"cosine_similarity", "cosine_similarity(x)"},
+    {"pairwise_distance", "pairwise_distance(x)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {

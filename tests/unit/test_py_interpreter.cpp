@@ -1693,6 +1693,23 @@ class Net(nn.Module):
   LoadedModel both =
       netshape::test::check_ns("input x: [3, 5, 2]\nEmbeddingBag(10, 4, mode='min')\n");
   CHECK(first_error(both) == "input has to be 1D or 2D Tensor, but got Tensor of dimension 3");
+  // embedding_bag's own argument order and positions, not embedding's (PyTorch 1.13's messages)
+  const std::pair<const char*, const char*> typed[] = {
+      {"padding_idx=True, sparse=1",
+       "embedding_bag(): argument 'sparse' (position 6) must be bool, not int"},
+      {"padding_idx=True, scale_grad_by_freq=1",
+       "embedding_bag(): argument 'scale_grad_by_freq' (position 4) must be bool, not int"},
+      {"padding_idx=True",
+       "embedding_bag(): argument 'padding_idx' (position 9) must be int, not bool"},
+      {"max_norm='a', sparse=1",
+       "embedding_renorm_(): argument 'max_norm' (position 3) must be float, not str"},
+  };
+  for (auto [keywords, message] : typed) {
+    CAPTURE(keywords);
+    LoadedModel m = netshape::test::check_ns(
+        fmt::format("input x: [3, 5]\nEmbeddingBag(10, 4, {})\n", keywords));
+    CHECK(first_error(m) == message);
+  }
 }
 
 // A layer's bias with bias=False, and a norm layer's weight and bias with its affine parameters

@@ -245,12 +245,14 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
   LoadedModel in_place = linear_of("x", "        x += 1\n");
   REQUIRE(in_place.exit == ExitCode::Ok);
   CHECK(in_place.program->values_unfollowed_op == "`+=`");
+  CHECK(in_place.program->values_unfollowed_kind == Program::Unfollowed::InPlace);
   CHECK(in_place.program->values_unfollowed_at.line == 12);
   CHECK(in_place.program->values_unfollowed_at.column == 9);
   // an in-place op on a view changes the tensor viewed: noted at the view written into
   LoadedModel into_view = linear_of("x", "        torch.relu_(x[0])\n");
   REQUIRE(into_view.exit == ExitCode::Ok);
   CHECK(into_view.program->values_unfollowed_op == "an in-place op on a view of another tensor");
+  CHECK(into_view.program->values_unfollowed_kind == Program::Unfollowed::IntoView);
   CHECK(into_view.program->values_unfollowed_at.line == 12);
   CHECK(into_view.program->values_unfollowed_at.column == 21);
   for (const Diagnostic& d : into_view.diags.items())  // it changes x: no unused result
@@ -261,12 +263,16 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
   LoadedModel dropped = linear_of("torch.nn.functional.dropout(x, 0.5)");
   REQUIRE(dropped.exit == ExitCode::Ok);
   CHECK(dropped.program->values_unfollowed_op == "`F.dropout` with training=True");
+  CHECK(dropped.program->values_unfollowed_kind == Program::Unfollowed::DropoutTraining);
+  LoadedModel clamped = linear_of("x", "        x.clamp_(0, 1)\n        x.exp_()\n");
+  CHECK(clamped.program->values_unfollowed_kind == Program::Unfollowed::InPlace);
   CHECK(!linear_of("torch.nn.functional.dropout(x, 0.5, self.training)")
              .program->values_unfollowed_at.valid());
   CHECK(!linear_of("torch.nn.functional.dropout(x, p=0.0)").program->values_unfollowed_at.valid());
   LoadedModel random = linear_of("torch.rand_like(x) * 2");
   REQUIRE(random.exit == ExitCode::Ok);
   CHECK(random.program->values_unfollowed_op == "`rand_like`");
+  CHECK(random.program->values_unfollowed_kind == Program::Unfollowed::Other);
   LoadedModel halved = linear_of("x.half().float()");
   REQUIRE(halved.exit == ExitCode::Ok);
   CHECK(halved.program->values_unfollowed_op == "a cast to torch.float16");
@@ -324,8 +330,8 @@ TEST_CASE("value steps: an integer divided by a zero in run stops it as PyTorch 
   CHECK(!r.match);
   CHECK(r.error == "fc: ZeroDivisionError");
   // a div row of integer tensors with a rounding_mode likewise (float ones give inf)
-  LoadedModel rows = linear_of(
-      "torch.div(x.long(), (x * 0).long() + x.long(), rounding_mode='floor').float()");
+  LoadedModel rows =
+      linear_of("torch.div(x.long(), (x * 0).long() + x.long(), rounding_mode='floor').float()");
   REQUIRE(rows.exit == ExitCode::Ok);
   ExecResult stopped = execute(rows.analysis, ExecOptions{});
   CHECK(!stopped.match);

@@ -1,0 +1,116 @@
+// Shape rule of the distance family: two tensors broadcast together, then reduced along one dim
+// (nn.CosineSimilarity, nn.PairwiseDistance and their functions).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "netshape/shape_rules.hpp"
+#include "rule_context.hpp"
+
+namespace netshape {
+namespace {
+
+// Whether `param` was written by name (`dim=2`): PyTorch's argument parser then names no position
+// in its TypeError. A module's forward passes its settings by position (F.cosine_similarity(x1,
+// x2, self.dim, self.eps)), so its errors always name one.
+bool by_keyword(const RuleContext& ctx, std::string_view param) {
+  return !ctx.op.is_module() && std::any_of(ctx.st.args.begin(), ctx.st.args.end(),
+                                            [&](const Arg& a) { return a.keyword == param; });
+}
+
+// The settings as the function's argument parser takes them, in its order: `dim` an int (a bool is
+// none), `p` and `eps` numbers (a bool is one), `keepdim` a bool.
+bool arguments_typed(RuleContext& ctx, bool pairwise) {
+  const char* call = pairwise ? "pairwise_distance" : "cosine_similarity";
+  auto refuse = [&](std::string_view param, int position, std::string_view type, std::string help) {
+    std::string at = by_keyword(ctx, param) ? "" : fmt::format(" (position {})", position);
+    return ctx.fail_at(param,
+                       fmt::format("{}(): argument '{}'{} must be {}, not {}", call, param, at,
+                                   type, python_type(ctx.value(param))),
+                       std::move(help));
+  };
+  auto number = [&](std::string_view param) {
+    Value::Kind k = ctx.value(param).kind;
+    return k == Value::Kind::Int || k == Value::Kind::Float || k == Value::Kind::Bool;
+  };
+  if (pairwise) {
+    if (!number("p")) return refuse("p", 3, "float", "write p=2.0 (the norm's order)");
+    if (!number("eps")) return refuse("eps", 4, "float", "write eps=1e-6");
+    if (ctx.value("keepdim").kind != Value::Kind::Bool)
+      return refuse("keepdim", 5, "bool", "write keepdim=True or keepdim=False");
+    return true;
+  }
+  if (ctx.value("dim").kind != Value::Kind::Int)
+    return refuse("dim", 3, "int", "write dim=1 (the dim the vectors lie along)");
+  if (!number("eps")) return refuse("eps", 4, "float", "write eps=1e-8");
+  return true;
+}
+
+// `CosineSimilarity()(a)`, `F.pairwise_distance(a)`: Python's TypeError for the missing x2.
+bool second_tensor_missing(RuleContext& ctx) {
+  std::string message =
+      ctx.op.is_module()
+          ? fmt::format("{}.forward() missing 1 required positional argument: 'x2'", ctx.op.name)
+          : fmt::format("{}() missing 1 required positional arguments: \"x2\"", ctx.op.name);
+  return ctx.fail_input(std::move(message), "give it the two tensors to compare: `(a, b)`");
+}
+
+// `CosineSimilarity()(a, b, c)`: Python's TypeError; `F.cosine_similarity(a, b, c)`: the third
+// tensor lands on `dim` (`p`), the argument parser's TypeError.
+bool tensors_extra(RuleContext& ctx, bool pairwise) {
+  std::string message =
+      ctx.op.is_module()
+          ? fmt::format("{}.forward() takes 3 positional arguments but {} were given", ctx.op.name,
+                        ctx.in().size() + 1)
+          : fmt::format("{}(): argument '{}' (position 3) must be {}, not Tensor", ctx.op.name,
+                        pairwise ? "p" : "dim", pairwise ? "float" : "int");
+  return ctx.fail_input(std::move(message), "give it the two tensors to compare: `(a, b)`");
+}
+
+}  // namespace
+
+// a: [*], b: [*] -> broadcast(a, b) without `dim` (cosine_similarity: dim wrapped against the
+// broadcast rank) or without the last dim (pairwise_distance; kept as 1 with keepdim=True)
+bool infer_distance(RuleContext& ctx) {
+  bool pairwise = ctx.op.kind == OpKind::pairwise;
+  if (ctx.in().size() < 2) return second_tensor_missing(ctx);
+  if (ctx.in().size() > 2) return tensors_extra(ctx, pairwise);
+  if (!arguments_typed(ctx, pairwise)) return false;
+  const Shape &a = ctx.in()[0], &b = ctx.in()[1];
+  std::string error;
+  std::optional<Shape> both = broadcast_shapes(a, b, error);
+  if (!both) {
+    return ctx.fail_input(
+        error,
+        fmt::format("{} compares {} ({}) with {} ({}): their shapes must broadcast", ctx.name(),
+                    ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
+  }
+  Shape out = *both;
+  auto rank = static_cast<int64_t>(out.size());
+  Attrs& at = ctx.attrs;
+  at.eps = ctx.float_arg("eps").value_or(0.0);
+  if (pairwise) {
+    at.p = ctx.float_arg("p").value_or(2.0);
+    at.dim = std::max<int64_t>(rank - 1, 0);
+    if (rank > 0 && ctx.value("keepdim").b)
+      out.back() = fixed(1);
+    else if (rank > 0)
+      out.pop_back();
+  } else {
+    std::optional<int64_t> dim = wrap_dim(ctx.value("dim").i, rank);
+    if (!dim) {
+      return ctx.fail_at("dim", dim_out_of_range(std::to_string(ctx.value("dim").i), rank),
+                         fmt::format("the tensors broadcast to {}: use dim={}", to_string(out),
+                                     std::max<int64_t>(rank, 1) - 1));
+    }
+    at.dim = *dim;
+    if (rank > 0) out.erase(out.begin() + *dim);
+  }
+  if (ctx.want_explain)
+    ctx.explain("out = {}: {} along dim {} of the broadcast {}", to_string(out),
+                pairwise ? "the distance" : "the cosine similarity", at.dim, to_string(*both));
+  ctx.set_output(out);
+  return true;
+}
+
+}  // namespace netshape
