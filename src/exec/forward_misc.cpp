@@ -850,7 +850,9 @@ static double p_norm_start(double p) {
 static void p_norm_add(double& acc, double v, double p) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   double a = std::abs(v);
-  if (p == kInf)
+  if (std::isnan(a) && !std::isnan(p))  // a NaN makes the norm NaN, the largest too
+    acc = a;
+  else if (p == kInf)
     acc = std::max(acc, a);
   else if (p == -kInf)
     acc = std::min(acc, a);
@@ -859,9 +861,12 @@ static void p_norm_add(double& acc, double v, double p) {
   else
     acc += std::pow(a, p);
 }
+// The sum is float32's (PyTorch sums a float tensor's powers in float32: past its range it is inf
+// before the root is taken).
 static double p_norm_end(double acc, double p) {
   bool root = p != 0 && std::isfinite(p);
-  return root ? std::pow(acc, 1.0 / p) : acc;
+  double sum = static_cast<float>(acc);
+  return root ? std::pow(sum, 1.0 / p) : sum;
 }
 
 static void p_norm(ForwardCtx& ctx, const std::vector<bool>& reduce) {
@@ -933,10 +938,34 @@ void forward_mean(ForwardCtx& ctx) {
   }
 }
 
+// max(v, floor) as clamp_min computes it: a NaN on either side is NaN.
+static float clamp_min(float v, float floor) {
+  return std::isnan(v) || std::isnan(floor) ? std::numeric_limits<float>::quiet_NaN()
+                                            : std::max(v, floor);
+}
+
+// One line's cosine similarity as PyTorch 1.13 computes it in float32: each input divided by its
+// norm, sqrt(max(sum(x*x), eps^2)), then the products summed. Normalising first keeps large
+// values finite (a norm past float32's range is inf, and x / inf is 0), and eps^2 in float32
+// underflows for eps below ~1e-22, as in PyTorch (x / 0 then gives inf and NaN).
+static float cosine_of(const float* a, const float* b, int64_t len, int64_t stride, double eps) {
+  double aa = 0, bb = 0;
+  for (int64_t k = 0; k < len; ++k) {
+    float x = a[k * stride], y = b[k * stride];
+    aa += x * x;
+    bb += y * y;
+  }
+  auto floor = static_cast<float>(eps * eps);
+  float na = std::sqrt(clamp_min(static_cast<float>(aa), floor));
+  float nb = std::sqrt(clamp_min(static_cast<float>(bb), floor));
+  double sum = 0;
+  for (int64_t k = 0; k < len; ++k) sum += (a[k * stride] / na) * (b[k * stride] / nb);
+  return static_cast<float>(sum);
+}
+
 // a: [*], b: [*] -> broadcast(a, b) reduced along attrs.dim: the cosine similarity
-// sum(a*b) / sqrt(max(sum(a*a), eps^2) * max(sum(b*b), eps^2)) (PyTorch 1.13 clamps each
-// squared norm), or the p-norm of a - b + eps (pairwise_distance, p_norm_of). In double, each
-// result rounded once.
+// (cosine_of), or the p-norm of a - b + eps (pairwise_distance: the difference in float32, its
+// norm as p_norm_of).
 void forward_distance(ForwardCtx& ctx) {
   Tensor a = ctx.zeros(broadcast_sizes(*ctx.in.at(0), *ctx.in.at(1), "distance"));
   Tensor b = ctx.zeros(a.shape);
@@ -949,22 +978,21 @@ void forward_distance(ForwardCtx& ctx) {
           inner = s.empty() ? 1 : product(s, dim + 1, s.size());
   ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   bool pairwise = op_info(ctx.layer.op).kind == OpKind::pairwise;
+  auto eps = static_cast<float>(at.eps);
   std::vector<double> along(static_cast<size_t>(len));
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
-      double dot = 0, aa = 0, bb = 0;
-      for (int64_t k = 0; k < len; ++k) {
-        size_t at_k = static_cast<size_t>((o * len + k) * inner + i);
-        double x = a.data[at_k], y = b.data[at_k];
-        dot += x * y;
-        aa += x * x;
-        bb += y * y;
-        along[static_cast<size_t>(k)] = x - y + at.eps;
+      size_t first = static_cast<size_t>(o * len * inner + i);
+      float& out = ctx.out.data[static_cast<size_t>(o * inner + i)];
+      if (!pairwise) {
+        out = cosine_of(&a.data[first], &b.data[first], len, inner, at.eps);
+        continue;
       }
-      double floor = at.eps * at.eps;
-      ctx.out.data[static_cast<size_t>(o * inner + i)] =
-          static_cast<float>(pairwise ? p_norm_of(along, at.p)
-                                      : dot / std::sqrt(std::max(aa, floor) * std::max(bb, floor)));
+      for (int64_t k = 0; k < len; ++k) {
+        size_t at_k = first + static_cast<size_t>(k * inner);
+        along[static_cast<size_t>(k)] = (a.data[at_k] - b.data[at_k]) + eps;
+      }
+      out = static_cast<float>(p_norm_of(along, at.p));
     }
 }
 

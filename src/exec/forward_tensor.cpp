@@ -2,6 +2,8 @@
 // Each computes its output's shape from the actual inputs; the executor compares it with
 // inference's.
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 
 #include "forward.hpp"
 #include "netshape/shape_rules.hpp"
@@ -167,6 +169,50 @@ void forward_cumulative(ForwardCtx& ctx) {
         v = static_cast<float>(running);
       }
     }
+}
+
+// The first elements along attrs.dim in sort's order, ascending (attrs.descending: the other way;
+// NaN the largest, equal values in their order), as many as the output keeps along dim: their
+// values, or (attrs.indices) their positions. sort keeps them all, topk its k.
+static void first_in_order(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const auto& s = x.shape;
+  const Attrs& a = *ctx.layer.attrs;
+  size_t dim = static_cast<size_t>(a.dim);
+  if (!s.empty() && dim >= s.size()) throw ForwardError("sort: no such dim");
+  int64_t outer = s.empty() ? 1 : product(s, 0, dim), len = s.empty() ? 1 : s[dim],
+          inner = s.empty() ? 1 : product(s, dim + 1, s.size());
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  int64_t lines = outer * inner;
+  int64_t kept = lines == 0 ? 0 : static_cast<int64_t>(ctx.out.data.size()) / lines;
+  std::vector<int64_t> order(static_cast<size_t>(len));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float* first = x.data.data() + o * len * inner + i;
+      auto at = [&](int64_t k) { return first[k * inner]; };
+      std::iota(order.begin(), order.end(), int64_t{0});
+      std::stable_sort(order.begin(), order.end(), [&](int64_t p, int64_t q) {
+        float u = at(p), v = at(q);
+        if (std::isnan(u) || std::isnan(v)) return a.descending ? !std::isnan(v) : !std::isnan(u);
+        return a.descending ? u > v : u < v;
+      });
+      for (int64_t k = 0; k < std::min(kept, len); ++k) {
+        int64_t from = order[static_cast<size_t>(k)];
+        ctx.out.data[static_cast<size_t>((o * kept + k) * inner + i)] =
+            a.indices ? static_cast<float>(from) : at(from);
+      }
+    }
+}
+
+// x: [...] -> [...], ordered along dim (argsort and sort's second result: the positions)
+void forward_sort(ForwardCtx& ctx) {
+  first_in_order(ctx);
+}
+
+// x: [..., n, ...] -> [..., k, ...], the k first along dim in order (largest first unless
+// largest=False), or where they came from
+void forward_topk(ForwardCtx& ctx) {
+  first_in_order(ctx);
 }
 
 // x: [...] -> [...], element i of each rolled dim moved to (i + shift) mod size (dims empty:

@@ -297,6 +297,9 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"bmm", true, false, true},
     {"einsum", true, false, false},
     {"cosine_similarity", true, true, false},
+    {"sort", true, false, true},
+    {"argsort", true, false, true},
+    {"topk", true, false, true},
     {"pairwise_distance", true, true, false},
     {"tril", true, false, true},
     {"triu", true, false, true},
@@ -1631,7 +1634,9 @@ class Construct {
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf) {
       // `self.fc.stddev = 0.001`: a note on a layer for weight init, nothing to shapes. A
       // constructor argument changed afterwards (`conv.stride = 2`) would change them: refused.
-      if (has_param(obj.module->op, name))
+      // (nn.PairwiseDistance keeps its p as `norm`)
+      if (has_param(obj.module->op, name) ||
+          (obj.module->op == "PairwiseDistance" && name == "norm"))
         unsupported_here(at, "changing `" + name + "` of a layer after it is built",
                          "give it to the layer's constructor");
       return;
@@ -6782,6 +6787,8 @@ class Construct {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_embedding_bag(callee, args, call);
     }
+    if (callee.module->kind == ModuleDef::Leaf && in_family(callee.module->op, Family::distance))
+      return apply_distance(callee, args, call);
     if (callee.module->kind == ModuleDef::Leaf &&
         (in_family(callee.module->op, Family::recurrent) ||
          in_family(callee.module->op, Family::recurrent_cell))) {
@@ -6812,6 +6819,54 @@ class Construct {
     return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
   }
 
+  // A TypeError of a call in forward, as PyTorch raises it where the call runs (exit 1: the
+  // model stops at a tensor of the call), or, when the call has none, as Python raises it.
+  [[noreturn]] void type_error_of_call(const PyValue* self, const Args& args, Span at,
+                                       std::string message, std::string help) {
+    if (self && self->kind == PyValue::Kind::Tensor)
+      torch_error(*self, at, std::move(message), std::move(help));
+    for (const PyValue& v : args.values)
+      if (v.kind == PyValue::Kind::Tensor) torch_error(v, at, std::move(message), std::move(help));
+    raise(at, std::move(message), std::move(help));
+  }
+
+  // nn.CosineSimilarity's and nn.PairwiseDistance's forward(x1, x2), its tensors bound as Python
+  // binds them (by position, or by name in any order), with Python's TypeErrors.
+  PyValue apply_distance(const PyValue& callee, const Args& args, const Expr& call) {
+    std::string forward = callee.module->op + ".forward()";
+    auto type_error = [&](Span at, const std::string& message) {
+      type_error_of_call(nullptr, args, at, message,
+                         "give the two tensors to compare: `layer(a, b)` or `layer(x1=a, x2=b)`");
+    };
+    size_t positional =
+        static_cast<size_t>(std::count(args.keywords.begin(), args.keywords.end(), std::string()));
+    if (positional > 2)
+      type_error(call.span, fmt::format("{} takes 3 positional arguments but {} were given",
+                                        forward, positional + 1));
+    std::array<const PyValue*, 2> given{};
+    size_t next = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      size_t slot = k.empty() ? next++ : k == "x1" ? 0 : k == "x2" ? 1 : 2;
+      if (slot == 2)
+        type_error(args.spans[i],
+                   fmt::format("{} got an unexpected keyword argument '{}'", forward, k));
+      if (given[slot])
+        type_error(args.spans[i],
+                   fmt::format("{} got multiple values for argument 'x{}'", forward, slot + 1));
+      refuse_layer_tensor(args.values[i], args.spans[i]);
+      if (args.values[i].kind != PyValue::Kind::Tensor) non_tensor_argument(args.spans[i]);
+      given[slot] = &args.values[i];
+    }
+    if (!given[0] && !given[1])
+      type_error(call.span, forward + " missing 2 required positional arguments: 'x1' and 'x2'");
+    if (!given[0] || !given[1])
+      type_error(call.span, fmt::format("{} missing 1 required positional argument: 'x{}'", forward,
+                                        given[0] ? 2 : 1));
+    if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
+    return call_module(applied_call(callee), PyList{*given[0], *given[1]}, call.span, module_);
+  }
+
   // A layer's weight or bias (or a method's result of one) used as a tensor in forward: DETR's
   // `self.query_embed.weight.unsqueeze(1)`. netshape keeps it for weight init only, so it is
   // refused where forward uses it, not carried on as a value nothing can compare or size.
@@ -6837,13 +6892,7 @@ class Construct {
     const std::string& k = args.keywords[i];
     const PyValue& v = args.values[i];
     std::string forward = (m.kind == ModuleDef::Sequential ? "Sequential" : m.op) + ".forward()";
-    bool distance = m.kind == ModuleDef::Leaf && in_family(m.op, Family::distance);
-    if (distance && v.kind == PyValue::Kind::Tensor &&
-        ((k == "x1" && inputs.empty()) || (k == "x2" && inputs.size() == 1))) {
-      inputs.push_back(v);  // forward(x1, x2), by name
-      return;
-    }
-    if (k == "input" && v.kind == PyValue::Kind::Tensor && !distance) {
+    if (k == "input" && v.kind == PyValue::Kind::Tensor) {
       if (!inputs.empty()) {
         torch_error(v, args.spans[i], forward + " got multiple values for argument 'input'",
                     "give the tensor once");
@@ -6851,7 +6900,7 @@ class Construct {
       inputs.push_back(v);
       return;
     }
-    if (k == "input" && !distance) {
+    if (k == "input") {
       non_tensor_argument(args.spans[i]);
     }
     if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose")) {
@@ -6861,8 +6910,7 @@ class Construct {
     const PyValue* tensor = v.kind == PyValue::Kind::Tensor ? &v : nullptr;
     if (!tensor && !inputs.empty()) tensor = &inputs.front();
     std::string message = fmt::format("{} got an unexpected keyword argument '{}'", forward, k);
-    std::string help = distance ? "give the two tensors by position: `layer(a, b)`"
-                                : "pass the tensor alone: `layer(x)` (or `layer(input=x)`)";
+    std::string help = "pass the tensor alone: `layer(x)` (or `layer(input=x)`)";
     if (!tensor) raise(args.spans[i], message, help);
     torch_error(*tensor, args.spans[i], message, help);
   }
@@ -7138,6 +7186,10 @@ class Construct {
                          "netshape follows vector norms (p a number, inf, or 'fro')");
     if (std::optional<PyValue> like = made_like(op, self, args, call)) return *like;
     if (op == "einsum") einsum_call_form(args, call.span);
+    if (self == nullptr && in_family(op, Family::distance)) {
+      if (std::optional<Args> ordered = distance_operands(op, args, call.span))
+        return tensor_op(op, op_span, self, *ordered, call, row_for);
+    }
     Statement st;
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
@@ -7155,6 +7207,7 @@ class Construct {
     if (self != nullptr) input(*self);
     bool cumulative = op == "cumsum" || op == "cumprod";
     if (cumulative) dim_then_dtype_by_keyword(op, self, args, call.span);
+    if (op == "argsort") sorting_arguments(op, self, args, self == nullptr, call.span);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
@@ -7299,6 +7352,61 @@ class Construct {
       unsupported_here(at, fmt::format("`{}` giving a {} tensor", op, element_type_name(type)),
                        "give dtype=torch.float32");
     return type;
+  }
+
+  // F.cosine_similarity(x1, x2, ...) (pairwise_distance alike): the argument parser's checks of
+  // its two tensors, given by position or as x1= and x2=. The arguments with the tensors first,
+  // in order, when they were given by name (nullopt when they are already).
+  std::optional<Args> distance_operands(const std::string& op, const Args& args, Span at) {
+    std::array<std::optional<size_t>, 2> given{};
+    std::string unexpected;
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      size_t slot = k.empty() ? positional++ : k == "x1" ? 0 : k == "x2" ? 1 : 2;
+      bool setting = k == "dim" || k == "eps" || k == "p" || k == "keepdim";
+      if (slot == 2 && !setting && unexpected.empty()) unexpected = k;
+      if (slot > 1) continue;  // the settings: the rule checks them
+      const PyValue& v = args.values[i];
+      if (v.kind != PyValue::Kind::Tensor)
+        type_error_of_call(
+            nullptr, args, args.spans[i],
+            fmt::format("{}(): argument 'x{}'{} must be Tensor, not {}", op, slot + 1,
+                        k.empty() ? fmt::format(" (position {})", slot + 1) : "",
+                        v.kind == PyValue::Kind::Data ? python_type(v.data) : describe(v)),
+            "give the two tensors to compare first");
+      given[slot] = i;
+    }
+    std::vector<std::string> missing;
+    for (size_t slot = 0; slot < 2; ++slot)
+      if (!given[slot]) missing.push_back(fmt::format("\"x{}\"", slot + 1));
+    if (!missing.empty())  // PyTorch's parser writes "argument" for two, "arguments" for one
+      type_error_of_call(
+          nullptr, args, at,
+          fmt::format("{}() missing {} required positional argument{}: {}", op, missing.size(),
+                      missing.size() == 1 ? "s" : "", fmt::join(missing, ", ")),
+          "give the two tensors to compare: `F." + op + "(a, b)`");
+    if (!unexpected.empty())
+      type_error_of_call(
+          nullptr, args, at,
+          fmt::format("{}() got an unexpected keyword argument '{}'", op, unexpected),
+          "give the two tensors to compare: `F." + op + "(a, b)`");
+    if (*given[0] == 0 && *given[1] == 1) return std::nullopt;
+    Args ordered;
+    for (size_t i : {*given[0], *given[1]}) {
+      ordered.values.push_back(args.values[i]);
+      ordered.keywords.emplace_back();
+      ordered.spans.push_back(args.spans[i]);
+      ordered.exprs.push_back(args.exprs[i]);
+    }
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (i == *given[0] || i == *given[1]) continue;
+      ordered.values.push_back(args.values[i]);
+      ordered.keywords.push_back(args.keywords[i]);
+      ordered.spans.push_back(args.spans[i]);
+      ordered.exprs.push_back(args.exprs[i]);
+    }
+    return ordered;
   }
 
   // torch.einsum's wrapper (torch/functional.py) before the op: at least an equation and an
@@ -8254,6 +8362,10 @@ class Construct {
       Args rest = args.without_first();
       return is_split(op) ? split_tensor(t, op, rest, call.span) : max_min(t, op, rest, call);
     }
+    if (tensor_first && (op == "sort" || op == "topk")) {
+      sorting_arguments(op, nullptr, args, true, call.span);  // torch.sort(x, ...): counts x
+      return values_and_indices(args.values[0], op, args.without_first(), call);
+    }
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     if (n == "F.normalize") return normalize(args, op_span, call.span);
@@ -8446,6 +8558,15 @@ class Construct {
       output_type_ = ElementType::Float32;
       return;
     }
+    if (st.op == "topk" && (t.dtype == ElementType::Bool || t.dtype == ElementType::Float16)) {
+      torch_error(t, at,
+                  fmt::format("\"topk_cpu\" not implemented for '{}'", scalar_type_name(t.dtype)),
+                  "cast it with `.float()` first");
+    }
+    if (st.op == "topk" || in_family(st.op, Family::sort)) {  // the values keep the input's type
+      output_type_ = t.dtype;
+      return;
+    }
     if (in_family(st.op, Family::distance)) {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
       return;
@@ -8610,6 +8731,13 @@ class Construct {
     if (pairwise && bools)
       torch_error(t, at, kBoolSubtraction, "cast the mask first: `mask.float()`");
     ElementType common = promoted(st, output_type_, t, at);
+    // PyTorch computes these in the tensors' own type: x1 - x2 wraps in uint8, int8 and int16,
+    // and float16 and bfloat16 round every step; `run` computes in float32
+    bool narrow = (type_category(common) == 1 && element_bytes(common) < 4) ||
+                  common == ElementType::Float16 || common == ElementType::BFloat16;
+    if (narrow && (pairwise || type_category(common) == 2))
+      note_values_unfollowed(fmt::format("`{}` of {} tensors", st.op, element_type_name(common)),
+                             at);
     if (pairwise) return type_category(common) < 2 ? ElementType::Float32 : common;
     if (type_category(common) != 2) {
       torch_error(t, at,
@@ -8662,7 +8790,7 @@ class Construct {
   // `made`: the type of a tensor made in forward (torch.arange, torch.zeros).
   PyValue emitted(Statement st, Span at, std::optional<ElementType> made = std::nullopt) {
     ElementType type = made ? *made : st.inputs.empty() ? ElementType::Float32 : output_type_;
-    if (st.op == "argmax" || st.op == "argmin") type = ElementType::Int64;
+    if (st.op == "argmax" || st.op == "argmin" || st.op == "argsort") type = ElementType::Int64;
     if (st.op == "div" && type_category(type) < 2 && !rounds(st)) type = ElementType::Float32;
     if (st.op == "div" && type_category(type) < 2) st.extras_for_write().integer_division = true;
     if (st.extras().in_place && !st.inputs.empty())
@@ -9113,6 +9241,82 @@ class Construct {
     return return_type(name, {values, indices}, {"values", "indices"});
   }
 
+  // x.sort(dim, descending), x.topk(k, dim, largest, sorted): PyTorch's (values, indices), a row
+  // each, the indices' the call's second result (int64). topk's sorted=False leaves the order to
+  // PyTorch's kernel, which `run` does not follow.
+  PyValue values_and_indices(const PyValue& t, const std::string& name, const Args& args,
+                             const Expr& call) {
+    const Expr& callee = call.items[0];
+    Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    PyValue values = tensor_op(name, op_span, &t, args, call);
+    last_is_one_of_several();
+    Statement st = L.program_.statements.back();
+    st.name = L.unique_name(values.name + ".indices");
+    st.named = false;
+    st.extras_for_write().second_output = true;
+    PyValue indices = emitted(std::move(st), call.span, ElementType::Int64);
+    last_is_one_of_several();
+    const PyValue* sorted = name == "topk" ? argument(args, 3, "sorted") : nullptr;
+    if (sorted && sorted->is(Value::Kind::Bool) && !sorted->data.b)
+      note_values_unfollowed("`topk(sorted=False)` (its order is the kernel's)", call.span);
+    return return_type(name, {values, indices}, {"values", "indices"});
+  }
+
+  // The argument parser's checks of x.sort(dim=-1, descending=False, *, stable=False) (argsort's
+  // alike) and x.topk(k, dim=-1, largest=True, sorted=True), in PyTorch 1.13's words: sort and
+  // argsort have several signatures (an invalid combination of arguments), topk one (the
+  // argument, and its position when given by position). `input_first`: torch.sort(x, ...),
+  // whose arguments start with the tensor.
+  void sorting_arguments(const std::string& op, const PyValue* self, const Args& args,
+                         bool input_first, Span at) {
+    bool topk = op == "topk";
+    const std::vector<std::string> order =
+        topk ? std::vector<std::string>{"k", "dim", "largest", "sorted"}
+             : std::vector<std::string>{"dim", "descending"};
+    std::vector<std::string> got;
+    bool invalid = false;
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      const std::string& keyword = args.keywords[i];
+      bool is_input = input_first && i == 0 && keyword.empty();
+      std::string type = v.kind == PyValue::Kind::Data     ? python_type(v.data)
+                         : v.kind == PyValue::Kind::Tensor ? std::string("Tensor")
+                                                           : describe(v);
+      got.push_back(keyword.empty() ? type : keyword + "=" + type);
+      if (is_input) continue;
+      std::string param = !keyword.empty()            ? keyword
+                          : positional < order.size() ? order[positional]
+                                                      : std::string();
+      size_t position = ++positional + (input_first ? 1 : 0);
+      if (!keyword.empty()) --positional;
+      bool integer = param == "k" || param == "dim";
+      bool flag =
+          param == "descending" || param == "stable" || param == "largest" || param == "sorted";
+      if ((integer && v.is(Value::Kind::Int)) || (flag && v.is(Value::Kind::Bool))) continue;
+      if (!integer && !flag) continue;  // another keyword: the signature's binder says so
+      if (!topk) {
+        invalid = true;
+        continue;
+      }
+      type_error_of_call(self, args, args.spans[i],
+                         fmt::format("topk(): argument '{}'{} must be {}, not {}", param,
+                                     keyword.empty() ? fmt::format(" (position {})", position) : "",
+                                     integer ? "int" : "bool", type),
+                         integer ? "give k and dim as ints: `x.topk(5, dim=1)`"
+                                 : fmt::format("write {}=True or {}=False", param, param));
+    }
+    if (!topk && (invalid || positional > order.size()))
+      type_error_of_call(
+          self, args, at,
+          fmt::format("{}() received an invalid combination of arguments - got ({}), but "
+                      "expected one of:",
+                      op, fmt::format("{}", fmt::join(got, ", "))),
+          fmt::format("give the dim as an int and the flags as bools, stable= by keyword: "
+                      "`x.{}(dim=1, descending=True)`",
+                      op));
+  }
+
   // torch.return_types.<op>: a tuple whose items are also attributes (`x.max(1).values`).
   static PyValue return_type(const std::string& op, PyList items, std::vector<std::string> fields) {
     PyValue p = make_tuple(std::move(items));
@@ -9344,6 +9548,10 @@ class Construct {
     if (name == "mm" && args.values.size() == 1)
       return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
+    if (name == "sort" || name == "topk") {
+      sorting_arguments(name, &t, args, false, call.span);
+      return values_and_indices(t, name, args, call);
+    }
     if (name == "expand_as" || name == "view_as" || name == "reshape_as")
       return like_other(t, name, args, call);
     if (name == "dim" || name == "ndimension")

@@ -205,6 +205,27 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
                 op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       s.output = op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       break;
+    case Family::sort:  // the indices its backward scatters by, once per call (its values row)
+    case Family::topk:
+      if (!l.attrs->indices || op.id == OpId::argsort)
+        s.extra_bytes = elements(out, batch) * kIndexBytes;
+      break;
+    case Family::distance: {
+      // cosine_similarity keeps both inputs, their two products summed along dim and the two
+      // squared norms; pairwise_distance the difference and its norm (saved_tensors_hooks)
+      std::string error;
+      auto both = l.input_ids.size() == 2
+                      ? broadcast_shapes(a.input_shape(l, 0), a.input_shape(l, 1), error)
+                      : std::nullopt;
+      Checked pairs = both ? elements(*both, batch) : Checked(0);
+      if (op.kind == OpKind::pairwise) {
+        s.extra_bytes = (pairs + elements(out, batch)) * element_bytes;
+      } else {
+        s.all_inputs = true;
+        s.extra_bytes = (pairs + elements(out, batch)) * 2 * element_bytes;
+      }
+      break;
+    }
     default:  // views, cat, stack, pad, interpolate, repeat, affine_grid, sources: nothing
       break;
   }

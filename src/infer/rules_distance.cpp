@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
@@ -67,6 +69,20 @@ bool tensors_extra(RuleContext& ctx, bool pairwise) {
   return ctx.fail_input(std::move(message), "give it the two tensors to compare: `(a, b)`");
 }
 
+// cosine_similarity clamps the squared norms at eps^2, a number in the tensors' type: past
+// float32's range (eps above ~1.8e19; bfloat16's alike) it is PyTorch's overflow error. A float64
+// model holds it (and an inf eps^2 converts to any type).
+bool eps_square_fits(RuleContext& ctx) {
+  double square = ctx.attrs.eps * ctx.attrs.eps;
+  uint8_t bytes = ctx.st.extras().element_bytes;  // a .py model's result type: 8 float64, 2 bf16
+  double largest = bytes == 2 ? 3.3895313892515355e38 : std::numeric_limits<float>::max();
+  if (bytes == 8 || !std::isfinite(square) || square <= largest) return true;
+  return ctx.fail_at("eps",
+                     fmt::format("value cannot be converted to type {} without overflow",
+                                 bytes == 2 ? "at::BFloat16" : "float"),
+                     "eps is the smallest norm it divides by: write eps=1e-8");
+}
+
 }  // namespace
 
 // a: [*], b: [*] -> broadcast(a, b) without `dim` (cosine_similarity: dim wrapped against the
@@ -104,6 +120,7 @@ bool infer_distance(RuleContext& ctx) {
                                      std::max<int64_t>(rank, 1) - 1));
     }
     at.dim = *dim;
+    if (!eps_square_fits(ctx)) return false;
     if (rank > 0) out.erase(out.begin() + *dim);
   }
   if (ctx.want_explain)

@@ -327,6 +327,9 @@ FUNCTIONAL = {
     "repeat": lambda x, *sizes: x.repeat(*sizes),
     "flatten": torch.flatten,
     "add": torch.add,
+    # the model language's sort and topk rows give the values (their indices: argsort)
+    "sort": lambda x, *args, **kwargs: torch.sort(x, *args, **kwargs)[0],
+    "topk": lambda x, *args, **kwargs: torch.topk(x, *args, **kwargs)[0],
 }
 
 

@@ -1,6 +1,6 @@
 """Layout parity: random chains of view-making ops (permute, transpose, slicing with and without
 a step, select,
-unsqueeze, squeeze, expand, flatten, reshape), copies (`x * 2`, clone, flip, roll, cumsum, contiguous,
+unsqueeze, squeeze, expand, flatten, reshape), copies (`x * 2`, clone, flip, roll, cumsum, sort, argsort, topk, contiguous,
 dropout),
 in-place ops, activations, additions, cat/stack and pooling, ending in a `view`.
 PyTorch 1.13 decides whether the view is allowed (it refuses one that spans non-contiguous
@@ -74,6 +74,10 @@ def step(x):
         options.append((f"x.flip({d})", lambda t, d=d: t.flip(d)))
         options.append((f"x.roll(1, {d})", lambda t, d=d: t.roll(1, d)))
         options.append((f"x.cumsum({d})", lambda t, d=d: t.cumsum(d)))  # a new contiguous one
+        options.append((f"x.sort({d})[0]", lambda t, d=d: t.sort(d)[0]))  # empty_like(Preserve)
+        options.append((f"x.sort({d})[1].float()", lambda t, d=d: t.sort(d)[1].float()))
+        options.append((f"x.argsort({d}).float()", lambda t, d=d: t.argsort(d).float()))
+        options.append((f"x.topk(1, {d})[0]", lambda t, d=d: t.topk(1, d)[0]))  # contiguous
     options.append(("F.dropout(x, 0.1)", lambda t: F.dropout(t, 0.1)))
     options.append(("F.dropout(x, 0.1, training=False)", lambda t: F.dropout(t, 0.1, training=False)))
     expanded = any(st == 0 and n > 1 for st, n in zip(x.stride(), x.shape))

@@ -3,6 +3,8 @@
 // the same call.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "../../src/exec/forward.hpp"
@@ -116,6 +118,21 @@ TEST_CASE("distance: run computes PyTorch's values for every norm order") {
   near(distance_of(pair + "cosine_similarity(a, b, dim=0)\n", a, b), {0, 0});
   near(distance_of(pair + "cosine_similarity(a, b, dim=1)\n", a, values({2, 2}, {2, 4, 1, 1})),
        {1, 0});
+  // float32's range, as PyTorch computes: a norm past it is inf and each input is divided by its
+  // norm first (0, not NaN); below it, eps^2 underflows to 0 and x / 0 makes inf
+  Tensor big = values({1, 2}, {3e20f, 4e20f}), tiny = values({1, 2}, {3e-30f, 4e-30f});
+  const std::string one = "input a: [1, 2]\ninput b: [1, 2]\n";
+  CHECK(distance_of(one + "cosine_similarity(a, b)\n", big, big).data[0] == 0.0f);
+  CHECK(distance_of(one + "cosine_similarity(a, b, eps=0.0)\n", tiny, tiny).data[0] ==
+        std::numeric_limits<float>::infinity());
+  CHECK(std::isinf(distance_of(one + "pairwise_distance(a, b, eps=0.0)\n", big, tiny).data[0]));
+  // a NaN makes the largest and the smallest NaN too
+  Tensor nan = values({1, 2}, {std::nanf(""), 1});
+  for (const char* p : {"1e400", "-1e400", "2"}) {
+    CAPTURE(p);
+    CHECK(
+        std::isnan(distance_of(one + "pairwise_distance(a, b, p=" + p + ")\n", nan, big).data[0]));
+  }
 }
 
 // The .py reader types the result as PyTorch does and raises PyTorch's errors for the inputs'
@@ -172,6 +189,24 @@ class Siamese(nn.Module):
        "cosine_similarity(): argument 'dim' (position 3) must be int, not float", ""},
       {"return F.cosine_similarity(a, b, dim=2)",
        "Dimension out of range (expected to be in range of [-2, 1], but got 2)", ""},
+      // the tensors bound as Python binds them: by name in any order, each once
+      {"return self.dist(x2=b, x1=a).flatten()", "", "[4]"},
+      {"return F.pairwise_distance(x2=b, x1=a)", "", "[4]"},
+      {"return self.cos(a, x1=b)",
+       "CosineSimilarity.forward() got multiple values for argument 'x1'", ""},
+      {"return self.cos(x2=b)",
+       "CosineSimilarity.forward() missing 1 required positional argument: 'x1'", ""},
+      {"return F.cosine_similarity(input=a, other=b)",
+       "cosine_similarity() missing 2 required positional argument: \"x1\", \"x2\"", ""},
+      {"return F.cosine_similarity(a, other=b)",
+       "cosine_similarity() missing 1 required positional arguments: \"x2\"", ""},
+      {"return F.cosine_similarity(a, 1.0)",
+       "cosine_similarity(): argument 'x2' (position 2) must be Tensor, not float", ""},
+      // eps^2 in the tensors' type: past float32's range it is PyTorch's overflow error
+      {"return F.cosine_similarity(a, b, eps=1e30)",
+       "value cannot be converted to type float without overflow", ""},
+      {"return F.cosine_similarity(a.double(), b.double(), eps=1e30)", "", "[4]"},
+      {"return F.cosine_similarity(a, b, eps=1e200)", "", "[4]"},
   };
   for (const Case& c : cases) {
     std::string text = netshape::test::replaced(base, "BODY", c.body);

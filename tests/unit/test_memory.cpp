@@ -444,3 +444,26 @@ TEST_CASE("memory: GLU saves its input, Softmin its result") {
   REQUIRE(memory);
   CHECK(memory->saved_for_backward_bytes == 32 + 64 + 32 + 48);
 }
+
+// PyTorch 1.13 (saved_tensors_hooks, as tests/zoo/saved_for_backward.py counts) on x [4, 8, 5],
+// h = fc(x), g = fc2(x): both Linears keep x (640 bytes, once); cosine_similarity(h, g) keeps h
+// and g, their products and the squared norms; pairwise_distance the difference and the result;
+// sort, argsort and topk the int64 indices.
+TEST_CASE("memory: the distances, sort and topk save what PyTorch saves") {
+  const std::string pair = "input x: [4, 8, 5]\nh = Linear(5, 5)(x)\ng = Linear(5, 5)(x)\n";
+  const std::pair<std::string, int64_t> cases[] = {
+      {pair + "cosine_similarity(h, g)\n", 3360},
+      {pair + "pairwise_distance(h, g)\n", 1408},
+      {"input x: [4, 8, 5]\nLinear(5, 5)\nsort(1)\n", 1920},
+      {"input x: [4, 8, 5]\nLinear(5, 5)\nargsort(1)\n", 1920},
+      {"input x: [4, 8, 5]\nLinear(5, 5)\ntopk(3, 1)\n", 1120},
+  };
+  for (const auto& [text, bytes] : cases) {
+    auto m = check_ns(text);
+    REQUIRE(m.exit == ExitCode::Ok);
+    auto memory = estimate_model_memory(m.analysis, {});
+    REQUIRE(memory);
+    INFO(text);
+    CHECK(memory->saved_for_backward_bytes == bytes);
+  }
+}

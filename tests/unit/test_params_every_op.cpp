@@ -47,7 +47,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"num_embeddings", "10"},
                                                      {"embedding_dim", "3"},
                                                      {"equation", "'...->...'"},
-                                                     {"threshold", "0.1"}};
+                                                     {"threshold", "0.1"},
+                                                     {"k", "2"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {

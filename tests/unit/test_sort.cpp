@@ -1,0 +1,156 @@
+// torch.sort, torch.argsort and torch.topk: shapes, PyTorch 1.13's errors and types, and the
+// values and indices `run` computes. Every expected value and message is PyTorch 1.13's for the
+// same call.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <memory>
+
+#include "../../src/exec/forward.hpp"
+#include "netshape/exec.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::check_layer_cases;
+using netshape::test::check_ns;
+using netshape::test::LayerCase;
+
+namespace {
+
+const LayerCase kCases[] = {
+    {"input x: [2, 5, 3]", "sort(x)", "[2, 5, 3]", 0, 0, ""},
+    {"input x: [2, 5, 3]", "argsort(x, 0, True)", "[2, 5, 3]", 0, 0, ""},
+    {"input x: [2, 5, 3]", "topk(x, 2)", "[2, 5, 2]", 0, 0, ""},
+    {"input x: [2, 5, 3]", "topk(x, 2, dim=1)", "[2, 2, 3]", 0, 0, ""},
+    {"input x: [2, 5, 3]", "topk(x, 0)", "[2, 5, 0]", 0, 0, ""},
+    {"input x: [2, 5, 3]", "topk(x, 5, 1, largest=False)", "[2, 5, 3]", 0, 0, ""},
+    {"input x: [2, 5, 3]", "topk(x, 4)", "error", 0, 0, "selected index k out of range"},
+    {"input x: [2, 5, 3]", "topk(x, -1)", "error", 0, 0, "selected index k out of range"},
+    {"input x: [2, 5, 3]", "topk(x, 1, dim=3)", "error", 0, 0,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"},
+    {"input x: [2, 5, 3]", "sort(x, -4)", "error", 0, 0,
+     "Dimension out of range (expected to be in range of [-3, 2], but got -4)"},
+    {"input x: [2, 5, 3]", "topk(x, 1.0)", "error", 0, 0,
+     "topk(): argument 'k' must be int, not float"},
+    {"input x: [2, 5, 3]", "topk(x, 1, largest=1)", "error", 0, 0,
+     "topk(): argument 'largest' must be bool, not int"},
+    {"input x: [B, 5, 3]", "topk(x, 1, dim=0)", "error", 0, 0,
+     "topk along the dim of size B"},  // the batch's size is not known: refused
+};
+
+Tensor values(std::vector<int64_t> shape, std::vector<float> data) {
+  Tensor t = Tensor::zeros(std::move(shape));
+  t.data = std::move(data);
+  return t;
+}
+
+// Layer 0 of a .ns snippet run by `forward` on x; `second` reads the row as the call's second
+// result (the indices), as the .py reader marks it.
+Tensor ordered(const std::string& call, void (*forward)(ForwardCtx&), const Tensor& x,
+               bool second = false) {
+  std::string ns = "input x: [" + std::to_string(x.shape[0]);
+  for (size_t i = 1; i < x.shape.size(); ++i) ns += ", " + std::to_string(x.shape[i]);
+  ns += "]\n" + call + "\n";
+  LoadedModel m = check_ns(ns);
+  REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
+  LayerInfo l = m.analysis.layers.at(0);
+  auto attrs = std::make_shared<Attrs>(*l.attrs);
+  attrs->indices = attrs->indices || second;
+  l.attrs = attrs;
+  Tensor out;
+  ForwardCtx ctx{l, {&x}, {}, out};
+  forward(ctx);
+  CHECK(out.shape == bind_shape(*l.output, 1));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sort and topk: shapes and PyTorch's errors") {
+  check_layer_cases(kCases);
+}
+
+TEST_CASE("sort and topk: run computes PyTorch's values and indices") {
+  Tensor x = values({2, 3}, {3, 1, 2, 0, 5, 4});
+  using V = std::vector<float>;
+  CHECK(ordered("sort(x)", forward_sort, x).data == V{1, 2, 3, 0, 4, 5});
+  CHECK(ordered("sort(x)", forward_sort, x, true).data == V{1, 2, 0, 0, 2, 1});
+  CHECK(ordered("sort(x, 0, True)", forward_sort, x).data == V{3, 5, 4, 0, 1, 2});
+  CHECK(ordered("argsort(x, 0, True)", forward_sort, x).data == V{0, 1, 1, 1, 0, 0});
+  CHECK(ordered("topk(x, 2)", forward_topk, x).data == V{3, 2, 5, 4});
+  CHECK(ordered("topk(x, 2)", forward_topk, x, true).data == V{0, 2, 1, 2});
+  CHECK(ordered("topk(x, 1, largest=False)", forward_topk, x).data == V{1, 0});
+  // equal values keep their order; NaN is the largest
+  Tensor ties = values({3}, {2, 1, 2});
+  CHECK(ordered("sort(x)", forward_sort, ties, true).data == V{1, 0, 2});
+  CHECK(ordered("argsort(x, descending=True)", forward_sort, ties).data == V{0, 2, 1});
+  CHECK(ordered("topk(x, 2)", forward_topk, ties, true).data == V{0, 2});
+  Tensor nan = values({3}, {std::nanf(""), 1, 2});
+  CHECK(ordered("sort(x)", forward_sort, nan, true).data == V{1, 2, 0});
+  CHECK(ordered("sort(x, descending=True)", forward_sort, nan, true).data == V{0, 2, 1});
+  CHECK(ordered("topk(x, 1, largest=False)", forward_topk, nan, true).data == V{1});
+  CHECK(std::isnan(ordered("topk(x, 1)", forward_topk, nan).data[0]));
+}
+
+// The .py reader: x.sort() and x.topk() give (values, indices), the indices int64 (a float32
+// Linear refuses them, as PyTorch); the argument parser's TypeErrors in its words.
+TEST_CASE("sort and topk: a .py model's values and indices, as PyTorch 1.13's") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Router(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gate = nn.Linear(16, 8)
+        self.head = nn.Linear(2, 4)
+
+    def forward(self, x):
+        scores = self.gate(x)
+        BODY
+
+# input: [4, 16]
+)";
+  struct Case {
+    const char* body;
+    const char* error;  // "" when it runs: the last layer's output is then `shape`
+    const char* shape;
+  };
+  const Case cases[] = {
+      {"weights, experts = scores.topk(2, dim=-1)\n        return self.head(weights)", "",
+       "[4, 4]"},
+      {"return self.head(torch.topk(scores, 2).values)", "", "[4, 4]"},
+      {"return scores.sort(dim=0, descending=True).indices", "", "[4, 8]"},
+      {"return torch.argsort(scores, dim=1)", "", "[4, 8]"},
+      {"return scores.sort(stable=True)[0]", "", "[4, 8]"},
+      {"return self.head(scores.topk(2)[1])",
+       "expected a float32 input: Linear's weight is float32, but its input is torch.int64", ""},
+      {"return scores.topk(9)", "selected index k out of range", ""},
+      {"return scores.topk(1.0)", "topk(): argument 'k' (position 1) must be int, not float", ""},
+      {"return torch.topk(scores, 1.0)", "topk(): argument 'k' (position 2) must be int, not float",
+       ""},
+      {"return scores.topk(2, largest=1)", "topk(): argument 'largest' must be bool, not int", ""},
+      {"return scores.sort(1.0)",
+       "sort() received an invalid combination of arguments - got (float), but expected one of:",
+       ""},
+      {"return torch.sort(scores, 1, True, True)",
+       "sort() received an invalid combination of arguments - got (Tensor, int, bool, bool), but "
+       "expected one of:",
+       ""},
+      {"return (scores > 0).topk(2)", "\"topk_cpu\" not implemented for 'Bool'", ""},
+      {"return scores.half().topk(2)", "\"topk_cpu\" not implemented for 'Half'", ""},
+  };
+  for (const Case& c : cases) {
+    std::string text = netshape::test::replaced(base, "BODY", c.body);
+    LoadedModel m = analyze_text(text, "router.py", {});
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (!*c.error) {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(netshape::test::out_shape(m) == c.shape);
+    } else {
+      CHECK(m.exit == ExitCode::ShapeError);
+      CHECK(netshape::test::first_error(m).message == c.error);
+    }
+  }
+}
