@@ -340,6 +340,26 @@ void forward_repeat(ForwardCtx& ctx) {
   });
 }
 
+// x: [..., n, ...] -> [..., r*n, ...]: out[.., k*r + j, ..] = x[.., k, ..] (j < r, r = repeats);
+// dim -1: the tensor flattened
+void forward_repeat_interleave(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Attrs& a = *ctx.layer.attrs;
+  ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
+  bool flat = a.dim < 0 || x.shape.empty();
+  size_t dim = flat ? 0 : static_cast<size_t>(a.dim);
+  if (!flat && dim >= x.shape.size()) throw ForwardError("repeat_interleave: no such dim");
+  int64_t outer = flat ? 1 : product(x.shape, 0, dim), len = flat ? x.numel() : x.shape[dim],
+          inner = flat ? 1 : product(x.shape, dim + 1, x.shape.size()), r = a.factor;
+  if (static_cast<int64_t>(ctx.out.data.size()) != outer * len * r * inner)
+    throw ForwardError("repeat_interleave: the output's size is not the input's times repeats");
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < len; ++k)
+      for (int64_t j = 0; j < r; ++j)
+        std::copy_n(x.data.begin() + (o * len + k) * inner, inner,
+                    ctx.out.data.begin() + ((o * len + k) * r + j) * inner);
+}
+
 // x: [*, C*r*r, H, W] -> [*, C, H*r, W*r]: out[.., c, h*r + i, w*r + j] = x[.., c*r*r + i*r + j,
 // h, w]; pixel_unshuffle moves the same elements back
 void forward_pixel_shuffle(ForwardCtx& ctx) {

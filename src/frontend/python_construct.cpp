@@ -300,6 +300,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"sort", true, false, true},
     {"argsort", true, false, true},
     {"topk", true, false, true},
+    {"repeat_interleave", true, false, true},
     {"pairwise_distance", true, true, false},
     {"tril", true, false, true},
     {"triu", true, false, true},
@@ -7207,7 +7208,8 @@ class Construct {
     if (self != nullptr) input(*self);
     bool cumulative = op == "cumsum" || op == "cumprod";
     if (cumulative) dim_then_dtype_by_keyword(op, self, args, call.span);
-    if (op == "argsort") sorting_arguments(op, self, args, self == nullptr, call.span);
+    if (op == "argsort") sorting_arguments(op, self, args, self == nullptr);
+    if (op == "repeat_interleave") repeat_interleave_arguments(self, args, self == nullptr);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
@@ -7250,7 +7252,8 @@ class Construct {
       }
       if (is_factory_keyword(op, args.keywords[i])) continue;   // made_type reads dtype=
       if (cumulative && args.keywords[i] == "dtype") continue;  // cumulative_type reads it
-      bool axis = cumulative && args.keywords[i] == "axis";     // PyTorch's alias of dim
+      bool axis = (cumulative || op == "repeat_interleave") &&
+                  args.keywords[i] == "axis";  // PyTorch's alias of dim
       st.args.push_back(Arg{keyword_name(axis ? "dim" : args.keywords[i]), to_ir(v, args.spans[i]),
                             args.spans[i]});
     }
@@ -8363,7 +8366,7 @@ class Construct {
       return is_split(op) ? split_tensor(t, op, rest, call.span) : max_min(t, op, rest, call);
     }
     if (tensor_first && (op == "sort" || op == "topk")) {
-      sorting_arguments(op, nullptr, args, true, call.span);  // torch.sort(x, ...): counts x
+      sorting_arguments(op, nullptr, args, true);  // torch.sort(x, ...): positions count x
       return values_and_indices(args.values[0], op, args.without_first(), call);
     }
     const Expr& callee = call.items[0];
@@ -9262,59 +9265,101 @@ class Construct {
     return return_type(name, {values, indices}, {"values", "indices"});
   }
 
-  // The argument parser's checks of x.sort(dim=-1, descending=False, *, stable=False) (argsort's
-  // alike) and x.topk(k, dim=-1, largest=True, sorted=True), in PyTorch 1.13's words: sort and
-  // argsort have several signatures (an invalid combination of arguments), topk one (the
-  // argument, and its position when given by position). `input_first`: torch.sort(x, ...),
-  // whose arguments start with the tensor.
-  void sorting_arguments(const std::string& op, const PyValue* self, const Args& args,
-                         bool input_first, Span at) {
-    bool topk = op == "topk";
-    const std::vector<std::string> order =
-        topk ? std::vector<std::string>{"k", "dim", "largest", "sorted"}
-             : std::vector<std::string>{"dim", "descending"};
+  // One parameter of a torch function as its argument parser reads it.
+  struct ParsedParam {
+    std::string_view name;
+    bool integer;   // an int (a bool is not one); else a bool
+    bool optional;  // None passes
+    bool keyword_only;
+  };
+
+  // The arguments of a call (after the tensor it is a method of, or, `input_first`, starting with
+  // the tensor) checked as PyTorch's argument parser checks them against `params`: an argument of
+  // the wrong type, or more positional ones than the signature takes, is for an overloaded
+  // function its "invalid combination of arguments", for a function of one signature (topk) that
+  // argument, with its position when given by position. Other keywords are left to the binder.
+  void parser_check(const std::string& op, const PyValue* self, const Args& args, bool input_first,
+                    std::span<const ParsedParam> params, bool overloaded, std::string help) {
     std::vector<std::string> got;
     bool invalid = false;
-    size_t positional = 0;
+    size_t positional = 0, takes = 0;
+    for (const ParsedParam& p : params) takes += p.keyword_only ? 0 : 1;
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       const std::string& keyword = args.keywords[i];
-      bool is_input = input_first && i == 0 && keyword.empty();
       std::string type = v.kind == PyValue::Kind::Data     ? python_type(v.data)
                          : v.kind == PyValue::Kind::Tensor ? std::string("Tensor")
                                                            : describe(v);
       got.push_back(keyword.empty() ? type : keyword + "=" + type);
-      if (is_input) continue;
-      std::string param = !keyword.empty()            ? keyword
-                          : positional < order.size() ? order[positional]
-                                                      : std::string();
-      size_t position = ++positional + (input_first ? 1 : 0);
-      if (!keyword.empty()) --positional;
-      bool integer = param == "k" || param == "dim";
-      bool flag =
-          param == "descending" || param == "stable" || param == "largest" || param == "sorted";
-      if ((integer && v.is(Value::Kind::Int)) || (flag && v.is(Value::Kind::Bool))) continue;
-      if (!integer && !flag) continue;  // another keyword: the signature's binder says so
-      if (!topk) {
+      if (input_first && i == 0 && keyword.empty()) continue;  // the tensor
+      const ParsedParam* p = nullptr;
+      if (keyword.empty()) {
+        size_t position = positional++;
+        if (position < takes) p = &params[position];
+      } else {
+        for (const ParsedParam& q : params)
+          if (q.name == keyword) p = &q;
+      }
+      if (!p) continue;
+      bool fits =
+          (p->optional && v.is_none()) || v.is(p->integer ? Value::Kind::Int : Value::Kind::Bool);
+      if (fits) continue;
+      if (overloaded) {
         invalid = true;
         continue;
       }
+      size_t at = positional + (input_first ? 1 : 0);
       type_error_of_call(self, args, args.spans[i],
-                         fmt::format("topk(): argument '{}'{} must be {}, not {}", param,
-                                     keyword.empty() ? fmt::format(" (position {})", position) : "",
-                                     integer ? "int" : "bool", type),
-                         integer ? "give k and dim as ints: `x.topk(5, dim=1)`"
-                                 : fmt::format("write {}=True or {}=False", param, param));
+                         fmt::format("{}(): argument '{}'{} must be {}, not {}", op, p->name,
+                                     keyword.empty() ? fmt::format(" (position {})", at) : "",
+                                     p->integer ? "int" : "bool", type),
+                         help);
     }
-    if (!topk && (invalid || positional > order.size()))
-      type_error_of_call(
-          self, args, at,
-          fmt::format("{}() received an invalid combination of arguments - got ({}), but "
-                      "expected one of:",
-                      op, fmt::format("{}", fmt::join(got, ", "))),
-          fmt::format("give the dim as an int and the flags as bools, stable= by keyword: "
-                      "`x.{}(dim=1, descending=True)`",
-                      op));
+    if (overloaded && (invalid || positional > takes))
+      type_error_of_call(self, args, args.spans.empty() ? Span{} : args.spans.front(),
+                         fmt::format("{}() received an invalid combination of arguments - got "
+                                     "({}), but expected one of:",
+                                     op, fmt::format("{}", fmt::join(got, ", "))),
+                         help);
+  }
+
+  // x.sort(dim=-1, descending=False, *, stable=False) (argsort's alike), x.topk(k, dim=-1,
+  // largest=True, sorted=True), as the argument parser checks them.
+  void sorting_arguments(const std::string& op, const PyValue* self, const Args& args,
+                         bool input_first) {
+    static constexpr ParsedParam kSort[] = {{"dim", true, false, false},
+                                            {"descending", false, false, false},
+                                            {"stable", false, true, true}};
+    static constexpr ParsedParam kTopk[] = {{"k", true, false, false},
+                                            {"dim", true, false, false},
+                                            {"largest", false, false, false},
+                                            {"sorted", false, false, false}};
+    if (op == "topk")
+      parser_check(op, self, args, input_first, kTopk, false,
+                   "give k and dim as ints and the flags as bools: `x.topk(5, dim=1)`");
+    else
+      parser_check(op, self, args, input_first, kSort, true,
+                   fmt::format("give the dim as an int and the flags as bools, stable= by "
+                               "keyword: `x.{}(dim=1, descending=True)`",
+                               op));
+  }
+
+  // x.repeat_interleave(repeats, dim=None, *, output_size=None), as the argument parser checks
+  // it; repeats given as a tensor (its values decide the shape) are refused.
+  void repeat_interleave_arguments(const PyValue* self, const Args& args, bool input_first) {
+    for (size_t i = input_first ? 1 : 0; i < args.values.size(); ++i)
+      if (args.values[i].kind == PyValue::Kind::Tensor ||
+          args.values[i].kind == PyValue::Kind::Values ||
+          args.values[i].kind == PyValue::Kind::Made)
+        unsupported_here(args.spans[i], "`repeat_interleave` with a tensor of repeats",
+                         "netshape follows shapes: give the repeats as an int, "
+                         "`x.repeat_interleave(2, dim=1)`");
+    static constexpr ParsedParam kParams[] = {{"repeats", true, false, false},
+                                              {"dim", true, true, false},
+                                              {"axis", true, true, true},
+                                              {"output_size", true, true, true}};
+    parser_check("repeat_interleave", self, args, input_first, kParams, true,
+                 "give the repeats as an int: `x.repeat_interleave(2, dim=1)`");
   }
 
   // torch.return_types.<op>: a tuple whose items are also attributes (`x.max(1).values`).
@@ -9549,7 +9594,7 @@ class Construct {
       return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
     if (name == "sort" || name == "topk") {
-      sorting_arguments(name, &t, args, false, call.span);
+      sorting_arguments(name, &t, args, false);
       return values_and_indices(t, name, args, call);
     }
     if (name == "expand_as" || name == "view_as" || name == "reshape_as")

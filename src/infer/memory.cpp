@@ -205,6 +205,12 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
                 op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       s.output = op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
       break;
+    case Family::repeat_interleave:  // the int64 index of its index_select: one per output row
+      s.extra_bytes = (l.attrs->dim < 0 || out.empty()
+                           ? elements(out, batch)
+                           : elements(Shape{out[static_cast<size_t>(l.attrs->dim)]}, batch)) *
+                      kIndexBytes;
+      break;
     case Family::sort:  // the indices its backward scatters by, once per call (its values row)
     case Family::topk:
       if (!l.attrs->indices || op.id == OpId::argsort)

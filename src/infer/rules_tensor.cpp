@@ -426,6 +426,65 @@ bool infer_expand(RuleContext& ctx) {
   return true;
 }
 
+// x: [..., n, ...] -> [..., repeats * n, ...] along dim; dim None: x flattened, [repeats * numel]
+bool infer_repeat_interleave(RuleContext& ctx) {
+  const Value& r = ctx.value("repeats");
+  if (r.kind != Value::Kind::Int)
+    return ctx.fail_at(
+        "repeats",
+        fmt::format("repeat_interleave(): repeats must be an int, not {}", python_type(r)),
+        "write how many times each element repeats: repeat_interleave(2, dim=1)");
+  const Shape& x = ctx.x();
+  Shape out;
+  size_t along = 0;
+  if (ctx.is_none("dim")) {
+    auto all = dim_product(x);
+    if (!all)
+      return ctx.fail_input("the flattened size overflows 64 bits or multiplies two symbolic dims",
+                            "give repeat_interleave a dim");
+    out.push_back(*all);
+    ctx.attrs.dim = -1;  // the tensor flattened
+  } else {
+    const Value& d = ctx.value("dim");
+    if (d.kind != Value::Kind::Int)
+      return ctx.fail_at(
+          "dim",
+          fmt::format("repeat_interleave(): dim must be an int or None, not {}", python_type(d)),
+          "write dim=1");
+    if (x.empty())  // size(dim) of a 0-dim tensor
+      return ctx.fail_at("dim",
+                         fmt::format("Dimension specified as {} but tensor has no dimensions", d.i),
+                         "leave dim out: a 0-dim tensor repeats as [repeats]");
+    int64_t dim = 0;
+    if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
+    out = x;
+    along = static_cast<size_t>(dim);
+    ctx.attrs.dim = dim;
+  }
+  if (r.i < 0)
+    return ctx.fail_at("repeats", "repeats can not be negative",
+                       "repeat each element 0 or more times");
+  auto grown = checked_mul(out[along].value, r.i);
+  if (!grown) return ctx.fail_overflow("repeats", "the repeated size");
+  out[along] = r.i == 0 ? fixed(0) : Dim{*grown, out[along].sym};
+  if (!ctx.is_none("output_size")) {
+    const Value& size = ctx.value("output_size");
+    if (size.kind != Value::Kind::Int)
+      return ctx.fail_at(
+          "output_size",
+          fmt::format("repeat_interleave(): output_size must be an int, not {}", python_type(size)),
+          "leave output_size out");
+    if (out[along].symbolic() || size.i != out[along].value)
+      return ctx.fail_at("output_size", "allocated size does not match required size",
+                         fmt::format("the result has {} elements along the dim: leave output_size "
+                                     "out, or write output_size={}",
+                                     to_string(out[along]), to_string(out[along])));
+  }
+  ctx.attrs.factor = r.i;
+  ctx.set_output(out);
+  return true;
+}
+
 // x: [d0, ..., d_k] -> [s0 * 1, ..., s_j * d0, ..., s_n * d_k] (x taken with leading 1s)
 bool infer_repeat(RuleContext& ctx) {
   const Shape& x = ctx.x();

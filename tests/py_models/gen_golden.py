@@ -54,6 +54,7 @@ MODELS = [
     ("siamese_heads.py", "TwoViewScorer", [4, 3, 32, 32]),
     ("kmax_pooling.py", "KMaxCNN", [2, 8, 40]),
     ("kmax_pooling.py", "RankingHead", [4, 8]),
+    ("gqa_attention.py", "DecoderBlock", [2, 10, 64]),
     ("bottleneck_downsample.py", "small_resnet", [2, 3, 32, 32]),
     ("modulelist_mlp.py", None, [16, 1, 28, 28]),
     ("unet/unet_model.py", None, [1, 3, 64, 64]),

@@ -449,7 +449,7 @@ TEST_CASE("memory: GLU saves its input, Softmin its result") {
 // h = fc(x), g = fc2(x): both Linears keep x (640 bytes, once); cosine_similarity(h, g) keeps h
 // and g, their products and the squared norms; pairwise_distance the difference and the result;
 // sort, argsort and topk the int64 indices.
-TEST_CASE("memory: the distances, sort and topk save what PyTorch saves") {
+TEST_CASE("memory: the distances, sort, topk and repeat_interleave save what PyTorch saves") {
   const std::string pair = "input x: [4, 8, 5]\nh = Linear(5, 5)(x)\ng = Linear(5, 5)(x)\n";
   const std::pair<std::string, int64_t> cases[] = {
       {pair + "cosine_similarity(h, g)\n", 3360},
@@ -457,6 +457,9 @@ TEST_CASE("memory: the distances, sort and topk save what PyTorch saves") {
       {"input x: [4, 8, 5]\nLinear(5, 5)\nsort(1)\n", 1920},
       {"input x: [4, 8, 5]\nLinear(5, 5)\nargsort(1)\n", 1920},
       {"input x: [4, 8, 5]\nLinear(5, 5)\ntopk(3, 1)\n", 1120},
+      // repeat_interleave keeps the int64 index its index_select read
+      {"input x: [4, 8, 5]\nLinear(5, 5)\nrepeat_interleave(2, dim=1)\n", 640 + 128},
+      {"input x: [4, 8, 5]\nLinear(5, 5)\nrepeat_interleave(3)\n", 640 + 3840},
   };
   for (const auto& [text, bytes] : cases) {
     auto m = check_ns(text);

@@ -48,7 +48,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"embedding_dim", "3"},
                                                      {"equation", "'...->...'"},
                                                      {"threshold", "0.1"},
-                                                     {"k", "2"}};
+                                                     {"k", "2"},
+                                                     {"repeats", "2"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {

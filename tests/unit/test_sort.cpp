@@ -154,3 +154,62 @@ class Router(nn.Module):
     }
   }
 }
+
+// torch.repeat_interleave with an int of repeats: shapes, PyTorch's errors and values.
+TEST_CASE("repeat_interleave: shapes, errors and values as PyTorch's") {
+  const LayerCase cases[] = {
+      {"input x: [2, 3, 4]", "repeat_interleave(x, 2, dim=1)", "[2, 6, 4]", 0, 0, ""},
+      {"input x: [2, 3, 4]", "repeat_interleave(x, 3)", "[72]", 0, 0, ""},
+      {"input x: [B, 3, 4]", "repeat_interleave(x, 2, dim=0)", "[2*B, 3, 4]", 0, 0, ""},
+      {"input x: [B, 3, 4]", "repeat_interleave(x, 0, dim=0)", "[0, 3, 4]", 0, 0, ""},
+      {"input x: [2, 3, 4]", "repeat_interleave(x, 2, dim=1, output_size=6)", "[2, 6, 4]", 0, 0,
+       ""},
+      {"input x: [2, 3, 4]", "repeat_interleave(x, 2, dim=1, output_size=5)", "error", 0, 0,
+       "allocated size does not match required size"},
+      {"input x: [2, 3, 4]", "repeat_interleave(x, -1, dim=1)", "error", 0, 0,
+       "repeats can not be negative"},
+      {"input x: [2, 3, 4]", "repeat_interleave(x, -1, dim=3)", "error", 0, 0,
+       "Dimension out of range (expected to be in range of [-3, 2], but got 3)"},
+  };
+  check_layer_cases(cases);
+  Tensor x = values({2, 2}, {1, 2, 3, 4});
+  using V = std::vector<float>;
+  CHECK(ordered("repeat_interleave(x, 2, dim=1)", forward_repeat_interleave, x).data ==
+        V{1, 1, 2, 2, 3, 3, 4, 4});
+  CHECK(ordered("repeat_interleave(x, 2, dim=0)", forward_repeat_interleave, x).data ==
+        V{1, 2, 1, 2, 3, 4, 3, 4});
+  CHECK(ordered("repeat_interleave(x, 3)", forward_repeat_interleave, x).data ==
+        V{1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4});
+  // the .py reader: the argument parser's errors, a 0-dim tensor's dim, tensor repeats refused
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Heads(nn.Module):
+    def forward(self, x):
+        BODY
+
+# input: [4, 16]
+)";
+  const std::pair<const char*, const char*> refused[] = {
+      {"return x.repeat_interleave(2.0, dim=1)",
+       "repeat_interleave() received an invalid combination of arguments - got (float, dim=int), "
+       "but expected one of:"},
+      {"return x.repeat_interleave(2, 1, 6)",
+       "repeat_interleave() received an invalid combination of arguments - got (int, int, int), "
+       "but expected one of:"},
+      {"return x.sum().repeat_interleave(3, dim=0)",
+       "Dimension specified as 0 but tensor has no dimensions"},
+      {"return x.repeat_interleave(torch.tensor([2]), dim=0)",
+       "unsupported Python construct: `repeat_interleave` with a tensor of repeats"},
+  };
+  for (auto [body, message] : refused) {
+    LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "heads.py", {});
+    INFO(body);
+    CHECK(netshape::test::first_error(m).message == message);
+  }
+  LoadedModel axis =
+      analyze_text(netshape::test::replaced(base, "BODY", "return x.repeat_interleave(2, axis=1)"),
+                   "heads.py", {});
+  CHECK(netshape::test::out_shape(axis) == "[4, 32]");
+}
