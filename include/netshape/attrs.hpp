@@ -110,7 +110,8 @@ struct Attrs {
   double first = 0.0, step = 1.0;  // arange: the first value and the step
   int64_t diagonal = 0;            // triangle: the diagonal that bounds what tril/triu keep
   bool descending = false;         // sort: the largest first; topk: largest=True
-  bool indices = false;            // sort, topk: the row gives where the values came from (int64)
+  bool stable = false;   // sort: std::stable_sort (else std::sort, as PyTorch's CPU kernel)
+  bool indices = false;  // sort, topk: the row gives where the values came from (int64)
 
   // attention (nn.MultiheadAttention); add_bias_kv shows in the weights (bias_k, bias_v)
   int64_t num_heads = 1;

@@ -171,10 +171,38 @@ void forward_cumulative(ForwardCtx& ctx) {
     }
 }
 
-// The first elements along attrs.dim in sort's order, ascending (attrs.descending: the other way;
-// NaN the largest, equal values in their order), as many as the output keeps along dim: their
-// values, or (attrs.indices) their positions. sort keeps them all, topk its k.
-static void first_in_order(ForwardCtx& ctx) {
+// A line's values with their positions, ordered as PyTorch 1.13's CPU kernels order them, with
+// the same standard algorithms on the same comparators, so that equal values come out in the
+// same order as there: sort with std::sort (std::stable_sort when stable=True); topk with
+// std::partial_sort when k * 64 <= n, else std::nth_element and std::sort of the first k - 1.
+// NaN counts as the largest.
+using Ranked = std::pair<double, int64_t>;
+static bool ranks_before(const Ranked& x, const Ranked& y, bool descending) {
+  if (descending) return (std::isnan(x.first) && !std::isnan(y.first)) || x.first > y.first;
+  return (!std::isnan(x.first) && std::isnan(y.first)) || x.first < y.first;
+}
+static void rank_line(std::vector<Ranked>& line, const Attrs& a, int64_t k, bool topk) {
+  auto before = [&](const Ranked& x, const Ranked& y) { return ranks_before(x, y, a.descending); };
+  if (!topk) {
+    if (a.stable)
+      std::stable_sort(line.begin(), line.end(), before);
+    else
+      std::sort(line.begin(), line.end(), before);
+    return;
+  }
+  if (k == 0) return;
+  auto n = static_cast<int64_t>(line.size());
+  if (k * 64 <= n) {
+    std::partial_sort(line.begin(), line.begin() + k, line.end(), before);
+  } else {
+    std::nth_element(line.begin(), line.begin() + k - 1, line.end(), before);
+    std::sort(line.begin(), line.begin() + k - 1, before);  // sorted=True (False: noted, not run)
+  }
+}
+
+// The first elements along attrs.dim in that order, as many as the output keeps along dim:
+// their values, or (attrs.indices) their positions. sort keeps them all, topk its k.
+static void first_in_order(ForwardCtx& ctx, bool topk) {
   const Tensor& x = ctx.x();
   const auto& s = x.shape;
   const Attrs& a = *ctx.layer.attrs;
@@ -185,34 +213,30 @@ static void first_in_order(ForwardCtx& ctx) {
   ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   int64_t lines = outer * inner;
   int64_t kept = lines == 0 ? 0 : static_cast<int64_t>(ctx.out.data.size()) / lines;
-  std::vector<int64_t> order(static_cast<size_t>(len));
+  if (s.empty()) kept = 1;  // a 0-dim tensor is its own line
+  std::vector<Ranked> line(static_cast<size_t>(len));
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
       const float* first = x.data.data() + o * len * inner + i;
-      auto at = [&](int64_t k) { return first[k * inner]; };
-      std::iota(order.begin(), order.end(), int64_t{0});
-      std::stable_sort(order.begin(), order.end(), [&](int64_t p, int64_t q) {
-        float u = at(p), v = at(q);
-        if (std::isnan(u) || std::isnan(v)) return a.descending ? !std::isnan(v) : !std::isnan(u);
-        return a.descending ? u > v : u < v;
-      });
+      for (int64_t k = 0; k < len; ++k) line[static_cast<size_t>(k)] = {first[k * inner], k};
+      rank_line(line, a, std::min(kept, len), topk);
       for (int64_t k = 0; k < std::min(kept, len); ++k) {
-        int64_t from = order[static_cast<size_t>(k)];
+        const Ranked& r = line[static_cast<size_t>(k)];
         ctx.out.data[static_cast<size_t>((o * kept + k) * inner + i)] =
-            a.indices ? static_cast<float>(from) : at(from);
+            a.indices ? static_cast<float>(r.second) : static_cast<float>(r.first);
       }
     }
 }
 
 // x: [...] -> [...], ordered along dim (argsort and sort's second result: the positions)
 void forward_sort(ForwardCtx& ctx) {
-  first_in_order(ctx);
+  first_in_order(ctx, false);
 }
 
 // x: [..., n, ...] -> [..., k, ...], the k first along dim in order (largest first unless
 // largest=False), or where they came from
 void forward_topk(ForwardCtx& ctx) {
-  first_in_order(ctx);
+  first_in_order(ctx, true);
 }
 
 // x: [...] -> [...], element i of each rolled dim moved to (i + shift) mod size (dims empty:

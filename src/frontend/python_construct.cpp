@@ -6824,6 +6824,8 @@ class Construct {
   // model stops at a tensor of the call), or, when the call has none, as Python raises it.
   [[noreturn]] void type_error_of_call(const PyValue* self, const Args& args, Span at,
                                        std::string message, std::string help) {
+    // without a position the model could not stop at it (the stop would be lost): an error here
+    if (!at.valid()) raise(at, std::move(message), std::move(help));
     if (self && self->kind == PyValue::Kind::Tensor)
       torch_error(*self, at, std::move(message), std::move(help));
     for (const PyValue& v : args.values)
@@ -7206,10 +7208,17 @@ class Construct {
     st.span = call.span;
     auto input = [&](const PyValue& t) { add_input(st, t, t.data.span, call.span); };
     if (self != nullptr) input(*self);
+    if (op == "topk" && self &&
+        (self->dtype == ElementType::Bool || self->dtype == ElementType::Float16)) {
+      InputRole role;  // topk_cpu has no kernel for them: an error after topk's own checks
+      role.refused_dtype = scalar_type_name(self->dtype);
+      st.extras_for_write().input_roles = {role};
+    }
     bool cumulative = op == "cumsum" || op == "cumprod";
     if (cumulative) dim_then_dtype_by_keyword(op, self, args, call.span);
-    if (op == "argsort") sorting_arguments(op, self, args, self == nullptr);
-    if (op == "repeat_interleave") repeat_interleave_arguments(self, args, self == nullptr);
+    if (op == "argsort") sorting_arguments(op, self, args, self == nullptr, call.span);
+    if (op == "repeat_interleave")
+      repeat_interleave_arguments(self, args, self == nullptr, call.span);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
@@ -7252,7 +7261,8 @@ class Construct {
       }
       if (is_factory_keyword(op, args.keywords[i])) continue;   // made_type reads dtype=
       if (cumulative && args.keywords[i] == "dtype") continue;  // cumulative_type reads it
-      bool axis = (cumulative || op == "repeat_interleave") &&
+      bool axis = (cumulative || op == "repeat_interleave" || op == "sort" || op == "argsort" ||
+                   op == "topk") &&
                   args.keywords[i] == "axis";  // PyTorch's alias of dim
       st.args.push_back(Arg{keyword_name(axis ? "dim" : args.keywords[i]), to_ir(v, args.spans[i]),
                             args.spans[i]});
@@ -8365,8 +8375,10 @@ class Construct {
       Args rest = args.without_first();
       return is_split(op) ? split_tensor(t, op, rest, call.span) : max_min(t, op, rest, call);
     }
+    if (tensor_first && is_dim_mover(op))
+      return moved_dims(args.values[0], op, args.without_first(), true, call.span);
     if (tensor_first && (op == "sort" || op == "topk")) {
-      sorting_arguments(op, nullptr, args, true);  // torch.sort(x, ...): positions count x
+      sorting_arguments(op, nullptr, args, true, call.span);  // torch.sort(x, ...): counts x
       return values_and_indices(args.values[0], op, args.without_first(), call);
     }
     const Expr& callee = call.items[0];
@@ -8560,11 +8572,6 @@ class Construct {
     if (st.op == "EmbeddingBag") {  // apply_embedding_bag checked the types of its tensors
       output_type_ = ElementType::Float32;
       return;
-    }
-    if (st.op == "topk" && (t.dtype == ElementType::Bool || t.dtype == ElementType::Float16)) {
-      torch_error(t, at,
-                  fmt::format("\"topk_cpu\" not implemented for '{}'", scalar_type_name(t.dtype)),
-                  "cast it with `.float()` first");
     }
     if (st.op == "topk" || in_family(st.op, Family::sort)) {  // the values keep the input's type
       output_type_ = t.dtype;
@@ -9265,32 +9272,173 @@ class Construct {
     return return_type(name, {values, indices}, {"values", "indices"});
   }
 
+  static bool is_dim_mover(const std::string& name) {
+    return name == "movedim" || name == "moveaxis" || name == "swapaxes" || name == "swapdims";
+  }
+
+  // x.swapaxes(axis0, axis1) and x.swapdims(dim0, dim1): transpose; x.movedim(source,
+  // destination) (moveaxis): the permute that puts each source dim at its destination and the
+  // other dims, in order, in the places left. `input_first`: torch.movedim(x, ...), whose
+  // positions count x (its arguments here are those after x).
+  PyValue moved_dims(const PyValue& t, const std::string& name, const Args& args, bool input_first,
+                     Span at) {
+    if (name == "swapaxes" || name == "swapdims") {
+      bool axes = name == "swapaxes";
+      const ParsedParam params[] = {{axes ? "axis0" : "dim0", true, false, false, true},
+                                    {axes ? "axis1" : "dim1", true, false, false, true}};
+      Args counted = args;  // the positions the parser names count the tensor of torch.swapaxes
+      if (input_first) {
+        counted.values.insert(counted.values.begin(), t);
+        counted.keywords.insert(counted.keywords.begin(), "");
+        counted.spans.insert(counted.spans.begin(), at);
+        counted.exprs.insert(counted.exprs.begin(), nullptr);
+      }
+      parser_check(name, &t, counted, input_first, params, false,
+                   fmt::format("give the two dims as ints: `x.{}(1, 2)`", name), at);
+      const PyValue* a = argument(args, 0, axes ? "axis0" : "dim0");
+      const PyValue* b = argument(args, 1, axes ? "axis1" : "dim1");
+      if (!a || !b)
+        type_error_of_call(&t, args, at,
+                           fmt::format("{}() missing 1 required positional arguments: \"{}\"", name,
+                                       !a ? (axes ? "axis0" : "dim0") : (axes ? "axis1" : "dim1")),
+                           fmt::format("give the two dims: `x.{}(1, 2)`", name));
+      return tensor_statement("transpose", t, {to_ir(*a, at), to_ir(*b, at)}, at);
+    }
+    const PyValue* source = argument(args, 0, "source");
+    const PyValue* destination = argument(args, 1, "destination");
+    auto dims_of = [&](const PyValue* v, std::vector<int64_t>& out) {
+      if (v && v->is(Value::Kind::Int)) {
+        out.push_back(int_of(*v, at));
+        return true;
+      }
+      if (!v || (v->kind != PyValue::Kind::Tuple && v->kind != PyValue::Kind::List)) return false;
+      for (const PyValue& d : iterate(*v, at)) {
+        if (!d.is(Value::Kind::Int)) return false;
+        out.push_back(int_of(d, at));
+      }
+      return true;
+    };
+    std::vector<int64_t> from, to;
+    bool ints =
+        source && destination && source->is(Value::Kind::Int) == destination->is(Value::Kind::Int);
+    if (!ints || !dims_of(source, from) || !dims_of(destination, to)) {
+      Args counted = args;
+      if (input_first) {
+        counted.values.insert(counted.values.begin(), t);
+        counted.keywords.insert(counted.keywords.begin(), "");
+      }
+      torch_error(t, at,
+                  fmt::format("{}() received an invalid combination of arguments - got ({}), but "
+                              "expected one of:",
+                              name, parser_got(counted)),
+                  fmt::format("give the source and destination dims as ints or as tuples of "
+                              "ints: `x.{}(1, -1)`",
+                              name));
+    }
+    auto rank = static_cast<int64_t>(shape_now(t.name, at).size());
+    auto listed = [](const std::vector<int64_t>& d) {
+      return fmt::format("[{}]", fmt::join(d, ", "));
+    };
+    if (from.size() != to.size())
+      torch_error(t, at,
+                  fmt::format("movedim: Invalid source or destination dims: source ({} dims) "
+                              "should contain the same number of dims as destination ({} dims)",
+                              listed(from), listed(to)),
+                  "give as many destinations as sources");
+    std::vector<int64_t> order(static_cast<size_t>(std::max<int64_t>(rank, 0)), -1);
+    std::vector<bool> taken(order.size(), false);
+    for (auto* dims : {&from, &to})
+      for (int64_t& d : *dims) {
+        std::optional<int64_t> w = wrap_dim(d, rank);
+        if (!w) torch_error(t, at, dim_out_of_range(std::to_string(d), rank), "");
+        d = *w;
+      }
+    for (auto [dims, what] : {std::pair{&from, "source"}, std::pair{&to, "destination"}}) {
+      std::set<int64_t> seen(dims->begin(), dims->end());
+      if (seen.size() != dims->size())
+        torch_error(t, at, fmt::format("movedim: repeated dim in `{}` ({})", what, listed(*dims)),
+                    "name each dim once");
+    }
+    for (size_t i = 0; i < from.size() && rank > 0; ++i) {
+      order[static_cast<size_t>(to[i])] = from[i];
+      taken[static_cast<size_t>(from[i])] = true;
+    }
+    int64_t next = 0;
+    for (int64_t& slot : order) {
+      if (slot >= 0) continue;
+      while (taken[static_cast<size_t>(next)]) ++next;
+      slot = next++;
+    }
+    std::vector<Value> dims;
+    for (int64_t d : order) dims.push_back(int_value(d, at));
+    if (dims.empty()) return t;  // a 0-dim tensor: nothing moves
+    return tensor_statement("permute", t, std::move(dims), at);
+  }
+
   // One parameter of a torch function as its argument parser reads it.
   struct ParsedParam {
     std::string_view name;
-    bool integer;   // an int (a bool is not one); else a bool
+    bool integer;   // an int (a bool is not one; a tensor's size is); else a bool
     bool optional;  // None passes
     bool keyword_only;
+    bool required = false;
   };
 
+  static bool tensor_like(const PyValue& v) {
+    return v.kind == PyValue::Kind::Tensor || v.kind == PyValue::Kind::Values ||
+           v.kind == PyValue::Kind::Made;
+  }
+  static bool int_like(const PyValue& v) {
+    return v.is(Value::Kind::Int) ||
+           (v.kind == PyValue::Kind::Data &&
+            (v.data.kind == Value::Kind::DimRef || v.data.kind == Value::Kind::Ident));
+  }
+  // An argument's type as the argument parser names it.
+  std::string parser_type(const PyValue& v) {
+    if (tensor_like(v)) return "Tensor";
+    if (int_like(v)) return "int";
+    return type_name(v);
+  }
+
+  // The arguments' types as the argument parser lists them in its "invalid combination" error:
+  // the positional ones, then the keywords in the reverse of their order, with a trailing ", "
+  // when none was positional (as it formats them).
+  std::string parser_got(const Args& args) {
+    std::vector<std::string> positional, keywords;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      std::string type = parser_type(args.values[i]);
+      if (args.keywords[i].empty())
+        positional.push_back(type);
+      else
+        keywords.push_back(args.keywords[i] + "=" + type);
+    }
+    std::string got;
+    for (const std::string& t : positional) got += t + ", ";
+    for (auto k = keywords.rbegin(); k != keywords.rend(); ++k) got += *k + ", ";
+    if (!positional.empty()) got.resize(got.size() - 2);
+    return got;
+  }
+
   // The arguments of a call (after the tensor it is a method of, or, `input_first`, starting with
-  // the tensor) checked as PyTorch's argument parser checks them against `params`: an argument of
-  // the wrong type, or more positional ones than the signature takes, is for an overloaded
-  // function its "invalid combination of arguments", for a function of one signature (topk) that
-  // argument, with its position when given by position. Other keywords are left to the binder.
+  // the tensor) checked as PyTorch's argument parser checks them against `params` (keyword-only
+  // ones last): for an overloaded function (sort, argsort, repeat_interleave) any argument that
+  // fits none is its "invalid combination of arguments"; for a function of one signature (topk)
+  // the argument and its position, the count of positional ones, the missing required one. A
+  // tensor where an int goes (its value would decide the shape) is refused.
   void parser_check(const std::string& op, const PyValue* self, const Args& args, bool input_first,
-                    std::span<const ParsedParam> params, bool overloaded, std::string help) {
-    std::vector<std::string> got;
+                    std::span<const ParsedParam> params, bool overloaded, const std::string& help,
+                    Span call) {
+    size_t first = input_first ? 1 : 0;  // the positions the parser names count the tensor
     bool invalid = false;
-    size_t positional = 0, takes = 0;
-    for (const ParsedParam& p : params) takes += p.keyword_only ? 0 : 1;
+    size_t positional = 0, takes = 0, needs = 0;
+    for (const ParsedParam& p : params) {
+      takes += p.keyword_only ? 0 : 1;
+      needs += p.required ? 1 : 0;
+    }
+    std::set<std::string_view> bound;
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       const std::string& keyword = args.keywords[i];
-      std::string type = v.kind == PyValue::Kind::Data     ? python_type(v.data)
-                         : v.kind == PyValue::Kind::Tensor ? std::string("Tensor")
-                                                           : describe(v);
-      got.push_back(keyword.empty() ? type : keyword + "=" + type);
       if (input_first && i == 0 && keyword.empty()) continue;  // the tensor
       const ParsedParam* p = nullptr;
       if (keyword.empty()) {
@@ -9300,66 +9448,115 @@ class Construct {
         for (const ParsedParam& q : params)
           if (q.name == keyword) p = &q;
       }
-      if (!p) continue;
+      if (!p || !bound.insert(p->name).second) {  // unknown, or given twice
+        invalid = invalid || overloaded;
+        continue;
+      }
+      if (p->integer && tensor_like(v))
+        unsupported_here(args.spans[i], fmt::format("a tensor as `{}` of `{}`", p->name, op),
+                         "give it as an int (netshape follows shapes, not values)");
       bool fits =
-          (p->optional && v.is_none()) || v.is(p->integer ? Value::Kind::Int : Value::Kind::Bool);
+          (p->optional && v.is_none()) || (p->integer ? int_like(v) : v.is(Value::Kind::Bool));
       if (fits) continue;
       if (overloaded) {
         invalid = true;
         continue;
       }
-      size_t at = positional + (input_first ? 1 : 0);
-      type_error_of_call(self, args, args.spans[i],
-                         fmt::format("{}(): argument '{}'{} must be {}, not {}", op, p->name,
-                                     keyword.empty() ? fmt::format(" (position {})", at) : "",
-                                     p->integer ? "int" : "bool", type),
-                         help);
+      type_error_of_call(
+          self, args, args.spans[i],
+          fmt::format("{}(): argument '{}'{} must be {}, not {}", op, p->name,
+                      keyword.empty() ? fmt::format(" (position {})", positional + first) : "",
+                      p->integer ? "int" : "bool", parser_type(v)),
+          help);
     }
+    Span at = call;
     if (overloaded && (invalid || positional > takes))
-      type_error_of_call(self, args, args.spans.empty() ? Span{} : args.spans.front(),
+      type_error_of_call(self, args, at,
                          fmt::format("{}() received an invalid combination of arguments - got "
                                      "({}), but expected one of:",
-                                     op, fmt::format("{}", fmt::join(got, ", "))),
+                                     op, parser_got(args)),
                          help);
+    if (positional > takes)
+      type_error_of_call(self, args, at,
+                         fmt::format("{}() takes from {} to {} positional arguments but {} were "
+                                     "given",
+                                     op, needs + first, takes + first, positional + first),
+                         help);
+    for (const ParsedParam& p : params)
+      if (p.required && !bound.count(p.name))
+        type_error_of_call(
+            self, args, at,
+            fmt::format("{}() missing 1 required positional arguments: \"{}\"", op, p.name), help);
   }
 
   // x.sort(dim=-1, descending=False, *, stable=False) (argsort's alike), x.topk(k, dim=-1,
-  // largest=True, sorted=True), as the argument parser checks them.
+  // largest=True, sorted=True), as the argument parser checks them. `axis=` is PyTorch's alias of
+  // dim. sort and argsort have a signature with `stable` whose dim and descending are
+  // keyword-only; a None or str dim is the Dimname signature's, not supported by PyTorch either.
   void sorting_arguments(const std::string& op, const PyValue* self, const Args& args,
-                         bool input_first) {
+                         bool input_first, Span call) {
     static constexpr ParsedParam kSort[] = {{"dim", true, false, false},
                                             {"descending", false, false, false},
+                                            {"axis", true, false, true},
                                             {"stable", false, true, true}};
-    static constexpr ParsedParam kTopk[] = {{"k", true, false, false},
+    static constexpr ParsedParam kTopk[] = {{"k", true, false, false, true},
                                             {"dim", true, false, false},
                                             {"largest", false, false, false},
-                                            {"sorted", false, false, false}};
+                                            {"sorted", false, false, false},
+                                            {"axis", true, false, true}};
     if (op == "topk")
-      parser_check(op, self, args, input_first, kTopk, false,
-                   "give k and dim as ints and the flags as bools: `x.topk(5, dim=1)`");
-    else
-      parser_check(op, self, args, input_first, kSort, true,
-                   fmt::format("give the dim as an int and the flags as bools, stable= by "
-                               "keyword: `x.{}(dim=1, descending=True)`",
-                               op));
+      return parser_check(op, self, args, input_first, kTopk, false,
+                          "give k and dim as ints and the flags as bools: `x.topk(5, dim=1)`",
+                          call);
+    std::string help = fmt::format(
+        "give the dim as an int and the flags as bools, stable= by keyword: `x.{}(dim=1, "
+        "descending=True)`",
+        op);
+    size_t positional =
+        static_cast<size_t>(std::count(args.keywords.begin(), args.keywords.end(), std::string()) -
+                            (input_first ? 1 : 0));
+    const PyValue* stable = argument(args, SIZE_MAX, "stable");
+    if (op == "argsort" && (positional > 2 || (stable && positional > 1))) {
+      size_t first = input_first ? 1 : 0;
+      type_error_of_call(self, args, call,
+                         fmt::format("argsort() takes from {} to {} positional arguments but {} "
+                                     "were given",
+                                     1 + first, first, positional + first),
+                         help);
+    }
+    if (stable && positional > 0)  // the signature with `stable` takes dim by keyword only
+      type_error_of_call(self, args, call,
+                         fmt::format("{}() received an invalid combination of arguments - got "
+                                     "({}), but expected one of:",
+                                     op, parser_got(args)),
+                         help);
+    const PyValue* dim = argument(args, input_first ? 1 : 0, "dim");
+    bool dimname = dim && (dim->is_none() || dim->is(Value::Kind::String));
+    if (!dimname) parser_check(op, self, args, input_first, kSort, true, help, call);
+    if (dimname)
+      type_error_of_call(self, args, call,
+                         op + ": You passed a dimname (string) to this op in place of a "
+                              "dimension index but it does not yet support this behavior. Please "
+                              "pass a dimension index to work around this.",
+                         help);
+    if (op == "sort" && stable && stable->is_none())
+      type_error_of_call(self, args, call,
+                         "stable.has_value() INTERNAL ASSERT FAILED at "
+                         "\"./aten/src/ATen/native/Sorting.cpp\":42, please report a bug to "
+                         "PyTorch. sort(): c10::optional<bool> for stable has to have value.",
+                         help);
   }
 
   // x.repeat_interleave(repeats, dim=None, *, output_size=None), as the argument parser checks
-  // it; repeats given as a tensor (its values decide the shape) are refused.
-  void repeat_interleave_arguments(const PyValue* self, const Args& args, bool input_first) {
-    for (size_t i = input_first ? 1 : 0; i < args.values.size(); ++i)
-      if (args.values[i].kind == PyValue::Kind::Tensor ||
-          args.values[i].kind == PyValue::Kind::Values ||
-          args.values[i].kind == PyValue::Kind::Made)
-        unsupported_here(args.spans[i], "`repeat_interleave` with a tensor of repeats",
-                         "netshape follows shapes: give the repeats as an int, "
-                         "`x.repeat_interleave(2, dim=1)`");
+  // it (`axis=` its alias of dim); repeats given as a tensor are refused (parser_check).
+  void repeat_interleave_arguments(const PyValue* self, const Args& args, bool input_first,
+                                   Span call) {
     static constexpr ParsedParam kParams[] = {{"repeats", true, false, false},
                                               {"dim", true, true, false},
                                               {"axis", true, true, true},
                                               {"output_size", true, true, true}};
     parser_check("repeat_interleave", self, args, input_first, kParams, true,
-                 "give the repeats as an int: `x.repeat_interleave(2, dim=1)`");
+                 "give the repeats as an int: `x.repeat_interleave(2, dim=1)`", call);
   }
 
   // torch.return_types.<op>: a tuple whose items are also attributes (`x.max(1).values`).
@@ -9593,8 +9790,9 @@ class Construct {
     if (name == "mm" && args.values.size() == 1)
       return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
+    if (is_dim_mover(name)) return moved_dims(t, name, args, false, call.span);
     if (name == "sort" || name == "topk") {
-      sorting_arguments(name, &t, args, false);
+      sorting_arguments(name, &t, args, false, call.span);
       return values_and_indices(t, name, args, call);
     }
     if (name == "expand_as" || name == "view_as" || name == "reshape_as")

@@ -48,6 +48,7 @@ bool infer_sort(RuleContext& ctx) {
   ctx.attrs.dim = dim;
   ctx.attrs.descending = *descending;
   ctx.attrs.indices = ctx.op.id == OpId::argsort || ctx.st.extras().second_output;
+  ctx.attrs.stable = ctx.value("stable").b;
   ctx.set_output(ctx.x());
   return true;
 }
@@ -73,6 +74,12 @@ bool infer_topk(RuleContext& ctx) {
     return ctx.fail_at("k", "selected index k out of range",
                        fmt::format("{} has {} elements along dim {}: k is at most {}",
                                    ctx.input_name(0), along.value, dim, along.value));
+  // topk_cpu's kernel has none for bool and float16 (a 0-dim tensor needs none)
+  const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
+  if (!out.empty() && !roles.empty() && roles[0].refused_dtype)
+    return ctx.fail_input(
+        fmt::format("\"topk_cpu\" not implemented for '{}'", roles[0].refused_dtype),
+        "cast it with `.float()` first");
   if (!out.empty()) out[static_cast<size_t>(dim)] = fixed(k.i);
   ctx.attrs.dim = dim;
   ctx.attrs.descending = *largest;

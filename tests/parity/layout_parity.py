@@ -78,6 +78,8 @@ def step(x):
         options.append((f"x.sort({d})[1].float()", lambda t, d=d: t.sort(d)[1].float()))
         options.append((f"x.argsort({d}).float()", lambda t, d=d: t.argsort(d).float()))
         options.append((f"x.topk(1, {d})[0]", lambda t, d=d: t.topk(1, d)[0]))  # contiguous
+        options.append((f"x.repeat_interleave(2, {d})", lambda t, d=d: t.repeat_interleave(2, d)))
+        options.append((f"x.movedim({d}, -1)", lambda t, d=d: t.movedim(d, -1)))  # a view
     options.append(("F.dropout(x, 0.1)", lambda t: F.dropout(t, 0.1)))
     options.append(("F.dropout(x, 0.1, training=False)", lambda t: F.dropout(t, 0.1, training=False)))
     expanded = any(st == 0 and n > 1 for st, n in zip(x.stride(), x.shape))

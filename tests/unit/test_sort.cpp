@@ -85,6 +85,14 @@ TEST_CASE("sort and topk: run computes PyTorch's values and indices") {
   CHECK(ordered("sort(x)", forward_sort, ties, true).data == V{1, 0, 2});
   CHECK(ordered("argsort(x, descending=True)", forward_sort, ties).data == V{0, 2, 1});
   CHECK(ordered("topk(x, 2)", forward_topk, ties, true).data == V{0, 2});
+  // PyTorch's kernels order equal values as their std::nth_element and std::sort leave them
+  // (unstable past 16 elements): so does run
+  Tensor zeros5 = values({5}, V(5, 0.0f)), zeros17 = values({17}, V(17, 0.0f));
+  CHECK(ordered("topk(x, 2)", forward_topk, zeros5, true).data == V{2, 4});
+  CHECK(ordered("argsort(x)", forward_sort, zeros17).data ==
+        V{8, 16, 15, 14, 13, 12, 11, 10, 9, 0, 7, 6, 5, 4, 3, 2, 1});
+  CHECK(ordered("argsort(x, stable=True)", forward_sort, zeros17).data ==
+        V{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
   Tensor nan = values({3}, {std::nanf(""), 1, 2});
   CHECK(ordered("sort(x)", forward_sort, nan, true).data == V{1, 2, 0});
   CHECK(ordered("sort(x, descending=True)", forward_sort, nan, true).data == V{0, 2, 1});
@@ -138,6 +146,30 @@ class Router(nn.Module):
        "expected one of:",
        ""},
       {"return (scores > 0).topk(2)", "\"topk_cpu\" not implemented for 'Bool'", ""},
+      // topk checks k and dim before its kernel's dtypes; a 0-dim tensor needs no kernel
+      {"return (scores > 0).topk(9)", "selected index k out of range", ""},
+      {"return scores.half().sum().topk(1)[0]", "", "[]"},
+      // a size is an int; axis= is dim's alias
+      {"return scores.topk(scores.size(1) // 2, axis=1)[0]", "", "[4, 4]"},
+      // the argument parser's messages: its count of arguments, its list of their types
+      // (keywords last, in reverse; a trailing ", " when none is positional)
+      {"return scores.topk()", "topk() missing 1 required positional arguments: \"k\"", ""},
+      {"return scores.topk(2, 1, True, True, 1)",
+       "topk() takes from 1 to 4 positional arguments but 5 were given", ""},
+      {"return scores.sort(dim=1, descending=1)",
+       "sort() received an invalid combination of arguments - got (descending=int, dim=int, ), "
+       "but expected one of:",
+       ""},
+      {"return torch.sort(scores, 0, stable=True)",
+       "sort() received an invalid combination of arguments - got (Tensor, int, stable=bool), but "
+       "expected one of:",
+       ""},
+      {"return scores.argsort(0, True, stable=True)",
+       "argsort() takes from 1 to 0 positional arguments but 2 were given", ""},
+      {"return scores.argsort('a')",
+       "argsort: You passed a dimname (string) to this op in place of a dimension index but it "
+       "does not yet support this behavior. Please pass a dimension index to work around this.",
+       ""},
       {"return scores.half().topk(2)", "\"topk_cpu\" not implemented for 'Half'", ""},
   };
   for (const Case& c : cases) {
@@ -201,7 +233,7 @@ class Heads(nn.Module):
       {"return x.sum().repeat_interleave(3, dim=0)",
        "Dimension specified as 0 but tensor has no dimensions"},
       {"return x.repeat_interleave(torch.tensor([2]), dim=0)",
-       "unsupported Python construct: `repeat_interleave` with a tensor of repeats"},
+       "unsupported Python construct: a tensor as `repeats` of `repeat_interleave`"},
   };
   for (auto [body, message] : refused) {
     LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "heads.py", {});
@@ -212,4 +244,53 @@ class Heads(nn.Module):
       analyze_text(netshape::test::replaced(base, "BODY", "return x.repeat_interleave(2, axis=1)"),
                    "heads.py", {});
   CHECK(netshape::test::out_shape(axis) == "[4, 32]");
+}
+
+// x.movedim / torch.moveaxis are a permute, x.swapaxes / swapdims a transpose: PyTorch's shapes
+// and errors.
+TEST_CASE("movedim and swapaxes: permutes as PyTorch's") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Mover(nn.Module):
+    def forward(self, x):
+        return BODY
+
+# input: [2, 3, 4, 5]
+)";
+  const std::pair<const char*, const char*> cases[] = {
+      {"x.movedim(0, -1)", "[3, 4, 5, 2]"},
+      {"x.movedim((0, 1), (2, 3))", "[4, 5, 2, 3]"},
+      {"torch.movedim(x, [3, 0], [0, 3])", "[5, 3, 4, 2]"},
+      {"torch.moveaxis(x, 1, -1)", "[2, 4, 5, 3]"},
+      {"x.movedim(source=0, destination=2)", "[3, 4, 2, 5]"},
+      {"x.swapaxes(0, 2)", "[4, 3, 2, 5]"},
+      {"torch.swapdims(x, dim0=0, dim1=3)", "[5, 3, 4, 2]"},
+      {"x.movedim((0, 1), (2,))",
+       "movedim: Invalid source or destination dims: source ([0, 1] dims) should contain the same "
+       "number of dims as destination ([2] dims)"},
+      {"x.movedim((0, 0), (1, 2))", "movedim: repeated dim in `source` ([0, 0])"},
+      {"x.movedim(4, 0)", "Dimension out of range (expected to be in range of [-4, 3], but got 4)"},
+      {"x.movedim((0,), 1)",
+       "movedim() received an invalid combination of arguments - got (tuple, int), but expected "
+       "one of:"},
+      {"x.swapaxes(0.0, 1)", "swapaxes(): argument 'axis0' (position 1) must be int, not float"},
+      // the copy a view of a moved tensor needs, as PyTorch
+      {"x.movedim(0, -1).view(-1)",
+       "view size is not compatible with input tensor's size and stride (at least one dimension "
+       "spans across two contiguous subspaces). Use .reshape(...) instead."},
+  };
+  for (auto [body, outcome] : cases) {
+    LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "mover.py", {});
+    INFO(body);
+    INFO(render_diagnostics(m));
+    if (outcome[0] == '[') {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(netshape::test::out_shape(m) == outcome);
+    } else {
+      CHECK(m.exit == ExitCode::ShapeError);
+      CHECK(netshape::test::first_error(m).message == outcome);
+    }
+  }
 }
