@@ -352,8 +352,10 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   analyze_options.explain = opts.explain;
   m.analysis = analyze(*m.graph, m.diags, analyze_options);
   const Program& read = m.graph->program();
-  if (read.stopped_at.valid() && !m.diags.has_errors()) {
-    // The reader stopped at an error the statements so far gave; inference must give it too.
+  bool stopped = read.stopped_at.valid() || !read.stop_error.message.empty();
+  if (stopped && !m.diags.has_errors()) {
+    // The reader stopped at an error the statements so far gave; inference must give it too
+    // (an error with no position is still the model's error, never dropped).
     Diagnostic d = read.stop_error;
     if (!d.span.valid()) d.span = read.stopped_at;
     m.diags.add(std::move(d));

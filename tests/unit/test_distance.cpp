@@ -15,7 +15,10 @@
 using namespace netshape;
 using netshape::test::check_layer_cases;
 using netshape::test::check_ns;
+using netshape::test::check_py_cases;
 using netshape::test::LayerCase;
+using netshape::test::PyCase;
+using netshape::test::tensor_of;
 
 namespace {
 
@@ -68,12 +71,6 @@ const LayerCase kCases[] = {
      "pairwise_distance() missing 1 required positional arguments: \"x2\""},
 };
 
-Tensor values(std::vector<int64_t> shape, std::vector<float> data) {
-  Tensor t = Tensor::zeros(std::move(shape));
-  t.data = std::move(data);
-  return t;
-}
-
 // Layer 0 of a .ns snippet run by forward_distance on the given inputs.
 Tensor distance_of(const std::string& ns, const Tensor& a, const Tensor& b) {
   LoadedModel m = check_ns(ns);
@@ -94,8 +91,8 @@ TEST_CASE("distance: shapes and the errors of PyTorch's cosine_similarity and pa
 
 TEST_CASE("distance: run computes PyTorch's values for every norm order") {
   const std::string pair = "input a: [2, 2]\ninput b: [2, 2]\n";
-  Tensor a = values({2, 2}, {1, 2, 0, 0});
-  Tensor b = values({2, 2}, {0, 0, 3, 4});
+  Tensor a = tensor_of({2, 2}, {1, 2, 0, 0});
+  Tensor b = tensor_of({2, 2}, {0, 0, 3, 4});
   auto near = [](const Tensor& t, std::vector<double> want) {
     REQUIRE(t.data.size() == want.size());
     for (size_t i = 0; i < want.size(); ++i)
@@ -108,26 +105,26 @@ TEST_CASE("distance: run computes PyTorch's values for every norm order") {
        {3.000001907348633, 6.999998092651367});
   near(distance_of(pair + "pairwise_distance(a, b, p=-1)\n", a, b),
        {0.6666672229766846, 1.7142852544784546});
-  near(distance_of(pair + "pairwise_distance(a, b, p=0)\n", a, values({2, 2}, {1, 0, 3, 4})),
+  near(distance_of(pair + "pairwise_distance(a, b, p=0)\n", a, tensor_of({2, 2}, {1, 0, 3, 4})),
        {2, 2});  // eps makes the equal elements count
   near(distance_of(pair + "pairwise_distance(a, b, p=-1.5, eps=0.0)\n", a, a), {0, 0});
   // cosine_similarity clamps each squared norm at eps^2 (PyTorch 1.13): 1e-9 against 1e-3 is 0.1
-  near(distance_of(pair + "cosine_similarity(a, b, dim=1)\n", values({2, 2}, {1e-9f, 0, 0, 0}),
-                   values({2, 2}, {1e-3f, 0, 1, 0})),
+  near(distance_of(pair + "cosine_similarity(a, b, dim=1)\n", tensor_of({2, 2}, {1e-9f, 0, 0, 0}),
+                   tensor_of({2, 2}, {1e-3f, 0, 1, 0})),
        {0.10000000149011612, 0});
   near(distance_of(pair + "cosine_similarity(a, b, dim=0)\n", a, b), {0, 0});
-  near(distance_of(pair + "cosine_similarity(a, b, dim=1)\n", a, values({2, 2}, {2, 4, 1, 1})),
+  near(distance_of(pair + "cosine_similarity(a, b, dim=1)\n", a, tensor_of({2, 2}, {2, 4, 1, 1})),
        {1, 0});
   // float32's range, as PyTorch computes: a norm past it is inf and each input is divided by its
   // norm first (0, not NaN); below it, eps^2 underflows to 0 and x / 0 makes inf
-  Tensor big = values({1, 2}, {3e20f, 4e20f}), tiny = values({1, 2}, {3e-30f, 4e-30f});
+  Tensor big = tensor_of({1, 2}, {3e20f, 4e20f}), tiny = tensor_of({1, 2}, {3e-30f, 4e-30f});
   const std::string one = "input a: [1, 2]\ninput b: [1, 2]\n";
   CHECK(distance_of(one + "cosine_similarity(a, b)\n", big, big).data[0] == 0.0f);
   CHECK(distance_of(one + "cosine_similarity(a, b, eps=0.0)\n", tiny, tiny).data[0] ==
         std::numeric_limits<float>::infinity());
   CHECK(std::isinf(distance_of(one + "pairwise_distance(a, b, eps=0.0)\n", big, tiny).data[0]));
   // a NaN makes the largest and the smallest NaN too
-  Tensor nan = values({1, 2}, {std::nanf(""), 1});
+  Tensor nan = tensor_of({1, 2}, {std::nanf(""), 1});
   for (const char* p : {"1e400", "-1e400", "2"}) {
     CAPTURE(p);
     CHECK(
@@ -157,12 +154,7 @@ class Siamese(nn.Module):
 
 # input: [4, 16]
 )";
-  struct Case {
-    const char* body;
-    const char* error;  // "" when it runs: the last layer's output is then `shape`
-    const char* shape;
-  };
-  const Case cases[] = {
+  const PyCase cases[] = {
       {"return self.head(self.dist(a, b))", "", "[4, 2]"},
       {"return self.head(self.cos(x1=a, x2=b).unsqueeze(1))", "", "[4, 2]"},
       {"return self.head(F.pairwise_distance(a.long(), b.long(), keepdim=True))", "", "[4, 2]"},
@@ -208,19 +200,7 @@ class Siamese(nn.Module):
       {"return F.cosine_similarity(a.double(), b.double(), eps=1e30)", "", "[4]"},
       {"return F.cosine_similarity(a, b, eps=1e200)", "", "[4]"},
   };
-  for (const Case& c : cases) {
-    std::string text = netshape::test::replaced(base, "BODY", c.body);
-    LoadedModel m = analyze_text(text, "siamese.py", {});
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    if (!*c.error) {
-      REQUIRE(m.exit == ExitCode::Ok);
-      CHECK(netshape::test::out_shape(m) == c.shape);
-    } else {
-      CHECK(m.exit == ExitCode::ShapeError);
-      CHECK(netshape::test::first_error(m).message == c.error);
-    }
-  }
+  check_py_cases(base, "siamese.py", cases);
 }
 
 TEST_CASE("distance: netshape params answers for the layers that compare two tensors") {

@@ -184,6 +184,40 @@ inline std::string shape_error_of(const std::string& ns) {
   return first_error(m).message;
 }
 
+// A tensor of `shape` holding `data` (row-major), for a forward's expected values.
+inline Tensor tensor_of(std::vector<int64_t> shape, std::vector<float> data) {
+  Tensor t = Tensor::zeros(std::move(shape));
+  REQUIRE(data.size() == t.data.size());
+  t.data = std::move(data);
+  return t;
+}
+
+// One forward body of a .py model template (its BODY filled in) with PyTorch's outcome: the
+// error's message (exit 1), or "" and the last layer's output shape.
+struct PyCase {
+  const char* body;
+  const char* error;
+  const char* shape;
+};
+
+inline void check_py_cases(const std::string& base, const std::string& path,
+                           std::span<const PyCase> cases) {
+  for (const PyCase& c : cases) {
+    std::string text = base;
+    text.replace(text.find("BODY"), 4, c.body);
+    LoadedModel m = analyze_text(text, path, {});
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (!*c.error) {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(out_shape(m) == c.shape);
+    } else {
+      CHECK(m.exit == ExitCode::ShapeError);
+      CHECK(first_error(m).message == c.error);
+    }
+  }
+}
+
 // One layer of a table-driven test: `inputs` (its `input` lines) and the statement, with
 // PyTorch's answer: the output shape, params and MACs, or "error" and its message ("" when only
 // the failure is checked).

@@ -13,7 +13,10 @@
 using namespace netshape;
 using netshape::test::check_layer_cases;
 using netshape::test::check_ns;
+using netshape::test::check_py_cases;
 using netshape::test::LayerCase;
+using netshape::test::PyCase;
+using netshape::test::tensor_of;
 
 namespace {
 
@@ -37,12 +40,6 @@ const LayerCase kCases[] = {
     {"input x: [B, 5, 3]", "topk(x, 1, dim=0)", "error", 0, 0,
      "topk along the dim of size B"},  // the batch's size is not known: refused
 };
-
-Tensor values(std::vector<int64_t> shape, std::vector<float> data) {
-  Tensor t = Tensor::zeros(std::move(shape));
-  t.data = std::move(data);
-  return t;
-}
 
 // Layer 0 of a .ns snippet run by `forward` on x; `second` reads the row as the call's second
 // result (the indices), as the .py reader marks it.
@@ -71,7 +68,7 @@ TEST_CASE("sort and topk: shapes and PyTorch's errors") {
 }
 
 TEST_CASE("sort and topk: run computes PyTorch's values and indices") {
-  Tensor x = values({2, 3}, {3, 1, 2, 0, 5, 4});
+  Tensor x = tensor_of({2, 3}, {3, 1, 2, 0, 5, 4});
   using V = std::vector<float>;
   CHECK(ordered("sort(x)", forward_sort, x).data == V{1, 2, 3, 0, 4, 5});
   CHECK(ordered("sort(x)", forward_sort, x, true).data == V{1, 2, 0, 0, 2, 1});
@@ -81,19 +78,19 @@ TEST_CASE("sort and topk: run computes PyTorch's values and indices") {
   CHECK(ordered("topk(x, 2)", forward_topk, x, true).data == V{0, 2, 1, 2});
   CHECK(ordered("topk(x, 1, largest=False)", forward_topk, x).data == V{1, 0});
   // equal values keep their order; NaN is the largest
-  Tensor ties = values({3}, {2, 1, 2});
+  Tensor ties = tensor_of({3}, {2, 1, 2});
   CHECK(ordered("sort(x)", forward_sort, ties, true).data == V{1, 0, 2});
   CHECK(ordered("argsort(x, descending=True)", forward_sort, ties).data == V{0, 2, 1});
   CHECK(ordered("topk(x, 2)", forward_topk, ties, true).data == V{0, 2});
   // PyTorch's kernels order equal values as their std::nth_element and std::sort leave them
   // (unstable past 16 elements): so does run
-  Tensor zeros5 = values({5}, V(5, 0.0f)), zeros17 = values({17}, V(17, 0.0f));
+  Tensor zeros5 = tensor_of({5}, V(5, 0.0f)), zeros17 = tensor_of({17}, V(17, 0.0f));
   CHECK(ordered("topk(x, 2)", forward_topk, zeros5, true).data == V{2, 4});
   CHECK(ordered("argsort(x)", forward_sort, zeros17).data ==
         V{8, 16, 15, 14, 13, 12, 11, 10, 9, 0, 7, 6, 5, 4, 3, 2, 1});
   CHECK(ordered("argsort(x, stable=True)", forward_sort, zeros17).data ==
         V{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
-  Tensor nan = values({3}, {std::nanf(""), 1, 2});
+  Tensor nan = tensor_of({3}, {std::nanf(""), 1, 2});
   CHECK(ordered("sort(x)", forward_sort, nan, true).data == V{1, 2, 0});
   CHECK(ordered("sort(x, descending=True)", forward_sort, nan, true).data == V{0, 2, 1});
   CHECK(ordered("topk(x, 1, largest=False)", forward_topk, nan, true).data == V{1});
@@ -119,12 +116,7 @@ class Router(nn.Module):
 
 # input: [4, 16]
 )";
-  struct Case {
-    const char* body;
-    const char* error;  // "" when it runs: the last layer's output is then `shape`
-    const char* shape;
-  };
-  const Case cases[] = {
+  const PyCase cases[] = {
       {"weights, experts = scores.topk(2, dim=-1)\n        return self.head(weights)", "",
        "[4, 4]"},
       {"return self.head(torch.topk(scores, 2).values)", "", "[4, 4]"},
@@ -172,19 +164,7 @@ class Router(nn.Module):
        ""},
       {"return scores.half().topk(2)", "\"topk_cpu\" not implemented for 'Half'", ""},
   };
-  for (const Case& c : cases) {
-    std::string text = netshape::test::replaced(base, "BODY", c.body);
-    LoadedModel m = analyze_text(text, "router.py", {});
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    if (!*c.error) {
-      REQUIRE(m.exit == ExitCode::Ok);
-      CHECK(netshape::test::out_shape(m) == c.shape);
-    } else {
-      CHECK(m.exit == ExitCode::ShapeError);
-      CHECK(netshape::test::first_error(m).message == c.error);
-    }
-  }
+  check_py_cases(base, "router.py", cases);
 }
 
 // torch.repeat_interleave with an int of repeats: shapes, PyTorch's errors and values.
@@ -204,7 +184,7 @@ TEST_CASE("repeat_interleave: shapes, errors and values as PyTorch's") {
        "Dimension out of range (expected to be in range of [-3, 2], but got 3)"},
   };
   check_layer_cases(cases);
-  Tensor x = values({2, 2}, {1, 2, 3, 4});
+  Tensor x = tensor_of({2, 2}, {1, 2, 3, 4});
   using V = std::vector<float>;
   CHECK(ordered("repeat_interleave(x, 2, dim=1)", forward_repeat_interleave, x).data ==
         V{1, 1, 2, 2, 3, 3, 4, 4});
