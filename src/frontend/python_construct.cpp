@@ -376,7 +376,7 @@ bool keeps_element_type(const std::string& op) {
   if (!id) return false;
   Family family = op_info(*id).family;
   return *id == OpId::Identity || family == Family::repeat || family == Family::triangle ||
-         family_info(family).layout == LayoutRule::View;
+         family == Family::repeat_interleave || family_info(family).layout == LayoutRule::View;
 }
 
 // Layers whose weight is float32 (netshape builds no layer of another dtype): an input of
@@ -9306,14 +9306,34 @@ class Construct {
     }
     const PyValue* source = argument(args, 0, "source");
     const PyValue* destination = argument(args, 1, "destination");
-    auto dims_of = [&](const PyValue* v, std::vector<int64_t>& out) {
+    size_t positional = 0;
+    bool unknown = false;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      positional += k.empty() ? 1 : 0;
+      unknown = unknown || (!k.empty() && k != "source" && k != "destination");
+      if (tensor_like(args.values[i]))
+        unsupported_here(args.spans[i], "a tensor as a dim of `" + name + "`",
+                         "give the dims as ints");
+    }
+    // an int, or a tuple or list of ints (an element of another type: the parser's error)
+    auto dims_of = [&](const PyValue* v, const char* param, std::vector<int64_t>& out) {
       if (v && v->is(Value::Kind::Int)) {
         out.push_back(int_of(*v, at));
         return true;
       }
       if (!v || (v->kind != PyValue::Kind::Tuple && v->kind != PyValue::Kind::List)) return false;
+      size_t pos = 0;
       for (const PyValue& d : iterate(*v, at)) {
-        if (!d.is(Value::Kind::Int)) return false;
+        ++pos;
+        if (tensor_like(d))
+          unsupported_here(at, "a tensor as a dim of `" + name + "`", "give the dims as ints");
+        if (!d.is(Value::Kind::Int))
+          torch_error(t, at,
+                      fmt::format("{}(): argument '{}' must be tuple of ints, but found element "
+                                  "of type {} at pos {}",
+                                  name, param, parser_type(d), pos),
+                      "give the dims as ints");
         out.push_back(int_of(d, at));
       }
       return true;
@@ -9321,7 +9341,8 @@ class Construct {
     std::vector<int64_t> from, to;
     bool ints =
         source && destination && source->is(Value::Kind::Int) == destination->is(Value::Kind::Int);
-    if (!ints || !dims_of(source, from) || !dims_of(destination, to)) {
+    if (!ints || positional > 2 || unknown || !dims_of(source, "source", from) ||
+        !dims_of(destination, "destination", to)) {
       Args counted = args;
       if (input_first) {
         counted.values.insert(counted.values.begin(), t);
@@ -9347,16 +9368,19 @@ class Construct {
                   "give as many destinations as sources");
     std::vector<int64_t> order(static_cast<size_t>(std::max<int64_t>(rank, 0)), -1);
     std::vector<bool> taken(order.size(), false);
+    const std::vector<int64_t> written_from = from, written_to = to;  // as the messages show them
     for (auto* dims : {&from, &to})
       for (int64_t& d : *dims) {
         std::optional<int64_t> w = wrap_dim(d, rank);
         if (!w) torch_error(t, at, dim_out_of_range(std::to_string(d), rank), "");
         d = *w;
       }
-    for (auto [dims, what] : {std::pair{&from, "source"}, std::pair{&to, "destination"}}) {
+    for (auto [dims, written, what] : {std::tuple{&from, &written_from, "source"},
+                                       std::tuple{&to, &written_to, "destination"}}) {
       std::set<int64_t> seen(dims->begin(), dims->end());
       if (seen.size() != dims->size())
-        torch_error(t, at, fmt::format("movedim: repeated dim in `{}` ({})", what, listed(*dims)),
+        torch_error(t, at,
+                    fmt::format("movedim: repeated dim in `{}` ({})", what, listed(*written)),
                     "name each dim once");
     }
     for (size_t i = 0; i < from.size() && rank > 0; ++i) {
@@ -9439,7 +9463,7 @@ class Construct {
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
       const std::string& keyword = args.keywords[i];
-      if (input_first && i == 0 && keyword.empty()) continue;  // the tensor
+      if (input_first && i == 0 && (keyword.empty() || keyword == "input")) continue;  // x
       const ParsedParam* p = nullptr;
       if (keyword.empty()) {
         size_t position = positional++;
@@ -9448,6 +9472,10 @@ class Construct {
         for (const ParsedParam& q : params)
           if (q.name == keyword) p = &q;
       }
+      if (p && !overloaded && bound.count(p->name))
+        type_error_of_call(self, args, args.spans[i],
+                           fmt::format("{}() got multiple values for argument '{}'", op, p->name),
+                           help);
       if (!p || !bound.insert(p->name).second) {  // unknown, or given twice
         invalid = invalid || overloaded;
         continue;
@@ -9470,23 +9498,30 @@ class Construct {
           help);
     }
     Span at = call;
-    if (overloaded && (invalid || positional > takes))
+    std::vector<std::string> missing;
+    for (const ParsedParam& p : params)
+      if (p.required && !bound.count(p.name)) missing.push_back(fmt::format("\"{}\"", p.name));
+    if (overloaded && (invalid || positional > takes || !missing.empty()))
       type_error_of_call(self, args, at,
                          fmt::format("{}() received an invalid combination of arguments - got "
                                      "({}), but expected one of:",
                                      op, parser_got(args)),
                          help);
     if (positional > takes)
-      type_error_of_call(self, args, at,
-                         fmt::format("{}() takes from {} to {} positional arguments but {} were "
-                                     "given",
-                                     op, needs + first, takes + first, positional + first),
-                         help);
-    for (const ParsedParam& p : params)
-      if (p.required && !bound.count(p.name))
-        type_error_of_call(
-            self, args, at,
-            fmt::format("{}() missing 1 required positional arguments: \"{}\"", op, p.name), help);
+      type_error_of_call(
+          self, args, at,
+          needs == takes
+              ? fmt::format("{}() takes {} positional arguments but {} were given", op,
+                            takes + first, positional + first)
+              : fmt::format("{}() takes from {} to {} positional arguments but {} were given", op,
+                            needs + first, takes + first, positional + first),
+          help);
+    if (!missing.empty())  // the parser writes "argument" for several, "arguments" for one
+      type_error_of_call(
+          self, args, at,
+          fmt::format("{}() missing {} required positional argument{}: {}", op, missing.size(),
+                      missing.size() == 1 ? "s" : "", fmt::join(missing, ", ")),
+          help);
   }
 
   // x.sort(dim=-1, descending=False, *, stable=False) (argsort's alike), x.topk(k, dim=-1,
@@ -9551,10 +9586,13 @@ class Construct {
   // it (`axis=` its alias of dim); repeats given as a tensor are refused (parser_check).
   void repeat_interleave_arguments(const PyValue* self, const Args& args, bool input_first,
                                    Span call) {
-    static constexpr ParsedParam kParams[] = {{"repeats", true, false, false},
+    static constexpr ParsedParam kParams[] = {{"repeats", true, false, false, true},
                                               {"dim", true, true, false},
                                               {"axis", true, true, true},
                                               {"output_size", true, true, true}};
+    if (input_first && args.values.size() == 1)  // the overload of the repeats tensor alone
+      unsupported_here(call, "`torch.repeat_interleave(repeats)` (a tensor of repeats alone)",
+                       "netshape follows shapes: its size is the sum of the repeats' values");
     parser_check("repeat_interleave", self, args, input_first, kParams, true,
                  "give the repeats as an int: `x.repeat_interleave(2, dim=1)`", call);
   }

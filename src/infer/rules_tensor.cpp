@@ -429,6 +429,9 @@ bool infer_expand(RuleContext& ctx) {
 // x: [..., n, ...] -> [..., repeats * n, ...] along dim; dim None: x flattened, [repeats * numel]
 bool infer_repeat_interleave(RuleContext& ctx) {
   const Value& r = ctx.value("repeats");
+  if (r.kind == Value::Kind::Ident || r.kind == Value::Kind::DimRef)  // a symbolic size
+    return ctx.fail_unsupported("repeats", "repeat_interleave by a symbolic size",
+                                "give the input a number there, or repeat by an int");
   if (r.kind != Value::Kind::Int)
     return ctx.fail_at(
         "repeats",
@@ -461,26 +464,42 @@ bool infer_repeat_interleave(RuleContext& ctx) {
     along = static_cast<size_t>(dim);
     ctx.attrs.dim = dim;
   }
-  if (r.i < 0)
+  ctx.attrs.factor = r.i;
+  // Nothing to repeat: PyTorch returns the empty result before any other check
+  if (!out[along].symbolic() && out[along].value == 0) {
+    ctx.set_output(out);
+    return true;
+  }
+  bool sized = !ctx.is_none("output_size");
+  const Value& size = ctx.value("output_size");
+  if (sized && size.kind != Value::Kind::Int)
+    return ctx.fail_at(
+        "output_size",
+        fmt::format("repeat_interleave(): output_size must be an int, not {}", python_type(size)),
+        "leave output_size out");
+  // with output_size the result is allocated first (a negative size is torch.empty's error) and
+  // the repeats are not checked for their sign, only for the size they make
+  if (sized && size.i < 0)
+    return ctx.fail_at(
+        "output_size",
+        fmt::format("Trying to create tensor with negative dimension {}: [{}]", size.i, size.i),
+        "leave output_size out");
+  if (r.i < 0 && !sized)
     return ctx.fail_at("repeats", "repeats can not be negative",
                        "repeat each element 0 or more times");
   auto grown = checked_mul(out[along].value, r.i);
   if (!grown) return ctx.fail_overflow("repeats", "the repeated size");
-  out[along] = r.i == 0 ? fixed(0) : Dim{*grown, out[along].sym};
-  if (!ctx.is_none("output_size")) {
-    const Value& size = ctx.value("output_size");
-    if (size.kind != Value::Kind::Int)
-      return ctx.fail_at(
-          "output_size",
-          fmt::format("repeat_interleave(): output_size must be an int, not {}", python_type(size)),
-          "leave output_size out");
-    if (out[along].symbolic() || size.i != out[along].value)
-      return ctx.fail_at("output_size", "allocated size does not match required size",
-                         fmt::format("the result has {} elements along the dim: leave output_size "
-                                     "out, or write output_size={}",
-                                     to_string(out[along]), to_string(out[along])));
-  }
-  ctx.attrs.factor = r.i;
+  Dim result = r.i == 0 ? fixed(0) : Dim{*grown, out[along].sym};
+  if (sized && result.symbolic())
+    return ctx.fail_unsupported("output_size", "output_size against a symbolic size",
+                                "give the input a number there, or leave output_size out");
+  if (sized && (r.i < 0 || size.i != result.value))
+    return ctx.fail_at("output_size", "allocated size does not match required size",
+                       r.i < 0 ? std::string("repeat each element 0 or more times")
+                               : fmt::format("the result has {} elements along the dim: leave "
+                                             "output_size out, or write output_size={}",
+                                             result.value, result.value));
+  out[along] = result;
   ctx.set_output(out);
   return true;
 }

@@ -214,11 +214,27 @@ class Heads(nn.Module):
        "Dimension specified as 0 but tensor has no dimensions"},
       {"return x.repeat_interleave(torch.tensor([2]), dim=0)",
        "unsupported Python construct: a tensor as `repeats` of `repeat_interleave`"},
+      // with output_size the result is allocated first; the repeats' sign is not checked
+      {"return x.repeat_interleave(-1, dim=1, output_size=5)",
+       "allocated size does not match required size"},
+      {"return x.repeat_interleave(2, dim=1, output_size=-1)",
+       "Trying to create tensor with negative dimension -1: [-1]"},
+      {"return x.repeat_interleave(dim=1)",
+       "repeat_interleave() received an invalid combination of arguments - got (dim=int, ), but "
+       "expected one of:"},
   };
   for (auto [body, message] : refused) {
     LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "heads.py", {});
     INFO(body);
     CHECK(netshape::test::first_error(m).message == message);
+  }
+  // an empty dim repeats to nothing before any check; the input by keyword; any dtype
+  for (const char* body : {"return x[:, :0].repeat_interleave(-1, dim=1, output_size=7)",
+                           "return torch.repeat_interleave(input=x[:, :0], repeats=2, dim=1)",
+                           "return x.long().repeat_interleave(0, dim=1).float()"}) {
+    LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "heads.py", {});
+    INFO(body);
+    CHECK(netshape::test::out_shape(m) == "[4, 0]");
   }
   LoadedModel axis =
       analyze_text(netshape::test::replaced(base, "BODY", "return x.repeat_interleave(2, axis=1)"),
@@ -256,6 +272,15 @@ class Mover(nn.Module):
        "movedim() received an invalid combination of arguments - got (tuple, int), but expected "
        "one of:"},
       {"x.swapaxes(0.0, 1)", "swapaxes(): argument 'axis0' (position 1) must be int, not float"},
+      {"x.swapaxes(0, 1, axis0=1)", "swapaxes() got multiple values for argument 'axis0'"},
+      {"x.swapaxes()", "swapaxes() missing 2 required positional argument: \"axis0\", \"axis1\""},
+      {"x.movedim(0, 1, 2)",
+       "movedim() received an invalid combination of arguments - got (int, int, int), but expected "
+       "one of:"},
+      {"x.movedim((0, 1.0), (1, 0))",
+       "movedim(): argument 'source' must be tuple of ints, but found element of type float at pos "
+       "2"},
+      {"x.movedim((0, -4), (1, 2))", "movedim: repeated dim in `source` ([0, -4])"},
       // the copy a view of a moved tensor needs, as PyTorch
       {"x.movedim(0, -1).view(-1)",
        "view size is not compatible with input tensor's size and stride (at least one dimension "
