@@ -7385,9 +7385,12 @@ class Construct {
         type_error_of_call(
             nullptr, args, args.spans[i],
             fmt::format("{}(): argument 'x{}'{} must be Tensor, not {}", op, slot + 1,
-                        k.empty() ? fmt::format(" (position {})", slot + 1) : "",
-                        v.kind == PyValue::Kind::Data ? python_type(v.data) : describe(v)),
+                        k.empty() ? fmt::format(" (position {})", slot + 1) : "", parser_type(v)),
             "give the two tensors to compare first");
+      if (given[slot])
+        type_error_of_call(nullptr, args, args.spans[i],
+                           fmt::format("{}() got multiple values for argument 'x{}'", op, slot + 1),
+                           "give each tensor once");
       given[slot] = i;
     }
     std::vector<std::string> missing;

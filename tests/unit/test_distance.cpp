@@ -194,6 +194,10 @@ class Siamese(nn.Module):
        "cosine_similarity() missing 1 required positional arguments: \"x2\"", ""},
       {"return F.cosine_similarity(a, 1.0)",
        "cosine_similarity(): argument 'x2' (position 2) must be Tensor, not float", ""},
+      {"return F.cosine_similarity(a, (1, 2))",
+       "cosine_similarity(): argument 'x2' (position 2) must be Tensor, not tuple", ""},
+      {"return F.cosine_similarity(a, b, x1=a)",
+       "cosine_similarity() got multiple values for argument 'x1'", ""},
       // eps^2 in the tensors' type: past float32's range it is PyTorch's overflow error
       {"return F.cosine_similarity(a, b, eps=1e30)",
        "value cannot be converted to type float without overflow", ""},
