@@ -461,7 +461,9 @@ TEST_CASE("memory: the distances, sort, topk and repeat_interleave save what PyT
       {"input x: [4, 8, 5]\nLinear(5, 5)\nrepeat_interleave(2, dim=1)\n", 640 + 128},
       {"input x: [4, 8, 5]\nLinear(5, 5)\nrepeat_interleave(3)\n", 640 + 3840},
   };
-  for (const auto& [text, bytes] : cases) {
+  for (const auto& c : cases) {
+    const std::string& text = c.first;  // (clang: no structured binding in INFO's capture)
+    int64_t bytes = c.second;
     auto m = check_ns(text);
     REQUIRE(m.exit == ExitCode::Ok);
     auto memory = estimate_model_memory(m.analysis, {});

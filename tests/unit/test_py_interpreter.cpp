@@ -1704,7 +1704,9 @@ class Net(nn.Module):
       {"max_norm='a', sparse=1",
        "embedding_renorm_(): argument 'max_norm' (position 3) must be float, not str"},
   };
-  for (auto [keywords, message] : typed) {
+  for (const auto& c : typed) {
+    const char* keywords = c.first;  // (clang: no structured binding in CAPTURE)
+    const char* message = c.second;
     CAPTURE(keywords);
     LoadedModel m = netshape::test::check_ns(
         fmt::format("input x: [3, 5]\nEmbeddingBag(10, 4, {})\n", keywords));

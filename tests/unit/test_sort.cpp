@@ -223,7 +223,9 @@ class Heads(nn.Module):
        "repeat_interleave() received an invalid combination of arguments - got (dim=int, ), but "
        "expected one of:"},
   };
-  for (auto [body, message] : refused) {
+  for (const auto& c : refused) {
+    const char* body = c.first;  // (clang: no structured binding in INFO's capture)
+    const char* message = c.second;
     LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "heads.py", {});
     INFO(body);
     CHECK(netshape::test::first_error(m).message == message);
@@ -286,7 +288,9 @@ class Mover(nn.Module):
        "view size is not compatible with input tensor's size and stride (at least one dimension "
        "spans across two contiguous subspaces). Use .reshape(...) instead."},
   };
-  for (auto [body, outcome] : cases) {
+  for (const auto& c : cases) {
+    const char* body = c.first;  // (clang: no structured binding in INFO's capture)
+    const char* outcome = c.second;
     LoadedModel m = analyze_text(netshape::test::replaced(base, "BODY", body), "mover.py", {});
     INFO(body);
     INFO(render_diagnostics(m));
