@@ -163,37 +163,44 @@ static std::vector<std::string> fitting_inputs(const std::string& text) {
   return inputs_that_fit(Statement{});
 }
 
-// `MultiheadAttention(8, 2)` alone, given no input: applied to a query, key and value of its
-// widths (its forward takes the three), declared in the snippet.
-static std::optional<std::string> with_attention_inputs(const std::string& text) {
+// A snippet of one layer not applied to tensors (`MultiheadAttention(8, 2)`): that statement,
+// and the call's text without its comment or end, for a snippet that applies it to inputs.
+struct LoneCall {
+  Statement statement;
+  std::string call;
+};
+static std::optional<LoneCall> lone_call(const std::string& text) {
   SourceFile src("<layers>", text);
   Diagnostics scratch;
   auto prog = parse_ns(src, scratch);
   if (!prog || prog->statements.size() != 1 || prog->statements[0].inputs_explicit)
     return std::nullopt;
-  auto widths = attention_widths(prog->statements[0]);
-  if (!widths || (*widths)[0] <= 0 || (*widths)[1] <= 0 || (*widths)[2] <= 0) return std::nullopt;
   std::string call = text.substr(0, text.find('#'));  // `(query, ...)` goes before a comment
   size_t end = call.find_last_not_of(" \t\n;");
+  return LoneCall{std::move(prog->statements[0]), call.substr(0, end + 1)};
+}
+
+// `MultiheadAttention(8, 2)` alone, given no input: applied to a query, key and value of its
+// widths (its forward takes the three), declared in the snippet.
+static std::optional<std::string> with_attention_inputs(const std::string& text) {
+  auto lone = lone_call(text);
+  if (!lone) return std::nullopt;
+  auto widths = attention_widths(lone->statement);
+  if (!widths || (*widths)[0] <= 0 || (*widths)[1] <= 0 || (*widths)[2] <= 0) return std::nullopt;
   return fmt::format(
       "input query: [1, {}]\ninput key: [1, {}]\ninput value: [1, {}]\n{}(query, key, value)\n",
-      (*widths)[0], (*widths)[1], (*widths)[2], call.substr(0, end + 1));
+      (*widths)[0], (*widths)[1], (*widths)[2], lone->call);
 }
 
 // `CosineSimilarity()`, `PairwiseDistance(p=1)`: a layer that compares two tensors, applied to a
 // pair of [2, 8] inputs (alone it would read one, PyTorch's missing-argument error).
 static std::optional<std::string> with_pair_inputs(const std::string& text) {
-  SourceFile src("<layers>", text);
-  Diagnostics scratch;
-  auto prog = parse_ns(src, scratch);
-  if (!prog || prog->statements.size() != 1 || prog->statements[0].inputs_explicit)
-    return std::nullopt;
-  std::optional<OpId> id = find_op(prog->statements[0].op);
+  auto lone = lone_call(text);
+  if (!lone) return std::nullopt;
+  std::optional<OpId> id = find_op(lone->statement.op);
   if (!id || op_info(*id).family != Family::distance || !op_info(*id).is_module())
     return std::nullopt;
-  std::string call = text.substr(0, text.find('#'));
-  size_t end = call.find_last_not_of(" \t\n;");
-  return fmt::format("input a: [2, 8]\ninput b: [2, 8]\n{}(a, b)\n", call.substr(0, end + 1));
+  return fmt::format("input a: [2, 8]\ninput b: [2, 8]\n{}(a, b)\n", lone->call);
 }
 
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {

@@ -217,8 +217,8 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         s.extra_bytes = elements(out, batch) * kIndexBytes;
       break;
     case Family::distance: {
-      // cosine_similarity keeps both inputs, their two products summed along dim and the two
-      // squared norms; pairwise_distance the difference and its norm (saved_tensors_hooks)
+      // cosine_similarity keeps both inputs, each (broadcast) divided by its norm, and the two
+      // norms; pairwise_distance the difference and its norm (measured with saved_tensors_hooks)
       std::string error;
       auto both = l.input_ids.size() == 2
                       ? broadcast_shapes(a.input_shape(l, 0), a.input_shape(l, 1), error)
