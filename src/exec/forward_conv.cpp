@@ -205,11 +205,10 @@ void prepare_conv(ForwardCtx& ctx) {
                         ctx.threads);
 }
 
-// x: [N, C, *in] -> [N, K, *out]
-void forward_conv(ForwardCtx& ctx) {
+// The convolution of ctx.x() with the weight `w` and the bias `b` (nullptr: none), for the layer
+// (its own weights) and for F.convNd (tensors of the model).
+static void convolve(ForwardCtx& ctx, const Tensor* w, const Tensor* b) {
   const ConvSetup c = conv_setup(ctx.layer, ctx.x().shape);
-  const Tensor* w = ctx.weight("weight");
-  const Tensor* b = ctx.weight("bias");
   const Tensor* src = &ctx.x();
   Tensor padded_storage;
   if (c.materialise) {
@@ -238,6 +237,17 @@ void forward_conv(ForwardCtx& ctx) {
   p.bias = b ? b->data.data() : nullptr;
   p.fuse_relu = ctx.fuse_relu;
   kernels::conv_reference(p, src->data.data(), w->data.data(), ctx.out.data.data());
+}
+
+// x: [N, C, *in] -> [N, K, *out]
+void forward_conv(ForwardCtx& ctx) {
+  convolve(ctx, ctx.weight("weight"), ctx.weight("bias"));
+}
+
+// x: [N, C, *in], weight: [K, C/groups, *k], bias: [K] -> [N, K, *out]
+void forward_conv_functional(ForwardCtx& ctx) {
+  if (ctx.in.size() < 2) throw ForwardError("a convolution without its weight");
+  convolve(ctx, ctx.in[1], ctx.in.size() > 2 ? ctx.in[2] : nullptr);
 }
 
 // The transposed convolution of `layer` on an input of `in_shape` (layout in `l`); bias unset.

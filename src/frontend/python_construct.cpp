@@ -209,6 +209,9 @@ struct PythonSpelling {
   bool torch, functional, method;
 };
 constexpr PythonSpelling kPythonSpellings[] = {
+    {"conv1d", true, true, false},
+    {"conv2d", true, true, false},
+    {"conv3d", true, true, false},
     {"max_pool1d", true, true, false},
     {"max_pool2d", true, true, false},
     {"max_pool3d", true, true, false},
@@ -7367,6 +7370,184 @@ class Construct {
     return type;
   }
 
+  // F.conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) (conv1d and
+  // conv3d alike), with tensors of the model as weight and bias (a custom layer's nn.Parameters, a
+  // weight computed in forward): a row of the op, its inputs the tensors, the rest by keyword for
+  // the rule. Bound as the argument parser binds it: conv has two signatures (padding a number or
+  // a string), so an argument that fits neither is its "invalid combination of arguments".
+  PyValue functional_conv(const std::string& op, Span op_span, const Args& args, const Expr& call) {
+    static constexpr std::string_view kParams[] = {"input",   "weight",   "bias",  "stride",
+                                                   "padding", "dilation", "groups"};
+    constexpr size_t kCount = std::size(kParams);
+    std::array<std::optional<size_t>, kCount> given{};
+    bool invalid = false;
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      size_t slot = kCount;
+      if (args.keywords[i].empty()) slot = positional++;
+      for (size_t j = 0; j < kCount && !args.keywords[i].empty(); ++j)
+        if (kParams[j] == args.keywords[i]) slot = j;
+      if (slot >= kCount || given[slot] ||
+          !conv_argument_fits(slot, args.values[i], op, args.spans[i]))
+        invalid = true;
+      else
+        given[slot] = i;
+    }
+    std::string help = fmt::format("write `F.{}(x, weight, bias, stride=1, padding=0)`", op);
+    if (invalid || !given[0] || !given[1])
+      type_error_of_call(nullptr, args, call.span,
+                         fmt::format("{}() received an invalid combination of arguments - got "
+                                     "({}), but expected one of:",
+                                     op, parser_got(args)),
+                         help);
+    const PyValue& x = args.values[*given[0]];
+    const PyValue& weight = args.values[*given[1]];
+    const PyValue* bias = given[2] ? &args.values[*given[2]] : nullptr;
+    if (bias && bias->is_none()) bias = nullptr;
+    if (const PyValue* layer = weight_owner(&weight, "weight"))
+      return own_layer_conv(op, *layer, args, given, call.span);
+    if (weight_owner(bias, "bias"))
+      unsupported_here(args.spans[*given[2]], "a layer's own bias with another weight",
+                       "give F." + op + " a bias of the model (an nn.Parameter)");
+    if (bias && bias->dtype != x.dtype)  // conv2d's first check
+      torch_error(*bias, args.spans[*given[2]],
+                  fmt::format("Input type ({}) and bias type ({}) should be the same",
+                              type_meta_name(x.dtype), type_meta_name(bias->dtype)),
+                  "give the input and the bias one type");
+    for (const PyValue* t : {&x, &weight}) {
+      if (t->dtype != ElementType::Float32 && t->dtype != ElementType::Float64)
+        unsupported_here(args.spans[t == &x ? *given[0] : *given[1]],
+                         fmt::format("`F.{}` of a {} tensor", op, element_type_name(t->dtype)),
+                         "netshape follows float32 and float64 convolutions");
+    }
+    Statement st;
+    st.op = op;
+    st.module = module_;
+    st.op_span = op_span;
+    st.span = call.span;
+    for (size_t slot = 0; slot < 3; ++slot)
+      if (given[slot] && (slot < 2 || bias))
+        add_input(st, args.values[*given[slot]], args.spans[*given[slot]], call.span);
+    if (weight.dtype != x.dtype) {      // an error after the shapes' checks, as the convolution's
+      std::vector<InputRole> roles(2);  // the weight's role carries the CPU kernel's message
+      roles[1].refused_dtype =
+          x.dtype == ElementType::Float64
+              ? "expected scalar type Double but found Float"
+              : "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the "
+                "same or input should be a MKLDNN tensor and weight is a dense tensor";
+      st.extras_for_write().input_roles = std::move(roles);
+    }
+    for (size_t slot = 3; slot < kCount; ++slot)
+      if (given[slot])
+        st.args.push_back(Arg{keyword_name(kParams[slot]),
+                              to_ir(args.values[*given[slot]], args.spans[*given[slot]]),
+                              args.spans[*given[slot]]});
+    return emitted(std::move(st), call.span);
+  }
+
+  // F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+  // in a subclass of nn.Conv2d (its forward written out, as _conv_forward writes it): with the
+  // layer's own weight, bias and settings, the layer applied (its row, its parameters counted
+  // once). Other settings with its weight are refused: netshape keeps a layer's weight for weight
+  // init, not as a tensor.
+  PyValue own_layer_conv(const std::string& op, const PyValue& layer, const Args& args,
+                         std::span<const std::optional<size_t>> given, Span at) {
+    const ModuleDef& m = *layer.module;
+    std::string layer_op = "C" + op.substr(1);  // conv2d -> Conv2d
+    Expr here;
+    here.span = at;
+    auto setting = [&](const char* name, Value fallback) {
+      PyValue own = leaf_attribute(layer, name, here);
+      return own.kind == PyValue::Kind::Data || own.kind == PyValue::Kind::Tuple ? to_ir(own, at)
+                                                                                 : fallback;
+    };
+    size_t nd = static_cast<size_t>(op_info(*find_op(op)).spatial_dims);
+    auto expanded = [&](const Value& v) {
+      std::vector<int64_t> list = int_list(v);
+      if (list.size() == 1) list.assign(nd, list[0]);
+      return list;
+    };
+    static constexpr std::pair<size_t, const char*> kSettings[] = {
+        {3, "stride"}, {4, "padding"}, {5, "dilation"}, {6, "groups"}};
+    bool same = m.op == layer_op;
+    for (const auto& [slot, name] : kSettings) {
+      Value fallback = Value::integer(slot == 4 ? 0 : 1, at);
+      Value passed = given[slot] ? to_ir(args.values[*given[slot]], at) : fallback;
+      Value own = setting(name, fallback);
+      bool strings = passed.kind == Value::Kind::String || own.kind == Value::Kind::String;
+      same = same && (strings ? passed.kind == own.kind && passed.s == own.s
+                              : expanded(passed) == expanded(own) && !expanded(own).empty());
+    }
+    PyValue own_bias = leaf_attribute(layer, "bias", here);
+    bool bias_given = given[2] && !args.values[*given[2]].is_none();
+    const PyValue* bias = bias_given ? &args.values[*given[2]] : nullptr;
+    const PyValue* bias_owner = weight_owner(bias, "bias");
+    same = same && (bias ? bias_owner && bias_owner->module == layer.module : own_bias.is_none());
+    Value mode = setting("padding_mode", Value::string("zeros", at));
+    if (!same || mode.kind != Value::Kind::String || mode.s != "zeros")
+      unsupported_here(at,
+                       fmt::format("F.{} with a layer's own weight and other settings or bias", op),
+                       fmt::format("netshape applies the {} when F.{} gets its own weight, bias, "
+                                   "stride, padding, dilation and groups (and padding_mode "
+                                   "'zeros'); hold another weight as an nn.Parameter",
+                                   m.op, op));
+    return apply_layer(*layer.module, layer.name, {args.values[*given[0]]}, at, module_);
+  }
+
+  // Whether an argument of F.convNd fits parameter `slot` of its signatures: tensors for the
+  // input and weight, a tensor or None for the bias, ints or a sequence of them for stride,
+  // padding (also a string) and dilation, an int for groups. A tensor where a number goes is
+  // refused: its value would decide the shape.
+  bool conv_argument_fits(size_t slot, const PyValue& v, const std::string& op, Span at) {
+    if (slot < 3) {
+      if (v.kind == PyValue::Kind::Tensor || (slot == 2 && v.is_none())) return true;
+      if (slot > 0 && weight_owner(&v, slot == 1 ? "weight" : "bias")) return true;
+      if (tensor_like(v))
+        unsupported_here(at, fmt::format("this tensor as an argument of `F.{}`", op),
+                         "netshape follows tensors computed in forward and nn.Parameters");
+      return false;
+    }
+    if (tensor_like(v))
+      unsupported_here(at, fmt::format("a tensor as an argument of `F.{}`", op),
+                       "give it as an int (netshape follows shapes, not values)");
+    if (slot == 6) return int_like(v);
+    if (slot == 4 && v.is(Value::Kind::String)) return true;
+    if (v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::List) {
+      const std::vector<PyValue>& items = v.kind == PyValue::Kind::Tuple ? v.items : *v.list;
+      return std::all_of(items.begin(), items.end(), [](const PyValue& i) { return int_like(i); });
+    }
+    return int_like(v);
+  }
+
+  // A dtype as PyTorch's TypeMeta names it ("float", "long int"), in conv's bias message.
+  static const char* type_meta_name(ElementType type) {
+    switch (type) {
+      case ElementType::Float32:
+        return "float";
+      case ElementType::Float64:
+        return "double";
+      case ElementType::Float16:
+        return "c10::Half";
+      case ElementType::BFloat16:
+        return "c10::BFloat16";
+      case ElementType::Int64:
+        return "long int";
+      case ElementType::Int32:
+        return "int";
+      case ElementType::Int16:
+        return "short int";
+      case ElementType::Int8:
+        return "signed char";
+      case ElementType::UInt8:
+        return "unsigned char";
+      case ElementType::Bool:
+        return "bool";
+      case ElementType::Complex64:
+        return "c10::complex<float>";
+    }
+    return "float";
+  }
+
   // F.cosine_similarity(x1, x2, ...) (pairwise_distance alike): the argument parser's checks of
   // its two tensors, given by position or as x1= and x2=. The arguments with the tensors first,
   // in order, when they were given by name (nullopt when they are already).
@@ -8388,6 +8569,7 @@ class Construct {
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     if (n == "F.normalize") return normalize(args, op_span, call.span);
     if (n == "F.linear") return linear(args, op_span, call.span);
+    if (in_family(op, Family::conv_functional)) return functional_conv(op, op_span, args, call);
     if (n == "torch.t") return matrix_transpose(nth(args, 0, call.span), op_span);
     if (n == "torch.mm")
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
@@ -8582,6 +8764,10 @@ class Construct {
     }
     if (in_family(st.op, Family::distance)) {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
+      return;
+    }
+    if (in_family(st.op, Family::conv_functional)) {  // functional_conv checked the types
+      if (first) output_type_ = t.dtype;
       return;
     }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out
@@ -9402,6 +9588,18 @@ class Construct {
     return tensor_statement("permute", t, std::move(dims), at);
   }
 
+  // An nn.Parameter as forward reads it: the tensor of its `parameter` row, unchanged (the
+  // argument parser names its type "Parameter"). Only for messages: it looks the row up.
+  bool is_parameter_row(const PyValue& v) const {
+    if (v.kind != PyValue::Kind::Tensor || v.instance != 0 || !v.steps.empty() ||
+        v.copy != PyValue::Copy::None)
+      return false;
+    const auto& rows = L.program_.statements;
+    auto row = std::find_if(rows.rbegin(), rows.rend(),
+                            [&](const Statement& st) { return st.name == v.name; });
+    return row != rows.rend() && row->op == "parameter";
+  }
+
   // One parameter of a torch function as its argument parser reads it.
   struct ParsedParam {
     std::string_view name;
@@ -9422,6 +9620,7 @@ class Construct {
   }
   // An argument's type as the argument parser names it.
   std::string parser_type(const PyValue& v) {
+    if (is_parameter_row(v)) return "Parameter";
     if (tensor_like(v)) return "Tensor";
     if (int_like(v)) return "int";
     return type_name(v);

@@ -50,6 +50,8 @@ struct Facts {
       if (p.name == "weight") weight = p.numel();
       if (p.name == "bias") bias = p.numel();
     }
+    if (op.family == Family::conv_functional && l.input_ids.size() > 2)  // F.conv's bias tensor
+      bias = count_product(a.input_shape(l, 2)).value_or(0);
   }
   const Attrs& attrs() const { return *layer.attrs; }
   bool is_module() const { return op.is_module(); }
@@ -142,7 +144,8 @@ Count torchinfo_rule(const Facts& f) {
 Count fvcore_rule(const Facts& f) {
   const Attrs& a = f.attrs();
   switch (f.op.family) {
-    case Family::conv:            // aten::_convolution: N * prod(w) * prod(out spatial); no bias
+    case Family::conv:  // aten::_convolution: N * prod(w) * prod(out spatial); no bias
+    case Family::conv_functional:
     case Family::conv_transpose:  // transposed: prod(in spatial) instead
     case Family::linear:          // aten::linear: prod(input) * out_features; no bias
     case Family::bmm:             // aten::bmm: n * c * t * d
@@ -412,6 +415,7 @@ Count flops_rule(const Facts& f) {
     case Family::local_response_norm:  // FLOPs only: the patched calls count no MACs
       return local_response_norm_count(f);
     case Family::conv:
+    case Family::conv_functional:  // the same patched F.conv2d
       return deepspeed_conv(f);
     case Family::conv_transpose:
       return deepspeed_conv_transpose(f);
@@ -525,6 +529,7 @@ std::string_view count_category(const LayerInfo& layer) {
   const OpInfo& op = op_info(layer.op);
   switch (op.family) {
     case Family::conv:
+    case Family::conv_functional:
       return "convolution";
     case Family::conv_transpose:
       return "transposed convolution";

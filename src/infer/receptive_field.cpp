@@ -469,6 +469,7 @@ class FieldWalker {
     if (pointwise(a_, l, in.axes.size())) return in;
     switch (family) {
       case Family::conv:
+      case Family::conv_functional:
         return window_layer(l, in, l.attrs->pad_begin);
       case Family::max_pool:
       case Family::avg_pool:  // ceil_mode adds a last window; the first is where it was

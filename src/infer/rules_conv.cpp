@@ -396,3 +396,290 @@ bool infer_conv_transpose(RuleContext& ctx) {
 }
 
 }  // namespace netshape
+
+namespace netshape {
+namespace {
+
+// A stride, padding or dilation of F.convNd as its argument parser reads it: an int stands for
+// every spatial dim of the op, a tuple or list stays as written (one value is expanded later, as
+// _convolution expands it).
+std::optional<IntList> conv_list_arg(RuleContext& ctx, std::string_view param) {
+  const Value& v = ctx.value(param);
+  IntList out;
+  if (v.kind == Value::Kind::Int) {
+    out.assign(static_cast<size_t>(ctx.nd()), v.i);
+    return out;
+  }
+  bool ints = v.is_sequence() && std::all_of(v.items.begin(), v.items.end(), [](const Value& i) {
+                return i.kind == Value::Kind::Int;
+              });
+  if (!ints) {
+    ctx.fail_at(param,
+                fmt::format("{}(): argument '{}' must be an int or a tuple of ints, not {}",
+                            ctx.op.name, param, kind_name(v)),
+                fmt::format("write {}=1 or {}=(1, 1)", param, param));
+    return std::nullopt;
+  }
+  for (const Value& i : v.items) out.push_back(i.i);
+  return out;
+}
+
+// _convolution's expand_param_if_needed: one value stands for every dim, else one per dim.
+std::optional<IntList> expanded(RuleContext& ctx, std::string_view param, IntList list,
+                                size_t dims) {
+  if (list.size() == 1) {
+    int64_t v = list[0];
+    list.assign(dims, v);
+  }
+  if (list.size() == dims) return list;
+  ctx.fail_at(param,
+              fmt::format("expected {} to be a single integer value or a list of {} values to "
+                          "match the convolution dimensions, but got {}=[{}]",
+                          param, dims, param, join(list, ", ")),
+              fmt::format("give {} {} values, one per spatial dim of the weight", param, dims));
+  return std::nullopt;
+}
+
+// The weight's sizes, concrete (a parameter's are).
+std::optional<IntList> weight_sizes(RuleContext& ctx, const Shape& w) {
+  IntList sizes;
+  for (const Dim& d : w) {
+    if (d.symbolic()) {
+      ctx.fail_input_unsupported(
+          fmt::format("{} with a weight of symbolic size {}", ctx.op.name, to_string(w)),
+          "give the weight concrete sizes");
+      return std::nullopt;
+    }
+    sizes.push_back(d.value);
+  }
+  return sizes;
+}
+
+// F.conv's 'same' padding (_convolution_mode): the weight's rank first, then stride 1; the total
+// padding d(k-1) per dim, the extra one on the right, as the layer's.
+bool same_padding(RuleContext& ctx, const IntList& w, size_t rank, const IntList& stride,
+                  const IntList& dilation, IntList& begin, IntList& end) {
+  size_t dims = w.size() - 2;
+  if (w.size() != rank) {
+    Shape x = ctx.x();
+    if (rank != x.size()) x.insert(x.begin(), fixed(1));
+    return ctx.fail_input(
+        fmt::format("Expected {}-dimensional input for {}-dimensional weight[{}], but got "
+                    "{}-dimensional input of size {} instead",
+                    w.size(), w.size(), join(w, ", "), rank, shape_list(x)),
+        fmt::format("{} takes a weight of {} dims for this input", ctx.op.name, rank));
+  }
+  for (const auto* list : {&stride, &dilation}) {
+    if (list->size() != dims && list->size() != 1)
+      return ctx.fail_at(list == &stride ? "stride" : "dilation",
+                         fmt::format("{} cannot broadcast to {} dimensions",
+                                     list == &stride ? "stride" : "dilation", dims),
+                         "give one value per spatial dim");
+  }
+  if (std::any_of(stride.begin(), stride.end(), [](int64_t s) { return s != 1; }))
+    return ctx.fail_at("stride", "padding='same' is not supported for strided convolutions",
+                       "give the padding as a number with a stride other than 1");
+  begin.assign(dims, 0);
+  end.assign(dims, 0);
+  for (size_t i = 0; i < dims; ++i) {
+    int64_t d = dilation.size() == 1 ? dilation[0] : dilation[i];
+    auto total = Checked(d) * (w[i + 2] - 1);
+    if (!total.ok()) return ctx.fail_overflow("dilation", "the padding d*(k-1)");
+    begin[i] = *total.get() / 2;
+    end[i] = *total.get() - begin[i];
+  }
+  return true;
+}
+
+// _convolution's check_shape_forward, in its order, after the arguments' own checks.
+bool check_conv_shapes(RuleContext& ctx, const IntList& w, const Shape& batched, int64_t groups,
+                       const IntList& padding, const IntList& stride, const IntList& dilation) {
+  auto any_below = [](const IntList& v, int64_t least) {
+    return std::any_of(v.begin(), v.end(), [&](int64_t x) { return x < least; });
+  };
+  if (any_below(padding, 0))
+    return ctx.fail_at("padding", "negative padding is not supported", "use padding >= 0");
+  if (any_below(stride, 1))
+    return ctx.fail_at("stride", "non-positive stride is not supported", "use stride >= 1");
+  if (any_below(dilation, 1))
+    return ctx.fail_at("dilation", "non-positive dilation is not supported", "use dilation >= 1");
+  if (w.size() != batched.size()) {
+    return ctx.fail_input(
+        fmt::format("Expected {}-dimensional input for {}-dimensional weight [{}], but got "
+                    "{}-dimensional input of size {} instead",
+                    w.size(), w.size(), join(w, ", "), batched.size(), shape_list(batched)),
+        fmt::format("{} takes a weight of {} dims for this input", ctx.op.name, batched.size()));
+  }
+  if (w[0] < groups)
+    return ctx.fail_at("groups",
+                       fmt::format("Given groups={}, expected weight to be at least {} at "
+                                   "dimension 0, but got weight of size [{}] instead",
+                                   groups, groups, join(w, ", ")),
+                       "give the weight at least groups output channels");
+  if (w[0] % groups != 0)
+    return ctx.fail_at("groups",
+                       fmt::format("Given groups={}, expected weight to be divisible by {} at "
+                                   "dimension 0, but got weight of size [[{}]] instead",
+                                   groups, groups, join(w, ", ")),
+                       fmt::format("give the weight a multiple of {} output channels", groups));
+  const Dim& c = batched[1];
+  auto channels = Checked(w[1]) * groups;
+  if (c.symbolic() || !channels.ok() || c.value != *channels.get()) {
+    std::string fix = c.symbolic() ? std::string("only the batch may be symbolic")
+                                   : fmt::format(
+                                         "the input has {} channels: give the weight {} "
+                                         "input channels per group",
+                                         to_string(c), to_string(c));
+    return ctx.fail_input(
+        fmt::format("Given groups={}, weight of size [{}], expected input{} to "
+                    "have {} channels, but got {} channels instead",
+                    groups, join(w, ", "), shape_list(batched),
+                    channels.ok() ? std::to_string(*channels.get()) : "more", to_string(c)),
+        fix);
+  }
+  if (ctx.in().size() > 2) {
+    const Shape& b = ctx.in()[2];
+    if (b.size() != 1 || b[0].symbolic() || b[0].value != w[0])
+      return ctx.fail_input(fmt::format("Given weight of size [{}], expected bias to be "
+                                        "1-dimensional with {} elements, but got bias of size {} "
+                                        "instead",
+                                        join(w, ", "), w[0], to_string(b)),
+                            fmt::format("give the bias {} elements, the weight's rows", w[0]));
+  }
+  return true;
+}
+
+// The spatial sizes after padding, checked against the dilated kernel ("Kernel size can't be
+// greater than actual input size"); the output's spatial sizes.
+std::optional<IntList> conv_output(RuleContext& ctx, const IntList& in, const IntList& w,
+                                   const IntList& begin, const IntList& end, const IntList& stride,
+                                   const IntList& dilation) {
+  size_t dims = in.size();
+  IntList padded(dims), eff(dims), out(dims);
+  for (size_t i = 0; i < dims; ++i) {
+    if (w[i + 2] == 0) {  // oneDNN refuses it ("could not create a descriptor")
+      ctx.fail_input_unsupported(
+          fmt::format("{} with a kernel of size 0 ({})", ctx.op.name, join(w, ", ")),
+          "give the kernel at least one element per dim");
+      return std::nullopt;
+    }
+    auto e = effective_kernel_size(w[i + 2], dilation[i]);
+    auto p = padded_size(in[i], begin[i], end[i]);
+    if (!e || !p) {
+      ctx.fail_overflow(e ? "padding" : "dilation", "the padded input or the dilated kernel");
+      return std::nullopt;
+    }
+    eff[i] = *e;
+    padded[i] = *p;
+  }
+  for (size_t i = 0; i < dims; ++i) {
+    if (padded[i] < eff[i]) {
+      ctx.fail_too_small(
+          fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel "
+                      "size can't be greater than actual input size",
+                      join(padded, " x "), join(eff, " x ")),
+          fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, "
+                      "more padding, or a smaller kernel",
+                      ctx.name(), join(eff, "x"), join(padded, "x")));
+      return std::nullopt;
+    }
+    out[i] = (padded[i] - eff[i]) / stride[i] + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+// x: [N, C, *in], weight: [K, C/groups, *k], bias: [K] -> [N, K, *out]
+//   out = floor((in + 2p - d(k-1) - 1)/s) + 1, as the layer's; PyTorch's checks in its order
+bool infer_conv_functional(RuleContext& ctx) {
+  if (ctx.in().size() < 2 || ctx.in().size() > 3)  // lowering explains a missing weight
+    return ctx.fail_input(
+        fmt::format("{}() takes an input, a weight and an optional bias", ctx.op.name),
+        fmt::format("write {}(x, weight, bias)", ctx.op.name));
+  const Value& pad = ctx.value("padding");
+  size_t nd = static_cast<size_t>(ctx.nd());
+  auto c_axis = channel_axis(ctx, ctx.op.name.data());
+  if (!c_axis) return false;
+  Shape batched = ctx.x();
+  if (*c_axis == 0) batched.insert(batched.begin(), fixed(1));
+  bool same = pad.kind == Value::Kind::String && pad.s == "same";
+  if (pad.kind == Value::Kind::String && !same && pad.s != "valid")
+    return ctx.fail_at("padding", fmt::format("Invalid padding string: '{}'", pad.s),
+                       "use padding='same', padding='valid' or a number");
+  const Shape& weight_shape = ctx.in()[1];
+  if (weight_shape.size() < 3)
+    return ctx.fail_input(
+        "weight should have at least three dimensions",
+        fmt::format("{}'s weight is [out_channels, in_channels/groups, *kernel]", ctx.op.name));
+  auto w = weight_sizes(ctx, weight_shape);
+  auto stride = w ? conv_list_arg(ctx, "stride") : std::nullopt;
+  auto dilation = stride ? conv_list_arg(ctx, "dilation") : std::nullopt;
+  if (!dilation) return false;
+  IntList begin, end;
+  if (same && !same_padding(ctx, *w, batched.size(), *stride, *dilation, begin, end)) return false;
+  auto groups = ctx.value("groups");
+  if (groups.kind != Value::Kind::Int)
+    return ctx.fail_at("groups",
+                       fmt::format("{}(): argument 'groups' must be an int, not {}", ctx.op.name,
+                                   kind_name(groups)),
+                       "write groups=1");
+  if (groups.i <= 0)
+    return ctx.fail_at("groups", "non-positive groups is not supported", "use groups >= 1");
+  size_t dims = w->size() - 2;
+  std::optional<IntList> padding;
+  if (pad.kind == Value::Kind::String) {
+    padding = IntList(dims, 0);
+    if (same)
+      for (size_t i = 0; i < dims; ++i) (*padding)[i] = begin[i];
+  } else {
+    padding = conv_list_arg(ctx, "padding");
+  }
+  if (!padding) return false;
+  stride = expanded(ctx, "stride", std::move(*stride), dims);
+  padding = stride ? expanded(ctx, "padding", std::move(*padding), dims) : std::nullopt;
+  dilation = padding ? expanded(ctx, "dilation", std::move(*dilation), dims) : std::nullopt;
+  if (!dilation || !check_conv_shapes(ctx, *w, batched, groups.i, *padding, *stride, *dilation))
+    return false;
+  if (!same) {
+    begin = *padding;
+    end = *padding;
+  }
+  auto in = spatial_sizes(ctx, *c_axis);
+  if (!in) return false;
+  // 'same' pads the input by the extra one first (F.pad), so both sides count
+  auto out = conv_output(ctx, *in, *w, begin, end, *stride, *dilation);
+  if (!out) return false;
+  const auto& roles = ctx.st.extras().input_roles;
+  if (roles.size() > 1 && roles[1].refused_dtype)  // the .py reader's: input and weight differ
+    return ctx.fail_input(roles[1].refused_dtype,
+                          "give the input and the weight one type: `.to(weight.dtype)`");
+  Shape s = ctx.x();
+  s[*c_axis] = fixed((*w)[0]);
+  for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed((*out)[i]);
+  ctx.set_output(s);
+  auto batch = ctx.leading_count(s, nd + 1);
+  if (!batch) return false;
+  IntList macs = {*batch, (*w)[0]};
+  macs.insert(macs.end(), out->begin(), out->end());
+  macs.insert(macs.end(), w->begin() + 1, w->end());
+  if (!ctx.add_macs(macs)) return false;
+  if (ctx.want_explain)
+    ctx.explain("MACs = {}{}*{}*({}) = {} (the weight's params are counted where it is made)",
+                *batch == 1 ? "" : fmt::format("{}*", *batch), (*w)[0], product_text(*out),
+                product_text(IntList(w->begin() + 1, w->end())), with_commas(ctx.layer.macs));
+  auto& at = ctx.attrs;
+  at.in_channels = batched[1].value;
+  at.out_channels = (*w)[0];
+  at.groups = groups.i;
+  at.kernel_size = AttrInts(IntList(w->begin() + 2, w->end()));
+  at.stride = AttrInts(*stride);
+  at.dilation = AttrInts(*dilation);
+  at.bias = ctx.in().size() > 2;
+  at.padding_mode = PaddingMode::zeros;
+  at.pad_begin = AttrInts(begin);
+  at.pad_end = AttrInts(end);
+  return true;
+}
+
+}  // namespace netshape

@@ -34,6 +34,7 @@ std::optional<Window> read_window(const LayerInfo& l) {
   std::optional<Window> w;
   switch (op_info(l.op).family) {
     case Family::conv:  // padding is stored per side (padding='same' pads unevenly)
+    case Family::conv_functional:
       w.emplace(
           Window{at.kernel_size, at.stride, at.dilation, at.pad_begin, at.pad_end, false, false});
       break;

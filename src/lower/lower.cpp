@@ -238,6 +238,22 @@ class Lowering {
     return true;
   }
 
+  // `conv2d(32, 64, kernel_size=5)`: F.conv2d convolves with weight tensors, so a call without
+  // them is the layer, written in lowercase (as course notes sometimes print it).
+  bool layer_in_lowercase(GraphNode& node, const Statement& st, const OpInfo& op) {
+    std::string written;
+    for (const Arg& a : st.args)
+      written +=
+          fmt::format("{}{}{}", written.empty() ? "" : ", ",
+                      a.keyword.empty() ? "" : std::string(a.keyword) + "=", to_source(a.value));
+    std::string layer = "C" + std::string(op.name.substr(1));
+    return fail(node, st.op_span,
+                fmt::format("{}() takes an input, a weight tensor and an optional bias: it is the "
+                            "function F.{}, the layer is {}",
+                            op.name, op.name, layer),
+                fmt::format("for the layer, write `{}({})`", layer, written));
+  }
+
   bool unknown_op(GraphNode& node, const Statement& st) {
     std::string suggestion = nearest_name(st.op, all_op_names());
     const char* list = st.python ? "docs/python.md and docs/ops.md" : "docs/ops.md";
@@ -291,7 +307,8 @@ class Lowering {
       // previous output sampled at g
       bool binary = op.family == Family::add || op.family == Family::matmul ||
                     op.family == Family::bmm || op.family == Family::masked_fill ||
-                    op.family == Family::grid_sample || op.family == Family::distance;
+                    op.family == Family::grid_sample || op.family == Family::distance ||
+                    op.family == Family::conv_functional;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -311,19 +328,23 @@ class Lowering {
     // EmbeddingBag's forward(input, offsets=None, per_sample_weights=None)
     size_t most = op.id == OpId::EmbeddingBag ? 3 : takes_several_tensors(op.family) ? SIZE_MAX : 1;
     if (inputs_.size() > most) return extra_tensors(node, st, op);
+    if (op.family == Family::conv_functional && inputs_.size() < 2)
+      return layer_in_lowercase(node, st, op);
     return true;
   }
 
   // add/sub/mul/div (and maximum, minimum), matmul, bmm, einsum, cat, stack, masked_fill (a
   // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
   // recurrent layers (input, h0, c0), their cells (input, hx), grid_sample (input, grid) and the
-  // distances (x1, x2: their rule counts them) take several tensors; every other op one (a
+  // distances (x1, x2: their rule counts them) and F.convNd (input, weight, bias) take several
+  // tensors; every other op one (a
   // layer's forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
            f == Family::where || f == Family::attention || f == Family::recurrent ||
-           f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance;
+           f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance ||
+           f == Family::conv_functional;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

@@ -256,6 +256,8 @@ def count_function_macs(op, in_shapes, out_shape):
     the contract's rule, docs/counting.md); other functions multiply nothing."""
     if op in ("matmul", "bmm"):
         return numel(out_shape) * in_shapes[0][-1]
+    if op in ("conv1d", "conv2d", "conv3d"):  # as the layer's: each output a dot product over the
+        return numel(out_shape) * numel(in_shapes[1][1:])  # weight's (C_in/groups) * prod(k)
     return 0
 
 
@@ -320,6 +322,7 @@ def build_module(op, args, kwargs, x):
 
 
 FUNCTIONAL = {
+    "parameter": lambda *size: torch.randn(*size),  # numeric parity takes netshape's values
     "view": lambda x, *shape: x.view(*shape),
     "reshape": lambda x, *shape: x.reshape(*shape),
     "permute": lambda x, *dims: x.permute(*dims),
@@ -336,7 +339,7 @@ FUNCTIONAL = {
 # `add(b)` adds b to the previous output; `matmul(b)`, `bmm(b)` multiply it by b.
 BINARY = ("add", "matmul", "bmm")
 # Ops that make a tensor from sizes alone: the previous output is not their input.
-SOURCES = ("arange", "zeros", "ones", "empty", "rand", "randn")
+SOURCES = ("arange", "zeros", "ones", "empty", "rand", "randn", "parameter")
 
 
 def functional(op):
@@ -421,6 +424,8 @@ def run_model(path):
                         out = functional(op)(*xs, *args[lead:], **kwargs)
                         entry["macs"] = count_function_macs(op, [list(t.shape) for t in xs],
                                                             list(out.shape))
+                        if op == "parameter":  # nn.Parameter(torch.randn(*size)): its elements
+                            entry["params"] = entry["trainable_params"] = out.numel()
                 entry["output_shape"] = list(out.shape)
             except NsSyntaxError:
                 raise

@@ -281,9 +281,17 @@ TEST_CASE("binding: keywords, unknown names, frozen, outputs") {
   auto kw = check_ns("input [1, 3]\nLinear(in_features=3, out_feature=4)\n");
   CHECK(first_error(kw).message == "Linear() got an unexpected keyword argument 'out_feature'");
   CHECK(first_error(kw).help == "did you mean 'out_features'?");
-  auto op = check_ns("input [1, 3, 8, 8]\nconv2d(3, 4, 3)\n");
-  CHECK(first_error(op).message == "unknown layer or op 'conv2d'");
+  auto op = check_ns("input [1, 3, 8, 8]\nconv2D(3, 4, 3)\n");
+  CHECK(first_error(op).message == "unknown layer or op 'conv2D'");
   CHECK(first_error(op).help == "did you mean `Conv2d`?");
+  // the functional form without its weight tensor: the layer was meant
+  auto functional = check_ns("input [1, 3, 8, 8]\nconv2d(3, 4, 3)\n");
+  CHECK(first_error(functional).message ==
+        "conv2d() takes an input, a weight tensor and an optional bias: it is the function "
+        "F.conv2d, the layer is Conv2d");
+  CHECK(first_error(functional).help == "for the layer, write `Conv2d(3, 4, 3)`");
+  auto as_in_notes = check_ns("input [1, 32, 8, 8]\nnn.conv2d(32, 64, kernel_size=5)\n");
+  CHECK(first_error(as_in_notes).help == "for the layer, write `Conv2d(32, 64, kernel_size=5)`");
   CHECK(first_error(check_ns("input [1, 3]\nLinear(3)\n")).message ==
         "Linear() missing required argument: 'out_features'");
   CHECK(first_error(check_ns("input [1, 3]\nLinear(3, 4, in_features=3)\n")).message ==
@@ -370,7 +378,7 @@ TEST_CASE("tensor ops: squeeze, unsqueeze, transpose, mean, sub/mul/div, Upsampl
 }
 
 TEST_CASE("an unknown op cannot be read: exit 2 with the nearest name") {
-  auto m = check_ns("input x: [1, 3, 8, 8]\nconv2d(3, 4, 3)\n");
+  auto m = check_ns("input x: [1, 3, 8, 8]\nconv2D(3, 4, 3)\n");
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m).code == "unknown-op");
 }

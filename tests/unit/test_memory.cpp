@@ -472,3 +472,17 @@ TEST_CASE("memory: the distances, sort, topk and repeat_interleave save what PyT
     CHECK(memory->saved_for_backward_bytes == bytes);
   }
 }
+
+// PyTorch 1.13 (saved_tensors_hooks on F.conv2d): the convolution keeps its input and its weight,
+// not its bias; a weight that is an nn.Parameter is counted with the parameters, a weight computed
+// from one (w * w, [4, 3, 3, 3] float32: 432 B) is an activation it keeps.
+TEST_CASE("memory: F.conv2d keeps its input and its weight") {
+  auto m = check_ns(
+      "input x: [2, 3, 8, 8]\nw = parameter(4, 3, 3, 3)\nb = parameter(4)\n"
+      "y = conv2d(x, w, b, padding=1)\nw2 = mul(w, w)\nz = conv2d(x, w2)\noutput y, z\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 2 * 3 * 8 * 8 * 4 + 432);
+  CHECK(memory->parameter_bytes == (108 + 4) * 4);
+}

@@ -84,7 +84,10 @@ const std::map<std::string, std::string> kWhole = {
     {"affine_grid", "affine_grid((1, 1, 4, 4))"},
     {"grid_sample", "grid_sample(x)"},
     {"cosine_similarity", "cosine_similarity(x)"},
-    {"pairwise_distance", "pairwise_distance(x)"}};
+    {"pairwise_distance", "pairwise_distance(x)"},
+    {"conv1d", "conv1d(x)"},  // the input as its own weight: F.conv has no params of its own
+    {"conv2d", "conv2d(x)"},
+    {"conv3d", "conv3d(x)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {
