@@ -22,6 +22,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # file, the model netshape picks (None: the file's `model = ...` line), input shape
 MODELS = [
+    ("functional_convs.py", "MetaConvNet", [2, 3, 28, 28]),
+    ("functional_convs.py", "SeparableNet", [2, 3, 32, 32]),
+    ("functional_convs.py", "ExplicitNet", [2, 1, 28, 28]),
+    ("functional_convs.py", "FilterBank1d", [2, 1, 100]),
     ("causal_transformer.py", "SeriesGPT", [2, 20, 6]),
     ("causal_transformer.py", "NextStepScorer", [2, 20, 6]),
     ("einsum_models.py", "EinsumViT", [2, 3, 32, 32]),
