@@ -485,6 +485,7 @@ struct UnappliedLayer {
   std::string module;       // e.g. "aux1"
   std::string module_kind;  // e.g. "InceptionAux"
   Span module_span;         // where the module is built
+  bool tensors_read = false;  // forward reads its weight or bias as a tensor (a row of its own)
 };
 
 // An op of forward with no row whose backward keeps a tensor (PyTorch 1.13's derivatives.yaml):

@@ -306,7 +306,9 @@ static void count_unapplied(LoadedModel& m) {
   for (size_t i = 0; i < unapplied.size();) {
     const UnappliedLayer& group = unapplied[i];
     int64_t params = 0, trainable = 0, layers = 0;
+    bool all_read = true;  // each read as a tensor in forward: used, and its row says so
     for (; i < unapplied.size() && unapplied[i].module == group.module; ++i, ++layers) {
+      all_read = all_read && unapplied[i].tensors_read;
       const Statement& layer = unapplied[i].layer;
       std::optional<Totals> t = layer_totals(layer);
       if (!t) {
@@ -327,6 +329,7 @@ static void count_unapplied(LoadedModel& m) {
     }
     m.analysis.unapplied.push_back(
         UnappliedModule{group.module, group.module_kind, params, trainable});
+    if (all_read) continue;
     Diagnostic& d = m.diags.warning(
         group.module_span,
         fmt::format("`{}` ({}) is never {} in forward: its {} parameters{} have no row but "

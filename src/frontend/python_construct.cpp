@@ -648,6 +648,8 @@ class Construct {
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
   std::set<int> frozen_made_;
+  std::map<std::string, std::string> layer_tensors_;  // "<module id>.weight" -> its row (forward)
+  std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
   // The layers (by module id) nn.utils.weight_norm or spectral_norm normalised: by id, as
   // requires_grad.
   std::map<int, StatementExtras::NormedWeight> normed_weights_;
@@ -1718,8 +1720,11 @@ class Construct {
           if (!is_failed(whole)) return get_attribute(whole, e, f);
         }
         if (is_failed(obj)) rethrow(obj);
-        // `self.fc.weight.shape[1]`: refused; its dtype and device are known (float32, CPU)
-        if (forward_ && name != "dtype" && name != "device") refuse_layer_tensor(obj, e.span);
+        // `self.fc.weight.shape[1]`: a tensor in forward; its dtype and device are known
+        if (forward_ && name != "dtype" && name != "device") {
+          if (is_layer_tensor(obj)) return get_attribute(layer_tensor(obj, e.span), e, f);
+          refuse_layer_tensor(obj, e.span);
+        }
         if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
           unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
         return obj;
@@ -5062,6 +5067,8 @@ class Construct {
   PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (a.kind == PyValue::Kind::Unbound) unbound_error(a, at);
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
+    if (forward_ && (is_layer_tensor(a) || is_layer_tensor(b)))  // `self.weight - mean`
+      return binary(op, as_tensor_in_forward(a, at), as_tensor_in_forward(b, at), at);
     if (a.kind == PyValue::Kind::Tensor || b.kind == PyValue::Kind::Tensor)
       return tensor_arithmetic(op, a, b, at);
     if (a.kind == PyValue::Kind::Values || b.kind == PyValue::Kind::Values) {
@@ -5627,7 +5634,8 @@ class Construct {
 
   PyList iterate(const PyValue& v, Span at) {
     if (v.kind == PyValue::Kind::Unbound) unbound_error(v, at);
-    if (forward_) refuse_layer_tensor(v, at);  // `len(self.fc.weight)`, `for row in ...`
+    if (forward_ && is_layer_tensor(v)) return iterate(layer_tensor(v, at), at);  // `len(w)`
+    if (forward_) refuse_layer_tensor(v, at);
     switch (v.kind) {
       case PyValue::Kind::Tuple:
         if (v.name == "set")
@@ -5717,7 +5725,9 @@ class Construct {
 
   PyValue subscript(const PyValue& obj, const PyValue& index, Span at) {
     if (obj.kind == PyValue::Kind::Unbound) unbound_error(obj, at);
-    if (forward_) refuse_layer_tensor(obj, at);  // `self.emb.weight[:2]`
+    if (forward_ && is_layer_tensor(obj))  // `self.emb.weight[:2]`
+      return subscript(layer_tensor(obj, at), index, at);
+    if (forward_) refuse_layer_tensor(obj, at);
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
@@ -6306,6 +6316,7 @@ class Construct {
       group.layer.extras_for_write().normed_weight = normed_weight_of(m);
       group.layer.extras_for_write().fix_prefix = m.fix_prefix;
       group.layer.python = true;
+      group.tensors_read = tensors_read_.count(m.id) != 0;
       L.program_.unapplied.push_back(group);
     }
     if (m.kind == ModuleDef::User) {
@@ -6783,6 +6794,9 @@ class Construct {
   // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.
   PyValue apply_module(const PyValue& callee, Args& args, const Expr& call) {
     if (!forward_) unsupported_here(call.span, "calling a module in __init__");
+    for (size_t i = 0; i < args.values.size(); ++i)  // `self.proj(self.embed.weight)`
+      if (is_layer_tensor(args.values[i]))
+        args.values[i] = layer_tensor(args.values[i], args.spans[i]);
     if (callee.module->kind == ModuleDef::Leaf && callee.module->op == "MultiheadAttention") {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_attention(callee, args, call);
@@ -6873,17 +6887,112 @@ class Construct {
     return call_module(applied_call(callee), PyList{*given[0], *given[1]}, call.span, module_);
   }
 
-  // A layer's weight or bias (or a method's result of one) used as a tensor in forward: DETR's
-  // `self.query_embed.weight.unsqueeze(1)`. netshape keeps it for weight init only, so it is
-  // refused where forward uses it, not carried on as a value nothing can compare or size.
+  // A layer's weight or bias used as a tensor in forward (DETR's
+  // `self.query_embed.weight.unsqueeze(1)`, a tied `self.embed.weight.t()`, a standardised
+  // `self.weight` of a Conv2d subclass): a tensor of its sizes (layer_tensor). A method's result of
+  // one made in __init__ is refused where forward uses it, not carried on as a value nothing can
+  // compare or size.
+  static bool is_layer_tensor(const PyValue& v) {
+    return v.kind == PyValue::Kind::Opaque && (v.name == "weight" || v.name == "bias") &&
+           v.method_self && v.method_self->kind == PyValue::Kind::Module && v.method_self->module;
+  }
+  PyValue as_tensor_in_forward(const PyValue& v, Span at) {
+    if (is_layer_tensor(v)) return layer_tensor(v, at);
+    refuse_layer_tensor(v, at);
+    return v;
+  }
   static void refuse_layer_tensor(const PyValue& v, Span at) {
     if (v.kind != PyValue::Kind::Opaque) return;
     bool layer_tensor =
         v.name == "weight" || v.name == "bias" || v.name.rfind("result of ", 0) == 0;
     if (!layer_tensor) return;
-    unsupported_here(at, "a layer's weight or bias as a tensor in forward",
+    unsupported_here(at, "a layer's weight or bias, changed in __init__, as a tensor in forward",
                      "netshape follows the tensors forward computes and nn.Parameter attributes: "
                      "hold it as one, `self.queries = nn.Parameter(torch.zeros(16, 64))`");
+  }
+
+  // The layer's `weight` or `bias` as forward reads it: a `parameter` row of its sizes, named by
+  // its path (`query_embed.weight`), one however often forward reads it. Its elements are the
+  // layer's: the layer's own row counts them, or, when forward never applies the layer, the count
+  // of layers it does not apply; so the row counts none (shares_params_with names the layer).
+  PyValue layer_tensor(const PyValue& v, Span at) {
+    const PyValue& layer = *v.method_self;
+    const ModuleDef& m = *layer.module;
+    if (normed_weights_.count(m.id))
+      unsupported_here(at, "the weight of a layer under weight_norm or spectral_norm as a tensor",
+                       "apply the layer itself");
+    std::string key = fmt::format("{}.{}", m.id, v.name);
+    std::string out;
+    if (auto it = layer_tensors_.find(key); it != layer_tensors_.end()) {
+      out = it->second;
+    } else {
+      std::vector<int64_t> sizes = layer_weight_sizes(layer, v.name, at);
+      std::string path = layer.name;  // a subclass's own layer: the instance's path
+      if (path.empty() && module_ >= 0 && static_cast<size_t>(module_) < L.program_.modules.size())
+        path = L.program_.modules[static_cast<size_t>(module_)].path;
+      Statement st;
+      st.named = true;
+      st.name = (path.empty() ? "" : path + ".") + v.name;
+      st.op = "parameter";
+      st.op_span = st.span = m.span.valid() ? m.span : at;
+      for (int64_t d : sizes) st.args.push_back(Arg{"", Value::integer(d, at), st.op_span});
+      st.python = true;
+      st.module = module_;
+      st.extras_for_write().shares_params_with = path.empty() ? v.name : path;
+      if (frozen_layers_.count(m.id)) st.extras_for_write().frozen = true;
+      out = emit(std::move(st));
+      layer_tensors_[key] = out;
+      tensors_read_.insert(m.id);
+    }
+    return PyValue::tensor(out, at);
+  }
+
+  // The sizes of a layer's weight or bias, as PyTorch makes them from its arguments.
+  std::vector<int64_t> layer_weight_sizes(const PyValue& layer, const std::string& which, Span at) {
+    const ModuleDef& m = *layer.module;
+    Expr here;
+    here.span = at;
+    auto ints = [&](const char* name) {
+      std::vector<int64_t> v = int_list(to_ir(leaf_attribute(layer, name, here), at));
+      if (v.empty())
+        unsupported_here(
+            at, fmt::format("the {} of an nn.{} whose `{}` is not known", which, m.op, name));
+      return v;
+    };
+    auto one = [&](const char* name) { return ints(name).front(); };
+    std::optional<OpId> id = find_op(m.op);
+    Family family = id ? op_info(*id).family : Family::elementwise;
+    bool bias = which == "bias";
+    switch (family) {
+      case Family::conv:
+      case Family::conv_transpose: {
+        bool transposed = family == Family::conv_transpose;
+        int64_t in = one("in_channels"), out = one("out_channels"), groups = one("groups");
+        if (bias) return {out};
+        std::vector<int64_t> sizes = {transposed ? in : out,
+                                      (transposed ? out : in) / std::max<int64_t>(groups, 1)};
+        for (int64_t k : ints("kernel_size")) sizes.push_back(k);
+        return sizes;
+      }
+      case Family::linear:
+        if (bias) return {one("out_features")};
+        return {one("out_features"), one("in_features")};
+      case Family::embedding:
+        return {one("num_embeddings"), one("embedding_dim")};
+      case Family::batch_norm:
+      case Family::instance_norm:
+        return {one("num_features")};
+      case Family::group_norm:
+        return {one("num_channels")};
+      case Family::layer_norm:
+        return ints("normalized_shape");
+      case Family::prelu:
+        return {one("num_parameters")};
+      default:
+        unsupported_here(at, fmt::format("the {} of an nn.{} as a tensor in forward", which, m.op),
+                         "netshape follows the weights of convolutions, Linear, Embedding and "
+                         "the norm layers");
+    }
   }
 
   [[noreturn]] static void non_tensor_argument(Span at) {
@@ -7381,17 +7490,21 @@ class Construct {
     constexpr size_t kCount = std::size(kParams);
     std::array<std::optional<size_t>, kCount> given{};
     bool invalid = false;
+    std::string bad_element;
     size_t positional = 0;
     for (size_t i = 0; i < args.values.size(); ++i) {
       size_t slot = kCount;
       if (args.keywords[i].empty()) slot = positional++;
       for (size_t j = 0; j < kCount && !args.keywords[i].empty(); ++j)
         if (kParams[j] == args.keywords[i]) slot = j;
+      std::string element;  // a sequence's item that is no int: its message
       if (slot >= kCount || given[slot] ||
-          !conv_argument_fits(slot, args.values[i], op, args.spans[i]))
+          !conv_argument_fits(slot, args.values[i], op, args.spans[i], element))
         invalid = true;
       else
         given[slot] = i;
+      if (!element.empty() && bad_element.empty())
+        bad_element = fmt::format("{}(): argument '{}' {}", op, kParams[slot], element);
     }
     std::string help = fmt::format("write `F.{}(x, weight, bias, stride=1, padding=0)`", op);
     if (invalid || !given[0] || !given[1])
@@ -7400,43 +7513,25 @@ class Construct {
                                      "({}), but expected one of:",
                                      op, parser_got(args)),
                          help);
-    const PyValue& x = args.values[*given[0]];
-    const PyValue& weight = args.values[*given[1]];
-    const PyValue* bias = given[2] ? &args.values[*given[2]] : nullptr;
-    if (bias && bias->is_none()) bias = nullptr;
-    if (const PyValue* layer = weight_owner(&weight, "weight"))
-      return own_layer_conv(op, *layer, args, given, call.span);
-    if (weight_owner(bias, "bias"))
-      unsupported_here(args.spans[*given[2]], "a layer's own bias with another weight",
-                       "give F." + op + " a bias of the model (an nn.Parameter)");
-    if (bias && bias->dtype != x.dtype)  // conv2d's first check
-      torch_error(*bias, args.spans[*given[2]],
-                  fmt::format("Input type ({}) and bias type ({}) should be the same",
-                              type_meta_name(x.dtype), type_meta_name(bias->dtype)),
-                  "give the input and the bias one type");
-    for (const PyValue* t : {&x, &weight}) {
-      if (t->dtype != ElementType::Float32 && t->dtype != ElementType::Float64)
-        unsupported_here(args.spans[t == &x ? *given[0] : *given[1]],
-                         fmt::format("`F.{}` of a {} tensor", op, element_type_name(t->dtype)),
-                         "netshape follows float32 and float64 convolutions");
-    }
+    if (!bad_element.empty()) type_error_of_call(nullptr, args, call.span, bad_element, help);
+    const PyValue* layer = weight_owner(&args.values[*given[1]], "weight");
+    if (layer && owns_settings(op, *layer, args, given, call.span))
+      return apply_layer(*layer->module, layer->name, {args.values[*given[0]]}, call.span, module_);
+    // a layer's weight or bias with other settings, or computed from: tensors of their own
+    const PyValue x = args.values[*given[0]];
+    const PyValue weight = as_tensor_in_forward(args.values[*given[1]], args.spans[*given[1]]);
+    std::optional<PyValue> bias;
+    if (given[2] && !args.values[*given[2]].is_none())
+      bias = as_tensor_in_forward(args.values[*given[2]], args.spans[*given[2]]);
+    conv_types(op, x, weight, bias, given, args);
     Statement st;
     st.op = op;
     st.module = module_;
     st.op_span = op_span;
     st.span = call.span;
-    for (size_t slot = 0; slot < 3; ++slot)
-      if (given[slot] && (slot < 2 || bias))
-        add_input(st, args.values[*given[slot]], args.spans[*given[slot]], call.span);
-    if (weight.dtype != x.dtype) {      // an error after the shapes' checks, as the convolution's
-      std::vector<InputRole> roles(2);  // the weight's role carries the CPU kernel's message
-      roles[1].refused_dtype =
-          x.dtype == ElementType::Float64
-              ? "expected scalar type Double but found Float"
-              : "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the "
-                "same or input should be a MKLDNN tensor and weight is a dense tensor";
-      st.extras_for_write().input_roles = std::move(roles);
-    }
+    add_input(st, x, args.spans[*given[0]], call.span);
+    add_input(st, weight, args.spans[*given[1]], call.span);
+    if (bias) add_input(st, *bias, args.spans[*given[2]], call.span);
     for (size_t slot = 3; slot < kCount; ++slot)
       if (given[slot])
         st.args.push_back(Arg{keyword_name(kParams[slot]),
@@ -7447,13 +7542,12 @@ class Construct {
 
   // F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
   // in a subclass of nn.Conv2d (its forward written out, as _conv_forward writes it): with the
-  // layer's own weight, bias and settings, the layer applied (its row, its parameters counted
-  // once). Other settings with its weight are refused: netshape keeps a layer's weight for weight
-  // init, not as a tensor.
-  PyValue own_layer_conv(const std::string& op, const PyValue& layer, const Args& args,
-                         std::span<const std::optional<size_t>> given, Span at) {
+  // layer's own weight, bias and settings (and padding_mode 'zeros'), the layer applied (its row,
+  // its parameters counted once).
+  bool owns_settings(const std::string& op, const PyValue& layer, const Args& args,
+                     std::span<const std::optional<size_t>> given, Span at) {
     const ModuleDef& m = *layer.module;
-    std::string layer_op = "C" + op.substr(1);  // conv2d -> Conv2d
+    if (m.op != "C" + op.substr(1)) return false;  // conv2d -> Conv2d
     Expr here;
     here.span = at;
     auto setting = [&](const char* name, Value fallback) {
@@ -7469,36 +7563,59 @@ class Construct {
     };
     static constexpr std::pair<size_t, const char*> kSettings[] = {
         {3, "stride"}, {4, "padding"}, {5, "dilation"}, {6, "groups"}};
-    bool same = m.op == layer_op;
     for (const auto& [slot, name] : kSettings) {
       Value fallback = Value::integer(slot == 4 ? 0 : 1, at);
       Value passed = given[slot] ? to_ir(args.values[*given[slot]], at) : fallback;
       Value own = setting(name, fallback);
       bool strings = passed.kind == Value::Kind::String || own.kind == Value::Kind::String;
-      same = same && (strings ? passed.kind == own.kind && passed.s == own.s
-                              : expanded(passed) == expanded(own) && !expanded(own).empty());
+      bool same = strings ? passed.kind == own.kind && passed.s == own.s
+                          : expanded(passed) == expanded(own) && !expanded(own).empty();
+      if (!same) return false;
     }
-    PyValue own_bias = leaf_attribute(layer, "bias", here);
     bool bias_given = given[2] && !args.values[*given[2]].is_none();
-    const PyValue* bias = bias_given ? &args.values[*given[2]] : nullptr;
-    const PyValue* bias_owner = weight_owner(bias, "bias");
-    same = same && (bias ? bias_owner && bias_owner->module == layer.module : own_bias.is_none());
+    const PyValue* bias_owner =
+        bias_given ? weight_owner(&args.values[*given[2]], "bias") : nullptr;
+    bool own_bias = bias_given ? bias_owner && bias_owner->module == layer.module
+                               : leaf_attribute(layer, "bias", here).is_none();
     Value mode = setting("padding_mode", Value::string("zeros", at));
-    if (!same || mode.kind != Value::Kind::String || mode.s != "zeros")
-      unsupported_here(at,
-                       fmt::format("F.{} with a layer's own weight and other settings or bias", op),
-                       fmt::format("netshape applies the {} when F.{} gets its own weight, bias, "
-                                   "stride, padding, dilation and groups (and padding_mode "
-                                   "'zeros'); hold another weight as an nn.Parameter",
-                                   m.op, op));
-    return apply_layer(*layer.module, layer.name, {args.values[*given[0]]}, at, module_);
+    return own_bias && mode.kind == Value::Kind::String && mode.s == "zeros";
+  }
+
+  // The tensors' types as PyTorch 1.13 checks them: conv2d with a number as padding compares the
+  // bias's with the input's first (its message); any other disagreement is an error whose wording
+  // depends on the CPU backend PyTorch picks (oneDNN or its own kernel), or no error at all (a
+  // float64 input and weight with a float32 bias on some paths): refused, not guessed.
+  void conv_types(const std::string& op, const PyValue& x, const PyValue& weight,
+                  const std::optional<PyValue>& bias, std::span<const std::optional<size_t>> given,
+                  const Args& args) {
+    bool number_padding = !given[4] || !args.values[*given[4]].is(Value::Kind::String);
+    if (bias && bias->dtype != x.dtype && op == "conv2d" && number_padding)  // its first check
+      torch_error(*bias, args.spans[*given[2]],
+                  fmt::format("Input type ({}) and bias type ({}) should be the same",
+                              type_meta_name(x.dtype), type_meta_name(bias->dtype)),
+                  "give the input and the bias one type");
+    for (const PyValue* t : {&x, &weight}) {
+      if (t->dtype != ElementType::Float32 && t->dtype != ElementType::Float64)
+        unsupported_here(args.spans[t == &x ? *given[0] : *given[1]],
+                         fmt::format("`F.{}` of a {} tensor", op, element_type_name(t->dtype)),
+                         "netshape follows float32 and float64 convolutions");
+    }
+    if (weight.dtype != x.dtype || (bias && bias->dtype != x.dtype))
+      unsupported_here(
+          args.spans[*given[0]],
+          fmt::format("`F.{}` of tensors of different types ({} input, {} weight{})", op,
+                      element_type_name(x.dtype), element_type_name(weight.dtype),
+                      bias ? fmt::format(", {} bias", element_type_name(bias->dtype)) : ""),
+          "PyTorch's answer depends on its CPU backend here; give the input, the "
+          "weight and the bias one type");
   }
 
   // Whether an argument of F.convNd fits parameter `slot` of its signatures: tensors for the
   // input and weight, a tensor or None for the bias, ints or a sequence of them for stride,
   // padding (also a string) and dilation, an int for groups. A tensor where a number goes is
   // refused: its value would decide the shape.
-  bool conv_argument_fits(size_t slot, const PyValue& v, const std::string& op, Span at) {
+  bool conv_argument_fits(size_t slot, const PyValue& v, const std::string& op, Span at,
+                          std::string& bad_element) {
     if (slot < 3) {
       if (v.kind == PyValue::Kind::Tensor || (slot == 2 && v.is_none())) return true;
       if (slot > 0 && weight_owner(&v, slot == 1 ? "weight" : "bias")) return true;
@@ -7512,11 +7629,23 @@ class Construct {
                        "give it as an int (netshape follows shapes, not values)");
     if (slot == 6) return int_like(v);
     if (slot == 4 && v.is(Value::Kind::String)) return true;
+    std::vector<PyValue> items;
     if (v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::List) {
-      const std::vector<PyValue>& items = v.kind == PyValue::Kind::Tuple ? v.items : *v.list;
-      return std::all_of(items.begin(), items.end(), [](const PyValue& i) { return int_like(i); });
+      items = v.kind == PyValue::Kind::Tuple ? v.items : *v.list;
+    } else if (v.is(Value::Kind::Tuple) || v.is(Value::Kind::List)) {  // a layer's `self.stride`
+      for (const Value& item : v.data.items) items.push_back(PyValue::of(item));
+    } else {
+      return int_like(v);
     }
-    return int_like(v);
+    // a sequence of ints (a bool is one inside it); its first item decides the signature, a later
+    // one that is no int is the parser's own error
+    auto item_fits = [&](const PyValue& i) { return int_like(i) || i.is(Value::Kind::Bool); };
+    if (!items.empty() && !item_fits(items[0])) return false;
+    for (size_t k = 0; k < items.size() && bad_element.empty(); ++k)
+      if (!item_fits(items[k]))
+        bad_element = fmt::format("must be tuple of ints, but found element of type {} at pos {}",
+                                  parser_type(items[k]), k + 1);
+    return true;
   }
 
   // A dtype as PyTorch's TypeMeta names it ("float", "long int"), in conv's bias message.
@@ -8553,6 +8682,12 @@ class Construct {
     if (n.rfind("F.", 0) == 0) op = n.substr(2);
     if (n.rfind("torch.", 0) == 0 && n.find('.', 6) == std::string::npos) op = n.substr(6);
     if (op.empty() || !forward_) return std::nullopt;
+    // a layer's weight or bias given to a function (`F.linear(h, self.embed.weight)`, a tied
+    // output layer) is a tensor; F.convNd and F.layer_norm first see whether it is their layer's
+    if (!in_family(op, Family::conv_functional) && op != "layer_norm")
+      for (size_t i = 0; i < args.values.size(); ++i)
+        if (is_layer_tensor(args.values[i]))
+          args.values[i] = layer_tensor(args.values[i], args.spans[i]);
     bool tensor_first = !args.values.empty() && args.values[0].kind == PyValue::Kind::Tensor;
     if (tensor_first && (is_split(op) || op == "max" || op == "min")) {
       PyValue t = args.values[0];

@@ -293,6 +293,13 @@ struct Gradients {
   std::vector<bool> own_weights;  // by layer: its parameters train
 };
 
+// A layer's weight read as a tensor in forward (`.py`): a parameter row whose elements the layer
+// counts; it trains unless the layer is frozen.
+bool layer_tensor_trains(const LayerInfo& l) {
+  return op_info(l.op).kind == OpKind::parameter && l.statement &&
+         !l.statement->extras().shares_params_with.empty() && !l.statement->extras().frozen;
+}
+
 Gradients gradients(const Analysis& a) {
   Gradients g{std::vector<bool>(a.tensor_count, false), std::vector<bool>(a.layers.size())};
   std::unordered_map<NodeId, size_t> layer_of;
@@ -301,7 +308,8 @@ Gradients gradients(const Analysis& a) {
     const LayerInfo& l = a.layers[i];
     auto maker = layer_of.find(l.shares_params_with);
     bool own = l.trainable_params > 0 ||
-               (maker != layer_of.end() && a.layers[maker->second].trainable_params > 0);
+               (maker != layer_of.end() && a.layers[maker->second].trainable_params > 0) ||
+               layer_tensor_trains(l);
     bool any_input = std::any_of(l.input_ids.begin(), l.input_ids.end(),
                                  [&](TensorId t) { return g.of_tensor[t]; });
     OpKind kind = op_info(l.op).kind;

@@ -410,9 +410,11 @@ std::optional<IntList> conv_list_arg(RuleContext& ctx, std::string_view param) {
     out.assign(static_cast<size_t>(ctx.nd()), v.i);
     return out;
   }
-  bool ints = v.is_sequence() && std::all_of(v.items.begin(), v.items.end(), [](const Value& i) {
-                return i.kind == Value::Kind::Int;
-              });
+  // inside a sequence a bool is an int, as Python's argument parser reads it
+  auto integer = [](const Value& i) {
+    return i.kind == Value::Kind::Int || i.kind == Value::Kind::Bool;
+  };
+  bool ints = v.is_sequence() && std::all_of(v.items.begin(), v.items.end(), integer);
   if (!ints) {
     ctx.fail_at(param,
                 fmt::format("{}(): argument '{}' must be an int or a tuple of ints, not {}",
@@ -420,7 +422,7 @@ std::optional<IntList> conv_list_arg(RuleContext& ctx, std::string_view param) {
                 fmt::format("write {}=1 or {}=(1, 1)", param, param));
     return std::nullopt;
   }
-  for (const Value& i : v.items) out.push_back(i.i);
+  for (const Value& i : v.items) out.push_back(i.kind == Value::Kind::Bool ? int64_t{i.b} : i.i);
   return out;
 }
 
@@ -501,8 +503,12 @@ bool check_conv_shapes(RuleContext& ctx, const IntList& w, const Shape& batched,
     return ctx.fail_at("padding", "negative padding is not supported", "use padding >= 0");
   if (any_below(stride, 1))
     return ctx.fail_at("stride", "non-positive stride is not supported", "use stride >= 1");
-  if (any_below(dilation, 1))
-    return ctx.fail_at("dilation", "non-positive dilation is not supported", "use dilation >= 1");
+  if (any_below(dilation, 1))  // oneDNN's message, or PyTorch's own kernel's: its choice
+    return ctx.fail_unsupported("dilation",
+                                fmt::format("{} with a dilation below 1: PyTorch refuses it with "
+                                            "a message that depends on its CPU backend",
+                                            ctx.op.name),
+                                "use dilation >= 1");
   if (w.size() != batched.size()) {
     return ctx.fail_input(
         fmt::format("Expected {}-dimensional input for {}-dimensional weight [{}], but got "

@@ -84,7 +84,10 @@ const LayerCase kErrors[] = {
      "negative padding is not supported"},
     {X4 W4, "conv2d(x, w, dilation=0, stride=0)", "error", 0, 0,
      "non-positive stride is not supported"},
-    {X4 W4, "conv2d(x, w, dilation=-1)", "error", 0, 0, "non-positive dilation is not supported"},
+    {X4 W4, "conv2d(x, w, dilation=-1)", "error", 0, 0,
+     "conv2d with a dilation below 1: PyTorch refuses it with a message that depends on its CPU "
+     "backend"},
+    {X4 W4, "conv2d(x, w, stride=(1, True))", "[2, 4, 6, 6]", 0, 2 * 4 * 36 * 27, ""},
     {X4 W4, "conv2d(x, w, groups=0, stride=0)", "error", 0, 0,
      "non-positive groups is not supported"},
     {X4 W4, "conv2d(x, w, stride=(1, 2, 3))", "error", 0, 0,
@@ -165,22 +168,41 @@ const PyCase kPyCases[] = {
      ""},
     {"return F.conv2d(x, self.w, self.b.double())",
      "Input type (float) and bias type (double) should be the same", ""},
-    {"return F.conv2d(x.double(), self.w)", "expected scalar type Double but found Float", ""},
-    {"return F.conv2d(x, self.w.double())",
-     "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the same or "
-     "input should be a MKLDNN tensor and weight is a dense tensor",
+    {"return F.conv2d(x, self.w, stride=(1, 2.0))",
+     "conv2d(): argument 'stride' must be tuple of ints, but found element of type float at pos 2",
      ""},
-    // the shapes' errors come before the weight's type
-    {"return F.conv2d(x[:, :2], self.w.double())",
-     "Given groups=1, weight of size [4, 3, 3, 3], expected input[2, 2, 8, 8] to have 3 "
-     "channels, but got 2 channels instead",
+    {"return F.conv2d(x, self.w, padding=[1, None])",
+     "conv2d(): argument 'padding' must be tuple of ints, but found element of type NoneType at "
+     "pos 2",
      ""},
+    {"return F.conv2d(x, self.w, stride=(2.0, 1))",
+     "conv2d() received an invalid combination of arguments - got (Tensor, Parameter, "
+     "stride=tuple), but expected one of:",
+     ""},
+    {"return F.conv2d(x, self.w, stride=(1, True))", "", "[2, 4, 6, 6]"},
 };
 
 }  // namespace
 
 TEST_CASE("F.conv2d in a .py file: the argument parser's binding, types and errors") {
   check_py_cases(kPyModel, "conv_functional.py", kPyCases);
+}
+
+TEST_CASE(
+    "F.conv2d of tensors of different types is refused: PyTorch's answer depends on its backend") {
+  // oneDNN says "Input type (torch.FloatTensor) and weight type ...", PyTorch's own kernel
+  // "expected scalar type ...", and a float64 conv1d with a float32 bias runs
+  for (const char* body :
+       {"return F.conv2d(x.double(), self.w)", "return F.conv2d(x, self.w.double())",
+        "return F.conv1d(x[:, :, 0].double(), self.w[:, :, 0].double(), self.b)",
+        "return F.conv2d(x, self.w, self.b.double(), padding='same')"}) {
+    std::string text = kPyModel;
+    text.replace(text.find("BODY"), 4, body);
+    LoadedModel m = analyze_text(text, "conv_functional.py", {});
+    INFO(body);
+    INFO(render_diagnostics(m));
+    CHECK(m.exit == ExitCode::UsageOrParse);
+  }
 }
 
 TEST_CASE("F.conv2d with a Conv2d subclass's own weight is the layer applied") {
@@ -196,7 +218,7 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.a = WrittenOut(3, 8, 3, padding=1, bias=False)
-        self.b = WrittenOut(8, 8, 3, stride=2, groups=2)
+        self.b = WrittenOut(8, 8, 3, stride=(2, 2), groups=2)
 
     def forward(self, x):
         return self.b(self.a(x))
@@ -209,9 +231,16 @@ class Net(nn.Module):
   CHECK(m.analysis.layers[0].params == 8 * 3 * 9);
   CHECK(m.analysis.layers[1].params == 8 * 4 * 9 + 8);
   CHECK(netshape::test::out_shape(m) == "[2, 8, 15, 15]");
-  // other settings with the layer's weight: refused, not guessed
+  // other settings with the layer's weight: its weight a tensor of its own (a row that counts
+  // none of the layer's parameters), convolved as F.conv2d does
   std::string other = text;
   other.replace(other.find("self.padding"), 12, "(0, 0)");
-  LoadedModel refused = analyze_text(other, "own.py", {});
-  CHECK(refused.exit == ExitCode::UsageOrParse);
+  LoadedModel functional = analyze_text(other, "own.py", {});
+  INFO(render_diagnostics(functional));
+  REQUIRE(functional.exit == ExitCode::Ok);
+  REQUIRE(functional.analysis.layers.size() == 3);  // a's weight, its conv2d; b is the layer
+  CHECK(functional.analysis.layers[0].name == "a.weight");
+  CHECK(functional.analysis.layers[0].params == 0);
+  CHECK(netshape::test::out_shape(functional) == "[2, 8, 14, 14]");
+  CHECK(functional.analysis.totals.params == 8 * 3 * 9 + 8 * 4 * 9 + 8);  // as model.parameters()
 }

@@ -1,0 +1,154 @@
+// A layer's weight or bias read as a tensor in forward (.py): DETR's query embedding, an output
+// layer tied to the input embedding, a cosine classifier's normalised weight, a weight-standardised
+// convolution. Each is a `parameter` row of its sizes whose elements the layer counts (its own row,
+// or the count of layers forward never applies), so the total is model.parameters()'s. Every
+// expected number is PyTorch 1.13's for the same model.
+#include <doctest/doctest.h>
+
+#include "netshape/commands.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::out_shape;
+
+namespace {
+
+LoadedModel read_py(const std::string& body_and_init) {
+  return analyze_text(
+      "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n" + body_and_init,
+      "layer_tensors.py", {});
+}
+
+const LayerInfo* row(const LoadedModel& m, const std::string& name) {
+  for (const LayerInfo& l : m.analysis.layers)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("layer tensors: DETR's query embedding, an Embedding forward never applies") {
+  LoadedModel m = read_py(R"(
+class Queries(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Conv2d(3, 32, 4, stride=4)
+        self.query_embed = nn.Embedding(10, 32)
+        self.cls = nn.Linear(32, 6)
+
+    def forward(self, x):
+        f = self.backbone(x).flatten(2).mean(2)
+        q = self.query_embed.weight.unsqueeze(0).repeat(x.shape[0], 1, 1)
+        return self.cls(q + f.unsqueeze(1))
+# input: [2, 3, 32, 32]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 10, 6]");
+  const LayerInfo* q = row(m, "query_embed.weight");
+  REQUIRE(q != nullptr);
+  CHECK(to_string(*q->output) == "[10, 32]");
+  CHECK(q->params == 0);  // the Embedding's: counted with the layers forward never applies
+  CHECK(m.analysis.totals.params == 1568 + 320 + 198);
+  // its weight is read, so it is used: no "never applied" warning
+  for (const Diagnostic& d : m.diags.items()) CHECK(d.code != "unapplied-module");
+}
+
+TEST_CASE("layer tensors: an output layer tied to the input embedding counts the table once") {
+  LoadedModel m = read_py(R"(
+class TinyLM(nn.Module):
+    def __init__(self, vocab=100, d=32):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, idx):
+        h = torch.relu(self.proj(self.emb(idx)))
+        return F.linear(h, self.emb.weight)
+# input idx: [2, 7] long
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 7, 100]");
+  CHECK(m.analysis.totals.params == 3200 + 1056);
+  CHECK(m.analysis.totals.macs == 2 * 7 * 32 * 32 + 2 * 7 * 32 * 100);
+}
+
+TEST_CASE("layer tensors: a cosine classifier and a weight-standardised convolution") {
+  LoadedModel cosine = read_py(R"(
+class Cosine(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.fc = nn.Linear(64, 10, bias=False)
+
+    def forward(self, x):
+        w = F.normalize(self.fc.weight, dim=1)
+        return 16.0 * F.normalize(self.body(x), dim=1) @ w.t()
+# input: [2, 3, 16, 16]
+)");
+  INFO(render_diagnostics(cosine));
+  REQUIRE(cosine.exit == ExitCode::Ok);
+  CHECK(out_shape(cosine) == "[2, 10]");
+  CHECK(cosine.analysis.totals.params == 2432);
+
+  LoadedModel ws = read_py(R"(
+class WSConv2d(nn.Conv2d):
+    def forward(self, x):
+        w = self.weight
+        w = (w - w.mean(dim=(1, 2, 3), keepdim=True)) / (w.std(dim=(1, 2, 3), keepdim=True) + 1e-5)
+        return F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = WSConv2d(3, 16, 3, padding=1)
+        self.gn = nn.GroupNorm(4, 16)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = F.relu(self.gn(self.c1(x)))
+        return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
+# input: [2, 3, 32, 32]
+)");
+  INFO(render_diagnostics(ws));
+  REQUIRE(ws.exit == ExitCode::Ok);
+  CHECK(out_shape(ws) == "[2, 10]");
+  CHECK(ws.analysis.totals.params == 448 + 32 + 170);
+  const LayerInfo* w = row(ws, "c1.weight");
+  REQUIRE(w != nullptr);
+  CHECK(to_string(*w->output) == "[16, 3, 3, 3]");
+  CHECK(w->params == 0);
+}
+
+TEST_CASE("layer tensors: PReLU's slopes, and a layer without a weight is Python's AttributeError") {
+  LoadedModel prelu = read_py(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.act = nn.PReLU(8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc(x * self.act.weight)
+# input: [4, 2, 8]
+)");
+  INFO(render_diagnostics(prelu));
+  REQUIRE(prelu.exit == ExitCode::Ok);
+  CHECK(out_shape(prelu) == "[4, 2, 3]");
+  CHECK(prelu.analysis.totals.params == 8 + 27);
+  LoadedModel none = read_py(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LocalResponseNorm(2)
+
+    def forward(self, x):
+        return x * self.norm.weight
+# input: [4, 2, 8]
+)");
+  CHECK(none.exit == ExitCode::UsageOrParse);
+  CHECK(netshape::test::first_error(none).message ==
+        "'LocalResponseNorm' object has no attribute 'weight'");
+}
