@@ -336,6 +336,9 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
+  // Elements of its weights that are another layer's (`self.head.weight = self.embed.weight`,
+  // `.py`): that layer counts them, so this one's parameters leave them out.
+  int64_t tied_elements = 0;
   // nn.utils.weight_norm or spectral_norm of the layer (`.py`): its `weight` is parameters of
   // other names, and forward rebuilds it from them. weight_norm: weight_g (the weight's norms
   // over every dim but `dim`; `whole`: dim None or -1, one norm) and weight_v (its direction).
@@ -482,9 +485,9 @@ struct OutputDecl {
 // either (itself when its parent was applied), by which reports group them.
 struct UnappliedLayer {
   Statement layer;
-  std::string module;       // e.g. "aux1"
-  std::string module_kind;  // e.g. "InceptionAux"
-  Span module_span;         // where the module is built
+  std::string module;         // e.g. "aux1"
+  std::string module_kind;    // e.g. "InceptionAux"
+  Span module_span;           // where the module is built
   bool tensors_read = false;  // forward reads its weight or bias as a tensor (a row of its own)
 };
 

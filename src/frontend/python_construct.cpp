@@ -650,6 +650,8 @@ class Construct {
   std::set<int> frozen_made_;
   std::map<std::string, std::string> layer_tensors_;  // "<module id>.weight" -> its row (forward)
   std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
+  std::map<int, int64_t> tied_elements_;        // by layer: elements of its weights another owns
+  std::set<std::pair<int, std::string>> tied_;  // (layer, "weight"/"bias") given another's
   // The layers (by module id) nn.utils.weight_norm or spectral_norm normalised: by id, as
   // requires_grad.
   std::map<int, StatementExtras::NormedWeight> normed_weights_;
@@ -1633,9 +1635,10 @@ class Construct {
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf &&
         (name == "weight" || name == "bias")) {  // `self.dec.weight = self.enc.weight`
-      unsupported_here(at, "setting the " + name + " of a layer (tied weights)",
-                       "netshape cannot count a tensor two layers share; analyse the model "
-                       "without the tying (the total then counts the shared tensor twice)");
+      if (!is_layer_tensor(v))
+        unsupported_here(at, "setting the " + name + " of a layer to a new tensor",
+                         "give the layer the sizes in its constructor");
+      return tie(obj, name, v, at);
     }
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf) {
       // `self.fc.stddev = 0.001`: a note on a layer for weight init, nothing to shapes. A
@@ -6315,6 +6318,8 @@ class Construct {
       group.layer.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
       group.layer.extras_for_write().normed_weight = normed_weight_of(m);
       group.layer.extras_for_write().fix_prefix = m.fix_prefix;
+      if (auto tied = tied_elements_.find(m.id); tied != tied_elements_.end())
+        group.layer.extras_for_write().tied_elements = tied->second;
       group.layer.python = true;
       group.tensors_read = tensors_read_.count(m.id) != 0;
       L.program_.unapplied.push_back(group);
@@ -6911,6 +6916,30 @@ class Construct {
                      "hold it as one, `self.queries = nn.Parameter(torch.zeros(16, 64))`");
   }
 
+  // `self.head.weight = self.embed.weight` in __init__ (an output layer tied to the input
+  // embedding): the head's weight is the embedding's tensor, which model.parameters() counts once,
+  // at the layer it came from. Of the same sizes only: of others the head's forward would follow
+  // the tensor's, which netshape does not.
+  void tie(const PyValue& layer, const std::string& name, const PyValue& tensor, Span at) {
+    const PyValue& from = *tensor.method_self;
+    if (from.module == layer.module && tensor.name == name) return;  // itself
+    std::vector<int64_t> own = layer_weight_sizes(layer, name, at);
+    std::vector<int64_t> given = layer_weight_sizes(from, tensor.name, at);
+    if (switched_off(*layer.module, name) || own != given)
+      unsupported_here(
+          at,
+          fmt::format("tying nn.{}'s {} [{}] to a tensor of other sizes [{}]", layer.module->op,
+                      name, fmt::join(own, ", "), fmt::join(given, ", ")),
+          "tie tensors of the same sizes: the layer's forward would use the other's");
+    if (!tied_.insert({layer.module->id, name}).second ||
+        tied_.count({from.module->id, tensor.name}))
+      unsupported_here(at, "tying a tensor that is already tied", "tie each tensor once");
+    Checked elements = 1;
+    for (int64_t d : own) elements = elements * d;
+    if (!elements.ok()) unsupported_here(at, "a tied tensor of more than 2^63 elements");
+    tied_elements_[layer.module->id] += *elements.get();
+  }
+
   // The layer's `weight` or `bias` as forward reads it: a `parameter` row of its sizes, named by
   // its path (`query_embed.weight`), one however often forward reads it. Its elements are the
   // layer's: the layer's own row counts them, or, when forward never applies the layer, the count
@@ -7155,6 +7184,8 @@ class Construct {
     }
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.extras_for_write().built_via = m.built_via;
+    if (auto tied = tied_elements_.find(m.id); tied != tied_elements_.end())
+      st.extras_for_write().tied_elements = tied->second;
     if (!module_class.empty()) st.extras_for_write().module_class = module_class;
     if (roles) st.extras_for_write().input_roles = *roles;
     std::string& first_call = first_call_[m.id];

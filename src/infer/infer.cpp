@@ -269,7 +269,10 @@ class Analyzer {
       return false;
     }
     if (normed && !normalise_weight(node, layer)) return false;
-    if (!st.extras().shares_params_with.empty()) layer.params = 0;  // counted at the first call
+    const StatementExtras& extras = st.extras();
+    if (!extras.shares_params_with.empty()) layer.params = 0;  // counted at the first call
+    if (extras.tied_elements > 0)  // another layer's weight: counted there
+      layer.params = std::max<int64_t>(0, layer.params - extras.tied_elements);
     layer.shares_params_with = node.shares_params_with;
     layer.trainable_params = node.frozen ? 0 : layer.params;
     return true;

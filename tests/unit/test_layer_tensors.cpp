@@ -122,7 +122,8 @@ class Net(nn.Module):
   CHECK(w->params == 0);
 }
 
-TEST_CASE("layer tensors: PReLU's slopes, and a layer without a weight is Python's AttributeError") {
+TEST_CASE(
+    "layer tensors: PReLU's slopes, and a layer without a weight is Python's AttributeError") {
   LoadedModel prelu = read_py(R"(
 class Net(nn.Module):
     def __init__(self):
@@ -151,4 +152,75 @@ class Net(nn.Module):
   CHECK(none.exit == ExitCode::UsageOrParse);
   CHECK(netshape::test::first_error(none).message ==
         "'LocalResponseNorm' object has no attribute 'weight'");
+}
+
+TEST_CASE("tied weights: an assigned weight is counted once, at the layer it came from") {
+  LoadedModel lm = read_py(R"(
+class TinyLM(nn.Module):
+    def __init__(self, vocab=100, d=32):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        self.proj = nn.Linear(d, d)
+        self.head = nn.Linear(d, vocab)
+        self.head.weight = self.emb.weight
+
+    def forward(self, idx):
+        return self.head(torch.relu(self.proj(self.emb(idx))))
+# input idx: [2, 7] long
+)");
+  INFO(render_diagnostics(lm));
+  REQUIRE(lm.exit == ExitCode::Ok);
+  CHECK(out_shape(lm) == "[2, 7, 100]");
+  CHECK(row(lm, "head")->params == 100);  // its bias; its weight is the embedding's
+  CHECK(lm.analysis.totals.params == 3200 + 1056 + 100);
+
+  // the other way round (nanoGPT's), in a ModuleDict: the embedding's weight is the head's
+  LoadedModel gpt = read_py(R"(
+class GPT(nn.Module):
+    def __init__(self, vocab=64, d=32):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(vocab, d), ln_f=nn.LayerNorm(d)))
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+
+    def forward(self, idx):
+        return self.lm_head(self.transformer.ln_f(self.transformer.wte(idx)))
+# input idx: [2, 16] long
+)");
+  INFO(render_diagnostics(gpt));
+  REQUIRE(gpt.exit == ExitCode::Ok);
+  CHECK(row(gpt, "transformer.wte")->params == 0);
+  CHECK(row(gpt, "lm_head")->params == 2048);
+  CHECK(gpt.analysis.totals.params == 2048 + 64);
+}
+
+TEST_CASE("tied weights: tensors of other sizes and new tensors are refused") {
+  LoadedModel other = read_py(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 32)
+        self.head = nn.Linear(32, 50)
+        self.head.weight = self.emb.weight
+
+    def forward(self, idx):
+        return self.head(self.emb(idx))
+# input idx: [2, 7] long
+)");
+  CHECK(other.exit == ExitCode::UsageOrParse);
+  CHECK(netshape::test::first_error(other).message ==
+        "unsupported Python construct: tying nn.Linear's weight [50, 32] to a tensor of other "
+        "sizes [100, 32]");
+  LoadedModel fresh = read_py(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(32, 50)
+        self.head.weight = nn.Parameter(torch.zeros(50, 32))
+
+    def forward(self, x):
+        return self.head(x)
+# input: [2, 32]
+)");
+  CHECK(fresh.exit == ExitCode::UsageOrParse);
 }

@@ -1233,8 +1233,8 @@ class Net(nn.Module):
 }
 
 TEST_CASE("interpreter: weights PyTorch would not count as netshape does are an error") {
-  // Each of these exited 0 with a total that was not PyTorch's (PyTorch 1.13 in brackets): tied
-  // weights counted twice (288), layers in a plain list counted (36), a shallow copy counted
+  // Each of these exited 0 with a total that was not PyTorch's (PyTorch 1.13 in brackets): a
+  // weight replaced by a new tensor, layers in a plain list counted (36), a shallow copy counted
   // twice (72), an unused nn.Parameter netshape cannot size dropped (52), layers inside an
   // object that is no nn.Module counted (36), setattr(p, 'requires_grad', False) skipped.
   const std::string base = R"(import copy
@@ -1268,8 +1268,8 @@ FORWARD
     const char* message;
   };
   const Case cases[] = {
-      {"        self.dec.weight = self.enc.weight\n", "",
-       "unsupported Python construct: setting the weight of a layer (tied weights)"},
+      {"        self.dec.weight = torch.nn.Parameter(torch.zeros(8, 8))\n", "",
+       "unsupported Python construct: setting the weight of a layer to a new tensor"},
       {"", "        for layer in self.layers:\n            x = layer(x)\n",
        "`layer` has weights but is not a registered submodule: model.parameters() does not count "
        "them, and an optimizer would never train them"},
@@ -1305,6 +1305,14 @@ FORWARD
   INFO(render_diagnostics(ok));
   REQUIRE(ok.exit == ExitCode::Ok);
   CHECK(ok.analysis.totals.params == 144);
+  // dec's weight tied to enc's: counted once, PyTorch's 80
+  std::string tied = base;
+  tied.replace(tied.find("BODY\n"), 5, "        self.dec.weight = self.enc.weight\n");
+  tied.replace(tied.find("FORWARD\n"), 8, "");
+  LoadedModel shared = read(tied);
+  INFO(render_diagnostics(shared));
+  REQUIRE(shared.exit == ExitCode::Ok);
+  CHECK(shared.analysis.totals.params == 80);
 }
 
 TEST_CASE("interpreter: super().method(), deepcopy's own nn.Parameters, torch.zeros(size=...)") {
