@@ -154,7 +154,8 @@ struct Param {
   std::string name;
   Span span;
   std::optional<Expr> default_value;
-  int stars = 0;  // 1 for *args, 2 for **kwargs
+  int stars = 0;              // 1 for *args, 2 for **kwargs
+  bool keyword_only = false;  // after `*args` or a bare `*`: bound by name only
 };
 
 struct Stmt {

@@ -2684,15 +2684,20 @@ class Construct {
     kwargs.kind = PyValue::Kind::Dict;
     kwargs.dict = new_dict();
     size_t positional = 0;
+    // the parameters after `*args` (or a bare `*`) take no positional argument
+    size_t positional_slots =
+        static_cast<size_t>(std::find_if(named.begin(), named.end(),
+                                         [](const py::Param* p) { return p->keyword_only; }) -
+                            named.begin());
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (args.keywords[i].empty()) {
-        if (positional < named.size()) {
+        if (positional < positional_slots) {
           scope.vars[named[positional++]->name] = args.values[i];
         } else if (var_positional) {
           extra.push_back(args.values[i]);
         } else {
           raise(args.spans[i], fmt::format("{}() takes {} positional arguments but more were given",
-                                           def.name, named.size()));
+                                           def.name, positional_slots));
         }
         continue;
       }
@@ -3887,6 +3892,9 @@ class Construct {
     ModuleDef& m = *self.module;
     if (name == "forward" && forward_ && m.kind == ModuleDef::User && m.instance->layer_base)
       return apply_layer_base(self, args, call);
+    if (name == "_conv_forward" && forward_ && m.kind == ModuleDef::User &&
+        m.instance->layer_base && in_family(m.instance->layer_base->op, Family::conv))
+      return conv_forward_of(self, args, call);
     if (name == "add_module" || name == "register_module") {
       if (args.values.size() < 2 || args.values[1].kind != PyValue::Kind::Module)
         raise(at, name + "() takes a name and a module");
@@ -5637,6 +5645,10 @@ class Construct {
 
   PyList iterate(const PyValue& v, Span at) {
     if (v.kind == PyValue::Kind::Unbound) unbound_error(v, at);
+    if (forward_ && is_unfollowed_parameters(v))  // it would be empty: a wrong count, or none
+      unsupported_here(at, "the parameters of a module as tensors in forward",
+                       "netshape counts parameters in its table; read a layer's own (`self.fc."
+                       "weight`) where forward needs it");
     if (forward_ && is_layer_tensor(v)) return iterate(layer_tensor(v, at), at);  // `len(w)`
     if (forward_) refuse_layer_tensor(v, at);
     switch (v.kind) {
@@ -6956,7 +6968,9 @@ class Construct {
       out = it->second;
     } else {
       std::vector<int64_t> sizes = layer_weight_sizes(layer, v.name, at);
-      std::string path = layer.name;  // a subclass's own layer: the instance's path
+      std::string path = layer.name;  // else named_modules()'s, or a subclass's instance's
+      if (auto known = canonical_.find(m.id); path.empty() && known != canonical_.end())
+        path = known->second;
       if (path.empty() && module_ >= 0 && static_cast<size_t>(module_) < L.program_.modules.size())
         path = L.program_.modules[static_cast<size_t>(module_)].path;
       Statement st;
@@ -7639,6 +7653,36 @@ class Construct {
                       bias ? fmt::format(", {} bias", element_type_name(bias->dtype)) : ""),
           "PyTorch's answer depends on its CPU backend here; give the input, the "
           "weight and the bias one type");
+  }
+
+  // `self._conv_forward(x, weight, bias)` in a subclass of nn.Conv2d (custom convs call it with a
+  // weight they made): F.conv2d with the layer's stride, padding, dilation and groups, as the
+  // layer's method does. With a padding_mode other than 'zeros' it pads first: refused.
+  PyValue conv_forward_of(const PyValue& self, const Args& args, const Expr& call) {
+    PyValue layer = self;  // the torch layer under the subclass, as `self.weight` reads it
+    layer.module = self.module->instance->layer_base;
+    layer.name.clear();
+    Expr here;
+    here.span = call.span;
+    Value mode = to_ir(leaf_attribute(layer, "padding_mode", here), call.span);
+    if (mode.kind != Value::Kind::String || mode.s != "zeros")
+      unsupported_here(call.span, "_conv_forward of a layer whose padding_mode is not 'zeros'",
+                       "apply the layer itself: `super().forward(x)`");
+    bool positional = std::all_of(args.keywords.begin(), args.keywords.end(),
+                                  [](const std::string& k) { return k.empty(); });
+    if (args.values.size() != 3 || !positional)
+      unsupported_here(call.span, "_conv_forward with other than (input, weight, bias)",
+                       "call it as `self._conv_forward(x, weight, self.bias)`");
+    Args full = args;
+    for (const char* setting : {"stride", "padding", "dilation", "groups"}) {
+      full.values.push_back(leaf_attribute(layer, setting, here));
+      full.keywords.emplace_back();
+      full.spans.push_back(call.span);
+      full.exprs.push_back(nullptr);
+    }
+    std::string op = layer.module->op;
+    op[0] = 'c';  // Conv2d -> conv2d
+    return functional_conv(op, call.span, full, call);
   }
 
   // Whether an argument of F.convNd fits parameter `slot` of its signatures: tensors for the

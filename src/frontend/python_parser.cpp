@@ -431,6 +431,7 @@ class Parser {
   // '/'
   std::vector<Param> parameters() {
     std::vector<Param> params;
+    bool keyword_only = false;  // after `*args` or a bare `*`
     while (!at_op(")")) {
       Param p;
       if (accept_op("**"))
@@ -438,9 +439,12 @@ class Parser {
       else if (accept_op("*"))
         p.stars = 1;
       if (p.stars == 1 && (at_op(",") || at_op(")"))) {  // bare `*`: keyword-only marker
+        keyword_only = true;
         if (!accept_op(",")) break;
         continue;
       }
+      p.keyword_only = keyword_only && p.stars == 0;
+      if (p.stars == 1) keyword_only = true;
       if (p.stars == 0 && accept_op("/")) {  // positional-only marker
         if (!accept_op(",")) break;
         continue;

@@ -224,3 +224,72 @@ class Net(nn.Module):
 )");
   CHECK(fresh.exit == ExitCode::UsageOrParse);
 }
+
+TEST_CASE("layer tensors: weights read in a loop over self.modules() are named by their paths") {
+  // PyTorch 1.13: [2, 4, 4, 4], and the L1 norm of the BatchNorm scales (network slimming)
+  LoadedModel m = read_py(R"(
+class Slim(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(),
+                                 nn.Conv2d(8, 4, 3), nn.BatchNorm2d(4))
+
+    def forward(self, x):
+        l1 = 0
+        for m in self.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                l1 = l1 + m.weight.abs().sum()
+        return self.net(x), l1
+# input: [2, 3, 8, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(row(m, "net.1.weight") != nullptr);
+  CHECK(row(m, "net.4.weight") != nullptr);
+  CHECK(m.analysis.totals.params == 224 + 16 + 292 + 8);
+}
+
+TEST_CASE("layer tensors: self.parameters() in forward is refused, not an empty loop") {
+  // PyTorch 1.13: [2, 4] (n counts 4 tensors); an empty loop made it [2, 0]
+  LoadedModel m = read_py(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.fc2 = nn.Linear(8, 8)
+
+    def forward(self, x):
+        n = 0
+        for p in self.parameters():
+            n = n + 1
+        return self.fc2(self.fc(x))[:, :n]
+# input: [2, 8]
+)");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(netshape::test::first_error(m).message ==
+        "unsupported Python construct: the parameters of a module as tensors in forward");
+}
+
+TEST_CASE("a subclass's keyword-only argument after *args takes no positional argument") {
+  // `def __init__(self, *args, eps=1e-5, **kwargs)`: Python binds 3, 8, 3 to args, as PyTorch's
+  // Conv2d then reads them (before, eps took the first); [2, 8, 16, 16], 224 params
+  LoadedModel m = read_py(R"(
+class Conv(nn.Conv2d):
+    def __init__(self, *args, eps=1e-5, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.eps = eps
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = Conv(3, 8, 3, padding=1, eps=1e-3)
+
+    def forward(self, x):
+        return self.c(x)
+# input: [2, 3, 16, 16]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 8, 16, 16]");
+  CHECK(m.analysis.totals.params == 224);
+}
