@@ -1819,7 +1819,9 @@ class Construct {
         c.file = L.file_of(inst.cls);
         return c;
       }
-      if (L.find_method(*inst.cls, name, 0) == nullptr && is_module_method(name)) {
+      bool conv_method = name == "_conv_forward" && inst.layer_base &&
+                         in_family(inst.layer_base->op, Family::conv);  // a Conv's own method
+      if (L.find_method(*inst.cls, name, 0) == nullptr && (is_module_method(name) || conv_method)) {
         PyValue method = PyValue::builtin("module." + name);
         method.method_self = std::make_shared<PyValue>(obj);
         return method;
@@ -8777,6 +8779,7 @@ class Construct {
     }
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    if (n == "torch.var_mean" || n == "torch.std_mean") return spread_and_mean(op, args, call);
     if (n == "F.normalize") return normalize(args, op_span, call.span);
     if (n == "F.linear") return linear(args, op_span, call.span);
     if (in_family(op, Family::conv_functional)) return functional_conv(op, op_span, args, call);
@@ -9351,6 +9354,30 @@ class Construct {
     if (shape_now(b.name, at).size() != 2)
       torch_error(b, at, "mat2 must be a matrix", "mm multiplies 2-D tensors: use matmul");
     return tensor_arithmetic("@", a, b, at);
+  }
+
+  // torch.var_mean(input, dim, unbiased=True, keepdim=False) (std_mean alike): (var, mean) as
+  // two rows, var (or std) with the arguments given, mean with its dim and keepdim (BiT's weight
+  // standardisation: `v, m = torch.var_mean(w, dim=[1, 2, 3], keepdim=True, unbiased=False)`).
+  PyValue spread_and_mean(const std::string& op, const Args& args, const Expr& call) {
+    Span op_span =
+        call.items[0].kind == Expr::Kind::Attribute ? call.items[0].name_span : call.items[0].span;
+    std::string spread = op == "var_mean" ? "var" : "std";
+    PyValue first = tensor_op(spread, op_span, nullptr, args, call);
+    Args mean;  // input, dim, keepdim: positions 0, 1 and 3 of var_mean's, or by keyword
+    size_t position = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      size_t at = k.empty() ? position++ : SIZE_MAX;
+      bool kept = at == 0 || at == 1 || k == "input" || k == "dim" || k == "keepdim";
+      if (!kept && at != 3) continue;  // unbiased, correction: var's and std's only
+      mean.values.push_back(args.values[i]);
+      mean.keywords.push_back(at == 3 ? "keepdim" : k);
+      mean.spans.push_back(args.spans[i]);
+      mean.exprs.push_back(args.exprs[i]);
+    }
+    PyValue second = tensor_op("mean", op_span, nullptr, mean, call);
+    return make_tuple({first, second});
   }
 
   // F.linear(input, weight, bias=None) with tensors of the model (a custom linear layer's own

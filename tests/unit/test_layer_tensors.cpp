@@ -293,3 +293,37 @@ class Net(nn.Module):
   CHECK(out_shape(m) == "[2, 8, 16, 16]");
   CHECK(m.analysis.totals.params == 224);
 }
+
+TEST_CASE("layer tensors: BiT's StdConv2d, torch.var_mean and self._conv_forward") {
+  // PyTorch 1.13: [2, 8, 16, 16], 1,592 params; the plain subclass's _conv_forward with its own
+  // weight is the layer itself (a row with its params)
+  LoadedModel m = read_py(R"(
+class StdConv2d(nn.Conv2d):
+    def forward(self, x):
+        w = self.weight
+        v, m = torch.var_mean(w, dim=[1, 2, 3], keepdim=True, unbiased=False)
+        w = (w - m) / torch.sqrt(v + 1e-10)
+        return self._conv_forward(x, w, self.bias)
+
+class Plain(nn.Conv2d):
+    def forward(self, x):
+        return self._conv_forward(x, self.weight, self.bias)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = StdConv2d(3, 16, 3, stride=2, padding=1, bias=False)
+        self.b = Plain(16, 8, 3, padding=1)
+
+    def forward(self, x):
+        return self.b(F.relu(self.a(x)))
+# input: [2, 3, 32, 32]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 8, 16, 16]");
+  CHECK(m.analysis.totals.params == 1592);
+  CHECK(to_string(*row(m, "var2")->output) == "[16, 1, 1, 1]");
+  CHECK(to_string(*row(m, "mean3")->output) == "[16, 1, 1, 1]");
+  CHECK(m.analysis.layers.back().params == 1160);  // b, applied as the layer
+}
