@@ -15,14 +15,7 @@ bool sorting_dim(RuleContext& ctx, int64_t& dim) {
     return ctx.fail_at(
         "dim", fmt::format("{}(): argument 'dim' must be int, not {}", ctx.op.name, python_type(v)),
         "write dim=-1 (the dim to order along)");
-  auto rank = static_cast<int64_t>(ctx.x().size());
-  std::optional<int64_t> wrapped = wrap_dim(v.i, rank);
-  if (!wrapped)
-    return ctx.fail_at(
-        "dim", dim_out_of_range(std::to_string(v.i), rank),
-        fmt::format("the input {} has {} dims; use dim=-1", to_string(ctx.x()), rank));
-  dim = *wrapped;
-  return true;
+  return dim_arg(ctx, "dim", static_cast<int64_t>(ctx.x().size()), dim);
 }
 
 // A flag of the call (descending, largest, sorted, stable): a bool, as the argument parser takes.

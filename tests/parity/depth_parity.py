@@ -49,6 +49,11 @@ def layer_macs(mod, inp, out):
     return 0
 
 
+def layer_macs_counts(mod):
+    """Whether layer_macs counts this module's products (its own F.conv2d / F.linear calls)."""
+    return isinstance(mod, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d, torch.nn.Linear))
+
+
 def torch_modules(file, selector, shape):
     module = gen_golden.load(os.path.join(PY_MODELS, file))
     model = getattr(module, selector)() if selector else module.model
@@ -79,7 +84,8 @@ def torch_modules(file, selector, shape):
 
         m.register_forward_pre_hook(enter)
         m.register_forward_hook(leave)
-    with torch.no_grad(), MatmulMacs(seen, running):
+    layers = {name for name, m in model.named_modules() if layer_macs_counts(m)}
+    with torch.no_grad(), MatmulMacs(seen, running, layers):
         model(gen_golden.example_input(file, shape))
     return seen, called
 
@@ -115,9 +121,9 @@ class MatmulMacs(torch.overrides.TorchFunctionMode):
     """Credits the MACs of `a @ b`, torch.matmul and torch.bmm (prod(out) * k, docs/counting.md)
     to every module whose forward is running: they are functional, so no module hook sees them."""
 
-    def __init__(self, seen, running):
+    def __init__(self, seen, running, layers):
         super().__init__()
-        self.seen, self.running = seen, running
+        self.seen, self.running, self.layers = seen, running, layers
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
@@ -136,6 +142,12 @@ class MatmulMacs(torch.overrides.TorchFunctionMode):
         # torch.einsum: the products of the aten::bmm calls it makes (run again, traced).
         elif func is torch.einsum:
             macs = ns_golden.run_einsum(args[0], args[1:])[1]
+        # F.conv1d/2d/3d and F.linear with tensors of the model (a layer's own call is its hook's):
+        # each output a dot product over the weight's rest, (C_in/groups) * prod(k) or in_features
+        elif func in (torch.conv1d, torch.conv2d, torch.conv3d, torch.nn.functional.linear) and \
+                not (self.running and self.running[-1] in self.layers):
+            weight = args[1] if len(args) > 1 else kwargs["weight"]
+            macs = out.numel() * (weight.numel() // weight.shape[0])
         for caller in set(self.running) if macs else ():
             self.seen[caller][3] += macs
         return out
