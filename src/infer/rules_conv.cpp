@@ -149,6 +149,18 @@ void store_conv_attrs(Attrs& at, ConvArgs&& a) {
   at.bias = a.bias;
 }
 
+// A dilated kernel larger than the padded input (its spatial sizes, and the kernel's extents).
+bool fail_kernel_too_big(RuleContext& ctx, std::span<const int64_t> padded,
+                         std::span<const int64_t> eff, const char* kernel) {
+  return ctx.fail_too_small(
+      fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size "
+                  "can't be greater than actual input size",
+                  join(padded, " x "), join(eff, " x ")),
+      fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, "
+                  "more padding, or a smaller {}",
+                  ctx.name(), join(eff, "x"), join(padded, "x"), kernel));
+}
+
 bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
                        std::span<const int64_t> weight) {
   if (!c.symbolic() && c.value == a.in_c) return true;
@@ -259,15 +271,7 @@ bool infer_conv(RuleContext& ctx) {
       !check_mode_padding(ctx, *a, *in, pad_begin, pad_end))
     return false;
   for (size_t i = 0; i < nd; ++i) {
-    if (padded[i] < eff[i]) {
-      return ctx.fail_too_small(
-          fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel "
-                      "size can't be greater than actual input size",
-                      join(padded, " x "), join(eff, " x ")),
-          fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, "
-                      "more padding, or a smaller kernel_size",
-                      ctx.name(), join(eff, "x"), join(padded, "x")));
-    }
+    if (padded[i] < eff[i]) return fail_kernel_too_big(ctx, padded, eff, "kernel_size");
     // Cannot overflow: padded and eff fit, and padded >= eff.
     out[i] = a->same ? (*in)[i]
                      : *conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
@@ -580,16 +584,11 @@ std::optional<IntList> conv_output(RuleContext& ctx, const IntList& in, const In
   }
   for (size_t i = 0; i < dims; ++i) {
     if (padded[i] < eff[i]) {
-      ctx.fail_too_small(
-          fmt::format("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel "
-                      "size can't be greater than actual input size",
-                      join(padded, " x "), join(eff, " x ")),
-          fmt::format("{} needs a padded input of at least {} but receives {}; use a larger input, "
-                      "more padding, or a smaller kernel",
-                      ctx.name(), join(eff, "x"), join(padded, "x")));
+      fail_kernel_too_big(ctx, padded, eff, "kernel");
       return std::nullopt;
     }
-    out[i] = (padded[i] - eff[i]) / stride[i] + 1;
+    // the input padded already: no more padding. Cannot overflow: padded >= eff.
+    out[i] = *conv_output_size(padded[i], w[i + 2], stride[i], 0, dilation[i]);
   }
   return out;
 }
