@@ -8761,7 +8761,7 @@ class Construct {
     if (op.empty() || !forward_) return std::nullopt;
     // a layer's weight or bias given to a function (`F.linear(h, self.embed.weight)`, a tied
     // output layer) is a tensor; F.convNd and F.layer_norm first see whether it is their layer's
-    if (!in_family(op, Family::conv_functional) && op != "layer_norm")
+    if (!in_family(op, Family::conv_functional) && op != "layer_norm" && op != "embedding")
       for (size_t i = 0; i < args.values.size(); ++i)
         if (is_layer_tensor(args.values[i]))
           args.values[i] = layer_tensor(args.values[i], args.spans[i]);
@@ -8787,6 +8787,7 @@ class Construct {
     if (n == "torch.mm")
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
+    if (n == "F.embedding") return embedding_of_layer(args, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
     if (n.rfind("torch.", 0) == 0) {
       no_inplace_argument(op, args, call.span);
@@ -9463,6 +9464,39 @@ class Construct {
                   "pass the layer's own: `self.normalized_shape`");
     }
     return apply_layer(*layer->module, layer->name, {*x}, at, module_);
+  }
+
+  // F.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, ...) with the
+  // weight of one nn.Embedding (`self.weight` in a subclass of it, its forward written out, as
+  // scaled embeddings write it) and its padding_idx and max_norm: that layer applied. Another
+  // table is refused (netshape reads a lookup as nn.Embedding).
+  PyValue embedding_of_layer(const Args& args, Span at) {
+    const PyValue* ids = argument(args, 0, "input");
+    const PyValue* weight = argument(args, 1, "weight");
+    const PyValue* layer = weight_owner(weight, "weight");
+    if (!ids || ids->kind != PyValue::Kind::Tensor || !layer || layer->module->op != "Embedding")
+      unsupported_here(at, "F.embedding with a table other than one nn.Embedding's weight",
+                       "make the table a layer, `self.emb = nn.Embedding(num_embeddings, "
+                       "embedding_dim)`, and call `self.emb(ids)`");
+    Expr here;
+    here.span = at;
+    // padding_idx (positive, or counted from the end as the layer stores it) and max_norm decide
+    // the values: they must be the layer's
+    for (const auto& [position, name] :
+         {std::pair<size_t, const char*>{2, "padding_idx"}, {3, "max_norm"}}) {
+      const PyValue* given = argument(args, position, name);
+      Value passed = given ? to_ir(*given, at) : Value::none(at);
+      Value own = to_ir(leaf_attribute(*layer, name, here), at);
+      for (Value* v : {&passed, &own})  // a negative index counts from the end, in both
+        if (v->kind == Value::Kind::Int && v->i < 0 && name == std::string_view("padding_idx"))
+          v->i += int_list(to_ir(leaf_attribute(*layer, "num_embeddings", here), at)).at(0);
+      if (to_source(passed) != to_source(own))
+        unsupported_here(
+            at,
+            fmt::format("F.embedding with a {} other than its layer's ({})", name, to_source(own)),
+            "apply the layer itself: `self.emb(ids)`");
+    }
+    return apply_layer(*layer->module, layer->name, {*ids}, at, module_);
   }
 
   // The layer whose `weight` or `bias` (as `what`) `v` is; null for anything else.

@@ -327,3 +327,41 @@ class Net(nn.Module):
   CHECK(to_string(*row(m, "mean3")->output) == "[16, 1, 1, 1]");
   CHECK(m.analysis.layers.back().params == 1160);  // b, applied as the layer
 }
+
+TEST_CASE("F.embedding with an Embedding subclass's own weight is the layer applied") {
+  // PyTorch 1.13: [2, 7, 4], 1,668 params (a transformer's scaled embedding)
+  const std::string model = R"(
+import math
+
+class ScaledEmbedding(nn.Embedding):
+    def forward(self, x):
+        return F.embedding(x, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse) * math.sqrt(self.embedding_dim)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = ScaledEmbedding(100, 16, padding_idx=PADDING)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, idx):
+        return self.fc(self.emb(idx))
+# input idx: [2, 7] long
+)";
+  for (const char* padding : {"0", "-1", "None"}) {
+    std::string text = model;
+    text.replace(text.find("PADDING"), 7, padding);
+    LoadedModel m = read_py(text);
+    INFO(padding);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == "[2, 7, 4]");
+    CHECK(m.analysis.totals.params == 1668);
+    CHECK(m.analysis.layers[0].params == 1600);
+  }
+  // another padding_idx changes the values: refused
+  std::string other = model;
+  other.replace(other.find("PADDING"), 7, "0");
+  other.replace(other.find("self.padding_idx"), 16, "3");
+  CHECK(read_py(other).exit == ExitCode::UsageOrParse);
+}
