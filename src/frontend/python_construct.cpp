@@ -3389,7 +3389,7 @@ class Construct {
   // copy.copy / copy.deepcopy: a new container or a new object with the same attributes (the
   // values inside are plain data or modules nobody changes in place).
   PyValue copied(const PyValue& v, bool deep, Span at) {
-    if (deep) refuse_deep_copy_of_weight_norm(v, at);
+    if (deep) refuse_deep_copy_of_shared(v, at);
     std::map<int, int> ids;
     std::map<int, int> made_ids;
     if (deep) return deep_copied(v, ids, made_ids, 0);
@@ -3427,22 +3427,27 @@ class Construct {
   }
 
   // A layer under weight_norm holds its rebuilt weight, a tensor autograd computed, which
-  // copy.deepcopy refuses (PyTorch 1.13), in the layer or in any module around it.
-  // In a value deepcopy copies: a module, or one in a list, tuple or dict, at any depth.
-  void refuse_deep_copy_of_weight_norm(const PyValue& v, Span at, int depth = 0) {
+  // copy.deepcopy refuses (PyTorch 1.13), in the layer or in any module around it; a layer whose
+  // weight is tied to another's is refused by netshape. In a value deepcopy copies: a module, or
+  // one in a list, tuple or dict, at any depth.
+  void refuse_deep_copy_of_shared(const PyValue& v, Span at, int depth = 0) {
     if (depth > 64) return;  // a list that holds itself
-    if (v.kind == PyValue::Kind::Module) return refuse_deep_copy_of_weight_norm(*v.module, at);
-    for (const PyValue& item : v.items) refuse_deep_copy_of_weight_norm(item, at, depth + 1);
+    if (v.kind == PyValue::Kind::Module) return refuse_deep_copy_of_shared(*v.module, at);
+    for (const PyValue& item : v.items) refuse_deep_copy_of_shared(item, at, depth + 1);
     if (v.list)
-      for (const PyValue& item : *v.list) refuse_deep_copy_of_weight_norm(item, at, depth + 1);
+      for (const PyValue& item : *v.list) refuse_deep_copy_of_shared(item, at, depth + 1);
     if (v.dict)
-      for (const auto& [key, value] : *v.dict)
-        refuse_deep_copy_of_weight_norm(value, at, depth + 1);
+      for (const auto& [key, value] : *v.dict) refuse_deep_copy_of_shared(value, at, depth + 1);
   }
-  void refuse_deep_copy_of_weight_norm(const ModuleDef& m, Span at) {
+  void refuse_deep_copy_of_shared(const ModuleDef& m, Span at) {
     std::set<int> seen;
     std::function<void(const ModuleDef&)> visit = [&](const ModuleDef& d) {
       if (!seen.insert(d.id).second) return;
+      // a tied tensor stays shared in the copy only when its other layer is copied too
+      // (deepcopy's memo): which layer of the copy then counts it is not followed
+      if (tied_elements_.count(d.id))
+        unsupported_here(at, "copy.deepcopy of a layer whose weight is tied to another's",
+                         "tie the copies' weights after copying");
       auto normed = normed_weights_.find(d.id);
       if (normed != normed_weights_.end() &&
           normed->second.kind == StatementExtras::NormedWeight::Kind::weight_norm)

@@ -365,3 +365,25 @@ class Net(nn.Module):
   other.replace(other.find("self.padding_idx"), 16, "3");
   CHECK(read_py(other).exit == ExitCode::UsageOrParse);
 }
+
+TEST_CASE("tied weights: a deep copy of a tied layer is refused, not counted either way") {
+  LoadedModel m = read_py(R"(
+import copy
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 8)
+        self.head = nn.Linear(8, 10, bias=False)
+        self.head.weight = self.emb.weight
+        self.head2 = copy.deepcopy(self.head)
+
+    def forward(self, idx):
+        h = self.emb(idx)
+        return self.head(h) + self.head2(h)
+# input idx: [2, 3] long
+)");
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(netshape::test::first_error(m).message ==
+        "unsupported Python construct: copy.deepcopy of a layer whose weight is tied to another's");
+}
