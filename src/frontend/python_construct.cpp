@@ -7620,7 +7620,7 @@ class Construct {
       Value passed = given[slot] ? to_ir(args.values[*given[slot]], at) : fallback;
       Value own = setting(name, fallback);
       bool strings = passed.kind == Value::Kind::String || own.kind == Value::Kind::String;
-      bool same = strings ? passed.kind == own.kind && passed.s == own.s
+      bool same = strings ? passed.kind == own.kind && passed.s.str() == own.s.str()
                           : expanded(passed) == expanded(own) && !expanded(own).empty();
       if (!same) return false;
     }
