@@ -8766,7 +8766,8 @@ class Construct {
     if (op.empty() || !forward_) return std::nullopt;
     // a layer's weight or bias given to a function (`F.linear(h, self.embed.weight)`, a tied
     // output layer) is a tensor; F.convNd and F.layer_norm first see whether it is their layer's
-    if (!in_family(op, Family::conv_functional) && op != "layer_norm" && op != "embedding")
+    if (!in_family(op, Family::conv_functional) && op != "layer_norm" && op != "embedding" &&
+        op != "group_norm")
       for (size_t i = 0; i < args.values.size(); ++i)
         if (is_layer_tensor(args.values[i]))
           args.values[i] = layer_tensor(args.values[i], args.spans[i]);
@@ -8793,6 +8794,7 @@ class Construct {
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
     if (n == "F.embedding") return embedding_of_layer(args, call.span);
+    if (n == "F.group_norm") return group_norm_of_layer(args, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
     if (n.rfind("torch.", 0) == 0) {
       no_inplace_argument(op, args, call.span);
@@ -9502,6 +9504,36 @@ class Construct {
             "apply the layer itself: `self.emb(ids)`");
     }
     return apply_layer(*layer->module, layer->name, {*ids}, at, module_);
+  }
+
+  // F.group_norm(input, num_groups, weight=None, bias=None, eps=1e-05) with the weight and bias
+  // of one nn.GroupNorm and its num_groups (a subclass's forward written out, as diffusion
+  // U-Nets' GroupNorm32 writes it): that layer applied, whose forward makes this very call. Any
+  // other form is refused (its errors are F.group_norm's, not the layer's constructor's).
+  PyValue group_norm_of_layer(const Args& args, Span at) {
+    const PyValue* x = argument(args, 0, "input");
+    const PyValue* groups = argument(args, 1, "num_groups");
+    const PyValue* weight = argument(args, 2, "weight");
+    const PyValue* bias = argument(args, 3, "bias");
+    const PyValue* layer = weight_owner(weight, "weight");
+    const PyValue* bias_layer = weight_owner(bias, "bias");
+    Expr here;
+    here.span = at;
+    const PyValue* eps = argument(args, 4, "eps");
+    auto same = [&](const PyValue* passed, const char* name, Value fallback) {
+      Value v = passed ? to_ir(*passed, at) : fallback;  // eps decides the values `run` computes
+      return to_source(v) == to_source(to_ir(leaf_attribute(*layer, name, here), at));
+    };
+    bool own = x && x->kind == PyValue::Kind::Tensor && groups && layer &&
+               layer->module->op == "GroupNorm" && bias_layer &&
+               bias_layer->module == layer->module && same(groups, "num_groups", Value::none(at)) &&
+               same(eps, "eps", Value::floating(1e-05, at));
+    if (!own)
+      unsupported_here(at,
+                       "F.group_norm other than with one nn.GroupNorm's groups, weight, bias "
+                       "and eps",
+                       "apply an nn.GroupNorm: `self.norm = nn.GroupNorm(8, 32)`, `self.norm(x)`");
+    return apply_layer(*layer->module, layer->name, {*x}, at, module_);
   }
 
   // The layer whose `weight` or `bias` (as `what`) `v` is; null for anything else.

@@ -468,6 +468,13 @@ class Lowering {
     }
     if (it == op.params.end()) {
       if (var_keyword) return true;
+      bool tensor = a.keyword == "input" || a.keyword == "weight" || a.keyword == "bias";
+      if (op.family == Family::conv_functional && tensor)  // PyTorch takes it: the language not
+        return fail(node, a.span,
+                    fmt::format("`{}=`: the model language takes {}'s tensors by position",
+                                a.keyword.str(), op.name),
+                    fmt::format("write {}(x, weight, bias, stride=1, padding=0)", op.name),
+                    "unsupported");
       std::vector<std::string> names;
       for (const auto& p : op.params)
         if (!p.var_positional && !p.var_keyword) names.push_back(p.name);

@@ -116,6 +116,15 @@ TEST_CASE("F.convNd with tensor weights: PyTorch's errors in its order") {
   check_layer_cases(kErrors);
 }
 
+TEST_CASE("F.convNd in the model language: tensors by position, a keyword tensor refused") {
+  LoadedModel m = netshape::test::check_ns(
+      "model M\ninput x: [1, 3, 8, 8]\nw = parameter(4, 3, 3, 3)\nb = parameter(4)\n"
+      "y = conv2d(x, w, bias=b)\n");
+  CHECK(m.exit == ExitCode::UsageOrParse);  // PyTorch takes it; the language does not
+  CHECK(netshape::test::first_error(m).message ==
+        "`bias=`: the model language takes conv2d's tensors by position");
+}
+
 TEST_CASE("F.convNd's weight counts its params once, in its own row") {
   LoadedModel m = netshape::test::check_ns(
       "model M\ninput x: [1, 3, 8, 8]\nw = parameter(4, 3, 3, 3)\nb = parameter(4)\n"

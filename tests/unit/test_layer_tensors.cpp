@@ -387,3 +387,35 @@ class Net(nn.Module):
   CHECK(netshape::test::first_error(m).message ==
         "unsupported Python construct: copy.deepcopy of a layer whose weight is tied to another's");
 }
+
+TEST_CASE(
+    "F.group_norm with a GroupNorm subclass's own groups, weight, bias and eps is the layer") {
+  // PyTorch 1.13: [2, 32, 16, 16], 960 params (a diffusion U-Net's GroupNorm32)
+  const std::string model = R"(
+class GroupNorm32(nn.GroupNorm):
+    def forward(self, x):
+        return F.group_norm(x.float(), self.num_groups, self.weight, self.bias, EPS).type(x.dtype)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 32, 3, padding=1)
+        self.n = GroupNorm32(8, 32)
+
+    def forward(self, x):
+        return self.n(self.c(x))
+# input: [2, 3, 16, 16]
+)";
+  std::string own = model;
+  own.replace(own.find("EPS"), 3, "self.eps");
+  LoadedModel m = read_py(own);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 32, 16, 16]");
+  CHECK(m.analysis.totals.params == 960);
+  CHECK(m.analysis.layers.back().params == 64);
+  // another eps changes the values `run` computes: refused
+  std::string other = model;
+  other.replace(other.find("EPS"), 3, "1e-3");
+  CHECK(read_py(other).exit == ExitCode::UsageOrParse);
+}
