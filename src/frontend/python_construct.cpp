@@ -652,6 +652,7 @@ class Construct {
   std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
   std::map<int, int64_t> tied_elements_;        // by layer: elements of its weights another owns
   std::set<std::pair<int, std::string>> tied_;  // (layer, "weight"/"bias") given another's
+  std::vector<std::pair<int, int>> tie_pairs_;  // (receiving layer, giving layer) of every tie
   // The layers (by module id) nn.utils.weight_norm or spectral_norm normalised: by id, as
   // requires_grad.
   std::map<int, StatementExtras::NormedWeight> normed_weights_;
@@ -1417,7 +1418,7 @@ class Construct {
     if (std::optional<const Expr*> value = whole_module_requires_grad(s)) {
       PyValue owner = eval(s.value->items[0].items[0], f);
       if (owner.kind == PyValue::Kind::Module && (!*value || !mentions(**value, names))) {
-        set_requires_grad(owner, !*value || bool_of(eval(**value, f), (*value)->span));
+        set_requires_grad(owner, !*value || bool_of(eval(**value, f), (*value)->span), s.span);
         return exec_block(s.orelse, f);
       }
     }
@@ -1525,9 +1526,14 @@ class Construct {
 
   // Sets requires_grad of every parameter of `module`, as module.requires_grad_() does: its
   // layers' and its nn.Parameters', at any depth.
-  void set_requires_grad(const PyValue& module, bool trains) {
+  void set_requires_grad(const PyValue& module, bool trains, Span at) {
     std::set<int> seen;
     set_requires_grad(*module.module, trains, seen);
+    // after a tie the tensor is both layers': freezing one of them freezes part of the other
+    for (const auto& [receiver, giver] : tie_pairs_)
+      if (seen.count(receiver) != seen.count(giver))
+        unsupported_here(at, "setting requires_grad of a layer whose weight is tied to another's",
+                         "set requires_grad before tying the weights, or on both layers");
   }
   void set_requires_grad(const ModuleDef& m, bool trains, std::set<int>& seen) {
     if (!seen.insert(m.id).second) return;  // a module that holds itself, or one held twice
@@ -3956,7 +3962,7 @@ class Construct {
     }
     if (name == "requires_grad_") {
       const PyValue* trains = argument(args, 0, "requires_grad");
-      set_requires_grad(self, !trains || bool_of(*trains, at));
+      set_requires_grad(self, !trains || bool_of(*trains, at), at);
       return self;
     }
     if (name == "apply") {  // weight init, nothing to shapes: not run
@@ -6957,6 +6963,7 @@ class Construct {
     for (int64_t d : own) elements = elements * d;
     if (!elements.ok()) unsupported_here(at, "a tied tensor of more than 2^63 elements");
     tied_elements_[layer.module->id] += *elements.get();
+    tie_pairs_.emplace_back(layer.module->id, from.module->id);
   }
 
   // The layer's `weight` or `bias` as forward reads it: a `parameter` row of its sizes, named by

@@ -1,4 +1,4 @@
-// Shape rules for ConvNd and ConvTransposeNd.
+// Shape rules for ConvNd and ConvTransposeNd, and F.convNd of weight and bias tensors.
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 

@@ -419,3 +419,40 @@ class Net(nn.Module):
   other.replace(other.find("EPS"), 3, "1e-3");
   CHECK(read_py(other).exit == ExitCode::UsageOrParse);
 }
+
+TEST_CASE("tied weights: freezing one of two tied layers is refused, the whole model is not") {
+  const std::string model = R"(
+class TinyLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 32)
+        self.head = nn.Linear(32, 100)
+        BEFORE
+        self.head.weight = self.emb.weight
+        AFTER
+
+    def forward(self, idx):
+        return self.head(self.emb(idx))
+# input idx: [2, 7] long
+)";
+  auto read_with = [&](const char* before, const char* after) {
+    std::string text = model;
+    text.replace(text.find("BEFORE"), 6, before);
+    text.replace(text.find("AFTER"), 5, after);
+    return read_py(text);
+  };
+  // PyTorch 1.13: freezing the head after the tie freezes the shared table too
+  CHECK(read_with("pass", "self.head.requires_grad_(False)").exit == ExitCode::UsageOrParse);
+  // the whole model: 3,300 params, none trainable
+  LoadedModel all = read_with("pass", "self.requires_grad_(False)");
+  INFO(render_diagnostics(all));
+  REQUIRE(all.exit == ExitCode::Ok);
+  CHECK(all.analysis.totals.params == 3300);
+  CHECK(all.analysis.totals.trainable_params == 0);
+  // the embedding frozen before the tie: the head's bias still trains (PyTorch: 100 of 3,300)
+  LoadedModel before = read_with("self.emb.requires_grad_(False)", "pass");
+  INFO(render_diagnostics(before));
+  REQUIRE(before.exit == ExitCode::Ok);
+  CHECK(before.analysis.totals.params == 3300);
+  CHECK(before.analysis.totals.trainable_params == 100);
+}
