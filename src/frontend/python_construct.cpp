@@ -1594,6 +1594,8 @@ class Construct {
                        "build the object without it instead");
     Instance& inst = *obj.module->instance;
     bool found = inst.attrs.erase(name) + inst.values.erase(name) > 0;
+    if (auto old = inst.modules.find(name); old != inst.modules.end())
+      refuse_retiring_tied(old->second, at);
     if (retire_module(inst, name)) {
       std::erase(inst.order, name);
       found = true;
@@ -1613,7 +1615,9 @@ class Construct {
         obj.module->op != "ModuleDict" && key.is(Value::Kind::Int)) {
       std::list<ModuleChild>& children = obj.module->children;
       size_t k = index_of(int_of(key, at), children.size(), at);
-      retire_child(children, std::next(children.begin(), static_cast<std::ptrdiff_t>(k)));
+      auto gone = std::next(children.begin(), static_cast<std::ptrdiff_t>(k));
+      refuse_retiring_tied(gone->def, at);
+      retire_child(children, gone);
       size_t i = 0;
       for (ModuleChild& c : children) c.index = std::to_string(i++);
       return;
@@ -1639,11 +1643,19 @@ class Construct {
   // ---- attributes ----
 
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    bool tensor_of_layer = name == "weight" || name == "bias";
+    if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::User &&
+        obj.module->instance->layer_base && tensor_of_layer) {
+      PyValue layer = obj;  // a subclass of a torch layer: its layer's weight, as read
+      layer.module = obj.module->instance->layer_base;
+      layer.name.clear();
+      return set_attribute(layer, name, v, at);
+    }
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf &&
-        (name == "weight" || name == "bias")) {  // `self.dec.weight = self.enc.weight`
+        tensor_of_layer) {  // `self.dec.weight = self.enc.weight`
       if (!is_layer_tensor(v))
-        unsupported_here(at, "setting the " + name + " of a layer to a new tensor",
-                         "give the layer the sizes in its constructor");
+        unsupported_here(at, fmt::format("setting the {} of a layer to {}", name, describe(v)),
+                         "give the layer the sizes (or bias=False) in its constructor");
       return tie(obj, name, v, at);
     }
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf) {
@@ -1672,6 +1684,8 @@ class Construct {
                               tensor_type_name(v.dtype), name),
                   "wrap it in nn.Parameter(...), or give the tensor another name");
     registers_before_module_init(inst, v, at);
+    if (auto old = inst.modules.find(name); old != inst.modules.end())
+      refuse_retiring_tied(old->second, at);
     retire_module(inst, name);
     inst.attrs.erase(name);
     inst.values.erase(name);
@@ -2704,8 +2718,11 @@ class Construct {
         } else if (var_positional) {
           extra.push_back(args.values[i]);
         } else {
-          raise(args.spans[i], fmt::format("{}() takes {} positional arguments but more were given",
-                                           def.name, positional_slots));
+          size_t given = first + static_cast<size_t>(
+                                     std::count(args.keywords.begin(), args.keywords.end(), ""));
+          size_t takes = first + positional_slots;  // Python counts `self`
+          raise(args.spans[i], fmt::format("{}() takes {} positional argument{} but {} were given",
+                                           def.name, takes, takes == 1 ? "" : "s", given));
         }
         continue;
       }
@@ -5849,6 +5866,7 @@ class Construct {
       size_t k = index_of(int_of(index, at), children.size(), at);
       it = std::next(children.begin(), static_cast<std::ptrdiff_t>(k));
     }
+    refuse_retiring_tied(it->def, at);
     children.insert(it, ModuleChild(it->index, v));
     retire_child(children, it);
   }
@@ -6941,6 +6959,20 @@ class Construct {
                      "hold it as one, `self.queries = nn.Parameter(torch.zeros(16, 64))`");
   }
 
+  // A layer (or a container of them) taken out of the model whose weight another layer holds
+  // by a tie: that layer then owns the tensor alone, which is not followed.
+  void refuse_retiring_tied(const ModuleDef& m, Span at, int depth = 0) {
+    if (tie_pairs_.empty() || depth > 100) return;
+    for (const auto& [receiver, giver] : tie_pairs_)
+      if (giver == m.id)
+        unsupported_here(at, "replacing a layer whose weight another layer holds by a tie",
+                         "tie the weights after the model's layers are final");
+    for (const ModuleChild& c : m.children) refuse_retiring_tied(c.def, at, depth + 1);
+    if (!m.instance) return;
+    if (m.instance->layer_base) refuse_retiring_tied(*m.instance->layer_base, at, depth + 1);
+    for (const auto& [key, child] : m.instance->modules) refuse_retiring_tied(child, at, depth + 1);
+  }
+
   // `self.head.weight = self.embed.weight` in __init__ (an output layer tied to the input
   // embedding): the head's weight is the embedding's tensor, which model.parameters() counts once,
   // at the layer it came from. Of the same sizes only: of others the head's forward would follow
@@ -6950,7 +6982,10 @@ class Construct {
     if (from.module == layer.module && tensor.name == name) return;  // itself
     std::vector<int64_t> own = layer_weight_sizes(layer, name, at);
     std::vector<int64_t> given = layer_weight_sizes(from, tensor.name, at);
-    if (switched_off(*layer.module, name) || own != given)
+    if (switched_off(*layer.module, name))
+      unsupported_here(at, fmt::format("tying the {} of a layer built without one", name),
+                       "build the layer with it, or leave it untied");
+    if (own != given)
       unsupported_here(
           at,
           fmt::format("tying nn.{}'s {} [{}] to a tensor of other sizes [{}]", layer.module->op,

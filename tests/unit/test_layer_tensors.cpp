@@ -456,3 +456,83 @@ class TinyLM(nn.Module):
   CHECK(before.analysis.totals.params == 3300);
   CHECK(before.analysis.totals.trainable_params == 100);
 }
+
+TEST_CASE(
+    "tied weights: a subclass of a torch layer ties its layer's weight, replacing is refused") {
+  // PyTorch 1.13: 288 params (the subclass's weight is its layer's: counted once); before, the
+  // assignment was kept as a new attribute and counted again (544)
+  LoadedModel sub = read_py(R"(
+class MyLin(nn.Linear):
+    pass
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = MyLin(16, 16)
+        self.b = MyLin(16, 16)
+        self.b.weight = self.a.weight
+
+    def forward(self, x):
+        return self.b(self.a(x))
+# input: [2, 16]
+)");
+  INFO(render_diagnostics(sub));
+  REQUIRE(sub.exit == ExitCode::Ok);
+  CHECK(sub.analysis.totals.params == 288);
+  // the layer the tensor came from replaced: b then owns it alone (PyTorch 544), not followed
+  LoadedModel replaced = read_py(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(16, 16)
+        self.b = nn.Linear(16, 16)
+        self.b.weight = self.a.weight
+        self.a = nn.Linear(16, 16)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+# input: [2, 16]
+)");
+  CHECK(replaced.exit == ExitCode::UsageOrParse);
+  // a subclass's bias set to None in its __init__ removes a parameter (PyTorch 256): refused
+  LoadedModel none = read_py(R"(
+class NoBias(nn.Linear):
+    def __init__(self, n):
+        super().__init__(n, n)
+        self.bias = None
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = NoBias(16)
+
+    def forward(self, x):
+        return self.a(x)
+# input: [2, 16]
+)");
+  CHECK(none.exit == ExitCode::UsageOrParse);
+}
+
+TEST_CASE("too many positional arguments: Python's count, self included") {
+  LoadedModel m = read_py(R"(
+class Block(nn.Module):
+    def __init__(self, cin, *, cout=8):
+        super().__init__()
+        self.fc = nn.Linear(cin, cout)
+
+    def forward(self, x):
+        return self.fc(x)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b1 = Block(16, 8)
+
+    def forward(self, x):
+        return self.b1(x)
+# input: [2, 16]
+)");
+  CHECK(m.exit != ExitCode::Ok);
+  CHECK(netshape::test::first_error(m).message ==
+        "__init__() takes 2 positional arguments but 3 were given");
+}

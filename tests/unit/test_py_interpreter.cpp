@@ -1269,7 +1269,7 @@ FORWARD
   };
   const Case cases[] = {
       {"        self.dec.weight = torch.nn.Parameter(torch.zeros(8, 8))\n", "",
-       "unsupported Python construct: setting the weight of a layer to a new tensor"},
+       "unsupported Python construct: setting the weight of a layer to an nn.Parameter"},
       {"", "        for layer in self.layers:\n            x = layer(x)\n",
        "`layer` has weights but is not a registered submodule: model.parameters() does not count "
        "them, and an optimizer would never train them"},
