@@ -287,7 +287,6 @@ struct InputRole {
   Kind kind = positional;
   bool boolean = false;
   // The mask's dtype (`torch.int64`) when PyTorch refuses it: an error where PyTorch checks it.
-  // For F.convNd's weight, the whole message of its type mismatch.
   const char* refused_dtype = nullptr;
 };
 

@@ -655,10 +655,6 @@ bool infer_conv_functional(RuleContext& ctx) {
   // 'same' pads the input by the extra one first (F.pad), so both sides count
   auto out = conv_output(ctx, *in, *w, begin, end, *stride, *dilation);
   if (!out) return false;
-  const auto& roles = ctx.st.extras().input_roles;
-  if (roles.size() > 1 && roles[1].refused_dtype)  // the .py reader's: input and weight differ
-    return ctx.fail_input(roles[1].refused_dtype,
-                          "give the input and the weight one type: `.to(weight.dtype)`");
   Shape s = ctx.x();
   s[*c_axis] = fixed((*w)[0]);
   for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed((*out)[i]);
