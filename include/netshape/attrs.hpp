@@ -64,7 +64,9 @@ struct Attrs {
   // input's own
   bool running_stats = true;
   AttrInts normalized_shape;  // layer_norm
-  int64_t num_groups = 1;     // group_norm
+  // layer_norm (the function): the inputs that are its weight and bias tensors (-1: none)
+  int weight_input = -1, bias_input = -1;
+  int64_t num_groups = 1;  // group_norm
   // embedding: each row it reads whose norm of order `p` passes max_norm is scaled to it first
   // (embedding_renorm_); none when not given
   std::optional<double> max_norm;
@@ -103,6 +105,8 @@ struct Attrs {
   // roll: how far each of `dims` moves its elements, as written (dims empty: one shift of the
   // tensor flattened)
   AttrInts shifts;
+  // index: the positions along `dim` it keeps, in order, as written (the forward wraps negatives)
+  AttrInts positions;
   int64_t factor = 1;       // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
   double correction = 1.0;  // std, var: the divisor is the count minus this (Bessel's: 1)
   double value = 0.0;  // constant_pad, pad, masked_fill: the fill value; threshold: what replaces x

@@ -36,8 +36,11 @@ struct ModuleRow {
   bool failed = false;  // it holds the layer where inference stopped with an error
   // Over every layer it applies, at any depth, in every call; a module called twice owns its
   // parameters once (as model.parameters() counts them), its MACs are those of both calls.
+  // A tensor shared by a tie with a layer outside the row counts here too, as the module's
+  // parameters() counts it: `tied_params` of `params` are also counted elsewhere.
   int64_t params = 0;
   int64_t trainable_params = 0;
+  int64_t tied_params = 0, tied_trainable_params = 0;
   int64_t macs = 0;
   uint32_t layers = 0;  // rows of the flat table it groups
 };

@@ -336,8 +336,11 @@ struct StatementExtras {
   // `frozen=True` among the arguments instead).
   bool frozen = false;
   // Elements of its weights that are another layer's (`self.head.weight = self.embed.weight`,
-  // `.py`): that layer counts them, so this one's parameters leave them out.
+  // `.py`): that layer counts them, so this one's parameters leave them out. `tied_to` is that
+  // layer's path (empty when the weights came from several): a module holding this layer but not
+  // that one counts them too, as its parameters() does.
   int64_t tied_elements = 0;
+  std::string tied_to;
   // nn.utils.weight_norm or spectral_norm of the layer (`.py`): its `weight` is parameters of
   // other names, and forward rebuilds it from them. weight_norm: weight_g (the weight's norms
   // over every dim but `dim`; `whole`: dim None or -1, one norm) and weight_v (its direction).

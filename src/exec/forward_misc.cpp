@@ -251,8 +251,11 @@ void forward_layer_norm(ForwardCtx& ctx) {
   ctx.out = ctx.zeros(ctx.x().shape);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
                    ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs->eps);
-  const Tensor* w = ctx.weight("weight");
-  const Tensor* b = ctx.weight("bias");
+  // the layer's parameters, or the function's tensors
+  const Attrs& a = *ctx.layer.attrs;
+  auto input = [&](int k) { return k >= 0 ? ctx.in.at(static_cast<size_t>(k)) : nullptr; };
+  const Tensor* w = ctx.layer.op == OpId::layer_norm ? input(a.weight_input) : ctx.weight("weight");
+  const Tensor* b = ctx.layer.op == OpId::layer_norm ? input(a.bias_input) : ctx.weight("bias");
   for (size_t i = 0; i < ctx.out.data.size(); ++i) {
     size_t j = i % static_cast<size_t>(size);
     if (w) ctx.out.data[i] *= w->data[j];

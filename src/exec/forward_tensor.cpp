@@ -329,6 +329,29 @@ void forward_select(ForwardCtx& ctx) {
   });
 }
 
+// x: [..., d, ...] -> [..., len(positions), ...], slice k of dim read from positions[k]
+void forward_index(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Attrs& a = *ctx.layer.attrs;
+  size_t dim = static_cast<size_t>(a.dim);
+  if (dim >= x.shape.size()) throw ForwardError("index: no such dim");
+  std::vector<int64_t> from;  // the positions wrapped by the actual size (a batch's -1)
+  for (int64_t i : a.positions) {
+    int64_t p = i < 0 ? i + x.shape[dim] : i;
+    if (p < 0 || p >= x.shape[dim]) throw ForwardError("index: out of bounds");
+    from.push_back(p);
+  }
+  std::vector<int64_t> shape = x.shape, stride = strides_of(x.shape);
+  shape[dim] = static_cast<int64_t>(from.size());
+  ctx.out = ctx.zeros(shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i)
+      src += (i == dim ? from[static_cast<size_t>(idx[i])] : idx[i]) * stride[i];
+    return src;
+  });
+}
+
 // x -> the target size, size-1 (and new leading) dims read with stride 0
 void forward_expand(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();

@@ -265,6 +265,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"cumprod", true, false, true},
     {"roll", true, false, true},
     {"select", true, false, true},
+    {"layer_norm", true, true, false},
+    {"index", false, false, false},  // aten::index: written `x[:, [0, 2]]`
     {"expand", false, false, true},
     {"repeat", false, false, true},
     {"mean", true, false, true},
@@ -3518,8 +3520,40 @@ class Construct {
     return c;
   }
 
+  // Names model files test for with `hasattr(F, ...)` that PyTorch 1.13 does not have (2.0 and
+  // later added them): the branch for an older PyTorch is the one 1.13 takes.
+  static constexpr std::string_view kAddedAfter113[] = {
+      "F.scaled_dot_product_attention", "torch.compile", "nn.RMSNorm", "F.rms_norm", "nn.Buffer"};
+
+  // hasattr(torch, name), hasattr(F, name), hasattr(nn, name): whether PyTorch 1.13 has it, where
+  // netshape knows (its layers and functions, and the later additions above); refused otherwise,
+  // since netshape's torch namespaces answer any name.
+  PyValue torch_has(const std::string& ns, const std::string& name, Span at) {
+    std::string full = (ns == "nn" || ns == "F" ? ns : "torch") + "." + name;
+    for (std::string_view later : kAddedAfter113)
+      if (full == later) return data_bool(false, at);
+    if (ns == "nn") {
+      std::optional<OpId> id = find_op(name);
+      if ((id && op_info(*id).is_module()) || name == "Module" || name == "Sequential" ||
+          name == "ModuleList" || name == "ModuleDict" || name == "Parameter")
+        return data_bool(true, at);
+    } else if (const PythonSpelling* s = python_spelling(name)) {  // where PyTorch defines it
+      return data_bool(ns == "F" ? s->functional : s->torch, at);
+    }
+    unsupported_here(at,
+                     fmt::format("hasattr of `{}`: netshape cannot tell whether PyTorch 1.13 "
+                                 "has it",
+                                 full),
+                     "write the branch PyTorch 1.13 takes");
+  }
+
   PyValue attribute_by_name(const std::string& n, Args& args, const Expr& call, Frame& f) {
     if (args.values.size() < 2) raise(call.span, n + "() needs an object and a name");
+    const PyValue& obj = args.values[0];
+    if (n == "hasattr" && obj.kind == PyValue::Kind::Builtin && !obj.method_self &&
+        args.values[1].is(Value::Kind::String) &&
+        (obj.name == "torch" || obj.name == "F" || obj.name == "nn"))
+      return torch_has(obj.name, args.values[1].data.s.str(), call.span);
     Expr fake;
     fake.kind = Expr::Kind::Attribute;
     fake.text = text_of(args.values[1]);
@@ -6472,15 +6506,19 @@ class Construct {
       declare(out);
       return true;
     }
+    // A tuple or list of tensors, some perhaps None (nanoGPT's `return logits, loss` without
+    // targets): the tensors, in order, are the outputs.
     if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
       PyList items = iterate(out, fallback);
-      bool tensors = !items.empty();
+      bool tensors = false, others = false;
       for (const PyValue& t : items) {
         if (is_failed(t)) rethrow(t);  // the error that made it, at its place
-        tensors = tensors && t.kind == PyValue::Kind::Tensor;
+        tensors = tensors || t.kind == PyValue::Kind::Tensor;
+        others = others || (t.kind != PyValue::Kind::Tensor && !t.is_none());
       }
-      if (tensors) {
-        for (const PyValue& t : items) declare(t);
+      if (tensors && !others) {
+        for (const PyValue& t : items)
+          if (t.kind == PyValue::Kind::Tensor) declare(t);
         return true;
       }
     }
@@ -6959,6 +6997,19 @@ class Construct {
                      "hold it as one, `self.queries = nn.Parameter(torch.zeros(16, 64))`");
   }
 
+  // The named_modules() path of the layer whose tensors layer `receiver` holds by ties; empty when
+  // they came from several layers.
+  std::string tie_giver_path(int receiver) const {
+    std::string path;
+    for (const auto& [to, from] : tie_pairs_) {
+      if (to != receiver) continue;
+      auto it = canonical_.find(from);
+      if (it == canonical_.end() || (!path.empty() && path != it->second)) return "";
+      path = it->second;
+    }
+    return path;
+  }
+
   // A layer (or a container of them) taken out of the model whose weight another layer holds
   // by a tie: that layer then owns the tensor alone, which is not followed.
   void refuse_retiring_tied(const ModuleDef& m, Span at, int depth = 0) {
@@ -7247,8 +7298,10 @@ class Construct {
     }
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.extras_for_write().built_via = m.built_via;
-    if (auto tied = tied_elements_.find(m.id); tied != tied_elements_.end())
+    if (auto tied = tied_elements_.find(m.id); tied != tied_elements_.end()) {
       st.extras_for_write().tied_elements = tied->second;
+      st.extras_for_write().tied_to = tie_giver_path(m.id);
+    }
     if (!module_class.empty()) st.extras_for_write().module_class = module_class;
     if (roles) st.extras_for_write().input_roles = *roles;
     std::string& first_call = first_call_[m.id];
@@ -9029,7 +9082,7 @@ class Construct {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
       return;
     }
-    if (in_family(st.op, Family::conv_functional)) {  // functional_conv checked the types
+    if (in_family(st.op, Family::conv_functional) || st.op == "layer_norm") {  // checked the types
       if (first) output_type_ = t.dtype;
       return;
     }
@@ -9472,7 +9525,8 @@ class Construct {
   // F.layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05). With the weight and
   // bias of one nn.LayerNorm (`self.weight`, `self.bias` in a subclass of it, as ConvNeXt's
   // LayerNorm2d writes its forward), that layer applied: its row, its parameters counted once.
-  // With neither, a LayerNorm row without parameters. Any other weight is refused.
+  // Otherwise the function's row, its weight and bias (nn.Parameter attributes, as nanoGPT's
+  // LayerNorm with an optional bias holds them, or tensors computed) its inputs.
   PyValue layer_norm(const Args& args, Span op_span, Span at) {
     const PyValue* x = argument(args, 0, "input");
     const PyValue* shape = argument(args, 1, "normalized_shape");
@@ -9483,7 +9537,9 @@ class Construct {
       unsupported_here(at, "F.layer_norm of something other than a tensor");
     if (!shape)
       raise(at, "layer_norm() missing 1 required positional argument: \"normalized_shape\"");
-    Value dims = to_ir(*shape, at);
+    // `self.weight.shape`, `x.shape[-1:]`: the sizes, as references to the dims
+    Value dims = to_ir(
+        shape->kind == PyValue::Kind::Shape ? make_tuple(shape_items(*shape, at)) : *shape, at);
     if (dims.kind != Value::Kind::Tuple && dims.kind != Value::Kind::List) {
       torch_error(*x, at,
                   fmt::format("layer_norm(): argument 'normalized_shape' (position 2) must be "
@@ -9492,15 +9548,10 @@ class Construct {
                   fmt::format("pass a tuple: `({},)`", text_of(*shape)));
     }
     Value epsilon = eps ? to_ir(*eps, at) : Value::floating(1e-5, at);  // values only
-    auto absent = [](const PyValue* v) { return !v || v->is_none(); };
-    if (absent(weight) && absent(bias))
-      return tensor_statement("LayerNorm", *x, {dims, epsilon, Value::boolean(false, at)}, op_span);
     const PyValue* layer = weight_owner(weight, "weight");
     if (!layer || layer->module->op != "LayerNorm" || weight_owner(bias, "bias") == nullptr ||
-        weight_owner(bias, "bias")->module != layer->module) {
-      unsupported_here(at, "F.layer_norm with a weight and bias other than one nn.LayerNorm's",
-                       "apply the nn.LayerNorm itself: `self.norm(x)`");
-    }
+        weight_owner(bias, "bias")->module != layer->module)
+      return layer_norm_function(*x, dims, weight, bias, epsilon, op_span, at);
     Expr here;
     here.span = at;
     std::vector<int64_t> own =
@@ -9513,6 +9564,48 @@ class Construct {
                   "pass the layer's own: `self.normalized_shape`");
     }
     return apply_layer(*layer->module, layer->name, {*x}, at, module_);
+  }
+
+  // F.layer_norm's row: its input, then its weight and bias tensors when given (their names also
+  // among the arguments, which tells the rule which is which).
+  PyValue layer_norm_function(const PyValue& x, Value dims, const PyValue* weight,
+                              const PyValue* bias, Value epsilon, Span op_span, Span at) {
+    std::optional<PyValue> tensors[2];
+    const char* names[2] = {"weight", "bias"};
+    for (size_t i = 0; i < 2; ++i) {
+      const PyValue* given = i == 0 ? weight : bias;
+      if (!given || given->is_none()) continue;
+      tensors[i] = as_tensor_in_forward(*given, at);
+      if (tensors[i]->kind != PyValue::Kind::Tensor)
+        torch_error(x, at,
+                    fmt::format("layer_norm(): argument '{}' (position {}) must be Tensor, not {}",
+                                names[i], i + 3, type_of(*given).name),
+                    "pass a tensor, or None");
+    }
+    if (x.dtype != ElementType::Float32 && x.dtype != ElementType::Float64)
+      unsupported_here(at, fmt::format("`F.layer_norm` of a {} tensor", element_type_name(x.dtype)),
+                       "netshape follows float32 and float64 layer norms");
+    for (const std::optional<PyValue>& t : tensors)
+      if (t && t->dtype != x.dtype)
+        unsupported_here(at, "`F.layer_norm` of tensors of different types",
+                         "give the input, the weight and the bias one type");
+    Statement st;
+    st.op = "layer_norm";
+    st.module = module_;
+    st.op_span = op_span;
+    st.span = at;
+    add_input(st, x, x.data.span, at);
+    st.args.push_back(Arg{"", std::move(dims), at});
+    for (size_t i = 0; i < 2; ++i) {
+      Value named = Value::none(at);
+      if (tensors[i]) {
+        add_input(st, *tensors[i], at, at);
+        named = Value::ident(st.inputs.back(), at);
+      }
+      st.args.push_back(Arg{keyword_name(names[i]), std::move(named), at});
+    }
+    st.args.push_back(Arg{keyword_name("eps"), std::move(epsilon), at});
+    return emitted(std::move(st), at);
   }
 
   // F.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, ...) with the
@@ -9718,6 +9811,7 @@ class Construct {
     PyValue current = t;
     int64_t dim = 0;  // the dim of `current` the next index applies to
     int64_t ellipses_seen = 0;
+    bool listed = false;  // a list of indices (advanced indexing) came already
     for (const PyValue& i : items) {
       // PyTorch 1.13 takes several `...`, each standing for the dims no other item names;
       // followed while no other item comes after the second.
@@ -9737,14 +9831,44 @@ class Construct {
         current = narrow_slice(current, dim, i, at);
         ++dim;
       } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::DimRef)) {
+        // PyTorch selects at an integer first, also beside a list (`x[0, [1, 2]]`)
         current = tensor_statement("select", current,
                                    {int_value(dim, at), int_value(int_of(i, at), at)}, at);
+      } else if (is_index_list(i)) {
+        if (listed)  // several index tensors broadcast together, and their dims may move
+          unsupported_here(at, "indexing a tensor with more than one list",
+                           "index one dim at a time: `x[:, [0, 2]][..., [1]]`");
+        listed = true;
+        current = tensor_statement("index", current, {int_value(dim, at), index_list(i, at)}, at);
+        ++dim;
       } else {
         unsupported_here(at, "indexing a tensor with " + describe(i),
-                         "netshape follows basic indexing: integers, slices, None and ...");
+                         "netshape follows basic indexing (integers, slices, None and ...) and "
+                         "one list of integers");
       }
     }
     return current;
+  }
+
+  // `x[:, [0, 2]]`, `x[:, (0, 2)]`: a list or tuple inside the index (not the tuple of the
+  // index itself), which PyTorch turns into an int64 index tensor.
+  static bool is_index_list(const PyValue& i) {
+    return i.kind == PyValue::Kind::List ||
+           (i.kind == PyValue::Kind::Tuple && i.name != "slice" && i.keywords.empty());
+  }
+
+  // The integers of an index list; booleans (a mask), floats and nested lists are refused.
+  Value index_list(const PyValue& list, Span at) {
+    Value out;
+    out.kind = Value::Kind::List;
+    out.span = at;
+    for (const PyValue& item : iterate(list, at)) {
+      if (!item.is(Value::Kind::Int) && !item.is(Value::Kind::DimRef))
+        unsupported_here(at, "an index list of " + describe(item),
+                         "netshape follows lists of integers (a list of booleans is a mask)");
+      out.items.push_back(int_value(int_of(item, at), at));
+    }
+    return out;
   }
 
   // x[..., a:b:s] at `dim`: the rows a slice keeps, as one narrow (none for a whole `:`), or a

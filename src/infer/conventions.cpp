@@ -52,6 +52,14 @@ struct Facts {
     }
     if (op.family == Family::conv_functional && l.input_ids.size() > 2)  // F.conv's bias tensor
       bias = count_product(a.input_shape(l, 2)).value_or(0);
+    if (l.op == OpId::layer_norm) {  // F.layer_norm's weight and bias tensors
+      if (l.attrs->weight_input > 0)
+        weight =
+            count_product(a.input_shape(l, static_cast<size_t>(l.attrs->weight_input))).value_or(0);
+      if (l.attrs->bias_input > 0)
+        bias =
+            count_product(a.input_shape(l, static_cast<size_t>(l.attrs->bias_input))).value_or(0);
+    }
   }
   const Attrs& attrs() const { return *layer.attrs; }
   bool is_module() const { return op.is_module(); }
@@ -215,8 +223,9 @@ Count ptflops_rule(const Facts& f) {
     case Family::instance_norm:
     case Family::group_norm:
       return times(f.in_elements, f.has_weight() ? 2 : 1);
-    case Family::layer_norm:  // the same hook; nn.LayerNorm has no `affine` attribute
-      return f.in_elements;
+    case Family::layer_norm:  // the same hook (nn.LayerNorm has no `affine` attribute); the
+                              // function is not patched
+      return f.is_module() ? f.in_elements : Count{0};
     case Family::elementwise:
       return ptflops_activation(f);
     case Family::local_response_norm:

@@ -124,6 +124,7 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
     case Family::group_norm:
     case Family::layer_norm: {
       s.input = true;
+      s.all_inputs = l.op == OpId::layer_norm;  // the function keeps its weight and bias too
       size_t kept = op.family == Family::layer_norm
                         ? in.size() - std::min(in.size(), l.attrs->normalized_shape.size())
                         : std::min<size_t>(in.size(), 2);
@@ -211,6 +212,9 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
                            ? elements(out, batch)
                            : elements(Shape{out[static_cast<size_t>(l.attrs->dim)]}, batch)) *
                       kIndexBytes;
+      break;
+    case Family::index:  // its indices, as an int64 tensor (measured with saved_tensors_hooks)
+      s.extra_bytes = Checked(static_cast<int64_t>(l.attrs->positions.size())) * kIndexBytes;
       break;
     case Family::sort:  // the indices its backward scatters by, once per call (its values row)
     case Family::topk:

@@ -124,11 +124,36 @@ bool infer_instance_norm(RuleContext& ctx) {
   return add_affine(ctx, *n, *affine, *affine);
 }
 
+// F.layer_norm's weight or bias (`param`, input `input` when given): a tensor of shape
+// normalized_shape exactly, as native_layer_norm checks it before the input.
+bool layer_norm_tensor_fits(RuleContext& ctx, const char* param, int input, const AttrInts& norm) {
+  const Value& v = ctx.value(param);
+  int position = param == std::string_view("weight") ? 3 : 4;  // PyTorch's, after the input
+  if (v.kind != Value::Kind::Ident && v.kind != Value::Kind::None)
+    return ctx.fail_at(param,
+                       fmt::format("layer_norm(): argument '{}' (position {}) must be Tensor, "
+                                   "not {}",
+                                   param, position, python_type(v)),
+                       fmt::format("pass a tensor of shape [{}], or None", join(norm, ", ")));
+  if (input < 0) return true;
+  const Shape& s = ctx.in()[static_cast<size_t>(input)];
+  bool same = s.size() == norm.size();
+  for (size_t i = 0; same && i < s.size(); ++i) same = !s[i].symbolic() && s[i].value == norm[i];
+  if (!same)
+    return ctx.fail_at(param,
+                       fmt::format("Expected {} to be of same shape as normalized_shape, but got "
+                                   "{} of shape {} and normalized_shape = [{}]",
+                                   param, param, shape_list(s), join(norm, ", ")),
+                       fmt::format("give {} the shape [{}]", param, join(norm, ", ")));
+  return true;
+}
+
 // x: [*, normalized_shape...] -> same shape
 bool infer_layer_norm(RuleContext& ctx) {
   const Value& v = ctx.value("normalized_shape");
+  bool function = ctx.op.id == OpId::layer_norm;  // F.layer_norm: its weight and bias are inputs
   AttrInts norm;
-  if (v.kind == Value::Kind::Infer) {
+  if (v.kind == Value::Kind::Infer && !function) {
     if (ctx.x().empty() || ctx.x().back().symbolic())
       return ctx.fail_at("normalized_shape", "cannot infer normalized_shape", "give it");
     norm = {ctx.x().back().value};
@@ -142,9 +167,28 @@ bool infer_layer_norm(RuleContext& ctx) {
   } else {
     return ctx.fail_at(
         "normalized_shape",
-        fmt::format("LayerNorm(): normalized_shape must be an int or a tuple of ints, got {}",
+        fmt::format("{}(): normalized_shape must be an int or a tuple of ints, got {}", ctx.op.name,
                     to_source(v)),
         "write normalized_shape=(C, H, W) with the trailing sizes of the input");
+  }
+  if (norm.empty())
+    return ctx.fail_at("normalized_shape",
+                       "Expected normalized_shape to be at least 1-dimensional, i.e., containing "
+                       "at least one element, but got normalized_shape = []",
+                       "give the trailing sizes of the input, e.g. (C,)");
+  if (function) {
+    bool weight = ctx.value("weight").kind == Value::Kind::Ident;
+    bool bias = ctx.value("bias").kind == Value::Kind::Ident;
+    ctx.attrs.weight_input = weight ? 1 : -1;
+    ctx.attrs.bias_input = bias ? 1 + weight : -1;
+    if (ctx.in().size() != size_t{1} + weight + bias)  // `layer_norm(x, w, (8,))`
+      return ctx.fail_input(
+          "layer_norm() takes one input tensor; its weight and bias come after "
+          "normalized_shape",
+          "write layer_norm(x, normalized_shape, weight, bias)");
+    if (!layer_norm_tensor_fits(ctx, "weight", ctx.attrs.weight_input, norm) ||
+        !layer_norm_tensor_fits(ctx, "bias", ctx.attrs.bias_input, norm))
+      return false;
   }
   const Shape& x = ctx.x();
   bool match = norm.size() <= x.size();
@@ -169,7 +213,8 @@ bool infer_layer_norm(RuleContext& ctx) {
                                       want, want, shape_list(x)),
                           fix);
   }
-  auto affine = ctx.bool_arg("elementwise_affine");  // weight and bias (PyTorch 1.13 has no bias=)
+  // weight and bias (PyTorch 1.13 has no bias=); the function's are its inputs
+  auto affine = function ? std::optional<bool>(false) : ctx.bool_arg("elementwise_affine");
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   ctx.set_output(x);

@@ -373,6 +373,44 @@ bool infer_select(RuleContext& ctx) {
   return true;
 }
 
+// x: [..., d, ...] -> [..., len(indices), ...]: the slices of dim at indices, in their order
+bool infer_index(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0)
+    return ctx.fail_input("too many indices for tensor of dimension 0",
+                          "index a tensor that has dims");
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+  const Value& written = ctx.value("indices");
+  auto indices = written.is_sequence() ? int_or_ints(written) : std::nullopt;
+  if (!indices)
+    return ctx.fail_at("indices",
+                       fmt::format("index(): argument 'indices' must be a list of ints, not {}",
+                                   python_type(written)),
+                       "e.g. index(1, [0, 2])");
+  const Dim& d = x[static_cast<size_t>(dim)];
+  for (int64_t i : *indices) {
+    if (d.symbolic() && i != 0 && i != -1)  // the batch is at least 1: its ends always exist
+      return ctx.fail_at(
+          "indices",
+          fmt::format("index {} of the batch-sized dim {} may be out of bounds", i, to_string(d)),
+          "netshape does not know the batch size; use index 0 or -1");
+    if (!d.symbolic() && (i < -d.value || i >= d.value))  // PyTorch's kernel names its dim 0
+      return ctx.fail_at(
+          "indices",
+          fmt::format("index {} is out of bounds for dimension 0 with size {}", i, d.value),
+          fmt::format("dim {} has size {}: use indices in [{}, {}]", dim, d.value, -d.value,
+                      d.value - 1));
+  }
+  Shape s = x;
+  s[static_cast<size_t>(dim)] = fixed(static_cast<int64_t>(indices->size()));
+  ctx.attrs.dim = dim;
+  ctx.attrs.positions = AttrInts(indices->begin(), indices->end());
+  ctx.set_output(s);
+  return true;
+}
+
 // x: [d0, ..., d_k] -> size (with leading dims added); -1 keeps a dim; size-1 dims broadcast
 bool infer_expand(RuleContext& ctx) {
   const Shape& x = ctx.x();

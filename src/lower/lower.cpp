@@ -225,7 +225,8 @@ class Lowering {
     const OpInfo& info = op_info(*op);
     if (!st.previous.empty()) previous = find_tensor(st.previous);
     clear_lists();
-    bool bound = resolve_inputs(node, st, info, previous) && bind_arguments(node, st, info);
+    bool bound = resolve_inputs(node, st, info, previous) && bind_arguments(node, st, info) &&
+                 tensor_parameters(node, st, info);
     keep_lists(node);
     if (!bound) return false;
     if (!st.extras().shares_params_with.empty()) {
@@ -326,7 +327,10 @@ class Lowering {
     if (std::find(inputs_.begin(), inputs_.end(), kNoId) != inputs_.end())
       return unknown_tensor(node, "", st.op_span);
     // EmbeddingBag's forward(input, offsets=None, per_sample_weights=None)
-    size_t most = op.id == OpId::EmbeddingBag ? 3 : takes_several_tensors(op.family) ? SIZE_MAX : 1;
+    // F.layer_norm(input, normalized_shape, weight, bias): the .py reader's three
+    size_t most = op.id == OpId::EmbeddingBag || op.id == OpId::layer_norm ? 3
+                  : takes_several_tensors(op.family)                       ? SIZE_MAX
+                                                                           : 1;
     if (inputs_.size() > most) return extra_tensors(node, st, op);
     if (op.family == Family::conv_functional && inputs_.size() < 2)
       return layer_in_lowercase(node, st, op);
@@ -382,6 +386,25 @@ class Lowering {
     return fail(node, at, fmt::format("unknown tensor '{}'", name),
                 near.empty() ? "use the name of an input or of an earlier layer"
                              : fmt::format("did you mean '{}'?", near));
+  }
+
+  // F.layer_norm(input, normalized_shape, weight=None, bias=None): a function's `weight` and
+  // `bias` parameters take tensors, by position or by name, after its other arguments; each
+  // given by a tensor's name is an input after the first (the rule knows which from the
+  // arguments). The .py reader gives them among the inputs already.
+  bool tensor_parameters(GraphNode& node, const Statement& st, const OpInfo& op) {
+    if (op.is_module() || st.inputs_explicit) return true;
+    for (size_t i = 0; i < op.params.size(); ++i) {
+      const std::string_view name = op.params[i].name;
+      if ((name != "weight" && name != "bias") || !bound_[i]) continue;
+      const Value& v = *bound_[i];
+      if (v.kind != Value::Kind::Ident) continue;  // None, or what the rule refuses
+      TensorId t = tensor_named(v);
+      if (t == kNoId) return unknown_tensor(node, v.s, v.span);
+      inputs_.push_back(t);
+      input_spans_.push_back(v.span);
+    }
+    return true;
   }
 
   // Python's argument binding: positional in order, then keywords; PyTorch's TypeErrors.

@@ -140,6 +140,30 @@ class Grouper {
       m.macs += l.macs;
       m.output = l.output.copy();
     }
+    add_tied(l, row);
+  }
+
+  // A layer holding another's tensors by a tie (`self.tokens.weight = self.head.weight`) leaves
+  // them out of its count; the rows that hold it and not the other count them, as
+  // module.parameters() does (the model's row, holding both, counts them once).
+  void add_tied(const LayerInfo& l, uint32_t row) {
+    if (!l.statement || l.statement->extras().tied_elements == 0) return;
+    const StatementExtras& extras = l.statement->extras();
+    const std::string& giver = extras.tied_to;
+    if (giver.empty()) return;
+    for (uint32_t r = row; r != kNoRow && r != 0; r = out_.rows[r].parent) {
+      ModuleRow& m = out_.rows[r];
+      if (m.failed) return;
+      const std::string& name = m.name;
+      if (giver == name || (giver.size() > name.size() &&
+                            giver.compare(0, name.size(), name) == 0 && giver[name.size()] == '.'))
+        return;  // this row holds the layer the tensors came from: counted there
+      m.params += extras.tied_elements;
+      m.tied_params += extras.tied_elements;
+      if (extras.frozen) continue;
+      m.trainable_params += extras.tied_elements;
+      m.tied_trainable_params += extras.tied_elements;
+    }
   }
 
   // A module forward never applies has no layers, but its parameters count in the totals: a row

@@ -333,7 +333,17 @@ FUNCTIONAL = {
     # the model language's sort and topk rows give the values (their indices: argsort)
     "sort": lambda x, *args, **kwargs: torch.sort(x, *args, **kwargs)[0],
     "topk": lambda x, *args, **kwargs: torch.topk(x, *args, **kwargs)[0],
+    # index(x, dim, indices): x[:, [0, 2]] at that dim
+    "index": lambda x, dim, indices: x[(slice(None),) * (dim % x.dim()) + (list(indices),)],
 }
+
+
+def later_tensors(args, kwargs, tensors):
+    """The tensors named after a function's leading inputs (F.layer_norm's weight and bias): their
+    names, and the arguments with each replaced by its tensor."""
+    names = [a.name for a in list(args) + list(kwargs.values()) if isinstance(a, TensorRef)]
+    value = lambda a: tensors[a.name] if isinstance(a, TensorRef) else a
+    return names, [value(a) for a in args], {k: value(v) for k, v in kwargs.items()}
 
 
 # `add(b)` adds b to the previous output; `matmul(b)`, `bmm(b)` multiply it by b.
@@ -419,9 +429,10 @@ def run_model(path):
                         inputs = [t.name for t in args[:lead]]
                         if (not inputs and op not in SOURCES) or (op in BINARY and len(inputs) == 1):
                             inputs = [prev] + inputs
-                        entry["inputs"] = inputs
+                        later, rest, kwargs = later_tensors(args[lead:], kwargs, tensors)
+                        entry["inputs"] = inputs + later
                         xs = [tensors[n] for n in inputs]
-                        out = functional(op)(*xs, *args[lead:], **kwargs)
+                        out = functional(op)(*xs, *rest, **kwargs)
                         entry["macs"] = count_function_macs(op, [list(t.shape) for t in xs],
                                                             list(out.shape))
                         if op == "parameter":  # nn.Parameter(torch.randn(*size)): its elements

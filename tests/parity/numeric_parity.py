@@ -126,7 +126,15 @@ def make_layer(st, tensors, prev):
     rest = args[lead:]
     if op in ("dropout", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"):
         kwargs["training"] = False  # eval semantics, like netshape
-    return inputs, (lambda xs: fn(*xs, *rest, **kwargs)), None
+    # tensors among the later arguments (F.layer_norm's weight and bias) are inputs after these
+    lead = len(inputs)
+    later = [a.name for a in list(rest) + list(kwargs.values()) if isinstance(a, gg.TensorRef)]
+
+    def call(xs):
+        named = dict(zip(later, xs[lead:]))
+        value = lambda a: named[a.name] if isinstance(a, gg.TensorRef) else a
+        return fn(*xs[:lead], *[value(a) for a in rest], **{k: value(v) for k, v in kwargs.items()})
+    return inputs + later, call, None
 
 
 def check_model(path, netshape, seed, tol, verbose, out):

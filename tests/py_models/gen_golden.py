@@ -157,11 +157,14 @@ MODELS = [
     ("masked_transformers.py", "PaddedClassifier", [4, 40]),
     ("masked_transformers.py", "TinyGPT", [4, 40]),
     ("masked_transformers.py", "Translator", [4, 12]),
+    ("char_decoder.py", None, [4, 20]),
 ]
 
 # Files whose models take token ids (their `# input:` comment says `long`): PyTorch is given
 # int64 zeros, the others float32 zeros.
-INDEX_INPUTS = {"text_models.py", "positional_encodings.py", "masked_transformers.py"}
+INDEX_INPUTS = {
+    "text_models.py", "positional_encodings.py", "masked_transformers.py", "char_decoder.py"
+}
 
 
 def example_input(file, shape):
@@ -214,6 +217,9 @@ def golden(file, selector, shape):
                 lambda mod, inp, out, name=name: calls.setdefault(name, []).append(shape_of(out)))
     with torch.no_grad():
         out = model(example_input(file, shape))
+    if isinstance(out, tuple):  # `return logits, None`: its tensors are the outputs
+        tensors = [v for v in out if isinstance(v, torch.Tensor)]
+        out = tensors[0] if len(tensors) == 1 else dict(enumerate(tensors))
     return {
         "file": file,
         "model": selector or "",

@@ -91,6 +91,14 @@ TEST_CASE("conventions: batch norm in eval mode and the other norms") {
         V{0, 0, 1024, 1024, 2048, 1024});
   // 20 elements: fvcore and DeepSpeed 5 per element, ptflops 1 (LayerNorm has no `affine`).
   CHECK(counts_of("[2, 10]", "ln = LayerNorm(10)") == V{0, 40, 100, 20, 80, 100});
+  // F.layer_norm is a function: fvcore's traced aten::layer_norm and DeepSpeed's patched
+  // F.layer_norm count it (5 per element with a weight tensor, else 4); ptflops does not patch
+  // it, thop and torchinfo hook modules only.
+  CHECK(counts_of("[2, 10]", "g = parameter(10)\nn = layer_norm(x, (10,), g)") ==
+        V{0, 0, 100, 0, 0, 100});
+  CHECK(counts_of("[2, 10]", "b = parameter(10)\nn = layer_norm(x, (10,), bias=b)") ==
+        V{0, 0, 80, 0, 0, 80});
+  CHECK(counts_of("[2, 10]", "n = layer_norm(x, [10])") == V{0, 0, 80, 0, 0, 80});
   // 36 elements.
   CHECK(counts_of("[1, 4, 3, 3]", "gn = GroupNorm(2, 4)") == V{0, 8, 180, 72, 144, 180});
   CHECK(counts_of("[1, 4, 3, 3]", "inorm = InstanceNorm2d(4)") == V{0, 0, 144, 36, 72, 144});

@@ -51,8 +51,9 @@ void check_rows(const Grouping& g, const std::vector<Expected>& want) {
   }
 }
 
-// The rows without a row below them hold every layer once: their sums are the totals. Every
-// row comes after its parent, one level deeper, and the model's row is the totals.
+// The rows without a row below them hold every layer once: their sums are the totals (a tensor
+// tied to a layer in another row counts in both: once without it). Every row comes after its
+// parent, one level deeper, and the model's row is the totals.
 void check_partition(const Analysis& a, const Grouping& g) {
   REQUIRE(!g.rows.empty());
   std::vector<bool> has_child(g.rows.size(), false);
@@ -67,8 +68,8 @@ void check_partition(const Analysis& a, const Grouping& g) {
   uint32_t layers = 0;
   for (size_t i = 0; i < g.rows.size(); ++i) {
     if (has_child[i]) continue;
-    params += g.rows[i].params;
-    trainable += g.rows[i].trainable_params;
+    params += g.rows[i].params - g.rows[i].tied_params;
+    trainable += g.rows[i].trainable_params - g.rows[i].tied_trainable_params;
     macs += g.rows[i].macs;
     layers += g.rows[i].layers;
   }

@@ -218,6 +218,13 @@ TEST_CASE(
   CHECK(forward_of("input x: [2, 3, 4]\ncumprod(0)\n", forward_cumulative, {x}).data ==
         std::vector<float>{0, 1,  2,  3,  4,  5,  6,   7,   8,   9,   10,  11,
                            0, 13, 28, 45, 64, 85, 108, 133, 160, 189, 220, 253});
+  // x[:, [2, 0, 2]] and x[..., [-1, 1]] of torch.arange(24.).view(2, 3, 4)
+  Tensor ix = forward_of("input x: [2, 3, 4]\nindex(1, [2, 0, 2])\n", forward_index, {x});
+  CHECK(ix.shape == std::vector<int64_t>{2, 3, 4});
+  CHECK(ix.data == std::vector<float>{8,  9,  10, 11, 0,  1,  2,  3,  8,  9,  10, 11,
+                                      20, 21, 22, 23, 12, 13, 14, 15, 20, 21, 22, 23});
+  CHECK(forward_of("input x: [2, 3, 4]\nindex(-1, [-1, 1])\n", forward_index, {x}).data ==
+        std::vector<float>{3, 1, 7, 5, 11, 9, 15, 13, 19, 17, 23, 21});
   Tensor s = forward_of("input x: [2, 3, 4]\nselect(1, -1)\n", forward_select, {x});
   CHECK(s.shape == std::vector<int64_t>{2, 4});
   CHECK(s.data == std::vector<float>{8, 9, 10, 11, 20, 21, 22, 23});

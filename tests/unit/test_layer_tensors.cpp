@@ -192,6 +192,31 @@ class GPT(nn.Module):
   CHECK(row(gpt, "transformer.wte")->params == 0);
   CHECK(row(gpt, "lm_head")->params == 2048);
   CHECK(gpt.analysis.totals.params == 2048 + 64);
+  CHECK(group_layers(gpt, 2).rows.at(1).name == "transformer.wte");
+  CHECK(group_layers(gpt, 2).rows.at(1).params == 2048);  // its parameters() count the table
+
+  // By module, each counts what its parameters() counts: `body` and `body.0` hold the tied
+  // table too; the model, holding both layers, counts it once.
+  LoadedModel nested = read_py(R"(
+class Tagger(nn.Module):
+    def __init__(self, vocab=64, d=32):
+        super().__init__()
+        self.body = nn.Sequential(nn.Embedding(vocab, d), nn.LayerNorm(d))
+        self.head = nn.Linear(d, vocab, bias=False)
+        self.body[0].weight = self.head.weight
+
+    def forward(self, idx):
+        return self.head(self.body(idx))
+# input idx: [2, 16] long
+)");
+  REQUIRE(nested.exit == ExitCode::Ok);
+  Grouping by_module = group_layers(nested, 2);
+  std::map<std::string, int64_t> params;
+  for (const ModuleRow& r : by_module.rows) params[r.name] = r.params;
+  CHECK(
+      params ==
+      std::map<std::string, int64_t>{
+          {"", 2048 + 64}, {"body", 2048 + 64}, {"body.0", 2048}, {"body.1", 64}, {"head", 2048}});
 }
 
 TEST_CASE("tied weights: tensors of other sizes and new tensors are refused") {

@@ -1594,6 +1594,95 @@ TEST_CASE("interpreter: flip and roll keep the shape, and the layout a view afte
   check_forward_cases(kTensorOpBase, cases);
 }
 
+// A list of integers inside an index: PyTorch's advanced indexing along one dim (integers beside
+// it still select first), a new contiguous tensor for a contiguous input. PyTorch 1.13's outcome
+// for each, on an input [1, 8, 4, 6].
+TEST_CASE("interpreter: a list inside an index picks slices of one dim, as PyTorch indexes") {
+  const ForwardCase cases[] = {
+      {"return x[:, [0, 2]]", ExitCode::Ok, "[1, 2, 4, 6]"},
+      {"return x[0, [1, 2]]", ExitCode::Ok, "[2, 4, 6]"},
+      {"return x[:, 0, :, [1, 2]]", ExitCode::Ok, "[1, 4, 2]"},
+      {"return x[:, [-1]].view(1, -1)", ExitCode::Ok, "[1, 24]"},
+      {"return x[:, (1, 3)]", ExitCode::Ok, "[1, 2, 4, 6]"},
+      {"return x[..., [5, -6, 5]]", ExitCode::Ok, "[1, 8, 4, 3]"},
+      {"return x[None, :, [0]]", ExitCode::Ok, "[1, 1, 1, 4, 6]"},
+      {"return x[[0, 1]]", ExitCode::ShapeError,
+       "index 1 is out of bounds for dimension 0 with size 1"},
+      {"return x[:, [8]]", ExitCode::ShapeError,
+       "index 8 is out of bounds for dimension 0 with size 8"},
+      {"return x[:, [0], [1]]", ExitCode::UsageOrParse,
+       "unsupported Python construct: indexing a tensor with more than one list"},
+      {"return x[:, [True, False]]", ExitCode::UsageOrParse,
+       "unsupported Python construct: an index list of True"},
+      {"return x[:, [[0, 1]]]", ExitCode::UsageOrParse,
+       "unsupported Python construct: an index list of a list"},
+      {"return x.permute(0, 2, 3, 1)[:, [1]].view(1, -1)", ExitCode::UsageOrParse,
+       "netshape cannot tell whether this view is allowed"},
+  };
+  check_forward_cases(kTensorOpBase, cases);
+}
+
+// nanoGPT's LayerNorm with an optional bias: nn.Parameter weights given to F.layer_norm, one
+// `layer_norm` row whose inputs they are; their parameter rows count them. PyTorch 1.13's outcome
+// for each, on an input [2, 3, 8].
+TEST_CASE("interpreter: F.layer_norm of nn.Parameter weights (nanoGPT's LayerNorm)") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim=8, bias=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, input):
+        return BODY
+
+# input: [2, 3, 8]
+)";
+  const ForwardCase cases[] = {
+      {"F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)", ExitCode::Ok,
+       "[2, 3, 8]"},
+      {"F.layer_norm(input, (8,), bias=self.bias)", ExitCode::Ok, "[2, 3, 8]"},
+      {"F.layer_norm(input, input.shape[-1:], self.weight * 2, None)", ExitCode::Ok, "[2, 3, 8]"},
+      {"F.layer_norm(input, (3, 8), self.weight, self.bias)", ExitCode::ShapeError,
+       "Expected weight to be of same shape as normalized_shape, but got weight of shape [8] and "
+       "normalized_shape = [3, 8]"},
+      {"F.layer_norm(input, (8,), None, self.weight[:4])", ExitCode::ShapeError,
+       "Expected bias to be of same shape as normalized_shape, but got bias of shape [4] and "
+       "normalized_shape = [8]"},
+      {"F.layer_norm(input, (8,), 3)", ExitCode::ShapeError,
+       "layer_norm(): argument 'weight' (position 3) must be Tensor, not int"},
+      {"F.layer_norm(input, ())", ExitCode::ShapeError,
+       "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+       "element, but got normalized_shape = []"},
+      {"F.layer_norm(input, (8,), self.weight.double())", ExitCode::UsageOrParse,
+       "unsupported Python construct: `F.layer_norm` of tensors of different types"},
+  };
+  check_forward_cases(base, cases);
+  std::string text = base;
+  text.replace(text.find("BODY"), 4,
+               "F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)");
+  LoadedModel m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  REQUIRE(m.analysis.layers.size() == 3);  // weight, bias, the norm
+  const LayerInfo& norm = m.analysis.layers[2];
+  CHECK(op_info(norm.op).name == "layer_norm");
+  CHECK(norm.params == 0);
+  CHECK(norm.input_ids.size() == 3);
+  CHECK(m.analysis.totals.params == 16);  // model.parameters(): weight and bias
+  // bias=False: the weight alone
+  text = base;
+  text.replace(text.find("BODY"), 4, "F.layer_norm(input, (8,), self.weight, self.bias)");
+  text.replace(text.find("bias=True"), 9, "bias=False");
+  m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 8);
+  CHECK(m.analysis.layers.back().input_ids.size() == 2);
+}
+
 // torch.cumsum / x.cumsum and cumprod: the shape kept, a new contiguous tensor; the dtype by
 // keyword only; a mask's running count made float32 by dtype= (DETR's sine positions), int64
 // without it (followed only through views); PyTorch 1.13's outcome for each.
@@ -3151,9 +3240,11 @@ class Net(nn.Module):
       {"F.layer_norm(x, [4])", ExitCode::ShapeError,
        "Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3, "
        "8]"},
-      {"F.layer_norm(x, (8,), self.fc.weight, self.fc.bias)", ExitCode::UsageOrParse,
-       "unsupported Python construct: F.layer_norm with a weight and bias other than one "
-       "nn.LayerNorm's"},
+      // another layer's weight is a tensor of its sizes: PyTorch's check of them
+      {"F.layer_norm(x, (8,), self.fc.weight, self.fc.bias)", ExitCode::ShapeError,
+       "Expected weight to be of same shape as normalized_shape, but got weight of shape [8, 8] "
+       "and normalized_shape = [8]"},
+      {"F.layer_norm(x, (8,), self.ln.bias, self.fc.bias)", ExitCode::Ok, "[2, 3, 8]"},
       {"F.layer_norm(x, (3, 8), self.ln.weight, self.ln.bias)", ExitCode::ShapeError,
        "Expected weight to be of same shape as normalized_shape, but got weight of shape [8] and "
        "normalized_shape = [3, 8]"},
@@ -3595,6 +3686,52 @@ def build(width=NAME.SMALL):
   // Passed None, the member is never read.
   o.args = {{"width", "None"}};
   CHECK(read(weights, o).exit == ExitCode::Ok);
+}
+
+// hasattr(F, 'scaled_dot_product_attention'), as nanoGPT tests for flash attention: PyTorch 1.13
+// has no such function, so its fallback branch runs (attention written out); names netshape
+// knows are there; of any other it cannot tell, and says so.
+TEST_CASE("interpreter: hasattr of torch's namespaces answers as PyTorch 1.13") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4 if hasattr(TEST) else 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+  const std::pair<const char*, const char*> cases[] = {
+      {"F, 'scaled_dot_product_attention'", "[2, 2]"},
+      {"torch.nn.functional, 'scaled_dot_product_attention'", "[2, 2]"},
+      {"torch, 'compile'", "[2, 2]"},
+      {"nn, 'RMSNorm'", "[2, 2]"},
+      {"nn, 'GELU'", "[2, 4]"},
+      {"F, 'gelu'", "[2, 4]"},
+      {"F, 'conv2d'", "[2, 4]"},
+      {"torch, 'gelu'", "[2, 2]"},  // F.gelu, not torch's
+      {"F, 'select'", "[2, 2]"},    // torch.select and the method
+  };
+  for (const auto& c : cases) {
+    std::string text = base;
+    text.replace(text.find("TEST"), 4, c.first);
+    LoadedModel m = read(text);
+    INFO(c.first << "\n" << render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == c.second);
+  }
+  std::string text = base;
+  text.replace(text.find("TEST"), 4, "torch, 'frobnicate'");
+  LoadedModel unknown = read(text);
+  CHECK(unknown.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(unknown).find("hasattr of `torch.frobnicate`: netshape cannot tell") !=
+        std::string::npos);
 }
 
 // getattr(module, name, default) and hasattr on layers and containers that lack the attribute:
