@@ -1971,6 +1971,17 @@ class Construct {
     return false;
   }
 
+  // A layer's setting read at `at` (`self.stride` in a subclass of nn.Conv2d, `ln.eps`), as the
+  // own-layer paths of F.conv2d, F.layer_norm, F.embedding and F.group_norm compare them.
+  PyValue layer_attribute(const PyValue& layer, const std::string& name, Span at) {
+    Expr here;
+    here.span = at;
+    return leaf_attribute(layer, name, here);
+  }
+  Value layer_setting(const PyValue& layer, const std::string& name, Span at) {
+    return to_ir(layer_attribute(layer, name, at), at);
+  }
+
   // `conv.out_channels`: the argument of that name (or its default); `conv.weight`: a tensor
   // netshape does not follow (weight init passes it to nn.init, which does nothing to shapes),
   // which knows its layer (`layer`, a Module value at its path) for F.layer_norm.
@@ -7093,10 +7104,8 @@ class Construct {
   // The sizes of a layer's weight or bias, as PyTorch makes them from its arguments.
   std::vector<int64_t> layer_weight_sizes(const PyValue& layer, const std::string& which, Span at) {
     const ModuleDef& m = *layer.module;
-    Expr here;
-    here.span = at;
     auto ints = [&](const char* name) {
-      std::vector<int64_t> v = int_list(to_ir(leaf_attribute(layer, name, here), at));
+      std::vector<int64_t> v = int_list(layer_setting(layer, name, at));
       if (v.empty())
         unsupported_here(
             at, fmt::format("the {} of an nn.{} whose `{}` is not known", which, m.op, name));
@@ -7695,10 +7704,8 @@ class Construct {
                      std::span<const std::optional<size_t>> given, Span at) {
     const ModuleDef& m = *layer.module;
     if (m.op != "C" + op.substr(1)) return false;  // conv2d -> Conv2d
-    Expr here;
-    here.span = at;
     auto setting = [&](const char* name, Value fallback) {
-      PyValue own = leaf_attribute(layer, name, here);
+      PyValue own = layer_attribute(layer, name, at);
       return own.kind == PyValue::Kind::Data || own.kind == PyValue::Kind::Tuple ? to_ir(own, at)
                                                                                  : fallback;
     };
@@ -7723,7 +7730,7 @@ class Construct {
     const PyValue* bias_owner =
         bias_given ? weight_owner(&args.values[*given[2]], "bias") : nullptr;
     bool own_bias = bias_given ? bias_owner && bias_owner->module == layer.module
-                               : leaf_attribute(layer, "bias", here).is_none();
+                               : layer_attribute(layer, "bias", at).is_none();
     Value mode = setting("padding_mode", Value::string("zeros", at));
     return own_bias && mode.kind == Value::Kind::String && mode.s == "zeros";
   }
@@ -7764,9 +7771,7 @@ class Construct {
     PyValue layer = self;  // the torch layer under the subclass, as `self.weight` reads it
     layer.module = self.module->instance->layer_base;
     layer.name.clear();
-    Expr here;
-    here.span = call.span;
-    Value mode = to_ir(leaf_attribute(layer, "padding_mode", here), call.span);
+    Value mode = layer_setting(layer, "padding_mode", call.span);
     if (mode.kind != Value::Kind::String || mode.s != "zeros")
       unsupported_here(call.span, "_conv_forward of a layer whose padding_mode is not 'zeros'",
                        "apply the layer itself: `super().forward(x)`");
@@ -7777,7 +7782,7 @@ class Construct {
                        "call it as `self._conv_forward(x, weight, self.bias)`");
     Args full = args;
     for (const char* setting : {"stride", "padding", "dilation", "groups"}) {
-      full.values.push_back(leaf_attribute(layer, setting, here));
+      full.values.push_back(layer_attribute(layer, setting, call.span));
       full.keywords.emplace_back();
       full.spans.push_back(call.span);
       full.exprs.push_back(nullptr);
@@ -9552,10 +9557,7 @@ class Construct {
     if (!layer || layer->module->op != "LayerNorm" || weight_owner(bias, "bias") == nullptr ||
         weight_owner(bias, "bias")->module != layer->module)
       return layer_norm_function(*x, dims, weight, bias, epsilon, op_span, at);
-    Expr here;
-    here.span = at;
-    std::vector<int64_t> own =
-        int_list(to_ir(leaf_attribute(*layer, "normalized_shape", here), at));
+    std::vector<int64_t> own = int_list(layer_setting(*layer, "normalized_shape", at));
     if (int_list(dims) != own) {
       torch_error(*x, at,
                   fmt::format("Expected weight to be of same shape as normalized_shape, but got "
@@ -9620,18 +9622,16 @@ class Construct {
       unsupported_here(at, "F.embedding with a table other than one nn.Embedding's weight",
                        "make the table a layer, `self.emb = nn.Embedding(num_embeddings, "
                        "embedding_dim)`, and call `self.emb(ids)`");
-    Expr here;
-    here.span = at;
     // padding_idx (positive, or counted from the end as the layer stores it) and max_norm decide
     // the values: they must be the layer's
     for (const auto& [position, name] :
          {std::pair<size_t, const char*>{2, "padding_idx"}, {3, "max_norm"}}) {
       const PyValue* given = argument(args, position, name);
       Value passed = given ? to_ir(*given, at) : Value::none(at);
-      Value own = to_ir(leaf_attribute(*layer, name, here), at);
+      Value own = layer_setting(*layer, name, at);
       for (Value* v : {&passed, &own})  // a negative index counts from the end, in both
         if (v->kind == Value::Kind::Int && v->i < 0 && name == std::string_view("padding_idx"))
-          v->i += int_list(to_ir(leaf_attribute(*layer, "num_embeddings", here), at)).at(0);
+          v->i += int_list(layer_setting(*layer, "num_embeddings", at)).at(0);
       if (to_source(passed) != to_source(own))
         unsupported_here(
             at,
@@ -9652,12 +9652,10 @@ class Construct {
     const PyValue* bias = argument(args, 3, "bias");
     const PyValue* layer = weight_owner(weight, "weight");
     const PyValue* bias_layer = weight_owner(bias, "bias");
-    Expr here;
-    here.span = at;
     const PyValue* eps = argument(args, 4, "eps");
     auto same = [&](const PyValue* passed, const char* name, Value fallback) {
       Value v = passed ? to_ir(*passed, at) : fallback;  // eps decides the values `run` computes
-      return to_source(v) == to_source(to_ir(leaf_attribute(*layer, name, here), at));
+      return to_source(v) == to_source(layer_setting(*layer, name, at));
     };
     bool own = x && x->kind == PyValue::Kind::Tensor && groups && layer &&
                layer->module->op == "GroupNorm" && bias_layer &&
