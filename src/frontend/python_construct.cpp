@@ -652,9 +652,14 @@ class Construct {
   std::set<int> frozen_made_;
   std::map<std::string, std::string> layer_tensors_;  // "<module id>.weight" -> its row (forward)
   std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
-  std::map<int, int64_t> tied_elements_;        // by layer: elements of its weights another owns
-  std::set<std::pair<int, std::string>> tied_;  // (layer, "weight"/"bias") given another's
-  std::vector<std::pair<int, int>> tie_pairs_;  // (receiving layer, giving layer) of every tie
+  std::map<int, int64_t> tied_elements_;  // by layer: elements of its weights another owns
+  // `self.head.weight = self.emb.weight`: the receiving layer's tensor is the giving layer's
+  struct Tie {
+    int receiver;
+    std::string which;  // "weight" or "bias"
+    int giver;
+  };
+  std::vector<Tie> ties_;
   // The layers (by module id) nn.utils.weight_norm or spectral_norm normalised: by id, as
   // requires_grad.
   std::map<int, StatementExtras::NormedWeight> normed_weights_;
@@ -1532,8 +1537,8 @@ class Construct {
     std::set<int> seen;
     set_requires_grad(*module.module, trains, seen);
     // after a tie the tensor is both layers': freezing one of them freezes part of the other
-    for (const auto& [receiver, giver] : tie_pairs_)
-      if (seen.count(receiver) != seen.count(giver))
+    for (const Tie& t : ties_)
+      if (seen.count(t.receiver) != seen.count(t.giver))
         unsupported_here(at, "setting requires_grad of a layer whose weight is tied to another's",
                          "set requires_grad before tying the weights, or on both layers");
   }
@@ -7012,9 +7017,9 @@ class Construct {
   // they came from several layers.
   std::string tie_giver_path(int receiver) const {
     std::string path;
-    for (const auto& [to, from] : tie_pairs_) {
-      if (to != receiver) continue;
-      auto it = canonical_.find(from);
+    for (const Tie& t : ties_) {
+      if (t.receiver != receiver) continue;
+      auto it = canonical_.find(t.giver);
       if (it == canonical_.end() || (!path.empty() && path != it->second)) return "";
       path = it->second;
     }
@@ -7024,9 +7029,9 @@ class Construct {
   // A layer (or a container of them) taken out of the model whose weight another layer holds
   // by a tie: that layer then owns the tensor alone, which is not followed.
   void refuse_retiring_tied(const ModuleDef& m, Span at, int depth = 0) {
-    if (tie_pairs_.empty() || depth > 100) return;
-    for (const auto& [receiver, giver] : tie_pairs_)
-      if (giver == m.id)
+    if (ties_.empty() || depth > 100) return;
+    for (const Tie& t : ties_)
+      if (t.giver == m.id)
         unsupported_here(at, "replacing a layer whose weight another layer holds by a tie",
                          "tie the weights after the model's layers are final");
     for (const ModuleChild& c : m.children) refuse_retiring_tied(c.def, at, depth + 1);
@@ -7053,14 +7058,16 @@ class Construct {
           fmt::format("tying nn.{}'s {} [{}] to a tensor of other sizes [{}]", layer.module->op,
                       name, fmt::join(own, ", "), fmt::join(given, ", ")),
           "tie tensors of the same sizes: the layer's forward would use the other's");
-    if (!tied_.insert({layer.module->id, name}).second ||
-        tied_.count({from.module->id, tensor.name}))
-      unsupported_here(at, "tying a tensor that is already tied", "tie each tensor once");
+    // each tensor tied once: not a receiver's twice, nor a receiver's given on (a chain)
+    for (const Tie& t : ties_)
+      if ((t.receiver == layer.module->id && t.which == name) ||
+          (t.receiver == from.module->id && t.which == tensor.name))
+        unsupported_here(at, "tying a tensor that is already tied", "tie each tensor once");
     Checked elements = 1;
     for (int64_t d : own) elements = elements * d;
     if (!elements.ok()) unsupported_here(at, "a tied tensor of more than 2^63 elements");
     tied_elements_[layer.module->id] += *elements.get();
-    tie_pairs_.emplace_back(layer.module->id, from.module->id);
+    ties_.push_back(Tie{layer.module->id, name, from.module->id});
   }
 
   // The layer's `weight` or `bias` as forward reads it: a `parameter` row of its sizes, named by
