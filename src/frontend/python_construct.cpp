@@ -8347,6 +8347,76 @@ class Construct {
           fmt::format("more than {} elementwise steps on one tensor", limits::kMaxValueSteps), at);
   }
 
+  // `out`'s values all `value`, converted to its type as torch.full and full_like convert it.
+  void filled_with(PyValue& out, double value, Span at) {
+    if (out.dtype == ElementType::Bool) value = value != 0 ? 1.0 : 0.0;
+    if (type_category(out.dtype) < 2 && out.dtype != ElementType::Bool) {
+      bool fits = out.dtype == ElementType::UInt8
+                      ? value > -1 && value < 256
+                      : std::fabs(value) < std::ldexp(1.0, 8 * element_bytes(out.dtype) - 1);
+      if (!fits) note_values_unfollowed("a fill value out of the tensor type's range", at);
+      value = std::trunc(value);
+    }
+    out.steps.clear();
+    push_step(out, ValueStep{ValueStep::Op::Fill, value}, at);
+  }
+
+  // torch.full(size, fill_value, dtype=None, ...) (LLaMA's causal mask, `torch.full((n, n),
+  // float("-inf"))`): a `zeros` row of those sizes, of the fill value's type (bool, int64 or
+  // float32, as PyTorch infers it) or its dtype=, whose values are the fill value. Made in
+  // __init__, a tensor of those sizes and that type (made_tensor).
+  PyValue full_tensor(const Args& args, Span op_span, const Expr& call) {
+    auto [sized, fill] = full_arguments(args, call.span);
+    PyValue out = tensor_op("zeros", op_span, nullptr, sized, call);
+    filled_with(out, number_of(fill, call.span), call.span);
+    return out;
+  }
+
+  // torch.full's sizes (with its keywords, and dtype= as it infers it when not given), and its
+  // fill value; PyTorch's TypeErrors for others.
+  std::pair<Args, PyValue> full_arguments(const Args& args, Span at) {
+    const PyValue* size = argument(args, 0, "size");
+    const PyValue* fill = argument(args, 1, "fill_value");
+    const char* help = "write torch.full((n, m), value)";
+    if (!size || !fill)
+      raise(at,
+            "full() received an invalid combination of arguments: it takes the sizes and a "
+            "fill value",
+            help);
+    bool sizes = size->kind == PyValue::Kind::Tuple || size->kind == PyValue::Kind::List ||
+                 size->kind == PyValue::Kind::Shape;
+    if (!sizes)
+      raise(at,
+            fmt::format("full(): argument 'size' (position 1) must be tuple of SymInts, not {}",
+                        type_of(*size).name),
+            help);
+    if (!is_number(*fill))
+      raise(at,
+            fmt::format("full(): argument 'fill_value' (position 2) must be Number, not {}",
+                        type_of(*fill).name),
+            help);
+    Args out;
+    auto add = [&](PyValue v, std::string keyword) {
+      out.values.push_back(std::move(v));
+      out.keywords.push_back(std::move(keyword));
+      out.spans.push_back(at);
+      out.exprs.push_back(nullptr);
+    };
+    for (const PyValue& d :
+         size->kind == PyValue::Kind::Shape ? shape_items(*size, at) : iterate(*size, at))
+      add(d, "");
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (!args.keywords[i].empty() && args.keywords[i] != "size" &&
+          args.keywords[i] != "fill_value")
+        add(args.values[i], args.keywords[i]);
+    if (!argument(args, SIZE_MAX, "dtype"))
+      add(PyValue::builtin(fill->is(Value::Kind::Bool)  ? "torch.bool"
+                           : fill->is(Value::Kind::Int) ? "torch.int64"
+                                                        : "torch.float32"),
+          "dtype");
+    return {out, *fill};
+  }
+
   // torch.zeros_like(x) (ones, empty, rand, randn, full): a new tensor of x's shape and type
   // (or its dtype=), laid out as x, with no row of its own (as `x * 0` has none).
   // x.new_zeros(2, 3) (new_ones, new_empty, new_full): torch.zeros(2, 3) of x's type.
@@ -8370,18 +8440,7 @@ class Construct {
         double value = op == "zeros_like"  ? 0.0
                        : op == "ones_like" ? 1.0
                                            : number_of(*fill, call.span);
-        // the fill value converted to the tensor's type, as full_like converts it
-        if (out.dtype == ElementType::Bool) value = value != 0 ? 1.0 : 0.0;
-        if (type_category(out.dtype) < 2 && out.dtype != ElementType::Bool) {
-          bool fits = out.dtype == ElementType::UInt8
-                          ? value > -1 && value < 256
-                          : std::fabs(value) < std::ldexp(1.0, 8 * element_bytes(out.dtype) - 1);
-          if (!fits)
-            note_values_unfollowed("a fill value out of the tensor type's range", call.span);
-          value = std::trunc(value);
-        }
-        out.steps.clear();
-        push_step(out, ValueStep{ValueStep::Op::Fill, value}, call.span);
+        filled_with(out, value, call.span);
       } else {
         note_values_unfollowed("`" + op + "`", call.span);  // random or uninitialised values
       }
@@ -8452,6 +8511,10 @@ class Construct {
   // data of an nn.Parameter); nullopt for another name.
   std::optional<PyValue> made_tensor(const std::string& n, const Args& args, Span at) {
     if (auto legacy = legacy_constructor(n, args, at)) return legacy;
+    if (n == "torch.full") {  // its values are not followed in __init__: an empty of its sizes
+      Args sized = full_arguments(args, at).first;
+      return made_tensor("torch.empty", sized, at);
+    }
     std::string op = n.rfind("torch.", 0) == 0 ? n.substr(6) : "";
     std::optional<OpId> id = find_op(op);  // the source family's ops that take sizes
     bool sized = id && op_info(*id).family == Family::source &&
@@ -8900,6 +8963,7 @@ class Construct {
     if (n == "torch.mm")
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
+    if (n == "torch.full") return full_tensor(args, op_span, call);
     if (n == "F.embedding") return embedding_of_layer(args, call.span);
     if (n == "F.group_norm") return group_norm_of_layer(args, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);

@@ -1622,6 +1622,47 @@ TEST_CASE("interpreter: a list inside an index picks slices of one dim, as PyTor
   check_forward_cases(kTensorOpBase, cases);
 }
 
+// torch.full in forward (LLaMA's causal mask) and in __init__: a tensor of those sizes whose type
+// is the fill value's (int64 for an int: an Embedding reads it; float32 for a float: it cannot),
+// or dtype=. PyTorch 1.13's outcome for each.
+TEST_CASE("interpreter: torch.full makes a tensor of the fill value's type") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.register_buffer("causal", torch.full((6, 6), float("-inf")).triu(1))
+
+    def forward(self, x):
+        BODY
+
+# input: [1, 8, 4, 6]
+)";
+  const ForwardCase cases[] = {
+      {"return x + torch.full((1, 8, 4, 6), 2.0)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return torch.full(x.shape, 1) * x", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return x + torch.full((4, 6), -1.0, device=x.device).triu(1)", ExitCode::Ok,
+       "[1, 8, 4, 6]"},
+      {"return x + self.causal[:4]", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return self.emb(torch.full((2, 3), 7))", ExitCode::Ok, "[2, 3, 4]"},
+      {"return self.emb(torch.full((2, 3), 7, dtype=torch.int32))", ExitCode::Ok, "[2, 3, 4]"},
+      {"return self.emb(torch.full((2, 3), 7.0))", ExitCode::ShapeError,
+       "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+       "Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)"},
+      {"return x + torch.full((5, 6), 1.0)", ExitCode::ShapeError,
+       "The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension "
+       "2"},
+      {"return x * torch.full(6, 1.0)", ExitCode::UsageOrParse,
+       "full(): argument 'size' (position 1) must be tuple of SymInts, not int"},
+      {"return x * torch.full((6,), 'a')", ExitCode::UsageOrParse,
+       "full(): argument 'fill_value' (position 2) must be Number, not str"},
+  };
+  check_forward_cases(base, cases);
+}
+
 // nanoGPT's LayerNorm with an optional bias: nn.Parameter weights given to F.layer_norm, one
 // `layer_norm` row whose inputs they are; their parameter rows count them. PyTorch 1.13's outcome
 // for each, on an input [2, 3, 8].
