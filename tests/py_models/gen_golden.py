@@ -158,12 +158,14 @@ MODELS = [
     ("masked_transformers.py", "TinyGPT", [4, 40]),
     ("masked_transformers.py", "Translator", [4, 12]),
     ("char_decoder.py", None, [4, 20]),
+    ("rope_decoder.py", None, [3, 24]),
 ]
 
 # Files whose models take token ids (their `# input:` comment says `long`): PyTorch is given
 # int64 zeros, the others float32 zeros.
 INDEX_INPUTS = {
-    "text_models.py", "positional_encodings.py", "masked_transformers.py", "char_decoder.py"
+    "text_models.py", "positional_encodings.py", "masked_transformers.py", "char_decoder.py",
+    "rope_decoder.py",
 }
 
 
