@@ -64,8 +64,9 @@ struct Attrs {
   // input's own
   bool running_stats = true;
   AttrInts normalized_shape;  // layer_norm
-  // layer_norm (the function): the inputs that are its weight and bias tensors (-1: none)
-  int weight_input = -1, bias_input = -1;
+  // batch_norm, layer_norm (the functions): the inputs that are their weight, bias and running
+  // statistics (-1: none)
+  int weight_input = -1, bias_input = -1, mean_input = -1, var_input = -1;
   int64_t num_groups = 1;  // group_norm
   // embedding: each row it reads whose norm of order `p` passes max_norm is scaled to it first
   // (embedding_renorm_); none when not given

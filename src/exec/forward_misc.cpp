@@ -113,9 +113,16 @@ void normalise_groups(const float* x, float* y, int64_t groups, int64_t size, do
 }
 
 // y[n, c, ...] = y * weight[c] + bias[c] over an [outer, C, inner] view.
+// A norm's weight or bias: the layer's parameter, or the function's tensor (F.layer_norm's,
+// F.batch_norm's: the input attrs name).
+const Tensor* norm_tensor(const ForwardCtx& ctx, int input, const char* parameter) {
+  if (op_info(ctx.layer.op).is_module()) return ctx.weight(parameter);
+  return input >= 0 ? ctx.in.at(static_cast<size_t>(input)) : nullptr;
+}
+
 void channel_affine(ForwardCtx& ctx, int64_t outer, int64_t channels, int64_t inner) {
-  const Tensor* w = ctx.weight("weight");
-  const Tensor* b = ctx.weight("bias");
+  const Tensor* w = norm_tensor(ctx, ctx.layer.attrs->weight_input, "weight");
+  const Tensor* b = norm_tensor(ctx, ctx.layer.attrs->bias_input, "bias");
   if (!w && !b) return;
   float* y = ctx.out.data.data();
   for (int64_t o = 0; o < outer; ++o)
@@ -156,6 +163,31 @@ static void batch_norm_with_batch_stats(ForwardCtx& ctx) {
         y[at(n, i)] = static_cast<float>((x[at(n, i)] - mean) * inv);
   }
   channel_affine(ctx, batch, channels, inner);
+}
+
+// F.batch_norm in eval mode: each channel normalised with the running statistics it was given,
+// y = (x - mean[c]) / sqrt(var[c] + eps) * weight[c] + bias[c].
+static void batch_norm_with_running_tensors(ForwardCtx& ctx) {
+  const std::vector<int64_t>& s = ctx.x().shape;
+  const Attrs& a = *ctx.layer.attrs;
+  if (a.mean_input < 0 || a.var_input < 0) throw ForwardError("batch_norm: no running statistics");
+  const Tensor& mean = *ctx.in.at(static_cast<size_t>(a.mean_input));
+  const Tensor& var = *ctx.in.at(static_cast<size_t>(a.var_input));
+  int64_t channels = s[1], inner = product(s, 2, s.size());
+  ctx.out = ctx.zeros(s);
+  const float* x = ctx.x().data.data();
+  float* y = ctx.out.data.data();
+  for (int64_t o = 0; o < s[0]; ++o)
+    for (int64_t c = 0; c < channels; ++c) {
+      double m = mean.data.at(static_cast<size_t>(c));
+      double inv =
+          1.0 / std::sqrt(static_cast<double>(var.data.at(static_cast<size_t>(c))) + a.eps);
+      for (int64_t i = 0; i < inner; ++i) {
+        int64_t at = (o * channels + c) * inner + i;
+        y[at] = static_cast<float>((x[at] - m) * inv);
+      }
+    }
+  channel_affine(ctx, s[0], channels, inner);
 }
 
 // One element of add / sub / mul / div (true division, as torch.div without rounding_mode),
@@ -206,6 +238,7 @@ void forward_batch_norm(ForwardCtx& ctx) {
   std::vector<int64_t> s = ctx.x().shape;
   double eps = ctx.layer.attrs->eps;
   if (!ctx.layer.attrs->running_stats) return batch_norm_with_batch_stats(ctx);
+  if (ctx.layer.op == OpId::batch_norm) return batch_norm_with_running_tensors(ctx);
   ctx.out = ctx.take_x();
   // Eval mode with the running statistics PyTorch starts with (mean 0, var 1):
   // y = x / sqrt(1 + eps) * weight[c] + bias[c], one multiply-add per value.
@@ -251,11 +284,8 @@ void forward_layer_norm(ForwardCtx& ctx) {
   ctx.out = ctx.zeros(ctx.x().shape);
   normalise_groups(ctx.x().data.data(), ctx.out.data.data(),
                    ctx.x().numel() / std::max<int64_t>(size, 1), size, ctx.layer.attrs->eps);
-  // the layer's parameters, or the function's tensors
-  const Attrs& a = *ctx.layer.attrs;
-  auto input = [&](int k) { return k >= 0 ? ctx.in.at(static_cast<size_t>(k)) : nullptr; };
-  const Tensor* w = ctx.layer.op == OpId::layer_norm ? input(a.weight_input) : ctx.weight("weight");
-  const Tensor* b = ctx.layer.op == OpId::layer_norm ? input(a.bias_input) : ctx.weight("bias");
+  const Tensor* w = norm_tensor(ctx, ctx.layer.attrs->weight_input, "weight");
+  const Tensor* b = norm_tensor(ctx, ctx.layer.attrs->bias_input, "bias");
   for (size_t i = 0; i < ctx.out.data.size(); ++i) {
     size_t j = i % static_cast<size_t>(size);
     if (w) ctx.out.data[i] *= w->data[j];

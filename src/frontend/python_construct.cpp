@@ -266,7 +266,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"roll", true, false, true},
     {"select", true, false, true},
     {"layer_norm", true, true, false},
-    {"index", false, false, false},  // aten::index: written `x[:, [0, 2]]`
+    {"batch_norm", true, true, false},  // torch.batch_norm takes aten's order: refused
+    {"index", false, false, false},     // aten::index: written `x[:, [0, 2]]`
     {"expand", false, false, true},
     {"repeat", false, false, true},
     {"mean", true, false, true},
@@ -8964,6 +8965,10 @@ class Construct {
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
     if (n == "torch.full") return full_tensor(args, op_span, call);
+    if (n == "F.batch_norm") return batch_norm_function(args, op_span, call.span);
+    if (n == "torch.batch_norm")
+      unsupported_here(call.span, "torch.batch_norm (aten's order of arguments)",
+                       "write F.batch_norm(x, running_mean, running_var, weight, bias, training)");
     if (n == "F.embedding") return embedding_of_layer(args, call.span);
     if (n == "F.group_norm") return group_norm_of_layer(args, call.span);
     check_spelling(op, n.rfind("F.", 0) == 0 ? Namespace::Functional : Namespace::Torch, op_span);
@@ -9158,7 +9163,8 @@ class Construct {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
       return;
     }
-    if (in_family(st.op, Family::conv_functional) || st.op == "layer_norm") {  // checked the types
+    if (in_family(st.op, Family::conv_functional) || st.op == "layer_norm" ||
+        st.op == "batch_norm") {  // checked the types
       if (first) output_type_ = t.dtype;
       return;
     }
@@ -9678,6 +9684,67 @@ class Construct {
       st.args.push_back(Arg{keyword_name(names[i]), std::move(named), at});
     }
     st.args.push_back(Arg{keyword_name("eps"), std::move(epsilon), at});
+    return emitted(std::move(st), at);
+  }
+
+  // F.batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+  // momentum=0.1, eps=1e-05), as functional forwards (MAML's) and weight standardisation call
+  // it: the function's row, its running statistics, weight and bias (tensors, or None) its
+  // inputs, their names among the arguments. The checks of their sizes are the rule's.
+  PyValue batch_norm_function(const Args& args, Span op_span, Span at) {
+    static constexpr std::string_view kParams[] = {"input", "running_mean", "running_var", "weight",
+                                                   "bias",  "training",     "momentum",    "eps"};
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (!args.keywords[i].empty() &&
+          std::find(std::begin(kParams), std::end(kParams), args.keywords[i]) == std::end(kParams))
+        raise(args.spans[i],
+              fmt::format("batch_norm() got an unexpected keyword argument '{}'", args.keywords[i]),
+              "the signature is F.batch_norm(input, running_mean, running_var, weight=None, "
+              "bias=None, training=False, momentum=0.1, eps=1e-05)");
+    const PyValue* x = argument(args, 0, "input");
+    if (!x || x->kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "F.batch_norm of something other than a tensor");
+    if (!argument(args, 1, "running_mean") || !argument(args, 2, "running_var"))
+      raise(at,
+            "batch_norm() missing required positional arguments: 'running_mean' and "
+            "'running_var'",
+            "pass None for both to use the batch's statistics, with "
+            "training=True");
+    if (x->dtype != ElementType::Float32 && x->dtype != ElementType::Float64)
+      unsupported_here(at,
+                       fmt::format("`F.batch_norm` of a {} tensor", element_type_name(x->dtype)),
+                       "netshape follows float32 and float64 batch norms");
+    Statement st;
+    st.op = "batch_norm";
+    st.module = module_;
+    st.op_span = op_span;
+    st.span = at;
+    add_input(st, *x, x->data.span, at);
+    // torch.batch_norm's positions, which its TypeErrors name
+    static constexpr int kPositions[] = {0, 4, 5, 2, 3};
+    for (size_t i = 1; i <= 4; ++i) {
+      const std::string name(kParams[i]);
+      const PyValue* given = argument(args, i, name);
+      Value named = Value::none(at);
+      if (given && !given->is_none()) {
+        PyValue t = as_tensor_in_forward(*given, at);
+        if (t.kind != PyValue::Kind::Tensor)
+          torch_error(*x, at,
+                      fmt::format("batch_norm(): argument '{}' (position {}) must be Tensor, not "
+                                  "{}",
+                                  name, kPositions[i], type_of(*given).name),
+                      "pass a tensor of one element per channel, or None");
+        if (t.dtype != x->dtype)
+          unsupported_here(at, "`F.batch_norm` of tensors of different types",
+                           "give the input, the statistics, the weight and the bias one type");
+        add_input(st, t, at, at);
+        named = Value::ident(st.inputs.back(), at);
+      }
+      st.args.push_back(Arg{keyword_name(name), std::move(named), at});
+    }
+    for (size_t i = 5; i < std::size(kParams); ++i)
+      if (const PyValue* given = argument(args, i, std::string(kParams[i])))
+        st.args.push_back(Arg{keyword_name(kParams[i]), to_ir(*given, at), at});
     return emitted(std::move(st), at);
   }
 
@@ -10356,7 +10423,8 @@ class Construct {
   // y.expand_as(x), y.view_as(x), y.reshape_as(x): the op with x's dims as references.
   PyValue like_other(const PyValue& t, const std::string& name, const Args& args,
                      const Expr& call) {
-    const PyValue& other = nth(args, 0, call.span);
+    // `.reshape_as(self.weight)`: a layer's weight as the tensor forward reads
+    const PyValue other = as_tensor_in_forward(nth(args, 0, call.span), call.span);
     if (other.kind != PyValue::Kind::Tensor) raise(call.span, name + "() takes a tensor");
     PyValue shape = other;
     shape.kind = PyValue::Kind::Shape;

@@ -52,7 +52,7 @@ struct Facts {
     }
     if (op.family == Family::conv_functional && l.input_ids.size() > 2)  // F.conv's bias tensor
       bias = count_product(a.input_shape(l, 2)).value_or(0);
-    if (l.op == OpId::layer_norm) {  // F.layer_norm's weight and bias tensors
+    if (l.op == OpId::layer_norm || l.op == OpId::batch_norm) {  // the functions' tensors
       if (l.attrs->weight_input > 0)
         weight =
             count_product(a.input_shape(l, static_cast<size_t>(l.attrs->weight_input))).value_or(0);
@@ -161,7 +161,9 @@ Count fvcore_rule(const Facts& f) {
     case Family::matmul:  // aten::matmul: prod(a) * b[-1]; its handle asserts on a 1-D operand
       if (f.in.size() < 2 || f.second.size() < 2) return 0;
       return f.matmul_rule();
-    case Family::batch_norm:  // eval mode: 2 per element with affine, else 1
+    case Family::batch_norm:  // eval mode: 2 per element with affine, else 1; training (the
+                              // batch's statistics): norm_flop_counter's 5 or 4
+      if (!a.running_stats) return times(f.in_elements, f.has_weight() ? 5 : 4);
       return times(f.in_elements, f.has_weight() ? 2 : 1);
     case Family::layer_norm:  // norm_flop_counter: 5 per element with affine, else 4
     case Family::group_norm:
@@ -220,6 +222,8 @@ Count ptflops_rule(const Facts& f) {
                         a.in_channels * (a.out_channels / std::max<int64_t>(a.groups, 1))),
                   f.has_bias() ? f.out_elements : Count{0});
     case Family::batch_norm:  // bn_flops_counter_hook: 2 per input element with `affine`, else 1
+      if (!f.is_module()) return 0;  // F.batch_norm is not patched
+      return times(f.in_elements, f.has_weight() ? 2 : 1);
     case Family::instance_norm:
     case Family::group_norm:
       return times(f.in_elements, f.has_weight() ? 2 : 1);
@@ -434,7 +438,9 @@ Count flops_rule(const Facts& f) {
       return deepspeed_activation(f);
     case Family::prelu:  // _prelu_flops_compute: input elements
       return f.in_elements;
-    case Family::batch_norm:  // eval: 2 per element with affine, else 1
+    case Family::batch_norm:  // eval: 2 per element with affine, else 1; training (the batch's
+                              // statistics) 5 or 4
+      if (!f.attrs().running_stats) return times(f.in_elements, f.has_weight() ? 5 : 4);
       return times(f.in_elements, f.has_weight() ? 2 : 1);
     case Family::layer_norm:  // 5 per element with affine, else 4
     case Family::group_norm:

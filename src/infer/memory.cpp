@@ -118,7 +118,11 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       break;
     case Family::batch_norm:
       s.input = true;
-      stats(in.size() > 1 ? Checked(in[1].value) : Checked(1));
+      // F.batch_norm also keeps its weight and the running statistics it was given, and in eval
+      // mode computes no statistics of its own (measured with saved_tensors_hooks)
+      s.all_inputs = l.op == OpId::batch_norm;
+      if (l.op != OpId::batch_norm || !l.attrs->running_stats)
+        stats(in.size() > 1 ? Checked(in[1].value) : Checked(1));
       break;
     case Family::instance_norm:
     case Family::group_norm:
@@ -333,6 +337,7 @@ bool keeps_input(const LayerInfo& l, size_t at, const Saved& s, size_t i, const 
   const OpInfo& op = op_info(l.op);
   if (op.family == Family::linear || op.family == Family::embedding) return g.own_weights[at];
   if (op.family == Family::conv_functional) return i < 2;
+  if (l.op == OpId::batch_norm) return static_cast<int>(i) != l.attrs->bias_input;
   if (l.input_ids.size() != 2) return true;
   bool other_needs = g.of_tensor[l.input_ids[1 - i]];
   if (op.kind == OpKind::div) return i == 1 || other_needs;

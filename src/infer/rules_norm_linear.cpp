@@ -34,8 +34,82 @@ std::string channel_fix(RuleContext& ctx, const char* param, const Dim& c) {
 
 }  // namespace
 
+// F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps): its
+// tensors' places among the inputs (in the signature's order after the input), and PyTorch's
+// checks in its order: one value per channel when training (F.batch_norm's own), then each
+// tensor's elements against the channels, the running statistics required in eval mode.
+bool infer_batch_norm_function(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  if (x.size() < 2)
+    return ctx.fail_input_unsupported("F.batch_norm of a tensor of fewer than 2 dims",
+                                      "give it a batch and channels: [N, C, *]");
+  auto training = ctx.bool_arg("training");
+  auto eps = training ? ctx.float_arg("eps") : std::nullopt;
+  if (!eps) return false;
+  if (*training && one_value_per_channel(x))
+    return ctx.fail_input(fmt::format("Expected more than 1 value per channel when training, got "
+                                      "input size torch.Size({})",
+                                      to_string(x)),
+                          "give it a batch of 2 or more");
+  // torch.batch_norm(input, weight, bias, running_mean, running_var, ...): its positions
+  struct Tensor {
+    const char* param;
+    int position;
+    int* input;
+  };
+  Attrs& a = ctx.attrs;
+  const Tensor tensors[] = {{"running_mean", 4, &a.mean_input},
+                            {"running_var", 5, &a.var_input},
+                            {"weight", 2, &a.weight_input},
+                            {"bias", 3, &a.bias_input}};
+  int next = 1;
+  for (const Tensor& t : tensors) {
+    const Value& v = ctx.value(t.param);
+    if (v.kind != Value::Kind::Ident && v.kind != Value::Kind::None)
+      return ctx.fail_at(t.param,
+                         fmt::format("batch_norm(): argument '{}' (position {}) must be Tensor, "
+                                     "not {}",
+                                     t.param, t.position, python_type(v)),
+                         "pass a tensor of one element per channel, or None");
+    *t.input = v.kind == Value::Kind::Ident ? next++ : -1;
+  }
+  if (ctx.in().size() != static_cast<size_t>(next))
+    return ctx.fail_input(
+        "batch_norm() takes one input tensor; its statistics, weight and bias "
+        "come after it",
+        "write batch_norm(x, running_mean, running_var, weight, bias)");
+  const Dim& c = x[1];
+  for (const Tensor& t : tensors) {
+    bool statistic = t.input == &a.mean_input || t.input == &a.var_input;
+    if (*t.input < 0) {
+      if (statistic && !*training)
+        return ctx.fail_at(t.param, fmt::format("{} must be defined in evaluation mode", t.param),
+                           "pass the running statistics, or training=True");
+      continue;
+    }
+    const Shape& s = ctx.in()[static_cast<size_t>(*t.input)];
+    auto elements = count_product(s);
+    bool symbolic = std::any_of(s.begin(), s.end(), [](const Dim& d) { return d.symbolic(); });
+    if (c.symbolic() || symbolic || !elements)
+      return ctx.fail_unsupported(t.param,
+                                  fmt::format("F.batch_norm's {} beside channels or sizes that "
+                                              "depend on the batch",
+                                              t.param),
+                                  "give the channels a number");
+    if (*elements != c.value)
+      return ctx.fail_at(
+          t.param, fmt::format("{} should contain {} elements not {}", t.param, c.value, *elements),
+          fmt::format("the input has {} channels (dim 1)", c.value));
+  }
+  ctx.set_output(x);
+  a.eps = *eps;
+  a.running_stats = !*training;
+  return true;
+}
+
 // x: [N, C] / [N, C, L] (1d), [N, C, H, W] (2d), [N, C, D, H, W] (3d) -> same shape
 bool infer_batch_norm(RuleContext& ctx) {
+  if (ctx.op.id == OpId::batch_norm) return infer_batch_norm_function(ctx);
   size_t rank = ctx.x().size(), nd = static_cast<size_t>(ctx.nd());
   bool ok = nd == 1 ? (rank == 2 || rank == 3) : rank == nd + 2;
   if (!ok) {

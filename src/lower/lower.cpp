@@ -300,8 +300,10 @@ class Lowering {
       names.push_back(
           InputName{st.inputs[i], i < st.input_spans.size() ? st.input_spans[i] : st.span});
     if (!st.inputs_explicit && !op.is_module()) {
+      // `batch_norm(x, mean, var)`: after the input, tensors go to the parameters that take them
+      size_t leading = !op.params.empty() && takes_tensor(op.params[0].name) ? 1 : SIZE_MAX;
       while (node.first_arg < st.args.size() && st.args[node.first_arg].keyword.empty() &&
-             append_tensors(st.args[node.first_arg].value, names))
+             names.size() < leading && append_tensors(st.args[node.first_arg].value, names))
         ++node.first_arg;
       // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w,
       // `masked_fill(m, 0.0)` the previous output filled where m is set, `grid_sample(g)` the
@@ -328,9 +330,10 @@ class Lowering {
       return unknown_tensor(node, "", st.op_span);
     // EmbeddingBag's forward(input, offsets=None, per_sample_weights=None)
     // F.layer_norm(input, normalized_shape, weight, bias): the .py reader's three
-    size_t most = op.id == OpId::EmbeddingBag || op.id == OpId::layer_norm ? 3
-                  : takes_several_tensors(op.family)                       ? SIZE_MAX
-                                                                           : 1;
+    size_t most = op.id == OpId::batch_norm                                  ? 5
+                  : op.id == OpId::EmbeddingBag || op.id == OpId::layer_norm ? 3
+                  : takes_several_tensors(op.family)                         ? SIZE_MAX
+                                                                             : 1;
     if (inputs_.size() > most) return extra_tensors(node, st, op);
     if (op.family == Family::conv_functional && inputs_.size() < 2)
       return layer_in_lowercase(node, st, op);
@@ -388,15 +391,19 @@ class Lowering {
                              : fmt::format("did you mean '{}'?", near));
   }
 
-  // F.layer_norm(input, normalized_shape, weight=None, bias=None): a function's `weight` and
-  // `bias` parameters take tensors, by position or by name, after its other arguments; each
-  // given by a tensor's name is an input after the first (the rule knows which from the
-  // arguments). The .py reader gives them among the inputs already.
+  // F.layer_norm(input, normalized_shape, weight=None, bias=None), F.batch_norm(input,
+  // running_mean, running_var, weight=None, bias=None, ...): a function's `weight`, `bias` and
+  // running statistics take tensors, by position or by name, after its other arguments; each
+  // given by a tensor's name is an input after the first, in the signature's order (the rule
+  // knows which from the arguments). The .py reader gives them among the inputs already.
+  static bool takes_tensor(std::string_view param) {
+    return param == "weight" || param == "bias" || param == "running_mean" ||
+           param == "running_var";
+  }
   bool tensor_parameters(GraphNode& node, const Statement& st, const OpInfo& op) {
     if (op.is_module() || st.inputs_explicit) return true;
     for (size_t i = 0; i < op.params.size(); ++i) {
-      const std::string_view name = op.params[i].name;
-      if ((name != "weight" && name != "bias") || !bound_[i]) continue;
+      if (!takes_tensor(op.params[i].name) || !bound_[i]) continue;
       const Value& v = *bound_[i];
       if (v.kind != Value::Kind::Ident) continue;  // None, or what the rule refuses
       TensorId t = tensor_named(v);

@@ -89,6 +89,17 @@ TEST_CASE("conventions: batch norm in eval mode and the other norms") {
   CHECK(counts_of("[2, 8, 8, 8]", "bn = BatchNorm2d(8)") == V{0, 32, 2048, 2048, 4096, 2048});
   CHECK(counts_of("[2, 8, 8, 8]", "bn = BatchNorm2d(8, affine=False)") ==
         V{0, 0, 1024, 1024, 2048, 1024});
+  // Without running statistics nn.BatchNorm calls F.batch_norm with training=True in eval mode
+  // too: fvcore's batchnorm handle and DeepSpeed count 5 per element with affine (else 4).
+  CHECK(counts_of("[2, 8, 8, 8]", "bn = BatchNorm2d(8, track_running_stats=False)") ==
+        V{0, 32, 5120, 2048, 4096, 5120});
+  // F.batch_norm: a function, which ptflops does not patch and thop and torchinfo do not hook;
+  // eval mode with running statistics 2 (a weight) or 1 per element, training 5 or 4.
+  CHECK(counts_of("[2, 8, 8, 8]",
+                  "m = zeros(8)\nv = ones(8)\ng = parameter(8)\nn = batch_norm(x, m, v, g)") ==
+        V{0, 0, 2048, 0, 0, 2048});
+  CHECK(counts_of("[2, 8, 8, 8]", "n = batch_norm(x, None, None, training=True)") ==
+        V{0, 0, 4096, 0, 0, 4096});
   // 20 elements: fvcore and DeepSpeed 5 per element, ptflops 1 (LayerNorm has no `affine`).
   CHECK(counts_of("[2, 10]", "ln = LayerNorm(10)") == V{0, 40, 100, 20, 80, 100});
   // F.layer_norm is a function: fvcore's traced aten::layer_norm and DeepSpeed's patched

@@ -58,7 +58,8 @@ const std::map<std::string, std::string> kWhole = {
     {"UpsamplingNearest2d", "UpsamplingNearest2d(scale_factor=2)"},
     {"UpsamplingBilinear2d", "UpsamplingBilinear2d(scale_factor=2)"},
     {"interpolate", "interpolate(scale_factor=2)"},
-    {"LocalResponseNorm", "LocalResponseNorm(3)"},  // its size is not a shape's
+    {"LocalResponseNorm", "LocalResponseNorm(3)"},            // its size is not a shape's
+    {"batch_norm", "batch_norm(None, None, training=True)"},  // the batch's statistics
     {"local_response_norm", "local_response_norm(3)"},
     {"add", "add(x)"},
     {"sub", "sub(x)"},

@@ -1663,6 +1663,62 @@ class Net(nn.Module):
   check_forward_cases(base, cases);
 }
 
+// F.batch_norm in functional forwards (MAML's, with nn.Parameter weights and no running
+// statistics) and in weight standardisation (timm's StdConv2d normalises its weight with it): a
+// batch_norm row whose inputs its tensors are. PyTorch 1.13's outcome for each, on [2, 8, 4, 6].
+TEST_CASE("interpreter: F.batch_norm with tensors of the model, as PyTorch checks them") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(8))
+        self.beta = nn.Parameter(torch.zeros(8))
+        self.register_buffer("mean", torch.zeros(8))
+        self.register_buffer("var", torch.ones(8))
+
+    def forward(self, x):
+        return BODY
+
+# input: [2, 8, 4, 6]
+)";
+  const ForwardCase cases[] = {
+      {"F.batch_norm(x, None, None, self.gamma, self.beta, training=True)", ExitCode::Ok,
+       "[2, 8, 4, 6]"},
+      {"F.batch_norm(x, self.mean, self.var)", ExitCode::Ok, "[2, 8, 4, 6]"},
+      {"F.batch_norm(x, self.mean, self.var, bias=self.beta, eps=1e-3)", ExitCode::Ok,
+       "[2, 8, 4, 6]"},
+      {"F.batch_norm(x.reshape(1, 8, -1), None, None, training=True, momentum=0.0)", ExitCode::Ok,
+       "[1, 8, 48]"},
+      {"F.batch_norm(x, None, None)", ExitCode::ShapeError,
+       "running_mean must be defined in evaluation mode"},
+      {"F.batch_norm(x, self.mean, None)", ExitCode::ShapeError,
+       "running_var must be defined in evaluation mode"},
+      {"F.batch_norm(x, self.mean[:4], self.var)", ExitCode::ShapeError,
+       "running_mean should contain 8 elements not 4"},
+      {"F.batch_norm(x, None, None, self.gamma[:3], training=True)", ExitCode::ShapeError,
+       "weight should contain 8 elements not 3"},
+      {"F.batch_norm(x[:1, :, :1, :1], None, None, training=True)", ExitCode::ShapeError,
+       "Expected more than 1 value per channel when training, got input size torch.Size([1, 8, "
+       "1, 1])"},
+      {"F.batch_norm(x, 3, None, training=True)", ExitCode::ShapeError,
+       "batch_norm(): argument 'running_mean' (position 4) must be Tensor, not int"},
+      {"F.batch_norm(x, self.mean.double(), self.var)", ExitCode::UsageOrParse,
+       "unsupported Python construct: `F.batch_norm` of tensors of different types"},
+  };
+  check_forward_cases(base, cases);
+  std::string text = base;
+  text.replace(text.find("BODY"), 4,
+               "F.batch_norm(x, self.mean, self.var, self.gamma, self.beta, False, 0.1, 1e-5)");
+  LoadedModel m = read(text);
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 16);  // gamma and beta; the statistics are buffers
+  CHECK(m.analysis.layers.back().input_ids.size() == 5);
+}
+
 // nanoGPT's LayerNorm with an optional bias: nn.Parameter weights given to F.layer_norm, one
 // `layer_norm` row whose inputs they are; their parameter rows count them. PyTorch 1.13's outcome
 // for each, on an input [2, 3, 8].
