@@ -3542,20 +3542,26 @@ class Construct {
   static constexpr std::string_view kAddedAfter113[] = {
       "F.scaled_dot_product_attention", "torch.compile", "nn.RMSNorm", "F.rms_norm", "nn.Buffer"};
 
-  // hasattr(torch, name), hasattr(F, name), hasattr(nn, name): whether PyTorch 1.13 has it, where
+  // Whether PyTorch 1.13's torch, torch.nn or torch.nn.functional (`ns`) has `name`, where
   // netshape knows (its layers and functions, and the later additions above); refused otherwise,
   // since netshape's torch namespaces answer any name.
-  PyValue torch_has(const std::string& ns, const std::string& name, Span at) {
+  bool torch_has(const std::string& ns, const std::string& name, Span at) {
     std::string full = (ns == "nn" || ns == "F" ? ns : "torch") + "." + name;
+    if (patches_torch(name))  // `F.scaled_dot_product_attention = ...` at a file's top level
+      unsupported_here(at,
+                       fmt::format("hasattr of `{}`, which the model's files set (netshape does "
+                                   "not run their top-level statements)",
+                                   full),
+                       "write the branch PyTorch 1.13 takes");
     for (std::string_view later : kAddedAfter113)
-      if (full == later) return data_bool(false, at);
+      if (full == later) return false;
     if (ns == "nn") {
       std::optional<OpId> id = find_op(name);
       if ((id && op_info(*id).is_module()) || name == "Module" || name == "Sequential" ||
           name == "ModuleList" || name == "ModuleDict" || name == "Parameter")
-        return data_bool(true, at);
+        return true;
     } else if (const PythonSpelling* s = python_spelling(name)) {  // where PyTorch defines it
-      return data_bool(ns == "F" ? s->functional : s->torch, at);
+      return ns == "F" ? s->functional : s->torch;
     }
     unsupported_here(at,
                      fmt::format("hasattr of `{}`: netshape cannot tell whether PyTorch 1.13 "
@@ -3564,25 +3570,145 @@ class Construct {
                      "write the branch PyTorch 1.13 takes");
   }
 
+  // Whether a file of the model assigns `<x>.name` at its top level (in any `if` or loop there),
+  // as polyfills patch torch's namespaces: netshape computes top-level names on demand and never
+  // runs such a statement.
+  bool patches_torch(const std::string& name) const {
+    std::function<bool(const std::vector<Stmt>&)> sets = [&](const std::vector<Stmt>& body) {
+      for (const Stmt& s : body) {
+        if (s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AugAssign ||
+            s.kind == Stmt::Kind::AnnAssign)
+          for (const Expr& t : s.targets)
+            if (t.kind == Expr::Kind::Attribute && t.text == name) return true;
+        bool nested = s.kind == Stmt::Kind::If || s.kind == Stmt::Kind::For ||
+                      s.kind == Stmt::Kind::While || s.kind == Stmt::Kind::Other;
+        if (nested && (sets(s.body) || sets(s.orelse))) return true;
+      }
+      return false;
+    };
+    for (const auto& file : L.files_)
+      if (file.module && sets(file.module->body)) return true;
+    return false;
+  }
+
+  // What every nn.Module has (its methods and state), which a layer's or a module's own
+  // attributes do not list.
+  static bool module_api(const std::string& name) {
+    static const std::set<std::string> kApi = {"forward",
+                                               "__call__",
+                                               "training",
+                                               "parameters",
+                                               "named_parameters",
+                                               "buffers",
+                                               "named_buffers",
+                                               "children",
+                                               "named_children",
+                                               "modules",
+                                               "named_modules",
+                                               "apply",
+                                               "to",
+                                               "cuda",
+                                               "cpu",
+                                               "eval",
+                                               "train",
+                                               "state_dict",
+                                               "load_state_dict",
+                                               "register_buffer",
+                                               "register_parameter",
+                                               "register_module",
+                                               "add_module",
+                                               "get_submodule",
+                                               "zero_grad",
+                                               "requires_grad_",
+                                               "extra_repr",
+                                               "float",
+                                               "double",
+                                               "half",
+                                               "type",
+                                               "_parameters",
+                                               "_buffers",
+                                               "_modules",
+                                               "_apply",
+                                               "__class__",
+                                               "__dict__"};
+    return kApi.count(name) != 0;
+  }
+  // State a torch layer has beyond its constructor's arguments and its weight and bias, which
+  // netshape does not follow: asked for, it cannot say.
+  static bool layer_state(const std::string& name) {
+    static const std::set<std::string> kState = {"running_mean",
+                                                 "running_var",
+                                                 "num_batches_tracked",
+                                                 "reset_parameters",
+                                                 "reset_running_stats",
+                                                 "transposed",
+                                                 "_reversed_padding_repeated_twice",
+                                                 "in_proj_weight",
+                                                 "in_proj_bias",
+                                                 "out_proj",
+                                                 "bias_k",
+                                                 "bias_v",
+                                                 "_qkv_same_embed_dim",
+                                                 "all_weights",
+                                                 "_flat_weights",
+                                                 "_flat_weights_names",
+                                                 "weight_ih_l0",
+                                                 "weight_hh_l0",
+                                                 "bias_ih_l0",
+                                                 "bias_hh_l0",
+                                                 "weight_ih",
+                                                 "weight_hh",
+                                                 "bias_ih",
+                                                 "bias_hh"};
+    return kState.count(name) != 0;
+  }
+
+  // hasattr(obj, name), getattr(obj, name[, default]), as Python answers them where netshape
+  // knows: an attribute it cannot follow is refused, never taken as absent.
   PyValue attribute_by_name(const std::string& n, Args& args, const Expr& call, Frame& f) {
     if (args.values.size() < 2) raise(call.span, n + "() needs an object and a name");
     const PyValue& obj = args.values[0];
-    if (n == "hasattr" && obj.kind == PyValue::Kind::Builtin && !obj.method_self &&
-        args.values[1].is(Value::Kind::String) &&
-        (obj.name == "torch" || obj.name == "F" || obj.name == "nn"))
-      return torch_has(obj.name, args.values[1].data.s.str(), call.span);
+    if (!args.values[1].is(Value::Kind::String))
+      raise(call.span,
+            fmt::format("attribute name must be string, not '{}'", type_of(args.values[1]).name));
+    const std::string name = args.values[1].data.s.str();
+    bool has_default = n == "getattr" && args.values.size() > 2;
+    if (obj.kind == PyValue::Kind::Builtin && !obj.method_self &&
+        (obj.name == "torch" || obj.name == "F" || obj.name == "nn")) {
+      bool has = torch_has(obj.name, name, call.span);
+      if (n == "hasattr") return data_bool(has, call.span);
+      if (!has && has_default) return args.values[2];
+    } else if (obj.kind == PyValue::Kind::Builtin || obj.kind == PyValue::Kind::Tensor ||
+               obj.kind == PyValue::Kind::Made || obj.kind == PyValue::Kind::Opaque ||
+               obj.kind == PyValue::Kind::Values || obj.kind == PyValue::Kind::Shape) {
+      // other namespaces and tensors answer any name in netshape: it cannot tell
+      unsupported_here(call.span, fmt::format("{}() of `{}` on {}", n, name, describe(obj)),
+                       "write the branch PyTorch 1.13 takes");
+    } else if (obj.kind == PyValue::Kind::Module && module_api(name)) {
+      if (n == "hasattr") return data_bool(true, call.span);
+    } else if (obj.kind == PyValue::Kind::Module && name.starts_with("__")) {
+      // Python's own (a container's __len__, __getitem__): not what netshape lists
+      unsupported_here(call.span, fmt::format("{}() of `{}` on a module", n, name),
+                       "write the branch PyTorch 1.13 takes");
+    }
     Expr fake;
     fake.kind = Expr::Kind::Attribute;
-    fake.text = text_of(args.values[1]);
+    fake.text = name;
     fake.span = call.span;
     fake.items.push_back(call.items[0]);
     try {
       PyValue v = get_attribute(args.values[0], fake, f);
       return n == "hasattr" ? data_bool(true, call.span) : v;
     } catch (const PyError& err) {
-      if (err.fatal) throw;
+      // what netshape does not follow, or PyTorch's own error, is no AttributeError; a torch
+      // layer has what its constructor takes, its weights and the state above, nothing else
+      bool leaf = obj.kind == PyValue::Kind::Module && obj.module &&
+                  obj.module->kind == ModuleDef::Leaf && !layer_state(name);
+      if (err.fatal || err.torch_raises ||
+          (!leaf && err.d.message.rfind("unsupported Python construct", 0) == 0))
+        throw;
       if (n == "hasattr") return data_bool(false, call.span);
-      if (args.values.size() > 2) return args.values[2];
+      if (has_default) return args.values[2];
       throw;
     }
   }
@@ -9610,6 +9736,9 @@ class Construct {
   // Otherwise the function's row, its weight and bias (nn.Parameter attributes, as nanoGPT's
   // LayerNorm with an optional bias holds them, or tensors computed) its inputs.
   PyValue layer_norm(const Args& args, Span op_span, Span at) {
+    static constexpr std::string_view kParams[] = {"input", "normalized_shape", "weight", "bias",
+                                                   "eps"};
+    check_python_call(args, kParams, 2, "layer_norm", at);
     const PyValue* x = argument(args, 0, "input");
     const PyValue* shape = argument(args, 1, "normalized_shape");
     const PyValue* weight = argument(args, 2, "weight");
@@ -9622,13 +9751,21 @@ class Construct {
     // `self.weight.shape`, `x.shape[-1:]`: the sizes, as references to the dims
     Value dims = to_ir(
         shape->kind == PyValue::Kind::Shape ? make_tuple(shape_items(*shape, at)) : *shape, at);
-    if (dims.kind != Value::Kind::Tuple && dims.kind != Value::Kind::List) {
+    bool ints = dims.kind == Value::Kind::Tuple || dims.kind == Value::Kind::List;
+    for (const Value& d : dims.items)
+      ints = ints && (d.kind == Value::Kind::Int || d.kind == Value::Kind::DimRef);
+    if (!ints) {
       torch_error(*x, at,
                   fmt::format("layer_norm(): argument 'normalized_shape' (position 2) must be "
                               "tuple of ints, not {}",
                               type_of(*shape).name),
-                  fmt::format("pass a tuple: `({},)`", text_of(*shape)));
+                  fmt::format("pass a tuple of the trailing sizes: `({},)`", text_of(*shape)));
     }
+    if (eps && !is_number(*eps))
+      torch_error(*x, at,
+                  fmt::format("layer_norm(): argument 'eps' (position 5) must be float, not {}",
+                              type_of(*eps).name),
+                  "give eps a number, e.g. 1e-5");
     Value epsilon = eps ? to_ir(*eps, at) : Value::floating(1e-5, at);  // values only
     const PyValue* layer = weight_owner(weight, "weight");
     if (!layer || layer->module->op != "LayerNorm" || weight_owner(bias, "bias") == nullptr ||
@@ -9643,6 +9780,35 @@ class Construct {
                   "pass the layer's own: `self.normalized_shape`");
     }
     return apply_layer(*layer->module, layer->name, {*x}, at, module_);
+  }
+
+  // A call of a Python function of torch.nn.functional (`params`, the first `required` of them
+  // without defaults) as Python binds it: its TypeErrors for too many positional arguments, an
+  // unknown keyword, or one argument given twice.
+  void check_python_call(const Args& args, std::span<const std::string_view> params,
+                         size_t required, std::string_view function, Span at) {
+    std::string help = fmt::format("the signature is F.{}({})", function, fmt::join(params, ", "));
+    size_t positional = 0;
+    for (const std::string& k : args.keywords) positional += k.empty();
+    if (positional > params.size())
+      type_error_of_call(nullptr, args, at,
+                         fmt::format("{}() takes from {} to {} positional arguments but {} were "
+                                     "given",
+                                     function, required, params.size(), positional),
+                         help);
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      if (k.empty()) continue;
+      auto it = std::find(params.begin(), params.end(), k);
+      if (it == params.end())
+        type_error_of_call(nullptr, args, args.spans[i],
+                           fmt::format("{}() got an unexpected keyword argument '{}'", function, k),
+                           help);
+      if (static_cast<size_t>(it - params.begin()) < positional)
+        type_error_of_call(nullptr, args, args.spans[i],
+                           fmt::format("{}() got multiple values for argument '{}'", function, k),
+                           help);
+    }
   }
 
   // F.layer_norm's row: its input, then its weight and bias tensors when given (their names also
@@ -9694,13 +9860,7 @@ class Construct {
   PyValue batch_norm_function(const Args& args, Span op_span, Span at) {
     static constexpr std::string_view kParams[] = {"input", "running_mean", "running_var", "weight",
                                                    "bias",  "training",     "momentum",    "eps"};
-    for (size_t i = 0; i < args.values.size(); ++i)
-      if (!args.keywords[i].empty() &&
-          std::find(std::begin(kParams), std::end(kParams), args.keywords[i]) == std::end(kParams))
-        raise(args.spans[i],
-              fmt::format("batch_norm() got an unexpected keyword argument '{}'", args.keywords[i]),
-              "the signature is F.batch_norm(input, running_mean, running_var, weight=None, "
-              "bias=None, training=False, momentum=0.1, eps=1e-05)");
+    check_python_call(args, kParams, 3, "batch_norm", at);
     const PyValue* x = argument(args, 0, "input");
     if (!x || x->kind != PyValue::Kind::Tensor)
       unsupported_here(at, "F.batch_norm of something other than a tensor");

@@ -396,6 +396,9 @@ bool infer_index(RuleContext& ctx) {
           "indices",
           fmt::format("index {} of the batch-sized dim {} may be out of bounds", i, to_string(d)),
           "netshape does not know the batch size; use index 0 or -1");
+    if (!d.symbolic() && d.value == 0)  // its kernel's message for an empty dim
+      return ctx.fail_at("indices", "index is out of bounds for dimension with size 0",
+                         fmt::format("dim {} is empty: there is nothing to index", dim));
     if (!d.symbolic() && (i < -d.value || i >= d.value))  // PyTorch's kernel names its dim 0
       return ctx.fail_at(
           "indices",

@@ -1196,7 +1196,7 @@ BODY
     std::string text = base;
     text.replace(text.find("BODY\n"), 5, c.first);
     LoadedModel m = read(text);
-    INFO(c.first);
+    INFO(std::string(c.first));
     CHECK(m.exit == ExitCode::UsageOrParse);
     CHECK(first_error(m) == std::string("unsupported Python construct: ") + c.second);
     CHECK(render_diagnostics(m).find("help: ") != std::string::npos);
@@ -1610,6 +1610,8 @@ TEST_CASE("interpreter: a list inside an index picks slices of one dim, as PyTor
        "index 1 is out of bounds for dimension 0 with size 1"},
       {"return x[:, [8]]", ExitCode::ShapeError,
        "index 8 is out of bounds for dimension 0 with size 8"},
+      {"return x[:, :0][:, [0]]", ExitCode::ShapeError,
+       "index is out of bounds for dimension with size 0"},
       {"return x[:, [0], [1]]", ExitCode::UsageOrParse,
        "unsupported Python construct: indexing a tensor with more than one list"},
       {"return x[:, [True, False]]", ExitCode::UsageOrParse,
@@ -1755,6 +1757,16 @@ class LayerNorm(nn.Module):
       {"F.layer_norm(input, ())", ExitCode::ShapeError,
        "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
        "element, but got normalized_shape = []"},
+      {"F.layer_norm(input, (8.0,))", ExitCode::ShapeError,
+       "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not tuple"},
+      {"F.layer_norm(input, (8,), eps='a')", ExitCode::ShapeError,
+       "layer_norm(): argument 'eps' (position 5) must be float, not str"},
+      {"F.layer_norm(input, (8,), self.weight, self.bias, 1e-5, True)", ExitCode::ShapeError,
+       "layer_norm() takes from 2 to 5 positional arguments but 6 were given"},
+      {"F.layer_norm(input, (8,), self.weight, weight=self.weight)", ExitCode::ShapeError,
+       "layer_norm() got multiple values for argument 'weight'"},
+      {"F.layer_norm(input, (8,), foo=1)", ExitCode::ShapeError,
+       "layer_norm() got an unexpected keyword argument 'foo'"},
       {"F.layer_norm(input, (8,), self.weight.double())", ExitCode::UsageOrParse,
        "unsupported Python construct: `F.layer_norm` of tensors of different types"},
   };
@@ -3823,12 +3835,32 @@ class Net(nn.Module):
     REQUIRE(m.exit == ExitCode::Ok);
     CHECK(test::out_shape(m) == c.second);
   }
+  // What netshape cannot judge is refused, never taken as absent: a name of torch it does not
+  // know, any name of a tensor (netshape's tensors answer any), a module's Python internals, a
+  // torch name the file's top level sets (a polyfill: top-level statements are not run).
+  const std::pair<const char*, const char*> refused[] = {
+      {"torch, 'frobnicate'", "hasattr of `torch.frobnicate`: netshape cannot tell"},
+      {"torch.zeros(2), 'foo'", "hasattr() of `foo` on"},
+      {"nn.Sequential(nn.ReLU()), '__len__'", "hasattr() of `__len__` on a module"},
+      {"nn.Linear(2, 2), 'running_mean'", "attribute `running_mean` of nn.Linear"},
+  };
+  for (const auto& c : refused) {
+    std::string text = base;
+    text.replace(text.find("TEST"), 4, c.first);
+    LoadedModel m = read(text);
+    INFO(c.first);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).find(c.second) != std::string::npos);
+  }
+  // nn.Module's own attributes, and getattr's default where PyTorch 1.13 has no such function
   std::string text = base;
-  text.replace(text.find("TEST"), 4, "torch, 'frobnicate'");
-  LoadedModel unknown = read(text);
-  CHECK(unknown.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(unknown).find("hasattr of `torch.frobnicate`: netshape cannot tell") !=
-        std::string::npos);
+  text.replace(text.find("4 if hasattr(TEST)"), 18,
+               "4 if hasattr(self, 'training') and getattr(F, 'scaled_dot_product_attention', "
+               "None) is None");
+  CHECK(test::out_shape(read(text)) == "[2, 4]");
+  std::string polyfill = "F.scaled_dot_product_attention = None\n\n" + base;
+  polyfill.replace(polyfill.find("TEST"), 4, "F, 'scaled_dot_product_attention'");
+  CHECK(first_error(read(polyfill)).find("which the model's files set") != std::string::npos);
 }
 
 // getattr(module, name, default) and hasattr on layers and containers that lack the attribute:
