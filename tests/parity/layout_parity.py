@@ -73,6 +73,9 @@ def step(x):
         d = rng.randrange(r)
         options.append((f"x.flip({d})", lambda t, d=d: t.flip(d)))
         options.append((f"x.roll(1, {d})", lambda t, d=d: t.roll(1, d)))
+        # a list inside the index: a new tensor (contiguous for a contiguous input)
+        lead = ":, " * d
+        options.append((f"x[{lead}[-1, 0]]", lambda t, d=d: t[(slice(None),) * d + ([-1, 0],)]))
         options.append((f"x.cumsum({d})", lambda t, d=d: t.cumsum(d)))  # a new contiguous one
         options.append((f"x.sort({d})[0]", lambda t, d=d: t.sort(d)[0]))  # empty_like(Preserve)
         options.append((f"x.sort({d})[1].float()", lambda t, d=d: t.sort(d)[1].float()))
