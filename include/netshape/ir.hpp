@@ -341,6 +341,9 @@ struct StatementExtras {
   // that one counts them too, as its parameters() does.
   int64_t tied_elements = 0;
   std::string tied_to;
+  // A `select` of an integer in a Python index (`.py`): the integer's position among the
+  // index's items, which PyTorch's out-of-bounds message calls its dimension; -1 otherwise.
+  int index_item = -1;
   // nn.utils.weight_norm or spectral_norm of the layer (`.py`): its `weight` is parameters of
   // other names, and forward rebuilds it from them. weight_norm: weight_g (the weight's norms
   // over every dim but `dim`; `whole`: dim None or -1, one norm) and weight_v (its direction).

@@ -10108,7 +10108,8 @@ class Construct {
     int64_t dim = 0;  // the dim of `current` the next index applies to
     int64_t ellipses_seen = 0;
     bool listed = false;  // a list of indices (advanced indexing) came already
-    for (const PyValue& i : items) {
+    for (size_t position = 0; position < items.size(); ++position) {
+      const PyValue& i = items[position];
       // PyTorch 1.13 takes several `...`, each standing for the dims no other item names;
       // followed while no other item comes after the second.
       if (ellipses_seen > 1 && !is_ellipsis(i))
@@ -10130,6 +10131,8 @@ class Construct {
         // PyTorch selects at an integer first, also beside a list (`x[0, [1, 2]]`)
         current = tensor_statement("select", current,
                                    {int_value(dim, at), int_value(int_of(i, at), at)}, at);
+        // PyTorch's check of it names the item's position as the dim (`x[..., 8]`: dimension 1)
+        L.program_.statements.back().extras_for_write().index_item = static_cast<int>(position);
       } else if (is_index_list(i)) {
         if (listed)  // several index tensors broadcast together, and their dims may move
           unsupported_here(at, "indexing a tensor with more than one list",

@@ -356,6 +356,13 @@ bool infer_select(RuleContext& ctx) {
     wrapped = 0;  // with the batch bound, the forward takes the actual position (attrs.start < 0)
     ctx.attrs.start = *index;
   } else {
+    int item = ctx.st.extras().index_item;  // `x[..., 8]`: PyTorch's indexing words
+    if ((*index < -d.value || *index >= d.value) && item >= 0)
+      return ctx.fail_at("index",
+                         fmt::format("index {} is out of bounds for dimension {} with size {}",
+                                     *index, item, d.value),
+                         fmt::format("dim {} has size {}: use an index in [{}, {}]", dim, d.value,
+                                     -d.value, d.value - 1));
     if (*index < -d.value || *index >= d.value)
       return ctx.fail_at(
           "index",
