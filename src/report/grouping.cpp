@@ -2,6 +2,9 @@
 // analysis's layers (see grouping.hpp).
 #include "netshape/grouping.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "netshape/checked.hpp"
 
 namespace netshape {
@@ -15,7 +18,8 @@ class Grouper {
         depth_(depth),
         module_depth_(g.modules.size(), 0),
         module_row_(g.modules.size(), kNoRow),
-        layer_row_(g.nodes.size(), kNoRow) {
+        layer_row_(g.nodes.size(), kNoRow),
+        counted_row_(g.nodes.size(), kNoRow) {
     out_.depth = depth;
     for (ModuleId m = 1; m < g.modules.size(); ++m) module_depth_[m] = module_depth_[parent(m)] + 1;
   }
@@ -51,6 +55,9 @@ class Grouper {
   std::vector<int> module_depth_;     // by ModuleId
   std::vector<uint32_t> module_row_;  // by ModuleId: its row, when shown
   std::vector<uint32_t> layer_row_;   // by NodeId: the row of a layer shown on its own
+  std::vector<uint32_t> counted_row_;  // by NodeId: the row a layer counts in
+  // (row, first call) pairs whose row counts a module called again from another row
+  std::set<std::pair<uint32_t, NodeId>> credited_;
   std::vector<ModuleId> chain_;       // show_module's scratch: modules without a row yet
 
   // Lowering declares a parent before its children; anything else is treated as the model's.
@@ -122,6 +129,7 @@ class Grouper {
 
   void add_layer(const LayerInfo& l) {
     uint32_t row = row_of(l);
+    counted_row_[l.node] = row;
     // The model's row holds every layer: if its sums fit, every row's do.
     const ModuleRow& all = out_.rows[0];
     // INT64_MAX: a count the convention does not know (with_counts), as a row that failed.
@@ -141,6 +149,31 @@ class Grouper {
       m.output = l.output.copy();
     }
     add_tied(l, row);
+    add_shared(l, row);
+  }
+
+  // A module called again from another module (one nn.Linear in two nn.Sequentials) counts its
+  // parameters at its first call; the rows that hold this call and not the first count them
+  // too (once each), as module.parameters() does. A `parameter` row reading a layer's weight
+  // makes it no parameter of the module reading it.
+  void add_shared(const LayerInfo& l, uint32_t row) {
+    NodeId first = g_.nodes[l.node].shares_params_with;
+    if (first >= l.node || first >= a_.layers.size() || l.op != a_.layers[first].op) return;
+    const LayerInfo& owner = a_.layers[first];
+    if (owner.params == 0) return;
+    std::vector<uint32_t> holds_first;
+    for (uint32_t r = counted_row_[first]; r != kNoRow; r = out_.rows[r].parent)
+      holds_first.push_back(r);
+    for (uint32_t r = row; r != kNoRow; r = out_.rows[r].parent) {
+      if (std::find(holds_first.begin(), holds_first.end(), r) != holds_first.end()) return;
+      ModuleRow& m = out_.rows[r];
+      if (m.failed) return;
+      if (!credited_.insert({r, first}).second) continue;
+      m.params += owner.params;
+      m.tied_params += owner.params;
+      m.trainable_params += owner.trainable_params;
+      m.tied_trainable_params += owner.trainable_params;
+    }
   }
 
   // A layer holding another's tensors by a tie (`self.tokens.weight = self.head.weight`) leaves

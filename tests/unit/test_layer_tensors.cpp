@@ -217,6 +217,32 @@ class Tagger(nn.Module):
       params ==
       std::map<std::string, int64_t>{
           {"", 2048 + 64}, {"body", 2048 + 64}, {"body.0", 2048}, {"body.1", 64}, {"head", 2048}});
+
+  // One layer in two containers: each container's row counts it, as its parameters() does
+  // (PyTorch: seq1 72, seq2 108, the model 108); its second call is named as named_modules()
+  // names it, by its first place.
+  LoadedModel shared = read_py(R"(
+class Twice(nn.Module):
+    def __init__(self):
+        super().__init__()
+        lin = nn.Linear(8, 8)
+        self.seq1 = nn.Sequential(lin, nn.ReLU())
+        self.seq2 = nn.Sequential(lin, nn.Linear(8, 4))
+
+    def forward(self, x):
+        return self.seq2(self.seq1(x))
+# input: [2, 8]
+)");
+  REQUIRE(shared.exit == ExitCode::Ok);
+  std::vector<std::pair<std::string, int64_t>> rows;
+  for (const ModuleRow& r : group_layers(shared, 2).rows) rows.emplace_back(r.name, r.params);
+  CHECK(rows == std::vector<std::pair<std::string, int64_t>>{{"", 108},
+                                                             {"seq1", 72},
+                                                             {"seq1.0", 72},
+                                                             {"seq1.1", 0},
+                                                             {"seq2", 108},
+                                                             {"seq1.0", 72},
+                                                             {"seq2.1", 36}});
 }
 
 TEST_CASE("tied weights: tensors of other sizes and new tensors are refused") {
