@@ -2006,15 +2006,7 @@ class Construct {
       raise(e.span, fmt::format("'{}' object has no attribute '{}'", m.op, name));
     if (auto id = find_op(m.op)) {
       const OpInfo& op = op_info(*id);
-      size_t position = 0;
-      for (const Arg& a : m.args) {
-        std::string pname = a.keyword.empty() && position < op.params.size()
-                                ? op.params[position++].name
-                                : a.keyword.str();
-        if (pname == name) return as_stored(op, name, PyValue::of(a.value));
-      }
-      for (const ParamSpec& p : op.params)
-        if (p.name == name && !p.required) return as_stored(op, name, PyValue::of(p.default_value));
+      if (op.has_param(name)) return as_stored(op, m, name, leaf_argument(op, m, name));
     }
     unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
   }
@@ -2069,15 +2061,58 @@ class Construct {
 
   // A layer's argument as the layer keeps it: convolutions store their sizes as tuples
   // (`nn.Conv2d(3, 8, 3).kernel_size` is `(3, 3)`); other layers keep what they were given.
-  static PyValue as_stored(const OpInfo& op, const std::string& name, PyValue v) {
-    if (op.family == Family::layer_norm && name == "normalized_shape" && v.is(Value::Kind::Int))
-      return make_tuple({v});  // nn.LayerNorm(8).normalized_shape is (8,)
-    bool conv = op.family == Family::conv || op.family == Family::conv_transpose;
+  // A layer's argument as the layer stores it, which its attribute reads (PyTorch 1.13's
+  // constructors, measured against every layer of ops.def): convolutions expand sizes to a tuple
+  // of one per spatial dim (a list becomes a tuple), as AvgPool1d does; pools without a stride
+  // store their kernel_size; padding layers expand to a tuple of two per dim; nn.LayerNorm's
+  // normalized_shape is a tuple; Upsample's scale_factor a float. `m` holds the layer's arguments.
+  PyValue as_stored(const OpInfo& op, const ModuleDef& m, const std::string& name, PyValue v) {
+    size_t nd = static_cast<size_t>(std::max(op.spatial_dims, 1));
+    auto tuple_of = [&](PyValue x, size_t n) {
+      if (x.kind == PyValue::Kind::List || x.kind == PyValue::Kind::Tuple ||
+          x.is(Value::Kind::Tuple) || x.is(Value::Kind::List))
+        return make_tuple(iterate(x, x.data.span));
+      return make_tuple(PyList(n, x));
+    };
+    bool pool = op.family == Family::max_pool || op.family == Family::avg_pool;
+    if (pool && name == "stride" && v.is_none())  // `stride if stride is not None else kernel_size`
+      v = leaf_argument(op, m, "kernel_size");
+    if (op.family == Family::layer_norm && name == "normalized_shape")
+      return tuple_of(v, 1);  // nn.LayerNorm(8).normalized_shape is (8,)
+    bool conv = op.family == Family::conv || op.family == Family::conv_transpose ||
+                op.id == OpId::AvgPool1d;
     bool size = name == "kernel_size" || name == "stride" || name == "dilation" ||
                 name == "output_padding" || name == "padding";
-    if (!conv || !size || !v.is(Value::Kind::Int)) return v;
-    PyList items(static_cast<size_t>(std::max(op.spatial_dims, 1)), v);
-    return make_tuple(std::move(items));
+    if (conv && size && !v.is(Value::Kind::String)) return tuple_of(v, nd);
+    if ((op.family == Family::constant_pad || op.family == Family::pad) && name == "padding")
+      return tuple_of(v, 2 * nd);
+    if (op.family == Family::interpolate && name == "scale_factor" && v.is(Value::Kind::Int))
+      return PyValue::of(Value::floating(static_cast<double>(v.data.i), v.data.span));
+    if (op.family == Family::interpolate && name == "scale_factor" &&
+        (v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::List ||
+         v.is(Value::Kind::Tuple) || v.is(Value::Kind::List))) {
+      PyList floats;
+      for (const PyValue& f : iterate(v, v.data.span))
+        floats.push_back(f.is(Value::Kind::Int) ? PyValue::of(Value::floating(
+                                                      static_cast<double>(f.data.i), f.data.span))
+                                                : f);
+      return make_tuple(std::move(floats));
+    }
+    return v;
+  }
+
+  // The argument `name` a layer was built with, or its default (None when it has neither).
+  static PyValue leaf_argument(const OpInfo& op, const ModuleDef& m, const std::string& name) {
+    size_t position = 0;
+    for (const Arg& a : m.args) {
+      std::string pname = a.keyword.empty() && position < op.params.size()
+                              ? op.params[position++].name
+                              : a.keyword.str();
+      if (pname == name) return PyValue::of(a.value);
+    }
+    for (const ParamSpec& p : op.params)
+      if (p.name == name && !p.required) return PyValue::of(p.default_value);
+    return PyValue::none(Span{});
   }
 
   // A class attribute (`expansion = 4`, read as `block.expansion` or `self.expansion`), or a

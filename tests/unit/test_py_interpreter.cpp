@@ -3807,6 +3807,37 @@ def build(width=NAME.SMALL):
   CHECK(read(weights, o).exit == ExitCode::Ok);
 }
 
+// A layer's attributes read as the layer stores its arguments (PyTorch 1.13's constructors): each
+// comparison below is True in PyTorch, so the Linear has 255 outputs there.
+TEST_CASE("interpreter: a layer's attributes are its arguments as PyTorch stores them") {
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.p = nn.MaxPool2d(2)
+        self.a = nn.AvgPool1d(3)
+        self.z = nn.ZeroPad2d(1)
+        self.u = nn.Upsample(scale_factor=2)
+        self.c = nn.Conv2d(4, 4, [3, 3], padding=[1, 1])
+        self.ln = nn.LayerNorm([8])
+        n = (self.p.stride == 2) + 2 * (self.a.stride == (3,)) + 4 * (self.a.kernel_size == (3,))
+        n += 8 * (self.z.padding == (1, 1, 1, 1)) + 16 * isinstance(self.u.scale_factor, float)
+        n += 32 * (self.c.padding == (1, 1)) + 64 * (self.c.kernel_size == (3, 3))
+        n += 128 * (self.ln.normalized_shape == (8,))
+        self.fc = nn.Linear(8, n)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 255]");
+}
+
 // hasattr(F, 'scaled_dot_product_attention'), as nanoGPT tests for flash attention: PyTorch 1.13
 // has no such function, so its fallback branch runs (attention written out); names netshape
 // knows are there; of any other it cannot tell, and says so.
