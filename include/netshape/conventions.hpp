@@ -44,6 +44,9 @@ std::optional<int64_t> count_layer(const Analysis& a, const LayerInfo& layer, Co
 bool counted_by_netshape_only(const LayerInfo& layer);
 // "weight_norm" or "spectral_norm" when the layer's weight is one of them (nn.utils), else null.
 const char* weight_normalisation(const LayerInfo& layer);
+// The class a layer's module derives from the torch layer as (`MyConv`), or "" for the layer
+// itself.
+std::string_view subclass_name(const LayerInfo& layer);
 // Whether convention `c` has a count of the layer (netshape's always does).
 bool convention_counts(const LayerInfo& layer, Convention c);
 

@@ -138,7 +138,10 @@ Count torchinfo_rule(const Facts& f) {
   if (!f.is_module()) return 0;
   int64_t params = f.weight + f.bias;
   if (params == 0) return 0;
-  if (f.op.family == Family::conv || f.op.family == Family::conv_transpose) {
+  // the rule reads the class's name: a subclass's (`class Std(nn.Conv2d)` is no "Conv")
+  std::string_view subclass = subclass_name(f.layer);
+  bool conv_name = subclass.empty() || subclass.find("Conv") != std::string_view::npos;
+  if ((f.op.family == Family::conv || f.op.family == Family::conv_transpose) && conv_name) {
     Count positions = f.batched() ? count_product(f.out, 0, 1) : Count{1};
     positions = times(positions, count_product(f.out, f.out.size() - f.attrs().kernel_size.size()));
     return times(params, positions);
@@ -336,7 +339,8 @@ int64_t thop_upsample_per_output(InterpolateMode m) {
 }
 
 Count thop_rule(const Facts& f) {
-  if (!f.is_module()) return 0;
+  // register_hooks is looked up by type(m): a subclass of a layer has no hook
+  if (!f.is_module() || !subclass_name(f.layer).empty()) return 0;
   const Attrs& a = f.attrs();
   int64_t groups = std::max<int64_t>(a.groups, 1);
   switch (f.op.family) {
@@ -530,14 +534,26 @@ const char* weight_normalisation(const LayerInfo& layer) {
   return layer.statement->extras().normed_weight->name();
 }
 
+std::string_view subclass_name(const LayerInfo& layer) {
+  return layer.statement ? std::string_view(layer.statement->extras().module_class)
+                         : std::string_view();
+}
+
 // torchinfo reads a layer's parameters by name: under weight_norm they are weight_g and
 // weight_v, under spectral_norm weight_orig, which it counts by a rule netshape does not follow.
 // The other tools see the layer's `weight` attribute (the rebuilt weight) and the traced conv,
-// as without them.
+// as without them. A subclass of a layer (`class MyConv(nn.Conv2d)`): ptflops hooks modules by
+// their exact type and patches some of the functions their forward calls, which netshape does
+// not split; torchinfo's rule for a class named "Conv..." that is no convolution is not followed.
 bool convention_counts(const LayerInfo& layer, Convention c) {
   if (c == Convention::netshape) return true;
+  std::string_view subclass = subclass_name(layer);
+  Family family = op_info(layer.op).family;
+  bool conv_named_other = subclass.find("Conv") != std::string_view::npos &&
+                          family != Family::conv && family != Family::conv_transpose;
   return !counted_by_netshape_only(layer) &&
-         !(c == Convention::torchinfo && weight_normalisation(layer));
+         !(c == Convention::torchinfo && (weight_normalisation(layer) || conv_named_other)) &&
+         !(c == Convention::ptflops && !subclass.empty());
 }
 
 std::string_view count_category(const LayerInfo& layer) {

@@ -323,6 +323,8 @@ std::string footer(const Analysis& a, const TableOptions& o, const Counts& count
                          op_info(uncounted->op).name,
                          weight_normalisation(*uncounted)
                              ? std::string(" under ") + weight_normalisation(*uncounted)
+                         : !subclass_name(*uncounted).empty()
+                             ? fmt::format(" subclassed as {}", subclass_name(*uncounted))
                              : std::string());
     return fmt::format("{}: - (the count does not fit in 64 bits)\n", count_label(c));
   };

@@ -84,6 +84,42 @@ TEST_CASE("conventions: linear") {
   CHECK(counts_of("[2, 3, 10]", "fc = Linear(10, 5)") == V{300, 110, 300, 305, 300, 600});
 }
 
+// A subclass of a layer: thop hooks by exact type (none), torchinfo's rule reads the class's
+// name (`Std` is no "Conv": params * output[0]), ptflops' split between its hook and the patched
+// functions is not followed (unknown).
+TEST_CASE("conventions: subclasses of layers, as the tools find their hooks") {
+  LoadedModel m = analyze_text(R"(import torch.nn as nn
+
+
+class MyConv(nn.Conv2d):
+    pass
+
+
+class Std(nn.Conv2d):
+    pass
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = MyConv(3, 8, 3)
+        self.b = Std(8, 8, 3)
+        self.c = nn.Conv2d(8, 8, 3)
+
+    def forward(self, x):
+        return self.c(self.b(self.a(x)))
+
+# input: [2, 3, 8, 8]
+)",
+                               "sub.py");
+  REQUIRE(m.exit == ExitCode::Ok);
+  // outputs [2, 8, 6, 6], [2, 8, 4, 4], [2, 8, 2, 2]; params 224, 584, 584
+  CHECK(count_analysis(m.analysis, Convention::torchinfo).total == 224 * 72 + 584 * 2 + 584 * 8);
+  CHECK(count_analysis(m.analysis, Convention::thop).total == 64 * 8 * 9);
+  CHECK(!count_analysis(m.analysis, Convention::ptflops).total.has_value());
+  CHECK(count_analysis(m.analysis, Convention::fvcore).total == m.analysis.totals.macs);
+}
+
 TEST_CASE("conventions: batch norm in eval mode and the other norms") {
   // 1,024 elements.
   CHECK(counts_of("[2, 8, 8, 8]", "bn = BatchNorm2d(8)") == V{0, 32, 2048, 2048, 4096, 2048});
