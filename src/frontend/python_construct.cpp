@@ -3705,7 +3705,7 @@ class Construct {
     const PyValue& obj = args.values[0];
     if (!args.values[1].is(Value::Kind::String))
       raise(call.span,
-            fmt::format("attribute name must be string, not '{}'", type_of(args.values[1]).name));
+            fmt::format("attribute name must be string, not '{}'", type_name(args.values[1])));
     const std::string name = args.values[1].data.s.str();
     bool has_default = n == "getattr" && args.values.size() > 2;
     if (obj.kind == PyValue::Kind::Builtin && !obj.method_self &&
@@ -8550,12 +8550,12 @@ class Construct {
     if (!sizes)
       raise(at,
             fmt::format("full(): argument 'size' (position 1) must be tuple of SymInts, not {}",
-                        type_of(*size).name),
+                        type_name(*size)),
             help);
     if (!is_number(*fill))
       raise(at,
             fmt::format("full(): argument 'fill_value' (position 2) must be Number, not {}",
-                        type_of(*fill).name),
+                        type_name(*fill)),
             help);
     Args out;
     auto add = [&](PyValue v, std::string keyword) {
@@ -8564,9 +8564,14 @@ class Construct {
       out.spans.push_back(at);
       out.exprs.push_back(nullptr);
     };
-    for (const PyValue& d :
-         size->kind == PyValue::Kind::Shape ? shape_items(*size, at) : iterate(*size, at))
-      add(d, "");
+    PyList dims = size->kind == PyValue::Kind::Shape ? shape_items(*size, at) : iterate(*size, at);
+    for (const PyValue& d : dims)
+      if (!d.is(Value::Kind::Int) && !d.is(Value::Kind::DimRef))
+        raise(at,
+              fmt::format("full(): argument 'size' (position 1) must be tuple of SymInts, not {}",
+                          type_name(*size)),
+              help);
+    add(make_tuple(std::move(dims)), "");  // one sequence: `()` makes a 0-dim tensor
     for (size_t i = 0; i < args.values.size(); ++i)
       if (!args.keywords[i].empty() && args.keywords[i] != "size" &&
           args.keywords[i] != "fill_value")
@@ -9793,13 +9798,13 @@ class Construct {
       torch_error(*x, at,
                   fmt::format("layer_norm(): argument 'normalized_shape' (position 2) must be "
                               "tuple of ints, not {}",
-                              type_of(*shape).name),
+                              type_name(*shape)),
                   fmt::format("pass a tuple of the trailing sizes: `({},)`", text_of(*shape)));
     }
     if (eps && !is_number(*eps))
       torch_error(*x, at,
                   fmt::format("layer_norm(): argument 'eps' (position 5) must be float, not {}",
-                              type_of(*eps).name),
+                              type_name(*eps)),
                   "give eps a number, e.g. 1e-5");
     Value epsilon = eps ? to_ir(*eps, at) : Value::floating(1e-5, at);  // values only
     const PyValue* layer = weight_owner(weight, "weight");
@@ -9859,7 +9864,7 @@ class Construct {
       if (tensors[i]->kind != PyValue::Kind::Tensor)
         torch_error(x, at,
                     fmt::format("layer_norm(): argument '{}' (position {}) must be Tensor, not {}",
-                                names[i], i + 3, type_of(*given).name),
+                                names[i], i + 3, type_name(*given)),
                     "pass a tensor, or None");
     }
     if (x.dtype != ElementType::Float32 && x.dtype != ElementType::Float64)
@@ -9927,7 +9932,7 @@ class Construct {
           torch_error(*x, at,
                       fmt::format("batch_norm(): argument '{}' (position {}) must be Tensor, not "
                                   "{}",
-                                  name, kPositions[i], type_of(*given).name),
+                                  name, kPositions[i], type_name(*given)),
                       "pass a tensor of one element per channel, or None");
         if (t.dtype != x->dtype)
           unsupported_here(at, "`F.batch_norm` of tensors of different types",
@@ -9937,9 +9942,18 @@ class Construct {
       }
       st.args.push_back(Arg{keyword_name(name), std::move(named), at});
     }
-    for (size_t i = 5; i < std::size(kParams); ++i)
-      if (const PyValue* given = argument(args, i, std::string(kParams[i])))
-        st.args.push_back(Arg{keyword_name(kParams[i]), to_ir(*given, at), at});
+    for (size_t i = 5; i < std::size(kParams); ++i) {
+      const PyValue* given = argument(args, i, std::string(kParams[i]));
+      if (!given) continue;
+      // torch.batch_norm's parser: training a bool, momentum and eps numbers (positions 6-8)
+      bool fits = i == 5 ? given->is(Value::Kind::Bool) : is_number(*given);
+      if (!fits)
+        torch_error(*x, at,
+                    fmt::format("batch_norm(): argument '{}' (position {}) must be {}, not {}",
+                                kParams[i], i + 1, i == 5 ? "bool" : "float", type_name(*given)),
+                    i == 5 ? "write training=True or training=False" : "give it a number");
+      st.args.push_back(Arg{keyword_name(kParams[i]), to_ir(*given, at), at});
+    }
     return emitted(std::move(st), at);
   }
 

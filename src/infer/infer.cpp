@@ -186,11 +186,22 @@ class Analyzer {
   }
 
   // What is known of the values `node` reads as its first input: its tensor's, but none of them
-  // when it reads a copy made with no row (`p % 12`, `p * 2` change them) or after a write.
+  // when it reads a copy made with no row (`p % 12`, `p * 2` change them) or after a write;
+  // one filled with a whole number last (`torch.full((b, 1), start_id)`) holds that number.
   KnownValues first_input_values(const GraphNode& node) const {
     KnownValues v = tensors_[node.inputs[0]].values;
-    for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs)
-      if (c.input == 0) v.exact_range = false;
+    for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs) {
+      if (c.input != 0) continue;
+      v.exact_range = false;
+      constexpr double kExact = 9007199254740992.0;  // 2^53
+      const ValueStep* last = c.steps.empty() ? nullptr : &c.steps.back();
+      if (last && last->op == ValueStep::Op::Fill && std::abs(last->number) < kExact &&
+          last->number == std::trunc(last->number)) {
+        v.exact_range = true;
+        v.lo = v.hi = static_cast<int64_t>(last->number);
+        v.step = 1;
+      }
+    }
     if (values_written_) v.exact_range = false;
     return v;
   }

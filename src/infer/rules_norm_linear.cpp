@@ -101,6 +101,15 @@ bool infer_batch_norm_function(RuleContext& ctx) {
           t.param, fmt::format("{} should contain {} elements not {}", t.param, c.value, *elements),
           fmt::format("the input has {} channels (dim 1)", c.value));
   }
+  for (const Tensor& t : tensors) {  // then its kernel reads the statistics as 1-dim tensors
+    bool statistic = t.input == &a.mean_input || t.input == &a.var_input;
+    if (!statistic || *t.input < 0) continue;
+    const Shape& s = ctx.in()[static_cast<size_t>(*t.input)];
+    if (s.size() != 1)
+      return ctx.fail_at(t.param,
+                         fmt::format("TensorAccessor expected 1 dims but tensor has {}", s.size()),
+                         fmt::format("give {} one dim, [{}]", t.param, to_string(x[1])));
+  }
   ctx.set_output(x);
   a.eps = *eps;
   a.running_stats = !*training;

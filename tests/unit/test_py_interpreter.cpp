@@ -1664,6 +1664,11 @@ class Net(nn.Module):
       {"return self.emb(torch.full((2, 3), 7.0))", ExitCode::ShapeError,
        "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
        "Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)"},
+      {"return x + torch.full((), 3.0)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return self.emb(torch.full((2, 3), 10))", ExitCode::ShapeError,
+       "index out of range in self"},
+      {"return x * torch.full((2.0, 6), 1.0)", ExitCode::UsageOrParse,
+       "full(): argument 'size' (position 1) must be tuple of SymInts, not tuple"},
       {"return x + torch.full((5, 6), 1.0)", ExitCode::ShapeError,
        "The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension "
        "2"},
@@ -1718,6 +1723,14 @@ class Net(nn.Module):
        "1, 1])"},
       {"F.batch_norm(x, 3, None, training=True)", ExitCode::ShapeError,
        "batch_norm(): argument 'running_mean' (position 4) must be Tensor, not int"},
+      {"F.batch_norm(x, None, None, training=1)", ExitCode::ShapeError,
+       "batch_norm(): argument 'training' (position 6) must be bool, not int"},
+      {"F.batch_norm(x, None, None, training=True, momentum=None)", ExitCode::ShapeError,
+       "batch_norm(): argument 'momentum' (position 7) must be float, not NoneType"},
+      {"F.batch_norm(x, self.mean.view(1, 8), self.var.view(1, 8))", ExitCode::ShapeError,
+       "TensorAccessor expected 1 dims but tensor has 2"},
+      {"F.batch_norm(x, self.mean.repeat(2).view(2, 8), self.var)", ExitCode::ShapeError,
+       "running_mean should contain 8 elements not 16"},
       {"F.batch_norm(x, self.mean.double(), self.var)", ExitCode::UsageOrParse,
        "unsupported Python construct: `F.batch_norm` of tensors of different types"},
   };
