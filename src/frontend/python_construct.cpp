@@ -5539,7 +5539,8 @@ class Construct {
            a.name == b.name && !a.method_self && !b.method_self) ||
           (a.kind == PyValue::Kind::Class && b.kind == PyValue::Kind::Class && a.def_ == b.def_) ||
           (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module &&
-           a.module.get() == b.module.get()) ||
+           (a.module.get() == b.module.get() ||
+            (a.module->id >= 0 && a.module->id == b.module->id))) ||
           (a.kind == PyValue::Kind::Data && b.kind == PyValue::Kind::Data &&
            a.data.kind == Value::Kind::Bool && b.data.kind == Value::Kind::Bool &&
            a.data.b == b.data.b);
@@ -5615,8 +5616,9 @@ class Construct {
         if (!equal(x[i], y[i], at)) return false;
       return true;
     }
-    if (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module)
-      return a.module.get() == b.module.get();
+    if (a.kind == PyValue::Kind::Module && b.kind == PyValue::Kind::Module)  // one object:
+      return a.module.get() == b.module.get() ||  // the copies of a module held twice share an id
+             (a.module->id >= 0 && a.module->id == b.module->id);
     if (a.kind == PyValue::Kind::Class && b.kind == PyValue::Kind::Class) return a.def_ == b.def_;
     if (a.kind == PyValue::Kind::Builtin && b.kind == PyValue::Kind::Builtin)
       return a.name == b.name;
@@ -5927,8 +5929,10 @@ class Construct {
       case PyValue::Kind::Module: {
         PyList out;
         if (v.module->kind == ModuleDef::Sequential) {
+          bool dict = v.module->op == "ModuleDict";  // iterating a dict gives its keys
           for (auto& child : v.module->children)
-            out.push_back(child_module(v, child.def, child.index));
+            out.push_back(dict ? data_str(child.index, at)
+                               : child_module(v, child.def, child.index));
           return out;
         }
         const Instance* inst =

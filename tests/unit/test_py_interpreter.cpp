@@ -3820,6 +3820,47 @@ def build(width=NAME.SMALL):
   CHECK(read(weights, o).exit == ExitCode::Ok);
 }
 
+// Iterating an nn.ModuleDict gives its keys, `in` tests them; a module held in two places is one
+// object there (`self.r in self.layers`, `is`). PyTorch 1.13: [2, 3] and [2, 6].
+TEST_CASE("interpreter: nn.ModuleDict iterates its keys, a module held twice is one object") {
+  LoadedModel keys = read(R"(import torch
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"a": nn.Linear(8, 3), "b": nn.Linear(8, 5)})
+
+    def forward(self, x):
+        outs = [self.heads[k](x) for k in self.heads]
+        n = sum(1 for k in self.heads if k == "b") + ("a" in self.heads)
+        return torch.cat(outs, 1)[:, :n + 1]
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(keys));
+  CHECK(test::out_shape(keys) == "[2, 3]");
+  LoadedModel same = read(R"(import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.r = nn.ReLU()
+        self.l = nn.ModuleList([self.r, nn.Linear(8, 8)])
+        self.s = nn.Sequential(nn.Tanh())
+        n = (self.r in self.l) + 2 * (self.r in self.s) + 4 * (self.l[1] in self.l)
+        self.fc = nn.Linear(8, n + 1 + (self.l[0] is self.r))
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  CHECK(test::out_shape(same) == "[2, 7]");
+}
+
 // A layer's attributes read as the layer stores its arguments (PyTorch 1.13's constructors): each
 // comparison below is True in PyTorch, so the Linear has 255 outputs there.
 TEST_CASE("interpreter: a layer's attributes are its arguments as PyTorch stores them") {
