@@ -4287,6 +4287,68 @@ class Construct {
     return p;
   }
 
+  // The torch container a class of the file derives from, through its bases (None if none).
+  ContainerBase class_container(const Stmt* cls, int depth = 0) const {
+    if (cls == nullptr || depth > 64) return ContainerBase::None;
+    for (const Expr& b : cls->bases) {
+      ContainerBase c = container_base(dotted(b));
+      if (c != ContainerBase::None) return c;
+      const Stmt* base = L.base_class(*cls, b);
+      if (base != nullptr && base != cls) {
+        ContainerBase inherited = class_container(base, depth + 1);
+        if (inherited != ContainerBase::None) return inherited;
+      }
+    }
+    return ContainerBase::None;
+  }
+
+  // Whether module `m` is an instance of torch's class `t` ("nn.Conv2d", "nn.Sequential",
+  // "nn.modules.batchnorm._BatchNorm"): containers by their kind, a layer (or a class deriving
+  // from one) by its class and the classes PyTorch 1.13 derives it from.
+  bool module_is(const ModuleDef& m, const std::string& t) {
+    if (t == "nn.Module") return true;
+    const Instance* inst = m.instance.get();
+    ContainerBase base_container = inst ? class_container(inst->cls) : ContainerBase::None;
+    bool dict = m.op == "ModuleDict" || base_container == ContainerBase::ModuleDict;
+    bool list = m.op == "ModuleList" || base_container == ContainerBase::ModuleList;
+    bool sequential =
+        (m.kind == ModuleDef::Sequential && !m.list) || base_container == ContainerBase::Sequential;
+    if (t == "nn.Sequential") return sequential && !dict && !list;
+    if (t == "nn.ModuleList") return list;
+    if (t == "nn.ModuleDict") return dict;
+    const ModuleDef* layer = m.kind == ModuleDef::Leaf  ? &m
+                             : inst && inst->layer_base ? inst->layer_base.get()
+                                                        : nullptr;
+    if (!layer) return false;
+    const std::string& op = layer->op;
+    if ("nn." + op == t) return true;
+    std::string_view base = std::string_view(t).substr(t.rfind('.') + 1);
+    std::optional<OpId> id = find_op(op);
+    if (!id || (t.rfind("nn.", 0) != 0 && t.rfind("torch.nn.", 0) != 0)) return false;
+    Family f = op_info(*id).family;
+    if (base == "Hardtanh") return op == "ReLU6";
+    if (base == "Upsample") return op == "UpsamplingNearest2d" || op == "UpsamplingBilinear2d";
+    if (base == "ConstantPad2d") return op == "ZeroPad2d";
+    if (base == "_ConvNd") return f == Family::conv || f == Family::conv_transpose;
+    if (base == "_ConvTransposeNd" || base == "_ConvTransposeMixin")
+      return f == Family::conv_transpose;
+    if (base == "_BatchNorm") return f == Family::batch_norm;
+    if (base == "_NormBase") return f == Family::batch_norm || f == Family::instance_norm;
+    if (base == "_InstanceNorm") return f == Family::instance_norm;
+    if (base == "_MaxPoolNd") return f == Family::max_pool;
+    if (base == "_AvgPoolNd") return f == Family::avg_pool;
+    if (base == "_AdaptiveAvgPoolNd") return f == Family::adaptive_avg_pool;
+    if (base == "_AdaptiveMaxPoolNd") return f == Family::adaptive_max_pool;
+    if (base == "_ConstantPadNd") return f == Family::constant_pad;
+    if (base == "_ReflectionPadNd") return op.rfind("ReflectionPad", 0) == 0;
+    if (base == "_ReplicationPadNd") return op.rfind("ReplicationPad", 0) == 0;
+    if (base == "_DropoutNd")
+      return op.rfind("Dropout", 0) == 0 || op.find("AlphaDropout") != std::string::npos;
+    if (base == "RNNBase") return f == Family::recurrent;
+    if (base == "RNNCellBase") return f == Family::recurrent_cell;
+    return false;
+  }
+
   bool is_instance(const PyValue& v, const PyValue& type, Span at) {
     if (type.kind == PyValue::Kind::Tuple || type.kind == PyValue::Kind::List) {
       for (const PyValue& t : iterate(type, at))
@@ -4302,17 +4364,21 @@ class Construct {
       if (t == "list") return v.kind == PyValue::Kind::List;
       if (t == "tuple") return v.kind == PyValue::Kind::Tuple;
       if (t == "dict") return v.kind == PyValue::Kind::Dict;
-      if (t == "torch.Tensor") return v.kind == PyValue::Kind::Tensor;
       if (t == "typing.Sequence" || t == "typing.List")
         return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple;
       if (t == "typing.Dict" || t == "typing.Mapping") return v.kind == PyValue::Kind::Dict;
+      // a layer's weight or bias, an nn.Parameter made in __init__
+      bool parameter = (v.kind == PyValue::Kind::Opaque && v.method_self &&
+                        (v.name == "weight" || v.name == "bias")) ||
+                       (v.kind == PyValue::Kind::Made && v.name == "parameter");
+      if (parameter || v.kind == PyValue::Kind::Made)
+        return t == "torch.Tensor" || (parameter && t == "nn.Parameter");
+      if (t == "torch.Tensor") return v.kind == PyValue::Kind::Tensor;
       if (v.kind != PyValue::Kind::Module) return false;
-      if (t == "nn.Module") return true;
-      if (t == "nn.Sequential") return v.module->kind == ModuleDef::Sequential;
-      return v.module->kind == ModuleDef::Leaf && "nn." + v.module->op == t;
+      return module_is(*v.module, t);
     }
     if (type.kind == PyValue::Kind::Class && v.kind == PyValue::Kind::Module &&
-        v.module->kind == ModuleDef::User) {
+        v.module->instance) {
       for (const Stmt* c = v.module->instance->cls; c != nullptr;) {
         if (c == type.def_) return true;
         const Stmt* base = nullptr;

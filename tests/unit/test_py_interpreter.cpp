@@ -3861,6 +3861,54 @@ class M(nn.Module):
   CHECK(test::out_shape(same) == "[2, 7]");
 }
 
+// isinstance as PyTorch 1.13's classes answer it: a subclass of a layer is that layer, layers
+// are their private bases (_ConvNd, _BatchNorm, _NormBase), ReLU6 a Hardtanh, containers only
+// their own kind, a layer's weight and an nn.Parameter are nn.Parameters. The 16 checks give
+// 32623 in PyTorch (each bit one check).
+TEST_CASE("interpreter: isinstance of layers, their bases, containers and parameters") {
+  LoadedModel m = read(R"(import torch
+import torch.nn as nn
+
+
+class MyConv(nn.Conv2d):
+    pass
+
+
+class Seq(nn.Sequential):
+    pass
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = MyConv(3, 3, 1)
+        self.bn = nn.BatchNorm2d(3)
+        self.l = nn.ModuleList([nn.ReLU()])
+        self.d = nn.ModuleDict({"a": nn.ReLU()})
+        self.s = nn.Sequential(nn.ReLU())
+        self.q = Seq(nn.ReLU())
+        self.r6 = nn.ReLU6()
+        self.w = nn.Parameter(torch.zeros(3))
+        checks = [isinstance(self.c, nn.Conv2d), isinstance(self.c, nn.modules.conv._ConvNd),
+                  isinstance(self.bn, nn.modules.batchnorm._BatchNorm),
+                  isinstance(self.bn, nn.modules.batchnorm._NormBase),
+                  isinstance(self.l, nn.Sequential), isinstance(self.l, nn.ModuleList),
+                  isinstance(self.d, nn.ModuleDict), isinstance(self.d, nn.Sequential),
+                  isinstance(self.s, nn.Sequential), isinstance(self.q, nn.Sequential),
+                  isinstance(self.q, Seq), isinstance(self.r6, nn.Hardtanh),
+                  isinstance(self.c.weight, nn.Parameter), isinstance(self.w, nn.Parameter),
+                  isinstance(self.c, MyConv), isinstance(self.bn, nn.InstanceNorm2d)]
+        self.fc = nn.Linear(8, sum(b << i for i, b in enumerate(checks)))
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  CHECK(test::out_shape(m) == "[2, 32623]");
+}
+
 // A layer's attributes read as the layer stores its arguments (PyTorch 1.13's constructors): each
 // comparison below is True in PyTorch, so the Linear has 255 outputs there.
 TEST_CASE("interpreter: a layer's attributes are its arguments as PyTorch stores them") {
