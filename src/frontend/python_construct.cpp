@@ -31,6 +31,12 @@
 #include "python_made_sizes.hpp"
 #include "python_value.hpp"
 
+namespace netshape {
+namespace {
+#include "torch_attributes.inc"
+}  // namespace
+}  // namespace netshape
+
 namespace netshape::pylower {
 
 using py::Expr;
@@ -3626,76 +3632,17 @@ class Construct {
     return false;
   }
 
-  // What every nn.Module has (its methods and state), which a layer's or a module's own
-  // attributes do not list.
+  // Whether every nn.Module has `name` (PyTorch 1.13's dir(nn.Module()): its methods and state).
   static bool module_api(const std::string& name) {
-    static const std::set<std::string> kApi = {"forward",
-                                               "__call__",
-                                               "training",
-                                               "parameters",
-                                               "named_parameters",
-                                               "buffers",
-                                               "named_buffers",
-                                               "children",
-                                               "named_children",
-                                               "modules",
-                                               "named_modules",
-                                               "apply",
-                                               "to",
-                                               "cuda",
-                                               "cpu",
-                                               "eval",
-                                               "train",
-                                               "state_dict",
-                                               "load_state_dict",
-                                               "register_buffer",
-                                               "register_parameter",
-                                               "register_module",
-                                               "add_module",
-                                               "get_submodule",
-                                               "zero_grad",
-                                               "requires_grad_",
-                                               "extra_repr",
-                                               "float",
-                                               "double",
-                                               "half",
-                                               "type",
-                                               "_parameters",
-                                               "_buffers",
-                                               "_modules",
-                                               "_apply",
-                                               "__class__",
-                                               "__dict__"};
-    return kApi.count(name) != 0;
+    return std::find(std::begin(kModuleAttributes), std::end(kModuleAttributes), name) !=
+           std::end(kModuleAttributes);
   }
-  // State a torch layer has beyond its constructor's arguments and its weight and bias, which
-  // netshape does not follow: asked for, it cannot say.
-  static bool layer_state(const std::string& name) {
-    static const std::set<std::string> kState = {"running_mean",
-                                                 "running_var",
-                                                 "num_batches_tracked",
-                                                 "reset_parameters",
-                                                 "reset_running_stats",
-                                                 "transposed",
-                                                 "_reversed_padding_repeated_twice",
-                                                 "in_proj_weight",
-                                                 "in_proj_bias",
-                                                 "out_proj",
-                                                 "bias_k",
-                                                 "bias_v",
-                                                 "_qkv_same_embed_dim",
-                                                 "all_weights",
-                                                 "_flat_weights",
-                                                 "_flat_weights_names",
-                                                 "weight_ih_l0",
-                                                 "weight_hh_l0",
-                                                 "bias_ih_l0",
-                                                 "bias_hh_l0",
-                                                 "weight_ih",
-                                                 "weight_hh",
-                                                 "bias_ih",
-                                                 "bias_hh"};
-    return kState.count(name) != 0;
+  // Whether torch layer `op` has `name` (beyond nn.Module's); nullopt for a layer the table
+  // (docs/tools/gen_torch_attributes.py) does not list.
+  static std::optional<bool> layer_has(const std::string& op, const std::string& name) {
+    for (const auto& [layer, names] : kLayerAttributes)
+      if (layer == op) return names.find(" " + name + " ") != std::string_view::npos;
+    return std::nullopt;
   }
 
   // hasattr(obj, name), getattr(obj, name[, default]), as Python answers them where netshape
@@ -3721,6 +3668,12 @@ class Construct {
                        "write the branch PyTorch 1.13 takes");
     } else if (obj.kind == PyValue::Kind::Module && module_api(name)) {
       if (n == "hasattr") return data_bool(true, call.span);
+    } else if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf &&
+               layer_has(obj.module->op, name) == false) {
+      // a torch layer has its class's attributes (PyTorch 1.13's, listed) and nothing else
+      if (n == "hasattr") return data_bool(false, call.span);
+      if (has_default) return args.values[2];
+      raise(call.span, fmt::format("'{}' object has no attribute '{}'", obj.module->op, name));
     } else if (obj.kind == PyValue::Kind::Module && name.starts_with("__")) {
       // Python's own (a container's __len__, __getitem__): not what netshape lists
       unsupported_here(call.span, fmt::format("{}() of `{}` on a module", n, name),
@@ -3735,12 +3688,13 @@ class Construct {
       PyValue v = get_attribute(args.values[0], fake, f);
       return n == "hasattr" ? data_bool(true, call.span) : v;
     } catch (const PyError& err) {
-      // what netshape does not follow, or PyTorch's own error, is no AttributeError; a torch
-      // layer has what its constructor takes, its weights and the state above, nothing else
-      bool leaf = obj.kind == PyValue::Kind::Module && obj.module &&
-                  obj.module->kind == ModuleDef::Leaf && !layer_state(name);
+      // what netshape does not follow (a layer's attribute it does not read), or PyTorch's own
+      // error, is no AttributeError; a layer's listed attribute is there, whatever its value
+      bool listed = obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Leaf &&
+                    layer_has(obj.module->op, name) == true;
+      if (n == "hasattr" && listed && !err.fatal) return data_bool(true, call.span);
       if (err.fatal || err.torch_raises ||
-          (!leaf && err.d.message.rfind("unsupported Python construct", 0) == 0))
+          err.d.message.rfind("unsupported Python construct", 0) == 0)
         throw;
       if (n == "hasattr") return data_bool(false, call.span);
       if (has_default) return args.values[2];
