@@ -9875,6 +9875,24 @@ class Construct {
     }
   }
 
+  // The row of a function of torch.nn.functional called in the current module's forward.
+  Statement function_row(const std::string& op, Span op_span, Span at) const {
+    Statement st;
+    st.op = op;
+    st.module = module_;
+    st.op_span = op_span;
+    st.span = at;
+    return st;
+  }
+
+  // F.layer_norm and F.batch_norm of a tensor of another type than float32 and float64.
+  static void floating_input(const PyValue& x, const char* function, Span at) {
+    if (x.dtype != ElementType::Float32 && x.dtype != ElementType::Float64)
+      unsupported_here(at,
+                       fmt::format("`F.{}` of a {} tensor", function, element_type_name(x.dtype)),
+                       "netshape follows float32 and float64 normalisations");
+  }
+
   // F.layer_norm's row: its input, then its weight and bias tensors when given (their names also
   // among the arguments, which tells the rule which is which).
   PyValue layer_norm_function(const PyValue& x, Value dims, const PyValue* weight,
@@ -9891,18 +9909,12 @@ class Construct {
                                 names[i], i + 3, type_name(*given)),
                     "pass a tensor, or None");
     }
-    if (x.dtype != ElementType::Float32 && x.dtype != ElementType::Float64)
-      unsupported_here(at, fmt::format("`F.layer_norm` of a {} tensor", element_type_name(x.dtype)),
-                       "netshape follows float32 and float64 layer norms");
+    floating_input(x, "layer_norm", at);
     for (const std::optional<PyValue>& t : tensors)
       if (t && t->dtype != x.dtype)
         unsupported_here(at, "`F.layer_norm` of tensors of different types",
                          "give the input, the weight and the bias one type");
-    Statement st;
-    st.op = "layer_norm";
-    st.module = module_;
-    st.op_span = op_span;
-    st.span = at;
+    Statement st = function_row("layer_norm", op_span, at);
     add_input(st, x, x.data.span, at);
     st.args.push_back(Arg{"", std::move(dims), at});
     for (size_t i = 0; i < 2; ++i) {
@@ -9934,15 +9946,8 @@ class Construct {
             "'running_var'",
             "pass None for both to use the batch's statistics, with "
             "training=True");
-    if (x->dtype != ElementType::Float32 && x->dtype != ElementType::Float64)
-      unsupported_here(at,
-                       fmt::format("`F.batch_norm` of a {} tensor", element_type_name(x->dtype)),
-                       "netshape follows float32 and float64 batch norms");
-    Statement st;
-    st.op = "batch_norm";
-    st.module = module_;
-    st.op_span = op_span;
-    st.span = at;
+    floating_input(*x, "batch_norm", at);
+    Statement st = function_row("batch_norm", op_span, at);
     add_input(st, *x, x->data.span, at);
     // torch.batch_norm's positions, which its TypeErrors name
     static constexpr int kPositions[] = {0, 4, 5, 2, 3};
