@@ -3640,8 +3640,17 @@ class Construct {
   // Whether torch layer `op` has `name` (beyond nn.Module's); nullopt for a layer the table
   // (docs/tools/gen_torch_attributes.py) does not list.
   static std::optional<bool> layer_has(const std::string& op, const std::string& name) {
-    for (const auto& [layer, names] : kLayerAttributes)
-      if (layer == op) return names.find(" " + name + " ") != std::string_view::npos;
+    for (const auto& [layer, names] : kLayerAttributes) {
+      if (layer != op) continue;
+      if (names.find(" " + name + " ") != std::string_view::npos) return true;
+      // the table's layer has one layer and one direction: an RNN's weight_ih_l1 or
+      // bias_hh_l0_reverse depends on its arguments
+      std::optional<OpId> id = find_op(op);
+      bool recurrent = id && op_info(*id).family == Family::recurrent;
+      if (recurrent && (name.starts_with("weight_") || name.starts_with("bias_")))
+        return std::nullopt;
+      return false;
+    }
     return std::nullopt;
   }
 
