@@ -7882,11 +7882,7 @@ class Construct {
     if (given[2] && !args.values[*given[2]].is_none())
       bias = as_tensor_in_forward(args.values[*given[2]], args.spans[*given[2]]);
     conv_types(op, x, weight, bias, given, args);
-    Statement st;
-    st.op = op;
-    st.module = module_;
-    st.op_span = op_span;
-    st.span = call.span;
+    Statement st = function_row(op, op_span, call.span);
     add_input(st, x, args.spans[*given[0]], call.span);
     add_input(st, weight, args.spans[*given[1]], call.span);
     if (bias) add_input(st, *bias, args.spans[*given[2]], call.span);

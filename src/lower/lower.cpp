@@ -328,8 +328,10 @@ class Lowering {
     }
     if (std::find(inputs_.begin(), inputs_.end(), kNoId) != inputs_.end())
       return unknown_tensor(node, "", st.op_span);
-    // EmbeddingBag's forward(input, offsets=None, per_sample_weights=None)
-    // F.layer_norm(input, normalized_shape, weight, bias): the .py reader's three
+    // EmbeddingBag's forward(input, offsets=None, per_sample_weights=None) and
+    // F.layer_norm(input, normalized_shape, weight, bias) take three tensors,
+    // F.batch_norm(input, running_mean, running_var, weight, bias) five (as the .py reader gives
+    // them, or as tensor_parameters finds them by name)
     size_t most = op.id == OpId::batch_norm                                  ? 5
                   : op.id == OpId::EmbeddingBag || op.id == OpId::layer_norm ? 3
                   : takes_several_tensors(op.family)                         ? SIZE_MAX

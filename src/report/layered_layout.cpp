@@ -85,7 +85,7 @@ std::vector<double> fit_in_order(const std::vector<double>& desired,
 
 // Moves the boxes of one rank towards the mean x of their neighbours on `side` (a box without
 // any stays where it is, with a small weight so it yields to the others).
-void place_rank(Layout& layout, const Ranked& g, size_t rank,
+void place_rank(DiagramLayout& layout, const Ranked& g, size_t rank,
                 const std::vector<std::vector<size_t>>& side, const LayoutSizes& sizes) {
   const std::vector<size_t>& boxes = g.order[rank];
   size_t n = boxes.size();
@@ -124,9 +124,9 @@ std::vector<size_t> longest_path_ranks(const Diagram& d) {
   return rank;
 }
 
-Layout layered_layout(const Diagram& d, const std::vector<double>& widths,
-                      const LayoutSizes& sizes) {
-  Layout layout;
+DiagramLayout layered_layout(const Diagram& d, const std::vector<double>& widths,
+                             const LayoutSizes& sizes) {
+  DiagramLayout layout;
   std::vector<size_t> rank = longest_path_ranks(d);
   for (size_t n = 0; n < d.nodes.size(); ++n)
     layout.boxes.push_back({0, 0, widths[n], sizes.node_height, rank[n], n});

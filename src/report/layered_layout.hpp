@@ -21,7 +21,7 @@ struct LayoutBox {
   bool dummy() const { return node == static_cast<size_t>(-1); }
 };
 
-struct Layout {
+struct DiagramLayout {
   std::vector<LayoutBox> boxes;  // boxes[i] is Diagram node i for i < nodes.size(), then dummies
   // Per Diagram edge, the boxes it passes through, from its source to its target.
   std::vector<std::vector<size_t>> routes;
@@ -39,8 +39,8 @@ struct LayoutSizes {
 };
 
 // `widths[i]` is the width of Diagram node i's box.
-Layout layered_layout(const Diagram& d, const std::vector<double>& widths,
-                      const LayoutSizes& sizes = {});
+DiagramLayout layered_layout(const Diagram& d, const std::vector<double>& widths,
+                             const LayoutSizes& sizes = {});
 
 // Layer i of the longest-path ranking of the diagram's nodes (inputs and nodes without inputs:
 // 0; any other: one more than its deepest source).

@@ -49,7 +49,7 @@ std::string curve_to(double px, double py, double qx, double qy) {
   return fmt::format(" C {:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}", px, mid, qx, mid, qx, qy);
 }
 
-std::string edge_path(const Layout& layout, const std::vector<size_t>& route) {
+std::string edge_path(const DiagramLayout& layout, const std::vector<size_t>& route) {
   const LayoutBox& from = layout.boxes[route.front()];
   double px = from.x, py = from.y + from.height / 2;
   std::string d = fmt::format("M {:.1f},{:.1f}", px, py);
@@ -86,7 +86,7 @@ std::string svg_element(const Analysis& a) {
   for (const DiagramNode& n : d.nodes) widths.push_back(box_width(n));
   LayoutSizes sizes;
   sizes.top += kTitleHeight;
-  Layout layout = layered_layout(d, widths, sizes);
+  DiagramLayout layout = layered_layout(d, widths, sizes);
   double width = std::max(
       layout.width, 2 * sizes.margin + kCharWidth * static_cast<double>(code_points(a.model_name)));
   for (const DiagramEdge& e : d.edges) {

@@ -349,7 +349,7 @@ TEST_CASE("formats: the layered layout ranks by longest path and keeps chains st
   CHECK(rank[17] == 12);
   CHECK(rank[18] == 16);  // b2_sum: after b2_bn2
   CHECK(rank[23] == 21);  // the output
-  Layout layout = layered_layout(d, std::vector<double>(d.nodes.size(), 80.0));
+  DiagramLayout layout = layered_layout(d, std::vector<double>(d.nodes.size(), 80.0));
   CHECK(layout.ranks == 22);
   // The identity shortcut passes beside the main chain (one dummy point per layer it crosses),
   // and the main chain of a sequence stays in one column.
@@ -390,7 +390,7 @@ TEST_CASE("formats: a drawing of a file where every layer reads the input stays 
   LoadedModel m = test::check_ns(text);
   REQUIRE(m.analysis.ok);
   Diagram d = make_diagram(m.analysis);
-  Layout layout = layered_layout(d, std::vector<double>(d.nodes.size(), 60.0));
+  DiagramLayout layout = layered_layout(d, std::vector<double>(d.nodes.size(), 60.0));
   CHECK(layout.boxes.size() - d.nodes.size() <= limits::kMaxDiagramDummyPoints);
   CHECK(layout.routes.size() == d.edges.size());
   CHECK(layout.routes.back().size() == 2);  // the last long edges are drawn straight
