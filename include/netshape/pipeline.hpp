@@ -28,7 +28,11 @@ struct LoadedModel {
 };
 
 struct LoadOptions {
-  std::string input_dims;                                 // --input
+  // --input: the first input's shape ("B,3,32,32", "1x28x28"), or `[NAME=]DIMS[:DTYPE]`
+  // ("ids=8,20:long"); `more_inputs` the options given after it (forward's next inputs in order,
+  // or the one each names)
+  std::string input_dims;
+  std::vector<std::string> more_inputs;
   std::string model;                                      // --model (Python)
   std::vector<std::pair<std::string, std::string>> args;  // --arg (Python)
   std::vector<std::string> paths;                         // --path (Python imports)

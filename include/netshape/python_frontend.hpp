@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "netshape/diagnostics.hpp"
+#include "netshape/frontend.hpp"
 #include "netshape/ir.hpp"
 #include "netshape/shape.hpp"
 #include "netshape/source.hpp"
@@ -33,6 +34,8 @@ struct PythonOptions {
   std::string model;  // --model NAME: which class / Sequential variable (empty: automatic)
   std::vector<std::pair<std::string, std::string>> args;  // --arg name=value (constructor params)
   std::vector<std::string> paths;  // --path DIR: roots for absolute imports (after the file's dir)
+  // --input: a dtype given there is the input's type in forward (before a `# input:` comment's)
+  std::vector<InputOption> inputs;
   // Filled with the other files the model imports, in Span::file order from 1, so diagnostics
   // can show their lines (optional).
   std::vector<std::shared_ptr<const SourceFile>>* imported = nullptr;

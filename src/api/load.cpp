@@ -36,16 +36,59 @@ static bool looks_like_python(const SourceFile& src) {
   return p.size() > 3 && p.compare(p.size() - 3, 3, ".py") == 0;
 }
 
-static bool apply_input_override(Program& prog, const std::string& dims_text, Diagnostics& diags) {
-  std::string error;
-  auto dims = parse_dims_option(dims_text, error);
-  if (!dims) {
-    diags.error(Span{}, error, "write --input 1x28x28 or --input B,1,28,28");
+// Every --input option of `opts`, parsed; nullopt (reported) when one is not an input shape.
+static std::optional<std::vector<InputOption>> input_options(const LoadOptions& opts,
+                                                             Diagnostics& diags) {
+  std::vector<InputOption> options;
+  std::vector<std::string> texts;
+  if (!opts.input_dims.empty()) texts.push_back(opts.input_dims);
+  texts.insert(texts.end(), opts.more_inputs.begin(), opts.more_inputs.end());
+  for (const std::string& text : texts) {
+    std::string error;
+    auto option = parse_input_option(text, error);
+    if (!option) {
+      diags.error(Span{}, error,
+                  "write --input 1x28x28 or --input B,1,28,28; name an input and give its dtype "
+                  "with --input ids=B,40:long");
+      return std::nullopt;
+    }
+    options.push_back(std::move(*option));
+  }
+  return options;
+}
+
+// Sets the inputs `options` give. A dtype is for a .py model (its reader typed forward's inputs
+// with it already); the model language has none.
+static bool apply_input_override(Program& prog, const std::vector<InputOption>& options,
+                                 bool python, Diagnostics& diags) {
+  if (options.empty()) return true;
+  if (prog.inputs.empty()) prog.inputs.push_back(InputDecl{"x", {}, Span{}});
+  std::vector<std::string> names;
+  for (const InputDecl& in : prog.inputs) names.push_back(in.name);
+  std::string error, help;
+  auto targets = input_option_targets(options, names, error, help);
+  if (!targets) {
+    diags.error(Span{}, error, help);
     return false;
   }
-  if (prog.inputs.empty()) prog.inputs.push_back(InputDecl{"x", {}, Span{}});
-  prog.inputs[0].dims = *dims;
+  for (size_t k = 0; k < options.size(); ++k) {
+    if (!options[k].dtype.empty() && !python) {
+      diags.error(Span{},
+                  fmt::format("--input '{}': the model language has no dtypes", options[k].text),
+                  "give the shape alone; a dtype is for the inputs of a .py model");
+      return false;
+    }
+    prog.inputs[(*targets)[k]].dims = options[k].dims;
+  }
   return true;
+}
+
+// One input shape as --input text ("1,16,16"), for the first input.
+static bool apply_input_override(Program& prog, const std::string& dims_text, Diagnostics& diags) {
+  LoadOptions one;
+  one.input_dims = dims_text;
+  auto options = input_options(one, diags);
+  return options && apply_input_override(prog, *options, false, diags);
 }
 
 // The declared shape of every input, the first one's spatial dims grown by `grow`; nullopt when
@@ -162,11 +205,11 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
 // the statements read so far, by the same lowering and inference as the whole model, with the
 // same inputs (the file's, then --input).
 static ShapeAnswer shape_after(const Program& partial, const std::string& tensor,
-                               const std::string& input_dims) {
+                               const std::vector<InputOption>& input_options) {
   ShapeAnswer answer;
   Program p = partial;
   Diagnostics diags;
-  if (!input_dims.empty() && !apply_input_override(p, input_dims, diags)) {
+  if (!apply_input_override(p, input_options, true, diags)) {
     answer.error = diags.items().front();
     return answer;
   }
@@ -218,21 +261,24 @@ static std::optional<Program> parse_program(
     std::vector<std::shared_ptr<const SourceFile>>* imported) {
   std::optional<Program> prog;
   if (!check_line_lengths(src, diags)) return std::nullopt;
-  if (looks_like_python(src)) {
+  auto inputs = input_options(opts, diags);
+  if (!inputs) return std::nullopt;
+  bool python = looks_like_python(src);
+  if (python) {
     PythonOptions py;
     py.model = opts.model;
     py.args = opts.args;
     py.paths = opts.paths;
+    py.inputs = *inputs;
     py.imported = imported;
-    py.shape_of = [&opts](const Program& partial, const std::string& tensor) {
-      return shape_after(partial, tensor, opts.input_dims);
+    py.shape_of = [&inputs](const Program& partial, const std::string& tensor) {
+      return shape_after(partial, tensor, *inputs);
     };
     prog = parse_python(src, py, diags);
   } else {
     prog = parse_ns(src, diags);
   }
-  if (prog && !opts.input_dims.empty() && !apply_input_override(*prog, opts.input_dims, diags))
-    return std::nullopt;
+  if (prog && !apply_input_override(*prog, *inputs, python, diags)) return std::nullopt;
   return prog;
 }
 

@@ -176,6 +176,19 @@ const CLI::Validator kNonEmpty(
     [](std::string& s) { return s.empty() ? std::string("must not be empty") : std::string(); },
     "NONEMPTY");
 
+// --input, once per input of the model: each occurrence takes one value (a vector option would
+// otherwise take the FILE after it too).
+void add_input_option(CLI::App* cmd, std::vector<std::string>& texts, const char* help) {
+  cmd->add_option("--input", texts, help)->allow_extra_args(false)->check(kNonEmpty);
+}
+
+// The --input options given, into the load options: the first, then the others in order.
+void take_inputs(LoadOptions& load, const std::vector<std::string>& texts) {
+  if (texts.empty()) return;
+  load.input_dims = texts[0];
+  load.more_inputs.assign(texts.begin() + 1, texts.end());
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -188,8 +201,10 @@ int run_cli(int argc, char** argv) {
   std::string format = "table";
   auto* check_cmd = app.add_subcommand("check", "infer every layer's shape, params and MACs");
   check_cmd->add_option("FILE", check.file, "model file (.ns or .py), or - for stdin")->required();
-  check_cmd->add_option("--input", check.load.input_dims, "input shape, e.g. 1x28x28 or B,1,28,28")
-      ->check(kNonEmpty);
+  std::vector<std::string> check_inputs, sizes_inputs, run_inputs, diff_inputs;
+  add_input_option(check_cmd, check_inputs,
+                   "input shape, e.g. 1x28x28 or B,1,28,28; again for the next input, or "
+                   "NAME=DIMS[:DTYPE] (ids=B,40:long)");
   check_cmd->add_option("--format", format,
                         "table | markdown | csv | json | latex | html | dot | svg");
   check_cmd->add_flag("--explain", check.explain, "show every formula with its numbers");
@@ -233,8 +248,8 @@ int run_cli(int argc, char** argv) {
       ->add_option("--solve", sizes.solve,
                    "the sizes that give a layer this last dim, e.g. fc1.in=2048")
       ->check(kNonEmpty);
-  sizes_cmd->add_option("--input", sizes.load.input_dims, "input shape whose sizes are varied")
-      ->check(kNonEmpty);
+  add_input_option(sizes_cmd, sizes_inputs,
+                   "input shape whose sizes are varied (the first; again for the next input)");
   sizes_cmd->add_option("--model", sizes.load.model, "which model of a .py file")->check(kNonEmpty);
   std::string sizes_format = "text";
   sizes_cmd->add_option("--format", sizes_format, "text | json");
@@ -248,7 +263,8 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> run_raw_args;
   auto* run_cmd = app.add_subcommand("run", "run a real forward pass and compare shapes");
   run_cmd->add_option("FILE", run.file, "model file (.ns or .py), or - for stdin")->required();
-  run_cmd->add_option("--input", run.load.input_dims, "input shape")->check(kNonEmpty);
+  add_input_option(run_cmd, run_inputs,
+                   "input shape; again for the next input, or NAME=DIMS[:DTYPE]");
   run_cmd->add_option("--seed", run.seed, "random seed for weights and input")
       ->transform(int_in<uint64_t>(0, UINT64_MAX));
   run_cmd->add_option("--threads", run.threads, "threads (default 0: all cores)")
@@ -310,8 +326,7 @@ int run_cli(int argc, char** argv) {
   auto* diff_cmd = app.add_subcommand("diff", "compare two models layer by layer");
   diff_cmd->add_option("A", diff.file_a, "the first model (.ns or .py)")->required();
   diff_cmd->add_option("B", diff.file_b, "the second model (.ns or .py)")->required();
-  diff_cmd->add_option("--input", diff.load.input_dims, "input shape for both models")
-      ->check(kNonEmpty);
+  add_input_option(diff_cmd, diff_inputs, "input shape for both models (again: the next input)");
   diff_cmd->add_option("--format", diff_format, "table | json");
   diff_cmd->add_option("--path", diff.load.paths, "directory where .py models' imports are found")
       ->check(kNonEmpty);
@@ -346,6 +361,7 @@ int run_cli(int argc, char** argv) {
   if (check_cmd->parsed()) {
     use_heap_for_analysis();
     auto f = parse_format(format);
+    take_inputs(check.load, check_inputs);
     check.load.args = split_args(raw_args, ok);
     if (!f) {
       std::cerr << render_command_error(fmt::format("unknown --format '{}'", format),
@@ -384,6 +400,7 @@ int run_cli(int argc, char** argv) {
       return 2;
     }
     run.json = run_format == "json";
+    take_inputs(run.load, run_inputs);
     run.load.args = split_args(run_raw_args, ok);
     if (!ok) return 2;
     return command_run(run, std::cout, std::cerr);
@@ -396,6 +413,7 @@ int run_cli(int argc, char** argv) {
       return 2;
     }
     sizes.json = sizes_format == "json";
+    take_inputs(sizes.load, sizes_inputs);
     sizes.load.args = split_args(sizes_raw_args, ok);
     if (!ok) return 2;
     return command_sizes(sizes, std::cout, std::cerr);
@@ -407,6 +425,7 @@ int run_cli(int argc, char** argv) {
       return 2;
     }
     diff.json = diff_format == "json";
+    take_inputs(diff.load, diff_inputs);
     return command_diff(diff, std::cout, std::cerr);
   }
   if (list_cmd->parsed()) return command_list(list_file, std::cout, std::cerr);

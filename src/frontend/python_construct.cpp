@@ -6349,6 +6349,10 @@ class Construct {
       model.module = std::shared_ptr<ModuleDef>(std::shared_ptr<ModuleDef>(), &root);
       if (model.module->id < 0) model.module->id = g_next_module_id++;
       name_modules(model);
+      if (!take_input_dtypes(inputs)) {
+        forward_ = was_forward;
+        return false;
+      }
       PyList args;
       for (const auto& [name, at] : inputs) {
         args.push_back(PyValue::tensor(name, at));
@@ -6382,6 +6386,24 @@ class Construct {
   }
 
  private:
+  // The dtypes --input gives forward's inputs, over those of `# input:` comments; false
+  // (reported) when an --input names no input or is past the last.
+  bool take_input_dtypes(const std::vector<std::pair<std::string, Span>>& inputs) {
+    const std::vector<InputOption>& options = L.opts_.inputs;
+    if (options.empty()) return true;
+    std::vector<std::string> names;
+    for (const auto& in : inputs) names.push_back(in.first);
+    std::string error, help;
+    auto targets = input_option_targets(options, names, error, help);
+    if (!targets) {
+      L.diags_.error(Span{}, error, help);
+      return false;
+    }
+    for (size_t k = 0; k < options.size(); ++k)
+      if (!options[k].dtype.empty()) L.input_dtypes_[names[(*targets)[k]]] = options[k].dtype;
+    return true;
+  }
+
   int next_made_ = 0;                        // identities of tensors made in __init__
   std::map<int, std::string> materialized_;  // by identity: the statement of a made tensor
   std::set<int> counted_made_;               // nn.Parameters collect_unapplied has seen
@@ -9374,8 +9396,7 @@ class Construct {
                                 "checking arguments for {})",
                                 renorms ? 2 : 1, checked_type_name(t.dtype),
                                 renorms ? "embedding_renorm_" : "embedding"),
-                    "an Embedding looks up integer indices: give the model's input as token ids "
-                    "(`# input: [B, 50] long`), or cast with `.long()`");
+                    token_ids_help(t));
       }
       output_type_ = ElementType::Float32;
       return;
@@ -9888,6 +9909,18 @@ class Construct {
     st.op_span = op_span;
     st.span = at;
     return st;
+  }
+
+  // How to make `t`, read by an Embedding, indices: a model input is given as int64 (--input
+  // with a dtype, or its comment), a computed tensor is cast.
+  std::string token_ids_help(const PyValue& t) const {
+    for (const InputDecl& in : L.program_.inputs)
+      if (in.name == t.name)
+        return fmt::format(
+            "an Embedding looks up integer indices: give the input as token ids (`--input "
+            "{0}=B,50:long`, or a `# input {0}: [B, 50] long` comment), or cast with `.long()`",
+            in.name);
+    return "an Embedding looks up integer indices: cast them with `.long()`";
   }
 
   // F.layer_norm and F.batch_norm of a tensor of another type than float32 and float64.

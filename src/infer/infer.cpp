@@ -125,9 +125,15 @@ class Analyzer {
     const std::vector<Shape>* given = options_.input_shapes;
     if (given && k < given->size()) return (*given)[k];
     if (in.dims.empty()) {
-      diags_.error(in.span, fmt::format("the shape of input '{}' is not given", in.name),
-                   "pass it with --input, e.g. --input B,3,32,32, or add a `# input: [B, 3, 32, "
-                   "32]` comment");
+      // Only the first input's --input may go without its name (the others' come after it).
+      std::string help =
+          k == 0 ? "pass it with --input, e.g. --input B,3,32,32, or add a `# input: [B, 3, 32, "
+                   "32]` comment"
+                 : fmt::format(
+                       "pass it with --input {0}=B,3,32,32 (its shape), or add a `# input "
+                       "{0}: [B, 3, 32, 32]` comment",
+                       in.name);
+      diags_.error(in.span, fmt::format("the shape of input '{}' is not given", in.name), help);
       return std::nullopt;
     }
     if (in.dims.size() > limits::kMaxRank) {

@@ -299,7 +299,8 @@ bool kernel_dtypes_ok(RuleContext& ctx) {
                                 "checking arguments for embedding_bag)",
                                 type),
                     "an EmbeddingBag looks up integer indices: give them as token ids "
-                    "(`# input: [B, 50] long`), or cast with `.long()`");
+                    "(`--input NAME=B,50:long`, or a `# input: [B, 50] long` comment), or cast "
+                    "with `.long()`");
   }
   return true;
 }
