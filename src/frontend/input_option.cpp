@@ -64,8 +64,9 @@ std::optional<InputOption> parse_input_option(const std::string& text, std::stri
   if (!dtype.empty()) {
     std::string full = dtype.starts_with("torch.") ? dtype : "torch." + dtype;
     if (dtype == ":" || !pylower::element_type_named(full)) {
-      error = fmt::format("invalid --input '{}': '{}' is not a torch dtype", text,
-                          dtype == ":" ? "" : dtype);
+      error = dtype == ":"
+                  ? fmt::format("invalid --input '{}': no dtype after ':'", text)
+                  : fmt::format("invalid --input '{}': '{}' is not a torch dtype", text, dtype);
       return std::nullopt;
     }
     option.dtype = full;

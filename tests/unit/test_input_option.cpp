@@ -76,7 +76,7 @@ TEST_CASE("an --input option is NAME=DIMS:DTYPE with the name and the dtype opti
   CHECK_FALSE(parse_input_option("mask=8,0", error));
   CHECK(error == "invalid --input 'mask=8,0': '8,0' is not a shape");
   CHECK_FALSE(parse_input_option("8,20:", error));
-  CHECK(error == "invalid --input '8,20:': '' is not a torch dtype");
+  CHECK(error == "invalid --input '8,20:': no dtype after ':'");
 }
 
 TEST_CASE("several --input options set forward's inputs in order or by name, with their dtypes") {
