@@ -65,6 +65,9 @@ Diagnostic error_at(Span at, std::string message, std::string help) {
   throw PyError{error_at(at, std::move(message), std::move(help))};
 }
 
+// The help of an exception the model's own code raises.
+constexpr const char* kOwnCheckHelp = "the model's own check fails here for these arguments";
+
 [[noreturn]] void limit_reached(Span at, std::string message, std::string help) {
   throw PyError{error_at(at, std::move(message), std::move(help)), true};
 }
@@ -922,7 +925,7 @@ class Construct {
           if (text.is(Value::Kind::String)) why = text.data.s;
         }
         raise(s.span, why.empty() ? "the model raises an exception here for these arguments" : why,
-              "the model's own check fails here for these arguments");
+              kOwnCheckHelp);
       }
       case Stmt::Kind::Del:
         for (const Expr& t :
@@ -2642,7 +2645,7 @@ class Construct {
       case PyValue::Kind::Function:
         return invoke(callee, args, call, f, nullptr);
       case PyValue::Kind::Class:
-        return construct_user_module(*callee.def_, args, call, f);
+        return construct_class(*callee.def_, args, call, f);
       case PyValue::Kind::Partial: {
         Args merged;
         for (size_t i = 1; i < callee.items.size(); ++i) {
@@ -2813,6 +2816,38 @@ class Construct {
   }
 
   // `Block(16, 64)`: a user module, its __init__ run with the arguments bound.
+  // An instance of a class. Of a torch.nn class netshape writes in Python (its prelude), what
+  // the constructor raises (at once, or when forward reads what failed) points at the model's
+  // call, whose arguments are the mistake, not at netshape's own Python.
+  PyValue construct_class(const Stmt& cls, Args& args, const Expr& call, Frame& f) {
+    if (!L.is_prelude(L.file_of(&cls)) || L.is_prelude(call.span.file))
+      return construct_user_module(cls, args, call, f);
+    try {
+      PyValue made = construct_user_module(cls, args, call, f);
+      if (made.kind == PyValue::Kind::Module)
+        failures_at_prelude_call(*made.module, cls, call.span);
+      return made;
+    } catch (PyError& e) {
+      at_prelude_call(e.d, cls, call.span);
+      throw;
+    }
+  }
+  // The attributes whose value failed, in `m` and the modules it holds: forward reports them
+  // when it reads one.
+  void failures_at_prelude_call(ModuleDef& m, const Stmt& cls, Span call) const {
+    for (ModuleChild& c : m.children) failures_at_prelude_call(c.def, cls, call);
+    if (!m.instance) return;
+    for (auto& [key, c] : m.instance->attrs)
+      if (c.state == Const::Failed) at_prelude_call(c.error, cls, call);
+    for (auto& [key, child] : m.instance->modules) failures_at_prelude_call(child, cls, call);
+  }
+  void at_prelude_call(Diagnostic& d, const Stmt& cls, Span call) const {
+    if (!L.is_prelude(d.span.file)) return;
+    d.span = call;
+    if (d.help == kOwnCheckHelp)
+      d.help = fmt::format("nn.{} refuses these arguments, as PyTorch 1.13 does", cls.name);
+  }
+
   PyValue construct_user_module(const Stmt& cls, Args& args, const Expr& call, Frame& f) {
     if (f.depth + 1 >= limits::kMaxPyInstanceDepth) {
       limit_reached(call.span,
@@ -3051,7 +3086,7 @@ class Construct {
     }
     if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos) {
       if (const Stmt* cls = L.torch_nn_class(n.substr(3)))  // nn.TransformerEncoderLayer, ...
-        return construct_user_module(*cls, args, call, f);
+        return construct_class(*cls, args, call, f);
       return construct_layer(n.substr(3), args, call);
     }
     if (auto v = torch_nn_static_method(n, args, call, f)) return *v;
@@ -5821,6 +5856,8 @@ class Construct {
           return v.data.b ? "True" : "False";
         case Value::Kind::None:
           return "None";
+        case Value::Kind::DimRef:  // `f"{x.size(1)}"`: the number it is, as Python prints it
+          return size_text(v.data.s, v.data.i, v.data.span);
         default:
           return to_source(v.data);
       }
@@ -5839,7 +5876,24 @@ class Construct {
     if (v.kind == PyValue::Kind::Values)
       unsupported_here(v.data.span, "the text of a tensor of values",
                        "format its .tolist() or .item()");
+    if (v.kind == PyValue::Kind::Shape) {  // `f"{x.shape}"`: torch.Size([2, 8])
+      std::vector<std::string> sizes;
+      size_t rank = shape_now(v.name, v.data.span).size();
+      for (size_t i = 0; i < rank; ++i)
+        sizes.push_back(size_text(v.name, static_cast<int64_t>(i), v.data.span));
+      return fmt::format("torch.Size([{}])", fmt::join(sizes, ", "));
+    }
     return describe(v);
+  }
+
+  // Size `dim` of `tensor` as text: its number, or the symbol of a symbolic batch (`B`): text
+  // is only shown (messages), and the symbol says what the number would be.
+  std::string size_text(const std::string& tensor, int64_t dim, Span at) {
+    const Shape& shape = shape_now(tensor, at);
+    int64_t rank = static_cast<int64_t>(shape.size());
+    if (std::optional<DimError> error = size_dim_error(dim, rank))
+      torch_error(PyValue::tensor(tensor, at), at, error->message, error->help);
+    return to_string(shape[static_cast<size_t>(*wrap_dim(dim, rank))]);
   }
 
   // The argument of a layer as the IR holds it: a number, string, bool, None or a tuple of them.
@@ -6588,18 +6642,28 @@ class Construct {
     return st;
   }
 
+  // Whether forward applied `m`. nn.ModuleList and nn.ModuleDict are never called themselves:
+  // they are applied when forward applied a module in them (`self.heads[key](x)`).
+  bool was_applied(const ModuleDef& m) const {
+    if (m.kind == ModuleDef::Leaf) return first_call_.count(m.id) != 0;
+    if (declared_.count(m.id) != 0) return true;
+    if (m.kind != ModuleDef::Sequential || (!m.list && m.op != "ModuleDict")) return false;
+    for (const ModuleChild& c : m.children)
+      if (was_applied(c.def)) return true;
+    return false;
+  }
+
   // The layers with weights under `m` (at path `at`) that forward did not apply; `group` is the
   // outermost module around them forward did not apply either.
   void collect_unapplied(const ModuleDef& m, const std::string& at, UnappliedLayer group = {}) {
     auto child = [&](const std::string& key) { return at.empty() ? key : at + "." + key; };
     if (!counted_.insert(m.id).second) return;  // registered twice: its parameters count once
-    bool applied =
-        m.kind == ModuleDef::Leaf ? first_call_.count(m.id) != 0 : declared_.count(m.id) != 0;
+    bool applied = was_applied(m);
     if (!applied && group.module.empty() && !at.empty()) {
       group.module = at;
-      group.module_kind = m.kind == ModuleDef::User         ? m.instance->cls->name
-                          : m.kind == ModuleDef::Sequential ? "Sequential"
-                                                            : m.op;
+      group.module_kind = m.kind == ModuleDef::User                         ? m.instance->cls->name
+                          : m.kind == ModuleDef::Sequential && m.op.empty() ? "Sequential"
+                                                                            : m.op;
       group.module_span = m.span;
     }
     bool loss = m.op.size() > 4 && m.op.compare(m.op.size() - 4, 4, "Loss") == 0;  // no weights

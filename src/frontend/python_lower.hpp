@@ -190,6 +190,10 @@ class Lowerer {
   std::vector<std::weak_ptr<Instance>> py_instances_;
   const SourceFile& source(uint32_t file) const;
   uint32_t file_of(const py::Stmt* cls) const;
+  // Whether file `file` is netshape's own Python (its prelude of torch.nn classes).
+  bool is_prelude(uint32_t file) const {
+    return file < files_.size() && files_[file].src->path().starts_with("netshape/");
+  }
   // The file `module` names from file `from` (`.unet_parts`, `..ops.misc`, `models.resnet`),
   // read and parsed on first use: its index, -1 when no such file exists, -2 when it exists but
   // cannot be read (reported).

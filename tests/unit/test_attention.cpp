@@ -416,6 +416,11 @@ TEST_CASE("nn.Transformer: PyTorch's modules, parameters and errors, read from t
   CHECK(first_error(m).message == "the batch number of src and tgt must be equal");
   m = read_transformer(", activation='tanh'", "src[:5]");
   CHECK(first_error(m).message == "activation should be relu/gelu, not tanh");
+  // raised by the prelude's Python: shown at the model's call, whose arguments are the mistake
+  CHECK(first_error(m).span.file == 0);
+  CHECK(first_error(m).help.find("refuses these arguments, as PyTorch 1.13 does") !=
+        std::string::npos);
+  CHECK(render_diagnostics(m).find("netshape/torch_nn_prelude.py") == std::string::npos);
   // an error inside the prelude shows its line, and the model's line that built the layer
   m = read_transformer("", "src[:5]", "nhead=5");
   CHECK(first_error(m).message == "embed_dim must be divisible by num_heads");

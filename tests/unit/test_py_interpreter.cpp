@@ -4241,3 +4241,66 @@ model.fc = nn.Linear(512, 10)
   CHECK(d.help ==
         "put its lines in a function, `def build():` ... `return model`, and pass --model build");
 }
+
+TEST_CASE("a tensor's size and shape in a string are the numbers Python prints") {
+  std::string text = R"(import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"8": nn.Linear(8, 2), "16": nn.Linear(16, 3)})
+
+    def forward(self, x):
+        assert x.size(1) == 8, f"expected 8 features, got {x.size(1)} of {x.shape}"
+        return self.heads[str(x.shape[1])](x)
+)";
+  LoadedModel fine = test::analyze_py(text, "heads.py", "4,8");
+  CHECK(fine.exit == ExitCode::Ok);
+  CHECK(test::out_shape(fine) == "[4, 2]");  // heads["8"]: str(8) is "8"
+  LoadedModel wide = test::analyze_py(text, "heads.py", "4,16");
+  CHECK(first_error(wide) ==
+        "assertion failed: expected 8 features, got 16 of torch.Size([4, 16])");
+  // a symbolic batch is shown by its symbol: a message says what the number would be
+  LoadedModel batch = test::analyze_py(text, "heads.py", "B,16");
+  CHECK(first_error(batch) ==
+        "assertion failed: expected 8 features, got 16 of torch.Size([B, 16])");
+}
+
+TEST_CASE(
+    "a layer of a ModuleDict or ModuleList forward does not apply is named, not its container") {
+  std::string text = R"(import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"cls": nn.Linear(8, 2), "box": nn.Linear(8, 4)})
+        self.extra = nn.ModuleList([nn.Linear(8, 8), nn.Linear(8, 8)])
+        self.unused = nn.ModuleList([nn.Linear(8, 1)])
+
+    def forward(self, x):
+        return self.heads["cls"](self.extra[0](x))
+
+# input: [2, 8]
+)";
+  LoadedModel m = read(text);
+  CHECK(m.exit == ExitCode::Ok);
+  std::vector<std::string> warnings;
+  for (const Diagnostic& d : m.diags.items())
+    if (d.severity == Severity::Warning) warnings.push_back(d.message);
+  REQUIRE(warnings.size() == 3);
+  CHECK(warnings[0] ==
+        "`heads.box` (Linear) is never applied in forward: its 36 parameters have no row but count "
+        "in the total, as model.parameters() counts them");
+  CHECK(warnings[1] ==
+        "`extra.1` (Linear) is never applied in forward: its 72 parameters have no row but count "
+        "in the total, as model.parameters() counts them");
+  CHECK(warnings[2] ==
+        "`unused` (ModuleList) is never applied in forward: its 9 parameters have no row but "
+        "count in the total, as model.parameters() counts them");
+  // 18 + 36 (heads) + 72 + 72 (extra) + 9 (unused)
+  CHECK(m.analysis.totals.params == 207);
+}
