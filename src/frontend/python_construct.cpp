@@ -24,6 +24,7 @@
 #include <set>
 #include <tuple>
 
+#include "einops_recipe.hpp"
 #include "netshape/checked.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
@@ -1047,7 +1048,7 @@ class Construct {
     bool tensor_op = name.rfind("F.", 0) == 0 || name.rfind("torch.", 0) == 0;
     return (forward_ && tensor_op) || name.rfind("method.", 0) == 0 ||
            name.rfind("module.", 0) == 0 || name.rfind("nn.", 0) == 0 ||
-           name.rfind("typing.", 0) == 0;
+           name.rfind("typing.", 0) == 0 || name.rfind("einops.", 0) == 0;
   }
 
   void skipped(const Expr& call) {
@@ -2482,6 +2483,11 @@ class Construct {
     if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
         full == "copy" || full == "numpy")
       return PyValue::builtin(full);
+    // einops: its functions and torch layers, which netshape reads (einops_recipe.cpp)
+    if (full == "einops" || full == "einops.layers" || full == "einops.layers.torch")
+      return PyValue::builtin(full);
+    if (module == "einops" || module == "einops.layers.torch")
+      return PyValue::builtin(module + "." + name);
     if (module == "torch.nn") return PyValue::builtin("nn." + name);
     if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
     if (module == "torch.nn.utils") return PyValue::builtin("nn.utils." + name);
@@ -3090,6 +3096,7 @@ class Construct {
       return construct_layer(n.substr(3), args, call);
     }
     if (auto v = torch_nn_static_method(n, args, call, f)) return *v;
+    if (n.rfind("einops.", 0) == 0) return einops_builtin(n.substr(7), args, call, f);
     if (auto v = torch_function(n, args, call)) return *v;
     check_builtin_arguments(n, args);
     if (auto v = number_builtin(n, args, at)) return *v;
@@ -7921,6 +7928,257 @@ class Construct {
       unsupported_here(at, fmt::format("`{}` giving a {} tensor", op, element_type_name(type)),
                        "give dtype=torch.float32");
     return type;
+  }
+
+  // ---- einops: rearrange, repeat and reduce, and its torch layers Rearrange and Reduce ----
+  //
+  // einops's torch backend turns a pattern into reshape, permute, reductions, unsqueeze and
+  // expand calls (einops_recipe.cpp reads the pattern as einops 0.8 does): each is a row here,
+  // at the einops call, as the same calls written out would be.
+
+  // einops.<name>(...) as the file calls it; the layers' constructor and forward call the
+  // prelude's hooks (_check_layer, _apply_layer).
+  PyValue einops_builtin(const std::string& name, Args& args, const Expr& call, Frame& f) {
+    if (name == "layers.torch.Rearrange" || name == "layers.torch.Reduce")
+      return construct_class(*L.einops_layer_class(name.substr(13)), args, call, f);
+    if (name == "rearrange" || name == "repeat" || name == "reduce")
+      return einops_function(name, args, call);
+    if (L.is_prelude(call.span.file) && name == "_check_layer") return einops_check_layer(args);
+    if (L.is_prelude(call.span.file) && name == "_apply_layer") return einops_apply_layer(args);
+    unsupported_here(call.span, "`einops." + name + "`",
+                     "netshape reads einops.rearrange, repeat and reduce, and "
+                     "einops.layers.torch.Rearrange and Reduce");
+  }
+
+  // einops.rearrange(tensor, pattern, **axes_lengths), repeat alike, reduce(tensor, pattern,
+  // reduction, **axes_lengths): bound as Python binds them; an EinopsError says what einops's
+  // wrapper says around it.
+  PyValue einops_function(const std::string& function, const Args& args, const Expr& call) {
+    std::vector<std::string> params = {"tensor", "pattern"};
+    if (function == "reduce") params.push_back("reduction");
+    std::vector<const PyValue*> bound(params.size(), nullptr);
+    std::vector<std::pair<std::string, PyValue>> lengths;
+    size_t positional = 0;
+    std::string help = function == "reduce"
+                           ? "write `einops.reduce(x, 'b c h w -> b c', 'mean')`"
+                           : fmt::format("write `einops.{}(x, 'b c h w -> b h w c')`", function);
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      size_t slot =
+          k.empty() ? positional++ : std::find(params.begin(), params.end(), k) - params.begin();
+      if (k.empty() && slot >= params.size())
+        type_error_of_call(nullptr, args, call.span,
+                           fmt::format("{}() takes {} positional arguments but {} were given",
+                                       function, params.size(), positional),
+                           help);
+      if (slot >= params.size()) {
+        lengths.emplace_back(k, args.values[i]);
+        continue;
+      }
+      if (bound[slot])
+        type_error_of_call(
+            nullptr, args, call.span,
+            fmt::format("{}() got multiple values for argument '{}'", function, params[slot]),
+            help);
+      bound[slot] = &args.values[i];
+    }
+    for (size_t i = 0; i < params.size(); ++i)
+      if (!bound[i])
+        type_error_of_call(
+            nullptr, args, call.span,
+            fmt::format("{}() missing 1 required positional argument: '{}'", function, params[i]),
+            help);
+    std::string reduction =
+        function == "reduce" ? einops_text(*bound[2], "reduction", call.span) : function;
+    return einops_apply(*bound[0], einops_text(*bound[1], "pattern", call.span), reduction, lengths,
+                        call.span, false);
+  }
+
+  std::string einops_text(const PyValue& v, const char* what, Span at) {
+    if (!v.is(Value::Kind::String))
+      unsupported_here(at, fmt::format("an einops {} that is {}", what, describe(v)),
+                       "write it as a string: 'b c h w -> b (c h w)'");
+    return v.data.s;
+  }
+
+  // The prelude's Rearrange and Reduce, built: einops checks the pattern for every rank then.
+  PyValue einops_check_layer(const Args& args) {
+    Span at = args.spans[0];
+    std::string layer = args.values[0].data.s, pattern = einops_text(args.values[1], "pattern", at);
+    std::string reduction = einops_text(args.values[2], "reduction", at);
+    std::vector<std::string> names;
+    std::string shown = fmt::format("{}({}", layer, einops::python_repr(pattern));
+    if (layer == "Reduce") shown += ", " + einops::python_repr(reduction);
+    for (const auto& [key, value] : *args.values[3].dict) {
+      names.push_back(key.data.s);
+      shown += fmt::format(", {}={}", key.data.s.str(), text_of(value));
+    }
+    if (auto e =
+            einops::check_pattern(pattern, reduction, names))  // einops: "Error while preparing"
+      raise(at, e->message,
+            fmt::format("fix {}): einops checks its pattern when the layer is built", shown));
+    return PyValue::none(at);
+  }
+
+  // Their forward: the pattern applied as einops.rearrange or reduce, without the wrapper, its
+  // rows and errors at the layer in the model's file (where the pattern is written).
+  PyValue einops_apply_layer(const Args& args) {
+    Span at = args.spans[0];
+    if (module_ >= 0) {
+      const ModuleDecl& layer = L.program_.modules[static_cast<size_t>(module_)];
+      if (layer.constructed_at.valid() && !L.is_prelude(layer.constructed_at.file))
+        at = layer.constructed_at;
+    }
+    std::vector<std::pair<std::string, PyValue>> lengths;
+    for (const auto& [key, value] : *args.values[3].dict) lengths.emplace_back(key.data.s, value);
+    return einops_apply(args.values[0], args.values[1].data.s, args.values[2].data.s, lengths, at,
+                        true);
+  }
+
+  static std::string einops_help(const std::string& pattern) {
+    return fmt::format("check the pattern '{}' against the tensor's shape", pattern);
+  }
+
+  // The rows of `pattern` applied to `input`, einops's backend calls in its order.
+  PyValue einops_apply(const PyValue& input, const std::string& pattern,
+                       const std::string& reduction,
+                       const std::vector<std::pair<std::string, PyValue>>& given, Span at,
+                       bool layer) {
+    if (input.kind == PyValue::Kind::List || input.kind == PyValue::Kind::Tuple)
+      unsupported_here(at, "einops of a list of tensors",
+                       "stack them first: `einops.rearrange(torch.stack(xs), ...)`");
+    PyValue x = input.kind == PyValue::Kind::Tensor ? input : as_tensor_in_forward(input, at);
+    if (x.kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "einops of " + describe(input), "give it a tensor of forward");
+    const Shape shape = shape_now(x.name, at);
+    std::vector<einops::AxisLength> lengths;
+    std::map<std::string, PyValue> symbolic_lengths;  // for expand: the size as read
+    for (const auto& [name, v] : given) {
+      Dim d;
+      if (v.is(Value::Kind::Int)) {
+        d = fixed(v.data.i);
+      } else if (v.is(Value::Kind::DimRef)) {
+        const Shape& of = shape_now(v.data.s, at);
+        std::optional<int64_t> dim = wrap_dim(v.data.i, static_cast<int64_t>(of.size()));
+        if (!dim) raise(at, dim_out_of_range(std::to_string(v.data.i), of.size()));
+        d = of[static_cast<size_t>(*dim)];
+        symbolic_lengths[name] = v;
+      } else {
+        unsupported_here(at, fmt::format("einops axis length {}={}", name, describe(v)),
+                         "give each axis length as an int");
+      }
+      lengths.emplace_back(name, d);
+    }
+    einops::Error error;
+    std::optional<einops::Recipe> r = einops::recipe(pattern, reduction, lengths, shape, error);
+    if (!r) einops_failed(x, pattern, reduction, given, shape, error, at, layer);
+    PyValue y = x;
+    if (r->init_shape) y = einops_reshape(y, *r->init_shape, at);
+    if (r->permutation) y = einops_step(y, "permute", ints(*r->permutation, at), {}, at);
+    if (!r->reduced_axes.empty()) y = einops_reduce(y, reduction, r->reduced_axes, at, layer);
+    if (!r->added.empty()) {
+      std::vector<PyValue> sizes(static_cast<size_t>(r->axes_after_adding), data_int(-1, at));
+      for (const einops::Recipe::Added& a : r->added) {
+        y = einops_step(y, "unsqueeze", {data_int(a.position, at)}, {}, at);
+        auto it = symbolic_lengths.find(a.name);
+        sizes[static_cast<size_t>(a.position)] = a.length.symbolic() && it != symbolic_lengths.end()
+                                                     ? it->second
+                                                     : data_int(a.length.value, at);
+      }
+      y = einops_step(y, "expand", sizes, {}, at);
+    }
+    if (r->final_shape) y = einops_reshape(y, *r->final_shape, at);
+    return y;
+  }
+
+  static std::vector<PyValue> ints(const std::vector<int64_t>& values, Span at) {
+    std::vector<PyValue> out;
+    for (int64_t v : values) out.push_back(data_int(v, at));
+    return out;
+  }
+
+  // x.reshape(sizes): a symbolic size (the batch) as -1, which PyTorch infers.
+  PyValue einops_reshape(const PyValue& x, const std::vector<Dim>& sizes, Span at) {
+    std::vector<PyValue> values;
+    bool inferred = false;
+    for (const Dim& d : sizes) {
+      if (d.symbolic() && inferred)
+        unsupported_here(at, "an einops reshape with two symbolic sizes",
+                         "give the batch a number: --input 2,...");
+      inferred = inferred || d.symbolic();
+      values.push_back(data_int(d.symbolic() ? -1 : d.value, at));
+    }
+    return einops_step(x, "reshape", values, {}, at);
+  }
+
+  // einops's torch backend's reductions: amin, amax, sum and mean over all the reduced axes at
+  // once, prod, any and all one axis at a time from the last.
+  PyValue einops_reduce(const PyValue& x, const std::string& reduction,
+                        const std::vector<int64_t>& axes, Span at, bool layer) {
+    if (reduction == "mean" && !layer && !is_floating(x.dtype))
+      torch_error(x, at, "reduce_mean is not available for non-floating tensors",
+                  "reduce a float tensor: `.float()` first");
+    if (layer && (reduction == "any" || reduction == "all"))
+      torch_error(x, at, fmt::format("('Unknown reduction ', '{}')", reduction),
+                  "einops's layers reduce with min, max, sum, mean or prod");
+    if (reduction == "min" || reduction == "max" || reduction == "sum" || reduction == "mean") {
+      std::string method = reduction == "min" ? "amin" : reduction == "max" ? "amax" : reduction;
+      return einops_step(x, method, {}, {{"dim", make_tuple(ints(axes, at))}}, at);
+    }
+    PyValue y = x;
+    for (auto it = axes.rbegin(); it != axes.rend(); ++it)
+      y = einops_step(y, reduction, {}, {{"dim", data_int(*it, at)}}, at);
+    return y;
+  }
+
+  // x.<method>(values..., keyword=value...) as forward would call it.
+  PyValue einops_step(const PyValue& x, const std::string& method, std::vector<PyValue> values,
+                      std::vector<std::pair<std::string, PyValue>> keywords, Span at) {
+    Expr call;  // the einops call stands for each (the rows' position, their op's too)
+    call.kind = Expr::Kind::Call;
+    call.span = at;
+    call.items.emplace_back();
+    call.items[0].kind = Expr::Kind::Name;
+    call.items[0].span = at;
+    Args args;
+    for (PyValue& v : values) {
+      args.values.push_back(std::move(v));
+      args.keywords.emplace_back();
+    }
+    for (auto& [k, v] : keywords) {
+      args.values.push_back(std::move(v));
+      args.keywords.push_back(k);
+    }
+    args.spans.assign(args.values.size(), at);
+    args.exprs.assign(args.values.size(), &call);
+    return tensor_method(x, method, args, call);
+  }
+
+  // einops's error: EinopsError with the call's pattern, input shape and lengths around it
+  // (einops.rearrange and the rest; their layers raise it bare), or Python's ValueError.
+  [[noreturn]] void einops_failed(const PyValue& x, const std::string& pattern,
+                                  const std::string& reduction,
+                                  const std::vector<std::pair<std::string, PyValue>>& given,
+                                  const Shape& shape, const einops::Error& error, Span at,
+                                  bool layer) {
+    if (error.kind == einops::Failure::Symbolic)
+      unsupported_here(at, error.message, "give the batch a number: --input 2,...");
+    Diagnostic d;
+    d.span = at;
+    d.message = error.message;
+    d.help = einops_help(pattern);
+    if (error.kind == einops::Failure::Einops && !layer) {
+      std::vector<std::string> sizes, items;
+      for (const Dim& dim : shape) sizes.push_back(to_string(dim));
+      for (const auto& [name, v] : given)
+        items.push_back(fmt::format("{}: {}", einops::python_repr(name), text_of(v)));
+      d.notes.push_back(fmt::format("einops: Error while processing {}-reduction pattern \"{}\".",
+                                    reduction, pattern));
+      d.notes.push_back(
+          fmt::format("Input tensor shape: torch.Size([{}]). Additional info: {{{}}}.",
+                      fmt::join(sizes, ", "), fmt::join(items, ", ")));
+    }
+    throw ForwardStopped{x.name, at, std::move(d)};
   }
 
   // F.conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) (conv1d and

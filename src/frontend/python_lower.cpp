@@ -221,6 +221,11 @@ const Stmt* Lowerer::base_class(const Stmt& cls, const Expr& base) const {
 
 extern const char* const kTorchNnPrelude;  // generated from torch_nn_prelude.py
 
+// einops's layers, which the prelude also writes: not torch.nn's (there is no nn.Rearrange).
+static bool einops_layer(std::string_view name) {
+  return name == "Rearrange" || name == "Reduce";
+}
+
 // The names of the prelude's classes, from its `class X(` lines: whether a name is one is
 // known without parsing the prelude, which is parsed only for a model that uses one.
 static const std::set<std::string>& prelude_class_names() {
@@ -238,7 +243,15 @@ static const std::set<std::string>& prelude_class_names() {
 }
 
 const py::Stmt* Lowerer::torch_nn_class(const std::string& name) {
-  if (!prelude_class_names().count(name)) return nullptr;
+  if (einops_layer(name) || !prelude_class_names().count(name)) return nullptr;
+  return prelude_class(name);
+}
+
+const py::Stmt* Lowerer::einops_layer_class(const std::string& name) {
+  return einops_layer(name) ? prelude_class(name) : nullptr;
+}
+
+const py::Stmt* Lowerer::prelude_class(const std::string& name) {
   if (!prelude_read_) {
     prelude_read_ = true;
     auto owned =

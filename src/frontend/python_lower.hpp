@@ -205,6 +205,9 @@ class Lowerer {
   // class named `name`, the prelude read and parsed as a file of the model on first use; null
   // for any other name.
   const py::Stmt* torch_nn_class(const std::string& name);
+  // einops.layers.torch's Rearrange and Reduce, from the same prelude; null for another name.
+  const py::Stmt* einops_layer_class(const std::string& name);
+  const py::Stmt* prelude_class(const std::string& name);
   std::map<std::string, const py::Stmt*> torch_nn_classes_;
   bool prelude_read_ = false;
   const PythonOptions& opts_;

@@ -3,8 +3,10 @@
 # nn.TransformerEncoderLayer and the rest. The constructors' signatures, the submodules and their
 # names, the order of the layers in forward and the errors are PyTorch 1.13's
 # (torch/nn/modules/transformer.py); masks go to nn.MultiheadAttention, which checks them.
+# Also einops's two torch layers (einops.layers.torch), at the end.
 import copy
 
+import einops
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -198,3 +200,30 @@ class Transformer(nn.Module):
         return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                             tgt_key_padding_mask=tgt_key_padding_mask,
                             memory_key_padding_mask=memory_key_padding_mask)
+
+
+# einops.layers.torch's Rearrange and Reduce (einops 0.8): no parameters; built, they check the
+# pattern (einops raises "Error while preparing ..." then); forward applies the pattern as
+# einops.rearrange and einops.reduce do, without their "Error while processing" wrapper. netshape
+# reads the patterns itself (src/frontend/einops_recipe.cpp). Never nn.Rearrange: there is none.
+class Rearrange(nn.Module):
+    def __init__(self, pattern, **axes_lengths):
+        super().__init__()
+        einops._check_layer("Rearrange", pattern, "rearrange", axes_lengths)
+        self.pattern = pattern
+        self.axes_lengths = axes_lengths
+
+    def forward(self, input):
+        return einops._apply_layer(input, self.pattern, "rearrange", self.axes_lengths)
+
+
+class Reduce(nn.Module):
+    def __init__(self, pattern, reduction, **axes_lengths):
+        super().__init__()
+        einops._check_layer("Reduce", pattern, reduction, axes_lengths)
+        self.pattern = pattern
+        self.reduction = reduction
+        self.axes_lengths = axes_lengths
+
+    def forward(self, input):
+        return einops._apply_layer(input, self.pattern, self.reduction, self.axes_lengths)
