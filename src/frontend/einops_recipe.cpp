@@ -335,10 +335,18 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
     std::vector<Dim> factors;
     for (size_t k : known) factors.push_back(netshape::einops::known(length, k));
     Dim known_product = product(factors);
-    if (known_product.symbolic())
-      fail(fmt::format("netshape cannot split size {} by the symbolic {}", dim_text(size),
-                       dim_text(known_product)),
-           Failure::Symbolic);
+    if (known_product.symbolic()) {
+      // a length read from the tensor (`b=x.shape[0]`): the batch divides out of its own size
+      bool divides = size.sym == known_product.sym && size.value % known_product.value == 0;
+      int64_t rest = divides ? size.value / known_product.value : 0;
+      if (!divides || (unknown.empty() && rest != 1))
+        fail(fmt::format("netshape cannot split size {} by the symbolic {}", dim_text(size),
+                         dim_text(known_product)),
+             Failure::Symbolic);
+      if (!unknown.empty()) length[unknown[0]] = fixed(rest);
+      if (known.size() + unknown.size() != 1) need_init_reshape = true;
+      continue;
+    }
     if (unknown.empty()) {
       if (size.symbolic())
         fail(fmt::format("netshape cannot check the symbolic {} against {}", dim_text(size),

@@ -100,6 +100,20 @@ TEST_CASE("einops recipes are the torch calls einops makes, and only those it ma
   einops::Recipe symbolic =
       recipe_of("b n (h d) -> b h n d", "rearrange", {{"h", fixed(4)}}, batch);
   CHECK(dims_text(*symbolic.init_shape) == "[B, 65, 4, 64]");
+  // a length read from the tensor (`b=x.shape[0]`) divides the batch out of a group
+  Shape doubled = shape_of({1, 6, 8});
+  doubled[0] = Dim::of_symbol(2, "B");
+  einops::Recipe split =
+      recipe_of("(b k) n d -> b k n d", "rearrange", {{"b", Dim::of_symbol(1, "B")}}, doubled);
+  CHECK(dims_text(*split.init_shape) == "[B, 2, 6, 8]");
+  // 2*B in chunks of 2 is B; in chunks of 4 it depends on B: refused, not guessed
+  einops::Recipe halved =
+      recipe_of("(b k) n d -> b k n d", "rearrange", {{"k", fixed(2)}}, doubled);
+  CHECK(dims_text(*halved.init_shape) == "[B, 2, 6, 8]");
+  einops::Error error;
+  CHECK_FALSE(
+      einops::recipe("(b k) n d -> b k n d", "rearrange", {{"k", fixed(4)}}, doubled, error));
+  CHECK(error.kind == einops::Failure::Symbolic);
 }
 
 TEST_CASE("einops errors are einops's words") {
