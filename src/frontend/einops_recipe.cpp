@@ -284,6 +284,26 @@ Dim product(const std::vector<Dim>& dims) {
   return *p;
 }
 
+// The lengths given by keyword name axes of the pattern, and with them every input dim has at
+// most one axis of unknown length: what einops checks while it prepares the recipe, before it
+// compares a length (a layer prepares it when built).
+void check_lengths_given(const Sides& s, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (!axis_name_problem(name).empty())
+      fail(fmt::format("('Invalid name for an axis', {})", python_repr(name)));
+    if (!s.left.identifiers.count(name) && !s.right.identifiers.count(name))
+      fail(fmt::format("Axis {} is not used in transform", name));
+  }
+  for (const auto& group : s.left.composition) {
+    std::vector<std::string> unknown;
+    for (const std::string& a : group)
+      if (!is_anonymous(a) && std::find(names.begin(), names.end(), a) == names.end())
+        unknown.push_back(a);
+    if (unknown.size() > 1)
+      fail(fmt::format("Could not infer sizes for {}", set_text(unknown, s.left, s.right)));
+  }
+}
+
 // A length the recipe has (einops's checks leave none unknown: a guard, not a case).
 const Dim& known(const std::vector<std::optional<Dim>>& length, size_t i) {
   if (!length[i]) fail("an einops axis without a length", Failure::Symbolic);
@@ -311,22 +331,15 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
     for (const std::string& a : group) add_axis(a, left);
   size_t left_axes = axes.size();
   for (const std::string& a : right.identifiers) add_axis(a, right);
-  for (const auto& [name, dim] : axes_lengths) {
-    if (!axis_name_problem(name).empty())
-      fail(fmt::format("('Invalid name for an axis', {})", python_repr(name)));
-    if (!position.count(name)) fail(fmt::format("Axis {} is not used in transform", name));
-    length[position[name]] = dim;
-  }
+  std::vector<std::string> names;
+  for (const auto& [name, dim] : axes_lengths) names.push_back(name);
+  check_lengths_given(s, names);
+  for (const auto& [name, dim] : axes_lengths) length[position[name]] = dim;
   bool need_init_reshape = false;
   for (size_t i = 0; i < left.composition.size(); ++i) {
     std::vector<size_t> known, unknown;
     for (const std::string& a : left.composition[i])
       (length[position[a]] ? known : unknown).push_back(position[a]);
-    if (unknown.size() > 1) {
-      std::vector<std::string> names;
-      for (size_t u : unknown) names.push_back(axes[u]);
-      fail(fmt::format("Could not infer sizes for {}", set_text(names, left, right)));
-    }
     const Dim& size = shape[i];
     if (known.empty() && unknown.size() == 1) {
       length[unknown[0]] = size;
@@ -356,7 +369,7 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
         fail(fmt::format("Shape mismatch, {} != {}", size.value, known_product.value));
     } else {
       if (known_product.value == 0)
-        fail("integer division or modulo by zero", Failure::Value);  // Python's ZeroDivisionError
+        fail("integer modulo by zero", Failure::Value);  // Python 3.11's ZeroDivisionError
       if (size.value % known_product.value != 0) {
         if (size.symbolic())
           fail(fmt::format("netshape cannot split the symbolic {} in chunks of {}", dim_text(size),
@@ -436,18 +449,22 @@ std::string python_repr(std::string_view text) {
   return out + quote;
 }
 
+std::pair<size_t, size_t> layer_ranks(std::string_view pattern) {
+  try {
+    int anonymous = 0;
+    Parsed left = parse_expression(std::string(pattern.substr(0, pattern.find("->"))), anonymous);
+    size_t dims = left.composition.size();
+    return left.has_ellipsis ? std::pair<size_t, size_t>{dims - 1, dims - 1 + 7}
+                             : std::pair<size_t, size_t>{dims, dims};
+  } catch (const Failed&) {  // not a pattern: the layer refused it when built
+    return {0, SIZE_MAX};
+  }
+}
+
 std::optional<Error> check_pattern(std::string_view pattern, std::string_view operation,
                                    const std::vector<std::string>& axes_names) {
   try {
-    Sides s = prepare(pattern, operation, axes_names);
-    // the lengths given must name axes of the pattern (checked as the recipe is made, but a
-    // layer makes its recipes when built)
-    for (const std::string& name : axes_names) {
-      if (!axis_name_problem(name).empty())
-        fail(fmt::format("('Invalid name for an axis', {})", python_repr(name)));
-      if (!s.left.identifiers.count(name) && !s.right.identifiers.count(name))
-        fail(fmt::format("Axis {} is not used in transform", name));
-    }
+    check_lengths_given(prepare(pattern, operation, axes_names), axes_names);
     return std::nullopt;
   } catch (const Failed& f) {
     return f.error;

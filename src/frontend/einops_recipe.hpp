@@ -54,6 +54,11 @@ std::optional<Recipe> recipe(std::string_view pattern, std::string_view operatio
                              const std::vector<AxisLength>& axes_lengths, const Shape& shape,
                              Error& error);
 
+// The input ranks einops's layers have a recipe for, [first, last]: they prepare them when built
+// and look one up by the input's rank in forward (another rank is a KeyError there). The left
+// side's dims; with an ellipsis, the others and 0 to 7 more.
+std::pair<size_t, size_t> layer_ranks(std::string_view pattern);
+
 // Python's repr of a string (`'b c -> c b'`), as einops's messages print patterns in a repr.
 std::string python_repr(std::string_view text);
 

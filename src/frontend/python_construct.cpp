@@ -8051,6 +8051,16 @@ class Construct {
     if (x.kind != PyValue::Kind::Tensor)
       unsupported_here(at, "einops of " + describe(input), "give it a tensor of forward");
     const Shape shape = shape_now(x.name, at);
+    auto [first_rank, last_rank] = einops::layer_ranks(pattern);
+    if (layer && (shape.size() < first_rank || shape.size() > last_rank))
+      torch_error(
+          x, at, fmt::format("KeyError: {}", shape.size()),
+          fmt::format("the layer's pattern '{}' takes {} dims: einops's layer has no "
+                      "recipe for a {}-dim input",
+                      pattern,
+                      first_rank == last_rank ? std::to_string(first_rank)
+                                              : fmt::format("{} to {}", first_rank, last_rank),
+                      shape.size()));
     std::vector<einops::AxisLength> lengths;
     std::map<std::string, PyValue> symbolic_lengths;  // for expand: the size as read
     for (const auto& [name, v] : given) {
@@ -8108,6 +8118,7 @@ class Construct {
       inferred = inferred || d.symbolic();
       values.push_back(data_int(d.symbolic() ? -1 : d.value, at));
     }
+    if (values.empty()) values.push_back(make_tuple({}));  // x.reshape([]): a 0-dim tensor
     return einops_step(x, "reshape", values, {}, at);
   }
 

@@ -285,10 +285,11 @@ bool infer_unflatten(RuleContext& ctx) {
 // x: [*] -> shape, with at most one -1 inferred; numel must match (a symbolic batch is tracked)
 bool infer_view(RuleContext& ctx) {
   std::vector<Value> items = ctx.var_positional;
-  if (items.size() == 1 && items[0].is_sequence()) items = items[0].items;
   if (items.empty())
     return ctx.fail(ctx.st.op_span, fmt::format("{}() needs the new shape", ctx.op.name),
                     "e.g. view(-1, 256)");
+  // `x.reshape(())`, `x.view([])`: no sizes, a 0-dim tensor (of one element)
+  if (items.size() == 1 && items[0].is_sequence()) items = items[0].items;
   const Shape& x = ctx.x();
   auto numel = dim_product(x);
   if (!numel) return ctx.fail_input("the input size overflows 64 bits", "use a smaller input");

@@ -189,6 +189,39 @@ TEST_CASE("einops errors are einops's words") {
     INFO(std::string(c.pattern));
     CHECK(error_of(c.pattern, c.operation, c.lengths, x) == c.message);
   }
+  // einops finds an axis it cannot infer while it prepares the recipe, before it compares any
+  // length: that error comes first, whichever dim is wrong too
+  CHECK(error_of("(a b) (c d) -> a b c d", "rearrange", {{"b", fixed(2)}}, shape_of({5, 6})) ==
+        "Could not infer sizes for {'c', 'd'}");
+  CHECK(error_of("(a b) -> a b", "rearrange", {{"b", fixed(0)}}, shape_of({6})) ==
+        "integer modulo by zero");  // Python 3.11's ZeroDivisionError
+  // a layer prepares recipes for the ranks it takes: the left side's, or 0 to 7 for `...`
+  CHECK(einops::layer_ranks("a b c -> a (b c)") == std::pair<size_t, size_t>{3, 3});
+  CHECK(einops::layer_ranks("a ... -> a (...)") == std::pair<size_t, size_t>{1, 8});
+}
+
+TEST_CASE("einops to a 0-dim tensor, and its layers given a rank they have no recipe for") {
+  const char* const kModel = R"(import torch
+from torch import nn
+from einops import rearrange
+from einops.layers.torch import Rearrange
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flat = nn.Sequential(Rearrange('a b c -> a (b c)'))
+
+    def forward(self, x):
+        return rearrange(self.flat(x)[:1, :1], '1 1 -> ')
+)";
+  LoadedModel m = analyze_py(kModel, "flat.py", "2,3,4");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[]");  // x.reshape([]), as einops's torch backend calls it
+  LoadedModel flat = analyze_py(kModel, "flat.py", "2,3");
+  CHECK(flat.exit == ExitCode::ShapeError);
+  CHECK(first_error(flat).message == "KeyError: 2");  // the layer's forward: recipes by rank
+  CHECK(first_error(flat).span.line == 10);
 }
 
 TEST_CASE("a ViT written with einops reads as PyTorch runs it") {
