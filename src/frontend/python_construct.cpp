@@ -8111,9 +8111,14 @@ class Construct {
   PyValue einops_reshape(const PyValue& x, const std::vector<Dim>& sizes, Span at) {
     std::vector<PyValue> values;
     bool inferred = false;
+    bool empty = std::any_of(sizes.begin(), sizes.end(),
+                             [](const Dim& d) { return !d.symbolic() && d.value == 0; });
     for (const Dim& d : sizes) {
-      if (d.symbolic() && inferred)
-        unsupported_here(at, "an einops reshape with two symbolic sizes",
+      // -1 cannot stand for the batch beside another: nor beside a 0 (it is then any size)
+      if (d.symbolic() && (inferred || empty))
+        unsupported_here(at,
+                         inferred ? "an einops reshape with two symbolic sizes"
+                                  : "an einops reshape of no elements with a symbolic size",
                          "give the batch a number: --input 2,...");
       inferred = inferred || d.symbolic();
       values.push_back(data_int(d.symbolic() ? -1 : d.value, at));
