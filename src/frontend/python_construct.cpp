@@ -9744,6 +9744,13 @@ class Construct {
       return;
     }
     const char* type = element_type_name(t.dtype);
+    // nn.Linear of a batch: PyTorch's addmm/matmul checks the dtypes before anything else (a 1-D
+    // input's sizes come first there: netshape's own message then)
+    if (st.op == "Linear" && shape_now(t.name, at).size() >= 2)
+      torch_error(t, at, "mat1 and mat2 must have the same dtype",
+                  fmt::format("{}'s weight is float32 and its input {}: cast the input with "
+                              "`.float()` first",
+                              st.op, type));
     if (has_float32_weight(st.op)) {
       torch_error(t, at,
                   fmt::format("expected a float32 input: {}'s weight is float32, but its input "
