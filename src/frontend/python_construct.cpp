@@ -2821,7 +2821,6 @@ class Construct {
     if (var_keyword) scope.vars[var_keyword->name] = kwargs;
   }
 
-  // `Block(16, 64)`: a user module, its __init__ run with the arguments bound.
   // An instance of a class. Of a torch.nn class netshape writes in Python (its prelude), what
   // the constructor raises (at once, or when forward reads what failed) points at the model's
   // call, whose arguments are the mistake, not at netshape's own Python.
@@ -2854,6 +2853,7 @@ class Construct {
       d.help = fmt::format("nn.{} refuses these arguments, as PyTorch 1.13 does", cls.name);
   }
 
+  // `Block(16, 64)`: a user module, its __init__ run with the arguments bound.
   PyValue construct_user_module(const Stmt& cls, Args& args, const Expr& call, Frame& f) {
     if (f.depth + 1 >= limits::kMaxPyInstanceDepth) {
       limit_reached(call.span,
@@ -8013,8 +8013,8 @@ class Construct {
       names.push_back(key.data.s);
       shown += fmt::format(", {}={}", key.data.s.str(), text_of(value));
     }
-    if (auto e =
-            einops::check_pattern(pattern, reduction, names))  // einops: "Error while preparing"
+    // einops says "Error while preparing Rearrange(...)" around it: here the help says which
+    if (auto e = einops::check_pattern(pattern, reduction, names))
       raise(at, e->message,
             fmt::format("fix {}): einops checks its pattern when the layer is built", shown));
     return PyValue::none(at);
