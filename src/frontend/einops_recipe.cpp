@@ -310,79 +310,88 @@ const Dim& known(const std::vector<std::optional<Dim>>& length, size_t i) {
   return *length[i];
 }
 
-Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const Shape& shape) {
-  expand_ellipsis(s, shape.size());
-  const Parsed& left = s.left;
-  const Parsed& right = s.right;
-  // every axis's length: the left's in order, then the right's own (repeat)
+// Every axis of a pattern and its length as far as it is known: the left side's in order (an
+// input reshape has their lengths), then the right side's own (repeat's new axes).
+struct Lengths {
   std::vector<std::string> axes;
   std::map<std::string, size_t> position;
   std::vector<std::optional<Dim>> length;
+  size_t left_axes = 0;
+  const Dim& of(const std::string& axis) const { return known(length, position.at(axis)); }
+};
+
+Lengths given_lengths(const Sides& s, const std::vector<AxisLength>& axes_lengths) {
+  Lengths l;
   auto add_axis = [&](const std::string& a, const Parsed& side) {
-    if (position.count(a)) return;
-    position[a] = axes.size();
-    axes.push_back(a);
+    if (l.position.count(a)) return;
+    l.position[a] = l.axes.size();
+    l.axes.push_back(a);
     auto anonymous = side.anonymous_length.find(a);
-    length.push_back(anonymous != side.anonymous_length.end()
-                         ? std::optional<Dim>(fixed(anonymous->second))
-                         : std::nullopt);
+    l.length.push_back(anonymous != side.anonymous_length.end()
+                           ? std::optional<Dim>(fixed(anonymous->second))
+                           : std::nullopt);
   };
-  for (const auto& group : left.composition)
-    for (const std::string& a : group) add_axis(a, left);
-  size_t left_axes = axes.size();
-  for (const std::string& a : right.identifiers) add_axis(a, right);
+  for (const auto& group : s.left.composition)
+    for (const std::string& a : group) add_axis(a, s.left);
+  l.left_axes = l.axes.size();
+  for (const std::string& a : s.right.identifiers) add_axis(a, s.right);
   std::vector<std::string> names;
   for (const auto& [name, dim] : axes_lengths) names.push_back(name);
   check_lengths_given(s, names);
-  for (const auto& [name, dim] : axes_lengths) length[position[name]] = dim;
-  bool need_init_reshape = false;
-  for (size_t i = 0; i < left.composition.size(); ++i) {
-    std::vector<size_t> known, unknown;
-    for (const std::string& a : left.composition[i])
-      (length[position[a]] ? known : unknown).push_back(position[a]);
-    const Dim& size = shape[i];
-    if (known.empty() && unknown.size() == 1) {
-      length[unknown[0]] = size;
-      continue;
-    }
-    std::vector<Dim> factors;
-    for (size_t k : known) factors.push_back(netshape::einops::known(length, k));
-    Dim known_product = product(factors);
-    if (known_product.symbolic()) {
-      // a length read from the tensor (`b=x.shape[0]`): the batch divides out of its own size
-      bool divides = size.sym == known_product.sym && size.value % known_product.value == 0;
-      int64_t rest = divides ? size.value / known_product.value : 0;
-      if (!divides || (unknown.empty() && rest != 1))
-        fail(fmt::format("netshape cannot split size {} by the symbolic {}", dim_text(size),
-                         dim_text(known_product)),
-             Failure::Symbolic);
-      if (!unknown.empty()) length[unknown[0]] = fixed(rest);
-      if (known.size() + unknown.size() != 1) need_init_reshape = true;
-      continue;
-    }
-    if (unknown.empty()) {
-      if (size.symbolic())
-        fail(fmt::format("netshape cannot check the symbolic {} against {}", dim_text(size),
-                         known_product.value),
-             Failure::Symbolic);
-      if (size.value != known_product.value)
-        fail(fmt::format("Shape mismatch, {} != {}", size.value, known_product.value));
-    } else {
-      if (known_product.value == 0)
-        fail("integer modulo by zero", Failure::Value);  // Python 3.11's ZeroDivisionError
-      if (size.value % known_product.value != 0) {
-        if (size.symbolic())
-          fail(fmt::format("netshape cannot split the symbolic {} in chunks of {}", dim_text(size),
-                           known_product.value),
-               Failure::Symbolic);
-        fail(fmt::format("Shape mismatch, can't divide axis of length {} in chunks of {}",
-                         size.value, known_product.value));
-      }
-      length[unknown[0]] = Dim{size.value / known_product.value, size.sym};
-    }
-    if (known.size() + unknown.size() != 1) need_init_reshape = true;
-  }
+  for (const auto& [name, dim] : axes_lengths) l.length[l.position[name]] = dim;
+  return l;
+}
 
+// The lengths input dim `size` gives the axes of its group (`known` have theirs, `unknown` at
+// most one), with einops's checks; true when the input needs a reshape for it (a group, a `1`).
+bool split_input_dim(const Dim& size, const std::vector<size_t>& known,
+                     const std::vector<size_t>& unknown, Lengths& l) {
+  bool reshaped = known.size() + unknown.size() != 1;
+  if (known.empty() && unknown.size() == 1) {
+    l.length[unknown[0]] = size;
+    return false;
+  }
+  std::vector<Dim> factors;
+  for (size_t k : known) factors.push_back(netshape::einops::known(l.length, k));
+  Dim known_product = product(factors);
+  if (known_product.symbolic()) {
+    // a length read from the tensor (`b=x.shape[0]`): the batch divides out of its own size
+    bool divides = size.sym == known_product.sym && size.value % known_product.value == 0;
+    int64_t rest = divides ? size.value / known_product.value : 0;
+    if (!divides || (unknown.empty() && rest != 1))
+      fail(fmt::format("netshape cannot split size {} by the symbolic {}", dim_text(size),
+                       dim_text(known_product)),
+           Failure::Symbolic);
+    if (!unknown.empty()) l.length[unknown[0]] = fixed(rest);
+    return reshaped;
+  }
+  if (unknown.empty()) {
+    if (size.symbolic())
+      fail(fmt::format("netshape cannot check the symbolic {} against {}", dim_text(size),
+                       known_product.value),
+           Failure::Symbolic);
+    if (size.value != known_product.value)
+      fail(fmt::format("Shape mismatch, {} != {}", size.value, known_product.value));
+    return reshaped;
+  }
+  if (known_product.value == 0)
+    fail("integer modulo by zero", Failure::Value);  // Python 3.11's ZeroDivisionError
+  if (size.value % known_product.value != 0) {
+    if (size.symbolic())
+      fail(fmt::format("netshape cannot split the symbolic {} in chunks of {}", dim_text(size),
+                       known_product.value),
+           Failure::Symbolic);
+    fail(fmt::format("Shape mismatch, can't divide axis of length {} in chunks of {}", size.value,
+                     known_product.value));
+  }
+  l.length[unknown[0]] = Dim{size.value / known_product.value, size.sym};
+  return reshaped;
+}
+
+// The steps from the lengths: einops's _reconstruct_from_shape after the lengths are known.
+Recipe steps(const Sides& s, const Lengths& l, bool need_init_reshape) {
+  const Parsed& left = s.left;
+  const Parsed& right = s.right;
   std::vector<std::string> ordered_left, ordered_right;
   for (const auto& group : left.composition)
     ordered_left.insert(ordered_left.end(), group.begin(), group.end());
@@ -398,7 +407,7 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
   Recipe r;
   if (need_init_reshape) {
     r.init_shape.emplace();
-    for (size_t i = 0; i < left_axes; ++i) r.init_shape->push_back(known(length, i));
+    for (size_t i = 0; i < l.left_axes; ++i) r.init_shape->push_back(known(l.length, i));
   }
   std::vector<int64_t> permutation;
   for (const std::string& a : order)
@@ -415,7 +424,7 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
     if (left.identifiers.count(a)) continue;
     auto anonymous = right.anonymous_length.find(a);
     r.added.push_back(Recipe::Added{
-        static_cast<int64_t>(i), known(length, position[a]),
+        static_cast<int64_t>(i), l.of(a),
         anonymous != right.anonymous_length.end() ? std::to_string(anonymous->second) : a});
   }
   r.axes_after_adding = static_cast<int64_t>(r.added.size() + permutation.size());
@@ -423,12 +432,25 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
   std::vector<Dim> final_shape;
   for (const auto& group : right.composition) {
     std::vector<Dim> factors;
-    for (const std::string& a : group) factors.push_back(known(length, position[a]));
+    for (const std::string& a : group) factors.push_back(l.of(a));
     final_shape.push_back(product(factors));
     if (group.size() != 1) need_final_reshape = true;
   }
   if (need_final_reshape) r.final_shape = std::move(final_shape);
   return r;
+}
+
+Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const Shape& shape) {
+  expand_ellipsis(s, shape.size());
+  Lengths l = given_lengths(s, axes_lengths);
+  bool need_init_reshape = false;
+  for (size_t i = 0; i < s.left.composition.size(); ++i) {
+    std::vector<size_t> known, unknown;
+    for (const std::string& a : s.left.composition[i])
+      (l.length[l.position[a]] ? known : unknown).push_back(l.position[a]);
+    need_init_reshape = split_input_dim(shape[i], known, unknown, l) || need_init_reshape;
+  }
+  return steps(s, l, need_init_reshape);
 }
 
 }  // namespace
