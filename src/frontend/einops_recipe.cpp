@@ -9,8 +9,12 @@
 #include <map>
 #include <set>
 
+#include "python_value.hpp"
+
 namespace netshape::einops {
 namespace {
+
+using pylower::python_repr;
 
 // `...` as einops writes it inside a parsed expression (a single character, "…").
 constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
@@ -454,22 +458,6 @@ Recipe reconstruct(Sides& s, const std::vector<AxisLength>& axes_lengths, const 
 }
 
 }  // namespace
-
-std::string python_repr(std::string_view text) {
-  bool single = text.find('\'') != std::string_view::npos &&
-                text.find('"') == std::string_view::npos;  // Python then quotes with "
-  char quote = single ? '"' : '\'';
-  std::string out(1, quote);
-  for (char c : text) {
-    if (c == '\\' || c == quote) out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + quote;
-}
 
 std::pair<size_t, size_t> layer_ranks(std::string_view pattern) {
   try {

@@ -59,7 +59,4 @@ std::optional<Recipe> recipe(std::string_view pattern, std::string_view operatio
 // side's dims; with an ellipsis, the others and 0 to 7 more.
 std::pair<size_t, size_t> layer_ranks(std::string_view pattern);
 
-// Python's repr of a string (`'b c -> c b'`), as einops's messages print patterns in a repr.
-std::string python_repr(std::string_view text);
-
 }  // namespace netshape::einops

@@ -106,6 +106,27 @@ constexpr std::pair<const char*, ElementType> kElementTypeNames[] = {
 
 }  // namespace
 
+std::string python_repr(std::string_view text) {
+  bool single = text.find('\'') != std::string_view::npos &&
+                text.find('"') == std::string_view::npos;  // Python then quotes with "
+  char quote = single ? '"' : '\'';
+  std::string out(1, quote);
+  for (char c : text) {
+    if (c == '\\' || c == quote) out += '\\';
+    if (c == '\n' || c == '\t' || c == '\r') {
+      out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\r";
+      continue;
+    }
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {  // other control characters, as Python shows them
+      out += fmt::format("\\x{:02x}", byte);
+      continue;
+    }
+    out += c;
+  }
+  return out + quote;
+}
+
 std::optional<ElementType> element_type_named(const std::string& name) {
   for (const auto& [n, type] : kElementTypeNames)
     if (name == n) return type;
@@ -5874,7 +5895,7 @@ class Construct {
       std::string out = v.kind == PyValue::Kind::List ? "[" : "(";
       for (size_t i = 0; i < items.size(); ++i) {
         out += (i ? ", " : "");
-        out += items[i].is(Value::Kind::String) ? "'" + items[i].data.s.str() + "'"
+        out += items[i].is(Value::Kind::String) ? python_repr(items[i].data.s.str())
                                                 : text_of(items[i]);
       }
       if (v.kind == PyValue::Kind::Tuple && items.size() == 1) out += ",";
@@ -5896,11 +5917,17 @@ class Construct {
   // Size `dim` of `tensor` as text: its number, or the symbol of a symbolic batch (`B`): text
   // is only shown (messages), and the symbol says what the number would be.
   std::string size_text(const std::string& tensor, int64_t dim, Span at) {
+    return to_string(size_read(tensor, dim, at));
+  }
+
+  // Size `dim` of `tensor` (`x.size(dim)`) as its shape has it, a symbolic batch too; PyTorch's
+  // IndexError for a dim out of range.
+  const Dim& size_read(const std::string& tensor, int64_t dim, Span at) {
     const Shape& shape = shape_now(tensor, at);
     int64_t rank = static_cast<int64_t>(shape.size());
     if (std::optional<DimError> error = size_dim_error(dim, rank))
       torch_error(PyValue::tensor(tensor, at), at, error->message, error->help);
-    return to_string(shape[static_cast<size_t>(*wrap_dim(dim, rank))]);
+    return shape[static_cast<size_t>(*wrap_dim(dim, rank))];
   }
 
   // The argument of a layer as the IR holds it: a number, string, bool, None or a tuple of them.
@@ -6287,7 +6314,7 @@ class Construct {
         spec = spec.substr(1);
       }
       if (conversion == "r" && v.is(Value::Kind::String)) {
-        append_text(out, formatted(data_str("'" + v.data.s.str() + "'", e.span), spec, e.span),
+        append_text(out, formatted(data_str(python_repr(v.data.s.str()), e.span), spec, e.span),
                     e.span);
       } else {
         append_text(out, formatted(v, spec, e.span), e.span);
@@ -6501,11 +6528,7 @@ class Construct {
 
   // The size `x.size(i)` refers to, as a number.
   int64_t dim_value(const Value& ref, Span at) {
-    const Shape& shape = shape_now(ref.s, at);
-    int64_t rank = static_cast<int64_t>(shape.size());
-    if (std::optional<DimError> error = size_dim_error(ref.i, rank))
-      torch_error(PyValue::tensor(ref.s, at), at, error->message, error->help);
-    const Dim& d = shape[static_cast<size_t>(*wrap_dim(ref.i, rank))];
+    const Dim& d = size_read(ref.s, ref.i, at);
     if (d.symbolic()) {
       raise(at,
             fmt::format("size {} of `{}` is the symbolic {}: netshape cannot compute with it",
@@ -8007,8 +8030,8 @@ class Construct {
     std::string layer = args.values[0].data.s, pattern = einops_text(args.values[1], "pattern", at);
     std::string reduction = einops_text(args.values[2], "reduction", at);
     std::vector<std::string> names;
-    std::string shown = fmt::format("{}({}", layer, einops::python_repr(pattern));
-    if (layer == "Reduce") shown += ", " + einops::python_repr(reduction);
+    std::string shown = fmt::format("{}({}", layer, python_repr(pattern));
+    if (layer == "Reduce") shown += ", " + python_repr(reduction);
     for (const auto& [key, value] : *args.values[3].dict) {
       names.push_back(key.data.s);
       shown += fmt::format(", {}={}", key.data.s.str(), text_of(value));
@@ -8068,10 +8091,7 @@ class Construct {
       if (v.is(Value::Kind::Int)) {
         d = fixed(v.data.i);
       } else if (v.is(Value::Kind::DimRef)) {
-        const Shape& of = shape_now(v.data.s, at);
-        std::optional<int64_t> dim = wrap_dim(v.data.i, static_cast<int64_t>(of.size()));
-        if (!dim) raise(at, dim_out_of_range(std::to_string(v.data.i), of.size()));
-        d = of[static_cast<size_t>(*dim)];
+        d = size_read(v.data.s, v.data.i, at);
         symbolic_lengths[name] = v;
       } else {
         unsupported_here(at, fmt::format("einops axis length {}={}", name, describe(v)),
@@ -8187,7 +8207,7 @@ class Construct {
       std::vector<std::string> sizes, items;
       for (const Dim& dim : shape) sizes.push_back(to_string(dim));
       for (const auto& [name, v] : given)
-        items.push_back(fmt::format("{}: {}", einops::python_repr(name), text_of(v)));
+        items.push_back(fmt::format("{}: {}", python_repr(name), text_of(v)));
       d.notes.push_back(fmt::format("einops: Error while processing {}-reduction pattern \"{}\".",
                                     reduction, pattern));
       d.notes.push_back(

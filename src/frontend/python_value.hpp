@@ -43,6 +43,10 @@ enum class ElementType : uint8_t {
 // The element type torch names `name` (`torch.long`, `torch.float64`); nullopt for any other.
 std::optional<ElementType> element_type_named(const std::string& name);
 
+// Python's repr of a string: `'b c -> c b'`, in double quotes when it holds a single quote and no
+// double one, with backslashes, its quote and newlines escaped.
+std::string python_repr(std::string_view text);
+
 struct PyValue {
   enum class Kind {
     Data,      // None, bool, int, float, str: `data` (with its span and origin)

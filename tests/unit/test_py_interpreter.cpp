@@ -4296,3 +4296,20 @@ class Net(nn.Module):
   // 18 + 36 (heads) + 72 + 72 (extra) + 9 (unused)
   CHECK(m.analysis.totals.params == 207);
 }
+
+TEST_CASE("a string's repr in a message is Python's: its quotes and escapes") {
+  std::string text = R"(import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        name = "it's"
+        names = ['a\tb', 'x']
+        assert x.size(1) == 3, f"{name!r} {names} {'q'!r}"
+        return x
+)";
+  LoadedModel m = test::analyze_py(text, "repr.py", "2,4");
+  // Python 3.11 prints: "it's" ['a\tb', 'x'] 'q'
+  CHECK(first_error(m) == "assertion failed: \"it's\" ['a\\tb', 'x'] 'q'");
+}
