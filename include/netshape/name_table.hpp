@@ -35,6 +35,10 @@ class NameTable {
   std::pair<NameId, bool> insert(std::string_view s);
   NameId intern(std::string_view s) { return insert(s).first; }
   std::optional<NameId> find(std::string_view s) const;
+  // Asks the processor to fetch the slot `s` hashes to, so that inserting or finding `s` a little
+  // later does not wait for memory: a model of 100,000 layers has a table of 2 MB, and each new
+  // name's slot is a random place in it (a cache miss, ~100 ns, a quarter of its parse).
+  void prefetch(std::string_view s) const;
   bool contains(std::string_view s) const { return find(s).has_value(); }
   // Valid as long as the table: the arena never moves a stored string.
   std::string_view str(NameId id) const { return strings_[id]; }
@@ -46,9 +50,15 @@ class NameTable {
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
+  // An id with its name's hash: a probe that meets another name tells them apart without reading
+  // that name (another cache miss).
+  struct Slot {
+    uint32_t id = kEmpty;
+    uint32_t hash = 0;
+  };
   std::vector<std::string_view> strings_;
   std::vector<uint32_t> hashes_;  // by id, so growing the table rehashes nothing
-  std::vector<uint32_t> slots_;   // ids; a power of two in size, at most half full
+  std::vector<Slot> slots_;       // a power of two in size, at most half full
   std::vector<std::unique_ptr<char[]>> chunks_;
   size_t chunk_used_ = 0, chunk_size_ = 0;
 

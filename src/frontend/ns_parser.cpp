@@ -468,6 +468,7 @@ class Parser {
       if (!names_list(targets, "before '='", "write `a, b = Block(...)`") ||
           !expect(TokenKind::Equals, "'='", "write `name = Op(...)`"))
         return;
+      scope_.used.prefetch(targets[0].name);  // claimed once the call is read
     }
     if (!at(TokenKind::Ident)) {
       error_here("expected a layer call like `Conv2d(1, 32, 5)`",
@@ -1664,7 +1665,6 @@ std::optional<Program> parse_ns(const SourceFile& src, Diagnostics& diags) {
   Shared shared(src, diags);
   Scope top;
   size_t lines = static_cast<size_t>(std::count(src.text().begin(), src.text().end(), '\n'));
-  top.used.reserve(std::min(lines, limits::kMaxStatements) + 1);
   Parser parser(Parser::Fill{&tokenizer, nullptr, 0}, shared, top);
   Program prog = parser.program(lines);
   if (diags.error_count() != errors_before) return std::nullopt;

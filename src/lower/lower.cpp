@@ -172,8 +172,13 @@ class Lowering {
     for (const auto& in : prog_.inputs) use(g_.names.intern(in.name));
     std::vector<NameId> names;
     names.reserve(prog_.statements.size());
+    // How far ahead a name's slot is fetched: a new name's slot is a cache miss, and a few
+    // statements' work hides it.
+    constexpr size_t kFetchAhead = 8;
     for (size_t i = 0; i < prog_.statements.size(); ++i) {
       const Statement& st = prog_.statements[i];
+      if (i + kFetchAhead < prog_.statements.size())
+        g_.names.prefetch(prog_.statements[i + kFetchAhead].name);
       if (!st.name.empty()) {
         NameId id = g_.names.intern(st.name);
         if (!use(id) && !g_.fatal) {
