@@ -37,15 +37,17 @@ using AttrInts = SmallVector<int64_t, 3>;
 // families named in its comment; the other families leave it at its default (PyTorch's where the
 // forward relies on one).
 struct Attrs {
-  // conv, conv_transpose (bias also linear; kernel_size, stride and dilation also the pools)
+  // conv, conv_transpose (bias also linear; kernel_size, stride and dilation also the pools,
+  // unfold and fold)
   int64_t in_channels = 0, out_channels = 0, groups = 1;
   bool bias = true;  // not read by the forwards: the weights show it
   AttrInts kernel_size, stride, dilation;
   // conv: the real per-side pads ('same' may pad one more at the end than at the beginning)
   AttrInts pad_begin, pad_end;
   PaddingMode padding_mode = PaddingMode::zeros;  // conv; pad (F.pad's 'constant' is zeros)
-  // conv_transpose, max_pool, avg_pool: per spatial dim; constant_pad: left, right, top, bottom;
-  // pad: F.pad's list (before and after of the last dim, then of the one before, ...)
+  // conv_transpose, max_pool, avg_pool, unfold, fold: per spatial dim; constant_pad: left,
+  // right, top, bottom; pad: F.pad's list (before and after of the last dim, then of the one
+  // before, ...)
   AttrInts padding;
   AttrInts output_padding;  // conv_transpose
 
@@ -54,7 +56,7 @@ struct Attrs {
   bool count_include_pad = true;
   std::optional<int64_t> divisor_override;
 
-  AttrInts output_size;  // adaptive pools
+  AttrInts output_size;  // adaptive pools; fold: the image's height and width
 
   // batch_norm, instance_norm, layer_norm, group_norm
   double eps = 1e-5;

@@ -1,6 +1,7 @@
 // The pipeline in one place: source -> frontend (.ns or .py) -> Program -> analysis.
 #include <fmt/format.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "netshape/op_table.hpp"
 #include "netshape/pipeline.hpp"
 #include "netshape/python_frontend.hpp"
+#include "netshape/shape_rules.hpp"
 
 namespace netshape {
 
@@ -148,6 +150,32 @@ static const Value* argument(const Statement& st, const OpInfo& op, std::string_
   return written_argument(st.args, op, param);
 }
 
+// An input fold takes: one plane of kh*kw rows and the blocks its output_size has, when its
+// arguments are ints or pairs of ints (written, or PyTorch's defaults); "" otherwise.
+static std::string fold_input(const Statement& layer, const OpInfo& op) {
+  std::array<std::array<int64_t, 2>, 5> pairs{};  // output_size, kernel, dilation, padding, stride
+  for (size_t i = 0; i < pairs.size() && i < op.params.size(); ++i) {
+    const Value* v = argument(layer, op, op.params[i].name);
+    if (!v) v = &op.params[i].default_value;
+    if (v->kind == Value::Kind::Int) {
+      pairs[i] = {v->i, v->i};
+    } else if (v->is_sequence() && v->items.size() == 2 && v->items[0].kind == Value::Kind::Int &&
+               v->items[1].kind == Value::Kind::Int) {
+      pairs[i] = {v->items[0].i, v->items[1].i};
+    } else {
+      return "";
+    }
+  }
+  Checked taps = Checked(pairs[1][0]) * pairs[1][1], blocks = 1;
+  for (size_t d = 0; d < 2; ++d) {
+    auto n = conv_output_size(pairs[0][d], pairs[1][d], pairs[4][d], pairs[3][d], pairs[2][d]);
+    if (!n || *n < 1) return "";
+    blocks = blocks * *n;
+  }
+  if (!taps.ok() || !blocks.ok()) return "";
+  return fmt::format("1,{},{}", *taps.get(), *blocks.get());
+}
+
 // A layer's parameters do not depend on its input, so any input the layer accepts will do: its
 // family says which argument sizes the input (ops.def's family table), else generic shapes are
 // tried in turn.
@@ -192,6 +220,10 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
         grid_size->items[0].kind == Value::Kind::Int) {
       bool volume = grid_size->items.size() == 5;
       candidates.push_back(fmt::format("{},{}", grid_size->items[0].i, volume ? "3,4" : "2,3"));
+    }
+    if (op.family == Family::fold) {
+      std::string blocks = fold_input(layer, op);
+      if (!blocks.empty()) candidates.push_back(blocks);
     }
     // grid_sample of the input at itself: a 4-D tensor whose last dim holds (x, y)
     if (op.family == Family::grid_sample) candidates.push_back("1,16,16,2");

@@ -313,6 +313,8 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"logsumexp", true, false, true},
     {"pixel_shuffle", true, true, false},
     {"pixel_unshuffle", true, true, false},
+    {"unfold", false, true, false},  // x.unfold(dimension, size, step) is another op
+    {"fold", false, true, false},
     {"pad", false, true, false},
     {"interpolate", false, true, false},
     {"affine_grid", false, true, false},
@@ -11303,6 +11305,10 @@ class Construct {
     if (name == "item" || name == "tolist")
       unsupported_here(call.span, "`." + name + "()`",
                        "netshape follows shapes, not values; write the value the model uses");
+    if (name == "unfold")  // Tensor.unfold(dimension, size, step), not F.unfold's blocks
+      unsupported_here(call.span, "`x.unfold(dimension, size, step)`",
+                       "for an image's blocks write `F.unfold(x, kernel_size, stride=...)` (or "
+                       "nn.Unfold), or cut patches with reshape and permute");
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     check_spelling(name, Namespace::Method, op_span);

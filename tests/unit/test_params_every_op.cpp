@@ -89,7 +89,9 @@ const std::map<std::string, std::string> kWhole = {
     {"pairwise_distance", "pairwise_distance(x)"},
     {"conv1d", "conv1d(x)"},  // the input as its own weight: F.conv has no params of its own
     {"conv2d", "conv2d(x)"},
-    {"conv3d", "conv3d(x)"}};
+    {"conv3d", "conv3d(x)"},
+    {"Fold", "Fold((4, 4), 3)"},  // an output_size the kernel fits in
+    {"fold", "fold((4, 4), 3)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {
