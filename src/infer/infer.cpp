@@ -372,6 +372,21 @@ class Analyzer {
     return true;
   }
 
+  // Whether at::matmul multiplies input i as a batch of matrices rather than folding it into one
+  // (RuleContext::multiplied_as_batch): a 3-D tensor laid out as a transpose of its last two dims.
+  bool multiplied_as_batch(const GraphNode& node, size_t i) const {
+    if (node.inputs[i] == kNoId || !tensors_[node.inputs[i]].shape) return false;
+    const Shape& shape = *tensors_[node.inputs[i]].shape;
+    Layout layout = read_layout(node, i, kNoId);
+    if (shape.size() != 3 || layout.kind != Layout::Kind::Strided || layout.strides.size() != 3)
+      return false;
+    const Shape& stride = layout.strides;
+    for (const Dim& d : {shape[1], shape[2], stride[0], stride[2]})
+      if (d.symbolic()) return false;  // not told apart: the folded message, as before
+    auto plane = checked_mul(shape[1].value, shape[2].value);
+    return stride[2].value != 1 && plane && stride[0].value == *plane;
+  }
+
   // The layout input i of the node reads: its tensor's, or that of the copy the statement reads
   // it through (`x.contiguous()`, `x * 2`).
   Layout read_layout(const GraphNode& node, size_t i, NodeId id) const {
@@ -501,6 +516,8 @@ class Analyzer {
     ctx.input_flattened_from = flattened_from;
     if (!node.inputs.empty() && node.inputs[0] != kNoId)
       ctx.input_values = first_input_values(node);
+    for (size_t i = 0; i < ctx.multiplied_as_batch.size() && i < node.inputs.size(); ++i)
+      ctx.multiplied_as_batch[i] = multiplied_as_batch(node, i);
     bind(ctx, node);
     if (!dim_refs_in_range(node)) return false;
     size_t reported = diags_.count();

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <forward_list>
 #include <map>
 #include <optional>
@@ -78,6 +79,12 @@ class RuleContext {
   // What is known of the first input's values. A rule that reads it runs every time (RuleMemo's
   // key holds shapes, not values).
   KnownValues input_values;
+  // Per input (the first two): a 3-D tensor whose last dim's stride is not 1 and whose first
+  // dim's stride is size(1) * size(2) (`x.transpose(1, 2)` of a contiguous x). at::matmul (and
+  // so nn.Linear of a 3-D input it does not fuse) multiplies such a tensor as a batch of
+  // matrices, with bmm's messages, where it folds any other into one matrix (should_fold). Only
+  // messages depend on it: RuleMemo keeps no error.
+  std::array<bool, 2> multiplied_as_batch{};
   int index_of(std::string_view param) const { return op.param_index(param); }
   bool has_param(std::string_view param) const { return op.has_param(param); }
 

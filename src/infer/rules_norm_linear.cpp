@@ -456,6 +456,13 @@ bool infer_linear(RuleContext& ctx) {
   if (last.symbolic() || last.value != *in) {
     std::string message = fmt::format("mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
                                       *rows, to_string(last), *in, *out);
+    // A transposed 3-D input is not fused nor folded: matmul multiplies it by the expanded weight
+    // with bmm (contiguous or 2-D ones go through addmm)
+    if (x.size() == 3 && ctx.multiplied_as_batch[0])
+      message = fmt::format(
+          "Expected size for first two dimensions of batch2 tensor to be: "
+          "[{}, {}] but got: [{}, {}].",
+          x[0].count_value(), to_string(last), x[0].count_value(), *in);
     auto per_sample = x.size() >= 4 ? count_product(x, 1) : std::nullopt;
     if (per_sample && !ctx.input_flattened_from) {
       // PyTorch multiplies the last dim only, but a Linear on a 4-D feature map is almost always

@@ -1042,6 +1042,16 @@ bool infer_matmul(RuleContext& ctx) {
     const Dim& inner = a_larger ? big[rb - 1] : big[rb - 2];                    // the folded cols
     const Dim& other = small.size() == 2 ? small[a_larger ? 0 : 1] : small[0];  // must equal it
     if (!(inner == other)) {
+      // a transposed 3-D operand beside a matrix is not folded: bmm with the matrix expanded
+      if (rb == 3 && small.size() == 2 && ctx.multiplied_as_batch[a_larger ? 0 : 1]) {
+        int64_t batch = n(big[0]);
+        return ctx.fail(
+            ctx.st.op_span,
+            fmt::format("Expected size for first two dimensions of batch2 tensor to "
+                        "be: [{}, {}] but got: [{}, {}].",
+                        batch, n(a_larger ? inner : other), batch, n(a_larger ? other : inner)),
+            help);
+      }
       if (small.size() == 1)
         return ctx.fail(ctx.st.op_span, mv_message(*folded, n(inner), n(other)), help);
       return ctx.fail(ctx.st.op_span,
