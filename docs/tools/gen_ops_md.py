@@ -10,7 +10,7 @@ for m in re.finditer(r'NS_FAMILY\((\w+), "[^"]*", \w+, \w+, \w+,\s*"([^"]*)"\)',
 
 ops = []
 for line in open('include/netshape/ops.def'):
-    m = re.match(r'NS_OP\((\w+), "(\w+)", (\d), (\w+), \w+, "(.*)"\)', line.strip())
+    m = re.match(r'NS_OP\((\w+), "([\w.]+)", (\d), (\w+), \w+, "(.*)"\)', line.strip())
     if m:
         ops.append(m.groups())
 out = ["# Ops reference\n\n",

@@ -93,14 +93,14 @@ struct Attrs {
   double lower = 0.125, upper = 1.0 / 3.0;              // rrelu
   // local_response_norm: the channels each output averages over (size), and k (alpha and beta
   // above)
-  int64_t window = 1;
+  int64_t window = 1;  // windows (Tensor.unfold): the window's size
   double k = 1.0;
   double init = 0.25;  // prelu: its weight's first value
 
-  // softmax, cat, stack, unsqueeze, narrow, select (wrapped to be non-negative)
+  // softmax, cat, stack, unsqueeze, narrow, select, windows (wrapped to be non-negative)
   int64_t dim = 0;
-  int64_t start = 0;                   // narrow: the first index kept; select: the index (wrapped)
-  int64_t slice_step = 1;              // slice: every slice_step-th element from start is kept
+  int64_t start = 0;       // narrow: the first index kept; select: the index (wrapped)
+  int64_t slice_step = 1;  // slice: every slice_step-th element from start is kept; windows: step
   int64_t start_dim = 0, end_dim = 0;  // flatten (wrapped)
   // transpose: the two swapped dims; mean (and sum): the reduced dims; permute: the new order;
   // squeeze: the dims it removes

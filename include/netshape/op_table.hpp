@@ -35,8 +35,8 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 198, "ops.def changed: update this count after adding the op everywhere");
-static_assert(kFamilyCount == 61, "op_families.def changed: give the family its rule and forward");
+static_assert(kOpCount == 199, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kFamilyCount == 62, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
 // the forward of the elementwise family applies `relu` or `sigmoid`, the executor fuses a `relu`
@@ -167,7 +167,11 @@ struct OpInfo {
     return -1;
   }
   bool has_param(std::string_view param) const { return param_index(param) >= 0; }
-  bool is_module() const { return !name.empty() && name[0] >= 'A' && name[0] <= 'Z'; }
+  // A CamelCase name is a torch.nn module; `Tensor.unfold`, a Tensor method, is not.
+  bool is_module() const {
+    return !name.empty() && name[0] >= 'A' && name[0] <= 'Z' &&
+           name.find('.') == std::string_view::npos;
+  }
 };
 
 const OpInfo& op_info(OpId id);

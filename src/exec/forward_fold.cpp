@@ -1,4 +1,5 @@
-// Reference forwards of the unfold and fold families: PyTorch's im2col and col2im on the CPU.
+// Reference forwards of the unfold and fold families, PyTorch's im2col and col2im on the CPU,
+// and of the windows family (x.unfold(dimension, size, step)).
 // Each walks the columns in im2col's order (a column row is a channel and a kernel tap, a column
 // a block), so fold adds the overlapping values in the order PyTorch's col2im adds them.
 #include "forward.hpp"
@@ -95,6 +96,34 @@ void forward_fold(ForwardCtx& ctx) {
     const float* in = x.data.data() + s * columns;
     float* out = ctx.out.data.data() + s * image;
     b.each([&](int64_t column, int64_t pixel) { out[pixel] += in[column]; });
+  }
+}
+
+// Tensor.unfold: out[..., i, ..., j] = x[..., i * step + j, ...] along `dimension`, j the added
+// last dim
+void forward_windows(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Attrs& a = *ctx.layer.attrs;
+  size_t rank = x.shape.size(), dim = static_cast<size_t>(a.dim);
+  if (rank > 0 && (dim >= rank || a.window > x.shape[dim]))
+    throw ForwardError("unfold: the window does not fit");
+  std::vector<int64_t> shape = x.shape;
+  if (rank > 0) shape[dim] = (x.shape[dim] - a.window) / a.slice_step + 1;
+  shape.push_back(a.window);
+  ctx.out = ctx.zeros(shape);
+  // row-major strides of x
+  std::vector<int64_t> stride(rank, 1);
+  for (size_t i = rank; i-- > 1;) stride[i - 1] = stride[i] * x.shape[i];
+  std::vector<int64_t> idx(shape.size(), 0);
+  for (float& out : ctx.out.data) {
+    int64_t src = 0;
+    for (size_t i = 0; i < rank; ++i) src += idx[i] * stride[i];
+    if (rank > 0) src += (idx[dim] * (a.slice_step - 1) + idx[rank]) * stride[dim];
+    out = x.data[static_cast<size_t>(src)];
+    for (size_t i = shape.size(); i-- > 0;) {
+      if (++idx[i] < shape[i]) break;
+      idx[i] = 0;
+    }
   }
 }
 

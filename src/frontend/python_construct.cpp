@@ -11305,12 +11305,10 @@ class Construct {
     if (name == "item" || name == "tolist")
       unsupported_here(call.span, "`." + name + "()`",
                        "netshape follows shapes, not values; write the value the model uses");
-    if (name == "unfold")  // Tensor.unfold(dimension, size, step), not F.unfold's blocks
-      unsupported_here(call.span, "`x.unfold(dimension, size, step)`",
-                       "for an image's blocks write `F.unfold(x, kernel_size, stride=...)` (or "
-                       "nn.Unfold), or cut patches with reshape and permute");
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
+    // Tensor.unfold(dimension, size, step): windows along one dim, not F.unfold's blocks
+    if (name == "unfold") return tensor_op("Tensor.unfold", op_span, &t, args, call);
     check_spelling(name, Namespace::Method, op_span);
     return tensor_op(name, op_span, &t, args, call);
   }

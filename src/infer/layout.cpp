@@ -324,8 +324,8 @@ Shape unsqueezed_shape(Shape shape, size_t dim) {
   return shape;
 }
 
-// transpose, permute, narrow, slice, select, squeeze, unsqueeze, expand: the input's strides,
-// moved.
+// transpose, permute, narrow, slice, select, squeeze, unsqueeze, expand, Tensor.unfold: the
+// input's strides, moved.
 LayoutStep moved_strides(const LayerInfo& layer, NodeId node, const LaidOut& in) {
   const Shape& out = *layer.output;
   const Attrs& a = *layer.attrs;
@@ -354,6 +354,16 @@ LayoutStep moved_strides(const LayerInfo& layer, NodeId node, const LaidOut& in)
     case Family::select:
       s->erase(s->begin() + a.dim);
       return ok(strided(out, *s, since));
+    case Family::windows: {  // at::unfold: the dim's stride times the step, then the dim's own
+      if (s->empty()) return ok(strided(out, {fixed(1)}, since));
+      Dim& stride = (*s)[static_cast<size_t>(a.dim)];
+      Dim within = stride;
+      std::optional<int64_t> times_step = checked_mul(stride.value, a.slice_step);
+      if (!times_step) return ok(unknown(since));
+      stride.value = *times_step;
+      s->push_back(within);
+      return ok(strided(out, *s, since));
+    }
     case Family::squeeze: {
       Shape kept;
       for (size_t d = 0; d < s->size(); ++d)

@@ -1,8 +1,9 @@
-// Shape rules of the unfold and fold families: nn.Unfold / F.unfold cut an image into its sliding
-// blocks (PyTorch's im2col), nn.Fold / F.fold sum the blocks back into an image (col2im). Their
-// arguments and checks follow PyTorch 1.13's: F.unfold's _pair of each argument, the argument
-// parser's "tuple of ints", im2col's and col2im's length checks, then im2col_shape_check and
-// col2im_shape_check in their order, with their messages.
+// Shape rules of the unfold, fold and windows families: nn.Unfold / F.unfold cut an image into its
+// sliding blocks (PyTorch's im2col), nn.Fold / F.fold sum the blocks back into an image (col2im).
+// Their arguments and checks follow PyTorch 1.13's: F.unfold's _pair of each argument, the
+// argument parser's "tuple of ints", im2col's and col2im's length checks, then im2col_shape_check
+// and col2im_shape_check in their order, with their messages. x.unfold(dimension, size, step), the
+// Tensor method (aten's unfold), is the view of windows along one dim.
 #include <fmt/format.h>
 
 #include "netshape/shape_rules.hpp"
@@ -253,6 +254,50 @@ bool infer_fold(RuleContext& ctx) {
   ctx.attrs.dilation = {a->dilation[0], a->dilation[1]};
   ctx.attrs.padding = {a->padding[0], a->padding[1]};
   ctx.attrs.stride = {a->stride[0], a->stride[1]};
+  ctx.set_output(s);
+  return true;
+}
+
+// Tensor.unfold: x: [..., n, ...] -> [..., (n - size) // step + 1, ..., size] along `dimension`
+// (a 0-dim x: [size]); as at::unfold checks it: the dim wrapped, size <= n, step > 0
+bool infer_windows(RuleContext& ctx) {
+  const char* params[] = {"dimension", "size", "step"};
+  int64_t v[3] = {};
+  for (int i = 0; i < 3; ++i) {
+    const Value& a = ctx.value(params[i]);
+    if (a.kind != Value::Kind::Int)  // the argument parser takes no bool for an int
+      return ctx.fail_at(params[i],
+                         fmt::format("unfold(): argument '{}' (position {}) must be int, not {}",
+                                     params[i], i + 1, python_type(a)),
+                         "write x.unfold(dimension, size, step) with ints");
+    v[i] = a.i;
+  }
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dimension", rank, dim)) return false;
+  int64_t size = v[1], step = v[2];
+  if (rank > 0 && x[static_cast<size_t>(dim)].symbolic())
+    return ctx.fail_input(fmt::format("netshape cannot cut windows along the batch-sized dim {}",
+                                      to_string(x[static_cast<size_t>(dim)])),
+                          "give that dim a size with --input");
+  int64_t n = rank == 0 ? 1 : x[static_cast<size_t>(dim)].value;
+  if (size > n)
+    return ctx.fail_at(
+        "size",
+        fmt::format("maximum size for tensor at dimension {} is {} but size is {}", dim, n, size),
+        fmt::format("use windows of at most {} elements", n));
+  if (step <= 0)
+    return ctx.fail_at("step", fmt::format("step is {} but must be > 0", step),
+                       "use a step of at least 1");
+  if (size < 0)  // as_strided's error, which prints the strides netshape does not follow here
+    return ctx.fail_unsupported("size", "x.unfold with a negative size", "use a size of 0 or more");
+  Shape s = x;
+  if (rank > 0) s[static_cast<size_t>(dim)] = fixed((n - size) / step + 1);
+  s.push_back(fixed(size));
+  ctx.attrs.dim = dim;
+  ctx.attrs.window = size;
+  ctx.attrs.slice_step = step;
   ctx.set_output(s);
   return true;
 }

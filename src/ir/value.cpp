@@ -14,7 +14,9 @@ static_assert(sizeof(Statement) <= 192, "Statement grew: a model holds one per l
 
 std::string auto_name(const std::string& op, size_t index) {
   std::string base;
-  for (char c : op) base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // `Tensor.unfold` names its rows tensor_unfold3: a dot would read as a module path
+  for (char c : op)
+    base += c == '.' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return fmt::format("{}{}", base, index);
 }
 

@@ -329,6 +329,7 @@ FUNCTIONAL = {
     "expand": lambda x, *size: x.expand(*size),
     "repeat": lambda x, *sizes: x.repeat(*sizes),
     "flatten": torch.flatten,
+    "Tensor.unfold": torch.Tensor.unfold,  # x.unfold(dimension, size, step)
     "add": torch.add,
     # the model language's sort and topk rows give the values (their indices: argsort)
     "sort": lambda x, *args, **kwargs: torch.sort(x, *args, **kwargs)[0],
@@ -386,7 +387,7 @@ def run_model(path):
                 args = [evaluate(a, tensors) for a in st["args"]]
                 kwargs = {k.arg: evaluate(k.value, tensors) for k in st["keywords"]}
                 frozen = bool(kwargs.pop("frozen", False))
-                if op[:1].isupper():  # a torch.nn module
+                if op[:1].isupper() and "." not in op:  # a torch.nn module
                     if st["applied"] is not None:
                         inputs = [evaluate(a, tensors) for a in st["applied"]]
                         if not all(isinstance(t, TensorRef) for t in inputs):

@@ -83,6 +83,9 @@ def step(x):
         options.append((f"x.topk(1, {d})[0]", lambda t, d=d: t.topk(1, d)[0]))  # contiguous
         options.append((f"x.repeat_interleave(2, {d})", lambda t, d=d: t.repeat_interleave(2, d)))
         options.append((f"x.movedim({d}, -1)", lambda t, d=d: t.movedim(d, -1)))  # a view
+        if r < 6 and x.size(d) >= 2:  # windows along d: its stride times the step, a new last dim
+            options.append((f"x.unfold({d}, 2, 1)", lambda t, d=d: t.unfold(d, 2, 1)))
+            options.append((f"x.unfold({d}, 2, 2)", lambda t, d=d: t.unfold(d, 2, 2)))
     options.append(("F.dropout(x, 0.1)", lambda t: F.dropout(t, 0.1)))
     options.append(("F.dropout(x, 0.1, training=False)", lambda t: F.dropout(t, 0.1, training=False)))
     expanded = any(st == 0 and n > 1 for st, n in zip(x.stride(), x.shape))

@@ -91,7 +91,7 @@ def make_layer(st, tensors, prev):
     args = [gg.evaluate(a, tensors) for a in st["args"]]
     kwargs = {k.arg: gg.evaluate(k.value, tensors) for k in st["keywords"]}
     kwargs.pop("frozen", None)
-    if op[:1].isupper():  # torch.nn module
+    if op[:1].isupper() and "." not in op:  # torch.nn module
         if st["applied"] is not None:
             refs = [gg.evaluate(a, tensors) for a in st["applied"]]
             if not all(isinstance(t, gg.TensorRef) for t in refs):

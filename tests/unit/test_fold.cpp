@@ -208,6 +208,64 @@ class Patches(nn.Module):
   std::string text = base;
   text.replace(text.find("BODY"), 4, "return x.unfold(2, 4, 4)");
   LoadedModel method = test::analyze_py(text, "patches.py", "");
-  CHECK(method.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(method).message.find("x.unfold(dimension, size, step)") != std::string::npos);
+  REQUIRE(method.exit == ExitCode::Ok);  // the Tensor method, not F.unfold: [2, 3, 4, 16, 4]
+  CHECK(test::out_shape(method) == "[2, 3, 4, 16, 4]");
+  CHECK(method.analysis.layers.back().op_name == "Tensor.unfold");
+}
+
+// x.unfold(dimension, size, step), the Tensor method (`Tensor.unfold` in the model language):
+// PyTorch 1.13's shapes and messages.
+TEST_CASE("Tensor.unfold: windows along a dim, as at::unfold") {
+  const LayerCase cases[] = {
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(2, 3, 2)", "[2, 3, 4, 12, 3]", 0, 0, ""},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(-1, 4, 4)", "[2, 3, 10, 3, 4]", 0, 0, ""},
+      {"input x: [B, 3, 10, 12]", "Tensor.unfold(2, 10, 3)", "[B, 3, 1, 12, 10]", 0, 0, ""},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(2, 0, 1)", "[2, 3, 11, 12, 0]", 0, 0, ""},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(dimension=1, size=2, step=1)", "[2, 2, 10, 12, 2]",
+       0, 0, ""},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(2, 11, 1)", "error", 0, 0,
+       "maximum size for tensor at dimension 2 is 10 but size is 11"},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(-2, 11, 0)", "error", 0, 0,
+       "maximum size for tensor at dimension 2 is 10 but size is 11"},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(2, 3, 0)", "error", 0, 0,
+       "step is 0 but must be > 0"},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(2, 3, -1)", "error", 0, 0,
+       "step is -1 but must be > 0"},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(4, 3, 1)", "error", 0, 0,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 4)"},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(1.0, 2, 1)", "error", 0, 0,
+       "unfold(): argument 'dimension' (position 1) must be int, not float"},
+      {"input x: [2, 3, 10, 12]", "Tensor.unfold(1, 2, True)", "error", 0, 0,
+       "unfold(): argument 'step' (position 3) must be int, not bool"},
+      {"input x: [B, 3, 10, 12]", "Tensor.unfold(0, 1, 1)", "error", 0, 0,
+       "netshape cannot cut windows along the batch-sized dim B"},
+  };
+  check_layer_cases(cases);
+  // a view: merging the window with the dim it came from spans two subspaces (PyTorch's error)
+  const std::string fits =
+      "model M\ninput x: [2, 3, 10, 12]\nw = Tensor.unfold(3, 4, 4)\nv = view(2, 3, 10, -1)\n";
+  LoadedModel ok = check_ns(fits);
+  REQUIRE(ok.exit == ExitCode::Ok);
+  CHECK(test::out_shape(ok) == "[2, 3, 10, 12]");
+  LoadedModel m =
+      check_ns(fits +
+               "u = Tensor.unfold(2, 5, 5)\nw2 = Tensor.unfold(3, 3, 3)\nbad = view(2, 3, "
+               "2, 4, 15)\n");
+  REQUIRE(m.exit == ExitCode::ShapeError);
+  CHECK(first_error(m).message.find("view size is not compatible") == 0);
+  CHECK(first_error(m).layer == "bad");
+}
+
+// PyTorch 1.13: torch.arange(24.).reshape(2, 3, 4).unfold(2, 2, 1) and .unfold(1, 2, 2), printed
+// flat; a 0-dim tensor's one window.
+TEST_CASE("run: Tensor.unfold takes PyTorch's windows") {
+  Tensor x = arange({2, 3, 4});
+  Tensor a = forward_of("Tensor.unfold(2, 2, 1)", forward_windows, x);
+  CHECK(a.shape == std::vector<int64_t>{2, 3, 3, 2});
+  CHECK(a.data == std::vector<float>{0,  1,  1,  2,  2,  3,  4,  5,  5,  6,  6,  7,
+                                     8,  9,  9,  10, 10, 11, 12, 13, 13, 14, 14, 15,
+                                     16, 17, 17, 18, 18, 19, 20, 21, 21, 22, 22, 23});
+  Tensor b = forward_of("Tensor.unfold(1, 2, 2)", forward_windows, x);
+  CHECK(b.shape == std::vector<int64_t>{2, 1, 4, 2});
+  CHECK(b.data == std::vector<float>{0, 4, 1, 5, 2, 6, 3, 7, 12, 16, 13, 17, 14, 18, 15, 19});
 }

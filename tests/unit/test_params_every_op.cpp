@@ -91,7 +91,8 @@ const std::map<std::string, std::string> kWhole = {
     {"conv2d", "conv2d(x)"},
     {"conv3d", "conv3d(x)"},
     {"Fold", "Fold((4, 4), 3)"},  // an output_size the kernel fits in
-    {"fold", "fold((4, 4), 3)"}};
+    {"fold", "fold((4, 4), 3)"},
+    {"Tensor.unfold", "Tensor.unfold(1, 2, 1)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {
