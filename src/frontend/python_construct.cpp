@@ -2504,8 +2504,9 @@ class Construct {
     if (full == "torch.nn.init") return PyValue::builtin("nn.init");
     if (full == "torch.nn.utils") return PyValue::builtin("nn.utils");
     if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
-        full == "copy" || full == "numpy")
+        full == "copy" || full == "numpy" || full == "operator")
       return PyValue::builtin(full);
+    if (module == "operator") return PyValue::builtin("operator." + name);
     // einops: its functions and torch layers, which netshape reads (einops_recipe.cpp)
     if (full == "einops" || full == "einops.layers" || full == "einops.layers.torch")
       return PyValue::builtin(full);
@@ -2515,6 +2516,7 @@ class Construct {
     if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
     if (module == "torch.nn.utils") return PyValue::builtin("nn.utils." + name);
     if (module == "math") return PyValue::builtin("math." + name);
+    if (module == "functools" && name == "reduce") return PyValue::builtin("functools.reduce");
     if (module == "functools" || module == "collections") return PyValue::builtin(name);
     if (module == "typing") return PyValue::builtin("typing." + name);
     if (module == "torch") return PyValue::builtin("torch." + name);  // torch.cat, Tensor
@@ -3484,6 +3486,50 @@ class Construct {
     return make_list(std::move(out));
   }
 
+  // functools.reduce(function, iterable[, initial]): the function of the running value and each
+  // item, left to right (`reduce(operator.mul, x.shape[1:])`), with Python 3.11's TypeErrors.
+  PyValue reduce_builtin(Args& args, const Expr& call, Frame& f) {
+    for (const std::string& k : args.keywords)
+      if (!k.empty()) raise(call.span, "reduce() takes no keyword arguments");
+    size_t n = args.values.size();
+    if (n < 2) raise(call.span, fmt::format("reduce expected at least 2 arguments, got {}", n));
+    if (n > 3) raise(call.span, fmt::format("reduce expected at most 3 arguments, got {}", n));
+    PyList items = iterate(args.values[1], call.span);
+    if (items.empty() && n == 2)
+      raise(call.span, "reduce() of empty iterable with no initial value");
+    size_t next = n == 3 ? 0 : 1;
+    PyValue value = n == 3 ? args.values[2] : items[0];
+    for (; next < items.size(); ++next) {
+      Args two;
+      for (const PyValue* v : {&value, &items[next]}) {
+        two.values.push_back(*v);
+        two.keywords.emplace_back();
+        two.spans.push_back(call.span);
+        two.exprs.push_back(&call);
+      }
+      value = call_value(args.values[0], two, call, f);
+    }
+    return value;
+  }
+
+  // The operator module's functions of two values (`operator.mul`, `from operator import add`):
+  // the operator itself.
+  PyValue operator_function(const std::string& name, const Args& args, Span at) {
+    static const std::map<std::string, std::string> kOperators = {
+        {"add", "+"},       {"sub", "-"}, {"mul", "*"},  {"truediv", "/"},
+        {"floordiv", "//"}, {"mod", "%"}, {"pow", "**"}, {"matmul", "@"}};
+    auto it = kOperators.find(name);
+    if (it == kOperators.end())
+      unsupported_here(at, "`operator." + name + "`",
+                       "netshape reads operator.add, sub, mul, truediv, floordiv, mod, pow and "
+                       "matmul");
+    for (const std::string& k : args.keywords)
+      if (!k.empty()) raise(at, name + "() takes no keyword arguments");
+    if (args.values.size() != 2)
+      raise(at, fmt::format("{} expected 2 arguments, got {}", name, args.values.size()));
+    return binary(it->second, args.values[0], args.values[1], at);
+  }
+
   // isinstance, getattr and kin, functools.partial, typing, copy, super.
   std::optional<PyValue> object_builtin(const std::string& n, Args& args, const Expr& call,
                                         Frame& f) {
@@ -3494,6 +3540,8 @@ class Construct {
     };
     if (n == "isinstance") return data_bool(is_instance(arg(0), arg(1), at), at);
     if (n == "map") return map_builtin(args, call, f);
+    if (n == "functools.reduce" || n == "reduce") return reduce_builtin(args, call, f);
+    if (n.starts_with("operator.")) return operator_function(n.substr(9), args, at);
     if (n == "hasattr" || n == "getattr") return attribute_by_name(n, args, call, f);
     if (n == "delattr") {
       delete_attribute(arg(0), text_of(arg(1)), at);
@@ -3870,6 +3918,11 @@ class Construct {
     if (self.is(Value::Kind::String)) return string_method(self.data.s, name, args, at);
     if (self.kind == PyValue::Kind::Tuple && self.name == "set")
       return set_method(self.items, name, args, at);
+    if (self.kind == PyValue::Kind::Tuple && self.name == "torch.Size" && name == "numel" &&
+        args.values.empty())  // `x.shape[1:].numel()`: the product of the sizes
+      return size_numel(self.items, at);
+    if (self.kind == PyValue::Kind::Shape && name == "numel" && args.values.empty())
+      return size_numel(shape_items(self, at), at);
     if (self.kind == PyValue::Kind::Module) return module_method(self, name, args, call, f);
     if (self.kind == PyValue::Kind::Builtin && self.name == "super")
       unsupported_here(at, "super()." + name + "(...)");
@@ -4286,8 +4339,10 @@ class Construct {
         return PyValue::builtin("functools.partial");
       case PyValue::Kind::List:
         return PyValue::builtin("list");
-      case PyValue::Kind::Tuple:
-        return PyValue::builtin("tuple");
+      case PyValue::Kind::Tuple:  // a set and a torch.Size are tuples inside
+        return PyValue::builtin(v.name == "set" || v.name == "torch.Size" ? v.name : "tuple");
+      case PyValue::Kind::Shape:
+        return PyValue::builtin("torch.Size");
       case PyValue::Kind::Dict:
         return PyValue::builtin("dict");
       case PyValue::Kind::Tensor:
@@ -5900,6 +5955,8 @@ class Construct {
         out += items[i].is(Value::Kind::String) ? python_repr(items[i].data.s.str())
                                                 : text_of(items[i]);
       }
+      if (v.kind == PyValue::Kind::Tuple && v.name == "torch.Size")  // `f"{x.shape[1:]}"`
+        return "torch.Size([" + out.substr(1) + "])";
       if (v.kind == PyValue::Kind::Tuple && items.size() == 1) out += ",";
       return out + (v.kind == PyValue::Kind::List ? "]" : ")");
     }
@@ -6163,6 +6220,11 @@ class Construct {
         r.range[0] = out.empty() ? obj.range[0] : int_of(out[0], at);
         r.range[1] = out.empty() ? r.range[0] : int_of(out.back(), at) + step;
         return r;
+      }
+      if (obj.kind == PyValue::Kind::Shape) {  // `x.shape[1:]`: a torch.Size, a tuple
+        PyValue size = make_tuple(std::move(out));
+        size.name = "torch.Size";
+        return size;
       }
       return obj.kind == PyValue::Kind::Tuple ? make_tuple(std::move(out))
                                               : make_list(std::move(out));
@@ -11246,6 +11308,14 @@ class Construct {
 
   // x.size(i) -> a reference to that dimension; x.size() -> the shape; x.view(...) and the other
   // methods -> the op of that name, with the tensor as its first input.
+  // The product of sizes (a tensor's numel(), a torch.Size's).
+  PyValue size_numel(const PyList& sizes, Span at) {
+    Checked n = 1;
+    for (const PyValue& d : sizes) n = n * int_of(d, at);
+    if (!n.ok()) raise(at, "integer overflow in numel()");
+    return data_int(*n.get(), at);
+  }
+
   PyValue tensor_method(const PyValue& t, const std::string& name, Args& args, const Expr& call) {
     for (const char* reshaping : {"unsqueeze_", "squeeze_", "transpose_", "t_", "swapdims_",
                                   "swapaxes_", "resize_", "resize_as_", "as_strided_"}) {
@@ -11296,12 +11366,7 @@ class Construct {
       return like_other(t, name, args, call);
     if (name == "dim" || name == "ndimension")
       return data_int(static_cast<int64_t>(shape_now(t.name, call.span).size()), call.span);
-    if (name == "numel") {
-      Checked n = 1;
-      for (const PyValue& d : shape_items(t, call.span)) n = n * int_of(d, call.span);
-      if (!n.ok()) raise(call.span, "integer overflow in numel()");
-      return data_int(*n.get(), call.span);
-    }
+    if (name == "numel") return size_numel(shape_items(t, call.span), call.span);
     if (name == "item" || name == "tolist")
       unsupported_here(call.span, "`." + name + "()`",
                        "netshape follows shapes, not values; write the value the model uses");
