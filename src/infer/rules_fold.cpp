@@ -111,12 +111,6 @@ bool fixed_dim(RuleContext& ctx, const Dim& d, const char* what) {
                         "give that dim a size with --input");
 }
 
-std::string sizes_text(const Shape& x) {
-  std::string out = "[";
-  for (size_t i = 0; i < x.size(); ++i) out += (i ? ", " : "") + to_string(x[i]);
-  return out + "]";
-}
-
 }  // namespace
 
 // unfold: x: [N, C, H, W] -> [N, C*kh*kw, L], unbatched [C, H, W] -> [C*kh*kw, L], where L is the
@@ -136,7 +130,7 @@ bool infer_unfold(RuleContext& ctx) {
   if (!(rank == 3 || batched) || !nonzero || (!batched && x[0].value == 0))
     return ctx.fail_input(fmt::format("Expected 3D or 4D (batch mode) tensor with possibly 0 batch "
                                       "size and other non-zero dimensions for input, but got: {}",
-                                      sizes_text(x)),
+                                      to_string(x)),
                           "give it [N, C, H, W] (or [C, H, W])");
   size_t c = batched ? 1 : 0;
   IntList blocks;
@@ -191,7 +185,7 @@ bool infer_fold(RuleContext& ctx) {
     return ctx.fail_input(fmt::format("Expected 2D or 3D (batch mode) tensor for input with "
                                       "possibly 0 batch size and non-zero dimensions for input, "
                                       "but got: {}",
-                                      sizes_text(x)),
+                                      to_string(x)),
                           "give it [N, C*kh*kw, L] (or [C*kh*kw, L])");
   size_t c = batched ? 1 : 0;
   const Dim& planes = x[c];

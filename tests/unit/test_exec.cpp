@@ -4,13 +4,14 @@
 #include <filesystem>
 #include <limits>
 
-#include "../../src/exec/forward.hpp"
-#include "netshape/exec.hpp"
+#include "forward_helpers.hpp"
 #include "netshape/kernels/conv.hpp"
 #include "test_helpers.hpp"
 
 using namespace netshape;
+using netshape::test::arange;
 using netshape::test::check_ns;
+using netshape::test::forward_of;
 
 TEST_CASE("run: every clean model in models/ matches inference layer by layer") {
   int ran = 0;
@@ -149,31 +150,6 @@ TEST_CASE("run: a conv followed by its ReLU is fused in the kernel with the same
   CHECK(std::any_of(b.outputs[0].second.data.begin(), b.outputs[0].second.data.end(),
                     [](float v) { return v < 0; }));
 }
-
-namespace {
-
-// x = arange(numel).reshape(shape) + offset, as torch.arange builds it.
-Tensor arange(std::vector<int64_t> shape, float offset = 0.0f) {
-  Tensor t = Tensor::zeros(std::move(shape));
-  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(i) + offset;
-  return t;
-}
-
-// Layer 0 of a .ns snippet run by its reference forward (`forward_<family>`, with the attributes
-// inference decided) on the given inputs.
-Tensor forward_of(const std::string& ns, void (*forward)(ForwardCtx&), std::vector<Tensor> inputs) {
-  LoadedModel m = check_ns(ns);
-  REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
-  const LayerInfo& l = m.analysis.layers.at(0);
-  Tensor out;
-  ForwardCtx ctx{l, {}, {}, out};
-  for (const Tensor& t : inputs) ctx.in.push_back(&t);
-  forward(ctx);
-  CHECK(out.shape == bind_shape(*l.output, 1));  // the forward's shape is inference's
-  return out;
-}
-
-}  // namespace
 
 // Expected values: PyTorch 1.13 on the same arange inputs (e.g. x = torch.arange(24.).reshape(2,
 // 3, 4); x.permute(2, 0, 1)), printed flat.

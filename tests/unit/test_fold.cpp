@@ -3,42 +3,18 @@
 // expected shape, message and value is PyTorch 1.13's for the same call.
 #include <doctest/doctest.h>
 
-#include "../../src/exec/forward.hpp"
-#include "netshape/exec.hpp"
+#include "forward_helpers.hpp"
 #include "test_helpers.hpp"
 
 using namespace netshape;
+using netshape::test::arange;
 using netshape::test::check_layer_cases;
 using netshape::test::check_ns;
 using netshape::test::check_py_cases;
 using netshape::test::first_error;
+using netshape::test::forward_of;
 using netshape::test::LayerCase;
 using netshape::test::PyCase;
-
-namespace {
-
-// The layer of a one-layer .ns model run by `forward` on x (whose shape the model declares).
-Tensor forward_of(const std::string& layer, void (*forward)(ForwardCtx&), const Tensor& x) {
-  std::string ns = "input x: [" + std::to_string(x.shape[0]);
-  for (size_t i = 1; i < x.shape.size(); ++i) ns += ", " + std::to_string(x.shape[i]);
-  ns += "]\n" + layer + "\n";
-  LoadedModel m = check_ns(ns);
-  REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
-  const LayerInfo& l = m.analysis.layers.at(0);
-  Tensor out;
-  ForwardCtx ctx{l, {&x}, {}, out};
-  forward(ctx);
-  CHECK(out.shape == bind_shape(*l.output, 1));  // the forward's shape is inference's
-  return out;
-}
-
-Tensor arange(std::vector<int64_t> shape) {
-  Tensor t = Tensor::zeros(std::move(shape));
-  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(i);
-  return t;
-}
-
-}  // namespace
 
 TEST_CASE("unfold: the blocks' shape, and PyTorch's checks in its order") {
   const LayerCase cases[] = {
@@ -143,23 +119,27 @@ TEST_CASE("unfold: an image smaller than its block is too small") {
 // F.fold(torch.arange(8.).reshape(4, 2), (2, 4), (2, 2), stride=(1, 2)) and
 // F.fold(torch.arange(36.).reshape(1, 4, 9), (4, 4), 2, padding=1, stride=2).
 TEST_CASE("run: unfold and fold move and add PyTorch's values") {
-  Tensor u = forward_of("unfold(2, padding=1, stride=2)", forward_unfold, arange({1, 2, 3, 4}));
+  Tensor u = forward_of("input x: [1, 2, 3, 4]\nunfold(2, padding=1, stride=2)\n", forward_unfold,
+                        {arange({1, 2, 3, 4})});
   CHECK(u.shape == std::vector<int64_t>{1, 8, 6});
   CHECK(u.data == std::vector<float>{0, 0,  0,  0, 5, 7,  0,  0, 0,  4,  6,  0,  0,  1,  3,  0,
                                      9, 11, 0,  2, 0, 8,  10, 0, 0,  0,  0,  0,  17, 19, 0,  0,
                                      0, 16, 18, 0, 0, 13, 15, 0, 21, 23, 12, 14, 0,  20, 22, 0});
-  Tensor v = forward_of("unfold((2, 1), dilation=(1, 2))", forward_unfold, arange({2, 3, 3}));
+  Tensor v = forward_of("input x: [2, 3, 3]\nunfold((2, 1), dilation=(1, 2))\n", forward_unfold,
+                        {arange({2, 3, 3})});
   CHECK(v.shape == std::vector<int64_t>{4, 6});
   CHECK(v.data == std::vector<float>{0, 1,  2,  3,  4,  5,  3,  4,  5,  6,  7,  8,
                                      9, 10, 11, 12, 13, 14, 12, 13, 14, 15, 16, 17});
-  Tensor f = forward_of("fold((3, 3), 2)", forward_fold, arange({1, 8, 4}));
+  Tensor f = forward_of("input x: [1, 8, 4]\nfold((3, 3), 2)\n", forward_fold, {arange({1, 8, 4})});
   CHECK(f.shape == std::vector<int64_t>{1, 2, 3, 3});
   CHECK(f.data ==
         std::vector<float>{0, 5, 5, 10, 30, 20, 10, 25, 15, 16, 37, 21, 42, 94, 52, 26, 57, 31});
-  Tensor g = forward_of("fold((2, 4), (2, 2), stride=(1, 2))", forward_fold, arange({4, 2}));
+  Tensor g = forward_of("input x: [4, 2]\nfold((2, 4), (2, 2), stride=(1, 2))\n", forward_fold,
+                        {arange({4, 2})});
   CHECK(g.shape == std::vector<int64_t>{1, 2, 4});
   CHECK(g.data == std::vector<float>{0, 2, 1, 3, 4, 6, 5, 7});
-  Tensor h = forward_of("fold((4, 4), 2, padding=1, stride=2)", forward_fold, arange({1, 4, 9}));
+  Tensor h = forward_of("input x: [1, 4, 9]\nfold((4, 4), 2, padding=1, stride=2)\n", forward_fold,
+                        {arange({1, 4, 9})});
   CHECK(h.shape == std::vector<int64_t>{1, 1, 4, 4});
   CHECK(h.data == std::vector<float>{27, 19, 28, 20, 12, 4, 13, 5, 30, 22, 31, 23, 15, 7, 16, 8});
 }
@@ -260,12 +240,12 @@ TEST_CASE("Tensor.unfold: windows along a dim, as at::unfold") {
 // flat; a 0-dim tensor's one window.
 TEST_CASE("run: Tensor.unfold takes PyTorch's windows") {
   Tensor x = arange({2, 3, 4});
-  Tensor a = forward_of("Tensor.unfold(2, 2, 1)", forward_windows, x);
+  Tensor a = forward_of("input x: [2, 3, 4]\nTensor.unfold(2, 2, 1)\n", forward_windows, {x});
   CHECK(a.shape == std::vector<int64_t>{2, 3, 3, 2});
   CHECK(a.data == std::vector<float>{0,  1,  1,  2,  2,  3,  4,  5,  5,  6,  6,  7,
                                      8,  9,  9,  10, 10, 11, 12, 13, 13, 14, 14, 15,
                                      16, 17, 17, 18, 18, 19, 20, 21, 21, 22, 22, 23});
-  Tensor b = forward_of("Tensor.unfold(1, 2, 2)", forward_windows, x);
+  Tensor b = forward_of("input x: [2, 3, 4]\nTensor.unfold(1, 2, 2)\n", forward_windows, {x});
   CHECK(b.shape == std::vector<int64_t>{2, 1, 4, 2});
   CHECK(b.data == std::vector<float>{0, 4, 1, 5, 2, 6, 3, 7, 12, 16, 13, 17, 14, 18, 15, 19});
 }

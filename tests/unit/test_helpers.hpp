@@ -193,7 +193,8 @@ inline Tensor tensor_of(std::vector<int64_t> shape, std::vector<float> data) {
 }
 
 // One forward body of a .py model template (its BODY filled in) with PyTorch's outcome: the
-// error's message (exit 1), or "" and the last layer's output shape.
+// error's message (exit `error_exit` of check_py_cases: 1 for a shape error, 2 for an error of the
+// model's own code), or "" and the last layer's output shape.
 struct PyCase {
   const char* body;
   const char* error;
@@ -201,7 +202,8 @@ struct PyCase {
 };
 
 inline void check_py_cases(const std::string& base, const std::string& path,
-                           std::span<const PyCase> cases) {
+                           std::span<const PyCase> cases,
+                           ExitCode error_exit = ExitCode::ShapeError) {
   for (const PyCase& c : cases) {
     std::string text = base;
     text.replace(text.find("BODY"), 4, c.body);
@@ -212,7 +214,7 @@ inline void check_py_cases(const std::string& base, const std::string& path,
       REQUIRE(m.exit == ExitCode::Ok);
       CHECK(out_shape(m) == c.shape);
     } else {
-      CHECK(m.exit == ExitCode::ShapeError);
+      CHECK(m.exit == error_exit);
       CHECK(first_error(m).message == c.error);
     }
   }

@@ -7,6 +7,7 @@
 #include "test_helpers.hpp"
 
 using namespace netshape;
+using netshape::test::check_py_cases;
 using netshape::test::PyCase;
 
 TEST_CASE("sizes from shapes: torch.Size slices, functools.reduce, operator, as Python's") {
@@ -51,18 +52,6 @@ class Net(nn.Module):
       {"n = reduce(mul, [])", "reduce() of empty iterable with no initial value", ""},
       {"n = reduce(mul)", "reduce expected at least 2 arguments, got 1", ""},
   };
-  for (const PyCase& c : cases) {
-    std::string text = base;
-    text.replace(text.find("BODY"), 4, c.body);
-    LoadedModel m = test::analyze_py(text, "net.py", "");
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    if (!*c.error) {
-      REQUIRE(m.exit == ExitCode::Ok);
-      CHECK(test::out_shape(m) == c.shape);
-    } else {
-      CHECK(m.exit != ExitCode::Ok);
-      CHECK(test::first_error(m).message == c.error);
-    }
-  }
+  // Every error here is one of the model's own code (exit 2), as Python's.
+  check_py_cases(base, "net.py", cases, ExitCode::UsageOrParse);
 }
