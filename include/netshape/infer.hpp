@@ -150,6 +150,9 @@ struct Analysis {
   // of the layer -1 - sources[t]; kNotComputed for a tensor no layer computed.
   static constexpr int32_t kNotComputed = INT32_MIN;
   std::vector<int32_t> sources;
+  // The model's files by Span::file (0 is the file given, then the .py files it imports): a report
+  // names the file of a position in another one. Empty when the caller does not set it.
+  std::vector<std::string> files;
 
   // The shape of tensor `t` (empty when it was never computed) and its name.
   const Shape& shape_of(TensorId t) const;

@@ -432,6 +432,8 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
   AnalyzeOptions analyze_options;
   analyze_options.explain = opts.explain;
   m.analysis = analyze(*m.graph, m.diags, analyze_options);
+  m.analysis.files.push_back(m.source.path());
+  for (const auto& f : m.imported) m.analysis.files.push_back(f->path());
   const Program& read = m.graph->program();
   bool stopped = read.stopped_at.valid() || !read.stop_error.message.empty();
   if (stopped && !m.diags.has_errors()) {

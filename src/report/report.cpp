@@ -69,6 +69,12 @@ std::string table_footer(const Analysis& a) {
          footer_memory(a);
 }
 
+// A position in another of the model's files (an imported .py) names its file; one in the file
+// given has no "file", as the contract's form.
+const std::string* other_file(const Analysis& a, uint32_t file) {
+  return file != 0 && file < a.files.size() ? &a.files[file] : nullptr;
+}
+
 }  // namespace
 
 nlohmann::ordered_json shape_json(const Shape& s) {
@@ -234,7 +240,9 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, cons
     nlohmann::ordered_json e;
     e["name"] = l.name;
     e["op"] = l.op_name;
-    e["line"] = l.statement ? l.statement->span.line : 0;
+    Span at = l.statement ? l.statement->span : Span{};
+    if (const std::string* f = other_file(a, at.file)) e["file"] = *f;
+    e["line"] = at.line;
     e["inputs"] = nlohmann::ordered_json::array();
     for (TensorId t : l.input_ids) e["inputs"].push_back(a.name_of(t));
     e["output_shape"] = l.output ? shape_json(*l.output) : nlohmann::ordered_json(nullptr);
@@ -284,6 +292,7 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, cons
     e["severity"] = d.severity == Severity::Error     ? "error"
                     : d.severity == Severity::Warning ? "warning"
                                                       : "note";
+    if (const std::string* f = other_file(a, d.span.file)) e["file"] = *f;
     e["line"] = d.span.line;
     e["column"] = d.span.column;
     e["layer"] =
@@ -291,8 +300,12 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, cons
     e["message"] = d.message;
     e["help"] = d.help;
     for (const Label& l : d.labels) {
-      e["related"].push_back(
-          {{"line", l.span.line}, {"column", l.span.column}, {"message", l.message}});
+      nlohmann::ordered_json r;
+      if (const std::string* f = other_file(a, l.span.file)) r["file"] = *f;
+      r["line"] = l.span.line;
+      r["column"] = l.span.column;
+      r["message"] = l.message;
+      e["related"].push_back(r);
     }
     j["diagnostics"].push_back(e);
   }
@@ -301,6 +314,12 @@ nlohmann::ordered_json to_json(const Analysis& a, const Diagnostics& diags, cons
 }
 
 namespace {
+
+void write_position(JsonText& j, const Analysis& a, Span span, bool with_column) {
+  if (const std::string* f = other_file(a, span.file)) j.member("file", *f);
+  j.member("line", int64_t{span.line});
+  if (with_column) j.member("column", int64_t{span.column});
+}
 
 const char* severity_text(Severity s) {
   return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "note";
@@ -324,7 +343,7 @@ void write_layer(JsonText& j, const Analysis& a, const LayerInfo& l, const Layer
   j.begin_object();
   j.member("name", l.name);
   j.member("op", l.op_name);
-  j.member("line", int64_t{l.statement ? l.statement->span.line : 0});
+  write_position(j, a, l.statement ? l.statement->span : Span{}, false);
   j.fixed_key("inputs");
   j.begin_array();
   for (TensorId t : l.input_ids) j.value(a.name_of(t));
@@ -351,11 +370,10 @@ void write_layer(JsonText& j, const Analysis& a, const LayerInfo& l, const Layer
   j.end_object();
 }
 
-void write_diagnostic(JsonText& j, const Diagnostic& d) {
+void write_diagnostic(JsonText& j, const Analysis& a, const Diagnostic& d) {
   j.begin_object();
   j.member("severity", severity_text(d.severity));
-  j.member("line", int64_t{d.span.line});
-  j.member("column", int64_t{d.span.column});
+  write_position(j, a, d.span, true);
   j.fixed_key("layer");
   if (d.layer.empty())
     j.null();
@@ -368,8 +386,7 @@ void write_diagnostic(JsonText& j, const Diagnostic& d) {
     j.begin_array();
     for (const Label& l : d.labels) {
       j.begin_object();
-      j.member("line", int64_t{l.span.line});
-      j.member("column", int64_t{l.span.column});
+      write_position(j, a, l.span, true);
       j.member("message", l.message);
       j.end_object();
     }
@@ -438,7 +455,7 @@ void write_report(JsonText& j, const Analysis& a, const Diagnostics& diags, cons
   }
   j.fixed_key("diagnostics");
   j.begin_array();
-  for (const Diagnostic& d : diags.items()) write_diagnostic(j, d);
+  for (const Diagnostic& d : diags.items()) write_diagnostic(j, a, d);
   j.end_array();
   if (diags.dropped() > 0) j.member("diagnostics_not_shown", static_cast<int64_t>(diags.dropped()));
   j.end_object();

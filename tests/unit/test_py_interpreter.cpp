@@ -286,6 +286,24 @@ class Net(nn.Module):
   CHECK(text.find("net.py:10:31: note: cin=12 is passed here") != std::string::npos);
   CHECK(text.find("help: s2.body.0 receives 8 channels, so it needs in_channels=8; use "
                   "self.s2 = convs.Stage(8, 16)") != std::string::npos);
+  // In JSON, a position in the imported file names it; one in the file given does not.
+  std::string conv_py = (dir / "blocks" / "conv.py").string();
+  std::string json = render_json(bad.analysis, bad.diags);
+  CHECK(json == to_json(bad.analysis, bad.diags)
+                        .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                    "\n");
+  auto report = nlohmann::json::parse(json);
+  const auto& failing = report["layers"].back();
+  CHECK(failing["name"] == "s2.body.0");
+  CHECK(failing["file"] == conv_py);
+  CHECK(failing["line"] == 5);
+  const auto& error = report["diagnostics"].at(0);
+  CHECK(error["file"] == conv_py);
+  CHECK(error["line"] == 5);
+  CHECK(error["column"] == 36);
+  CHECK(error["related"].at(0)["file"] == conv_py);  // conv_bn(cin, ...) in Stage
+  CHECK(error["related"].at(1) ==
+        nlohmann::json{{"line", 10}, {"column", 31}, {"message", "cin=12 is passed here"}});
 
   write(dir / "net.py", R"(import torch.nn as nn
 from blocks.conv import Stage
@@ -297,6 +315,11 @@ model = nn.Sequential(Stage(3, 8), Stage(8, 16), nn.Flatten(), nn.Linear(16 * 8 
   INFO(render_diagnostics(good));
   REQUIRE(good.exit == ExitCode::Ok);
   CHECK(to_string(good.analysis.outputs.at(0).second) == "[2, 10]");
+  auto good_layers = nlohmann::json::parse(render_json(good.analysis, good.diags))["layers"];
+  CHECK(good_layers.at(0)["file"] == conv_py);  // Stage's conv, in blocks/conv.py
+  CHECK(good_layers.at(4)["op"] == "Flatten");  // nn.Flatten(), in net.py
+  CHECK_FALSE(good_layers.at(4).contains("file"));
+  CHECK(good_layers.at(4)["line"] == 4);
   CHECK(good.analysis.totals.params == (3 * 8 * 9 + 16) + (8 * 16 * 9 + 32) + (1024 * 10 + 10));
 
   write(dir / "net.py", R"(import torch.nn as nn
