@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 199, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 200, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 62, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -86,6 +86,7 @@ enum class OpKind {
   argmin,
   norm,       // the mean family: the p-norm of the reduced values
   logsumexp,  // the mean family: log(sum(exp(x))), computed from the largest
+  prod,       // the mean family: the product of the reduced values
   maximum,    // the add family: elementwise larger / smaller of two tensors
   minimum,
   logical_and,  // the add family: 1 where both / either / exactly one of two tensors is nonzero

@@ -935,7 +935,7 @@ static void log_sum_exp(ForwardCtx& ctx, const std::vector<bool>& reduce) {
 // x: [...] -> over the reduced dims (kept as 1 with keepdim), by the op's kind: the mean, the sum,
 // the largest or smallest (amax, amin), its position along them (argmax, argmin), the
 // variance and standard deviation (var, std: a second pass over the deviations from the mean),
-// the p-norm (norm) or log(sum(exp)) (logsumexp)
+// the p-norm (norm), log(sum(exp)) (logsumexp) or the product (prod)
 void forward_mean(ForwardCtx& ctx) {
   const auto& s = ctx.x().shape;
   std::vector<bool> reduce(s.size(), false);
@@ -946,8 +946,10 @@ void forward_mean(ForwardCtx& ctx) {
   if (kind == OpKind::logsumexp) return log_sum_exp(ctx, reduce);
   bool largest = kind == OpKind::amax || kind == OpKind::argmax;
   bool smallest = kind == OpKind::amin || kind == OpKind::argmin;
+  bool product = kind == OpKind::prod;
   double start = largest    ? -std::numeric_limits<double>::infinity()
                  : smallest ? std::numeric_limits<double>::infinity()
+                 : product  ? 1.0
                             : 0.0;
   std::vector<double> acc(ctx.out.data.size(), start);
   std::vector<int64_t> where(ctx.out.data.size(), 0);  // arg*: the position along reduced dims
@@ -957,7 +959,7 @@ void forward_mean(ForwardCtx& ctx) {
   each_reduced(ctx.x(), reduce, [&](size_t out, int64_t along, double v) {
     double& a = acc[out];
     if (largest ? v > a : smallest ? v < a : true) {  // the first of equal extremes, as PyTorch
-      a = largest || smallest ? v : a + v;
+      a = largest || smallest ? v : product ? a * v : a + v;
       where[out] = along;
     }
   });

@@ -311,6 +311,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"var", true, false, true},
     {"norm", true, false, true},
     {"logsumexp", true, false, true},
+    {"prod", true, false, true},
     {"pixel_shuffle", true, true, false},
     {"pixel_unshuffle", true, true, false},
     {"unfold", false, true, false},  // x.unfold(dimension, size, step) is another op
@@ -9884,8 +9885,8 @@ class Construct {
     return result_type(a, b);
   }
 
-  // A reduction's type: sum makes int64 of integers and bools, logsumexp float32, mean and norm
-  // take only floating types (PyTorch's error otherwise), the others keep the type (argmax's
+  // A reduction's type: sum and prod make int64 of integers and bools, logsumexp float32, mean and
+  // norm take only floating types (PyTorch's error otherwise), the others keep the type (argmax's
   // int64 is emitted's).
   static ElementType reduced_type(const PyValue& t, const std::string& op, Span at) {
     if ((op == "std" || op == "var") && !is_floating(t.dtype)) {
@@ -9900,7 +9901,7 @@ class Construct {
                   "cast it with `.float()` first");
     }
     if (op == "logsumexp" && !is_floating(t.dtype)) return ElementType::Float32;
-    if (op == "sum" && !is_floating(t.dtype)) return ElementType::Int64;
+    if ((op == "sum" || op == "prod") && !is_floating(t.dtype)) return ElementType::Int64;
     if (op == "mean" && !is_floating(t.dtype)) {
       torch_error(t, at,
                   fmt::format("mean(): could not infer output dtype. Input dtype must be either "

@@ -205,11 +205,13 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       s.all_inputs = true;
       break;
     case Family::mean:
-      // amax/amin: the input (where the extremes were); var: the input and its mean; std, norm
-      // and logsumexp also their result
+      // amax/amin: the input (where the extremes were); var: the input and its mean; std, norm,
+      // logsumexp and prod also their result
       s.input = op.kind == OpKind::amax || op.kind == OpKind::amin || op.kind == OpKind::var ||
-                op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
-      s.output = op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp;
+                op.kind == OpKind::std || op.kind == OpKind::norm || op.kind == OpKind::logsumexp ||
+                op.kind == OpKind::prod;
+      s.output = op.kind == OpKind::std || op.kind == OpKind::norm ||
+                 op.kind == OpKind::logsumexp || op.kind == OpKind::prod;
       break;
     case Family::repeat_interleave:  // the int64 index of its index_select: one per output row
       s.extra_bytes = (l.attrs->dim < 0 || out.empty()

@@ -745,12 +745,38 @@ static bool norm_order(RuleContext& ctx, size_t dims, bool all) {
                      "use a number, float('inf') or 'fro' (the nuclear norm is not followed)");
 }
 
+// The forms of `dim` PyTorch's argument parser takes: argmax, argmin and prod reduce one dim, an
+// int, where the others take a list too; a None given to prod or logsumexp is read as a dim's
+// name; prod's keepdim comes only with a dim.
+static bool dim_form(RuleContext& ctx, const Value& v) {
+  OpKind k = ctx.op.kind;
+  bool named = k == OpKind::prod || k == OpKind::logsumexp;
+  if (named && ctx.is_given("dim") && v.kind == Value::Kind::None)
+    return ctx.fail_at("dim", "Please look up dimensions by name, got: name = None.",
+                       fmt::format("give the dim to reduce, e.g. {}(dim=1){}", ctx.op.name,
+                                   k == OpKind::prod ? ", or none to multiply everything" : ""));
+  bool one_int = k == OpKind::argmax || k == OpKind::argmin || k == OpKind::prod;
+  if (one_int && v.kind != Value::Kind::Int && v.kind != Value::Kind::None)
+    return ctx.fail_at(
+        "dim", fmt::format("{}(): argument 'dim' must be int, not {}", ctx.op.name, python_type(v)),
+        fmt::format("{} reduces one dim: reduce one after another, or flatten "
+                    "them first",
+                    ctx.op.name));
+  if (k == OpKind::prod && !ctx.is_given("dim") && ctx.is_given("keepdim"))
+    return ctx.fail_at("keepdim",
+                       "prod() received an invalid combination of arguments - got (keepdim=bool, "
+                       "), but expected one of:",
+                       "keepdim goes with a dim: prod(dim=1, keepdim=True)");
+  return true;
+}
+
 bool infer_mean(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
+  const Value& v = ctx.value("dim");
+  if (!dim_form(ctx, v)) return false;
   auto keepdim = ctx.bool_arg("keepdim");
   if (!keepdim) return false;
-  const Value& v = ctx.value("dim");
   // PyTorch 1.13 reduces every dim for an empty list too (`x.sum(())`).
   bool all = ctx.is_none("dim") || (v.is_sequence() && v.items.empty());
   std::vector<bool> reduce(x.size(), all);

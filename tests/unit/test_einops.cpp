@@ -350,6 +350,16 @@ class Net(nn.Module):
                                              "add [2, 10]"};
   CHECK(rows == expected);
 
+  // prod reduces one axis at a time, from the last, as einops's torch backend does
+  LoadedModel product =
+      analyze_py(replaced(kPool, "'b c h w -> b c', 'mean'", "'b c h w -> b c', 'prod'"), "pool.py",
+                 "2,3,8,8");
+  REQUIRE(product.exit == ExitCode::Ok);
+  const auto& layers = product.analysis.layers;
+  REQUIRE(layers.size() == expected.size() + 1);
+  CHECK(std::string(layers[9].op_name) + " " + to_string(*layers[9].output) == "prod [2, 16, 8]");
+  CHECK(std::string(layers[10].op_name) + " " + to_string(*layers[10].output) == "prod [2, 16]");
+
   // the function's error says what einops's wrapper says
   std::string wrong = replaced(kPool, "'b c (h 2) (w 2) -> b c h w'", "'b c (h 3) w -> b c h w'");
   LoadedModel bad = analyze_py(wrong, "pool.py", "2,3,8,8");

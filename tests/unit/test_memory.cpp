@@ -105,11 +105,11 @@ TEST_CASE("memory: Softplus, Mish and PReLU save their input, LogSigmoid its inp
   }
 }
 
-// PyTorch 1.13 (tests/zoo/saved_for_backward.py) on Conv2d(3, 8, 3) then x.norm(dim=1) or
-// x.logsumexp(1), input [2, 3, 10, 10]: the conv's input, and the reduction's input and result
-// (2,400 + 4,096 + 512 bytes).
-TEST_CASE("memory: norm and logsumexp save their input and their result") {
-  for (const char* op : {"norm(dim=1)", "logsumexp(1)"}) {
+// PyTorch 1.13 (tests/zoo/saved_for_backward.py) on Conv2d(3, 8, 3) then x.norm(dim=1),
+// x.logsumexp(1) or x.prod(1), input [2, 3, 10, 10]: the conv's input, and the reduction's input
+// and result (2,400 + 4,096 + 512 bytes).
+TEST_CASE("memory: norm, logsumexp and prod save their input and their result") {
+  for (const char* op : {"norm(dim=1)", "logsumexp(1)", "prod(1)"}) {
     auto m = check_ns(std::string("input x: [2, 3, 10, 10]\nConv2d(3, 8, 3)\n") + op + "\n");
     REQUIRE(m.exit == ExitCode::Ok);
     auto memory = estimate_model_memory(m.analysis, {});
