@@ -1883,7 +1883,10 @@ class Construct {
       }
       bool conv_method = name == "_conv_forward" && inst.layer_base &&
                          in_family(inst.layer_base->op, Family::conv);  // a Conv's own method
-      if (L.find_method(*inst.cls, name, 0) == nullptr && (is_module_method(name) || conv_method)) {
+      bool container_method = (inst.parameter_list && (name == "append" || name == "extend")) ||
+                              (inst.parameter_dict && name == "update");
+      if (L.find_method(*inst.cls, name, 0) == nullptr &&
+          (is_module_method(name) || conv_method || container_method)) {
         PyValue method = PyValue::builtin("module." + name);
         method.method_self = std::make_shared<PyValue>(obj);
         return method;
@@ -2888,6 +2891,10 @@ class Construct {
     }
     auto inst = new_instance(call.span);
     inst->cls = &cls;
+    if (L.is_prelude(L.file_of(&cls))) {
+      inst->parameter_list = cls.name == "ParameterList";
+      inst->parameter_dict = cls.name == "ParameterDict";
+    }
     std::map<std::string, PyValue> params;
     const Stmt* init_def = L.find_method(cls, "__init__", 0);
     if (init_def == nullptr && is_dataclass(cls)) {
@@ -2938,9 +2945,6 @@ class Construct {
     // The innermost few calls and loop passes it is built in (deeper ones add little).
     for (auto it = building_.rbegin(); it != building_.rend() && m.built_via.size() < 4; ++it)
       m.built_via.push_back(*it);
-    if (op == "ParameterList" || op == "ParameterDict")
-      unsupported_here(call.span, "nn." + op,
-                       "register each parameter as an attribute: `self.w0 = nn.Parameter(...)`");
     if (op == "ModuleList") {  // a container forward iterates or indexes
       m.kind = ModuleDef::Sequential;
       m.list = true;
@@ -3378,6 +3382,8 @@ class Construct {
       return p;
     }
     if (n == "len") {
+      if (const Instance* inst = parameter_container(arg(0)))  // without reading the entries
+        return data_int(static_cast<int64_t>(inst->order.size()), at);
       if (arg(0).kind == PyValue::Kind::Values && arg(0).values->scalar)
         raise(at, "len() of a 0-d tensor");
       if (arg(0).kind == PyValue::Kind::Made) {  // its first size
@@ -4231,6 +4237,8 @@ class Construct {
       }
       return PyValue::none(at);
     }
+    if (m.kind == ModuleDef::User && (m.instance->parameter_list || m.instance->parameter_dict))
+      if (auto v = parameter_container_method(self, name, args, at)) return *v;
     if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
       PyList items = name == "append" ? PyList{nth(args, 0, at)} : iterate(nth(args, 0, at), at);
       for (const PyValue& v : items) {
@@ -4289,6 +4297,113 @@ class Construct {
     }
     (void)f;
     unsupported_here(at, "module method `" + name + "`");
+  }
+
+  // nn.ParameterList's append and extend (they return the list), nn.ParameterDict's update,
+  // keys, values and items; nullopt for another method.
+  std::optional<PyValue> parameter_container_method(const PyValue& self, const std::string& name,
+                                                    Args& args, Span at) {
+    Instance& inst = *self.module->instance;
+    if (inst.parameter_list && (name == "append" || name == "extend")) {
+      if (name == "extend" && is_tensor_made(nth(args, 0, at)))  // a tensor is no list of them
+        raise_torch(at, "ParameterList.extend should be called with an iterable, but got Tensor",
+                    "give a list of tensors: nn.ParameterList([t])");
+      PyList items = name == "append" ? PyList{nth(args, 0, at)} : iterate(nth(args, 0, at), at);
+      for (const PyValue& v : items)
+        add_parameter_entry(self, std::to_string(inst.order.size()), v, at);
+      return self;
+    }
+    if (inst.parameter_dict && name == "update") {
+      const PyValue& given = nth(args, 0, at);
+      std::vector<std::pair<PyValue, PyValue>> entries;
+      if (given.kind == PyValue::Kind::Dict) {
+        for (const auto& [k, v] : *given.dict) entries.emplace_back(k, v);
+        // PyTorch 1.13 sorts a dict's keys and keeps an OrderedDict's order, which netshape's
+        // dicts do not tell apart: only keys already in order give the same entries either way.
+        for (size_t i = 1; i < entries.size(); ++i)
+          if (text_of(entries[i].first) < text_of(entries[i - 1].first))
+            unsupported_here(at, "an nn.ParameterDict of a dict whose keys are not in sorted order",
+                             "PyTorch sorts a dict's keys but keeps an OrderedDict's order; "
+                             "give the (key, parameter) pairs as a list, in the order meant");
+      } else {
+        for (const PyValue& item : iterate(given, at)) {
+          PyList pair = item.kind == PyValue::Kind::Tuple || item.kind == PyValue::Kind::List
+                            ? iterate(item, at)
+                            : PyList{};
+          if (pair.size() != 2)
+            raise_torch(at,
+                        fmt::format("ParameterDict update sequence element #{} has length {}; 2 "
+                                    "is required",
+                                    entries.size(), pair.size()),
+                        "give (key, parameter) pairs");
+          entries.emplace_back(pair[0], pair[1]);
+        }
+      }
+      for (const auto& [k, v] : entries) {
+        if (!k.is(Value::Kind::String))
+          raise_torch(at, not_a_key(k), "name each parameter with a string");
+        add_parameter_entry(self, text_of(k), v, at);
+      }
+      return PyValue::none(at);
+    }
+    if (inst.parameter_dict && (name == "keys" || name == "values" || name == "items")) {
+      PyList out;
+      for (const std::string& key : inst.order) {
+        PyValue k = data_str(key, at), v = parameter_entry(self, key, at);
+        out.push_back(name == "items" ? make_tuple({k, v}) : name == "keys" ? k : v);
+      }
+      return make_list(std::move(out));
+    }
+    return std::nullopt;
+  }
+
+  // nn.ParameterDict's TypeError for a key that is not a string.
+  std::string not_a_key(const PyValue& k) {
+    return fmt::format(
+        "Index given to ParameterDict cannot be used as a key as it is not a string "
+        "(type is '{}'). Open an issue on github if you need non-string keys.",
+        type_name(k));
+  }
+
+  // The instance of an nn.ParameterList or nn.ParameterDict `v` is; null for anything else.
+  static const Instance* parameter_container(const PyValue& v) {
+    if (v.kind != PyValue::Kind::Module || v.module->kind != ModuleDef::User) return nullptr;
+    const Instance* inst = v.module->instance.get();
+    return inst && (inst->parameter_list || inst->parameter_dict) ? inst : nullptr;
+  }
+
+  // An entry of an nn.ParameterList or nn.ParameterDict, registered as their __setitem__ does:
+  // a tensor becomes an nn.Parameter, an nn.Parameter stays itself. netshape follows tensors
+  // there (PyTorch's containers also hold other objects).
+  void add_parameter_entry(const PyValue& container, const std::string& key, const PyValue& v,
+                           Span at) {
+    PyValue p = v;
+    if (!is_parameter(v)) {
+      if (!is_tensor_made(v))
+        unsupported_here(
+            at, "an entry of an nn.ParameterList or nn.ParameterDict that is " + describe(v),
+            "netshape follows tensors and nn.Parameters in them");
+      Span made = v.data.span.valid() ? v.data.span : at;  // the model's `torch.ones(5)`
+      Args a;
+      a.values.push_back(v);
+      a.keywords.emplace_back();
+      a.spans.push_back(made);
+      a.exprs.push_back(nullptr);
+      p = parameter(a, made);
+    }
+    set_attribute(container, key, p, at);
+    std::vector<std::string>& order = container.module->instance->order;
+    if (std::find(order.begin(), order.end(), key) == order.end()) order.push_back(key);
+  }
+
+  // The entry `key` of an nn.ParameterList or nn.ParameterDict as `self.<path>.<key>` reads it:
+  // in forward a tensor of the model (one row, at its first read).
+  PyValue parameter_entry(const PyValue& container, const std::string& key, Span at) {
+    const Instance& inst = *container.module->instance;
+    auto it = inst.values.find(key);
+    if (it == inst.values.end()) raise(at, "no entry " + key + " in this container");
+    if (!forward_) return *it->second;
+    return materialize(*it->second, container.name.empty() ? key : container.name + "." + key, at);
   }
 
   // modules() and children() as PyTorch yields them: in registration order, each module once (one
@@ -6114,6 +6229,11 @@ class Construct {
         }
         const Instance* inst =
             v.module->kind == ModuleDef::User ? v.module->instance.get() : nullptr;
+        if (inst && (inst->parameter_list || inst->parameter_dict)) {  // its entries, or keys
+          for (const std::string& key : inst->order)
+            out.push_back(inst->parameter_dict ? data_str(key, at) : parameter_entry(v, key, at));
+          return out;
+        }
         if (inst && (inst->sequential || inst->module_list || inst->module_dict)) {
           // `for mod in self:` in the forward of a subclass of a container
           for (const std::string& key : inst->order) {
@@ -6172,6 +6292,24 @@ class Construct {
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
     if (obj.kind == PyValue::Kind::Values) return values_subscript(obj, index, at);
     if (obj.kind == PyValue::Kind::Made) return made_subscript(obj, index, at);
+    if (const Instance* inst = parameter_container(obj)) {
+      if (inst->parameter_dict) {
+        if (!index.is(Value::Kind::String))
+          raise_torch(at, not_a_key(index), "index an nn.ParameterDict by its keys");
+        if (!inst->values.count(index.data.s.str()))
+          raise_torch(
+              at, fmt::format("'ParameterDict' object has no attribute '{}'", index.data.s.str()),
+              fmt::format("its keys are {}", fmt::join(inst->order, ", ")));
+        return parameter_entry(obj, index.data.s.str(), at);
+      }
+      if (index.is(Value::Kind::Int)) {
+        int64_t n = static_cast<int64_t>(inst->order.size()), i = index.data.i;
+        if (i < -n || i >= n)
+          raise_torch(at, fmt::format("index {} is out of range", i),
+                      fmt::format("the nn.ParameterList holds {} parameters", n));
+        return parameter_entry(obj, std::to_string(i < 0 ? i + n : i), at);
+      }
+    }
     if (obj.kind == PyValue::Kind::Module && index.is(Value::Kind::String)) {  // nn.ModuleDict
       for (auto& child : obj.module->children)
         if (child.index == index.data.s) return child_module(obj, child.def, child.index);

@@ -118,6 +118,9 @@ struct Instance {
   // A subclass of nn.ModuleList or nn.ModuleDict (torchvision's IntermediateLayerGetter):
   // iterating it gives its modules, or its keys, in the order they were registered.
   bool module_list = false, module_dict = false;
+  // nn.ParameterList and nn.ParameterDict (the prelude's classes of those names): their entries
+  // are parameters in `values` under their index or key, in `order`.
+  bool parameter_list = false, parameter_dict = false;
   std::vector<std::string> order;
   // nn.Module.__init__ has run (super().__init__() reached a base outside the file): before it,
   // PyTorch refuses to register a submodule or a parameter.

@@ -3,7 +3,8 @@
 # nn.TransformerEncoderLayer and the rest. The constructors' signatures, the submodules and their
 # names, the order of the layers in forward and the errors are PyTorch 1.13's
 # (torch/nn/modules/transformer.py); masks go to nn.MultiheadAttention, which checks them.
-# Also einops's two torch layers (einops.layers.torch), at the end.
+# Also nn.ParameterList and nn.ParameterDict, and einops's two torch layers (einops.layers.torch),
+# at the end.
 import copy
 
 import einops
@@ -200,6 +201,24 @@ class Transformer(nn.Module):
         return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                             tgt_key_padding_mask=tgt_key_padding_mask,
                             memory_key_padding_mask=memory_key_padding_mask)
+
+
+# nn.ParameterList and nn.ParameterDict (PyTorch 1.13's containers): the interpreter registers
+# each entry as their __setitem__ does (a tensor becomes an nn.Parameter) under its index or key,
+# and indexes, iterates, counts and lists them itself (extend, append, update, keys, values,
+# items).
+class ParameterList(nn.Module):
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+
+class ParameterDict(nn.Module):
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
 
 
 # einops.layers.torch's Rearrange and Reduce (einops 0.8): no parameters; built, they check the

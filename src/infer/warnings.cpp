@@ -274,6 +274,9 @@ void check_unused(const LayerInfo& l, const std::vector<bool>& used, Diagnostics
   if (l.statement == nullptr || used[l.output_id] || writes_in_place(*l.statement)) return;
   const Statement& st = *l.statement;
   if (st.one_of_several) return;
+  // A .py forward's read of an nn.Parameter (iterating an nn.ParameterDict's items reads them
+  // all) computes nothing.
+  if (st.python && op_info(l.op).kind == OpKind::parameter) return;
   std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)
                                             : fmt::format("`{}` ({})", l.name, l.op_name);
   std::string help = st.python ? "use it (in a later call or in `return`) or remove the call"
