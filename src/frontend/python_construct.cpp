@@ -842,8 +842,33 @@ class Construct {
     });
   }
 
+  // A dataclass field's default as dataclasses computes it: the value written, or
+  // `field(default=v)`'s v, or `field(default_factory=f)`'s f(), made anew for each object.
+  PyValue field_default(const Expr& value, Frame& d) {
+    std::string callee = value.kind == Expr::Kind::Call ? dotted(value.items[0]) : "";
+    if (callee != "field" && callee != "dataclasses.field") return eval(value, d);
+    Args args = arguments(value, d);
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      if (k.empty())
+        raise(args.spans[i], "field() takes 0 positional arguments but 1 was given",
+              "name it: field(default=...) or field(default_factory=...)");
+      if (k == "init" && !(args.values[i].is(Value::Kind::Bool) && args.values[i].data.b))
+        unsupported_here(args.spans[i], "a dataclass field with init=False",
+                         "set it in __post_init__ instead");
+    }
+    if (const PyValue* v = argument(args, size_t(-1), "default")) return *v;
+    if (const PyValue* factory = argument(args, size_t(-1), "default_factory")) {
+      Args none;
+      return call_value(*factory, none, value, d);
+    }
+    raise(value.span, "a dataclass field() without a default needs a value",
+          "pass it to the constructor, or give field(default=...)");
+  }
+
   // A @dataclass without __init__: Python generates one that sets each field from its argument.
-  void dataclass_init(const Stmt& cls, Args& args, const Expr& call, const PyValue& self) {
+  void dataclass_init(const Stmt& cls, Args& args, const Expr& call, const PyValue& self,
+                      Frame& f) {
     std::vector<const Stmt*> fields = dataclass_fields(cls);
     std::vector<bool> set(fields.size(), false);
     size_t positional = 0;
@@ -865,7 +890,22 @@ class Construct {
         raise(call.span,
               cls.name + "() missing required argument: '" + fields[j]->targets[0].text + "'");
       Frame d = module_frame(L.file_of(&cls));
-      set_attribute(self, fields[j]->targets[0].text, eval(*fields[j]->value, d), call.span);
+      set_attribute(self, fields[j]->targets[0].text, field_default(*fields[j]->value, d),
+                    call.span);
+    }
+    // The __init__ dataclasses writes ends with self.__post_init__(), of the object's class
+    // (LLaMA-style configs derive sizes there: `self.hidden_dim = find_multiple(...)`).
+    const Stmt& own =
+        self.module->instance && self.module->instance->cls ? *self.module->instance->cls : cls;
+    if (const Stmt* post = L.find_method(own, "__post_init__", 0)) {
+      PyValue fn;
+      fn.kind = PyValue::Kind::Function;
+      fn.def_ = post;
+      const Stmt* owner = method_owner(own, "__post_init__");
+      fn.file = L.file_of(owner);
+      fn.method_self = std::make_shared<PyValue>(self);
+      Args none;
+      invoke(fn, none, call, f, owner);
     }
   }
 
@@ -1194,7 +1234,7 @@ class Construct {
       if (base_init == nullptr && is_dataclass(*base)) {
         self.module_init_ran = true;  // not followed further: taken as done
         Args args = arguments(call, f);
-        dataclass_init(*base, args, call, *f.self);
+        dataclass_init(*base, args, call, *f.self, f);
         return;
       }
       if (base_init == nullptr) {  // the base's own base's __init__ runs: taken as done
@@ -2903,7 +2943,7 @@ class Construct {
       m.span = call.span;
       m.instance = inst;
       PyValue self = make_module(std::move(m));
-      dataclass_init(cls, args, call, self);
+      dataclass_init(cls, args, call, self, f);
       return self;
     }
     if (init_def != nullptr) {

@@ -98,6 +98,7 @@ MODELS = [
     ("c3d_video.py", None, [1, 3, 8, 32, 32]),
     ("ordered_dict_seq.py", None, [2, 3, 32, 32]),
     ("config_dataclass.py", None, [2, 3, 64, 64]),
+    ("config_post_init.py", None, [3, 16]),
     ("hparams_classmethod.py", "small_cnn", [2, 3, 32, 32]),
     ("hparams_classmethod.py", "large_cnn", [2, 3, 32, 32]),
     ("nested_builders.py", None, [2, 3, 32, 32]),
@@ -165,7 +166,7 @@ MODELS = [
 # int64 zeros, the others float32 zeros.
 INDEX_INPUTS = {
     "text_models.py", "positional_encodings.py", "masked_transformers.py", "char_decoder.py",
-    "rope_decoder.py",
+    "rope_decoder.py", "config_post_init.py",
 }
 
 
