@@ -5816,6 +5816,14 @@ class Construct {
     return mask;
   }
 
+  // A tensor's shape as the torch.Size tuple of its sizes; any other value as it is.
+  PyValue size_tuple(const PyValue& v, Span at) {
+    if (v.kind != PyValue::Kind::Shape) return v;
+    PyValue size = make_tuple(shape_items(v, at));
+    size.name = "torch.Size";
+    return size;
+  }
+
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (op == "is" || op == "is not") {
       // Which objects are one object: None, True and False, a list's, a dict's, a module's,
@@ -5851,9 +5859,12 @@ class Construct {
            a.data.b == b.data.b);
       return (op == "is") == same;
     }
+    // `x.shape != skip.shape` (U-Nets resize before a concatenation): a torch.Size is a tuple
+    // of its sizes, compared as `x.shape[2:]` is
+    if (a.kind == PyValue::Kind::Shape || b.kind == PyValue::Kind::Shape)
+      return compare(op, size_tuple(a, at), size_tuple(b, at), at);
     for (const PyValue* v : {&a, &b}) {
-      if (v->kind == PyValue::Kind::Tensor || v->kind == PyValue::Kind::Shape)
-        tensor_values_error(at);
+      if (v->kind == PyValue::Kind::Tensor) tensor_values_error(at);
       if (v->kind == PyValue::Kind::Values && (op == "in" || op == "not in"))
         unsupported_here(at, "`" + op + "` with a tensor of values");
     }

@@ -1,7 +1,7 @@
 // The ways model files compute a flattened size from a tensor's shape before a view: a slice of
-// x.shape is a torch.Size (a tuple, with numel()), functools.reduce with operator.mul or a
-// lambda, math.prod. Each outcome (the output shape, or the message) is PyTorch 1.13's and
-// Python 3.11's for the same forward.
+// x.shape is a torch.Size (a tuple, with numel()), a whole one compared as the tuple it is,
+// functools.reduce with operator.mul or a lambda, math.prod. Each outcome (the output shape, or the
+// message) is PyTorch 1.13's and Python 3.11's for the same forward.
 #include <doctest/doctest.h>
 
 #include "test_helpers.hpp"
@@ -48,6 +48,12 @@ class Net(nn.Module):
        "", "[2, 10]"},
       {"n = 48\n        assert False, f'{x.shape[1:]} {x.shape[1:2]} {tuple(x.shape[2:])}'",
        "assertion failed: torch.Size([3, 4, 4]) torch.Size([3]) (4, 4)", ""},
+      // a whole torch.Size compared (`if x.shape != skip.shape:` before a U-Net's concatenation)
+      {"n = 48 if x.shape == (2, 3, 4, 4) and x.size() != x.flatten(2).shape else 0", "",
+       "[2, 10]"},
+      {"n = 48 if 4 in x.shape and x.shape < (2, 4) else 1", "", "[2, 10]"},
+      {"n = 48\n        assert x.shape != x.reshape(2, 3, 4, 4).size(), 'same'",
+       "assertion failed: same", ""},
       // Python's TypeErrors
       {"n = reduce(mul, [])", "reduce() of empty iterable with no initial value", ""},
       {"n = reduce(mul)", "reduce expected at least 2 arguments, got 1", ""},
