@@ -2784,6 +2784,7 @@ class Construct {
       f.self = fn.method_self;
       first = 1;
     }
+    if (const Expr* legacy = legacy_interface(def)) apply_legacy_interface(*legacy, args);
     bind_parameters(def, first, args, call, *f.scope, f.file);
     track_origins(def, first, args, call, f.scope->vars);
     exec_block(def.body, f);
@@ -2791,6 +2792,44 @@ class Construct {
                    !f.ret.data.span.valid()
                ? PyValue::none(call.span)
                : f.ret;
+  }
+
+  // torchvision's `@handle_legacy_interface(weights=("pretrained", ...))` on a model builder;
+  // null for a function without it.
+  static const Expr* legacy_interface(const Stmt& def) {
+    for (const Expr& d : def.decorators)
+      if (d.kind == Expr::Kind::Call && dotted(d.items[0]).ends_with("handle_legacy_interface"))
+        return &d;
+    return nullptr;
+  }
+
+  // What that decorator's wrapper does to the arguments before the builder runs (torchvision
+  // 0.14): the deprecated `pretrained=False` (also given as `weights=False`) becomes
+  // `weights=None`. A true one loads the pretrained weights, which can change the architecture
+  // (their class count, Inception's transform_input): refused, netshape never loads weights.
+  void apply_legacy_interface(const Expr& decorator, Args& args) {
+    for (size_t i = 1; i < decorator.items.size(); ++i) {
+      const std::string& param = decorator.keywords[i - 1];
+      const Expr& pair = decorator.items[i];
+      if (param.empty() || pair.kind != Expr::Kind::Tuple || pair.items.empty() ||
+          pair.items[0].kind != Expr::Kind::String)
+        continue;
+      const std::string& legacy = pair.items[0].text;
+      std::optional<size_t> given;
+      for (size_t k = 0; k < args.values.size(); ++k)
+        if (args.keywords[k] == legacy ||
+            (args.keywords[k] == param && args.values[k].is(Value::Kind::Bool)))
+          given = k;
+      if (!given) continue;  // weights=None or a weights enum: passed on as it is
+      Span at = args.spans[*given];
+      if (truthy(args.values[*given], at))
+        unsupported_here(at, fmt::format("`{}=True`: torchvision's pretrained weights", legacy),
+                         fmt::format("netshape reads the architecture and never loads weights; "
+                                     "pass {}=False (or {}=None)",
+                                     legacy, param));
+      args.values[*given] = PyValue::none(at);
+      args.keywords[*given] = param;
+    }
   }
 
   // Where each argument came from (`conv3x3(64, 128)`, `Block(16, 64)`), so an error about a

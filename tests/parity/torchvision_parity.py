@@ -74,6 +74,7 @@ USER_FILES = [
     ("transfer_resnet.py", "FineTuned", [2, 3, 96, 96]),
     ("mobilenet_features.py", "BoxRegressor", [2, 3, 96, 96]),
     ("segmentation_finetune.py", "Segmenter", [1, 3, 96, 80]),
+    ("legacy_pretrained.py", "TwoHeads", [1, 3, 64, 64]),
 ]
 USERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torchvision_users")
 

@@ -4337,3 +4337,50 @@ class Net(nn.Module):
   // Python 3.11 prints: "it's" ['a\tb', 'x'] 'q'
   CHECK(first_error(m) == "assertion failed: \"it's\" ['a\\tb', 'x'] 'q'");
 }
+
+// torchvision 0.14's builders take the deprecated `pretrained=False` through their
+// @handle_legacy_interface wrapper, which passes `weights=None` instead (a bool given as
+// `weights=` too); `pretrained=True` would load weights: refused. The decorator here is the
+// file's own (netshape knows it by name), so the test needs no torchvision.
+TEST_CASE("interpreter: a builder's legacy pretrained=False is weights=None, as torchvision's") {
+  const std::string base = R"(import torch.nn as nn
+
+
+def handle_legacy_interface(**weights):
+    def outer_wrapper(builder):
+        return builder
+    return outer_wrapper
+
+
+@handle_legacy_interface(weights=("pretrained", "IMAGENET1K_V1"))
+def tiny(*, weights=None, num_classes=10):
+    assert weights is None, "weights must be None here"
+    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(8 * 6 * 6, num_classes))
+
+
+model = tiny(CALL)
+
+# input: [2, 3, 8, 8]
+)";
+  auto with = [&](const char* call) {
+    std::string text = base;
+    text.replace(text.find("CALL"), 4, call);
+    return test::analyze_py(text, "legacy.py", "");
+  };
+  for (const char* call : {"pretrained=False, num_classes=4", "weights=False, num_classes=4",
+                           "weights=None, num_classes=4", "num_classes=4"}) {
+    LoadedModel m = with(call);
+    INFO(call);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == "[2, 4]");
+    CHECK(m.analysis.totals.params == (3 * 8 * 9 + 8) + (288 * 4 + 4));
+  }
+  LoadedModel pretrained = with("pretrained=True");
+  CHECK(pretrained.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(pretrained) ==
+        "unsupported Python construct: `pretrained=True`: torchvision's pretrained weights");
+  CHECK(test::first_error(pretrained).help ==
+        "netshape reads the architecture and never loads weights; pass pretrained=False (or "
+        "weights=None)");
+}
