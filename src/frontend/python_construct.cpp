@@ -2557,6 +2557,9 @@ class Construct {
     if (module == "einops" || module == "einops.layers.torch")
       return PyValue::builtin(module + "." + name);
     if (module == "torch.nn") return PyValue::builtin("nn." + name);
+    // `from torch.nn.parameter import Parameter` (pygcn's GraphConvolution)
+    if (module == "torch.nn.parameter" && name == "Parameter")
+      return PyValue::builtin("nn.Parameter");
     if (module == "torch.nn.functional") return PyValue::builtin("F." + name);
     if (module == "torch.nn.utils") return PyValue::builtin("nn.utils." + name);
     if (module == "math") return PyValue::builtin("math." + name);
@@ -3988,6 +3991,15 @@ class Construct {
         if (std::optional<PyValue> v = dict_take(d, arg(0), at)) return *v;
         if (args.values.size() > 1) return args.values[1];
         raise(at, "key " + text_of(arg(0)) + " is not in the dict");
+      }
+      if (name == "setdefault") {  // `kwargs.setdefault("bias", False)`
+        if (args.values.empty() || args.values.size() > 2)
+          raise(at,
+                fmt::format("setdefault expected at least 1 argument, got {}", args.values.size()));
+        if (const PyValue* v = dict_find(d, arg(0), at)) return *v;
+        PyValue fallback = args.values.size() > 1 ? args.values[1] : PyValue::none(at);
+        dict_set(d, arg(0), fallback);
+        return fallback;
       }
       if (name == "update") {
         if (arg(0).kind != PyValue::Kind::Dict) raise(at, "update() takes a dict");

@@ -4384,3 +4384,43 @@ model = tiny(CALL)
         "netshape reads the architecture and never loads weights; pass pretrained=False (or "
         "weights=None)");
 }
+
+// A builder filling its defaults with `kwargs.setdefault(...)`, and a layer whose weight is
+// `Parameter` imported from torch.nn.parameter (pygcn's GraphConvolution). Python 3.11 and
+// PyTorch 1.13: output [2, 5, 6], 4 * 6 + 6 + (3 * 4 + 4) parameters.
+TEST_CASE("interpreter: dict.setdefault, and Parameter from torch.nn.parameter") {
+  LoadedModel m = test::analyze_py(R"(import torch
+import torch.nn as nn
+from torch.nn.parameter import Parameter
+
+
+class GraphConv(nn.Module):
+    def __init__(self, in_features, out_features, **kwargs):
+        super().__init__()
+        kwargs.setdefault("bias", True)
+        assert kwargs.setdefault("bias", False) is True
+        assert kwargs.setdefault("extra") is None and "extra" in kwargs
+        self.weight = Parameter(torch.FloatTensor(in_features, out_features))
+        self.bias = Parameter(torch.FloatTensor(out_features)) if kwargs["bias"] else None
+
+    def forward(self, x):
+        return torch.matmul(x, self.weight) + self.bias
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(3, 4)
+        self.gc = GraphConv(4, 6)
+
+    def forward(self, x):
+        return self.gc(self.proj(x))
+
+# input: [2, 5, 3]
+)",
+                                   "gcn.py", "");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 5, 6]");
+  CHECK(m.analysis.totals.params == 4 * 6 + 6 + (3 * 4 + 4));
+}
