@@ -151,6 +151,7 @@ struct ParamSpec {
   Value default_value;          // when not required
   bool var_positional = false;  // `*shape`
   bool var_keyword = false;     // `**kwargs`
+  bool keyword_only = false;    // after a bare `*` (`add`'s alpha): never bound by position
 };
 
 struct OpInfo {

@@ -150,21 +150,22 @@ const char* kind_name(const Value& v) {
 
 std::optional<int64_t> RuleContext::int_arg(std::string_view param, int64_t min_value) {
   const Value& v = value(param);
-  if (v.kind == Value::Kind::Bool) return v.b ? 1 : 0;  // Python: bool is an int
-  if (v.kind != Value::Kind::Int) {
+  if (v.kind != Value::Kind::Int && v.kind != Value::Kind::Bool) {
     fail_at(param,
             fmt::format("{}(): argument '{}' must be an int, not {}", op.name, param, kind_name(v)),
             fmt::format("write {}=<integer>", param));
     return std::nullopt;
   }
-  if (v.i < min_value) {
+  int64_t i = v.kind == Value::Kind::Bool ? int64_t{v.b} : v.i;  // Python: bool is an int
+  if (i < min_value) {  // checked for a bool too: groups=False is 0 (a division by it)
     fail_at(param,
             fmt::format("{}(): {} must be {}, but got {}={}", op.name, param,
-                        min_value == 1 ? "positive" : fmt::format(">= {}", min_value), param, v.i),
+                        min_value == 1 ? "positive" : fmt::format(">= {}", min_value), param,
+                        to_source(v)),
             fmt::format("use {}={}", param, min_value));
     return std::nullopt;
   }
-  return v.i;
+  return i;
 }
 
 std::optional<IntList> RuleContext::ints_arg(std::string_view param, size_t n, int64_t min_value) {
@@ -217,6 +218,15 @@ std::optional<bool> RuleContext::bool_arg(std::string_view param) {
   fail_at(param,
           fmt::format("{}(): argument '{}' must be True or False, not {}", op.name, param,
                       to_source(v)),
+          fmt::format("write {}=True or {}=False", param, param));
+  return std::nullopt;
+}
+
+std::optional<bool> RuleContext::strict_bool_arg(std::string_view param) {
+  const Value& v = value(param);
+  if (v.kind == Value::Kind::Bool) return v.b;
+  fail_at(param,
+          fmt::format("{}(): argument '{}' must be bool, not {}", op.name, param, python_type(v)),
           fmt::format("write {}=True or {}=False", param, param));
   return std::nullopt;
 }

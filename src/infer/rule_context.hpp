@@ -121,6 +121,9 @@ class RuleContext {
   // A size that may be written `?`: then it is taken from the input dim `from` and reported.
   std::optional<int64_t> size_or_inferred(std::string_view param, const Dim& from);
   std::optional<bool> bool_arg(std::string_view param);
+  // A flag PyTorch's C++ argument parser reads (keepdim, ceil_mode, training): a bool only, an
+  // int there is its TypeError.
+  std::optional<bool> strict_bool_arg(std::string_view param);
   // A module's flag that its __init__ tests with `if` (`bias` of Conv2d and Linear): None is
   // False there, as Python reads it.
   std::optional<bool> flag_arg(std::string_view param);

@@ -74,6 +74,16 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   if (!in_c) return std::nullopt;
   a.in_c = *in_c;
   auto out_c = ctx.int_arg("out_channels", 1);
+  // groups=False is 0, refused by the module's __init__; groups=True reaches the C++ conv, whose
+  // argument parser takes no bool for an int
+  if (out_c && ctx.value("groups").kind == Value::Kind::Bool) {
+    ctx.fail_at("groups",
+                ctx.value("groups").b
+                    ? fmt::format("{}(): argument 'groups' must be int, not bool", ctx.op.name)
+                    : std::string("groups must be a positive integer"),
+                "write groups=1, or the number of groups");
+    return std::nullopt;
+  }
   auto groups = out_c ? ctx.int_arg("groups", 1) : std::nullopt;
   if (!groups) return std::nullopt;
   a.out_c = *out_c;

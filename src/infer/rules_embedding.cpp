@@ -319,7 +319,7 @@ bool infer_embedding_bag(RuleContext& ctx) {
                  : *mode_name == "max" ? BagMode::max
                                        : BagMode::mean;
   bool known_mode = *mode_name == "sum" || *mode_name == "mean" || *mode_name == "max";
-  auto last = ctx.bool_arg("include_last_offset");
+  auto last = ctx.strict_bool_arg("include_last_offset");
   if (!last) return false;
   ctx.attrs.include_last_offset = *last;
   bag_inputs(ctx);

@@ -43,7 +43,7 @@ bool infer_batch_norm_function(RuleContext& ctx) {
   if (x.size() < 2)
     return ctx.fail_input_unsupported("F.batch_norm of a tensor of fewer than 2 dims",
                                       "give it a batch and channels: [N, C, *]");
-  auto training = ctx.bool_arg("training");
+  auto training = ctx.strict_bool_arg("training");
   auto eps = training ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   if (*training && one_value_per_channel(x))

@@ -88,7 +88,7 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   } else {
     a.dilation.assign(nd, 1);
   }
-  auto ceil_mode = ctx.bool_arg("ceil_mode");
+  auto ceil_mode = ctx.strict_bool_arg("ceil_mode");
   if (!ceil_mode) return std::nullopt;
   a.ceil_mode = *ceil_mode;
   if (!check_kernel_extent(ctx, a.kernel, a.dilation)) return std::nullopt;
@@ -175,7 +175,7 @@ bool infer_avg_pool(RuleContext& ctx) {
   if (!axis) return false;
   auto a = read_pool_args(ctx, false);
   if (!a) return false;
-  auto cip = ctx.bool_arg("count_include_pad");
+  auto cip = ctx.strict_bool_arg("count_include_pad");
   if (!cip) return false;
   ctx.attrs.count_include_pad = *cip;
   if (ctx.has_param("divisor_override") && !ctx.is_none("divisor_override")) {

@@ -715,7 +715,7 @@ static bool deviation_correction(RuleContext& ctx) {
     ctx.attrs.correction = c.kind == Value::Kind::Int ? static_cast<double>(c.i) : c.f;
     return true;
   }
-  auto unbiased = ctx.bool_arg("unbiased");
+  auto unbiased = ctx.strict_bool_arg("unbiased");
   if (!unbiased) return false;
   ctx.attrs.correction = *unbiased ? 1.0 : 0.0;
   return true;
@@ -775,7 +775,7 @@ bool infer_mean(RuleContext& ctx) {
   int64_t rank = static_cast<int64_t>(x.size());
   const Value& v = ctx.value("dim");
   if (!dim_form(ctx, v)) return false;
-  auto keepdim = ctx.bool_arg("keepdim");
+  auto keepdim = ctx.strict_bool_arg("keepdim");
   if (!keepdim) return false;
   // PyTorch 1.13 reduces every dim for an empty list too (`x.sum(())`).
   bool all = ctx.is_none("dim") || (v.is_sequence() && v.items.empty());

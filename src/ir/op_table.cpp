@@ -41,12 +41,18 @@ std::string_view trimmed(std::string_view s) {
 // "in_channels, kernel_size, stride=1, *shape, **kwargs" -> ParamSpecs.
 std::vector<ParamSpec> parse_signature(std::string_view signature) {
   std::vector<ParamSpec> params;
+  bool keyword_only = false;
   for (size_t start = 0; start < signature.size();) {
     size_t end = std::min(signature.find(',', start), signature.size());
     std::string_view part = trimmed(signature.substr(start, end - start));
     start = end + 1;
     if (part.empty()) continue;
+    if (part == "*") {  // the parameters after it are keyword-only, as in Python
+      keyword_only = true;
+      continue;
+    }
     ParamSpec p;
+    p.keyword_only = keyword_only;
     if (part.substr(0, 2) == "**") {
       p.var_keyword = true;
       p.name = part.substr(2);

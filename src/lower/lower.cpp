@@ -438,14 +438,17 @@ class Lowering {
         continue;
       }
       if (positional < op.params.size() && !op.params[positional].var_positional &&
-          !op.params[positional].var_keyword) {
+          !op.params[positional].var_keyword && !op.params[positional].keyword_only) {
         size_t i = positional++;
         bound_[i] = &a.value;
         given_[i] = static_cast<uint32_t>(k + 1);
       } else if (var_positional) {
         var_positional_.push_back(&a.value);
       } else {
-        size_t max_args = op.params.size();
+        size_t max_args = static_cast<size_t>(
+            std::count_if(op.params.begin(), op.params.end(), [](const ParamSpec& p) {
+              return !p.keyword_only && !p.var_positional && !p.var_keyword;
+            }));
         return fail(node, a.span,
                     fmt::format("{}() takes {} positional argument{} but {} were given", op.name,
                                 max_args, max_args == 1 ? "" : "s", count_positional(node, st)),
