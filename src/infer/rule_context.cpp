@@ -367,6 +367,11 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
 }
 
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out) {
+  // a dim goes through PyTorch's C++ argument parser, which takes no bool for an int
+  if (ctx.value(param).kind == Value::Kind::Bool)
+    return ctx.fail_at(param,
+                       fmt::format("{}(): argument '{}' must be int, not bool", ctx.op.name, param),
+                       fmt::format("give {} a dim number", param));
   auto d = ctx.int_arg(param, std::numeric_limits<int64_t>::min());
   if (!d) return false;
   auto w = wrap_dim(*d, rank);
