@@ -422,6 +422,18 @@ bool infer_group_norm(RuleContext& ctx) {
         "num_groups", "num_channels must be divisible by num_groups",
         fmt::format("num_channels={} is not a multiple of num_groups={}", *channels, *groups));
   }
+  // F.group_norm's _verify_batch_size, in eval mode too: [N * C // G, G, *spatial] holds more
+  // than one value per group (known when those dims are numbers)
+  bool numbers = std::none_of(x.begin(), x.end(), [](const Dim& d) { return d.symbolic(); });
+  if (numbers && x[0].value * x[1].value / *groups == 1 &&
+      std::all_of(x.begin() + 2, x.end(), [](const Dim& d) { return d.value == 1; })) {
+    std::string sizes = fmt::format("[1, {}", *groups);
+    for (size_t i = 2; i < x.size(); ++i) sizes += ", 1";
+    return ctx.fail_input(fmt::format("Expected more than 1 value per channel when training, got "
+                                      "input size {}]",
+                                      sizes),
+                          "give it a batch of 2 or more, or fewer groups");
+  }
   if (x[1].symbolic() || x[1].value != *channels) {
     return ctx.fail_at(
         "num_channels",

@@ -149,6 +149,15 @@ bool infer_prelu(RuleContext& ctx) {
 // x: [*] -> [*]  (Dropout1d/2d/3d zero whole channels; the shape is unchanged)
 bool infer_dropout_nd(RuleContext& ctx) {
   if (!check_probability(ctx)) return false;
+  size_t rank = ctx.x().size();
+  if (ctx.op.id == OpId::Dropout1d && rank != 2 && rank != 3)  // F.dropout1d's, in eval mode too
+    return ctx.fail_input(
+        fmt::format("dropout1d: Expected 2D or 3D input, but received a {}D input. Note that "
+                    "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+                    "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or "
+                    "3D inputs).",
+                    rank),
+        "use Dropout2d for images (4-D), Dropout3d for volumes");
   ctx.set_output(ctx.x());
   return true;
 }
@@ -509,6 +518,11 @@ bool infer_interpolate(RuleContext& ctx) {
       !optional_bool_param(ctx, "antialias", antialias))
     return false;
   at.antialias = antialias.value_or(false);
+  bool smooth = *mode == "bilinear" || *mode == "bicubic";
+  if (at.antialias && !(smooth && ctx.x().size() == 4))
+    return ctx.fail_at("antialias",
+                       "Anti-alias option is only supported for bilinear and bicubic modes",
+                       "use mode='bilinear' or 'bicubic' on a 4-D input, or leave antialias out");
   if (!fixed_mode && !ctx.is_none("align_corners")) {
     auto ac = ctx.bool_arg("align_corners");
     if (!ac) return false;

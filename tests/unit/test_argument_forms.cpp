@@ -74,3 +74,27 @@ TEST_CASE("argument forms: a C++ op's flags are bools, and a bool as a size is s
   };
   check_layer_cases(cases);
 }
+
+TEST_CASE("argument forms: checks PyTorch makes in eval mode too") {
+  const LayerCase cases[] = {
+      // F.group_norm's _verify_batch_size: one value per group
+      {"input x: [1, 3]", "GroupNorm(3, 3)", "error", 0, 0,
+       "Expected more than 1 value per channel when training, got input size [1, 3]"},
+      {"input x: [1, 3, 1, 1]", "GroupNorm(3, 3)", "error", 0, 0,
+       "Expected more than 1 value per channel when training, got input size [1, 3, 1, 1]"},
+      {"input x: [1, 6]", "GroupNorm(3, 6)", "[1, 6]", 12, 0, ""},
+      {"input x: [1, 3, 2]", "GroupNorm(3, 3)", "[1, 3, 2]", 6, 0, ""},
+      // antialias only with bilinear or bicubic, of a 4-D input
+      {"input x: [1, 2, 8, 8]", "interpolate(scale_factor=2, antialias=True)", "error", 0, 0,
+       "Anti-alias option is only supported for bilinear and bicubic modes"},
+      {"input x: [1, 2, 8, 8]", "interpolate(scale_factor=2, mode='bilinear', antialias=True)",
+       "[1, 2, 16, 16]", 0, 0, ""},
+      // Dropout1d of 2-D or 3-D inputs only
+      {"input x: [2, 3, 4, 5]", "Dropout1d()", "error", 0, 0,
+       "dropout1d: Expected 2D or 3D input, but received a 4D input. Note that dropout1d exists "
+       "to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, "
+       "and an optional batch dimension (i.e. 2D or 3D inputs)."},
+      {"input x: [2, 3, 4]", "Dropout1d()", "[2, 3, 4]", 0, 0, ""},
+  };
+  check_layer_cases(cases);
+}
