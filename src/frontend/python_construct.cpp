@@ -1456,6 +1456,18 @@ class Construct {
       current.list->insert(current.list->end(), more.begin(), more.end());
       return;
     }
+    bool container = current.kind == PyValue::Kind::Module &&
+                     ((current.module->kind == ModuleDef::Sequential && current.module->list) ||
+                      parameter_container(current));
+    if (container && op == "+") {  // nn.ModuleList's and nn.ParameterList's += is extend()
+      Args more;
+      more.values.push_back(rhs);
+      more.keywords.emplace_back();
+      more.spans.push_back(s.value->span);
+      more.exprs.push_back(&*s.value);
+      module_method(current, "extend", more, *s.value, f);
+      return;
+    }
     if (current.kind == PyValue::Kind::Tensor && op != "@") {  // x += y is x.add_(y)
       assign_value(t, tensor_arithmetic(op, current, rhs, s.span, true), f);
       return;
@@ -2557,6 +2569,8 @@ class Construct {
     if (module == "einops" || module == "einops.layers.torch")
       return PyValue::builtin(module + "." + name);
     if (module == "torch.nn") return PyValue::builtin("nn." + name);
+    if (module == "torch.autograd" && name == "Variable")
+      return PyValue::builtin("torch.autograd.Variable");
     // `from torch.nn.parameter import Parameter` (pygcn's GraphConvolution)
     if (module == "torch.nn.parameter" && name == "Parameter")
       return PyValue::builtin("nn.Parameter");
@@ -3193,6 +3207,7 @@ class Construct {
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
     if (n == "nn.Parameter") return parameter(args, at);
+    if (n == "torch.autograd.Variable") return nth(args, 0, at);  // a no-op since PyTorch 0.4
     if (n == "nn.utils.weight_norm") return weight_norm(args, at);
     if (n == "nn.utils.spectral_norm") return spectral_norm(args, at);
     if (n == "nn.utils.remove_weight_norm")

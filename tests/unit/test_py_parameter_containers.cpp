@@ -138,3 +138,36 @@ class Net(nn.Module):
   };
   check_py_cases(base, "net.py", cases, ExitCode::UsageOrParse);
 }
+
+// `+=` on nn.ModuleList and nn.ParameterList is their extend(), as PyTorch's __iadd__; the
+// deprecated `Variable(x)` is x. PyTorch 1.13: output [2, 3], 40 + 27 + 3 parameters.
+TEST_CASE("parameter containers: += extends a ModuleList and a ParameterList") {
+  LoadedModel m = analyze_py(R"(import torch
+import torch.nn as nn
+from torch.autograd import Variable
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(4, 8)])
+        self.layers += [nn.ReLU(), nn.Linear(8, 3)]
+        self.scales = nn.ParameterList()
+        self.scales += [torch.ones(3)]
+
+    def forward(self, x):
+        x = Variable(x)
+        for layer in self.layers:
+            x = layer(x)
+        return x * self.scales[0]
+
+# input: [2, 4]
+)",
+                             "iadd.py", "");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(netshape::test::out_shape(m) == "[2, 3]");
+  CHECK(m.analysis.totals.params == 40 + 27 + 3);
+  REQUIRE(m.analysis.layers.size() == 5);
+  CHECK(std::string(m.analysis.layers[2].name) == "layers.2");
+}
