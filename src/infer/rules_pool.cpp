@@ -177,6 +177,20 @@ bool infer_avg_pool(RuleContext& ctx) {
   if (!a) return false;
   auto cip = ctx.strict_bool_arg("count_include_pad");
   if (!cip) return false;
+  // avg_pool3d's shape check (not avg_pool2d's) wants the input itself at least the kernel,
+  // whatever the padding
+  const Shape& x = ctx.x();
+  if (a->kernel.size() == 3 && std::none_of(x.begin() + static_cast<ptrdiff_t>(*axis), x.end(),
+                                            [](const Dim& d) { return d.symbolic(); })) {
+    const Dim* in = &x[*axis];
+    if (in[0].value < a->kernel[0] || in[1].value < a->kernel[1] || in[2].value < a->kernel[2])
+      return ctx.fail_too_small(  // the smallest-input search looks for an input that fits
+          fmt::format("input image (T: {} H: {} W: {}) smaller than kernel size (kT: {} kH: {} "
+                      "kW: {})",
+                      in[0].value, in[1].value, in[2].value, a->kernel[0], a->kernel[1],
+                      a->kernel[2]),
+          "use a smaller kernel_size, or a larger input");
+  }
   ctx.attrs.count_include_pad = *cip;
   if (ctx.has_param("divisor_override") && !ctx.is_none("divisor_override")) {
     auto div = ctx.int_arg("divisor_override", 1);

@@ -95,6 +95,13 @@ TEST_CASE("argument forms: checks PyTorch makes in eval mode too") {
        "to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, "
        "and an optional batch dimension (i.e. 2D or 3D inputs)."},
       {"input x: [2, 3, 4]", "Dropout1d()", "[2, 3, 4]", 0, 0, ""},
+      // avg_pool3d wants the input at least the kernel, whatever the padding (MaxPool3d does not)
+      {"input x: [2, 3, 4, 6, 6]", "AvgPool3d(8, padding=2)", "error", 0, 0,
+       "input image (T: 4 H: 6 W: 6) smaller than kernel size (kT: 8 kH: 8 kW: 8)"},
+      {"input x: [3, 4, 6, 6]", "AvgPool3d(5, padding=2, ceil_mode=True)", "error", 0, 0,
+       "input image (T: 4 H: 6 W: 6) smaller than kernel size (kT: 5 kH: 5 kW: 5)"},
+      {"input x: [2, 3, 4, 6, 6]", "MaxPool3d(8, padding=2)", "[2, 3, 1, 1, 1]", 0, 0, ""},
+      {"input x: [2, 3, 4, 6, 6]", "AvgPool3d(4, padding=2)", "[2, 3, 2, 2, 2]", 0, 0, ""},
   };
   check_layer_cases(cases);
 }
