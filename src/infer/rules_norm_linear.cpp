@@ -425,7 +425,8 @@ bool infer_group_norm(RuleContext& ctx) {
   // F.group_norm's _verify_batch_size, in eval mode too: [N * C // G, G, *spatial] holds more
   // than one value per group (known when those dims are numbers)
   bool numbers = std::none_of(x.begin(), x.end(), [](const Dim& d) { return d.symbolic(); });
-  if (numbers && x[0].value * x[1].value / *groups == 1 &&
+  int64_t n_c = 0;  // N * C: past 64 bits it is far more than one value
+  if (numbers && !__builtin_mul_overflow(x[0].value, x[1].value, &n_c) && n_c / *groups == 1 &&
       std::all_of(x.begin() + 2, x.end(), [](const Dim& d) { return d.value == 1; })) {
     std::string sizes = fmt::format("[1, {}", *groups);
     for (size_t i = 2; i < x.size(); ++i) sizes += ", 1";

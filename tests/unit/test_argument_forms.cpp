@@ -83,6 +83,9 @@ TEST_CASE("argument forms: checks PyTorch makes in eval mode too") {
       {"input x: [1, 3, 1, 1]", "GroupNorm(3, 3)", "error", 0, 0,
        "Expected more than 1 value per channel when training, got input size [1, 3, 1, 1]"},
       {"input x: [1, 6]", "GroupNorm(3, 6)", "[1, 6]", 12, 0, ""},
+      // N * C past 64 bits is no product to compute (UBSan's step checks it is not)
+      {"input x: [4611686018427387904, 4611686018427387904]", "GroupNorm(1, 4611686018427387904)",
+       "error", 0, 0, "groupnorm1 has more parameters than fit in 64 bits"},
       {"input x: [1, 3, 2]", "GroupNorm(3, 3)", "[1, 3, 2]", 6, 0, ""},
       // antialias only with bilinear or bicubic, of a 4-D input
       {"input x: [1, 2, 8, 8]", "interpolate(scale_factor=2, antialias=True)", "error", 0, 0,
