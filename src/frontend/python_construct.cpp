@@ -6098,6 +6098,18 @@ class Construct {
           "an integer is needed here, not " + describe(v));
   }
 
+  // An int PyTorch's C++ argument parser reads for `op` (chunk's chunks, a dim): it takes no
+  // bool, where Python's arithmetic reads True as 1.
+  // `t` is the tensor the op reads: the error stops forward there.
+  int64_t parsed_int_of(const PyValue& t, const PyValue& v, const std::string& op,
+                        const char* param, Span at) {
+    if (v.is(Value::Kind::Bool))
+      torch_error(t, v.kind == PyValue::Kind::Data && v.data.span.valid() ? v.data.span : at,
+                  fmt::format("{}(): argument '{}' must be int, not bool", op, param),
+                  fmt::format("write {}=<integer>", param));
+    return int_of(v, at);
+  }
+
   double number_of(const PyValue& v, Span at) {
     if (v.is(Value::Kind::Float)) return v.data.f;
     return static_cast<double>(int_of(v, at));
@@ -8215,11 +8227,12 @@ class Construct {
                  (args.keywords[i].empty() &&
                   !(input_first && got.empty() && args.values[i].kind == PyValue::Kind::Tensor));
       if (dim && got.empty() && args.values[i].is(Value::Kind::Bool))  // an int, not a bool
-        raise(args.spans[i],
-              fmt::format("{}() received an invalid combination of arguments - got (bool), but "
-                          "expected (int dim, *, torch.dtype dtype)",
-                          op),
-              fmt::format("give the dim as an int: `x.{}(1)`", op));
+        type_error_of_call(
+            self, args, args.spans[i],
+            fmt::format("{}() received an invalid combination of arguments - got (bool), but "
+                        "expected (int dim, *, torch.dtype dtype)",
+                        op),
+            fmt::format("give the dim as an int: `x.{}(1)`", op));
       if (!args.keywords[i].empty()) continue;
       if (input_first && got.empty() && args.values[i].kind == PyValue::Kind::Tensor) {
         input_first = false;
@@ -8233,8 +8246,8 @@ class Construct {
     }
     if (got.size() <= 1) return;
     std::string written = fmt::format("{}", fmt::join(got, ", "));
-    raise(
-        at,
+    type_error_of_call(
+        self, args, at,
         fmt::format("{}() received an invalid combination of arguments - got ({}), but "
                     "expected (int dim, *, torch.dtype dtype)",
                     op, written),
@@ -10823,7 +10836,7 @@ class Construct {
   PyValue split_tensor(const PyValue& t, const std::string& how, const Args& args, Span at) {
     int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
     const PyValue* dim_arg = argument(args, how == "unbind" ? 0 : 1, "dim");
-    int64_t given = dim_arg != nullptr ? int_of(*dim_arg, at) : 0;
+    int64_t given = dim_arg != nullptr ? parsed_int_of(t, *dim_arg, how, "dim", at) : 0;
     std::optional<int64_t> wrapped = wrap_dim(given, rank);
     if (!wrapped)
       torch_error(t, at, dim_out_of_range(std::to_string(given), rank), dims_help(rank));
@@ -10843,7 +10856,7 @@ class Construct {
     if (count == nullptr) count = argument(args, 0, "split_size");
     if (count == nullptr) raise(at, how + "() missing required argument: '" + what + "'");
     if (how == "chunk") {
-      int64_t chunks = int_of(*count, at);
+      int64_t chunks = parsed_int_of(t, *count, how, what, at);
       if (chunks <= 0) {
         torch_error(t, at,
                     fmt::format("chunk expects `chunks` to be greater than 0, got: {}", chunks),
@@ -10855,7 +10868,14 @@ class Construct {
     } else if (count->kind == PyValue::Kind::List || count->kind == PyValue::Kind::Tuple) {
       std::string sizes;
       int64_t sum = 0;
-      for (const PyValue& v : iterate(*count, at)) {
+      PyList items = iterate(*count, at);
+      if (!items.empty() && items[0].is(Value::Kind::Bool))  // the parser reads the first item
+        torch_error(t, at,
+                    fmt::format("split_with_sizes(): argument 'split_sizes' (position 2) must be "
+                                "tuple of ints, not {}",
+                                type_name(*count)),
+                    "give the sizes as ints");
+      for (const PyValue& v : items) {
         lengths.push_back(int_of(v, at));
         sizes += (sizes.empty() ? "" : ", ") + std::to_string(lengths.back());
         sum += lengths.back();
@@ -10868,7 +10888,7 @@ class Construct {
                     fmt::format("give sizes that add up to {}", size));
       }
     } else {
-      int64_t each = int_of(*count, at);
+      int64_t each = parsed_int_of(t, *count, how, "split_size", at);
       if (each <= 0) {
         torch_error(t, at,
                     fmt::format("split_size can only be 0 if dimension size is 0, but got "

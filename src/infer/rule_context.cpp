@@ -168,6 +168,30 @@ std::optional<int64_t> RuleContext::int_arg(std::string_view param, int64_t min_
   return i;
 }
 
+std::optional<int64_t> RuleContext::strict_int_arg(std::string_view param, int64_t min_value,
+                                                   std::string help) {
+  const Value& v = value(param);
+  if (v.kind != Value::Kind::Int) {
+    fail_at(param,
+            fmt::format("{}(): argument '{}' must be int, not {}", op.name, param, python_type(v)),
+            help.empty() ? fmt::format("write {}=<integer>", param) : std::move(help));
+    return std::nullopt;
+  }
+  return int_arg(param, min_value);
+}
+
+bool RuleContext::check_leading_size(std::string_view param, std::string_view factory, bool alone) {
+  const Value& v = value(param);
+  if (v.kind != Value::Kind::Bool) return true;
+  return fail_at(param,
+                 fmt::format("{}() received an invalid combination of arguments - got ({}, "
+                             "dtype=NoneType, device=NoneType), but expected one of:",
+                             factory, alone ? "bool" : "tuple"),
+                 fmt::format("{}={} is a size here, and PyTorch takes no bool for it: write "
+                             "{}=<integer>",
+                             param, to_source(v), param));
+}
+
 std::optional<IntList> RuleContext::ints_arg(std::string_view param, size_t n, int64_t min_value) {
   const Value& v = value(param);
   IntList out;
@@ -368,11 +392,8 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
 
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out) {
   // a dim goes through PyTorch's C++ argument parser, which takes no bool for an int
-  if (ctx.value(param).kind == Value::Kind::Bool)
-    return ctx.fail_at(param,
-                       fmt::format("{}(): argument '{}' must be int, not bool", ctx.op.name, param),
-                       fmt::format("give {} a dim number", param));
-  auto d = ctx.int_arg(param, std::numeric_limits<int64_t>::min());
+  auto d = ctx.strict_int_arg(param, std::numeric_limits<int64_t>::min(),
+                              fmt::format("give {} a dim number", param));
   if (!d) return false;
   auto w = wrap_dim(*d, rank);
   if (!w) {

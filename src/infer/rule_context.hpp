@@ -114,8 +114,20 @@ class RuleContext {
   bool is_none(std::string_view param) const { return value(param).kind == Value::Kind::None; }
   bool is_infer(std::string_view param) const { return value(param).kind == Value::Kind::Infer; }
   Span span_of(std::string_view param) const;
-  // An int >= min_value (PyTorch's bounds), or an error naming the parameter.
+  // An int >= min_value (PyTorch's bounds), or an error naming the parameter. A bool is an int,
+  // as Python reads a module's argument (`Linear(True, 6)` has one input feature).
   std::optional<int64_t> int_arg(std::string_view param, int64_t min_value);
+  // The same for an int PyTorch's C++ argument parser reads (a dim, narrow's start, a conv's
+  // groups at forward): it takes no bool, so True there is its TypeError, not 1. `help` replaces
+  // the default fix.
+  std::optional<int64_t> strict_int_arg(std::string_view param, int64_t min_value,
+                                        std::string help = {});
+  // A size a module's __init__ gives first to torch.empty or torch.zeros (Linear's out_features,
+  // Conv2d's out_channels): the parser picks the overload by the shape's first item, so a bool
+  // there is its TypeError, where a bool later in a shape is read as 1. `factory` names the call
+  // ("empty", "zeros"); `alone` when the size is the whole shape (torch.empty(n)), not a tuple's
+  // first item. False after the error.
+  bool check_leading_size(std::string_view param, std::string_view factory, bool alone);
   // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
   std::optional<IntList> ints_arg(std::string_view param, size_t n, int64_t min_value);
   // A size that may be written `?`: then it is taken from the input dim `from` and reported.

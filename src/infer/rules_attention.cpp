@@ -95,6 +95,8 @@ std::optional<Heads> read_heads(RuleContext& ctx) {
                     ctx.call_with("num_heads", std::to_string(std::max<int64_t>(divisor, 1)))));
     return std::nullopt;
   }
+  // out_proj is Linear(embed_dim, embed_dim): its weight is torch.empty((embed_dim, embed_dim))
+  if (!ctx.check_leading_size("embed_dim", "empty", false)) return std::nullopt;
   h.embed = *embed;
   h.heads = *heads;
   auto dim_or_embed = [&](const char* param) -> std::optional<int64_t> {

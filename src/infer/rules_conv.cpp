@@ -74,17 +74,16 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   if (!in_c) return std::nullopt;
   a.in_c = *in_c;
   auto out_c = ctx.int_arg("out_channels", 1);
+  if (!out_c) return std::nullopt;
   // groups=False is 0, refused by the module's __init__; groups=True reaches the C++ conv, whose
   // argument parser takes no bool for an int
-  if (out_c && ctx.value("groups").kind == Value::Kind::Bool) {
-    ctx.fail_at("groups",
-                ctx.value("groups").b
-                    ? fmt::format("{}(): argument 'groups' must be int, not bool", ctx.op.name)
-                    : std::string("groups must be a positive integer"),
+  const Value& g = ctx.value("groups");
+  if (g.kind == Value::Kind::Bool && !g.b) {
+    ctx.fail_at("groups", "groups must be a positive integer",
                 "write groups=1, or the number of groups");
     return std::nullopt;
   }
-  auto groups = out_c ? ctx.int_arg("groups", 1) : std::nullopt;
+  auto groups = ctx.strict_int_arg("groups", 1, "write groups=1, or the number of groups");
   if (!groups) return std::nullopt;
   a.out_c = *out_c;
   a.groups = *groups;
@@ -143,6 +142,11 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
       }
     }
   }
+  // Then __init__ makes the weight, torch.empty((out_channels, in_channels / groups, *kernel))
+  // (a transposed conv's starts with in_channels), and the bias, torch.empty(out_channels).
+  if (!ctx.check_leading_size(transposed ? "in_channels" : "out_channels", "empty", false) ||
+      (a.bias && !ctx.check_leading_size("out_channels", "empty", true)))
+    return std::nullopt;
   return a;
 }
 

@@ -18,6 +18,7 @@ std::optional<int64_t> table_dim(RuleContext& ctx, std::string_view param) {
   bool first = param == "num_embeddings";
   if (v.kind == Value::Kind::Bool && !first) return v.b ? 1 : 0;
   if (v.kind == Value::Kind::Int) return v.i;
+  if (!ctx.check_leading_size(param, "empty", false)) return std::nullopt;  // a bool first
   std::string help = fmt::format("{} is {}: write {}=<integer>", param, kind_name(v), param);
   if (first || v.kind != Value::Kind::Float)
     ctx.fail_at(param,

@@ -32,6 +32,13 @@ std::string channel_fix(RuleContext& ctx, const char* param, const Dim& c) {
                      ctx.call_with(param, to_string(c)));
 }
 
+// A norm module's sizes as its __init__ hands them to torch: the weight and bias are
+// torch.empty(n) when affine, the running statistics torch.zeros(n) when tracked.
+bool check_norm_sizes(RuleContext& ctx, std::string_view param, bool affine, bool tracked) {
+  if (affine) return ctx.check_leading_size(param, "empty", true);
+  return !tracked || ctx.check_leading_size(param, "zeros", true);
+}
+
 }  // namespace
 
 // F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps): its
@@ -136,7 +143,7 @@ bool infer_batch_norm(RuleContext& ctx) {
   auto affine = n ? ctx.bool_arg("affine") : std::nullopt;
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   auto track = eps ? ctx.bool_arg("track_running_stats") : std::nullopt;
-  if (!track) return false;
+  if (!track || !check_norm_sizes(ctx, "num_features", *affine, *track)) return false;
   // Without running statistics eval mode normalises with the batch's own (F.batch_norm with
   // training=True), which first needs more than one value per channel.
   if (!*track && one_value_per_channel(ctx.x()))
@@ -174,7 +181,7 @@ bool infer_instance_norm(RuleContext& ctx) {
   auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
   if (!eps) return false;
   auto track = ctx.bool_arg("track_running_stats");
-  if (!track) return false;
+  if (!track || !check_norm_sizes(ctx, "num_features", *affine, *track)) return false;
   // PyTorch checks the channels only against a weight or running stats, which it repeats for
   // each sample of the batch: its message counts both over the batch.
   bool checked = *affine || *track;
@@ -422,6 +429,9 @@ bool infer_group_norm(RuleContext& ctx) {
         "num_groups", "num_channels must be divisible by num_groups",
         fmt::format("num_channels={} is not a multiple of num_groups={}", *channels, *groups));
   }
+  // __init__ makes the weight and bias, torch.empty(num_channels), when affine
+  auto affine = ctx.bool_arg("affine");
+  if (!affine || !check_norm_sizes(ctx, "num_channels", *affine, false)) return false;
   // F.group_norm's _verify_batch_size, in eval mode too: [N * C // G, G, *spatial] holds more
   // than one value per group (known when those dims are numbers)
   bool numbers = std::none_of(x.begin(), x.end(), [](const Dim& d) { return d.symbolic(); });
@@ -443,8 +453,7 @@ bool infer_group_norm(RuleContext& ctx) {
                     *channels, shape_list(x)),
         channel_fix(ctx, "num_channels", x[1]));
   }
-  auto affine = ctx.bool_arg("affine");
-  auto eps = affine ? ctx.float_arg("eps") : std::nullopt;
+  auto eps = ctx.float_arg("eps");
   if (!eps) return false;
   ctx.set_output(x);
   ctx.attrs.num_groups = *groups;
@@ -463,7 +472,8 @@ bool infer_linear(RuleContext& ctx) {
   auto in = ctx.size_or_inferred("in_features", last);
   auto out = in ? ctx.int_arg("out_features", 0) : std::nullopt;
   auto bias = out ? ctx.flag_arg("bias") : std::nullopt;
-  if (!bias) return false;
+  // the weight is torch.empty((out_features, in_features))
+  if (!bias || !ctx.check_leading_size("out_features", "empty", false)) return false;
   auto rows = count_product(x, 0, x.size() - 1);
   if (!rows) return ctx.fail_input("the input is too large", "use a smaller input");
   if (last.symbolic() || last.value != *in) {

@@ -193,7 +193,7 @@ bool infer_avg_pool(RuleContext& ctx) {
   }
   ctx.attrs.count_include_pad = *cip;
   if (ctx.has_param("divisor_override") && !ctx.is_none("divisor_override")) {
-    auto div = ctx.int_arg("divisor_override", 1);
+    auto div = ctx.strict_int_arg("divisor_override", 1);  // read by the C++ avg_pool
     if (!div) return false;
     ctx.attrs.divisor_override = *div;
   }

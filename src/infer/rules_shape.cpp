@@ -311,6 +311,8 @@ bool infer_view(RuleContext& ctx) {
     Dim d;
     if (v.kind == Value::Kind::Int) {
       d = fixed(v.i);
+    } else if (v.kind == Value::Kind::Bool && i > 0) {
+      d = fixed(v.b);  // the parser tells an int list by its first item; later a bool is an int
     } else if (v.kind == Value::Kind::DimRef && v.s.str().rfind("#", 0) == 0) {
       d = Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
     } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol()) {
@@ -770,12 +772,12 @@ static bool dim_form(RuleContext& ctx, const Value& v) {
                        fmt::format("give the dim to reduce, e.g. {}(dim=1){}", ctx.op.name,
                                    k == OpKind::prod ? ", or none to multiply everything" : ""));
   bool one_int = k == OpKind::argmax || k == OpKind::argmin || k == OpKind::prod;
-  if (one_int && v.kind != Value::Kind::Int && v.kind != Value::Kind::None)
-    return ctx.fail_at(
-        "dim", fmt::format("{}(): argument 'dim' must be int, not {}", ctx.op.name, python_type(v)),
-        fmt::format("{} reduces one dim: reduce one after another, or flatten "
-                    "them first",
-                    ctx.op.name));
+  if (one_int && v.kind != Value::Kind::None &&
+      !ctx.strict_int_arg("dim", std::numeric_limits<int64_t>::min(),
+                          fmt::format("{} reduces one dim: reduce one after another, or flatten "
+                                      "them first",
+                                      ctx.op.name)))
+    return false;
   if (k == OpKind::prod && !ctx.is_given("dim") && ctx.is_given("keepdim"))
     return ctx.fail_at("keepdim",
                        "prod() received an invalid combination of arguments - got (keepdim=bool, "
@@ -798,8 +800,18 @@ bool infer_mean(RuleContext& ctx) {
   if (!all) {
     // PyTorch wraps every dim before it looks for one named twice.
     std::vector<int64_t> wrapped;
+    // The parser tells an int list by its first item: a bool there is its TypeError, a bool
+    // after it is an int (`sum((0, True))` reduces dims 0 and 1).
+    if (dims[0].kind == Value::Kind::Bool)
+      return ctx.fail_at("dim",
+                         fmt::format("{}() received an invalid combination of arguments - got "
+                                     "({}), but expected one of:",
+                                     ctx.op.name, python_type(v)),
+                         "give dim an int or a tuple of ints");
     for (const Value& d : dims) {
-      auto w = d.kind == Value::Kind::Int ? wrap_dim(d.i, rank) : std::nullopt;
+      auto w = d.kind == Value::Kind::Int    ? wrap_dim(d.i, rank)
+               : d.kind == Value::Kind::Bool ? wrap_dim(int64_t{d.b}, rank)
+                                             : std::nullopt;
       if (!w) {
         return ctx.fail_at("dim", dim_out_of_range(to_source(d), rank),
                            fmt::format("the input {} has {} dims", to_string(x), rank));

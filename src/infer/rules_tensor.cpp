@@ -43,6 +43,15 @@ std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry
     return std::nullopt;
   }
   const std::vector<Value>& items = list_items(ctx);
+  // The parser tells an int list by its first item: a bool there is refused (with the type of
+  // what was written), a bool after it is read as an int (`repeat(1, True)`).
+  if (!items.empty() && items[0].kind == Value::Kind::Bool) {
+    ctx.fail(given[0].span,
+             fmt::format("{}(): argument '{}' (position 1) must be tuple of {}, not {}",
+                         ctx.op.name, name, what, python_type(given[0])),
+             fmt::format("e.g. {}", example));
+    return std::nullopt;
+  }
   std::vector<T> out;
   for (size_t i = 0; i < items.size(); ++i) {
     std::optional<T> v = entry(items[i]);
@@ -197,10 +206,12 @@ bool infer_flip(RuleContext& ctx) {
   return true;
 }
 
-// An int or a tuple or list of ints (roll's shifts and dims); nullopt for anything else.
+// An int or a tuple or list of ints (roll's shifts and dims); nullopt for anything else, a bool
+// or a list led by one included (PyTorch's parser tells an int list by its first item).
 std::optional<std::vector<int64_t>> int_or_ints(const Value& v) {
-  if (auto i = int_entry(v)) return std::vector<int64_t>{*i};
-  if (!v.is_sequence()) return std::nullopt;
+  if (v.kind == Value::Kind::Int) return std::vector<int64_t>{v.i};
+  if (!v.is_sequence() || (!v.items.empty() && v.items[0].kind == Value::Kind::Bool))
+    return std::nullopt;
   std::vector<int64_t> out;
   for (const Value& item : v.items) {
     auto i = int_entry(item);
@@ -261,9 +272,9 @@ bool infer_narrow(RuleContext& ctx) {
                           "narrow a tensor that has dims");
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", rank, dim)) return false;
-  auto start = ctx.int_arg("start", kAnyInt);
+  auto start = ctx.strict_int_arg("start", kAnyInt);
   if (!start) return false;
-  auto length = ctx.int_arg("length", kAnyInt);
+  auto length = ctx.strict_int_arg("length", kAnyInt);
   if (!length) return false;
   const Dim& d = x[static_cast<size_t>(dim)];
   if (d.symbolic())
@@ -341,7 +352,7 @@ bool infer_select(RuleContext& ctx) {
                           "select from a tensor that has dims");
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", rank, dim)) return false;
-  auto index = ctx.int_arg("index", kAnyInt);
+  auto index = ctx.strict_int_arg("index", kAnyInt);
   if (!index) return false;
   const Dim& d = x[static_cast<size_t>(dim)];
   int64_t wrapped = *index;
@@ -851,7 +862,9 @@ static bool pad_ints(RuleContext& ctx, const char* param, AttrInts& pad, const c
     if (!i) break;
     pad.push_back(*i);
   }
-  if (v.is_sequence() && pad.size() == v.items.size()) return true;
+  // (a bool first is refused: the parser tells an int list by its first item)
+  bool bool_first = !pad.empty() && v.items[0].kind == Value::Kind::Bool;
+  if (v.is_sequence() && pad.size() == v.items.size() && !bool_first) return true;
   return ctx.fail_at(param,
                      fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, not {}",
                                  python_type(v)),
@@ -1206,7 +1219,7 @@ namespace netshape {
 // x: [*, n, m] -> [*, n, m]: tril/triu zero what lies above/below the `diagonal`-th diagonal of
 // each matrix (the last two dims); PyTorch's check is its dim -2 (messages of 1.13)
 bool infer_triangle(RuleContext& ctx) {
-  auto diagonal = ctx.int_arg("diagonal", std::numeric_limits<int64_t>::min());
+  auto diagonal = ctx.strict_int_arg("diagonal", std::numeric_limits<int64_t>::min());
   if (!diagonal) return false;
   const Shape& x = ctx.x();
   std::string help = fmt::format("{} is {}: {} takes matrices (at least 2 dims)", ctx.input_name(0),

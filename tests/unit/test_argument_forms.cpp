@@ -7,7 +7,9 @@
 #include "test_helpers.hpp"
 
 using netshape::test::check_layer_cases;
+using netshape::test::check_py_cases;
 using netshape::test::LayerCase;
+using netshape::test::PyCase;
 
 TEST_CASE("argument forms: keyword-only parameters are refused by position") {
   const LayerCase cases[] = {
@@ -73,6 +75,111 @@ TEST_CASE("argument forms: a C++ op's flags are bools, and a bool as a size is s
       {"input x: [2, 3, 8, 8]", "Conv2d(3, 4, 3, groups=1)", "[2, 4, 6, 6]", 112, 7'776, ""},
   };
   check_layer_cases(cases);
+}
+
+// PyTorch's C++ argument parser takes no bool for an int, and tells an int list by its first
+// item: a bool there is its TypeError, a bool after it is read as 1. Each was a shape before.
+TEST_CASE("argument forms: a bool is no int for PyTorch's parser, except inside a list") {
+  const LayerCase cases[] = {
+      {"input x: [4, 4, 4]", "narrow(0, True, 1)", "error", 0, 0,
+       "narrow(): argument 'start' must be int, not bool"},
+      {"input x: [4, 4, 4]", "select(0, True)", "error", 0, 0,
+       "select(): argument 'index' must be int, not bool"},
+      {"input x: [4, 4, 4]", "select(0, 1)", "[4, 4]", 0, 0, ""},
+      {"input x: [4, 4, 4]", "avg_pool2d(2, divisor_override=True)", "error", 0, 0,
+       "avg_pool2d(): argument 'divisor_override' must be int, not bool"},
+      {"input x: [4, 4, 4]", "roll(True, 0)", "error", 0, 0,
+       "roll(): argument 'shifts' must be tuple of ints, not bool"},
+      {"input x: [4, 4, 4]", "permute(True, 0, 2)", "error", 0, 0,
+       "permute(): argument 'dims' (position 1) must be tuple of ints, not bool"},
+      {"input x: [4, 4, 4]", "permute((True, 0, 2))", "error", 0, 0,
+       "permute(): argument 'dims' (position 1) must be tuple of ints, not tuple"},
+      {"input x: [4, 3, 2]", "permute(0, True, 2)", "[4, 3, 2]", 0, 0, ""},
+      {"input x: [4, 3, 2]", "permute(2, True, 0)", "[2, 3, 4]", 0, 0, ""},
+      {"input x: [4, 4, 4]", "repeat((True, 1, 1))", "error", 0, 0,
+       "repeat(): argument 'sizes' (position 1) must be tuple of SymInts, not tuple"},
+      {"input x: [4, 4, 4]", "repeat(2, True, 1)", "[8, 4, 4]", 0, 0, ""},
+      {"input x: [4, 4, 4]", "flip(True)", "error", 0, 0,
+       "flip(): argument 'dims' (position 1) must be tuple of ints, not bool"},
+      {"input x: [1, 4, 4]", "expand(True, 4, 4)", "error", 0, 0,
+       "expand(): argument 'size' (position 1) must be tuple of SymInts, not bool"},
+      {"input x: [4, 4, 4]", "view(1, True, 64)", "[1, 1, 64]", 0, 0, ""},
+      {"input x: [4, 4, 4]", "pad((True, 1))", "error", 0, 0,
+       "pad(): argument 'pad' (position 2) must be tuple of ints, not tuple"},
+      {"input x: [4, 4, 4]", "pad((1, True))", "[4, 4, 6]", 0, 0, ""},
+      {"input x: [4, 3, 2]", "sum((True, 0))", "error", 0, 0,
+       "sum() received an invalid combination of arguments - got (tuple), but expected one of:"},
+      {"input x: [4, 3, 2]", "sum((0, True))", "[2]", 0, 0, ""},
+      {"input x: [4, 3, 2]", "mean(True)", "error", 0, 0,
+       "mean() received an invalid combination of arguments - got (bool), but expected one of:"},
+      {"input x: [2]", "y = zeros(True, 3)", "error", 0, 0,
+       "zeros(): argument 'size' (position 1) must be tuple of SymInts, not bool"},
+      {"input x: [2]", "y = zeros(3, True)", "[3, 1]", 0, 0, ""},
+  };
+  check_layer_cases(cases);
+}
+
+// A module's __init__ gives its sizes to torch.empty and torch.zeros, whose parser picks the
+// overload by the shape's first item: a bool first is its TypeError (Linear(4, True) was a
+// [.., 1] output), a bool later is 1.
+TEST_CASE("argument forms: a bool leading a module's parameter shape is PyTorch's TypeError") {
+  const char* tuple_error =
+      "empty() received an invalid combination of arguments - got (tuple, dtype=NoneType, "
+      "device=NoneType), but expected one of:";
+  const char* bool_error =
+      "empty() received an invalid combination of arguments - got (bool, dtype=NoneType, "
+      "device=NoneType), but expected one of:";
+  const LayerCase cases[] = {
+      {"input x: [2, 4]", "Linear(4, True)", "error", 0, 0, tuple_error},
+      {"input x: [2, 1]", "Linear(True, 4)", "[2, 4]", 8, 8, ""},
+      {"input x: [2, 4, 8]", "Conv1d(4, True, 3)", "error", 0, 0, tuple_error},
+      {"input x: [2, 4, 8]", "Conv1d(4, True, 3, bias=False)", "error", 0, 0, tuple_error},
+      {"input x: [2, 1, 8]", "Conv1d(True, 4, 3)", "[2, 4, 6]", 16, 144, ""},
+      {"input x: [2, 1, 8]", "ConvTranspose1d(True, 4, 3)", "error", 0, 0, tuple_error},
+      {"input x: [2, 4, 8]", "ConvTranspose1d(4, True, 3)", "error", 0, 0, bool_error},
+      {"input x: [2, 4, 8]", "ConvTranspose1d(4, True, 3, bias=False)", "[2, 1, 10]", 12, 192, ""},
+      {"input x: [2, 1, 8]", "BatchNorm1d(True)", "error", 0, 0, bool_error},
+      {"input x: [2, 1, 8]", "BatchNorm1d(True, affine=False)", "error", 0, 0,
+       "zeros() received an invalid combination of arguments - got (bool, dtype=NoneType, "
+       "device=NoneType), but expected one of:"},
+      {"input x: [2, 1, 8]", "BatchNorm1d(True, affine=False, track_running_stats=False)",
+       "[2, 1, 8]", 0, 0, ""},
+      {"input x: [2, 1, 8]", "InstanceNorm1d(True)", "[2, 1, 8]", 0, 0, ""},
+      {"input x: [2, 1, 8]", "InstanceNorm1d(True, affine=True)", "error", 0, 0, bool_error},
+      {"input x: [2, 1, 8]", "GroupNorm(1, True)", "error", 0, 0, bool_error},
+      {"input x: [2, 1, 8]", "GroupNorm(1, True, affine=False)", "[2, 1, 8]", 0, 0, ""},
+  };
+  check_layer_cases(cases);
+}
+
+// The same rules where the .py reader computes the pieces itself (chunk, split, unbind) or
+// checks the arguments before the op (cumsum): PyTorch's TypeError, exit 1.
+TEST_CASE("argument forms: chunk, split, unbind and cumsum take no bool for an int") {
+  const char* model = R"(import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+# input: [4, 4, 4]
+)";
+  const PyCase cases[] = {
+      {"return x.chunk(True)[0]", "chunk(): argument 'chunks' must be int, not bool", ""},
+      {"return x.chunk(2, True)[0]", "chunk(): argument 'dim' must be int, not bool", ""},
+      {"return x.split(True)[0]", "split(): argument 'split_size' must be int, not bool", ""},
+      {"return x.split([True, 3])[0]",
+       "split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not list",
+       ""},
+      {"return x.split([3, True])[1]", "", "[1, 4, 4]"},
+      {"return x.unbind(True)[0]", "unbind(): argument 'dim' must be int, not bool", ""},
+      {"return x.unbind(1)[0]", "", "[4, 4]"},
+      {"return torch.cumsum(x, True)",
+       "cumsum() received an invalid combination of arguments - got (bool), but expected (int "
+       "dim, *, torch.dtype dtype)",
+       ""},
+      {"return x[True:3]", "", "[2, 4, 4]"},  // Python's slice reads a bool as an int
+  };
+  check_py_cases(model, "bool_args.py", cases);
 }
 
 TEST_CASE("argument forms: checks PyTorch makes in eval mode too") {

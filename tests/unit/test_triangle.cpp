@@ -24,7 +24,10 @@ TEST_CASE("tril, triu: the shape kept, at least 2 dims, PyTorch's messages") {
         "Dimension out of range (expected to be in range of [-1, 0], but got -2)");
   m = check_ns("model M\ninput x: [5]\nl = triu(x, 1.5)\n");
   CHECK(m.exit != ExitCode::Ok);
-  CHECK(first_error(m).message == "triu(): argument 'diagonal' must be an int, not a float");
+  CHECK(first_error(m).message == "triu(): argument 'diagonal' must be int, not float");
+  m = check_ns("model M\ninput x: [5, 5]\nl = triu(x, True)\n");  // PyTorch's parser: no bool
+  CHECK(m.exit == ExitCode::ShapeError);
+  CHECK(first_error(m).message == "triu(): argument 'diagonal' must be int, not bool");
 }
 
 TEST_CASE("tril, triu: the forward zeroes past the diagonal of every matrix") {
