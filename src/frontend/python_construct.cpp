@@ -509,6 +509,13 @@ class Construct {
     std::vector<std::string> keywords;  // "" = positional
     std::vector<Span> spans;            // each argument as written
     std::vector<const Expr*> exprs;
+    // One more positional argument, as written at `span` (by `expr`, when there is one).
+    void add(PyValue value, Span span, const Expr* expr) {
+      values.push_back(std::move(value));
+      keywords.emplace_back();
+      spans.push_back(span);
+      exprs.push_back(expr);
+    }
     // The arguments after the first: `torch.split(x, 2)` read as `x.split(2)`.
     Args without_first() const {
       Args rest = *this;
@@ -1461,10 +1468,7 @@ class Construct {
                       parameter_container(current));
     if (container && op == "+") {  // nn.ModuleList's and nn.ParameterList's += is extend()
       Args more;
-      more.values.push_back(rhs);
-      more.keywords.emplace_back();
-      more.spans.push_back(s.value->span);
-      more.exprs.push_back(&*s.value);
+      more.add(rhs, s.value->span, &*s.value);
       module_method(current, "extend", more, *s.value, f);
       return;
     }
@@ -2684,10 +2688,7 @@ class Construct {
         PyValue v = eval(item.items[0], f);
         if (item.text == "*") {
           for (PyValue& x : iterate(v, item.span)) {
-            a.values.push_back(std::move(x));
-            a.keywords.emplace_back();
-            a.spans.push_back(call.arg_spans[i - 1]);
-            a.exprs.push_back(&item);
+            a.add(std::move(x), call.arg_spans[i - 1], &item);
           }
         } else {
           if (v.kind != PyValue::Kind::Dict) raise(item.span, "`**` of a non-dict");
@@ -3580,10 +3581,7 @@ class Construct {
     for (size_t k = 0; k < shortest; ++k) {
       Args one;
       for (const PyList& l : lists) {
-        one.values.push_back(l[k]);
-        one.keywords.emplace_back();
-        one.spans.push_back(call.span);
-        one.exprs.push_back(&call);
+        one.add(l[k], call.span, &call);
       }
       out.push_back(call_value(args.values[0], one, call, f));
     }
@@ -3606,10 +3604,7 @@ class Construct {
     for (; next < items.size(); ++next) {
       Args two;
       for (const PyValue* v : {&value, &items[next]}) {
-        two.values.push_back(*v);
-        two.keywords.emplace_back();
-        two.spans.push_back(call.span);
-        two.exprs.push_back(&call);
+        two.add(*v, call.span, &call);
       }
       value = call_value(args.values[0], two, call, f);
     }
@@ -4491,10 +4486,7 @@ class Construct {
             "netshape follows tensors and nn.Parameters in them");
       Span made = v.data.span.valid() ? v.data.span : at;  // the model's `torch.ones(5)`
       Args a;
-      a.values.push_back(v);
-      a.keywords.emplace_back();
-      a.spans.push_back(made);
-      a.exprs.push_back(nullptr);
+      a.add(v, made, nullptr);
       p = parameter(a, made);
     }
     set_attribute(container, key, p, at);
@@ -8693,10 +8685,7 @@ class Construct {
                        "call it as `self._conv_forward(x, weight, self.bias)`");
     Args full = args;
     for (const char* setting : {"stride", "padding", "dilation", "groups"}) {
-      full.values.push_back(layer_attribute(layer, setting, call.span));
-      full.keywords.emplace_back();
-      full.spans.push_back(call.span);
-      full.exprs.push_back(nullptr);
+      full.add(layer_attribute(layer, setting, call.span), call.span, nullptr);
     }
     std::string op = layer.module->op;
     op[0] = 'c';  // Conv2d -> conv2d
@@ -8813,10 +8802,7 @@ class Construct {
     if (*given[0] == 0 && *given[1] == 1) return std::nullopt;
     Args ordered;
     for (size_t i : {*given[0], *given[1]}) {
-      ordered.values.push_back(args.values[i]);
-      ordered.keywords.emplace_back();
-      ordered.spans.push_back(args.spans[i]);
-      ordered.exprs.push_back(args.exprs[i]);
+      ordered.add(args.values[i], args.spans[i], args.exprs[i]);
     }
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (i == *given[0] || i == *given[1]) continue;
@@ -9850,11 +9836,13 @@ class Construct {
       for (size_t i = 0; i < args.values.size(); ++i)
         if (is_layer_tensor(args.values[i]))
           args.values[i] = layer_tensor(args.values[i], args.spans[i]);
+    if (n.rfind("torch.", 0) == 0) numpy_aliases(op, args);
     bool tensor_first = !args.values.empty() && args.values[0].kind == PyValue::Kind::Tensor;
     if (tensor_first && (is_split(op) || op == "max" || op == "min")) {
       PyValue t = args.values[0];
       Args rest = args.without_first();
-      return is_split(op) ? split_tensor(t, op, rest, call.span) : max_min(t, op, rest, call);
+      return is_split(op) ? split_tensor(t, op, rest, call.span, false)
+                          : max_min(t, op, rest, call);
     }
     if (tensor_first && is_dim_mover(op))
       return moved_dims(args.values[0], op, args.without_first(), true, call.span);
@@ -9883,6 +9871,8 @@ class Construct {
     if (n.rfind("torch.", 0) == 0) {
       no_inplace_argument(op, args, call.span);
       one_list_after_input(op, args, call.span);
+      if (!args.values.empty() && args.keywords[0].empty())
+        softmax_dim_given(op, args.values[0], args, true, call.span);
     }
     return tensor_op(op, op_span, nullptr, args, call);
   }
@@ -10833,7 +10823,9 @@ class Construct {
 
   // x.chunk(n, dim), x.split(size or sizes, dim), x.unbind(dim): the pieces PyTorch returns, each
   // a narrow (or, for unbind, a select) of the tensor, sized from its shape now.
-  PyValue split_tensor(const PyValue& t, const std::string& how, const Args& args, Span at) {
+  // `method`: x.split(split_size=), where torch.split's Python names it split_size_or_sections.
+  PyValue split_tensor(const PyValue& t, const std::string& how, const Args& args, Span at,
+                       bool method) {
     int64_t rank = static_cast<int64_t>(shape_now(t.name, at).size());
     const PyValue* dim_arg = argument(args, how == "unbind" ? 0 : 1, "dim");
     int64_t given = dim_arg != nullptr ? parsed_int_of(t, *dim_arg, how, "dim", at) : 0;
@@ -10851,9 +10843,16 @@ class Construct {
       return make_tuple(std::move(pieces));
     }
     std::vector<int64_t> lengths;
-    const char* what = how == "chunk" ? "chunks" : "split_size_or_sections";
+    const char* what = how == "chunk"             ? "chunks"
+                       : method && how == "split" ? "split_size"
+                                                  : "split_size_or_sections";
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (!args.keywords[i].empty() && args.keywords[i] != what && args.keywords[i] != "dim")
+        type_error_of_call(&t, args, args.spans[i],
+                           fmt::format("{}() got an unexpected keyword argument '{}'",
+                                       method ? "Tensor." + how : how, args.keywords[i]),
+                           fmt::format("name it {}", what));
     const PyValue* count = argument(args, 0, what);
-    if (count == nullptr) count = argument(args, 0, "split_size");
     if (count == nullptr) raise(at, how + "() missing required argument: '" + what + "'");
     if (how == "chunk") {
       int64_t chunks = parsed_int_of(t, *count, how, what, at);
@@ -11026,6 +11025,9 @@ class Construct {
     const PyValue* other = argument(args, 0, "other");
     if (other != nullptr && other->kind == PyValue::Kind::Tensor)
       return tensor_op(max ? "maximum" : "minimum", op_span, &t, args, call);
+    if (const PyValue* dim = argument(args, 0, "dim"); dim != nullptr && dim->is_none())
+      torch_error(t, call.span, "Please look up dimensions by name, got: name = None.",
+                  fmt::format("give the dim: x.{}(dim=1), or none to reduce everything", name));
     PyValue values = tensor_op(max ? "amax" : "amin", op_span, &t, args, call);
     if (argument(args, 0, "dim") == nullptr) return values;
     last_is_one_of_several();
@@ -11414,10 +11416,7 @@ class Construct {
     shape.kind = PyValue::Kind::Shape;
     Args dims;
     for (PyValue& d : shape_items(shape, call.span)) {
-      dims.values.push_back(std::move(d));
-      dims.keywords.emplace_back();
-      dims.spans.push_back(call.span);
-      dims.exprs.push_back(&call);
+      dims.add(std::move(d), call.span, &call);
     }
     std::string op = name.substr(0, name.size() - 3);  // expand_as -> expand
     const Expr& callee = call.items[0];
@@ -11592,7 +11591,19 @@ class Construct {
     return data_int(*n.get(), at);
   }
 
+  // PyTorch's C++ argument parser takes numpy's names for two parameters: `axis=` for `dim=`
+  // and `keepdims=` for `keepdim=` (`x.sum(axis=1)`). Its Python-written functions do not
+  // (Tensor.norm, Tensor.split and every F.*): there they stay unexpected keywords.
+  static void numpy_aliases(const std::string& op, Args& args) {
+    if (op == "norm" || op == "split") return;
+    for (std::string& k : args.keywords) {
+      if (k == "axis") k = "dim";
+      if (k == "keepdims") k = "keepdim";
+    }
+  }
+
   PyValue tensor_method(const PyValue& t, const std::string& name, Args& args, const Expr& call) {
+    numpy_aliases(name, args);
     for (const char* reshaping : {"unsqueeze_", "squeeze_", "transpose_", "t_", "swapdims_",
                                   "swapaxes_", "resize_", "resize_as_", "as_strided_"}) {
       if (name == reshaping)  // it changes the tensor a name holds, which netshape does not follow
@@ -11628,7 +11639,7 @@ class Construct {
       note_values_unfollowed("`relu_()`", call.span, Program::Unfollowed::InPlace);
     }
     if (is_identity_method(name)) return t;
-    if (is_split(name)) return split_tensor(t, name, args, call.span);
+    if (is_split(name)) return split_tensor(t, name, args, call.span, true);
     if (name == "t" && args.values.empty()) return matrix_transpose(t, call.span);
     if (name == "mm" && args.values.size() == 1)
       return matrix_product(t, args.values[0], call.span);
@@ -11651,7 +11662,26 @@ class Construct {
     // Tensor.unfold(dimension, size, step): windows along one dim, not F.unfold's blocks
     if (name == "unfold") return tensor_op("Tensor.unfold", op_span, &t, args, call);
     check_spelling(name, Namespace::Method, op_span);
+    softmax_dim_given(name, t, args, false, call.span);
     return tensor_op(name, op_span, &t, args, call);
+  }
+
+  // x.softmax(dim), torch.softmax(x, dim): only F.softmax picks a dim itself (with its warning);
+  // the method and torch's function need one, and a None there is read as a dim's name, as
+  // PyTorch's parser does. `function`: torch.softmax, whose args hold the tensor first.
+  void softmax_dim_given(const std::string& op, const PyValue& t, const Args& args, bool function,
+                         Span at) {
+    if (op != "softmax" && op != "log_softmax") return;
+    const PyValue* dim = argument(args, function ? 1 : 0, "dim");
+    if (dim == nullptr)
+      type_error_of_call(&t, args, at,
+                         fmt::format("{}() received an invalid combination of arguments - got "
+                                     "({}), but expected one of:",
+                                     op, function ? "Tensor" : ""),
+                         fmt::format("give the dim: x.{}(dim=-1)", op));
+    if (dim->is_none())
+      type_error_of_call(&t, args, at, "Please look up dimensions by name, got: name = None.",
+                         fmt::format("give the dim: x.{}(dim=-1)", op));
   }
 
   // tensor + tensor -> add (sub, mul, div); a tensor and a number keep the tensor's shape.

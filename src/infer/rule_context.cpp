@@ -192,15 +192,22 @@ bool RuleContext::check_leading_size(std::string_view param, std::string_view fa
                              param, to_source(v), param));
 }
 
-std::optional<IntList> RuleContext::ints_arg(std::string_view param, size_t n, int64_t min_value) {
+std::optional<IntList> RuleContext::ints_arg(std::string_view param, size_t n, int64_t min_value,
+                                             IntsForm form) {
   const Value& v = value(param);
+  bool bools = form == IntsForm::python;
+  auto is_int = [bools](const Value& i) {
+    return i.kind == Value::Kind::Int || (bools && i.kind == Value::Kind::Bool);
+  };
+  auto int_of = [](const Value& i) { return i.kind == Value::Kind::Bool ? int64_t{i.b} : i.i; };
+  bool one_for_all = form == IntsForm::cpp && v.is_sequence() && v.items.size() == 1;
   IntList out;
-  if (v.kind == Value::Kind::Int) {
-    out.assign(n, v.i);
-  } else if (v.is_sequence() && v.items.size() == n &&
-             std::all_of(v.items.begin(), v.items.end(),
-                         [](const Value& i) { return i.kind == Value::Kind::Int; })) {
-    for (const auto& i : v.items) out.push_back(i.i);
+  if (is_int(v)) {
+    out.assign(n, int_of(v));
+  } else if (v.is_sequence() && (v.items.size() == n || one_for_all) &&
+             std::all_of(v.items.begin(), v.items.end(), is_int)) {
+    for (const auto& i : v.items) out.push_back(int_of(i));
+    if (one_for_all) out.assign(n, out[0]);
   } else {
     std::string expected = n == 1 ? "an int" : fmt::format("an int or a tuple of {} ints", n);
     fail_at(param,

@@ -128,8 +128,16 @@ class RuleContext {
   // ("empty", "zeros"); `alone` when the size is the whole shape (torch.empty(n)), not a tuple's
   // first item. False after the error.
   bool check_leading_size(std::string_view param, std::string_view factory, bool alone);
+  // How a list of sizes is read where PyTorch reads it (see ints_arg).
+  enum class IntsForm {
+    exact,   // an int or n ints (the default)
+    python,  // the same, a bool an int: a module's kernel_size handed to torch.empty's shape
+    cpp,     // a C++ op's int list: one item stands for every dim (conv's expand_param_if_needed,
+             // pooling's "a single int, or a tuple of two ints")
+  };
   // An int or a tuple of `n` ints, each >= min_value, expanded to n values (PyTorch's _ntuple).
-  std::optional<IntList> ints_arg(std::string_view param, size_t n, int64_t min_value);
+  std::optional<IntList> ints_arg(std::string_view param, size_t n, int64_t min_value,
+                                  IntsForm form = IntsForm::exact);
   // A size that may be written `?`: then it is taken from the input dim `from` and reported.
   std::optional<int64_t> size_or_inferred(std::string_view param, const Dim& from);
   std::optional<bool> bool_arg(std::string_view param);

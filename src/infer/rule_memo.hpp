@@ -1,8 +1,8 @@
 // What a rule computed, kept for the layers that ask it the same question. A rule is a function
 // of what it reads: the op, its bound arguments (their values, and whether each was written),
-// its `*shape` values, its input shapes and whether its row is its call's second result; a network repeats the same layer on the same shapes
-// again and again (a ResNet stage, a generated deep model), and asking the rule again costs more
-// than finding its answer.
+// its `*shape` values, its input shapes and whether its row is its call's second result; a network
+// repeats the same layer on the same shapes again and again (a ResNet stage, a generated deep
+// model), and asking the rule again costs more than finding its answer.
 //
 // What the key does not hold decides when there is no answer to keep: a rule that reported
 // anything (an error, a warning: those name the layer and point at its arguments), a layer whose

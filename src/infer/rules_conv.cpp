@@ -61,7 +61,7 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
     a.padding.assign(nd, 0);
     return true;
   }
-  auto p = ctx.ints_arg("padding", nd, 0);
+  auto p = ctx.ints_arg("padding", nd, 0, RuleContext::IntsForm::cpp);
   if (!p) return false;
   a.padding = std::move(*p);
   return true;
@@ -97,11 +97,11 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
                 fmt::format("out_channels={} is not a multiple of groups={}", a.out_c, a.groups));
     return std::nullopt;
   }
-  auto kernel = ctx.ints_arg("kernel_size", nd, 1);
+  auto kernel = ctx.ints_arg("kernel_size", nd, 1, RuleContext::IntsForm::python);
   if (!kernel) return std::nullopt;
-  auto stride = ctx.ints_arg("stride", nd, 1);
+  auto stride = ctx.ints_arg("stride", nd, 1, RuleContext::IntsForm::cpp);
   if (!stride) return std::nullopt;
-  auto dilation = ctx.ints_arg("dilation", nd, 1);
+  auto dilation = ctx.ints_arg("dilation", nd, 1, RuleContext::IntsForm::cpp);
   if (!dilation || !read_padding(ctx, a, nd, transposed)) return std::nullopt;
   auto bias = ctx.flag_arg("bias");
   auto mode = bias ? ctx.string_arg("padding_mode") : std::nullopt;
@@ -337,7 +337,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
   auto a = read_conv_args(ctx, c, true);
   if (!a) return false;
   size_t nd = static_cast<size_t>(ctx.nd());
-  auto output_padding = ctx.ints_arg("output_padding", nd, 0);
+  auto output_padding = ctx.ints_arg("output_padding", nd, 0, RuleContext::IntsForm::cpp);
   if (!output_padding) return false;
   IntList weight = {a->in_c, a->out_c / a->groups};
   weight.insert(weight.end(), a->kernel.begin(), a->kernel.end());

@@ -196,6 +196,13 @@ bool infer_instance_norm(RuleContext& ctx) {
                     to_string(*has), to_string(*wants)),
         channel_fix(ctx, "num_features", c));
   }
+  // F.instance_norm hands momentum to the C++ op as a float: None (BatchNorm's cumulative
+  // average) is its TypeError there
+  if (ctx.is_none("momentum"))
+    return ctx.fail_at("momentum",
+                       "instance_norm(): argument 'momentum' (position 7) must be float, not "
+                       "NoneType",
+                       "InstanceNorm has no cumulative average: use momentum=0.1");
   // Without running stats it normalises with the input's own (eval mode too): a single spatial
   // element has none to normalise with.
   if (!*track && single_spatial_element(ctx.x(), nd)) {
@@ -445,6 +452,10 @@ bool infer_group_norm(RuleContext& ctx) {
                                       sizes),
                           "give it a batch of 2 or more, or fewer groups");
   }
+  if (ctx.value("num_groups").kind == Value::Kind::Bool)  // the C++ group_norm's parser
+    return ctx.fail_at("num_groups",
+                       "group_norm(): argument 'num_groups' (position 2) must be int, not bool",
+                       "write num_groups=<integer>");
   if (x[1].symbolic() || x[1].value != *channels) {
     return ctx.fail_at(
         "num_channels",

@@ -1,4 +1,5 @@
 // Shape rules for max/avg pooling and adaptive pooling.
+#include <algorithm>
 #include <cstdint>
 
 #include "netshape/shape_rules.hpp"
@@ -41,13 +42,14 @@ struct PoolArgs {
 std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   size_t nd = static_cast<size_t>(ctx.nd());
   PoolArgs a;
-  auto kernel = ctx.ints_arg("kernel_size", nd, 0);
+  auto kernel = ctx.ints_arg("kernel_size", nd, 0, RuleContext::IntsForm::cpp);
   if (!kernel) return std::nullopt;
   a.kernel = std::move(*kernel);
-  if (ctx.is_none("stride")) {
-    a.stride = a.kernel;  // PyTorch: stride=None means stride=kernel_size
+  const Value& stride = ctx.value("stride");
+  if (ctx.is_none("stride") || (stride.is_sequence() && stride.items.empty())) {
+    a.stride = a.kernel;  // PyTorch: stride=None (or an empty list, in C++) means kernel_size
   } else {
-    auto s = ctx.ints_arg("stride", nd, 0);
+    auto s = ctx.ints_arg("stride", nd, 0, RuleContext::IntsForm::cpp);
     if (!s) return std::nullopt;
     a.stride = std::move(*s);
   }
@@ -78,11 +80,11 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
       return std::nullopt;
     }
   }
-  auto padding = ctx.ints_arg("padding", nd, 0);
+  auto padding = ctx.ints_arg("padding", nd, 0, RuleContext::IntsForm::cpp);
   if (!padding) return std::nullopt;
   a.padding = std::move(*padding);
   if (has_dilation) {
-    auto d = ctx.ints_arg("dilation", nd, 1);
+    auto d = ctx.ints_arg("dilation", nd, 1, RuleContext::IntsForm::cpp);
     if (!d) return std::nullopt;
     a.dilation = std::move(*d);
   } else {
@@ -208,6 +210,21 @@ static bool adaptive_pool(RuleContext& ctx) {
   size_t nd = static_cast<size_t>(ctx.nd());
   const Value& v = ctx.value("output_size");
   std::vector<Value> items = v.is_sequence() ? v.items.vec() : std::vector<Value>(nd, v);
+  bool any_none = std::any_of(items.begin(), items.end(),
+                              [](const Value& i) { return i.kind == Value::Kind::None; });
+  // A None keeps an input size only in F.adaptive_*_pool2d/3d's Python (_list_with_default,
+  // which takes no whole None); the 1-d ones hand output_size to the C++ op as it is.
+  if (nd == 1 && any_none)
+    return ctx.fail_at(
+        "output_size",
+        fmt::format("adaptive_{}_pool1d(): argument 'output_size' (position 2) "
+                    "must be tuple of ints, not {}",
+                    ctx.op.family == Family::adaptive_max_pool ? "max" : "avg", python_type(v)),
+        "give the output length: output_size=1");
+  if (v.kind == Value::Kind::None)
+    return ctx.fail_at(
+        "output_size", "object of type 'NoneType' has no len()",
+        fmt::format("give the output size: output_size={}", nd == 2 ? "(1, 1)" : "(1, 1, 1)"));
   if (items.size() != nd) {
     return ctx.fail_at("output_size",
                        fmt::format("{}: output_size must be an int or a tuple of {} ints, got {}",

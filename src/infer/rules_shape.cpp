@@ -479,6 +479,7 @@ bool infer_interpolate(RuleContext& ctx) {
     for (size_t i = 0; i < nd; ++i) {
       double f = items[i].kind == Value::Kind::Int     ? static_cast<double>(items[i].i)
                  : items[i].kind == Value::Kind::Float ? items[i].f
+                 : items[i].kind == Value::Kind::Bool  ? (items[i].b ? 1.0 : 0.0)  // Python: 1 or 0
                                                        : -1.0;
       if (!(f > 0.0))
         return ctx.fail_at(
@@ -683,7 +684,10 @@ namespace netshape {
 // x: [..., 1, ...] -> without size-1 dims (all of them, or `dim` when it is 1)
 bool infer_squeeze(RuleContext& ctx) {
   const Shape& x = ctx.x();
-  int64_t dim = -1;  // every size-1 dim
+  int64_t dim = -1;  // every size-1 dim (when no dim is given: a None given is a dim's name)
+  if (ctx.is_given("dim") && ctx.is_none("dim"))
+    return ctx.fail_at("dim", "Please look up dimensions by name, got: name = None.",
+                       "give the dim to squeeze, or none to squeeze every size-1 dim");
   if (!ctx.is_none("dim") && !dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim))
     return false;
   Shape s;

@@ -97,7 +97,7 @@ TEST_CASE("argument forms: a bool is no int for PyTorch's parser, except inside 
       {"input x: [4, 3, 2]", "permute(0, True, 2)", "[4, 3, 2]", 0, 0, ""},
       {"input x: [4, 3, 2]", "permute(2, True, 0)", "[2, 3, 4]", 0, 0, ""},
       {"input x: [4, 4, 4]", "repeat((True, 1, 1))", "error", 0, 0,
-       "repeat(): argument 'sizes' (position 1) must be tuple of SymInts, not tuple"},
+       "repeat(): argument 'repeats' (position 1) must be tuple of SymInts, not tuple"},
       {"input x: [4, 4, 4]", "repeat(2, True, 1)", "[8, 4, 4]", 0, 0, ""},
       {"input x: [4, 4, 4]", "flip(True)", "error", 0, 0,
        "flip(): argument 'dims' (position 1) must be tuple of ints, not bool"},
@@ -180,6 +180,76 @@ class Net(nn.Module):
       {"return x[True:3]", "", "[2, 4, 4]"},  // Python's slice reads a bool as an int
   };
   check_py_cases(model, "bool_args.py", cases);
+}
+
+// Found by tests/parity/argument_sweep.py: forms PyTorch refuses that netshape gave a shape for,
+// and forms PyTorch reads that netshape refused.
+TEST_CASE("argument forms: None, one-item lists and bools where PyTorch's C++ ops read them") {
+  const LayerCase cases[] = {
+      // F.instance_norm's momentum is a C++ float: BatchNorm's None is a TypeError there
+      {"input x: [2, 3, 9]", "InstanceNorm1d(3, momentum=None)", "error", 0, 0,
+       "instance_norm(): argument 'momentum' (position 7) must be float, not NoneType"},
+      {"input x: [2, 3, 9]", "BatchNorm1d(3, momentum=None)", "[2, 3, 9]", 6, 0, ""},
+      {"input x: [2, 3, 9, 8]", "GroupNorm(True, 3)", "error", 0, 0,
+       "group_norm(): argument 'num_groups' (position 2) must be int, not bool"},
+      {"input x: [2, 3, 9, 8]", "AdaptiveAvgPool2d(None)", "error", 0, 0,
+       "object of type 'NoneType' has no len()"},
+      {"input x: [2, 3, 9, 8]", "AdaptiveAvgPool2d((None, 2))", "[2, 3, 9, 2]", 0, 0, ""},
+      {"input x: [2, 3, 9]", "AdaptiveMaxPool1d((None,))", "error", 0, 0,
+       "adaptive_max_pool1d(): argument 'output_size' (position 2) must be tuple of ints, not "
+       "tuple"},
+      {"input x: [2, 1, 9]", "squeeze(None)", "error", 0, 0,
+       "Please look up dimensions by name, got: name = None."},
+      {"input x: [2, 1, 9]", "squeeze()", "[2, 9]", 0, 0, ""},
+      // a C++ op's int list of one item stands for every dim; a conv's kernel_size is a shape's
+      {"input x: [2, 3, 9, 8]", "Conv2d(3, 4, 3, stride=(2,))", "[2, 4, 4, 3]", 112, 2'592, ""},
+      {"input x: [2, 3, 9, 8]", "Conv2d(3, 4, (3,))", "error", 0, 0, ""},
+      {"input x: [2, 3, 9, 8]", "Conv2d(3, 4, True)", "[2, 4, 9, 8]", 16, 1'728, ""},
+      {"input x: [2, 3, 9, 8]", "MaxPool2d((3,), padding=(1,))", "[2, 3, 3, 3]", 0, 0, ""},
+      {"input x: [2, 3, 9, 8]", "MaxPool2d(3, stride=[])", "[2, 3, 3, 2]", 0, 0, ""},
+      {"input x: [2, 3, 8]", "interpolate(scale_factor=True)", "[2, 3, 8]", 0, 0, ""},
+  };
+  check_layer_cases(cases);
+}
+
+// The names PyTorch gives the arguments: numpy's axis= and keepdims= for its C++ ops, view's
+// size=, repeat's repeats=, Tensor.split's split_size=; softmax's dim required but for F.softmax.
+TEST_CASE("argument forms: keyword names and required dims of the .py spellings") {
+  const char* model = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+# input: [2, 3, 4]
+)";
+  const PyCase cases[] = {
+      {"return x.sum(axis=1, keepdims=True)", "", "[2, 1, 4]"},
+      {"return torch.cat([x, x], axis=2)", "", "[2, 3, 8]"},
+      {"return x.max(axis=1).values", "", "[2, 4]"},
+      {"return x.argmax(axis=1)", "", "[2, 4]"},
+      {"return x.norm(axis=1)", "norm() got an unexpected keyword argument 'axis'", ""},
+      {"return x.view(size=(2, -1))", "", "[2, 12]"},
+      {"return x.view(shape=(2, -1))", "view() got an unexpected keyword argument 'shape'", ""},
+      {"return x.repeat(repeats=(1, 2, 1))", "", "[2, 6, 4]"},
+      {"return x.split(split_size=2, dim=1)[1]", "", "[2, 1, 4]"},
+      {"return torch.split(x, split_size_or_sections=2, dim=1)[1]", "", "[2, 1, 4]"},
+      {"return x.split(split_size_or_sections=2, dim=1)[0]",
+       "Tensor.split() got an unexpected keyword argument 'split_size_or_sections'", ""},
+      {"return x.softmax()",
+       "softmax() received an invalid combination of arguments - got (), but expected one of:",
+       ""},
+      {"return torch.log_softmax(x)",
+       "log_softmax() received an invalid combination of arguments - got (Tensor), but expected "
+       "one of:",
+       ""},
+      {"return torch.softmax(x, None)", "Please look up dimensions by name, got: name = None.",
+       ""},
+      {"return F.softmax(x, None)", "", "[2, 3, 4]"},  // F.softmax picks the dim itself
+      {"return x.max(None)", "Please look up dimensions by name, got: name = None.", ""},
+  };
+  check_py_cases(model, "keyword_names.py", cases);
 }
 
 TEST_CASE("argument forms: checks PyTorch makes in eval mode too") {

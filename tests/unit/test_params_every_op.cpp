@@ -38,7 +38,6 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"dims", "0, 2, 1"},
                                                      {"shifts", "1"},
                                                      {"size", "3, -1, -1, -1, -1"},
-                                                     {"sizes", "1, 2, 1, 1"},
                                                      {"upscale_factor", "3"},
                                                      {"downscale_factor", "3"},
                                                      {"embed_dim", "8"},
@@ -92,7 +91,9 @@ const std::map<std::string, std::string> kWhole = {
     {"conv3d", "conv3d(x)"},
     {"Fold", "Fold((4, 4), 3)"},  // an output_size the kernel fits in
     {"fold", "fold((4, 4), 3)"},
-    {"Tensor.unfold", "Tensor.unfold(1, 2, 1)"}};
+    {"Tensor.unfold", "Tensor.unfold(1, 2, 1)"},
+    {"view", "view(-1)"},  // its *size is expand's name, whose example has a dim more
+    {"repeat", "repeat(1, 2, 1, 1)"}};
 
 // PyTorch's counts for those calls; every other op has no parameters.
 const std::map<std::string, int64_t> kParams = {
