@@ -729,6 +729,7 @@ class Construct {
     CallDepth& operator=(const CallDepth&) = delete;
   };
   const Expr* whole_line_call_ = nullptr;  // the `self.a = nn.X(...)` call whose line is its fix
+  Span model_call_;  // the model's own call of the module whose forward runs (not the prelude's)
   // Each file's top-level names, computed when first used.
   std::map<std::pair<uint32_t, std::string>, PyValue> globals_;
   std::map<std::pair<uint32_t, std::string>, bool> computing_;
@@ -1120,6 +1121,16 @@ class Construct {
     return (forward_ && tensor_op) || name.rfind("method.", 0) == 0 ||
            name.rfind("module.", 0) == 0 || name.rfind("nn.", 0) == 0 ||
            name.rfind("typing.", 0) == 0 || name.rfind("einops.", 0) == 0;
+  }
+
+  // torch._netshape_warn(message, help, code) in the prelude's forward: a warning at the
+  // model's call of that module, where PyTorch runs but may not give what netshape says.
+  PyValue prelude_warning(const Args& args, Span at) {
+    auto text = [&](size_t i) { return args.values.size() > i ? text_of(args.values[i]) : ""; };
+    Span where = model_call_.valid() ? model_call_ : at;
+    if (L.warned_at_.insert({where.file, where.line, where.column}).second)
+      L.diags_.warning(where, text(0), text(1)).code = text(2);
+    return PyValue::none(at);
   }
 
   void skipped(const Expr& call) {
@@ -8054,15 +8065,19 @@ class Construct {
     }
     bind_parameters(forward, 1, args, at, *f.scope, f.file);
     int outer = module_;
+    Span outer_call = model_call_;
     module_ = module;
+    if (!L.is_prelude(call_span.file)) model_call_ = call_span;
     Flow flow = Flow::Normal;
     try {
       flow = exec_block(forward.body, f);
     } catch (...) {
       module_ = outer;
+      model_call_ = outer_call;
       throw;
     }
     module_ = outer;
+    model_call_ = outer_call;
     if (flow != Flow::Return)
       raise(forward.name_span, "forward has no `return`", "end forward with `return x`");
     return f.ret;
@@ -9808,6 +9823,8 @@ class Construct {
     if (n == "torch.jit.is_scripting" || n == "torch.jit.is_tracing")
       return data_bool(false, call.span);
     if (n == "torch.jit.annotate") return nth(args, 1, call.span);
+    if (n == "torch._netshape_warn" && L.is_prelude(call.span.file))
+      return prelude_warning(args, call.span);
     // netshape analyses the model on the CPU: no accelerator is available.
     if (n == "torch.cuda.is_available" || n == "torch.backends.mps.is_available" ||
         n == "torch.backends.cudnn.is_available")

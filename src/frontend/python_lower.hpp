@@ -190,6 +190,7 @@ class Lowerer {
   std::map<const py::Stmt*, uint32_t> class_file_;       // the file each class is defined in
   std::vector<std::weak_ptr<PyScope>> py_scopes_;        // the interpreter's, to break cycles
   std::set<std::tuple<uint32_t, int, int>> skipped_at_;  // call sites already warned about
+  std::set<std::tuple<uint32_t, int, int>> warned_at_;   // model calls the prelude warned about
   std::vector<std::weak_ptr<Instance>> py_instances_;
   const SourceFile& source(uint32_t file) const;
   uint32_t file_of(const py::Stmt* cls) const;

@@ -23,6 +23,11 @@ def _activation(activation):
     return activation
 
 
+def _relu_or_gelu(activation):
+    return (activation is F.relu or activation is F.gelu
+            or isinstance(activation, (nn.ReLU, nn.GELU)))
+
+
 def _copies(layer, n):
     return nn.ModuleList([copy.deepcopy(layer) for _ in range(n)])
 
@@ -120,16 +125,36 @@ class TransformerEncoder(nn.Module):
         self.layers = _copies(encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
 
     def forward(self, src, mask=None, src_key_padding_mask=None):
         if len(self.layers) == 0:  # PyTorch 1.13 reads its first layer before anything
             raise IndexError("index 0 is out of range")
+        if self._fast_path_may_cut(src, mask, src_key_padding_mask):
+            torch._netshape_warn(
+                "in eval mode under torch.no_grad(), PyTorch 1.13 runs this TransformerEncoder "
+                "on its fast path, which drops the padded positions: dim 1 of its output is "
+                "then the longest unpadded sequence of the batch (src_key_padding_mask's values "
+                "decide it), not the full length netshape gives (PyTorch's in training or with "
+                "grad enabled)",
+                "to keep the full length in inference too, build it with "
+                "enable_nested_tensor=False",
+                "nested-tensor-fast-path")
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask)
         if self.norm is not None:
             out = self.norm(out)
         return out
+
+    # The conditions of PyTorch 1.13's sparsity fast path that do not depend on values or on
+    # the grad mode (its mask must also be left-aligned, and grad off or nothing requiring it).
+    def _fast_path_may_cut(self, src, mask, padding_mask):
+        first = self.layers[0]
+        return (isinstance(first, TransformerEncoderLayer) and not first.norm_first
+                and first.self_attn.batch_first and _relu_or_gelu(first.activation)
+                and src.dim() == 3 and self.enable_nested_tensor and padding_mask is not None
+                and mask is None and first.self_attn.num_heads % 2 == 0)
 
 
 class TransformerDecoder(nn.Module):

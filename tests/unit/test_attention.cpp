@@ -428,3 +428,45 @@ TEST_CASE("nn.Transformer: PyTorch's modules, parameters and errors, read from t
   CHECK(shown.find("netshape/torch_nn_prelude.py:") != std::string::npos);
   CHECK(shown.find("seq.py:8:") != std::string::npos);
 }
+
+// PyTorch 1.13's TransformerEncoder in eval mode under torch.no_grad() drops padded positions
+// (its nested-tensor fast path): dim 1 then depends on the mask's values. netshape gives the
+// full length (PyTorch's with grad enabled) and warns at the model's call when the fast path's
+// static conditions hold: batch_first, an even number of heads, a key padding mask, nested
+// tensors enabled.
+TEST_CASE("nn.TransformerEncoder: a warning where PyTorch's fast path cuts the padded length") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+class Enc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 16)
+        layer = nn.TransformerEncoderLayer(16, HEADS, 32, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 1ARGS)
+
+    def forward(self, ids):
+        return self.encoder(self.emb(ids), src_key_padding_mask=ids == 0)
+)";
+  auto read = [&](const char* heads, const char* args) {
+    std::string text = replaced(replaced(model, "HEADS", heads), "ARGS", args);
+    LoadOptions o;
+    o.input_dims = "2,10:long";
+    return analyze_text(text, "enc.py", o);
+  };
+  auto warned = [](const LoadedModel& m) {
+    for (const Diagnostic& d : m.diags.items())
+      if (d.code == "nested-tensor-fast-path") return &d;
+    return static_cast<const Diagnostic*>(nullptr);
+  };
+  LoadedModel m = read("2", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[2, 10, 16]");
+  const Diagnostic* w = warned(m);
+  REQUIRE(w != nullptr);
+  CHECK(w->severity == Severity::Warning);
+  CHECK(w->span.line == 12);  // the model's call, not the prelude's
+  CHECK(w->help.find("enable_nested_tensor=False") != std::string::npos);
+  CHECK(warned(read("1", "")) == nullptr);  // an odd number of heads: no fast path
+  CHECK(warned(read("2", ", enable_nested_tensor=False")) == nullptr);
+}
