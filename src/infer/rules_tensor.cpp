@@ -1159,6 +1159,23 @@ static bool infer_arange(RuleContext& ctx) {
             "netshape does not follow arange() with a fractional bound "
             "and an integer dtype",
             "write whole-number bounds, e.g. arange(0, 8, dtype=\"int64\")");
+  // arange(x.size(0)) of a batch-sized dim (DGCNN's index base, CLIP's x[torch.arange(B), eot]):
+  // its length is that dim; with other bounds it is not followed
+  const Value& last = ctx.value(ctx.is_none("end") ? "start" : "end");
+  if (last.kind == Value::Kind::DimRef && last.s.str().rfind("#", 0) == 0) {
+    const Value& first = ctx.value("start");
+    bool from_zero = ctx.is_none("end") || (first.kind == Value::Kind::Int && first.i == 0);
+    const Value& step_value = ctx.value("step");
+    if (!from_zero || step_value.kind != Value::Kind::Int || step_value.i != 1)
+      return ctx.fail_unsupported(
+          ctx.is_none("end") ? "start" : "end",
+          "netshape follows arange() of a batch-sized dim only from 0 in steps of 1",
+          "write torch.arange(x.size(0)), or give the input a number for its batch");
+    ctx.attrs.first = 0;
+    ctx.attrs.step = 1;
+    ctx.set_output(Shape{Dim::of_symbol(last.i, std::string_view(last.s).substr(1))});
+    return true;
+  }
   double start = 0, end = 0, step = 1;
   if (!number("start", start) || !number("step", step)) return false;
   if (ctx.is_none("end")) {

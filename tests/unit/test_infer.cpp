@@ -943,6 +943,30 @@ class Net(nn.Module):
   for (const Diagnostic& d : m.diags.items()) CHECK(d.code != "unused-tensor");  // `_`: no warning
 }
 
+// torch.arange(x.size(0)) of a symbolic batch (DGCNN's index base) is [B]; PyTorch's answer for
+// every batch. Other bounds beside the batch are refused (exit 2), never an error of the model.
+TEST_CASE("python: torch.arange of a batch-sized dim is as long as the batch") {
+  const char* model = R"(import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+# input: [B, 8]
+)";
+  const test::PyCase cases[] = {
+      {"return x + torch.arange(x.size(0)).view(-1, 1)", "", "[B, 8]"},
+      {"return x + torch.arange(0, x.shape[0]).view(-1, 1)", "", "[B, 8]"},
+      {"return torch.arange(x.size(0)) * 8", "", "[B]"},
+  };
+  test::check_py_cases(model, "arange_batch.py", cases);
+  std::string refused = model;
+  refused.replace(refused.find("BODY"), 4, "return torch.arange(1, x.size(0)).float()");
+  LoadedModel m = analyze_text(refused, "arange_batch.py", {});
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(m).message.find("only from 0 in steps of 1") != std::string::npos);
+}
+
 TEST_CASE(
     "layers with the same attributes or weight shapes share one record, others keep their own") {
   auto m = test::check_ns(
