@@ -71,7 +71,9 @@ std::optional<std::string> dtype_after_shape(CommentCursor& cur) {
   return name;
 }
 
-const char* const kInputHelp = "write e.g. `# input: [B, 3, 32, 32]` (first dim may be a name)";
+const char* const kInputHelp =
+    "write e.g. `# input: [B, 3, 32, 32]` (first dim may be a name), or give the shape with "
+    "--input, over which a comment that is no shape is prose";
 
 }  // namespace
 
@@ -83,8 +85,11 @@ bool Lowerer::attach_input_shapes(const Candidate& model) {
 }
 
 // input_comment: '#' 'input' [NAME] ':' ('[' | '(') dim (',' dim)* (']' | ')')
+// With --input on the command line (which overrides every comment), a comment that is no
+// shape is prose (`# Input: (N, C)`), not an error.
 bool Lowerer::shape_from_comments(bool& found) {
   size_t next_input = 0;
+  bool given_on_command_line = !opts_.inputs.empty();
   for (const py::Comment& c : module_.comments) {
     CommentCursor cur{c.text, 0, c.span};
     cur.skip_spaces();
@@ -105,6 +110,7 @@ bool Lowerer::shape_from_comments(bool& found) {
     char close = open == '[' ? ']' : ')';
     size_t open_pos = cur.pos++, close_pos = 0;
     std::vector<InputDim> dims;
+    bool prose = false;
     while (true) {
       cur.skip_spaces();
       size_t start = cur.pos;
@@ -120,6 +126,7 @@ bool Lowerer::shape_from_comments(bool& found) {
       } else if (!w.empty() && !digits && dims.empty()) {
         d.symbol = w;
       } else {
+        if ((prose = given_on_command_line)) break;  // then prose: `# Input: (N, C)`
         return error(d.span, "bad input dimension in the `# input:` comment", kInputHelp);
       }
       dims.push_back(std::move(d));
@@ -130,10 +137,12 @@ bool Lowerer::shape_from_comments(bool& found) {
         continue;
       }
       if (cur.peek() == close) break;
+      if ((prose = given_on_command_line)) break;
       return error(cur.span(cur.pos, cur.pos + 1),
                    std::string("expected `,` or `") + close + "` in the `# input:` comment",
                    kInputHelp);
     }
+    if (prose) continue;
     close_pos = cur.pos++;
     std::optional<std::string> dtype = dtype_after_shape(cur);
     InputDecl* target = nullptr;

@@ -151,6 +151,29 @@ TEST_CASE("a dtype in --input overrides the comment's and dims alone keep it") {
         std::string::npos);
 }
 
+// `# Input: (N, C)` documents the layout in many files: with --input it is prose, without it the
+// comment's error says both fixes.
+TEST_CASE("with --input a comment that is no shape is prose, without it an error") {
+  std::string text = R"(import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        # Input: (N, C)
+        return self.fc(x)
+)";
+  LoadedModel m = with_inputs(text, {"2,8"});
+  CHECK(m.exit == ExitCode::Ok);
+  CHECK(shape_of(m, "fc") == "[2, 4]");
+  m = with_inputs(text, {});
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m).message == "bad input dimension in the `# input:` comment");
+  CHECK(first_error(m).help.find("--input") != std::string::npos);
+}
+
 TEST_CASE("the model language has no dtypes: --input with one is refused") {
   LoadOptions o;
   o.input_dims = "8,20:long";
