@@ -3499,6 +3499,11 @@ class Construct {
         if (arg(0).items.empty()) raise_torch(at, "len() of a 0-d tensor");
         return arg(0).items[0];
       }
+      if (arg(0).kind == PyValue::Kind::Tensor) {  // len(x) in forward is x.size(0)
+        if (shape_now(arg(0).name, at).empty())
+          torch_error(arg(0), at, "len() of a 0-d tensor", "a 0-dim tensor has no length");
+        return PyValue::of(Value::dim_ref(arg(0).name, 0, at));
+      }
       return data_int(static_cast<int64_t>(any_order(arg(0), at).size()), at);
     }
     if (n == "set" || n == "frozenset")
@@ -8180,6 +8185,16 @@ class Construct {
         st.args.push_back(Arg{keyword_name(args.keywords[i]), std::move(size), args.spans[i]});
         continue;
       }
+      if (v.kind == PyValue::Kind::Shape && takes_size_list(op) && args.keywords[i].empty()) {
+        // x.view(s) of `s = x.shape`, y.reshape(x.size()): a torch.Size is a tuple of the sizes
+        Value size;
+        size.kind = Value::Kind::Tuple;
+        size.span = args.spans[i];
+        for (const PyValue& d : shape_items(v, args.spans[i]))
+          size.items.push_back(to_ir(d, args.spans[i]));
+        st.args.push_back(Arg{"", std::move(size), args.spans[i]});
+        continue;
+      }
       if (v.kind == PyValue::Kind::Shape) {
         unsupported_here(args.spans[i], "a whole shape as an argument",
                          "pass its dimensions, e.g. `x.size(0)`");
@@ -9892,6 +9907,14 @@ class Construct {
         softmax_dim_given(op, args.values[0], args, true, call.span);
     }
     return tensor_op(op, op_span, nullptr, args, call);
+  }
+
+  // view, reshape, expand, repeat: ops whose first parameter is a `*size` list of sizes.
+  static bool takes_size_list(const std::string& op) {
+    std::optional<OpId> id = find_op(op);
+    if (!id) return false;
+    const OpInfo& info = op_info(*id);
+    return !info.params.empty() && info.params[0].var_positional && op != "permute" && op != "flip";
   }
 
   // torch.permute(x, 0, 2, 1), torch.flip(x, 1), torch.reshape(x, 2, -1): PyTorch's argument

@@ -967,6 +967,28 @@ class Net(nn.Module):
   CHECK(test::first_error(m).message.find("only from 0 in steps of 1") != std::string::npos);
 }
 
+// A torch.Size is a tuple of the sizes: x.view(s) of `s = x.shape` (VQ-VAE's decoder input),
+// len(x) is x.size(0), with a symbolic batch too.
+TEST_CASE("python: a whole shape as view's sizes, and len of a tensor") {
+  const char* model = R"(import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def forward(self, x):
+        s = x.shape
+        BODY
+# input: [B, 3, 4]
+)";
+  const test::PyCase cases[] = {
+      {"return x.flatten(1).view(s)", "", "[B, 3, 4]"},
+      {"return x.flatten(1).reshape(x.size())", "", "[B, 3, 4]"},
+      {"return x[:, :1].expand(s)", "", "[B, 3, 4]"},
+      {"return x.view(len(x), -1)", "", "[B, 12]"},
+      {"return x.sum(0).view(s)", "shape '[B, 3, 4]' is invalid for input of size 12", ""},
+  };
+  test::check_py_cases(model, "whole_shape.py", cases);
+}
+
 TEST_CASE(
     "layers with the same attributes or weight shapes share one record, others keep their own") {
   auto m = test::check_ns(
