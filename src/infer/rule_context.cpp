@@ -397,6 +397,16 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
                                  : fmt::format("the padded input {} + {} + {}", in, before, after));
 }
 
+void prefer_transpose_fix(const RuleContext& ctx, int64_t channels, Diagnostic& d) {
+  const Shape& x = ctx.x();
+  if (ctx.nd() != 1 || x.size() != 3 || x[2].symbolic() || x[2].value != channels) return;
+  d.notes.push_back("or, if dim 1 does hold the channels: " + d.help);
+  d.help = fmt::format(
+      "{} is {}: its last dim has the {} channels {} wants, so it is likely [batch, length, "
+      "channels]; transpose it to [batch, channels, length] first: `.transpose(1, 2)`",
+      ctx.input_name(0), to_string(x), channels, ctx.name());
+}
+
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out) {
   // a dim goes through PyTorch's C++ argument parser, which takes no bool for an int
   auto d = ctx.strict_int_arg(param, std::numeric_limits<int64_t>::min(),

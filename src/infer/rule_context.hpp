@@ -236,5 +236,9 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);
+// A 1-d layer (Conv1d, BatchNorm1d) that wants `channels` but sees [N, L, C] with C == channels
+// in the last dim: the writer's sequence is channels-last (an embedding's output, a transformer
+// layout). Makes transposing the error's help and keeps `d`'s own fix as a note.
+void prefer_transpose_fix(const RuleContext& ctx, int64_t channels, Diagnostic& d);
 
 }  // namespace netshape

@@ -185,12 +185,14 @@ bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t
           ? std::string("only the batch may be symbolic")
           : fmt::format("{} receives {} channels, so it needs in_channels={}; use {}", ctx.name(),
                         to_string(c), to_string(c), ctx.call_with("in_channels", to_string(c)));
-  return ctx.fail_at(
+  Diagnostic& d = ctx.error_at(
       "in_channels",
       fmt::format("Given groups={}, weight of size [{}], expected input{} to have {} channels, but "
                   "got {} channels instead",
                   a.groups, join(weight, ", "), shape_list(batched), a.in_c, to_string(c)),
       fix);
+  prefer_transpose_fix(ctx, a.in_c, d);
+  return false;
 }
 
 void explain_conv(RuleContext& ctx, const ConvArgs& a, std::span<const int64_t> in,

@@ -153,10 +153,12 @@ bool infer_batch_norm(RuleContext& ctx) {
                           "give it a batch of 2 or more, or use track_running_stats=True");
   // The channels are checked against the running statistics, else the weight, else not at all.
   if ((*track || *affine) && (c.symbolic() || c.value != *n)) {
-    return ctx.fail_at("num_features",
-                       fmt::format("{} should contain {} elements not {}",
-                                   *track ? "running_mean" : "weight", to_string(c), *n),
-                       channel_fix(ctx, "num_features", c));
+    Diagnostic& d = ctx.error_at("num_features",
+                                 fmt::format("{} should contain {} elements not {}",
+                                             *track ? "running_mean" : "weight", to_string(c), *n),
+                                 channel_fix(ctx, "num_features", c));
+    prefer_transpose_fix(ctx, *n, d);
+    return false;
   }
   ctx.set_output(ctx.x());
   ctx.attrs.eps = *eps;

@@ -68,6 +68,30 @@ TEST_CASE("Conv2d: formula, tuples, dilation, groups, 'same', unbatched") {
         4 * 2 * 27 + 4);
 }
 
+// A sequence given channels-last ([N, L, C], an embedding's output) to Conv1d or BatchNorm1d:
+// the last dim is the channels the layer wants, so the help transposes, and the layer's size
+// that would fit (PyTorch-legal, rarely meant) is a note.
+TEST_CASE("Conv1d and BatchNorm1d of a channels-last sequence: the help transposes it") {
+  auto conv = check_ns("input x: [2, 20, 16]\nconv = Conv1d(16, 8, 3)\n");
+  CHECK(first_error(conv).message ==
+        "Given groups=1, weight of size [8, 16, 3], expected input[2, 20, 16] to have 16 "
+        "channels, but got 20 channels instead");
+  CHECK(first_error(conv).help ==
+        "x is [2, 20, 16]: its last dim has the 16 channels conv wants, so it is likely [batch, "
+        "length, channels]; transpose it to [batch, channels, length] first: `.transpose(1, 2)`");
+  REQUIRE(first_error(conv).notes.size() == 1);
+  CHECK(first_error(conv).notes[0] ==
+        "or, if dim 1 does hold the channels: conv receives 20 channels, so it needs "
+        "in_channels=20; use Conv1d(20, 8, 3)");
+  auto norm = check_ns("input x: [2, 50, 16]\nbn = BatchNorm1d(16)\n");
+  CHECK(first_error(norm).help.find("`.transpose(1, 2)`") != std::string::npos);
+  // the last dim is not the channels: the layer's size is the fix, as before
+  auto other = check_ns("input x: [2, 20, 12]\nconv = Conv1d(16, 8, 3)\n");
+  CHECK(first_error(other).help ==
+        "conv receives 20 channels, so it needs in_channels=20; use Conv1d(20, 8, 3)");
+  CHECK(first_error(other).notes.empty());
+}
+
 TEST_CASE("Conv2d errors are PyTorch's, with the fix") {
   auto m = check_ns("input [1, 31, 8, 8]\nconv2 = Conv2d(32, 64, 5)\n");
   CHECK(m.exit == ExitCode::ShapeError);
