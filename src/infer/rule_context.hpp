@@ -159,6 +159,9 @@ class RuleContext {
   Diagnostic& error_at(std::string_view param, std::string message, std::string help = {}) {
     return report(span_of(param), std::move(message), std::move(help));
   }
+  Diagnostic& error(Span span, std::string message, std::string help = {}) {
+    return report(span, std::move(message), std::move(help));
+  }
   bool fail_input(std::string message, std::string help = {});  // at the statement
   // What PyTorch runs and netshape does not follow (exit 2, not a shape error).
   bool fail_unsupported(std::string_view param, std::string message, std::string help) {

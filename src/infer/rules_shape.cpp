@@ -623,6 +623,28 @@ bool infer_where(RuleContext& ctx) {
   return true;
 }
 
+// When cat was given no dim (its default 0, where the channels were meant) and the tensors
+// differ in one other dim only, joining along that dim is the likely fix: the help, with `d`'s
+// resize kept as a note. (With a dim given, as a U-Net's skip joins, resizing stays the fix.)
+static void prefer_other_cat_dim(RuleContext& ctx, Diagnostic& d) {
+  if (ctx.is_given("dim")) return;
+  const auto& ins = ctx.in();
+  std::optional<size_t> differing;
+  for (size_t i = 0; i < ins[0].size(); ++i) {
+    bool differs = false;
+    for (size_t t = 1; t < ins.size(); ++t) differs = differs || !(ins[t][i] == ins[0][i]);
+    if (!differs) continue;
+    if (differing) return;  // two dims differ: no single dim joins them
+    differing = i;
+  }
+  if (!differing) return;
+  d.notes.push_back("or, to join them along dim " + std::to_string(ctx.attrs.dim) + ": " + d.help);
+  d.help = fmt::format(
+      "the tensors differ only in dim {}: to join them along it, use "
+      "dim={}",
+      *differing, *differing);
+}
+
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...] along dim
 bool infer_cat(RuleContext& ctx) {
   const auto& ins = ctx.in();
@@ -638,6 +660,7 @@ bool infer_cat(RuleContext& ctx) {
   const Shape& first = ins[0];
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(first.size()), dim)) return false;
+  ctx.attrs.dim = dim;
   Shape s = first;
   size_t axis = static_cast<size_t>(dim);
   for (size_t t = 1; t < ins.size(); ++t) {
@@ -650,7 +673,7 @@ bool infer_cat(RuleContext& ctx) {
     for (size_t i = 0; i < first.size(); ++i) {
       if (i == axis) continue;
       if (!(ins[t][i] == first[i])) {
-        return ctx.fail(
+        Diagnostic& d = ctx.error(
             ctx.st.op_span,
             fmt::format("Sizes of tensors must match except in dimension {}. Expected "
                         "size {} but got size {} for tensor number {} in the list.",
@@ -660,6 +683,8 @@ bool infer_cat(RuleContext& ctx) {
                         "may need output_padding or another kernel_size)",
                         ctx.input_name(0), to_string(first), ctx.input_name(t), to_string(ins[t]),
                         i));
+        prefer_other_cat_dim(ctx, d);
+        return false;
       }
     }
     Dim& d = s[axis];

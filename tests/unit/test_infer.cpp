@@ -273,6 +273,26 @@ TEST_CASE("view, reshape, flatten, unflatten") {
         "tensor");
 }
 
+// cat without a dim joins along dim 0: tensors that differ only in their channels were meant
+// to be joined there (dim=1), which the help says; with a dim given, resizing stays the fix.
+TEST_CASE("cat: the help names the dim the tensors differ in when cat was given none") {
+  auto m = check_ns(
+      "input x: [2, 3, 8, 8]\na = Conv2d(3, 8, 1)(x)\nb = Conv2d(3, 4, 1)(x)\nc = cat([a, b])\n");
+  CHECK(first_error(m).message ==
+        "Sizes of tensors must match except in dimension 0. Expected size 8 but got size 4 for "
+        "tensor number 1 in the list.");
+  CHECK(first_error(m).help ==
+        "the tensors differ only in dim 1: to join them along it, use dim=1");
+  REQUIRE(first_error(m).notes.size() == 1);
+  CHECK(first_error(m).notes[0].rfind("or, to join them along dim 0: a is [2, 8, 8, 8]", 0) == 0);
+  auto given = check_ns(
+      "input x: [2, 3, 8, 8]\na = Conv2d(3, 8, 1)(x)\nb = Conv2d(3, 8, 2)(x)\n"
+      "c = cat([a, b], dim=1)\n");
+  CHECK(first_error(given).help.rfind("a is [2, 8, 8, 8] and b is [2, 8, 7, 7]; make dim 2", 0) ==
+        0);
+  CHECK(first_error(given).notes.empty());
+}
+
 TEST_CASE("add, cat, pad, interpolate, softmax, dropout") {
   CHECK(out_shape(check_ns("input a: [1, 2, 3, 3]\ninput b: [3, 1]\nadd(a, b)\n")) ==
         "[1, 2, 3, 3]");
