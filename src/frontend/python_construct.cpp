@@ -7211,6 +7211,17 @@ class Construct {
                      "return the output tensor, e.g. `return x`");
     }
     if (is_failed(out)) rethrow(out);  // the error that made it (a final state), at its place
+    if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
+      PyList items = iterate(out, fallback);
+      for (size_t i = 0; i < items.size(); ++i)
+        if (items[i].kind != PyValue::Kind::Tensor && !items[i].is_none())
+          return L.error(at,
+                         fmt::format("forward must return tensors; item {} of what it returns "
+                                     "is {}",
+                                     i, describe(items[i])),
+                         "return the tensors alone (`return out`): netshape lists tensors as "
+                         "the outputs, not a tuple of them inside (an LSTM's `(h_n, c_n)`)");
+    }
     return L.error(at, "forward must return a tensor", "return the output tensor, e.g. `return x`");
   }
 
@@ -7807,7 +7818,8 @@ class Construct {
 
   [[noreturn]] static void non_tensor_argument(Span at) {
     unsupported_here(at, "non-tensor argument to a module call",
-                     "modules take their settings in __init__; pass only tensors in forward");
+                     "modules take their settings in __init__; pass only tensors in forward "
+                     "(`torch.max(x, dim)` is a pair (values, indices): pass its `.values`)");
   }
 
   // A keyword argument of a torch.nn module's call: every forward netshape follows names its
@@ -9857,6 +9869,14 @@ class Construct {
         raise(call.span, "assertion failed: " + text_of(nth(args, 1, call.span)));
       return PyValue::none(call.span);
     }
+    for (std::string_view later : kAddedAfter113)  // called, not tested for with hasattr
+      if (n == later && n.rfind("F.", 0) == 0)
+        raise(call.span,
+              fmt::format("module 'torch.nn.functional' has no attribute '{}'", n.substr(2)),
+              n == "F.scaled_dot_product_attention"
+                  ? "PyTorch 1.13 has no F.scaled_dot_product_attention (2.0 added it): write "
+                    "it out, `(q @ k.transpose(-2, -1) / math.sqrt(d)).softmax(-1) @ v`"
+                  : "PyTorch 2.0 added it; PyTorch 1.13 has no such function");
     std::string op;
     if (n.rfind("F.", 0) == 0) op = n.substr(2);
     if (n.rfind("torch.", 0) == 0 && n.find('.', 6) == std::string::npos) op = n.substr(6);
@@ -10156,6 +10176,10 @@ class Construct {
       output_type_ = t.dtype;
       return;
     }
+    if (!id && st.op != "embedding")  // an op netshape does not know: say that, not the dtype
+      unsupported_here(st.op_span, "unknown layer or op '" + st.op + "'",
+                       "netshape does not know this op; see docs/python.md and docs/ops.md for "
+                       "the supported ones");
     if (!keeps_element_type(st.op)) {
       // F.embedding takes its indices as they are: a cast to float would be PyTorch's error
       std::string help =

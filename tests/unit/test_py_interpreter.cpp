@@ -4424,3 +4424,34 @@ class Net(nn.Module):
   CHECK(test::out_shape(m) == "[2, 5, 6]");
   CHECK(m.analysis.totals.params == 4 * 6 + 6 + (3 * 4 + 4));
 }
+
+// Messages that say the real reason: a PyTorch 2 function is 1.13's AttributeError (not an
+// unknown op), an unknown op of int64 indices is unknown (not a dtype to cast away), a nested
+// tuple returned (an LSTM's state) is named as such.
+TEST_CASE("interpreter: the refusal names the construct, not a later symptom") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 4, batch_first=True)
+
+    def forward(self, x):
+        BODY
+
+# input: [1, 8, 6]
+)";
+  const ForwardCase cases[] = {
+      {"return F.scaled_dot_product_attention(x, x, x)", ExitCode::UsageOrParse,
+       "module 'torch.nn.functional' has no attribute 'scaled_dot_product_attention'"},
+      {"return torch.gather(x, -1, x.topk(2, dim=-1).indices)", ExitCode::UsageOrParse,
+       "unsupported Python construct: unknown layer or op 'gather'"},
+      {"out, hidden = self.lstm(x)\n        return out, hidden", ExitCode::UsageOrParse,
+       "forward must return tensors; item 1 of what it returns is a tuple"},
+      {"out, hidden = self.lstm(x)\n        return out", ExitCode::Ok, "[1, 8, 4]"},
+  };
+  check_forward_cases(base, cases);
+}
