@@ -1859,6 +1859,13 @@ class Construct {
         }
         if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
           unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
+        // `o, i, kh, kw = self.c.weight.shape`, `self.weight.size()` in a Conv2d subclass: the
+        // sizes of a tensor of the weight's shape
+        if (is_layer_tensor(obj) &&
+            (name == "shape" || name == "size" || name == "dim" || name == "ndim")) {
+          Sizes sizes = layer_weight_sizes(*obj.method_self, obj.name, e.span);
+          return get_attribute(made_of(sizes, ElementType::Float32, e.span), e, f);
+        }
         return obj;
       case PyValue::Kind::Tensor:
         return tensor_attribute(obj, e);

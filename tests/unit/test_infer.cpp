@@ -1033,6 +1033,36 @@ class Net(nn.Module):
   test::check_py_cases(model, "whole_shape.py", cases);
 }
 
+// A layer's weight sizes read in __init__ (a masked convolution's kernel size, a head sized from
+// the conv's out channels): PyTorch's numbers (its total: 40 + 10, twice).
+TEST_CASE("python: a layer's weight shape unpacked in __init__") {
+  LoadedModel m = analyze_text(R"(import torch.nn as nn
+
+class Masked(nn.Conv2d):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _, _, kh, kw = self.weight.size()
+        self.taps = kh * kw
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(1, 4, 3)
+        out_c, in_c, kh, kw = self.c.weight.shape
+        self.fc = nn.Linear(out_c, 2)
+        self.m = Masked(1, 4, 3)
+        self.g = nn.Linear(self.m.taps * self.m.weight.dim() - 32, 2)
+
+    def forward(self, x):
+        return self.fc(self.c(x).mean((2, 3))) + self.g(self.m(x).mean((2, 3)))
+# input: [2, 1, 8, 8]
+)",
+                               "masked.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 40 + 10 + 40 + 10);
+}
+
 TEST_CASE(
     "layers with the same attributes or weight shapes share one record, others keep their own") {
   auto m = test::check_ns(
