@@ -819,11 +819,18 @@ bool infer_mean(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
   const Value& v = ctx.value("dim");
-  if (!dim_form(ctx, v)) return false;
+  // std(True), var(False): PyTorch's overload of one bool, `unbiased`, over every dim
+  bool dim_by_keyword = std::any_of(ctx.st.args.begin(), ctx.st.args.end(),
+                                    [](const Arg& a) { return a.keyword == "dim"; });
+  bool unbiased_overload = (ctx.op.kind == OpKind::std || ctx.op.kind == OpKind::var) &&
+                           v.kind == Value::Kind::Bool && !dim_by_keyword &&
+                           !ctx.is_given("unbiased") && !ctx.is_given("keepdim") &&
+                           !ctx.is_given("correction");
+  if (!unbiased_overload && !dim_form(ctx, v)) return false;
   auto keepdim = ctx.strict_bool_arg("keepdim");
   if (!keepdim) return false;
   // PyTorch 1.13 reduces every dim for an empty list too (`x.sum(())`).
-  bool all = ctx.is_none("dim") || (v.is_sequence() && v.items.empty());
+  bool all = unbiased_overload || ctx.is_none("dim") || (v.is_sequence() && v.items.empty());
   std::vector<bool> reduce(x.size(), all);
   std::vector<Value> dims = v.is_sequence() ? v.items.vec() : std::vector<Value>{v};
   if (!all) {
@@ -878,6 +885,7 @@ bool infer_mean(RuleContext& ctx) {
   if (ctx.op.kind == OpKind::norm && !norm_order(ctx, dims.size(), all)) return false;
   ctx.attrs.dims = std::move(reduced);
   if (ctx.has_param("correction") && !deviation_correction(ctx)) return false;
+  if (unbiased_overload) ctx.attrs.correction = v.b ? 1.0 : 0.0;
   ctx.set_output(s);
   return true;
 }

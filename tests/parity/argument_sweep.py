@@ -1045,10 +1045,6 @@ KNOWN = {
     "x = x.sum(); x.H  on [5]": "H of a 0-dim tensor",
     # cat's legacy rule skips a 1-d empty tensor
     "torch.cat([x, torch.zeros(0)], 1)  on [2, 3, 4, 6]": "cat's legacy empty tensor",
-    # std(unbiased) / var(unbiased): the overload of one bool
-    **{f"{call}  on [2, 3, 4, 6]": "the std/var overload of one bool"
-       for call in ("x.std(True)", "torch.std(x, True)", "x.var(True)", "torch.var(x, True)",
-                    "x.std(False)")},
     # ZeroPad2d/ConstantPad2d hand a tuple to F.pad as it is: (1, 1) pads the last dim only
     **{f"{call}  on {shape}": "a 2-tuple for the 2-d constant padding modules"
        for call in ("nn.ZeroPad2d((1, 1))", "nn.ConstantPad2d((1, 1), 0.0)")

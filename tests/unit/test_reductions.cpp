@@ -98,3 +98,16 @@ TEST_CASE("run: prod computes PyTorch's values") {
   CHECK(last.shape == std::vector<int64_t>{2, 3, 1});
   near(last.data, {0.2962963f, 20.740740f, 146.66667f, 539.25928f, 1435.5555f, 3148.4446f});
 }
+
+// PyTorch 1.13's std(unbiased) overload of one bool, over every dim, on the same x:
+// x.std(False) and x.var(True).
+TEST_CASE("run: std and var of one bool are the unbiased overload over every dim") {
+  Tensor x = arange({2, 3, 4}, 1);
+  for (float& v : x.data) v /= 3;
+  const std::string in = "input x: [2, 3, 4]\n";
+  Tensor sd = forward_of(in + "std(False)\n", forward_mean, {x});
+  CHECK(sd.shape.empty());
+  CHECK(sd.data.at(0) == doctest::Approx(2.3073955).epsilon(1e-5));
+  Tensor var = forward_of(in + "var(True)\n", forward_mean, {x});
+  CHECK(var.data.at(0) == doctest::Approx(5.5555553).epsilon(1e-5));
+}
