@@ -2,6 +2,7 @@
 // render_diagnostic() is the one place that turns them into text.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netshape/limits.hpp"
@@ -27,6 +28,10 @@ struct Diagnostic {
   std::vector<Label> labels;       // other places that explain it, in order
   std::string layer;               // the statement it belongs to, when there is one
   std::string code;                // a stable kind for tools, e.g. "input-too-small"
+
+  // Where the graph shows a likelier intent than the literal fix: `better` becomes the help, and
+  // the old help is kept as a note after `old_prefix` ("or, if dim 1 does hold the channels: ").
+  void prefer(std::string better, std::string_view old_prefix);
 };
 
 // Why a run stops: the exit codes of the contract.

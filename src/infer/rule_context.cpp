@@ -397,14 +397,31 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
                                  : fmt::format("the padded input {} + {} + {}", in, before, after));
 }
 
+std::optional<int64_t> int_list_entry(const Value& v, size_t position) {
+  if (v.kind == Value::Kind::Int) return v.i;
+  if (v.kind == Value::Kind::Bool && position > 0) return v.b ? 1 : 0;
+  return std::nullopt;
+}
+
+std::optional<std::vector<int64_t>> int_list_items(std::span<const Value> items) {
+  std::vector<int64_t> out;
+  out.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto entry = int_list_entry(items[i], i);
+    if (!entry) return std::nullopt;
+    out.push_back(*entry);
+  }
+  return out;
+}
+
 void prefer_transpose_fix(const RuleContext& ctx, int64_t channels, Diagnostic& d) {
   const Shape& x = ctx.x();
   if (ctx.nd() != 1 || x.size() != 3 || x[2].symbolic() || x[2].value != channels) return;
-  d.notes.push_back("or, if dim 1 does hold the channels: " + d.help);
-  d.help = fmt::format(
-      "{} is {}: its last dim has the {} channels {} wants, so it is likely [batch, length, "
-      "channels]; transpose it to [batch, channels, length] first: `.transpose(1, 2)`",
-      ctx.input_name(0), to_string(x), channels, ctx.name());
+  d.prefer(fmt::format("{} is {}: its last dim has the {} channels {} wants, so it is likely "
+                       "[batch, length, channels]; transpose it to [batch, channels, length] "
+                       "first: `.transpose(1, 2)`",
+                       ctx.input_name(0), to_string(x), channels, ctx.name()),
+           "or, if dim 1 does hold the channels: ");
 }
 
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out) {

@@ -239,6 +239,12 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);
+// PyTorch's argument parser reads an int list (IntArrayRef) by its first item: a bool there means
+// the argument is no int list (each op words that TypeError its own way), a bool after it is an
+// int. int_list_entry is item number `position` (0-based) of such a list read as an int, nullopt
+// when it is none; int_list_items the whole list, nullopt when any item is none.
+std::optional<int64_t> int_list_entry(const Value& v, size_t position);
+std::optional<std::vector<int64_t>> int_list_items(std::span<const Value> items);
 // A 1-d layer (Conv1d, BatchNorm1d) that wants `channels` but sees [N, L, C] with C == channels
 // in the last dim: the writer's sequence is channels-last (an embedding's output, a transformer
 // layout). Makes transposing the error's help and keeps `d`'s own fix as a note.

@@ -309,10 +309,8 @@ bool infer_view(RuleContext& ctx) {
   for (size_t i = 0; i < items.size(); ++i) {
     const Value& v = items[i];
     Dim d;
-    if (v.kind == Value::Kind::Int) {
-      d = fixed(v.i);
-    } else if (v.kind == Value::Kind::Bool && i > 0) {
-      d = fixed(v.b);  // the parser tells an int list by its first item; later a bool is an int
+    if (auto entry = int_list_entry(v, i)) {
+      d = fixed(*entry);
     } else if (v.kind == Value::Kind::DimRef && v.s.str().rfind("#", 0) == 0) {
       d = Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
     } else if (v.kind == Value::Kind::Ident && numel->symbolic() && v.s == numel->symbol()) {
@@ -638,11 +636,9 @@ static void prefer_other_cat_dim(RuleContext& ctx, Diagnostic& d) {
     differing = i;
   }
   if (!differing) return;
-  d.notes.push_back("or, to join them along dim " + std::to_string(ctx.attrs.dim) + ": " + d.help);
-  d.help = fmt::format(
-      "the tensors differ only in dim {}: to join them along it, use "
-      "dim={}",
-      *differing, *differing);
+  d.prefer(fmt::format("the tensors differ only in dim {}: to join them along it, use dim={}",
+                       *differing, *differing),
+           fmt::format("or, to join them along dim {}: ", ctx.attrs.dim));
 }
 
 // tensors: [..., d_i, ...] -> [..., sum d_i, ...] along dim
@@ -844,12 +840,11 @@ bool infer_mean(RuleContext& ctx) {
                                      "({}), but expected one of:",
                                      ctx.op.name, python_type(v)),
                          "give dim an int or a tuple of ints");
-    for (const Value& d : dims) {
-      auto w = d.kind == Value::Kind::Int    ? wrap_dim(d.i, rank)
-               : d.kind == Value::Kind::Bool ? wrap_dim(int64_t{d.b}, rank)
-                                             : std::nullopt;
+    for (size_t i = 0; i < dims.size(); ++i) {
+      auto entry = int_list_entry(dims[i], i);
+      auto w = entry ? wrap_dim(*entry, rank) : std::nullopt;
       if (!w) {
-        return ctx.fail_at("dim", dim_out_of_range(to_source(d), rank),
+        return ctx.fail_at("dim", dim_out_of_range(to_source(dims[i]), rank),
                            fmt::format("the input {} has {} dims", to_string(x), rank));
       }
       wrapped.push_back(*w);

@@ -29,7 +29,8 @@ const std::vector<Value>& list_items(const RuleContext& ctx) {
 
 // A `*dims` / `*size` argument as PyTorch's parser reads an int list: ints one by one
 // (`permute(0, 2, 1)`) or one tuple or list (`permute((0, 2, 1))`), possibly empty. Each entry
-// is accepted by `entry` (which fills the result); else PyTorch's TypeError, naming `what`
+// is accepted by `entry(item, position)` (int_list_entry or alike); else PyTorch's TypeError,
+// naming `what`
 // ("ints" or "SymInts") and the entry's 1-based position.
 template <typename T, typename Entry>
 std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry entry,
@@ -43,18 +44,18 @@ std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry
     return std::nullopt;
   }
   const std::vector<Value>& items = list_items(ctx);
-  // The parser tells an int list by its first item: a bool there is refused (with the type of
-  // what was written), a bool after it is read as an int (`repeat(1, True)`).
-  if (!items.empty() && items[0].kind == Value::Kind::Bool) {
-    ctx.fail(given[0].span,
-             fmt::format("{}(): argument '{}' (position 1) must be tuple of {}, not {}",
-                         ctx.op.name, name, what, python_type(given[0])),
-             fmt::format("e.g. {}", example));
-    return std::nullopt;
-  }
   std::vector<T> out;
   for (size_t i = 0; i < items.size(); ++i) {
-    std::optional<T> v = entry(items[i]);
+    std::optional<T> v = entry(items[i], i);
+    // A bool first makes it no int list at all (int_list_entry): the TypeError names the type
+    // of what was written.
+    if (!v && i == 0 && items[0].kind == Value::Kind::Bool) {
+      ctx.fail(given[0].span,
+               fmt::format("{}(): argument '{}' (position 1) must be tuple of {}, not {}",
+                           ctx.op.name, name, what, python_type(given[0])),
+               fmt::format("e.g. {}", example));
+      return std::nullopt;
+    }
     if (!v) {
       ctx.fail(items[i].span,
                fmt::format("{}(): argument '{}' must be tuple of {}, but found element of type {} "
@@ -68,18 +69,11 @@ std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry
   return out;
 }
 
-// An int entry (a bool is an int to Python).
-std::optional<int64_t> int_entry(const Value& v) {
-  if (v.kind == Value::Kind::Int) return v.i;
-  if (v.kind == Value::Kind::Bool) return v.b ? 1 : 0;
-  return std::nullopt;
-}
-
 // A size entry: an int, `x.size(0)` resolved to a batch-sized dim, or the batch symbol by name
 // when the input has it (`expand(B, -1)`).
 auto size_entry(const Shape& x) {
-  return [&x](const Value& v) -> std::optional<Dim> {
-    if (auto i = int_entry(v)) return fixed(*i);
+  return [&x](const Value& v, size_t position) -> std::optional<Dim> {
+    if (auto i = int_list_entry(v, position)) return fixed(*i);
     if (v.kind == Value::Kind::DimRef && v.s.str().rfind("#", 0) == 0)
       return Dim::of_symbol(v.i, std::string_view(v.s).substr(1));
     if (v.kind == Value::Kind::Ident)
@@ -143,7 +137,7 @@ bool infer_permute(RuleContext& ctx) {
   const Shape& x = ctx.x();
   size_t rank = x.size();
   std::string example = fmt::format("permute({})", dim_indices(rank, true));
-  auto dims = list_arg<int64_t>(ctx, "ints", int_entry, example);
+  auto dims = list_arg<int64_t>(ctx, "ints", int_list_entry, example);
   if (!dims) return false;
   if (dims->size() != rank) {
     return ctx.fail(
@@ -184,7 +178,7 @@ bool infer_flip(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
   std::string example = rank > 0 ? fmt::format("flip({})", rank - 1) : "flip(0)";
-  auto dims = list_arg<int64_t>(ctx, "ints", int_entry, example);
+  auto dims = list_arg<int64_t>(ctx, "ints", int_list_entry, example);
   if (!dims) return false;
   const std::vector<Value>& items = list_items(ctx);
   std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(rank, 1)), false);
@@ -210,15 +204,8 @@ bool infer_flip(RuleContext& ctx) {
 // or a list led by one included (PyTorch's parser tells an int list by its first item).
 std::optional<std::vector<int64_t>> int_or_ints(const Value& v) {
   if (v.kind == Value::Kind::Int) return std::vector<int64_t>{v.i};
-  if (!v.is_sequence() || (!v.items.empty() && v.items[0].kind == Value::Kind::Bool))
-    return std::nullopt;
-  std::vector<int64_t> out;
-  for (const Value& item : v.items) {
-    auto i = int_entry(item);
-    if (!i) return std::nullopt;
-    out.push_back(*i);
-  }
-  return out;
+  if (!v.is_sequence()) return std::nullopt;
+  return int_list_items(v.items.vec());
 }
 
 // x: [...] -> [...]: the elements moved `shifts` places along `dims`, wrapping round
@@ -857,14 +844,10 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
 // The pads `param` holds, a tuple (or list) of ints; F.pad's TypeError for anything else.
 static bool pad_ints(RuleContext& ctx, const char* param, AttrInts& pad, const char* help) {
   const Value& v = ctx.value(param);
-  for (const Value& item : v.is_sequence() ? v.items.vec() : std::vector<Value>{}) {
-    auto i = int_entry(item);
-    if (!i) break;
-    pad.push_back(*i);
+  if (auto ints = v.is_sequence() ? int_list_items(v.items.vec()) : std::nullopt) {
+    pad.assign(ints->begin(), ints->end());
+    return true;
   }
-  // (a bool first is refused: the parser tells an int list by its first item)
-  bool bool_first = !pad.empty() && v.items[0].kind == Value::Kind::Bool;
-  if (v.is_sequence() && pad.size() == v.items.size() && !bool_first) return true;
   return ctx.fail_at(param,
                      fmt::format("pad(): argument 'pad' (position 2) must be tuple of ints, not {}",
                                  python_type(v)),

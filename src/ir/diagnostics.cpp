@@ -6,6 +6,11 @@
 
 namespace netshape {
 
+void Diagnostic::prefer(std::string better, std::string_view old_prefix) {
+  notes.push_back(std::string(old_prefix) + help);
+  help = std::move(better);
+}
+
 Diagnostic& Diagnostics::add(Diagnostic d) {
   bool error = d.severity == Severity::Error;
   if (items_.size() >= kMaxKept) {

@@ -22,3 +22,21 @@ netshape_path() {
   esac
   echo "$path"
 }
+
+# require_python LABEL "MODULES": sets PY to find_python's interpreter, or prints that LABEL is
+# skipped and exits the calling script with 0 (a machine without PyTorch skips the parity checks).
+require_python() {
+  PY="$(find_python "$2")"
+  if [ -z "$PY" ]; then
+    echo "$1: no python that can import $2; skipping"
+    exit 0
+  fi
+}
+
+# require_binary LABEL PATH: exits the calling script with 1 when PATH is not an executable.
+require_binary() {
+  if [ ! -x "$2" ]; then
+    echo "$1: no netshape binary at $2"
+    exit 1
+  fi
+}

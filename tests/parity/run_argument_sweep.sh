@@ -12,15 +12,8 @@ set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/tests/parity/find_python.sh"
 NETSHAPE="$(netshape_path "${1:-}" "$ROOT")"
-PY="$(find_python 'torch')"
-if [ -z "$PY" ]; then
-  echo "argument sweep: no python with torch; skipping"
-  exit 0
-fi
-if [ ! -x "$NETSHAPE" ]; then
-  echo "argument sweep: no netshape binary at $NETSHAPE"
-  exit 1
-fi
+require_python "argument sweep" 'torch'
+require_binary "argument sweep" "$NETSHAPE"
 
 echo "argument sweep: $("$PY" -c 'import torch; print("torch", torch.__version__)' 2>/dev/null) via $PY, $NETSHAPE"
 "$PY" -W ignore "$ROOT/tests/parity/argument_sweep.py" --netshape "$NETSHAPE" || exit 1

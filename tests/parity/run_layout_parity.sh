@@ -9,13 +9,6 @@ set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/tests/parity/find_python.sh"
 NETSHAPE="$(netshape_path "${1:-}" "$ROOT")"
-PY="$(find_python 'torch')"
-if [ -z "$PY" ]; then
-  echo "layout parity: no python with torch; skipping"
-  exit 0
-fi
-if [ ! -x "$NETSHAPE" ]; then
-  echo "layout parity: no netshape binary at $NETSHAPE"
-  exit 1
-fi
+require_python "layout parity" 'torch'
+require_binary "layout parity" "$NETSHAPE"
 "$PY" -W ignore "$ROOT/tests/parity/layout_parity.py" "$NETSHAPE" "${2:-600}" "${3:-1}"

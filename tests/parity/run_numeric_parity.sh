@@ -10,15 +10,8 @@ set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/tests/parity/find_python.sh"
 NETSHAPE="$(netshape_path "${1:-}" "$ROOT")"
-PY="$(find_python 'torch, numpy')"
-if [ -z "$PY" ]; then
-  echo "numeric parity: no python with torch and numpy; skipping"
-  exit 0
-fi
-if [ ! -x "$NETSHAPE" ]; then
-  echo "numeric parity: no netshape binary at $NETSHAPE"
-  exit 1
-fi
+require_python "numeric parity" 'torch, numpy'
+require_binary "numeric parity" "$NETSHAPE"
 
 echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__)') via $PY, $NETSHAPE"
 "$PY" "$ROOT/tests/parity/numeric_parity.py" --netshape "$NETSHAPE" --models "$ROOT/models" || exit 1

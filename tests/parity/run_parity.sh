@@ -10,11 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 GOLDEN="$ROOT/tests/golden"
 
 . "$ROOT/tests/parity/find_python.sh"
-PY="$(find_python 'torch')"
-if [ -z "$PY" ]; then
-  echo "parity: torch is not installed for any python; skipping (the committed goldens are not re-checked)"
-  exit 0
-fi
+require_python "parity" 'torch'
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT

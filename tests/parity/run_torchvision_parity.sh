@@ -10,11 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BINARY="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 
 . "$ROOT/tests/parity/find_python.sh"
-PY="$(find_python 'torchvision')"
-if [ -z "$PY" ]; then
-  echo "torchvision parity: torchvision is not installed for any python; skipping"
-  exit 0
-fi
+require_python "torchvision parity" 'torchvision'
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT

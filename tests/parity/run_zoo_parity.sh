@@ -10,11 +10,7 @@ set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/tests/parity/find_python.sh"
 NETSHAPE="$(netshape_path "${1:-}" "$ROOT")"
-PY="$(find_python 'torch, torchvision, numpy')"
-if [ -z "$PY" ]; then
-  echo "zoo parity: no python with torch, torchvision and numpy; skipping"
-  exit 0
-fi
+require_python "zoo parity" 'torch, torchvision, numpy'
 echo "zoo parity: $("$PY" -c 'import torch, torchvision; print("torch", torch.__version__, "torchvision", torchvision.__version__)') via $PY"
 status=0
 for batch in 1 8; do
