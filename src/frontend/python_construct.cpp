@@ -2496,7 +2496,7 @@ class Construct {
         return true;
       if ((s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AnnAssign) && s.value) {
         for (const Expr& t : s.targets)
-          if (t.kind == Expr::Kind::Name && t.text == name) return true;
+          if (binds_name(t, name)) return true;
       }
       if (s.kind == Stmt::Kind::Import) {
         for (size_t i = 0; i < s.names.size(); ++i) {
@@ -2509,8 +2509,26 @@ class Construct {
     return false;
   }
 
+  // Whether assigning to `target` binds `name`: the name itself, or a name inside a tuple or list
+  // of names (`nz, ngf = 64, 8`, `(a, b), *rest = ...`). A tuple that also sets an attribute or
+  // an item does not count: computing one name must not run another statement's side effects.
+  static bool binds_name(const Expr& target, const std::string& name) {
+    if (target.kind == Expr::Kind::Name) return target.text == name;
+    if (target.kind != Expr::Kind::Tuple && target.kind != Expr::Kind::List) return false;
+    bool found = false;
+    for (const Expr& item : target.items) {
+      const Expr& inner = item.kind == Expr::Kind::Starred ? item.items[0] : item;
+      if (inner.kind != Expr::Kind::Name && inner.kind != Expr::Kind::Tuple &&
+          inner.kind != Expr::Kind::List)
+        return false;
+      found = found || binds_name(inner, name);
+    }
+    return found;
+  }
+
   PyValue compute_global(uint32_t file, const std::string& name, Span at) {
     const Stmt* assignment = nullptr;
+    const Expr* target = nullptr;
     for (const Stmt& s : L.files_[file].module->body) {
       if (s.kind == Stmt::Kind::FunctionDef && s.name == name) {
         PyValue fn;
@@ -2527,13 +2545,22 @@ class Construct {
         return c;
       }
       if ((s.kind == Stmt::Kind::Assign || s.kind == Stmt::Kind::AnnAssign) && s.value) {
-        for (const Expr& t : s.targets)
-          if (t.kind == Expr::Kind::Name && t.text == name) assignment = &s;
+        for (const Expr& t : s.targets) {
+          if (binds_name(t, name)) {
+            assignment = &s;
+            target = &t;
+          }
+        }
       }
     }
-    if (assignment != nullptr) {
+    if (assignment != nullptr && target->kind == Expr::Kind::Name) {
       Frame f = module_frame(file);
       return guarded(*assignment->value, f);
+    }
+    if (assignment != nullptr) {  // unpacked: the whole assignment in a scope of its own
+      Frame f = module_frame(file);
+      assign_value(*target, guarded(*assignment->value, f), f);
+      return f.scope->vars.at(name);
     }
     if (std::optional<PyValue> imported = import_binding(file, name, at)) return *imported;
     for (const char* known : {"nn", "torch", "F", "math", "functools", "collections", "init"}) {

@@ -203,8 +203,49 @@ bool infer_avg_pool(RuleContext& ctx) {
                      ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
 }
 
+// PyTorch 1.13's adaptive_avg_pool2d and 3d (the C++ ops) compute an output of all 1s as
+// input.mean(<the last nd dims>, keepdim=True), before the pooling kernel's rank check: any input
+// that has those dims pools, e.g. a video's [N, C, T, H, W] by AdaptiveAvgPool2d(1), and [2, 16]
+// by AdaptiveAvgPool2d(1) gives [1, 1]. A tuple output_size still needs a dim more than nd (the
+// Python's _list_with_default: "Input dimension should be at least 3"). The first pooled axis
+// when this path decides an input the kernel would refuse by its rank; nullopt otherwise.
+static std::optional<size_t> mean_path_axis(const RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  size_t rank = x.size(), nd = static_cast<size_t>(ctx.nd());
+  if (ctx.op.family != Family::adaptive_avg_pool || nd < 2) return std::nullopt;
+  if (rank == nd + 1 || rank == nd + 2) return std::nullopt;  // the kernel's ranks: the same
+  const Value& v = ctx.value("output_size");
+  bool tuple = v.is_sequence();
+  if (rank < nd + (tuple ? 1 : 0)) return std::nullopt;  // PyTorch's errors, as the kernel's
+  std::vector<Value> items = tuple ? v.items.vec() : std::vector<Value>(nd, v);
+  if (items.size() != nd) return std::nullopt;
+  for (size_t i = 0; i < nd; ++i) {
+    const Dim& d = x[rank - nd + i];
+    bool kept_one = items[i].kind == Value::Kind::None && tuple && !d.symbolic() && d.value == 1;
+    if (!(items[i].kind == Value::Kind::Int && items[i].i == 1) && !kept_one) return std::nullopt;
+  }
+  return rank - nd;
+}
+
+// x: [..., *in] -> [..., 1, ..., 1]: the mean over the last nd dims (see mean_path_axis)
+static bool adaptive_mean(RuleContext& ctx, size_t axis) {
+  Shape s = ctx.x();
+  for (size_t i = axis; i < s.size(); ++i) {
+    if (s[i].symbolic())
+      return ctx.fail_input(fmt::format("{} would average the batch-sized dim {} of {}",
+                                        ctx.op.name, i, to_string(s)),
+                            "netshape does not know the batch size: give a number for it in "
+                            "--input");
+    s[i] = fixed(1);
+  }
+  ctx.set_output(s);
+  ctx.attrs.output_size = AttrInts(s.size() - axis, 1);
+  return true;
+}
+
 // x: [N, C, *in] -> [N, C, *output_size]   (None in output_size keeps that input size)
 static bool adaptive_pool(RuleContext& ctx) {
+  if (auto mean_axis = mean_path_axis(ctx)) return adaptive_mean(ctx, *mean_axis);
   auto axis = first_spatial_axis(ctx);
   if (!axis) return false;
   size_t nd = static_cast<size_t>(ctx.nd());

@@ -212,6 +212,33 @@ TEST_CASE("argument forms: None, one-item lists and bools where PyTorch's C++ op
   check_layer_cases(cases);
 }
 
+// PyTorch 1.13's adaptive_avg_pool2d/3d compute an output of all 1s as a mean over the last dims
+// before the kernel's rank check (found by a model file pooling a video's [N, C, T, H, W] with
+// AdaptiveAvgPool2d((1, 1)), which netshape refused).
+TEST_CASE("argument forms: adaptive average pooling to 1s is a mean over the last dims, any rank") {
+  const LayerCase cases[] = {
+      {"input x: [2, 8, 4, 16, 16]", "AdaptiveAvgPool2d((1, 1))", "[2, 8, 4, 1, 1]", 0, 0, ""},
+      {"input x: [2, 8, 4, 16, 16]", "AdaptiveAvgPool2d(1)", "[2, 8, 4, 1, 1]", 0, 0, ""},
+      {"input x: [1, 2, 3, 4, 4, 4]", "AdaptiveAvgPool3d(1)", "[1, 2, 3, 1, 1, 1]", 0, 0, ""},
+      {"input x: [2, 16]", "AdaptiveAvgPool2d(1)", "[1, 1]", 0, 0, ""},  // rank 2: mean of all
+      {"input x: [8, 4, 4]", "AdaptiveAvgPool3d(1)", "[1, 1, 1]", 0, 0, ""},
+      // None keeps an input size: a 1 there is still all 1s
+      {"input x: [2, 8, 4, 16, 1]", "AdaptiveAvgPool2d((1, None))", "[2, 8, 4, 1, 1]", 0, 0, ""},
+      // a tuple needs a dim more than it pools (F.adaptive_avg_pool2d's _list_with_default)
+      {"input x: [2, 16]", "AdaptiveAvgPool2d((1, 1))", "error", 0, 0, ""},
+      // not all 1s, or max pooling, or 1-d: the kernel's rank check
+      {"input x: [2, 8, 4, 16, 16]", "AdaptiveAvgPool2d(2)", "error", 0, 0,
+       "non-empty 3D or 4D (batch mode) tensor expected for input, got [2, 8, 4, 16, 16]"},
+      {"input x: [2, 8, 4, 16, 16]", "AdaptiveMaxPool2d(1)", "error", 0, 0, ""},
+      {"input x: [2, 3, 16, 4]", "AdaptiveAvgPool1d(1)", "error", 0, 0, ""},
+      {"input x: [16]", "AdaptiveAvgPool2d(1)", "error", 0, 0, ""},
+      // the batch would be averaged: its size decides nothing here, but netshape needs it
+      {"input x: [B, 16]", "AdaptiveAvgPool2d(1)", "error", 0, 0,
+       "AdaptiveAvgPool2d would average the batch-sized dim 0 of [B, 16]"},
+  };
+  check_layer_cases(cases);
+}
+
 // The names PyTorch gives the arguments: numpy's axis= and keepdims= for its C++ ops, view's
 // size=, repeat's repeats=, Tensor.split's split_size=; softmax's dim required but for F.softmax.
 TEST_CASE("argument forms: keyword names and required dims of the .py spellings") {
@@ -238,14 +265,12 @@ class Net(nn.Module):
       {"return x.split(split_size_or_sections=2, dim=1)[0]",
        "Tensor.split() got an unexpected keyword argument 'split_size_or_sections'", ""},
       {"return x.softmax()",
-       "softmax() received an invalid combination of arguments - got (), but expected one of:",
-       ""},
+       "softmax() received an invalid combination of arguments - got (), but expected one of:", ""},
       {"return torch.log_softmax(x)",
        "log_softmax() received an invalid combination of arguments - got (Tensor), but expected "
        "one of:",
        ""},
-      {"return torch.softmax(x, None)", "Please look up dimensions by name, got: name = None.",
-       ""},
+      {"return torch.softmax(x, None)", "Please look up dimensions by name, got: name = None.", ""},
       {"return F.softmax(x, None)", "", "[2, 3, 4]"},  // F.softmax picks the dim itself
       {"return x.max(None)", "Please look up dimensions by name, got: name = None.", ""},
   };

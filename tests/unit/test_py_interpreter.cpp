@@ -4455,3 +4455,38 @@ class Net(nn.Module):
   };
   check_forward_cases(base, cases);
 }
+
+// DCGAN's style: the sizes unpacked from one tuple at the top of the file. They were reported as
+// "not defined here". A tuple that also sets an attribute is not unpacked for one of its names.
+TEST_CASE("interpreter: top-level constants unpacked from a tuple are defined") {
+  const std::string model = R"(import torch.nn as nn
+nz, ngf = 64, 8
+[a, (b, *rest)] = 1, (2, 3, 4)
+SIZES = (5, 6)
+c, d = SIZES
+class G(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.Linear(nz, ngf)
+        self.out = nn.Linear(ngf, a + b + sum(rest) + c + d)
+    def forward(self, x):
+        return self.out(self.up(x))
+)";
+  LoadedModel m = test::analyze_py(model, "dcgan_sizes.py", "2,64");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 21]");                       // 1 + 2 + 7 + 5 + 6
+  CHECK(m.analysis.totals.params == 64 * 8 + 8 + 8 * 21 + 21);  // 520 + 189
+
+  LoadedModel rebound = test::analyze_py(R"(import torch.nn as nn
+k = 3
+k, j = 5, 1
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv1d(2, 2, k)
+    def forward(self, x):
+        return self.c(x)
+)",
+                                         "rebound.py", "1,2,9");
+  CHECK(test::out_shape(rebound) == "[1, 2, 5]");  // the last binding of k, as Python's
+}

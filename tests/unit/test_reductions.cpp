@@ -111,3 +111,12 @@ TEST_CASE("run: std and var of one bool are the unbiased overload over every dim
   Tensor var = forward_of(in + "var(True)\n", forward_mean, {x});
   CHECK(var.data.at(0) == doctest::Approx(5.5555553).epsilon(1e-5));
 }
+
+// AdaptiveAvgPool2d(1) of a 5-D input, the mean over its last two dims (PyTorch 1.13's path for
+// an output of 1s): each 2x2 plane of arange is averaged, [1.5, 5.5, ...].
+TEST_CASE("run: adaptive average pooling to 1 of a 5-D input averages its last two dims") {
+  Tensor y = forward_of("input x: [1, 2, 3, 2, 2]\nAdaptiveAvgPool2d(1)\n",
+                        forward_adaptive_avg_pool, {arange({1, 2, 3, 2, 2})});
+  CHECK(y.shape == std::vector<int64_t>{1, 2, 3, 1, 1});
+  CHECK(y.data == std::vector<float>{1.5f, 5.5f, 9.5f, 13.5f, 17.5f, 21.5f});  // exact in float
+}
