@@ -97,7 +97,8 @@ struct Attrs {
   double k = 1.0;
   double init = 0.25;  // prelu: its weight's first value
 
-  // softmax, cat, stack, unsqueeze, narrow, select, windows (wrapped to be non-negative)
+  // softmax, cat, stack, unsqueeze, narrow, select, windows (wrapped to be non-negative);
+  // squeeze: the dim given, -1 when none was (every size-1 dim)
   int64_t dim = 0;
   int64_t start = 0;       // narrow: the first index kept; select: the index (wrapped)
   int64_t slice_step = 1;  // slice: every slice_step-th element from start is kept; windows: step

@@ -539,6 +539,9 @@ void forward_source(ForwardCtx& ctx) {
     const Attrs& a = (*ctx.layer.attrs);
     for (size_t i = 0; i < ctx.out.data.size(); ++i)
       ctx.out.data[i] = static_cast<float>(a.first + static_cast<double>(i) * a.step);
+  } else if (kind == OpKind::eye) {  // [n, m]: element (i, i) is at i * (m + 1)
+    int64_t n = ctx.out.shape.at(0), m = ctx.out.shape.at(1);
+    for (int64_t i = 0; i < std::min(n, m); ++i) ctx.out.data[static_cast<size_t>(i * (m + 1))] = 1;
   }
 }
 

@@ -17,6 +17,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -351,6 +352,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"randn", true, false, false},
     {"rand", true, false, false},
     {"arange", true, false, false},
+    {"eye", true, false, false},
 };
 
 // Every lowercase op of ops.def has its row: a new functional op fails to compile until it does.
@@ -1087,6 +1089,9 @@ class Construct {
                                          "math.log2",
                                          "math.log10",
                                          "math.exp",
+                                         "math.cos",
+                                         "math.sin",
+                                         "math.tan",
                                          "math.pow",
                                          "math.gcd",
                                          "math.prod",
@@ -1441,10 +1446,8 @@ class Construct {
         for (size_t i = 0; i < target.items.size(); ++i)
           if (target.items[i].kind == Expr::Kind::Starred) star = i;
         size_t fixed = target.items.size() - (star < target.items.size() ? 1 : 0);
-        if (items.size() < fixed || (star == target.items.size() && items.size() != fixed)) {
-          raise(target.span, fmt::format("cannot unpack {} values into {} names", items.size(),
-                                         target.items.size()));
-        }
+        if (items.size() < fixed || (star == target.items.size() && items.size() != fixed))
+          unpack_error(target, items, fixed, star < target.items.size());
         size_t rest = items.size() - fixed;
         size_t k = 0;
         for (size_t i = 0; i < target.items.size(); ++i) {
@@ -1462,6 +1465,25 @@ class Construct {
       default:
         unsupported_here(target.span, std::string("assignment target in ") + where());
     }
+  }
+
+  // Python's ValueError for `a, b = v` where v has another number of items. Of tensors (the
+  // pieces of chunk or split in forward) it stops the model there (exit 1), as PyTorch's run does.
+  [[noreturn]] void unpack_error(const Expr& target, const PyList& items, size_t names,
+                                 bool starred) {
+    std::string message = items.size() < names
+                              ? fmt::format("not enough values to unpack (expected {}{}, got {})",
+                                            starred ? "at least " : "", names, items.size())
+                              : fmt::format("too many values to unpack (expected {})", names);
+    auto tensor = std::find_if(items.begin(), items.end(),
+                               [](const PyValue& v) { return v.kind == PyValue::Kind::Tensor; });
+    if (forward_ && tensor != items.end())
+      torch_error(*tensor, target.span, message,
+                  fmt::format("the right side gives {} tensors here: unpack {} names, or split "
+                              "into {} (chunk gives fewer pieces when the size does not divide "
+                              "evenly)",
+                              items.size(), items.size(), names));
+    raise(target.span, message);
   }
 
   void aug_assign(const Stmt& s, Frame& f) {
@@ -1751,7 +1773,30 @@ class Construct {
 
   // ---- attributes ----
 
+  // `self.weight.data = torch.eye(3).view(3, 3, 1, 1) / std` in __init__ (EDSR's MeanShift): new
+  // values of the weight's sizes, an initialisation, whose values netshape does not follow (as
+  // nn.init's). PyTorch would take other sizes too, changing the parameter count: refused.
+  void set_layer_data(const PyValue& tensor, const PyValue& v, Span at) {
+    if (is_failed(v)) rethrow(v);
+    Sizes want = layer_weight_sizes(*tensor.method_self, tensor.name, at);
+    std::optional<Sizes> got;
+    if (v.kind == PyValue::Kind::Made) got = sizes_of(v);
+    if (v.kind == PyValue::Kind::Values)
+      got = v.values->scalar ? Sizes{} : Sizes{static_cast<int64_t>(v.values->size())};
+    if (!got)
+      unsupported_here(at, fmt::format("setting the {}'s `.data` to {}", tensor.name, describe(v)),
+                       "netshape follows a tensor made in __init__ (torch.zeros(...), "
+                       "torch.tensor([...]), torch.eye(n) and arithmetic on them)");
+    if (*got != want)
+      unsupported_here(at,
+                       fmt::format("setting the {} of sizes [{}] to `.data` of sizes [{}]",
+                                   tensor.name, fmt::join(want, ", "), fmt::join(*got, ", ")),
+                       "PyTorch would replace the tensor, and the layer's parameter count with "
+                       "it: give the layer those sizes in its constructor");
+  }
+
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    if (name == "data" && is_layer_tensor(obj) && !forward_) return set_layer_data(obj, v, at);
     bool tensor_of_layer = name == "weight" || name == "bias";
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::User &&
         obj.module->instance->layer_base && tensor_of_layer) {
@@ -2718,6 +2763,7 @@ class Construct {
       m.name = module;
       return m;
     }
+    if (module == "torch.nn.utils.rnn") packed_sequences(name, at);
     raise(at, "`" + name + "` comes from `" + module + "`, which netshape cannot find",
           "put that file next to the model (or pass --path DIR); netshape reads the model's own "
           "files, an installed torchvision, torch.nn, math and functools");
@@ -3275,9 +3321,20 @@ class Construct {
     if (auto v = number_builtin(n, args, at)) return *v;
     if (auto v = sequence_builtin(n, args, at)) return *v;
     if (auto v = object_builtin(n, args, call, f)) return *v;
+    for (const char* rnn_utils : {"nn.utils.rnn.", "torch.nn.utils.rnn."})
+      if (n.rfind(rnn_utils, 0) == 0) packed_sequences(n.substr(std::strlen(rnn_utils)), at);
     raise(at, "unknown function `" + n + "`",
           "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
           "the value in the file, or pass it with --arg");
+  }
+
+  // torch.nn.utils.rnn's packed sequences: a PackedSequence's lengths are values, which netshape
+  // does not follow. The padded batch has the shapes that matter.
+  [[noreturn]] static void packed_sequences(const std::string& name, Span at) {
+    unsupported_here(at, fmt::format("torch.nn.utils.rnn.{} (packed sequences)", name),
+                     "netshape follows padded batches: give the RNN the padded tensor itself (h_n "
+                     "has the same shape; pad_packed_sequence's output is as long as the longest "
+                     "sequence)");
   }
 
   // The arguments a builtin of number_builtin and sequence_builtin takes, as netshape follows
@@ -3309,6 +3366,9 @@ class Construct {
                                                       {"math.log2", 1},
                                                       {"math.log10", 1},
                                                       {"math.exp", 1},
+                                                      {"math.cos", 1},
+                                                      {"math.sin", 1},
+                                                      {"math.tan", 1},
                                                       {"math.pow", 2},
                                                       {"math.gcd", SIZE_MAX},
                                                       {"math.prod", 1, "", "start"},
@@ -3501,6 +3561,14 @@ class Construct {
       }
       if (n == "math.exp" && std::isinf(r) && std::isfinite(x)) raise(at, "math range error");
       return PyValue::of(Value::floating(r, at));
+    }
+    if (n == "math.cos" || n == "math.sin" || n == "math.tan") {  // ArcFace's cos(m), sin(m)
+      double x = number_of(arg(0), at);
+      if (std::isinf(x)) raise(at, "math domain error");
+      return PyValue::of(Value::floating(n == "math.cos"   ? std::cos(x)
+                                         : n == "math.sin" ? std::sin(x)
+                                                           : std::tan(x),
+                                         at));
     }
     return std::nullopt;
   }
@@ -4904,10 +4972,14 @@ class Construct {
   }
 
   PyValue tensor_of(const Args& args, Span at) {
-    const PyValue& data = nth(args, 0, at);
+    return tensor_of_data(nth(args, 0, at), dtype_argument(argument(args, SIZE_MAX, "dtype"), at),
+                          at);
+  }
+
+  // torch.tensor(data, dtype=dtype): a tensor of the values in `data`.
+  PyValue tensor_of_data(const PyValue& data, std::optional<DType> dtype, Span at) {
     bool scalar = data.kind == PyValue::Kind::Data ||
                   (data.kind == PyValue::Kind::Values && data.values->scalar);
-    std::optional<DType> dtype = dtype_argument(argument(args, SIZE_MAX, "dtype"), at);
     if (data.kind == PyValue::Kind::Values && !dtype) dtype = data.values->dtype;
     std::vector<ValueTensor> items;
     if (data.kind == PyValue::Kind::Values && !data.values->scalar) {
@@ -4997,6 +5069,9 @@ class Construct {
       if (std::optional<PyValue> made = made_call(values_as_made(self, at), name, args, at))
         return *made;
     }
+    if (!forward_ && (name == "view" || name == "reshape"))  // EDSR's `std.view(3, 1, 1, 1)`
+      if (std::optional<PyValue> made = made_method(values_as_made(self, at), name, args, at))
+        return *made;
     Args with_self = args;
     with_self.values.insert(with_self.values.begin(), self);
     with_self.keywords.insert(with_self.keywords.begin(), "");
@@ -6495,6 +6570,12 @@ class Construct {
       if (const PyValue* v = dict_find(*obj.dict, index, at)) return *v;
       raise(at, "key " + text_of(index) + " is not in the dict");
     }
+    if (forward_ && obj.kind == PyValue::Kind::Tuple && index.kind == PyValue::Kind::Tuple &&
+        index.name != "slice" && !obj.items.empty() && obj.items[0].kind == PyValue::Kind::Tensor)
+      // `out[:, -1]` of an LSTM's (output, (h_n, c_n)): Python's TypeError
+      torch_error(obj.items[0], at, "tuple indices must be integers or slices, not tuple",
+                  "this is a tuple of tensors, not a tensor (an RNN, LSTM or GRU returns "
+                  "(output, h_n)): unpack it first, `out, _ = self.lstm(x)`, then index `out`");
     if (index.kind == PyValue::Kind::Tuple && index.name == "slice") {
       PyList items = iterate(obj, at);
       int64_t n = static_cast<int64_t>(items.size());
@@ -7359,7 +7440,7 @@ class Construct {
     }
     PyList inputs;
     for (size_t i = 0; i < 3; ++i) {
-      if (bound[i]->kind != PyValue::Kind::Tensor) non_tensor_argument(spans[i]);
+      if (bound[i]->kind != PyValue::Kind::Tensor) non_tensor_argument(*bound[i], spans[i]);
       inputs.push_back(*bound[i]);
     }
     std::vector<InputRole> roles(3);
@@ -7394,7 +7475,7 @@ class Construct {
     auto mask = [&](const PyValue* m, Span at) -> const PyValue* {
       if (!m || m->is_none()) return nullptr;
       if (is_failed(*m)) rethrow(*m);
-      if (m->kind != PyValue::Kind::Tensor) non_tensor_argument(at);
+      if (m->kind != PyValue::Kind::Tensor) non_tensor_argument(*m, at);
       return m;
     };
     const PyValue* kpm = mask(key_padding, key_padding_at);
@@ -7453,7 +7534,7 @@ class Construct {
     for (size_t i = 0; i < 3; ++i) {
       if (!bound[i] || bound[i]->is_none()) continue;
       const PyValue& t = *bound[i];
-      if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(spans[i]);
+      if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(t, spans[i]);
       bool indices = i < 2;
       bool typed = indices ? t.dtype == ElementType::Int64 || t.dtype == ElementType::Int32
                            : t.dtype == ElementType::Float32;
@@ -7477,7 +7558,7 @@ class Construct {
       raise(call.span, fmt::format("{} missing 1 required positional argument: 'input'", forward),
             "apply it to the input sequence: rnn(x)");
     }
-    if (bound[0]->kind != PyValue::Kind::Tensor) non_tensor_argument(spans[0]);
+    if (bound[0]->kind != PyValue::Kind::Tensor) non_tensor_argument(*bound[0], spans[0]);
     PyList inputs = {*bound[0]};
     if (bound[1] && !bound[1]->is_none()) {
       const PyValue& hx = *bound[1];
@@ -7492,7 +7573,7 @@ class Construct {
       }
       for (const PyValue& t : lstm ? *pair : PyList{hx}) {
         if (is_failed(t)) rethrow(t);  // a state carried over from a call (c_n): its error
-        if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(spans[1]);
+        if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(t, spans[1]);
         inputs.push_back(t);
       }
     }
@@ -7622,7 +7703,7 @@ class Construct {
       if (user) keywords.push_back(args.keywords[i]);
       refuse_layer_tensor(args.values[i], args.spans[i]);
       if (!user && args.values[i].kind != PyValue::Kind::Tensor) {
-        non_tensor_argument(args.spans[i]);
+        non_tensor_argument(args.values[i], args.spans[i]);
       }
       inputs.push_back(args.values[i]);
     }
@@ -7673,7 +7754,8 @@ class Construct {
         type_error(args.spans[i],
                    fmt::format("{} got multiple values for argument 'x{}'", forward, slot + 1));
       refuse_layer_tensor(args.values[i], args.spans[i]);
-      if (args.values[i].kind != PyValue::Kind::Tensor) non_tensor_argument(args.spans[i]);
+      if (args.values[i].kind != PyValue::Kind::Tensor)
+        non_tensor_argument(args.values[i], args.spans[i]);
       given[slot] = &args.values[i];
     }
     if (!given[0] && !given[1])
@@ -7850,7 +7932,16 @@ class Construct {
     }
   }
 
-  [[noreturn]] static void non_tensor_argument(Span at) {
+  [[noreturn]] static void non_tensor_argument(const PyValue& v, Span at) {
+    // (output, h_n) or (output, (h_n, c_n)): a recurrent layer's result, not unpacked
+    bool recurrent =
+        v.kind == PyValue::Kind::Tuple && v.name.empty() && v.items.size() == 2 &&
+        v.items[0].kind == PyValue::Kind::Tensor &&
+        (v.items[1].kind == PyValue::Kind::Tensor || v.items[1].kind == PyValue::Kind::Tuple);
+    if (recurrent)
+      unsupported_here(at, "a tuple of tensors as a module's input",
+                       "an RNN, LSTM or GRU returns (output, h_n) (an LSTM (output, (h_n, c_n))): "
+                       "unpack it first, `out, _ = self.lstm(x)`, and pass `out`");
     unsupported_here(at, "non-tensor argument to a module call",
                      "modules take their settings in __init__; pass only tensors in forward "
                      "(`torch.max(x, dim)` is a pair (values, indices): pass its `.values`)");
@@ -7872,7 +7963,7 @@ class Construct {
       return;
     }
     if (k == "input") {
-      non_tensor_argument(args.spans[i]);
+      non_tensor_argument(args.values[i], args.spans[i]);
     }
     if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose")) {
       unsupported_here(args.spans[i], "`output_size=` in a transposed convolution's call",
@@ -7965,7 +8056,7 @@ class Construct {
     PyList inputs;
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (!args.keywords[i].empty() || args.values[i].kind != PyValue::Kind::Tensor)
-        non_tensor_argument(args.spans[i]);
+        non_tensor_argument(args.values[i], args.spans[i]);
       inputs.push_back(args.values[i]);
     }
     if (inputs.empty()) raise(call.span, "forward() is called without a tensor");
@@ -9486,6 +9577,7 @@ class Construct {
       Args sized = full_arguments(args, at).first;
       return made_tensor("torch.empty", sized, at);
     }
+    if (n == "torch.eye") return made_identity(args, at);
     std::string op = n.rfind("torch.", 0) == 0 ? n.substr(6) : "";
     std::optional<OpId> id = find_op(op);  // the source family's ops that take sizes
     bool sized = id && op_info(*id).family == Family::source &&
@@ -9513,6 +9605,46 @@ class Construct {
     return t;
   }
 
+  // torch.eye(n, m=None) in __init__ (PointNet's identity, a buffer): an `eye` of sizes [n, m],
+  // whose row in forward is eye(n, m). Its own errors (a bool, a negative size) are the rule's.
+  PyValue made_identity(const Args& args, Span at) {
+    const PyValue* n = argument(args, 0, "n");
+    if (!n)
+      raise_torch(at, "eye() missing 1 required positional arguments: \"n\"", "e.g. torch.eye(3)");
+    const PyValue* m = argument(args, 1, "m");
+    PyValue t;
+    t.kind = PyValue::Kind::Made;
+    t.name = "eye";
+    t.made = next_made_++;
+    t.data.span = at;
+    if (const PyValue* dtype = argument(args, SIZE_MAX, "dtype"); dtype && !dtype->is_none()) {
+      std::optional<ElementType> type = element_type_of(*dtype);
+      if (!type) unsupported_here(at, "this dtype= of torch.eye", "write a dtype: `torch.float32`");
+      t.dtype = *type;
+    }
+    t.items.push_back(data_int(identity_size(*n, "n", at), at));
+    t.items.push_back(data_int(identity_size(m ? *m : *n, "m", at), at));
+    return t;
+  }
+
+  // One of torch.eye's sizes in __init__, with PyTorch's errors there (the rule's in forward).
+  int64_t identity_size(const PyValue& v, const char* param, Span at) {
+    if (v.is(Value::Kind::Bool) || v.is(Value::Kind::Float) || v.is_none())
+      raise_torch(
+          at,
+          param[0] == 'n'
+              ? fmt::format("eye(): argument 'n' (position 1) must be int, not {}", type_name(v))
+              : fmt::format("eye() received an invalid combination of "
+                            "arguments - got (int, {}), but expected one of:",
+                            type_name(v)),
+          "give torch.eye integer sizes");
+    int64_t size = int_of(v, at);
+    if (size < 0)
+      raise_torch(at, fmt::format("{} must be greater or equal to 0, got {}", param, size),
+                  fmt::format("give {} a size of 0 or more", param));
+    return size;
+  }
+
   // `torch.Tensor(4, 8)`, `torch.FloatTensor(out_features)` (legacy constructors, as custom
   // layers make their nn.Parameter): an uninitialised tensor of those sizes, torch.empty of the
   // class's dtype. Given data (`torch.Tensor([1, 2])`) or nothing, it is not followed.
@@ -9524,6 +9656,15 @@ class Construct {
         {"torch.ByteTensor", ElementType::UInt8},     {"torch.BoolTensor", ElementType::Bool}};
     auto legacy = kLegacy.find(n);
     if (legacy == kLegacy.end()) return std::nullopt;
+    // `torch.Tensor((0.4488, 0.4371, 0.4040))` (EDSR's mean): the data, as torch.tensor of the
+    // class's type would hold it
+    bool data =
+        args.values.size() == 1 && args.keywords[0].empty() &&
+        (args.values[0].kind == PyValue::Kind::List || args.values[0].kind == PyValue::Kind::Tuple);
+    if (data && legacy->second == ElementType::Float32)
+      return tensor_of_data(args.values[0], DType::Float32, at);
+    if (data && legacy->second == ElementType::Int64)
+      return tensor_of_data(args.values[0], DType::Int64, at);
     if (args.values.empty())
       unsupported_here(at, fmt::format("`{}()` without sizes", n),
                        "give its sizes: `torch.empty(4, 8)`");
@@ -9532,8 +9673,9 @@ class Construct {
                   (args.values[i].is(Value::Kind::Int) || args.values[i].is(Value::Kind::DimRef));
       if (!size)
         unsupported_here(args.spans[i], fmt::format("this argument of `{}`", n),
-                         "netshape follows the legacy constructors given sizes: "
-                         "`torch.Tensor(4, 8)`; for data write `torch.tensor([...])`");
+                         "netshape follows the legacy constructors given sizes "
+                         "(`torch.Tensor(4, 8)`), and torch.Tensor, FloatTensor and LongTensor "
+                         "given a list or tuple of data; else write `torch.tensor([...])`");
     }
     return made_of(shape_items_of(args, at), legacy->second, at);
   }
@@ -11094,7 +11236,11 @@ class Construct {
     const PyValue &lower = slice.items[0], &upper = slice.items[1], &step = slice.items[2];
     int64_t every = step.is_none() ? 1 : int_of(step, at);
     if (every == 0) raise(at, "slice step cannot be zero");  // Python's, making the slice
-    if (every < 0) raise(at, "step must be greater than zero");
+    if (every < 0)  // PyTorch's ValueError: no tensor has negative strides
+      torch_error(
+          t, at, "step must be greater than zero",
+          fmt::format("to reverse dim {} use `.flip({})`; a slice takes only positive steps", dim,
+                      dim));
     if (lower.is_none() && upper.is_none() && every == 1) return t;
     int64_t n = dim_value(Value::dim_ref(t.name, dim, at), at);
     auto bound = [&](const PyValue& b, int64_t fallback) {

@@ -539,6 +539,34 @@ bool infer_interpolate(RuleContext& ctx) {
   return true;
 }
 
+// The likely fix of two shapes that do not broadcast, read from what they look like.
+static std::string broadcast_fix(const RuleContext& ctx, const Shape& a, const Shape& b) {
+  // A per-channel vector (a learned [C] scale or bias) against a feature map [N, C, *]:
+  // broadcasting lines it up with the last dim, not with the channels.
+  for (size_t k = 0; k < 2; ++k) {
+    const Shape& v = k == 0 ? a : b;
+    const Shape& map = k == 0 ? b : a;
+    if (v.size() != 1 || map.size() < 3 || !(map[1] == v[0])) continue;
+    std::string ones;
+    for (size_t i = 2; i < map.size(); ++i) ones += ", 1";
+    return fmt::format(
+        "{} has one value per channel of {}, but broadcasting lines it up with the last dim: "
+        "shape it [1, {}{}] first, `{}.view(1, -1{})`",
+        ctx.input_name(k), ctx.input_name(1 - k), to_string(v[0]), ones, ctx.input_name(k), ones);
+  }
+  std::vector<size_t> differing;
+  for (size_t i = 0; a.size() == b.size() && i < a.size(); ++i)  // a size-1 dim broadcasts
+    if (!(a[i] == b[i]) && !(a[i] == fixed(1)) && !(b[i] == fixed(1))) differing.push_back(i);
+  if (a.size() == b.size() && a.size() >= 4)  // feature maps: a residual's two branches
+    return "make the shapes equal, e.g. with a 1x1 Conv2d (and the same stride) on the shortcut";
+  if (differing.size() == 1)
+    return fmt::format(
+        "they differ only in dim {} ({} vs {}): make it equal where one of them "
+        "is made",
+        differing[0], to_string(a[differing[0]]), to_string(b[differing[0]]));
+  return "make the shapes equal, or give one of them size 1 where the other's differs";
+}
+
 // a: [*], b: [*] -> broadcast(a, b)
 bool infer_add(RuleContext& ctx) {
   if (ctx.in().size() != 2) {
@@ -568,9 +596,8 @@ bool infer_add(RuleContext& ctx) {
   if (!s) {
     return ctx.fail(
         ctx.st.op_span, error,
-        fmt::format("{} combines {} ({}) and {} ({}); make the shapes equal, e.g. "
-                    "with a 1x1 Conv2d (and the same stride) on the shortcut",
-                    ctx.name(), ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
+        fmt::format("{} combines {} ({}) and {} ({}); {}", ctx.name(), ctx.input_name(0),
+                    to_string(a), ctx.input_name(1), to_string(b), broadcast_fix(ctx, a, b)));
   }
   ctx.set_output(*s);
   return true;
@@ -719,6 +746,7 @@ bool infer_squeeze(RuleContext& ctx) {
     else
       s.push_back(x[i]);
   }
+  ctx.attrs.dim = dim;
   ctx.set_output(s);
   return true;
 }

@@ -1181,8 +1181,48 @@ static bool infer_arange(RuleContext& ctx) {
 
 // () -> [*size]: a tensor made from nothing. A Parameter's elements are weights (params); the
 // others' (zeros, ones, randn, rand, empty) are not.
+// One of torch.eye's sizes: an int >= 0 (PyTorch's C++ parser takes no bool or float for it).
+static std::optional<int64_t> eye_size(RuleContext& ctx, std::string_view param) {
+  const Value& v = ctx.value(param);
+  if (v.kind == Value::Kind::DimRef) {
+    ctx.fail_unsupported(param, "torch.eye of a batch-sized size",
+                         "give the identity a fixed size");
+    return std::nullopt;
+  }
+  if (v.kind != Value::Kind::Int) {
+    // n has an overload of its own; m only one with n, so its TypeError names the combination
+    std::string message =
+        param == "n"
+            ? fmt::format("eye(): argument 'n' (position 1) must be int, not {}", python_type(v))
+            : fmt::format(
+                  "eye() received an invalid combination of arguments - got (int, {}), "
+                  "but expected one of:",
+                  python_type(v));
+    ctx.fail_at(param, message,
+                param == "n" ? "write torch.eye(<integer>)" : "leave m out for a square matrix");
+    return std::nullopt;
+  }
+  if (v.i < 0) {
+    ctx.fail_at(param, fmt::format("{} must be greater or equal to 0, got {}", param, v.i),
+                fmt::format("give {} a size of 0 or more", param));
+    return std::nullopt;
+  }
+  return v.i;
+}
+
+// n, m=None -> [n, m] ([n, n] without m): the identity, ones on the diagonal
+static bool infer_eye(RuleContext& ctx) {
+  auto n = eye_size(ctx, "n");
+  if (!n) return false;
+  auto m = ctx.is_given("m") ? eye_size(ctx, "m") : n;
+  if (!m) return false;
+  ctx.set_output(Shape{fixed(*n), fixed(*m)});
+  return true;
+}
+
 bool infer_source(RuleContext& ctx) {
   if (ctx.op.kind == OpKind::arange) return infer_arange(ctx);
+  if (ctx.op.kind == OpKind::eye) return infer_eye(ctx);
   std::string example = fmt::format("{}(1, 1, 768)", ctx.op.name);
   Shape none;
   auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(none), example);

@@ -286,6 +286,36 @@ void check_unused(const LayerInfo& l, const std::vector<bool>& used, Diagnostics
        "unused-tensor");
 }
 
+// ---- 4. squeeze() of a batch-sized tensor -----------------------------------------------------
+
+// `x.squeeze()` (no dim) removes every size-1 dim: with a symbolic batch netshape keeps B, but
+// at batch size 1 PyTorch removes it too (DenseNet's `torch.squeeze(out)` before a Linear gives
+// [64] at batch 1, [B, 64] otherwise). Naming the dims removes the same ones at every batch.
+void check_batch_squeeze(const LayerInfo& l, const Analysis& a, Diagnostics& diags) {
+  if (op_info(l.op).family != Family::squeeze || l.attrs->dim != -1 || l.input_ids.empty() ||
+      l.attrs->dims.empty())
+    return;
+  const Shape& x = a.input_shape(l, 0);
+  auto batch =
+      std::find_if(x.begin(), x.end(), [](const Dim& d) { return d.symbolic() && d.value == 1; });
+  if (batch == x.end()) return;
+  // from the last dim, so each index still means the input's dim
+  bool python = l.statement != nullptr && l.statement->python;
+  std::string named;
+  for (auto d = l.attrs->dims.rbegin(); d != l.attrs->dims.rend(); ++d)
+    named += python ? fmt::format(".squeeze({})", *d)
+                    : fmt::format("{}squeeze({})", named.empty() ? "" : ", then ", *d);
+  Shape at_one;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (x[i].symbolic() ? x[i] != *batch : x[i].value != 1) at_one.push_back(x[i]);
+  warn(diags, l, op_span(l),
+       fmt::format("squeeze() with no dim removes every size-1 dim: at batch size 1 it removes the "
+                   "batch dim {} of {} too, giving {}, not {}",
+                   to_string(*batch), to_string(x), to_string(at_one), to_string(*l.output)),
+       fmt::format("name the dims to remove: {}", python ? "`x" + named + "`" : named),
+       "squeeze-batch");
+}
+
 }  // namespace
 
 IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l) {
@@ -320,6 +350,7 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
     check_unbatched_flatten(l, a, layouts, diags);
     check_floor(a, l, diags);
     check_unused(l, used, diags);
+    check_batch_squeeze(l, a, diags);
   }
 }
 

@@ -239,6 +239,25 @@ TEST_CASE("argument forms: adaptive average pooling to 1s is a mean over the las
   check_layer_cases(cases);
 }
 
+// torch.eye (PointNet's T-Net adds the identity to its 3x3 matrices), with PyTorch 1.13's
+// errors: torch.eye(True), torch.eye(-1), torch.eye(3, None), torch.eye(3, -2).
+TEST_CASE("argument forms: eye is the n x m identity, its sizes ints") {
+  const LayerCase cases[] = {
+      {"input x: [2]", "y = eye(3)", "[3, 3]", 0, 0, ""},
+      {"input x: [2]", "y = eye(3, 4)", "[3, 4]", 0, 0, ""},
+      {"input x: [2]", "y = eye(0)", "[0, 0]", 0, 0, ""},
+      {"input x: [2]", "y = eye(3, m=2)", "[3, 2]", 0, 0, ""},
+      {"input x: [2]", "y = eye(True)", "error", 0, 0,
+       "eye(): argument 'n' (position 1) must be int, not bool"},
+      {"input x: [2]", "y = eye(-1)", "error", 0, 0, "n must be greater or equal to 0, got -1"},
+      {"input x: [2]", "y = eye(3, None)", "error", 0, 0,
+       "eye() received an invalid combination of arguments - got (int, NoneType), but expected "
+       "one of:"},
+      {"input x: [2]", "y = eye(3, -2)", "error", 0, 0, "m must be greater or equal to 0, got -2"},
+  };
+  check_layer_cases(cases);
+}
+
 // The names PyTorch gives the arguments: numpy's axis= and keepdims= for its C++ ops, view's
 // size=, repeat's repeats=, Tensor.split's split_size=; softmax's dim required but for F.softmax.
 TEST_CASE("argument forms: keyword names and required dims of the .py spellings") {

@@ -30,3 +30,25 @@ TEST_CASE("After a flatten, or on a 2-D input, the help names the features it re
   auto two = test::check_ns("input [4, 30]\nfc = Linear(100, 10)\n");
   CHECK(test::first_error(two).help == "fc receives 30 features; use Linear(30, 10)");
 }
+
+// Shapes that do not broadcast: the help reads what they look like. A learned per-channel scale
+// [C] times a feature map (PyTorch 1.13: "The size of tensor a (8) must match the size of tensor
+// b (4) at non-singleton dimension 3"), tokens one short of a position table, and two residual
+// branches.
+TEST_CASE("help: an add that does not broadcast names the likely fix") {
+  auto help = [](const std::string& ns) {
+    LoadedModel m = test::check_ns(ns);
+    REQUIRE(m.exit == ExitCode::ShapeError);
+    return m.diags.items().at(0).help;
+  };
+  CHECK(help("input x: [2, 4, 8, 8]\ninput g: [4]\ny = mul(x, g)\n") ==
+        "y combines x ([2, 4, 8, 8]) and g ([4]); g has one value per channel of x, but "
+        "broadcasting lines it up with the last dim: shape it [1, 4, 1, 1] first, "
+        "`g.view(1, -1, 1, 1)`");
+  CHECK(help("input x: [2, 65, 32]\ninput pos: [1, 64, 32]\ny = add(x, pos)\n") ==
+        "y combines x ([2, 65, 32]) and pos ([1, 64, 32]); they differ only in dim 1 (65 vs 64): "
+        "make it equal where one of them is made");
+  CHECK(help("input x: [2, 64, 8, 8]\ninput s: [2, 32, 8, 8]\ny = add(x, s)\n") ==
+        "y combines x ([2, 64, 8, 8]) and s ([2, 32, 8, 8]); make the shapes equal, e.g. with a "
+        "1x1 Conv2d (and the same stride) on the shortcut");
+}

@@ -75,6 +75,7 @@ const std::map<std::string, std::string> kWhole = {
     {"randn", "randn(2, 3)"},
     {"rand", "rand(2, 3)"},
     {"arange", "arange(0, 10, 3)"},
+    {"eye", "eye(3, 4)"},
     {"maximum", "maximum(x)"},
     {"minimum", "minimum(x)"},
     {"logical_and", "logical_and(x)"},

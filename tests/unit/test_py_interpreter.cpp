@@ -1298,9 +1298,9 @@ FORWARD
        "them, and an optimizer would never train them"},
       {"        self.again = copy.copy(self.enc)\n", "        x = self.again(x)\n",
        "unsupported Python construct: copy.copy of a module (the copy shares its parameters)"},
-      {"        self.b = nn.Parameter(torch.eye(4))\n", "",
+      {"        self.b = nn.Parameter(torch.linspace(0, 1, 4))\n", "",
        "netshape cannot count the weights `b` may hold, which model.parameters() counts: "
-       "unknown function `torch.eye`"},
+       "unknown function `torch.linspace`"},
       {"", "        x = self.h.proj(x)\n",
        "`self.h.proj` has weights but is not a registered submodule: model.parameters() does not "
        "count them, and an optimizer would never train them"},
@@ -1570,7 +1570,7 @@ TEST_CASE("interpreter: slices with a step, as PyTorch's views") {
       {"return x[:, ::2].view(4, -1)", ExitCode::Ok, "[4, 24]"},
       {"return x[:, :, ::2].view(-1)", ExitCode::ShapeError, kViewRefused},
       {"return x[..., ::4].view(1, 8, -1)", ExitCode::ShapeError, kViewRefused},
-      {"return x[:, ::-1]", ExitCode::UsageOrParse, "step must be greater than zero"},
+      {"return x[:, ::-1]", ExitCode::ShapeError, "step must be greater than zero"},
       {"return x[:, ::0]", ExitCode::UsageOrParse, "slice step cannot be zero"},
   };
   check_forward_cases(kTensorOpBase, cases);
@@ -3609,6 +3609,9 @@ TEST_CASE("interpreter: builtins' further arguments") {
       {"math.prod([2, 3, 4])", 24},
       {"math.prod((2, 3), start=2)", 12},
       {"int(math.pow(2, 3))", 8},
+      {"int(math.cos(0.5) * 1000)", 877},  // ArcFace's cos(m), sin(m): Python's 0.8775825...
+      {"int(math.sin(0.5) * 1000)", 479},
+      {"int(math.tan(math.pi / 4) * 1000 + 0.5)", 1000},
       {"list(enumerate([5, 6], start=3))[1][0]", 4},
       {"sum([1, 2], start=4)", 7},
   };
@@ -4489,4 +4492,127 @@ class M(nn.Module):
 )",
                                          "rebound.py", "1,2,9");
   CHECK(test::out_shape(rebound) == "[1, 2, 5]");  // the last binding of k, as Python's
+}
+
+// PointNet's T-Net: a 3x3 matrix per sample, plus the identity, as a buffer or made in forward;
+// PyTorch 1.13 gives [2, 3, 3] for both, and its TypeError for torch.eye(3, None) in __init__.
+TEST_CASE("interpreter: torch.eye in __init__ and in forward") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+class TNet(nn.Module):
+    def __init__(self, k=3):
+        super().__init__()
+        self.k = k
+        self.fc = nn.Linear(64, k * k)
+        self.register_buffer("iden", torch.eye(k))
+    def forward(self, x):
+        m = self.fc(x).view(-1, self.k, self.k)
+        return m + self.iden + torch.eye(self.k, device=x.device).repeat(x.size(0), 1, 1)
+)";
+  LoadedModel m = test::analyze_py(model, "tnet.py", "2,64");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 3, 3]");
+  CHECK(m.analysis.totals.params == 64 * 9 + 9);  // the identity is a buffer
+
+  LoadedModel bad = test::analyze_py(test::replaced(model, "torch.eye(k))", "torch.eye(k, None))"),
+                                     "tnet.py", "2,64");
+  CHECK(bad.exit == ExitCode::UsageOrParse);  // as PyTorch's other errors in __init__
+  CHECK(first_error(bad) ==
+        "eye() received an invalid combination of arguments - got (int, NoneType), but expected "
+        "one of:");
+}
+
+// Beginners' mistakes PyTorch raises on, with PyTorch's (Python's) messages, exit 1: a reversing
+// slice, chunks unpacked into more names than there are, and an LSTM's (output, (h_n, c_n))
+// used as a tensor. On an input [2, 6, 5, 8] (chunk(4, 1) of 6 channels gives 3 of 2).
+TEST_CASE(
+    "interpreter: reversing slices, short unpacking and an LSTM's tuple are PyTorch's errors") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 16, batch_first=True)
+        self.fc = nn.Linear(16, 2)
+    def forward(self, x):
+        BODY
+# input: [2, 6, 5, 8]
+)";
+  const ForwardCase cases[] = {
+      {"return x[..., ::-1]", ExitCode::ShapeError, "step must be greater than zero"},
+      {"a, b, c, d = x.chunk(4, 1)\n        return a", ExitCode::ShapeError,
+       "not enough values to unpack (expected 4, got 3)"},
+      {"a, b = x.chunk(3, 1)\n        return a", ExitCode::ShapeError,
+       "too many values to unpack (expected 2)"},
+      {"a, *b = x.chunk(3, 1)\n        return b[1]", ExitCode::Ok, "[2, 2, 5, 8]"},
+      {"out = self.lstm(x[:, 0])\n        return self.fc(out[:, -1])", ExitCode::ShapeError,
+       "tuple indices must be integers or slices, not tuple"},
+      {"out = self.lstm(x[:, 0])\n        return self.fc(out)", ExitCode::UsageOrParse,
+       "unsupported Python construct: a tuple of tensors as a module's input"},
+      {"out, _ = self.lstm(x[:, 0])\n        return self.fc(out[:, -1])", ExitCode::Ok, "[2, 2]"},
+  };
+  check_forward_cases(base, cases);
+  LoadedModel m = read(test::replaced(base, "BODY", "return x.flip(1)[:, :, ::-1]"));
+  CHECK(m.diags.items().at(0).help ==
+        "to reverse dim 2 use `.flip(2)`; a slice takes only positive steps");
+}
+
+// A packed sequence is refused with the fix (the padded batch), not "cannot find" the module.
+TEST_CASE("interpreter: packed sequences are refused with the padded batch as the fix") {
+  for (const char* call : {"nn.utils.rnn.pack_padded_sequence(x, [5, 3], batch_first=True)",
+                           "pack_padded_sequence(x, [5, 3], batch_first=True)"}) {
+    std::string text = std::string(R"(import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 16, batch_first=True)
+    def forward(self, x):
+        out, (h, c) = self.lstm()") +
+                       call + R"()
+        return h[-1]
+# input: [2, 5, 8]
+)";
+    LoadedModel m = read(text);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) ==
+          "unsupported Python construct: torch.nn.utils.rnn.pack_padded_sequence (packed "
+          "sequences)");
+  }
+}
+
+// EDSR's MeanShift: a 1x1 Conv2d whose weight and bias are set through `.data` in __init__ (from
+// torch.eye and the legacy torch.Tensor of a tuple), then frozen. PyTorch 1.13: [1, 3, 8, 8],
+// 12 params, none trainable. Other sizes would change the layer's parameters: refused.
+TEST_CASE("interpreter: a layer's .data set in __init__ with its own sizes is an initialisation") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+class MeanShift(nn.Conv2d):
+    def __init__(self, rgb_range, rgb_mean=(0.4488, 0.4371, 0.4040), rgb_std=(1.0, 1.0, 1.0), sign=-1):
+        super(MeanShift, self).__init__(3, 3, kernel_size=1)
+        std = torch.Tensor(rgb_std)
+        self.weight.data = torch.eye(3).view(3, 3, 1, 1) / std.view(3, 1, 1, 1)
+        self.bias.data = sign * rgb_range * torch.Tensor(rgb_mean) / std
+        for p in self.parameters():
+            p.requires_grad = False
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.sub_mean = MeanShift(255)
+    def forward(self, x):
+        return self.sub_mean(x)
+)";
+  LoadedModel m = test::analyze_py(model, "edsr.py", "1,3,8,8");
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[1, 3, 8, 8]");
+  CHECK(m.analysis.totals.params == 12);
+  CHECK(m.analysis.totals.trainable_params == 0);
+
+  LoadedModel bad = test::analyze_py(
+      test::replaced(model, "torch.eye(3).view(3, 3, 1, 1) / std.view(3, 1, 1, 1)", "torch.eye(3)"),
+      "edsr.py", "1,3,8,8");
+  CHECK(bad.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(bad) ==
+        "unsupported Python construct: setting the weight of sizes [3, 3, 1, 1] to `.data` of "
+        "sizes [3, 3]");
 }

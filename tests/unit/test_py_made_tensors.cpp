@@ -198,11 +198,17 @@ TEST_CASE("made tensors: the legacy constructors make uninitialised tensors of t
   LoadedModel ids = read(with_init("self.register_buffer('ids', torch.LongTensor(2, 4))",
                                    "self.fc(x.long() + self.ids[0, :3])"));
   CHECK(ids.exit == ExitCode::ShapeError);  // a Linear of int64: PyTorch's RuntimeError
+  // torch.Tensor of data is torch.tensor of it as float32 (EDSR's mean): 3 more params
   LoadedModel data = read(
       with_init("self.w = nn.Parameter(torch.Tensor([1.0, 2.0, 3.0]))", "self.fc(x) * self.w"));
-  CHECK(data.exit == ExitCode::UsageOrParse);
-  CHECK(test::first_error(data).message ==
-        "unsupported Python construct: this argument of `torch.Tensor`");
+  REQUIRE(data.exit == ExitCode::Ok);
+  CHECK(data.analysis.totals.params == 3 + (3 * 3 + 3));
+  LoadedModel other =
+      read(with_init("self.w = nn.Parameter(torch.DoubleTensor([1.0, 2.0, 3.0]))", "self.fc(x)"));
+  CHECK(other.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(other).message ==
+        "netshape cannot count the weights `w` may hold, which model.parameters() counts: "
+        "unsupported Python construct: this argument of `torch.DoubleTensor`");
 }
 
 TEST_CASE("made tensors: sizes and dtypes reach forward as PyTorch computes them") {

@@ -120,3 +120,9 @@ TEST_CASE("run: adaptive average pooling to 1 of a 5-D input averages its last t
   CHECK(y.shape == std::vector<int64_t>{1, 2, 3, 1, 1});
   CHECK(y.data == std::vector<float>{1.5f, 5.5f, 9.5f, 13.5f, 17.5f, 21.5f});  // exact in float
 }
+
+// torch.eye(2, 3): [[1, 0, 0], [0, 1, 0]].
+TEST_CASE("run: eye puts ones on the diagonal") {
+  Tensor y = forward_of("input x: [2]\ny = eye(2, 3)\n", forward_source, {});
+  CHECK(y.data == std::vector<float>{1, 0, 0, 0, 1, 0});
+}

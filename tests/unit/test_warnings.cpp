@@ -219,6 +219,38 @@ TEST_CASE("warning: an unused tensor in Python forward, at the forward line") {
   CHECK(w[1].span.line == 12);
 }
 
+// DenseNet-style `torch.squeeze(out)` before a Linear: PyTorch 1.13 gives [2, 64] at batch 2 and
+// [64] at batch 1 (torch.randn(1, 64, 1, 1).squeeze().shape), so with a symbolic batch the answer
+// [B, 64] holds for every batch but 1.
+TEST_CASE("warning: squeeze() of a batch-sized tensor also drops the batch at batch size 1") {
+  Diagnostic w = only_warning(check_ns("input x: [B, 64, 1, 1]\nsq = squeeze()\n"));
+  CHECK(w.code == "squeeze-batch");
+  CHECK(w.layer == "sq");
+  CHECK(w.message ==
+        "squeeze() with no dim removes every size-1 dim: at batch size 1 it removes the batch dim "
+        "B of [B, 64, 1, 1] too, giving [64], not [B, 64]");
+  CHECK(w.help == "name the dims to remove: squeeze(3), then squeeze(2)");
+
+  LoadedModel py = check_ns(
+      "import torch\nimport torch.nn as nn\n# input: [B, 64, 4, 4]\n"
+      "class Net(nn.Module):\n"
+      "    def __init__(self):\n"
+      "        super().__init__()\n"
+      "        self.pool = nn.AdaptiveAvgPool2d(1)\n"
+      "        self.fc = nn.Linear(64, 10)\n"
+      "    def forward(self, x):\n"
+      "        return self.fc(torch.squeeze(self.pool(x)))\n",
+      "net.py");
+  w = only_warning(py);
+  CHECK(w.span.line == 10);
+  CHECK(w.help == "name the dims to remove: `x.squeeze(3).squeeze(2)`");
+
+  // a dim named, a concrete batch, or no size-1 dim removed: no warning
+  CHECK(no_warning("input x: [B, 64, 1]\nsq = squeeze(2)\n"));
+  CHECK(no_warning("input x: [2, 64, 1, 1]\nsq = squeeze()\n"));
+  CHECK(no_warning("input x: [B, 64, 3]\nsq = squeeze()\n"));
+}
+
 TEST_CASE("shipped models: only the genuine floor drops warn") {
   // cifar_cnn: conv2 gives 13x13 and MaxPool2d(2, 2) makes it 6x6, dropping row and column 13;
   // fashion_5conv_stride: Conv2d(k=3, s=2, p=0) on 26x26 and on 10x10 drops the last ones.
