@@ -2066,9 +2066,13 @@ class Construct {
     for (const auto& [n, v] : inst.values) names.push_back(n);
     std::string near = nearest_name(e.text, names);
     std::string object = dotted(e.items[0]);
+    // nn.Module's own dict of children, which netshape does not model: named_children() gives
+    // the same pairs
+    std::string help = e.text == "_modules" ? "iterate `" + object + ".named_children()` instead"
+                       : !near.empty()      ? "did you mean `" + object + "." + near + "`?"
+                                            : "assign `" + dotted(e) + " = ...` in __init__ first";
     raise(e.span, "`" + dotted(e) + "` is not defined in __init__ nor in class " + inst.cls->name,
-          !near.empty() ? "did you mean `" + object + "." + near + "`?"
-                        : "assign `" + dotted(e) + " = ...` in __init__ first");
+          help);
   }
 
   // nn.Module's own methods, when the class does not define its own.

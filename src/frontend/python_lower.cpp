@@ -689,6 +689,14 @@ bool Lowerer::lower_class_model(const Candidate& model) {
     inputs.emplace_back(p.name, p.span);
   }
   if (inputs.empty()) {
+    // `def forward(self, *inputs)`: how many tensors it takes is the caller's
+    for (size_t i = 1; i < forward->params.size(); ++i)
+      if (forward->params[i].stars == 1)
+        return error(forward->name_span,
+                     "unsupported Python construct: forward takes its tensors as `*" +
+                         forward->params[i].name + "`",
+                     "name them, e.g. `def forward(self, x, y):`: netshape gives one input to "
+                     "each named parameter");
     return error(forward->name_span, "forward takes no tensor argument",
                  "write `def forward(self, x):`");
   }

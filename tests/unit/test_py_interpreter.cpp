@@ -4616,3 +4616,40 @@ class Net(nn.Module):
         "unsupported Python construct: setting the weight of sizes [3, 3, 1, 1] to `.data` of "
         "sizes [3, 3]");
 }
+
+// `self._modules.items()` (nn.Module's own dict): the help names named_children(), which reads.
+TEST_CASE("interpreter: self._modules points at named_children()") {
+  const std::string model = R"(import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stage0 = nn.Linear(4, 4)
+        self.stage1 = nn.Linear(4, 2)
+    def forward(self, x):
+        for name, m in self._modules.items():
+            x = m(x)
+        return x
+# input: [2, 4]
+)";
+  LoadedModel m = read(model);
+  REQUIRE(m.exit == ExitCode::UsageOrParse);
+  CHECK(m.diags.items().at(0).help == "iterate `self.named_children()` instead");
+  LoadedModel fixed = read(test::replaced(model, "self._modules.items()", "self.named_children()"));
+  REQUIRE(fixed.exit == ExitCode::Ok);
+  CHECK(test::out_shape(fixed) == "[2, 2]");
+}
+
+// `def forward(self, *inputs)`: the number of inputs is the caller's; the error says so.
+TEST_CASE("interpreter: forward taking *inputs is refused with named parameters as the fix") {
+  LoadedModel m = read(R"(import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+    def forward(self, *inputs):
+        return self.fc(inputs[0] + inputs[1])
+# input: [2, 4]
+)");
+  REQUIRE(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(m) == "unsupported Python construct: forward takes its tensors as `*inputs`");
+}
