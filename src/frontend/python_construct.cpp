@@ -7944,8 +7944,9 @@ class Construct {
         (v.items[1].kind == PyValue::Kind::Tensor || v.items[1].kind == PyValue::Kind::Tuple);
     if (recurrent)
       unsupported_here(at, "a tuple of tensors as a module's input",
-                       "an RNN, LSTM or GRU returns (output, h_n) (an LSTM (output, (h_n, c_n))): "
-                       "unpack it first, `out, _ = self.lstm(x)`, and pass `out`");
+                       "pass one of its tensors: an RNN, LSTM or GRU returns (output, h_n) (an "
+                       "LSTM (output, (h_n, c_n))), so unpack it first, `out, _ = self.lstm(x)`, "
+                       "and pass `out`");
     unsupported_here(at, "non-tensor argument to a module call",
                      "modules take their settings in __init__; pass only tensors in forward "
                      "(`torch.max(x, dim)` is a pair (values, indices): pass its `.values`)");
@@ -9610,7 +9611,7 @@ class Construct {
   }
 
   // torch.eye(n, m=None) in __init__ (PointNet's identity, a buffer): an `eye` of sizes [n, m],
-  // whose row in forward is eye(n, m). Its own errors (a bool, a negative size) are the rule's.
+  // whose row in forward is eye(n, m). PyTorch's errors for its sizes are raised here.
   PyValue made_identity(const Args& args, Span at) {
     const PyValue* n = argument(args, 0, "n");
     if (!n)

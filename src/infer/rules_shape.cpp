@@ -554,11 +554,11 @@ static std::string broadcast_fix(const RuleContext& ctx, const Shape& a, const S
         "shape it [1, {}{}] first, `{}.view(1, -1{})`",
         ctx.input_name(k), ctx.input_name(1 - k), to_string(v[0]), ones, ctx.input_name(k), ones);
   }
+  if (a.size() == b.size() && a.size() >= 4)  // feature maps: a residual's two branches
+    return "make the shapes equal, e.g. with a 1x1 Conv2d (and the same stride) on the shortcut";
   std::vector<size_t> differing;
   for (size_t i = 0; a.size() == b.size() && i < a.size(); ++i)  // a size-1 dim broadcasts
     if (!(a[i] == b[i]) && !(a[i] == fixed(1)) && !(b[i] == fixed(1))) differing.push_back(i);
-  if (a.size() == b.size() && a.size() >= 4)  // feature maps: a residual's two branches
-    return "make the shapes equal, e.g. with a 1x1 Conv2d (and the same stride) on the shortcut";
   if (differing.size() == 1)
     return fmt::format(
         "they differ only in dim {} ({} vs {}): make it equal where one of them "

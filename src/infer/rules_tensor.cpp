@@ -30,8 +30,7 @@ const std::vector<Value>& list_items(const RuleContext& ctx) {
 // A `*dims` / `*size` argument as PyTorch's parser reads an int list: ints one by one
 // (`permute(0, 2, 1)`) or one tuple or list (`permute((0, 2, 1))`), possibly empty. Each entry
 // is accepted by `entry(item, position)` (int_list_entry or alike); else PyTorch's TypeError,
-// naming `what`
-// ("ints" or "SymInts") and the entry's 1-based position.
+// naming `what` ("ints" or "SymInts") and the entry's 1-based position.
 template <typename T, typename Entry>
 std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry entry,
                                        const std::string& example) {
@@ -1179,8 +1178,6 @@ static bool infer_arange(RuleContext& ctx) {
   return true;
 }
 
-// () -> [*size]: a tensor made from nothing. A Parameter's elements are weights (params); the
-// others' (zeros, ones, randn, rand, empty) are not.
 // One of torch.eye's sizes: an int >= 0 (PyTorch's C++ parser takes no bool or float for it).
 static std::optional<int64_t> eye_size(RuleContext& ctx, std::string_view param) {
   const Value& v = ctx.value(param);
@@ -1220,6 +1217,8 @@ static bool infer_eye(RuleContext& ctx) {
   return true;
 }
 
+// () -> [*size]: a tensor made from nothing. A Parameter's elements are weights (params); the
+// others' (zeros, ones, randn, rand, empty) are not.
 bool infer_source(RuleContext& ctx) {
   if (ctx.op.kind == OpKind::arange) return infer_arange(ctx);
   if (ctx.op.kind == OpKind::eye) return infer_eye(ctx);

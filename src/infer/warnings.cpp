@@ -1,6 +1,7 @@
 // Warnings about models PyTorch runs without complaint but that very likely do not do what was
 // meant: an unbatched input flattened with its channels kept as a batch, a window whose floor
-// drops the last rows of its input, a tensor computed and never used. A pure pass over a finished
+// drops the last rows of its input, a tensor computed and never used, a squeeze() that would
+// also drop a batch of 1. A pure pass over a finished
 // analysis without errors: it reads the layers and adds warnings, nothing else (docs/cli.md).
 #include <fmt/format.h>
 
