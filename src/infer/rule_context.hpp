@@ -107,6 +107,12 @@ class RuleContext {
     if (i < 0) throw std::out_of_range("RuleContext::value: no such parameter");
     return *bound[static_cast<size_t>(i)];
   }
+  // The node that computed input k; null for a model input.
+  const GraphNode* input_producer(size_t k) const {
+    if (k >= node.inputs.size() || node.inputs[k] == kNoId) return nullptr;
+    NodeId producer = graph.tensors[node.inputs[k]].producer;
+    return producer == kNoId ? nullptr : &graph.nodes[producer];
+  }
   bool is_given(std::string_view param) const {
     int i = index_of(param);
     return i >= 0 && node.is_given(static_cast<size_t>(i));

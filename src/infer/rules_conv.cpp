@@ -175,6 +175,24 @@ bool fail_kernel_too_big(RuleContext& ctx, std::span<const int64_t> padded,
                   ctx.name(), join(eff, "x"), join(padded, "x"), kernel));
 }
 
+// The input was joined by torch.cat along another dim than the channels' (`dim=2`, the height,
+// where `dim=1` was meant): a note at that cat, where the fix belongs.
+static void note_cat_along_other_dim(const RuleContext& ctx, size_t c_axis, Diagnostic& d) {
+  const GraphNode* cat = ctx.input_producer(0);
+  if (cat == nullptr || cat->op != OpId::cat) return;
+  const auto& params = op_info(cat->op).params;
+  for (size_t i = 0; i < params.size() && i < cat->bound_count(); ++i) {
+    const Value* dim = params[i].name == "dim" ? cat->bound(i) : nullptr;
+    if (dim == nullptr || dim->kind != Value::Kind::Int) continue;
+    auto axis = wrap_dim(dim->i, static_cast<int64_t>(ctx.x().size()));
+    if (axis && static_cast<size_t>(*axis) != c_axis)
+      d.labels.push_back(Label{cat->statement->op_span,
+                               fmt::format("this cat joins along dim {}: channels join along "
+                                           "dim={}",
+                                           *axis, c_axis)});
+  }
+}
+
 bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t c_axis,
                        std::span<const int64_t> weight) {
   if (!c.symbolic() && c.value == a.in_c) return true;
@@ -192,6 +210,7 @@ bool check_in_channels(RuleContext& ctx, const ConvArgs& a, const Dim& c, size_t
                   a.groups, join(weight, ", "), shape_list(batched), a.in_c, to_string(c)),
       fix);
   prefer_transpose_fix(ctx, a.in_c, d);
+  note_cat_along_other_dim(ctx, c_axis, d);
   return false;
 }
 

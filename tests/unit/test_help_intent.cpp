@@ -52,3 +52,35 @@ TEST_CASE("help: an add that does not broadcast names the likely fix") {
         "y combines x ([2, 64, 8, 8]) and s ([2, 32, 8, 8]); make the shapes equal, e.g. with a "
         "1x1 Conv2d (and the same stride) on the shortcut");
 }
+
+// Two 16-channel maps joined along the height (`dim=2`) where the channels were meant: the conv
+// after it fails (PyTorch 1.13: "expected input[2, 16, 16, 8] to have 32 channels, but got 16
+// channels instead"), and a note points at the cat, where the fix belongs.
+TEST_CASE("help: a conv after a cat along another dim notes the cat") {
+  LoadedModel m = test::check_ns(
+      "import torch\nimport torch.nn as nn\n# input: [2, 3, 8, 8]\n"
+      "class Net(nn.Module):\n"
+      "    def __init__(self):\n"
+      "        super().__init__()\n"
+      "        self.a = nn.Conv2d(3, 16, 3, padding=1)\n"
+      "        self.b = nn.Conv2d(3, 16, 3, padding=1)\n"
+      "        self.fuse = nn.Conv2d(32, 8, 1)\n"
+      "    def forward(self, x):\n"
+      "        y = torch.cat([self.a(x), self.b(x)], dim=2)\n"
+      "        return self.fuse(y)\n",
+      "net.py");
+  REQUIRE(m.exit == ExitCode::ShapeError);
+  const Diagnostic& d = test::first_error(m);
+  CHECK(d.message ==
+        "Given groups=1, weight of size [8, 32, 1, 1], expected input[2, 16, 16, 8] to have 32 "
+        "channels, but got 16 channels instead");
+  REQUIRE(d.labels.size() == 1);
+  CHECK(d.labels[0].span.line == 11);
+  CHECK(d.labels[0].message == "this cat joins along dim 2: channels join along dim=1");
+
+  // joined along the channels, with another mistake: no note
+  LoadedModel ok =
+      test::check_ns("input x: [2, 16, 8, 8]\ny = cat([x, x], dim=1)\nc = Conv2d(16, 8, 1)\n");
+  REQUIRE(ok.exit == ExitCode::ShapeError);
+  CHECK(test::first_error(ok).labels.empty());
+}
