@@ -115,6 +115,10 @@ struct GraphNode {
     const ParamSpec& p = op_info(op).params[param];
     return p.var_positional || p.var_keyword ? nullptr : &p.default_value;
   }
+  // Whether parameter `param` was given as `param=value` (not by its position, nor a default).
+  bool given_by_keyword(size_t param) const {
+    return is_given(param) && !statement->args[given_args[param] - 1].keyword.empty();
+  }
   // Where parameter `param` was written (`keyword=value`); invalid for a default.
   Span given_span(size_t param) const {
     return is_given(param) ? statement->args[given_args[param] - 1].span : Span{};

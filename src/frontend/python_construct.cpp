@@ -1781,8 +1781,7 @@ class Construct {
     Sizes want = layer_weight_sizes(*tensor.method_self, tensor.name, at);
     std::optional<Sizes> got;
     if (v.kind == PyValue::Kind::Made) got = sizes_of(v);
-    if (v.kind == PyValue::Kind::Values)
-      got = v.values->scalar ? Sizes{} : Sizes{static_cast<int64_t>(v.values->size())};
+    if (v.kind == PyValue::Kind::Values) got = value_sizes(*v.values);
     if (!got)
       unsupported_here(at, fmt::format("setting the {}'s `.data` to {}", tensor.name, describe(v)),
                        "netshape follows a tensor made in __init__ (torch.zeros(...), "
@@ -5215,9 +5214,12 @@ class Construct {
   // A tensor of values as one followed by its sizes only: for an op whose values netshape does
   // not compute (sin, unsqueeze), which loses the values but never a size.
   PyValue values_as_made(const PyValue& v, Span at) {
-    const ValueTensor& t = *v.values;
-    return made_of(t.scalar ? Sizes{} : Sizes{static_cast<int64_t>(t.size())},
-                   element_type_of_dtype(t.dtype), at);
+    return made_of(value_sizes(*v.values), element_type_of_dtype(v.values->dtype), at);
+  }
+
+  // The sizes of a tensor of values: none for a 0-dim one, else its length.
+  static Sizes value_sizes(const ValueTensor& t) {
+    return t.scalar ? Sizes{} : Sizes{static_cast<int64_t>(t.size())};
   }
 
   // An operand of an elementwise op with a tensor made in __init__: its sizes, and what its dtype
@@ -5232,8 +5234,7 @@ class Construct {
     if (v.kind == PyValue::Kind::Made) return {sizes_of(v), v.dtype, v.items.empty(), false};
     if (v.kind == PyValue::Kind::Values) {
       const ValueTensor& t = *v.values;
-      return {t.scalar ? Sizes{} : Sizes{static_cast<int64_t>(t.size())},
-              element_type_of_dtype(t.dtype), t.scalar, t.wrapped};
+      return {value_sizes(t), element_type_of_dtype(t.dtype), t.scalar, t.wrapped};
     }
     if (v.is(Value::Kind::DimRef)) return made_operand(resolved(v, at), op, at);
     if (v.is(Value::Kind::Bool)) return {{}, ElementType::Bool, true, true};
@@ -9588,16 +9589,7 @@ class Construct {
     bool sized = id && op_info(*id).family == Family::source &&
                  op_info(*id).kind != OpKind::parameter && op_info(*id).kind != OpKind::arange;
     if (!sized) return std::nullopt;
-    PyValue t;
-    t.kind = PyValue::Kind::Made;
-    t.name = op;
-    t.made = next_made_++;
-    t.data.span = at;
-    if (const PyValue* dtype = argument(args, SIZE_MAX, "dtype"); dtype && !dtype->is_none()) {
-      std::optional<ElementType> type = element_type_of(*dtype);
-      if (!type) unsupported_here(at, "this dtype= of " + n, "write a dtype: `torch.float32`");
-      t.dtype = *type;
-    }
+    PyValue t = made_shell(op, n, args, at);
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (!args.keywords[i].empty() && args.keywords[i] != "size")
         continue;  // dtype=, device=, requires_grad=
@@ -9610,6 +9602,22 @@ class Construct {
     return t;
   }
 
+  // A new made tensor of op `op` (its sizes still to add), of the type `dtype=` names; `call` is
+  // the function as written, for the refusal of a dtype netshape cannot read.
+  PyValue made_shell(const std::string& op, const std::string& call, const Args& args, Span at) {
+    PyValue t;
+    t.kind = PyValue::Kind::Made;
+    t.name = op;
+    t.made = next_made_++;
+    t.data.span = at;
+    if (const PyValue* dtype = argument(args, SIZE_MAX, "dtype"); dtype && !dtype->is_none()) {
+      std::optional<ElementType> type = element_type_of(*dtype);
+      if (!type) unsupported_here(at, "this dtype= of " + call, "write a dtype: `torch.float32`");
+      t.dtype = *type;
+    }
+    return t;
+  }
+
   // torch.eye(n, m=None) in __init__ (PointNet's identity, a buffer): an `eye` of sizes [n, m],
   // whose row in forward is eye(n, m). PyTorch's errors for its sizes are raised here.
   PyValue made_identity(const Args& args, Span at) {
@@ -9617,16 +9625,7 @@ class Construct {
     if (!n)
       raise_torch(at, "eye() missing 1 required positional arguments: \"n\"", "e.g. torch.eye(3)");
     const PyValue* m = argument(args, 1, "m");
-    PyValue t;
-    t.kind = PyValue::Kind::Made;
-    t.name = "eye";
-    t.made = next_made_++;
-    t.data.span = at;
-    if (const PyValue* dtype = argument(args, SIZE_MAX, "dtype"); dtype && !dtype->is_none()) {
-      std::optional<ElementType> type = element_type_of(*dtype);
-      if (!type) unsupported_here(at, "this dtype= of torch.eye", "write a dtype: `torch.float32`");
-      t.dtype = *type;
-    }
+    PyValue t = made_shell("eye", "torch.eye", args, at);
     t.items.push_back(data_int(identity_size(*n, "n", at), at));
     t.items.push_back(data_int(identity_size(m ? *m : *n, "m", at), at));
     return t;

@@ -117,6 +117,10 @@ class RuleContext {
     int i = index_of(param);
     return i >= 0 && node.is_given(static_cast<size_t>(i));
   }
+  bool given_by_keyword(std::string_view param) const {
+    int i = index_of(param);
+    return i >= 0 && node.given_by_keyword(static_cast<size_t>(i));
+  }
   bool is_none(std::string_view param) const { return value(param).kind == Value::Kind::None; }
   bool is_infer(std::string_view param) const { return value(param).kind == Value::Kind::Infer; }
   Span span_of(std::string_view param) const;

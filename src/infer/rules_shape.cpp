@@ -844,10 +844,8 @@ bool infer_mean(RuleContext& ctx) {
   int64_t rank = static_cast<int64_t>(x.size());
   const Value& v = ctx.value("dim");
   // std(True), var(False): PyTorch's overload of one bool, `unbiased`, over every dim
-  bool dim_by_keyword = std::any_of(ctx.st.args.begin(), ctx.st.args.end(),
-                                    [](const Arg& a) { return a.keyword == "dim"; });
   bool unbiased_overload = (ctx.op.kind == OpKind::std || ctx.op.kind == OpKind::var) &&
-                           v.kind == Value::Kind::Bool && !dim_by_keyword &&
+                           v.kind == Value::Kind::Bool && !ctx.given_by_keyword("dim") &&
                            !ctx.is_given("unbiased") && !ctx.is_given("keepdim") &&
                            !ctx.is_given("correction");
   if (!unbiased_overload && !dim_form(ctx, v)) return false;
