@@ -335,6 +335,12 @@ struct StatementExtras {
   // Its parameters do not train: `requires_grad` set False in `__init__` (`.ns` says
   // `frozen=True` among the arguments instead).
   bool frozen = false;
+  // Computed with gradients off (`with torch.no_grad():`, `.py`): its output needs no gradient,
+  // and its backward keeps nothing, for the memory estimate.
+  bool no_grad = false;
+  // The inputs that need no gradient whatever their tensor does (`h.detach()`, a tensor math
+  // with no row made with gradients off): indices into `inputs`.
+  std::vector<uint32_t> inputs_without_grad;
   // Elements of its weights that are another layer's (`self.head.weight = self.embed.weight`,
   // `.py`): that layer counts them, so this one's parameters leave them out. `tied_to` is that
   // layer's path (empty when the weights came from several): a module holding this layer but not

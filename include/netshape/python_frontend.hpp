@@ -182,7 +182,8 @@ struct Stmt {
     Global,    // names
     Nonlocal,  // names
     Raise,     // value: the exception, when given; extra: its `from` cause
-    Other      // valid Python outside what netshape reads (with, try, yield, ...)
+    With,      // value: the context manager; targets: [its `as` target] or none; body
+    Other      // valid Python outside what netshape reads (try, yield, ...)
   };
   Kind kind = Kind::Pass;
   Span span;                  // first line of the statement, from its first token
@@ -194,7 +195,7 @@ struct Stmt {
   std::vector<Expr> bases;       // ClassDef
   std::vector<Expr> decorators;  // ClassDef / FunctionDef: `@staticmethod`, ...
   std::vector<Param> params;     // FunctionDef
-  std::vector<Stmt> body;        // ClassDef / FunctionDef / If / For / While / compound Other
+  std::vector<Stmt> body;        // ClassDef / FunctionDef / If / For / While / With / Other
   std::vector<Stmt> orelse;      // If / For / While: the `else` (or `elif`) clause
   // Import: the names imported (`import a.b` gives "a.b"; `from m import *` gives "*") and
   // their `as` names ("" when none). Global / Nonlocal: the names.

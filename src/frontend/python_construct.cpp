@@ -680,6 +680,9 @@ class Construct {
   int64_t steps_ = 0;
   int calls_ = 0;             // calls of the file's functions (and forwards) now running
   uint32_t copies_made_ = 0;  // copy_of()'s last number
+  // False inside `with torch.no_grad():` (and a function decorated so): the rows made there
+  // need no gradient and save nothing for backward (StatementExtras::no_grad).
+  bool grad_enabled_ = true;
   // A tensor written in place by a row (`y.sigmoid_()`), by its name: that row's output, which
   // every later read of the name reads (current_name).
   std::map<std::string, std::string> written_into_;
@@ -980,6 +983,8 @@ class Construct {
         return for_loop(s, f);
       case Stmt::Kind::While:
         return while_loop(s, f);
+      case Stmt::Kind::With:
+        return with_block(s, f);
       case Stmt::Kind::Break:
         return Flow::Break;
       case Stmt::Kind::Continue:
@@ -1514,6 +1519,100 @@ class Construct {
       return;
     }
     assign_value(t, binary(op, current, rhs, s.span), f);
+  }
+
+  // `with torch.no_grad():` and the other context managers that change no shape: the body runs
+  // as written, with gradients as the manager sets them. Any other manager is refused: netshape
+  // cannot run its __enter__ and __exit__.
+  Flow with_block(const Stmt& s, Frame& f) {
+    Entered entered = enter_context(*s.value, f);
+    if (!s.targets.empty()) assign_value(s.targets[0], entered.value, f);
+    return with_grad_mode(entered.grad.value_or(grad_enabled_),
+                          [&] { return exec_block(s.body, f); });
+  }
+
+  // Runs `body` with gradients on or off, as they were after it (also when it raises).
+  template <class Body>
+  Flow with_grad_mode(bool enabled, Body body) {
+    struct Restore {
+      bool& mode;
+      bool was;
+      ~Restore() { mode = was; }
+    } restore{grad_enabled_, grad_enabled_};
+    grad_enabled_ = enabled;
+    return body();
+  }
+
+  // What entering a context manager does: the gradient mode it sets (none: unchanged) and the
+  // value `as` binds.
+  struct Entered {
+    std::optional<bool> grad;
+    PyValue value;
+  };
+  static constexpr const char* kContextHelp =
+      "netshape follows `with` for torch.no_grad(), torch.enable_grad(), "
+      "torch.inference_mode(), torch.set_grad_enabled(mode), autocast(enabled=False) and "
+      "contextlib.nullcontext(); move the layers out of the `with` block to check them";
+
+  Entered enter_context(const Expr& e, Frame& f) {
+    if (e.kind == Expr::Kind::IfExp)  // `torch.no_grad() if self.frozen else nullcontext()`
+      return enter_context(truthy(eval(e.items[1], f), e.items[1].span) ? e.items[0] : e.items[2],
+                           f);
+    PyValue callee = e.kind == Expr::Kind::Call ? eval(e.items[0], f) : PyValue{};
+    if (callee.kind != PyValue::Kind::Builtin)
+      unsupported_here(e.span, "this context manager in `with`", kContextHelp);
+    Args args = arguments(e, f);
+    const std::string& n = callee.name;
+    auto is = [&](std::initializer_list<const char*> names) {
+      return std::any_of(names.begin(), names.end(), [&](const char* name) { return n == name; });
+    };
+    auto mode = [&](const char* keyword, std::optional<bool> fallback) -> bool {
+      const PyValue* v = argument(args, 0, keyword);
+      if (!v && fallback) return *fallback;
+      if (!v)
+        raise(e.span,
+              fmt::format("{}() missing 1 required positional argument: '{}'",
+                          n.substr(n.rfind('.') + 1), keyword),
+              "e.g. torch.set_grad_enabled(False)");
+      return truthy(*v, e.span);
+    };
+    PyValue none = PyValue::none(e.span);
+    if (is({"torch.no_grad", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad"}))
+      return {false, none};
+    if (is({"torch.enable_grad", "torch.autograd.enable_grad",
+            "torch.autograd.grad_mode.enable_grad"}))
+      return {true, none};
+    if (is({"torch.inference_mode", "torch.autograd.grad_mode.inference_mode"}))
+      return {!mode("mode", true), none};
+    if (is({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled",
+            "torch.autograd.grad_mode.set_grad_enabled"}))
+      return {mode("mode", std::nullopt), none};
+    if (is({"contextlib.nullcontext"})) {
+      const PyValue* result = argument(args, 0, "enter_result");
+      return {std::nullopt, result ? *result : none};
+    }
+    if (is({"torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast",
+            "torch.cpu.amp.autocast"})) {
+      const PyValue* enabled = argument(args, SIZE_MAX, "enabled");
+      if (enabled && !truthy(*enabled, e.span)) return {std::nullopt, none};
+      unsupported_here(e.span, "autocast",
+                       "autocast changes the type some ops compute in, not their shapes: check "
+                       "the model without it, or with enabled=False (netshape follows float32)");
+    }
+    unsupported_here(e.span, "`with " + n + "(...)`", kContextHelp);
+  }
+
+  // A function decorated `@torch.no_grad()` (or `@torch.inference_mode()`, `@torch.enable_grad()`):
+  // the gradient mode its body runs in; none for one without.
+  std::optional<bool> decorated_grad_mode(const Stmt& def, Frame& f) {
+    for (const Expr& d : def.decorators) {
+      if (d.kind != Expr::Kind::Call) continue;
+      std::string n = dotted(d.items[0]);
+      n = n.substr(n.rfind('.') + 1);
+      if (n == "no_grad" || n == "inference_mode" || n == "enable_grad")
+        return enter_context(d, f).grad;
+    }
+    return std::nullopt;
   }
 
   Flow for_loop(const Stmt& s, Frame& f) {
@@ -2657,8 +2756,12 @@ class Construct {
     if (full == "torch.nn.init") return PyValue::builtin("nn.init");
     if (full == "torch.nn.utils") return PyValue::builtin("nn.utils");
     if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
-        full == "copy" || full == "numpy" || full == "operator")
+        full == "copy" || full == "numpy" || full == "operator" || full == "contextlib")
       return PyValue::builtin(full);
+    // the context managers of `with` (enter_context): `from torch.cuda.amp import autocast`
+    for (const char* managers : {"contextlib", "torch.autograd", "torch.autograd.grad_mode",
+                                 "torch.cuda.amp", "torch.cpu.amp", "torch.amp"})
+      if (module == managers) return PyValue::builtin(full);
     if (module == "operator") return PyValue::builtin("operator." + name);
     // einops: its functions and torch layers, which netshape reads (einops_recipe.cpp)
     if (full == "einops" || full == "einops.layers" || full == "einops.layers.torch")
@@ -2899,7 +3002,8 @@ class Construct {
     if (const Expr* legacy = legacy_interface(def)) apply_legacy_interface(*legacy, args);
     bind_parameters(def, first, args, call, *f.scope, f.file);
     track_origins(def, first, args, call, f.scope->vars);
-    exec_block(def.body, f);
+    with_grad_mode(decorated_grad_mode(def, f).value_or(grad_enabled_),
+                   [&] { return exec_block(def.body, f); });
     return f.ret.kind == PyValue::Kind::Data && f.ret.data.kind == Value::Kind::None &&
                    !f.ret.data.span.valid()
                ? PyValue::none(call.span)
@@ -3955,7 +4059,8 @@ class Construct {
           for (const Expr& t : s.targets)
             if (t.kind == Expr::Kind::Attribute && t.text == name) return true;
         bool nested = s.kind == Stmt::Kind::If || s.kind == Stmt::Kind::For ||
-                      s.kind == Stmt::Kind::While || s.kind == Stmt::Kind::Other;
+                      s.kind == Stmt::Kind::While || s.kind == Stmt::Kind::With ||
+                      s.kind == Stmt::Kind::Other;
         if (nested && (sets(s.body) || sets(s.orelse))) return true;
       }
       return false;
@@ -8128,6 +8233,7 @@ class Construct {
   }
 
   std::string emit(Statement st) {
+    if (forward_ && !grad_enabled_) st.extras_for_write().no_grad = true;
     if (L.program_.statements.size() >= limits::kMaxStatements) {
       limit_reached(st.span,
                     fmt::format("the model has more than {} layers, the most netshape analyses",
@@ -8218,7 +8324,8 @@ class Construct {
     if (!L.is_prelude(call_span.file)) model_call_ = call_span;
     Flow flow = Flow::Normal;
     try {
-      flow = exec_block(forward.body, f);
+      flow = with_grad_mode(decorated_grad_mode(forward, f).value_or(grad_enabled_),
+                            [&] { return exec_block(forward.body, f); });
     } catch (...) {
       module_ = outer;
       model_call_ = outer_call;
@@ -9069,6 +9176,7 @@ class Construct {
     PyValue v = t.copied(c);
     if (t.instance == 0) v.name = current_name(t.name);  // a copy of what it holds now
     v.instance = ++copies_made_;
+    if (forward_ && !grad_enabled_) v.no_grad = true;
     return v;
   }
 
@@ -9331,7 +9439,7 @@ class Construct {
   // (Program::unrowed_saves) when `source` needs a gradient. `result`: the copy it makes.
   void note_unrowed_save(UnrowedSave::Kept kept, const PyValue& source, const PyValue* result,
                          const std::string& op, Span at) {
-    if (!forward_) return;
+    if (!forward_ || source.no_grad || !grad_enabled_) return;  // no gradient: nothing kept
     if (source.copy == PyValue::Copy::Contiguous) return note_unknown_save(op, at);
     UnrowedSave u;
     u.kept = kept;
@@ -10244,6 +10352,8 @@ class Construct {
   void add_input(Statement& st, const PyValue& t, Span span, Span fallback,
                  bool check_type = true) {
     if (check_type) check_element_type(st, t, span.valid() ? span : fallback);
+    if (t.no_grad)
+      st.extras_for_write().inputs_without_grad.push_back(static_cast<uint32_t>(st.inputs.size()));
     if (t.copy != PyValue::Copy::None || !t.steps.empty()) {
       st.extras_for_write().copied_inputs.push_back({static_cast<uint32_t>(st.inputs.size()),
                                                      t.copy == PyValue::Copy::Contiguous,
@@ -11885,6 +11995,11 @@ class Construct {
     if (name == "relu_") {
       note_in_place_write(t, call.span);
       note_values_unfollowed("`relu_()`", call.span, Program::Unfollowed::InPlace);
+    }
+    if (name == "detach") {  // the same tensor, which needs no gradient from here
+      PyValue detached = t;
+      detached.no_grad = true;
+      return detached;
     }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span, true);

@@ -392,15 +392,22 @@ static bool is_main_guard(const Stmt& s) {
          (is(b, Expr::Kind::Name, "__name__") && is(a, Expr::Kind::String, "__main__"));
 }
 
+// The statements of `body` a script runs in order, those in `with` blocks (`with
+// torch.no_grad(): out = model(torch.randn(1, 3, 32, 32))`) and, at the top level, in the main
+// guard included.
+static void script_statements_of(const std::vector<Stmt>& body, bool top,
+                                 std::vector<const Stmt*>& out) {
+  for (const Stmt& s : body) {
+    if (s.kind == Stmt::Kind::With || (top && is_main_guard(s)))
+      script_statements_of(s.body, false, out);
+    else
+      out.push_back(&s);
+  }
+}
+
 std::vector<const Stmt*> Lowerer::script_statements() const {
   std::vector<const Stmt*> out;
-  for (const Stmt& s : module_.body) {
-    if (!is_main_guard(s)) {
-      out.push_back(&s);
-      continue;
-    }
-    for (const Stmt& inner : s.body) out.push_back(&inner);
-  }
+  script_statements_of(module_.body, true, out);
   return out;
 }
 

@@ -207,8 +207,9 @@ class Parser {
       if (w == "if") return out.push_back(if_stmt());
       if (w == "for") return out.push_back(for_stmt());
       if (w == "while") return out.push_back(while_stmt());
-      if (w == "with" || w == "try" || w == "async" || w == "elif" || w == "else" ||
-          w == "except" || w == "finally") {
+      if (w == "with") return out.push_back(with_stmt());
+      if (w == "try" || w == "async" || w == "elif" || w == "else" || w == "except" ||
+          w == "finally") {
         return out.push_back(compound_other());
       }
     }
@@ -532,6 +533,35 @@ class Parser {
     body_after_header(s);
     s.orelse = else_clause();
     return s;
+  }
+
+  // with_stmt: 'with' with_item (',' with_item)* ':' suite
+  // with_item: test ['as' target]
+  // Several items are nested Withs, as Python runs them: `with a, b:` is `with a: with b:`.
+  Stmt with_stmt() {
+    Span start = take().span;
+    std::vector<Stmt> items;
+    do {
+      Stmt item;
+      item.kind = Stmt::Kind::With;
+      item.span = cur().span;
+      item.value = test();
+      if (accept_kw("as")) {
+        Expr target = star_or_bitor();
+        check_target(target);
+        item.targets.push_back(std::move(target));
+      }
+      items.push_back(std::move(item));
+    } while (accept_op(","));
+    expect_op(":");
+    items[0].span = span_from(start);
+    std::vector<Stmt> body = suite();
+    for (size_t i = items.size(); i-- > 0;) {
+      items[i].body = std::move(body);
+      body.clear();
+      if (i > 0) body.push_back(std::move(items[i]));
+    }
+    return std::move(items[0]);
   }
 
   // exprlist: (bitor | star_expr) (',' (bitor | star_expr))* [',']   -> Tuple when commas
@@ -1286,6 +1316,8 @@ std::string unread_construct(const Stmt& s) {
       return "`nonlocal` statement";
     case Stmt::Kind::Raise:
       return "`raise` statement";
+    case Stmt::Kind::With:
+      return "`with` statement";
     case Stmt::Kind::Other:
       return s.what;
     default:

@@ -100,6 +100,9 @@ struct PyValue {
   // Tensor: 0 for the tensor its statement or input made; each tensor computed from it with no
   // layer of its own (`copy_of`: `h * 2`, `h.abs()`, `h.clone()`) has a number of its own.
   uint32_t instance = 0;
+  // Tensor: needs no gradient whatever its tensor does (`h.detach()`, math with no row done with
+  // gradients off): a layer reading it does not make its output need one (memory estimate).
+  bool no_grad = false;
   // Tensor: what forward computed elementwise from the tensor `name` with no row, in order
   // (`x * 2 + 1`: Mul 2, Add 1); a layer reading it reads a copy with them applied.
   std::vector<ValueStep> steps;

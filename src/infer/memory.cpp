@@ -310,6 +310,15 @@ bool layer_tensor_trains(const LayerInfo& l) {
          !l.statement->extras().shares_params_with.empty() && !l.statement->extras().frozen;
 }
 
+// Whether layer l's input k needs a gradient: its tensor does, and the layer does not read it
+// detached (`h.detach()`, math with no row done with gradients off).
+bool input_needs(const LayerInfo& l, size_t k, const std::vector<bool>& of_tensor) {
+  if (!of_tensor[l.input_ids[k]]) return false;
+  if (!l.statement) return true;
+  const std::vector<uint32_t>& detached = l.statement->extras().inputs_without_grad;
+  return std::find(detached.begin(), detached.end(), k) == detached.end();
+}
+
 Gradients gradients(const Analysis& a) {
   Gradients g{std::vector<bool>(a.tensor_count, false), std::vector<bool>(a.layers.size())};
   std::unordered_map<NodeId, size_t> layer_of;
@@ -320,12 +329,14 @@ Gradients gradients(const Analysis& a) {
     bool own = l.trainable_params > 0 ||
                (maker != layer_of.end() && a.layers[maker->second].trainable_params > 0) ||
                layer_tensor_trains(l);
-    bool any_input = std::any_of(l.input_ids.begin(), l.input_ids.end(),
-                                 [&](TensorId t) { return g.of_tensor[t]; });
+    bool any_input = false;
+    for (size_t k = 0; k < l.input_ids.size(); ++k) any_input |= input_needs(l, k, g.of_tensor);
     OpKind kind = op_info(l.op).kind;
     bool indices = kind == OpKind::argmax || kind == OpKind::argmin;
-    g.own_weights[i] = own;
-    g.of_tensor[l.output_id] = (own || any_input) && !indices;
+    // with gradients off (`torch.no_grad()`) nothing it computes needs one
+    bool grad_off = l.statement && l.statement->extras().no_grad;
+    g.own_weights[i] = own && !grad_off;
+    g.of_tensor[l.output_id] = (own || any_input) && !indices && !grad_off;
   }
   return g;
 }
@@ -341,7 +352,7 @@ bool keeps_input(const LayerInfo& l, size_t at, const Saved& s, size_t i, const 
   if (op.family == Family::conv_functional) return i < 2;
   if (l.op == OpId::batch_norm) return static_cast<int>(i) != l.attrs->bias_input;
   if (l.input_ids.size() != 2) return true;
-  bool other_needs = g.of_tensor[l.input_ids[1 - i]];
+  bool other_needs = input_needs(l, 1 - i, g.of_tensor);
   if (op.kind == OpKind::div) return i == 1 || other_needs;
   if (op.kind == OpKind::mul || op.family == Family::matmul || op.family == Family::bmm)
     return other_needs;

@@ -486,3 +486,92 @@ TEST_CASE("memory: F.conv2d keeps its input and its weight") {
   CHECK(memory->saved_for_backward_bytes == 2 * 3 * 8 * 8 * 4 + 432);
   CHECK(memory->parameter_bytes == (108 + 4) * 4);
 }
+
+// PyTorch 1.13, measured with saved_tensors_hooks in training mode (each storage once, parameters
+// and buffers excluded). With gradients off (`with torch.no_grad():`, a method decorated
+// `@torch.no_grad()`) the layers keep nothing and their outputs need no gradient; a tensor read
+// through `.detach()` needs none either, so `u * s` keeps u (for s's gradient) but not s.
+TEST_CASE("memory: no_grad blocks and detach keep what PyTorch keeps") {
+  LoadedModel distill = analyze_text(R"(import torch
+import torch.nn as nn
+
+# input: [2, 3, 8, 8]
+
+
+class Distill(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.teacher = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU())
+        self.student = nn.Conv2d(3, 4, 3, padding=1)
+        self.head = nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x):
+        with torch.no_grad():
+            t = self.teacher(x)
+            t2 = t * 2
+        s = self.student(x)
+        d = (s - t2).abs()
+        u = s.detach().sigmoid()
+        v = (u * s).flatten(1)
+        return self.head(v) + d.mean()
+)",
+                                     "distill.py");
+  INFO(render_diagnostics(distill));
+  REQUIRE(distill.exit == ExitCode::Ok);
+  CHECK(distill.analysis.outputs[0].second == Shape{Dim(2), Dim(10)});
+  MemoryOptions o;
+  o.graph = &*distill.graph;
+  auto memory = estimate_model_memory(distill.analysis, o);
+  REQUIRE(memory);
+  CHECK(memory->saved_not_counted.message.empty());
+  // the student's input x, |s - t2|, u, and the head's input
+  CHECK(memory->saved_for_backward_bytes == 1536 + 2048 + 2048 + 2048);
+
+  const std::string backbone = R"(import contextlib
+
+import torch
+import torch.nn as nn
+
+# input: [2, 3, 8, 8]
+
+
+class Backbone(nn.Module):
+    def __init__(self, frozen):
+        super().__init__()
+        self.frozen = frozen
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+
+    @torch.no_grad()
+    def features(self, x):
+        return self.bn(self.conv(x)).relu()
+
+    def forward(self, x):
+        with torch.no_grad() if self.frozen else contextlib.nullcontext():
+            f = self.conv(x).sigmoid()
+        with torch.set_grad_enabled(False), torch.enable_grad():
+            g = self.bn(f).tanh()
+        with contextlib.nullcontext(g) as h, torch.autocast("cpu", enabled=False):
+            return h + self.features(x)
+
+
+model = Backbone(FROZEN)
+)";
+  // frozen: the batch norm's input f and its statistics (16 + 16), tanh's result; trained: x,
+  // sigmoid's result (which is f, one storage), the statistics and tanh's result
+  for (auto [frozen, bytes] :
+       {std::pair{"True", 2048 + 32 + 2048}, {"False", 1536 + 2048 + 32 + 2048}}) {
+    std::string text = backbone;
+    text.replace(text.find("FROZEN"), 6, frozen);
+    LoadedModel m = analyze_text(text, "backbone.py");
+    INFO(frozen);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.outputs[0].second == Shape{Dim(2), Dim(4), Dim(8), Dim(8)});
+    MemoryOptions bo;
+    bo.graph = &*m.graph;
+    auto bm = estimate_model_memory(m.analysis, bo);
+    REQUIRE(bm);
+    CHECK(bm->saved_for_backward_bytes == bytes);
+  }
+}

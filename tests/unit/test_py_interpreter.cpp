@@ -4653,3 +4653,74 @@ class Net(nn.Module):
   REQUIRE(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error(m) == "unsupported Python construct: forward takes its tensors as `*inputs`");
 }
+
+// `with` runs its body for the context managers that change no shape (the memory estimate reads
+// the gradient mode: test_memory.cpp); any other manager is refused at its position, as is an
+// enabled autocast, which changes the types ops compute in.
+TEST_CASE("python: with blocks of no_grad, set_grad_enabled, nullcontext and autocast off") {
+  const std::string base = R"(import contextlib
+
+import torch
+import torch.nn as nn
+from torch.cuda.amp import autocast
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+
+    def forward(self, x):
+        BODY
+
+
+# input: [2, 3, 10, 10]
+)";
+  const test::PyCase cases[] = {
+      {"with torch.no_grad():\n            y = self.conv(x)\n        return y", "", "[2, 8, 8, 8]"},
+      {"with torch.inference_mode(), torch.enable_grad():\n            return self.conv(x)", "",
+       "[2, 8, 8, 8]"},
+      {"with contextlib.nullcontext(x[:, :, 1:]) as (z):\n            return self.conv(z)", "",
+       "[2, 8, 7, 8]"},
+      {"with torch.set_grad_enabled(self.training):\n            x = self.conv(x)\n"
+       "        return x.flatten(1)",
+       "", "[2, 512]"},
+      {"with autocast(enabled=False):\n            return self.conv(x.float())", "",
+       "[2, 8, 8, 8]"},
+      {"with autocast():\n            return self.conv(x)",
+       "unsupported Python construct: autocast", ""},
+      {"with self.conv:\n            return self.conv(x)",
+       "unsupported Python construct: this context manager in `with`", ""},
+      {"with torch.set_grad_enabled():\n            return self.conv(x)",
+       "set_grad_enabled() missing 1 required positional argument: 'mode'", ""},
+  };
+  test::check_py_cases(base, "net.py", cases, ExitCode::UsageOrParse);
+}
+
+// A script's `with torch.no_grad(): out = model(torch.randn(...))` gives the input's shape, as
+// the call outside a `with` does.
+TEST_CASE("python: a script's call of the model inside a with block gives its input") {
+  LoadedModel m = analyze_text(R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(20, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+if __name__ == "__main__":
+    model = Net()
+    with torch.no_grad():
+        out = model(torch.randn(6, 20))
+    print(out.shape)
+)",
+                               "script.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[6, 4]");
+}

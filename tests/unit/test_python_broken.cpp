@@ -15,7 +15,7 @@ const char* const kBreakers[] = {
     "x = [y for y in x]\n",
     "x = lambda q: q\n",
     "while True:\n            pass\n",
-    "with torch.no_grad():\n            x = self.relu(x)\n",
+    "with torch.cuda.amp.autocast():\n            x = self.relu(x)\n",
     "try:\n            x = self.relu(x)\n        except Exception:\n            pass\n",
     "x = {1: x}\n",
     "x = x.item()\n",
