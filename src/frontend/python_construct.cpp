@@ -1228,6 +1228,20 @@ class Construct {
   void super_init(const Expr& call, Frame& f) {
     if (f.cls == nullptr || !f.self) return;
     Instance& self = *f.self->module->instance;
+    std::string named = dotted(call.items[0].items[0]);  // `nn.Module.__init__(self)`, or super()
+    if (named == "nn.Module" || named == "torch.nn.Module") {
+      // nn.Module's __init__ alone, whatever the bases of the file would run after it
+      bool file_base = std::any_of(f.cls->bases.begin(), f.cls->bases.end(), [&](const Expr& b) {
+        const Stmt* base = L.base_class(*f.cls, b);
+        return base != nullptr && base != f.cls;
+      });
+      if (file_base) {
+        self.module_init_ran = true;
+        return;
+      }
+    } else {
+      check_super_order("__init__", call.span, f);
+    }
     for (const Expr& b : f.cls->bases) {
       ContainerBase container = container_base(dotted(b));
       if (container == ContainerBase::Sequential) {
@@ -1384,6 +1398,12 @@ class Construct {
       // What PyTorch certainly raises (a tensor op's error) stops the construction at this line,
       // even when the value is never used.
       if (e.fatal || (e.torch_raises && !forward_)) throw;
+      // A method of the model's own parts (`last = self.layers.remove(0)`) may have changed
+      // them: its error stands, whether or not the value is used.
+      if (!forward_ && value.kind == Expr::Kind::Call) {
+        std::string callee = dotted(value.items[0]);
+        if (callee.starts_with("self.") && callee.find('.', 5) != std::string::npos) throw;
+      }
       PyValue v = failed(e.d);
       v.may_hold_weights = may_build_weights(value);
       return v;
@@ -2144,10 +2164,13 @@ class Construct {
       // method value here would be truthy: torchvision's LR-ASPP would tap the wrong stage).
       bool method = is_module_method(name) || is_leaf_method(name) || name == "append" ||
                     name == "extend" || name == "forward" ||
-                    (name == "insert" && m.kind == ModuleDef::Sequential);
+                    ((name == "insert" || name == "pop") && m.kind == ModuleDef::Sequential);
       if (!method) {
         std::string type = class_of(m);
-        raise(e.span, fmt::format("'{}' object has no attribute '{}'", type, name));
+        raise(e.span, fmt::format("'{}' object has no attribute '{}'", type, name),
+              fmt::format("PyTorch 1.13's {} has no `{}`: check the name (a submodule is "
+                          "set in __init__ before it is read)",
+                          type, name));
       }
     }
     (void)f;
@@ -2205,7 +2228,42 @@ class Construct {
 
   // `super().build()` in a method of the file's class: the base class's `build`, bound to self
   // (`super().__init__()` is super_init's). A base outside the file is not followed.
+  // super().name in f.cls, as Python resolves it: the first class after f.cls in the method
+  // resolution order of self's class whose body defines the method. netshape follows f.cls's
+  // first base, the same class unless bases share a base (`class D(B, C)` with B and C
+  // subclasses of A: super() in B means C) or a later base defines it (`class D(B, C)`, B an
+  // nn.Module with no base of the file: super().__init__() in B runs C's). Refused where they
+  // differ.
+  void check_super_order(const std::string& name, Span at, const Frame& f) {
+    if (f.cls == nullptr || !f.self || f.self->kind != PyValue::Kind::Module ||
+        !f.self->module->instance || !f.self->module->instance->cls)
+      return;
+    std::vector<const Stmt*> order = L.method_order(*f.self->module->instance->cls);
+    auto here = std::find(order.begin(), order.end(), f.cls);
+    if (here == order.end()) return;
+    const Stmt* python = nullptr;
+    for (auto it = here + 1; it != order.end() && python == nullptr; ++it)
+      if (own_method(**it, name)) python = *it;
+    const Stmt* followed = nullptr;
+    for (const Expr& b : f.cls->bases) {
+      const Stmt* base = L.base_class(*f.cls, b);
+      if (base == nullptr || base == f.cls) continue;
+      if (L.find_method(*base, name, 0)) followed = method_owner(*base, name);
+      break;
+    }
+    if (python == followed) return;
+    unsupported_here(at,
+                     fmt::format("super().{}() in {}, which Python's method resolution order for "
+                                 "{} sends to {}",
+                                 name, f.cls->name, f.self->module->instance->cls->name,
+                                 python ? python->name + "." + name : "nn.Module's"),
+                     fmt::format("netshape follows the first base here; call the one you mean "
+                                 "directly: `{}.{}(self, ...)`",
+                                 python ? python->name : "nn.Module", name));
+  }
+
   PyValue super_attribute(const std::string& name, const Expr& e, Frame& f) {
+    check_super_order(name, e.span, f);
     if (f.cls != nullptr && f.self) {
       for (const Expr& b : f.cls->bases) {
         const Stmt* base = L.base_class(*f.cls, b);
@@ -2374,9 +2432,34 @@ class Construct {
   }
 
   // A class attribute (`expansion = 4`, read as `block.expansion` or `self.expansion`), or a
-  // method (bound to `self` when there is one).
+  // method (bound to `self` when there is one), of a class of the file: from the first class in
+  // its method resolution order whose body binds it, as Python looks it up.
   PyValue class_attribute(const Stmt& cls, const std::string& name, const Expr& e,
-                          std::shared_ptr<PyValue> self, int depth = 0) {
+                          std::shared_ptr<PyValue> self) {
+    std::vector<const Stmt*> order = L.method_order(cls);
+    if (order.empty()) {  // an order Python refuses: each first base, as before
+      for (const Stmt* c = &cls; c != nullptr && order.size() <= limits::kMaxPyInstanceDepth;) {
+        order.push_back(c);
+        const Stmt* next = nullptr;
+        for (const Expr& b : c->bases) {
+          const Stmt* base = L.base_class(*c, b);
+          if (base != nullptr && base != c) {
+            next = base;
+            break;
+          }
+        }
+        c = next;
+      }
+    }
+    for (const Stmt* c : order)
+      if (std::optional<PyValue> v = class_body_binding(*c, name, e, self)) return *v;
+    raise(e.span, "`" + dotted(e) + "` is not set before this use",
+          "assign it in __init__ (or in the class) first");
+  }
+
+  // What the body of class `cls` itself binds to `name` (its last binding), or nullopt.
+  std::optional<PyValue> class_body_binding(const Stmt& cls, const std::string& name, const Expr& e,
+                                            std::shared_ptr<PyValue> self) {
     bool instance = self && self->kind == PyValue::Kind::Module;
     for (auto stmt = cls.body.rbegin(); stmt != cls.body.rend(); ++stmt) {  // the last binding wins
       const Stmt& s = *stmt;
@@ -2433,15 +2516,7 @@ class Construct {
         }
       }
     }
-    if (depth < limits::kMaxPyInstanceDepth) {
-      for (const Expr& b : cls.bases) {
-        const Stmt* base = L.base_class(cls, b);
-        if (base != nullptr && base != &cls)
-          return class_attribute(*base, name, e, self, depth + 1);
-      }
-    }
-    raise(e.span, "`" + dotted(e) + "` is not set before this use",
-          "assign it in __init__ (or in the class) first");
+    return std::nullopt;
   }
 
   // A class deriving from enum.Enum (torchvision's `ResNet50_Weights`, through WeightsEnum):
@@ -2623,6 +2698,24 @@ class Construct {
     auto key = std::make_pair(file, name);
     if (auto it = globals_.find(key); it != globals_.end()) return it->second;
     if (computing_[key]) raise(at, "`" + name + "` is defined in terms of itself");
+    // (torch's namespaces: a polyfill setting `F.gelu` is refused where it is read, patches_torch)
+    bool torch_namespace = name == "torch" || name == "nn" || name == "F";
+    TopLevelChange change;
+    if (!torch_namespace) change = top_level_change(L.files_[file].module->body, name);
+    if (change.at.valid()) {
+      Diagnostic d = error_at(
+          change.at,
+          top_level_change_message(
+              name, change,
+              change.redefined ? "the model calls" : "the model would read another value"),
+          change.redefined
+              ? fmt::format("rename one of them (`{}_v2`) and call the one you mean", name)
+              : fmt::format("give `{}` its value in one assignment, or compute it in a function "
+                            "the model calls",
+                            name));
+      d.labels.push_back(Label{at, "the model reads it here"});
+      throw PyError{std::move(d)};
+    }
     computing_[key] = true;
     PyValue v;
     try {
@@ -4576,6 +4669,17 @@ class Construct {
       return PyValue::none(at);
     }
     if (name == "insert" && m.kind == ModuleDef::Sequential) return insert_module(self, args, at);
+    if (name == "pop" && m.kind == ModuleDef::Sequential && m.op != "ModuleDict") {
+      // ModuleList.pop(key) and Sequential.pop(key) of PyTorch 1.13: `v = self[key]; del
+      // self[key]; return v`, the later children renumbered
+      if (args.values.size() != 1 || !args.values[0].is(Value::Kind::Int))
+        unsupported_here(at, "this pop() of a container", "pop one child: `layers.pop(-1)`");
+      size_t k = index_of(int_of(args.values[0], at), m.children.size(), at);
+      ModuleChild& taken = *std::next(m.children.begin(), static_cast<std::ptrdiff_t>(k));
+      PyValue child = child_module(self, taken.def, taken.index);
+      delete_item(self, args.values[0], at);
+      return child;
+    }
     if (name == "items" || name == "keys" || name == "values") {  // nn.ModuleDict
       PyList out;
       auto add = [&](const std::string& key, ModuleDef& def) {

@@ -601,12 +601,210 @@ const Stmt* Lowerer::imported_model_assignment() const {
   return nullptr;
 }
 
+// ---- top-level changes ----
+
+namespace {
+
+// The name an attribute, subscript or call chain starts from (`model` of `model.fc.weight[0]`).
+std::string root_name(const Expr& e) {
+  const Expr* x = &e;
+  while ((x->kind == Expr::Kind::Attribute || x->kind == Expr::Kind::Subscript ||
+          x->kind == Expr::Kind::Call) &&
+         !x->items.empty())
+    x = &x->items[0];
+  return x->kind == Expr::Kind::Name ? x->text : "";
+}
+
+// Methods a script calls on a model or a value that change nothing netshape reads: a device
+// move, a mode, weight init (`apply`, as in __init__), reading its parameters or state.
+bool leaves_object(const Expr& call) {
+  static const std::set<std::string> kReading = {
+      "cuda",           "cpu",           "eval",
+      "train",          "apply",         "load_state_dict",
+      "state_dict",     "parameters",    "named_parameters",
+      "modules",        "named_modules", "children",
+      "named_children", "buffers",       "named_buffers",
+      "zero_grad",      "get",           "keys",
+      "values",         "items",         "index",
+      "count",          "size",          "dim",
+      "numel"};
+  const std::string& method = call.items[0].text;
+  if (method == "to") {  // a device, not a dtype
+    for (size_t i = 1; i < call.items.size(); ++i) {
+      std::string arg = dotted(call.items[i]);
+      if (call.keywords[i - 1] == "dtype" || element_type_named(arg)) return false;
+    }
+    return true;
+  }
+  return kReading.count(method) != 0;
+}
+
+// `model.to(device)`, `model.cuda().eval()`: the name's own object, moved or put in a mode, so
+// `model = model.to(device)` binds nothing new.
+bool same_object(const Expr& e, const std::string& name) {
+  if (e.kind == Expr::Kind::Name) return e.text == name;
+  if (e.kind != Expr::Kind::Call || e.items[0].kind != Expr::Kind::Attribute) return false;
+  const std::string& method = e.items[0].text;
+  bool returns_self = method == "to" || method == "cuda" || method == "cpu" || method == "eval" ||
+                      method == "train" || method == "apply";
+  return returns_self && leaves_object(e) && same_object(e.items[0].items[0], name);
+}
+
+struct ChangeScan {
+  const std::string& name;
+  int bindings = 0;
+  TopLevelChange change;
+  void bound(Span at, bool definition = false) {
+    if (++bindings == 2 && !change.at.valid()) change = {at, definition};
+  }
+  void changed(Span at) {
+    if (!change.at.valid()) change = {at, false};
+  }
+};
+
+// Whether assigning to `target` binds the name (itself, or inside a tuple or list).
+bool binds(const Expr& target, const std::string& name) {
+  if (target.kind == Expr::Kind::Name) return target.text == name;
+  if (target.kind == Expr::Kind::Starred) return binds(target.items[0], name);
+  if (target.kind != Expr::Kind::Tuple && target.kind != Expr::Kind::List) return false;
+  return std::any_of(target.items.begin(), target.items.end(),
+                     [&](const Expr& item) { return binds(item, name); });
+}
+
+// Whether assigning to `target` changes an object: an attribute or an item of the name's (or,
+// in a loop over the name's parameters, of anything).
+bool changes_object(const Expr& target, const std::string& name, bool loop_over_name) {
+  if (target.kind == Expr::Kind::Attribute || target.kind == Expr::Kind::Subscript)
+    return loop_over_name || root_name(target) == name;
+  if (target.kind == Expr::Kind::Starred)
+    return changes_object(target.items[0], name, loop_over_name);
+  if (target.kind != Expr::Kind::Tuple && target.kind != Expr::Kind::List) return false;
+  return std::any_of(target.items.begin(), target.items.end(),
+                     [&](const Expr& item) { return changes_object(item, name, loop_over_name); });
+}
+
+void scan_targets(const std::vector<Expr>& targets, Span at, bool loop_over_name,
+                  ChangeScan& scan) {
+  for (const Expr& t : targets) {
+    if (binds(t, scan.name)) scan.bound(at);
+    if (changes_object(t, scan.name, loop_over_name)) scan.changed(at);
+  }
+}
+
+// A call statement that changes the name's object: a method of it (`layers.append(...)`; in a
+// loop over it, of anything: `p.requires_grad_(False)`), or setattr/delattr of it.
+bool changing_call(const Expr& e, const std::string& name, bool loop_over_name) {
+  if (e.kind != Expr::Kind::Call || e.items.empty()) return false;
+  const Expr& callee = e.items[0];
+  if (callee.kind == Expr::Kind::Attribute)
+    return (loop_over_name || root_name(callee) == name) && !leaves_object(e);
+  bool set =
+      callee.kind == Expr::Kind::Name && (callee.text == "setattr" || callee.text == "delattr");
+  return set && e.items.size() > 1 && (loop_over_name || root_name(e.items[1]) == name);
+}
+
+void scan_body(const std::vector<Stmt>& body, bool loop_over_name, ChangeScan& scan) {
+  for (const Stmt& s : body) {
+    switch (s.kind) {
+      case Stmt::Kind::Assign:
+        if (s.value && same_object(*s.value, scan.name)) break;
+        scan_targets(s.targets, s.span, loop_over_name, scan);
+        break;
+      case Stmt::Kind::AugAssign:
+      case Stmt::Kind::Del:
+        scan_targets(s.targets, s.span, loop_over_name, scan);
+        break;
+      case Stmt::Kind::AnnAssign:
+        if (s.value) scan_targets(s.targets, s.span, loop_over_name, scan);
+        break;
+      case Stmt::Kind::Expr:
+        if (s.value && changing_call(*s.value, scan.name, loop_over_name)) scan.changed(s.span);
+        break;
+      case Stmt::Kind::FunctionDef:
+      case Stmt::Kind::ClassDef:
+        if (s.name == scan.name) scan.bound(s.span, true);
+        break;
+      case Stmt::Kind::Import:
+        for (size_t i = 0; i < s.names.size(); ++i) {
+          std::string bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
+          if (s.name.empty()) bound = bound.substr(0, bound.find('.'));
+          if (bound == scan.name) scan.bound(s.span);
+        }
+        break;
+      case Stmt::Kind::For: {
+        scan_targets(s.targets, s.span, false, scan);
+        bool over = loop_over_name || (s.value && root_name(*s.value) == scan.name);
+        scan_body(s.body, over, scan);
+        scan_body(s.orelse, loop_over_name, scan);
+        break;
+      }
+      case Stmt::Kind::With:
+        scan_targets(s.targets, s.span, false, scan);
+        scan_body(s.body, loop_over_name, scan);
+        break;
+      case Stmt::Kind::If:
+      case Stmt::Kind::While:
+      case Stmt::Kind::Other:
+        scan_body(s.body, loop_over_name, scan);
+        scan_body(s.orelse, loop_over_name, scan);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+TopLevelChange top_level_change(const std::vector<Stmt>& body, const std::string& name) {
+  ChangeScan scan{name, 0, {}};
+  scan_body(body, false, scan);
+  return scan.change;
+}
+
+std::string top_level_change_message(const std::string& name, const TopLevelChange& change,
+                                     const char* reader) {
+  return change.redefined ? fmt::format(
+                                "`{}` is defined a second time here, at the top level: "
+                                "which definition {} depends on where it is built, "
+                                "which netshape does not follow",
+                                name, reader)
+                          : fmt::format(
+                                "`{}` is changed by top-level code here, which netshape "
+                                "does not run: {}",
+                                name, reader);
+}
+
+// Whether top-level code changes the model's class, variable or factory after the file makes
+// it (`model = Net()` then `model.fc = nn.Linear(16, 2)`): an error then, since netshape would
+// read the model as it was before.
+bool Lowerer::model_changed_by_script(const Candidate& model) {
+  std::vector<std::string> names = {model.name};
+  for (const Instantiation& inst : instances_)
+    if (inst.class_name == model.name) names.push_back(inst.variable);
+  for (const std::string& name : names) {
+    TopLevelChange change = top_level_change(module_.body, name);
+    if (!change.at.valid()) continue;
+    if (change.redefined)
+      return !error(
+          change.at, top_level_change_message(name, change, "the model is built from"),
+          fmt::format("rename one of them (`{}_v2`), and pass --model with its name", name));
+    return !error(
+        change.at,
+        top_level_change_message(name, change, "it would read the model as it was before"),
+        fmt::format("put the lines that build and change it in a function, `def "
+                    "build():` ... `return {}`, and pass --model build",
+                    name == model.name && model.cls ? "model" : name));
+  }
+  return false;
+}
+
 // ---- driving ----
 
 std::optional<Program> Lowerer::run() {
   collect_top_level();
   const Candidate* model = choose_model();
-  if (model == nullptr) return std::nullopt;
+  if (model == nullptr || model_changed_by_script(*model)) return std::nullopt;
   program_.model_name = model->name;
   program_.model_span = model->span;
   model_ = model;
@@ -781,9 +979,71 @@ void Lowerer::track_origin(Value& value, const std::string& param, const Expr& a
 
 // The last `def` of that name wins, as in Python (torchvision stacks `@torch.jit._overload_method`
 // stubs before the real forward).
-const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int depth) const {
+const Stmt* own_method(const Stmt& cls, const std::string& name) {
   for (auto it = cls.body.rbegin(); it != cls.body.rend(); ++it) {
     if (it->kind == Stmt::Kind::FunctionDef && it->name == name) return &*it;
+  }
+  return nullptr;
+}
+
+// C3: the class, then the merge of its bases' orders and the bases' list: at each step the first
+// head that is in no other list's tail.
+// `budget` bounds the work on a file of many classes sharing bases (each base's order is
+// computed anew).
+std::vector<const Stmt*> Lowerer::c3_order(const Stmt& cls, int depth, bool& failed,
+                                           int& budget) const {
+  if (depth > kMaxInstanceDepth || --budget < 0) {
+    failed = true;
+    return {};
+  }
+  std::vector<std::vector<const Stmt*>> lists;
+  std::vector<const Stmt*> bases;
+  for (const Expr& b : cls.bases) {
+    const Stmt* base = base_class(cls, b);
+    if (base == nullptr || base == &cls) continue;
+    lists.push_back(c3_order(*base, depth + 1, failed, budget));
+    bases.push_back(base);
+  }
+  lists.push_back(bases);
+  std::vector<const Stmt*> order = {&cls};
+  while (!failed) {
+    const Stmt* next = nullptr;
+    for (const auto& list : lists) {
+      if (list.empty()) continue;
+      bool in_tail = std::any_of(lists.begin(), lists.end(), [&](const auto& other) {
+        return std::find(other.begin() + (other.empty() ? 0 : 1), other.end(), list[0]) !=
+               other.end();
+      });
+      if (!in_tail) {
+        next = list[0];
+        break;
+      }
+    }
+    bool done = std::all_of(lists.begin(), lists.end(), [](const auto& x) { return x.empty(); });
+    if (done) break;
+    if (next == nullptr) failed = true;  // Python's "Cannot create a consistent method resolution"
+    if (failed) break;
+    order.push_back(next);
+    for (auto& list : lists)
+      if (!list.empty() && list[0] == next) list.erase(list.begin());
+  }
+  return order;
+}
+
+std::vector<const Stmt*> Lowerer::method_order(const Stmt& cls) const {
+  bool failed = false;
+  int budget = 10000;
+  std::vector<const Stmt*> order = c3_order(cls, 0, failed, budget);
+  return failed ? std::vector<const Stmt*>{} : order;
+}
+
+const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int depth) const {
+  if (const Stmt* own = own_method(cls, name)) return own;
+  if (depth == 0) {  // in the method resolution order, as Python looks it up
+    std::vector<const Stmt*> order = method_order(cls);
+    for (const Stmt* c : order)
+      if (const Stmt* m = own_method(*c, name)) return m;
+    if (!order.empty()) return nullptr;
   }
   if (depth > kMaxInstanceDepth) return nullptr;
   for (const Expr& b : cls.bases) {

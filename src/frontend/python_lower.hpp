@@ -151,12 +151,31 @@ struct Instantiation {
 
 std::string dotted(const py::Expr& e);
 
+// Where top-level code (outside functions and classes; in any `if`, loop, `with` or `try` there)
+// changes what `name` holds after binding it: a second binding (`WIDTH = 16` again,
+// `WIDTH //= 2`, a loop's target), or a change of its object (`layers.append(...)`,
+// `CFG["hidden"] = 32`, `model.fc = nn.Linear(16, 2)`, `Net.hidden = 32`,
+// `for p in model.parameters(): p.requires_grad = False`). netshape computes a top-level name
+// from its binding and runs none of those statements, so a model that reads such a name is
+// refused rather than built from another value. `at` is invalid when nothing changes it.
+struct TopLevelChange {
+  Span at;
+  bool redefined = false;  // a second `def` or `class` of the name
+};
+TopLevelChange top_level_change(const std::vector<py::Stmt>& body, const std::string& name);
+// The error for it: `reader` says what reads the name ("the model would read another value").
+std::string top_level_change_message(const std::string& name, const TopLevelChange& change,
+                                     const char* reader);
+
 // The reader predates the full AST: a subscript with a slice is "slicing" as a whole, and a
 // comparison is evaluated as the left-nested binary chain it used to be.
 bool has_slice(const py::Expr& subscript);
 py::Expr as_binary_chain(const py::Expr& compare);
 
 class Construct;
+
+// The method `name` a class's own body defines (its last definition), or null.
+const py::Stmt* own_method(const py::Stmt& cls, const std::string& name);
 
 // A file of the model: the main one (index 0) or one it imports, read when an import names it.
 struct PyFile {
@@ -226,6 +245,8 @@ class Lowerer {
   void resolve_bases(uint32_t file, const py::Module& module);
   // The class a base of `cls` names: bases_, else the model's class of that name; null if none.
   const py::Stmt* base_class(const py::Stmt& cls, const py::Expr& base) const;
+  std::vector<const py::Stmt*> c3_order(const py::Stmt& cls, int depth, bool& failed,
+                                        int& budget) const;
   std::map<std::string, const py::Stmt*> functions_;  // top-level `def`s
   std::vector<Candidate> candidates_;
   const Candidate* model_ = nullptr;  // the one being read
@@ -238,6 +259,7 @@ class Lowerer {
   Scope globals_;
 
   bool error(Span span, std::string message, std::string help = {});
+  bool model_changed_by_script(const Candidate& model);
   bool unsupported(Span span, const std::string& what, std::string help = {});
   std::string unique_name(const std::string& wanted);
   // The statement's name; nullopt (an error reported) past limits::kMaxStatements.
@@ -276,6 +298,10 @@ class Lowerer {
   void track_origin(Value& value, const std::string& param, const py::Expr& argument,
                     const py::Expr& call);
   const py::Stmt* find_method(const py::Stmt& cls, const std::string& name, int depth) const;
+  // The file's classes in `cls`'s method resolution order (Python's C3 linearisation, of the
+  // bases the file defines: `class D(B, C)` with B and C subclasses of A gives D, B, C, A);
+  // empty when Python would refuse the order or the bases nest too deep.
+  std::vector<const py::Stmt*> method_order(const py::Stmt& cls) const;
 
   // python_init.cpp
   Const eval_name(const std::string& name, Span span, const Scope* scope);

@@ -4491,7 +4491,10 @@ class M(nn.Module):
         return self.c(x)
 )",
                                          "rebound.py", "1,2,9");
-  CHECK(test::out_shape(rebound) == "[1, 2, 5]");  // the last binding of k, as Python's
+  // bound twice: which binding the model reads depends on where it is built, which netshape,
+  // running no top-level statement, does not know
+  CHECK(rebound.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(rebound).find("`k` is changed by top-level code here") != std::string::npos);
 }
 
 // PointNet's T-Net: a 3x3 matrix per sample, plus the identity, as a buffer or made in forward;
@@ -4723,4 +4726,243 @@ if __name__ == "__main__":
   INFO(render_diagnostics(m));
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(test::out_shape(m) == "[6, 4]");
+}
+
+// netshape computes a top-level name from its binding and runs no top-level statement, so a
+// script that changes a name the model reads, or the model itself, after binding it is refused
+// at the change (exit 2); PyTorch would build another model than the one netshape reads.
+TEST_CASE("python: a top-level change of what the model reads is refused at the change") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+WIDTH = 8
+CFG = {"hidden": 16}
+SIZES = [4, 8]
+
+
+class Net(nn.Module):
+    scale = 1
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(SIZES[0], WIDTH * self.scale)
+        self.fc = nn.Linear(WIDTH * self.scale, CFG["hidden"])
+
+    def forward(self, x):
+        return self.fc(self.body(x))
+
+
+model = Net()
+BODY
+)";
+  const std::pair<const char*, const char*> refused[] = {
+      {"WIDTH = 2", "`WIDTH` is changed"},
+      {"WIDTH += 8", "`WIDTH` is changed"},
+      {"for _ in range(2):\n    WIDTH //= 2", "`WIDTH` is changed"},
+      {"CFG[\"hidden\"] = 32", "`CFG` is changed"},
+      {"CFG.update(hidden=4)", "`CFG` is changed"},
+      {"SIZES.append(3)", "`SIZES` is changed"},
+      {"Net.scale = 2", "`Net` is changed"},
+      {"model.fc = nn.Linear(8, 2)", "`model` is changed"},
+      {"model.add_module(\"extra\", nn.ReLU())", "`model` is changed"},
+      {"for p in model.body.parameters():\n    p.requires_grad = False", "`model` is changed"},
+      {"for name, p in model.named_parameters():\n    if name.startswith('fc'):\n"
+       "        p.requires_grad_(False)",
+       "`model` is changed"},
+      {"model.requires_grad_(False)", "`model` is changed"},
+      {"model = model.to(torch.float16)", "`model` is changed"},
+      {"if __name__ == \"__main__\":\n    model.fc = nn.Identity()", "`model` is changed"},
+      {"setattr(model, \"fc\", nn.Identity())", "`model` is changed"},
+  };
+  for (const auto& [body, error] : refused) {
+    std::string text = base;
+    text.replace(text.find("BODY"), 4, body);
+    LoadedModel m = test::analyze_py(text, "script.py", "2,4");
+    INFO(std::string(body) << "\n" << render_diagnostics(m));
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).find(std::string(error) + " by top-level code here") != std::string::npos);
+  }
+  // what a script does that changes nothing the model reads
+  const char* kept[] = {
+      "device = torch.device('cpu')\nmodel = model.to(device)\nmodel.eval()",
+      "model.apply(lambda m: None)\nprint(model)\nfor p in model.parameters():\n    print(p.shape)",
+      "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nout = model(torch.randn(2, 4))",
+      "with torch.no_grad():\n    out = model(torch.randn(2, 4))\nprint(out.shape)",
+  };
+  for (const char* body : kept) {
+    std::string text = base;
+    text.replace(text.find("BODY"), 4, body);
+    LoadedModel m = test::analyze_py(text, "script.py", "2,4");
+    INFO(std::string(body) << "\n" << render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == "[2, 16]");
+    CHECK(m.analysis.totals.params == 4 * 8 + 8 + 8 * 16 + 16);
+  }
+}
+
+// Attributes and methods are looked up in Python's method resolution order (C3): a mixin's
+// `hidden` before the base's, the base's `depth` after the mixin (PyTorch 1.13: [2, 6], 126
+// params), and in a diamond C's method before A's ([2, 6], 24 params). super() where that order
+// sends the call elsewhere than the first base is refused at the call, with the class it means.
+TEST_CASE("python: class attributes in the method resolution order, and super() in a diamond") {
+  LoadedModel mixin = test::analyze_py(R"(import torch.nn as nn
+
+
+class SizeMixin:
+    hidden = 12
+
+    def out_size(self):
+        return self.hidden // 2
+
+
+class Base(nn.Module):
+    hidden = 8
+    depth = 3
+
+
+class Net(SizeMixin, Base):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(self.depth, self.hidden)
+        self.out = nn.Linear(self.hidden, self.out_size())
+
+    def forward(self, x):
+        return self.out(self.fc(x))
+)",
+                                       "mixin.py", "2,3");
+  INFO(render_diagnostics(mixin));
+  REQUIRE(mixin.exit == ExitCode::Ok);
+  CHECK(test::out_shape(mixin) == "[2, 6]");
+  CHECK(mixin.analysis.totals.params == 126);
+
+  const std::string diamond = R"(import torch.nn as nn
+
+
+class A(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+    def width(self):
+        return 4
+
+
+class B(A):
+    INIT
+
+
+class C(A):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Linear(3, 3)
+
+    def width(self):
+        return 6
+
+
+class D(B, C):
+    def __init__(self):
+        SUPER
+        self.fc = nn.Linear(3, self.width())
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+model = D()
+)";
+  std::string lookup = diamond;
+  lookup.replace(lookup.find("INIT"), 4, "pass");
+  lookup.replace(lookup.find("SUPER"), 5, "nn.Module.__init__(self)");
+  LoadedModel m = test::analyze_py(lookup, "diamond.py", "2,3");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 6]");
+  CHECK(m.analysis.totals.params == 24);
+
+  std::string chained = diamond;
+  chained.replace(
+      chained.find("INIT"), 4,
+      "def __init__(self):\n        super().__init__()\n        self.b = nn.Linear(3, 3)");
+  chained.replace(chained.find("SUPER"), 5, "super().__init__()");
+  LoadedModel refused = test::analyze_py(chained, "diamond.py", "2,3");
+  CHECK(refused.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(refused) ==
+        "unsupported Python construct: super().__init__() in B, which Python's method resolution "
+        "order for D sends to C.__init__");
+}
+
+// A class or function defined twice at the top level: which one the model uses depends on where
+// it is built, which netshape does not follow (a notebook's fixed cell after the first).
+TEST_CASE("python: a class or helper defined twice at the top level is refused at the second") {
+  const std::string base = R"(import torch.nn as nn
+
+
+def block(c):
+    return nn.Linear(c, c)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = block(4)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+model = Net()
+AGAIN
+)";
+  const std::pair<const char*, const char*> cases[] = {
+      {"def block(c):\n    return nn.Sequential(nn.Linear(c, c), nn.ReLU())",
+       "`block` is defined a second time here, at the top level: which definition the model "
+       "calls depends on where it is built, which netshape does not follow"},
+      {"class Net(nn.Module):\n    pass",
+       "`Net` is defined a second time here, at the top level: which definition the model is "
+       "built from depends on where it is built, which netshape does not follow"},
+  };
+  for (const auto& [again, message] : cases) {
+    std::string text = base;
+    text.replace(text.find("AGAIN"), 5, again);
+    LoadedModel m = test::analyze_py(text, "notebook.py", "2,4");
+    INFO(again);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) == message);
+  }
+}
+
+// ModuleList.pop(key) and Sequential.pop(key) of PyTorch 1.13 take the child out and renumber
+// the rest (here [2, 8], 72 params); a method of the model's parts that netshape cannot compute
+// is an error even when its result is unused, since it may change them.
+TEST_CASE("python: pop() of a ModuleList or Sequential takes the child out") {
+  const std::string base = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(8, 8), nn.Linear(8, 4)])
+        self.body = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Tanh())
+        BODY
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.body(x)
+)";
+  std::string text = base;
+  text.replace(text.find("BODY"), 4, "head = self.layers.pop(-1)\n        self.body.pop(1)");
+  LoadedModel m = test::analyze_py(text, "pop.py", "2,8");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 8]");
+  CHECK(m.analysis.totals.params == 72 + 72);
+  REQUIRE(m.analysis.layers.size() == 3);
+  CHECK(m.analysis.layers[2].name == "body.1");  // the Tanh, renumbered
+  CHECK(op_info(m.analysis.layers[2].op).name == std::string_view("Tanh"));
+
+  std::string unknown = base;
+  unknown.replace(unknown.find("BODY"), 4, "last = self.layers.remove(0)");
+  LoadedModel r = test::analyze_py(unknown, "pop.py", "2,8");
+  CHECK(r.exit == ExitCode::UsageOrParse);
 }
