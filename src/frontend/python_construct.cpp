@@ -6806,11 +6806,23 @@ class Construct {
       PyList out;
       for (int64_t i = lo; by > 0 ? i < hi : i > hi; i += by) out.push_back(items[i]);
       if (obj.kind == PyValue::Kind::Module) {
+        // nn.Sequential's slice keeps its children's keys (`features[2:]` holds `2`, `3`, as its
+        // __getitem__ builds it from an OrderedDict of them); nn.ModuleList's renumbers them.
+        const ModuleDef& from = *obj.module;
+        bool keys_kept =
+            from.kind == ModuleDef::Sequential && !from.list && from.op != "ModuleDict";
+        std::vector<std::string> keys;
+        if (keys_kept)
+          for (const ModuleChild& c : from.children) keys.push_back(c.index);
         ModuleDef seq;
         seq.kind = ModuleDef::Sequential;
         seq.span = at;
-        for (const PyValue& m : out)
-          seq.children.emplace_back(std::to_string(seq.children.size()), *m.module);
+        seq.list = from.list;
+        for (int64_t i = lo, k = 0; by > 0 ? i < hi : i > hi; i += by, ++k) {
+          bool keyed = keys_kept && keys.size() == items.size();
+          seq.children.emplace_back(keyed ? keys[static_cast<size_t>(i)] : std::to_string(k),
+                                    *out[static_cast<size_t>(k)].module);
+        }
         return make_module(std::move(seq));
       }
       if (obj.is(Value::Kind::String)) {  // 'abcdef'[1:3] is 'bc'

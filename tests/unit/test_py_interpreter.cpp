@@ -4966,3 +4966,34 @@ class Net(nn.Module):
   LoadedModel r = test::analyze_py(unknown, "pop.py", "2,8");
   CHECK(r.exit == ExitCode::UsageOrParse);
 }
+
+// A slice of an nn.Sequential keeps its children's keys (PyTorch 1.13's named_modules():
+// tail.2, tail.3), a slice of an nn.ModuleList renumbers them (odd.0, odd.1); indexing the slice
+// is by position. PyTorch: [2, 6], [2, 6], [2, 5]; 149 params.
+TEST_CASE("python: slices of a Sequential keep the keys, of a ModuleList renumber them") {
+  LoadedModel m = test::analyze_py(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        feats = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 6), nn.ReLU())
+        self.tail = feats[2:]
+        self.head = feats[:2]
+        self.odd = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 5), nn.Linear(4, 6)])[1:]
+
+    def forward(self, x):
+        h = self.head(x)
+        return self.tail[0](h), self.tail(h), self.odd[0](x)
+)",
+                                   "slices.py", "2,4");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
+  CHECK(names ==
+        std::vector<std::string>{"head.0", "head.1", "tail.2", "tail.2_2", "tail.3", "odd.0"});
+  REQUIRE(m.analysis.outputs.size() == 3);
+  CHECK(m.analysis.outputs[2].second == Shape{Dim(2), Dim(5)});
+  CHECK(m.analysis.totals.params == 149);
+}
