@@ -619,15 +619,14 @@ std::string root_name(const Expr& e) {
 // move, a mode, weight init (`apply`, as in __init__), reading its parameters or state.
 bool leaves_object(const Expr& call) {
   static const std::set<std::string> kReading = {
-      "cuda",           "cpu",           "eval",
-      "train",          "apply",         "load_state_dict",
-      "state_dict",     "parameters",    "named_parameters",
-      "modules",        "named_modules", "children",
-      "named_children", "buffers",       "named_buffers",
-      "zero_grad",      "get",           "keys",
-      "values",         "items",         "index",
-      "count",          "size",          "dim",
-      "numel"};
+      "cuda", "cpu", "eval", "train", "apply", "load_state_dict", "state_dict", "parameters",
+      "named_parameters", "modules", "named_modules", "children", "named_children", "buffers",
+      "named_buffers", "zero_grad", "get", "keys", "values", "items", "index", "count", "size",
+      "dim", "numel",
+      // initialising values, as nn.init does: `model.fc.weight.data.normal_(0, 0.02)`
+      "normal_", "uniform_", "zero_", "fill_", "copy_", "constant_", "xavier_uniform_",
+      "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_",
+      "ones_", "zeros_"};
   const std::string& method = call.items[0].text;
   if (method == "to") {  // a device, not a dtype
     for (size_t i = 1; i < call.items.size(); ++i) {
@@ -696,8 +695,13 @@ void scan_targets(const std::vector<Expr>& targets, Span at, bool loop_over_name
 bool changing_call(const Expr& e, const std::string& name, bool loop_over_name) {
   if (e.kind != Expr::Kind::Call || e.items.empty()) return false;
   const Expr& callee = e.items[0];
-  if (callee.kind == Expr::Kind::Attribute)
-    return (loop_over_name || root_name(callee) == name) && !leaves_object(e);
+  if (callee.kind == Expr::Kind::Attribute) {
+    // torch's own functions (`nn.init.kaiming_normal_(m.weight)` in a loop over
+    // `model.modules()`) set values, not the model
+    std::string root = root_name(callee);
+    bool torch_function = root == "nn" || root == "torch" || root == "init" || root == "F";
+    return (root == name || (loop_over_name && !torch_function)) && !leaves_object(e);
+  }
   bool set =
       callee.kind == Expr::Kind::Name && (callee.text == "setattr" || callee.text == "delattr");
   return set && e.items.size() > 1 && (loop_over_name || root_name(e.items[1]) == name);

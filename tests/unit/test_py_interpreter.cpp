@@ -4788,6 +4788,8 @@ BODY
       "model.apply(lambda m: None)\nprint(model)\nfor p in model.parameters():\n    print(p.shape)",
       "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nout = model(torch.randn(2, 4))",
       "with torch.no_grad():\n    out = model(torch.randn(2, 4))\nprint(out.shape)",
+      "for m in model.modules():\n    if isinstance(m, nn.Linear):\n"
+      "        nn.init.kaiming_normal_(m.weight)\n        m.bias.data.zero_()",
   };
   for (const char* body : kept) {
     std::string text = base;
