@@ -653,6 +653,7 @@ struct ChangeScan {
   const std::string& name;
   int bindings = 0;
   TopLevelChange change;
+  std::set<std::string> imports;  // what binds the name, once each (a notebook imports again)
   void bound(Span at, bool definition = false) {
     if (++bindings == 2 && !change.at.valid()) change = {at, definition};
   }
@@ -732,7 +733,8 @@ void scan_body(const std::vector<Stmt>& body, bool loop_over_name, ChangeScan& s
         for (size_t i = 0; i < s.names.size(); ++i) {
           std::string bound = !s.aliases[i].empty() ? s.aliases[i] : s.names[i];
           if (s.name.empty()) bound = bound.substr(0, bound.find('.'));
-          if (bound == scan.name) scan.bound(s.span);
+          if (bound == scan.name && scan.imports.insert(s.name + " " + s.names[i]).second)
+            scan.bound(s.span);
         }
         break;
       case Stmt::Kind::For: {
@@ -761,7 +763,7 @@ void scan_body(const std::vector<Stmt>& body, bool loop_over_name, ChangeScan& s
 }  // namespace
 
 TopLevelChange top_level_change(const std::vector<Stmt>& body, const std::string& name) {
-  ChangeScan scan{name, 0, {}};
+  ChangeScan scan{name, 0, {}, {}};
   scan_body(body, false, scan);
   return scan.change;
 }

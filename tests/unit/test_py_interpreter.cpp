@@ -4788,6 +4788,7 @@ BODY
       "model.apply(lambda m: None)\nprint(model)\nfor p in model.parameters():\n    print(p.shape)",
       "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nout = model(torch.randn(2, 4))",
       "with torch.no_grad():\n    out = model(torch.randn(2, 4))\nprint(out.shape)",
+      "import torch\nimport torch.nn as nn\nfrom torch import nn",
       "for m in model.modules():\n    if isinstance(m, nn.Linear):\n"
       "        nn.init.kaiming_normal_(m.weight)\n        m.bias.data.zero_()",
   };
