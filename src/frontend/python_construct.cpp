@@ -1551,7 +1551,7 @@ class Construct {
                           [&] { return exec_block(s.body, f); });
   }
 
-  // Runs `body` with gradients on or off, as they were after it (also when it raises).
+  // Runs `body` with gradients on or off, and restores the mode after it (also when it raises).
   template <class Body>
   Flow with_grad_mode(bool enabled, Body body) {
     struct Restore {
