@@ -518,7 +518,7 @@ class Distill(nn.Module):
                                      "distill.py");
   INFO(render_diagnostics(distill));
   REQUIRE(distill.exit == ExitCode::Ok);
-  CHECK(distill.analysis.outputs[0].second == Shape{Dim(2), Dim(10)});
+  CHECK(distill.analysis.outputs[0].second == Shape{fixed(2), fixed(10)});
   MemoryOptions o;
   o.graph = &*distill.graph;
   auto memory = estimate_model_memory(distill.analysis, o);
@@ -567,7 +567,7 @@ model = Backbone(FROZEN)
     INFO(frozen);
     INFO(render_diagnostics(m));
     REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(m.analysis.outputs[0].second == Shape{Dim(2), Dim(4), Dim(8), Dim(8)});
+    CHECK(m.analysis.outputs[0].second == Shape{fixed(2), fixed(4), fixed(8), fixed(8)});
     MemoryOptions bo;
     bo.graph = &*m.graph;
     auto bm = estimate_model_memory(m.analysis, bo);

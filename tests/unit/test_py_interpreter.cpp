@@ -4997,6 +4997,6 @@ class Net(nn.Module):
   CHECK(names ==
         std::vector<std::string>{"head.0", "head.1", "tail.2", "tail.2_2", "tail.3", "odd.0"});
   REQUIRE(m.analysis.outputs.size() == 3);
-  CHECK(m.analysis.outputs[2].second == Shape{Dim(2), Dim(5)});
+  CHECK(m.analysis.outputs[2].second == Shape{fixed(2), fixed(5)});
   CHECK(m.analysis.totals.params == 149);
 }
