@@ -559,8 +559,9 @@ model = Backbone(FROZEN)
 )";
   // frozen: the batch norm's input f and its statistics (16 + 16), tanh's result; trained: x,
   // sigmoid's result (which is f, one storage), the statistics and tanh's result
-  for (auto [frozen, bytes] :
-       {std::pair{"True", 2048 + 32 + 2048}, {"False", 1536 + 2048 + 32 + 2048}}) {
+  for (const auto& c : {std::pair{"True", 2048 + 32 + 2048}, {"False", 1536 + 2048 + 32 + 2048}}) {
+    const char* frozen = c.first;  // (clang refuses a structured binding captured by INFO)
+    int bytes = c.second;
     std::string text = backbone;
     text.replace(text.find("FROZEN"), 6, frozen);
     LoadedModel m = analyze_text(text, "backbone.py");

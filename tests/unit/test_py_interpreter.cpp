@@ -4774,7 +4774,9 @@ BODY
       {"if __name__ == \"__main__\":\n    model.fc = nn.Identity()", "`model` is changed"},
       {"setattr(model, \"fc\", nn.Identity())", "`model` is changed"},
   };
-  for (const auto& [body, error] : refused) {
+  for (const auto& c : refused) {
+    const char* body = c.first;  // (clang refuses a structured binding captured by INFO)
+    const char* error = c.second;
     std::string text = base;
     text.replace(text.find("BODY"), 4, body);
     LoadedModel m = test::analyze_py(text, "script.py", "2,4");
@@ -4789,8 +4791,8 @@ BODY
       "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nout = model(torch.randn(2, 4))",
       "with torch.no_grad():\n    out = model(torch.randn(2, 4))\nprint(out.shape)",
       "import torch\nimport torch.nn as nn\nfrom torch import nn",
-      "for m in model.modules():\n    if isinstance(m, nn.Linear):\n"
-      "        nn.init.kaiming_normal_(m.weight)\n        m.bias.data.zero_()",
+      ("for m in model.modules():\n    if isinstance(m, nn.Linear):\n        "
+       "nn.init.kaiming_normal_(m.weight)\n        m.bias.data.zero_()"),
   };
   for (const char* body : kept) {
     std::string text = base;
@@ -4924,7 +4926,9 @@ AGAIN
        "`Net` is defined a second time here, at the top level: which definition the model is "
        "built from depends on where it is built, which netshape does not follow"},
   };
-  for (const auto& [again, message] : cases) {
+  for (const auto& c : cases) {
+    const char* again = c.first;  // (clang refuses a structured binding captured by INFO)
+    const char* message = c.second;
     std::string text = base;
     text.replace(text.find("AGAIN"), 5, again);
     LoadedModel m = test::analyze_py(text, "notebook.py", "2,4");
