@@ -576,7 +576,8 @@ void forward_embedding(ForwardCtx& ctx) {
 
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
 void forward_constant_pad(ForwardCtx& ctx) {
-  const auto& pad = ctx.layer.attrs->padding;  // left, right, top, bottom
+  const auto& pad = ctx.layer.attrs->padding;    // left, right, top, bottom
+  if (pad.size() != 4) return forward_pad(ctx);  // a tuple of another length pads as F.pad
   float value = static_cast<float>(ctx.layer.attrs->value);
   auto shape = ctx.x().shape;
   size_t r = shape.size();

@@ -239,16 +239,6 @@ LayerField adaptive_layer(const Analysis& a, const LayerInfo& l, const LayerFiel
   });
 }
 
-// ZeroPad2d / ConstantPad2d: (left, right, top, bottom) on the last two dims.
-LayerField constant_pad_layer(const LayerInfo& l, const LayerField& in) {
-  const AttrInts& p = l.attrs->padding;
-  if (p.size() != 4 || in.axes.size() < 2)
-    return no_grid("the spatial grid ends at " + layer_label(l));
-  std::vector<int64_t> before = {p[2], p[0]};  // H, then W
-  return per_axis(l, in, 2,
-                  [&](const AxisField& f, size_t i) { return through_pad(f, before[i]); });
-}
-
 // F.pad: (before, after) pairs from the last dim backwards; pads beyond the grid (channels)
 // leave it as it is.
 LayerField pad_layer(const LayerInfo& l, const LayerField& in) {
@@ -259,6 +249,17 @@ LayerField pad_layer(const LayerInfo& l, const LayerField& in) {
     int64_t before = 2 * from_last < p.size() ? p[2 * from_last] : 0;
     return through_pad(f, before);
   });
+}
+
+// ZeroPad2d / ConstantPad2d: (left, right, top, bottom) on the last two dims; a tuple of
+// another length as F.pad.
+LayerField constant_pad_layer(const LayerInfo& l, const LayerField& in) {
+  const AttrInts& p = l.attrs->padding;
+  if (p.size() != 4) return pad_layer(l, in);
+  if (in.axes.size() < 2) return no_grid("the spatial grid ends at " + layer_label(l));
+  std::vector<int64_t> before = {p[2], p[0]};  // H, then W
+  return per_axis(l, in, 2,
+                  [&](const AxisField& f, size_t i) { return through_pad(f, before[i]); });
 }
 
 LayerField interpolate_layer(const Analysis& a, const LayerInfo& l, const LayerField& in) {

@@ -246,6 +246,9 @@ bool check_kernel_extent(RuleContext& ctx, std::span<const int64_t> kernel,
                          std::span<const int64_t> dilation);
 // An input of size `in` padded by `before` and `after` left int64: an error at padding.
 bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t after);
+// F.pad(x, pad, 'constant', value): its output and errors, for ConstantPad2d and ZeroPad2d
+// given a tuple of another length than 4 (PyTorch passes any tuple on to F.pad as it is).
+bool constant_pad_as_f_pad(RuleContext& ctx, AttrInts pad, double value);
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);

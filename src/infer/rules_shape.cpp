@@ -379,46 +379,26 @@ bool infer_view(RuleContext& ctx) {
 }
 
 // x: [N, C, H, W] -> [N, C, H + top + bottom, W + left + right]
+// PyTorch's forward is F.pad(x, padding, 'constant', value), an int repeated four times, a tuple
+// of any length as it is: (left, right) pads the last dim only, six values the last three.
 bool infer_constant_pad(RuleContext& ctx) {
-  const Shape& x = ctx.x();
   const Value& v = ctx.value("padding");
   AttrInts pad;
+  std::optional<std::vector<int64_t>> items;
+  if (v.is_sequence()) items = int_list_items(v.items.vec());
   if (v.kind == Value::Kind::Int)
     pad.assign(4, v.i);
-  else if (v.is_sequence() && v.items.size() == 4 &&
-           std::all_of(v.items.begin(), v.items.end(),
-                       [](const Value& i) { return i.kind == Value::Kind::Int; }))
-    for (const auto& i : v.items) pad.push_back(i.i);
+  else if (items)
+    pad.assign(items->begin(), items->end());
   else
     return ctx.fail_at(
         "padding",
-        fmt::format("{}: padding must be an int or a 4-tuple (left, right, top, bottom), got {}",
+        fmt::format("{}: padding must be an int or a tuple of ints (left, right, top, bottom), "
+                    "got {}",
                     ctx.op.name, to_source(v)),
         "write padding=(1, 1, 2, 2)");
   if (!float_param(ctx, "value", ctx.attrs.value)) return false;
-  if (x.size() < 2)
-    return ctx.fail_input(
-        "Padding length too large",
-        fmt::format("{} pads the last two dims of [C, H, W] or [N, C, H, W]", ctx.op.name));
-  Shape s = x;
-  for (size_t i = 0; i < 2; ++i) {
-    Dim& d = s[s.size() - 1 - i];
-    if (d.symbolic()) return ctx.fail_input("cannot pad a symbolic dim", "pad spatial dims");
-    auto padded = padded_size(d.value, pad[2 * i], pad[2 * i + 1]);
-    if (!padded)
-      return ctx.fail_overflow("padding", fmt::format("the padded size {} + {} + {}", d.value,
-                                                      pad[2 * i], pad[2 * i + 1]));
-    int64_t out = *padded;
-    if (out < 0)
-      return ctx.fail_at("padding",
-                         fmt::format("negative padding leaves no elements ({} + {} + {} = {})",
-                                     d.value, pad[2 * i], pad[2 * i + 1], out),
-                         "use less negative padding");
-    d.value = out;
-  }
-  ctx.attrs.padding = std::move(pad);
-  ctx.set_output(s);
-  return true;
+  return constant_pad_as_f_pad(ctx, std::move(pad), ctx.attrs.value);
 }
 
 // x: [N, C, *in] -> [N, C, *size] or [N, C, floor(in * scale_factor)]

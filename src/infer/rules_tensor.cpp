@@ -654,7 +654,7 @@ namespace {
 
 // The argument holding the pads: F.pad's `pad`, a padding module's `padding`.
 const char* pad_param(const RuleContext& ctx) {
-  return ctx.op.kind == OpKind::reflect || ctx.op.kind == OpKind::replicate ? "padding" : "pad";
+  return ctx.has_param("pad") ? "pad" : "padding";
 }
 
 // F.pad's constant mode, as constant_pad_nd computes it: negative pads narrow the input first
@@ -924,6 +924,10 @@ static bool pad_output(RuleContext& ctx, AttrInts pad, PaddingMode mode,
   at.value = value.value_or(0.0);
   ctx.set_output(s);
   return true;
+}
+
+bool constant_pad_as_f_pad(RuleContext& ctx, AttrInts pad, double value) {
+  return pad_output(ctx, std::move(pad), PaddingMode::zeros, value);
 }
 
 // tensors: each [*s] -> [..., count at dim, ...]

@@ -1045,10 +1045,6 @@ KNOWN = {
     "x = x.sum(); x.H  on [5]": "H of a 0-dim tensor",
     # cat's legacy rule skips a 1-d empty tensor
     "torch.cat([x, torch.zeros(0)], 1)  on [2, 3, 4, 6]": "cat's legacy empty tensor",
-    # ZeroPad2d/ConstantPad2d hand a tuple to F.pad as it is: (1, 1) pads the last dim only
-    **{f"{call}  on {shape}": "a 2-tuple for the 2-d constant padding modules"
-       for call in ("nn.ZeroPad2d((1, 1))", "nn.ConstantPad2d((1, 1), 0.0)")
-       for shape in ("[2, 3, 9]", "[2, 3, 9, 8]", "[3, 9, 8]", "[2, 3, 5, 6, 7]")},
 }
 
 

@@ -327,6 +327,15 @@ TEST_CASE("run: the padding modules compute F.pad's values of their mode") {
   CHECK(e.data == std::vector<float>{0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3});
 }
 
+// PyTorch 1.13: nn.ConstantPad2d((1, 2), 9.0)(torch.arange(4.).reshape(1, 1, 2, 2)): a pair pads
+// the last dim only, as F.pad does.
+TEST_CASE("run: ConstantPad2d given a pair pads the last dim only") {
+  Tensor c = forward_of("input x: [1, 1, 2, 2]\nConstantPad2d((1, 2), 9.0)\n", forward_constant_pad,
+                        {arange({1, 1, 2, 2})});
+  CHECK(c.shape == std::vector<int64_t>{1, 1, 2, 5});
+  CHECK(c.data == std::vector<float>{9, 0, 1, 9, 9, 9, 2, 3, 9, 9});
+}
+
 TEST_CASE("run: pad computes PyTorch's values in every mode") {
   Tensor c =
       forward_of("input x: [2, 3]\npad((1, -1, 1, 0), value=9.0)\n", forward_pad, {arange({2, 3})});

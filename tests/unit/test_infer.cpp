@@ -362,6 +362,15 @@ TEST_CASE("counts are 64-bit and overflow is an error") {
 
 TEST_CASE("edge cases found against PyTorch") {
   CHECK(out_shape(check_ns("input x: [1, 3, 2, 2]\nZeroPad2d(-1)\n")) == "[1, 3, 0, 0]");
+  // ConstantPad2d and ZeroPad2d hand a tuple of any length to F.pad as it is.
+  CHECK(out_shape(check_ns("input x: [2, 3, 16, 16]\nConstantPad2d((3, 1), 0.5)\n")) ==
+        "[2, 3, 16, 20]");
+  CHECK(out_shape(check_ns("input x: [1, 2, 5, 5]\nZeroPad2d((1, 1, 1, 1, 1, 1))\n")) ==
+        "[1, 4, 7, 7]");
+  CHECK(first_error(check_ns("input x: [1, 2, 5, 5]\nZeroPad2d((3, 1, 1))\n")).message ==
+        "Padding length must be divisible by 2");
+  CHECK(first_error(check_ns("input x: [2, 3, 16, 16]\nConstantPad2d(-10, 0.0)\n")).message ==
+        "start (0) + length (-4) exceeds dimension size (6).");
   CHECK(first_error(check_ns("input x: [1, 3, 4, 4]\nUpsample(scale_factor=2, mode='nearest', "
                              "align_corners=True)\n"))
             .message ==
