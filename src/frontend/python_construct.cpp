@@ -1224,11 +1224,19 @@ class Construct {
   bool is_super_init(const Expr& e) const { return L.is_super_init(e); }
 
   // super().__init__(...) runs the base class's __init__ when the base is the file's own; for
-  // an nn.Sequential base, its arguments are the first modules.
+  // an nn.Sequential base, its arguments are the first modules. `Base.__init__(self, ...)` runs
+  // the class it names, whatever the method resolution order, with `self` taken off its arguments.
   void super_init(const Expr& call, Frame& f) {
     if (f.cls == nullptr || !f.self) return;
     Instance& self = *f.self->module->instance;
-    std::string named = dotted(call.items[0].items[0]);  // `nn.Module.__init__(self)`, or super()
+    const Expr& named_expr = call.items[0].items[0];
+    bool explicit_call = named_expr.kind != Expr::Kind::Call;  // not super()
+    size_t first_arg = explicit_call ? explicit_self_argument(call, f) : 1;
+    std::string named = dotted(named_expr);  // `nn.Module.__init__(self)`, or super()
+    if (explicit_call && named != "nn.Module" && named != "torch.nn.Module") {
+      if (const Stmt* cls = L.base_class(*f.cls, named_expr))
+        return run_file_init(*cls, call, f, first_arg);
+    }
     if (named == "nn.Module" || named == "torch.nn.Module") {
       // nn.Module's __init__ alone, whatever the bases of the file would run after it
       bool file_base = std::any_of(f.cls->bases.begin(), f.cls->bases.end(), [&](const Expr& b) {
@@ -1236,10 +1244,11 @@ class Construct {
         return base != nullptr && base != f.cls;
       });
       if (file_base) {
+        refuse_second_module_init(self, call.span);
         self.module_init_ran = true;
         return;
       }
-    } else {
+    } else if (!explicit_call) {
       check_super_order("__init__", call.span, f);
     }
     for (const Expr& b : f.cls->bases) {
@@ -1247,7 +1256,7 @@ class Construct {
       if (container == ContainerBase::Sequential) {
         self.sequential = true;
         self.module_init_ran = true;
-        Args args = arguments(call, f);
+        Args args = arguments(call, f, false, first_arg);
         if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
           // super().__init__(OrderedDict(...)): the children by their keys.
           for (const auto& [k, v] : *args.values[0].dict) {
@@ -1264,46 +1273,88 @@ class Construct {
         return;
       }
       if (container != ContainerBase::None)
-        return container_base_init(container == ContainerBase::ModuleDict, call, f);
+        return container_base_init(container == ContainerBase::ModuleDict, call, f, first_arg);
     }
     for (const Expr& b : f.cls->bases) {
-      if (auto op = torch_layer_base(b, L.file_of(f.cls))) return layer_base_init(*op, call, f);
+      if (auto op = torch_layer_base(b, L.file_of(f.cls)))
+        return layer_base_init(*op, call, f, first_arg);
     }
     for (const Expr& b : f.cls->bases) {
       const Stmt* base = L.base_class(*f.cls, b);
       if (base == nullptr || base == f.cls) continue;
-      const Stmt* base_init = L.find_method(*base, "__init__", 0);
-      if (base_init == nullptr && is_dataclass(*base)) {
-        self.module_init_ran = true;  // not followed further: taken as done
-        Args args = arguments(call, f);
-        dataclass_init(*base, args, call, *f.self, f);
-        return;
-      }
-      if (base_init == nullptr) {  // the base's own base's __init__ runs: taken as done
-        self.module_init_ran = true;
-        return;
-      }
-      PyValue fn;
-      fn.kind = PyValue::Kind::Function;
-      fn.def_ = base_init;
-      const Stmt* owner = init_def_owner(*base);
-      fn.file = L.file_of(owner);
-      fn.method_self = f.self;
-      Args args = arguments(call, f);
-      invoke(fn, args, call, f, owner);
+      return run_file_init(*base, call, f, first_arg);
+    }
+    refuse_second_module_init(self, call.span);
+    self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
+  }
+
+  // nn.Module.__init__ run again empties the registries: the submodules and parameters set
+  // before it are gone, and PyTorch counts only what comes after. Surely not meant: refused.
+  void refuse_second_module_init(const Instance& self, Span at) {
+    if (!self.module_init_ran) return;
+    bool registered = !self.modules.empty() ||
+                      std::any_of(self.values.begin(), self.values.end(),
+                                  [&](const auto& v) { return is_parameter(*v.second); });
+    if (registered)
+      unsupported_here(at,
+                       "nn.Module.__init__() a second time, which forgets the submodules and "
+                       "parameters set before it",
+                       "call it once, at the start of __init__");
+  }
+
+  // The __init__ of `base`, a class of the file, run on self with `call`'s arguments from
+  // `first_arg` on.
+  void run_file_init(const Stmt& base, const Expr& call, Frame& f, size_t first_arg) {
+    Instance& self = *f.self->module->instance;
+    const Stmt* base_init = L.find_method(base, "__init__", 0);
+    if (base_init == nullptr && is_dataclass(base)) {
+      self.module_init_ran = true;  // not followed further: taken as done
+      Args args = arguments(call, f, false, first_arg);
+      dataclass_init(base, args, call, *f.self, f);
       return;
     }
-    self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
+    if (base_init == nullptr) {  // the base's own base's __init__ runs: taken as done
+      self.module_init_ran = true;
+      return;
+    }
+    PyValue fn;
+    fn.kind = PyValue::Kind::Function;
+    fn.def_ = base_init;
+    const Stmt* owner = init_def_owner(base);
+    fn.file = L.file_of(owner);
+    fn.method_self = f.self;
+    Args args = arguments(call, f, false, first_arg);
+    invoke(fn, args, call, f, owner);
+  }
+
+  // `Base.__init__(self, ...)` names the class, so its first argument is the object: the index
+  // of the argument after it. Only the module being built is followed.
+  size_t explicit_self_argument(const Expr& call, Frame& f) {
+    std::string callee = dotted(call.items[0]);  // `nn.Module.__init__`
+    if (call.items.size() < 2 || call.items[1].kind == Expr::Kind::Starred ||
+        !call.keywords[0].empty()) {
+      std::string cls = dotted(call.items[0].items[0]);
+      raise(call.span,
+            fmt::format("{}.__init__() missing 1 required positional argument: 'self'",
+                        cls.substr(cls.rfind('.') + 1)),
+            fmt::format("write {}(self, ...)", callee));
+    }
+    PyValue object = eval(call.items[1], f);
+    if (object.kind != PyValue::Kind::Module || object.module != f.self->module)
+      unsupported_here(call.arg_spans[0],
+                       fmt::format("{}() on another object than the module being built", callee),
+                       fmt::format("call it on self: {}(self, ...)", callee));
+    return 2;
   }
 
   // super().__init__(modules) of a class deriving from nn.ModuleDict (torchvision's
   // IntermediateLayerGetter) or nn.ModuleList: the modules become its children, by their keys or
   // positions, as the container's __init__ registers them; the class's forward uses them.
-  void container_base_init(bool dict, const Expr& call, Frame& f) {
+  void container_base_init(bool dict, const Expr& call, Frame& f, size_t first_arg) {
     Instance& self = *f.self->module->instance;
     self.module_init_ran = true;
     (dict ? self.module_dict : self.module_list) = true;
-    Args args = arguments(call, f);
+    Args args = arguments(call, f, false, first_arg);
     if (args.values.empty() || args.values[0].is_none()) return;
     const char* container = dict ? "nn.ModuleDict" : "nn.ModuleList";
     std::vector<std::pair<PyValue, PyValue>> entries;  // (key, module)
@@ -1350,24 +1401,12 @@ class Construct {
   }
 
   // super().__init__(...) of a subclass of a torch layer: the layer, built from these
-  // arguments as `nn.Conv3d(...)` would be, becomes the instance's base layer
-  // (Instance::layer_base). `nn.Conv3d.__init__(self, ...)` passes self first: not an argument.
-  void layer_base_init(const std::string& op, const Expr& call, Frame& f) {
+  // arguments (from `first_arg` on) as `nn.Conv3d(...)` would be, becomes the instance's base
+  // layer (Instance::layer_base).
+  void layer_base_init(const std::string& op, const Expr& call, Frame& f, size_t first_arg) {
     Instance& self = *f.self->module->instance;
     self.module_init_ran = true;
-    Args args = arguments(call, f, /*keep_errors=*/true);
-    const Expr& receiver = call.items[0].items[0];
-    bool explicit_base =
-        !(receiver.kind == Expr::Kind::Call && dotted(receiver.items[0]) == "super");
-    if (explicit_base && !args.values.empty() && args.keywords[0].empty()) {
-      auto drop_first = [](auto& v) {
-        if (!v.empty()) v.erase(v.begin());
-      };
-      drop_first(args.values);
-      drop_first(args.keywords);
-      drop_first(args.spans);
-      drop_first(args.exprs);
-    }
+    Args args = arguments(call, f, /*keep_errors=*/true, first_arg);
     PyValue layer = construct_layer(op, args, call);
     layer.module->fix_prefix.clear();  // a fix spells the layer, not `super().__init__`
     self.layer_base = layer.module;
@@ -2970,9 +3009,10 @@ class Construct {
 
   // ---- calls ----
 
-  Args arguments(const Expr& call, Frame& f, bool keep_errors = false) {
+  // The arguments of `call` from `first` on (2 skips `self` in `Base.__init__(self, ...)`).
+  Args arguments(const Expr& call, Frame& f, bool keep_errors = false, size_t first = 1) {
     Args a;
-    for (size_t i = 1; i < call.items.size(); ++i) {
+    for (size_t i = first; i < call.items.size(); ++i) {
       const Expr& item = call.items[i];
       if (item.kind == Expr::Kind::Starred) {
         PyValue v = eval(item.items[0], f);

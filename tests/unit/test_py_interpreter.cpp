@@ -4896,6 +4896,91 @@ model = D()
         "order for D sends to C.__init__");
 }
 
+// `Base.__init__(self, ...)` names the class whose __init__ runs (the fix the refusal above
+// offers): self is its first argument, not one of the class's (PyTorch 1.13: [2, 4], 260 params;
+// the grandparent's named past an empty subclass, [2, 2, 12, 12], 470). nn.Module.__init__ run a
+// second time forgets what came before it (PyTorch counts 10 params, not 30): refused.
+TEST_CASE("python: an explicit Base.__init__(self, ...) runs the class it names") {
+  LoadedModel named = test::analyze_py(R"(import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, ch):
+        nn.Module.__init__(self)
+        self.conv = nn.Conv2d(3, ch, 3)
+
+
+class Net(Base):
+    def __init__(self):
+        Base.__init__(self, 8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.conv(x).mean((2, 3))
+        return self.fc(x)
+)",
+                                       "named.py", "2,3,16,16");
+  INFO(render_diagnostics(named));
+  REQUIRE(named.exit == ExitCode::Ok);
+  CHECK(test::out_shape(named) == "[2, 4]");
+  CHECK(named.analysis.totals.params == 260);
+
+  LoadedModel grand = test::analyze_py(R"(import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, ch, k=3):
+        super(Base, self).__init__()
+        self.conv = nn.Conv2d(3, ch, k)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Mid(Base):
+    pass
+
+
+class Net(Mid):
+    def __init__(self):
+        Base.__init__(self, 6, k=5)
+        self.head = nn.Conv2d(6, 2, 1)
+
+    def forward(self, x):
+        return self.head(Base.forward(self, x))
+)",
+                                       "grand.py", "2,3,16,16");
+  INFO(render_diagnostics(grand));
+  REQUIRE(grand.exit == ExitCode::Ok);
+  CHECK(test::out_shape(grand) == "[2, 2, 12, 12]");
+  CHECK(grand.analysis.totals.params == 470);
+
+  const std::string twice = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.a = nn.Linear(4, 4)
+        nn.Module.__init__(self)
+        self.b = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.b(x)
+)";
+  LoadedModel refused = test::analyze_py(twice, "twice.py", "2,4");
+  CHECK(refused.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(refused) ==
+        "unsupported Python construct: nn.Module.__init__() a second time, which forgets the "
+        "submodules and parameters set before it");
+  std::string forgot_self = twice;
+  forgot_self.replace(forgot_self.find("nn.Module.__init__(self)\n        self.b"), 24,
+                      "nn.Module.__init__()");
+  LoadedModel missing = test::analyze_py(forgot_self, "missing.py", "2,4");
+  CHECK(missing.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(missing) == "Module.__init__() missing 1 required positional argument: 'self'");
+}
+
 // A class or function defined twice at the top level: which one the model uses depends on where
 // it is built, which netshape does not follow (a notebook's fixed cell after the first).
 TEST_CASE("python: a class or helper defined twice at the top level is refused at the second") {
