@@ -7335,7 +7335,7 @@ class Construct {
   // A module value named by its named_modules() name.
   PyValue canonical(PyValue v) {
     auto it = canonical_.find(v.module->id);
-    if (it != canonical_.end() && !v.name.empty()) v.name = it->second;
+    if (it != canonical_.end()) v.name = it->second;
     return v;
   }
 

@@ -324,6 +324,64 @@ class Net(nn.Module):
   check_partition(m.analysis, g);
 }
 
+// GAT's heads: a plain list, each registered by add_module and applied through the list. The
+// modules keep their add_module names (PyTorch 1.13: named_modules() attention_0, attention_1,
+// out_att; 176 params per head: W 20x8, a 16x1; 632 in all, output [12, 4]).
+TEST_CASE("depth: modules registered by add_module and applied through a plain list") {
+  LoadedModel m = analyze_text(R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class AttentionHead(nn.Module):
+    def __init__(self, in_features, out_features, concat=True):
+        super(AttentionHead, self).__init__()
+        self.out_features = out_features
+        self.concat = concat
+        self.W = nn.Parameter(torch.empty(size=(in_features, out_features)))
+        self.a = nn.Parameter(torch.empty(size=(2 * out_features, 1)))
+        self.leakyrelu = nn.LeakyReLU(0.2)
+
+    def forward(self, h, adj):
+        Wh = torch.mm(h, self.W)
+        Wh1 = torch.matmul(Wh, self.a[:self.out_features, :])
+        Wh2 = torch.matmul(Wh, self.a[self.out_features:, :])
+        e = self.leakyrelu(Wh1 + Wh2.T)
+        attention = torch.where(adj > 0, e, -9e15 * torch.ones_like(e))
+        h_prime = torch.matmul(F.softmax(attention, dim=1), Wh)
+        return F.elu(h_prime) if self.concat else h_prime
+
+
+class GAT(nn.Module):
+    def __init__(self, nfeat, nhid, nclass, nheads):
+        super(GAT, self).__init__()
+        self.attentions = [AttentionHead(nfeat, nhid) for _ in range(nheads)]
+        for i, attention in enumerate(self.attentions):
+            self.add_module('attention_{}'.format(i), attention)
+        self.out_att = AttentionHead(nhid * nheads, nclass, concat=False)
+
+    def forward(self, x, adj):
+        x = torch.cat([att(x, adj) for att in self.attentions], dim=1)
+        return F.log_softmax(F.elu(self.out_att(x, adj)), dim=1)
+
+
+model = GAT(20, 8, 4, nheads=2)
+# input x: [12, 20]
+# input adj: [12, 12]
+)",
+                               "gat.py");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[12, 4]");
+  CHECK(m.analysis.totals.params == 2 * 176 + 72);
+  Grouping g = group_layers(m, 1);
+  std::vector<std::string> rows;
+  for (const ModuleRow& r : g.rows)
+    if (r.kind == "AttentionHead") rows.push_back(fmt::format("{} {}", r.name, r.params));
+  CHECK(rows == std::vector<std::string>{"attention_0 176", "attention_1 176", "out_att 72"});
+  check_partition(m.analysis, g);
+}
+
 TEST_CASE("depth: the rows are a tree, and a module forward never applies is a row of its own") {
   // Block's F.relu runs in both calls: the second call's relu is a row under block too, right
   // after the first one's, not after pool's row.
