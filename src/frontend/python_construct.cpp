@@ -1239,11 +1239,7 @@ class Construct {
     }
     if (named == "nn.Module" || named == "torch.nn.Module") {
       // nn.Module's __init__ alone, whatever the bases of the file would run after it
-      bool file_base = std::any_of(f.cls->bases.begin(), f.cls->bases.end(), [&](const Expr& b) {
-        const Stmt* base = L.base_class(*f.cls, b);
-        return base != nullptr && base != f.cls;
-      });
-      if (file_base) {
+      if (L.first_file_base(*f.cls) != nullptr) {
         refuse_second_module_init(self, call.span);
         self.module_init_ran = true;
         return;
@@ -1279,11 +1275,8 @@ class Construct {
       if (auto op = torch_layer_base(b, L.file_of(f.cls)))
         return layer_base_init(*op, call, f, first_arg);
     }
-    for (const Expr& b : f.cls->bases) {
-      const Stmt* base = L.base_class(*f.cls, b);
-      if (base == nullptr || base == f.cls) continue;
+    if (const Stmt* base = L.first_file_base(*f.cls))
       return run_file_init(*base, call, f, first_arg);
-    }
     refuse_second_module_init(self, call.span);
     self.module_init_ran = true;  // nn.Module's (or another torch class's) __init__
   }
@@ -2284,12 +2277,8 @@ class Construct {
     for (auto it = here + 1; it != order.end() && python == nullptr; ++it)
       if (own_method(**it, name)) python = *it;
     const Stmt* followed = nullptr;
-    for (const Expr& b : f.cls->bases) {
-      const Stmt* base = L.base_class(*f.cls, b);
-      if (base == nullptr || base == f.cls) continue;
-      if (L.find_method(*base, name, 0)) followed = method_owner(*base, name);
-      break;
-    }
+    if (const Stmt* base = L.first_file_base(*f.cls); base && L.find_method(*base, name, 0))
+      followed = method_owner(*base, name);
     if (python == followed) return;
     unsupported_here(at,
                      fmt::format("super().{}() in {}, which Python's method resolution order for "
@@ -2304,11 +2293,8 @@ class Construct {
   PyValue super_attribute(const std::string& name, const Expr& e, Frame& f) {
     check_super_order(name, e.span, f);
     if (f.cls != nullptr && f.self) {
-      for (const Expr& b : f.cls->bases) {
-        const Stmt* base = L.base_class(*f.cls, b);
-        if (base == nullptr || base == f.cls) continue;
+      if (const Stmt* base = L.first_file_base(*f.cls))
         return class_attribute(*base, name, e, f.self);
-      }
       // `super().forward(x)` in a subclass of a torch layer: the layer's forward (module_method).
       const PyValue& self = *f.self;
       if (name == "forward" && self.kind == PyValue::Kind::Module && self.module->instance &&
@@ -2477,18 +2463,9 @@ class Construct {
                           std::shared_ptr<PyValue> self) {
     std::vector<const Stmt*> order = L.method_order(cls);
     if (order.empty()) {  // an order Python refuses: each first base, as before
-      for (const Stmt* c = &cls; c != nullptr && order.size() <= limits::kMaxPyInstanceDepth;) {
+      for (const Stmt* c = &cls; c != nullptr && order.size() <= limits::kMaxPyInstanceDepth;
+           c = L.first_file_base(*c))
         order.push_back(c);
-        const Stmt* next = nullptr;
-        for (const Expr& b : c->bases) {
-          const Stmt* base = L.base_class(*c, b);
-          if (base != nullptr && base != c) {
-            next = base;
-            break;
-          }
-        }
-        c = next;
-      }
     }
     for (const Stmt* c : order)
       if (std::optional<PyValue> v = class_body_binding(*c, name, e, self)) return *v;
@@ -6858,8 +6835,8 @@ class Construct {
         seq.kind = ModuleDef::Sequential;
         seq.span = at;
         seq.list = from.list;
+        bool keyed = keys_kept && keys.size() == items.size();
         for (int64_t i = lo, k = 0; by > 0 ? i < hi : i > hi; i += by, ++k) {
-          bool keyed = keys_kept && keys.size() == items.size();
           seq.children.emplace_back(keyed ? keys[static_cast<size_t>(i)] : std::to_string(k),
                                     *out[static_cast<size_t>(k)].module);
         }

@@ -219,6 +219,14 @@ const Stmt* Lowerer::base_class(const Stmt& cls, const Expr& base) const {
   return it == classes_.end() ? nullptr : it->second;
 }
 
+const Stmt* Lowerer::first_file_base(const Stmt& cls) const {
+  for (const Expr& b : cls.bases) {
+    const Stmt* base = base_class(cls, b);
+    if (base != nullptr && base != &cls) return base;
+  }
+  return nullptr;
+}
+
 extern const char* const kTorchNnPrelude;  // generated from torch_nn_prelude.py
 
 // einops's layers, which the prelude also writes: not torch.nn's (there is no nn.Rearrange).

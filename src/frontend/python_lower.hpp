@@ -245,6 +245,8 @@ class Lowerer {
   void resolve_bases(uint32_t file, const py::Module& module);
   // The class a base of `cls` names: bases_, else the model's class of that name; null if none.
   const py::Stmt* base_class(const py::Stmt& cls, const py::Expr& base) const;
+  // The first of `cls`'s bases that is a class of the model's files (not `cls` itself), or null.
+  const py::Stmt* first_file_base(const py::Stmt& cls) const;
   std::vector<const py::Stmt*> c3_order(const py::Stmt& cls, int depth, bool& failed,
                                         int& budget) const;
   std::map<std::string, const py::Stmt*> functions_;  // top-level `def`s
