@@ -613,9 +613,19 @@ class Construct {
  private:
   bool bind_model_arguments(const Stmt& init_def, std::map<std::string, PyValue>& params) {
     std::vector<std::string> names;
+    size_t positional_slots = 0;  // the parameters before `*args` (or a bare `*`)
+    const py::Param* var_positional = nullptr;
+    const py::Param* var_keyword = nullptr;
+    PyList extra;  // the positional arguments `*args` takes
+    PyValue kwargs;
+    kwargs.kind = PyValue::Kind::Dict;
+    kwargs.dict = new_dict();
     for (size_t i = 1; i < init_def.params.size(); ++i) {
       const py::Param& p = init_def.params[i];
+      if (p.stars == 1) var_positional = &p;
+      if (p.stars == 2) var_keyword = &p;
       if (p.stars != 0) continue;
+      if (!p.keyword_only && positional_slots == names.size()) ++positional_slots;
       names.push_back(p.name);
       PyValue unbound;
       unbound.kind = PyValue::Kind::Unbound;
@@ -630,15 +640,23 @@ class Construct {
       for (size_t i = 0, positional = 0; i < args.values.size(); ++i) {
         const std::string& kw = args.keywords[i];
         if (kw.empty()) {
-          if (positional < names.size()) params[names[positional]] = args.values[i];
+          if (positional < positional_slots)
+            params[names[positional]] = args.values[i];
+          else if (var_positional)
+            extra.push_back(args.values[i]);
           ++positional;
         } else if (std::find(names.begin(), names.end(), kw) != names.end()) {
           params[kw] = args.values[i];
+        } else if (var_keyword) {
+          dict_set(*kwargs.dict, data_str(kw, args.spans[i]), args.values[i]);
         }
       }
     }
+    if (var_positional) params[var_positional->name] = make_tuple(std::move(extra));
+    if (var_keyword) params[var_keyword->name] = kwargs;
     for (const auto& [key, text] : L.opts_.args) {
-      if (std::find(names.begin(), names.end(), key) == names.end()) {
+      bool into_kwargs = var_keyword && std::find(names.begin(), names.end(), key) == names.end();
+      if (!into_kwargs && std::find(names.begin(), names.end(), key) == names.end()) {
         std::string near = nearest_name(key, names);
         std::string list;
         for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
@@ -667,7 +685,10 @@ class Construct {
                        "give a Python value or a name of the file, e.g. --arg " + key +
                            "=10 or --arg block=BasicBlock");
       }
-      params[key] = *v;
+      if (into_kwargs)
+        dict_set(*params[var_keyword->name].dict, data_str(key, Span{}), *v);
+      else
+        params[key] = *v;
     }
     return true;
   }

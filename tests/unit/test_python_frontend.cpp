@@ -168,6 +168,41 @@ TEST_CASE("python: constructor args from `model = X(...)`") {
   CHECK(stmt(*r.program, "fc2").args[1].value.i == 5);
 }
 
+// The model's `*args` and `**kwargs` take what the `model = Net(...)` line and --arg give beyond
+// the named parameters, as Python binds them (PyTorch 1.13: Net() 618 params, Net(8, 1, 1,
+// width=6) 296, --arg width=4 162).
+TEST_CASE("python: the model's *args and **kwargs take the extra arguments") {
+  const std::string net = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, num_classes=10, *extra, **kwargs):
+        super().__init__()
+        width = kwargs.get("width", 16) + len(extra)
+        self.conv = nn.Conv2d(3, width, 3)
+        self.fc = nn.Linear(width, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).mean((2, 3)))
+
+# input: [2, 3, 16, 16]
+)";
+  LoadedModel plain = test::analyze_py(net, "kwargs.py", "");
+  INFO(render_diagnostics(plain));
+  REQUIRE(plain.exit == ExitCode::Ok);
+  CHECK(plain.analysis.totals.params == 618);
+  LoadedModel given = test::analyze_py(net + "model = Net(8, 1, 1, width=6)\n", "kwargs.py", "");
+  INFO(render_diagnostics(given));
+  REQUIRE(given.exit == ExitCode::Ok);
+  CHECK(given.analysis.totals.params == 296);
+  LoadOptions o;
+  o.args = {{"width", "4"}};
+  LoadedModel by_arg = analyze_text(net, "kwargs.py", o);
+  INFO(render_diagnostics(by_arg));
+  REQUIRE(by_arg.exit == ExitCode::Ok);
+  CHECK(by_arg.analysis.totals.params == 162);
+}
+
 TEST_CASE("python: functional ops, flatten, cat, add and multiple outputs") {
   Parsed r = parse(R"(
 import torch
