@@ -213,6 +213,12 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
       std::string r2 = std::to_string(factor->i * factor->i), side = std::to_string(factor->i * 4);
       candidates.push_back(fmt::format("1,{},{},{}", r2, side, side));
     }
+    // channel_shuffle: a multiple of its groups as channels
+    const Value* groups = op.family == Family::channel_shuffle && !op.params.empty()
+                              ? argument(layer, op, op.params[0].name)
+                              : nullptr;
+    if (groups && groups->kind == Value::Kind::Int && groups->i > 0 && groups->i <= 1024)
+      candidates.push_back(fmt::format("1,{},4,4", 2 * groups->i));
     // affine_grid's theta: one 2x3 (3x4) matrix per sample of a 4-D (5-D) size
     const Value* grid_size =
         op.family == Family::affine_grid ? argument(layer, op, op.params[0].name) : nullptr;

@@ -436,6 +436,26 @@ void forward_pixel_shuffle(ForwardCtx& ctx) {
   });
 }
 
+// x: [N, C, *] -> [N, C, *]: output channel i*groups + g is input channel g*(C/groups) + i
+void forward_channel_shuffle(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  int64_t groups = ctx.layer.attrs->groups;
+  if (x.shape.size() < 3 || groups <= 0 || x.shape[1] % groups != 0)
+    throw ForwardError("channel_shuffle: channels not divisible by groups");
+  int64_t per_group = x.shape[1] / groups;
+  std::vector<int64_t> stride = strides_of(x.shape);
+  ctx.out = ctx.zeros(x.shape);
+  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
+    int64_t src = 0;
+    for (size_t i = 0; i < idx.size(); ++i) {
+      int64_t at = idx[i];
+      if (i == 1) at = (idx[1] % groups) * per_group + idx[1] / groups;
+      src += at * stride[i];
+    }
+    return src;
+  });
+}
+
 // x: [..., d_k] -> [..., d_k + pad[0] + pad[1]] and so on backwards; constant, reflect,
 // replicate or circular
 void forward_pad(ForwardCtx& ctx) {

@@ -315,6 +315,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"prod", true, false, true},
     {"pixel_shuffle", true, true, false},
     {"pixel_unshuffle", true, true, false},
+    {"channel_shuffle", true, true, false},
     {"unfold", false, true, false},  // x.unfold(dimension, size, step) is another op
     {"fold", false, true, false},
     {"pad", false, true, false},

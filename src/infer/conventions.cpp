@@ -353,8 +353,9 @@ Count thop_rule(const Facts& f) {
     case Family::layer_norm:
     case Family::group_norm:
       return times(f.in_elements, f.has_weight() ? 4 : 2);
-    case Family::softmax:  // nn.Softmin has no hook
-      return f.op.kind == OpKind::softmin ? Count{0} : thop_softmax(f);
+    case Family::softmax:  // nn.Softmin and nn.Softmax2d have no hook
+      return f.op.kind == OpKind::softmin || f.op.id == OpId::Softmax2d ? Count{0}
+                                                                        : thop_softmax(f);
     case Family::avg_pool:
       return thop_avg_pool(f);
     case Family::adaptive_avg_pool:

@@ -411,6 +411,7 @@ bool pointwise(const Analysis& a, const LayerInfo& l, size_t grid_axes) {
     case Family::group_norm:
     case Family::layer_norm:
     case Family::local_response_norm:  // across channels, not positions
+    case Family::channel_shuffle:
       return true;
     case Family::softmax:
       return l.input_ids.empty() ||

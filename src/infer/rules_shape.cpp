@@ -166,7 +166,12 @@ bool infer_dropout_nd(RuleContext& ctx) {
 bool infer_softmax(RuleContext& ctx) {
   int64_t rank = static_cast<int64_t>(ctx.x().size());
   int64_t dim = 0;
-  if (ctx.is_none("dim")) {
+  if (ctx.op.id == OpId::Softmax2d) {  // its forward asserts the rank, then softmaxes dim -3
+    if (rank != 3 && rank != 4)
+      return ctx.fail_input("Softmax2d requires a 3D or 4D tensor as input",
+                            "give it [N, C, H, W] (or [C, H, W]): it normalises over C");
+    dim = rank - 3;
+  } else if (ctx.is_none("dim")) {
     dim = (rank == 0 || rank == 1 || rank == 3) ? 0 : 1;
     ctx.explain("dim=None: PyTorch picks dim={} (and warns); pass dim= explicitly", dim);
   } else if (!dim_arg(ctx, "dim", rank, dim)) {

@@ -650,6 +650,46 @@ bool infer_pixel_shuffle(RuleContext& ctx) {
   return true;
 }
 
+// x: [N, C, *] -> [N, C, *], the channels in `groups` groups interleaved (ShuffleNet)
+bool infer_channel_shuffle(RuleContext& ctx) {
+  const Value& v = ctx.value("groups");
+  if (v.kind != Value::Kind::Int)  // PyTorch's parser takes no bool for an int here
+    return ctx.fail_at("groups",
+                       fmt::format("channel_shuffle(): argument 'groups' (position 2) must be int, "
+                                   "not {}",
+                                   python_type(v)),
+                       "write groups=2");
+  const Shape& x = ctx.x();
+  if (x.size() < 3)
+    return ctx.fail_input(
+        fmt::format("channel_shuffle expects input with > 2 dims, but got input with sizes {}",
+                    shape_list(x)),
+        "give it [N, C, H, W] (or [N, C, L]): it shuffles dim 1");
+  int64_t groups = v.i;
+  if (groups <= 0)
+    return ctx.fail_at(
+        "groups",
+        fmt::format("Number of groups to divide channels in must be positive. Value of groups:{}",
+                    groups),
+        "use groups=2");
+  const Dim& c = x[1];
+  if (c.symbolic())
+    return ctx.fail_input(
+        fmt::format("netshape cannot tell whether the batch-sized channels {} divide into {} "
+                    "groups",
+                    to_string(c), groups),
+        "give dim 1 a size with --input");
+  if (c.value % groups != 0)
+    return ctx.fail_input(fmt::format("Number of channels must be divisible by groups. Got {} "
+                                      "channels and {} groups.",
+                                      c.value, groups),
+                          fmt::format("give it a multiple of {} channels, or groups={}", groups,
+                                      std::gcd(c.value, groups)));
+  ctx.attrs.groups = groups;
+  ctx.set_output(x);
+  return true;
+}
+
 namespace {
 
 // The argument holding the pads: F.pad's `pad`, a padding module's `padding`.

@@ -884,6 +884,21 @@ def gen_pixel_shuffle():
         layer("PixelShuffle", f"nn.PixelShuffle({a})", (2, 4, 4, 4))
 
 
+def gen_channel_shuffle():
+    g = "channel_shuffle"
+    for sh in [(2, 8, 3, 3), (2, 6, 4), (2, 8), (8,), (1, 4, 2, 2, 2), (3, 9, 2, 2), (2, 0, 3)]:
+        for grp in ["2", "3", "1", "0", "-2", "2.0", "True", "16"]:
+            expr(g, f"F.channel_shuffle(x, {grp})", sh)
+        layer("ChannelShuffle", "nn.ChannelShuffle(2)", sh)
+        layer("Softmax2d", "nn.Softmax2d()", sh)
+    for e in ["torch.channel_shuffle(x, groups=2)", "F.channel_shuffle(x)", "x.channel_shuffle(2)",
+              "F.channel_shuffle(input=x, groups=4)"]:
+        expr(g, e, (2, 8, 3, 3))
+    for a in ["groups=4", "8", "3", "True"]:
+        layer("ChannelShuffle", f"nn.ChannelShuffle({a})", (2, 8, 3, 3))
+    layer("Softmax2d", "nn.Softmax2d(1)", (2, 8, 3, 3))
+
+
 def gen_unfold():
     g = "unfold"
     for sh in [(2, 3, 9, 8), (3, 9, 8), (2, 3, 9), (2, 3, 4, 5, 6)]:
@@ -1014,7 +1029,7 @@ def gen_mixed_forms():
 
 GENERATORS = [gen_conv, gen_conv_transpose, gen_conv_functional, gen_pool, gen_norm, gen_linear,
               gen_softmax, gen_reshape, gen_index, gen_reduce, gen_pad, gen_interpolate,
-              gen_pixel_shuffle, gen_unfold, gen_recurrent, gen_keywords, gen_mixed_forms]
+              gen_pixel_shuffle, gen_channel_shuffle, gen_unfold, gen_recurrent, gen_keywords, gen_mixed_forms]
 
 # Cases left out (Case.text()), each with why: PyTorch's own outcome depends on something other
 # than the file (found by the UNSTABLE check).

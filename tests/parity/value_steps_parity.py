@@ -129,6 +129,11 @@ CASES = [
     ("glu_rows", "nn.GLU(0)", "x: [4, 6]", "x - 0.5"),
     ("softmin", "nn.Softmin(dim=1)", "x: [4, 6]", "x * 3"),
     ("softmin_implicit_dim", "nn.Softmin()", "x: [4, 6]", "x"),
+    # channel moves and per-position softmax: ShuffleNet's shuffle, Softmax2d over dim -3
+    ("channel_shuffle", "nn.ChannelShuffle(3)", "x: [2, 6, 3, 2]", "x * 2"),
+    ("channel_shuffle_1d", "nn.ChannelShuffle(2)", "x: [2, 8, 5]", "x - 1"),
+    ("softmax2d", "nn.Softmax2d()", "x: [2, 4, 3, 3]", "x * 3"),
+    ("softmax2d_unbatched", "nn.Softmax2d()", "x: [4, 3, 3]", "x"),
     # recurrent cells, with the state given or zeros, batched or not
     ("gru_cell", "nn.GRUCell(6, 4)", "x: [4, 6]", "x * 2"),
     ("gru_cell_state", "nn.GRUCell(6, 4)", "x: [4, 6]", "x, x[:, 2:] - 0.5"),

@@ -247,6 +247,13 @@ TEST_CASE("conventions: affine_grid, grid_sample, GLU and Softmin") {
   CHECK(counts_of("[2, 10]", "s = GLU()") == V{0, 0, 0, 0, 0, 0});
 }
 
+// nn.Softmax2d's forward calls F.softmax, which ptflops and DeepSpeed patch (`in`); thop hooks
+// nn.Softmax only. No tool counts a channel shuffle.
+TEST_CASE("conventions: Softmax2d and channel_shuffle") {
+  CHECK(counts_of("[2, 3, 4, 4]", "s = Softmax2d()") == V{0, 0, 0, 96, 0, 96});
+  CHECK(counts_of("[2, 4, 3, 3]", "s = ChannelShuffle(2)") == V{0, 0, 0, 0, 0, 0});
+}
+
 TEST_CASE("conventions: names, labels and the category of a layer") {
   for (Convention c : kAllConventions) CHECK(parse_convention(name_of(c)) == c);
   CHECK_FALSE(parse_convention("deepspeed").has_value());

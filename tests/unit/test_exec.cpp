@@ -477,6 +477,24 @@ TEST_CASE("run: pixel_shuffle and pixel_unshuffle move PyTorch's elements") {
                                      12, 14, 16, 13, 15, 17, 18, 20, 22, 19, 21, 23});
 }
 
+// PyTorch 1.13: F.channel_shuffle(torch.arange(8.).reshape(1, 8, 1, 1), 2), of
+// torch.arange(12.).reshape(1, 6, 2) by 3, and nn.Softmax2d() of [[[1.]], [[2.]]] (dim -3).
+TEST_CASE("run: channel_shuffle interleaves PyTorch's channels, Softmax2d normalises them") {
+  Tensor s = forward_of("input x: [1, 8, 1, 1]\nChannelShuffle(2)\n", forward_channel_shuffle,
+                        {arange({1, 8, 1, 1})});
+  CHECK(s.data == std::vector<float>{0, 4, 1, 5, 2, 6, 3, 7});
+  Tensor t = forward_of("input x: [1, 6, 2]\nchannel_shuffle(3)\n", forward_channel_shuffle,
+                        {arange({1, 6, 2})});
+  CHECK(t.shape == std::vector<int64_t>{1, 6, 2});
+  CHECK(t.data == std::vector<float>{0, 1, 4, 5, 8, 9, 2, 3, 6, 7, 10, 11});
+  Tensor x = arange({2, 1, 1});
+  for (float& v : x.data) v += 1.0f;
+  Tensor m = forward_of("input x: [2, 1, 1]\nSoftmax2d()\n", forward_softmax, {x});
+  REQUIRE(m.data.size() == 2);
+  CHECK(m.data[0] == doctest::Approx(0.2689414322376251).epsilon(1e-6));
+  CHECK(m.data[1] == doctest::Approx(0.7310585975646973).epsilon(1e-6));
+}
+
 // PyTorch 1.13 on x = [-30, -2, -0.5, 0, 0.5, 2, 10.5, 30]: F.softplus(x), F.softplus(x, beta=2,
 // threshold=5) (x itself where beta x > 5), F.mish(x), F.logsigmoid(x).
 TEST_CASE("run: softplus, mish and logsigmoid compute PyTorch's values") {

@@ -576,3 +576,16 @@ model = Backbone(FROZEN)
     CHECK(bm->saved_for_backward_bytes == bytes);
   }
 }
+
+// PyTorch 1.13, measured with saved_tensors_hooks on nn.Sequential(nn.Conv2d(3, 4, 1),
+// nn.Softmax2d(), nn.ChannelShuffle(2), nn.Conv2d(4, 2, 1)) given [2, 3, 4, 4]: the first conv's
+// input (384 B), the softmax's result (512 B) and the last conv's input (512 B); the shuffle
+// keeps nothing of its own.
+TEST_CASE("memory: Softmax2d saves its result, a channel shuffle nothing") {
+  auto m = check_ns(
+      "input x: [2, 3, 4, 4]\nConv2d(3, 4, 1)\nSoftmax2d()\nChannelShuffle(2)\nConv2d(4, 2, 1)\n");
+  REQUIRE(m.exit == ExitCode::Ok);
+  auto memory = estimate_model_memory(m.analysis, {});
+  REQUIRE(memory);
+  CHECK(memory->saved_for_backward_bytes == 384 + 512 + 512);
+}

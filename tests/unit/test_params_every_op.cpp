@@ -49,7 +49,8 @@ const std::map<std::string, std::string> kExample = {{"in_channels", "4"},
                                                      {"equation", "'...->...'"},
                                                      {"threshold", "0.1"},
                                                      {"k", "2"},
-                                                     {"repeats", "2"}};
+                                                     {"repeats", "2"},
+                                                     {"groups", "3"}};
 
 // Calls that need more than their required parameters to be valid.
 const std::map<std::string, std::string> kWhole = {

@@ -1492,7 +1492,8 @@ static void check_forward_cases(const std::string& base, std::span<const Forward
 }
 
 // PyTorch 1.13's outcome for each, on an input [1, 8, 4, 6]: pixel_shuffle and pixel_unshuffle in
-// their three spellings and PyTorch's errors; an op written where PyTorch has no such name is
+// their three spellings and PyTorch's errors (channel_shuffle and Softmax2d too); an op written
+// where PyTorch has no such name is
 // Python's AttributeError (netshape read `torch.gelu`, `x.pixel_shuffle` as the op before).
 TEST_CASE("interpreter: pixel_shuffle, and ops only where PyTorch defines them") {
   const std::string base = R"(import torch
@@ -1541,6 +1542,18 @@ class Net(nn.Module):
       {"return F.softmin(x, dim=-1)", ExitCode::Ok, "[1, 8, 4, 6]"},
       {"return torch.glu(x)", ExitCode::UsageOrParse, "module 'torch' has no attribute 'glu'"},
       {"return x.softmin(1)", ExitCode::UsageOrParse, "'Tensor' object has no attribute 'softmin'"},
+      {"return F.channel_shuffle(x, 4)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return torch.channel_shuffle(x, groups=2)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return nn.ChannelShuffle(8)(x)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return F.channel_shuffle(x, 3)", ExitCode::ShapeError,
+       "Number of channels must be divisible by groups. Got 8 channels and 3 groups."},
+      {"return F.channel_shuffle(x[0, 0], 2)", ExitCode::ShapeError,
+       "channel_shuffle expects input with > 2 dims, but got input with sizes [4, 6]"},
+      {"return x.channel_shuffle(2)", ExitCode::UsageOrParse,
+       "'Tensor' object has no attribute 'channel_shuffle'"},
+      {"return nn.Softmax2d()(x)", ExitCode::Ok, "[1, 8, 4, 6]"},
+      {"return nn.Softmax2d()(x.unsqueeze(0))", ExitCode::ShapeError,
+       "Softmax2d requires a 3D or 4D tensor as input"},
   };
   check_forward_cases(base, cases);
 }
