@@ -317,6 +317,29 @@ void check_batch_squeeze(const LayerInfo& l, const Analysis& a, Diagnostics& dia
        "squeeze-batch");
 }
 
+// ---- 5. a BatchNorm given one value per channel -----------------------------------------------
+
+// netshape reads a BatchNorm layer as eval mode reads it (its running statistics). In training
+// mode it normalises with the batch's own, which takes more than one value per channel: a batch
+// of 1 with nothing else per channel (BatchNorm1d after a Linear, at batch 1; often a DataLoader's
+// last batch) is PyTorch's ValueError there, at the first step of training.
+void check_training_batch_norm(const LayerInfo& l, const Analysis& a, Diagnostics& diags) {
+  const OpInfo& op = op_info(l.op);
+  if (op.family != Family::batch_norm || !op.is_module() || l.input_ids.empty()) return;
+  const Shape& x = a.input_shape(l, 0);
+  if (x.size() < 2) return;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (i != 1 && (x[i].symbolic() || x[i].value != 1)) return;
+  warn(diags, l, op_span(l),
+       fmt::format("in training mode {} raises \"Expected more than 1 value per channel when "
+                   "training, got input size torch.Size({})\": its batch statistics need 2 or "
+                   "more values per channel (netshape checks eval mode, where it runs)",
+                   l.op_name, to_string(x)),
+       "train with batches of 2 or more (`DataLoader(..., drop_last=True)` drops a last batch "
+       "of 1)",
+       "batch-norm-one-value");
+}
+
 }  // namespace
 
 IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l) {
@@ -352,6 +375,7 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
     check_floor(a, l, diags);
     check_unused(l, used, diags);
     check_batch_squeeze(l, a, diags);
+    check_training_batch_norm(l, a, diags);
   }
 }
 

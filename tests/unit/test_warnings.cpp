@@ -1,5 +1,6 @@
 // Warnings (exit 0) where PyTorch runs but the model is very likely not what was meant: an
-// unbatched input flattened, a floor that drops input rows, a tensor computed and never used.
+// unbatched input flattened, a floor that drops input rows, a tensor computed and never used, a
+// squeeze() that drops the batch, a BatchNorm that fails in training mode.
 // The shapes quoted are PyTorch 1.13's (nn.Sequential on torch.randn of the input shape).
 #include <filesystem>
 #include <map>
@@ -249,6 +250,29 @@ TEST_CASE("warning: squeeze() of a batch-sized tensor also drops the batch at ba
   CHECK(no_warning("input x: [B, 64, 1]\nsq = squeeze(2)\n"));
   CHECK(no_warning("input x: [2, 64, 1, 1]\nsq = squeeze()\n"));
   CHECK(no_warning("input x: [B, 64, 3]\nsq = squeeze()\n"));
+}
+
+// PyTorch 1.13: in training mode nn.BatchNorm1d(64) on [1, 64] (and nn.BatchNorm2d(8) on
+// [1, 8, 1, 1]) raises "ValueError: Expected more than 1 value per channel when training, got
+// input size torch.Size([1, 64])"; in eval mode, which netshape checks, it runs.
+TEST_CASE("warning: a BatchNorm given one value per channel fails in training mode") {
+  Diagnostic w =
+      only_warning(check_ns("input x: [1, 32]\nfc = Linear(32, 64)\nbn = BatchNorm1d(64)\n"));
+  CHECK(w.code == "batch-norm-one-value");
+  CHECK(w.layer == "bn");
+  CHECK(w.message ==
+        "in training mode BatchNorm1d raises \"Expected more than 1 value per channel when "
+        "training, got input size torch.Size([1, 64])\": its batch statistics need 2 or more "
+        "values per channel (netshape checks eval mode, where it runs)");
+  CHECK(w.help ==
+        "train with batches of 2 or more (`DataLoader(..., drop_last=True)` drops a last batch "
+        "of 1)");
+  CHECK(only_warning(check_ns("input x: [1, 8, 1, 1]\nbn = BatchNorm2d(8)\n")).code ==
+        "batch-norm-one-value");
+  // a batch of 2, positions per channel, or a symbolic batch: no warning
+  CHECK(no_warning("input x: [2, 64]\nbn = BatchNorm1d(64)\n"));
+  CHECK(no_warning("input x: [1, 8, 3]\nbn = BatchNorm1d(8)\n"));
+  CHECK(no_warning("input x: [B, 64]\nbn = BatchNorm1d(64)\n"));
 }
 
 TEST_CASE("shipped models: only the genuine floor drops warn") {
