@@ -416,11 +416,13 @@ static void count_unapplied(LoadedModel& m) {
     if (all_read) continue;
     Diagnostic& d = m.diags.warning(
         group.module_span,
-        fmt::format("`{}` ({}) is never {} in forward: its {} parameters{} have no row but "
-                    "count in the total, as model.parameters() counts them",
+        fmt::format("`{}` ({}) is never {} in forward: its {}{} {} no row but {} in the total, "
+                    "as model.parameters() counts them",
                     group.module, group.module_kind,
-                    group.module_kind == "nn.Parameter" ? "read" : "applied", with_commas(params),
-                    layers > 1 ? fmt::format(" (in {} layers)", layers) : ""),
+                    group.module_kind == "nn.Parameter" ? "read" : "applied",
+                    params == 1 ? "1 parameter" : with_commas(params) + " parameters",
+                    layers > 1 ? fmt::format(" (in {} layers)", layers) : "",
+                    params == 1 ? "has" : "have", params == 1 ? "counts" : "count"),
         "nothing to fix if it is only used in training (an auxiliary head); else apply it in "
         "forward or remove it");
     d.code = "unapplied-module";

@@ -7357,9 +7357,6 @@ class Construct {
 
   // A tensor made in __init__, read in forward as `self.<path>`: one statement, at its first read.
   PyValue materialize(const PyValue& made, const std::string& path, Span at) {
-    if (made.items.empty())
-      unsupported_here(at, "reading a 0-dim tensor made in __init__ in forward",
-                       "netshape follows made tensors of 1 or more dims there");
     if (made.strided)
       unsupported_here(
           at,
@@ -7388,6 +7385,12 @@ class Construct {
     st.op = made.name;
     st.op_span = st.span = made.data.span;
     for (const PyValue& size : made.items) st.args.push_back(Arg{"", size.data, made.data.span});
+    if (made.items.empty()) {  // 0-dim: the empty size `()`, as torch.zeros(()) takes it
+      Value no_dims;
+      no_dims.kind = Value::Kind::Tuple;
+      no_dims.span = made.data.span;
+      st.args.push_back(Arg{"", std::move(no_dims), made.data.span});
+    }
     st.python = true;
     return st;
   }
@@ -10248,9 +10251,6 @@ class Construct {
     if (data.kind == PyValue::Kind::Values) {
       p = parameter_of_values(*data.values, at);
     } else if (data.kind == PyValue::Kind::Made) {
-      if (data.items.empty())
-        unsupported_here(at, "nn.Parameter of a 0-dim tensor",
-                         "netshape follows parameters of 1 or more dims; write torch.ones(1)");
       p = data;
       p.name = "parameter";
       p.made = next_made_++;
@@ -10267,10 +10267,8 @@ class Construct {
   }
 
   // nn.Parameter(torch.tensor([1.0, 2.0])): weights of its size; the values are not followed.
+  // nn.Parameter(torch.tensor(10.0)) is one weight of no dims (a learnable scale).
   PyValue parameter_of_values(const ValueTensor& t, Span at) {
-    if (t.scalar)
-      unsupported_here(at, "nn.Parameter of a 0-dim tensor",
-                       "netshape follows parameters of 1 or more dims; write torch.ones(1)");
     PyValue p;
     p.kind = PyValue::Kind::Made;
     p.name = "parameter";
