@@ -7307,6 +7307,12 @@ class Construct {
   void refuse_unregistered(const PyValue& module, const Expr& call) {
     std::set<int> seen;
     if (!holds_weights(*module.module, seen)) return;
+    // A slice of a registered nn.Sequential (`self.body[:2](x)`): a new container whose modules
+    // are all registered, so model.parameters() counts their weights.
+    if (module.module->kind == ModuleDef::Sequential && !module.module->children.empty() &&
+        std::all_of(module.module->children.begin(), module.module->children.end(),
+                    [&](const ModuleChild& c) { return canonical_.count(c.def.id) != 0; }))
+      return;
     std::string path = dotted(call.items[0]);
     raise(call.span,
           "`" + (path.empty() ? "this layer" : path) +
@@ -7396,11 +7402,12 @@ class Construct {
   }
 
   // Whether forward applied `m`. nn.ModuleList and nn.ModuleDict are never called themselves:
-  // they are applied when forward applied a module in them (`self.heads[key](x)`).
+  // they are applied when forward applied a module in them (`self.heads[key](x)`), and so is an
+  // nn.Sequential forward applies in pieces (`self.body[:2](x)`, `self.body[3](x)`).
   bool was_applied(const ModuleDef& m) const {
     if (m.kind == ModuleDef::Leaf) return first_call_.count(m.id) != 0;
     if (declared_.count(m.id) != 0) return true;
-    if (m.kind != ModuleDef::Sequential || (!m.list && m.op != "ModuleDict")) return false;
+    if (m.kind != ModuleDef::Sequential) return false;
     for (const ModuleChild& c : m.children)
       if (was_applied(c.def)) return true;
     return false;

@@ -5107,3 +5107,30 @@ class Net(nn.Module):
   CHECK(m.analysis.outputs[2].second == Shape{fixed(2), fixed(5)});
   CHECK(m.analysis.totals.params == 149);
 }
+
+// A slice of a registered nn.Sequential applied in forward (`self.body[:2](x)`) is no
+// unregistered module: its layers are body's, counted by model.parameters() (PyTorch 1.13:
+// [2, 4], 30 params), and the one forward leaves out is named in the warning, not body.
+TEST_CASE("python: a slice of a registered Sequential applied in forward") {
+  LoadedModel m = test::analyze_py(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+
+    def forward(self, x):
+        return self.body[:2](x)
+)",
+                                   "slice_call.py", "2,4");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(test::out_shape(m) == "[2, 4]");
+  CHECK(m.analysis.totals.params == 30);
+  std::vector<std::string> warned;
+  for (const Diagnostic& d : m.diags.items())
+    if (d.code == "unapplied-module")
+      warned.push_back(d.message.substr(0, d.message.find(')') + 1));
+  CHECK(warned == std::vector<std::string>{"`body.2` (Linear)"});
+}
