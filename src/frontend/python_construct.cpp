@@ -705,6 +705,8 @@ class Construct {
   // False inside `with torch.no_grad():` (and a function decorated so): the rows made there
   // need no gradient and save nothing for backward (StatementExtras::no_grad).
   bool grad_enabled_ = true;
+  int64_t training_reads_ = 0;           // reads of `self.training` in forward so far
+  bool training_branch_warned_ = false;  // branch_condition's warning given
   // A tensor written in place by a row (`y.sigmoid_()`), by its name: that row's output, which
   // every later read of the name reads (current_name).
   std::map<std::string, std::string> written_into_;
@@ -999,8 +1001,10 @@ class Construct {
       case Stmt::Kind::Return:
         f.ret = s.value ? eval(*s.value, f) : PyValue::none(s.span);
         return Flow::Return;
-      case Stmt::Kind::If:
-        return exec_block(truthy(eval(*s.value, f), s.value->span) ? s.body : s.orelse, f);
+      case Stmt::Kind::If: {
+        bool returns = block_returns(s.body) || block_returns(s.orelse);
+        return exec_block(branch_condition(*s.value, f, returns) ? s.body : s.orelse, f);
+      }
       case Stmt::Kind::For:
         return for_loop(s, f);
       case Stmt::Kind::While:
@@ -2161,10 +2165,7 @@ class Construct {
         return *it->second;
       }
       // A module is built in training mode; netshape's forward runs in eval mode.
-      if (name == "training") {
-        if (forward_ && !L.program_.training_read_at.valid()) L.program_.training_read_at = e.span;
-        return data_bool(!forward_, e.span);
-      }
+      if (name == "training") return read_training(e.span);
       if (name == "__class__") {
         PyValue c;
         c.kind = PyValue::Kind::Class;
@@ -2199,10 +2200,8 @@ class Construct {
     if (m.kind == ModuleDef::Sequential) {
       for (auto& child : m.children)
         if (child.index == name) return child_module(obj, child.def, name);
-      if (name == "training") {  // as a user module's (below): netshape's forward is eval mode
-        if (forward_ && !L.program_.training_read_at.valid()) L.program_.training_read_at = e.span;
-        return data_bool(!forward_, e.span);
-      }
+      if (name == "training")  // as a user module's (above): netshape's forward is eval mode
+        return read_training(e.span);
       if (m.instance) {  // a subclass of nn.Sequential with no forward: `self.out_channels = c`
         if (auto it = m.instance->attrs.find(name); it != m.instance->attrs.end())
           return from_const(it->second, e);
@@ -2627,8 +2626,7 @@ class Construct {
       case Expr::Kind::Compare:
         return compare_chain(e, f);
       case Expr::Kind::IfExp:
-        return truthy(eval(e.items[1], f), e.items[1].span) ? eval(e.items[0], f)
-                                                            : eval(e.items[2], f);
+        return branch_condition(e.items[1], f, false) ? eval(e.items[0], f) : eval(e.items[2], f);
       case Expr::Kind::Comprehension:
         return comprehension(e, f);
       case Expr::Kind::FString:
@@ -2721,6 +2719,47 @@ class Construct {
       s.whole = tensor_statement("unsqueeze", last, {int_value(0, at)}, at);
     }
     return *s.whole;
+  }
+
+  // Whether a `return` lies in `body` (in its nested blocks too, not in functions it defines).
+  static bool block_returns(const std::vector<Stmt>& body) {
+    return std::any_of(body.begin(), body.end(), [](const Stmt& s) {
+      if (s.kind == Stmt::Kind::Return) return true;
+      if (s.kind == Stmt::Kind::FunctionDef || s.kind == Stmt::Kind::ClassDef) return false;
+      return block_returns(s.body) || block_returns(s.orelse);
+    });
+  }
+
+  // `self.training`: True in __init__ (a module is built in training mode), False in forward,
+  // which netshape reads as model.eval() runs it.
+  PyValue read_training(Span at) {
+    if (forward_) {
+      ++training_reads_;
+      if (!L.program_.training_read_at.valid()) L.program_.training_read_at = at;
+    }
+    return data_bool(!forward_, at);
+  }
+
+  // The condition of an `if` (or of `a if c else b`). One that reads `self.training` in forward
+  // picks the eval-mode branch, which a model in training mode (a new one) does not take. When a
+  // branch returns (`if self.training: return x, aux`), what forward returns may differ between
+  // the modes: a warning says so, once. (A branch that only changes values, a dropout or a
+  // reparameterisation, is not worth one.)
+  bool branch_condition(const Expr& condition, Frame& f, bool branch_returns) {
+    int64_t reads = training_reads_;
+    bool taken = truthy(eval(condition, f), condition.span);
+    if (branch_returns && training_reads_ != reads && !training_branch_warned_) {
+      training_branch_warned_ = true;
+      L.diags_
+          .warning(condition.span,
+                   "forward branches on `self.training`: netshape checks the branch of eval mode "
+                   "(model.eval()), where it is False; in training mode, a new model's, PyTorch "
+                   "takes the other, whose shapes are not checked",
+                   "nothing to fix for inference (after model.eval()); in training, check what "
+                   "that branch returns by hand")
+          .code = "training-branch";
+    }
+    return taken;
   }
 
   // A value found through a name points at the name, so errors point at the use.

@@ -1,6 +1,7 @@
 // Warnings (exit 0) where PyTorch runs but the model is very likely not what was meant: an
 // unbatched input flattened, a floor that drops input rows, a tensor computed and never used, a
-// squeeze() that drops the batch, a BatchNorm that fails in training mode.
+// squeeze() that drops the batch, a BatchNorm that fails in training mode, a forward whose
+// return depends on self.training.
 // The shapes quoted are PyTorch 1.13's (nn.Sequential on torch.randn of the input shape).
 #include <filesystem>
 #include <map>
@@ -273,6 +274,29 @@ TEST_CASE("warning: a BatchNorm given one value per channel fails in training mo
   CHECK(no_warning("input x: [2, 64]\nbn = BatchNorm1d(64)\n"));
   CHECK(no_warning("input x: [1, 8, 3]\nbn = BatchNorm1d(8)\n"));
   CHECK(no_warning("input x: [B, 64]\nbn = BatchNorm1d(64)\n"));
+}
+
+// A new PyTorch model is in training mode: `Net()(torch.zeros(2, 3))` below returns x, [2, 3];
+// netshape reads forward as model.eval() runs it, x.sum(1), [2], and says so where the branch
+// returns. A branch that only changes values (a dropout) does not warn.
+TEST_CASE("warning: forward returns from a branch on self.training") {
+  const std::string net =
+      "import torch.nn as nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+      "        if self.training:\n            BODY\n        return x.sum(1)\n\n# input: [2, 3]\n";
+  std::string returns = net;
+  returns.replace(returns.find("BODY"), 4, "return x");
+  LoadedModel m = check_ns(returns, "branch.py");
+  Diagnostic w = only_warning(m);
+  CHECK(test::out_shape(m) == "[2]");
+  CHECK(w.code == "training-branch");
+  CHECK(w.span.line == 5);
+  CHECK(w.message ==
+        "forward branches on `self.training`: netshape checks the branch of eval mode "
+        "(model.eval()), where it is False; in training mode, a new model's, PyTorch takes the "
+        "other, whose shapes are not checked");
+  std::string values = net;
+  values.replace(values.find("BODY"), 4, "x = x * 2");
+  CHECK(no_warning(values, "values.py"));
 }
 
 TEST_CASE("shipped models: only the genuine floor drops warn") {
