@@ -1001,10 +1001,8 @@ class Construct {
       case Stmt::Kind::Return:
         f.ret = s.value ? eval(*s.value, f) : PyValue::none(s.span);
         return Flow::Return;
-      case Stmt::Kind::If: {
-        bool returns = block_returns(s.body) || block_returns(s.orelse);
-        return exec_block(branch_condition(*s.value, f, returns) ? s.body : s.orelse, f);
-      }
+      case Stmt::Kind::If:
+        return exec_block(branch_condition(*s.value, f, &s) ? s.body : s.orelse, f);
       case Stmt::Kind::For:
         return for_loop(s, f);
       case Stmt::Kind::While:
@@ -2626,7 +2624,7 @@ class Construct {
       case Expr::Kind::Compare:
         return compare_chain(e, f);
       case Expr::Kind::IfExp:
-        return branch_condition(e.items[1], f, false) ? eval(e.items[0], f) : eval(e.items[2], f);
+        return branch_condition(e.items[1], f, nullptr) ? eval(e.items[0], f) : eval(e.items[2], f);
       case Expr::Kind::Comprehension:
         return comprehension(e, f);
       case Expr::Kind::FString:
@@ -2740,15 +2738,16 @@ class Construct {
     return data_bool(!forward_, at);
   }
 
-  // The condition of an `if` (or of `a if c else b`). One that reads `self.training` in forward
-  // picks the eval-mode branch, which a model in training mode (a new one) does not take. When a
-  // branch returns (`if self.training: return x, aux`), what forward returns may differ between
-  // the modes: a warning says so, once. (A branch that only changes values, a dropout or a
-  // reparameterisation, is not worth one.)
-  bool branch_condition(const Expr& condition, Frame& f, bool branch_returns) {
+  // The condition of an `if` statement (`if_stmt`; null for `a if c else b`). One that reads
+  // `self.training` in forward picks the eval-mode branch, which a model in training mode (a new
+  // one) does not take. When a branch of the statement returns (`if self.training: return x,
+  // aux`), what forward returns may differ between the modes: a warning says so, once. (A branch
+  // that only changes values, a dropout or a reparameterisation, is not worth one.)
+  bool branch_condition(const Expr& condition, Frame& f, const Stmt* if_stmt) {
     int64_t reads = training_reads_;
     bool taken = truthy(eval(condition, f), condition.span);
-    if (branch_returns && training_reads_ != reads && !training_branch_warned_) {
+    if (training_reads_ != reads && !training_branch_warned_ && if_stmt != nullptr &&
+        (block_returns(if_stmt->body) || block_returns(if_stmt->orelse))) {
       training_branch_warned_ = true;
       L.diags_
           .warning(condition.span,
