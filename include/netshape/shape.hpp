@@ -46,6 +46,11 @@ std::string to_x_string(const Shape& s);  // "32x24x24" (PyTorch's error style)
 // when its first dim is symbolic; none below rank 3.
 size_t spatial_axis_count(const Shape& input);
 
+// Whether a batch norm's input has a single value per channel (a batch of 1, no spatial size
+// beyond 1): known only when every dim but the channels' (dim 1) is a number. Training-mode
+// batch norm refuses it; the rules and the warnings ask.
+bool one_value_per_channel(const Shape& x);
+
 // PyTorch's broadcasting of two shapes (infer_size), from the last dim; nullopt with PyTorch's
 // message in `error` for the last pair of dims that do not broadcast.
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b, std::string& error);

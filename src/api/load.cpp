@@ -150,6 +150,20 @@ static const Value* argument(const Statement& st, const OpInfo& op, std::string_
   return written_argument(st.args, op, param);
 }
 
+// The first argument written for `op` when it is of `family` (pixel_shuffle's factor,
+// channel_shuffle's groups, affine_grid's size); null otherwise.
+static const Value* first_argument_in(const Statement& st, const OpInfo& op, Family family) {
+  return op.family == family && !op.params.empty() ? argument(st, op, op.params[0].name) : nullptr;
+}
+
+// That argument as an int in [1, most]; nullopt when it is none.
+static std::optional<int64_t> first_int_in(const Statement& st, const OpInfo& op, Family family,
+                                           int64_t most) {
+  const Value* v = first_argument_in(st, op, family);
+  if (v && v->kind == Value::Kind::Int && v->i > 0 && v->i <= most) return v->i;
+  return std::nullopt;
+}
+
 // An input fold takes: one plane of kh*kw rows and the blocks its output_size has, when its
 // arguments are ints or pairs of ints (written, or PyTorch's defaults); "" otherwise.
 static std::string fold_input(const Statement& layer, const OpInfo& op) {
@@ -206,22 +220,15 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
     if (!features.empty() && family.feature_axis == FeatureAxis::Last)
       candidates.push_back("1," + features);
     // pixel_shuffle and its inverse: r*r channels, a side of a multiple of r fit both
-    const Value* factor = op.family == Family::pixel_shuffle && !op.params.empty()
-                              ? argument(layer, op, op.params[0].name)
-                              : nullptr;
-    if (factor && factor->kind == Value::Kind::Int && factor->i > 0 && factor->i <= 64) {
-      std::string r2 = std::to_string(factor->i * factor->i), side = std::to_string(factor->i * 4);
+    if (auto r = first_int_in(layer, op, Family::pixel_shuffle, 64)) {
+      std::string r2 = std::to_string(*r * *r), side = std::to_string(*r * 4);
       candidates.push_back(fmt::format("1,{},{},{}", r2, side, side));
     }
     // channel_shuffle: a multiple of its groups as channels
-    const Value* groups = op.family == Family::channel_shuffle && !op.params.empty()
-                              ? argument(layer, op, op.params[0].name)
-                              : nullptr;
-    if (groups && groups->kind == Value::Kind::Int && groups->i > 0 && groups->i <= 1024)
-      candidates.push_back(fmt::format("1,{},4,4", 2 * groups->i));
+    if (auto groups = first_int_in(layer, op, Family::channel_shuffle, 1024))
+      candidates.push_back(fmt::format("1,{},4,4", 2 * *groups));
     // affine_grid's theta: one 2x3 (3x4) matrix per sample of a 4-D (5-D) size
-    const Value* grid_size =
-        op.family == Family::affine_grid ? argument(layer, op, op.params[0].name) : nullptr;
+    const Value* grid_size = first_argument_in(layer, op, Family::affine_grid);
     if (grid_size && grid_size->is_sequence() && !grid_size->items.empty() &&
         grid_size->items[0].kind == Value::Kind::Int) {
       bool volume = grid_size->items.size() == 5;

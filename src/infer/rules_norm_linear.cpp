@@ -19,14 +19,6 @@ bool single_spatial_element(const Shape& x, size_t nd) {
   return true;
 }
 
-// Whether a batch norm's input has a single value per channel (a batch of 1, no spatial size
-// beyond 1): known only when every dim but the channels' is a number.
-bool one_value_per_channel(const Shape& x) {
-  for (size_t i = 0; i < x.size(); ++i)
-    if (i != 1 && (x[i].symbolic() || x[i].value != 1)) return false;
-  return true;
-}
-
 std::string channel_fix(RuleContext& ctx, const char* param, const Dim& c) {
   return fmt::format("{} receives {} channels; use {}", ctx.name(), to_string(c),
                      ctx.call_with(param, to_string(c)));

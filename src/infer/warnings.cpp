@@ -327,9 +327,7 @@ void check_training_batch_norm(const LayerInfo& l, const Analysis& a, Diagnostic
   const OpInfo& op = op_info(l.op);
   if (op.family != Family::batch_norm || !op.is_module() || l.input_ids.empty()) return;
   const Shape& x = a.input_shape(l, 0);
-  if (x.size() < 2) return;
-  for (size_t i = 0; i < x.size(); ++i)
-    if (i != 1 && (x[i].symbolic() || x[i].value != 1)) return;
+  if (x.size() < 2 || !one_value_per_channel(x)) return;
   warn(diags, l, op_span(l),
        fmt::format("in training mode {} raises \"Expected more than 1 value per channel when "
                    "training, got input size torch.Size({})\": its batch statistics need 2 or "

@@ -96,6 +96,12 @@ std::optional<Dim> dim_product(const Shape& s, size_t begin, size_t end) {
   return out;
 }
 
+bool one_value_per_channel(const Shape& x) {
+  for (size_t i = 0; i < x.size(); ++i)
+    if (i != 1 && (x[i].symbolic() || x[i].value != 1)) return false;
+  return true;
+}
+
 size_t spatial_axis_count(const Shape& input) {
   size_t rank = input.size();
   if (rank >= 4) return rank - 2;
