@@ -20,6 +20,9 @@ enum class InterpolateMode { nearest, linear, bilinear, bicubic, trilinear, area
 enum class GridPadding { zeros, border, reflection };  // grid_sample's padding_mode
 enum class BagMode { sum, mean, max };                 // nn.EmbeddingBag's mode
 enum class Rounding { none, trunc, floor };            // torch.div's rounding_mode
+// What a recurrent row gives: the output sequence (a cell's new h), the final hidden state h_n,
+// or the final cell state (an LSTM's c_n, an LSTMCell's new c).
+enum class RecurrentResult : uint8_t { output, hidden, cell };
 
 std::optional<PaddingMode> parse_padding_mode(std::string_view s);
 std::optional<GeluApproximate> parse_gelu_approximate(std::string_view s);
@@ -133,7 +136,8 @@ struct Attrs {
   // recurrent (nn.RNN, LSTM, GRU; batch_first above); the sizes show in the weights
   int64_t num_layers = 1;
   bool bidirectional = false;
-  bool cell_state = false;         // an LSTMCell row that gives the new cell state c, not h
+  // which result the row gives: an RNN's output or final states; a cell's new h, or c
+  RecurrentResult recurrent_result = RecurrentResult::output;
   bool relu_nonlinearity = false;  // RNN: nonlinearity='relu' (tanh otherwise)
 
   // einsum: the loops of its sum, one per label and per dim of `...`, the output's first (in its

@@ -67,7 +67,7 @@ void step(OpKind kind, const Attrs& a, const CellWeights& w, const float* x, flo
 }  // namespace
 
 // input [L, N, H_in] ([N, L, H_in] batch_first; [L, H_in] unbatched), optional h0 (and c0)
-// -> [L, N, D*H_out]
+// -> [L, N, D*H_out]; a final state's row: h_n [D*num_layers, N, H_out], c_n [.., N, H]
 void forward_recurrent(ForwardCtx& ctx) {
   const Attrs& a = *ctx.layer.attrs;
   const OpKind kind = op_info(ctx.layer.op).kind;
@@ -93,6 +93,9 @@ void forward_recurrent(ForwardCtx& ctx) {
       std::copy_n(x.data.data() + row(l, n) * input, input, seq.data() + (l * N + n) * input);
   const Tensor* h0 = ctx.in.size() > 1 ? ctx.in[1] : nullptr;
   const Tensor* c0 = ctx.in.size() > 2 ? ctx.in[2] : nullptr;
+  const int64_t states = a.num_layers * D;
+  std::vector<float> h_n(static_cast<size_t>(states * N * H_out));  // [D*num_layers, N, H_out]
+  std::vector<float> c_n(static_cast<size_t>(states * N * H));      // an LSTM's, [.., H]
   std::vector<float> gx(static_cast<size_t>(G * H)), gh(gx.size()), full_h(static_cast<size_t>(H));
   for (int64_t layer = 0; layer < a.num_layers; ++layer) {
     const int64_t in = recurrent_layer_input(layer, input, D, H_out);
@@ -122,9 +125,20 @@ void forward_recurrent(ForwardCtx& ctx) {
           step(kind, a, w, seq.data() + (l * N + n) * in, h.data(), c.data(), gx, gh, full_h);
           std::copy_n(h.data(), H_out, next.data() + ((l * N + n) * D + d) * H_out);
         }
+        std::copy_n(h.data(), H_out, h_n.data() + (state * N + n) * H_out);
+        std::copy_n(c.data(), H, c_n.data() + (state * N + n) * H);
       }
     }
     seq = std::move(next);
+  }
+  if (a.recurrent_result != RecurrentResult::output) {  // a final state's row
+    const bool cell = a.recurrent_result == RecurrentResult::cell;
+    std::vector<int64_t> shape = {states, N, cell ? H : H_out};
+    if (!batched) shape.erase(shape.begin() + 1);
+    ctx.out = ctx.for_overwrite(shape);
+    const std::vector<float>& state = cell ? c_n : h_n;
+    std::copy(state.begin(), state.end(), ctx.out.data.begin());
+    return;
   }
   std::vector<int64_t> out_shape = x.shape;
   out_shape.back() = D * H_out;
@@ -167,7 +181,9 @@ void forward_recurrent_cell(ForwardCtx& ctx) {
     float* c_n = kind == OpKind::lstm ? c.data.data() + n * H : nullptr;
     step(kind, a, w, x.data.data() + n * input, h.data.data() + n * H, c_n, gx, gh, full_h);
   }
-  ctx.out = a.cell_state ? std::move(c) : std::move(h);  // an LSTMCell's second row: c
+  ctx.out = a.recurrent_result == RecurrentResult::cell
+                ? std::move(c)
+                : std::move(h);  // an LSTMCell's second row: c
 }
 
 }  // namespace netshape

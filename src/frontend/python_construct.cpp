@@ -2705,18 +2705,44 @@ class Construct {
     return found(global(f.file, e.text, e.span), e.span);
   }
 
-  // `v`, or, when it is the final state of a recurrent layer of one layer and one direction, that
-  // state as the tensor it is: the output's last step, unsqueezed (`h.squeeze(0)`, `self.fc(h)`).
-  // Made at its first use, once.
+  // `v`, or, when it is the final state of a recurrent layer, that state as the tensor it is,
+  // made at its first use, once: with one layer and one direction h_n is the output's last step,
+  // unsqueezed (`h.squeeze(0)`, `self.fc(h)`); otherwise a row of its own (final_state_row).
   PyValue whole_state_or(const PyValue& v, Span at) {
     if (!is_failed(v) || !v.final_state) return v;
     FinalState& s = *v.final_state;
-    if (s.layers * s.directions != 1) return v;
-    if (!s.whole) {
+    if (s.whole) return *s.whole;
+    if (!s.cell && s.layers * s.directions == 1) {
       PyValue last = final_state_item(v, data_int(-1, at), at);
       s.whole = tensor_statement("unsqueeze", last, {int_value(0, at)}, at);
+    } else {
+      s.whole = final_state_row(s);
     }
     return *s.whole;
+  }
+
+  // A recurrent layer's h_n or c_n as a row: its call's row copied, giving that result
+  // (StatementExtras::output_index), named `<call>.h_n` / `<call>.c_n`, owning no parameters
+  // and counting no products. Placed where it is first used, made as the call was (with or
+  // without gradients).
+  PyValue final_state_row(const FinalState& s) {
+    Statement st = s.call;
+    st.name = L.unique_name(s.call.name + (s.cell ? ".c_n" : ".h_n"));
+    st.named = false;
+    st.one_of_several = false;
+    // the module's first call owns the parameters (the call's own owner when it is a later one)
+    if (st.extras().shares_params_with.empty())
+      st.extras_for_write().shares_params_with = s.call.name;
+    st.extras_for_write().output_index = s.cell ? 2 : 1;
+    const bool no_grad = st.extras().no_grad;
+    Span at = st.span;
+    PyValue state = emitted(std::move(st), at);
+    L.program_.statements.back().extras_for_write().no_grad = no_grad;
+    // the output may go unused without a warning (`_, h_n = self.gru(x)`): the state is used
+    std::vector<Statement>& rows = L.program_.statements;
+    if (s.call_index < rows.size() && rows[s.call_index].name == s.call.name)
+      rows[s.call_index].one_of_several = true;
+    return state;
   }
 
   // Whether a `return` lies in `body` (in its nested blocks too, not in functions it defines).
@@ -7884,8 +7910,9 @@ class Construct {
         unsupported_here(spans[1], "an LSTM state that is not a pair (h0, c0)",
                          "give nn.LSTM its initial state as a tuple: self.lstm(x, (h0, c0))");
       }
-      for (const PyValue& t : lstm ? *pair : PyList{hx}) {
-        if (is_failed(t)) rethrow(t);  // a state carried over from a call (c_n): its error
+      for (const PyValue& given : lstm ? *pair : PyList{hx}) {
+        PyValue t = whole_state_or(given, spans[1]);  // a state carried over from a call
+        if (is_failed(t)) rethrow(t);
         if (t.kind != PyValue::Kind::Tensor) non_tensor_argument(t, spans[1]);
         inputs.push_back(t);
       }
@@ -7903,29 +7930,19 @@ class Construct {
     st.named = false;
     // the module's first call owns the parameters (the h row's own owner when it is a later call)
     if (st.extras().shares_params_with.empty()) st.extras_for_write().shares_params_with = h.name;
-    st.extras_for_write().second_output = true;
+    st.extras_for_write().output_index = 1;
     Span at = st.span;
     return emitted(std::move(st), at);
   }
 
-  // What a recurrent layer returns besides its output: h_n (an LSTM: (h_n, c_n)), read where
-  // h_n is a step of the output (final_state_item); c_n, and h_n used otherwise, are errors at
-  // the call.
+  // What a recurrent layer returns besides its output: h_n (an LSTM: (h_n, c_n)), each a row
+  // made at its first use (whole_state_or), h_n[i] of the last layer a step of the output
+  // (final_state_item). Until then an unused value, an error only if read as what it is not.
   PyValue final_state(const ModuleDef& m, const PyValue& out, Span at) {
-    auto error = [&](const char* state, const char* help) {
-      Diagnostic d;
-      d.span = at;
-      d.message = fmt::format("unsupported Python construct: the {} nn.{} returns", state, m.op);
-      d.help = help;
-      d.code = "unsupported";
-      return failed(d);
-    };
-    PyValue h = error("final hidden state",
-                      "netshape follows h_n[-1] (the last layer's state; h_n[-2] the forward "
-                      "direction's when bidirectional), or the last step of the output, "
-                      "`out[:, -1]` with batch_first=True and `out[-1]` otherwise");
     auto state = std::make_shared<FinalState>();
     state->output = out;
+    state->call = L.program_.statements.back();  // the output's row, just emitted
+    state->call_index = L.program_.statements.size() - 1;
     const Value* layers = leaf_argument(m, "num_layers");
     const Value* bidirectional = leaf_argument(m, "bidirectional");
     const Value* batch_first = leaf_argument(m, "batch_first");
@@ -7933,33 +7950,40 @@ class Construct {
     state->directions =
         bidirectional && bidirectional->kind == Value::Kind::Bool && bidirectional->b ? 2 : 1;
     state->batch_first = batch_first && batch_first->kind == Value::Kind::Bool && batch_first->b;
-    h.final_state = std::move(state);
+    auto unmade = [&](const char* what, std::shared_ptr<FinalState> s) {
+      Diagnostic d;
+      d.span = at;
+      d.message = fmt::format(
+          "unsupported Python construct: the {} nn.{} returns, used as a "
+          "value netshape does not follow",
+          what, m.op);
+      d.help = "use the state as a tensor: index it, reshape it, or pass it to a layer";
+      d.code = "unsupported";
+      PyValue v = failed(d);
+      v.final_state = std::move(s);
+      return v;
+    };
+    PyValue h = unmade("final hidden state", state);
     if (m.op != "LSTM") return h;
-    return make_tuple({h, error("final cell state",
-                                "netshape follows the output and h_n[-1]; the cell state is "
-                                "no part of the output")});
+    auto cell = std::make_shared<FinalState>(*state);
+    cell->cell = true;
+    return make_tuple({h, unmade("final cell state", std::move(cell))});
   }
 
   // h_n[i] (h_n[i, ...]): the last layer's rows of a recurrent layer's final state, as the step
   // of the output they equal (the forward direction's last step, the reverse direction's first);
-  // an earlier layer's row is an error.
+  // any other index (an earlier layer, a slice, c_n's rows) reads the state's own row.
   PyValue final_state_item(const PyValue& h_n, const PyValue& index, Span at) {
     const FinalState& s = *h_n.final_state;
     bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
     const PyValue& first = several ? index.items[0] : index;
-    if (!first.is(Value::Kind::Int)) rethrow(h_n);
-    const Shape& shape = shape_now(s.output.name, at);  // [L, N, D * H_out], or [L, D * H_out]
     const int64_t rows = s.layers * s.directions;
-    const int64_t i = first.data.i < 0 ? first.data.i + rows : first.data.i;
-    if (i < 0 || i >= rows) {
-      raise(at, fmt::format("index {} is out of bounds for dimension 0 with size {}", first.data.i,
-                            rows));
-    }
-    if (i / s.directions != s.layers - 1) {
-      unsupported_here(at, "the final hidden state of a recurrent layer before the last",
-                       fmt::format("netshape follows the last layer's state, h_n[{}]",
-                                   s.directions == 2 ? "-2] and h_n[-1" : "-1"));
-    }
+    const int64_t i =
+        first.is(Value::Kind::Int) && first.data.i < 0 ? first.data.i + rows : first.data.i;
+    if (s.cell || !first.is(Value::Kind::Int) || i < 0 || i >= rows ||
+        i / s.directions != s.layers - 1)
+      return index_tensor(whole_state_or(h_n, at), index, at);
+    const Shape& shape = shape_now(s.output.name, at);  // [L, N, D * H_out], or [L, D * H_out]
     const bool reverse = i % s.directions == 1;
     const bool batched = shape.size() == 3;
     PyValue step = tensor_statement(
@@ -11604,7 +11628,7 @@ class Construct {
     Statement st = L.program_.statements.back();
     st.name = L.unique_name(values.name + ".indices");
     st.named = false;
-    st.extras_for_write().second_output = true;
+    st.extras_for_write().output_index = 1;
     PyValue indices = emitted(std::move(st), call.span, ElementType::Int64);
     last_is_one_of_several();
     const PyValue* sorted = name == "topk" ? argument(args, 3, "sorted") : nullptr;

@@ -112,8 +112,8 @@ struct PyValue {
     return v;
   }
   std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
-  // Opaque "failed": a recurrent layer's final hidden state h_n, read where it is a step of the
-  // layer's output (FinalState); any other use is its error.
+  // Opaque "failed": a recurrent layer's final state h_n (an LSTM's c_n), made a row at its first
+  // use, or read where it is a step of the layer's output (FinalState).
   std::shared_ptr<FinalState> final_state;
 
   static PyValue of(Value v) {
@@ -151,10 +151,13 @@ struct PyValue {
 // direction's state is the output's last step, the reverse direction's its first (the features
 // after H_out when bidirectional). Earlier layers' rows are no part of the output.
 struct FinalState {
-  PyValue output;  // the layer's output tensor
+  PyValue output;         // the layer's output tensor
+  Statement call;         // the output's row, which a row of the state copies
+  size_t call_index = 0;  // where that row is in the program
+  bool cell = false;      // an LSTM's c_n (otherwise h_n)
   int64_t layers = 1, directions = 1;
   bool batch_first = false;
-  std::optional<PyValue> whole;  // h_n itself, once a use made it (one layer, one direction)
+  std::optional<PyValue> whole;  // the state itself, once a use made it
 };
 
 // A function's local variables, and the scope its `def` was in (for nested functions).

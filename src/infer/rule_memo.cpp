@@ -25,7 +25,7 @@ bool RuleMemo::ask(const GraphNode& node, const InputShapes& inputs, const Shape
   for (size_t k = 0; k < inputs.size(); ++k) add_shape(inputs[k]);
   add(flattened_from != nullptr);
   if (flattened_from) add_shape(*flattened_from);
-  add(node.statement->extras().second_output);  // an LSTMCell's c row: no products of its own
+  add(node.statement->extras().output_index);  // a second result's row: another shape, no products
   hash_ = hash_key();
   return true;
 }

@@ -248,6 +248,34 @@ bool check_hidden_ranks(RuleContext& ctx, const Recurrent& r, bool batched) {
   return true;
 }
 
+// Which result a recurrent layer's row gives (StatementExtras::output_index): its output, h_n,
+// or an LSTM's c_n.
+RecurrentResult recurrent_result(const RuleContext& ctx) {
+  switch (ctx.st.extras().output_index) {
+    case 1:
+      return RecurrentResult::hidden;
+    case 2:
+      return RecurrentResult::cell;
+    default:
+      return RecurrentResult::output;
+  }
+}
+
+// The row's shape: the output [L, N, D*H_out] (the input's layout), or a final state
+// [D*num_layers, N, H_out] (c_n: hidden_size), without N when the input is unbatched.
+Shape recurrent_output(const RuleContext& ctx, const Recurrent& r, bool batched, const Dim& batch) {
+  if (ctx.attrs.recurrent_result == RecurrentResult::output) {
+    Shape out = ctx.x();
+    out.back() = fixed(r.directions() * r.hidden_out());
+    return out;
+  }
+  const int64_t size =
+      ctx.attrs.recurrent_result == RecurrentResult::cell ? r.hidden : r.hidden_out();
+  Shape state = {fixed(r.layers * r.directions()), batch, fixed(size)};
+  if (!batched) state.erase(state.begin() + 1);
+  return state;
+}
+
 // The given state's sizes against the expected ones (check_forward_args, after check_input).
 bool check_hidden_sizes(RuleContext& ctx, const Recurrent& r, bool batched, const Dim& batch) {
   const int64_t stacked = r.layers * r.directions();
@@ -288,8 +316,9 @@ bool check_input(RuleContext& ctx, const Recurrent& r, const Shape& x) {
 }  // namespace
 
 // input [L, N, H_in] ([N, L, H_in] with batch_first; unbatched [L, H_in]), optional h0 (and c0)
-// [D*num_layers, N, H_out] -> [L, N, D*H_out] ([N, L, D*H_out]; [L, D*H_out]). The returned
-// hidden state is not a row.
+// [D*num_layers, N, H_out] -> [L, N, D*H_out] ([N, L, D*H_out]; [L, D*H_out]); the row of the
+// final hidden state h_n: [D*num_layers, N, H_out] ([D*num_layers, H_out]); of an LSTM's c_n:
+// [D*num_layers, N, H] (no products of their own).
 // params: per layer and direction G*H*in + G*H*H_out (+ 2*G*H) (+ proj*H)
 // MACs: N*L*(G*H*in + G*H*H_out (+ H*proj)) per layer and direction
 bool infer_recurrent(RuleContext& ctx) {
@@ -327,14 +356,15 @@ bool infer_recurrent(RuleContext& ctx) {
     return ctx.fail_input("Expected sequence length to be larger than 0 in RNN",
                           "give the input at least one step");
   }
-  Shape out = ctx.x();
-  out.back() = fixed(r.directions() * r.hidden_out());
-  ctx.set_output(out);
+  ctx.attrs.recurrent_result = recurrent_result(ctx);
+  ctx.set_output(recurrent_output(ctx, r, batched, batch));
   ctx.attrs.batch_first = r.batch_first;
   ctx.attrs.num_layers = r.layers;
   ctx.attrs.bidirectional = r.bidirectional;
   ctx.attrs.relu_nonlinearity = r.relu;
   if (!add_recurrent_weights(ctx, r)) return false;
+  // a final state's row: the products are its output row's, as the weights are
+  if (ctx.attrs.recurrent_result != RecurrentResult::output) return true;
   return add_recurrent_macs(ctx, r, steps.value, batch.count_value());
 }
 
@@ -442,12 +472,13 @@ bool infer_recurrent_cell(RuleContext& ctx) {
   ctx.set_output(out);
   ctx.attrs.relu_nonlinearity = r.relu;
   // An LSTMCell's second row (its c): the weights are its first row's, and so are the products.
-  ctx.attrs.cell_state = lstm && ctx.st.extras().second_output;
+  const bool cell_state = lstm && ctx.st.extras().output_index == 1;
+  ctx.attrs.recurrent_result = cell_state ? RecurrentResult::cell : RecurrentResult::output;
   const int64_t g = r.gates() * r.hidden;
   bool ok = ctx.add_weight("weight_ih", {g, r.input}) && ctx.add_weight("weight_hh", {g, r.hidden});
   if (ok && r.bias) ok = ctx.add_weight("bias_ih", {g}) && ctx.add_weight("bias_hh", {g});
   int64_t batch = x[0].count_value();
-  if (ctx.attrs.cell_state) return ok;
+  if (cell_state) return ok;
   return ok && ctx.add_macs({batch, g, r.input}) && ctx.add_macs({batch, g, r.hidden});
 }
 

@@ -40,7 +40,7 @@ bool infer_sort(RuleContext& ctx) {
   if (!descending || !flag(ctx, "stable")) return false;
   ctx.attrs.dim = dim;
   ctx.attrs.descending = *descending;
-  ctx.attrs.indices = ctx.op.id == OpId::argsort || ctx.st.extras().second_output;
+  ctx.attrs.indices = ctx.op.id == OpId::argsort || ctx.st.extras().output_index == 1;
   ctx.attrs.stable = ctx.value("stable").b;
   ctx.set_output(ctx.x());
   return true;
@@ -76,7 +76,7 @@ bool infer_topk(RuleContext& ctx) {
   if (!out.empty()) out[static_cast<size_t>(dim)] = fixed(k.i);
   ctx.attrs.dim = dim;
   ctx.attrs.descending = *largest;
-  ctx.attrs.indices = ctx.st.extras().second_output;
+  ctx.attrs.indices = ctx.st.extras().output_index == 1;
   ctx.set_output(out);
   return true;
 }

@@ -177,6 +177,29 @@ CASES = [
      "        y.masked_fill_(y > 0.6, 0.0)\n        y.add_(x)"),
 ]
 
+# recurrent layers' final states: forward returns the output and the states (`h_n`, an LSTM's
+# `c_n`), rows named `layer.h_n` and `layer.c_n` (a one-layer, one-direction h_n is the output's
+# last step instead: not compared). name, the layer, the input comment, the call's arguments,
+# the rows compared with PyTorch's (output, h_n[, c_n]) in order (None: not a row)
+STATE_CASES = [
+    ("gru_layers", "nn.GRU(6, 4, num_layers=2)", "x: [5, 3, 6]", "x",
+     ("layer", "layer.h_n")),
+    ("lstm_bidirectional", "nn.LSTM(6, 4, num_layers=2, bidirectional=True, batch_first=True)",
+     "x: [3, 5, 6]", "x", ("layer", "layer.h_n", "layer.c_n")),
+    ("lstm_projected", "nn.LSTM(6, 5, num_layers=2, proj_size=3)", "x: [5, 3, 6]", "x",
+     ("layer", "layer.h_n", "layer.c_n")),
+    ("lstm_given_state", "nn.LSTM(6, 4, num_layers=2)", "x: [5, 3, 6]",
+     "x, (x[:2, :, :4] * 2, x[3:, :, 2:] - 0.5)", ("layer", "layer.h_n", "layer.c_n")),
+    ("rnn_unbatched", "nn.RNN(6, 4, num_layers=3, nonlinearity='relu')", "x: [5, 6]", "x",
+     ("layer", "layer.h_n")),
+    ("lstm_one_layer_cell", "nn.LSTM(6, 4)", "x: [5, 3, 6]", "x", ("layer", None, "layer.c_n")),
+]
+
+STATE_FORWARD = {
+    2: "out, h = self.layer({expr})\n        return out, h",
+    3: "out, (h, c) = self.layer({expr})\n        return out, h, c",
+}
+
 MODEL = """# input {comment}
 import math
 
@@ -199,10 +222,14 @@ model = Stepped()
 """
 
 
-def run_case(netshape, tmp, name, layer, comment, expr, before="pass"):
+def run_case(netshape, tmp, name, layer, comment, expr, before="pass", rows=None):
     path = os.path.join(tmp, name + ".py")
     with open(path, "w") as f:
-        f.write(MODEL.format(comment=comment, layer=layer, expr=expr, before=before))
+        text = MODEL.format(comment=comment, layer=layer, expr=expr, before=before)
+        if rows:  # a recurrent layer's states returned: its forward, not the one-line return
+            text = text.replace(f"return self.layer({expr})",
+                                STATE_FORWARD[len(rows)].format(expr=expr))
+        f.write(text)
     saved = os.path.join(tmp, name)
     r = subprocess.run([netshape, "run", path, "--save-tensors", saved], capture_output=True,
                        text=True)
@@ -225,8 +252,13 @@ def run_case(netshape, tmp, name, layer, comment, expr, before="pass"):
         env = {"x": x, "torch": torch, "F": F, "math": math}
         exec(before.replace("\n        ", "\n"), env)  # noqa: S102 - the cases above
         want = module(*eval("(" + expr + ",)", env))  # noqa: S307 - one or more arguments
+    if rows:  # (output, h_n) or (output, (h_n, c_n))
+        want = (want[0],) + (want[1] if isinstance(want[1], tuple) else (want[1],))
     # an LSTMCell returns (h, c): its rows `layer` and `layer.c`
-    for saved_name, w in zip(("layer", "layer.c"), want if isinstance(want, tuple) else (want,)):
+    names = rows or ("layer", "layer.c")
+    for saved_name, w in zip(names, want if isinstance(want, tuple) else (want,)):
+        if saved_name is None:
+            continue
         got = load(saved_name)
         if w.shape != got.shape:
             return f"{saved_name}: shape {list(got.shape)} != PyTorch's {list(w.shape)}"
@@ -242,11 +274,13 @@ def main():
     a = ap.parse_args()
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for case in CASES:
-            error = run_case(a.netshape, tmp, *case)
+        cases = [(case, {}) for case in CASES]
+        cases += [(case[:4], {"rows": case[4]}) for case in STATE_CASES]
+        for case, more in cases:
+            error = run_case(a.netshape, tmp, *case, **more)
             print(f"{'ok' if error is None else 'FAIL':8} {case[0]:16} {error or ''}")
             failed += error is not None
-    print(f"value steps parity: {len(CASES) - failed}/{len(CASES)} cases match PyTorch")
+    print(f"value steps parity: {len(cases) - failed}/{len(cases)} cases match PyTorch")
     return 1 if failed else 0
 
 

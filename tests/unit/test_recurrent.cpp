@@ -201,7 +201,7 @@ class Net(nn.Module):
 
 }  // namespace
 
-TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, c_n refused") {
+TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, c_n a row") {
   LoadedModel m = analyze_py(kRowLstm, "rows.py", "4,28,28");
   REQUIRE(m.exit == ExitCode::Ok);
   const LayerInfo& lstm = m.analysis.layers[2];
@@ -231,15 +231,23 @@ TEST_CASE("RNN, LSTM, GRU in a .py file: the state given, the output followed, c
       analyze_py(replaced(kRowLstm, "(h0, c0))", "(h0, c0), x)"), "rows.py", "4,28,28");
   CHECK(first_error(extra).message ==
         "LSTM.forward() takes from 2 to 3 positional arguments but 4 were given");
-  // the cell state is no part of the output: using it is an error at the call
+  // the cell state c_n: a row of the call [layers, batch, hidden], its parameters and products
+  // the call's, placed where it is first used
   LoadedModel cell =
       analyze_py(replaced(replaced(kRowLstm, "out, _ = self.lstm", "out, (h, c) = self.lstm"),
                           "self.fc(out[:, -1, :])", "self.fc(c[-1])"),
                  "rows.py", "4,28,28");
-  CHECK(cell.exit == ExitCode::UsageOrParse);
-  CHECK(first_error(cell).message ==
-        "unsupported Python construct: the final cell state nn.LSTM returns");
-  CHECK(first_error(cell).span.line == 15);
+  REQUIRE(cell.exit == ExitCode::Ok);
+  const LayerInfo& c_n = cell.analysis.layers[3];
+  CHECK(c_n.name == "lstm.c_n");
+  CHECK(to_string(*c_n.output) == "[2, 4, 32]");
+  CHECK(input_names(cell.analysis, c_n) == std::vector<std::string>{"x", "zeros1", "zeros2"});
+  CHECK(c_n.params == 0);
+  CHECK(c_n.macs == 0);
+  CHECK(cell.analysis.totals.params == m.analysis.totals.params);
+  CHECK(cell.analysis.totals.macs == m.analysis.totals.macs);
+  CHECK(out_shape(cell) == "[4, 10]");
+  CHECK(cell.diags.items().empty());  // `out` unused: its state is used, no warning
 }
 
 namespace {
@@ -287,12 +295,16 @@ TEST_CASE("RNN, LSTM, GRU in a .py file: h_n of the last layer read as steps of 
   CHECK(to_string(*sliced.analysis.layers[3].output) == "[4, 8]");  // hidden[-2, :, :8]
   CHECK(to_string(*sliced.analysis.layers[6].output) == "[4, 8]");  // hidden[-1, :, 8:]
   CHECK(sliced.analysis.layers[6].attrs->start == 8);
-  // an earlier layer's state is no part of the output; an index out of range is PyTorch's
+  // an earlier layer's state is no step of the output: h_n's own row, indexed
   LoadedModel early =
       analyze_py(replaced(kHidden, "hidden[-2]", "hidden[1]"), "bigru.py", "4,7,10");
-  CHECK(first_error(early).message ==
-        "unsupported Python construct: the final hidden state of a recurrent layer before the "
-        "last");
+  REQUIRE(early.exit == ExitCode::Ok);
+  CHECK(early.analysis.layers[1].name == "gru.h_n");
+  CHECK(to_string(*early.analysis.layers[1].output) == "[4, 4, 16]");
+  CHECK(to_string(*early.analysis.layers[2].output) == "[4, 16]");  // its select
+  CHECK(out_shape(early) == "[4, 3]");
+  // an index out of range is PyTorch's error
+
   LoadedModel out_of_range =
       analyze_py(replaced(kHidden, "hidden[-2]", "hidden[4]"), "bigru.py", "4,7,10");
   CHECK(first_error(out_of_range).message ==
@@ -312,6 +324,108 @@ TEST_CASE("RNN, LSTM, GRU in a .py file: h_n of the last layer read as steps of 
   for (const LayerInfo& l : whole.analysis.layers)
     unsqueezes += op_info(l.op).name == "unsqueeze" ? 1 : 0;
   CHECK(unsqueezes == 1);
+}
+
+namespace {
+
+// The tutorial encoder-decoder: the encoder's (h_n, c_n) of two layers start the decoder.
+const char* const kSeq2Seq = R"(# input src: [3, 7] long
+# input tgt: [3, 5] long
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab, emb, hidden, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.rnn = nn.LSTM(emb, hidden, layers, batch_first=True)
+
+    def forward(self, src):
+        _, (hidden, cell) = self.rnn(self.embedding(src))
+        return hidden, cell
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab, emb, hidden, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.rnn = nn.LSTM(emb, hidden, layers, batch_first=True)
+        self.fc = nn.Linear(hidden, vocab)
+
+    def forward(self, tgt, hidden, cell):
+        out, (hidden, cell) = self.rnn(self.embedding(tgt), (hidden, cell))
+        return self.fc(out)
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder(50, 8, 16, 2)
+        self.decoder = Decoder(60, 8, 16, 2)
+
+    def forward(self, src, tgt):
+        hidden, cell = self.encoder(src)
+        return self.decoder(tgt, hidden, cell)
+)";
+
+}  // namespace
+
+// h_n and c_n read whole are rows of the call ([layers * directions, batch, size]) that the
+// forward pass computes: a decoder started from an encoder's state, h_n reshaped.
+TEST_CASE("RNN, LSTM, GRU in a .py file: h_n and c_n whole, as rows of the call") {
+  LoadedModel m = analyze_py(kSeq2Seq, "seq2seq.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> rows;
+  for (const LayerInfo& l : m.analysis.layers)
+    rows.push_back(fmt::format("{} {} {}", l.name, to_string(*l.output), l.params));
+  CHECK(rows ==
+        std::vector<std::string>{"encoder.embedding [3, 7, 8] 400", "encoder.rnn [3, 7, 16] 3840",
+                                 "encoder.rnn.h_n [2, 3, 16] 0", "encoder.rnn.c_n [2, 3, 16] 0",
+                                 "decoder.embedding [3, 5, 8] 480", "decoder.rnn [3, 5, 16] 3840",
+                                 "decoder.fc [3, 5, 60] 1020"});
+  CHECK(input_names(m.analysis, m.analysis.layers[5]) ==
+        std::vector<std::string>{"decoder.embedding", "encoder.rnn.h_n", "encoder.rnn.c_n"});
+  CHECK(m.analysis.layers[2].macs == 0);
+  CHECK(m.diags.items().empty());  // the encoder's output goes unused, its state does not
+
+  // the forward pass: h_n's last layer is the output's last step, c_n is the same size
+  ExecOptions o;
+  o.keep_outputs = true;
+  ExecResult r = execute(m.analysis, o);
+  REQUIRE(r.match);
+  const Tensor& out = tensor_named(r.outputs, "encoder.rnn");
+  const Tensor& h_n = tensor_named(r.outputs, "encoder.rnn.h_n");
+  const Tensor& c_n = tensor_named(r.outputs, "encoder.rnn.c_n");
+  REQUIRE(h_n.shape == std::vector<int64_t>{2, 3, 16});
+  REQUIRE(c_n.shape == std::vector<int64_t>{2, 3, 16});
+  for (int n = 0; n < 3; ++n)
+    for (int j = 0; j < 16; ++j)
+      CHECK(h_n.data[(3 + n) * 16 + j] == out.data[(n * 7 + 6) * 16 + j]);
+  // |h| = |o * tanh(c)| < |c| wherever c is not 0
+  for (size_t k = 0; k < c_n.data.size(); ++k)
+    CHECK(std::abs(h_n.data[k]) <= std::abs(c_n.data[k]));
+
+  // h_n reshaped whole (a GRU of three layers, unbatched), and a state of the wrong size
+  const char* gru = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(5, 6, num_layers=3, bidirectional=True)
+        self.fc = nn.Linear(36, 2)
+
+    def forward(self, x):
+        _, h = self.gru(x)
+        return self.fc(h.reshape(-1))
+)";
+  LoadedModel flat = analyze_py(gru, "gru.py", "4,5");
+  REQUIRE(flat.exit == ExitCode::Ok);
+  CHECK(to_string(*flat.analysis.layers[1].output) == "[6, 6]");
+  CHECK(out_shape(flat) == "[2]");
+  LoadedModel wrong =
+      analyze_py(replaced(gru, "nn.Linear(36, 2)", "nn.Linear(6, 2)"), "gru.py", "4,5");
+  CHECK(first_error(wrong).message == "mat1 and mat2 shapes cannot be multiplied (1x36 and 6x2)");
 }
 
 // Called other than from forward: in an nn.Sequential the next module receives the tuple
