@@ -253,7 +253,9 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"adaptive_avg_pool1d", true, true, false},
     {"adaptive_avg_pool2d", false, true, false},
     {"adaptive_avg_pool3d", false, true, false},
+    {"adaptive_max_pool1d", false, true, false},  // torch.adaptive_max_pool1d returns a pair
     {"adaptive_max_pool2d", false, true, false},
+    {"adaptive_max_pool3d", false, true, false},
     {"relu", true, true, true},
     {"relu6", false, true, false},
     {"leaky_relu", false, true, false},
@@ -284,6 +286,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"softmin", false, true, false},
     {"glu", false, true, false},
     {"flatten", true, false, true},
+    {"unflatten", true, false, true},
     {"view", false, false, true},
     {"reshape", true, false, true},
     {"squeeze", true, false, true},
@@ -998,8 +1001,8 @@ class Construct {
       case Stmt::Kind::AugAssign:
         aug_assign(s, f);
         return Flow::Normal;
-      case Stmt::Kind::Return:
-        f.ret = s.value ? eval(*s.value, f) : PyValue::none(s.span);
+      case Stmt::Kind::Return:  // a final state returned alone (`return hidden[0]`): its tensor
+        f.ret = s.value ? whole_state_or(eval(*s.value, f), s.value->span) : PyValue::none(s.span);
         return Flow::Return;
       case Stmt::Kind::If:
         return exec_block(branch_condition(*s.value, f, &s) ? s.body : s.orelse, f);
@@ -3102,7 +3105,8 @@ class Construct {
           a.values.push_back(failed(err.d));
         }
       } else {
-        a.values.push_back(eval(item, f));
+        // a recurrent layer's final state passed on (`self.fc(hidden[0])`): the tensor it is
+        a.values.push_back(whole_state_or(eval(item, f), item.span));
       }
       a.keywords.push_back(call.keywords[i - 1]);
       a.spans.push_back(call.arg_spans[i - 1]);
@@ -7603,6 +7607,18 @@ class Construct {
     }
   }
 
+  // The items of what forward returns, nested tuples and lists flattened in order (a few levels
+  // deep), a recurrent layer's final state as the tensor it is.
+  void flatten_outputs(const PyValue& v, PyList& flat, Span at, int depth) {
+    constexpr int kDeepest = 4;
+    bool sequence = v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::List;
+    if (!sequence || depth > kDeepest) {
+      flat.push_back(whole_state_or(v, at));
+      return;
+    }
+    for (const PyValue& item : iterate(v, at)) flatten_outputs(item, flat, at, depth + 1);
+  }
+
   bool add_outputs(const PyValue& out, Span fallback) {
     std::vector<const PyValue*> declared;
     auto declare = [&](const PyValue& t) {
@@ -7628,9 +7644,11 @@ class Construct {
       return true;
     }
     // A tuple or list of tensors, some perhaps None (nanoGPT's `return logits, loss` without
-    // targets): the tensors, in order, are the outputs.
+    // targets), or of such tuples (a language model's `return decoded, (h_n, c_n)`): the
+    // tensors, in order, are the outputs.
     if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
-      PyList items = iterate(out, fallback);
+      PyList items;
+      flatten_outputs(out, items, fallback, 0);
       bool tensors = false, others = false;
       for (const PyValue& t : items) {
         if (is_failed(t)) rethrow(t);  // the error that made it, at its place
@@ -7666,15 +7684,17 @@ class Construct {
     }
     if (is_failed(out)) rethrow(out);  // the error that made it (a final state), at its place
     if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
-      PyList items = iterate(out, fallback);
+      PyList items;  // nested tuples flattened, as the outputs are
+      flatten_outputs(out, items, fallback, 0);
       for (size_t i = 0; i < items.size(); ++i)
         if (items[i].kind != PyValue::Kind::Tensor && !items[i].is_none())
           return L.error(at,
                          fmt::format("forward must return tensors; item {} of what it returns "
                                      "is {}",
                                      i, describe(items[i])),
-                         "return the tensors alone (`return out`): netshape lists tensors as "
-                         "the outputs, not a tuple of them inside (an LSTM's `(h_n, c_n)`)");
+                         "return the tensors alone (`return out`): netshape lists the tensors "
+                         "forward returns as the outputs (in tuples and lists, flattened in "
+                         "order), not other values beside them");
     }
     return L.error(at, "forward must return a tensor", "return the output tensor, e.g. `return x`");
   }

@@ -242,18 +242,27 @@ bool infer_flatten(RuleContext& ctx) {
   return true;
 }
 
-// x: [..., d, ...] -> [..., *unflattened_size, ...]
+// x: [..., d, ...] -> [..., *unflattened_size, ...] (the method's `sizes`)
 bool infer_unflatten(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
-  const Value& v = ctx.value("unflattened_size");
-  if (!v.is_sequence() || v.items.empty() ||
-      !std::all_of(v.items.begin(), v.items.end(),
-                   [](const Value& i) { return i.kind == Value::Kind::Int; })) {
-    return ctx.fail_at("unflattened_size", "unflattened_size must be a tuple of ints",
+  const bool method = ctx.op.id == OpId::unflatten;
+  const char* param = method ? "sizes" : "unflattened_size";
+  const Value& v = ctx.value(param);
+  if (!v.is_sequence() || !std::all_of(v.items.begin(), v.items.end(),
+                                       [](const Value& i) { return i.kind == Value::Kind::Int; })) {
+    if (method)
+      return ctx.fail_at(param,
+                         fmt::format("unflatten(): argument 'sizes' (position 2) must be tuple of "
+                                     "ints, not {}",
+                                     python_type(v)),
+                         "write the sizes as a tuple: x.unflatten(1, (32, 7, 7))");
+    return ctx.fail_at(param, "unflattened_size must be a tuple of ints",
                        "write unflattened_size=(32, 7, 7)");
   }
+  if (v.items.empty())
+    return ctx.fail_at(param, "unflatten: sizes must be non-empty", "give at least one size");
   const Dim& d = x[static_cast<size_t>(dim)];
   if (d.symbolic())
     return ctx.fail_at("dim", "cannot unflatten a symbolic dim", "unflatten a concrete dim");
@@ -267,13 +276,10 @@ bool infer_unflatten(RuleContext& ctx) {
       continue;
     }
     if (n < 0)
-      return ctx.fail_at("unflattened_size",
-                         "unflattened_size may hold one -1 and otherwise non-negative sizes",
+      return ctx.fail_at(param, "unflattened_size may hold one -1 and otherwise non-negative sizes",
                          "use one -1 at most");
     auto k = checked_mul(known, n);
-    if (!k)
-      return ctx.fail_at("unflattened_size", "unflattened_size overflows 64 bits",
-                         "use smaller sizes");
+    if (!k) return ctx.fail_at(param, "unflattened_size overflows 64 bits", "use smaller sizes");
     known = *k;
     sizes.push_back(n);
   }
@@ -283,7 +289,7 @@ bool infer_unflatten(RuleContext& ctx) {
     std::string list;
     for (size_t i = 0; i < v.items.size(); ++i)
       list += (i ? ", " : "") + std::to_string(v.items[i].i);
-    return ctx.fail_at("unflattened_size",
+    return ctx.fail_at(param,
                        fmt::format("unflatten: Provided sizes [{}] don't multiply up to the size "
                                    "of dim {} ({}) in the input tensor",
                                    list, dim, d.value),

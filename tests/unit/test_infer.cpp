@@ -271,6 +271,14 @@ TEST_CASE("view, reshape, flatten, unflatten") {
   CHECK(first_error(check_ns("input [1, 12]\nUnflatten(1, (2, 5))\n")).message ==
         "unflatten: Provided sizes [2, 5] don't multiply up to the size of dim 1 (12) in the input "
         "tensor");
+  // the method x.unflatten(dim, sizes) (torch.unflatten), with PyTorch's messages for its sizes
+  CHECK(out_shape(check_ns("input [2, 12, 5]\nunflatten(-2, [3, -1])\n")) == "[2, 3, 4, 5]");
+  CHECK(first_error(check_ns("input [2, 12]\nunflatten(1, 4)\n")).message ==
+        "unflatten(): argument 'sizes' (position 2) must be tuple of ints, not int");
+  CHECK(first_error(check_ns("input [2, 12]\nunflatten(1, ())\n")).message ==
+        "unflatten: sizes must be non-empty");
+  CHECK(first_error(check_ns("input [2, 12]\nunflatten(2, (3, 4))\n")).message ==
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
 }
 
 // cat without a dim joins along dim 0: tensors that differ only in their channels were meant

@@ -4447,8 +4447,8 @@ class Net(nn.Module):
 }
 
 // Messages that say the real reason: a PyTorch 2 function is 1.13's AttributeError (not an
-// unknown op), an unknown op of int64 indices is unknown (not a dtype to cast away), a nested
-// tuple returned (an LSTM's state) is named as such.
+// unknown op), an unknown op of int64 indices is unknown (not a dtype to cast away), a value
+// returned beside the tensors (nested tuples flattened) is named as such.
 TEST_CASE("interpreter: the refusal names the construct, not a later symptom") {
   const std::string base = R"(import torch
 import torch.nn as nn
@@ -4470,8 +4470,9 @@ class Net(nn.Module):
        "module 'torch.nn.functional' has no attribute 'scaled_dot_product_attention'"},
       {"return torch.gather(x, -1, x.topk(2, dim=-1).indices)", ExitCode::UsageOrParse,
        "unsupported Python construct: unknown layer or op 'gather'"},
-      {"out, hidden = self.lstm(x)\n        return out, hidden", ExitCode::UsageOrParse,
-       "forward must return tensors; item 1 of what it returns is a tuple"},
+      {"out, hidden = self.lstm(x)\n        return out, (hidden, 3)", ExitCode::UsageOrParse,
+       "forward must return tensors; item 3 of what it returns is 3"},
+      {"out, hidden = self.lstm(x)\n        return out, hidden", ExitCode::Ok, "[1, 1, 4]"},
       {"out, hidden = self.lstm(x)\n        return out", ExitCode::Ok, "[1, 8, 4]"},
   };
   check_forward_cases(base, cases);

@@ -616,3 +616,34 @@ TEST_CASE(
     CHECK(r.program->inputs[0].dims.size() == 4);
   }
 }
+
+// x.unflatten (torch.unflatten) and F.adaptive_max_pool1d / 3d: ops of their own, with PyTorch's
+// shapes (the values are PyTorch's too: checked against it when written).
+TEST_CASE("py: x.unflatten, torch.unflatten, F.adaptive_max_pool1d and 3d") {
+  const char* text = R"(# input x: [2, 6, 8]
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        heads = x.unflatten(-1, (4, -1))
+        pooled = F.adaptive_max_pool1d(x, 3)
+        cube = F.adaptive_max_pool3d(heads.unsqueeze(1), (2, 3, None))
+        return torch.unflatten(pooled, 1, (2, 3)), cube
+)";
+  LoadedModel m = test::analyze_py(text, "ops.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> rows;
+  for (const LayerInfo& l : m.analysis.layers)
+    rows.push_back(std::string(op_info(l.op).name) + " " + to_string(*l.output));
+  CHECK(rows == std::vector<std::string>{"unflatten [2, 6, 4, 2]", "adaptive_max_pool1d [2, 6, 3]",
+                                         "unsqueeze [2, 1, 6, 4, 2]",
+                                         "adaptive_max_pool3d [2, 1, 2, 3, 2]",
+                                         "unflatten [2, 2, 3, 3]"});
+  // Tensor.unflatten is a method and torch.unflatten a function; F has none
+  LoadedModel f =
+      test::analyze_py(test::replaced(text, "x.unflatten(-1,", "F.unflatten(x, -1,"), "ops.py", "");
+  CHECK(f.exit == ExitCode::UsageOrParse);
+}

@@ -428,6 +428,48 @@ class Net(nn.Module):
   CHECK(first_error(wrong).message == "mat1 and mat2 shapes cannot be multiplied (1x36 and 6x2)");
 }
 
+// A language model returns its output and the LSTM's state (h_n, c_n): the nested tuple's
+// tensors, in order, are the outputs; a state passed on as a value (`hidden[0]`) is its tensor.
+TEST_CASE("RNN, LSTM, GRU in a .py file: the state returned, and passed on as hidden[0]") {
+  const char* text = R"(# input x: [12, 2] long
+import torch.nn as nn
+
+
+class LanguageModel(nn.Module):
+    def __init__(self, tokens=50, width=16, layers=2):
+        super().__init__()
+        self.encoder = nn.Embedding(tokens, width)
+        self.rnn = nn.LSTM(width, width, layers)
+        self.decoder = nn.Linear(width, tokens)
+
+    def init_hidden(self, batch):
+        weight = self.encoder.weight
+        return (weight.new_zeros(2, batch, 16), weight.new_zeros(2, batch, 16))
+
+    def forward(self, x):
+        output, hidden = self.rnn(self.encoder(x), self.init_hidden(x.size(1)))
+        return self.decoder(output), hidden
+)";
+  LoadedModel m = analyze_py(text, "lm.py", "");
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> outputs;
+  for (const auto& [name, shape] : m.analysis.outputs)
+    outputs.push_back(name + " " + to_string(shape));
+  CHECK(outputs == std::vector<std::string>{"decoder [12, 2, 50]", "rnn.h_n [2, 2, 16]",
+                                            "rnn.c_n [2, 2, 16]"});
+  // hidden[0] returned, and given to a layer
+  LoadedModel first = analyze_py(
+      replaced(text, "return self.decoder(output), hidden", "return self.decoder(hidden[0])"),
+      "lm.py", "");
+  REQUIRE(first.exit == ExitCode::Ok);
+  CHECK(out_shape(first) == "[2, 2, 50]");
+  LoadedModel returned = analyze_py(
+      replaced(text, "return self.decoder(output), hidden", "return hidden[1]"), "lm.py", "");
+  REQUIRE(returned.exit == ExitCode::Ok);
+  CHECK(out_shape(returned) == "[2, 2, 16]");
+  CHECK(returned.analysis.layers.back().name == "rnn.c_n");
+}
+
 // Called other than from forward: in an nn.Sequential the next module receives the tuple
 // (output, h_n), as PyTorch passes it; a subclass of nn.LSTM returns it too.
 TEST_CASE("RNN, LSTM, GRU in a .py file: the tuple in an nn.Sequential and from a subclass") {
