@@ -397,17 +397,19 @@ bool infer_constant_pad(RuleContext& ctx) {
   AttrInts pad;
   std::optional<std::vector<int64_t>> items;
   if (v.is_sequence()) items = int_list_items(v.items.vec());
-  if (v.kind == Value::Kind::Int)
-    pad.assign(4, v.i);
+  if (v.kind == Value::Kind::Int)  // both sides of each spatial dim (ConstantPad1d: 2 values)
+    pad.assign(2 * static_cast<size_t>(ctx.op.spatial_dims), v.i);
   else if (items)
     pad.assign(items->begin(), items->end());
   else
     return ctx.fail_at(
         "padding",
-        fmt::format("{}: padding must be an int or a tuple of ints (left, right, top, bottom), "
-                    "got {}",
-                    ctx.op.name, to_source(v)),
-        "write padding=(1, 1, 2, 2)");
+        fmt::format("{}: padding must be an int or a tuple of ints ({}), got {}", ctx.op.name,
+                    ctx.op.spatial_dims == 1   ? "left, right"
+                    : ctx.op.spatial_dims == 2 ? "left, right, top, bottom"
+                                               : "left, right, top, bottom, front, back",
+                    to_source(v)),
+        ctx.op.spatial_dims == 1 ? "write padding=(1, 2)" : "write padding=(1, 1, 2, 2)");
   if (!float_param(ctx, "value", ctx.attrs.value)) return false;
   return constant_pad_as_f_pad(ctx, std::move(pad), ctx.attrs.value);
 }

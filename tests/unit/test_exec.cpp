@@ -336,6 +336,19 @@ TEST_CASE("run: ConstantPad2d given a pair pads the last dim only") {
   CHECK(c.data == std::vector<float>{9, 0, 1, 9, 9, 9, 2, 3, 9, 9});
 }
 
+// PyTorch 1.13: nn.ConstantPad1d(1, 7.0) and nn.ConstantPad3d((1, 0, 0, 1, 1, 0), 5.0) of
+// torch.arange: an int pads both sides of the op's last 1 or 3 dims, a tuple as F.pad.
+TEST_CASE("run: ConstantPad1d and ConstantPad3d pad their last dims") {
+  Tensor one = forward_of("input x: [1, 2, 2]\nConstantPad1d(1, 7.0)\n", forward_constant_pad,
+                          {arange({1, 2, 2})});
+  CHECK(one.shape == std::vector<int64_t>{1, 2, 4});
+  CHECK(one.data == std::vector<float>{7, 0, 1, 7, 7, 2, 3, 7});
+  Tensor three = forward_of("input x: [1, 1, 1, 2]\nConstantPad3d((1, 0, 0, 1, 1, 0), 5.0)\n",
+                            forward_constant_pad, {arange({1, 1, 1, 2})});
+  CHECK(three.shape == std::vector<int64_t>{1, 2, 2, 3});
+  CHECK(three.data == std::vector<float>{5, 5, 5, 5, 5, 5, 5, 0, 1, 5, 5, 5});
+}
+
 TEST_CASE("run: pad computes PyTorch's values in every mode") {
   Tensor c =
       forward_of("input x: [2, 3]\npad((1, -1, 1, 0), value=9.0)\n", forward_pad, {arange({2, 3})});
