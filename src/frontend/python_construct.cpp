@@ -2074,6 +2074,16 @@ class Construct {
           if (!is_failed(whole)) return get_attribute(whole, e, f);
         }
         if (is_failed(obj)) rethrow(obj);
+        if (is_first_parameter(obj)) {  // its type: float32, as netshape's parameters are
+          if (name == "data") return obj;
+          if (name == "dtype" || name == "device") {
+            PyValue type;
+            type.kind = PyValue::Kind::Tensor;
+            type.dtype = ElementType::Float32;
+            return tensor_attribute(type, e);
+          }
+          break;  // a method: bound (first_parameter_method)
+        }
         // `self.fc.weight.shape[1]`: a tensor in forward; its dtype and device are known
         if (forward_ && name != "dtype" && name != "device") {
           if (is_layer_tensor(obj)) return get_attribute(layer_tensor(obj, e.span), e, f);
@@ -2916,7 +2926,8 @@ class Construct {
           "tuple",   "dict",      "min",      "max",     "sum",         "abs",       "round",
           "zip",     "enumerate", "reversed", "sorted",  "isinstance",  "hasattr",   "getattr",
           "setattr", "print",     "super",    "partial", "OrderedDict", "any",       "all",
-          "map",     "divmod",    "pow",      "type",    "set",         "frozenset", "delattr"}) {
+          "map",     "divmod",    "pow",      "type",    "set",         "frozenset", "delattr",
+          "iter",    "next"}) {
       if (name == builtin) return PyValue::builtin(name);
     }
     for (const char* never : {"open", "eval", "exec", "compile", "__import__", "input", "os", "sys",
@@ -4084,6 +4095,7 @@ class Construct {
       return p;
     }
     if (n == "typing.cast") return arg(1);  // cast(T, v) is v
+    if (n == "iter" || n == "next") return parameters_iterator(n, arg(0), at);
     if (n == "type") return type_of(arg(0));
     std::set<int> seen;  // a config object of the file's is copied as before
     if (n == "copy.copy" && arg(0).kind == PyValue::Kind::Module &&
@@ -4359,6 +4371,7 @@ class Construct {
     };
     if (self.kind == PyValue::Kind::Tensor) return tensor_method(self, name, args, call);
     if (self.kind == PyValue::Kind::Values) return values_method(self, name, args, call);
+    if (is_first_parameter(self)) return first_parameter_method(name, args, call);
     // `torch.empty(1, n, d).normal_(std=0.02)` in __init__: an in-place init returns the tensor,
     // whose sizes are what netshape follows (its values are not).
     if (self.kind == PyValue::Kind::Made && !forward_ &&
@@ -6738,6 +6751,41 @@ class Construct {
   }
   static bool is_unfollowed_parameters(const PyValue& v) {
     return v.kind == PyValue::Kind::List && v.name == kUnfollowedParameters;
+  }
+
+  // `next(self.parameters())` (`next(iter(...))`): the word-language-model idiom that reads a
+  // module's first parameter for its type, to make a state of it (`weight.new_zeros(...)`). Its
+  // type is what netshape follows (float32), not which parameter it is; `iter` and `next` of
+  // anything else are refused.
+  static constexpr const char* kFirstParameter = "next(module.parameters())";
+  PyValue parameters_iterator(const std::string& n, const PyValue& of, Span at) {
+    if (!is_unfollowed_parameters(of))
+      unsupported_here(at, fmt::format("`{}()` of {}", n, describe(of)),
+                       "netshape follows `next(self.parameters())` for its type; index a list "
+                       "(`items[0]`) or loop over it");
+    if (n == "iter") return of;
+    PyValue first;
+    first.kind = PyValue::Kind::Opaque;
+    first.name = kFirstParameter;
+    first.data.span = at;
+    return first;
+  }
+  static bool is_first_parameter(const PyValue& v) {
+    return v.kind == PyValue::Kind::Opaque && v.name == kFirstParameter;
+  }
+
+  // A method of the first parameter: a new tensor of its type (`new_zeros`, `new_ones`,
+  // `new_full`, `new_empty`, the legacy `new(sizes)`); anything else reads which parameter it is.
+  PyValue first_parameter_method(const std::string& name, Args& args, const Expr& call) {
+    PyValue type;
+    type.kind = PyValue::Kind::Tensor;
+    type.dtype = ElementType::Float32;
+    if (std::optional<PyValue> made = made_like(name, &type, args, call)) return *made;
+    unsupported_here(
+        call.span,
+        fmt::format("`{}` of a module's first parameter (next(self.parameters()))", name),
+        "netshape follows its type, for `.new_zeros(...)`; read a layer's own "
+        "weight (`self.fc.weight`) for more");
   }
 
   [[noreturn]] static void unfollowed_parameters_used(Span at) {
@@ -9850,7 +9898,8 @@ class Construct {
     static const std::map<std::string, std::string> kNew = {{"new_zeros", "zeros"},
                                                             {"new_ones", "ones"},
                                                             {"new_empty", "empty"},
-                                                            {"new_full", "zeros"}};
+                                                            {"new_full", "zeros"},
+                                                            {"new", "empty"}};
     if (kLike.count(op)) {
       const PyValue* t = self ? self : argument(args, 0, "input");
       if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
@@ -9872,6 +9921,17 @@ class Construct {
     }
     auto made = kNew.find(op);
     if (made == kNew.end() || !self) return std::nullopt;
+    // the legacy `weight.new(2, 3)`: sizes; given a tuple, a list or a tensor it copies data
+    if (op == "new" && !std::all_of(args.values.begin(), args.values.end(), [](const PyValue& v) {
+          return v.is(Value::Kind::Int) || v.is(Value::Kind::DimRef);
+        }))
+      unsupported_here(call.span, "`new()` given data, not sizes",
+                       "write `weight.new_tensor(data)`, or `weight.new_zeros(sizes)`");
+    if (op == "new" && !args.keywords.empty() &&
+        std::any_of(args.keywords.begin(), args.keywords.end(),
+                    [](const std::string& k) { return !k.empty(); }))
+      unsupported_here(call.span, "`new()` with keywords", "write `weight.new_zeros(sizes)`");
+    if (op == "new") note_values_unfollowed("`new`", call.span);  // uninitialised
     Args sizes;  // new_full's fill value is not a size
     size_t size_args = op == "new_full" ? 1 : args.values.size();
     for (size_t i = 0; i < args.values.size(); ++i) {
@@ -12209,6 +12269,18 @@ class Construct {
       if (name == reshaping)  // it changes the tensor a name holds, which netshape does not follow
         unsupported_here(call.span, "`" + name + "()`, which changes a tensor's shape in place",
                          "write `x = x." + name.substr(0, name.size() - 1) + "(...)`");
+    }
+    // `weight.new(n, b, h).zero_()`, `h.fill_(0.5)`: the tensor itself (in place), its shape
+    // unchanged; the values written are not followed
+    if (name == "zero_" || (name == "fill_" && args.values.size() == 1 &&
+                            is_number(args.values[0]) && args.keywords[0].empty())) {
+      if (!args.values.empty() && name == "zero_")
+        raise(call.span, "zero_() takes no arguments", "write `x.zero_()`");
+      note_in_place_write(t, call.span);
+      note_values_unfollowed("`" + name + "`", call.span, Program::Unfollowed::InPlace);
+      PyValue same = t;
+      same.data.span = call.span;
+      return same;
     }
     if (name == "size") {
       if (args.values.empty()) {

@@ -457,6 +457,23 @@ class LanguageModel(nn.Module):
     outputs.push_back(name + " " + to_string(shape));
   CHECK(outputs == std::vector<std::string>{"decoder [12, 2, 50]", "rnn.h_n [2, 2, 16]",
                                             "rnn.c_n [2, 2, 16]"});
+  // the word-language-model idiom: the first parameter read for its type, the legacy new()
+  const std::string legacy =
+      replaced(replaced(text, "weight = self.encoder.weight", "weight = next(self.parameters())"),
+               "(weight.new_zeros(2, batch, 16), weight.new_zeros(2, batch, 16))",
+               "(weight.new(2, batch, 16).zero_(), weight.new_zeros(2, batch, 16))");
+  LoadedModel idiom = analyze_py(legacy, "lm.py", "");
+  REQUIRE(idiom.exit == ExitCode::Ok);
+  CHECK(idiom.analysis.totals.params == m.analysis.totals.params);
+  CHECK(idiom.analysis.outputs == m.analysis.outputs);
+  // which parameter it is is not followed: its sizes are refused
+  LoadedModel sized = analyze_py(replaced(legacy, "weight.new_zeros(2, batch, 16))",
+                                          "weight.new_zeros(2, batch, weight.size(1)))"),
+                                 "lm.py", "");
+  CHECK(sized.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(sized).message ==
+        "unsupported Python construct: `size` of a module's first parameter "
+        "(next(self.parameters()))");
   // hidden[0] returned, and given to a layer
   LoadedModel first = analyze_py(
       replaced(text, "return self.decoder(output), hidden", "return self.decoder(hidden[0])"),
