@@ -355,6 +355,11 @@ def gen_pool():
         expr("adaptive_max_pool2d", f"F.adaptive_max_pool2d(x, {o})", SPATIAL[2])
         expr("adaptive_max_pool2d", f"F.adaptive_max_pool2d(x, {o}, return_indices=True)",
              SPATIAL[2])
+    for n, forms in [(1, ["2", "(3,)", "None", "0", "(2, 2)"]),
+                     (3, ["2", "(2, 3, 1)", "(None, 2, 3)", "[1, 1, 1]", "(2, 2)"])]:
+        for o in forms:
+            for sh in [SPATIAL[n], SPATIAL[n][1:]]:
+                expr(f"adaptive_max_pool{n}d", f"F.adaptive_max_pool{n}d(x, {o})", sh)
 
 
 # --- normalisation, dense, lookup -----------------------------------------------------------
