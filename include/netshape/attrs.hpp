@@ -128,6 +128,10 @@ struct Attrs {
   int64_t num_heads = 1;
   bool batch_first = false;
   bool add_zero_attn = false;
+  // the row gives the attention weights (a second result), not the output: averaged over the
+  // heads, or per head
+  enum class AttentionWeights : uint8_t { none, averaged, per_head };
+  AttentionWeights attention_weights = AttentionWeights::none;
   // its masks: the input that is each (-1: none), and whether it masks where it is nonzero (a
   // bool one; a key_padding_mask also beside a bool attn_mask) or is added to the scores
   int key_padding_mask_input = -1, attn_mask_input = -1;

@@ -383,8 +383,9 @@ struct StatementExtras {
   };
   std::vector<CopiedInput> copied_inputs;
   // Which of its call's results the row gives, when not the first (0): 1 sort's and topk's
-  // indices, an LSTMCell's new cell state c, a recurrent layer's final hidden state h_n; 2 an
-  // LSTM's final cell state c_n. The row of the first result is named in shares_params_with.
+  // indices, an LSTMCell's new cell state c, a recurrent layer's final hidden state h_n,
+  // nn.MultiheadAttention's weights averaged over the heads; 2 an LSTM's final cell state c_n,
+  // the attention weights per head. The row of the first result is named in shares_params_with.
   uint8_t output_index = 0;
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
   // cannot grow by broadcasting, and keeps its memory layout.

@@ -103,11 +103,36 @@ Masks masks_of(const ForwardCtx& ctx, const Attrs& a, int64_t batch, int64_t len
   return m;
 }
 
+// The weights' row: [N, heads, L, S'] as computed, or averaged over the heads ([N, L, S']),
+// without N when the query was unbatched.
+void attention_weights_out(ForwardCtx& ctx, const Attrs& a, const std::vector<float>& weights,
+                           int64_t batch, int64_t heads, int64_t len, int64_t src) {
+  const bool per_head = a.attention_weights == Attrs::AttentionWeights::per_head;
+  std::vector<int64_t> shape = {len, src};
+  if (per_head) shape.insert(shape.begin(), heads);
+  if (ctx.in[0]->shape.size() == 3) shape.insert(shape.begin(), batch);
+  ctx.out = ctx.for_overwrite(shape);
+  const int64_t plane = len * src;
+  if (per_head) {
+    std::copy(weights.begin(), weights.end(), ctx.out.data.begin());
+    return;
+  }
+  for (int64_t n = 0; n < batch; ++n) {
+    float* out = ctx.out.data.data() + n * plane;
+    std::fill(out, out + plane, 0.0f);
+    for (int64_t h = 0; h < heads; ++h) {
+      const float* w = weights.data() + (n * heads + h) * plane;
+      for (int64_t i = 0; i < plane; ++i) out[i] += w[i];
+    }
+    for (int64_t i = 0; i < plane; ++i) out[i] /= static_cast<float>(heads);
+  }
+}
+
 }  // namespace
 
 // query [L, N, E] ([N, L, E] with batch_first; [L, E] unbatched), key [S, N, kdim], value
 // [S, N, vdim] -> the query's shape; key_padding_mask [N, S] ([S]), attn_mask [L, S] or
-// [N * num_heads, L, S]
+// [N * num_heads, L, S]; the weights' row: [N, L, S'] averaged, [N, num_heads, L, S'] per head
 void forward_attention(ForwardCtx& ctx) {
   const Attrs& a = *ctx.layer.attrs;
   if (ctx.in.size() < 3) throw ForwardError("MultiheadAttention: needs query, key and value");
@@ -135,8 +160,13 @@ void forward_attention(ForwardCtx& ctx) {
   const int64_t src = static_cast<int64_t>(kp.size()) / std::max<int64_t>(q.batch * e, 1);
   const Masks masks = masks_of(ctx, a, q.batch, q.len, k.len);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  // Per sample and head: softmax(q k^T / sqrt(head_dim)) v, into the heads' columns.
+  // Per sample and head: softmax(q k^T / sqrt(head_dim)) v, into the heads' columns; the
+  // softmax kept as the weights [N, heads, L, S'] when the row gives them.
+  using Weights = Attrs::AttentionWeights;
   std::vector<float> attended(qp.size(), 0.0f), scores(static_cast<size_t>(src));
+  std::vector<float> weights;
+  if (a.attention_weights != Weights::none)
+    weights.assign(static_cast<size_t>(q.batch * heads * q.len * src), 0.0f);
   for (int64_t n = 0; n < q.batch; ++n) {
     for (int64_t h = 0; h < heads; ++h) {
       for (int64_t l = 0; l < q.len; ++l) {
@@ -157,9 +187,15 @@ void forward_attention(ForwardCtx& ctx) {
           const float* vr = vp.data() + (s * q.batch + n) * e + h * head_dim;
           float w = scores[static_cast<size_t>(s)] / sum;
           for (int64_t d = 0; d < head_dim; ++d) out[d] += w * vr[d];
+          if (!weights.empty())
+            weights[static_cast<size_t>(((n * heads + h) * q.len + l) * src + s)] = w;
         }
       }
     }
+  }
+  if (!weights.empty()) {
+    attention_weights_out(ctx, a, weights, q.batch, heads, q.len, src);
+    return;
   }
   std::vector<float> projected;
   SequenceView heads_out{attended.data(), q.len, q.batch, e, false};

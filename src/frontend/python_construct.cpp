@@ -2725,7 +2725,7 @@ class Construct {
     if (!is_failed(v) || !v.final_state) return v;
     FinalState& s = *v.final_state;
     if (s.whole) return *s.whole;
-    if (!s.cell && s.layers * s.directions == 1) {
+    if (s.hidden && s.layers * s.directions == 1) {
       PyValue last = final_state_item(v, data_int(-1, at), at);
       s.whole = tensor_statement("unsqueeze", last, {int_value(0, at)}, at);
     } else {
@@ -2740,13 +2740,13 @@ class Construct {
   // without gradients).
   PyValue final_state_row(const FinalState& s) {
     Statement st = s.call;
-    st.name = L.unique_name(s.call.name + (s.cell ? ".c_n" : ".h_n"));
+    st.name = L.unique_name(s.call.name + s.suffix);
     st.named = false;
     st.one_of_several = false;
     // the module's first call owns the parameters (the call's own owner when it is a later one)
     if (st.extras().shares_params_with.empty())
       st.extras_for_write().shares_params_with = s.call.name;
-    st.extras_for_write().output_index = s.cell ? 2 : 1;
+    st.extras_for_write().output_index = s.output_index;
     const bool no_grad = st.extras().no_grad;
     Span at = st.span;
     PyValue state = emitted(std::move(st), at);
@@ -7820,7 +7820,7 @@ class Construct {
   // `self.attn(q, k, v, need_weights=False)`: nn.MultiheadAttention's forward(query, key, value,
   // key_padding_mask=None, need_weights=True, attn_mask=None, average_attn_weights=True) returns
   // (output, attention weights). The output is the layer's row; the weights (None with
-  // need_weights=False) are not followed: using them is an error where they are used.
+  // need_weights=False) a row of the call where forward first uses them (final_state_row).
   PyValue apply_attention(const PyValue& callee, Args& args, const Expr& call) {
     static const char* const kParams[] = {"query",
                                           "key",
@@ -7858,16 +7858,23 @@ class Construct {
     PyValue out = call_module(applied, inputs, call.span, module_, nullptr,
                               roles.size() > 3 ? &roles : nullptr);
     PyValue second = PyValue::none(call.span);
-    if (weights) {
+    if (weights) {  // a row where first used: averaged over the heads, or per head
       Diagnostic d;
       d.span = call.span;
       d.message =
-          "unsupported Python construct: the attention weights nn.MultiheadAttention returns";
-      d.help =
-          "netshape follows its output: call it with need_weights=False, or leave the "
-          "weights unused (`out, _ = self.attn(x, x, x)`)";
+          "unsupported Python construct: the attention weights nn.MultiheadAttention returns, "
+          "used as a value netshape does not follow";
+      d.help = "use the weights as a tensor: index them, reshape them, or pass them to a layer";
       d.code = "unsupported";
       second = failed(d);
+      auto state = std::make_shared<FinalState>();
+      state->output = out;
+      state->call = L.program_.statements.back();  // the output's row, just emitted
+      state->call_index = L.program_.statements.size() - 1;
+      state->hidden = false;
+      state->suffix = ".weights";
+      state->output_index = bound[6] && !bool_of(*bound[6], spans[6]) ? 2 : 1;
+      second.final_state = std::move(state);
     }
     return make_tuple({out, second});
   }
@@ -8034,7 +8041,9 @@ class Construct {
     PyValue h = unmade("final hidden state", state);
     if (m.op != "LSTM") return h;
     auto cell = std::make_shared<FinalState>(*state);
-    cell->cell = true;
+    cell->hidden = false;
+    cell->output_index = 2;
+    cell->suffix = ".c_n";
     return make_tuple({h, unmade("final cell state", std::move(cell))});
   }
 
@@ -8048,7 +8057,7 @@ class Construct {
     const int64_t rows = s.layers * s.directions;
     const int64_t i =
         first.is(Value::Kind::Int) && first.data.i < 0 ? first.data.i + rows : first.data.i;
-    if (s.cell || !first.is(Value::Kind::Int) || i < 0 || i >= rows ||
+    if (!s.hidden || !first.is(Value::Kind::Int) || i < 0 || i >= rows ||
         i / s.directions != s.layers - 1)
       return index_tensor(whole_state_or(h_n, at), index, at);
     const Shape& shape = shape_now(s.output.name, at);  // [L, N, D * H_out], or [L, D * H_out]

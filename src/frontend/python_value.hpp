@@ -112,8 +112,9 @@ struct PyValue {
     return v;
   }
   std::shared_ptr<const ValueTensor> values;  // Values (immutable, so copies share it)
-  // Opaque "failed": a recurrent layer's final state h_n (an LSTM's c_n), made a row at its first
-  // use, or read where it is a step of the layer's output (FinalState).
+  // Opaque "failed": a result of a layer's call besides its output (a recurrent layer's final
+  // state h_n, an LSTM's c_n, nn.MultiheadAttention's weights), made a row at its first use, or
+  // read where it is a step of the layer's output (FinalState).
   std::shared_ptr<FinalState> final_state;
 
   static PyValue of(Value v) {
@@ -152,12 +153,16 @@ struct PyValue {
 // after H_out when bidirectional). Earlier layers' rows are no part of the output.
 struct FinalState {
   PyValue output;         // the layer's output tensor
-  Statement call;         // the output's row, which a row of the state copies
+  Statement call;         // the output's row, which a row of this result copies
   size_t call_index = 0;  // where that row is in the program
-  bool cell = false;      // an LSTM's c_n (otherwise h_n)
+  // The result's row: StatementExtras::output_index and the suffix of its name (`.h_n`, `.c_n`,
+  // an attention's `.weights`); h_n's rows are steps of the output (final_state_item).
+  uint8_t output_index = 1;
+  const char* suffix = ".h_n";
+  bool hidden = true;  // a recurrent layer's h_n
   int64_t layers = 1, directions = 1;
   bool batch_first = false;
-  std::optional<PyValue> whole;  // the state itself, once a use made it
+  std::optional<PyValue> whole;  // the result itself, once a use made it
 };
 
 // A function's local variables, and the scope its `def` was in (for nested functions).

@@ -314,7 +314,9 @@ bool check_key_padding_mask(RuleContext& ctx, const Masks& m, bool batched, cons
 }  // namespace
 
 // query [L, N, E] ([N, L, E] with batch_first; unbatched [L, E]), key [S, N, kdim], value
-// [S, N, vdim] -> [L, N, E] ([N, L, E]; [L, E]); the attention weights are not a row.
+// [S, N, vdim] -> [L, N, E] ([N, L, E]; [L, E]); the row of the attention weights (a second
+// result): [N, L, S'] averaged over the heads, [N, num_heads, L, S'] per head (without N when
+// unbatched), no products of its own.
 // params: 3*E*E (or E*E + E*kdim + E*vdim) + E*E (out_proj), 4*E bias, 2*E add_bias_kv.
 // MACs: N*(L*E*E + S*kdim*E + S*vdim*E) projections in, 2*N*L*S'*E the two attention products
 // (S' = S + add_bias_kv + add_zero_attn), N*L*E*E out_proj.
@@ -422,8 +424,18 @@ bool infer_attention(RuleContext& ctx) {
   }
   int64_t appended = (h->bias_kv ? 1 : 0) + (h->zero_attn ? 1 : 0);
   if (!check_key_padding_mask(ctx, *masks, batched, batch, src, appended)) return false;
+  const uint8_t result = ctx.st.extras().output_index;
+  using Weights = Attrs::AttentionWeights;
+  ctx.attrs.attention_weights = result == 0   ? Weights::none
+                                : result == 1 ? Weights::averaged
+                                              : Weights::per_head;
   Shape out = batched ? Shape{len, batch, embed} : Shape{len, embed};
   if (h->batch_first && batched) std::swap(out[0], out[1]);
+  if (result != 0) {  // the weights: batch first, then the heads (per head), L, S'
+    out = {len, fixed(src.value + appended)};
+    if (result == 2) out.insert(out.begin(), fixed(h->heads));
+    if (batched) out.insert(out.begin(), batch);
+  }
   ctx.set_output(out);
   ctx.attrs.num_heads = h->heads;
   ctx.attrs.batch_first = h->batch_first;
@@ -435,6 +447,7 @@ bool infer_attention(RuleContext& ctx) {
   ctx.attrs.key_padding_mask_masks = masks->key_padding_bool || masks->attn_bool;
   ctx.attrs.attn_mask_masks = masks->attn_bool;
   if (!add_attention_weights(ctx, *h)) return false;
+  if (result != 0) return true;  // the weights' row: the products are the output row's
   int64_t n = counted(batch), l = counted(len), s = counted(src), e = h->embed;
   int64_t attended = s + (h->bias_kv ? 1 : 0) + (h->zero_attn ? 1 : 0);
   return ctx.add_macs({n, l, e, e}) && ctx.add_macs({n, s, h->kdim, e}) &&

@@ -179,7 +179,7 @@ CASES = [
 
 # recurrent layers' final states: forward returns the output and the states (`h_n`, an LSTM's
 # `c_n`), rows named `layer.h_n` and `layer.c_n` (a one-layer, one-direction h_n is the output's
-# last step instead: not compared). name, the layer, the input comment, the call's arguments,
+# last step instead: not compared); an attention's weights likewise. name, the layer, the input comment, the call's arguments,
 # the rows compared with PyTorch's (output, h_n[, c_n]) in order (None: not a row)
 STATE_CASES = [
     ("gru_layers", "nn.GRU(6, 4, num_layers=2)", "x: [5, 3, 6]", "x",
@@ -193,6 +193,16 @@ STATE_CASES = [
     ("rnn_unbatched", "nn.RNN(6, 4, num_layers=3, nonlinearity='relu')", "x: [5, 6]", "x",
      ("layer", "layer.h_n")),
     ("lstm_one_layer_cell", "nn.LSTM(6, 4)", "x: [5, 3, 6]", "x", ("layer", None, "layer.c_n")),
+    # nn.MultiheadAttention's (output, weights): the weights a row `layer.weights`, averaged
+    # over the heads or per head (forward's arguments by position: key_padding_mask,
+    # need_weights, attn_mask, average_attn_weights)
+    ("attention_weights", "nn.MultiheadAttention(6, 2, batch_first=True)", "x: [2, 4, 6]",
+     "x, x, x", ("layer", "layer.weights")),
+    ("attention_weights_heads", "nn.MultiheadAttention(6, 3, add_bias_kv=True, "
+     "add_zero_attn=True)", "x: [4, 2, 6]",
+     "x, x, x, (x[:, :, 0] > 0.5).t(), True, None, False", ("layer", "layer.weights")),
+    ("attention_weights_unbatched", "nn.MultiheadAttention(6, 2)", "x: [4, 6]",
+     "x, x[:3] * 2, x[:3], None, True, None, False", ("layer", "layer.weights")),
 ]
 
 STATE_FORWARD = {

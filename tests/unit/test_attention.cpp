@@ -278,8 +278,7 @@ LoadedModel read_block(const std::string& call) {
 
 }  // namespace
 
-TEST_CASE(
-    "MultiheadAttention in a .py forward: its call as PyTorch binds it, its weights refused") {
+TEST_CASE("MultiheadAttention in a .py forward: its call as PyTorch binds it, its weights a row") {
   struct Case {
     const char* call;
     const char* error;  // "" when it reads: [2, 6, 10], 32*32*4 + 4*32 + 330 params
@@ -291,8 +290,6 @@ TEST_CASE(
        "        assert w is None\n",
        ""},
       {"        y = self.attn(x, x, x, None, False)[0]\n", ""},
-      {"        y, w = self.attn(x, x, x)\n        y = y * w.mean()\n",
-       "unsupported Python construct: the attention weights nn.MultiheadAttention returns"},
       {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6))[0]\n", ""},
       {"        y = self.attn(x, x, x, key_padding_mask=x.sum(-1) > 0)[0]\n", ""},
       {"        y = self.attn(x, x, x, attn_mask=torch.zeros(6, 6), key_padding_mask=x[..., 0] == "
@@ -327,6 +324,26 @@ TEST_CASE(
     CHECK(m.analysis.totals.params == 4 * 32 * 32 + 4 * 32 + 330);
     // after the rows that make its masks
     CHECK(m.analysis.layers[m.analysis.layers.size() - 2].name == "attn");
+  }
+  // the weights, used: a row of the call where first used ([N, L, S] averaged over the heads,
+  // [N, heads, L, S] per head), its parameters and products the output row's
+  for (const std::pair<const char*, const char*>& c :
+       {std::pair{"        y, w = self.attn(x, x, x)\n        y = y * w.mean()\n", "[2, 6, 6]"},
+        std::pair{"        y, w = self.attn(x, x, x, average_attn_weights=False)\n"
+                  "        y = y + w.sum()\n",
+                  "[2, 4, 6, 6]"}}) {
+    CAPTURE(c.first);
+    LoadedModel m = read_block(c.first);
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == "[2, 6, 10]");
+    CHECK(m.analysis.totals.params == 4 * 32 * 32 + 4 * 32 + 330);
+    const LayerInfo& weights = m.analysis.layers[1];
+    CHECK(weights.name == "attn.weights");
+    CHECK(to_string(*weights.output) == c.second);
+    CHECK(weights.params == 0);
+    CHECK(weights.macs == 0);
+    CHECK(m.analysis.totals.macs ==
+          read_block("        y, _ = self.attn(x, x, x)\n").analysis.totals.macs);
   }
 }
 
