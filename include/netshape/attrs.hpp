@@ -114,6 +114,12 @@ struct Attrs {
   AttrInts shifts;
   // index: the positions along `dim` it keeps, in order, as written (the forward wraps negatives)
   AttrInts positions;
+  // setitem: the place written, as four numbers per item of the index, from the left: the kind
+  // (kSelectItem, kSliceItem, kNewAxisItem), then a select's index (wrapped), or a slice's first
+  // element, its length (-1: the whole dim, a batch) and step. Every dim of the input has a
+  // select or a slice item.
+  static constexpr int64_t kSelectItem = 0, kSliceItem = 1, kNewAxisItem = 2;
+  AttrInts index_items;
   int64_t factor = 1;       // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
   double correction = 1.0;  // std, var: the divisor is the count minus this (Bessel's: 1)
   double value = 0.0;  // constant_pad, pad, masked_fill: the fill value; threshold: what replaces x

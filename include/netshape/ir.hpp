@@ -387,6 +387,9 @@ struct StatementExtras {
   // nn.MultiheadAttention's weights averaged over the heads; 2 an LSTM's final cell state c_n,
   // the attention weights per head. The row of the first result is named in shares_params_with.
   uint8_t output_index = 0;
+  // setitem (`x[i] = v` in forward): the value tensor's type as PyTorch's messages name it
+  // ("torch.LongTensor"); empty for float32's "torch.FloatTensor".
+  std::string value_type;
   // `x += y`, `x.add_(y)`, `F.relu_(x)`: the result is written into the first input, which
   // cannot grow by broadcasting, and keeps its memory layout.
   bool in_place = false;

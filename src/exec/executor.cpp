@@ -269,18 +269,20 @@ bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) 
 }
 
 // The inputs of layer `l` whose values its output holds unchanged: a view's or repeat's first
-// input, every input of cat and stack; none for any other layer.
+// input, every input of cat, stack and setitem; none for any other layer.
 static std::span<const TensorId> values_moved_from(const LayerInfo& l) {
   const Family family = op_info(l.op).family;
   if (l.input_ids.empty()) return {};
-  if (family == Family::cat || family == Family::stack) return l.input_ids;
+  if (family == Family::cat || family == Family::stack || family == Family::setitem)
+    return l.input_ids;
   if (family == Family::repeat || family_info(family).layout == LayoutRule::View)
     return std::span<const TensorId>(l.input_ids).first(1);
   return {};
 }
 
 // For each tensor: the rows of the smallest Embedding table that reads it as indices, directly
-// or through layers that move values unchanged (views, repeat, cat, stack); 0 when none does.
+// or through layers that move values unchanged (views, repeat, cat, stack, setitem); 0 when none
+// does.
 // An input read so is drawn as indices below that, the token ids a text model is given; another
 // input of whole numbers (`long`) below kWholeInputsBelow, of bools 0 or 1; every other input
 // uniformly from [-1, 1].

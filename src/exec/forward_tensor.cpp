@@ -352,6 +352,84 @@ void forward_index(ForwardCtx& ctx) {
   });
 }
 
+// The place setitem writes, in x's elements: where it starts, and the size and stride of each
+// of its dims (a new axis: size 1, stride 0).
+struct WrittenPlace {
+  int64_t offset = 0;
+  std::vector<int64_t> shape, stride;
+};
+
+static WrittenPlace written_place(const Attrs& a, const std::vector<int64_t>& x) {
+  std::vector<int64_t> stride = strides_of(x);
+  WrittenPlace place;
+  size_t dim = 0;
+  for (size_t k = 0; k + 3 < a.index_items.size(); k += 4) {
+    int64_t kind = a.index_items[k], first = a.index_items[k + 1];
+    int64_t length = a.index_items[k + 2], step = a.index_items[k + 3];
+    if (kind == Attrs::kNewAxisItem) {
+      place.shape.push_back(1);
+      place.stride.push_back(0);
+      continue;
+    }
+    if (dim >= x.size()) throw ForwardError("setitem: the index names more dims than the input");
+    int64_t n = x[dim];
+    if (kind == Attrs::kSelectItem) {
+      int64_t at = first < 0 ? first + n : first;  // a batch's -1, wrapped by its bound size
+      if (at < 0 || at >= n) throw ForwardError("setitem: index out of range");
+      place.offset += at * stride[dim];
+    } else {
+      if (length < 0) length = n;  // the whole (batch) dim
+      if (length > 0 && first + (length - 1) * step >= n)
+        throw ForwardError("setitem: the slice leaves the input");
+      place.offset += first * stride[dim];
+      place.shape.push_back(length);
+      place.stride.push_back(stride[dim] * step);
+    }
+    ++dim;
+  }
+  if (dim != x.size()) throw ForwardError("setitem: the index leaves dims of the input out");
+  return place;
+}
+
+// x: [*], value: [*] -> x, the place x[index] names written with the value broadcast to it
+// (copy_'s rule: the value's leading 1s dropped, then expanded from the right)
+void forward_setitem(ForwardCtx& ctx) {
+  const Attrs& a = *ctx.layer.attrs;
+  const Tensor* value = ctx.in.size() > 1 ? ctx.in.at(1) : nullptr;
+  ctx.out = ctx.take_x();
+  WrittenPlace place = written_place(a, ctx.out.shape);
+  size_t rank = place.shape.size();
+  std::vector<int64_t> from_stride(rank, 0);  // the value's strides, aligned to the place
+  if (value) {
+    auto kept =
+        std::find_if(value->shape.begin(), value->shape.end(), [](int64_t d) { return d != 1; });
+    std::vector<int64_t> v(kept, value->shape.end());
+    if (v.size() > rank) throw ForwardError("setitem: the value has more dims than the place");
+    std::vector<int64_t> vs = strides_of(v);
+    for (size_t i = 0; i < v.size(); ++i) {
+      size_t at = rank - v.size() + i;
+      if (v[i] != 1 && v[i] != place.shape[at])
+        throw ForwardError("setitem: the value does not broadcast to the place");
+      from_stride[at] = v[i] == 1 ? 0 : vs[i];
+    }
+  }
+  if (std::find(place.shape.begin(), place.shape.end(), 0) != place.shape.end()) return;
+  float number = static_cast<float>(a.value);
+  std::vector<int64_t> idx(rank, 0);
+  float* out = ctx.out.data.data();
+  while (true) {
+    int64_t to = place.offset, src = 0;
+    for (size_t i = 0; i < rank; ++i) {
+      to += idx[i] * place.stride[i];
+      src += idx[i] * from_stride[i];
+    }
+    out[to] = value ? value->data[static_cast<size_t>(src)] : number;
+    size_t i = rank;
+    while (i > 0 && ++idx[i - 1] == place.shape[i - 1]) idx[--i] = 0;
+    if (i == 0) return;
+  }
+}
+
 // x -> the target size, size-1 (and new leading) dims read with stride 0
 void forward_expand(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();

@@ -303,6 +303,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"layer_norm", true, true, false},
     {"batch_norm", true, true, false},  // torch.batch_norm takes aten's order: refused
     {"index", false, false, false},     // aten::index: written `x[:, [0, 2]]`
+    {"setitem", false, false, false},   // written `x[i] = v`
     {"expand", false, false, true},
     {"repeat", false, false, true},
     {"mean", true, false, true},
@@ -7015,8 +7016,136 @@ class Construct {
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
         v.kind == PyValue::Kind::Module)
       return replace_child(*obj.module, index, *v.module, at);
+    if (obj.kind == PyValue::Kind::Tensor && forward_) return tensor_set_item(obj, index, v, at);
     unsupported_here(at, "item assignment to " + describe(obj),
                      "build it with the value in place instead");
+  }
+
+  // `outputs[t] = output`, `x[:, 0] = 0.0` in forward: a setitem row written into the tensor, as
+  // PyTorch's __setitem__ copies the value into the place indexed; later reads of the tensor
+  // read the row (written_into_). The place and the value's sizes are checked by its rule.
+  void tensor_set_item(const PyValue& t, const PyValue& index, const PyValue& v, Span at) {
+    if (is_failed(v)) rethrow(v);
+    if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple)
+      raise_torch(
+          at,
+          fmt::format("can't assign a {} to a {}", v.kind == PyValue::Kind::List ? "list" : "tuple",
+                      tensor_type_name(t.dtype)),
+          "write a tensor or a number: `x[0] = torch.tensor([...])`");
+    if (index.kind == PyValue::Kind::Tensor) return masked_set_item(t, index, v, at);
+    Statement st;
+    st.op = "setitem";
+    st.op_span = at;
+    st.span = at;
+    st.module = module_;
+    add_input(st, t, t.data.span, at, false);
+    st.args.push_back(Arg{"index", setitem_index(t, index, at), at});
+    if (v.kind == PyValue::Kind::Tensor) {
+      bool integral = !is_floating(t.dtype) && t.dtype != ElementType::Complex64;
+      add_input(st, v, v.data.span, at, false);
+      if (v.dtype != ElementType::Float32)
+        st.extras_for_write().value_type = tensor_type_name(v.dtype);
+      if (integral && (is_floating(v.dtype) || v.dtype == ElementType::Complex64))
+        note_values_unfollowed("a float tensor written into an integer one", at);
+    } else if (is_number(v) || v.is(Value::Kind::DimRef)) {
+      st.args.push_back(Arg{"value", number_as(t.dtype, v, at), at});
+    } else {
+      unsupported_here(at, "writing " + describe(v) + " into a tensor",
+                       "write a tensor or a number: `x[0] = y`, `x[:, 0] = 0.0`");
+    }
+    st.extras_for_write().in_place = true;
+    // the tensor keeps its type whatever the value's (copy_ casts), so not emitted()'s checks
+    if (uint8_t bytes = element_bytes(t.dtype)) st.extras_for_write().element_bytes = bytes;
+    emit(std::move(st));
+  }
+
+  // Number `v` as a tensor of `type` holds it: truncated toward zero, a bool 0 or 1.
+  Value number_as(ElementType type, const PyValue& v, Span at) {
+    Value number = v.is(Value::Kind::DimRef) ? int_value(int_of(v, at), at) : v.data;
+    if (type == ElementType::Bool && number.kind != Value::Kind::Bool)
+      return Value::integer(number.kind == Value::Kind::Float ? number.f != 0.0 : number.i != 0,
+                            at);
+    bool integral = !is_floating(type) && type != ElementType::Complex64;
+    if (integral && number.kind == Value::Kind::Float)
+      return Value::integer(static_cast<int64_t>(std::trunc(number.f)), at);
+    return number;
+  }
+
+  // `x[mask] = 0.0`, `scores[scores < 0] = 0`: a bool mask whose shape is the leading dims of the
+  // tensor, a number written where it is set: PyTorch's index_put_, which is masked_fill_ with
+  // the mask's dims extended by 1s on the right. A tensor value's size depends on how many
+  // elements the mask sets: not followed.
+  void masked_set_item(const PyValue& t, const PyValue& mask, const PyValue& v, Span at) {
+    if (mask.dtype != ElementType::Bool && mask.dtype != ElementType::UInt8)
+      unsupported_here(at, "item assignment through a tensor of indices",
+                       "netshape follows writes through a bool mask and basic indexing");
+    if (!is_number(v) && !v.is(Value::Kind::DimRef))
+      unsupported_here(at,
+                       "writing a tensor through a mask (its size depends on the mask's values)",
+                       "write a number: `x[mask] = 0.0`, or use torch.where(mask, y, x)");
+    const Shape tensor = shape_now(t.name, at), sizes = shape_now(mask.name, at);
+    if (sizes.size() > tensor.size())
+      raise_torch(at, fmt::format("too many indices for tensor of dimension {}", tensor.size()),
+                  "the mask has more dims than the tensor");
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (sizes[i] == tensor[i]) continue;
+      raise_torch(at,
+                  fmt::format("The shape of the mask {} at index {} does not match the shape of "
+                              "the indexed tensor {} at index {}",
+                              to_string(sizes), i, to_string(tensor), i),
+                  "the mask must have the sizes of the tensor's leading dims");
+    }
+    PyValue m = mask;
+    for (size_t k = sizes.size(); k < tensor.size(); ++k)
+      m = tensor_statement("unsqueeze", m, {int_value(-1, at)}, at);
+    Statement st;
+    st.op = "masked_fill";
+    st.op_span = at;
+    st.span = at;
+    st.module = module_;
+    add_input(st, t, t.data.span, at, false);
+    add_input(st, m, mask.data.span, at, false);
+    st.args.push_back(Arg{"value", number_as(t.dtype, v, at), at});
+    st.extras_for_write().in_place = true;
+    if (uint8_t bytes = element_bytes(t.dtype)) st.extras_for_write().element_bytes = bytes;
+    emit(std::move(st));
+  }
+
+  // A tensor's index as setitem's `index` list: ints, None, `...` ('...') and slices as
+  // (start, stop, step) of ints or None.
+  Value setitem_index(const PyValue& t, const PyValue& index, Span at) {
+    bool several = index.kind == PyValue::Kind::Tuple && index.name != "slice";
+    PyList items = several ? index.items : PyList{index};
+    Value out;
+    out.kind = Value::Kind::List;
+    out.span = at;
+    for (const PyValue& i : items) {
+      if (i.is_none()) {
+        out.items.push_back(Value::none(at));
+      } else if (is_ellipsis(i)) {
+        out.items.push_back(Value::string("...", at));
+      } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::DimRef)) {
+        out.items.push_back(int_value(int_of(i, at), at));
+      } else if (i.kind == PyValue::Kind::Tuple && i.name == "slice") {
+        Value slice;
+        slice.kind = Value::Kind::Tuple;
+        slice.span = at;
+        for (const PyValue& part : i.items)
+          slice.items.push_back(part.is_none() ? Value::none(at) : int_value(int_of(part, at), at));
+        const Value& step = slice.items.back();
+        if (step.kind == Value::Kind::Int && step.i == 0)
+          raise(at, "slice step cannot be zero");         // Python's, making the slice
+        if (step.kind == Value::Kind::Int && step.i < 0)  // PyTorch's ValueError
+          torch_error(t, at, "step must be greater than zero",
+                      "a slice takes only positive steps: flip the dim to reverse it");
+        out.items.push_back(std::move(slice));
+      } else {
+        unsupported_here(at, "item assignment with " + describe(i) + " in the index",
+                         "netshape follows writes through basic indexing (integers, slices, None "
+                         "and ...)");
+      }
+    }
+    return out;
   }
 
   // `self.classifier[6] = nn.Linear(4096, 10)`, `self.heads["cls"] = ...`: the child at that

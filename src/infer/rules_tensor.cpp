@@ -418,6 +418,185 @@ bool infer_index(RuleContext& ctx) {
   return true;
 }
 
+// One item of setitem's index, read from the left against the input's dims: what it writes
+// (Attrs::index_items) and the dims it leaves in the place written.
+struct IndexedPlace {
+  AttrInts items;
+  Shape shape;
+};
+
+static void add_item(AttrInts& items, std::initializer_list<int64_t> kind_and_numbers) {
+  for (int64_t n : kind_and_numbers) items.push_back(n);
+}
+
+// An item of the index the way PyTorch reads it, at item `position` of the index and dim `dim`
+// of x (advanced by it); false after the error.
+static bool place_item(RuleContext& ctx, const Value& item, size_t position, const Shape& x,
+                       size_t& dim, IndexedPlace& place) {
+  if (item.kind == Value::Kind::None) {  // a new dim of 1
+    add_item(place.items, {Attrs::kNewAxisItem, 0, 1, 1});
+    place.shape.push_back(fixed(1));
+    return true;
+  }
+  const Dim& d = x[dim++];
+  if (item.kind == Value::Kind::Int) {
+    if (d.symbolic() && item.i != 0 && item.i != -1)
+      return ctx.fail_at("index",
+                         fmt::format("index {} of the batch-sized dim {} may be out of bounds",
+                                     item.i, to_string(d)),
+                         "netshape does not know the batch size; use index 0 or -1");
+    if (!d.symbolic() && (item.i < -d.value || item.i >= d.value))
+      return ctx.fail_at("index",
+                         fmt::format("index {} is out of bounds for dimension {} with size {}",
+                                     item.i, position, d.value),
+                         fmt::format("dim {} has size {}: use an index in [{}, {}]", dim - 1,
+                                     d.value, -d.value, d.value - 1));
+    int64_t wrapped = item.i < 0 && !d.symbolic() ? item.i + d.value : item.i;
+    add_item(place.items, {Attrs::kSelectItem, wrapped, 1, 1});
+    return true;
+  }
+  auto part = [](const Value& v, int64_t none) -> std::optional<int64_t> {
+    if (v.kind == Value::Kind::None) return none;
+    if (v.kind == Value::Kind::Int) return v.i;
+    return std::nullopt;
+  };
+  constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
+  std::optional<int64_t> start, stop, step;
+  if (item.kind == Value::Kind::Tuple && item.items.size() == 3) {
+    start = part(item.items[0], 0);
+    stop = part(item.items[1], kEnd);
+    step = part(item.items[2], 1);
+  }
+  if (!start || !stop || !step)
+    return ctx.fail_at("index",
+                       fmt::format("setitem's index items are ints, (start, stop, step) slices, "
+                                   "None and '...', not {}",
+                                   to_source(item)),
+                       "write a slice as a tuple of ints or None: (0, 5, None) is `0:5`");
+  if (*step == 0)
+    return ctx.fail_at("index", "slice step cannot be zero", "use a step of 1 or more");
+  if (*step < 0)
+    return ctx.fail_at("index", "step must be greater than zero",
+                       "a slice takes only positive steps: flip the dim to reverse it");
+  if (d.symbolic()) {
+    if (*start != 0 || *stop != kEnd || *step != 1)
+      return ctx.fail_unsupported("index",
+                                  fmt::format("a slice of the batch-sized dim {}", to_string(d)),
+                                  "netshape does not know the batch size; slice a dim of known "
+                                  "size");
+    add_item(place.items, {Attrs::kSliceItem, 0, -1, 1});
+    place.shape.push_back(d);
+    return true;
+  }
+  auto bound = [&](int64_t b) { return std::clamp<int64_t>(b < 0 ? b + d.value : b, 0, d.value); };
+  int64_t first = bound(*start), last = std::max(first, bound(*stop));
+  int64_t length = (last - first) / *step + ((last - first) % *step != 0 ? 1 : 0);
+  add_item(place.items, {Attrs::kSliceItem, first, length, *step});
+  place.shape.push_back(fixed(length));
+  return true;
+}
+
+// The place x[index] names, as PyTorch's indexing reads the items from the left; false after the
+// error.
+static std::optional<IndexedPlace> indexed_place(RuleContext& ctx, const Shape& x) {
+  const Value& index = ctx.value("index");
+  std::vector<Value> items;
+  if (index.kind == Value::Kind::List)
+    items.assign(index.items.begin(), index.items.end());
+  else
+    items.push_back(index);  // one item: `x[0] = v`
+  auto is_ellipsis = [](const Value& v) { return v.kind == Value::Kind::String && v.s == "..."; };
+  size_t naming = 0, ellipses = 0;  // items that name a dim of x; `...`s
+  for (const Value& v : items) {
+    if (is_ellipsis(v))
+      ++ellipses;
+    else if (v.kind != Value::Kind::None)
+      ++naming;
+  }
+  if (naming > x.size()) {
+    ctx.fail_at("index", fmt::format("too many indices for tensor of dimension {}", x.size()),
+                fmt::format("the tensor has {} dims: index at most {}", x.size(), x.size()));
+    return std::nullopt;
+  }
+  if (ellipses > 1) {
+    ctx.fail_unsupported("index", "an index with more than one `...`",
+                         "write one `...` (PyTorch 2 refuses several)");
+    return std::nullopt;
+  }
+  IndexedPlace place;
+  size_t dim = 0;
+  Value whole;  // `:`
+  whole.kind = Value::Kind::Tuple;
+  for (int k = 0; k < 3; ++k) whole.items.push_back(Value::none({}));
+  for (size_t position = 0; position < items.size(); ++position) {
+    if (!is_ellipsis(items[position])) {
+      if (!place_item(ctx, items[position], position, x, dim, place)) return std::nullopt;
+      continue;
+    }
+    for (size_t k = 0; k < x.size() - naming; ++k)
+      if (!place_item(ctx, whole, position, x, dim, place)) return std::nullopt;
+  }
+  while (dim < x.size())  // the dims after the last item: whole
+    if (!place_item(ctx, whole, items.size(), x, dim, place)) return std::nullopt;
+  return place;
+}
+
+// x: [*], value: [*] -> x, the place x[index] names written with value (broadcast to it)
+bool infer_setitem(RuleContext& ctx) {
+  const Shape& x = ctx.x();
+  std::optional<IndexedPlace> place = indexed_place(ctx, x);
+  if (!place) return false;
+  const Value& number = ctx.value("value");
+  if (ctx.in().size() == 2) {
+    if (number.kind != Value::Kind::None)
+      return ctx.fail_at("value", "setitem takes the value as a tensor or a number, not both",
+                         "drop value= or the value tensor");
+    // PyTorch's copy_ drops the value's leading 1s, then expands it to the place
+    const Shape& written = ctx.in()[1];
+    auto kept = std::find_if(written.begin(), written.end(),
+                             [](const Dim& d) { return d.symbolic() || d.value != 1; });
+    Shape v(kept, written.end());
+    const Shape& target = place->shape;
+    const std::string& type = ctx.st.extras().value_type;
+    if (v.size() > target.size())
+      return ctx.fail_input(
+          fmt::format("expand({}{{{}}}, size={}): the number of sizes provided ({}) must be "
+                      "greater or equal to the number of dimensions in the tensor ({})",
+                      type.empty() ? "torch.FloatTensor" : type, to_string(v), to_string(target),
+                      target.size(), v.size()),
+          fmt::format("the value {} has more dims than the place it is written to, {}",
+                      to_string(written), to_string(target)));
+    for (size_t i = target.size(); i-- > 0;) {
+      size_t from_end = target.size() - 1 - i;
+      Dim existing = from_end < v.size() ? v[v.size() - 1 - from_end] : fixed(1);
+      if (existing == target[i] || existing == fixed(1)) continue;
+      return ctx.fail_input(
+          fmt::format("The expanded size of the tensor ({}) must match the existing size ({}) at "
+                      "non-singleton dimension {}.  Target sizes: {}.  Tensor sizes: {}",
+                      to_string(target[i]), to_string(existing), i, to_string(target),
+                      to_string(v)),
+          fmt::format("the value {} must have the sizes of the place it is written to, {} (or 1 "
+                      "there)",
+                      to_string(written), to_string(target)));
+    }
+  } else if (ctx.in().size() > 2) {
+    return ctx.fail_input(
+        fmt::format("setitem takes a tensor and a value, got {} tensors", ctx.in().size()),
+        "write setitem(x, value, index=[...])");
+  } else if (number.kind == Value::Kind::Int || number.kind == Value::Kind::Float ||
+             number.kind == Value::Kind::Bool) {
+    ctx.attrs.value = number.kind == Value::Kind::Float ? number.f
+                      : number.kind == Value::Kind::Int ? static_cast<double>(number.i)
+                                                        : (number.b ? 1.0 : 0.0);
+  } else {
+    return ctx.fail_at("value", "setitem needs a value: a tensor or a number",
+                       "write setitem(x, v, index=[0]) or setitem(x, index=[0], value=0.0)");
+  }
+  ctx.attrs.index_items = std::move(place->items);
+  ctx.set_output(x);
+  return true;
+}
+
 // x: [d0, ..., d_k] -> size (with leading dims added); -1 keeps a dim; size-1 dims broadcast
 bool infer_expand(RuleContext& ctx) {
   const Shape& x = ctx.x();

@@ -175,6 +175,19 @@ CASES = [
     ("in_place_unassigned", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y.sigmoid_()\n        F.relu(y, inplace=True)\n"
      "        y.masked_fill_(y > 0.6, 0.0)\n        y.add_(x)"),
+    # item assignment (`y[t] = v`): setitem rows written into the tensor, a value broadcast to
+    # the place (leading 1s dropped), a number, slices with steps, None and `...`
+    ("setitem_rows", LINEAR, "x: [4, 6]", "y",
+     "y = torch.zeros(4, 6)\n        for t in range(1, 4):\n            y[t] = x[t - 1] * t"),
+    ("setitem_places", LINEAR, "x: [4, 6]", "y",
+     "y = torch.tanh(x)\n        y[:, 0] = 0.5\n        y[1:, ::2] = x[0, :3]\n"
+     "        y[..., None, -1] = torch.ones(1, 4, 1) * 2\n        y[-1, 1:5:3] = x[:1, 4:]"),
+    ("setitem_ids", EMBEDDING, "x: [4, 6] long", "y",
+     "y = torch.zeros(4, 6, dtype=torch.long)\n        y[1:] = x[1:]\n        y[:, 0] = 2.7\n"
+     "        y[2] = torch.arange(6)"),
+    # a bool mask as the index: masked_fill rows (the mask of leading dims extended by 1s)
+    ("setitem_masks", LINEAR, "x: [4, 6]", "y",
+     "y = torch.tanh(x)\n        y[y > 0.5] = 0.0\n        y[x[:, 0] < 0] = -1"),
 ]
 
 # recurrent layers' final states: forward returns the output and the states (`h_n`, an LSTM's
