@@ -121,6 +121,7 @@ struct Attrs {
   static constexpr int64_t kSelectItem = 0, kSliceItem = 1, kNewAxisItem = 2;
   AttrInts index_items;
   int64_t factor = 1;       // pixel_shuffle: upscale_factor (pixel_unshuffle: downscale)
+  int64_t num_classes = 0;  // one_hot: the length of each row (the forward checks the indices)
   double correction = 1.0;  // std, var: the divisor is the count minus this (Bessel's: 1)
   double value = 0.0;  // constant_pad, pad, masked_fill: the fill value; threshold: what replaces x
                        // <= threshold

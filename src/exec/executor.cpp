@@ -280,9 +280,9 @@ static std::span<const TensorId> values_moved_from(const LayerInfo& l) {
   return {};
 }
 
-// For each tensor: the rows of the smallest Embedding table that reads it as indices, directly
-// or through layers that move values unchanged (views, repeat, cat, stack, setitem); 0 when none
-// does.
+// For each tensor: the rows of the smallest Embedding table (or one_hot's num_classes) that reads
+// it as indices, directly or through layers that move values unchanged (views, repeat, cat,
+// stack, setitem); 0 when none does.
 // An input read so is drawn as indices below that, the token ids a text model is given; another
 // input of whole numbers (`long`) below kWholeInputsBelow, of bools 0 or 1; every other input
 // uniformly from [-1, 1].
@@ -290,8 +290,9 @@ constexpr float kWholeInputsBelow = 16.0f;
 std::vector<int64_t> index_bounds(const Analysis& a) {
   std::vector<int64_t> bound(a.tensor_count, 0);
   for (const LayerInfo& l : a.layers) {
-    if (op_info(l.op).family != Family::embedding || l.input_ids.empty()) continue;
-    int64_t rows = l.attrs->in_channels;
+    const Family family = op_info(l.op).family;
+    if ((family != Family::embedding && family != Family::one_hot) || l.input_ids.empty()) continue;
+    int64_t rows = family == Family::one_hot ? l.attrs->num_classes : l.attrs->in_channels;
     std::vector<TensorId> pending{l.input_ids[0]};  // each step goes to an earlier layer
     while (!pending.empty()) {
       TensorId t = pending.back();

@@ -574,6 +574,25 @@ void forward_embedding(ForwardCtx& ctx) {
   }
 }
 
+// indices [*] -> [*, num_classes]: 1 at each index's position, 0 elsewhere. An index that is
+// not a whole number in [0, num_classes) is PyTorch's RuntimeError.
+void forward_one_hot(ForwardCtx& ctx) {
+  const int64_t classes = ctx.layer.attrs->num_classes;
+  std::vector<int64_t> shape = ctx.x().shape;
+  shape.push_back(classes);
+  ctx.out = ctx.zeros(shape);
+  const std::vector<float>& indices = ctx.x().data;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    float v = indices[i];
+    if (!(v >= 0.0f) || v != std::floor(v))
+      throw ForwardError(fmt::format("Class values must be non-negative. (index {})", v));
+    if (v >= static_cast<float>(classes))
+      throw ForwardError(fmt::format(
+          "Class values must be smaller than num_classes. (index {} of {})", v, classes));
+    ctx.out.data[i * static_cast<size_t>(classes) + static_cast<size_t>(v)] = 1.0f;
+  }
+}
+
 // x: [*, H, W] -> [*, H + top + bottom, W + left + right] filled with `value`
 void forward_constant_pad(ForwardCtx& ctx) {
   const auto& pad = ctx.layer.attrs->padding;    // left, right, top, bottom

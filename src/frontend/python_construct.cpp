@@ -304,6 +304,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"batch_norm", true, true, false},  // torch.batch_norm takes aten's order: refused
     {"index", false, false, false},     // aten::index: written `x[:, [0, 2]]`
     {"setitem", false, false, false},   // written `x[i] = v`
+    {"one_hot", false, true, false},
     {"expand", false, false, true},
     {"repeat", false, false, true},
     {"mean", true, false, true},
@@ -10854,6 +10855,13 @@ class Construct {
     if (in_family(st.op, Family::conv_functional) || st.op == "layer_norm" ||
         st.op == "batch_norm") {  // checked the types
       if (first) output_type_ = t.dtype;
+      return;
+    }
+    if (st.op == "one_hot") {  // int64 indices in, int64 rows out
+      if (t.dtype != ElementType::Int64)
+        torch_error(t, at, "one_hot is only applicable to index tensor.",
+                    "one_hot reads int64 class ids: cast them with `.long()`");
+      output_type_ = ElementType::Int64;
       return;
     }
     if (st.op == "Embedding") {  // indices in, rows of its float32 weight out

@@ -178,7 +178,8 @@ class Analyzer {
       if (bytes > 0 && !count.symbolic()) arange_range(*done.attrs, count.value, v);
       return v;
     }
-    if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return {.indices = true};
+    if (op.kind == OpKind::argmax || op.kind == OpKind::argmin || op.id == OpId::one_hot)
+      return {.indices = true};
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
         node.inputs[0] == kNoId)
       return {};

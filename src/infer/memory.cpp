@@ -275,9 +275,13 @@ std::vector<int64_t> element_bytes(const Analysis& a, int64_t e) {
     else if (is_view(l))
       bytes[l.output_id] = bytes[l.input_ids[0]];
   }
-  // The model language has no dtypes: an input an Embedding reads (through views) is its ids.
+  // The model language has no dtypes: an input an Embedding or one_hot reads (through views) is
+  // its ids.
   for (const LayerInfo& l : a.layers) {
-    if (op_info(l.op).family != Family::embedding || (l.statement && l.statement->python)) continue;
+    Family family = op_info(l.op).family;
+    if ((family != Family::embedding && family != Family::one_hot) ||
+        (l.statement && l.statement->python))
+      continue;
     std::vector<TensorId> chain = a.view_chain(l.input_ids[0]);
     if (a.maker_of(chain.back())) continue;  // not a model input: an arange or argmax, int64
     for (TensorId t : chain) bytes[t] = kIndexBytes;
@@ -297,7 +301,8 @@ const StatementExtras::CopiedInput* copied_input(const LayerInfo& l, size_t i) {
 // Which tensors need a gradient: autograd saves nothing for an op none of whose inputs and
 // parameters do (a pooling of the model's input), and some ops keep an input only for the other
 // input's gradient. A layer's output needs one when an input does or it has trainable
-// parameters (its own, or those of the call that made them); argmax's indices never do.
+// parameters (its own, or those of the call that made them); argmax's indices and one_hot's rows
+// never do.
 struct Gradients {
   std::vector<bool> of_tensor;
   std::vector<bool> own_weights;  // by layer: its parameters train
@@ -332,7 +337,7 @@ Gradients gradients(const Analysis& a) {
     bool any_input = false;
     for (size_t k = 0; k < l.input_ids.size(); ++k) any_input |= input_needs(l, k, g.of_tensor);
     OpKind kind = op_info(l.op).kind;
-    bool indices = kind == OpKind::argmax || kind == OpKind::argmin;
+    bool indices = kind == OpKind::argmax || kind == OpKind::argmin || l.op == OpId::one_hot;
     // with gradients off (`torch.no_grad()`) nothing it computes needs one
     bool grad_off = l.statement && l.statement->extras().no_grad;
     g.own_weights[i] = own && !grad_off;

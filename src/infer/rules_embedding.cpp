@@ -353,6 +353,59 @@ bool infer_embedding_bag(RuleContext& ctx) {
 
 }  // namespace
 
+// one_hot(num_classes=-1)
+// indices [*] -> [*, num_classes] (int64): a 1 at each index's position, 0 elsewhere
+bool infer_one_hot(RuleContext& ctx) {
+  auto classes = ctx.strict_int_arg("num_classes", std::numeric_limits<int64_t>::min());
+  if (!classes) return false;
+  if (!ctx.st.python && !ctx.input_values.indices)
+    return ctx.fail_input_unsupported(
+        fmt::format("one_hot reads indices, and `{}` is not made of indices", ctx.input_name(0)),
+        "give one_hot a model input (the class ids), or an arange or argmax of one");
+  const Shape& x = ctx.x();
+  if (!count_product(x)) return ctx.fail_input("the input is too large", "use a smaller input");
+  bool empty =
+      std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+  const KnownValues& ids = ctx.input_values;
+  if (empty && *classes == -1)
+    return ctx.fail_at("num_classes", "Can not infer total number of classes from empty tensor.",
+                       "give num_classes: one_hot(x, 10)");
+  if (empty && *classes < -1)
+    return ctx.fail_at("num_classes",
+                       fmt::format("Trying to create tensor with negative dimension {}: {}",
+                                   *classes, to_string([&] {
+                                     Shape s = x;
+                                     s.push_back(fixed(*classes));
+                                     return s;
+                                   }())),
+                       "num_classes is a count of classes: 1 or more");
+  if (!empty && ids.exact_range && ids.lo < 0)
+    return ctx.fail_input(
+        "Class values must be non-negative.",
+        fmt::format("`{}` holds {}: one_hot reads class ids from 0", ctx.input_name(0), ids.lo));
+  if (!empty && *classes == -1) {
+    if (!ids.exact_range)
+      return ctx.fail_unsupported(
+          "num_classes",
+          "one_hot without num_classes: its size is the largest index plus one, which depends "
+          "on the input's values",
+          "give num_classes: one_hot(x, 10)");
+    *classes = ids.hi + 1;
+  }
+  // every index is at least 0: none is below a num_classes of 0 or less
+  if (!empty && (*classes <= 0 || (ids.exact_range && ids.hi >= *classes)))
+    return ctx.fail_at(
+        "num_classes", "Class values must be smaller than num_classes.",
+        ids.exact_range ? fmt::format("the indices go up to {}: num_classes={}", ids.hi, ids.hi + 1)
+                        : std::string("num_classes is a count of classes: 1 or "
+                                      "more"));
+  Shape s = x;
+  s.push_back(fixed(*classes));
+  ctx.attrs.num_classes = *classes;
+  ctx.set_output(s);
+  return true;
+}
+
 // Embedding(num_embeddings, embedding_dim, padding_idx=None, ...)
 // indices [*] -> [*, embedding_dim]; weight [num_embeddings, embedding_dim]
 bool infer_embedding(RuleContext& ctx) {

@@ -179,7 +179,7 @@ int integer_dtype_bytes(std::string_view dtype) {
 }
 
 int integer_element_bytes(const OpInfo& op, const std::vector<Arg>& args) {
-  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin) return 8;
+  if (op.kind == OpKind::argmax || op.kind == OpKind::argmin || op.id == OpId::one_hot) return 8;
   if (op.kind == OpKind::logical_and || op.kind == OpKind::logical_or ||
       op.kind == OpKind::logical_xor)
     return 1;  // bools

@@ -185,6 +185,8 @@ CASES = [
     ("setitem_ids", EMBEDDING, "x: [4, 6] long", "y",
      "y = torch.zeros(4, 6, dtype=torch.long)\n        y[1:] = x[1:]\n        y[:, 0] = 2.7\n"
      "        y[2] = torch.arange(6)"),
+    # F.one_hot: int64 rows of 0s and 1s, the indices drawn below num_classes
+    ("one_hot", LINEAR, "x: [4, 2] long", "F.one_hot(x, 6).float().sum(1) + F.one_hot(x[:, 0], 6)"),
     # a bool mask as the index: masked_fill rows (the mask of leading dims extended by 1s)
     ("setitem_masks", LINEAR, "x: [4, 6]", "y",
      "y = torch.tanh(x)\n        y[y > 0.5] = 0.0\n        y[x[:, 0] < 0] = -1"),
