@@ -280,20 +280,38 @@ static std::span<const TensorId> values_moved_from(const LayerInfo& l) {
   return {};
 }
 
-// For each tensor: the rows of the smallest Embedding table (or one_hot's num_classes) that reads
-// it as indices, directly or through layers that move values unchanged (views, repeat, cat,
-// stack, setitem); 0 when none does.
+// For each tensor: the smallest bound of the indices it is read as (an Embedding's rows, one_hot's
+// num_classes, the size gather indexes), directly or through layers that move values unchanged
+// (views, repeat, cat, stack, setitem); 0 when none does.
 // An input read so is drawn as indices below that, the token ids a text model is given; another
 // input of whole numbers (`long`) below kWholeInputsBelow, of bools 0 or 1; every other input
 // uniformly from [-1, 1].
 constexpr float kWholeInputsBelow = 16.0f;
+
+// The tensor layer `l` reads as indices and the bound they must stay below: an Embedding's ids
+// (its rows), one_hot's (num_classes), gather's index (the input's size along its dim, when it
+// is a number); nullopt for any other layer.
+static std::optional<std::pair<TensorId, int64_t>> indices_read(const Analysis& a,
+                                                                const LayerInfo& l) {
+  const Family family = op_info(l.op).family;
+  if (l.input_ids.empty() || !l.attrs) return std::nullopt;
+  if (family == Family::embedding) return std::pair{l.input_ids[0], l.attrs->in_channels};
+  if (family == Family::one_hot) return std::pair{l.input_ids[0], l.attrs->num_classes};
+  if (family != Family::gather || l.input_ids.size() != 2) return std::nullopt;
+  const Shape& x = a.shape_of(l.input_ids[0]);
+  auto dim = static_cast<size_t>(l.attrs->dim);
+  if (x.empty()) return std::pair{l.input_ids[1], int64_t{1}};
+  if (dim >= x.size() || x[dim].symbolic()) return std::nullopt;
+  return std::pair{l.input_ids[1], x[dim].value};
+}
+
 std::vector<int64_t> index_bounds(const Analysis& a) {
   std::vector<int64_t> bound(a.tensor_count, 0);
   for (const LayerInfo& l : a.layers) {
-    const Family family = op_info(l.op).family;
-    if ((family != Family::embedding && family != Family::one_hot) || l.input_ids.empty()) continue;
-    int64_t rows = family == Family::one_hot ? l.attrs->num_classes : l.attrs->in_channels;
-    std::vector<TensorId> pending{l.input_ids[0]};  // each step goes to an earlier layer
+    std::optional<std::pair<TensorId, int64_t>> read = indices_read(a, l);
+    if (!read) continue;
+    auto [first, rows] = *read;
+    std::vector<TensorId> pending{first};  // each step goes to an earlier layer
     while (!pending.empty()) {
       TensorId t = pending.back();
       pending.pop_back();

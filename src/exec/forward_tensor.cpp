@@ -352,6 +352,41 @@ void forward_index(ForwardCtx& ctx) {
   });
 }
 
+// x: [d0, ..., dk], index: [i0, ..., ik] -> index's shape: out[p] = x[p with its dim `dim`
+// replaced by index[p]]
+void forward_gather(ForwardCtx& ctx) {
+  const Tensor& x = ctx.x();
+  const Tensor& index = *ctx.in.at(1);
+  size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
+  if (x.shape.empty()) {  // a 0-dim input: its one element at index 0
+    ctx.out = ctx.zeros(index.shape);
+    for (size_t i = 0; i < index.data.size(); ++i) {
+      if (index.data[i] != 0.0f) throw ForwardError("gather: index out of bounds");
+      ctx.out.data[i] = x.data[0];
+    }
+    return;
+  }
+  if (index.shape.size() != x.shape.size() || dim >= x.shape.size())
+    throw ForwardError("gather: the index has another rank than the input");
+  std::vector<int64_t> stride = strides_of(x.shape);
+  ctx.out = ctx.zeros(index.shape);
+  std::vector<int64_t> idx(index.shape.size(), 0);
+  for (size_t i = 0; i < index.data.size(); ++i) {
+    float at = index.data[i];
+    if (!(at >= 0.0f) || at >= static_cast<float>(x.shape[dim]) || at != std::floor(at))
+      throw ForwardError(fmt::format("index {} is out of bounds for dimension {} with size {}", at,
+                                     dim, x.shape[dim]));
+    int64_t src = 0;
+    for (size_t d = 0; d < idx.size(); ++d)
+      src += (d == dim ? static_cast<int64_t>(at) : idx[d]) * stride[d];
+    ctx.out.data[i] = x.data[static_cast<size_t>(src)];
+    for (size_t d = idx.size(); d-- > 0;) {
+      if (++idx[d] < index.shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
 // The place setitem writes, in x's elements: where it starts, and the size and stride of each
 // of its dims (a new axis: size 1, stride 0).
 struct WrittenPlace {

@@ -304,6 +304,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"batch_norm", true, true, false},  // torch.batch_norm takes aten's order: refused
     {"index", false, false, false},     // aten::index: written `x[:, [0, 2]]`
     {"setitem", false, false, false},   // written `x[i] = v`
+    {"gather", true, false, true},
     {"one_hot", false, true, false},
     {"expand", false, false, true},
     {"repeat", false, false, true},
@@ -8820,7 +8821,14 @@ class Construct {
     st.module = module_;
     st.op_span = op_span;
     st.span = call.span;
-    auto input = [&](const PyValue& t) { add_input(st, t, t.data.span, call.span); };
+    auto input = [&](const PyValue& t) {
+      if (op == "gather" && st.inputs.size() == 1 && t.dtype != ElementType::Int64) {
+        InputRole index;  // gather's rule refuses it after checking the dim, as PyTorch
+        index.refused_dtype = checked_type_name(t.dtype);
+        st.extras_for_write().input_roles = {InputRole{}, index};
+      }
+      add_input(st, t, t.data.span, call.span);
+    };
     if (self != nullptr) input(*self);
     if (op == "topk" && self &&
         (self->dtype == ElementType::Bool || self->dtype == ElementType::Float16)) {
@@ -10854,6 +10862,10 @@ class Construct {
     }
     if (in_family(st.op, Family::conv_functional) || st.op == "layer_norm" ||
         st.op == "batch_norm") {  // checked the types
+      if (first) output_type_ = t.dtype;
+      return;
+    }
+    if (st.op == "gather") {  // the input's elements; its rule checks the index's type
       if (first) output_type_ = t.dtype;
       return;
     }

@@ -195,10 +195,11 @@ class Analyzer {
   // What is known of the values `node` reads as its first input: its tensor's, but none of them
   // when it reads a copy made with no row (`p % 12`, `p * 2` change them) or after a write;
   // one filled with a whole number last (`torch.full((b, 1), start_id)`) holds that number.
-  KnownValues first_input_values(const GraphNode& node) const {
-    KnownValues v = tensors_[node.inputs[0]].values;
+  KnownValues first_input_values(const GraphNode& node) const { return input_values(node, 0); }
+  KnownValues input_values(const GraphNode& node, size_t k) const {
+    KnownValues v = tensors_[node.inputs[k]].values;
     for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs) {
-      if (c.input != 0) continue;
+      if (c.input != k) continue;
       v.exact_range = false;
       constexpr double kExact = 9007199254740992.0;  // 2^53
       const ValueStep* last = c.steps.empty() ? nullptr : &c.steps.back();
@@ -268,8 +269,11 @@ class Analyzer {
     }
     const Shape* flattened_from =
         flattened_by != kNoId ? tensors_[layers[flattened_by].input_ids[0]].shape : nullptr;
-    // Not in the memo's key: what Embedding knows of its indices, what the inputs are (masks).
-    bool reads_values = op_info(node.op).family == Family::embedding;
+    // Not in the memo's key: what Embedding, one_hot and gather know of their indices, what the
+    // inputs are (masks).
+    Family family = op_info(node.op).family;
+    bool reads_values =
+        family == Family::embedding || family == Family::one_hot || family == Family::gather;
     bool has_roles = !node.statement->extras().input_roles.empty();
     // A probe keeps no weights, but a layer under weight_norm or spectral_norm needs its own
     // (its errors depend on them): rules run for it, and keep them.
@@ -515,8 +519,10 @@ class Analyzer {
     ctx.want_explain = options_.explain;
     ctx.keep_weights = !options_.probe || node.statement->extras().normed_weight.has_value();
     ctx.input_flattened_from = flattened_from;
-    if (!node.inputs.empty() && node.inputs[0] != kNoId)
-      ctx.input_values = first_input_values(node);
+    // the values read as indices: the first input's, gather's index
+    size_t indices = op_info(node.op).family == Family::gather ? 1 : 0;
+    if (indices < node.inputs.size() && node.inputs[indices] != kNoId)
+      ctx.input_values = input_values(node, indices);
     for (size_t i = 0; i < ctx.multiplied_as_batch.size() && i < node.inputs.size(); ++i)
       ctx.multiplied_as_batch[i] = multiplied_as_batch(node, i);
     bind(ctx, node);

@@ -219,6 +219,10 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
                            : elements(Shape{out[static_cast<size_t>(l.attrs->dim)]}, batch)) *
                       kIndexBytes;
       break;
+    case Family::gather:  // its index (int64), for the scatter of its backward
+      if (l.input_ids.size() > 1)
+        s.extra_bytes = elements(a.input_shape(l, 1), batch) * kIndexBytes;
+      break;
     case Family::index:  // its indices, as an int64 tensor (measured with saved_tensors_hooks)
       s.extra_bytes = Checked(static_cast<int64_t>(l.attrs->positions.size())) * kIndexBytes;
       break;

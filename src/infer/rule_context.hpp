@@ -76,8 +76,9 @@ class RuleContext {
   std::vector<Value> var_positional;  // `*shape`
   // The shape the first input had before a flatten/view made it (for help lines), or null.
   const Shape* input_flattened_from = nullptr;
-  // What is known of the first input's values. A rule that reads it runs every time (RuleMemo's
-  // key holds shapes, not values).
+  // What is known of the values of the input read as indices: the first (Embedding, one_hot),
+  // gather's index (the second). A rule that reads it runs every time (RuleMemo's key holds
+  // shapes, not values).
   KnownValues input_values;
   // Per input (the first two): a 3-D tensor whose last dim's stride is not 1 and whose first
   // dim's stride is size(1) * size(2) (`x.transpose(1, 2)` of a contiguous x). at::matmul (and

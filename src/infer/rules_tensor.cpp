@@ -418,6 +418,61 @@ bool infer_index(RuleContext& ctx) {
   return true;
 }
 
+// x: [d0, ..., dk], index: [i0, ..., ik] (int64) -> index's shape, the elements of x at the
+// index's values along dim
+bool infer_gather(RuleContext& ctx) {
+  if (ctx.in().size() != 2)
+    return ctx.fail_input(fmt::format("gather takes a tensor and an index tensor, got {} tensor{}",
+                                      ctx.in().size(), ctx.in().size() == 1 ? "" : "s"),
+                          "write gather(x, index, dim=1)");
+  const Shape &x = ctx.x(), &index = ctx.in()[1];
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
+  const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
+  if (roles.size() > 1 && roles[1].refused_dtype)  // checked after the dim, as gather_out does
+    return ctx.fail_input("gather(): Expected dtype int64 for index",
+                          "gather reads int64 positions: cast the index with `.long()`");
+  if (std::max<size_t>(x.size(), 1) != std::max<size_t>(index.size(), 1))
+    return ctx.fail_input("Index tensor must have the same number of dimensions as input tensor",
+                          fmt::format("the input is {} and the index {}: give the index {} dims",
+                                      to_string(x), to_string(index), x.size()));
+  for (size_t d = 0; d < index.size() && d < x.size(); ++d) {
+    if (static_cast<int64_t>(d) == dim || index[d] == x[d]) continue;
+    bool fits = !index[d].symbolic() &&
+                (index[d].value <= 1 || (!x[d].symbolic() && index[d].value <= x[d].value));
+    if (fits) continue;
+    if (index[d].symbolic() || x[d].symbolic())
+      return ctx.fail_input_unsupported(
+          fmt::format("gather with index {} and input {}: whether dim {} fits depends on the "
+                      "batch size",
+                      to_string(index), to_string(x), d),
+          "give the input a number for the batch, e.g. --input with a batch size");
+    return ctx.fail_input(
+        fmt::format("Size does not match at dimension {} expected index {} to be smaller than "
+                    "self {} apart from dimension {}",
+                    d, to_string(index), to_string(x), dim),
+        fmt::format("the index may be no larger than the input in every dim but {}", dim));
+  }
+  // Indices known to the last (an arange): one outside the dim is the kernel's error, as
+  // Embedding's (the first out of range of an increasing arange)
+  const KnownValues& ids = ctx.input_values;
+  const Dim& n = x.empty() ? fixed(1) : x[static_cast<size_t>(dim)];
+  bool empty = std::any_of(index.begin(), index.end(),
+                           [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+  if (ids.exact_range && !n.symbolic() && !empty && (ids.lo < 0 || ids.hi >= n.value)) {
+    int64_t first = ids.lo;
+    if (ids.lo >= 0) first = ids.lo + (n.value - ids.lo + ids.step - 1) / ids.step * ids.step;
+    return ctx.fail_input(
+        fmt::format("index {} is out of bounds for dimension {} with size {}", first, dim, n.value),
+        fmt::format("the index holds {} to {}: gather reads positions 0 to {} "
+                    "of dim {}",
+                    ids.lo, ids.hi, n.value - 1, dim));
+  }
+  ctx.attrs.dim = dim;
+  ctx.set_output(index);
+  return true;
+}
+
 // One item of setitem's index, read from the left against the input's dims: what it writes
 // (Attrs::index_items) and the dims it leaves in the place written.
 struct IndexedPlace {

@@ -185,6 +185,9 @@ CASES = [
     ("setitem_ids", EMBEDDING, "x: [4, 6] long", "y",
      "y = torch.zeros(4, 6, dtype=torch.long)\n        y[1:] = x[1:]\n        y[:, 0] = 2.7\n"
      "        y[2] = torch.arange(6)"),
+    # torch.gather: the input's elements at an index's positions (an argsort's, as MAE's masking)
+    ("gather", LINEAR, "x: [4, 6]", "torch.gather(x, 1, torch.argsort(x, dim=1))"),
+    ("gather_rows", LINEAR, "x: [4, 6]", "x.gather(0, torch.argsort(x[:, :1], dim=0).expand(4, 6))"),
     # F.one_hot: int64 rows of 0s and 1s, the indices drawn below num_classes
     ("one_hot", LINEAR, "x: [4, 2] long", "F.one_hot(x, 6).float().sum(1) + F.one_hot(x[:, 0], 6)"),
     # a bool mask as the index: masked_fill rows (the mask of leading dims extended by 1s)

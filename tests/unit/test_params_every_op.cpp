@@ -86,6 +86,7 @@ const std::map<std::string, std::string> kWhole = {
     {"masked_fill", "masked_fill(x, 0.0)"},
     {"setitem", "setitem(index=[0], value=1.0)"},
     {"one_hot", "one_hot(3)"},
+    {"gather", "gather(x, x, 0)"},
     {"where", "where(x, x, x)"},
     {"affine_grid", "affine_grid((1, 1, 4, 4))"},
     {"grid_sample", "grid_sample(x)"},

@@ -4468,8 +4468,8 @@ class Net(nn.Module):
   const ForwardCase cases[] = {
       {"return F.scaled_dot_product_attention(x, x, x)", ExitCode::UsageOrParse,
        "module 'torch.nn.functional' has no attribute 'scaled_dot_product_attention'"},
-      {"return torch.gather(x, -1, x.topk(2, dim=-1).indices)", ExitCode::UsageOrParse,
-       "unsupported Python construct: unknown layer or op 'gather'"},
+      {"return torch.kron(x, x.topk(2, dim=-1).indices)", ExitCode::UsageOrParse,
+       "unsupported Python construct: unknown layer or op 'kron'"},
       {"out, hidden = self.lstm(x)\n        return out, (hidden, 3)", ExitCode::UsageOrParse,
        "forward must return tensors; item 3 of what it returns is 3"},
       {"out, hidden = self.lstm(x)\n        return out, hidden", ExitCode::Ok, "[1, 1, 4]"},
