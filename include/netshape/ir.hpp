@@ -387,6 +387,9 @@ struct StatementExtras {
   // nn.MultiheadAttention's weights averaged over the heads; 2 an LSTM's final cell state c_n,
   // the attention weights per head. The row of the first result is named in shares_params_with.
   uint8_t output_index = 0;
+  // Written by item assignment (`x[i] = v`: setitem; `x[mask] = 0`: masked_fill): PyTorch checks
+  // the place written for overlapping elements, not the whole tensor.
+  bool item_assignment = false;
   // setitem (`x[i] = v` in forward): the value tensor's type as PyTorch's messages name it
   // ("torch.LongTensor"); empty for float32's "torch.FloatTensor".
   std::string value_type;

@@ -301,8 +301,9 @@ static std::optional<std::pair<TensorId, int64_t>> indices_read(const Analysis& 
   const Shape& x = a.shape_of(l.input_ids[0]);
   auto dim = static_cast<size_t>(l.attrs->dim);
   if (x.empty()) return std::pair{l.input_ids[1], int64_t{1}};
-  if (dim >= x.size() || x[dim].symbolic()) return std::nullopt;
-  return std::pair{l.input_ids[1], x[dim].value};
+  if (dim >= x.size()) return std::nullopt;
+  // along the batch, whose size `run` binds later: below 1, as every batch has that row
+  return std::pair{l.input_ids[1], x[dim].symbolic() ? int64_t{1} : x[dim].value};
 }
 
 std::vector<int64_t> index_bounds(const Analysis& a) {

@@ -366,11 +366,18 @@ void forward_gather(ForwardCtx& ctx) {
     }
     return;
   }
-  if (index.shape.size() != x.shape.size() || dim >= x.shape.size())
+  ctx.out = ctx.zeros(index.shape);
+  if (index.data.empty()) return;  // PyTorch reads nothing of the input then
+  // a 0-dim index of a 1-dim input reads as one of one element, as PyTorch's rank check
+  size_t rank = std::max<size_t>(index.shape.size(), 1);
+  if (rank != x.shape.size() || dim >= x.shape.size())
     throw ForwardError("gather: the index has another rank than the input");
   std::vector<int64_t> stride = strides_of(x.shape);
-  ctx.out = ctx.zeros(index.shape);
-  std::vector<int64_t> idx(index.shape.size(), 0);
+  std::vector<int64_t> idx(index.shape.size(), 0), shape = index.shape;
+  if (shape.empty()) {
+    idx.push_back(0);
+    shape.push_back(1);
+  }
   for (size_t i = 0; i < index.data.size(); ++i) {
     float at = index.data[i];
     if (!(at >= 0.0f) || at >= static_cast<float>(x.shape[dim]) || at != std::floor(at))
@@ -381,7 +388,7 @@ void forward_gather(ForwardCtx& ctx) {
       src += (d == dim ? static_cast<int64_t>(at) : idx[d]) * stride[d];
     ctx.out.data[i] = x.data[static_cast<size_t>(src)];
     for (size_t d = idx.size(); d-- > 0;) {
-      if (++idx[d] < index.shape[d]) break;
+      if (++idx[d] < shape[d]) break;
       idx[d] = 0;
     }
   }

@@ -7043,6 +7043,9 @@ class Construct {
     add_input(st, t, t.data.span, at, false);
     st.args.push_back(Arg{"index", setitem_index(t, index, at), at});
     if (v.kind == PyValue::Kind::Tensor) {
+      if (views_tensor(v.name, current_name(t.name)))
+        unsupported_here(at, "writing a view of a tensor into the tensor itself",
+                         "PyTorch refuses it where the two overlap: write a copy, `.clone()`");
       bool integral = !is_floating(t.dtype) && t.dtype != ElementType::Complex64;
       add_input(st, v, v.data.span, at, false);
       if (v.dtype != ElementType::Float32)
@@ -7050,20 +7053,40 @@ class Construct {
       if (integral && (is_floating(v.dtype) || v.dtype == ElementType::Complex64))
         note_values_unfollowed("a float tensor written into an integer one", at);
     } else if (is_number(v) || v.is(Value::Kind::DimRef)) {
-      st.args.push_back(Arg{"value", number_as(t.dtype, v, at), at});
+      st.args.push_back(Arg{"value", number_as(t, t.dtype, v, at), at});
     } else {
       unsupported_here(at, "writing " + describe(v) + " into a tensor",
                        "write a tensor or a number: `x[0] = y`, `x[:, 0] = 0.0`");
     }
     st.extras_for_write().in_place = true;
+    st.extras_for_write().item_assignment = true;
     // the tensor keeps its type whatever the value's (copy_ casts), so not emitted()'s checks
     if (uint8_t bytes = element_bytes(t.dtype)) st.extras_for_write().element_bytes = bytes;
     emit(std::move(st));
   }
 
-  // Number `v` as a tensor of `type` holds it: truncated toward zero, a bool 0 or 1.
-  Value number_as(ElementType type, const PyValue& v, Span at) {
+  // Number `v` as a tensor `t` of type `type` holds it: truncated toward zero, a bool 0 or 1; one
+  // the type cannot hold is PyTorch's error (a negative one into uint8 wraps, which `run` does
+  // not follow).
+  Value number_as(const PyValue& t, ElementType type, const PyValue& v, Span at) {
     Value number = v.is(Value::Kind::DimRef) ? int_value(int_of(v, at), at) : v.data;
+    if (std::optional<std::string> overflow = fill_overflow(type, v))
+      torch_error(t, at, *overflow, "write a value the tensor's type holds");
+    bool whole = !is_floating(type) && type != ElementType::Complex64 && type != ElementType::Bool;
+    constexpr double kInt64Limit = 9223372036854775808.0;  // 2^63
+    if (whole && number.kind == Value::Kind::Float &&
+        !(number.f > -kInt64Limit - 1024.0 && number.f < kInt64Limit))
+      torch_error(t, at,
+                  fmt::format("value cannot be converted to type {} without overflow",
+                              type == ElementType::Int64   ? "int64_t"
+                              : type == ElementType::Int32 ? "int"
+                              : type == ElementType::Int16 ? "int16_t"
+                              : type == ElementType::Int8  ? "int8_t"
+                                                           : "uint8_t"),
+                  "write a value the tensor's type holds");
+    if (type == ElementType::UInt8 && ((number.kind == Value::Kind::Int && number.i < 0) ||
+                                       (number.kind == Value::Kind::Float && number.f <= -1.0)))
+      note_values_unfollowed("a negative number written into a uint8 tensor (it wraps)", at);
     if (type == ElementType::Bool && number.kind != Value::Kind::Bool)
       return Value::integer(number.kind == Value::Kind::Float ? number.f != 0.0 : number.i != 0,
                             at);
@@ -7081,10 +7104,6 @@ class Construct {
     if (mask.dtype != ElementType::Bool && mask.dtype != ElementType::UInt8)
       unsupported_here(at, "item assignment through a tensor of indices",
                        "netshape follows writes through a bool mask and basic indexing");
-    if (!is_number(v) && !v.is(Value::Kind::DimRef))
-      unsupported_here(at,
-                       "writing a tensor through a mask (its size depends on the mask's values)",
-                       "write a number: `x[mask] = 0.0`, or use torch.where(mask, y, x)");
     const Shape tensor = shape_now(t.name, at), sizes = shape_now(mask.name, at);
     if (sizes.size() > tensor.size())
       raise_torch(at, fmt::format("too many indices for tensor of dimension {}", tensor.size()),
@@ -7097,6 +7116,10 @@ class Construct {
                               to_string(sizes), i, to_string(tensor), i),
                   "the mask must have the sizes of the tensor's leading dims");
     }
+    if (!is_number(v) && !v.is(Value::Kind::DimRef))
+      unsupported_here(at,
+                       "writing a tensor through a mask (its size depends on the mask's values)",
+                       "write a number: `x[mask] = 0.0`, or use torch.where(mask, y, x)");
     PyValue m = mask;
     for (size_t k = sizes.size(); k < tensor.size(); ++k)
       m = tensor_statement("unsqueeze", m, {int_value(-1, at)}, at);
@@ -7107,8 +7130,9 @@ class Construct {
     st.module = module_;
     add_input(st, t, t.data.span, at, false);
     add_input(st, m, mask.data.span, at, false);
-    st.args.push_back(Arg{"value", number_as(t.dtype, v, at), at});
+    st.args.push_back(Arg{"value", number_as(t, t.dtype, v, at), at});
     st.extras_for_write().in_place = true;
+    st.extras_for_write().item_assignment = true;
     if (uint8_t bytes = element_bytes(t.dtype)) st.extras_for_write().element_bytes = bytes;
     emit(std::move(st));
   }
@@ -8697,6 +8721,19 @@ class Construct {
     else if (in_place)
       written_into_[written] = out;
     return out;
+  }
+
+  // Whether tensor `name` is `base` or a view of it, through rows that view their first input.
+  bool views_tensor(std::string name, const std::string& base) const {
+    const std::vector<Statement>& statements = L.program_.statements;
+    for (auto it = statements.rbegin(); it != statements.rend() && name != base; ++it) {
+      if (it->name != name) continue;
+      std::optional<OpId> id = find_op(it->op);
+      if (!id || family_info(op_info(*id).family).layout != LayoutRule::View || it->inputs.empty())
+        return false;
+      name = it->inputs[0];
+    }
+    return name == base;
   }
 
   // Whether tensor `name` is the output of a row that views another tensor (select, narrow,

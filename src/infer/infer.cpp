@@ -361,8 +361,14 @@ class Analyzer {
     bool returns = returns_input(node);
     if (has_first && (in_place || returns)) {
       bool writes = in_place && !returns;  // eval dropout writes nothing
-      if (writes && overlaps(*inputs[0].shape, *inputs[0].layout))
+      if (writes && overlaps(*inputs[0].shape, *inputs[0].layout)) {
+        if (node.statement->extras().item_assignment)  // which places overlap: not followed
+          return fail_unsupported(layer, node.statement->op_span,
+                                  "item assignment into an expanded tensor",
+                                  "PyTorch refuses it where the place written overlaps itself: "
+                                  "clone() the tensor first");
         return overlapping_write(layer, node.statement->op_span);
+      }
       step.out = *inputs[0].layout;  // the result is the first input's memory
     } else {
       step = follow_layout(layer, id, inputs);
@@ -454,6 +460,13 @@ class Analyzer {
     return false;
   }
   // `at`: the in-place op, the node's own or a later one with no layer (`y += 1`).
+  bool fail_unsupported(const LayerInfo& layer, Span at, std::string what, std::string help) {
+    Diagnostic& d = diags_.error(at, "unsupported: " + what, std::move(help));
+    d.code = "unsupported";
+    d.layer = layer.name;
+    return false;
+  }
+
   bool overlapping_write(const LayerInfo& layer, Span at) {
     diags_
         .error(at,

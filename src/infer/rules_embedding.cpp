@@ -367,18 +367,9 @@ bool infer_one_hot(RuleContext& ctx) {
   bool empty =
       std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; });
   const KnownValues& ids = ctx.input_values;
-  if (empty && *classes == -1)
+  if (empty && *classes <= 0)  // PyTorch 1.13 says so for any num_classes below 1
     return ctx.fail_at("num_classes", "Can not infer total number of classes from empty tensor.",
                        "give num_classes: one_hot(x, 10)");
-  if (empty && *classes < -1)
-    return ctx.fail_at("num_classes",
-                       fmt::format("Trying to create tensor with negative dimension {}: {}",
-                                   *classes, to_string([&] {
-                                     Shape s = x;
-                                     s.push_back(fixed(*classes));
-                                     return s;
-                                   }())),
-                       "num_classes is a count of classes: 1 or more");
   if (!empty && ids.exact_range && ids.lo < 0)
     return ctx.fail_input(
         "Class values must be non-negative.",

@@ -428,6 +428,19 @@ bool infer_gather(RuleContext& ctx) {
   const Shape &x = ctx.x(), &index = ctx.in()[1];
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;
+  if (ctx.value("sparse_grad").kind != Value::Kind::Bool)
+    return ctx.fail_at("sparse_grad",
+                       fmt::format("gather(): argument 'sparse_grad' must be bool, not {}",
+                                   python_type(ctx.value("sparse_grad"))),
+                       "write sparse_grad=True or False");
+  // PyTorch 1.13 checks nothing more of an index with no elements: it reads none
+  bool empty = std::any_of(index.begin(), index.end(),
+                           [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+  if (empty) {
+    ctx.attrs.dim = dim;
+    ctx.set_output(index);
+    return true;
+  }
   const std::vector<InputRole>& roles = ctx.st.extras().input_roles;
   if (roles.size() > 1 && roles[1].refused_dtype)  // checked after the dim, as gather_out does
     return ctx.fail_input("gather(): Expected dtype int64 for index",
@@ -438,8 +451,9 @@ bool infer_gather(RuleContext& ctx) {
                                       to_string(x), to_string(index), x.size()));
   for (size_t d = 0; d < index.size() && d < x.size(); ++d) {
     if (static_cast<int64_t>(d) == dim || index[d] == x[d]) continue;
+    // a batch B is at least 1
     bool fits = !index[d].symbolic() &&
-                (index[d].value <= 1 || (!x[d].symbolic() && index[d].value <= x[d].value));
+                (x[d].symbolic() ? index[d].value <= 1 : index[d].value <= x[d].value);
     if (fits) continue;
     if (index[d].symbolic() || x[d].symbolic())
       return ctx.fail_input_unsupported(
@@ -457,9 +471,13 @@ bool infer_gather(RuleContext& ctx) {
   // Embedding's (the first out of range of an increasing arange)
   const KnownValues& ids = ctx.input_values;
   const Dim& n = x.empty() ? fixed(1) : x[static_cast<size_t>(dim)];
-  bool empty = std::any_of(index.begin(), index.end(),
-                           [](const Dim& d) { return !d.symbolic() && d.value == 0; });
-  if (ids.exact_range && !n.symbolic() && !empty && (ids.lo < 0 || ids.hi >= n.value)) {
+  if (!n.symbolic() && n.value == 0)  // every position is out of bounds: PyTorch names the first
+    return ctx.fail_input(
+        fmt::format("index out of bounds for dimension {} with size 0 (PyTorch's message names "
+                    "the first index)",
+                    dim),
+        fmt::format("dim {} of the input is empty: there is nothing to gather", dim));
+  if (ids.exact_range && !n.symbolic() && (ids.lo < 0 || ids.hi >= n.value)) {
     int64_t first = ids.lo;
     if (ids.lo >= 0) first = ids.lo + (n.value - ids.lo + ids.step - 1) / ids.step * ids.step;
     return ctx.fail_input(
@@ -567,6 +585,13 @@ static std::optional<IndexedPlace> indexed_place(RuleContext& ctx, const Shape& 
       ++ellipses;
     else if (v.kind != Value::Kind::None)
       ++naming;
+  }
+  if (naming > 0 && x.empty()) {
+    ctx.fail_at("index",
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number",
+                "a 0-dim tensor has no dims to index: write it whole, `x[...] = v`");
+    return std::nullopt;
   }
   if (naming > x.size()) {
     ctx.fail_at("index", fmt::format("too many indices for tensor of dimension {}", x.size()),

@@ -1032,9 +1032,48 @@ def gen_mixed_forms():
                     expr(f"{kind}Pool{n}d", call(f"F.{kind.lower()}_pool{n}d", ["x", k], kw), shape)
 
 
+def gen_setitem_gather():
+    s4 = (2, 3, 4, 6)
+    g = "setitem"
+    for idx in ["0", "-1", "2", ":, 0", ":, 3", ":, 1:3", "..., 0", "..., 6", "None, 0", ":, ::2",
+                ":, 3:1", ":, -10:10", "0, 0, 0, 0", "0, 0, 0, 0, 0", "..., None, -1", ":, ::0",
+                ":, ::-1", "1:, :, 1:3", "...", "x > 0", "x[:, :, 0] > 0", "x[:, 0] > 0"]:
+        for val in ["1.0", "2", "torch.ones(6)", "torch.ones(7)", "torch.ones(1, 1, 6)",
+                    "torch.ones(2, 6)", "torch.ones(4, 1)", "torch.ones(1, 2, 1, 1, 1)",
+                    "torch.zeros(3, 4, 6).long()", "[1.0, 2.0]"]:
+            c = Case(g, [], "x", s4)
+            c.pre.append(f"x[{idx}] = {val}")
+            CASES.append(c)
+    for val in ["2.7", "True", "torch.ones(6)"]:
+        c = Case(g, [], "x", (2, 6), "long")
+        c.pre.append(f"x[:, 0] = {val}")
+        CASES.append(c)
+    g = "gather"
+    for ishape in [(2, 3, 4, 6), (2, 5, 4, 6), (1, 1, 1, 1), (3, 3, 4, 6), (2, 3, 4), (2, 3, 4, 7),
+                   (2, 0, 4, 6), (2, 3, 4, 6, 1)]:
+        i = f"torch.zeros({tup(ishape)}, dtype=torch.long)"
+        for d in ["1", "-1", "0", "4", "-5", "1.0", "True"]:
+            expr(g, f"torch.gather(x, {d}, {i})", s4)
+        expr(g, f"x.gather(1, {i})", s4)
+        expr(g, f"torch.gather(x, dim=1, index={i})", s4)
+        expr(g, f"torch.gather(x, 1, {i}.int())", s4)
+        expr(g, f"torch.gather(x, 1, {i}, sparse_grad=True)", s4)
+    expr(g, "torch.gather(x, 0, torch.zeros((), dtype=torch.long))", ())
+    expr(g, "torch.gather(x, 0, torch.zeros(1, dtype=torch.long))", ())
+    g = "one_hot"
+    for n in ["3", "1", "0", "-1", "-2", "2.0", "True", "num_classes=4"]:
+        expr(g, f"F.one_hot(x, {n})", (2, 5), "long")
+        expr(g, f"F.one_hot(x[:, :0], {n})", (2, 5), "long")
+    for e in ["F.one_hot(x)", "F.one_hot(x.float(), 3)", "F.one_hot(x.int(), 3)",
+              "F.one_hot(x, 3).float()", "F.one_hot(torch.arange(4), 3)",
+              "F.one_hot(torch.arange(4))", "F.one_hot(torch.arange(4) + 1, 5)"]:
+        expr(g, e, (2, 5), "long")
+
+
 GENERATORS = [gen_conv, gen_conv_transpose, gen_conv_functional, gen_pool, gen_norm, gen_linear,
               gen_softmax, gen_reshape, gen_index, gen_reduce, gen_pad, gen_interpolate,
-              gen_pixel_shuffle, gen_channel_shuffle, gen_unfold, gen_recurrent, gen_keywords, gen_mixed_forms]
+              gen_pixel_shuffle, gen_channel_shuffle, gen_unfold, gen_recurrent, gen_keywords, gen_mixed_forms,
+              gen_setitem_gather]
 
 # Cases left out (Case.text()), each with why: PyTorch's own outcome depends on something other
 # than the file (found by the UNSTABLE check).

@@ -58,6 +58,10 @@ TEST_CASE("gather: torch.gather and x.gather in forward, with PyTorch's errors")
       {"x.gather(1, idx[:, :1])", "", "[2, 1]"},
       {"torch.gather(x, dim=1, index=idx, sparse_grad=True)", "", "[2, 5]"},
       {"x.gather(0, torch.arange(2).view(2, 1).expand(2, 3))", "", "[2, 3]"},
+      // an index with no elements is not checked further: it reads nothing
+      {"x.gather(1, idx[:, :0].int())", "", "[2, 0]"},
+      {"x.gather(1, idx[0, :0])", "", "[0]"},
+      {"x.gather(1, torch.zeros(9, 0, dtype=torch.long))", "", "[9, 0]"},
   };
   check_py_cases(kGather, "m.py", ok);
   const PyCase errors[] = {
@@ -73,6 +77,12 @@ TEST_CASE("gather: torch.gather and x.gather in forward, with PyTorch's errors")
        "Size does not match at dimension 1 expected index [3, 5] to be smaller than self [2, 3] "
        "apart from dimension 0",
        ""},
+      {"torch.gather(x[:0], 1, idx[:1, :2])",
+       "Size does not match at dimension 0 expected index [1, 2] to be smaller than self [0, 3] "
+       "apart from dimension 1",
+       ""},
+      {"torch.gather(x, 1, idx, sparse_grad=3)",
+       "gather(): argument 'sparse_grad' must be bool, not int", ""},
       // an arange's positions are known
       {"torch.gather(x, 0, torch.arange(4).view(2, 2))",
        "index 2 is out of bounds for dimension 0 with size 2", ""},

@@ -61,6 +61,7 @@ TEST_CASE("one_hot: F.one_hot in forward, with PyTorch's errors") {
       {"F.one_hot(labels, num_classes=2.0)",
        "one_hot(): argument 'num_classes' must be int, not float", ""},
       {"F.one_hot(labels[:0])", "Can not infer total number of classes from empty tensor.", ""},
+      {"F.one_hot(labels[:0], 0)", "Can not infer total number of classes from empty tensor.", ""},
   };
   check_py_cases(kOneHot, "m.py", errors);
   const PyCase refused[] = {

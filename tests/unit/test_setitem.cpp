@@ -123,6 +123,15 @@ TEST_CASE("setitem: item assignment in forward, with PyTorch's errors") {
       {"y[..., 9] = 0", "index 9 is out of bounds for dimension 1 with size 6", ""},
       {"y[0, 0, 0] = 1", "too many indices for tensor of dimension 2", ""},
       {"y[:, ::-1] = 1", "step must be greater than zero", ""},  // as x[:, ::-1] reads
+      {"s = x.sum()\n        s[0] = 1",
+       "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+       "C++ to convert a 0-dim tensor to a number",
+       ""},
+      // a number the tensor's type cannot hold
+      {"z = x.long()\n        z[0] = 1e30",
+       "value cannot be converted to type int64_t without overflow", ""},
+      {"z = x.to(torch.uint8)\n        z[0] = 300",
+       "value cannot be converted to type uint8_t without overflow", ""},
   };
   check_py_cases(kWritten, "m.py", shape_errors);
   const PyCase code_errors[] = {
@@ -134,7 +143,18 @@ TEST_CASE("setitem: item assignment in forward, with PyTorch's errors") {
        ""},
       {"y[torch.ones(4, 6, 1, dtype=torch.bool)] = 1", "too many indices for tensor of dimension 2",
        ""},
-      // what netshape does not follow: a list index, a tensor through a mask
+      // the mask is checked before the value
+      {"y[torch.ones(6, dtype=torch.bool)] = torch.ones(3)",
+       "The shape of the mask [6] at index 0 does not match the shape of the indexed tensor [4, "
+       "6] at index 0",
+       ""},
+      // what netshape does not follow: a list index, a tensor through a mask, a view of the
+      // tensor written into it (PyTorch refuses it where the two overlap), a write into an
+      // expanded tensor (PyTorch checks the place written)
+      {"y[1:] = y[:-1]",
+       "unsupported Python construct: writing a view of a tensor into the tensor itself", ""},
+      {"y = y[:1].expand(4, 6)\n        y[0] = torch.ones(6)",
+       "unsupported: item assignment into an expanded tensor", ""},
       {"y[[0, 1]] = 1", "unsupported Python construct: item assignment with a list in the index",
        ""},
       {"y[y > 0] = torch.ones(3)",
