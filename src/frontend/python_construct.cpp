@@ -7035,12 +7035,7 @@ class Construct {
                       tensor_type_name(t.dtype)),
           "write a tensor or a number: `x[0] = torch.tensor([...])`");
     if (index.kind == PyValue::Kind::Tensor) return masked_set_item(t, index, v, at);
-    Statement st;
-    st.op = "setitem";
-    st.op_span = at;
-    st.span = at;
-    st.module = module_;
-    add_input(st, t, t.data.span, at, false);
+    Statement st = item_assignment_row("setitem", t, at);
     st.args.push_back(Arg{"index", setitem_index(t, index, at), at});
     if (v.kind == PyValue::Kind::Tensor) {
       if (views_tensor(v.name, current_name(t.name)))
@@ -7058,6 +7053,21 @@ class Construct {
       unsupported_here(at, "writing " + describe(v) + " into a tensor",
                        "write a tensor or a number: `x[0] = y`, `x[:, 0] = 0.0`");
     }
+    emit_item_assignment(std::move(st), t);
+  }
+
+  // The row `t[...] = ...` writes into `t` (its first input).
+  Statement item_assignment_row(const char* op, const PyValue& t, Span at) {
+    Statement st;
+    st.op = op;
+    st.op_span = at;
+    st.span = at;
+    st.module = module_;
+    add_input(st, t, t.data.span, at, false);
+    return st;
+  }
+  // Emits it in place: later reads of the tensor read it.
+  void emit_item_assignment(Statement st, const PyValue& t) {
     st.extras_for_write().in_place = true;
     st.extras_for_write().item_assignment = true;
     // the tensor keeps its type whatever the value's (copy_ casts), so not emitted()'s checks
@@ -7123,18 +7133,10 @@ class Construct {
     PyValue m = mask;
     for (size_t k = sizes.size(); k < tensor.size(); ++k)
       m = tensor_statement("unsqueeze", m, {int_value(-1, at)}, at);
-    Statement st;
-    st.op = "masked_fill";
-    st.op_span = at;
-    st.span = at;
-    st.module = module_;
-    add_input(st, t, t.data.span, at, false);
+    Statement st = item_assignment_row("masked_fill", t, at);
     add_input(st, m, mask.data.span, at, false);
     st.args.push_back(Arg{"value", number_as(t, t.dtype, v, at), at});
-    st.extras_for_write().in_place = true;
-    st.extras_for_write().item_assignment = true;
-    if (uint8_t bytes = element_bytes(t.dtype)) st.extras_for_write().element_bytes = bytes;
-    emit(std::move(st));
+    emit_item_assignment(std::move(st), t);
   }
 
   // A tensor's index as setitem's `index` list: ints, None, `...` ('...') and slices as
