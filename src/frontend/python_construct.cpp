@@ -7085,7 +7085,7 @@ class Construct {
     bool whole = !is_floating(type) && type != ElementType::Complex64 && type != ElementType::Bool;
     constexpr double kInt64Limit = 9223372036854775808.0;  // 2^63
     if (whole && number.kind == Value::Kind::Float &&
-        !(number.f > -kInt64Limit - 1024.0 && number.f < kInt64Limit))
+        !(number.f >= -kInt64Limit && number.f < kInt64Limit))
       torch_error(t, at,
                   fmt::format("value cannot be converted to type {} without overflow",
                               type == ElementType::Int64   ? "int64_t"
