@@ -7048,7 +7048,7 @@ class Construct {
       if (integral && (is_floating(v.dtype) || v.dtype == ElementType::Complex64))
         note_values_unfollowed("a float tensor written into an integer one", at);
     } else if (is_number(v) || v.is(Value::Kind::DimRef)) {
-      st.args.push_back(Arg{"value", number_as(t, t.dtype, v, at), at});
+      st.args.push_back(Arg{"value", number_as(t, v, at), at});
     } else {
       unsupported_here(at, "writing " + describe(v) + " into a tensor",
                        "write a tensor or a number: `x[0] = y`, `x[:, 0] = 0.0`");
@@ -7075,10 +7075,10 @@ class Construct {
     emit(std::move(st));
   }
 
-  // Number `v` as a tensor `t` of type `type` holds it: truncated toward zero, a bool 0 or 1; one
-  // the type cannot hold is PyTorch's error (a negative one into uint8 wraps, which `run` does
-  // not follow).
-  Value number_as(const PyValue& t, ElementType type, const PyValue& v, Span at) {
+  // Number `v` as tensor `t` holds it: truncated toward zero, a bool 0 or 1; one its type cannot
+  // hold is PyTorch's error (a negative one into uint8 wraps, which `run` does not follow).
+  Value number_as(const PyValue& t, const PyValue& v, Span at) {
+    const ElementType type = t.dtype;
     Value number = v.is(Value::Kind::DimRef) ? int_value(int_of(v, at), at) : v.data;
     if (std::optional<std::string> overflow = fill_overflow(type, v))
       torch_error(t, at, *overflow, "write a value the tensor's type holds");
@@ -7135,7 +7135,7 @@ class Construct {
       m = tensor_statement("unsqueeze", m, {int_value(-1, at)}, at);
     Statement st = item_assignment_row("masked_fill", t, at);
     add_input(st, m, mask.data.span, at, false);
-    st.args.push_back(Arg{"value", number_as(t, t.dtype, v, at), at});
+    st.args.push_back(Arg{"value", number_as(t, v, at), at});
     emit_item_assignment(std::move(st), t);
   }
 

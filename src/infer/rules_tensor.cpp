@@ -467,9 +467,6 @@ bool infer_gather(RuleContext& ctx) {
                     d, to_string(index), to_string(x), dim),
         fmt::format("the index may be no larger than the input in every dim but {}", dim));
   }
-  // Indices known to the last (an arange): one outside the dim is the kernel's error, as
-  // Embedding's (the first out of range of an increasing arange)
-  const KnownValues& ids = ctx.input_values;
   const Dim& n = x.empty() ? fixed(1) : x[static_cast<size_t>(dim)];
   if (!n.symbolic() && n.value == 0)  // every position is out of bounds: PyTorch names the first
     return ctx.fail_input(
@@ -477,6 +474,9 @@ bool infer_gather(RuleContext& ctx) {
                     "the first index)",
                     dim),
         fmt::format("dim {} of the input is empty: there is nothing to gather", dim));
+  // Indices known to the last (an arange): one outside the dim is the kernel's error, as
+  // Embedding's (the first out of range of an increasing arange)
+  const KnownValues& ids = ctx.input_values;
   if (ids.exact_range && !n.symbolic() && (ids.lo < 0 || ids.hi >= n.value)) {
     int64_t first = ids.lo;
     if (ids.lo >= 0) first = ids.lo + (n.value - ids.lo + ids.step - 1) / ids.step * ids.step;
