@@ -5806,27 +5806,36 @@ class Construct {
     if (std::optional<std::string> overflow = fill_overflow(type, v))
       raise_torch(at, *overflow, "fill it with a value its type holds");
   }
-  // PyTorch's error for a fill value `type` cannot hold, or nullopt.
+  // PyTorch's error for a number `type` cannot hold, or nullopt: c10's checked conversion, as
+  // fill values, torch.full and item assignment convert them. A floating type holds its finite
+  // range, the infinities and NaN; an integer type holds neither (1e19, inf and NaN into int64
+  // are errors); bool holds any number.
   static std::optional<std::string> fill_overflow(ElementType type, const PyValue& v) {
     struct Range {
       ElementType type;
       const char* name;
       double lowest, highest;
+      bool whole;
     };
     static const Range kRanges[] = {
-        {ElementType::Float32, "float", -3.4028234663852886e38, 3.4028234663852886e38},
-        {ElementType::Float16, "at::Half", -65504.0, 65504.0},
-        {ElementType::BFloat16, "at::BFloat16", -3.3895313892515355e38, 3.3895313892515355e38},
-        {ElementType::Int32, "int", -2147483648.0, 2147483647.0},
-        {ElementType::Int16, "int16_t", -32768.0, 32767.0},
-        {ElementType::Int8, "int8_t", -128.0, 127.0},
-        {ElementType::UInt8, "uint8_t", -255.0, 255.0},  // a negative one wraps, down to -255
+        {ElementType::Float32, "float", -3.4028234663852886e38, 3.4028234663852886e38, false},
+        {ElementType::Float16, "at::Half", -65504.0, 65504.0, false},
+        {ElementType::BFloat16, "at::BFloat16", -3.3895313892515355e38, 3.3895313892515355e38,
+         false},
+        // the largest double below 2^63: a float above it is 2^63 or more
+        {ElementType::Int64, "int64_t", -9223372036854775808.0, 9223372036854774784.0, true},
+        {ElementType::Int32, "int", -2147483648.0, 2147483647.0, true},
+        {ElementType::Int16, "int16_t", -32768.0, 32767.0, true},
+        {ElementType::Int8, "int8_t", -128.0, 127.0, true},
+        {ElementType::UInt8, "uint8_t", -255.0, 255.0, true},  // a negative one wraps, to -255
     };
     if (!v.is(Value::Kind::Float) && !v.is(Value::Kind::Int)) return std::nullopt;
+    if (type == ElementType::Int64 && v.is(Value::Kind::Int)) return std::nullopt;  // exact
     double x = v.is(Value::Kind::Float) ? v.data.f : static_cast<double>(v.data.i);
-    if (std::isinf(x) || std::isnan(x)) return std::nullopt;
     for (const Range& r : kRanges) {
-      if (r.type == type && (x < r.lowest || x > r.highest))
+      if (r.type != type) continue;
+      bool held = std::isinf(x) || std::isnan(x) ? !r.whole : x >= r.lowest && x <= r.highest;
+      if (!held)
         return fmt::format("value cannot be converted to type {} without overflow", r.name);
     }
     return std::nullopt;
@@ -5850,11 +5859,11 @@ class Construct {
     if (!v.is(Value::Kind::Int) && !v.is(Value::Kind::Float) && !v.is(Value::Kind::Bool))
       unsupported_here(at, fmt::format("{} with {} as its value", name, describe(v)),
                        "give the value as a number");
+    check_fill_value(t.dtype, v, at);  // PyTorch's error first: a refusal is skipped if unused
     if (v.is(Value::Kind::Float) && !is_floating(t.dtype) && t.dtype != ElementType::Bool)
       unsupported_here(
           at, fmt::format("{} of a {} tensor with a float value", name, element_type_name(t.dtype)),
           "fill an integer tensor with an integer");
-    check_fill_value(t.dtype, v, at);
     bool in_place = name == "masked_fill_";
     if (in_place) check_writable(t, at);
     Sizes out = refused_at(at, [&] { return filled_sizes(sizes_of(t), m.sizes, in_place); });
@@ -7075,25 +7084,22 @@ class Construct {
     emit(std::move(st));
   }
 
+  // PyTorch's error, in forward after `last_read`, when `filled`'s type cannot hold the number
+  // `fill` (torch.full, full_like, new_full, fill_).
+  void check_fill_number(const PyValue& last_read, const PyValue& filled, const PyValue& fill,
+                         Span at) {
+    const PyValue v = fill.is(Value::Kind::DimRef) ? resolved(fill, at) : fill;
+    if (std::optional<std::string> overflow = fill_overflow(filled.dtype, v))
+      torch_error(last_read, at, *overflow, "fill it with a value its type holds");
+  }
+
   // Number `v` as tensor `t` holds it: truncated toward zero, a bool 0 or 1; one its type cannot
   // hold is PyTorch's error (a negative one into uint8 wraps, which `run` does not follow).
   Value number_as(const PyValue& t, const PyValue& v, Span at) {
     const ElementType type = t.dtype;
     Value number = v.is(Value::Kind::DimRef) ? int_value(int_of(v, at), at) : v.data;
-    if (std::optional<std::string> overflow = fill_overflow(type, v))
+    if (std::optional<std::string> overflow = fill_overflow(type, PyValue::of(number)))
       torch_error(t, at, *overflow, "write a value the tensor's type holds");
-    bool whole = !is_floating(type) && type != ElementType::Complex64 && type != ElementType::Bool;
-    constexpr double kInt64Limit = 9223372036854775808.0;  // 2^63
-    if (whole && number.kind == Value::Kind::Float &&
-        !(number.f >= -kInt64Limit && number.f < kInt64Limit))
-      torch_error(t, at,
-                  fmt::format("value cannot be converted to type {} without overflow",
-                              type == ElementType::Int64   ? "int64_t"
-                              : type == ElementType::Int32 ? "int"
-                              : type == ElementType::Int16 ? "int16_t"
-                              : type == ElementType::Int8  ? "int8_t"
-                                                           : "uint8_t"),
-                  "write a value the tensor's type holds");
     if (type == ElementType::UInt8 && ((number.kind == Value::Kind::Int && number.i < 0) ||
                                        (number.kind == Value::Kind::Float && number.f <= -1.0)))
       note_values_unfollowed("a negative number written into a uint8 tensor (it wraps)", at);
@@ -10020,6 +10026,7 @@ class Construct {
   PyValue full_tensor(const Args& args, Span op_span, const Expr& call) {
     auto [sized, fill] = full_arguments(args, call.span);
     PyValue out = tensor_op("zeros", op_span, nullptr, sized, call);
+    check_fill_number(out, out, fill, call.span);
     filled_with(out, number_of(fill, call.span), call.span);
     return out;
   }
@@ -10094,6 +10101,7 @@ class Construct {
           type && argument(args, SIZE_MAX, "dtype"))
         out.dtype = *type;
       const PyValue* fill = op == "full_like" ? argument(args, 1, "fill_value") : nullptr;
+      if (fill && is_number(*fill)) check_fill_number(*t, out, *fill, call.span);
       if (op == "zeros_like" || op == "ones_like" || (fill && is_number(*fill))) {
         double value = op == "zeros_like"  ? 0.0
                        : op == "ones_like" ? 1.0
@@ -10132,6 +10140,7 @@ class Construct {
     if (!argument(args, SIZE_MAX, "dtype")) out.dtype = self->dtype;
     if (op == "new_full") {  // a zeros row: its fill value is not computed
       const PyValue* fill = argument(args, 1, "fill_value");
+      if (fill && is_number(*fill)) check_fill_number(*self, out, *fill, call.span);
       if (!fill || !is_number(*fill) || number_of(*fill, call.span) != 0.0)
         note_values_unfollowed("`new_full`", call.span);
     }
@@ -10181,8 +10190,11 @@ class Construct {
   std::optional<PyValue> made_tensor(const std::string& n, const Args& args, Span at) {
     if (auto legacy = legacy_constructor(n, args, at)) return legacy;
     if (n == "torch.full") {  // its values are not followed in __init__: an empty of its sizes
-      Args sized = full_arguments(args, at).first;
-      return made_tensor("torch.empty", sized, at);
+      auto [sized, fill] = full_arguments(args, at);
+      std::optional<PyValue> made = made_tensor("torch.empty", sized, at);
+      if (made)
+        check_fill_value(made->dtype, fill.is(Value::Kind::DimRef) ? resolved(fill, at) : fill, at);
+      return made;
     }
     if (n == "torch.eye") return made_identity(args, at);
     std::string op = n.rfind("torch.", 0) == 0 ? n.substr(6) : "";
@@ -12473,6 +12485,7 @@ class Construct {
                             is_number(args.values[0]) && args.keywords[0].empty())) {
       if (!args.values.empty() && name == "zero_")
         raise(call.span, "zero_() takes no arguments", "write `x.zero_()`");
+      if (name == "fill_") check_fill_number(t, t, args.values[0], call.span);
       note_in_place_write(t, call.span);
       note_values_unfollowed("`" + name + "`", call.span, Program::Unfollowed::InPlace);
       PyValue same = t;

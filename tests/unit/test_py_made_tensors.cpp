@@ -164,6 +164,12 @@ TEST_CASE("made tensors: PyTorch's errors, at the statement, also for a value ne
        "10:13: value cannot be converted to type at::Half without overflow"},
       {"u = t.to(torch.uint8).masked_fill(t > 0, 256)",
        "10:13: value cannot be converted to type uint8_t without overflow"},
+      {"u = t.long().masked_fill(t > 0, float('inf'))",
+       "10:13: value cannot be converted to type int64_t without overflow"},
+      {"u = torch.full((2,), 2**40, dtype=torch.int32)",
+       "10:13: value cannot be converted to type int without overflow"},
+      {"u = torch.full((2,), float('nan'), dtype=torch.int64)",
+       "10:13: value cannot be converted to type int64_t without overflow"},
       {"u = t.masked_fill(t > 0, -1.0, 3)",
        "10:13: masked_fill() received an invalid combination of arguments - got (Tensor, float, "
        "int), but expected one of:"},

@@ -405,6 +405,35 @@ TEST_CASE("value steps: integer and bool tensors take PyTorch's type of the resu
         "value cannot be converted to type int without overflow");
   CHECK(error_of("(x * 9).int().masked_fill(x > 0, -3000000000).float()") ==
         "value cannot be converted to type int without overflow");
+  // numbers an integer type cannot hold: above 2^63, infinities and NaN (c10's checked
+  // conversion, for every op that writes a number)
+  CHECK(error_of("x.long().masked_fill(x > 0, 1e19).float()") ==
+        "value cannot be converted to type int64_t without overflow");
+  CHECK(error_of("x.long().masked_fill(x > 0, 9223372036854775808.0).float()") ==
+        "value cannot be converted to type int64_t without overflow");
+  CHECK(error_of("x.int().masked_fill(x > 0, float('inf')).float()") ==
+        "value cannot be converted to type int without overflow");
+  CHECK(error_of("x.to(torch.uint8).masked_fill(x > 0, float('nan')).float()") ==
+        "value cannot be converted to type uint8_t without overflow");
+  CHECK(error_of("x + torch.full((6,), 1e30, dtype=torch.int64)") ==
+        "value cannot be converted to type int64_t without overflow");
+  CHECK(error_of("x + torch.full((6,), 300, dtype=torch.uint8)") ==
+        "value cannot be converted to type uint8_t without overflow");
+  CHECK(error_of("x + torch.full_like(x, 1e39)") ==
+        "value cannot be converted to type float without overflow");
+  CHECK(error_of("x + x.long().new_full((6,), float('-inf'))") ==
+        "value cannot be converted to type int64_t without overflow");
+  CHECK(error_of("x + x.to(torch.int8).fill_(200)") ==
+        "value cannot be converted to type int8_t without overflow");
+  // what they hold: the extremes of int64, infinities in floats, any number in bool, a negative
+  // number in uint8 (it wraps)
+  CHECK(linear_of("x + x.long().masked_fill(x > 0, 9223372036854775807).float()").exit ==
+        ExitCode::Ok);
+  CHECK(linear_of("x + x.long().masked_fill(x > 0, -9223372036854775808.0).float()").exit ==
+        ExitCode::Ok);
+  CHECK(linear_of("x + torch.full_like(x, float('-inf'))").exit == ExitCode::Ok);
+  CHECK(linear_of("x + torch.full((6,), 1e30, dtype=torch.bool)").exit == ExitCode::Ok);
+  CHECK(linear_of("x + torch.full((6,), -1, dtype=torch.uint8)").exit == ExitCode::Ok);
   // add and mul of two bool tensors are logical or and and: a bool, never 2
   LoadedModel summed = linear_of("((x > 0) + (x > 0.5) * (x < 0.9)).float()");
   REQUIRE(summed.exit == ExitCode::Ok);
