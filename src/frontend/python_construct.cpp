@@ -716,6 +716,15 @@ class Construct {
   // A tensor written in place by a row (`y.sigmoid_()`), by its name: that row's output, which
   // every later read of the name reads (current_name).
   std::map<std::string, std::string> written_into_;
+  // The rows that hold a trainable parameter read in forward (a leaf of autograd's graph), or a
+  // view of one: PyTorch refuses an in-place write into them while it records gradients.
+  enum class GradLeaf : uint8_t {
+    leaf,
+    view,
+    view_without_grad,  // a view made under no_grad: PyTorch refuses the write in grad mode too
+    maybe_view,         // flatten or reshape of a view: a view or a copy, as its strides allow
+  };
+  std::unordered_map<std::string, GradLeaf> grad_leaves_;
   // The calls of the file's functions and the loop passes now running, outermost first: a layer
   // built inside them keeps them, so an error about it can point at each (Statement::built_via).
   std::vector<Label> building_;
@@ -8720,7 +8729,15 @@ class Construct {
       note_values_unfollowed("an in-place op on a view of another tensor",
                              in_forward ? st.input_spans[0] : at, Program::Unfollowed::IntoView);
     }
+    std::optional<GradLeaf> made = grad_leaf_made(st, in_place && !into_copy);
+    bool item_assignment = st.extras().item_assignment;
+    std::optional<LeafWrite> leaf_write;
+    if (in_place && !into_copy) leaf_write = grad_leaf_write(st);
+    if (leaf_write && !item_assignment) refuse_leaf_write(written, *leaf_write);
     std::string out = *L.emit(std::move(st));
+    if (made) grad_leaves_[out] = *made;
+    // after the row, so that its index is checked first, as PyTorch indexes before it writes
+    if (leaf_write) refuse_leaf_write(out, *leaf_write);
     // Every name holding the tensor sees what was written into it (`F.relu(y, inplace=True)`,
     // `y.sigmoid_()` not assigned): they read the row's output from here on. Written into a copy
     // (`z = y * 2; z.relu_()`) it is not followed.
@@ -8729,6 +8746,110 @@ class Construct {
     else if (in_place)
       written_into_[written] = out;
     return out;
+  }
+
+  // What the row `st` holds of a trainable parameter: a `parameter` row that trains is a leaf, a
+  // view row of one (or of a view of one) a view, an in-place row what it writes into; nullopt
+  // when it holds none (also read through a copy or detached).
+  std::optional<GradLeaf> grad_leaf_made(const Statement& st, bool in_place) const {
+    if (st.op == "parameter")
+      return st.extras().frozen ? std::nullopt : std::optional<GradLeaf>(GradLeaf::leaf);
+    if (st.inputs.empty() || !reads_tracked(st, 0)) return std::nullopt;
+    auto it = grad_leaves_.find(st.inputs[0]);
+    if (it == grad_leaves_.end()) return std::nullopt;
+    if (in_place) return it->second;
+    std::optional<OpId> id = find_op(st.op);
+    if (!id || family_info(op_info(*id).family).layout != LayoutRule::View) return std::nullopt;
+    Family family = op_info(*id).family;
+    bool may_copy = family == Family::flatten || *id == OpId::reshape;
+    if (may_copy && it->second != GradLeaf::leaf) return GradLeaf::maybe_view;
+    if (it->second == GradLeaf::view_without_grad || !grad_enabled_)
+      return GradLeaf::view_without_grad;
+    return GradLeaf::view;
+  }
+
+  // Whether row `st` reads its input i itself, as autograd tracks it: not through a copy
+  // (`x * 2`, `.contiguous()` of a view) nor detached (`.detach()`, `.data`).
+  static bool reads_tracked(const Statement& st, uint32_t i) {
+    const StatementExtras& e = st.extras();
+    for (const StatementExtras::CopiedInput& c : e.copied_inputs)
+      if (c.input == i) return false;
+    return std::find(e.inputs_without_grad.begin(), e.inputs_without_grad.end(), i) ==
+           e.inputs_without_grad.end();
+  }
+
+  // PyTorch's refusal of an in-place write: its message, and where it points.
+  struct LeafWrite {
+    GradLeaf leaf;
+    bool through_index = false;  // `w[0] = 1`: __setitem__ writes into a view of w
+    Span at;
+  };
+
+  // The refusal the in-place row `st` meets, writing into a trainable parameter or a view of one
+  // while gradients are recorded; nullopt when it may write. An eval-mode dropout writes nothing.
+  std::optional<LeafWrite> grad_leaf_write(const Statement& st) const {
+    if (!grad_enabled_ || !reads_tracked(st, 0) || drops_nothing(st)) return std::nullopt;
+    auto it = grad_leaves_.find(st.inputs[0]);
+    if (it == grad_leaves_.end()) return std::nullopt;
+    LeafWrite w{it->second, false, st.span};
+    if (st.op == "setitem" && !st.args.empty()) {  // `w[...] = v` writes into w itself
+      const Value& index = st.args[0].value;
+      w.through_index = !(index.items.size() == 1 && index.items[0].kind == Value::Kind::String);
+    }
+    if (!st.extras().item_assignment && !st.input_spans.empty() && st.input_spans[0].valid())
+      w.at = st.input_spans[0];  // the tensor written, in forward (a module's row spans __init__)
+    return w;
+  }
+
+  // A dropout that returns its input (a module: eval mode; F.dropout with training=False or p=0).
+  static bool drops_nothing(const Statement& st) {
+    std::optional<OpId> id = find_op(st.op);
+    if (!id ||
+        (op_info(*id).family != Family::dropout_nd && st.op.find("ropout") == std::string::npos))
+      return false;
+    if (st.op[0] >= 'A' && st.op[0] <= 'Z') return true;  // nn.Dropout: modules run in eval mode
+    const Value* p = written_argument(st.args, op_info(*id), "p");
+    const Value* training = written_argument(st.args, op_info(*id), "training");
+    bool no_p = p && ((p->kind == Value::Kind::Float && p->f == 0.0) ||
+                      (p->kind == Value::Kind::Int && p->i == 0));
+    return no_p || (training && training->kind == Value::Kind::Bool && !training->b);
+  }
+
+  // PyTorch's error for an in-place write into a trainable parameter (or a view of one) in
+  // forward; reading stops after tensor `last`.
+  [[noreturn]] void refuse_leaf_write(const std::string& last, const LeafWrite& w) const {
+    Diagnostic d;
+    d.span = w.at;
+    switch (w.leaf) {
+      case GradLeaf::maybe_view:
+        unsupported_here(w.at,
+                         "an in-place write into a view of a trainable parameter that may be a "
+                         "copy (`.contiguous()`, `flatten` or `reshape` of a view: it depends on "
+                         "its strides)",
+                         "write it out of place: `y = x * 2`");
+      case GradLeaf::view_without_grad:
+        d.message =
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. "
+            "You can clarify your code by moving both the view and the inplace either both "
+            "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+            "outside (if you want the inplace to be tracked).";
+        d.help = "write it out of place, or inside `with torch.no_grad():` with the view";
+        break;
+      case GradLeaf::leaf:
+      case GradLeaf::view: {
+        bool view = w.leaf == GradLeaf::view || w.through_index;
+        d.message = fmt::format(
+            "a {}leaf Variable that requires grad is being used in an "
+            "in-place operation.",
+            view ? "view of a " : "");
+        d.help =
+            "write it out of place (`y = self.w * 2`), or change the parameter's values under "
+            "`with torch.no_grad():`";
+        break;
+      }
+    }
+    throw ForwardStopped{last, w.at, std::move(d)};
   }
 
   // Whether tensor `name` is `base` or a view of it, through rows that view their first input.
@@ -11203,6 +11324,7 @@ class Construct {
   // the tensor `t` holds: the statement that made it keeps where, for inference's check that the
   // tensor is not expanded. A copy (`(y * 2).clamp_(0, 1)`) or an input is never expanded.
   void note_in_place_write(const PyValue& t, Span at) {
+    check_leaf_write(t, at);
     if (t.kind != PyValue::Kind::Tensor || t.copy != PyValue::Copy::None) return;
     std::vector<Statement>& statements = L.program_.statements;
     for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
@@ -11210,6 +11332,20 @@ class Construct {
       if (!it->extras().written_in_place.valid()) it->extras_for_write().written_in_place = at;
       return;
     }
+  }
+
+  // An in-place write with no row into `t`: PyTorch's error when t is a trainable parameter or
+  // a view of one and gradients are recorded. `.contiguous()` of a parameter is the parameter.
+  void check_leaf_write(const PyValue& t, Span at) const {
+    if (t.kind != PyValue::Kind::Tensor || !forward_ || !grad_enabled_ || t.no_grad ||
+        !t.steps.empty() || t.copy == PyValue::Copy::Dense)
+      return;
+    auto it = grad_leaves_.find(t.name);
+    if (it == grad_leaves_.end()) return;
+    LeafWrite w{it->second, false, at};
+    if (t.copy == PyValue::Copy::Contiguous && w.leaf != GradLeaf::leaf)
+      w.leaf = GradLeaf::maybe_view;  // a copy unless the view is contiguous
+    refuse_leaf_write(t.name, w);
   }
 
   // torch.zeros, ones, empty, rand, randn, arange: a tensor made from sizes.
@@ -12300,7 +12436,11 @@ class Construct {
       s.kind = PyValue::Kind::Shape;
       return s;
     }
-    if (e.text == "data") return t;
+    if (e.text == "data") {  // the same memory, detached: autograd does not see what it does
+      PyValue detached = t;
+      detached.no_grad = true;
+      return detached;
+    }
     if (e.text == "ndim")
       return data_int(static_cast<int64_t>(shape_now(t.name, e.span).size()), e.span);
     if (e.text == "dtype") return PyValue::builtin(element_type_name(t.dtype));
@@ -12442,6 +12582,13 @@ class Construct {
   }
 
   // Methods that return the same tensor as far as shapes go: no statement for them.
+  // `requires_grad_(False)`, `requires_grad_(requires_grad=False)`.
+  static bool requires_grad_off(const Args& args) {
+    return args.values.size() == 1 && args.values[0].is(Value::Kind::Bool) &&
+           !args.values[0].data.b &&
+           (args.keywords[0].empty() || args.keywords[0] == "requires_grad");
+  }
+
   static bool is_identity_method(const std::string& m) {
     for (const char* name : {"contiguous", "clone", "detach", "float", "double", "half", "cpu",
                              "cuda", "to", "type", "type_as", "requires_grad_", "relu_"}) {
@@ -12525,6 +12672,8 @@ class Construct {
       detached.no_grad = true;
       return detached;
     }
+    if (name == "requires_grad_" && forward_ && requires_grad_off(args))
+      grad_leaves_.erase(current_name(t.name));  // a parameter that no longer trains
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span, true);
     if (name == "t" && args.values.empty()) return matrix_transpose(t, call.span);

@@ -1,0 +1,121 @@
+// In-place writes into a trainable parameter in forward (`self.w.clamp_(0, 1)`, `self.w[0] = 1`,
+// `F.relu(self.w, inplace=True)`) are PyTorch's errors while it records gradients; detached
+// (`.data`, `.detach()`), under `torch.no_grad()`, into a copy or into a frozen parameter they
+// are not. Every message is PyTorch 1.13's for the same forward (run with torch on this model).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "netshape/netshape.hpp"
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::check_py_cases;
+using netshape::test::first_error_at;
+using netshape::test::PyCase;
+
+namespace {
+
+const char* kModel = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.w = nn.Parameter(torch.ones(4))
+        self.act = nn.ReLU(inplace=True)
+        self.drop = nn.Dropout(inplace=True)
+        self.frozen = nn.Linear(4, 4)
+        for p in self.frozen.parameters():
+            p.requires_grad = False
+
+    def forward(self, x):
+        # input: [2, 4]
+        BODY
+        return self.fc(x) * self.w
+)";
+
+constexpr const char* kLeaf =
+    "a leaf Variable that requires grad is being used in an in-place operation.";
+constexpr const char* kView =
+    "a view of a leaf Variable that requires grad is being used in an in-place operation.";
+
+}  // namespace
+
+TEST_CASE("in-place writes into a trainable parameter in forward are PyTorch's errors") {
+  const PyCase cases[] = {
+      {"self.w.mul_(2)", kLeaf, ""},
+      {"self.w += 1", kLeaf, ""},
+      {"self.w.clamp_(0, 1)", kLeaf, ""},
+      {"self.w.zero_()", kLeaf, ""},
+      {"self.w.fill_(0.5)", kLeaf, ""},
+      {"self.w.relu_()", kLeaf, ""},
+      {"self.w.exp_()", kLeaf, ""},
+      {"self.fc.bias.add_(1)", kLeaf, ""},
+      {"self.fc.weight.mul_(2)", kLeaf, ""},
+      {"self.w.masked_fill_(self.w > 0, 1.0)", kLeaf, ""},
+      {"torch.relu_(self.w)", kLeaf, ""},
+      {"F.relu(self.w, inplace=True)", kLeaf, ""},
+      {"self.act(self.w)", kLeaf, ""},
+      {"F.dropout(self.w, 0.5, True, inplace=True)", kLeaf, ""},
+      // the same tensor: a cast to its own type, contiguous() of a contiguous one
+      {"self.w.float().mul_(2)", kLeaf, ""},
+      {"self.w.contiguous().mul_(2)", kLeaf, ""},
+      // item assignment writes into a view (the index's), except through `...` or a mask
+      {"self.w[0] = 1", kView, ""},
+      {"self.w[1:3] = torch.zeros(2)", kView, ""},
+      {"self.w[...] = 1", kLeaf, ""},
+      {"self.w[self.w > 0] = 0", kLeaf, ""},
+      // views of it
+      {"self.w.view(2, 2).mul_(2)", kView, ""},
+      {"self.fc.weight.t().mul_(2)", kView, ""},
+      {"self.fc.weight.flatten().mul_(2)", kView, ""},
+      {"self.w.unsqueeze(0).relu_()", kView, ""},
+      {"self.w[1:3].sigmoid_()", kView, ""},
+      {"self.w[0] += 1", kView, ""},
+      {"self.w.expand(2, 4).mul_(2)", kView, ""},
+      {"self.fc.weight.T[0] = 3", kView, ""},
+      {"with torch.no_grad():\n            v = self.w.view(2, 2)\n        v.mul_(2)",
+       "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+       "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+       "your code by moving both the view and the inplace either both inside the no_grad block "
+       "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+       "to be tracked).",
+       ""},
+      // what PyTorch lets write: detached, without gradients, a copy, a frozen parameter, an
+      // eval-mode dropout (it writes nothing)
+      {"self.w.data.fill_(0)", "", "[2, 4]"},
+      {"self.fc.weight.data.clamp_(0, 1)", "", "[2, 4]"},
+      {"self.w.data[0] = 5", "", "[2, 4]"},
+      {"self.w.detach().mul_(2)", "", "[2, 4]"},
+      {"v = self.w.detach().view(2, 2)\n        v.mul_(2)", "", "[2, 4]"},
+      {"with torch.no_grad():\n            self.w.mul_(2)", "", "[2, 4]"},
+      {"with torch.no_grad():\n            self.w[0] = 3", "", "[2, 4]"},
+      {"self.w.requires_grad_(False)\n        self.w.mul_(2)", "", "[2, 4]"},
+      {"self.w.clone().mul_(2)", "", "[2, 4]"},
+      {"(self.w * 1).mul_(2)", "", "[2, 4]"},
+      {"self.frozen.weight.mul_(2)", "", "[2, 4]"},
+      {"self.drop(self.w)", "", "[2, 4]"},
+      {"F.dropout(self.w, 0.5, self.training, inplace=True)", "", "[2, 4]"},
+  };
+  check_py_cases(kModel, "leaf.py", cases);
+}
+
+TEST_CASE("in-place writes into a parameter: the caret at the tensor written, a copy refused") {
+  std::string text = kModel;
+  text.replace(text.find("BODY"), 4, "y = self.act(self.w)");
+  LoadedModel m = analyze_text(text, "leaf.py", {});
+  CHECK(m.exit == ExitCode::ShapeError);
+  CHECK(first_error_at(m) == std::string("19:22: ") + kLeaf);
+  // contiguous() of a transposed weight is a copy, of a contiguous view the view: not followed
+  text = kModel;
+  text.replace(text.find("BODY"), 4, "self.fc.weight.t().contiguous().mul_(2)");
+  m = analyze_text(text, "leaf.py", {});
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(first_error_at(m).starts_with(
+      "19:9: unsupported Python construct: an in-place write into a view of a trainable "
+      "parameter that may be a copy"));
+}
