@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,8 @@
 #include <numeric>
 #include <set>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "einops_recipe.hpp"
 #include "netshape/checked.hpp"
@@ -716,15 +719,21 @@ class Construct {
   // A tensor written in place by a row (`y.sigmoid_()`), by its name: that row's output, which
   // every later read of the name reads (current_name).
   std::map<std::string, std::string> written_into_;
-  // The rows that hold a trainable parameter read in forward (a leaf of autograd's graph), or a
-  // view of one: PyTorch refuses an in-place write into them while it records gradients.
-  enum class GradLeaf : uint8_t {
-    leaf,
-    view,
-    view_without_grad,  // a view made under no_grad: PyTorch refuses the write in grad mode too
-    maybe_view,         // flatten or reshape of a view: a view or a copy, as its strides allow
+  // What autograd refuses an in-place write into while it records gradients, by row: a
+  // trainable parameter read in forward (a leaf of its graph), a view of one, a view made under
+  // no_grad of a tensor that needs a gradient, a piece of split, chunk or unbind of one (a view
+  // among several) and a view of such a piece. A flatten or reshape of a view may be a copy:
+  // a write into it is refused rather than guessed.
+  enum class Guarded : uint8_t { leaf, leaf_view, no_grad_view, piece, piece_view, maybe_view };
+  struct WriteGuard {
+    Guarded kind;
+    uint32_t output = 0;             // a piece: which output of the function it is
+    const char* function = nullptr;  // a piece: autograd's node for it (`SplitBackward0`)
   };
-  std::unordered_map<std::string, GradLeaf> grad_leaves_;
+  std::unordered_map<std::string, WriteGuard> guards_;
+  // The rows whose output needs a gradient (requires_grad): computed in grad mode from a
+  // trainable parameter, through ops that have a derivative.
+  std::unordered_set<std::string> needs_grad_;
   // The calls of the file's functions and the loop passes now running, outermost first: a layer
   // built inside them keeps them, so an error about it can point at each (Statement::built_via).
   std::vector<Label> building_;
@@ -8729,15 +8738,16 @@ class Construct {
       note_values_unfollowed("an in-place op on a view of another tensor",
                              in_forward ? st.input_spans[0] : at, Program::Unfollowed::IntoView);
     }
-    std::optional<GradLeaf> made = grad_leaf_made(st, in_place && !into_copy);
-    bool item_assignment = st.extras().item_assignment;
-    std::optional<LeafWrite> leaf_write;
-    if (in_place && !into_copy) leaf_write = grad_leaf_write(st);
-    if (leaf_write && !item_assignment) refuse_leaf_write(written, *leaf_write);
+    bool writes = in_place && !into_copy;
+    std::optional<WriteGuard> guard = guard_made(st, writes);
+    bool needs_grad = row_needs_grad(st);
+    std::optional<GuardedWrite> refused = writes ? guarded_write(st) : std::nullopt;
+    if (refused && !st.extras().item_assignment) refuse_write(written, *refused);
     std::string out = *L.emit(std::move(st));
-    if (made) grad_leaves_[out] = *made;
+    if (guard) guards_[out] = *guard;
+    if (needs_grad) needs_grad_.insert(out);
     // after the row, so that its index is checked first, as PyTorch indexes before it writes
-    if (leaf_write) refuse_leaf_write(out, *leaf_write);
+    if (refused) refuse_write(out, *refused);
     // Every name holding the tensor sees what was written into it (`F.relu(y, inplace=True)`,
     // `y.sigmoid_()` not assigned): they read the row's output from here on. Written into a copy
     // (`z = y * 2; z.relu_()`) it is not followed.
@@ -8748,24 +8758,34 @@ class Construct {
     return out;
   }
 
-  // What the row `st` holds of a trainable parameter: a `parameter` row that trains is a leaf, a
-  // view row of one (or of a view of one) a view, an in-place row what it writes into; nullopt
-  // when it holds none (also read through a copy or detached).
-  std::optional<GradLeaf> grad_leaf_made(const Statement& st, bool in_place) const {
+  // The guard row `st`'s output has (see Guarded): a `parameter` row that trains is a leaf, a
+  // view row takes its input's guard to its view's, an in-place row keeps what it writes into;
+  // nullopt when it has none (also for an input read through a copy or detached).
+  std::optional<WriteGuard> guard_made(const Statement& st, bool writes) const {
     if (st.op == "parameter")
-      return st.extras().frozen ? std::nullopt : std::optional<GradLeaf>(GradLeaf::leaf);
+      return st.extras().frozen ? std::nullopt : std::optional(WriteGuard{Guarded::leaf});
     if (st.inputs.empty() || !reads_tracked(st, 0)) return std::nullopt;
-    auto it = grad_leaves_.find(st.inputs[0]);
-    if (it == grad_leaves_.end()) return std::nullopt;
-    if (in_place) return it->second;
+    auto it = guards_.find(st.inputs[0]);
+    const WriteGuard* of = it == guards_.end() ? nullptr : &it->second;
+    if (writes) return of ? std::optional(*of) : std::nullopt;
     std::optional<OpId> id = find_op(st.op);
     if (!id || family_info(op_info(*id).family).layout != LayoutRule::View) return std::nullopt;
-    Family family = op_info(*id).family;
-    bool may_copy = family == Family::flatten || *id == OpId::reshape;
-    if (may_copy && it->second != GradLeaf::leaf) return GradLeaf::maybe_view;
-    if (it->second == GradLeaf::view_without_grad || !grad_enabled_)
-      return GradLeaf::view_without_grad;
-    return GradLeaf::view;
+    bool no_grad_view = !grad_enabled_ && needs_grad_.count(st.inputs[0]) != 0;
+    if (!of && !no_grad_view) return std::nullopt;
+    bool may_copy = op_info(*id).family == Family::flatten || *id == OpId::reshape;
+    if (may_copy && (!of || of->kind != Guarded::leaf)) return WriteGuard{Guarded::maybe_view};
+    if (!grad_enabled_ || of->kind == Guarded::no_grad_view)
+      return WriteGuard{Guarded::no_grad_view};
+    switch (of->kind) {
+      case Guarded::leaf:
+      case Guarded::leaf_view:
+        return WriteGuard{Guarded::leaf_view};
+      case Guarded::piece:
+      case Guarded::piece_view:
+        return WriteGuard{Guarded::piece_view};
+      default:
+        return WriteGuard{Guarded::maybe_view};
+    }
   }
 
   // Whether row `st` reads its input i itself, as autograd tracks it: not through a copy
@@ -8778,20 +8798,109 @@ class Construct {
            e.inputs_without_grad.end();
   }
 
-  // PyTorch's refusal of an in-place write: its message, and where it points.
-  struct LeafWrite {
-    GradLeaf leaf;
+  // Whether row `st`'s output needs a gradient: made in grad mode, of floats (indices and bools
+  // never do), by a trainable parameter or layer or from an input that needs one.
+  bool row_needs_grad(const Statement& st) const {
+    if (!forward_ || !grad_enabled_) return false;
+    std::optional<OpId> id = find_op(st.op);
+    if (id && integer_element_bytes(op_info(*id), st.args) != 0) return false;
+    if (st.op == "parameter") return !st.extras().frozen;
+    if (id && layer_trains(st, op_info(*id))) return true;
+    for (uint32_t i = 0; i < st.inputs.size(); ++i)
+      if (input_needs_grad(st, i)) return true;
+    return false;
+  }
+
+  // Whether row `st` reads input i with a gradient: a tensor that needs one, not detached, read
+  // itself or through a copy whose steps have a derivative.
+  bool input_needs_grad(const Statement& st, uint32_t i) const {
+    const StatementExtras& e = st.extras();
+    if (std::find(e.inputs_without_grad.begin(), e.inputs_without_grad.end(), i) !=
+            e.inputs_without_grad.end() ||
+        !needs_grad_.count(st.inputs[i]))
+      return false;
+    for (const StatementExtras::CopiedInput& c : e.copied_inputs)
+      if (c.input == i) return differentiable(c.steps);
+    return true;
+  }
+
+  // Whether a copy made by these steps keeps the gradient: a comparison, a cast to integers or
+  // bool, or a fill (`zeros_like`) makes a tensor that needs none; the roundings keep it.
+  static bool differentiable(const std::vector<ValueStep>& steps) {
+    using Op = ValueStep::Op;
+    return std::none_of(steps.begin(), steps.end(), [](const ValueStep& s) {
+      switch (s.op) {
+        case Op::Eq:
+        case Op::Ne:
+        case Op::Lt:
+        case Op::Le:
+        case Op::Gt:
+        case Op::Ge:
+        case Op::LogicalNot:
+        case Op::BitNot:
+        case Op::ToBool:
+        case Op::Fill:
+          return true;
+        case Op::Trunc:
+          return s.number != 0.0;  // a cast to integers
+        default:
+          return false;
+      }
+    });
+  }
+
+  // Whether the module row `st` has parameters that train: its weights, a norm's affine ones.
+  static bool layer_trains(const Statement& st, const OpInfo& op) {
+    std::string_view name = op.name;
+    if (st.extras().frozen || name.empty() || !std::isupper(static_cast<unsigned char>(name[0])))
+      return false;  // a frozen layer, or a function (whose weights are tensors it reads)
+    auto flag = [&](std::string_view param, bool fallback) {
+      const Value* v = written_argument(st.args, op, param);
+      return v && v->kind == Value::Kind::Bool ? v->b : fallback;
+    };
+    switch (op.family) {
+      case Family::conv:
+      case Family::conv_transpose:
+      case Family::linear:
+      case Family::prelu:
+      case Family::attention:
+      case Family::recurrent:
+      case Family::recurrent_cell:
+      case Family::embedding:
+        return true;
+      case Family::batch_norm:
+      case Family::group_norm:
+        return flag("affine", true);
+      case Family::instance_norm:
+        return flag("affine", false);
+      case Family::layer_norm:
+        return flag("elementwise_affine", true);
+      default:
+        return false;
+    }
+  }
+
+  // Whether `t` needs a gradient (split_tensor's pieces are guarded then).
+  bool requires_grad(const PyValue& t) {
+    return t.kind == PyValue::Kind::Tensor && !t.no_grad && type_category(t.dtype) == 2 &&
+           needs_grad_.count(t.instance == 0 ? current_name(t.name) : t.name) != 0 &&
+           differentiable(t.steps);
+  }
+
+  // An in-place write autograd refuses: what it writes into, and where it points.
+  struct GuardedWrite {
+    WriteGuard guard;
     bool through_index = false;  // `w[0] = 1`: __setitem__ writes into a view of w
     Span at;
   };
 
-  // The refusal the in-place row `st` meets, writing into a trainable parameter or a view of one
-  // while gradients are recorded; nullopt when it may write. An eval-mode dropout writes nothing.
-  std::optional<LeafWrite> grad_leaf_write(const Statement& st) const {
+  // The refusal the in-place row `st` meets while gradients are recorded; nullopt when it may
+  // write. An eval-mode dropout writes nothing.
+  std::optional<GuardedWrite> guarded_write(const Statement& st) const {
     if (!grad_enabled_ || !reads_tracked(st, 0) || drops_nothing(st)) return std::nullopt;
-    auto it = grad_leaves_.find(st.inputs[0]);
-    if (it == grad_leaves_.end()) return std::nullopt;
-    LeafWrite w{it->second, false, st.span};
+    auto it = guards_.find(st.inputs[0]);
+    if (it == guards_.end()) return std::nullopt;
+    GuardedWrite w{it->second, false, st.span};
     if (st.op == "setitem" && !st.args.empty()) {  // `w[...] = v` writes into w itself
       const Value& index = st.args[0].value;
       w.through_index = !(index.items.size() == 1 && index.items[0].kind == Value::Kind::String);
@@ -8804,10 +8913,8 @@ class Construct {
   // A dropout that returns its input (a module: eval mode; F.dropout with training=False or p=0).
   static bool drops_nothing(const Statement& st) {
     std::optional<OpId> id = find_op(st.op);
-    if (!id ||
-        (op_info(*id).family != Family::dropout_nd && st.op.find("ropout") == std::string::npos))
-      return false;
-    if (st.op[0] >= 'A' && st.op[0] <= 'Z') return true;  // nn.Dropout: modules run in eval mode
+    if (!id || st.op.find("ropout") == std::string::npos) return false;
+    if (std::isupper(static_cast<unsigned char>(st.op[0]))) return true;  // modules run in eval
     const Value* p = written_argument(st.args, op_info(*id), "p");
     const Value* training = written_argument(st.args, op_info(*id), "training");
     bool no_p = p && ((p->kind == Value::Kind::Float && p->f == 0.0) ||
@@ -8815,19 +8922,39 @@ class Construct {
     return no_p || (training && training->kind == Value::Kind::Bool && !training->b);
   }
 
-  // PyTorch's error for an in-place write into a trainable parameter (or a view of one) in
-  // forward; reading stops after tensor `last`.
-  [[noreturn]] void refuse_leaf_write(const std::string& last, const LeafWrite& w) const {
+  // PyTorch's error for an in-place write autograd refuses in forward, word for word; reading
+  // stops after tensor `last`. Where the message names an autograd node netshape does not name
+  // (a view of a piece), the write is refused instead.
+  [[noreturn]] void refuse_write(const std::string& last, const GuardedWrite& w) const {
+    constexpr const char* kHelp =
+        "write it out of place (`y = x * 2`), or change the values under `with torch.no_grad():`";
     Diagnostic d;
     d.span = w.at;
-    switch (w.leaf) {
-      case GradLeaf::maybe_view:
+    d.help = kHelp;
+    const WriteGuard& g = w.guard;
+    switch (g.kind) {
+      case Guarded::maybe_view:
         unsupported_here(w.at,
                          "an in-place write into a view of a trainable parameter that may be a "
                          "copy (`.contiguous()`, `flatten` or `reshape` of a view: it depends on "
                          "its strides)",
                          "write it out of place: `y = x * 2`");
-      case GradLeaf::view_without_grad:
+      case Guarded::piece_view:
+      case Guarded::piece:
+        if (g.kind == Guarded::piece_view || w.through_index)
+          unsupported_here(w.at,
+                           "an in-place write into a view of a piece of split, chunk or unbind "
+                           "(PyTorch refuses it while the tensor needs a gradient)",
+                           "write it out of place: `y = x * 2`");
+        d.message = fmt::format(
+            "Output {} of {} is a view and is being modified inplace. This view is the output of "
+            "a function that returns multiple views. Such functions do not allow the output "
+            "views to be modified inplace. You should replace the inplace operation by an "
+            "out-of-place one.",
+            g.output, g.function);
+        d.help = "write it out of place (`q = q * scale`), or index the pieces (`qkv[0]`)";
+        break;
+      case Guarded::no_grad_view:
         d.message =
             "A view was created in no_grad mode and is being modified inplace with grad mode "
             "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. "
@@ -8836,18 +8963,12 @@ class Construct {
             "outside (if you want the inplace to be tracked).";
         d.help = "write it out of place, or inside `with torch.no_grad():` with the view";
         break;
-      case GradLeaf::leaf:
-      case GradLeaf::view: {
-        bool view = w.leaf == GradLeaf::view || w.through_index;
+      case Guarded::leaf:
+      case Guarded::leaf_view:
         d.message = fmt::format(
-            "a {}leaf Variable that requires grad is being used in an "
-            "in-place operation.",
-            view ? "view of a " : "");
-        d.help =
-            "write it out of place (`y = self.w * 2`), or change the parameter's values under "
-            "`with torch.no_grad():`";
+            "a {}leaf Variable that requires grad is being used in an in-place operation.",
+            g.kind == Guarded::leaf_view || w.through_index ? "view of a " : "");
         break;
-      }
     }
     throw ForwardStopped{last, w.at, std::move(d)};
   }
@@ -11286,6 +11407,7 @@ class Construct {
     if (uint8_t bytes = element_bytes(type)) st.extras_for_write().element_bytes = bytes;
     PyValue out = PyValue::tensor(emit(std::move(st)), at);
     out.dtype = type;
+    if (type_category(type) < 2) needs_grad_.erase(out.name);  // integers need no gradient
     return out;
   }
 
@@ -11324,7 +11446,7 @@ class Construct {
   // the tensor `t` holds: the statement that made it keeps where, for inference's check that the
   // tensor is not expanded. A copy (`(y * 2).clamp_(0, 1)`) or an input is never expanded.
   void note_in_place_write(const PyValue& t, Span at) {
-    check_leaf_write(t, at);
+    check_guarded_write(t, at);
     if (t.kind != PyValue::Kind::Tensor || t.copy != PyValue::Copy::None) return;
     std::vector<Statement>& statements = L.program_.statements;
     for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
@@ -11334,18 +11456,18 @@ class Construct {
     }
   }
 
-  // An in-place write with no row into `t`: PyTorch's error when t is a trainable parameter or
-  // a view of one and gradients are recorded. `.contiguous()` of a parameter is the parameter.
-  void check_leaf_write(const PyValue& t, Span at) const {
+  // An in-place write with no row into `t`: PyTorch's error when autograd refuses it (see
+  // Guarded). `.contiguous()` of a parameter is the parameter itself.
+  void check_guarded_write(const PyValue& t, Span at) const {
     if (t.kind != PyValue::Kind::Tensor || !forward_ || !grad_enabled_ || t.no_grad ||
         !t.steps.empty() || t.copy == PyValue::Copy::Dense)
       return;
-    auto it = grad_leaves_.find(t.name);
-    if (it == grad_leaves_.end()) return;
-    LeafWrite w{it->second, false, at};
-    if (t.copy == PyValue::Copy::Contiguous && w.leaf != GradLeaf::leaf)
-      w.leaf = GradLeaf::maybe_view;  // a copy unless the view is contiguous
-    refuse_leaf_write(t.name, w);
+    auto it = guards_.find(t.name);
+    if (it == guards_.end()) return;
+    GuardedWrite w{it->second, false, at};
+    if (t.copy == PyValue::Copy::Contiguous && w.guard.kind != Guarded::leaf)
+      w.guard = WriteGuard{Guarded::maybe_view};  // a copy unless the view is contiguous
+    refuse_write(t.name, w);
   }
 
   // torch.zeros, ones, empty, rand, randn, arange: a tensor made from sizes.
@@ -11841,6 +11963,7 @@ class Construct {
         pieces.push_back(tensor_statement("select", t, {int_value(dim, at), int_value(i, at)}, at));
         last_is_one_of_several();
       }
+      guard_pieces(t, pieces, "UnbindBackward0");
       return make_tuple(std::move(pieces));
     }
     std::vector<int64_t> lengths;
@@ -11906,7 +12029,17 @@ class Construct {
       last_is_one_of_several();
       start += length;
     }
+    bool sizes = count->kind == PyValue::Kind::List || count->kind == PyValue::Kind::Tuple;
+    guard_pieces(t, pieces, sizes ? "SplitWithSizesBackward0" : "SplitBackward0");
     return make_tuple(std::move(pieces));
+  }
+
+  // The pieces of split, chunk or unbind of a tensor that needs a gradient: autograd refuses an
+  // in-place write into any of them (its node `function` returns several views).
+  void guard_pieces(const PyValue& t, const PyList& pieces, const char* function) {
+    if (!grad_enabled_ || !requires_grad(t)) return;
+    for (size_t k = 0; k < pieces.size(); ++k)
+      guards_[pieces[k].name] = WriteGuard{Guarded::piece, static_cast<uint32_t>(k), function};
   }
 
   static Value int_value(int64_t v, Span at) { return Value::integer(v, at); }
@@ -12673,7 +12806,12 @@ class Construct {
       return detached;
     }
     if (name == "requires_grad_" && forward_ && requires_grad_off(args))
-      grad_leaves_.erase(current_name(t.name));  // a parameter that no longer trains
+      if (auto it = guards_.find(current_name(t.name));
+          it != guards_.end() &&
+          it->second.kind == Guarded::leaf) {  // a parameter no longer trains
+        needs_grad_.erase(it->first);
+        guards_.erase(it);
+      }
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span, true);
     if (name == "t" && args.values.empty()) return matrix_transpose(t, call.span);

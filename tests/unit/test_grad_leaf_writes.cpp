@@ -1,7 +1,9 @@
-// In-place writes into a trainable parameter in forward (`self.w.clamp_(0, 1)`, `self.w[0] = 1`,
-// `F.relu(self.w, inplace=True)`) are PyTorch's errors while it records gradients; detached
-// (`.data`, `.detach()`), under `torch.no_grad()`, into a copy or into a frozen parameter they
-// are not. Every message is PyTorch 1.13's for the same forward (run with torch on this model).
+// In-place writes autograd refuses while it records gradients: into a trainable parameter in
+// forward (`self.w.clamp_(0, 1)`, `self.w[0] = 1`, `F.relu(self.w, inplace=True)`), into a piece
+// of split, chunk or unbind of a tensor that needs a gradient (`q, k, v = qkv.unbind(0); q *=
+// scale`), into a view made under no_grad. Detached (`.data`, `.detach()`), under
+// `torch.no_grad()`, into a copy or into what needs no gradient they are allowed. Every message
+// is PyTorch 1.13's for the same forward (run with torch on these models).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -11,6 +13,7 @@
 
 using namespace netshape;
 using netshape::test::check_py_cases;
+using netshape::test::first_error;
 using netshape::test::first_error_at;
 using netshape::test::PyCase;
 
@@ -37,6 +40,42 @@ class M(nn.Module):
         BODY
         return self.fc(x) * self.w
 )";
+
+const char* kPieces = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.norm = nn.BatchNorm1d(4, affine=False)
+        self.ln = nn.LayerNorm(4)
+        self.frozen = nn.Linear(4, 4)
+        for p in self.frozen.parameters():
+            p.requires_grad = False
+
+    def forward(self, x):
+        # input: [2, 4]
+        h = self.fc(x)
+        BODY
+        return self.fc(h)
+)";
+
+std::string piece_error(int output, const char* function) {
+  return "Output " + std::to_string(output) + " of " + function +
+         " is a view and is being modified inplace. This view is the output of a function that "
+         "returns multiple views. Such functions do not allow the output views to be modified "
+         "inplace. You should replace the inplace operation by an out-of-place one.";
+}
+
+constexpr const char* kNoGradView =
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block (if "
+    "you don't want the inplace to be tracked) or both outside (if you want the inplace to be "
+    "tracked).";
 
 constexpr const char* kLeaf =
     "a leaf Variable that requires grad is being used in an in-place operation.";
@@ -78,12 +117,7 @@ TEST_CASE("in-place writes into a trainable parameter in forward are PyTorch's e
       {"self.w[0] += 1", kView, ""},
       {"self.w.expand(2, 4).mul_(2)", kView, ""},
       {"self.fc.weight.T[0] = 3", kView, ""},
-      {"with torch.no_grad():\n            v = self.w.view(2, 2)\n        v.mul_(2)",
-       "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
-       "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
-       "your code by moving both the view and the inplace either both inside the no_grad block "
-       "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
-       "to be tracked).",
+      {"with torch.no_grad():\n            v = self.w.view(2, 2)\n        v.mul_(2)", kNoGradView,
        ""},
       // what PyTorch lets write: detached, without gradients, a copy, a frozen parameter, an
       // eval-mode dropout (it writes nothing)
@@ -118,4 +152,58 @@ TEST_CASE("in-place writes into a parameter: the caret at the tensor written, a 
   CHECK(first_error_at(m).starts_with(
       "19:9: unsupported Python construct: an in-place write into a view of a trainable "
       "parameter that may be a copy"));
+}
+
+TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a gradient") {
+  const std::string split = piece_error(0, "SplitBackward0");
+  const std::string second = piece_error(1, "SplitBackward0");
+  const std::string sizes = piece_error(1, "SplitWithSizesBackward0");
+  const std::string unbind = piece_error(1, "UnbindBackward0");
+  const std::string heads = piece_error(0, "UnbindBackward0");
+  const PyCase cases[] = {
+      {"a, b = h.chunk(2, 1)\n        a.mul_(2)", split.c_str(), ""},
+      {"a = h.chunk(3, 1)[1]\n        a.mul_(2)", second.c_str(), ""},
+      {"a, b = h.split([1, 3], 1)\n        b.relu_()", sizes.c_str(), ""},
+      {"a = torch.split(h, 2, 1)[0]\n        a.clamp_(0, 1)", split.c_str(), ""},
+      {"a = h.unbind(0)[1]\n        a += 1", unbind.c_str(), ""},
+      {"q, k = h.view(2, 2, 2).unbind(1)\n        q *= 0.5", heads.c_str(), ""},
+      {"a, b = h.chunk(2, 1)\n        F.relu(a, inplace=True)", split.c_str(), ""},
+      {"a = h.chunk(2, 1)[0]\n        a[a > 0] = 1", split.c_str(), ""},
+      {"a = (h * 2).chunk(2, 1)[0]\n        a.mul_(2)", split.c_str(), ""},
+      {"a = h.floor().chunk(2, 1)[0]\n        a.mul_(2)", split.c_str(), ""},
+      {"a = self.ln(x).chunk(2, 1)[0]\n        a.mul_(2)", split.c_str(), ""},
+      {"with torch.no_grad():\n            a, b = h.chunk(2, 1)\n        a.mul_(2)", kNoGradView,
+       ""},
+      {"with torch.no_grad():\n            v = h.view(8)\n        v.mul_(2)", kNoGradView, ""},
+      // what needs no gradient, or is no piece: PyTorch writes
+      {"a = x.chunk(2, 1)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = (h > 0).float().chunk(2, 1)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = h.argmax(1).float().chunk(2, 0)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = self.norm(x).chunk(2, 1)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = self.frozen(x).chunk(2, 1)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = torch.zeros_like(h).chunk(2, 1)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = h.long().chunk(2, 1)[0]\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = h.chunk(2, 1)[0].detach()\n        a.mul_(2)", "", "[2, 4]"},
+      {"a = h.chunk(2, 1)[0]\n        a.data.mul_(2)", "", "[2, 4]"},
+      {"a = h.chunk(2, 1)[0] * 1\n        a.mul_(2)", "", "[2, 4]"},
+      {"with torch.no_grad():\n            a, b = h.chunk(2, 1)\n            a.mul_(2)", "",
+       "[2, 4]"},
+      {"q = h.view(2, 2, 2)[:, 0]\n        q *= 0.5", "", "[2, 4]"},
+      {"h.relu_()", "", "[2, 4]"},
+  };
+  check_py_cases(kPieces, "pieces.py", cases);
+}
+
+TEST_CASE(
+    "in-place writes into a view of a piece: refused, PyTorch names a node netshape does not") {
+  for (const char* body :
+       {"a = h.chunk(2, 1)[0]\n        a[0] = 1", "a = h.chunk(2, 1)[1].t()\n        a.mul_(2)"}) {
+    std::string text = kPieces;
+    text.replace(text.find("BODY"), 4, body);
+    LoadedModel m = analyze_text(text, "pieces.py", {});
+    INFO(body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).message.starts_with(
+        "unsupported Python construct: an in-place write into a view of a piece of split"));
+  }
 }
