@@ -1596,6 +1596,8 @@ class Construct {
     std::string op = s.what.substr(0, s.what.size() - 1);
     PyValue current = eval(t, f);
     PyValue rhs = eval(*s.value, f);
+    if (forward_ && is_layer_tensor(current))  // `w = self.fc.weight; w += 1`: w.add_(1)
+      current = layer_tensor(current, t.span);
     if (current.kind == PyValue::Kind::List && op == "+") {  // in place: every reference sees it
       PyList more = iterate(rhs, s.value->span);
       current.list->insert(current.list->end(), more.begin(), more.end());
@@ -6318,6 +6320,10 @@ class Construct {
     PyValue left = eval(e.items[0], f);
     for (size_t i = 0; i < e.ops.size(); ++i) {
       PyValue right = eval(e.items[i + 1], f);
+      if (forward_ && (is_layer_tensor(left) || is_layer_tensor(right))) {  // `self.fc.weight > 0`
+        left = as_tensor_in_forward(left, e.span);
+        right = as_tensor_in_forward(right, e.span);
+      }
       if (e.ops.size() == 1 && is_tensor_comparison(e.ops[i], left, right))
         return comparison_mask(e.ops[i], left, right, e.span);
       bool made = left.kind == PyValue::Kind::Made || right.kind == PyValue::Kind::Made;
@@ -7046,6 +7052,8 @@ class Construct {
         v.kind == PyValue::Kind::Module)
       return replace_child(*obj.module, index, *v.module, at);
     if (obj.kind == PyValue::Kind::Tensor && forward_) return tensor_set_item(obj, index, v, at);
+    if (forward_ && is_layer_tensor(obj))  // `self.fc.weight[0] = 1`
+      return tensor_set_item(layer_tensor(obj, at), index, v, at);
     unsupported_here(at, "item assignment to " + describe(obj),
                      "build it with the value in place instead");
   }
@@ -8890,7 +8898,8 @@ class Construct {
   // An in-place write autograd refuses: what it writes into, and where it points.
   struct GuardedWrite {
     WriteGuard guard;
-    bool through_index = false;  // `w[0] = 1`: __setitem__ writes into a view of w
+    // `w[0] = 1`: __setitem__ writes into a view of w, autograd's node for it (SelectBackward0)
+    const char* index_view = nullptr;
     Span at;
   };
 
@@ -8900,14 +8909,23 @@ class Construct {
     if (!grad_enabled_ || !reads_tracked(st, 0) || drops_nothing(st)) return std::nullopt;
     auto it = guards_.find(st.inputs[0]);
     if (it == guards_.end()) return std::nullopt;
-    GuardedWrite w{it->second, false, st.span};
-    if (st.op == "setitem" && !st.args.empty()) {  // `w[...] = v` writes into w itself
-      const Value& index = st.args[0].value;
-      w.through_index = !(index.items.size() == 1 && index.items[0].kind == Value::Kind::String);
-    }
+    GuardedWrite w{it->second, nullptr, st.span};
+    if (st.op == "setitem" && !st.args.empty()) w.index_view = index_view(st.args[0].value);
     if (!st.extras().item_assignment && !st.input_spans.empty() && st.input_spans[0].valid())
       w.at = st.input_spans[0];  // the tensor written, in forward (a module's row spans __init__)
     return w;
+  }
+
+  // The view basic indexing makes, by autograd's node for its last step (the last item but
+  // `...`: an integer selects, a slice slices, None unsqueezes); nullptr for `w[...]`, w itself.
+  static const char* index_view(const Value& index) {
+    const Value* last = nullptr;
+    for (const Value& item : index.items)
+      if (item.kind != Value::Kind::String) last = &item;  // not `...`
+    if (!last) return nullptr;
+    return last->kind == Value::Kind::Int     ? "SelectBackward0"
+           : last->kind == Value::Kind::Tuple ? "SliceBackward0"
+                                              : "UnsqueezeBackward0";
   }
 
   // A dropout that returns its input (a module: eval mode; F.dropout with training=False or p=0).
@@ -8941,17 +8959,18 @@ class Construct {
                          "write it out of place: `y = x * 2`");
       case Guarded::piece_view:
       case Guarded::piece:
-        if (g.kind == Guarded::piece_view || w.through_index)
+        if (g.kind == Guarded::piece_view)
           unsupported_here(w.at,
                            "an in-place write into a view of a piece of split, chunk or unbind "
                            "(PyTorch refuses it while the tensor needs a gradient)",
                            "write it out of place: `y = x * 2`");
+        // written through an index, the view the index makes is output 0 of its own node
         d.message = fmt::format(
             "Output {} of {} is a view and is being modified inplace. This view is the output of "
             "a function that returns multiple views. Such functions do not allow the output "
             "views to be modified inplace. You should replace the inplace operation by an "
             "out-of-place one.",
-            g.output, g.function);
+            w.index_view ? 0 : g.output, w.index_view ? w.index_view : g.function);
         d.help = "write it out of place (`q = q * scale`), or index the pieces (`qkv[0]`)";
         break;
       case Guarded::no_grad_view:
@@ -8967,7 +8986,7 @@ class Construct {
       case Guarded::leaf_view:
         d.message = fmt::format(
             "a {}leaf Variable that requires grad is being used in an in-place operation.",
-            g.kind == Guarded::leaf_view || w.through_index ? "view of a " : "");
+            g.kind == Guarded::leaf_view || w.index_view ? "view of a " : "");
         break;
     }
     throw ForwardStopped{last, w.at, std::move(d)};
@@ -11464,7 +11483,7 @@ class Construct {
       return;
     auto it = guards_.find(t.name);
     if (it == guards_.end()) return;
-    GuardedWrite w{it->second, false, at};
+    GuardedWrite w{it->second, nullptr, at};
     if (t.copy == PyValue::Copy::Contiguous && w.guard.kind != Guarded::leaf)
       w.guard = WriteGuard{Guarded::maybe_view};  // a copy unless the view is contiguous
     refuse_write(t.name, w);

@@ -17,7 +17,9 @@ built from an op and one form of its arguments (ints, bools, floats, tuples, lis
 sizes, dims and flags; keyword or positional; negative and out-of-range dims; grids of kernel,
 stride, padding and dilation). PyTorch runs the file in this process (model.eval(),
 torch.no_grad(), a torch.zeros input; then again with autograd on and an input that requires
-grad, which must give the same answer); netshape runs `check FILE --input SHAPE --format json`
+grad, which must give the same answer; the cases about autograd's refusals of in-place writes
+run once, with autograd on and an input that does not require grad, as a training step runs
+them); netshape runs `check FILE --input SHAPE --format json`
 (exit 0: the outputs' shapes and totals.params, 1: the model's error, 2: refused). Each case is
 one of
 
@@ -77,6 +79,7 @@ class Case:
                 self.pre.append(f"x = x.narrow({i}, 0, 0)")
         self.shape = tuple(shape)
         self.dtype = dtype
+        self.autograd = False  # PyTorch's answer with autograd on (a training step's forward)
 
     def source(self):
         body = "".join(f"        {s}\n" for s in self.init)
@@ -1070,10 +1073,35 @@ def gen_setitem_gather():
         expr(g, e, (2, 5), "long")
 
 
+def gen_grad_writes():
+    """In-place writes autograd refuses (into a trainable parameter or a view of one, into a piece
+    of split, chunk or unbind of a tensor that needs a gradient) and those it lets happen."""
+    g = "grad_writes"
+    init = ["self.l = nn.Linear(6, 6)", "self.w = nn.Parameter(torch.ones(6))",
+            "self.f = nn.Linear(6, 6).requires_grad_(False)"]
+    targets = ["self.w", "self.l.weight", "self.l.bias", "self.w.view(2, 3)", "self.w[1:4]",
+               "self.l.weight.t()", "self.w.detach()", "self.w.data", "self.w * 1", "self.l(x)",
+               "self.l(x).chunk(2, 1)[0]", "self.l(x).split([2, 4], 1)[1]",
+               "self.l(x).unbind(0)[1]", "x.chunk(2, 1)[0]", "(self.l(x) > 0).float().chunk(2, 1)[0]",
+               "self.l(x).detach().chunk(3, 1)[2]", "self.l(x).long().chunk(2, 1)[0]",
+               "self.l(x).view(2, 3, 2).unbind(2)[0]", "self.f(x).chunk(2, 1)[1]",
+               "torch.chunk(self.l(x) * 2, 3, dim=1)[1]"]
+    writes = ["t.mul_(2)", "t += 1", "t.relu_()", "t.clamp_(0, 1)", "t.zero_()", "t.fill_(0.5)",
+              "F.relu(t, inplace=True)", "t.masked_fill_(t > 0, 1.0)", "t[...] = 1", "t[0] = 1",
+              "t[t > 0] = 0", "torch.sigmoid_(t)", "F.dropout(t, 0.5, self.training, True)",
+              "t[None] = 1", "t[:] = 1", "t[0, ...] = 1", "t[..., -1] = 1"]
+    for target in targets:
+        for write in writes:
+            c = Case(g, init, "self.l(x)", (2, 6))
+            c.autograd = True
+            c.pre += [f"t = {target}", write]
+            CASES.append(c)
+
+
 GENERATORS = [gen_conv, gen_conv_transpose, gen_conv_functional, gen_pool, gen_norm, gen_linear,
               gen_softmax, gen_reshape, gen_index, gen_reduce, gen_pad, gen_interpolate,
               gen_pixel_shuffle, gen_channel_shuffle, gen_unfold, gen_recurrent, gen_keywords, gen_mixed_forms,
-              gen_setitem_gather]
+              gen_setitem_gather, gen_grad_writes]
 
 # Cases left out (Case.text()), each with why: PyTorch's own outcome depends on something other
 # than the file (found by the UNSTABLE check).
@@ -1142,7 +1170,9 @@ def run_torch(case, grad=False):
         params = sum(p.numel() for p in model.parameters())
         dtype = torch.long if case.dtype == "long" else torch.float32
         x = torch.zeros(case.shape, dtype=dtype)
-        if grad:  # autograd on, a non-leaf input (in-place ops stay allowed)
+        if case.autograd:  # as a training step: autograd on, an input that needs no gradient
+            out = model(x)
+        elif grad:  # autograd on, a non-leaf input (in-place ops stay allowed)
             out = model(x.requires_grad_() * 1)
         else:
             with torch.no_grad():
@@ -1253,7 +1283,8 @@ def main():
             futures[i] = pool.submit(run_netshape, a.netshape, path, c)
             # PyTorch in this thread while netshape runs; a second time with autograd on and an
             # input that requires grad, where PyTorch may pick another kernel (F.max_pool1d does).
-            results[i] = (run_torch(c), run_torch(c, grad=True) if c.dtype == "float" else None)
+            stable = c.dtype == "float" and not c.autograd
+            results[i] = (run_torch(c), run_torch(c, grad=True) if stable else None)
         nres = {i: fut.result() for i, fut in futures.items()}
 
     counts = {k: 0 for k in ORDER}

@@ -95,6 +95,9 @@ TEST_CASE("in-place writes into a trainable parameter in forward are PyTorch's e
       {"self.w.exp_()", kLeaf, ""},
       {"self.fc.bias.add_(1)", kLeaf, ""},
       {"self.fc.weight.mul_(2)", kLeaf, ""},
+      {"w = self.fc.weight\n        w += 1", kLeaf, ""},
+      {"self.fc.bias.masked_fill_(self.fc.bias > 0, 1.0)", kLeaf, ""},
+      {"self.fc.weight[0] = 1", kView, ""},
       {"self.w.masked_fill_(self.w > 0, 1.0)", kLeaf, ""},
       {"torch.relu_(self.w)", kLeaf, ""},
       {"F.relu(self.w, inplace=True)", kLeaf, ""},
@@ -160,6 +163,9 @@ TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a g
   const std::string sizes = piece_error(1, "SplitWithSizesBackward0");
   const std::string unbind = piece_error(1, "UnbindBackward0");
   const std::string heads = piece_error(0, "UnbindBackward0");
+  const std::string select = piece_error(0, "SelectBackward0");
+  const std::string slice = piece_error(0, "SliceBackward0");
+  const std::string unsqueeze = piece_error(0, "UnsqueezeBackward0");
   const PyCase cases[] = {
       {"a, b = h.chunk(2, 1)\n        a.mul_(2)", split.c_str(), ""},
       {"a = h.chunk(3, 1)[1]\n        a.mul_(2)", second.c_str(), ""},
@@ -169,6 +175,11 @@ TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a g
       {"q, k = h.view(2, 2, 2).unbind(1)\n        q *= 0.5", heads.c_str(), ""},
       {"a, b = h.chunk(2, 1)\n        F.relu(a, inplace=True)", split.c_str(), ""},
       {"a = h.chunk(2, 1)[0]\n        a[a > 0] = 1", split.c_str(), ""},
+      {"a = h.unbind(1)[0]\n        a[...] = 1", heads.c_str(), ""},
+      // through an index: the view it makes, output 0 of autograd's node for its last step
+      {"a = h.chunk(2, 1)[0]\n        a[0] = 1", select.c_str(), ""},
+      {"a = h.chunk(2, 1)[0]\n        a[0, :] = 1", slice.c_str(), ""},
+      {"a = h.chunk(2, 1)[0]\n        a[0, None] = 1", unsqueeze.c_str(), ""},
       {"a = (h * 2).chunk(2, 1)[0]\n        a.mul_(2)", split.c_str(), ""},
       {"a = h.floor().chunk(2, 1)[0]\n        a.mul_(2)", split.c_str(), ""},
       {"a = self.ln(x).chunk(2, 1)[0]\n        a.mul_(2)", split.c_str(), ""},
@@ -196,8 +207,8 @@ TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a g
 
 TEST_CASE(
     "in-place writes into a view of a piece: refused, PyTorch names a node netshape does not") {
-  for (const char* body :
-       {"a = h.chunk(2, 1)[0]\n        a[0] = 1", "a = h.chunk(2, 1)[1].t()\n        a.mul_(2)"}) {
+  for (const char* body : {"a = h.chunk(2, 1)[1].t()\n        a.mul_(2)",
+                           "a = h.chunk(2, 0)[0].view(4)\n        a[0] = 1"}) {
     std::string text = kPieces;
     text.replace(text.find("BODY"), 4, body);
     LoadedModel m = analyze_text(text, "pieces.py", {});
