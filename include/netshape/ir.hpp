@@ -559,6 +559,7 @@ struct Program {
     Other,            // random values, casts, math `run` has no step for
     InPlace,          // `y += 1`, `x.clamp_()`: written out of place, it is computed
     IntoView,         // an in-place op on a view: applied to a copy, it is computed
+    StaleView,        // a view read after a write into its tensor: `run` computed it before
     DropoutTraining,  // F.dropout with training=True (its default) drops in eval mode too
   };
   Unfollowed values_unfollowed_kind = Unfollowed::Other;

@@ -179,6 +179,9 @@ static const char* unfollowed_help(Program::Unfollowed kind) {
       return "write it out of place (`y = y + 1` for `y += 1`) to have `run` compute it";
     case Program::Unfollowed::IntoView:
       return "apply it out of place to a copy (`inplace=False`) to have `run` compute it";
+    case Program::Unfollowed::StaleView:
+      return "take the view again after the write (`v = y[:, 1:3]` after `y[:, 1] = 5`) to have "
+             "`run` compute it";
     case Program::Unfollowed::DropoutTraining:
       return "F.dropout drops values whenever training=True, its default, in eval mode too: "
              "pass training=self.training";

@@ -734,6 +734,13 @@ class Construct {
   // The rows whose output needs a gradient (requires_grad): computed in grad mode from a
   // trainable parameter, through ops that have a derivative.
   std::unordered_set<std::string> needs_grad_;
+  // For `run`, which computes a view as a copy when its row runs: the tensor whose memory a view
+  // row's output or an in-place row's output is (by row), the row number of each view row, and
+  // the row number of the last in-place row that wrote into each such tensor. A view read after
+  // a write into its tensor holds values `run` did not compute.
+  std::unordered_map<std::string, std::string> memory_of_;
+  std::unordered_map<std::string, size_t> view_made_at_;
+  std::unordered_map<std::string, size_t> last_written_at_;
   // The calls of the file's functions and the loop passes now running, outermost first: a layer
   // built inside them keeps them, so an error about it can point at each (Statement::built_via).
   std::vector<Label> building_;
@@ -7875,6 +7882,7 @@ class Construct {
       declared.push_back(&t);
       L.program_.outputs.push_back(
           OutputDecl{t.instance == 0 ? current_name(t.name) : t.name, at, t.steps});
+      note_stale_view(L.program_.outputs.back().name, at);
     };
     if (out.kind == PyValue::Kind::Tensor) {
       declare(out);
@@ -8751,7 +8759,13 @@ class Construct {
     bool needs_grad = row_needs_grad(st);
     std::optional<GuardedWrite> refused = writes ? guarded_write(st) : std::nullopt;
     if (refused && !st.extras().item_assignment) refuse_write(written, *refused);
+    bool view_row = !in_place && !st.inputs.empty() && !reads_copy(st, 0) && is_view_op(st.op);
+    std::string base = view_row || writes ? memory_root(st.inputs[0]) : std::string();
     std::string out = *L.emit(std::move(st));
+    size_t row = L.program_.statements.size() - 1;
+    if (view_row) view_made_at_[out] = row;
+    if (writes) last_written_at_[base] = row;
+    if (!base.empty()) memory_of_[out] = base;
     if (guard) guards_[out] = *guard;
     if (needs_grad) needs_grad_.insert(out);
     // after the row, so that its index is checked first, as PyTorch indexes before it writes
@@ -8990,6 +9004,34 @@ class Construct {
         break;
     }
     throw ForwardStopped{last, w.at, std::move(d)};
+  }
+
+  // The tensor whose memory tensor `name` is: itself, or what the view or in-place row that made
+  // it views or writes into.
+  std::string memory_root(const std::string& name) const {
+    auto it = memory_of_.find(name);
+    return it == memory_of_.end() ? name : it->second;
+  }
+  static bool reads_copy(const Statement& st, uint32_t i) {
+    const auto& copied = st.extras().copied_inputs;
+    return std::any_of(copied.begin(), copied.end(),
+                       [&](const StatementExtras::CopiedInput& c) { return c.input == i; });
+  }
+  static bool is_view_op(const std::string& op) {
+    std::optional<OpId> id = find_op(op);
+    return id && family_info(op_info(*id).family).layout == LayoutRule::View;
+  }
+
+  // A view read after an in-place row wrote into its tensor (`v = y[:, 1:3]; y[:, 1] = 5`):
+  // PyTorch's view sees the write, `run`'s copy, computed before it, does not: a note.
+  void note_stale_view(const std::string& name, Span at) {
+    if (last_written_at_.empty()) return;
+    auto made = view_made_at_.find(name);
+    if (made == view_made_at_.end()) return;
+    auto written = last_written_at_.find(memory_root(name));
+    if (written != last_written_at_.end() && written->second > made->second)
+      note_values_unfollowed("a view read after an in-place write into its tensor", at,
+                             Program::Unfollowed::StaleView);
   }
 
   // Whether tensor `name` is `base` or a view of it, through rows that view their first input.
@@ -11122,6 +11164,7 @@ class Construct {
     }
     st.inputs.push_back(t.instance == 0 ? current_name(t.name) : t.name);
     st.input_spans.push_back(span.valid() ? span : fallback);
+    note_stale_view(st.inputs.back(), span.valid() ? span : fallback);
   }
 
   // A tensor's type as PyTorch's argument checks name it: the legacy tensor type where one

@@ -259,6 +259,26 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
     CHECK(d.code != "unused-tensor");
   LoadedModel whole = linear_of("x", "        torch.relu_(x)\n");  // followed: x is its row
   CHECK(!whole.program->values_unfollowed_at.valid());
+  // a view taken before a write into its tensor and read after it: `run` computed it before
+  LoadedModel stale =
+      linear_of("v", "        y = torch.relu(x)\n        v = y[:2]\n        y[:, 0] = 5.0\n");
+  REQUIRE(stale.exit == ExitCode::Ok);
+  CHECK(stale.program->values_unfollowed_op ==
+        "a view read after an in-place write into its tensor");
+  CHECK(stale.program->values_unfollowed_kind == Program::Unfollowed::StaleView);
+  CHECK(stale.program->values_unfollowed_at.line == 15);
+  CHECK(stale.program->values_unfollowed_at.column == 24);
+  CHECK(linear_of("v",
+                  "        y = torch.relu(x)\n        v = y.t().t()\n        F = torch.nn."
+                  "functional\n        F.relu(y, inplace=True)\n")
+            .program->values_unfollowed_kind == Program::Unfollowed::StaleView);
+  // the view taken after the write, or read before it: computed
+  CHECK(!linear_of("v", "        y = torch.relu(x)\n        y[:, 0] = 5.0\n        v = y[:2]\n")
+             .program->values_unfollowed_at.valid());
+  CHECK(!linear_of("x",
+                   "        y = torch.relu(x)\n        z = torch.relu(y[:2])\n        y[:, "
+                   "0] = 5.0\n")
+             .program->values_unfollowed_at.valid());
   // F.dropout's training defaults to True: it drops values in eval mode too
   LoadedModel dropped = linear_of("torch.nn.functional.dropout(x, 0.5)");
   REQUIRE(dropped.exit == ExitCode::Ok);
