@@ -192,25 +192,61 @@ class Analyzer {
     return v;
   }
 
-  // What is known of the values `node` reads as its first input: its tensor's, but none of them
-  // when it reads a copy made with no row (`p % 12`, `p * 2` change them) or after a write;
-  // one filled with a whole number last (`torch.full((b, 1), start_id)`) holds that number.
+  // What is known of the values `node` reads as its input k: its tensor's, moved by the steps of
+  // a copy made with no row (values_after), and none of them after a write.
   KnownValues first_input_values(const GraphNode& node) const { return input_values(node, 0); }
   KnownValues input_values(const GraphNode& node, size_t k) const {
     KnownValues v = tensors_[node.inputs[k]].values;
-    for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs) {
-      if (c.input != k) continue;
-      v.exact_range = false;
-      constexpr double kExact = 9007199254740992.0;  // 2^53
-      const ValueStep* last = c.steps.empty() ? nullptr : &c.steps.back();
-      if (last && last->op == ValueStep::Op::Fill && std::abs(last->number) < kExact &&
-          last->number == std::trunc(last->number)) {
-        v.exact_range = true;
-        v.lo = v.hi = static_cast<int64_t>(last->number);
-        v.step = 1;
-      }
-    }
+    for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs)
+      if (c.input == k) v = values_after(v, c.steps);
     if (values_written_) v.exact_range = false;
+    return v;
+  }
+
+  // The values after a copy's steps: a fill with a whole number (`torch.full((b, 1), start_id)`)
+  // makes them all that number; adding or subtracting a whole number, or multiplying by a
+  // positive one, moves an arange's range in integers and keeps its order (`torch.arange(T) +
+  // 1`); a cast keeps the values its type holds. Any other step (`p % 12`) leaves them unknown.
+  static KnownValues values_after(KnownValues v, const std::vector<ValueStep>& steps) {
+    constexpr double kExact = 9007199254740992.0;  // 2^53
+    using Op = ValueStep::Op;
+    for (const ValueStep& s : steps) {
+      bool whole = std::abs(s.number) < kExact && s.number == std::trunc(s.number);
+      if (s.op == Op::Fill) {
+        v.exact_range = whole;
+        v.lo = v.hi = whole ? static_cast<int64_t>(s.number) : 0;
+        v.step = 1;
+        continue;
+      }
+      if (!v.exact_range) continue;
+      // moved in integers: exact below 2^53 (the range and the number are)
+      double n = s.number, lo = static_cast<double>(v.lo), hi = static_cast<double>(v.hi);
+      bool integers = s.integer_bits != 0 && whole;
+      switch (s.op) {
+        case Op::Add:
+          v.exact_range = integers && std::abs(lo + n) < kExact && std::abs(hi + n) < kExact;
+          lo += n, hi += n;
+          break;
+        case Op::Sub:
+          v.exact_range = integers && std::abs(lo - n) < kExact && std::abs(hi - n) < kExact;
+          lo -= n, hi -= n;
+          break;
+        case Op::Mul:
+          v.exact_range = integers && n > 0 && std::abs(lo * n) < kExact &&
+                          std::abs(hi * n) < kExact && std::abs(v.step * n) < kExact;
+          lo *= n, hi *= n;
+          if (v.exact_range) v.step *= static_cast<int64_t>(n);
+          break;
+        case Op::Trunc:  // a cast to `number` bits (0: the math trunc, of whole numbers here)
+          v.exact_range = s.number == 0 || s.number >= 64 ||
+                          (lo >= -std::ldexp(1.0, static_cast<int>(s.number) - 1) &&
+                           hi < std::ldexp(1.0, static_cast<int>(s.number) - 1));
+          break;
+        default:
+          v.exact_range = false;
+      }
+      if (v.exact_range) v.lo = static_cast<int64_t>(lo), v.hi = static_cast<int64_t>(hi);
+    }
     return v;
   }
 

@@ -567,3 +567,52 @@ class M(nn.Module):
   REQUIRE(floats.exit == ExitCode::Ok);
   CHECK(out_shape(floats) == "[8]");
 }
+
+// Positions moved by whole numbers (`torch.arange(t) + 1`, fairseq-style positions past a padding
+// row; `* 2`, `- 3`) keep their range and order: one outside the table is the forward's error
+// (PyTorch 1.13 on the same model); a step netshape does not follow (`% 8`, `.clamp(max=7)`,
+// `+ 0.5` then a cast) leaves them unknown, unchecked.
+TEST_CASE(
+    "Embedding in a .py file: positions moved by whole numbers are checked against the table") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Embedding(8, 4, max_norm=MAX_NORM)
+
+    def forward(self, x):
+        # input x: [2, 8] long
+        return self.pos(POSITIONS)
+)";
+  auto read = [&](const std::string& positions, const std::string& max_norm = "None") {
+    std::string text = model;
+    text.replace(text.find("MAX_NORM"), 8, max_norm);
+    text.replace(text.find("POSITIONS"), 9, positions);
+    return analyze_text(text, "pos.py", {});
+  };
+  for (const char* beyond : {"torch.arange(8) + 1", "torch.arange(8) - 3", "torch.arange(8) * 2",
+                             "torch.arange(4) * 3 - 1", "torch.arange(8).unsqueeze(0) + 1",
+                             "torch.arange(8).int() + 1"}) {
+    CAPTURE(beyond);
+    LoadedModel m = read(beyond);
+    CHECK(m.exit == ExitCode::ShapeError);
+    CHECK(first_error(m).message == "index out of range in self");
+  }
+  // the renorm's select names the first beyond the table, in increasing order
+  CHECK(first_error(read("torch.arange(8) * 2", "1.0")).message ==
+        "select(): index 8 out of range for tensor of size [8, 4] at dimension 0");
+  CHECK(first_error(read("torch.arange(8) - 10", "1.0")).message ==
+        "select(): index -10 out of range for tensor of size [8, 4] at dimension 0");
+  CHECK(first_error(read("torch.arange(8) + 3", "1.0")).message ==
+        "select(): index 8 out of range for tensor of size [8, 4] at dimension 0");
+  for (const char* inside :
+       {"torch.arange(8) - 0", "torch.arange(4) * 2 + 1", "(torch.arange(8) + 1) - 1",
+        "(torch.arange(8) + 1) % 8", "(torch.arange(8) + 1).clamp(max=7)"}) {
+    CAPTURE(inside);
+    LoadedModel m = read(inside);
+    CHECK(m.exit == ExitCode::Ok);
+  }
+}
