@@ -311,6 +311,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"one_hot", false, true, false},
     {"expand", false, false, true},
     {"repeat", false, false, true},
+    {"tile", true, false, true},
     {"mean", true, false, true},
     {"amax", true, false, true},
     {"amin", true, false, true},
@@ -9132,6 +9133,7 @@ class Construct {
     for (size_t i = 0; i < args.values.size(); ++i)
       if (args.keywords[i] == "out")
         unsupported_here(args.spans[i], "`out=`", "assign the result instead: `y = op(...)`");
+    list_keyword_is_sequence(op, args);
     if (std::optional<PyValue> kept = with_number(op, self, args, call.span)) return *kept;
     if (std::optional<PyValue> kept = unary_math(op, self, args, call.span)) return *kept;
     if (op == "where" && row_for == RowFor::call) return where_call(op_span, self, args, call);
@@ -11000,6 +11002,8 @@ class Construct {
     if (n == "F.linear") return linear(args, op_span, call.span);
     if (in_family(op, Family::conv_functional)) return functional_conv(op, op_span, args, call);
     if (n == "torch.t") return matrix_transpose(nth(args, 0, call.span), op_span);
+    if (n == "torch.outer" || n == "torch.ger")
+      return vector_outer(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "torch.mm")
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
@@ -11049,6 +11053,20 @@ class Construct {
             fmt::format("{}(): argument '{}' (position 2) must be tuple of ints, not {}", op,
                         info.params[0].name, python_type(after[0]->data)),
             fmt::format("pass a tuple: torch.{}(x, ({},))", op, text_of(*after[0])));
+  }
+
+  // An int list given by its keyword (`x.tile(dims=2)`, `torch.permute(x, dims=(1, 0))`) must
+  // be one tuple or list: a number is Python's TypeError, however the op is spelled.
+  void list_keyword_is_sequence(const std::string& op, const Args& args) {
+    std::optional<OpId> id = find_op(op);
+    if (!id || op_info(*id).params.empty() || !op_info(*id).params[0].var_positional) return;
+    const std::string& name = op_info(*id).params[0].name;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i] == name && args.values[i].kind == PyValue::Kind::Data)
+        raise(args.spans[i],
+              fmt::format("{}(): argument '{}' must be tuple of {}, not {}", op, name,
+                          name == "dims" ? "ints" : "SymInts", python_type(args.values[i].data)),
+              fmt::format("pass a tuple: {}=({},)", name, text_of(args.values[i])));
   }
 
   enum class Namespace { Torch, Functional, Method };
@@ -11617,6 +11635,22 @@ class Construct {
                   "use `.transpose(-2, -1)` (or `.mT`) to swap the last two dims");
     if (rank < 2) return t;
     return tensor_statement("transpose", t, {int_value(0, at), int_value(1, at)}, at);
+  }
+
+  // torch.outer(a, b) (torch.ger, a.outer(b)) of two 1-D tensors (RoPE's angles, `torch.outer(t,
+  // inv_freq)`): PyTorch's `a.reshape(n, 1) * b`, an unsqueeze row and a mul row.
+  PyValue vector_outer(const PyValue& a, const PyValue& b, Span at) {
+    if (a.kind != PyValue::Kind::Tensor || b.kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "outer() of something other than tensors", "give it two 1-D tensors");
+    for (const auto& [t, name] : {std::pair{&a, "self"}, std::pair{&b, "vec2"}}) {
+      size_t rank = shape_now(t->name, at).size();
+      if (rank != 1)
+        torch_error(*t, at,
+                    fmt::format("outer: Expected 1-D argument {}, but got {}-D", name, rank),
+                    "outer multiplies two 1-D tensors: flatten them first");
+    }
+    PyValue column = tensor_statement("unsqueeze", a, {int_value(1, at)}, at);
+    return tensor_arithmetic("*", column, b, at);
   }
 
   // torch.mm(a, b), a.mm(b): the product of two matrices, as matmul computes it.
@@ -12877,6 +12911,8 @@ class Construct {
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span, true);
     if (name == "t" && args.values.empty()) return matrix_transpose(t, call.span);
+    if ((name == "outer" || name == "ger") && args.values.size() == 1 && args.keywords[0].empty())
+      return vector_outer(t, as_tensor_in_forward(args.values[0], call.span), call.span);
     if (name == "mm" && args.values.size() == 1)
       return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);

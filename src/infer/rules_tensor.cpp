@@ -46,9 +46,10 @@ std::optional<std::vector<T>> list_arg(RuleContext& ctx, const char* what, Entry
   std::vector<T> out;
   for (size_t i = 0; i < items.size(); ++i) {
     std::optional<T> v = entry(items[i], i);
-    // A bool first makes it no int list at all (int_list_entry): the TypeError names the type
-    // of what was written.
-    if (!v && i == 0 && items[0].kind == Value::Kind::Bool) {
+    // A first entry that is no int (a bool too: int_list_entry) makes it no int list at all:
+    // the TypeError names the type of what was written first (`x.tile(2.0, 1)`: float,
+    // `x.tile((2.0, 1))`: tuple).
+    if (!v && i == 0) {
       ctx.fail(given[0].span,
                fmt::format("{}(): argument '{}' (position 1) must be tuple of {}, not {}",
                            ctx.op.name, name, what, python_type(given[0])),
@@ -808,14 +809,19 @@ bool infer_repeat_interleave(RuleContext& ctx) {
   return true;
 }
 
-// x: [d0, ..., d_k] -> [s0 * 1, ..., s_j * d0, ..., s_n * d_k] (x taken with leading 1s)
+// x: [d0, ..., d_k] -> [s0 * 1, ..., s_j * d0, ..., s_n * d_k] (x taken with leading 1s);
+// tile: the same, with counts of 1 in front for the dims its dims do not name
 bool infer_repeat(RuleContext& ctx) {
   const Shape& x = ctx.x();
+  bool tile = ctx.op.id == OpId::tile;
   std::string ones;
   for (size_t i = 0; i < x.size(); ++i) ones += (i ? ", 1" : "1");
-  std::string example = fmt::format("repeat({})", ones.empty() ? "()" : ones);
-  auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(x), example);
+  std::string example = fmt::format("{}({})", ctx.op.name, ones.empty() ? "()" : ones);
+  auto sizes = list_arg<Dim>(ctx, tile ? "ints" : "SymInts", size_entry(x), example);
   if (!sizes) return false;
+  // tile repeats the dims it does not name once: repeat with 1s in front (PyTorch's own tile)
+  if (tile && sizes->size() < x.size())
+    sizes->insert(sizes->begin(), x.size() - sizes->size(), fixed(1));
   size_t ndim = sizes->size(), rank = x.size();
   if (ndim < rank)
     return ctx.fail(ctx.st.op_span,
