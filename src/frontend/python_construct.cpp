@@ -8968,9 +8968,10 @@ class Construct {
     switch (g.kind) {
       case Guarded::maybe_view:
         unsupported_here(w.at,
-                         "an in-place write into a view of a trainable parameter that may be a "
-                         "copy (`.contiguous()`, `flatten` or `reshape` of a view: it depends on "
-                         "its strides)",
+                         "an in-place write into `.contiguous()`, `flatten` or `reshape` of a "
+                         "view autograd guards (of a trainable parameter, of a piece of split, "
+                         "chunk or unbind, or made under no_grad): whether it is a copy depends "
+                         "on the view's strides",
                          "write it out of place: `y = x * 2`");
       case Guarded::piece_view:
       case Guarded::piece:

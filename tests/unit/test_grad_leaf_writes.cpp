@@ -153,8 +153,8 @@ TEST_CASE("in-place writes into a parameter: the caret at the tensor written, a 
   m = analyze_text(text, "leaf.py", {});
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error_at(m).starts_with(
-      "19:9: unsupported Python construct: an in-place write into a view of a trainable "
-      "parameter that may be a copy"));
+      "19:9: unsupported Python construct: an in-place write into `.contiguous()`, `flatten` or "
+      "`reshape` of a view autograd guards"));
 }
 
 TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a gradient") {
