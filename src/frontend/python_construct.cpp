@@ -735,6 +735,10 @@ class Construct {
   // The rows whose output needs a gradient (requires_grad): computed in grad mode from a
   // trainable parameter, through ops that have a derivative.
   std::unordered_set<std::string> needs_grad_;
+  // The guarded pieces by the tensor whose memory they view, and those whose memory was written
+  // in place after they were made (by any name, under no_grad too): autograd refuses to use them.
+  std::unordered_map<std::string, std::vector<std::string>> pieces_of_;
+  std::unordered_set<std::string> pieces_written_under_;
   // For `run`, which computes a view as a copy when its row runs: the tensor whose memory a view
   // row's output or an in-place row's output is (by row), the row number of each view row, and
   // the row number of the last in-place row that wrote into each such tensor. A view read after
@@ -5903,7 +5907,11 @@ class Construct {
   std::optional<PyValue> made_call(const PyValue& t, const std::string& name, const Args& args,
                                    Span at) {
     if (auto out = made_elementwise(name, t, at)) return out;
-    if (name == "requires_grad_") return t;
+    if (name == "requires_grad_") {  // `self.w.requires_grad_(False)`: the parameter is frozen
+      const PyValue* on = argument(args, 0, "requires_grad");
+      if (is_parameter(t)) set_parameter_requires_grad(t, on ? *on : data_bool(true, at), at);
+      return t;
+    }
     static const std::pair<const char*, ElementType> kCasts[] = {
         {"float", ElementType::Float32}, {"double", ElementType::Float64},
         {"half", ElementType::Float16},  {"long", ElementType::Int64},
@@ -8766,6 +8774,7 @@ class Construct {
     size_t row = L.program_.statements.size() - 1;
     if (view_row) view_made_at_[out] = row;
     if (writes) last_written_at_[base] = row;
+    if (writes && reads_tracked(st, 0)) pieces_written_under(base);
     if (!base.empty()) memory_of_[out] = base;
     if (guard) guards_[out] = *guard;
     if (needs_grad) needs_grad_.insert(out);
@@ -9031,9 +9040,12 @@ class Construct {
     auto made = view_made_at_.find(name);
     if (made == view_made_at_.end()) return;
     auto written = last_written_at_.find(memory_root(name));
-    if (written != last_written_at_.end() && written->second > made->second)
-      note_values_unfollowed("a view read after an in-place write into its tensor", at,
-                             Program::Unfollowed::StaleView);
+    if (written == last_written_at_.end() || written->second < made->second) return;
+    bool in_forward = forward_;
+    forward_ = true;  // also for an output, declared after forward returns
+    note_values_unfollowed("a view read after an in-place write into its tensor", at,
+                           Program::Unfollowed::StaleView);
+    forward_ = in_forward;
   }
 
   // Whether tensor `name` is `base` or a view of it, through rows that view their first input.
@@ -9966,6 +9978,7 @@ class Construct {
   // A new tensor with t's shape and name, made with no layer of its own (`x * 2`, `x.abs()`,
   // `x.clone()`): a value of its own for add_outputs (`return h, h.abs()` are two tensors).
   PyValue copy_of(const PyValue& t, PyValue::Copy c) {
+    check_piece_use(t, t.data.span);
     PyValue v = t.copied(c);
     if (t.instance == 0) v.name = current_name(t.name);  // a copy of what it holds now
     v.instance = ++copies_made_;
@@ -11003,8 +11016,10 @@ class Construct {
     if (n == "F.linear") return linear(args, op_span, call.span);
     if (in_family(op, Family::conv_functional)) return functional_conv(op, op_span, args, call);
     if (n == "torch.t") return matrix_transpose(nth(args, 0, call.span), op_span);
-    if (n == "torch.outer" || n == "torch.ger")
-      return vector_outer(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
+    if (n == "torch.outer" || n == "torch.ger") {
+      auto [a, b] = outer_operands(op, nullptr, args, call.span);
+      return vector_outer(a, b, call.span);
+    }
     if (n == "torch.mm")
       return matrix_product(nth(args, 0, call.span), nth(args, 1, call.span), call.span);
     if (n == "F.layer_norm" || n == "torch.layer_norm") return layer_norm(args, op_span, call.span);
@@ -11174,6 +11189,7 @@ class Construct {
   void add_input(Statement& st, const PyValue& t, Span span, Span fallback,
                  bool check_type = true) {
     if (check_type) check_element_type(st, t, span.valid() ? span : fallback);
+    check_piece_use(t, span.valid() ? span : fallback);
     if (t.no_grad)
       st.extras_for_write().inputs_without_grad.push_back(static_cast<uint32_t>(st.inputs.size()));
     if (t.copy != PyValue::Copy::None || !t.steps.empty()) {
@@ -11528,6 +11544,9 @@ class Construct {
   // tensor is not expanded. A copy (`(y * 2).clamp_(0, 1)`) or an input is never expanded.
   void note_in_place_write(const PyValue& t, Span at) {
     check_guarded_write(t, at);
+    if (t.kind == PyValue::Kind::Tensor && forward_ && !t.own_version &&
+        t.copy != PyValue::Copy::Dense && t.steps.empty())
+      pieces_written_under(memory_root(t.instance == 0 ? current_name(t.name) : t.name));
     if (t.kind != PyValue::Kind::Tensor || t.copy != PyValue::Copy::None) return;
     std::vector<Statement>& statements = L.program_.statements;
     for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
@@ -11636,6 +11655,48 @@ class Construct {
                   "use `.transpose(-2, -1)` (or `.mT`) to swap the last two dims");
     if (rank < 2) return t;
     return tensor_statement("transpose", t, {int_value(0, at), int_value(1, at)}, at);
+  }
+
+  // The two tensors of torch.outer(input, vec2) or `self.outer(vec2)` (ger alike), bound by
+  // position or keyword with PyTorch's TypeErrors, in its parser's order.
+  std::pair<PyValue, PyValue> outer_operands(const std::string& name, const PyValue* self,
+                                             const Args& args, Span at) {
+    const char* params[] = {"input", "vec2"};
+    std::optional<PyValue> bound[2];
+    size_t first = self ? 1 : 0, position = first;
+    if (self) bound[0] = *self;
+    std::string unexpected;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      if (k.empty() && position >= 2)
+        raise(at,
+              fmt::format("{}() takes {} positional argument{} but {} were given", name, 2 - first,
+                          first ? "" : "s", position + 1 - first),
+              "give it the two vectors");
+      size_t slot = k.empty() ? position++ : k == params[1] ? 1 : k == params[0] && !self ? 0 : 2;
+      if (slot == 2) {
+        if (unexpected.empty()) unexpected = k;
+        continue;
+      }
+      if (bound[slot] && !k.empty())
+        raise(at, fmt::format("{}() got multiple values for argument '{}'", name, k));
+      bound[slot] = as_tensor_in_forward(args.values[i], args.spans[i]);
+    }
+    for (size_t slot = 0; slot < 2; ++slot)
+      if (!bound[slot])
+        raise(
+            at,
+            fmt::format("{}() missing 1 required positional arguments: \"{}\"", name, params[slot]),
+            "give it the two vectors");
+    if (!unexpected.empty())
+      raise(at, fmt::format("{}() got an unexpected keyword argument '{}'", name, unexpected));
+    for (size_t slot = first; slot < 2; ++slot)
+      if (bound[slot]->kind != PyValue::Kind::Tensor)
+        raise(at,
+              fmt::format("{}(): argument '{}' (position {}) must be Tensor, not {}", name,
+                          params[slot], slot + 1 - first, type_name(*bound[slot])),
+              "give it two 1-D tensors");
+    return {*bound[0], *bound[1]};
   }
 
   // torch.outer(a, b) (torch.ger, a.outer(b)) of two 1-D tensors (RoPE's angles, `torch.outer(t,
@@ -12131,12 +12192,37 @@ class Construct {
     return make_tuple(std::move(pieces));
   }
 
+  // A write into tensor `root`'s memory (through any name or view): its guarded pieces are used
+  // no more (`q, k = h.chunk(2, -1); h.mul_(2); k + 1` is autograd's error at `k + 1`).
+  void pieces_written_under(const std::string& root) {
+    if (auto it = pieces_of_.find(root); it != pieces_of_.end())
+      pieces_written_under_.insert(it->second.begin(), it->second.end());
+  }
+
+  // PyTorch's error for a use of piece `t` in grad mode after its memory was written in place.
+  void check_piece_use(const PyValue& t, Span at) {
+    if (pieces_written_under_.empty() || !forward_ || !grad_enabled_ || t.no_grad ||
+        t.copy != PyValue::Copy::None || !t.steps.empty() || !pieces_written_under_.count(t.name))
+      return;  // a copy made before the write reads what it copied (made after it, it failed)
+    const WriteGuard& g = guards_.at(t.name);
+    torch_error(t, at,
+                fmt::format("Output {} of {} is a view and its base or another view of its base "
+                            "has been modified inplace. This view is the output of a function "
+                            "that returns multiple views. Such functions do not allow the output "
+                            "views to be modified inplace. You should replace the inplace "
+                            "operation by an out-of-place one.",
+                            g.output, g.function),
+                "take the pieces after the in-place write, or write out of place");
+  }
+
   // The pieces of split, chunk or unbind of a tensor that needs a gradient: autograd refuses an
   // in-place write into any of them (its node `function` returns several views).
   void guard_pieces(const PyValue& t, const PyList& pieces, const char* function) {
     if (!grad_enabled_ || !requires_grad(t)) return;
-    for (size_t k = 0; k < pieces.size(); ++k)
+    for (size_t k = 0; k < pieces.size(); ++k) {
       guards_[pieces[k].name] = WriteGuard{Guarded::piece, static_cast<uint32_t>(k), function};
+      pieces_of_[memory_root(pieces[k].name)].push_back(pieces[k].name);
+    }
   }
 
   static Value int_value(int64_t v, Span at) { return Value::integer(v, at); }
@@ -12669,6 +12755,7 @@ class Construct {
     if (e.text == "data") {  // the same memory, detached: autograd does not see what it does
       PyValue detached = t;
       detached.no_grad = true;
+      detached.own_version = true;
       return detached;
     }
     if (e.text == "ndim")
@@ -12912,8 +12999,10 @@ class Construct {
     if (is_identity_method(name)) return t;
     if (is_split(name)) return split_tensor(t, name, args, call.span, true);
     if (name == "t" && args.values.empty()) return matrix_transpose(t, call.span);
-    if ((name == "outer" || name == "ger") && args.values.size() == 1 && args.keywords[0].empty())
-      return vector_outer(t, as_tensor_in_forward(args.values[0], call.span), call.span);
+    if (name == "outer" || name == "ger") {
+      auto [a, b] = outer_operands(name, &t, args, call.span);
+      return vector_outer(a, b, call.span);
+    }
     if (name == "mm" && args.values.size() == 1)
       return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);

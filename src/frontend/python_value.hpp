@@ -103,6 +103,9 @@ struct PyValue {
   // Tensor: needs no gradient whatever its tensor does (`h.detach()`, math with no row done with
   // gradients off): a layer reading it does not make its output need one (memory estimate).
   bool no_grad = false;
+  // Tensor: `x.data`, the same memory under a version counter of its own: autograd does not see
+  // what is written through it (`.detach()` shares x's counter).
+  bool own_version = false;
   // Tensor: what forward computed elementwise from the tensor `name` with no row, in order
   // (`x * 2 + 1`: Mul 2, Add 1); a layer reading it reads a copy with them applied.
   std::vector<ValueStep> steps;

@@ -1096,6 +1096,16 @@ def gen_grad_writes():
             c.autograd = True
             c.pre += [f"t = {target}", write]
             CASES.append(c)
+    # the tensor a piece views written after the split, then the piece used (or not)
+    for pieces in ["h.chunk(2, 1)", "h.split([2, 4], 1)", "h.unbind(0)", "torch.chunk(h, 3, 1)"]:
+        for write in ["h.mul_(2)", "h += 1", "h[0] = 1", "F.relu(h, inplace=True)",
+                      "h.data.mul_(2)", "h.detach().mul_(2)", "h.view(-1).add_(1)",
+                      "p[1].clamp_(0, 1)"]:
+            for use in ["p[0] + 1", "torch.cat([p[0], p[1]], 0)", "p[0]", "h * 1"]:
+                c = Case(g, init, use, (2, 6))
+                c.autograd = True
+                c.pre += ["h = self.l(x)", f"p = {pieces}", write]
+                CASES.append(c)
 
 
 GENERATORS = [gen_conv, gen_conv_transpose, gen_conv_functional, gen_pool, gen_norm, gen_linear,

@@ -31,6 +31,8 @@ class M(nn.Module):
         self.w = nn.Parameter(torch.ones(4))
         self.act = nn.ReLU(inplace=True)
         self.drop = nn.Dropout(inplace=True)
+        self.still = nn.Parameter(torch.ones(4))
+        self.still.requires_grad_(False)
         self.frozen = nn.Linear(4, 4)
         for p in self.frozen.parameters():
             p.requires_grad = False
@@ -135,6 +137,7 @@ TEST_CASE("in-place writes into a trainable parameter in forward are PyTorch's e
       {"self.w.clone().mul_(2)", "", "[2, 4]"},
       {"(self.w * 1).mul_(2)", "", "[2, 4]"},
       {"self.frozen.weight.mul_(2)", "", "[2, 4]"},
+      {"self.still.mul_(2)", "", "[2, 4]"},  // requires_grad_(False) in __init__
       {"self.drop(self.w)", "", "[2, 4]"},
       {"F.dropout(self.w, 0.5, self.training, inplace=True)", "", "[2, 4]"},
   };
@@ -146,14 +149,14 @@ TEST_CASE("in-place writes into a parameter: the caret at the tensor written, a 
   text.replace(text.find("BODY"), 4, "y = self.act(self.w)");
   LoadedModel m = analyze_text(text, "leaf.py", {});
   CHECK(m.exit == ExitCode::ShapeError);
-  CHECK(first_error_at(m) == std::string("19:22: ") + kLeaf);
+  CHECK(first_error_at(m) == std::string("21:22: ") + kLeaf);
   // contiguous() of a transposed weight is a copy, of a contiguous view the view: not followed
   text = kModel;
   text.replace(text.find("BODY"), 4, "self.fc.weight.t().contiguous().mul_(2)");
   m = analyze_text(text, "leaf.py", {});
   CHECK(m.exit == ExitCode::UsageOrParse);
   CHECK(first_error_at(m).starts_with(
-      "19:9: unsupported Python construct: an in-place write into `.contiguous()`, `flatten` or "
+      "21:9: unsupported Python construct: an in-place write into `.contiguous()`, `flatten` or "
       "`reshape` of a view autograd guards"));
 }
 
@@ -164,6 +167,16 @@ TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a g
   const std::string unbind = piece_error(1, "UnbindBackward0");
   const std::string heads = piece_error(0, "UnbindBackward0");
   const std::string select = piece_error(0, "SelectBackward0");
+  auto base_error = [](int output, const char* function) {
+    return "Output " + std::to_string(output) + " of " + function +
+           " is a view and its base or another view of its base has been modified inplace. This "
+           "view is the output of a function that returns multiple views. Such functions do not "
+           "allow the output views to be modified inplace. You should replace the inplace "
+           "operation by an out-of-place one.";
+  };
+  const std::string base_split = base_error(0, "SplitBackward0");
+  const std::string base_split_1 = base_error(1, "SplitBackward0");
+  const std::string base_unbind = base_error(0, "UnbindBackward0");
   const std::string slice = piece_error(0, "SliceBackward0");
   const std::string unsqueeze = piece_error(0, "UnsqueezeBackward0");
   const PyCase cases[] = {
@@ -201,6 +214,23 @@ TEST_CASE("in-place writes into a piece of split, chunk or unbind that needs a g
        "[2, 4]"},
       {"q = h.view(2, 2, 2)[:, 0]\n        q *= 0.5", "", "[2, 4]"},
       {"h.relu_()", "", "[2, 4]"},
+      // the tensor a piece views written in place (through any name, under no_grad too): the
+      // piece's next use in grad mode is autograd's error; returned untouched it is not
+      {"q, k = h.chunk(2, 1)\n        h.mul_(2)\n        h = q + k", base_split.c_str(), ""},
+      {"a, b = h.unbind(0)\n        h += 1\n        h = a * 2", base_unbind.c_str(), ""},
+      {"q, k = h.chunk(2, 1)\n        h[0] = 0\n        h = torch.cat([k, q], 1)",
+       base_split_1.c_str(), ""},
+      {"q, k = h.chunk(2, 1)\n        with torch.no_grad():\n            q.mul_(2)\n        h = "
+       "torch.cat([k, q], 1)",
+       base_split_1.c_str(), ""},
+      {"q, k = h.chunk(2, 1)\n        v = h.view(8)\n        v.mul_(2)\n        h = k.view(4)",
+       base_split_1.c_str(), ""},
+      {"q, k = h.chunk(2, 1)\n        h.mul_(2)\n        h = h + 1", "", "[2, 4]"},
+      {"q, k = h.chunk(2, 1)\n        h.data.mul_(2)\n        h = torch.cat([k, q], 1)", "",
+       "[2, 4]"},
+      {"q, k = h.chunk(2, 1)\n        q = q * 2\n        h.mul_(2)\n        h = torch.cat([q, q], "
+       "1)",
+       "", "[2, 4]"},
   };
   check_py_cases(kPieces, "pieces.py", cases);
 }

@@ -75,9 +75,22 @@ TEST_CASE("tile and outer in a .py forward, as PyTorch reads them") {
        ""},
       {"torch.tile(x, dims=2)", "tile(): argument 'dims' must be tuple of ints, not int", ""},
       {"x.tile(dims=2)", "tile(): argument 'dims' must be tuple of ints, not int", ""},
-      {"x.repeat(repeats=2)", "repeat(): argument 'repeats' must be tuple of SymInts, not int",
-       ""},
+      {"x.repeat(repeats=2)", "repeat(): argument 'repeats' must be tuple of SymInts, not int", ""},
       {"x.flip(dims=0)", "flip(): argument 'dims' must be tuple of ints, not int", ""},
+      {"torch.outer(x[0], b=x[1])", "outer() missing 1 required positional arguments: \"vec2\"",
+       ""},
+      {"torch.outer(x[0], x[1], alpha=2)", "outer() got an unexpected keyword argument 'alpha'",
+       ""},
+      {"torch.ger(x[0], None)", "ger(): argument 'vec2' (position 2) must be Tensor, not NoneType",
+       ""},
+      {"x[0].outer(x[1], x[1])", "outer() takes 1 positional argument but 2 were given", ""},
+      {"torch.outer(x[0], vec2=x[1], input=x[1])",
+       "outer() got multiple values for argument 'input'", ""},
   };
   check_py_cases(kModel, "tile.py", type_errors, ExitCode::UsageOrParse);
+  const PyCase by_keyword[] = {
+      {"torch.outer(vec2=x[1], input=x[0])", "", "[4, 4]"},
+      {"x[0].ger(vec2=x[1])", "", "[4, 4]"},
+  };
+  check_py_cases(kModel, "tile.py", by_keyword);
 }

@@ -272,6 +272,15 @@ TEST_CASE("value steps: what run does not compute is noted at its first place") 
                   "        y = torch.relu(x)\n        v = y.t().t()\n        F = torch.nn."
                   "functional\n        F.relu(y, inplace=True)\n")
             .program->values_unfollowed_kind == Program::Unfollowed::StaleView);
+  // returned as it is, the view is the model's output, which `run` computed before the write
+  LoadedModel returned = analyze_py(
+      "import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self):\n"
+      "        super().__init__()\n        self.fc = nn.Linear(6, 3)\n\n    def forward(self, x):"
+      "\n        y = self.fc(x)\n        v = y.view(12)\n        y[:, 0] = 5.0\n        return v\n",
+      "m.py", "4,6");
+  REQUIRE(returned.exit == ExitCode::Ok);
+  CHECK(returned.program->values_unfollowed_kind == Program::Unfollowed::StaleView);
+  CHECK(returned.program->values_unfollowed_at.line == 14);
   // the view taken after the write, or read before it: computed
   CHECK(!linear_of("v", "        y = torch.relu(x)\n        y[:, 0] = 5.0\n        v = y[:2]\n")
              .program->values_unfollowed_at.valid());
