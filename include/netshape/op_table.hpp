@@ -191,6 +191,10 @@ int integer_dtype_bytes(std::string_view dtype);
 // position names it).
 const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
                               std::string_view param);
+// Whether a call of `id` with these arguments returns its input itself: Identity, a dropout
+// module (modules run in eval mode), `F.dropout` with p=0 or training=False. The frontends (an
+// in-place write autograd would refuse) and inference (the output is the input) ask this.
+bool returns_its_input(OpId id, const std::vector<Arg>& args);
 // Whether a statement writes its result into its first input: `x.add_(y)`, `F.relu_(x)` (its
 // extras say so), or a layer or function given inplace=True. The frontends, the memory estimate
 // and the warnings ask this one question.

@@ -8764,11 +8764,12 @@ class Construct {
                              in_forward ? st.input_spans[0] : at, Program::Unfollowed::IntoView);
     }
     bool writes = in_place && !into_copy;
-    std::optional<WriteGuard> guard = guard_made(st, writes);
-    bool needs_grad = row_needs_grad(st);
-    std::optional<GuardedWrite> refused = writes ? guarded_write(st) : std::nullopt;
+    std::optional<OpId> id = find_op(st.op);
+    std::optional<WriteGuard> guard = guard_made(st, id, writes);
+    bool needs_grad = row_needs_grad(st, id);
+    std::optional<GuardedWrite> refused = writes ? guarded_write(st, id) : std::nullopt;
     if (refused && !st.extras().item_assignment) refuse_write(written, *refused);
-    bool view_row = !in_place && !st.inputs.empty() && !reads_copy(st, 0) && is_view_op(st.op);
+    bool view_row = !in_place && !st.inputs.empty() && !reads_copy(st, 0) && is_view_op(id);
     std::string base = view_row || writes ? memory_root(st.inputs[0]) : std::string();
     std::string out = *L.emit(std::move(st));
     size_t row = L.program_.statements.size() - 1;
@@ -8793,15 +8794,15 @@ class Construct {
   // The guard row `st`'s output has (see Guarded): a `parameter` row that trains is a leaf, a
   // view row takes its input's guard to its view's, an in-place row keeps what it writes into;
   // nullopt when it has none (also for an input read through a copy or detached).
-  std::optional<WriteGuard> guard_made(const Statement& st, bool writes) const {
+  std::optional<WriteGuard> guard_made(const Statement& st, std::optional<OpId> id,
+                                       bool writes) const {
     if (st.op == "parameter")
       return st.extras().frozen ? std::nullopt : std::optional(WriteGuard{Guarded::leaf});
     if (st.inputs.empty() || !reads_tracked(st, 0)) return std::nullopt;
     auto it = guards_.find(st.inputs[0]);
     const WriteGuard* of = it == guards_.end() ? nullptr : &it->second;
     if (writes) return of ? std::optional(*of) : std::nullopt;
-    std::optional<OpId> id = find_op(st.op);
-    if (!id || family_info(op_info(*id).family).layout != LayoutRule::View) return std::nullopt;
+    if (!is_view_op(id)) return std::nullopt;
     bool no_grad_view = !grad_enabled_ && needs_grad_.count(st.inputs[0]) != 0;
     if (!of && !no_grad_view) return std::nullopt;
     bool may_copy = op_info(*id).family == Family::flatten || *id == OpId::reshape;
@@ -8823,18 +8824,13 @@ class Construct {
   // Whether row `st` reads its input i itself, as autograd tracks it: not through a copy
   // (`x * 2`, `.contiguous()` of a view) nor detached (`.detach()`, `.data`).
   static bool reads_tracked(const Statement& st, uint32_t i) {
-    const StatementExtras& e = st.extras();
-    for (const StatementExtras::CopiedInput& c : e.copied_inputs)
-      if (c.input == i) return false;
-    return std::find(e.inputs_without_grad.begin(), e.inputs_without_grad.end(), i) ==
-           e.inputs_without_grad.end();
+    return !reads_copy(st, i) && !reads_detached(st, i);
   }
 
   // Whether row `st`'s output needs a gradient: made in grad mode, of floats (indices and bools
   // never do), by a trainable parameter or layer or from an input that needs one.
-  bool row_needs_grad(const Statement& st) const {
+  bool row_needs_grad(const Statement& st, std::optional<OpId> id) const {
     if (!forward_ || !grad_enabled_) return false;
-    std::optional<OpId> id = find_op(st.op);
     if (id && integer_element_bytes(op_info(*id), st.args) != 0) return false;
     if (st.op == "parameter") return !st.extras().frozen;
     if (id && layer_trains(st, op_info(*id))) return true;
@@ -8846,12 +8842,8 @@ class Construct {
   // Whether row `st` reads input i with a gradient: a tensor that needs one, not detached, read
   // itself or through a copy whose steps have a derivative.
   bool input_needs_grad(const Statement& st, uint32_t i) const {
-    const StatementExtras& e = st.extras();
-    if (std::find(e.inputs_without_grad.begin(), e.inputs_without_grad.end(), i) !=
-            e.inputs_without_grad.end() ||
-        !needs_grad_.count(st.inputs[i]))
-      return false;
-    for (const StatementExtras::CopiedInput& c : e.copied_inputs)
+    if (reads_detached(st, i) || !needs_grad_.count(st.inputs[i])) return false;
+    for (const StatementExtras::CopiedInput& c : st.extras().copied_inputs)
       if (c.input == i) return differentiable(c.steps);
     return true;
   }
@@ -8929,8 +8921,9 @@ class Construct {
 
   // The refusal the in-place row `st` meets while gradients are recorded; nullopt when it may
   // write. An eval-mode dropout writes nothing.
-  std::optional<GuardedWrite> guarded_write(const Statement& st) const {
-    if (!grad_enabled_ || !reads_tracked(st, 0) || drops_nothing(st)) return std::nullopt;
+  std::optional<GuardedWrite> guarded_write(const Statement& st, std::optional<OpId> id) const {
+    if (!grad_enabled_ || !reads_tracked(st, 0) || (id && returns_its_input(*id, st.args)))
+      return std::nullopt;
     auto it = guards_.find(st.inputs[0]);
     if (it == guards_.end()) return std::nullopt;
     GuardedWrite w{it->second, nullptr, st.span};
@@ -8950,18 +8943,6 @@ class Construct {
     return last->kind == Value::Kind::Int     ? "SelectBackward0"
            : last->kind == Value::Kind::Tuple ? "SliceBackward0"
                                               : "UnsqueezeBackward0";
-  }
-
-  // A dropout that returns its input (a module: eval mode; F.dropout with training=False or p=0).
-  static bool drops_nothing(const Statement& st) {
-    std::optional<OpId> id = find_op(st.op);
-    if (!id || st.op.find("ropout") == std::string::npos) return false;
-    if (std::isupper(static_cast<unsigned char>(st.op[0]))) return true;  // modules run in eval
-    const Value* p = written_argument(st.args, op_info(*id), "p");
-    const Value* training = written_argument(st.args, op_info(*id), "training");
-    bool no_p = p && ((p->kind == Value::Kind::Float && p->f == 0.0) ||
-                      (p->kind == Value::Kind::Int && p->i == 0));
-    return no_p || (training && training->kind == Value::Kind::Bool && !training->b);
   }
 
   // PyTorch's error for an in-place write autograd refuses in forward, word for word; reading
@@ -9023,13 +9004,19 @@ class Construct {
     auto it = memory_of_.find(name);
     return it == memory_of_.end() ? name : it->second;
   }
+  // Whether row `st` reads its input i through a copy (`x * 2`, `.contiguous()` of a view).
   static bool reads_copy(const Statement& st, uint32_t i) {
     const auto& copied = st.extras().copied_inputs;
     return std::any_of(copied.begin(), copied.end(),
                        [&](const StatementExtras::CopiedInput& c) { return c.input == i; });
   }
-  static bool is_view_op(const std::string& op) {
-    std::optional<OpId> id = find_op(op);
+  // Whether row `st` reads its input i detached (`.detach()`, `.data`, no row with gradients).
+  static bool reads_detached(const Statement& st, uint32_t i) {
+    const std::vector<uint32_t>& without = st.extras().inputs_without_grad;
+    return std::find(without.begin(), without.end(), i) != without.end();
+  }
+  // Whether op `id` makes a view of its first input (select, narrow, permute, view, ...).
+  static bool is_view_op(std::optional<OpId> id) {
     return id && family_info(op_info(*id).family).layout == LayoutRule::View;
   }
 
@@ -9053,9 +9040,7 @@ class Construct {
     const std::vector<Statement>& statements = L.program_.statements;
     for (auto it = statements.rbegin(); it != statements.rend() && name != base; ++it) {
       if (it->name != name) continue;
-      std::optional<OpId> id = find_op(it->op);
-      if (!id || family_info(op_info(*id).family).layout != LayoutRule::View || it->inputs.empty())
-        return false;
+      if (!is_view_op(find_op(it->op)) || it->inputs.empty()) return false;
       name = it->inputs[0];
     }
     return name == base;
@@ -9067,9 +9052,7 @@ class Construct {
   bool is_view_output(const std::string& name) const {
     const std::vector<Statement>& statements = L.program_.statements;
     for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
-      if (it->name != name) continue;
-      std::optional<OpId> id = find_op(it->op);
-      return id && family_info(op_info(*id).family).layout == LayoutRule::View;
+      if (it->name == name) return is_view_op(find_op(it->op));
     }
     return false;  // a model input
   }

@@ -394,7 +394,7 @@ class Analyzer {
         !read.empty() && read[0].kind != Layout::Kind::Contiguous)
       return strided_local_response_norm(node, layer);
     LayoutStep step;
-    bool returns = returns_input(node);
+    bool returns = returns_its_input(node.op, node.statement->args);
     if (has_first && (in_place || returns)) {
       bool writes = in_place && !returns;  // eval dropout writes nothing
       if (writes && overlaps(*inputs[0].shape, *inputs[0].layout)) {
@@ -458,28 +458,6 @@ class Analyzer {
   // `x += y`, `x.add_(y)`, `F.relu_(x)`, `nn.ReLU(inplace=True)`: written into the first input.
   static bool writes_in_place(const GraphNode& node) {
     return node.statement->extras().in_place || bound_true(node, "inplace");
-  }
-
-  // Identity, and dropout at inference (modules run in eval mode; `F.dropout` takes `training`,
-  // True unless given): they return their input itself.
-  static bool returns_input(const GraphNode& node) {
-    switch (node.op) {
-      case OpId::Identity:
-      case OpId::Dropout:
-      case OpId::Dropout1d:
-      case OpId::Dropout2d:
-      case OpId::Dropout3d:
-        return true;
-      case OpId::dropout:
-      case OpId::dropout2d: {
-        const Value* p = bound_value(node, "p");
-        bool drops_nothing = p && ((p->kind == Value::Kind::Float && p->f == 0.0) ||
-                                   (p->kind == Value::Kind::Int && p->i == 0));
-        return drops_nothing || !bound_true(node, "training");
-      }
-      default:
-        return false;
-    }
   }
 
   // PyTorch's messages for an in-place op it refuses.

@@ -135,6 +135,27 @@ bool writes_in_place(const Statement& st) {
   return inplace && inplace->kind == Value::Kind::Bool && inplace->b;
 }
 
+bool returns_its_input(OpId id, const std::vector<Arg>& args) {
+  switch (id) {
+    case OpId::Identity:
+    case OpId::Dropout:
+    case OpId::Dropout1d:
+    case OpId::Dropout2d:
+    case OpId::Dropout3d:
+      return true;  // modules run in eval mode
+    case OpId::dropout:
+    case OpId::dropout2d: {
+      const Value* p = written_argument(args, op_info(id), "p");
+      const Value* training = written_argument(args, op_info(id), "training");
+      bool drops_nothing = p && ((p->kind == Value::Kind::Float && p->f == 0.0) ||
+                                 (p->kind == Value::Kind::Int && p->i == 0));
+      return drops_nothing || (training && training->kind == Value::Kind::Bool && !training->b);
+    }
+    default:
+      return false;
+  }
+}
+
 const Value* written_argument(const std::vector<Arg>& args, const OpInfo& op,
                               std::string_view param) {
   std::optional<size_t> index;
