@@ -1184,7 +1184,9 @@ class Construct {
                                          "nn.Parameter",
                                          "type",
                                          "copy.copy",
-                                         "copy.deepcopy"};
+                                         "copy.deepcopy",
+                                         "torch.finfo",
+                                         "torch.iinfo"};
     for (const char* k : kKnown)
       if (name == k) return true;
     bool tensor_op = name.rfind("F.", 0) == 0 || name.rfind("torch.", 0) == 0;
@@ -2104,6 +2106,8 @@ class Construct {
       case PyValue::Kind::File:
         return global(obj.file, name, e.span);
       case PyValue::Kind::Opaque:
+        if (obj.name == "torch.finfo" || obj.name == "torch.iinfo")
+          return number_type_field(obj, name, e.span);
         if (is_failed(obj) && obj.final_state) {  // `self.gru(x)[1].squeeze(0)`
           PyValue whole = whole_state_or(obj, e.span);
           if (!is_failed(whole)) return get_attribute(whole, e, f);
@@ -3679,6 +3683,141 @@ class Construct {
     raise(at, "unknown function `" + n + "`",
           "netshape reads only the file's own functions, builtins, torch.nn and math; compute "
           "the value in the file, or pass it with --arg");
+  }
+
+  // torch.finfo(dtype) / torch.iinfo(dtype): the limits of a number type, read by field
+  // (`.min`, `.max`, `.eps`, `.tiny`, `.bits`, ...), as PyTorch 1.13 gives them; attention
+  // masks fill with `torch.finfo(scores.dtype).min`. finfo() is the default dtype's.
+  PyValue number_type_info(const std::string& fn, const Args& args, const Expr& call) {
+    Span at = call.span;
+    const PyValue* type = nullptr;
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (args.keywords[i].empty()) ++positional;
+      if (args.keywords[i].empty() || args.keywords[i] == "type") type = &args.values[i];
+    }
+    if (positional > 1 || (args.values.size() > 1 && positional == 1))
+      raise(at,
+            fn == "iinfo" ? fmt::format("iinfo() takes 1 positional argument but {} were given",
+                                        args.values.size())
+                          : "finfo() received an invalid combination of arguments",
+            fmt::format("torch.{} takes one dtype: torch.{}(x.dtype)", fn, fn));
+    if (!type && (fn == "iinfo" || !args.values.empty()))
+      raise(at, fmt::format("{}() missing 1 required positional arguments: \"type\"", fn),
+            fmt::format("give the dtype: torch.{}(x.dtype)", fn));
+    std::optional<ElementType> element = ElementType::Float32;
+    if (type) {
+      element = type->kind == PyValue::Kind::Builtin && !type->method_self
+                    ? element_type_named(type->name)
+                    : std::nullopt;
+      if (!element)
+        raise(at,
+              fmt::format(
+                  "{}(): argument 'type' (position 1) must be torch.dtype, not {}", fn,
+                  type->kind == PyValue::Kind::Data ? python_type(type->data) : type_name(*type)),
+              fmt::format("give a dtype: torch.{}(x.dtype)", fn));
+    }
+    return fn == "finfo" ? float_info(*element, at) : integer_info(*element, at);
+  }
+
+  static PyValue number_type(const char* name, std::vector<std::string> fields,
+                             std::vector<PyValue> values) {
+    PyValue info;
+    info.kind = PyValue::Kind::Opaque;
+    info.name = name;
+    info.keywords = std::move(fields);
+    info.items = std::move(values);
+    return info;
+  }
+
+  PyValue float_info(ElementType type, Span at) {
+    struct Limits {
+      int bits;
+      double max, eps, tiny, resolution;
+      const char* dtype;
+    };
+    Limits l;
+    switch (type) {
+      case ElementType::Float32:
+      case ElementType::Complex64:  // its parts' type
+        l = {
+            32,       3.4028234663852886e+38, 1.1920928955078125e-07, 1.1754943508222875e-38, 1e-06,
+            "float32"};
+        break;
+      case ElementType::Float64:
+        l = {64,
+             1.7976931348623157e+308,
+             2.220446049250313e-16,
+             2.2250738585072014e-308,
+             1e-15,
+             "float64"};
+        break;
+      case ElementType::Float16:
+        l = {16, 65504.0, 0.0009765625, 6.103515625e-05, 0.001, "float16"};
+        break;
+      case ElementType::BFloat16:
+        l = {16, 3.3895313892515355e+38, 0.0078125, 1.1754943508222875e-38, 0.01, "bfloat16"};
+        break;
+      default:
+        raise(at,
+              "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+              "'torch.finfo'",
+              "an integer type's limits are torch.iinfo's");
+    }
+    auto number = [&](double v) { return PyValue::of(Value::floating(v, at)); };
+    return number_type(
+        "torch.finfo",
+        {"bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"},
+        {data_int(l.bits, at), number(l.eps), number(l.max), number(-l.max), number(l.tiny),
+         number(l.tiny), number(l.resolution), data_str(l.dtype, at)});
+  }
+
+  PyValue integer_info(ElementType type, Span at) {
+    struct Limits {
+      int bits;
+      int64_t min, max;
+      const char* dtype;
+    };
+    Limits l;
+    switch (type) {
+      case ElementType::Int64:
+        l = {64, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), "int64"};
+        break;
+      case ElementType::Int32:
+        l = {32, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(), "int32"};
+        break;
+      case ElementType::Int16:
+        l = {16, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max(), "int16"};
+        break;
+      case ElementType::Int8:
+        l = {8, -128, 127, "int8"};
+        break;
+      case ElementType::UInt8:
+        l = {8, 0, 255, "uint8"};
+        break;
+      case ElementType::Bool:
+        raise(at, "torch.bool is not supported by torch.iinfo", "give an integer dtype");
+      default:
+        raise(at,
+              "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+              "'torch.iinfo'",
+              "a floating type's limits are torch.finfo's");
+    }
+    return number_type(
+        "torch.iinfo", {"bits", "max", "min", "dtype"},
+        {data_int(l.bits, at), data_int(l.max, at), data_int(l.min, at), data_str(l.dtype, at)});
+  }
+
+  // A field of torch.finfo or torch.iinfo (number_type_info).
+  static PyValue number_type_field(const PyValue& info, const std::string& name, Span at) {
+    for (size_t i = 0; i < info.keywords.size(); ++i)
+      if (info.keywords[i] == name) {
+        PyValue v = info.items[i];
+        v.data.span = at;
+        return v;
+      }
+    raise(at, fmt::format("'{}' object has no attribute '{}'", info.name, name),
+          fmt::format("its fields are `.{}`", fmt::join(info.keywords, "`, `.")));
   }
 
   // torch.nn.utils.rnn's packed sequences: a PackedSequence's lengths are values, which netshape
@@ -10954,6 +11093,7 @@ class Construct {
     }
     if (n == "torch.get_default_dtype" && args.values.empty())
       return PyValue::builtin("torch.float32");  // netshape's model: PyTorch's default
+    if (n == "torch.finfo" || n == "torch.iinfo") return number_type_info(n.substr(6), args, call);
     if (n == "torch._assert") {
       if (!truthy(nth(args, 0, call.span), call.span))
         raise(call.span, "assertion failed: " + text_of(nth(args, 1, call.span)));
