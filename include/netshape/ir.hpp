@@ -304,7 +304,8 @@ struct ValueStep {
     // of the value alone
     Neg, LogicalNot, BitNot, Abs, Square, Sign, Floor, Ceil, Round, Trunc, Frac,
     Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Sin, Cos, Erf, Reciprocal,
-    ClampMin, ClampMax, ToBool, Fill  // max(x, n), min(x, n), x != 0, n
+    ClampMin, ClampMax, ToBool, Fill,  // max(x, n), min(x, n), x != 0, n
+    NanTo, PosInfTo, NegInfTo  // n where x is NaN, +inf, -inf (nan_to_num)
   };
   // clang-format on
   Op op = Op::Add;

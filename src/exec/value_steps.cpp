@@ -128,6 +128,12 @@ T step_in(const ValueStep& s, T v) {
       return std::erf(v);
     case Op::Reciprocal:
       return one / v;
+    case Op::NanTo:
+      return std::isnan(v) ? n : v;
+    case Op::PosInfTo:
+      return std::isinf(v) && v > 0 ? n : v;
+    case Op::NegInfTo:
+      return std::isinf(v) && v < 0 ? n : v;
     case Op::ClampMin:
       return clamp_below(v, n);
     case Op::ClampMax:

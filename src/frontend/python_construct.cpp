@@ -145,6 +145,32 @@ const char* element_type_name(ElementType type) {
   return "torch.float32";
 }
 
+// A floating type's limits, as torch.finfo gives them in PyTorch 1.13 (a complex type: its
+// parts').
+struct FloatLimits {
+  ElementType type;
+  int bits;
+  double max, eps, tiny, resolution;
+  const char* dtype;
+};
+constexpr FloatLimits kFloatLimits[] = {
+    {ElementType::Float32, 32, 3.4028234663852886e+38, 1.1920928955078125e-07,
+     1.1754943508222875e-38, 1e-06, "float32"},
+    {ElementType::Complex64, 32, 3.4028234663852886e+38, 1.1920928955078125e-07,
+     1.1754943508222875e-38, 1e-06, "float32"},
+    {ElementType::Float64, 64, 1.7976931348623157e+308, 2.220446049250313e-16,
+     2.2250738585072014e-308, 1e-15, "float64"},
+    {ElementType::Float16, 16, 65504.0, 0.0009765625, 6.103515625e-05, 0.001, "float16"},
+    {ElementType::BFloat16, 16, 3.3895313892515355e+38, 0.0078125, 1.1754943508222875e-38, 0.01,
+     "bfloat16"},
+};
+// nullptr for a type that is not floating.
+const FloatLimits* float_limits(ElementType type) {
+  for (const FloatLimits& l : kFloatLimits)
+    if (l.type == type) return &l;
+  return nullptr;
+}
+
 bool is_floating(ElementType type) {
   return type == ElementType::Float32 || type == ElementType::Float64 ||
          type == ElementType::Float16 || type == ElementType::BFloat16 ||
@@ -3731,45 +3757,18 @@ class Construct {
   }
 
   PyValue float_info(ElementType type, Span at) {
-    struct Limits {
-      int bits;
-      double max, eps, tiny, resolution;
-      const char* dtype;
-    };
-    Limits l;
-    switch (type) {
-      case ElementType::Float32:
-      case ElementType::Complex64:  // its parts' type
-        l = {
-            32,       3.4028234663852886e+38, 1.1920928955078125e-07, 1.1754943508222875e-38, 1e-06,
-            "float32"};
-        break;
-      case ElementType::Float64:
-        l = {64,
-             1.7976931348623157e+308,
-             2.220446049250313e-16,
-             2.2250738585072014e-308,
-             1e-15,
-             "float64"};
-        break;
-      case ElementType::Float16:
-        l = {16, 65504.0, 0.0009765625, 6.103515625e-05, 0.001, "float16"};
-        break;
-      case ElementType::BFloat16:
-        l = {16, 3.3895313892515355e+38, 0.0078125, 1.1754943508222875e-38, 0.01, "bfloat16"};
-        break;
-      default:
-        raise(at,
-              "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
-              "'torch.finfo'",
-              "an integer type's limits are torch.iinfo's");
-    }
+    const FloatLimits* l = float_limits(type);
+    if (!l)
+      raise(at,
+            "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+            "'torch.finfo'",
+            "an integer type's limits are torch.iinfo's");
     auto number = [&](double v) { return PyValue::of(Value::floating(v, at)); };
     return number_type(
         "torch.finfo",
         {"bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"},
-        {data_int(l.bits, at), number(l.eps), number(l.max), number(-l.max), number(l.tiny),
-         number(l.tiny), number(l.resolution), data_str(l.dtype, at)});
+        {data_int(l->bits, at), number(l->eps), number(l->max), number(-l->max), number(l->tiny),
+         number(l->tiny), number(l->resolution), data_str(l->dtype, at)});
   }
 
   PyValue integer_info(ElementType type, Span at) {
@@ -10202,8 +10201,8 @@ class Construct {
         "exp",  "exp2",  "expm1", "log", "log2", "log10",     "log1p",
         "sqrt", "rsqrt", "sin",   "cos", "erf",  "reciprocal"};
     static const std::set<std::string> kSameType = {
-        "abs",   "neg",  "negative", "square", "sign", "floor",     "ceil",     "round",
-        "trunc", "frac", "pow",      "clamp",  "clip", "clamp_min", "clamp_max"};
+        "abs",   "neg",  "negative", "square", "sign", "floor",     "ceil",      "round",
+        "trunc", "frac", "pow",      "clamp",  "clip", "clamp_min", "clamp_max", "nan_to_num"};
     bool in_place = op.size() > 1 && op.back() == '_';
     std::string base = in_place ? op.substr(0, op.size() - 1) : op;
     bool float_valued = kFloatValued.count(base) != 0;
@@ -10224,6 +10223,7 @@ class Construct {
     if (base == "pow" && !self && t && is_number(*t))  // torch.pow(2, x): the exponent's shape
       return number_power(args, at);
     if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
+    if (base == "nan_to_num") return nan_to_num(op, *t, args, tensor_arg, at);
     std::vector<const PyValue*> numbers;
     for (size_t i = 0; i < args.values.size(); ++i) {
       if (i == tensor_arg) continue;
@@ -10273,6 +10273,73 @@ class Construct {
     out.dtype = type;
     out.data.span = at;
     return out;
+  }
+
+  // x.nan_to_num(nan=0.0, posinf=None, neginf=None) (torch.nan_to_num, nan_to_num_): NaN, +inf
+  // and -inf replaced, each None by 0 or by the type's largest and lowest finite value. Every
+  // tensor keeps its type; an integer or bool one has nothing to replace (whatever the numbers).
+  PyValue nan_to_num(const std::string& op, const PyValue& t, const Args& args, size_t tensor_arg,
+                     Span at) {
+    constexpr const char* kParams[] = {"nan", "posinf", "neginf"};
+    std::array<std::optional<double>, 3> given;
+    size_t positional = tensor_arg == SIZE_MAX ? 0 : 1;
+    size_t first = positional;  // the numbers' positions count the tensor, as PyTorch's do
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (i == tensor_arg) continue;
+      size_t k = 0;
+      if (args.keywords[i].empty()) {
+        k = positional++ - first;
+        if (k >= 3)
+          raise(args.spans[i],
+                fmt::format("nan_to_num() takes from {} to {} positional arguments but {} were "
+                            "given",
+                            first, first + 3, first + positional_count(args, tensor_arg)),
+                "give at most nan, posinf and neginf");
+      } else {
+        while (k < 3 && args.keywords[i] != kParams[k]) ++k;
+        if (k == 3)
+          raise(
+              args.spans[i],
+              fmt::format("nan_to_num() got an unexpected keyword argument '{}'", args.keywords[i]),
+              "its numbers are nan=, posinf= and neginf=");
+      }
+      const PyValue& v = args.values[i];
+      if (v.is_none()) continue;
+      if (!is_number(v)) {
+        std::string position =
+            args.keywords[i].empty() ? fmt::format(" (position {})", positional) : "";
+        raise(args.spans[i],
+              fmt::format("nan_to_num(): argument '{}'{} must be float, not {}", kParams[k],
+                          position, parser_type(v)),
+              "give a number, or None");
+      }
+      given[k] = number_of(v, at);
+    }
+    bool in_place = op.back() == '_';
+    PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
+    const FloatLimits* limits = float_limits(t.dtype);
+    if (in_place) {
+      note_in_place_write(t, at);
+      note_values_unfollowed("`" + op + "`", at, Program::Unfollowed::InPlace);
+      note_unknown_save(op, at);
+    } else {
+      if (limits) {
+        using Op = ValueStep::Op;
+        push_step(out, ValueStep{Op::NanTo, given[0].value_or(0.0)}, at);
+        push_step(out, ValueStep{Op::PosInfTo, given[1].value_or(limits->max)}, at);
+        push_step(out, ValueStep{Op::NegInfTo, given[2].value_or(-limits->max)}, at);
+      }
+      note_unrowed_save(UnrowedSave::Kept::Input, t, nullptr, op, at);
+    }
+    out.data.span = at;
+    return out;
+  }
+
+  static size_t positional_count(const Args& args, size_t tensor_arg) {
+    size_t n = 0;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      n += i != tensor_arg && args.keywords[i].empty();
+    return n;
   }
 
   // The type of `op` (abs, sign, clamp, pow, ...: unary_math's same-type functions) of an integer
@@ -10591,8 +10658,8 @@ class Construct {
   // The elementwise math PyTorch 1.13's CPU kernels do for float16 tensors (the rest raise
   // `"clamp_scalar_cpu" not implemented for 'Half'` and the like).
   static bool has_half_cpu_kernel(const std::string& base) {
-    for (const char* op :
-         {"abs", "neg", "negative", "pow", "reciprocal", "square", "sign", "frac", "exp2"})
+    for (const char* op : {"abs", "neg", "negative", "pow", "reciprocal", "square", "sign", "frac",
+                           "exp2", "nan_to_num"})
       if (base == op) return true;
     return false;
   }

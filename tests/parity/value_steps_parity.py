@@ -41,6 +41,9 @@ CASES = [
     ("clamps", LINEAR, "x: [4, 6]",
      "x.clamp(-0.5, 0.5) + x.clamp(min=0) + torch.clamp(x, max=0.1) + x.clamp_max(0.2)"),
     ("negation", LINEAR, "x: [4, 6]", "-x + torch.neg(x * 3)"),
+    ("nan_to_num", LINEAR, "x: [4, 6]",
+     "(x * 1e38 * 10).nan_to_num(posinf=2.0, neginf=-3) + x.log().nan_to_num(nan=0.5) "
+     "+ torch.nan_to_num(x.log() * 1e38 * 10) * 1e-38"),
     ("casts", LINEAR, "x: [4, 6]", "(x * 5).long().float() + x.bool().float() + (x * 3).int()"),
     ("zeros_like", LINEAR, "x: [4, 6]", "torch.zeros_like(x) + torch.ones_like(x) * 2 + x"),
     ("full_like", LINEAR, "x: [4, 6]", "torch.full_like(x, 0.75) - x"),

@@ -1,5 +1,6 @@
 // torch.finfo and torch.iinfo: the limits of a number type, read by field (attention masks fill
-// with `torch.finfo(scores.dtype).min`). Each value and message is PyTorch 1.13's for the same
+// with `torch.finfo(scores.dtype).min`); nan_to_num, which replaces NaN and the infinities by
+// numbers, by default the type's limits. Each value and message is PyTorch 1.13's for the same
 // call (run with torch on the same file).
 #include <doctest/doctest.h>
 
@@ -94,4 +95,33 @@ TEST_CASE("torch.finfo and torch.iinfo refuse what PyTorch refuses, with its Typ
       {"torch.iinfo(torch.int32).eps", "'torch.iinfo' object has no attribute 'eps'", ""},
   };
   check_py_cases(kModel, "info.py", cases, ExitCode::UsageOrParse);
+}
+
+TEST_CASE("nan_to_num keeps the tensor and its type, its numbers bound as PyTorch binds them") {
+  // the type read back through `.dtype`: kept for every type, integers and bools included
+  const PyCase cases[] = {
+      {"torch.relu(x.nan_to_num())", "", "[2, 4]"},
+      {"torch.relu(torch.nan_to_num(x, 0.0, None, -1.0))", "", "[2, 4]"},
+      {"torch.relu(torch.nan_to_num(input=x, nan=3))", "", "[2, 4]"},
+      {"torch.relu(x.nan_to_num(True))", "", "[2, 4]"},
+      {"x.new_zeros(3 if x.nan_to_num().dtype == torch.float32 else 5)", "", "[3]"},
+      {"x.new_zeros(3 if x.double().nan_to_num().dtype == torch.float64 else 5)", "", "[3]"},
+      {"x.new_zeros(3 if x.long().nan_to_num(nan=1.5).dtype == torch.int64 else 5)", "", "[3]"},
+      {"x.new_zeros(3 if x.bool().nan_to_num().dtype == torch.bool else 5)", "", "[3]"},
+      {"x.new_zeros(3 if x.half().nan_to_num().dtype == torch.float16 else 5)", "", "[3]"},
+      {"nn.functional.relu(x.nan_to_num_(posinf=1.0))", "", "[2, 4]"},
+  };
+  check_py_cases(kModel, "nan.py", cases);
+  const PyCase refused[] = {
+      {"x.nan_to_num('a')", "nan_to_num(): argument 'nan' (position 1) must be float, not str", ""},
+      {"x.nan_to_num(posinf=[1])", "nan_to_num(): argument 'posinf' must be float, not list", ""},
+      {"x.nan_to_num(x)", "nan_to_num(): argument 'nan' (position 1) must be float, not Tensor",
+       ""},
+      {"torch.nan_to_num(x, 1, 2, 3, 4)",
+       "nan_to_num() takes from 1 to 4 positional arguments but 5 were given", ""},
+      {"x.nan_to_num(1, 2, 3, 4)",
+       "nan_to_num() takes from 0 to 3 positional arguments but 4 were given", ""},
+      {"x.nan_to_num(foo=1)", "nan_to_num() got an unexpected keyword argument 'foo'", ""},
+  };
+  check_py_cases(kModel, "nan.py", refused, ExitCode::UsageOrParse);
 }

@@ -142,6 +142,14 @@ TEST_CASE("value steps: each op computes what PyTorch computes for one float32 v
       {Op::ToBool, 0, -0.1f, 1},
       {Op::ToBool, 0, nan, 1},
       {Op::Fill, 3, -7, 3},
+      {Op::NanTo, 2, nan, 2},
+      {Op::NanTo, 2, -1.5, -1.5},
+      {Op::PosInfTo, 3.4028234663852886e+38, std::numeric_limits<float>::infinity(),
+       std::numeric_limits<float>::max()},
+      {Op::PosInfTo, 2, -std::numeric_limits<float>::infinity(),
+       -std::numeric_limits<float>::infinity()},
+      {Op::NegInfTo, -3, -std::numeric_limits<float>::infinity(), -3},
+      {Op::NegInfTo, -3, 7, 7},
   };
   for (const Case& c : cases) {
     CAPTURE(static_cast<int>(c.op));
