@@ -205,8 +205,10 @@ class Analyzer {
 
   // The values after a copy's steps: a fill with a whole number (`torch.full((b, 1), start_id)`)
   // makes them all that number; adding or subtracting a whole number, or multiplying by a
-  // positive one, moves an arange's range in integers and keeps its order (`torch.arange(T) +
-  // 1`); a cast keeps the values its type holds. Any other step (`p % 12`) leaves them unknown.
+  // positive one, moves an arange's range in integers (`torch.arange(T) + 1`); clamping at a
+  // whole number or floor-dividing by a positive one keeps what is left of it a progression
+  // (`(pos - 3).clamp(0, 15)`, `pos // 2`); a cast keeps the values its type holds. Any other
+  // step (`p % 12`) leaves them unknown.
   static KnownValues values_after(KnownValues v, const std::vector<ValueStep>& steps) {
     constexpr double kExact = 9007199254740992.0;  // 2^53
     using Op = ValueStep::Op;
@@ -237,6 +239,18 @@ class Analyzer {
           lo *= n, hi *= n;
           if (v.exact_range) v.step *= static_cast<int64_t>(n);
           break;
+        case Op::ClampMin:
+        case Op::ClampMax:
+          v.exact_range = integers && clamp_range(s.op == Op::ClampMin, n, lo, hi, v.step);
+          break;
+        case Op::FloorDiv:  // by a positive whole number: a progression stays one
+          v.exact_range =
+              integers && n > 0 && (v.step == 1 || v.step % static_cast<int64_t>(n) == 0);
+          if (v.exact_range) {
+            lo = std::floor(lo / n), hi = std::floor(hi / n);
+            v.step = v.step == 1 ? 1 : v.step / static_cast<int64_t>(n);
+          }
+          break;
         case Op::Trunc:  // a cast to `number` bits (0: the math trunc, of whole numbers here)
           v.exact_range = s.number == 0 || s.number >= 64 ||
                           (lo >= -std::ldexp(1.0, static_cast<int>(s.number) - 1) &&
@@ -248,6 +262,22 @@ class Analyzer {
       if (v.exact_range) v.lo = static_cast<int64_t>(lo), v.hi = static_cast<int64_t>(hi);
     }
     return v;
+  }
+
+  // The range lo, lo + step, ..., hi clamped below (or above) at the whole number n: still a
+  // progression when n leaves it whole, cuts it at one of its values, or makes every value n;
+  // false when the clamped values are no progression.
+  static bool clamp_range(bool below, double n, double& lo, double& hi, int64_t& step) {
+    bool cuts = below ? n > lo : n < hi;
+    if (!cuts) return true;
+    if (below ? n >= hi : n <= lo) {  // every value becomes n
+      lo = hi = n;
+      step = 1;
+      return true;
+    }
+    if (std::fmod(n - lo, static_cast<double>(step)) != 0) return false;
+    (below ? lo : hi) = n;
+    return true;
   }
 
   // The smallest and largest of arange's `count` values, first + k * step (whole numbers here,

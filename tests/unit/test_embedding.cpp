@@ -570,8 +570,9 @@ class M(nn.Module):
 
 // Positions moved by whole numbers (`torch.arange(t) + 1`, fairseq-style positions past a padding
 // row; `* 2`, `- 3`) keep their range and order: one outside the table is the forward's error
-// (PyTorch 1.13 on the same model); a step netshape does not follow (`% 8`, `.clamp(max=7)`,
-// `+ 0.5` then a cast) leaves them unknown, unchecked.
+// (PyTorch 1.13 on the same model), and so do positions clamped at whole numbers or
+// floor-divided by a positive one; a step netshape does not follow (`% 8`, `+ 0.5` then a cast)
+// leaves them unknown, unchecked.
 TEST_CASE(
     "Embedding in a .py file: positions moved by whole numbers are checked against the table") {
   const std::string model = R"(import torch
@@ -608,9 +609,29 @@ class M(nn.Module):
         "select(): index -10 out of range for tensor of size [8, 4] at dimension 0");
   CHECK(first_error(read("torch.arange(8) + 3", "1.0")).message ==
         "select(): index 8 out of range for tensor of size [8, 4] at dimension 0");
+  // clamped at a whole number, or floor-divided by a positive one, they keep a range
+  for (const char* beyond :
+       {"(torch.arange(8) + 3).clamp(max=9)", "torch.arange(0, 16, 2).clamp(2, 10)",
+        "torch.arange(20) // 2", "torch.arange(0, 40, 4) // 2",
+        "(torch.arange(8) + 5).clamp(0, 10)", "torch.arange(0, 16, 2).clamp(20, 30)"}) {
+    CAPTURE(beyond);
+    LoadedModel m = read(beyond);
+    CHECK(m.exit == ExitCode::ShapeError);
+    CHECK(first_error(m).message == "index out of range in self");
+    LoadedModel renormed = read(beyond, "1.0");
+    CHECK(renormed.exit == ExitCode::ShapeError);
+    CHECK(first_error(renormed).message ==
+          fmt::format("select(): index {} out of range for tensor of size [8, 4] at dimension 0",
+                      std::string_view(beyond).find("20, 30") == std::string_view::npos ? 8 : 20));
+  }
+  for (const char* below : {"(torch.arange(8) - 5).clamp(min=-9)", "torch.arange(-6, 8) // 2"}) {
+    CAPTURE(below);
+    CHECK(first_error(read(below, "1.0")).message == "index out of range in self");
+  }
   for (const char* inside :
        {"torch.arange(8) - 0", "torch.arange(4) * 2 + 1", "(torch.arange(8) + 1) - 1",
-        "(torch.arange(8) + 1) % 8", "(torch.arange(8) + 1).clamp(max=7)"}) {
+        "(torch.arange(8) + 1) % 8", "(torch.arange(8) + 1).clamp(max=7)", "torch.arange(16) // 2",
+        "(torch.arange(8) - 3).clamp(min=0)"}) {
     CAPTURE(inside);
     LoadedModel m = read(inside);
     CHECK(m.exit == ExitCode::Ok);
