@@ -131,6 +131,8 @@ enum class LayoutRule {
                 // strides in the input's order
   Rearranged,   // a new tensor made of pieces of the input (roll: a cat of two narrows):
                 // contiguous for a contiguous input, else not followed
+  Halves,       // TensorIterator's output over two halves of the input (glu's narrows): in the
+                // input's order of strides
 };
 
 struct FamilyInfo {

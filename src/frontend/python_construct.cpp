@@ -10604,7 +10604,8 @@ class Construct {
     if (kLike.count(op)) {
       const PyValue* t = self ? self : argument(args, 0, "input");
       if (!t || t->kind != PyValue::Kind::Tensor) return std::nullopt;
-      PyValue out = copy_of(*t, PyValue::Copy::Dense);
+      // laid out as x (torch.preserve_format), or contiguous if asked (channels-last: refused)
+      PyValue out = copy_of(*t, memory_format(args, false, PyValue::Copy::Dense));
       if (std::optional<ElementType> type = made_type(op, args);
           type && argument(args, SIZE_MAX, "dtype"))
         out.dtype = *type;

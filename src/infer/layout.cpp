@@ -580,8 +580,24 @@ LayoutStep contraction(const LayerInfo& layer, NodeId node, std::span<const Laid
   return ok(Layout{});
 }
 
+// glu: out = a * sigmoid(b) over the two halves of `dim`, narrows of the input with its strides,
+// so TensorIterator lays the output out in the input's order of strides.
+LayoutStep halves(const LayerInfo& layer, NodeId node, const LaidOut& in) {
+  if (in.layout->kind == Layout::Kind::Contiguous) return ok(Layout{});
+  std::optional<Shape> s = strides_of(*in.shape, *in.layout);
+  if (!s) return ok(unknown(node));
+  return iterator_order(*layer.output, {*s}, node);
+}
+
+// Activations whose kernel allocates a contiguous output whatever their input's strides (PyTorch
+// 1.13: log_sigmoid_forward's buffers, rrelu_with_noise), unlike the rest of their family.
+bool allocates_contiguous(OpKind kind) {
+  return kind == OpKind::logsigmoid || kind == OpKind::rrelu;
+}
+
 LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
   const FamilyInfo& family = family_info(op_info(layer.op).family);
+  if (allocates_contiguous(op_info(layer.op).kind)) return ok(Layout{});
   if (layer.statement && layer.statement->extras().laid_out_as_where && inputs.size() == 2) {
     const LaidOut where_order[] = {inputs[1], inputs[0]};  // (condition, x), as where reads them
     return elementwise(layer, node, where_order);
@@ -606,6 +622,8 @@ LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const La
       return ok(dense_copy(*first.shape, *first.layout, node));
     case LayoutRule::Rearranged:
       return ok(first.layout->kind == Layout::Kind::Contiguous ? Layout{} : unknown(node));
+    case LayoutRule::Halves:
+      return halves(layer, node, first);
     case LayoutRule::Fresh:
       break;
   }
