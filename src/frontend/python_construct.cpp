@@ -4086,6 +4086,10 @@ class Construct {
     if (n == "len") {
       if (const Instance* inst = parameter_container(arg(0)))  // without reading the entries
         return data_int(static_cast<int64_t>(inst->order.size()), at);
+      if (forward_ && is_layer_tensor(arg(0))) {  // `len(self.fc.weight)`: its first size
+        Sizes sizes = layer_weight_sizes(*arg(0).method_self, arg(0).name, at);
+        args.values[0] = made_of(sizes, ElementType::Float32, at);
+      }
       if (arg(0).kind == PyValue::Kind::Values && arg(0).values->scalar)
         raise(at, "len() of a 0-d tensor");
       if (arg(0).kind == PyValue::Kind::Made) {  // its first size
@@ -6275,6 +6279,7 @@ class Construct {
   PyValue unary(const Expr& e, const PyValue& v) {
     if (e.text == "not") return data_bool(!truthy(v, e.span), e.span);
     if (v.kind == PyValue::Kind::Tensor) return tensor_unary(e.text, v, e.span);
+    if (v.is(Value::Kind::DimRef)) return unary(e, resolved(v, e.span));  // `-z.size(2)`
     if (v.kind == PyValue::Kind::Made && !forward_ && (e.text == "-" || e.text == "+"))
       return e.text == "+" ? v : *made_elementwise("neg", v, e.span);
     if (v.kind == PyValue::Kind::Values && (e.text == "-" || e.text == "+")) {
@@ -7052,10 +7057,13 @@ class Construct {
       }
       case PyValue::Kind::Shape:
         return shape_items(v, at);
-      case PyValue::Kind::Tensor:
+      case PyValue::Kind::Tensor: {
         unknown_op_of(v);  // `out, (h, c) = self.lstm(x)`: the LSTM is what netshape lacks
-        unsupported_here(at, "iterating over a tensor",
-                         "netshape follows whole tensors; use x.size(i) for sizes");
+        // Tensor.__iter__ is `iter(self.unbind(0))`: `q, k, v = qkv` takes its pieces
+        if (shape_now(v.name, at).empty())
+          torch_error(v, at, "iteration over a 0-d tensor", "a 0-dim tensor has no items");
+        return split_tensor(v, "unbind", Args{}, at, true).items;
+      }
       case PyValue::Kind::Data:
         if (v.is(Value::Kind::String)) {
           const std::string& text = v.data.s.str();
@@ -11162,6 +11170,8 @@ class Construct {
     if (n == "torch.get_default_dtype" && args.values.empty())
       return PyValue::builtin("torch.float32");  // netshape's model: PyTorch's default
     if (n == "torch.finfo" || n == "torch.iinfo") return number_type_info(n.substr(6), args, call);
+    if (n == "torch.concat" || n == "torch.concatenate")  // PyTorch's aliases of torch.cat
+      return torch_function("torch.cat", args, call);
     if (n == "torch._assert") {
       if (!truthy(nth(args, 0, call.span), call.span))
         raise(call.span, "assertion failed: " + text_of(nth(args, 1, call.span)));

@@ -2043,8 +2043,7 @@ class Net(nn.Module):
       {"return self.fc(x * self.fc.weight.size(1))", ExitCode::Ok, "[5, 2, 6]"},
       {"return self.fc(x + self.fc.weight.shape[1])", ExitCode::Ok, "[5, 2, 6]"},
       {"return x + self.emb.weight[:2].sum()", ExitCode::Ok, "[5, 2, 6]"},
-      {"return x * len(self.fc.weight)", ExitCode::UsageOrParse,  // as len() of any tensor
-       "unsupported Python construct: iterating over a tensor"},
+      {"return self.fc(x * len(self.fc.weight))", ExitCode::Ok, "[5, 2, 6]"},  // its first size
       {"return self.fc(x if self.fc.bias.shape[0] == 6 else x * 2)", ExitCode::Ok, "[5, 2, 6]"},
       {"return self.fc(x.double().to(self.fc.weight.dtype))", ExitCode::Ok, "[5, 2, 6]"},
       {"return self.fc(x.to(self.fc.weight.device))", ExitCode::Ok, "[5, 2, 6]"},

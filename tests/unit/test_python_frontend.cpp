@@ -454,7 +454,7 @@ TEST_CASE("python: errors are positioned and return nullopt") {
       {"class N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
        "        self.fc = nn.Linear(2, 2)\n    def forward(self, x):\n"
        "        return [self.fc(t) for t in x]\n",
-       6, "iterating over a tensor"},
+       6, "computing with a tensor's size"},  // iterating takes x's first size, not given
       {"class N(nn.Module):\n    def forward(self, x)\n        return x\n", 2, "expected `:`"},
       {"x = 'abc\nclass N(nn.Module):\n    pass\n", 1, "unterminated string"},
       {"model = nn.Sequential(nn.ReLU(),\n", 1, "never closed"},
