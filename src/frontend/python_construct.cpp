@@ -7235,7 +7235,9 @@ class Construct {
     Statement st = item_assignment_row("setitem", t, at);
     st.args.push_back(Arg{"index", setitem_index(t, index, at), at});
     if (v.kind == PyValue::Kind::Tensor) {
-      if (views_tensor(v.name, current_name(t.name)))
+      // a copy (`x[:, 0] = x[:, 0] * 2`, `.clone()`) is a new tensor, computed before the write;
+      // `.contiguous()` is x itself where x is contiguous already
+      if (v.copy != PyValue::Copy::Dense && views_tensor(v.name, current_name(t.name)))
         unsupported_here(at, "writing a view of a tensor into the tensor itself",
                          "PyTorch refuses it where the two overlap: write a copy, `.clone()`");
       bool integral = !is_floating(t.dtype) && t.dtype != ElementType::Complex64;

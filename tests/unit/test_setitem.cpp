@@ -104,6 +104,10 @@ TEST_CASE("setitem: item assignment in forward, with PyTorch's errors") {
       {"y[..., None, -1] = torch.ones(1, 4, 1)", "", "[4, 3]"},
       {"y[y > 0.5] = 0.0", "", "[4, 3]"},
       {"y[x[:, 0] < 0] = -1", "", "[4, 3]"},
+      // a copy of the tensor's own view is a new tensor, made before the write
+      {"y[:, 0] = y[:, 0] * 2", "", "[4, 3]"},
+      {"y[1:] = y[:-1].clone()", "", "[4, 3]"},
+      {"y[:, 1] = -y[:, 0]", "", "[4, 3]"},
   };
   check_py_cases(kWritten, "m.py", ok);
   const PyCase shape_errors[] = {
@@ -152,6 +156,9 @@ TEST_CASE("setitem: item assignment in forward, with PyTorch's errors") {
       // tensor written into it (PyTorch refuses it where the two overlap), a write into an
       // expanded tensor (PyTorch checks the place written)
       {"y[1:] = y[:-1]",
+       "unsupported Python construct: writing a view of a tensor into the tensor itself", ""},
+      // `.contiguous()` of a contiguous view is the view itself
+      {"y[1:] = y[:-1].contiguous()",
        "unsupported Python construct: writing a view of a tensor into the tensor itself", ""},
       {"y = y[:1].expand(4, 6)\n        y[0] = torch.ones(6)",
        "unsupported: item assignment into an expanded tensor", ""},
