@@ -3693,6 +3693,10 @@ class Construct {
       return PyValue::none(at);
     }
     if (n.rfind("nn.", 0) == 0 && n.find('.', 3) == std::string::npos) {
+      for (std::string_view later : kAddedAfter113)  // `nn.RMSNorm(d)`: Python's AttributeError
+        if (n == later)
+          raise(at, fmt::format("module 'torch.nn' has no attribute '{}'", n.substr(3)),
+                later_layer_help(n));
       if (const Stmt* cls = L.torch_nn_class(n.substr(3)))  // nn.TransformerEncoderLayer, ...
         return construct_class(*cls, args, call, f);
       return construct_layer(n.substr(3), args, call);
@@ -4406,8 +4410,30 @@ class Construct {
 
   // Names model files test for with `hasattr(F, ...)` that PyTorch 1.13 does not have (2.0 and
   // later added them): the branch for an older PyTorch is the one 1.13 takes.
-  static constexpr std::string_view kAddedAfter113[] = {
-      "F.scaled_dot_product_attention", "torch.compile", "nn.RMSNorm", "F.rms_norm", "nn.Buffer"};
+  static constexpr std::string_view kAddedAfter113[] = {"F.scaled_dot_product_attention",
+                                                        "torch.compile",
+                                                        "nn.RMSNorm",
+                                                        "F.rms_norm",
+                                                        "nn.Buffer",
+                                                        "nn.ZeroPad1d",
+                                                        "nn.ZeroPad3d",
+                                                        "nn.CircularPad1d",
+                                                        "nn.CircularPad2d",
+                                                        "nn.CircularPad3d"};
+
+  // The fix for a layer PyTorch added after 1.13, written with what 1.13 has.
+  static std::string later_layer_help(const std::string& n) {
+    if (n == "nn.RMSNorm")
+      return "PyTorch 2.4 added it; PyTorch 1.13 has no nn.RMSNorm: write it as a module, "
+             "`x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * self.weight`";
+    if (n == "nn.ZeroPad1d" || n == "nn.ZeroPad3d")
+      return fmt::format("PyTorch 2.1 added it; PyTorch 1.13 has nn.ConstantPad{}(padding, 0.0)",
+                         n.substr(10, 2));
+    if (n.rfind("nn.CircularPad", 0) == 0)
+      return "PyTorch 2.1 added it; PyTorch 1.13 pads circularly with F.pad(x, pad, "
+             "mode='circular')";
+    return "PyTorch 2.0 or later added it; PyTorch 1.13 has no such layer";
+  }
 
   // Whether PyTorch 1.13's torch, torch.nn or torch.nn.functional (`ns`) has `name`, where
   // netshape knows (its layers and functions, and the later additions above); refused otherwise,

@@ -3979,6 +3979,29 @@ class M(nn.Module):
 // hasattr(F, 'scaled_dot_product_attention'), as nanoGPT tests for flash attention: PyTorch 1.13
 // has no such function, so its fallback branch runs (attention written out); names netshape
 // knows are there; of any other it cannot tell, and says so.
+TEST_CASE("interpreter: a layer PyTorch added after 1.13 is Python's AttributeError") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"nn.RMSNorm(8)", "module 'torch.nn' has no attribute 'RMSNorm'"},
+      {"nn.ZeroPad1d(2)", "module 'torch.nn' has no attribute 'ZeroPad1d'"},
+      {"nn.ZeroPad3d(1)", "module 'torch.nn' has no attribute 'ZeroPad3d'"},
+      {"nn.CircularPad1d(1)", "module 'torch.nn' has no attribute 'CircularPad1d'"},
+  };
+  for (const auto& c : cases) {
+    std::string text =
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.norm = " +
+        std::string(c.first) +
+        "\n\n    def forward(self, x):\n        return self.norm(x)\n\n# input: "
+        "[2, 8]\n";
+    LoadedModel m = read(text);
+    CAPTURE(text);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m) == c.second);
+    REQUIRE(m.diags.has_errors());
+    CHECK(m.diags.items().front().span.line == 7);
+  }
+}
+
 TEST_CASE("interpreter: hasattr of torch's namespaces answers as PyTorch 1.13") {
   const std::string base = R"(import torch
 import torch.nn as nn
@@ -4000,6 +4023,9 @@ class Net(nn.Module):
       {"torch.nn.functional, 'scaled_dot_product_attention'", "[2, 2]"},
       {"torch, 'compile'", "[2, 2]"},
       {"nn, 'RMSNorm'", "[2, 2]"},
+      {"nn, 'ZeroPad1d'", "[2, 2]"},  // 2.1 added it; 1.13 has ZeroPad2d alone
+      {"nn, 'ZeroPad2d'", "[2, 4]"},
+      {"nn, 'CircularPad2d'", "[2, 2]"},
       {"nn, 'GELU'", "[2, 4]"},
       {"F, 'gelu'", "[2, 4]"},
       {"F, 'conv2d'", "[2, 4]"},
