@@ -3674,6 +3674,78 @@ class Construct {
     return invoke(fn, args, call, f, cls);
   }
 
+  // nn.Embedding.from_pretrained(embeddings, freeze=True, ...) (and EmbeddingBag's): the layer
+  // of the 2-D tensor's sizes, its other arguments passed on as PyTorch's classmethod passes
+  // them, frozen unless freeze=False. The table's values are not followed.
+  PyValue from_pretrained(const std::string& op, const Args& args, const Expr& call) {
+    Span at = call.span;
+    // the classmethod's parameters after `embeddings, freeze`, in its order
+    static const std::vector<std::string> kEmbedding = {"padding_idx", "max_norm", "norm_type",
+                                                        "scale_grad_by_freq", "sparse"};
+    static const std::vector<std::string> kBag = {"max_norm",   "norm_type", "scale_grad_by_freq",
+                                                  "mode",       "sparse",    "include_last_offset",
+                                                  "padding_idx"};
+    const std::vector<std::string>& rest = op == "Embedding" ? kEmbedding : kBag;
+    const PyValue* table = nullptr;
+    const Expr* table_expr = nullptr;  // where the sizes come from, for errors about them
+    Span table_span = at;
+    bool freeze = true;
+    Args layer;
+    size_t position = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      std::string key = args.keywords[i];
+      if (key.empty()) {
+        size_t p = position++;
+        key = p == 0 ? "embeddings" : p == 1 ? "freeze" : p - 2 < rest.size() ? rest[p - 2] : "";
+        if (key.empty())
+          raise(args.spans[i],
+                fmt::format("{}.from_pretrained() takes from 2 to {} positional arguments but {} "
+                            "were given",
+                            op, rest.size() + 3, args.values.size() + 1),
+                "give the layer's other arguments by keyword");
+      }
+      if (key == "embeddings") {
+        table = &args.values[i];
+        table_expr = args.exprs[i];
+        table_span = args.spans[i];
+      } else if (key == "freeze") {
+        freeze = truthy(args.values[i], args.spans[i]);
+      } else if (std::find(rest.begin(), rest.end(), key) != rest.end()) {
+        layer.values.push_back(args.values[i]);
+        layer.keywords.push_back(key);
+        layer.spans.push_back(args.spans[i]);
+        layer.exprs.push_back(args.exprs[i]);
+      } else {
+        raise(args.spans[i],
+              fmt::format("{}.from_pretrained() got an unexpected keyword argument '{}'", op, key),
+              fmt::format("nn.{}.from_pretrained takes embeddings, freeze, {}", op,
+                          fmt::join(rest, ", ")));
+      }
+    }
+    if (!table)
+      raise(at,
+            fmt::format("{}.from_pretrained() missing 1 required positional argument: "
+                        "'embeddings'",
+                        op),
+            "give the table: nn.Embedding.from_pretrained(weights)");
+    if (table->kind != PyValue::Kind::Made)
+      unsupported_here(at, fmt::format("nn.{}.from_pretrained of {}", op, describe(*table)),
+                       "make the table in the file (`torch.randn(rows, dim)`), or write "
+                       "nn.Embedding(rows, dim)");
+    Sizes sizes = sizes_of(*table);
+    if (sizes.size() != 2)
+      raise(at, "Embeddings parameter is expected to be 2-dimensional",
+            "give a table of [rows, dim]");
+    layer.values.insert(layer.values.begin(), {data_int(sizes[0], at), data_int(sizes[1], at)});
+    layer.keywords.insert(layer.keywords.begin(), {"", ""});
+    layer.spans.insert(layer.spans.begin(), {table_span, table_span});
+    layer.exprs.insert(layer.exprs.begin(), {table_expr, table_expr});
+    PyValue made = construct_layer(op, layer, call);
+    if (freeze && made.kind == PyValue::Kind::Module && made.module)
+      frozen_layers_.insert(made.module->id);
+    return made;
+  }
+
   // A function netshape implements: nn's layers and containers, then Python's builtins by kind.
   PyValue call_builtin(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
     const std::string& n = callee.name;
@@ -3701,6 +3773,8 @@ class Construct {
         return construct_class(*cls, args, call, f);
       return construct_layer(n.substr(3), args, call);
     }
+    if (n == "nn.Embedding.from_pretrained" || n == "nn.EmbeddingBag.from_pretrained")
+      return from_pretrained(n.substr(3, n.find('.', 3) - 3), args, call);
     if (auto v = torch_nn_static_method(n, args, call, f)) return *v;
     if (n.rfind("einops.", 0) == 0) return einops_builtin(n.substr(7), args, call, f);
     if (auto v = torch_function(n, args, call)) return *v;

@@ -637,3 +637,67 @@ class M(nn.Module):
     CHECK(m.exit == ExitCode::Ok);
   }
 }
+
+// nn.Embedding.from_pretrained(weights) (GloVe-style tables): the layer of the table's sizes,
+// frozen unless freeze=False, its other arguments passed on as PyTorch's classmethod passes them
+// (PyTorch 1.13 on the same model: 5,153 params, 153 trainable when frozen).
+TEST_CASE("Embedding.from_pretrained: a layer of the table's sizes, frozen by default") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        weights = torch.randn(100, 50)
+        self.emb = BODY
+        self.fc = nn.Linear(50, 3)
+
+    def forward(self, x):
+        # input x: [4, 7] long
+        return self.fc(self.emb(x))
+)";
+  struct Case {
+    const char* body;
+    const char* shape;
+    int64_t trainable;
+  };
+  const Case cases[] = {
+      {"nn.Embedding.from_pretrained(weights)", "[4, 7, 3]", 153},
+      {"nn.Embedding.from_pretrained(weights, freeze=False)", "[4, 7, 3]", 5153},
+      {"nn.Embedding.from_pretrained(weights, False, 0)", "[4, 7, 3]", 5153},
+      {"nn.Embedding.from_pretrained(embeddings=weights, padding_idx=1, max_norm=1.0)", "[4, 7, 3]",
+       153},
+      {"nn.EmbeddingBag.from_pretrained(weights, mode='sum')", "[4, 3]", 153},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.body);
+    LoadedModel m = analyze_text(replaced(model, "BODY", c.body), "m.py", {});
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(out_shape(m) == c.shape);
+    CHECK(m.analysis.totals.params == 5153);
+    CHECK(m.analysis.totals.trainable_params == c.trainable);
+  }
+  const std::pair<const char*, const char*> errors[] = {
+      {"nn.Embedding.from_pretrained(weights[0])",
+       "Embeddings parameter is expected to be 2-dimensional"},
+      {"nn.Embedding.from_pretrained(weights, foo=1)",
+       "Embedding.from_pretrained() got an unexpected keyword argument 'foo'"},
+      {"nn.Embedding.from_pretrained(weights, True, 0, None, 2.0, False, False, 3)",
+       "Embedding.from_pretrained() takes from 2 to 8 positional arguments but 9 were given"},
+      {"nn.Embedding.from_pretrained()",
+       "Embedding.from_pretrained() missing 1 required positional argument: 'embeddings'"},
+  };
+  for (const auto& e : errors) {
+    CAPTURE(e.first);
+    LoadedModel m = analyze_text(replaced(model, "BODY", e.first), "m.py", {});
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(m).message == e.second);
+  }
+  // the layer's own check, as PyTorch's __init__ makes it
+  LoadedModel beyond = analyze_text(
+      replaced(model, "BODY", "nn.Embedding.from_pretrained(weights, padding_idx=200)"), "m.py",
+      {});
+  CHECK(beyond.exit == ExitCode::ShapeError);
+  CHECK(first_error(beyond).message == "Padding_idx must be within num_embeddings");
+}
