@@ -3692,6 +3692,7 @@ class Construct {
     bool freeze = true;
     Args layer;
     size_t position = 0;
+    std::set<std::string> given;
     for (size_t i = 0; i < args.values.size(); ++i) {
       std::string key = args.keywords[i];
       if (key.empty()) {
@@ -3704,6 +3705,10 @@ class Construct {
                             op, rest.size() + 3, args.values.size() + 1),
                 "give the layer's other arguments by keyword");
       }
+      if (!given.insert(key).second)
+        raise(args.spans[i],
+              fmt::format("{}.from_pretrained() got multiple values for argument '{}'", op, key),
+              "give it once");
       if (key == "embeddings") {
         table = &args.values[i];
         table_expr = args.exprs[i];
@@ -3816,9 +3821,8 @@ class Construct {
                     : std::nullopt;
       if (!element)
         raise(at,
-              fmt::format(
-                  "{}(): argument 'type' (position 1) must be torch.dtype, not {}", fn,
-                  type->kind == PyValue::Kind::Data ? python_type(type->data) : type_name(*type)),
+              fmt::format("{}(): argument 'type' (position 1) must be torch.dtype, not {}", fn,
+                          parser_type(*type)),
               fmt::format("give a dtype: torch.{}(x.dtype)", fn));
     }
     return fn == "finfo" ? float_info(*element, at) : integer_info(*element, at);

@@ -685,6 +685,8 @@ class M(nn.Module):
        "Embedding.from_pretrained() got an unexpected keyword argument 'foo'"},
       {"nn.Embedding.from_pretrained(weights, True, 0, None, 2.0, False, False, 3)",
        "Embedding.from_pretrained() takes from 2 to 8 positional arguments but 9 were given"},
+      {"nn.Embedding.from_pretrained(weights, True, freeze=False)",
+       "Embedding.from_pretrained() got multiple values for argument 'freeze'"},
       {"nn.Embedding.from_pretrained()",
        "Embedding.from_pretrained() missing 1 required positional argument: 'embeddings'"},
   };

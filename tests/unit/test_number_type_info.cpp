@@ -83,6 +83,8 @@ TEST_CASE("torch.finfo and torch.iinfo refuse what PyTorch refuses, with its Typ
       {"torch.iinfo(torch.bool).max", "torch.bool is not supported by torch.iinfo", ""},
       {"torch.finfo(3).min", "finfo(): argument 'type' (position 1) must be torch.dtype, not int",
        ""},
+      {"torch.finfo(x).min",
+       "finfo(): argument 'type' (position 1) must be torch.dtype, not Tensor", ""},
       {"torch.finfo('float32').min",
        "finfo(): argument 'type' (position 1) must be torch.dtype, not str", ""},
       {"torch.iinfo().min", "iinfo() missing 1 required positional arguments: \"type\"", ""},
