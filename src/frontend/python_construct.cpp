@@ -3794,6 +3794,72 @@ class Construct {
           "the value in the file, or pass it with --arg");
   }
 
+  // torch.hstack, vstack (row_stack), dstack and column_stack, as ATen writes them: each tensor
+  // made at least 1-, 2- or 3-D (at::atleast_Nd: `unsqueeze` rows; column_stack makes a 0- or
+  // 1-D one a column), then `cat` along dim 0 (hstack of 1-D tensors, vstack), 1 (hstack,
+  // column_stack) or 2 (dstack), with cat's errors.
+  PyValue stacked(const std::string& fn, const Args& args, const Expr& call) {
+    Span at = call.span;
+    for (size_t i = 0; i < args.keywords.size(); ++i)
+      if (!args.keywords[i].empty() && args.keywords[i] != "tensors")
+        raise(args.spans[i],
+              fmt::format("{}() got an unexpected keyword argument '{}'", fn, args.keywords[i]),
+              fmt::format("torch.{} joins along its own dim: give the tensors alone", fn));
+    if (args.values.size() != 1)
+      raise(
+          at,
+          fmt::format("{}() takes 1 positional argument but {} were given", fn, args.values.size()),
+          fmt::format("give the tensors as one list: torch.{}([a, b])", fn));
+    const PyValue& list = args.values[0];
+    if (list.kind != PyValue::Kind::List && list.kind != PyValue::Kind::Tuple)
+      raise(args.spans[0],
+            fmt::format("{}(): argument 'tensors' (position 1) must be tuple of Tensors, not {}",
+                        fn, parser_type(list)),
+            fmt::format("give the tensors as one list: torch.{}([a, b])", fn));
+    PyList tensors = iterate(list, at);
+    if (tensors.empty())
+      raise_torch(at, fmt::format("{} expects a non-empty TensorList", fn),
+                  "give it at least one tensor");
+    PyList shaped;
+    for (const PyValue& t : tensors) {
+      if (t.kind != PyValue::Kind::Tensor)
+        unsupported_here(at, fmt::format("torch.{} of {}", fn, describe(t)),
+                         "give it tensors of forward");
+      shaped.push_back(at_least(fn, t, at));
+    }
+    size_t first_rank = shape_now(shaped[0].name, at).size();
+    int64_t dim = fn == "dstack"         ? 2
+                  : fn == "hstack"       ? (first_rank == 1 ? 0 : 1)
+                  : fn == "column_stack" ? 1
+                                         : 0;
+    Args joined;
+    joined.add(make_tuple(std::move(shaped)), args.spans[0], args.exprs[0]);
+    joined.values.push_back(data_int(dim, at));
+    joined.keywords.push_back("dim");
+    joined.spans.push_back(at);
+    joined.exprs.push_back(&call);
+    return *torch_function("torch.cat", joined, call);
+  }
+
+  // A tensor of `fn`'s stack made at least as many dims as it joins (at::atleast_1d, 2d, 3d;
+  // column_stack: a 0- or 1-D tensor as a column), with unsqueeze rows.
+  PyValue at_least(const std::string& fn, PyValue t, Span at) {
+    size_t rank = shape_now(t.name, at).size();
+    std::vector<int64_t> dims;  // unsqueezed in order
+    if (fn == "hstack" && rank == 0) dims = {0};
+    if ((fn == "vstack" || fn == "row_stack") && rank < 2)
+      dims = rank == 0 ? std::vector<int64_t>{0, 0} : std::vector<int64_t>{0};
+    if (fn == "dstack")
+      dims = rank == 0   ? std::vector<int64_t>{0, 0, 0}
+             : rank == 1 ? std::vector<int64_t>{0, 2}
+             : rank == 2 ? std::vector<int64_t>{2}
+                         : std::vector<int64_t>{};
+    if (fn == "column_stack" && rank < 2)
+      dims = rank == 0 ? std::vector<int64_t>{0, 1} : std::vector<int64_t>{1};
+    for (int64_t d : dims) t = tensor_statement("unsqueeze", t, {int_value(d, at)}, at);
+    return t;
+  }
+
   // torch.finfo(dtype) / torch.iinfo(dtype): the limits of a number type, read by field
   // (`.min`, `.max`, `.eps`, `.tiny`, `.bits`, ...), as PyTorch 1.13 gives them; attention
   // masks fill with `torch.finfo(scores.dtype).min`. finfo() is the default dtype's.
@@ -11278,6 +11344,9 @@ class Construct {
     if (n == "torch.finfo" || n == "torch.iinfo") return number_type_info(n.substr(6), args, call);
     if (n == "torch.concat" || n == "torch.concatenate")  // PyTorch's aliases of torch.cat
       return torch_function("torch.cat", args, call);
+    if (forward_ && (n == "torch.hstack" || n == "torch.vstack" || n == "torch.row_stack" ||
+                     n == "torch.dstack" || n == "torch.column_stack"))
+      return stacked(n.substr(6), args, call);
     if (n == "torch._assert") {
       if (!truthy(nth(args, 0, call.span), call.span))
         raise(call.span, "assertion failed: " + text_of(nth(args, 1, call.span)));
