@@ -782,6 +782,8 @@ class Construct {
   // made id) whose parameters do not train. Not on the ModuleDef: a module registered twice is
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
+  // A lazy module's (`nn.LazyLinear`) input size, fixed at its first call, by module id.
+  std::map<int, int64_t> lazy_sizes_;
   std::set<int> frozen_made_;
   std::map<std::string, std::string> layer_tensors_;  // "<module id>.weight" -> its row (forward)
   std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
@@ -9002,6 +9004,54 @@ class Construct {
     return apply_layer(*self.module->instance->layer_base, "", inputs, call.span, module_);
   }
 
+  // The layer a lazy module becomes (`LazyConv2d` -> Conv2d), nullopt for any other op.
+  static std::optional<OpId> lazy_base(const std::string& op) {
+    if (op.rfind("Lazy", 0) != 0) return std::nullopt;
+    std::optional<OpId> base = find_op(op.substr(4));
+    if (!base || family_info(op_info(*base).family).feature_axis == FeatureAxis::None)
+      return std::nullopt;
+    return base;
+  }
+
+  // nn.LazyLinear(out), LazyConvNd, LazyConvTransposeNd, LazyBatchNormNd, LazyInstanceNormNd:
+  // PyTorch sizes the weights at the first call from the input (in_features its last dim,
+  // in_channels or num_features its channels) and the module becomes the layer; the row is that
+  // layer with the size first among its arguments. A later call reads the size the first fixed.
+  void materialize_lazy(const ModuleDef& m, Statement& st, const PyValue& input, Span at) {
+    OpId base = *lazy_base(m.op);
+    const OpInfo& op = op_info(base);
+    auto fixed_size = lazy_sizes_.find(m.id);
+    int64_t size = 0;
+    if (fixed_size != lazy_sizes_.end()) {
+      size = fixed_size->second;
+    } else {
+      if (input.kind != PyValue::Kind::Tensor) return;  // its own error follows
+      Shape shape = shape_now(input.name, at);
+      size_t axis = 1;  // the norms: input.shape[1]
+      if (family_info(op.family).feature_axis == FeatureAxis::Last) axis = shape.size() - 1;
+      if (op.family == Family::conv || op.family == Family::conv_transpose) {
+        // _LazyConvXdMixin._get_in_channels: the channels of an unbatched or batched input
+        size_t unbatched = static_cast<size_t>(op.spatial_dims) + 1;
+        std::vector<std::string> dims;
+        for (const Dim& d : shape) dims.push_back(to_string(d));
+        if (shape.size() != unbatched && shape.size() != unbatched + 1)
+          torch_error(input, at,
+                      fmt::format("Expected {}D (unbatched) or {}D (batched) input to {}, but got "
+                                  "input of size: torch.Size([{}])",
+                                  unbatched, unbatched + 1, m.op, fmt::join(dims, ", ")),
+                      fmt::format("give it a {}-D input", unbatched + 1));
+        axis = shape.size() == unbatched ? 0 : 1;
+      }
+      if (shape.empty() || axis >= shape.size() || shape[axis].symbolic())
+        unsupported_here(at, fmt::format("nn.{} of an input whose features are not known", m.op),
+                         fmt::format("write the layer with its size, nn.{}(...)", op.name));
+      size = shape[axis].value;
+      lazy_sizes_[m.id] = size;
+    }
+    st.op = std::string(op.name);
+    st.args.insert(st.args.begin(), Arg{{}, Value::integer(size, m.op_span), m.op_span});
+  }
+
   // A layer applied: one statement; a layer applied again shares its first call's parameters.
   // `module_class`: the class of a module deriving from the layer (StatementExtras).
   PyValue apply_layer(ModuleDef& m, const std::string& name, const PyList& inputs, Span call_span,
@@ -9022,6 +9072,7 @@ class Construct {
     st.op_span = m.op_span;
     st.span = m.span;
     st.args = m.args;
+    if (!inputs.empty() && lazy_base(m.op)) materialize_lazy(m, st, inputs[0], call_span);
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.extras_for_write().normed_weight = normed_weight_of(m);
     st.module = parent;
