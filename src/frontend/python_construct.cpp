@@ -784,6 +784,8 @@ class Construct {
   std::set<int> frozen_layers_;
   // A lazy module's (`nn.LazyLinear`) input size, fixed at its first call, by module id.
   std::map<int, int64_t> lazy_sizes_;
+  // The output_padding the next transposed convolution's call makes (its `output_size=`).
+  std::optional<std::vector<int64_t>> output_padding_;
   std::set<int> frozen_made_;
   std::map<std::string, std::string> layer_tensors_;  // "<module id>.weight" -> its row (forward)
   std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
@@ -8635,7 +8637,15 @@ class Construct {
     PyList inputs;
     std::vector<std::string> keywords;  // a user module's forward binds them by name
     bool user = callee.module->kind == ModuleDef::User;
+    const PyValue* output_size = nullptr;  // ConvTranspose's forward(input, output_size)
     for (size_t i = 0; i < args.values.size(); ++i) {
+      bool transposed = !user && callee.module->kind == ModuleDef::Leaf &&
+                        callee.module->op.starts_with("ConvTranspose");
+      if (transposed && (args.keywords[i] == "output_size" ||
+                         (args.keywords[i].empty() && i == 1 && !inputs.empty()))) {
+        output_size = &args.values[i];
+        continue;
+      }
       if (!user && !args.keywords[i].empty()) {
         torch_module_keyword(*callee.module, args, i, inputs);
         continue;
@@ -8653,7 +8663,73 @@ class Construct {
     }
     if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
     PyValue applied = applied_call(callee);
+    if (output_size && !output_size->is_none())
+      output_padding_ =
+          transposed_output_padding(*callee.module, inputs[0], *output_size, call.span);
+    struct Consumed {  // by this call's row, or dropped if the call fails first
+      std::optional<std::vector<int64_t>>& padding;
+      ~Consumed() { padding.reset(); }
+    } consumed{output_padding_};
     return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
+  }
+
+  // ConvTranspose's `forward(input, output_size)`: the output_padding that makes that size, as
+  // _ConvTransposeNd._output_padding computes it (the batch and channels may lead the sizes);
+  // PyTorch's ValueErrors for a size of another length or outside what the layer can make.
+  std::vector<int64_t> transposed_output_padding(const ModuleDef& m, const PyValue& input,
+                                                 const PyValue& output_size, Span at) {
+    const OpInfo& op = op_info(*find_op(m.op));
+    size_t spatial = static_cast<size_t>(op.spatial_dims);
+    if (input.kind != PyValue::Kind::Tensor) non_tensor_argument(input, at);
+    Shape shape = shape_now(input.name, at);
+    size_t non_spatial = shape.size() == spatial + 2 ? 2 : 1;
+    PyList given = iterate(output_size, at);
+    if (given.size() == non_spatial + spatial)  // the batch and channels lead: dropped unread
+      given.erase(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(non_spatial));
+    std::vector<int64_t> sizes;
+    for (const PyValue& v : given) sizes.push_back(int_of(v, at));
+    std::string written = output_size.kind == PyValue::Kind::Shape ? "torch.Size([{}])"
+                          : output_size.kind == PyValue::Kind::Tuple && sizes.size() == 1 ? "({},)"
+                          : output_size.kind == PyValue::Kind::Tuple                      ? "({})"
+                                                                                          : "[{}]";
+    if (sizes.size() != spatial)
+      torch_error(input, at,
+                  fmt::format("ConvTranspose{}D: for {}D input, output_size must have {} or {} "
+                              "elements (got {})",
+                              spatial, shape.size(), spatial, non_spatial + spatial, sizes.size()),
+                  "give the output's spatial sizes");
+    auto each = [&](const char* param, int64_t fallback) {
+      const Value* v = written_argument(m.args, op, param);
+      std::vector<int64_t> out(spatial, fallback);
+      if (v && v->kind == Value::Kind::Int) std::fill(out.begin(), out.end(), v->i);
+      if (v && v->is_sequence() && v->items.size() == spatial)
+        for (size_t d = 0; d < spatial; ++d) out[d] = v->items[d].i;
+      return out;
+    };
+    std::vector<int64_t> stride = each("stride", 1), padding = each("padding", 0),
+                         kernel = each("kernel_size", 1), dilation = each("dilation", 1);
+    std::vector<int64_t> lo(spatial), hi(spatial), input_sizes;
+    for (size_t d = 0; d < spatial; ++d) {
+      const Dim& in = shape[d + non_spatial];
+      if (in.symbolic())
+        unsupported_here(at, "`output_size=` of an input whose spatial sizes are symbolic",
+                         "give the input fixed sizes");
+      lo[d] = (in.value - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel[d] - 1) + 1;
+      hi[d] = lo[d] + stride[d] - 1;
+    }
+    for (size_t d = 2; d < shape.size(); ++d) input_sizes.push_back(shape[d].value);
+    for (size_t d = 0; d < spatial; ++d)
+      if (sizes[d] < lo[d] || sizes[d] > hi[d])
+        torch_error(
+            input, at,
+            fmt::format("requested an output size of {}, but valid sizes range from [{}] "
+                        "to [{}] (for an input of torch.Size([{}]))",
+                        fmt::format(fmt::runtime(written), fmt::join(sizes, ", ")),
+                        fmt::join(lo, ", "), fmt::join(hi, ", "), fmt::join(input_sizes, ", ")),
+            "ask for a size the layer makes, or change its stride or padding");
+    std::vector<int64_t> padding_out(spatial);
+    for (size_t d = 0; d < spatial; ++d) padding_out[d] = sizes[d] - lo[d];
+    return padding_out;
   }
 
   // A TypeError of a call in forward, as PyTorch raises it where the call runs (exit 1: the
@@ -8906,10 +8982,8 @@ class Construct {
     if (k == "input") {
       non_tensor_argument(args.values[i], args.spans[i]);
     }
-    if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose")) {
-      unsupported_here(args.spans[i], "`output_size=` in a transposed convolution's call",
-                       "give the layer the `output_padding=` that makes that size, in __init__");
-    }
+    if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose"))
+      return;  // read by transposed_output_padding
     const PyValue* tensor = v.kind == PyValue::Kind::Tensor ? &v : nullptr;
     if (!tensor && !inputs.empty()) tensor = &inputs.front();
     std::string message = fmt::format("{} got an unexpected keyword argument '{}'", forward, k);
@@ -9004,6 +9078,27 @@ class Construct {
     return apply_layer(*self.module->instance->layer_base, "", inputs, call.span, module_);
   }
 
+  // The row of a transposed convolution called with `output_size=`: its output_padding that.
+  static void with_output_padding(Statement& st, const std::vector<int64_t>& padding) {
+    const OpInfo& op = op_info(*find_op(st.op));
+    int index = op.param_index("output_padding");
+    Value value = Value::none(st.span);
+    value.kind = Value::Kind::Tuple;
+    std::vector<Value> items;
+    for (int64_t p : padding) items.push_back(Value::integer(p, st.span));
+    value.items = std::move(items);
+    size_t position = 0;
+    for (Arg& a : st.args) {
+      bool named = a.keyword == "output_padding";
+      bool placed = a.keyword.empty() && static_cast<int>(position++) == index;
+      if (named || placed) {
+        a.value = value;
+        return;
+      }
+    }
+    st.args.push_back(Arg{keyword_name("output_padding"), value, st.span});
+  }
+
   // The layer a lazy module becomes (`LazyConv2d` -> Conv2d), nullopt for any other op.
   static std::optional<OpId> lazy_base(const std::string& op) {
     if (op.rfind("Lazy", 0) != 0) return std::nullopt;
@@ -9073,6 +9168,7 @@ class Construct {
     st.span = m.span;
     st.args = m.args;
     if (!inputs.empty() && lazy_base(m.op)) materialize_lazy(m, st, inputs[0], call_span);
+    if (output_padding_) with_output_padding(st, *std::exchange(output_padding_, std::nullopt));
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.extras_for_write().normed_weight = normed_weight_of(m);
     st.module = parent;

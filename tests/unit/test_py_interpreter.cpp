@@ -3115,8 +3115,7 @@ TEST_CASE("interpreter: keyword arguments of a module's call") {
        "Sequential.forward() got an unexpected keyword argument 'scale'"},
       {"self.fc(input=3)", ExitCode::UsageOrParse,
        "unsupported Python construct: non-tensor argument to a module call"},
-      {"self.up(x.view(2, 2, 4), output_size=[2, 2, 10])", ExitCode::UsageOrParse,
-       "unsupported Python construct: `output_size=` in a transposed convolution's call"},
+      {"self.up(x.view(2, 2, 4), output_size=[2, 2, 10])", ExitCode::Ok, "[2, 2, 10]"},
   };
   check_forward_cases(base, cases);
 }
