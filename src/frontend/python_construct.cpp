@@ -8965,8 +8965,9 @@ class Construct {
   }
 
   // A keyword argument of a torch.nn module's call: every forward netshape follows names its
-  // tensor `input` (`self.fc(input=x)` is `self.fc(x)`); ConvTranspose's `output_size=` is not
-  // followed; any other keyword is PyTorch's TypeError (exit 1, where forward calls it).
+  // tensor `input` (`self.fc(input=x)` is `self.fc(x)`); ConvTranspose's `output_size=` is read
+  // before (transposed_output_padding), a lazy one's refused; any other keyword is PyTorch's
+  // TypeError (exit 1, where forward calls it).
   void torch_module_keyword(const ModuleDef& m, const Args& args, size_t i, PyList& inputs) {
     const std::string& k = args.keywords[i];
     const PyValue& v = args.values[i];
@@ -8982,8 +8983,9 @@ class Construct {
     if (k == "input") {
       non_tensor_argument(args.values[i], args.spans[i]);
     }
-    if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("ConvTranspose"))
-      return;  // read by transposed_output_padding
+    if (k == "output_size" && m.kind == ModuleDef::Leaf && m.op.starts_with("LazyConvTranspose"))
+      unsupported_here(args.spans[i], "`output_size=` in a lazy transposed convolution's call",
+                       "write the layer with its in_channels, nn.ConvTranspose2d(...)");
     const PyValue* tensor = v.kind == PyValue::Kind::Tensor ? &v : nullptr;
     if (!tensor && !inputs.empty()) tensor = &inputs.front();
     std::string message = fmt::format("{} got an unexpected keyword argument '{}'", forward, k);

@@ -80,4 +80,8 @@ TEST_CASE("lazy modules: PyTorch's errors at the first call, and a second call o
   LoadedModel twice = lazy_model("nn.LazyLinear(4)", "[2, 3]", "self.layer(self.layer(x)[:, :2])");
   CHECK(twice.exit == ExitCode::ShapeError);
   CHECK(first_error(twice).message == "mat1 and mat2 shapes cannot be multiplied (2x2 and 3x4)");
+  // output_size= of a lazy transposed convolution is not followed: refused, not misread
+  LoadedModel sized = lazy_model("nn.LazyConvTranspose2d(4, 3, stride=2)", "[2, 3, 5, 5]",
+                                 "self.layer(x, output_size=(12, 12))");
+  CHECK(sized.exit == ExitCode::UsageOrParse);
 }
