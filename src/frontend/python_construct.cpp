@@ -8714,8 +8714,14 @@ class Construct {
       if (in.symbolic())
         unsupported_here(at, "`output_size=` of an input whose spatial sizes are symbolic",
                          "give the input fixed sizes");
-      lo[d] = (in.value - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel[d] - 1) + 1;
-      hi[d] = lo[d] + stride[d] - 1;
+      std::optional<int64_t> least =
+          ((Checked(in.value) - 1) * stride[d] - Checked(2) * padding[d] +
+           Checked(dilation[d]) * (Checked(kernel[d]) - 1) + 1)
+              .get();
+      std::optional<int64_t> most = least ? (Checked(*least) + stride[d] - 1).get() : std::nullopt;
+      if (!most) raise(at, "integer overflow in the transposed convolution's output sizes");
+      lo[d] = *least;
+      hi[d] = *most;
     }
     for (size_t d = 2; d < shape.size(); ++d) input_sizes.push_back(shape[d].value);
     for (size_t d = 0; d < spatial; ++d)

@@ -53,3 +53,14 @@ TEST_CASE("ConvTranspose2d's output_size picks its output_padding") {
   };
   check_py_cases(kModel, "up.py", cases);
 }
+
+TEST_CASE("ConvTranspose2d's output_size: sizes past 64 bits are an error, not a wrap") {
+  std::string text = kModel;
+  text.replace(text.find("stride=2, padding=1)\n        self.wide"), 20,
+               "stride=2**62, padding=1)");
+  text.replace(text.find("BODY"), 4, "self.up(h, output_size=(10, 10))");
+  LoadedModel m = analyze_text(text, "up.py", {});
+  CHECK(m.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(m).message ==
+        "integer overflow in the transposed convolution's output sizes");
+}
