@@ -30,6 +30,7 @@
 
 #include "einops_recipe.hpp"
 #include "netshape/checked.hpp"
+#include "netshape/float_limits.hpp"
 #include "netshape/op_table.hpp"
 #include "netshape/shape.hpp"
 #include "netshape/shape_rules.hpp"
@@ -145,30 +146,54 @@ const char* element_type_name(ElementType type) {
   return "torch.float32";
 }
 
-// A floating type's limits, as torch.finfo gives them in PyTorch 1.13 (a complex type: its
-// parts').
-struct FloatLimits {
+// The limits of each number type, in one table: torch.finfo's fields for a floating type (a
+// complex type: its parts'), torch.iinfo's for an integer type, and the range c10's checked
+// conversion takes into it (fill values, torch.full, item assignment) with the name its overflow
+// error gives the type. As PyTorch 1.13 gives them.
+struct NumberLimits {
   ElementType type;
+  const char* dtype;     // finfo(...).dtype / iinfo(...).dtype
+  const char* c10_name;  // "value cannot be converted to type <c10_name> ..."; null: never checked
   int bits;
-  double max, eps, tiny, resolution;
-  const char* dtype;
+  bool floating;
+  double max, eps, tiny, resolution;  // floating types (finfo); min is -max
+  int64_t int_min, int_max;           // integer types (iinfo)
+  // The doubles the checked conversion takes (a floating type's: -max..max; an integer type's:
+  // what fits, though uint8 takes a negative number down to -255 and wraps it).
+  double lowest, highest;
 };
-constexpr FloatLimits kFloatLimits[] = {
-    {ElementType::Float32, 32, 3.4028234663852886e+38, 1.1920928955078125e-07,
-     1.1754943508222875e-38, 1e-06, "float32"},
-    {ElementType::Complex64, 32, 3.4028234663852886e+38, 1.1920928955078125e-07,
-     1.1754943508222875e-38, 1e-06, "float32"},
-    {ElementType::Float64, 64, 1.7976931348623157e+308, 2.220446049250313e-16,
-     2.2250738585072014e-308, 1e-15, "float64"},
-    {ElementType::Float16, 16, 65504.0, 0.0009765625, 6.103515625e-05, 0.001, "float16"},
-    {ElementType::BFloat16, 16, 3.3895313892515355e+38, 0.0078125, 1.1754943508222875e-38, 0.01,
-     "bfloat16"},
+constexpr NumberLimits kNumberLimits[] = {
+    {ElementType::Float32, "float32", "float", 32, true, kFloat32Max, 1.1920928955078125e-07,
+     1.1754943508222875e-38, 1e-06, 0, 0, -kFloat32Max, kFloat32Max},
+    {ElementType::Complex64, "float32", nullptr, 32, true, kFloat32Max, 1.1920928955078125e-07,
+     1.1754943508222875e-38, 1e-06, 0, 0, -kFloat32Max, kFloat32Max},
+    {ElementType::Float64, "float64", nullptr, 64, true, kFloat64Max, 2.220446049250313e-16,
+     2.2250738585072014e-308, 1e-15, 0, 0, -kFloat64Max, kFloat64Max},
+    {ElementType::Float16, "float16", "at::Half", 16, true, kFloat16Max, 0.0009765625,
+     6.103515625e-05, 0.001, 0, 0, -kFloat16Max, kFloat16Max},
+    {ElementType::BFloat16, "bfloat16", "at::BFloat16", 16, true, kBFloat16Max, 0.0078125,
+     1.1754943508222875e-38, 0.01, 0, 0, -kBFloat16Max, kBFloat16Max},
+    // the largest double below 2^63: a float above it is 2^63 or more
+    {ElementType::Int64, "int64", "int64_t", 64, false, 0, 0, 0, 0,
+     std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+     -9223372036854775808.0, 9223372036854774784.0},
+    {ElementType::Int32, "int32", "int", 32, false, 0, 0, 0, 0, std::numeric_limits<int32_t>::min(),
+     std::numeric_limits<int32_t>::max(), -2147483648.0, 2147483647.0},
+    {ElementType::Int16, "int16", "int16_t", 16, false, 0, 0, 0, 0, -32768, 32767, -32768.0,
+     32767.0},
+    {ElementType::Int8, "int8", "int8_t", 8, false, 0, 0, 0, 0, -128, 127, -128.0, 127.0},
+    {ElementType::UInt8, "uint8", "uint8_t", 8, false, 0, 0, 0, 0, 0, 255, -255.0, 255.0},
 };
-// nullptr for a type that is not floating.
-const FloatLimits* float_limits(ElementType type) {
-  for (const FloatLimits& l : kFloatLimits)
+// nullptr for bool (no limits: it holds any number).
+const NumberLimits* number_limits(ElementType type) {
+  for (const NumberLimits& l : kNumberLimits)
     if (l.type == type) return &l;
   return nullptr;
+}
+// nullptr for a type that is not floating.
+const NumberLimits* float_limits(ElementType type) {
+  const NumberLimits* l = number_limits(type);
+  return l && l->floating ? l : nullptr;
 }
 
 bool is_floating(ElementType type) {
@@ -3909,7 +3934,7 @@ class Construct {
   }
 
   PyValue float_info(ElementType type, Span at) {
-    const FloatLimits* l = float_limits(type);
+    const NumberLimits* l = float_limits(type);
     if (!l)
       raise(at,
             "torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
@@ -3924,39 +3949,17 @@ class Construct {
   }
 
   PyValue integer_info(ElementType type, Span at) {
-    struct Limits {
-      int bits;
-      int64_t min, max;
-      const char* dtype;
-    };
-    Limits l;
-    switch (type) {
-      case ElementType::Int64:
-        l = {64, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), "int64"};
-        break;
-      case ElementType::Int32:
-        l = {32, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(), "int32"};
-        break;
-      case ElementType::Int16:
-        l = {16, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max(), "int16"};
-        break;
-      case ElementType::Int8:
-        l = {8, -128, 127, "int8"};
-        break;
-      case ElementType::UInt8:
-        l = {8, 0, 255, "uint8"};
-        break;
-      case ElementType::Bool:
-        raise(at, "torch.bool is not supported by torch.iinfo", "give an integer dtype");
-      default:
-        raise(at,
-              "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
-              "'torch.iinfo'",
-              "a floating type's limits are torch.finfo's");
-    }
-    return number_type(
-        "torch.iinfo", {"bits", "max", "min", "dtype"},
-        {data_int(l.bits, at), data_int(l.max, at), data_int(l.min, at), data_str(l.dtype, at)});
+    if (type == ElementType::Bool)
+      raise(at, "torch.bool is not supported by torch.iinfo", "give an integer dtype");
+    const NumberLimits* l = number_limits(type);
+    if (!l || l->floating)
+      raise(at,
+            "torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+            "'torch.iinfo'",
+            "a floating type's limits are torch.finfo's");
+    return number_type("torch.iinfo", {"bits", "max", "min", "dtype"},
+                       {data_int(l->bits, at), data_int(l->int_max, at), data_int(l->int_min, at),
+                        data_str(l->dtype, at)});
   }
 
   // A field of torch.finfo or torch.iinfo (number_type_info).
@@ -6159,33 +6162,14 @@ class Construct {
   // range, the infinities and NaN; an integer type holds neither (1e19, inf and NaN into int64
   // are errors); bool holds any number.
   static std::optional<std::string> fill_overflow(ElementType type, const PyValue& v) {
-    struct Range {
-      ElementType type;
-      const char* name;
-      double lowest, highest;
-      bool whole;
-    };
-    static const Range kRanges[] = {
-        {ElementType::Float32, "float", -3.4028234663852886e38, 3.4028234663852886e38, false},
-        {ElementType::Float16, "at::Half", -65504.0, 65504.0, false},
-        {ElementType::BFloat16, "at::BFloat16", -3.3895313892515355e38, 3.3895313892515355e38,
-         false},
-        // the largest double below 2^63: a float above it is 2^63 or more
-        {ElementType::Int64, "int64_t", -9223372036854775808.0, 9223372036854774784.0, true},
-        {ElementType::Int32, "int", -2147483648.0, 2147483647.0, true},
-        {ElementType::Int16, "int16_t", -32768.0, 32767.0, true},
-        {ElementType::Int8, "int8_t", -128.0, 127.0, true},
-        {ElementType::UInt8, "uint8_t", -255.0, 255.0, true},  // a negative one wraps, to -255
-    };
     if (!v.is(Value::Kind::Float) && !v.is(Value::Kind::Int)) return std::nullopt;
     if (type == ElementType::Int64 && v.is(Value::Kind::Int)) return std::nullopt;  // exact
     double x = v.is(Value::Kind::Float) ? v.data.f : static_cast<double>(v.data.i);
-    for (const Range& r : kRanges) {
-      if (r.type != type) continue;
-      bool held = std::isinf(x) || std::isnan(x) ? !r.whole : x >= r.lowest && x <= r.highest;
-      if (!held)
-        return fmt::format("value cannot be converted to type {} without overflow", r.name);
-    }
+    const NumberLimits* l = number_limits(type);
+    if (!l || !l->c10_name) return std::nullopt;
+    bool held = std::isinf(x) || std::isnan(x) ? l->floating : x >= l->lowest && x <= l->highest;
+    if (!held)
+      return fmt::format("value cannot be converted to type {} without overflow", l->c10_name);
     return std::nullopt;
   }
 
@@ -10652,7 +10636,7 @@ class Construct {
     }
     bool in_place = op.back() == '_';
     PyValue out = in_place ? t : copy_of(t, PyValue::Copy::Dense);
-    const FloatLimits* limits = float_limits(t.dtype);
+    const NumberLimits* limits = float_limits(t.dtype);
     if (in_place) {
       note_in_place_write(t, at);
       note_values_unfollowed("`" + op + "`", at, Program::Unfollowed::InPlace);

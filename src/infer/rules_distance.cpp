@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
+#include "netshape/float_limits.hpp"
 #include "netshape/shape_rules.hpp"
 #include "rule_context.hpp"
 
@@ -75,7 +75,7 @@ bool tensors_extra(RuleContext& ctx, bool pairwise) {
 bool eps_square_fits(RuleContext& ctx) {
   double square = ctx.attrs.eps * ctx.attrs.eps;
   uint8_t bytes = ctx.st.extras().element_bytes;  // a .py model's result type: 8 float64, 2 bf16
-  double largest = bytes == 2 ? 3.3895313892515355e38 : std::numeric_limits<float>::max();
+  double largest = bytes == 2 ? kBFloat16Max : kFloat32Max;
   if (bytes == 8 || !std::isfinite(square) || square <= largest) return true;
   return ctx.fail_at("eps",
                      fmt::format("value cannot be converted to type {} without overflow",
