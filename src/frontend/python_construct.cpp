@@ -9137,6 +9137,13 @@ class Construct {
     }
     st.op = std::string(op.name);
     st.args.insert(st.args.begin(), Arg{{}, Value::integer(size, m.op_span), m.op_span});
+    // LazyInstanceNormNd's signature defaults affine and track_running_stats to True, where
+    // InstanceNormNd's are False: the layer it becomes has weights and running statistics.
+    if (op.family == Family::instance_norm) {
+      for (const char* param : {"affine", "track_running_stats"})
+        if (!written_argument(st.args, op, param))
+          st.args.push_back(Arg{keyword_name(param), Value::boolean(true, m.op_span), m.op_span});
+    }
   }
 
   // A layer applied: one statement; a layer applied again shares its first call's parameters.

@@ -53,6 +53,11 @@ TEST_CASE("lazy modules take their size from the first input") {
       {"nn.LazyBatchNorm1d(affine=False)", "[4, 6]", "[4, 6]", 0},
       {"nn.LazyBatchNorm1d()", "[4, 6, 5]", "[4, 6, 5]", 12},
       {"nn.LazyInstanceNorm2d(affine=True)", "[2, 3, 5, 5]", "[2, 3, 5, 5]", 6},
+      // LazyInstanceNormNd defaults affine and track_running_stats to True (InstanceNormNd: False)
+      {"nn.LazyInstanceNorm2d()", "[2, 3, 5, 5]", "[2, 3, 5, 5]", 6},
+      {"nn.LazyInstanceNorm1d()", "[2, 8, 16]", "[2, 8, 16]", 16},
+      {"nn.LazyInstanceNorm1d(1e-5, 0.1, False)", "[2, 8, 16]", "[2, 8, 16]", 0},
+      {"nn.LazyInstanceNorm1d(affine=False, track_running_stats=False)", "[8, 16]", "[8, 16]", 0},
       {"nn.Sequential(nn.LazyConv2d(8, 3), nn.Flatten(), nn.LazyLinear(5))", "[2, 3, 9, 9]",
        "[2, 5]", 2189},
   };
@@ -80,6 +85,12 @@ TEST_CASE("lazy modules: PyTorch's errors at the first call, and a second call o
   LoadedModel twice = lazy_model("nn.LazyLinear(4)", "[2, 3]", "self.layer(self.layer(x)[:, :2])");
   CHECK(twice.exit == ExitCode::ShapeError);
   CHECK(first_error(twice).message == "mat1 and mat2 shapes cannot be multiplied (2x2 and 3x4)");
+  // an unbatched input: the running statistics (tracked by default) are sized by dim 0
+  LoadedModel unbatched = lazy_model("nn.LazyInstanceNorm1d()", "[8, 16]");
+  CHECK(unbatched.exit == ExitCode::ShapeError);
+  CHECK(first_error(unbatched).message == "running_mean should contain 8 elements not 16");
+  LoadedModel affine = lazy_model("nn.LazyInstanceNorm1d(track_running_stats=False)", "[8, 16]");
+  CHECK(first_error(affine).message == "weight should contain 8 elements not 16");
   // output_size= of a lazy transposed convolution is not followed: refused, not misread
   LoadedModel sized = lazy_model("nn.LazyConvTranspose2d(4, 3, stride=2)", "[2, 3, 5, 5]",
                                  "self.layer(x, output_size=(12, 12))");
