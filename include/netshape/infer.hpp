@@ -182,6 +182,10 @@ struct AnalyzeOptions {
   // weight tensors (the counts are still checked).
   bool probe = false;
   size_t stop_after = SIZE_MAX;
+  // The modules in training mode, as a module run in __init__ is (`.py`: a tensor made there
+  // given to it): batch and instance norms then normalise with the input's own statistics,
+  // which needs more than one value (PyTorch's errors). Otherwise eval mode, netshape's own.
+  bool training = false;
 };
 Analysis analyze(const Graph& graph, Diagnostics& diags, const AnalyzeOptions& options = {});
 

@@ -23,12 +23,15 @@ namespace netshape {
 // The shape of `tensor` after the statements read so far (`partial`), as shape inference finds it
 // for the model's inputs: forward asks when it computes with a size (`c // groups`, `if
 // x.size(-1) != 7:`, `b, c, h, w = x.size()`). Without it such a forward is refused. The answer
-// is the error inference gives when the statements so far already fail.
+// is the error inference gives when the statements so far already fail. `in_init`: `partial` is a
+// module run in __init__ on tensors made there (`self.features(torch.zeros(1, 3, 32, 32))`): its
+// inputs are the ones it declares, not the model's, and its modules are in training mode.
 struct ShapeAnswer {
   std::optional<Shape> shape;
   Diagnostic error;
 };
-using ShapeOracle = std::function<ShapeAnswer(const Program& partial, const std::string& tensor)>;
+using ShapeOracle =
+    std::function<ShapeAnswer(const Program& partial, const std::string& tensor, bool in_init)>;
 
 struct PythonOptions {
   std::string model;  // --model NAME: which class / Sequential variable (empty: automatic)

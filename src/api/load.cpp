@@ -250,18 +250,19 @@ std::vector<std::string> inputs_that_fit(const Statement& layer) {
 // the statements read so far, by the same lowering and inference as the whole model, with the
 // same inputs (the file's, then --input).
 static ShapeAnswer shape_after(const Program& partial, const std::string& tensor,
-                               const std::vector<InputOption>& input_options) {
+                               const std::vector<InputOption>& input_options, bool in_init) {
   ShapeAnswer answer;
   Program p = partial;
   Diagnostics diags;
-  if (!apply_input_override(p, input_options, true, diags)) {
+  if (!in_init && !apply_input_override(p, input_options, true, diags)) {
     answer.error = diags.items().front();
     return answer;
   }
   p.outputs.clear();
   Graph g = lower(std::move(p));
   AnalyzeOptions probe;
-  probe.probe = true;  // no weight tensors: only shapes are wanted
+  probe.probe = true;        // no weight tensors: only shapes are wanted
+  probe.training = in_init;  // a module run in __init__ is in training mode
   Analysis a = analyze(g, diags, probe);
   for (const auto& [name, shape] : a.inputs)
     if (name == tensor) answer.shape = shape;
@@ -316,8 +317,8 @@ static std::optional<Program> parse_program(
     py.paths = opts.paths;
     py.inputs = *inputs;
     py.imported = imported;
-    py.shape_of = [&inputs](const Program& partial, const std::string& tensor) {
-      return shape_after(partial, tensor, *inputs);
+    py.shape_of = [&inputs](const Program& partial, const std::string& tensor, bool in_init) {
+      return shape_after(partial, tensor, *inputs, in_init);
     };
     prog = parse_python(src, py, diags);
   } else {

@@ -2065,6 +2065,11 @@ class Construct {
   }
 
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    if (in_trial_ && holds_tensor(v))  // its rows end with the trial
+      unsupported_here(at,
+                       "keeping a tensor of forward as an attribute while a module runs in "
+                       "__init__",
+                       "keep its sizes instead (`self.n = y.shape[1]`)");
     if (name == "data" && is_layer_tensor(obj) && !forward_) return set_layer_data(obj, v, at);
     bool tensor_of_layer = name == "weight" || name == "bias";
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::User &&
@@ -2868,7 +2873,7 @@ class Construct {
       ++training_reads_;
       if (!L.program_.training_read_at.valid()) L.program_.training_read_at = at;
     }
-    return data_bool(!forward_, at);
+    return data_bool(!forward_ || in_trial_, at);  // a trial runs in training mode
   }
 
   // The condition of an `if` statement (`if_stmt`; null for `a if c else b`). One that reads
@@ -4254,7 +4259,7 @@ class Construct {
       if (arg(0).kind == PyValue::Kind::Tensor) {  // len(x) in forward is x.size(0)
         if (shape_now(arg(0).name, at).empty())
           torch_error(arg(0), at, "len() of a 0-d tensor", "a 0-dim tensor has no length");
-        return PyValue::of(Value::dim_ref(arg(0).name, 0, at));
+        return size_ref(arg(0).name, 0, at);
       }
       return data_int(static_cast<int64_t>(any_order(arg(0), at).size()), at);
     }
@@ -6280,6 +6285,12 @@ class Construct {
       }
       return made_permuted(t, order, at);
     }
+    if ((name == "numel" || name == "nelement") && args.values.empty()) {
+      Checked n(1);
+      for (int64_t size : sizes) n = n * size;
+      if (!n.get()) raise(at, "the tensor's number of elements passes 64 bits");
+      return data_int(*n.get(), at);
+    }
     if (name == "size" || name == "dim") {
       if (name == "dim") return data_int(rank, at);
       if (args.values.empty()) return made_shape(t, at);
@@ -7259,7 +7270,7 @@ class Construct {
     if (forward_) refuse_layer_tensor(obj, at);
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
-      return PyValue::of(Value::dim_ref(obj.name, index.data.i, at));
+      return size_ref(obj.name, index.data.i, at);
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
     if (obj.kind == PyValue::Kind::Values) return values_subscript(obj, index, at);
     if (obj.kind == PyValue::Kind::Made) return made_subscript(obj, index, at);
@@ -7868,7 +7879,7 @@ class Construct {
                     "netshape stops here (docs/limits.md)");
     }
     if (!L.program_.sizes_read_at.valid()) L.program_.sizes_read_at = at;
-    ShapeAnswer answer = L.opts_.shape_of(L.program_, tensor);
+    ShapeAnswer answer = L.opts_.shape_of(L.program_, tensor, in_trial_);
     if (!answer.shape) throw ForwardStopped{tensor, at, answer.error};
     return shapes_[tensor] = *answer.shape;
   }
@@ -7891,12 +7902,20 @@ class Construct {
     return data_int(dim_value(v.data, v.data.span.valid() ? v.data.span : at), at);
   }
 
+  // A size of `tensor` as forward holds it: a reference inference resolves. In a trial (a
+  // module run in __init__) the number itself: the trial's sizes are all known, and a reference
+  // to one of its rows must not outlive it (`self.n = x.size(1)` in a method the trial runs).
+  PyValue size_ref(const std::string& tensor, int64_t dim, Span at) {
+    if (in_trial_) return data_int(dim_value(Value::dim_ref(tensor, dim, at), at), at);
+    return PyValue::of(Value::dim_ref(tensor, dim, at));
+  }
+
   // x.size() unpacked or iterated: a reference to each of its dims.
   PyList shape_items(const PyValue& shape, Span at) {
     PyList out;
     size_t rank = shape_now(shape.name, at).size();
     for (size_t i = 0; i < rank; ++i)
-      out.push_back(PyValue::of(Value::dim_ref(shape.name, static_cast<int64_t>(i), at)));
+      out.push_back(size_ref(shape.name, static_cast<int64_t>(i), at));
     return out;
   }
   bool forward_ = false;  // running forward: calls of F./torch. functions are tensor ops
@@ -7910,6 +7929,200 @@ class Construct {
   std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
   std::map<int, std::string> canonical_;   // by module id: its named_modules() name
   std::set<int> counted_;                  // modules whose parameters collect_unapplied has seen
+
+  // ---- a module run in __init__ on a tensor made there ----
+  //
+  // `n = self.features(torch.zeros(1, 3, 32, 32)).numel()` (the tutorials' way to size the first
+  // Linear): PyTorch runs the module on that tensor while __init__ runs. netshape runs its forward
+  // into a program of its own, whose one input is the tensor made, and asks inference for the
+  // result's sizes. Everything forward records about rows is set aside meanwhile and put back
+  // after, so the model's own forward starts as if the trial had never run; what Python objects
+  // keep (attributes set, a lazy module's size) stays, as it stays in PyTorch.
+  struct RowState {
+    Program program;
+    std::set<std::string> taken;
+    uint32_t copies_made = 0;
+    int64_t training_reads = 0;
+    std::map<std::string, std::string> written_into;
+    std::unordered_map<std::string, WriteGuard> guards;
+    std::unordered_set<std::string> needs_grad;
+    std::unordered_map<std::string, std::vector<std::string>> pieces_of;
+    std::unordered_set<std::string> pieces_written_under;
+    std::unordered_map<std::string, std::string> memory_of;
+    std::unordered_map<std::string, size_t> view_made_at, last_written_at;
+    std::optional<std::vector<int64_t>> output_padding;
+    std::map<std::string, std::string> layer_tensors;
+    std::set<int> tensors_read;
+    Span model_call;
+    std::map<int, std::string> materialized;
+    std::set<int> counted_made;
+    std::map<std::string, Shape> shapes;
+    bool forward = false;
+    int module = -1;
+    ElementType output_type = ElementType::Float32, first_input_type = ElementType::Float32;
+    std::map<std::string, int> applied;
+    std::map<int, std::string> first_call, canonical;
+    std::map<int, int> declared;
+    std::set<int> counted;
+  };
+  // Exchanges the interpreter's row state with `s`: once to set it aside (a fresh one in its
+  // place), once to put it back. Every member forward writes about rows is listed here.
+  void swap_row_state(RowState& s) {
+    std::swap(L.program_, s.program);
+    std::swap(L.taken_, s.taken);
+    std::swap(copies_made_, s.copies_made);
+    std::swap(training_reads_, s.training_reads);
+    std::swap(written_into_, s.written_into);
+    std::swap(guards_, s.guards);
+    std::swap(needs_grad_, s.needs_grad);
+    std::swap(pieces_of_, s.pieces_of);
+    std::swap(pieces_written_under_, s.pieces_written_under);
+    std::swap(memory_of_, s.memory_of);
+    std::swap(view_made_at_, s.view_made_at);
+    std::swap(last_written_at_, s.last_written_at);
+    std::swap(output_padding_, s.output_padding);
+    std::swap(layer_tensors_, s.layer_tensors);
+    std::swap(tensors_read_, s.tensors_read);
+    std::swap(model_call_, s.model_call);
+    std::swap(materialized_, s.materialized);
+    std::swap(counted_made_, s.counted_made);
+    std::swap(shapes_, s.shapes);
+    std::swap(forward_, s.forward);
+    std::swap(module_, s.module);
+    std::swap(output_type_, s.output_type);
+    std::swap(first_input_type_, s.first_input_type);
+    std::swap(applied_, s.applied);
+    std::swap(first_call_, s.first_call);
+    std::swap(canonical_, s.canonical);
+    std::swap(declared_, s.declared);
+    std::swap(counted_, s.counted);
+  }
+  bool in_trial_ = false;
+  std::vector<ModuleDef*> trial_declared_;  // modules the trial gave a ModuleDecl: reset after
+
+  // The trial of `callee` on the tensors made in __init__ that `args` gives (by position).
+  PyValue trial_module(const PyValue& callee, const Args& args, const Expr& call) {
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.values[i].kind != PyValue::Kind::Made || !args.keywords[i].empty())
+        unsupported_here(args.spans[i],
+                         "calling a module in __init__ on something other than a tensor made "
+                         "there",
+                         "give it a tensor: `self.features(torch.zeros(1, 3, 32, 32))`");
+    if (args.values.empty())
+      raise(call.span, "the module is called without a tensor", "call it on a tensor");
+    return trial(args, call.span, [&](Args& probe) {
+      PyValue module = callee;
+      canonical_.emplace(module.module->id, module.name);
+      name_modules(module);
+      return call_module(module, probe.values, call.span, -1);
+    });
+  }
+
+  // `run` in forward mode, on `args` with each tensor made in __init__ replaced by an input of
+  // the trial's program of its sizes and type: its result as __init__ holds it (made_result).
+  template <typename Run>
+  PyValue trial(const Args& args, Span at, Run run) {
+    if (in_trial_ || !L.opts_.shape_of)
+      unsupported_here(at, "running a tensor op in __init__ here");
+    Program probe;
+    probe.model_name = "__init__";
+    Args probe_args = args;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      if (v.kind != PyValue::Kind::Made) continue;
+      if (is_parameter(v))  // autograd's leaf rules are not followed in a trial
+        unsupported_here(args.spans[i], "an nn.Parameter given to a tensor op in __init__");
+      InputDecl in;
+      in.name = fmt::format("__init_input{}", i);
+      in.span = args.spans[i];
+      for (int64_t size : sizes_of(v)) in.dims.push_back(InputDim{size, "", args.spans[i]});
+      in.element_bytes = element_bytes(v.dtype);
+      int category = type_category(v.dtype);
+      in.values = category == 0   ? InputDecl::Values::boolean
+                  : category == 1 ? InputDecl::Values::whole
+                                  : InputDecl::Values::real;
+      probe_args.values[i] = PyValue::tensor(in.name, args.spans[i]);
+      probe_args.values[i].dtype = v.dtype;
+      probe.inputs.push_back(std::move(in));
+    }
+    RowState saved;
+    swap_row_state(saved);
+    struct Restore {
+      Construct& c;
+      RowState& saved;
+      ~Restore() {
+        c.swap_row_state(saved);
+        for (ModuleDef* m : c.trial_declared_) m->module_index = -1;
+        c.trial_declared_.clear();
+        c.in_trial_ = false;
+        c.L.row_prefix_.clear();
+      }
+    } restore{*this, saved};
+    in_trial_ = true;
+    L.row_prefix_ = kTrialPrefix;
+    forward_ = true;
+    L.program_ = std::move(probe);
+    try {
+      return made_result(run(probe_args), at);
+    } catch (const ForwardStopped& stop) {
+      // PyTorch raises it in __init__, where the op runs on the made tensor
+      throw PyError{trial_error(stop.error, at), false, true};
+    }
+  }
+
+  // Whether `v` is or holds (in a tuple, list or dict) a tensor of forward.
+  static bool holds_tensor(const PyValue& v) {
+    if (v.kind == PyValue::Kind::Tensor || v.kind == PyValue::Kind::Shape) return true;
+    if (v.list && std::any_of(v.list->begin(), v.list->end(), holds_tensor)) return true;
+    if (v.dict && std::any_of(v.dict->begin(), v.dict->end(),
+                              [](const auto& kv) { return holds_tensor(kv.second); }))
+      return true;
+    return std::any_of(v.items.begin(), v.items.end(), holds_tensor);
+  }
+
+  // Whether a torch function is given a tensor made in __init__ (one the functions on made
+  // tensors did not take): it runs as a trial.
+  static bool op_with_made_tensor(const Args& args) {
+    return std::any_of(args.values.begin(), args.values.end(),
+                       [](const PyValue& v) { return v.kind == PyValue::Kind::Made; });
+  }
+
+  static constexpr const char* kTrialPrefix = "__init__/";
+  // A layer's error in the trial, as __init__'s error at the call, pointing at the layer too
+  // (its rows' names without the trial's prefix).
+  static Diagnostic trial_error(const Diagnostic& error, Span call) {
+    auto shown = [](std::string text) {
+      for (size_t at = text.find(kTrialPrefix); at != std::string::npos;
+           at = text.find(kTrialPrefix, at))
+        text.erase(at, std::strlen(kTrialPrefix));
+      return text;
+    };
+    Diagnostic d = error_at(call, shown(error.message), shown(error.help));
+    bool elsewhere = error.span.line != call.line || error.span.column != call.column ||
+                     error.span.file != call.file;
+    if (error.span.valid() && elsewhere)
+      d.labels.push_back(Label{error.span, "the layer that fails"});
+    return d;
+  }
+
+  // The trial's result as __init__ holds it: each tensor a tensor made there of its sizes.
+  PyValue made_result(const PyValue& out, Span at) {
+    if (out.kind == PyValue::Kind::Tuple || out.kind == PyValue::Kind::List) {
+      PyValue items = out;
+      for (PyValue& item : items.items) item = made_result(item, at);
+      return items;
+    }
+    if (is_failed(out) && out.final_state)  // a recurrent layer's h_n or c_n
+      return made_result(whole_state_or(out, at), at);
+    if (out.kind != PyValue::Kind::Tensor)
+      unsupported_here(at, "a module in __init__ that returns something other than tensors");
+    Sizes sizes;
+    for (const Dim& d : shape_now(out.name, at)) {
+      if (d.symbolic()) unsupported_here(at, "a symbolic size in __init__");
+      sizes.push_back(d.value);
+    }
+    return made_of(sizes, out.dtype, at);
+  }
 
   // named_modules()'s names: each module by the first path that reaches it, in registration
   // order, so a module registered twice (`self.conv1`, then inside `self.net`) has one name.
@@ -7975,7 +8188,9 @@ class Construct {
   int declare(ModuleDef& m, const std::string& name, const std::string& kind, int parent,
               Span call_span) {
     if (auto it = declared_.find(m.id); it != declared_.end()) return it->second;
+    bool declared_before = m.module_index >= 0;
     int index = L.declare_module(m, name, kind, parent, call_span);
+    if (in_trial_ && !declared_before && m.module_index >= 0) trial_declared_.push_back(&m);
     if (!name.empty()) declared_[m.id] = index;
     return index;
   }
@@ -8598,7 +8813,7 @@ class Construct {
 
   // `self.conv1(x)`, `blk(x)`, `nn.ReLU()(x)`: a module applied in forward.
   PyValue apply_module(const PyValue& callee, Args& args, const Expr& call) {
-    if (!forward_) unsupported_here(call.span, "calling a module in __init__");
+    if (!forward_) return trial_module(callee, args, call);
     for (size_t i = 0; i < args.values.size(); ++i)  // `self.proj(self.embed.weight)`
       if (is_layer_tensor(args.values[i]))
         args.values[i] = layer_tensor(args.values[i], args.spans[i]);
@@ -11509,6 +11724,13 @@ class Construct {
     std::string op;
     if (n.rfind("F.", 0) == 0) op = n.substr(2);
     if (n.rfind("torch.", 0) == 0 && n.find('.', 6) == std::string::npos) op = n.substr(6);
+    if (!op.empty() && !forward_ && op_with_made_tensor(args)) {  // `F.relu(self.conv(x))`
+      return trial(args, call.span, [&](Args& probe) {
+        std::optional<PyValue> out = torch_function(n, probe, call);
+        if (!out) unsupported_here(call.span, "`" + n + "` in __init__");
+        return *out;
+      });
+    }
     if (op.empty() || !forward_) return std::nullopt;
     // a layer's weight or bias given to a function (`F.linear(h, self.embed.weight)`, a tied
     // output layer) is a tensor; F.convNd and F.layer_norm first see whether it is their layer's
@@ -13272,7 +13494,7 @@ class Construct {
     if (e.text == "shape") {
       PyValue s = t;
       s.kind = PyValue::Kind::Shape;
-      return s;
+      return in_trial_ ? size_tuple(s, e.span) : s;
     }
     if (e.text == "data") {  // the same memory, detached: autograd does not see what it does
       PyValue detached = t;
@@ -13482,10 +13704,10 @@ class Construct {
       if (args.values.empty()) {
         PyValue s = t;
         s.kind = PyValue::Kind::Shape;
-        return s;
+        return in_trial_ ? size_tuple(s, call.span) : s;
       }
       if (args.values.size() == 1 && args.values[0].is(Value::Kind::Int))
-        return PyValue::of(Value::dim_ref(t.name, args.values[0].data.i, call.span));
+        return size_ref(t.name, args.values[0].data.i, call.span);
       unsupported_here(call.span, "this use of `.size(...)`", "use `x.size(i)` with a constant i");
     }
     using Copy = PyValue::Copy;

@@ -294,8 +294,9 @@ bool Lowerer::unsupported(Span span, const std::string& what, std::string help) 
 // ---- emitting statements ----
 
 std::string Lowerer::unique_name(const std::string& wanted) {
-  std::string name = wanted;
-  for (int k = 2; taken_.count(name) != 0; ++k) name = wanted + "_" + std::to_string(k);
+  std::string name = row_prefix_ + wanted;
+  for (int k = 2; taken_.count(name) != 0; ++k)
+    name = row_prefix_ + wanted + "_" + std::to_string(k);
   taken_.insert(name);
   return name;
 }

@@ -264,6 +264,10 @@ class Lowerer {
   bool model_changed_by_script(const Candidate& model);
   bool unsupported(Span span, const std::string& what, std::string help = {});
   std::string unique_name(const std::string& wanted);
+  // While a module runs in __init__ on a tensor made there (Construct::trial): what its rows'
+  // names start with, so that a tensor of the trial kept past it (`self.feat = x` in a method it
+  // runs) never names a row of the model's forward.
+  std::string row_prefix_;
   // The statement's name; nullopt (an error reported) past limits::kMaxStatements.
   std::optional<std::string> emit(Statement st);
 

@@ -575,6 +575,7 @@ class Analyzer {
     RuleContext ctx(op_info(node.op), g_, node, layer, inputs, diags_);
     ctx.want_explain = options_.explain;
     ctx.keep_weights = !options_.probe || node.statement->extras().normed_weight.has_value();
+    ctx.training = options_.training;
     ctx.input_flattened_from = flattened_from;
     // the values read as indices: the first input's, gather's index
     size_t indices = op_info(node.op).family == Family::gather ? 1 : 0;

@@ -206,6 +206,7 @@ class RuleContext {
   }
   bool want_explain = false;
   bool keep_weights = true;  // false in probes: params are counted, the tensors not kept
+  bool training = false;     // the modules in training mode (AnalyzeOptions::training)
   // Records a formula line; formatted only when --explain asked for it. Its arguments are
   // evaluated on every call: a rule builds costly ones (strings) under `if (want_explain)`.
   template <typename... Args>

@@ -137,12 +137,14 @@ bool infer_batch_norm(RuleContext& ctx) {
   auto track = eps ? ctx.bool_arg("track_running_stats") : std::nullopt;
   if (!track || !check_norm_sizes(ctx, "num_features", *affine, *track)) return false;
   // Without running statistics eval mode normalises with the batch's own (F.batch_norm with
-  // training=True), which first needs more than one value per channel.
-  if (!*track && one_value_per_channel(ctx.x()))
+  // training=True), which first needs more than one value per channel; training mode always.
+  if ((!*track || ctx.training) && one_value_per_channel(ctx.x()))
     return ctx.fail_input(fmt::format("Expected more than 1 value per channel when training, got "
                                       "input size torch.Size({})",
                                       to_string(ctx.x())),
-                          "give it a batch of 2 or more, or use track_running_stats=True");
+                          ctx.training
+                              ? "give it a batch of 2 or more"
+                              : "give it a batch of 2 or more, or use track_running_stats=True");
   // The channels are checked against the running statistics, else the weight, else not at all.
   if ((*track || *affine) && (c.symbolic() || c.value != *n)) {
     Diagnostic& d = ctx.error_at("num_features",
@@ -197,16 +199,18 @@ bool infer_instance_norm(RuleContext& ctx) {
                        "instance_norm(): argument 'momentum' (position 7) must be float, not "
                        "NoneType",
                        "InstanceNorm has no cumulative average: use momentum=0.1");
-  // Without running stats it normalises with the input's own (eval mode too): a single spatial
-  // element has none to normalise with.
-  if (!*track && single_spatial_element(ctx.x(), nd)) {
+  // Without running stats it normalises with the input's own (eval mode too; training mode
+  // always): a single spatial element has none to normalise with.
+  if ((!*track || ctx.training) && single_spatial_element(ctx.x(), nd)) {
     Shape batched = ctx.x();
     if (rank == nd + 1) batched.insert(batched.begin(), fixed(1));  // PyTorch adds the batch
     return ctx.fail_input(
         fmt::format("Expected more than 1 spatial element when training, got input size "
                     "torch.Size({})",
                     to_string(batched)),
-        "give it an input larger than 1 in some spatial dim, or use track_running_stats=True");
+        ctx.training ? "give it an input larger than 1 in some spatial dim"
+                     : "give it an input larger than 1 in some spatial dim, or use "
+                       "track_running_stats=True");
   }
   ctx.set_output(ctx.x());
   ctx.attrs.eps = *eps;
