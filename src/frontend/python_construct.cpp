@@ -3771,6 +3771,14 @@ class Construct {
       unsupported_here(at, fmt::format("nn.{}.from_pretrained of {}", op, describe(*table)),
                        "make the table in the file (`torch.randn(rows, dim)`), or write "
                        "nn.Embedding(rows, dim)");
+    if (type_category(table->dtype) < 2)  // the layer makes it an nn.Parameter
+      raise_torch(at, "Only Tensors of floating point and complex dtype can require gradients",
+                  "give it a floating table: `torch.randn(rows, dim)`, or `.float()` it");
+    if (table->dtype != ElementType::Float32)  // the layer's output would have its type
+      unsupported_here(at,
+                       fmt::format("nn.{}.from_pretrained of a {} table", op,
+                                   element_type_name(table->dtype)),
+                       "netshape's layers are float32: `.float()` the table");
     Sizes sizes = sizes_of(*table);
     if (sizes.size() != 2)
       raise(at, "Embeddings parameter is expected to be 2-dimensional",
@@ -11695,6 +11703,10 @@ class Construct {
         n == "torch.backends.cudnn.is_available")
       return data_bool(false, call.span);
     if (n == "torch.device") {  // a place, which shapes do not depend on
+      const PyValue* spelled = args.values.empty() ? nullptr : &args.values[0];
+      if (spelled && spelled->is(Value::Kind::String))
+        if (std::optional<std::string> error = device_string_error(spelled->data.s))
+          raise_torch(call.span, *error, "name a device: torch.device('cpu')");
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = "torch.device";
@@ -13583,6 +13595,41 @@ class Construct {
     return std::nullopt;
   }
 
+  // PyTorch's error for a device string c10::Device does not parse (PyTorch 1.13: a type of its
+  // list, then `:` and an index without a leading zero); nullopt for a device, which shapes do
+  // not depend on (`'cuda:0'` passes: netshape analyses as if it were there).
+  static std::optional<std::string> device_string_error(const std::string& s) {
+    if (s.empty()) return "Device string must not be empty";
+    size_t colon = s.find(':');
+    std::string type = s.substr(0, colon);
+    bool letters = !type.empty() && std::all_of(type.begin(), type.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    });
+    std::string index = colon == std::string::npos ? "" : s.substr(colon + 1);
+    bool digits =
+        std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool index_ok = colon == std::string::npos ||
+                    (!index.empty() && digits && (index[0] != '0' || index.size() == 1));
+    if (!letters || !index_ok) return fmt::format("Invalid device string: '{}'", s);
+    static constexpr const char* kTypes[] = {
+        "cpu",  "cuda", "ipu", "xpu",  "mkldnn", "opengl", "opencl", "ideep", "hip",          "ve",
+        "fpga", "ort",  "xla", "lazy", "vulkan", "mps",    "meta",   "hpu",   "privateuseone"};
+    for (const char* known : kTypes)
+      if (type == known) return std::nullopt;
+    return fmt::format("Expected one of {} device type at start of device string: {}",
+                       fmt::join(kTypes, ", "), s);
+  }
+
+  // `x.to('double')`: a string that names no device is PyTorch's error where it runs.
+  void check_device_strings(const PyValue& t, const Args& args, Span at) {
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const PyValue& v = args.values[i];
+      if (!v.is(Value::Kind::String) || !is_device(v)) continue;
+      if (std::optional<std::string> error = device_string_error(v.data.s))
+        torch_error(t, at, *error, "name a device, 'cpu' or 'cuda', or a dtype: torch.float64");
+    }
+  }
+
   // A device as `.to()` takes it: 'cuda', torch.device('cpu'), x.device.
   static bool is_device(const PyValue& v) {
     if (v.is(Value::Kind::String) && !tensor_type_named(v.data.s)) return true;
@@ -13719,6 +13766,7 @@ class Construct {
       return data_bool(t.dtype == ElementType::Complex64, call.span);
     if (name == "type" && args.values.empty())  // the legacy type's name, a string
       return PyValue::of(Value::string(tensor_type_name(t.dtype), call.span));
+    if (name == "to") check_device_strings(t, args, call.span);
     if (std::optional<ElementType> type = cast_target(name, args))
       return cast(t, *type, args, call.span);
     if ((name == "to" || name == "type") && copy_requested(args)) return copy_of(t, Copy::Dense);

@@ -689,6 +689,14 @@ class M(nn.Module):
        "Embedding.from_pretrained() got multiple values for argument 'freeze'"},
       {"nn.Embedding.from_pretrained()",
        "Embedding.from_pretrained() missing 1 required positional argument: 'embeddings'"},
+      // the layer makes the table its nn.Parameter
+      {"nn.Embedding.from_pretrained(torch.arange(5000).view(100, 50))",
+       "Only Tensors of floating point and complex dtype can require gradients"},
+      {"nn.EmbeddingBag.from_pretrained(weights.long())",
+       "Only Tensors of floating point and complex dtype can require gradients"},
+      // a float64 table makes float64 outputs, which netshape's layers do not follow: refused
+      {"nn.Embedding.from_pretrained(weights.double())",
+       "unsupported Python construct: nn.Embedding.from_pretrained of a torch.float64 table"},
   };
   for (const auto& e : errors) {
     CAPTURE(e.first);

@@ -5159,3 +5159,40 @@ class Net(nn.Module):
       warned.push_back(d.message.substr(0, d.message.find(')') + 1));
   CHECK(warned == std::vector<std::string>{"`body.2` (Linear)"});
 }
+
+TEST_CASE("python: a string .to() takes is a device as c10 parses it, else PyTorch's error") {
+  const std::string model = R"(import torch
+import torch.nn as nn
+
+
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        # input x: [2, 4]
+        return self.fc(BODY)
+)";
+  const char* kTypes =
+      "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, ort, "
+      "xla, lazy, vulkan, mps, meta, hpu, privateuseone device type at start of device string: ";
+  const netshape::test::PyCase cases[] = {
+      {"x.to('cpu')", "", "[2, 3]"},
+      {"x.to('cuda:0')", "", "[2, 3]"},  // netshape analyses as if the device were there
+      {"x.to(device='cpu:1')", "", "[2, 3]"},
+      // torch.finfo(torch.float64).dtype is the string 'float64' in 1.13, no dtype
+      {"x.to(torch.finfo(torch.float64).dtype)", "Invalid device string: 'float64'", ""},
+      {"x.to('cuda:01')", "Invalid device string: 'cuda:01'", ""},
+      {"x.to('')", "Device string must not be empty", ""},
+  };
+  netshape::test::check_py_cases(model, "m.py", cases);
+  LoadedModel named =
+      analyze_text(netshape::test::replaced(model, "BODY", "x.to('double')"), "m.py", {});
+  CHECK(named.exit == ExitCode::ShapeError);
+  CHECK(first_error(named) == std::string(kTypes) + "double");
+  LoadedModel device = analyze_text(
+      netshape::test::replaced(model, "BODY", "x.to(torch.device('gpu'))"), "m.py", {});
+  CHECK(device.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(device) == std::string(kTypes) + "gpu");
+}
