@@ -3775,10 +3775,10 @@ class Construct {
       raise_torch(at, "Only Tensors of floating point and complex dtype can require gradients",
                   "give it a floating table: `torch.randn(rows, dim)`, or `.float()` it");
     if (table->dtype != ElementType::Float32)  // the layer's output would have its type
-      unsupported_here(at,
-                       fmt::format("nn.{}.from_pretrained of a {} table", op,
-                                   element_type_name(table->dtype)),
-                       "netshape's layers are float32: `.float()` the table");
+      unsupported_here(
+          at,
+          fmt::format("nn.{}.from_pretrained of a {} table", op, element_type_name(table->dtype)),
+          "netshape's layers are float32: `.float()` the table");
     Sizes sizes = sizes_of(*table);
     if (sizes.size() != 2)
       raise(at, "Embeddings parameter is expected to be 2-dimensional",
@@ -8011,7 +8011,7 @@ class Construct {
   // The trial of `callee` on the tensors made in __init__ that `args` gives (by position).
   PyValue trial_module(const PyValue& callee, const Args& args, const Expr& call) {
     for (size_t i = 0; i < args.values.size(); ++i)
-      if (args.values[i].kind != PyValue::Kind::Made || !args.keywords[i].empty())
+      if (!made_in_init(args.values[i]) || !args.keywords[i].empty())
         unsupported_here(args.spans[i],
                          "calling a module in __init__ on something other than a tensor made "
                          "there",
@@ -8036,10 +8036,16 @@ class Construct {
     probe.model_name = "__init__";
     Args probe_args = args;
     for (size_t i = 0; i < args.values.size(); ++i) {
-      const PyValue& v = args.values[i];
-      if (v.kind != PyValue::Kind::Made) continue;
+      if (!made_in_init(args.values[i])) continue;
+      const PyValue v = args.values[i].kind == PyValue::Kind::Values
+                            ? values_as_made(args.values[i], args.spans[i])
+                            : args.values[i];
       if (is_parameter(v))  // autograd's leaf rules are not followed in a trial
         unsupported_here(args.spans[i], "an nn.Parameter given to a tensor op in __init__");
+      if (v.strided)  // the trial's input is a new contiguous tensor: a view could differ
+        unsupported_here(args.spans[i],
+                         "a tensor op in __init__ on a transposed, sliced or expanded tensor",
+                         "make it `.contiguous()` first");
       InputDecl in;
       in.name = fmt::format("__init_input{}", i);
       in.span = args.spans[i];
@@ -8091,8 +8097,11 @@ class Construct {
   // Whether a torch function is given a tensor made in __init__ (one the functions on made
   // tensors did not take): it runs as a trial.
   static bool op_with_made_tensor(const Args& args) {
-    return std::any_of(args.values.begin(), args.values.end(),
-                       [](const PyValue& v) { return v.kind == PyValue::Kind::Made; });
+    return std::any_of(args.values.begin(), args.values.end(), made_in_init);
+  }
+  // A tensor __init__ made: its sizes known (Made), or its values too (Values).
+  static bool made_in_init(const PyValue& v) {
+    return v.kind == PyValue::Kind::Made || v.kind == PyValue::Kind::Values;
   }
 
   static constexpr const char* kTrialPrefix = "__init__/";

@@ -155,6 +155,20 @@ class Net(nn.Module):
         return self.out(self.net(x))
 )",
        "3,7", "[3, 1]", 181},
+      {"a tensor of values (torch.arange) given to an Embedding, then a Conv1d", R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 6)
+        self.conv = nn.Conv1d(6, 4, 3)
+        n = self.conv(self.emb(torch.arange(8)).t().contiguous()).shape[-1]
+        self.fc = nn.Linear(n * 4, 2)
+
+    def forward(self, x):
+        # input x: [2, 8] long
+        return self.fc(self.conv(self.emb(x).transpose(1, 2)).flatten(1))
+)",
+       "", "[2, 2]", 186},
       {"the result kept as a tensor of __init__", R"(
 class Net(nn.Module):
     def __init__(self):
@@ -320,4 +334,20 @@ class Net(nn.Module):
 )",
                                   "2,4");
   CHECK(number.exit == ExitCode::UsageOrParse);
+  // a permuted tensor of __init__: the trial's input is contiguous, so a view in it could pass
+  // where PyTorch's fails
+  LoadedModel permuted = init_model(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        n = self.conv(torch.zeros(1, 32, 32, 3).permute(0, 3, 1, 2)).numel()
+        self.fc = nn.Linear(n, 2)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).flatten(1))
+)",
+                                    "2,3,32,32");
+  CHECK(permuted.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(permuted).message.find("transposed, sliced or expanded") != std::string::npos);
 }
