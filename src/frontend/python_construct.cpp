@@ -4747,6 +4747,7 @@ class Construct {
     if (self.kind == PyValue::Kind::Made && !forward_) {
       if (std::optional<PyValue> made = made_method(self, name, args, at)) return *made;
       if (std::optional<PyValue> made = made_call(self, name, args, at)) return *made;
+      if (name.back() != '_') return trial_method(self, name, args, call);  // `coords.sum(-1)`
     }
     if (self.kind == PyValue::Kind::List) {
       PyList& l = *self.list;
@@ -5652,7 +5653,16 @@ class Construct {
     if (fn == "arange" && !forward_) return arange(args, call.span);
     if (fn == "tensor" || fn == "as_tensor") return tensor_of(args, call.span);
     if (!has_values(args)) return std::nullopt;
+    if (!forward_ && !values_compute(fn, args)) return std::nullopt;  // a trial runs it
     return values_operation(fn, args, call.span);
+  }
+
+  // Whether values_operation computes torch.<fn> of these arguments' values.
+  static bool values_compute(const std::string& fn, const Args& args) {
+    if (value_fn(fn)) return args.values.size() == 1;
+    if (value_op(fn)) return args.values.size() >= 2;
+    if (fn == "diff") return true;
+    return (fn == "sum" || fn == "max" || fn == "min") && args.values.size() == 1;
   }
 
   PyValue arange(const Args& args, Span at) {
@@ -8036,28 +8046,16 @@ class Construct {
     probe.model_name = "__init__";
     Args probe_args = args;
     for (size_t i = 0; i < args.values.size(); ++i) {
-      if (!made_in_init(args.values[i])) continue;
-      const PyValue v = args.values[i].kind == PyValue::Kind::Values
-                            ? values_as_made(args.values[i], args.spans[i])
-                            : args.values[i];
-      if (is_parameter(v))  // autograd's leaf rules are not followed in a trial
-        unsupported_here(args.spans[i], "an nn.Parameter given to a tensor op in __init__");
-      if (v.strided)  // the trial's input is a new contiguous tensor: a view could differ
-        unsupported_here(args.spans[i],
-                         "a tensor op in __init__ on a transposed, sliced or expanded tensor",
-                         "make it `.contiguous()` first");
-      InputDecl in;
-      in.name = fmt::format("__init_input{}", i);
-      in.span = args.spans[i];
-      for (int64_t size : sizes_of(v)) in.dims.push_back(InputDim{size, "", args.spans[i]});
-      in.element_bytes = element_bytes(v.dtype);
-      int category = type_category(v.dtype);
-      in.values = category == 0   ? InputDecl::Values::boolean
-                  : category == 1 ? InputDecl::Values::whole
-                                  : InputDecl::Values::real;
-      probe_args.values[i] = PyValue::tensor(in.name, args.spans[i]);
-      probe_args.values[i].dtype = v.dtype;
-      probe.inputs.push_back(std::move(in));
+      const PyValue& v = args.values[i];
+      if (made_in_init(v)) {
+        probe_args.values[i] = trial_input(v, args.spans[i], probe);
+      } else if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple) {
+        PyList items = v.kind == PyValue::Kind::List ? *v.list : v.items;  // `torch.cat([a, b])`
+        for (PyValue& item : items)
+          if (made_in_init(item)) item = trial_input(item, args.spans[i], probe);
+        probe_args.values[i] = v.kind == PyValue::Kind::List ? make_list(std::move(items))
+                                                             : make_tuple(std::move(items));
+      }
     }
     RowState saved;
     swap_row_state(saved);
@@ -8094,14 +8092,140 @@ class Construct {
     return std::any_of(v.items.begin(), v.items.end(), holds_tensor);
   }
 
+  // torch.meshgrid(*tensors, indexing=None) (or of one list): for N 0-D or 1-D tensors of one
+  // dtype, N tensors of their N lengths, the i-th the i-th tensor viewed along its dim and
+  // expanded (as PyTorch makes them: views, not contiguous); 'xy' swaps the first two dims,
+  // None is 'ij' (PyTorch warns). PyTorch's errors in its order.
+  PyValue meshgrid(const Args& args, Span at) {
+    PyList tensors;
+    const PyValue* indexing = nullptr;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      if (args.keywords[i] == "indexing") {
+        indexing = &args.values[i];
+      } else if (!args.keywords[i].empty()) {
+        raise(args.spans[i],
+              fmt::format("meshgrid() got an unexpected keyword argument '{}'", args.keywords[i]),
+              "give it the tensors and indexing='ij' or 'xy'");
+      } else {
+        tensors.push_back(args.values[i]);
+      }
+    }
+    if (tensors.size() == 1 &&
+        (tensors[0].kind == PyValue::Kind::List ||
+         (tensors[0].kind == PyValue::Kind::Tuple && tensors[0].name.empty())))
+      tensors = iterate(tensors[0], at);
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (tensors[i].kind != PyValue::Kind::Tensor)
+        raise(at,
+              fmt::format("expected Tensor as element {} in argument 0, but got {}", i,
+                          parser_type(tensors[i])),
+              "give it tensors: torch.meshgrid(a, b, indexing='ij')");
+    if (tensors.empty())
+      raise_torch(at, "meshgrid expects a non-empty TensorList", "give it the tensors");
+    for (const PyValue& t : tensors)
+      if (t.dtype != tensors[0].dtype)
+        torch_error(t, at, "meshgrid expects all tensors to have the same dtype",
+                    "cast them to one dtype first");
+    std::vector<int64_t> lengths;
+    for (const PyValue& t : tensors) {
+      const Shape& shape = shape_now(t.name, at);
+      if (shape.size() > 1)  // PyTorch's message prints the tensor's values
+        unsupported_here(at, "torch.meshgrid of a tensor of more than 1 dim",
+                         "PyTorch refuses it: give 0-D or 1-D tensors");
+      if (!shape.empty() && shape[0].symbolic())
+        unsupported_here(at, "torch.meshgrid of a tensor of a symbolic length");
+      lengths.push_back(shape.empty() ? 1 : shape[0].value);
+    }
+    bool xy = false;
+    if (indexing && !indexing->is_none()) {
+      if (!indexing->is(Value::Kind::String))
+        raise(at,
+              fmt::format("meshgrid(): argument 'indexing' must be str, not {}",
+                          parser_type(*indexing)),
+              "indexing='ij' or 'xy'");
+      const std::string& mode = indexing->data.s;
+      if (mode != "ij" && mode != "xy")
+        torch_error(tensors[0], at,
+                    fmt::format("torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                                "received: {}",
+                                mode),
+                    "indexing='ij' (matrix) or 'xy' (Cartesian)");
+      xy = mode == "xy";
+    }
+    size_t n = tensors.size();
+    std::vector<size_t> place(n);
+    for (size_t i = 0; i < n; ++i) place[i] = i;
+    if (xy && n >= 2) std::swap(place[0], place[1]);
+    std::vector<int64_t> full(n);
+    for (size_t i = 0; i < n; ++i) full[place[i]] = lengths[i];
+    PyList out;
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<Value> view, expand;
+      for (size_t d = 0; d < n; ++d) {
+        view.push_back(int_value(d == place[i] ? -1 : 1, at));
+        expand.push_back(int_value(full[d], at));
+      }
+      PyValue viewed = tensor_statement("view", tensors[i], std::move(view), at);
+      out.push_back(tensor_statement("expand", viewed, std::move(expand), at));
+    }
+    return make_tuple(std::move(out));
+  }
+
+  // `t.<name>(args)` of a tensor made in __init__ that __init__ does not compute itself: forward's
+  // method, run as a trial on its sizes. Not an in-place one (`t.unsqueeze_(0)`): the trial's
+  // result is a new tensor, and `t` would keep its old sizes.
+  PyValue trial_method(const PyValue& self, const std::string& name, const Args& args,
+                       const Expr& call) {
+    Args with_self = args;
+    with_self.values.insert(with_self.values.begin(), self);
+    with_self.keywords.insert(with_self.keywords.begin(), "");
+    with_self.spans.insert(with_self.spans.begin(),
+                           self.data.span.valid() ? self.data.span : call.span);
+    with_self.exprs.insert(with_self.exprs.begin(), &call);
+    return trial(with_self, call.span, [&](Args& probe) {
+      Args rest = probe.without_first();
+      return tensor_method(probe.values[0], name, rest, call);
+    });
+  }
+
   // Whether a torch function is given a tensor made in __init__ (one the functions on made
   // tensors did not take): it runs as a trial.
   static bool op_with_made_tensor(const Args& args) {
-    return std::any_of(args.values.begin(), args.values.end(), made_in_init);
+    return std::any_of(args.values.begin(), args.values.end(), [](const PyValue& v) {
+      if (v.kind == PyValue::Kind::List)
+        return std::any_of(v.list->begin(), v.list->end(), made_in_init);
+      if (v.kind == PyValue::Kind::Tuple)
+        return std::any_of(v.items.begin(), v.items.end(), made_in_init);
+      return made_in_init(v);
+    });
   }
   // A tensor __init__ made: its sizes known (Made), or its values too (Values).
   static bool made_in_init(const PyValue& v) {
     return v.kind == PyValue::Kind::Made || v.kind == PyValue::Kind::Values;
+  }
+
+  // A tensor made in __init__ as the trial reads it: a new input of `probe` of its sizes and
+  // type.
+  PyValue trial_input(const PyValue& made, Span at, Program& probe) {
+    const PyValue v = made.kind == PyValue::Kind::Values ? values_as_made(made, at) : made;
+    if (is_parameter(v))  // autograd's leaf rules are not followed in a trial
+      unsupported_here(at, "an nn.Parameter given to a tensor op in __init__");
+    if (v.strided)  // the trial's input is a new contiguous tensor: a view could differ
+      unsupported_here(at, "a tensor op in __init__ on a transposed, sliced or expanded tensor",
+                       "make it `.contiguous()` first");
+    InputDecl in;
+    in.name = fmt::format("__init_input{}", probe.inputs.size());
+    in.span = at;
+    for (int64_t size : sizes_of(v)) in.dims.push_back(InputDim{size, "", at});
+    in.element_bytes = element_bytes(v.dtype);
+    int category = type_category(v.dtype);
+    in.values = category == 0   ? InputDecl::Values::boolean
+                : category == 1 ? InputDecl::Values::whole
+                                : InputDecl::Values::real;
+    PyValue t = PyValue::tensor(in.name, at);
+    t.dtype = v.dtype;
+    probe.inputs.push_back(std::move(in));
+    return t;
   }
 
   static constexpr const char* kTrialPrefix = "__init__/";
@@ -11777,6 +11901,7 @@ class Construct {
     const Expr& callee = call.items[0];
     Span op_span = callee.kind == Expr::Kind::Attribute ? callee.name_span : callee.span;
     if (n == "torch.var_mean" || n == "torch.std_mean") return spread_and_mean(op, args, call);
+    if (n == "torch.meshgrid") return meshgrid(args, call.span);
     if (n == "F.normalize") return normalize(args, op_span, call.span);
     if (n == "F.linear") return linear(args, op_span, call.span);
     if (in_family(op, Family::conv_functional)) return functional_conv(op, op_span, args, call);

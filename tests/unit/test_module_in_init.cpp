@@ -181,6 +181,39 @@ class Net(nn.Module):
         return self.fc((self.features(x) + self.sample).flatten(1))
 )",
        "2,3,8,8", "[2, 2]", 802},
+      {"Swin's relative position index: meshgrid, stack, broadcasting, sum(-1) in __init__", R"(
+class Net(nn.Module):
+    def __init__(self, window=7, heads=3):
+        super().__init__()
+        coords = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window),
+                                            indexing="ij"))
+        coords_flatten = torch.flatten(coords, 1)
+        rel = coords_flatten[:, :, None] - coords_flatten[:, None, :]
+        rel = rel.permute(1, 2, 0).contiguous()
+        rel[:, :, 0] += window - 1
+        rel[:, :, 1] += window - 1
+        rel[:, :, 0] *= 2 * window - 1
+        index = rel.sum(-1).flatten()
+        self.register_buffer("index", index)
+        self.fc = nn.Linear(index.shape[0], heads)
+
+    def forward(self, x):
+        return self.fc(x)
+)",
+       "2,2401", "[2, 3]", 7206},
+      {"tensor methods of __init__ it does not compute itself: mean over dims, a list meshgrid",
+       R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        pooled = torch.zeros(2, 3, 5).mean(dim=(1, 2), keepdim=True)
+        grid = torch.meshgrid([torch.arange(4), torch.arange(6)])[1]
+        self.fc = nn.Linear(pooled.dim() + grid.shape[1], 2)
+
+    def forward(self, x):
+        return self.fc(x)
+)",
+       "2,9", "[2, 2]", 20},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -350,4 +383,32 @@ class Net(nn.Module):
                                     "2,3,32,32");
   CHECK(permuted.exit == ExitCode::UsageOrParse);
   CHECK(first_error(permuted).message.find("transposed, sliced or expanded") != std::string::npos);
+}
+
+TEST_CASE("torch.meshgrid in forward: views of its tensors expanded, PyTorch's errors") {
+  const std::string model = std::string(kHeader) + R"(
+
+class M(nn.Module):
+    def forward(self, x):
+        # input x: [2, 3]
+        return BODY
+)";
+  const netshape::test::PyCase cases[] = {
+      {"torch.meshgrid(x[0], x[1, :2], indexing='ij')[0]", "", "[3, 2]"},
+      {"torch.meshgrid(x[0], x[1, :2], indexing='xy')[0]", "", "[2, 3]"},
+      {"torch.meshgrid([x[0], x[1, :2]])[1]", "", "[3, 2]"},
+      {"torch.meshgrid(x[0], x[1, :2], x[0, :1], indexing='xy')[2]", "", "[2, 3, 1]"},
+      {"torch.meshgrid(x[0], x[1, 0])[0]", "", "[3, 1]"},
+      {"torch.meshgrid(x[0], x[1])[0].reshape(-1)", "", "[9]"},
+      // expanded views, as PyTorch's: a view across them fails
+      {"torch.meshgrid(x[0], x[1])[0].view(-1)",
+       "view size is not compatible with input tensor's size and stride (at least one dimension "
+       "spans across two contiguous subspaces). Use .reshape(...) instead.",
+       ""},
+      {"torch.meshgrid(x[0], x[1].long())[0]",
+       "meshgrid expects all tensors to have the same dtype", ""},
+      {"torch.meshgrid(x[0], x[1], indexing='foo')[0]",
+       "torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: foo", ""},
+  };
+  netshape::test::check_py_cases(model, "m.py", cases);
 }
