@@ -8176,6 +8176,14 @@ class Construct {
   // result is a new tensor, and `t` would keep its old sizes.
   PyValue trial_method(const PyValue& self, const std::string& name, const Args& args,
                        const Expr& call) {
+    for (const char* reads_values : {"tolist", "item", "numpy", "any", "all", "equal"})
+      if (name == reads_values)
+        unsupported_here(call.span,
+                         fmt::format("`.{}()` of a tensor of __init__ whose values netshape does "
+                                     "not follow (only its sizes)",
+                                     name),
+                         "compute it from torch.arange or torch.tensor with arithmetic, round, "
+                         "floor, ceil, log, exp, sqrt, pow, diff, sum, max and min");
     Args with_self = args;
     with_self.values.insert(with_self.values.begin(), self);
     with_self.keywords.insert(with_self.keywords.begin(), "");
