@@ -2065,6 +2065,10 @@ class Construct {
   }
 
   void set_attribute(const PyValue& obj, const std::string& name, const PyValue& v, Span at) {
+    if (name == "training" && !forward_ && !in_trial_ && !mode_set_at_.valid()) {
+      mode_set_at_ = at;  // `self.bn.training = False`
+      mode_set_call_ = "setting `training`";
+    }
     if (in_trial_ && holds_tensor(v))  // its rows end with the trial
       unsupported_here(at,
                        "keeping a tensor of forward as an attribute while a module runs in "
@@ -2868,7 +2872,31 @@ class Construct {
 
   // `self.training`: True in __init__ (a module is built in training mode), False in forward,
   // which netshape reads as model.eval() runs it.
+  // `.eval()` or `.train(False)` in __init__ (also `.train()`, which may undo one): netshape does
+  // not follow a module's mode there, so what depends on it in __init__ (`self.training`, a
+  // module run on a tensor made there) is refused after it rather than read in training mode.
+  void note_mode_set(const std::string& name, const Args& args, Span at) {
+    if (!mode_set_at_.valid()) {
+      mode_set_at_ = at;
+      mode_set_call_ = name == "eval" ? "`.eval()`" : "`.train()`";
+    }
+    (void)args;
+  }
+  Span mode_set_at_;
+  std::string mode_set_call_;
+  [[noreturn]] void refuse_after_mode_set(Span at, const std::string& what) {
+    Diagnostic d = error_at(
+        at,
+        fmt::format("unsupported Python construct: {} in __init__ after {}", what, mode_set_call_),
+        "netshape does not follow a module's mode in __init__ (it reads it "
+        "as built, in training mode): move the mode change after what "
+        "depends on it");
+    d.labels.push_back(Label{mode_set_at_, "the mode changes here"});
+    throw PyError{d};
+  }
+
   PyValue read_training(Span at) {
+    if (!forward_ && mode_set_at_.valid()) refuse_after_mode_set(at, "`self.training`");
     if (forward_) {
       ++training_reads_;
       if (!L.program_.training_read_at.valid()) L.program_.training_read_at = at;
@@ -5212,6 +5240,7 @@ class Construct {
       return PyValue::none(at);
     }
     if (name == "train" || name == "eval" || name == "to") {
+      if (!forward_ && name != "to") note_mode_set(name, args, at);
       return PyValue::none(at);
     }
     (void)f;
@@ -8020,19 +8049,15 @@ class Construct {
 
   // The trial of `callee` on the tensors made in __init__ that `args` gives (by position).
   PyValue trial_module(const PyValue& callee, const Args& args, const Expr& call) {
-    for (size_t i = 0; i < args.values.size(); ++i)
-      if (!made_in_init(args.values[i]) || !args.keywords[i].empty())
-        unsupported_here(args.spans[i],
-                         "calling a module in __init__ on something other than a tensor made "
-                         "there",
-                         "give it a tensor: `self.features(torch.zeros(1, 3, 32, 32))`");
-    if (args.values.empty())
-      raise(call.span, "the module is called without a tensor", "call it on a tensor");
+    if (!op_with_made_tensor(args))
+      unsupported_here(call.span,
+                       "calling a module in __init__ on something other than a tensor made there",
+                       "give it a tensor: `self.features(torch.zeros(1, 3, 32, 32))`");
     return trial(args, call.span, [&](Args& probe) {
       PyValue module = callee;
       canonical_.emplace(module.module->id, module.name);
       name_modules(module);
-      return call_module(module, probe.values, call.span, -1);
+      return apply_module(module, probe, call);  // as forward applies it (an MHA's tuple)
     });
   }
 
@@ -8042,6 +8067,7 @@ class Construct {
   PyValue trial(const Args& args, Span at, Run run) {
     if (in_trial_ || !L.opts_.shape_of)
       unsupported_here(at, "running a tensor op in __init__ here");
+    if (mode_set_at_.valid()) refuse_after_mode_set(at, "a module or tensor op run");
     Program probe;
     probe.model_name = "__init__";
     Args probe_args = args;
@@ -8068,6 +8094,7 @@ class Construct {
         c.trial_declared_.clear();
         c.in_trial_ = false;
         c.L.row_prefix_.clear();
+        c.strided_input_ = Span{};
       }
     } restore{*this, saved};
     in_trial_ = true;
@@ -8075,8 +8102,11 @@ class Construct {
     forward_ = true;
     L.program_ = std::move(probe);
     try {
-      return made_result(run(probe_args), at);
+      PyValue out = run(probe_args);
+      refuse_layout_dependence();
+      return made_result(out, at);
     } catch (const ForwardStopped& stop) {
+      refuse_layout_dependence();
       // PyTorch raises it in __init__, where the op runs on the made tensor
       throw PyError{trial_error(stop.error, at), false, true};
     }
@@ -8212,15 +8242,27 @@ class Construct {
     return v.kind == PyValue::Kind::Made || v.kind == PyValue::Kind::Values;
   }
 
+  // Where the trial was given a transposed, sliced or expanded tensor: its input is a new
+  // contiguous one, so a `view` in it could pass where PyTorch's fails (or fail where it passes).
+  Span strided_input_;
+  void refuse_layout_dependence() {
+    if (!strided_input_.valid()) return;
+    Span at = std::exchange(strided_input_, Span{});
+    for (const Statement& st : L.program_.statements)
+      if (st.op == "view")
+        unsupported_here(at,
+                         "a transposed, sliced or expanded tensor given to a module run in "
+                         "__init__ that views it",
+                         "make it `.contiguous()` first");
+  }
+
   // A tensor made in __init__ as the trial reads it: a new input of `probe` of its sizes and
   // type.
   PyValue trial_input(const PyValue& made, Span at, Program& probe) {
     const PyValue v = made.kind == PyValue::Kind::Values ? values_as_made(made, at) : made;
     if (is_parameter(v))  // autograd's leaf rules are not followed in a trial
       unsupported_here(at, "an nn.Parameter given to a tensor op in __init__");
-    if (v.strided)  // the trial's input is a new contiguous tensor: a view could differ
-      unsupported_here(at, "a tensor op in __init__ on a transposed, sliced or expanded tensor",
-                       "make it `.contiguous()` first");
+    if (v.strided && !strided_input_.valid()) strided_input_ = at;
     InputDecl in;
     in.name = fmt::format("__init_input{}", probe.inputs.size());
     in.span = at;

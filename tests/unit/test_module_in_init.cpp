@@ -169,6 +169,31 @@ class Net(nn.Module):
         return self.fc(self.conv(self.emb(x).transpose(1, 2)).flatten(1))
 )",
        "", "[2, 2]", 186},
+      {"a channels-last dummy permuted into a convolution (no view of it)", R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        n = self.conv(torch.zeros(1, 32, 32, 3).permute(0, 3, 1, 2)).numel()
+        self.fc = nn.Linear(n, 2)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).flatten(1))
+)",
+       "2,3,32,32", "[2, 2]", 7314},
+      {"an nn.MultiheadAttention run in __init__ returns its (output, weights)", R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 2)
+        q = torch.zeros(6, 1, 16)
+        out, weights = self.attn(q, q, q)
+        self.fc = nn.Linear(out.shape[-1] + weights.shape[-1], 4)
+
+    def forward(self, x):
+        return self.fc(x)
+)",
+       "2,22", "[2, 4]", 1180},
       {"the result kept as a tensor of __init__", R"(
 class Net(nn.Module):
     def __init__(self):
@@ -367,20 +392,57 @@ class Net(nn.Module):
 )",
                                   "2,4");
   CHECK(number.exit == ExitCode::UsageOrParse);
-  // a permuted tensor of __init__: the trial's input is contiguous, so a view in it could pass
-  // where PyTorch's fails
-  LoadedModel permuted = init_model(R"(
+  // a mode set in __init__ is not followed: what depends on it there is refused, not read in
+  // training mode (PyTorch: BatchNorm1d in eval mode takes a batch of one; self.training False)
+  LoadedModel evaluated = init_model(R"(
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv = nn.Conv2d(3, 4, 3)
-        n = self.conv(torch.zeros(1, 32, 32, 3).permute(0, 3, 1, 2)).numel()
+        self.bn = nn.BatchNorm1d(4)
+        self.bn.eval()
+        n = self.bn(torch.zeros(1, 4)).shape[1]
         self.fc = nn.Linear(n, 2)
 
     def forward(self, x):
-        return self.fc(self.conv(x).flatten(1))
+        return self.fc(self.bn(x))
 )",
-                                    "2,3,32,32");
+                                     "2,4");
+  CHECK(evaluated.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(evaluated).message ==
+        "unsupported Python construct: a module or tensor op run in __init__ after `.eval()`");
+  LoadedModel flag = init_model(R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.eval()
+        self.conv = nn.Conv2d(3, 4 if self.training else 6, 3)
+
+    def forward(self, x):
+        return self.conv(x)
+)",
+                                "2,3,8,8");
+  CHECK(flag.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(flag).message ==
+        "unsupported Python construct: `self.training` in __init__ after `.eval()`");
+  // a permuted tensor of __init__ given to a module that views it: the trial's input is
+  // contiguous, so its view could pass where PyTorch's fails
+  LoadedModel permuted = init_model(R"(
+class Head(nn.Module):
+    def forward(self, x):
+        return x.view(1, -1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = Head()
+        n = self.head(torch.zeros(1, 8, 8, 3).permute(0, 3, 1, 2)).shape[1]
+        self.fc = nn.Linear(n, 2)
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+)",
+                                    "2,3,8,8");
   CHECK(permuted.exit == ExitCode::UsageOrParse);
   CHECK(first_error(permuted).message.find("transposed, sliced or expanded") != std::string::npos);
 }
