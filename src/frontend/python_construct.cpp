@@ -6379,7 +6379,9 @@ class Construct {
   PyValue made_shape(const PyValue& t, Span at) {
     PyList dims;
     for (int64_t s : sizes_of(t)) dims.push_back(data_int(s, at));
-    return make_tuple(std::move(dims));
+    PyValue size = make_tuple(std::move(dims));
+    size.name = "torch.Size";  // `t.shape[1:].numel()`
+    return size;
   }
 
   // torch.<fn>(...) in __init__ with a tensor made there, or with a tensor of values where the
@@ -7407,7 +7409,9 @@ class Construct {
         r.range[1] = out.empty() ? r.range[0] : int_of(out.back(), at) + step;
         return r;
       }
-      if (obj.kind == PyValue::Kind::Shape) {  // `x.shape[1:]`: a torch.Size, a tuple
+      if (obj.kind == PyValue::Kind::Shape ||
+          (obj.kind == PyValue::Kind::Tuple && obj.name == "torch.Size")) {
+        // `x.shape[1:]`: a torch.Size, a tuple
         PyValue size = make_tuple(std::move(out));
         size.name = "torch.Size";
         return size;

@@ -194,6 +194,19 @@ class Net(nn.Module):
         return self.fc(x)
 )",
        "2,22", "[2, 4]", 1180},
+      {"shape[1:].numel() and size()[1:].numel() of the result (a torch.Size)", R"(
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Conv2d(3, 4, 3)
+        o = self.f(torch.zeros(1, 3, 8, 8))
+        assert o.shape[1:] == (4, 6, 6) and str(o.shape) == "torch.Size([1, 4, 6, 6])"
+        self.fc = nn.Linear(o.shape[1:].numel() + o.size()[2:].numel() - 36, 2)
+
+    def forward(self, x):
+        return self.fc(self.f(x).flatten(1))
+)",
+       "2,3,8,8", "[2, 2]", 402},
       {"the result kept as a tensor of __init__", R"(
 class Net(nn.Module):
     def __init__(self):
