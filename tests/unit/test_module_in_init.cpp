@@ -200,7 +200,7 @@ class Net(nn.Module):
         super().__init__()
         self.f = nn.Conv2d(3, 4, 3)
         o = self.f(torch.zeros(1, 3, 8, 8))
-        assert o.shape[1:] == (4, 6, 6) and str(o.shape) == "torch.Size([1, 4, 6, 6])"
+        assert o.shape[1:] == (4, 6, 6) and str(o.shape) == 'torch.Size([1, 4, 6, 6])'
         self.fc = nn.Linear(o.shape[1:].numel() + o.size()[2:].numel() - 36, 2)
 
     def forward(self, x):
