@@ -2875,12 +2875,11 @@ class Construct {
   // `.eval()` or `.train(False)` in __init__ (also `.train()`, which may undo one): netshape does
   // not follow a module's mode there, so what depends on it in __init__ (`self.training`, a
   // module run on a tensor made there) is refused after it rather than read in training mode.
-  void note_mode_set(const std::string& name, const Args& args, Span at) {
+  void note_mode_set(const std::string& name, Span at) {
     if (!mode_set_at_.valid()) {
       mode_set_at_ = at;
       mode_set_call_ = name == "eval" ? "`.eval()`" : "`.train()`";
     }
-    (void)args;
   }
   Span mode_set_at_;
   std::string mode_set_call_;
@@ -5240,7 +5239,7 @@ class Construct {
       return PyValue::none(at);
     }
     if (name == "train" || name == "eval" || name == "to") {
-      if (!forward_ && name != "to") note_mode_set(name, args, at);
+      if (!forward_ && name != "to") note_mode_set(name, at);
       return PyValue::none(at);
     }
     (void)f;
