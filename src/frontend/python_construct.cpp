@@ -8050,7 +8050,8 @@ class Construct {
   bool in_trial_ = false;
   std::vector<ModuleDef*> trial_declared_;  // modules the trial gave a ModuleDecl: reset after
 
-  // The trial of `callee` on the tensors made in __init__ that `args` gives (by position).
+  // The trial of `callee` applied to `args`, among them tensors made in __init__ (alone or in a
+  // tuple or list); its other arguments as forward takes them.
   PyValue trial_module(const PyValue& callee, const Args& args, const Expr& call) {
     if (!op_with_made_tensor(args))
       unsupported_here(call.span,
