@@ -590,6 +590,15 @@ class Construct {
       rest.exprs.erase(rest.exprs.begin());
       return rest;
     }
+    // `value` first, then these: `x.sum(-1)` read as `torch.sum(x, -1)`.
+    Args with_first(PyValue value, Span span, const Expr* expr) const {
+      Args all = *this;
+      all.values.insert(all.values.begin(), std::move(value));
+      all.keywords.insert(all.keywords.begin(), "");
+      all.spans.insert(all.spans.begin(), span);
+      all.exprs.insert(all.exprs.begin(), expr);
+      return all;
+    }
   };
 
   explicit Construct(Lowerer& lowerer) : L(lowerer) {}
@@ -5809,12 +5818,7 @@ class Construct {
     if (!forward_ && (name == "view" || name == "reshape"))  // EDSR's `std.view(3, 1, 1, 1)`
       if (std::optional<PyValue> made = made_method(values_as_made(self, at), name, args, at))
         return *made;
-    Args with_self = args;
-    with_self.values.insert(with_self.values.begin(), self);
-    with_self.keywords.insert(with_self.keywords.begin(), "");
-    with_self.spans.insert(with_self.spans.begin(), self.data.span);
-    with_self.exprs.insert(with_self.exprs.begin(), &call);
-    return values_operation(name, with_self, at);
+    return values_operation(name, args.with_first(self, self.data.span, &call), at);
   }
 
   PyValue values_size(const ValueTensor& t, const Args& args, Span at) {
@@ -7855,13 +7859,7 @@ class Construct {
         if (auto dtype = L.input_dtypes_.find(name); dtype != L.input_dtypes_.end()) {
           args.back().dtype = *element_type_named(dtype->second);
           for (InputDecl& decl : L.program_.inputs)
-            if (decl.name == name) {
-              decl.element_bytes = element_bytes(args.back().dtype);
-              int category = type_category(args.back().dtype);
-              decl.values = category == 0   ? InputDecl::Values::boolean
-                            : category == 1 ? InputDecl::Values::whole
-                                            : InputDecl::Values::real;
-            }
+            if (decl.name == name) type_input(decl, args.back().dtype);
         }
       }
       PyValue out = call_module(model, args, span, -1);
@@ -7882,6 +7880,15 @@ class Construct {
   }
 
  private:
+  // An input declared of `type`: its element's bytes and the kind of values it holds.
+  static void type_input(InputDecl& decl, ElementType type) {
+    decl.element_bytes = element_bytes(type);
+    int category = type_category(type);
+    decl.values = category == 0   ? InputDecl::Values::boolean
+                  : category == 1 ? InputDecl::Values::whole
+                                  : InputDecl::Values::real;
+  }
+
   // The dtypes --input gives forward's inputs, over those of `# input:` comments; false
   // (reported) when an --input names no input or is past the last.
   bool take_input_dtypes(const std::vector<std::pair<std::string, Span>>& inputs) {
@@ -8218,13 +8225,8 @@ class Construct {
                                      name),
                          "compute it from torch.arange or torch.tensor with arithmetic, round, "
                          "floor, ceil, log, exp, sqrt, pow, diff, sum, max and min");
-    Args with_self = args;
-    with_self.values.insert(with_self.values.begin(), self);
-    with_self.keywords.insert(with_self.keywords.begin(), "");
-    with_self.spans.insert(with_self.spans.begin(),
-                           self.data.span.valid() ? self.data.span : call.span);
-    with_self.exprs.insert(with_self.exprs.begin(), &call);
-    return trial(with_self, call.span, [&](Args& probe) {
+    Span self_at = self.data.span.valid() ? self.data.span : call.span;
+    return trial(args.with_first(self, self_at, &call), call.span, [&](Args& probe) {
       Args rest = probe.without_first();
       return tensor_method(probe.values[0], name, rest, call);
     });
@@ -8271,11 +8273,7 @@ class Construct {
     in.name = fmt::format("__init_input{}", probe.inputs.size());
     in.span = at;
     for (int64_t size : sizes_of(v)) in.dims.push_back(InputDim{size, "", at});
-    in.element_bytes = element_bytes(v.dtype);
-    int category = type_category(v.dtype);
-    in.values = category == 0   ? InputDecl::Values::boolean
-                : category == 1 ? InputDecl::Values::whole
-                                : InputDecl::Values::real;
+    type_input(in, v.dtype);
     PyValue t = PyValue::tensor(in.name, at);
     t.dtype = v.dtype;
     probe.inputs.push_back(std::move(in));
