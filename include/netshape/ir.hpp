@@ -562,6 +562,7 @@ struct Program {
     IntoView,         // an in-place op on a view: applied to a copy, it is computed
     StaleView,        // a view read after a write into its tensor: `run` computed it before
     DropoutTraining,  // F.dropout with training=True (its default) drops in eval mode too
+    MadeInInit,       // a tensor __init__ computed (`run` follows its sizes, reads zeros)
   };
   Unfollowed values_unfollowed_kind = Unfollowed::Other;
   // Where forward first read `self.training` (False: netshape follows eval mode), so a training

@@ -185,6 +185,9 @@ static const char* unfollowed_help(Program::Unfollowed kind) {
     case Program::Unfollowed::DropoutTraining:
       return "F.dropout drops values whenever training=True, its default, in eval mode too: "
              "pass training=self.training";
+    case Program::Unfollowed::MadeInInit:
+      return "`run` follows the sizes of a tensor __init__ computes, and reads it as zeros; it "
+             "computes torch.zeros, torch.ones and torch.eye of the sizes";
     case Program::Unfollowed::Other:
       break;
   }

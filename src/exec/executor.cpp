@@ -289,15 +289,16 @@ static std::span<const TensorId> values_moved_from(const LayerInfo& l) {
 constexpr float kWholeInputsBelow = 16.0f;
 
 // The tensor layer `l` reads as indices and the bound they must stay below: an Embedding's ids
-// (its rows), one_hot's (num_classes), gather's index (the input's size along its dim, when it
-// is a number); nullopt for any other layer.
+// (its rows), one_hot's (num_classes), gather's and index's index tensor (the input's size along
+// its dim, when it is a number); nullopt for any other layer.
 static std::optional<std::pair<TensorId, int64_t>> indices_read(const Analysis& a,
                                                                 const LayerInfo& l) {
   const Family family = op_info(l.op).family;
   if (l.input_ids.empty() || !l.attrs) return std::nullopt;
   if (family == Family::embedding) return std::pair{l.input_ids[0], l.attrs->in_channels};
   if (family == Family::one_hot) return std::pair{l.input_ids[0], l.attrs->num_classes};
-  if (family != Family::gather || l.input_ids.size() != 2) return std::nullopt;
+  if ((family != Family::gather && family != Family::index) || l.input_ids.size() != 2)
+    return std::nullopt;
   const Shape& x = a.shape_of(l.input_ids[0]);
   auto dim = static_cast<size_t>(l.attrs->dim);
   if (x.empty()) return std::pair{l.input_ids[1], int64_t{1}};

@@ -329,27 +329,41 @@ void forward_select(ForwardCtx& ctx) {
   });
 }
 
-// x: [..., d, ...] -> [..., len(positions), ...], slice k of dim read from positions[k]
+// x: [..., d, ...] -> [..., len(positions), ...], slice k of dim read from positions[k]; with an
+// index tensor i: [*i] -> [..., *i, ...], slice k read from i's k-th value
 void forward_index(ForwardCtx& ctx) {
   const Tensor& x = ctx.x();
   const Attrs& a = *ctx.layer.attrs;
   size_t dim = static_cast<size_t>(a.dim);
   if (dim >= x.shape.size()) throw ForwardError("index: no such dim");
+  const Tensor* by = ctx.in.size() > 1 ? ctx.in[1] : nullptr;  // an index tensor
   std::vector<int64_t> from;  // the positions wrapped by the actual size (a batch's -1)
-  for (int64_t i : a.positions) {
+  auto add = [&](int64_t i) {
     int64_t p = i < 0 ? i + x.shape[dim] : i;
     if (p < 0 || p >= x.shape[dim]) throw ForwardError("index: out of bounds");
     from.push_back(p);
+  };
+  if (by) {
+    for (float v : by->data) add(static_cast<int64_t>(v));
+  } else {
+    for (int64_t i : a.positions) add(i);
   }
-  std::vector<int64_t> shape = x.shape, stride = strides_of(x.shape);
-  shape[dim] = static_cast<int64_t>(from.size());
+  // x's dims before `dim`, the index's (one for a list), x's after it
+  std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + static_cast<ptrdiff_t>(dim));
+  if (by) shape.insert(shape.end(), by->shape.begin(), by->shape.end());
+  if (!by) shape.push_back(static_cast<int64_t>(from.size()));
+  shape.insert(shape.end(), x.shape.begin() + static_cast<ptrdiff_t>(dim) + 1, x.shape.end());
   ctx.out = ctx.zeros(shape);
-  gather(ctx.out, x, [&](const std::vector<int64_t>& idx) {
-    int64_t src = 0;
-    for (size_t i = 0; i < idx.size(); ++i)
-      src += (i == dim ? from[static_cast<size_t>(idx[i])] : idx[i]) * stride[i];
-    return src;
-  });
+  // out is [outer, positions, inner] in memory, x [outer, x.shape[dim], inner]
+  int64_t inner = 1, outer = 1;
+  for (size_t i = dim + 1; i < x.shape.size(); ++i) inner *= x.shape[i];
+  for (size_t i = 0; i < dim; ++i) outer *= x.shape[i];
+  auto n = static_cast<int64_t>(from.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < n; ++k)
+      for (int64_t e = 0; e < inner; ++e)
+        ctx.out.data[static_cast<size_t>((o * n + k) * inner + e)] = x.data[static_cast<size_t>(
+            (o * x.shape[dim] + from[static_cast<size_t>(k)]) * inner + e)];
 }
 
 // x: [d0, ..., dk], index: [i0, ..., ik] -> index's shape: out[p] = x[p with its dim `dim`

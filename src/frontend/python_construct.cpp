@@ -5929,6 +5929,7 @@ class Construct {
     t.kind = PyValue::Kind::Made;
     t.strided = strided;
     t.name = "empty";
+    t.values_unknown = true;
     t.made = next_made_++;
     t.data.span = at;
     t.dtype = dtype;
@@ -8413,6 +8414,9 @@ class Construct {
       out = emit(std::move(st));
       materialized_[made.made] = out;
     }
+    if (made.values_unknown)  // read as zeros
+      note_values_unfollowed("the values __init__ computed for `" + path + "`", at,
+                             Program::Unfollowed::MadeInInit);
     PyValue t = PyValue::tensor(out, at);
     t.dtype = made.dtype;
     return t;
@@ -11569,6 +11573,7 @@ class Construct {
       if (const PyValue* d = argument(args, 0, "diagonal")) int_of(*d, at);
       PyValue t = made;
       t.name = "empty";
+      t.values_unknown = true;
       t.made = next_made_++;
       return t;
     }
@@ -11608,7 +11613,11 @@ class Construct {
     if (has_inferred) sizes[inferred] = count / product;
     PyValue t = made;
     // A view of an nn.Parameter is a plain tensor: module attributes of it are no parameters.
-    if (t.name == "parameter") t.name = "empty";
+    // Its values are the weights' (and an identity's viewed are no identity): not followed.
+    if (t.name == "parameter" || t.name == "eye") {
+      t.name = "empty";
+      t.values_unknown = true;
+    }
     t.items.clear();
     for (int64_t s : sizes) t.items.push_back(data_int(s, at));
     t.made = next_made_++;
@@ -12198,6 +12207,10 @@ class Construct {
       return;
     }
     if (st.op == "gather") {  // the input's elements; its rule checks the index's type
+      if (first) output_type_ = t.dtype;
+      return;
+    }
+    if (st.op == "index") {  // the input's elements; index_tensor checked the index's type
       if (first) output_type_ = t.dtype;
       return;
     }
@@ -13212,20 +13225,61 @@ class Construct {
                                    {int_value(dim, at), int_value(int_of(i, at), at)}, at);
         // PyTorch's check of it names the item's position as the dim (`x[..., 8]`: dimension 1)
         L.program_.statements.back().extras_for_write().index_item = static_cast<int>(position);
-      } else if (is_index_list(i)) {
+      } else if (is_index_list(i) || i.kind == PyValue::Kind::Tensor ||
+                 i.kind == PyValue::Kind::Values) {
         if (listed)  // several index tensors broadcast together, and their dims may move
-          unsupported_here(at, "indexing a tensor with more than one list",
+          unsupported_here(at, "indexing a tensor with more than one list or index tensor",
                            "index one dim at a time: `x[:, [0, 2]][..., [1]]`");
         listed = true;
-        current = tensor_statement("index", current, {int_value(dim, at), index_list(i, at)}, at);
-        ++dim;
+        check_index_type(current, i, at);
+        if (i.kind == PyValue::Kind::Tensor) {  // its dims take the place of the one it indexes
+          current = indexed_by_tensor(current, i, dim, at);
+          dim += static_cast<int64_t>(shape_now(i.name, at).size());
+        } else if (i.kind == PyValue::Kind::Values && i.values->scalar) {  // x[torch.tensor(2)]
+          current = tensor_statement("select", current,
+                                     {int_value(dim, at), int_value(i.values->as_int(0), at)}, at);
+          L.program_.statements.back().extras_for_write().index_item = static_cast<int>(position);
+        } else {
+          current = tensor_statement("index", current, {int_value(dim, at), index_list(i, at)}, at);
+          ++dim;
+        }
       } else {
         unsupported_here(at, "indexing a tensor with " + describe(i),
                          "netshape follows basic indexing (integers, slices, None and ...) and "
-                         "one list of integers");
+                         "one list of integers or index tensor");
       }
     }
     return current;
+  }
+
+  // An index tensor's type as PyTorch's indexing checks it: int64 positions; a bool or uint8
+  // one is a mask (the result's size would be its count of true elements, which netshape does
+  // not know); any other is PyTorch's IndexError, where forward stops at the tensor indexed.
+  void check_index_type(const PyValue& indexed, const PyValue& i, Span at) {
+    ElementType type = i.kind == PyValue::Kind::Tensor   ? i.dtype
+                       : i.kind == PyValue::Kind::Values ? element_type_of_dtype(i.values->dtype)
+                                                         : ElementType::Int64;
+    if (type == ElementType::Bool || type == ElementType::UInt8)
+      unsupported_here(at, "indexing a tensor with a mask (a bool or uint8 tensor)",
+                       "the result's size is the mask's count of True elements, which depends on "
+                       "the data; use `torch.where(mask, x, 0)` or `x.masked_fill(~mask, 0)` to "
+                       "keep the shape");
+    if (type != ElementType::Int64)
+      torch_error(indexed, at, "tensors used as indices must be long, byte or bool tensors",
+                  "index with int64 positions: `.long()` the index tensor");
+  }
+
+  // x[..., i] with an int64 index tensor i at `dim`: the slices of dim at i's values, in i's
+  // shape (aten::index).
+  PyValue indexed_by_tensor(const PyValue& t, const PyValue& index, int64_t dim, Span at) {
+    Statement st;
+    st.op = "index";
+    st.op_span = st.span = at;
+    st.module = module_;
+    add_input(st, t, t.data.span, at);
+    add_input(st, index, index.data.span, at);
+    st.args.push_back(Arg{"", int_value(dim, at), at});
+    return emitted(std::move(st), at);
   }
 
   // `x[:, [0, 2]]`, `x[:, (0, 2)]`: a list or tuple inside the index (not the tuple of the
@@ -13235,11 +13289,17 @@ class Construct {
            (i.kind == PyValue::Kind::Tuple && i.name != "slice" && i.keywords.empty());
   }
 
-  // The integers of an index list; booleans (a mask), floats and nested lists are refused.
+  // The integers of an index list (or of a tensor of known int64 values); booleans (a mask),
+  // floats and nested lists are refused.
   Value index_list(const PyValue& list, Span at) {
     Value out;
     out.kind = Value::Kind::List;
     out.span = at;
+    if (list.kind == PyValue::Kind::Values) {  // `x[torch.tensor([0, 2])]`: its int64 values
+      for (size_t k = 0; k < list.values->size(); ++k)
+        out.items.push_back(int_value(list.values->as_int(k), at));
+      return out;
+    }
     for (const PyValue& item : iterate(list, at)) {
       if (!item.is(Value::Kind::Int) && !item.is(Value::Kind::DimRef))
         unsupported_here(at, "an index list of " + describe(item),

@@ -88,6 +88,9 @@ struct PyValue {
   // Made: not contiguous (transposed, sliced or expanded in __init__, or computed from such a
   // tensor); forward, which reads a made tensor as a new contiguous one, refuses it.
   bool strided = false;
+  // Made: its values are not those its op makes (`empty` for a tensor __init__ computed, whose
+  // values netshape does not follow): `run` reads zeros for it, so its values are not PyTorch's.
+  bool values_unknown = false;
   // A value that failed (an Opaque "failed") whose expression may build a module or an
   // nn.Parameter: unused, its weights would still be in model.parameters().
   bool may_hold_weights = false;

@@ -577,8 +577,9 @@ class Analyzer {
     ctx.keep_weights = !options_.probe || node.statement->extras().normed_weight.has_value();
     ctx.training = options_.training;
     ctx.input_flattened_from = flattened_from;
-    // the values read as indices: the first input's, gather's index
-    size_t indices = op_info(node.op).family == Family::gather ? 1 : 0;
+    // the values read as indices: the first input's, gather's and index's index tensor
+    Family family = op_info(node.op).family;
+    size_t indices = family == Family::gather || family == Family::index ? 1 : 0;
     if (indices < node.inputs.size() && node.inputs[indices] != kNoId)
       ctx.input_values = input_values(node, indices);
     for (size_t i = 0; i < ctx.multiplied_as_batch.size() && i < node.inputs.size(); ++i)

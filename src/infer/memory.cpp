@@ -224,7 +224,9 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         s.extra_bytes = elements(a.input_shape(l, 1), batch) * kIndexBytes;
       break;
     case Family::index:  // its indices, as an int64 tensor (measured with saved_tensors_hooks)
-      s.extra_bytes = Checked(static_cast<int64_t>(l.attrs->positions.size())) * kIndexBytes;
+      s.extra_bytes = l.input_ids.size() > 1
+                          ? elements(a.input_shape(l, 1), batch) * kIndexBytes
+                          : Checked(static_cast<int64_t>(l.attrs->positions.size())) * kIndexBytes;
       break;
     case Family::sort:  // the indices its backward scatters by, once per call (its values row)
     case Family::topk:

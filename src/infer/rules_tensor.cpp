@@ -378,15 +378,16 @@ bool infer_select(RuleContext& ctx) {
   return true;
 }
 
-// x: [..., d, ...] -> [..., len(indices), ...]: the slices of dim at indices, in their order
-bool infer_index(RuleContext& ctx) {
-  const Shape& x = ctx.x();
-  int64_t rank = static_cast<int64_t>(x.size());
-  if (rank == 0)
-    return ctx.fail_input("too many indices for tensor of dimension 0",
-                          "index a tensor that has dims");
-  int64_t dim = 0;
-  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+// Whether a shape has no elements (a batch B has at least one): PyTorch's index kernel then reads
+// no index, so none is out of bounds.
+static bool holds_no_elements(const Shape& s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+}
+
+// index(dim, indices): the slices of dim at a list of ints. PyTorch checks each index its kernel
+// reads, so none when the result holds no elements (`x[:0][:, [9]]`).
+static bool index_by_list(RuleContext& ctx, const Shape& x, int64_t dim) {
   const Value& written = ctx.value("indices");
   auto indices = written.is_sequence() ? int_or_ints(written) : std::nullopt;
   if (!indices)
@@ -394,8 +395,10 @@ bool infer_index(RuleContext& ctx) {
                        fmt::format("index(): argument 'indices' must be a list of ints, not {}",
                                    python_type(written)),
                        "e.g. index(1, [0, 2])");
+  Shape s = x;
+  s[static_cast<size_t>(dim)] = fixed(static_cast<int64_t>(indices->size()));
   const Dim& d = x[static_cast<size_t>(dim)];
-  for (int64_t i : *indices) {
+  for (int64_t i : holds_no_elements(s) ? std::vector<int64_t>{} : *indices) {
     if (d.symbolic() && i != 0 && i != -1)  // the batch is at least 1: its ends always exist
       return ctx.fail_at(
           "indices",
@@ -411,12 +414,71 @@ bool infer_index(RuleContext& ctx) {
           fmt::format("dim {} has size {}: use indices in [{}, {}]", dim, d.value, -d.value,
                       d.value - 1));
   }
-  Shape s = x;
-  s[static_cast<size_t>(dim)] = fixed(static_cast<int64_t>(indices->size()));
-  ctx.attrs.dim = dim;
   ctx.attrs.positions = AttrInts(indices->begin(), indices->end());
   ctx.set_output(s);
   return true;
+}
+
+// index(x, i, dim): dim replaced by the index tensor's dims. Its values are taken to be in
+// [-d, d) (the forward pass draws an input index so); known ones (an arange) outside are the
+// kernel's error, as is any index into an empty dim, when the result holds elements.
+static bool index_by_tensor(RuleContext& ctx, const Shape& x, int64_t dim) {
+  const Shape& index = ctx.in()[1];
+  Shape s(x.begin(), x.begin() + dim);
+  s.insert(s.end(), index.begin(), index.end());
+  s.insert(s.end(), x.begin() + dim + 1, x.end());
+  const Dim& d = x[static_cast<size_t>(dim)];
+  const KnownValues& ids = ctx.input_values;
+  if (d.symbolic() && ids.exact_range && (ids.lo < -1 || ids.hi > 0))  // the batch is at least 1
+    return ctx.fail_input(
+        fmt::format("index {} of the batch-sized dim {} may be out of bounds",
+                    ids.hi > 0 ? ids.hi : ids.lo, to_string(d)),
+        "netshape does not know the batch size; use index 0 or -1, or give the batch a number");
+  if (!holds_no_elements(s) && !d.symbolic()) {
+    if (d.value == 0)
+      return ctx.fail_input("index is out of bounds for dimension with size 0",
+                            fmt::format("dim {} is empty: there is nothing to index", dim));
+    // the first out of range, of values known to be an arange (from its first value up)
+    if (ids.exact_range && (ids.lo < -d.value || ids.hi >= d.value)) {
+      int64_t first = ids.lo;
+      if (ids.lo >= -d.value)
+        first = ids.lo + (d.value - ids.lo + ids.step - 1) / ids.step * ids.step;
+      return ctx.fail_input(
+          fmt::format("index {} is out of bounds for dimension 0 with size {}", first, d.value),
+          fmt::format("the index holds {} to {}: dim {} has size {}, so use indices in [{}, {}]",
+                      ids.lo, ids.hi, dim, d.value, -d.value, d.value - 1));
+    }
+  }
+  ctx.set_output(s);
+  return true;
+}
+
+// x: [..., d, ...] -> [..., len(indices), ...]: the slices of dim at indices, in their order
+// (x[:, [0, 2]]); with an index tensor instead, x: [..., d, ...], index: [*i] -> [..., *i, ...]
+// (x[:, idx]). Both are PyTorch's aten::index.
+bool infer_index(RuleContext& ctx) {
+  if (ctx.in().size() > 2)
+    return ctx.fail_input(
+        fmt::format("index takes a tensor and at most one index tensor, got {} tensors",
+                    ctx.in().size()),
+        "index one dim at a time: `index(x, i, dim=0)`, then the next");
+  const Shape& x = ctx.x();
+  int64_t rank = static_cast<int64_t>(x.size());
+  if (rank == 0)
+    return ctx.fail_input("too many indices for tensor of dimension 0",
+                          "index a tensor that has dims");
+  int64_t dim = 0;
+  if (!dim_arg(ctx, "dim", rank, dim)) return false;
+  ctx.attrs.dim = dim;
+  bool by_tensor = ctx.in().size() == 2;
+  if (by_tensor != ctx.is_none("indices"))
+    return ctx.fail_at(
+        "indices",
+        by_tensor ? "index takes its indices once: a list of ints or an index tensor, not both"
+                  : "index needs its indices: a list of ints, or an index tensor",
+        by_tensor ? "drop indices=, or the index tensor"
+                  : "e.g. index(1, [0, 2]), or index(x, i, dim=1)");
+  return by_tensor ? index_by_tensor(ctx, x, dim) : index_by_list(ctx, x, dim);
 }
 
 // x: [d0, ..., dk], index: [i0, ..., ik] (int64) -> index's shape, the elements of x at the
@@ -435,9 +497,7 @@ bool infer_gather(RuleContext& ctx) {
                                    python_type(ctx.value("sparse_grad"))),
                        "write sparse_grad=True or False");
   // PyTorch 1.13 checks nothing more of an index with no elements: it reads none
-  bool empty = std::any_of(index.begin(), index.end(),
-                           [](const Dim& d) { return !d.symbolic() && d.value == 0; });
-  if (empty) {
+  if (holds_no_elements(index)) {
     ctx.attrs.dim = dim;
     ctx.set_output(index);
     return true;

@@ -351,15 +351,15 @@ class Lowering {
   // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
   // recurrent layers (input, h0, c0), their cells (input, hx), grid_sample (input, grid) and the
   // distances (x1, x2: their rule counts them), F.convNd (input, weight, bias), setitem (a
-  // tensor and the value written into it) and gather (a tensor and its index) take several
-  // tensors; every other op one (a
-  // layer's forward(input), F.relu(input, inplace)).
+  // tensor and the value written into it), gather and index (a tensor and its index) take
+  // several tensors; every other op one (a layer's forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
            f == Family::where || f == Family::attention || f == Family::recurrent ||
            f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance ||
-           f == Family::conv_functional || f == Family::setitem || f == Family::gather;
+           f == Family::conv_functional || f == Family::setitem || f == Family::gather ||
+           f == Family::index;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

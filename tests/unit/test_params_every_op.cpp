@@ -87,6 +87,7 @@ const std::map<std::string, std::string> kWhole = {
     {"setitem", "setitem(index=[0], value=1.0)"},
     {"one_hot", "one_hot(3)"},
     {"gather", "gather(x, x, 0)"},
+    {"index", "index(1, [0, 2])"},
     {"where", "where(x, x, x)"},
     {"affine_grid", "affine_grid((1, 1, 4, 4))"},
     {"grid_sample", "grid_sample(x)"},
