@@ -130,6 +130,9 @@ struct Attrs {
   bool descending = false;         // sort: the largest first; topk: largest=True
   bool stable = false;   // sort: std::stable_sort (else std::sort, as PyTorch's CPU kernel)
   bool indices = false;  // sort, topk: the row gives where the values came from (int64)
+  // index: an index tensor of values netshape does not know, made from constants (a buffer
+  // __init__ computed): whether they are inside the dim is left to PyTorch (a warning says so)
+  bool values_unchecked = false;
 
   // attention (nn.MultiheadAttention); add_bias_kv shows in the weights (bias_k, bias_v)
   int64_t num_heads = 1;

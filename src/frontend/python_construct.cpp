@@ -2186,6 +2186,10 @@ class Construct {
           if (!is_failed(whole)) return get_attribute(whole, e, f);
         }
         if (is_failed(obj)) rethrow(obj);
+        // its in-place methods change values only (`.zero_()`, `.normal_(std=0.02)`)
+        if (obj.name.starts_with(kLayerTensorPiece) && name != "data" && !name.ends_with('_'))
+          unsupported_here(e.span, fmt::format("`.{}` of {}", name, obj.name),
+                           "read the whole tensor's: `self.fc.weight.shape`");
         if (is_first_parameter(obj)) {  // its type: float32, as netshape's parameters are
           if (name == "data") return obj;
           if (name == "dtype" || name == "device") {
@@ -2203,10 +2207,10 @@ class Construct {
         }
         if (name == "requires_grad_" && !forward_)  // `self.conv.weight.requires_grad_(False)`
           unsupported_here(e.span, "setting requires_grad of one tensor of a layer", kFreezeHelp);
-        // `o, i, kh, kw = self.c.weight.shape`, `self.weight.size()` in a Conv2d subclass: the
-        // sizes of a tensor of the weight's shape
-        if (is_layer_tensor(obj) &&
-            (name == "shape" || name == "size" || name == "dim" || name == "ndim")) {
+        // `o, i, kh, kw = self.c.weight.shape`, `self.weight.size()` in a Conv2d subclass,
+        // `self.qkv.bias.numel()` (Swin V2): the sizes of a tensor of the weight's shape
+        if (is_layer_tensor(obj) && (name == "shape" || name == "size" || name == "dim" ||
+                                     name == "ndim" || name == "numel" || name == "nelement")) {
           Sizes sizes = layer_weight_sizes(*obj.method_self, obj.name, e.span);
           return get_attribute(made_of(sizes, ElementType::Float32, e.span), e, f);
         }
@@ -7321,6 +7325,12 @@ class Construct {
     if (forward_ && is_layer_tensor(obj))  // `self.emb.weight[:2]`
       return subscript(layer_tensor(obj, at), index, at);
     if (forward_) refuse_layer_tensor(obj, at);
+    if (is_layer_tensor(obj)) {  // in __init__, for an initialisation in place:
+      PyValue piece;             // `self.qkv.bias[n : 2 * n].data.zero_()` (Swin V2)
+      piece.kind = PyValue::Kind::Opaque;
+      piece.name = std::string(kLayerTensorPiece) + obj.name;
+      return piece;
+    }
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return size_ref(obj.name, index.data.i, at);
@@ -9190,6 +9200,9 @@ class Construct {
   // `self.weight` of a Conv2d subclass): a tensor of its sizes (layer_tensor). A method's result of
   // one made in __init__ is refused where forward uses it, not carried on as a value nothing can
   // compare or size.
+  // What a piece of a layer's weight or bias is in __init__ (`self.qkv.bias[n : 2 * n]`): a
+  // value only initialised in place, whose sizes are not followed.
+  static constexpr std::string_view kLayerTensorPiece = "a piece of a layer's ";
   static bool is_layer_tensor(const PyValue& v) {
     return v.kind == PyValue::Kind::Opaque && (v.name == "weight" || v.name == "bias") &&
            v.method_self && v.method_self->kind == PyValue::Kind::Module && v.method_self->module;
@@ -13195,7 +13208,9 @@ class Construct {
     int64_t used = 0;  // the items that name a dim: integers and slices
     for (const PyValue& i : items)
       used += i.is_none() || is_ellipsis(i) || i.is(Value::Kind::Bool) ? 0 : 1;
-    if (used > rank) raise(at, fmt::format("too many indices for tensor of dimension {}", rank));
+    if (used > rank)  // PyTorch's IndexError
+      torch_error(t, at, fmt::format("too many indices for tensor of dimension {}", rank),
+                  fmt::format("the tensor has {} dims: index at most {} of them", rank, rank));
     PyValue current = t;
     int64_t dim = 0;  // the dim of `current` the next index applies to
     int64_t ellipses_seen = 0;
@@ -13252,19 +13267,25 @@ class Construct {
     return current;
   }
 
-  // An index tensor's type as PyTorch's indexing checks it: int64 positions; a bool or uint8
-  // one is a mask (the result's size would be its count of true elements, which netshape does
-  // not know); any other is PyTorch's IndexError, where forward stops at the tensor indexed.
+  // An index tensor's type as PyTorch's indexing checks it: int64 positions (a 0-dim tensor of
+  // any integer type: an integer); a bool or uint8 one is a mask (the result's size would be its
+  // count of true elements, which netshape does not know); any other is PyTorch's IndexError,
+  // where forward stops at the tensor indexed.
   void check_index_type(const PyValue& indexed, const PyValue& i, Span at) {
     ElementType type = i.kind == PyValue::Kind::Tensor   ? i.dtype
                        : i.kind == PyValue::Kind::Values ? element_type_of_dtype(i.values->dtype)
                                                          : ElementType::Int64;
+    bool zero_dim = i.kind == PyValue::Kind::Tensor   ? shape_now(i.name, at).empty()
+                    : i.kind == PyValue::Kind::Values ? i.values->scalar
+                                                      : false;
     if (type == ElementType::Bool || type == ElementType::UInt8)
       unsupported_here(at, "indexing a tensor with a mask (a bool or uint8 tensor)",
                        "the result's size is the mask's count of True elements, which depends on "
                        "the data; use `torch.where(mask, x, 0)` or `x.masked_fill(~mask, 0)` to "
                        "keep the shape");
-    if (type != ElementType::Int64)
+    bool integer = type == ElementType::Int32 || type == ElementType::Int16 ||
+                   type == ElementType::Int8;  // a 0-dim one is an integer to PyTorch
+    if (type != ElementType::Int64 && !(zero_dim && integer))
       torch_error(indexed, at, "tensors used as indices must be long, byte or bool tensors",
                   "index with int64 positions: `.long()` the index tensor");
   }

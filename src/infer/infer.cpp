@@ -65,8 +65,9 @@ class Analyzer {
       if (!within_rank_limit(*done.output, node.statement->span, done.name)) return a;
       uint32_t layout = 0;
       if (!lay_out(node, done, layout)) return a;
-      tensors_[node.output] =
-          Tensor{&*done.output, flatten_source(a.layers), layout, known_values(node, done)};
+      KnownValues values = known_values(node, done);
+      values.from_constants = made_from_constants(node);
+      tensors_[node.output] = Tensor{&*done.output, flatten_source(a.layers), layout, values};
       a.sources[node.output] = -static_cast<int32_t>(a.layers.size());  // -1 - its index
       if (!accumulate(a.totals, done, *node.statement)) return a;
       if (a.layers.size() > options_.stop_after) return a;  // a probe got past its layer
@@ -162,6 +163,16 @@ class Analyzer {
     return false;
   }
 
+  // Whether the values `node` made depend on nothing the model is given: a source that is not
+  // random (an arange, a buffer made in __init__), or an op of such tensors only.
+  bool made_from_constants(const GraphNode& node) const {
+    const OpInfo& op = op_info(node.op);
+    if (node.inputs.empty())
+      return op.family == Family::source && op.id != OpId::randn && op.id != OpId::rand;
+    return std::all_of(node.inputs.begin(), node.inputs.end(),
+                       [&](TensorId t) { return t != kNoId && tensors_[t].values.from_constants; });
+  }
+
   // What is known of the values `node` made (KnownValues): an arange of integers knows them all;
   // a view moves its input's, all of them unless it narrows or selects; argmax makes int64s.
   KnownValues known_values(const GraphNode& node, const LayerInfo& done) {
@@ -184,6 +195,11 @@ class Analyzer {
         node.inputs[0] == kNoId)
       return {};
     KnownValues v = first_input_values(node);
+    // a reshape keeps the order of the elements in memory; a transpose or an expand does not
+    bool in_order = op.family == Family::view || op.family == Family::flatten ||
+                    op.family == Family::unflatten || op.family == Family::squeeze ||
+                    op.family == Family::unsqueeze;
+    if (!in_order) v.ascending = false;
     bool drops = op.family == Family::narrow || op.family == Family::slice ||
                  op.family == Family::select ||
                  std::any_of(done.output->begin(), done.output->end(),
@@ -204,8 +220,9 @@ class Analyzer {
   }
 
   // The values after a copy's steps: a fill with a whole number (`torch.full((b, 1), start_id)`)
-  // makes them all that number; adding or subtracting a whole number, or multiplying by a
-  // positive one, moves an arange's range in integers (`torch.arange(T) + 1`); clamping at a
+  // makes them all that number; adding or subtracting a whole number, multiplying by a nonzero
+  // one, negating, or subtracting from one moves an arange's range in integers
+  // (`torch.arange(T) + 1`, `-torch.arange(1, 7)`: the order reverses); clamping at a
   // whole number or floor-dividing by a positive one keeps what is left of it a progression
   // (`(pos - 3).clamp(0, 15)`, `pos // 2`); a cast keeps the values its type holds. Any other
   // step (`p % 12`) leaves them unknown.
@@ -233,12 +250,22 @@ class Analyzer {
           v.exact_range = integers && std::abs(lo - n) < kExact && std::abs(hi - n) < kExact;
           lo -= n, hi -= n;
           break;
-        case Op::Mul:
-          v.exact_range = integers && n > 0 && std::abs(lo * n) < kExact &&
+        case Op::Mul:  // by a negative number: the order reverses
+          v.exact_range = integers && n != 0 && std::abs(lo * n) < kExact &&
                           std::abs(hi * n) < kExact && std::abs(v.step * n) < kExact;
-          lo *= n, hi *= n;
-          if (v.exact_range) v.step *= static_cast<int64_t>(n);
+          std::tie(lo, hi) = n > 0 ? std::pair{lo * n, hi * n} : std::pair{hi * n, lo * n};
+          if (v.exact_range) v.step *= static_cast<int64_t>(std::abs(n));
+          if (n < 0) v.ascending = false;
           break;
+        case Op::Neg:  // -x, n - x: the order reverses
+        case Op::SubFrom: {
+          double base = s.op == Op::Neg ? 0.0 : n;
+          v.exact_range = (s.op == Op::Neg || integers) && s.integer_bits != 0 &&
+                          std::abs(base - lo) < kExact && std::abs(base - hi) < kExact;
+          std::tie(lo, hi) = std::pair{base - hi, base - lo};
+          v.ascending = false;
+          break;
+        }
         case Op::ClampMin:
         case Op::ClampMax:
           v.exact_range = integers && clamp_range(s.op == Op::ClampMin, n, lo, hi, v.step);
@@ -290,6 +317,7 @@ class Analyzer {
     v.lo = static_cast<int64_t>(std::min(a.first, last));
     v.hi = static_cast<int64_t>(std::max(a.first, last));
     v.step = count > 1 ? static_cast<int64_t>(std::abs(a.step)) : 1;
+    v.ascending = count == 1 || a.step > 0;
   }
 
   // The last layer's index when it flattens (reshapes) its first input.

@@ -44,6 +44,12 @@ struct KnownValues {
   bool exact_range = false;
   // with exact_range: the values are lo, lo + step, ..., hi (in some order, some repeated)
   int64_t lo = 0, hi = 0, step = 1;
+  // with exact_range: in that order in memory (an arange counting up, viewed): the first beyond
+  // a bound that a kernel reads in order is then known, as its error names it
+  bool ascending = false;
+  // the values depend on nothing the model is given (no input, no random source): an arange, a
+  // buffer __init__ made, math of them; they are the same at every run
+  bool from_constants = false;
 };
 
 // How a value is named in messages: "an int", "a float", "a tuple", ...

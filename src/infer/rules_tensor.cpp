@@ -378,6 +378,26 @@ bool infer_select(RuleContext& ctx) {
   return true;
 }
 
+// Known index values (KnownValues with exact_range) outside [lower, upper): whether any is, and
+// the one a kernel reading them in memory order meets first, when that is known (they are in
+// ascending order, or only one is outside).
+struct OutOfRange {
+  bool any = false;
+  std::optional<int64_t> first;
+};
+static OutOfRange out_of_range(const KnownValues& ids, int64_t lower, int64_t upper) {
+  if (!ids.exact_range || (ids.lo >= lower && ids.hi < upper)) return {};
+  // the values below lower: lo, lo + step, ...; the first at or above upper
+  int64_t count = (ids.hi - ids.lo) / ids.step + 1;
+  int64_t below = ids.lo < lower ? std::min(count, (lower - ids.lo + ids.step - 1) / ids.step) : 0;
+  int64_t first_above =
+      ids.lo + std::max<int64_t>(0, (upper - ids.lo + ids.step - 1) / ids.step) * ids.step;
+  int64_t above = ids.hi >= upper ? (ids.hi - first_above) / ids.step + 1 : 0;
+  if (ids.ascending) return {true, below > 0 ? ids.lo : first_above};
+  if (below + above == 1) return {true, below > 0 ? ids.lo : first_above};
+  return {true, std::nullopt};
+}
+
 // Whether a shape has no elements (a batch B has at least one): PyTorch's index kernel then reads
 // no index, so none is out of bounds.
 static bool holds_no_elements(const Shape& s) {
@@ -434,19 +454,25 @@ static bool index_by_tensor(RuleContext& ctx, const Shape& x, int64_t dim) {
         fmt::format("index {} of the batch-sized dim {} may be out of bounds",
                     ids.hi > 0 ? ids.hi : ids.lo, to_string(d)),
         "netshape does not know the batch size; use index 0 or -1, or give the batch a number");
+  ctx.attrs.values_unchecked = !ids.exact_range && ids.from_constants && !holds_no_elements(s);
   if (!holds_no_elements(s) && !d.symbolic()) {
     if (d.value == 0)
       return ctx.fail_input("index is out of bounds for dimension with size 0",
                             fmt::format("dim {} is empty: there is nothing to index", dim));
-    // the first out of range, of values known to be an arange (from its first value up)
-    if (ids.exact_range && (ids.lo < -d.value || ids.hi >= d.value)) {
-      int64_t first = ids.lo;
-      if (ids.lo >= -d.value)
-        first = ids.lo + (d.value - ids.lo + ids.step - 1) / ids.step * ids.step;
-      return ctx.fail_input(
-          fmt::format("index {} is out of bounds for dimension 0 with size {}", first, d.value),
+    // known values (an arange) outside the dim: the kernel's error at the first it reads
+    if (OutOfRange bad = out_of_range(ids, -d.value, d.value); bad.any) {
+      std::string help =
           fmt::format("the index holds {} to {}: dim {} has size {}, so use indices in [{}, {}]",
-                      ids.lo, ids.hi, dim, d.value, -d.value, d.value - 1));
+                      ids.lo, ids.hi, dim, d.value, -d.value, d.value - 1);
+      if (!bad.first)  // which PyTorch meets first depends on an order netshape does not know
+        return ctx.fail_input(
+            fmt::format("the index holds {} to {}, some out of bounds for dimension 0 with size "
+                        "{} (PyTorch's message names the first it reads)",
+                        ids.lo, ids.hi, d.value),
+            help);
+      return ctx.fail_input(fmt::format("index {} is out of bounds for dimension 0 with size {}",
+                                        *bad.first, d.value),
+                            help);
     }
   }
   ctx.set_output(s);
@@ -537,15 +563,21 @@ bool infer_gather(RuleContext& ctx) {
         fmt::format("dim {} of the input is empty: there is nothing to gather", dim));
   // Indices known to the last (an arange): one outside the dim is the kernel's error, as
   // Embedding's (the first out of range of an increasing arange)
-  const KnownValues& ids = ctx.input_values;
-  if (ids.exact_range && !n.symbolic() && (ids.lo < 0 || ids.hi >= n.value)) {
-    int64_t first = ids.lo;
-    if (ids.lo >= 0) first = ids.lo + (n.value - ids.lo + ids.step - 1) / ids.step * ids.step;
-    return ctx.fail_input(
-        fmt::format("index {} is out of bounds for dimension {} with size {}", first, dim, n.value),
-        fmt::format("the index holds {} to {}: gather reads positions 0 to {} "
-                    "of dim {}",
-                    ids.lo, ids.hi, n.value - 1, dim));
+  OutOfRange bad = n.symbolic() ? OutOfRange{} : out_of_range(ctx.input_values, 0, n.value);
+  if (bad.any) {
+    const KnownValues& ids = ctx.input_values;
+    std::string help =
+        fmt::format("the index holds {} to {}: gather reads positions 0 to {} of dim {}", ids.lo,
+                    ids.hi, n.value - 1, dim);
+    if (!bad.first)  // which PyTorch meets first depends on an order netshape does not know
+      return ctx.fail_input(
+          fmt::format("the index holds {} to {}, some out of bounds for dimension {} with size "
+                      "{} (PyTorch's message names the first it reads)",
+                      ids.lo, ids.hi, dim, n.value),
+          help);
+    return ctx.fail_input(fmt::format("index {} is out of bounds for dimension {} with size {}",
+                                      *bad.first, dim, n.value),
+                          help);
   }
   ctx.attrs.dim = dim;
   ctx.set_output(index);

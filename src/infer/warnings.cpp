@@ -338,6 +338,36 @@ void check_training_batch_norm(const LayerInfo& l, const Analysis& a, Diagnostic
        "batch-norm-one-value");
 }
 
+// ---- 6. an index of constant values netshape does not know -----------------------------------
+
+// `table[index]` with an index buffer __init__ computed (Swin's relative position index), or
+// math of aranges in forward netshape does not follow (`pos[:, None] - pos[None, :] + T`): its
+// values are the same at every run, and PyTorch raises at the first run if one is outside the
+// dim. netshape cannot tell: it says so once, at the first such layer.
+void check_unchecked_indices(const Analysis& a, Diagnostics& diags) {
+  const LayerInfo* first = nullptr;
+  size_t more = 0;
+  for (const LayerInfo& l : a.layers) {
+    if (op_info(l.op).family != Family::index || !l.attrs || !l.attrs->values_unchecked) continue;
+    if (first) ++more;
+    if (!first) first = &l;
+  }
+  if (!first) return;
+  const Dim& d = a.input_shape(*first, 0)[static_cast<size_t>(first->attrs->dim)];
+  std::string range =
+      d.symbolic() ? fmt::format("[-{0}, {0})", to_string(d)) : fmt::format("[-{0}, {0})", d.value);
+  warn(
+      diags, *first, op_span(*first),
+      fmt::format("netshape does not know the values of the index tensor `{}` reads (computed from "
+                  "constants, not from the model's inputs), so it does not check them: PyTorch "
+                  "raises `index ... is out of bounds` at the first run if one is outside {}{}",
+                  first->name, range,
+                  more == 0 ? "" : fmt::format(" (the same for {} more layers)", more)),
+      "check the index's smallest and largest values once in PyTorch, or compute it with "
+      "torch.arange moved by whole numbers, which netshape follows",
+      "unchecked-index");
+}
+
 }  // namespace
 
 IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l) {
@@ -375,6 +405,7 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
     check_batch_squeeze(l, a, diags);
     check_training_batch_norm(l, a, diags);
   }
+  check_unchecked_indices(a, diags);
 }
 
 }  // namespace netshape

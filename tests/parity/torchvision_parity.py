@@ -33,7 +33,7 @@ BUILDERS = [
     "shufflenet_v2_x1_0", "shufflenet_v2_x0_5", "mnasnet1_0", "mnasnet0_5", "efficientnet_b0",
     "efficientnet_v2_s", "regnet_y_400mf", "regnet_x_400mf",
     "convnext_tiny", "convnext_small", "video.r3d_18", "video.mc3_18", "video.r2plus1d_18",
-    "vit_b_16", "vit_b_32", "swin_t", "swin_s", "swin_b",
+    "vit_b_16", "vit_b_32", "swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b",
     "segmentation.fcn_resnet50", "segmentation.deeplabv3_resnet50",
     "segmentation.deeplabv3_mobilenet_v3_large", "segmentation.lraspp_mobilenet_v3_large",
 ]

@@ -79,6 +79,9 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
       // a result with no elements reads no index, so none is out of bounds
       {"x[:, :0, :, torch.arange(9)]", "", "[1, 0, 4, 9]"},
       {"x[torch.arange(1)].view(1, -1)", "", "[1, 192]"},
+      {"x[:, -torch.arange(1, 9)]", "", "[1, 8, 4, 6]"},
+      {"x[:, torch.arange(5) * -2]", "", "[1, 5, 4, 6]"},
+      {"x[:, torch.tensor(1, dtype=torch.int32)]", "", "[1, 4, 6]"},
   };
   check_py_cases(kIndexed, "m.py", ok);
   const PyCase errors[] = {
@@ -96,6 +99,17 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
        "tensors used as indices must be long, byte or bool tensors", ""},
       {"x[:, torch.tensor([1, 2]).int()]",
        "tensors used as indices must be long, byte or bool tensors", ""},
+      // an arange turned round by `-` or a negative factor is still known
+      {"x[:, -torch.arange(1, 10)]", "index -9 is out of bounds for dimension 0 with size 8", ""},
+      // 10, 9 and 8 are outside: PyTorch names 10, the first of its descending values
+      {"x[:, 10 - torch.arange(6)]",
+       "the index holds 5 to 10, some out of bounds for dimension 0 with size 8 (PyTorch's "
+       "message names the first it reads)",
+       ""},
+      // a 0-dim tensor of any integer type is an integer: it selects
+      {"x[:, torch.tensor(9, dtype=torch.int32)]",
+       "index 9 is out of bounds for dimension 1 with size 8", ""},
+      {"x[:, :, :, :, torch.arange(2)]", "too many indices for tensor of dimension 4", ""},
   };
   check_py_cases(kIndexed, "m.py", errors);
   // A mask's result has as many rows as it has True elements: the data decides.
@@ -109,6 +123,28 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
        ""},
   };
   check_py_cases(kIndexed, "m.py", refused, ExitCode::UsageOrParse);
+}
+
+// An index of constant values netshape does not follow (math of two aranges): their values are
+// the same at every run, and PyTorch checks them when it runs; netshape says it does not.
+TEST_CASE("index tensor: an index of unknown constant values is answered with a warning") {
+  std::string body = "x[:, torch.arange(3)[:, None] + torch.arange(3)[None, :]]";
+  std::string text = kIndexed;
+  LoadedModel m = analyze_text(netshape::test::replaced(text, "BODY", body), "m.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(out_shape(m) == "[1, 3, 3, 4, 6]");  // torch: the same; arange(6) there is its error
+  const Diagnostic* warning = nullptr;
+  for (const Diagnostic& d : m.diags.items())
+    if (d.code == "unchecked-index") warning = &d;
+  REQUIRE(warning != nullptr);
+  CHECK(warning->severity == Severity::Warning);
+  CHECK(warning->message.find("outside [-8, 8)") != std::string::npos);
+  // an index read from the model's input is data: taken to be inside the dim, no warning
+  LoadedModel data = analyze_text(
+      netshape::test::replaced(text, "BODY", "x[:, x[0, 0, 0, :3].long()]"), "m.py", {});
+  REQUIRE(data.exit == ExitCode::Ok);
+  for (const Diagnostic& d : data.diags.items()) CHECK(d.code != "unchecked-index");
 }
 
 // A learned table read at positions __init__ computes (Swin's relative position bias): the
@@ -161,6 +197,10 @@ class Attention(nn.Module):
   REQUIRE(m.program);
   CHECK(m.program->values_unfollowed_at.line == 20);
   CHECK(m.program->values_unfollowed_op == "the values __init__ computed for `bias.index`");
+  // whether the buffer's values fit the table is left to PyTorch, and netshape says so
+  size_t warnings = 0;
+  for (const Diagnostic& d : m.diags.items()) warnings += d.code == "unchecked-index" ? 1 : 0;
+  CHECK(warnings == 1);
 }
 
 TEST_CASE("index tensor: the forward reads the slices at the index's values") {

@@ -320,3 +320,37 @@ TEST_CASE("made tensors: forward's basic indexing takes a bool and several `...`
     }
   }
 }
+
+// Swin V2's `__init__` reads its qkv layer's bias size and zeroes the keys' third of it in place:
+// the size is the layer's (Linear(8, 24): 24), and an initialisation in place of a piece of a
+// weight changes values only. The sizes of such a piece are not followed: refused.
+TEST_CASE("made tensors: a layer's bias size and a piece of it initialised in place in __init__") {
+  const std::string text = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.qkv = nn.Linear(dim, dim * 3)
+        length = self.qkv.bias.numel() // 3
+        self.qkv.bias[length : 2 * length].data.zero_()
+        self.n = length
+
+    def forward(self, x):
+        return self.qkv(x)[..., : self.n]
+
+# input: [2, 8]
+)";
+  LoadedModel m = analyze_text(text, "m.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(netshape::test::out_shape(m) == "[2, 8]");  // torch: [2, 8], 216 parameters
+  CHECK(m.analysis.totals.params == 216);
+  LoadedModel piece = analyze_text(
+      netshape::test::replaced(text, "self.n = length", "self.n = self.qkv.weight[:2].shape[0]"),
+      "m.py", {});
+  CHECK(piece.exit == ExitCode::UsageOrParse);
+  CHECK(netshape::test::first_error(piece).message ==
+        "unsupported Python construct: `.shape` of a piece of a layer's weight");
+}
