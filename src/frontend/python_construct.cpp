@@ -9195,14 +9195,15 @@ class Construct {
     return call_module(applied_call(callee), PyList{*given[0], *given[1]}, call.span, module_);
   }
 
+  // What a piece of a layer's weight or bias is in __init__ (`self.qkv.bias[n : 2 * n]`): a
+  // value only initialised in place, whose sizes are not followed.
+  static constexpr std::string_view kLayerTensorPiece = "a piece of a layer's ";
+
   // A layer's weight or bias used as a tensor in forward (DETR's
   // `self.query_embed.weight.unsqueeze(1)`, a tied `self.embed.weight.t()`, a standardised
   // `self.weight` of a Conv2d subclass): a tensor of its sizes (layer_tensor). A method's result of
   // one made in __init__ is refused where forward uses it, not carried on as a value nothing can
   // compare or size.
-  // What a piece of a layer's weight or bias is in __init__ (`self.qkv.bias[n : 2 * n]`): a
-  // value only initialised in place, whose sizes are not followed.
-  static constexpr std::string_view kLayerTensorPiece = "a piece of a layer's ";
   static bool is_layer_tensor(const PyValue& v) {
     return v.kind == PyValue::Kind::Opaque && (v.name == "weight" || v.name == "bias") &&
            v.method_self && v.method_self->kind == PyValue::Kind::Module && v.method_self->module;

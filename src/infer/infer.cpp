@@ -363,11 +363,11 @@ class Analyzer {
     }
     const Shape* flattened_from =
         flattened_by != kNoId ? tensors_[layers[flattened_by].input_ids[0]].shape : nullptr;
-    // Not in the memo's key: what Embedding, one_hot and gather know of their indices, what the
-    // inputs are (masks).
+    // Not in the memo's key: what Embedding, one_hot, gather and index know of their indices, what
+    // the inputs are (masks).
     Family family = op_info(node.op).family;
-    bool reads_values =
-        family == Family::embedding || family == Family::one_hot || family == Family::gather;
+    bool reads_values = family == Family::embedding || family == Family::one_hot ||
+                        family == Family::gather || family == Family::index;
     bool has_roles = !node.statement->extras().input_roles.empty();
     // A probe keeps no weights, but a layer under weight_norm or spectral_norm needs its own
     // (its errors depend on them): rules run for it, and keep them.

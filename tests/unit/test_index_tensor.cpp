@@ -110,6 +110,9 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
       {"x[:, torch.tensor(9, dtype=torch.int32)]",
        "index 9 is out of bounds for dimension 1 with size 8", ""},
       {"x[:, :, :, :, torch.arange(2)]", "too many indices for tensor of dimension 4", ""},
+      // the same shapes and arguments as a lookup before it, other values: checked anew
+      {"x[:, torch.arange(3)] + x[:, torch.arange(3) + 6]",
+       "index 8 is out of bounds for dimension 0 with size 8", ""},
   };
   check_py_cases(kIndexed, "m.py", errors);
   // A mask's result has as many rows as it has True elements: the data decides.
