@@ -2186,10 +2186,22 @@ class Construct {
           if (!is_failed(whole)) return get_attribute(whole, e, f);
         }
         if (is_failed(obj)) rethrow(obj);
-        // its in-place methods change values only (`.zero_()`, `.normal_(std=0.02)`)
-        if (obj.name.starts_with(kLayerTensorPiece) && name != "data" && !name.ends_with('_'))
-          unsupported_here(e.span, fmt::format("`.{}` of {}", name, obj.name),
-                           "read the whole tensor's: `self.fc.weight.shape`");
+        // `.data` of it, whose in-place methods change values only (`.zero_()`,
+        // `.normal_(std=0.02)`); in place on the piece itself, PyTorch refuses (a view of a leaf
+        // that requires grad)
+        if (obj.name.starts_with(kLayerTensorPiece)) {
+          bool data = obj.name.starts_with(kLayerTensorPieceData);
+          if (!data && name == "data") {
+            PyValue d = obj;
+            d.name = std::string(kLayerTensorPieceData) + obj.name.substr(kLayerTensorPiece.size());
+            return d;
+          }
+          if (!data || !name.ends_with('_'))
+            unsupported_here(e.span, fmt::format("`.{}` of {}", name, obj.name),
+                             "initialise its `.data` in place (`w[:2].data.zero_()`), or read the "
+                             "whole tensor's sizes: `self.fc.weight.shape`");
+          return obj;
+        }
         if (is_first_parameter(obj)) {  // its type: float32, as netshape's parameters are
           if (name == "data") return obj;
           if (name == "dtype" || name == "device") {
@@ -7326,7 +7338,18 @@ class Construct {
       return subscript(layer_tensor(obj, at), index, at);
     if (forward_) refuse_layer_tensor(obj, at);
     if (is_layer_tensor(obj)) {  // in __init__, for an initialisation in place:
-      PyValue piece;             // `self.qkv.bias[n : 2 * n].data.zero_()` (Swin V2)
+      // `self.qkv.bias[n : 2 * n].data.zero_()` (Swin V2); slices only, which never fail
+      auto is_slice = [](const PyValue& v) {
+        return v.kind == PyValue::Kind::Tuple && v.name == "slice";
+      };
+      bool slices =
+          is_slice(index) || (index.kind == PyValue::Kind::Tuple &&
+                              std::all_of(index.items.begin(), index.items.end(), is_slice));
+      if (!slices)
+        unsupported_here(at,
+                         "indexing a layer's " + obj.name + " in __init__ with other than slices",
+                         "initialise a slice of it: `self.fc.bias[2:4].data.zero_()`");
+      PyValue piece;
       piece.kind = PyValue::Kind::Opaque;
       piece.name = std::string(kLayerTensorPiece) + obj.name;
       return piece;
@@ -9198,6 +9221,7 @@ class Construct {
   // What a piece of a layer's weight or bias is in __init__ (`self.qkv.bias[n : 2 * n]`): a
   // value only initialised in place, whose sizes are not followed.
   static constexpr std::string_view kLayerTensorPiece = "a piece of a layer's ";
+  static constexpr std::string_view kLayerTensorPieceData = "a piece of a layer's data of ";
 
   // A layer's weight or bias used as a tensor in forward (DETR's
   // `self.query_embed.weight.unsqueeze(1)`, a tied `self.embed.weight.t()`, a standardised
@@ -13216,6 +13240,10 @@ class Construct {
     int64_t dim = 0;  // the dim of `current` the next index applies to
     int64_t ellipses_seen = 0;
     bool listed = false;  // a list of indices (advanced indexing) came already
+    // The list or index tensor: its dim of `current` and its position. PyTorch applies it after
+    // every basic item (integers select first, slices narrow first, wherever they stand).
+    std::optional<std::pair<int64_t, size_t>> advanced;
+    bool saw_bool = false;
     for (size_t position = 0; position < items.size(); ++position) {
       const PyValue& i = items[position];
       // PyTorch 1.13 takes several `...`, each standing for the dims no other item names;
@@ -13230,6 +13258,7 @@ class Construct {
         // x[True] adds a dim of 1 as None does; x[False] one of 0, which netshape does not follow
         if (i.is(Value::Kind::Bool) && !i.data.b)
           unsupported_here(at, "indexing a tensor with False (a dim of size 0)");
+        saw_bool = saw_bool || i.is(Value::Kind::Bool);
         current = tensor_statement("unsqueeze", current, {int_value(dim, at)}, at);
         ++dim;
       } else if (i.kind == PyValue::Kind::Tuple && i.name == "slice") {
@@ -13248,15 +13277,12 @@ class Construct {
                            "index one dim at a time: `x[:, [0, 2]][..., [1]]`");
         listed = true;
         check_index_type(current, i, at);
-        if (i.kind == PyValue::Kind::Tensor) {  // its dims take the place of the one it indexes
-          current = indexed_by_tensor(current, i, dim, at);
-          dim += static_cast<int64_t>(shape_now(i.name, at).size());
-        } else if (i.kind == PyValue::Kind::Values && i.values->scalar) {  // x[torch.tensor(2)]
+        if (i.kind == PyValue::Kind::Values && i.values->scalar) {  // x[torch.tensor(2)]: an int
           current = tensor_statement("select", current,
                                      {int_value(dim, at), int_value(i.values->as_int(0), at)}, at);
           L.program_.statements.back().extras_for_write().index_item = static_cast<int>(position);
         } else {
-          current = tensor_statement("index", current, {int_value(dim, at), index_list(i, at)}, at);
+          advanced = std::pair{dim, position};
           ++dim;
         }
       } else {
@@ -13265,7 +13291,15 @@ class Construct {
                          "one list of integers or index tensor");
       }
     }
-    return current;
+    if (!advanced) return current;
+    if (saw_bool)  // PyTorch makes True an index tensor too, broadcast with the other
+      unsupported_here(at, "`True` beside an index list or tensor",
+                       "write None for a new dim of 1, or index in two steps");
+    const auto& [at_dim, position] = *advanced;
+    const PyValue& i = items[position];
+    if (i.kind == PyValue::Kind::Tensor)  // its dims take the place of the one it indexes
+      return indexed_by_tensor(current, i, at_dim, at);
+    return tensor_statement("index", current, {int_value(at_dim, at), index_list(i, at)}, at);
   }
 
   // An index tensor's type as PyTorch's indexing checks it: int64 positions (a 0-dim tensor of

@@ -196,9 +196,11 @@ class Analyzer {
       return {};
     KnownValues v = first_input_values(node);
     // a reshape keeps the order of the elements in memory; a transpose or an expand does not
+    // (an expand repeats elements, but meets each first in their order: the first index out of
+    // bounds a kernel reads is the same)
     bool in_order = op.family == Family::view || op.family == Family::flatten ||
                     op.family == Family::unflatten || op.family == Family::squeeze ||
-                    op.family == Family::unsqueeze;
+                    op.family == Family::unsqueeze || op.family == Family::expand;
     if (!in_order) v.ascending = false;
     bool drops = op.family == Family::narrow || op.family == Family::slice ||
                  op.family == Family::select ||
@@ -285,6 +287,11 @@ class Analyzer {
           break;
         default:
           v.exact_range = false;
+      }
+      // an integer tensor narrower than 64 bits wraps what it cannot hold (-(-128) in int8)
+      if (v.exact_range && s.integer_bits != 0 && s.integer_bits < 64) {
+        double limit = std::ldexp(1.0, s.integer_bits - 1);
+        if (lo < -limit || hi >= limit) v.exact_range = false;
       }
       if (v.exact_range) v.lo = static_cast<int64_t>(lo), v.hi = static_cast<int64_t>(hi);
     }

@@ -418,15 +418,16 @@ static bool index_by_list(RuleContext& ctx, const Shape& x, int64_t dim) {
   Shape s = x;
   s[static_cast<size_t>(dim)] = fixed(static_cast<int64_t>(indices->size()));
   const Dim& d = x[static_cast<size_t>(dim)];
+  // PyTorch refuses any index of an empty dim before it reads one
+  if (!d.symbolic() && d.value == 0 && !indices->empty())
+    return ctx.fail_at("indices", "index is out of bounds for dimension with size 0",
+                       fmt::format("dim {} is empty: there is nothing to index", dim));
   for (int64_t i : holds_no_elements(s) ? std::vector<int64_t>{} : *indices) {
     if (d.symbolic() && i != 0 && i != -1)  // the batch is at least 1: its ends always exist
       return ctx.fail_at(
           "indices",
           fmt::format("index {} of the batch-sized dim {} may be out of bounds", i, to_string(d)),
           "netshape does not know the batch size; use index 0 or -1");
-    if (!d.symbolic() && d.value == 0)  // its kernel's message for an empty dim
-      return ctx.fail_at("indices", "index is out of bounds for dimension with size 0",
-                         fmt::format("dim {} is empty: there is nothing to index", dim));
     if (!d.symbolic() && (i < -d.value || i >= d.value))  // PyTorch's kernel names its dim 0
       return ctx.fail_at(
           "indices",
@@ -449,16 +450,18 @@ static bool index_by_tensor(RuleContext& ctx, const Shape& x, int64_t dim) {
   s.insert(s.end(), x.begin() + dim + 1, x.end());
   const Dim& d = x[static_cast<size_t>(dim)];
   const KnownValues& ids = ctx.input_values;
-  if (d.symbolic() && ids.exact_range && (ids.lo < -1 || ids.hi > 0))  // the batch is at least 1
+  // PyTorch refuses any index of an empty dim before it reads one
+  if (!d.symbolic() && d.value == 0 && !holds_no_elements(index))
+    return ctx.fail_input("index is out of bounds for dimension with size 0",
+                          fmt::format("dim {} is empty: there is nothing to index", dim));
+  bool reads = !holds_no_elements(s);  // the kernel reads an index per element of the result
+  if (reads && d.symbolic() && ids.exact_range && (ids.lo < -1 || ids.hi > 0))  // B is >= 1
     return ctx.fail_input(
         fmt::format("index {} of the batch-sized dim {} may be out of bounds",
                     ids.hi > 0 ? ids.hi : ids.lo, to_string(d)),
         "netshape does not know the batch size; use index 0 or -1, or give the batch a number");
-  ctx.attrs.values_unchecked = !ids.exact_range && ids.from_constants && !holds_no_elements(s);
-  if (!holds_no_elements(s) && !d.symbolic()) {
-    if (d.value == 0)
-      return ctx.fail_input("index is out of bounds for dimension with size 0",
-                            fmt::format("dim {} is empty: there is nothing to index", dim));
+  ctx.attrs.values_unchecked = !ids.exact_range && ids.from_constants && reads;
+  if (reads && !d.symbolic()) {
     // known values (an arange) outside the dim: the kernel's error at the first it reads
     if (OutOfRange bad = out_of_range(ids, -d.value, d.value); bad.any) {
       std::string help =

@@ -82,6 +82,11 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
       {"x[:, -torch.arange(1, 9)]", "", "[1, 8, 4, 6]"},
       {"x[:, torch.arange(5) * -2]", "", "[1, 5, 4, 6]"},
       {"x[:, torch.tensor(1, dtype=torch.int32)]", "", "[1, 4, 6]"},
+      // PyTorch slices and selects first, then reads the index: here into a result of no elements
+      {"x[:, torch.arange(9), :0]", "", "[1, 9, 0, 6]"},
+      {"x[:, [9], :0]", "", "[1, 1, 0, 6]"},
+      // an arange expanded is met in its order: gather's and index's first index out of bounds
+      {"x[0, :, 0, torch.arange(6).expand(2, 6)]", "", "[8, 2, 6]"},
   };
   check_py_cases(kIndexed, "m.py", ok);
   const PyCase errors[] = {
@@ -110,6 +115,14 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
       {"x[:, torch.tensor(9, dtype=torch.int32)]",
        "index 9 is out of bounds for dimension 1 with size 8", ""},
       {"x[:, :, :, :, torch.arange(2)]", "too many indices for tensor of dimension 4", ""},
+      // any index of an empty dim, whatever the result holds
+      {"x[:, :0, :0][:, torch.zeros(3, dtype=torch.long)]",
+       "index is out of bounds for dimension with size 0", ""},
+      {"x[:, :0, :0][:, [0]]", "index is out of bounds for dimension with size 0", ""},
+      // the integer is checked before the index tensor, as PyTorch selects first
+      {"x[0, torch.arange(9), 7]", "index 7 is out of bounds for dimension 2 with size 4", ""},
+      {"x[0, :, 0, torch.arange(7).expand(2, 7)]",
+       "index 6 is out of bounds for dimension 0 with size 6", ""},
       // the same shapes and arguments as a lookup before it, other values: checked anew
       {"x[:, torch.arange(3)] + x[:, torch.arange(3) + 6]",
        "index 8 is out of bounds for dimension 0 with size 8", ""},
@@ -121,6 +134,9 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
        "unsupported Python construct: indexing a tensor with a mask (a bool or uint8 tensor)", ""},
       {"x[:, torch.tensor([True, False])]",
        "unsupported Python construct: indexing a tensor with a mask (a bool or uint8 tensor)", ""},
+      // PyTorch makes True an index tensor too, broadcast with the other
+      {"x[True, torch.arange(1)]",
+       "unsupported Python construct: `True` beside an index list or tensor", ""},
       {"x[:, torch.arange(2), torch.arange(2)]",
        "unsupported Python construct: indexing a tensor with more than one list or index tensor",
        ""},

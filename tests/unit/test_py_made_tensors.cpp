@@ -353,4 +353,13 @@ class Net(nn.Module):
   CHECK(piece.exit == ExitCode::UsageOrParse);
   CHECK(netshape::test::first_error(piece).message ==
         "unsupported Python construct: `.shape` of a piece of a layer's weight");
+  // an integer may be out of bounds, and in place without `.data` PyTorch refuses the write (a
+  // view of a leaf that requires grad): both refused, not passed over
+  for (const char* init : {"self.qkv.weight[:, 7].data.zero_()", "self.qkv.bias[2:4].zero_()"}) {
+    LoadedModel other = analyze_text(
+        netshape::test::replaced(text, "self.qkv.bias[length : 2 * length].data.zero_()", init),
+        "m.py", {});
+    CAPTURE(init);
+    CHECK(other.exit == ExitCode::UsageOrParse);
+  }
 }
