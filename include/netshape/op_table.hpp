@@ -81,6 +81,7 @@ enum class OpKind {
   ones,       // the source family: filled with ones
   arange,     // the source family: start, start + step, ... below end
   eye,        // the source family: an n x m matrix, ones on its diagonal
+  random,     // the source family: randn, rand, new values at every run (so no index is known)
   amax,       // the mean family: the largest, the smallest, or where they are
   amin,
   argmax,

@@ -1,5 +1,6 @@
 // Tensor shapes with an optional symbolic batch: a dim is either a number or coef * SYMBOL.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -40,6 +41,13 @@ inline Dim fixed(int64_t v) {
 std::string to_string(const Dim& d);      // "32", "B", "2*B"
 std::string to_string(const Shape& s);    // "[B, 32, 24, 24]"
 std::string to_x_string(const Shape& s);  // "32x24x24" (PyTorch's error style)
+
+// Whether a dim of fixed size 0 makes the tensor hold no elements (a symbolic batch is at least
+// one): PyTorch's kernels then read nothing, so they check no index and no value.
+inline bool has_zero_dim(std::span<const Dim> dims) {
+  return std::any_of(dims.begin(), dims.end(),
+                     [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+}
 
 // How many trailing dims of a model input are spatial, as the smallest-input search, `sizes` and
 // the receptive field read it: [N, C, *spatial] for rank >= 4; rank 3 is [C, H, W], or [B, C, L]

@@ -681,7 +681,7 @@ void forward_bmm(ForwardCtx& ctx) {
 namespace netshape {
 
 // () -> [*size]: a parameter is its weight (seeded as every layer's), ones is 1, arange counts
-// from its first value by its step, the rest 0.
+// from its first value by its step, the rest 0 (randn and rand too: `run` draws no values).
 void forward_source(ForwardCtx& ctx) {
   ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;

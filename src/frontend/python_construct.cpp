@@ -2189,11 +2189,12 @@ class Construct {
         // `.data` of it, whose in-place methods change values only (`.zero_()`,
         // `.normal_(std=0.02)`); in place on the piece itself, PyTorch refuses (a view of a leaf
         // that requires grad)
-        if (obj.name.starts_with(kLayerTensorPiece)) {
-          bool data = obj.name.starts_with(kLayerTensorPieceData);
+        if (obj.layer_piece != PyValue::LayerPiece::None) {
+          bool data = obj.layer_piece == PyValue::LayerPiece::Data;
           if (!data && name == "data") {
             PyValue d = obj;
-            d.name = std::string(kLayerTensorPieceData) + obj.name.substr(kLayerTensorPiece.size());
+            d.layer_piece = PyValue::LayerPiece::Data;
+            d.name = "the `.data` of " + obj.name;
             return d;
           }
           if (!data || !name.ends_with('_'))
@@ -7351,7 +7352,8 @@ class Construct {
                          "initialise a slice of it: `self.fc.bias[2:4].data.zero_()`");
       PyValue piece;
       piece.kind = PyValue::Kind::Opaque;
-      piece.name = std::string(kLayerTensorPiece) + obj.name;
+      piece.name = "a piece of a layer's " + obj.name;
+      piece.layer_piece = PyValue::LayerPiece::Piece;
       return piece;
     }
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
@@ -9218,11 +9220,6 @@ class Construct {
     return call_module(applied_call(callee), PyList{*given[0], *given[1]}, call.span, module_);
   }
 
-  // What a piece of a layer's weight or bias is in __init__ (`self.qkv.bias[n : 2 * n]`): a
-  // value only initialised in place, whose sizes are not followed.
-  static constexpr std::string_view kLayerTensorPiece = "a piece of a layer's ";
-  static constexpr std::string_view kLayerTensorPieceData = "a piece of a layer's data of ";
-
   // A layer's weight or bias used as a tensor in forward (DETR's
   // `self.query_embed.weight.unsqueeze(1)`, a tied `self.embed.weight.t()`, a standardised
   // `self.weight` of a Conv2d subclass): a tensor of its sizes (layer_tensor). A method's result of
@@ -10438,8 +10435,7 @@ class Construct {
   PyValue einops_reshape(const PyValue& x, const std::vector<Dim>& sizes, Span at) {
     std::vector<PyValue> values;
     bool inferred = false;
-    bool empty = std::any_of(sizes.begin(), sizes.end(),
-                             [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+    bool empty = has_zero_dim(sizes);
     for (const Dim& d : sizes) {
       // -1 cannot stand for the batch beside another: nor beside a 0 (it is then any size)
       if (d.symbolic() && (inferred || empty))

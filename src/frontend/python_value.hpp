@@ -94,6 +94,10 @@ struct PyValue {
   // A value that failed (an Opaque "failed") whose expression may build a module or an
   // nn.Parameter: unused, its weights would still be in model.parameters().
   bool may_hold_weights = false;
+  // Opaque: a piece of a layer's weight or bias in __init__ (`self.qkv.bias[n : 2 * n]`), a value
+  // only initialised in place; Data: its `.data`, whose in-place methods change values only.
+  enum class LayerPiece : uint8_t { None, Piece, Data };
+  LayerPiece layer_piece = LayerPiece::None;
   // Tensor: read through a copy, which changes its memory layout but not its shape
   // (src/infer/layout.cpp): `x * 2` and `x.clone()` make a dense copy in x's order of strides,
   // `x.contiguous()` a contiguous one (a contiguous copy of a dense copy is contiguous).

@@ -167,8 +167,7 @@ class Analyzer {
   // random (an arange, a buffer made in __init__), or an op of such tensors only.
   bool made_from_constants(const GraphNode& node) const {
     const OpInfo& op = op_info(node.op);
-    if (node.inputs.empty())
-      return op.family == Family::source && op.id != OpId::randn && op.id != OpId::rand;
+    if (node.inputs.empty()) return op.family == Family::source && op.kind != OpKind::random;
     return std::all_of(node.inputs.begin(), node.inputs.end(),
                        [&](TensorId t) { return t != kNoId && tensors_[t].values.from_constants; });
   }
@@ -203,9 +202,7 @@ class Analyzer {
                     op.family == Family::unsqueeze || op.family == Family::expand;
     if (!in_order) v.ascending = false;
     bool drops = op.family == Family::narrow || op.family == Family::slice ||
-                 op.family == Family::select ||
-                 std::any_of(done.output->begin(), done.output->end(),
-                             [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+                 op.family == Family::select || has_zero_dim(*done.output);
     if (drops) v.exact_range = false;
     return v;
   }

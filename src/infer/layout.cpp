@@ -68,10 +68,6 @@ std::optional<Shape> strides_of(const Shape& shape, const Layout& l) {
   return std::nullopt;
 }
 
-bool has_zero(const Shape& shape) {
-  return std::any_of(shape.begin(), shape.end(), is_zero);
-}
-
 // Whether the dims, innermost first in `order`, tile memory without gaps (size-1 dims may have
 // any stride).
 Maybe dense_in_order(const Shape& shape, const Shape& strides, std::span<const size_t> order) {
@@ -90,7 +86,7 @@ Maybe dense_in_order(const Shape& shape, const Shape& strides, std::span<const s
 
 // TensorImpl::compute_contiguous.
 Maybe is_contiguous(const Shape& shape, const Shape& strides) {
-  if (has_zero(shape)) return true;
+  if (has_zero_dim(shape)) return true;
   SmallVector<size_t, 8> order;
   for (size_t d = shape.size(); d-- > 0;) order.push_back(d);
   return dense_in_order(shape, strides, order);
@@ -198,7 +194,7 @@ NodeId since_of(const Layout& in, NodeId node) {
 // `view_shape`, dims merged only where their memory is contiguous.
 Status view_strides(const Shape& shape, const Shape& strides, const Shape& view_shape, Shape& out) {
   out.assign(view_shape.size(), fixed(1));
-  if (shape.empty() || has_zero(shape)) {  // nothing to span: PyTorch's default strides
+  if (shape.empty() || has_zero_dim(shape)) {  // nothing to span: PyTorch's default strides
     auto c = contiguous_strides(view_shape);
     if (!c) return Status::ViewUndecided;
     out = *c;
@@ -248,7 +244,7 @@ Status view_strides(const Shape& shape, const Shape& strides, const Shape& view_
 // fits whatever the strides (channel shuffle's `view(b, g, c // g, h, w)`, `view(n, -1)` of
 // [n, c, 1, 1]).
 bool only_splits(const Shape& shape, const Shape& view_shape) {
-  if (has_zero(shape)) return false;
+  if (has_zero_dim(shape)) return false;
   size_t j = 0;
   auto skip_ones = [&] {
     while (j < view_shape.size() && is_one(view_shape[j])) ++j;

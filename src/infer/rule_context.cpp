@@ -122,6 +122,20 @@ bool RuleContext::fail_overflow(std::string_view param, const std::string& what)
   return false;
 }
 
+OutOfRange out_of_range(const KnownValues& ids, int64_t lower, int64_t upper) {
+  if (!ids.exact_range || (ids.lo >= lower && ids.hi < upper)) return {};
+  // the values below lower: lo, lo + step, ...; the first at or above upper. Known values lie
+  // within 2^53 (KnownValues), so none of these sums overflows.
+  int64_t count = (ids.hi - ids.lo) / ids.step + 1;
+  int64_t below = ids.lo < lower ? std::min(count, (lower - ids.lo + ids.step - 1) / ids.step) : 0;
+  int64_t first_above =
+      ids.lo + std::max<int64_t>(0, (upper - ids.lo + ids.step - 1) / ids.step) * ids.step;
+  int64_t above = ids.hi >= upper ? (ids.hi - first_above) / ids.step + 1 : 0;
+  int64_t smallest = below > 0 ? ids.lo : first_above;
+  if (ids.ascending || below + above == 1) return {true, smallest, smallest};
+  return {true, smallest, std::nullopt};
+}
+
 const char* kind_name(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Int:

@@ -52,6 +52,17 @@ struct KnownValues {
   bool from_constants = false;
 };
 
+// Known index values (KnownValues with exact_range) outside [lower, upper): whether any is; the
+// smallest of them, the first a kernel reading them sorted meets (Embedding's renorm); and the
+// first in memory order, the first a kernel reading them in order meets, when that is known (they
+// ascend, or only one is outside).
+struct OutOfRange {
+  bool any = false;
+  int64_t smallest = 0;
+  std::optional<int64_t> first;
+};
+OutOfRange out_of_range(const KnownValues& ids, int64_t lower, int64_t upper);
+
 // How a value is named in messages: "an int", "a float", "a tuple", ...
 const char* kind_name(const Value& v);
 

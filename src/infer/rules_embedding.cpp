@@ -144,13 +144,7 @@ void keep_max_norm(RuleContext& ctx) {
 // negative one down to -rows selects from the end); then the lookup refuses any negative one.
 bool indices_in_table(RuleContext& ctx, int64_t rows, int64_t dim) {
   const KnownValues& ids = ctx.input_values;
-  if (!ids.exact_range || (ids.lo >= 0 && ids.hi < rows)) return true;
-  int64_t first_beyond = ids.lo;  // with hi >= rows: the smallest index >= rows, lo + k * step
-  if (ids.hi >= rows && ids.lo < rows) {
-    // lo < rows <= hi < 2^53 (KnownValues): rows - lo + step cannot overflow
-    int64_t steps = (rows - ids.lo + ids.step - 1) / ids.step;
-    first_beyond = ids.lo + steps * ids.step;
-  }
+  if (!out_of_range(ids, 0, rows).any) return true;
   std::string help = ids.hi >= rows
                          ? fmt::format(
                                "{} reads index {}, and its table has rows 0 to {}: give it "
@@ -160,11 +154,10 @@ bool indices_in_table(RuleContext& ctx, int64_t rows, int64_t dim) {
                                "{} reads index {}: the indices of a table are 0 to {}, "
                                "start the positions at 0",
                                ctx.name(), ids.lo, rows - 1);
-  if (!ctx.is_none("max_norm") && (ids.lo < -rows || ids.hi >= rows)) {
-    int64_t bad = ids.lo < -rows ? ids.lo : first_beyond;
+  if (OutOfRange bad = out_of_range(ids, -rows, rows); bad.any && !ctx.is_none("max_norm")) {
     return ctx.fail_input(
         fmt::format("select(): index {} out of range for tensor of size [{}, {}] at dimension 0",
-                    bad, rows, dim),
+                    bad.smallest, rows, dim),
         help);
   }
   return ctx.fail_input("index out of range in self", help);
@@ -364,8 +357,7 @@ bool infer_one_hot(RuleContext& ctx) {
         "give one_hot a model input (the class ids), or an arange or argmax of one");
   const Shape& x = ctx.x();
   if (!count_product(x)) return ctx.fail_input("the input is too large", "use a smaller input");
-  bool empty =
-      std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+  bool empty = has_zero_dim(x);
   const KnownValues& ids = ctx.input_values;
   if (empty && *classes <= 0)  // PyTorch 1.13 says so for any num_classes below 1
     return ctx.fail_at("num_classes", "Can not infer total number of classes from empty tensor.",
@@ -418,8 +410,7 @@ bool infer_embedding(RuleContext& ctx) {
   const Shape& x = ctx.x();
   if (!count_product(x)) return ctx.fail_input("the input is too large", "use a smaller input");
   // Any index is out of a table of no rows (index_select's check); an empty input reads none.
-  bool no_indices =
-      std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+  bool no_indices = has_zero_dim(x);
   if (rows == 0 && !no_indices)
     return ctx.fail_at("num_embeddings",
                        "index_select(): self indexing axis dim should be positive",

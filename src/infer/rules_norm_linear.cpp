@@ -366,7 +366,7 @@ bool infer_local_response_norm(RuleContext& ctx) {
         fmt::format("Expected 3D or higher dimensionality input (got {} dimensions)", x.size()),
         "LocalResponseNorm normalises across the channels of [N, C, L] or [N, C, H, W]");
   }
-  if (std::any_of(x.begin(), x.end(), [](const Dim& d) { return !d.symbolic() && d.value == 0; })) {
+  if (has_zero_dim(x)) {
     ctx.set_output(x);  // returned as it is, before its arguments are read
     return true;
   }

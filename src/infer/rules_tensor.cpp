@@ -378,31 +378,21 @@ bool infer_select(RuleContext& ctx) {
   return true;
 }
 
-// Known index values (KnownValues with exact_range) outside [lower, upper): whether any is, and
-// the one a kernel reading them in memory order meets first, when that is known (they are in
-// ascending order, or only one is outside).
-struct OutOfRange {
-  bool any = false;
-  std::optional<int64_t> first;
-};
-static OutOfRange out_of_range(const KnownValues& ids, int64_t lower, int64_t upper) {
-  if (!ids.exact_range || (ids.lo >= lower && ids.hi < upper)) return {};
-  // the values below lower: lo, lo + step, ...; the first at or above upper
-  int64_t count = (ids.hi - ids.lo) / ids.step + 1;
-  int64_t below = ids.lo < lower ? std::min(count, (lower - ids.lo + ids.step - 1) / ids.step) : 0;
-  int64_t first_above =
-      ids.lo + std::max<int64_t>(0, (upper - ids.lo + ids.step - 1) / ids.step) * ids.step;
-  int64_t above = ids.hi >= upper ? (ids.hi - first_above) / ids.step + 1 : 0;
-  if (ids.ascending) return {true, below > 0 ? ids.lo : first_above};
-  if (below + above == 1) return {true, below > 0 ? ids.lo : first_above};
-  return {true, std::nullopt};
-}
-
-// Whether a shape has no elements (a batch B has at least one): PyTorch's index kernel then reads
-// no index, so none is out of bounds.
-static bool holds_no_elements(const Shape& s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+// Known index values outside a dim of `size`: the kernel's error at the first it reads, named
+// `dimension` as PyTorch's message names it; when the order it reads them in is not known, their
+// range instead.
+static bool fail_out_of_range(RuleContext& ctx, const OutOfRange& bad, int64_t dimension,
+                              int64_t size, std::string help) {
+  const KnownValues& ids = ctx.input_values;
+  if (!bad.first)
+    return ctx.fail_input(
+        fmt::format("the index holds {} to {}, some out of bounds for dimension {} with size {} "
+                    "(PyTorch's message names the first it reads)",
+                    ids.lo, ids.hi, dimension, size),
+        std::move(help));
+  return ctx.fail_input(fmt::format("index {} is out of bounds for dimension {} with size {}",
+                                    *bad.first, dimension, size),
+                        std::move(help));
 }
 
 // index(dim, indices): the slices of dim at a list of ints. PyTorch checks each index its kernel
@@ -422,7 +412,7 @@ static bool index_by_list(RuleContext& ctx, const Shape& x, int64_t dim) {
   if (!d.symbolic() && d.value == 0 && !indices->empty())
     return ctx.fail_at("indices", "index is out of bounds for dimension with size 0",
                        fmt::format("dim {} is empty: there is nothing to index", dim));
-  for (int64_t i : holds_no_elements(s) ? std::vector<int64_t>{} : *indices) {
+  for (int64_t i : has_zero_dim(s) ? std::vector<int64_t>{} : *indices) {
     if (d.symbolic() && i != 0 && i != -1)  // the batch is at least 1: its ends always exist
       return ctx.fail_at(
           "indices",
@@ -451,10 +441,10 @@ static bool index_by_tensor(RuleContext& ctx, const Shape& x, int64_t dim) {
   const Dim& d = x[static_cast<size_t>(dim)];
   const KnownValues& ids = ctx.input_values;
   // PyTorch refuses any index of an empty dim before it reads one
-  if (!d.symbolic() && d.value == 0 && !holds_no_elements(index))
+  if (!d.symbolic() && d.value == 0 && !has_zero_dim(index))
     return ctx.fail_input("index is out of bounds for dimension with size 0",
                           fmt::format("dim {} is empty: there is nothing to index", dim));
-  bool reads = !holds_no_elements(s);  // the kernel reads an index per element of the result
+  bool reads = !has_zero_dim(s);  // the kernel reads an index per element of the result
   if (reads && d.symbolic() && ids.exact_range && (ids.lo < -1 || ids.hi > 0))  // B is >= 1
     return ctx.fail_input(
         fmt::format("index {} of the batch-sized dim {} may be out of bounds",
@@ -463,20 +453,11 @@ static bool index_by_tensor(RuleContext& ctx, const Shape& x, int64_t dim) {
   ctx.attrs.values_unchecked = !ids.exact_range && ids.from_constants && reads;
   if (reads && !d.symbolic()) {
     // known values (an arange) outside the dim: the kernel's error at the first it reads
-    if (OutOfRange bad = out_of_range(ids, -d.value, d.value); bad.any) {
-      std::string help =
+    if (OutOfRange bad = out_of_range(ids, -d.value, d.value); bad.any)  // its kernel: dim 0
+      return fail_out_of_range(
+          ctx, bad, 0, d.value,
           fmt::format("the index holds {} to {}: dim {} has size {}, so use indices in [{}, {}]",
-                      ids.lo, ids.hi, dim, d.value, -d.value, d.value - 1);
-      if (!bad.first)  // which PyTorch meets first depends on an order netshape does not know
-        return ctx.fail_input(
-            fmt::format("the index holds {} to {}, some out of bounds for dimension 0 with size "
-                        "{} (PyTorch's message names the first it reads)",
-                        ids.lo, ids.hi, d.value),
-            help);
-      return ctx.fail_input(fmt::format("index {} is out of bounds for dimension 0 with size {}",
-                                        *bad.first, d.value),
-                            help);
-    }
+                      ids.lo, ids.hi, dim, d.value, -d.value, d.value - 1));
   }
   ctx.set_output(s);
   return true;
@@ -526,7 +507,7 @@ bool infer_gather(RuleContext& ctx) {
                                    python_type(ctx.value("sparse_grad"))),
                        "write sparse_grad=True or False");
   // PyTorch 1.13 checks nothing more of an index with no elements: it reads none
-  if (holds_no_elements(index)) {
+  if (has_zero_dim(index)) {
     ctx.attrs.dim = dim;
     ctx.set_output(index);
     return true;
@@ -567,21 +548,11 @@ bool infer_gather(RuleContext& ctx) {
   // Indices known to the last (an arange): one outside the dim is the kernel's error, as
   // Embedding's (the first out of range of an increasing arange)
   OutOfRange bad = n.symbolic() ? OutOfRange{} : out_of_range(ctx.input_values, 0, n.value);
-  if (bad.any) {
-    const KnownValues& ids = ctx.input_values;
-    std::string help =
-        fmt::format("the index holds {} to {}: gather reads positions 0 to {} of dim {}", ids.lo,
-                    ids.hi, n.value - 1, dim);
-    if (!bad.first)  // which PyTorch meets first depends on an order netshape does not know
-      return ctx.fail_input(
-          fmt::format("the index holds {} to {}, some out of bounds for dimension {} with size "
-                      "{} (PyTorch's message names the first it reads)",
-                      ids.lo, ids.hi, dim, n.value),
-          help);
-    return ctx.fail_input(fmt::format("index {} is out of bounds for dimension {} with size {}",
-                                      *bad.first, dim, n.value),
-                          help);
-  }
+  if (bad.any)
+    return fail_out_of_range(
+        ctx, bad, dim, n.value,
+        fmt::format("the index holds {} to {}: gather reads positions 0 to {} of dim {}",
+                    ctx.input_values.lo, ctx.input_values.hi, n.value - 1, dim));
   ctx.attrs.dim = dim;
   ctx.set_output(index);
   return true;
