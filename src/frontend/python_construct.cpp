@@ -1225,6 +1225,7 @@ class Construct {
                                          "math.gcd",
                                          "math.prod",
                                          "numpy.prod",
+                                         "numpy.linspace",
                                          "pow",
                                          "divmod",
                                          "zip",
@@ -2181,6 +2182,7 @@ class Construct {
       case PyValue::Kind::Opaque:
         if (obj.name == "torch.finfo" || obj.name == "torch.iinfo")
           return number_type_field(obj, name, e.span);
+        if (obj.name == "numpy.ndarray") break;   // a method: bound (numpy_array_method)
         if (is_failed(obj) && obj.final_state) {  // `self.gru(x)[1].squeeze(0)`
           PyValue whole = whole_state_or(obj, e.span);
           if (!is_failed(whole)) return get_attribute(whole, e, f);
@@ -2279,6 +2281,9 @@ class Construct {
     if (full == "nn.functional" || full == "torch.nn.functional") return PyValue::builtin("F");
     if (full == "nn.init" || full == "torch.nn.init") return PyValue::builtin("nn.init");
     if (full == "torch.nn.Module" || full == "nn.Module") return PyValue::builtin("nn.Module");
+    // torch.nn.parameter.Parameter is nn.Parameter (torchvision's maxvit writes it so)
+    if (full == "nn.parameter.Parameter" || full == "torch.nn.parameter.Parameter")
+      return PyValue::builtin("nn.Parameter");
     if (is_nn_namespace(ns)) return PyValue::builtin("nn." + name);
     if (ns == "math" &&
         (name == "pi" || name == "e" || name == "tau" || name == "inf" || name == "nan")) {
@@ -4234,6 +4239,7 @@ class Construct {
     }
     // np.prod of ints or floats (a tensor's sizes too): their product, 1.0 (a float) of none, a
     // number itself. numpy's int64 wraps on overflow; here an overflow is an error.
+    if (n == "numpy.linspace") return numpy_linspace_of(args, at);
     if (n == "numpy.prod") {
       auto number = [](const PyValue& v) { return is_number(v) || v.is(Value::Kind::DimRef); };
       const PyValue& a = arg(0);
@@ -4331,7 +4337,9 @@ class Construct {
       PyList items = args.values.empty() ? PyList{} : iterate(arg(0), at);
       return n == "list" ? make_list(std::move(items)) : make_tuple(std::move(items));
     }
-    if (n == "dict" || n == "OrderedDict" || n == "collections.OrderedDict") {
+    // typing.OrderedDict, called, makes a collections.OrderedDict (torchvision's maxvit)
+    if (n == "dict" || n == "OrderedDict" || n == "collections.OrderedDict" ||
+        n == "typing.OrderedDict") {
       PyValue d;
       d.kind = PyValue::Kind::Dict;
       d.dict = new_dict();
@@ -4791,6 +4799,8 @@ class Construct {
     };
     if (self.kind == PyValue::Kind::Tensor) return tensor_method(self, name, args, call);
     if (self.kind == PyValue::Kind::Values) return values_method(self, name, args, call);
+    if (self.kind == PyValue::Kind::Opaque && self.name == "numpy.ndarray")
+      return numpy_array_method(self, name, args, at);
     if (is_first_parameter(self)) return first_parameter_method(name, args, call);
     // `torch.empty(1, n, d).normal_(std=0.02)` in __init__: an in-place init returns the tensor,
     // whose sizes are what netshape follows (its values are not).
@@ -5705,6 +5715,7 @@ class Construct {
                                [](const PyValue& v) { return v.kind == PyValue::Kind::Tensor; });
     if (tensors) return std::nullopt;
     if (fn == "arange" && !forward_) return arange(args, call.span);
+    if (fn == "linspace" && !forward_) return linspace(args, call.span);
     if (fn == "tensor" || fn == "as_tensor") return tensor_of(args, call.span);
     if (!has_values(args)) return std::nullopt;
     if (!forward_ && !values_compute(fn, args)) return std::nullopt;  // a trial runs it
@@ -5732,6 +5743,84 @@ class Construct {
     }
     std::optional<DType> dtype = dtype_argument(argument(args, SIZE_MAX, "dtype"), at);
     return with_values(at, [&] { return value_arange(bounds, dtype); });
+  }
+
+  // The start, end and count of torch.linspace or numpy.linspace (`names` their parameters, in
+  // order), as numbers; the other arguments may only be those `also` names.
+  struct Linspace {
+    double start = 0, end = 0;
+    int64_t count = 0;
+  };
+  Linspace linspace_bounds(const Args& args, const char* fn, std::array<const char*, 3> names,
+                           std::initializer_list<std::string_view> also, Span at) {
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      bool known = k.empty() ? positional++ < names.size()
+                             : std::find(names.begin(), names.end(), k) != names.end() ||
+                                   std::find(also.begin(), also.end(), k) != also.end();
+      if (!known)
+        unsupported_here(
+            args.spans[i],
+            k.empty() ? fmt::format("a fourth positional argument of {}", fn)
+                      : fmt::format("argument `{}` of {}", k, fn),
+            fmt::format("give {} its {}, {} and {}", fn, names[0], names[1], names[2]));
+    }
+    const PyValue* start = argument(args, 0, names[0]);
+    const PyValue* end = argument(args, 1, names[1]);
+    const PyValue* count = argument(args, 2, names[2]);
+    if (!start || !end)
+      raise(at,
+            fmt::format("{}() missing required argument '{}'", fn, start ? names[1] : names[0]));
+    Linspace l{number_of(*start, at), number_of(*end, at), 50};  // numpy's default num
+    if (count && !count->is(Value::Kind::Int))
+      raise(at,
+            fmt::format("{}(): argument '{}' must be int, not {}", fn, names[2], type_name(*count)),
+            fmt::format("give {} a whole number of values", fn));
+    if (count) l.count = count->data.i;
+    return l;
+  }
+
+  // torch.linspace(start, end, steps) in __init__ (drop-path rates: `[x.item() for x in
+  // torch.linspace(0, rate, depth)]`): a float32 tensor of its values.
+  PyValue linspace(const Args& args, Span at) {
+    Linspace l = linspace_bounds(args, "linspace", {"start", "end", "steps"},
+                                 {"dtype", "device", "requires_grad"}, at);
+    if (!argument(args, 2, "steps"))
+      raise(at, "linspace() missing required argument 'steps'", "give it the number of values");
+    std::optional<DType> dtype = dtype_argument(argument(args, SIZE_MAX, "dtype"), at);
+    if (dtype && *dtype != DType::Float32)
+      unsupported_here(at, fmt::format("torch.linspace of dtype {}", dtype_name(*dtype)),
+                       "netshape computes torch.linspace in float32");
+    return with_values(at, [&] { return value_linspace(l.start, l.end, l.count); });
+  }
+
+  // numpy.linspace(start, stop, num=50, endpoint=True) (torchvision's maxvit:
+  // `np.linspace(0, p, n).tolist()`): a numpy array of its float64 values, which netshape reads
+  // through .tolist() and iteration only (numpy_array_method).
+  PyValue numpy_linspace_of(const Args& args, Span at) {
+    Linspace l =
+        linspace_bounds(args, "numpy.linspace", {"start", "stop", "num"}, {"endpoint"}, at);
+    const PyValue* endpoint = argument(args, SIZE_MAX, "endpoint");
+    PyValue array;
+    array.kind = PyValue::Kind::Opaque;
+    array.name = "numpy.ndarray";
+    try {
+      for (double v : numpy_linspace(l.start, l.end, l.count, !endpoint || truthy(*endpoint, at)))
+        array.items.push_back(PyValue::of(Value::floating(v, at)));
+    } catch (const ValueTensorError& e) {
+      raise(at, e.message, e.help);
+    }
+    return array;
+  }
+
+  // A method of a numpy array (numpy_linspace_of): .tolist() only.
+  PyValue numpy_array_method(const PyValue& array, const std::string& name, const Args& args,
+                             Span at) {
+    if (name != "tolist" || !args.values.empty())
+      unsupported_here(at, fmt::format("`.{}` of a numpy array", name),
+                       "netshape reads a numpy array through .tolist() or a for loop over it");
+    return make_list(array.items);
   }
 
   PyValue tensor_of(const Args& args, Span at) {
@@ -7296,6 +7385,9 @@ class Construct {
       }
       case PyValue::Kind::Shape:
         return shape_items(v, at);
+      case PyValue::Kind::Opaque:
+        if (v.name == "numpy.ndarray") return v.items;  // its numbers, as numpy's float64s
+        break;
       case PyValue::Kind::Tensor: {
         unknown_op_of(v);  // `out, (h, c) = self.lstm(x)`: the LSTM is what netshape lacks
         // Tensor.__iter__ is `iter(self.unbind(0))`: `q, k, v = qkv` takes its pieces

@@ -377,6 +377,72 @@ ValueTensor value_arange(const std::vector<ArangeBound>& bounds, std::optional<D
   return out;
 }
 
+namespace {
+
+// A bound of a linspace: finite, and an integer one exact as a double.
+void check_linspace_bound(double v, const char* fn) {
+  if (!std::isfinite(v) || std::fabs(v) > 9007199254740992.0)
+    refuse(fmt::format("{}() of a bound that is not a finite number netshape computes with", fn),
+           "give it finite bounds");
+}
+
+// Value i of torch.linspace as the kernel's serial loop computes it: from start in the first half,
+// from end in the second, each a fused multiply-add (the AVX2 build contracts them).
+float linspace_serial(float start, float end, float step, int64_t steps, int64_t i) {
+  if (i < steps / 2) return std::fma(step, static_cast<float>(i), start);
+  return std::fma(-step, static_cast<float>(steps - i - 1), end);
+}
+
+}  // namespace
+
+ValueTensor value_linspace(double start, double end, int64_t steps) {
+  if (steps < 0) refuse("number of steps must be non-negative", "give linspace 0 or more steps");
+  check_linspace_bound(start, "torch.linspace");
+  check_linspace_bound(end, "torch.linspace");
+  check_size(static_cast<size_t>(steps));
+  ValueTensor out = shaped(DType::Float32, false, static_cast<size_t>(steps));
+  float s = static_cast<float>(start), e = static_cast<float>(end);
+  if (steps == 1) out.floats.push_back(s);
+  if (steps <= 1) return out;
+  float step = (e - s) / static_cast<float>(steps - 1);
+  // While two vectors of 8 remain, the kernel fills both: each vector's first value as the serial
+  // loop computes it, the others that value plus k steps (rounded twice); the rest serially.
+  constexpr int64_t kLanes = 8;  // Vectorized<float> of AVX2
+  int64_t i = 0;
+  for (; i + 2 * kLanes <= steps; i += 2 * kLanes) {
+    for (int64_t first : {i, i + kLanes}) {
+      float base = linspace_serial(s, e, step, steps, first);
+      for (int64_t k = 0; k < kLanes; ++k) {
+        float moved = static_cast<float>(k) * step;
+        out.floats.push_back(base + moved);
+      }
+    }
+  }
+  for (; i < steps; ++i) out.floats.push_back(linspace_serial(s, e, step, steps, i));
+  return out;
+}
+
+std::vector<double> numpy_linspace(double start, double stop, int64_t num, bool endpoint) {
+  if (num < 0) refuse(fmt::format("Number of samples, {}, must be non-negative.", num));
+  check_linspace_bound(start, "numpy.linspace");
+  check_linspace_bound(stop, "numpy.linspace");
+  check_size(static_cast<size_t>(num));
+  int64_t div = endpoint ? num - 1 : num;
+  double delta = stop - start, step = div > 0 ? delta / static_cast<double>(div) : 0;
+  std::vector<double> y;
+  for (int64_t i = 0; i < num; ++i) {
+    double at = static_cast<double>(i);
+    // y = arange(num) * step, or (arange(num) / div) * delta where the step is 0 (denormals),
+    // or * delta without a step; then + start, and the last exactly stop
+    double scaled = div > 0 && step != 0 ? at * step
+                    : div > 0            ? at / static_cast<double>(div) * delta
+                                         : at * delta;
+    y.push_back(scaled + start);
+  }
+  if (endpoint && num > 1) y.back() = stop;
+  return y;
+}
+
 ValueTensor value_from_items(const std::vector<ValueTensor>& items, bool scalar,
                              std::optional<DType> dtype) {
   check_size(items.size());

@@ -71,6 +71,12 @@ struct ArangeBound {
 // torch.arange(end), (start, end), (start, end, step): int64 for integer bounds, else float32
 // (dtype overrides).
 ValueTensor value_arange(const std::vector<ArangeBound>& bounds, std::optional<DType> dtype);
+// torch.linspace(start, end, steps) in float32, as PyTorch 1.13's CPU kernel computes it in its
+// AVX2 build (what it runs on x86 machines by default; another build may round the last bit of
+// some values differently).
+ValueTensor value_linspace(double start, double end, int64_t steps);
+// numpy.linspace(start, stop, num, endpoint) in float64, as numpy 1.24 computes it.
+std::vector<double> numpy_linspace(double start, double stop, int64_t num, bool endpoint);
 // torch.tensor(items): a 0-dim tensor when `scalar`; the dtype inferred as PyTorch infers it.
 ValueTensor value_from_items(const std::vector<ValueTensor>& items, bool scalar,
                              std::optional<DType> dtype);

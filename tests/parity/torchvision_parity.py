@@ -34,6 +34,7 @@ BUILDERS = [
     "efficientnet_v2_s", "regnet_y_400mf", "regnet_x_400mf",
     "convnext_tiny", "convnext_small", "video.r3d_18", "video.mc3_18", "video.r2plus1d_18",
     "vit_b_16", "vit_b_32", "swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b",
+    "maxvit_t",
     "segmentation.fcn_resnet50", "segmentation.deeplabv3_resnet50",
     "segmentation.deeplabv3_mobilenet_v3_large", "segmentation.lraspp_mobilenet_v3_large",
 ]

@@ -1298,9 +1298,9 @@ FORWARD
        "them, and an optimizer would never train them"},
       {"        self.again = copy.copy(self.enc)\n", "        x = self.again(x)\n",
        "unsupported Python construct: copy.copy of a module (the copy shares its parameters)"},
-      {"        self.b = nn.Parameter(torch.linspace(0, 1, 4))\n", "",
+      {"        self.b = nn.Parameter(torch.logspace(0, 1, 4))\n", "",
        "netshape cannot count the weights `b` may hold, which model.parameters() counts: "
-       "unknown function `torch.linspace`"},
+       "unknown function `torch.logspace`"},
       {"", "        x = self.h.proj(x)\n",
        "`self.h.proj` has weights but is not a registered submodule: model.parameters() does not "
        "count them, and an optimizer would never train them"},
@@ -5195,4 +5195,38 @@ class M(nn.Module):
       netshape::test::replaced(model, "BODY", "x.to(torch.device('gpu'))"), "m.py", {});
   CHECK(device.exit == ExitCode::UsageOrParse);
   CHECK(first_error(device) == std::string(kTypes) + "gpu");
+}
+
+// torchvision's maxvit builds its blocks in a `typing.OrderedDict()` filled item by item (a key
+// set again keeps its place, as in any dict) and makes a parameter with
+// `nn.parameter.Parameter`: PyTorch 1.13 gives layers.norm, layers.conv, 312 params, [2, 8, 6, 6].
+TEST_CASE("python: typing.OrderedDict filled item by item, and nn.parameter.Parameter") {
+  LoadedModel m = test::analyze_py(R"(from typing import OrderedDict
+
+import torch
+from torch import nn
+
+
+class Block(nn.Module):
+    def __init__(self, c=4):
+        super().__init__()
+        layers = OrderedDict()
+        layers["norm"] = nn.BatchNorm2d(c)
+        layers["conv"] = nn.Conv2d(c, 2 * c, 3, padding=1)
+        layers["norm"] = nn.GroupNorm(2, c)
+        self.layers = nn.Sequential(layers)
+        self.scale = nn.parameter.Parameter(torch.ones(2 * c, 1, 1))
+
+    def forward(self, x):
+        return self.layers(x) * self.scale
+)",
+                                   "block.py", "2,4,6,6");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : m.analysis.layers) names.emplace_back(l.name);
+  CHECK(names == std::vector<std::string>{"layers.norm", "layers.conv", "scale", "mul4"});
+  CHECK(std::string(op_info(m.analysis.layers[0].op).name) == "GroupNorm");
+  CHECK(m.analysis.outputs[0].second == Shape{fixed(2), fixed(8), fixed(6), fixed(6)});
+  CHECK(m.analysis.totals.params == 312);
 }

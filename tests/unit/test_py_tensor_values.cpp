@@ -193,3 +193,88 @@ class Net(nn.Module):
   REQUIRE(m.exit == ExitCode::Ok);
   CHECK(m.analysis.totals.params == 9 + 3);
 }
+
+// Drop-path rates as model files compute them, timm's way and torchvision maxvit's: the asserts
+// hold the values torch 1.13 (its AVX2 kernel: a serial loop of fused multiply-adds below 16
+// values, vectors of 8 from there) and numpy 1.24 give; a wrong value is an error at the assert.
+const char* kLinspace = R"(import numpy as np
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, depths=(2, 2, 6, 2), rate=0.1):
+        super().__init__()
+        dpr = [x.item() for x in torch.linspace(0, rate, sum(depths) * 2)]
+        assert dpr[1] == 0.004347826354205608 and dpr[13] == 0.05652174353599548
+        assert dpr[16:] == [0.06956521421670914, 0.07391304522752762, 0.0782608687877655,
+                            0.08260869979858398, 0.08695652335882187, 0.09130434691905975,
+                            0.09565217792987823, 0.10000000149011612]
+        assert torch.linspace(0.05, 0.5, 9).tolist()[1:5] == [
+            0.10625000298023224, 0.16249999403953552, 0.21875, 0.2750000059604645]
+        assert torch.linspace(1, -1, 8).tolist()[3:5] == [0.14285710453987122,
+                                                          -0.14285710453987122]
+        assert torch.linspace(-3.3, 7.1, 16).tolist()[5:7] == [0.16666674613952637,
+                                                               0.8599998950958252]
+        assert torch.linspace(0, 0.3, 37).tolist()[31] == 0.25833332538604736
+        assert torch.linspace(2, 2, 1).tolist() == [2.0] and torch.linspace(0, 1, 0).tolist() == []
+        p = np.linspace(0, 0.2, 7).tolist()
+        assert p == [0.0, 0.03333333333333333, 0.06666666666666667, 0.1, 0.13333333333333333,
+                     0.16666666666666666, 0.2]
+        q = [float(v) for v in np.linspace(0, 0.2, 7, endpoint=False)]
+        assert q[1:3] == [0.028571428571428574, 0.05714285714285715]
+        assert np.linspace(0.1, 0.9).tolist()[48:] == [0.8836734693877552, 0.9]
+        self.blocks = nn.Sequential(*[nn.Dropout(p) for p in dpr[: len(p)]])
+        self.head = nn.Linear(8, len(dpr) + len(q))
+
+    def forward(self, x):
+        return self.head(self.blocks(x))
+
+
+# input: [2, 8]
+)";
+
+TEST_CASE("tensors of values: torch.linspace and numpy.linspace as torch and numpy round them") {
+  LoadedModel m = read(kLinspace);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 31]");  // 24 rates and 7 more
+  CHECK(m.analysis.totals.params == 8 * 31 + 31);
+  CHECK(m.analysis.layers.size() == 8);  // seven Dropouts and the head
+  // a value one bit off is caught by its assert
+  LoadedModel off = read(netshape::test::replaced(kLinspace, "dpr[13] == 0.05652174353599548",
+                                                  "dpr[13] == 0.05652174726128578"));
+  CHECK(off.exit != ExitCode::Ok);
+  CHECK(first_error_at(off) == "10:9: assertion failed");
+}
+
+TEST_CASE("tensors of values: linspace's errors, as torch and numpy raise them") {
+  struct Case {
+    const char* expr;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"torch.linspace(0, 1, -1)", "10:17: number of steps must be non-negative"},
+      {"torch.linspace(0, 1, 2.0)", "10:17: linspace(): argument 'steps' must be int, not float"},
+      {"torch.linspace(0, 1)", "10:17: linspace() missing required argument 'steps'"},
+      {"torch.linspace(0, 1, 3, dtype=torch.int64)",
+       "10:17: unsupported Python construct: torch.linspace of dtype int64"},
+      {"torch.linspace(0, float('inf'), 3)",
+       "10:17: torch.linspace() of a bound that is not a finite number netshape computes with"},
+      {"torch.linspace(0, 1, 10 ** 6)",
+       "10:17: tensor of 1000000 values: netshape computes with at most 65536"},
+      {"np.linspace(0, 1, -2)", "10:17: Number of samples, -2, must be non-negative."},
+      {"np.linspace(0, 1, 3, retstep=True)",
+       "10:38: unsupported Python construct: argument `retstep` of numpy.linspace"},
+      {"np.linspace(0, 1, 3) * 2",
+       "10:17: unsupported Python construct: operator `*` on these values"},
+      {"np.linspace(0, 1, 3).sum()",
+       "10:17: unsupported Python construct: `.sum` of a numpy array"},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read("import numpy as np\n" + computing(c.expr));
+    INFO(c.expr);
+    CHECK(m.exit != ExitCode::Ok);
+    CHECK(first_error_at(m) == c.error);
+  }
+}
