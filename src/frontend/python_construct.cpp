@@ -1494,8 +1494,7 @@ class Construct {
       }
     }
     for (const auto& [key, module] : entries) {
-      if (dict && !key.is(Value::Kind::String))  // Module.add_module's check
-        raise(call.span, "module name should be a string. Got " + type_of(key).name);
+      if (dict) checked_module_name(key, call.span);
       if (module.kind != PyValue::Kind::Module)
         raise(call.span, fmt::format("{} holds modules only", container));
       set_attribute(*f.self, text_of(key), module, call.span);
@@ -2049,6 +2048,36 @@ class Construct {
   // Takes a child out of its container, keeping it where it is (deleted_children_).
   void retire_child(std::list<ModuleChild>& children, std::list<ModuleChild>::iterator it) {
     deleted_children_.splice(deleted_children_.end(), children, it);
+  }
+
+  // A child added under `name`, as Module.add_module adds it: a name already there keeps its
+  // place and takes the new module (`nn.ModuleDict([("a", m1), ("a", m2)])` holds m2 once).
+  void put_child(ModuleDef& container, const std::string& name, const ModuleDef& v) {
+    std::list<ModuleChild>& children = container.children;
+    auto it = std::find_if(children.begin(), children.end(),
+                           [&](const ModuleChild& c) { return c.index == name; });
+    if (it == children.end()) return void(children.emplace_back(name, v));
+    children.insert(it, ModuleChild(name, v));
+    retire_child(children, it);
+  }
+
+  // A child's name as Module.add_module checks it (nn.Sequential of an OrderedDict,
+  // nn.ModuleDict): PyTorch 1.13's TypeError and KeyErrors.
+  std::string checked_module_name(const PyValue& key, Span at) {
+    if (!key.is(Value::Kind::String))
+      raise_torch(at, "module name should be a string. Got " + type_of(key).name,
+                  "name the module with a string");
+    std::string name = text_of(key);
+    if (name.find('.') != std::string::npos)
+      raise_torch(at, fmt::format("module name can't contain \".\", got: {}", name),
+                  fmt::format("name it without a dot, e.g. \"{}\"", replaced_dots(name)));
+    if (name.empty())
+      raise_torch(at, "module name can't be empty string \"\"", "give the module a name");
+    return name;
+  }
+  static std::string replaced_dots(std::string name) {
+    std::replace(name.begin(), name.end(), '.', '_');
+    return name;
   }
 
   // ---- attributes ----
@@ -3633,7 +3662,7 @@ class Construct {
           PyList kv = iterate(pair, call.span);
           if (kv.size() != 2 || kv[1].kind != PyValue::Kind::Module)
             raise(call.span, "nn.ModuleDict holds (name, module) pairs");
-          m.children.emplace_back(text_of(kv[0]), *kv[1].module);
+          put_child(m, checked_module_name(kv[0], call.span), *kv[1].module);
         }
       }
       return make_module(std::move(m));
@@ -3703,10 +3732,14 @@ class Construct {
     seq.kind = ModuleDef::Sequential;
     seq.span = call.span;
     if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
+      // only an OrderedDict names the children: another dict is one child, not a module
+      if (args.values[0].name != "OrderedDict")
+        raise_torch(args.spans[0], "dict is not a Module subclass",
+                    "give nn.Sequential an OrderedDict of (name, module), or the modules");
       for (const auto& [k, v] : *args.values[0].dict) {
         if (v.kind != PyValue::Kind::Module)
           raise(call.span, "nn.Sequential child is not a module");
-        seq.children.emplace_back(text_of(k), *v.module);
+        seq.children.emplace_back(checked_module_name(k, args.spans[0]), *v.module);
       }
       check_container_depth(seq, call.span);
       return make_module(std::move(seq));
@@ -4343,6 +4376,7 @@ class Construct {
       PyValue d;
       d.kind = PyValue::Kind::Dict;
       d.dict = new_dict();
+      if (n != "dict") d.name = "OrderedDict";  // what nn.Sequential takes as named children
       for (size_t i = 0; i < args.values.size(); ++i) {
         if (!args.keywords[i].empty()) {
           dict_set(*d.dict, data_str(args.keywords[i], at), args.values[i]);
@@ -5602,8 +5636,13 @@ class Construct {
     try {
       return PyValue::of_values(fn(), at);
     } catch (const ValueTensorError& e) {
-      raise(at, e.message, e.help);
+      raise_values_error(e, at);
     }
+  }
+
+  [[noreturn]] static void raise_values_error(const ValueTensorError& e, Span at) {
+    if (e.torch_raises) raise_torch(at, e.message, e.help);
+    raise(at, e.message, e.help);
   }
 
   // A tensor of values or a Python number as an operand of a tensor op.
@@ -5770,15 +5809,25 @@ class Construct {
     const PyValue* end = argument(args, 1, names[1]);
     const PyValue* count = argument(args, 2, names[2]);
     if (!start || !end)
-      raise(at,
-            fmt::format("{}() missing required argument '{}'", fn, start ? names[1] : names[0]));
-    Linspace l{number_of(*start, at), number_of(*end, at), 50};  // numpy's default num
+      raise_torch(
+          at, fmt::format("{}() missing required argument '{}'", fn, start ? names[1] : names[0]));
+    Linspace l{linspace_bound(*start, at), linspace_bound(*end, at), 50};  // numpy's default num
     if (count && !count->is(Value::Kind::Int))
-      raise(at,
-            fmt::format("{}(): argument '{}' must be int, not {}", fn, names[2], type_name(*count)),
-            fmt::format("give {} a whole number of values", fn));
+      raise_torch(
+          at,
+          fmt::format("{}(): argument '{}' must be int, not {}", fn, names[2], type_name(*count)),
+          fmt::format("give {} a whole number of values", fn));
     if (count) l.count = count->data.i;
     return l;
+  }
+
+  // A bound: a number, or a 0-dim tensor of values (`torch.linspace(t[1], t[3], 3)`), whose
+  // element PyTorch's argument parser takes as the number.
+  double linspace_bound(const PyValue& v, Span at) {
+    if (v.kind == PyValue::Kind::Values && v.values->scalar)
+      return v.values->is_float() ? v.values->as_float(0)
+                                  : static_cast<double>(v.values->as_int(0));
+    return number_of(v, at);
   }
 
   // torch.linspace(start, end, steps) in __init__ (drop-path rates: `[x.item() for x in
@@ -5787,7 +5836,8 @@ class Construct {
     Linspace l = linspace_bounds(args, "linspace", {"start", "end", "steps"},
                                  {"dtype", "device", "requires_grad"}, at);
     if (!argument(args, 2, "steps"))
-      raise(at, "linspace() missing required argument 'steps'", "give it the number of values");
+      raise_torch(at, "linspace() missing required argument 'steps'",
+                  "give it the number of values");
     std::optional<DType> dtype = dtype_argument(argument(args, SIZE_MAX, "dtype"), at);
     if (dtype && *dtype != DType::Float32)
       unsupported_here(at, fmt::format("torch.linspace of dtype {}", dtype_name(*dtype)),
@@ -5809,9 +5859,18 @@ class Construct {
       for (double v : numpy_linspace(l.start, l.end, l.count, !endpoint || truthy(*endpoint, at)))
         array.items.push_back(PyValue::of(Value::floating(v, at)));
     } catch (const ValueTensorError& e) {
-      raise(at, e.message, e.help);
+      raise_values_error(e, at);
     }
     return array;
+  }
+
+  // A numpy array's arithmetic and comparisons are elementwise, with numpy's types: netshape reads
+  // the array through .tolist() and iteration only.
+  static void refuse_numpy_array_operands(const PyValue& a, const PyValue& b, Span at) {
+    for (const PyValue* v : {&a, &b})
+      if (v->kind == PyValue::Kind::Opaque && v->name == "numpy.ndarray")
+        unsupported_here(at, "arithmetic or a comparison with a numpy array",
+                         "read its numbers with .tolist() first");
   }
 
   // A method of a numpy array (numpy_linspace_of): .tolist() only.
@@ -6661,6 +6720,7 @@ class Construct {
   PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (a.kind == PyValue::Kind::Unbound) unbound_error(a, at);
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
+    refuse_numpy_array_operands(a, b, at);
     if (forward_ && (is_layer_tensor(a) || is_layer_tensor(b)))  // `self.weight - mean`
       return binary(op, as_tensor_in_forward(a, at), as_tensor_in_forward(b, at), at);
     if (a.kind == PyValue::Kind::Tensor || b.kind == PyValue::Kind::Tensor)
@@ -6865,6 +6925,7 @@ class Construct {
   }
 
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
+    refuse_numpy_array_operands(a, b, at);
     if (op == "is" || op == "is not") {
       // Which objects are one object: None, True and False, a list's, a dict's, a module's,
       // class's or function's. Equal numbers, strings and tuples may be one object or two in
@@ -7731,7 +7792,7 @@ class Construct {
     std::list<ModuleChild>& children = container.children;
     std::list<ModuleChild>::iterator it;
     if (container.op == "ModuleDict") {
-      if (!index.is(Value::Kind::String)) raise(at, "nn.ModuleDict keys are strings");
+      checked_module_name(index, at);
       it = std::find_if(children.begin(), children.end(),
                         [&](const ModuleChild& c) { return c.index == text_of(index); });
       if (it == children.end()) return void(children.emplace_back(text_of(index), v));

@@ -20,6 +20,10 @@ namespace {
 [[noreturn]] void refuse(std::string message, std::string help = {}) {
   throw ValueTensorError{std::move(message), std::move(help)};
 }
+// What PyTorch (numpy) itself raises for these values.
+[[noreturn]] void raises(std::string message, std::string help = {}) {
+  throw ValueTensorError{std::move(message), std::move(help), true};
+}
 
 // c10's combine_categories without complex types: a lower-priority operand (a 0-dim tensor, a
 // Python number) changes the dtype only when it is of a higher category (int over bool, float
@@ -65,7 +69,7 @@ size_t broadcast_size(const ValueTensor& a, const ValueTensor& b) {
   size_t n = a.size(), m = b.size();
   if (n == m || m == 1) return n;
   if (n == 1) return m;
-  refuse(fmt::format(
+  raises(fmt::format(
       "The size of tensor a ({}) must match the size of tensor b ({}) at non-singleton dimension 0",
       n, m));
 }
@@ -111,7 +115,7 @@ float float_op(ValueOp op, float x, float y, bool scalar_exponent) {
 }
 
 int64_t int_pow(int64_t x, int64_t e) {
-  if (e < 0) refuse("Integers to negative integer powers are not allowed.");
+  if (e < 0) raises("Integers to negative integer powers are not allowed.");
   Checked r = 1;
   for (int64_t k = 0; k < e && r.ok() && *r.get() != 0; ++k) {
     if (x == 1 || x == -1) return (x == -1 && e % 2) ? -1 : 1;  // no loop for 1 ** 10**18
@@ -123,7 +127,7 @@ int64_t int_pow(int64_t x, int64_t e) {
 
 // Integer arithmetic is checked: PyTorch wraps around silently, netshape refuses.
 int64_t int_op(ValueOp op, int64_t x, int64_t y) {
-  if ((op == ValueOp::FloorDiv || op == ValueOp::Mod) && y == 0) refuse("ZeroDivisionError");
+  if ((op == ValueOp::FloorDiv || op == ValueOp::Mod) && y == 0) raises("ZeroDivisionError");
   std::optional<int64_t> r;
   switch (op) {
     case ValueOp::Add:
@@ -282,7 +286,7 @@ float float_fn(ValueFn fn, float x) {
 
 DType unary_dtype(ValueFn fn, DType t) {
   if (t == DType::Bool && (fn == ValueFn::Neg || fn == ValueFn::Abs))
-    refuse("negating a bool tensor", "PyTorch does not allow it; use ~ or logical_not()");
+    raises("negating a bool tensor", "PyTorch does not allow it; use ~ or logical_not()");
   bool to_float = fn == ValueFn::Log || fn == ValueFn::Exp || fn == ValueFn::Sqrt;
   return to_float ? DType::Float32 : t;
 }
@@ -331,10 +335,10 @@ namespace {
 
 // The number of elements of torch.arange(start, end, step), as RangeFactories.cpp computes it.
 size_t arange_length(double start, double end, double step) {
-  if (step == 0) refuse("step must be nonzero");
+  if (step == 0) raises("step must be nonzero");
   if (!std::isfinite(start) || !std::isfinite(end)) refuse("unsupported range: start -> end");
   if ((step > 0 && end < start) || (step < 0 && end > start))
-    refuse("upper bound and larger bound inconsistent with step sign");
+    raises("upper bound and larger bound inconsistent with step sign");
   double n = std::ceil((end - start) / step);
   if (n > static_cast<double>(limits::kMaxPyTensorValues))
     refuse(fmt::format("torch.arange() of {:.0f} values: netshape computes with at most {}", n,
@@ -396,7 +400,7 @@ float linspace_serial(float start, float end, float step, int64_t steps, int64_t
 }  // namespace
 
 ValueTensor value_linspace(double start, double end, int64_t steps) {
-  if (steps < 0) refuse("number of steps must be non-negative", "give linspace 0 or more steps");
+  if (steps < 0) raises("number of steps must be non-negative", "give linspace 0 or more steps");
   check_linspace_bound(start, "torch.linspace");
   check_linspace_bound(end, "torch.linspace");
   check_size(static_cast<size_t>(steps));
@@ -423,7 +427,7 @@ ValueTensor value_linspace(double start, double end, int64_t steps) {
 }
 
 std::vector<double> numpy_linspace(double start, double stop, int64_t num, bool endpoint) {
-  if (num < 0) refuse(fmt::format("Number of samples, {}, must be non-negative.", num));
+  if (num < 0) raises(fmt::format("Number of samples, {}, must be non-negative.", num));
   check_linspace_bound(start, "numpy.linspace");
   check_linspace_bound(stop, "numpy.linspace");
   check_size(static_cast<size_t>(num));
@@ -466,8 +470,8 @@ ValueTensor value_from_items(const std::vector<ValueTensor>& items, bool scalar,
 }
 
 ValueTensor value_diff(const ValueTensor& t, int64_t n) {
-  if (t.scalar) refuse("diff expects input to be at least one-dimensional");
-  if (n < 0) refuse("order must be non-negative but got " + std::to_string(n));
+  if (t.scalar) raises("diff expects input to be at least one-dimensional");
+  if (n < 0) raises("order must be non-negative but got " + std::to_string(n));
   if (t.dtype == DType::Bool) refuse("torch.diff() of a bool tensor");
   ValueTensor out = t;
   out.wrapped = false;
@@ -496,7 +500,7 @@ ValueTensor value_reduce(const std::string& how, const ValueTensor& t) {
     return ValueTensor::of_int(*total.get(), false);
   }
   if (t.size() == 0)
-    refuse(how + "(): Expected reduction dim to be specified for input.numel() == 0.");
+    raises(how + "(): Expected reduction dim to be specified for input.numel() == 0.");
   if (t.is_float() &&
       std::any_of(t.floats.begin(), t.floats.end(), [](float f) { return std::isnan(f); }))
     refuse(how + "() of a tensor holding nan");

@@ -21,6 +21,9 @@ const char* dtype_name(DType d);
 struct ValueTensorError {
   std::string message;
   std::string help;
+  // PyTorch's (or numpy's) own error, not a limit of netshape's: it stops the construction even
+  // where the value is never used, as the model's __init__ would stop.
+  bool torch_raises = false;
 };
 
 struct ValueTensor {

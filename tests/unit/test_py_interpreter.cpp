@@ -5230,3 +5230,55 @@ class Block(nn.Module):
   CHECK(m.analysis.outputs[0].second == Shape{fixed(2), fixed(8), fixed(6), fixed(6)});
   CHECK(m.analysis.totals.params == 312);
 }
+
+// Module.add_module's checks of a child's name, for nn.Sequential of an OrderedDict and for
+// nn.ModuleDict, as PyTorch 1.13 raises them; a plain dict is no OrderedDict to nn.Sequential,
+// and a key given twice to nn.ModuleDict keeps its place with the later module (torch: 45 params,
+// outputs [2, 3] and [2, 2]).
+TEST_CASE("python: names of an OrderedDict's or ModuleDict's modules, as add_module checks them") {
+  const std::string text = R"(from collections import OrderedDict
+
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = OrderedDict()
+        layers[KEY] = nn.Linear(8, 8)
+        self.body = nn.Sequential(layers)
+        self.heads = nn.ModuleDict([("a", nn.Linear(8, 4)), ("b", nn.Linear(8, 2)), ("a", nn.Linear(8, 3))])
+
+    def forward(self, x):
+        x = self.body(x)
+        return [h(x) for h in self.heads.values()]
+)";
+  LoadedModel ok = test::analyze_py(test::replaced(text, "KEY", "'conv'"), "heads.py", "2,8");
+  INFO(render_diagnostics(ok));
+  REQUIRE(ok.exit == ExitCode::Ok);
+  CHECK(ok.analysis.totals.params == 72 + 45);
+  REQUIRE(ok.analysis.outputs.size() == 2);
+  CHECK(ok.analysis.outputs[0].second == Shape{fixed(2), fixed(3)});
+  CHECK(ok.analysis.outputs[1].second == Shape{fixed(2), fixed(2)});
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"KEY", "'conv.0'", "11:35: module name can't contain \".\", got: conv.0"},
+      {"KEY", "''", "11:35: module name can't be empty string \"\""},
+      {"KEY", "0", "11:35: module name should be a string. Got int"},
+      {"layers = OrderedDict()", "layers = {}", "11:35: dict is not a Module subclass"},
+      {"(\"b\", nn.Linear(8, 2))", "(\"b.c\", nn.Linear(8, 2))",
+       "12:22: module name can't contain \".\", got: b.c"},
+  };
+  for (const Case& c : cases) {
+    std::string changed = test::replaced(text, c.from, c.to);
+    if (std::string(c.from) != "KEY") changed = test::replaced(changed, "KEY", "'conv'");
+    LoadedModel m = test::analyze_py(changed, "heads.py", "2,8");
+    INFO(c.to);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+}

@@ -218,6 +218,9 @@ class Net(nn.Module):
                                                                0.8599998950958252]
         assert torch.linspace(0, 0.3, 37).tolist()[31] == 0.25833332538604736
         assert torch.linspace(2, 2, 1).tolist() == [2.0] and torch.linspace(0, 1, 0).tolist() == []
+        t = torch.linspace(0, 0.3, 7)
+        assert torch.linspace(t[1], t[5], 5).tolist()[2:] == [0.15000000596046448,
+                                                              0.20000000298023224, 0.25]
         p = np.linspace(0, 0.2, 7).tolist()
         assert p == [0.0, 0.03333333333333333, 0.06666666666666667, 0.1, 0.13333333333333333,
                      0.16666666666666666, 0.2]
@@ -267,7 +270,7 @@ TEST_CASE("tensors of values: linspace's errors, as torch and numpy raise them")
       {"np.linspace(0, 1, 3, retstep=True)",
        "10:38: unsupported Python construct: argument `retstep` of numpy.linspace"},
       {"np.linspace(0, 1, 3) * 2",
-       "10:17: unsupported Python construct: operator `*` on these values"},
+       "10:17: unsupported Python construct: arithmetic or a comparison with a numpy array"},
       {"np.linspace(0, 1, 3).sum()",
        "10:17: unsupported Python construct: `.sum` of a numpy array"},
   };
@@ -276,5 +279,44 @@ TEST_CASE("tensors of values: linspace's errors, as torch and numpy raise them")
     INFO(c.expr);
     CHECK(m.exit != ExitCode::Ok);
     CHECK(first_error_at(m) == c.error);
+  }
+}
+
+// PyTorch's (numpy's) own errors stop the construction even where the value is never used, as
+// __init__ would stop; a limit of netshape's is reported only where the value is used.
+TEST_CASE("tensors of values: linspace's own errors stop __init__ even when unused") {
+  const std::string text = R"(import numpy as np
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, depth=0):
+        super().__init__()
+        rates = UNUSED
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+# input: [1, 2]
+)";
+  struct Case {
+    const char* unused;
+    const char* error;  // "" when PyTorch builds the model
+  };
+  const Case cases[] = {
+      {"torch.linspace(0, 0.1, depth - 1)", "9:17: number of steps must be non-negative"},
+      {"np.linspace(0, 1, depth - 2).tolist()",
+       "9:17: Number of samples, -2, must be non-negative."},
+      {"torch.arange(0, 4, depth)", "9:17: step must be nonzero"},
+      {"torch.linspace(0, 1, 10 ** 6)", ""},  // netshape's limit: the value is not needed
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read(netshape::test::replaced(text, "UNUSED", c.unused));
+    INFO(c.unused);
+    CHECK(first_error_at(m) == c.error);
+    CHECK(m.exit == (*c.error ? ExitCode::UsageOrParse : ExitCode::Ok));
   }
 }
