@@ -7479,10 +7479,12 @@ class Construct {
     raise(at, describe(v) + " is not iterable");
   }
 
+  // Item i of a list, tuple, container or tensor of values netshape holds whole: outside it,
+  // Python's (PyTorch's) IndexError, certain, so it stops __init__ even where the value is unused.
   size_t index_of(int64_t i, size_t size, Span at) {
     int64_t n = static_cast<int64_t>(size);
     if (i < 0) i += n;
-    if (i < 0 || i >= n) raise(at, "index out of range");
+    if (i < 0 || i >= n) raise_torch(at, "index out of range");
     return static_cast<size_t>(i);
   }
 

@@ -284,7 +284,7 @@ TEST_CASE("tensors of values: linspace's errors, as torch and numpy raise them")
 
 // PyTorch's (numpy's) own errors stop the construction even where the value is never used, as
 // __init__ would stop; a limit of netshape's is reported only where the value is used.
-TEST_CASE("tensors of values: linspace's own errors stop __init__ even when unused") {
+TEST_CASE("tensors of values: PyTorch's own errors stop __init__ even when unused") {
   const std::string text = R"(import numpy as np
 import torch
 import torch.nn as nn
@@ -311,6 +311,7 @@ class Net(nn.Module):
       {"np.linspace(0, 1, depth - 2).tolist()",
        "9:17: Number of samples, -2, must be non-negative."},
       {"torch.arange(0, 4, depth)", "9:17: step must be nonzero"},
+      {"[x.item() for x in torch.linspace(0, 0.1, depth)][0]", "9:17: index out of range"},
       {"torch.linspace(0, 1, 10 ** 6)", ""},  // netshape's limit: the value is not needed
   };
   for (const Case& c : cases) {
