@@ -82,7 +82,10 @@ struct PyValue {
   const py::Stmt* def_ = nullptr;
   std::shared_ptr<PyScope> closure;
   std::shared_ptr<PyValue> method_self;  // Function: bound to this `self`
-  std::string name;  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward
+  // Builtin, Unbound, Tensor, Shape; Module: its named_modules() path in forward; Dict:
+  // "OrderedDict" for one (what nn.Sequential names children from); Opaque: what it is
+  // ("numpy.ndarray": numpy_linspace_of's array, its float64s in `items`)
+  std::string name;
   uint32_t file = 0;  // Function, Class, File: the file that defines it (whose names it sees)
   int made = -1;      // Made: its identity (one statement, however often forward reads it)
   // Made: not contiguous (transposed, sliced or expanded in __init__, or computed from such a
