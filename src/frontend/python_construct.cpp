@@ -3151,7 +3151,8 @@ class Construct {
     if (full == "torch.nn.init") return PyValue::builtin("nn.init");
     if (full == "torch.nn.utils") return PyValue::builtin("nn.utils");
     if (full == "torch" || full == "math" || full == "functools" || full == "collections" ||
-        full == "copy" || full == "numpy" || full == "operator" || full == "contextlib")
+        full == "copy" || full == "numpy" || full == "operator" || full == "contextlib" ||
+        full == "typing")
       return PyValue::builtin(full);
     // the context managers of `with` (enter_context): `from torch.cuda.amp import autocast`
     for (const char* managers : {"contextlib", "torch.autograd", "torch.autograd.grad_mode",

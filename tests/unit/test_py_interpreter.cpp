@@ -5229,6 +5229,14 @@ class Block(nn.Module):
   CHECK(std::string(op_info(m.analysis.layers[0].op).name) == "GroupNorm");
   CHECK(m.analysis.outputs[0].second == Shape{fixed(2), fixed(8), fixed(6), fixed(6)});
   CHECK(m.analysis.totals.params == 312);
+  // `import typing` and `typing.OrderedDict()`: the module typing, as Python binds it
+  std::string text(m.source.text());
+  text = test::replaced(test::replaced(text, "from typing import OrderedDict", "import typing"),
+                        "layers = OrderedDict()", "layers = typing.OrderedDict()");
+  LoadedModel module = test::analyze_py(text, "block.py", "2,4,6,6");
+  INFO(render_diagnostics(module));
+  CHECK(module.exit == ExitCode::Ok);
+  CHECK(module.analysis.totals.params == 312);
 }
 
 // Module.add_module's checks of a child's name, for nn.Sequential of an OrderedDict and for
