@@ -28,6 +28,9 @@ struct Diagnostic {
   std::vector<Label> labels;       // other places that explain it, in order
   std::string layer;               // the statement it belongs to, when there is one
   std::string code;                // a stable kind for tools, e.g. "input-too-small"
+  // PyTorch raises it while building the module (its __init__, or binding the constructor's
+  // arguments), so also for a module forward never applies.
+  bool at_construction = false;
 
   // Where the graph shows a likelier intent than the literal fix: `better` becomes the help, and
   // the old help is kept as a note after `old_prefix` ("or, if dim 1 does hold the channels: ").

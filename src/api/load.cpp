@@ -343,7 +343,7 @@ std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer) {
 
 // The totals of `layer` applied alone to the inputs `p` declares (all of them, in order);
 // nullopt when it fails on them.
-static std::optional<Totals> totals_alone(Program p, const Statement& layer) {
+static Analysis analysis_alone(Program p, const Statement& layer, Diagnostics& diags) {
   Statement alone = layer;
   alone.inputs.clear();
   alone.input_spans.clear();
@@ -355,9 +355,14 @@ static std::optional<Totals> totals_alone(Program p, const Statement& layer) {
   alone.module = -1;
   p.model_name = layer.name;
   p.statements = {alone};
-  Diagnostics diags;
   Graph g = lower(std::move(p));
-  Analysis a = analyze(g, diags, AnalyzeOptions{});
+  return analyze(g, diags, AnalyzeOptions{});
+}
+
+// `layer` alone, applied to the inputs `p` declares; its totals, or nullopt on an error.
+static std::optional<Totals> totals_alone(Program p, const Statement& layer) {
+  Diagnostics diags;
+  Analysis a = analysis_alone(std::move(p), layer, diags);
   if (a.ok && !diags.has_errors()) return a.totals;
   return std::nullopt;
 }
@@ -389,6 +394,40 @@ static std::optional<Totals> layer_totals(const Statement& layer) {
   return std::nullopt;
 }
 
+// What PyTorch raises while building `layer` (a TypeError of its arguments, Dropout's p outside
+// [0, 1], Conv2d's groups not dividing in_channels), or nullopt when it builds. Rules make those
+// checks before they read the input, so the inputs that fit it show them.
+static std::optional<Diagnostic> construction_error(const Statement& layer) {
+  for (const std::string& dims : inputs_that_fit(layer)) {
+    Program p;
+    Diagnostics diags;
+    if (!apply_input_override(p, dims, diags)) continue;
+    Analysis a = analysis_alone(std::move(p), layer, diags);
+    if (a.ok && !diags.has_errors()) return std::nullopt;
+    for (const Diagnostic& d : diags.items())
+      if (d.severity == Severity::Error && d.at_construction) return d;
+  }
+  return std::nullopt;
+}
+
+// The model is never built: `built` is its error, and there is no output.
+static void fail_construction(LoadedModel& m, Diagnostic built) {
+  m.diags.add(std::move(built));
+  m.analysis.ok = false;
+  m.analysis.outputs.clear();
+  m.analysis.output_ids.clear();
+  m.analysis.output_steps.clear();
+}
+
+// PyTorch builds every module __init__ registers, applied or not: what it raises while building
+// a weightless one forward never applies is the model's error (count_unapplied checks those with
+// weights); nothing else about such a layer is.
+static void check_unapplied_construction(LoadedModel& m) {
+  for (const Statement& layer : m.graph->program().unapplied_weightless) {
+    if (auto built = construction_error(layer)) return fail_construction(m, std::move(*built));
+  }
+}
+
 // Layers with weights the model registers but forward never applies have no rows; their
 // parameters count in the total as model.parameters() counts them, and a warning per module
 // (the auxiliary head, not each of its layers) says so. A layer netshape cannot count is an
@@ -404,6 +443,7 @@ static void count_unapplied(LoadedModel& m) {
       const Statement& layer = unapplied[i].layer;
       std::optional<Totals> t = layer_totals(layer);
       if (!t) {
+        if (auto built = construction_error(layer)) return fail_construction(m, std::move(*built));
         Diagnostic& d =
             m.diags.error(layer.span,
                           "netshape cannot count the parameters of `" + layer.name +
@@ -466,6 +506,7 @@ void load_model(LoadedModel& m, const LoadOptions& opts) {
     if (d.code == "input-too-small" && !fixed_shapes)
       suggest_smallest_input(*m.graph, d, m.analysis.layers.size() - 1);
   }
+  if (!m.diags.has_errors()) check_unapplied_construction(m);
   if (!m.diags.has_errors()) count_unapplied(m);
   if (!m.diags.has_errors()) {
     warn_suspicious(*m.graph, m.analysis, m.diags);

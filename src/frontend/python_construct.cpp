@@ -8673,20 +8673,16 @@ class Construct {
         }
         throw PyError{m.pending[i].error};
       }
-      group.layer.named = true;
-      group.layer.name = at;
-      group.layer.op = m.op;
-      group.layer.op_span = m.op_span;
-      group.layer.span = m.span;
-      group.layer.args = m.args;
+      group.layer = unapplied_statement(m, at);
       group.layer.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
       group.layer.extras_for_write().normed_weight = normed_weight_of(m);
-      group.layer.extras_for_write().fix_prefix = m.fix_prefix;
       if (auto tied = tied_elements_.find(m.id); tied != tied_elements_.end())
         group.layer.extras_for_write().tied_elements = tied->second;
-      group.layer.python = true;
       group.tensors_read = tensors_read_.count(m.id) != 0;
       L.program_.unapplied.push_back(group);
+    } else if (m.kind == ModuleDef::Leaf && !applied && find_op(m.op) && m.pending.empty()) {
+      // Its arguments known: what building it raises is checked (a pending one may be any value)
+      L.program_.unapplied_weightless.push_back(unapplied_statement(m, at));
     }
     if (m.kind == ModuleDef::User) {
       if (m.instance->layer_base) collect_unapplied(*m.instance->layer_base, at, group);
@@ -8721,6 +8717,20 @@ class Construct {
       p.layer = made_statement(v, child(key));
       L.program_.unapplied.push_back(p);
     }
+  }
+
+  // Leaf `m`, registered at `at`, as a statement of its own (forward never applies it).
+  static Statement unapplied_statement(const ModuleDef& m, const std::string& at) {
+    Statement st;
+    st.named = true;
+    st.name = at;
+    st.op = m.op;
+    st.op_span = m.op_span;
+    st.span = m.span;
+    st.args = m.args;
+    st.extras_for_write().fix_prefix = m.fix_prefix;
+    st.python = true;
+    return st;
   }
 
   // Whether layer `op` is of family `f` (nn.RNN, nn.LSTM, nn.GRU: recurrent, applied with their

@@ -190,6 +190,13 @@ class RuleContext {
   Diagnostic& error(Span span, std::string message, std::string help = {}) {
     return report(span, std::move(message), std::move(help));
   }
+  // What PyTorch raises while building the module, not when applying it (Dropout's p outside
+  // [0, 1]): checked for modules forward never applies too, with inputs that fit them, so a rule
+  // makes such checks before those that depend on the input's sizes.
+  bool fail_at_construction(std::string_view param, std::string message, std::string help) {
+    error_at(param, std::move(message), std::move(help)).at_construction = true;
+    return false;
+  }
   bool fail_input(std::string message, std::string help = {});  // at the statement
   // What PyTorch runs and netshape does not follow (exit 2, not a shape error).
   bool fail_unsupported(std::string_view param, std::string message, std::string help) {

@@ -89,7 +89,7 @@ std::optional<Heads> read_heads(RuleContext& ctx) {
   if (static_cast<__int128>(floor_divide(*embed, *heads)) * *heads != *embed) {
     int64_t divisor = std::min(*heads, *embed);  // the most heads up to num_heads that divide
     while (divisor > 1 && *embed % divisor != 0) --divisor;
-    ctx.fail_at(
+    ctx.fail_at_construction(
         "num_heads", "embed_dim must be divisible by num_heads",
         fmt::format("use a num_heads that divides {}, e.g. {}", *embed,
                     ctx.call_with("num_heads", std::to_string(std::max<int64_t>(divisor, 1)))));

@@ -52,7 +52,7 @@ bool read_padding(RuleContext& ctx, ConvArgs& a, size_t nd, bool transposed) {
   const Value& pad = ctx.value("padding");
   if (pad.kind == Value::Kind::String && !transposed) {
     if (pad.s != "same" && pad.s != "valid") {
-      return ctx.fail_at(
+      return ctx.fail_at_construction(
           "padding",
           fmt::format("Invalid padding string '{}', should be one of {{'same', 'valid'}}", pad.s),
           "use padding='same', padding='valid' or a number");
@@ -79,8 +79,8 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   // argument parser takes no bool for an int
   const Value& g = ctx.value("groups");
   if (g.kind == Value::Kind::Bool && !g.b) {
-    ctx.fail_at("groups", "groups must be a positive integer",
-                "write groups=1, or the number of groups");
+    ctx.fail_at_construction("groups", "groups must be a positive integer",
+                             "write groups=1, or the number of groups");
     return std::nullopt;
   }
   auto groups = ctx.strict_int_arg("groups", 1, "write groups=1, or the number of groups");
@@ -88,13 +88,15 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   a.out_c = *out_c;
   a.groups = *groups;
   if (a.in_c % a.groups != 0) {
-    ctx.fail_at("groups", "in_channels must be divisible by groups",
-                fmt::format("in_channels={} is not a multiple of groups={}", a.in_c, a.groups));
+    ctx.fail_at_construction(
+        "groups", "in_channels must be divisible by groups",
+        fmt::format("in_channels={} is not a multiple of groups={}", a.in_c, a.groups));
     return std::nullopt;
   }
   if (a.out_c % a.groups != 0) {
-    ctx.fail_at("groups", "out_channels must be divisible by groups",
-                fmt::format("out_channels={} is not a multiple of groups={}", a.out_c, a.groups));
+    ctx.fail_at_construction(
+        "groups", "out_channels must be divisible by groups",
+        fmt::format("out_channels={} is not a multiple of groups={}", a.out_c, a.groups));
     return std::nullopt;
   }
   auto kernel = ctx.ints_arg("kernel_size", nd, 1, RuleContext::IntsForm::python);
@@ -112,18 +114,19 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   a.bias = *bias;
   if (!check_kernel_extent(ctx, a.kernel, a.dilation)) return std::nullopt;
   if (transposed && *mode != "zeros") {
-    ctx.fail_at("padding_mode",
-                fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
-                "remove padding_mode");
+    ctx.fail_at_construction(
+        "padding_mode", fmt::format("Only \"zeros\" padding mode is supported for {}", ctx.op.name),
+        "remove padding_mode");
     return std::nullopt;
   }
   auto padding_mode = parse_padding_mode(*mode);
   if (!padding_mode) {
-    ctx.fail_at("padding_mode",
-                fmt::format("padding_mode must be one of {{'replicate', 'circular', 'reflect', "
-                            "'zeros'}}, but got padding_mode='{}'",
-                            *mode),
-                "use padding_mode='zeros'");
+    ctx.fail_at_construction(
+        "padding_mode",
+        fmt::format("padding_mode must be one of {{'replicate', 'circular', 'reflect', "
+                    "'zeros'}}, but got padding_mode='{}'",
+                    *mode),
+        "use padding_mode='zeros'");
     return std::nullopt;
   }
   a.padding_mode = *padding_mode;
@@ -135,9 +138,10 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
         bool uniform =
             std::all_of(pads.begin(), pads.end(), [&](int64_t p) { return p == pads[0]; });
         std::string p = uniform ? std::to_string(pads[0]) : "(" + join(pads, ", ") + ")";
-        ctx.fail_at("padding", "padding='same' is not supported for strided convolutions",
-                    fmt::format("use padding={} instead of 'same' with stride {}: {}", p,
-                                a.stride[i], ctx.call_with("padding", p)));
+        ctx.fail_at_construction("padding",
+                                 "padding='same' is not supported for strided convolutions",
+                                 fmt::format("use padding={} instead of 'same' with stride {}: {}",
+                                             p, a.stride[i], ctx.call_with("padding", p)));
         return std::nullopt;
       }
     }

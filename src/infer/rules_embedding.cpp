@@ -72,10 +72,11 @@ bool padding_in_table(RuleContext& ctx) {
     help = fmt::format("use a padding_idx in [{}, {})", -rows.i, rows.i);
   else if (rows.kind == Value::Kind::Int)
     help = "a table of no rows has no padding row: leave padding_idx out";
-  return ctx.fail_at("padding_idx",
-                     ctx.op.id == OpId::EmbeddingBag ? "padding_idx must be within num_embeddings"
-                                                     : "Padding_idx must be within num_embeddings",
-                     help);
+  return ctx.fail_at_construction("padding_idx",
+                                  ctx.op.id == OpId::EmbeddingBag
+                                      ? "padding_idx must be within num_embeddings"
+                                      : "Padding_idx must be within num_embeddings",
+                                  help);
 }
 
 // After the weight is made, its padding row is zeroed: `weight[padding_idx]`, which only an int

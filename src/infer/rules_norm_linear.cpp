@@ -430,7 +430,7 @@ bool infer_group_norm(RuleContext& ctx) {
   auto channels = ctx.size_or_inferred("num_channels", x[1]);
   if (!channels) return false;
   if (*channels % *groups != 0) {
-    return ctx.fail_at(
+    return ctx.fail_at_construction(
         "num_groups", "num_channels must be divisible by num_groups",
         fmt::format("num_channels={} is not a multiple of num_groups={}", *channels, *groups));
   }

@@ -83,9 +83,9 @@ bool read_constructor(RuleContext& ctx, Recurrent& r) {
     bool by_keyword = std::any_of(ctx.st.args.begin(), ctx.st.args.end(),
                                   [](const Arg& a) { return a.keyword == "proj_size"; });
     if (by_keyword) {
-      return ctx.fail_at("proj_size",
-                         "proj_size argument is only supported for LSTM, not RNN or GRU",
-                         "remove proj_size, or use nn.LSTM");
+      return ctx.fail_at_construction(
+          "proj_size", "proj_size argument is only supported for LSTM, not RNN or GRU",
+          "remove proj_size, or use nn.LSTM");
     }
     if (truthy(ctx.value("proj_size"))) {  // PyTorch builds projected weights its forward misreads
       return ctx.fail_unsupported("proj_size",
@@ -99,7 +99,7 @@ bool read_constructor(RuleContext& ctx, Recurrent& r) {
     bool known = nonlinearity.kind == Value::Kind::String &&
                  (nonlinearity.s == "tanh" || nonlinearity.s == "relu");
     if (!known) {
-      return ctx.fail_at(
+      return ctx.fail_at_construction(
           "nonlinearity",
           fmt::format("Unknown nonlinearity '{}'", nonlinearity.kind == Value::Kind::String
                                                        ? nonlinearity.s.str()
@@ -124,21 +124,22 @@ bool read_constructor(RuleContext& ctx, Recurrent& r) {
   bool number = dropout.kind == Value::Kind::Int || dropout.kind == Value::Kind::Float;
   double p = dropout.kind == Value::Kind::Int ? static_cast<double>(dropout.i) : dropout.f;
   if (!number || !(p >= 0 && p <= 1)) {
-    return ctx.fail_at("dropout",
-                       "dropout should be a number in range [0, 1] representing the probability "
-                       "of an element being zeroed",
-                       "use a dropout between 0 and 1, e.g. dropout=0.2");
+    return ctx.fail_at_construction(
+        "dropout",
+        "dropout should be a number in range [0, 1] representing the probability "
+        "of an element being zeroed",
+        "use a dropout between 0 and 1, e.g. dropout=0.2");
   }
   auto proj = r.kind == OpKind::lstm ? ctx.int_arg("proj_size", INT64_MIN) : int64_t{0};
   if (!proj) return false;
   if (*proj < 0) {
-    return ctx.fail_at("proj_size",
-                       "proj_size should be a positive integer or zero to disable projections",
-                       "use proj_size=0 (no projection) or a positive size below hidden_size");
+    return ctx.fail_at_construction(
+        "proj_size", "proj_size should be a positive integer or zero to disable projections",
+        "use proj_size=0 (no projection) or a positive size below hidden_size");
   }
   if (*proj >= *hidden) {
     bool projecting = *proj > 0;
-    return ctx.fail_at(
+    return ctx.fail_at_construction(
         projecting ? "proj_size" : "hidden_size", "proj_size has to be smaller than hidden_size",
         projecting ? "use a proj_size below hidden_size" : "use a hidden_size of 1 or more");
   }

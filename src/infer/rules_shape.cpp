@@ -13,11 +13,12 @@ bool check_probability(RuleContext& ctx) {
   if (!ctx.has_param("p")) return true;
   auto p = ctx.float_arg("p");
   if (!p) return false;
-  if (*p < 0.0 || *p > 1.0) {
-    return ctx.fail_at("p",
-                       fmt::format("dropout probability has to be between 0 and 1, but got {}",
-                                   to_source(ctx.value("p"))),
-                       "use a probability such as p=0.5");
+  if (*p < 0.0 || *p > 1.0) {  // nn.Dropout's __init__ raises it
+    return ctx.fail_at_construction(
+        "p",
+        fmt::format("dropout probability has to be between 0 and 1, but got {}",
+                    to_source(ctx.value("p"))),
+        "use a probability such as p=0.5");
   }
   ctx.attrs.p = *p;
   return true;
@@ -54,7 +55,7 @@ bool hardtanh_bounds(RuleContext& ctx) {
       !float_param(ctx, "max_value", at.max_val))
     return false;
   if (ctx.op.id != OpId::Hardtanh || at.max_val > at.min_val) return true;
-  return ctx.fail_at(
+  return ctx.fail_at_construction(
       "max_val",
       fmt::format("AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is {} and "
                   "max_val {}",
@@ -242,8 +243,42 @@ bool infer_flatten(RuleContext& ctx) {
   return true;
 }
 
+// nn.Unflatten's __init__: dim an int (or a name), unflattened_size a tuple or list of ints
+// (bools are ints to its isinstance). Made before dim is read against the input.
+static bool unflatten_construction(RuleContext& ctx) {
+  auto is_name = [](const Value& v) {  // a .ns name, its number known only later
+    return v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef;
+  };
+  auto is_int = [&](const Value& v) {
+    return v.kind == Value::Kind::Int || v.kind == Value::Kind::Bool || is_name(v);
+  };
+  const Value& dim = ctx.value("dim");
+  if (!is_int(dim) && dim.kind != Value::Kind::String)
+    return ctx.fail_at_construction("dim", "invalid argument type for dim parameter",
+                                    "give dim a dim number, e.g. Unflatten(1, (32, 7, 7))");
+  if (!is_int(dim)) return true;  // a named dim: its sizes are (name, size) pairs
+  const Value& sizes = ctx.value("unflattened_size");
+  if (!sizes.is_sequence() && !is_name(sizes))
+    return ctx.fail_at_construction(
+        "unflattened_size",
+        fmt::format("unflattened_size must be a tuple of ints, but found type {}",
+                    python_type(sizes)),
+        "write unflattened_size=(32, 7, 7)");
+  for (size_t i = 0; i < sizes.items.size(); ++i) {
+    if (!is_int(sizes.items[i]))
+      return ctx.fail_at_construction(
+          "unflattened_size",
+          fmt::format("unflattened_size must be tuple of ints, but found element of type {} at "
+                      "pos {}",
+                      python_type(sizes.items[i]), i),
+          "write unflattened_size=(32, 7, 7)");
+  }
+  return true;
+}
+
 // x: [..., d, ...] -> [..., *unflattened_size, ...] (the method's `sizes`)
 bool infer_unflatten(RuleContext& ctx) {
+  if (ctx.op.id == OpId::Unflatten && !unflatten_construction(ctx)) return false;
   const Shape& x = ctx.x();
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(x.size()), dim)) return false;

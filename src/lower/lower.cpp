@@ -422,8 +422,16 @@ class Lowering {
     return true;
   }
 
-  // Python's argument binding: positional in order, then keywords; PyTorch's TypeErrors.
+  // A module's arguments are bound when PyTorch builds it: their TypeErrors come from building
+  // it, so also for a module forward never applies.
   bool bind_arguments(GraphNode& node, const Statement& st, const OpInfo& op) {
+    if (bind_call(node, st, op)) return true;
+    if (op.is_module() && node.error >= 0) g_.errors[node.error].at_construction = true;
+    return false;
+  }
+
+  // Python's argument binding: positional in order, then keywords; PyTorch's TypeErrors.
+  bool bind_call(GraphNode& node, const Statement& st, const OpInfo& op) {
     size_t positional = 0;
     bool var_positional = false, var_keyword = false;
     for (const auto& p : op.params) {

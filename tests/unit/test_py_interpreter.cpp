@@ -1072,6 +1072,70 @@ class Net(nn.Module):
   CHECK(ok.analysis.totals.params == 10);
 }
 
+TEST_CASE("interpreter: PyTorch builds a weightless layer forward never applies, and may raise") {
+  // What PyTorch 1.13 does building `Net()` (torch.nn's __init__ checks and argument binding);
+  // the forward-time checks of a layer never applied are not made (MaxPool2d(0) builds). Layers
+  // with weights count in the total: there, too, PyTorch's error.
+  const std::string base = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.extra = BODY
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+  const test::PyCase cases[] = {
+      {"nn.Dropout(1.5)", "dropout probability has to be between 0 and 1, but got 1.5", ""},
+      {"nn.Dropout(p=-1)", "dropout probability has to be between 0 and 1, but got -1", ""},
+      {"nn.Dropout2d(2)", "dropout probability has to be between 0 and 1, but got 2", ""},
+      {"nn.Hardtanh(2, 1)",
+       "AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is 2.0 and max_val 1.0",
+       ""},
+      {"nn.ReLU(5, 6)", "ReLU() takes 1 positional argument but 2 were given", ""},
+      {"nn.Threshold()", "Threshold() missing required argument: 'threshold'", ""},
+      {"nn.Softmax(dims=1)", "Softmax() got an unexpected keyword argument 'dims'", ""},
+      {"nn.Unflatten(1, 4)", "unflattened_size must be a tuple of ints, but found type int", ""},
+      {"nn.Unflatten(1, (2, 2.0))",
+       "unflattened_size must be tuple of ints, but found element of type float at pos 1", ""},
+      {"nn.Unflatten(1.5, (2, 2))", "invalid argument type for dim parameter", ""},
+      {"nn.Sequential(nn.ReLU(), nn.Dropout(3))",
+       "dropout probability has to be between 0 and 1, but got 3", ""},
+      // errors only when applied
+      {"nn.MaxPool2d(0)", "", "[2, 4]"},
+      {"nn.AvgPool2d(2, stride=0)", "", "[2, 4]"},
+      {"nn.PixelShuffle(0)", "", "[2, 4]"},
+      {"nn.Unflatten(9, (2, 2))", "", "[2, 4]"},
+      {"nn.Softmax(dim=1.5)", "", "[2, 4]"},
+      {"nn.Dropout(1.0)", "", "[2, 4]"},
+      // with weights: PyTorch's error, not netshape's "cannot count"
+      {"nn.Conv2d(3, 8, 3, groups=2)", "in_channels must be divisible by groups", ""},
+      {"nn.Conv2d(4, 8, 3, padding='same', stride=2)",
+       "padding='same' is not supported for strided convolutions", ""},
+      {"nn.Conv2d(3, 8, 3, padding_mode='zero')",
+       "padding_mode must be one of {'replicate', 'circular', 'reflect', 'zeros'}, but got "
+       "padding_mode='zero'",
+       ""},
+      {"nn.GroupNorm(3, 8)", "num_channels must be divisible by num_groups", ""},
+      {"nn.MultiheadAttention(10, 3)", "embed_dim must be divisible by num_heads", ""},
+      {"nn.Embedding(10, 4, padding_idx=10)", "Padding_idx must be within num_embeddings", ""},
+      {"nn.LSTM(4, 8, dropout=2)",
+       "dropout should be a number in range [0, 1] representing the probability of an element "
+       "being zeroed",
+       ""},
+      {"nn.RNN(4, 8, nonlinearity='gelu')", "Unknown nonlinearity 'gelu'", ""},
+  };
+  test::check_py_cases(base, "unapplied.py", cases);
+  LoadedModel m = read(test::replaced(base, "BODY", "nn.Dropout(1.5)"));
+  CHECK(test::first_error_at(m) ==
+        "8:33: dropout probability has to be between 0 and 1, but got 1.5");
+}
+
 TEST_CASE("interpreter: parameters frozen in __init__ are not trainable, as requires_grad says") {
   // Every way of freezing whole modules, applied in order (freeze all, unfreeze the head, ...),
   // through a helper function, a ModuleList item, nn.Parameter(requires_grad=False) and a
