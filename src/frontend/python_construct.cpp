@@ -2211,7 +2211,7 @@ class Construct {
       case PyValue::Kind::Opaque:
         if (obj.name == "torch.finfo" || obj.name == "torch.iinfo")
           return number_type_field(obj, name, e.span);
-        if (obj.name == "numpy.ndarray") break;   // a method: bound (numpy_array_method)
+        if (obj.is_numpy_array()) break;          // a method: bound (numpy_array_method)
         if (is_failed(obj) && obj.final_state) {  // `self.gru(x)[1].squeeze(0)`
           PyValue whole = whole_state_or(obj, e.span);
           if (!is_failed(whole)) return get_attribute(whole, e, f);
@@ -4834,8 +4834,7 @@ class Construct {
     };
     if (self.kind == PyValue::Kind::Tensor) return tensor_method(self, name, args, call);
     if (self.kind == PyValue::Kind::Values) return values_method(self, name, args, call);
-    if (self.kind == PyValue::Kind::Opaque && self.name == "numpy.ndarray")
-      return numpy_array_method(self, name, args, at);
+    if (self.is_numpy_array()) return numpy_array_method(self, name, args, at);
     if (is_first_parameter(self)) return first_parameter_method(name, args, call);
     // `torch.empty(1, n, d).normal_(std=0.02)` in __init__: an in-place init returns the tensor,
     // whose sizes are what netshape follows (its values are not).
@@ -5855,7 +5854,7 @@ class Construct {
     const PyValue* endpoint = argument(args, SIZE_MAX, "endpoint");
     PyValue array;
     array.kind = PyValue::Kind::Opaque;
-    array.name = "numpy.ndarray";
+    array.name = PyValue::kNumpyArray;
     try {
       for (double v : numpy_linspace(l.start, l.end, l.count, !endpoint || truthy(*endpoint, at)))
         array.items.push_back(PyValue::of(Value::floating(v, at)));
@@ -5869,7 +5868,7 @@ class Construct {
   // the array through .tolist() and iteration only.
   static void refuse_numpy_array_operands(const PyValue& a, const PyValue& b, Span at) {
     for (const PyValue* v : {&a, &b})
-      if (v->kind == PyValue::Kind::Opaque && v->name == "numpy.ndarray")
+      if (v->is_numpy_array())
         unsupported_here(at, "arithmetic or a comparison with a numpy array",
                          "read its numbers with .tolist() first");
   }
@@ -7448,7 +7447,7 @@ class Construct {
       case PyValue::Kind::Shape:
         return shape_items(v, at);
       case PyValue::Kind::Opaque:
-        if (v.name == "numpy.ndarray") return v.items;  // its numbers, as numpy's float64s
+        if (v.is_numpy_array()) return v.items;  // its numbers, as numpy's float64s
         break;
       case PyValue::Kind::Tensor: {
         unknown_op_of(v);  // `out, (h, c) = self.lstm(x)`: the LSTM is what netshape lacks

@@ -158,6 +158,9 @@ struct PyValue {
   }
   bool is(Value::Kind k) const { return kind == Kind::Data && data.kind == k; }
   bool is_none() const { return is(Value::Kind::None); }
+  // numpy_linspace_of's array (an Opaque named kNumpyArray), its float64s in `items`.
+  static constexpr const char* kNumpyArray = "numpy.ndarray";
+  bool is_numpy_array() const { return kind == Kind::Opaque && name == kNumpyArray; }
 };
 
 // A recurrent layer's h_n: [layers * directions, N, H_out] (unbatched: [layers * directions,
