@@ -93,19 +93,20 @@ static bool apply_input_override(Program& prog, const std::string& dims_text, Di
   return options && apply_input_override(prog, *options, false, diags);
 }
 
-// The declared shape of every input, the first one's spatial dims grown by `grow`; nullopt when
-// a grown dim leaves int64.
-static std::optional<std::vector<Shape>> grown_inputs(const Graph& g, int64_t grow) {
+// The declared shape of every input, the first one's spatial dims grown by `grow`, except those
+// `kept` at their size (bit i: spatial dim i); nullopt when a grown dim leaves int64.
+static std::optional<std::vector<Shape>> grown_inputs(const Graph& g, int64_t grow, uint64_t kept) {
   size_t spatial = g.inputs.empty() ? 0 : spatial_axis_count(declared_shape(*g.inputs[0].decl));
-  return resized_inputs(g, spatial,
-                        [grow](size_t, int64_t declared) { return checked_add(declared, grow); });
+  return resized_inputs(g, spatial, [grow, kept](size_t axis, int64_t declared) {
+    return (kept >> axis) & 1 ? std::optional<int64_t>(declared) : checked_add(declared, grow);
+  });
 }
 
-// Index of the first failing layer when every spatial dim of the first input grows by `grow`.
-// Inference is pure: it reruns on the same graph with other input shapes.
+// Index of the first failing layer when the spatial dims of the first input grow by `grow` (but
+// those `kept`). Inference is pure: it reruns on the same graph with other input shapes.
 // Only whether it fails at or before layer `failing` matters, so the probe stops after it.
-static size_t first_failure(const Graph& g, int64_t grow, size_t failing) {
-  auto shapes = grown_inputs(g, grow);
+static size_t first_failure(const Graph& g, int64_t grow, size_t failing, uint64_t kept = 0) {
+  auto shapes = grown_inputs(g, grow, kept);
   if (!shapes) return 0;  // no larger input exists: as if the first layer failed
   Diagnostics scratch;
   AnalyzeOptions probe;
@@ -119,7 +120,9 @@ static size_t first_failure(const Graph& g, int64_t grow, size_t failing) {
 }
 
 // When a layer's window does not fit, find by bisection the smallest input (growing every spatial
-// dim by the same amount) that gets past that layer, and say it in a note.
+// dim by the same amount) that gets past that layer, and say it in a note. A dim that needs no
+// growth keeps its size (a video's 16 frames, when only its height and width are too small): one
+// more probe per dim, made only when there are several.
 static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing) {
   if (g.inputs.empty() || spatial_axis_count(declared_shape(*g.inputs[0].decl)) == 0) return;
   int64_t lo = 0, hi = 1;
@@ -134,12 +137,17 @@ static void suggest_smallest_input(const Graph& g, Diagnostic& d, size_t failing
   }
   const InputDecl& in = *g.inputs[0].decl;
   size_t spatial_axes = spatial_axis_count(declared_shape(in));
+  uint64_t kept = 0;
+  for (size_t axis = 0; spatial_axes > 1 && axis < spatial_axes && axis < 64; ++axis) {
+    uint64_t also = kept | (uint64_t{1} << axis);
+    if (first_failure(g, hi, failing, also) > failing) kept = also;
+  }
   std::string dims;
   for (size_t i = 0; i < in.dims.size(); ++i) {
     bool spatial = i >= in.dims.size() - spatial_axes;
-    std::string v = in.dims[i].symbol.empty()
-                        ? std::to_string(in.dims[i].value + (spatial ? hi : 0))
-                        : in.dims[i].symbol;
+    bool grown = spatial && !((kept >> (i - (in.dims.size() - spatial_axes))) & 1);
+    std::string v = in.dims[i].symbol.empty() ? std::to_string(in.dims[i].value + (grown ? hi : 0))
+                                              : in.dims[i].symbol;
     dims += (i ? ", " : "") + v;
   }
   d.notes.push_back(fmt::format("the smallest input that gets past {} is [{}]", d.layer, dims));
@@ -343,7 +351,11 @@ std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer) {
 
 // The totals of `layer` applied alone to the inputs `p` declares (all of them, in order);
 // nullopt when it fails on them.
-static Analysis analysis_alone(Program p, const Statement& layer, Diagnostics& diags) {
+// `layer` of `model` alone, applied to the inputs `p` declares (with the model's value origins,
+// so an error about an argument points at the call that passed it).
+static Analysis analysis_alone(Program p, const Program& model, const Statement& layer,
+                               Diagnostics& diags) {
+  p.origins = model.origins;
   Statement alone = layer;
   alone.inputs.clear();
   alone.input_spans.clear();
@@ -359,16 +371,16 @@ static Analysis analysis_alone(Program p, const Statement& layer, Diagnostics& d
   return analyze(g, diags, AnalyzeOptions{});
 }
 
-// `layer` alone, applied to the inputs `p` declares; its totals, or nullopt on an error.
-static std::optional<Totals> totals_alone(Program p, const Statement& layer) {
+// The totals of `layer` of `model` alone, applied to the inputs `p` declares; nullopt on an error.
+static std::optional<Totals> totals_alone(Program p, const Program& model, const Statement& layer) {
   Diagnostics diags;
-  Analysis a = analysis_alone(std::move(p), layer, diags);
+  Analysis a = analysis_alone(std::move(p), model, layer, diags);
   if (a.ok && !diags.has_errors()) return a.totals;
   return std::nullopt;
 }
 
 // nn.MultiheadAttention alone: applied to a query, key and value of its widths, [1, width] each.
-static std::optional<Totals> attention_totals(const Statement& layer,
+static std::optional<Totals> attention_totals(const Program& model, const Statement& layer,
                                               const std::array<int64_t, 3>& widths) {
   Program p;
   const char* names[] = {"query", "key", "value"};
@@ -379,17 +391,17 @@ static std::optional<Totals> attention_totals(const Statement& layer,
     in.span = layer.span;
     p.inputs.push_back(std::move(in));
   }
-  return totals_alone(std::move(p), layer);
+  return totals_alone(std::move(p), model, layer);
 }
 
 // The parameters of one layer alone, with the first input it accepts; nullopt when none fits.
-static std::optional<Totals> layer_totals(const Statement& layer) {
-  if (auto widths = attention_widths(layer)) return attention_totals(layer, *widths);
+static std::optional<Totals> layer_totals(const Program& model, const Statement& layer) {
+  if (auto widths = attention_widths(layer)) return attention_totals(model, layer, *widths);
   for (const std::string& dims : inputs_that_fit(layer)) {
     Program p;
     Diagnostics diags;
     if (!apply_input_override(p, dims, diags)) continue;
-    if (auto totals = totals_alone(std::move(p), layer)) return totals;
+    if (auto totals = totals_alone(std::move(p), model, layer)) return totals;
   }
   return std::nullopt;
 }
@@ -397,12 +409,12 @@ static std::optional<Totals> layer_totals(const Statement& layer) {
 // What PyTorch raises while building `layer` (a TypeError of its arguments, Dropout's p outside
 // [0, 1], Conv2d's groups not dividing in_channels), or nullopt when it builds. Rules make those
 // checks before they read the input, so the inputs that fit it show them.
-static std::optional<Diagnostic> construction_error(const Statement& layer) {
+static std::optional<Diagnostic> construction_error(const Program& model, const Statement& layer) {
   for (const std::string& dims : inputs_that_fit(layer)) {
     Program p;
     Diagnostics diags;
     if (!apply_input_override(p, dims, diags)) continue;
-    Analysis a = analysis_alone(std::move(p), layer, diags);
+    Analysis a = analysis_alone(std::move(p), model, layer, diags);
     if (a.ok && !diags.has_errors()) return std::nullopt;
     for (const Diagnostic& d : diags.items())
       if (d.severity == Severity::Error && d.at_construction) return d;
@@ -423,8 +435,10 @@ static void fail_construction(LoadedModel& m, Diagnostic built) {
 // a weightless one forward never applies is the model's error (count_unapplied checks those with
 // weights); nothing else about such a layer is.
 static void check_unapplied_construction(LoadedModel& m) {
-  for (const Statement& layer : m.graph->program().unapplied_weightless) {
-    if (auto built = construction_error(layer)) return fail_construction(m, std::move(*built));
+  const Program& model = m.graph->program();
+  for (const Statement& layer : model.unapplied_weightless) {
+    if (auto built = construction_error(model, layer))
+      return fail_construction(m, std::move(*built));
   }
 }
 
@@ -433,7 +447,8 @@ static void check_unapplied_construction(LoadedModel& m) {
 // (the auxiliary head, not each of its layers) says so. A layer netshape cannot count is an
 // error, never a smaller total.
 static void count_unapplied(LoadedModel& m) {
-  const std::vector<UnappliedLayer>& unapplied = m.graph->program().unapplied;
+  const Program& model = m.graph->program();
+  const std::vector<UnappliedLayer>& unapplied = model.unapplied;
   for (size_t i = 0; i < unapplied.size();) {
     const UnappliedLayer& group = unapplied[i];
     int64_t params = 0, trainable = 0, layers = 0;
@@ -441,9 +456,10 @@ static void count_unapplied(LoadedModel& m) {
     for (; i < unapplied.size() && unapplied[i].module == group.module; ++i, ++layers) {
       all_read = all_read && unapplied[i].tensors_read;
       const Statement& layer = unapplied[i].layer;
-      std::optional<Totals> t = layer_totals(layer);
+      std::optional<Totals> t = layer_totals(model, layer);
       if (!t) {
-        if (auto built = construction_error(layer)) return fail_construction(m, std::move(*built));
+        if (auto built = construction_error(model, layer))
+          return fail_construction(m, std::move(*built));
         Diagnostic& d =
             m.diags.error(layer.span,
                           "netshape cannot count the parameters of `" + layer.name +

@@ -40,7 +40,9 @@ static const Value* argument_at(const GraphNode& node, Span span) {
 void RuleContext::add_origin_labels(Diagnostic& d) const {
   const Program& prog = graph.program();
   if (const Value* v = argument_at(node, d.span)) {
-    for (int o = v->origin; o >= 0; o = prog.origins[static_cast<size_t>(o)].parent) {
+    // (a program of one layer may hold no origins: its labels are then left out, never read)
+    for (int o = v->origin; o >= 0 && static_cast<size_t>(o) < prog.origins.size();
+         o = prog.origins[static_cast<size_t>(o)].parent) {
       const ValueOrigin& origin = prog.origins[static_cast<size_t>(o)];
       d.labels.push_back(
           Label{origin.argument, fmt::format("{}={} is passed here", origin.param, to_source(*v))});

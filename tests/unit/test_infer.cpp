@@ -412,6 +412,14 @@ TEST_CASE("too-small input: the note gives the smallest input that gets past the
   CHECK(first_error(m).notes[0] == "the smallest input that gets past conv2 is [B, 1, 14, 14]");
   auto p = check_ns("input [32, 2, 2]\npool = MaxPool2d(3)\n");
   CHECK(first_error(p).notes.at(0) == "the smallest input that gets past pool is [32, 3, 3]");
+  // a dim that needs no growth keeps its size: PyTorch runs [1, 3, 16, 7, 7] and [1, 3, 16, 7,
+  // 8] (kernel (2, 7, 7)), not [1, 3, 16, 6, 7]; the frames were enough
+  auto video = check_ns("input [1, 3, 16, 4, 5]\npool = AvgPool3d((2, 7, 7))\n");
+  CHECK(first_error(video).notes.at(0) ==
+        "the smallest input that gets past pool is [1, 3, 16, 7, 8]");
+  auto wide = check_ns("input [1, 1, 12, 12]\nconv = Conv2d(1, 4, (3, 20))\n");
+  CHECK(first_error(wide).notes.at(0) ==
+        "the smallest input that gets past conv is [1, 1, 12, 20]");
 }
 
 TEST_CASE("tensor ops: squeeze, unsqueeze, transpose, mean, sub/mul/div, Upsampling*2d") {

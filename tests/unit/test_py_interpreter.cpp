@@ -1136,6 +1136,36 @@ class Net(nn.Module):
         "8:33: dropout probability has to be between 0 and 1, but got 1.5");
 }
 
+TEST_CASE("interpreter: a bad argument passed into a helper of an unapplied layer points twice") {
+  // The layer alone keeps the model's value origins: the error is at the helper's line, with a
+  // note at the call that passed the value (this crashed reading the origins). PyTorch raises
+  // `in_channels must be divisible by groups` building Net().
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+def conv_bn(cin, cout, groups):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, groups=groups), nn.BatchNorm2d(cout))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.branch = conv_bn(6, 8, groups=4)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  CHECK(m.exit == ExitCode::ShapeError);
+  CHECK(test::first_error_at(m) == "5:50: in_channels must be divisible by groups");
+  const Diagnostic& d = test::first_error(m);
+  REQUIRE(d.labels.size() >= 1);
+  CHECK(d.labels[0].span.line == 12);
+  CHECK(d.labels[0].message == "groups=4 is passed here");
+}
+
 TEST_CASE("interpreter: parameters frozen in __init__ are not trainable, as requires_grad says") {
   // Every way of freezing whole modules, applied in order (freeze all, unfreeze the head, ...),
   // through a helper function, a ModuleList item, nn.Parameter(requires_grad=False) and a
