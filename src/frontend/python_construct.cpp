@@ -2488,16 +2488,20 @@ class Construct {
   PyValue super_attribute(const std::string& name, const Expr& e, Frame& f) {
     check_super_order(name, e.span, f);
     if (f.cls != nullptr && f.self) {
-      if (const Stmt* base = L.first_file_base(*f.cls))
-        return class_attribute(*base, name, e, f.self);
-      // `super().forward(x)` in a subclass of a torch layer: the layer's forward (module_method).
+      const Stmt* base = L.first_file_base(*f.cls);
+      // `super().forward(x)` in a subclass of a torch layer or of nn.Sequential, no class of the
+      // file between defining forward: the torch class's forward (module_method).
       const PyValue& self = *f.self;
-      if (name == "forward" && self.kind == PyValue::Kind::Module && self.module->instance &&
-          self.module->instance->layer_base) {
+      bool torch_forward =
+          name == "forward" && self.kind == PyValue::Kind::Module && self.module->instance &&
+          (self.module->instance->layer_base || self.module->instance->sequential) &&
+          (base == nullptr || L.find_method(*base, "forward", 0) == nullptr);
+      if (torch_forward) {
         PyValue method = PyValue::builtin("module.forward");
         method.method_self = f.self;
         return method;
       }
+      if (base != nullptr) return class_attribute(*base, name, e, f.self);
     }
     unsupported_here(e.span, "super()." + name + " of a class not defined in the file",
                      "call the method it means directly, or define the base class in the file");
@@ -5227,6 +5231,8 @@ class Construct {
     ModuleDef& m = *self.module;
     if (name == "forward" && forward_ && m.kind == ModuleDef::User && m.instance->layer_base)
       return apply_layer_base(self, args, call);
+    if (name == "forward" && forward_ && m.kind == ModuleDef::User && m.instance->sequential)
+      return apply_sequential_base(self, args, call);
     if (name == "_conv_forward" && forward_ && m.kind == ModuleDef::User &&
         m.instance->layer_base && in_family(m.instance->layer_base->op, Family::conv))
       return conv_forward_of(self, args, call);
@@ -9682,6 +9688,28 @@ class Construct {
     return apply_layer(*self.module->instance->layer_base, "", inputs, call.span, module_);
   }
 
+  // `super().forward(x)` in a subclass of nn.Sequential with a forward of its own (a residual
+  // `x + super().forward(x)`): nn.Sequential's forward, every module registered in order (those
+  // __init__ adds after the first too, as its _modules holds them), rows inside the module.
+  PyValue apply_sequential_base(const PyValue& self, Args& args, const Expr& call) {
+    if (args.values.size() != 1)
+      raise_torch(call.span,
+                  fmt::format("forward() takes 2 positional arguments but {} were given",
+                              args.values.size() + 1),
+                  "nn.Sequential's forward takes one tensor");
+    if (!args.keywords[0].empty() || args.values[0].kind != PyValue::Kind::Tensor)
+      non_tensor_argument(args.values[0], args.spans[0]);
+    Instance& inst = *self.module->instance;
+    PyValue current = args.values[0];
+    for (const std::string& key : inst.order) {
+      auto it = inst.modules.find(key);
+      if (it == inst.modules.end()) continue;
+      PyValue child = canonical(child_module(self, it->second, key));
+      current = call_module(child, {current}, call.span, module_);
+    }
+    return current;
+  }
+
   // The row of a transposed convolution called with `output_size=`: its output_padding that.
   static void with_output_padding(Statement& st, const std::vector<int64_t>& padding) {
     const OpInfo& op = op_info(*find_op(st.op));
@@ -10159,7 +10187,10 @@ class Construct {
     Frame f;
     f.scope = new_scope();
     f.self = std::make_shared<PyValue>(mod);
-    f.cls = &cls;
+    // The class whose body defines forward, as super() sees it (B, for `class Net(B): pass`):
+    // super().forward(x) there is the next class's forward, not B's own again.
+    const Stmt* owner = class_defining(cls, forward);
+    f.cls = owner != nullptr ? owner : &cls;
     f.file = L.file_of(method_owner(cls, "forward"));
     if (forward.params.empty()) raise(forward.span, "forward() takes no `self`");
     f.scope->vars[forward.params[0].name] = mod;

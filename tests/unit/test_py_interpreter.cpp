@@ -1486,6 +1486,81 @@ class Net(A):
   CHECK(m.analysis.totals.trainable_params == 114);
 }
 
+TEST_CASE("interpreter: super().forward() from an inherited forward, and of an nn.Sequential") {
+  // PyTorch 1.13: Net inherits B's forward, whose super() is A's (90 params, [2, 2]; extra was
+  // applied twice); a residual subclass of an nn.Sequential subclass runs the Sequential's
+  // forward, every module registered in order, `act` added after super().__init__ too (1,514
+  // params, [2, 10]).
+  LoadedModel inherited = read(R"(import torch.nn as nn
+
+
+class A(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.extra = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class B(A):
+    def forward(self, x):
+        return self.extra(super().forward(x))
+
+
+class Net(B):
+    pass
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(inherited));
+  REQUIRE(inherited.exit == ExitCode::Ok);
+  CHECK(test::out_shape(inherited) == "[2, 2]");
+  CHECK(inherited.analysis.totals.params == 90);
+  CHECK(inherited.analysis.layers.size() == 2);
+
+  LoadedModel residual = read(R"(import torch.nn as nn
+
+
+class ConvBlock(nn.Sequential):
+    def __init__(self, channels):
+        super().__init__(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.BatchNorm2d(channels),
+        )
+        self.act = nn.ReLU()
+
+
+class Residual(ConvBlock):
+    def forward(self, x):
+        return x + super().forward(x)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2)
+        self.blocks = nn.Sequential(Residual(8), Residual(8))
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.head(x.mean((2, 3)))
+
+# input: [2, 3, 17, 17]
+)");
+  INFO(render_diagnostics(residual));
+  REQUIRE(residual.exit == ExitCode::Ok);
+  CHECK(test::out_shape(residual) == "[2, 10]");
+  CHECK(residual.analysis.totals.params == 1514);
+  std::vector<std::string> names;
+  for (const LayerInfo& l : residual.analysis.layers) names.emplace_back(l.name);
+  CHECK(names == std::vector<std::string>{"stem", "blocks.0.0", "blocks.0.1", "blocks.0.act",
+                                          "add5", "blocks.1.0", "blocks.1.1", "blocks.1.act",
+                                          "add9", "mean10", "head"});
+}
+
 TEST_CASE("interpreter: an unused layer netshape cannot count exits 2, with no partial total") {
   // 3037000500 squared leaves 64 bits: netshape cannot count it, and model.parameters() would.
   LoadedModel m = read(R"(import torch.nn as nn
