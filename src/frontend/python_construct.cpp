@@ -2147,13 +2147,7 @@ class Construct {
       unsupported_here(at, "setting an attribute of this object");
     }
     Instance& inst = *obj.module->instance;
-    if (auto it = inst.values.find(name); it != inst.values.end() && is_parameter(*it->second) &&
-                                          !is_parameter(v) && !v.is_none() && is_tensor_made(v))
-      raise_torch(at,
-                  fmt::format("cannot assign '{}' as parameter '{}' (torch.nn.Parameter or "
-                              "None expected)",
-                              tensor_type_name(v.dtype), name),
-                  "wrap it in nn.Parameter(...), or give the tensor another name");
+    check_registered_kind(inst, name, v, at);
     registers_before_module_init(inst, v, at);
     if (auto old = inst.modules.find(name); old != inst.modules.end())
       refuse_retiring_tied(old->second, at);
@@ -2179,6 +2173,110 @@ class Construct {
     } else {
       inst.values[name] = std::make_shared<PyValue>(v);
     }
+  }
+
+  // module.add_module(name, child) (and register_module), with PyTorch 1.13's checks in its
+  // order: a module, a string name, not an attribute other than a submodule (`forward`, a number
+  // set in __init__), no dot, not empty. A name given again replaces the child in its place.
+  PyValue add_module(const PyValue& self, Args& args, const Expr& call, Frame& f) {
+    Span at = call.span;
+    if (args.values.size() != 2)
+      raise(at, "add_module() takes a name and a module", "call add_module(name, module)");
+    const PyValue& child = args.values[1];
+    if (child.kind != PyValue::Kind::Module && !child.is_none() && known_kind(child))
+      raise_torch(args.spans[1], torch_typename(child) + " is not a Module subclass",
+                  "give add_module a module");
+    if (child.kind != PyValue::Kind::Module)
+      unsupported_here(args.spans[1], "add_module() of " + describe(child),
+                       "give add_module a module");
+    ModuleDef& m = *self.module;
+    std::string key = args.values[0].is(Value::Kind::String) ? text_of(args.values[0]) : "";
+    bool registered = m.kind == ModuleDef::User
+                          ? m.instance->modules.count(key) != 0
+                          : std::any_of(m.children.begin(), m.children.end(),
+                                        [&](const ModuleChild& c) { return c.index == key; });
+    if (!key.empty() && !registered && key.find('.') == std::string::npos &&
+        has_attribute(self, key, call, f))
+      raise_torch(args.spans[0], fmt::format("attribute '{}' already exists", key),
+                  "give the module a name of its own");
+    key = checked_module_name(args.values[0], args.spans[0]);
+    check_container_depth(*child.module, at);
+    if (m.kind == ModuleDef::Sequential) {
+      put_child(m, key, *child.module);
+    } else {
+      set_attribute(self, key, child, at);
+    }
+    return PyValue::none(at);
+  }
+
+  // hasattr(obj, name), as attribute_by_name answers it.
+  bool has_attribute(const PyValue& obj, const std::string& name, const Expr& call, Frame& f) {
+    Args query;
+    query.add(obj, call.span, nullptr);
+    query.add(data_str(name, call.span), call.span, nullptr);
+    PyValue has = attribute_by_name("hasattr", query, call, f);
+    return has.is(Value::Kind::Bool) && has.data.b;
+  }
+
+  // nn.Module.__setattr__: a name registered as a parameter takes only an nn.Parameter or None,
+  // one registered as a submodule only a module, a parameter or None (PyTorch's TypeErrors).
+  // Values netshape could not compute may be either: not checked.
+  void check_registered_kind(const Instance& inst, const std::string& name, const PyValue& v,
+                             Span at) {
+    if (v.is_none() || is_parameter(v) || !known_kind(v)) return;
+    if (auto it = inst.values.find(name); it != inst.values.end() && is_parameter(*it->second))
+      raise_torch(at,
+                  fmt::format("cannot assign '{}' as parameter '{}' (torch.nn.Parameter or "
+                              "None expected)",
+                              torch_typename(v), name),
+                  "wrap a tensor in nn.Parameter(...), or give the value another name");
+    bool module = v.kind == PyValue::Kind::Module && !plain_object(v);
+    if (!module && inst.modules.count(name) != 0)
+      raise_torch(at,
+                  fmt::format("cannot assign '{}' as child module '{}' (torch.nn.Module or None "
+                              "expected)",
+                              torch_typename(v), name),
+                  "give the value another name, or assign a module (or None) to `" + name + "`");
+  }
+
+  // Whether netshape knows what `v` is: a number, string, container, module or tensor.
+  bool known_kind(const PyValue& v) {
+    switch (v.kind) {
+      case PyValue::Kind::Data:
+        return v.data.kind != Value::Kind::Ident && v.data.kind != Value::Kind::Infer;
+      case PyValue::Kind::List:
+      case PyValue::Kind::Tuple:
+      case PyValue::Kind::Dict:
+      case PyValue::Kind::Module:
+      case PyValue::Kind::Tensor:
+      case PyValue::Kind::Shape:
+        return true;
+      default:
+        return is_tensor_made(v);
+    }
+  }
+
+  // torch.typename(v) for a value of known_kind: a tensor's type (`torch.FloatTensor`), a
+  // builtin's name (`int`, `list`); a module by its class's name (PyTorch also names the module
+  // that defines the class: `torch.nn.modules.linear.Linear`).
+  std::string torch_typename(const PyValue& v) {
+    if (v.kind == PyValue::Kind::Tensor || is_tensor_made(v)) return tensor_type_name(v.dtype);
+    if (v.kind == PyValue::Kind::Module && v.module->kind == ModuleDef::User)
+      return v.module->instance->cls->name;
+    if (v.kind == PyValue::Kind::Module && !v.module->op.empty()) return v.module->op;
+    if (v.kind == PyValue::Kind::Module) return v.module->list ? "ModuleList" : "Sequential";
+    return type_of(v).name;
+  }
+
+  // A module whose __init__ never ran nn.Module's (no `super().__init__()`) has none of its
+  // registries: calling it is PyTorch's AttributeError (plain values may be set before).
+  void refuse_module_without_init(const Instance& inst, Span call_span) {
+    if (inst.module_init_ran || !inst.cls || !module_class(*inst.cls, 0) ||
+        L.find_method(*inst.cls, "__init__", 0) == nullptr)
+      return;
+    raise_torch(
+        call_span, fmt::format("'{}' object has no attribute '_backward_hooks'", inst.cls->name),
+        fmt::format("call `super().__init__()` first in the __init__ of {}", inst.cls->name));
   }
 
   // `self.fc = nn.Linear(...)` before `super().__init__()`: nn.Module.__setattr__ has no
@@ -5236,18 +5334,7 @@ class Construct {
     if (name == "_conv_forward" && forward_ && m.kind == ModuleDef::User &&
         m.instance->layer_base && in_family(m.instance->layer_base->op, Family::conv))
       return conv_forward_of(self, args, call);
-    if (name == "add_module" || name == "register_module") {
-      if (args.values.size() < 2 || args.values[1].kind != PyValue::Kind::Module)
-        raise(at, name + "() takes a name and a module");
-      std::string child = text_of(args.values[0]);
-      if (m.kind == ModuleDef::Sequential) {
-        check_container_depth(*args.values[1].module, at);
-        m.children.emplace_back(child, *args.values[1].module);
-      } else {
-        set_attribute(self, child, args.values[1], at);
-      }
-      return PyValue::none(at);
-    }
+    if (name == "add_module" || name == "register_module") return add_module(self, args, call, f);
     if (m.kind == ModuleDef::User && (m.instance->parameter_list || m.instance->parameter_dict))
       if (auto v = parameter_container_method(self, name, args, at)) return *v;
     if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
@@ -5255,7 +5342,8 @@ class Construct {
       for (const PyValue& v : items) {
         if (v.kind != PyValue::Kind::Module) raise(at, name + "() takes modules");
         check_container_depth(*v.module, at);
-        m.children.emplace_back(std::to_string(m.children.size()), *v.module);
+        // add_module(str(len(self)), module): a child already named so is replaced in place
+        put_child(m, std::to_string(m.children.size()), *v.module);
       }
       return PyValue::none(at);
     }
@@ -9641,6 +9729,7 @@ class Construct {
         }
         if (forward == nullptr)
           raise(m.span, "module class " + m.instance->cls->name + " has no forward method");
+        refuse_module_without_init(*m.instance, call_span);
         int self = declare(m, name, m.instance->cls->name, parent, call_span);
         size_t before = L.program_.statements.size();
         PyValue out = run_forward(mod, *forward, inputs, self, call_span, keywords);

@@ -5459,3 +5459,103 @@ class Net(nn.Module):
     CHECK(test::first_error_at(m) == c.error);
   }
 }
+
+TEST_CASE("python: nn.Module.__setattr__ and add_module refuse what PyTorch refuses") {
+  // PyTorch 1.13 raises each of these building or calling Net() (each exited 0 with a count):
+  // a registered submodule takes only a module or None, a parameter only an nn.Parameter or
+  // None; add_module checks the module, then its name; a module whose __init__ never ran
+  // nn.Module's cannot be called. Sequential.append is add_module(str(len(self)), m): a child
+  // already named "2" is replaced (99 params, [2, 3]).
+  const std::string base = R"(from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.w = nn.Parameter(torch.zeros(3))
+        self.hidden = 4
+        BODY
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"self.fc = 2",
+       "13:9: cannot assign 'int' as child module 'fc' (torch.nn.Module or None "
+       "expected)"},
+      {"self.fc = [nn.Linear(8, 4)]",
+       "13:9: cannot assign 'list' as child module 'fc' (torch.nn.Module or None expected)"},
+      {"self.fc = torch.zeros(3)",
+       "13:9: cannot assign 'torch.FloatTensor' as child module 'fc' "
+       "(torch.nn.Module or None expected)"},
+      {"self.w = 1.5",
+       "13:9: cannot assign 'float' as parameter 'w' (torch.nn.Parameter or None expected)"},
+      {"self.add_module('a.b', nn.Linear(3, 3))",
+       "13:25: module name can't contain \".\", got: a.b"},
+      {"self.add_module('', nn.Linear(3, 3))", "13:25: module name can't be empty string \"\""},
+      {"self.add_module('hidden', nn.Linear(3, 3))", "13:25: attribute 'hidden' already exists"},
+      {"self.register_module('training', nn.Linear(3, 3))",
+       "13:30: attribute 'training' already exists"},
+      {"self.add_module('x', 3)", "13:30: int is not a Module subclass"},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read(test::replaced(base, "BODY", c.body));
+    INFO(c.body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+  for (const char* fine : {"self.fc = None", "self.fc = nn.Linear(8, 4)", "self.hidden = 5",
+                           "self.add_module('fc', nn.Linear(8, 4))", "self.w = None"}) {
+    LoadedModel m = read(test::replaced(base, "BODY", fine));
+    INFO(fine);
+    INFO(render_diagnostics(m));
+    CHECK(m.exit ==
+          (std::string(fine) == "self.fc = None" ? ExitCode::UsageOrParse : ExitCode::Ok));
+  }
+
+  LoadedModel appended = read(R"(from collections import OrderedDict
+
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(OrderedDict([("0", nn.Linear(8, 8)), ("2", nn.Linear(8, 100))]))
+        self.net.append(nn.Linear(8, 3))
+
+    def forward(self, x):
+        return self.net(x)
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(appended));
+  REQUIRE(appended.exit == ExitCode::Ok);
+  CHECK(appended.analysis.totals.params == 99);
+  CHECK(test::out_shape(appended) == "[2, 3]");
+
+  LoadedModel no_init = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        self.k = 3
+
+    def forward(self, x):
+        return x * self.k
+
+# input: [2, 8]
+)");
+  CHECK(no_init.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(no_init) == "'Net' object has no attribute '_backward_hooks'");
+}
