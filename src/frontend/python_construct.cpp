@@ -816,6 +816,9 @@ class Construct {
   // made id) whose parameters do not train. Not on the ModuleDef: a module registered twice is
   // copied, and Python freezes the one object.
   std::set<int> frozen_layers_;
+  // The arguments of a layer set after it was built (`conv.stride = (1, 1)`), by module id, in
+  // order: its forward reads them (arguments_of). Not on the ModuleDef, for the same reason.
+  std::map<int, std::vector<Arg>> set_after_build_;
   // A lazy module's (`nn.LazyLinear`) input size, fixed at its first call, by module id.
   std::map<int, int64_t> lazy_sizes_;
   // The output_padding the next transposed convolution's call makes (its `output_size=`).
@@ -2133,6 +2136,8 @@ class Construct {
       // `self.fc.stddev = 0.001`: a note on a layer for weight init, nothing to shapes. A
       // constructor argument changed afterwards (`conv.stride = 2`) would change them: refused.
       // (nn.PairwiseDistance keeps its p as `norm`)
+      if (has_param(obj.module->op, name) && settable_after_build(*obj.module, name))
+        return set_after_build(*obj.module, name, v, at);
       if (has_param(obj.module->op, name) ||
           (obj.module->op == "PairwiseDistance" && name == "norm"))
         unsupported_here(at, "changing `" + name + "` of a layer after it is built",
@@ -2642,6 +2647,10 @@ class Construct {
     // hasattr(m, 'weight') is False for a ReLU; nn.LSTM's `bias` is its constructor's flag (below)
     if ((name == "weight" || name == "bias") && !has_param(m.op, name))
       raise(e.span, fmt::format("'{}' object has no attribute '{}'", m.op, name));
+    if (auto set = set_after_build_.find(m.id); set != set_after_build_.end()) {
+      for (auto a = set->second.rbegin(); a != set->second.rend(); ++a)
+        if (a->keyword == name) return PyValue::of(a->value);  // as assigned
+    }
     if (auto id = find_op(m.op)) {
       const OpInfo& op = op_info(*id);
       if (op.has_param(name)) return as_stored(op, m, name, leaf_argument(op, m, name));
@@ -2740,6 +2749,70 @@ class Construct {
   }
 
   // The argument `name` a layer was built with, or its default (None when it has neither).
+  // Whether `conv.stride = (1, 1)` after the layer is built changes what its forward does and
+  // nothing else: an argument forward reads as the layer keeps it, that sizes no weight and that
+  // __init__ derived nothing from (padding, when a padding_mode other than zeros made its own).
+  bool settable_after_build(const ModuleDef& m, const std::string& name) {
+    std::optional<OpId> id = find_op(m.op);
+    if (!id) return false;
+    const OpInfo& op = op_info(*id);
+    auto is = [&](std::initializer_list<const char*> names) {
+      return std::any_of(names.begin(), names.end(), [&](const char* n) { return name == n; });
+    };
+    switch (op.family) {
+      case Family::conv:
+      case Family::conv_transpose: {
+        PyValue mode = leaf_argument(op, m, "padding_mode");
+        bool zeros = mode.is(Value::Kind::String) && mode.data.s == "zeros";
+        return zeros && is({"stride", "padding", "dilation", "output_padding"});
+      }
+      case Family::max_pool:
+      case Family::avg_pool:
+        return is({"kernel_size", "stride", "padding", "dilation", "ceil_mode"});
+      case Family::adaptive_avg_pool:
+      case Family::adaptive_max_pool:
+        return name == "output_size";
+      case Family::interpolate:
+        return is({"size", "scale_factor", "mode", "align_corners"});
+      default:
+        return false;
+    }
+  }
+
+  // `pool.kernel_size = 3`: kept for the layer's forward. A pool built without a stride keeps
+  // its kernel size as its stride (`self.stride = stride or kernel_size`), so that is written
+  // first, as the built layer holds it.
+  void set_after_build(const ModuleDef& m, const std::string& name, const PyValue& v, Span at) {
+    const OpInfo& op = op_info(*find_op(m.op));
+    std::vector<Arg>& set = set_after_build_[m.id];
+    bool pool = op.family == Family::max_pool || op.family == Family::avg_pool;
+    if (pool && name == "kernel_size" && leaf_argument(op, m, "stride").is_none())
+      set.push_back(
+          Arg{keyword_name("stride"), to_ir(leaf_argument(op, m, "kernel_size"), at), at});
+    set.push_back(Arg{keyword_name(name), to_ir(v, at), at});
+  }
+
+  // The layer's arguments as its forward reads them: as built, then those set afterwards.
+  std::vector<Arg> arguments_of(const ModuleDef& m) const {
+    auto set = set_after_build_.find(m.id);
+    if (set == set_after_build_.end()) return m.args;
+    const OpInfo& op = op_info(*find_op(m.op));
+    std::vector<Arg> args = m.args;
+    for (const Arg& change : set->second) {
+      size_t position = 0;
+      auto same = std::find_if(args.begin(), args.end(), [&](const Arg& a) {
+        bool positional = a.keyword.empty() && position < op.params.size();
+        std::string_view pname = positional ? op.params[position++].name : a.keyword.str();
+        return pname == change.keyword.str();
+      });
+      if (same != args.end())
+        same->value = change.value;
+      else
+        args.push_back(change);
+    }
+    return args;
+  }
+
   static PyValue leaf_argument(const OpInfo& op, const ModuleDef& m, const std::string& name) {
     size_t position = 0;
     for (const Arg& a : m.args) {
@@ -4750,6 +4823,8 @@ class Construct {
     c.id = it->second;
     c.module_index = -1;
     if (frozen_layers_.count(m.id)) frozen_layers_.insert(c.id);  // deepcopy copies requires_grad
+    if (auto set = set_after_build_.find(m.id); set != set_after_build_.end())
+      set_after_build_[c.id] = std::vector<Arg>(set->second);  // and attributes set since
     if (auto normed = normed_weights_.find(m.id); normed != normed_weights_.end())
       normed_weights_.emplace(c.id, normed->second);  // and the new parameters and the hook
     for (ModuleChild& child : c.children) child.def = deep_copy(child.def, ids, made_ids);
@@ -8813,14 +8888,14 @@ class Construct {
   }
 
   // Leaf `m`, registered at `at`, as a statement of its own (forward never applies it).
-  static Statement unapplied_statement(const ModuleDef& m, const std::string& at) {
+  Statement unapplied_statement(const ModuleDef& m, const std::string& at) const {
     Statement st;
     st.named = true;
     st.name = at;
     st.op = m.op;
     st.op_span = m.op_span;
     st.span = m.span;
-    st.args = m.args;
+    st.args = arguments_of(m);
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.python = true;
     return st;
@@ -9894,7 +9969,7 @@ class Construct {
     st.op = m.op;
     st.op_span = m.op_span;
     st.span = m.span;
-    st.args = m.args;
+    st.args = arguments_of(m);
     if (!inputs.empty() && lazy_base(m.op)) materialize_lazy(m, st, inputs[0], call_span);
     if (output_padding_) with_output_padding(st, *std::exchange(output_padding_, std::nullopt));
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;

@@ -5559,3 +5559,67 @@ class Net(nn.Module):
   CHECK(no_init.exit == ExitCode::UsageOrParse);
   CHECK(first_error(no_init) == "'Net' object has no attribute '_backward_hooks'");
 }
+
+TEST_CASE("python: a layer's forward arguments set after it is built, as fine-tuning code does") {
+  // PyTorch 1.13: 11,146 params, [2, 10]; the pool keeps its built stride 2 when its kernel
+  // becomes 3 ([2, 16, 15, 15]); the deepcopy keeps the dilation; stride reads back as set.
+  const std::string text = R"(import copy
+
+import torch.nn as nn
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, stride=2, padding=1), nn.ReLU())
+        self.pool = nn.MaxPool2d(2)
+        self.layer = nn.Sequential(nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32))
+        self.gap = nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        x = self.pool(self.stem(x))
+        return self.gap(self.layer(x)).flatten(1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = Backbone()
+        # small inputs: keep the stem's resolution, dilate the last stage
+        self.body.stem[0].stride = (1, 1)
+        self.body.pool.kernel_size = 3
+        self.body.layer[0].stride = 1
+        self.body.layer[0].dilation, self.body.layer[0].padding = (2, 2), (2, 2)
+        self.body.gap.output_size = (2, 2)
+        self.extra = copy.deepcopy(self.body.layer)
+        self.head = nn.Linear(32 * 4, 10 * self.body.layer[0].stride)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+# input: [2, 3, 32, 32]
+)";
+  LoadedModel m = read(text);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 11146);
+  CHECK(test::out_shape(m) == "[2, 10]");
+  REQUIRE(m.analysis.layers.size() == 8);
+  CHECK(to_string(*m.analysis.layers[0].output) == "[2, 16, 32, 32]");
+  CHECK(to_string(*m.analysis.layers[2].output) == "[2, 16, 15, 15]");
+  CHECK(to_string(*m.analysis.layers[3].output) == "[2, 32, 15, 15]");
+  CHECK(to_string(*m.analysis.layers[5].output) == "[2, 32, 2, 2]");
+  // what sizes a weight, or what __init__ derived its padding from, stays refused
+  for (const char* change :
+       {"self.body.stem[0].in_channels = 4", "self.body.layer[1].num_features = 8"}) {
+    LoadedModel refused = read(test::replaced(text, "self.body.gap.output_size = (2, 2)", change));
+    INFO(change);
+    CHECK(refused.exit == ExitCode::UsageOrParse);
+    CHECK(first_error(refused).find("after it is built") != std::string::npos);
+  }
+  LoadedModel reflect = read(
+      test::replaced(test::replaced(text, "stride=2, padding=1), nn.ReLU()",
+                                    "stride=2, padding=1, padding_mode='reflect'), nn.ReLU()"),
+                     "self.body.stem[0].stride = (1, 1)", "self.body.stem[0].padding = (2, 2)"));
+  CHECK(reflect.exit == ExitCode::UsageOrParse);
+}
