@@ -2064,6 +2064,28 @@ class Construct {
     retire_child(children, it);
   }
 
+  // ModuleDict.update(modules) (which its constructor calls): a dict's or another ModuleDict's
+  // items, or (name, module) pairs, each key replacing its module in place or added at the end.
+  void update_module_dict(ModuleDef& m, const PyValue& modules, Span at) {
+    PyList pairs;
+    if (modules.kind == PyValue::Kind::Dict) {
+      for (const auto& [k, v] : *modules.dict) pairs.push_back(make_tuple({k, v}));
+    } else if (modules.kind == PyValue::Kind::Module && modules.module->op == "ModuleDict") {
+      for (ModuleChild& c : modules.module->children) {
+        PyValue child = child_module(modules, c.def, c.index);
+        pairs.push_back(make_tuple({data_str(c.index, at), child}));
+      }
+    } else {
+      pairs = iterate(modules, at);
+    }
+    for (const PyValue& pair : pairs) {
+      PyList kv = iterate(pair, at);
+      if (kv.size() != 2 || kv[1].kind != PyValue::Kind::Module)
+        raise(at, "nn.ModuleDict holds (name, module) pairs");
+      put_child(m, checked_module_name(kv[0], at), *kv[1].module);
+    }
+  }
+
   // A child's name as Module.add_module checks it (nn.Sequential of an OrderedDict,
   // nn.ModuleDict): PyTorch 1.13's TypeError and KeyErrors.
   std::string checked_module_name(const PyValue& key, Span at) {
@@ -2494,7 +2516,8 @@ class Construct {
       // method value here would be truthy: torchvision's LR-ASPP would tap the wrong stage).
       bool method = is_module_method(name) || is_leaf_method(name) || name == "append" ||
                     name == "extend" || name == "forward" ||
-                    ((name == "insert" || name == "pop") && m.kind == ModuleDef::Sequential);
+                    ((name == "insert" || name == "pop") && m.kind == ModuleDef::Sequential) ||
+                    (name == "update" && m.op == "ModuleDict");
       if (!method) {
         std::string type = class_of(m);
         raise(e.span, fmt::format("'{}' object has no attribute '{}'", type, name),
@@ -3826,21 +3849,7 @@ class Construct {
     if (op == "ModuleDict") {  // a container forward indexes by key or iterates
       m.kind = ModuleDef::Sequential;
       m.list = true;
-      if (!args.values.empty()) {
-        const PyValue& d = args.values[0];
-        PyList pairs;
-        if (d.kind == PyValue::Kind::Dict) {
-          for (const auto& [k, v] : *d.dict) pairs.push_back(make_tuple({k, v}));
-        } else {
-          pairs = iterate(d, call.span);
-        }
-        for (const PyValue& pair : pairs) {
-          PyList kv = iterate(pair, call.span);
-          if (kv.size() != 2 || kv[1].kind != PyValue::Kind::Module)
-            raise(call.span, "nn.ModuleDict holds (name, module) pairs");
-          put_child(m, checked_module_name(kv[0], call.span), *kv[1].module);
-        }
-      }
+      if (!args.values.empty()) update_module_dict(m, args.values[0], call.span);
       return make_module(std::move(m));
     }
     for (size_t i = 0; i < args.values.size(); ++i) {
@@ -5423,6 +5432,11 @@ class Construct {
       return PyValue::none(at);
     }
     if (name == "insert" && m.kind == ModuleDef::Sequential) return insert_module(self, args, at);
+    if (name == "update" && m.kind == ModuleDef::Sequential && m.op == "ModuleDict") {
+      if (args.values.size() != 1) raise(at, "update() takes one argument: the modules");
+      update_module_dict(m, args.values[0], at);
+      return PyValue::none(at);
+    }
     if (name == "pop" && m.kind == ModuleDef::Sequential && m.op != "ModuleDict") {
       // ModuleList.pop(key) and Sequential.pop(key) of PyTorch 1.13: `v = self[key]; del
       // self[key]; return v`, the later children renumbered

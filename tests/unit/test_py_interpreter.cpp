@@ -5623,3 +5623,36 @@ class Net(nn.Module):
                      "self.body.stem[0].stride = (1, 1)", "self.body.stem[0].padding = (2, 2)"));
   CHECK(reflect.exit == ExitCode::UsageOrParse);
 }
+
+TEST_CASE("python: ModuleDict.update from a dict, another ModuleDict and pairs") {
+  // PyTorch 1.13: a key given again keeps its place with the later module (cls: Linear(8, 3),
+  // box: Linear(8, 5)); new keys go at the end. 153 params, [2, 17].
+  LoadedModel m = read(R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+        self.heads.update({"cls": nn.Linear(8, 3), "seg": nn.Linear(8, 2)})
+        extra = nn.ModuleDict([("depth", nn.Linear(8, 1)), ("box", nn.Linear(8, 5))])
+        self.heads.update(extra)
+        self.heads.update([("edge", nn.Linear(8, 6))])
+
+    def forward(self, x):
+        return torch.cat([h(x) for h in self.heads.values()], dim=1)
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 153);
+  CHECK(test::out_shape(m) == "[2, 17]");
+  std::vector<std::string> rows;
+  for (const LayerInfo& l : m.analysis.layers)
+    rows.push_back(std::string(l.name) + " " + to_string(*l.output));
+  CHECK(rows == std::vector<std::string>{"heads.cls [2, 3]", "heads.box [2, 5]", "heads.seg [2, 2]",
+                                         "heads.depth [2, 1]", "heads.edge [2, 6]",
+                                         "cat6 [2, 17]"});
+}
