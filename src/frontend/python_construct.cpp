@@ -1687,6 +1687,12 @@ class Construct {
     bool container = current.kind == PyValue::Kind::Module &&
                      ((current.module->kind == ModuleDef::Sequential && current.module->list) ||
                       parameter_container(current));
+    if (is_sequential(current) && is_sequential(rhs) && op == "+") {  // in place, as __iadd__
+      size_t offset = current.module->children.size();
+      for (const ModuleChild& c : std::list<ModuleChild>(rhs.module->children))
+        put_child(*current.module, std::to_string(offset++), c.def);
+      return;
+    }
     if (container && op == "+") {  // nn.ModuleList's and nn.ParameterList's += is extend()
       Args more;
       more.add(rhs, s.value->span, &*s.value);
@@ -2170,6 +2176,13 @@ class Construct {
       return set_parameter_requires_grad(obj, v, at);
     if (name == "requires_grad")  // `self.conv.weight.requires_grad = False`
       unsupported_here(at, "setting requires_grad of one tensor of a layer", kFreezeHelp);
+    if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
+        v.kind == PyValue::Kind::Module && !plain_object(v)) {
+      // `self.body.fc = nn.Linear(16, 3)`: nn.Module.__setattr__ registers it among the
+      // container's modules (at the end, or in the place of one so named: `"2"`)
+      check_container_depth(*v.module, at);
+      return put_child(*obj.module, name, *v.module);
+    }
     if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User) {
       unsupported_here(at, "setting an attribute of this object");
     }
@@ -6900,6 +6913,60 @@ class Construct {
     return binary(e.text, lhs, eval(e.items[1], f), e.span);
   }
 
+  static bool is_sequential(const PyValue& v) {
+    return v.kind == PyValue::Kind::Module && v.module->kind == ModuleDef::Sequential &&
+           !v.module->list && v.module->op.empty();
+  }
+  static bool is_module_list(const PyValue& v) {
+    return v.kind == PyValue::Kind::Module && v.module->op == "ModuleList";
+  }
+
+  // PyTorch 1.13's container operators: `seq_a + seq_b` and `seq * n` (`n * seq`) a new
+  // nn.Sequential, `modules + more` a new nn.ModuleList, of the same module objects, numbered
+  // from 0 (a module there twice is one, its parameters counted once); nullopt for other values.
+  std::optional<PyValue> container_binary(const std::string& op, const PyValue& a, const PyValue& b,
+                                          Span at) {
+    ModuleDef out;
+    out.kind = ModuleDef::Sequential;
+    out.span = at;
+    auto add = [&](const ModuleDef& child) {
+      if (static_cast<int64_t>(out.children.size()) >= limits::kMaxPySteps)
+        raise(at, "container too long to build");
+      check_container_depth(child, at);
+      out.children.emplace_back(std::to_string(out.children.size()), child);
+    };
+    if (op == "+" && is_sequential(a) && is_sequential(b)) {
+      for (const PyValue* side : {&a, &b})
+        for (const ModuleChild& c : side->module->children) add(c.def);
+    } else if (op == "+" && is_module_list(a)) {
+      out.op = "ModuleList";
+      out.list = true;
+      for (const ModuleChild& c : a.module->children) add(c.def);
+      for (const PyValue& v : iterate(b, at)) {
+        if (v.kind != PyValue::Kind::Module) raise(at, "nn.ModuleList holds modules only");
+        add(*v.module);
+      }
+    } else if (op == "*" && (is_sequential(a) || is_sequential(b))) {
+      const PyValue& seq = is_sequential(a) ? a : b;
+      const PyValue& times = is_sequential(a) ? b : a;
+      if (!times.is(Value::Kind::Int) && !times.is(Value::Kind::Bool))
+        raise_torch(at, "unsupported operand type(s) for *: nn.Sequential and " + describe(times),
+                    "repeat it an int number of times");
+      int64_t n = times.is(Value::Kind::Bool) ? int64_t{times.data.b} : times.data.i;
+      if (n <= 0)
+        raise_torch(at,
+                    fmt::format("Non-positive multiplication factor {} for <class "
+                                "'torch.nn.modules.container.Sequential'>",
+                                n),
+                    "repeat it once or more");
+      for (int64_t k = 0; k < n; ++k)
+        for (const ModuleChild& c : seq.module->children) add(c.def);
+    } else {
+      return std::nullopt;
+    }
+    return make_module(std::move(out));
+  }
+
   PyValue binary(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     if (a.kind == PyValue::Kind::Unbound) unbound_error(a, at);
     if (b.kind == PyValue::Kind::Unbound) unbound_error(b, at);
@@ -6942,6 +7009,7 @@ class Construct {
       return data_str(a.data.s.str() + b.data.s.str(), at);
     }
     if (a.is(Value::Kind::String) && op == "%") return data_str(percent_format(a, b, at), at);
+    if (auto joined = container_binary(op, a, b, at)) return *joined;
     if (a.kind != PyValue::Kind::Data || b.kind != PyValue::Kind::Data)
       raise(at, "unsupported Python construct: operator `" + op + "` on these values");
     bool bools = a.is(Value::Kind::Bool) && b.is(Value::Kind::Bool);

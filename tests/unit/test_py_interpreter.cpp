@@ -5656,3 +5656,65 @@ class Net(nn.Module):
                                          "heads.depth [2, 1]", "heads.edge [2, 6]",
                                          "cat6 [2, 17]"});
 }
+
+TEST_CASE("python: container operators and a module set as a container's attribute") {
+  // PyTorch 1.13: `seq + seq`, `seq * 2` (the same module twice: its 272 parameters once),
+  // `seq += seq` in place, `module_list + list`, and `self.body.extra = ...` registered at the
+  // end of the Sequential: 880 params, outputs [2, 3] and [2, 5].
+  LoadedModel m = read(R"(import torch.nn as nn
+
+
+def block(cin, cout):
+    return nn.Sequential(nn.Linear(cin, cout), nn.ReLU())
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        shared = block(16, 16)
+        self.body = block(8, 16) + shared * 2
+        self.body += nn.Sequential(nn.Linear(16, 12))
+        self.heads = nn.ModuleList([nn.Linear(12, 3)]) + [nn.Linear(12, 5)]
+        self.body.extra = nn.Linear(12, 12)
+
+    def forward(self, x):
+        x = self.body(x)
+        return [h(x) for h in self.heads]
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 880);
+  REQUIRE(m.analysis.outputs.size() == 2);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 3]");
+  CHECK(to_string(m.analysis.outputs[1].second) == "[2, 5]");
+  REQUIRE(m.analysis.layers.size() == 10);
+  CHECK(m.analysis.layers[4].params == 0);  // body.4 is body.2
+  CHECK(m.analysis.layers[7].name == "body.extra");
+  std::string text = R"(import torch.nn as nn
+
+
+def block(cin, cout):
+    return nn.Sequential(nn.Linear(cin, cout), nn.ReLU())
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        shared = block(16, 16)
+        self.body = block(8, 16) + shared * 2
+        self.body += nn.Sequential(nn.Linear(16, 12))
+        self.heads = nn.ModuleList([nn.Linear(12, 3)]) + [nn.Linear(12, 5)]
+        self.body.extra = nn.Linear(12, 12)
+
+    def forward(self, x):
+        x = self.body(x)
+        return [h(x) for h in self.heads]
+
+# input: [2, 8]
+)";
+  LoadedModel zero = read(test::replaced(text, "shared * 2", "shared * 0"));
+  CHECK(first_error(zero) ==
+        "Non-positive multiplication factor 0 for <class 'torch.nn.modules.container.Sequential'>");
+}
