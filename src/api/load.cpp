@@ -349,10 +349,8 @@ std::optional<std::array<int64_t, 3>> attention_widths(const Statement& layer) {
   return std::array<int64_t, 3>{embed->i, width("kdim"), width("vdim")};
 }
 
-// The totals of `layer` applied alone to the inputs `p` declares (all of them, in order);
-// nullopt when it fails on them.
-// `layer` of `model` alone, applied to the inputs `p` declares (with the model's value origins,
-// so an error about an argument points at the call that passed it).
+// `layer` of `model` alone, applied to the inputs `p` declares (all of them, in order), with the
+// model's value origins, so an error about an argument points at the call that passed it.
 static Analysis analysis_alone(Program p, const Program& model, const Statement& layer,
                                Diagnostics& diags) {
   p.origins = model.origins;

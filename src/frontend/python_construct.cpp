@@ -2283,7 +2283,8 @@ class Construct {
   bool known_kind(const PyValue& v) {
     switch (v.kind) {
       case PyValue::Kind::Data:
-        return v.data.kind != Value::Kind::Ident && v.data.kind != Value::Kind::Infer;
+        return v.data.kind == Value::Kind::Int || v.data.kind == Value::Kind::Float ||
+               v.data.kind == Value::Kind::Bool || v.data.kind == Value::Kind::String;
       case PyValue::Kind::List:
       case PyValue::Kind::Tuple:
       case PyValue::Kind::Dict:
@@ -2305,6 +2306,7 @@ class Construct {
       return v.module->instance->cls->name;
     if (v.kind == PyValue::Kind::Module && !v.module->op.empty()) return v.module->op;
     if (v.kind == PyValue::Kind::Module) return v.module->list ? "ModuleList" : "Sequential";
+    if (v.kind == PyValue::Kind::Dict && v.name == "OrderedDict") return "collections.OrderedDict";
     return type_of(v).name;
   }
 
@@ -2822,7 +2824,9 @@ class Construct {
     const OpInfo& op = op_info(*find_op(m.op));
     std::vector<Arg>& set = set_after_build_[m.id];
     bool pool = op.family == Family::max_pool || op.family == Family::avg_pool;
-    if (pool && name == "kernel_size" && leaf_argument(op, m, "stride").is_none())
+    bool stride_set =
+        std::any_of(set.begin(), set.end(), [](const Arg& a) { return a.keyword == "stride"; });
+    if (pool && name == "kernel_size" && !stride_set && leaf_argument(op, m, "stride").is_none())
       set.push_back(
           Arg{keyword_name("stride"), to_ir(leaf_argument(op, m, "kernel_size"), at), at});
     set.push_back(Arg{keyword_name(name), to_ir(v, at), at});

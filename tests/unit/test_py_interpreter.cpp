@@ -5609,6 +5609,12 @@ class Net(nn.Module):
   CHECK(to_string(*m.analysis.layers[2].output) == "[2, 16, 15, 15]");
   CHECK(to_string(*m.analysis.layers[3].output) == "[2, 32, 15, 15]");
   CHECK(to_string(*m.analysis.layers[5].output) == "[2, 32, 2, 2]");
+  // set twice: the stride stays the built one
+  LoadedModel twice = read(test::replaced(text, "self.body.pool.kernel_size = 3",
+                                          "self.body.pool.kernel_size = 5\n"
+                                          "        self.body.pool.kernel_size = 3"));
+  REQUIRE(twice.exit == ExitCode::Ok);
+  CHECK(to_string(*twice.analysis.layers[2].output) == "[2, 16, 15, 15]");
   // what sizes a weight, or what __init__ derived its padding from, stays refused
   for (const char* change :
        {"self.body.stem[0].in_channels = 4", "self.body.layer[1].num_features = 8"}) {
@@ -5661,38 +5667,7 @@ TEST_CASE("python: container operators and a module set as a container's attribu
   // PyTorch 1.13: `seq + seq`, `seq * 2` (the same module twice: its 272 parameters once),
   // `seq += seq` in place, `module_list + list`, and `self.body.extra = ...` registered at the
   // end of the Sequential: 880 params, outputs [2, 3] and [2, 5].
-  LoadedModel m = read(R"(import torch.nn as nn
-
-
-def block(cin, cout):
-    return nn.Sequential(nn.Linear(cin, cout), nn.ReLU())
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        shared = block(16, 16)
-        self.body = block(8, 16) + shared * 2
-        self.body += nn.Sequential(nn.Linear(16, 12))
-        self.heads = nn.ModuleList([nn.Linear(12, 3)]) + [nn.Linear(12, 5)]
-        self.body.extra = nn.Linear(12, 12)
-
-    def forward(self, x):
-        x = self.body(x)
-        return [h(x) for h in self.heads]
-
-# input: [2, 8]
-)");
-  INFO(render_diagnostics(m));
-  REQUIRE(m.exit == ExitCode::Ok);
-  CHECK(m.analysis.totals.params == 880);
-  REQUIRE(m.analysis.outputs.size() == 2);
-  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 3]");
-  CHECK(to_string(m.analysis.outputs[1].second) == "[2, 5]");
-  REQUIRE(m.analysis.layers.size() == 10);
-  CHECK(m.analysis.layers[4].params == 0);  // body.4 is body.2
-  CHECK(m.analysis.layers[7].name == "body.extra");
-  std::string text = R"(import torch.nn as nn
+  const std::string text = R"(import torch.nn as nn
 
 
 def block(cin, cout):
@@ -5714,6 +5689,16 @@ class Net(nn.Module):
 
 # input: [2, 8]
 )";
+  LoadedModel m = read(text);
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 880);
+  REQUIRE(m.analysis.outputs.size() == 2);
+  CHECK(to_string(m.analysis.outputs[0].second) == "[2, 3]");
+  CHECK(to_string(m.analysis.outputs[1].second) == "[2, 5]");
+  REQUIRE(m.analysis.layers.size() == 10);
+  CHECK(m.analysis.layers[4].params == 0);  // body.4 is body.2
+  CHECK(m.analysis.layers[7].name == "body.extra");
   LoadedModel zero = read(test::replaced(text, "shared * 2", "shared * 0"));
   CHECK(first_error(zero) ==
         "Non-positive multiplication factor 0 for <class 'torch.nn.modules.container.Sequential'>");
