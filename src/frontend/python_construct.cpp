@@ -1687,12 +1687,12 @@ class Construct {
     bool container = current.kind == PyValue::Kind::Module &&
                      ((current.module->kind == ModuleDef::Sequential && current.module->list) ||
                       parameter_container(current));
-    if (is_sequential(current) && is_sequential(rhs) && op == "+") {  // in place, as __iadd__
-      size_t offset = current.module->children.size();
-      for (const ModuleChild& c : std::list<ModuleChild>(rhs.module->children))
-        put_child(*current.module, std::to_string(offset++), c.def);
-      return;
-    }
+    if (is_sequential(current) && (op == "+" || op == "*"))  // __iadd__, __imul__: in place
+      unsupported_here(s.span,
+                       fmt::format("`{}=` on an nn.Sequential, which changes it in place under "
+                                   "every name that holds it",
+                                   op),
+                       fmt::format("build a new one: `body = body {} other`", op));
     if (container && op == "+") {  // nn.ModuleList's and nn.ParameterList's += is extend()
       Args more;
       more.add(rhs, s.value->span, &*s.value);
@@ -2088,8 +2088,20 @@ class Construct {
       PyList kv = iterate(pair, at);
       if (kv.size() != 2 || kv[1].kind != PyValue::Kind::Module)
         raise(at, "nn.ModuleDict holds (name, module) pairs");
+      std::string key = kv[0].is(Value::Kind::String) ? text_of(kv[0]) : "";
+      bool child = std::any_of(m.children.begin(), m.children.end(),
+                               [&](const ModuleChild& c) { return c.index == key; });
+      if (!child && is_module_dict_attribute(key))  // add_module's hasattr(self, key)
+        raise_torch(at, fmt::format("attribute '{}' already exists", key),
+                    "give the module a name of its own");
       put_child(m, checked_module_name(kv[0], at), *kv[1].module);
     }
+  }
+  // An attribute every nn.ModuleDict has: nn.Module's, and its own methods.
+  static bool is_module_dict_attribute(const std::string& key) {
+    for (const char* own : {"clear", "items", "keys", "pop", "update", "values"})
+      if (key == own) return true;
+    return module_api(key);
   }
 
   // A child's name as Module.add_module checks it (nn.Sequential of an OrderedDict,
@@ -2827,8 +2839,9 @@ class Construct {
     bool stride_set =
         std::any_of(set.begin(), set.end(), [](const Arg& a) { return a.keyword == "stride"; });
     if (pool && name == "kernel_size" && !stride_set && leaf_argument(op, m, "stride").is_none())
-      set.push_back(
-          Arg{keyword_name("stride"), to_ir(leaf_argument(op, m, "kernel_size"), at), at});
+      set.push_back(Arg{keyword_name("stride"),
+                        to_ir(as_stored(op, m, "stride", leaf_argument(op, m, "kernel_size")), at),
+                        at});
     set.push_back(Arg{keyword_name(name), to_ir(v, at), at});
   }
 
@@ -8981,7 +8994,7 @@ class Construct {
     st.op = m.op;
     st.op_span = m.op_span;
     st.span = m.span;
-    st.args = arguments_of(m);
+    st.args = m.args;  // as built: what building it checks (forward never reads later settings)
     st.extras_for_write().fix_prefix = m.fix_prefix;
     st.python = true;
     return st;

@@ -11,6 +11,15 @@ namespace {
 
 bool check_probability(RuleContext& ctx) {
   if (!ctx.has_param("p")) return true;
+  const Value& given = ctx.value("p");
+  bool compares = given.kind == Value::Kind::Int || given.kind == Value::Kind::Float ||
+                  given.kind == Value::Kind::Bool || given.kind == Value::Kind::Ident ||
+                  given.kind == Value::Kind::DimRef;
+  if (!compares && ctx.op.is_module())  // nn.Dropout's __init__ compares it: `p < 0`
+    return ctx.fail_at_construction(
+        "p",
+        fmt::format("'<' not supported between instances of '{}' and 'int'", python_type(given)),
+        "use a probability such as p=0.5");
   auto p = ctx.float_arg("p");
   if (!p) return false;
   if (*p < 0.0 || *p > 1.0) {  // nn.Dropout's __init__ raises it

@@ -1113,6 +1113,8 @@ class Net(nn.Module):
       {"nn.Unflatten(9, (2, 2))", "", "[2, 4]"},
       {"nn.Softmax(dim=1.5)", "", "[2, 4]"},
       {"nn.Dropout(1.0)", "", "[2, 4]"},
+      {"nn.Dropout(None)", "'<' not supported between instances of 'NoneType' and 'int'", ""},
+      {"nn.Dropout('0.5')", "'<' not supported between instances of 'str' and 'int'", ""},
       // with weights: PyTorch's error, not netshape's "cannot count"
       {"nn.Conv2d(3, 8, 3, groups=2)", "in_channels must be divisible by groups", ""},
       {"nn.Conv2d(4, 8, 3, padding='same', stride=2)",
@@ -1134,6 +1136,12 @@ class Net(nn.Module):
   LoadedModel m = read(test::replaced(base, "BODY", "nn.Dropout(1.5)"));
   CHECK(test::first_error_at(m) ==
         "8:33: dropout probability has to be between 0 and 1, but got 1.5");
+  // a stride set after building is no part of what building checked (PyTorch: 36 + 112)
+  LoadedModel later = read(test::replaced(
+      base, "BODY", "nn.Conv2d(3, 4, 3, padding='same')\n        self.extra.stride = 2"));
+  INFO(render_diagnostics(later));
+  REQUIRE(later.exit == ExitCode::Ok);
+  CHECK(later.analysis.totals.params == 148);
 }
 
 TEST_CASE("interpreter: a bad argument passed into a helper of an unapplied layer points twice") {
@@ -5665,8 +5673,9 @@ class Net(nn.Module):
 
 TEST_CASE("python: container operators and a module set as a container's attribute") {
   // PyTorch 1.13: `seq + seq`, `seq * 2` (the same module twice: its 272 parameters once),
-  // `seq += seq` in place, `module_list + list`, and `self.body.extra = ...` registered at the
-  // end of the Sequential: 880 params, outputs [2, 3] and [2, 5].
+  // `module_list + list`, and `self.body.extra = ...` registered at the end of the Sequential:
+  // 880 params, outputs [2, 3] and [2, 5]. `seq += other` changes seq in place under each of
+  // its names, which netshape does not follow: refused.
   const std::string text = R"(import torch.nn as nn
 
 
@@ -5679,7 +5688,7 @@ class Net(nn.Module):
         super().__init__()
         shared = block(16, 16)
         self.body = block(8, 16) + shared * 2
-        self.body += nn.Sequential(nn.Linear(16, 12))
+        self.body = self.body + nn.Sequential(nn.Linear(16, 12))
         self.heads = nn.ModuleList([nn.Linear(12, 3)]) + [nn.Linear(12, 5)]
         self.body.extra = nn.Linear(12, 12)
 
@@ -5702,4 +5711,12 @@ class Net(nn.Module):
   LoadedModel zero = read(test::replaced(text, "shared * 2", "shared * 0"));
   CHECK(first_error(zero) ==
         "Non-positive multiplication factor 0 for <class 'torch.nn.modules.container.Sequential'>");
+  LoadedModel in_place = read(test::replaced(text, "self.body = self.body + ", "self.body += "));
+  CHECK(in_place.exit == ExitCode::UsageOrParse);
+  CHECK(first_error(in_place).find("`+=` on an nn.Sequential") != std::string::npos);
+  // update's keys are add_module's names: `keys` is a method of every ModuleDict
+  LoadedModel keys = read(test::replaced(
+      text, "self.body.extra = nn.Linear(12, 12)",
+      "self.body.extra = nn.Linear(12, 12)\n        nn.ModuleDict({'keys': nn.ReLU()})"));
+  CHECK(first_error(keys) == "attribute 'keys' already exists");
 }
