@@ -2314,10 +2314,7 @@ class Construct {
   // that defines the class: `torch.nn.modules.linear.Linear`).
   std::string torch_typename(const PyValue& v) {
     if (v.kind == PyValue::Kind::Tensor || is_tensor_made(v)) return tensor_type_name(v.dtype);
-    if (v.kind == PyValue::Kind::Module && v.module->kind == ModuleDef::User)
-      return v.module->instance->cls->name;
-    if (v.kind == PyValue::Kind::Module && !v.module->op.empty()) return v.module->op;
-    if (v.kind == PyValue::Kind::Module) return v.module->list ? "ModuleList" : "Sequential";
+    if (v.kind == PyValue::Kind::Module) return class_of(*v.module);
     if (v.kind == PyValue::Kind::Dict && v.name == "OrderedDict") return "collections.OrderedDict";
     return type_of(v).name;
   }

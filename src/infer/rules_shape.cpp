@@ -9,12 +9,16 @@
 namespace netshape {
 namespace {
 
+// A .ns name (`p=rate`), its value known only later.
+bool is_name(const Value& v) {
+  return v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef;
+}
+
 bool check_probability(RuleContext& ctx) {
   if (!ctx.has_param("p")) return true;
   const Value& given = ctx.value("p");
   bool compares = given.kind == Value::Kind::Int || given.kind == Value::Kind::Float ||
-                  given.kind == Value::Kind::Bool || given.kind == Value::Kind::Ident ||
-                  given.kind == Value::Kind::DimRef;
+                  given.kind == Value::Kind::Bool || is_name(given);
   if (!compares && ctx.op.is_module())  // nn.Dropout's __init__ compares it: `p < 0`
     return ctx.fail_at_construction(
         "p",
@@ -25,8 +29,7 @@ bool check_probability(RuleContext& ctx) {
   if (*p < 0.0 || *p > 1.0) {  // nn.Dropout's __init__ raises it
     return ctx.fail_at_construction(
         "p",
-        fmt::format("dropout probability has to be between 0 and 1, but got {}",
-                    to_source(ctx.value("p"))),
+        fmt::format("dropout probability has to be between 0 and 1, but got {}", to_source(given)),
         "use a probability such as p=0.5");
   }
   ctx.attrs.p = *p;
@@ -255,10 +258,7 @@ bool infer_flatten(RuleContext& ctx) {
 // nn.Unflatten's __init__: dim an int (or a name), unflattened_size a tuple or list of ints
 // (bools are ints to its isinstance). Made before dim is read against the input.
 static bool unflatten_construction(RuleContext& ctx) {
-  auto is_name = [](const Value& v) {  // a .ns name, its number known only later
-    return v.kind == Value::Kind::Ident || v.kind == Value::Kind::DimRef;
-  };
-  auto is_int = [&](const Value& v) {
+  auto is_int = [](const Value& v) {
     return v.kind == Value::Kind::Int || v.kind == Value::Kind::Bool || is_name(v);
   };
   const Value& dim = ctx.value("dim");
