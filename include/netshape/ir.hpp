@@ -537,9 +537,10 @@ struct Program {
   // Layers with weights the model registers but forward never applies (`.py`: an auxiliary head
   // in eval mode): no rows, but model.parameters() counts them, and so does the total.
   std::vector<UnappliedLayer> unapplied;
-  // The weightless layers forward never applies (`.py`: a Dropout registered and not used):
-  // PyTorch still builds them, so what it raises then (a TypeError of their arguments, a p
-  // outside [0, 1]) is the model's error; nothing else about them is.
+  // The layers built but never applied whose construction alone is checked (`.py`: a Dropout
+  // registered and not used, or any layer built and not kept): PyTorch still builds them, so
+  // what it raises then (a TypeError of their arguments, a p outside [0, 1]) is the model's
+  // error; nothing else about them is.
   std::vector<Statement> unapplied_weightless;
   // Where forward first computed with a tensor's size (`.py`): the statements depend on the input
   // shapes the frontend was given, so inference must not rerun them with others.

@@ -1379,27 +1379,10 @@ class Construct {
     }
     for (const Expr& b : f.cls->bases) {
       ContainerBase container = container_base(dotted(b));
-      if (container == ContainerBase::Sequential) {
-        self.sequential = true;
-        self.module_init_ran = true;
+      if (container != ContainerBase::None) {
         Args args = arguments(call, f, false, first_arg);
-        if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
-          // super().__init__(OrderedDict(...)): the children by their keys.
-          for (const auto& [k, v] : *args.values[0].dict) {
-            if (v.kind != PyValue::Kind::Module)
-              raise(call.span, "nn.Sequential holds modules only");
-            set_attribute(*f.self, text_of(k), v, call.span);
-          }
-          return;
-        }
-        for (const PyValue& v : args.values) {
-          if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.Sequential holds modules only");
-          set_attribute(*f.self, std::to_string(self.order.size()), v, call.span);
-        }
-        return;
+        return container_init(container, args, call.span, *f.self);
       }
-      if (container != ContainerBase::None)
-        return container_base_init(container == ContainerBase::ModuleDict, call, f, first_arg);
     }
     for (const Expr& b : f.cls->bases) {
       if (auto op = torch_layer_base(b, L.file_of(f.cls)))
@@ -1436,8 +1419,13 @@ class Construct {
       dataclass_init(base, args, call, *f.self, f);
       return;
     }
-    if (base_init == nullptr) {  // the base's own base's __init__ runs: taken as done
-      self.module_init_ran = true;
+    if (base_init == nullptr) {  // the base's own base's __init__ runs
+      if (ContainerBase c = class_container(&base); c != ContainerBase::None) {
+        Args args = arguments(call, f, false, first_arg);
+        return container_init(c, args, call.span, *f.self);
+      }
+      if (auto op = torch_layer_of(base)) return layer_base_init(*op, call, f, first_arg);
+      self.module_init_ran = true;  // nn.Module's, or a torch class's: taken as done
       return;
     }
     PyValue fn;
@@ -1470,37 +1458,73 @@ class Construct {
     return 2;
   }
 
-  // super().__init__(modules) of a class deriving from nn.ModuleDict (torchvision's
-  // IntermediateLayerGetter) or nn.ModuleList: the modules become its children, by their keys or
-  // positions, as the container's __init__ registers them; the class's forward uses them.
-  void container_base_init(bool dict, const Expr& call, Frame& f, size_t first_arg) {
-    Instance& self = *f.self->module->instance;
-    self.module_init_ran = true;
-    (dict ? self.module_dict : self.module_list) = true;
-    Args args = arguments(call, f, false, first_arg);
+  // The __init__ of nn.Sequential, nn.ModuleList or nn.ModuleDict run on self, an instance of a
+  // class of the file deriving from it: `super().__init__(*layers)` (torchvision's
+  // IntermediateLayerGetter, an MLP built as a Sequential), or the class's constructor itself
+  // when no class between defines __init__ (`class Stack(nn.Sequential): pass`). The modules
+  // become its children, by their keys or positions, as the container's __init__ registers them.
+  void container_init(ContainerBase container, const Args& args, Span at, const PyValue& self) {
+    Instance& inst = *self.module->instance;
+    inst.module_init_ran = true;
+    if (container == ContainerBase::Sequential) return sequential_init(args, at, self);
+    bool dict = container == ContainerBase::ModuleDict;
+    (dict ? inst.module_dict : inst.module_list) = true;
+    const char* name = dict ? "nn.ModuleDict" : "nn.ModuleList";
+    std::string_view cls = std::string_view(name).substr(3);
+    std::string help = fmt::format("pass the modules as one {}", dict ? "dict" : "list");
+    for (const std::string& k : args.keywords)
+      if (!k.empty() && k != "modules")
+        raise_torch(
+            at, fmt::format("{}.__init__() got an unexpected keyword argument '{}'", cls, k), help);
+    if (args.values.size() > 1)
+      raise_torch(at,
+                  fmt::format("{}.__init__() takes from 1 to 2 positional arguments but {} were "
+                              "given",
+                              cls, args.values.size() + 1),
+                  help);
     if (args.values.empty() || args.values[0].is_none()) return;
-    const char* container = dict ? "nn.ModuleDict" : "nn.ModuleList";
     std::vector<std::pair<PyValue, PyValue>> entries;  // (key, module)
     if (dict && args.values[0].kind == PyValue::Kind::Dict) {
       for (const auto& [k, v] : *args.values[0].dict) entries.emplace_back(k, v);
     } else {
-      for (const PyValue& item : iterate(args.values[0], call.span)) {
+      for (const PyValue& item : iterate(args.values[0], at)) {
         if (!dict) {
-          entries.emplace_back(data_str(std::to_string(entries.size()), call.span), item);
+          entries.emplace_back(data_str(std::to_string(entries.size()), at), item);
           continue;
         }
         PyList pair = item.kind == PyValue::Kind::Tuple || item.kind == PyValue::Kind::List
-                          ? iterate(item, call.span)
+                          ? iterate(item, at)
                           : PyList{};
-        if (pair.size() != 2) raise(call.span, "nn.ModuleDict holds (name, module) pairs");
+        if (pair.size() != 2) raise(at, "nn.ModuleDict holds (name, module) pairs");
         entries.emplace_back(pair[0], pair[1]);
       }
     }
     for (const auto& [key, module] : entries) {
-      if (dict) checked_module_name(key, call.span);
+      if (dict) checked_module_name(key, at);
       if (module.kind != PyValue::Kind::Module)
-        raise(call.span, fmt::format("{} holds modules only", container));
-      set_attribute(*f.self, text_of(key), module, call.span);
+        raise(at, fmt::format("{} holds modules only", name));
+      set_attribute(self, text_of(key), module, at);
+    }
+  }
+  // nn.Sequential's __init__(*modules), or (OrderedDict(...)): the children by their keys.
+  void sequential_init(const Args& args, Span at, const PyValue& self) {
+    Instance& inst = *self.module->instance;
+    inst.sequential = true;
+    for (const std::string& k : args.keywords)
+      if (!k.empty())
+        raise_torch(at,
+                    fmt::format("Sequential.__init__() got an unexpected keyword argument '{}'", k),
+                    "pass the modules by position");
+    if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
+      for (const auto& [k, v] : *args.values[0].dict) {
+        if (v.kind != PyValue::Kind::Module) raise(at, "nn.Sequential holds modules only");
+        set_attribute(self, text_of(k), v, at);
+      }
+      return;
+    }
+    for (const PyValue& v : args.values) {
+      if (v.kind != PyValue::Kind::Module) raise(at, "nn.Sequential holds modules only");
+      set_attribute(self, std::to_string(inst.order.size()), v, at);
     }
   }
 
@@ -2012,7 +2036,8 @@ class Construct {
       unsupported_here(at, "deleting an attribute of this object",
                        "build the object without it instead");
     Instance& inst = *obj.module->instance;
-    bool found = inst.attrs.erase(name) + inst.values.erase(name) > 0;
+    bool found =
+        inst.attrs.erase(name) + inst.values.erase(name) + inst.registered_as.erase(name) > 0;
     if (auto old = inst.modules.find(name); old != inst.modules.end())
       refuse_retiring_tied(old->second, at);
     if (retire_module(inst, name)) {
@@ -2032,6 +2057,7 @@ class Construct {
     // __delitem__ does ("To preserve numbering").
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
         obj.module->op != "ModuleDict" && key.is(Value::Kind::Int)) {
+      refuse_changing_stored(*obj.module, at);
       std::list<ModuleChild>& children = obj.module->children;
       size_t k = index_of(int_of(key, at), children.size(), at);
       auto gone = std::next(children.begin(), static_cast<std::ptrdiff_t>(k));
@@ -2061,6 +2087,22 @@ class Construct {
 
   // A child added under `name`, as Module.add_module adds it: a name already there keeps its
   // place and takes the new module (`nn.ModuleDict([("a", m1), ("a", m2)])` holds m2 once).
+  // A module copied into another (see ModuleDef::stored_elsewhere): marked after the copy, so
+  // that the copy is not, and may be changed through the name it is stored under.
+  static void mark_stored(const PyValue& v) {
+    if (v.kind == PyValue::Kind::Module) v.module->stored_elsewhere = true;
+  }
+  // Python's container is one object wherever it is stored; netshape's stored copy would not
+  // see a change made through the name it was stored from.
+  static void refuse_changing_stored(const ModuleDef& m, Span at) {
+    if (m.kind != ModuleDef::Sequential || !m.stored_elsewhere) return;
+    unsupported_here(at,
+                     "changing a container after storing it in a module or container "
+                     "(`self.body = layers`, then `layers.append(...)`)",
+                     "change it through the name it is stored under (`self.body.append(...)`), "
+                     "or finish it before storing it");
+  }
+
   void put_child(ModuleDef& container, const std::string& name, const ModuleDef& v) {
     std::list<ModuleChild>& children = container.children;
     auto it = std::find_if(children.begin(), children.end(),
@@ -2095,6 +2137,7 @@ class Construct {
         raise_torch(at, fmt::format("attribute '{}' already exists", key),
                     "give the module a name of its own");
       put_child(m, checked_module_name(kv[0], at), *kv[1].module);
+      mark_stored(kv[1]);
     }
   }
   // An attribute every nn.ModuleDict has: nn.Module's, and its own methods.
@@ -2193,7 +2236,9 @@ class Construct {
       // `self.body.fc = nn.Linear(16, 3)`: nn.Module.__setattr__ registers it among the
       // container's modules (at the end, or in the place of one so named: `"2"`)
       check_container_depth(*v.module, at);
-      return put_child(*obj.module, name, *v.module);
+      refuse_changing_stored(*obj.module, at);
+      put_child(*obj.module, name, *v.module);
+      return mark_stored(v);
     }
     if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User) {
       unsupported_here(at, "setting an attribute of this object");
@@ -2201,6 +2246,7 @@ class Construct {
     Instance& inst = *obj.module->instance;
     check_registered_kind(inst, name, v, at);
     registers_before_module_init(inst, v, at);
+    update_registration(inst, name, v, registration(inst, name));
     if (auto old = inst.modules.find(name); old != inst.modules.end())
       refuse_retiring_tied(old->second, at);
     retire_module(inst, name);
@@ -2209,6 +2255,7 @@ class Construct {
     if (v.kind == PyValue::Kind::Module && !plain_object(v)) {
       check_container_depth(*v.module, at);
       inst.modules[name] = *v.module;
+      mark_stored(v);
       if (std::find(inst.order.begin(), inst.order.end(), name) == inst.order.end())
         inst.order.push_back(name);
     } else if (v.kind == PyValue::Kind::Data) {
@@ -2254,10 +2301,50 @@ class Construct {
     key = checked_module_name(args.values[0], args.spans[0]);
     check_container_depth(*child.module, at);
     if (m.kind == ModuleDef::Sequential) {
+      refuse_changing_stored(m, at);
       put_child(m, key, *child.module);
+      mark_stored(child);
     } else {
       set_attribute(self, key, child, at);
     }
+    return PyValue::none(at);
+  }
+
+  // register_buffer(name, tensor) and register_parameter(name, param), with PyTorch 1.13's checks
+  // in its order: a string name, no dot, not empty, no other attribute of that name, then the
+  // value's kind.
+  PyValue register_tensor(const PyValue& self, bool buffer, Args& args, const Expr& call,
+                          Frame& f) {
+    Span at = call.span;
+    const char* what = buffer ? "buffer" : "parameter";
+    const PyValue& key = nth(args, 0, at);
+    const PyValue& value = nth(args, 1, at);
+    Span key_at = args.spans.empty() ? at : args.spans[0];
+    Span value_at = args.spans.size() < 2 ? at : args.spans[1];
+    if (!key.is(Value::Kind::String) && known_kind(key))
+      raise_torch(key_at,
+                  fmt::format("{} name should be a string. Got {}", what, torch_typename(key)));
+    std::string name = text_of(key);
+    if (name.find('.') != std::string::npos)
+      raise_torch(key_at, fmt::format("{} name can't contain \".\"", what));
+    if (name.empty()) raise_torch(key_at, fmt::format("{} name can't be empty string \"\"", what));
+    const Instance* inst =
+        self.module->kind == ModuleDef::User ? self.module->instance.get() : nullptr;
+    auto kind = buffer ? Instance::Registered::Buffer : Instance::Registered::Parameter;
+    bool registered = inst && registration(*inst, name) == kind;
+    if (!registered && has_attribute(self, name, call, f))
+      raise_torch(key_at, fmt::format("attribute '{}' already exists", name),
+                  "give the " + std::string(what) + " a name of its own");
+    bool tensor = value.kind == PyValue::Kind::Tensor || is_tensor_made(value);
+    bool fits = value.is_none() || (buffer ? tensor : is_parameter(value));
+    if (!fits && known_kind(value))
+      raise_torch(value_at,
+                  fmt::format("cannot assign '{}' object to {} '{}' ({} or None required)",
+                              torch_typename(value), what, name,
+                              buffer ? "torch Tensor" : "torch.nn.Parameter"));
+    if (!fits) unsupported_here(value_at, std::string("this value as a ") + what);
+    set_attribute(self, name, value, at);
+    if (self.module->kind == ModuleDef::User) self.module->instance->registered_as[name] = kind;
     return PyValue::none(at);
   }
 
@@ -2276,19 +2363,84 @@ class Construct {
   void check_registered_kind(const Instance& inst, const std::string& name, const PyValue& v,
                              Span at) {
     if (v.is_none() || is_parameter(v) || !known_kind(v)) return;
-    if (auto it = inst.values.find(name); it != inst.values.end() && is_parameter(*it->second))
+    std::optional<Instance::Registered> kind = registration(inst, name);
+    if (kind == Instance::Registered::Parameter)
       raise_torch(at,
                   fmt::format("cannot assign '{}' as parameter '{}' (torch.nn.Parameter or "
                               "None expected)",
                               torch_typename(v), name),
                   "wrap a tensor in nn.Parameter(...), or give the value another name");
     bool module = v.kind == PyValue::Kind::Module && !plain_object(v);
-    if (!module && inst.modules.count(name) != 0)
+    if (!module && kind == Instance::Registered::Module)
       raise_torch(at,
                   fmt::format("cannot assign '{}' as child module '{}' (torch.nn.Module or None "
                               "expected)",
                               torch_typename(v), name),
                   "give the value another name, or assign a module (or None) to `" + name + "`");
+    bool tensor = v.kind == PyValue::Kind::Tensor || is_tensor_made(v);
+    if (!module && !tensor && kind == Instance::Registered::Buffer)
+      raise_torch(at,
+                  fmt::format("cannot assign '{}' as buffer '{}' (torch.Tensor or None expected)",
+                              torch_typename(v), name),
+                  "give the value another name, or assign a tensor (or None) to `" + name + "`");
+  }
+
+  // What `name` is registered as in nn.Module's registries: a submodule, a parameter, a buffer
+  // (or one of those set to None since); nullopt for a plain attribute or none.
+  static std::optional<Instance::Registered> registration(const Instance& inst,
+                                                          const std::string& name) {
+    if (inst.modules.count(name) != 0) return Instance::Registered::Module;
+    if (auto it = inst.values.find(name); it != inst.values.end() && is_parameter(*it->second))
+      return Instance::Registered::Parameter;
+    if (auto it = inst.registered_as.find(name); it != inst.registered_as.end()) return it->second;
+    return std::nullopt;
+  }
+  // After `self.<name> = v`: None keeps the name registered as what it was; a module or a
+  // parameter moves it to their registry; a tensor keeps a buffer one.
+  static void update_registration(Instance& inst, const std::string& name, const PyValue& v,
+                                  std::optional<Instance::Registered> before) {
+    if (v.is_none() && before) return void(inst.registered_as[name] = *before);
+    if (before != Instance::Registered::Buffer || v.kind == PyValue::Kind::Module ||
+        is_parameter(v))
+      inst.registered_as.erase(name);
+  }
+
+  // torch.typename of torch.nn.functional's `name` (`F.gelu`) in PyTorch 1.13: the module and
+  // qualified name Python gives it, which for those written in C is their C module's.
+  static std::string functional_typename(const std::string& name) {
+    static const std::set<std::string> in_nn = {"avg_pool2d", "avg_pool3d",  "elu_",   "gelu",
+                                                "hardtanh_",  "leaky_relu_", "linear", "one_hot",
+                                                "softplus",   "softshrink"};
+    static const std::set<std::string> in_torch = {"adaptive_avg_pool1d",
+                                                   "avg_pool1d",
+                                                   "bilinear",
+                                                   "celu_",
+                                                   "channel_shuffle",
+                                                   "conv1d",
+                                                   "conv2d",
+                                                   "conv3d",
+                                                   "conv_tbc",
+                                                   "conv_transpose1d",
+                                                   "conv_transpose2d",
+                                                   "conv_transpose3d",
+                                                   "cosine_similarity",
+                                                   "hardshrink",
+                                                   "pairwise_distance",
+                                                   "pdist",
+                                                   "pixel_shuffle",
+                                                   "pixel_unshuffle",
+                                                   "prelu",
+                                                   "relu_",
+                                                   "rrelu_",
+                                                   "selu_",
+                                                   "threshold_"};
+    if (in_nn.count(name)) return "torch._C._nn." + name;
+    if (in_torch.count(name)) return "torch._VariableFunctionsClass." + name;
+    if (name == "logsigmoid") return "torch._C._nn.log_sigmoid";
+    if (name == "threshold") return "torch.nn.functional._threshold";
+    if (name.find("max_pool") != std::string::npos)  // max_pool2d, adaptive_max_pool2d, ...
+      return "torch.nn.functional.boolean_dispatch.<locals>.fn";
+    return "torch.nn.functional." + name;
   }
 
   // Whether netshape knows what `v` is: a number, string, container, module or tensor.
@@ -2304,6 +2456,10 @@ class Construct {
       case PyValue::Kind::Tensor:
       case PyValue::Kind::Shape:
         return true;
+      case PyValue::Kind::Function:  // a def of the file (not a lambda), a torch function
+        return v.def_ != nullptr;
+      case PyValue::Kind::Builtin:  // torch.nn.functional's (torch.<name> may be a class)
+        return v.name.starts_with("F.");
       default:
         return is_tensor_made(v);
     }
@@ -2316,17 +2472,25 @@ class Construct {
     if (v.kind == PyValue::Kind::Tensor || is_tensor_made(v)) return tensor_type_name(v.dtype);
     if (v.kind == PyValue::Kind::Module) return class_of(*v.module);
     if (v.kind == PyValue::Kind::Dict && v.name == "OrderedDict") return "collections.OrderedDict";
+    // A function by the module that defines it and its name (some of torch's functions are
+    // named by their C module: PyTorch calls F.gelu `torch._C._nn.gelu`).
+    if (v.kind == PyValue::Kind::Function)
+      return std::filesystem::path(L.source(v.file).path()).stem().string() + "." + v.def_->name;
+    if (v.kind == PyValue::Kind::Builtin && v.name.starts_with("F."))
+      return functional_typename(v.name.substr(2));
     return type_of(v).name;
   }
 
   // A module whose __init__ never ran nn.Module's (no `super().__init__()`) has none of its
-  // registries: calling it is PyTorch's AttributeError (plain values may be set before).
-  void refuse_module_without_init(const Instance& inst, Span call_span) {
+  // registries: calling it is PyTorch's AttributeError (plain values may be set before), and so
+  // is counting its parameters (`missing` `_parameters`) when forward never calls it.
+  void refuse_module_without_init(const Instance& inst, Span call_span,
+                                  const char* missing = "_backward_hooks") {
     if (inst.module_init_ran || !inst.cls || !module_class(*inst.cls, 0) ||
         L.find_method(*inst.cls, "__init__", 0) == nullptr)
       return;
     raise_torch(
-        call_span, fmt::format("'{}' object has no attribute '_backward_hooks'", inst.cls->name),
+        call_span, fmt::format("'{}' object has no attribute '{}'", inst.cls->name, missing),
         fmt::format("call `super().__init__()` first in the __init__ of {}", inst.cls->name));
   }
 
@@ -2615,6 +2779,7 @@ class Construct {
     if (f.cls == nullptr || !f.self || f.self->kind != PyValue::Kind::Module ||
         !f.self->module->instance || !f.self->module->instance->cls)
       return;
+    if (L.torch_method_first(*f.self->module->instance->cls, f.cls, name)) return;  // the caller's
     std::vector<const Stmt*> order = L.method_order(*f.self->module->instance->cls);
     auto here = std::find(order.begin(), order.end(), f.cls);
     if (here == order.end()) return;
@@ -2639,6 +2804,7 @@ class Construct {
     check_super_order(name, e.span, f);
     if (f.cls != nullptr && f.self) {
       const Stmt* base = L.first_file_base(*f.cls);
+      if (torch_method_next(name, f)) base = nullptr;  // `class L(nn.Linear, Mixin)`: Linear's
       // `super().forward(x)` in a subclass of a torch layer or of nn.Sequential, no class of the
       // file between defining forward: the torch class's forward (module_method).
       const PyValue& self = *f.self;
@@ -2655,6 +2821,14 @@ class Construct {
     }
     unsupported_here(e.span, "super()." + name + " of a class not defined in the file",
                      "call the method it means directly, or define the base class in the file");
+  }
+
+  // Whether super().name in the method running in `f` is a torch class's method (Python's
+  // method resolution order reaches a torch class that defines it before a class of the file).
+  bool torch_method_next(const std::string& name, const Frame& f) const {
+    if (f.cls == nullptr || !f.self || f.self->kind != PyValue::Kind::Module) return false;
+    const Instance* inst = f.self->module->instance.get();
+    return inst && inst->cls && L.torch_method_first(*inst->cls, f.cls, name);
   }
 
   // nn.Module's methods a layer is asked for in __init__ (freezing it, walking it).
@@ -3834,6 +4008,11 @@ class Construct {
       layer.module->fix_prefix.clear();
       inst->layer_base = layer.module;
       inst->module_init_ran = true;
+    } else if (ContainerBase c = class_container(&cls); c != ContainerBase::None) {
+      ModuleDef self;  // `class Stack(nn.Sequential): pass`: the container's __init__
+      self.kind = ModuleDef::User;
+      self.instance = inst;
+      container_init(c, args, call.span, make_module(std::move(self)));
     }
     ModuleDef m;
     m.kind = ModuleDef::User;
@@ -3869,6 +4048,7 @@ class Construct {
       for (const PyValue& v : args.values.empty() ? PyList{} : iterate(args.values[0], call.span)) {
         if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.ModuleList holds modules only");
         m.children.emplace_back(std::to_string(m.children.size()), *v.module);
+        mark_stored(v);
       }
       check_container_depth(m, call.span);
       return make_module(std::move(m));
@@ -3909,7 +4089,9 @@ class Construct {
       }
       m.args.push_back(std::move(arg));
     }
-    return make_module(std::move(m));
+    PyValue layer = make_module(std::move(m));
+    if (find_op(op)) built_layers_.push_back(layer.module);
+    return layer;
   }
 
   // Modules inside modules, at most limits::kMaxPyContainerDepth deep: a loop wrapping a
@@ -3952,6 +4134,7 @@ class Construct {
         if (v.kind != PyValue::Kind::Module)
           raise(call.span, "nn.Sequential child is not a module");
         seq.children.emplace_back(checked_module_name(k, args.spans[0]), *v.module);
+        mark_stored(v);
       }
       check_container_depth(seq, call.span);
       return make_module(std::move(seq));
@@ -3964,6 +4147,7 @@ class Construct {
               "pass layers, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())");
       }
       seq.children.emplace_back(std::to_string(i), *v.module);
+      mark_stored(v);
     }
     check_container_depth(seq, call.span);
     return make_module(std::move(seq));
@@ -3993,6 +4177,7 @@ class Construct {
     check_container_depth(*module.module, at);
     auto where = std::next(m.children.begin(), index);
     m.children.emplace(where, std::to_string(index), *module.module);
+    mark_stored(module);
     k = 0;
     for (ModuleChild& c : m.children) c.index = std::to_string(k++);
     return m.list ? PyValue::none(at) : self;
@@ -5446,15 +5631,25 @@ class Construct {
         m.instance->layer_base && in_family(m.instance->layer_base->op, Family::conv))
       return conv_forward_of(self, args, call);
     if (name == "add_module" || name == "register_module") return add_module(self, args, call, f);
+    bool changes = name == "append" || name == "extend" || name == "insert" || name == "update" ||
+                   name == "pop";
+    if (changes) refuse_changing_stored(m, at);
     if (m.kind == ModuleDef::User && (m.instance->parameter_list || m.instance->parameter_dict))
       if (auto v = parameter_container_method(self, name, args, at)) return *v;
     if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
-      PyList items = name == "append" ? PyList{nth(args, 0, at)} : iterate(nth(args, 0, at), at);
+      const PyValue& given = nth(args, 0, at);
+      // extend() adds each module while iterating the argument: its own children, here
+      if (name == "extend" && given.kind == PyValue::Kind::Module && given.module.get() == &m &&
+          !m.children.empty())
+        raise_torch(at, "OrderedDict mutated during iteration",
+                    "extend it with a list of its modules: `layers.extend(list(layers))`");
+      PyList items = name == "append" ? PyList{given} : iterate(given, at);
       for (const PyValue& v : items) {
         if (v.kind != PyValue::Kind::Module) raise(at, name + "() takes modules");
         check_container_depth(*v.module, at);
         // add_module(str(len(self)), module): a child already named so is replaced in place
         put_child(m, std::to_string(m.children.size()), *v.module);
+        mark_stored(v);
       }
       return PyValue::none(at);
     }
@@ -5498,13 +5693,8 @@ class Construct {
       if (name == "parameters" || name == "named_parameters") return unfollowed_parameters();
       return make_list(std::move(out));
     }
-    if (name == "register_buffer" || name == "register_parameter") {
-      const PyValue& value = nth(args, 1, at);
-      if (name == "register_parameter" && !value.is_none() && !is_parameter(value))
-        raise(at, "register_parameter() takes an nn.Parameter or None");
-      set_attribute(self, text_of(nth(args, 0, at)), value, at);
-      return PyValue::none(at);
-    }
+    if (name == "register_buffer" || name == "register_parameter")
+      return register_tensor(self, name == "register_buffer", args, call, f);
     if (name == "requires_grad_") {
       const PyValue* trains = argument(args, 0, "requires_grad");
       set_requires_grad(self, !trains || bool_of(*trains, at), at);
@@ -7890,8 +8080,11 @@ class Construct {
       return;
     }
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
-        v.kind == PyValue::Kind::Module)
-      return replace_child(*obj.module, index, *v.module, at);
+        v.kind == PyValue::Kind::Module) {
+      refuse_changing_stored(*obj.module, at);
+      replace_child(*obj.module, index, *v.module, at);
+      return mark_stored(v);
+    }
     if (obj.kind == PyValue::Kind::Tensor && forward_) return tensor_set_item(obj, index, v, at);
     if (forward_ && is_layer_tensor(obj))  // `self.fc.weight[0] = 1`
       return tensor_set_item(layer_tensor(obj, at), index, v, at);
@@ -8442,6 +8635,8 @@ class Construct {
   std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
   std::map<int, std::string> canonical_;   // by module id: its named_modules() name
   std::set<int> counted_;                  // modules whose parameters collect_unapplied has seen
+  // Every layer construct_layer built (of an op netshape knows), for check_unkept_layers.
+  std::vector<std::shared_ptr<ModuleDef>> built_layers_;
 
   // ---- a module run in __init__ on a tensor made there ----
   //
@@ -8849,7 +9044,22 @@ class Construct {
   // never reads go to Program::unapplied, whose parameters the total includes.
   bool all_parameters_counted(const PyValue& model) {
     collect_unapplied(*model.module, model.name);
+    check_unkept_layers();
     return true;
+  }
+
+  // PyTorch builds every layer the model's code constructs, kept or not (`d = nn.Dropout(2.0)`
+  // left unused, a layer in a plain list, one deleted again): what building it raises is the
+  // model's error. Those neither registered nor applied are checked as the registered ones
+  // forward never applies are (Program::unapplied_weightless), once per place built.
+  void check_unkept_layers() {
+    std::set<std::tuple<uint32_t, int, int>> checked;
+    for (const std::shared_ptr<ModuleDef>& layer : built_layers_) {
+      if (counted_.count(layer->id) || first_call_.count(layer->id) || !layer->pending.empty())
+        continue;
+      if (!checked.emplace(layer->span.file, layer->span.line, layer->span.column).second) continue;
+      L.program_.unapplied_weightless.push_back(unapplied_statement(*layer, layer->op));
+    }
   }
 
   // A tensor made in __init__, read in forward as `self.<path>`: one statement, at its first read.
@@ -8949,6 +9159,7 @@ class Construct {
       L.program_.unapplied_weightless.push_back(unapplied_statement(m, at));
     }
     if (m.kind == ModuleDef::User) {
+      if (!applied) refuse_module_without_init(*m.instance, m.span, "_parameters");
       if (m.instance->layer_base) collect_unapplied(*m.instance->layer_base, at, group);
       for (const std::string& key : m.instance->order) {
         auto it = m.instance->modules.find(key);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 
+#include "netshape/op_table.hpp"
 #include "netshape/python_frontend.hpp"
 #include "netshape/shape.hpp"
 #include "python_value.hpp"
@@ -1052,8 +1053,153 @@ std::vector<const Stmt*> Lowerer::method_order(const Stmt& cls) const {
   return failed ? std::vector<const Stmt*>{} : order;
 }
 
+namespace {
+
+// The torch.nn module class a base from outside the file names, without its prefix ("" for
+// none: `object`, ABC, a class netshape does not know).
+std::string torch_module_class(const std::string& base) {
+  std::string_view last = base;
+  for (std::string_view prefix : {"torch.nn.", "nn."}) {
+    if (last.starts_with(prefix)) {
+      last.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  if (last.find('.') != std::string_view::npos) return "";
+  std::optional<OpId> op = find_op(last);
+  bool module = last == "Module" || container_base(std::string(last)) != ContainerBase::None ||
+                (op && op_info(*op).is_module());
+  return module ? std::string(last) : "";
+}
+
+// Whether torch's class `torch` defines method `name` itself: nn.Module's methods (PyTorch 1.13),
+// and, for the classes deriving from it, the ones layers and containers add.
+bool torch_class_defines(const std::string& torch, const std::string& name) {
+  static const std::set<std::string> module_methods = {"__call__",
+                                                       "__delattr__",
+                                                       "__dir__",
+                                                       "__getattr__",
+                                                       "__init__",
+                                                       "__repr__",
+                                                       "__setattr__",
+                                                       "__setstate__",
+                                                       "add_module",
+                                                       "apply",
+                                                       "bfloat16",
+                                                       "buffers",
+                                                       "children",
+                                                       "cpu",
+                                                       "cuda",
+                                                       "double",
+                                                       "eval",
+                                                       "extra_repr",
+                                                       "float",
+                                                       "forward",
+                                                       "get_buffer",
+                                                       "get_extra_state",
+                                                       "get_parameter",
+                                                       "get_submodule",
+                                                       "half",
+                                                       "ipu",
+                                                       "load_state_dict",
+                                                       "modules",
+                                                       "named_buffers",
+                                                       "named_children",
+                                                       "named_modules",
+                                                       "named_parameters",
+                                                       "parameters",
+                                                       "register_backward_hook",
+                                                       "register_buffer",
+                                                       "register_forward_hook",
+                                                       "register_forward_pre_hook",
+                                                       "register_full_backward_hook",
+                                                       "register_module",
+                                                       "register_parameter",
+                                                       "requires_grad_",
+                                                       "set_extra_state",
+                                                       "share_memory",
+                                                       "state_dict",
+                                                       "to",
+                                                       "to_empty",
+                                                       "train",
+                                                       "type",
+                                                       "xpu",
+                                                       "zero_grad"};
+  static const std::set<std::string> derived_methods = {
+      "__add__", "__delitem__", "__getitem__", "__iadd__",    "__imul__",         "__iter__",
+      "__len__", "__mul__",     "__rmul__",    "__setitem__", "_check_input_dim", "_conv_forward",
+      "append",  "extend",      "insert",      "pop",         "reset_parameters"};
+  return module_methods.count(name) || (torch != "Module" && derived_methods.count(name));
+}
+
+}  // namespace
+
+std::vector<Lowerer::OrderedClass> Lowerer::full_c3_order(const Stmt& cls, int depth,
+                                                          int& budget) const {
+  if (depth > kMaxInstanceDepth || --budget < 0) return {};
+  std::vector<std::vector<OrderedClass>> lists;
+  std::vector<OrderedClass> bases;
+  for (const Expr& b : cls.bases) {
+    const Stmt* base = base_class(cls, b);
+    if (base == &cls) continue;
+    if (base != nullptr) {
+      lists.push_back(full_c3_order(*base, depth + 1, budget));
+      if (lists.back().empty()) return {};
+      bases.push_back({base, ""});
+      continue;
+    }
+    std::string torch = torch_module_class(dotted(b));
+    if (torch.empty()) continue;
+    lists.push_back({{nullptr, torch}});
+    if (torch != "Module") lists.back().push_back({nullptr, "Module"});
+    bases.push_back({nullptr, torch});
+  }
+  lists.push_back(bases);
+  std::vector<OrderedClass> order = {{&cls, ""}};
+  for (;;) {
+    if (std::all_of(lists.begin(), lists.end(), [](const auto& x) { return x.empty(); }))
+      return order;
+    const OrderedClass* next = nullptr;
+    for (const auto& list : lists) {
+      if (list.empty()) continue;
+      bool in_tail = std::any_of(lists.begin(), lists.end(), [&](const auto& other) {
+        return std::find(other.begin() + (other.empty() ? 0 : 1), other.end(), list[0]) !=
+               other.end();
+      });
+      if (!in_tail) {
+        next = &list[0];
+        break;
+      }
+    }
+    if (next == nullptr) return {};  // Python's "Cannot create a consistent method resolution"
+    OrderedClass taken = *next;
+    order.push_back(taken);
+    for (auto& list : lists)
+      if (!list.empty() && list[0] == taken) list.erase(list.begin());
+  }
+}
+
+bool Lowerer::torch_method_first(const Stmt& cls, const Stmt* after,
+                                 const std::string& name) const {
+  int budget = 10000;
+  std::vector<OrderedClass> order = full_c3_order(cls, 0, budget);
+  auto it = order.begin();
+  if (after != nullptr) {
+    it = std::find(order.begin(), order.end(), OrderedClass{after, ""});
+    if (it == order.end()) return false;
+    ++it;
+  }
+  for (; it != order.end(); ++it) {
+    if (it->cls != nullptr && own_method(*it->cls, name)) return false;
+    if (it->cls == nullptr && torch_class_defines(it->torch, name)) return true;
+  }
+  return false;
+}
+
 const Stmt* Lowerer::find_method(const Stmt& cls, const std::string& name, int depth) const {
   if (const Stmt* own = own_method(cls, name)) return own;
+  // `class L(nn.Linear, Mixin)`: L's forward is nn.Linear's, not Mixin's
+  if (depth == 0 && torch_method_first(cls, nullptr, name)) return nullptr;
   if (depth == 0) {  // in the method resolution order, as Python looks it up
     std::vector<const Stmt*> order = method_order(cls);
     for (const Stmt* c : order)

@@ -87,6 +87,9 @@ struct ModuleDef {
   // The module's identity: a module registered under two names (`self.conv1` and inside
   // `self.net`) is copied into both places, and the copies share it, as Python shares the object.
   int id = -1;
+  // Stored since in a module or container, as a copy: a child added to this one afterwards
+  // (`self.body = a` then `a.append(...)`) would miss the copy, which Python shares. Refused.
+  bool stored_elsewhere = false;
 };
 
 // A Sequential child and its index (or name). Not a std::pair: pair<string, ModuleDef> inside
@@ -122,6 +125,11 @@ struct Instance {
   // are parameters in `values` under their index or key, in `order`.
   bool parameter_list = false, parameter_dict = false;
   std::vector<std::string> order;
+  // What nn.Module.__setattr__ remembers of a name besides its value, for its TypeErrors: a
+  // buffer (register_buffer), or a submodule or parameter set to None since, which stays
+  // registered as one (`self.fc = None` then `self.fc = 3` raises).
+  enum class Registered { Module, Parameter, Buffer };
+  std::map<std::string, Registered> registered_as;
   // nn.Module.__init__ has run (super().__init__() reached a base outside the file): before it,
   // PyTorch refuses to register a submodule or a parameter.
   bool module_init_ran = false;
@@ -249,6 +257,16 @@ class Lowerer {
   const py::Stmt* first_file_base(const py::Stmt& cls) const;
   std::vector<const py::Stmt*> c3_order(const py::Stmt& cls, int depth, bool& failed,
                                         int& budget) const;
+  // A class in a method resolution order: one of the file's, or a torch.nn class named by a
+  // base (`torch` its name without prefix: "Module", "Linear", "Sequential").
+  struct OrderedClass {
+    const py::Stmt* cls = nullptr;
+    std::string torch;
+    bool operator==(const OrderedClass&) const = default;
+  };
+  // C3 as in c3_order, with the torch.nn classes among the bases in their places (a torch class
+  // other than nn.Module orders itself, then nn.Module). Empty when Python would refuse it.
+  std::vector<OrderedClass> full_c3_order(const py::Stmt& cls, int depth, int& budget) const;
   std::map<std::string, const py::Stmt*> functions_;  // top-level `def`s
   std::vector<Candidate> candidates_;
   const Candidate* model_ = nullptr;  // the one being read
@@ -308,6 +326,12 @@ class Lowerer {
   // bases the file defines: `class D(B, C)` with B and C subclasses of A gives D, B, C, A);
   // empty when Python would refuse the order or the bases nest too deep.
   std::vector<const py::Stmt*> method_order(const py::Stmt& cls) const;
+  // Whether Python finds method `name` of a `cls` object in a torch class before any class of
+  // the file, looking in `cls`'s method resolution order after `after` (from the start when
+  // null), torch's classes in their places: `class L(nn.Linear, Mixin)` orders L, nn.Linear,
+  // nn.Module, Mixin, so its forward is nn.Linear's, not Mixin's.
+  bool torch_method_first(const py::Stmt& cls, const py::Stmt* after,
+                          const std::string& name) const;
 
   // python_init.cpp
   Const eval_name(const std::string& name, Span span, const Scope* scope);

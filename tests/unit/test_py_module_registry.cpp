@@ -1,0 +1,436 @@
+// How nn.Module keeps what __init__ gives it, as model files lean on it: a name registered as a
+// submodule, parameter or buffer keeps that kind (also once set to None), a container subclass
+// with no __init__ of its own takes its modules as the container does, torch's classes take their
+// places in the method resolution order, every layer built is built (kept or not), and a
+// container changed through another name than the one it is stored under is refused, as netshape
+// stores copies. Every number and message is PyTorch 1.13's for the same model
+// (sum(p.numel() for p in model.parameters()), the output's shape, the exception raised).
+#include <doctest/doctest.h>
+
+#include "test_helpers.hpp"
+
+using namespace netshape;
+
+namespace {
+
+LoadedModel read(const std::string& text) {
+  return analyze_text(text, "model.py", {});
+}
+
+const char* const kRegistered = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def act(x):
+    return x
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.w = nn.Parameter(torch.zeros(3))
+        self.register_buffer("b", torch.zeros(8))
+        BODY
+
+    def forward(self, x):
+        return x.flatten(1)
+
+# input: [2, 8]
+)";
+
+}  // namespace
+
+TEST_CASE("python: a name registered as a submodule, parameter or buffer keeps its kind") {
+  // Each exited 0 with a count before: a name set to None was forgotten, and buffers and
+  // functions were not checked.
+  struct Case {
+    const char* body;
+    const char* error;
+  };
+  const Case refused[] = {
+      {"self.fc = None; self.fc = 3",
+       "16:25: cannot assign 'int' as child module 'fc' (torch.nn.Module or None expected)"},
+      {"self.fc = None; self.fc = None; self.fc = torch.ones(2)",
+       "16:41: cannot assign 'torch.FloatTensor' as child module 'fc' (torch.nn.Module or None "
+       "expected)"},
+      {"self.w = None; self.w = torch.ones(8)",
+       "16:24: cannot assign 'torch.FloatTensor' as parameter 'w' (torch.nn.Parameter or None "
+       "expected)"},
+      {"self.b = 5", "16:9: cannot assign 'int' as buffer 'b' (torch.Tensor or None expected)"},
+      {"self.b = None; self.b = \"s\"",
+       "16:24: cannot assign 'str' as buffer 'b' (torch.Tensor or None expected)"},
+      {"self.fc = F.gelu",
+       "16:9: cannot assign 'torch._C._nn.gelu' as child module 'fc' (torch.nn.Module or None "
+       "expected)"},
+      {"self.fc = F.relu",
+       "16:9: cannot assign 'torch.nn.functional.relu' as child module 'fc' (torch.nn.Module or "
+       "None expected)"},
+      {"self.fc = act",
+       "16:9: cannot assign 'model.act' as child module 'fc' (torch.nn.Module or None expected)"},
+      {"self.add_module(\"g\", F.relu)",
+       "16:30: torch.nn.functional.relu is not a Module subclass"},
+      {"self.register_parameter(\"p\", None); self.p = 3",
+       "16:45: cannot assign 'int' as parameter 'p' (torch.nn.Parameter or None expected)"},
+      {"self.b = nn.Parameter(torch.zeros(2)); self.b = 3",
+       "16:48: cannot assign 'int' as parameter 'b' (torch.nn.Parameter or None expected)"},
+  };
+  for (const Case& c : refused) {
+    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
+    INFO(c.body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+  struct Fine {
+    const char* body;
+    int64_t params;
+  };
+  const Fine fine[] = {
+      {"self.fc = None; self.fc = nn.Linear(8, 4)", 39},
+      {"self.fc = None; self.fc = nn.Parameter(torch.zeros(2))", 5},
+      {"self.w = None; self.w = nn.Parameter(torch.zeros(3))", 39},
+      {"self.b = None; self.b = torch.ones(8)", 39},
+      {"self.b = torch.ones(4)", 39},
+      {"self.b = nn.Linear(2, 2)", 45},
+      {"del self.fc; self.fc = 3", 3},
+      {"del self.b; self.b = 5", 39},
+  };
+  for (const Fine& c : fine) {
+    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+    CHECK(test::out_shape(m) == "[2, 8]");
+  }
+}
+
+TEST_CASE("python: a container subclass without an init of its own takes its modules") {
+  // `Stack(...)` dropped its modules (0 params, and "has no forward method" or "a module is not
+  // iterable" when forward used them); a subclass whose forward ignores them counted 0.
+  struct Case {
+    const char* classes;
+    const char* build;
+    const char* shape;
+    int64_t params;
+  };
+  const Case cases[] = {
+      {"class Stack(nn.Sequential):\n    pass\n",
+       "Stack(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))", "[2, 3]", 99},
+      {"class Stack(nn.Sequential):\n    pass\n\n\nclass Deeper(Stack):\n    def forward(self, "
+       "x):\n        return super().forward(x).relu()\n",
+       "Deeper(nn.Linear(8, 5), nn.Linear(5, 2))", "[2, 2]", 57},
+      {"class Cut(nn.Sequential):\n    def forward(self, x):\n        return x[:, :4]\n",
+       "Cut(nn.Linear(8, 8))", "[2, 4]", 72},
+      {"class Stack(nn.Sequential):\n    pass\n",
+       "Stack(OrderedDict([(\"fc1\", nn.Linear(8, 5)), (\"fc2\", nn.Linear(5, 2))]))", "[2, 2]",
+       57},
+      {"class Layers(nn.ModuleList):\n    def forward(self, x):\n        for m in self:\n"
+       "            x = m(x)\n        return x\n",
+       "Layers([nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3)])", "[2, 3]", 99},
+      {"class Stack(nn.Sequential):\n    pass\n\n\nclass Two(Stack):\n    def __init__(self, "
+       "n):\n        super().__init__(nn.Linear(8, n), nn.ReLU(), nn.Linear(n, 2))\n",
+       "Two(16)", "[2, 2]", 178},
+      {"class Wide(nn.Linear):\n    pass\n\n\nclass Wider(Wide):\n    def __init__(self, n):\n"
+       "        super().__init__(8, n)\n",
+       "Wider(6)", "[2, 6]", 54},
+  };
+  for (const Case& c : cases) {
+    std::string text = std::string(
+                           "from collections import OrderedDict\n\nimport torch.nn as "
+                           "nn\n\n\n") +
+                       c.classes +
+                       "\n\nclass Net(nn.Module):\n    def __init__(self):\n        "
+                       "super().__init__()\n        self.s = " +
+                       c.build +
+                       "\n\n    def forward(self, x):\n        return self.s(x)\n\n# input: [2, "
+                       "8]\n";
+    LoadedModel m = read(text);
+    INFO(text);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == c.shape);
+    CHECK(m.analysis.totals.params == c.params);
+  }
+  const std::string stack = R"(import torch.nn as nn
+
+
+class Stack(nn.Sequential):
+    pass
+
+
+class Layers(nn.ModuleList):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.s = BUILD
+
+    def forward(self, x):
+        return x
+
+# input: [2, 8]
+)";
+  LoadedModel keyword =
+      read(test::replaced(stack, "BUILD", "Stack(nn.Linear(8, 5), act=nn.ReLU())"));
+  CHECK(keyword.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error_at(keyword) ==
+        "15:18: Sequential.__init__() got an unexpected keyword argument 'act'");
+  LoadedModel two = read(test::replaced(stack, "BUILD", "Layers([nn.Linear(8, 8)], [nn.ReLU()])"));
+  CHECK(two.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error_at(two).find("ModuleList.__init__() takes from 1 to 2 positional "
+                                       "arguments but 3 were given") != std::string::npos);
+}
+
+TEST_CASE("python: torch classes take their places in the method resolution order") {
+  // `class L(nn.Linear, Mixin)` orders L, nn.Linear, nn.Module, Mixin: its forward (and the one
+  // super() reaches) is nn.Linear's. netshape ran the mixin's ([1, 2, 8] where PyTorch gives
+  // [2, 4]).
+  const std::string base = R"(import torch.nn as nn
+
+
+class Mixin:
+    def forward(self, x):
+        return x.unsqueeze(0)
+
+    def scale(self, x):
+        return x * 0.5
+
+
+class L(BASES):
+    BODY
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = L(8, 4)
+
+    def forward(self, x):
+        return self.c(x)
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* bases;
+    const char* body;
+    const char* shape;
+  };
+  const Case cases[] = {
+      {"nn.Linear, Mixin", "pass", "[2, 4]"},
+      {"nn.Linear, Mixin", "def forward(self, x):\n        return super().forward(x)", "[2, 4]"},
+      {"nn.Linear, Mixin", "def forward(self, x):\n        return self.scale(super().forward(x))",
+       "[2, 4]"},
+      {"Mixin, nn.Linear", "pass", "[1, 2, 8]"},
+      {"Mixin, nn.Linear", "def forward(self, x):\n        return super().forward(x)", "[1, 2, 8]"},
+  };
+  for (const Case& c : cases) {
+    std::string text = test::replaced(test::replaced(base, "BASES", c.bases), "BODY", c.body);
+    LoadedModel m = read(text);
+    INFO(text);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == c.shape);
+    CHECK(m.analysis.totals.params == 36);
+  }
+}
+
+TEST_CASE("python: containers changed after they are stored") {
+  // `self.body = a` then `a.append(...)`: PyTorch's self.body grows too ([2, 3], 99 params);
+  // netshape's stored copy would not ([2, 8], 72): refused. Through `self.body` it is followed.
+  const std::string base = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        BODY
+
+    def forward(self, x):
+        return self.body(x)
+
+# input: [2, 8]
+)";
+  const char* refused[] = {
+      "a = nn.Sequential(nn.Linear(8, 8))\n        self.body = a\n        a.append(nn.Linear(8, "
+      "3))",
+      "a = nn.Sequential(nn.Linear(8, 8))\n        self.body = nn.Sequential(a)\n        "
+      "a.append(nn.Linear(8, 3))",
+      "a = nn.Sequential(nn.Linear(8, 8))\n        self.body = a\n        a.add_module('out', "
+      "nn.Linear(8, 3))",
+      "a = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 3))\n        self.body = a\n        "
+      "a[1] = nn.Linear(8, 5)",
+  };
+  for (const char* body : refused) {
+    LoadedModel m = read(test::replaced(base, "BODY", body));
+    INFO(body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(
+        test::first_error_at(m).starts_with("9:9: unsupported Python construct: changing a "
+                                            "container after storing it"));
+  }
+  const char* followed[] = {
+      "a = nn.Sequential(nn.Linear(8, 8))\n        self.body = a\n        "
+      "self.body.append(nn.Linear(8, 3))",
+      "a = nn.Sequential(nn.Linear(8, 8))\n        a.append(nn.Linear(8, 3))\n        "
+      "self.body = a",
+      "self.body = nn.Sequential(nn.Linear(8, 8))\n        b = self.body\n        "
+      "b.append(nn.Linear(8, 3))",
+  };
+  for (const char* body : followed) {
+    LoadedModel m = read(test::replaced(base, "BODY", body));
+    INFO(body);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == "[2, 3]");
+    CHECK(m.analysis.totals.params == 99);
+  }
+  // nn.ModuleList.extend iterates its argument while adding: itself, PyTorch's RuntimeError
+  // (netshape counted four layers)
+  const std::string layers = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList(START)
+        self.layers += self.layers
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+# input: [2, 8]
+)";
+  LoadedModel grown = read(test::replaced(layers, "START", "[nn.Linear(8, 8), nn.Linear(8, 8)]"));
+  CHECK(grown.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error_at(grown) == "8:24: OrderedDict mutated during iteration");
+  LoadedModel empty = read(test::replaced(layers, "START", ""));
+  INFO(render_diagnostics(empty));
+  CHECK(empty.exit == ExitCode::Ok);  // nothing to iterate: no error
+  CHECK(empty.analysis.totals.params == 0);
+}
+
+TEST_CASE("python: every layer the model builds is built, kept or not") {
+  // PyTorch raises building these even though nothing keeps or applies them (each exited 0).
+  const std::string base = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        BODY
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"drop = nn.Dropout(2.0)",
+       "8:27: dropout probability has to be between 0 and 1, but got 2.0"},
+      {"self.acts = [nn.Dropout(-1), nn.ReLU()]",
+       "8:33: dropout probability has to be between 0 and 1, but got -1"},
+      {"self.h = nn.Hardtanh(2.0, 1.0)\n        del self.h",
+       "8:35: AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is 2.0 and "
+       "max_val 1.0"},
+      {"drop = nn.Dropout(0.5)\n        self.acts = [nn.ReLU(), nn.Hardtanh(-2.0, 2.0)]\n        "
+       "unused = nn.Linear(8, 100)",
+       ""},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read(test::replaced(base, "BODY", c.body));
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (!*c.error) {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(m.analysis.totals.params == 72);  // the unkept Linear is no parameter of the model
+      continue;
+    }
+    CHECK(m.exit == ExitCode::ShapeError);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+  // A submodule whose __init__ never ran nn.Module's has no registry: PyTorch's
+  // model.parameters() raises, even though forward never calls it.
+  LoadedModel no_init = read(R"(import torch.nn as nn
+
+
+class Sub(nn.Module):
+    def __init__(self):
+        self.k = 3
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.s = Sub()
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  CHECK(no_init.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error_at(no_init) == "13:18: 'Sub' object has no attribute '_parameters'");
+}
+
+TEST_CASE("python: register_buffer and register_parameter check what PyTorch checks") {
+  // In PyTorch 1.13's order: a string name, no dot, not empty, no other attribute of that name
+  // (a submodule, a parameter, a plain value, nn.Module's own), then the value's kind. Most
+  // exited 0 before; a buffer over a submodule gave another TypeError.
+  struct Case {
+    const char* body;
+    const char* error;
+  };
+  const Case refused[] = {
+      {"self.register_buffer(\"fc\", torch.zeros(3))", "16:30: attribute 'fc' already exists"},
+      {"self.register_buffer(\"w\", torch.zeros(3))", "16:30: attribute 'w' already exists"},
+      {"self.register_buffer(\"training\", torch.zeros(2))",
+       "16:30: attribute 'training' already exists"},
+      {"self.k = 3; self.register_buffer(\"k\", torch.zeros(2))",
+       "16:42: attribute 'k' already exists"},
+      {"self.register_buffer(\"c\", 5)",
+       "16:35: cannot assign 'int' object to buffer 'c' (torch Tensor or None required)"},
+      {"self.register_buffer(\"a.b\", torch.zeros(2))", "16:30: buffer name can't contain \".\""},
+      {"self.register_buffer(\"\", torch.zeros(2))",
+       "16:30: buffer name can't be empty string \"\""},
+      {"self.register_buffer(3, torch.zeros(2))", "16:30: buffer name should be a string. Got int"},
+      {"self.register_parameter(\"fc\", None)", "16:33: attribute 'fc' already exists"},
+      {"self.register_parameter(\"b\", None)", "16:33: attribute 'b' already exists"},
+      {"self.register_parameter(\"q\", torch.zeros(2))",
+       "16:38: cannot assign 'torch.FloatTensor' object to parameter 'q' (torch.nn.Parameter or "
+       "None required)"},
+  };
+  for (const Case& c : refused) {
+    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
+    INFO(c.body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+  struct Fine {
+    const char* body;
+    int64_t params;
+  };
+  const Fine fine[] = {
+      {"self.register_buffer(\"b\", torch.ones(8))", 39},
+      {"self.register_parameter(\"w\", nn.Parameter(torch.zeros(5)))", 41},
+      {"self.register_buffer(\"c\", None); self.c = torch.zeros(2)", 39},
+  };
+  for (const Fine& c : fine) {
+    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+  }
+}
