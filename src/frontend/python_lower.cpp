@@ -1002,8 +1002,39 @@ const Stmt* own_method(const Stmt& cls, const std::string& name) {
   return nullptr;
 }
 
-// C3: the class, then the merge of its bases' orders and the bases' list: at each step the first
-// head that is in no other list's tail.
+namespace {
+
+// C3's merge of `lists` onto `order`: at each step the first head that is in no other list's
+// tail, taken off every list it heads. False when none is (Python's "Cannot create a consistent
+// method resolution order").
+template <typename Class>
+bool c3_merge(std::vector<std::vector<Class>> lists, std::vector<Class>& order) {
+  for (;;) {
+    if (std::all_of(lists.begin(), lists.end(), [](const auto& x) { return x.empty(); }))
+      return true;
+    const Class* next = nullptr;
+    for (const auto& list : lists) {
+      if (list.empty()) continue;
+      bool in_tail = std::any_of(lists.begin(), lists.end(), [&](const auto& other) {
+        return std::find(other.begin() + (other.empty() ? 0 : 1), other.end(), list[0]) !=
+               other.end();
+      });
+      if (!in_tail) {
+        next = &list[0];
+        break;
+      }
+    }
+    if (next == nullptr) return false;
+    Class taken = *next;
+    order.push_back(taken);
+    for (auto& list : lists)
+      if (!list.empty() && list[0] == taken) list.erase(list.begin());
+  }
+}
+
+}  // namespace
+
+// C3: the class, then the merge of its bases' orders and the bases' list.
 // `budget` bounds the work on a file of many classes sharing bases (each base's order is
 // computed anew).
 std::vector<const Stmt*> Lowerer::c3_order(const Stmt& cls, int depth, bool& failed,
@@ -1022,27 +1053,7 @@ std::vector<const Stmt*> Lowerer::c3_order(const Stmt& cls, int depth, bool& fai
   }
   lists.push_back(bases);
   std::vector<const Stmt*> order = {&cls};
-  while (!failed) {
-    const Stmt* next = nullptr;
-    for (const auto& list : lists) {
-      if (list.empty()) continue;
-      bool in_tail = std::any_of(lists.begin(), lists.end(), [&](const auto& other) {
-        return std::find(other.begin() + (other.empty() ? 0 : 1), other.end(), list[0]) !=
-               other.end();
-      });
-      if (!in_tail) {
-        next = list[0];
-        break;
-      }
-    }
-    bool done = std::all_of(lists.begin(), lists.end(), [](const auto& x) { return x.empty(); });
-    if (done) break;
-    if (next == nullptr) failed = true;  // Python's "Cannot create a consistent method resolution"
-    if (failed) break;
-    order.push_back(next);
-    for (auto& list : lists)
-      if (!list.empty() && list[0] == next) list.erase(list.begin());
-  }
+  if (!failed && !c3_merge(std::move(lists), order)) failed = true;
   return order;
 }
 
@@ -1073,63 +1084,23 @@ std::string torch_module_class(const std::string& base) {
 }
 
 // Whether torch's class `torch` defines method `name` itself: nn.Module's methods (PyTorch 1.13),
-// and, for the classes deriving from it, the ones layers and containers add.
+// and, for the classes deriving from it, the ones layers and containers add. Each name between
+// spaces.
 bool torch_class_defines(const std::string& torch, const std::string& name) {
-  static const std::set<std::string> module_methods = {"__call__",
-                                                       "__delattr__",
-                                                       "__dir__",
-                                                       "__getattr__",
-                                                       "__init__",
-                                                       "__repr__",
-                                                       "__setattr__",
-                                                       "__setstate__",
-                                                       "add_module",
-                                                       "apply",
-                                                       "bfloat16",
-                                                       "buffers",
-                                                       "children",
-                                                       "cpu",
-                                                       "cuda",
-                                                       "double",
-                                                       "eval",
-                                                       "extra_repr",
-                                                       "float",
-                                                       "forward",
-                                                       "get_buffer",
-                                                       "get_extra_state",
-                                                       "get_parameter",
-                                                       "get_submodule",
-                                                       "half",
-                                                       "ipu",
-                                                       "load_state_dict",
-                                                       "modules",
-                                                       "named_buffers",
-                                                       "named_children",
-                                                       "named_modules",
-                                                       "named_parameters",
-                                                       "parameters",
-                                                       "register_backward_hook",
-                                                       "register_buffer",
-                                                       "register_forward_hook",
-                                                       "register_forward_pre_hook",
-                                                       "register_full_backward_hook",
-                                                       "register_module",
-                                                       "register_parameter",
-                                                       "requires_grad_",
-                                                       "set_extra_state",
-                                                       "share_memory",
-                                                       "state_dict",
-                                                       "to",
-                                                       "to_empty",
-                                                       "train",
-                                                       "type",
-                                                       "xpu",
-                                                       "zero_grad"};
-  static const std::set<std::string> derived_methods = {
-      "__add__", "__delitem__", "__getitem__", "__iadd__",    "__imul__",         "__iter__",
-      "__len__", "__mul__",     "__rmul__",    "__setitem__", "_check_input_dim", "_conv_forward",
-      "append",  "extend",      "insert",      "pop",         "reset_parameters"};
-  return module_methods.count(name) || (torch != "Module" && derived_methods.count(name));
+  constexpr std::string_view module_methods =
+      " __call__ __delattr__ __dir__ __getattr__ __init__ __repr__ __setattr__ __setstate__"
+      " add_module apply bfloat16 buffers children cpu cuda double eval extra_repr float forward"
+      " get_buffer get_extra_state get_parameter get_submodule half ipu load_state_dict modules"
+      " named_buffers named_children named_modules named_parameters parameters"
+      " register_backward_hook register_buffer register_forward_hook register_forward_pre_hook"
+      " register_full_backward_hook register_module register_parameter requires_grad_"
+      " set_extra_state share_memory state_dict to to_empty train type xpu zero_grad ";
+  constexpr std::string_view derived_methods =
+      " __add__ __delitem__ __getitem__ __iadd__ __imul__ __iter__ __len__ __mul__ __rmul__"
+      " __setitem__ _check_input_dim _conv_forward append extend insert pop reset_parameters ";
+  std::string word = " " + name + " ";
+  return module_methods.find(word) != std::string_view::npos ||
+         (torch != "Module" && derived_methods.find(word) != std::string_view::npos);
 }
 
 }  // namespace
@@ -1156,27 +1127,7 @@ std::vector<Lowerer::OrderedClass> Lowerer::full_c3_order(const Stmt& cls, int d
   }
   lists.push_back(bases);
   std::vector<OrderedClass> order = {{&cls, ""}};
-  for (;;) {
-    if (std::all_of(lists.begin(), lists.end(), [](const auto& x) { return x.empty(); }))
-      return order;
-    const OrderedClass* next = nullptr;
-    for (const auto& list : lists) {
-      if (list.empty()) continue;
-      bool in_tail = std::any_of(lists.begin(), lists.end(), [&](const auto& other) {
-        return std::find(other.begin() + (other.empty() ? 0 : 1), other.end(), list[0]) !=
-               other.end();
-      });
-      if (!in_tail) {
-        next = &list[0];
-        break;
-      }
-    }
-    if (next == nullptr) return {};  // Python's "Cannot create a consistent method resolution"
-    OrderedClass taken = *next;
-    order.push_back(taken);
-    for (auto& list : lists)
-      if (!list.empty() && list[0] == taken) list.erase(list.begin());
-  }
+  return c3_merge(std::move(lists), order) ? order : std::vector<OrderedClass>{};
 }
 
 bool Lowerer::torch_method_first(const Stmt& cls, const Stmt* after,

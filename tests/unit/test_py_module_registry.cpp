@@ -7,6 +7,8 @@
 // (sum(p.numel() for p in model.parameters()), the output's shape, the exception raised).
 #include <doctest/doctest.h>
 
+#include <span>
+
 #include "test_helpers.hpp"
 
 using namespace netshape;
@@ -40,16 +42,38 @@ class Net(nn.Module):
 # input: [2, 8]
 )";
 
+// kRegistered with each body: PyTorch's error (exit 2) at "line:col", or its parameter count.
+struct Refused {
+  const char* body;
+  const char* error;
+};
+struct Fine {
+  const char* body;
+  int64_t params;
+};
+void check_registered(std::span<const Refused> refused, std::span<const Fine> fine) {
+  for (const Refused& c : refused) {
+    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
+    INFO(c.body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+  for (const Fine& c : fine) {
+    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+    CHECK(test::out_shape(m) == "[2, 8]");
+  }
+}
+
 }  // namespace
 
 TEST_CASE("python: a name registered as a submodule, parameter or buffer keeps its kind") {
   // Each exited 0 with a count before: a name set to None was forgotten, and buffers and
   // functions were not checked.
-  struct Case {
-    const char* body;
-    const char* error;
-  };
-  const Case refused[] = {
+  const Refused refused[] = {
       {"self.fc = None; self.fc = 3",
        "16:25: cannot assign 'int' as child module 'fc' (torch.nn.Module or None expected)"},
       {"self.fc = None; self.fc = None; self.fc = torch.ones(2)",
@@ -76,16 +100,6 @@ TEST_CASE("python: a name registered as a submodule, parameter or buffer keeps i
       {"self.b = nn.Parameter(torch.zeros(2)); self.b = 3",
        "16:48: cannot assign 'int' as parameter 'b' (torch.nn.Parameter or None expected)"},
   };
-  for (const Case& c : refused) {
-    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
-    INFO(c.body);
-    CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(test::first_error_at(m) == c.error);
-  }
-  struct Fine {
-    const char* body;
-    int64_t params;
-  };
   const Fine fine[] = {
       {"self.fc = None; self.fc = nn.Linear(8, 4)", 39},
       {"self.fc = None; self.fc = nn.Parameter(torch.zeros(2))", 5},
@@ -96,14 +110,7 @@ TEST_CASE("python: a name registered as a submodule, parameter or buffer keeps i
       {"del self.fc; self.fc = 3", 3},
       {"del self.b; self.b = 5", 39},
   };
-  for (const Fine& c : fine) {
-    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(m.analysis.totals.params == c.params);
-    CHECK(test::out_shape(m) == "[2, 8]");
-  }
+  check_registered(refused, fine);
 }
 
 TEST_CASE("python: a container subclass without an init of its own takes its modules") {
@@ -388,11 +395,7 @@ TEST_CASE("python: register_buffer and register_parameter check what PyTorch che
   // In PyTorch 1.13's order: a string name, no dot, not empty, no other attribute of that name
   // (a submodule, a parameter, a plain value, nn.Module's own), then the value's kind. Most
   // exited 0 before; a buffer over a submodule gave another TypeError.
-  struct Case {
-    const char* body;
-    const char* error;
-  };
-  const Case refused[] = {
+  const Refused refused[] = {
       {"self.register_buffer(\"fc\", torch.zeros(3))", "16:30: attribute 'fc' already exists"},
       {"self.register_buffer(\"w\", torch.zeros(3))", "16:30: attribute 'w' already exists"},
       {"self.register_buffer(\"training\", torch.zeros(2))",
@@ -411,26 +414,10 @@ TEST_CASE("python: register_buffer and register_parameter check what PyTorch che
        "16:38: cannot assign 'torch.FloatTensor' object to parameter 'q' (torch.nn.Parameter or "
        "None required)"},
   };
-  for (const Case& c : refused) {
-    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
-    INFO(c.body);
-    CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(test::first_error_at(m) == c.error);
-  }
-  struct Fine {
-    const char* body;
-    int64_t params;
-  };
   const Fine fine[] = {
       {"self.register_buffer(\"b\", torch.ones(8))", 39},
       {"self.register_parameter(\"w\", nn.Parameter(torch.zeros(5)))", 41},
       {"self.register_buffer(\"c\", None); self.c = torch.zeros(2)", 39},
   };
-  for (const Fine& c : fine) {
-    LoadedModel m = read(test::replaced(kRegistered, "BODY", c.body));
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(m.analysis.totals.params == c.params);
-  }
+  check_registered(refused, fine);
 }
