@@ -1361,6 +1361,7 @@ class Construct {
     Instance& self = *f.self->module->instance;
     const Expr& named_expr = call.items[0].items[0];
     bool explicit_call = named_expr.kind != Expr::Kind::Call;  // not super()
+    if (!explicit_call) check_super_arguments(named_expr, f);
     size_t first_arg = explicit_call ? explicit_self_argument(call, f) : 1;
     std::string named = dotted(named_expr);  // `nn.Module.__init__(self)`, or super()
     if (explicit_call && named != "nn.Module" && named != "torch.nn.Module") {
@@ -2057,7 +2058,7 @@ class Construct {
     // __delitem__ does ("To preserve numbering").
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
         obj.module->op != "ModuleDict" && key.is(Value::Kind::Int)) {
-      refuse_changing_stored(*obj.module, at);
+      changing_container(*obj.module, at);
       std::list<ModuleChild>& children = obj.module->children;
       size_t k = index_of(int_of(key, at), children.size(), at);
       auto gone = std::next(children.begin(), static_cast<std::ptrdiff_t>(k));
@@ -2087,20 +2088,29 @@ class Construct {
 
   // A child added under `name`, as Module.add_module adds it: a name already there keeps its
   // place and takes the new module (`nn.ModuleDict([("a", m1), ("a", m2)])` holds m2 once).
-  // A module copied into another (see ModuleDef::stored_elsewhere): marked after the copy, so
-  // that the copy is not, and may be changed through the name it is stored under.
-  static void mark_stored(const PyValue& v) {
-    if (v.kind == PyValue::Kind::Module) v.module->stored_elsewhere = true;
+  // Python's container is one object wherever it is stored; netshape stores copies (all of one
+  // id). A change through one copy makes it the container's latest version; a copy behind it is
+  // refused where it is used: stored, applied, or registered in the model (ModuleDef::version).
+  void changing_container(ModuleDef& m, Span at) {
+    refuse_behind(m, at);
+    m.version = ++last_container_version_;
+    container_versions_[m.id] = m.version;
   }
-  // Python's container is one object wherever it is stored; netshape's stored copy would not
-  // see a change made through the name it was stored from.
-  static void refuse_changing_stored(const ModuleDef& m, Span at) {
-    if (m.kind != ModuleDef::Sequential || !m.stored_elsewhere) return;
+  void refuse_behind(const ModuleDef& m, Span at) const {
+    auto latest = container_versions_.find(m.id);
+    if (m.kind != ModuleDef::Sequential || latest == container_versions_.end() ||
+        latest->second == m.version)
+      return;
     unsupported_here(at,
-                     "changing a container after storing it in a module or container "
-                     "(`self.body = layers`, then `layers.append(...)`)",
-                     "change it through the name it is stored under (`self.body.append(...)`), "
-                     "or finish it before storing it");
+                     "a container changed through another name after this copy of it was "
+                     "stored (`self.body = layers`, then `layers.append(...)`; or "
+                     "`self.alias = self.body`, then `self.alias.append(...)`)",
+                     "change a container through the one name it is stored under "
+                     "(`self.body.append(...)`), or finish it before storing it");
+  }
+  // `v` stored in a module or container: it must not be behind a changed copy of it.
+  void refuse_storing_behind(const PyValue& v, Span at) const {
+    if (v.kind == PyValue::Kind::Module) refuse_behind(*v.module, at);
   }
 
   void put_child(ModuleDef& container, const std::string& name, const ModuleDef& v) {
@@ -2137,7 +2147,7 @@ class Construct {
         raise_torch(at, fmt::format("attribute '{}' already exists", key),
                     "give the module a name of its own");
       put_child(m, checked_module_name(kv[0], at), *kv[1].module);
-      mark_stored(kv[1]);
+      refuse_storing_behind(kv[1], at);
     }
   }
   // An attribute every nn.ModuleDict has: nn.Module's, and its own methods.
@@ -2236,9 +2246,9 @@ class Construct {
       // `self.body.fc = nn.Linear(16, 3)`: nn.Module.__setattr__ registers it among the
       // container's modules (at the end, or in the place of one so named: `"2"`)
       check_container_depth(*v.module, at);
-      refuse_changing_stored(*obj.module, at);
+      changing_container(*obj.module, at);
       put_child(*obj.module, name, *v.module);
-      return mark_stored(v);
+      return refuse_storing_behind(v, at);
     }
     if (obj.kind != PyValue::Kind::Module || obj.module->kind != ModuleDef::User) {
       unsupported_here(at, "setting an attribute of this object");
@@ -2255,7 +2265,7 @@ class Construct {
     if (v.kind == PyValue::Kind::Module && !plain_object(v)) {
       check_container_depth(*v.module, at);
       inst.modules[name] = *v.module;
-      mark_stored(v);
+      refuse_storing_behind(v, at);
       if (std::find(inst.order.begin(), inst.order.end(), name) == inst.order.end())
         inst.order.push_back(name);
     } else if (v.kind == PyValue::Kind::Data) {
@@ -2301,9 +2311,9 @@ class Construct {
     key = checked_module_name(args.values[0], args.spans[0]);
     check_container_depth(*child.module, at);
     if (m.kind == ModuleDef::Sequential) {
-      refuse_changing_stored(m, at);
+      changing_container(m, at);
       put_child(m, key, *child.module);
-      mark_stored(child);
+      refuse_storing_behind(child, at);
     } else {
       set_attribute(self, key, child, at);
     }
@@ -2343,7 +2353,9 @@ class Construct {
                               torch_typename(value), what, name,
                               buffer ? "torch Tensor" : "torch.nn.Parameter"));
     if (!fits) unsupported_here(value_at, std::string("this value as a ") + what);
-    set_attribute(self, name, value, at);
+    PyValue stored = value;
+    if (buffer && is_parameter(value)) stored.name = "buffer";  // a buffer, not a parameter
+    set_attribute(self, name, stored, at);
     if (self.module->kind == ModuleDef::User) self.module->instance->registered_as[name] = kind;
     return PyValue::none(at);
   }
@@ -2798,6 +2810,19 @@ class Construct {
                      fmt::format("netshape follows the first base here; call the one you mean "
                                  "directly: `{}.{}(self, ...)`",
                                  python ? python->name : "nn.Module", name));
+  }
+
+  // `super(Net, self)` is `super()` in a method of Net. Naming another class starts the method
+  // resolution order after that class (`super(Base, self).__init__()` skips Base's): refused.
+  void check_super_arguments(const Expr& super_call, Frame& f) {
+    if (super_call.items.size() < 2) return;  // super()
+    const Expr& named = super_call.items[1];
+    if (f.cls != nullptr && dotted(named) == f.cls->name) return;
+    unsupported_here(named.span,
+                     fmt::format("super({}, self) in {}, which skips the classes up to {} in "
+                                 "the method resolution order",
+                                 dotted(named), f.cls ? f.cls->name : "a function", dotted(named)),
+                     "call the class meant directly (`nn.Module.__init__(self)`), or use super()");
   }
 
   PyValue super_attribute(const std::string& name, const Expr& e, Frame& f) {
@@ -3734,8 +3759,14 @@ class Construct {
       case PyValue::Kind::Class:
         return construct_class(*callee.def_, args, call, f);
       case PyValue::Kind::Partial: {
+        // partial(f, *a, **k)(*b, **j) is f(*a, *b, **{**k, **j}): a keyword given at the call
+        // replaces the partial's
         Args merged;
         for (size_t i = 1; i < callee.items.size(); ++i) {
+          const std::string& k = callee.keywords[i - 1];
+          if (!k.empty() &&
+              std::find(args.keywords.begin(), args.keywords.end(), k) != args.keywords.end())
+            continue;
           merged.values.push_back(callee.items[i]);
           merged.keywords.push_back(callee.keywords[i - 1]);
           merged.spans.push_back(call.span);
@@ -4048,7 +4079,7 @@ class Construct {
       for (const PyValue& v : args.values.empty() ? PyList{} : iterate(args.values[0], call.span)) {
         if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.ModuleList holds modules only");
         m.children.emplace_back(std::to_string(m.children.size()), *v.module);
-        mark_stored(v);
+        refuse_storing_behind(v, call.span);
       }
       check_container_depth(m, call.span);
       return make_module(std::move(m));
@@ -4134,7 +4165,7 @@ class Construct {
         if (v.kind != PyValue::Kind::Module)
           raise(call.span, "nn.Sequential child is not a module");
         seq.children.emplace_back(checked_module_name(k, args.spans[0]), *v.module);
-        mark_stored(v);
+        refuse_storing_behind(v, call.span);
       }
       check_container_depth(seq, call.span);
       return make_module(std::move(seq));
@@ -4147,7 +4178,7 @@ class Construct {
               "pass layers, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())");
       }
       seq.children.emplace_back(std::to_string(i), *v.module);
-      mark_stored(v);
+      refuse_storing_behind(v, call.span);
     }
     check_container_depth(seq, call.span);
     return make_module(std::move(seq));
@@ -4177,7 +4208,7 @@ class Construct {
     check_container_depth(*module.module, at);
     auto where = std::next(m.children.begin(), index);
     m.children.emplace(where, std::to_string(index), *module.module);
-    mark_stored(module);
+    refuse_storing_behind(module, at);
     k = 0;
     for (ModuleChild& c : m.children) c.index = std::to_string(k++);
     return m.list ? PyValue::none(at) : self;
@@ -4285,6 +4316,7 @@ class Construct {
   PyValue call_builtin(const PyValue& callee, Args& args, const Expr& call, Frame& f) {
     const std::string& n = callee.name;
     Span at = call.span;
+    if (n == "super" && !callee.method_self) check_super_arguments(call, f);
     if (callee.method_self)  // a method of a value: `layers.append(...)`
       return call_method(*callee.method_self, n.substr(n.find('.') + 1), args, call, f);
     if (n == "nn.Sequential") return construct_sequential(args, call);
@@ -5633,7 +5665,7 @@ class Construct {
     if (name == "add_module" || name == "register_module") return add_module(self, args, call, f);
     bool changes = name == "append" || name == "extend" || name == "insert" || name == "update" ||
                    name == "pop";
-    if (changes) refuse_changing_stored(m, at);
+    if (changes) changing_container(m, at);
     if (m.kind == ModuleDef::User && (m.instance->parameter_list || m.instance->parameter_dict))
       if (auto v = parameter_container_method(self, name, args, at)) return *v;
     if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
@@ -5649,7 +5681,7 @@ class Construct {
         check_container_depth(*v.module, at);
         // add_module(str(len(self)), module): a child already named so is replaced in place
         put_child(m, std::to_string(m.children.size()), *v.module);
-        mark_stored(v);
+        refuse_storing_behind(v, at);
       }
       return PyValue::none(at);
     }
@@ -8081,9 +8113,9 @@ class Construct {
     }
     if (obj.kind == PyValue::Kind::Module && obj.module->kind == ModuleDef::Sequential &&
         v.kind == PyValue::Kind::Module) {
-      refuse_changing_stored(*obj.module, at);
+      changing_container(*obj.module, at);
       replace_child(*obj.module, index, *v.module, at);
-      return mark_stored(v);
+      return refuse_storing_behind(v, at);
     }
     if (obj.kind == PyValue::Kind::Tensor && forward_) return tensor_set_item(obj, index, v, at);
     if (forward_ && is_layer_tensor(obj))  // `self.fc.weight[0] = 1`
@@ -8635,6 +8667,8 @@ class Construct {
   std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
   std::map<int, std::string> canonical_;   // by module id: its named_modules() name
   std::set<int> counted_;                  // modules whose parameters collect_unapplied has seen
+  std::map<int, int> container_versions_;  // by module id: the latest version (changing_container)
+  int last_container_version_ = 0;
   // Every layer construct_layer built (of an op netshape knows), for check_unkept_layers.
   std::vector<std::shared_ptr<ModuleDef>> built_layers_;
 
@@ -9053,11 +9087,15 @@ class Construct {
   // model's error. Those neither registered nor applied are checked as the registered ones
   // forward never applies are (Program::unapplied_weightless), once per place built.
   void check_unkept_layers() {
-    std::set<std::tuple<uint32_t, int, int>> checked;
+    std::set<std::string> checked;  // a place and its arguments (a loop builds it again and again)
     for (const std::shared_ptr<ModuleDef>& layer : built_layers_) {
       if (counted_.count(layer->id) || first_call_.count(layer->id) || !layer->pending.empty())
         continue;
-      if (!checked.emplace(layer->span.file, layer->span.line, layer->span.column).second) continue;
+      std::string built = fmt::format("{}:{}:{}", layer->span.file, layer->span.line,
+                                      layer->span.column);
+      for (const Arg& a : layer->args)
+        built += fmt::format(",{}={}", a.keyword.str(), to_source(a.value));
+      if (!checked.insert(std::move(built)).second) continue;
       L.program_.unapplied_weightless.push_back(unapplied_statement(*layer, layer->op));
     }
   }
@@ -9121,6 +9159,7 @@ class Construct {
   // outermost module around them forward did not apply either.
   void collect_unapplied(const ModuleDef& m, const std::string& at, UnappliedLayer group = {}) {
     auto child = [&](const std::string& key) { return at.empty() ? key : at + "." + key; };
+    refuse_behind(m, m.span);
     if (!counted_.insert(m.id).second) return;  // registered twice: its parameters count once
     bool applied = was_applied(m);
     if (!applied && group.module.empty() && !at.empty()) {
@@ -10080,6 +10119,12 @@ class Construct {
                       const std::vector<InputRole>* roles = nullptr) {
     ModuleDef& m = *mod.module;
     const std::string& name = mod.name;
+    // Calling a module runs its class's __call__, nn.Module's unless the class defines its own
+    if (m.instance && m.instance->cls && L.find_method(*m.instance->cls, "__call__", 0))
+      unsupported_here(
+          call_span,
+          fmt::format("calling a {}, whose class defines its own __call__", m.instance->cls->name),
+          "put what __call__ adds in forward: netshape applies a module's forward");
     switch (m.kind) {
       case ModuleDef::Broken:
         throw PyError{m.error};
@@ -10090,6 +10135,7 @@ class Construct {
           raise(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
                 "call its modules: `for m in self." + name + ": x = m(x)`");
         }
+        refuse_behind(m, call_span);
         // A subclass (`class ConvBNReLU(nn.Sequential)`) is an instance of its own class.
         std::string kind = m.instance && m.instance->cls ? m.instance->cls->name : "Sequential";
         int self = declare(m, name, kind, parent, call_span);

@@ -87,9 +87,10 @@ struct ModuleDef {
   // The module's identity: a module registered under two names (`self.conv1` and inside
   // `self.net`) is copied into both places, and the copies share it, as Python shares the object.
   int id = -1;
-  // Stored since in a module or container, as a copy: a child added to this one afterwards
-  // (`self.body = a` then `a.append(...)`) would miss the copy, which Python shares. Refused.
-  bool stored_elsewhere = false;
+  // A container's version (Construct::container_versions_): a copy changed since this one was
+  // made (`self.body = a`, then `a.append(...)`) leaves this one behind, where Python has one
+  // object. A copy behind is refused where the model stores, applies or registers it.
+  int version = 0;
 };
 
 // A Sequential child and its index (or name). Not a std::pair: pair<string, ModuleDef> inside

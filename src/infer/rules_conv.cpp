@@ -75,10 +75,10 @@ std::optional<ConvArgs> read_conv_args(RuleContext& ctx, const Dim& c, bool tran
   a.in_c = *in_c;
   auto out_c = ctx.int_arg("out_channels", 1);
   if (!out_c) return std::nullopt;
-  // groups=False is 0, refused by the module's __init__; groups=True reaches the C++ conv, whose
-  // argument parser takes no bool for an int
+  // groups of 0 or less (False is 0) are refused by the module's __init__; groups=True reaches
+  // the C++ conv, whose argument parser takes no bool for an int
   const Value& g = ctx.value("groups");
-  if (g.kind == Value::Kind::Bool && !g.b) {
+  if ((g.kind == Value::Kind::Bool && !g.b) || (g.kind == Value::Kind::Int && g.i <= 0)) {
     ctx.fail_at_construction("groups", "groups must be a positive integer",
                              "write groups=1, or the number of groups");
     return std::nullopt;

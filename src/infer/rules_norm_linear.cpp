@@ -478,6 +478,16 @@ bool infer_linear(RuleContext& ctx) {
     return ctx.fail_input("Linear needs an input with at least one dimension",
                           "flatten the input first");
   const Dim& last = x.back();
+  // torch.empty((out_features, in_features)) refuses a negative size while the layer is built
+  const Value& in_v = ctx.value("in_features");
+  const Value& out_v = ctx.value("out_features");
+  if (in_v.kind == Value::Kind::Int && out_v.kind == Value::Kind::Int &&
+      (in_v.i < 0 || out_v.i < 0))
+    return ctx.fail_at_construction(
+        out_v.i < 0 ? "out_features" : "in_features",
+        fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
+                    out_v.i < 0 ? out_v.i : in_v.i, out_v.i, in_v.i),
+        "give the layer sizes of 1 or more");
   auto in = ctx.size_or_inferred("in_features", last);
   auto out = in ? ctx.int_arg("out_features", 0) : std::nullopt;
   auto bias = out ? ctx.flag_arg("bias") : std::nullopt;
