@@ -8057,6 +8057,18 @@ class Construct {
       int64_t hi = bound(index.items[1], by > 0 ? n : -1);
       PyList out;
       for (int64_t i = lo; by > 0 ? i < hi : i > hi; i += by) out.push_back(items[i]);
+      const Instance* sliced =
+          obj.kind == PyValue::Kind::Module ? obj.module->instance.get() : nullptr;
+      if (sliced && sliced->cls &&
+          (obj.module->kind == ModuleDef::User || L.find_method(*sliced->cls, "__init__", 0)))
+        // the container's __getitem__ builds `self.__class__(...)` of the slice: the subclass's
+        // own __init__ and forward, not a plain container
+        unsupported_here(
+            at,
+            fmt::format("a slice of a {}, which PyTorch builds as a new {} from the "
+                        "modules",
+                        obj.module->instance->cls->name, obj.module->instance->cls->name),
+            "index its modules one at a time, or iterate it");
       if (obj.kind == PyValue::Kind::Module) {
         // nn.Sequential's slice keeps its children's keys (`features[2:]` holds `2`, `3`, as its
         // __getitem__ builds it from an OrderedDict of them); nn.ModuleList's renumbers them.
@@ -9091,8 +9103,8 @@ class Construct {
     for (const std::shared_ptr<ModuleDef>& layer : built_layers_) {
       if (counted_.count(layer->id) || first_call_.count(layer->id) || !layer->pending.empty())
         continue;
-      std::string built = fmt::format("{}:{}:{}", layer->span.file, layer->span.line,
-                                      layer->span.column);
+      std::string built =
+          fmt::format("{}:{}:{}", layer->span.file, layer->span.line, layer->span.column);
       for (const Arg& a : layer->args)
         built += fmt::format(",{}={}", a.keyword.str(), to_source(a.value));
       if (!checked.insert(std::move(built)).second) continue;

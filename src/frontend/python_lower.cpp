@@ -525,6 +525,10 @@ const Candidate* Lowerer::find_candidate(const std::string& name) const {
   return nullptr;
 }
 
+namespace {
+std::string torch_module_class(const std::string& base);  // below, with the method orders
+}
+
 const Candidate* Lowerer::choose_model() {
   if (!opts_.model.empty()) {
     if (const Candidate* c = find_candidate(opts_.model)) return c;
@@ -536,11 +540,12 @@ const Candidate* Lowerer::choose_model() {
     for (const Instantiation& inst : instances_) {
       if (inst.variable == opts_.model) return find_candidate(inst.class_name);
     }
-    // A subclass of nn.Sequential (`class Head(nn.Sequential)`), asked for by name: a model too,
-    // though never the one picked without --model (it is usually a part of the file's model).
+    // A subclass of a torch container or layer (`class Head(nn.Sequential)`, `class
+    // Net(nn.Linear)`), asked for by name: a model too, though never the one picked without
+    // --model (it is usually a part of the file's model).
     if (auto cls = classes_.find(opts_.model); cls != classes_.end()) {
       for (const Expr& b : cls->second->bases) {
-        if (container_base(dotted(b)) != ContainerBase::Sequential) continue;
+        if (torch_module_class(dotted(b)).empty()) continue;
         candidates_.push_back(
             Candidate{opts_.model, cls->second, nullptr, nullptr, nullptr, cls->second->name_span});
         return &candidates_.back();
@@ -856,8 +861,9 @@ bool Lowerer::lower_factory_model(const Candidate& model) {
 // Applies a built module to the model's inputs: a user module's forward parameters, else `x`.
 bool Lowerer::lower_module(ModuleDef& root, const std::string& name, Span span) {
   std::vector<std::pair<std::string, Span>> inputs;
-  if (root.kind == ModuleDef::User) {
-    const Stmt* forward = find_method(*root.instance->cls, "forward", 0);
+  const Stmt* forward =
+      root.kind == ModuleDef::User ? find_method(*root.instance->cls, "forward", 0) : nullptr;
+  if (root.kind == ModuleDef::User && (forward != nullptr || !root.instance->layer_base)) {
     if (forward == nullptr) {
       return error(span, "the module " + name + " returns has no forward method",
                    "return an nn.Module with a forward method");
@@ -868,7 +874,7 @@ bool Lowerer::lower_module(ModuleDef& root, const std::string& name, Span span) 
       add_input(p.name, p.span);
       inputs.emplace_back(p.name, p.span);
     }
-  } else {
+  } else {  // nn.Sequential's forward, or a torch layer's (`class Net(nn.Linear)`): one input
     add_input("x", span);
     inputs.emplace_back("x", span);
   }
@@ -896,6 +902,13 @@ bool Lowerer::lower_class_model(const Candidate& model) {
     for (const std::string& name : inst->order)
       if (auto it = inst->modules.find(name); it != inst->modules.end())
         root.children.emplace_back(name, it->second);
+    return lower_module(root, model.name, model.span);
+  }
+  if (forward == nullptr && inst->layer_base) {  // the torch layer's (`class Net(nn.Linear)`)
+    ModuleDef root;
+    root.kind = ModuleDef::User;
+    root.instance = inst;
+    root.span = model.span;
     return lower_module(root, model.name, model.span);
   }
   if (forward == nullptr) {

@@ -498,3 +498,62 @@ class Net(A):
     CHECK(m.analysis.totals.params == c.params);
   }
 }
+
+TEST_CASE("python: a model that is a torch layer or container subclass, and slices of one") {
+  // `--model Net` for `class Net(nn.Linear)` or `class Net(nn.ModuleList)` found no model; a
+  // slice of a container subclass is PyTorch's `self.__class__(...)` of the modules (its own
+  // __init__ and forward; a36's `Net.__init__() takes 1 positional argument but 2 were given`),
+  // where netshape made a plain container ([2, 8], exit 0): refused.
+  const std::string base = R"(import torch.nn as nn
+
+
+class Net(BASE):
+    def __init__(self):
+        super().__init__(ARGS)
+
+    FORWARD
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* base;
+    const char* args;
+    const char* forward;
+    const char* shape;  // or the error
+    int64_t params;
+  };
+  const Case cases[] = {
+      {"nn.Linear", "8, 5", "pass", "[2, 5]", 45},
+      {"nn.Sequential", "nn.Linear(8, 4), nn.ReLU()", "pass", "[2, 4]", 36},
+      {"nn.ModuleList", "[nn.Linear(8, 8) for _ in range(3)]",
+       "def forward(self, x):\n        for m in self:\n            x = m(x)\n        return x",
+       "[2, 8]", 216},
+      {"nn.ModuleList", "[nn.Linear(8, 8) for _ in range(3)]",
+       "def forward(self, x):\n        for m in self[1:]:\n            x = m(x)\n        return x",
+       "9:18: unsupported Python construct: a slice of a Net, which PyTorch builds as a new Net "
+       "from the modules",
+       0},
+      {"nn.Sequential", "nn.Linear(8, 4), nn.ReLU()",
+       "def forward(self, x):\n        return self[:1](x)",
+       "9:16: unsupported Python construct: a slice of a Net, which PyTorch builds as a new Net "
+       "from the modules",
+       0},
+  };
+  LoadOptions net;
+  net.model = "Net";
+  for (const Case& c : cases) {
+    std::string text = test::replaced(
+        test::replaced(test::replaced(base, "BASE", c.base), "ARGS", c.args), "FORWARD", c.forward);
+    LoadedModel m = analyze_text(text, "model.py", net);
+    INFO(text);
+    INFO(render_diagnostics(m));
+    if (c.params == 0) {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(test::first_error_at(m) == c.shape);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(test::out_shape(m) == c.shape);
+    CHECK(m.analysis.totals.params == c.params);
+  }
+}
