@@ -4121,7 +4121,7 @@ class Construct {
       m.args.push_back(std::move(arg));
     }
     PyValue layer = make_module(std::move(m));
-    if (find_op(op)) built_layers_.push_back(layer.module);
+    if (find_op(op) && generator_depth_ == 0) built_layers_.push_back(layer.module);
     return layer;
   }
 
@@ -8346,6 +8346,14 @@ class Construct {
 
   // [x for x in xs if ...], {k: v for ...}, (x for ...): clauses run left to right.
   PyValue comprehension(const Expr& e, Frame& outer) {
+    // A generator runs only as far as it is consumed, which netshape does not follow: the
+    // layers it builds are checked only where they are kept (check_unkept_layers)
+    struct InGenerator {
+      int& depth;
+      bool counted;
+      ~InGenerator() { depth -= counted; }
+    } in_generator{generator_depth_, e.text == "generator"};
+    generator_depth_ += in_generator.counted;
     bool dict = e.text == "dict";
     size_t first_clause = dict ? 2 : 1;
     Frame f = outer;
@@ -8681,8 +8689,10 @@ class Construct {
   std::set<int> counted_;                  // modules whose parameters collect_unapplied has seen
   std::map<int, int> container_versions_;  // by module id: the latest version (changing_container)
   int last_container_version_ = 0;
-  // Every layer construct_layer built (of an op netshape knows), for check_unkept_layers.
+  // Every layer construct_layer built (of an op netshape knows, outside generators), for
+  // check_unkept_layers.
   std::vector<std::shared_ptr<ModuleDef>> built_layers_;
+  int generator_depth_ = 0;  // generator expressions being evaluated
 
   // ---- a module run in __init__ on a tensor made there ----
   //

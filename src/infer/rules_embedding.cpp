@@ -21,15 +21,16 @@ std::optional<int64_t> table_dim(RuleContext& ctx, std::string_view param) {
   if (!ctx.check_leading_size(param, "empty", false)) return std::nullopt;  // a bool first
   std::string help = fmt::format("{} is {}: write {}=<integer>", param, kind_name(v), param);
   if (first || v.kind != Value::Kind::Float)
-    ctx.fail_at(param,
-                "empty() received an invalid combination of arguments - got (tuple, "
-                "dtype=NoneType, device=NoneType), but expected one of:",
-                help);
+    ctx.fail_at_construction(param,
+                             "empty() received an invalid combination of arguments - got (tuple, "
+                             "dtype=NoneType, device=NoneType), but expected one of:",
+                             help);
   else
-    ctx.fail_at(param,
-                "empty(): argument 'size' must be tuple of SymInts, but found element of type "
-                "float at pos 2",
-                help);
+    ctx.fail_at_construction(
+        param,
+        "empty(): argument 'size' must be tuple of SymInts, but found element of type "
+        "float at pos 2",
+        help);
   return std::nullopt;
 }
 
@@ -173,10 +174,11 @@ std::optional<std::pair<int64_t, int64_t>> table_of(RuleContext& ctx) {
   if (!dim) return std::nullopt;
   for (int64_t d : {*rows, *dim})
     if (d < 0) {
-      ctx.fail_at(d == *rows ? "num_embeddings" : "embedding_dim",
-                  fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]", d,
-                              *rows, *dim),
-                  "sizes are at least 0");
+      ctx.fail_at_construction(
+          d == *rows ? "num_embeddings" : "embedding_dim",
+          fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]", d, *rows,
+                      *dim),
+          "sizes are at least 0");
       return std::nullopt;
     }
   if (!ctx.is_none("padding_idx") && !padding_row_exists(ctx, *rows)) return std::nullopt;

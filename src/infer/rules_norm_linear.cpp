@@ -478,9 +478,21 @@ bool infer_linear(RuleContext& ctx) {
     return ctx.fail_input("Linear needs an input with at least one dimension",
                           "flatten the input first");
   const Dim& last = x.back();
-  // torch.empty((out_features, in_features)) refuses a negative size while the layer is built
+  // torch.empty((out_features, in_features)) refuses a float or a negative size while the layer
+  // is built (its parser decides on the first item: a float there is no tuple of ints at all)
   const Value& in_v = ctx.value("in_features");
   const Value& out_v = ctx.value("out_features");
+  if (out_v.kind == Value::Kind::Float)
+    return ctx.fail_at_construction(
+        "out_features",
+        "empty() received an invalid combination of arguments - got "
+        "(tuple, dtype=NoneType, device=NoneType), but expected one of:",
+        "out_features is a float: write out_features=<integer>");
+  if (in_v.kind == Value::Kind::Float && out_v.kind == Value::Kind::Int)
+    return ctx.fail_at_construction("in_features",
+                                    "empty(): argument 'size' must be tuple of SymInts, but found "
+                                    "element of type float at pos 2",
+                                    "in_features is a float: write in_features=<integer>");
   if (in_v.kind == Value::Kind::Int && out_v.kind == Value::Kind::Int &&
       (in_v.i < 0 || out_v.i < 0))
     return ctx.fail_at_construction(

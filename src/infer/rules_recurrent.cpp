@@ -146,19 +146,22 @@ bool read_constructor(RuleContext& ctx, Recurrent& r) {
   // 4 * hidden_size (an LSTM's weights' rows) must fit in int64, as PyTorch's sizes do
   if (*hidden > INT64_MAX / 4) return ctx.fail_overflow("hidden_size", "4 * hidden_size");
   if (*layers >= 1 && *input < 0) {
-    return ctx.fail_at("input_size",
-                       fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
-                                   *input, recurrent_gates(r.kind) * *hidden, *input),
-                       "use a positive input_size");
+    return ctx.fail_at_construction(
+        "input_size",
+        fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]", *input,
+                    recurrent_gates(r.kind) * *hidden, *input),
+        "use a positive input_size");
   }
   if (*layers >= 1 && *proj > 0 && ctx.value("proj_size").kind == Value::Kind::Bool) {
-    return ctx.fail_at("proj_size",
-                       "empty() received an invalid combination of arguments - got (tuple, "
-                       "dtype=NoneType, device=NoneType), but expected one of:",
-                       "use an int proj_size");
+    return ctx.fail_at_construction(
+        "proj_size",
+        "empty() received an invalid combination of arguments - got (tuple, "
+        "dtype=NoneType, device=NoneType), but expected one of:",
+        "use an int proj_size");
   }
   if (*layers < 1) {
-    return ctx.fail_at("num_layers", "list index out of range", "use num_layers=1 or more");
+    return ctx.fail_at_construction("num_layers", "list index out of range",
+                                    "use num_layers=1 or more");
   }
   if (*layers > limits::kMaxRecurrentLayers) {
     return ctx.fail_unsupported("num_layers",
@@ -382,10 +385,11 @@ bool read_cell_constructor(RuleContext& ctx, Recurrent& r, const Shape& x) {
     return ctx.fail_overflow("hidden_size", "4 * hidden_size");
   int64_t rows = r.gates() * *hidden;
   if (rows < 0 || *input < 0) {
-    return ctx.fail_at(rows < 0 ? "hidden_size" : "input_size",
-                       fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
-                                   rows < 0 ? rows : *input, rows, *input),
-                       "use positive sizes");
+    return ctx.fail_at_construction(
+        rows < 0 ? "hidden_size" : "input_size",
+        fmt::format("Trying to create tensor with negative dimension {}: [{}, {}]",
+                    rows < 0 ? rows : *input, rows, *input),
+        "use positive sizes");
   }
   r.input = *input;
   r.hidden = *hidden;

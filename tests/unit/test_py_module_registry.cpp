@@ -364,6 +364,13 @@ class Net(nn.Module):
       {"unused = nn.Linear(-1, 4)",
        "8:28: Trying to create tensor with negative dimension -1: [4, -1]"},
       {"c = nn.Conv2d(4, 8, 3, groups=0)", "8:32: groups must be a positive integer"},
+      {"unused = nn.Linear(8.0, 4)",
+       "8:28: empty(): argument 'size' must be tuple of SymInts, but found element of type "
+       "float at pos 2"},
+      {"unused = nn.Embedding(-3, 4)",
+       "8:31: Trying to create tensor with negative dimension -3: [-3, 4]"},
+      {"unused = nn.LSTM(8, 16, num_layers=0)", "8:33: list index out of range"},
+      {"z = (nn.Dropout(p) for p in [0.1, 5.0])", ""},  // a generator never run builds nothing
       {"drop = nn.Dropout(0.5)\n        self.acts = [nn.ReLU(), nn.Hardtanh(-2.0, 2.0)]\n        "
        "unused = nn.Linear(8, 100)",
        ""},
