@@ -2420,34 +2420,18 @@ class Construct {
   // torch.typename of torch.nn.functional's `name` (`F.gelu`) in PyTorch 1.13: the module and
   // qualified name Python gives it, which for those written in C is their C module's.
   static std::string functional_typename(const std::string& name) {
-    static const std::set<std::string> in_nn = {"avg_pool2d", "avg_pool3d",  "elu_",   "gelu",
-                                                "hardtanh_",  "leaky_relu_", "linear", "one_hot",
-                                                "softplus",   "softshrink"};
-    static const std::set<std::string> in_torch = {"adaptive_avg_pool1d",
-                                                   "avg_pool1d",
-                                                   "bilinear",
-                                                   "celu_",
-                                                   "channel_shuffle",
-                                                   "conv1d",
-                                                   "conv2d",
-                                                   "conv3d",
-                                                   "conv_tbc",
-                                                   "conv_transpose1d",
-                                                   "conv_transpose2d",
-                                                   "conv_transpose3d",
-                                                   "cosine_similarity",
-                                                   "hardshrink",
-                                                   "pairwise_distance",
-                                                   "pdist",
-                                                   "pixel_shuffle",
-                                                   "pixel_unshuffle",
-                                                   "prelu",
-                                                   "relu_",
-                                                   "rrelu_",
-                                                   "selu_",
-                                                   "threshold_"};
-    if (in_nn.count(name)) return "torch._C._nn." + name;
-    if (in_torch.count(name)) return "torch._VariableFunctionsClass." + name;
+    constexpr std::string_view in_nn =  // each name between spaces
+        " avg_pool2d avg_pool3d elu_ gelu hardtanh_ leaky_relu_ linear one_hot softplus "
+        "softshrink ";
+    constexpr std::string_view in_torch =
+        " adaptive_avg_pool1d avg_pool1d bilinear celu_ channel_shuffle conv1d conv2d conv3d "
+        "conv_tbc conv_transpose1d conv_transpose2d conv_transpose3d cosine_similarity "
+        "hardshrink pairwise_distance pdist pixel_shuffle pixel_unshuffle prelu relu_ rrelu_ "
+        "selu_ threshold_ ";
+    std::string word = " " + name + " ";
+    if (in_nn.find(word) != std::string_view::npos) return "torch._C._nn." + name;
+    if (in_torch.find(word) != std::string_view::npos)
+      return "torch._VariableFunctionsClass." + name;
     if (name == "logsigmoid") return "torch._C._nn.log_sigmoid";
     if (name == "threshold") return "torch.nn.functional._threshold";
     if (name.find("max_pool") != std::string::npos)  // max_pool2d, adaptive_max_pool2d, ...
@@ -5670,9 +5654,11 @@ class Construct {
       if (auto v = parameter_container_method(self, name, args, at)) return *v;
     if ((name == "append" || name == "extend") && m.kind == ModuleDef::Sequential) {
       const PyValue& given = nth(args, 0, at);
-      // extend() adds each module while iterating the argument: its own children, here
+      // extend() adds each module while iterating the argument: its own children, here. The
+      // OrderedDict's iterator notices the change at its next item, so one child is added again
+      // (the same module twice) and more raise.
       if (name == "extend" && given.kind == PyValue::Kind::Module && given.module.get() == &m &&
-          !m.children.empty())
+          m.children.size() >= 2)
         raise_torch(at, "OrderedDict mutated during iteration",
                     "extend it with a list of its modules: `layers.extend(list(layers))`");
       PyList items = name == "append" ? PyList{given} : iterate(given, at);
@@ -9107,7 +9093,7 @@ class Construct {
   // PyTorch builds every layer the model's code constructs, kept or not (`d = nn.Dropout(2.0)`
   // left unused, a layer in a plain list, one deleted again): what building it raises is the
   // model's error. Those neither registered nor applied are checked as the registered ones
-  // forward never applies are (Program::unapplied_weightless), once per place built.
+  // forward never applies are (Program::unapplied_weightless), once per place and arguments.
   void check_unkept_layers() {
     std::set<std::string> checked;  // a place and its arguments (a loop builds it again and again)
     for (const std::shared_ptr<ModuleDef>& layer : built_layers_) {

@@ -302,7 +302,8 @@ class Net(nn.Module):
     REQUIRE(m.exit == ExitCode::Ok);
     CHECK(test::out_shape(m) == "[2, 3]");
   }
-  // nn.ModuleList.extend iterates its argument while adding: itself, PyTorch's RuntimeError
+  // nn.ModuleList.extend iterates its argument while adding: itself, with two modules or more,
+  // is PyTorch's RuntimeError
   // (netshape counted four layers)
   const std::string layers = R"(import torch.nn as nn
 
@@ -323,6 +324,12 @@ class Net(nn.Module):
   LoadedModel grown = read(test::replaced(layers, "START", "[nn.Linear(8, 8), nn.Linear(8, 8)]"));
   CHECK(grown.exit == ExitCode::UsageOrParse);
   CHECK(test::first_error_at(grown) == "8:24: OrderedDict mutated during iteration");
+  // one module: the iterator ends before it sees the change, and the module is there twice
+  LoadedModel once = read(test::replaced(layers, "START", "[nn.Linear(8, 8)]"));
+  INFO(render_diagnostics(once));
+  REQUIRE(once.exit == ExitCode::Ok);
+  CHECK(once.analysis.totals.params == 72);
+  CHECK(once.analysis.layers.size() == 2);
   LoadedModel empty = read(test::replaced(layers, "START", ""));
   INFO(render_diagnostics(empty));
   CHECK(empty.exit == ExitCode::Ok);  // nothing to iterate: no error
