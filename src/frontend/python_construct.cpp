@@ -1502,8 +1502,7 @@ class Construct {
     }
     for (const auto& [key, module] : entries) {
       if (dict) checked_module_name(key, at);
-      if (module.kind != PyValue::Kind::Module)
-        raise(at, fmt::format("{} holds modules only", name));
+      require_module(module, at, fmt::format("{} holds modules only", name));
       set_attribute(self, text_of(key), module, at);
     }
   }
@@ -1518,13 +1517,13 @@ class Construct {
                     "pass the modules by position");
     if (args.values.size() == 1 && args.values[0].kind == PyValue::Kind::Dict) {
       for (const auto& [k, v] : *args.values[0].dict) {
-        if (v.kind != PyValue::Kind::Module) raise(at, "nn.Sequential holds modules only");
+        require_module(v, at, "nn.Sequential holds modules only");
         set_attribute(self, text_of(k), v, at);
       }
       return;
     }
     for (const PyValue& v : args.values) {
-      if (v.kind != PyValue::Kind::Module) raise(at, "nn.Sequential holds modules only");
+      require_module(v, at, "nn.Sequential holds modules only");
       set_attribute(self, std::to_string(inst.order.size()), v, at);
     }
   }
@@ -2437,6 +2436,18 @@ class Construct {
     if (name.find("max_pool") != std::string::npos)  // max_pool2d, adaptive_max_pool2d, ...
       return "torch.nn.functional.boolean_dispatch.<locals>.fn";
     return "torch.nn.functional." + name;
+  }
+
+  // add_module's first check, which a container's __init__, append and extend make for each
+  // module: PyTorch's TypeError for a value netshape knows (`F.relu`, a list), else `message`.
+  // (None, which add_module takes, is not followed either.)
+  void require_module(const PyValue& v, Span at, const std::string& message,
+                      std::string help = {}) {
+    if (v.kind == PyValue::Kind::Module) return;
+    if (!v.is_none() && known_kind(v))
+      raise_torch(at, torch_typename(v) + " is not a Module subclass",
+                  "give it a module: nn.ReLU() rather than F.relu");
+    raise(at, message, std::move(help));
   }
 
   // Whether netshape knows what `v` is: a number, string, container, module or tensor.
@@ -4061,7 +4072,7 @@ class Construct {
       m.kind = ModuleDef::Sequential;
       m.list = true;
       for (const PyValue& v : args.values.empty() ? PyList{} : iterate(args.values[0], call.span)) {
-        if (v.kind != PyValue::Kind::Module) raise(call.span, "nn.ModuleList holds modules only");
+        require_module(v, call.span, "nn.ModuleList holds modules only");
         m.children.emplace_back(std::to_string(m.children.size()), *v.module);
         refuse_storing_behind(v, call.span);
       }
@@ -4146,8 +4157,7 @@ class Construct {
         raise_torch(args.spans[0], "dict is not a Module subclass",
                     "give nn.Sequential an OrderedDict of (name, module), or the modules");
       for (const auto& [k, v] : *args.values[0].dict) {
-        if (v.kind != PyValue::Kind::Module)
-          raise(call.span, "nn.Sequential child is not a module");
+        require_module(v, call.span, "nn.Sequential child is not a module");
         seq.children.emplace_back(checked_module_name(k, args.spans[0]), *v.module);
         refuse_storing_behind(v, call.span);
       }
@@ -4156,11 +4166,9 @@ class Construct {
     }
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
-      if (v.kind != PyValue::Kind::Module) {
-        raise(args.exprs[i]->span,
-              "unsupported Python construct: nn.Sequential element that is not a module",
-              "pass layers, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())");
-      }
+      require_module(v, args.exprs[i]->span,
+                     "unsupported Python construct: nn.Sequential element that is not a module",
+                     "pass layers, e.g. nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU())");
       seq.children.emplace_back(std::to_string(i), *v.module);
       refuse_storing_behind(v, call.span);
     }
@@ -5661,9 +5669,16 @@ class Construct {
           m.children.size() >= 2)
         raise_torch(at, "OrderedDict mutated during iteration",
                     "extend it with a list of its modules: `layers.extend(list(layers))`");
+      if (name == "extend" && given.kind == PyValue::Kind::Module &&
+          given.module->kind == ModuleDef::Leaf)  // a layer is no iterable of modules
+        raise_torch(at,
+                    m.list ? "ModuleList.extend should be called with an iterable, but got " +
+                                 given.module->op
+                           : "'" + given.module->op + "' object is not iterable",
+                    "give extend a list of modules: `extend([layer])`, or append(layer)");
       PyList items = name == "append" ? PyList{given} : iterate(given, at);
       for (const PyValue& v : items) {
-        if (v.kind != PyValue::Kind::Module) raise(at, name + "() takes modules");
+        require_module(v, at, name + "() takes modules");
         check_container_depth(*v.module, at);
         // add_module(str(len(self)), module): a child already named so is replaced in place
         put_child(m, std::to_string(m.children.size()), *v.module);
@@ -7165,7 +7180,7 @@ class Construct {
       out.list = true;
       for (const ModuleChild& c : a.module->children) add(c.def);
       for (const PyValue& v : iterate(b, at)) {
-        if (v.kind != PyValue::Kind::Module) raise(at, "nn.ModuleList holds modules only");
+        require_module(v, at, "nn.ModuleList holds modules only");
         add(*v.module);
       }
     } else if (op == "*" && (is_sequential(a) || is_sequential(b))) {

@@ -571,3 +571,48 @@ class Net(BASE):
     CHECK(m.analysis.totals.params == c.params);
   }
 }
+
+TEST_CASE("python: containers take modules, as add_module checks them") {
+  // Every container's __init__, append and extend go through add_module, whose TypeError names
+  // what was given (netshape said "append() takes modules" or refused); extend() takes an
+  // iterable of modules, not one layer.
+  const std::string base = R"(import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        BODY
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"self.seq = nn.Sequential(nn.Linear(8, 8), F.relu)",
+       "9:51: torch.nn.functional.relu is not a Module subclass"},
+      {"self.seq = nn.ModuleList([nn.Linear(8, 8), [nn.ReLU()]])",
+       "9:20: list is not a Module subclass"},
+      {"self.seq = nn.ModuleList()\n        self.seq.append(F.relu)",
+       "10:9: torch.nn.functional.relu is not a Module subclass"},
+      {"self.seq = nn.ModuleList()\n        self.seq.extend(nn.Linear(8, 8))",
+       "10:9: ModuleList.extend should be called with an iterable, but got Linear"},
+      {"self.seq = nn.Sequential()\n        self.seq.extend(nn.Linear(8, 8))",
+       "10:9: 'Linear' object is not iterable"},
+      {"[nn.Sequential(nn.Linear(8, 8), \"relu\") for _ in range(2)]",
+       "9:41: str is not a Module subclass"},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = read(test::replaced(base, "BODY", c.body));
+    INFO(c.body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+}
