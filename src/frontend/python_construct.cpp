@@ -1378,6 +1378,16 @@ class Construct {
     } else if (!explicit_call) {
       check_super_order("__init__", call.span, f);
     }
+    if (!explicit_call && self.cls && torch_method_next("__init__", f)) {
+      // the next __init__ in the object's method resolution order is torch's: a cooperative
+      // mixin's `super().__init__(*args, **kwargs)` in `class L(Mixin, nn.Linear)` builds the
+      // layer (or fills the container) of the object's class
+      if (auto op = torch_layer_of(*self.cls)) return layer_base_init(*op, call, f, first_arg);
+      if (ContainerBase c = class_container(self.cls); c != ContainerBase::None) {
+        Args args = arguments(call, f, false, first_arg);
+        return container_init(c, args, call.span, *f.self);
+      }
+    }
     for (const Expr& b : f.cls->bases) {
       ContainerBase container = container_base(dotted(b));
       if (container != ContainerBase::None) {

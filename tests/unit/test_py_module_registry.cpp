@@ -243,6 +243,36 @@ class Net(nn.Module):
     CHECK(test::out_shape(m) == c.shape);
     CHECK(m.analysis.totals.params == 36);
   }
+  // A cooperative mixin before the layer: its `super().__init__(*args, **kwargs)` is
+  // nn.Linear's (netshape refused the layer's forward then)
+  LoadedModel mixed = read(R"(import torch.nn as nn
+
+
+class Extra:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra = nn.Linear(3, 7)
+
+
+class L(Extra, nn.Linear):
+    def forward(self, x):
+        return self.extra(super().forward(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = L(8, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)");
+  INFO(render_diagnostics(mixed));
+  REQUIRE(mixed.exit == ExitCode::Ok);
+  CHECK(test::out_shape(mixed) == "[2, 7]");
+  CHECK(mixed.analysis.totals.params == 55);
 }
 
 TEST_CASE("python: containers changed after they are stored") {
