@@ -10164,6 +10164,10 @@ class Construct {
       case ModuleDef::Leaf:
         return apply_layer(m, name, inputs, call_span, parent, "", roles);
       case ModuleDef::Sequential: {
+        if (m.list && m.op == "ModuleDict") {  // iterating it gives its keys
+          raise(call_span, "`" + name + "` is an nn.ModuleDict, which has no forward",
+                "call its modules: `for m in self." + name + ".values(): x = m(x)`");
+        }
         if (m.list) {
           raise(call_span, "`" + name + "` is an nn.ModuleList, which has no forward",
                 "call its modules: `for m in self." + name + ": x = m(x)`");

@@ -645,4 +645,21 @@ class Net(nn.Module):
     CHECK(m.exit == ExitCode::UsageOrParse);
     CHECK(test::first_error_at(m) == c.error);
   }
+  // calling an nn.ModuleDict: PyTorch's NotImplementedError (no forward); the fix iterates its
+  // values, not its keys (netshape called it an nn.ModuleList)
+  LoadedModel called = read(R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.d = nn.ModuleDict({"a": nn.Linear(8, 4)})
+
+    def forward(self, x):
+        return self.d(x)
+
+# input: [2, 8]
+)");
+  CHECK(test::first_error_at(called) == "10:16: `d` is an nn.ModuleDict, which has no forward");
+  CHECK(test::first_error(called).help == "call its modules: `for m in self.d.values(): x = m(x)`");
 }
