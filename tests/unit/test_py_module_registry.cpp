@@ -68,6 +68,44 @@ void check_registered(std::span<const Refused> refused, std::span<const Fine> fi
   }
 }
 
+// A model applying one Linear(8, 8), with `body` more of its __init__ (line 9 on).
+const char* const kLinearNet = R"(import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        BODY
+
+    def forward(self, x):
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+
+// kLinearNet with each body: PyTorch's error at "line:col" (exit `exit`), or none (""): it runs
+// and counts the Linear's 72 parameters only.
+struct BodyCase {
+  const char* body;
+  const char* error;
+};
+void check_linear_net(std::span<const BodyCase> cases, ExitCode exit) {
+  for (const BodyCase& c : cases) {
+    LoadedModel m = read(test::replaced(kLinearNet, "BODY", c.body));
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (!*c.error) {
+      REQUIRE(m.exit == ExitCode::Ok);
+      CHECK(m.analysis.totals.params == 72);
+      continue;
+    }
+    CHECK(m.exit == exit);
+    CHECK(test::first_error_at(m) == c.error);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("python: a name registered as a submodule, parameter or buffer keeps its kind") {
@@ -368,62 +406,33 @@ class Net(nn.Module):
 
 TEST_CASE("python: every layer the model builds is built, kept or not") {
   // PyTorch raises building these even though nothing keeps or applies them (each exited 0).
-  const std::string base = R"(import torch.nn as nn
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 8)
-        BODY
-
-    def forward(self, x):
-        return self.fc(x)
-
-# input: [2, 8]
-)";
-  struct Case {
-    const char* body;
-    const char* error;
-  };
-  const Case cases[] = {
+  const BodyCase cases[] = {
       {"drop = nn.Dropout(2.0)",
-       "8:27: dropout probability has to be between 0 and 1, but got 2.0"},
+       "9:27: dropout probability has to be between 0 and 1, but got 2.0"},
       {"self.acts = [nn.Dropout(-1), nn.ReLU()]",
-       "8:33: dropout probability has to be between 0 and 1, but got -1"},
+       "9:33: dropout probability has to be between 0 and 1, but got -1"},
       {"self.h = nn.Hardtanh(2.0, 1.0)\n        del self.h",
-       "8:35: AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is 2.0 and "
+       "9:35: AssertionError: nn.Hardtanh asserts max_val > min_val, but min_val is 2.0 and "
        "max_val 1.0"},
       {"for p in [0.5, 1.5]:\n            d = nn.Dropout(p)",
-       "9:28: dropout probability has to be between 0 and 1, but got 1.5"},
+       "10:28: dropout probability has to be between 0 and 1, but got 1.5"},
       {"ds = [nn.Dropout(p) for p in [0.5, 1.5]]",
-       "8:26: dropout probability has to be between 0 and 1, but got 1.5"},
+       "9:26: dropout probability has to be between 0 and 1, but got 1.5"},
       {"unused = nn.Linear(-1, 4)",
-       "8:28: Trying to create tensor with negative dimension -1: [4, -1]"},
-      {"c = nn.Conv2d(4, 8, 3, groups=0)", "8:32: groups must be a positive integer"},
+       "9:28: Trying to create tensor with negative dimension -1: [4, -1]"},
+      {"c = nn.Conv2d(4, 8, 3, groups=0)", "9:32: groups must be a positive integer"},
       {"unused = nn.Linear(8.0, 4)",
-       "8:28: empty(): argument 'size' must be tuple of SymInts, but found element of type "
+       "9:28: empty(): argument 'size' must be tuple of SymInts, but found element of type "
        "float at pos 2"},
       {"unused = nn.Embedding(-3, 4)",
-       "8:31: Trying to create tensor with negative dimension -3: [-3, 4]"},
-      {"unused = nn.LSTM(8, 16, num_layers=0)", "8:33: list index out of range"},
+       "9:31: Trying to create tensor with negative dimension -3: [-3, 4]"},
+      {"unused = nn.LSTM(8, 16, num_layers=0)", "9:33: list index out of range"},
       {"z = (nn.Dropout(p) for p in [0.1, 5.0])", ""},  // a generator never run builds nothing
       {"drop = nn.Dropout(0.5)\n        self.acts = [nn.ReLU(), nn.Hardtanh(-2.0, 2.0)]\n        "
        "unused = nn.Linear(8, 100)",
        ""},
   };
-  for (const Case& c : cases) {
-    LoadedModel m = read(test::replaced(base, "BODY", c.body));
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    if (!*c.error) {
-      REQUIRE(m.exit == ExitCode::Ok);
-      CHECK(m.analysis.totals.params == 72);  // the unkept Linear is no parameter of the model
-      continue;
-    }
-    CHECK(m.exit == ExitCode::ShapeError);
-    CHECK(test::first_error_at(m) == c.error);
-  }
+  check_linear_net(cases, ExitCode::ShapeError);  // an unkept Linear is no parameter of the model
   // A submodule whose __init__ never ran nn.Module's has no registry: PyTorch's
   // model.parameters() raises, even though forward never calls it.
   LoadedModel no_init = read(R"(import torch.nn as nn
@@ -606,26 +615,7 @@ TEST_CASE("python: containers take modules, as add_module checks them") {
   // Every container's __init__, append and extend go through add_module, whose TypeError names
   // what was given (netshape said "append() takes modules" or refused); extend() takes an
   // iterable of modules, not one layer.
-  const std::string base = R"(import torch.nn as nn
-import torch.nn.functional as F
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 8)
-        BODY
-
-    def forward(self, x):
-        return self.fc(x)
-
-# input: [2, 8]
-)";
-  struct Case {
-    const char* body;
-    const char* error;
-  };
-  const Case cases[] = {
+  const BodyCase cases[] = {
       {"self.seq = nn.Sequential(nn.Linear(8, 8), F.relu)",
        "9:51: torch.nn.functional.relu is not a Module subclass"},
       {"self.seq = nn.ModuleList([nn.Linear(8, 8), [nn.ReLU()]])",
@@ -639,12 +629,7 @@ class Net(nn.Module):
       {"[nn.Sequential(nn.Linear(8, 8), \"relu\") for _ in range(2)]",
        "9:41: str is not a Module subclass"},
   };
-  for (const Case& c : cases) {
-    LoadedModel m = read(test::replaced(base, "BODY", c.body));
-    INFO(c.body);
-    CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(test::first_error_at(m) == c.error);
-  }
+  check_linear_net(cases, ExitCode::UsageOrParse);
   // calling an nn.ModuleDict: PyTorch's NotImplementedError (no forward); the fix iterates its
   // values, not its keys (netshape called it an nn.ModuleList)
   LoadedModel called = read(R"(import torch.nn as nn
