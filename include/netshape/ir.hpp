@@ -405,6 +405,9 @@ struct StatementExtras {
   // fresh tensor its op makes: torch.where(mask, x, 0.0), read as a masked_fill of (x, ~mask),
   // follows (mask, x)'s order of strides, as where does.
   bool laid_out_as_where = false;
+  // The row stands for a tensor PyTorch makes afresh, contiguous, whatever the layout of the rows
+  // it is computed from: a recurrent layer's h_n[-1], read as a step of its output.
+  bool laid_out_fresh = false;
   // A div of integer tensors with a rounding_mode: a zero divisor is PyTorch's ZeroDivisionError
   // (float division gives inf), which `run` raises where it meets one.
   bool integer_division = false;

@@ -2905,6 +2905,11 @@ class Construct {
     if (auto id = find_op(m.op)) {
       const OpInfo& op = op_info(*id);
       if (op.has_param(name)) return as_stored(op, m, name, leaf_argument(op, m, name));
+      if (name == "flatten_parameters" && op.family == Family::recurrent) {
+        PyValue method = PyValue::builtin("module." + name);  // module_method
+        method.method_self = std::make_shared<PyValue>(layer);
+        return method;
+      }
     }
     unsupported_here(e.span, "attribute `" + name + "` of nn." + m.op);
   }
@@ -4775,6 +4780,8 @@ class Construct {
       return p;
     }
     if (n == "len") {
+      if (is_iterator(arg(0)))
+        raise(at, fmt::format("object of type '{}' has no len()", arg(0).name));
       if (const Instance* inst = parameter_container(arg(0)))  // without reading the entries
         return data_int(static_cast<int64_t>(inst->order.size()), at);
       if (forward_ && is_layer_tensor(arg(0))) {  // `len(self.fc.weight)`: its first size
@@ -4839,13 +4846,13 @@ class Construct {
         for (const PyList& l : lists) row.push_back(l[i]);
         out.push_back(make_tuple(std::move(row)));
       }
-      return make_list(std::move(out));
+      return make_iterator(std::move(out), "zip");
     }
     if (n == "enumerate") {
       int64_t start = args.values.size() > 1 ? int_of(arg(1), at) : 0;
       PyList out;
       for (PyValue& v : iterate(arg(0), at)) out.push_back(make_tuple({data_int(start++, at), v}));
-      return make_list(std::move(out));
+      return make_iterator(std::move(out), "enumerate");
     }
     if (n == "reversed" || n == "sorted") {
       PyList items = n == "sorted" ? any_order(arg(0), at) : iterate(arg(0), at);
@@ -4853,6 +4860,9 @@ class Construct {
       bool descending = reverse && truthy(*reverse, at);
       if (n == "reversed") {
         std::reverse(items.begin(), items.end());
+        return make_iterator(std::move(items), arg(0).kind == PyValue::Kind::List
+                                                   ? "list_reverseiterator"
+                                                   : "reversed");
       } else {  // equal items keep their order either way, as Python's sort does
         std::stable_sort(items.begin(), items.end(), [&](const PyValue& a, const PyValue& b) {
           return descending ? less(b, a, at) : less(a, b, at);
@@ -4892,7 +4902,7 @@ class Construct {
       }
       out.push_back(call_value(args.values[0], one, call, f));
     }
-    return make_list(std::move(out));
+    return make_iterator(std::move(out), "map");
   }
 
   // functools.reduce(function, iterable[, initial]): the function of the running value and each
@@ -5657,6 +5667,13 @@ class Construct {
                         Frame& f) {
     Span at = call.span;
     ModuleDef& m = *self.module;
+    // `self.lstm.flatten_parameters()`: how cuDNN keeps the weights, no change to any shape
+    if (name == "flatten_parameters" && m.kind == ModuleDef::Leaf) {
+      if (!args.values.empty())
+        raise(at, fmt::format("flatten_parameters() takes 1 positional argument but {} were given",
+                              args.values.size() + 1));
+      return PyValue::none(at);
+    }
     if (name == "forward" && forward_ && m.kind == ModuleDef::User && m.instance->layer_base)
       return apply_layer_base(self, args, call);
     if (name == "forward" && forward_ && m.kind == ModuleDef::User && m.instance->sequential)
@@ -7605,6 +7622,8 @@ class Construct {
         return !v.dict->empty();
       case PyValue::Kind::Range:
         return !iterate(v, at).empty();
+      case PyValue::Kind::Module:
+        return module_truthy(v, at);
       case PyValue::Kind::Unbound:
         binary("==", v, v, at);  // reports the missing parameter
         return false;
@@ -7620,6 +7639,29 @@ class Construct {
         if (is_failed(v)) rethrow(v);
         return true;
     }
+  }
+
+  // A module's (or a file's class instance's) truth, as Python takes it: its class's __bool__,
+  // else its __len__, else true. The containers' __len__ counts their entries: an empty
+  // nn.Sequential or nn.ModuleList is false (`if self.shortcut:`). A class of the file defining
+  // either is refused: netshape does not run them for a truth value.
+  bool module_truthy(const PyValue& v, Span at) {
+    if (is_failed(v)) rethrow(v);
+    const ModuleDef& m = *v.module;
+    if (m.kind == ModuleDef::Sequential) return !m.children.empty();
+    const Instance* inst = m.kind == ModuleDef::User ? m.instance.get() : nullptr;
+    if (inst == nullptr) return true;  // a torch layer: nn.Module defines neither
+    if (inst->cls != nullptr)
+      for (const char* method : {"__bool__", "__len__"})
+        if (L.find_method(*inst->cls, method, 0) != nullptr)
+          unsupported_here(at,
+                           fmt::format("the truth value of a {}, whose class defines {}",
+                                       inst->cls->name, method),
+                           "test what it means directly: `len(x.items) > 0`, an attribute");
+    if (inst->sequential || inst->module_list || inst->module_dict || inst->parameter_list ||
+        inst->parameter_dict)
+      return !iterate(v, at).empty();
+    return true;
   }
 
   int64_t int_of(const PyValue& v, Span at) {
@@ -7670,7 +7712,7 @@ class Construct {
         v.data.kind != Value::Kind::Ident && v.data.kind != Value::Kind::Infer &&
         v.data.kind != Value::Kind::DimRef)
       return python_type(v.data);
-    if (v.kind == PyValue::Kind::List) return "list";
+    if (v.kind == PyValue::Kind::List) return is_iterator(v) ? v.name : "list";
     if (v.kind == PyValue::Kind::Tuple) return v.name == "set" ? "set" : "tuple";
     if (v.kind == PyValue::Kind::Dict) return "dict";
     return describe(v);
@@ -7799,6 +7841,23 @@ class Construct {
   }
 
   // The elements where their order does not matter (len, in, sorted, min, max): a set's too.
+  // zip(), map(), enumerate(), reversed() and generator expressions make iterators: Python runs
+  // through one once (a second loop over it makes no pass), and it has no len() and no index.
+  // netshape computes the items at once, as a list named by the iterator's type; the first
+  // iteration empties it, for every name that holds it (iterate).
+  static bool is_iterator(const PyValue& v) {
+    if (v.kind != PyValue::Kind::List) return false;
+    for (const char* type :
+         {"zip", "map", "enumerate", "list_reverseiterator", "reversed", "generator"})
+      if (v.name == type) return true;
+    return false;
+  }
+  static PyValue make_iterator(PyList items, const char* type) {
+    PyValue v = make_list(std::move(items));
+    v.name = type;
+    return v;
+  }
+
   PyList any_order(const PyValue& v, Span at) {
     if (is_unfollowed_parameters(v)) unfollowed_parameters_used(at);  // len(), min(), max()
     if (v.kind == PyValue::Kind::Tuple && v.name == "set") return v.items;
@@ -7897,8 +7956,12 @@ class Construct {
           out.push_back(PyValue::of_values(v.values->element(i), at));
         return out;
       }
-      case PyValue::Kind::List:
-        return *v.list;
+      case PyValue::Kind::List: {
+        if (!is_iterator(v)) return *v.list;
+        PyList items = std::move(*v.list);  // run through once: empty for every name after
+        v.list->clear();
+        return items;
+      }
       case PyValue::Kind::Dict: {
         PyList keys;
         for (const auto& [k, x] : *v.dict) keys.push_back(k);
@@ -7946,6 +8009,7 @@ class Construct {
         return shape_items(v, at);
       case PyValue::Kind::Opaque:
         if (v.is_numpy_array()) return v.items;  // its numbers, as numpy's float64s
+        if (is_failed(v)) rethrow(v);            // what made it failed: `*pairs[0]`
         break;
       case PyValue::Kind::Tensor: {
         unknown_op_of(v);  // `out, (h, c) = self.lstm(x)`: the LSTM is what netshape lacks
@@ -8010,6 +8074,7 @@ class Construct {
       return piece;
     }
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
+    if (is_iterator(obj)) raise(at, fmt::format("'{}' object is not subscriptable", obj.name));
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return size_ref(obj.name, index.data.i, at);
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
@@ -8404,6 +8469,7 @@ class Construct {
     clause(first_clause);
     if (dict) return d;
     if (e.text == "set") return make_set(out, e.span);  // each element once, in no usable order
+    if (e.text == "generator") return make_iterator(std::move(out), "generator");
     return make_list(std::move(out));
   }
 
@@ -9745,6 +9811,8 @@ class Construct {
           {int_value(-1, at), int_value(reverse ? hidden_out : 0, at), int_value(hidden_out, at)},
           at);
     }
+    // h_n is a tensor of its own, contiguous, not a view of the output
+    L.program_.statements.back().extras_for_write().laid_out_fresh = true;
     if (!several || index.items.size() == 1) return step;
     return index_tensor(step, make_tuple(PyList(index.items.begin() + 1, index.items.end())), at);
   }
@@ -9893,6 +9961,28 @@ class Construct {
     for (const PyValue& v : args.values)
       if (v.kind == PyValue::Kind::Tensor) torch_error(v, at, std::move(message), std::move(help));
     raise(at, std::move(message), std::move(help));
+  }
+
+  // torch.cat(iterator, ...): PyTorch's TypeError, which for a generator or map lists the
+  // arguments' types and for the other iterators names the one given.
+  [[noreturn]] void iterator_for_tensors(const std::string& op, const PyValue* self,
+                                         const Args& args, const PyValue& iterator) {
+    std::string message =
+        fmt::format("{}(): argument 'tensors' (position 1) must be tuple of Tensors, not {}", op,
+                    iterator.name);
+    if (iterator.name == "generator" || iterator.name == "map") {
+      std::string got;
+      for (size_t i = 0; i < args.values.size(); ++i)
+        got += (i ? ", " : "") + (args.keywords[i].empty() ? "" : args.keywords[i] + "=") +
+               (i == 0 ? iterator.name : type_name(args.values[i]));
+      message = fmt::format(
+          "{}() received an invalid combination of arguments - got ({}), but expected one of:", op,
+          got);
+    }
+    type_error_of_call(self, args, args.spans[0], std::move(message),
+                       fmt::format("make a list of them: `torch.{}(list(...), 1)`, or a list "
+                                   "comprehension `[...]`",
+                                   op));
   }
 
   // nn.CosineSimilarity's and nn.PairwiseDistance's forward(x1, x2), its tensors bound as Python
@@ -10850,6 +10940,8 @@ class Construct {
       repeat_interleave_arguments(self, args, self == nullptr, call.span);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
+      if (is_iterator(v) && i == 0 && (op == "cat" || op == "concat" || op == "stack"))
+        iterator_for_tensors(op, self, args, v);  // PyTorch's parser takes a list or tuple
       if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
         // `torch.cat((x), 1)`: brackets alone make no tuple
         torch_error(v, args.spans[i],
@@ -13882,6 +13974,10 @@ class Construct {
                     fmt::format("chunk expects `chunks` to be greater than 0, got: {}", chunks),
                     "split into one or more chunks");
       }
+      // an empty dim: `chunks` empty pieces (PyTorch's split_with_sizes of zeros)
+      if (size == 0)
+        lengths.assign(  // more than the most rows: emit's limit error
+            static_cast<size_t>(std::min<int64_t>(chunks, limits::kMaxStatements + 1)), 0);
       int64_t each = size == 0 ? 0 : (size + chunks - 1) / chunks;
       for (int64_t start = 0; start < size; start += each)
         lengths.push_back(std::min(each, size - start));
@@ -13909,7 +14005,14 @@ class Construct {
       }
     } else {
       int64_t each = parsed_int_of(t, *count, how, "split_size", at);
-      if (each <= 0) {
+      if (each < 0) {
+        torch_error(
+            t, at,
+            fmt::format("split expects split_size be non-negative, but got split_size={}", each),
+            "give a split size of 1 or more");
+      }
+      if (size == 0) lengths.push_back(0);  // an empty dim: one empty piece, whatever the size
+      if (each == 0 && size != 0) {
         torch_error(t, at,
                     fmt::format("split_size can only be 0 if dimension size is 0, but got "
                                 "dimension size of {}",
@@ -14141,6 +14244,30 @@ class Construct {
         {int_value(dim, at), int_value(lo, at), int_value(std::max<int64_t>(hi - lo, 0), at)}, at);
   }
 
+  // x.max() and x.max(dim) over no elements: PyTorch's errors, which name max (min), not the
+  // amax and argmax rows netshape reads it as.
+  void check_nonempty_max_min(const PyValue& t, const std::string& name, const PyValue* dim,
+                              Span at) {
+    const Shape& shape = shape_now(t.name, at);
+    if (dim == nullptr) {
+      if (!has_zero_dim(shape)) return;
+      torch_error(t, at,
+                  name +
+                      "(): Expected reduction dim to be specified for input.numel() == 0. "
+                      "Specify the reduction dim with the 'dim' argument.",
+                  fmt::format("the input {} has no elements: give it elements", to_string(shape)));
+    }
+    if (!dim->is(Value::Kind::Int)) return;  // the row's rule checks the rest
+    std::optional<int64_t> w = wrap_dim(dim->data.i, static_cast<int64_t>(shape.size()));
+    if (!w || shape.empty()) return;
+    const Dim& d = shape[static_cast<size_t>(*w)];
+    if (d.symbolic() || d.value != 0) return;
+    torch_error(t, at,
+                fmt::format("{}(): Expected reduction dim {} to have non-zero size.", name, *w),
+                fmt::format("dim {} of {} is empty: there is nothing to take the {} of", *w,
+                            to_string(shape), name));
+  }
+
   // x.max() is amax over every dim; x.max(dim[, keepdim]) is PyTorch's (values, indices), amax
   // and argmax; x.max(y) is the elementwise maximum (min likewise).
   PyValue max_min(const PyValue& t, const std::string& name, const Args& args, const Expr& call) {
@@ -14153,6 +14280,7 @@ class Construct {
     if (const PyValue* dim = argument(args, 0, "dim"); dim != nullptr && dim->is_none())
       torch_error(t, call.span, "Please look up dimensions by name, got: name = None.",
                   fmt::format("give the dim: x.{}(dim=1), or none to reduce everything", name));
+    check_nonempty_max_min(t, name, argument(args, 0, "dim"), call.span);
     PyValue values = tensor_op(max ? "amax" : "amin", op_span, &t, args, call);
     if (argument(args, 0, "dim") == nullptr) return values;
     last_is_one_of_several();
@@ -14565,6 +14693,9 @@ class Construct {
     if (e.text == "ndim")
       return data_int(static_cast<int64_t>(shape_now(t.name, e.span).size()), e.span);
     if (e.text == "dtype") return PyValue::builtin(element_type_name(t.dtype));
+    // PyTorch's answer in grad mode: a model input, a tensor made in forward or computed with
+    // gradients off needs none; what a trainable layer computes does
+    if (e.text == "requires_grad" && forward_) return data_bool(requires_grad(t), e.span);
     if (e.text == "device" || e.text == "requires_grad") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;

@@ -436,9 +436,12 @@ class Analyzer {
     if (in_place && has_first && !(*layer.output == *tensors_[node.inputs[0]].shape))
       return grows_in_place(node, layer);
     // Most layers read contiguous tensors and make one: no need to look further.
-    LayoutRule rule = family_info(op_info(node.op).family).layout;
+    // (A batch-first recurrent or attention output is a transposed view: batch_first_output.)
+    Family family = op_info(node.op).family;
+    LayoutRule rule = family_info(family).layout;
     bool one_input = node.inputs.size() == 1;
-    if (rule != LayoutRule::View && rule != LayoutRule::Contraction &&
+    bool transposed_output = family == Family::recurrent || family == Family::attention;
+    if (!transposed_output && rule != LayoutRule::View && rule != LayoutRule::Contraction &&
         (rule != LayoutRule::Elementwise || one_input) &&
         std::all_of(node.inputs.begin(), node.inputs.end(),
                     [&](TensorId t) { return t == kNoId || tensors_[t].layout == 0; }))

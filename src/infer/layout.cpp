@@ -591,9 +591,30 @@ bool allocates_contiguous(OpKind kind) {
   return kind == OpKind::logsigmoid || kind == OpKind::rrelu;
 }
 
+// nn.RNN, LSTM, GRU and nn.MultiheadAttention with batch_first=True: PyTorch 1.13 computes a
+// batched output as [L, N, F] and returns it transposed to [N, L, F] (strides F, N*F, 1), which
+// `view` cannot always read. Their other rows (h_n, c_n, the attention weights) are fresh.
+// nn.MultiheadAttention's fast path (eval mode with gradients off, self-attention, ...) returns
+// a fresh output instead: under torch.no_grad() its layout is not followed.
+LayoutStep batch_first_output(const LayerInfo& layer, NodeId node) {
+  const Shape& out = *layer.output;
+  const Attrs& a = *layer.attrs;
+  bool output_row = a.recurrent_result == RecurrentResult::output &&
+                    a.attention_weights == Attrs::AttentionWeights::none;
+  if (!a.batch_first || out.size() != 3 || !output_row) return ok(Layout{});
+  bool attention = op_info(layer.op).family == Family::attention;
+  if (attention && layer.statement && layer.statement->extras().no_grad) return ok(unknown(node));
+  std::optional<Dim> batch_stride = times(out[0], out[2]);
+  if (!batch_stride) return ok(unknown(node));
+  return ok(strided(out, Shape{out[2], *batch_stride, fixed(1)}, node));
+}
+
 LayoutStep follow_layout(const LayerInfo& layer, NodeId node, std::span<const LaidOut> inputs) {
   const FamilyInfo& family = family_info(op_info(layer.op).family);
   if (allocates_contiguous(op_info(layer.op).kind)) return ok(Layout{});
+  if (layer.statement && layer.statement->extras().laid_out_fresh) return ok(Layout{});
+  if (family.id == Family::recurrent || family.id == Family::attention)
+    return batch_first_output(layer, node);
   if (layer.statement && layer.statement->extras().laid_out_as_where && inputs.size() == 2) {
     const LaidOut where_order[] = {inputs[1], inputs[0]};  // (condition, x), as where reads them
     return elementwise(layer, node, where_order);

@@ -111,9 +111,67 @@ std::optional<PoolArgs> read_pool_args(RuleContext& ctx, bool has_dilation) {
   return a;
 }
 
+// The pooling kernels refuse an input with an empty dim other than the batch (unbatched: any
+// dim), before they look at its sizes: pool2d_shape_check for the 1-d and 2-d pools (avg_pool1d
+// pools its input unsqueezed to 2-d; max_pool1d, without gradients, checks in its own words),
+// max_pool3d's and avg_pool3d's own check (which names the empty dim's length, 0, as PyTorch
+// 1.13 does). `axis` is the first spatial dim.
+bool check_pooled_dims_nonempty(RuleContext& ctx, size_t axis) {
+  const Shape& x = ctx.x();
+  const size_t nd = static_cast<size_t>(ctx.nd());
+  const bool max = ctx.op.family == Family::max_pool;
+  for (size_t i = axis - 1; i < x.size(); ++i) {
+    if (x[i].symbolic() || x[i].value != 0) continue;
+    std::string message;
+    if (nd == 3) {
+      message = fmt::format(
+          "{}(): Expected input's non-batch dimensions to have positive length, but input has a "
+          "shape of {} and non-batch dimension 0 has length zero!",
+          max ? "max_pool3d_with_indices_out_cpu_template" : "avg_pool3d", to_string(x));
+    } else if (nd == 1 && max) {
+      message =
+          "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
+          "size for input, but got:" +
+          to_string(x);
+    } else {
+      Shape pooled = x;  // avg_pool1d's, unsqueezed
+      if (nd == 1) pooled.insert(pooled.end() - 1, fixed(1));
+      message =
+          "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+          "but got:" +
+          to_string(pooled);
+    }
+    return ctx.fail_input(
+        message, fmt::format("dim {} of {} is empty: there is nothing to pool", i, to_string(x)));
+  }
+  return true;
+}
+
+// The adaptive pools' kernels refuse an empty dim other than the batch (adaptive_avg_pool2d,
+// which the 1-d one runs on its input unsqueezed: only the two it pools); the average of an
+// output of all 1s is a mean, which checks nothing (mean_path_axis).
+bool check_adaptive_dims_nonempty(RuleContext& ctx, const AttrInts& out) {
+  const size_t nd = static_cast<size_t>(ctx.nd());
+  const bool avg = ctx.op.family == Family::adaptive_avg_pool;
+  if (avg && std::all_of(out.begin(), out.end(), [](int64_t o) { return o == 1; })) return true;
+  Shape pooled = ctx.x();
+  if (nd == 1) pooled.insert(pooled.end() - 1, fixed(1));
+  const size_t first = avg && nd < 3 ? pooled.size() - 2 : 1;
+  for (size_t i = first; i < pooled.size(); ++i) {
+    if (pooled[i].symbolic() || pooled[i].value != 0) continue;
+    return ctx.fail_input(
+        fmt::format("adaptive_{}_pool{}d(): Expected input to have non-zero size for non-batch "
+                    "dimensions, but input has sizes {} with dimension {} being empty",
+                    avg ? "avg" : "max", nd == 3 ? 3 : 2, to_string(pooled), i),
+        fmt::format("{} has an empty dim: there is nothing to pool", to_string(ctx.x())));
+  }
+  return true;
+}
+
 bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* formula_note) {
   size_t nd = a.kernel.size();
   const Shape& x = ctx.x();
+  if (!check_pooled_dims_nonempty(ctx, axis)) return false;
   IntList in(nd), out(nd);
   for (size_t i = 0; i < nd; ++i) {
     in[i] = x[axis + i].value;
@@ -182,6 +240,7 @@ bool infer_avg_pool(RuleContext& ctx) {
   // avg_pool3d's shape check (not avg_pool2d's) wants the input itself at least the kernel,
   // whatever the padding
   const Shape& x = ctx.x();
+  if (a->kernel.size() == 3 && !check_pooled_dims_nonempty(ctx, *axis)) return false;
   if (a->kernel.size() == 3 && std::none_of(x.begin() + static_cast<ptrdiff_t>(*axis), x.end(),
                                             [](const Dim& d) { return d.symbolic(); })) {
     const Dim* in = &x[*axis];
@@ -290,6 +349,7 @@ static bool adaptive_pool(RuleContext& ctx) {
     }
     s[*axis + i] = fixed(out[i]);
   }
+  if (!check_adaptive_dims_nonempty(ctx, out)) return false;
   ctx.set_output(s);
   ctx.attrs.output_size = out;
   return true;

@@ -458,6 +458,57 @@ bool infer_constant_pad(RuleContext& ctx) {
   return constant_pad_as_f_pad(ctx, std::move(pad), ctx.attrs.value);
 }
 
+// PyTorch's upsample kernels check that every input and output size is positive
+// (upsample_{1,2,3}d_common_check, in its words for each rank), then that the input holds
+// elements unless only its batch is empty. mode='area' is adaptive average pooling, whose own
+// check refuses an empty pooled dim unless every output size is 1 (a mean).
+static bool check_resampled_sizes(RuleContext& ctx, const std::string& mode, const AttrInts& out,
+                                  std::string_view size_param) {
+  const Shape& x = ctx.x();
+  const size_t nd = out.size();
+  auto empty = [](const Dim& d) { return !d.symbolic() && d.value == 0; };
+  if (mode == "area") {
+    if (std::all_of(out.begin(), out.end(), [](int64_t o) { return o == 1; })) return true;
+    Shape pooled = x;  // adaptive_avg_pool1d pools its input unsqueezed
+    if (nd == 1) pooled.insert(pooled.end() - 1, fixed(1));
+    for (size_t i = nd == 3 ? 1 : pooled.size() - 2; i < pooled.size(); ++i) {
+      if (!empty(pooled[i])) continue;
+      return ctx.fail_input(
+          fmt::format("adaptive_avg_pool{}d(): Expected input to have non-zero size for "
+                      "non-batch dimensions, but input has sizes {} with dimension {} being empty",
+                      nd == 3 ? 3 : 2, to_string(pooled), i),
+          fmt::format("{} has an empty dim: there is nothing to resample", to_string(x)));
+    }
+    return true;
+  }
+  bool input_empty = std::any_of(x.begin() + 2, x.end(), empty);
+  if (input_empty || std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
+    static constexpr const char* kAxes[] = {"D", "H", "W"};
+    std::string in_sizes, out_sizes;
+    for (size_t i = 0; i < nd; ++i) {
+      const char* axis = kAxes[3 - nd + i];
+      in_sizes += fmt::format("{}{}: {}", i ? ", " : "", axis, to_string(x[2 + i]));
+      out_sizes += fmt::format("{}{}: {}", i ? ", " : "", axis, out[i]);
+    }
+    std::string message = fmt::format(
+        "Input and output sizes should be greater than 0, but got input ({}){} "
+        "output ({})",
+        in_sizes, nd == 1 ? " and" : "", out_sizes);
+    if (input_empty)
+      return ctx.fail_input(
+          std::move(message),
+          fmt::format("{} has an empty dim: there is nothing to resample", to_string(x)));
+    return ctx.fail_at(size_param, std::move(message), "use a larger size or scale_factor");
+  }
+  if (empty(x[1]))
+    return ctx.fail_input(
+        fmt::format("Non-empty {}D data tensor expected but got a tensor with "
+                    "sizes {}",
+                    x.size(), to_string(x)),
+        fmt::format("{} has no channels: there is nothing to resample", to_string(x)));
+  return true;
+}
+
 // x: [N, C, *in] -> [N, C, *size] or [N, C, floor(in * scale_factor)]
 bool infer_interpolate(RuleContext& ctx) {
   const Shape& x = ctx.x();
@@ -538,15 +589,8 @@ bool infer_interpolate(RuleContext& ctx) {
                          "recompute_scale_factor is not meaningful with an explicit size.",
                          "remove recompute_scale_factor, or give scale_factor instead of size");
   }
-  for (size_t i = 0; i < nd; ++i) {
-    if (out[i] <= 0)
-      return ctx.fail_at(
-          has_size ? "size" : "scale_factor",
-          fmt::format("Input and output sizes should be greater than 0, but got output size {}",
-                      out[i]),
-          "use a larger size or scale_factor");
-    s[2 + i] = fixed(out[i]);
-  }
+  if (!check_resampled_sizes(ctx, *mode, out, has_size ? "size" : "scale_factor")) return false;
+  for (size_t i = 0; i < nd; ++i) s[2 + i] = fixed(out[i]);
   Attrs& at = ctx.attrs;
   at.mode = *parsed_mode;
   at.size = std::move(out);
@@ -876,6 +920,37 @@ static bool dim_form(RuleContext& ctx, const Value& v) {
   return true;
 }
 
+// amax, amin, argmax and argmin have no answer over no elements: PyTorch 1.13 raises for a
+// listed dim of size 0 (amax and amin name it as written, argmax and argmin wrapped), and for
+// every dim of an empty tensor. `listed` are the dims given, `wrapped` the same wrapped.
+static bool check_nonempty_reduction(RuleContext& ctx, bool all, const std::vector<Value>& listed,
+                                     const std::vector<int64_t>& wrapped) {
+  OpKind k = ctx.op.kind;
+  bool arg = k == OpKind::argmax || k == OpKind::argmin;
+  if (!arg && k != OpKind::amax && k != OpKind::amin) return true;
+  const Shape& x = ctx.x();
+  if (all) {
+    if (!has_zero_dim(x)) return true;
+    return ctx.fail_input(
+        fmt::format("{}(): Expected reduction dim to be specified for input.numel() == 0.{}",
+                    ctx.op.name, arg ? "" : " Specify the reduction dim with the 'dim' argument."),
+        fmt::format("the input {} has no elements: reduce over a dim of size 1 or more, or give "
+                    "it elements",
+                    to_string(x)));
+  }
+  for (size_t i = 0; i < wrapped.size(); ++i) {
+    Dim d = x.empty() ? fixed(1) : x[static_cast<size_t>(wrapped[i])];
+    if (d.symbolic() || d.value != 0) continue;
+    return ctx.fail_at(
+        "dim",
+        fmt::format("{}(): Expected reduction dim {} to have non-zero size.", ctx.op.name,
+                    arg ? std::to_string(wrapped[i]) : to_source(listed[i])),
+        fmt::format("dim {} of {} is empty: there is nothing to take the {} of", wrapped[i],
+                    to_string(x), arg ? "index" : "extreme"));
+  }
+  return true;
+}
+
 bool infer_mean(RuleContext& ctx) {
   const Shape& x = ctx.x();
   int64_t rank = static_cast<int64_t>(x.size());
@@ -892,9 +967,9 @@ bool infer_mean(RuleContext& ctx) {
   bool all = unbiased_overload || ctx.is_none("dim") || (v.is_sequence() && v.items.empty());
   std::vector<bool> reduce(x.size(), all);
   std::vector<Value> dims = v.is_sequence() ? v.items.vec() : std::vector<Value>{v};
+  std::vector<int64_t> wrapped;
   if (!all) {
     // PyTorch wraps every dim before it looks for one named twice.
-    std::vector<int64_t> wrapped;
     // The parser tells an int list by its first item: a bool there is its TypeError, a bool
     // after it is an int (`sum((0, True))` reduces dims 0 and 1).
     if (dims[0].kind == Value::Kind::Bool)
@@ -922,6 +997,7 @@ bool infer_mean(RuleContext& ctx) {
       if (static_cast<size_t>(w) < reduce.size()) reduce[static_cast<size_t>(w)] = true;
     }
   }
+  if (!check_nonempty_reduction(ctx, all, dims, wrapped)) return false;
   Shape s;
   AttrInts reduced;
   for (size_t i = 0; i < x.size(); ++i) {

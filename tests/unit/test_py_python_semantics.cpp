@@ -1,0 +1,283 @@
+// Python's and PyTorch's semantics that model files lean on without saying so, each once a wrong
+// answer: iterators run through once, the truth of an empty container, `requires_grad` of a
+// tensor, reductions and pools over empty dims, chunk and split of an empty dim, and the memory
+// layout of a batch-first recurrent or attention output. Every shape, count and message is
+// PyTorch 1.13's for the same model (training mode, gradients on).
+#include <doctest/doctest.h>
+
+#include "test_helpers.hpp"
+
+using namespace netshape;
+
+namespace {
+
+const char* const kViewError =
+    "view size is not compatible with input tensor's size and stride (at least one dimension "
+    "spans across two contiguous subspaces). Use .reshape(...) instead.";
+
+}  // namespace
+
+TEST_CASE("python: a batch-first recurrent or attention output is a transposed view") {
+  // PyTorch computes [L, N, H] and returns it transposed; h_n is a tensor of its own. netshape
+  // read the output as contiguous (out.view exited 0) and h_n[-1] as a view of it (a false error).
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(4, 5, batch_first=True)
+        self.bi = nn.GRU(4, 5, batch_first=True, bidirectional=True)
+        self.attn = nn.MultiheadAttention(4, 2, batch_first=True)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        both, hb = self.bi(x)
+        BODY
+
+# input: [3, 6, 4]
+)";
+  const test::PyCase cases[] = {
+      {"return out.view(-1, 5)", kViewError, ""},
+      {"return torch.relu(both).view(3, -1)", kViewError, ""},
+      {"return self.attn(x, x[:, :5], x[:, :5])[0].view(3, -1)", kViewError, ""},
+      {"return self.attn(x, x, x)[0].view(3, -1)", kViewError, ""},
+      {"return out.transpose(0, 1).view(-1, 5)", "", "[18, 5]"},
+      {"return out[:, -1, :].view(-1)", "", "[15]"},
+      {"return h[-1].view(-1)", "", "[15]"},
+      {"return hb[-1].view(-1)", "", "[15]"},
+      {"return out.reshape(3, -1)", "", "[3, 30]"},
+      {"return self.attn(x, x, x)[0].transpose(0, 1).view(6, -1)", "", "[6, 12]"},
+      {"return self.attn(x, x, x)[1].view(3, -1)", "", "[3, 36]"},
+  };
+  test::check_py_cases(base, "model.py", cases);
+}
+
+TEST_CASE("python: truth values and requires_grad as PyTorch gives them") {
+  // an empty container is false (netshape took every module as true); a model input and a
+  // tensor made in forward need no gradient (netshape said every tensor did)
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+        self.empty = nn.Sequential()
+        self.none = nn.ModuleList()
+        self.some = nn.ModuleList([nn.ReLU()])
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 8]
+)";
+  const test::PyCase cases[] = {
+      {"return self.fc(x) if self.empty else torch.relu(x)", "", "[2, 8]"},
+      {"return self.fc(x) if self.some else x", "", "[2, 4]"},
+      {"return (self.none or self.fc)(x)", "", "[2, 4]"},
+      {"return self.fc(x) if not self.none else x", "", "[2, 4]"},
+      {"return self.fc(x) if x.requires_grad else torch.relu(x)", "", "[2, 8]"},
+      {"y = self.fc(x)\n        return y if y.requires_grad else x", "", "[2, 4]"},
+      {"z = torch.zeros(2, 8)\n        return self.fc(x) if z.requires_grad else z", "", "[2, 8]"},
+  };
+  test::check_py_cases(base, "model.py", cases);
+  // a class of the file with __len__: its truth is refused, not guessed
+  LoadedModel own = analyze_text(R"(import torch.nn as nn
+
+
+class Options:
+    def __init__(self):
+        self.items = []
+
+    def __len__(self):
+        return len(self.items)
+
+
+class Net(nn.Module):
+    def __init__(self, opts=Options()):
+        super().__init__()
+        self.c = nn.Linear(8, 8 if opts else 4)
+
+    def forward(self, x):
+        return self.c(x)
+
+# input: [2, 8]
+)",
+                                 "model.py", {});
+  CHECK(own.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error_at(own) ==
+        "15:36: unsupported Python construct: the truth value of a Options, whose class defines "
+        "__len__");
+}
+
+TEST_CASE("python: zip, map, enumerate, reversed and generators run through once") {
+  // netshape read them as lists: a second loop over one built its layers again (424 params
+  // where PyTorch counts 212), and len() or an index of one was no error
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        BODY
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    const char* error;
+    int64_t params;
+  };
+  const Case cases[] = {
+      {"pairs = zip([8, 16], [16, 4])\n"
+       "        self.layers = nn.ModuleList([nn.Linear(i, o) for i, o in pairs])\n"
+       "        self.again = nn.ModuleList([nn.Linear(i, o) for i, o in pairs])",
+       "", 212},
+      {"widths = (w for w in [16, 4])\n        self.layers = nn.ModuleList()\n"
+       "        for i, w in zip([8, 16], widths):\n"
+       "            self.layers.append(nn.Linear(i, w))\n"
+       "        self.extra = nn.ModuleList([nn.Linear(8, w) for w in widths])",
+       "", 212},
+      {"blocks = map(lambda w: nn.Linear(8, w), [4])\n"
+       "        self.layers = nn.ModuleList(blocks)\n        self.copy = nn.Sequential(*blocks)",
+       "", 36},
+      {"steps = enumerate([4, 2])\n"
+       "        self.layers = nn.Sequential(*[nn.Linear(8 if i == 0 else 4, w) for i, w in "
+       "steps])\n"
+       "        self.n = len(list(steps))\n"
+       "        self.layers.append(nn.Linear(2, self.n + 1))",
+       "", 49},
+      {"pairs = zip([8], [4])\n        self.layers = nn.ModuleList([nn.Linear(8, 8)] * len(pairs))",
+       "9:57: object of type 'zip' has no len()", 0},
+      {"pairs = zip([8], [4])\n        self.layers = nn.ModuleList([nn.Linear(*pairs[0])])",
+       "9:49: 'zip' object is not subscriptable", 0},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (*c.error) {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(test::first_error_at(m) == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+  }
+  // in forward: a zip read twice, and torch.cat of an iterator (PyTorch's TypeErrors)
+  const std::string forward = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+
+# input: [2, 8]
+)";
+  const test::PyCase in_forward[] = {
+      {"pairs = zip([x, x], [x, x])\n        a = [p for p, q in pairs]\n"
+       "        b = [q for p, q in pairs]\n        return torch.cat(a + b, 1)",
+       "", "[2, 16]"},
+      {"parts = (x[:, i:i + 4] for i in range(0, 8, 4))\n        return torch.cat(parts, dim=1)",
+       "cat() received an invalid combination of arguments - got (generator, dim=int), but "
+       "expected one of:",
+       ""},
+      {"return torch.stack(reversed([x, x]))",
+       "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+       "list_reverseiterator",
+       ""},
+  };
+  test::check_py_cases(forward, "model.py", in_forward, ExitCode::UsageOrParse);
+}
+
+TEST_CASE("python: reductions, pools, chunk and split over an empty dim") {
+  // each exited 0 with a shape (or, for chunk, a false error): PyTorch's answers
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        BODY
+
+# input: [2, 8]
+)";
+  const test::PyCase cases[] = {
+      {"return x[:, 8:].max(1)[0]", "max(): Expected reduction dim 1 to have non-zero size.", ""},
+      {"return x[:, 8:].amax(-1)", "amax(): Expected reduction dim -1 to have non-zero size.", ""},
+      {"return x[:, 8:].argmax()",
+       "argmax(): Expected reduction dim to be specified for input.numel() == 0.", ""},
+      {"return x[:, 8:].max()",
+       "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+       "reduction dim with the 'dim' argument.",
+       ""},
+      {"return x[:, 8:].sum(1)", "", "[2]"},
+      {"return F.max_pool1d(x[:, 8:].unsqueeze(0), 2)",
+       "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+       "input, but got:[1, 2, 0]",
+       ""},
+      {"return F.max_pool2d(x[:, 8:].view(1, 2, 0, 1), 1)",
+       "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+       "got:[1, 2, 0, 1]",
+       ""},
+      {"return F.adaptive_avg_pool1d(x[:, 8:].unsqueeze(0), 2)",
+       "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, "
+       "but input has sizes [1, 2, 1, 0] with dimension 3 being empty",
+       ""},
+      {"return F.adaptive_avg_pool1d(x[:, 8:].unsqueeze(0), 1)", "", "[1, 2, 1]"},
+      {"e = x[:, 8:]\n        a, b = e.chunk(2, 1)\n        return torch.cat([a, b, x], 1)", "",
+       "[2, 8]"},
+      {"e = x[:, 8:]\n        (a,) = e.split(3, 1)\n        return a", "", "[2, 0]"},
+      {"return x.split(-1, 1)[0]",
+       "split expects split_size be non-negative, but got split_size=-1", ""},
+      {"return F.interpolate(x[:, 8:].view(2, 1, 0), size=4)",
+       "Input and output sizes should be greater than 0, but got input (W: 0) and output (W: 4)",
+       ""},
+      {"return F.interpolate(x.view(2, 2, 2, 2), scale_factor=0.4)",
+       "Input and output sizes should be greater than 0, but got input (H: 2, W: 2) output (H: "
+       "0, W: 0)",
+       ""},
+      {"return F.interpolate(x[:, 8:].view(2, 0, 2, 2), scale_factor=2, mode='bilinear')",
+       "Non-empty 4D data tensor expected but got a tensor with sizes [2, 0, 2, 2]", ""},
+      {"return F.interpolate(x.view(2, 2, 2, 2), scale_factor=0.4, mode='area')", "",
+       "[2, 2, 0, 0]"},
+  };
+  test::check_py_cases(base, "model.py", cases);
+}
+
+TEST_CASE("python: flatten_parameters of a recurrent layer changes nothing") {
+  // refused before (`attribute flatten_parameters of nn.LSTM`), though every RNN tutorial calls it
+  const std::string base = R"(import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(4, 8, batch_first=True)
+
+    def forward(self, x):
+        BODY
+        out, _ = self.lstm(x)
+        return out
+
+# input: [2, 5, 4]
+)";
+  const test::PyCase cases[] = {
+      {"self.lstm.flatten_parameters()", "", "[2, 5, 8]"},
+      {"self.lstm.flatten_parameters(True)",
+       "flatten_parameters() takes 1 positional argument but 2 were given", ""},
+  };
+  test::check_py_cases(base, "model.py", cases, ExitCode::UsageOrParse);
+}
