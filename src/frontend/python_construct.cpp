@@ -5289,6 +5289,8 @@ class Construct {
       if (name.back() != '_') return trial_method(self, name, args, call);  // `coords.sum(-1)`
     }
     if (self.kind == PyValue::Kind::List) {
+      if (is_iterator(self) || is_dict_view(self))  // no list: `zip(...).append` is no method
+        raise(at, fmt::format("'{}' object has no attribute '{}'", self.name, name));
       PyList& l = *self.list;
       if (name == "append") {
         l.push_back(arg(0));
@@ -5306,6 +5308,24 @@ class Construct {
         return make_list(l);
       } else if (name == "reverse") {
         std::reverse(l.begin(), l.end());
+      } else if (name == "remove") {  // the first item equal to it
+        auto it = std::find_if(l.begin(), l.end(),
+                               [&](const PyValue& item) { return equal(item, arg(0), at); });
+        if (it == l.end()) raise(at, "list.remove(x): x not in list");
+        l.erase(it);
+      } else if (name == "sort") {  // in place, stable, as sorted() (a key= is refused)
+        for (size_t i = 0; i < args.values.size(); ++i)
+          if (args.keywords[i] != "reverse")
+            unsupported_here(at,
+                             args.keywords[i].empty()
+                                 ? std::string("list.sort() with positional arguments")
+                                 : "`" + args.keywords[i] + "=` of list.sort()",
+                             "sort without a key, or build the list in the order wanted");
+        const PyValue* reverse = argument(args, SIZE_MAX, "reverse");
+        bool descending = reverse && truthy(*reverse, at);
+        std::stable_sort(l.begin(), l.end(), [&](const PyValue& a, const PyValue& b) {
+          return descending ? less(b, a, at) : less(a, b, at);
+        });
       } else if (name == "clear") {
         l.clear();
       } else if (name == "index" || name == "count") {
@@ -5337,7 +5357,9 @@ class Construct {
         PyList out;
         for (const auto& [k, v] : d)
           out.push_back(name == "items" ? make_tuple({k, v}) : name == "keys" ? k : v);
-        return make_list(std::move(out));
+        PyValue view = make_list(std::move(out));
+        view.name = "dict_" + name;
+        return view;
       }
       if (name == "get") {
         if (const PyValue* v = dict_find(d, arg(0), at)) return *v;
@@ -7712,7 +7734,7 @@ class Construct {
         v.data.kind != Value::Kind::Ident && v.data.kind != Value::Kind::Infer &&
         v.data.kind != Value::Kind::DimRef)
       return python_type(v.data);
-    if (v.kind == PyValue::Kind::List) return is_iterator(v) ? v.name : "list";
+    if (v.kind == PyValue::Kind::List) return is_iterator(v) || is_dict_view(v) ? v.name : "list";
     if (v.kind == PyValue::Kind::Tuple) return v.name == "set" ? "set" : "tuple";
     if (v.kind == PyValue::Kind::Dict) return "dict";
     return describe(v);
@@ -7856,6 +7878,12 @@ class Construct {
     PyValue v = make_list(std::move(items));
     v.name = type;
     return v;
+  }
+  // A dict's keys(), values() and items() are views: read again and again, with a len(), but
+  // no index either. Kept as a list named by the view's type, as iterators are.
+  static bool is_dict_view(const PyValue& v) {
+    return v.kind == PyValue::Kind::List &&
+           (v.name == "dict_keys" || v.name == "dict_values" || v.name == "dict_items");
   }
 
   PyList any_order(const PyValue& v, Span at) {
@@ -8074,7 +8102,8 @@ class Construct {
       return piece;
     }
     if (is_failed(obj) && obj.final_state) return final_state_item(obj, index, at);
-    if (is_iterator(obj)) raise(at, fmt::format("'{}' object is not subscriptable", obj.name));
+    if (is_iterator(obj) || is_dict_view(obj))
+      raise(at, fmt::format("'{}' object is not subscriptable", obj.name));
     if (obj.kind == PyValue::Kind::Shape && index.is(Value::Kind::Int))
       return size_ref(obj.name, index.data.i, at);
     if (obj.kind == PyValue::Kind::Tensor) return index_tensor(obj, index, at);
@@ -8229,7 +8258,9 @@ class Construct {
     if (v.kind == PyValue::Kind::Tensor) {
       // a copy (`x[:, 0] = x[:, 0] * 2`, `.clone()`) is a new tensor, computed before the write;
       // `.contiguous()` is x itself where x is contiguous already
-      if (v.copy != PyValue::Copy::Dense && views_tensor(v.name, current_name(t.name)))
+      // (written into a copy, `y = x.clone()`, the write changes no memory the value views)
+      if (v.copy != PyValue::Copy::Dense && t.copy != PyValue::Copy::Dense &&
+          views_tensor(v.name, current_name(t.name)))
         unsupported_here(at, "writing a view of a tensor into the tensor itself",
                          "PyTorch refuses it where the two overlap: write a copy, `.clone()`");
       bool integral = !is_floating(t.dtype) && t.dtype != ElementType::Complex64;
@@ -9963,14 +9994,15 @@ class Construct {
     raise(at, std::move(message), std::move(help));
   }
 
-  // torch.cat(iterator, ...): PyTorch's TypeError, which for a generator or map lists the
-  // arguments' types and for the other iterators names the one given.
+  // torch.cat(iterator, ...): PyTorch's TypeError. torch.cat has two signatures (an int dim or
+  // a named one): given a dim, the parser matches neither and lists the arguments' types;
+  // torch.stack (one signature), or cat without a dim, names the argument's type.
   [[noreturn]] void iterator_for_tensors(const std::string& op, const PyValue* self,
                                          const Args& args, const PyValue& iterator) {
     std::string message =
         fmt::format("{}(): argument 'tensors' (position 1) must be tuple of Tensors, not {}", op,
                     iterator.name);
-    if (iterator.name == "generator" || iterator.name == "map") {
+    if (op != "stack" && args.values.size() > 1) {
       std::string got;
       for (size_t i = 0; i < args.values.size(); ++i)
         got += (i ? ", " : "") + (args.keywords[i].empty() ? "" : args.keywords[i] + "=") +
@@ -10940,7 +10972,8 @@ class Construct {
       repeat_interleave_arguments(self, args, self == nullptr, call.span);
     for (size_t i = 0; i < args.values.size(); ++i) {
       const PyValue& v = args.values[i];
-      if (is_iterator(v) && i == 0 && (op == "cat" || op == "concat" || op == "stack"))
+      if ((is_iterator(v) || is_dict_view(v)) && i == 0 &&
+          (op == "cat" || op == "concat" || op == "stack"))
         iterator_for_tensors(op, self, args, v);  // PyTorch's parser takes a list or tuple
       if (v.kind == PyValue::Kind::Tensor && i == 0 && (op == "cat" || op == "stack")) {
         // `torch.cat((x), 1)`: brackets alone make no tuple

@@ -201,7 +201,8 @@ class Net(nn.Module):
   test::check_py_cases(forward, "model.py", in_forward, ExitCode::UsageOrParse);
 }
 
-TEST_CASE("python: reductions, pools, chunk and split over an empty dim") {
+TEST_CASE(
+    "python: reductions, pools, resampling, chunk and split over an empty dim, a clone written") {
   // each exited 0 with a shape (or, for chunk, a false error): PyTorch's answers
   const std::string base = R"(import torch
 import torch.nn as nn
@@ -253,6 +254,8 @@ class Net(nn.Module):
        "Non-empty 4D data tensor expected but got a tensor with sizes [2, 0, 2, 2]", ""},
       {"return F.interpolate(x.view(2, 2, 2, 2), scale_factor=0.4, mode='area')", "",
        "[2, 2, 0, 0]"},
+      // a clone written with a view of the tensor it copies: no overlap (netshape refused it)
+      {"y = x.clone()\n        y[:, 0] = x[:, 1]\n        return y", "", "[2, 8]"},
   };
   test::check_py_cases(base, "model.py", cases);
 }
@@ -280,4 +283,52 @@ class Net(nn.Module):
        "flatten_parameters() takes 1 positional argument but 2 were given", ""},
   };
   test::check_py_cases(base, "model.py", cases, ExitCode::UsageOrParse);
+}
+
+TEST_CASE("python: list.sort and list.remove, and a dict's views") {
+  // sort and remove were refused; a dict's values() read as a list took an index
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        BODY
+        self.layers = nn.Sequential(*[nn.Linear(a, b) for a, b in zip(chans[:-1], chans[1:])])
+
+    def forward(self, x):
+        return self.layers(x)
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    const char* error;
+    int64_t params;
+  };
+  const Case cases[] = {
+      {"chans = [8, 3, 16, 4]\n        chans.remove(3)", "", 212},
+      {"chans = [16, 4, 8]\n        chans.sort(reverse=True)\n        chans.remove(16)", "", 36},
+      {"d = {'a': 8, 'b': 4}\n        chans = list(d.values())", "", 36},
+      {"chans = [8, 3, 4]\n        chans.remove(5)", "9:9: list.remove(x): x not in list", 0},
+      {"d = {'a': 8, 'b': 4}\n        chans = d.values()[0]",
+       "9:17: 'dict_values' object is not subscriptable", 0},
+      {"chans = [8, 4]\n        it = zip(chans, chans)\n        it.append(3)",
+       "10:9: 'zip' object has no attribute 'append'", 0},
+      {"chans = [4, 8]\n        chans.sort(key=lambda c: -c)",
+       "9:9: unsupported Python construct: `key=` of list.sort()", 0},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (*c.error) {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(test::first_error_at(m) == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+  }
 }
