@@ -14125,6 +14125,9 @@ class Construct {
     // The list or index tensor: its dim of `current` and its position. PyTorch applies it after
     // every basic item (integers select first, slices narrow first, wherever they stand).
     std::optional<std::pair<int64_t, size_t>> advanced;
+    // A second index tensor right after the first (`x[torch.arange(n), idx]`): its position.
+    std::optional<size_t> paired;
+    bool saw_int = false;
     bool saw_bool = false;
     for (size_t position = 0; position < items.size(); ++position) {
       const PyValue& i = items[position];
@@ -14147,6 +14150,7 @@ class Construct {
         current = narrow_slice(current, dim, i, at);
         ++dim;
       } else if (i.is(Value::Kind::Int) || i.is(Value::Kind::DimRef)) {
+        saw_int = true;
         // PyTorch selects at an integer first, also beside a list (`x[0, [1, 2]]`)
         current = tensor_statement("select", current,
                                    {int_value(dim, at), int_value(int_of(i, at), at)}, at);
@@ -14154,6 +14158,15 @@ class Construct {
         L.program_.statements.back().extras_for_write().index_item = static_cast<int>(position);
       } else if (is_index_list(i) || i.kind == PyValue::Kind::Tensor ||
                  i.kind == PyValue::Kind::Values) {
+        bool pairs = listed && !paired && advanced && advanced->second + 1 == position &&
+                     i.kind == PyValue::Kind::Tensor &&
+                     items[advanced->second].kind == PyValue::Kind::Tensor;
+        if (pairs) {
+          check_index_type(current, i, at);
+          paired = position;
+          ++dim;
+          continue;
+        }
         if (listed)  // several index tensors broadcast together, and their dims may move
           unsupported_here(at, "indexing a tensor with more than one list or index tensor",
                            "index one dim at a time: `x[:, [0, 2]][..., [1]]`");
@@ -14179,6 +14192,12 @@ class Construct {
                        "write None for a new dim of 1, or index in two steps");
     const auto& [at_dim, position] = *advanced;
     const PyValue& i = items[position];
+    if (paired) {
+      if (saw_int)  // PyTorch broadcasts the integer with them: where the dims go differs
+        unsupported_here(at, "an integer beside two index tensors",
+                         "index the integer first: `x[:, 0][a, b]`");
+      return indexed_by_pair(current, i, items[*paired], at_dim, at);
+    }
     if (i.kind == PyValue::Kind::Tensor)  // its dims take the place of the one it indexes
       return indexed_by_tensor(current, i, at_dim, at);
     return tensor_statement("index", current, {int_value(at_dim, at), index_list(i, at)}, at);
@@ -14205,6 +14224,32 @@ class Construct {
     if (type != ElementType::Int64 && !(zero_dim && integer))
       torch_error(indexed, at, "tensors used as indices must be long, byte or bool tensors",
                   "index with int64 positions: `.long()` the index tensor");
+  }
+
+  // x[a, b] with int64 index tensors a and b for the adjacent dims `dim` and `dim + 1`
+  // (`out[torch.arange(n), lengths - 1]`, the last step of each sequence): their broadcast shape
+  // takes the place of the two dims. Read as the same elements of the two dims flattened into
+  // one, x.flatten(dim, dim + 1)[a * size + b], rows of their own; `run` follows those values
+  // only for indices in range and not negative, so it says its values may not be PyTorch's.
+  PyValue indexed_by_pair(const PyValue& t, const PyValue& a, const PyValue& b, int64_t dim,
+                          Span at) {
+    const Shape& sa = shape_now(a.name, at);
+    const Shape& sb = shape_now(b.name, at);
+    for (size_t k = 1; k <= std::min(sa.size(), sb.size()); ++k) {
+      const Dim& x = sa[sa.size() - k];
+      const Dim& y = sb[sb.size() - k];
+      if (x == y || x == fixed(1) || y == fixed(1)) continue;
+      torch_error(t, at,
+                  fmt::format("shape mismatch: indexing tensors could not be broadcast together "
+                              "with shapes {}, {}",
+                              to_string(sa), to_string(sb)),
+                  "give the two index tensors shapes that broadcast, e.g. the same");
+    }
+    PyValue size = size_ref(t.name, dim + 1, at);
+    PyValue flat = tensor_statement("flatten", t, {int_value(dim, at), int_value(dim + 1, at)}, at);
+    PyValue position = binary("+", binary("*", a, size, at), b, at);
+    note_values_unfollowed("two index tensors (read as one into the dims flattened)", at);
+    return indexed_by_tensor(flat, position, dim, at);
   }
 
   // x[..., i] with an int64 index tensor i at `dim`: the slices of dim at i's values, in i's

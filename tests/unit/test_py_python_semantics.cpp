@@ -332,3 +332,37 @@ class Net(nn.Module):
     CHECK(m.analysis.totals.params == c.params);
   }
 }
+
+TEST_CASE("python: two index tensors side by side pick one element per pair") {
+  // `out[torch.arange(n), lengths - 1]`, each sequence's last step: refused before
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 3)
+
+    def forward(self, x, idx):
+        BODY
+
+# input x: [4, 6, 5]
+# input idx: [4] long
+)";
+  const test::PyCase cases[] = {
+      {"return self.fc(x[torch.arange(x.size(0)), idx])", "", "[4, 3]"},
+      {"return x[torch.arange(4)[:, None], idx]", "", "[4, 4, 5]"},
+      {"return x[:, idx[:3], idx[1:]]", "", "[4, 3]"},
+      {"return x[torch.arange(3), idx]",
+       "shape mismatch: indexing tensors could not be broadcast together with shapes [3], [4]", ""},
+      {"return x[torch.arange(4), idx.int()]",
+       "tensors used as indices must be long, byte or bool tensors", ""},
+  };
+  test::check_py_cases(base, "model.py", cases);
+  LoadedModel with_int = analyze_text(
+      test::replaced(base, "BODY", "return x[torch.arange(4), idx, 0]"), "model.py", {});
+  CHECK(with_int.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(with_int).message ==
+        "unsupported Python construct: an integer beside two index tensors");
+}
