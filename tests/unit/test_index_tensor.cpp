@@ -87,6 +87,8 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
       {"x[:, [9], :0]", "", "[1, 1, 0, 6]"},
       // an arange expanded is met in its order: gather's and index's first index out of bounds
       {"x[0, :, 0, torch.arange(6).expand(2, 6)]", "", "[8, 2, 6]"},
+      // two side by side: one element per pair (their values unchecked: a warning says so)
+      {"x[:, torch.arange(2), torch.arange(2)]", "", "[1, 2, 6]"},
   };
   check_py_cases(kIndexed, "m.py", ok);
   const PyCase errors[] = {
@@ -137,7 +139,7 @@ TEST_CASE("index tensor: x[..., idx] in forward, as PyTorch indexes") {
       // PyTorch makes True an index tensor too, broadcast with the other
       {"x[True, torch.arange(1)]",
        "unsupported Python construct: `True` beside an index list or tensor", ""},
-      {"x[:, torch.arange(2), torch.arange(2)]",
+      {"x[:, torch.arange(2), [0, 1]]",
        "unsupported Python construct: indexing a tensor with more than one list or index tensor",
        ""},
   };
