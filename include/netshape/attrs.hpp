@@ -126,6 +126,7 @@ struct Attrs {
   double value = 0.0;  // constant_pad, pad, masked_fill: the fill value; threshold: what replaces x
                        // <= threshold
   double first = 0.0, step = 1.0;  // arange: the first value and the step
+  double last = 0.0;               // linspace: the last value (`first` the first)
   int64_t diagonal = 0;            // triangle: the diagonal that bounds what tril/triu keep
   bool descending = false;         // sort: the largest first; topk: largest=True
   bool stable = false;   // sort: std::stable_sort (else std::sort, as PyTorch's CPU kernel)

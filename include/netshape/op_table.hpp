@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 213, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 214, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 66, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
@@ -81,6 +81,7 @@ enum class OpKind {
   ones,       // the source family: filled with ones
   arange,     // the source family: start, start + step, ... below end
   eye,        // the source family: an n x m matrix, ones on its diagonal
+  linspace,   // the source family: `steps` values evenly from start to end
   random,     // the source family: randn, rand, new values at every run (so no index is known)
   amax,       // the mean family: the largest, the smallest, or where they are
   amin,

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "forward.hpp"
+#include "netshape/elementwise.hpp"
 #include "netshape/shape_rules.hpp"
 
 namespace netshape {
@@ -680,8 +681,9 @@ void forward_bmm(ForwardCtx& ctx) {
 
 namespace netshape {
 
-// () -> [*size]: a parameter is its weight (seeded as every layer's), ones is 1, arange counts
-// from its first value by its step, the rest 0 (randn and rand too: `run` draws no values).
+// () -> [*size]: a parameter is its weight (seeded as every layer's), ones is 1, linspace spaces
+// its values evenly, arange counts from its first value by its step, the rest 0 (randn and rand
+// too: `run` draws no values).
 void forward_source(ForwardCtx& ctx) {
   ctx.out = ctx.zeros(bind_shape(*ctx.layer.output, ctx.batch));
   OpKind kind = op_info(ctx.layer.op).kind;
@@ -693,6 +695,10 @@ void forward_source(ForwardCtx& ctx) {
     const Attrs& a = (*ctx.layer.attrs);
     for (size_t i = 0; i < ctx.out.data.size(); ++i)
       ctx.out.data[i] = static_cast<float>(a.first + static_cast<double>(i) * a.step);
+  } else if (kind == OpKind::linspace) {  // the values of torch.linspace in __init__ too
+    const Attrs& a = (*ctx.layer.attrs);
+    ctx.out.data = linspace_float32(static_cast<float>(a.first), static_cast<float>(a.last),
+                                    static_cast<int64_t>(ctx.out.data.size()));
   } else if (kind == OpKind::eye) {  // [n, m]: element (i, i) is at i * (m + 1)
     int64_t n = ctx.out.shape.at(0), m = ctx.out.shape.at(1);
     for (int64_t i = 0; i < std::min(n, m); ++i) ctx.out.data[static_cast<size_t>(i * (m + 1))] = 1;

@@ -415,6 +415,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"rand", true, false, false},
     {"arange", true, false, false},
     {"eye", true, false, false},
+    {"linspace", true, false, false},
 };
 
 // Every lowercase op of ops.def has its row: a new functional op fails to compile until it does.
@@ -1825,6 +1826,47 @@ class Construct {
     unsupported_here(e.span, "`with " + n + "(...)`", kContextHelp);
   }
 
+  // A function whose decorator netshape does not know is refused where it runs: a decorator
+  // replaces the function with what it returns, which netshape does not run (`@double` making
+  // width(3) 6). Known: those that return the function itself or one that calls it unchanged
+  // (registries, TorchScript and FX markers, functools.wraps, torchvision's argument adapters),
+  // the method kinds, and the gradient modes (decorated_grad_mode).
+  static void check_decorators(const Stmt& def) {
+    static constexpr std::string_view kKnown[] = {"staticmethod",
+                                                  "classmethod",
+                                                  "property",
+                                                  "setter",
+                                                  "getter",
+                                                  "deleter",
+                                                  "abstractmethod",
+                                                  "no_grad",
+                                                  "inference_mode",
+                                                  "enable_grad",
+                                                  "unused",
+                                                  "ignore",
+                                                  "export",
+                                                  "_script_if_tracing",
+                                                  "_overload_method",
+                                                  "wrap",
+                                                  "wraps",
+                                                  "dataclass",
+                                                  "register_model",
+                                                  "handle_legacy_interface",
+                                                  "kwonly_to_pos_or_kw",
+                                                  "parse_args",
+                                                  "overload",
+                                                  "lru_cache",
+                                                  "cache"};
+    for (const Expr& d : def.decorators) {
+      std::string name = dotted(d.kind == Expr::Kind::Call ? d.items[0] : d);
+      std::string_view last = std::string_view(name).substr(name.rfind('.') + 1);
+      if (std::find(std::begin(kKnown), std::end(kKnown), last) != std::end(kKnown)) continue;
+      unsupported_here(d.span, "the decorator `@" + name + "` on " + def.name + "()",
+                       "netshape does not run decorators: call the wrapper where it is used, "
+                       "`double(width)(3)`, or write the function undecorated");
+    }
+  }
+
   // A function decorated `@torch.no_grad()` (or `@torch.inference_mode()`, `@torch.enable_grad()`):
   // the gradient mode its body runs in; none for one without.
   std::optional<bool> decorated_grad_mode(const Stmt& def, Frame& f) {
@@ -1839,14 +1881,46 @@ class Construct {
   }
 
   Flow for_loop(const Stmt& s, Frame& f) {
+    PyValue iterable = eval(*s.value, f);
+    // (an empty one runs no pass: freeze_loop reads `for p in enumerate(m.parameters())`)
+    bool live = iterable.kind == PyValue::Kind::List && !iterable.list->empty() &&
+                (is_iterator(iterable) || iterable.name.empty());
+    if (live) return live_for_loop(s, iterable, f);
     // `for p in self.parameters():` runs no pass: weight init, or a freeze freeze_loop reads
-    PyList items = iterate(eval(*s.value, f), s.value->span);
+    PyList items = iterate(iterable, s.value->span);
     if (auto flow = freeze_loop(s, items, f)) return *flow;
     Building pass(building_, Label{s.span, ""});
     for (size_t n = 0; n < items.size(); ++n) {
       step(s.span);
       building_.back().message = fmt::format("in pass {} of this loop", n + 1);
       assign_value(s.targets[0], items[n], f);
+      Flow flow = exec_block(s.body, f);
+      if (flow == Flow::Break) return Flow::Normal;
+      if (flow == Flow::Return) return flow;
+    }
+    return exec_block(s.orelse, f);
+  }
+
+  // A loop over a list or an iterator, as Python runs it: a list by index, so that items the body
+  // appends are met and one it removes shifts the rest; an iterator item by item, so that a
+  // `break` leaves the rest in it (and the body may take items too).
+  Flow live_for_loop(const Stmt& s, const PyValue& iterable, Frame& f) {
+    Building pass(building_, Label{s.span, ""});
+    const bool iterator = is_iterator(iterable);
+    const std::shared_ptr<PyList> list = iterable.list;
+    for (size_t n = 0;; ++n) {
+      PyValue item;
+      if (iterator) {
+        std::optional<PyValue> next = next_item(iterable);
+        if (!next) break;
+        item = std::move(*next);
+      } else {
+        if (n >= list->size()) break;
+        item = (*list)[n];
+      }
+      step(s.span);
+      building_.back().message = fmt::format("in pass {} of this loop", n + 1);
+      assign_value(s.targets[0], item, f);
       Flow flow = exec_block(s.body, f);
       if (flow == Flow::Break) return Flow::Normal;
       if (flow == Flow::Return) return flow;
@@ -3837,6 +3911,7 @@ class Construct {
       f.self = fn.method_self;
       first = 1;
     }
+    check_decorators(def);
     if (const Expr* legacy = legacy_interface(def)) apply_legacy_interface(*legacy, args);
     bind_parameters(def, first, args, call, *f.scope, f.file);
     track_origins(def, first, args, call, f.scope->vars);
@@ -4667,7 +4742,7 @@ class Construct {
       return PyValue::of(Value::floating(parse_float(std::string(arg(0).data.s), at), at));
     if (n == "float") return PyValue::of(Value::floating(number_of(arg(0), at), at));
     if (n == "bool") return data_bool(truthy(arg(0), at), at);
-    if (n == "str") return data_str(args.values.empty() ? "" : text_of(arg(0)), at);
+    if (n == "str") return data_str(args.values.empty() ? "" : plain_text(arg(0), at), at);
     if (n == "min" || n == "max" || n == "sum") return fold(n, args, at);
     if (n == "abs") {
       const PyValue& v = arg(0);
@@ -4834,16 +4909,23 @@ class Construct {
       return d;
     }
     if (n == "zip") {
+      // Each round takes an item from each argument in turn, and the first exhausted ends it: of
+      // an iterator given, only as many are taken (`zip(gen, "abc")` takes 4 of gen, the last
+      // lost), the rest left in it.
       std::vector<PyList> lists;
-      size_t shortest = SIZE_MAX;
-      for (const PyValue& v : args.values) {
-        lists.push_back(iterate(v, at));
-        shortest = std::min(shortest, lists.back().size());
-      }
+      for (const PyValue& v : args.values)
+        lists.push_back(is_iterator(v) ? PyList{} : iterate(v, at));
       PyList out;
-      for (size_t i = 0; i < (lists.empty() ? 0 : shortest); ++i) {
+      for (size_t i = 0; !args.values.empty(); ++i) {
         PyList row;
-        for (const PyList& l : lists) row.push_back(l[i]);
+        for (size_t k = 0; k < args.values.size() && row.size() == k; ++k) {
+          if (is_iterator(args.values[k])) {
+            if (std::optional<PyValue> item = next_item(args.values[k])) row.push_back(*item);
+          } else if (i < lists[k].size()) {
+            row.push_back(lists[k][i]);
+          }
+        }
+        if (row.size() < args.values.size()) break;
         out.push_back(make_tuple(std::move(row)));
       }
       return make_iterator(std::move(out), "zip");
@@ -4870,14 +4952,16 @@ class Construct {
       }
       return make_list(std::move(items));
     }
-    if (n == "any" || n == "all") {
-      bool any = false, all = true;
-      for (const PyValue& v : iterate(arg(0), at)) {
-        bool t = truthy(v, at);
-        any |= t;
-        all &= t;
+    if (n == "any" || n == "all") {  // stops at the first item that decides, as Python's
+      bool any = n == "any";
+      if (is_iterator(arg(0))) {
+        while (std::optional<PyValue> v = next_item(arg(0)))
+          if (truthy(*v, at) == any) return data_bool(any, at);
+        return data_bool(!any, at);
       }
-      return data_bool(n == "any" ? any : all, at);
+      for (const PyValue& v : iterate(arg(0), at))
+        if (truthy(v, at) == any) return data_bool(any, at);
+      return data_bool(!any, at);
     }
     return std::nullopt;
   }
@@ -4975,7 +5059,14 @@ class Construct {
                         args.keywords.end());
       return p;
     }
-    if (n == "typing.cast") return arg(1);  // cast(T, v) is v
+    if (n == "typing.cast") return arg(1);                 // cast(T, v) is v
+    if (n == "iter" && !is_unfollowed_parameters(arg(0)))  // an iterator over a copy of it
+      return is_iterator(arg(0)) ? arg(0) : make_iterator(iterate(arg(0), at), "list_iterator");
+    if (n == "next" && is_iterator(arg(0))) {  // its next item, or the default, or StopIteration
+      if (std::optional<PyValue> v = next_item(arg(0))) return *v;
+      if (args.values.size() > 1) return args.values[1];
+      raise(at, "StopIteration", "the iterator is exhausted: give next() a default");
+    }
     if (n == "iter" || n == "next") return parameters_iterator(n, arg(0), at);
     if (n == "type") return type_of(arg(0));
     std::set<int> seen;  // a config object of the file's is copied as before
@@ -7514,8 +7605,15 @@ class Construct {
         found = b.data.s.str().find(text_of(a)) != std::string::npos;
       } else if (b.kind == PyValue::Kind::Dict) {
         found = dict_find(*b.dict, a, at) != nullptr;
+      } else if (is_iterator(b)) {  // taken up to the first equal item, as Python does
+        while (!found) {
+          std::optional<PyValue> v = next_item(b);
+          if (!v) break;
+          found = equal(a, *v, at);
+        }
       } else {
-        for (const PyValue& v : any_order(b, at)) found |= equal(a, v, at);
+        for (const PyValue& v : any_order(b, at))
+          if ((found = equal(a, v, at))) break;
       }
       return (op == "in") == found;
     }
@@ -7529,6 +7627,13 @@ class Construct {
   }
 
   bool equal(const PyValue& a, const PyValue& b, Span at) {
+    // the same list or dict: equal at once, as Python compares an item with itself (so a list
+    // holding itself, `l.append(l)`, compares)
+    if (a.kind == b.kind && ((a.kind == PyValue::Kind::List && a.list == b.list) ||
+                             (a.kind == PyValue::Kind::Dict && a.dict == b.dict)))
+      return true;
+    if (is_iterator(a) || is_iterator(b)) return false;  // the same one returned true above
+    NestedValue nested(*this, at);
     if (a.kind == PyValue::Kind::Values || b.kind == PyValue::Kind::Values)
       unsupported_here(at, "comparing a tensor of values here",
                        "its `==` is a tensor; compare its .tolist()");
@@ -7790,7 +7895,17 @@ class Construct {
       }
     }
     if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple) {
+      // a list inside itself is `[...]`, as Python prints it
+      if (v.kind == PyValue::Kind::List &&
+          std::find(texts_open_.begin(), texts_open_.end(), v.list.get()) != texts_open_.end())
+        return "[...]";
+      NestedValue nested(*this, v.data.span);
       PyList items = iterate(v, Span{});
+      texts_open_.push_back(v.list.get());  // null for a tuple: never matched
+      struct Close {
+        std::vector<const void*>& open;
+        ~Close() { open.pop_back(); }
+      } close{texts_open_};
       std::string out = v.kind == PyValue::Kind::List ? "[" : "(";
       for (size_t i = 0; i < items.size(); ++i) {
         out += (i ? ", " : "");
@@ -7802,6 +7917,28 @@ class Construct {
       if (v.kind == PyValue::Kind::Tuple && items.size() == 1) out += ",";
       return out + (v.kind == PyValue::Kind::List ? "]" : ")");
     }
+    if (v.kind == PyValue::Kind::Dict) {  // {'a': 1}, `{...}` inside itself
+      if (std::find(texts_open_.begin(), texts_open_.end(), v.dict.get()) != texts_open_.end())
+        return "{...}";
+      NestedValue nested(*this, v.data.span);
+      texts_open_.push_back(v.dict.get());
+      struct Close {
+        std::vector<const void*>& open;
+        ~Close() { open.pop_back(); }
+      } close{texts_open_};
+      std::string out = "{";
+      for (const auto& [key, value] : *v.dict) {
+        out += out.size() > 1 ? ", " : "";
+        for (const PyValue* item : {&key, &value}) {
+          out += item->is(Value::Kind::String) ? python_repr(item->data.s.str()) : text_of(*item);
+          if (item == &key) out += ": ";
+        }
+      }
+      return out + "}";
+    }
+    if (v.kind == PyValue::Kind::Range)  // range(0, 3), range(0, 9, 2)
+      return v.range[2] == 1 ? fmt::format("range({}, {})", v.range[0], v.range[1])
+                             : fmt::format("range({}, {}, {})", v.range[0], v.range[1], v.range[2]);
     if (v.kind == PyValue::Kind::Values)
       unsupported_here(v.data.span, "the text of a tensor of values",
                        "format its .tolist() or .item()");
@@ -7814,6 +7951,45 @@ class Construct {
     }
     return describe(v);
   }
+
+  // str(v) and `f"{v}"`: Python's text of the values netshape knows it for; refused for the rest
+  // (a module's or a function's, which Python prints with an address).
+  std::string plain_text(const PyValue& v, Span at) {
+    switch (v.kind) {
+      case PyValue::Kind::List:
+        if (is_iterator(v) || is_dict_view(v))  // `<zip object at 0x7f...>`, dict_keys([...])
+          unsupported_here(at, "the text of a " + v.name, "format a list of it: `list(...)`");
+        return text_of(v);
+      case PyValue::Kind::Data:
+      case PyValue::Kind::Tuple:
+      case PyValue::Kind::Dict:
+      case PyValue::Kind::Range:
+      case PyValue::Kind::Shape:
+      case PyValue::Kind::Values:
+        return text_of(v);
+      default:
+        unsupported_here(at, "the text of " + describe(v),
+                         "build the name from numbers and strings");
+    }
+  }
+
+  // How deep equal(), text_of() and to_ir() are in the values they walk: a list holding itself
+  // (`l.append(l)`, then `l == [l]`) would never end. Past Python's own recursion limit, its
+  // RecursionError. texts_open_: the lists text_of() is inside.
+  int value_depth_ = 0;
+  std::vector<const void*> texts_open_;
+  struct NestedValue {
+    int& depth;
+    NestedValue(Construct& in, Span at) : depth(in.value_depth_) {
+      if (++depth > 1000) {
+        --depth;
+        raise(at, "maximum recursion depth exceeded", "a value holds itself: build it without");
+      }
+    }
+    ~NestedValue() { --depth; }
+    NestedValue(const NestedValue&) = delete;
+    NestedValue& operator=(const NestedValue&) = delete;
+  };
 
   // Size `dim` of `tensor` as text: its number, or the symbol of a symbolic batch (`B`): text
   // is only shown (messages), and the symbol says what the number would be.
@@ -7834,6 +8010,7 @@ class Construct {
   // The argument of a layer as the IR holds it: a number, string, bool, None or a tuple of them.
   Value to_ir(const PyValue& v, Span at) {
     if (v.kind == PyValue::Kind::Data) return v.data;
+    NestedValue nested(*this, at);
     if (v.kind == PyValue::Kind::Tuple || v.kind == PyValue::Kind::List) {
       Value out;
       out.kind = v.kind == PyValue::Kind::Tuple ? Value::Kind::Tuple : Value::Kind::List;
@@ -7863,21 +8040,30 @@ class Construct {
   }
 
   // The elements where their order does not matter (len, in, sorted, min, max): a set's too.
-  // zip(), map(), enumerate(), reversed() and generator expressions make iterators: Python runs
-  // through one once (a second loop over it makes no pass), and it has no len() and no index.
-  // netshape computes the items at once, as a list named by the iterator's type; the first
-  // iteration empties it, for every name that holds it (iterate).
+  // zip(), map(), enumerate(), reversed(), iter() and generator expressions make iterators: Python
+  // runs through one once (a second loop over it makes no pass), item by item (a loop that
+  // breaks leaves the rest), and it has no len() and no index. netshape computes the items when
+  // the iterator is made, kept as a list named by the iterator's type, last item first: taking
+  // the next (next_item) is a pop from the back, seen by every name that holds it.
   static bool is_iterator(const PyValue& v) {
     if (v.kind != PyValue::Kind::List) return false;
-    for (const char* type :
-         {"zip", "map", "enumerate", "list_reverseiterator", "reversed", "generator"})
+    for (const char* type : {"zip", "map", "enumerate", "list_reverseiterator", "reversed",
+                             "generator", "list_iterator"})
       if (v.name == type) return true;
     return false;
   }
   static PyValue make_iterator(PyList items, const char* type) {
+    std::reverse(items.begin(), items.end());
     PyValue v = make_list(std::move(items));
     v.name = type;
     return v;
+  }
+  // The next item of iterator `it`, taken from it; nullopt when it is exhausted.
+  static std::optional<PyValue> next_item(const PyValue& it) {
+    if (it.list->empty()) return std::nullopt;
+    PyValue item = std::move(it.list->back());
+    it.list->pop_back();
+    return item;
   }
   // A dict's keys(), values() and items() are views: read again and again, with a len(), but
   // no index either. Kept as a list named by the view's type, as iterators are.
@@ -7988,6 +8174,7 @@ class Construct {
         if (!is_iterator(v)) return *v.list;
         PyList items = std::move(*v.list);  // run through once: empty for every name after
         v.list->clear();
+        std::reverse(items.begin(), items.end());
         return items;
       }
       case PyValue::Kind::Dict: {
@@ -8551,7 +8738,13 @@ class Construct {
   }
 
   std::string formatted(const PyValue& v, const std::string& spec, Span at) {
-    if (spec.empty()) return text_of(v);
+    if (spec.empty()) return plain_text(v, at);
+    // Python formats a float without a type letter as `g` with a digit past the point (`:.2` of
+    // 1.0 is 1.0, `:+` of 0.0 is +0.0), unlike fmt's
+    if (v.is(Value::Kind::Float) &&
+        std::string_view("eEfFgG").find(spec.back()) == std::string::npos)
+      unsupported_here(at, "the format `" + spec + "` of a float, without a type letter",
+                       "write the type: `:" + spec + "g` or `:" + spec + "f`");
     // A width like `{:>1000000000}` would build a string of that size.
     int64_t width = 0;
     for (char c : spec) {
@@ -8568,7 +8761,7 @@ class Construct {
     try {
       if (v.is(Value::Kind::Int)) return fmt::format(fmt::runtime(fmt_spec), v.data.i);
       if (v.is(Value::Kind::Float)) return fmt::format(fmt::runtime(fmt_spec), v.data.f);
-      return fmt::format(fmt::runtime(fmt_spec), text_of(v));
+      return fmt::format(fmt::runtime(fmt_spec), plain_text(v, at));
     } catch (const fmt::format_error&) {
       raise(at, "unsupported format spec `" + spec + "`");
     }
@@ -10880,6 +11073,7 @@ class Construct {
       args.spans.push_back(v.data.span.valid() ? v.data.span : call_span);
       args.exprs.push_back(&at);
     }
+    check_decorators(forward);
     bind_parameters(forward, 1, args, at, *f.scope, f.file);
     int outer = module_;
     Span outer_call = model_call_;
@@ -11041,6 +11235,9 @@ class Construct {
                        "netshape follows tensors computed from forward's inputs");
     }
     if (made && op == "arange") integer_bounds(args, made_type(op, args));
+    if (made && op == "linspace" && type_category(*made_type(op, args)) <= 1)  // rounded values
+      unsupported_here(call.span, "netshape does not follow linspace() of integers",
+                       "make float values and round them: `.long()`");
     if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
     if (cumulative) output_type_ = cumulative_type(op, args, call.span);
     if (op == "dropout" || op == "dropout2d") dropout_in_eval(st, call.span);

@@ -390,13 +390,6 @@ void check_linspace_bound(double v, const char* fn) {
            "give it finite bounds");
 }
 
-// Value i of torch.linspace as the kernel's serial loop computes it: from start in the first half,
-// from end in the second, each a fused multiply-add (the AVX2 build contracts them).
-float linspace_serial(float start, float end, float step, int64_t steps, int64_t i) {
-  if (i < steps / 2) return std::fma(step, static_cast<float>(i), start);
-  return std::fma(-step, static_cast<float>(steps - i - 1), end);
-}
-
 }  // namespace
 
 ValueTensor value_linspace(double start, double end, int64_t steps) {
@@ -405,24 +398,7 @@ ValueTensor value_linspace(double start, double end, int64_t steps) {
   check_linspace_bound(end, "torch.linspace");
   check_size(static_cast<size_t>(steps));
   ValueTensor out = shaped(DType::Float32, false, static_cast<size_t>(steps));
-  float s = static_cast<float>(start), e = static_cast<float>(end);
-  if (steps == 1) out.floats.push_back(s);
-  if (steps <= 1) return out;
-  float step = (e - s) / static_cast<float>(steps - 1);
-  // While two vectors of 8 remain, the kernel fills both: each vector's first value as the serial
-  // loop computes it, the others that value plus k steps (rounded twice); the rest serially.
-  constexpr int64_t kLanes = 8;  // Vectorized<float> of AVX2
-  int64_t i = 0;
-  for (; i + 2 * kLanes <= steps; i += 2 * kLanes) {
-    for (int64_t first : {i, i + kLanes}) {
-      float base = linspace_serial(s, e, step, steps, first);
-      for (int64_t k = 0; k < kLanes; ++k) {
-        float moved = static_cast<float>(k) * step;
-        out.floats.push_back(base + moved);
-      }
-    }
-  }
-  for (; i < steps; ++i) out.floats.push_back(linspace_serial(s, e, step, steps, i));
+  out.floats = linspace_float32(static_cast<float>(start), static_cast<float>(end), steps);
   return out;
 }
 

@@ -1592,11 +1592,45 @@ static bool infer_eye(RuleContext& ctx) {
   return true;
 }
 
+// () -> [steps]: torch.linspace(start, end, steps), float32 (its values in forward_source).
+static bool infer_linspace(RuleContext& ctx) {
+  double bounds[2] = {0, 0};
+  const char* names[2] = {"start", "end"};
+  for (size_t i = 0; i < 2; ++i) {
+    const Value& v = ctx.value(names[i]);
+    if (v.kind == Value::Kind::Int)
+      bounds[i] = static_cast<double>(v.i);
+    else if (v.kind == Value::Kind::Float)
+      bounds[i] = v.f;
+    else
+      return ctx.fail_at(names[i],
+                         fmt::format("linspace(): argument '{}' (position {}) must be Number, not "
+                                     "{}",
+                                     names[i], i + 1, python_type(v)),
+                         "e.g. linspace(-1, 1, 8)");
+  }
+  auto steps = ctx.strict_int_arg("steps", std::numeric_limits<int64_t>::min(),
+                                  "give the number of values: linspace(-1, 1, 8)");
+  if (!steps) return false;
+  if (*steps < 0)
+    return ctx.fail_at("steps", "number of steps must be non-negative",
+                       "give the number of values: linspace(-1, 1, 8)");
+  const Value& dtype = ctx.value("dtype");
+  if (dtype.kind == Value::Kind::String && integer_dtype_bytes(dtype.s.str()) > 0)
+    return ctx.fail_unsupported("dtype", "netshape does not follow linspace() of integers",
+                                "make float values and round them: `.long()`");
+  ctx.attrs.first = bounds[0];
+  ctx.attrs.last = bounds[1];
+  ctx.set_output(Shape{fixed(*steps)});
+  return true;
+}
+
 // () -> [*size]: a tensor made from nothing. A Parameter's elements are weights (params); the
 // others' (zeros, ones, randn, rand, empty) are not.
 bool infer_source(RuleContext& ctx) {
   if (ctx.op.kind == OpKind::arange) return infer_arange(ctx);
   if (ctx.op.kind == OpKind::eye) return infer_eye(ctx);
+  if (ctx.op.kind == OpKind::linspace) return infer_linspace(ctx);
   std::string example = fmt::format("{}(1, 1, 768)", ctx.op.name);
   Shape none;
   auto sizes = list_arg<Dim>(ctx, "SymInts", size_entry(none), example);

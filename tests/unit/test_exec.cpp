@@ -819,3 +819,17 @@ TEST_CASE("run: div with rounding_mode floors or truncates the quotient as PyTor
   CHECK(forward_of(two + "div(a, b, rounding_mode='trunc')\n", forward_add, {a, b}).data ==
         std::vector<float>{3, -3, -3, -24, 10});
 }
+
+TEST_CASE("run: linspace makes PyTorch's values") {
+  // torch.linspace(0, 1, 7), (0.1, 0.9, 4) and (2, 3, 1), printed as float64 by PyTorch 1.13
+  ExecResult r = netshape::test::run_kept(
+      "input x: [1]\na = linspace(0, 1, 7)\nb = linspace(0.1, 0.9, 4)\nc = linspace(2, 3, 1)\n");
+  const std::vector<float> a = {0.0f, 0.1666666716337204f, 0.3333333432674408f,
+                                0.5f, 0.6666666269302368f, 0.8333333134651184f,
+                                1.0f};
+  const std::vector<float> b = {0.10000000149011612f, 0.36666664481163025f, 0.6333333253860474f,
+                                0.8999999761581421f};
+  CHECK(netshape::test::tensor_named(r.outputs, "a").data == a);
+  CHECK(netshape::test::tensor_named(r.outputs, "b").data == b);
+  CHECK(netshape::test::tensor_named(r.outputs, "c").data == std::vector<float>{2.0f});
+}

@@ -78,6 +78,7 @@ const std::map<std::string, std::string> kWhole = {
     {"rand", "rand(2, 3)"},
     {"arange", "arange(0, 10, 3)"},
     {"eye", "eye(3, 4)"},
+    {"linspace", "linspace(-1, 1, 5)"},
     {"maximum", "maximum(x)"},
     {"minimum", "minimum(x)"},
     {"logical_and", "logical_and(x)"},

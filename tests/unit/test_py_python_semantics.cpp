@@ -366,3 +366,146 @@ class Net(nn.Module):
   CHECK(test::first_error(with_int).message ==
         "unsupported Python construct: an integer beside two index tensors");
 }
+
+TEST_CASE("python: torch.linspace in forward, as CoordConv adds coordinates") {
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(5, 8, 3)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        BODY
+
+# input: [2, 3, 6, 7]
+)";
+  const test::PyCase cases[] = {
+      {"ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)\n"
+       "        xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)\n"
+       "        return self.conv(torch.cat([x, ys, xs], 1))",
+       "", "[2, 8, 4, 5]"},
+      {"return torch.linspace(0, 1, -1)", "number of steps must be non-negative", ""},
+  };
+  test::check_py_cases(base, "model.py", cases);
+  LoadedModel integers =
+      analyze_text(test::replaced(base, "BODY", "return torch.linspace(0, 8, 5, dtype=torch.long)"),
+                   "model.py", {});
+  CHECK(integers.exit == ExitCode::UsageOrParse);
+  CHECK(test::first_error(integers).message ==
+        "unsupported Python construct: netshape does not follow linspace() of integers");
+}
+
+TEST_CASE(
+    "python: iterators taken item by item, lists walked live, and values that hold themselves") {
+  // each gave another count (a list holding itself crashed netshape): Python 3's
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        BODY
+        self.l = nn.Linear(8, n)
+
+    def forward(self, x):
+        return self.l(x)
+
+# input: [2, 8]
+)";
+  struct Case {
+    const char* body;
+    int64_t params;  // 9 n
+  };
+  const Case cases[] = {
+      {"l = [1]\n"
+       "        l.append(l)\n"
+       "        n = len(str(l))",
+       90},
+      {"l = [1]\n"
+       "        l.append(l)\n"
+       "        n = 3 if l == l and l in l else 1",
+       27},
+      {"n = len(str({'a': 1}))", 72},
+      {"n = len(str(range(3)))", 99},
+      {"g = (i for i in range(8))\n"
+       "        for v in g:\n"
+       "            break\n"
+       "        n = len(list(g))",
+       63},
+      {"g = iter([0, 0, 5, 1, 2])\n"
+       "        any(g)\n"
+       "        n = len(list(g))",
+       18},
+      {"g = iter([1, 2, 3, 4, 5, 6])\n"
+       "        n = 9 if 3 in g else 0\n"
+       "        n = len(list(g))",
+       27},
+      {"g = iter(range(10))\n"
+       "        pairs = list(zip(g, 'abc'))\n"
+       "        n = len(list(g))",
+       54},
+      {"g = iter([5, 6])\n"
+       "        n = next(g) + next(g) + next(g, 1)",
+       108},
+      {"l = [1, 2]\n"
+       "        for v in l:\n"
+       "            if len(l) < 5:\n"
+       "                l.append(v)\n"
+       "        n = len(l)",
+       45},
+      {"l = list(range(10))\n"
+       "        for v in l:\n"
+       "            l.pop()\n"
+       "        n = len(l)",
+       45},
+  };
+  for (const Case& c : cases) {
+    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+  }
+  // what netshape does not run is refused: a float format without a type letter (Python's
+  // differs from C's), a decorator of the file's, the text of a module
+  const std::string decorated = R"(import torch.nn as nn
+
+
+def double(fn):
+    return lambda c: fn(c) * 2
+
+
+@double
+def width(c):
+    return c
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        BODY
+        self.l = nn.Linear(8, n)
+
+    def forward(self, x):
+        return self.l(x)
+
+# input: [2, 8]
+)";
+  const std::pair<const char*, const char*> refused[] = {
+      {"n = len(f'{1.0:.2}')",
+       "16:17: unsupported Python construct: the format `.2` of a float, without a type letter"},
+      {"n = width(3)", "8:2: unsupported Python construct: the decorator `@double` on width()"},
+      {"n = len(str(nn.ReLU()))", "16:17: unsupported Python construct: the text of a module"},
+  };
+  for (const auto& [body, error] : refused) {
+    LoadedModel m = analyze_text(test::replaced(decorated, "BODY", body), "model.py", {});
+    INFO(body);
+    CHECK(m.exit == ExitCode::UsageOrParse);
+    CHECK(test::first_error_at(m) == error);
+  }
+}
