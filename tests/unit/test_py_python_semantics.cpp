@@ -502,10 +502,10 @@ class Net(nn.Module):
       {"n = width(3)", "8:2: unsupported Python construct: the decorator `@double` on width()"},
       {"n = len(str(nn.ReLU()))", "16:17: unsupported Python construct: the text of a module"},
   };
-  for (const auto& [body, error] : refused) {
-    LoadedModel m = analyze_text(test::replaced(decorated, "BODY", body), "model.py", {});
-    INFO(body);
+  for (const auto& c : refused) {
+    LoadedModel m = analyze_text(test::replaced(decorated, "BODY", c.first), "model.py", {});
+    INFO(c.first);
     CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(test::first_error_at(m) == error);
+    CHECK(test::first_error_at(m) == c.second);
   }
 }
