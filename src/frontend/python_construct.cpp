@@ -1911,7 +1911,7 @@ class Construct {
     for (size_t n = 0;; ++n) {
       PyValue item;
       if (iterator) {
-        std::optional<PyValue> next = next_item(iterable);
+        std::optional<PyValue> next = next_item(iterable, s.value->span);
         if (!next) break;
         item = std::move(*next);
       } else {
@@ -4920,7 +4920,7 @@ class Construct {
         PyList row;
         for (size_t k = 0; k < args.values.size() && row.size() == k; ++k) {
           if (is_iterator(args.values[k])) {
-            if (std::optional<PyValue> item = next_item(args.values[k])) row.push_back(*item);
+            if (std::optional<PyValue> item = next_item(args.values[k], at)) row.push_back(*item);
           } else if (i < lists[k].size()) {
             row.push_back(lists[k][i]);
           }
@@ -4955,7 +4955,7 @@ class Construct {
     if (n == "any" || n == "all") {  // stops at the first item that decides, as Python's
       bool any = n == "any";
       if (is_iterator(arg(0))) {
-        while (std::optional<PyValue> v = next_item(arg(0)))
+        while (std::optional<PyValue> v = next_item(arg(0), at))
           if (truthy(*v, at) == any) return data_bool(any, at);
         return data_bool(!any, at);
       }
@@ -5063,7 +5063,7 @@ class Construct {
     if (n == "iter" && !is_unfollowed_parameters(arg(0)))  // an iterator over a copy of it
       return is_iterator(arg(0)) ? arg(0) : make_iterator(iterate(arg(0), at), "list_iterator");
     if (n == "next" && is_iterator(arg(0))) {  // its next item, or the default, or StopIteration
-      if (std::optional<PyValue> v = next_item(arg(0))) return *v;
+      if (std::optional<PyValue> v = next_item(arg(0), at)) return *v;
       if (args.values.size() > 1) return args.values[1];
       raise(at, "StopIteration", "the iterator is exhausted: give next() a default");
     }
@@ -7607,7 +7607,7 @@ class Construct {
         found = dict_find(*b.dict, a, at) != nullptr;
       } else if (is_iterator(b)) {  // taken up to the first equal item, as Python does
         while (!found) {
-          std::optional<PyValue> v = next_item(b);
+          std::optional<PyValue> v = next_item(b, at);
           if (!v) break;
           found = equal(a, *v, at);
         }
@@ -8040,6 +8040,25 @@ class Construct {
   }
 
   // The elements where their order does not matter (len, in, sorted, min, max): a set's too.
+  // A generator expression over an iterator takes the iterator's items when it is made; Python
+  // takes them as the generator is read. Read again, the iterator is what Python's would be only
+  // if the generator was read to its end (`any(i > 3 for i in g)` stops early): else refused.
+  // The generator is kept (its items left), so that what was read of it is known after.
+  struct DrainedSource {
+    std::weak_ptr<PyList> source;
+    std::shared_ptr<const PyList> generator;
+  };
+  std::vector<DrainedSource> drained_sources_;
+  void check_source_read(const PyValue& it, Span at) {
+    for (const DrainedSource& d : drained_sources_) {
+      if (d.source.lock() != it.list) continue;
+      if (d.generator->empty()) continue;  // read to its end, as Python's would be
+      unsupported_here(at, "an iterator read again after a generator expression over it",
+                       "netshape computes a generator's items when it is made: make the "
+                       "iterator a list first, `g = list(g)`");
+    }
+  }
+
   // zip(), map(), enumerate(), reversed(), iter() and generator expressions make iterators: Python
   // runs through one once (a second loop over it makes no pass), item by item (a loop that
   // breaks leaves the rest), and it has no len() and no index. netshape computes the items when
@@ -8059,7 +8078,8 @@ class Construct {
     return v;
   }
   // The next item of iterator `it`, taken from it; nullopt when it is exhausted.
-  static std::optional<PyValue> next_item(const PyValue& it) {
+  std::optional<PyValue> next_item(const PyValue& it, Span at) {
+    check_source_read(it, at);
     if (it.list->empty()) return std::nullopt;
     PyValue item = std::move(it.list->back());
     it.list->pop_back();
@@ -8172,6 +8192,7 @@ class Construct {
       }
       case PyValue::Kind::List: {
         if (!is_iterator(v)) return *v.list;
+        check_source_read(v, at);
         PyList items = std::move(*v.list);  // run through once: empty for every name after
         v.list->clear();
         std::reverse(items.begin(), items.end());
@@ -8650,6 +8671,7 @@ class Construct {
     generator_depth_ += in_generator.counted;
     bool dict = e.text == "dict";
     size_t first_clause = dict ? 2 : 1;
+    std::shared_ptr<PyList> drained;  // a generator's iterator source, run through now
     Frame f = outer;
     f.scope = new_scope();
     f.scope->parent = outer.scope;
@@ -8668,6 +8690,9 @@ class Construct {
       }
       if (e.keywords[i] == "for") {
         PyValue iterable = eval(e.items[i + 1], f);
+        if (in_generator.counted && i == first_clause && is_iterator(iterable) &&
+            !iterable.list->empty())
+          drained = iterable.list;
         PyList items = iterate(iterable, e.items[i + 1].span);
         if (items.empty() && !forward_) refuse_comprehension_freeze(e, i);
         if (is_unfollowed_parameters(iterable)) unfollowed_parameters_used(e.items[i + 1].span);
@@ -8687,7 +8712,11 @@ class Construct {
     clause(first_clause);
     if (dict) return d;
     if (e.text == "set") return make_set(out, e.span);  // each element once, in no usable order
-    if (e.text == "generator") return make_iterator(std::move(out), "generator");
+    if (e.text == "generator") {
+      PyValue gen = make_iterator(std::move(out), "generator");
+      if (drained) drained_sources_.push_back({drained, gen.list});
+      return gen;
+    }
     return make_list(std::move(out));
   }
 
@@ -13892,11 +13921,14 @@ class Construct {
         weight_owner(bias, "bias")->module != layer->module)
       return layer_norm_function(*x, dims, weight, bias, epsilon, op_span, at);
     std::vector<int64_t> own = int_list(layer_setting(*layer, "normalized_shape", at));
-    if (int_list(dims) != own) {
+    std::vector<int64_t> given;  // `x.shape[-1:]`: the sizes it refers to
+    for (const Value& d : dims.items)
+      given.push_back(d.kind == Value::Kind::Int ? d.i : dim_value(d, at));
+    if (given != own) {
       torch_error(*x, at,
                   fmt::format("Expected weight to be of same shape as normalized_shape, but got "
                               "weight of shape [{}] and normalized_shape = [{}]",
-                              fmt::join(own, ", "), fmt::join(int_list(dims), ", ")),
+                              fmt::join(own, ", "), fmt::join(given, ", ")),
                   "pass the layer's own: `self.normalized_shape`");
     }
     return apply_layer(*layer->module, layer->name, {*x}, at, module_);

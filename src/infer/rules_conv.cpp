@@ -238,6 +238,13 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, std::span<const int
   auto fix = [&] {
     return fmt::format("use a smaller padding with padding_mode='{}'", name_of(a.padding_mode));
   };
+  // F.pad's circular mode pads every dim after the first two: of an unbatched input one pair too
+  // many (PyTorch 1.13 checks the count, whatever the pads)
+  if (a.padding_mode == PaddingMode::circular && rank == nd + 1)
+    return ctx.fail_input(
+        fmt::format("Invalid padding size, expected {} but got {}", 2 * (nd - 1), 2 * nd),
+        "give the input a batch dim (`x.unsqueeze(0)`), or use "
+        "padding_mode='reflect' or 'replicate'");
   for (size_t i = nd; i-- > 0;) {
     int64_t b = pad_begin[i], e = pad_end[i];
     if (a.padding_mode == PaddingMode::circular && (b > in[i] || e > in[i]))

@@ -340,6 +340,20 @@ TEST_CASE("Padding modes are checked on the real pads, 'same' included, with PyT
   auto fits = test::check_ns(
       "input [1, 1, 2, 2]\nConv2d(1, 1, 5, padding='same', padding_mode='circular')\n");
   CHECK(test::out_shape(fits) == "[1, 1, 2, 2]");
+  // an unbatched input: circular mode pads one pair of dims too many (reflect pads it)
+  for (const char* nd : {"1", "2", "3"}) {
+    std::string dims = std::string(nd) == "1"   ? "[2, 8]"
+                       : std::string(nd) == "2" ? "[2, 8, 8]"
+                                                : "[2, 5, 5, 5]";
+    auto unbatched = test::check_ns("input " + dims + "\nConv" + nd +
+                                    "d(2, 3, 3, padding=1, padding_mode='circular')\n");
+    int64_t n = std::stoll(nd);
+    CHECK(test::first_error(unbatched).message ==
+          fmt::format("Invalid padding size, expected {} but got {}", 2 * (n - 1), 2 * n));
+  }
+  auto reflected =
+      test::check_ns("input [2, 8, 8]\nConv2d(2, 3, 3, padding=1, padding_mode='reflect')\n");
+  CHECK(test::out_shape(reflected) == "[3, 8, 8]");
   Run r = run_cli({"run", "-"}, write_temp("same.ns",
                                            "input [1, 1, 2, 2]\nConv2d(1, 1, 5, "
                                            "padding='same', padding_mode='reflect')\n")

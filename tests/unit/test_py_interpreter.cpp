@@ -3592,6 +3592,11 @@ class Net(nn.Module):
        "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, not int"},
       {"F.layer_norm(x, self.ln.normalized_shape, self.ln.weight, self.ln.bias, self.ln.eps)",
        ExitCode::Ok, "[2, 3, 8]"},
+      // the layer's weight with the sizes read from the input (netshape compared no sizes)
+      {"F.layer_norm(x, x.shape[-1:], self.ln.weight, self.ln.bias)", ExitCode::Ok, "[2, 3, 8]"},
+      {"F.layer_norm(x, x.shape[-2:], self.ln.weight, self.ln.bias)", ExitCode::ShapeError,
+       "Expected weight to be of same shape as normalized_shape, but got weight of shape [8] and "
+       "normalized_shape = [3, 8]"},
   };
   check_forward_cases(base, cases);
   // The LayerNorm applied through its weight is its row: its 16 parameters counted once.

@@ -422,6 +422,8 @@ class Net(nn.Module):
     int64_t params;  // 9 n
   };
   const Case cases[] = {
+      // a generator over an iterator read to its end leaves it empty, as Python's
+      {"g = iter(range(10))\n        n = sum(1 for i in g) + len(list(g))", 90},
       {"l = [1]\n"
        "        l.append(l)\n"
        "        n = len(str(l))",
@@ -501,6 +503,10 @@ class Net(nn.Module):
        "16:17: unsupported Python construct: the format `.2` of a float, without a type letter"},
       {"n = width(3)", "8:2: unsupported Python construct: the decorator `@double` on width()"},
       {"n = len(str(nn.ReLU()))", "16:17: unsupported Python construct: the text of a module"},
+      // a generator over an iterator read only in part (Python's leaves the rest in it)
+      {"g = iter(range(10))\n        ok = any(i > 3 for i in g)\n        n = len(list(g))",
+       "18:17: unsupported Python construct: an iterator read again after a generator "
+       "expression over it"},
   };
   for (const auto& c : refused) {
     LoadedModel m = analyze_text(test::replaced(decorated, "BODY", c.first), "model.py", {});
