@@ -5,6 +5,8 @@
 // PyTorch 1.13's for the same model (training mode, gradients on).
 #include <doctest/doctest.h>
 
+#include <span>
+
 #include "test_helpers.hpp"
 
 using namespace netshape;
@@ -14,6 +16,28 @@ namespace {
 const char* const kViewError =
     "view size is not compatible with input tensor's size and stride (at least one dimension "
     "spans across two contiguous subspaces). Use .reshape(...) instead.";
+
+// One body of a model's __init__ (BODY in `base`) with PyTorch's outcome: its error at
+// "line:col" (exit 2, a Python error), or none ("") and the model's parameter count.
+struct InitCase {
+  const char* body;
+  const char* error;
+  int64_t params;
+};
+void check_init_cases(const std::string& base, std::span<const InitCase> cases) {
+  for (const InitCase& c : cases) {
+    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
+    INFO(c.body);
+    INFO(render_diagnostics(m));
+    if (*c.error) {
+      CHECK(m.exit == ExitCode::UsageOrParse);
+      CHECK(test::first_error_at(m) == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(m.analysis.totals.params == c.params);
+  }
+}
 
 }  // namespace
 
@@ -133,12 +157,7 @@ class Net(nn.Module):
 
 # input: [2, 8]
 )";
-  struct Case {
-    const char* body;
-    const char* error;
-    int64_t params;
-  };
-  const Case cases[] = {
+  const InitCase cases[] = {
       {"pairs = zip([8, 16], [16, 4])\n"
        "        self.layers = nn.ModuleList([nn.Linear(i, o) for i, o in pairs])\n"
        "        self.again = nn.ModuleList([nn.Linear(i, o) for i, o in pairs])",
@@ -162,18 +181,7 @@ class Net(nn.Module):
       {"pairs = zip([8], [4])\n        self.layers = nn.ModuleList([nn.Linear(*pairs[0])])",
        "9:49: 'zip' object is not subscriptable", 0},
   };
-  for (const Case& c : cases) {
-    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    if (*c.error) {
-      CHECK(m.exit == ExitCode::UsageOrParse);
-      CHECK(test::first_error_at(m) == c.error);
-      continue;
-    }
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(m.analysis.totals.params == c.params);
-  }
+  check_init_cases(base, cases);
   // in forward: a zip read twice, and torch.cat of an iterator (PyTorch's TypeErrors)
   const std::string forward = R"(import torch
 import torch.nn as nn
@@ -302,12 +310,7 @@ class Net(nn.Module):
 
 # input: [2, 8]
 )";
-  struct Case {
-    const char* body;
-    const char* error;
-    int64_t params;
-  };
-  const Case cases[] = {
+  const InitCase cases[] = {
       {"chans = [8, 3, 16, 4]\n        chans.remove(3)", "", 212},
       {"chans = [16, 4, 8]\n        chans.sort(reverse=True)\n        chans.remove(16)", "", 36},
       {"d = {'a': 8, 'b': 4}\n        chans = list(d.values())", "", 36},
@@ -319,18 +322,7 @@ class Net(nn.Module):
       {"chans = [4, 8]\n        chans.sort(key=lambda c: -c)",
        "9:9: unsupported Python construct: `key=` of list.sort()", 0},
   };
-  for (const Case& c : cases) {
-    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    if (*c.error) {
-      CHECK(m.exit == ExitCode::UsageOrParse);
-      CHECK(test::first_error_at(m) == c.error);
-      continue;
-    }
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(m.analysis.totals.params == c.params);
-  }
+  check_init_cases(base, cases);
 }
 
 TEST_CASE("python: two index tensors side by side pick one element per pair") {
@@ -417,62 +409,53 @@ class Net(nn.Module):
 
 # input: [2, 8]
 )";
-  struct Case {
-    const char* body;
-    int64_t params;  // 9 n
-  };
-  const Case cases[] = {
+  const InitCase cases[] = {
+      // params: 9 n
       // a generator over an iterator read to its end leaves it empty, as Python's
-      {"g = iter(range(10))\n        n = sum(1 for i in g) + len(list(g))", 90},
+      {"g = iter(range(10))\n        n = sum(1 for i in g) + len(list(g))", "", 90},
       {"l = [1]\n"
        "        l.append(l)\n"
        "        n = len(str(l))",
-       90},
+       "", 90},
       {"l = [1]\n"
        "        l.append(l)\n"
        "        n = 3 if l == l and l in l else 1",
-       27},
-      {"n = len(str({'a': 1}))", 72},
-      {"n = len(str(range(3)))", 99},
+       "", 27},
+      {"n = len(str({'a': 1}))", "", 72},
+      {"n = len(str(range(3)))", "", 99},
       {"g = (i for i in range(8))\n"
        "        for v in g:\n"
        "            break\n"
        "        n = len(list(g))",
-       63},
+       "", 63},
       {"g = iter([0, 0, 5, 1, 2])\n"
        "        any(g)\n"
        "        n = len(list(g))",
-       18},
+       "", 18},
       {"g = iter([1, 2, 3, 4, 5, 6])\n"
        "        n = 9 if 3 in g else 0\n"
        "        n = len(list(g))",
-       27},
+       "", 27},
       {"g = iter(range(10))\n"
        "        pairs = list(zip(g, 'abc'))\n"
        "        n = len(list(g))",
-       54},
+       "", 54},
       {"g = iter([5, 6])\n"
        "        n = next(g) + next(g) + next(g, 1)",
-       108},
+       "", 108},
       {"l = [1, 2]\n"
        "        for v in l:\n"
        "            if len(l) < 5:\n"
        "                l.append(v)\n"
        "        n = len(l)",
-       45},
+       "", 45},
       {"l = list(range(10))\n"
        "        for v in l:\n"
        "            l.pop()\n"
        "        n = len(l)",
-       45},
+       "", 45},
   };
-  for (const Case& c : cases) {
-    LoadedModel m = analyze_text(test::replaced(base, "BODY", c.body), "model.py", {});
-    INFO(c.body);
-    INFO(render_diagnostics(m));
-    REQUIRE(m.exit == ExitCode::Ok);
-    CHECK(m.analysis.totals.params == c.params);
-  }
+  check_init_cases(base, cases);
   // what netshape does not run is refused: a float format without a type letter (Python's
   // differs from C's), a decorator of the file's, the text of a module
   const std::string decorated = R"(import torch.nn as nn
@@ -498,20 +481,16 @@ class Net(nn.Module):
 
 # input: [2, 8]
 )";
-  const std::pair<const char*, const char*> refused[] = {
+  const InitCase refused[] = {
       {"n = len(f'{1.0:.2}')",
-       "16:17: unsupported Python construct: the format `.2` of a float, without a type letter"},
-      {"n = width(3)", "8:2: unsupported Python construct: the decorator `@double` on width()"},
-      {"n = len(str(nn.ReLU()))", "16:17: unsupported Python construct: the text of a module"},
+       "16:17: unsupported Python construct: the format `.2` of a float, without a type letter", 0},
+      {"n = width(3)", "8:2: unsupported Python construct: the decorator `@double` on width()", 0},
+      {"n = len(str(nn.ReLU()))", "16:17: unsupported Python construct: the text of a module", 0},
       // a generator over an iterator read only in part (Python's leaves the rest in it)
       {"g = iter(range(10))\n        ok = any(i > 3 for i in g)\n        n = len(list(g))",
        "18:17: unsupported Python construct: an iterator read again after a generator "
-       "expression over it"},
+       "expression over it",
+       0},
   };
-  for (const auto& c : refused) {
-    LoadedModel m = analyze_text(test::replaced(decorated, "BODY", c.first), "model.py", {});
-    INFO(c.first);
-    CHECK(m.exit == ExitCode::UsageOrParse);
-    CHECK(test::first_error_at(m) == c.second);
-  }
+  check_init_cases(decorated, refused);
 }
