@@ -401,6 +401,9 @@ struct StatementExtras {
   // (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`): inference checks it as it checks in-place layers
   // (PyTorch refuses to write into an expanded tensor).
   Span written_in_place;
+  // Written in place by fill_ or zero_ (no layer), which PyTorch allows into an expanded tensor
+  // too: its values change all the same.
+  bool filled_in_place = false;
   // The row lays out its output as TensorIterator does (its inputs in reverse order), not in the
   // fresh tensor its op makes: torch.where(mask, x, 0.0), read as a masked_fill of (x, ~mask),
   // follows (mask, x)'s order of strides, as where does.

@@ -799,17 +799,24 @@ void forward_where(ForwardCtx& ctx) {
                     [](float c, float a, float b) { return c != 0.0f ? a : b; });
 }
 
-// tensors: [..., d_i, ...] -> [..., sum d_i, ...]
+// tensors: [..., d_i, ...] -> [..., sum d_i, ...] (1-dim tensors of no elements skipped)
 void forward_cat(ForwardCtx& ctx) {
+  std::vector<const Tensor*> joined;
+  for (const Tensor* t : ctx.in)
+    if (t->shape != std::vector<int64_t>{0}) joined.push_back(t);
+  if (joined.empty()) {
+    ctx.out = ctx.zeros({0});
+    return;
+  }
   size_t dim = static_cast<size_t>(ctx.layer.attrs->dim);
-  std::vector<int64_t> shape = ctx.x().shape;
+  std::vector<int64_t> shape = joined[0]->shape;
   shape[dim] = 0;
-  for (const Tensor* t : ctx.in) shape[dim] += t->shape.at(dim);
+  for (const Tensor* t : joined) shape[dim] += t->shape.at(dim);
   ctx.out = ctx.zeros(shape);
   int64_t outer = product(shape, 0, dim), inner = product(shape, dim + 1, shape.size());
   float* y = ctx.out.data.data();
   for (int64_t o = 0; o < outer; ++o)
-    for (const Tensor* t : ctx.in) {
+    for (const Tensor* t : joined) {
       int64_t chunk = t->shape[dim] * inner;
       std::copy_n(t->data.data() + o * chunk, chunk, y);
       y += chunk;

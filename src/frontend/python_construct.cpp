@@ -7188,9 +7188,22 @@ class Construct {
           raise_torch(at, fmt::format("zero-dimensional tensor (at position {}) cannot be "
                                       "concatenated",
                                       i));
+    }
+    // The items' numbers in the list, which PyTorch's messages give.
+    std::vector<size_t> numbers(parts.size());
+    for (size_t i = 0; i < parts.size(); ++i) numbers[i] = i;
+    if (fn != "stack") {
       // PyTorch 1.13 skips 1-dim tensors of no elements (legacy): `torch.cat([x, torch.zeros(0)])`
-      std::erase_if(parts, [](const MadeOperand& p) { return p.sizes == Sizes{0}; });
-      if (parts.empty()) return made_of({0}, type, at);
+      std::vector<MadeOperand> kept;
+      std::vector<size_t> kept_numbers;
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].sizes == Sizes{0}) continue;
+        kept.push_back(std::move(parts[i]));
+        kept_numbers.push_back(i);
+      }
+      if (kept.empty()) return made_of({0}, type, at);
+      parts = std::move(kept);
+      numbers = std::move(kept_numbers);
     }
     const Sizes& first = parts[0].sizes;
     int64_t rank = static_cast<int64_t>(first.size());
@@ -7218,7 +7231,7 @@ class Construct {
           raise_torch(at,
                       fmt::format("Sizes of tensors must match except in dimension {}. Expected "
                                   "size {} but got size {} for tensor number {} in the list.",
-                                  d, first[k], s[k], i));
+                                  d, first[k], s[k], numbers[i]));
       std::optional<int64_t> sum = (Checked(out[d]) + s[d]).get();
       if (!sum) raise(at, "integer overflow in the sizes of torch." + fn);
       out[d] = *sum;
@@ -9012,6 +9025,8 @@ class Construct {
   // The element type of the statement being built, from its inputs (check_element_type).
   ElementType output_type_ = ElementType::Float32;
   ElementType first_input_type_ = ElementType::Float32;  // the in-place ops' receiver
+  // The dtype= of the reduction tensor_op builds (`x.mean(dtype=torch.float64)`): its type.
+  std::optional<ElementType> reduction_dtype_;
   std::map<std::string, int> applied_;     // how many times forward applied each module path
   std::map<int, std::string> first_call_;  // by module id: the statement of a layer's first call
   std::map<int, int> declared_;            // by module id: the ModuleDecl of a container or block
@@ -11181,6 +11196,12 @@ class Construct {
       }
       add_input(st, t, t.data.span, call.span);
     };
+    // x.mean(dtype=...), sum, prod: check_element_type gives the statement that type
+    struct ForgetDtype {
+      std::optional<ElementType>& dtype;
+      ~ForgetDtype() { dtype.reset(); }
+    } forget{reduction_dtype_};
+    reduction_dtype_ = written_reduction_type(op, args, call.span);
     if (self != nullptr) input(*self);
     if (op == "topk" && self &&
         (self->dtype == ElementType::Bool || self->dtype == ElementType::Float16)) {
@@ -11248,6 +11269,7 @@ class Construct {
       }
       if (is_factory_keyword(op, args.keywords[i])) continue;   // made_type reads dtype=
       if (cumulative && args.keywords[i] == "dtype") continue;  // cumulative_type reads it
+      if (reduction_dtype_ && args.keywords[i] == "dtype") continue;
       bool axis = (cumulative || op == "repeat_interleave" || op == "sort" || op == "argsort" ||
                    op == "topk") &&
                   args.keywords[i] == "axis";  // PyTorch's alias of dim
@@ -11267,7 +11289,11 @@ class Construct {
     if (made && op == "linspace" && type_category(*made_type(op, args)) <= 1)  // rounded values
       unsupported_here(call.span, "netshape does not follow linspace() of integers",
                        "make float values and round them: `.long()`");
-    if (made && st.inputs.empty()) return emitted(std::move(st), call.span, made_type(op, args));
+    if (made && st.inputs.empty()) {
+      std::optional<ElementType> type = made_type(op, args);
+      if (type) check_random_type(op, *type, call.span);
+      return emitted(std::move(st), call.span, type);
+    }
     if (cumulative) output_type_ = cumulative_type(op, args, call.span);
     if (op == "dropout" || op == "dropout2d") dropout_in_eval(st, call.span);
     return emitted(std::move(st), call.span);
@@ -11324,6 +11350,30 @@ class Construct {
                     "expected (int dim, *, torch.dtype dtype)",
                     op, written),
         fmt::format("give the dim, then the dtype by keyword: `x.{}(1, dtype=torch.float32)`", op));
+  }
+
+  // The dtype= of x.mean / sum / prod, when given: PyTorch casts the input to it first. mean
+  // takes only floating ones (PyTorch's error otherwise); types whose kernels netshape has not
+  // compared, and an integer sum of a floating tensor (each value truncated first), are refused.
+  std::optional<ElementType> written_reduction_type(const std::string& op, const Args& args,
+                                                    Span at) {
+    if (op != "mean" && op != "sum" && op != "prod") return std::nullopt;
+    const PyValue* dtype = argument(args, SIZE_MAX, "dtype");
+    if (!dtype || dtype->is_none()) return std::nullopt;
+    std::optional<ElementType> written = element_type_of(*dtype);
+    if (!written || dtype->kind == PyValue::Kind::Tensor)
+      unsupported_here(at, fmt::format("this dtype= of {}", op), "give a dtype: `torch.float32`");
+    if (op == "mean" && !is_floating(*written))
+      raise_torch(at,
+                  fmt::format("mean(): could not infer output dtype. Optional dtype must be "
+                              "either a floating point or complex dtype. Got: {}",
+                              scalar_type_name(*written)),
+                  "give a floating dtype: `dtype=torch.float32`");
+    if (*written != ElementType::Float32 && *written != ElementType::Float64 &&
+        *written != ElementType::Int64)
+      unsupported_here(at, fmt::format("`{}` giving a {} tensor", op, element_type_name(*written)),
+                       "give dtype=torch.float32");
+    return written;
   }
 
   // The type of x.cumsum(dim, dtype=None) (cumprod's too), as PyTorch 1.13 gives it: dtype= when
@@ -12482,6 +12532,7 @@ class Construct {
       if (std::optional<ElementType> type = made_type(op, args);
           type && argument(args, SIZE_MAX, "dtype"))
         out.dtype = *type;
+      check_random_type(op, out.dtype, call.span);
       const PyValue* fill = op == "full_like" ? argument(args, 1, "fill_value") : nullptr;
       if (fill && is_number(*fill)) check_fill_number(*t, out, *fill, call.span);
       if (op == "zeros_like" || op == "ones_like" || (fill && is_number(*fill))) {
@@ -12597,6 +12648,20 @@ class Construct {
     return t;
   }
 
+  // torch.rand / randn (and their _like) of an integer or bool type: PyTorch's random kernels
+  // have none.
+  static void check_random_type(std::string_view op, ElementType type, Span at) {
+    if (type_category(type) >= 2) return;
+    const char* kernel = op == "randn" || op == "randn_like" ? "normal_kernel_cpu"
+                         : op == "rand" || op == "rand_like"   ? "check_uniform_bounds"
+                                                               : nullptr;
+    if (!kernel) return;
+    raise_torch(at,
+                fmt::format("\"{}\" not implemented for '{}'", kernel, scalar_type_name(type)),
+                "random values are floating: give dtype=torch.float32, or use torch.randint for "
+                "integers");
+  }
+
   // A new made tensor of op `op` (its sizes still to add), of the type `dtype=` names; `call` is
   // the function as written, for the refusal of a dtype netshape cannot read.
   PyValue made_shell(const std::string& op, const std::string& call, const Args& args, Span at) {
@@ -12610,6 +12675,7 @@ class Construct {
       if (!type) unsupported_here(at, "this dtype= of " + call, "write a dtype: `torch.float32`");
       t.dtype = *type;
     }
+    check_random_type(op, t.dtype, at);
     return t;
   }
 
@@ -13320,6 +13386,16 @@ class Construct {
       return;
     }
     if (st.op == "cumsum" || st.op == "cumprod") return;  // tensor_op types it with its dtype=
+    if (reduction_dtype_ && in_family(st.op, Family::mean)) {  // x.mean(dtype=...): x cast first
+      if (type_category(*reduction_dtype_) < 2 && is_floating(t.dtype))
+        unsupported_here(at,
+                         fmt::format("`{}` of a floating tensor with an integer dtype= (each "
+                                     "value is truncated first)",
+                                     st.op),
+                         fmt::format("cast it first: `x.long().{}(1)`", st.op));
+      output_type_ = *reduction_dtype_;
+      return;
+    }
     if (st.op == "logical_and" || st.op == "logical_or" || st.op == "logical_xor") {
       output_type_ = ElementType::Bool;  // whether each element is nonzero, of any type
       return;
@@ -13632,7 +13708,8 @@ class Construct {
   // An in-place write with no layer of its own (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`) into
   // the tensor `t` holds: the statement that made it keeps where, for inference's check that the
   // tensor is not expanded. A copy (`(y * 2).clamp_(0, 1)`) or an input is never expanded.
-  void note_in_place_write(const PyValue& t, Span at) {
+  // `fill`: fill_ or zero_, which PyTorch lets write into an expanded tensor.
+  void note_in_place_write(const PyValue& t, Span at, bool fill = false) {
     check_guarded_write(t, at);
     if (t.kind == PyValue::Kind::Tensor && forward_ && !t.own_version &&
         t.copy != PyValue::Copy::Dense && t.steps.empty())
@@ -13641,7 +13718,10 @@ class Construct {
     std::vector<Statement>& statements = L.program_.statements;
     for (auto it = statements.rbegin(); it != statements.rend(); ++it) {
       if (it->name != t.name) continue;
-      if (!it->extras().written_in_place.valid()) it->extras_for_write().written_in_place = at;
+      if (fill)
+        it->extras_for_write().filled_in_place = true;
+      else if (!it->extras().written_in_place.valid())
+        it->extras_for_write().written_in_place = at;
       return;
     }
   }
@@ -15227,7 +15307,7 @@ class Construct {
       if (!args.values.empty() && name == "zero_")
         raise(call.span, "zero_() takes no arguments", "write `x.zero_()`");
       if (name == "fill_") check_fill_number(t, t, args.values[0], call.span);
-      note_in_place_write(t, call.span);
+      note_in_place_write(t, call.span, true);
       note_values_unfollowed("`" + name + "`", call.span, Program::Unfollowed::InPlace);
       PyValue same = t;
       same.data.span = call.span;
@@ -15334,6 +15414,7 @@ class Construct {
     if (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef))
       return tensor_arithmetic(op, resolved(a, at), resolved(b, at), at, in_place, rounding);
     bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
+    check_bitwise_type(op, a, b, at);
     if (ta && tb) {
       static const std::map<std::string, std::string> kOps = {
           {"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"@", "matmul"}};
@@ -15420,6 +15501,36 @@ class Construct {
       add_step(kept, arithmetic_step(op, !ta, rounding), number_of(other, at), op, at);
     }
     return kept;
+  }
+
+  // `&`, `|`, `^`, `<<`, `>>` of a tensor whose result type is floating (`x & 1` of a float x,
+  // `ids << 1.5`): PyTorch's bitwise kernels have none.
+  static void check_bitwise_type(const std::string& op, const PyValue& a, const PyValue& b,
+                                 Span at) {
+    static const std::map<std::string, const char*> kKernels = {{"&", "bitwise_and_cpu"},
+                                                                {"|", "bitwise_or_cpu"},
+                                                                {"^", "bitwise_xor_cpu"},
+                                                                {"<<", "lshift_cpu"},
+                                                                {">>", "rshift_cpu"}};
+    auto kernel = kKernels.find(op);
+    if (kernel == kKernels.end()) return;
+    auto floating_type = [](const PyValue& v) -> std::optional<ElementType> {
+      if (v.kind == PyValue::Kind::Tensor)
+        return is_floating(v.dtype) ? std::optional(v.dtype) : std::nullopt;
+      if (v.is(Value::Kind::Float)) return ElementType::Float32;  // the default dtype
+      return std::nullopt;
+    };
+    std::optional<ElementType> fa = floating_type(a), fb = floating_type(b);
+    if (!fa && !fb) return;
+    // a floating tensor's type (two promote); a float number makes float32 of an integer tensor
+    bool ta = a.kind == PyValue::Kind::Tensor, tb = b.kind == PyValue::Kind::Tensor;
+    ElementType type = ta && fa ? *fa : ElementType::Float32;
+    if (tb && fb) type = ta && fa ? promoted_type(type, *fb) : *fb;
+    const PyValue& t = a.kind == PyValue::Kind::Tensor ? a : b;
+    torch_error(t, at, fmt::format("\"{}\" not implemented for '{}'", kernel->second,
+                                   scalar_type_name(type)),
+                "bitwise operators take integer or bool tensors: cast with `.long()`, or use "
+                "logical_and / logical_or for masks");
   }
 
   // An integer or bool tensor and a number: a float number or true division makes float32 (the

@@ -1023,13 +1023,15 @@ class Parser {
   }
 
   // STRING+: adjacent literals concatenate; with an f-string among them the whole is an FString
+  // (a bytes literal among them: Other, refused where it is evaluated)
   Expr strings() {
     Span start = cur().span;
     std::string text;
     Expr f = make(Expr::Kind::FString, start);
-    bool formatted = false;
+    bool formatted = false, bytes = false;
     while (at(Tok::String)) {
       Token t = take();
+      bytes = bytes || string_prefix(t).find_first_of("bB") != std::string::npos;
       if (is_fstring(t)) {
         formatted = true;
         fstring_parts(t, f);
@@ -1038,6 +1040,8 @@ class Parser {
       }
       text += t.text;
     }
+    // b"...": bytes, which equal no str (netshape reads only str)
+    if (bytes) return make(Expr::Kind::Other, span_from(start), "a bytes literal");
     if (!formatted) return make(Expr::Kind::String, span_from(start), std::move(text));
     f.span = span_from(start);
     return f;

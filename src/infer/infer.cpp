@@ -180,7 +180,8 @@ class Analyzer {
     const StatementExtras& extras = node.statement->extras();
     // An in-place write (`pos += 1`, `pos[10:].masked_fill_(...)`: a slice shares the memory it
     // slices) changes values netshape does not follow: from then on none is taken as known.
-    if (extras.in_place || extras.written_in_place.valid()) values_written_ = true;
+    if (extras.in_place || extras.written_in_place.valid() || extras.filled_in_place)
+      values_written_ = true;
     if (op.kind == OpKind::arange) {
       int bytes = integer_element_bytes(op, args);
       KnownValues v{.indices = bytes == 8 || bytes == 4};
@@ -462,7 +463,9 @@ class Analyzer {
     bool returns = returns_its_input(node.op, node.statement->args);
     if (has_first && (in_place || returns)) {
       bool writes = in_place && !returns;  // eval dropout writes nothing
-      if (writes && overlaps(*inputs[0].shape, *inputs[0].layout)) {
+      // masked_fill_ of an expanded tensor is only deprecated (a warning) in PyTorch 1.13
+      bool checks_overlap = op_info(node.op).family != Family::masked_fill;
+      if (writes && checks_overlap && overlaps(*inputs[0].shape, *inputs[0].layout)) {
         if (node.statement->extras().item_assignment)  // which places overlap: not followed
           return fail_unsupported(layer, node.statement->op_span,
                                   "item assignment into an expanded tensor",

@@ -732,13 +732,23 @@ bool infer_where(RuleContext& ctx) {
 // When cat was given no dim (its default 0, where the channels were meant) and the tensors
 // differ in one other dim only, joining along that dim is the likely fix: the help, with `d`'s
 // resize kept as a note. (With a dim given, as a U-Net's skip joins, resizing stays the fix.)
-static void prefer_other_cat_dim(RuleContext& ctx, Diagnostic& d) {
+// PyTorch 1.13's cat skips 1-dim tensors of no elements (legacy: `out = torch.empty(0)` grown by
+// `torch.cat([out, x])`): they need not match the others.
+static bool skipped_by_cat(const Shape& s) {
+  return s.size() == 1 && s[0] == fixed(0);
+}
+
+static void prefer_other_cat_dim(RuleContext& ctx, size_t valid, Diagnostic& d) {
   if (ctx.is_given("dim")) return;
   const auto& ins = ctx.in();
+  const Shape& first = ins[valid];
+  for (size_t t = valid + 1; t < ins.size(); ++t)  // a later tensor of another rank
+    if (!skipped_by_cat(ins[t]) && ins[t].size() != first.size()) return;
   std::optional<size_t> differing;
-  for (size_t i = 0; i < ins[0].size(); ++i) {
+  for (size_t i = 0; i < first.size(); ++i) {
     bool differs = false;
-    for (size_t t = 1; t < ins.size(); ++t) differs = differs || !(ins[t][i] == ins[0][i]);
+    for (size_t t = valid + 1; t < ins.size(); ++t)
+      differs = differs || (!skipped_by_cat(ins[t]) && !(ins[t][i] == first[i]));
     if (!differs) continue;
     if (differing) return;  // two dims differ: no single dim joins them
     differing = i;
@@ -761,13 +771,22 @@ bool infer_cat(RuleContext& ctx) {
                       fmt::format("`{}` has no dims: give it one with .unsqueeze(0), or stack "
                                   "the tensors (torch.stack) instead",
                                   ctx.input_name(t)));
-  const Shape& first = ins[0];
+  // The first tensor not skipped sets the rank and the dims to match.
+  size_t valid = 0;
+  while (valid < ins.size() && skipped_by_cat(ins[valid])) ++valid;
+  if (valid == ins.size()) {  // all skipped: [0], whatever the dim
+    ctx.attrs.dim = 0;
+    ctx.set_output(Shape{fixed(0)});
+    return true;
+  }
+  const Shape& first = ins[valid];
   int64_t dim = 0;
   if (!dim_arg(ctx, "dim", static_cast<int64_t>(first.size()), dim)) return false;
   ctx.attrs.dim = dim;
   Shape s = first;
   size_t axis = static_cast<size_t>(dim);
-  for (size_t t = 1; t < ins.size(); ++t) {
+  for (size_t t = valid + 1; t < ins.size(); ++t) {
+    if (skipped_by_cat(ins[t])) continue;
     if (ins[t].size() != first.size()) {
       return ctx.fail(ctx.st.op_span,
                       fmt::format("Tensors must have same number of dimensions: got {} and {}",
@@ -785,9 +804,9 @@ bool infer_cat(RuleContext& ctx) {
             fmt::format("{} is {} and {} is {}; make dim {} equal, e.g. resize one with "
                         "interpolate(size=...) or fix the layer that made it (a ConvTranspose2d "
                         "may need output_padding or another kernel_size)",
-                        ctx.input_name(0), to_string(first), ctx.input_name(t), to_string(ins[t]),
+                        ctx.input_name(valid), to_string(first), ctx.input_name(t), to_string(ins[t]),
                         i));
-        prefer_other_cat_dim(ctx, d);
+        prefer_other_cat_dim(ctx, valid, d);
         return false;
       }
     }

@@ -1,0 +1,165 @@
+// Corners of PyTorch 1.13 that a model may meet by accident: types its kernels do not have
+// (bitwise operators of floats, random integers, mean of an integer type), cat's legacy skipping
+// of empty 1-dim tensors, in-place fills of an expanded tensor, bytes literals. Every shape and
+// message is PyTorch 1.13's for the same forward.
+#include <doctest/doctest.h>
+
+#include "test_helpers.hpp"
+
+using namespace netshape;
+using netshape::test::check_py_cases;
+using netshape::test::PyCase;
+
+namespace {
+
+const std::string kModel = R"(import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+        self.emb = nn.Embedding(20, 3)
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 16, 8, 8]
+)";
+
+}  // namespace
+
+TEST_CASE("pytorch edges: bitwise operators take integer and bool tensors only") {
+  const PyCase cases[] = {
+      {"return x & 1", "\"bitwise_and_cpu\" not implemented for 'Float'", ""},
+      {"return 1 | x", "\"bitwise_or_cpu\" not implemented for 'Float'", ""},
+      {"return x.double() ^ x", "\"bitwise_xor_cpu\" not implemented for 'Double'", ""},
+      {"return x << 1", "\"lshift_cpu\" not implemented for 'Float'", ""},
+      {"return x.long() >> 1.5", "\"rshift_cpu\" not implemented for 'Float'", ""},
+      {"return (x > 0) | x", "\"bitwise_or_cpu\" not implemented for 'Float'", ""},
+      {"x <<= 2\n        return x", "\"lshift_cpu\" not implemented for 'Float'", ""},
+      // integers shift and mask; bools are the logical ops
+      {"return self.emb((x > 0).long() << 1)", "", "[2, 16, 8, 8, 3]"},
+      {"return self.emb((x > 0).long() & 3)", "", "[2, 16, 8, 8, 3]"},
+      {"return (x > 0) & (x < 1)", "", "[2, 16, 8, 8]"},
+  };
+  check_py_cases(kModel, "bits.py", cases);
+}
+
+TEST_CASE("pytorch edges: random values of an integer or bool type are PyTorch's error") {
+  const PyCase cases[] = {
+      {"return x + torch.randn(8, dtype=torch.int64)",
+       "\"normal_kernel_cpu\" not implemented for 'Long'", ""},
+      {"return torch.rand_like(x.long())", "\"check_uniform_bounds\" not implemented for 'Long'",
+       ""},
+      {"return torch.randn_like(x, dtype=torch.int32)",
+       "\"normal_kernel_cpu\" not implemented for 'Int'", ""},
+      {"return x + torch.rand(8, dtype=torch.bool)",
+       "\"check_uniform_bounds\" not implemented for 'Bool'", ""},
+  };
+  check_py_cases(kModel, "random.py", cases, ExitCode::UsageOrParse);
+  const PyCase floating[] = {
+      {"return x + torch.randn(8, dtype=torch.float64)", "", "[2, 16, 8, 8]"},
+  };
+  check_py_cases(kModel, "random.py", floating);
+  // in __init__ too, where the construction stops
+  std::string init = test::replaced(kModel, "self.emb = nn.Embedding(20, 3)",
+                                    "self.register_buffer('b', torch.rand(8, dtype=torch.int32))");
+  const PyCase in_init[] = {
+      {"return x + self.b", "\"check_uniform_bounds\" not implemented for 'Int'", ""}};
+  check_py_cases(init, "random.py", in_init, ExitCode::UsageOrParse);
+}
+
+TEST_CASE("pytorch edges: mean, sum and prod with dtype= reduce in that type") {
+  const PyCase cases[] = {
+      {"return x.long().mean(dtype=torch.float32)", "", "[]"},
+      // float32: the Linear takes it; float64: PyTorch's dtype error of the Linear
+      {"return self.fc(x.long().mean(1, dtype=torch.float32))", "", "[2, 8, 3]"},
+      {"return self.fc(x.long().mean(1, dtype=torch.float64))",
+       "mat1 and mat2 must have the same dtype", ""},
+      {"return self.fc(x.sum(1, dtype=torch.float64))", "mat1 and mat2 must have the same dtype",
+       ""},
+      {"return self.emb((x > 0).sum(1, dtype=torch.int64))", "", "[2, 8, 8, 3]"},
+      {"return self.fc(torch.prod((x > 0).long(), 1, dtype=torch.float32))", "", "[2, 8, 3]"},
+      // without dtype=: mean takes only floating tensors
+      {"return x.long().mean(1)",
+       "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+       "complex dtype. Got: Long",
+       ""},
+  };
+  check_py_cases(kModel, "reduce.py", cases);
+  const PyCase refused[] = {
+      {"return x.long().mean(dtype=torch.int32)",
+       "mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+       "complex dtype. Got: Int",
+       ""},
+      // each value truncated first: not followed
+      {"return x.sum(1, dtype=torch.int64)",
+       "unsupported Python construct: `sum` of a floating tensor with an integer dtype= (each "
+       "value is truncated first)",
+       ""},
+  };
+  check_py_cases(kModel, "reduce.py", refused, ExitCode::UsageOrParse);
+}
+
+TEST_CASE("pytorch edges: cat skips 1-dim tensors of no elements, as PyTorch 1.13 does") {
+  const PyCase cases[] = {
+      // the accumulator idiom
+      {"out = torch.empty(0)\n        for i in range(3):\n            out = torch.cat([out, x])\n"
+       "        return out",
+       "", "[6, 16, 8, 8]"},
+      {"return torch.cat([x, torch.zeros(0), x], 1)", "", "[2, 32, 8, 8]"},
+      {"return torch.cat([torch.zeros(0), x], dim=-1)", "", "[2, 16, 8, 8]"},
+      // all skipped: [0], whatever the dim
+      {"return x.sum() + torch.cat([torch.zeros(0), torch.zeros(0)], dim=7)", "", "[0]"},
+      // the first tensor not skipped sets the rank; the message numbers the whole list
+      {"return torch.cat([torch.zeros(0), x, x[:, :3]], 0)",
+       "Sizes of tensors must match except in dimension 0. Expected size 16 but got size 3 for "
+       "tensor number 2 in the list.",
+       ""},
+      {"return torch.cat([torch.zeros(0), x], dim=5)",
+       "Dimension out of range (expected to be in range of [-4, 3], but got 5)", ""},
+      {"return torch.cat([x, torch.zeros(0).view(1, 0)])",
+       "Tensors must have same number of dimensions: got 4 and 2", ""},
+  };
+  check_py_cases(kModel, "cat.py", cases);
+}
+
+TEST_CASE("pytorch edges: fill_, zero_ and masked_fill_ may write into an expanded tensor") {
+  const PyCase cases[] = {
+      {"y = torch.zeros(8).expand(2, 16, 8, 8)\n        y.fill_(1.0)\n        return x + y", "",
+       "[2, 16, 8, 8]"},
+      {"y = torch.zeros(8).expand(2, 16, 8, 8)\n        y.zero_()\n        return x + y", "",
+       "[2, 16, 8, 8]"},
+      {"y = torch.zeros(8).expand(2, 16, 8, 8)\n        return y.masked_fill_(x > 0, 1.0)", "",
+       "[2, 16, 8, 8]"},
+      // other in-place ops are PyTorch's error there
+      {"y = torch.zeros(8).expand(2, 16, 8, 8)\n        y.add_(1)\n        return x + y",
+       "unsupported operation: more than one element of the written-to tensor refers to a single "
+       "memory location. Please clone() the tensor before performing the operation.",
+       ""},
+  };
+  check_py_cases(kModel, "fill.py", cases);
+}
+
+TEST_CASE("pytorch edges: a bytes literal is refused, not read as a string") {
+  const PyCase cases[] = {
+      {"if b\"a\" == \"a\":\n            return x\n        return x.sum(0)",
+       "unsupported Python construct: a bytes literal in forward", ""},
+  };
+  check_py_cases(kModel, "bytes.py", cases, ExitCode::UsageOrParse);
+}
+
+TEST_CASE("pytorch edges: run joins what cat keeps, skipping empty 1-dim tensors") {
+  ExecResult r = test::run_kept(
+      "model M\ninput x: [2, 3]\nz = zeros(0)\nc = cat(z, x, z, x, dim=1)\ne = cat(z, z)\n");
+  const Tensor& x = test::tensor_named(r.inputs, "x");
+  const Tensor& c = test::tensor_named(r.outputs, "c");
+  CHECK(c.shape == std::vector<int64_t>{2, 6});
+  for (int row = 0; row < 2; ++row)
+    for (int col = 0; col < 6; ++col)
+      CHECK(c.data[static_cast<size_t>(row * 6 + col)] ==
+            x.data[static_cast<size_t>(row * 3 + col % 3)]);
+  CHECK(test::tensor_named(r.outputs, "e").shape == std::vector<int64_t>{0});
+}
