@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <list>
 #include <numeric>
 #include <set>
 #include <tuple>
@@ -1846,6 +1847,7 @@ class Construct {
                                                   "ignore",
                                                   "export",
                                                   "_script_if_tracing",
+                                                  "script",  // torch.jit.script: same results
                                                   "_overload_method",
                                                   "wrap",
                                                   "wraps",
@@ -3881,8 +3883,112 @@ class Construct {
     unsupported_here(call.span, std::string("calling this value in ") + where());
   }
 
-  // A function of the file (or a method): arguments bound to its parameters as Python binds them.
+  // A function of the file (or a method), through its functools cache when it has one.
   PyValue invoke(const PyValue& fn, Args& args, const Expr& call, Frame& caller, const Stmt* cls) {
+    std::optional<CallCache> cache = call_cache_of(*fn.def_);
+    if (!cache) return invoke_uncached(fn, args, call, caller, cls);
+    if (fn.method_self)
+      unsupported_here(call.span, "a method with `@" + cache->decorator + "`",
+                       "netshape keys the cache by value, not by `self`: write the method "
+                       "undecorated");
+    auto [kept, fresh] = call_caches_.try_emplace(fn.def_, std::move(*cache));
+    CallCache& c = kept->second;
+    std::string key = cache_key(args, c.typed, call.span);
+    auto hit = std::find_if(c.entries.begin(), c.entries.end(),
+                            [&](const auto& entry) { return entry.first == key; });
+    if (hit != c.entries.end()) {
+      c.entries.splice(c.entries.begin(), c.entries, hit);  // the most recently used
+      return hit->second;
+    }
+    PyValue result = invoke_uncached(fn, args, call, caller, cls);
+    if (c.maxsize && *c.maxsize <= 0) return result;  // lru_cache(maxsize=0) keeps nothing
+    c.entries.emplace_front(std::move(key), result);
+    if (c.maxsize && static_cast<int64_t>(c.entries.size()) > *c.maxsize) c.entries.pop_back();
+    return result;
+  }
+
+  // `@functools.lru_cache` / `@functools.cache`: a call with the arguments of a call it keeps
+  // returns what that one returned, the same object (a module built by it is one module, its
+  // parameters counted once), as functools does; when full, the least recently used goes.
+  struct CallCache {
+    std::string decorator;
+    std::optional<int64_t> maxsize;                      // none: unbounded
+    bool typed = false;                                  // typed=True: 1 and 1.0 are two keys
+    std::list<std::pair<std::string, PyValue>> entries;  // the most recently used first
+  };
+  std::map<const Stmt*, CallCache> call_caches_;
+
+  // The cache `def`'s decorator makes, none without one: `@cache` is unbounded, `@lru_cache`
+  // and `@lru_cache()` keep 128, `@lru_cache(maxsize=None)` (or a number), `typed=`.
+  static std::optional<CallCache> call_cache_of(const Stmt& def) {
+    for (const Expr& d : def.decorators) {
+      std::string name = dotted(d.kind == Expr::Kind::Call ? d.items[0] : d);
+      std::string_view last = std::string_view(name).substr(name.rfind('.') + 1);
+      if (last != "lru_cache" && last != "cache") continue;
+      CallCache c;
+      c.decorator = name;
+      if (last == "lru_cache") c.maxsize = 128;
+      if (d.kind != Expr::Kind::Call) return c;
+      for (size_t i = 1; i < d.items.size(); ++i) {
+        const Expr& a = d.items[i];
+        const std::string& keyword = d.keywords[i - 1];
+        if (last == "lru_cache" && (keyword == "maxsize" || (keyword.empty() && i == 1)) &&
+            (a.kind == Expr::Kind::None || a.kind == Expr::Kind::Int)) {
+          c.maxsize = a.kind == Expr::Kind::None ? std::nullopt : std::optional(a.int_value);
+        } else if (last == "lru_cache" && keyword == "typed" && a.kind == Expr::Kind::Bool) {
+          c.typed = a.int_value != 0;
+        } else {
+          unsupported_here(a.span, "this argument of `@" + name + "`",
+                           "write `@functools.lru_cache(maxsize=None)`");
+        }
+      }
+      return c;
+    }
+    return std::nullopt;
+  }
+
+  // The arguments of a cached call as the cache's key: equal numbers are one key unless `typed`
+  // (as 1 == 1.0 == True in Python), keywords apart from positions (f(1) and f(n=1) are two, as
+  // in functools); a list or dict is Python's TypeError, what netshape cannot compare refused.
+  std::string cache_key(const Args& args, bool typed, Span at) {
+    std::string key;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      key += args.keywords[i] + "=" + cache_key_of(args.values[i], typed, at) + ";";
+    return key;
+  }
+  std::string cache_key_of(const PyValue& v, bool typed, Span at) {
+    if (v.kind == PyValue::Kind::Tuple) {
+      std::string key = "(";
+      for (const PyValue& item : iterate(v, at)) key += cache_key_of(item, typed, at) + ",";
+      return key + ")";
+    }
+    if (v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Dict)
+      raise(at,
+            fmt::format("unhashable type: '{}'", v.kind == PyValue::Kind::List ? "list" : "dict"),
+            "pass a tuple");
+    if (v.kind == PyValue::Kind::Data) {
+      const Value& d = v.data;
+      if (d.kind == Value::Kind::None) return "None";
+      if (d.kind == Value::Kind::String) return "s" + python_repr(d.s.str());
+      std::optional<double> number = d.kind == Value::Kind::Bool    ? std::optional(double(d.b))
+                                     : d.kind == Value::Kind::Int   ? std::optional(double(d.i))
+                                     : d.kind == Value::Kind::Float ? std::optional(d.f)
+                                                                    : std::nullopt;
+      if (d.kind == Value::Kind::Int && !typed) return "n" + std::to_string(d.i);
+      if (number && !std::isnan(*number)) {
+        if (typed) return fmt::format("{}{}", static_cast<int>(d.kind), text_of(v));
+        if (*number == std::trunc(*number) && std::abs(*number) < 9.0e15)
+          return "n" + std::to_string(static_cast<int64_t>(*number));
+        return "n" + text_of(v);
+      }
+    }
+    unsupported_here(at, "a cached call given " + describe(v),
+                     "netshape keys `@lru_cache` by numbers, strings, None and tuples of them");
+  }
+
+  // A function of the file (or a method): arguments bound to its parameters as Python binds them.
+  PyValue invoke_uncached(const PyValue& fn, Args& args, const Expr& call, Frame& caller,
+                          const Stmt* cls) {
     const Stmt& def = *fn.def_;
     if (calls_ + 1 > limits::kMaxPyCallDepth) {
       limit_reached(call.span,
@@ -7914,11 +8020,7 @@ class Construct {
         return "[...]";
       NestedValue nested(*this, v.data.span);
       PyList items = iterate(v, Span{});
-      texts_open_.push_back(v.list.get());  // null for a tuple: never matched
-      struct Close {
-        std::vector<const void*>& open;
-        ~Close() { open.pop_back(); }
-      } close{texts_open_};
+      TextOpen open(texts_open_, v.list.get());  // null for a tuple: never matched
       std::string out = v.kind == PyValue::Kind::List ? "[" : "(";
       for (size_t i = 0; i < items.size(); ++i) {
         out += (i ? ", " : "");
@@ -7934,11 +8036,7 @@ class Construct {
       if (std::find(texts_open_.begin(), texts_open_.end(), v.dict.get()) != texts_open_.end())
         return "{...}";
       NestedValue nested(*this, v.data.span);
-      texts_open_.push_back(v.dict.get());
-      struct Close {
-        std::vector<const void*>& open;
-        ~Close() { open.pop_back(); }
-      } close{texts_open_};
+      TextOpen open(texts_open_, v.dict.get());
       std::string out = "{";
       for (const auto& [key, value] : *v.dict) {
         out += out.size() > 1 ? ", " : "";
@@ -7991,6 +8089,18 @@ class Construct {
   // RecursionError. texts_open_: the lists text_of() is inside.
   int value_depth_ = 0;
   std::vector<const void*> texts_open_;
+  // A list or dict whose text is being written (text_of), kept in `open` until it is written:
+  // met again inside itself, it is `[...]` as Python writes it.
+  struct TextOpen {
+    std::vector<const void*>& open;
+    TextOpen(std::vector<const void*>& open, const void* container) : open(open) {
+      open.push_back(container);
+    }
+    ~TextOpen() { open.pop_back(); }
+    TextOpen(const TextOpen&) = delete;
+    TextOpen& operator=(const TextOpen&) = delete;
+  };
+
   struct NestedValue {
     int& depth;
     NestedValue(Construct& in, Span at) : depth(in.value_depth_) {
@@ -12653,11 +12763,10 @@ class Construct {
   static void check_random_type(std::string_view op, ElementType type, Span at) {
     if (type_category(type) >= 2) return;
     const char* kernel = op == "randn" || op == "randn_like" ? "normal_kernel_cpu"
-                         : op == "rand" || op == "rand_like"   ? "check_uniform_bounds"
-                                                               : nullptr;
+                         : op == "rand" || op == "rand_like" ? "check_uniform_bounds"
+                                                             : nullptr;
     if (!kernel) return;
-    raise_torch(at,
-                fmt::format("\"{}\" not implemented for '{}'", kernel, scalar_type_name(type)),
+    raise_torch(at, fmt::format("\"{}\" not implemented for '{}'", kernel, scalar_type_name(type)),
                 "random values are floating: give dtype=torch.float32, or use torch.randint for "
                 "integers");
   }
@@ -13385,7 +13494,7 @@ class Construct {
       if (st.inputs.size() == 2) output_type_ = where_type(st, t, at);
       return;
     }
-    if (st.op == "cumsum" || st.op == "cumprod") return;  // tensor_op types it with its dtype=
+    if (st.op == "cumsum" || st.op == "cumprod") return;       // tensor_op types it with its dtype=
     if (reduction_dtype_ && in_family(st.op, Family::mean)) {  // x.mean(dtype=...): x cast first
       if (type_category(*reduction_dtype_) < 2 && is_floating(t.dtype))
         unsupported_here(at,
@@ -15527,10 +15636,11 @@ class Construct {
     ElementType type = ta && fa ? *fa : ElementType::Float32;
     if (tb && fb) type = ta && fa ? promoted_type(type, *fb) : *fb;
     const PyValue& t = a.kind == PyValue::Kind::Tensor ? a : b;
-    torch_error(t, at, fmt::format("\"{}\" not implemented for '{}'", kernel->second,
-                                   scalar_type_name(type)),
-                "bitwise operators take integer or bool tensors: cast with `.long()`, or use "
-                "logical_and / logical_or for masks");
+    torch_error(
+        t, at,
+        fmt::format("\"{}\" not implemented for '{}'", kernel->second, scalar_type_name(type)),
+        "bitwise operators take integer or bool tensors: cast with `.long()`, or use "
+        "logical_and / logical_or for masks");
   }
 
   // An integer or bool tensor and a number: a float number or true division makes float32 (the

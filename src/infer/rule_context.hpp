@@ -275,6 +275,11 @@ bool fail_padded_overflow(RuleContext& ctx, int64_t in, int64_t before, int64_t 
 // F.pad(x, pad, 'constant', value): its output and errors, for ConstantPad2d and ZeroPad2d
 // given a tuple of another length than 4 (PyTorch passes any tuple on to F.pad as it is).
 bool constant_pad_as_f_pad(RuleContext& ctx, AttrInts pad, double value);
+// adaptive_{avg,max}_pool{2,3}d's check of the dims they pool (the 1-d pools, and F.interpolate's
+// mode='area', run the 2-d one on their input unsqueezed): PyTorch's message for x's first empty
+// one, if any, for an output of `out` sizes. An average whose sizes are all 1 is a mean, which
+// checks nothing (mean_path_axis).
+std::optional<std::string> adaptive_pool_empty_dim(const Shape& x, const AttrInts& out, bool avg);
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);

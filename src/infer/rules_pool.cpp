@@ -6,6 +6,25 @@
 #include "rule_context.hpp"
 
 namespace netshape {
+
+std::optional<std::string> adaptive_pool_empty_dim(const Shape& x, const AttrInts& out, bool avg) {
+  const size_t nd = out.size();
+  if (avg && std::all_of(out.begin(), out.end(), [](int64_t o) { return o == 1; }))
+    return std::nullopt;
+  Shape pooled = x;
+  if (nd == 1) pooled.insert(pooled.end() - 1, fixed(1));
+  // adaptive_avg_pool2d checks only the two dims it pools; the others every dim but the batch
+  const size_t first = avg && nd < 3 ? pooled.size() - 2 : 1;
+  for (size_t i = first; i < pooled.size(); ++i) {
+    if (pooled[i].symbolic() || pooled[i].value != 0) continue;
+    return fmt::format(
+        "adaptive_{}_pool{}d(): Expected input to have non-zero size for non-batch dimensions, "
+        "but input has sizes {} with dimension {} being empty",
+        avg ? "avg" : "max", nd == 3 ? 3 : 2, to_string(pooled), i);
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // Pooling takes [C, *spatial] or [N, C, *spatial]; returns the index of the first spatial dim.
@@ -147,25 +166,14 @@ bool check_pooled_dims_nonempty(RuleContext& ctx, size_t axis) {
   return true;
 }
 
-// The adaptive pools' kernels refuse an empty dim other than the batch (adaptive_avg_pool2d,
-// which the 1-d one runs on its input unsqueezed: only the two it pools); the average of an
-// output of all 1s is a mean, which checks nothing (mean_path_axis).
+// The adaptive pools' kernels refuse an empty dim other than the batch.
 bool check_adaptive_dims_nonempty(RuleContext& ctx, const AttrInts& out) {
-  const size_t nd = static_cast<size_t>(ctx.nd());
-  const bool avg = ctx.op.family == Family::adaptive_avg_pool;
-  if (avg && std::all_of(out.begin(), out.end(), [](int64_t o) { return o == 1; })) return true;
-  Shape pooled = ctx.x();
-  if (nd == 1) pooled.insert(pooled.end() - 1, fixed(1));
-  const size_t first = avg && nd < 3 ? pooled.size() - 2 : 1;
-  for (size_t i = first; i < pooled.size(); ++i) {
-    if (pooled[i].symbolic() || pooled[i].value != 0) continue;
-    return ctx.fail_input(
-        fmt::format("adaptive_{}_pool{}d(): Expected input to have non-zero size for non-batch "
-                    "dimensions, but input has sizes {} with dimension {} being empty",
-                    avg ? "avg" : "max", nd == 3 ? 3 : 2, to_string(pooled), i),
-        fmt::format("{} has an empty dim: there is nothing to pool", to_string(ctx.x())));
-  }
-  return true;
+  std::optional<std::string> empty =
+      adaptive_pool_empty_dim(ctx.x(), out, ctx.op.family == Family::adaptive_avg_pool);
+  if (!empty) return true;
+  return ctx.fail_input(
+      std::move(*empty),
+      fmt::format("{} has an empty dim: there is nothing to pool", to_string(ctx.x())));
 }
 
 bool pool_output(RuleContext& ctx, const PoolArgs& a, size_t axis, const char* formula_note) {

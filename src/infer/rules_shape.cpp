@@ -467,19 +467,12 @@ static bool check_resampled_sizes(RuleContext& ctx, const std::string& mode, con
   const Shape& x = ctx.x();
   const size_t nd = out.size();
   auto empty = [](const Dim& d) { return !d.symbolic() && d.value == 0; };
-  if (mode == "area") {
-    if (std::all_of(out.begin(), out.end(), [](int64_t o) { return o == 1; })) return true;
-    Shape pooled = x;  // adaptive_avg_pool1d pools its input unsqueezed
-    if (nd == 1) pooled.insert(pooled.end() - 1, fixed(1));
-    for (size_t i = nd == 3 ? 1 : pooled.size() - 2; i < pooled.size(); ++i) {
-      if (!empty(pooled[i])) continue;
-      return ctx.fail_input(
-          fmt::format("adaptive_avg_pool{}d(): Expected input to have non-zero size for "
-                      "non-batch dimensions, but input has sizes {} with dimension {} being empty",
-                      nd == 3 ? 3 : 2, to_string(pooled), i),
-          fmt::format("{} has an empty dim: there is nothing to resample", to_string(x)));
-    }
-    return true;
+  if (mode == "area") {  // adaptive average pooling
+    std::optional<std::string> empty_dim = adaptive_pool_empty_dim(x, out, true);
+    if (!empty_dim) return true;
+    return ctx.fail_input(
+        std::move(*empty_dim),
+        fmt::format("{} has an empty dim: there is nothing to resample", to_string(x)));
   }
   bool input_empty = std::any_of(x.begin() + 2, x.end(), empty);
   if (input_empty || std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
@@ -804,8 +797,8 @@ bool infer_cat(RuleContext& ctx) {
             fmt::format("{} is {} and {} is {}; make dim {} equal, e.g. resize one with "
                         "interpolate(size=...) or fix the layer that made it (a ConvTranspose2d "
                         "may need output_padding or another kernel_size)",
-                        ctx.input_name(valid), to_string(first), ctx.input_name(t), to_string(ins[t]),
-                        i));
+                        ctx.input_name(valid), to_string(first), ctx.input_name(t),
+                        to_string(ins[t]), i));
         prefer_other_cat_dim(ctx, valid, d);
         return false;
       }

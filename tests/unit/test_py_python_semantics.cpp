@@ -494,3 +494,58 @@ class Net(nn.Module):
   };
   check_init_cases(decorated, refused);
 }
+
+TEST_CASE("python: functools.lru_cache and cache return what an earlier equal call returned") {
+  // the decorators were read as doing nothing: two calls built two modules (144 parameters
+  // where PyTorch counts the one module's 72)
+  const std::string base = R"(import functools
+from functools import lru_cache
+import torch
+import torch.nn as nn
+
+DECORATOR
+def shared(n, tag=0):
+    return nn.Linear(n, n)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        BODY
+
+    def forward(self, x):
+        return self.a(x)
+
+# input: [2, 8]
+)";
+  struct CacheCase {
+    const char* decorator;
+    InitCase init;
+  };
+  const CacheCase cases[] = {
+      {"@functools.lru_cache(maxsize=None)",
+       {"self.a = shared(8)\n        self.b = shared(8)", "", 72}},
+      {"@functools.cache",
+       {"self.a = shared(8)\n        self.b = shared(4)\n        self.c = shared(8)", "", 92}},
+      // the least recently used entry goes when the cache is full
+      {"@lru_cache(maxsize=1)",
+       {"self.a = shared(8)\n        self.b = shared(4)\n        self.c = shared(8)", "", 164}},
+      // 1, 1.0 and True are one key, unless typed=True
+      {"@lru_cache",
+       {"self.a = shared(8, 1)\n        self.b = shared(8, 1.0)\n        self.c = shared(8, True)",
+        "", 72}},
+      {"@lru_cache(typed=True)",
+       {"self.a = shared(8, 1)\n        self.b = shared(8, 1.0)\n        self.c = shared(8, True)",
+        "", 216}},
+      {"@lru_cache(None)",
+       {"self.a = shared(8, (1, 'a'))\n        self.b = shared(8, (1.0, 'a'))", "", 72}},
+      // a keyword is another key than a position; maxsize=0 keeps nothing
+      {"@lru_cache()", {"self.a = shared(8)\n        self.b = shared(n=8)", "", 144}},
+      {"@lru_cache(maxsize=0)", {"self.a = shared(8)\n        self.b = shared(8)", "", 144}},
+      {"@lru_cache(None)", {"self.a = shared(8, [1])", "14:18: unhashable type: 'list'", 0}},
+  };
+  for (const CacheCase& c : cases) {
+    const InitCase one[] = {c.init};
+    check_init_cases(test::replaced(base, "DECORATOR", c.decorator), one);
+  }
+}
