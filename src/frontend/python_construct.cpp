@@ -1708,10 +1708,34 @@ class Construct {
     raise(target.span, message);
   }
 
+  // Whether evaluating `e` may call something (whose side effects must happen once).
+  static bool calls_in(const Expr& e) {
+    if (e.kind == Expr::Kind::Call) return true;
+    return std::any_of(e.items.begin(), e.items.end(), calls_in);
+  }
+
   void aug_assign(const Stmt& s, Frame& f) {
     const Expr& t = s.targets[0];
     std::string op = s.what.substr(0, s.what.size() - 1);
-    PyValue current = eval(t, f);
+    // `w[f()] += 1`, `make().n += 1`: the target's object and index are evaluated once, as in
+    // Python (a target of names and constants is simply evaluated again to be stored)
+    bool once = (t.kind == Expr::Kind::Subscript || t.kind == Expr::Kind::Attribute) && calls_in(t);
+    PyValue object, index, current;
+    if (once && t.kind == Expr::Kind::Subscript) {
+      object = indexed_object(t.items[0], f);
+      index = eval(t.items[1], f);
+      current = subscript(object, index, t.span);
+    } else if (once) {
+      object = eval(t.items[0], f);
+      current = get_attribute(object, t, f);
+    } else {
+      current = eval(t, f);
+    }
+    auto store = [&](const PyValue& v) {
+      if (!once) return assign_value(t, v, f);
+      if (t.kind == Expr::Kind::Subscript) return set_item(object, index, v, t.span);
+      set_attribute(object, t.text, v, t.span);
+    };
     PyValue rhs = eval(*s.value, f);
     if (forward_ && is_layer_tensor(current))  // `w = self.fc.weight; w += 1`: w.add_(1)
       current = layer_tensor(current, t.span);
@@ -1736,14 +1760,14 @@ class Construct {
       return;
     }
     if (current.kind == PyValue::Kind::Tensor && op != "@") {  // x += y is x.add_(y)
-      assign_value(t, tensor_arithmetic(op, current, rhs, s.span, true), f);
+      store(tensor_arithmetic(op, current, rhs, s.span, true));
       return;
     }
     if (current.kind == PyValue::Kind::Made && !forward_) {  // in place too
       made_in_place(op, current, rhs, s.span);
       return;
     }
-    assign_value(t, binary(op, current, rhs, s.span), f);
+    store(binary(op, current, rhs, s.span));
   }
 
   // `with torch.no_grad():` and the other context managers that change no shape: the body runs

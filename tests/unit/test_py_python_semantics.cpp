@@ -549,3 +549,48 @@ class Net(nn.Module):
     check_init_cases(test::replaced(base, "DECORATOR", c.decorator), one);
   }
 }
+
+TEST_CASE("python: an augmented assignment evaluates its target's object and index once") {
+  // `w[pick(0)] += 1` called pick twice (once to read, once to store): two layers, not one
+  const std::string base = R"(import torch
+import torch.nn as nn
+
+
+class Cfg:
+    n = 4
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        calls = []
+
+        def pick(i):
+            calls.append(i)
+            return i
+
+        cfgs = [Cfg()]
+
+        def cfg():
+            calls.append(9)
+            return cfgs[0]
+
+        w = [8, 8]
+        BODY
+        self.layers = nn.ModuleList([nn.Linear(8, 8) for _ in calls])
+        self.fc = nn.Linear(8, cfgs[0].n + w[0])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.fc(x)
+
+# input: [2, 8]
+)";
+  const InitCase cases[] = {
+      {"w[pick(0)] += 1", "", 72 + 8 * 13 + 13},  // one layer; fc: 4 + 9 outputs
+      {"cfg().n += 2", "", 72 + 8 * 14 + 14},     // one layer; fc: 6 + 8 outputs
+      {"w[pick(1)] -= 1\n        cfg().n *= pick(2)", "", 3 * 72 + 8 * 16 + 16},
+  };
+  check_init_cases(base, cases);
+}
