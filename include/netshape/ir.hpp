@@ -401,6 +401,9 @@ struct StatementExtras {
   // (`y += 1`, `y.clamp_(0, 1)`, `y.relu_()`): inference checks it as it checks in-place layers
   // (PyTorch refuses to write into an expanded tensor).
   Span written_in_place;
+  // An `index` row made of x.index_select(dim, idx) (`.py`): its kernel takes no negative
+  // position, and words a position out of range its own way.
+  bool index_select = false;
   // Written in place by fill_ or zero_ (no layer), which PyTorch allows into an expanded tensor
   // too: its values change all the same.
   bool filled_in_place = false;

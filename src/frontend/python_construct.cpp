@@ -13289,6 +13289,8 @@ class Construct {
     }
     if (tensor_first && is_dim_mover(op))
       return moved_dims(args.values[0], op, args.without_first(), true, call.span);
+    if (tensor_first && op == "index_select")
+      return index_select(args.values[0], args.without_first(), call.span);
     if (tensor_first && (op == "sort" || op == "topk")) {
       sorting_arguments(op, nullptr, args, true, call.span);  // torch.sort(x, ...): counts x
       return values_and_indices(args.values[0], op, args.without_first(), call);
@@ -14830,6 +14832,56 @@ class Construct {
     return return_type(name, {values, indices}, {"values", "indices"});
   }
 
+  // x.index_select(dim, index), torch.index_select(x, dim, index): the slices of `dim` at the
+  // index's positions, in its order (a 0-dim index: one, its dim kept, of size 1). PyTorch's
+  // checks in its order: the dim, an index of one dim at most, of int64 or int32; positions
+  // known (`torch.tensor([0, 2])`) must lie in the dim.
+  PyValue index_select(const PyValue& t, const Args& args, Span at) {
+    const PyValue* dim_arg = argument(args, 0, "dim");
+    const PyValue* index = argument(args, 1, "index");
+    if (!dim_arg || !index || !dim_arg->is(Value::Kind::Int) ||
+        (index->kind != PyValue::Kind::Tensor && index->kind != PyValue::Kind::Values))
+      raise(at, "index_select() takes an int dim and an index tensor",
+            "write `x.index_select(1, idx)` with idx an int64 tensor");
+    const Shape& shape = shape_now(t.name, at);
+    if (shape.empty())
+      unsupported_here(at, "index_select of a 0-dim tensor", "index a tensor of one dim or more");
+    int64_t rank = static_cast<int64_t>(shape.size());
+    std::optional<int64_t> dim = wrap_dim(dim_arg->data.i, rank);
+    if (!dim)
+      torch_error(t, at, dim_out_of_range(std::to_string(dim_arg->data.i), rank),
+                  fmt::format("give a dim of the tensor's {}", rank));
+    bool known = index->kind == PyValue::Kind::Values;
+    size_t index_rank =
+        known ? value_sizes(*index->values).size() : shape_now(index->name, at).size();
+    ElementType type = known ? element_type_of_dtype(index->values->dtype) : index->dtype;
+    if (index_rank > 1)
+      torch_error(t, at, "index_select(): Index is supposed to be a vector",
+                  "give the positions as a tensor of one dim: `idx.flatten()`");
+    if (type != ElementType::Int64 && type != ElementType::Int32)
+      torch_error(t, at, "index_select(): Expected dtype int32 or int64 for index",
+                  "give int64 positions: `idx.long()`");
+    const Dim& size = shape[static_cast<size_t>(*dim)];
+    if (known) {  // the positions PyTorch checks against the dim (no negative ones)
+      for (size_t k = 0; k < index->values->size(); ++k) {
+        int64_t position = index->values->as_int(k);  // (a batch's: its rule checks the rest)
+        if (position >= 0 && (size.symbolic() || position < size.value)) continue;
+        // its kernel for dim 1 names the position; the other one does not
+        torch_error(t, at,
+                    *dim == 1 ? fmt::format("INDICES element is out of DATA bounds, id={} "
+                                            "axis_dim={}",
+                                            position, to_string(size))
+                              : std::string("index out of range in self"),
+                    fmt::format("give positions from 0 to {} - 1", to_string(size)));
+      }
+      return tensor_statement("index", t, {int_value(*dim, at), index_list(*index, at)}, at);
+    }
+    PyValue picked = indexed_by_tensor(t, *index, *dim, at);
+    L.program_.statements.back().extras_for_write().index_select = true;
+    if (index_rank == 1) return picked;
+    return tensor_statement("unsqueeze", picked, {int_value(*dim, at)}, at);  // dim kept
+  }
+
   static bool is_dim_mover(const std::string& name) {
     return name == "movedim" || name == "moveaxis" || name == "swapaxes" || name == "swapdims";
   }
@@ -15498,6 +15550,7 @@ class Construct {
       return matrix_product(t, args.values[0], call.span);
     if (name == "max" || name == "min") return max_min(t, name, args, call);
     if (is_dim_mover(name)) return moved_dims(t, name, args, false, call.span);
+    if (name == "index_select") return index_select(t, args, call.span);
     if (name == "sort" || name == "topk") {
       sorting_arguments(name, &t, args, false, call.span);
       return values_and_indices(t, name, args, call);

@@ -395,6 +395,26 @@ static bool fail_out_of_range(RuleContext& ctx, const OutOfRange& bad, int64_t d
                         std::move(help));
 }
 
+// index_select's known positions outside [0, size): its kernel's error, which names the first
+// it reads only for dim 1 (its kernel for dim 1 reads them in order).
+static bool fail_index_select(RuleContext& ctx, const OutOfRange& bad, int64_t dim, int64_t size) {
+  const KnownValues& ids = ctx.input_values;
+  std::string help = fmt::format(
+      "the index holds {} to {}: dim {} has size {}, so use positions "
+      "from 0 to {}",
+      ids.lo, ids.hi, dim, size, size - 1);
+  if (dim != 1) return ctx.fail_input("index out of range in self", std::move(help));
+  if (!bad.first)
+    return ctx.fail_input(
+        fmt::format("the index holds {} to {}, some out of DATA bounds, axis_dim={} (PyTorch's "
+                    "message names the first it reads)",
+                    ids.lo, ids.hi, size),
+        std::move(help));
+  return ctx.fail_input(
+      fmt::format("INDICES element is out of DATA bounds, id={} axis_dim={}", *bad.first, size),
+      std::move(help));
+}
+
 // index(dim, indices): the slices of dim at a list of ints. PyTorch checks each index its kernel
 // reads, so none when the result holds no elements (`x[:0][:, [9]]`).
 static bool index_by_list(RuleContext& ctx, const Shape& x, int64_t dim) {
@@ -445,7 +465,12 @@ static bool index_by_tensor(RuleContext& ctx, const Shape& x, int64_t dim) {
     return ctx.fail_input("index is out of bounds for dimension with size 0",
                           fmt::format("dim {} is empty: there is nothing to index", dim));
   bool reads = !has_zero_dim(s);  // the kernel reads an index per element of the result
-  if (reads && d.symbolic() && ids.exact_range && (ids.lo < -1 || ids.hi > 0))  // B is >= 1
+  bool select = ctx.st.extras().index_select;  // no negative positions
+  if (reads && select && !d.symbolic()) {
+    if (OutOfRange bad = out_of_range(ids, 0, d.value); bad.any)
+      return fail_index_select(ctx, bad, dim, d.value);
+  }
+  if (reads && d.symbolic() && ids.exact_range && (ids.lo < (select ? 0 : -1) || ids.hi > 0))
     return ctx.fail_input(
         fmt::format("index {} of the batch-sized dim {} may be out of bounds",
                     ids.hi > 0 ? ids.hi : ids.lo, to_string(d)),

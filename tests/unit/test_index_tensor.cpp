@@ -270,3 +270,35 @@ class M(nn.Module):
   CHECK(m.analysis.layers.front().op_name == "empty");
   CHECK(m.program->values_unfollowed_op == "the values __init__ computed for `flat`");
 }
+
+TEST_CASE("index tensor: index_select keeps its dim, takes no negative positions") {
+  // x: [1, 8, 4, 6]. index_select was refused (an unknown op); its positions must lie in
+  // [0, size), and PyTorch's kernel for dim 1 words its error otherwise than the other one.
+  const PyCase ok[] = {
+      {"x.index_select(1, torch.tensor([0, 2, 2]))", "", "[1, 3, 4, 6]"},
+      {"torch.index_select(x, -1, torch.tensor(5))", "", "[1, 8, 4, 1]"},
+      {"x.index_select(dim=2, index=torch.arange(2))", "", "[1, 8, 2, 6]"},
+      {"x.index_select(3, x[0, 0, 0].argsort())", "", "[1, 8, 4, 6]"},
+      {"x.index_select(1, x[0, :, 0, 0].argmax())", "", "[1, 1, 4, 6]"},
+      {"x.index_select(1, torch.tensor([3], dtype=torch.int32))", "", "[1, 1, 4, 6]"},
+  };
+  check_py_cases(kIndexed, "m.py", ok);
+  const PyCase errors[] = {
+      {"x.index_select(1, torch.tensor([8]))",
+       "INDICES element is out of DATA bounds, id=8 axis_dim=8", ""},
+      {"x.index_select(1, torch.tensor([-1]))",
+       "INDICES element is out of DATA bounds, id=-1 axis_dim=8", ""},
+      {"x.index_select(2, torch.tensor([4]))", "index out of range in self", ""},
+      // an arange's values are known: negative ones too, which x[:, i] would take
+      {"x.index_select(1, torch.arange(-2, 2))",
+       "INDICES element is out of DATA bounds, id=-2 axis_dim=8", ""},
+      {"x.index_select(3, torch.arange(-2, 2))", "index out of range in self", ""},
+      {"x.index_select(4, torch.tensor([0]))",
+       "Dimension out of range (expected to be in range of [-4, 3], but got 4)", ""},
+      {"x.index_select(1, x[0, 0].argsort())", "index_select(): Index is supposed to be a vector",
+       ""},
+      {"x.index_select(1, torch.tensor([0.0]))",
+       "index_select(): Expected dtype int32 or int64 for index", ""},
+  };
+  check_py_cases(kIndexed, "m.py", errors);
+}
