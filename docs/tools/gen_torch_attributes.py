@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes src/frontend/torch_attributes.inc: the attribute names PyTorch 1.13 gives nn.Module and
 each torch layer of ops.def (`dir()` of an instance built with example arguments), which the .py
-reader's hasattr and getattr answer from. Run with the Python that has PyTorch:
+reader's hasattr and getattr answer from, and those of torch.Tensor. Run with the Python that has PyTorch:
 `/usr/bin/python3 docs/tools/gen_torch_attributes.py`."""
 import os
 import re
@@ -48,6 +48,12 @@ def main():
     for name, own in rows:
         out.append(f'    {{"{name}", " {" ".join(own)} "}},')
     out.append("};")
+    # a tensor's: every name, then those that are no method (its properties)
+    tensor = sorted(set(dir(torch.Tensor)))
+    properties = sorted(n for n in tensor if not callable(getattr(torch.Tensor, n, None)))
+    out.append("// dir(torch.Tensor), and those of its names that are no method (its properties).")
+    out.append(f'constexpr std::string_view kTensorAttributes = " {" ".join(tensor)} ";')
+    out.append(f'constexpr std::string_view kTensorProperties = " {" ".join(properties)} ";')
     with open(os.path.join(ROOT, "src", "frontend", "torch_attributes.inc"), "w") as f:
         f.write("\n".join(out) + "\n")
     print(f"src/frontend/torch_attributes.inc: {len(base)} module attributes, {len(rows)} layers")

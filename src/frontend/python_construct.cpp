@@ -2641,6 +2641,13 @@ class Construct {
       case PyValue::Kind::Opaque:
         if (obj.name == "torch.finfo" || obj.name == "torch.iinfo")
           return number_type_field(obj, name, e.span);
+        if (obj.name == "tensor.device" || obj.name == "torch.device") {
+          // a tensor's device: netshape analyses the model on the CPU
+          if (obj.name == "tensor.device" && name == "type") return data_str("cpu", e.span);
+          if (obj.name == "tensor.device" && name == "index") return PyValue::none(e.span);
+          unsupported_here(e.span, "`." + name + "` of a device",
+                           "netshape analyses the model on the CPU: write the branch it takes");
+        }
         if (obj.is_numpy_array()) break;          // a method: bound (numpy_array_method)
         if (is_failed(obj) && obj.final_state) {  // `self.gru(x)[1].squeeze(0)`
           PyValue whole = whole_state_or(obj, e.span);
@@ -2753,6 +2760,14 @@ class Construct {
                                  : std::numeric_limits<double>::quiet_NaN();
       return PyValue::of(Value::floating(v, e.span));
     }
+    return torch_builtin(full);
+  }
+
+  // A name of torch's, a dtype by its own name: `torch.float` is torch.float32, which a tensor's
+  // dtype equals and which prints as `torch.float32`.
+  static PyValue torch_builtin(const std::string& full) {
+    if (std::optional<ElementType> type = element_type_named(full))
+      return PyValue::builtin(element_type_name(*type));
     return PyValue::builtin(full);
   }
 
@@ -3710,7 +3725,7 @@ class Construct {
     if (module == "functools" && name == "reduce") return PyValue::builtin("functools.reduce");
     if (module == "functools" || module == "collections") return PyValue::builtin(name);
     if (module == "typing") return PyValue::builtin("typing." + name);
-    if (module == "torch") return PyValue::builtin("torch." + name);  // torch.cat, Tensor
+    if (module == "torch") return torch_builtin("torch." + name);  // torch.cat, Tensor
     if (module == "__future__") {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
@@ -6183,6 +6198,7 @@ class Construct {
       case PyValue::Kind::Data:
         switch (v.data.kind) {
           case Value::Kind::Int:
+          case Value::Kind::DimRef:  // `x.shape[1]`: an int
             return PyValue::builtin("int");
           case Value::Kind::Float:
             return PyValue::builtin("float");
@@ -6273,15 +6289,24 @@ class Construct {
     }
     if (type.kind == PyValue::Kind::Builtin) {
       const std::string& t = type.name;
-      if (t == "int") return v.is(Value::Kind::Int) || v.is(Value::Kind::Bool);
+      // a size of a tensor in forward (`x.shape[-1]`) is an int, its shape a torch.Size, which
+      // is a tuple
+      bool size = v.is(Value::Kind::DimRef);
+      bool shape = v.kind == PyValue::Kind::Shape ||
+                   (v.kind == PyValue::Kind::Tuple && v.name == "torch.Size");
+      if (t == "int") return v.is(Value::Kind::Int) || v.is(Value::Kind::Bool) || size;
       if (t == "float") return v.is(Value::Kind::Float);
       if (t == "str") return v.is(Value::Kind::String);
       if (t == "bool") return v.is(Value::Kind::Bool);
       if (t == "list") return v.kind == PyValue::Kind::List;
-      if (t == "tuple") return v.kind == PyValue::Kind::Tuple;
+      if (t == "tuple") return v.kind == PyValue::Kind::Tuple || shape;
+      if (t == "torch.Size") return shape;
       if (t == "dict") return v.kind == PyValue::Kind::Dict;
       if (t == "typing.Sequence" || t == "typing.List")
-        return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple;
+        return v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple || shape;
+      if (t == "torch.dtype")
+        return v.kind == PyValue::Kind::Builtin && element_type_named(v.name).has_value();
+      if (t == "torch.device") return is_device(v) && !v.is(Value::Kind::String);
       if (t == "typing.Dict" || t == "typing.Mapping") return v.kind == PyValue::Kind::Dict;
       // a layer's weight or bias, an nn.Parameter made in __init__
       bool parameter = (v.kind == PyValue::Kind::Opaque && v.method_self &&
@@ -7695,8 +7720,29 @@ class Construct {
     return size;
   }
 
+  // `x.device == torch.device('cpu')`: devices are equal when named alike (a tensor's is the
+  // CPU's, `cpu`), and equal nothing else; a device netshape cannot name is refused. None when
+  // neither is a device.
+  std::optional<bool> same_device(const PyValue& a, const PyValue& b, Span at) {
+    auto device = [](const PyValue& v) {
+      return v.kind == PyValue::Kind::Opaque &&
+             (v.name == "tensor.device" || v.name == "torch.device");
+    };
+    if (!device(a) && !device(b)) return std::nullopt;
+    if (!device(a) || !device(b)) return false;  // torch.device's == takes only devices
+    auto spelled = [&](const PyValue& v) -> std::string {
+      if (v.name == "tensor.device") return "cpu";
+      if (v.data.kind == Value::Kind::String) return v.data.s.str();  // torch.device('cpu')
+      unsupported_here(at, "comparing this device", "write torch.device('cpu')");
+    };
+    return spelled(a) == spelled(b);
+  }
+
   bool compare(const std::string& op, const PyValue& a, const PyValue& b, Span at) {
     refuse_numpy_array_operands(a, b, at);
+    if ((op == "is" || op == "is not") &&
+        (a.is(Value::Kind::DimRef) || b.is(Value::Kind::DimRef)))  // `x.shape[1] is 3`: a number
+      return compare(op, resolved(a, at), resolved(b, at), at);
     if (op == "is" || op == "is not") {
       // Which objects are one object: None, True and False, a list's, a dict's, a module's,
       // class's or function's. Equal numbers, strings and tuples may be one object or two in
@@ -7824,6 +7870,7 @@ class Construct {
     if (a.kind == PyValue::Kind::Class && b.kind == PyValue::Kind::Class) return a.def_ == b.def_;
     if (a.kind == PyValue::Kind::Builtin && b.kind == PyValue::Kind::Builtin)
       return a.name == b.name;
+    if (std::optional<bool> same = same_device(a, b, at)) return *same;
     // A layer's weight in forward (or what is computed from it) is not unequal to everything:
     // `tgt.size(1) != src.size(1)` would be taken as true. In __init__ it is a tensor, which
     // equals no plain value (`m.bias == None` is False).
@@ -8102,10 +8149,16 @@ class Construct {
       case PyValue::Kind::Shape:
       case PyValue::Kind::Values:
         return text_of(v);
+      case PyValue::Kind::Builtin:  // a dtype: `torch.float32`
+        if (!v.method_self && element_type_named(v.name)) return v.name;
+        break;
+      case PyValue::Kind::Opaque:  // a tensor's device
+        if (v.name == "tensor.device") return "cpu";
+        break;
       default:
-        unsupported_here(at, "the text of " + describe(v),
-                         "build the name from numbers and strings");
+        break;
     }
+    unsupported_here(at, "the text of " + describe(v), "build the name from numbers and strings");
   }
 
   // How deep equal(), text_of() and to_ir() are in the values they walk: a list holding itself
@@ -13238,6 +13291,8 @@ class Construct {
       PyValue p;
       p.kind = PyValue::Kind::Opaque;
       p.name = "torch.device";
+      if (spelled && spelled->is(Value::Kind::String) && args.values.size() == 1)
+        p.data = spelled->data;  // its name, which `==` compares
       return p;
     }
     if (n == "torch.get_default_dtype" && args.values.empty())
@@ -15276,9 +15331,37 @@ class Construct {
     }
     if (e.text == "T" || e.text == "mT" || e.text == "H" || e.text == "mH")
       return transposed(t, e.text, e.span);
+    if (std::optional<PyValue> known = tensor_property(t, e.text, e.span)) return *known;
     PyValue m = PyValue::builtin("method." + e.text);  // a method, bound to the tensor
     m.method_self = std::make_shared<PyValue>(t);
     return m;
+  }
+
+  // The other properties of a tensor in forward, a dense one on the CPU, as PyTorch 1.13 gives
+  // them (`if x.is_cuda:`, `x.grad is None`); what netshape does not know of one (`x._version`)
+  // is refused, and a name torch.Tensor lacks is PyTorch's AttributeError. None for a method.
+  std::optional<PyValue> tensor_property(const PyValue& t, const std::string& name, Span at) {
+    auto listed = [&](std::string_view names) {
+      return names.find(" " + name + " ") != std::string_view::npos;
+    };
+    if (!listed(kTensorAttributes))
+      raise(at, fmt::format("'Tensor' object has no attribute '{}'", name),
+            "PyTorch 1.13's tensors have no such attribute");
+    if (!listed(kTensorProperties)) return std::nullopt;
+    if (name == "is_cpu") return data_bool(true, at);
+    if (name.starts_with("is_") && name != "is_leaf") return data_bool(false, at);  // is_cuda
+    if (name == "retains_grad" || name == "volatile") return data_bool(false, at);
+    if (name == "layout") return PyValue::builtin("torch.strided");
+    if (name == "grad" || name == "_grad") return PyValue::none(at);  // no backward has run
+    bool needs_grad = !forward_ || requires_grad(t);
+    if (name == "grad_fn" && !needs_grad) return PyValue::none(at);
+    if (name == "is_leaf" && !needs_grad) return data_bool(true, at);
+    if (name == "real" && t.dtype != ElementType::Complex64) return t;  // the tensor itself
+    if (name == "imag" && t.dtype != ElementType::Complex64)
+      torch_error(t, at, "imag is not implemented for tensors with non-complex dtypes.",
+                  "a real tensor has no imaginary part");
+    unsupported_here(at, "the tensor attribute `." + name + "`",
+                     "netshape follows a tensor's shape, dtype, device and requires_grad");
   }
 
   // x.T reverses the dims (a tensor of fewer than 2 is itself); x.mT and x.mH swap the last two,

@@ -163,3 +163,48 @@ TEST_CASE("pytorch edges: run joins what cat keeps, skipping empty 1-dim tensors
             x.data[static_cast<size_t>(row * 3 + col % 3)]);
   CHECK(test::tensor_named(r.outputs, "e").shape == std::vector<int64_t>{0});
 }
+
+TEST_CASE("pytorch edges: a tensor's properties, dtypes by every name, devices and types") {
+  // each branch was taken the other way: `torch.float` was unequal to x.dtype (a false error
+  // where the model then embedded a float tensor), `x.is_cuda` and any property netshape did not
+  // know were true, `x.grad` was not None, `isinstance(x.shape[-1], int)` was false
+  const PyCase cases[] = {
+      {"return self.fc(x) if x.dtype == torch.float else self.emb(x)", "", "[2, 16, 8, 3]"},
+      {"return self.emb((x > 0).long()) if (x > 0).long().dtype == torch.long else x.relu()", "",
+       "[2, 16, 8, 8, 3]"},
+      {"return x.flatten(1) if torch.float is torch.float32 else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if x.dtype in (torch.float, torch.half) else x.relu()", "",
+       "[2, 1024]"},
+      {"return x.flatten(1) if str(x.dtype) == 'torch.float32' else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if x.is_cuda else x.relu()", "", "[2, 16, 8, 8]"},
+      {"return x.flatten(1) if x.is_sparse or x.is_quantized else x.relu()", "", "[2, 16, 8, 8]"},
+      {"return x.flatten(1) if x.is_cpu and x.layout == torch.strided else x.relu()", "",
+       "[2, 1024]"},
+      {"return x.flatten(1) if x.grad is None else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if x.grad_fn is None and x.is_leaf else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if x.device.type == 'cpu' else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if x.device == torch.device('cpu') else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if x.device == torch.device('cuda') else x.relu()", "",
+       "[2, 16, 8, 8]"},
+      {"return x.flatten(1) if str(x.device) == 'cpu' else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if isinstance(x.shape[-1], int) else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if isinstance(x.shape, tuple) else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if isinstance(x.shape, torch.Size) else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if isinstance(x.dtype, torch.dtype) else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if isinstance(x.device, torch.device) else x.relu()", "", "[2, 1024]"},
+      {"return x.flatten(1) if type(x.size(1)) is int else x.relu()", "", "[2, 1024]"},
+  };
+  check_py_cases(kModel, "props.py", cases);
+  const PyCase refused[] = {
+      {"return x.flatten(1) if x.nbytes else x.relu()", "'Tensor' object has no attribute 'nbytes'",
+       ""},
+      {"return x.flatten(1) if x._version == 0 else x.relu()",
+       "unsupported Python construct: the tensor attribute `._version`", ""},
+      {"return x.flatten(1) if self.fc(x).grad_fn is None else x.relu()",
+       "unsupported Python construct: the tensor attribute `.grad_fn`", ""},
+      // CPython's small ints make this True, which is no promise of the language
+      {"return x.flatten(1) if x.shape[1] is 16 else x.relu()",
+       "unsupported Python construct: `is` between 16 and 16", ""},
+  };
+  check_py_cases(kModel, "props.py", refused, ExitCode::UsageOrParse);
+}
