@@ -14857,6 +14857,12 @@ class Construct {
     if (const PyValue* dim = argument(args, 0, "dim"); dim != nullptr && dim->is_none())
       torch_error(t, call.span, "Please look up dimensions by name, got: name = None.",
                   fmt::format("give the dim: x.{}(dim=1), or none to reduce everything", name));
+    if (argument(args, 0, "dim") == nullptr && argument(args, 1, "keepdim") != nullptr)
+      torch_error(t, call.span,
+                  fmt::format("{}() received an invalid combination of arguments - got "
+                              "(keepdim=bool, ), but expected one of:",
+                              name),
+                  fmt::format("keepdim goes with a dim: x.{}(dim=1, keepdim=True)", name));
     check_nonempty_max_min(t, name, argument(args, 0, "dim"), call.span);
     PyValue values = tensor_op(max ? "amax" : "amin", op_span, &t, args, call);
     if (argument(args, 0, "dim") == nullptr) return values;

@@ -909,7 +909,7 @@ static bool norm_order(RuleContext& ctx, size_t dims, bool all) {
 
 // The forms of `dim` PyTorch's argument parser takes: argmax, argmin and prod reduce one dim, an
 // int, where the others take a list too; a None given to prod or logsumexp is read as a dim's
-// name; prod's keepdim comes only with a dim.
+// name.
 static bool dim_form(RuleContext& ctx, const Value& v) {
   OpKind k = ctx.op.kind;
   bool named = k == OpKind::prod || k == OpKind::logsumexp;
@@ -924,11 +924,18 @@ static bool dim_form(RuleContext& ctx, const Value& v) {
                                       "them first",
                                       ctx.op.name)))
     return false;
-  if (k == OpKind::prod && !ctx.is_given("dim") && ctx.is_given("keepdim"))
+  // keepdim comes only with a dim (None or a list of none included) for these; amax, amin,
+  // argmax, argmin and norm take it alone
+  bool keepdim_with_dim = k == OpKind::prod || k == OpKind::sum || k == OpKind::none ||
+                          k == OpKind::std || k == OpKind::var;
+  if (keepdim_with_dim && !ctx.is_given("dim") && ctx.is_given("keepdim"))
     return ctx.fail_at("keepdim",
-                       "prod() received an invalid combination of arguments - got (keepdim=bool, "
-                       "), but expected one of:",
-                       "keepdim goes with a dim: prod(dim=1, keepdim=True)");
+                       fmt::format("{}() received an invalid combination of arguments - got "
+                                   "(keepdim=bool, ), but expected one of:",
+                                   ctx.op.name),
+                       fmt::format("keepdim goes with a dim: {}(dim=1, keepdim=True), or "
+                                   "dim=None for every dim",
+                                   ctx.op.name));
   return true;
 }
 

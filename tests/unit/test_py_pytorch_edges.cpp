@@ -208,3 +208,31 @@ TEST_CASE("pytorch edges: a tensor's properties, dtypes by every name, devices a
   };
   check_py_cases(kModel, "props.py", refused, ExitCode::UsageOrParse);
 }
+
+TEST_CASE("pytorch edges: keepdim without a dim is PyTorch's TypeError for most reductions") {
+  // sum, mean, std, var, max and min have no overload of keepdim alone (netshape reduced every
+  // dim, keeping them); amax, amin, argmax, argmin and norm have, as has a dim of None
+  const PyCase cases[] = {
+      {"return x.sum(keepdim=True)",
+       "sum() received an invalid combination of arguments - got (keepdim=bool, ), but expected "
+       "one of:",
+       ""},
+      {"return x.mean(keepdim=True)",
+       "mean() received an invalid combination of arguments - got (keepdim=bool, ), but expected "
+       "one of:",
+       ""},
+      {"return x.var(keepdim=False)",
+       "var() received an invalid combination of arguments - got (keepdim=bool, ), but expected "
+       "one of:",
+       ""},
+      {"return x.max(keepdim=True)",
+       "max() received an invalid combination of arguments - got (keepdim=bool, ), but expected "
+       "one of:",
+       ""},
+      {"return x.sum(None, keepdim=True)", "", "[1, 1, 1, 1]"},
+      {"return x.amax(keepdim=True)", "", "[1, 1, 1, 1]"},
+      {"return x.norm(keepdim=True)", "", "[1, 1, 1, 1]"},
+      {"return x.max(1, True)[0]", "", "[2, 1, 8, 8]"},
+  };
+  check_py_cases(kModel, "keep.py", cases);
+}
