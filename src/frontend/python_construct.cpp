@@ -11424,8 +11424,16 @@ class Construct {
         continue;
       }
       if (v.kind == PyValue::Kind::Shape && is_factory(op) && args.keywords[i].empty()) {
-        // torch.rand(x.shape), torch.zeros(h.size()): the sizes, as `*x.shape` passes them
-        for (const PyValue& d : shape_items(v, args.spans[i]))
+        // torch.rand(x.shape), torch.zeros(h.size()): the sizes, as `*x.shape` passes them; a
+        // 0-dim tensor's, none, as `torch.ones(())`
+        PyList sizes = shape_items(v, args.spans[i]);
+        if (sizes.empty()) {
+          Value none_at_all;
+          none_at_all.kind = Value::Kind::Tuple;
+          none_at_all.span = args.spans[i];
+          st.args.push_back(Arg{"", std::move(none_at_all), args.spans[i]});
+        }
+        for (const PyValue& d : sizes)
           st.args.push_back(Arg{"", to_ir(d, args.spans[i]), args.spans[i]});
         continue;
       }

@@ -280,6 +280,9 @@ bool constant_pad_as_f_pad(RuleContext& ctx, AttrInts pad, double value);
 // one, if any, for an output of `out` sizes. An average whose sizes are all 1 is a mean, which
 // checks nothing (mean_path_axis).
 std::optional<std::string> adaptive_pool_empty_dim(const Shape& x, const AttrInts& out, bool avg);
+// The dims a reflect or replicate pad of the last `nd` dims requires non-empty (all but a batch;
+// reflect's 1-d and 2-d kernels take empty channels of an unbatched input): PyTorch's error.
+bool check_padded_dims_nonempty(RuleContext& ctx, PaddingMode mode, size_t nd);
 // The int argument `param` as a dim of a tensor of `rank` dims, wrapped into `out`; else
 // PyTorch's "Dimension out of range" at the argument.
 bool dim_arg(RuleContext& ctx, std::string_view param, int64_t rank, int64_t& out);

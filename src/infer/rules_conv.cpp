@@ -263,6 +263,23 @@ bool check_mode_padding(RuleContext& ctx, const ConvArgs& a, std::span<const int
   return true;
 }
 
+// A convolution of an input with no elements runs only when its batch or its channels are
+// empty (PyTorch's select_conv_backend): an empty spatial dim beside both is its error, the input
+// shown batched, a 1-d one as the 2-d it runs as ([N, C, 1, L]).
+bool check_empty_input(RuleContext& ctx, size_t c_axis) {
+  Shape batched = ctx.x();
+  if (c_axis == 0) batched.insert(batched.begin(), fixed(1));
+  auto empty = [](const Dim& d) { return !d.symbolic() && d.value == 0; };
+  if (empty(batched[0]) || empty(batched[1])) return true;
+  if (std::none_of(batched.begin() + 2, batched.end(), empty)) return true;
+  if (batched.size() == 3) batched.insert(batched.begin() + 2, fixed(1));
+  return ctx.fail_input(
+      fmt::format("Only zero batch or zero channel inputs are supported, but "
+                  "got input shape: {}",
+                  shape_list(batched)),
+      fmt::format("{} has an empty dim: there is nothing to convolve", to_string(ctx.x())));
+}
+
 std::string product_text(std::span<const int64_t> v) {
   return join(v, "*");
 }
@@ -313,6 +330,9 @@ bool infer_conv(RuleContext& ctx) {
     padded[i] = *p;
   }
   // A padding mode other than zeros pads first (F.pad), so its errors come before the conv's.
+  bool reflect_or_replicate =
+      a->padding_mode == PaddingMode::reflect || a->padding_mode == PaddingMode::replicate;
+  if (reflect_or_replicate && !check_padded_dims_nonempty(ctx, a->padding_mode, nd)) return false;
   if (a->padding_mode != PaddingMode::zeros &&
       !check_mode_padding(ctx, *a, *in, pad_begin, pad_end))
     return false;
@@ -323,6 +343,7 @@ bool infer_conv(RuleContext& ctx) {
                      : *conv_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
                                          a->dilation[i]);
   }
+  if (!check_empty_input(ctx, *c_axis)) return false;
   Shape s = ctx.x();
   s[*c_axis] = fixed(a->out_c);
   for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed(out[i]);
@@ -424,6 +445,7 @@ bool infer_conv_transpose(RuleContext& ctx) {
                                       join(*in, " x "), join(out, " x ")),
                           "use less padding or a larger input");
   }
+  if (!check_empty_input(ctx, *c_axis)) return false;
   Shape s = ctx.x();
   s[*c_axis] = fixed(a->out_c);
   for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed(out[i]);

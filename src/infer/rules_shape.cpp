@@ -505,6 +505,13 @@ static bool check_resampled_sizes(RuleContext& ctx, const std::string& mode, con
 // x: [N, C, *in] -> [N, C, *size] or [N, C, floor(in * scale_factor)]
 bool infer_interpolate(RuleContext& ctx) {
   const Shape& x = ctx.x();
+  // nn.Upsample's constructor makes a float of a scale_factor that is no tuple: a list is its
+  // TypeError (F.interpolate takes one)
+  if (const Value& f = ctx.value("scale_factor");
+      ctx.op.is_module() && f.kind == Value::Kind::List && !f.items.empty())
+    return ctx.fail_at("scale_factor",
+                       "float() argument must be a string or a real number, not 'list'",
+                       "give a tuple: scale_factor=(2, 2)");
   // UpsamplingNearest2d / UpsamplingBilinear2d fix the mode (bilinear with align_corners=True).
   bool fixed_mode = !ctx.has_param("mode");
   auto mode = fixed_mode ? std::optional<std::string>(

@@ -942,7 +942,8 @@ bool infer_repeat(RuleContext& ctx) {
 }
 
 // x: [*, C*r*r, H, W] -> [*, C, H*r, W*r] (pixel_shuffle, r = upscale_factor);
-// pixel_unshuffle: [*, C, H*r, W*r] -> [*, C*r*r, H, W] (r = downscale_factor)
+// pixel_unshuffle: [*, C, H*r, W*r] -> [*, C*r*r, H, W] (r = downscale_factor; an empty input
+// keeps its shape)
 bool infer_pixel_shuffle(RuleContext& ctx) {
   bool unshuffle = ctx.op.kind == OpKind::pixel_unshuffle;
   std::string_view name = unshuffle ? "pixel_unshuffle" : "pixel_shuffle";
@@ -1002,6 +1003,8 @@ bool infer_pixel_shuffle(RuleContext& ctx) {
                       : divide(c, *squared, "channel") && multiply(h, r) && multiply(w, r);
   if (!ok) return false;
   ctx.attrs.factor = r;
+  // PyTorch 1.13's pixel_unshuffle returns an input of no elements as it is, after its checks
+  if (unshuffle && has_zero_dim(x)) s = x;
   ctx.set_output(s);
   return true;
 }
@@ -1172,22 +1175,7 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
     }
     return true;
   }
-  // The dims a reflect/replicate kernel requires non-empty: all but a batch.
-  bool batched = rank == nd + 2;
-  for (size_t i = batched ? 1 : 0; i < rank; ++i) {
-    bool reflect_skips = mode == PaddingMode::reflect && nd < 3 && i == 0;  // [C, ...]: C may be 0
-    if (reflect_skips || x[i].symbolic() || x[i].value != 0) continue;
-    if (mode == PaddingMode::reflect && nd < 3)
-      return ctx.fail_input(fmt::format("{}D or {}D (batch mode) tensor expected for input, but "
-                                        "got: {}",
-                                        nd + 1, nd + 2, tensor_text(x)),
-                            "pad a tensor without empty dims");
-    return ctx.fail_input(fmt::format("Expected {}D or {}D (batch mode) tensor with possibly 0 "
-                                      "batch size and other non-zero dimensions for input, but "
-                                      "got: {}",
-                                      nd + 1, nd + 2, to_string(x)),
-                          "pad a tensor without empty dims");
-  }
+  if (!check_padded_dims_nonempty(ctx, mode, nd)) return false;
   if (mode == PaddingMode::reflect) {
     for (size_t j = nd; j-- > 0;) {  // W, then H, then D
       if (before[j] < in[j] && after[j] < in[j]) continue;
@@ -1235,6 +1223,27 @@ bool mode_pad_shape(RuleContext& ctx, PaddingMode mode, std::span<const int64_t>
 }
 
 }  // namespace
+
+bool check_padded_dims_nonempty(RuleContext& ctx, PaddingMode mode, size_t nd) {
+  const Shape& x = ctx.x();
+  size_t rank = x.size();
+  bool batched = rank == nd + 2;
+  for (size_t i = batched ? 1 : 0; i < rank; ++i) {
+    bool reflect_skips = mode == PaddingMode::reflect && nd < 3 && i == 0;  // [C, ...]: C may be 0
+    if (reflect_skips || x[i].symbolic() || x[i].value != 0) continue;
+    if (mode == PaddingMode::reflect && nd < 3)
+      return ctx.fail_input(fmt::format("{}D or {}D (batch mode) tensor expected for input, but "
+                                        "got: {}",
+                                        nd + 1, nd + 2, tensor_text(x)),
+                            "pad a tensor without empty dims");
+    return ctx.fail_input(fmt::format("Expected {}D or {}D (batch mode) tensor with possibly 0 "
+                                      "batch size and other non-zero dimensions for input, but "
+                                      "got: {}",
+                                      nd + 1, nd + 2, to_string(x)),
+                          "pad a tensor without empty dims");
+  }
+  return true;
+}
 
 // The pads `param` holds, a tuple (or list) of ints; F.pad's TypeError for anything else.
 static bool pad_ints(RuleContext& ctx, const char* param, AttrInts& pad, const char* help) {

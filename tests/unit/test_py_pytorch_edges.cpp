@@ -236,3 +236,68 @@ TEST_CASE("pytorch edges: keepdim without a dim is PyTorch's TypeError for most 
   };
   check_py_cases(kModel, "keep.py", cases);
 }
+
+TEST_CASE("pytorch edges: empty inputs of convolutions, pixel_unshuffle, and factories of them") {
+  // x[:, :, :0] has an empty height: the convolutions gave an output where PyTorch raises, and
+  // pixel_unshuffle shuffled where PyTorch returns it as it is
+  const std::string base = R"(import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = LAYER
+
+    def forward(self, x):
+        BODY
+
+# input: [2, 4, 6, 8]
+)";
+  struct Case {
+    const char* layer;
+    const char* body;
+    const char* error;
+    const char* shape;
+  };
+  const Case cases[] = {
+      {"nn.Conv2d(4, 4, 1, padding=1)", "return self.layer(x[:, :, :0])",
+       "Only zero batch or zero channel inputs are supported, but got input shape: [2, 4, 0, 8]",
+       ""},
+      {"nn.Conv1d(4, 4, 1, padding=1)", "return self.layer(x[:, :, 0, :0])",
+       "Only zero batch or zero channel inputs are supported, but got input shape: [2, 4, 1, 0]",
+       ""},
+      {"nn.ConvTranspose2d(4, 6, 3)", "return self.layer(x[:, :, 6:])",
+       "Only zero batch or zero channel inputs are supported, but got input shape: [2, 4, 0, 8]",
+       ""},
+      // a kernel larger than the padded input is the error PyTorch checks first
+      {"nn.Conv2d(4, 4, 3)", "return self.layer(x[:, :, :0])",
+       "Calculated padded input size per channel: (0 x 8). Kernel size: (3 x 3). Kernel size "
+       "can't be greater than actual input size",
+       ""},
+      // a padding mode pads first, with its own checks
+      {"nn.Conv2d(4, 4, 1, padding=1, padding_mode='replicate')", "return self.layer(x[:1, :, :0])",
+       "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+       "dimensions for input, but got: [1, 4, 0, 8]",
+       ""},
+      {"nn.Conv2d(4, 4, 1, padding=1, padding_mode='reflect')", "return self.layer(x[:1, :, :0])",
+       "3D or 4D (batch mode) tensor expected for input, but got: [ torch.FloatTensor{1,4,0,8} ]",
+       ""},
+      // an empty batch is fine
+      {"nn.Conv2d(4, 4, 1, padding=1)", "return self.layer(x[:0])", "", "[0, 4, 8, 10]"},
+      {"nn.PixelUnshuffle(2)", "return self.layer(x[..., :0])", "", "[2, 4, 6, 0]"},
+      {"nn.PixelUnshuffle(2)", "return self.layer(x[:, :, :3, :0])",
+       "pixel_unshuffle expects height to be divisible by downscale_factor, but input.size(-2)=3 "
+       "is not divisible by 2",
+       ""},
+      {"nn.Upsample(scale_factor=[2, 2])", "return self.layer(x)",
+       "float() argument must be a string or a real number, not 'list'", ""},
+      {"nn.Upsample(scale_factor=(2, 2))", "return self.layer(x)", "", "[2, 4, 12, 16]"},
+      {"nn.Identity()", "return self.layer(x) + torch.ones(x.sum().shape)", "", "[2, 4, 6, 8]"},
+  };
+  for (const Case& c : cases) {
+    const PyCase one[] = {{c.body, c.error, c.shape}};
+    check_py_cases(test::replaced(base, "LAYER", c.layer), "empty.py", one);
+  }
+}
