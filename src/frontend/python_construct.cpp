@@ -3930,8 +3930,11 @@ class Construct {
       unsupported_here(call.span, "a method with `@" + cache->decorator + "`",
                        "netshape keys the cache by value, not by `self`: write the method "
                        "undecorated");
-    auto [kept, fresh] = call_caches_.try_emplace(fn.def_, std::move(*cache));
+    // one cache per function object: a `def` run again (nested in a function) makes another
+    auto [kept, fresh] =
+        call_caches_.try_emplace(std::pair(fn.def_, fn.closure.get()), std::move(*cache));
     CallCache& c = kept->second;
+    if (fresh) c.closure = fn.closure;  // kept alive: its address names no other scope
     std::string key = cache_key(args, c.typed, call.span);
     auto hit = std::find_if(c.entries.begin(), c.entries.end(),
                             [&](const auto& entry) { return entry.first == key; });
@@ -3954,8 +3957,9 @@ class Construct {
     std::optional<int64_t> maxsize;                      // none: unbounded
     bool typed = false;                                  // typed=True: 1 and 1.0 are two keys
     std::list<std::pair<std::string, PyValue>> entries;  // the most recently used first
+    std::shared_ptr<PyScope> closure;                    // where the `def` ran
   };
-  std::map<const Stmt*, CallCache> call_caches_;
+  std::map<std::pair<const Stmt*, const PyScope*>, CallCache> call_caches_;
 
   // The cache `def`'s decorator makes, none without one: `@cache` is unbounded, `@lru_cache`
   // and `@lru_cache()` keep 128, `@lru_cache(maxsize=None)` (or a number), `typed=`.

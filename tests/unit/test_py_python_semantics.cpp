@@ -594,3 +594,33 @@ class Net(nn.Module):
   };
   check_init_cases(base, cases);
 }
+
+TEST_CASE("python: a cached function defined anew in each call has a cache of its own") {
+  const std::string text = R"(import functools
+import torch
+import torch.nn as nn
+
+
+def make():
+    @functools.lru_cache(maxsize=None)
+    def f(n):
+        return nn.Linear(n, n)
+    return f(8), f(8)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = make()
+        self.c, self.d = make()
+
+    def forward(self, x):
+        return self.d(self.c(self.b(self.a(x))))
+
+# input: [2, 8]
+)";
+  LoadedModel m = analyze_text(text, "model.py", {});
+  INFO(render_diagnostics(m));
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.analysis.totals.params == 144);  // two Linear(8, 8), one per call of make()
+}
