@@ -1140,8 +1140,6 @@ KNOWN = {
     "x = x.sum(); x.mT  on [5]": "mT of a 0-dim tensor",
     "x = x.sum(); x.mH  on [5]": "mH of a 0-dim tensor",
     "x = x.sum(); x.H  on [5]": "H of a 0-dim tensor",
-    # cat's legacy rule skips a 1-d empty tensor
-    "torch.cat([x, torch.zeros(0)], 1)  on [2, 3, 4, 6]": "cat's legacy empty tensor",
 }
 
 
