@@ -49,6 +49,16 @@ inline bool has_zero_dim(std::span<const Dim> dims) {
                      [](const Dim& d) { return !d.symbolic() && d.value == 0; });
 }
 
+// PyTorch 1.13's cat skips 1-dim tensors of no elements (legacy: `out = torch.empty(0)` grown
+// by `torch.cat([out, x])`): they need not match the others and add nothing. Inference reads
+// shapes, the .py reader's tensors made in forward and the executor read sizes.
+inline bool skipped_by_cat(std::span<const Dim> dims) {
+  return dims.size() == 1 && dims[0] == fixed(0);
+}
+inline bool skipped_by_cat(std::span<const int64_t> sizes) {
+  return sizes.size() == 1 && sizes[0] == 0;
+}
+
 // How many trailing dims of a model input are spatial, as the smallest-input search, `sizes` and
 // the receptive field read it: [N, C, *spatial] for rank >= 4; rank 3 is [C, H, W], or [B, C, L]
 // when its first dim is symbolic; none below rank 3.

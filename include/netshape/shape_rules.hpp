@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "netshape/checked.hpp"
 
@@ -82,6 +83,24 @@ inline std::string dim_out_of_range(const std::string& got, int64_t rank) {
   int64_t r = std::max<int64_t>(rank, 1);
   return fmt::format("Dimension out of range (expected to be in range of [{}, {}], but got {})", -r,
                      r - 1, got);
+}
+
+// index_select's error for a position outside its dim of size `axis_dim`: the kernel for dim 1
+// names the position; the other one does not.
+inline std::string index_select_out_of_range(int64_t dim, int64_t position,
+                                             std::string_view axis_dim) {
+  if (dim != 1) return "index out of range in self";
+  return fmt::format("INDICES element is out of DATA bounds, id={} axis_dim={}", position,
+                     axis_dim);
+}
+
+// The argument parser's message for `keepdim` given without a dim to a reduction that takes it
+// only with one (`x.sum(keepdim=True)`, `x.max(keepdim=True)`).
+inline std::string keepdim_without_dim(std::string_view op) {
+  return fmt::format(
+      "{}() received an invalid combination of arguments - got (keepdim=bool, ), but expected "
+      "one of:",
+      op);
 }
 
 // The help beside an out-of-range dim: the dims the tensor has.

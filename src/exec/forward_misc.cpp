@@ -803,7 +803,7 @@ void forward_where(ForwardCtx& ctx) {
 void forward_cat(ForwardCtx& ctx) {
   std::vector<const Tensor*> joined;
   for (const Tensor* t : ctx.in)
-    if (t->shape != std::vector<int64_t>{0}) joined.push_back(t);
+    if (!skipped_by_cat(t->shape)) joined.push_back(t);
   if (joined.empty()) {
     ctx.out = ctx.zeros({0});
     return;

@@ -7341,22 +7341,19 @@ class Construct {
     int64_t dim = dim_arg ? int_of(*dim_arg, at) : 0;
     ElementType type = parts[0].type;
     for (const MadeOperand& p : parts) type = promoted_type(type, p.type);
+    // The items' numbers in the list, which PyTorch's messages give.
+    std::vector<size_t> numbers(parts.size());
+    for (size_t i = 0; i < parts.size(); ++i) numbers[i] = i;
     if (fn != "stack") {
       for (size_t i = 0; i < parts.size(); ++i)
         if (parts[i].sizes.empty())
           raise_torch(at, fmt::format("zero-dimensional tensor (at position {}) cannot be "
                                       "concatenated",
                                       i));
-    }
-    // The items' numbers in the list, which PyTorch's messages give.
-    std::vector<size_t> numbers(parts.size());
-    for (size_t i = 0; i < parts.size(); ++i) numbers[i] = i;
-    if (fn != "stack") {
-      // PyTorch 1.13 skips 1-dim tensors of no elements (legacy): `torch.cat([x, torch.zeros(0)])`
       std::vector<MadeOperand> kept;
       std::vector<size_t> kept_numbers;
       for (size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i].sizes == Sizes{0}) continue;
+        if (skipped_by_cat(parts[i].sizes)) continue;
         kept.push_back(std::move(parts[i]));
         kept_numbers.push_back(i);
       }
@@ -14870,10 +14867,7 @@ class Construct {
       torch_error(t, call.span, "Please look up dimensions by name, got: name = None.",
                   fmt::format("give the dim: x.{}(dim=1), or none to reduce everything", name));
     if (argument(args, 0, "dim") == nullptr && argument(args, 1, "keepdim") != nullptr)
-      torch_error(t, call.span,
-                  fmt::format("{}() received an invalid combination of arguments - got "
-                              "(keepdim=bool, ), but expected one of:",
-                              name),
+      torch_error(t, call.span, keepdim_without_dim(name),
                   fmt::format("keepdim goes with a dim: x.{}(dim=1, keepdim=True)", name));
     check_nonempty_max_min(t, name, argument(args, 0, "dim"), call.span);
     PyValue values = tensor_op(max ? "amax" : "amin", op_span, &t, args, call);
@@ -14939,12 +14933,7 @@ class Construct {
       for (size_t k = 0; k < index->values->size(); ++k) {
         int64_t position = index->values->as_int(k);  // (a batch's: its rule checks the rest)
         if (position >= 0 && (size.symbolic() || position < size.value)) continue;
-        // its kernel for dim 1 names the position; the other one does not
-        torch_error(t, at,
-                    *dim == 1 ? fmt::format("INDICES element is out of DATA bounds, id={} "
-                                            "axis_dim={}",
-                                            position, to_string(size))
-                              : std::string("index out of range in self"),
+        torch_error(t, at, index_select_out_of_range(*dim, position, to_string(size)),
                     fmt::format("give positions from 0 to {} - 1", to_string(size)));
       }
       return tensor_statement("index", t, {int_value(*dim, at), index_list(*index, at)}, at);

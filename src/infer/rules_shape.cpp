@@ -732,12 +732,7 @@ bool infer_where(RuleContext& ctx) {
 // When cat was given no dim (its default 0, where the channels were meant) and the tensors
 // differ in one other dim only, joining along that dim is the likely fix: the help, with `d`'s
 // resize kept as a note. (With a dim given, as a U-Net's skip joins, resizing stays the fix.)
-// PyTorch 1.13's cat skips 1-dim tensors of no elements (legacy: `out = torch.empty(0)` grown by
-// `torch.cat([out, x])`): they need not match the others.
-static bool skipped_by_cat(const Shape& s) {
-  return s.size() == 1 && s[0] == fixed(0);
-}
-
+// The tensors cat skips (skipped_by_cat) play no part.
 static void prefer_other_cat_dim(RuleContext& ctx, size_t valid, Diagnostic& d) {
   if (ctx.is_given("dim")) return;
   const auto& ins = ctx.in();
@@ -936,10 +931,7 @@ static bool dim_form(RuleContext& ctx, const Value& v) {
   bool keepdim_with_dim = k == OpKind::prod || k == OpKind::sum || k == OpKind::none ||
                           k == OpKind::std || k == OpKind::var;
   if (keepdim_with_dim && !ctx.is_given("dim") && ctx.is_given("keepdim"))
-    return ctx.fail_at("keepdim",
-                       fmt::format("{}() received an invalid combination of arguments - got "
-                                   "(keepdim=bool, ), but expected one of:",
-                                   ctx.op.name),
+    return ctx.fail_at("keepdim", keepdim_without_dim(ctx.op.name),
                        fmt::format("keepdim goes with a dim: {}(dim=1, keepdim=True), or "
                                    "dim=None for every dim",
                                    ctx.op.name));

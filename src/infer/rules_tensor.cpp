@@ -403,16 +403,14 @@ static bool fail_index_select(RuleContext& ctx, const OutOfRange& bad, int64_t d
       "the index holds {} to {}: dim {} has size {}, so use positions "
       "from 0 to {}",
       ids.lo, ids.hi, dim, size, size - 1);
-  if (dim != 1) return ctx.fail_input("index out of range in self", std::move(help));
-  if (!bad.first)
+  if (dim == 1 && !bad.first)
     return ctx.fail_input(
         fmt::format("the index holds {} to {}, some out of DATA bounds, axis_dim={} (PyTorch's "
                     "message names the first it reads)",
                     ids.lo, ids.hi, size),
         std::move(help));
-  return ctx.fail_input(
-      fmt::format("INDICES element is out of DATA bounds, id={} axis_dim={}", *bad.first, size),
-      std::move(help));
+  return ctx.fail_input(index_select_out_of_range(dim, bad.first.value_or(0), std::to_string(size)),
+                        std::move(help));
 }
 
 // index(dim, indices): the slices of dim at a list of ints. PyTorch checks each index its kernel
