@@ -203,11 +203,40 @@ static std::optional<std::string> with_pair_inputs(const std::string& text) {
   return fmt::format("input a: [2, 8]\ninput b: [2, 8]\n{}(a, b)\n", lone->call);
 }
 
+// `MaxUnpool2d(3)`, `max_unpool2d(3)`: a max unpooling, applied to values [1, 1, 2, 2] and
+// indices that lie in any output's plane, 0 to 3 (an arange, whose values netshape knows; alone
+// it would read one tensor, PyTorch's missing-argument error).
+static std::optional<std::string> with_unpool_inputs(const std::string& text) {
+  auto lone = lone_call(text);
+  if (!lone) return std::nullopt;
+  std::optional<OpId> id = find_op(lone->statement.op);
+  size_t open = lone->call.find('(');
+  if (!id || op_info(*id).family != Family::max_unpool || open == std::string::npos)
+    return std::nullopt;
+  int nd = op_info(*id).spatial_dims;
+  std::string dims = "1, 1";
+  for (int i = 0; i < nd; ++i) dims += ", 2";
+  std::string call = lone->call;
+  if (op_info(*id).is_module()) {
+    call += "(x, places)";
+  } else {
+    bool bare = call.find_first_not_of(" \t", open + 1) == call.find(')', open);
+    call.insert(open + 1, bare ? "x, places" : "x, places, ");
+  }
+  return fmt::format("input x: [{}]\nindices = arange({})\nplaces = view(indices, {})\n{}\n", dims,
+                     1 << nd, dims, call);
+}
+
 int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
   std::optional<LoadedModel> m;
   auto with_inputs =
       o.input_dims.empty() ? with_attention_inputs(quiz_to_ns(o.text)) : std::nullopt;
   if (!with_inputs && o.input_dims.empty()) with_inputs = with_pair_inputs(quiz_to_ns(o.text));
+  size_t helper_rows = 0;  // rows the snippet adds before the layer asked about
+  if (!with_inputs && o.input_dims.empty()) {
+    with_inputs = with_unpool_inputs(quiz_to_ns(o.text));
+    if (with_inputs) helper_rows = 2;  // the indices and their view
+  }
   std::vector<std::string> inputs = with_inputs            ? std::vector<std::string>{""}
                                     : o.input_dims.empty() ? fitting_inputs(quiz_to_ns(o.text))
                                                            : std::vector{o.input_dims};
@@ -228,7 +257,9 @@ int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
                   [](const Diagnostic& d) { return d.severity == Severity::Warning; });
   err << render_diagnostics(*m);
   if (m->exit == ExitCode::UsageOrParse) return 2;
-  for (const LayerInfo& l : m->analysis.layers) {
+  const std::vector<LayerInfo>& layers = m->analysis.layers;
+  for (size_t k = std::min(helper_rows, layers.size()); k < layers.size(); ++k) {
+    const LayerInfo& l = layers[k];
     if (!l.output) continue;
     out << fmt::format("{} ({}): {} params\n", l.name, l.op_name, with_commas(l.params));
     for (const ParamTensor& w : *l.weights) {
@@ -238,7 +269,7 @@ int command_params(const QuizOptions& o, std::ostream& out, std::ostream& err) {
       out << fmt::format("  {}: [{}] = {}\n", w.name, dims, with_commas(w.numel()));
     }
   }
-  if (m->analysis.layers.size() > 1 && m->analysis.ok)
+  if (layers.size() > helper_rows + 1 && m->analysis.ok)
     out << fmt::format("total: {} params\n", with_commas(m->analysis.totals.params));
   return static_cast<int>(m->exit);
 }

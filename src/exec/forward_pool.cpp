@@ -1,4 +1,6 @@
 // Reference forwards of max/avg pooling and adaptive pooling, for 1-3 spatial dims.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -108,11 +110,36 @@ void max_pool_2d_undilated(const float* x, float* y, const Planes& in, const Win
   });
 }
 
+// A max pool's second result (return_indices=True): where each window's max is, as a flat
+// index of its plane ((d * H + h) * W + w), as PyTorch's kernels choose it: the first tap inside
+// the input to start with, then each value larger than the best so far, or NaN, in the window's
+// order (the last NaN wins).
+void max_pool_indices(const float* x, float* y, const Planes& in, const Window& w) {
+  for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
+    const auto t = window_taps(o, w.s, w.p, w.d, w.k, in.sp);
+    auto flat = [&](int64_t kd, int64_t kh, int64_t kw) {
+      return (t[0].position(kd, w.d[0]) * in.sp[1] + t[1].position(kh, w.d[1])) * in.sp[2] +
+             t[2].position(kw, w.d[2]);
+    };
+    const float* plane = x + pl * in.sp[0] * in.sp[1] * in.sp[2];
+    float best = -std::numeric_limits<float>::infinity();
+    int64_t best_at = flat(t[0].lo, t[1].lo, t[2].lo);
+    for (int64_t kd = t[0].lo; kd < t[0].hi; ++kd)
+      for (int64_t kh = t[1].lo; kh < t[1].hi; ++kh)
+        for (int64_t kw = t[2].lo; kw < t[2].hi; ++kw) {
+          float v = plane[flat(kd, kh, kw)];
+          if (v > best || std::isnan(v)) best = v, best_at = flat(kd, kh, kw);
+        }
+    y[at(w.out, pl, o[0], o[1], o[2])] = static_cast<float>(best_at);
+  });
+}
+
 }  // namespace
 
 // x: [N, C, *in] -> [N, C, *out], max over each (dilated) window; padding never wins. Only the
 // taps inside the input are visited (PyTorch's kernels clip the window the same way), in the same
 // order as the full window, so a huge kernel or padding costs nothing for the taps in the padding.
+// The row of the indices (attrs.indices) gives where each max is instead.
 void forward_max_pool(ForwardCtx& ctx) {
   int nd = op_info(ctx.layer.op).spatial_dims;
   Planes in = planes_of(ctx.x(), nd);
@@ -120,6 +147,7 @@ void forward_max_pool(ForwardCtx& ctx) {
   ctx.out = ctx.for_overwrite(pooled_shape(ctx.x(), nd, w.out));  // every output is written
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
+  if (ctx.layer.attrs->indices) return max_pool_indices(x, y, in, w);
   if (w.d == std::array<int64_t, 3>{1, 1, 1} && w.k[0] == 1 && w.s[0] == 1 && w.p[0] == 0)
     return max_pool_2d_undilated(x, y, in, w, ctx.threads);
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
@@ -195,6 +223,32 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
     y[at(out, pl, o[0], o[1], o[2])] =
         static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
   });
+}
+
+// x: [N, C, *in], indices of its shape -> [N, C, *output_size]: each value at its index in a
+// zeroed plane of the output, in order (a later one overwrites an earlier at the same index);
+// PyTorch's error for an index outside the plane.
+void forward_max_unpool(ForwardCtx& ctx) {
+  int nd = op_info(ctx.layer.op).spatial_dims;
+  const Tensor& x = ctx.x();
+  const Tensor& indices = *ctx.in.at(1);
+  Planes in = planes_of(x, nd);
+  auto out = spatial3(ctx.layer.attrs->output_size, nd, 1);
+  ctx.out = ctx.zeros(pooled_shape(x, nd, out));
+  const int64_t plane_in = in.sp[0] * in.sp[1] * in.sp[2], plane_out = out[0] * out[1] * out[2];
+  float* y = ctx.out.data.data();
+  for (int64_t pl = 0; pl < in.planes; ++pl) {
+    for (int64_t e = 0; e < plane_in; ++e) {
+      size_t from = static_cast<size_t>(pl * plane_in + e);
+      auto index = static_cast<int64_t>(indices.data[from]);
+      if (index < 0 || index >= plane_out)
+        throw ForwardError(fmt::format(
+            "Found an invalid max index: {} (output volumes are of size {})", index,
+            nd == 3 ? fmt::format("{}x{}x{}", out[0], out[1], out[2])
+                    : fmt::format("{}x{}", nd == 1 ? out[2] : out[1], nd == 1 ? 1 : out[2])));
+      y[pl * plane_out + index] = x.data[from];
+    }
+  }
 }
 
 // x: [N, C, *in] -> [N, C, *output_size]

@@ -302,6 +302,9 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"max_pool1d", true, true, false},
     {"max_pool2d", true, true, false},
     {"max_pool3d", true, true, false},
+    {"max_unpool1d", false, true, false},
+    {"max_unpool2d", false, true, false},
+    {"max_unpool3d", false, true, false},
     {"avg_pool1d", true, true, false},
     {"avg_pool2d", false, true, false},
     {"avg_pool3d", false, true, false},
@@ -825,6 +828,9 @@ class Construct {
   std::map<int, int64_t> lazy_sizes_;
   // The output_padding the next transposed convolution's call makes (its `output_size=`).
   std::optional<std::vector<int64_t>> output_padding_;
+  // The output_size of the next max-unpooling module's call (`self.unpool(x, i, output_size=...)`):
+  // its row's argument.
+  std::optional<Value> unpool_output_size_;
   std::set<int> frozen_made_;
   std::map<std::string, std::string> layer_tensors_;  // "<module id>.weight" -> its row (forward)
   std::set<int> tensors_read_;  // the layers whose weight or bias forward reads as a tensor
@@ -4324,6 +4330,14 @@ class Construct {
       if (!args.values.empty()) update_module_dict(m, args.values[0], call.span);
       return make_module(std::move(m));
     }
+    // ops.def lists MaxUnpool's `output_size` among the layer's arguments, as the model language
+    // writes it; in PyTorch it is forward's, and __init__ takes none
+    for (size_t i = 0; i < args.keywords.size() && in_family(op, Family::max_unpool); ++i)
+      if (args.keywords[i] == "output_size")
+        raise_torch(
+            args.spans[i],
+            fmt::format("{}.__init__() got an unexpected keyword argument 'output_size'", op),
+            "give it in the call: `self.unpool(x, indices, output_size=size)`");
     for (size_t i = 0; i < args.values.size(); ++i) {
       Arg arg;
       arg.keyword = keyword_name(args.keywords[i]);
@@ -10306,12 +10320,25 @@ class Construct {
     std::vector<std::string> keywords;  // a user module's forward binds them by name
     bool user = callee.module->kind == ModuleDef::User;
     const PyValue* output_size = nullptr;  // ConvTranspose's forward(input, output_size)
+    // MaxUnpool's forward(input, indices, output_size=None)
+    bool unpool = !user && callee.module->kind == ModuleDef::Leaf &&
+                  in_family(callee.module->op, Family::max_unpool);
+    const PyValue* unpool_size = nullptr;
     for (size_t i = 0; i < args.values.size(); ++i) {
       bool transposed = !user && callee.module->kind == ModuleDef::Leaf &&
                         callee.module->op.starts_with("ConvTranspose");
       if (transposed && (args.keywords[i] == "output_size" ||
                          (args.keywords[i].empty() && i == 1 && !inputs.empty()))) {
         output_size = &args.values[i];
+        continue;
+      }
+      if (unpool &&
+          (args.keywords[i] == "output_size" || (args.keywords[i].empty() && inputs.size() == 2))) {
+        unpool_size = &args.values[i];
+        continue;
+      }
+      if (unpool && args.keywords[i] == "indices" && args.values[i].kind == PyValue::Kind::Tensor) {
+        inputs.push_back(args.values[i]);
         continue;
       }
       if (!user && !args.keywords[i].empty()) {
@@ -10334,10 +10361,14 @@ class Construct {
     if (output_size && !output_size->is_none())
       output_padding_ =
           transposed_output_padding(*callee.module, inputs[0], *output_size, call.span);
+    if (unpool_size && !unpool_size->is_none())
+      unpool_output_size_ = size_argument(
+          *unpool_size, unpool_size->data.span.valid() ? unpool_size->data.span : call.span);
     struct Consumed {  // by this call's row, or dropped if the call fails first
       std::optional<std::vector<int64_t>>& padding;
-      ~Consumed() { padding.reset(); }
-    } consumed{output_padding_};
+      std::optional<Value>& unpool_size;
+      ~Consumed() { padding.reset(), unpool_size.reset(); }
+    } consumed{output_padding_, unpool_output_size_};
     return call_module(applied, inputs, call.span, module_, user ? &keywords : nullptr);
   }
 
@@ -10909,6 +10940,11 @@ class Construct {
     st.args = arguments_of(m);
     if (!inputs.empty() && lazy_base(m.op)) materialize_lazy(m, st, inputs[0], call_span);
     if (output_padding_) with_output_padding(st, *std::exchange(output_padding_, std::nullopt));
+    if (unpool_output_size_) {
+      Value size = *std::exchange(unpool_output_size_, std::nullopt);
+      Span at = size.span;
+      st.args.push_back(Arg{keyword_name("output_size"), std::move(size), at});
+    }
     st.extras_for_write().frozen = frozen_layers_.count(m.id) != 0;
     st.extras_for_write().normed_weight = normed_weight_of(m);
     st.module = parent;
@@ -10939,6 +10975,8 @@ class Construct {
         first_call;  // a module called again owns no new params
     PyValue out = emitted(std::move(st), call_span);
     if (first_call.empty()) first_call = out.name;
+    if (in_family(m.op, Family::max_pool) && returns_indices(L.program_.statements.back()))
+      return with_pool_indices(out, call_span);
     // nn.RNN, LSTM, GRU return (output, h_n) however they are called: in forward, in an
     // nn.Sequential (whose next module receives the tuple), as a subclass's torch forward
     if (in_family(m.op, Family::recurrent))
@@ -11438,15 +11476,12 @@ class Construct {
           st.args.push_back(Arg{"", to_ir(d, args.spans[i]), args.spans[i]});
         continue;
       }
-      if (v.kind == PyValue::Kind::Shape && op == "affine_grid") {
-        // F.affine_grid(theta, x.size()): the sizes as a torch.Size, as its messages print it
-        Value size;
-        size.kind = Value::Kind::Tuple;
-        size.s = "torch.Size";
-        size.span = args.spans[i];
-        for (const PyValue& d : shape_items(v, args.spans[i]))
-          size.items.push_back(to_ir(d, args.spans[i]));
-        st.args.push_back(Arg{keyword_name(args.keywords[i]), std::move(size), args.spans[i]});
+      if (v.kind == PyValue::Kind::Shape &&
+          (op == "affine_grid" || in_family(op, Family::max_unpool))) {
+        // F.affine_grid(theta, x.size()), F.max_unpool2d(..., output_size=x.size()): the sizes
+        // as a torch.Size, as their messages print it
+        st.args.push_back(
+            Arg{keyword_name(args.keywords[i]), size_argument(v, args.spans[i]), args.spans[i]});
         continue;
       }
       if (v.kind == PyValue::Kind::Shape && takes_size_list(op) && args.keywords[i].empty()) {
@@ -11492,7 +11527,38 @@ class Construct {
     }
     if (cumulative) output_type_ = cumulative_type(op, args, call.span);
     if (op == "dropout" || op == "dropout2d") dropout_in_eval(st, call.span);
-    return emitted(std::move(st), call.span);
+    bool with_indices = in_family(st.op, Family::max_pool) && returns_indices(st);
+    PyValue out = emitted(std::move(st), call.span);
+    return with_indices ? with_pool_indices(out, call.span) : out;
+  }
+
+  // A max pool with return_indices=True returns (values, indices): the pool's row, then the
+  // indices as a copy of it giving its second result (StatementExtras::output_index 1, int64).
+  // Either may go unused without a warning.
+  PyValue with_pool_indices(const PyValue& values, Span at) {
+    last_is_one_of_several();
+    Statement st = L.program_.statements.back();
+    st.name = L.unique_name(values.name + ".indices");
+    st.named = false;
+    st.extras_for_write().output_index = 1;
+    PyValue indices = emitted(std::move(st), at, ElementType::Int64);
+    last_is_one_of_several();
+    return make_tuple({values, indices});
+  }
+  static bool returns_indices(const Statement& st) {
+    const Value* v = written_argument(st.args, op_info(*find_op(st.op)), "return_indices");
+    return v && v->kind == Value::Kind::Bool && v->b;
+  }
+
+  // A size list as a row's argument: a torch.Size (`x.size()`) as a tuple that prints as one.
+  Value size_argument(const PyValue& v, Span at) {
+    if (v.kind != PyValue::Kind::Shape) return to_ir(v, at);
+    Value size;
+    size.kind = Value::Kind::Tuple;
+    size.s = "torch.Size";
+    size.span = at;
+    for (const PyValue& d : shape_items(v, at)) size.items.push_back(to_ir(d, at));
+    return size;
   }
 
   // F.dropout(x, p) drops values whenever `training` is True, its default, in eval mode too
@@ -13622,6 +13688,14 @@ class Construct {
     }
     if (st.op == "index") {  // the input's elements; index_tensor checked the index's type
       if (first) output_type_ = t.dtype;
+      return;
+    }
+    if (in_family(st.op, Family::max_unpool) && !first) {  // the indices: int64 only
+      if (t.dtype != ElementType::Int64)
+        torch_error(t, at,
+                    fmt::format("elements in indices should be type int64 but got: {}",
+                                scalar_type_name(t.dtype)),
+                    "pass the indices the max pool returned (return_indices=True)");
       return;
     }
     if (st.op == "one_hot") {  // int64 indices in, int64 rows out

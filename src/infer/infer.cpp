@@ -191,6 +191,8 @@ class Analyzer {
     }
     if (op.kind == OpKind::argmax || op.kind == OpKind::argmin || op.id == OpId::one_hot)
       return {.indices = true};
+    if (op.family == Family::max_pool && extras.output_index == 1)
+      return {.indices = true, .less_than = pooled_positions(done)};
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
         node.inputs[0] == kNoId)
       return {};
@@ -208,14 +210,41 @@ class Analyzer {
     return v;
   }
 
+  // How many positions of the pooled plane a max pool's windows reach, counted up to the last
+  // one (its indices lie below): the last row, column, ... any window reaches, as a flat index
+  // of the plane, plus one; 0 when a spatial size is symbolic.
+  int64_t pooled_positions(const LayerInfo& pool) const {
+    const Shape& in = *tensors_[pool.input_ids[0]].shape;
+    const Shape& out = *pool.output;
+    const Attrs& a = *pool.attrs;
+    size_t nd = a.kernel_size.size();
+    if (nd == 0 || in.size() < nd || out.size() < nd) return 0;
+    Checked last = 0;
+    for (size_t i = 0; i < nd; ++i) {
+      const Dim& size = in[in.size() - nd + i];
+      const Dim& pooled = out[out.size() - nd + i];
+      if (size.symbolic() || pooled.symbolic()) return 0;
+      Checked reach = (Checked(pooled.value) - 1) * a.stride[i] - Checked(a.padding[i]) +
+                      (Checked(a.kernel_size[i]) - 1) * a.dilation[i];
+      std::optional<int64_t> r = reach.get();
+      if (!r) return 0;
+      last = last * size.value + std::min(*r, size.value - 1);
+    }
+    std::optional<int64_t> positions = (last + 1).get();
+    return positions.value_or(0);
+  }
+
   // What is known of the values `node` reads as its input k: its tensor's, moved by the steps of
   // a copy made with no row (values_after), and none of them after a write.
   KnownValues first_input_values(const GraphNode& node) const { return input_values(node, 0); }
   KnownValues input_values(const GraphNode& node, size_t k) const {
     KnownValues v = tensors_[node.inputs[k]].values;
     for (const StatementExtras::CopiedInput& c : node.statement->extras().copied_inputs)
-      if (c.input == k) v = values_after(v, c.steps);
-    if (values_written_) v.exact_range = false;
+      if (c.input == k && !c.steps.empty()) {
+        v = values_after(v, c.steps);
+        v.less_than = 0;  // any step may move them out of the bound
+      }
+    if (values_written_) v.exact_range = false, v.less_than = 0;
     return v;
   }
 
@@ -368,11 +397,12 @@ class Analyzer {
     }
     const Shape* flattened_from =
         flattened_by != kNoId ? tensors_[layers[flattened_by].input_ids[0]].shape : nullptr;
-    // Not in the memo's key: what Embedding, one_hot, gather and index know of their indices, what
-    // the inputs are (masks).
+    // Not in the memo's key: what Embedding, one_hot, gather, index and max_unpool know of their
+    // indices, what the inputs are (masks).
     Family family = op_info(node.op).family;
     bool reads_values = family == Family::embedding || family == Family::one_hot ||
-                        family == Family::gather || family == Family::index;
+                        family == Family::gather || family == Family::index ||
+                        family == Family::max_unpool;
     bool has_roles = !node.statement->extras().input_roles.empty();
     // A probe keeps no weights, but a layer under weight_norm or spectral_norm needs its own
     // (its errors depend on them): rules run for it, and keep them.
@@ -617,7 +647,8 @@ class Analyzer {
     ctx.input_flattened_from = flattened_from;
     // the values read as indices: the first input's, gather's and index's index tensor
     Family family = op_info(node.op).family;
-    size_t indices = family == Family::gather || family == Family::index ? 1 : 0;
+    size_t indices =
+        family == Family::gather || family == Family::index || family == Family::max_unpool ? 1 : 0;
     if (indices < node.inputs.size() && node.inputs[indices] != kNoId)
       ctx.input_values = input_values(node, indices);
     for (size_t i = 0; i < ctx.multiplied_as_batch.size() && i < node.inputs.size(); ++i)

@@ -50,6 +50,9 @@ struct KnownValues {
   // the values depend on nothing the model is given (no input, no random source): an arange, a
   // buffer __init__ made, math of them; they are the same at every run
   bool from_constants = false;
+  // > 0: every value lies in [0, less_than) whatever the input's values (a max pool's indices:
+  // the positions its windows reach in the pooled plane); 0: no such bound is known
+  int64_t less_than = 0;
 };
 
 // Known index values (KnownValues with exact_range) outside [lower, upper): whether any is; the

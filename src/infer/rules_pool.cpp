@@ -229,12 +229,204 @@ bool infer_max_pool(RuleContext& ctx) {
   if (!a) return false;
   auto ri = ctx.bool_arg("return_indices");
   if (!ri) return false;
-  if (*ri)
+  // a .py file's (values, indices) are two rows, the indices' StatementExtras::output_index 1;
+  // the model language has no tuples
+  if (*ri && !ctx.st.python)
     return ctx.fail_unsupported(
         "return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
         "remove return_indices=True");
+  ctx.attrs.indices = ctx.st.extras().output_index == 1;
   return pool_output(ctx, *a, *axis,
                      ctx.is_none("stride") ? "  (stride defaults to kernel_size)" : "");
+}
+
+namespace {
+
+// How Python prints a sequence of ints: (9, 9), (9,), [9, 9], torch.Size([9, 9]).
+std::string python_ints(const Value& v, std::span<const int64_t> items) {
+  std::string joined = fmt::format("{}", fmt::join(items, ", "));
+  if (v.kind == Value::Kind::List) return "[" + joined + "]";
+  if (v.s.str() == "torch.Size") return "torch.Size([" + joined + "])";
+  return items.size() == 1 ? "(" + joined + ",)" : "(" + joined + ")";
+}
+
+// F.max_unpoolNd's _unpool_output_size: the default (in-1)s - 2p + k per spatial dim, or
+// output_size (the spatial sizes, or with two sizes leading, dropped unread), each strictly
+// within a stride of the default; Python's errors otherwise.
+std::optional<IntList> unpool_output_size(RuleContext& ctx, const PoolArgs& a) {
+  const Shape& x = ctx.x();
+  size_t nd = a.kernel.size();
+  if (x.size() < nd) {
+    ctx.fail_input("tuple index out of range",
+                   fmt::format("{} unpools the last {} dims: give it [N, C, ...] or [C, ...]",
+                               ctx.op.name, nd));
+    return std::nullopt;
+  }
+  IntList defaults(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    const Dim& in = x[x.size() - nd + d];
+    if (in.symbolic()) {
+      ctx.fail_input_unsupported(
+          fmt::format("{} needs concrete spatial sizes, got {}", ctx.op.name, to_string(x)),
+          "only the batch dimension may be symbolic");
+      return std::nullopt;
+    }
+    auto size =
+        ((Checked(in.value) - 1) * a.stride[d] + a.kernel[d] - Checked(2) * a.padding[d]).get();
+    if (!size) {
+      ctx.fail_overflow("kernel_size", "the unpooled size");
+      return std::nullopt;
+    }
+    defaults[d] = *size;
+  }
+  const Value& given = ctx.value("output_size");
+  if (given.kind == Value::Kind::None) return defaults;
+  if (!given.is_sequence()) {
+    ctx.fail_at("output_size", fmt::format("object of type '{}' has no len()", python_type(given)),
+                fmt::format("give the output's spatial sizes: output_size=({})",
+                            fmt::join(defaults, ", ")));
+    return std::nullopt;
+  }
+  std::vector<Value> items = given.items.vec();
+  if (items.size() == nd + 2) items.erase(items.begin(), items.begin() + 2);
+  if (items.size() != nd) {
+    ctx.fail_at("output_size",
+                fmt::format("output_size should be a sequence containing {} or {} elements, but "
+                            "it has a length of '{}'",
+                            nd, nd + 2, items.size()),
+                fmt::format("give the {} spatial sizes, or the whole size of the tensor the max "
+                            "pool read",
+                            nd));
+    return std::nullopt;
+  }
+  IntList sizes(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    if (items[d].kind != Value::Kind::Int) {
+      ctx.fail_unsupported("output_size", "an output_size whose sizes are not ints here",
+                           "give the output's sizes as numbers, or the pooled tensor's .size()");
+      return std::nullopt;
+    }
+    sizes[d] = items[d].i;
+  }
+  for (size_t d = 0; d < nd; ++d) {
+    int64_t least = defaults[d] - a.stride[d], most = defaults[d] + a.stride[d];
+    if (least < sizes[d] && sizes[d] < most) continue;
+    ctx.fail_at("output_size",
+                fmt::format("invalid output_size \"{}\" (dim {} must be between {} and {})",
+                            python_ints(given, sizes), d, least, most),
+                fmt::format("give the size of the tensor the max pool read; the default here is "
+                            "({})",
+                            fmt::join(defaults, ", ")));
+    return std::nullopt;
+  }
+  return sizes;
+}
+
+// The aten kernel's checks of max_unpooling2d (1-d: of the input and indices unsqueezed at the
+// end) and max_unpooling3d: the rank, the indices' shape, no empty dim but the first.
+bool unpool_inputs_ok(RuleContext& ctx) {
+  size_t nd = static_cast<size_t>(ctx.nd());
+  size_t kernel_nd = std::max<size_t>(nd, 2);
+  Shape x = ctx.x(), indices = ctx.in()[1];
+  if (nd == 1) x.push_back(fixed(1)), indices.push_back(fixed(1));
+  if (x.size() != kernel_nd + 1 && x.size() != kernel_nd + 2)
+    return ctx.fail_input(
+        fmt::format("Input to max_unpooling{}d should be a {}d or {}d Tensor, but got a tensor "
+                    "with {} dimensions.",
+                    kernel_nd, kernel_nd + 1, kernel_nd + 2, x.size()),
+        fmt::format("{} unpools [N, C, ...] or [C, ...] with {} spatial dims", ctx.op.name, nd));
+  if (!(x == indices))
+    return ctx.fail_input(
+        fmt::format("Expected shape of indices to be same as that of the input tensor ({}) but "
+                    "got indices tensor with shape: {}",
+                    to_string(x), to_string(indices)),
+        "give the indices the max pool returned with the values it returned");
+  for (size_t i = 1; i < x.size(); ++i)
+    if (!x[i].symbolic() && x[i].value == 0)
+      return ctx.fail_input(
+          fmt::format("max_unpooling{}d_forward_out_cpu(): Expected input to have non-zero size "
+                      "for non-batch dimensions, but got {} with dimension {} being empty.",
+                      kernel_nd, to_string(x), i),
+          "there is nothing to unpool");
+  return true;
+}
+
+// Each index must lie in the output's plane (else PyTorch's `Found an invalid max index`), which
+// depends on the values unless netshape knows them: a max pool's, whose windows reach no
+// position past the plane, or an arange's, all inside it.
+bool indices_in_plane(RuleContext& ctx, int64_t plane) {
+  const KnownValues& ids = ctx.input_values;
+  if (!ctx.st.python && !ids.indices)  // the .py reader checked the dtype
+    return ctx.fail_input("elements in indices should be type int64 but got: Float",
+                          "pass the indices a max pool returned (return_indices=True)");
+  bool pooled = ids.less_than > 0 && ids.less_than <= plane;
+  bool known = ids.exact_range && ids.lo >= 0 && ids.hi < plane;
+  if (pooled || known) return true;
+  if (ids.less_than > plane)
+    return ctx.fail_input_unsupported(
+        fmt::format("the max pool's indices reach position {} of its input's plane, and the "
+                    "output's plane holds {}: whether PyTorch finds an invalid max index "
+                    "depends on the values",
+                    ids.less_than - 1, plane),
+        "give output_size the size of the tensor the max pool read: output_size=x.size()");
+  return ctx.fail_input_unsupported(
+      fmt::format("netshape does not know that the indices `{}` lie in the output's plane of {} "
+                  "positions (as a max pool's do, unchanged): whether PyTorch finds an invalid "
+                  "max index depends on their values",
+                  ctx.input_name(1), plane),
+      "pass the indices a max pool with return_indices=True returned");
+}
+
+// The input with its last dims the unpooled sizes.
+bool unpooled(RuleContext& ctx, const IntList& out) {
+  Shape s = ctx.x();
+  for (size_t d = 0; d < out.size(); ++d) s[s.size() - out.size() + d] = fixed(out[d]);
+  ctx.attrs.output_size = AttrInts(out);
+  ctx.set_output(s);
+  return true;
+}
+
+}  // namespace
+
+// MaxUnpool2d(kernel_size, stride=None, padding=0), applied to (input, indices, output_size=None);
+// max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None)
+// x: [N, C, *in], indices of its shape -> [N, C, *out]   out = (in-1)s - 2p + k, or output_size
+bool infer_max_unpool(RuleContext& ctx) {
+  if (ctx.in().size() != 2)
+    return ctx.fail_input(
+        ctx.in().size() < 2
+            ? fmt::format("{}{} missing 1 required positional argument: 'indices'", ctx.op.name,
+                          ctx.op.is_module() ? ".forward()" : "()")
+            : fmt::format("{} takes two tensors, the input and its indices", ctx.op.name),
+        "give it the values and the indices a max pool returned: `unpool(x, indices)`");
+  size_t nd = static_cast<size_t>(ctx.nd());
+  PoolArgs a;
+  auto kernel = ctx.ints_arg("kernel_size", nd, INT64_MIN, RuleContext::IntsForm::python);
+  if (!kernel) return false;
+  a.kernel = std::move(*kernel);
+  auto stride = ctx.is_none("stride")
+                    ? std::optional<IntList>(a.kernel)
+                    : ctx.ints_arg("stride", nd, INT64_MIN, RuleContext::IntsForm::python);
+  if (!stride) return false;
+  a.stride = std::move(*stride);
+  auto padding = ctx.ints_arg("padding", nd, INT64_MIN, RuleContext::IntsForm::python);
+  if (!padding) return false;
+  a.padding = std::move(*padding);
+  for (size_t d = 0; d < nd; ++d)
+    if (a.kernel[d] < 1 || a.stride[d] < 1)
+      return ctx.fail_unsupported(a.kernel[d] < 1 ? "kernel_size" : "stride",
+                                  "an unpooling kernel_size or stride below 1",
+                                  "give the max pool's kernel_size and stride");
+  auto out = unpool_output_size(ctx, a);
+  if (!out || !unpool_inputs_ok(ctx)) return false;
+  Checked plane = 1;
+  for (int64_t o : *out) plane = plane * o;
+  if (std::any_of(out->begin(), out->end(), [](int64_t o) { return o < 1; }) || !plane.ok())
+    return ctx.fail_input_unsupported(
+        fmt::format("an unpooled output of {} spatial sizes ({})",
+                    plane.ok() ? "empty" : "too large", fmt::join(*out, ", ")),
+        "give the max pool's kernel_size, stride and padding");
+  return indices_in_plane(ctx, *plane.get()) && unpooled(ctx, *out);
 }
 
 // x: [N, C, *in] -> [N, C, *out]   out = floor((in + 2p - k)/s) + 1 (ceil with ceil_mode)

@@ -400,7 +400,8 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
   for (size_t k = 0; k < a.inputs.size(); ++k) layouts[a.input_ids[k]] = Layout{true, false, k};
   for (const LayerInfo& l : a.layers) {
     check_unbatched_flatten(l, a, layouts, diags);
-    check_floor(a, l, diags);
+    // a second result's row (a max pool's indices) has its first's window: warned there
+    if (l.statement->extras().output_index == 0) check_floor(a, l, diags);
     check_unused(l, used, diags);
     check_batch_squeeze(l, a, diags);
     check_training_batch_norm(l, a, diags);

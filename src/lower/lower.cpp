@@ -312,11 +312,11 @@ class Lowering {
         ++node.first_arg;
       // add/sub/mul/div, matmul, bmm: `add(x)` means previous + x, `matmul(w)` previous @ w,
       // `masked_fill(m, 0.0)` the previous output filled where m is set, `grid_sample(g)` the
-      // previous output sampled at g
+      // previous output sampled at g, `max_unpool2d(i, 2)` it unpooled at indices i
       bool binary = op.family == Family::add || op.family == Family::matmul ||
                     op.family == Family::bmm || op.family == Family::masked_fill ||
                     op.family == Family::grid_sample || op.family == Family::distance ||
-                    op.family == Family::conv_functional;
+                    op.family == Family::conv_functional || op.family == Family::max_unpool;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -351,15 +351,16 @@ class Lowering {
   // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
   // recurrent layers (input, h0, c0), their cells (input, hx), grid_sample (input, grid) and the
   // distances (x1, x2: their rule counts them), F.convNd (input, weight, bias), setitem (a
-  // tensor and the value written into it), gather and index (a tensor and its index) take
-  // several tensors; every other op one (a layer's forward(input), F.relu(input, inplace)).
+  // tensor and the value written into it), gather and index (a tensor and its index), max_unpool
+  // (the values and their indices) take several tensors; every other op one (a layer's
+  // forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
            f == Family::where || f == Family::attention || f == Family::recurrent ||
            f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance ||
            f == Family::conv_functional || f == Family::setitem || f == Family::gather ||
-           f == Family::index;
+           f == Family::index || f == Family::max_unpool;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

@@ -1623,8 +1623,7 @@ BODY
        ExitCode::ShapeError, "recompute_scale_factor is not meaningful with an explicit size."},
       {"        return F.interpolate(x, size=(5, 5), recompute_scale_factor=False)", ExitCode::Ok,
        ""},
-      {"        return self.pool(x.repeat(1, 1, 2, 2))[0]", ExitCode::UsageOrParse,
-       "return_indices=True makes a tuple; netshape follows single tensors"},
+      {"        return self.pool(x.repeat(1, 1, 2, 2))[0]", ExitCode::Ok, ""},  // (values, indices)
       {"        x.unsqueeze_(1)\n        return x", ExitCode::UsageOrParse,
        "unsupported Python construct: `unsqueeze_()`, which changes a tensor's shape in place"},
   };
