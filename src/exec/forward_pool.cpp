@@ -206,11 +206,27 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
   ctx.out = ctx.zeros(pooled_shape(ctx.x(), nd, out));
   const float* x = ctx.x().data.data();
   float* y = ctx.out.data.data();
+  bool indices = is_max && ctx.layer.attrs->indices;
   for_each_output(in.planes, out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
     std::array<int64_t, 3> lo{}, hi{};
     for (size_t i = 0; i < 3; ++i) {
       lo[i] = adaptive_start(o[i], out[i], in.sp[i]);
       hi[i] = adaptive_end(o[i], out[i], in.sp[i]);
+    }
+    if (indices) {  // where the max is, as max_pool_indices chooses it
+      auto flat = [&](int64_t d, int64_t h, int64_t w) {
+        return (d * in.sp[1] + h) * in.sp[2] + w;
+      };
+      float best = -std::numeric_limits<float>::infinity();
+      int64_t best_at = flat(lo[0], lo[1], lo[2]);
+      for (int64_t d = lo[0]; d < hi[0]; ++d)
+        for (int64_t h = lo[1]; h < hi[1]; ++h)
+          for (int64_t w = lo[2]; w < hi[2]; ++w) {
+            float v = x[at(in.sp, pl, d, h, w)];
+            if (v > best || std::isnan(v)) best = v, best_at = flat(d, h, w);
+          }
+      y[at(out, pl, o[0], o[1], o[2])] = static_cast<float>(best_at);
+      return;
     }
     double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
     for (int64_t d = lo[0]; d < hi[0]; ++d)

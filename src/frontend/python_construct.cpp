@@ -10975,7 +10975,8 @@ class Construct {
         first_call;  // a module called again owns no new params
     PyValue out = emitted(std::move(st), call_span);
     if (first_call.empty()) first_call = out.name;
-    if (in_family(m.op, Family::max_pool) && returns_indices(L.program_.statements.back()))
+    if ((in_family(m.op, Family::max_pool) || in_family(m.op, Family::adaptive_max_pool)) &&
+        returns_indices(L.program_.statements.back()))
       return with_pool_indices(out, call_span);
     // nn.RNN, LSTM, GRU return (output, h_n) however they are called: in forward, in an
     // nn.Sequential (whose next module receives the tuple), as a subclass's torch forward
@@ -11527,7 +11528,9 @@ class Construct {
     }
     if (cumulative) output_type_ = cumulative_type(op, args, call.span);
     if (op == "dropout" || op == "dropout2d") dropout_in_eval(st, call.span);
-    bool with_indices = in_family(st.op, Family::max_pool) && returns_indices(st);
+    bool with_indices =
+        (in_family(st.op, Family::max_pool) || in_family(st.op, Family::adaptive_max_pool)) &&
+        returns_indices(st);
     PyValue out = emitted(std::move(st), call.span);
     return with_indices ? with_pool_indices(out, call.span) : out;
   }

@@ -191,7 +191,8 @@ class Analyzer {
     }
     if (op.kind == OpKind::argmax || op.kind == OpKind::argmin || op.id == OpId::one_hot)
       return {.indices = true};
-    if (op.family == Family::max_pool && extras.output_index == 1)
+    if ((op.family == Family::max_pool || op.family == Family::adaptive_max_pool) &&
+        extras.output_index == 1)
       return {.indices = true, .less_than = pooled_positions(done)};
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
         node.inputs[0] == kNoId)
@@ -217,6 +218,13 @@ class Analyzer {
     const Shape& in = *tensors_[pool.input_ids[0]].shape;
     const Shape& out = *pool.output;
     const Attrs& a = *pool.attrs;
+    if (op_info(pool.op).family == Family::adaptive_max_pool) {  // its windows cover the plane
+      size_t nd = static_cast<size_t>(op_info(pool.op).spatial_dims);
+      Checked plane = 1;
+      for (size_t i = in.size() - std::min(nd, in.size()); i < in.size(); ++i)
+        plane = in[i].symbolic() ? Checked::overflowed() : plane * in[i].value;
+      return plane.get().value_or(0);
+    }
     size_t nd = a.kernel_size.size();
     if (nd == 0 || in.size() < nd || out.size() < nd) return 0;
     Checked last = 0;

@@ -562,7 +562,8 @@ bool infer_adaptive_avg_pool(RuleContext& ctx) {
 bool infer_adaptive_max_pool(RuleContext& ctx) {
   auto ri = ctx.bool_arg("return_indices");
   if (!ri) return false;
-  if (*ri)
+  ctx.attrs.indices = ctx.st.extras().output_index == 1;  // a .py file's second row, as max_pool
+  if (*ri && !ctx.st.python)
     return ctx.fail_unsupported(
         "return_indices", "return_indices=True makes a tuple; netshape follows single tensors",
         "remove return_indices=True");

@@ -4,7 +4,7 @@ indices of `return_indices=True` and nn.MaxUnpoolNd / F.max_unpoolNd as PyTorch 
 
 For each case below a small .py model (written here, into a temporary directory) convolves its
 input, applies a ReLU (so many windows tie at 0 and the choice among equal values matters), pools
-it with return_indices=True and unpools the result, with or without output_size, in 1, 2 and 3
+it with return_indices=True (max pooling, adaptive max pooling) and unpools the result, with or without output_size, in 1, 2 and 3
 spatial dims, with strides, padding, dilation and ceil_mode. `netshape check` must answer with
 PyTorch's output shape; `netshape run --save-tensors` saves the input, the weights and every
 layer's output, from which PyTorch recomputes the pool, its indices and the unpooled tensor:
@@ -33,7 +33,7 @@ class Unpooling(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv{nd}d({channels}, 4, 3, padding=1)
-        self.pool = nn.MaxPool{nd}d({pool}, return_indices=True)
+        self.pool = nn.{pool_class}({pool}, return_indices=True)
         self.unpool = nn.MaxUnpool{nd}d({unpool})
 
     def forward(self, x):
@@ -66,17 +66,24 @@ CASES = [
     (3, [1, 2, 5, 6, 7], "2", "2", "self.unpool(y, indices, output_size=size)"),
     (3, [2, 5, 6, 6], "(1, 2, 2), stride=(1, 2, 2)", "(1, 2, 2), (1, 2, 2)",
      "F.max_unpool3d(y, indices, (1, 2, 2), output_size=size[1:])"),
+    # adaptive max pooling's indices (its windows overlap where the sizes do not divide)
+    (2, [2, 3, 8, 8], "4", "2", "self.unpool(y, indices)", "AdaptiveMaxPool2d"),
+    (2, [2, 3, 9, 7], "(4, 3)", "2", "self.unpool(y, indices, output_size=size)",
+     "AdaptiveMaxPool2d"),
+    (1, [2, 3, 10], "4", "3, 2", "self.unpool(y, indices, output_size=size)", "AdaptiveMaxPool1d"),
+    (3, [1, 2, 4, 5, 6], "(2, 3, 3)", "2", "self.unpool(y, indices, output_size=size)",
+     "AdaptiveMaxPool3d"),
 ]
 
 
-def torch_forward(saved, nd, pool, unpool, call):
+def torch_forward(saved, nd, pool, unpool, call, pool_class):
     load = lambda n: torch.from_numpy(np.load(os.path.join(saved, n + ".npy")))  # noqa: E731
     conv = getattr(F, f"conv{nd}d")
     x = load("input.x")
     with torch.no_grad():
         x = F.relu(conv(x, load("conv.weight"), load("conv.bias"), padding=1))
         size = x.size()
-        pool_module = eval(f"torch.nn.MaxPool{nd}d({pool}, return_indices=True)")
+        pool_module = eval(f"torch.nn.{pool_class}({pool}, return_indices=True)")
         unpool_module = eval(f"torch.nn.MaxUnpool{nd}d({unpool})")
         y, indices = pool_module(x)
         scope = {"self": type("M", (), {"unpool": unpool_module}), "y": y, "indices": indices,
@@ -86,12 +93,13 @@ def torch_forward(saved, nd, pool, unpool, call):
 
 
 def run_case(netshape, tmp, number, case):
-    nd, shape, pool, unpool, call = case
+    nd, shape, pool, unpool, call = case[:5]
+    pool_class = case[5] if len(case) > 5 else f"MaxPool{nd}d"
     name = f"case{number}_{nd}d"
     path = os.path.join(tmp, name + ".py")
     with open(path, "w") as f:
-        f.write(MODEL.format(shape=shape, nd=nd, channels=shape[-nd - 1], pool=pool,
-                             unpool=unpool, call=call))
+        f.write(MODEL.format(shape=shape, nd=nd, channels=shape[-nd - 1], pool_class=pool_class,
+                             pool=pool, unpool=unpool, call=call))
     r = subprocess.run([netshape, "check", path, "--format", "json"], capture_output=True,
                        text=True)
     if r.returncode != 0:
@@ -102,7 +110,7 @@ def run_case(netshape, tmp, number, case):
                        capture_output=True, text=True)
     if r.returncode != 0:
         return name, f"netshape run failed: {r.stdout}{r.stderr}"
-    y, indices, out = torch_forward(saved, nd, pool, unpool, call)
+    y, indices, out = torch_forward(saved, nd, pool, unpool, call, pool_class)
     by_name = {layer["name"]: layer for layer in layers}
     unpooled = layers[-1]
     if unpooled["output_shape"] != list(out.shape):

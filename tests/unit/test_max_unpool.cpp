@@ -22,7 +22,8 @@ using V = std::vector<float>;
 
 // The max pool of a .ns snippet (`pool`, e.g. "MaxPool2d(2)") run on x, giving its indices, as
 // the .py reader's row of them does.
-Tensor pool_indices(const std::string& pool, const Tensor& x) {
+Tensor pool_indices(const std::string& pool, const Tensor& x,
+                    void (*forward)(ForwardCtx&) = forward_max_pool) {
   std::string ns = "input x: [" + std::to_string(x.shape[0]);
   for (size_t i = 1; i < x.shape.size(); ++i) ns += ", " + std::to_string(x.shape[i]);
   ns += "]\n" + pool + "\n";
@@ -34,7 +35,7 @@ Tensor pool_indices(const std::string& pool, const Tensor& x) {
   l.attrs = attrs;
   Tensor out;
   ForwardCtx ctx{l, {&x}, {}, out};
-  forward_max_pool(ctx);
+  forward(ctx);
   return out;
 }
 
@@ -76,6 +77,11 @@ TEST_CASE("max pool indices and max unpooling: run computes PyTorch's") {
             .data == V{1, 1, 4});
   CHECK(pool_indices("MaxPool3d(2)", tensor_of({1, 1, 2, 2, 2}, {1, 0, 3, 2, 5, 4, 7, 6})).data ==
         V{6});
+  // adaptive windows overlap where the sizes do not divide: [0, 2) and [1, 3) of 3
+  CHECK(pool_indices("AdaptiveMaxPool1d(2)", tensor_of({1, 1, 3}, {1, 4, 2}),
+                     forward_adaptive_max_pool)
+            .data == V{1, 1});
+  CHECK(pool_indices("AdaptiveMaxPool2d(1)", x, forward_adaptive_max_pool).data == V{10});
   // an index outside the output's plane is PyTorch's error
   CHECK_THROWS_WITH_AS(unpooled(values, indices, {2, 2}),
                        "Found an invalid max index: 4 (output volumes are of size 2x2)",
@@ -114,6 +120,8 @@ class SegNetLike(nn.Module):
       {"return F.max_unpool2d(y, i, 3)", "", "[2, 4, 12, 12]"},
       {"return F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2)", "", "[2, 4, 8, 8]"},
       {"return y", "", "[2, 4, 4, 4]"},  // the indices may go unused
+      {"return self.unpool(*F.adaptive_max_pool2d(x, (4, 4), return_indices=True), (8, 8))", "",
+       "[2, 4, 8, 8]"},
       // indices whose values netshape knows (all 0: the last value wins), as PyTorch
       {"return F.max_unpool2d(y, torch.zeros_like(i), 2)", "", "[2, 4, 8, 8]"},
       {"return F.max_unpool2d(y, i, 2, output_size=(10, 9))",
