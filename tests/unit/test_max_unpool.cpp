@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "../../src/exec/forward.hpp"
+#include "forward_helpers.hpp"
 #include "netshape/exec.hpp"
 #include "test_helpers.hpp"
 
@@ -20,23 +21,11 @@ namespace {
 
 using V = std::vector<float>;
 
-// The max pool of a .ns snippet (`pool`, e.g. "MaxPool2d(2)") run on x, giving its indices, as
-// the .py reader's row of them does.
+// The max pool `pool` (a .ns call, e.g. "MaxPool2d(2)") run on x, giving its indices, as the
+// .py reader's row of them does.
 Tensor pool_indices(const std::string& pool, const Tensor& x,
                     void (*forward)(ForwardCtx&) = forward_max_pool) {
-  std::string ns = "input x: [" + std::to_string(x.shape[0]);
-  for (size_t i = 1; i < x.shape.size(); ++i) ns += ", " + std::to_string(x.shape[i]);
-  ns += "]\n" + pool + "\n";
-  LoadedModel m = check_ns(ns);
-  REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
-  LayerInfo l = m.analysis.layers.at(0);
-  auto attrs = std::make_shared<Attrs>(*l.attrs);
-  attrs->indices = true;
-  l.attrs = attrs;
-  Tensor out;
-  ForwardCtx ctx{l, {&x}, {}, out};
-  forward(ctx);
-  return out;
+  return test::forward_of(test::on_input(x, pool), forward, {x}, true);
 }
 
 // max_unpool2d of values and indices to an output plane of `size`.

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "../../src/exec/forward.hpp"
+#include "forward_helpers.hpp"
 #include "netshape/exec.hpp"
 #include "test_helpers.hpp"
 
@@ -41,24 +42,11 @@ const LayerCase kCases[] = {
      "topk along the dim of size B"},  // the batch's size is not known: refused
 };
 
-// Layer 0 of a .ns snippet run by `forward` on x; `second` reads the row as the call's second
-// result (the indices), as the .py reader marks it.
+// Layer 0 of `call` run by `forward` on x; `second` reads the row as the call's second result
+// (the indices), as the .py reader marks it.
 Tensor ordered(const std::string& call, void (*forward)(ForwardCtx&), const Tensor& x,
                bool second = false) {
-  std::string ns = "input x: [" + std::to_string(x.shape[0]);
-  for (size_t i = 1; i < x.shape.size(); ++i) ns += ", " + std::to_string(x.shape[i]);
-  ns += "]\n" + call + "\n";
-  LoadedModel m = check_ns(ns);
-  REQUIRE_MESSAGE(m.exit == ExitCode::Ok, ns);
-  LayerInfo l = m.analysis.layers.at(0);
-  auto attrs = std::make_shared<Attrs>(*l.attrs);
-  attrs->indices = attrs->indices || second;
-  l.attrs = attrs;
-  Tensor out;
-  ForwardCtx ctx{l, {&x}, {}, out};
-  forward(ctx);
-  CHECK(out.shape == bind_shape(*l.output, 1));
-  return out;
+  return test::forward_of(test::on_input(x, call), forward, {x}, second);
 }
 
 }  // namespace
