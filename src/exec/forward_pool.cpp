@@ -110,10 +110,19 @@ void max_pool_2d_undilated(const float* x, float* y, const Planes& in, const Win
   });
 }
 
+// A window's max and where it is, as PyTorch's max pool kernels keep them while reading the
+// window in order: a value larger than the best so far, or NaN, takes its place (the first of
+// equal values stays, the last NaN wins); before any, the window's first position.
+struct MaxAt {
+  float best = -std::numeric_limits<float>::infinity();
+  int64_t at = 0;
+  void see(float v, int64_t position) {
+    if (v > best || std::isnan(v)) best = v, at = position;
+  }
+};
+
 // A max pool's second result (return_indices=True): where each window's max is, as a flat
-// index of its plane ((d * H + h) * W + w), as PyTorch's kernels choose it: the first tap inside
-// the input to start with, then each value larger than the best so far, or NaN, in the window's
-// order (the last NaN wins).
+// index of its plane ((d * H + h) * W + w).
 void max_pool_indices(const float* x, float* y, const Planes& in, const Window& w) {
   for_each_output(in.planes, w.out, [&](int64_t pl, const std::array<int64_t, 3>& o) {
     const auto t = window_taps(o, w.s, w.p, w.d, w.k, in.sp);
@@ -122,15 +131,12 @@ void max_pool_indices(const float* x, float* y, const Planes& in, const Window& 
              t[2].position(kw, w.d[2]);
     };
     const float* plane = x + pl * in.sp[0] * in.sp[1] * in.sp[2];
-    float best = -std::numeric_limits<float>::infinity();
-    int64_t best_at = flat(t[0].lo, t[1].lo, t[2].lo);
+    MaxAt max{.at = flat(t[0].lo, t[1].lo, t[2].lo)};
     for (int64_t kd = t[0].lo; kd < t[0].hi; ++kd)
       for (int64_t kh = t[1].lo; kh < t[1].hi; ++kh)
-        for (int64_t kw = t[2].lo; kw < t[2].hi; ++kw) {
-          float v = plane[flat(kd, kh, kw)];
-          if (v > best || std::isnan(v)) best = v, best_at = flat(kd, kh, kw);
-        }
-    y[at(w.out, pl, o[0], o[1], o[2])] = static_cast<float>(best_at);
+        for (int64_t kw = t[2].lo; kw < t[2].hi; ++kw)
+          max.see(plane[flat(kd, kh, kw)], flat(kd, kh, kw));
+    y[at(w.out, pl, o[0], o[1], o[2])] = static_cast<float>(max.at);
   });
 }
 
@@ -213,19 +219,15 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
       lo[i] = adaptive_start(o[i], out[i], in.sp[i]);
       hi[i] = adaptive_end(o[i], out[i], in.sp[i]);
     }
-    if (indices) {  // where the max is, as max_pool_indices chooses it
+    if (indices) {  // where the max is, as a flat index of the plane
       auto flat = [&](int64_t d, int64_t h, int64_t w) {
         return (d * in.sp[1] + h) * in.sp[2] + w;
       };
-      float best = -std::numeric_limits<float>::infinity();
-      int64_t best_at = flat(lo[0], lo[1], lo[2]);
+      MaxAt max{.at = flat(lo[0], lo[1], lo[2])};
       for (int64_t d = lo[0]; d < hi[0]; ++d)
         for (int64_t h = lo[1]; h < hi[1]; ++h)
-          for (int64_t w = lo[2]; w < hi[2]; ++w) {
-            float v = x[at(in.sp, pl, d, h, w)];
-            if (v > best || std::isnan(v)) best = v, best_at = flat(d, h, w);
-          }
-      y[at(out, pl, o[0], o[1], o[2])] = static_cast<float>(best_at);
+          for (int64_t w = lo[2]; w < hi[2]; ++w) max.see(x[at(in.sp, pl, d, h, w)], flat(d, h, w));
+      y[at(out, pl, o[0], o[1], o[2])] = static_cast<float>(max.at);
       return;
     }
     double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
