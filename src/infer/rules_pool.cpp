@@ -309,11 +309,16 @@ std::optional<IntList> unpool_output_size(RuleContext& ctx, const PoolArgs& a) {
     sizes[d] = items[d].i;
   }
   for (size_t d = 0; d < nd; ++d) {
-    int64_t least = defaults[d] - a.stride[d], most = defaults[d] + a.stride[d];
-    if (least < sizes[d] && sizes[d] < most) continue;
+    std::optional<int64_t> least = (Checked(defaults[d]) - a.stride[d]).get(),
+                           most = (Checked(defaults[d]) + a.stride[d]).get();
+    if (!least || !most) {
+      ctx.fail_overflow("stride", "the unpooled size's bounds");
+      return std::nullopt;
+    }
+    if (*least < sizes[d] && sizes[d] < *most) continue;
     ctx.fail_at("output_size",
                 fmt::format("invalid output_size \"{}\" (dim {} must be between {} and {})",
-                            python_ints(given, sizes), d, least, most),
+                            python_ints(given, sizes), d, *least, *most),
                 fmt::format("give the size of the tensor the max pool read; the default here is "
                             "({})",
                             fmt::join(defaults, ", ")));
