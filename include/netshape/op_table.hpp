@@ -111,6 +111,13 @@ inline int64_t recurrent_gates(OpKind kind) {
   return kind == OpKind::lstm ? 4 : kind == OpKind::gru ? 3 : 1;
 }
 
+// Whether an op of family `f` can return its maxima's positions beside them (a max pool or
+// adaptive max pool given return_indices=True): the .py reader splits its result, inference
+// bounds the indices, max_unpool reads them.
+inline bool pools_with_indices(Family f) {
+  return f == Family::max_pool || f == Family::adaptive_max_pool;
+}
+
 // Where an op reads the size its feature parameter names.
 enum class FeatureAxis { None, Channel, Last };
 

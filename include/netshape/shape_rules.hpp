@@ -103,6 +103,11 @@ inline std::string keepdim_without_dim(std::string_view op) {
       op);
 }
 
+// max_unpool's error for indices of another element type than int64 (`Float`, `Int`).
+inline std::string unpool_indices_not_int64(std::string_view element_type) {
+  return fmt::format("elements in indices should be type int64 but got: {}", element_type);
+}
+
 // The help beside an out-of-range dim: the dims the tensor has.
 inline std::string dims_help(int64_t rank) {
   if (rank == 0) return "the tensor has no dims here: it is a single number";

@@ -9818,9 +9818,19 @@ class Construct {
 
   // Whether layer `op` is of family `f` (nn.RNN, nn.LSTM, nn.GRU: recurrent, applied with their
   // state, returning (output, final state); the cells: recurrent_cell).
-  static bool in_family(const std::string& op, Family f) {
+  static bool in_family(const std::string& op, Family f) { return family_of(op) == f; }
+
+  // The family of layer `op`; none for a name that is no op.
+  static std::optional<Family> family_of(const std::string& op) {
     std::optional<OpId> id = find_op(op);
-    return id && op_info(*id).family == f;
+    if (!id) return std::nullopt;
+    return op_info(*id).family;
+  }
+
+  // Whether layer `op` is a max pool that can return its indices (return_indices=True).
+  static bool max_pool_layer(const std::string& op) {
+    std::optional<Family> f = family_of(op);
+    return f && pools_with_indices(*f);
   }
 
   // Whether a layer has weights: convolutions, Linear, and the norms unless made without them.
@@ -10975,8 +10985,7 @@ class Construct {
         first_call;  // a module called again owns no new params
     PyValue out = emitted(std::move(st), call_span);
     if (first_call.empty()) first_call = out.name;
-    if ((in_family(m.op, Family::max_pool) || in_family(m.op, Family::adaptive_max_pool)) &&
-        returns_indices(L.program_.statements.back()))
+    if (max_pool_layer(m.op) && returns_indices(L.program_.statements.back()))
       return with_pool_indices(out, call_span);
     // nn.RNN, LSTM, GRU return (output, h_n) however they are called: in forward, in an
     // nn.Sequential (whose next module receives the tuple), as a subclass's torch forward
@@ -11528,9 +11537,7 @@ class Construct {
     }
     if (cumulative) output_type_ = cumulative_type(op, args, call.span);
     if (op == "dropout" || op == "dropout2d") dropout_in_eval(st, call.span);
-    bool with_indices =
-        (in_family(st.op, Family::max_pool) || in_family(st.op, Family::adaptive_max_pool)) &&
-        returns_indices(st);
+    bool with_indices = max_pool_layer(st.op) && returns_indices(st);
     PyValue out = emitted(std::move(st), call.span);
     return with_indices ? with_pool_indices(out, call.span) : out;
   }
@@ -13695,9 +13702,7 @@ class Construct {
     }
     if (in_family(st.op, Family::max_unpool) && !first) {  // the indices: int64 only
       if (t.dtype != ElementType::Int64)
-        torch_error(t, at,
-                    fmt::format("elements in indices should be type int64 but got: {}",
-                                scalar_type_name(t.dtype)),
+        torch_error(t, at, unpool_indices_not_int64(scalar_type_name(t.dtype)),
                     "pass the indices the max pool returned (return_indices=True)");
       return;
     }

@@ -191,8 +191,7 @@ class Analyzer {
     }
     if (op.kind == OpKind::argmax || op.kind == OpKind::argmin || op.id == OpId::one_hot)
       return {.indices = true};
-    if ((op.family == Family::max_pool || op.family == Family::adaptive_max_pool) &&
-        extras.output_index == 1)
+    if (pools_with_indices(op.family) && extras.output_index == 1)
       return {.indices = true, .less_than = pooled_positions(done)};
     if (family_info(op.family).layout != LayoutRule::View || node.inputs.empty() ||
         node.inputs[0] == kNoId)
@@ -232,8 +231,11 @@ class Analyzer {
       const Dim& size = in[in.size() - nd + i];
       const Dim& pooled = out[out.size() - nd + i];
       if (size.symbolic() || pooled.symbolic()) return 0;
+      // the last window starts at (pooled - 1) s - p and covers its dilated kernel's extent
+      std::optional<int64_t> extent = effective_kernel_size(a.kernel_size[i], a.dilation[i]);
+      if (!extent) return 0;
       Checked reach = (Checked(pooled.value) - 1) * a.stride[i] - Checked(a.padding[i]) +
-                      (Checked(a.kernel_size[i]) - 1) * a.dilation[i];
+                      (Checked(*extent) - 1);
       std::optional<int64_t> r = reach.get();
       if (!r) return 0;
       last = last * size.value + std::min(*r, size.value - 1);

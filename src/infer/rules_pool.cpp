@@ -362,7 +362,7 @@ bool unpool_inputs_ok(RuleContext& ctx) {
 bool indices_in_plane(RuleContext& ctx, int64_t plane) {
   const KnownValues& ids = ctx.input_values;
   if (!ctx.st.python && !ids.indices)  // the .py reader checked the dtype
-    return ctx.fail_input("elements in indices should be type int64 but got: Float",
+    return ctx.fail_input(unpool_indices_not_int64("Float"),
                           "pass the indices a max pool returned (return_indices=True)");
   bool pooled = ids.less_than > 0 && ids.less_than <= plane;
   bool known = ids.exact_range && ids.lo >= 0 && ids.hi < plane;
