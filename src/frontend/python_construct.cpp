@@ -1723,9 +1723,10 @@ class Construct {
   void aug_assign(const Stmt& s, Frame& f) {
     const Expr& t = s.targets[0];
     std::string op = s.what.substr(0, s.what.size() - 1);
-    // `w[f()] += 1`, `make().n += 1`: the target's object and index are evaluated once, as in
-    // Python (a target of names and constants is simply evaluated again to be stored)
-    bool once = (t.kind == Expr::Kind::Subscript || t.kind == Expr::Kind::Attribute) && calls_in(t);
+    // `w[f()] += 1`, `make().n += 1`, `y[:, 0] += 1`: the target's object and index are
+    // evaluated once, as in Python (a target attribute of names is simply evaluated again to be
+    // stored)
+    bool once = t.kind == Expr::Kind::Subscript || (t.kind == Expr::Kind::Attribute && calls_in(t));
     PyValue object, index, current;
     if (once && t.kind == Expr::Kind::Subscript) {
       object = indexed_object(t.items[0], f);
@@ -1766,7 +1767,10 @@ class Construct {
       return;
     }
     if (current.kind == PyValue::Kind::Tensor && op != "@") {  // x += y is x.add_(y)
-      store(tensor_arithmetic(op, current, rhs, s.span, true));
+      PyValue result = tensor_arithmetic(op, current, rhs, s.span, true);
+      if (t.kind == Expr::Kind::Subscript && written_through_view(result, current, object))
+        return;
+      store(result);
       return;
     }
     if (current.kind == PyValue::Kind::Made && !forward_) {  // in place too
@@ -1774,6 +1778,16 @@ class Construct {
       return;
     }
     store(binary(op, current, rhs, s.span));
+  }
+
+  // `y[:, 0] += 1`: the number went into the view y[:, 0] (`current`), y's own memory, with no
+  // row of its own (`result` is the view). Python's store then copies the view into the place it
+  // views, which changes nothing, and which set_item would refuse as a tensor written with a
+  // view of itself. An advanced index (`y[idx] += 1`) reads a copy: its store writes it back.
+  bool written_through_view(const PyValue& result, const PyValue& current, const PyValue& object) {
+    return object.kind == PyValue::Kind::Tensor && result.name == current.name &&
+           current.copy != PyValue::Copy::Dense &&
+           views_tensor(current.name, current_name(object.name));
   }
 
   // `with torch.no_grad():` and the other context managers that change no shape: the body runs

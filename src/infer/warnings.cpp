@@ -278,6 +278,9 @@ void check_unused(const LayerInfo& l, const std::vector<bool>& used, Diagnostics
   // A .py forward's read of an nn.Parameter (iterating an nn.ParameterDict's items reads them
   // all) computes nothing.
   if (st.python && op_info(l.op).kind == OpKind::parameter) return;
+  // `v = y[:, 0]; v += 1`, `y[:, 0] += 1`: a view written in place changes the tensor it views
+  bool written = st.extras().written_in_place.valid() || st.extras().filled_in_place;
+  if (written && family_info(op_info(l.op).family).layout == LayoutRule::View) return;
   std::string what = st.named && !st.python ? fmt::format("`{}`", l.name)
                                             : fmt::format("`{}` ({})", l.name, l.op_name);
   std::string help = st.python ? "use it (in a later call or in `return`) or remove the call"

@@ -172,6 +172,46 @@ TEST_CASE("setitem: item assignment in forward, with PyTorch's errors") {
   check_py_cases(kWritten, "m.py", code_errors, ExitCode::UsageOrParse);
 }
 
+// `y[:, 0] += 1` is Python's y.__setitem__(i, y.__getitem__(i).__iadd__(1)): the add writes into
+// the view y[:, 0], and the store copies the view into the place it views, which changes nothing.
+// Each result and message is PyTorch 1.13's for the same forward.
+TEST_CASE("setitem: augmented assignment into an indexed place writes through its view") {
+  const PyCase ok[] = {
+      {"y[:, 0] += 1", "", "[4, 3]"},
+      {"y[..., :2] *= 2", "", "[4, 3]"},
+      {"y[:, 0] /= 0", "", "[4, 3]"},
+      {"y[0][1:] -= x[1, 1:]", "", "[4, 3]"},
+      {"y[2:, 1] -= y[:2, 1]", "", "[4, 3]"},
+      // the select drops the expanded dim: its elements are distinct
+      {"y = y[:1].expand(4, 6)\n        y[0] += 1", "", "[4, 3]"},
+  };
+  check_py_cases(kWritten, "m.py", ok);
+  const PyCase errors[] = {
+      {"y[:, 0] += torch.ones(4, 1)",
+       "output with shape [4] doesn't match the broadcast shape [4, 4]", ""},
+      {"y[:, 0] += torch.ones(3, 6)",
+       "The size of tensor a (4) must match the size of tensor b (6) at non-singleton dimension 1",
+       ""},
+      {"y = y.long()\n        y[:, 0] += 0.5\n        y = y.float()",
+       "result type Float can't be cast to the desired output type Long", ""},
+      {"y = y[:1].expand(4, 6)\n        y[:, 0] += 1",
+       "unsupported operation: more than one element of the written-to tensor refers to a single "
+       "memory location. Please clone() the tensor before performing the operation.",
+       ""},
+      {"self.layer.weight[0] += 1",
+       "a view of a leaf Variable that requires grad is being used in an in-place operation.", ""},
+  };
+  check_py_cases(kWritten, "m.py", errors);
+
+  // the write is in the view's row, which is no unused tensor; the table has no setitem row
+  LoadedModel m = analyze_text(test::replaced(kWritten, "BODY", "y[:, 0] += 1"), "m.py", {});
+  REQUIRE(m.exit == ExitCode::Ok);
+  CHECK(m.diags.count() == 0);
+  REQUIRE(m.analysis.layers.size() == 3);
+  CHECK(m.analysis.layers[1].op == OpId::select);
+  CHECK(to_string(*m.analysis.layers[1].output) == "[4]");
+}
+
 TEST_CASE("setitem: a teacher-forcing decoder loop writes each step into its outputs") {
   const char* text = R"(import torch
 import torch.nn as nn

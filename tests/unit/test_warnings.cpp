@@ -221,6 +221,29 @@ TEST_CASE("warning: an unused tensor in Python forward, at the forward line") {
   CHECK(w[1].span.line == 12);
 }
 
+// A view written in place (`v = y[:, 0]; v += 1`, `y[:, 0] += 1`) changes the tensor it views:
+// used, as that tensor is. A tensor of its own written in place and never read is unused still.
+TEST_CASE("warning: a view written in place is used, a tensor written in place and unread not") {
+  const char* kNet =
+      "import torch\nimport torch.nn as nn\n# input: [B, 16]\n"
+      "class Net(nn.Module):\n"
+      "    def __init__(self):\n"
+      "        super().__init__()\n"
+      "        self.fc = nn.Linear(16, 10)\n"
+      "    def forward(self, x):\n"
+      "        y = self.fc(x)\n"
+      "        BODY\n"
+      "        return y\n";
+  CHECK(warnings(check_ns(test::replaced(kNet, "BODY", "v = y[:, 0]\n        v += 1"), "net.py"))
+            .empty());
+  CHECK(warnings(check_ns(test::replaced(kNet, "BODY", "y[:, :3] *= 2"), "net.py")).empty());
+  CHECK(warnings(check_ns(test::replaced(kNet, "BODY", "y.view(-1)[0] = 1"), "net.py")).empty());
+  auto w = warnings(check_ns(test::replaced(kNet, "BODY", "z = torch.relu(y)\n        z += 1"),
+                             "net.py"));
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].message == "`relu2` (relu) is computed but never used");
+}
+
 // DenseNet-style `torch.squeeze(out)` before a Linear: PyTorch 1.13 gives [2, 64] at batch 2 and
 // [64] at batch 1 (torch.randn(1, 64, 1, 1).squeeze().shape), so with a symbolic batch the answer
 // [B, 64] holds for every batch but 1.
