@@ -235,7 +235,8 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
       for (int64_t h = lo[1]; h < hi[1]; ++h)
         for (int64_t w = lo[2]; w < hi[2]; ++w) {
           double v = x[at(in.sp, pl, d, h, w)];
-          acc = is_max ? std::max(acc, v) : acc + v;
+          // a NaN wins and stays, as in max_or_nan (std::max would skip it)
+          acc = !is_max ? acc + v : v > acc || std::isnan(v) ? v : acc;
         }
     int64_t n = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
     y[at(out, pl, o[0], o[1], o[2])] =

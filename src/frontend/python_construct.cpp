@@ -1768,8 +1768,7 @@ class Construct {
     }
     if (current.kind == PyValue::Kind::Tensor && op != "@") {  // x += y is x.add_(y)
       PyValue result = tensor_arithmetic(op, current, rhs, s.span, true);
-      if (t.kind == Expr::Kind::Subscript && written_through_view(result, current, object))
-        return;
+      if (t.kind == Expr::Kind::Subscript && written_through_view(result, current, object)) return;
       store(result);
       return;
     }

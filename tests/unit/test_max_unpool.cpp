@@ -71,6 +71,15 @@ TEST_CASE("max pool indices and max unpooling: run computes PyTorch's") {
                      forward_adaptive_max_pool)
             .data == V{1, 1});
   CHECK(pool_indices("AdaptiveMaxPool2d(1)", x, forward_adaptive_max_pool).data == V{10});
+  // a NaN is the adaptive max of its windows too, and its position the index (PyTorch's
+  // adaptive_max_pool1d of [1, nan, 3, 0, 5, 2] to 2: values [nan, 5], indices [1, 4])
+  Tensor with_nan = tensor_of({1, 1, 6}, {1, nan, 3, 0, 5, 2});
+  Tensor adaptive_max = test::forward_of(test::on_input(with_nan, "AdaptiveMaxPool1d(2)"),
+                                         forward_adaptive_max_pool, {with_nan});
+  REQUIRE(adaptive_max.data.size() == 2);
+  CHECK(std::isnan(adaptive_max.data[0]));
+  CHECK(adaptive_max.data[1] == 5);
+  CHECK(pool_indices("AdaptiveMaxPool1d(2)", with_nan, forward_adaptive_max_pool).data == V{1, 4});
   // an index outside the output's plane is PyTorch's error
   CHECK_THROWS_WITH_AS(unpooled(values, indices, {2, 2}),
                        "Found an invalid max index: 4 (output volumes are of size 2x2)",

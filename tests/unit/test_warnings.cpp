@@ -238,8 +238,8 @@ TEST_CASE("warning: a view written in place is used, a tensor written in place a
             .empty());
   CHECK(warnings(check_ns(test::replaced(kNet, "BODY", "y[:, :3] *= 2"), "net.py")).empty());
   CHECK(warnings(check_ns(test::replaced(kNet, "BODY", "y.view(-1)[0] = 1"), "net.py")).empty());
-  auto w = warnings(check_ns(test::replaced(kNet, "BODY", "z = torch.relu(y)\n        z += 1"),
-                             "net.py"));
+  auto w = warnings(
+      check_ns(test::replaced(kNet, "BODY", "z = torch.relu(y)\n        z += 1"), "net.py"));
   REQUIRE(w.size() == 1);
   CHECK(w[0].message == "`relu2` (relu) is computed but never used");
 }
