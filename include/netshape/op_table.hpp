@@ -35,8 +35,8 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 220, "ops.def changed: update this count after adding the op everywhere");
-static_assert(kFamilyCount == 67, "op_families.def changed: give the family its rule and forward");
+static_assert(kOpCount == 223, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kFamilyCount == 68, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
 // the forward of the elementwise family applies `relu` or `sigmoid`, the executor fuses a `relu`
@@ -109,6 +109,12 @@ enum class OpKind {
 // an LSTM's input, forget, cell and output gates, a GRU's reset, update and new, an RNN's one.
 inline int64_t recurrent_gates(OpKind kind) {
   return kind == OpKind::lstm ? 4 : kind == OpKind::gru ? 3 : 1;
+}
+
+// Whether family `f` is a convolution of torch.nn.functional (F.conv2d, F.conv_transpose2d),
+// whose weight and optional bias are tensors of the model: its inputs 1 and 2.
+inline bool is_functional_conv(Family f) {
+  return f == Family::conv_functional || f == Family::conv_transpose_functional;
 }
 
 // Whether an op of family `f` can return its maxima's positions beside them (a max pool or

@@ -260,7 +260,8 @@ bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) 
   const LayerInfo& l = a.layers[i];
   const Family family = op_info(l.op).family;
   const bool conv = family == Family::conv || family == Family::conv_transpose ||
-                    family == Family::conv_functional;
+                    family == Family::conv_functional ||
+                    family == Family::conv_transpose_functional;
   if (!conv || i + 1 >= a.layers.size()) return false;
   const LayerInfo& next = a.layers[i + 1];
   bool relu = op_info(next.op).kind == OpKind::relu;
@@ -565,14 +566,14 @@ std::optional<int64_t> tensor_bytes(const Shape& s, int64_t batch) {
 std::optional<int64_t> scratch_bytes(const Analysis& a, const LayerInfo& l, int64_t batch,
                                      int threads) {
   Family family = op_info(l.op).family;
-  if (family == Family::conv || family == Family::conv_transpose ||
-      family == Family::conv_functional) {
+  bool transposed = family == Family::conv_transpose || family == Family::conv_transpose_functional;
+  if (family == Family::conv || family == Family::conv_functional || transposed) {
     if (l.input_ids.empty()) return 0;
     auto in = bind_batch(a.input_shape(l, 0), batch);
     if (!in) return std::nullopt;
     try {
-      return family != Family::conv_transpose ? conv_scratch_bytes(l, *in)
-                                              : conv_transpose_scratch_bytes(l, *in, threads);
+      return transposed ? conv_transpose_scratch_bytes(l, *in, threads)
+                        : conv_scratch_bytes(l, *in);
     } catch (const ForwardError&) {
       return 0;  // the forward stops at this layer with the same error, before allocating
     } catch (const std::invalid_argument&) {

@@ -281,22 +281,33 @@ std::optional<int64_t> conv_transpose_scratch_bytes(const LayerInfo& layer,
                                                     threads);
 }
 
-// x: [N, C, *in] -> [N, K, *out]; the optimised kernel (conv_transpose_reference is the tests'
-// oracle).
-void forward_conv_transpose(ForwardCtx& ctx) {
+// The transposed convolution of ctx's input with weight `w` and bias `b` (or none).
+static void convolve_transposed(ForwardCtx& ctx, const Tensor* w, const Tensor* b) {
+  if (w == nullptr) throw ForwardError("a transposed convolution without its weight");
   Layout l;
   kernels::ConvTransposeNdParams p = conv_transpose_params(ctx.layer, ctx.x().shape, l);
-  const Tensor* b = ctx.weight("bias");
   p.bias = b ? b->data.data() : nullptr;
   p.fuse_relu = ctx.fuse_relu;
   // conv_transpose_taps writes every output: no zeroing needed.
   ctx.out = ctx.for_overwrite(out_shape(l, p.K, p.out(), op_info(ctx.layer.op).spatial_dims));
   try {
-    kernels::conv_transpose_taps(p, ctx.x().data.data(), ctx.weight("weight")->data.data(),
-                                 ctx.out.data.data(), ctx.threads);
+    kernels::conv_transpose_taps(p, ctx.x().data.data(), w->data.data(), ctx.out.data.data(),
+                                 ctx.threads);
   } catch (const std::invalid_argument& e) {  // inference refuses these first; never a crash
     throw ForwardError(e.what());
   }
+}
+
+// x: [N, C, *in] -> [N, K, *out]; the optimised kernel (conv_transpose_reference is the tests'
+// oracle).
+void forward_conv_transpose(ForwardCtx& ctx) {
+  convolve_transposed(ctx, ctx.weight("weight"), ctx.weight("bias"));
+}
+
+// x: [N, C, *in], weight: [C, K/groups, *k], bias: [K] -> [N, K, *out]
+void forward_conv_transpose_functional(ForwardCtx& ctx) {
+  if (ctx.in.size() < 2) throw ForwardError("a transposed convolution without its weight");
+  convolve_transposed(ctx, ctx.in[1], ctx.in.size() > 2 ? ctx.in[2] : nullptr);
 }
 
 }  // namespace netshape

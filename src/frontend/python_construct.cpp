@@ -299,6 +299,9 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"conv1d", true, true, false},
     {"conv2d", true, true, false},
     {"conv3d", true, true, false},
+    {"conv_transpose1d", true, true, false},
+    {"conv_transpose2d", true, true, false},
+    {"conv_transpose3d", true, true, false},
     {"max_pool1d", true, true, false},
     {"max_pool2d", true, true, false},
     {"max_pool3d", true, true, false},
@@ -12013,6 +12016,94 @@ class Construct {
     return emitted(std::move(st), call.span);
   }
 
+  // F.conv_transpose1d/2d/3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+  // groups=1, dilation=1): one signature, so its argument parser's TypeErrors name the argument,
+  // raised as it meets them, param by param (PyTorch 1.13's); the rule checks the sizes. A
+  // layer's weight is a tensor here, counted by its layer.
+  PyValue functional_conv_transpose(const std::string& op, Span op_span, const Args& args,
+                                    const Expr& call) {
+    static constexpr std::string_view kParams[] = {
+        "input", "weight", "bias", "stride", "padding", "output_padding", "groups", "dilation"};
+    constexpr size_t kCount = std::size(kParams);
+    std::string help = fmt::format("write `F.{}(x, weight, bias, stride=2, padding=1)`", op);
+    std::vector<size_t> positional;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i].empty()) positional.push_back(i);
+    if (positional.size() > kCount)
+      raise(call.span,
+            fmt::format("{}() takes from 2 to {} positional arguments but {} were given", op,
+                        kCount, positional.size()),
+            help);
+    auto keyword = [&](size_t slot) -> std::optional<size_t> {
+      for (size_t i = 0; i < args.values.size(); ++i)
+        if (args.keywords[i] == kParams[slot]) return i;
+      return std::nullopt;
+    };
+    std::array<std::optional<size_t>, kCount> given{};
+    for (size_t slot = 0; slot < kCount; ++slot) {
+      std::optional<size_t> by_position =
+          slot < positional.size() ? std::optional(positional[slot]) : std::nullopt;
+      std::optional<size_t> by_keyword = keyword(slot);
+      if (by_position && by_keyword)
+        raise(args.spans[*by_keyword],
+              fmt::format("{}() got multiple values for argument '{}'", op, kParams[slot]), help);
+      given[slot] = by_position ? by_position : by_keyword;
+      if (!given[slot] && slot < 2) {
+        bool both = slot == 0 && !keyword(1);
+        raise(call.span,
+              fmt::format("{}() missing {} required positional arguments: {}", op, both ? 2 : 1,
+                          both ? "\"input\", \"weight\"" : fmt::format("\"{}\"", kParams[slot])),
+              help);
+      }
+      if (given[slot]) transposed_conv_argument(op, slot, kParams[slot], args, *given[slot], help);
+    }
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (!args.keywords[i].empty() &&
+          std::find(std::begin(kParams), std::end(kParams), args.keywords[i]) == std::end(kParams))
+        raise(args.spans[i],
+              fmt::format("{}() got an unexpected keyword argument '{}'", op, args.keywords[i]),
+              help);
+    const PyValue x = args.values[*given[0]];
+    const PyValue weight = as_tensor_in_forward(args.values[*given[1]], args.spans[*given[1]]);
+    std::optional<PyValue> bias;
+    if (given[2] && !args.values[*given[2]].is_none())
+      bias = as_tensor_in_forward(args.values[*given[2]], args.spans[*given[2]]);
+    conv_types(op, x, weight, bias, given, args);
+    Statement st = function_row(op, op_span, call.span);
+    add_input(st, x, args.spans[*given[0]], call.span);
+    add_input(st, weight, args.spans[*given[1]], call.span);
+    if (bias) add_input(st, *bias, args.spans[*given[2]], call.span);
+    for (size_t slot = 3; slot < kCount; ++slot)
+      if (given[slot])
+        st.args.push_back(Arg{keyword_name(kParams[slot]),
+                              to_ir(args.values[*given[slot]], args.spans[*given[slot]]),
+                              args.spans[*given[slot]]});
+    return emitted(std::move(st), call.span);
+  }
+
+  // Argument `i` of F.conv_transposeNd, bound to parameter `slot` (`name`): the argument
+  // parser's TypeError when it is not of the parameter's type (a tensor for the input and weight,
+  // a tensor or None for the bias, an int for groups, an int or a sequence of ints for the rest;
+  // no string padding).
+  void transposed_conv_argument(const std::string& op, size_t slot, std::string_view name,
+                                const Args& args, size_t i, const std::string& help) {
+    const PyValue& v = args.values[i];
+    std::string element;
+    bool string_padding = slot == 4 && v.is(Value::Kind::String);
+    // conv_argument_fits's slots are F.conv2d's: its groups (6) too, any other list a stride (3)
+    size_t conv_slot = slot < 3 || slot == 6 ? slot : 3;
+    bool fits = !string_padding && conv_argument_fits(conv_slot, v, op, args.spans[i], element);
+    std::string where = args.keywords[i].empty() ? fmt::format(" (position {})", slot + 1) : "";
+    const char* type = slot < 3 ? "Tensor" : slot == 6 ? "int" : "tuple of ints";
+    if (!fits)
+      raise(args.spans[i],
+            fmt::format("{}(): argument '{}'{} must be {}, not {}", op, name, where, type,
+                        parser_type(v)),
+            help);
+    if (!element.empty())
+      raise(args.spans[i], fmt::format("{}(): argument '{}'{} {}", op, name, where, element), help);
+  }
+
   // F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
   // in a subclass of nn.Conv2d (its forward written out, as _conv_forward writes it): with the
   // layer's own weight, bias and settings (and padding_mode 'zeros'), the layer applied (its row,
@@ -13455,6 +13546,8 @@ class Construct {
     if (n == "F.normalize") return normalize(args, op_span, call.span);
     if (n == "F.linear") return linear(args, op_span, call.span);
     if (in_family(op, Family::conv_functional)) return functional_conv(op, op_span, args, call);
+    if (in_family(op, Family::conv_transpose_functional))
+      return functional_conv_transpose(op, op_span, args, call);
     if (n == "torch.t") return matrix_transpose(nth(args, 0, call.span), op_span);
     if (n == "torch.outer" || n == "torch.ger") {
       auto [a, b] = outer_operands(op, nullptr, args, call.span);
@@ -13700,7 +13793,8 @@ class Construct {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
       return;
     }
-    if (in_family(st.op, Family::conv_functional) || st.op == "layer_norm" ||
+    if (in_family(st.op, Family::conv_functional) ||
+        in_family(st.op, Family::conv_transpose_functional) || st.op == "layer_norm" ||
         st.op == "batch_norm") {  // checked the types
       if (first) output_type_ = t.dtype;
       return;

@@ -50,7 +50,7 @@ struct Facts {
       if (p.name == "weight") weight = p.numel();
       if (p.name == "bias") bias = p.numel();
     }
-    if (op.family == Family::conv_functional && l.input_ids.size() > 2)  // F.conv's bias tensor
+    if (is_functional_conv(op.family) && l.input_ids.size() > 2)  // F.conv's bias tensor
       bias = count_product(a.input_shape(l, 2)).value_or(0);
     if (l.op == OpId::layer_norm || l.op == OpId::batch_norm) {  // the functions' tensors
       if (l.attrs->weight_input > 0)
@@ -158,8 +158,9 @@ Count fvcore_rule(const Facts& f) {
     case Family::conv:  // aten::_convolution: N * prod(w) * prod(out spatial); no bias
     case Family::conv_functional:
     case Family::conv_transpose:  // transposed: prod(in spatial) instead
-    case Family::linear:          // aten::linear: prod(input) * out_features; no bias
-    case Family::bmm:             // aten::bmm: n * c * t * d
+    case Family::conv_transpose_functional:
+    case Family::linear:  // aten::linear: prod(input) * out_features; no bias
+    case Family::bmm:     // aten::bmm: n * c * t * d
       return f.layer.macs;
     case Family::matmul:  // aten::matmul: prod(a) * b[-1]; its handle asserts on a 1-D operand
       if (f.in.size() < 2 || f.second.size() < 2) return 0;
@@ -436,6 +437,7 @@ Count flops_rule(const Facts& f) {
     case Family::conv_functional:  // the same patched F.conv2d
       return deepspeed_conv(f);
     case Family::conv_transpose:
+    case Family::conv_transpose_functional:  // the same patched F.conv_transpose2d
       return deepspeed_conv_transpose(f);
     case Family::linear:  // F.linear: 2 * prod(input) * out_features; the bias is not counted
       return times(times(f.in_elements, f.out_features()), 2);
@@ -564,6 +566,7 @@ std::string_view count_category(const LayerInfo& layer) {
     case Family::conv_functional:
       return "convolution";
     case Family::conv_transpose:
+    case Family::conv_transpose_functional:
       return "transposed convolution";
     case Family::linear:
       return "Linear";

@@ -199,6 +199,7 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       s.input = true;
       break;
     case Family::conv_functional:  // its input and its weight (not the bias)
+    case Family::conv_transpose_functional:
     case Family::matmul:
     case Family::bmm:
     case Family::grid_sample:  // grid_sampler_2d/3d_backward reads the input and the grid
@@ -360,7 +361,7 @@ bool keeps_input(const LayerInfo& l, size_t at, const Saved& s, size_t i, const 
   if (!s.all_inputs && !(s.input && i == 0)) return false;
   const OpInfo& op = op_info(l.op);
   if (op.family == Family::linear || op.family == Family::embedding) return g.own_weights[at];
-  if (op.family == Family::conv_functional) return i < 2;
+  if (is_functional_conv(op.family)) return i < 2;
   if (l.op == OpId::batch_norm) return static_cast<int>(i) != l.attrs->bias_input;
   if (l.input_ids.size() != 2) return true;
   bool other_needs = input_needs(l, 1 - i, g.of_tensor);

@@ -477,6 +477,7 @@ class FieldWalker {
       case Family::avg_pool:  // ceil_mode adds a last window; the first is where it was
         return window_layer(l, in, l.attrs->padding);
       case Family::conv_transpose:
+      case Family::conv_transpose_functional:
         return transposed_layer(l, in);
       case Family::adaptive_avg_pool:
       case Family::adaptive_max_pool:

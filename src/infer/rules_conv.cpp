@@ -284,6 +284,69 @@ std::string product_text(std::span<const int64_t> v) {
   return join(v, "*");
 }
 
+// A transposed convolution's sizes as slow_conv_transpose's shape check words them: a 1-d one
+// runs as a 2-d one of height `height` (1 for the sizes and the stride and dilation, 0 for the
+// output padding), so its messages name both dims.
+IntList seen_as_2d(std::span<const int64_t> v, int64_t height) {
+  IntList out(v.begin(), v.end());
+  if (out.size() == 1) out.insert(out.begin(), height);
+  return out;
+}
+
+// The output padding must be below the stride or the dilation in every dim.
+bool check_output_padding(RuleContext& ctx, const IntList& output_padding, const IntList& stride,
+                          const IntList& dilation) {
+  for (size_t i = 0; i < output_padding.size(); ++i) {
+    if (output_padding[i] < stride[i] || output_padding[i] < dilation[i]) continue;
+    static const char* const kAxes[2][3] = {{"height", "width"}, {"depth", "height", "width"}};
+    const std::pair<const char*, IntList> seen[] = {
+        {"output_padding", seen_as_2d(output_padding, 0)},
+        {"stride", seen_as_2d(stride, 1)},
+        {"dilation", seen_as_2d(dilation, 1)}};
+    std::string got;
+    for (const auto& [what, v] : seen)
+      for (size_t j = 0; j < v.size(); ++j)
+        got += fmt::format(" {}_{}: {}", what, kAxes[v.size() - 2][j], v[j]);
+    return ctx.fail_at(
+        "output_padding",
+        fmt::format("output padding must be smaller than either stride or dilation, but got{}",
+                    got),
+        fmt::format("use output_padding={}", std::max(stride[i], dilation[i]) - 1));
+  }
+  return true;
+}
+
+// The output's spatial sizes, (in-1)s - 2p + d(k-1) + output_padding + 1 each; an overflow, or a
+// size below 1 (PyTorch's "Output size is too small"), fails.
+std::optional<IntList> conv_transpose_output(RuleContext& ctx, const IntList& in,
+                                             const IntList& kernel, const IntList& stride,
+                                             const IntList& padding, const IntList& dilation,
+                                             const IntList& output_padding) {
+  size_t nd = in.size();
+  IntList out(nd);
+  for (size_t i = 0; i < nd; ++i) {
+    auto o = conv_transpose_output_size(in[i], kernel[i], stride[i], padding[i], dilation[i],
+                                        output_padding[i]);
+    if (!o) {
+      bool stride_product = !((Checked(in[i]) - 1) * stride[i]).ok();
+      ctx.fail_overflow(
+          stride_product || stride[i] >= padding[i] ? "stride" : "padding",
+          fmt::format("the output size ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1", in[i], stride[i],
+                      padding[i], dilation[i], kernel[i], output_padding[i]));
+      return std::nullopt;
+    }
+    out[i] = *o;
+  }
+  if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
+    ctx.fail_input(fmt::format("Given input size per channel: ({}). Calculated output size per "
+                               "channel: ({}). Output size is too small",
+                               join(seen_as_2d(in, 1), " x "), join(seen_as_2d(out, 1), " x ")),
+                   "use less padding or a larger input");
+    return std::nullopt;
+  }
+  return out;
+}
+
 void explain_conv_transpose(RuleContext& ctx, const ConvArgs& a, std::span<const int64_t> in,
                             std::span<const int64_t> output_padding, std::span<const int64_t> out,
                             int64_t batch) {
@@ -404,47 +467,13 @@ bool infer_conv_transpose(RuleContext& ctx) {
                        fmt::format("{} receives {} channels; use {}", ctx.name(), c.value,
                                    ctx.call_with("in_channels", std::to_string(c.value))));
   }
-  for (size_t i = 0; i < nd; ++i) {
-    if ((*output_padding)[i] >= a->stride[i] && (*output_padding)[i] >= a->dilation[i]) {
-      static const char* axes[3][3] = {
-          {"width"}, {"height", "width"}, {"depth", "height", "width"}};
-      std::string got;
-      for (const char* what : {"output_padding", "stride", "dilation"}) {
-        const auto& v = std::string(what) == "output_padding" ? *output_padding
-                        : std::string(what) == "stride"       ? a->stride
-                                                              : a->dilation;
-        for (size_t j = 0; j < nd; ++j)
-          got += fmt::format(" {}_{}: {}", what, axes[nd - 1][j], v[j]);
-      }
-      return ctx.fail_at(
-          "output_padding",
-          fmt::format("output padding must be smaller than either stride or dilation, but got{}",
-                      got),
-          fmt::format("use output_padding={}", std::max(a->stride[i], a->dilation[i]) - 1));
-    }
-  }
+  if (!check_output_padding(ctx, *output_padding, a->stride, a->dilation)) return false;
   auto in = spatial_sizes(ctx, *c_axis);
   if (!in) return false;
-  IntList out(nd);
-  for (size_t i = 0; i < nd; ++i) {
-    auto o = conv_transpose_output_size((*in)[i], a->kernel[i], a->stride[i], a->padding[i],
-                                        a->dilation[i], (*output_padding)[i]);
-    if (!o) {
-      bool stride_product = !((Checked((*in)[i]) - 1) * a->stride[i]).ok();
-      return ctx.fail_overflow(
-          stride_product || a->stride[i] >= a->padding[i] ? "stride" : "padding",
-          fmt::format("the output size ({}-1)*{} - 2*{} + {}*({}-1) + {} + 1", (*in)[i],
-                      a->stride[i], a->padding[i], a->dilation[i], a->kernel[i],
-                      (*output_padding)[i]));
-    }
-    out[i] = *o;
-  }
-  if (std::any_of(out.begin(), out.end(), [](int64_t o) { return o <= 0; })) {
-    return ctx.fail_input(fmt::format("Given input size per channel: ({}). Calculated output size "
-                                      "per channel: ({}). Output size is too small",
-                                      join(*in, " x "), join(out, " x ")),
-                          "use less padding or a larger input");
-  }
+  auto outs = conv_transpose_output(ctx, *in, a->kernel, a->stride, a->padding, a->dilation,
+                                    *output_padding);
+  if (!outs) return false;
+  const IntList& out = *outs;
   if (!check_empty_input(ctx, *c_axis)) return false;
   Shape s = ctx.x();
   s[*c_axis] = fixed(a->out_c);
@@ -748,6 +777,166 @@ bool infer_conv_functional(RuleContext& ctx) {
   at.padding_mode = PaddingMode::zeros;
   at.pad_begin = AttrInts(begin);
   at.pad_end = AttrInts(end);
+  return true;
+}
+
+namespace {
+
+// _convolution's check_shape_forward for a transposed weight [C_in, C_out/groups, *k], in its
+// order: the signs of the lists, the ranks, the groups, the input's channels, the bias.
+bool check_transposed_shapes(RuleContext& ctx, const IntList& w, const Shape& batched,
+                             int64_t groups, const IntList& padding, const IntList& output_padding,
+                             const IntList& stride) {
+  auto any_below = [](const IntList& v, int64_t least) {
+    return std::any_of(v.begin(), v.end(), [&](int64_t x) { return x < least; });
+  };
+  if (any_below(padding, 0))
+    return ctx.fail_at("padding", "negative padding is not supported", "use padding >= 0");
+  if (any_below(output_padding, 0))
+    return ctx.fail_at("output_padding", "negative output_padding is not supported",
+                       "use output_padding >= 0");
+  if (any_below(stride, 1))
+    return ctx.fail_at("stride", "non-positive stride is not supported", "use stride >= 1");
+  if (w.size() != batched.size()) {
+    return ctx.fail_input(
+        fmt::format("Expected {}-dimensional input for {}-dimensional weight [{}], but got "
+                    "{}-dimensional input of size {} instead",
+                    w.size(), w.size(), join(w, ", "), batched.size(), shape_list(batched)),
+        fmt::format("{} takes a weight of {} dims for this input", ctx.op.name, batched.size()));
+  }
+  if (w[0] < groups)
+    return ctx.fail_at("groups",
+                       fmt::format("Given groups={}, expected weight to be at least {} at "
+                                   "dimension 0, but got weight of size [{}] instead",
+                                   groups, groups, join(w, ", ")),
+                       "give the weight at least groups input channels");
+  if (w[0] % groups != 0)
+    return ctx.fail_at("groups",
+                       fmt::format("Given groups={}, expected weight to be divisible by {} at "
+                                   "dimension 0, but got weight of size [[{}]] instead",
+                                   groups, groups, join(w, ", ")),
+                       fmt::format("give the weight a multiple of {} input channels", groups));
+  const Dim& c = batched[1];
+  if (c.symbolic() || c.value != w[0]) {
+    return ctx.fail_input(
+        fmt::format("Given transposed=1, weight of size [{}], expected input{} to have {} "
+                    "channels, but got {} channels instead",
+                    join(w, ", "), shape_list(batched), w[0], to_string(c)),
+        c.symbolic() ? std::string("only the batch may be symbolic")
+                     : fmt::format("the input has {} channels: give the weight {} rows (its dim "
+                                   "0 is the input's channels)",
+                                   to_string(c), to_string(c)));
+  }
+  std::optional<int64_t> out_c = (Checked(w[1]) * groups).get();
+  if (!out_c) return ctx.fail_overflow("groups", "the output channels");
+  if (ctx.in().size() > 2) {
+    const Shape& b = ctx.in()[2];
+    if (b.size() != 1 || b[0].symbolic() || b[0].value != *out_c)
+      return ctx.fail_input(
+          fmt::format("Given transposed=1, weight of size [{}], expected bias "
+                      "to be 1-dimensional with {} elements, but got bias of "
+                      "size {} instead",
+                      join(w, ", "), *out_c, to_string(b)),
+          fmt::format("give the bias {} elements, the output's channels", *out_c));
+  }
+  return true;
+}
+
+// What the CPU kernel of a transposed convolution checks with a wording of its own (a kernel or
+// an output channel count of 0, a dilation below 1): refused, not guessed.
+bool check_transposed_kernel(RuleContext& ctx, const IntList& w, const IntList& dilation) {
+  bool empty = std::any_of(w.begin() + 1, w.end(), [](int64_t k) { return k == 0; });
+  if (empty)
+    return ctx.fail_input_unsupported(
+        fmt::format("{} with a weight of size [{}]", ctx.op.name, join(w, ", ")),
+        "give the weight at least one output channel and one element per kernel dim");
+  if (std::any_of(dilation.begin(), dilation.end(), [](int64_t d) { return d < 1; }))
+    return ctx.fail_unsupported("dilation",
+                                fmt::format("{} with a dilation below 1: PyTorch refuses it with "
+                                            "a message of its CPU kernel",
+                                            ctx.op.name),
+                                "use dilation >= 1");
+  return true;
+}
+
+}  // namespace
+
+// x: [N, C_in, *in], weight: [C_in, C_out/groups, *k], bias: [C_out] -> [N, C_out, *out]
+//   out = (in-1)s - 2p + d(k-1) + output_padding + 1, as the layer's; PyTorch's checks in order
+bool infer_conv_transpose_functional(RuleContext& ctx) {
+  if (ctx.in().size() < 2 || ctx.in().size() > 3)  // lowering explains a missing weight
+    return ctx.fail_input(
+        fmt::format("{}() takes an input, a weight and an optional bias", ctx.op.name),
+        fmt::format("write {}(x, weight, bias)", ctx.op.name));
+  size_t nd = static_cast<size_t>(ctx.nd());
+  auto c_axis = channel_axis(ctx, ctx.op.name.data());
+  if (!c_axis) return false;
+  Shape batched = ctx.x();
+  if (*c_axis == 0) batched.insert(batched.begin(), fixed(1));
+  const Shape& weight_shape = ctx.in()[1];
+  if (weight_shape.size() < 3)
+    return ctx.fail_input(
+        "weight should have at least three dimensions",
+        fmt::format("{}'s weight is [in_channels, out_channels/groups, *kernel]", ctx.op.name));
+  auto w = weight_sizes(ctx, weight_shape);
+  if (!w) return false;
+  // an int stands for every dim of the op; the lists are expanded in _convolution's order
+  std::optional<IntList> lists[4];
+  const char* const kLists[4] = {"stride", "padding", "dilation", "output_padding"};
+  size_t dims = w->size() - 2;
+  for (size_t i = 0; i < 4; ++i) {
+    lists[i] = conv_list_arg(ctx, kLists[i]);
+    if (!lists[i]) return false;
+  }
+  for (size_t i = 0; i < 4; ++i) {
+    lists[i] = expanded(ctx, kLists[i], std::move(*lists[i]), dims);
+    if (!lists[i]) return false;
+  }
+  const IntList &stride = *lists[0], &padding = *lists[1], &dilation = *lists[2],
+                &output_padding = *lists[3];
+  auto groups = ctx.value("groups");
+  if (groups.kind != Value::Kind::Int)
+    return ctx.fail_at(
+        "groups",
+        fmt::format("{}(): argument 'groups' must be int, not {}", ctx.op.name, kind_name(groups)),
+        "write groups=1");
+  if (groups.i <= 0)
+    return ctx.fail_at("groups", "non-positive groups is not supported", "use groups >= 1");
+  if (!check_transposed_shapes(ctx, *w, batched, groups.i, padding, output_padding, stride) ||
+      !check_transposed_kernel(ctx, *w, dilation) ||
+      !check_output_padding(ctx, output_padding, stride, dilation))
+    return false;
+  auto in = spatial_sizes(ctx, *c_axis);
+  if (!in) return false;
+  IntList kernel(w->begin() + 2, w->end());
+  auto out = conv_transpose_output(ctx, *in, kernel, stride, padding, dilation, output_padding);
+  if (!out || !check_empty_input(ctx, *c_axis)) return false;
+  int64_t out_c = (*w)[1] * groups.i;  // checked above
+  Shape s = ctx.x();
+  s[*c_axis] = fixed(out_c);
+  for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed((*out)[i]);
+  ctx.set_output(s);
+  auto batch = ctx.leading_count(s, nd + 1);
+  if (!batch) return false;
+  IntList macs = {*batch, (*w)[0]};
+  macs.insert(macs.end(), in->begin(), in->end());
+  macs.insert(macs.end(), w->begin() + 1, w->end());
+  if (!ctx.add_macs(macs)) return false;
+  if (ctx.want_explain)
+    ctx.explain("MACs = {}{}*{}*({}) = {} (the weight's params are counted where it is made)",
+                *batch == 1 ? "" : fmt::format("{}*", *batch), (*w)[0], product_text(*in),
+                product_text(IntList(w->begin() + 1, w->end())), with_commas(ctx.layer.macs));
+  auto& at = ctx.attrs;
+  at.in_channels = (*w)[0];
+  at.out_channels = out_c;
+  at.groups = groups.i;
+  at.kernel_size = AttrInts(kernel);
+  at.stride = AttrInts(stride);
+  at.padding = AttrInts(padding);
+  at.output_padding = AttrInts(output_padding);
+  at.dilation = AttrInts(dilation);
+  at.bias = ctx.in().size() > 2;
+  at.padding_mode = PaddingMode::zeros;
   return true;
 }
 

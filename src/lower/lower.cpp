@@ -252,7 +252,9 @@ class Lowering {
       written +=
           fmt::format("{}{}{}", written.empty() ? "" : ", ",
                       a.keyword.empty() ? "" : std::string(a.keyword) + "=", to_source(a.value));
-    std::string layer = "C" + std::string(op.name.substr(1));
+    std::string layer = op.family == Family::conv_transpose_functional
+                            ? fmt::format("ConvTranspose{}d", op.spatial_dims)
+                            : "C" + std::string(op.name.substr(1));  // conv2d -> Conv2d
     return fail(node, st.op_span,
                 fmt::format("{}() takes an input, a weight tensor and an optional bias: it is the "
                             "function F.{}, the layer is {}",
@@ -316,7 +318,7 @@ class Lowering {
       bool binary = op.family == Family::add || op.family == Family::matmul ||
                     op.family == Family::bmm || op.family == Family::masked_fill ||
                     op.family == Family::grid_sample || op.family == Family::distance ||
-                    op.family == Family::conv_functional || op.family == Family::max_unpool;
+                    is_functional_conv(op.family) || op.family == Family::max_unpool;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -342,7 +344,7 @@ class Lowering {
                   : takes_several_tensors(op.family)                         ? SIZE_MAX
                                                                              : 1;
     if (inputs_.size() > most) return extra_tensors(node, st, op);
-    if (op.family == Family::conv_functional && inputs_.size() < 2)
+    if (is_functional_conv(op.family) && inputs_.size() < 2)
       return layer_in_lowercase(node, st, op);
     return true;
   }
@@ -359,7 +361,7 @@ class Lowering {
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
            f == Family::where || f == Family::attention || f == Family::recurrent ||
            f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance ||
-           f == Family::conv_functional || f == Family::setitem || f == Family::gather ||
+           is_functional_conv(f) || f == Family::setitem || f == Family::gather ||
            f == Family::index || f == Family::max_unpool;
   }
 
@@ -519,7 +521,7 @@ class Lowering {
     if (it == op.params.end()) {
       if (var_keyword) return true;
       bool tensor = a.keyword == "input" || a.keyword == "weight" || a.keyword == "bias";
-      if (op.family == Family::conv_functional && tensor)  // PyTorch takes it: the language not
+      if (is_functional_conv(op.family) && tensor)  // PyTorch takes it: the language not
         return fail(node, a.span,
                     fmt::format("`{}=`: the model language takes {}'s tensors by position",
                                 a.keyword.str(), op.name),

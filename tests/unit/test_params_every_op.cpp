@@ -97,6 +97,9 @@ const std::map<std::string, std::string> kWhole = {
     {"conv1d", "conv1d(x)"},  // the input as its own weight: F.conv has no params of its own
     {"conv2d", "conv2d(x)"},
     {"conv3d", "conv3d(x)"},
+    {"conv_transpose1d", "conv_transpose1d(x)"},  // [1, 1, *16] is its own transposed weight
+    {"conv_transpose2d", "conv_transpose2d(x)"},
+    {"conv_transpose3d", "conv_transpose3d(x)"},
     {"Fold", "Fold((4, 4), 3)"},  // an output_size the kernel fits in
     {"fold", "fold((4, 4), 3)"},
     {"Tensor.unfold", "Tensor.unfold(1, 2, 1)"},
