@@ -11998,22 +11998,31 @@ class Construct {
     if (layer && owns_settings(op, *layer, args, given, call.span))
       return apply_layer(*layer->module, layer->name, {args.values[*given[0]]}, call.span, module_);
     // a layer's weight or bias with other settings, or computed from: tensors of their own
+    return functional_conv_row(op, op_span, args, given, kParams, call.span);
+  }
+
+  // The row of F.convNd or F.conv_transposeNd whose arguments are bound to `given`, the slots of
+  // `params` (input, weight, bias, then the settings): the tensors its inputs, the settings by
+  // keyword.
+  PyValue functional_conv_row(const std::string& op, Span op_span, const Args& args,
+                              std::span<const std::optional<size_t>> given,
+                              std::span<const std::string_view> params, Span at) {
     const PyValue x = args.values[*given[0]];
     const PyValue weight = as_tensor_in_forward(args.values[*given[1]], args.spans[*given[1]]);
     std::optional<PyValue> bias;
     if (given[2] && !args.values[*given[2]].is_none())
       bias = as_tensor_in_forward(args.values[*given[2]], args.spans[*given[2]]);
     conv_types(op, x, weight, bias, given, args);
-    Statement st = function_row(op, op_span, call.span);
-    add_input(st, x, args.spans[*given[0]], call.span);
-    add_input(st, weight, args.spans[*given[1]], call.span);
-    if (bias) add_input(st, *bias, args.spans[*given[2]], call.span);
-    for (size_t slot = 3; slot < kCount; ++slot)
+    Statement st = function_row(op, op_span, at);
+    add_input(st, x, args.spans[*given[0]], at);
+    add_input(st, weight, args.spans[*given[1]], at);
+    if (bias) add_input(st, *bias, args.spans[*given[2]], at);
+    for (size_t slot = 3; slot < params.size(); ++slot)
       if (given[slot])
-        st.args.push_back(Arg{keyword_name(kParams[slot]),
+        st.args.push_back(Arg{keyword_name(params[slot]),
                               to_ir(args.values[*given[slot]], args.spans[*given[slot]]),
                               args.spans[*given[slot]]});
-    return emitted(std::move(st), call.span);
+    return emitted(std::move(st), at);
   }
 
   // F.conv_transpose1d/2d/3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -12063,22 +12072,7 @@ class Construct {
         raise(args.spans[i],
               fmt::format("{}() got an unexpected keyword argument '{}'", op, args.keywords[i]),
               help);
-    const PyValue x = args.values[*given[0]];
-    const PyValue weight = as_tensor_in_forward(args.values[*given[1]], args.spans[*given[1]]);
-    std::optional<PyValue> bias;
-    if (given[2] && !args.values[*given[2]].is_none())
-      bias = as_tensor_in_forward(args.values[*given[2]], args.spans[*given[2]]);
-    conv_types(op, x, weight, bias, given, args);
-    Statement st = function_row(op, op_span, call.span);
-    add_input(st, x, args.spans[*given[0]], call.span);
-    add_input(st, weight, args.spans[*given[1]], call.span);
-    if (bias) add_input(st, *bias, args.spans[*given[2]], call.span);
-    for (size_t slot = 3; slot < kCount; ++slot)
-      if (given[slot])
-        st.args.push_back(Arg{keyword_name(kParams[slot]),
-                              to_ir(args.values[*given[slot]], args.spans[*given[slot]]),
-                              args.spans[*given[slot]]});
-    return emitted(std::move(st), call.span);
+    return functional_conv_row(op, op_span, args, given, kParams, call.span);
   }
 
   // Argument `i` of F.conv_transposeNd, bound to parameter `slot` (`name`): the argument

@@ -594,6 +594,33 @@ bool same_padding(RuleContext& ctx, const IntList& w, size_t rank, const IntList
   return true;
 }
 
+// check_shape_forward's checks of the weight against the input's rank, then against the groups
+// (the weight's dim 0: a convolution's `output` channels, a transposed one's `input` channels).
+bool check_weight_groups(RuleContext& ctx, const IntList& w, const Shape& batched, int64_t groups,
+                         const char* dim0_channels) {
+  if (w.size() != batched.size()) {
+    return ctx.fail_input(
+        fmt::format("Expected {}-dimensional input for {}-dimensional weight [{}], but got "
+                    "{}-dimensional input of size {} instead",
+                    w.size(), w.size(), join(w, ", "), batched.size(), shape_list(batched)),
+        fmt::format("{} takes a weight of {} dims for this input", ctx.op.name, batched.size()));
+  }
+  if (w[0] < groups)
+    return ctx.fail_at("groups",
+                       fmt::format("Given groups={}, expected weight to be at least {} at "
+                                   "dimension 0, but got weight of size [{}] instead",
+                                   groups, groups, join(w, ", ")),
+                       fmt::format("give the weight at least groups {} channels", dim0_channels));
+  if (w[0] % groups != 0)
+    return ctx.fail_at(
+        "groups",
+        fmt::format("Given groups={}, expected weight to be divisible by {} at "
+                    "dimension 0, but got weight of size [[{}]] instead",
+                    groups, groups, join(w, ", ")),
+        fmt::format("give the weight a multiple of {} {} channels", groups, dim0_channels));
+  return true;
+}
+
 // _convolution's check_shape_forward, in its order, after the arguments' own checks.
 bool check_conv_shapes(RuleContext& ctx, const IntList& w, const Shape& batched, int64_t groups,
                        const IntList& padding, const IntList& stride, const IntList& dilation) {
@@ -610,25 +637,7 @@ bool check_conv_shapes(RuleContext& ctx, const IntList& w, const Shape& batched,
                                             "a message that depends on its CPU backend",
                                             ctx.op.name),
                                 "use dilation >= 1");
-  if (w.size() != batched.size()) {
-    return ctx.fail_input(
-        fmt::format("Expected {}-dimensional input for {}-dimensional weight [{}], but got "
-                    "{}-dimensional input of size {} instead",
-                    w.size(), w.size(), join(w, ", "), batched.size(), shape_list(batched)),
-        fmt::format("{} takes a weight of {} dims for this input", ctx.op.name, batched.size()));
-  }
-  if (w[0] < groups)
-    return ctx.fail_at("groups",
-                       fmt::format("Given groups={}, expected weight to be at least {} at "
-                                   "dimension 0, but got weight of size [{}] instead",
-                                   groups, groups, join(w, ", ")),
-                       "give the weight at least groups output channels");
-  if (w[0] % groups != 0)
-    return ctx.fail_at("groups",
-                       fmt::format("Given groups={}, expected weight to be divisible by {} at "
-                                   "dimension 0, but got weight of size [[{}]] instead",
-                                   groups, groups, join(w, ", ")),
-                       fmt::format("give the weight a multiple of {} output channels", groups));
+  if (!check_weight_groups(ctx, w, batched, groups, "output")) return false;
   const Dim& c = batched[1];
   auto channels = Checked(w[1]) * groups;
   if (c.symbolic() || !channels.ok() || c.value != *channels.get()) {
@@ -797,25 +806,7 @@ bool check_transposed_shapes(RuleContext& ctx, const IntList& w, const Shape& ba
                        "use output_padding >= 0");
   if (any_below(stride, 1))
     return ctx.fail_at("stride", "non-positive stride is not supported", "use stride >= 1");
-  if (w.size() != batched.size()) {
-    return ctx.fail_input(
-        fmt::format("Expected {}-dimensional input for {}-dimensional weight [{}], but got "
-                    "{}-dimensional input of size {} instead",
-                    w.size(), w.size(), join(w, ", "), batched.size(), shape_list(batched)),
-        fmt::format("{} takes a weight of {} dims for this input", ctx.op.name, batched.size()));
-  }
-  if (w[0] < groups)
-    return ctx.fail_at("groups",
-                       fmt::format("Given groups={}, expected weight to be at least {} at "
-                                   "dimension 0, but got weight of size [{}] instead",
-                                   groups, groups, join(w, ", ")),
-                       "give the weight at least groups input channels");
-  if (w[0] % groups != 0)
-    return ctx.fail_at("groups",
-                       fmt::format("Given groups={}, expected weight to be divisible by {} at "
-                                   "dimension 0, but got weight of size [[{}]] instead",
-                                   groups, groups, join(w, ", ")),
-                       fmt::format("give the weight a multiple of {} input channels", groups));
+  if (!check_weight_groups(ctx, w, batched, groups, "input")) return false;
   const Dim& c = batched[1];
   if (c.symbolic() || c.value != w[0]) {
     return ctx.fail_input(
