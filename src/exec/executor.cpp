@@ -259,9 +259,8 @@ std::vector<int64_t> bind_shape(const Shape& s, int64_t batch) {
 bool fusable_relu(const Analysis& a, size_t i, const std::vector<size_t>& last) {
   const LayerInfo& l = a.layers[i];
   const Family family = op_info(l.op).family;
-  const bool conv = family == Family::conv || family == Family::conv_transpose ||
-                    family == Family::conv_functional ||
-                    family == Family::conv_transpose_functional;
+  const bool conv =
+      family == Family::conv || family == Family::conv_transpose || is_functional_conv(family);
   if (!conv || i + 1 >= a.layers.size()) return false;
   const LayerInfo& next = a.layers[i + 1];
   bool relu = op_info(next.op).kind == OpKind::relu;

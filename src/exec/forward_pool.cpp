@@ -230,17 +230,21 @@ static void adaptive_pool(ForwardCtx& ctx, bool is_max) {
       y[at(out, pl, o[0], o[1], o[2])] = static_cast<float>(max.at);
       return;
     }
-    double acc = is_max ? -std::numeric_limits<double>::infinity() : 0.0;
+    // the max in float, as PyTorch's kernel keeps it (a NaN wins); the mean summed in double
+    float best = -std::numeric_limits<float>::infinity();
+    double sum = 0.0;
     for (int64_t d = lo[0]; d < hi[0]; ++d)
       for (int64_t h = lo[1]; h < hi[1]; ++h)
         for (int64_t w = lo[2]; w < hi[2]; ++w) {
-          double v = x[at(in.sp, pl, d, h, w)];
-          // a NaN wins and stays, as in max_or_nan (std::max would skip it)
-          acc = !is_max ? acc + v : v > acc || std::isnan(v) ? v : acc;
+          float v = x[at(in.sp, pl, d, h, w)];
+          if (is_max)
+            best = max_or_nan(best, v);
+          else
+            sum += v;
         }
     int64_t n = (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]);
     y[at(out, pl, o[0], o[1], o[2])] =
-        static_cast<float>(is_max ? acc : acc / static_cast<double>(std::max<int64_t>(n, 1)));
+        is_max ? best : static_cast<float>(sum / static_cast<double>(std::max<int64_t>(n, 1)));
   });
 }
 

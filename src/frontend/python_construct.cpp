@@ -13787,8 +13787,8 @@ class Construct {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
       return;
     }
-    if (in_family(st.op, Family::conv_functional) ||
-        in_family(st.op, Family::conv_transpose_functional) || st.op == "layer_norm" ||
+    std::optional<Family> op_family = family_of(st.op);
+    if ((op_family && is_functional_conv(*op_family)) || st.op == "layer_norm" ||
         st.op == "batch_norm") {  // checked the types
       if (first) output_type_ = t.dtype;
       return;

@@ -699,6 +699,29 @@ std::optional<IntList> conv_output(RuleContext& ctx, const IntList& in, const In
   return out;
 }
 
+// A functional convolution's output, its channels at `c_axis` and `out` after them, and its MACs:
+// each of the weight's elements [w0, *rest] meets each position of `grid` (the output's for a
+// convolution, the input's for a transposed one) once per batch element.
+bool set_functional_conv_output(RuleContext& ctx, size_t c_axis, int64_t channels,
+                                const IntList& out, const IntList& w, const IntList& grid) {
+  size_t nd = out.size();
+  Shape s = ctx.x();
+  s[c_axis] = fixed(channels);
+  for (size_t i = 0; i < nd; ++i) s[c_axis + 1 + i] = fixed(out[i]);
+  ctx.set_output(s);
+  auto batch = ctx.leading_count(s, nd + 1);
+  if (!batch) return false;
+  IntList macs = {*batch, w[0]};
+  macs.insert(macs.end(), grid.begin(), grid.end());
+  macs.insert(macs.end(), w.begin() + 1, w.end());
+  if (!ctx.add_macs(macs)) return false;
+  if (ctx.want_explain)
+    ctx.explain("MACs = {}{}*{}*({}) = {} (the weight's params are counted where it is made)",
+                *batch == 1 ? "" : fmt::format("{}*", *batch), w[0], product_text(grid),
+                product_text(IntList(w.begin() + 1, w.end())), with_commas(ctx.layer.macs));
+  return true;
+}
+
 }  // namespace
 
 // x: [N, C, *in], weight: [K, C/groups, *k], bias: [K] -> [N, K, *out]
@@ -709,7 +732,6 @@ bool infer_conv_functional(RuleContext& ctx) {
         fmt::format("{}() takes an input, a weight and an optional bias", ctx.op.name),
         fmt::format("write {}(x, weight, bias)", ctx.op.name));
   const Value& pad = ctx.value("padding");
-  size_t nd = static_cast<size_t>(ctx.nd());
   auto c_axis = channel_axis(ctx, ctx.op.name.data());
   if (!c_axis) return false;
   Shape batched = ctx.x();
@@ -761,20 +783,7 @@ bool infer_conv_functional(RuleContext& ctx) {
   // 'same' pads the input by the extra one first (F.pad), so both sides count
   auto out = conv_output(ctx, *in, *w, begin, end, *stride, *dilation);
   if (!out) return false;
-  Shape s = ctx.x();
-  s[*c_axis] = fixed((*w)[0]);
-  for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed((*out)[i]);
-  ctx.set_output(s);
-  auto batch = ctx.leading_count(s, nd + 1);
-  if (!batch) return false;
-  IntList macs = {*batch, (*w)[0]};
-  macs.insert(macs.end(), out->begin(), out->end());
-  macs.insert(macs.end(), w->begin() + 1, w->end());
-  if (!ctx.add_macs(macs)) return false;
-  if (ctx.want_explain)
-    ctx.explain("MACs = {}{}*{}*({}) = {} (the weight's params are counted where it is made)",
-                *batch == 1 ? "" : fmt::format("{}*", *batch), (*w)[0], product_text(*out),
-                product_text(IntList(w->begin() + 1, w->end())), with_commas(ctx.layer.macs));
+  if (!set_functional_conv_output(ctx, *c_axis, (*w)[0], *out, *w, *out)) return false;
   auto& at = ctx.attrs;
   at.in_channels = batched[1].value;
   at.out_channels = (*w)[0];
@@ -859,7 +868,6 @@ bool infer_conv_transpose_functional(RuleContext& ctx) {
     return ctx.fail_input(
         fmt::format("{}() takes an input, a weight and an optional bias", ctx.op.name),
         fmt::format("write {}(x, weight, bias)", ctx.op.name));
-  size_t nd = static_cast<size_t>(ctx.nd());
   auto c_axis = channel_axis(ctx, ctx.op.name.data());
   if (!c_axis) return false;
   Shape batched = ctx.x();
@@ -903,20 +911,7 @@ bool infer_conv_transpose_functional(RuleContext& ctx) {
   auto out = conv_transpose_output(ctx, *in, kernel, stride, padding, dilation, output_padding);
   if (!out || !check_empty_input(ctx, *c_axis)) return false;
   int64_t out_c = (*w)[1] * groups.i;  // checked above
-  Shape s = ctx.x();
-  s[*c_axis] = fixed(out_c);
-  for (size_t i = 0; i < nd; ++i) s[*c_axis + 1 + i] = fixed((*out)[i]);
-  ctx.set_output(s);
-  auto batch = ctx.leading_count(s, nd + 1);
-  if (!batch) return false;
-  IntList macs = {*batch, (*w)[0]};
-  macs.insert(macs.end(), in->begin(), in->end());
-  macs.insert(macs.end(), w->begin() + 1, w->end());
-  if (!ctx.add_macs(macs)) return false;
-  if (ctx.want_explain)
-    ctx.explain("MACs = {}{}*{}*({}) = {} (the weight's params are counted where it is made)",
-                *batch == 1 ? "" : fmt::format("{}*", *batch), (*w)[0], product_text(*in),
-                product_text(IntList(w->begin() + 1, w->end())), with_commas(ctx.layer.macs));
+  if (!set_functional_conv_output(ctx, *c_axis, out_c, *out, *w, *in)) return false;
   auto& at = ctx.attrs;
   at.in_channels = (*w)[0];
   at.out_channels = out_c;
