@@ -86,7 +86,10 @@ struct Attrs {
   int64_t padding_idx = -1;
 
   // elementwise (activations, dropout), dropout_nd
-  double p = 0.5;  // dropout (inference mode does not use it); norm: the order (2 for 'fro')
+  double p = 0.5;  // dropout (inference mode does not use it); norm, cdist: the order
+  // cdist: compute_mode as at::cdist numbers it: 0 a matmul for p=2 over 25 rows, 1 a matmul for
+  // p=2, 2 never (the memory estimate follows what the matmul form keeps)
+  int cdist_mode = 0;
   GeluApproximate approximate = GeluApproximate::none;  // gelu
   double negative_slope = 0.01;                         // leaky_relu
   double alpha = 1.0;                                   // elu, celu

@@ -417,6 +417,13 @@ struct StatementExtras {
   // A div of integer tensors with a rounding_mode: a zero divisor is PyTorch's ZeroDivisionError
   // (float division gives inf), which `run` raises where it meets one.
   bool integer_division = false;
+  // A dtype error PyTorch raises after its checks of the shapes, which the .py reader words and
+  // the rule raises in PyTorch's order: torch.cdist of an int64 tensor (`cdist only supports
+  // floating-point dtypes, X1 got: Long`, after the ranks and the columns), or of a float32 and a
+  // float64 one (`expected scalar type Float but found Double`, `computed`: raised by the kernel,
+  // so only when both tensors have elements).
+  std::string dtype_error;
+  bool dtype_error_computed = false;
   // A layer that is a module of a class deriving from its op, with no forward of its own
   // (`class Conv3x3(nn.Conv2d)`): that class, as named_modules() shows the module (--depth).
   std::string module_class;

@@ -35,8 +35,8 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 223, "ops.def changed: update this count after adding the op everywhere");
-static_assert(kFamilyCount == 68, "op_families.def changed: give the family its rule and forward");
+static_assert(kOpCount == 224, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kFamilyCount == 69, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
 // the forward of the elementwise family applies `relu` or `sigmoid`, the executor fuses a `relu`

@@ -412,6 +412,7 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"topk", true, false, true},
     {"repeat_interleave", true, false, true},
     {"pairwise_distance", true, true, false},
+    {"cdist", true, false, false},
     {"tril", true, false, true},
     {"triu", true, false, true},
     {"parameter", false, false, false},
@@ -11396,7 +11397,8 @@ class Construct {
   // What a row tensor_op builds stands for: the call itself, or torch.where (where_call), whose
   // row of two tensors is `where` and whose row with a number is a masked_fill laid out as where
   // lays out its output (StatementExtras::laid_out_as_where).
-  enum class RowFor : uint8_t { call, where_of_tensors, where_with_number };
+  // operands_bound: a Python wrapper's arguments bound already (torch.cdist's)
+  enum class RowFor : uint8_t { call, where_of_tensors, where_with_number, operands_bound };
   PyValue tensor_op(const std::string& op, Span op_span, const PyValue* self, const Args& args,
                     const Expr& call, RowFor row_for = RowFor::call) {
     for (size_t i = 0; i < args.values.size(); ++i)
@@ -11427,6 +11429,9 @@ class Construct {
       if (std::optional<Args> ordered = distance_operands(op, args, call.span))
         return tensor_op(op, op_span, self, *ordered, call, row_for);
     }
+    if (self == nullptr && op == "cdist" && row_for != RowFor::operands_bound)
+      return tensor_op(op, op_span, self, cdist_operands(args, call.span), call,
+                       RowFor::operands_bound);
     Statement st;
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
@@ -11446,6 +11451,7 @@ class Construct {
         index.refused_dtype = checked_type_name(t.dtype);
         st.extras_for_write().input_roles = {InputRole{}, index};
       }
+      if (op == "cdist") cdist_dtype_error(st, t, t.data.span.valid() ? t.data.span : call.span);
       add_input(st, t, t.data.span, call.span);
     };
     // x.mean(dtype=...), sum, prod: check_element_type gives the statement that type
@@ -12311,6 +12317,116 @@ class Construct {
       ordered.exprs.push_back(args.exprs[i]);
     }
     return ordered;
+  }
+
+  // torch.cdist(x1, x2, p=2., compute_mode=...), a Python function of torch/functional.py:
+  // Python's binding of its arguments (its TypeErrors in CPython's order: the keywords, too many
+  // positionals, the missing), its ValueError for a compute_mode it does not name, then
+  // _VF.cdist's argument parser (two tensors, `p` a number). The arguments as the op's row takes
+  // them: the two tensors, then p and compute_mode by keyword.
+  Args cdist_operands(const Args& args, Span at) {
+    static constexpr std::array<const char*, 4> kParams = {"x1", "x2", "p", "compute_mode"};
+    std::array<std::optional<size_t>, 4> given{};
+    size_t positional = 0;
+    for (size_t i = 0; i < args.values.size(); ++i)
+      if (args.keywords[i].empty() && positional < kParams.size()) given[positional++] = i;
+    for (size_t i = 0; i < args.values.size(); ++i) {
+      const std::string& k = args.keywords[i];
+      if (k.empty()) continue;
+      auto slot = std::find(kParams.begin(), kParams.end(), k);
+      if (slot == kParams.end())
+        type_error_of_call(nullptr, args, args.spans[i],
+                           fmt::format("cdist() got an unexpected keyword argument '{}'", k),
+                           "torch.cdist takes x1, x2, p and compute_mode");
+      auto& bound = given[static_cast<size_t>(slot - kParams.begin())];
+      if (bound)
+        type_error_of_call(nullptr, args, args.spans[i],
+                           fmt::format("cdist() got multiple values for argument '{}'", k),
+                           "give each argument once");
+      bound = i;
+    }
+    size_t positionals =
+        static_cast<size_t>(std::count_if(args.keywords.begin(), args.keywords.end(),
+                                          [](const std::string& k) { return k.empty(); }));
+    if (positionals > kParams.size())
+      type_error_of_call(nullptr, args, at,
+                         fmt::format("cdist() takes from 2 to 4 positional arguments but {} were "
+                                     "given",
+                                     positionals),
+                         "give it the two tensors, then p: `torch.cdist(a, b, p=2.0)`");
+    if (!given[0] || !given[1])
+      type_error_of_call(
+          nullptr, args, at,
+          !given[0] && !given[1]
+              ? std::string("cdist() missing 2 required positional arguments: 'x1' and 'x2'")
+              : fmt::format("cdist() missing 1 required positional argument: '{}'",
+                            given[0] ? "x2" : "x1"),
+          "give it the two sets of rows to compare: `torch.cdist(a, b)`");
+    if (given[3]) {
+      const PyValue& mode = args.values[*given[3]];
+      std::string text = mode.is(Value::Kind::String) ? text_of(mode) : "";
+      if (text != "use_mm_for_euclid_dist_if_necessary" && text != "use_mm_for_euclid_dist" &&
+          text != "donot_use_mm_for_euclid_dist")
+        type_error_of_call(
+            nullptr, args, args.spans[*given[3]],
+            fmt::format("{} is not a valid value for compute_mode",
+                        plain_text(mode, args.spans[*given[3]])),
+            "write compute_mode='use_mm_for_euclid_dist_if_necessary' (the default)");
+    }
+    for (size_t slot = 0; slot < 2; ++slot) {
+      const PyValue& v = args.values[*given[slot]];
+      if (v.kind != PyValue::Kind::Tensor)
+        type_error_of_call(nullptr, args, args.spans[*given[slot]],
+                           fmt::format("cdist(): argument 'x{0}' (position {0}) must be Tensor, "
+                                       "not {1}",
+                                       slot + 1, parser_type(v)),
+                           "give it the two sets of rows to compare first");
+    }
+    if (given[2]) {
+      const PyValue& p = args.values[*given[2]];
+      bool number = p.is(Value::Kind::Int) || p.is(Value::Kind::Float) || p.is(Value::Kind::Bool);
+      if (!number && (tensor_like(p) || is_parameter_row(p)))  // PyTorch takes a 0-dim one
+        unsupported_here(args.spans[*given[2]], "torch.cdist with a tensor as p",
+                         "write p as a number: `p=2.0`");
+      if (!number)
+        type_error_of_call(
+            nullptr, args, args.spans[*given[2]],
+            fmt::format("cdist(): argument 'p' (position 3) must be float, not {}", parser_type(p)),
+            "write p=2.0 (the norm's order)");
+    }
+    Args ordered;
+    for (size_t slot = 0; slot < 4; ++slot) {
+      if (!given[slot]) continue;
+      size_t i = *given[slot];
+      ordered.values.push_back(args.values[i]);
+      ordered.keywords.push_back(slot < 2 ? std::string() : std::string(kParams[slot]));
+      ordered.spans.push_back(args.spans[i]);
+      ordered.exprs.push_back(args.exprs[i]);
+    }
+    return ordered;
+  }
+
+  // torch.cdist's dtype errors, worded as each tensor comes (`st` has the inputs before `t`) and
+  // raised by its rule in PyTorch's order: a tensor not of float32 or float64 (x1's first), or
+  // x2 of the other of them (its kernel's error). float16 and bfloat16 fail in kernels that
+  // depend on the row counts: refused.
+  void cdist_dtype_error(Statement& st, const PyValue& t, Span at) {
+    if (t.dtype == ElementType::Float16 || t.dtype == ElementType::BFloat16)
+      unsupported_here(at, fmt::format("torch.cdist of a {} tensor", element_type_name(t.dtype)),
+                       "compare float32 tensors: `torch.cdist(a.float(), b.float())`");
+    if (!st.extras().dtype_error.empty()) return;
+    bool first = st.inputs.empty();
+    bool floating = t.dtype == ElementType::Float32 || t.dtype == ElementType::Float64;
+    if (!floating) {
+      st.extras_for_write().dtype_error =
+          fmt::format("cdist only supports floating-point dtypes, X{} got: {}", first ? 1 : 2,
+                      scalar_type_name(t.dtype));
+    } else if (!first && t.dtype != first_input_type_) {
+      StatementExtras& e = st.extras_for_write();
+      e.dtype_error = fmt::format("expected scalar type {} but found {}",
+                                  scalar_type_name(first_input_type_), scalar_type_name(t.dtype));
+      e.dtype_error_computed = true;
+    }
   }
 
   // torch.einsum's wrapper (torch/functional.py) before the op: at least an equation and an
@@ -13785,6 +13901,10 @@ class Construct {
     }
     if (in_family(st.op, Family::distance)) {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
+      return;
+    }
+    if (st.op == "cdist") {  // x1's type; cdist_dtype_error worded what PyTorch refuses
+      if (first) output_type_ = t.dtype;
       return;
     }
     std::optional<Family> op_family = family_of(st.op);

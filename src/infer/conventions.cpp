@@ -580,6 +580,8 @@ std::string_view count_category(const LayerInfo& layer) {
       return "matmul";
     case Family::einsum:
       return "einsum";
+    case Family::cdist:
+      return "cdist";
     case Family::batch_norm:
       return "BatchNorm";
     case Family::instance_norm:

@@ -93,7 +93,25 @@ struct Saved {
   bool all_inputs = false;
   bool output = false;      // its result (relu, sigmoid, tanh, softmax)
   Checked extra_bytes = 0;  // indices, masks, statistics
+  // The inputs (bit i: input i) kept as a copy, counted in extra_bytes, not as themselves.
+  unsigned copied_inputs = 0;
 };
+
+// Whether PyTorch computes layer l, a cdist, as a matmul at this batch (at::cdist: p = 2, both
+// tensors with elements, and compute_mode 1, or 0 with more than 25 rows in either).
+bool cdist_as_matmul(const Analysis& a, const LayerInfo& l, int64_t batch) {
+  const Attrs& at = *l.attrs;
+  if (at.p != 2 || at.cdist_mode == 2 || l.input_ids.size() != 2) return false;
+  bool rows_over_25 = false;
+  for (size_t i = 0; i < 2; ++i) {
+    const Shape& x = a.input_shape(l, i);
+    auto n = elements_at_batch(x, batch);
+    auto rows = elements_at_batch(Shape{x[x.size() - 2]}, batch);
+    if (!n || *n == 0 || !rows) return false;
+    rows_over_25 |= *rows > 25;
+  }
+  return at.cdist_mode == 1 || rows_over_25;
+}
 
 Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t element_bytes) {
   const OpInfo& op = op_info(l.op);
@@ -250,6 +268,22 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       }
       break;
     }
+    case Family::cdist:
+      // x1, x2 and the result (CdistBackward0); as a matmul, an input whose batch dims are not
+      // the broadcast ones is kept as the copy expanded to them (_euclidean_dist's)
+      s.all_inputs = true;
+      s.output = true;
+      if (!cdist_as_matmul(a, l, batch)) break;
+      for (size_t i = 0; i < 2; ++i) {
+        const Shape& x = a.input_shape(l, i);
+        Shape expanded(out.begin(), out.end() - 2);
+        if (Shape(x.begin(), x.end() - 2) == expanded) continue;
+        expanded.push_back(x[x.size() - 2]);
+        expanded.push_back(x.back());
+        s.extra_bytes = s.extra_bytes + elements(expanded, batch) * element_bytes;
+        s.copied_inputs |= 1u << i;
+      }
+      break;
     default:  // views, cat, stack, pad, interpolate, repeat, affine_grid, sources: nothing
       break;
   }
@@ -359,6 +393,7 @@ Gradients gradients(const Analysis& a) {
 // generated autograd saves only what a needed gradient reads).
 bool keeps_input(const LayerInfo& l, size_t at, const Saved& s, size_t i, const Gradients& g) {
   if (!s.all_inputs && !(s.input && i == 0)) return false;
+  if (s.copied_inputs & (1u << i)) return false;
   const OpInfo& op = op_info(l.op);
   if (op.family == Family::linear || op.family == Family::embedding) return g.own_weights[at];
   if (is_functional_conv(op.family)) return i < 2;

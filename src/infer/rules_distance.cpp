@@ -1,5 +1,6 @@
-// Shape rule of the distance family: two tensors broadcast together, then reduced along one dim
-// (nn.CosineSimilarity, nn.PairwiseDistance and their functions).
+// Shape rules of the distances: the distance family (two tensors broadcast together, then reduced
+// along one dim: nn.CosineSimilarity, nn.PairwiseDistance and their functions) and torch.cdist
+// (every row of one tensor against every row of the other).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -127,6 +128,108 @@ bool infer_distance(RuleContext& ctx) {
     ctx.explain("out = {}: {} along dim {} of the broadcast {}", to_string(out),
                 pairwise ? "the distance" : "the cosine similarity", at.dim, to_string(*both));
   ctx.set_output(out);
+  return true;
+}
+
+namespace {
+
+// torch.cdist's Python wrapper, then its argument parser: a compute_mode of the three it names
+// (its ValueError), then `p` a number (a bool is one).
+bool cdist_arguments(RuleContext& ctx) {
+  const Value& mode = ctx.value("compute_mode");
+  bool named = mode.kind == Value::Kind::String &&
+               (mode.s == "use_mm_for_euclid_dist_if_necessary" ||
+                mode.s == "use_mm_for_euclid_dist" || mode.s == "donot_use_mm_for_euclid_dist");
+  if (!named)
+    return ctx.fail_at(
+        "compute_mode",
+        fmt::format("{} is not a valid value for compute_mode",
+                    mode.kind == Value::Kind::String ? mode.s.str() : to_source(mode)),
+        "write compute_mode='use_mm_for_euclid_dist_if_necessary' (the default)");
+  Value::Kind p = ctx.value("p").kind;
+  if (p != Value::Kind::Int && p != Value::Kind::Float && p != Value::Kind::Bool)
+    return ctx.fail_at("p",
+                       fmt::format("cdist(): argument 'p' (position 3) must be float, not {}",
+                                   python_type(ctx.value("p"))),
+                       "write p=2.0 (the norm's order)");
+  return true;
+}
+
+// The ranks and the columns, as at::cdist checks them first.
+bool cdist_shapes(RuleContext& ctx, const Shape& a, const Shape& b) {
+  for (int i = 0; i < 2; ++i) {
+    const Shape& x = i == 0 ? a : b;
+    if (x.size() < 2)
+      return ctx.fail_input(
+          fmt::format("cdist only supports at least 2D tensors, X{} got: {}D", i + 1, x.size()),
+          fmt::format("{} is {}: cdist compares rows, [rows, features] (or with batch dims "
+                      "first)",
+                      ctx.input_name(static_cast<size_t>(i)), to_string(x)));
+  }
+  if (!(a.back() == b.back()))
+    return ctx.fail_input(
+        fmt::format("X1 and X2 must have the same number of columns. X1: {} X2: {}",
+                    to_string(a.back()), to_string(b.back())),
+        fmt::format("{} is {} and {} is {}: their rows must have one length, the last dim",
+                    ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
+  return true;
+}
+
+}  // namespace
+
+// x1: [*B1, P, M], x2: [*B2, R, M] -> [broadcast(B1, B2), P, R]: the p-norm of each row of x1
+//   minus each row of x2; PyTorch's checks in its order (the ranks, the columns, the dtypes, p,
+//   the batch dims); MACs prod(out) * M
+bool infer_cdist(RuleContext& ctx) {
+  if (ctx.in().size() < 2)
+    return ctx.fail_input("cdist() missing 1 required positional argument: 'x2'",
+                          "give it the two sets of rows to compare: `cdist(a, b)`");
+  if (ctx.in().size() > 2)
+    return ctx.fail_input("cdist(): argument 'p' (position 3) must be float, not Tensor",
+                          "give it the two sets of rows to compare: `cdist(a, b)`");
+  if (!cdist_arguments(ctx)) return false;
+  const Shape &a = ctx.in()[0], &b = ctx.in()[1];
+  if (!cdist_shapes(ctx, a, b)) return false;
+  const StatementExtras& extras = ctx.st.extras();
+  if (!extras.dtype_error.empty() && !extras.dtype_error_computed)
+    return ctx.fail_input(extras.dtype_error, "cast both to float first: `x.float()`");
+  double p = ctx.float_arg("p").value_or(2.0);
+  if (!(p >= 0))
+    return ctx.fail_at("p", "cdist only supports non-negative p values",
+                       "use p >= 0 (2 for the Euclidean distance, 1 for the Manhattan)");
+  std::string error;
+  std::optional<Shape> batch =
+      broadcast_shapes(Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2), error);
+  if (!batch)
+    return ctx.fail_input(
+        error, fmt::format("{} is {} and {} is {}: the dims before the last two "
+                           "must broadcast",
+                           ctx.input_name(0), to_string(a), ctx.input_name(1), to_string(b)));
+  auto elements = [](const Shape& s) {
+    return std::none_of(s.begin(), s.end(),
+                        [](const Dim& d) { return !d.symbolic() && d.value == 0; });
+  };
+  if (!extras.dtype_error.empty() && elements(a) && elements(b))
+    return ctx.fail_input(extras.dtype_error, "cast both to one type first: `x.float()`");
+  Shape out = *batch;
+  out.push_back(a[a.size() - 2]);
+  out.push_back(b[b.size() - 2]);
+  auto pairs = count_product(out);
+  if (!pairs) return ctx.fail(ctx.st.op_span, "the output size overflows 64 bits");
+  const Dim& m = a.back();
+  if (!ctx.add_macs({*pairs, m.symbolic() ? 1 : m.value})) return false;
+  ctx.attrs.p = p;
+  const Value& mode = ctx.value("compute_mode");
+  ctx.attrs.cdist_mode = mode.s == "use_mm_for_euclid_dist"         ? 1
+                         : mode.s == "donot_use_mm_for_euclid_dist" ? 2
+                                                                    : 0;
+  if (ctx.want_explain)
+    ctx.explain(
+        "out = {}: the {}-norm distance of each of {}'s {} rows to each of {}'s {}; MACs "
+        "= prod({}) * {} = {}",
+        to_string(out), p, ctx.input_name(0), to_string(out[out.size() - 2]), ctx.input_name(1),
+        to_string(out.back()), to_string(out), to_string(m), ctx.layer.macs);
+  ctx.set_output(std::move(out));
   return true;
 }
 

@@ -94,6 +94,7 @@ const std::map<std::string, std::string> kWhole = {
     {"grid_sample", "grid_sample(x)"},
     {"cosine_similarity", "cosine_similarity(x)"},
     {"pairwise_distance", "pairwise_distance(x)"},
+    {"cdist", "cdist(x)"},
     {"conv1d", "conv1d(x)"},  // the input as its own weight: F.conv has no params of its own
     {"conv2d", "conv2d(x)"},
     {"conv3d", "conv3d(x)"},
