@@ -20,6 +20,7 @@ enum class InterpolateMode { nearest, linear, bilinear, bicubic, trilinear, area
 enum class GridPadding { zeros, border, reflection };  // grid_sample's padding_mode
 enum class BagMode { sum, mean, max };                 // nn.EmbeddingBag's mode
 enum class Rounding { none, trunc, floor };            // torch.div's rounding_mode
+enum class LossReduction { none, mean, sum };          // the losses' reduction
 // What a recurrent row gives: the output sequence (a cell's new h), the final hidden state h_n,
 // or the final cell state (an LSTM's c_n, an LSTMCell's new c).
 enum class RecurrentResult : uint8_t { output, hidden, cell };
@@ -90,6 +91,9 @@ struct Attrs {
   // cdist: compute_mode as at::cdist numbers it: 0 a matmul for p=2 over 25 rows, 1 a matmul for
   // p=2, 2 never (the memory estimate follows what the matmul form keeps)
   int cdist_mode = 0;
+  // elementwise_loss: how the elements' losses are reduced, and smooth_l1's beta (huber's delta)
+  LossReduction reduction = LossReduction::mean;
+  double loss_beta = 1.0;
   GeluApproximate approximate = GeluApproximate::none;  // gelu
   double negative_slope = 0.01;                         // leaky_relu
   double alpha = 1.0;                                   // elu, celu

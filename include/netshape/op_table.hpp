@@ -35,8 +35,8 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 224, "ops.def changed: update this count after adding the op everywhere");
-static_assert(kFamilyCount == 69, "op_families.def changed: give the family its rule and forward");
+static_assert(kOpCount == 228, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kFamilyCount == 70, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):
 // the forward of the elementwise family applies `relu` or `sigmoid`, the executor fuses a `relu`
@@ -103,6 +103,9 @@ enum class OpKind {
   reflect,    // the pad family: a module of one mode (nn.ReflectionPad2d), its `padding` an int
   replicate,  // or a tuple (F.pad takes `pad` and `mode=`)
   pairwise,   // the distance family: the p-norm of a - b (cosine similarity is its default)
+  l1,         // the elementwise_loss family: |a - b| (the squared error is its default),
+  smooth_l1,  // its smoothed form below beta,
+  huber,      // the Huber loss of delta
 };
 
 // The gates a recurrent cell computes per hidden unit (its weights' rows are gates * hidden_size):

@@ -1091,4 +1091,38 @@ void forward_cdist(ForwardCtx& ctx) {
       }
 }
 
+// input: [*], target: [*] -> each element's loss of d = input - target in the broadcast shape
+// (d^2; |d|; smooth_l1: 0.5 d^2 / beta below beta, else |d| - 0.5 beta; huber: 0.5 d^2 below
+// delta, else delta (|d| - 0.5 delta)), reduced by attrs.reduction (the mean of none is NaN)
+void forward_elementwise_loss(ForwardCtx& ctx) {
+  const OpKind kind = op_info(ctx.layer.op).kind;
+  const double beta = ctx.layer.attrs->loss_beta;
+  auto loss = [&](float x, float y) {
+    double d = static_cast<float>(x - y), z = std::abs(d);
+    switch (kind) {
+      case OpKind::l1:
+        return z;
+      case OpKind::smooth_l1:
+        return beta == 0 ? z : z < beta ? 0.5 * d * d / beta : z - 0.5 * beta;
+      case OpKind::huber:
+        return z < beta ? 0.5 * d * d : beta * (z - 0.5 * beta);
+      default:
+        return d * d;
+    }
+  };
+  Tensor each = ctx.zeros(broadcast_sizes(*ctx.in.at(0), *ctx.in.at(1), "loss"));
+  each_broadcast<2>({ctx.in.at(0), ctx.in.at(1)}, each,
+                    [&](float x, float y) { return static_cast<float>(loss(x, y)); });
+  const LossReduction reduction = ctx.layer.attrs->reduction;
+  if (reduction == LossReduction::none) {
+    ctx.out = std::move(each);
+    return;
+  }
+  double sum = 0;
+  for (float v : each.data) sum += v;
+  ctx.out = ctx.zeros({});
+  ctx.out.data[0] = static_cast<float>(
+      reduction == LossReduction::sum ? sum : sum / static_cast<double>(each.data.size()));
+}
+
 }  // namespace netshape

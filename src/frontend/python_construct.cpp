@@ -25,6 +25,7 @@
 #include <list>
 #include <numeric>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -413,6 +414,10 @@ constexpr PythonSpelling kPythonSpellings[] = {
     {"repeat_interleave", true, false, true},
     {"pairwise_distance", true, true, false},
     {"cdist", true, false, false},
+    {"mse_loss", false, true, false},
+    {"l1_loss", false, true, false},
+    {"smooth_l1_loss", false, true, false},
+    {"huber_loss", false, true, false},
     {"tril", true, false, true},
     {"triu", true, false, true},
     {"parameter", false, false, false},
@@ -11432,6 +11437,10 @@ class Construct {
     if (self == nullptr && op == "cdist" && row_for != RowFor::operands_bound)
       return tensor_op(op, op_span, self, cdist_operands(args, call.span), call,
                        RowFor::operands_bound);
+    if (self == nullptr && in_family(op, Family::elementwise_loss) &&
+        row_for != RowFor::operands_bound)
+      return tensor_op(op, op_span, self, loss_operands(op, args, call.span), call,
+                       RowFor::operands_bound);
     Statement st;
     st.op = op;
     if (op.size() > 1 && op.back() == '_' && find_op(op.substr(0, op.size() - 1))) {
@@ -12319,49 +12328,82 @@ class Construct {
     return ordered;
   }
 
-  // torch.cdist(x1, x2, p=2., compute_mode=...), a Python function of torch/functional.py:
-  // Python's binding of its arguments (its TypeErrors in CPython's order: the keywords, too many
-  // positionals, the missing), its ValueError for a compute_mode it does not name, then
-  // _VF.cdist's argument parser (two tensors, `p` a number). The arguments as the op's row takes
-  // them: the two tensors, then p and compute_mode by keyword.
-  Args cdist_operands(const Args& args, Span at) {
-    static constexpr std::array<const char*, 4> kParams = {"x1", "x2", "p", "compute_mode"};
-    std::array<std::optional<size_t>, 4> given{};
+  // The arguments of a Python function of torch (torch.cdist, F.mse_loss) bound to its `params`
+  // as CPython binds them, the first `required` without defaults: its TypeErrors in CPython's
+  // order (the keywords, too many positionals, the missing ones). Each param's argument, if any.
+  std::vector<std::optional<size_t>> python_bound(const std::string& function,
+                                                  std::span<const char* const> params,
+                                                  size_t required, const Args& args, Span at,
+                                                  const std::string& help) {
+    std::vector<std::optional<size_t>> given(params.size());
     size_t positional = 0;
     for (size_t i = 0; i < args.values.size(); ++i)
-      if (args.keywords[i].empty() && positional < kParams.size()) given[positional++] = i;
+      if (args.keywords[i].empty() && positional < params.size()) given[positional++] = i;
     for (size_t i = 0; i < args.values.size(); ++i) {
       const std::string& k = args.keywords[i];
       if (k.empty()) continue;
-      auto slot = std::find(kParams.begin(), kParams.end(), k);
-      if (slot == kParams.end())
+      auto slot = std::find(params.begin(), params.end(), k);
+      if (slot == params.end())
         type_error_of_call(nullptr, args, args.spans[i],
-                           fmt::format("cdist() got an unexpected keyword argument '{}'", k),
-                           "torch.cdist takes x1, x2, p and compute_mode");
-      auto& bound = given[static_cast<size_t>(slot - kParams.begin())];
+                           fmt::format("{}() got an unexpected keyword argument '{}'", function, k),
+                           help);
+      auto& bound = given[static_cast<size_t>(slot - params.begin())];
       if (bound)
         type_error_of_call(nullptr, args, args.spans[i],
-                           fmt::format("cdist() got multiple values for argument '{}'", k),
+                           fmt::format("{}() got multiple values for argument '{}'", function, k),
                            "give each argument once");
       bound = i;
     }
-    size_t positionals =
+    auto positionals =
         static_cast<size_t>(std::count_if(args.keywords.begin(), args.keywords.end(),
                                           [](const std::string& k) { return k.empty(); }));
-    if (positionals > kParams.size())
+    if (positionals > params.size())
       type_error_of_call(nullptr, args, at,
-                         fmt::format("cdist() takes from 2 to 4 positional arguments but {} were "
+                         fmt::format("{}() takes from {} to {} positional arguments but {} were "
                                      "given",
-                                     positionals),
-                         "give it the two tensors, then p: `torch.cdist(a, b, p=2.0)`");
-    if (!given[0] || !given[1])
-      type_error_of_call(
-          nullptr, args, at,
-          !given[0] && !given[1]
-              ? std::string("cdist() missing 2 required positional arguments: 'x1' and 'x2'")
-              : fmt::format("cdist() missing 1 required positional argument: '{}'",
-                            given[0] ? "x2" : "x1"),
-          "give it the two sets of rows to compare: `torch.cdist(a, b)`");
+                                     function, required, params.size(), positionals),
+                         help);
+    std::vector<std::string> missing;
+    for (size_t slot = 0; slot < required; ++slot)
+      if (!given[slot]) missing.push_back(fmt::format("'{}'", params[slot]));
+    if (!missing.empty()) {
+      std::string names = missing.back();  // CPython: 'a' and 'b'; 'a', 'b', and 'c'
+      if (missing.size() == 2) names = missing[0] + " and " + names;
+      if (missing.size() > 2)
+        names =
+            fmt::format("{}, and {}", fmt::join(missing.begin(), missing.end() - 1, ", "), names);
+      type_error_of_call(nullptr, args, at,
+                         fmt::format("{}() missing {} required positional argument{}: {}", function,
+                                     missing.size(), missing.size() == 1 ? "" : "s", names),
+                         help);
+    }
+    return given;
+  }
+
+  // The bound arguments as an op's row takes them: the first `tensors` by position, the rest by
+  // keyword.
+  static Args row_arguments(const Args& args, std::span<const char* const> params,
+                            const std::vector<std::optional<size_t>>& given, size_t tensors) {
+    Args ordered;
+    for (size_t slot = 0; slot < params.size(); ++slot) {
+      if (!given[slot]) continue;
+      size_t i = *given[slot];
+      ordered.values.push_back(args.values[i]);
+      ordered.keywords.push_back(slot < tensors ? std::string() : std::string(params[slot]));
+      ordered.spans.push_back(args.spans[i]);
+      ordered.exprs.push_back(args.exprs[i]);
+    }
+    return ordered;
+  }
+
+  // torch.cdist(x1, x2, p=2., compute_mode=...), a Python function of torch/functional.py:
+  // Python's binding of its arguments, its ValueError for a compute_mode it does not name, then
+  // _VF.cdist's argument parser (two tensors, `p` a number). The arguments as the op's row takes
+  // them.
+  Args cdist_operands(const Args& args, Span at) {
+    static constexpr std::array<const char*, 4> kParams = {"x1", "x2", "p", "compute_mode"};
+    auto given = python_bound("cdist", kParams, 2, args, at,
+                              "give it the two sets of rows to compare: `torch.cdist(a, b)`");
     if (given[3]) {
       const PyValue& mode = args.values[*given[3]];
       std::string text = mode.is(Value::Kind::String) ? text_of(mode) : "";
@@ -12394,16 +12436,32 @@ class Construct {
             fmt::format("cdist(): argument 'p' (position 3) must be float, not {}", parser_type(p)),
             "write p=2.0 (the norm's order)");
     }
-    Args ordered;
-    for (size_t slot = 0; slot < 4; ++slot) {
-      if (!given[slot]) continue;
-      size_t i = *given[slot];
-      ordered.values.push_back(args.values[i]);
-      ordered.keywords.push_back(slot < 2 ? std::string() : std::string(kParams[slot]));
-      ordered.spans.push_back(args.spans[i]);
-      ordered.exprs.push_back(args.exprs[i]);
+    return row_arguments(args, kParams, given, 2);
+  }
+
+  // F.mse_loss(input, target, size_average=None, reduce=None, reduction='mean') and its
+  // siblings, Python functions of torch/nn/functional.py: Python's binding, then
+  // `target.size() == input.size()` (an AttributeError for what is no tensor, the target first).
+  // The arguments as the op's row takes them; its rule checks the rest in F's order.
+  Args loss_operands(const std::string& op, const Args& args, Span at) {
+    static constexpr std::array<const char*, 5> kLegacy = {"input", "target", "size_average",
+                                                           "reduce", "reduction"};
+    static constexpr std::array<const char*, 6> kSmooth = {"input",  "target",    "size_average",
+                                                           "reduce", "reduction", "beta"};
+    static constexpr std::array<const char*, 4> kHuber = {"input", "target", "reduction", "delta"};
+    std::span<const char* const> params = kLegacy;
+    if (op == "smooth_l1_loss") params = kSmooth;
+    if (op == "huber_loss") params = kHuber;
+    std::string help = fmt::format("give it the prediction and the target: `F.{}(y, target)`", op);
+    auto given = python_bound(op, params, 2, args, at, help);
+    for (size_t slot : {1, 0}) {
+      const PyValue& v = args.values[*given[slot]];
+      if (v.kind != PyValue::Kind::Tensor)
+        type_error_of_call(nullptr, args, args.spans[*given[slot]],
+                           fmt::format("'{}' object has no attribute 'size'", type_of(v).name),
+                           help);
     }
-    return ordered;
+    return row_arguments(args, params, given, 2);
   }
 
   // torch.cdist's dtype errors, worded as each tensor comes (`st` has the inputs before `t`) and
@@ -13901,6 +13959,13 @@ class Construct {
     }
     if (in_family(st.op, Family::distance)) {
       output_type_ = first ? t.dtype : distance_type(st, t, at);
+      return;
+    }
+    if (in_family(st.op, Family::elementwise_loss)) {  // float32 and float64, promoted
+      if (t.dtype != ElementType::Float32 && t.dtype != ElementType::Float64)
+        unsupported_here(at, fmt::format("`{}` of a {} tensor", st.op, element_type_name(t.dtype)),
+                         "compare float tensors: `.float()`");
+      if (first || t.dtype == ElementType::Float64) output_type_ = t.dtype;
       return;
     }
     if (st.op == "cdist") {  // x1's type; cdist_dtype_error worded what PyTorch refuses

@@ -284,6 +284,17 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
         s.copied_inputs |= 1u << i;
       }
       break;
+    case Family::elementwise_loss:
+      // mse, smooth_l1 and huber keep both tensors (broadcast views of them); l1_loss, which is
+      // `(input - target).abs()` reduced, the difference its abs reads
+      if (op.kind != OpKind::l1) {
+        s.all_inputs = true;
+      } else if (l.input_ids.size() == 2) {
+        std::string error;
+        auto both = broadcast_shapes(a.input_shape(l, 0), a.input_shape(l, 1), error);
+        if (both) s.extra_bytes = elements(*both, batch) * element_bytes;
+      }
+      break;
     default:  // views, cat, stack, pad, interpolate, repeat, affine_grid, sources: nothing
       break;
   }

@@ -371,6 +371,33 @@ void check_unchecked_indices(const Analysis& a, Diagnostics& diags) {
       "unchecked-index");
 }
 
+// ---- 7. a loss whose target has another shape than its input --------------------------------
+
+// F.mse_loss(y, t) with y [B, 1] and t [B]: PyTorch broadcasts them to [B, B] and compares every
+// prediction with every target (it warns "Using a target size ... that is different to the input
+// size"); a regression head's classic mistake. Warned at the loss.
+void check_loss_target(const LayerInfo& l, const Analysis& a, Diagnostics& diags) {
+  if (op_info(l.op).family != Family::elementwise_loss || l.input_ids.size() != 2) return;
+  const Shape &y = a.input_shape(l, 0), &t = a.input_shape(l, 1);
+  if (y == t) return;
+  std::string error;
+  std::optional<Shape> both = broadcast_shapes(y, t, error);
+  if (!both) return;
+  bool squeezable = y.size() == t.size() + 1 && !y.empty() && y.back() == fixed(1) &&
+                    Shape(y.begin(), y.end() - 1) == t;
+  warn(diags, l, op_span(l),
+       fmt::format("{}'s target {} has another shape than its input {}: PyTorch broadcasts them to "
+                   "{}{} (and warns \"Using a target size that is different to the input size ... "
+                   "This will likely lead to incorrect results due to broadcasting\")",
+                   l.op_name, to_string(t), to_string(y), to_string(*both),
+                   squeezable ? ", comparing every prediction with every target" : ""),
+       squeezable ? fmt::format("give both one shape: `input.squeeze(-1)` makes the input {}, or "
+                                "`target.unsqueeze(-1)` makes the target {}",
+                                to_string(t), to_string(y))
+                  : fmt::format("give the target the input's shape, {}", to_string(y)),
+       "loss-target-shape");
+}
+
 }  // namespace
 
 IntList floor_dropped_rows(const Analysis& a, const LayerInfo& l) {
@@ -408,6 +435,7 @@ void warn_suspicious(const Graph& g, const Analysis& a, Diagnostics& diags) {
     check_unused(l, used, diags);
     check_batch_squeeze(l, a, diags);
     check_training_batch_norm(l, a, diags);
+    check_loss_target(l, a, diags);
   }
   check_unchecked_indices(a, diags);
 }

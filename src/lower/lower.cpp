@@ -318,8 +318,8 @@ class Lowering {
       bool binary = op.family == Family::add || op.family == Family::matmul ||
                     op.family == Family::bmm || op.family == Family::masked_fill ||
                     op.family == Family::grid_sample || op.family == Family::distance ||
-                    op.family == Family::cdist || is_functional_conv(op.family) ||
-                    op.family == Family::max_unpool;
+                    op.family == Family::cdist || op.family == Family::elementwise_loss ||
+                    is_functional_conv(op.family) || op.family == Family::max_unpool;
       if (names.empty() || (binary && names.size() == 1)) {
         inputs_.push_back(previous);
         input_spans_.push_back(st.op_span);
@@ -353,17 +353,18 @@ class Lowering {
   // add/sub/mul/div (and maximum, minimum), matmul, bmm, einsum, cat, stack, masked_fill (a
   // tensor and its mask), where (a condition and two tensors), attention (query, key, value) and
   // recurrent layers (input, h0, c0), their cells (input, hx), grid_sample (input, grid) and the
-  // distances and cdist (x1, x2: their rules count them), F.convNd (input, weight, bias), setitem
-  // (a tensor and the value written into it), gather and index (a tensor and its index), max_unpool
-  // (the values and their indices) take several tensors; every other op one (a layer's
-  // forward(input), F.relu(input, inplace)).
+  // distances and cdist (x1, x2: their rules count them), the losses (input, target), F.convNd
+  // (input, weight, bias), setitem (a tensor and the value written into it), gather and index (a
+  // tensor and its index), max_unpool (the values and their indices) take several tensors; every
+  // other op one (a layer's forward(input), F.relu(input, inplace)).
   static bool takes_several_tensors(Family f) {
     return f == Family::add || f == Family::matmul || f == Family::bmm || f == Family::einsum ||
            f == Family::cat || f == Family::stack || f == Family::masked_fill ||
            f == Family::where || f == Family::attention || f == Family::recurrent ||
            f == Family::recurrent_cell || f == Family::grid_sample || f == Family::distance ||
-           f == Family::cdist || is_functional_conv(f) || f == Family::setitem ||
-           f == Family::gather || f == Family::index || f == Family::max_unpool;
+           f == Family::cdist || f == Family::elementwise_loss || is_functional_conv(f) ||
+           f == Family::setitem || f == Family::gather || f == Family::index ||
+           f == Family::max_unpool;
   }
 
   // `self.fc(x, y)`, `F.relu(x, y)`: PyTorch's TypeError for a layer (its forward takes self and

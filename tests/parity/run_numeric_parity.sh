@@ -29,6 +29,8 @@ echo "numeric parity: $("$PY" -c 'import torch; print("torch", torch.__version__
 "$PY" -W ignore "$ROOT/tests/parity/conv_transpose_functional_parity.py" --netshape "$NETSHAPE" || exit 1
 # torch.cdist: shapes, values and errors (PyTorch's order, its dtypes), against PyTorch.
 "$PY" -W ignore "$ROOT/tests/parity/cdist_parity.py" --netshape "$NETSHAPE" || exit 1
+# F.mse_loss, l1_loss, smooth_l1_loss, huber_loss: shapes, values and errors, against PyTorch.
+"$PY" -W ignore "$ROOT/tests/parity/loss_parity.py" --netshape "$NETSHAPE" || exit 1
 # LocalResponseNorm's shapes and errors (sizes of every sign, 2 to 5 dims), against PyTorch's.
 "$PY" "$ROOT/tests/parity/local_response_norm_parity.py" --netshape "$NETSHAPE" || exit 1
 # Edge cases found against PyTorch, kept as probes.

@@ -95,6 +95,10 @@ const std::map<std::string, std::string> kWhole = {
     {"cosine_similarity", "cosine_similarity(x)"},
     {"pairwise_distance", "pairwise_distance(x)"},
     {"cdist", "cdist(x)"},
+    {"mse_loss", "mse_loss(x)"},
+    {"l1_loss", "l1_loss(x)"},
+    {"smooth_l1_loss", "smooth_l1_loss(x)"},
+    {"huber_loss", "huber_loss(x)"},
     {"conv1d", "conv1d(x)"},  // the input as its own weight: F.conv has no params of its own
     {"conv2d", "conv2d(x)"},
     {"conv3d", "conv3d(x)"},

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Parity of the element-wise losses a forward computes (F.mse_loss, F.l1_loss,
+F.smooth_l1_loss, F.huber_loss): does netshape answer each call as PyTorch does?
+
+For each case below (a fixed list of reductions, the legacy size_average and reduce, beta and
+delta, broadcasting, float64, empty tensors (sliced in forward) and Python's and PyTorch's
+errors, then a seeded grid of shapes, reductions and thresholds) a small .py model (written
+into a temporary directory) takes the prediction and the target as inputs and calls the loss
+in forward. PyTorch runs the same call on random tensors of those sizes and types:
+  - where it answers, `netshape check` must give its output shape, and `netshape run
+    --save-tensors` a value that PyTorch's call on the saved inputs reproduces (within 1e-4
+    relative to max(1, max|PyTorch|); NaN where PyTorch's is NaN);
+  - where it raises, netshape must raise its message (exit 1, or exit 2 for a TypeError).
+
+Usage: loss_parity.py --netshape PATH
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+MODEL = """# input y: {a} {a_type}
+# input t: {b} {b_type}
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Loss(nn.Module):
+    def forward(self, y, t):
+        return F.{call}
+"""
+
+DTYPES = {"float": torch.float32, "double": torch.float64}
+
+# (y's shape, y's type, t's shape, t's type, the call as written)
+FIXED = [
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, reduction='none')"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, reduction='sum')"),
+    ([3, 4], "float", [4], "float", "mse_loss(y, t, reduction='none')"),
+    ([3, 1], "float", [4], "float", "l1_loss(y, t, reduction='none')"),
+    ([2, 3, 4], "float", [3, 4], "float", "l1_loss(y, t)"),
+    ([3, 4], "double", [3, 4], "float", "mse_loss(y, t)"),
+    ([3, 4], "float", [3, 4], "double", "l1_loss(y, t, reduction='none')"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, size_average=False)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, reduce=False)"),
+    ([3, 4], "float", [3, 4], "float", "l1_loss(y, t, None, True, 'none')"),
+    ([3, 4], "float", [3, 4], "float", "l1_loss(y, t, 0, 1)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, reduction='elementwise_mean')"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t)"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, beta=0.5, reduction='none')"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, beta=0)"),
+    ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=0.5)"),
+    ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, 'none', 2)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(input=y, target=t)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y[:0], t[:0])"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y[:0], t[:0], reduction='sum')"),
+    ([3, 4], "float", [3, 4], "float", "l1_loss(y[:0], t[:0], reduction='none')"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y.detach(), t)"),
+    # PyTorch's errors, in F's order
+    ([3, 4], "float", [3, 5], "float", "mse_loss(y, t)"),
+    ([3, 4], "float", [3, 5], "float", "mse_loss(y, t, reduction='avg')"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, reduction='avg')"),
+    ([3, 4], "float", [3, 4], "float", "l1_loss(y, t, reduction=None)"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, beta=-0.5)"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, reduction='x', beta=-0.5)"),
+    ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=0.0)"),
+    ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=-1)"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, beta='a')"),
+    ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=None)"),
+    # Python's
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, 'mean')"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, reductions='sum')"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, None, None, 'mean', 1)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, t, input=y)"),
+    ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, beta=1.0)"),
+    ([3, 4], "float", [3, 4], "float", "mse_loss(y, 2)"),
+    ([3, 4], "float", [3, 4], "float", "l1_loss(2.0, t)"),
+]
+
+
+def grid(count, seed=0):
+    """Seeded random calls around the legal ones (most answer; some raise)."""
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        rank = rng.randint(1, 3)
+        a = [rng.choice([1, 2, 3, 5]) for _ in range(rank)]
+        b = [d if rng.random() < 0.7 else rng.choice([1, 2, 4]) for d in a][rng.randint(0, 1):]
+        loss = rng.choice(["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+        reduction = rng.choice(["", ", reduction='none'", ", reduction='sum'", ", reduction='mean'"])
+        extra = ""
+        if loss == "smooth_l1_loss":
+            extra = rng.choice(["", ", beta=0.25", ", beta=2.0", ", beta=0"])
+        if loss == "huber_loss":
+            extra = rng.choice(["", ", delta=0.25", ", delta=3"])
+        cases.append((a, "float", b or [1], "float", f"{loss}(y, t{reduction}{extra})"))
+    return cases
+
+
+def torch_call(y, t, call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return eval(f"F.{call}", {"F": F, "y": y, "t": t})
+
+
+def expected(case):
+    """PyTorch's output shape, or its message when it raises."""
+    a, a_type, b, b_type, call = case
+    try:
+        out = torch_call(torch.randn(a, dtype=DTYPES[a_type]), torch.randn(b, dtype=DTYPES[b_type]),
+                         call)
+        return list(out.shape), None
+    except (RuntimeError, TypeError, ValueError, AttributeError) as e:
+        return None, (type(e).__name__, str(e).split("\n")[0])
+
+
+def run_case(netshape, tmp, number, case):
+    a, a_type, b, b_type, call = case
+    name = f"case{number}"
+    path = os.path.join(tmp, name + ".py")
+    with open(path, "w") as f:
+        f.write(MODEL.format(a=a, a_type=a_type, b=b, b_type=b_type, call=call))
+    shape_expected, raised = expected(case)
+    r = subprocess.run([netshape, "check", path, "--format", "json"], capture_output=True,
+                       text=True)
+    if raised is not None:
+        kind, message = raised
+        said = message in r.stdout + r.stderr
+        if said and (r.returncode == 1 or (kind == "TypeError" and r.returncode == 2)):
+            return name, None, "raise"
+        return name, f"PyTorch raises {kind} `{message}`; netshape (exit {r.returncode}): " \
+                     f"{(r.stdout + r.stderr).strip()[:300]}", None
+    if r.returncode != 0:
+        return name, f"netshape check failed: {r.stdout}{r.stderr}", None
+    layers = json.loads(r.stdout)["layers"]
+    if layers[-1]["output_shape"] != shape_expected:
+        return name, f"shape {layers[-1]['output_shape']}, PyTorch {shape_expected}", None
+    saved = os.path.join(tmp, name)
+    r = subprocess.run([netshape, "run", path, "--save-tensors", saved, "--seed", "3"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return name, f"netshape run failed: {r.stdout}{r.stderr}", None
+    load = lambda n: torch.from_numpy(np.load(os.path.join(saved, n + ".npy")))  # noqa: E731
+    out = torch_call(load("input.y").to(DTYPES[a_type]), load("input.t").to(DTYPES[b_type]), call)
+    got = torch.from_numpy(np.load(os.path.join(saved, layers[-1]["name"] + ".npy"))).double()
+    out = out.double()
+    if list(got.shape) != list(out.shape):
+        return name, f"the saved output is {list(got.shape)}, PyTorch's {list(out.shape)}", None
+    if not torch.equal(torch.isnan(got), torch.isnan(out)):
+        return name, "NaN where PyTorch has none, or none where it has", None
+    got, out = torch.nan_to_num(got), torch.nan_to_num(out)
+    scale = max(1.0, float(out.abs().max())) if out.numel() else 1.0
+    error = float((got - out).abs().max()) / scale if out.numel() else 0.0
+    if error > 1e-4:
+        return name, f"the values differ by {error:.2e}", None
+    return name, None, "agree"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--netshape", required=True)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    cases = FIXED + grid(60)
+    failures, outcomes = 0, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, case in enumerate(cases):
+            name, problem, outcome = run_case(args.netshape, tmp, number, case)
+            if problem:
+                failures += 1
+                print(f"FAIL {name} {case}: {problem}")
+            else:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
+    print(f"losses: {len(cases) - failures}/{len(cases)} cases as PyTorch ({summary})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
