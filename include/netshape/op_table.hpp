@@ -35,7 +35,7 @@ inline constexpr size_t kFamilyCount = 0
 
 // Pinned, as ggml pins GGML_OP_COUNT: adding an op or a family fails here first, as a reminder
 // that it needs its table row, its rule, its forward, its docs and its test (docs/architecture.md).
-static_assert(kOpCount == 228, "ops.def changed: update this count after adding the op everywhere");
+static_assert(kOpCount == 232, "ops.def changed: update this count after adding the op everywhere");
 static_assert(kFamilyCount == 70, "op_families.def changed: give the family its rule and forward");
 
 // What an op computes within its family, where ops of one family differ (ops.def's kind column):

@@ -192,13 +192,14 @@ static std::optional<std::string> with_attention_inputs(const std::string& text)
       (*widths)[0], (*widths)[1], (*widths)[2], lone->call);
 }
 
-// `CosineSimilarity()`, `PairwiseDistance(p=1)`: a layer that compares two tensors, applied to a
-// pair of [2, 8] inputs (alone it would read one, PyTorch's missing-argument error).
+// `CosineSimilarity()`, `PairwiseDistance(p=1)`, `MSELoss()`: a layer that compares two tensors,
+// applied to a pair of [2, 8] inputs (alone it would read one, PyTorch's missing-argument error).
 static std::optional<std::string> with_pair_inputs(const std::string& text) {
   auto lone = lone_call(text);
   if (!lone) return std::nullopt;
   std::optional<OpId> id = find_op(lone->statement.op);
-  if (!id || op_info(*id).family != Family::distance || !op_info(*id).is_module())
+  if (!id || !op_info(*id).is_module() ||
+      (op_info(*id).family != Family::distance && op_info(*id).family != Family::elementwise_loss))
     return std::nullopt;
   return fmt::format("input a: [2, 8]\ninput b: [2, 8]\n{}(a, b)\n", lone->call);
 }

@@ -10340,8 +10340,10 @@ class Construct {
       if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
       return apply_embedding_bag(callee, args, call);
     }
-    if (callee.module->kind == ModuleDef::Leaf && in_family(callee.module->op, Family::distance))
-      return apply_distance(callee, args, call);
+    if (callee.module->kind == ModuleDef::Leaf &&
+        (in_family(callee.module->op, Family::distance) ||
+         in_family(callee.module->op, Family::elementwise_loss)))
+      return apply_pair(callee, args, call);
     if (callee.module->kind == ModuleDef::Leaf &&
         (in_family(callee.module->op, Family::recurrent) ||
          in_family(callee.module->op, Family::recurrent_cell))) {
@@ -10505,13 +10507,19 @@ class Construct {
                                    op));
   }
 
-  // nn.CosineSimilarity's and nn.PairwiseDistance's forward(x1, x2), its tensors bound as Python
-  // binds them (by position, or by name in any order), with Python's TypeErrors.
-  PyValue apply_distance(const PyValue& callee, const Args& args, const Expr& call) {
+  // The forward of a layer that takes two tensors, its tensors bound as Python binds them (by
+  // position, or by name in any order), with Python's TypeErrors: nn.CosineSimilarity's and
+  // nn.PairwiseDistance's forward(x1, x2), the loss modules' forward(input, target).
+  PyValue apply_pair(const PyValue& callee, const Args& args, const Expr& call) {
+    bool loss = in_family(callee.module->op, Family::elementwise_loss);
+    const std::array<std::string, 2> names = loss ? std::array<std::string, 2>{"input", "target"}
+                                                  : std::array<std::string, 2>{"x1", "x2"};
     std::string forward = callee.module->op + ".forward()";
     auto type_error = [&](Span at, const std::string& message) {
       type_error_of_call(nullptr, args, at, message,
-                         "give the two tensors to compare: `layer(a, b)` or `layer(x1=a, x2=b)`");
+                         loss ? "give it the prediction and the target: `loss(y, target)`"
+                              : "give the two tensors to compare: `layer(a, b)` or "
+                                "`layer(x1=a, x2=b)`");
     };
     size_t positional =
         static_cast<size_t>(std::count(args.keywords.begin(), args.keywords.end(), std::string()));
@@ -10522,23 +10530,24 @@ class Construct {
     size_t next = 0;
     for (size_t i = 0; i < args.values.size(); ++i) {
       const std::string& k = args.keywords[i];
-      size_t slot = k.empty() ? next++ : k == "x1" ? 0 : k == "x2" ? 1 : 2;
+      size_t slot = k.empty() ? next++ : k == names[0] ? 0 : k == names[1] ? 1 : 2;
       if (slot == 2)
         type_error(args.spans[i],
                    fmt::format("{} got an unexpected keyword argument '{}'", forward, k));
       if (given[slot])
         type_error(args.spans[i],
-                   fmt::format("{} got multiple values for argument 'x{}'", forward, slot + 1));
+                   fmt::format("{} got multiple values for argument '{}'", forward, names[slot]));
       refuse_layer_tensor(args.values[i], args.spans[i]);
       if (args.values[i].kind != PyValue::Kind::Tensor)
         non_tensor_argument(args.values[i], args.spans[i]);
       given[slot] = &args.values[i];
     }
     if (!given[0] && !given[1])
-      type_error(call.span, forward + " missing 2 required positional arguments: 'x1' and 'x2'");
+      type_error(call.span, fmt::format("{} missing 2 required positional arguments: '{}' and '{}'",
+                                        forward, names[0], names[1]));
     if (!given[0] || !given[1])
-      type_error(call.span, fmt::format("{} missing 1 required positional argument: 'x{}'", forward,
-                                        given[0] ? 2 : 1));
+      type_error(call.span, fmt::format("{} missing 1 required positional argument: '{}'", forward,
+                                        names[given[0] ? 1 : 0]));
     if (!canonical_.count(callee.module->id)) refuse_unregistered(callee, call);
     return call_module(applied_call(callee), PyList{*given[0], *given[1]}, call.span, module_);
   }

@@ -10,6 +10,20 @@
 namespace netshape {
 namespace {
 
+// The function a loss module's forward calls, whose name PyTorch's messages give.
+const char* loss_function(OpKind kind) {
+  switch (kind) {
+    case OpKind::l1:
+      return "l1_loss";
+    case OpKind::smooth_l1:
+      return "smooth_l1_loss";
+    case OpKind::huber:
+      return "huber_loss";
+    default:
+      return "mse_loss";
+  }
+}
+
 // Python's truth of a legacy size_average or reduce argument (None: the default, True).
 std::optional<bool> legacy_flag(const Value& v) {
   switch (v.kind) {
@@ -31,7 +45,7 @@ std::optional<bool> legacy_flag(const Value& v) {
 // The reduction as F's wrapper decides it: the legacy size_average and reduce when either is
 // given (_Reduction.legacy_get_string), else `reduction` as written; "" when not one it names.
 std::optional<std::string> reduction_written(RuleContext& ctx) {
-  if (ctx.op.id != OpId::huber_loss) {
+  if (ctx.op.kind != OpKind::huber) {
     const Value &size_average = ctx.value("size_average"), &reduce = ctx.value("reduce");
     if (size_average.kind != Value::Kind::None || reduce.kind != Value::Kind::None) {
       std::optional<bool> average = legacy_flag(size_average), reduced = legacy_flag(reduce);
@@ -39,7 +53,7 @@ std::optional<std::string> reduction_written(RuleContext& ctx) {
         ctx.fail_unsupported(average ? "reduce" : "size_average",
                              fmt::format("{}'s legacy size_average or reduce given a tensor or "
                                          "a list",
-                                         ctx.op.name),
+                                         loss_function(ctx.op.kind)),
                              "write reduction='mean', 'sum' or 'none' instead");
         return std::nullopt;
       }
@@ -59,7 +73,7 @@ bool threshold_checked(RuleContext& ctx) {
   if (v.kind != Value::Kind::Int && v.kind != Value::Kind::Float && v.kind != Value::Kind::Bool)
     return ctx.fail_at(param,
                        fmt::format("{}(): argument '{}' (position 4) must be float, not {}",
-                                   ctx.op.name, param, python_type(v)),
+                                   loss_function(ctx.op.kind), param, python_type(v)),
                        fmt::format("write {}=1.0", param));
   double t = *ctx.float_arg(param);
   if (huber && !(t > 0))
@@ -77,12 +91,15 @@ bool threshold_checked(RuleContext& ctx) {
 // input: [*], target: [*] -> [] (reduction 'mean' or 'sum') or broadcast(input, target) ('none');
 //   F's checks in its order: the broadcast, the reduction, beta (delta)
 bool infer_elementwise_loss(RuleContext& ctx) {
-  if (ctx.in().size() != 2)
+  if (ctx.in().size() != 2) {
+    std::string call(ctx.op.name);
+    if (ctx.op.is_module()) call += ".forward";
     return ctx.fail_input(
         ctx.in().size() < 2
-            ? fmt::format("{}() missing 1 required positional argument: 'target'", ctx.op.name)
-            : fmt::format("{}() takes two tensors, the input and the target", ctx.op.name),
-        fmt::format("give it the prediction and the target: `{}(y, target)`", ctx.op.name));
+            ? fmt::format("{}() missing 1 required positional argument: 'target'", call)
+            : fmt::format("{}() takes two tensors, the input and the target", call),
+        "give it the prediction and the target: `(y, target)`");
+  }
   std::optional<std::string> reduction = reduction_written(ctx);
   if (!reduction) return false;
   const Shape &a = ctx.in()[0], &b = ctx.in()[1];

@@ -495,6 +495,12 @@ class Lowering {
                       [](const Arg& a) { return a.keyword.empty(); }));
   }
 
+  // What Python's TypeErrors name for a call of op: a layer of a .py file is built by its
+  // class's __init__ (`Conv2d.__init__()`); the model language writes the op.
+  static std::string called(const OpInfo& op, const Statement& st) {
+    return op.is_module() && st.python ? std::string(op.name) + ".__init__" : std::string(op.name);
+  }
+
   // Binds st.args[k], a keyword argument.
   bool bind_keyword(GraphNode& node, const OpInfo& op, const Statement& st, size_t k,
                     bool var_keyword) {
@@ -534,16 +540,18 @@ class Lowering {
         if (!p.var_positional && !p.var_keyword) names.push_back(p.name);
       if (op.is_module()) names.push_back("frozen");
       std::string near = nearest_name(a.keyword, names);
-      return fail(node, a.span,
-                  fmt::format("{}() got an unexpected keyword argument '{}'", op.name, a.keyword),
-                  near.empty() ? fmt::format("the signature is {}({})", op.name, op.signature)
-                               : fmt::format("did you mean '{}'?", near));
+      return fail(
+          node, a.span,
+          fmt::format("{}() got an unexpected keyword argument '{}'", called(op, st), a.keyword),
+          near.empty() ? fmt::format("the signature is {}({})", op.name, op.signature)
+                       : fmt::format("did you mean '{}'?", near));
     }
     size_t i = static_cast<size_t>(it - op.params.begin());
     if (bound_[i]) {
-      return fail(node, a.span,
-                  fmt::format("{}() got multiple values for argument '{}'", op.name, it->name),
-                  "give each argument once");
+      return fail(
+          node, a.span,
+          fmt::format("{}() got multiple values for argument '{}'", called(op, st), it->name),
+          "give each argument once");
     }
     bound_[i] = &a.value;
     given_[i] = static_cast<uint32_t>(k + 1);

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Parity of the element-wise losses a forward computes (F.mse_loss, F.l1_loss,
-F.smooth_l1_loss, F.huber_loss): does netshape answer each call as PyTorch does?
+F.smooth_l1_loss, F.huber_loss, and their modules nn.MSELoss, nn.L1Loss, nn.SmoothL1Loss,
+nn.HuberLoss): does netshape answer each call as PyTorch does?
 
 For each case below (a fixed list of reductions, the legacy size_average and reduce, beta and
 delta, broadcasting, float64, empty tensors (sliced in forward) and Python's and PyTorch's
 errors, then a seeded grid of shapes, reductions and thresholds) a small .py model (written
 into a temporary directory) takes the prediction and the target as inputs and calls the loss
-in forward. PyTorch runs the same call on random tensors of those sizes and types:
+in forward (a module is built in __init__). PyTorch runs the same call on random tensors of those sizes and types:
   - where it answers, `netshape check` must give its output shape, and `netshape run
     --save-tensors` a value that PyTorch's call on the saved inputs reproduces (within 1e-4
     relative to max(1, max|PyTorch|); NaN where PyTorch's is NaN);
@@ -37,6 +38,22 @@ import torch.nn.functional as F
 class Loss(nn.Module):
     def forward(self, y, t):
         return F.{call}
+"""
+
+# the loss modules: built in __init__, applied in forward (`nn.MSELoss(...)|y, t`)
+MODULE = """# input y: {a} {a_type}
+# input t: {b} {b_type}
+import torch
+import torch.nn as nn
+
+
+class Loss(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.loss = {module}
+
+    def forward(self, y, t):
+        return self.loss({arguments})
 """
 
 DTYPES = {"float": torch.float32, "double": torch.float64}
@@ -86,6 +103,21 @@ FIXED = [
     ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, beta=1.0)"),
     ([3, 4], "float", [3, 4], "float", "mse_loss(y, 2)"),
     ([3, 4], "float", [3, 4], "float", "l1_loss(2.0, t)"),
+    # the modules
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss()|y, t"),
+    ([3, 1], "float", [4], "float", "nn.L1Loss(reduction='none')|y, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.SmoothL1Loss(beta=0.5)|input=y, target=t"),
+    ([3, 4], "float", [3, 4], "float", "nn.HuberLoss('sum', 2.0)|y, t"),
+    ([3, 4], "float", [4], "float", "nn.MSELoss(reduce=False)|y, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss(size_average=False)|y, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.HuberLoss(delta=0.0)|y, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss(reduction='avg')|y, t"),
+    ([3, 4], "float", [3, 5], "float", "nn.MSELoss(reduction='avg')|y, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.SmoothL1Loss(beta='a')|y, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss()|y"),
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss()|y, t, t"),
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss()|y, target=t, input=y"),
+    ([3, 4], "float", [3, 4], "float", "nn.MSELoss(reductio='sum')|y, t"),
 ]
 
 
@@ -111,6 +143,9 @@ def grid(count, seed=0):
 def torch_call(y, t, call):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if "|" in call:  # a module, then its call
+            module, arguments = call.split("|")
+            return eval(f"m({arguments})", {"m": eval(module, {"nn": torch.nn}), "y": y, "t": t})
         return eval(f"F.{call}", {"F": F, "y": y, "t": t})
 
 
@@ -130,7 +165,12 @@ def run_case(netshape, tmp, number, case):
     name = f"case{number}"
     path = os.path.join(tmp, name + ".py")
     with open(path, "w") as f:
-        f.write(MODEL.format(a=a, a_type=a_type, b=b, b_type=b_type, call=call))
+        if "|" in call:
+            module, arguments = call.split("|")
+            f.write(MODULE.format(a=a, a_type=a_type, b=b, b_type=b_type, module=module,
+                                  arguments=arguments))
+        else:
+            f.write(MODEL.format(a=a, a_type=a_type, b=b, b_type=b_type, call=call))
     shape_expected, raised = expected(case)
     r = subprocess.run([netshape, "check", path, "--format", "json"], capture_output=True,
                        text=True)

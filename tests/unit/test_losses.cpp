@@ -92,6 +92,46 @@ const PyCase kPyErrors[] = {
     {"F.l1_loss(zq, z, reduction='avg')", "avg is not a valid value for reduction", ""},
 };
 
+// The loss modules: an autoencoder that keeps its criterion and returns the reconstruction error.
+const char* kPyModuleModel = R"(import torch.nn as nn
+
+class AutoEncoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Linear(16, 4)
+        self.decoder = nn.Linear(4, 16)
+        self.criterion = CRITERION
+
+    def forward(self, x):
+        x_hat = self.decoder(self.encoder(x))
+        return x_hat, BODY
+# input: [8, 16]
+)";
+
+struct ModuleCase {
+  const char *criterion, *body, *error, *shape;
+};
+const ModuleCase kModuleCases[] = {
+    {"nn.MSELoss()", "self.criterion(x_hat, x)", "", "[]"},
+    {"nn.L1Loss(reduction='none')", "self.criterion(input=x_hat, target=x)", "", "[8, 16]"},
+    {"nn.SmoothL1Loss(beta=0.5)", "self.criterion(x_hat, x)", "", "[]"},
+    {"nn.HuberLoss('sum', 2.0)", "self.criterion(x_hat, x)", "", "[]"},
+    {"nn.MSELoss(reduce=False)", "self.criterion(x_hat, x[0])", "", "[8, 16]"},
+    // the module's forward calls the function, whose errors these are
+    {"nn.MSELoss(reduction='avg')", "self.criterion(x_hat, x)",
+     "avg is not a valid value for reduction", ""},
+    {"nn.HuberLoss(delta=0.0)", "self.criterion(x_hat, x)",
+     "huber_loss does not support non-positive values for delta.", ""},
+    {"nn.SmoothL1Loss(beta='a')", "self.criterion(x_hat, x)",
+     "smooth_l1_loss(): argument 'beta' (position 4) must be float, not str", ""},
+    {"nn.MSELoss()", "self.criterion(x_hat)",
+     "MSELoss.forward() missing 1 required positional argument: 'target'", ""},
+    {"nn.MSELoss(reductio='sum')", "self.criterion(x_hat, x)",
+     "MSELoss.__init__() got an unexpected keyword argument 'reductio'", ""},
+    {"nn.MSELoss(None, None, 'sum', reduction='sum')", "self.criterion(x_hat, x)",
+     "MSELoss.__init__() got multiple values for argument 'reduction'", ""},
+};
+
 }  // namespace
 
 TEST_CASE("losses: shapes by reduction, as PyTorch's") {
@@ -203,4 +243,22 @@ class Regressor(nn.Module):
   LoadedModel same =
       analyze_text("input y: [4, 1]\ninput t: [4, 1]\nl = mse_loss(y, t)\n", "m.ns", {});
   CHECK(same.diags.count() == 0);
+}
+
+TEST_CASE("losses: the modules nn.MSELoss, L1Loss, SmoothL1Loss and HuberLoss") {
+  for (const ModuleCase& c : kModuleCases) {
+    INFO(c.criterion << " " << c.body);
+    LoadedModel m = analyze_text(
+        test::replaced(test::replaced(kPyModuleModel, "CRITERION", c.criterion), "BODY", c.body),
+        "ae.py", {});
+    if (*c.error) {
+      CHECK(m.exit != ExitCode::Ok);
+      REQUIRE(!m.diags.items().empty());
+      CHECK(m.diags.items().front().message == c.error);
+      continue;
+    }
+    REQUIRE(m.exit == ExitCode::Ok);
+    CHECK(to_string(*m.analysis.layers.back().output) == c.shape);
+    CHECK(m.analysis.totals.params == 16 * 4 + 4 + 4 * 16 + 16);  // the loss has none
+  }
 }

@@ -1099,7 +1099,7 @@ class Net(nn.Module):
        ""},
       {"nn.ReLU(5, 6)", "ReLU() takes 1 positional argument but 2 were given", ""},
       {"nn.Threshold()", "Threshold() missing required argument: 'threshold'", ""},
-      {"nn.Softmax(dims=1)", "Softmax() got an unexpected keyword argument 'dims'", ""},
+      {"nn.Softmax(dims=1)", "Softmax.__init__() got an unexpected keyword argument 'dims'", ""},
       {"nn.Unflatten(1, 4)", "unflattened_size must be a tuple of ints, but found type int", ""},
       {"nn.Unflatten(1, (2, 2.0))",
        "unflattened_size must be tuple of ints, but found element of type float at pos 1", ""},
