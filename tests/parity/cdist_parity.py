@@ -14,15 +14,16 @@ torch.cdist in forward. PyTorch runs the same call on random tensors of those si
 Usage: cdist_parity.py --netshape PATH
 """
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
 
-import numpy as np
 import torch
+
+from call_parity import (checked_shape, pytorch_answer, raised_as_pytorch, run_all, run_saved,
+                         values_differ)
 
 MODEL = """# input a: {a} {a_type}
 # input b: {b} {b_type}
@@ -114,56 +115,28 @@ def random_tensor(shape, dtype):
     return (t > 0) if dtype == torch.bool else t.to(dtype)
 
 
-def expected(case):
-    """PyTorch's output shape, or its message when it raises."""
-    a, a_type, b, b_type, arguments = case
-    try:
-        out = torch_call(random_tensor(a, DTYPES[a_type]), random_tensor(b, DTYPES[b_type]),
-                         arguments)
-        return list(out.shape), None
-    except (RuntimeError, TypeError, ValueError) as e:
-        return None, (type(e).__name__, str(e).split("\n")[0])
-
-
 def run_case(netshape, tmp, number, case):
     a, a_type, b, b_type, arguments = case
     name = f"case{number}"
     path = os.path.join(tmp, name + ".py")
     with open(path, "w") as f:
         f.write(MODEL.format(a=a, a_type=a_type, b=b, b_type=b_type, arguments=arguments))
-    shape_expected, raised = expected(case)
-    r = subprocess.run([netshape, "check", path, "--format", "json"], capture_output=True,
-                       text=True)
+    shape_expected, raised = pytorch_answer(lambda: torch_call(
+        random_tensor(a, DTYPES[a_type]), random_tensor(b, DTYPES[b_type]), arguments))
     if raised is not None:
-        kind, message = raised
-        said = message in r.stdout + r.stderr
-        if said and (r.returncode == 1 or (kind == "TypeError" and r.returncode == 2)):
-            return name, None, "raise"
-        if r.returncode == 2 and not said and "not implemented for 'Half'" in message:
-            return name, None, "refused"
-        return name, f"PyTorch raises {kind} `{message}`; netshape (exit {r.returncode}): " \
-                     f"{(r.stdout + r.stderr).strip()[:300]}", None
-    if r.returncode != 0:
-        return name, f"netshape check failed: {r.stdout}{r.stderr}", None
-    layers = json.loads(r.stdout)["layers"]
-    if layers[-1]["output_shape"] != shape_expected:
-        return name, f"shape {layers[-1]['output_shape']}, PyTorch {shape_expected}", None
-    if 0 in shape_expected or ":0]" in arguments:
+        r = subprocess.run([netshape, "check", path], capture_output=True, text=True)
+        # float16's messages are kernels' that depend on the row counts: refused
+        return (name, *raised_as_pytorch(raised, r, lambda kind, message: "'Half'" in message))
+    problem, last = checked_shape(netshape, path, shape_expected)
+    if problem is None and ":0]" in arguments:  # an empty tensor: no values
         return name, None, "agree"
-    saved = os.path.join(tmp, name)
-    r = subprocess.run([netshape, "run", path, "--save-tensors", saved, "--seed", "3"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return name, f"netshape run failed: {r.stdout}{r.stderr}", None
-    load = lambda n: torch.from_numpy(np.load(os.path.join(saved, n + ".npy")))  # noqa: E731
-    out = torch_call(load("input.a").to(DTYPES[a_type]), load("input.b").to(DTYPES[b_type]),
-                     arguments)
-    got = torch.from_numpy(np.load(os.path.join(saved, layers[-1]["name"] + ".npy")))
-    scale = max(1.0, float(out.abs().max()))
-    error = float((got.double() - out.double()).abs().max()) / scale
-    if error > 1e-4:
-        return name, f"the values differ by {error:.2e}", None
-    return name, None, "agree"
+    if problem is None:
+        problem, load = run_saved(netshape, path, os.path.join(tmp, name))
+    if problem is None:
+        out = torch_call(load("input.a").to(DTYPES[a_type]), load("input.b").to(DTYPES[b_type]),
+                         arguments)
+        problem = values_differ(load(last), out)
+    return name, problem, None if problem else "agree"
 
 
 def main():
@@ -171,19 +144,9 @@ def main():
     parser.add_argument("--netshape", required=True)
     args = parser.parse_args()
     torch.manual_seed(0)
-    cases = FIXED + grid(60)
-    failures, outcomes = 0, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for number, case in enumerate(cases):
-            name, problem, outcome = run_case(args.netshape, tmp, number, case)
-            if problem:
-                failures += 1
-                print(f"FAIL {name} {case}: {problem}")
-            else:
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
-    print(f"torch.cdist: {len(cases) - failures}/{len(cases)} cases as PyTorch ({summary})")
-    return 1 if failures else 0
+        return run_all("torch.cdist", FIXED + grid(60),
+                       lambda number, case: run_case(args.netshape, tmp, number, case))
 
 
 if __name__ == "__main__":

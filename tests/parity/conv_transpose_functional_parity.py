@@ -15,16 +15,17 @@ function in forward. PyTorch runs the same call on random tensors of those sizes
 Usage: conv_transpose_functional_parity.py --netshape PATH
 """
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from call_parity import (checked_shape, pytorch_answer, raised_as_pytorch, run_all, run_saved,
+                         values_differ)
 
 MODEL = """# input: {shape}
 import torch
@@ -120,16 +121,6 @@ def torch_call(nd, x, weight, bias, arguments):
         return eval(call, {"F": F, "x": x, "weight": weight, "bias": bias})
 
 
-def expected(case):
-    """PyTorch's output shape, or its message when it raises."""
-    nd, shape, weight, bias, arguments = case
-    b = torch.randn(max(weight[1] * groups_of(arguments), 0)) if bias else None
-    try:
-        return list(torch_call(nd, torch.randn(shape), torch.randn(weight), b, arguments).shape), None
-    except (RuntimeError, TypeError) as e:
-        return None, (type(e).__name__, str(e).split("\n")[0])
-
-
 def run_case(netshape, tmp, number, case):
     nd, shape, weight, bias, arguments = case
     name = f"case{number}_{nd}d"
@@ -139,42 +130,23 @@ def run_case(netshape, tmp, number, case):
     with open(path, "w") as f:
         f.write(MODEL.format(shape=shape, weight=", ".join(map(str, weight)), bias=bias_code, nd=nd,
                              arguments=arguments))
-    shape_expected, raised = expected(case)
-    r = subprocess.run([netshape, "check", path, "--format", "json"], capture_output=True,
-                       text=True)
+    b = torch.randn(out_channels) if bias else None
+    shape_expected, raised = pytorch_answer(
+        lambda: torch_call(nd, torch.randn(shape), torch.randn(weight), b, arguments))
     if raised is not None:
-        kind, message = raised
-        said = message in r.stdout + r.stderr
-        # a TypeError is Python's (exit 2, its message); a RuntimeError PyTorch's (exit 1), or
-        # refused (exit 2) where its CPU kernel words it
-        if kind == "TypeError" and r.returncode == 2 and said:
-            return name, None, "raise"
-        if kind == "RuntimeError" and r.returncode == 2 and not said:
-            return name, None, "refused"
-        if kind == "RuntimeError" and r.returncode == 1 and said:
-            return name, None, "raise"
-        return name, f"PyTorch raises {kind} `{message}`; netshape (exit {r.returncode}): " \
-                     f"{(r.stdout + r.stderr).strip()[:300]}", None
-    if r.returncode != 0:
-        return name, f"netshape check failed: {r.stdout}{r.stderr}", None
-    layers = json.loads(r.stdout)["layers"]
-    if layers[-1]["output_shape"] != shape_expected:
-        return name, f"shape {layers[-1]['output_shape']}, PyTorch {shape_expected}", None
-    if 0 in shape or 0 in shape_expected:
+        r = subprocess.run([netshape, "check", path], capture_output=True, text=True)
+        # a RuntimeError its CPU kernel words its own way: refused
+        return (name, *raised_as_pytorch(raised, r, lambda kind, message: kind == "RuntimeError"))
+    problem, last = checked_shape(netshape, path, shape_expected)
+    if problem is None and (0 in shape or 0 in shape_expected):
         return name, None, "agree"
-    saved = os.path.join(tmp, name)
-    r = subprocess.run([netshape, "run", path, "--save-tensors", saved, "--seed", "3"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return name, f"netshape run failed: {r.stdout}{r.stderr}", None
-    load = lambda n: torch.from_numpy(np.load(os.path.join(saved, n + ".npy")))  # noqa: E731
-    out = torch_call(nd, load("input.x"), load("weight"), load("bias") if bias else None, arguments)
-    got = torch.from_numpy(np.load(os.path.join(saved, layers[-1]["name"] + ".npy")))
-    scale = max(1.0, float(out.abs().max()))
-    error = float((got - out).abs().max()) / scale
-    if error > 1e-4:
-        return name, f"the values differ by {error:.2e}", None
-    return name, None, "agree"
+    if problem is None:
+        problem, load = run_saved(netshape, path, os.path.join(tmp, name))
+    if problem is None:
+        out = torch_call(nd, load("input.x"), load("weight"), load("bias") if bias else None,
+                         arguments)
+        problem = values_differ(load(last), out)
+    return name, problem, None if problem else "agree"
 
 
 def main():
@@ -182,19 +154,9 @@ def main():
     parser.add_argument("--netshape", required=True)
     args = parser.parse_args()
     torch.manual_seed(0)
-    cases = FIXED + grid(80)
-    failures, outcomes = 0, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for number, case in enumerate(cases):
-            name, problem, outcome = run_case(args.netshape, tmp, number, case)
-            if problem:
-                failures += 1
-                print(f"FAIL {name} {case}: {problem}")
-            else:
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
-    print(f"F.conv_transpose: {len(cases) - failures}/{len(cases)} cases as PyTorch ({summary})")
-    return 1 if failures else 0
+        return run_all("F.conv_transpose", FIXED + grid(80),
+                       lambda number, case: run_case(args.netshape, tmp, number, case))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ in forward (a module is built in __init__). PyTorch runs the same call on random
 Usage: loss_parity.py --netshape PATH
 """
 import argparse
-import json
 import os
 import random
 import subprocess
@@ -24,9 +23,11 @@ import sys
 import tempfile
 import warnings
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from call_parity import (checked_shape, pytorch_answer, raised_as_pytorch, run_all, run_saved,
+                         values_differ)
 
 MODEL = """# input y: {a} {a_type}
 # input t: {b} {b_type}
@@ -149,17 +150,6 @@ def torch_call(y, t, call):
         return eval(f"F.{call}", {"F": F, "y": y, "t": t})
 
 
-def expected(case):
-    """PyTorch's output shape, or its message when it raises."""
-    a, a_type, b, b_type, call = case
-    try:
-        out = torch_call(torch.randn(a, dtype=DTYPES[a_type]), torch.randn(b, dtype=DTYPES[b_type]),
-                         call)
-        return list(out.shape), None
-    except (RuntimeError, TypeError, ValueError, AttributeError) as e:
-        return None, (type(e).__name__, str(e).split("\n")[0])
-
-
 def run_case(netshape, tmp, number, case):
     a, a_type, b, b_type, call = case
     name = f"case{number}"
@@ -171,40 +161,19 @@ def run_case(netshape, tmp, number, case):
                                   arguments=arguments))
         else:
             f.write(MODEL.format(a=a, a_type=a_type, b=b, b_type=b_type, call=call))
-    shape_expected, raised = expected(case)
-    r = subprocess.run([netshape, "check", path, "--format", "json"], capture_output=True,
-                       text=True)
+    shape_expected, raised = pytorch_answer(lambda: torch_call(
+        torch.randn(a, dtype=DTYPES[a_type]), torch.randn(b, dtype=DTYPES[b_type]), call))
     if raised is not None:
-        kind, message = raised
-        said = message in r.stdout + r.stderr
-        if said and (r.returncode == 1 or (kind == "TypeError" and r.returncode == 2)):
-            return name, None, "raise"
-        return name, f"PyTorch raises {kind} `{message}`; netshape (exit {r.returncode}): " \
-                     f"{(r.stdout + r.stderr).strip()[:300]}", None
-    if r.returncode != 0:
-        return name, f"netshape check failed: {r.stdout}{r.stderr}", None
-    layers = json.loads(r.stdout)["layers"]
-    if layers[-1]["output_shape"] != shape_expected:
-        return name, f"shape {layers[-1]['output_shape']}, PyTorch {shape_expected}", None
-    saved = os.path.join(tmp, name)
-    r = subprocess.run([netshape, "run", path, "--save-tensors", saved, "--seed", "3"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return name, f"netshape run failed: {r.stdout}{r.stderr}", None
-    load = lambda n: torch.from_numpy(np.load(os.path.join(saved, n + ".npy")))  # noqa: E731
-    out = torch_call(load("input.y").to(DTYPES[a_type]), load("input.t").to(DTYPES[b_type]), call)
-    got = torch.from_numpy(np.load(os.path.join(saved, layers[-1]["name"] + ".npy"))).double()
-    out = out.double()
-    if list(got.shape) != list(out.shape):
-        return name, f"the saved output is {list(got.shape)}, PyTorch's {list(out.shape)}", None
-    if not torch.equal(torch.isnan(got), torch.isnan(out)):
-        return name, "NaN where PyTorch has none, or none where it has", None
-    got, out = torch.nan_to_num(got), torch.nan_to_num(out)
-    scale = max(1.0, float(out.abs().max())) if out.numel() else 1.0
-    error = float((got - out).abs().max()) / scale if out.numel() else 0.0
-    if error > 1e-4:
-        return name, f"the values differ by {error:.2e}", None
-    return name, None, "agree"
+        r = subprocess.run([netshape, "check", path], capture_output=True, text=True)
+        return (name, *raised_as_pytorch(raised, r))
+    problem, last = checked_shape(netshape, path, shape_expected)
+    if problem is None:
+        problem, load = run_saved(netshape, path, os.path.join(tmp, name))
+    if problem is None:
+        out = torch_call(load("input.y").to(DTYPES[a_type]), load("input.t").to(DTYPES[b_type]),
+                         call)
+        problem = values_differ(load(last), out)
+    return name, problem, None if problem else "agree"
 
 
 def main():
@@ -212,19 +181,9 @@ def main():
     parser.add_argument("--netshape", required=True)
     args = parser.parse_args()
     torch.manual_seed(0)
-    cases = FIXED + grid(60)
-    failures, outcomes = 0, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for number, case in enumerate(cases):
-            name, problem, outcome = run_case(args.netshape, tmp, number, case)
-            if problem:
-                failures += 1
-                print(f"FAIL {name} {case}: {problem}")
-            else:
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
-    print(f"losses: {len(cases) - failures}/{len(cases)} cases as PyTorch ({summary})")
-    return 1 if failures else 0
+        return run_all("losses", FIXED + grid(60),
+                       lambda number, case: run_case(args.netshape, tmp, number, case))
 
 
 if __name__ == "__main__":
