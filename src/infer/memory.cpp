@@ -269,15 +269,17 @@ Saved saved_by(const Analysis& a, const LayerInfo& l, int64_t batch, int64_t ele
       break;
     }
     case Family::cdist:
-      // x1, x2 and the result (CdistBackward0); as a matmul, an input whose batch dims are not
-      // the broadcast ones is kept as the copy expanded to them (_euclidean_dist's)
+      // x1, x2 and the result (CdistBackward0); as a matmul, an input the broadcast repeats (its
+      // batch dims hold fewer elements than the broadcast ones) is kept as the copy expanded to
+      // them (_euclidean_dist's); one only given leading 1s is a view of itself
       s.all_inputs = true;
       s.output = true;
       if (!cdist_as_matmul(a, l, batch)) break;
       for (size_t i = 0; i < 2; ++i) {
         const Shape& x = a.input_shape(l, i);
         Shape expanded(out.begin(), out.end() - 2);
-        if (Shape(x.begin(), x.end() - 2) == expanded) continue;
+        auto own = elements_at_batch(Shape(x.begin(), x.end() - 2), batch);
+        if (own && own == elements_at_batch(expanded, batch)) continue;
         expanded.push_back(x[x.size() - 2]);
         expanded.push_back(x.back());
         s.extra_bytes = s.extra_bytes + elements(expanded, batch) * element_bytes;

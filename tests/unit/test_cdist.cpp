@@ -172,21 +172,26 @@ class Codebook(nn.Module):
         self.codes = nn.Parameter(torch.randn(ROWS, 8))
 
     def forward(self, x):
-        return torch.cdist(self.embed(x), self.codes, NORM)
+        return torch.cdist(FIRST, SECOND, NORM)
 # input: SHAPE
 )";
   struct Case {
-    const char *rows, *p, *shape;
+    const char *rows, *p, *shape, *first, *second;
     int64_t saved;
   };
+  const char* z = "self.embed(x)";
   const Case cases[] = {
-      {"5", "2.0", "[4, 16]", 464},          // 64 + 32 + 20 floats
-      {"30", "2.0", "[2, 30, 16]", 14'880},  // 960 + 480 + the copy 480 + 1,800
-      {"30", "1.0", "[2, 30, 16]", 12'960},  // not a matmul: no copy
+      {"5", "2.0", "[4, 16]", z, "self.codes", 464},          // 64 + 32 + 20 floats
+      {"30", "2.0", "[2, 30, 16]", z, "self.codes", 14'880},  // 960 + 480 + the copy 480 + 1,800
+      {"30", "1.0", "[2, 30, 16]", z, "self.codes", 12'960},  // not a matmul: no copy
+      // leading 1s are no copy: x1 [1, 2, 30, 8] is itself, x2 [1, 1, 30, 8] copied to [1, 2, ...]
+      {"30", "2.0", "[2, 30, 16]", "self.embed(x).unsqueeze(0)", "self.codes.expand(1, 1, 30, 8)",
+       14'880},
   };
   for (const Case& c : cases) {
     std::string text = test::replaced(
         test::replaced(test::replaced(model, "ROWS", c.rows), "NORM", c.p), "SHAPE", c.shape);
+    text = test::replaced(test::replaced(text, "FIRST", c.first), "SECOND", c.second);
     LoadedModel m = analyze_text(text, "codebook.py", {});
     REQUIRE(m.exit == ExitCode::Ok);
     auto memory = estimate_model_memory(m.analysis, {});
