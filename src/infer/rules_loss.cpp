@@ -43,7 +43,8 @@ std::optional<bool> legacy_flag(const Value& v) {
 }
 
 // The reduction as F's wrapper decides it: the legacy size_average and reduce when either is
-// given (_Reduction.legacy_get_string), else `reduction` as written; "" when not one it names.
+// given (_Reduction.legacy_get_string), else `reduction` as written (its str(), checked later);
+// nullopt when refused.
 std::optional<std::string> reduction_written(RuleContext& ctx) {
   if (ctx.op.kind != OpKind::huber) {
     const Value &size_average = ctx.value("size_average"), &reduce = ctx.value("reduce");
@@ -79,7 +80,7 @@ bool threshold_checked(RuleContext& ctx) {
   if (huber && !(t > 0))
     return ctx.fail_at(param, "huber_loss does not support non-positive values for delta.",
                        "use delta > 0 (1.0 by default)");
-  if (!huber && t < 0)
+  if (!huber && !(t >= 0))  // NaN too: `beta == 0.0` is false, the kernel's check fails
     return ctx.fail_at(param, "smooth_l1_loss does not support negative values for beta.",
                        "use beta >= 0 (1.0 by default; 0 is the l1 loss)");
   ctx.attrs.loss_beta = t;

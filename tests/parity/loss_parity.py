@@ -93,6 +93,7 @@ FIXED = [
     ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, reduction='x', beta=-0.5)"),
     ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=0.0)"),
     ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=-1)"),
+    ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, beta=float('nan'))"),
     ([3, 4], "float", [3, 4], "float", "smooth_l1_loss(y, t, beta='a')"),
     ([3, 4], "float", [3, 4], "float", "huber_loss(y, t, delta=None)"),
     # Python's

@@ -90,6 +90,10 @@ const PyCase kPyErrors[] = {
      "The size of tensor a (8) must match the size of tensor b (3) at non-singleton dimension 1",
      ""},
     {"F.l1_loss(zq, z, reduction='avg')", "avg is not a valid value for reduction", ""},
+    {"F.smooth_l1_loss(zq, z, beta=float('nan'))",
+     "smooth_l1_loss does not support negative values for beta.", ""},
+    {"F.huber_loss(zq, z, delta=float('nan'))",
+     "huber_loss does not support non-positive values for delta.", ""},
 };
 
 // The loss modules: an autoencoder that keeps its criterion and returns the reconstruction error.
